@@ -1,0 +1,9 @@
+"""adcompiler: automatic differentiation of in-place numpy code by source transformation."""
+__version__ = "0.1.0"
+
+from .activity import (  # noqa: F401
+    Active, BatchDuplicated, Const, Duplicated, DuplicatedNoNeed, Forward,
+    ForwardWithPrimal, Reverse, ReverseSplitNoPrimal, ReverseSplitWithPrimal,
+    ReverseWithPrimal,
+)
+from .errors import AdCompilerError  # noqa: F401

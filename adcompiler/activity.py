@@ -1,0 +1,123 @@
+"""Activity annotations (Enzyme's model) and differentiation modes.
+
+- ``Const(x)``: not differentiated.
+- ``Duplicated(x, dx)``: ``dx`` is the shadow of memory ``x``. Reverse mode:
+  on entry ``dx`` holds the adjoint of the final value of ``x``, on exit the
+  adjoint of its initial value. Forward mode: tangent of the initial value on
+  entry, of the final value on exit.
+- ``DuplicatedNoNeed(x, dx)``: like Duplicated (the primal result may be
+  skipped; adcompiler always computes it).
+- ``Active(v)``: an immutable float scalar whose derivative is returned.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .errors import ActivityError
+
+
+class Annotation:
+    """Base class of activity annotations; ``val`` is the primal value."""
+
+    __slots__ = ("val",)
+
+    def __init__(self, val: Any):
+        self.val = val
+
+    @property
+    def dval(self) -> Any:
+        return None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.val!r})"
+
+
+class Const(Annotation):
+    """A value that is not differentiated."""
+
+    __slots__ = ()
+
+
+class Active(Annotation):
+    """An immutable float scalar whose derivative is returned."""
+
+    __slots__ = ()
+
+    def __init__(self, val: Any):
+        if isinstance(val, np.ndarray) and val.ndim > 0:
+            raise ActivityError(
+                f"Active was given an array of shape {val.shape}; Active is for immutable float scalars.",
+                construct="Active(array)",
+                hint="use Duplicated(x, dx) for an array whose gradient you want, or Const(x).")
+        if isinstance(val, np.ndarray):
+            val = val[()]
+        if not isinstance(val, numbers.Real) or isinstance(val, (bool, np.bool_)):
+            raise ActivityError(
+                f"Active needs a float scalar, got {type(val).__name__}.",
+                construct="Active(...)", hint="use Const for non-float values.")
+        super().__init__(val)
+
+
+class Duplicated(Annotation):
+    """Memory ``val`` with its shadow ``dval`` (same shape and float dtype)."""
+
+    __slots__ = ("_dval",)
+
+    def __init__(self, val: Any, dval: Any):
+        super().__init__(val)
+        self._dval = dval
+
+    @property
+    def dval(self) -> Any:
+        return self._dval
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.val!r}, {self._dval!r})"
+
+
+class DuplicatedNoNeed(Duplicated):
+    """Like Duplicated; the primal result of ``val`` need not be kept."""
+
+    __slots__ = ()
+
+
+class BatchDuplicated(Annotation):
+    """Memory ``val`` with a tuple of k shadows (forward vector mode)."""
+
+    __slots__ = ("dvals",)
+
+    def __init__(self, val: Any, dvals: Any):
+        super().__init__(val)
+        self.dvals = tuple(dvals)
+
+    @property
+    def dval(self) -> Any:
+        return self.dvals
+
+
+class Mode:
+    """A differentiation mode; compare with ``is``."""
+
+    __slots__ = ("name", "reverse", "with_primal", "split")
+
+    def __init__(self, name: str, reverse: bool, with_primal: bool, split: bool = False):
+        self.name = name
+        self.reverse = reverse
+        self.with_primal = with_primal
+        self.split = split
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+Reverse = Mode("Reverse", True, False)
+ReverseWithPrimal = Mode("ReverseWithPrimal", True, True)
+ReverseSplitWithPrimal = Mode("ReverseSplitWithPrimal", True, True, split=True)
+ReverseSplitNoPrimal = Mode("ReverseSplitNoPrimal", True, False, split=True)
+Forward = Mode("Forward", False, False)
+ForwardWithPrimal = Mode("ForwardWithPrimal", False, True)
+
+ANNOTATIONS = (Const, Active, Duplicated, DuplicatedNoNeed, BatchDuplicated)

@@ -1,0 +1,63 @@
+"""Error types. Every error names the user's file, line and construct, says
+why, and says what to do instead."""
+from __future__ import annotations
+
+
+class AdCompilerError(Exception):
+    """Base class of every error adcompiler raises on purpose.
+
+    ``filename``/``lineno``/``col`` point at user source when known;
+    ``construct`` is the offending source text; ``hint`` says what to do.
+    """
+
+    def __init__(self, message: str, *, filename: str | None = None,
+                 lineno: int | None = None, col: int | None = None,
+                 construct: str | None = None, hint: str | None = None):
+        self.reason = message
+        self.filename = filename
+        self.lineno = lineno
+        self.col = col
+        self.construct = construct
+        self.hint = hint
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        parts = []
+        if self.filename is not None:
+            loc = self.filename
+            if self.lineno is not None:
+                loc += f":{self.lineno}"
+                if self.col is not None:
+                    loc += f":{self.col + 1}"
+            parts.append(loc + ":")
+        if self.construct:
+            parts.append(f"`{self.construct}`:")
+        parts.append(self.reason)
+        msg = " ".join(parts)
+        if self.hint:
+            msg += f" Hint: {self.hint}"
+        return msg
+
+
+class UnsupportedSyntaxError(AdCompilerError):
+    """A statement or expression outside the supported subset."""
+
+
+class NoRuleError(AdCompilerError):
+    """A call to a function that has no derivative rule."""
+
+
+class ActivityError(AdCompilerError):
+    """A wrong activity annotation or a shadow that does not match its primal."""
+
+
+class AliasingError(AdCompilerError):
+    """Arguments share memory in a way the shadows do not mirror."""
+
+
+class SourceError(AdCompilerError):
+    """The function's source cannot be retrieved or parsed."""
+
+
+class ShapeError(AdCompilerError):
+    """Shapes or dtypes that do not fit together."""
