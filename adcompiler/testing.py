@@ -1,0 +1,397 @@
+"""Gradient checks against finite differences, for users and for the test suite.
+
+``check_grads`` tests reverse mode on a function that mutates its arguments;
+``check_gradient`` tests ``adcompiler.gradient`` on a float-returning function.
+Both compare a directional derivative computed from the gradient with a
+fourth-order central finite difference of the same function, evaluated in
+float64 on fresh copies of every argument (the function mutates them).
+
+The objective checked by ``check_grads``: with a random non-zero seed ``w_k``
+placed in the shadow of every Duplicated argument ``x_k`` and a return seed
+``c`` (1.0, or random in split mode), reverse mode must produce the gradient of
+
+    J(x0, a) = sum_k <w_k, x_k1(x0, a)> + c * f(x0, a)     (return term only if Active)
+
+with respect to the initial memory ``x_k0`` (the whole exit value of the
+shadow, since the seed itself enters J through untouched entries) and with
+respect to every Active scalar ``a_j`` (the returned derivative). Const memory
+is not differentiated.
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .activity import (
+    Active,
+    Const,
+    Duplicated,
+    DuplicatedNoNeed,
+    Mode,
+    Reverse,
+    ReverseSplitWithPrimal,
+    ReverseWithPrimal,
+)
+
+_EPS = float(np.finfo(np.float64).eps)
+_DETAIL_MAX = 64  # arrays up to this size get an element-wise diagnosis on failure
+
+
+@dataclass
+class GradCheckResult:
+    """Outcome of a passing check: relative error and tolerance per argument.
+
+    ``errors[name]`` is ``(|ad - fd| - noise)+ / max(sum|g*v|, |fd|)`` for a random
+    direction ``v`` over that argument alone; ``errors["all"]`` for a direction
+    over every differentiable argument at once.
+    """
+
+    errors: dict[str, float] = field(default_factory=dict)
+    tolerances: dict[str, float] = field(default_factory=dict)
+    primal_return: Any = None
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{k}={v:.1e}" for k, v in self.errors.items())
+        return f"GradCheckResult({parts})"
+
+
+def _is_float_array(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
+
+
+def _is_float_scalar(x: Any) -> bool:
+    return (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_, numbers.Integral)))
+
+
+def _arg_names(f: Callable, n: int) -> list[str]:
+    try:
+        params = list(inspect.signature(f).parameters)
+    except (TypeError, ValueError):
+        params = []
+    return [params[i] if i < len(params) else f"arg{i}" for i in range(n)]
+
+
+def _upcast(x: Any) -> Any:
+    if _is_float_array(x) and x.dtype != np.float64:
+        return x.astype(np.float64)
+    return x
+
+
+def _close(x: Any, ref: Any) -> bool:
+    """Primal results agree up to rounding (generated code may reassociate nothing,
+    but a float32 array may see a different summation order)."""
+    if isinstance(ref, np.ndarray):
+        if not isinstance(x, np.ndarray) or x.shape != ref.shape:
+            return False
+        rtol = 1e-12 if ref.dtype == np.float64 else 1e-5
+        scale = float(np.max(np.abs(ref))) if ref.size and ref.dtype.kind in "fc" else 0.0
+        return bool(np.allclose(x, ref, rtol=rtol, atol=rtol * max(scale, 1e-300)))
+    if ref is None or x is None:
+        return ref is x
+    if _is_float_scalar(ref) or _is_float_scalar(x):
+        return bool(np.isclose(float(x), float(ref), rtol=1e-12, atol=1e-300))
+    return bool(x == ref)
+
+
+class _Problem:
+    """The function, its unannotated values, kinds, seeds and the objective J."""
+
+    def __init__(self, f: Callable, args: tuple, rng: np.random.Generator):
+        self.f = f
+        self.kinds: list[str] = []
+        self.vals: list[Any] = []
+        for a in args:
+            if isinstance(a, DuplicatedNoNeed):
+                kind = "noneed"
+            elif isinstance(a, Duplicated):
+                kind = "dup"
+            elif isinstance(a, Active):
+                kind = "active"
+            elif isinstance(a, Const):
+                kind = "const"
+            else:
+                kind = "const"
+                a = Const(a)
+            if kind in ("dup", "noneed") and not _is_float_array(a.val):
+                raise TypeError(f"check_grads: Duplicated needs a float array, got {type(a.val).__name__}")
+            self.kinds.append(kind)
+            self.vals.append(copy.deepcopy(a.val))
+        self.names = _arg_names(f, len(args))
+        self.dups = [k for k, kind in enumerate(self.kinds) if kind in ("dup", "noneed")]
+        self.diff = [k for k, kind in enumerate(self.kinds) if kind != "const"]
+        arrays = [args[k].val for k in self.dups]
+        for i, x in enumerate(arrays):
+            for y in arrays[i + 1:]:
+                if np.shares_memory(x, y):
+                    raise ValueError("check_grads does not support Duplicated arguments that share memory")
+        self.seeds = {k: _random_seed(rng, self.vals[k].shape) for k in self.dups}
+        self.dirs = {k: _direction(rng, self.vals[k]) for k in self.diff}
+
+    def fresh(self) -> list[Any]:
+        """Deep copies of the argument values (identity aliasing preserved)."""
+        return copy.deepcopy(self.vals)
+
+    def objective(self, t: float, dirs: dict[int, Any], ret_active: bool,
+                  cret: float) -> tuple[float, float]:
+        """J at x + t*v, in float64 on fresh copies, and the magnitude of its terms."""
+        vs = [_upcast(v) for v in self.fresh()]
+        for k, d in dirs.items():
+            if isinstance(vs[k], np.ndarray):
+                vs[k] = vs[k] + t * d
+            else:
+                vs[k] = float(vs[k]) + t * float(d)
+        r = self.f(*vs)
+        total, mag = 0.0, 0.0
+        for k in self.dups:
+            prod = self.seeds[k] * vs[k]
+            total += float(np.sum(prod))
+            mag += float(np.sum(np.abs(prod)))
+        if ret_active:
+            total += cret * float(r)
+            mag += abs(cret * float(r))
+        return total, mag
+
+
+def _random_seed(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Non-zero seeds of either sign with magnitude in [0.5, 1.5]."""
+    return rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def _direction(rng: np.random.Generator, x: Any) -> Any:
+    scale = max(1.0, float(np.max(np.abs(x)))) if np.size(x) else 1.0
+    if isinstance(x, np.ndarray):
+        return rng.uniform(-1.0, 1.0, x.shape) * scale
+    return float(rng.uniform(-1.0, 1.0)) * scale
+
+
+def _finite_difference(J: Callable[[float], tuple[float, float]], h: float) -> tuple[float, float]:
+    """Fourth-order central difference of t -> J(t) at 0 and its rounding-noise bound."""
+    jm2, m1 = J(-2 * h)
+    jm1, m2 = J(-h)
+    jp1, m3 = J(h)
+    jp2, m4 = J(2 * h)
+    fd = (jm2 - 8.0 * jm1 + 8.0 * jp1 - jp2) / (12.0 * h)
+    noise = 64.0 * _EPS * max(m1, m2, m3, m4, 1e-300) / h
+    return fd, noise
+
+
+def _compare(ad: float, ad_mag: float, fd: float, noise: float, rtol: float,
+             atol: float) -> tuple[float, float, bool]:
+    """Relative error beyond rounding noise, the tolerance, and pass/fail."""
+    scale = max(ad_mag, abs(fd))
+    excess = max(0.0, abs(ad - fd) - noise)
+    tol = atol + rtol * scale + noise
+    rel = excess / scale if scale > 0 else excess
+    return rel, tol, abs(ad - fd) <= tol
+
+
+def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
+                seed: int = 0, rtol: float | None = None, atol: float = 0.0,
+                h: float = 1e-6, engine: Any = None) -> GradCheckResult:
+    """Check reverse mode of ``f`` at ``args`` against finite differences.
+
+    ``args`` are activity annotations (``Const``, ``Duplicated``,
+    ``DuplicatedNoNeed``, ``Active``) or plain values (taken as Const). Only
+    their values, shapes and dtypes are used: shadows are replaced by random
+    non-zero seeds and the caller's objects are never modified. ``ret`` is
+    ``Active`` or ``Const``; ``None`` means Active exactly when ``f`` returns
+    a float. ``mode`` is ``Reverse``, ``ReverseWithPrimal`` or
+    ``ReverseSplitWithPrimal`` (through ``autodiff_thunk``: the forward half
+    runs with zero shadows, the seeds are copied into the shadows before the
+    reverse half, the return seed is random). ``engine`` is any object with
+    ``autodiff``/``autodiff_thunk`` of adcompiler's signature (default: the
+    adcompiler package).
+
+    Checked, raising AssertionError with a diagnosis on failure:
+
+    1. the result is a tuple with one entry per argument, a float for Active
+       arguments and None otherwise (and the primal return matches ``f``'s in
+       the WithPrimal modes);
+    2. after the call every non-NoNeed argument holds what ``f`` leaves in it;
+    3. for every differentiable argument alone, and for all together, the
+       directional derivative ``<g, v>`` of the objective J in the module
+       docstring along a random ``v`` agrees with a fourth-order central
+       difference of step ``h`` (scaled by each argument's magnitude), within
+       ``atol + rtol * max(sum|g*v|, |fd|)`` plus a bound on rounding noise.
+
+    ``rtol`` defaults to 1e-6, or 1e-3 when a Duplicated array is float32.
+    """
+    if engine is None:
+        import adcompiler as engine
+    rng = np.random.default_rng(seed)
+    prob = _Problem(f, args, rng)
+    ref_vals = prob.fresh()
+    ref_ret = f(*ref_vals)
+    if ret is None:
+        ret = Active if _is_float_scalar(ref_ret) else Const
+    ret_active = ret is Active
+    if rtol is None:
+        rtol = 1e-3 if any(prob.vals[k].dtype != np.float64 for k in prob.dups) else 1e-6
+    cret = float(_random_seed(rng, ())) if mode is ReverseSplitWithPrimal else 1.0
+    label = getattr(f, "__name__", repr(f))
+
+    vals = prob.fresh()
+    shadows = {k: prob.seeds[k].astype(vals[k].dtype) for k in prob.dups}
+    annots = _annotate(prob.kinds, vals, shadows)
+    primal = None
+    if mode is ReverseSplitWithPrimal:
+        types = [type(a) for a in annots]
+        fwd, rev = engine.autodiff_thunk(mode, f, ret, *types)
+        for k in prob.dups:
+            shadows[k][...] = 0.0
+        _tape_and_primal = fwd(*annots)
+        tape, primal = _tape_and_primal
+        for k in prob.dups:
+            np.copyto(shadows[k], prob.seeds[k].astype(shadows[k].dtype))
+        derivs = rev(*annots, cret, tape)
+    else:
+        out = engine.autodiff(mode, f, ret, *annots)
+        if mode is ReverseWithPrimal:
+            assert isinstance(out, tuple) and len(out) == 2, (
+                f"{label}: ReverseWithPrimal must return (derivs, primal), got {out!r}")
+            derivs, primal = out
+        else:
+            derivs = out
+    if mode in (ReverseWithPrimal, ReverseSplitWithPrimal):
+        assert _close(primal, ref_ret), f"{label}: primal return {primal!r} != f's return {ref_ret!r}"
+    _check_derivs_shape(label, prob, derivs)
+    for k, kind in enumerate(prob.kinds):
+        if kind != "noneed" and isinstance(ref_vals[k], np.ndarray):
+            assert _close(vals[k], ref_vals[k]), (
+                f"{label}: after the call argument '{prob.names[k]}' holds {vals[k]!r}, "
+                f"but f leaves {ref_vals[k]!r}")
+    grads = {k: shadows[k].astype(np.float64) if k in shadows else float(derivs[k]) for k in prob.diff}
+    result = _check_directions(
+        label, prob.names, prob.kinds, prob.vals, prob.diff, prob.dirs, grads,
+        lambda t, sub: prob.objective(t, sub, ret_active, cret), rtol, atol, h)
+    result.primal_return = primal
+    return result
+
+
+def _annotate(kinds: list[str], vals: list[Any], shadows: dict[int, np.ndarray]) -> list[Any]:
+    cls = {"dup": Duplicated, "noneed": DuplicatedNoNeed}
+    out = []
+    for k, kind in enumerate(kinds):
+        if kind in cls:
+            out.append(cls[kind](vals[k], shadows[k]))
+        else:
+            out.append(Active(vals[k]) if kind == "active" else Const(vals[k]))
+    return out
+
+
+def _check_derivs_shape(label: str, prob: _Problem, derivs: Any) -> None:
+    assert isinstance(derivs, tuple) and len(derivs) == len(prob.kinds), (
+        f"{label}: expected a tuple of {len(prob.kinds)} derivatives, got {derivs!r}")
+    for k, (kind, d) in enumerate(zip(prob.kinds, derivs)):
+        if kind == "active":
+            assert _is_float_scalar(d) or (isinstance(d, np.ndarray) and d.shape == ()), (
+                f"{label}: derivative of Active argument '{prob.names[k]}' is {d!r}, not a float")
+        else:
+            assert d is None, f"{label}: entry for non-Active argument '{prob.names[k]}' is {d!r}, not None"
+
+
+def _check_directions(label: str, names: list[str], kinds: list[str], vals: list[Any],
+                      diff: list[int], dirs: dict[int, Any], grads: dict[int, Any],
+                      objective: Callable[[float, dict[int, Any]], tuple[float, float]],
+                      rtol: float, atol: float, h: float) -> GradCheckResult:
+    """Directional checks per differentiable argument and for all together."""
+    result = GradCheckResult()
+    groups = [(names[k], [k]) for k in diff]
+    if len(diff) > 1:
+        groups.append(("all", list(diff)))
+    for name, ks in groups:
+        sub = {k: dirs[k] for k in ks}
+        ad = sum(float(np.sum(grads[k] * sub[k])) for k in ks)
+        ad_mag = sum(float(np.sum(np.abs(grads[k] * sub[k]))) for k in ks)
+        fd, noise = _finite_difference(lambda t, sub=sub: objective(t, sub), h)
+        rel, tol, ok = _compare(ad, ad_mag, fd, noise, rtol, atol)
+        result.errors[name] = rel
+        result.tolerances[name] = tol
+        if not ok:
+            detail = _element_detail(vals[ks[0]], grads[ks[0]], ks[0], objective, h) if len(ks) == 1 else ""
+            raise AssertionError(
+                f"{label}: gradient disagrees with finite differences for "
+                f"{'all arguments' if name == 'all' else repr(name)} "
+                f"({', '.join(kinds[k] for k in ks)}): <g, v> = {ad!r}, "
+                f"finite difference = {fd!r}, |diff| = {abs(ad - fd):.3e} > tol {tol:.3e} "
+                f"(relative error {rel:.3e}).{detail}")
+    return result
+
+
+def _element_detail(x: Any, grad: Any, k: int,
+                    objective: Callable[[float, dict[int, Any]], tuple[float, float]],
+                    h: float) -> str:
+    """Element-wise finite-difference gradient of argument k, for the message."""
+    g = np.atleast_1d(np.asarray(grad, dtype=np.float64)).ravel()
+    if g.size > _DETAIL_MAX:
+        return ""
+    scale = max(1.0, float(np.max(np.abs(x))))
+    fd = np.empty(g.size)
+    for i in range(g.size):
+        e = np.zeros(g.size)
+        e[i] = scale
+        d = e.reshape(np.shape(x)) if isinstance(x, np.ndarray) else float(e[0])
+        fd[i] = _finite_difference(lambda t, d=d: objective(t, {k: d}), h)[0] / scale
+    worst = int(np.argmax(np.abs(g - fd)))
+    return (f"\n  element-wise: AD {np.array2string(g, precision=6)}"
+            f"\n               FD {np.array2string(fd, precision=6)}"
+            f"\n  worst flat index {worst}: AD {g[worst]!r} vs FD {fd[worst]!r}")
+
+
+def check_gradient(f: Callable, *args: Any, seed: int = 0, rtol: float = 1e-6,
+                   atol: float = 0.0, h: float = 1e-6, engine: Any = None) -> GradCheckResult:
+    """Check ``gradient(f, *args)`` for a float-returning ``f`` against finite differences.
+
+    Checked, raising AssertionError on failure: the result is a tuple with one
+    entry per argument, an array of the argument's shape for float arrays, a
+    float for float scalars and None for anything else (ints, bools, ...);
+    the caller's arrays are bit-for-bit unchanged; for each float argument
+    alone and for all together, ``<g, v>`` along a random direction agrees with
+    a fourth-order central difference of ``f`` (evaluated in float64 on copies)
+    within ``atol + rtol * max(sum|g*v|, |fd|)`` plus a rounding-noise bound.
+    """
+    if engine is None:
+        import adcompiler as engine
+    rng = np.random.default_rng(seed)
+    label = getattr(f, "__name__", repr(f))
+    names = _arg_names(f, len(args))
+    before = copy.deepcopy(list(args))
+    grads_out = engine.gradient(f, *args)
+    for k, (a, b) in enumerate(zip(args, before)):
+        if isinstance(b, np.ndarray):
+            assert a.shape == b.shape and np.array_equal(a, b, equal_nan=True), (
+                f"{label}: gradient() modified the caller's argument {names[k]!r}")
+    assert isinstance(grads_out, tuple) and len(grads_out) == len(args), (
+        f"{label}: expected a tuple of {len(args)} gradients, got {grads_out!r}")
+    diff, kinds, grads = [], [], {}
+    for k, (a, g) in enumerate(zip(before, grads_out)):
+        if _is_float_array(a):
+            assert isinstance(g, np.ndarray) and g.shape == a.shape, (
+                f"{label}: gradient for {names[k]!r} should be an array of shape {a.shape}, got {g!r}")
+            kinds.append("array")
+        elif _is_float_scalar(a):
+            assert _is_float_scalar(g) or (isinstance(g, np.ndarray) and g.shape == ()), (
+                f"{label}: gradient for float {names[k]!r} should be a float, got {g!r}")
+            kinds.append("scalar")
+        else:
+            assert g is None, f"{label}: gradient for non-float {names[k]!r} should be None, got {g!r}"
+            kinds.append("none")
+            continue
+        diff.append(k)
+        grads[k] = np.asarray(g, dtype=np.float64) if kinds[-1] == "array" else float(g)
+    dirs = {k: _direction(rng, before[k]) for k in diff}
+
+    def objective(t: float, sub: dict[int, Any]) -> tuple[float, float]:
+        vs = [_upcast(v) for v in copy.deepcopy(before)]
+        for k, d in sub.items():
+            vs[k] = vs[k] + t * d if isinstance(vs[k], np.ndarray) else float(vs[k]) + t * d
+        r = float(f(*vs))
+        return r, abs(r)
+
+    return _check_directions(label, names, kinds, before, diff, dirs, grads, objective, rtol, atol, h)

@@ -1,0 +1,222 @@
+"""Self-tests of adcompiler.testing: the harness must pass hand-written correct
+adjoints and fail deliberately wrong ones, independently of the core."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adcompiler.activity import (
+    Active,
+    Const,
+    Duplicated,
+    Reverse,
+    ReverseSplitWithPrimal,
+    ReverseWithPrimal,
+)
+from adcompiler.testing import check_gradient, check_grads
+
+
+def f_(s, a, b):
+    s[:] = a + b
+
+
+def scale_sum(s, a, c):
+    s[:] = c * a
+    return float(np.sum(s))
+
+
+def sq_norm(x, n, c):
+    return float(c * np.sum(x[:n] ** 2))
+
+
+def adj_seed(args, variant):
+    """Hand-written adjoint of ``f_``; ``variant`` injects one mistake."""
+    s, a, b = args
+    if variant != "no_primal":
+        s.val[:] = a.val + b.val
+    ds = s.dval.copy()
+    for x in (a, b):
+        if isinstance(x, Duplicated):
+            if variant == "overwrite" and x is b:
+                x.dval[:] = ds
+            elif variant == "sign" and x is a:
+                x.dval[:] -= ds
+            else:
+                x.dval[:] += ds
+    if variant == "one_elem":
+        a.dval[-1] -= 1e-3 * ds[-1]
+    if variant != "keep_seed":
+        s.dval[:] = 0.0
+    return (None, None, None) if variant != "bad_tuple" else (None, None)
+
+
+def adj_scale_sum(args, variant, dret=1.0):
+    s, a, c = args
+    ds = s.dval.copy()
+    s.val[:] = c.val * a.val
+    g = ds + (dret if variant != "no_return" else 0.0)
+    a.dval[:] += c.val * g
+    s.dval[:] = 0.0
+    dc = float(np.sum(g * a.val))
+    return (None, None, dc if variant != "zero_active" else 0.0)
+
+
+class FakeEngine:
+    """An engine exposing autodiff/autodiff_thunk/gradient with hand-written adjoints."""
+
+    def __init__(self, variant="ok"):
+        self.variant = variant
+
+    def autodiff(self, mode, f, ret, *args):
+        prim = f(*[a.val for a in _copies(args)]) if mode is ReverseWithPrimal else None
+        if f is f_:
+            derivs = adj_seed(args, self.variant)
+        else:
+            derivs = adj_scale_sum(args, self.variant)
+        if mode is ReverseWithPrimal:
+            return derivs, (prim if self.variant != "bad_primal" else 0.0)
+        return derivs
+
+    def autodiff_thunk(self, mode, f, ret, *types):
+        def fwd(*args):
+            vals = [a.val.copy() if isinstance(a.val, np.ndarray) else a.val for a in args]
+            prim = f(*[a.val for a in args])
+            return vals, prim
+
+        def rev(*args):
+            *args, dret, tape = args
+            for a, v in zip(args, tape):
+                if isinstance(v, np.ndarray):
+                    a.val[:] = v  # restore the inputs, the adjoint reruns the primal
+            if self.variant == "ignore_dret":
+                dret = 1.0
+            derivs = adj_scale_sum(args, self.variant, dret)
+            return derivs
+        return fwd, rev
+
+    def gradient(self, f, *args):
+        x, n, c = args
+        g = np.zeros_like(x)
+        g[:n] = 2 * c * x[:n]
+        if self.variant == "mutate":
+            x[0] += 1.0
+        if self.variant == "off_by_one":
+            g[n] = 1.0
+        dc = float(np.sum(x[:n] ** 2))
+        return (g, None if self.variant != "int_grad" else 0.0, dc)
+
+
+def _copies(args):
+    out = []
+    for a in args:
+        v = a.val.copy() if isinstance(a.val, np.ndarray) else a.val
+        out.append(Duplicated(v, a.dval.copy()) if isinstance(a, Duplicated) else type(a)(v))
+    return out
+
+
+def seed_args(rng, n=4):
+    return (Duplicated(np.zeros(n), np.zeros(n)), Duplicated(rng.normal(size=n), np.zeros(n)),
+            Duplicated(rng.normal(size=n), np.zeros(n)))
+
+
+def test_correct_seed_adjoint_passes():
+    rng = np.random.default_rng(1)
+    res = check_grads(f_, *seed_args(rng), ret=Const, engine=FakeEngine())
+    assert set(res.errors) == {"s", "a", "b", "all"}
+    assert max(res.errors.values()) < 1e-8
+
+
+def test_correct_seed_adjoint_passes_with_const_args():
+    rng = np.random.default_rng(2)
+    s, a, b = seed_args(rng)
+    res = check_grads(f_, s, Const(a.val), b, engine=FakeEngine())
+    assert set(res.errors) == {"s", "b", "all"}
+
+
+@pytest.mark.parametrize("variant", ["overwrite", "sign", "keep_seed", "no_primal", "bad_tuple",
+                                     "one_elem"])
+def test_wrong_seed_adjoint_fails(variant):
+    rng = np.random.default_rng(3)
+    with pytest.raises(AssertionError):
+        check_grads(f_, *seed_args(rng), ret=Const, engine=FakeEngine(variant))
+
+
+def test_small_error_in_one_element_of_many_fails():
+    rng = np.random.default_rng(11)
+    check_grads(f_, *seed_args(rng, 200), ret=Const, engine=FakeEngine())
+    with pytest.raises(AssertionError):
+        check_grads(f_, *seed_args(rng, 200), ret=Const, engine=FakeEngine("one_elem"))
+
+
+def test_failure_message_names_argument_and_elements():
+    rng = np.random.default_rng(4)
+    with pytest.raises(AssertionError, match=r"'b'.*\n.*element-wise"):
+        check_grads(f_, *seed_args(rng), ret=Const, engine=FakeEngine("overwrite"))
+
+
+def test_caller_objects_untouched():
+    rng = np.random.default_rng(5)
+    args = seed_args(rng)
+    before = [(a.val.copy(), a.dval.copy()) for a in args]
+    check_grads(f_, *args, ret=Const, engine=FakeEngine())
+    for a, (v, d) in zip(args, before):
+        assert np.array_equal(a.val, v) and np.array_equal(a.dval, d)
+
+
+def scale_args(rng, c_active=True):
+    c = 1.3
+    return (Duplicated(np.zeros(3), np.zeros(3)), Duplicated(rng.normal(size=3), np.zeros(3)),
+            Active(c) if c_active else Const(c))
+
+
+@pytest.mark.parametrize("mode", [Reverse, ReverseWithPrimal, ReverseSplitWithPrimal])
+def test_active_scalar_and_return_pass(mode):
+    rng = np.random.default_rng(6)
+    res = check_grads(scale_sum, *scale_args(rng), mode=mode, engine=FakeEngine())
+    assert set(res.errors) == {"s", "a", "c", "all"}
+    if mode is not Reverse:
+        assert res.primal_return == pytest.approx(1.3 * np.sum(scale_args(np.random.default_rng(6))[1].val))
+
+
+@pytest.mark.parametrize("variant,mode", [("no_return", Reverse), ("zero_active", Reverse),
+                                          ("bad_primal", ReverseWithPrimal),
+                                          ("ignore_dret", ReverseSplitWithPrimal)])
+def test_wrong_active_adjoint_fails(variant, mode):
+    rng = np.random.default_rng(7)
+    with pytest.raises(AssertionError):
+        check_grads(scale_sum, *scale_args(rng), mode=mode, engine=FakeEngine(variant))
+
+
+def test_return_const_ignores_return_term():
+    # with ret=Const the correct adjoint is the one without the return seed
+    rng = np.random.default_rng(8)
+    check_grads(scale_sum, *scale_args(rng), ret=Const, engine=FakeEngine("no_return"))
+    with pytest.raises(AssertionError):
+        check_grads(scale_sum, *scale_args(rng), ret=Const, engine=FakeEngine())
+
+
+def test_float32_uses_looser_tolerance():
+    rng = np.random.default_rng(9)
+    args = [Duplicated(np.zeros(4, np.float32), np.zeros(4, np.float32)),
+            Duplicated(rng.normal(size=4).astype(np.float32), np.zeros(4, np.float32)),
+            Duplicated(rng.normal(size=4).astype(np.float32), np.zeros(4, np.float32))]
+    check_grads(f_, *args, ret=Const, engine=FakeEngine())
+
+
+def test_shared_memory_refused():
+    x = np.zeros(4)
+    with pytest.raises(ValueError):
+        check_grads(f_, Duplicated(x, np.zeros(4)), Duplicated(x[:], np.zeros(4)),
+                    Duplicated(np.ones(4), np.zeros(4)), engine=FakeEngine())
+
+
+@pytest.mark.parametrize("variant,ok", [("ok", True), ("mutate", False), ("off_by_one", False),
+                                        ("int_grad", False)])
+def test_check_gradient(variant, ok):
+    x = np.random.default_rng(10).normal(size=5)
+    if ok:
+        res = check_gradient(sq_norm, x, 3, 0.7, engine=FakeEngine(variant))
+        assert set(res.errors) == {"x", "c", "all"}
+    else:
+        with pytest.raises(AssertionError):
+            check_gradient(sq_norm, x, 3, 0.7, engine=FakeEngine(variant))
