@@ -1,0 +1,178 @@
+"""Assemble random programs from the statement templates.
+
+``generate_program(seed)`` is deterministic: the same seed gives the same
+source and arguments. A candidate is executed as plain Python on the inputs
+built for it; candidates that overflow or produce values too large for
+accurate finite differences are discarded and another is drawn from the same
+random stream. Any other exception is a bug of the generator and propagates.
+"""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from . import stmts
+from .exprs import ExprGen, Scope
+from .spec import Param, Program, choice
+
+LIMIT = 1e3
+"""Largest magnitude a kept program may produce (finite differences stay accurate)."""
+
+HEADER = "import math\n\nimport numpy as np\n"
+
+
+class Unsuitable(Exception):
+    """A candidate program whose values are unsuitable for the check."""
+
+
+def _statement(g: ExprGen, ind: str, depth: int = 0) -> list[str]:
+    s = g.s
+    table: list[tuple[object, float]] = [
+        (stmts.elem_loop, 4.0), (stmts.slice_stmt, 2.0), (stmts.array_op, 1.5),
+        (stmts.nested_loop, 1.0), (stmts.while_stmt, 1.0),
+    ]
+    if s.w_scalars:
+        table.append((stmts.scalar_stmt, 1.5))
+    if s.w_zerod:
+        table.append((stmts.zerod_stmt, 1.0))
+    if s.w_mats:
+        table.append((stmts.matrix_stmt, 1.0))
+    if depth == 0:
+        table.append(("branch", 1.0))
+    pick = choice(g.rng, table)
+    if pick == "branch":
+        return stmts.branch_stmt(g, ind, lambda i: _statement(g, i, depth + 1))
+    return pick(g, ind)
+
+
+def _helper(rng: random.Random, n: int, name: str) -> tuple[list[str], bool]:
+    """A module-level helper mutating its first argument; maybe returns a float."""
+    returns = rng.random() < 0.35
+    scope = Scope(n=n, vecs=["out", "inp"], w_vecs=["out"], scalars=["alpha"],
+                  w_scalars=["acc"] if returns else [])
+    g = ExprGen(rng, scope)
+    body = ["    n = len(out)"] + (["    acc = 0.0"] if returns else [])
+    for _ in range(rng.randint(1, 2)):
+        pick = choice(rng, [(stmts.elem_loop, 3.0), (stmts.slice_stmt, 1.0), (stmts.array_op, 1.0)])
+        body += pick(g, "    ")
+    if returns:
+        body.append(f"    return float(acc + np.sum(out) * {g.scalar(1)})")
+    return [f"def {name}(out, inp, alpha):"] + body, returns
+
+
+def _candidate(rng: random.Random, seed: int) -> Program:
+    n = choice(rng, [(0, 0.07), (1, 0.1), (2, 0.15), (3, 0.2), (4, 0.18), (5, 0.15), (6, 0.15)])
+    params: list[Param] = []
+    names = rng.sample(["x", "y", "a", "b"], rng.randint(1, 3))
+    acts = ["Duplicated"] + [rng.choice(["Duplicated", "Const"]) for _ in names[1:]]
+    rng.shuffle(acts)
+    for nm, act in zip(names, acts):
+        params.append(Param(nm, "array", act, (n,)))
+    scope = Scope(n=n, vecs=list(names), w_vecs=[p.name for p in params if p.activity == "Duplicated"])
+    if rng.random() < 0.25:
+        rows = choice(rng, [(0, 0.1), (1, 0.3), (2, 0.3), (3, 0.3)])
+        act = rng.choice(["Duplicated", "Const"])
+        params.append(Param("M", "array", act, (rows, n)))
+        scope.mats.append(("M", rows))
+        if act == "Duplicated":
+            scope.w_mats.append(("M", rows))
+    if rng.random() < 0.2:
+        act = rng.choice(["Duplicated", "Const"])
+        params.append(Param("z", "array", act, ()))
+        scope.zerod.append("z")
+        if act == "Duplicated":
+            scope.w_zerod.append("z")
+    if rng.random() < 0.75:
+        params.append(Param("c", "float", rng.choice(["Active", "Active", "Const"])))
+        scope.scalars.append("c")
+    if rng.random() < 0.15:
+        params.append(Param("p", "int", "Const", value=rng.randint(1, 3)))
+        scope.scalars.append("p")
+        scope.tags.add("int-arg")
+    rng.shuffle(params)
+    g = ExprGen(rng, scope)
+    first = next(p.name for p in params if p.kind == "array" and p.shape == (n,))
+    body = [f"    n = {rng.choice([f'len({first})', f'{first}.shape[0]'])}", "    s = 0.0"]
+    scope.scalars.append("s")
+    scope.w_scalars.append("s")
+    if rng.random() < 0.4:
+        body.append(f"    t = {g.const()}")
+        scope.scalars.append("t")
+        scope.w_scalars.append("t")
+    for lname in rng.sample(["v", "w"], rng.randint(0, 2)):
+        src = rng.choice(scope.vecs)
+        init = rng.choice([f"{src}.copy()", f"np.zeros_like({src})", f"np.ones(n) * {g.scalar(0)}",
+                           "np.full(n, 0.5)", f"np.copy({src})", "np.empty(n)", f"np.ones_like({src})"])
+        body.append(f"    {lname} = {init}")
+        if init == "np.empty(n)":
+            body.append(f"    {lname}[:] = {g.vec(1)}")
+        scope.tags.add("local-array")
+        scope.vecs.append(lname)
+        scope.w_vecs.append(lname)
+    helpers: list[str] = []
+    for _ in range(rng.randint(2, 5)):
+        if rng.random() < 0.15 and len(scope.vecs) >= 2:
+            hname = f"helper{sum(h.startswith('def ') for h in helpers)}"
+            lines, returns = _helper(rng, n, hname)
+            helpers += lines + ["", ""]
+            out = rng.choice(scope.w_vecs)
+            inp = rng.choice([v for v in scope.vecs if v != out])
+            call = f"{hname}({out}, {inp}, {g.scalar(1)})"
+            scope.tags.add("helper-call")
+            body.append(f"    s += {call}" if returns else f"    {call}")
+        else:
+            body += _statement(g, "    ")
+    ret = "Active" if rng.random() < 0.7 else "Const"
+    if ret == "Active" or rng.random() < 0.1:
+        w = rng.choice(scope.vecs)
+        final = f"float(s + {g.reduce(1)} + np.sum({w}) * {g.scalar(0)})"
+        if rng.random() < 0.15:
+            scope.tags.add("return-in-branch")
+            body += [f"    if {g.scalar(1)} > 0:", f"        return {final}", "    else:",
+                     f"        return float(s * {g.scalar(1)})"]
+        else:
+            body.append(f"    return {final}")
+    sig = ", ".join(p.name for p in params)
+    source = HEADER + "\n\n" + "\n".join(helpers) + f"def kernel({sig}):\n" + "\n".join(body) + "\n"
+    mode = choice(rng, [("Reverse", 0.6), ("ReverseWithPrimal", 0.2), ("ReverseSplitWithPrimal", 0.2)])
+    dtype = "float32" if rng.random() < 0.1 else "float64"
+    return Program(seed, source, params, ret, dtype, mode, "kernel", set(scope.tags))
+
+
+def run_plain(program: Program, values: list) -> tuple[list, object]:
+    """Execute the program's source as plain Python; return (final args, return)."""
+    namespace: dict = {}
+    code = compile(program.source, f"<fuzz {program.seed}>", "exec")
+    exec(code, namespace)  # noqa: S102 - the source was generated here
+    args = [v.copy() if isinstance(v, np.ndarray) else v for v in values]
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        ret = namespace[program.entry](*args)
+    return args, ret
+
+
+def suitable(program: Program, values: list) -> None:
+    """Raise ``Unsuitable`` if running the program overflows or grows too large."""
+    try:
+        args, ret = run_plain(program, values)
+    except FloatingPointError as exc:
+        raise Unsuitable(str(exc)) from exc
+    for v in args + [ret]:
+        if v is None or isinstance(v, int):
+            continue
+        a = np.asarray(v, dtype=float)
+        if not np.all(np.isfinite(a)) or (a.size and np.max(np.abs(a)) > LIMIT):
+            raise Unsuitable("values too large")
+
+
+def generate_program(seed: int, attempts: int = 50) -> Program:
+    """The random program of ``seed`` (deterministic)."""
+    rng = random.Random(seed)
+    for _ in range(attempts):
+        prog = _candidate(rng, seed)
+        try:
+            suitable(prog, prog.build_inputs(seed))
+        except Unsuitable:
+            continue
+        return prog
+    raise RuntimeError(f"no suitable program for seed {seed}")

@@ -1,0 +1,89 @@
+"""Description of a generated program: its source and its arguments."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of the entry function.
+
+    ``kind`` is ``"array"``, ``"float"`` or ``"int"``; ``activity`` is
+    ``"Duplicated"``, ``"Const"`` or ``"Active"`` (float scalars only).
+    ``shape`` is the array shape (``()`` for a 0-d array); ``value`` fixes
+    the value of an int argument.
+    """
+
+    name: str
+    kind: str
+    activity: str
+    shape: tuple[int, ...] = ()
+    value: int = 0
+
+
+@dataclass
+class Program:
+    """A generated module: ``source`` defines ``entry`` (and helpers).
+
+    ``ret`` is ``"Active"`` (entry returns a float) or ``"Const"``;
+    ``mode`` names the adcompiler mode the checker uses; ``constructs`` tags
+    the language features the program exercises (for reporting refusals).
+    """
+
+    seed: int
+    source: str
+    params: list[Param]
+    ret: str
+    dtype: str = "float64"
+    mode: str = "Reverse"
+    entry: str = "kernel"
+    constructs: set[str] = field(default_factory=set)
+
+    def build_inputs(self, seed: int, dtype: str | None = None) -> list:
+        """Fresh argument values for ``entry``, reproducible from ``seed``.
+
+        Floats have magnitude in [0.3, 1] with a random sign, so data
+        branches such as ``a[i] > 0`` sit far from their threshold.
+        """
+        rng = np.random.default_rng(seed)
+        dt = np.dtype(dtype or self.dtype)
+        values: list = []
+        for p in self.params:
+            if p.kind == "int":
+                values.append(p.value)
+                continue
+            mag = rng.uniform(0.3, 1.0, size=p.shape)
+            sign = np.where(rng.random(size=p.shape) < 0.5, -1.0, 1.0)
+            v = mag * sign
+            values.append(np.array(v, dtype=dt) if p.kind == "array" else float(v))
+        return values
+
+    def build_seeds(self, seed: int) -> dict[str, np.ndarray]:
+        """Non-zero shadow seeds (adjoints of the final values) per Duplicated array."""
+        rng = np.random.default_rng(seed + 7919)
+        seeds = {}
+        for p in self.params:
+            if p.activity == "Duplicated":
+                v = rng.uniform(0.2, 1.0, size=p.shape) * np.where(
+                    rng.random(size=p.shape) < 0.5, -1.0, 1.0)
+                seeds[p.name] = np.array(v, dtype=np.dtype(self.dtype))
+        return seeds
+
+    def reproducer(self, input_seed: int) -> str:
+        """A self-contained script that rebuilds the inputs and runs the check."""
+        return (
+            f"# seed={self.seed} input_seed={input_seed} ret={self.ret} mode={self.mode}"
+            f" dtype={self.dtype}\n# constructs: {', '.join(sorted(self.constructs))}\n"
+            f"# params: {self.params!r}\n"
+            + self.source
+        )
+
+
+def choice(rng: random.Random, weighted: list[tuple[object, float]]) -> object:
+    """Pick one item of ``[(item, weight), ...]``."""
+    items = [w[0] for w in weighted]
+    weights = [w[1] for w in weighted]
+    return rng.choices(items, weights=weights, k=1)[0]

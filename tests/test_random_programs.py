@@ -1,0 +1,167 @@
+"""Random valid programs: adcompiler's gradients against finite differences.
+
+A fixed, seeded sample of ``SAMPLE`` programs from ``tests/fuzz`` is
+differentiated with random non-zero prefilled shadows in the modes Reverse,
+ReverseWithPrimal and ReverseSplitWithPrimal. Asserted:
+
+- zero wrong results (gradient, returned derivative, primal side effect or
+  primal return) and zero exceptions other than ``AdCompilerError``;
+- refusals (``AdCompilerError`` on a valid program) at most
+  ``MAX_REFUSED`` of the sample; every refusal is printed with its program.
+
+The checker itself is tested first against hand-written adjoints, including
+deliberately wrong ones it must catch. Long runs: ``tools/run_random_programs.py``.
+"""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fuzz import (
+    Param,
+    Program,
+    check_program,
+    fd,
+    generate_program,
+    load_program,
+    programs,
+)
+
+from adcompiler import activity, errors
+
+SAMPLE = 300
+FIRST_SEED = 1000
+MAX_REFUSED = 15
+"""At most 5% of valid programs may be refused; the goal is none."""
+
+
+# ---- the checker, against hand-written adjoints ---------------------------
+
+ADD_SRC = "import numpy as np\n\n\ndef kernel(s, a, b):\n    s[:] = a + b\n"
+SHIFT_SRC = ("import numpy as np\n\n\ndef kernel(x, c):\n    x[1:] = x[:-1] * c\n"
+             "    return float(np.sum(x * x))\n")
+
+
+def _add_adjoint(args, broken):
+    s, a, b = args
+    s.val[:] = a.val + b.val
+    a.dval[...] += s.dval
+    b.dval[...] += 0.0 if broken == "drop-b" else s.dval
+    if broken != "keep-seed":
+        s.dval[...] = 0.0
+    return (None, None, None)
+
+
+def _shift_adjoint(args, broken):
+    x, c = args
+    x0 = x.val.copy()
+    if broken != "no-primal":
+        x.val[1:] = x.val[:-1] * c.val
+    x1 = x0.copy()
+    x1[1:] = x0[:-1] * c.val
+    g1 = x.dval + 2.0 * x1
+    base = x1 if broken == "overlap" else x0
+    dc = float(np.sum(g1[1:] * base[:-1]))
+    dx0 = np.zeros_like(x0)
+    dx0[0] = g1[0]
+    dx0[:-1] += c.val * g1[1:]
+    x.dval[...] = dx0
+    return (None, dc)
+
+
+def _fake_api(broken: str = "") -> SimpleNamespace:
+    def autodiff(mode, f, ret, *args):
+        if broken == "refuse":
+            raise errors.UnsupportedSyntaxError("refused on purpose", construct="x[1:]")
+        if broken == "crash":
+            raise ValueError("internal")
+        adjoint = _add_adjoint if len(args) == 3 else _shift_adjoint
+        return adjoint(args, broken)
+
+    module = SimpleNamespace(autodiff=autodiff, Reverse=activity.Reverse, Const=activity.Const,
+                             Active=activity.Active, Duplicated=activity.Duplicated)
+    return SimpleNamespace(module=module, error=errors.AdCompilerError)
+
+
+def _hand_program(which: str) -> Program:
+    if which == "add":
+        params = [Param(n, "array", "Duplicated", (4,)) for n in "sab"]
+        return Program(1, ADD_SRC, params, "Const")
+    params = [Param("x", "array", "Duplicated", (5,)), Param("c", "float", "Active")]
+    return Program(2, SHIFT_SRC, params, "Active")
+
+
+@pytest.mark.parametrize("which", ["add", "shift"])
+def test_checker_accepts_correct_adjoints(which):
+    assert check_program(_hand_program(which), api=_fake_api()).status == "ok"
+
+
+@pytest.mark.parametrize("which,broken,status", [
+    ("add", "drop-b", "wrong"), ("add", "keep-seed", "wrong"),
+    ("shift", "overlap", "wrong"), ("shift", "no-primal", "wrong"),
+    ("add", "refuse", "refused"), ("shift", "crash", "error"),
+])
+def test_checker_catches_broken_adjoints(which, broken, status):
+    out = check_program(_hand_program(which), api=_fake_api(broken))
+    assert out.status == status, out.report()
+    assert "def kernel" in out.report()
+
+
+def test_finite_differences_detect_kinks():
+    prog = Program(3, "import numpy as np\n\n\ndef kernel(x):\n    return float(np.abs(x).sum())\n",
+                   [Param("x", "array", "Duplicated", (2,))], "Active")
+    fn = load_program(prog)
+    seeds = {"x": np.array([0.5, -0.25])}
+    with pytest.raises(fd.NonSmooth):
+        fd.gradient(fn, prog, [np.array([0.0, 1.0])], seeds)
+    g = fd.gradient(fn, prog, [np.array([-0.7, 1.0])], seeds)
+    np.testing.assert_allclose(g["x"], [-1.0 + 0.5, 1.0 - 0.25], rtol=1e-7)
+
+
+def test_generator_is_deterministic_and_programs_run():
+    for seed in range(40):
+        p, q = generate_program(seed), generate_program(seed)
+        assert p.source == q.source and p.params == q.params
+        fn = load_program(p)
+        fn(*p.build_inputs(seed))
+
+
+# ---- random programs against adcompiler ----------------------------------
+
+def _run_sample(seeds) -> tuple[Counter, dict]:
+    tally: Counter = Counter()
+    reports = {"wrong": [], "error": [], "refused": [], "invalid": []}
+    for seed in seeds:
+        out = check_program(generate_program(seed))
+        tally[out.status] += 1
+        if out.status in reports:
+            reports[out.status].append(out.report())
+    for status, items in reports.items():
+        for text in items:
+            print(f"---- {status}\n{text}")
+    print(dict(tally))
+    return tally, reports
+
+
+def test_random_programs_sample():
+    tally, reports = _run_sample(range(FIRST_SEED, FIRST_SEED + SAMPLE))
+    assert tally["invalid"] == 0, reports["invalid"][:1]
+    assert tally["wrong"] == 0, reports["wrong"][:3]
+    assert tally["error"] == 0, reports["error"][:3]
+    assert tally["refused"] <= MAX_REFUSED, reports["refused"][:3]
+    assert tally["skipped"] <= SAMPLE // 10
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs())
+def test_random_programs_hypothesis(program):
+    out = check_program(program)
+    assert out.status in ("ok", "refused", "skipped"), out.report()
