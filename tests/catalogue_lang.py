@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from catalogue_base import J, P, U, add
 
 # --- the seed and its spellings -------------------------------------------

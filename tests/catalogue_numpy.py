@@ -3,7 +3,6 @@ numpy, shape queries and allocations (see catalogue_base for the row format)."""
 from __future__ import annotations
 
 import numpy as np
-
 from catalogue_base import J, P, U, add
 
 # --- broadcasting ----------------------------------------------------------
