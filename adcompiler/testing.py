@@ -130,7 +130,9 @@ class _Problem:
             for y in arrays[i + 1:]:
                 if np.shares_memory(x, y):
                     raise ValueError("check_grads does not support Duplicated arguments that share memory")
-        self.seeds = {k: _random_seed(rng, self.vals[k].shape) for k in self.dups}
+        # seeds rounded to the argument's dtype, so J uses exactly the seed the shadow holds
+        self.seeds = {k: _random_seed(rng, self.vals[k].shape).astype(self.vals[k].dtype)
+                      .astype(np.float64) for k in self.dups}
         self.dirs = {k: _direction(rng, self.vals[k]) for k in self.diff}
 
     def fresh(self) -> list[Any]:
@@ -245,8 +247,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
         fwd, rev = engine.autodiff_thunk(mode, f, ret, *types)
         for k in prob.dups:
             shadows[k][...] = 0.0
-        _tape_and_primal = fwd(*annots)
-        tape, primal = _tape_and_primal
+        tape, primal = fwd(*annots)
         for k in prob.dups:
             np.copyto(shadows[k], prob.seeds[k].astype(shadows[k].dtype))
         derivs = rev(*annots, cret, tape)
