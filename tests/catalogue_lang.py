@@ -430,3 +430,15 @@ def untouched_dup(s, a, unused):
 
 
 add(untouched_dup, lambda r: (U(r, 4), U(r, 4), U(r, 4)), "DDD", "DCD")
+
+
+def pass_and_int(s, a, n):
+    m = int(n)
+    for i in range(m):
+        if a[i] > 0.0:
+            pass
+        else:
+            s[i] = a[i] * s[i]
+
+
+add(pass_and_int, lambda r: (U(r, 4), J(r, [0.5, -0.8, 0.3, -0.6]), 4), "DDC", "DCC", "CDC")
