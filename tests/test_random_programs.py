@@ -165,3 +165,17 @@ def test_random_programs_sample():
 def test_random_programs_hypothesis(program):
     out = check_program(program)
     assert out.status in ("ok", "refused", "skipped"), out.report()
+
+
+def test_reproducer_carries_program_inputs_and_expectation(tmp_path):
+    from fuzz.reproduce import write_reproducer
+
+    out = check_program(_hand_program("shift"), api=_fake_api("overlap"))
+    path = write_reproducer(out, tmp_path)
+    namespace: dict = {"__name__": "reproducer"}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - file written above
+    want = out.program.build_inputs(out.input_seed)
+    np.testing.assert_array_equal(namespace["INPUTS"][0], want[0])
+    assert namespace["INPUTS"][1] == want[1]
+    assert set(namespace["EXPECTED"]) == {"x", "c"}
+    np.testing.assert_allclose(namespace["EXPECTED"]["x"], out.expected["x"])

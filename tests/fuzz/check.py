@@ -36,6 +36,7 @@ class Outcome:
     construct: str = ""
     error_type: str = ""
     mismatches: list[str] = field(default_factory=list)
+    expected: dict = field(default_factory=dict)
 
     def report(self) -> str:
         """A printable report: verdict, reason and the program's source."""
@@ -146,15 +147,15 @@ def check_program(program: Program, api=None, fn=None, inputs: int = 3) -> Outco
         try:
             got = run_autodiff(api, program, fn, values, seeds)
         except api.error as exc:
-            return Outcome("refused", program, input_seed, str(exc),
+            return Outcome("refused", program, input_seed, str(exc), expected=grads,
                            construct=str(getattr(exc, "construct", "") or ""),
                            error_type=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - any non-AdCompilerError is a finding
-            return Outcome("error", program, input_seed, traceback.format_exc(),
+            return Outcome("error", program, input_seed, traceback.format_exc(), expected=grads,
                            error_type=type(exc).__name__)
         bad = _compare(program, ref_args, ref_ret, got, grads)
         if bad:
             return Outcome("wrong", program, input_seed, "mismatch against finite differences "
-                           "or the plain run", mismatches=bad)
+                           "or the plain run", mismatches=bad, expected=grads)
         return Outcome("ok", program, input_seed)
     return Outcome("skipped", program, 0, last)

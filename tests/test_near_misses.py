@@ -1,0 +1,156 @@
+"""Programs just outside the supported subset must be refused cleanly.
+
+Each case must raise an ``AdCompilerError`` subclass (from ``autodiff``, or
+from ``autodiff_thunk`` / its forward function in split mode) and must leave
+every argument and every shadow exactly as it was. Source-level refusals must
+also point at a line of the user's file.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fuzz.loader import load_source
+
+import adcompiler as adc
+from adcompiler.errors import AdCompilerError
+
+HEAD = "import numpy as np\n\nCOUNTER = 0\n\n\n"
+
+SYNTAX_CASES = {
+    "try": """
+def kernel(x, y):
+    try:
+        x[:] = y * 2.0
+    except ValueError:
+        pass
+""",
+    "with": """
+def kernel(x, y):
+    with np.errstate(all="ignore"):
+        x[:] = y * 2.0
+""",
+    "lambda": """
+def kernel(x, y):
+    g = lambda v: v * 2.0
+    x[:] = g(y)
+""",
+    "list-comprehension": """
+def kernel(x, y):
+    x[:] = np.array([v * 2.0 for v in y])
+""",
+    "generator-expression": """
+def kernel(x, y):
+    x[0] = sum(v * v for v in y)
+""",
+    "nested-def": """
+def kernel(x, y):
+    def inner(v):
+        return v * 2.0
+    x[:] = inner(y)
+""",
+    "global-write": """
+def kernel(x, y):
+    global COUNTER
+    COUNTER = COUNTER + 1
+    x[:] = y * 2.0
+""",
+    "yield": """
+def kernel(x, y):
+    x[:] = y * 2.0
+    yield 1.0
+""",
+    "try-in-helper": """
+def helper(out, inp):
+    try:
+        out[:] = inp * 2.0
+    finally:
+        pass
+
+
+def kernel(x, y):
+    helper(x, y)
+""",
+    "np.fft.fft": """
+def kernel(x, y):
+    x[:] = np.fft.fft(y).real
+""",
+    "np.linalg.eig": """
+def kernel(x, y):
+    m = np.outer(y, y) + np.eye(3)
+    x[:] = np.linalg.eig(m)[0].real
+""",
+}
+
+
+def _kernel(name: str):
+    return load_source(HEAD + SYNTAX_CASES[name].lstrip("\n"), f"near_{name.replace('.', '_')}").kernel
+
+
+def _arrays():
+    rng = np.random.default_rng(0)
+    return [rng.uniform(0.3, 1.0, 3) for _ in range(4)]
+
+
+def _attempt(mode: str, f, ret, ann):
+    if mode == "split":
+        fwd, rev = adc.autodiff_thunk(adc.ReverseSplitWithPrimal, f, ret, *[type(a) for a in ann])
+        tape, _ = fwd(*ann)
+        rev(*ann, 1.0, tape)
+    else:
+        adc.autodiff(adc.Reverse, f, ret, *ann)
+
+
+def _refused_unchanged(mode: str, f, ret, ann, watched):
+    before = [w.copy() for w in watched]
+    with pytest.raises(AdCompilerError) as info:
+        _attempt(mode, f, ret, ann)
+    for w, b in zip(watched, before):
+        np.testing.assert_array_equal(w, b)
+    return info.value
+
+
+@pytest.mark.parametrize("mode", ["reverse", "split"])
+@pytest.mark.parametrize("name", sorted(SYNTAX_CASES))
+def test_unsupported_is_refused_without_side_effects(name, mode):
+    x, dx, y, dy = _arrays()
+    f = _kernel(name)
+    ann = [adc.Duplicated(x, dx), adc.Duplicated(y, dy)]
+    ret = adc.Active if name == "yield" else adc.Const
+    err = _refused_unchanged(mode, f, ret, ann, [x, dx, y, dy])
+    assert err.lineno is not None, f"no source line in: {err}"
+
+
+ALIAS_SRC = HEAD + "def kernel(x, y):\n    x[:] = y * 2.0\n"
+
+
+@pytest.mark.parametrize("mode", ["reverse", "split"])
+def test_same_array_as_two_duplicated_arguments_is_refused(mode):
+    f = load_source(ALIAS_SRC, "alias_same").kernel
+    a, da, db, _ = _arrays()
+    _refused_unchanged(mode, f, adc.Const, [adc.Duplicated(a, da), adc.Duplicated(a, db)], [a, da, db])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "split"])
+def test_overlapping_views_with_separate_shadows_are_refused(mode):
+    f = load_source(ALIAS_SRC, "alias_views").kernel
+    base = np.linspace(0.3, 1.0, 5)
+    d1, d2 = np.full(4, 0.5), np.full(4, -0.25)
+    ann = [adc.Duplicated(base[1:], d1), adc.Duplicated(base[:-1], d2)]
+    _refused_unchanged(mode, f, adc.Const, ann, [base, d1, d2])
+
+
+def test_active_given_an_array_is_refused():
+    f = load_source(HEAD + "def kernel(x, c):\n    x[:] = x * c\n", "active_array").kernel
+    x, dx, c, _ = _arrays()
+    before = [x.copy(), dx.copy(), c.copy()]
+    with pytest.raises(AdCompilerError) as info:
+        adc.autodiff(adc.Reverse, f, adc.Const, adc.Duplicated(x, dx), adc.Active(c))
+    assert "Duplicated" in str(info.value)
+    for w, b in zip([x, dx, c], before):
+        np.testing.assert_array_equal(w, b)
