@@ -1,0 +1,198 @@
+"""``differentiate``: a pure function over a mutating kernel.
+
+``f = differentiate(f_, out="s", like="a")`` turns ``f_(s, a, b)`` (which
+writes ``s`` in place and returns None) into ``f(a, b) -> s``. The pure
+function allocates its outputs, copies every argument ``f_`` may write (the
+caller's arrays are never mutated), calls ``f_`` and returns the outputs (a
+tuple for several). Its gradient is the adjoint adcompiler generates for
+``f_``, registered on whichever tape the arguments come from: plain numpy
+gives just the value; autograd boxes, PyTorch tensors and JAX arrays or
+tracers get a custom VJP (see :mod:`adcompiler.tapes`).
+
+``like`` says how to allocate each output: the name of an input (copy its
+shape and dtype), a shape, an array (copy its shape and dtype), or a
+callable of the inputs (positional, in the pure function's order) returning
+a shape or an array. A single spec applies to every output; a dict maps each
+output to its spec. An output without a spec is read and written: it stays
+an input of the pure function, is copied, and its final value is returned.
+The gradient for such an argument is the gradient with respect to its
+initial value.
+
+``const`` names inputs that are never differentiated; integer and other
+non-float values are inferred constant. ``@differentiate`` without arguments
+wraps a function that returns a float and mutates nothing.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from .errors import ActivityError, AdCompilerError, ShapeError
+from .tapes.effects import written_params
+
+
+def _names(value: Any, what: str) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    names = tuple(value)
+    if not all(isinstance(n, str) for n in names):
+        raise AdCompilerError(f"{what}= takes a parameter name or a sequence of names, got {value!r}.")
+    return names
+
+
+def _is_shape(spec: Any) -> bool:
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        return True
+    return isinstance(spec, tuple) and all(isinstance(n, (int, np.integer)) for n in spec)
+
+
+def _like_map(outputs: tuple, like: Any) -> dict:
+    """Map each output name to its allocation spec (None: read and written)."""
+    if isinstance(like, dict):
+        unknown = set(like) - set(outputs)
+        if unknown:
+            raise AdCompilerError(f"like= names {sorted(unknown)}, which are not outputs {list(outputs)}.")
+        return {o: like.get(o) for o in outputs}
+    if isinstance(like, list) and len(like) == len(outputs) and not _is_shape(tuple(like)):
+        return dict(zip(outputs, like))
+    return {o: like for o in outputs}
+
+
+class Differentiated:
+    """The pure function ``differentiate`` returns.
+
+    Attributes: ``mutating`` (the original function), ``inputs`` (parameter
+    names of the pure function), ``outputs`` (names of the returned
+    arguments), ``allocated`` (output name -> like spec), ``const``,
+    ``written`` (parameters the kernel may write, by a conservative reading
+    of its source), ``returns_value`` (the no-argument form).
+    """
+
+    def __init__(self, f_: Callable, out: Any = None, like: Any = None, const: Iterable = ()):
+        if not inspect.isfunction(f_):
+            raise AdCompilerError(f"differentiate needs a plain Python function, got {type(f_).__name__}.")
+        self.mutating = f_
+        sig = inspect.signature(f_)
+        for p in sig.parameters.values():
+            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                raise AdCompilerError(
+                    f"{f_.__name__}: parameter {p.name!r} is {p.kind.description}; "
+                    "differentiate supports positional parameters only.")
+        self.params = tuple(sig.parameters)
+        self.outputs = _names(out, "out")
+        for name in self.outputs:
+            if name not in self.params:
+                raise AdCompilerError(f"out= names {name!r}, which is not a parameter of {f_.__name__}{sig}.")
+        if len(set(self.outputs)) != len(self.outputs):
+            raise AdCompilerError(f"out= names an argument twice: {self.outputs}.")
+        self.allocated = {o: s for o, s in _like_map(self.outputs, like).items() if s is not None}
+        self.inputs = tuple(p for p in self.params if p not in self.allocated)
+        self.const = frozenset(_names(const, "const"))
+        for name in self.const:
+            if name not in self.inputs or name in self.outputs:
+                raise AdCompilerError(f"const= names {name!r}, which is not a non-output input of {f_.__name__}.")
+        self.written = frozenset(written_params(f_)) | frozenset(self.outputs)
+        self.returns_value = not self.outputs
+        if self.returns_value and self.written:
+            raise AdCompilerError(
+                f"{f_.__name__} writes {sorted(self.written)} in place, so the bare @differentiate "
+                "(a float-returning function that mutates nothing) does not apply.",
+                hint="name the written arguments with out=... (and like=... for the ones to allocate).")
+        self._index = {name: i for i, name in enumerate(self.inputs)}
+        self._thunks: dict = {}
+        self.last_activities: tuple | None = None
+        self.__signature__ = sig.replace(parameters=[sig.parameters[n] for n in self.inputs])
+        functools.update_wrapper(self, f_)
+
+    def bind(self, args: tuple, kwargs: dict) -> list:
+        """The pure function's arguments as a list in ``inputs`` order."""
+        try:
+            bound = self.__signature__.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise AdCompilerError(f"{self.__name__}{self.__signature__}: {exc}") from None
+        bound.apply_defaults()
+        return [bound.arguments[n] for n in self.inputs]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from .tapes.dispatch import call
+        return call(self, self.bind(args, kwargs))
+
+    def output_specs(self, values: list) -> list:
+        """``(shape, dtype)`` for each allocated output, given the inputs.
+
+        ``values`` need only expose ``.shape`` and ``.dtype`` where a spec
+        reads them (JAX tracers do).
+        """
+        specs = []
+        for name, spec in self.allocated.items():
+            if isinstance(spec, str):
+                if spec not in self._index:
+                    raise AdCompilerError(f"like= for {name!r} names {spec!r}, which is not an input {list(self.inputs)}.")
+                spec = values[self._index[spec]]
+            elif callable(spec) and not _is_shape(spec):
+                spec = spec(*values)
+            specs.append(self._shape_dtype(name, spec, values))
+        return specs
+
+    def result_specs(self, values: list) -> list:
+        """``(shape, dtype)`` of each returned output, in ``outputs`` order."""
+        alloc = dict(zip(self.allocated, self.output_specs(values)))
+        return [alloc[o] if o in alloc else self._shape_dtype(o, values[self._index[o]], values)
+                for o in self.outputs]
+
+    def _shape_dtype(self, name: str, spec: Any, values: list) -> tuple:
+        if _is_shape(spec):
+            shape = (int(spec),) if not isinstance(spec, tuple) else tuple(int(n) for n in spec)
+            return shape, self._default_dtype(values)
+        if hasattr(spec, "shape") and hasattr(spec, "dtype"):
+            dtype = np.dtype(spec.dtype)
+            if dtype not in (np.float32, np.float64):
+                raise ShapeError(
+                    f"output {name!r} of {self.__name__} would have dtype {dtype}; outputs must be float32 or float64.",
+                    hint="point like= at a float input or give a shape.")
+            return tuple(int(n) for n in spec.shape), dtype
+        raise ShapeError(f"like= for output {name!r} gave {spec!r}; expected an input name, a shape or an array.")
+
+    def _default_dtype(self, values: list) -> np.dtype:
+        for v in values:
+            dtype = getattr(v, "dtype", None)
+            if getattr(v, "ndim", 0) and np.dtype(dtype) in (np.float32, np.float64):
+                return np.dtype(dtype)
+        return np.dtype(np.float64)
+
+    @property
+    def adjoint_source(self) -> str:
+        """The generated adjoint of the kernel, for the last call's activities
+        (before any call: float arrays Duplicated, declared constants Const)."""
+        from . import api
+        from .activity import Active, Const, Duplicated
+        acts = self.last_activities
+        if acts is None:
+            acts = tuple(Const if p in self.const else Duplicated for p in self.params)
+        ret = Active if self.returns_value else Const
+        return api.adjoint_source(self.mutating, *acts, ret=ret)
+
+    def __repr__(self) -> str:
+        return f"<differentiate({self.mutating.__name__}) -> {self.__name__}{self.__signature__}>"
+
+
+def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = None,
+                  const: Iterable = ()) -> Any:
+    """Wrap a mutating kernel as a pure, differentiable function.
+
+    Usable as ``@differentiate``, ``@differentiate(out="s", like="a")`` or
+    ``differentiate(f_, out="s", like="a")``. See the module docstring for
+    the meaning of ``out``, ``like`` and ``const``.
+    """
+    if f_ is None:
+        return lambda g: Differentiated(g, out, like, const)
+    if not callable(f_):
+        raise ActivityError(f"differentiate: expected a function, got {f_!r}.",
+                            hint="pass options by keyword: differentiate(out='s', like='a').")
+    return Differentiated(f_, out, like, const)

@@ -1,0 +1,52 @@
+"""Route a call of a ``differentiate`` function to the tape its arguments use.
+
+A framework is recognised only if it is already imported (``sys.modules``),
+so plain numpy callers never import torch or JAX. Arguments from two
+frameworks in one call are refused: no tape can see the other's gradient.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from ..errors import AdCompilerError
+from . import split
+
+
+def framework_of(value: Any) -> str | None:
+    """'autograd', 'torch', 'jax' or None (plain values)."""
+    ag = sys.modules.get("autograd.tracer")
+    if ag is not None and isinstance(value, ag.Box):
+        return "autograd"
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return "torch"
+    jax = sys.modules.get("jax")
+    if jax is not None and isinstance(value, jax.Array):
+        return "jax"
+    return None
+
+
+def call(w: Any, values: list) -> Any:
+    """Evaluate the pure function ``w`` on ``values`` (in ``w.inputs`` order)."""
+    seen: dict = {}
+    for name, v in zip(w.inputs, values):
+        fw = framework_of(v)
+        if fw is not None:
+            seen.setdefault(fw, name)
+    if len(seen) > 1:
+        desc = ", ".join(f"{fw} ({name!r})" for fw, name in seen.items())
+        raise AdCompilerError(
+            f"{w.__name__} was called with values from several frameworks: {desc}.",
+            hint="convert every argument to one framework's arrays before the call.")
+    if not seen:
+        return split.primal(w, values)
+    fw = next(iter(seen))
+    if fw == "autograd":
+        from .autograd import call_autograd
+        return call_autograd(w, values)
+    if fw == "torch":
+        from .torch import call_torch
+        return call_torch(w, values)
+    from .jax import call_jax
+    return call_jax(w, values)

@@ -1,0 +1,140 @@
+"""Which parameters a kernel may write, read conservatively from its source.
+
+``differentiate`` copies these before calling the kernel, so the caller's
+arrays are never mutated. Over-approximation only costs a copy; missing a
+write would mutate the caller's data, so every doubt counts as a write:
+
+- subscript stores and augmented assignments (``x[i] = e``, ``x += e``);
+- ``out=x`` on any call, ``np.copyto(x, ...)``;
+- method calls on a parameter other than known read-only ones (``x.fill``);
+- passing a parameter to a function that is not numpy, ``math`` or a
+  builtin (a user function may write it);
+- all of the above through local names bound to views (``y = x[1:]``,
+  ``y = x.T``, ``y = x``).
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import math
+import textwrap
+import types
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import SourceError
+
+_READ_METHODS = frozenset({
+    "copy", "sum", "mean", "max", "min", "prod", "std", "var", "dot", "astype", "reshape",
+    "ravel", "flatten", "transpose", "any", "all", "argmax", "argmin", "tolist", "item",
+    "conj", "round", "clip", "cumsum", "cumprod", "squeeze", "swapaxes", "view",
+})
+_VIEW_ATTRS = frozenset({"T", "real", "imag", "flat", "reshape", "ravel", "transpose",
+                         "squeeze", "swapaxes", "view", "mT"})
+_WRITERS = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal"})
+
+
+def _root(node: ast.AST) -> str | None:
+    """The name a view expression is rooted at (``x``, ``x[1:]``, ``x.T``)."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Subscript) or isinstance(node, ast.Attribute) and node.attr in _VIEW_ATTRS:
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _VIEW_ATTRS:
+            node = node.func.value
+        else:
+            return None
+
+
+def _is_library(func: ast.AST, env: dict) -> bool:
+    """True when a call target is numpy, math or a builtin (writes only via out=)."""
+    base = func
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    if not isinstance(base, ast.Name):
+        return False
+    obj = env.get(base.id, getattr(builtins, base.id, None))
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__.split(".")[0] in ("numpy", "math")
+    if obj is None:
+        return False
+    if isinstance(obj, (types.BuiltinFunctionType, type, np.ufunc)) or obj is math:
+        return True
+    return (getattr(obj, "__module__", None) or "").split(".")[0] == "numpy"
+
+
+class _Writes(ast.NodeVisitor):
+    def __init__(self, env: dict):
+        self.env = env
+        self.touched: set = set()   # names written through
+        self.aliases: dict = {}     # local name -> set of names it may view
+
+    def mark(self, node: ast.AST) -> None:
+        name = _root(node)
+        if name is not None:
+            self.touched.add(name)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target, (ast.Subscript, ast.Attribute)):
+                self.mark(target)
+            elif isinstance(target, ast.Name):
+                root = _root(node.value)
+                if root is not None:
+                    self.aliases.setdefault(target.id, set()).add(root)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.mark(node.target)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        for kw in node.keywords:
+            if kw.arg == "out":
+                for elt in (kw.value.elts if isinstance(kw.value, ast.Tuple) else [kw.value]):
+                    self.mark(elt)
+        if isinstance(func, ast.Attribute) and func.attr in _WRITERS and node.args:
+            self.mark(node.args[0])
+        if isinstance(func, ast.Attribute) and _root(func.value) is not None \
+                and not _is_library(func, self.env) and func.attr not in _READ_METHODS:
+            self.mark(func.value)
+        if not _is_library(func, self.env):
+            for arg in node.args:
+                self.mark(arg)
+        self.generic_visit(node)
+
+
+def written_params(f_: Callable) -> set:
+    """Parameters of ``f_`` that it may write (a superset of the true set)."""
+    try:
+        source = textwrap.dedent(inspect.getsource(f_))
+    except (OSError, TypeError) as exc:
+        raise SourceError(f"cannot read the source of {getattr(f_, '__name__', f_)!r}: {exc}",
+                          hint="define the kernel with def in a file.") from None
+    tree = ast.parse(source)
+    fn = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    env = dict(f_.__globals__)
+    if f_.__closure__:
+        for name, cell in zip(f_.__code__.co_freevars, f_.__closure__):
+            try:
+                env[name] = cell.cell_contents
+            except ValueError:
+                pass
+    visitor = _Writes(env)
+    for stmt in fn.body:
+        visitor.visit(stmt)
+    written = set(visitor.touched)
+    changed = True
+    while changed:
+        changed = False
+        for name, roots in visitor.aliases.items():
+            if name in written and not roots <= written:
+                written |= roots
+                changed = True
+    params = list(inspect.signature(f_).parameters)
+    return {p for p in params if p in written}

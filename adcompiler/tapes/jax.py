@@ -1,0 +1,143 @@
+"""JAX adapter: ``jax.custom_vjp`` around ``jax.pure_callback``.
+
+JAX arrays and tracers among the arguments become operands of host
+callbacks; every other argument is closed over as a constant. The forward
+callback runs the split forward pass once and files its record under an
+integer key, which travels through JAX as the residual; the backward
+callback runs only the reverse sweep on that record and then drops it. So
+``jax.grad``, ``jax.jit`` and ``jax.vmap`` (callbacks run once per batch
+element; a batched backward serves every cotangent of ``jax.jacrev``) all
+work. ``symbolic_zeros`` tells the forward which operands JAX perturbs: the
+others are passed to the kernel as Const. A record whose backward never runs
+(``jax.vjp`` without calling the VJP) stays filed until :func:`clear`.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.custom_derivatives import SymbolicZero
+
+from ..errors import AdCompilerError
+from . import split
+
+_RECORDS: dict = {}
+_KEYS = itertools.count(1)
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def clear() -> int:
+    """Drop filed records whose backward pass never ran; returns how many."""
+    n = len(_RECORDS)
+    _RECORDS.clear()
+    return n
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    return np.dtype(jax.dtypes.canonicalize_dtype(dtype))
+
+
+class _Call:
+    """One call: which arguments are operands, and the callbacks."""
+
+    def __init__(self, w: Any, values: list):
+        self.w = w
+        self.values = values
+        self.ops = [i for i, v in enumerate(values) if isinstance(v, jax.Array)]
+        self.dops = [i for i in self.ops if np.dtype(values[i].dtype) in _FLOATS]
+        for name, v in zip(w.inputs, values):
+            if isinstance(v, jax.Array) and v.dtype.kind == "f" and np.dtype(v.dtype) not in _FLOATS:
+                raise AdCompilerError(f"{w.__name__}: argument {name!r} has dtype {v.dtype}; "
+                                      "only float32 and float64 are supported.")
+        if w.returns_value:
+            dtype = next((values[i].dtype for i in self.dops), jnp.zeros(()).dtype)
+            self.out_avals = (jax.ShapeDtypeStruct((), _float_dtype(dtype)),)
+        else:
+            self.out_avals = tuple(jax.ShapeDtypeStruct(shape, _float_dtype(dtype))
+                                   for shape, dtype in w.result_specs(values))
+
+    def numpy_values(self, ops: tuple) -> list:
+        values = list(self.values)
+        for i, x in zip(self.ops, ops):
+            a = np.asarray(x)
+            values[i] = float(a) if a.ndim == 0 and a.dtype in _FLOATS else a
+        return values
+
+    def results(self, result: Any) -> tuple:
+        outs = (result,) if self.w.returns_value or len(self.out_avals) == 1 else result
+        return tuple(np.asarray(r, dtype=a.dtype) for r, a in zip(outs, self.out_avals))
+
+    def primal_cb(self, *ops: Any) -> tuple:
+        return self.results(split.primal(self.w, self.numpy_values(ops)))
+
+    def fwd_cb(self, needs: tuple, *ops: Any) -> tuple:
+        values = self.numpy_values(ops)
+        result, rec = split.forward(self.w, values, needs)
+        key = next(_KEYS) % (2 ** 31 - 1)
+        _RECORDS[key] = rec
+        return (*self.results(result), np.int32(key))
+
+    def bwd_cb(self, keys: Any, *rest: Any) -> tuple:
+        keys = np.asarray(keys)
+        ops, gs = rest[:len(self.ops)], rest[len(self.ops):]
+        batch = keys.shape
+        grads = [np.zeros(batch + tuple(self.values[i].shape), np.dtype(self.values[i].dtype)) for i in self.dops]
+        for idx in np.ndindex(*batch):
+            rec = _RECORDS.get(int(keys[idx]))
+            if rec is None:
+                raise AdCompilerError(
+                    f"{self.w.__name__}: the forward record of this call is gone (its backward pass already ran).",
+                    hint="call the vjp function of a jax.vjp once, or run the forward again.")
+            values = self.numpy_values(tuple(np.asarray(o)[idx] for o in ops))
+            cots = [None if g is None else np.asarray(g)[idx] for g in gs]
+            per_input = split.backward(rec, cots[0] if self.w.returns_value else cots, values)
+            for k, i in enumerate(self.dops):
+                if per_input[i] is not None:
+                    grads[k][idx] = per_input[i]
+        for key in np.unique(keys):
+            _RECORDS.pop(int(key), None)
+        return tuple(grads)
+
+    def function(self) -> Any:
+        n_ops = len(self.ops)
+        out_avals = self.out_avals
+        key_aval = jax.ShapeDtypeStruct((), np.int32)
+        grad_avals = tuple(jax.ShapeDtypeStruct(self.values[i].shape, self.values[i].dtype) for i in self.dops)
+        dpos = [self.ops.index(i) for i in self.dops]
+
+        @jax.custom_vjp
+        def kernel(*ops: Any) -> Any:
+            return jax.pure_callback(self.primal_cb, out_avals, *ops, vmap_method="sequential")
+
+        def kernel_fwd(*prims: Any) -> tuple:
+            needs = [False] * len(self.values)
+            for i, p in zip(self.ops, prims):
+                needs[i] = bool(p.perturbed) and i in self.dops
+            ops = tuple(p.value for p in prims)
+            res = jax.pure_callback(lambda *o: self.fwd_cb(tuple(needs), *o),
+                                    (*out_avals, key_aval), *ops, vmap_method="sequential")
+            return tuple(res[:-1]), (res[-1], ops)
+
+        def kernel_bwd(residual: tuple, gs: tuple) -> tuple:
+            key, ops = residual
+            gs = [jnp.zeros(a.shape, a.dtype) if isinstance(g, SymbolicZero) else g for g, a in zip(gs, out_avals)]
+            grads = jax.pure_callback(self.bwd_cb, grad_avals, key, *ops, *gs, vmap_method="broadcast_all")
+            out = [None] * n_ops
+            for k, p in enumerate(dpos):
+                out[p] = grads[k]
+            return tuple(out)
+
+        kernel.defvjp(kernel_fwd, kernel_bwd, symbolic_zeros=True)
+        return kernel
+
+
+def call_jax(w: Any, values: list) -> Any:
+    """Evaluate ``w`` on arguments among which are JAX arrays or tracers."""
+    call = _Call(w, values)
+    outs = call.function()(*[values[i] for i in call.ops])
+    if w.returns_value or len(outs) == 1:
+        return outs[0]
+    return tuple(outs)

@@ -1,0 +1,199 @@
+"""The numpy side of every tape adapter: primal, forward with tape, backward.
+
+Built on split mode: ``fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f_,
+ret, *types)``. :func:`forward` runs ``fwd`` once and keeps its tape in a
+:class:`Record`; :func:`backward` runs only ``rev`` on that record, so the
+primal never runs twice. A record may be used by several backward passes
+(``torch.autograd.gradcheck``, ``autograd.jacobian`` and ``jax.jacrev`` do
+that): each pass gets fresh shadows, and the cotangents a tape hands in are
+copied into them, never used in place (the reverse sweep consumes shadows).
+
+Activities, per argument of the kernel:
+
+- allocated outputs and every float array the kernel writes: Duplicated
+  (the written input arrays are copies, the caller's are left alone);
+- float arrays that need a gradient: Duplicated with a zero shadow; float
+  scalars that need one: Active;
+- everything else (``const=`` names, integers, arrays no tape tracks): Const;
+  a tape that tracks a ``const=`` argument anyway gets a zero gradient.
+"""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..activity import Active, Const, Duplicated, ReverseSplitWithPrimal
+from ..errors import AdCompilerError, ShapeError
+
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _thunk(mode: Any, f: Any, ret: Any, *types: Any) -> tuple:
+    """The core's split-mode entry point (a seam tests may replace)."""
+    from ..api import autodiff_thunk
+    return autodiff_thunk(mode, f, ret, *types)
+
+
+def is_float_array(v: Any) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype in FLOATS
+
+
+def is_float_scalar(v: Any) -> bool:
+    return isinstance(v, (float, np.floating)) or (
+        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_, numbers.Integral)))
+
+
+def _check_differentiable(w: Any, name: str, v: Any) -> None:
+    kind = getattr(getattr(v, "dtype", None), "name", type(v).__name__)
+    raise AdCompilerError(
+        f"{w.__name__}: argument {name!r} needs a gradient but is {kind}; "
+        "only float32/float64 arrays and float scalars are differentiable.",
+        hint=f"pass a float value, or declare it const=({name!r},).")
+
+
+def primal(w: Any, values: Sequence) -> Any:
+    """Run the kernel on numpy values; no tape. Returns the pure result."""
+    args, _ = _arguments(w, values, None)
+    ret = _run(w, w.mutating, [a.val for a in args])
+    return ret if w.returns_value else _outputs(w, args)
+
+
+def _run(w: Any, fn: Any, args: list) -> Any:
+    try:
+        ret = fn(*args)
+    except ValueError as exc:
+        shapes = ", ".join(f"{n}: {getattr(a, 'shape', type(a).__name__)}" for n, a in zip(w.params, args))
+        raise ShapeError(f"{w.mutating.__name__} failed on arguments ({shapes}): {exc}",
+                         hint="check the shapes of the inputs and of like=.") from exc
+    if not w.returns_value and ret is not None:
+        raise AdCompilerError(
+            f"{w.mutating.__name__} returned {type(ret).__name__} although out= is given; "
+            "with out= the kernel must return None.")
+    return ret
+
+
+def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
+    """Annotation per kernel parameter, and for each input its activity class.
+
+    ``needs`` is None for a primal-only call (everything Const)."""
+    specs = iter(w.output_specs(list(values)))
+    index = w._index
+    args = []
+    for name in w.params:
+        if name in w.allocated:
+            shape, dtype = next(specs)
+            val = np.zeros(shape, dtype)
+            args.append(Const(val) if needs is None else Duplicated(val, np.zeros(shape, dtype)))
+            continue
+        i = index[name]
+        v = values[i]
+        need = needs is not None and bool(needs[i])
+        if name in w.written and isinstance(v, np.ndarray):
+            v = np.array(v, copy=True)
+        if needs is None or name in w.const:
+            args.append(Const(v))
+        elif is_float_array(v) and (need or name in w.written):
+            args.append(Duplicated(v, np.zeros_like(v)))
+        elif need and is_float_scalar(v):
+            args.append(Active(float(v)))
+        elif need:
+            _check_differentiable(w, name, v)
+        else:
+            args.append(Const(v))
+    return args, tuple(type(a) for a in args)
+
+
+def _outputs(w: Any, args: list) -> tuple:
+    pos = {n: i for i, n in enumerate(w.params)}
+    outs = tuple(args[pos[o]].val for o in w.outputs)
+    return outs[0] if len(outs) == 1 else outs
+
+
+class Record:
+    """What one forward pass leaves for the backward passes."""
+
+    __slots__ = ("args", "rev", "tape", "uses", "w")
+
+    def __init__(self, w: Any, args: list, tape: Any, rev: Any):
+        self.w, self.args, self.tape, self.rev, self.uses = w, args, tape, rev, 0
+
+
+def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
+    """Run the kernel once through the split forward pass.
+
+    Returns ``(result, record)``: ``result`` as :func:`primal` gives it.
+    ``needs[i]`` says whether input ``i`` needs a gradient."""
+    args, types = _arguments(w, values, needs)
+    ret_act = Active if w.returns_value else Const
+    key = (types, tuple(getattr(a.val, "dtype", None) for a in args))
+    thunk = w._thunks.get(key)
+    if thunk is None:
+        thunk = w._thunks[key] = _thunk(ReverseSplitWithPrimal, w.mutating, ret_act, *types)
+    w.last_activities = types
+    fwd, rev = thunk
+    try:
+        tape, ret = fwd(*args)
+    except ValueError as exc:
+        shapes = ", ".join(f"{n}: {getattr(a.val, 'shape', type(a.val).__name__)}" for n, a in zip(w.params, args))
+        raise ShapeError(f"{w.mutating.__name__} failed on arguments ({shapes}): {exc}",
+                         hint="check the shapes of the inputs and of like=.") from exc
+    if not w.returns_value and ret is not None:
+        raise AdCompilerError(f"{w.mutating.__name__} returned {type(ret).__name__} although out= is given; "
+                              "with out= the kernel must return None.")
+    result = ret if w.returns_value else _outputs(w, args)
+    return result, Record(w, args, tape, rev)
+
+
+def backward(rec: Record, cotangents: Any, values: Sequence | None = None) -> list:
+    """Gradients for the pure function's inputs (None where not computed).
+
+    ``cotangents``: for a float-returning kernel the scalar adjoint of the
+    result; otherwise one entry per output (None means zero). They are
+    copied, never modified. ``values``, when given, are the inputs again
+    (the same contents as in the forward pass, possibly other buffers): the
+    arguments the kernel does not write are rebound to them, for tapes whose
+    input buffers live only as long as a callback."""
+    w = rec.w
+    rec.uses += 1
+    pos = {n: i for i, n in enumerate(w.params)}
+    args = []
+    for name, a in zip(w.params, rec.args):
+        val = a.val
+        if values is not None and name in w._index and name not in w.written and not isinstance(a, Active):
+            val = values[w._index[name]]
+        if isinstance(a, Duplicated):
+            args.append(Duplicated(val, np.zeros_like(val)))
+        else:
+            args.append(a if val is a.val else Const(val))
+    dret = 0.0
+    if w.returns_value:
+        dret = 0.0 if cotangents is None else float(np.asarray(cotangents))
+    else:
+        for name, g in zip(w.outputs, cotangents):
+            if g is None:
+                continue
+            shadow = args[pos[name]].dval
+            g = np.asarray(g)
+            if g.shape != shadow.shape:
+                raise ShapeError(f"{w.__name__}: the cotangent of output {name!r} has shape {g.shape}, "
+                                 f"expected {shadow.shape}.")
+            shadow[...] = g
+    derivs = rec.rev(*args, dret, _tape_for(rec))
+    grads = []
+    for name in w.inputs:
+        a = args[pos[name]]
+        if isinstance(a, Active):
+            grads.append(derivs[pos[name]])
+        elif isinstance(a, Duplicated):
+            grads.append(a.dval)
+        else:
+            grads.append(None)
+    return grads
+
+
+def _tape_for(rec: Record) -> Any:
+    """The tape for this backward pass (the core's reverse sweep reads it)."""
+    return rec.tape

@@ -1,0 +1,78 @@
+"""PyTorch adapter: the pure function as a ``torch.autograd.Function``.
+
+Tensors are viewed as numpy arrays (CPU, no copy; other devices are moved to
+the CPU and the results moved back). The forward keeps the split record on
+``ctx``; ``backward`` runs only the reverse sweep. Inputs and outputs are
+saved with ``save_for_backward`` so that PyTorch's version counters report an
+in-place change made to them between forward and backward. A 0-dim tensor is
+passed to the kernel as a float scalar (Active when it requires grad).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import AdCompilerError
+from . import split
+
+_FLOAT_DTYPES = (torch.float32, torch.float64)
+
+
+def _to_numpy(t: torch.Tensor) -> Any:
+    a = t.detach().cpu().numpy()
+    return float(a) if a.ndim == 0 and t.dtype in _FLOAT_DTYPES else a
+
+
+class _Kernel(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, w: Any, n_out: int, *args: Any) -> Any:
+        needs = ctx.needs_input_grad[2:]
+        values = [_to_numpy(a) if isinstance(a, torch.Tensor) else a for a in args]
+        device = next((a.device for a in args if isinstance(a, torch.Tensor)), torch.device("cpu"))
+        if any(needs):
+            result, ctx.record = split.forward(w, values, needs)
+        else:
+            result, ctx.record = split.primal(w, values), None
+        ctx.w = w
+        ctx.in_meta = [(a.dtype, a.device, a.dim()) if isinstance(a, torch.Tensor) else None for a in args]
+        if w.returns_value:
+            dtype = next((a.dtype for a in args if isinstance(a, torch.Tensor) and a.dtype in _FLOAT_DTYPES),
+                         torch.float64)
+            outs = (torch.tensor(result, dtype=dtype, device=device),)
+        else:
+            outs = tuple(torch.from_numpy(r).to(device) for r in (result if n_out > 1 else (result,)))
+        ctx.save_for_backward(*[a for a in args if isinstance(a, torch.Tensor)], *outs)
+        return outs if n_out > 1 else outs[0]
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        ctx.saved_tensors  # noqa: B018 (raises if an input or output was changed in place)
+        w = ctx.w
+        if ctx.record is None:
+            return (None, None) + (None,) * len(ctx.in_meta)
+        cots = [None if g is None else g.detach().cpu().numpy() for g in grad_outputs]
+        grads = split.backward(ctx.record, cots[0] if w.returns_value else cots)
+        out = []
+        for g, meta, need in zip(grads, ctx.in_meta, ctx.needs_input_grad[2:]):
+            if g is None or meta is None or not need:
+                out.append(None)
+                continue
+            dtype, device, dim = meta
+            out.append(torch.as_tensor(np.asarray(g), dtype=dtype).reshape(()) if dim == 0
+                       else torch.from_numpy(np.asarray(g)).to(device=device, dtype=dtype))
+        return (None, None, *out)
+
+
+def call_torch(w: Any, values: list) -> Any:
+    """Evaluate ``w`` on arguments among which are torch tensors."""
+    for name, v in zip(w.inputs, values):
+        if isinstance(v, torch.Tensor) and v.requires_grad and v.dtype not in _FLOAT_DTYPES:
+            raise AdCompilerError(
+                f"{w.__name__}: argument {name!r} requires grad but has dtype {v.dtype}; "
+                "only float32 and float64 tensors are differentiable.",
+                hint="convert it with .double() or .float().")
+    n_out = 1 if w.returns_value else len(w.outputs)
+    return _Kernel.apply(w, n_out, *values)

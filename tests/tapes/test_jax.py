@@ -1,0 +1,130 @@
+"""The JAX adapter: custom_vjp around pure_callback, built on split mode."""
+import numpy as np
+import pytest
+
+from adcompiler.decorator import differentiate
+from adcompiler.errors import AdCompilerError
+
+from . import kernels as K
+from .conftest import require
+
+jax = require("jax")
+jnp = jax.numpy
+
+
+@pytest.fixture(autouse=True)
+def x64():
+    prev = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", prev)
+
+
+def _pair(seed=0, n=6):
+    rng = np.random.default_rng(seed)
+    return jnp.asarray(rng.normal(size=n)), jnp.asarray(rng.normal(size=n))
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_seed_matches_direct_formula(thunk, jit):
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = _pair()
+
+    def g1(a, b):
+        return jnp.sum((a + b) ** 2)
+
+    def g2(a, b):
+        return jnp.sum(f(a, b) ** 2)
+
+    grad1, grad2 = jax.grad(g1, (0, 1)), jax.grad(g2, (0, 1))
+    if jit:
+        grad1, grad2 = jax.jit(grad1), jax.jit(grad2)
+    r1, r2 = grad1(a, b), grad2(a, b)
+    for x1, x2 in zip(r1, r2):
+        assert x2.dtype == jnp.float64
+        np.testing.assert_allclose(x2, 2 * (a + b), rtol=1e-13)
+        np.testing.assert_allclose(x1, x2, rtol=1e-13)
+
+
+def test_jit_value_and_repeated_calls(thunk):
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = _pair(1)
+    step = jax.jit(jax.value_and_grad(lambda a, b: jnp.sum(f(a, b) ** 2)))
+    for _ in range(3):
+        v, g = step(a, b)
+        np.testing.assert_allclose(v, np.sum((a + b) ** 2))
+        np.testing.assert_allclose(g, 2 * (a + b))
+    assert (thunk.primal_runs, thunk.rev_calls) == (3, 3)
+
+
+def test_float32_without_x64(thunk):
+    jax.config.update("jax_enable_x64", False)
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = jnp.ones(3), jnp.arange(3.0)
+    g = jax.grad(lambda a: jnp.sum(f(a, b) ** 2))(a)
+    assert g.dtype == jnp.float32
+    np.testing.assert_allclose(g, 2 * (a + b))
+
+
+def test_one_primal_run_and_cotangent_unchanged(thunk):
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = _pair(2)
+    out, vjp = jax.vjp(f, a, b)
+    g = jnp.asarray([1.0, -2.0, 3.0, 0.5, 0.0, 7.0])
+    g_ref = np.array(g)
+    da, db = vjp(g)
+    np.testing.assert_array_equal(np.asarray(g), g_ref)
+    np.testing.assert_allclose(da, g_ref)
+    np.testing.assert_allclose(db, g_ref)
+    assert (thunk.primal_runs, thunk.rev_calls) == (1, 1)
+
+
+def test_several_outputs_and_active_scalar(thunk):
+    f = differentiate(K.two_out_, out=("s", "t"), like="a")
+    a, _ = _pair(3)
+    x = 1.3
+
+    def loss(a, x):
+        s, t = f(a, x)
+        return jnp.sum(s * t) + 3.0 * jnp.sum(s)
+
+    da, dx = jax.jit(jax.grad(loss, (0, 1)))(a, x)
+    np.testing.assert_allclose(da, x * np.sin(a) + a * x * np.cos(a) + 3 * x, rtol=1e-12)
+    np.testing.assert_allclose(dx, np.sum(a * np.sin(a)) + 3 * np.sum(a), rtol=1e-12)
+
+
+def test_in_out_argument(thunk):
+    f = differentiate(K.scale_inplace_, out="u")
+    u, c = _pair(4)
+    du, dc = jax.grad(lambda u, c: jnp.sum(f(u, c) ** 2), (0, 1))(u, c)
+    np.testing.assert_allclose(du, 2 * u * c * c)
+    np.testing.assert_allclose(dc, 2 * u * c * u)
+
+
+def test_float_return_and_const(thunk):
+    f = differentiate(K.sum_sq_)
+    a, _ = _pair(5)
+    np.testing.assert_allclose(jax.grad(lambda a: f(a, 3))(a), 6 * a)
+    g = differentiate(K.seed_, out="s", like="a", const=("b",))
+    db = jax.grad(lambda b: jnp.sum(g(a, b)))(a)
+    np.testing.assert_array_equal(db, np.zeros(6))
+
+
+def test_vmap_and_jacrev(thunk):
+    f = differentiate(K.two_out_, out=("s", "t"), like="a")
+    rng = np.random.default_rng(6)
+    A = jnp.asarray(rng.normal(size=(3, 4)))
+    s, t = jax.vmap(lambda a: f(a, 2.0))(A)
+    np.testing.assert_allclose(s, 2.0 * A)
+    np.testing.assert_allclose(t, np.sin(A))
+    G = jax.vmap(jax.grad(lambda a: jnp.sum(f(a, 2.0)[1])))(A)
+    np.testing.assert_allclose(G, np.cos(A))
+    J = jax.jacrev(lambda a: f(a, 2.0)[1])(A[0])
+    np.testing.assert_allclose(J, np.diag(np.cos(A[0])), atol=1e-15)
+
+
+def test_mixed_frameworks_are_refused(thunk):
+    torch = require("torch")
+    f = differentiate(K.seed_, out="s", like="a")
+    with pytest.raises(AdCompilerError, match="several frameworks"):
+        f(jnp.ones(3), torch.ones(3))

@@ -1,0 +1,95 @@
+"""The PyTorch adapter: torch.autograd.Function built on split mode."""
+import numpy as np
+import pytest
+
+from adcompiler.decorator import differentiate
+from adcompiler.errors import AdCompilerError
+
+from . import kernels as K
+from .conftest import require
+
+torch = require("torch")
+
+
+def _t(x, dtype=torch.float64):
+    return torch.tensor(x, dtype=dtype, requires_grad=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_seed_matches_direct_formula(thunk, dtype):
+    f = differentiate(K.seed_, out="s", like="a")
+    rng = np.random.default_rng(1)
+    a, b = _t(rng.normal(size=6), dtype), _t(rng.normal(size=6), dtype)
+    g1 = torch.autograd.grad(torch.sum((a + b) ** 2), (a, b))
+    out = f(a, b)
+    assert out.dtype == dtype
+    g2 = torch.autograd.grad(torch.sum(out ** 2), (a, b))
+    ref = 2 * (a + b).detach()
+    tol = 1e-6 if dtype == torch.float32 else 1e-12
+    for x1, x2 in zip(g1, g2):
+        assert x2.dtype == dtype
+        torch.testing.assert_close(x2, ref, rtol=tol, atol=tol)
+        torch.testing.assert_close(x1, x2, rtol=tol, atol=tol)
+
+
+def test_gradcheck_several_outputs_and_scalar(thunk):
+    f = differentiate(K.two_out_, out=("s", "t"), like="a")
+    rng = np.random.default_rng(2)
+    a, x = _t(rng.normal(size=4)), _t(0.7)
+    assert torch.autograd.gradcheck(f, (a, x))
+
+
+def test_gradcheck_in_out_argument(thunk):
+    f = differentiate(K.scale_inplace_, out="u")
+    rng = np.random.default_rng(3)
+    u, c = _t(rng.normal(size=5)), _t(rng.normal(size=5))
+    u_ref = u.detach().clone()
+    assert torch.autograd.gradcheck(f, (u, c))
+    torch.testing.assert_close(u.detach(), u_ref, rtol=0, atol=0)
+
+
+def test_float_return_and_inferred_const(thunk):
+    f = differentiate(K.sum_sq_)
+    a = _t(np.arange(4.0))
+    (da,) = torch.autograd.grad(f(a, 3), (a,))
+    torch.testing.assert_close(da, 6 * a.detach())
+
+
+def test_one_primal_run_and_cotangent_unchanged(thunk):
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = _t(np.ones(3)), _t(np.arange(3.0))
+    out = f(a, b)
+    g = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64)
+    g_ref = g.clone()
+    da, db = torch.autograd.grad(out, (a, b), g)
+    torch.testing.assert_close(g, g_ref, rtol=0, atol=0)
+    torch.testing.assert_close(da, g_ref)
+    torch.testing.assert_close(db, g_ref)
+    assert (thunk.primal_runs, thunk.rev_calls) == (1, 1)
+
+
+def test_no_grad_inputs_give_plain_value(thunk):
+    f = differentiate(K.seed_, out="s", like="a")
+    out = f(torch.ones(3), torch.ones(3))
+    assert not out.requires_grad
+    torch.testing.assert_close(out, torch.full((3,), 2.0))
+    assert thunk.rev_calls == 0
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.complex64])
+def test_unsupported_tensor_requiring_grad_is_refused(thunk, dtype):
+    # torch itself forbids requires_grad on integer tensors
+    f = differentiate(K.seed_, out="s", like="a")
+    a = torch.ones(3, dtype=dtype, requires_grad=True)
+    with pytest.raises(AdCompilerError, match=str(dtype).split(".")[1]):
+        f(a, torch.ones(3))
+
+
+def test_in_place_change_after_forward_is_reported(thunk):
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = _t(np.ones(3)), _t(np.ones(3))
+    out = f(a, b)
+    with torch.no_grad():
+        out.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
