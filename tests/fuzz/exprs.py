@@ -18,7 +18,8 @@ class Scope:
 
     ``vecs``: 1-d arrays of length ``n``; ``mats``: ``(name, rows)`` of
     2-d arrays shaped ``(rows, n)``; ``zerod``: 0-d arrays; ``scalars``:
-    float names. The ``w_`` lists are the subsets that may be written.
+    float names. The ``w_`` lists are the subsets that may be written;
+    ``c_vecs`` are Const arrays, written only with data derived from themselves.
     """
 
     n: int
@@ -30,6 +31,7 @@ class Scope:
     w_zerod: list[str] = field(default_factory=list)
     scalars: list[str] = field(default_factory=list)
     w_scalars: list[str] = field(default_factory=list)
+    c_vecs: list[str] = field(default_factory=list)
     tags: set[str] = field(default_factory=set)
 
 

@@ -36,6 +36,8 @@ def _statement(g: ExprGen, ind: str, depth: int = 0) -> list[str]:
         table.append((stmts.scalar_stmt, 1.5))
     if s.w_zerod:
         table.append((stmts.zerod_stmt, 1.0))
+    if s.c_vecs:
+        table.append((stmts.const_store, 0.5))
     if s.w_mats:
         table.append((stmts.matrix_stmt, 1.0))
     if depth == 0:
@@ -69,7 +71,10 @@ def _candidate(rng: random.Random, seed: int) -> Program:
     rng.shuffle(acts)
     for nm, act in zip(names, acts):
         params.append(Param(nm, "array", act, (n,)))
-    scope = Scope(n=n, vecs=list(names), w_vecs=[p.name for p in params if p.activity == "Duplicated"])
+    dup = [p.name for p in params if p.activity == "Duplicated"]
+    # parameters are listed twice so that most writes reach differentiated memory
+    scope = Scope(n=n, vecs=list(names), w_vecs=dup + dup,
+                  c_vecs=[p.name for p in params if p.activity == "Const"])
     if rng.random() < 0.25:
         rows = choice(rng, [(0, 0.1), (1, 0.3), (2, 0.3), (3, 0.3)])
         act = rng.choice(["Duplicated", "Const"])
@@ -124,13 +129,17 @@ def _candidate(rng: random.Random, seed: int) -> Program:
         else:
             body += _statement(g, "    ")
     ret = "Active" if rng.random() < 0.7 else "Const"
+    locals_ = [v for v in scope.vecs if v not in names]
+    if ret == "Const":
+        target, src = rng.choice(dup), rng.choice(locals_ or scope.vecs)
+        body.append(f"    {target}[...] = {target} * 0.5 + np.tanh({src}) * 0.25 + s * 0.1")
     if ret == "Active" or rng.random() < 0.1:
-        w = rng.choice(scope.vecs)
+        w = rng.choice(locals_ or scope.vecs)
         final = f"float(s + {g.reduce(1)} + np.sum({w}) * {g.scalar(0)})"
         if rng.random() < 0.15:
             scope.tags.add("return-in-branch")
             body += [f"    if {g.scalar(1)} > 0:", f"        return {final}", "    else:",
-                     f"        return float(s * {g.scalar(1)})"]
+                     f"        return float(s * {g.scalar(1)} + np.sum({rng.choice(scope.vecs)}) * 0.5)"]
         else:
             body.append(f"    return {final}")
     sig = ", ".join(p.name for p in params)

@@ -202,6 +202,15 @@ def branch_stmt(g: ExprGen, ind: str, body) -> list[str]:
     return out
 
 
+def const_store(g: ExprGen, ind: str) -> list[str]:
+    """Writes into a Const array of values that depend only on that array."""
+    r, s = g.rng, g.s
+    s.tags.add("const-store")
+    c = r.choice(s.c_vecs)
+    return [ind + r.choice([f"{c}[...] = np.tanh({c}) * 1.5", f"{c}[::-1] = {c} * 0.75",
+                            f"{c}[1:] = {c}[:-1] + 0.25"])]
+
+
 def zerod_stmt(g: ExprGen, ind: str) -> list[str]:
     """Stores into a writable 0-d array."""
     s = g.s
