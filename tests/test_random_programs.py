@@ -83,6 +83,8 @@ def _fake_api(broken: str = "") -> SimpleNamespace:
             raise errors.UnsupportedSyntaxError("refused on purpose", construct="x[1:]")
         if broken == "crash":
             raise ValueError("internal")
+        while broken == "hang":
+            pass
         adjoint = _add_adjoint if len(args) == 3 else _shift_adjoint
         return adjoint(args, broken)
 
@@ -113,6 +115,11 @@ def test_checker_catches_broken_adjoints(which, broken, status):
     out = check_program(_hand_program(which), api=_fake_api(broken))
     assert out.status == status, out.report()
     assert "def kernel" in out.report()
+
+
+def test_checker_stops_a_hanging_call():
+    out = check_program(_hand_program("add"), api=_fake_api("hang"), timeout=0.2)
+    assert out.status == "error" and out.error_type == "Timeout"
 
 
 def test_finite_differences_detect_kinks():

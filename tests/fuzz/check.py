@@ -14,7 +14,10 @@ Outcome statuses:
 """
 from __future__ import annotations
 
+import signal
+import threading
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -115,6 +118,29 @@ def _compare(program: Program, ref_args, ref_ret, got, grads) -> list[str]:
     return bad
 
 
+class Timeout(Exception):
+    """adcompiler took longer than the checker's time limit."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None):
+    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise Timeout(f"no result within {seconds} s (endless loop?)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _reference(fn, values: list):
     args = [v.copy() if isinstance(v, np.ndarray) else v for v in values]
     with np.errstate(all="ignore"):
@@ -122,8 +148,11 @@ def _reference(fn, values: list):
     return args, ret
 
 
-def check_program(program: Program, api=None, fn=None, inputs: int = 3) -> Outcome:
+def check_program(program: Program, api=None, fn=None, inputs: int = 3,
+                  timeout: float | None = 30.0) -> Outcome:
     """Check ``program`` on up to ``inputs`` input draws (until one is smooth).
+
+    A call to adcompiler that exceeds ``timeout`` seconds is an ``error``.
 
     ``api`` defaults to adcompiler itself (``SimpleNamespace(module=...,
     error=...)`` lets the checker be tested against hand-written adjoints).
@@ -145,7 +174,8 @@ def check_program(program: Program, api=None, fn=None, inputs: int = 3) -> Outco
             last = str(exc)
             continue
         try:
-            got = run_autodiff(api, program, fn, values, seeds)
+            with _time_limit(timeout):
+                got = run_autodiff(api, program, fn, values, seeds)
         except api.error as exc:
             return Outcome("refused", program, input_seed, str(exc), expected=grads,
                            construct=str(getattr(exc, "construct", "") or ""),
