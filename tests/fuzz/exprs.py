@@ -79,7 +79,10 @@ class ExprGen:
         if self.s.mats and k < 0.2:
             m, rows = r.choice(self.s.mats)
             self.s.tags.add("matrix")
-            opts = [f"{m}.sum(axis=0)", f"np.sum({m}, axis=0)", f"({m}.T @ np.tanh({m} @ {r.choice(self.s.vecs)}))"]
+            v = r.choice(self.s.vecs)
+            opts = [f"{m}.sum(axis=0)", f"np.sum({m}, axis=0)", f"({m}.T @ np.tanh({m} @ {v}))",
+                    f"np.dot({m}.T, np.sin(np.matmul({m}, {v})))",
+                    f"np.sum({m} * {v}, axis=0, keepdims=True)[0]"]
             if rows >= 1:
                 opts += [f"np.mean({m}, axis=0)", f"{m}[{rows - 1}]", f"np.max({m}, axis=0)"]
             return r.choice(opts)
@@ -178,7 +181,14 @@ class ExprGen:
             cond = f"{r.choice(self.s.vecs)} > {r.choice(['0', '0.0', '-0.1'])}"
             return f"np.where({cond}, {self.vec(depth - 1)}, {self.vec(depth - 1)})"
         if k < 0.86:
-            op = r.choice(["add", "subtract", "multiply"])
+            op = r.choice(["add", "subtract", "multiply", "divide", "negative", "power"])
             self.s.tags.add(f"np.{op}")
-            return f"np.{op}({self.vec(depth - 1)}, {self.vec(depth - 1)})"
+            a, b = self.vec(depth - 1), self.vec(depth - 1)
+            if op == "divide":
+                return f"np.divide({a}, 2.0 + np.cos({b}))"
+            if op == "negative":
+                return f"np.negative({a})"
+            if op == "power":
+                return f"np.power({a}, {r.choice(['2', '3', '2.0'])})"
+            return f"np.{op}({a}, {b})"
         return self._vec_leaf()
