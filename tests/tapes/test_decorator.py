@@ -1,0 +1,111 @@
+"""differentiate: the pure function's signature, values and refusals (numpy path)."""
+import inspect
+
+import numpy as np
+import pytest
+
+from adcompiler.decorator import Differentiated, differentiate
+from adcompiler.errors import AdCompilerError, ShapeError
+
+from . import kernels as K
+
+
+def test_signature_and_attributes():
+    f = differentiate(K.seed_, out="s", like="a")
+    assert isinstance(f, Differentiated)
+    assert str(inspect.signature(f)) == "(a, b)"
+    assert f.mutating is K.seed_
+    assert f.__name__ == "seed_"
+    assert f.written == {"s"}
+
+
+def test_decorator_forms_give_the_same_function():
+    @differentiate(out="s", like="a")
+    def add_(s, a, b):
+        s[:] = a + b
+
+    a, b = np.arange(3.0), np.ones(3)
+    np.testing.assert_array_equal(add_(a, b), a + b)
+    np.testing.assert_array_equal(add_(a, b=b), a + b)
+
+
+def test_plain_numpy_value_and_caller_arrays_untouched(thunk):
+    f = differentiate(K.scale_inplace_, out="u")
+    u, c = np.arange(4.0), np.full(4, 2.0)
+    out = f(u, c)
+    np.testing.assert_array_equal(out, 2 * np.arange(4.0))
+    np.testing.assert_array_equal(u, np.arange(4.0))
+    assert thunk.primal_runs == 1 and thunk.rev_calls == 0
+
+
+@pytest.mark.parametrize("like", [
+    "a", (5,), {"s": "a"}, {"s": lambda a, b: a}, {"s": lambda a, b: a.shape}, np.zeros(5),
+])
+def test_like_forms(like):
+    f = differentiate(K.seed_, out="s", like=like)
+    a, b = np.arange(5.0), np.ones(5)
+    out = f(a, b)
+    assert out.shape == (5,) and out.dtype == np.float64
+    np.testing.assert_array_equal(out, a + 1)
+
+
+def test_like_copies_float32():
+    f = differentiate(K.seed_, out="s", like="a")
+    a = np.ones(3, np.float32)
+    assert f(a, a).dtype == np.float32
+
+
+def test_several_outputs_return_a_tuple():
+    f = differentiate(K.two_out_, out=("s", "t"), like={"s": "a", "t": "a"})
+    s, t = f(np.ones(2), 3.0)
+    np.testing.assert_array_equal(s, [3.0, 3.0])
+    np.testing.assert_allclose(t, np.sin(1.0))
+
+
+def test_bare_decorator_on_a_float_function():
+    f = differentiate(K.sum_sq_)
+    assert str(inspect.signature(f)) == "(a, n)"
+    assert f(np.arange(3.0), 2) == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"out": "z", "like": "a"}, "not a parameter"),
+    ({"out": ("s", "s"), "like": "a"}, "twice"),
+    ({"out": "s", "like": {"q": "a"}}, "not outputs"),
+    ({"out": "s", "like": "a", "const": ("s",)}, "const="),
+])
+def test_bad_options_are_refused(kwargs, match):
+    with pytest.raises(AdCompilerError, match=match):
+        differentiate(K.seed_, **kwargs)
+
+
+def test_bare_decorator_on_a_mutating_function_is_refused():
+    with pytest.raises(AdCompilerError, match="out="):
+        differentiate(K.seed_)
+
+
+def test_wrong_shapes_are_refused():
+    f = differentiate(K.seed_, out="s", like="a")
+    with pytest.raises(ShapeError, match=r"a: \(3,\), b: \(4,\)"):
+        f(np.ones(3), np.ones(4))
+
+
+def test_like_naming_an_integer_input_is_refused():
+    f = differentiate(K.seed_, out="s", like="a")
+    with pytest.raises(ShapeError, match="int64"):
+        f(np.ones(3, np.int64), np.ones(3))
+
+
+def test_gradient_of_an_integer_argument_is_refused(thunk):
+    from adcompiler.tapes import split
+    f = differentiate(K.seed_, out="s", like=(3,))
+    with pytest.raises(AdCompilerError, match="int64"):
+        split.forward(f, [np.ones(3, np.int64), np.ones(3)], [True, True])
+
+
+def test_wrong_cotangent_shape_is_refused(thunk):
+    from adcompiler.tapes import split
+    f = differentiate(K.seed_, out="s", like="a")
+    _, rec = split.forward(f, [np.ones(3), np.ones(3)], [True, True])
+    with pytest.raises(ShapeError, match="cotangent"):
+        split.backward(rec, [np.ones(4)])
