@@ -1,0 +1,53 @@
+"""activity: which names and cells carry derivatives (varied and useful).
+
+A value is *varied* if it depends on a Duplicated or Active argument and
+*useful* if a Duplicated argument's final value or an Active return depends on
+it; only values that are both get adjoint code. The analysis is
+flow-insensitive (a superset of the precise answer), which costs some dead
+adjoint code at worst, never a wrong derivative.
+"""
+from __future__ import annotations
+
+from ..errors import ActivityError
+
+
+def analyse_activity(effects, kinds, params, activities, ret_active, pf=None) -> set:
+    """The set of active entities (``effects.cell(name)``)."""
+    def ent(n):
+        return effects.cell(n)
+
+    def floaty(n):
+        k = kinds.get(n)
+        return k is None or k.is_float
+
+    varied = {ent(p) for p, a in zip(params, activities) if a in ("Duplicated", "Active")}
+    useful = {ent(p) for p, a in zip(params, activities) if a == "Duplicated"}
+    if ret_active:
+        useful.add(ent("_ret"))
+    flows = []
+    for srcs, (kind, dest), stmt in effects.flows:
+        d = ent(dest) if kind == "name" else dest
+        flows.append(({ent(s) for s in srcs if floaty(s)}, d, stmt))
+    changed = True
+    while changed:
+        changed = False
+        for srcs, d, _ in flows:
+            if d not in varied and srcs & varied:
+                varied.add(d)
+                changed = True
+            if d in useful:
+                new = srcs - useful
+                if new:
+                    useful |= new
+                    changed = True
+    active = varied & useful
+    for p, a in zip(params, activities):
+        e = ent(p)
+        if a == "Const" and e in active and kinds.get(p) is not None and kinds[p].is_float:
+            stmt = next((s for srcs, d, s in flows if d == e), None)
+            raise ActivityError(
+                f"the Const argument `{p}` receives a differentiable value that flows to the result, "
+                "so its derivative would be silently lost.",
+                filename=getattr(pf, "filename", None), lineno=getattr(stmt, "lineno", None), construct=p,
+                hint=f"pass `{p}` as Duplicated(x, dx) (a scratch shadow of zeros is fine).")
+    return active

@@ -1,0 +1,167 @@
+"""effects: memory cells, writes and differentiable data flow.
+
+Names that may refer to the same array (``v = x[1:]``, ``y = x``, ``t = x.T``)
+are united into one *cell*; a cell is what a Duplicated shadow mirrors. For
+each statement this pass records which cells it writes and which names flow
+differentiably into what. It never changes the tree.
+
+Contract: ``Effects(body, kinds, params, callee_writes)`` exposes
+
+- ``cell(name)``: the representative of the name's cell;
+- ``written``: cells written in place (stores, ``+=`` on arrays, callees);
+- ``flows``: list of (source names, destination name or cell, statement);
+- ``memory_names``: array names whose adjoint is a shadow array updated in
+  place (parameters, names written or subscripted, views of written cells,
+  arguments of user functions).
+"""
+from __future__ import annotations
+
+import ast
+
+from .infer import walk_stmts
+
+VIEW_RULES = ("view",)
+
+
+class Effects:
+    def __init__(self, body, kinds: dict, params: list, callee_writes, index_is_basic):
+        self.kinds = kinds
+        self.params = params
+        self.parent: dict = {}
+        self.written: set = set()
+        self.writers: dict = {}       # cell -> list of statements writing it
+        self.flows: list = []
+        self.subscripted: set = set()
+        self.views: dict = {}         # name -> base name for view bindings
+        self.call_args: set = set()
+        self.callee_writes = callee_writes
+        self.index_is_basic = index_is_basic
+        self.stmts = list(walk_stmts(body))
+        for s in self.stmts:
+            self._views(s)
+        for s in self.stmts:
+            self._effects(s)
+        self.memory_names = self._memory_names()
+
+    # union-find over names
+    def cell(self, name: str) -> str:
+        p = self.parent.get(name, name)
+        if p == name:
+            return name
+        r = self.cell(p)
+        self.parent[name] = r
+        return r
+
+    def union(self, a: str, b: str):
+        ra, rb = self.cell(a), self.cell(b)
+        if ra != rb:
+            # parameters stay representatives so messages name them
+            if rb in self.params and ra not in self.params:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+    def maybe_array(self, name) -> bool:
+        k = self.kinds.get(name)
+        return k is not None and k.cls in ("array", "num")
+
+    def view_base(self, value) -> str | None:
+        """The name whose memory ``value`` may share, or None for fresh values."""
+        if isinstance(value, ast.Name):
+            return value.id
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+            return value.value.id if self.index_is_basic(value.slice) is not False else None
+        if isinstance(value, ast.Call) and getattr(value, "_ad_rule", None) is not None:
+            if value._ad_rule.kind in VIEW_RULES and value.args and isinstance(value.args[0], ast.Name):
+                return value.args[0].id
+        return None
+
+    def _views(self, s):
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            n = s.targets[0].id
+            base = self.view_base(s.value)
+            if base is not None and self.maybe_array(n) and self.maybe_array(base):
+                self.union(n, base)
+                self.views[n] = base
+
+    def _write(self, name, s):
+        c = self.cell(name)
+        self.written.add(c)
+        self.writers.setdefault(c, []).append(s)
+
+    def _effects(self, s):
+        if isinstance(s, ast.Assign):
+            t = s.targets[0]
+            if isinstance(t, ast.Subscript):
+                self._write(t.value.id, s)
+                self.subscripted.add(t.value.id)
+                self.flows.append((_names(s.value), ("cell", self.cell(t.value.id)), s))
+            else:
+                self.flows.append((self.value_sources(s.value, s), ("name", t.id), s))
+                if isinstance(s.value, ast.Subscript) and isinstance(s.value.value, ast.Name):
+                    self.subscripted.add(s.value.value.id)
+        elif isinstance(s, ast.AugAssign):
+            t = s.target
+            if isinstance(t, ast.Subscript):
+                self._write(t.value.id, s)
+                self.subscripted.add(t.value.id)
+                self.flows.append((_names(s.value), ("cell", self.cell(t.value.id)), s))
+            else:
+                if self.maybe_array(t.id):
+                    self._write(t.id, s)
+                self.flows.append((_names(s.value) | {t.id}, ("name", t.id), s))
+        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call):
+            self.value_sources(s.value, s)
+
+    def value_sources(self, v, s) -> set:
+        """Names whose values flow differentiably into the value ``v``."""
+        if isinstance(v, ast.Name):
+            return {v.id}
+        if isinstance(v, ast.BinOp):
+            if isinstance(v.op, (ast.FloorDiv,)):
+                return set()
+            return _names(v.left) | _names(v.right)
+        if isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.USub):
+            return _names(v.operand)
+        if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name):
+            return {v.value.id}
+        if isinstance(v, ast.Tuple):
+            return set().union(*[_names(e) for e in v.elts]) if v.elts else set()
+        if isinstance(v, ast.Call):
+            rule = getattr(v, "_ad_rule", None)
+            target = getattr(v, "_ad_target", None)
+            if rule is None and target is not None:
+                args = [a.id for a in v.args if isinstance(a, ast.Name)]
+                self.call_args.update(a for a in args if self.maybe_array(a))
+                writes = self.callee_writes(target, v)
+                srcs = set(args)
+                for k in writes:
+                    a = v.args[k]
+                    if isinstance(a, ast.Name):
+                        self._write(a.id, s)
+                        self.flows.append((srcs, ("cell", self.cell(a.id)), s))
+                return srcs
+            if rule is None or not rule.differentiable:
+                return set()
+            from ..rules.binding import bind
+            bound = bind(rule, v)
+            return {a.id for p, a in bound.items() if p in rule.adjoints and isinstance(a, ast.Name)}
+        return set()
+
+    def _memory_names(self) -> set:
+        out = set()
+        for name, k in self.kinds.items():
+            if k.cls not in ("array", "num"):
+                continue
+            if (name in self.params and k.cls == "array") or name in self.subscripted or name in self.call_args:
+                out.add(name)
+            elif self.cell(name) in self.written:
+                out.add(name)
+        # a name in a cell with memory is memory too (views share shadows)
+        for name, k in self.kinds.items():
+            if k.cls in ("array", "num") and self.cell(name) in self.written and name in self.views:
+                out.add(name)
+        return out
+
+
+def _names(e) -> set:
+    return {n.id for n in ast.walk(e) if isinstance(n, ast.Name)} if e is not None else set()

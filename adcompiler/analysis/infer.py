@@ -1,0 +1,248 @@
+"""Kind inference over a normalized body (see ``kinds``).
+
+Contract: ``infer_kinds(body, param_kinds, resolver, user_return)`` returns a
+dict name -> Kind for every local name. ``user_return(func, arg_kinds)`` gives
+the return kind of a user function (the pipeline analyses callees first).
+Statements are visited until no kind changes (at most a few rounds).
+"""
+from __future__ import annotations
+
+import ast
+
+from .kinds import BOOL, FLOAT, INT, NONE, OTHER, Kind, array, broadcast, join, kind_of_value
+from ..frontend.normalize import MISSING
+
+
+def walk_stmts(body):
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            sub = getattr(s, field, None)
+            if isinstance(sub, list):
+                yield from walk_stmts(sub)
+
+
+class Inference:
+    def __init__(self, param_kinds: dict, resolver, user_return):
+        self.env = dict(param_kinds)
+        self.res = resolver
+        self.user_return = user_return
+
+    def name(self, n: str) -> Kind:
+        if n in self.env:
+            return self.env[n]
+        if self.res.is_local(n) or n.startswith(("_t", "_c", "_n", "_k", "_ret")):
+            return NONE
+        try:
+            return kind_of_value(self.res.lookup(n))
+        except Exception:
+            return OTHER
+
+    def expr(self, e) -> Kind:
+        if isinstance(e, ast.Constant):
+            return kind_of_value(e.value) if e.value is not Ellipsis else OTHER
+        if isinstance(e, ast.Name):
+            return self.name(e.id)
+        if isinstance(e, ast.BinOp):
+            lk, rk = self.expr(e.left), self.expr(e.right)
+            if isinstance(e.op, ast.MatMult):
+                return array(None, "f") if lk.ndim != 1 or rk.ndim != 1 else FLOAT
+            k = broadcast(lk, rk)
+            if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
+                return FLOAT
+            if isinstance(e.op, ast.Div) and k.dtype in ("i", "b"):
+                return Kind(k.cls, k.ndim, "f")
+            return k
+        if isinstance(e, ast.UnaryOp):
+            if isinstance(e.op, ast.Not):
+                return BOOL
+            return self.expr(e.operand)
+        if isinstance(e, (ast.Compare, ast.BoolOp)):
+            parts = [e.left] + e.comparators if isinstance(e, ast.Compare) else e.values
+            ks = [self.expr(p) for p in parts]
+            if any(k.cls == "array" for k in ks):
+                return array(None, "b")
+            return BOOL
+        if isinstance(e, ast.Subscript):
+            return self.subscript(e)
+        if isinstance(e, ast.Attribute):
+            if e.attr in ("ndim", "size", "itemsize", "nbytes"):
+                return INT
+            if e.attr == "shape":
+                k = self.expr(e.value)
+                if k.cls == "array" and k.ndim is not None:
+                    return Kind("tuple", elts=(INT,) * k.ndim)
+                return Kind("shape")
+            obj = self.res.resolve_attr(e)
+            return kind_of_value(obj) if obj is not MISSING else OTHER
+        if isinstance(e, ast.Tuple):
+            return Kind("tuple", elts=tuple(self.expr(x) for x in e.elts))
+        if isinstance(e, ast.Call):
+            return self.call(e)
+        if isinstance(e, ast.JoinedStr):
+            return OTHER
+        return OTHER
+
+    def index_kind(self, e) -> str:
+        if isinstance(e, ast.Slice):
+            return "slice"
+        if isinstance(e, ast.Constant):
+            if e.value is None:
+                return "newaxis"
+            if e.value is Ellipsis:
+                return "ellipsis"
+            return "int"
+        k = self.expr(e)
+        if k.cls in ("int",):
+            return "int"
+        if k.cls == "bool":
+            return "fancy"
+        if k.cls == "array":
+            return "fancy"
+        return "unknown"
+
+    def subscript(self, e) -> Kind:
+        base = self.expr(e.value)
+        if base.cls == "tuple":
+            if isinstance(e.slice, ast.Constant) and isinstance(e.slice.value, int) and base.elts:
+                try:
+                    return base.elts[e.slice.value]
+                except IndexError:
+                    return OTHER
+            return join(None, base.elts[0]) if base.elts else INT
+        if base.cls == "shape":
+            return INT if not isinstance(e.slice, ast.Slice) else Kind("shape")
+        if base.cls not in ("array", "num"):
+            return OTHER if base.cls != "none" else NONE
+        parts = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+        kinds = [self.index_kind(p) for p in parts]
+        dt = base.dtype
+        if "fancy" in kinds or "unknown" in kinds:
+            return array(None, dt) if "unknown" not in kinds else Kind("num", None, dt)
+        nint = kinds.count("int")
+        if base.cls == "array" and base.ndim is not None:
+            if kinds == ["int"] * base.ndim:
+                return {"f": FLOAT, "i": INT, "b": BOOL}.get(dt, FLOAT)
+            if "ellipsis" in kinds or "slice" in kinds or "newaxis" in kinds or nint < base.ndim:
+                return array(base.ndim - nint + kinds.count("newaxis"), dt)
+        if set(kinds) <= {"int"}:
+            return Kind("num", None, dt)
+        return array(None, dt)
+
+    def call(self, e) -> Kind:
+        target = getattr(e, "_ad_target", None)
+        rule = getattr(e, "_ad_rule", None)
+        arg_kinds = [self.expr(a) for a in e.args]
+        if rule is None:
+            if target is not None:
+                return self.user_return(target, arg_kinds)
+            return OTHER
+        from ..rules.binding import bind
+        bound = bind(rule, e)
+        kinds = {p: self.expr(v) for p, v in bound.items() if isinstance(v, ast.AST)}
+        if rule.result is not None:
+            return rule.result(kinds, bound)
+        name = rule.name.split(".")[-1]
+        if rule.kind == "alloc":
+            return self.alloc(name, e, arg_kinds)
+        if rule.kind == "nondiff":
+            if name in ("len", "int", "round", "argmax", "argmin") and not e.keywords:
+                return INT
+            if name in ("range",):
+                return OTHER
+            if name in ("bool", "isinstance", "isnan", "isinf", "isfinite", "any", "all"):
+                return broadcast(*arg_kinds) if name.startswith("is") and any(k.is_array for k in arg_kinds) else BOOL
+            if name in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+                        "logical_and", "logical_or", "logical_not"):
+                k = broadcast(*arg_kinds)
+                return array(k.ndim, "b") if k.cls == "array" else BOOL
+            if name in ("float64", "float32"):
+                return broadcast(*arg_kinds) if any(k.is_array for k in arg_kinds) else FLOAT
+            return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
+        if rule.kind == "elementwise":
+            return broadcast(*[kinds[p] for p in rule.adjoints if p in kinds] or arg_kinds)
+        if name in ("float",):
+            return FLOAT
+        if name in ("copy", "asarray", "array"):
+            k = arg_kinds[0] if arg_kinds else OTHER
+            return k if k.cls == "array" else (array(None) if k.cls == "tuple" else k)
+        if name == "transpose":
+            return arg_kinds[0]
+        if name == "ravel":
+            return array(1, arg_kinds[0].dtype)
+        if name == "reshape":
+            shp = e.args[1] if len(e.args) > 1 else (e.keywords[0].value if e.keywords else None)
+            n = len(shp.elts) if isinstance(shp, ast.Tuple) else (1 if shp is not None and self.expr(shp).cls == "int" else None)
+            return array(n, arg_kinds[0].dtype)
+        if name in ("dot", "matmul"):
+            if len(arg_kinds) >= 2 and arg_kinds[0].ndim == 1 and arg_kinds[1].ndim == 1:
+                return FLOAT
+            if len(arg_kinds) >= 2 and (arg_kinds[0].cls == "float" or arg_kinds[1].cls == "float"):
+                return broadcast(*arg_kinds[:2])
+            return array(None)
+        if name in ("full", "full_like"):
+            return self.alloc(name, e, arg_kinds)
+        return array(None)
+
+    def alloc(self, name, e, arg_kinds) -> Kind:
+        dtype = "f"
+        for kw in e.keywords:
+            if kw.arg == "dtype":
+                dtype = _dtype_of(kw.value, self.res)
+        if len(e.args) > 1 and name in ("zeros", "ones", "empty") and isinstance(e.args[1], (ast.Name, ast.Attribute)):
+            dtype = _dtype_of(e.args[1], self.res)
+        if name.endswith("_like"):
+            k = arg_kinds[0] if arg_kinds else OTHER
+            return array(k.ndim if k.cls == "array" else None, dtype if any(kw.arg == "dtype" for kw in e.keywords) else (k.dtype or "f"))
+        if name in ("arange",):
+            return array(1, "f" if any(k.cls == "float" for k in arg_kinds) else "i")
+        if name in ("linspace",):
+            return array(1, "f")
+        if name in ("eye", "identity"):
+            return array(2, dtype)
+        shp = arg_kinds[0] if arg_kinds else OTHER
+        if shp.cls == "int":
+            return array(1, dtype)
+        if shp.cls == "tuple":
+            return array(len(shp.elts), dtype)
+        return array(None, dtype)
+
+    def stmt(self, s) -> bool:
+        changed = False
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            changed = self.bind(s.targets[0].id, self.expr(s.value))
+        elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
+            if getattr(s, "_ad_counter", False):
+                return self.bind(s.target.id, INT)
+            cur = self.name(s.target.id)
+            changed = self.bind(s.target.id, self.expr(ast.BinOp(ast.Name(s.target.id, ast.Load()), s.op, s.value)) if cur.cls != "none" else cur)
+        elif isinstance(s, ast.For):
+            changed = self.bind(s.target.id, INT)
+        return changed
+
+    def bind(self, name, k) -> bool:
+        old = self.env.get(name)
+        new = join(old, k)
+        if new != old:
+            self.env[name] = new
+            return True
+        return False
+
+
+def _dtype_of(node, res) -> str:
+    import numpy as np
+    try:
+        obj = res.resolve_attr(node) if isinstance(node, ast.Attribute) else (
+            res.lookup(node.id) if isinstance(node, ast.Name) else node.value)
+        return np.dtype(obj).kind
+    except Exception:
+        return "f"
+
+
+def infer_kinds(body, param_kinds: dict, resolver, user_return) -> dict:
+    inf = Inference(param_kinds, resolver, user_return)
+    stmts = list(walk_stmts(body))
+    for _ in range(20):
+        if not any([inf.stmt(s) for s in stmts]):
+            break
+    return inf.env

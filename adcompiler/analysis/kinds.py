@@ -1,0 +1,130 @@
+"""kinds: what each name holds (int, float, bool, array of some rank...).
+
+A flow-insensitive inference over the normalized body, seeded with the kinds
+of the arguments. It decides the questions the transform must get right:
+whether ``x += e`` mutates an array or rebinds a scalar, whether ``x[i]`` is a
+scalar or a view, and which names can carry a derivative at all.
+"""
+from __future__ import annotations
+
+import ast
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Kind:
+    cls: str                 # int float bool array num tuple none other
+    ndim: int | None = None  # arrays
+    dtype: str | None = None  # 'f' 'i' 'b' 'c' for arrays and num
+    elts: tuple | None = None  # tuples
+
+    @property
+    def is_array(self) -> bool:
+        return self.cls == "array"
+
+    @property
+    def maybe_array(self) -> bool:
+        return self.cls in ("array", "num", "other")
+
+    @property
+    def is_float(self) -> bool:
+        """Can carry a derivative."""
+        return self.cls == "float" or (self.cls in ("array", "num") and self.dtype in ("f", None))
+
+    @property
+    def is_int(self) -> bool:
+        return self.cls in ("int", "bool") or (self.cls == "array" and self.dtype in ("i", "b"))
+
+
+INT, FLOAT, BOOL, NONE, OTHER = Kind("int"), Kind("float"), Kind("bool"), Kind("none"), Kind("other")
+
+
+def array(ndim=None, dtype="f") -> Kind:
+    return Kind("array", ndim, dtype)
+
+
+def kind_of_value(v) -> Kind:
+    if isinstance(v, (bool, np.bool_)):
+        return BOOL
+    if isinstance(v, numbers.Integral):
+        return INT
+    if isinstance(v, numbers.Real):
+        return FLOAT
+    if isinstance(v, np.ndarray):
+        return array(v.ndim, v.dtype.kind if v.dtype.kind in "fibc" else "o")
+    if v is None:
+        return NONE
+    if isinstance(v, tuple):
+        return Kind("tuple", elts=tuple(kind_of_value(x) for x in v))
+    return OTHER
+
+
+def join(a: Kind | None, b: Kind | None) -> Kind | None:
+    if a is None or a == b:
+        return b
+    if b is None:
+        return a
+    if a.cls == "none":
+        return b
+    if b.cls == "none":
+        return a
+    scal = {"bool": 0, "int": 1, "float": 2}
+    if a.cls in scal and b.cls in scal:
+        return a if scal[a.cls] >= scal[b.cls] else b
+    if a.cls == "array" and b.cls == "array":
+        return array(a.ndim if a.ndim == b.ndim else None, _dt(a.dtype, b.dtype))
+    if a.cls in ("array", "num", "float", "int", "bool") and b.cls in ("array", "num", "float", "int", "bool"):
+        return Kind("num", None, _dt(_dtype(a), _dtype(b)))
+    if a.cls == "tuple" and b.cls == "tuple" and len(a.elts or ()) == len(b.elts or ()):
+        return Kind("tuple", elts=tuple(join(x, y) for x, y in zip(a.elts, b.elts)))
+    return OTHER
+
+
+def _dtype(k: Kind):
+    return {"float": "f", "int": "i", "bool": "b"}.get(k.cls, k.dtype)
+
+
+def _dt(a, b):
+    order = "bifc"
+    if a is None or b is None:
+        return None
+    if a not in order or b not in order:
+        return "o"
+    return a if order.index(a) >= order.index(b) else b
+
+
+def broadcast(*ks: Kind) -> Kind:
+    """Kind of an elementwise operation on operands of kinds ``ks``."""
+    ks = [k for k in ks if k is not None and k.cls != "none"]
+    if not ks:
+        return FLOAT
+    if any(k.cls in ("other", "tuple") for k in ks):
+        return OTHER
+    dt = "b"
+    for k in ks:
+        dt = _dt(dt, _dtype(k))
+    if any(k.cls == "array" for k in ks):
+        nd = [k.ndim for k in ks if k.cls == "array"]
+        return array(None if None in nd else max(nd), dt)
+    if any(k.cls == "num" for k in ks):
+        return Kind("num", None, dt)
+    return {"b": BOOL, "i": INT, "f": FLOAT}.get(dt, FLOAT)
+
+
+def reduce_kind(kinds: dict, bound: dict) -> Kind:
+    a = kinds.get("a", FLOAT)
+    axis = bound.get("axis")
+    keep = bound.get("keepdims")
+    keep = isinstance(keep, ast.Constant) and keep.value is True
+    dt = "f" if a.dtype in ("f", None) else a.dtype
+    if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
+        if keep:
+            return array(a.ndim, dt)
+        return FLOAT if dt == "f" else INT
+    if a.ndim is None:
+        return array(None, dt)
+    n = len(axis.elts) if isinstance(axis, ast.Tuple) else 1
+    return array(a.ndim if keep else a.ndim - n, dt)

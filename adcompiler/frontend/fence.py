@@ -1,0 +1,88 @@
+"""fence: refuse what is not supported, early, with location and a way out.
+
+Contract: ``fence(pf, resolver)`` raises an ``UnsupportedSyntaxError`` at the
+first construct outside the supported subset and returns None otherwise. It
+never mutates the tree.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..errors import UnsupportedSyntaxError
+
+_REFUSED = {
+    ast.Try: ("try/except", "move error handling outside the differentiated function."),
+    ast.With: ("with", "move the context manager outside the differentiated function."),
+    ast.AsyncWith: ("async with", "differentiate a plain function."),
+    ast.AsyncFor: ("async for", "differentiate a plain function."),
+    ast.Await: ("await", "differentiate a plain function."),
+    ast.Yield: ("yield", "write results into an output array instead of yielding."),
+    ast.YieldFrom: ("yield from", "write results into an output array instead."),
+    ast.Lambda: ("lambda", "define a module-level function with `def` and call it."),
+    ast.ListComp: ("list comprehension", "write a `for` loop that stores into an array."),
+    ast.SetComp: ("set comprehension", "write a `for` loop."),
+    ast.DictComp: ("dict comprehension", "write a `for` loop."),
+    ast.GeneratorExp: ("generator expression", "write a `for` loop or a numpy reduction."),
+    ast.Global: ("global", "pass the value as an argument (Duplicated if it is an array you write)."),
+    ast.Nonlocal: ("nonlocal", "pass the value as an argument."),
+    ast.FunctionDef: ("nested def", "define the helper at module level; adcompiler differentiates calls to it."),
+    ast.AsyncFunctionDef: ("nested async def", "define helpers at module level."),
+    ast.ClassDef: ("class definition", "define classes outside the differentiated function."),
+    ast.Delete: ("del", "let the variable go out of scope instead."),
+    ast.Import: ("import inside the function", "import at module level."),
+    ast.ImportFrom: ("import inside the function", "import at module level."),
+    ast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement."),
+    ast.Starred: ("starred expression", "pass arguments explicitly."),
+    ast.Dict: ("dict display", "use arrays or separate variables."),
+    ast.Set: ("set display", "use arrays or separate variables."),
+    ast.Match: ("match statement", "use if/elif/else."),
+}
+if hasattr(ast, "TryStar"):
+    _REFUSED[ast.TryStar] = _REFUSED[ast.Try]
+
+
+def _err(pf, node, what, hint):
+    seg = ast.unparse(node).splitlines()[0] if not isinstance(node, (ast.stmt,)) or isinstance(node, (ast.Global, ast.Nonlocal, ast.Delete, ast.Import, ast.ImportFrom)) else what
+    raise UnsupportedSyntaxError(
+        f"{what} is not supported in a differentiated function.",
+        filename=pf.filename, lineno=getattr(node, "lineno", None),
+        col=getattr(node, "col_offset", None), construct=seg[:80], hint=hint)
+
+
+def fence(pf, resolver) -> None:
+    tree = pf.tree
+    a = tree.args
+    if a.vararg or a.kwarg or a.kwonlyargs:
+        raise UnsupportedSyntaxError(
+            "*args, **kwargs and keyword-only parameters are not supported.",
+            filename=pf.filename, lineno=tree.lineno, construct=f"def {tree.name}(...)",
+            hint="use plain positional parameters.")
+    for node in ast.walk(tree):
+        if node is tree:
+            continue
+        kind = type(node)
+        if kind in _REFUSED:
+            what, hint = _REFUSED[kind]
+            _err(pf, node, what, hint)
+        if isinstance(node, (ast.For, ast.While)) and node.orelse:
+            _err(pf, node, "a loop `else:` clause", "use a flag variable set before `break`.")
+        if isinstance(node, ast.Name) and node.id.startswith("_ad_"):
+            _err(pf, node, f"the name `{node.id}` (the `_ad_` prefix is reserved)", "rename the variable.")
+        if isinstance(node, (ast.For, ast.While)):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Return):
+                    _err(pf, sub, "`return` inside a loop",
+                         "assign the result to a variable, `break` out of the loop, and return after it.")
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            _err(pf, node, "assignment to an attribute", "store into an array argument instead.")
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            base = node.value
+            while isinstance(base, ast.Subscript):
+                base = base.value
+            if isinstance(base, ast.Name) and not resolver.is_local(base.id):
+                _err(pf, node, f"writing into `{base.id}`, which is not an argument or local variable",
+                     "pass the array as an argument (Duplicated to differentiate it, Const otherwise).")
+            if isinstance(node.value, ast.Subscript):
+                _err(pf, node, "a chained subscript store", "index with one subscript, e.g. `x[i, j] = v`.")
+            if not isinstance(base, ast.Name):
+                _err(pf, node, "a store into an expression", "store into a named array.")

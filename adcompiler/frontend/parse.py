@@ -1,0 +1,101 @@
+"""parse: retrieve a function's source and parse it, keeping user line numbers.
+
+Contract: ``parse_function(f)`` returns a ``ParsedFunction`` whose ``tree`` is
+the ``ast.FunctionDef`` of ``f`` with ``lineno`` attributes equal to the line
+numbers in ``filename`` (so every error and every generated comment points at
+the user's file).
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import textwrap
+import types
+from dataclasses import dataclass
+
+from ..errors import SourceError, UnsupportedSyntaxError
+
+
+@dataclass
+class ParsedFunction:
+    func: types.FunctionType
+    tree: ast.FunctionDef
+    filename: str
+    source: str          # dedented source of the function
+    source_lines: list   # lines of the user's file (for comments)
+
+    @property
+    def name(self) -> str:
+        return self.tree.name
+
+    def line_text(self, lineno: int) -> str:
+        idx = lineno - 1
+        if 0 <= idx < len(self.source_lines):
+            return self.source_lines[idx].strip()
+        return ""
+
+
+def _unwrap(f):
+    if isinstance(f, functools.partial):
+        raise SourceError(
+            "a functools.partial object cannot be differentiated directly.",
+            construct=repr(f)[:60],
+            hint="differentiate the underlying function and pass the bound arguments as Const.")
+    if inspect.ismethod(f):
+        raise SourceError(
+            "a bound method cannot be differentiated directly.",
+            construct=getattr(f, "__qualname__", repr(f)),
+            hint="differentiate a module-level function and pass the object's arrays as arguments.")
+    if not isinstance(f, types.FunctionType):
+        raise SourceError(
+            f"{type(f).__name__} object is not a Python function with source.",
+            construct=repr(f)[:60],
+            hint="pass a function defined with `def` in a file.")
+    if f.__name__ == "<lambda>":
+        raise SourceError(
+            "a lambda cannot be differentiated.",
+            construct="lambda", filename=f.__code__.co_filename, lineno=f.__code__.co_firstlineno,
+            hint="define the function with `def` in a file.")
+    if inspect.isgeneratorfunction(f) or inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f):
+        raise UnsupportedSyntaxError(
+            "generator and async functions cannot be differentiated.",
+            construct=f.__name__, filename=f.__code__.co_filename, lineno=f.__code__.co_firstlineno,
+            hint="write a plain function that mutates an output array instead of yielding.")
+    return f
+
+
+def parse_function(f) -> ParsedFunction:
+    """Parse ``f`` (a plain function defined in a file) into an AST."""
+    f = _unwrap(f)
+    code = f.__code__
+    filename = code.co_filename
+    try:
+        lines, start = inspect.getsourcelines(f)
+    except (OSError, TypeError) as exc:
+        raise SourceError(
+            f"the source of `{f.__name__}` cannot be retrieved ({exc}).",
+            construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
+            hint="define the function in a .py file (not at an interactive prompt or with exec).") from None
+    source = textwrap.dedent("".join(lines))
+    try:
+        module = ast.parse(source)
+    except SyntaxError as exc:
+        raise SourceError(
+            f"the source of `{f.__name__}` does not parse ({exc.msg}).",
+            construct=f.__name__, filename=filename, lineno=start + (exc.lineno or 1) - 1,
+            hint="check that the function is not defined inside an expression.") from None
+    defs = [n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if len(defs) != 1 or defs[0].name != f.__name__:
+        raise SourceError(
+            f"the source of `{f.__name__}` is not a single function definition.",
+            construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
+            hint="define the function with `def` at the top level of a file.")
+    tree = defs[0]
+    ast.increment_lineno(tree, start - 1)
+    try:
+        with open(filename, encoding="utf-8") as fh:
+            file_lines = fh.read().splitlines()
+    except OSError:
+        file_lines = [""] * (start - 1) + source.splitlines()
+    return ParsedFunction(f, tree, filename, source, file_lines)

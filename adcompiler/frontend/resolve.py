@@ -1,0 +1,89 @@
+"""resolve: bind the names a function uses to what they mean.
+
+Local names are the parameters and every assigned name. Any other name is
+looked up in the function's closure, then its globals, then the builtins, at
+transformation time.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+
+from ..errors import UnsupportedSyntaxError
+
+_MISSING = object()
+
+
+def local_names(tree: ast.FunctionDef) -> set:
+    names = {a.arg for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+    return names
+
+
+class Resolver:
+    """Looks up non-local names of a parsed function."""
+
+    def __init__(self, pf):
+        self.pf = pf
+        self.func = pf.func
+        self.locals = local_names(pf.tree)
+        try:
+            cv = inspect.getclosurevars(self.func)
+            self.closure = dict(cv.nonlocals)
+        except (TypeError, ValueError):
+            self.closure = {}
+        self.globals = self.func.__globals__
+
+    def is_local(self, name: str) -> bool:
+        return name in self.locals
+
+    def lookup(self, name: str, node: ast.AST | None = None):
+        if name in self.closure:
+            return self.closure[name]
+        if name in self.globals:
+            return self.globals[name]
+        if hasattr(builtins, name):
+            return getattr(builtins, name)
+        raise UnsupportedSyntaxError(
+            f"the name `{name}` is not defined where the function is defined.",
+            filename=self.pf.filename, lineno=getattr(node, "lineno", None),
+            col=getattr(node, "col_offset", None), construct=name,
+            hint="define it at module level or pass it as an argument.")
+
+    def resolve_attr(self, node: ast.expr):
+        """The object an expression like ``np.linalg.norm`` names, or _MISSING
+        when its root is a local variable (a method call or attribute)."""
+        chain = []
+        cur = node
+        while isinstance(cur, ast.Attribute):
+            chain.append(cur.attr)
+            cur = cur.value
+        if not isinstance(cur, ast.Name) or self.is_local(cur.id):
+            return _MISSING
+        obj = self.lookup(cur.id, cur)
+        for attr in reversed(chain):
+            try:
+                obj = getattr(obj, attr)
+            except AttributeError:
+                raise UnsupportedSyntaxError(
+                    f"`{ast.unparse(node)}` does not exist.",
+                    filename=self.pf.filename, lineno=node.lineno, col=node.col_offset,
+                    construct=ast.unparse(node), hint="check the spelling.") from None
+        return obj
+
+    def free_names(self) -> dict:
+        """The non-local names the function loads, with their current values."""
+        out = {}
+        for node in ast.walk(self.pf.tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not self.is_local(node.id):
+                try:
+                    out[node.id] = self.lookup(node.id, node)
+                except UnsupportedSyntaxError:
+                    continue
+        return out
+
+
+MISSING = _MISSING

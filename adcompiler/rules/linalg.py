@@ -1,0 +1,7 @@
+"""Linear algebra: dot, matmul / @."""
+import numpy as np
+
+from .registry import defrule
+
+defrule(np.dot, "a, b, out=None", a="_ad_dot_adjoint_a(g, a, b)", b="_ad_dot_adjoint_b(g, a, b)")
+defrule(np.matmul, "x1, x2", x1="_ad_matmul_adjoint_a(g, x1, x2)", x2="_ad_matmul_adjoint_b(g, x1, x2)")

@@ -1,0 +1,16 @@
+"""Functions with no derivative, and array creation."""
+import numpy as np
+
+from .registry import allocating, defrule, nondifferentiable
+
+nondifferentiable(
+    np.sign, np.floor, np.ceil, np.round, np.trunc, np.rint, np.isnan, np.isinf, np.isfinite,
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.any, np.all, np.argmax, np.argmin,
+    np.argsort, np.nonzero, np.shape, np.ndim, np.size, np.float64, np.float32, np.int64,
+)
+allocating(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
+           np.arange, np.linspace, np.eye, np.identity)
+# the fill value of full/full_like is differentiable
+defrule(np.full, "shape, fill_value, dtype=None", fill_value="np.sum(g)")
+defrule(np.full_like, "a, fill_value, dtype=None", fill_value="np.sum(g)")

@@ -1,0 +1,142 @@
+"""The rule tables: one entry per primal callable.
+
+A rule says, for a call ``ans = f(p1, p2, ..., k=...)``, how to differentiate
+it. Adjoint templates are Python expressions in ``g`` (the adjoint of
+``ans``), ``ans`` and the parameter names; tangent templates are expressions in
+the parameters, ``ans`` and ``d_<param>`` (the tangents). Because adcompiler
+emits source, a template drops into the generated code as written (after
+renaming).
+
+Kinds of rule:
+
+- ``elementwise``: broadcasting operation; each adjoint is summed back to the
+  operand's shape (``unbroadcast``) by the code generator.
+- ``general``: the template already has the operand's shape.
+- ``view``: linear, and the result may share memory with the first argument.
+- ``nondiff``: no derivative (comparisons, rounding, integer functions).
+- ``alloc``: creates a fresh array that depends on no differentiable value.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+REQUIRED = object()
+
+
+@dataclass
+class Rule:
+    func: Any
+    name: str
+    params: list  # [(name, default)] with default REQUIRED for required ones
+    adjoints: dict = field(default_factory=dict)   # param -> template source
+    tangent: str | None = None
+    kind: str = "general"
+    result: Callable | None = None   # kinds -> kind (see analysis.kinds)
+    doc: str = ""                    # convention at non-differentiable points
+    varargs: bool = False            # extra positionals are packed into the last param
+
+    def __post_init__(self):
+        self.adjoint_asts = {p: ast.parse(t, mode="eval").body for p, t in self.adjoints.items()}
+        self.tangent_ast = ast.parse(self.tangent, mode="eval").body if self.tangent else None
+        names = set()
+        for tree in list(self.adjoint_asts.values()):
+            names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        self.uses_ans = "ans" in names
+        self.param_names = [p for p, _ in self.params]
+        #: parameters whose primal value some adjoint reads
+        self.reads = {p for p in self.param_names if p in names}
+
+    @property
+    def differentiable(self) -> bool:
+        return self.kind not in ("nondiff", "alloc")
+
+
+_RULES: dict = {}
+
+
+def _key(func) -> Any:
+    try:
+        hash(func)
+        return func
+    except TypeError:
+        return id(func)
+
+
+def register_rule(rule: Rule) -> Rule:
+    _RULES[_key(rule.func)] = rule
+    return rule
+
+
+def lookup(func) -> Rule | None:
+    try:
+        return _RULES.get(_key(func))
+    except TypeError:
+        return None
+
+
+def all_rules() -> list:
+    seen, out = set(), []
+    for r in _RULES.values():
+        if id(r) not in seen:
+            seen.add(id(r))
+            out.append(r)
+    return out
+
+
+def _params(spec: str) -> list:
+    """``"x1, x2, axis=None"`` -> [("x1", REQUIRED), ("x2", REQUIRED), ("axis", "None")]."""
+    out = []
+    for part in [p.strip() for p in spec.split(",") if p.strip()]:
+        if "=" in part:
+            name, default = part.split("=", 1)
+            out.append((name.strip(), default.strip()))
+        else:
+            out.append((part, REQUIRED))
+    return out
+
+
+def _name_of(func) -> str:
+    mod = getattr(func, "__module__", None) or ""
+    name = getattr(func, "__name__", repr(func))
+    if isinstance(func, type(abs)) and mod == "builtins":
+        return name
+    if mod.startswith("numpy") or type(func).__name__ == "ufunc":
+        return "numpy." + name if "linalg" not in mod else "numpy.linalg." + name
+    return f"{mod}.{name}" if mod else name
+
+
+def defrule(func, params: str, kind: str = "general", tangent: str | None = None,
+            result=None, doc: str = "", name: str | None = None, varargs: bool = False,
+            **adjoints: str) -> Rule:
+    """Register a rule: ``defrule(np.dot, "a, b", a="...", b="...")``."""
+    return register_rule(Rule(func, name or _name_of(func), _params(params), adjoints,
+                              tangent, kind, result, doc, varargs))
+
+
+def elementwise(func, params: str, tangent: str | None = None, doc: str = "",
+                name: str | None = None, **adjoints: str) -> Rule:
+    """A broadcasting operation: adjoints are summed back to operand shapes."""
+    return defrule(func, params, "elementwise", tangent, doc=doc, name=name, **adjoints)
+
+
+def nondifferentiable(*funcs, params: str = "*", result=None) -> None:
+    """Declare functions with no derivative (their results are constants)."""
+    for f in funcs:
+        register_rule(Rule(f, _name_of(f), _params(params) if params != "*" else [],
+                           {}, None, "nondiff", result))
+
+
+def allocating(*funcs, params: str = "*", result=None) -> None:
+    """Declare array-creation functions (fresh arrays, no derivative)."""
+    for f in funcs:
+        register_rule(Rule(f, _name_of(f), _params(params) if params != "*" else [],
+                           {}, None, "alloc", result))
+
+
+def _rule_deepcopy(self, memo):
+    return self
+
+
+Rule.__deepcopy__ = _rule_deepcopy

@@ -1,0 +1,172 @@
+"""The few helpers generated code calls.
+
+Each helper depends on numpy only, so the command line can copy its source
+into a self-contained adjoint module. Generated code refers to them with the
+``_ad_`` prefix (``_ad_unbroadcast``...).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x`` (undo numpy broadcasting)."""
+    shape = np.shape(x)
+    gshape = np.shape(g)
+    if gshape == shape:
+        return g
+    if not shape:
+        return np.sum(g)
+    g = np.asarray(g)
+    if g.ndim < len(shape):
+        return np.broadcast_to(g, shape)
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+def _norm_axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(a % ndim for a in axis)
+    return (axis % ndim,)
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Broadcast the adjoint ``g`` of a reduction of ``x`` back to ``x``'s shape."""
+    shape = np.shape(x)
+    g = np.asarray(g)
+    if not keepdims and shape:
+        g = np.expand_dims(g, _norm_axes(axis, len(shape)))
+    return np.broadcast_to(g, shape)
+
+
+def reduce_count(x, axis=None):
+    """Number of elements a reduction over ``axis`` combines."""
+    shape = np.shape(x)
+    n = 1
+    for a in _norm_axes(axis, len(shape)):
+        n *= shape[a]
+    return n
+
+
+def select_adjoint(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of max/min: ``g`` split equally among the elements equal to the result."""
+    shape = np.shape(x)
+    a = np.asarray(ans)
+    if not keepdims and shape:
+        a = np.expand_dims(a, _norm_axes(axis, len(shape)))
+    mask = np.asarray(x) == a
+    count = np.sum(mask, axis=_norm_axes(axis, len(shape)) if shape else None, keepdims=True)
+    return unreduce(g, x, axis, keepdims) * mask / count
+
+
+def dot_adjoint_a(g, a, b):
+    """Adjoint of ``np.dot(a, b)`` with respect to ``a``."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 0 or b.ndim == 0:
+        return unbroadcast(g * b, a)
+    if b.ndim == 1:
+        return np.multiply.outer(g, b) if a.ndim > 1 else g * b
+    if a.ndim == 1:
+        return np.dot(b, g) if b.ndim == 2 else np.tensordot(g, b, axes=(tuple(range(g.ndim)), tuple(i for i in range(b.ndim) if i != b.ndim - 2)))
+    return np.tensordot(g, b, axes=(tuple(range(a.ndim - 1, g.ndim)), tuple(i for i in range(b.ndim) if i != b.ndim - 2)))
+
+
+def dot_adjoint_b(g, a, b):
+    """Adjoint of ``np.dot(a, b)`` with respect to ``b``."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 0 or b.ndim == 0:
+        return unbroadcast(g * a, b)
+    if a.ndim == 1:
+        return np.multiply.outer(a, g) if b.ndim > 1 else g * a
+    if b.ndim == 1:
+        return np.tensordot(a, g, axes=(tuple(range(a.ndim - 1)), tuple(range(g.ndim))))
+    # g axes: a.shape[:-1] + b.shape[:-2] + b.shape[-1:]
+    na = a.ndim - 1
+    t = np.tensordot(a, g, axes=(tuple(range(na)), tuple(range(na))))
+    # t axes: (k, b.shape[:-2]..., m) -> move k to position b.ndim - 2
+    return np.moveaxis(t, 0, b.ndim - 2)
+
+
+def matmul_adjoint_a(g, a, b):
+    """Adjoint of ``a @ b`` with respect to ``a`` (1-D, 2-D and batched)."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if b.ndim == 1:
+        r = np.expand_dims(g, -1) * b
+    elif a.ndim == 1:
+        r = np.matmul(np.expand_dims(g, -2), np.swapaxes(b, -1, -2))[..., 0, :]
+    else:
+        r = np.matmul(g, np.swapaxes(b, -1, -2))
+    return unbroadcast(r, a)
+
+
+def matmul_adjoint_b(g, a, b):
+    """Adjoint of ``a @ b`` with respect to ``b`` (1-D, 2-D and batched)."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 1:
+        r = np.expand_dims(a, -1) * np.expand_dims(g, -2) if b.ndim > 1 else g * a
+    elif b.ndim == 1:
+        r = np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0]
+    else:
+        r = np.matmul(np.swapaxes(a, -1, -2), g)
+    return unbroadcast(r, b)
+
+
+def add_at(dx, idx, g):
+    """``dx[idx] += g`` counting repeated indices (``np.add.at``)."""
+    np.add.at(dx, idx, g)
+
+
+def index_adjoint(g, x, idx):
+    """Adjoint of the read ``x[idx]``: zeros of ``x``'s shape with ``g`` added at ``idx``."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x).dtype, np.float32))
+    np.add.at(out, idx, g)
+    return out
+
+
+def store_adjoint(dx, idx):
+    """Adjoint of the store ``x[idx] = v`` for an advanced index.
+
+    Returns the adjoint of ``v`` and zeroes ``dx[idx]``. With repeated indices
+    numpy keeps the last value written, so only the last occurrence of each
+    position receives the adjoint.
+    """
+    lin = np.arange(dx.size).reshape(dx.shape)[idx]
+    g = dx.reshape(-1)[lin.reshape(-1)].copy()
+    flat = lin.reshape(-1)
+    _, last = np.unique(flat[::-1], return_index=True)
+    keep = np.zeros(flat.shape, dtype=bool)
+    keep[flat.size - 1 - last] = True
+    g[~keep] = 0
+    dx[idx] = 0
+    return g.reshape(lin.shape)
+
+
+def shadow_like(x):
+    """A zero shadow for a freshly bound array (float dtype of ``x``)."""
+    x = np.asarray(x)
+    if x.dtype.kind == "f":
+        return np.zeros_like(x)
+    return np.zeros(x.shape)
+
+
+HELPERS = {
+    "_ad_unbroadcast": unbroadcast,
+    "_ad_unreduce": unreduce,
+    "_ad_reduce_count": reduce_count,
+    "_ad_select_adjoint": select_adjoint,
+    "_ad_dot_adjoint_a": dot_adjoint_a,
+    "_ad_dot_adjoint_b": dot_adjoint_b,
+    "_ad_matmul_adjoint_a": matmul_adjoint_a,
+    "_ad_matmul_adjoint_b": matmul_adjoint_b,
+    "_ad_add_at": add_at,
+    "_ad_index_adjoint": index_adjoint,
+    "_ad_store_adjoint": store_adjoint,
+    "_ad_shadow_like": shadow_like,
+}
