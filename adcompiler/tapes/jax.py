@@ -80,23 +80,36 @@ class _Call:
         _RECORDS[key] = rec
         return (*self.results(result), np.int32(key))
 
+    def _record(self, key: Any) -> Any:
+        rec = _RECORDS.get(int(key))
+        if rec is None:
+            raise AdCompilerError(
+                f"{self.w.__name__}: the forward record of this call is gone (its backward pass already ran).",
+                hint="call the vjp function of a jax.vjp once, or run the forward again.")
+        return rec
+
+    def _grads(self, rec: Any, ops: tuple, gs: tuple) -> list:
+        cots = [np.asarray(g) for g in gs]
+        per_input = split.backward(rec, cots[0] if self.w.returns_value else cots, self.numpy_values(ops))
+        dtypes = [np.dtype(self.values[i].dtype) for i in self.dops]
+        return [np.zeros(self.values[i].shape, dt) if per_input[i] is None else np.asarray(per_input[i], dt)
+                for i, dt in zip(self.dops, dtypes)]
+
     def bwd_cb(self, keys: Any, *rest: Any) -> tuple:
+        """Reverse sweep(s); under vmap every argument carries the batch axes."""
         keys = np.asarray(keys)
         ops, gs = rest[:len(self.ops)], rest[len(self.ops):]
-        batch = keys.shape
-        grads = [np.zeros(batch + tuple(self.values[i].shape), np.dtype(self.values[i].dtype)) for i in self.dops]
-        for idx in np.ndindex(*batch):
-            rec = _RECORDS.get(int(keys[idx]))
-            if rec is None:
-                raise AdCompilerError(
-                    f"{self.w.__name__}: the forward record of this call is gone (its backward pass already ran).",
-                    hint="call the vjp function of a jax.vjp once, or run the forward again.")
-            values = self.numpy_values(tuple(np.asarray(o)[idx] for o in ops))
-            cots = [None if g is None else np.asarray(g)[idx] for g in gs]
-            per_input = split.backward(rec, cots[0] if self.w.returns_value else cots, values)
-            for k, i in enumerate(self.dops):
-                if per_input[i] is not None:
-                    grads[k][idx] = per_input[i]
+        if not keys.shape:
+            grads = self._grads(self._record(keys), ops, gs)
+            _RECORDS.pop(int(keys), None)
+            return tuple(grads)
+        grads = [np.zeros(keys.shape + tuple(self.values[i].shape), np.dtype(self.values[i].dtype))
+                 for i in self.dops]
+        for idx in np.ndindex(*keys.shape):
+            one = self._grads(self._record(keys[idx]), tuple(np.asarray(o)[idx] for o in ops),
+                              tuple(np.asarray(g)[idx] for g in gs))
+            for k, g in enumerate(one):
+                grads[k][idx] = g
         for key in np.unique(keys):
             _RECORDS.pop(int(key), None)
         return tuple(grads)
