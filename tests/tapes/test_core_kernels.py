@@ -54,7 +54,7 @@ def test_gradient_matches_functional_rewrite(thunk, case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_outputs_survive_and_record_serves_two_backward_passes(thunk, case):
-    make, ref, use = CASES[case]
+    make, _, use = CASES[case]
     f = make()
     rng = np.random.default_rng(1)
     u = rng.normal(size=10)

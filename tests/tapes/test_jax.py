@@ -128,3 +128,14 @@ def test_mixed_frameworks_are_refused(thunk):
     f = differentiate(K.seed_, out="s", like="a")
     with pytest.raises(AdCompilerError, match="several frameworks"):
         f(jnp.ones(3), torch.ones(3))
+
+
+def test_jit_primal_and_unperturbed_operand_is_const(thunk):
+    from adcompiler.activity import Const, Duplicated
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = _pair(7)
+    np.testing.assert_allclose(jax.jit(f)(a, b), a + b)
+    assert thunk.rev_calls == 0 and thunk.fwd_calls == 0
+    g = jax.grad(lambda a, b: jnp.sum(f(a, b) ** 2))(a, b)
+    np.testing.assert_allclose(g, 2 * (a + b))
+    assert f.last_activities == (Duplicated, Duplicated, Const)

@@ -93,3 +93,24 @@ def test_in_place_change_after_forward_is_reported(thunk):
         out.mul_(2.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+def test_tensor_without_grad_is_const(thunk):
+    from adcompiler.activity import Const, Duplicated
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = _t(np.ones(3)), torch.arange(3.0, dtype=torch.float64)
+    (da,) = torch.autograd.grad(torch.sum(f(a, b) ** 2), (a,))
+    torch.testing.assert_close(da, 2 * (a.detach() + b))
+    assert f.last_activities == (Duplicated, Duplicated, Const)
+
+
+def test_retained_graph_runs_backward_twice(thunk):
+    f = differentiate(K.two_out_, out=("s", "t"), like="a")
+    a, x = _t(np.linspace(0, 1, 4)), _t(0.5)
+    s, t = f(a, x)
+    loss = torch.sum(s * t)
+    g1 = torch.autograd.grad(loss, (a, x), retain_graph=True)
+    g2 = torch.autograd.grad(loss, (a, x))
+    for u, v in zip(g1, g2):
+        torch.testing.assert_close(u, v, rtol=0, atol=0)
+    assert thunk.primal_runs == 1 and thunk.rev_calls == 2
