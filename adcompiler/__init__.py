@@ -7,3 +7,4 @@ from .activity import (  # noqa: F401
     ReverseWithPrimal,
 )
 from .errors import AdCompilerError  # noqa: F401
+from .api import adjoint_source, autodiff, autodiff_thunk, gradient  # noqa: F401,E402

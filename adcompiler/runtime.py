@@ -9,9 +9,18 @@ from __future__ import annotations
 import numpy as np
 
 
+class Shape(tuple):
+    """The shape of an array, recorded instead of the array itself."""
+
+
+def shape(x):
+    """``x``'s shape as a ``Shape`` (which the helpers treat like an array of that shape)."""
+    return x if isinstance(x, Shape) else Shape(np.shape(x))
+
+
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x`` (undo numpy broadcasting)."""
-    shape = np.shape(x)
+    shape = x if isinstance(x, Shape) else np.shape(x)
     gshape = np.shape(g)
     if gshape == shape:
         return g
@@ -39,7 +48,7 @@ def _norm_axes(axis, ndim):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint ``g`` of a reduction of ``x`` back to ``x``'s shape."""
-    shape = np.shape(x)
+    shape = x if isinstance(x, Shape) else np.shape(x)
     g = np.asarray(g)
     if not keepdims and shape:
         g = np.expand_dims(g, _norm_axes(axis, len(shape)))
@@ -48,7 +57,7 @@ def unreduce(g, x, axis=None, keepdims=False):
 
 def reduce_count(x, axis=None):
     """Number of elements a reduction over ``axis`` combines."""
-    shape = np.shape(x)
+    shape = x if isinstance(x, Shape) else np.shape(x)
     n = 1
     for a in _norm_axes(axis, len(shape)):
         n *= shape[a]
@@ -125,7 +134,10 @@ def add_at(dx, idx, g):
 
 def index_adjoint(g, x, idx):
     """Adjoint of the read ``x[idx]``: zeros of ``x``'s shape with ``g`` added at ``idx``."""
-    out = np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x).dtype, np.float32))
+    if isinstance(x, Shape):
+        out = np.zeros(x)
+    else:
+        out = np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x).dtype, np.float32))
     np.add.at(out, idx, g)
     return out
 
@@ -148,6 +160,24 @@ def store_adjoint(dx, idx):
     return g.reshape(lin.shape)
 
 
+def gather_last(dx, idx):
+    """Adjoint of ``v`` in ``x[idx] += v`` for an advanced index: numpy applies
+    the update once per distinct position (the last occurrence wins)."""
+    lin = np.arange(dx.size).reshape(dx.shape)[idx]
+    flat = lin.reshape(-1)
+    g = dx.reshape(-1)[flat].copy()
+    _, last = np.unique(flat[::-1], return_index=True)
+    keep = np.zeros(flat.shape, dtype=bool)
+    keep[flat.size - 1 - last] = True
+    g[~keep] = 0
+    return g.reshape(lin.shape)
+
+
+def copy(x):
+    """A copy of an adjoint region that is about to be zeroed."""
+    return x.copy() if hasattr(x, "copy") else x
+
+
 def shadow_like(x):
     """A zero shadow for a freshly bound array (float dtype of ``x``)."""
     x = np.asarray(x)
@@ -158,6 +188,7 @@ def shadow_like(x):
 
 HELPERS = {
     "_ad_unbroadcast": unbroadcast,
+    "_ad_shape": shape,
     "_ad_unreduce": unreduce,
     "_ad_reduce_count": reduce_count,
     "_ad_select_adjoint": select_adjoint,
@@ -169,4 +200,6 @@ HELPERS = {
     "_ad_index_adjoint": index_adjoint,
     "_ad_store_adjoint": store_adjoint,
     "_ad_shadow_like": shadow_like,
+    "_ad_gather_last": gather_last,
+    "_ad_copy": copy,
 }

@@ -24,8 +24,10 @@ VIEW_RULES = ("view",)
 
 
 class Effects:
-    def __init__(self, body, kinds: dict, params: list, callee_writes, index_is_basic):
+    def __init__(self, body, kinds: dict, params: list, callee_writes, index_is_basic, temps=frozenset()):
         self.kinds = kinds
+        self.temps = temps
+        self.binding_line: dict = {}
         self.params = params
         self.parent: dict = {}
         self.written: set = set()
@@ -82,6 +84,7 @@ class Effects:
             if base is not None and self.maybe_array(n) and self.maybe_array(base):
                 self.union(n, base)
                 self.views[n] = base
+                self.binding_line[n] = s.lineno
 
     def _write(self, name, s):
         c = self.cell(name)
@@ -155,12 +158,19 @@ class Effects:
             if (name in self.params and k.cls == "array") or name in self.subscripted or name in self.call_args:
                 out.add(name)
             elif self.cell(name) in self.written:
-                out.add(name)
-        # a name in a cell with memory is memory too (views share shadows)
-        for name, k in self.kinds.items():
-            if k.cls in ("array", "num") and self.cell(name) in self.written and name in self.views:
+                if name in self.views and name in self.temps and not self._call_writes_in_group(name):
+                    continue   # a temporary view is consumed before its line writes memory
                 out.add(name)
         return out
+
+    def _call_writes_in_group(self, name) -> bool:
+        line = self.binding_line.get(name)
+        for w in self.writers.get(self.cell(name), []):
+            if w.lineno == line and not isinstance(w, (ast.Assign, ast.AugAssign)) or (
+                    w.lineno == line and isinstance(w, ast.Assign) and isinstance(w.value, ast.Call)
+                    and getattr(w.value, "_ad_rule", 1) is None):
+                return True
+        return False
 
 
 def _names(e) -> set:

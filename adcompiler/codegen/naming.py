@@ -37,6 +37,7 @@ class Namer:
         self.taken = set(taken)
         self.counters: dict = {}
         self.adjoints: dict = {}
+        self.generated: set = set()
 
     def fresh(self, fmt: str, *parts) -> str:
         key = fmt
@@ -46,6 +47,7 @@ class Namer:
             name = fmt.format(n, *parts)
             if name not in self.taken:
                 self.taken.add(name)
+                self.generated.add(name)
                 return name
 
     def reserve(self, name: str) -> str:

@@ -121,6 +121,12 @@ class Normalizer:
             return e
         return self.temp(self.simple(e))
 
+    def fresh_call(self, v):
+        """User calls always assign a fresh temporary (the reverse sweep relies on it)."""
+        if isinstance(v, ast.Call) and getattr(v, "_ad_rule", None) is None and getattr(v, "_ad_target", None) is not None:
+            return self.temp(v)
+        return v
+
     def name_atom(self, e) -> ast.Name:
         a = self.atom(e)
         if not isinstance(a, ast.Name):
@@ -455,7 +461,7 @@ class Normalizer:
         elif isinstance(s, ast.Return):
             if s.value is not None:
                 self.has_return_value = True
-                v = self.simple(s.value)
+                v = self.fresh_call(self.simple(s.value))
                 self.emit(ast.Assign(targets=[ast.Name(RET, ast.Store())], value=v))
             self.emit(ast.Return(value=None))
         elif isinstance(s, ast.Assert):
@@ -486,7 +492,7 @@ class Normalizer:
             self.unpack(t, s.value)
             return
         if isinstance(t, ast.Name):
-            self.emit(ast.Assign(targets=[ast.Name(t.id, ast.Store())], value=self.simple(s.value)))
+            self.emit(ast.Assign(targets=[ast.Name(t.id, ast.Store())], value=self.fresh_call(self.simple(s.value))))
             return
         self.assign_one(t, self.atom(s.value))
 

@@ -3,7 +3,7 @@ from .registry import (  # noqa: F401
     REQUIRED, Rule, all_rules, allocating, defrule, elementwise, lookup,
     nondifferentiable, register_rule,
 )
-from . import elementwise as _elementwise  # noqa: F401,E402
+from . import ufuncs as _ufuncs  # noqa: F401,E402
 from . import reductions as _reductions  # noqa: F401,E402
 from . import linalg as _linalg  # noqa: F401,E402
 from . import shape as _shape  # noqa: F401,E402

@@ -6,7 +6,7 @@ from .registry import defrule
 defrule(np.copy, "a", a="g")
 defrule(np.transpose, "a, axes=None", kind="view", a="np.transpose(g, None if axes is None else np.argsort(axes))")
 defrule(np.reshape, "a, " + ("shape=None" if "shape" in np.reshape.__doc__.split(")")[0] else "newshape=None"),
-        kind="view", a="np.reshape(g, np.shape(a))")
-defrule(np.ravel, "a", kind="view", a="np.reshape(g, np.shape(a))")
+        kind="view", a="np.reshape(g, _ad_shape(a))")
+defrule(np.ravel, "a", kind="view", a="np.reshape(g, _ad_shape(a))")
 defrule(np.asarray, "a, dtype=None", kind="view", a="g")
 defrule(np.array, "object, dtype=None", name="numpy.array", object="g")

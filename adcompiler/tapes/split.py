@@ -19,6 +19,7 @@ Activities, per argument of the kernel:
 """
 from __future__ import annotations
 
+import copy
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -195,5 +196,18 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None) -> li
 
 
 def _tape_for(rec: Record) -> Any:
-    """The tape for this backward pass (the core's reverse sweep reads it)."""
-    return rec.tape
+    """A tape for one backward pass, leaving the record's own intact.
+
+    The core's reverse sweep pops its tape's stack and marks the tape used;
+    it only reads the popped values. A shallow copy of the stack therefore
+    lets one record serve several backward passes at the price of a list of
+    references."""
+    tape = rec.tape
+    stack = getattr(tape, "stack", None)
+    if not isinstance(stack, list):
+        return tape
+    fresh = copy.copy(tape)
+    fresh.stack = list(stack)
+    if hasattr(fresh, "used"):
+        fresh.used = False
+    return fresh

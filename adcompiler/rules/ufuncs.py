@@ -31,3 +31,4 @@ elementwise(np.maximum, B, x1="g * ((x1 > x2) + 0.5 * (x1 == x2))", x2="g * ((x2
 elementwise(np.minimum, B, x1="g * ((x1 < x2) + 0.5 * (x1 == x2))", x2="g * ((x2 < x1) + 0.5 * (x1 == x2))",
             doc="ties split the adjoint equally")
 elementwise(np.where, "condition, x=None, y=None", x="np.where(condition, g, 0)", y="np.where(condition, 0, g)")
+elementwise(np.remainder, B, x1="g", x2="-g * np.floor(x1 / x2)")

@@ -1,0 +1,338 @@
+"""The public entry points: autodiff, autodiff_thunk, gradient, adjoint_source."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import activity as A
+from .analysis.kinds import FLOAT, Kind, array, kind_of_value
+from .codegen import cache
+from .errors import ActivityError, AdCompilerError, AliasingError, ShapeError
+
+
+def _ret_name(ret) -> str:
+    if ret in (A.Active, "Active") or isinstance(ret, A.Active):
+        return "Active"
+    if ret in (A.Const, None, "Const") or isinstance(ret, A.Const):
+        return "Const"
+    if ret in (A.Duplicated, A.DuplicatedNoNeed):
+        raise ActivityError("a Duplicated return activity exists only in forward mode.",
+                            construct="Duplicated", hint="use Active (a float return) or Const in reverse mode.")
+    raise ActivityError(f"the return activity must be Active or Const, not {ret!r}.",
+                        construct=repr(ret), hint="pass the class Active or Const.")
+
+
+def _wrap(arg):
+    if isinstance(arg, A.Annotation):
+        return arg
+    if isinstance(arg, type) and issubclass(arg, A.Annotation):
+        raise ActivityError(f"the activity class {arg.__name__} was given where a value is expected.",
+                            construct=arg.__name__, hint=f"wrap the value: {arg.__name__}(x).")
+    return A.Const(arg)
+
+
+def _act_name(a) -> str:
+    if isinstance(a, A.Active):
+        return "Active"
+    if isinstance(a, A.BatchDuplicated):
+        raise ActivityError("BatchDuplicated is a forward-mode activity.", construct="BatchDuplicated",
+                            hint="use Duplicated in reverse mode.")
+    if isinstance(a, A.Duplicated):
+        return "Duplicated"
+    return "Const"
+
+
+def _check(args, names):
+    for i, a in enumerate(args):
+        name = names[i] if i < len(names) else f"argument {i}"
+        if isinstance(a, A.Duplicated):
+            x, dx = a.val, a.dval
+            if not isinstance(x, np.ndarray):
+                raise ActivityError(
+                    f"`{name}` is Duplicated but is a {type(x).__name__}, not a numpy array.",
+                    construct=f"Duplicated({name}, ...)",
+                    hint="use Active for float scalars, or pass an array.")
+            if x.dtype.kind != "f":
+                raise ActivityError(
+                    f"`{name}` is Duplicated but has dtype {x.dtype}; only float arrays carry derivatives.",
+                    construct=f"Duplicated({name}, ...)", hint="pass integer arrays as Const, or convert to float.")
+            if not isinstance(dx, np.ndarray) or dx.shape != x.shape or dx.dtype != x.dtype:
+                got = f"{getattr(dx, 'shape', None)} {getattr(dx, 'dtype', type(dx).__name__)}"
+                raise ShapeError(
+                    f"the shadow of `{name}` must be an array of shape {x.shape} and dtype {x.dtype}, got {got}.",
+                    construct=f"Duplicated({name}, d{name})", hint=f"create it with np.zeros_like({name}).")
+            if not dx.flags.writeable:
+                raise ActivityError(f"the shadow of `{name}` is read-only.", construct=f"d{name}",
+                                    hint="pass a writeable array (np.zeros_like).")
+            if (x.flags.c_contiguous, x.flags.f_contiguous) != (dx.flags.c_contiguous, dx.flags.f_contiguous) \
+                    and x.ndim > 1:
+                raise ShapeError(
+                    f"the shadow of `{name}` has a different memory layout (C/Fortran order) than `{name}`.",
+                    construct=f"Duplicated({name}, d{name})",
+                    hint=f"create the shadow with np.zeros_like({name}) or pass contiguous copies.")
+
+
+def _check_alias(args, names, writes):
+    arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
+    for p, (i, a) in enumerate(arrays):
+        for j, b in arrays[p + 1:]:
+            share = np.may_share_memory(a.val, b.val) and np.shares_memory(a.val, b.val)
+            if share and (i in writes or j in writes):
+                raise AliasingError(
+                    f"`{names[i]}` and `{names[j]}` share memory and one of them is written by the function.",
+                    construct=f"{names[i]}, {names[j]}",
+                    hint="pass separate arrays (copy one of them), or restructure the function.")
+            if isinstance(a, A.Duplicated) and isinstance(b, A.Duplicated):
+                dshare = np.may_share_memory(a.dval, b.dval) and np.shares_memory(a.dval, b.dval)
+                if dshare != share:
+                    raise AliasingError(
+                        f"the shadows of `{names[i]}` and `{names[j]}` do not share memory the way the arrays do.",
+                        construct=f"d{names[i]}, d{names[j]}",
+                        hint="give each array its own shadow (np.zeros_like), shared exactly where the arrays are.")
+    for i, a in arrays:
+        if isinstance(a, A.Duplicated):
+            for j, b in arrays:
+                if np.may_share_memory(a.dval, b.val) and np.shares_memory(a.dval, b.val):
+                    raise AliasingError(f"the shadow of `{names[i]}` shares memory with `{names[j]}`.",
+                                        construct=f"d{names[i]}", hint="shadows must be separate arrays.")
+        if i in writes and not a.val.flags.writeable:
+            raise ActivityError(f"`{names[i]}` is written by the function but is read-only.",
+                                construct=names[i], hint="pass a writeable array.")
+
+
+def _kind(a) -> Kind:
+    v = a.val
+    if isinstance(a, A.Active):
+        return FLOAT
+    k = kind_of_value(v)
+    if isinstance(v, np.ndarray):
+        return array(v.ndim, v.dtype.kind)
+    return k
+
+
+def _param_names(f, n):
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return [f"argument {i}" for i in range(n)]
+    names = list(code.co_varnames[:code.co_argcount])
+    return names + [f"argument {i}" for i in range(len(names), n)]
+
+
+def compiled_for(f, args, ret: str):
+    """The (cached) generated adjoint of ``f`` for these annotated arguments."""
+    from .pipeline import analyse, reverse_module
+    from .codegen.compile import compile_source
+    kinds = tuple(_kind(a) for a in args)
+    acts = tuple(_act_name(a) for a in args)
+    dtypes = tuple(getattr(a.val, "dtype", type(a.val).__name__) for a in args)
+
+    def build():
+        mod = reverse_module(f, kinds, acts, ret == "Active")
+        ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f"))
+        an = analyse(f, kinds)
+        c = cache.Compiled(mod.source, ns[mod.main.fwd_name], ns[mod.main.rev_name], mod.main,
+                           dict(an.resolver.free_names()))
+        c.fused = ns[mod.main.fused_name]
+        c.writes = set(an.param_writes())
+        return c
+    from .frontend.parse import parse_function
+    parse_function(f)   # refuse builtins, lambdas, partials before anything else
+    return cache.get(f, (kinds, acts, str(dtypes), ret), build)
+
+
+def _flat_args(args):
+    out = []
+    for a in args:
+        out.append(a.val)
+        if isinstance(a, A.Duplicated):
+            out.append(a.dval)
+    return out
+
+
+def _prepare(f, ret, args):
+    args = [_wrap(a) for a in args]
+    names = _param_names(f, len(args))
+    _check(args, names)
+    ret = _ret_name(ret)
+    comp = compiled_for(f, args, ret)
+    _check_alias(args, names, comp.writes)
+    return args, ret, comp
+
+
+def _finish_primal(ret, value):
+    if ret == "Active":
+        if value is None or np.ndim(value) != 0 or not isinstance(np.asarray(value).dtype.type(0), numbers.Number):
+            raise ActivityError(f"the return activity is Active but the function returned {type(value).__name__}.",
+                                construct="Active", hint="return a float, or use Const as the return activity.")
+
+
+def _derivs(args, active_derivs):
+    out, k = [], 0
+    for a in args:
+        if isinstance(a, A.Active):
+            d = active_derivs[k]
+            out.append(float(d) if np.ndim(d) == 0 else d)
+            k += 1
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+def autodiff(*call):
+    """``autodiff([mode,] f, ret_activity, *args)``: differentiate ``f`` at ``args``.
+
+    Reverse: returns one entry per argument (the derivative for Active, None
+    otherwise); ReverseWithPrimal returns ``(derivs, primal_return)``. Shadows
+    of Duplicated arguments hold the adjoint of the final value on entry and of
+    the initial value on exit. Forward modes are handled by ``forward.autodiff_forward``.
+    """
+    if call and isinstance(call[0], A.Mode):
+        mode, f, ret, args = call[0], call[1], call[2], call[3:]
+    else:
+        if len(call) < 2:
+            raise ActivityError("autodiff needs a function and a return activity.",
+                                hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...)")
+        mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
+    if not mode.reverse:
+        from .forward import autodiff_forward
+        return autodiff_forward(mode, f, ret, *args)
+    if mode.split:
+        raise ActivityError("split modes go through autodiff_thunk.", construct=repr(mode),
+                            hint="fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)")
+    args, ret, comp = _prepare(f, ret, args)
+    flat = _flat_args(args)
+    if ret == "Active":
+        # the return value must be checked before the reverse sweep uses it
+        tape = []
+        value = comp.fwd(*flat, tape)
+        _finish_primal(ret, value)
+        d = comp.rev(*flat, 1.0, tape)
+    else:
+        d, value = comp.fused(*flat, None)
+    derivs = _derivs(args, d)
+    if mode.with_primal:
+        return derivs, value
+    return derivs
+
+
+class Tape:
+    """What the forward pass of split mode records for the reverse pass."""
+
+    __slots__ = ("compiled", "stack", "used")
+
+    def __init__(self, compiled, stack):
+        self.compiled = compiled
+        self.stack = stack
+        self.used = False
+
+
+def autodiff_thunk(mode, f, ret_activity, *activity_types):
+    """``fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)``.
+
+    ``tape, primal = fwd(*args)`` runs the primal and records what the reverse
+    sweep needs; ``derivs = rev(*args, dret, tape)`` runs only the reverse
+    sweep with the same argument objects (shadows now holding the seeds).
+    """
+    if not isinstance(mode, A.Mode) or not mode.split:
+        raise ActivityError("autodiff_thunk takes ReverseSplitWithPrimal or ReverseSplitNoPrimal.",
+                            construct=repr(mode), hint="use autodiff for the other modes.")
+    for t in activity_types:
+        if not (isinstance(t, type) and issubclass(t, A.Annotation)):
+            raise ActivityError(f"autodiff_thunk takes activity classes, got {t!r}.", construct=repr(t),
+                                hint="pass Const, Active or Duplicated (the classes).")
+    ret = _ret_name(ret_activity)
+
+    def check_types(args):
+        if len(args) != len(activity_types):
+            raise ActivityError(f"expected {len(activity_types)} arguments, got {len(args)}.",
+                                hint="pass one annotated argument per activity type.")
+        for a, t in zip(args, activity_types):
+            if type(a) is not t and not (t is A.Duplicated and isinstance(a, A.Duplicated)):
+                raise ActivityError(f"argument {a!r} does not match the activity {t.__name__}.",
+                                    construct=t.__name__, hint="wrap each argument in its declared activity.")
+
+    def fwd(*args):
+        args = [_wrap(a) for a in args]
+        check_types(args)
+        args, _, comp = _prepare(f, ret, args)
+        stack = []
+        value = comp.fwd(*_flat_args(args), stack)
+        _finish_primal(ret, value)
+        return Tape(comp, stack), (value if mode.with_primal else None)
+
+    def rev(*call):
+        if len(call) < 2 or not isinstance(call[-1], Tape):
+            raise ActivityError("rev takes the arguments, the return adjoint and the tape from fwd.",
+                                hint="derivs = rev(*args, dret, tape)")
+        *args, dret, tape = call
+        args = [_wrap(a) for a in args]
+        check_types(args)
+        if tape.used:
+            raise ActivityError("this tape has already been consumed by a reverse pass.",
+                                hint="run fwd again for another reverse pass.")
+        tape.used = True
+        _check(args, _param_names(f, len(args)))
+        d = tape.compiled.rev(*_flat_args(args), dret if ret == "Active" else None, tape.stack)
+        return _derivs(args, d)
+    return fwd, rev
+
+
+def gradient(f, *args, wrt=None):
+    """Gradient of a float-returning ``f`` with respect to its float arguments.
+
+    Returns a tuple with one entry per argument: an array for float arrays, a
+    float for float scalars (only at positions in ``wrt`` when given), None
+    for the rest. The caller's arrays are not modified.
+    """
+    ann = []
+    for i, a in enumerate(args):
+        want = wrt is None or i in (wrt if isinstance(wrt, (tuple, list)) else (wrt,))
+        if isinstance(a, np.ndarray):
+            x = a.copy()
+            if want and a.dtype.kind == "f":
+                ann.append(A.Duplicated(x, np.zeros_like(x)))
+            else:
+                ann.append(A.Const(x))
+        elif want and isinstance(a, numbers.Real) and not isinstance(a, (bool, np.bool_, numbers.Integral)):
+            ann.append(A.Active(float(a)))
+        else:
+            ann.append(A.Const(a))
+    d = autodiff(A.Reverse, f, A.Active, *ann)
+    out = []
+    for a, di in zip(ann, d):
+        if isinstance(a, A.Active):
+            out.append(di)
+        elif isinstance(a, A.Duplicated):
+            out.append(a.dval)
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+def adjoint_source(f, *activities, ret=None) -> str:
+    """The generated adjoint module of ``f`` as source text.
+
+    ``activities`` are the classes (``Const, Duplicated, Active``) or annotated
+    values; with values, ranks and dtypes are known and the code can be more
+    specific. ``ret`` defaults to Active when ``f`` returns a value.
+    """
+    from .pipeline import analyse, reverse_module
+    kinds, acts = [], []
+    for a in activities:
+        if isinstance(a, type) and issubclass(a, A.Annotation):
+            acts.append("Duplicated" if issubclass(a, A.Duplicated) else a.__name__)
+            kinds.append({"Duplicated": array(None, "f"), "Active": FLOAT}.get(acts[-1], Kind("num", None, None)))
+        else:
+            a = _wrap(a)
+            acts.append(_act_name(a))
+            kinds.append(_kind(a))
+    if ret is None:
+        an = analyse(f, tuple(kinds))
+        ret = "Active" if an.has_return else "Const"
+    else:
+        ret = _ret_name(ret)
+    return reverse_module(f, tuple(kinds), tuple(acts), ret == "Active").source
+
+
+__all__ = ["autodiff", "autodiff_thunk", "gradient", "adjoint_source", "AdCompilerError"]

@@ -1,0 +1,187 @@
+"""emit: assemble the generated module and print it deterministically.
+
+``ModuleBuilder.build`` differentiates a function and, on demand, every user
+function it calls (each once per activity signature), then prints the module
+with ``ast.unparse``. Comments naming the primal line each block
+differentiates are inserted as placeholder statements and substituted after
+printing (``ast`` has no comments).
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field
+
+from ..errors import ActivityError, UnsupportedSyntaxError
+from ..transform.adjoint import N
+
+_MARK = "__ad_comment_{}__"
+_MARK_RE = re.compile(r"^(\s*)__ad_comment_(\d+)__$")
+
+
+def funcdef(name, params, body, defaults=()):
+    args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], vararg=None, kwonlyargs=[],
+                         kw_defaults=[], kwarg=None, defaults=list(defaults))
+    fn = ast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None, type_comment=None)
+    if "type_params" in ast.FunctionDef._fields:
+        fn.type_params = []
+    fn.lineno = 1
+    return fn
+
+
+@dataclass
+class FunctionInfo:
+    func: object
+    name: str
+    fwd_name: str
+    rev_name: str
+    params: list
+    activities: tuple
+    ret_active: bool
+    shadow_names: dict = field(default_factory=dict)
+    fwd_params: list = field(default_factory=list)
+    rev_params: list = field(default_factory=list)
+
+
+class ModuleBuilder:
+    def __init__(self):
+        self.functions: list = []
+        self.memo: dict = {}
+        self.comments: list = []
+        self.namespace: dict = {}
+        self.taken: set = set()
+        self.main: FunctionInfo | None = None
+        self.source = ""
+
+    def comment(self, pf, lineno):
+        self.comments.append(f"# {os.path.basename(pf.filename)}:{lineno}: {pf.line_text(lineno)}")
+        return ast.Expr(N(_MARK.format(len(self.comments) - 1)))
+
+    def unique(self, name):
+        cand, k = name, 1
+        while cand in self.taken:
+            k += 1
+            cand = f"{name}_{k}"
+        self.taken.add(cand)
+        return cand
+
+    def dret_name(self, ctx):
+        return ctx.module_dret
+
+    def build(self, func, param_kinds, activities, ret_active):
+        self.main = self.function(func, tuple(param_kinds), tuple(activities), ret_active, fused=True)
+        self.source = self.emit()
+        return self
+
+    def function(self, func, kinds, acts, ret_active, fused=False) -> FunctionInfo:
+        from ..pipeline import activity_of, analyse
+        from ..transform.context import FunctionContext
+        from ..transform.reverse import Sweeps
+        key = (func, kinds, acts, ret_active)
+        if key in self.memo:
+            return self.memo[key]
+        an = analyse(func, kinds)
+        for p, k, a in zip(an.params, kinds, acts):
+            if a == "Duplicated" and k.cls not in ("array", "num"):
+                raise ActivityError(f"`{p}` is Duplicated but is not an array.", filename=an.pf.filename,
+                                    lineno=an.pf.tree.lineno, construct=p, hint="use Active for float scalars.")
+        active = activity_of(an, acts, ret_active)
+        ctx = FunctionContext(an, acts, ret_active, active, self)
+        ctx.module_dret = "dret"
+        self._check_free_names(an)
+        info = FunctionInfo(func, an.pf.name, self.unique(f"{an.pf.name}_fwd"), self.unique(f"{an.pf.name}_rev"),
+                            an.params, acts, ret_active)
+        self.memo[key] = info
+        sweeps = Sweeps(ctx, an.body)
+        fwd_body = sweeps.forward()
+        rev_body = sweeps.reverse()
+        params = []
+        for p, a in zip(an.params, acts):
+            params.append(p)
+            if a == "Duplicated":
+                params.append(ctx.namer.adjoint(p))
+        active_params = [p for p, a in zip(an.params, acts) if a == "Active"]
+        ret = ast.Tuple([N(ctx.namer.adjoint(p)) if ctx.is_active(p) else ast.Constant(0.0)
+                         for p in active_params], ast.Load())
+        rev_body.append(ast.Return(ret))
+        info.fwd_params = params + ["_tape"]
+        info.rev_params = params + ["dret", "_tape"]
+        fwd = funcdef(info.fwd_name, info.fwd_params, fwd_body)
+        rev = funcdef(info.rev_name, info.rev_params, rev_body)
+        if fused:
+            info.fused_name = self.unique(f"{an.pf.name}_reverse")
+            body = [ast.Assign(targets=[N("_tape", ast.Store)], value=ast.List([], ast.Load()))]
+            body += sweeps.forward(end_tuple=False)
+            body += sweeps.reverse(end_tuple=False)
+            body.append(ast.Return(ast.Tuple([ret, N("_ret") if an.has_return else ast.Constant(None)], ast.Load())))
+            self.functions.append(funcdef(info.fused_name, params + ["dret"], body))
+        self.functions += [fwd, rev]
+        return info
+
+    def _check_free_names(self, an):
+        import math
+
+        import numpy as np
+        fixed = {"np": np, "math": math}
+        for name, obj in an.resolver.free_names().items():
+            if name in fixed and obj is not fixed[name]:
+                raise UnsupportedSyntaxError(
+                    f"the name `{name}` is bound to {obj!r}, but generated code uses it for the {name} module.",
+                    filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=name,
+                    hint=f"import {fixed[name].__name__} as {name} in the function's module.")
+            if name in self.namespace and self.namespace[name] is not obj:
+                raise UnsupportedSyntaxError(
+                    f"the name `{name}` means different things in the functions being differentiated.",
+                    filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=name,
+                    hint="give the objects different names.")
+            self.namespace[name] = obj
+
+    def callee(self, ctx, call, n):
+        from ..analysis.kinds import kind_of_value
+        target = call._ad_target
+        kinds, acts = [], []
+        for a in call.args:
+            if isinstance(a, ast.Name):
+                k = ctx.an.inference.expr(a)
+                kinds.append(k)
+                if ctx.is_active(a.id):
+                    if k.cls == "array" or (k.cls == "num" and ctx.is_memory(a.id)):
+                        acts.append("Duplicated")
+                    elif k.cls == "float":
+                        acts.append("Active")
+                    else:
+                        raise UnsupportedSyntaxError(
+                            f"cannot tell whether `{a.id}` is an array or a scalar in this call.",
+                            filename=ctx.pf.filename, lineno=call.lineno, construct=ast.unparse(call),
+                            hint="give the arguments' shapes.")
+                else:
+                    acts.append("Const")
+            else:
+                kinds.append(kind_of_value(a.value))
+                acts.append("Const")
+        ret_active = n is not None and ctx.is_active(n)
+        info = self.function(target, tuple(kinds), tuple(acts), ret_active)
+        shadows = {a.id: ctx.namer.adjoint(a.id) for a, act in zip(call.args, acts) if act == "Duplicated"}
+        return _CallInfo(info.fwd_name, info.rev_name, acts, ret_active, shadows)
+
+    def emit(self) -> str:
+        mod = ast.Module(body=self.functions, type_ignores=[])
+        text = ast.unparse(ast.fix_missing_locations(mod))
+        lines = []
+        for line in text.splitlines():
+            m = _MARK_RE.match(line)
+            if m:
+                lines.append(m.group(1) + self.comments[int(m.group(2))])
+            else:
+                lines.append(line)
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class _CallInfo:
+    fwd_name: str
+    rev_name: str
+    activities: list
+    ret_active: bool
+    shadow_names: dict

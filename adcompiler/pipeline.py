@@ -1,0 +1,167 @@
+"""The ordered passes, one visible function each for analysis and transform.
+
+    parse -> resolve -> fence -> normalize -> kinds -> lower -> effects
+          -> activity -> reverse sweeps -> emit -> compile/cache
+
+``analyse(func, param_kinds)`` runs the passes up to the effects analysis (no
+activity involved, cached per function and argument kinds);
+``reverse_module(func, signature)`` differentiates ``func`` and every user
+function it calls and returns the generated module. ``DUMP_AFTER`` names the
+passes whose output ``dump_after`` can show.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import threading
+from dataclasses import dataclass
+
+from .analysis.activity import analyse_activity
+from .analysis.effects import Effects
+from .analysis.infer import Inference, infer_kinds
+from .analysis.kinds import FLOAT, OTHER, kind_of_value
+from .codegen.naming import Namer, names_in
+from .errors import AdCompilerError, UnsupportedSyntaxError
+from .frontend.fence import fence
+from .frontend.normalize import RET, Normalizer
+from .frontend.parse import parse_function
+from .frontend.resolve import Resolver
+from .transform.lower import lower
+
+DUMP_AFTER = ("parse", "normalize", "lower", "reverse")
+
+
+@dataclass
+class Analysis:
+    pf: object
+    resolver: object
+    namer: Namer
+    body: list
+    kinds: dict
+    eff: Effects
+    params: list
+    has_return: bool
+    inference: Inference
+
+    def index_is_basic(self, idx):
+        """True for int/slice/None/... indices, False for fancy ones, None if unknown."""
+        parts = idx.elts if isinstance(idx, ast.Tuple) else [idx]
+        res = True
+        for p in parts:
+            k = self.inference.index_kind(p)
+            if k == "fancy":
+                return False
+            if k == "unknown":
+                res = None
+        return res
+
+
+_lock = threading.RLock()
+_analyses: dict = {}
+_stack: list = []
+
+
+def analyse(func, param_kinds: tuple, dump=None) -> Analysis:
+    key = (func, param_kinds)
+    with _lock:
+        if dump is None and key in _analyses:
+            return _analyses[key]
+        if func in _stack:
+            raise UnsupportedSyntaxError(
+                "recursive functions are not supported.", filename=func.__code__.co_filename,
+                lineno=func.__code__.co_firstlineno, construct=func.__name__,
+                hint="rewrite the recursion as a loop.")
+        _stack.append(func)
+        try:
+            an = _analyse(func, param_kinds, dump)
+        finally:
+            _stack.pop()
+        if dump is None:
+            _analyses[key] = an
+        return an
+
+
+def _analyse(func, param_kinds, dump):
+    pf = parse_function(func)                                  # parse
+    if dump == "parse":
+        raise _Dump(ast.unparse(pf.tree))
+    resolver = Resolver(pf)                                    # resolve
+    fence(pf, resolver)                                        # fence
+    params = [a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args]
+    if len(params) != len(param_kinds):
+        raise AdCompilerError(f"`{pf.name}` takes {len(params)} arguments but {len(param_kinds)} were given.",
+                              filename=pf.filename, lineno=pf.tree.lineno, construct=pf.name,
+                              hint="give one activity per argument.")
+    namer = Namer(names_in(pf.tree) | set(resolver.free_names()) | {"np", "math", "dret", "_tape"})
+    for p in params:
+        namer.adjoint(p)
+    norm = Normalizer(pf, resolver, namer)
+    body = norm.run()                                           # normalize
+    if dump == "normalize":
+        raise _Dump(_show(pf, body))
+
+    def user_return(f, arg_kinds):
+        try:
+            return analyse(f, tuple(arg_kinds)).kinds.get(RET, OTHER)
+        except AdCompilerError:
+            raise
+    kinds0 = dict(zip(params, param_kinds))
+    kinds = infer_kinds(body, kinds0, resolver, user_return)    # kinds
+    body = lower(body, kinds, namer, pf)                        # lower
+    kinds = infer_kinds(body, kinds0, resolver, user_return)
+    if dump == "lower":
+        raise _Dump(_show(pf, body))
+    inference = Inference(kinds, resolver, user_return)
+
+    def callee_writes(f, call):
+        arg_kinds = tuple(inference.expr(a) for a in call.args)
+        return analyse(f, arg_kinds).param_writes()
+    an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference)
+    an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic,
+                     {n for n in namer.generated if n.startswith("_t")})   # effects
+    return an
+
+
+def _param_writes(self) -> list:
+    return [k for k, p in enumerate(self.params) if self.eff.cell(p) in self.eff.written]
+
+
+Analysis.param_writes = _param_writes
+
+
+class _Dump(Exception):
+    def __init__(self, text):
+        self.text = text
+
+
+def _show(pf, body) -> str:
+    from .codegen.emit import funcdef
+    fn = funcdef(pf.name, [a.arg for a in pf.tree.args.args], copy.deepcopy(body) or [ast.Pass()])
+    return ast.unparse(ast.fix_missing_locations(fn))
+
+
+def dump_after(func, param_kinds, activities, ret_active, stage) -> str:
+    """The source after pass ``stage`` (one of ``DUMP_AFTER``)."""
+    from .codegen.emit import ModuleBuilder
+    if stage not in DUMP_AFTER:
+        raise AdCompilerError(f"unknown pass `{stage}`.", hint=f"choose one of {', '.join(DUMP_AFTER)}.")
+    if stage == "reverse":
+        return ModuleBuilder().build(func, tuple(param_kinds), tuple(activities), ret_active).source
+    try:
+        analyse(func, tuple(param_kinds), dump=stage)
+    except _Dump as d:
+        return d.text
+    raise AssertionError("unreachable")
+
+
+def reverse_module(func, param_kinds: tuple, activities: tuple, ret_active: bool):
+    """Differentiate ``func`` (and its callees): a ``ModuleBuilder`` with the source."""
+    from .codegen.emit import ModuleBuilder
+    return ModuleBuilder().build(func, param_kinds, activities, ret_active)
+
+
+def activity_of(an, activities, ret_active):
+    return analyse_activity(an.eff, an.kinds, an.params, activities, ret_active, an.pf)
+
+
+__all__ = ["analyse", "reverse_module", "dump_after", "DUMP_AFTER", "FLOAT", "kind_of_value", "infer_kinds"]

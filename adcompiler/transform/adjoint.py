@@ -1,0 +1,289 @@
+"""adjoint: the reverse-sweep code of each normalized statement.
+
+``AdjointBuilder.block(stmts)`` walks a body backwards and returns one
+``Record`` per statement with its adjoint code (``core``). The code reads the
+adjoint of the statement's target through the placeholder ``__G__`` and its
+value through ``__ANS__``; the sweep assembler decides later whether they are
+read directly or from a captured copy (when the name is restored from the
+tape). Rules from the tables are instantiated here.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import AdCompilerError, UnsupportedSyntaxError
+from ..rules import lookup
+from ..rules.binding import bind
+
+G, ANS = "__G__", "__ANS__"
+BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
+          ast.Pow: np.power, ast.MatMult: np.matmul, ast.Mod: np.remainder}
+
+
+@dataclass
+class Record:
+    stmt: ast.stmt
+    core: list = field(default_factory=list)
+    target: str | None = None     # name bound by the statement
+    kind: str = "other"           # bind | store | call | for | while | if | other
+    children: list = field(default_factory=list)   # [records of body, records of orelse]
+    deferred: list = field(default_factory=list)   # code to run when the statement's line is done
+    reset: bool = False           # reset the value adjoint of target afterwards
+
+
+def N(name, ctx=ast.Load):
+    return ast.Name(name, ctx())
+
+
+def subst(tree, mapping):
+    """Copy of ``tree`` with Name ids replaced by expressions from ``mapping``."""
+    tree = copy.deepcopy(tree)
+
+    class T(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in mapping:
+                return copy.deepcopy(mapping[node.id])
+            return node
+    if isinstance(tree, ast.Name) and tree.id in mapping:
+        return copy.deepcopy(mapping[tree.id])
+    return T().visit(tree)
+
+
+class AdjointBuilder:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.assigned: set = set()   # value temporaries whose adjoint exists
+
+    # -- helpers --------------------------------------------------------------
+    def active(self, name) -> bool:
+        return self.ctx.is_active(name)
+
+    def adj(self, name) -> str:
+        return self.ctx.namer.adjoint(name)
+
+    def contrib(self, name: str, expr: ast.expr) -> list:
+        """Add ``expr`` to the adjoint of ``name``."""
+        d = self.adj(name)
+        if self.ctx.is_memory(name):
+            return [ast.AugAssign(target=N(d, ast.Store), op=ast.Add(), value=expr)]
+        if self.ctx.is_temp(name) and name not in self.assigned:
+            self.assigned.add(name)
+            return [ast.Assign(targets=[N(d, ast.Store)], value=expr)]
+        return [ast.Assign(targets=[N(d, ast.Store)], value=ast.BinOp(N(d), ast.Add(), expr))]
+
+    def may_be_array(self, e) -> bool:
+        if isinstance(e, ast.Name):
+            k = self.ctx.kinds.get(e.id)
+            return k is None or k.cls in ("array", "num", "other")
+        return False
+
+    def err(self, s, msg, hint):
+        raise UnsupportedSyntaxError(msg, filename=self.ctx.pf.filename, lineno=s.lineno,
+                                     construct=self.ctx.pf.line_text(s.lineno), hint=hint)
+
+    # -- rules ----------------------------------------------------------------
+    def apply_rule(self, rule, bound: dict, s) -> list:
+        out = []
+        elementwise = rule.kind == "elementwise"
+        any_array = elementwise and any(self.may_be_array(v) for v in bound.values() if isinstance(v, ast.AST))
+        for p, template in rule.adjoint_asts.items():
+            a = bound.get(p)
+            if not isinstance(a, ast.Name) or not self.active(a.id):
+                continue
+            mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
+            mapping["g"] = N(G)
+            mapping["ans"] = N(ANS)
+            expr = subst(template, mapping)
+            if elementwise and (any_array or self.may_be_array(a)):
+                expr = self.unbroadcast(expr, a.id)
+            out += self.contrib(a.id, expr)
+        return out
+
+    def inactive_use(self, s, names):
+        for n in names:
+            if self.active(n):
+                self.err(s, f"`{n}` carries a derivative into an operation that adcompiler cannot differentiate.",
+                         "restructure the code so the value is not used this way, or register a rule.")
+
+    # -- statements -----------------------------------------------------------
+    def block(self, stmts) -> list:
+        return [self.stmt(s) for s in reversed(stmts)]
+
+    def stmt(self, s) -> Record:
+        if isinstance(s, ast.Assign):
+            t = s.targets[0]
+            if isinstance(t, ast.Name):
+                return self.bind(s, t.id, s.value)
+            return self.store(s, t, s.value)
+        if isinstance(s, ast.AugAssign):
+            if isinstance(s.target, ast.Subscript):
+                return self.increment(s)
+            return Record(s)   # loop counters
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and getattr(s.value, "_ad_target", None) is not None \
+                and s.value._ad_rule is None:
+            return self.user_call(s, None, s.value)
+        if isinstance(s, ast.For):
+            rec = Record(s, kind="for")
+            rec.children = [self.block(s.body)]
+            return rec
+        if isinstance(s, ast.While):
+            rec = Record(s, kind="while")
+            rec.children = [self.block(s.body)]
+            return rec
+        if isinstance(s, ast.If):
+            before = set(self.assigned)
+            body = self.block(s.body)
+            a_body, self.assigned = self.assigned, set(before)
+            orelse = self.block(s.orelse)
+            a_else = self.assigned
+            rec = Record(s, kind="if")
+            rec.children = [body, orelse]
+            rec.fill = [sorted(a_else - a_body), sorted(a_body - a_else)]
+            self.assigned = a_body | a_else
+            return rec
+        return Record(s)
+
+    def bind(self, s, n, v) -> Record:
+        rec = Record(s, target=n, kind="bind")
+        if not self.active(n):
+            return rec
+        ctx = self.ctx
+        rec.reset = not ctx.is_memory(n) and not ctx.is_temp(n)
+        core = rec.core
+        if isinstance(v, ast.Name):
+            if self.active(v.id) and not ctx.is_alias_binding(s):
+                core += self.contrib(v.id, self.same_shape(N(G), v))
+        elif isinstance(v, ast.Constant):
+            pass
+        elif isinstance(v, ast.BinOp):
+            f = BINOPS.get(type(v.op))
+            if f is None:
+                self.inactive_use(s, [x.id for x in (v.left, v.right) if isinstance(x, ast.Name)])
+            else:
+                rule = lookup(f)
+                core += self.apply_rule(rule, dict(zip(rule.param_names, [v.left, v.right])), s)
+        elif isinstance(v, ast.UnaryOp):
+            if isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Name) and self.active(v.operand.id):
+                core += self.contrib(v.operand.id, self.same_shape(ast.UnaryOp(ast.USub(), N(G)), v.operand))
+        elif isinstance(v, ast.Subscript):
+            core += self.read(s, v)
+        elif isinstance(v, ast.Call):
+            rule = v._ad_rule
+            if rule is None:
+                return self.user_call(s, n, v)
+            if rule.kind == "view" and ctx.is_alias_binding(s):
+                pass
+            elif rule.differentiable:
+                core += self.apply_rule(rule, bind(rule, v), s)
+        elif isinstance(v, ast.Tuple):
+            self.inactive_use(s, [x.id for x in v.elts if isinstance(x, ast.Name)])
+        return rec
+
+    def same_shape(self, expr, operand):
+        """``n = m`` and ``n = -m``: the adjoint already has ``m``'s shape."""
+        return expr
+
+    def read(self, s, v) -> list:
+        m = v.value.id if isinstance(v.value, ast.Name) else None
+        if m is None or not self.active(m):
+            return []
+        if self.ctx.is_alias_binding(s):
+            return []
+        idx = copy.deepcopy(v.slice)
+        dm = self.adj(m)
+        if self.ctx.index_is_basic(v.slice):
+            return [ast.AugAssign(target=ast.Subscript(N(dm), idx, ast.Store()), op=ast.Add(), value=N(G))]
+        return [ast.Expr(ast.Call(N("_ad_add_at"), [N(dm), idx, N(G)], []))]
+
+    def store(self, s, t, v) -> Record:
+        m = t.value.id
+        rec = Record(s, kind="store")
+        if not self.active(m):
+            return rec
+        dm = self.adj(m)
+        idx = t.slice
+        region = ast.Subscript(N(dm), copy.deepcopy(idx), ast.Load())
+        v_active = isinstance(v, ast.Name) and self.active(v.id)
+        if self.ctx.index_is_basic(idx):
+            zero = ast.Assign(targets=[ast.Subscript(N(dm), copy.deepcopy(idx), ast.Store())],
+                              value=ast.Constant(0.0))
+            if v_active:
+                g = region
+                if self.ctx.is_temp(v.id) and not self.ctx.is_memory(v.id) and v.id not in self.assigned:
+                    if self.ctx.group_reads_cell(s, m):
+                        g = ast.Call(N("_ad_copy"), [region], [])
+                    else:
+                        # nothing else on this line touches m's shadow: read a view
+                        # and zero it once the line's adjoint is done
+                        rec.deferred.append(zero)
+                        zero = None
+                rec.core += self.contrib(v.id, self.wrap_unbroadcast(g, v))
+            if zero is not None:
+                rec.core.append(zero)
+        else:
+            call = ast.Call(N("_ad_store_adjoint"), [N(dm), copy.deepcopy(idx)], [])
+            if v_active:
+                rec.core += self.contrib(v.id, self.wrap_unbroadcast(call, v))
+            else:
+                rec.core.append(ast.Expr(call))
+        return rec
+
+    def wrap_unbroadcast(self, g, v):
+        if self.may_be_array(v):
+            return self.unbroadcast(g, v.id)
+        return g
+
+    def unbroadcast(self, expr, name):
+        """Sum ``expr`` to the shape of ``name`` (a memory name's own shadow
+        gives the shape, so the primal value is not needed)."""
+        ref = self.adj(name) if self.ctx.is_memory(name) else name
+        return ast.Call(N("_ad_unbroadcast"), [expr, N(ref)], [])
+
+    def increment(self, s) -> Record:
+        t, v = s.target, s.value
+        m = t.value.id
+        rec = Record(s, kind="store")
+        if not self.active(m) or not (isinstance(v, ast.Name) and self.active(v.id)):
+            return rec
+        dm = self.adj(m)
+        if self.ctx.index_is_basic(t.slice):
+            g = ast.Subscript(N(dm), copy.deepcopy(t.slice), ast.Load())
+            if self.ctx.is_temp(v.id) and not self.ctx.is_memory(v.id) and v.id not in self.assigned:
+                g = ast.Call(N("_ad_copy"), [g], [])
+        else:
+            g = ast.Call(N("_ad_gather_last"), [N(dm), copy.deepcopy(t.slice)], [])
+        if isinstance(s.op, ast.Sub):
+            g = ast.UnaryOp(ast.USub(), g)
+        rec.core += self.contrib(v.id, self.wrap_unbroadcast(g, v))
+        return rec
+
+    def user_call(self, s, n, call) -> Record:
+        rec = Record(s, target=n, kind="call")
+        try:
+            info = self.ctx.callee(call, n)
+        except AdCompilerError:
+            raise
+        if info is None:
+            return rec
+        rec.callee = info
+        args = []
+        for a, act in zip(call.args, info.activities):
+            args.append(copy.deepcopy(a))
+            if act == "Duplicated":
+                args.append(N(info.shadow_names[a.id]))
+        dret = N(G) if info.ret_active else ast.Constant(None)
+        result = self.ctx.namer.fresh("_r{}")
+        rcall = ast.Call(N(info.rev_name), args + [dret, N("_tape")], [])
+        rec.core.append(ast.Assign(targets=[N(result, ast.Store)], value=rcall))
+        k = 0
+        for a, act in zip(call.args, info.activities):
+            if act == "Active":
+                rec.core += self.contrib(a.id, ast.Subscript(N(result), ast.Constant(k), ast.Load()))
+                k += 1
+        if k == 0:
+            rec.core[0] = ast.Expr(rcall)
+        return rec

@@ -1,0 +1,155 @@
+"""The facts about one function that the reverse transformation consults."""
+from __future__ import annotations
+
+import ast
+import copy
+
+from ..errors import UnsupportedSyntaxError
+from .adjoint import N
+
+
+class FunctionContext:
+    def __init__(self, an, activities, ret_active, active, module):
+        self.an = an
+        self.pf = an.pf
+        self.kinds = an.kinds
+        self.eff = an.eff
+        self.namer = copy.deepcopy(an.namer)
+        self.params = an.params
+        self.activities = dict(zip(an.params, activities))
+        self.ret_active = ret_active
+        self.active_cells = active
+        self.module = module
+        self.has_return = an.has_return
+        self._callees: dict = {}
+        self._primal = None
+
+    # -- classification ---------------------------------------------------------
+    def is_active(self, name) -> bool:
+        k = self.kinds.get(name)
+        if k is None or not k.is_float:
+            return False
+        if name in self.params and self.activities[name] == "Const":
+            return False
+        return self.eff.cell(name) in self.active_cells
+
+    def is_memory(self, name) -> bool:
+        return name in self.eff.memory_names
+
+    def is_temp(self, name) -> bool:
+        return name in self.namer.generated and name.startswith("_t")
+
+    def needs_shadow(self, name) -> bool:
+        """Whether the forward sweep binds a shadow for ``name``."""
+        return self.is_memory(name) and self.is_active(name)
+
+    def param_shadows(self) -> set:
+        return {self.namer.adjoint(p) for p in self.params if self.activities[p] == "Duplicated"}
+
+    def primal_names(self) -> set:
+        if self._primal is None:
+            names = set(self.kinds) | set(self.params)
+            names |= {self.namer.adjoint(n) for n in self.kinds if self.needs_shadow(n)}
+            names |= self.param_shadows()
+            self._primal = names
+        return self._primal
+
+    def may_alias_memory(self, name) -> bool:
+        k = self.kinds.get(name)
+        if k is None or k.cls not in ("array", "num"):
+            return False
+        return self.eff.cell(name) in self.eff.written
+
+    def index_is_basic(self, idx):
+        return self.an.index_is_basic(idx)
+
+    def is_alias_binding(self, s) -> bool:
+        if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)):
+            return False
+        n = s.targets[0].id
+        if not self.is_memory(n):
+            return False
+        base = self.eff.view_base(s.value)
+        if base is None or not self.eff.maybe_array(base) or not self.eff.maybe_array(n):
+            return False
+        if isinstance(s.value, ast.Subscript) and self.index_is_basic(s.value.slice) is None:
+            raise UnsupportedSyntaxError(
+                f"cannot tell whether `{ast.unparse(s.value)}` is a view or a copy.",
+                filename=self.pf.filename, lineno=s.lineno, construct=self.pf.line_text(s.lineno),
+                hint="index with integers and slices, or bind a copy with .copy().")
+        return True
+
+    def group_reads_cell(self, s, m) -> bool:
+        """Whether another statement of ``s``'s source line reads memory of ``m``'s cell."""
+        cell = self.eff.cell(m)
+        for w in self.eff.stmts:
+            if w is s or w.lineno != s.lineno or isinstance(w, (ast.For, ast.While, ast.If)):
+                continue
+            for node in ast.walk(w):
+                if isinstance(node, ast.Call) and getattr(node, "_ad_rule", 1) is None:
+                    return True
+                if isinstance(node, ast.Name) and self.eff.maybe_array(node.id) and self.eff.cell(node.id) == cell:
+                    return True
+        return False
+
+    # -- code pieces ------------------------------------------------------------------
+    def comment(self, lineno):
+        return self.module.comment(self.pf, lineno)
+
+    def copy_expr(self, name):
+        return ast.Call(N("_ad_copy"), [N(name)], [])
+
+    def shadow_binding(self, s):
+        n = s.targets[0].id
+        dn = self.namer.adjoint(n)
+        if self.is_alias_binding(s):
+            v = copy.deepcopy(s.value)
+            base = self.eff.view_base(s.value)
+            db = N(self.namer.adjoint(base))
+            if isinstance(v, ast.Name):
+                v = db
+            elif isinstance(v, ast.Subscript):
+                v.value = db
+            else:
+                v.args[0] = db
+            return ast.Assign(targets=[N(dn, ast.Store)], value=v)
+        return ast.Assign(targets=[N(dn, ast.Store)], value=ast.Call(N("_ad_shadow_like"), [N(n)], []))
+
+    def forward_stmt(self, s):
+        s2 = copy.deepcopy(s)
+        call = None
+        if isinstance(s2, ast.Assign) and isinstance(s2.value, ast.Call):
+            call = s2.value
+        elif isinstance(s2, ast.Expr) and isinstance(s2.value, ast.Call):
+            call = s2.value
+        if call is not None and getattr(call, "_ad_rule", 1) is None and getattr(call, "_ad_target", None) is not None:
+            orig = s.value
+            n = s2.targets[0].id if isinstance(s2, ast.Assign) else None
+            info = self.callee(orig, n)
+            args = []
+            for a, act in zip(call.args, info.activities):
+                args.append(a)
+                if act == "Duplicated":
+                    args.append(N(info.shadow_names[a.id]))
+            new = ast.Call(N(info.fwd_name), args + [N("_tape")], [])
+            if isinstance(s2, ast.Assign):
+                s2.value = new
+            else:
+                s2.value = new
+        return s2
+
+    def adjoint_inits(self) -> list:
+        out = []
+        for n in sorted(self.kinds):
+            if not self.is_active(n) or self.is_memory(n) or self.is_temp(n):
+                continue
+            dn = self.namer.adjoint(n)
+            value = N(self.module.dret_name(self)) if (n == "_ret" and self.ret_active) else ast.Constant(0.0)
+            out.append(ast.Assign(targets=[N(dn, ast.Store)], value=value))
+        return out
+
+    def callee(self, call, n):
+        key = id(call)
+        if key not in self._callees:
+            self._callees[key] = self.module.callee(self, call, n)
+        return self._callees[key]

@@ -1,0 +1,59 @@
+"""lower: kind-aware desugaring that normalize cannot do alone.
+
+``n op= v`` on a name mutates an array in place but rebinds a scalar. With
+kinds known: arrays become ``n[...] += v`` (for + and -) or ``_t = n op v;
+n[...] = _t``; scalars become ``n = n op v``. A name whose kind is unknown is
+refused rather than guessed.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..errors import UnsupportedSyntaxError
+
+
+def lower(body, kinds, namer, pf) -> list:
+    out = []
+    for s in body:
+        if isinstance(s, (ast.For, ast.While)):
+            s.body = lower(s.body, kinds, namer, pf)
+            out.append(s)
+        elif isinstance(s, ast.If):
+            s.body = lower(s.body, kinds, namer, pf)
+            s.orelse = lower(s.orelse, kinds, namer, pf)
+            out.append(s)
+        elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not getattr(s, "_ad_counter", False):
+            out.extend(_lower_aug(s, kinds, namer, pf))
+        else:
+            out.append(s)
+    return out
+
+
+def _lower_aug(s, kinds, namer, pf):
+    n = s.target.id
+    k = kinds.get(n)
+    def loc(node):
+        ast.copy_location(node, s)
+        node.end_lineno = getattr(s, "end_lineno", s.lineno)
+        return node
+    if k is not None and k.cls in ("int", "float", "bool"):
+        return [loc(ast.Assign(targets=[ast.Name(n, ast.Store())],
+                               value=ast.BinOp(ast.Name(n, ast.Load()), s.op, s.value)))]
+    if k is not None and k.cls == "array":
+        whole = ast.Subscript(ast.Name(n, ast.Load()), ast.Constant(Ellipsis), ast.Store())
+        if isinstance(s.op, (ast.Add, ast.Sub)):
+            return [loc(ast.AugAssign(target=whole, op=s.op, value=s.value))]
+        t = namer.fresh("_t{}")
+        return [loc(ast.Assign(targets=[ast.Name(t, ast.Store())],
+                               value=ast.BinOp(ast.Name(n, ast.Load()), s.op, s.value))),
+                loc(ast.Assign(targets=[whole], value=ast.Name(t, ast.Load())))]
+    raise UnsupportedSyntaxError(
+        f"cannot tell whether `{n}` is an array (updated in place) or a scalar (rebound).",
+        filename=pf.filename, lineno=s.lineno, construct=f"{n} {_op(s.op)}= ...",
+        hint=f"write `{n}[...] {_op(s.op)}= ...` for an array or `{n} = {n} {_op(s.op)} ...` for a scalar, "
+             "or give the arguments' shapes.")
+
+
+def _op(op):
+    return {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+            ast.MatMult: "@", ast.FloorDiv: "//", ast.Mod: "%"}.get(type(op), "?")

@@ -1,0 +1,395 @@
+"""reverse: assemble the forward sweep (primal + saves) and the reverse sweep.
+
+The forward sweep is the primal with three kinds of additions:
+
+- *restores*: before a statement rebinds a name that the reverse sweep reads
+  (inside a loop, or a name bound more than once), the old value is pushed;
+  the reverse sweep pops it back after differentiating that statement. So in
+  the reverse sweep every name holds the value it had at that point of the
+  primal run.
+- *saves*: an array read by an adjoint whose memory the primal writes later
+  is copied at the point of use (memory is never rolled back: after the call
+  arguments hold what the primal left in them).
+- *shadows*: an array local that is written in place or subscripted gets a
+  shadow (``dy = _ad_shadow_like(y)``, or a view of its base's shadow when it
+  is a view).
+
+Names the reverse sweep needs and that are not arguments reach it through a
+tuple pushed at the end of the forward sweep. Loops run backwards over
+``reversed(range(...))`` (cut to the recorded trip count after ``break``);
+``while`` loops replay their recorded trip count; branches re-test the
+recorded condition. Only what the reverse sweep reads is saved.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from .adjoint import ANS, G, AdjointBuilder, N, subst
+
+TAPE = "_tape"
+
+
+def _push(expr):
+    return ast.Expr(ast.Call(ast.Attribute(N(TAPE), "append", ast.Load()), [expr], []))
+
+
+def _pop():
+    return ast.Call(ast.Attribute(N(TAPE), "pop", ast.Load()), [], [])
+
+
+def _assign(names, value):
+    if len(names) == 1:
+        return ast.Assign(targets=[N(names[0], ast.Store)], value=value)
+    return ast.Assign(targets=[ast.Tuple([N(n, ast.Store) for n in names], ast.Store())], value=value)
+
+
+def _tuple(names):
+    return N(names[0]) if len(names) == 1 else ast.Tuple([N(n) for n in names], ast.Load())
+
+
+#: helper arguments that are read only for their shape
+SHAPE_ARGS = {"_ad_unbroadcast": (1,), "_ad_unreduce": (1,), "_ad_reduce_count": (0,),
+              "_ad_shape": (0,), "_ad_index_adjoint": (1,)}
+
+
+def loads(code) -> set:
+    """Names the code reads (an augmented assignment reads its target)."""
+    out = set()
+    for s in code:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                out.add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                out.add(node.target.id)
+    return out
+
+
+def value_loads(code) -> set:
+    """Names the code reads for more than their shape."""
+    shape_only = set()
+    for s in code:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SHAPE_ARGS:
+                for k in SHAPE_ARGS[node.func.id]:
+                    if k < len(node.args) and isinstance(node.args[k], ast.Name):
+                        shape_only.add(id(node.args[k]))
+    out = set()
+    for s in code:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in shape_only:
+                out.add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                out.add(node.target.id)
+    return out
+
+
+class Sweeps:
+    def __init__(self, ctx, body):
+        self.ctx = ctx
+        self.body = body
+        self.order: dict = {}
+        self.loops: dict = {}
+        self._number(body, ())
+        self.records = AdjointBuilder(ctx).block(body)
+        self.by_stmt: dict = {}
+        self._index(self.records)
+        self.nbind = self._count_bindings()
+        self.needed = self._needed()
+        self.saves: dict = {}       # id(stmt) -> [(name, saved, when)]
+        self._plan_saves()
+
+    # -- structure ---------------------------------------------------------------
+    def _number(self, stmts, loops):
+        for s in stmts:
+            self.order[id(s)] = len(self.order)
+            self.loops[id(s)] = loops
+            if isinstance(s, (ast.For, ast.While)):
+                self._number(s.body, loops + (id(s),))
+            elif isinstance(s, ast.If):
+                self._number(s.body, loops)
+                self._number(s.orelse, loops)
+
+    def _index(self, records):
+        for r in records:
+            self.by_stmt[id(r.stmt)] = r
+            for ch in r.children:
+                self._index(ch)
+
+    def in_loop(self, s) -> bool:
+        return bool(self.loops[id(s)])
+
+    def after(self, w, s) -> bool:
+        """Whether statement ``w`` can run after statement ``s``."""
+        return self.order[id(w)] > self.order[id(s)] or bool(set(self.loops[id(w)]) & set(self.loops[id(s)]))
+
+    def bound_names(self, s) -> list:
+        ctx = self.ctx
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            n = s.targets[0].id
+            out = [n]
+            if ctx.needs_shadow(n):
+                out.append(ctx.namer.adjoint(n))
+            return out
+        if isinstance(s, ast.For):
+            return [s.target.id]
+        return []
+
+    def _count_bindings(self):
+        counts = {}
+        for p in self.ctx.params:
+            counts[p] = 1
+            if self.ctx.needs_shadow(p):
+                counts[self.ctx.namer.adjoint(p)] = 1
+
+        def walk(stmts):
+            for s in stmts:
+                for n in self.bound_names(s):
+                    counts[n] = counts.get(n, 0) + 1
+                for f in ("body", "orelse"):
+                    walk(getattr(s, f, []) or [])
+        walk(self.body)
+        return counts
+
+    # -- what the reverse sweep reads ---------------------------------------------
+    def has_code(self, r) -> bool:
+        if r.kind in ("for", "while", "if"):
+            return any(self.has_code(c) for ch in r.children for c in ch)
+        return bool(r.core or r.deferred)
+
+    def record_loads(self, r, value_only=False) -> set:
+        names = value_loads(r.core) if value_only else loads(r.core)
+        if G in loads(r.core) and r.target is not None:
+            names.add(self.ctx.namer.adjoint(r.target))
+        if ANS in names and r.target is not None:
+            names.add(r.target)
+        return names
+
+    def _needed(self) -> set:
+        primal = self.ctx.primal_names()
+        out = set()
+
+        def walk(records):
+            for r in records:
+                if r.kind in ("for", "while", "if"):
+                    if not self.has_code(r):
+                        continue
+                    s = r.stmt
+                    if r.kind == "for":
+                        out.update(loads([ast.Expr(s.iter)]))
+                        if hasattr(s, "_ad_count"):
+                            out.add(s._ad_count)
+                    elif r.kind == "while":
+                        out.add(s._ad_count)
+                    else:
+                        out.add(s.test.id)
+                    for ch in r.children:
+                        walk(ch)
+                else:
+                    out.update(self.record_loads(r))
+                    self.value_needed.update(self.record_loads(r, value_only=True))
+        self.value_needed = set()
+        walk(self.records)
+        return out & primal
+
+    def restore_expr(self, n):
+        """What the forward sweep pushes to restore ``n``: its value, or only
+        its shape when the reverse sweep reads nothing else of it."""
+        if n in self.value_needed or n in self.ctx.param_shadows() or n.startswith("_c") or n.startswith("_n"):
+            return N(n)
+        k = self.ctx.kinds.get(n)
+        if k is not None and k.cls in ("array", "num"):
+            return ast.Call(N("_ad_shape"), [N(n)], [])
+        return N(n)
+
+    def restored(self, s) -> list:
+        return [n for n in self.bound_names(s)
+                if n in self.needed and (self.in_loop(s) or self.nbind.get(n, 0) > 1)]
+
+    def _plan_saves(self):
+        ctx = self.ctx
+        for key, r in self.by_stmt.items():
+            if r.kind in ("for", "while", "if") or not r.core:
+                continue
+            s = r.stmt
+            reads = self.record_loads(r, value_only=True) & ctx.primal_names()
+            plan = []
+            for x in sorted(reads):
+                if x == ctx.namer.adjoint(r.target or "") or x.startswith("_r"):
+                    continue
+                if not ctx.may_alias_memory(x):
+                    continue
+                writers = ctx.eff.writers.get(ctx.eff.cell(x), [])
+                is_target = x == r.target
+                when = "after" if (r.kind == "call" or is_target) else "before"
+                if any(self.after(w, s) for w in writers if not (w is s and when == "before")):
+                    plan.append((x, ctx.namer.fresh("_s{}_" + x.lstrip("_")), when))
+            if plan:
+                self.saves[key] = plan
+
+    # -- forward sweep ---------------------------------------------------------------
+    def forward(self, end_tuple=True) -> list:
+        ctx = self.ctx
+        init = []
+        end = self.end_names()
+        pre = sorted({n for s_id in self.by_stmt for n in self._restored_by_id(s_id)} | set(end))
+        for n in pre:
+            if n not in ctx.params and n not in ctx.param_shadows():
+                init.append(_assign([n], ast.Constant(None)))
+        if not end_tuple:
+            pre = sorted({n for s_id in self.by_stmt for n in self._restored_by_id(s_id)})
+            init = [_assign([n], ast.Constant(None)) for n in pre
+                    if n not in ctx.params and n not in ctx.param_shadows()]
+        body = self.fwd_block(self.body)
+        tail = []
+        if not end_tuple:
+            return init + body
+        if end:
+            tail.append(_push(ast.Tuple([self.restore_expr(n) for n in end], ast.Load())))
+        tail.append(ast.Return(N("_ret") if ctx.has_return else None))
+        return init + body + tail
+
+    def _restored_by_id(self, s_id):
+        r = self.by_stmt.get(s_id)
+        return self.restored(r.stmt) if r is not None else []
+
+    def end_names(self) -> list:
+        ctx = self.ctx
+        rebound = {n for n, c in self.nbind.items() if c > 1}
+        return sorted(n for n in self.needed
+                      if (n not in ctx.params and n not in ctx.param_shadows()) or n in rebound)
+
+    def fwd_block(self, stmts) -> list:
+        out, line = [], None
+        for s in stmts:
+            if s.lineno != line and not isinstance(s, (ast.Break, ast.Pass)):
+                line = s.lineno
+                out.append(self.ctx.comment(s.lineno))
+            out += self.fwd_stmt(s)
+        return out
+
+    def fwd_stmt(self, s) -> list:
+        ctx = self.ctx
+        out = []
+        rest = self.restored(s)
+        if rest:
+            items = [self.restore_expr(n) for n in rest]
+            out.append(_push(items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())))
+        plan = self.saves.get(id(s), [])
+        for x, _, when in plan:
+            if when == "before":
+                out.append(_push(ctx.copy_expr(x)))
+        if isinstance(s, ast.For):
+            new = ast.For(target=copy.deepcopy(s.target), iter=copy.deepcopy(s.iter),
+                          body=self.fwd_block(s.body) or [ast.Pass()], orelse=[])
+        elif isinstance(s, ast.While):
+            new = ast.While(test=s.test, body=self.fwd_block(s.body) or [ast.Pass()], orelse=[])
+        elif isinstance(s, ast.If):
+            new = ast.If(test=s.test, body=self.fwd_block(s.body) or [ast.Pass()], orelse=self.fwd_block(s.orelse))
+        else:
+            new = ctx.forward_stmt(s)
+        out.append(new)
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and ctx.needs_shadow(s.targets[0].id):
+            out.append(ctx.shadow_binding(s))
+        for x, _, when in plan:
+            if when == "after":
+                out.append(_push(ctx.copy_expr(x)))
+        return out
+
+    # -- reverse sweep ---------------------------------------------------------------
+    def reverse(self, end_tuple=True) -> list:
+        ctx = self.ctx
+        out = []
+        end = self.end_names()
+        if end and end_tuple:
+            out.append(ast.Assign(targets=[ast.Tuple([N(n, ast.Store) for n in end], ast.Store())], value=_pop()))
+        out += ctx.adjoint_inits()
+        out += self.rev_block(self.records)
+        return out
+
+    def rev_block(self, records) -> list:
+        out, line, deferred = [], None, []
+        for r in records:
+            code = self.rev_record(r)
+            if code or r.deferred:
+                if r.stmt.lineno != line:
+                    out += deferred
+                    deferred = []
+                    line = r.stmt.lineno
+                    out.append(self.ctx.comment(r.stmt.lineno))
+                out += code
+                deferred += r.deferred
+        return out + deferred
+
+    def rev_record(self, r) -> list:
+        s = r.stmt
+        rest = self.restored(s)
+        if r.kind in ("for", "while", "if"):
+            if not self.has_code(r):
+                return []
+            if r.kind == "if":
+                body = self.rev_block(r.children[0])
+                orelse = self.rev_block(r.children[1])
+                body += [_assign([self.ctx.namer.adjoint(t)], ast.Constant(0.0)) for t in r.fill[1]]
+                orelse += [_assign([self.ctx.namer.adjoint(t)], ast.Constant(0.0)) for t in r.fill[0]]
+                code = [ast.If(test=N(s.test.id), body=body or [ast.Pass()], orelse=orelse)]
+            else:
+                body = self.rev_block(r.children[0]) or [ast.Pass()]
+                if r.kind == "for":
+                    it = copy.deepcopy(s.iter)
+                    if hasattr(s, "_ad_count"):
+                        it = ast.Subscript(it, ast.Slice(None, N(s._ad_count), None), ast.Load())
+                    it = ast.Call(N("reversed"), [it], [])
+                    code = [ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])]
+                else:
+                    k = self.ctx.namer.fresh("_k{}")
+                    code = [ast.For(target=N(k, ast.Store), iter=ast.Call(N("range"), [N(s._ad_count)], []),
+                                    body=body, orelse=[])]
+            if rest:
+                code.append(_assign(rest, _pop()))
+            return code
+        if not r.core:
+            return [_assign(rest, _pop())] if rest else []
+        ctx = self.ctx
+        code = []
+        mapping = {}
+        plan = self.saves.get(id(s), [])
+        for x, saved, when in [p for p in reversed(plan) if p[2] == "after"] + [p for p in reversed(plan) if p[2] == "before"]:
+            code.append(_assign([saved], _pop()))
+            mapping[x] = N(saved)
+        n = r.target
+        dn = ctx.namer.adjoint(n) if n else None
+        used = loads(r.core)
+        g_expr = N(dn) if dn else None
+        ans_expr = mapping.get(n, N(n)) if n else None
+        self_ref = n is not None and n in (used - {ANS})
+        reset = r.reset and (self.in_loop(s) or self.nbind.get(n, 0) > 1)
+        if n is not None and G in used and ((dn in rest) or (reset and self_ref)):
+            gname = ctx.namer.fresh("_g{}")
+            code.append(_assign([gname], N(dn)))
+            g_expr = N(gname)
+        if n is not None and ANS in used and n in rest and n not in mapping:
+            aname = ctx.namer.fresh("_a{}")
+            code.append(_assign([aname], N(n)))
+            ans_expr = N(aname)
+        mapping[G] = g_expr if g_expr is not None else ast.Constant(0.0)
+        if ans_expr is not None:
+            mapping[ANS] = ans_expr
+        core = [subst(c, mapping) for c in r.core]
+        if r.kind == "call":
+            code += core
+            if reset:
+                code.append(_assign([dn], ast.Constant(0.0)))
+            if rest:
+                code.append(_assign(rest, _pop()))
+            return code
+        if rest:
+            code.append(_assign(rest, _pop()))
+        if reset and self_ref:
+            code.append(_assign([dn], ast.Constant(0.0)))
+            code += core
+        else:
+            code += core
+            if reset:
+                code.append(_assign([dn], ast.Constant(0.0)))
+        return code
