@@ -108,24 +108,16 @@ class FakeThunk:
         return fwd, rev
 
 
-def core_works():
-    """True once the core's split mode runs the seed kernel correctly."""
+def core_available():
+    """True once the core's split mode exists (then tests always use it)."""
     try:
-        from adcompiler.api import autodiff_thunk
-
-        from adcompiler.activity import Const, ReverseSplitWithPrimal
-        s, ds, a, da = np.zeros(3), np.ones(3), np.arange(3.0), np.zeros(3)
-        fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, K.seed_, Const, Duplicated, Duplicated, Duplicated)
-        args = (Duplicated(s, np.zeros(3)), Duplicated(a, da), Duplicated(a.copy(), np.zeros(3)))
-        tape, _ = fwd(*args)
-        args[0].dval[...] = ds
-        rev(*args, 1.0, tape)
-        return np.allclose(s, 2 * a) and np.allclose(da, 1.0)
-    except Exception:  # noqa: BLE001 (any failure means: not ready yet)
+        from adcompiler.api import autodiff_thunk  # noqa: F401
+    except ImportError:
         return False
+    return True
 
 
-CORE = core_works()
+CORE = core_available()
 
 
 @pytest.fixture
@@ -147,7 +139,7 @@ def _count_direct(monkeypatch, counter):
 
 @pytest.fixture
 def thunk(monkeypatch):
-    """The core's split mode when it works, else the fake; counts primal runs.
+    """The core's split mode (the fake before the core existed); counts primal runs.
 
     Create ``differentiate`` wrappers inside the test: a wrapper caches its
     split-mode pair on first use."""
