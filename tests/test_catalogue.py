@@ -44,8 +44,27 @@ def annotate(row: Row, pattern: str) -> tuple[list, type | None]:
     return args, {"A": Active, "C": Const, "": None}[ret]
 
 
+# Known core bugs (reproducers in /work/core_bugs/); strict, so a fix makes the test fail
+# until the entry is removed.
+_SELF_REF = "core: adjoint of `t = t op e` on a scalar name reads the updated adjoint"
+CORE_BUGS = {
+    ("aug_name", "DDD"): _SELF_REF, ("aug_name", "DCD"): _SELF_REF,
+    ("range_negative_step2", "DD"): _SELF_REF, ("while_index", "DD"): _SELF_REF,
+    ("while_data", "DDC"): _SELF_REF,
+    ("bcast_scalar_into_slice", "DD"): "core: scalar stored into a slice is not summed back",
+    ("rebinding", "CDD"): "core: rebinding a Const argument's name is refused",
+}
+
+
+def _param(row: Row, pattern: str):
+    marks = ()
+    if (row.name, pattern) in CORE_BUGS:
+        marks = pytest.mark.xfail(strict=True, reason=CORE_BUGS[row.name, pattern])
+    return pytest.param(row, pattern, id=f"{row.name}-{pattern.replace('>', '_ret')}", marks=marks)
+
+
 MODES = {"rev": Reverse, "rev_primal": ReverseWithPrimal, "split": ReverseSplitWithPrimal}
-PARAMS = [pytest.param(row, p, id=f"{row.name}-{p.replace('>', '_ret')}") for row, p in cases()]
+PARAMS = [_param(row, p) for row, p in cases()]
 
 
 @pytest.mark.parametrize("mode", list(MODES.values()), ids=list(MODES))
@@ -53,3 +72,11 @@ PARAMS = [pytest.param(row, p, id=f"{row.name}-{p.replace('>', '_ret')}") for ro
 def test_catalogue(row: Row, pattern: str, mode) -> None:
     args, ret = annotate(row, pattern)
     check_grads(row.fn, *args, ret=ret, mode=mode)
+
+
+def test_catalogue_shape() -> None:
+    """At least 45 distinct functions; every pattern has one letter per argument."""
+    assert len({row.fn for row, _ in cases()}) >= 45
+    for row, p in cases():
+        n = row.fn.__code__.co_argcount
+        assert len(p.partition(">")[0]) == n == len(row.make(np.random.default_rng(0))), (row.name, p)
