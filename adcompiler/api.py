@@ -123,9 +123,13 @@ def compiled_for(f, args, ret: str):
     """The (cached) generated adjoint of ``f`` for these annotated arguments."""
     from .pipeline import analyse, reverse_module
     from .codegen.compile import compile_source
+    import types
+    if not isinstance(f, types.FunctionType):
+        from .frontend.parse import parse_function
+        parse_function(f)   # raises the right refusal for builtins, partials, methods...
     kinds = tuple(_kind(a) for a in args)
     acts = tuple(_act_name(a) for a in args)
-    dtypes = tuple(getattr(a.val, "dtype", type(a.val).__name__) for a in args)
+    dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
 
     def build():
         mod = reverse_module(f, kinds, acts, ret == "Active")
@@ -136,9 +140,7 @@ def compiled_for(f, args, ret: str):
         c.fused = ns[mod.main.fused_name]
         c.writes = set(an.param_writes())
         return c
-    from .frontend.parse import parse_function
-    parse_function(f)   # refuse builtins, lambdas, partials before anything else
-    return cache.get(f, (kinds, acts, str(dtypes), ret), build)
+    return cache.get(f, (kinds, acts, dtypes, ret), build)
 
 
 def _flat_args(args):

@@ -9,18 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 
-class Shape(tuple):
-    """The shape of an array, recorded instead of the array itself."""
-
-
 def shape(x):
-    """``x``'s shape as a ``Shape`` (which the helpers treat like an array of that shape)."""
-    return x if isinstance(x, Shape) else Shape(np.shape(x))
+    """``x``'s shape; the helpers take a tuple wherever only an operand's shape matters."""
+    return x if isinstance(x, tuple) else np.shape(x)
 
 
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x`` (undo numpy broadcasting)."""
-    shape = x if isinstance(x, Shape) else np.shape(x)
+    shape = x if isinstance(x, tuple) else np.shape(x)
     gshape = np.shape(g)
     if gshape == shape:
         return g
@@ -48,7 +44,7 @@ def _norm_axes(axis, ndim):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint ``g`` of a reduction of ``x`` back to ``x``'s shape."""
-    shape = x if isinstance(x, Shape) else np.shape(x)
+    shape = x if isinstance(x, tuple) else np.shape(x)
     g = np.asarray(g)
     if not keepdims and shape:
         g = np.expand_dims(g, _norm_axes(axis, len(shape)))
@@ -57,7 +53,7 @@ def unreduce(g, x, axis=None, keepdims=False):
 
 def reduce_count(x, axis=None):
     """Number of elements a reduction over ``axis`` combines."""
-    shape = x if isinstance(x, Shape) else np.shape(x)
+    shape = x if isinstance(x, tuple) else np.shape(x)
     n = 1
     for a in _norm_axes(axis, len(shape)):
         n *= shape[a]
@@ -134,7 +130,7 @@ def add_at(dx, idx, g):
 
 def index_adjoint(g, x, idx):
     """Adjoint of the read ``x[idx]``: zeros of ``x``'s shape with ``g`` added at ``idx``."""
-    if isinstance(x, Shape):
+    if isinstance(x, tuple):
         out = np.zeros(x)
     else:
         out = np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x).dtype, np.float32))

@@ -57,6 +57,10 @@ class AdjointBuilder:
     def __init__(self, ctx):
         self.ctx = ctx
         self.assigned: set = set()   # value temporaries whose adjoint exists
+        self.alias: dict = {}        # temporary -> temporary whose adjoint it shares
+        self.target = None
+        self.target_is_temp = False
+        self.in_branch = 0
 
     # -- helpers --------------------------------------------------------------
     def active(self, name) -> bool:
@@ -65,15 +69,37 @@ class AdjointBuilder:
     def adj(self, name) -> str:
         return self.ctx.namer.adjoint(name)
 
-    def contrib(self, name: str, expr: ast.expr) -> list:
-        """Add ``expr`` to the adjoint of ``name``."""
+    def contrib(self, name: str, expr: ast.expr, big: bool = False) -> list:
+        """Add ``expr`` to the adjoint of ``name``.
+
+        ``big`` says ``expr`` may be broadcast beyond ``name``'s shape. Array
+        values keep such adjoints as they are (summing is deferred to where the
+        exact shape is needed: memory shadows, scalars, non-elementwise rules);
+        that spares the tape the shapes of most temporaries.
+        """
         d = self.adj(name)
+        kind = self.ctx.kinds.get(name)
         if self.ctx.is_memory(name):
+            if big:
+                expr = ast.Call(N("_ad_unbroadcast"), [expr, N(d)], [])
             return [ast.AugAssign(target=N(d, ast.Store), op=ast.Add(), value=expr)]
+        if big and kind is not None and kind.cls in ("float", "int", "bool"):
+            expr = ast.Call(N("_ad_unbroadcast"), [expr, ast.Tuple([], ast.Load())], [])
         if self.ctx.is_temp(name) and name not in self.assigned:
             self.assigned.add(name)
+            if isinstance(expr, ast.Name) and expr.id == G and self.target_is_temp and not self.in_branch \
+                    and self.ctx.single_use(name):
+                self.alias[name] = self.target
+                return []
             return [ast.Assign(targets=[N(d, ast.Store)], value=expr)]
         return [ast.Assign(targets=[N(d, ast.Store)], value=ast.BinOp(N(d), ast.Add(), expr))]
+
+    def exact_g(self, n):
+        """The adjoint of ``n`` summed to ``n``'s own shape when it may be larger."""
+        k = self.ctx.kinds.get(n)
+        if n is not None and not self.ctx.is_memory(n) and (k is None or k.cls in ("array", "num", "other")):
+            return ast.Call(N("_ad_unbroadcast"), [N(G), N(ANS)], [])
+        return N(G)
 
     def may_be_array(self, e) -> bool:
         if isinstance(e, ast.Name):
@@ -89,18 +115,18 @@ class AdjointBuilder:
     def apply_rule(self, rule, bound: dict, s) -> list:
         out = []
         elementwise = rule.kind == "elementwise"
-        any_array = elementwise and any(self.may_be_array(v) for v in bound.values() if isinstance(v, ast.AST))
+        n = self.target
+        big = elementwise and (any(self.may_be_array(v) for v in bound.values() if isinstance(v, ast.AST))
+                               or (n is not None and self.may_be_array(N(n))))
         for p, template in rule.adjoint_asts.items():
             a = bound.get(p)
             if not isinstance(a, ast.Name) or not self.active(a.id):
                 continue
             mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
-            mapping["g"] = N(G)
+            mapping["g"] = N(G) if elementwise else self.exact_g(n)
             mapping["ans"] = N(ANS)
             expr = subst(template, mapping)
-            if elementwise and (any_array or self.may_be_array(a)):
-                expr = self.unbroadcast(expr, a.id)
-            out += self.contrib(a.id, expr)
+            out += self.contrib(a.id, expr, big)
         return out
 
     def inactive_use(self, s, names):
@@ -111,6 +137,7 @@ class AdjointBuilder:
 
     # -- statements -----------------------------------------------------------
     def block(self, stmts) -> list:
+        self.ctx.alias = self.alias
         return [self.stmt(s) for s in reversed(stmts)]
 
     def stmt(self, s) -> Record:
@@ -136,9 +163,11 @@ class AdjointBuilder:
             return rec
         if isinstance(s, ast.If):
             before = set(self.assigned)
+            self.in_branch += 1
             body = self.block(s.body)
             a_body, self.assigned = self.assigned, set(before)
             orelse = self.block(s.orelse)
+            self.in_branch -= 1
             a_else = self.assigned
             rec = Record(s, kind="if")
             rec.children = [body, orelse]
@@ -152,11 +181,14 @@ class AdjointBuilder:
         if not self.active(n):
             return rec
         ctx = self.ctx
+        self.target = n
+        self.target_is_temp = ctx.is_temp(n) and not ctx.is_memory(n)
         rec.reset = not ctx.is_memory(n) and not ctx.is_temp(n)
         core = rec.core
+        big = self.may_be_array(N(n)) and not ctx.is_memory(n)
         if isinstance(v, ast.Name):
             if self.active(v.id) and not ctx.is_alias_binding(s):
-                core += self.contrib(v.id, self.same_shape(N(G), v))
+                core += self.contrib(v.id, N(G), big)
         elif isinstance(v, ast.Constant):
             pass
         elif isinstance(v, ast.BinOp):
@@ -168,7 +200,7 @@ class AdjointBuilder:
                 core += self.apply_rule(rule, dict(zip(rule.param_names, [v.left, v.right])), s)
         elif isinstance(v, ast.UnaryOp):
             if isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Name) and self.active(v.operand.id):
-                core += self.contrib(v.operand.id, self.same_shape(ast.UnaryOp(ast.USub(), N(G)), v.operand))
+                core += self.contrib(v.operand.id, ast.UnaryOp(ast.USub(), N(G)), big)
         elif isinstance(v, ast.Subscript):
             core += self.read(s, v)
         elif isinstance(v, ast.Call):
@@ -183,10 +215,6 @@ class AdjointBuilder:
             self.inactive_use(s, [x.id for x in v.elts if isinstance(x, ast.Name)])
         return rec
 
-    def same_shape(self, expr, operand):
-        """``n = m`` and ``n = -m``: the adjoint already has ``m``'s shape."""
-        return expr
-
     def read(self, s, v) -> list:
         m = v.value.id if isinstance(v.value, ast.Name) else None
         if m is None or not self.active(m):
@@ -195,12 +223,17 @@ class AdjointBuilder:
             return []
         idx = copy.deepcopy(v.slice)
         dm = self.adj(m)
+        g = N(G)
+        n = self.target
+        if not self.ctx.is_memory(n) and self.may_be_array(N(n)):
+            g = ast.Call(N("_ad_unbroadcast"), [g, ast.Subscript(N(dm), copy.deepcopy(idx), ast.Load())], [])
         if self.ctx.index_is_basic(v.slice):
-            return [ast.AugAssign(target=ast.Subscript(N(dm), idx, ast.Store()), op=ast.Add(), value=N(G))]
-        return [ast.Expr(ast.Call(N("_ad_add_at"), [N(dm), idx, N(G)], []))]
+            return [ast.AugAssign(target=ast.Subscript(N(dm), idx, ast.Store()), op=ast.Add(), value=g)]
+        return [ast.Expr(ast.Call(N("_ad_add_at"), [N(dm), idx, g], []))]
 
     def store(self, s, t, v) -> Record:
         m = t.value.id
+        self.target, self.target_is_temp = None, False
         rec = Record(s, kind="store")
         if not self.active(m):
             return rec
@@ -213,7 +246,9 @@ class AdjointBuilder:
                               value=ast.Constant(0.0))
             if v_active:
                 g = region
-                if self.ctx.is_temp(v.id) and not self.ctx.is_memory(v.id) and v.id not in self.assigned:
+                scalar_region = self.ctx.region_is_scalar(m, idx)
+                if self.ctx.is_temp(v.id) and not self.ctx.is_memory(v.id) and v.id not in self.assigned \
+                        and not scalar_region:
                     if self.ctx.group_reads_cell(s, m):
                         g = ast.Call(N("_ad_copy"), [region], [])
                     else:
@@ -221,44 +256,37 @@ class AdjointBuilder:
                         # and zero it once the line's adjoint is done
                         rec.deferred.append(zero)
                         zero = None
-                rec.core += self.contrib(v.id, self.wrap_unbroadcast(g, v))
+                rec.core += self.contrib(v.id, g, big=not scalar_region)
             if zero is not None:
                 rec.core.append(zero)
         else:
             call = ast.Call(N("_ad_store_adjoint"), [N(dm), copy.deepcopy(idx)], [])
             if v_active:
-                rec.core += self.contrib(v.id, self.wrap_unbroadcast(call, v))
+                rec.core += self.contrib(v.id, call, big=True)
             else:
                 rec.core.append(ast.Expr(call))
         return rec
 
-    def wrap_unbroadcast(self, g, v):
-        if self.may_be_array(v):
-            return self.unbroadcast(g, v.id)
-        return g
-
-    def unbroadcast(self, expr, name):
-        """Sum ``expr`` to the shape of ``name`` (a memory name's own shadow
-        gives the shape, so the primal value is not needed)."""
-        ref = self.adj(name) if self.ctx.is_memory(name) else name
-        return ast.Call(N("_ad_unbroadcast"), [expr, N(ref)], [])
 
     def increment(self, s) -> Record:
         t, v = s.target, s.value
+        self.target, self.target_is_temp = None, False
         m = t.value.id
         rec = Record(s, kind="store")
         if not self.active(m) or not (isinstance(v, ast.Name) and self.active(v.id)):
             return rec
         dm = self.adj(m)
+        scalar_region = self.ctx.region_is_scalar(m, t.slice)
         if self.ctx.index_is_basic(t.slice):
             g = ast.Subscript(N(dm), copy.deepcopy(t.slice), ast.Load())
-            if self.ctx.is_temp(v.id) and not self.ctx.is_memory(v.id) and v.id not in self.assigned:
+            if self.ctx.is_temp(v.id) and not self.ctx.is_memory(v.id) and v.id not in self.assigned \
+                    and not scalar_region:
                 g = ast.Call(N("_ad_copy"), [g], [])
         else:
             g = ast.Call(N("_ad_gather_last"), [N(dm), copy.deepcopy(t.slice)], [])
         if isinstance(s.op, ast.Sub):
             g = ast.UnaryOp(ast.USub(), g)
-        rec.core += self.contrib(v.id, self.wrap_unbroadcast(g, v))
+        rec.core += self.contrib(v.id, g, big=not scalar_region)
         return rec
 
     def user_call(self, s, n, call) -> Record:
@@ -275,7 +303,8 @@ class AdjointBuilder:
             args.append(copy.deepcopy(a))
             if act == "Duplicated":
                 args.append(N(info.shadow_names[a.id]))
-        dret = N(G) if info.ret_active else ast.Constant(None)
+        self.target = n
+        dret = self.exact_g(n) if info.ret_active else ast.Constant(None)
         result = self.ctx.namer.fresh("_r{}")
         rcall = ast.Call(N(info.rev_name), args + [dret, N("_tape")], [])
         rec.core.append(ast.Assign(targets=[N(result, ast.Store)], value=rcall))

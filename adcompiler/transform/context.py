@@ -23,6 +23,8 @@ class FunctionContext:
         self.has_return = an.has_return
         self._callees: dict = {}
         self._primal = None
+        self._uses = None
+        self.alias: dict = {}
 
     # -- classification ---------------------------------------------------------
     def is_active(self, name) -> bool:
@@ -79,12 +81,33 @@ class FunctionContext:
                 hint="index with integers and slices, or bind a copy with .copy().")
         return True
 
+    def single_use(self, name) -> bool:
+        if self._uses is None:
+            self._uses = {}
+            for w in self.eff.stmts:
+                parts = [w.iter] if isinstance(w, ast.For) else [w.test] if isinstance(w, (ast.If, ast.While)) else [w]
+                for part in parts:
+                    for node in ast.walk(part):
+                        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                            self._uses[node.id] = self._uses.get(node.id, 0) + 1
+        return self._uses.get(name, 0) == 1
+
+    def adjoint_of(self, name) -> str:
+        """The adjoint name of ``name``, following temporaries that share one."""
+        while name in self.alias:
+            name = self.alias[name]
+        return self.namer.adjoint(name)
+
+    def region_is_scalar(self, m, idx) -> bool:
+        k = self.an.inference.expr(ast.Subscript(N(m), idx, ast.Load()))
+        return k.cls in ("float", "int", "bool")
+
     def group_reads_cell(self, s, m) -> bool:
         """Whether another statement of ``s``'s source line reads memory of ``m``'s cell."""
         cell = self.eff.cell(m)
         for w in self.eff.stmts:
             if w is s or w.lineno != s.lineno or isinstance(w, (ast.For, ast.While, ast.If)):
-                continue
+                continue   # (compound statements: their parts are visited on their own)
             for node in ast.walk(w):
                 if isinstance(node, ast.Call) and getattr(node, "_ad_rule", 1) is None:
                     return True

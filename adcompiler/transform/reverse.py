@@ -160,7 +160,7 @@ class Sweeps:
     def record_loads(self, r, value_only=False) -> set:
         names = value_loads(r.core) if value_only else loads(r.core)
         if G in loads(r.core) and r.target is not None:
-            names.add(self.ctx.namer.adjoint(r.target))
+            names.add(self.ctx.adjoint_of(r.target))
         if ANS in names and r.target is not None:
             names.add(r.target)
         return names
@@ -330,8 +330,8 @@ class Sweeps:
             if r.kind == "if":
                 body = self.rev_block(r.children[0])
                 orelse = self.rev_block(r.children[1])
-                body += [_assign([self.ctx.namer.adjoint(t)], ast.Constant(0.0)) for t in r.fill[1]]
-                orelse += [_assign([self.ctx.namer.adjoint(t)], ast.Constant(0.0)) for t in r.fill[0]]
+                body += [_assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[1]]
+                orelse += [_assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[0]]
                 code = [ast.If(test=N(s.test.id), body=body or [ast.Pass()], orelse=orelse)]
             else:
                 body = self.rev_block(r.children[0]) or [ast.Pass()]
@@ -358,7 +358,7 @@ class Sweeps:
             code.append(_assign([saved], _pop()))
             mapping[x] = N(saved)
         n = r.target
-        dn = ctx.namer.adjoint(n) if n else None
+        dn = ctx.adjoint_of(n) if n else None
         used = loads(r.core)
         g_expr = N(dn) if dn else None
         ans_expr = mapping.get(n, N(n)) if n else None
