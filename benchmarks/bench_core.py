@@ -97,14 +97,24 @@ def timed(fn: Callable[[], None]) -> float:
     return time.perf_counter() - t0
 
 
-def measure(case: Case, seeds: list[Any], call: Callable[..., None],
-            repeats: int, budget: float) -> float:
-    """Median seconds of ``call`` on fresh inputs; stops early past ``budget`` s (min 3 runs)."""
-    times: list[float] = []
-    while len(times) < repeats and (len(times) < 3 or sum(times) < budget):
-        xs, ds = case.fresh(seeds)
-        times.append(timed(functools.partial(call, case, xs, ds)))
-    return statistics.median(times)
+def measure(case: Case, seeds: list[Any], calls: list[Callable[..., None]],
+            repeats: int, budget: float) -> list[float]:
+    """Median seconds of each call on fresh inputs.
+
+    The calls are interleaved (one run of each per round) so that a change in
+    the machine's load affects all of them alike; rounds stop at ``repeats`` or
+    once they took ``budget`` seconds in total (at least 3 rounds).
+    """
+    times: list[list[float]] = [[] for _ in calls]
+    spent = 0.0
+    rounds = 0
+    while rounds < repeats and (rounds < 3 or spent < budget):
+        for call, ts in zip(calls, times):
+            xs, ds = case.fresh(seeds)
+            ts.append(timed(functools.partial(call, case, xs, ds)))
+            spent += ts[-1]
+        rounds += 1
+    return [statistics.median(ts) for ts in times]
 
 
 def loss(case: Case, seeds: list[Any], xs: list[Any]) -> float:
@@ -156,7 +166,7 @@ def fmt_ratio(a: float | None, b: float | None) -> str:
 
 
 def run(quick: bool, strict: bool) -> int:
-    repeats, budget = (3, 0.5) if quick else (15, 3.0)
+    repeats, budget = (3, 1.0) if quick else (41, 10.0)
     rng = np.random.default_rng(20240601)
     status = 0
     notes: list[str] = []
@@ -167,10 +177,9 @@ def run(quick: bool, strict: bool) -> int:
         if bad:
             notes.append(f"{case.name}: {bad}")
             status = 1
-        t_primal = measure(case, seeds, call_primal, repeats, budget)
-        t_hand = measure(case, seeds, call_hand, repeats, budget)
         t_first = t_ad = None
         check = "n/a"
+        calls = [call_primal, call_hand]
         try:
             xs, ds = case.fresh(seeds)
             t_first = timed(functools.partial(call_autodiff, case, xs, ds))
@@ -178,10 +187,13 @@ def run(quick: bool, strict: bool) -> int:
             check = "WRONG" if wrong else "ok"
             if wrong:
                 notes.append(f"{case.name}: autodiff {wrong}")
-            t_ad = measure(case, seeds, call_autodiff, repeats, budget)
+            calls.append(call_autodiff)
         except Exception as exc:  # noqa: BLE001 - any failure of the core is reported as n/a
             first = (str(exc).strip().splitlines() or [""])[0][:300]
             notes.append(f"{case.name}: autodiff n/a: {type(exc).__name__}: {first}")
+        t_primal, t_hand, *rest = measure(case, seeds, calls, repeats, budget)
+        if rest:
+            t_ad = rest[0]
         if strict and check != "ok":
             status = 1
         rows.append([case.name, case.size, fmt_ms(t_primal), fmt_ms(t_first), fmt_ms(t_ad),
