@@ -106,6 +106,7 @@ class Differentiated:
                 hint="name the written arguments with out=... (and like=... for the ones to allocate).")
         self._index = {name: i for i, name in enumerate(self.inputs)}
         self._thunks: dict = {}
+        self.adapter_cache: dict = {}  # per-tape objects reused across calls
         self.last_activities: tuple | None = None
         self.__signature__ = sig.replace(parameters=[sig.parameters[n] for n in self.inputs])
         functools.update_wrapper(self, f_)

@@ -25,6 +25,7 @@ from ..errors import AdCompilerError
 from . import split
 
 _RECORDS: dict = {}
+_MAX_CACHED = 64
 _KEYS = itertools.count(1)
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -58,6 +59,9 @@ class _Call:
         else:
             self.out_avals = tuple(jax.ShapeDtypeStruct(shape, _float_dtype(dtype))
                                    for shape, dtype in w.result_specs(values))
+        # keep shapes and dtypes only: a cached call must not hold tracers
+        self.values = [jax.ShapeDtypeStruct(v.shape, v.dtype) if i in self.ops else v
+                       for i, v in enumerate(values)]
 
     def numpy_values(self, ops: tuple) -> list:
         values = list(self.values)
@@ -147,10 +151,34 @@ class _Call:
         return kernel
 
 
+def _signature(values: list) -> tuple | None:
+    """Cache key of a call: operand shapes and dtypes, constant values (None: not cacheable)."""
+    key = []
+    for v in values:
+        if isinstance(v, jax.Array):
+            key.append(("op", v.shape, np.dtype(v.dtype)))
+        else:
+            try:
+                hash(v)
+            except TypeError:
+                return None
+            key.append((type(v), v))
+    return tuple(key)
+
+
 def call_jax(w: Any, values: list) -> Any:
-    """Evaluate ``w`` on arguments among which are JAX arrays or tracers."""
-    call = _Call(w, values)
-    outs = call.function()(*[values[i] for i in call.ops])
+    """Evaluate ``w`` on arguments among which are JAX arrays or tracers.
+
+    The custom_vjp function is cached per argument signature, so repeated
+    eager calls reuse JAX's compiled callbacks."""
+    key = _signature(values)
+    calls = w.adapter_cache.setdefault("jax", {})
+    kernel = calls.get(key) if key is not None else None
+    if kernel is None:
+        kernel = _Call(w, values).function()
+        if key is not None and len(calls) < _MAX_CACHED:
+            calls[key] = kernel
+    outs = kernel(*[v for v in values if isinstance(v, jax.Array)])
     if w.returns_value or len(outs) == 1:
         return outs[0]
     return tuple(outs)
