@@ -109,3 +109,13 @@ def test_wrong_cotangent_shape_is_refused(thunk):
     _, rec = split.forward(f, [np.ones(3), np.ones(3)], [True, True])
     with pytest.raises(ShapeError, match="cotangent"):
         split.backward(rec, [np.ones(4)])
+
+
+def test_adjoint_source_follows_the_last_call(thunk):
+    import autograd
+    import autograd.numpy as anp
+    f = differentiate(K.seed_, out="s", like="a")
+    assert "def " in f.adjoint_source and "db" in f.adjoint_source
+    autograd.grad(lambda a: anp.sum(f(a, np.ones(2))))(np.ones(2))
+    src = f.adjoint_source
+    assert "da" in src and "db" not in src
