@@ -173,6 +173,8 @@ def check_program(program: Program, api=None, fn=None, inputs: int = 3,
         except fd.NonSmooth as exc:
             last = str(exc)
             continue
+        except Exception:  # noqa: BLE001 - the program itself failed: report, do not raise
+            return Outcome("invalid", program, input_seed, traceback.format_exc())
         try:
             with _time_limit(timeout):
                 got = run_autodiff(api, program, fn, values, seeds)

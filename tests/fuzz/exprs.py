@@ -32,7 +32,6 @@ class Scope:
     scalars: list[str] = field(default_factory=list)
     w_scalars: list[str] = field(default_factory=list)
     c_vecs: list[str] = field(default_factory=list)
-    tags: set[str] = field(default_factory=set)
 
 
 _UNARY = ["sin", "cos", "tanh", "exp", "sqrt", "log", "square", "neg", "abs"]
@@ -40,7 +39,7 @@ _BINARY = ["+", "-", "*", "*", "/", "max", "min"]
 
 
 class ExprGen:
-    """Random expressions; ``tags`` collects the constructs used."""
+    """Random expressions over the names of a scope."""
 
     def __init__(self, rng: random.Random, scope: Scope):
         self.rng = rng
@@ -78,7 +77,6 @@ class ExprGen:
         k = r.random()
         if self.s.mats and k < 0.2:
             m, rows = r.choice(self.s.mats)
-            self.s.tags.add("matrix")
             v = r.choice(self.s.vecs)
             opts = [f"{m}.sum(axis=0)", f"np.sum({m}, axis=0)", f"({m}.T @ np.tanh({m} @ {v}))",
                     f"np.dot({m}.T, np.sin(np.matmul({m}, {v})))",
@@ -87,14 +85,12 @@ class ExprGen:
                 opts += [f"np.mean({m}, axis=0)", f"{m}[{rows - 1}]", f"np.max({m}, axis=0)"]
             return r.choice(opts)
         if k < 0.3:
-            self.s.tags.add("slice-read")
             return f"{r.choice(self.s.vecs)}[::-1]"
         return r.choice(self.s.vecs)
 
     # ---- composite ----------------------------------------------------
     def _unary(self, e: str, lib: str) -> str:
         op = self.rng.choice(_UNARY)
-        self.s.tags.add(f"{lib}.{op}")
         if op == "exp":
             return f"{lib}.exp(0.5 * {e})"
         if op == "sqrt":
@@ -116,7 +112,6 @@ class ExprGen:
         if op == "/":
             return f"({a}) / (2.0 + np.cos({b}))" if vec else f"({a}) / (2.0 + math.cos({b}))"
         if op in ("max", "min"):
-            self.s.tags.add(f"{op}")
             if vec:
                 return f"np.{op}imum({a}, {b})"
             return f"{op}({a}, {b})" if self.rng.random() < 0.5 else f"np.{op}imum({a}, {b})"
@@ -144,7 +139,6 @@ class ExprGen:
         if self.s.n >= 1:
             opts += ["np.mean", ".mean", "np.max", ".max", ".min", "np.min"]
         op = r.choice(opts)
-        self.s.tags.add(f"reduce{op}")
         if op == "dot":
             other = r.choice(self.s.vecs)
             return r.choice([f"np.dot({v}, {other})", f"(({v}) @ {other})"])
@@ -177,12 +171,10 @@ class ExprGen:
         if k < 0.7:
             return f"({self.vec(depth - 1)} * {self.scalar(depth - 1)})"
         if k < 0.78:
-            self.s.tags.add("np.where")
             cond = f"{r.choice(self.s.vecs)} > {r.choice(['0', '0.0', '-0.1'])}"
             return f"np.where({cond}, {self.vec(depth - 1)}, {self.vec(depth - 1)})"
         if k < 0.86:
             op = r.choice(["add", "subtract", "multiply", "divide", "negative", "power"])
-            self.s.tags.add(f"np.{op}")
             a, b = self.vec(depth - 1), self.vec(depth - 1)
             if op == "divide":
                 return f"np.divide({a}, 2.0 + np.cos({b}))"

@@ -13,6 +13,7 @@ import random
 import numpy as np
 
 from . import stmts
+from .constructs import constructs_of
 from .exprs import ExprGen, Scope
 from .spec import Param, Program, choice
 
@@ -94,7 +95,6 @@ def _candidate(rng: random.Random, seed: int) -> Program:
     if rng.random() < 0.15:
         params.append(Param("p", "int", "Const", value=rng.randint(1, 3)))
         scope.scalars.append("p")
-        scope.tags.add("int-arg")
     rng.shuffle(params)
     g = ExprGen(rng, scope)
     first = next(p.name for p in params if p.kind == "array" and p.shape == (n,))
@@ -112,7 +112,6 @@ def _candidate(rng: random.Random, seed: int) -> Program:
         body.append(f"    {lname} = {init}")
         if init == "np.empty(n)":
             body.append(f"    {lname}[:] = {g.vec(1)}")
-        scope.tags.add("local-array")
         scope.vecs.append(lname)
         scope.w_vecs.append(lname)
     helpers: list[str] = []
@@ -124,7 +123,6 @@ def _candidate(rng: random.Random, seed: int) -> Program:
             out = rng.choice(scope.w_vecs)
             inp = rng.choice([v for v in scope.vecs if v != out])
             call = f"{hname}({out}, {inp}, {g.scalar(1)})"
-            scope.tags.add("helper-call")
             body.append(f"    s += {call}" if returns else f"    {call}")
         else:
             body += _statement(g, "    ")
@@ -137,7 +135,6 @@ def _candidate(rng: random.Random, seed: int) -> Program:
         w = rng.choice(locals_ or scope.vecs)
         final = f"float(s + {g.reduce(1)} + np.sum({w}) * {g.scalar(0)})"
         if rng.random() < 0.15:
-            scope.tags.add("return-in-branch")
             body += [f"    if {g.scalar(1)} > 0:", f"        return {final}", "    else:",
                      f"        return float(s * {g.scalar(1)} + np.sum({rng.choice(scope.vecs)}) * 0.5)"]
         else:
@@ -146,7 +143,7 @@ def _candidate(rng: random.Random, seed: int) -> Program:
     source = HEADER + "\n\n" + "\n".join(helpers) + f"def kernel({sig}):\n" + "\n".join(body) + "\n"
     mode = choice(rng, [("Reverse", 0.6), ("ReverseWithPrimal", 0.2), ("ReverseSplitWithPrimal", 0.2)])
     dtype = "float32" if rng.random() < 0.1 else "float64"
-    return Program(seed, source, params, ret, dtype, mode, "kernel", set(scope.tags))
+    return Program(seed, source, params, ret, dtype, mode, "kernel", constructs_of(source))
 
 
 def run_plain(program: Program, values: list) -> tuple[list, object]:
@@ -166,6 +163,8 @@ def suitable(program: Program, values: list) -> None:
         args, ret = run_plain(program, values)
     except FloatingPointError as exc:
         raise Unsuitable(str(exc)) from exc
+    if program.ret == "Active" and not isinstance(ret, (float, np.floating)):
+        raise Unsuitable(f"an Active return needs a float, got {type(ret).__name__}")
     for v in args + [ret]:
         if v is None or isinstance(v, int):
             continue

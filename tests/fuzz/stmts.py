@@ -21,12 +21,10 @@ def loop_header(g: ExprGen, var: str, kmin: int, kmax: int, n: str = "n") -> str
     step = r.choice([1, 1, 1, 2, 3])
     stop = n if back == 0 else f"{n} - {back}"
     if r.random() < 0.3:
-        g.s.tags.add("for-negative-step")
         start = f"{n} - {back + 1}"
         return f"for {var} in range({start}, {lo - 1}, {-step}):"
     if lo == 0 and step == 1 and r.random() < 0.7:
         return f"for {var} in range({stop}):"
-    g.s.tags.add("for-range-args")
     return f"for {var} in range({lo}, {stop}{', ' + str(step) if step != 1 else ''}):"
 
 
@@ -34,10 +32,8 @@ def _store(g: ExprGen, target: str, rhs: str) -> str:
     r = g.rng
     k = r.random()
     if k < 0.2:
-        g.s.tags.add("augassign-elem")
         return f"{target} {r.choice(['+=', '-=', '*='])} {rhs}"
     if k < 0.25:
-        g.s.tags.add("augassign-div")
         return f"{target} /= (2.0 + np.sin({rhs}))"
     return f"{target} = {rhs}"
 
@@ -52,22 +48,17 @@ def elem_loop(g: ExprGen, ind: str) -> list[str]:
     body: list[str] = []
     flavour = r.random()
     if flavour < 0.15:
-        s.tags.add("break")
         body += [f"if {r.choice(s.vecs)}[i] < {r.choice(['-0.8', '-0.6'])}:", "    break"]
     elif flavour < 0.3:
-        s.tags.add("continue")
         body += [f"if {r.choice(s.vecs)}[i] > {r.choice(['0.7', '0.5'])}:", "    continue"]
     tgt = f"{w}[{r.choice(idx)}]"
     if r.random() < 0.3:
-        s.tags.add("recurrence")
         prev = _idx("i", kmin) if kmin < 0 else "i"
         body.append(f"{w}[i] = {w}[{prev}] * {g.elem(idx, 1)} + {g.elem(idx, 1)}")
     elif r.random() < 0.35:
-        s.tags.add("if-data")
         body.append(f"if {r.choice(s.vecs)}[{r.choice(idx)}] > 0:")
         body.append("    " + _store(g, tgt, g.elem(idx)))
         if r.random() < 0.4:
-            s.tags.add("elif")
             body.append(f"elif {r.choice(s.vecs)}[i] < -0.5:")
             body.append("    " + _store(g, tgt, g.elem(idx)))
         if r.random() < 0.7:
@@ -84,7 +75,6 @@ def nested_loop(g: ExprGen, ind: str) -> list[str]:
     """Two nested loops: triangular over one vector, or over a matrix."""
     r, s = g.rng, g.s
     if s.mats and r.random() < 0.5:
-        s.tags.add("nested-matrix")
         m, rows = r.choice(s.mats)
         if s.w_mats and r.random() < 0.4:
             m, rows = r.choice(s.w_mats)
@@ -94,7 +84,6 @@ def nested_loop(g: ExprGen, ind: str) -> list[str]:
         else:
             line = f"{r.choice(s.w_vecs)}[i] += 0.5 * {m}[j, i]"
         return [ind + "for i in range(n):", ind + f"    for j in range({rows}):", ind + "        " + line]
-    s.tags.add("nested-triangular")
     w = r.choice(s.w_vecs)
     inner = r.choice(["range(i)", "range(i + 1, n)", "range(0, i, 2)"])
     line = f"{w}[i] += 0.3 * {r.choice(s.vecs)}[j] * {g.elem(['i'], 1)}"
@@ -109,7 +98,6 @@ def slice_stmt(g: ExprGen, ind: str) -> list[str]:
     c = g.scalar(1)
     k = r.random()
     if k < 0.5:
-        s.tags.add("slice-overlap")
         return [ind + r.choice([
             f"{w}[1:] = {w}[:-1] * {c}",
             f"{w}[:-1] = {w}[1:] + {c} * {a}[:-1]",
@@ -118,7 +106,6 @@ def slice_stmt(g: ExprGen, ind: str) -> list[str]:
             f"{w}[::-1] = {w} * {c}",
             f"{w}[::2] *= {c}",
         ])]
-    s.tags.add("slice-store")
     return [ind + r.choice([
         f"{w}[:] = {g.vec()}",
         f"{w}[...] = {g.vec()}",
@@ -135,20 +122,15 @@ def array_op(g: ExprGen, ind: str) -> list[str]:
     k = r.random()
     if k < 0.3:
         op = r.choice(["add", "multiply", "subtract"])
-        s.tags.add(f"out=np.{op}")
         return [ind + f"np.{op}({r.choice([w, a])}, {g.vec(1)}, out={w})"]
     if k < 0.45:
         op = r.choice(["tanh", "sin", "exp"])
-        s.tags.add(f"out=np.{op}")
         arg = f"0.5 * {w}" if op == "exp" else w
         return [ind + f"np.{op}({arg}, out={w})"]
     if k < 0.6:
-        s.tags.add("np.copyto")
         return [ind + f"np.copyto({w}, {g.vec()})"]
     if k < 0.8:
-        s.tags.add("augassign-array-name")
         return [ind + f"{w} {r.choice(['+=', '*=', '-='])} {g.vec(1)}"]
-    s.tags.add("augassign-array-scalar")
     return [ind + f"{w} *= {g.scalar(1)}"]
 
 
@@ -156,12 +138,10 @@ def scalar_stmt(g: ExprGen, ind: str) -> list[str]:
     """Updates of scalar locals, including tuple unpacking."""
     r, s = g.rng, g.s
     if len(s.w_scalars) >= 2 and r.random() < 0.25:
-        s.tags.add("tuple-unpack")
         a, b = r.sample(s.w_scalars, 2)
         return [ind + f"{a}, {b} = {b} + {g.scalar(1)}, {a} * 0.5"]
     t = r.choice(s.w_scalars)
     if r.random() < 0.5:
-        s.tags.add("augassign-scalar")
         return [ind + f"{t} {r.choice(['+=', '-=', '*='])} {g.scalar()}"]
     return [ind + f"{t} = {t} * 0.5 + {g.scalar()}"]
 
@@ -169,14 +149,12 @@ def scalar_stmt(g: ExprGen, ind: str) -> list[str]:
 def while_stmt(g: ExprGen, ind: str) -> list[str]:
     """A ``while`` loop with a counter bound and a data-dependent condition."""
     r, s = g.rng, g.s
-    s.tags.add("while")
     w, a = r.choice(s.w_vecs), r.choice(s.vecs)
     k = r.random()
     if k < 0.4:
         return [ind + "k = 0", ind + f"while k < n and {a}[k] > {r.choice(['-0.7', '-0.5', '0.0'])}:",
                 ind + f"    {w}[k] = {g.elem(['k'])}", ind + "    k += 1"]
     if k < 0.7:
-        s.tags.add("break")
         return [ind + "k = n - 1", ind + "while k >= 0:",
                 ind + f"    if {a}[k] < {r.choice(['-0.6', '-0.9'])}:", ind + "        break",
                 ind + f"    {w}[k] = {g.elem(['k'])}", ind + "    k -= 1"]
@@ -188,11 +166,9 @@ def while_stmt(g: ExprGen, ind: str) -> list[str]:
 
 def branch_stmt(g: ExprGen, ind: str, body) -> list[str]:
     """A top-level ``if``/``elif``/``else`` on scalar data."""
-    r, s = g.rng, g.s
-    s.tags.add("if-scalar")
+    r = g.rng
     cond = f"{g.scalar(1)} > {r.choice(['0', '0.1', '-0.2'])}"
     if r.random() < 0.3:
-        s.tags.add("bool-op")
         cond = f"{cond} {r.choice(['and', 'or'])} not {g.scalar(0)} < -0.9"
     out = [ind + f"if {cond}:"] + body(ind + "    ")
     if r.random() < 0.3:
@@ -205,7 +181,6 @@ def branch_stmt(g: ExprGen, ind: str, body) -> list[str]:
 def const_store(g: ExprGen, ind: str) -> list[str]:
     """Writes into a Const array of values that depend only on that array."""
     r, s = g.rng, g.s
-    s.tags.add("const-store")
     c = r.choice(s.c_vecs)
     return [ind + r.choice([f"{c}[...] = np.tanh({c}) * 1.5", f"{c}[::-1] = {c} * 0.75",
                             f"{c}[1:] = {c}[:-1] + 0.25"])]
@@ -214,7 +189,6 @@ def const_store(g: ExprGen, ind: str) -> list[str]:
 def zerod_stmt(g: ExprGen, ind: str) -> list[str]:
     """Stores into a writable 0-d array."""
     s = g.s
-    s.tags.add("0-d")
     z = g.rng.choice(s.w_zerod)
     return [ind + g.rng.choice([f"{z}[...] = {z} * {g.scalar(1)} + {g.scalar(1)}",
                                 f"{z}[...] += {g.scalar(1)}"])]
@@ -223,7 +197,6 @@ def zerod_stmt(g: ExprGen, ind: str) -> list[str]:
 def matrix_stmt(g: ExprGen, ind: str) -> list[str]:
     """Stores into a writable matrix: element, column and row stores."""
     r, s = g.rng, g.s
-    s.tags.add("matrix-store")
     m, _ = r.choice(s.w_mats)
     if s.n >= 1 and r.random() < 0.5:
         return [ind + "for j in range(n):", ind + f"    {m}[:, j] = {m}[:, j] * {g.elem(['j'], 1)}"]
