@@ -58,20 +58,24 @@ def _check_differentiable(w: Any, name: str, v: Any) -> None:
 def primal(w: Any, values: Sequence) -> Any:
     """Run the kernel on numpy values; no tape. Returns the pure result."""
     args, _ = _arguments(w, values, None)
-    ret = _run(w, w.mutating, [a.val for a in args])
+    vals = [a.val for a in args]
+    ret = _run(w, w.mutating, vals, vals)
     return ret if w.returns_value else _outputs(w, args)
 
 
-def _run(w: Any, fn: Any, args: list) -> Any:
+def _run(w: Any, fn: Any, args: list, vals: list, split: bool = False) -> Any:
+    """``fn(*args)`` with clear errors; ``vals`` are the kernel's argument values,
+    ``split`` says that ``fn`` is a split forward pass returning ``(tape, ret)``."""
     try:
         ret = fn(*args)
     except ValueError as exc:
-        shapes = ", ".join(f"{n}: {getattr(a, 'shape', type(a).__name__)}" for n, a in zip(w.params, args))
+        shapes = ", ".join(f"{n}: {getattr(a, 'shape', type(a).__name__)}" for n, a in zip(w.params, vals))
         raise ShapeError(f"{w.mutating.__name__} failed on arguments ({shapes}): {exc}",
                          hint="check the shapes of the inputs and of like=.") from exc
-    if not w.returns_value and ret is not None:
+    check = ret[1] if split else ret
+    if not w.returns_value and check is not None:
         raise AdCompilerError(
-            f"{w.mutating.__name__} returned {type(ret).__name__} although out= is given; "
+            f"{w.mutating.__name__} returned {type(check).__name__} although out= is given; "
             "with out= the kernel must return None.")
     return ret
 
@@ -135,15 +139,7 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
         thunk = w._thunks[key] = _thunk(ReverseSplitWithPrimal, w.mutating, ret_act, *types)
     w.last_activities = types
     fwd, rev = thunk
-    try:
-        tape, ret = fwd(*args)
-    except ValueError as exc:
-        shapes = ", ".join(f"{n}: {getattr(a.val, 'shape', type(a.val).__name__)}" for n, a in zip(w.params, args))
-        raise ShapeError(f"{w.mutating.__name__} failed on arguments ({shapes}): {exc}",
-                         hint="check the shapes of the inputs and of like=.") from exc
-    if not w.returns_value and ret is not None:
-        raise AdCompilerError(f"{w.mutating.__name__} returned {type(ret).__name__} although out= is given; "
-                              "with out= the kernel must return None.")
+    tape, ret = _run(w, fwd, args, [a.val for a in args], split=True)
     result = ret if w.returns_value else _outputs(w, args)
     return result, Record(w, args, tape, rev)
 

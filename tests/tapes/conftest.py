@@ -131,9 +131,9 @@ def fake_thunk(monkeypatch):
 def _count_direct(monkeypatch, counter):
     real_run = split._run
 
-    def run(*args):
-        counter.direct_calls += 1
-        return real_run(*args)
+    def run(*args, split=False):
+        counter.direct_calls += not split
+        return real_run(*args, split=split)
     monkeypatch.setattr(split, "_run", run)
 
 
