@@ -10,7 +10,7 @@ prefilled shadows and compares against central finite differences and the
 plain run. Prints programs run, ok, refused, wrong, errors, skipped and the
 elapsed time, plus the most frequent refusals. Every wrong, error and
 invalid program (and, with ``--keep-refused``, every refusal) is written to
-``--out`` as a standalone reproducer. Exit status: 1 if any program gave a
+``--out`` as a standalone reproducer (``--reduce``: plus a reduced one). Exit status: 1 if any program gave a
 wrong result, raised a non-AdCompilerError exception or was invalid; else 0.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from fuzz import check_program, generate_program
+from fuzz.reduce import reduce_program
 from fuzz.reproduce import write_reproducer
 
 
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-refused", action="store_true", help="also write refused programs")
     ap.add_argument("--every", type=int, default=500, help="progress line every N programs")
     ap.add_argument("--verbose", action="store_true", help="print each failure report")
+    ap.add_argument("--reduce", action="store_true",
+                    help="also write a reduced reproducer (statements deleted while the failure persists)")
     args = ap.parse_args(argv)
 
     tally: Counter = Counter()
@@ -53,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         if out.status in ("wrong", "error", "invalid") or (args.keep_refused and out.status == "refused"):
             path = write_reproducer(out, args.out)
             print(f"{out.status}: seed {seed} -> {path}", flush=True)
+            if args.reduce and out.status in ("wrong", "error"):
+                small = reduce_program(out.program, out)
+                small_path = write_reproducer(small, args.out, "_reduced")
+                print(f"   reduced -> {small_path}", flush=True)
             if args.verbose:
                 print(out.report(), flush=True)
         if args.every and k % args.every == 0:

@@ -86,9 +86,9 @@ def reproducer_source(outcome: Outcome) -> str:
     )
 
 
-def write_reproducer(outcome: Outcome, folder: Path) -> Path:
-    """Write the reproducer to ``folder/<status>_seed<seed>.py``; return the path."""
+def write_reproducer(outcome: Outcome, folder: Path, suffix: str = "") -> Path:
+    """Write the reproducer to ``folder/<status>_seed<seed><suffix>.py``; return the path."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{outcome.status}_seed{outcome.program.seed}.py"
+    path = folder / f"{outcome.status}_seed{outcome.program.seed}{suffix}.py"
     path.write_text(reproducer_source(outcome))
     return path
