@@ -11,8 +11,8 @@ PyTorch eager, JAX), it times one gradient of ``sum(out**2)``:
 - *functional*: the same loss rewritten without mutation for that tape
   (JAX: jitted, with ``lax.fori_loop``/``lax.scan``).
 
-Times are medians of warm calls (``time.perf_counter``; the first call,
-which compiles, is not timed). The ratio is functional / wrapped: above 1
+Times are medians of warm calls, the two variants alternating
+(``time.perf_counter``; the first call, which compiles, is not timed). The ratio is functional / wrapped: above 1
 means the wrapped kernel is faster. Before timing, the two gradients are
 compared. ``--quick`` uses sizes 10x smaller and fewer repetitions.
 """
@@ -96,15 +96,18 @@ def grad_jax(case: str, functional: bool) -> Callable:
 GRADS = {"autograd": grad_autograd, "torch": grad_torch, "jax": grad_jax}
 
 
-def timed(fn: Callable, args: tuple, reps: int, budget: float) -> float:
-    """Median seconds of up to ``reps`` calls, stopping once ``budget`` is spent."""
-    times: list = []
+def timed_pair(f1: Callable, f2: Callable, args: tuple, reps: int, budget: float) -> tuple:
+    """Medians of up to ``reps`` calls of each, alternating so that load changes
+    hit both alike; stops once ``budget`` seconds are spent (one call each at least)."""
+    t1: list = []
+    t2: list = []
     start = time.perf_counter()
-    while len(times) < reps and (not times or time.perf_counter() - start < budget):
-        t0 = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    while len(t1) < reps and (not t1 or time.perf_counter() - start < budget):
+        for fn, times in ((f1, t1), (f2, t2)):
+            t0 = time.perf_counter()
+            fn(*args)
+            times.append(time.perf_counter() - t0)
+    return statistics.median(t1), statistics.median(t2)
 
 
 def main(argv: list | None = None) -> int:
@@ -114,7 +117,7 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--tapes", default="autograd,torch,jax")
     opts = parser.parse_args(argv)
     INPUTS = make_inputs(opts.quick)
-    reps, budget = (3, 0.5) if opts.quick else (7, 4.0)
+    reps, budget = (3, 0.5) if opts.quick else (9, 8.0)
     tapes = []
     for tape in opts.tapes.split(","):
         try:
@@ -134,8 +137,7 @@ def main(argv: list | None = None) -> int:
             gw, gf = wrapped(*xs), functional(*xs)
             same = all(np.allclose(a, b, rtol=1e-7, atol=1e-9) for a, b in zip(gw, gf))
             status |= not same
-            tw = timed(wrapped, xs, reps, budget)
-            tf = timed(functional, xs, reps, budget)
+            tw, tf = timed_pair(wrapped, functional, xs, reps, budget)
             ratio = tf / tw
             target = TARGETS.get((case, tape))
             mark = "-" if target is None else ("met" if ratio >= target else "missed")
