@@ -47,13 +47,7 @@ def annotate(row: Row, pattern: str) -> tuple[list, type | None]:
 # Known core bugs (reproducers in /work/core_bugs/); strict, so a fix makes the test fail
 # until the entry is removed.
 _SELF_REF = "core: adjoint of `t = t op e` on a scalar name reads the updated adjoint"
-CORE_BUGS = {
-    ("aug_name", "DDD"): _SELF_REF, ("aug_name", "DCD"): _SELF_REF,
-    ("range_negative_step2", "DD"): _SELF_REF, ("while_index", "DD"): _SELF_REF,
-    ("while_data", "DDC"): _SELF_REF,
-    ("bcast_scalar_into_slice", "DD"): "core: scalar stored into a slice is not summed back",
-    ("rebinding", "CDD"): "core: rebinding a Const argument's name is refused",
-}
+CORE_BUGS: dict = {}
 
 
 def _param(row: Row, pattern: str):

@@ -43,7 +43,29 @@ class Effects:
             self._views(s)
         for s in self.stmts:
             self._effects(s)
+        # Second round: a view of memory that is never written behaves like a
+        # value, so only views into written cells share a cell.
+        written = self.written
+        keep = {n for n in self.views if self.cell(n) in written
+                and not (n in self.temps and not self._call_writes_in_group(n))}
+        # memory identity for staleness: every view shares its base's memory
+        names = set(self.kinds) | set(self.parent)
+        self.memory_of = {n: self.cell(n) for n in names}
+        self.memory_writers = {c: list(ws) for c, ws in self.writers.items()}
+        self._reset()
+        for s in self.stmts:
+            self._views(s, keep)
+        for s in self.stmts:
+            self._effects(s)
         self.memory_names = self._memory_names()
+
+    def writers_of_memory(self, name) -> list:
+        """Statements that write memory ``name`` may share (views included)."""
+        return self.memory_writers.get(self.memory_of.get(name, name), [])
+
+    def _reset(self):
+        self.parent, self.written, self.writers, self.flows = {}, set(), {}, []
+        self.subscripted, self.views, self.call_args = set(), {}, set()
 
     # union-find over names
     def cell(self, name: str) -> str:
@@ -77,10 +99,12 @@ class Effects:
                 return value.args[0].id
         return None
 
-    def _views(self, s):
+    def _views(self, s, keep=None):
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
             n = s.targets[0].id
             base = self.view_base(s.value)
+            if keep is not None and n not in keep:
+                return
             if base is not None and self.maybe_array(n) and self.maybe_array(base):
                 self.union(n, base)
                 self.views[n] = base
@@ -158,8 +182,6 @@ class Effects:
             if (name in self.params and k.cls == "array") or name in self.subscripted or name in self.call_args:
                 out.add(name)
             elif self.cell(name) in self.written:
-                if name in self.views and name in self.temps and not self._call_writes_in_group(name):
-                    continue   # a temporary view is consumed before its line writes memory
                 out.add(name)
         return out
 

@@ -108,6 +108,9 @@ def broadcast(*ks: Kind) -> Kind:
         dt = _dt(dt, _dtype(k))
     if any(k.cls == "array" for k in ks):
         nd = [k.ndim for k in ks if k.cls == "array"]
+        if nd and all(d == 0 for d in nd) and not any(k.cls == "num" for k in ks):
+            # numpy returns scalars from operations on 0-d arrays
+            return {"b": BOOL, "i": INT, "f": FLOAT}.get(dt, FLOAT)
         return array(None if None in nd else max(nd), dt)
     if any(k.cls == "num" for k in ks):
         return Kind("num", None, dt)

@@ -89,6 +89,7 @@ class ModuleBuilder:
         active = activity_of(an, acts, ret_active)
         ctx = FunctionContext(an, acts, ret_active, active, self)
         ctx.module_dret = "dret"
+        ctx.is_callee = not fused
         self._check_free_names(an)
         info = FunctionInfo(func, an.pf.name, self.unique(f"{an.pf.name}_fwd"), self.unique(f"{an.pf.name}_rev"),
                             an.params, acts, ret_active)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import types
 
 import numpy as np
@@ -617,9 +618,33 @@ class Normalizer:
             node._ad_count = count
         self.emit(node)
 
+    def rename_rebound_params(self):
+        """A parameter that the body rebinds becomes a separate local, bound to
+        the argument on entry (``x_1 = x``), so the argument and the values the
+        name later holds are analysed apart."""
+        tree = self.pf.tree
+        params = [a.arg for a in tree.args.posonlyargs + tree.args.args]
+        stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        renames = {p: self.namer.reserve(p + "_1") for p in params if p in stored}
+        if not renames:
+            return list(tree.body), []
+        body = copy.deepcopy(tree.body)
+        for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+            if isinstance(node, ast.Name) and node.id in renames:
+                node.id = renames[node.id]
+        self.res.locals |= set(renames.values())
+        entry = [ast.copy_location(ast.Assign(targets=[ast.Name(new, ast.Store())], value=ast.Name(p, ast.Load())), tree)
+                 for p, new in renames.items()]
+        return body, entry
+
     def run(self) -> list:
         from .restructure import has_jump, restructure
-        body = self.block(self.pf.tree.body)
+        user_body, entry = self.rename_rebound_params()
+        body = self.block(user_body)
+        self.cur = self.pf.tree
+        for e in entry:
+            e.end_lineno = e.lineno
+        body = entry + body
         self.cur = self.pf.tree
         if has_jump(body, ast.Return):
             body = restructure(body, (ast.Return,), drop=(ast.Return,))

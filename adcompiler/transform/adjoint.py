@@ -183,6 +183,8 @@ class AdjointBuilder:
         ctx = self.ctx
         self.target = n
         self.target_is_temp = ctx.is_temp(n) and not ctx.is_memory(n)
+        if self.target_is_temp and n not in self.assigned:
+            return rec   # nothing flowed back into this temporary: its adjoint is zero
         rec.reset = not ctx.is_memory(n) and not ctx.is_temp(n)
         core = rec.core
         big = self.may_be_array(N(n)) and not ctx.is_memory(n)
@@ -256,6 +258,13 @@ class AdjointBuilder:
                         # and zero it once the line's adjoint is done
                         rec.deferred.append(zero)
                         zero = None
+                if self.ctx.is_memory(v.id) and self.ctx.eff.cell(v.id) == self.ctx.eff.cell(m) and zero is not None:
+                    # the stored value's shadow may overlap the region: read, zero, then add
+                    gname = self.ctx.namer.fresh("_g{}")
+                    rec.core.append(ast.Assign(targets=[N(gname, ast.Store)], value=ast.Call(N("_ad_copy"), [g], [])))
+                    rec.core.append(zero)
+                    rec.core += self.contrib(v.id, N(gname), big=not scalar_region)
+                    return rec
                 rec.core += self.contrib(v.id, g, big=not scalar_region)
             if zero is not None:
                 rec.core.append(zero)

@@ -25,6 +25,7 @@ class FunctionContext:
         self._primal = None
         self._uses = None
         self.alias: dict = {}
+        self.is_callee = False
 
     # -- classification ---------------------------------------------------------
     def is_active(self, name) -> bool:
@@ -60,7 +61,15 @@ class FunctionContext:
         k = self.kinds.get(name)
         if k is None or k.cls not in ("array", "num"):
             return False
-        return self.eff.cell(name) in self.eff.written
+        return bool(self.eff.writers_of_memory(name))
+
+    def param_memory(self) -> set:
+        return {self.eff.memory_of.get(p, p) for p in self.params
+                if self.kinds.get(p) is not None and self.kinds[p].cls in ("array", "num")}
+
+    def is_view_of_param(self, name) -> bool:
+        k = self.kinds.get(name)
+        return k is not None and k.cls in ("array", "num") and self.eff.memory_of.get(name, name) in self.param_memory()
 
     def index_is_basic(self, idx):
         return self.an.index_is_basic(idx)
@@ -74,6 +83,8 @@ class FunctionContext:
         base = self.eff.view_base(s.value)
         if base is None or not self.eff.maybe_array(base) or not self.eff.maybe_array(n):
             return False
+        if self.eff.cell(n) != self.eff.cell(base):
+            return False   # a view of memory nobody writes: read as a value
         if isinstance(s.value, ast.Subscript) and self.index_is_basic(s.value.slice) is None:
             raise UnsupportedSyntaxError(
                 f"cannot tell whether `{ast.unparse(s.value)}` is a view or a copy.",

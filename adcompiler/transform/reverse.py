@@ -95,7 +95,14 @@ class Sweeps:
         self.by_stmt: dict = {}
         self._index(self.records)
         self.nbind = self._count_bindings()
-        self.needed = self._needed()
+        # A structure whose body rebinds a name the reverse sweep reads must be
+        # replayed to restore it, which can make more names needed: iterate.
+        self.needed = set()
+        while True:
+            needed = self._needed()
+            if needed == self.needed:
+                break
+            self.needed = needed
         self.saves: dict = {}       # id(stmt) -> [(name, saved, when)]
         self._plan_saves()
 
@@ -153,6 +160,8 @@ class Sweeps:
 
     # -- what the reverse sweep reads ---------------------------------------------
     def has_code(self, r) -> bool:
+        if self.restored(r.stmt):
+            return True
         if r.kind in ("for", "while", "if"):
             return any(self.has_code(c) for ch in r.children for c in ch)
         return bool(r.core or r.deferred)
@@ -203,6 +212,8 @@ class Sweeps:
         return N(n)
 
     def restored(self, s) -> list:
+        if not self.needed:
+            return []
         return [n for n in self.bound_names(s)
                 if n in self.needed and (self.in_loop(s) or self.nbind.get(n, 0) > 1)]
 
@@ -217,12 +228,15 @@ class Sweeps:
             for x in sorted(reads):
                 if x == ctx.namer.adjoint(r.target or "") or x.startswith("_r"):
                     continue
-                if not ctx.may_alias_memory(x):
+                if not ctx.may_alias_memory(x) and not (ctx.is_callee and ctx.is_view_of_param(x)):
                     continue
-                writers = ctx.eff.writers.get(ctx.eff.cell(x), [])
+                writers = ctx.eff.writers_of_memory(x)
                 is_target = x == r.target
                 when = "after" if (r.kind == "call" or is_target) else "before"
-                if any(self.after(w, s) for w in writers if not (w is s and when == "before")):
+                # a callee cannot see what its caller writes after it returns:
+                # views of its parameters' memory are copied when used
+                caller_may_write = ctx.is_callee and ctx.eff.memory_of.get(x, x) in ctx.param_memory()
+                if caller_may_write or any(self.after(w, s) for w in writers if not (w is s and when == "before")):
                     plan.append((x, ctx.namer.fresh("_s{}_" + x.lstrip("_")), when))
             if plan:
                 self.saves[key] = plan
@@ -362,7 +376,11 @@ class Sweeps:
         used = loads(r.core)
         g_expr = N(dn) if dn else None
         ans_expr = mapping.get(n, N(n)) if n else None
-        self_ref = n is not None and n in (used - {ANS})
+        stores = {t.id for c in r.core for node in ast.walk(c)
+                  for t in (node.targets if isinstance(node, ast.Assign) else
+                            [node.target] if isinstance(node, ast.AugAssign) else [])
+                  if isinstance(t, ast.Name)}
+        self_ref = n is not None and (n in (used - {ANS}) or dn in stores)
         reset = r.reset and (self.in_loop(s) or self.nbind.get(n, 0) > 1)
         if n is not None and G in used and ((dn in rest) or (reset and self_ref)):
             gname = ctx.namer.fresh("_g{}")
