@@ -1,10 +1,20 @@
 """adcompiler: automatic differentiation of in-place numpy code by source transformation."""
 __version__ = "0.1.0"
 
+from . import extend  # noqa: F401
 from .activity import (  # noqa: F401
-    Active, BatchDuplicated, Const, Duplicated, DuplicatedNoNeed, Forward,
-    ForwardWithPrimal, Reverse, ReverseSplitNoPrimal, ReverseSplitWithPrimal,
+    Active,
+    BatchDuplicated,
+    Const,
+    Duplicated,
+    DuplicatedNoNeed,
+    Forward,
+    ForwardWithPrimal,
+    Reverse,
+    ReverseSplitNoPrimal,
+    ReverseSplitWithPrimal,
     ReverseWithPrimal,
 )
+from .api import adjoint_source, autodiff, autodiff_thunk, gradient  # noqa: F401
+from .decorator import differentiate  # noqa: F401
 from .errors import AdCompilerError  # noqa: F401
-from .api import adjoint_source, autodiff, autodiff_thunk, gradient  # noqa: F401,E402

@@ -101,7 +101,7 @@ class BatchDuplicated(Annotation):
 class Mode:
     """A differentiation mode; compare with ``is``."""
 
-    __slots__ = ("name", "reverse", "with_primal", "split")
+    __slots__ = ("name", "reverse", "split", "with_primal")
 
     def __init__(self, name: str, reverse: bool, with_primal: bool, split: bool = False):
         self.name = name

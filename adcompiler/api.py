@@ -121,9 +121,10 @@ def _param_names(f, n):
 
 def compiled_for(f, args, ret: str):
     """The (cached) generated adjoint of ``f`` for these annotated arguments."""
-    from .pipeline import analyse, reverse_module
-    from .codegen.compile import compile_source
     import types
+
+    from .codegen.compile import compile_source
+    from .pipeline import analyse, reverse_module
     if not isinstance(f, types.FunctionType):
         from .frontend.parse import parse_function
         parse_function(f)   # raises the right refusal for builtins, partials, methods...
@@ -163,10 +164,10 @@ def _prepare(f, ret, args):
 
 
 def _finish_primal(ret, value):
-    if ret == "Active":
-        if value is None or np.ndim(value) != 0 or not isinstance(np.asarray(value).dtype.type(0), numbers.Number):
-            raise ActivityError(f"the return activity is Active but the function returned {type(value).__name__}.",
-                                construct="Active", hint="return a float, or use Const as the return activity.")
+    if ret == "Active" and (value is None or np.ndim(value) != 0
+                            or not isinstance(np.asarray(value).dtype.type(0), numbers.Number)):
+        raise ActivityError(f"the return activity is Active but the function returned {type(value).__name__}.",
+                            construct="Active", hint="return a float, or use Const as the return activity.")
 
 
 def _derivs(args, active_derivs):
@@ -337,4 +338,4 @@ def adjoint_source(f, *activities, ret=None) -> str:
     return reverse_module(f, tuple(kinds), tuple(acts), ret == "Active").source
 
 
-__all__ = ["autodiff", "autodiff_thunk", "gradient", "adjoint_source", "AdCompilerError"]
+__all__ = ["AdCompilerError", "adjoint_source", "autodiff", "autodiff_thunk", "gradient"]

@@ -101,10 +101,7 @@ def _analyse(func, param_kinds, dump):
         raise _Dump(_show(pf, body))
 
     def user_return(f, arg_kinds):
-        try:
-            return analyse(f, tuple(arg_kinds)).kinds.get(RET, OTHER)
-        except AdCompilerError:
-            raise
+        return analyse(f, tuple(arg_kinds)).kinds.get(RET, OTHER)
     kinds0 = dict(zip(params, param_kinds))
     kinds = infer_kinds(body, kinds0, resolver, user_return)    # kinds
     body = lower(body, kinds, namer, pf)                        # lower
@@ -164,4 +161,4 @@ def activity_of(an, activities, ret_active):
     return analyse_activity(an.eff, an.kinds, an.params, activities, ret_active, an.pf)
 
 
-__all__ = ["analyse", "reverse_module", "dump_after", "DUMP_AFTER", "FLOAT", "kind_of_value", "infer_kinds"]
+__all__ = ["DUMP_AFTER", "FLOAT", "analyse", "dump_after", "infer_kinds", "kind_of_value", "reverse_module"]

@@ -94,9 +94,9 @@ class Effects:
             return value.id
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
             return value.value.id if self.index_is_basic(value.slice) is not False else None
-        if isinstance(value, ast.Call) and getattr(value, "_ad_rule", None) is not None:
-            if value._ad_rule.kind in VIEW_RULES and value.args and isinstance(value.args[0], ast.Name):
-                return value.args[0].id
+        if isinstance(value, ast.Call) and getattr(value, "_ad_rule", None) is not None \
+                and value._ad_rule.kind in VIEW_RULES and value.args and isinstance(value.args[0], ast.Name):
+            return value.args[0].id
         return None
 
     def _views(self, s, keep=None):
@@ -169,6 +169,8 @@ class Effects:
                 return srcs
             if rule is None or not rule.differentiable:
                 return set()
+            if rule.kind == "split":
+                return {a.id for a in v.args if isinstance(a, ast.Name)}
             from ..rules.binding import bind
             bound = bind(rule, v)
             return {a.id for p, a in bound.items() if p in rule.adjoints and isinstance(a, ast.Name)}
@@ -179,9 +181,7 @@ class Effects:
         for name, k in self.kinds.items():
             if k.cls not in ("array", "num"):
                 continue
-            if (name in self.params and k.cls == "array") or name in self.subscripted or name in self.call_args:
-                out.add(name)
-            elif self.cell(name) in self.written:
+            if (name in self.params and k.cls == "array") or name in self.subscripted or name in self.call_args or self.cell(name) in self.written:
                 out.add(name)
         return out
 

@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import ast
 
-from .kinds import BOOL, FLOAT, INT, NONE, OTHER, Kind, array, broadcast, join, kind_of_value
+from ..errors import AdCompilerError
 from ..frontend.normalize import MISSING
+from .kinds import (
+    BOOL,
+    FLOAT,
+    INT,
+    NONE,
+    OTHER,
+    Kind,
+    array,
+    broadcast,
+    join,
+    kind_of_value,
+)
 
 
 def walk_stmts(body):
@@ -35,7 +47,7 @@ class Inference:
             return NONE
         try:
             return kind_of_value(self.res.lookup(n))
-        except Exception:
+        except AdCompilerError:
             return OTHER
 
     def expr(self, e) -> Kind:
@@ -235,7 +247,7 @@ def _dtype_of(node, res) -> str:
         obj = res.resolve_attr(node) if isinstance(node, ast.Attribute) else (
             res.lookup(node.id) if isinstance(node, ast.Name) else node.value)
         return np.dtype(obj).kind
-    except Exception:
+    except (TypeError, ValueError, AttributeError, AdCompilerError):
         return "f"
 
 
@@ -243,6 +255,6 @@ def infer_kinds(body, param_kinds: dict, resolver, user_return) -> dict:
     inf = Inference(param_kinds, resolver, user_return)
     stmts = list(walk_stmts(body))
     for _ in range(20):
-        if not any([inf.stmt(s) for s in stmts]):
+        if not any([inf.stmt(s) for s in stmts]):  # noqa: C419 (every statement must be visited)
             break
     return inf.env

@@ -24,5 +24,5 @@ def compile_source(source: str, namespace: dict, label: str) -> dict:
     ns.update({"np": np, "math": math})
     ns.update(namespace)
     ns.update(HELPERS)
-    exec(code, ns)  # the generated module: the user's code and rule templates, nothing else
+    exec(code, ns)  # noqa: S102 (generated module: the user's code and rule templates only)
     return ns

@@ -66,6 +66,22 @@ class ModuleBuilder:
         self.taken.add(cand)
         return cand
 
+    def split_names(self, rule):
+        """Names under which a ``defsplit`` rule's functions are called."""
+        base = "".join(ch if ch.isalnum() else "_" for ch in rule.name.split(".")[-1])
+        fwd_name, rev_name = f"_ad_{base}_fwd", f"_ad_{base}_rev"
+        fwd, rev = rule.split
+
+        def fwd_pushing(*args):
+            record, ans = fwd(*args[:-1])
+            args[-1].append(record)
+            return ans
+        for name, obj in ((fwd_name, fwd_pushing), (rev_name, rev)):
+            if name not in self.namespace or getattr(self.namespace[name], "_ad_rule", None) is not rule:
+                obj._ad_rule = rule if name == fwd_name else None
+                self.namespace.setdefault(name, obj)
+        return fwd_name, rev_name
+
     def dret_name(self, ctx):
         return ctx.module_dret
 

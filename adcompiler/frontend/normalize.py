@@ -80,10 +80,10 @@ def is_index_expr(e, resolver) -> bool:
         return e.attr in ("shape", "ndim", "size") and isinstance(e.value, ast.Name)
     if isinstance(e, ast.Subscript):
         return isinstance(e.value, ast.Attribute) and e.value.attr == "shape" and is_index_expr(e.slice, resolver)
-    if isinstance(e, ast.Call):
-        if isinstance(e.func, ast.Name) and e.func.id in ("len", "int", "min", "max", "abs") and not resolver.is_local(e.func.id):
-            return not e.keywords and all(is_index_expr(a, resolver) for a in e.args) and \
-                (e.func.id != "len" or isinstance(e.args[0], ast.Name))
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and \
+            e.func.id in ("len", "int", "min", "max", "abs") and not resolver.is_local(e.func.id):
+        return not e.keywords and all(is_index_expr(a, resolver) for a in e.args) and \
+            (e.func.id != "len" or isinstance(e.args[0], ast.Name))
     return False
 
 
@@ -124,7 +124,8 @@ class Normalizer:
 
     def fresh_call(self, v):
         """User calls always assign a fresh temporary (the reverse sweep relies on it)."""
-        if isinstance(v, ast.Call) and getattr(v, "_ad_rule", None) is None and getattr(v, "_ad_target", None) is not None:
+        rule = getattr(v, "_ad_rule", None)
+        if isinstance(v, ast.Call) and getattr(v, "_ad_target", None) is not None and (rule is None or rule.kind == "split"):
             return self.temp(v)
         return v
 
@@ -260,6 +261,9 @@ class Normalizer:
         kw = {k.arg: k.value for k in e.keywords}
         if None in kw:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")
+        from .inplace import HANDLERS
+        if target in HANDLERS:
+            return HANDLERS[target](self, e, kw)
         if target is np.copyto:
             if "where" in kw or "casting" in kw:
                 self.err(e, "np.copyto with where= or casting= is not supported yet.", "use np.where and a slice store.")
@@ -311,7 +315,7 @@ class Normalizer:
     def simple_or_atom(self, a):
         if isinstance(a, (ast.Tuple, ast.List)):
             return ast.Tuple([self.simple_or_atom(x) for x in a.elts], ast.Load())
-        if isinstance(a, ast.Constant) or isinstance(a, ast.Name):
+        if isinstance(a, (ast.Constant, ast.Name)):
             return a
         if isinstance(a, ast.Attribute) and self.res.resolve_attr(a) is not MISSING:
             return a
@@ -333,6 +337,9 @@ class Normalizer:
     def method_call(self, e):
         f = e.func
         name = f.attr
+        from .inplace import METHOD_HANDLERS
+        if name in METHOD_HANDLERS:
+            return METHOD_HANDLERS[name](self, e, f.value)
         if name == "fill":
             self.store(ast.Subscript(f.value, ast.Constant(Ellipsis), ast.Store()), self.atom(e.args[0]), e)
             return ast.Constant(None)

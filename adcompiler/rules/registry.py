@@ -19,8 +19,9 @@ Kinds of rule:
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 REQUIRED = object()
 
@@ -36,10 +37,14 @@ class Rule:
     result: Callable | None = None   # kinds -> kind (see analysis.kinds)
     doc: str = ""                    # convention at non-differentiable points
     varargs: bool = False            # extra positionals are packed into the last param
+    tangents: dict = field(default_factory=dict)  # param -> tangent template in ``t``
+    namespace: dict = field(default_factory=dict)  # names the templates use
+    split: tuple | None = None       # (fwd, rev) for rules given as functions
 
     def __post_init__(self):
         self.adjoint_asts = {p: ast.parse(t, mode="eval").body for p, t in self.adjoints.items()}
         self.tangent_ast = ast.parse(self.tangent, mode="eval").body if self.tangent else None
+        self.tangent_asts = {p: ast.parse(t, mode="eval").body for p, t in self.tangents.items()}
         names = set()
         for tree in list(self.adjoint_asts.values()):
             names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
@@ -51,6 +56,14 @@ class Rule:
     @property
     def differentiable(self) -> bool:
         return self.kind not in ("nondiff", "alloc")
+
+    def tangent_template(self, param):
+        """The tangent template of ``param`` (elementwise rules reuse the adjoint)."""
+        if param in self.tangent_asts:
+            return self.tangent_asts[param], "t"
+        if self.kind == "elementwise" and param in self.adjoint_asts:
+            return self.adjoint_asts[param], "g"
+        return None, None
 
 
 _RULES: dict = {}
@@ -109,16 +122,38 @@ def _name_of(func) -> str:
 
 def defrule(func, params: str, kind: str = "general", tangent: str | None = None,
             result=None, doc: str = "", name: str | None = None, varargs: bool = False,
-            **adjoints: str) -> Rule:
-    """Register a rule: ``defrule(np.dot, "a, b", a="...", b="...")``."""
+            tangents: dict | None = None, namespace: dict | None = None, **adjoints: str) -> Rule:
+    """Register a rule: ``defrule(np.dot, "a, b", a="g-template", b="...",
+    tangents={"a": "np.dot(t, b)", "b": "np.dot(a, t)"})``.
+
+    Adjoint templates are expressions in ``g`` (the adjoint of the result),
+    ``ans`` (the result) and the parameter names; tangent templates give the
+    result's tangent due to one parameter whose tangent is ``t``. Elementwise
+    rules need no tangents: their adjoint with ``g`` replaced by ``t`` is the
+    tangent. ``namespace`` supplies any other names the templates use.
+    """
     return register_rule(Rule(func, name or _name_of(func), _params(params), adjoints,
-                              tangent, kind, result, doc, varargs))
+                              tangent, kind, result, doc, varargs, dict(tangents or {}),
+                              dict(namespace or {})))
 
 
 def elementwise(func, params: str, tangent: str | None = None, doc: str = "",
                 name: str | None = None, **adjoints: str) -> Rule:
     """A broadcasting operation: adjoints are summed back to operand shapes."""
     return defrule(func, params, "elementwise", tangent, doc=doc, name=name, **adjoints)
+
+
+def defsplit(func, params: str, fwd, rev, name: str | None = None) -> Rule:
+    """A rule given as a forward/reverse pair of functions.
+
+    ``record, ans = fwd(*args)`` computes the result and what the reverse pass
+    needs; ``rev(record, g, *args)`` returns one adjoint per parameter (None
+    for parameters without one). The generated code calls ``fwd`` in its
+    forward sweep and ``rev`` in its reverse sweep, so the function runs once.
+    """
+    rule = Rule(func, name or _name_of(func), _params(params), {}, None, "split")
+    rule.split = (fwd, rev)
+    return register_rule(rule)
 
 
 def nondifferentiable(*funcs, params: str = "*", result=None) -> None:

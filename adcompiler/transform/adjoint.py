@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import AdCompilerError, UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
 from ..rules import lookup
 from ..rules.binding import bind
 
@@ -209,6 +209,8 @@ class AdjointBuilder:
             rule = v._ad_rule
             if rule is None:
                 return self.user_call(s, n, v)
+            if rule.kind == "split":
+                return self.split_call(s, n, v, rule)
             if rule.kind == "view" and ctx.is_alias_binding(s):
                 pass
             elif rule.differentiable:
@@ -298,12 +300,25 @@ class AdjointBuilder:
         rec.core += self.contrib(v.id, g, big=not scalar_region)
         return rec
 
+    def split_call(self, s, n, call, rule) -> Record:
+        """A call of a function registered with ``defsplit``: its reverse
+        function gets the record its forward function left on the tape."""
+        rec = Record(s, target=n, kind="call")
+        _, rev_name = self.ctx.module.split_names(rule)
+        self.target = n
+        result = self.ctx.namer.fresh("_r{}")
+        pop = ast.Call(ast.Attribute(N("_tape"), "pop", ast.Load()), [], [])
+        args = [copy.deepcopy(a) for a in call.args]
+        rec.core.append(ast.Assign(targets=[N(result, ast.Store)],
+                                   value=ast.Call(N(rev_name), [pop, self.exact_g(n)] + args, [])))
+        for k, a in enumerate(call.args):
+            if isinstance(a, ast.Name) and self.active(a.id):
+                rec.core += self.contrib(a.id, ast.Subscript(N(result), ast.Constant(k), ast.Load()))
+        return rec
+
     def user_call(self, s, n, call) -> Record:
         rec = Record(s, target=n, kind="call")
-        try:
-            info = self.ctx.callee(call, n)
-        except AdCompilerError:
-            raise
+        info = self.ctx.callee(call, n)
         if info is None:
             return rec
         rec.callee = info

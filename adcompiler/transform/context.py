@@ -152,10 +152,14 @@ class FunctionContext:
     def forward_stmt(self, s):
         s2 = copy.deepcopy(s)
         call = None
-        if isinstance(s2, ast.Assign) and isinstance(s2.value, ast.Call):
+        if isinstance(s2, ast.Assign) and isinstance(s2.value, ast.Call) or isinstance(s2, ast.Expr) and isinstance(s2.value, ast.Call):
             call = s2.value
-        elif isinstance(s2, ast.Expr) and isinstance(s2.value, ast.Call):
-            call = s2.value
+        rule = getattr(call, "_ad_rule", None) if call is not None else None
+        if rule is not None and rule.kind == "split":
+            fwd_name, _ = self.module.split_names(rule)
+            call.func = N(fwd_name)
+            call.args = call.args + [N("_tape")]
+            return s2
         if call is not None and getattr(call, "_ad_rule", 1) is None and getattr(call, "_ad_target", None) is not None:
             orig = s.value
             n = s2.targets[0].id if isinstance(s2, ast.Assign) else None

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 import copy
 
-from .adjoint import ANS, G, AdjointBuilder, N, subst
+from .adjoint import ANS, AdjointBuilder, G, N, subst
 
 TAPE = "_tape"
 
@@ -204,7 +204,7 @@ class Sweeps:
     def restore_expr(self, n):
         """What the forward sweep pushes to restore ``n``: its value, or only
         its shape when the reverse sweep reads nothing else of it."""
-        if n in self.value_needed or n in self.ctx.param_shadows() or n.startswith("_c") or n.startswith("_n"):
+        if n in self.value_needed or n in self.ctx.param_shadows() or n.startswith(("_c", "_n")):
             return N(n)
         k = self.ctx.kinds.get(n)
         if k is not None and k.cls in ("array", "num"):
