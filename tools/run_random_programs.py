@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-refused", action="store_true", help="also write refused programs")
     ap.add_argument("--every", type=int, default=500, help="progress line every N programs")
     ap.add_argument("--verbose", action="store_true", help="print each failure report")
+    ap.add_argument("--tuple-alias", type=float, default=None,
+                    help="probability of `a, b = x, y` array aliases (default: the generator's)")
     ap.add_argument("--reduce", action="store_true",
                     help="also write a reduced reproducer (statements deleted while the failure persists)")
     args = ap.parse_args(argv)
@@ -47,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     errors: Counter = Counter()
     start = time.perf_counter()
     for k, seed in enumerate(range(args.seed, args.seed + args.count), 1):
-        out = check_program(generate_program(seed))
+        options = {} if args.tuple_alias is None else {"tuple_alias": args.tuple_alias}
+        out = check_program(generate_program(seed, **options))
         tally[out.status] += 1
         if out.status == "refused":
             refusals[f"{out.error_type}: {out.construct or out.detail[:80]}"] += 1

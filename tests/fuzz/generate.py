@@ -12,7 +12,7 @@ import random
 
 import numpy as np
 
-from . import stmts
+from . import blocks, stmts
 from .constructs import constructs_of
 from .exprs import ExprGen, Scope
 from .spec import Param, Program, choice
@@ -41,11 +41,15 @@ def _statement(g: ExprGen, ind: str, depth: int = 0) -> list[str]:
         table.append((stmts.const_store, 0.5))
     if s.w_mats:
         table.append((stmts.matrix_stmt, 1.0))
-    if depth == 0:
+    if depth <= 1:
         table.append(("branch", 1.0))
+    if depth == 0:
+        table.append(("repeat", 1.0))
     pick = choice(g.rng, table)
     if pick == "branch":
         return stmts.branch_stmt(g, ind, lambda i: _statement(g, i, depth + 1))
+    if pick == "repeat":
+        return blocks.repeat_block(g, ind, lambda i: _statement(g, i, depth + 1))
     return pick(g, ind)
 
 
@@ -64,7 +68,7 @@ def _helper(rng: random.Random, n: int, name: str) -> tuple[list[str], bool]:
     return [f"def {name}(out, inp, alpha):"] + body, returns
 
 
-def _candidate(rng: random.Random, seed: int) -> Program:
+def _candidate(rng: random.Random, seed: int, tuple_alias: float) -> Program:
     n = choice(rng, [(0, 0.07), (1, 0.1), (2, 0.15), (3, 0.2), (4, 0.18), (5, 0.15), (6, 0.15)])
     params: list[Param] = []
     names = rng.sample(["x", "y", "a", "b"], rng.randint(1, 3))
@@ -114,15 +118,17 @@ def _candidate(rng: random.Random, seed: int) -> Program:
             body.append(f"    {lname}[:] = {g.vec(1)}")
         scope.vecs.append(lname)
         scope.w_vecs.append(lname)
+    body += blocks.alias_lines(g, dup, tuple_alias)
     helpers: list[str] = []
     for _ in range(rng.randint(2, 5)):
         if rng.random() < 0.15 and len(scope.vecs) >= 2:
             hname = f"helper{sum(h.startswith('def ') for h in helpers)}"
-            lines, returns = _helper(rng, n, hname)
+            out_sl, inp_sl, length = blocks.call_slices(g, n)
+            lines, returns = _helper(rng, length, hname)
             helpers += lines + ["", ""]
             out = rng.choice(scope.w_vecs)
             inp = rng.choice([v for v in scope.vecs if v != out])
-            call = f"{hname}({out}, {inp}, {g.scalar(1)})"
+            call = f"{hname}({out}{out_sl}, {inp}{inp_sl}, {g.scalar(1)})"
             body.append(f"    s += {call}" if returns else f"    {call}")
         else:
             body += _statement(g, "    ")
@@ -173,11 +179,15 @@ def suitable(program: Program, values: list) -> None:
             raise Unsuitable("values too large")
 
 
-def generate_program(seed: int, attempts: int = 50) -> Program:
-    """The random program of ``seed`` (deterministic)."""
+def generate_program(seed: int, attempts: int = 50, tuple_alias: float = blocks.TUPLE_ALIAS) -> Program:
+    """The random program of ``seed`` (deterministic for given options).
+
+    ``tuple_alias``: probability of binding array aliases by tuple unpacking
+    (``a, b = x, y``); 0 leaves that construct out.
+    """
     rng = random.Random(seed)
     for _ in range(attempts):
-        prog = _candidate(rng, seed)
+        prog = _candidate(rng, seed, tuple_alias)
         try:
             suitable(prog, prog.build_inputs(seed))
         except Unsuitable:

@@ -11,6 +11,6 @@ from .generate import generate_program
 from .spec import Program
 
 
-def programs(max_seed: int = 2**31 - 1) -> st.SearchStrategy[Program]:
-    """Random valid programs of the supported subset."""
-    return st.integers(min_value=0, max_value=max_seed).map(generate_program)
+def programs(max_seed: int = 2**31 - 1, **options) -> st.SearchStrategy[Program]:
+    """Random valid programs of the supported subset (``options`` go to ``generate_program``)."""
+    return st.integers(min_value=0, max_value=max_seed).map(lambda s: generate_program(s, **options))
