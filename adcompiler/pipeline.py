@@ -151,10 +151,12 @@ def dump_after(func, param_kinds, activities, ret_active, stage) -> str:
     raise AssertionError("unreachable")
 
 
-def reverse_module(func, param_kinds: tuple, activities: tuple, ret_active: bool):
-    """Differentiate ``func`` (and its callees): a ``ModuleBuilder`` with the source."""
+def reverse_module(func, param_kinds: tuple, activities: tuple, ret_active: bool, public: bool = False):
+    """Differentiate ``func`` (and its callees): a ``ModuleBuilder`` with the
+    source (``.source``), the names the code needs (``.namespace``) and the
+    main function's names (``.main.fused_name``, ``.main.fwd_name``...)."""
     from .codegen.emit import ModuleBuilder
-    return ModuleBuilder().build(func, param_kinds, activities, ret_active)
+    return ModuleBuilder().build(func, param_kinds, activities, ret_active, public=public)
 
 
 def activity_of(an, activities, ret_active):

@@ -85,7 +85,12 @@ class ModuleBuilder:
     def dret_name(self, ctx):
         return ctx.module_dret
 
-    def build(self, func, param_kinds, activities, ret_active):
+    def build(self, func, param_kinds, activities, ret_active, public=False):
+        """Differentiate ``func``. With ``public``, the combined function
+        follows the command line's convention: ``{name}_reverse(args and
+        shadows..., dret=1.0)`` returning the Active arguments' derivatives;
+        otherwise it returns ``(derivatives, primal return)`` and takes ``dret``."""
+        self.public = public
         self.main = self.function(func, tuple(param_kinds), tuple(activities), ret_active, fused=True)
         self.source = self.emit()
         return self
@@ -131,8 +136,16 @@ class ModuleBuilder:
             body = [ast.Assign(targets=[N("_tape", ast.Store)], value=ast.List([], ast.Load()))]
             body += sweeps.forward(end_tuple=False)
             body += sweeps.reverse(end_tuple=False)
-            body.append(ast.Return(ast.Tuple([ret, N("_ret") if an.has_return else ast.Constant(None)], ast.Load())))
-            self.functions.append(funcdef(info.fused_name, params + ["dret"], body))
+            if getattr(self, "public", False):
+                body.append(ast.Return(ret))
+                extra, defaults = (["dret"], [ast.Constant(1.0)]) if ret_active else ([], [])
+                if not ret_active:
+                    body.insert(0, ast.Assign(targets=[N("dret", ast.Store)], value=ast.Constant(None)))
+                self.functions.append(funcdef(info.fused_name, params + extra, body, defaults))
+            else:
+                body.append(ast.Return(ast.Tuple([ret, N("_ret") if an.has_return else ast.Constant(None)],
+                                                 ast.Load())))
+                self.functions.append(funcdef(info.fused_name, params + ["dret"], body))
         self.functions += [fwd, rev]
         return info
 
