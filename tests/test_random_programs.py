@@ -167,6 +167,31 @@ def test_random_programs_sample():
     assert tally["skipped"] <= SAMPLE // 10
 
 
+REGRESSIONS = Path(__file__).resolve().parent / "fuzz" / "regressions"
+OPEN_CORE_BUGS = {
+    "fuzz_5": "core: array aliases bound by tuple unpacking",
+    "fuzz_6": "core: rebinding a scalar name to a constant leaks its adjoint",
+    "fuzz_7": "core: helper called with two views of one array",
+}
+
+
+def _regressions():
+    for path in sorted(REGRESSIONS.glob("fuzz_*.py")):
+        reason = OPEN_CORE_BUGS.get(path.stem)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        yield pytest.param(path, marks=marks, id=path.stem)
+
+
+@pytest.mark.parametrize("path", _regressions())
+def test_regression_program(path):
+    """Programs that once failed (reduced reproducers; see core_bugs/fuzz-N.py)."""
+    from fuzz.loader import load_source
+    from fuzz.reproduce import check_reproducer
+
+    module = load_source(path.read_text(), path.stem)
+    assert check_reproducer(module) == []
+
+
 @pytest.mark.xfail(strict=True, reason="core: array aliases bound by tuple unpacking (core_bugs/fuzz-5.py)")
 def test_random_programs_with_tuple_aliases():
     tally, reports = _run_sample(range(FIRST_SEED, FIRST_SEED + 40), tuple_alias=1.0)

@@ -20,7 +20,7 @@ from .spec import Param, Program, choice
 LIMIT = 1e3
 """Largest magnitude a kept program may produce (finite differences stay accurate)."""
 
-HEADER = "import math\n\nimport numpy as np\n"
+HEADER = "import math  # noqa: F401\n\nimport numpy as np\n"
 
 
 class Unsuitable(Exception):

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import fd
 from .check import Outcome
+from .loader import load_program
+from .spec import Program
 
 _MAIN = '''
 
@@ -20,7 +23,6 @@ _MAIN = '''
 # {status}: seed={seed} input_seed={input_seed} mode={mode} ret={ret} dtype={dtype}
 # constructs: {constructs}
 {notes}
-ACTIVITY = {activity!r}
 INPUTS = {inputs}
 SEEDS = {seeds}
 EXPECTED = {expected}
@@ -31,21 +33,9 @@ def run():
     import adcompiler as adc
     args = [v.copy() if isinstance(v, np.ndarray) else v for v in INPUTS]
     shadows = {{k: v.copy() for k, v in SEEDS.items()}}
-    names = {names!r}
-    ann = [adc.Duplicated(a, shadows[n]) if act == "Duplicated" else getattr(adc, act)(a)
-           for n, a, act in zip(names, args, ACTIVITY)]
-    ret = getattr(adc, {ret!r})
+    ann = [{annotations}]
     primal = None
-    if {mode!r} == "ReverseSplitWithPrimal":
-        fwd, rev = adc.autodiff_thunk(adc.ReverseSplitWithPrimal, kernel, ret, *[type(a) for a in ann])
-        tape, primal = fwd(*ann)
-        for k, v in SEEDS.items():
-            shadows[k][...] = v
-        derivs = rev(*ann, 1.0, tape)
-    elif {mode!r} == "ReverseWithPrimal":
-        derivs, primal = adc.autodiff(adc.ReverseWithPrimal, kernel, ret, *ann)
-    else:
-        derivs = adc.autodiff(adc.Reverse, kernel, ret, *ann)
+{call}
     return args, shadows, derivs, primal
 
 
@@ -53,14 +43,27 @@ if __name__ == "__main__":
     args, shadows, derivs, primal = run()
     ref = [v.copy() if isinstance(v, np.ndarray) else v for v in INPUTS]
     ref_ret = kernel(*ref)
-    for n, a, r in zip({names!r}, args, ref):
+    names = {names!r}
+    for n, a, r in zip(names, args, ref):
         if isinstance(a, np.ndarray) and not np.allclose(a, r):
             print("primal", n, "got", a, "want", r)
     for n, g in EXPECTED.items():
-        got = shadows[n] if n in shadows else derivs[{names!r}.index(n)]
+        got = shadows[n] if n in shadows else derivs[names.index(n)]
         print(("ok   " if np.allclose(got, g, rtol=2e-4, atol=2e-4) else "WRONG"), n, "got", got, "want", g)
     print("primal return", primal, "plain run returns", ref_ret)
 '''
+
+_CALLS = {
+    "Reverse": "    derivs = adc.autodiff(adc.Reverse, kernel, adc.{ret}, *ann)",
+    "ReverseWithPrimal": "    derivs, primal = adc.autodiff(adc.ReverseWithPrimal, kernel, adc.{ret}, *ann)",
+    "ReverseSplitWithPrimal": (
+        "    fwd, rev = adc.autodiff_thunk(adc.ReverseSplitWithPrimal, kernel, adc.{ret},\n"
+        "                                  *[type(a) for a in ann])\n"
+        "    tape, primal = fwd(*ann)\n"
+        "    for k, v in SEEDS.items():\n"
+        "        shadows[k][...] = v\n"
+        "    derivs = rev(*ann, 1.0, tape)"),
+}
 
 
 def _lit(v) -> str:
@@ -76,14 +79,23 @@ def reproducer_source(outcome: Outcome) -> str:
     seeds = p.build_seeds(outcome.input_seed)
     notes = "\n".join("# " + line for line in (outcome.detail.splitlines() + outcome.mismatches)
                       if line.strip())
+    ann = ", ".join(f"adc.Duplicated(args[{k}], shadows[{q.name!r}])" if q.activity == "Duplicated"
+                    else f"adc.{q.activity}(args[{k}])" for k, q in enumerate(p.params))
     return p.source + _MAIN.format(
         status=outcome.status, seed=p.seed, input_seed=outcome.input_seed, mode=p.mode, ret=p.ret,
         dtype=p.dtype, constructs=", ".join(sorted(p.constructs)), notes=notes,
-        activity=[q.activity for q in p.params], names=[q.name for q in p.params],
+        names=[q.name for q in p.params], annotations=ann, call=_CALLS[p.mode].format(ret=p.ret),
         inputs="[" + ", ".join(_lit(v) for v in inputs) + "]",
         seeds="{" + ", ".join(f"{k!r}: {_lit(v)}" for k, v in seeds.items()) + "}",
         expected="{" + ", ".join(f"{k!r}: {_lit(np.asarray(v))}" for k, v in outcome.expected.items()) + "}",
     )
+
+
+def regression_source(program: Program, input_seed: int, status: str = "regression") -> str:
+    """A reproducer for ``program`` whose expectation is computed here by finite differences."""
+    fn = load_program(program)
+    grads = fd.gradient(fn, program, program.build_inputs(input_seed), program.build_seeds(input_seed))
+    return reproducer_source(Outcome(status, program, input_seed, expected=grads))
 
 
 def write_reproducer(outcome: Outcome, folder: Path, suffix: str = "") -> Path:
@@ -92,3 +104,25 @@ def write_reproducer(outcome: Outcome, folder: Path, suffix: str = "") -> Path:
     path = folder / f"{outcome.status}_seed{outcome.program.seed}{suffix}.py"
     path.write_text(reproducer_source(outcome))
     return path
+
+
+def check_reproducer(module, rtol: float = 2e-4) -> list[str]:
+    """Run a reproducer module (see ``reproducer_source``); return what differs.
+
+    Compares the exit shadows and returned derivatives with ``EXPECTED``
+    and the arguments after the call with a plain run of ``kernel``.
+    """
+    args, shadows, derivs, _ = module.run()
+    names = [n for n in module.kernel.__code__.co_varnames[:module.kernel.__code__.co_argcount]]
+    ref = [v.copy() if isinstance(v, np.ndarray) else v for v in module.INPUTS]
+    module.kernel(*ref)
+    bad = []
+    for n, a, r in zip(names, args, ref):
+        if isinstance(a, np.ndarray) and not np.allclose(a, r, rtol=1e-9, atol=1e-12):
+            bad.append(f"primal {n}: got {a} want {r}")
+    for n, want in module.EXPECTED.items():
+        got = shadows[n] if n in shadows else derivs[names.index(n)]
+        scale = np.maximum(1.0, np.abs(want))
+        if got is None or not np.all(np.abs(np.asarray(got, dtype=float) - want) <= rtol * scale):
+            bad.append(f"d{n}: got {got} want {want}")
+    return bad

@@ -1,0 +1,44 @@
+"""Regression (core_bugs/fuzz-6.py): rebinding a scalar name to a constant leaked its adjoint."""
+import math  # noqa: F401
+
+import numpy as np
+
+
+def kernel(a, x):
+    u = a[0]
+    u = 2.0
+    return float(u * x[0])
+
+
+# ---- reproducer ------------------------------------------------------------
+# regression: seed=5 input_seed=80 mode=Reverse ret=Active dtype=float64
+# constructs: 
+
+INPUTS = [np.array([0.8155439319404176, 0.31289315777848303, -0.32564359656358266], dtype=np.float64), np.array([-0.7466937199008603, 0.8428673708507948, -0.8216865191848262], dtype=np.float64)]
+SEEDS = {'a': np.array([-0.2613592034185148, -0.999350640558617, 0.3617886494314087], dtype=np.float64), 'x': np.array([0.7493674502143128, -0.8628535409766023, 0.9753669075067353], dtype=np.float64)}
+EXPECTED = {'a': np.array([-0.2613592036126988, -0.9993506404626373, 0.3617886497053746], dtype=np.float64), 'x': np.array([2.7493674505940646, -0.8628535410615257, 0.9753669076850713], dtype=np.float64)}
+
+
+def run():
+    """Differentiate kernel; return (args, shadows, derivatives, primal return)."""
+    import adcompiler as adc
+    args = [v.copy() if isinstance(v, np.ndarray) else v for v in INPUTS]
+    shadows = {k: v.copy() for k, v in SEEDS.items()}
+    ann = [adc.Duplicated(args[0], shadows['a']), adc.Duplicated(args[1], shadows['x'])]
+    primal = None
+    derivs = adc.autodiff(adc.Reverse, kernel, adc.Active, *ann)
+    return args, shadows, derivs, primal
+
+
+if __name__ == "__main__":
+    args, shadows, derivs, primal = run()
+    ref = [v.copy() if isinstance(v, np.ndarray) else v for v in INPUTS]
+    ref_ret = kernel(*ref)
+    names = ['a', 'x']
+    for n, a, r in zip(names, args, ref):
+        if isinstance(a, np.ndarray) and not np.allclose(a, r):
+            print("primal", n, "got", a, "want", r)
+    for n, g in EXPECTED.items():
+        got = shadows[n] if n in shadows else derivs[names.index(n)]
+        print(("ok   " if np.allclose(got, g, rtol=2e-4, atol=2e-4) else "WRONG"), n, "got", got, "want", g)
+    print("primal return", primal, "plain run returns", ref_ret)

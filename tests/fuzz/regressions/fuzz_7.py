@@ -1,0 +1,46 @@
+"""Regression (core_bugs/fuzz-7.py): a helper called with two views of one array."""
+import math  # noqa: F401
+
+import numpy as np
+
+
+def h(out, inp):
+    out[:] = inp * inp[0]
+
+
+def kernel(a):
+    h(a, a)
+
+
+# ---- reproducer ------------------------------------------------------------
+# regression: seed=5 input_seed=80 mode=Reverse ret=Const dtype=float64
+# constructs: 
+
+INPUTS = [np.array([0.8155439319404176, 0.31289315777848303, -0.32564359656358266], dtype=np.float64)]
+SEEDS = {'a': np.array([-0.2613592034185148, -0.999350640558617, 0.3617886494314087], dtype=np.float64)}
+EXPECTED = {'a': np.array([-0.8568039595036048, -0.8150143507856811, 0.295054537635675], dtype=np.float64)}
+
+
+def run():
+    """Differentiate kernel; return (args, shadows, derivatives, primal return)."""
+    import adcompiler as adc
+    args = [v.copy() if isinstance(v, np.ndarray) else v for v in INPUTS]
+    shadows = {k: v.copy() for k, v in SEEDS.items()}
+    ann = [adc.Duplicated(args[0], shadows['a'])]
+    primal = None
+    derivs = adc.autodiff(adc.Reverse, kernel, adc.Const, *ann)
+    return args, shadows, derivs, primal
+
+
+if __name__ == "__main__":
+    args, shadows, derivs, primal = run()
+    ref = [v.copy() if isinstance(v, np.ndarray) else v for v in INPUTS]
+    ref_ret = kernel(*ref)
+    names = ['a']
+    for n, a, r in zip(names, args, ref):
+        if isinstance(a, np.ndarray) and not np.allclose(a, r):
+            print("primal", n, "got", a, "want", r)
+    for n, g in EXPECTED.items():
+        got = shadows[n] if n in shadows else derivs[names.index(n)]
+        print(("ok   " if np.allclose(got, g, rtol=2e-4, atol=2e-4) else "WRONG"), n, "got", got, "want", g)
+    print("primal return", primal, "plain run returns", ref_ret)
