@@ -159,6 +159,12 @@ def reverse_module(func, param_kinds: tuple, activities: tuple, ret_active: bool
     return ModuleBuilder().build(func, param_kinds, activities, ret_active, public=public)
 
 
+def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool, public: bool = False):
+    """Tangent-linear code of ``func`` (and its callees); see ``ModuleBuilder.build_forward``."""
+    from .codegen.emit import ModuleBuilder
+    return ModuleBuilder().build_forward(func, tuple(param_kinds), tuple(activities), ret_active, public=public)
+
+
 def activity_of(an, activities, ret_active):
     return analyse_activity(an.eff, an.kinds, an.params, activities, ret_active, an.pf)
 

@@ -71,6 +71,19 @@ def select_adjoint(g, x, ans, axis=None, keepdims=False):
     return unreduce(g, x, axis, keepdims) * mask / count
 
 
+def select_tangent(t, x, ans, axis=None, keepdims=False):
+    """Tangent of max/min: the mean of the tangents of the elements equal to the result."""
+    shape = np.shape(x)
+    a = np.asarray(ans)
+    axes = _norm_axes(axis, len(shape)) if shape else None
+    if not keepdims and shape:
+        a = np.expand_dims(a, axes)
+    mask = np.asarray(x) == a
+    t = np.broadcast_to(t, shape)
+    out = np.sum(t * mask, axis=axes, keepdims=keepdims) / np.sum(mask, axis=axes, keepdims=keepdims)
+    return out
+
+
 def dot_adjoint_a(g, a, b):
     """Adjoint of ``np.dot(a, b)`` with respect to ``a``."""
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
@@ -176,10 +189,27 @@ def copy(x):
 
 def shadow_like(x):
     """A zero shadow for a freshly bound array (float dtype of ``x``)."""
+    if isinstance(x, (tuple, list)):
+        return [shadow_like(v) for v in x]   # functions returning several arrays
     x = np.asarray(x)
     if x.dtype.kind == "f":
         return np.zeros_like(x)
     return np.zeros(x.shape)
+
+
+def fresh_like(t, x):
+    """A new writable array shaped like ``x`` holding the tangent ``t``."""
+    out = shadow_like(x)
+    out[...] = t
+    return out
+
+
+def broadcast_like(t, x):
+    """The tangent ``t`` broadcast to the shape of ``x`` (when some operands were constant)."""
+    shape = np.shape(x)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
 
 
 HELPERS = {
@@ -198,4 +228,19 @@ HELPERS = {
     "_ad_shadow_like": shadow_like,
     "_ad_gather_last": gather_last,
     "_ad_copy": copy,
+    "_ad_select_tangent": select_tangent,
+    "_ad_fresh_like": fresh_like,
+    "_ad_broadcast_like": broadcast_like,
 }
+
+
+def _register_rule_helpers():
+    """Add the helpers of runtime_numpy and runtime_linalg under ``_ad_<name>``."""
+    from . import runtime_linalg, runtime_numpy
+    for mod in (runtime_numpy, runtime_linalg):
+        for name, obj in vars(mod).items():
+            if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "") == mod.__name__:
+                HELPERS.setdefault("_ad_" + name, obj)
+
+
+_register_rule_helpers()

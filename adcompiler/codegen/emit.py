@@ -149,6 +149,67 @@ class ModuleBuilder:
         self.functions += [fwd, rev]
         return info
 
+    # -- forward mode ----------------------------------------------------------
+    def build_forward(self, func, param_kinds, activities, ret_active, public=False):
+        """Tangent-linear code of ``func``. The main function is
+        ``{name}_forward(args, each Duplicated one followed by its tangent)``;
+        it returns the return value's tangent (None if the return is not
+        Duplicated) with ``public``, else ``(primal return, tangent)``."""
+        self.public = public
+        self.main = self.forward_function(func, tuple(param_kinds), tuple(activities), ret_active, main=True)
+        self.source = self.emit()
+        return self
+
+    def forward_function(self, func, kinds, acts, ret_active, main=False):
+        from ..pipeline import activity_of, analyse
+        from ..transform.context import FunctionContext
+        from ..transform.forward import ForwardBuilder
+        key = ("forward", func, kinds, acts, ret_active, main)
+        if key in self.memo:
+            return self.memo[key]
+        an = analyse(func, kinds)
+        an_acts = tuple("Active" if a == "Duplicated" and k.cls in ("float", "int", "bool") else a
+                        for a, k in zip(acts, kinds))
+        active = activity_of(an, an_acts, ret_active)
+        ctx = FunctionContext(an, an_acts, ret_active, active, self)
+        ctx.module_dret = "dret"
+        self._check_free_names(an)
+        name = self.unique(f"{an.pf.name}_forward" if main else f"{an.pf.name}_fwdtan")
+        info = FunctionInfo(func, an.pf.name, name, name, an.params, acts, ret_active)
+        self.memo[key] = info
+        body = ForwardBuilder(ctx).block(an.body)
+        params = []
+        for p, a in zip(an.params, acts):
+            params.append(p)
+            if a == "Duplicated":
+                params.append(ctx.namer.adjoint(p))
+        ret_val = N("_ret") if an.has_return else ast.Constant(None)
+        d_ret = N(ctx.namer.adjoint("_ret")) if (an.has_return and ctx.is_active("_ret")) else \
+            (ast.Constant(0.0) if ret_active else ast.Constant(None))
+        if main and getattr(self, "public", False):
+            body.append(ast.Return(d_ret))
+        else:
+            body.append(ast.Return(ast.Tuple([ret_val, d_ret], ast.Load())))
+        info.fwd_params = params
+        self.functions.append(funcdef(name, params, body))
+        return info
+
+    def forward_callee(self, ctx, call, n):
+        target = call._ad_target
+        kinds, acts = [], []
+        for a in call.args:
+            if isinstance(a, ast.Name):
+                k = ctx.an.inference.expr(a)
+                kinds.append(k)
+                acts.append("Duplicated" if ctx.is_active(a.id) else "Const")
+            else:
+                from ..analysis.kinds import kind_of_value
+                kinds.append(kind_of_value(a.value))
+                acts.append("Const")
+        ret_active = n is not None and ctx.is_active(n)
+        info = self.forward_function(target, tuple(kinds), tuple(acts), ret_active)
+        return _CallInfo(info.fwd_name, info.fwd_name, acts, ret_active, {}, )
+
     def _check_free_names(self, an):
         import math
 
@@ -215,3 +276,7 @@ class _CallInfo:
     activities: list
     ret_active: bool
     shadow_names: dict
+
+    @property
+    def name(self):
+        return self.fwd_name

@@ -12,5 +12,7 @@ nondifferentiable(
 allocating(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
            np.arange, np.linspace, np.eye, np.identity)
 # the fill value of full/full_like is differentiable
-defrule(np.full, "shape, fill_value, dtype=None", fill_value="np.sum(g)")
-defrule(np.full_like, "a, fill_value, dtype=None", fill_value="np.sum(g)")
+defrule(np.full, "shape, fill_value, dtype=None", fill_value="np.sum(g)",
+        tangents={"fill_value": "np.full(shape, t, dtype=dtype)"})
+defrule(np.full_like, "a, fill_value, dtype=None", fill_value="np.sum(g)",
+        tangents={"fill_value": "np.full_like(a, t, dtype=dtype)"})

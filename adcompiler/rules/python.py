@@ -5,7 +5,7 @@ import math
 from .registry import defrule, elementwise, nondifferentiable
 
 elementwise(builtins.abs, "x", x="g * np.sign(x)", doc="0 at x == 0")
-defrule(builtins.float, "x", x="g")
+defrule(builtins.float, "x", x="g", tangents={"x": "float(t)"})
 elementwise(builtins.max, "a, b", a="g * ((a > b) + 0.5 * (a == b))", b="g * ((b > a) + 0.5 * (a == b))")
 elementwise(builtins.min, "a, b", a="g * ((a < b) + 0.5 * (a == b))", b="g * ((b < a) + 0.5 * (a == b))")
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,

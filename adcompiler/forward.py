@@ -1,0 +1,125 @@
+"""Forward mode: ``autodiff(Forward, f, ret, *args)`` and vector mode."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import activity as A
+from .analysis.kinds import FLOAT, array, kind_of_value
+from .codegen import cache
+from .errors import ActivityError, ShapeError
+
+
+def _ret_name(ret) -> str:
+    if ret in (A.Duplicated, A.DuplicatedNoNeed) or isinstance(ret, A.Duplicated):
+        return "Duplicated"
+    if ret in (A.Const, None) or isinstance(ret, A.Const):
+        return "Const"
+    raise ActivityError(f"in forward mode the return activity is Duplicated or Const, not {ret!r}.",
+                        construct=repr(ret), hint="use Duplicated to get the return value's tangent.")
+
+
+def _check(args, names):
+    for a, name in zip(args, names):
+        if isinstance(a, A.Active):
+            raise ActivityError(f"`{name}` is Active, which is a reverse-mode activity.",
+                                construct=f"Active({name})",
+                                hint=f"in forward mode pass Duplicated({name}, tangent) for a float scalar.")
+        if isinstance(a, A.Duplicated):
+            x, dx = a.val, a.dval
+            if isinstance(x, np.ndarray):
+                if x.dtype.kind != "f":
+                    raise ActivityError(f"`{name}` is Duplicated but has dtype {x.dtype}.",
+                                        construct=f"Duplicated({name}, ...)", hint="pass integer arrays as Const.")
+                if not isinstance(dx, np.ndarray) or dx.shape != x.shape or dx.dtype != x.dtype:
+                    raise ShapeError(f"the tangent of `{name}` must be an array of shape {x.shape} and dtype {x.dtype}.",
+                                     construct=f"Duplicated({name}, d{name})", hint=f"use np.zeros_like({name}).")
+            elif isinstance(x, (float, np.floating)) or (isinstance(x, (int, np.integer)) and not isinstance(x, bool)):
+                if not isinstance(dx, (float, int, np.floating, np.integer)):
+                    raise ShapeError(f"the tangent of the scalar `{name}` must be a float.",
+                                     construct=f"Duplicated({name}, d{name})", hint="pass a float tangent.")
+            else:
+                raise ActivityError(f"`{name}` is Duplicated but is a {type(x).__name__}.",
+                                    construct=f"Duplicated({name}, ...)", hint="pass an array or a float.")
+
+
+def _kind(a):
+    v = a.val
+    if isinstance(a, A.Duplicated) and not isinstance(v, np.ndarray):
+        return FLOAT
+    if isinstance(v, np.ndarray):
+        return array(v.ndim, v.dtype.kind)
+    return kind_of_value(v)
+
+
+def compiled_forward(f, args, ret):
+    import types
+
+    from .codegen.compile import compile_source
+    from .pipeline import analyse, forward_module
+    if not isinstance(f, types.FunctionType):
+        from .frontend.parse import parse_function
+        parse_function(f)
+    kinds = tuple(_kind(a) for a in args)
+    acts = tuple("Duplicated" if isinstance(a, A.Duplicated) else "Const" for a in args)
+    dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
+
+    def build():
+        mod = forward_module(f, kinds, acts, ret == "Duplicated")
+        ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f") + " forward")
+        an = analyse(f, kinds)
+        c = cache.Compiled(mod.source, ns[mod.main.fwd_name], None, mod.main, dict(an.resolver.free_names()))
+        c.writes = set(an.param_writes())
+        return c
+    return cache.get(f, ("forward", kinds, acts, dtypes, ret), build)
+
+
+def autodiff_forward(mode, f, ret, *args):
+    """Forward mode: Duplicated shadows carry tangents of initial values in and
+    of final values out. Returns ``(tangent_of_return,)`` for a Duplicated
+    return, ``()`` for Const; ForwardWithPrimal appends the primal return."""
+    from .api import _check_alias, _param_names, _wrap
+    args = [_wrap(a) for a in args]
+    if any(isinstance(a, A.BatchDuplicated) for a in args):
+        return _batch(mode, f, ret, args)
+    names = _param_names(f, len(args))
+    _check(args, names)
+    ret = _ret_name(ret)
+    comp = compiled_forward(f, args, ret)
+    _check_alias(args, names, comp.writes)
+    flat = []
+    for a in args:
+        flat.append(a.val)
+        if isinstance(a, A.Duplicated):
+            flat.append(a.dval)
+    value, dvalue = comp.fwd(*flat)
+    out = (dvalue,) if ret == "Duplicated" else ()
+    if mode.with_primal:
+        out = out + (value,)
+    return out
+
+
+def _batch(mode, f, ret, args):
+    """Vector mode: k tangents. Runs the tangent code once per direction on
+    copies of the inputs, and once more on the arguments themselves so that
+    the primal side effects happen exactly once."""
+    ks = {len(a.dvals) for a in args if isinstance(a, A.BatchDuplicated)}
+    if len(ks) != 1:
+        raise ShapeError("every BatchDuplicated argument needs the same number of tangents.",
+                         construct="BatchDuplicated", hint="pass k tangents for each.")
+    k = ks.pop()
+    results = []
+    for j in range(k):
+        last = j == k - 1
+        call = []
+        for a in args:
+            v = a.val if last else (a.val.copy() if isinstance(a.val, np.ndarray) else a.val)
+            if isinstance(a, A.BatchDuplicated):
+                call.append(A.Duplicated(v, a.dvals[j]))
+            else:
+                call.append(type(a)(v) if isinstance(a, A.Annotation) else v)
+        results.append(autodiff_forward(mode if last else A.Forward, f, ret, *call))
+    tangents = tuple(r[0] for r in results) if _ret_name(ret) == "Duplicated" else None
+    out = (tangents,) if tangents is not None else ()
+    if mode.with_primal:
+        out = out + (results[-1][-1],)
+    return out

@@ -1,0 +1,205 @@
+"""forward: tangent-linear code, statement by statement.
+
+Each primal statement is followed by the statement that computes the tangent
+of what it binds or stores, so the generated function runs the primal once
+and needs no tape. Tangents are named like shadows (``dx`` for ``x``):
+``Duplicated(x, dx)`` arguments carry the tangent of the initial value in and
+of the final value out. Elementwise rules reuse their adjoint template with
+the tangent in place of ``g``; other rules give a tangent template per
+parameter (``Rule.tangents``, linear in ``t``).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from ..errors import UnsupportedSyntaxError
+from ..rules import lookup
+from ..rules.binding import bind
+from .adjoint import ANS, BINOPS, N, subst
+
+
+def _add(a, b):
+    return b if a is None else ast.BinOp(a, ast.Add(), b)
+
+
+class ForwardBuilder:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def active(self, name) -> bool:
+        return isinstance(name, str) and self.ctx.is_active(name)
+
+    def tan(self, name) -> str:
+        return self.ctx.namer.adjoint(name)
+
+    def may_be_array(self, name) -> bool:
+        k = self.ctx.kinds.get(name)
+        return k is None or k.cls in ("array", "num", "other")
+
+    def err(self, s, msg, hint):
+        raise UnsupportedSyntaxError(msg, filename=self.ctx.pf.filename, lineno=s.lineno,
+                                     construct=self.ctx.pf.line_text(s.lineno), hint=hint)
+
+    # -- blocks ---------------------------------------------------------------
+    def block(self, stmts) -> list:
+        out, line = [], None
+        for s in stmts:
+            if s.lineno != line and not isinstance(s, (ast.Break, ast.Pass)):
+                line = s.lineno
+                out.append(self.ctx.comment(s.lineno))
+            out += self.stmt(s)
+        return out
+
+    def stmt(self, s) -> list:
+        if isinstance(s, ast.For):
+            return [ast.For(target=copy.deepcopy(s.target), iter=copy.deepcopy(s.iter),
+                            body=self.block(s.body) or [ast.Pass()], orelse=[])]
+        if isinstance(s, ast.While):
+            return [ast.While(test=s.test, body=self.block(s.body) or [ast.Pass()], orelse=[])]
+        if isinstance(s, ast.If):
+            return [ast.If(test=s.test, body=self.block(s.body) or [ast.Pass()], orelse=self.block(s.orelse))]
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            return self.bind(s, s.targets[0].id, s.value)
+        if isinstance(s, ast.Assign):
+            return self.store(s)
+        if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript):
+            return self.increment(s)
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and getattr(s.value, "_ad_target", None) is not None \
+                and s.value._ad_rule is None:
+            return self.user_call(s, None, s.value)
+        return [copy.deepcopy(s)]
+
+    # -- tangent expressions --------------------------------------------------------
+    def tangent(self, s, n, v):
+        """(tangent expression of ``v`` or None, whether it may be smaller than ``n``)."""
+        if isinstance(v, ast.Name):
+            return (N(self.tan(v.id)) if self.active(v.id) else None), False
+        if isinstance(v, ast.Constant):
+            return None, False
+        if isinstance(v, ast.UnaryOp):
+            if isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Name) and self.active(v.operand.id):
+                return ast.UnaryOp(ast.USub(), N(self.tan(v.operand.id))), False
+            return None, False
+        if isinstance(v, ast.Subscript):
+            m = v.value.id if isinstance(v.value, ast.Name) else None
+            if m is None or not self.active(m):
+                return None, False
+            return ast.Subscript(N(self.tan(m)), copy.deepcopy(v.slice), ast.Load()), False
+        if isinstance(v, ast.BinOp):
+            f = BINOPS.get(type(v.op))
+            if f is None:
+                return None, False
+            rule = lookup(f)
+            return self.apply_rule(rule, dict(zip(rule.param_names, [v.left, v.right])), s)
+        if isinstance(v, ast.Call):
+            rule = v._ad_rule
+            if rule is None or not rule.differentiable:
+                return None, False
+            if rule.kind == "split":
+                self.err(s, f"{rule.name} was registered with defsplit, which has no forward mode.",
+                         "register it with defrule and tangent templates.")
+            return self.apply_rule(rule, bind(rule, v), s)
+        if isinstance(v, ast.Tuple):
+            for x in v.elts:
+                if isinstance(x, ast.Name) and self.active(x.id):
+                    self.err(s, "a tuple of differentiable values is not supported.", "use separate variables.")
+        return None, False
+
+    def apply_rule(self, rule, bound, s):
+        total = None
+        inactive = []
+        mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
+        mapping["ans"] = N(ANS)
+        for p in rule.param_names:
+            a = bound.get(p)
+            if not isinstance(a, ast.Name) or not self.active(a.id):
+                if isinstance(a, ast.Name) and self.may_be_array(a.id) and p in rule.adjoint_asts:
+                    inactive.append(a.id)
+                continue
+            tree, var = rule.tangent_template(p)
+            if tree is None:
+                self.err(s, f"{rule.name} has no tangent rule for its argument `{p}`.",
+                         "register one with adcompiler.extend.defrule(..., tangents={...}).")
+            term = subst(tree, dict(mapping, **{var: N(self.tan(a.id))}))
+            total = _add(total, term)
+        # a constant operand may broadcast the result beyond the tangent's shape
+        used = {x.id for x in ast.walk(total) if isinstance(x, ast.Name)} if total is not None else set()
+        partial = rule.kind == "elementwise" and any(q not in used for q in inactive)
+        return total, partial
+
+    # -- statements ------------------------------------------------------------------
+    def bind(self, s, n, v) -> list:
+        ctx = self.ctx
+        if isinstance(v, ast.Call) and v._ad_rule is None and getattr(v, "_ad_target", None) is not None:
+            return self.user_call(s, n, v)
+        primal = copy.deepcopy(s)
+        if not self.active(n):
+            return [primal]
+        dn = self.tan(n)
+        if ctx.is_alias_binding(s):
+            return [primal, ctx.shadow_binding(s)]
+        t, partial = self.tangent(s, n, v)
+        uses_ans = t is not None and any(isinstance(x, ast.Name) and x.id == ANS for x in ast.walk(t))
+        self_ref = any(isinstance(x, ast.Name) and x.id == n for x in ast.walk(v))
+        out = []
+        ans = n
+        if self_ref:
+            ans = ctx.namer.fresh("_p{}")
+            out.append(ast.Assign(targets=[N(ans, ast.Store)], value=copy.deepcopy(v)))
+        else:
+            out.append(primal)
+        if t is None:
+            value = ast.Constant(0.0) if not self.may_be_array(n) else ast.Call(N("_ad_shadow_like"), [N(ans)], [])
+        else:
+            if uses_ans:
+                t = subst(t, {ANS: N(ans)})
+            if ctx.is_memory(n):
+                value = ast.Call(N("_ad_fresh_like"), [t, N(ans)], [])
+            elif partial and self.may_be_array(n):
+                value = ast.Call(N("_ad_broadcast_like"), [t, N(ans)], [])
+            else:
+                value = t
+        if self_ref:
+            tmp = ctx.namer.fresh("_q{}")
+            out.append(ast.Assign(targets=[N(tmp, ast.Store)], value=value))
+            out.append(ast.Assign(targets=[N(n, ast.Store)], value=N(ans)))
+            out.append(ast.Assign(targets=[N(dn, ast.Store)], value=N(tmp)))
+        else:
+            out.append(ast.Assign(targets=[N(dn, ast.Store)], value=value))
+        return out
+
+    def store(self, s) -> list:
+        t, v = s.targets[0], s.value
+        out = [copy.deepcopy(s)]
+        m = t.value.id
+        if not self.active(m):
+            return out
+        val = N(self.tan(v.id)) if isinstance(v, ast.Name) and self.active(v.id) else ast.Constant(0.0)
+        out.append(ast.Assign(targets=[ast.Subscript(N(self.tan(m)), copy.deepcopy(t.slice), ast.Store())], value=val))
+        return out
+
+    def increment(self, s) -> list:
+        t, v = s.target, s.value
+        out = [copy.deepcopy(s)]
+        m = t.value.id
+        if self.active(m) and isinstance(v, ast.Name) and self.active(v.id):
+            out.append(ast.AugAssign(target=ast.Subscript(N(self.tan(m)), copy.deepcopy(t.slice), ast.Store()),
+                                     op=copy.deepcopy(s.op), value=N(self.tan(v.id))))
+        return out
+
+    def user_call(self, s, n, call) -> list:
+        info = self.ctx.module.forward_callee(self.ctx, call, n)
+        args = []
+        for a, act in zip(call.args, info.activities):
+            args.append(copy.deepcopy(a))
+            if act == "Duplicated":
+                args.append(N(self.tan(a.id)))
+        new = ast.Call(N(info.name), args, [])
+        if n is None:
+            return [ast.Expr(new)]
+        if info.ret_active:
+            target = ast.Tuple([N(n, ast.Store), N(self.tan(n), ast.Store)], ast.Store())
+        else:
+            target = ast.Tuple([N(n, ast.Store), N("_", ast.Store)], ast.Store())
+        return [ast.Assign(targets=[target], value=new)]
