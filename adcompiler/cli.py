@@ -1,0 +1,189 @@
+"""The ``adcompiler`` command (also ``python -m adcompiler``).
+
+Commands: ``emit`` writes a self-contained adjoint module, ``check`` tests the
+generated derivatives against finite differences, ``rules`` lists the
+functions adcompiler knows how to differentiate.
+
+Exit status: 0 on success; 1 when ``check`` finds a wrong derivative; 2 for a
+usage error or an ``AdCompilerError`` (one paragraph on standard error, no
+traceback unless ``--traceback``); 3 for an internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+from . import __version__
+from .cli_color import color_enabled, highlight, paint
+from .cli_load import UsageError, load_target
+from .cli_load import split_names as _names
+from .errors import AdCompilerError
+
+EXAMPLES = {
+    "emit": """examples:
+  adcompiler emit examples/seed.py:f_                 all arrays Duplicated
+  adcompiler emit model.py:step --const dt --active k -o step_adjoint.py
+  adcompiler emit model.py:step --dump-after normalize
+  adcompiler emit model.py:step --mode forward
+
+activities: --const/--active/--dup flags first, then type hints (np.ndarray:
+Duplicated, float: Active, int/bool: Const), then default values; a parameter
+with none of these is taken as a float array (Duplicated). The output calls
+{FUNC}_reverse(args, each Duplicated one followed by its shadow d{name},
+dret=1.0 if the return is Active) and returns the Active derivatives.""",
+    "check": """examples:
+  adcompiler check examples/seed.py:f_ --shape s=5 --shape a=5 --shape b=5
+  adcompiler check model.py:step --shape u=64 --value dt=0.01 --const dt --seed 3
+
+Inputs are random, uniform in --range (default 0.5,1.5). Each differentiable
+argument, and all of them together, is checked by a dot-product test of
+reverse mode against a fourth-order central finite difference.""",
+    "rules": """examples:
+  adcompiler rules
+  adcompiler rules --search max""",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-color", action="store_true", help="plain text even on a terminal (also: NO_COLOR=1)")
+    p.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .pipeline import DUMP_AFTER
+    parser = _Parser(prog="adcompiler", description=__doc__.split("\n\n")[1],
+                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                     epilog="\n\n".join(EXAMPLES.values()))
+    parser.add_argument("--version", action="version",
+                        version=f"adcompiler {__version__} (Python {sys.version.split()[0]})")
+    _common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="{emit,check,rules}", parser_class=_Parser)
+    raw = argparse.RawDescriptionHelpFormatter
+    e = sub.add_parser("emit", help="write the derivative of a function as a self-contained module",
+                       description="Write the derivative of PATH.py:FUNC as a Python module that needs numpy "
+                       "only.", epilog=EXAMPLES["emit"], formatter_class=raw)
+    e.add_argument("target", metavar="PATH.py:FUNC")
+    e.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
+    _activity_flags(e)
+    e.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
+                   help="an array argument's shape, e.g. A=3,4; only its rank is used (the code is "
+                   "specialised on it)")
+    e.add_argument("--ret", choices=("active", "const"),
+                   help="return activity (default: active when the function returns a value)")
+    e.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE instead of standard output")
+    e.add_argument("--dump-after", metavar="PASS", choices=DUMP_AFTER,
+                   help=f"print the source after one pass instead: {', '.join(DUMP_AFTER)}")
+    _common(e)
+    c = sub.add_parser("check", help="check derivatives against finite differences",
+                       description="Check the reverse-mode derivatives of PATH.py:FUNC on random inputs against "
+                       "central finite differences. Exit status 0 when every check passes, 1 otherwise.",
+                       epilog=EXAMPLES["check"], formatter_class=raw)
+    c.add_argument("target", metavar="PATH.py:FUNC")
+    c.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
+                   help="a float array argument and its shape, e.g. A=3,4 (repeat per argument)")
+    c.add_argument("--value", action="append", default=[], metavar="NAME=NUMBER",
+                   help="a scalar argument's value; a float is Active, an int Const")
+    _activity_flags(c)
+    c.add_argument("--ret", choices=("active", "const"), help="return activity (default: active for a float)")
+    c.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    c.add_argument("--range", default="0.5,1.5", metavar="LO,HI", help="interval of random inputs")
+    _common(c)
+    r = sub.add_parser("rules", help="list the functions with derivative rules",
+                       description="List the functions adcompiler differentiates and how.",
+                       epilog=EXAMPLES["rules"], formatter_class=raw)
+    r.add_argument("--search", metavar="WORD", help="only rules whose name or note contains WORD")
+    _common(r)
+    return parser
+
+
+def _activity_flags(p: argparse.ArgumentParser) -> None:
+    helps = (("--const", "not differentiated"), ("--active", "a float scalar whose derivative is returned"),
+             ("--dup", "an array with a shadow"))
+    for flag, what in helps:
+        p.add_argument(flag, action="append", default=[], metavar="NAME",
+                       help=f"argument NAME is {what} (repeatable; NAME,NAME also works)")
+
+
+def _emit(args, out) -> int:
+    from .cli_check import parse_shape
+    from .cli_emit import emit_source
+    target = load_target(args.target)
+    _report_import_output(target)
+    argv = [args.target] + [f"{f} {n}" for f, ns in (("--const", args.const), ("--active", args.active),
+                                                       ("--dup", args.dup)) for n in _names(ns)]
+    argv += [f"--shape {s}" for s in args.shape]
+    argv += [f"--mode {args.mode}"] if args.mode != "reverse" else []
+    argv += [f"--ret {args.ret}"] if args.ret else []
+    ranks = {name: len(shape) for name, shape in map(parse_shape, args.shape)}
+    text = emit_source(target, args.mode, _names(args.const), _names(args.active), _names(args.dup),
+                       args.ret, args.dump_after, argv, ranks)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return 0
+    out.write(highlight(text) if color_enabled(out, args.no_color) else text)
+    return 0
+
+
+def _report_import_output(target) -> None:
+    if target.import_output:
+        lines = target.import_output.rstrip("\n").splitlines()
+        sys.stderr.write(f"note: importing {target.path} printed {len(lines)} line(s), shown here instead of "
+                         "with the output; put the script part under `if __name__ == \"__main__\":`.\n")
+        for line in lines[:20]:
+            sys.stderr.write(f"  | {line}\n")
+
+
+def _check(args, out) -> int:
+    from .cli_check import run_check
+    target = load_target(args.target)
+    _report_import_output(target)
+    return run_check(target, args, out, color_enabled(out, args.no_color))
+
+
+def _rules(args, out) -> int:
+    from .cli_check import rules_table
+    out.write(rules_table(args.search))
+    return 0
+
+
+def main(argv: list | None = None, out=None) -> int:
+    """Run the command line; returns the exit status (the console script exits with it)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    want_tb = "--traceback" in argv
+    no_color = "--no-color" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help(out)
+            return 2
+        return {"emit": _emit, "check": _check, "rules": _rules}[args.command](args, out)
+    except SystemExit as e:   # --help and --version
+        return int(e.code or 0) if not isinstance(e.code, str) else 2
+    except (AdCompilerError, UsageError) as e:
+        return _fail(e, want_tb, no_color, "error")
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except Exception as e:   # noqa: BLE001 (never a bare traceback: one paragraph and a way to see it)
+        _fail(e, want_tb, no_color, "internal error",
+              f"{type(e).__name__}: {e}. This is a bug in adcompiler; rerun with --traceback and report it "
+              "with the function's source.")
+        return 3
+
+
+def _fail(e: BaseException, want_tb: bool, no_color: bool, label: str, text: str | None = None) -> int:
+    if want_tb:
+        traceback.print_exception(e)
+    msg = text or str(e)
+    prefix = paint(f"adcompiler: {label}:", "red") if color_enabled(sys.stderr, no_color) else \
+        f"adcompiler: {label}:"
+    sys.stderr.write(f"{prefix} {msg}\n")
+    return 2

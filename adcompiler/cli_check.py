@@ -1,0 +1,175 @@
+"""Command line, part 4: ``adcompiler check`` and ``adcompiler rules``.
+
+``run_check`` builds random inputs from ``--shape``/``--value``, gives each
+argument its activity (flags, type hints, defaults, as ``emit`` does), and
+runs the dot-product test of ``adcompiler.testing`` for each differentiable
+argument alone and for all together, printing one table row per test. Unlike
+``check_grads``, which stops at the first failure, every row is computed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import activity as A
+from .cli_color import paint
+from .cli_load import ACTIVE, CONST, DUP, Target, UsageError, decide_activities
+from .cli_load import split_names as _names
+
+
+def parse_shape(text: str) -> tuple[str, tuple]:
+    name, sep, dims = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"--shape {text}: expected NAME=DIMS, e.g. A=3,4 (or x= for a 0-d array).")
+    try:
+        shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip())
+    except ValueError:
+        raise UsageError(f"--shape {text}: dimensions must be integers, e.g. A=3,4.") from None
+    if any(d < 0 for d in shape):
+        raise UsageError(f"--shape {text}: dimensions must not be negative.")
+    return name.strip(), shape
+
+
+def _parse_value(text: str):
+    name, sep, num = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        value = int(num) if num.strip().lstrip("+-").isdigit() else float(num)
+    except ValueError:
+        raise UsageError(f"--value {text}: expected NAME=NUMBER, e.g. dt=0.01 or n=10.") from None
+    return name.strip(), value
+
+
+def _inputs(target: Target, args) -> tuple[list, list, dict]:
+    """(values, activities, reasons) for the function's parameters."""
+    import inspect
+    shapes = dict(parse_shape(s) for s in args.shape)
+    values = dict(_parse_value(v) for v in args.value)
+    try:
+        lo, hi = (float(x) for x in args.range.split(","))
+    except ValueError:
+        raise UsageError(f"--range {args.range}: expected LO,HI, e.g. 0.5,1.5.") from None
+    sig = inspect.signature(target.func)
+    for n in list(shapes) + list(values):
+        if n not in sig.parameters:
+            raise UsageError(f"`{target.func.__name__}` has no parameter `{n}` (its parameters: "
+                             f"{', '.join(sig.parameters)}).")
+    active = _names(args.active)
+    const = _names(args.const)
+    # a float given with --value is Active unless a flag or hint says otherwise
+    acts = decide_activities(target.func, const, active, _names(args.dup))
+    rng = np.random.default_rng(args.seed)
+    vals, kinds = [], []
+    for name, p in sig.parameters.items():
+        act, why = acts.acts[name], acts.reasons[name]
+        if name in shapes:
+            v = rng.uniform(lo, hi, shapes[name])
+            if act == ACTIVE:
+                raise UsageError(f"`{name}` is an array (--shape) but is Active ({why}). Hint: use --dup or "
+                                 "--const for arrays.")
+        elif name in values:
+            v = values[name]
+            if "flag" not in why and "type hint" not in why:
+                act, why = (ACTIVE, "a float given with --value") if isinstance(v, float) else \
+                    (CONST, "an int given with --value")
+            if act == DUP:
+                raise UsageError(f"`{name}` is a scalar (--value) but is Duplicated ({why}). Hint: use "
+                                 "--active or --const for scalars.")
+        elif p.default is not p.empty:
+            v = p.default
+        elif act == ACTIVE:
+            v = float(rng.uniform(lo, hi))
+        else:
+            raise UsageError(f"no value for `{name}`: give --shape {name}=DIMS for an array or --value "
+                             f"{name}=NUMBER for a scalar.")
+        vals.append(v)
+        kinds.append((name, act, why))
+    return vals, kinds, shapes
+
+
+def run_check(target: Target, args, out, color: bool) -> int:
+    """Run the checks and print the table; the exit status (0 all pass, 1 otherwise)."""
+    from .testing import _compare, _finite_difference, _Problem
+    vals, kinds, _ = _inputs(target, args)
+    annots = []
+    for v, (name, act, _) in zip(vals, kinds):
+        if act == DUP:
+            annots.append(A.Duplicated(v, np.zeros_like(v)))
+        elif act == ACTIVE:
+            annots.append(A.Active(float(v)))
+        else:
+            annots.append(A.Const(v))
+    rng = np.random.default_rng(args.seed + 1)
+    prob = _Problem(target.func, annots, rng)
+    ref_ret = target.func(*prob.fresh())
+    if args.ret is not None:
+        ret_active = args.ret == "active"
+    else:
+        ret_active = isinstance(ref_ret, (float, np.floating))
+    import adcompiler
+    fresh = prob.fresh()
+    shadows = {k: prob.seeds[k].astype(fresh[k].dtype) for k in prob.dups}
+    call = [A.Duplicated(fresh[k], shadows[k]) if k in shadows else
+            (A.Active(fresh[k]) if kinds[k][1] == ACTIVE else A.Const(fresh[k])) for k in range(len(fresh))]
+    derivs = adcompiler.autodiff(A.Reverse, target.func, A.Active if ret_active else A.Const, *call)
+    grads = {k: shadows[k].astype(np.float64) if k in shadows else float(derivs[k]) for k in prob.diff}
+    rtol = 1e-3 if any(prob.vals[k].dtype != np.float64 for k in prob.dups) else 1e-6
+    rows = []
+    groups = [(kinds[k][0], kinds[k][1], [k]) for k in prob.diff]
+    if len(prob.diff) > 1:
+        groups.append(("all", "together", list(prob.diff)))
+    for name, act, ks in groups:
+        sub = {k: prob.dirs[k] for k in ks}
+        ad = sum(float(np.sum(grads[k] * sub[k])) for k in ks)
+        mag = sum(float(np.sum(np.abs(grads[k] * sub[k]))) for k in ks)
+        fd, noise = _finite_difference(lambda t, sub=sub: prob.objective(t, sub, ret_active, 1.0), 1e-6)
+        rel, _, ok = _compare(ad, mag, fd, noise, rtol, 0.0)
+        rows.append((name, act, f"{rel:.1e}", "pass" if ok else "FAIL"))
+    for k, (name, act, why) in enumerate(kinds):
+        if k not in prob.diff:
+            rows.insert(k, (name, act, "-", "-"))
+    if not prob.diff:
+        out.write("nothing to check: no argument is differentiable (all Const).\n")
+        return 0
+    out.write(_table(("argument", "activity", "relative error", "result"), rows, color))
+    failed = sum(r[3] == "FAIL" for r in rows)
+    out.write(f"reverse mode, seed {args.seed}, return {'Active' if ret_active else 'Const'}: "
+              + (f"{failed} check(s) failed\n" if failed else "all checks passed\n"))
+    return 1 if failed else 0
+
+
+def _table(head: tuple, rows: list, color: bool) -> str:
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(head, widths)).rstrip()]
+    for r in rows:
+        line = "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
+        if color and r[-1] in ("pass", "FAIL"):
+            line = line.replace(r[-1], paint(r[-1], "green" if r[-1] == "pass" else "red"))
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _status(rule) -> tuple[str, str]:
+    if rule.kind == "nondiff":
+        return "no derivative", "-"
+    if rule.kind == "alloc":
+        return "new array", "-"
+    if rule.split is not None:
+        return "reverse (split functions)", ", ".join(p for p, _ in rule.params)
+    fwd = bool(rule.tangents) or rule.kind == "elementwise" or rule.tangent is not None
+    return ("reverse+forward" if fwd else "reverse"), ", ".join(rule.adjoints) or "-"
+
+
+def rules_table(search: str | None) -> str:
+    """The registered rules (optionally filtered by WORD) as a text table."""
+    from .rules import all_rules
+    rows = []
+    for r in sorted(all_rules(), key=lambda r: r.name):
+        status, wrt = _status(r)
+        if search and search.lower() not in f"{r.name} {r.kind} {r.doc}".lower():
+            continue
+        rows.append((r.name, r.kind, status, wrt, r.doc or ""))
+    if not rows:
+        return f"no rule matches `{search}`.\n"
+    text = _table(("function", "kind", "status", "with respect to", "note"), rows, False)
+    return text + f"{len(rows)} rule(s)\n"

@@ -1,0 +1,222 @@
+"""Command line, part 1: load ``PATH.py:FUNC`` and decide each argument's activity.
+
+``load_target`` imports the user's file the way ``python PATH.py`` would see
+its siblings (its directory first on ``sys.path``) but without running its
+``if __name__ == "__main__":`` block, and turns every way an import can go
+wrong into a ``UsageError`` with one paragraph of explanation.
+
+``decide_activities`` gives every parameter an activity and says why:
+command-line flags first, then type hints (an array annotation: Duplicated,
+``float``: Active, ``int``/``bool``: Const), then default values, and
+otherwise Duplicated (an array is assumed).
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import inspect
+import io
+import os
+import sys
+import traceback
+import types
+import zlib
+from dataclasses import dataclass, field
+
+DUP, ACTIVE, CONST = "Duplicated", "Active", "Const"
+
+
+class UsageError(Exception):
+    """A problem with the command line or the user's file: exit status 2, no traceback."""
+
+
+@dataclass
+class Target:
+    path: str
+    func: types.FunctionType
+    module: types.ModuleType
+    spec: str
+    #: what importing the file printed on standard output
+    import_output: str = ""
+
+
+def split_names(values: list) -> list:
+    """Flag values as names: ``["a,b", "c"]`` -> ``["a", "b", "c"]``."""
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
+def split_target(spec: str) -> tuple[str, str]:
+    path, sep, name = spec.rpartition(":")
+    if not sep or not path or not name:
+        raise UsageError(f"expected PATH.py:FUNC, got `{spec}`. Example: adcompiler emit examples/seed.py:f_")
+    return path, name
+
+
+def _module_name(path: str) -> str:
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem.isidentifier() and stem not in sys.modules:
+        return stem
+    return f"_adcompiler_user_{zlib.crc32(os.path.abspath(path).encode()):08x}"
+
+
+def _user_frame(exc: BaseException, path: str) -> str:
+    """`file:line` of the innermost traceback frame in the user's file."""
+    where = ""
+    for fr in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(fr.filename) == os.path.abspath(path):
+            where = f"{path}:{fr.lineno}"
+    return where or path
+
+
+def _import(path: str) -> tuple[types.ModuleType, str]:
+    name = _module_name(path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load `{path}` as a Python module. Hint: give a .py file.")
+    module = importlib.util.module_from_spec(spec)
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)   # siblings import as they would under `python PATH.py`
+    sys.modules[name] = module
+    out = io.StringIO()
+    try:
+        # Standard output carries the generated module: whatever the file prints
+        # while it is imported is kept aside and reported on standard error.
+        with contextlib.redirect_stdout(out), _no_stdin():
+            spec.loader.exec_module(module)
+    except SyntaxError as e:
+        sys.modules.pop(name, None)
+        raise UsageError(f"{e.filename or path}:{e.lineno}:{e.offset or 0}: cannot import `{path}`: "
+                         f"syntax error: {e.msg}.") from None
+    except ImportError as e:
+        sys.modules.pop(name, None)
+        raise UsageError(f"{_user_frame(e, path)}: cannot import `{path}`: {e}. Hint: install the missing "
+                         f"module, or check that it is next to `{os.path.basename(path)}` or on PYTHONPATH "
+                         f"(the file's directory, {folder}, is searched first).") from None
+    except SystemExit as e:
+        sys.modules.pop(name, None)
+        raise UsageError(f"{_user_frame(e, path)}: importing `{path}` called sys.exit({e.code!r}): the file "
+                         "runs code when it is imported. Hint: put the script part under "
+                         "`if __name__ == \"__main__\":`.") from None
+    except EOFError as e:
+        sys.modules.pop(name, None)
+        raise UsageError(f"{_user_frame(e, path)}: importing `{path}` read from standard input: the file runs "
+                         "code when it is imported. Hint: put the script part under "
+                         "`if __name__ == \"__main__\":`.") from None
+    except Exception as e:
+        sys.modules.pop(name, None)
+        raise UsageError(f"{_user_frame(e, path)}: importing `{path}` raised {type(e).__name__}: {e}. "
+                         "The file's top-level code runs when adcompiler imports it. Hint: put code that "
+                         "is not a definition under `if __name__ == \"__main__\":` (or rerun with "
+                         "--traceback to see where it failed).") from e
+    return module, out.getvalue()
+
+
+@contextlib.contextmanager
+def _no_stdin():
+    saved = sys.stdin
+    sys.stdin = io.StringIO("")
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+def load_target(spec: str) -> Target:
+    """Import the file of ``PATH.py:FUNC`` and return the function."""
+    path, name = split_target(spec)
+    if not os.path.exists(path):
+        raise UsageError(f"no such file: `{path}` (from `{spec}`).")
+    if os.path.isdir(path) or not path.endswith(".py"):
+        raise UsageError(f"`{path}` is not a .py file. Expected PATH.py:FUNC.")
+    module, printed = _import(path)
+    obj = getattr(module, name, None)
+    defined = sorted(k for k, v in vars(module).items()
+                     if isinstance(v, types.FunctionType) and v.__module__ == module.__name__)
+    if obj is None:
+        listing = ", ".join(defined) if defined else "none"
+        raise UsageError(f"`{path}` has no function `{name}`. Functions defined there: {listing}.")
+    if not isinstance(obj, types.FunctionType):
+        raise UsageError(f"`{name}` in `{path}` is a {type(obj).__name__}, not a function. adcompiler "
+                         "differentiates plain functions defined with `def`.")
+    return Target(path, obj, module, spec, printed)
+
+
+# --- activities --------------------------------------------------------------
+
+_ARRAY_HINTS = ("ndarray", "NDArray", "ArrayLike", "Array")
+
+
+def _hint_activity(ann) -> str | None:
+    """Activity implied by a type annotation (an object or, with postponed
+    evaluation of annotations, a string)."""
+    if ann is inspect.Parameter.empty:
+        return None
+    text = ann if isinstance(ann, str) else getattr(ann, "__name__", None) or repr(ann)
+    text = text.replace(" ", "")
+    base = text.split("[", 1)[0].rsplit(".", 1)[-1]
+    if ann is float or base == "float":
+        return ACTIVE
+    if ann in (int, bool) or base in ("int", "bool"):
+        return CONST
+    import numpy as np
+    if ann is np.ndarray or base in _ARRAY_HINTS or "ndarray" in text:
+        return DUP
+    return None
+
+
+def _default_activity(value) -> str | None:
+    import numpy as np
+    if isinstance(value, np.ndarray):
+        return DUP if value.dtype.kind == "f" else CONST
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
+        return CONST
+    if isinstance(value, (int, np.integer)):
+        return CONST
+    if isinstance(value, (float, np.floating)):
+        return ACTIVE
+    return CONST
+
+
+@dataclass
+class Activities:
+    params: list
+    acts: dict
+    reasons: dict
+    #: parameters whose type hint says int/bool or float (for argument kinds)
+    hinted: dict = field(default_factory=dict)
+
+
+def decide_activities(func, const=(), active=(), dup=()) -> Activities:
+    """Each parameter's activity and the reason for it."""
+    sig = inspect.signature(func)
+    params = list(sig.parameters)
+    for p in sig.parameters.values():
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            raise UsageError(f"`{func.__name__}` has the parameter `{p}`; only plain positional parameters "
+                             "can be differentiated.")
+    flags: dict = {}
+    for flag, names, act in (("--const", const, CONST), ("--active", active, ACTIVE), ("--dup", dup, DUP)):
+        for n in names:
+            if n not in params:
+                raise UsageError(f"{flag} {n}: `{func.__name__}` has no parameter `{n}` "
+                                 f"(its parameters: {', '.join(params) or 'none'}).")
+            if n in flags and flags[n][0] != act:
+                raise UsageError(f"`{n}` is given two activities ({flags[n][1]} and {flag}).")
+            flags[n] = (act, flag)
+    acts, reasons, hinted = {}, {}, {}
+    for name, p in sig.parameters.items():
+        hint = _hint_activity(p.annotation)
+        if hint is not None:
+            hinted[name] = p.annotation if isinstance(p.annotation, str) else getattr(
+                p.annotation, "__name__", repr(p.annotation))
+        if name in flags:
+            acts[name], reasons[name] = flags[name][0], f"{flags[name][1]} flag"
+        elif hint is not None:
+            acts[name], reasons[name] = hint, f"type hint `{hinted[name]}`"
+        elif p.default is not inspect.Parameter.empty:
+            acts[name] = _default_activity(p.default)
+            reasons[name] = f"default value {p.default!r}"
+        else:
+            acts[name], reasons[name] = DUP, "no flag, type hint or default: taken as a float array"
+    return Activities(params, acts, reasons, hinted)

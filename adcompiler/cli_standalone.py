@@ -1,0 +1,291 @@
+"""Command line, part 2: make generated code a self-contained module.
+
+Generated code refers to three kinds of outside names: the runtime helpers
+(``_ad_unbroadcast``...), the modules ``np`` and ``math``, and whatever the
+user's function reads from its globals (constants, numpy functions under
+other names, other user functions called without derivatives). ``standalone``
+writes each into the module: helper source copied from ``adcompiler.runtime``
+under its ``_ad_`` name, imports for modules, literals for numbers and small
+arrays, source for plain user functions. Anything else (rules given as Python
+functions through ``defsplit``, arbitrary objects) is refused with a
+``UsageError``: the module must run without adcompiler.
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import io
+import math
+import numbers
+import symtable
+import textwrap
+import token
+import tokenize
+import types
+
+import numpy as np
+
+from . import runtime
+from .cli_load import UsageError
+
+#: arrays up to this many elements are written out as literals
+MAX_ARRAY = 100_000
+
+
+def used_names(source: str) -> list:
+    """The global names the module's functions read and it does not define, sorted."""
+    table = symtable.symtable(source, "<generated>", "exec")
+    defined = {c.get_name() for c in table.get_children()}
+    found: set = set()
+    todo = list(table.get_children())
+    while todo:
+        t = todo.pop()
+        todo += t.get_children()
+        found |= {s.get_name() for s in t.get_symbols() if s.is_global() and s.is_referenced()}
+    return sorted(found - defined)
+
+
+# --- runtime helpers ---------------------------------------------------------
+
+def _is_runtime(obj) -> bool:
+    return isinstance(obj, types.FunctionType) and (obj.__module__ or "").startswith("adcompiler.runtime")
+
+
+def _global_refs(code) -> set:
+    """Global names read by ``code`` and the functions nested in it."""
+    out = set(code.co_names) - set(code.co_varnames)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            out |= _global_refs(c) - set(code.co_varnames)
+    return out
+
+
+class _Helpers:
+    """The runtime functions a module needs, under their emitted names."""
+
+    def __init__(self):
+        self.emitted: dict = {}   # function -> emitted name
+        for key, fn in sorted(runtime.HELPERS.items()):
+            self.emitted.setdefault(fn, key)
+        self.taken = set(self.emitted.values())
+
+    def name(self, fn) -> str:
+        if fn not in self.emitted:
+            cand, k = "_ad_" + fn.__name__.lstrip("_"), 1
+            while cand in self.taken:
+                k += 1
+                cand = f"_ad_{fn.__name__.lstrip('_')}_{k}"
+            self.taken.add(cand)
+            self.emitted[fn] = cand
+        return self.emitted[fn]
+
+    def by_name(self) -> dict:
+        return {v: k for k, v in self.emitted.items()}
+
+
+def _renamed_source(fn, mapping: dict) -> str:
+    """``fn``'s source with the global names in ``mapping`` renamed (the
+    definition's own name included); formatting and comments are kept."""
+    src = textwrap.dedent(inspect.getsource(fn))
+    local = set(fn.__code__.co_varnames)
+    lines = src.splitlines(keepends=True)
+    edits, prev = [], None
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == token.NAME and tok.string in mapping and tok.string not in local \
+                and not (prev is not None and prev.string == "."):
+            edits.append(tok)
+        if tok.type not in (token.NL, token.NEWLINE, token.COMMENT):
+            prev = tok
+    for tok in reversed(edits):
+        row, col = tok.start
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + mapping[tok.string] + line[col + len(tok.string):]
+    return "".join(lines).rstrip() + "\n"
+
+
+def helper_source(used: list, g: _Globals | None = None) -> str:
+    """Source of the runtime helpers named in ``used`` and of everything they
+    call; other globals they read (modules, constants) are defined through ``g``."""
+    helpers = _Helpers()
+    known = helpers.by_name()
+    todo = [known[n] for n in used if n in known]
+    needed: dict = {}
+    while todo:
+        fn = todo.pop()
+        if fn in needed:
+            continue
+        mapping = {fn.__name__: helpers.name(fn)}
+        for ref in sorted(_global_refs(fn.__code__)):
+            obj = fn.__globals__.get(ref, getattr(builtins, ref, None))
+            if _is_runtime(obj):
+                mapping[ref] = helpers.name(obj)
+                todo.append(obj)
+            elif obj is not None and getattr(builtins, ref, None) is not obj and g is not None:
+                g.define(ref, obj, f"adcompiler.runtime.{fn.__name__}")
+        needed[fn] = mapping
+    chunks = [_renamed_source(fn, needed[fn]) for fn in sorted(needed, key=helpers.name)]
+    return "\n\n".join(chunks)
+
+
+# --- the user's globals ------------------------------------------------------
+
+def _numpy_path(obj) -> str | None:
+    for prefix, mod in (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft)):
+        name = getattr(obj, "__name__", None)
+        if isinstance(name, str) and getattr(mod, name, None) is obj:
+            return f"{prefix}.{name}"
+    name = getattr(obj, "__name__", None)
+    if isinstance(name, str) and getattr(math, name, None) is obj:
+        return f"math.{name}"
+    return None
+
+
+def _literal(value) -> str | None:
+    """Python source that rebuilds ``value`` exactly, or None."""
+    if value is None or isinstance(value, (bool, str, bytes)):
+        return repr(value)
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        inner = _literal(value.item())
+        return None if inner is None else f"np.{type(value).__name__}({inner})"
+    if isinstance(value, numbers.Integral):
+        return repr(int(value))
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f"float({str(value)!r})"
+    if isinstance(value, complex):
+        return repr(value) if math.isfinite(abs(value)) else None
+    if isinstance(value, (tuple, list)):
+        parts = [_literal(v) for v in value]
+        if any(p is None for p in parts):
+            return None
+        body = ", ".join(parts) + ("," if isinstance(value, tuple) and len(parts) == 1 else "")
+        return f"({body})" if isinstance(value, tuple) else f"[{body}]"
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.size <= MAX_ARRAY:
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            return None
+        return f"np.array({value.tolist()!r}, dtype=np.{value.dtype.name})"
+    return None
+
+
+class _Globals:
+    """Definitions for the outside names, in a deterministic order."""
+
+    def __init__(self, taken: set):
+        self.imports: dict = {}
+        self.values: list = []
+        self.functions: list = []
+        self.done: set = set()
+        self.taken = taken
+
+    def define(self, name: str, obj, user: str) -> None:
+        if name in self.done:
+            return
+        self.done.add(name)
+        if isinstance(obj, types.ModuleType):
+            self._module(name, obj, user)
+        elif getattr(builtins, name, None) is obj:
+            return
+        elif (path := _numpy_path(obj)) is not None:
+            self.values.append(f"{name} = {path}")
+        elif (lit := _literal(obj)) is not None:
+            self.values.append(f"{name} = {lit}")
+        elif isinstance(obj, types.FunctionType):
+            self._function(name, obj, user)
+        else:
+            raise UsageError(
+                f"`{user}` reads the global name `{name}`, a {type(obj).__name__} ({_short(obj)}), which cannot "
+                "be written into a self-contained module. Hint: pass it as an argument, make it a number or a "
+                "numpy array, or differentiate from Python with adcompiler.autodiff.")
+
+    def _module(self, name, mod, user):
+        full = mod.__name__
+        if full.split(".")[0] == "adcompiler":
+            raise UsageError(f"`{user}` uses the module `{full}` (as `{name}`); the emitted module must run "
+                             "without adcompiler. Hint: call adcompiler only outside the differentiated code.")
+        if name in ("np", "math") and full != {"np": "numpy", "math": "math"}[name]:
+            raise UsageError(f"`{user}` binds `{name}` to the module `{full}`; generated code uses `{name}` for "
+                             f"{'numpy' if name == 'np' else 'math'}. Hint: import {full} under another name.")
+        self.imports[name] = f"import {full}" if full == name else f"import {full} as {name}"
+
+    def _function(self, name, fn, user):
+        if fn.__module__ and fn.__module__.split(".")[0] == "adcompiler":
+            raise UsageError(f"`{user}` calls `{name}` from adcompiler; the emitted module must run without "
+                             "adcompiler.")
+        try:
+            src = textwrap.dedent(inspect.getsource(fn))
+        except (OSError, TypeError):
+            src = None
+        closure = inspect.getclosurevars(fn) if src else None
+        if src is None or fn.__qualname__ != fn.__name__ or closure.nonlocals or src.lstrip().startswith("@"):
+            raise UsageError(f"`{user}` calls `{name}` ({_short(fn)}), which is not a plain module-level "
+                             "function whose source can be copied. Hint: define it with `def` at module level, "
+                             "without decorators or closures.")
+        if fn.__name__ in self.taken and fn.__name__ != name:
+            raise UsageError(f"`{user}` calls `{fn.__name__}` as `{name}`, and `{fn.__name__}` is already a "
+                             "name of the generated module. Hint: rename the function.")
+        self.taken.add(fn.__name__)
+        for gname, gobj in sorted(closure.globals.items()):
+            self.define(gname, gobj, fn.__name__)
+        self.functions.append(src.rstrip() + "\n")
+        if fn.__name__ != name:
+            self.values.append(f"{name} = {fn.__name__}")
+
+
+def _short(obj) -> str:
+    text = repr(obj)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def standalone(source: str, namespace: dict, user: str, docstring: str, header: str) -> str:
+    """The module text: docstring, header comment, imports, globals, helpers, code."""
+    names = used_names(source)
+    g = _Globals({c.get_name() for c in symtable.symtable(source, "<generated>", "exec").get_children()})
+    helper_names = set(_Helpers().by_name())
+    helpers = helper_source(names, g)
+    for name in names:
+        if name in helper_names:
+            continue
+        if name.startswith("_ad_"):
+            raise UsageError(
+                f"`{user}` uses a rule given as Python functions (`{name}`, registered with defsplit); such "
+                "rules cannot be written into a self-contained module. Hint: give the rule as templates "
+                "with adcompiler.extend.defrule, or differentiate from Python with adcompiler.autodiff.")
+        if name in namespace:
+            g.define(name, namespace[name], user)
+        elif name in ("np", "math"):
+            g.define(name, np if name == "np" else math, user)
+        elif not hasattr(builtins, name):
+            raise UsageError(f"the generated code for `{user}` reads `{name}`, which adcompiler did not "
+                             "resolve; please report this with the function's source.")
+    if helpers or g.values or g.functions:
+        g.define("np", np, user)
+    mods = sorted({line.split()[1] for line in g.imports.values()}, key=lambda m: (m not in ("numpy", "math"), m))
+    docstring = docstring.rstrip("\n") + (f"\n\nIt imports {', '.join(mods)} and" if mods else "\n\nIt imports nothing and")
+    docstring += " does not need adcompiler.\n"
+    head = f'"""{docstring}"""\n\n{header.rstrip()}\n'
+    if g.imports:
+        head += "\n" + "\n".join(sorted(g.imports.values(), key=_import_key)) + "\n"
+    parts = [head.rstrip()]
+    if g.values:
+        parts.append("\n".join(g.values))
+    if helpers:
+        parts.append("# --- runtime helpers (copied from adcompiler.runtime) ---\n\n" + helpers.rstrip())
+    if g.functions:
+        parts.append("# --- functions the code calls without differentiating them ---\n\n"
+                     + "\n\n\n".join(f.rstrip() for f in g.functions))
+    parts.append("# --- generated code ---\n\n" + _two_blank_lines(source.rstrip()))
+    return "\n\n\n".join(parts) + "\n"
+
+
+def _two_blank_lines(source: str) -> str:
+    """Top-level definitions separated by two blank lines (``ast.unparse`` uses one)."""
+    lines = source.split("\n")
+    out: list = []
+    for line in lines:
+        if line.startswith(("def ", "class ")) and out and out[-1] == "" and len(out) > 1 and out[-2] != "":
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def _import_key(line: str) -> tuple:
+    return (0 if line.split()[1] in ("math", "numpy") else 1, line)
