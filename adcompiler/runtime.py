@@ -212,6 +212,13 @@ def broadcast_like(t, x):
     return np.broadcast_to(t, shape)
 
 
+def per_element(gs, n):
+    """The adjoints of a sequence argument: one per element, checked."""
+    if not isinstance(gs, (tuple, list)) or len(gs) != n:
+        raise ValueError(f"a rule for a sequence argument must return {n} adjoints, one per element")
+    return gs
+
+
 HELPERS = {
     "_ad_unbroadcast": unbroadcast,
     "_ad_shape": shape,
@@ -228,6 +235,7 @@ HELPERS = {
     "_ad_shadow_like": shadow_like,
     "_ad_gather_last": gather_last,
     "_ad_copy": copy,
+    "_ad_per_element": per_element,
     "_ad_select_tangent": select_tangent,
     "_ad_fresh_like": fresh_like,
     "_ad_broadcast_like": broadcast_like,

@@ -46,8 +46,9 @@ class Effects:
         # Second round: a view of memory that is never written behaves like a
         # value, so only views into written cells share a cell.
         written = self.written
+        bases = set(self.views.values())
         keep = {n for n in self.views if self.cell(n) in written
-                and not (n in self.temps and not self._call_writes_in_group(n))}
+                and not (n in self.temps and n not in bases and not self._call_writes_in_group(n))}
         # memory identity for staleness: every view shares its base's memory
         names = set(self.kinds) | set(self.parent)
         self.memory_of = {n: self.cell(n) for n in names}
@@ -151,7 +152,7 @@ class Effects:
             return _names(v.operand)
         if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name):
             return {v.value.id}
-        if isinstance(v, ast.Tuple):
+        if isinstance(v, (ast.Tuple, ast.List)):
             return set().union(*[_names(e) for e in v.elts]) if v.elts else set()
         if isinstance(v, ast.Call):
             rule = getattr(v, "_ad_rule", None)
@@ -173,7 +174,12 @@ class Effects:
                 return {a.id for a in v.args if isinstance(a, ast.Name)}
             from ..rules.binding import bind
             bound = bind(rule, v)
-            return {a.id for p, a in bound.items() if p in rule.adjoints and isinstance(a, ast.Name)}
+            out = set()
+            for p, a in bound.items():
+                if p in rule.adjoints:
+                    out |= {a.id} if isinstance(a, ast.Name) else \
+                        {x.id for x in getattr(a, "elts", []) if isinstance(x, ast.Name)}
+            return out
         return set()
 
     def _memory_names(self) -> set:

@@ -89,6 +89,10 @@ class Inference:
             return kind_of_value(obj) if obj is not MISSING else OTHER
         if isinstance(e, ast.Tuple):
             return Kind("tuple", elts=tuple(self.expr(x) for x in e.elts))
+        if isinstance(e, ast.List):
+            ks = [self.expr(x) for x in e.elts]
+            dt = "f" if any(k.cls == "float" for k in ks) else ("b" if ks and all(k.cls == "bool" for k in ks) else "i")
+            return array(1 if all(k.cls in ("int", "float", "bool") for k in ks) else None, dt)
         if isinstance(e, ast.Call):
             return self.call(e)
         if isinstance(e, ast.JoinedStr):

@@ -207,8 +207,30 @@ class ModuleBuilder:
                 kinds.append(kind_of_value(a.value))
                 acts.append("Const")
         ret_active = n is not None and ctx.is_active(n)
+        self._check_call_aliasing(ctx, call, target, kinds)
         info = self.forward_function(target, tuple(kinds), tuple(acts), ret_active)
         return _CallInfo(info.fwd_name, info.fwd_name, acts, ret_active, {}, )
+
+    def _check_call_aliasing(self, ctx, call, target, kinds):
+        """Refuse a call that passes one memory as two arguments of which the
+        callee writes one (the callee is analysed with separate memories)."""
+        from ..errors import AliasingError
+        from ..pipeline import analyse
+        names = [a.id if isinstance(a, ast.Name) and ctx.eff.maybe_array(a.id) else None for a in call.args]
+        mem = [ctx.eff.memory_of.get(x, x) if x else None for x in names]
+        writes = None
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                if mem[i] is None or mem[i] != mem[j]:
+                    continue
+                if writes is None:
+                    writes = set(analyse(target, tuple(kinds)).param_writes())
+                if i in writes or j in writes:
+                    raise AliasingError(
+                        f"arguments {i + 1} and {j + 1} of `{ast.unparse(call.func)}` may share memory "
+                        "and the function writes one of them.",
+                        filename=ctx.pf.filename, lineno=call.lineno, construct=ctx.pf.line_text(call.lineno),
+                        hint="pass a copy (x.copy()) for the argument that is only read.")
 
     def _check_free_names(self, an):
         import math
@@ -252,6 +274,7 @@ class ModuleBuilder:
                 kinds.append(kind_of_value(a.value))
                 acts.append("Const")
         ret_active = n is not None and ctx.is_active(n)
+        self._check_call_aliasing(ctx, call, target, kinds)
         info = self.function(target, tuple(kinds), tuple(acts), ret_active)
         shadows = {a.id: ctx.namer.adjoint(a.id) for a, act in zip(call.args, acts) if act == "Duplicated"}
         return _CallInfo(info.fwd_name, info.rev_name, acts, ret_active, shadows)

@@ -49,7 +49,7 @@ METHODS = {
     "trace": np.trace, "diagonal": np.diagonal, "repeat": np.repeat,
     "take": np.take, "cumulative_sum": getattr(np, "cumulative_sum", np.cumsum),
     "conj": np.conj, "flatten": "flatten", "astype": "astype", "tolist": None,
-    "item": "item",
+    "item": "item", "conjugate": np.conjugate, "argsort": np.argsort, "searchsorted": np.searchsorted,
 }
 VARARG_METHODS = {"reshape": "newshape", "transpose": "axes"}
 SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
@@ -169,9 +169,10 @@ class Normalizer:
         if isinstance(e, ast.IfExp):
             return self.ifexp(e)
         if isinstance(e, (ast.Tuple, ast.List)):
+            kind = ast.Tuple if isinstance(e, ast.Tuple) else ast.List
             if all(isinstance(x, ast.Constant) for x in e.elts) or all(is_index_expr(x, self.res) for x in e.elts):
-                return ast.Tuple([self.index_part(x) for x in e.elts], ast.Load())
-            return ast.Tuple([self.atom(x) for x in e.elts], ast.Load())
+                return kind([self.index_part(x) for x in e.elts], ast.Load())
+            return kind([self.atom(x) for x in e.elts], ast.Load())
         self.err(e, f"the expression `{type(e).__name__}` is not supported.", "rewrite it with supported operations.")
 
     def nondiff(self, e):
@@ -199,6 +200,8 @@ class Normalizer:
         return block
 
     def index_part(self, e):
+        if isinstance(e, ast.List):   # a list index is an integer-array (fancy) index
+            return ast.List([self.index_part(x) for x in e.elts], ast.Load())
         if is_index_expr(e, self.res):
             return e
         if isinstance(e, ast.Slice):
@@ -411,6 +414,7 @@ class Normalizer:
         if not isinstance(e.func, ast.Name):
             call.func = e.func
         call._ad_target, call._ad_rule = target, None
+        ast.copy_location(call, e)
         self.user_calls.append(target)
         return call
 

@@ -120,11 +120,23 @@ class AdjointBuilder:
                                or (n is not None and self.may_be_array(N(n))))
         for p, template in rule.adjoint_asts.items():
             a = bound.get(p)
-            if not isinstance(a, ast.Name) or not self.active(a.id):
-                continue
             mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
             mapping["g"] = N(G) if elementwise else self.exact_g(n)
             mapping["ans"] = N(ANS)
+            if isinstance(a, (ast.Tuple, ast.List)):
+                # a sequence of arrays: the template returns one adjoint per element
+                elts = [e for e in a.elts if isinstance(e, ast.Name) and self.active(e.id)]
+                if not elts:
+                    continue
+                gname = self.ctx.namer.fresh("_g{}")
+                out.append(ast.Assign(targets=[N(gname, ast.Store)], value=ast.Call(
+                    N("_ad_per_element"), [subst(template, mapping), ast.Constant(len(a.elts))], [])))
+                for k, e in enumerate(a.elts):
+                    if isinstance(e, ast.Name) and self.active(e.id):
+                        out += self.contrib(e.id, ast.Subscript(N(gname), ast.Constant(k), ast.Load()), big)
+                continue
+            if not isinstance(a, ast.Name) or not self.active(a.id):
+                continue
             expr = subst(template, mapping)
             out += self.contrib(a.id, expr, big)
         return out
@@ -185,7 +197,8 @@ class AdjointBuilder:
         self.target_is_temp = ctx.is_temp(n) and not ctx.is_memory(n)
         if self.target_is_temp and n not in self.assigned:
             return rec   # nothing flowed back into this temporary: its adjoint is zero
-        rec.reset = not ctx.is_memory(n) and not ctx.is_temp(n)
+        rec.reset = not ctx.is_memory(n) and not ctx.is_temp(n) and n in ctx.kinds \
+            and not (isinstance(v, ast.Constant) and v.value is None)
         core = rec.core
         big = self.may_be_array(N(n)) and not ctx.is_memory(n)
         if isinstance(v, ast.Name):

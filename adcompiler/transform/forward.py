@@ -113,6 +113,16 @@ class ForwardBuilder:
         mapping["ans"] = N(ANS)
         for p in rule.param_names:
             a = bound.get(p)
+            if isinstance(a, (ast.Tuple, ast.List)) and any(
+                    isinstance(e, ast.Name) and self.active(e.id) for e in a.elts):
+                tree, var = rule.tangent_template(p)
+                if tree is None:
+                    self.err(s, f"{rule.name} has no tangent rule for its argument `{p}`.",
+                             "register one with adcompiler.extend.defrule(..., tangents={...}).")
+                elts = [N(self.tan(e.id)) if isinstance(e, ast.Name) and self.active(e.id) else
+                        ast.Call(N("_ad_shadow_like"), [copy.deepcopy(e)], []) for e in a.elts]
+                total = _add(total, subst(tree, dict(mapping, **{var: ast.Tuple(elts, ast.Load())})))
+                continue
             if not isinstance(a, ast.Name) or not self.active(a.id):
                 if isinstance(a, ast.Name) and self.may_be_array(a.id) and p in rule.adjoint_asts:
                     inactive.append(a.id)

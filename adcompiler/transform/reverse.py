@@ -159,8 +159,12 @@ class Sweeps:
         return counts
 
     # -- what the reverse sweep reads ---------------------------------------------
+    def resets(self, r) -> bool:
+        """Whether the reverse of binding record ``r`` zeroes its value adjoint."""
+        return r.reset and (self.in_loop(r.stmt) or self.nbind.get(r.target, 0) > 1)
+
     def has_code(self, r) -> bool:
-        if self.restored(r.stmt):
+        if self.restored(r.stmt) or self.resets(r):
             return True
         if r.kind in ("for", "while", "if"):
             return any(self.has_code(c) for ch in r.children for c in ch)
@@ -363,7 +367,12 @@ class Sweeps:
                 code.append(_assign(rest, _pop()))
             return code
         if not r.core:
-            return [_assign(rest, _pop())] if rest else []
+            code = []
+            if self.resets(r):
+                # the name now holds a value that depends on nothing active:
+                # the adjoint of its earlier value starts from zero
+                code.append(_assign([self.ctx.adjoint_of(r.target)], ast.Constant(0.0)))
+            return code + ([_assign(rest, _pop())] if rest else [])
         ctx = self.ctx
         code = []
         mapping = {}
@@ -381,7 +390,7 @@ class Sweeps:
                             [node.target] if isinstance(node, ast.AugAssign) else [])
                   if isinstance(t, ast.Name)}
         self_ref = n is not None and (n in (used - {ANS}) or dn in stores)
-        reset = r.reset and (self.in_loop(s) or self.nbind.get(n, 0) > 1)
+        reset = self.resets(r)
         if n is not None and G in used and ((dn in rest) or (reset and self_ref)):
             gname = ctx.namer.fresh("_g{}")
             code.append(_assign([gname], N(dn)))
