@@ -6,6 +6,12 @@ to a file and imports it; ``check_program`` differentiates it with
 ``adcompiler.autodiff`` and compares against central finite differences and
 against running the function itself. ``programs()`` is the hypothesis
 strategy over the same generator.
+
+Workflow for a failure: ``tools/run_random_programs.py --reduce`` writes a
+standalone reproducer and a reduced one (statements deleted while the
+failure persists); a reduced program, rebuilt with
+``reproduce.regression_source``, goes into ``regressions/`` where
+``tests/test_random_programs.py`` runs it on every test run.
 """
 from .check import Outcome, check_program
 from .generate import generate_program
