@@ -1,4 +1,5 @@
-"""In-place numpy calls that normalize rewrites into stores.
+"""In-place numpy calls, and calls on sequences of arrays, that normalize
+rewrites into stores and calls with one array per parameter.
 
 ``HANDLERS`` maps a numpy callable to ``handler(normalizer, call, kw)``: it
 emits statements through the normalizer (``normalizer.store``,
@@ -6,8 +7,199 @@ emits statements through the normalizer (``normalizer.store``,
 call evaluates to (``ast.Constant(None)`` for functions returning None).
 ``METHOD_HANDLERS`` does the same for array methods (``x.sort()``), keyed by
 method name, with the array expression as an extra argument.
+
+Rewrites (each keeps numpy's result and semantics):
+
+- ``np.concatenate/stack/hstack/vstack/column_stack(seq)`` and ``np.array``
+  or ``np.asarray`` of a list of values: a chain of ``np.append`` calls (after
+  ``expand_dims``/``atleast_2d``... per element), so each array is one
+  operand of a rule;
+- ``np.copyto(dst, src, where=m)`` and ``np.putmask(a, m, v)``:
+  ``dst[...] = np.where(m, src, dst)``;
+- ``np.put(a, ind, v)``: ``a[np.unravel_index(ind, a.shape)] = v`` (the last
+  write to a repeated index wins, as in numpy);
+- ``np.place(a, m, v)``: ``a[m] = v`` (``v`` must have one value per True);
+- ``np.add.at(a, idx, v)`` / ``np.subtract.at``: a scatter-add through
+  ``np.bincount`` (repeated indices accumulate), then ``a += s``;
+- ``x.sort(axis)``: ``x[...] = np.sort(x, axis)``.
 """
 from __future__ import annotations
 
+import ast
+
+import numpy as np
+
 HANDLERS: dict = {}
 METHOD_HANDLERS: dict = {}
+
+
+def _arg(call, kw, k, name, default=None):
+    if len(call.args) > k:
+        return call.args[k]
+    return kw.get(name, default)
+
+
+def _seq(nz, call, kw, name="arrays"):
+    seq = _arg(call, kw, 0, name)
+    if not isinstance(seq, (ast.Tuple, ast.List)) or not seq.elts:
+        nz.err(call, f"`{ast.unparse(call.func)}` needs a literal tuple or list of arrays.",
+               "write the arrays out, e.g. np.concatenate((a, b)).")
+    return [nz.atom(e) for e in seq.elts]
+
+
+def _join(nz, call, parts, axis):
+    """``np.append`` chain joining ``parts`` along ``axis`` (an AST atom)."""
+    if len(parts) == 1:
+        return nz.make_call(np.copy, [parts[0]], [], call)
+    acc = parts[0]
+    for k, p in enumerate(parts[1:]):
+        c = nz.make_call(np.append, [acc, p], [ast.keyword("axis", axis)], call)
+        acc = c if k == len(parts) - 2 else nz.temp(c)
+    return acc
+
+
+def _each(nz, call, parts, func, extra=()):
+    return [nz.temp(nz.make_call(func, [p], list(extra), call)) for p in parts]
+
+
+def concatenate(nz, call, kw):
+    axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
+    return _join(nz, call, _seq(nz, call, kw), axis)
+
+
+def stack(nz, call, kw):
+    axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
+    parts = _each(nz, call, _seq(nz, call, kw), np.expand_dims, [ast.keyword("axis", axis)])
+    return _join(nz, call, parts, axis)
+
+
+def vstack(nz, call, kw):
+    parts = _each(nz, call, _seq(nz, call, kw, "tup"), np.atleast_2d)
+    return _join(nz, call, parts, ast.Constant(0))
+
+
+def hstack(nz, call, kw):
+    parts = _each(nz, call, _seq(nz, call, kw, "tup"), np.atleast_1d)
+    nd = ast.Attribute(ast.Name(parts[0].id, ast.Load()), "ndim", ast.Load())
+    axis = nz.atom(ast.BinOp(ast.Call(ast.Name("min", ast.Load()), [nd, ast.Constant(2)], []),
+                             ast.Sub(), ast.Constant(1)))
+    return _join(nz, call, parts, axis)
+
+
+def column_stack(nz, call, kw):
+    parts = []
+    for p in _seq(nz, call, kw, "tup"):
+        rows = ast.Subscript(ast.Attribute(ast.Name(p.id, ast.Load()), "shape", ast.Load()),
+                             ast.Constant(0), ast.Load())
+        shape = nz.arg_atom(ast.Tuple([rows, ast.Constant(-1)], ast.Load()))
+        parts.append(nz.temp(nz.make_call(np.reshape, [p, shape], [], call)))
+    return _join(nz, call, parts, ast.Constant(1))
+
+
+def _array_of(nz, call, node):
+    if isinstance(node, (ast.List, ast.Tuple)):
+        parts = [nz.atom(_array_of(nz, call, e)) for e in node.elts]
+        parts = _each(nz, call, parts, np.expand_dims, [ast.keyword("axis", ast.Constant(0))])
+        return _join(nz, call, parts, ast.Constant(0))
+    return node
+
+
+def array(func):
+    def handler(nz, call, kw):
+        obj = _arg(call, kw, 0, "object" if func is np.array else "a")
+        literal = isinstance(obj, (ast.List, ast.Tuple)) and not all(
+            isinstance(n, ast.Constant) for n in ast.walk(obj) if not isinstance(n, (ast.List, ast.Tuple, ast.Load)))
+        keywords = [ast.keyword(k, nz.arg_atom(v)) for k, v in kw.items() if k not in ("object", "a")]
+        if not literal:
+            return nz.make_call(func, [nz.arg_atom(obj)], keywords, call)
+        value = nz.atom(_array_of(nz, call, obj))
+        return nz.make_call(np.asarray, [value], keywords, call)
+    return handler
+
+
+def _where_store(nz, call, dst, mask, src):
+    dst = nz.atom(dst)
+    value = nz.temp(nz.make_call(np.where, [nz.atom(mask), nz.atom(src), dst], [], call))
+    nz.store(dst, value, call)
+    return ast.Constant(None)
+
+
+def copyto(nz, call, kw):
+    dst, src = _arg(call, kw, 0, "dst"), _arg(call, kw, 1, "src")
+    if "casting" in kw:
+        nz.err(call, "np.copyto with casting= is not supported.", "cast with .astype before copying.")
+    where = _arg(call, kw, 2, "where")
+    if where is None:
+        nz.store(dst, nz.atom(src), call)
+        return ast.Constant(None)
+    return _where_store(nz, call, dst, where, src)
+
+
+def putmask(nz, call, kw):
+    return _where_store(nz, call, _arg(call, kw, 0, "a"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "values"))
+
+
+def put(nz, call, kw):
+    a, ind, v = _arg(call, kw, 0, "a"), _arg(call, kw, 1, "ind"), _arg(call, kw, 2, "v")
+    if "mode" in kw:
+        nz.err(call, "np.put with mode= is not supported.", "index the array explicitly.")
+    a = nz.atom(a)
+    shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
+    idx = nz.temp(nz.make_call(np.unravel_index, [nz.atom(ind), nz.atom(shape)], [], call))
+    nz.store(ast.Subscript(a, idx, ast.Store()), nz.atom(v), call)
+    return ast.Constant(None)
+
+
+def place(nz, call, kw):
+    a, mask, v = _arg(call, kw, 0, "arr"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "vals")
+    a = nz.atom(a)
+    nz.store(ast.Subscript(a, nz.atom(mask), ast.Store()), nz.atom(v), call)
+    return ast.Constant(None)
+
+
+def ufunc_at(sign):
+    def handler(nz, call, kw):
+        if len(call.args) != 3 or kw:
+            nz.err(call, "ufunc.at needs three positional arguments here.", "call it as np.add.at(a, idx, v).")
+        a = nz.atom(call.args[0])
+        name = ast.Name(a.id, ast.Load())
+        size = ast.Attribute(name, "size", ast.Load())
+        shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
+        lin = nz.temp(nz.make_call(np.arange, [nz.atom(size)], [], call))
+        grid = nz.temp(nz.make_call(np.reshape, [lin, nz.atom(shape)], [], call))
+        pos = nz.temp(nz.subscript_load(ast.Subscript(grid, call.args[1], ast.Load())))
+        flat = nz.temp(nz.make_call(np.ravel, [pos], [], call))
+        posshape = nz.atom(ast.Attribute(ast.Name(pos.id, ast.Load()), "shape", ast.Load()))
+        w = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(call.args[2]), posshape], [], call))
+        wflat = nz.temp(nz.make_call(np.ravel, [w], [], call))
+        s = nz.temp(nz.make_call(np.bincount, [flat], [ast.keyword("weights", wflat),
+                                                        ast.keyword("minlength", nz.atom(size))], call))
+        s2 = nz.temp(nz.make_call(np.reshape, [s, nz.atom(shape)], [], call))
+        nz.emit(ast.AugAssign(target=ast.Subscript(ast.Name(a.id, ast.Load()), ast.Constant(Ellipsis), ast.Store()),
+                              op=ast.Add() if sign > 0 else ast.Sub(), value=s2))
+        return ast.Constant(None)
+    return handler
+
+
+def sort_method(nz, call, arr):
+    axis = nz.arg_atom(_arg(call, {k.arg: k.value for k in call.keywords}, 0, "axis", ast.Constant(-1)))
+    a = nz.atom(arr)
+    value = nz.temp(nz.make_call(np.sort, [a], [ast.keyword("axis", axis)], call))
+    nz.store(a, value, call)
+    return ast.Constant(None)
+
+
+HANDLERS.update({
+    np.concatenate: concatenate, np.stack: stack, np.vstack: vstack, np.hstack: hstack,
+    np.column_stack: column_stack,
+    np.array: array(np.array), np.asarray: array(np.asarray),
+    np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place,
+    np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),
+})
+
+
+def put_method(nz, call, arr):
+    return put(nz, ast.Call(call.func, [arr] + list(call.args), []), {k.arg: k.value for k in call.keywords})
+
+
+METHOD_HANDLERS.update({"sort": sort_method, "put": put_method})

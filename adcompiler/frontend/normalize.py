@@ -58,6 +58,9 @@ NP_RESHAPE_PARAM = "shape" if "shape" in getattr(np.reshape, "__doc__", "").spli
 
 
 def _is_atom(e):
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) \
+            and type(e.operand.value) in (int, float):
+        return False
     return isinstance(e, ast.Name) or (isinstance(e, ast.Constant) and isinstance(e.value, (int, float, bool)) and not isinstance(e.value, complex))
 
 
@@ -116,6 +119,9 @@ class Normalizer:
         return ast.Name(name, ast.Load())
 
     def atom(self, e) -> ast.expr:
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) \
+                and type(e.operand.value) in (int, float):
+            return ast.Constant(-e.operand.value)   # a negative number is an atom
         if _is_atom(e):
             return e if not isinstance(e, ast.Name) else ast.Name(e.id, ast.Load())
         if isinstance(e, ast.Constant) and e.value is None:

@@ -1,4 +1,5 @@
 """Rule tables, one module per domain; importing this package fills them."""
+from . import indexing as _indexing  # noqa: F401
 from . import linalg as _linalg  # noqa: F401
 from . import nondiff as _nondiff  # noqa: F401
 from . import python as _python  # noqa: F401

@@ -1,9 +1,99 @@
-"""Linear algebra: dot, matmul / @."""
+"""Linear algebra: products (dot, matmul / @, vdot, inner, outer, tensordot,
+einsum, kron, cross) and ``numpy.linalg`` factorizations and solvers."""
+import ast
+
 import numpy as np
 
+from ..analysis.kinds import FLOAT, Kind, array
 from .registry import defrule
+
+NUM = Kind("num", None, "f")
+
+
+def _both_vectors(a, b):
+    def result(kinds, bound):
+        ka, kb = kinds.get(a, FLOAT), kinds.get(b, FLOAT)
+        if ka.ndim == 1 and kb.ndim == 1:
+            return FLOAT
+        return array(None) if "array" in (ka.cls, kb.cls) else NUM
+    return result
+
+
+def _scalar_of_matrix(kinds, bound):
+    k = kinds.get("a", FLOAT)
+    return FLOAT if k.ndim == 2 else array(None if k.ndim is None else k.ndim - 2)
+
+
+def _tuple_of(*ranks):
+    def result(kinds, bound):
+        return Kind("tuple", elts=tuple(FLOAT if r == 0 else array(r) for r in ranks))
+    return result
+
+
+def _einsum_kind(kinds, bound):
+    s = bound.get("subscripts")
+    if isinstance(s, ast.Constant) and isinstance(s.value, str) and "." not in s.value:
+        spec = s.value.replace(" ", "")
+        if "->" in spec:
+            out = spec.split("->")[1]
+        else:
+            letters = spec.replace(",", "")
+            out = [c for c in set(letters) if letters.count(c) == 1]
+        return FLOAT if not out else array(len(out))
+    return NUM
+
 
 defrule(np.dot, "a, b, out=None", a="_ad_dot_adjoint_a(g, a, b)", b="_ad_dot_adjoint_b(g, a, b)",
         tangents={"a": "np.dot(t, b)", "b": "np.dot(a, t)"})
 defrule(np.matmul, "x1, x2", x1="_ad_matmul_adjoint_a(g, x1, x2)", x2="_ad_matmul_adjoint_b(g, x1, x2)",
         tangents={"x1": "np.matmul(t, x2)", "x2": "np.matmul(x1, t)"})
+defrule(np.vdot, "a, b", a="g * np.reshape(b, np.shape(a))", b="g * np.reshape(a, np.shape(b))",
+        tangents={"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"}, result=lambda k, b: FLOAT)
+defrule(np.inner, "a, b", a="_ad_inner_adjoint_a(g, a, b)", b="_ad_inner_adjoint_b(g, a, b)",
+        tangents={"a": "np.inner(t, b)", "b": "np.inner(a, t)"}, result=_both_vectors("a", "b"))
+defrule(np.outer, "a, b", a="np.reshape(np.dot(g, np.ravel(b)), np.shape(a))",
+        b="np.reshape(np.dot(np.ravel(a), g), np.shape(b))",
+        tangents={"a": "np.outer(t, b)", "b": "np.outer(a, t)"}, result=lambda k, b: array(2))
+defrule(np.tensordot, "a, b, axes=2", a="_ad_tensordot_adjoint_a(g, a, b, axes)",
+        b="_ad_tensordot_adjoint_b(g, a, b, axes)",
+        tangents={"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"})
+defrule(np.einsum, "subscripts, a, b=None", a="_ad_einsum_adjoint(g, subscripts, (a, b), 0)",
+        b="_ad_einsum_adjoint(g, subscripts, (a, b), 1)",
+        tangents={"a": "np.einsum(subscripts, t) if b is None else np.einsum(subscripts, t, b)",
+                  "b": "np.einsum(subscripts, a, t)"}, result=_einsum_kind,
+        doc="one or two operands (chain calls for more); explicit or implicit output; repeated "
+            "indices; no '...'")
+defrule(np.kron, "a, b", a="_ad_kron_adjoint(g, a, b, True)", b="_ad_kron_adjoint(g, a, b, False)",
+        tangents={"a": "np.kron(t, b)", "b": "np.kron(a, t)"}, doc="1-D or 2-D operands of equal rank")
+defrule(np.cross, "a, b", a="_ad_unbroadcast(np.cross(b, g), a)", b="_ad_unbroadcast(np.cross(g, a), b)",
+        tangents={"a": "np.cross(t, b)", "b": "np.cross(a, t)"}, doc="3-vectors along the last axis")
+
+la = np.linalg
+defrule(la.solve, "a, b", a="_ad_solve_adjoint_a(g, a, ans)", b="_ad_solve_adjoint_b(g, a, ans)",
+        tangents={"a": "_ad_solve_tangent_a(t, a, ans)", "b": "np.linalg.solve(a, t)"})
+defrule(la.inv, "a", a="_ad_inv_adjoint(g, ans)", tangents={"a": "-(ans @ t @ ans)"})
+defrule(la.det, "a", a="_ad_det_adjoint(g, a, ans)", tangents={"a": "_ad_det_tangent(t, a, ans)"},
+        result=_scalar_of_matrix, doc="needs an invertible matrix")
+defrule(la.slogdet, "a", a="_ad_slogdet_adjoint(g, a)", tangents={"a": "_ad_slogdet_tangent(t, a, ans)"},
+        result=_tuple_of(0, 0), doc="the sign has no derivative")
+defrule(la.cholesky, "a", a="_ad_cholesky_adjoint(g, ans)", tangents={"a": "_ad_cholesky_tangent(t, ans)"},
+        doc="numpy reads the lower triangle only, so the adjoint lives there")
+defrule(la.qr, "a, mode='reduced'", a="_ad_qr_adjoint(g, a, ans)", tangents={"a": "_ad_qr_tangent(t, a, ans)"},
+        result=_tuple_of(2, 2), doc="reduced mode, rows >= columns, full rank")
+defrule(la.eigh, "a, UPLO='L'", a="_ad_eigh_adjoint(g, a, ans)", tangents={"a": "_ad_eigh_tangent(t, a, ans)"},
+        result=_tuple_of(1, 2), doc="distinct eigenvalues; lower triangle read (UPLO='L')")
+defrule(la.eigvalsh, "a, UPLO='L'", a="_ad_eigvalsh_adjoint(g, a)",
+        tangents={"a": "_ad_eigvalsh_tangent(t, a)"}, result=lambda k, b: array(1),
+        doc="distinct eigenvalues; lower triangle read")
+defrule(la.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
+        a="_ad_svd_adjoint(g, a, ans, full_matrices, compute_uv)",
+        tangents={"a": "_ad_svd_tangent(t, a, ans, full_matrices, compute_uv)"},
+        result=lambda k, b: array(1) if isinstance(b.get("compute_uv"), ast.Constant) and
+        b["compute_uv"].value is False else Kind("tuple", elts=(array(2), array(1), array(2))),
+        doc="distinct non-zero singular values; full_matrices=False unless the matrix is square")
+defrule(la.pinv, "a, rcond=None, hermitian=False", a="_ad_pinv_adjoint(g, a, ans)",
+        tangents={"a": "_ad_pinv_tangent(t, a, ans)"}, doc="constant rank")
+defrule(la.lstsq, "a, b, rcond=None", a="_ad_lstsq_adjoint_a(g, a, b, ans)", b="_ad_lstsq_adjoint_b(g, a, ans)",
+        tangents={"a": "_ad_lstsq_tangent_a(t, a, b, ans)", "b": "_ad_lstsq_tangent_b(t, a, ans)"},
+        result=lambda k, b: Kind("tuple", elts=(array(None), array(None), Kind("int"), array(1))),
+        doc="full column rank; only the solution (first result) is differentiated")

@@ -5,9 +5,11 @@ import math
 from .registry import defrule, elementwise, nondifferentiable
 
 elementwise(builtins.abs, "x", x="g * np.sign(x)", doc="0 at x == 0")
-defrule(builtins.float, "x", x="g", tangents={"x": "float(t)"})
-elementwise(builtins.max, "a, b", a="g * ((a > b) + 0.5 * (a == b))", b="g * ((b > a) + 0.5 * (a == b))")
-elementwise(builtins.min, "a, b", a="g * ((a < b) + 0.5 * (a == b))", b="g * ((b < a) + 0.5 * (a == b))")
+defrule(builtins.float, "x", x="g", tangents={"x": "t"})
+elementwise(builtins.max, "a, b", a="g * ((a > b) + 0.5 * (a == b))", b="g * ((b > a) + 0.5 * (a == b))",
+            doc="ties split the adjoint equally")
+elementwise(builtins.min, "a, b", a="g * ((a < b) + 0.5 * (a == b))", b="g * ((b < a) + 0.5 * (a == b))",
+            doc="ties split the adjoint equally")
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
                   builtins.isinstance, builtins.print)
 
@@ -17,7 +19,28 @@ elementwise(math.sin, "x", x="g * math.cos(x)")
 elementwise(math.cos, "x", x="-g * math.sin(x)")
 elementwise(math.tan, "x", x="g * (1 + ans * ans)")
 elementwise(math.tanh, "x", x="g * (1 - ans * ans)")
-elementwise(math.sqrt, "x", x="g / (2 * ans)")
-elementwise(math.fabs, "x", x="g * np.sign(x)")
-elementwise(math.pow, "x, y", x="g * y * x ** (y - 1)", y="g * ans * math.log(x) if x > 0 else 0.0")
+elementwise(math.sqrt, "x", x="g / (2 * ans)", doc="infinite at 0")
+elementwise(math.fabs, "x", x="g * np.sign(x)", doc="0 at x == 0")
+elementwise(math.pow, "x, y", x="g * y * x ** (y - 1)", y="g * ans * math.log(x) if x > 0 else 0.0",
+            doc="d/dy is taken as 0 where x <= 0")
+elementwise(math.expm1, "x", x="g * (ans + 1)")
+elementwise(math.log1p, "x", x="g / (1 + x)")
+elementwise(math.log2, "x", x="g / (x * math.log(2.0))")
+elementwise(math.log10, "x", x="g / (x * math.log(10.0))")
+elementwise(math.asin, "x", x="g / math.sqrt(1 - x * x)")
+elementwise(math.acos, "x", x="-g / math.sqrt(1 - x * x)")
+elementwise(math.atan, "x", x="g / (1 + x * x)")
+elementwise(math.sinh, "x", x="g * math.cosh(x)")
+elementwise(math.cosh, "x", x="g * math.sinh(x)")
+elementwise(math.asinh, "x", x="g / math.sqrt(x * x + 1)")
+elementwise(math.acosh, "x", x="g / math.sqrt(x * x - 1)")
+elementwise(math.atanh, "x", x="g / (1 - x * x)")
+elementwise(math.atan2, "y, x", y="g * x / (x * x + y * y)", x="-g * y / (x * x + y * y)")
+elementwise(math.hypot, "x, y", x="g * x / ans", y="g * y / ans")
+elementwise(math.erf, "x", x="g * 2 / math.sqrt(math.pi) * math.exp(-x * x)")
+elementwise(math.erfc, "x", x="-g * 2 / math.sqrt(math.pi) * math.exp(-x * x)")
+elementwise(math.degrees, "x", x="g * (180 / math.pi)")
+elementwise(math.radians, "x", x="g * (math.pi / 180)")
+elementwise(math.copysign, "x, y", x="g * math.copysign(1.0, x) * math.copysign(1.0, y)",
+            doc="no derivative for y (the sign)")
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)

@@ -1,7 +1,11 @@
-"""Reductions: sum, mean, max, min (``axis`` int or tuple, ``keepdims``)."""
+"""Reductions (``axis`` int or tuple, ``keepdims``, ``where=`` where numpy has
+it), cumulative functions, ``diff``, ``average`` and ``linalg.norm``."""
 import numpy as np
 
+from ..analysis.kinds import FLOAT, array
 from .registry import defrule
+
+RED = "axis=None, dtype=None, out=None, keepdims=False"
 
 
 def _reduced(kinds, bound):
@@ -9,14 +13,70 @@ def _reduced(kinds, bound):
     return reduce_kind(kinds, bound)
 
 
-defrule(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", result=_reduced,
-        a="_ad_unreduce(g, a, axis, keepdims)",
-        tangents={"a": "np.sum(_ad_broadcast_like(t, a), axis=axis, keepdims=keepdims)"})
-defrule(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False", result=_reduced,
-        a="_ad_unreduce(g, a, axis, keepdims) / _ad_reduce_count(a, axis)",
-        tangents={"a": "np.mean(_ad_broadcast_like(t, a), axis=axis, keepdims=keepdims)"})
-for _f in (np.max, np.min, np.amax, np.amin):
+def _norm_result(kinds, bound):
+    b = dict(bound)
+    b["a"] = b.get("x")
+    return _reduced({"a": kinds.get("x", FLOAT)}, b)
+
+
+def _flat_or_same(kinds, bound):
+    a = kinds.get("a", FLOAT)
+    axis = bound.get("axis")
+    if axis is None or getattr(axis, "value", 0) is None:
+        return array(1, a.dtype or "f")
+    return array(a.ndim, a.dtype or "f")
+
+
+def _same(param):
+    def result(kinds, bound):
+        k = kinds.get(param, FLOAT)
+        return array(k.ndim if k.cls == "array" else None, k.dtype or "f")
+    return result
+
+
+SUM_T = {"a": "np.sum(t, axis=axis, keepdims=keepdims, where=where)"}
+defrule(np.sum, "a, " + RED + ", initial=0, where=True", result=_reduced,
+        a="_ad_unreduce(g, a, axis, keepdims) * where", tangents=SUM_T)
+defrule(np.mean, "a, " + RED + ", where=True", result=_reduced,
+        a="_ad_mean_adjoint(g, a, axis, keepdims, where)",
+        tangents={"a": "np.mean(t, axis=axis, keepdims=keepdims, where=where)"})
+defrule(np.nansum, "a, " + RED, result=_reduced, a="_ad_unreduce(g, a, axis, keepdims) * ~np.isnan(a)",
+        tangents={"a": "np.sum(np.where(np.isnan(a), 0, t), axis=axis, keepdims=keepdims)"},
+        doc="NaN entries get no adjoint")
+defrule(np.nanmean, "a, " + RED, result=_reduced, a="_ad_nan_mean_adjoint(g, a, axis, keepdims)",
+        tangents={"a": "np.nanmean(np.where(np.isnan(a), np.nan, t), axis=axis, keepdims=keepdims)"},
+        doc="NaN entries get no adjoint")
+defrule(np.prod, "a, " + RED, result=_reduced, a="_ad_prod_adjoint(g, a, axis, keepdims)",
+        tangents={"a": "np.sum(_ad_prod_adjoint(1.0, a, axis, True) * t, axis=axis, keepdims=keepdims)"},
+        doc="exact with zeros in the input (products of the other elements)")
+_SEL = "np.sum(_ad_select_adjoint(1.0, a, ans, axis, keepdims) * t, axis=axis, keepdims=keepdims)"
+for _f in (np.max, np.min, np.nanmax, np.nanmin):
     defrule(_f, "a, axis=None, out=None, keepdims=False", result=_reduced,
-            a="_ad_select_adjoint(g, a, ans, axis, keepdims)",
-            tangents={"a": "_ad_select_tangent(t, a, ans, axis, keepdims)"},
-            doc="ties split the adjoint equally")
+            a="_ad_select_adjoint(g, a, ans, axis, keepdims)", tangents={"a": _SEL},
+            doc="ties split the adjoint equally among the maximal (minimal) elements; NaN gets nothing")
+defrule(np.ptp, "a, axis=None, out=None, keepdims=False", result=_reduced,
+        a="_ad_ptp_adjoint(g, a, axis, keepdims)",
+        tangents={"a": "np.sum(_ad_ptp_adjoint(1.0, a, axis, True) * t, axis=axis, keepdims=keepdims)"},
+        doc="ties split the adjoint equally (as max and min)")
+defrule(np.var, "a, " + RED + ", ddof=0", result=_reduced, a="_ad_var_adjoint(g, a, axis, ddof, keepdims)",
+        tangents={"a": "np.sum(_ad_var_adjoint(1.0, a, axis, ddof, True) * t, axis=axis, keepdims=keepdims)"})
+defrule(np.std, "a, " + RED + ", ddof=0", result=_reduced, a="_ad_std_adjoint(g, a, ans, axis, ddof, keepdims)",
+        tangents={"a": "np.sum(_ad_std_adjoint(1.0, a, ans, axis, ddof, keepdims) * t, axis=axis, keepdims=keepdims)"},
+        doc="0 where the standard deviation is 0 (the derivative is infinite)")
+defrule(np.average, "a, axis=None, weights=None, keepdims=False", result=_reduced,
+        a="_ad_average_adjoint_a(g, a, axis, weights, keepdims)",
+        weights="_ad_average_adjoint_w(g, a, ans, axis, weights, keepdims)",
+        tangents={"a": "np.average(t, axis=axis, weights=weights, keepdims=keepdims)",
+                  "weights": "_ad_average_tangent_w(t, a, ans, axis, weights, keepdims)"})
+defrule(np.cumsum, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
+        a="_ad_cumsum_adjoint(g, a, axis)", tangents={"a": "np.cumsum(t, axis=axis)"})
+defrule(np.cumprod, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
+        a="_ad_cumprod_adjoint(g, a, axis)",
+        tangents={"a": "_ad_cumprod_tangent(t, a, ans, axis)"}, doc="exact with zeros in the input")
+defrule(np.diff, "a, n=1, axis=-1", result=_same("a"), a="_ad_diff_adjoint(g, n, axis)",
+        tangents={"a": "np.diff(t, n=n, axis=axis)"})
+defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", result=_norm_result,
+        x="_ad_norm_adjoint(g, x, ans, ord, axis, keepdims)",
+        tangents={"x": "_ad_norm_tangent(t, x, ans, ord, axis, keepdims)"},
+        doc="0 at the zero vector; ties of the inf and 1 norms split equally; ord=0 has no derivative; "
+            "matrix 2/-2/nuc norms need distinct singular values")

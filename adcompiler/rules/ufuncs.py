@@ -32,3 +32,47 @@ elementwise(np.minimum, B, x1="g * ((x1 < x2) + 0.5 * (x1 == x2))", x2="g * ((x2
             doc="ties split the adjoint equally")
 elementwise(np.where, "condition, x=None, y=None", x="np.where(condition, g, 0)", y="np.where(condition, 0, g)")
 elementwise(np.remainder, B, x1="g", x2="-g * np.floor(x1 / x2)")
+elementwise(np.float_power, B, x1="g * x2 * np.float_power(x1, x2 - 1)",
+            x2="g * ans * np.log(np.where(x1 > 0, x1, 1))", doc="d/dx2 is taken as 0 where x1 <= 0")
+elementwise(np.fmod, B, x1="g", x2="-g * np.trunc(x1 / x2)")
+elementwise(np.cbrt, U, x="_ad_safe_div(g, 3 * ans * ans)", doc="0 at x == 0 (the derivative is infinite)")
+elementwise(np.exp2, U, x="g * ans * np.log(2.0)")
+elementwise(np.expm1, U, x="g * (ans + 1)")
+elementwise(np.log2, U, x="g / (x * np.log(2.0))")
+elementwise(np.log10, U, x="g / (x * np.log(10.0))")
+elementwise(np.log1p, U, x="g / (1 + x)")
+elementwise(np.logaddexp, B, x1="g * np.exp(x1 - ans)", x2="g * np.exp(x2 - ans)")
+elementwise(np.logaddexp2, B, x1="g * np.exp2(x1 - ans)", x2="g * np.exp2(x2 - ans)")
+elementwise(np.arcsin, U, x="g / np.sqrt(1 - x * x)")
+elementwise(np.arccos, U, x="-g / np.sqrt(1 - x * x)")
+elementwise(np.arctan, U, x="g / (1 + x * x)")
+elementwise(np.sinh, U, x="g * np.cosh(x)")
+elementwise(np.cosh, U, x="g * np.sinh(x)")
+elementwise(np.arcsinh, U, x="g / np.sqrt(x * x + 1)")
+elementwise(np.arccosh, U, x="g / np.sqrt(x * x - 1)")
+elementwise(np.arctanh, U, x="g / (1 - x * x)")
+elementwise(np.hypot, B, x1="g * _ad_safe_div(x1, ans)", x2="g * _ad_safe_div(x2, ans)",
+            doc="0 at x1 == x2 == 0")
+elementwise(np.arctan2, B, x1="g * _ad_safe_div(x2, x1 * x1 + x2 * x2)",
+            x2="-g * _ad_safe_div(x1, x1 * x1 + x2 * x2)", doc="0 at x1 == x2 == 0")
+elementwise(np.fabs, U, x="g * np.sign(x)", doc="0 at x == 0")
+elementwise(np.fmax, B, x1="g * (((x1 > x2) | np.isnan(x2)) + 0.5 * (x1 == x2))",
+            x2="g * (((x2 > x1) | np.isnan(x1)) + 0.5 * (x1 == x2))",
+            doc="ties split the adjoint equally; a NaN operand gets nothing")
+elementwise(np.fmin, B, x1="g * (((x1 < x2) | np.isnan(x2)) + 0.5 * (x1 == x2))",
+            x2="g * (((x2 < x1) | np.isnan(x1)) + 0.5 * (x1 == x2))",
+            doc="ties split the adjoint equally; a NaN operand gets nothing")
+elementwise(np.clip, "a, a_min=None, a_max=None", a="g * _ad_clip_inside(a, a_min, a_max)",
+            a_min="g * (a < a_min)", a_max="g * (a > a_max)",
+            doc="at a bound the adjoint goes to `a` (the bounds are inclusive)")
+elementwise(np.copysign, B, x1="g * np.copysign(1.0, x1) * np.copysign(1.0, x2)",
+            doc="no derivative for x2 (the sign); d/dx1 at x1 == 0 follows the sign bit of 0")
+elementwise(np.sinc, U, x="g * _ad_sinc_grad(x)")
+elementwise(np.deg2rad, U, x="g * (np.pi / 180)")
+elementwise(np.radians, U, x="g * (np.pi / 180)")
+elementwise(np.rad2deg, U, x="g * (180 / np.pi)")
+elementwise(np.degrees, U, x="g * (180 / np.pi)")
+elementwise(np.conjugate, U, x="g")
+elementwise(np.real, "val", val="g")
+elementwise(np.ldexp, B, x1="g * np.exp2(x2)", doc="no derivative for the integer exponent x2")
+elementwise(np.nan_to_num, U, x="g * np.isfinite(x)", doc="0 where x is not finite")

@@ -1,0 +1,331 @@
+"""Linear-algebra helpers the rules call from generated code (numpy only).
+
+Matrix functions accept stacks of matrices (leading batch axes) where numpy
+does. Conventions: ``cholesky`` and ``eigh`` read the lower triangle of their
+input, as numpy does, so their adjoints live on the lower triangle;
+``eigh`` and ``svd`` need distinct eigen/singular values, ``qr`` a matrix with
+at least as many rows as columns and full rank.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .runtime import unbroadcast
+
+
+def _t(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _lower(abar):
+    """Fold a symmetric adjoint onto the lower triangle numpy reads."""
+    s = (abar + _t(abar)) / 2
+    return np.tril(2 * s) - s * np.eye(s.shape[-1])
+
+
+def vec(x):
+    return np.asarray(x).reshape(-1)
+
+
+def inner_adjoint_a(g, a, b):
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 0 or b.ndim == 0:
+        return unbroadcast(g * b, a.shape)
+    na, nb = a.ndim - 1, b.ndim - 1
+    return np.tensordot(g, b, axes=(tuple(range(na, na + nb)), tuple(range(nb))))
+
+
+def inner_adjoint_b(g, a, b):
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 0 or b.ndim == 0:
+        return unbroadcast(g * a, b.shape)
+    na = a.ndim - 1
+    return np.tensordot(g, a, axes=(tuple(range(na)), tuple(range(na))))
+
+
+def _td_axes(a_nd, b_nd, axes):
+    if isinstance(axes, (int, np.integer)):
+        ax_a, ax_b = list(range(a_nd - axes, a_nd)), list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+    ax_a, ax_b = [k % a_nd for k in ax_a], [k % b_nd for k in ax_b]
+    free_a = [k for k in range(a_nd) if k not in ax_a]
+    free_b = [k for k in range(b_nd) if k not in ax_b]
+    return ax_a, ax_b, free_a, free_b
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    ax_a, ax_b, free_a, free_b = _td_axes(a.ndim, b.ndim, axes)
+    r = np.tensordot(g, b, axes=(list(range(len(free_a), g.ndim)), free_b))
+    return np.transpose(r, np.argsort(free_a + ax_a))
+
+
+def tensordot_adjoint_b(g, a, b, axes=2):
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    ax_a, ax_b, free_a, free_b = _td_axes(a.ndim, b.ndim, axes)
+    r = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    return np.transpose(r, np.argsort(ax_b + free_b))
+
+
+def _einsum_parts(subscripts, n):
+    s = subscripts.replace(" ", "")
+    if "." in s:
+        raise NotImplementedError("einsum with '...' has no adjoint yet; write the axes out")
+    if "->" in s:
+        ins, out = s.split("->")
+    else:
+        ins = s
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return ins.split(","), out
+
+
+def einsum_adjoint(g, subscripts, operands, k):
+    """Adjoint of ``np.einsum(subscripts, *operands)`` for operand ``k``
+    (explicit or implicit output, repeated indices)."""
+    operands = [o for o in operands if o is not None]
+    ins, out = _einsum_parts(subscripts, len(operands))
+    sk = ins[k]
+    uniq = "".join(dict.fromkeys(sk))
+    others = [(ins[j], np.asarray(operands[j])) for j in range(len(ins)) if j != k]
+    avail = set(out) | set("".join(s for s, _ in others))
+    keep = "".join(c for c in uniq if c in avail)
+    spec = ",".join([out] + [s for s, _ in others]) + "->" + keep
+    r = np.einsum(spec, np.asarray(g), *[o for _, o in others])
+    shape = np.shape(operands[k])
+    sizes = dict(zip(sk, shape))
+    r = np.broadcast_to(r.reshape([sizes[c] if c in keep else 1 for c in uniq]), [sizes[c] for c in uniq])
+    if len(uniq) == len(sk):
+        return r
+    full = np.zeros(shape, dtype=r.dtype)
+    grid = np.indices([sizes[c] for c in uniq])
+    full[tuple(grid[uniq.index(c)] for c in sk)] = r
+    return full
+
+
+def kron_adjoint(g, a, b, first):
+    """Adjoint of ``np.kron`` for 1-D or 2-D operands of the same rank."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 1:
+        g4 = g.reshape(a.shape[0], b.shape[0])
+        return g4 @ b if first else a @ g4
+    g4 = g.reshape(a.shape[0], b.shape[0], a.shape[1], b.shape[1])
+    return np.einsum("ikjl,kl->ij", g4, b) if first else np.einsum("ikjl,ij->kl", g4, a)
+
+
+def solve_adjoint_b(g, a, ans):
+    g = np.asarray(g)
+    return np.linalg.solve(_t(a), g)
+
+
+def solve_adjoint_a(g, a, ans):
+    db = np.linalg.solve(_t(a), np.asarray(g))
+    if np.ndim(ans) == 1:
+        return -np.multiply.outer(db, ans)
+    return -db @ _t(ans)
+
+
+def solve_tangent_a(t, a, ans):
+    if np.ndim(ans) == 1:
+        return -np.linalg.solve(a, t @ ans)
+    return -np.linalg.solve(a, t @ ans)
+
+
+def inv_adjoint(g, ans):
+    return -_t(ans) @ g @ _t(ans)
+
+
+def det_adjoint(g, a, ans):
+    g, ans = np.asarray(g), np.asarray(ans)
+    return (g * ans)[..., None, None] * _t(np.linalg.inv(a))
+
+
+def det_tangent(t, a, ans):
+    return np.asarray(ans) * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+
+
+def slogdet_adjoint(g, a):
+    return np.asarray(g[1])[..., None, None] * _t(np.linalg.inv(a))
+
+
+def slogdet_tangent(t, a, ans):
+    return (np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+
+
+def cholesky_adjoint(g, ans):
+    """Adjoint of ``L = cholesky(A)`` (lower triangle of A read)."""
+    L, Lbar = ans, np.asarray(g)
+    P = _t(L) @ Lbar
+    P = np.tril(P) - 0.5 * P * np.eye(P.shape[-1])
+    Linv = np.linalg.inv(L)
+    return _lower(_t(Linv) @ P @ Linv)
+
+
+def cholesky_tangent(t, ans):
+    """Tangent of ``cholesky``: ``L phi(L^-1 dA L^-T)`` with dA built from t's lower triangle."""
+    L = ans
+    Linv = np.linalg.inv(L)
+    sym = Linv @ (np.tril(t) + _t(np.tril(t, -1))) @ _t(Linv)
+    return L @ (np.tril(sym) - 0.5 * sym * np.eye(sym.shape[-1]))
+
+
+def qr_adjoint(g, a, ans):
+    """Adjoint of the reduced QR of a tall full-rank matrix."""
+    Q, R = ans
+    Qbar, Rbar = np.asarray(g[0]), np.asarray(g[1])
+    M = R @ _t(Rbar) - _t(Qbar) @ Q
+    copyltu = np.tril(M) + _t(np.tril(M, -1))
+    rhs = Qbar + Q @ copyltu
+    return _t(np.linalg.solve(R, _t(rhs)))
+
+
+def eigh_adjoint(g, a, ans):
+    """Adjoint of ``eigh`` (distinct eigenvalues; lower triangle read)."""
+    w, v = ans
+    wbar, vbar = np.asarray(g[0]), np.asarray(g[1])
+    diff = w[..., None, :] - w[..., :, None]
+    n = w.shape[-1]
+    F = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0, diff))
+    inner = wbar[..., None, :] * np.eye(n) + F * (_t(v) @ vbar)
+    return _lower(v @ inner @ _t(v))
+
+
+def svd_adjoint(g, a, ans, full_matrices=True, compute_uv=True):
+    """Adjoint of ``svd`` (distinct singular values; reduced factors unless square)."""
+    if not compute_uv:
+        return svdvals_adjoint(g, a)
+    m, n = np.shape(a)[-2:]
+    if full_matrices and m != n:
+        raise NotImplementedError("the adjoint of svd needs full_matrices=False for a non-square matrix")
+    U, S, Vh = ans
+    Ub, Sb, Vhb = (np.asarray(x) for x in g)
+    V, Vb = _t(Vh), _t(Vhb)
+    k = S.shape[-1]
+    eye = np.eye(k, dtype=bool)
+    s2 = S[..., None, :] ** 2 - S[..., :, None] ** 2
+    F = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, s2))
+    J = F * (_t(U) @ Ub - _t(Ub) @ U)
+    K = F * (_t(V) @ Vb - _t(Vb) @ V)
+    Sm = S[..., None, :] * np.eye(k)
+    core = J @ Sm + Sb[..., None, :] * np.eye(k) + Sm @ K
+    out = U @ core @ Vh
+    Sinv = (1.0 / S)[..., None, :] * np.eye(k)
+    if m > k:
+        out = out + (np.eye(m) - U @ _t(U)) @ Ub @ Sinv @ Vh
+    if n > k:
+        out = out + U @ Sinv @ _t(Vb) @ (np.eye(n) - V @ Vh)
+    return out
+
+
+def svdvals_adjoint(g, a):
+    U, _, Vh = np.linalg.svd(a, full_matrices=False)
+    return U @ (np.asarray(g)[..., None, :] * np.eye(U.shape[-1])) @ Vh
+
+
+def pinv_adjoint(g, a, ans):
+    """Adjoint of ``pinv`` (constant rank)."""
+    P, G = ans, np.asarray(g)
+    m, n = np.shape(a)[-2:]
+    A = np.asarray(a)
+    term = -_t(P) @ G @ _t(P)
+    term = term + (np.eye(m) - A @ P) @ _t(G) @ P @ _t(P)
+    return term + _t(P) @ P @ _t(G) @ (np.eye(n) - P @ A)
+
+
+def lstsq_adjoint_a(g, a, b, ans):
+    """Adjoint of ``lstsq(a, b)[0]`` for a full-column-rank ``a``."""
+    x, xbar = ans[0], np.asarray(g[0])
+    A = np.asarray(a)
+    z = np.linalg.solve(_t(A) @ A, xbar)
+    r = np.asarray(b) - A @ x
+    if np.ndim(x) == 1:
+        return np.multiply.outer(r, z) - A @ np.multiply.outer(z, x)
+    return r @ _t(z) - A @ z @ _t(x)
+
+
+def lstsq_adjoint_b(g, a, ans):
+    A = np.asarray(a)
+    return A @ np.linalg.solve(_t(A) @ A, np.asarray(g[0]))
+
+
+def cross_tangent_a(t, b):
+    return np.cross(t, b)
+
+
+def _sym_lower(t):
+    """The symmetric matrix numpy sees when it reads the lower triangle of ``t``."""
+    return np.tril(t) + _t(np.tril(t, -1))
+
+
+def _offdiag_inverse(d):
+    eye = np.eye(d.shape[-1], dtype=bool)
+    return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, d))
+
+
+def qr_tangent(t, a, ans):
+    Q, R = ans
+    Rinv = np.linalg.inv(R)
+    C = _t(Q) @ t @ Rinv
+    low = np.tril(C, -1)
+    omega = low - _t(low)
+    return (Q @ omega + t @ Rinv - Q @ C, (C - omega) @ R)
+
+
+def eigh_tangent(t, a, ans):
+    w, v = ans
+    P = _t(v) @ _sym_lower(t) @ v
+    F = _offdiag_inverse(w[..., None, :] - w[..., :, None])
+    return (np.diagonal(P, axis1=-2, axis2=-1).copy(), v @ (F * P))
+
+
+def eigvalsh_adjoint(g, a):
+    w, v = np.linalg.eigh(a)
+    return _lower(v @ (np.asarray(g)[..., None, :] * np.eye(w.shape[-1])) @ _t(v))
+
+
+def eigvalsh_tangent(t, a):
+    _, v = np.linalg.eigh(a)
+    return np.diagonal(_t(v) @ _sym_lower(t) @ v, axis1=-2, axis2=-1).copy()
+
+
+def svd_tangent(t, a, ans, full_matrices=True, compute_uv=True):
+    if not compute_uv:
+        U, _, Vh = np.linalg.svd(a, full_matrices=False)
+        return np.diagonal(_t(U) @ t @ _t(Vh), axis1=-2, axis2=-1).copy()
+    U, S, Vh = ans
+    V = _t(Vh)
+    m, n = np.shape(a)[-2:]
+    k = S.shape[-1]
+    P = _t(U) @ t @ V
+    F = _offdiag_inverse(S[..., None, :] ** 2 - S[..., :, None] ** 2)
+    Sm = S[..., None, :] * np.eye(k)
+    Sinv = (1.0 / S)[..., None, :] * np.eye(k)
+    dU = U @ (F * (P @ Sm + Sm @ _t(P)))
+    dV = V @ (F * (Sm @ P + _t(P) @ Sm))
+    if m > k:
+        dU = dU + (np.eye(m) - U @ _t(U)) @ t @ V @ Sinv
+    if n > k:
+        dV = dV + (np.eye(n) - V @ Vh) @ _t(t) @ U @ Sinv
+    return (dU, np.diagonal(P, axis1=-2, axis2=-1).copy(), _t(dV))
+
+
+def pinv_tangent(t, a, ans):
+    P, A = ans, np.asarray(a)
+    m, n = A.shape[-2:]
+    return -P @ t @ P + P @ _t(P) @ _t(t) @ (np.eye(m) - A @ P) + (np.eye(n) - P @ A) @ _t(t) @ _t(P) @ P
+
+
+def lstsq_tangent_a(t, a, b, ans):
+    A, x = np.asarray(a), ans[0]
+    r = np.asarray(b) - A @ x
+    dx = np.linalg.solve(_t(A) @ A, _t(t) @ r - _t(A) @ (t @ x))
+    return (dx,) + tuple(np.zeros_like(np.asarray(v, dtype=float)) for v in ans[1:])
+
+
+def lstsq_tangent_b(t, a, ans):
+    A = np.asarray(a)
+    dx = np.linalg.solve(_t(A) @ A, _t(A) @ t)
+    return (dx,) + tuple(np.zeros_like(np.asarray(v, dtype=float)) for v in ans[1:])

@@ -1,0 +1,394 @@
+"""Helpers the rules of ``adcompiler.rules`` call from generated code
+(reductions, shapes, special functions). They depend on numpy and on the
+basic helpers of ``runtime`` only; ``runtime.HELPERS`` lists them under their
+``_ad_`` names.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .runtime import _norm_axes, select_adjoint, unbroadcast, unreduce
+
+
+def safe_div(a, b):
+    """``a / b`` where ``b != 0`` and 0 elsewhere (the convention at singular points)."""
+    a, b = np.asarray(a), np.asarray(b)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    out = np.zeros(shape, dtype=np.result_type(a, b, np.float32))
+    np.divide(a, b, out=out, where=np.broadcast_to(b != 0, shape))
+    return out if shape else out[()]
+
+
+def clip_inside(a, lo, hi):
+    """1 where ``np.clip`` passes ``a`` through (bounds included), else 0."""
+    mask = np.ones(np.shape(a), dtype=bool)
+    if lo is not None:
+        mask = mask & (np.asarray(a) >= lo)
+    if hi is not None:
+        mask = mask & (np.asarray(a) <= hi)
+    return mask
+
+
+def sinc_grad(x):
+    """d sinc(x) / dx, 0 at x == 0."""
+    x = np.asarray(x)
+    px = np.pi * x
+    return safe_div(np.cos(px) - np.sinc(x), x)
+
+
+def expand(ans, x, axis, keepdims):
+    """The result of a reduction of ``x`` with its reduced axes restored (size 1)."""
+    ans = np.asarray(ans)
+    nd = np.ndim(x)
+    if keepdims or not nd:
+        return ans
+    return np.expand_dims(ans, _norm_axes(axis, nd))
+
+
+def prod_adjoint(g, a, axis=None, keepdims=False):
+    """Adjoint of ``np.prod``: the product of the other elements (exact with zeros)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return g * np.ones_like(a)
+    axes = _norm_axes(axis, a.ndim)
+    end = tuple(range(a.ndim - len(axes), a.ndim))
+    moved = np.moveaxis(a, axes, end)
+    flat = moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,))
+    one = np.ones_like(flat[..., :1])
+    left = np.cumprod(np.concatenate([one, flat[..., :-1]], -1), -1)
+    right = np.flip(np.cumprod(np.concatenate([one, np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+    others = np.moveaxis((left * right).reshape(moved.shape), end, axes)
+    return unreduce(g, a, axis, keepdims) * others
+
+
+def mean_adjoint(g, a, axis=None, keepdims=False, where=True):
+    """Adjoint of ``np.mean`` (with ``where=``)."""
+    a = np.asarray(a)
+    w = np.broadcast_to(where, a.shape)
+    count = np.sum(w, axis=_norm_axes(axis, a.ndim) if a.ndim else None, keepdims=True)
+    return unreduce(g, a, axis, keepdims) * w / count
+
+
+def var_adjoint(g, a, axis=None, ddof=0, keepdims=False):
+    """Adjoint of ``np.var``."""
+    a = np.asarray(a)
+    n = a.size if axis is None else int(np.prod([a.shape[k] for k in _norm_axes(axis, a.ndim)]))
+    mean = np.mean(a, axis=axis, keepdims=True)
+    return unreduce(g, a, axis, keepdims) * (2 * (a - mean) / (n - ddof))
+
+
+def std_adjoint(g, a, ans, axis=None, ddof=0, keepdims=False):
+    """Adjoint of ``np.std``; 0 where the standard deviation is 0."""
+    a = np.asarray(a)
+    n = a.size if axis is None else int(np.prod([a.shape[k] for k in _norm_axes(axis, a.ndim)]))
+    mean = np.mean(a, axis=axis, keepdims=True)
+    return unreduce(g, a, axis, keepdims) * safe_div(a - mean, (n - ddof) * expand(ans, a, axis, keepdims))
+
+
+def ptp_adjoint(g, a, axis=None, keepdims=False):
+    """Adjoint of ``np.ptp`` (max minus min; ties split equally)."""
+    hi = np.max(a, axis=axis, keepdims=keepdims)
+    lo = np.min(a, axis=axis, keepdims=keepdims)
+    return select_adjoint(g, a, hi, axis, keepdims) - select_adjoint(g, a, lo, axis, keepdims)
+
+
+def nan_mean_adjoint(g, a, axis=None, keepdims=False):
+    """Adjoint of ``np.nanmean``: NaN entries receive nothing."""
+    ok = ~np.isnan(a)
+    count = np.sum(ok, axis=_norm_axes(axis, np.ndim(a)), keepdims=True)
+    return unreduce(g, a, axis, keepdims) * ok / count
+
+
+def _along(g, axis, shape):
+    """``g`` for a function that flattens when ``axis is None``: (array, axis)."""
+    g = np.asarray(g)
+    return (g, -1) if axis is None else (g, axis)
+
+
+def cumsum_adjoint(g, a, axis=None):
+    """Adjoint of ``np.cumsum`` (reverse cumulative sum)."""
+    shape = np.shape(a)
+    g, ax = _along(g, axis, shape)
+    r = np.flip(np.cumsum(np.flip(g, ax), ax), ax)
+    return r.reshape(shape) if axis is None else r
+
+
+def cumsum_tangent(t, axis=None):
+    return np.cumsum(t, axis=axis)
+
+
+def cumprod_adjoint(g, a, axis=None):
+    """Adjoint of ``np.cumprod``, exact with zeros (O(n^2) along the axis)."""
+    a = np.asarray(a)
+    x = a.reshape(-1) if axis is None else np.moveaxis(a, axis, -1)
+    gg = np.asarray(g).reshape(-1) if axis is None else np.moveaxis(np.asarray(g), axis, -1)
+    out = np.zeros(x.shape, dtype=np.result_type(x, gg))
+    for i in range(x.shape[-1]):
+        y = x.copy()
+        y[..., i] = 1
+        out[..., i] = np.sum(gg[..., i:] * np.cumprod(y, -1)[..., i:], -1)
+    return out.reshape(a.shape) if axis is None else np.moveaxis(out, -1, axis)
+
+
+def diff_adjoint(g, n=1, axis=-1):
+    """Adjoint of ``np.diff`` (n times the transpose of one difference)."""
+    g = np.asarray(g)
+    for _ in range(n):
+        z = np.zeros_like(np.take(g, [0], axis=axis))
+        g = np.concatenate([z, g], axis) - np.concatenate([g, z], axis)
+    return g
+
+
+def _avg_weights(a, axis, weights):
+    a = np.asarray(a)
+    if weights is None:
+        return np.ones(a.shape)
+    w = np.asarray(weights)
+    if w.shape != a.shape:
+        shape = [1] * a.ndim
+        shape[axis % a.ndim] = w.size
+        w = w.reshape(shape)
+    return np.broadcast_to(w, a.shape)
+
+
+def average_adjoint_a(g, a, axis=None, weights=None, keepdims=False):
+    """Adjoint of ``np.average`` with respect to the values."""
+    w = _avg_weights(a, axis, weights)
+    return unreduce(g, a, axis, keepdims) * w / np.sum(w, axis=_norm_axes(axis, np.ndim(a)), keepdims=True)
+
+
+def average_adjoint_w(g, a, ans, axis=None, weights=None, keepdims=False):
+    """Adjoint of ``np.average`` with respect to the weights."""
+    a = np.asarray(a)
+    w = _avg_weights(a, axis, weights)
+    full = unreduce(g, a, axis, keepdims) * (a - expand(ans, a, axis, keepdims)) / \
+        np.sum(w, axis=_norm_axes(axis, a.ndim), keepdims=True)
+    if np.shape(weights) == a.shape:
+        return full
+    return np.sum(full, axis=tuple(k for k in range(a.ndim) if k != axis % a.ndim))
+
+
+def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
+    """Adjoint of ``np.linalg.norm`` for vector and matrix orders.
+
+    Conventions: 0 at the zero vector; ties of the inf/-inf and 1/-1 matrix
+    norms split the adjoint equally; ``ord=0`` (a count) has no derivative.
+    """
+    x = np.asarray(x)
+    if axis is None:
+        axes = tuple(range(x.ndim)) if ord is None or x.ndim == 1 else (0, 1)
+    else:
+        axes = _norm_axes(axis, x.ndim)
+    gk = unreduce(g, x, axes, keepdims)
+    nk = unreduce(ans, x, axes, keepdims)
+    if len(axes) == 1 or ord is None or ord == "fro":
+        if ord in (None, 2, "fro"):
+            return gk * safe_div(x, nk)
+        if ord == 1:
+            return gk * np.sign(x)
+        if ord == 0:
+            return np.zeros_like(x)
+        if ord in (np.inf, -np.inf):
+            mask = np.abs(x) == nk
+            return gk * np.sign(x) * mask / np.sum(mask, axis=axes, keepdims=True)
+        return gk * np.sign(x) * safe_div(np.abs(x) ** (ord - 1), nk ** (ord - 1))
+    xm = np.moveaxis(x, axes, (-2, -1))
+    if ord in ("nuc", 2, -2):
+        u, s, vh = np.linalg.svd(xm, full_matrices=False)
+        if ord == "nuc":
+            d = u @ vh
+        else:
+            k = 0 if ord == 2 else -1
+            d = u[..., :, k, None] * vh[..., None, k, :]
+    else:
+        sums_axis = -2 if ord in (1, -1) else -1
+        sums = np.sum(np.abs(xm), axis=sums_axis, keepdims=True)
+        pick = np.max(sums, axis=-1 if sums_axis == -2 else -2, keepdims=True) if ord in (1, np.inf) \
+            else np.min(sums, axis=-1 if sums_axis == -2 else -2, keepdims=True)
+        mask = sums == pick
+        d = np.sign(xm) * mask / np.sum(mask, axis=(-2, -1), keepdims=True)
+    return gk * np.moveaxis(d, (-2, -1), axes)
+
+
+def concat_part(g, arr, values, axis, first):
+    """Adjoint of ``np.append(arr, values, axis)`` for one operand."""
+    g = np.asarray(g)
+    if axis is None:
+        n = np.size(arr)
+        part = g[:n] if first else g[n:]
+        return part.reshape(np.shape(arr if first else values))
+    n = np.shape(arr)[axis]
+    part = np.take(g, np.arange(n) if first else np.arange(n, g.shape[axis]), axis=axis)
+    return unbroadcast(part, np.shape(arr if first else values))
+
+
+def split_adjoint(g, ary, axis=0):
+    """Adjoint of ``np.split``/``np.array_split``: the parts' adjoints joined."""
+    return np.concatenate([np.asarray(p) for p in g], axis=axis)
+
+
+def pad_adjoint(g, array, pad_width, mode="constant"):
+    """Adjoint of ``np.pad`` for the modes constant, edge, reflect, symmetric, wrap."""
+    shape = np.shape(array)
+    pw = np.broadcast_to(np.asarray(pad_width), (len(shape), 2))
+    idx = np.arange(int(np.prod(shape))).reshape(shape)
+    widths = [tuple(int(v) for v in row) for row in pw]
+    if mode == "constant":
+        src = np.pad(idx, widths, mode="constant", constant_values=-1)
+    else:
+        src = np.pad(idx, widths, mode=mode)
+    g = np.asarray(g)
+    keep = src >= 0
+    out = np.zeros(int(np.prod(shape)), dtype=np.result_type(g, np.float32))
+    np.add.at(out, src[keep], g[keep])
+    return out.reshape(shape)
+
+
+def take_adjoint(g, a, indices, axis=None):
+    """Adjoint of ``np.take`` (repeated indices accumulate)."""
+    a_shape = np.shape(a)
+    out = np.zeros(a_shape, dtype=np.result_type(np.asarray(g), np.float32))
+    if axis is None:
+        flat = out.reshape(-1)
+        np.add.at(flat, np.asarray(indices).reshape(-1), np.asarray(g).reshape(-1))
+        return flat.reshape(a_shape)
+    ax = axis % len(a_shape)
+    moved = np.moveaxis(out, ax, 0)
+    gm = np.moveaxis(np.asarray(g), tuple(range(ax, ax + np.ndim(indices))), tuple(range(np.ndim(indices))))
+    np.add.at(moved, indices, gm)
+    return out
+
+
+def take_along_axis_adjoint(g, arr, indices, axis=-1):
+    """Adjoint of ``np.take_along_axis`` (repeated indices accumulate)."""
+    arr = np.asarray(arr)
+    out = np.zeros(arr.shape, dtype=np.result_type(np.asarray(g), np.float32))
+    if axis is None:
+        np.add.at(out.reshape(-1), np.asarray(indices).reshape(-1), np.asarray(g).reshape(-1))
+        return out
+    ax = axis % arr.ndim
+    idx = list(np.ix_(*[np.arange(n) for n in np.shape(indices)]))
+    idx[ax] = indices
+    np.add.at(out, tuple(np.broadcast_arrays(*idx)), g)
+    return out
+
+
+def sort_adjoint(g, a, axis=-1):
+    """Adjoint of ``np.sort`` (values): ``g`` sent back through the sorting permutation."""
+    a = np.asarray(a)
+    if axis is None:
+        out = np.zeros(a.size, dtype=np.result_type(np.asarray(g), np.float32))
+        out[np.argsort(a, axis=None, kind="stable")] = np.asarray(g)
+        return out.reshape(a.shape)
+    perm = np.argsort(a, axis=axis, kind="stable")
+    out = np.zeros(a.shape, dtype=np.result_type(np.asarray(g), np.float32))
+    np.put_along_axis(out, perm, g, axis=axis)
+    return out
+
+
+def sort_tangent(t, a, axis=-1):
+    """Tangent of ``np.sort``: ``t`` reordered like ``a``."""
+    if axis is None:
+        return np.asarray(t).reshape(-1)[np.argsort(a, axis=None, kind="stable")]
+    return np.take_along_axis(np.asarray(t), np.argsort(a, axis=axis, kind="stable"), axis=axis)
+
+
+def roll_adjoint(g, shift, axis=None):
+    """Adjoint of ``np.roll``: roll back."""
+    if isinstance(shift, tuple):
+        shift = tuple(-s for s in shift)
+    else:
+        shift = -np.asarray(shift)
+    return np.roll(g, shift, axis=axis)
+
+
+def rot90_adjoint(g, k=1, axes=None):
+    """Adjoint of ``np.rot90``: rotate back."""
+    return np.rot90(g, -k, axes=(0, 1) if axes is None else axes)
+
+
+def tile_adjoint(g, a, reps):
+    """Adjoint of ``np.tile``: sum over the copies."""
+    shape = np.shape(a)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    nd = max(len(shape), len(reps))
+    shape_p = (1,) * (nd - len(shape)) + tuple(shape)
+    reps_p = (1,) * (nd - len(reps)) + reps
+    g = np.asarray(g).reshape(sum(((r, s) for r, s in zip(reps_p, shape_p)), ()))
+    return g.sum(axis=tuple(range(0, 2 * nd, 2))).reshape(shape)
+
+
+def repeat_adjoint(g, a, repeats, axis=None):
+    """Adjoint of ``np.repeat``: sum over the repeated copies."""
+    shape = np.shape(a)
+    g = np.asarray(g)
+    n = int(np.prod(shape)) if axis is None else shape[axis]
+    starts = np.concatenate([[0], np.cumsum(np.broadcast_to(repeats, (n,)))[:-1]]).astype(int)
+    if axis is None:
+        return np.add.reduceat(g, starts).reshape(shape) if g.size else np.zeros(shape)
+    return np.add.reduceat(g, starts, axis=axis)
+
+
+def diag_adjoint(g, v, k=0):
+    """Adjoint of ``np.diag`` (building a matrix from a vector, or reading a diagonal)."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, offset=k).copy()
+    out = np.zeros(np.shape(v), dtype=np.result_type(np.asarray(g), np.float32))
+    n = np.asarray(g).shape[0]
+    rows = np.arange(n) + max(-k, 0)
+    cols = np.arange(n) + max(k, 0)
+    out[rows, cols] = g
+    return out
+
+
+def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``np.diagonal`` / ``np.trace``: ``g`` placed on the diagonal."""
+    a_shape = np.shape(a)
+    out = np.zeros(a_shape, dtype=np.result_type(np.asarray(g), np.float32))
+    view = np.diagonal(out, offset=offset, axis1=axis1, axis2=axis2)
+    view.flags.writeable = True
+    view[...] = g
+    return out
+
+
+def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    g = np.asarray(g)
+    n = np.diagonal(np.empty(np.shape(a)), offset=offset, axis1=axis1, axis2=axis2).shape[-1]
+    return diagonal_adjoint(np.broadcast_to(g[..., None], g.shape + (n,)), a, offset, axis1, axis2)
+
+
+def trace_tangent(t, offset=0, axis1=0, axis2=1):
+    return np.trace(t, offset=offset, axis1=axis1, axis2=axis2)
+
+
+def average_tangent_w(t, a, ans, axis=None, weights=None, keepdims=False):
+    """Tangent of ``np.average`` due to the weights."""
+    a = np.asarray(a)
+    axes = _norm_axes(axis, a.ndim)
+    wb, tb = _avg_weights(a, axis, weights), _avg_weights(a, axis, t)
+    return np.sum((a - expand(ans, a, axis, keepdims)) * tb, axis=axes, keepdims=keepdims) / \
+        np.sum(wb, axis=axes, keepdims=keepdims)
+
+
+def cumprod_tangent(t, a, ans, axis=None):
+    """Tangent of ``np.cumprod`` (exact with zeros)."""
+    a = np.asarray(a)
+    x = a.reshape(-1) if axis is None else np.moveaxis(a, axis, -1)
+    tt = np.asarray(t).reshape(-1) if axis is None else np.moveaxis(np.asarray(t), axis, -1)
+    out = np.zeros(x.shape, dtype=np.result_type(x, tt))
+    for i in range(x.shape[-1]):
+        y = x.copy()
+        y[..., i] = tt[..., i]
+        out[..., i:] += np.cumprod(y, -1)[..., i:]
+    return out if axis is None else np.moveaxis(out, -1, axis)
+
+
+def norm_tangent(t, x, ans, ord=None, axis=None, keepdims=False):
+    """Tangent of ``np.linalg.norm`` (the adjoint applied to a unit seed)."""
+    x = np.asarray(x)
+    if axis is None:
+        axes = tuple(range(x.ndim)) if ord is None or x.ndim == 1 else (0, 1)
+    else:
+        axes = _norm_axes(axis, x.ndim)
+    d = norm_adjoint(np.ones(np.shape(ans)), x, ans, ord, axis, keepdims)
+    return np.sum(d * t, axis=axes, keepdims=keepdims)
