@@ -45,6 +45,22 @@ reverse mode against a fourth-order central finite difference.""",
 }
 
 
+DESCRIPTION = """Automatic differentiation of in-place numpy code by source transformation.
+
+  emit   write the derivative of PATH.py:FUNC as a module that needs numpy only
+  check  check the derivatives on random inputs against finite differences
+  rules  list the functions adcompiler differentiates"""
+
+EPILOG = """examples:
+  adcompiler emit examples/seed.py:f_
+  adcompiler check examples/seed.py:f_ --shape s=5 --shape a=5 --shape b=5
+  adcompiler rules --search max
+
+Run `adcompiler COMMAND --help` for each command's options. Exit status: 0 ok,
+1 a check failed, 2 usage error or code adcompiler cannot differentiate,
+3 internal error."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
@@ -57,9 +73,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from .pipeline import DUMP_AFTER
-    parser = _Parser(prog="adcompiler", description=__doc__.split("\n\n")[1],
-                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                     epilog="\n\n".join(EXAMPLES.values()))
+    parser = _Parser(prog="adcompiler", description=DESCRIPTION,
+                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     parser.add_argument("--version", action="version",
                         version=f"adcompiler {__version__} (Python {sys.version.split()[0]})")
     _common(parser)
@@ -123,6 +138,8 @@ def _emit(args, out) -> int:
     ranks = {name: len(shape) for name, shape in map(parse_shape, args.shape)}
     text = emit_source(target, args.mode, _names(args.const), _names(args.active), _names(args.dup),
                        args.ret, args.dump_after, argv, ranks)
+    if not text.endswith("\n"):
+        text += "\n"
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -101,7 +101,11 @@ def run_check(target: Target, args, out, color: bool) -> int:
             annots.append(A.Const(v))
     rng = np.random.default_rng(args.seed + 1)
     prob = _Problem(target.func, annots, rng)
-    ref_ret = target.func(*prob.fresh())
+    try:
+        ref_ret = target.func(*prob.fresh())
+    except Exception as e:
+        raise UsageError(f"`{target.func.__name__}` raised {type(e).__name__} on the random inputs: {e}. "
+                         "Hint: check the --shape and --value arguments (or rerun with --traceback).") from e
     if args.ret is not None:
         ret_active = args.ret == "active"
     else:
@@ -133,6 +137,8 @@ def run_check(target: Target, args, out, color: bool) -> int:
         return 0
     out.write(_table(("argument", "activity", "relative error", "result"), rows, color))
     failed = sum(r[3] == "FAIL" for r in rows)
+    out.write("relative error: |<g, v> - finite difference| beyond its rounding-noise bound, over the size "
+              "of the terms\n" f"(a row passes below {rtol:g}).\n")
     out.write(f"reverse mode, seed {args.seed}, return {'Active' if ret_active else 'Const'}: "
               + (f"{failed} check(s) failed\n" if failed else "all checks passed\n"))
     return 1 if failed else 0

@@ -204,6 +204,10 @@ def decide_activities(func, const=(), active=(), dup=()) -> Activities:
             if n in flags and flags[n][0] != act:
                 raise UsageError(f"`{n}` is given two activities ({flags[n][1]} and {flag}).")
             flags[n] = (act, flag)
+    for name, p in sig.parameters.items():
+        if flags.get(name, (None,))[0] == ACTIVE and _hint_activity(p.annotation) == DUP:
+            raise UsageError(f"--active {name}: `{name}` has an array type hint; Active is for float scalars. "
+                             f"Hint: use --dup {name} or --const {name}.")
     acts, reasons, hinted = {}, {}, {}
     for name, p in sig.parameters.items():
         hint = _hint_activity(p.annotation)

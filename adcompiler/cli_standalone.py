@@ -259,8 +259,7 @@ def standalone(source: str, namespace: dict, user: str, docstring: str, header: 
     if helpers or g.values or g.functions:
         g.define("np", np, user)
     mods = sorted({line.split()[1] for line in g.imports.values()}, key=lambda m: (m not in ("numpy", "math"), m))
-    docstring = docstring.rstrip("\n") + (f"\n\nIt imports {', '.join(mods)} and" if mods else "\n\nIt imports nothing and")
-    docstring += " does not need adcompiler.\n"
+    docstring = docstring.rstrip("\n") + f"\n\nImports: {', '.join(mods) or 'none'} (adcompiler is not needed).\n"
     head = f'"""{docstring}"""\n\n{header.rstrip()}\n'
     if g.imports:
         head += "\n" + "\n".join(sorted(g.imports.values(), key=_import_key)) + "\n"

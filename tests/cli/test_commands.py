@@ -1,0 +1,251 @@
+"""The commands end to end: exit statuses, messages, help, determinism, colors."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import textwrap
+
+import numpy as np
+import pytest
+
+from adcompiler.cli_color import color_enabled, highlight
+
+from .conftest import DATA, ROOT, run_cli, run_process
+
+SEED = "examples/seed.py:f_"
+SHAPES = ["--shape", "s=5", "--shape", "a=5", "--shape", "b=5"]
+
+
+def _no_traceback(text: str) -> None:
+    assert "Traceback" not in text, text
+
+
+# --- check -------------------------------------------------------------------
+
+def test_check_passes_on_the_seed(in_root):
+    status, out, _ = run_cli("check", SEED, *SHAPES)
+    assert status == 0, out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:5]}
+    assert set(rows) == {"s", "a", "b", "all"}
+    assert all(r[-1] == "pass" for r in rows.values())
+    assert rows["a"][1] == "Duplicated"
+
+
+def test_check_catches_a_wrong_rule():
+    """wrong_rule.py registers d(x**3)/dx = 2 x**2; the check must fail on `a` with exit 1."""
+    path = os.path.join(DATA, "wrong_rule.py")
+    status, out, _ = run_cli("check", f"{path}:apply_cube", "--shape", "s=4", "--shape", "a=4")
+    assert status == 1, out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:4]}
+    assert rows["a"][-1] == "FAIL" and rows["all"][-1] == "FAIL"
+    assert rows["s"][-1] == "pass"   # s is overwritten: its adjoint is zero either way
+    assert float(rows["a"][2]) > 0.1
+    # The same function spelled without the custom rule passes.
+    status, out, _ = run_cli("check", f"{path}:right_cube", "--shape", "s=4", "--shape", "a=4")
+    assert status == 0, out
+
+
+def test_check_process_exit_status_and_scalars():
+    proc = run_process("check", f"{DATA}/wrong_rule.py:apply_cube", "--shape", "s=3", "--shape", "a=3")
+    assert proc.returncode == 1 and "FAIL" in proc.stdout
+    status, out, _ = run_cli("check", f"{DATA}/cli_kernels.py:relax", "--shape", "u=4", "--shape", "f=4",
+                             "--value", "k=0.3", "--value", "sweeps=2")
+    assert status == 0, out
+    assert "k         Active" in out and "sweeps    Const" in out
+
+
+def test_check_needs_values():
+    status, _, err = run_cli("check", f"{DATA}/cli_kernels.py:relax", "--shape", "u=5")
+    assert status == 2 and "--shape f=DIMS" in err
+
+
+# --- emit --------------------------------------------------------------------
+
+def test_emit_output_is_byte_identical_across_processes(tmp_path):
+    """Same input, same bytes, even with different hash seeds."""
+    outs = [run_process("emit", f"{DATA}/cli_kernels.py:relax", env={"PYTHONHASHSEED": str(k)}).stdout
+            for k in (1, 2)]
+    assert outs[0] == outs[1] and "def relax_reverse(" in outs[0]
+
+
+def test_emit_writes_a_file_and_it_runs(tmp_path, in_root):
+    out = tmp_path / "seed_adjoint.py"
+    status, printed, _ = run_cli("emit", SEED, "-o", str(out))
+    assert status == 0 and printed == ""
+    spec = importlib.util.spec_from_file_location("seed_adjoint", out)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    ns = vars(mod)
+    n = 4
+    s, a, b = np.zeros(n), np.arange(n, dtype=float), np.ones(n)
+    ds, da, db = np.full(n, 2.0), np.ones(n), np.zeros(n)
+    assert ns["f__reverse"](s, ds, a, da, b, db) == ()
+    np.testing.assert_array_equal(s, a + b)
+    np.testing.assert_array_equal(ds, 0.0)
+    np.testing.assert_array_equal(da, 3.0)
+    np.testing.assert_array_equal(db, 2.0)
+
+
+def test_emit_header_says_why_each_activity(in_root):
+    _, out, _ = run_cli("emit", f"{DATA}/cli_kernels.py:blend", "--const", "a")
+    assert "#   a       Const: --const flag" in out
+    assert "#   out     Duplicated: no flag, type hint or default" in out
+    assert "#   w       Active: default value 0.25" in out
+    _, out, _ = run_cli("emit", f"{DATA}/cli_kernels.py:relax")
+    assert "#   sweeps  Const: type hint `int`" in out and "#   k       Active: type hint `float`" in out
+    assert "relax_reverse(u, du, f, df, k, sweeps, dret=1.0) -> (dk,)" in out
+
+
+def test_emit_sibling_import_and_constants(in_root):
+    """cli_kernels.py imports sibling_consts: its directory is importable; constants are inlined."""
+    _, out, _ = run_cli("emit", f"{DATA}/cli_kernels.py:relax")
+    assert "SCALE = 0.5" in out and "WEIGHTS = np.array([0.5, 1.0, 2.0, 4.0], dtype=np.float64)" in out
+    assert not re.search(r"^\s*(import|from) adcompiler", out, re.MULTILINE)
+
+
+@pytest.mark.parametrize("stage", ["parse", "normalize", "lower", "reverse"])
+def test_dump_after_each_pass(stage, in_root):
+    status, out, err = run_cli("emit", SEED, "--dump-after", stage)
+    assert status == 0, err
+    assert "def f_" in out
+
+
+def test_forward_mode_emits_or_says_it_is_missing(in_root):
+    import adcompiler.pipeline as p
+    status, out, err = run_cli("emit", SEED, "--mode", "forward")
+    if hasattr(p, "forward_module"):
+        assert status == 0 and "def f__forward(s, ds, a, da, b, db)" in out
+    else:
+        assert status == 2 and "forward mode is not available" in err
+
+
+# --- errors: exit 2, one paragraph, no traceback ----------------------------
+
+def _write(tmp_path, name, body):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return str(path)
+
+
+ERROR_FILES = {
+    "syntax": ("def f(x):\n    x[:] = (1\n", "syntax error"),
+    "missing_import": ("import no_such_module_xyz\n\ndef f(x):\n    x[:] = 1.0\n", "No module named"),
+    "exits": ("import sys\nsys.exit(3)\n\ndef f(x):\n    x[:] = 1.0\n", "sys.exit(3)"),
+    "raises": ("raise RuntimeError('boom')\n", "raised RuntimeError: boom"),
+    "reads_stdin": ("name = input()\n\ndef f(x):\n    x[:] = 1.0\n", "standard input"),
+    "unsupported": ("def f(x):\n    try:\n        x[0] = 1.0\n    except ValueError:\n        pass\n",
+                    "try/except is not supported"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ERROR_FILES))
+def test_errors_exit_2_without_traceback(case, tmp_path):
+    body, expect = ERROR_FILES[case]
+    path = _write(tmp_path, f"{case}.py", body)
+    proc = run_process("emit", f"{path}:f")
+    assert proc.returncode == 2, proc.stderr
+    assert expect in proc.stderr and proc.stdout == ""
+    assert proc.stderr.startswith("adcompiler: error:") and proc.stderr.count("\n") == 1
+    _no_traceback(proc.stderr)
+    assert os.path.basename(path) in proc.stderr
+
+
+def test_traceback_flag_shows_it(tmp_path):
+    path = _write(tmp_path, "unsupported.py", ERROR_FILES["unsupported"][0])
+    proc = run_process("emit", f"{path}:f", "--traceback")
+    assert proc.returncode == 2 and "Traceback" in proc.stderr
+
+
+@pytest.mark.parametrize("argv,expect", [
+    (["emit", "examples/seed.py"], "expected PATH.py:FUNC"),
+    (["emit", "examples/nothere.py:f"], "no such file"),
+    (["emit", "examples/seed.py:nope"], "has no function `nope`. Functions defined there: f_, main"),
+    (["emit", "examples/seed.py:np"], "not a function"),
+    (["emit", SEED, "--const", "zz"], "has no parameter `zz`"),
+    (["emit", SEED, "--const", "s", "--dup", "s"], "two activities"),
+    (["emit", SEED, "--mode", "sideways"], "invalid choice"),
+    (["emit", SEED, "--dump-after", "nowhere"], "invalid choice"),
+    (["check", SEED, "--shape", "s"], "expected NAME=DIMS"),
+    (["frobnicate"], "invalid choice"),
+    (["emit", f"{DATA}/cli_kernels.py:relax", "--active", "u"], "Active is for float scalars"),
+    (["check", f"{DATA}/cli_kernels.py:relax", "--shape", "u=5", "--shape", "f=5", "--value", "k=0.3",
+      "--value", "sweeps=2"], "raised ValueError on the random inputs"),
+])
+def test_usage_errors(argv, expect, in_root):
+    status, out, err = run_cli(*argv)
+    assert status == 2 and out == "", out
+    assert expect in err, err
+    _no_traceback(err)
+
+
+def test_printing_at_import_keeps_stdout_clean(tmp_path):
+    path = _write(tmp_path, "chatty.py", """\
+        print("hello from import")
+
+        def f(x, a):
+            x[:] = a * 2.0
+        """)
+    proc = run_process("emit", f"{path}:f")
+    assert proc.returncode == 0
+    assert "hello from import" not in proc.stdout and "hello from import" in proc.stderr
+    compile(proc.stdout, "emitted", "exec")
+
+
+def test_refuses_what_cannot_be_self_contained(tmp_path):
+    path = _write(tmp_path, "objs.py", """\
+        import fractions
+
+        import numpy as np
+
+        R = fractions.Fraction(1, 3)
+
+        def f(x, a):
+            x[:] = a * float(R)
+        """)
+    proc = run_process("emit", f"{path}:f")
+    assert proc.returncode == 2 and "cannot be written into a self-contained module" in proc.stderr
+    _no_traceback(proc.stderr)
+
+
+# --- help, version, rules, colors --------------------------------------------
+
+@pytest.mark.parametrize("command", [[], ["emit"], ["check"], ["rules"]])
+def test_help_has_examples(command, capsys):
+    from adcompiler.cli import main
+    assert main([*command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and "adcompiler" in out
+
+
+def test_version():
+    proc = run_process("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("adcompiler 0.")
+
+
+def test_rules_lists_and_searches():
+    status, out, _ = run_cli("rules")
+    assert status == 0 and "numpy.tanh" in out and "no derivative" in out
+    status, out, _ = run_cli("rules", "--search", "tanh")
+    lines = out.splitlines()
+    assert all("tanh" in line for line in lines[1:-1]) and len(lines) >= 3
+    status, out, _ = run_cli("rules", "--search", "zzzz")
+    assert status == 0 and "no rule matches" in out
+
+
+class _Tty:
+    def isatty(self):
+        return True
+
+
+def test_colors_only_on_a_terminal(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert color_enabled(_Tty()) and not color_enabled(_Tty(), no_color=True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not color_enabled(_Tty())
+    proc = run_process("emit", SEED, cwd=ROOT)   # a pipe: plain text
+    assert "\x1b[" not in proc.stdout
+    colored = highlight("def f(x):\n    return x + 1  # one\n")
+    assert "\x1b[" in colored
+    assert colored.replace("\x1b[0m", "").replace("\x1b[35m", "").replace("\x1b[33m", "") \
+        .replace("\x1b[36m", "").replace("\x1b[90m", "") == "def f(x):\n    return x + 1  # one\n"
