@@ -60,14 +60,14 @@ def tensordot_adjoint_a(g, a, b, axes=2):
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
     ax_a, ax_b, free_a, free_b = _td_axes(a.ndim, b.ndim, axes)
     r = np.tensordot(g, b, axes=(list(range(len(free_a), g.ndim)), free_b))
-    return np.transpose(r, np.argsort(free_a + ax_a))
+    return np.transpose(r, np.argsort(free_a + [ax_a[ax_b.index(j)] for j in sorted(ax_b)]))
 
 
 def tensordot_adjoint_b(g, a, b, axes=2):
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
     ax_a, ax_b, free_a, free_b = _td_axes(a.ndim, b.ndim, axes)
     r = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
-    return np.transpose(r, np.argsort(ax_b + free_b))
+    return np.transpose(r, np.argsort([ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b))
 
 
 def _einsum_parts(subscripts, n):

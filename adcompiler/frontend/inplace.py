@@ -58,6 +58,12 @@ def _join(nz, call, parts, axis):
     return acc
 
 
+def _local(nz, atom):
+    """Let later expressions read attributes (``.shape``) of a temporary."""
+    nz.res.locals.add(atom.id)
+    return atom
+
+
 def _each(nz, call, parts, func, extra=()):
     return [nz.temp(nz.make_call(func, [p], list(extra), call)) for p in parts]
 
@@ -79,7 +85,7 @@ def vstack(nz, call, kw):
 
 
 def hstack(nz, call, kw):
-    parts = _each(nz, call, _seq(nz, call, kw, "tup"), np.atleast_1d)
+    parts = [_local(nz, p) for p in _each(nz, call, _seq(nz, call, kw, "tup"), np.atleast_1d)]
     nd = ast.Attribute(ast.Name(parts[0].id, ast.Load()), "ndim", ast.Load())
     axis = nz.atom(ast.BinOp(ast.Call(ast.Name("min", ast.Load()), [nd, ast.Constant(2)], []),
                              ast.Sub(), ast.Constant(1)))
@@ -89,6 +95,7 @@ def hstack(nz, call, kw):
 def column_stack(nz, call, kw):
     parts = []
     for p in _seq(nz, call, kw, "tup"):
+        _local(nz, p)
         rows = ast.Subscript(ast.Attribute(ast.Name(p.id, ast.Load()), "shape", ast.Load()),
                              ast.Constant(0), ast.Load())
         shape = nz.arg_atom(ast.Tuple([rows, ast.Constant(-1)], ast.Load()))
@@ -143,7 +150,7 @@ def put(nz, call, kw):
     a, ind, v = _arg(call, kw, 0, "a"), _arg(call, kw, 1, "ind"), _arg(call, kw, 2, "v")
     if "mode" in kw:
         nz.err(call, "np.put with mode= is not supported.", "index the array explicitly.")
-    a = nz.atom(a)
+    a = _local(nz, nz.atom(a))
     shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
     idx = nz.temp(nz.make_call(np.unravel_index, [nz.atom(ind), nz.atom(shape)], [], call))
     nz.store(ast.Subscript(a, idx, ast.Store()), nz.atom(v), call)
@@ -161,13 +168,13 @@ def ufunc_at(sign):
     def handler(nz, call, kw):
         if len(call.args) != 3 or kw:
             nz.err(call, "ufunc.at needs three positional arguments here.", "call it as np.add.at(a, idx, v).")
-        a = nz.atom(call.args[0])
+        a = _local(nz, nz.atom(call.args[0]))
         name = ast.Name(a.id, ast.Load())
         size = ast.Attribute(name, "size", ast.Load())
         shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
         lin = nz.temp(nz.make_call(np.arange, [nz.atom(size)], [], call))
         grid = nz.temp(nz.make_call(np.reshape, [lin, nz.atom(shape)], [], call))
-        pos = nz.temp(nz.subscript_load(ast.Subscript(grid, call.args[1], ast.Load())))
+        pos = _local(nz, nz.temp(nz.subscript_load(ast.Subscript(grid, call.args[1], ast.Load()))))
         flat = nz.temp(nz.make_call(np.ravel, [pos], [], call))
         posshape = nz.atom(ast.Attribute(ast.Name(pos.id, ast.Load()), "shape", ast.Load()))
         w = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(call.args[2]), posshape], [], call))

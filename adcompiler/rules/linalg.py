@@ -25,8 +25,10 @@ def _scalar_of_matrix(kinds, bound):
 
 
 def _tuple_of(*ranks):
+    # a float "num": the analyses treat a tuple kind as non-differentiable, and
+    # subscripts of a num are differentiable values
     def result(kinds, bound):
-        return Kind("tuple", elts=tuple(FLOAT if r == 0 else array(r) for r in ranks))
+        return NUM
     return result
 
 
@@ -89,11 +91,11 @@ defrule(la.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
         a="_ad_svd_adjoint(g, a, ans, full_matrices, compute_uv)",
         tangents={"a": "_ad_svd_tangent(t, a, ans, full_matrices, compute_uv)"},
         result=lambda k, b: array(1) if isinstance(b.get("compute_uv"), ast.Constant) and
-        b["compute_uv"].value is False else Kind("tuple", elts=(array(2), array(1), array(2))),
+        b["compute_uv"].value is False else NUM,
         doc="distinct non-zero singular values; full_matrices=False unless the matrix is square")
 defrule(la.pinv, "a, rcond=None, hermitian=False", a="_ad_pinv_adjoint(g, a, ans)",
         tangents={"a": "_ad_pinv_tangent(t, a, ans)"}, doc="constant rank")
 defrule(la.lstsq, "a, b, rcond=None", a="_ad_lstsq_adjoint_a(g, a, b, ans)", b="_ad_lstsq_adjoint_b(g, a, ans)",
         tangents={"a": "_ad_lstsq_tangent_a(t, a, b, ans)", "b": "_ad_lstsq_tangent_b(t, a, ans)"},
-        result=lambda k, b: Kind("tuple", elts=(array(None), array(None), Kind("int"), array(1))),
+        result=lambda k, b: NUM,
         doc="full column rank; only the solution (first result) is differentiated")

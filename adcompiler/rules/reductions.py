@@ -50,7 +50,7 @@ defrule(np.prod, "a, " + RED, result=_reduced, a="_ad_prod_adjoint(g, a, axis, k
         tangents={"a": "np.sum(_ad_prod_adjoint(1.0, a, axis, True) * t, axis=axis, keepdims=keepdims)"},
         doc="exact with zeros in the input (products of the other elements)")
 _SEL = "np.sum(_ad_select_adjoint(1.0, a, ans, axis, keepdims) * t, axis=axis, keepdims=keepdims)"
-for _f in (np.max, np.min, np.nanmax, np.nanmin):
+for _f in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
     defrule(_f, "a, axis=None, out=None, keepdims=False", result=_reduced,
             a="_ad_select_adjoint(g, a, ans, axis, keepdims)", tangents={"a": _SEL},
             doc="ties split the adjoint equally among the maximal (minimal) elements; NaN gets nothing")

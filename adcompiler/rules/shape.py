@@ -108,8 +108,7 @@ def _split_kind(kinds, bound):
         n = sec.value
     elif isinstance(sec, ast.Tuple):
         n = len(sec.elts) + 1
-    part = array(k.ndim if k.cls == "array" else None, k.dtype or "f")
-    return Kind("tuple", elts=(part,) * n) if n else Kind("other")
+    return NUM if n else Kind("other")   # see linalg._tuple_of
 
 
 for _f in (np.split, np.array_split):
