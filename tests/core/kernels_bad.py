@@ -1,0 +1,68 @@
+"""Functions outside the supported subset (each is refused)."""
+import numpy as np
+
+G = np.zeros(3)
+
+
+def uses_try(s, a):
+    try:
+        s[:] = a
+    except ValueError:
+        pass
+
+
+def uses_with(s, a):
+    with open("x"):
+        s[:] = a
+
+
+def uses_yield(s, a):
+    yield a
+
+
+def uses_lambda(s, a):
+    f = lambda v: v * 2
+    s[:] = f(a)
+
+
+def uses_comprehension(s, a):
+    s[:] = np.array([v * 2 for v in a])
+
+
+def writes_global(s, a):
+    global G
+    G = a
+
+
+def writes_global_array(s, a):
+    G[:] = a
+
+
+def nested_def(s, a):
+    def inner(v):
+        return v
+    s[:] = inner(a)
+
+
+def class_body(s, a):
+    class K:
+        pass
+    s[:] = a
+
+
+def no_rule(s, a):
+    t = np.fft.fft(a)  # noqa: F841
+    s[:] = a
+
+
+def seed(s, a, b):
+    s[:] = a + b
+
+
+def shape_error(s, a):
+    s[:] = a * 2.0
+
+
+def recurrence(s, a, b):
+    for i in range(1, len(s)):
+        s[i] = s[i - 1] * a[i] + b[i]

@@ -1,0 +1,68 @@
+"""Properties of the generated code: determinism, saves, caching, comments."""
+from __future__ import annotations
+
+import numpy as np
+
+import adcompiler as ad
+from adcompiler.codegen import cache
+
+from . import kernels_bad as K
+
+
+def _dup(n=4):
+    return ad.Duplicated(np.zeros(n), np.zeros(n))
+
+
+def test_byte_identical_output():
+    a = ad.adjoint_source(K.recurrence, _dup(), _dup(), _dup())
+    cache.clear()
+    b = ad.adjoint_source(K.recurrence, _dup(), _dup(), _dup())
+    assert a == b
+    assert ad.adjoint_source(K.seed, ad.Duplicated, ad.Duplicated, ad.Duplicated) == \
+        ad.adjoint_source(K.seed, ad.Duplicated, ad.Duplicated, ad.Duplicated)
+
+
+def _combined(src, name):
+    start = src.index(f"def {name}_reverse(")
+    end = src.index("\ndef ", start + 1)
+    return src[start:end]
+
+
+def test_no_overwrite_saves_nothing():
+    src = _combined(ad.adjoint_source(K.seed, _dup(), _dup(), _dup()), "seed")
+    assert "_tape.append" not in src and "_tape.pop" not in src
+
+
+def test_overwritten_values_are_saved():
+    src = _combined(ad.adjoint_source(K.recurrence, _dup(), _dup(), _dup()), "recurrence")
+    assert "_tape.append(_t1)" in src      # s[i - 1], read before later iterations overwrite it
+    assert "_tape.pop()" in src
+
+
+def test_comments_name_primal_lines():
+    src = ad.adjoint_source(K.recurrence, _dup(), _dup(), _dup())
+    assert "# kernels_bad.py:68: s[i] = s[i - 1] * a[i] + b[i]" in src
+    assert "# kernels_bad.py:67: for i in range(1, len(s)):" in src
+
+
+def test_second_call_does_not_transform_again():
+    cache.clear()
+    before = cache.stats["transforms"]
+    for _ in range(3):
+        ad.autodiff(K.seed, ad.Const, _dup(), _dup(), _dup())
+    assert cache.stats["transforms"] == before + 1
+    ad.autodiff(K.seed, ad.Const, _dup(5), _dup(5), _dup(5))      # same ranks: same code
+    assert cache.stats["transforms"] == before + 1
+    ad.autodiff(K.seed, ad.Const, ad.Duplicated(np.zeros((2, 2)), np.zeros((2, 2))),
+                ad.Duplicated(np.zeros((2, 2)), np.zeros((2, 2))), ad.Duplicated(np.zeros((2, 2)), np.zeros((2, 2))))
+    assert cache.stats["transforms"] == before + 2
+
+
+def test_untouched_duplicated_keeps_its_shadow_exactly():
+    s, a, b = np.zeros(3), np.arange(3.0), np.ones(3)
+    extra = np.array([1.5, -2.0, 3.25])
+    ds = np.array([0.5, 0.25, 1.0])
+
+    d = ad.autodiff(K.seed, ad.Const, ad.Duplicated(s, ds), ad.Duplicated(a, np.zeros(3)), ad.Const(b))
+    assert d == (None, None, None)
+    np.testing.assert_array_equal(extra, [1.5, -2.0, 3.25])
