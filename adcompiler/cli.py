@@ -11,6 +11,7 @@ traceback unless ``--traceback``); 3 for an internal error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 
@@ -200,6 +201,8 @@ def _fail(e: BaseException, want_tb: bool, no_color: bool, label: str, text: str
     if want_tb:
         traceback.print_exception(e)
     msg = text or str(e)
+    # Paths under the working directory read better relative, as the user typed them.
+    msg = msg.replace(os.getcwd() + os.sep, "")
     prefix = paint(f"adcompiler: {label}:", "red") if color_enabled(sys.stderr, no_color) else \
         f"adcompiler: {label}:"
     sys.stderr.write(f"{prefix} {msg}\n")
