@@ -194,7 +194,7 @@ def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
         return gk * np.sign(x) * safe_div(np.abs(x) ** (ord - 1), nk ** (ord - 1))
     xm = np.moveaxis(x, axes, (-2, -1))
     if ord in ("nuc", 2, -2):
-        u, s, vh = np.linalg.svd(xm, full_matrices=False)
+        u, _s, vh = np.linalg.svd(xm, full_matrices=False)
         if ord == "nuc":
             d = u @ vh
         else:

@@ -101,7 +101,7 @@ defrule(np.append, "arr, values, axis=None", arr="_ad_concat_part(g, arr, values
 
 def _split_kind(kinds, bound):
     import ast
-    k = kinds.get("ary", FLOAT)
+    kinds.get("ary", FLOAT)
     sec = bound.get("indices_or_sections")
     n = None
     if isinstance(sec, ast.Constant) and isinstance(sec.value, int):

@@ -1,0 +1,57 @@
+"""Kernels for the convention, extension and indexing tests (module level, so
+``inspect.getsource`` works)."""
+import numpy as np
+
+IDX = np.array([0, 0, 2])
+
+
+def abs_k(x):
+    return np.sum(np.abs(x))
+
+
+def max_k(x):
+    return np.max(x)
+
+
+def max_axis_k(x):
+    return np.sum(np.max(x, axis=1))
+
+
+def maximum_k(x, y):
+    return np.sum(np.maximum(x, y))
+
+
+def sqrt_k(x):
+    return np.sum(np.sqrt(x))
+
+
+def clip_k(x):
+    return np.sum(np.clip(x, -1.0, 1.0))
+
+
+def norm_k(x):
+    return np.linalg.norm(x)
+
+
+def inc_k(x, v, w):
+    x[IDX] += v
+    return np.sum(x * w)
+
+
+def add_at_k(x, v, w):
+    np.add.at(x, IDX, v)
+    return np.sum(x * w)
+
+
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def user_rule_k(x, w):
+    y = softplus(x) * 2.0
+    return np.sum(y * w)
+
+
+def missing_rule_k(x):
+    y = np.nancumprod(x)
+    return np.sum(y)
