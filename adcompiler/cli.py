@@ -39,7 +39,8 @@ dret=1.0 if the return is Active) and returns the Active derivatives.""",
 
 Inputs are random, uniform in --range (default 0.5,1.5). Each differentiable
 argument, and all of them together, is checked by a dot-product test of
-reverse mode against a fourth-order central finite difference.""",
+reverse mode (and a directional test of forward mode) against a fourth-order
+central finite difference.""",
     "rules": """examples:
   adcompiler rules
   adcompiler rules --search max""",
@@ -97,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"print the source after one pass instead: {', '.join(DUMP_AFTER)}")
     _common(e)
     c = sub.add_parser("check", help="check derivatives against finite differences",
-                       description="Check the reverse-mode derivatives of PATH.py:FUNC on random inputs against "
-                       "central finite differences. Exit status 0 when every check passes, 1 otherwise.",
+                       description="Check the reverse- and forward-mode derivatives of PATH.py:FUNC on random "
+                       "inputs against central finite differences. Exit status 0 when every check passes, 1 otherwise.",
                        epilog=EXAMPLES["check"], formatter_class=raw)
     c.add_argument("target", metavar="PATH.py:FUNC")
     c.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
@@ -187,6 +188,10 @@ def main(argv: list | None = None, out=None) -> int:
         return int(e.code or 0) if not isinstance(e.code, str) else 2
     except (AdCompilerError, UsageError) as e:
         return _fail(e, want_tb, no_color, "error")
+    except BrokenPipeError:   # output piped into `head` and the like
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import activity as A
+from .api import autodiff
 from .cli_color import paint
 from .cli_load import ACTIVE, CONST, DUP, Target, UsageError, decide_activities
 from .cli_load import split_names as _names
@@ -89,59 +90,97 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
 
 def run_check(target: Target, args, out, color: bool) -> int:
     """Run the checks and print the table; the exit status (0 all pass, 1 otherwise)."""
-    from .testing import _compare, _finite_difference, _Problem
+    from .testing import _close, _Problem
     vals, kinds, _ = _inputs(target, args)
     annots = []
-    for v, (name, act, _) in zip(vals, kinds):
+    for v, (_, act, _) in zip(vals, kinds):
         if act == DUP:
             annots.append(A.Duplicated(v, np.zeros_like(v)))
-        elif act == ACTIVE:
-            annots.append(A.Active(float(v)))
         else:
-            annots.append(A.Const(v))
-    rng = np.random.default_rng(args.seed + 1)
-    prob = _Problem(target.func, annots, rng)
+            annots.append(A.Active(float(v)) if act == ACTIVE else A.Const(v))
+    prob = _Problem(target.func, annots, np.random.default_rng(args.seed + 1))
+    ref_vals = prob.fresh()
     try:
-        ref_ret = target.func(*prob.fresh())
+        ref_ret = target.func(*ref_vals)
     except Exception as e:
         raise UsageError(f"`{target.func.__name__}` raised {type(e).__name__} on the random inputs: {e}. "
                          "Hint: check the --shape and --value arguments (or rerun with --traceback).") from e
-    if args.ret is not None:
-        ret_active = args.ret == "active"
-    else:
-        ret_active = isinstance(ref_ret, (float, np.floating))
-    import adcompiler
+    ret_active = args.ret == "active" if args.ret is not None else isinstance(ref_ret, (float, np.floating))
+    if not prob.diff:
+        out.write("nothing to check: no argument is differentiable (all Const).\n")
+        return 0
+    rtol = 1e-3 if any(prob.vals[k].dtype != np.float64 for k in prob.dups) else 1e-6
+    groups = [(kinds[k][0], kinds[k][1], [k]) for k in prob.diff]
+    if len(prob.diff) > 1:
+        groups.append(("all", "together", list(prob.diff)))
+
     fresh = prob.fresh()
     shadows = {k: prob.seeds[k].astype(fresh[k].dtype) for k in prob.dups}
     call = [A.Duplicated(fresh[k], shadows[k]) if k in shadows else
             (A.Active(fresh[k]) if kinds[k][1] == ACTIVE else A.Const(fresh[k])) for k in range(len(fresh))]
-    derivs = adcompiler.autodiff(A.Reverse, target.func, A.Active if ret_active else A.Const, *call)
+    derivs = autodiff(A.Reverse, target.func, A.Active if ret_active else A.Const, *call)
     grads = {k: shadows[k].astype(np.float64) if k in shadows else float(derivs[k]) for k in prob.diff}
-    rtol = 1e-3 if any(prob.vals[k].dtype != np.float64 for k in prob.dups) else 1e-6
     rows = []
-    groups = [(kinds[k][0], kinds[k][1], [k]) for k in prob.diff]
-    if len(prob.diff) > 1:
-        groups.append(("all", "together", list(prob.diff)))
-    for name, act, ks in groups:
-        sub = {k: prob.dirs[k] for k in ks}
-        ad = sum(float(np.sum(grads[k] * sub[k])) for k in ks)
-        mag = sum(float(np.sum(np.abs(grads[k] * sub[k]))) for k in ks)
-        fd, noise = _finite_difference(lambda t, sub=sub: prob.objective(t, sub, ret_active, 1.0), 1e-6)
-        rel, _, ok = _compare(ad, mag, fd, noise, rtol, 0.0)
-        rows.append((name, act, f"{rel:.1e}", "pass" if ok else "FAIL"))
-    for k, (name, act, why) in enumerate(kinds):
-        if k not in prob.diff:
-            rows.insert(k, (name, act, "-", "-"))
-    if not prob.diff:
-        out.write("nothing to check: no argument is differentiable (all Const).\n")
-        return 0
-    out.write(_table(("argument", "activity", "relative error", "result"), rows, color))
-    failed = sum(r[3] == "FAIL" for r in rows)
+    in_order = [(kinds[k][0], kinds[k][1], [k]) for k in range(len(kinds))] + groups[len(prob.diff):]
+    for name, act, ks in in_order:
+        if ks[0] not in prob.diff:
+            rows.append(("reverse", name, act, "-", "-"))
+        else:
+            ad = sum(float(np.sum(grads[k] * prob.dirs[k])) for k in ks)
+            mag = sum(float(np.sum(np.abs(grads[k] * prob.dirs[k]))) for k in ks)
+            rows.append(("reverse", name, act, *_verdict(prob, ks, ad, mag, ret_active, rtol)))
+        if len(ks) == 1 and isinstance(ref_vals[ks[0]], np.ndarray) and prob.kinds[ks[0]] != "noneed" \
+                and not _close(fresh[ks[0]], ref_vals[ks[0]]):
+            rows.append(("reverse", name, "final value", "differs", "FAIL"))
+    note = _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows)
+    out.write(_table(("mode", "argument", "activity", "relative error", "result"), rows, color))
+    failed = sum(r[-1] == "FAIL" for r in rows)
     out.write("relative error: |<g, v> - finite difference| beyond its rounding-noise bound, over the size "
               "of the terms\n" f"(a row passes below {rtol:g}).\n")
-    out.write(f"reverse mode, seed {args.seed}, return {'Active' if ret_active else 'Const'}: "
+    if note:
+        out.write(note + "\n")
+    out.write(f"seed {args.seed}, return {'Active' if ret_active else 'Const'}: "
               + (f"{failed} check(s) failed\n" if failed else "all checks passed\n"))
     return 1 if failed else 0
+
+
+def _verdict(prob, ks: list, ad: float, mag: float, ret_active: bool, rtol: float) -> tuple:
+    """(relative error, pass/FAIL) of a directional derivative against finite differences."""
+    from .testing import _compare, _finite_difference
+    sub = {k: prob.dirs[k] for k in ks}
+    fd, noise = _finite_difference(lambda t: prob.objective(t, sub, ret_active, 1.0), 1e-6)
+    rel, _, ok = _compare(ad, mag, fd, noise, rtol, 0.0)
+    return f"{rel:.1e}", "pass" if ok else "FAIL"
+
+
+def _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows) -> str:
+    """Forward-mode rows (tangents along the same directions); a note when unavailable."""
+    from .errors import AdCompilerError
+    if not hasattr(A, "Forward"):
+        return "forward mode: not available in this version."
+    for name, act, ks in groups:
+        fresh = prob.fresh()
+        tangents = {}
+        call = []
+        for k, v in enumerate(fresh):
+            if k in prob.dups:
+                tangents[k] = (np.asarray(prob.dirs[k]) if k in ks else np.zeros_like(v)).astype(v.dtype)
+                call.append(A.Duplicated(v, tangents[k]))
+            elif k in prob.diff:
+                call.append(A.Duplicated(v, float(prob.dirs[k]) if k in ks else 0.0))
+            else:
+                call.append(A.Const(v))
+        try:
+            res = autodiff(A.Forward, target.func, A.Duplicated if ret_active else A.Const, *call)
+        except AdCompilerError as e:
+            return f"forward mode: not checked ({e.reason})"
+        terms = [prob.seeds[k] * tangents[k] for k in prob.dups]
+        if ret_active:
+            terms.append(np.asarray(float(res[0])))
+        dd = sum(float(np.sum(t)) for t in terms)
+        mag = sum(float(np.sum(np.abs(t))) for t in terms)
+        rows.append(("forward", name, act, *_verdict(prob, ks, dd, mag, ret_active, rtol)))
+    return ""
 
 
 def _table(head: tuple, rows: list, color: bool) -> str:

@@ -26,10 +26,24 @@ def _no_traceback(text: str) -> None:
 def test_check_passes_on_the_seed(in_root):
     status, out, _ = run_cli("check", SEED, *SHAPES)
     assert status == 0, out
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:5]}
-    assert set(rows) == {"s", "a", "b", "all"}
+    rows = _rows(out)
+    assert {arg for _, arg in rows} == {"s", "a", "b", "all"}
     assert all(r[-1] == "pass" for r in rows.values())
-    assert rows["a"][1] == "Duplicated"
+    assert rows["reverse", "a"][2] == "Duplicated"
+    assert ("forward", "a") in rows
+
+
+def _rows(out: str) -> dict:
+    """The table as {(mode, argument): cells}."""
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["mode", "argument"], out
+    table = {}
+    for line in lines[1:]:
+        cells = line.split()
+        if not cells or cells[0] not in ("reverse", "forward"):
+            break
+        table[cells[0], cells[1]] = cells
+    return table
 
 
 def test_check_catches_a_wrong_rule():
@@ -37,10 +51,10 @@ def test_check_catches_a_wrong_rule():
     path = os.path.join(DATA, "wrong_rule.py")
     status, out, _ = run_cli("check", f"{path}:apply_cube", "--shape", "s=4", "--shape", "a=4")
     assert status == 1, out
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:4]}
-    assert rows["a"][-1] == "FAIL" and rows["all"][-1] == "FAIL"
-    assert rows["s"][-1] == "pass"   # s is overwritten: its adjoint is zero either way
-    assert float(rows["a"][2]) > 0.1
+    rows = _rows(out)
+    assert rows["reverse", "a"][-1] == "FAIL" and rows["reverse", "all"][-1] == "FAIL"
+    assert rows["reverse", "s"][-1] == "pass"   # s is overwritten: its adjoint is zero either way
+    assert float(rows["reverse", "a"][3]) > 0.1
     # The same function spelled without the custom rule passes.
     status, out, _ = run_cli("check", f"{path}:right_cube", "--shape", "s=4", "--shape", "a=4")
     assert status == 0, out
@@ -52,7 +66,9 @@ def test_check_process_exit_status_and_scalars():
     status, out, _ = run_cli("check", f"{DATA}/cli_kernels.py:relax", "--shape", "u=4", "--shape", "f=4",
                              "--value", "k=0.3", "--value", "sweeps=2")
     assert status == 0, out
-    assert "k         Active" in out and "sweeps    Const" in out
+    rows = _rows(out)
+    assert rows["reverse", "k"][2:] == ["Active", rows["reverse", "k"][3], "pass"]
+    assert rows["reverse", "sweeps"][2:] == ["Const", "-", "-"]
 
 
 def test_check_needs_values():
