@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from adcompiler.cli_color import color_enabled, highlight
+from adcompiler.cli_load import load_target
 
 from .conftest import DATA, ROOT, run_cli, run_process
 
@@ -265,3 +266,45 @@ def test_colors_only_on_a_terminal(monkeypatch):
     assert "\x1b[" in colored
     assert colored.replace("\x1b[0m", "").replace("\x1b[35m", "").replace("\x1b[33m", "") \
         .replace("\x1b[36m", "").replace("\x1b[90m", "") == "def f(x):\n    return x + 1  # one\n"
+
+
+def test_refuses_defsplit_rules_but_check_runs_them():
+    status, out, err = run_cli("emit", f"{DATA}/split_rule.py:f")
+    assert status == 2 and "defsplit" in err and out == ""
+    status, out, _ = run_cli("check", f"{DATA}/split_rule.py:f", "--shape", "s=3", "--shape", "a=3")
+    assert status == 0 and "forward mode: not checked" in out
+
+
+def test_copied_user_function_runs_without_adcompiler(tmp_path):
+    """`cube` (called through a user rule) is copied into the module; the module runs
+    where adcompiler cannot be imported and agrees with autodiff, wrong rule included."""
+    import pickle
+    import subprocess
+    import sys
+
+    from adcompiler import Duplicated, Reverse, autodiff
+    path = str(tmp_path / "apply_cube_adjoint.py")
+    status, _, err = run_cli("emit", f"{DATA}/wrong_rule.py:apply_cube", "-o", path)
+    assert status == 0, err
+    with open(path) as fh:
+        text = fh.read()
+    assert "def cube(x):" in text
+    rng = np.random.default_rng(5)
+    s, a = rng.uniform(size=4), rng.uniform(size=4)
+    ds, da = rng.uniform(size=4), rng.uniform(size=4)
+    with open(tmp_path / "cases.pkl", "wb") as fh:
+        pickle.dump({"c": (path, "apply_cube_reverse", [s.copy(), ds.copy(), a.copy(), da.copy()], {})}, fh)
+    driver = os.path.join(os.path.dirname(__file__), "isolated_driver.py")
+    proc = subprocess.run([sys.executable, "-I", driver, str(tmp_path / "cases.pkl"),
+                           str(tmp_path / "out.pkl"), ROOT], check=False, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    with open(tmp_path / "out.pkl", "rb") as fh:
+        result = pickle.load(fh)["c"]
+    assert result[0] == "ok", result[1]
+    apply_cube = load_target(f"{DATA}/wrong_rule.py:apply_cube").func
+    a0, ds0, da0 = a.copy(), ds.copy(), da.copy()
+    autodiff(Reverse, apply_cube, None, Duplicated(s, ds), Duplicated(a, da))
+    for got, want in zip(result[2], [s, ds, a, da]):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    # the (wrong) rule is what ran: the seed times 2 a^2 + cos(a), not 3 a^2 + cos(a)
+    np.testing.assert_allclose(result[2][3], da0 + ds0 * (2.0 * a0**2 + np.cos(a0)), rtol=1e-12)
