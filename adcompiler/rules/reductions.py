@@ -49,7 +49,7 @@ defrule(np.nanmean, "a, " + RED, result=_reduced, a="_ad_nan_mean_adjoint(g, a, 
 defrule(np.prod, "a, " + RED, result=_reduced, a="_ad_prod_adjoint(g, a, axis, keepdims)",
         tangents={"a": "np.sum(_ad_prod_adjoint(1.0, a, axis, True) * t, axis=axis, keepdims=keepdims)"},
         doc="exact with zeros in the input (products of the other elements)")
-_SEL = "np.sum(_ad_select_adjoint(1.0, a, ans, axis, keepdims) * t, axis=axis, keepdims=keepdims)"
+_SEL = "np.sum(_ad_select_adjoint(np.ones(np.shape(ans)), a, ans, axis, keepdims) * t, axis=axis, keepdims=keepdims)"
 for _f in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
     defrule(_f, "a, axis=None, out=None, keepdims=False", result=_reduced,
             a="_ad_select_adjoint(g, a, ans, axis, keepdims)", tangents={"a": _SEL},
@@ -61,7 +61,7 @@ defrule(np.ptp, "a, axis=None, out=None, keepdims=False", result=_reduced,
 defrule(np.var, "a, " + RED + ", ddof=0", result=_reduced, a="_ad_var_adjoint(g, a, axis, ddof, keepdims)",
         tangents={"a": "np.sum(_ad_var_adjoint(1.0, a, axis, ddof, True) * t, axis=axis, keepdims=keepdims)"})
 defrule(np.std, "a, " + RED + ", ddof=0", result=_reduced, a="_ad_std_adjoint(g, a, ans, axis, ddof, keepdims)",
-        tangents={"a": "np.sum(_ad_std_adjoint(1.0, a, ans, axis, ddof, keepdims) * t, axis=axis, keepdims=keepdims)"},
+        tangents={"a": "np.sum(_ad_std_adjoint(np.ones(np.shape(ans)), a, ans, axis, ddof, keepdims) * t, axis=axis, keepdims=keepdims)"},
         doc="0 where the standard deviation is 0 (the derivative is infinite)")
 defrule(np.average, "a, axis=None, weights=None, keepdims=False", result=_reduced,
         a="_ad_average_adjoint_a(g, a, axis, weights, keepdims)",
