@@ -18,3 +18,4 @@ from .activity import (  # noqa: F401
 from .api import adjoint_source, autodiff, autodiff_thunk, gradient  # noqa: F401
 from .decorator import differentiate  # noqa: F401
 from .errors import AdCompilerError  # noqa: F401
+from .second import hessian, hvp, jacobian  # noqa: F401

@@ -219,6 +219,13 @@ def per_element(gs, n):
     return gs
 
 
+def zero_tangent(x):
+    """The zero tangent of a value that depends on nothing differentiated."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return np.zeros_like(x)
+    return 0.0
+
+
 HELPERS = {
     "_ad_unbroadcast": unbroadcast,
     "_ad_shape": shape,
@@ -235,6 +242,7 @@ HELPERS = {
     "_ad_shadow_like": shadow_like,
     "_ad_gather_last": gather_last,
     "_ad_copy": copy,
+    "_ad_zero_tangent": zero_tangent,
     "_ad_per_element": per_element,
     "_ad_select_tangent": select_tangent,
     "_ad_fresh_like": fresh_like,

@@ -168,6 +168,24 @@ class Effects:
                         self._write(a.id, s)
                         self.flows.append((srcs, ("cell", self.cell(a.id)), s))
                 return srcs
+            if rule is not None and rule.kind == "stack":
+                stack = v.func.value.id
+                self._write(stack, s)    # a stack is mutated by both append and pop
+                if v.args:   # append: the value flows into the stack
+                    self.flows.append((_names(v.args[0]), ("name", stack), s))
+                    return set()
+                return {stack}
+            if rule is not None and rule.kind == "inplace":
+                from ..rules.binding import bind
+                bound = bind(rule, v)
+                first = bound.get(rule.param_names[0])
+                srcs = {x.id for a in bound.values() if isinstance(a, ast.AST)
+                        for x in ast.walk(a) if isinstance(x, ast.Name)}
+                if isinstance(first, ast.Name):
+                    self._write(first.id, s)
+                    self.subscripted.add(first.id)
+                    self.flows.append((srcs, ("cell", self.cell(first.id)), s))
+                return srcs
             if rule is None or not rule.differentiable:
                 return set()
             if rule.kind == "split":
@@ -176,7 +194,7 @@ class Effects:
             bound = bind(rule, v)
             out = set()
             for p, a in bound.items():
-                if p in rule.adjoints:
+                if p in rule.adjoints or p in rule.tangents:
                     out |= {a.id} if isinstance(a, ast.Name) else \
                         {x.id for x in getattr(a, "elts", []) if isinstance(x, ast.Name)}
             return out

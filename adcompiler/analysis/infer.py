@@ -17,6 +17,7 @@ from .kinds import (
     INT,
     NONE,
     OTHER,
+    POPPED,
     Kind,
     array,
     broadcast,
@@ -37,6 +38,7 @@ def walk_stmts(body):
 class Inference:
     def __init__(self, param_kinds: dict, resolver, user_return):
         self.env = dict(param_kinds)
+        self.stacks: dict = {}
         self.res = resolver
         self.user_return = user_return
 
@@ -89,6 +91,8 @@ class Inference:
             return kind_of_value(obj) if obj is not MISSING else OTHER
         if isinstance(e, ast.Tuple):
             return Kind("tuple", elts=tuple(self.expr(x) for x in e.elts))
+        if isinstance(e, ast.List) and not e.elts:
+            return Kind("list")    # a stack (the tape of generated reverse code)
         if isinstance(e, ast.List):
             ks = [self.expr(x) for x in e.elts]
             dt = "f" if any(k.cls == "float" for k in ks) else ("b" if ks and all(k.cls == "bool" for k in ks) else "i")
@@ -149,10 +153,22 @@ class Inference:
         target = getattr(e, "_ad_target", None)
         rule = getattr(e, "_ad_rule", None)
         arg_kinds = [self.expr(a) for a in e.args]
+        if target is None and isinstance(e.func, ast.Name) and not self.res.is_local(e.func.id):
+            # a call kept inline in an index expression (len, int, min, max, abs)
+            if e.func.id in ("len", "int"):
+                return INT
+            if e.func.id in ("min", "max", "abs") and arg_kinds:
+                k = arg_kinds[0]
+                for other in arg_kinds[1:]:
+                    k = join(k, other)
+                return k
         if rule is None:
             if target is not None:
                 return self.user_return(target, arg_kinds)
             return OTHER
+        if rule.kind == "stack":
+            # a value popped from a stack has the kind of what was pushed onto it
+            return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
         from ..rules.binding import bind
         bound = bind(rule, e)
         kinds = {p: self.expr(v) for p, v in bound.items() if isinstance(v, ast.AST)}
@@ -231,9 +247,19 @@ class Inference:
             if getattr(s, "_ad_counter", False):
                 return self.bind(s.target.id, INT)
             cur = self.name(s.target.id)
+            if cur.cls == "array":
+                return False   # an array updated in place keeps its kind
             changed = self.bind(s.target.id, self.expr(ast.BinOp(ast.Name(s.target.id, ast.Load()), s.op, s.value)) if cur.cls != "none" else cur)
         elif isinstance(s, ast.For):
             changed = self.bind(s.target.id, INT)
+        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and \
+                getattr(getattr(s.value, "_ad_rule", None), "kind", None) == "stack" and s.value.args:
+            name = s.value.func.value.id
+            old = self.stacks.get(name)
+            new = join(old, self.expr(s.value.args[0]))
+            if new != old:
+                self.stacks[name] = new
+                changed = True
         return changed
 
     def bind(self, name, k) -> bool:

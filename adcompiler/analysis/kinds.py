@@ -20,6 +20,7 @@ class Kind:
     ndim: int | None = None  # arrays
     dtype: str | None = None  # 'f' 'i' 'b' 'c' for arrays and num
     elts: tuple | None = None  # tuples
+    weak: bool = False       # a guess that any other binding overrides (values popped from a stack)
 
     @property
     def is_array(self) -> bool:
@@ -32,7 +33,7 @@ class Kind:
     @property
     def is_float(self) -> bool:
         """Can carry a derivative."""
-        return self.cls == "float" or (self.cls in ("array", "num") and self.dtype in ("f", None))
+        return self.cls in ("float", "list") or (self.cls in ("array", "num") and self.dtype in ("f", None))
 
     @property
     def is_int(self) -> bool:
@@ -40,6 +41,8 @@ class Kind:
 
 
 INT, FLOAT, BOOL, NONE, OTHER = Kind("int"), Kind("float"), Kind("bool"), Kind("none"), Kind("other")
+#: a value popped from a stack whose pushes are elsewhere (another function)
+POPPED = Kind("num", None, "f", weak=True)
 
 
 def array(ndim=None, dtype="f") -> Kind:
@@ -66,6 +69,10 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
     if a is None or a == b:
         return b
     if b is None:
+        return a
+    if a.weak:
+        return b
+    if b.weak:
         return a
     if a.cls == "none":
         return b

@@ -66,7 +66,7 @@ def fence(pf, resolver) -> None:
             _err(pf, node, what, hint)
         if isinstance(node, (ast.For, ast.While)) and node.orelse:
             _err(pf, node, "a loop `else:` clause", "use a flag variable set before `break`.")
-        if isinstance(node, ast.Name) and node.id.startswith("_ad_"):
+        if isinstance(node, ast.Name) and node.id.startswith("_ad_") and not pf.filename.startswith("<adcompiler"):
             _err(pf, node, f"the name `{node.id}` (the `_ad_` prefix is reserved)", "rename the variable.")
         if isinstance(node, (ast.For, ast.While)):
             for sub in ast.walk(node):

@@ -291,6 +291,10 @@ class Normalizer:
             return self.make_call(np.sum, [self.atom(e.args[0])], [ast.keyword("axis", ast.Constant(0))], e)
         out = kw.pop("out", None)
         if isinstance(target, types.FunctionType) and lookup(target) is None:
+            if (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime"):
+                self.err(e, f"`{ast.unparse(f)}` has no rule for differentiating generated code again.",
+                         "second derivatives support the helpers listed in adcompiler/rules/runtime_rules.py.",
+                         cls=NoRuleError)
             return self.user_call(e, target, kw)
         rule = lookup(target)
         if rule is None:
@@ -352,6 +356,14 @@ class Normalizer:
         if name == "fill":
             self.store(ast.Subscript(f.value, ast.Constant(Ellipsis), ast.Store()), self.atom(e.args[0]), e)
             return ast.Constant(None)
+        if name in ("append", "pop") and isinstance(f.value, ast.Name) and self.res.is_local(f.value.id):
+            if (name == "append" and len(e.args) != 1) or (name == "pop" and e.args) or e.keywords:
+                self.err(e, f"`.{name}` with these arguments is not supported.", "use L.append(v) and L.pop().")
+            target = list.append if name == "append" else list.pop
+            call = ast.Call(func=ast.Attribute(ast.Name(f.value.id, ast.Load()), name, ast.Load()),
+                            args=[self.atom(a) for a in e.args], keywords=[])
+            call._ad_target, call._ad_rule = target, lookup(target)
+            return call
         target = METHODS.get(name)
         if target is None or isinstance(target, str):
             if name == "astype" and e.args:
@@ -559,21 +571,41 @@ class Normalizer:
         new = self.temp(ast.BinOp(old, op, v))
         self.emit(ast.Assign(targets=[ast.Subscript(base, idx, ast.Store())], value=new))
 
+    def range_expr(self, it):
+        """``range(...)``, ``reversed(range(...))`` or ``range(...)[a:b:c]`` as a
+        range expression (``reversed`` becomes ``[::-1]``), else None."""
+        def fn_of(node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not self.res.is_local(node.func.id):
+                return self.res.lookup(node.func.id, node.func)
+            return None
+        if fn_of(it) is range:
+            if it.keywords or not 1 <= len(it.args) <= 3:
+                self.err(it, "range() needs one to three positional arguments.", "use range(start, stop, step).")
+            return ast.Call(ast.Name("range", ast.Load()), [self.index_part(a) for a in it.args], [])
+        if fn_of(it) is reversed and len(it.args) == 1:
+            inner = self.range_expr(it.args[0])
+            if inner is not None:
+                return ast.Subscript(inner, ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+        if isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Slice):
+            inner = self.range_expr(it.value)
+            if inner is not None:
+                return ast.Subscript(inner, self.index_part(it.slice), ast.Load())
+        return None
+
     def for_(self, s):
         it = s.iter
         pre = []
+        rng = self.range_expr(it)
+        if rng is not None:
+            if not isinstance(s.target, ast.Name):
+                self.err(s.target, "the loop variable of a range loop must be a name.", "use one loop variable.")
+            it = ast.Call(ast.Name("range", ast.Load()), [], [])   # handled: skip the cases below
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not self.res.is_local(it.func.id):
             fn = self.res.lookup(it.func.id, it.func)
         else:
             fn = None
-        if fn is range:
-            if it.keywords or not 1 <= len(it.args) <= 3:
-                self.err(it, "range() needs one to three positional arguments.", "use range(start, stop, step).")
-            args = [self.index_part(a) for a in it.args]
-            rng = ast.Call(ast.Name("range", ast.Load()), args, [])
+        if rng is not None:
             target = s.target
-            if not isinstance(target, ast.Name):
-                self.err(target, "the loop variable of a range loop must be a name.", "use one loop variable.")
         elif fn is enumerate and isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2 and len(it.args) == 1:
             arr = self.name_atom(it.args[0])
             rng = ast.Call(ast.Name("range", ast.Load()), [ast.Call(ast.Name("len", ast.Load()), [arr], [])], [])

@@ -40,6 +40,7 @@ class Rule:
     tangents: dict = field(default_factory=dict)  # param -> tangent template in ``t``
     namespace: dict = field(default_factory=dict)  # names the templates use
     split: tuple | None = None       # (fwd, rev) for rules given as functions
+    refuse: set = field(default_factory=set)  # parameters whose derivative is not available
 
     def __post_init__(self):
         self.adjoint_asts = {p: ast.parse(t, mode="eval").body for p, t in self.adjoints.items()}

@@ -118,6 +118,11 @@ class AdjointBuilder:
         n = self.target
         big = elementwise and (any(self.may_be_array(v) for v in bound.values() if isinstance(v, ast.AST))
                                or (n is not None and self.may_be_array(N(n))))
+        for p in rule.tangents:
+            a = bound.get(p)
+            if p not in rule.adjoints and isinstance(a, ast.Name) and self.active(a.id):
+                self.err(s, f"{rule.name} has no reverse-mode rule for its argument `{p}`.",
+                         "register an adjoint template with adcompiler.extend.defrule.")
         for p, template in rule.adjoint_asts.items():
             a = bound.get(p)
             mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
@@ -165,6 +170,9 @@ class AdjointBuilder:
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and getattr(s.value, "_ad_target", None) is not None \
                 and s.value._ad_rule is None:
             return self.user_call(s, None, s.value)
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and \
+                getattr(getattr(s.value, "_ad_rule", None), "kind", None) in ("stack", "inplace"):
+            self.refuse_special(s, s.value)
         if isinstance(s, ast.For):
             rec = Record(s, kind="for")
             rec.children = [self.block(s.body)]
@@ -224,6 +232,8 @@ class AdjointBuilder:
                 return self.user_call(s, n, v)
             if rule.kind == "split":
                 return self.split_call(s, n, v, rule)
+            if rule.kind in ("stack", "inplace"):
+                self.refuse_special(s, v)
             if rule.kind == "view" and ctx.is_alias_binding(s):
                 pass
             elif rule.differentiable:
@@ -312,6 +322,13 @@ class AdjointBuilder:
             g = ast.UnaryOp(ast.USub(), g)
         rec.core += self.contrib(v.id, g, big=not scalar_region)
         return rec
+
+    def refuse_special(self, s, call):
+        names = [a.id for a in ast.walk(call) if isinstance(a, ast.Name)]
+        if any(self.active(x) for x in names):
+            self.err(s, f"{call._ad_rule.name} is differentiated in forward mode only "
+                        "(reverse mode of generated reverse code is not supported).",
+                     "use forward-over-reverse (adcompiler.hvp) for second derivatives.")
 
     def split_call(self, s, n, call, rule) -> Record:
         """A call of a function registered with ``defsplit``: its reverse

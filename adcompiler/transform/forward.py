@@ -68,7 +68,55 @@ class ForwardBuilder:
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and getattr(s.value, "_ad_target", None) is not None \
                 and s.value._ad_rule is None:
             return self.user_call(s, None, s.value)
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call):
+            rule = getattr(s.value, "_ad_rule", None)
+            if rule is not None and rule.kind == "stack":
+                return self.push(s)
+            if rule is not None and rule.kind == "inplace":
+                return [copy.deepcopy(s)] + self.inplace(s.value, rule, None)
         return [copy.deepcopy(s)]
+
+    # -- stacks (the tape of generated reverse code) and in-place helpers -------
+    def zero_of(self, e):
+        if isinstance(e, ast.Name):
+            return ast.Call(N("_ad_zero_tangent"), [N(e.id)], [])
+        return ast.Constant(0.0)
+
+    def push(self, s) -> list:
+        call = s.value
+        stack = call.func.value.id
+        out = [copy.deepcopy(s)]
+        if self.active(stack):
+            v = call.args[0]
+            t = N(self.tan(v.id)) if isinstance(v, ast.Name) and self.active(v.id) else self.zero_of(v)
+            out.append(ast.Expr(ast.Call(ast.Attribute(N(self.tan(stack)), "append", ast.Load()), [t], [])))
+        return out
+
+    def pop(self, s, n, call) -> list:
+        stack = call.func.value.id
+        out = [copy.deepcopy(s)]
+        if self.active(stack):
+            pop = ast.Call(ast.Attribute(N(self.tan(stack)), "pop", ast.Load()), [], [])
+            out.append(ast.Assign(targets=[N(self.tan(n), ast.Store)], value=pop) if self.active(n) else ast.Expr(pop))
+        return out
+
+    def inplace(self, call, rule, n) -> list:
+        """Tangent of a helper that writes its first argument (rule.tangent is
+        a template in the parameters and ``d_<param>``)."""
+        bound = bind(rule, call)
+        first = rule.param_names[0]
+        x = bound.get(first)
+        if not (isinstance(x, ast.Name) and self.active(x.id)):
+            return []
+        mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
+        for p in rule.param_names:
+            a = bound.get(p)
+            mapping["d_" + p] = N(self.tan(a.id)) if isinstance(a, ast.Name) and self.active(a.id) \
+                else self.zero_of(a) if isinstance(a, ast.AST) else ast.Constant(0.0)
+        expr = subst(ast.parse(rule.tangent, mode="eval").body, mapping)
+        if n is not None and self.active(n):
+            return [ast.Assign(targets=[N(self.tan(n), ast.Store)], value=expr)]
+        return [ast.Expr(expr)]
 
     # -- tangent expressions --------------------------------------------------------
     def tangent(self, s, n, v):
@@ -127,6 +175,12 @@ class ForwardBuilder:
                 if isinstance(a, ast.Name) and self.may_be_array(a.id) and p in rule.adjoint_asts:
                     inactive.append(a.id)
                 continue
+            if p in getattr(rule, "refuse", ()):
+                self.err(s, f"the derivative of {rule.name} with respect to `{p}` is not available "
+                            "(second derivatives through this function are not supported).",
+                         "keep this argument constant, or use finite differences of the gradient.")
+            if p not in rule.adjoint_asts and p not in rule.tangent_asts:
+                continue   # a parameter with no derivative (a shape, an index, a flag)
             tree, var = rule.tangent_template(p)
             if tree is None:
                 self.err(s, f"{rule.name} has no tangent rule for its argument `{p}`.",
@@ -143,6 +197,16 @@ class ForwardBuilder:
         ctx = self.ctx
         if isinstance(v, ast.Call) and v._ad_rule is None and getattr(v, "_ad_target", None) is not None:
             return self.user_call(s, n, v)
+        rule = getattr(v, "_ad_rule", None) if isinstance(v, ast.Call) else None
+        if rule is not None and rule.kind == "stack":
+            return self.pop(s, n, v)
+        if rule is not None and rule.kind == "inplace":
+            return [copy.deepcopy(s)] + self.inplace(v, rule, n)
+        if isinstance(v, ast.List) and not v.elts:
+            out = [copy.deepcopy(s)]
+            if self.active(n):
+                out.append(ast.Assign(targets=[N(self.tan(n), ast.Store)], value=ast.List([], ast.Load())))
+            return out
         primal = copy.deepcopy(s)
         if not self.active(n):
             return [primal]

@@ -44,6 +44,11 @@ def _assign(names, value):
     return ast.Assign(targets=[ast.Tuple([N(n, ast.Store) for n in names], ast.Store())], value=value)
 
 
+def _restore(names):
+    """Pop the values pushed for ``names`` (one push each, in order)."""
+    return [_assign([n], _pop()) for n in reversed(names)]
+
+
 def _tuple(names):
     return N(names[0]) if len(names) == 1 else ast.Tuple([N(n) for n in names], ast.Load())
 
@@ -208,7 +213,8 @@ class Sweeps:
     def restore_expr(self, n):
         """What the forward sweep pushes to restore ``n``: its value, or only
         its shape when the reverse sweep reads nothing else of it."""
-        if n in self.value_needed or n in self.ctx.param_shadows() or n.startswith(("_c", "_n")):
+        if n in self.value_needed or n in self.ctx.param_shadows() or n.startswith(("_c", "_n")) \
+                or not getattr(self.ctx.module, "shape_restores", True):
             return N(n)
         k = self.ctx.kinds.get(n)
         if k is not None and k.cls in ("array", "num"):
@@ -262,8 +268,9 @@ class Sweeps:
         tail = []
         if not end_tuple:
             return init + body
-        if end:
-            tail.append(_push(ast.Tuple([self.restore_expr(n) for n in end], ast.Load())))
+        # one push per name (not a tuple), so that reverse code can itself be
+        # differentiated value by value
+        tail += [_push(self.restore_expr(n)) for n in end]
         tail.append(ast.Return(N("_ret") if ctx.has_return else None))
         return init + body + tail
 
@@ -289,10 +296,8 @@ class Sweeps:
     def fwd_stmt(self, s) -> list:
         ctx = self.ctx
         out = []
-        rest = self.restored(s)
-        if rest:
-            items = [self.restore_expr(n) for n in rest]
-            out.append(_push(items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())))
+        for n in self.restored(s):
+            out.append(_push(self.restore_expr(n)))
         plan = self.saves.get(id(s), [])
         for x, _, when in plan:
             if when == "before":
@@ -320,7 +325,7 @@ class Sweeps:
         out = []
         end = self.end_names()
         if end and end_tuple:
-            out.append(ast.Assign(targets=[ast.Tuple([N(n, ast.Store) for n in end], ast.Store())], value=_pop()))
+            out += _restore(end)
         out += ctx.adjoint_inits()
         out += self.rev_block(self.records)
         return out
@@ -364,7 +369,7 @@ class Sweeps:
                     code = [ast.For(target=N(k, ast.Store), iter=ast.Call(N("range"), [N(s._ad_count)], []),
                                     body=body, orelse=[])]
             if rest:
-                code.append(_assign(rest, _pop()))
+                code += _restore(rest)
             return code
         if not r.core:
             code = []
@@ -372,7 +377,7 @@ class Sweeps:
                 # the name now holds a value that depends on nothing active:
                 # the adjoint of its earlier value starts from zero
                 code.append(_assign([self.ctx.adjoint_of(r.target)], ast.Constant(0.0)))
-            return code + ([_assign(rest, _pop())] if rest else [])
+            return code + _restore(rest)
         ctx = self.ctx
         code = []
         mapping = {}
@@ -408,10 +413,10 @@ class Sweeps:
             if reset:
                 code.append(_assign([dn], ast.Constant(0.0)))
             if rest:
-                code.append(_assign(rest, _pop()))
+                code += _restore(rest)
             return code
         if rest:
-            code.append(_assign(rest, _pop()))
+            code += _restore(rest)
         if reset and self_ref:
             code.append(_assign([dn], ast.Constant(0.0)))
             code += core

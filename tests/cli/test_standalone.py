@@ -36,10 +36,7 @@ from .conftest import ROOT, run_cli
 FLAGS = {"D": "--dup", "N": "--dup", "C": "--const", "A": "--active"}
 MODES = ("reverse", "forward")
 # Known core bugs (reproducers in /work/core_bugs/); strict, so a fix shows up.
-CORE_BUGS = {
-    "reduce_max_min-DDD_retA-forward": "core: forward tangent of np.max(A, axis=1) raises AxisError (cli-2)",
-    "reduce_max_min-DDD_retC-forward": "core: forward tangent of np.max(A, axis=1) raises AxisError (cli-2)",
-}
+CORE_BUGS: dict = {}
 CASES = [(row, p, mode) for row, p in cases() for mode in MODES]
 IDS = [f"{row.name}-{p.replace('>', '_ret')}-{mode}" for row, p, mode in CASES]
 PARAMS = [pytest.param(*case, id=i, marks=[pytest.mark.xfail(strict=True, reason=CORE_BUGS[i])]

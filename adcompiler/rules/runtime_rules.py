@@ -1,0 +1,105 @@
+"""Rules for the helpers generated reverse code calls, so that reverse code
+can itself be differentiated in forward mode (second derivatives by
+forward-over-reverse). Each helper is linear in its adjoint argument."""
+from .. import runtime as R
+from .registry import REQUIRED, Rule, defrule, nondifferentiable, register_rule
+
+
+def _like(param):
+    def result(kinds, bound):
+        from ..analysis.kinds import FLOAT
+        k = kinds.get(param)
+        return k if k is not None and k.cls in ("array", "num", "float") else FLOAT
+    return result
+
+
+defrule(R.unbroadcast, "v, x", result=_like("x"), v="_ad_broadcast_like(g, v)",
+        tangents={"v": "_ad_unbroadcast(t, x)"})
+defrule(R.unreduce, "v, x, axis=None, keepdims=False", result=_like("x"),
+        v="_ad_unbroadcast(g, v)", tangents={"v": "_ad_unreduce(t, x, axis, keepdims)"})
+defrule(R.select_adjoint, "v, x, ans, axis=None, keepdims=False", result=_like("x"),
+        tangents={"v": "_ad_select_adjoint(t, x, ans, axis, keepdims)", "x": "0.0", "ans": "0.0"})
+defrule(R.dot_adjoint_a, "v, a, b", result=_like("a"),
+        tangents={"v": "_ad_dot_adjoint_a(t, a, b)", "a": "0.0", "b": "_ad_dot_adjoint_a(v, a, t)"})
+defrule(R.dot_adjoint_b, "v, a, b", result=_like("b"),
+        tangents={"v": "_ad_dot_adjoint_b(t, a, b)", "a": "_ad_dot_adjoint_b(v, t, b)", "b": "0.0"})
+defrule(R.matmul_adjoint_a, "v, a, b", result=_like("a"),
+        tangents={"v": "_ad_matmul_adjoint_a(t, a, b)", "a": "0.0", "b": "_ad_matmul_adjoint_a(v, a, t)"})
+defrule(R.matmul_adjoint_b, "v, a, b", result=_like("b"),
+        tangents={"v": "_ad_matmul_adjoint_b(t, a, b)", "a": "_ad_matmul_adjoint_b(v, t, b)", "b": "0.0"})
+defrule(R.copy, "x", result=_like("x"), x="g", tangents={"x": "_ad_copy(t)"})
+defrule(R.gather_last, "x, idx", tangents={"x": "_ad_gather_last(t, idx)"})
+defrule(R.index_adjoint, "v, x, idx", result=_like("x"), tangents={"v": "_ad_index_adjoint(t, x, idx)"})
+defrule(R.per_element, "gs, n", tangents={"gs": "t"})
+defrule(R.broadcast_like, "v, x", result=_like("x"), tangents={"v": "_ad_broadcast_like(t, x)"})
+defrule(R.fresh_like, "v, x", result=_like("x"), tangents={"v": "_ad_fresh_like(t, x)"})
+nondifferentiable(R.reduce_count, R.shape, R.zero_tangent)
+register_rule(Rule(R.shadow_like, "adcompiler.runtime.shadow_like", [("x", REQUIRED)], {}, None, "alloc",
+                   _like("x")))
+
+_add_at = Rule(R.add_at, "adcompiler.runtime.add_at", [("x", REQUIRED), ("idx", REQUIRED), ("v", REQUIRED)], {},
+               "_ad_add_at(d_x, idx, d_v)", "inplace")
+register_rule(_add_at)
+_store = Rule(R.store_adjoint, "adcompiler.runtime.store_adjoint", [("x", REQUIRED), ("idx", REQUIRED)], {},
+              "_ad_store_adjoint(d_x, idx)", "inplace")
+register_rule(_store)
+
+
+# -- helpers of the numpy and linear-algebra rule tables ------------------------------
+# ``linear`` is the parameter the helper is linear in (the adjoint ``g``);
+# ``zero`` lists parameters it depends on only through shapes, masks or
+# piecewise-constant choices; every other array parameter is refused in
+# second-order code rather than differentiated wrongly.
+
+from .. import runtime_linalg as L
+from .. import runtime_numpy as RN
+
+
+def _linear(fn, params, linear="g", zero=(), extra=None):
+    names = [p.split("=")[0].strip() for p in params.split(",")]
+    name = "_ad_" + fn.__name__
+    call = f"{name}({', '.join('t' if p == linear else p for p in names)})"
+    tangents = {linear: call}
+    tangents.update({p: "0.0" for p in zero})
+    tangents.update(extra or {})
+    rule = defrule(fn, params, tangents=tangents, result=_like(names[1]) if len(names) > 1 else None)
+    rule.refuse = {p for p in names if p not in tangents}
+    return rule
+
+
+_linear(RN.mean_adjoint, "g, a, axis=None, keepdims=False, where=True", zero=("a", "where"))
+_linear(RN.var_adjoint, "g, a, axis=None, ddof=0, keepdims=False",
+        extra={"a": "_ad_var_adjoint(g, t, axis, ddof, keepdims)"})
+_linear(RN.std_adjoint, "g, a, ans, axis=None, ddof=0, keepdims=False")
+_linear(RN.prod_adjoint, "g, a, axis=None, keepdims=False")
+_linear(RN.ptp_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
+_linear(RN.nan_mean_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
+_linear(RN.cumsum_adjoint, "g, a, axis=None", zero=("a",))
+_linear(RN.cumprod_adjoint, "g, a, axis=None")
+_linear(RN.diff_adjoint, "g, n=1, axis=-1")
+_linear(RN.average_adjoint_a, "g, a, axis=None, weights=None, keepdims=False", zero=("a",))
+_linear(RN.average_adjoint_w, "g, a, ans, axis=None, weights=None, keepdims=False")
+_linear(RN.norm_adjoint, "g, x, ans, ord=None, axis=None, keepdims=False")
+_linear(RN.concat_part, "g, arr, values, axis, first", zero=("arr", "values"))
+_linear(RN.split_adjoint, "g, ary, axis=0", zero=("ary",))
+_linear(RN.pad_adjoint, "g, array, pad_width, mode='constant'", zero=("array",))
+_linear(RN.take_adjoint, "g, a, indices, axis=None", zero=("a",))
+_linear(RN.take_along_axis_adjoint, "g, arr, indices, axis=-1", zero=("arr",))
+_linear(RN.sort_adjoint, "g, a, axis=-1", zero=("a",))
+_linear(RN.roll_adjoint, "g, shift, axis=None")
+_linear(RN.rot90_adjoint, "g, k=1, axes=None")
+_linear(RN.tile_adjoint, "g, a, reps", zero=("a",))
+_linear(RN.repeat_adjoint, "g, a, repeats, axis=None", zero=("a",))
+_linear(RN.diag_adjoint, "g, v, k=0", zero=("v",))
+_linear(RN.diagonal_adjoint, "g, a, offset=0, axis1=0, axis2=1", zero=("a",))
+_linear(RN.trace_adjoint, "g, a, offset=0, axis1=0, axis2=1", zero=("a",))
+_linear(RN.expand, "ans, x, axis, keepdims", linear="ans", zero=("x",))
+nondifferentiable(RN.clip_inside, RN.sinc_grad)
+defrule(RN.safe_div, "a, b", tangents={"a": "_ad_safe_div(t, b)", "b": "-_ad_safe_div(a * t, b * b)"},
+        result=_like("a"))
+_linear(L.inner_adjoint_a, "g, a, b", zero=("a",), extra={"b": "_ad_inner_adjoint_a(g, a, t)"})
+_linear(L.inner_adjoint_b, "g, a, b", zero=("b",), extra={"a": "_ad_inner_adjoint_b(g, t, b)"})
+_linear(L.tensordot_adjoint_a, "g, a, b, axes=2", zero=("a",),
+        extra={"b": "_ad_tensordot_adjoint_a(g, a, t, axes)"})
+_linear(L.tensordot_adjoint_b, "g, a, b, axes=2", zero=("b",),
+        extra={"a": "_ad_tensordot_adjoint_b(g, t, b, axes)"})

@@ -1,0 +1,165 @@
+"""Second derivatives and Jacobians.
+
+``hvp`` and ``hessian`` apply the forward transformation to the generated
+reverse code (forward-over-reverse): the reverse code of ``f`` is generated
+once, compiled, and then differentiated like any user function, with the tape
+of the reverse code carrying tangents beside its values. ``jacobian`` builds
+the Jacobian of a mutating function column by column in forward mode or row
+by row in reverse mode, whichever takes fewer sweeps.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import activity as A
+from .analysis.kinds import array, kind_of_value
+from .codegen import cache
+from .errors import ActivityError, ShapeError
+
+
+def _is_float_scalar(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_, numbers.Integral))
+
+
+def _reverse_function(f, values):
+    """The generated reverse code of ``f`` (all float arguments Duplicated,
+    Active return) as a compiled function ``f_reverse(x, dx, ..., dret)``."""
+    from .codegen.compile import compile_source
+    from .codegen.emit import ModuleBuilder
+    from .pipeline import analyse
+    kinds = tuple(array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v) for v in values)
+    acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind == "f" else "Const" for v in values)
+
+    def build():
+        builder = ModuleBuilder()
+        builder.shape_restores = False   # the reverse code is differentiated again: keep values
+        mod = builder.build(f, kinds, acts, True, public=True)
+        ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f") + " reverse")
+        c = cache.Compiled(mod.source, ns[mod.main.fused_name], None, mod.main,
+                           dict(analyse(f, kinds).resolver.free_names()))
+        return c
+    return cache.get(f, ("second-order", kinds, acts), build), acts
+
+
+def hvp(f, args, vs):
+    """Hessian-vector products of a float-returning ``f`` at ``args``.
+
+    ``vs`` gives a direction for each argument (None for arguments not
+    differentiated); float scalars are treated as 0-d arrays. Returns a tuple
+    with ``H v`` restricted to each differentiated argument (None elsewhere).
+    The caller's arrays are not modified.
+    """
+    from .forward import autodiff_forward
+    if len(vs) != len(args):
+        raise ShapeError(f"hvp needs one direction per argument ({len(args)}), got {len(vs)}.",
+                         hint="pass None for arguments not differentiated.")
+    values = []
+    for a, v in zip(args, vs):
+        if _is_float_scalar(a) and v is not None:
+            values.append(np.array(float(a)))
+        elif isinstance(a, np.ndarray):
+            values.append(a.copy())
+        else:
+            values.append(a)
+    comp, acts = _reverse_function(f, values)
+    call, hv = [], {}
+    for i, (x, act, v) in enumerate(zip(values, acts, vs)):
+        if act == "Duplicated":
+            direction = np.zeros_like(x) if v is None else np.asarray(v, dtype=x.dtype).reshape(x.shape).copy()
+            call.append(A.Duplicated(x, direction))
+            hv[i] = np.zeros_like(x)
+            call.append(A.Duplicated(np.zeros_like(x), hv[i]))
+        else:
+            if v is not None:
+                raise ActivityError(f"argument {i} is not a float array or scalar, so it has no direction.",
+                                    hint="pass None for it.")
+            call.append(A.Const(x))
+    call.append(A.Const(1.0))
+    autodiff_forward(A.Forward, comp.fwd, A.Const, *call)
+    out = []
+    for i, a in enumerate(args):
+        if i not in hv:
+            out.append(None)
+        elif _is_float_scalar(a):
+            out.append(float(hv[i]))
+        else:
+            out.append(hv[i])
+    return tuple(out)
+
+
+def hessian(f, x, *rest):
+    """The Hessian of a float-returning ``f`` with respect to its first
+    argument ``x`` (other arguments constant), one ``hvp`` per coordinate."""
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    H = np.zeros((n, n))
+    for k in range(n):
+        e = np.zeros(n)
+        e[k] = 1.0
+        H[:, k] = np.ravel(hvp(f, (x.reshape(x.shape),) + rest, (e.reshape(x.shape),) + (None,) * len(rest))[0])
+    return H.reshape(x.shape + x.shape)
+
+
+def jacobian(f_, *args, out, wrt=None, mode=None):
+    """The Jacobian of the outputs of a mutating function.
+
+    ``out`` names the argument positions whose final values are the outputs
+    (an int or a tuple), ``wrt`` the positions of the inputs (default: every
+    float array argument). Returns ``J[o][i]`` of shape
+    ``out_shape + in_shape`` (a single array when both are single). Forward
+    mode is used when the inputs have fewer elements than the outputs,
+    reverse mode otherwise (``mode="forward"``/``"reverse"`` forces one).
+    The caller's arrays are not modified.
+    """
+    outs = (out,) if isinstance(out, int) else tuple(out)
+    if wrt is None:
+        wrt = tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f")
+    ins = (wrt,) if isinstance(wrt, int) else tuple(wrt)
+    n_in = sum(np.size(args[i]) for i in ins)
+    n_out = sum(np.size(args[o]) for o in outs)
+    if mode is None:
+        mode = "forward" if n_in <= n_out else "reverse"
+    J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i])) for o in outs for i in ins}
+    diff = sorted(set(ins) | set(outs))
+
+    def annotated(tangent_of):
+        vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        shadows = {k: tangent_of(k, vals[k]) for k in diff}
+        ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]
+        return ann, shadows
+
+    if mode == "forward":
+        for i in ins:
+            for idx in np.ndindex(np.shape(args[i])):
+                def tangent(k, v, i=i, idx=idx):
+                    t = np.zeros_like(v)
+                    if k == i:
+                        t[idx] = 1.0
+                    return t
+                ann, shadows = annotated(tangent)
+                autodiff_forward_call(f_, ann)
+                for o in outs:
+                    J[o, i][(Ellipsis,) + idx] = shadows[o]
+    else:
+        from .api import autodiff
+        for o in outs:
+            for idx in np.ndindex(np.shape(args[o])):
+                def seed(k, v, o=o, idx=idx):
+                    t = np.zeros_like(v)
+                    if k == o:
+                        t[idx] = 1.0
+                    return t
+                ann, shadows = annotated(seed)
+                autodiff(A.Reverse, f_, A.Const, *ann)
+                for i in ins:
+                    J[o, i][idx] = shadows[i]
+    if len(outs) == 1 and len(ins) == 1:
+        return J[outs[0], ins[0]]
+    return {key: value for key, value in J.items()}
+
+
+def autodiff_forward_call(f_, ann):
+    from .forward import autodiff_forward
+    return autodiff_forward(A.Forward, f_, A.Const, *ann)
