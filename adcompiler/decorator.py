@@ -32,7 +32,9 @@ from typing import Any
 import numpy as np
 
 from .errors import ActivityError, AdCompilerError, ShapeError
+from .rules.registry import defsplit
 from .tapes.effects import written_params
+from .tapes.split import backward, forward
 
 
 def _names(value: Any, what: str) -> tuple:
@@ -110,6 +112,27 @@ class Differentiated:
         self.last_activities: tuple | None = None
         self.__signature__ = sig.replace(parameters=[sig.parameters[n] for n in self.inputs])
         functools.update_wrapper(self, f_)
+        self._register_rule()
+
+    def _register_rule(self) -> None:
+        """Let adcompiler itself differentiate code that calls this function:
+        its forward pass runs the kernel once and keeps the record, its
+        reverse pass runs only the kernel's reverse sweep."""
+        if len(self.outputs) > 1:
+            return   # a tuple result carries no derivative through generated code
+
+        def fwd(*values):
+            result, record = forward(self, list(values), [True] * len(values))
+            return record, result
+
+        def rev(record, g, *values):
+            cot = g if self.returns_value else [g]
+            return tuple(backward(record, cot))
+
+        rule = defsplit(self, ", ".join(self.inputs), fwd, rev, name=self.__name__)
+        if self.returns_value:
+            from .analysis.kinds import FLOAT
+            rule.result = lambda kinds, bound: FLOAT
 
     def bind(self, args: tuple, kwargs: dict) -> list:
         """The pure function's arguments as a list in ``inputs`` order."""
