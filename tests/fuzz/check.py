@@ -166,6 +166,9 @@ def check_program(program: Program, api=None, fn=None, inputs: int = 3,
         seeds = program.build_seeds(input_seed)
         try:
             ref_args, ref_ret = _reference(fn, values)
+        except OverflowError as exc:
+            last = f"overflow: {exc}"
+            continue
         except Exception:  # noqa: BLE001 - the program itself failed: report, do not raise
             return Outcome("invalid", program, input_seed, traceback.format_exc())
         try:

@@ -24,8 +24,11 @@ class NonSmooth(Exception):
 def functional(fn: Callable, program, values: list, seeds: dict) -> float:
     """J at ``values`` (run on fresh copies)."""
     args = [v.copy() if isinstance(v, np.ndarray) else v for v in values]
-    with np.errstate(all="ignore"):
-        ret = fn(*args)
+    try:
+        with np.errstate(all="ignore"):
+            ret = fn(*args)
+    except OverflowError:
+        return float("nan")
     total = 0.0
     for p, a in zip(program.params, args):
         if p.activity == "Duplicated":

@@ -167,7 +167,7 @@ def suitable(program: Program, values: list) -> None:
     """Raise ``Unsuitable`` if running the program overflows or grows too large."""
     try:
         args, ret = run_plain(program, values)
-    except FloatingPointError as exc:
+    except (FloatingPointError, OverflowError) as exc:
         raise Unsuitable(str(exc)) from exc
     if program.ret == "Active" and not isinstance(ret, (float, np.floating)):
         raise Unsuitable(f"an Active return needs a float, got {type(ret).__name__}")
