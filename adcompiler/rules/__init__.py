@@ -20,3 +20,6 @@ from .registry import (  # noqa: F401
     nondifferentiable,
     register_rule,
 )
+
+#: the rules adcompiler ships (users and tests may register more later)
+BUILTIN_RULES = tuple(all_rules())

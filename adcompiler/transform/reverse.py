@@ -100,6 +100,8 @@ class Sweeps:
         self.by_stmt: dict = {}
         self._index(self.records)
         self.nbind = self._count_bindings()
+        from .remat import rematerializable
+        self.remat = rematerializable(self) if getattr(ctx.module, "rematerialize", True) else {}
         # A structure whose body rebinds a name the reverse sweep reads must be
         # replayed to restore it, which can make more names needed: iterate.
         self.needed = set()
@@ -208,6 +210,12 @@ class Sweeps:
                     self.value_needed.update(self.record_loads(r, value_only=True))
         self.value_needed = set()
         walk(self.records)
+        # a recomputed value needs what its read needs instead
+        for t in set(out) & set(self.remat):
+            out.discard(t)
+            deps = loads([ast.Expr(self.remat[t].value)])
+            out.update(deps)
+            self.value_needed.update(deps)
         return out & primal
 
     def restore_expr(self, n):
@@ -382,6 +390,8 @@ class Sweeps:
         code = []
         mapping = {}
         plan = self.saves.get(id(s), [])
+        for t in sorted(set(self.remat) & loads(r.core) - {r.target}):
+            code.append(_assign([t], copy.deepcopy(self.remat[t].value)))
         for x, saved, when in [p for p in reversed(plan) if p[2] == "after"] + [p for p in reversed(plan) if p[2] == "before"]:
             code.append(_assign([saved], _pop()))
             mapping[x] = N(saved)

@@ -66,3 +66,15 @@ def shape_error(s, a):
 def recurrence(s, a, b):
     for i in range(1, len(s)):
         s[i] = s[i - 1] * a[i] + b[i]
+
+
+def product(s, a):
+    t = 1.0
+    for i in range(len(a)):
+        t = t * a[i]
+    s[0] = t
+
+
+def backward_read(s, a):
+    for i in range(len(s) - 1):
+        s[i] = s[i + 1] * a[i]

@@ -34,9 +34,24 @@ def test_no_overwrite_saves_nothing():
 
 
 def test_overwritten_values_are_saved():
+    src = _combined(ad.adjoint_source(K.product, _dup(1), _dup()), "product")
+    assert "_tape.append(t)" in src and "t = _tape.pop()" in src     # t is rebound every iteration
+    src = _combined(ad.adjoint_source(K.backward_read, _dup(), _dup()), "backward_read")
+    assert "_tape.append(_t1)" in src      # s[i + 1] is overwritten by the next iteration
+
+
+def test_recurrence_rereads_final_values_instead_of_saving():
     src = _combined(ad.adjoint_source(K.recurrence, _dup(), _dup(), _dup()), "recurrence")
-    assert "_tape.append(_t1)" in src      # s[i - 1], read before later iterations overwrite it
-    assert "_tape.pop()" in src
+    assert "_tape" not in src.replace("_tape = []", "")
+    assert src.count("_t1 = s[i - 1]") == 2           # read in the forward and again in the reverse sweep
+
+
+def test_saved_and_reread_kernels_are_correct():
+    from adcompiler.testing import check_grads
+    rng = np.random.default_rng(0)
+    for f, n in ((K.product, (1, 4)), (K.backward_read, (5, 5)), (K.recurrence, (5, 5, 5))):
+        args = [ad.Duplicated(rng.uniform(0.5, 1.5, k), np.zeros(k)) for k in n]
+        check_grads(f, *args)
 
 
 def test_comments_name_primal_lines():
