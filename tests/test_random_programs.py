@@ -159,7 +159,7 @@ def _run_sample(seeds, **options) -> tuple[Counter, dict]:
 
 
 def test_random_programs_sample():
-    tally, reports = _run_sample(range(FIRST_SEED, FIRST_SEED + SAMPLE), tuple_alias=0.0)
+    tally, reports = _run_sample(range(FIRST_SEED, FIRST_SEED + SAMPLE))
     assert tally["invalid"] == 0, reports["invalid"][:1]
     assert tally["wrong"] == 0, reports["wrong"][:3]
     assert tally["error"] == 0, reports["error"][:3]
@@ -169,8 +169,6 @@ def test_random_programs_sample():
 
 REGRESSIONS = Path(__file__).resolve().parent / "fuzz" / "regressions"
 OPEN_CORE_BUGS = {
-    "fuzz_5": "core: array aliases bound by tuple unpacking",
-    "fuzz_6": "core: rebinding a scalar name to a constant leaks its adjoint",
     "fuzz_7": "core: helper called with two views of one array",
 }
 
@@ -192,14 +190,13 @@ def test_regression_program(path):
     assert check_reproducer(module) == []
 
 
-@pytest.mark.xfail(strict=True, reason="core: array aliases bound by tuple unpacking (core_bugs/fuzz-5.py)")
 def test_random_programs_with_tuple_aliases():
     tally, reports = _run_sample(range(FIRST_SEED, FIRST_SEED + 40), tuple_alias=1.0)
     assert tally["wrong"] == 0 and tally["error"] == 0 and tally["invalid"] == 0, reports["wrong"][:1]
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(programs(tuple_alias=0.0))
+@given(programs())
 def test_random_programs_hypothesis(program):
     out = check_program(program)
     assert out.status in ("ok", "refused", "skipped"), out.report()
