@@ -226,6 +226,21 @@ def zero_tangent(x):
     return 0.0
 
 
+def inverse_axes(axes):
+    """The permutation undoing ``np.transpose(x, axes)`` (None stays None)."""
+    return None if axes is None else np.argsort(axes)
+
+
+def default(value, fallback):
+    """``value``, or ``fallback`` when it is None."""
+    return fallback if value is None else value
+
+
+def einsum_maybe(subscripts, a, b):
+    """``np.einsum`` of one operand, or of two when ``b`` is given."""
+    return np.einsum(subscripts, a) if b is None else np.einsum(subscripts, a, b)
+
+
 HELPERS = {
     "_ad_unbroadcast": unbroadcast,
     "_ad_shape": shape,
@@ -242,6 +257,9 @@ HELPERS = {
     "_ad_shadow_like": shadow_like,
     "_ad_gather_last": gather_last,
     "_ad_copy": copy,
+    "_ad_inverse_axes": inverse_axes,
+    "_ad_default": default,
+    "_ad_einsum_maybe": einsum_maybe,
     "_ad_zero_tangent": zero_tangent,
     "_ad_per_element": per_element,
     "_ad_select_tangent": select_tangent,

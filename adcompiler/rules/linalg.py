@@ -61,7 +61,7 @@ defrule(np.tensordot, "a, b, axes=2", a="_ad_tensordot_adjoint_a(g, a, b, axes)"
         tangents={"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"})
 defrule(np.einsum, "subscripts, a, b=None", a="_ad_einsum_adjoint(g, subscripts, (a, b), 0)",
         b="_ad_einsum_adjoint(g, subscripts, (a, b), 1)",
-        tangents={"a": "np.einsum(subscripts, t) if b is None else np.einsum(subscripts, t, b)",
+        tangents={"a": "_ad_einsum_maybe(subscripts, t, b)",
                   "b": "np.einsum(subscripts, a, t)"}, result=_einsum_kind,
         doc="one or two operands (chain calls for more); explicit or implicit output; repeated "
             "indices; no '...'")

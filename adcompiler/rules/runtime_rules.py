@@ -103,3 +103,6 @@ _linear(L.tensordot_adjoint_a, "g, a, b, axes=2", zero=("a",),
         extra={"b": "_ad_tensordot_adjoint_a(g, a, t, axes)"})
 _linear(L.tensordot_adjoint_b, "g, a, b, axes=2", zero=("b",),
         extra={"a": "_ad_tensordot_adjoint_b(g, t, b, axes)"})
+nondifferentiable(R.inverse_axes, R.default)
+_linear(R.einsum_maybe, "subscripts, a, b", linear="a", zero=("subscripts",),
+        extra={"b": "_ad_einsum_maybe(subscripts, a, t)"})

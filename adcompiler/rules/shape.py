@@ -39,7 +39,7 @@ def _same(name, extra=""):
 RESHAPE = "shape" if "shape" in np.reshape.__doc__.split(")")[0] else "newshape"
 
 defrule(np.copy, "a", a="g", tangents={"a": "np.copy(t)"}, result=_copy_kind)
-defrule(np.transpose, "a, axes=None", kind="view", a="np.transpose(g, None if axes is None else np.argsort(axes))",
+defrule(np.transpose, "a, axes=None", kind="view", a="np.transpose(g, _ad_inverse_axes(axes))",
         tangents={"a": "np.transpose(t, axes)"}, result=_rank())
 defrule(np.reshape, f"a, {RESHAPE}=None", kind="view", a="np.reshape(g, _ad_shape(a))",
         tangents={"a": "np.reshape(t, np.shape(ans))"})
@@ -64,7 +64,7 @@ defrule(np.flip, "m, axis=None", kind="view", m="np.flip(g, axis)", tangents={"m
 defrule(np.fliplr, "m", kind="view", m="np.fliplr(g)", tangents={"m": "np.fliplr(t)"})
 defrule(np.flipud, "m", kind="view", m="np.flipud(g)", tangents={"m": "np.flipud(t)"})
 defrule(np.rot90, "m, k=1, axes=None", m="_ad_rot90_adjoint(g, k, axes)",
-        tangents={"m": "np.rot90(t, k, (0, 1) if axes is None else axes)"})
+        tangents={"m": "np.rot90(t, k, _ad_default(axes, (0, 1)))"})
 defrule(np.roll, "a, shift, axis=None", a="_ad_roll_adjoint(g, shift, axis)",
         tangents={"a": "np.roll(t, shift, axis)"})
 defrule(np.tile, "A, reps", A="_ad_tile_adjoint(g, A, reps)", tangents={"A": "np.tile(t, reps)"})

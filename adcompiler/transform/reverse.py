@@ -339,18 +339,36 @@ class Sweeps:
         return out
 
     def rev_block(self, records) -> list:
-        out, line, deferred = [], None, []
+        groups, line, deferred = [], None, []
         for r in records:
             code = self.rev_record(r)
             if code or r.deferred:
                 if r.stmt.lineno != line:
-                    out += deferred
+                    if groups:
+                        groups[-1] += deferred
                     deferred = []
                     line = r.stmt.lineno
-                    out.append(self.ctx.comment(r.stmt.lineno))
-                out += code
+                    groups.append([self.ctx.comment(r.stmt.lineno)])
+                groups[-1] += code
                 deferred += r.deferred
-        return out + deferred
+        if groups:
+            groups[-1] += deferred
+        out = []
+        for code in groups:
+            out += self.optimize(code)
+        return out
+
+    def optimize(self, code: list) -> list:
+        """Peephole passes over one source line's reverse code (see ``optimize``)."""
+        from .optimize import fold_negation, schedule_store
+        if not getattr(self.ctx.module, "optimize", True):
+            return code
+        head, body = code[:1], code[1:]      # the comment naming the line stays first
+        body = fold_negation(body, lambda name: self._adjoint_single_use(name, body))
+        return head + schedule_store(body)
+
+    def _adjoint_single_use(self, name, code) -> bool:
+        return sum(1 for s in code for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name) == 2
 
     def rev_record(self, r) -> list:
         s = r.stmt
