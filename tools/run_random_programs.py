@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         out = check_program(generate_program(seed, **options))
         tally[out.status] += 1
         if out.status == "refused":
-            refusals[f"{out.error_type}: {out.construct or out.detail[:80]}"] += 1
+            refusals[f"{out.error_type}: {(out.reason or out.detail)[:100]}"] += 1
         if out.status == "error":
             errors[out.detail.strip().splitlines()[-1][:120]] += 1
         if out.status in ("wrong", "error", "invalid") or (args.keep_refused and out.status == "refused"):

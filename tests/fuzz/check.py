@@ -40,6 +40,7 @@ class Outcome:
     error_type: str = ""
     mismatches: list[str] = field(default_factory=list)
     expected: dict = field(default_factory=dict)
+    reason: str = ""
 
     def report(self) -> str:
         """A printable report: verdict, reason and the program's source."""
@@ -184,6 +185,7 @@ def check_program(program: Program, api=None, fn=None, inputs: int = 3,
         except api.error as exc:
             return Outcome("refused", program, input_seed, str(exc), expected=grads,
                            construct=str(getattr(exc, "construct", "") or ""),
+                           reason=str(getattr(exc, "reason", "") or ""),
                            error_type=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - any non-AdCompilerError is a finding
             return Outcome("error", program, input_seed, traceback.format_exc(), expected=grads,
