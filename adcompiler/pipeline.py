@@ -64,7 +64,7 @@ _stack: list = []
 def analyse(func, param_kinds: tuple, dump=None) -> Analysis:
     key = (func, param_kinds)
     with _lock:
-        if dump is None and key in _analyses:
+        if dump is None and key in _analyses and _fresh(_analyses[key]):
             return _analyses[key]
         if func in _stack:
             raise UnsupportedSyntaxError(
@@ -74,6 +74,11 @@ def analyse(func, param_kinds: tuple, dump=None) -> Analysis:
         _stack.append(func)
         try:
             an = _analyse(func, param_kinds, dump)
+        except RecursionError:
+            raise UnsupportedSyntaxError(
+                "an expression or statement is nested too deeply to transform.",
+                filename=func.__code__.co_filename, lineno=func.__code__.co_firstlineno, construct=func.__name__,
+                hint="split it into several assignments.") from None
         finally:
             _stack.pop()
         if dump is None:
@@ -106,6 +111,7 @@ def _analyse(func, param_kinds, dump):
     kinds = infer_kinds(body, kinds0, resolver, user_return)    # kinds
     body = lower(body, kinds, namer, pf)                        # lower
     kinds = infer_kinds(body, kinds0, resolver, user_return)
+    _refuse_builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return))
     if dump == "lower":
         raise _Dump(_show(pf, body))
     inference = Inference(kinds, resolver, user_return)
@@ -114,9 +120,45 @@ def _analyse(func, param_kinds, dump):
         arg_kinds = tuple(inference.expr(a) for a in call.args)
         return analyse(f, arg_kinds).param_writes()
     an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference)
+    an.free = dict(resolver.free_names())
     an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic,
                      {n for n in namer.generated if n.startswith("_t")})   # effects
     return an
+
+
+def _refuse_builtin_minmax_of_arrays(pf, body, inference):
+    """``min(a, b)`` returns one of its arguments itself: of an array (even a
+    0-d view) that is an alias, which the analyses do not follow."""
+    import builtins
+
+    from .analysis.infer import walk_stmts
+    for s in walk_stmts(body):
+        for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else []:
+            if isinstance(node, ast.Call) and getattr(node, "_ad_target", None) in (builtins.min, builtins.max) \
+                    and any(inference.expr(a).cls == "array" for a in node.args):
+                raise UnsupportedSyntaxError(
+                    f"the builtin `{node._ad_target.__name__}` of an array returns the array itself (an alias).",
+                    filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                    hint=f"use np.{node._ad_target.__name__}imum (elementwise) or np.{node._ad_target.__name__} "
+                         "(reduction), or index a scalar out of the array first.")
+
+
+def _fresh(an) -> bool:
+    """Whether the non-local names the function reads still mean the same objects."""
+    res = an.resolver
+    for name, obj in an.free.items():
+        try:
+            if res.lookup(name) is not obj:
+                return False
+        except AdCompilerError:
+            return False
+    return True
+
+
+def clear():
+    """Forget every analysis (``codegen.cache.clear`` calls this too)."""
+    with _lock:
+        _analyses.clear()
 
 
 def _param_writes(self) -> list:
@@ -132,9 +174,9 @@ class _Dump(Exception):
 
 
 def _show(pf, body) -> str:
-    from .codegen.emit import funcdef
+    from .codegen.emit import funcdef, unparse
     fn = funcdef(pf.name, [a.arg for a in pf.tree.args.args], copy.deepcopy(body) or [ast.Pass()])
-    return ast.unparse(ast.fix_missing_locations(fn))
+    return unparse(fn)
 
 
 def dump_after(func, param_kinds, activities, ret_active, stage) -> str:

@@ -168,17 +168,16 @@ def test_random_programs_sample():
 
 
 REGRESSIONS = Path(__file__).resolve().parent / "fuzz" / "regressions"
-OPEN_CORE_BUGS = {
-    "fuzz_8": "core: (-1.25) ** 2 emitted as -1.25 ** 2",
-    "fuzz_9": "core: min() returning a 0-d view that is then overwritten",
-}
+OPEN_CORE_BUGS: dict = {}
 
 
 def _regressions():
+    out = []
     for path in sorted(REGRESSIONS.glob("fuzz_*.py")):
         reason = OPEN_CORE_BUGS.get(path.stem)
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        yield pytest.param(path, marks=marks, id=path.stem)
+        out.append(pytest.param(path, marks=marks, id=path.stem))
+    return out
 
 
 @pytest.mark.parametrize("path", _regressions())

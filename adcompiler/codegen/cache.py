@@ -67,5 +67,7 @@ def get(func, key_rest, build):
 
 
 def clear():
+    from .. import pipeline
     with _lock:
         _entries.clear()
+    pipeline.clear()

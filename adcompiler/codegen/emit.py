@@ -20,6 +20,22 @@ _MARK = "__ad_comment_{}__"
 _MARK_RE = re.compile(r"^(\s*)__ad_comment_(\d+)__$")
 
 
+class _SignedConstants(ast.NodeTransformer):
+    """``-1.25`` as a unary minus, so that ``ast.unparse`` parenthesises
+    ``(-1.25) ** 2`` (a negative constant prints without parentheses)."""
+
+    def visit_Constant(self, node):
+        v = node.value
+        if type(v) in (int, float) and (v < 0 or (v == 0 and str(v).startswith("-"))):
+            return ast.UnaryOp(ast.USub(), ast.Constant(-v))
+        return node
+
+
+def unparse(tree) -> str:
+    import copy as _copy
+    return ast.unparse(ast.fix_missing_locations(_SignedConstants().visit(_copy.deepcopy(tree))))
+
+
 def funcdef(name, params, body, defaults=()):
     args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], vararg=None, kwonlyargs=[],
                          kw_defaults=[], kwarg=None, defaults=list(defaults))
@@ -107,6 +123,15 @@ class ModuleBuilder:
             if a == "Duplicated" and k.cls not in ("array", "num"):
                 raise ActivityError(f"`{p}` is Duplicated but is not an array.", filename=an.pf.filename,
                                     lineno=an.pf.tree.lineno, construct=p, hint="use Active for float scalars.")
+        for p, a in zip(an.params, acts):
+            if a == "Active" and (p in an.eff.subscripted or an.eff.cell(p) in an.eff.written):
+                raise ActivityError(f"`{p}` is Active but the function indexes or writes it like an array.",
+                                    filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=p,
+                                    hint="use Duplicated(x, dx) for an array, or Const.")
+        if ret_active and not an.has_return:
+            raise ActivityError(f"the return activity is Active but `{an.pf.name}` returns nothing.",
+                                filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=an.pf.name,
+                                hint="use Const as the return activity.")
         active = activity_of(an, acts, ret_active)
         ctx = FunctionContext(an, acts, ret_active, active, self)
         ctx.module_dret = "dret"
@@ -281,7 +306,7 @@ class ModuleBuilder:
 
     def emit(self) -> str:
         mod = ast.Module(body=self.functions, type_ignores=[])
-        text = ast.unparse(ast.fix_missing_locations(mod))
+        text = unparse(mod)
         lines = []
         for line in text.splitlines():
             m = _MARK_RE.match(line)

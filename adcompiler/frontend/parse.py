@@ -70,8 +70,13 @@ def parse_function(f) -> ParsedFunction:
     f = _unwrap(f)
     code = f.__code__
     filename = code.co_filename
+    if getattr(f, "__wrapped__", None) is not None or code.co_name != f.__name__:
+        raise SourceError(
+            f"`{f.__name__}` wraps another function (functools.wraps); its own source is not the one "
+            "inspect would show.", construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
+            hint="differentiate the undecorated function.")
     try:
-        lines, start = inspect.getsourcelines(f)
+        lines, start = inspect.getsourcelines(code)
     except (OSError, TypeError) as exc:
         raise SourceError(
             f"the source of `{f.__name__}` cannot be retrieved ({exc}).",

@@ -47,9 +47,9 @@ def _pure(expr) -> bool:
 def _unbroadcast_shapes_only(expr) -> bool:
     shape_args = set()
     for node in ast.walk(expr):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in PURE_CALLS:
-            if len(node.args) > 1:
-                shape_args |= {id(x) for x in ast.walk(node.args[1])}
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in PURE_CALLS \
+                and len(node.args) > 1:
+            shape_args |= {id(x) for x in ast.walk(node.args[1])}
     for node in ast.walk(expr):
         if isinstance(node, ast.Subscript) and id(node) not in shape_args:
             return False

@@ -58,7 +58,7 @@ def rematerializable(sweeps) -> dict:
                 collect(getattr(s, f, []) or [])
     collect(sweeps.body)
     out = {}
-    for key, r in sweeps.by_stmt.items():
+    for r in sweeps.by_stmt.values():
         s = r.stmt
         if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
                 and isinstance(s.value, ast.Subscript) and isinstance(s.value.value, ast.Name)):
@@ -85,7 +85,7 @@ def rematerializable(sweeps) -> dict:
 
 
 def _bound_in_loop(sweeps, name) -> bool:
-    for key, r in sweeps.by_stmt.items():
+    for r in sweeps.by_stmt.values():
         if name in sweeps.bound_names(r.stmt) and sweeps.in_loop(r.stmt):
             return True
     return False
