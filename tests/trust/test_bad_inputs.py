@@ -199,9 +199,8 @@ def test_refused(row):
     assert info.value.hint, "every refusal says what to do instead"
 
 
-@pytest.mark.xfail(strict=True, reason="core: Active return of a function without return is refused only after "
-                   "the primal ran (/work/core_bugs/trust-3.py)")
 def test_active_return_of_none_refused_before_running():
+    """Regression of core bug trust-3 (the primal used to run before this refusal)."""
     s, a = np.zeros(3), v()
     ds, da = np.full(3, 0.5), np.full(3, 0.25)
     with pytest.raises(ActivityError, match="Active"):

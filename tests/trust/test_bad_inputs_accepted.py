@@ -150,11 +150,10 @@ def test_forward_tangent_of_array_return():
     np.testing.assert_array_equal(t, 2.0 * dx)
 
 
-@pytest.mark.xfail(strict=True, reason="core: functools.wraps wrapper differentiated from the wrapped source "
-                   "(/work/core_bugs/trust-2.py)")
 @pytest.mark.parametrize("f, grad", [(K.doubled_sumsq, lambda x: 4.0 * x), (K.impostor, lambda x: 3.0 * x ** 2)],
                          ids=["wrapper_that_doubles", "wraps_borrowed_metadata"])
 def test_wrapped_function_right_or_refused(f, grad):
+    """Regression of core bug trust-2 (the wrapped function's source was differentiated: wrong gradients)."""
     x, dx = u(3), np.zeros(3)
     try:
         autodiff(Reverse, f, Active, Duplicated(x, dx))

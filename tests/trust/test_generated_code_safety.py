@@ -106,9 +106,8 @@ def test_rebinding_a_global_constant_between_calls(folder):
     np.testing.assert_allclose(_grad(m.loss, X), 8.0 * X)
 
 
-@pytest.mark.xfail(strict=True, reason="core: analyses cached per function object are never invalidated, so a "
-                   "rebound helper keeps its old adjoint (/work/core_bugs/trust-4.py)")
 def test_rebinding_a_helper_between_calls(folder):
+    """Regression of core bug trust-4 (a stale cached analysis kept the old helper's adjoint)."""
     m = _module(folder, "trust_poison_h", 1.0, 1.0)
     other = _module(folder, "trust_poison_i", 1.0, 0.25)
     np.testing.assert_allclose(_grad(m.loss, X), 2.0 * X)
