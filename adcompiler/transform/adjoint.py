@@ -92,6 +92,10 @@ class AdjointBuilder:
                 self.alias[name] = self.target
                 return []
             return [ast.Assign(targets=[N(d, ast.Store)], value=expr)]
+        if big and (kind is None or kind.cls in ("array", "num", "other")):
+            # An adjoint that sums several contributions must have the value's own
+            # shape: adding a broadcast contribution would repeat the others.
+            expr = ast.Call(N("_ad_unbroadcast"), [expr, N(name)], [])
         return [ast.Assign(targets=[N(d, ast.Store)], value=ast.BinOp(N(d), ast.Add(), expr))]
 
     def exact_g(self, n):

@@ -46,3 +46,10 @@ def helper(out, v):
 def calls(x, y):
     helper(x, 2.0)
     y[0] = x.max()
+
+
+def accumulate_broadcast(a, x, M):
+    ta = a
+    tb = x
+    np.subtract(ta, ta / (2.0 + np.cos(np.sum(M * tb, axis=0, keepdims=True)[0])), out=ta)
+    return float(np.sum(tb))

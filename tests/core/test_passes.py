@@ -56,3 +56,15 @@ def test_golden_kernels_run_correctly():
 def test_restructure_doctest():
     result = doctest.testmod(restructure)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_value_adjoint_with_exact_and_broadcast_contributions():
+    """``tb`` gets an exact contribution (from sum(tb)) and a broadcast one
+    (from M * tb): summing them must not repeat the exact one (found by the
+    random-program run, seed 21976)."""
+    import adcompiler as ad
+    from adcompiler.testing import check_grads
+    rng = np.random.default_rng(0)
+    a, x, M = rng.random(4), rng.random(4), rng.random((3, 4))
+    check_grads(K.accumulate_broadcast, ad.Duplicated(a, np.zeros(4)), ad.Duplicated(x, np.zeros(4)),
+                ad.Duplicated(M, np.zeros((3, 4))), ret=ad.Active)
