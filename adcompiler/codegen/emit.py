@@ -128,7 +128,13 @@ class ModuleBuilder:
                 raise ActivityError(f"`{p}` is Active but the function indexes or writes it like an array.",
                                     filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=p,
                                     hint="use Duplicated(x, dx) for an array, or Const.")
-        if ret_active and not an.has_return:
+        rk = an.kinds.get("_ret")
+        if fused and ret_active and rk is not None and rk.cls == "array" and rk.ndim not in (0, None):
+            raise ActivityError(f"the return activity is Active but `{an.pf.name}` returns an array "
+                                f"of rank {rk.ndim}.", filename=an.pf.filename, lineno=an.pf.tree.lineno,
+                                construct=an.pf.name,
+                                hint="return a float (e.g. np.sum(...)), or use Const as the return activity.")
+        if fused and ret_active and not an.has_return:
             raise ActivityError(f"the return activity is Active but `{an.pf.name}` returns nothing.",
                                 filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=an.pf.name,
                                 hint="use Const as the return activity.")

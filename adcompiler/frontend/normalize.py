@@ -371,7 +371,9 @@ class Normalizer:
             if name == "flatten" and not e.args:
                 return self.make_call(np.copy, [self.temp(self.make_call(np.ravel, [self.atom(f.value)], [], e))], [], e)
             if name == "item" and not e.args:
-                return self.make_call(float, [self.atom(f.value)], [], e)
+                # x.item() of a one-element array of any rank: reshape to 0-d first
+                flat = self.temp(self.make_call(np.reshape, [self.atom(f.value), ast.Tuple([], ast.Load())], [], e))
+                return self.make_call(float, [flat], [], e)
             self.err(e, f"the array method `.{name}()` is not supported.",
                      "use the equivalent numpy function, or register a rule with adcompiler.extend.")
         args = list(e.args)

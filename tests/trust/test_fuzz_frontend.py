@@ -68,8 +68,6 @@ def test_each_odd_construct(stmt, folder):
     assert not res.failures, _report(source, res.failures)
 
 
-@pytest.mark.xfail(strict=True, reason="core: y.item() becomes float(y), a TypeError for shape (1,) "
-                   "(/work/core_bugs/trust-5.py)")
 def test_item_of_one_element_array(folder):
     source = _single("x[0] = y[0:1].item()", "return float(x[0])")
     res = run_source(source, folder, 0, cli=False)
