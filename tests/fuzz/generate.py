@@ -169,6 +169,10 @@ def suitable(program: Program, values: list) -> None:
         args, ret = run_plain(program, values)
     except (FloatingPointError, OverflowError) as exc:
         raise Unsuitable(str(exc)) from exc
+    except ValueError as exc:
+        if "math domain error" not in str(exc):
+            raise
+        raise Unsuitable(str(exc)) from exc   # e.g. math.log of a negative value
     if program.ret == "Active" and not isinstance(ret, (float, np.floating)):
         raise Unsuitable(f"an Active return needs a float, got {type(ret).__name__}")
     for v in args + [ret]:
