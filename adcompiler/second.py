@@ -124,21 +124,18 @@ def jacobian(f_, *args, out, wrt=None, mode=None):
     J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i])) for o in outs for i in ins}
     diff = sorted(set(ins) | set(outs))
 
-    def annotated(tangent_of):
+    def unit(position, idx):
+        """Copies of the arguments; shadows of zeros but a 1 at ``idx`` of argument ``position``."""
         vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-        shadows = {k: tangent_of(k, vals[k]) for k in diff}
+        shadows = {k: np.zeros_like(vals[k]) for k in diff}
+        shadows[position][idx] = 1.0
         ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]
         return ann, shadows
 
     if mode == "forward":
         for i in ins:
             for idx in np.ndindex(np.shape(args[i])):
-                def tangent(k, v, i=i, idx=idx):
-                    t = np.zeros_like(v)
-                    if k == i:
-                        t[idx] = 1.0
-                    return t
-                ann, shadows = annotated(tangent)
+                ann, shadows = unit(i, idx)
                 autodiff_forward_call(f_, ann)
                 for o in outs:
                     J[o, i][(Ellipsis,) + idx] = shadows[o]
@@ -146,12 +143,7 @@ def jacobian(f_, *args, out, wrt=None, mode=None):
         from .api import autodiff
         for o in outs:
             for idx in np.ndindex(np.shape(args[o])):
-                def seed(k, v, o=o, idx=idx):
-                    t = np.zeros_like(v)
-                    if k == o:
-                        t[idx] = 1.0
-                    return t
-                ann, shadows = annotated(seed)
+                ann, shadows = unit(o, idx)
                 autodiff(A.Reverse, f_, A.Const, *ann)
                 for i in ins:
                     J[o, i][idx] = shadows[i]

@@ -225,18 +225,16 @@ class ModuleBuilder:
         self.functions.append(funcdef(name, params, body))
         return info
 
+    @staticmethod
+    def call_kinds(ctx, call) -> list:
+        """The kinds of a user call's arguments (atoms: names or constants)."""
+        from ..analysis.kinds import kind_of_value
+        return [ctx.an.inference.expr(a) if isinstance(a, ast.Name) else kind_of_value(a.value) for a in call.args]
+
     def forward_callee(self, ctx, call, n):
         target = call._ad_target
-        kinds, acts = [], []
-        for a in call.args:
-            if isinstance(a, ast.Name):
-                k = ctx.an.inference.expr(a)
-                kinds.append(k)
-                acts.append("Duplicated" if ctx.is_active(a.id) else "Const")
-            else:
-                from ..analysis.kinds import kind_of_value
-                kinds.append(kind_of_value(a.value))
-                acts.append("Const")
+        kinds = self.call_kinds(ctx, call)
+        acts = ["Duplicated" if isinstance(a, ast.Name) and ctx.is_active(a.id) else "Const" for a in call.args]
         ret_active = n is not None and ctx.is_active(n)
         self._check_call_aliasing(ctx, call, target, kinds)
         info = self.forward_function(target, tuple(kinds), tuple(acts), ret_active)
@@ -282,13 +280,10 @@ class ModuleBuilder:
             self.namespace[name] = obj
 
     def callee(self, ctx, call, n):
-        from ..analysis.kinds import kind_of_value
         target = call._ad_target
-        kinds, acts = [], []
-        for a in call.args:
+        kinds, acts = self.call_kinds(ctx, call), []
+        for a, k in zip(call.args, kinds):
             if isinstance(a, ast.Name):
-                k = ctx.an.inference.expr(a)
-                kinds.append(k)
                 if ctx.is_active(a.id):
                     if k.cls == "array" or (k.cls == "num" and ctx.is_memory(a.id)):
                         acts.append("Duplicated")
@@ -302,7 +297,6 @@ class ModuleBuilder:
                 else:
                     acts.append("Const")
             else:
-                kinds.append(kind_of_value(a.value))
                 acts.append("Const")
         ret_active = n is not None and ctx.is_active(n)
         self._check_call_aliasing(ctx, call, target, kinds)
