@@ -130,3 +130,81 @@ def fold_negation(code: list, single_use) -> list:
                                                                      if isinstance(x, ast.Name)]):
                 break
     return [s for s in out if s is not None]
+
+
+# -- scalar loops on Python lists ---------------------------------------------------------
+
+def _int_index(idx, int_names) -> bool:
+    for node in ast.walk(idx):
+        if isinstance(node, ast.Name):
+            if node.id not in int_names:
+                return False
+        elif isinstance(node, ast.Constant):
+            if type(node.value) is not int:
+                return False
+        elif not isinstance(node, (ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.expr_context)):
+            return False
+    return True
+
+
+def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | None:
+    """A reversed loop whose body only reads and writes single elements of
+    1-D arrays runs on Python lists: ``x.tolist()`` before, ``x[:] = x_l``
+    after for the arrays it writes. Indexing a list costs a fraction of
+    indexing a numpy array, and the values are the same float64 numbers.
+
+    ``arrays`` maps each candidate name to its memory (names sharing memory
+    are never both converted); ``int_names`` are the names known to hold
+    integers. Returns the replacement statements, or None to keep the loop.
+    """
+    used, written = {}, set()
+    scalar_ops = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop,
+                  ast.expr_context, ast.Subscript, ast.Tuple)
+    for s in loop.body:
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name):
+            continue                                          # a comment marker
+        if not isinstance(s, (ast.Assign, ast.AugAssign)):
+            return None
+        targets = s.targets if isinstance(s, ast.Assign) else [s.target]
+        for node in ast.walk(s):
+            if isinstance(node, ast.Call):
+                f = node.func
+                ok = isinstance(f, ast.Name) and f.id == "_ad_unbroadcast" and len(node.args) == 2 and \
+                    isinstance(node.args[1], ast.Tuple) and not node.args[1].elts
+                ok = ok or (isinstance(f, ast.Attribute) and f.attr == "pop" and not node.args)
+                if not ok:
+                    return None
+            elif isinstance(node, ast.Subscript):
+                if not (isinstance(node.value, ast.Name) and node.value.id in arrays
+                        and _int_index(node.slice, int_names)):
+                    return None
+                used[node.value.id] = arrays[node.value.id]
+            elif isinstance(node, ast.Name) and node.id in arrays and not any(
+                    isinstance(p, ast.Subscript) and p.value is node for p in ast.walk(s)):
+                return None                                   # the whole array is used
+            elif not isinstance(node, scalar_ops + (ast.Call, ast.Attribute, ast.Assign, ast.AugAssign)):
+                return None
+        for t in targets:
+            if isinstance(t, ast.Subscript):
+                written.add(t.value.id)
+            elif isinstance(t, ast.Name) and t.id in arrays:
+                return None
+    if not used or len(set(used.values())) != len(used):
+        return None
+    names = {x: fresh(x) for x in sorted(used)}
+
+    class Swap(ast.NodeTransformer):
+        def visit_Subscript(self, node):
+            self.generic_visit(node)
+            if isinstance(node.value, ast.Name) and node.value.id in names:
+                node.value = ast.Name(names[node.value.id], ast.Load())
+            return node
+    import copy
+    body = [Swap().visit(copy.deepcopy(s)) for s in loop.body]
+    before = [ast.Assign(targets=[ast.Name(names[x], ast.Store())],
+                         value=ast.Call(ast.Attribute(ast.Name(x, ast.Load()), "tolist", ast.Load()), [], []))
+              for x in sorted(used)]
+    after = [ast.Assign(targets=[ast.Subscript(ast.Name(x, ast.Load()), ast.Slice(None, None, None), ast.Store())],
+                        value=ast.Name(names[x], ast.Load())) for x in sorted(written)]
+    new = ast.For(target=loop.target, iter=loop.iter, body=body, orelse=[])
+    return before + [new] + after

@@ -358,6 +358,31 @@ class Sweeps:
             out += self.optimize(code)
         return out
 
+    def listify(self, s, loop):
+        """Run a reversed element-by-element loop on Python lists (see
+        ``optimize.listify_loop``); only loops not nested in another loop, so
+        each list is built once."""
+        from .optimize import listify_loop
+        ctx = self.ctx
+        if not getattr(ctx.module, "listify", True) or self.in_loop(s):
+            return None
+        arrays = {}
+        for n, k in ctx.kinds.items():
+            if k.cls == "array" and k.ndim == 1 and k.dtype == "f" and self.nbind.get(n, 0) <= 1:
+                arrays[n] = ctx.eff.memory_of.get(n, n)
+                if ctx.needs_shadow(n) or n in ctx.params and ctx.activities.get(n) == "Duplicated":
+                    d = ctx.namer.adjoint(n)
+                    if self.nbind.get(d, 0) <= 1:
+                        arrays[d] = ("shadow", arrays[n])
+        ints = {n for n, k in ctx.kinds.items() if k.cls == "int"}
+        names = self.__dict__.setdefault("_list_names", {})
+
+        def list_name(x):
+            if x not in names:
+                names[x] = ctx.namer.reserve(x + "_list")
+            return names[x]
+        return listify_loop(loop, arrays, ints, list_name)
+
     def optimize(self, code: list) -> list:
         """Peephole passes over one source line's reverse code (see ``optimize``)."""
         from .optimize import fold_negation, schedule_store
@@ -390,6 +415,7 @@ class Sweeps:
                         it = ast.Subscript(it, ast.Slice(None, N(s._ad_count), None), ast.Load())
                     it = ast.Call(N("reversed"), [it], [])
                     code = [ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])]
+                    code = self.listify(s, code[0]) or code
                 else:
                     k = self.ctx.namer.fresh("_k{}")
                     code = [ast.For(target=N(k, ast.Store), iter=ast.Call(N("range"), [N(s._ad_count)], []),
