@@ -158,28 +158,30 @@ def store_adjoint(dx, idx):
     numpy keeps the last value written, so only the last occurrence of each
     position receives the adjoint.
     """
-    lin = np.arange(dx.size).reshape(dx.shape)[idx]
-    g = dx.reshape(-1)[lin.reshape(-1)].copy()
-    flat = lin.reshape(-1)
-    _, last = np.unique(flat[::-1], return_index=True)
-    keep = np.zeros(flat.shape, dtype=bool)
-    keep[flat.size - 1 - last] = True
+    g, keep, shape = _last_occurrences(dx, idx)
     g[~keep] = 0
     dx[idx] = 0
-    return g.reshape(lin.shape)
+    return g.reshape(shape)
 
 
-def gather_last(dx, idx):
-    """Adjoint of ``v`` in ``x[idx] += v`` for an advanced index: numpy applies
-    the update once per distinct position (the last occurrence wins)."""
+def _last_occurrences(dx, idx):
+    """``dx[idx]`` as a flat copy, a mask of the last occurrence of each
+    position the index selects, and the shape of the selection."""
     lin = np.arange(dx.size).reshape(dx.shape)[idx]
     flat = lin.reshape(-1)
     g = dx.reshape(-1)[flat].copy()
     _, last = np.unique(flat[::-1], return_index=True)
     keep = np.zeros(flat.shape, dtype=bool)
     keep[flat.size - 1 - last] = True
+    return g, keep, lin.shape
+
+
+def gather_last(dx, idx):
+    """Adjoint of ``v`` in ``x[idx] += v`` for an advanced index: numpy applies
+    the update once per distinct position (the last occurrence wins)."""
+    g, keep, shape = _last_occurrences(dx, idx)
     g[~keep] = 0
-    return g.reshape(lin.shape)
+    return g.reshape(shape)
 
 
 def copy(x):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ActivityError, UnsupportedSyntaxError
 from ..transform.adjoint import N
+from .naming import Namer
 
 _MARK = "__ad_comment_{}__"
 _MARK_RE = re.compile(r"^(\s*)__ad_comment_(\d+)__$")
@@ -66,7 +67,7 @@ class ModuleBuilder:
         self.memo: dict = {}
         self.comments: list = []
         self.namespace: dict = {}
-        self.taken: set = set()
+        self.names = Namer(set())
         self.main: FunctionInfo | None = None
         self.source = ""
 
@@ -75,12 +76,8 @@ class ModuleBuilder:
         return ast.Expr(N(_MARK.format(len(self.comments) - 1)))
 
     def unique(self, name):
-        cand, k = name, 1
-        while cand in self.taken:
-            k += 1
-            cand = f"{name}_{k}"
-        self.taken.add(cand)
-        return cand
+        """A module-level name not used yet (``name``, ``name_2``...)."""
+        return self.names.reserve(name)
 
     def split_names(self, rule):
         """Names under which a ``defsplit`` rule's functions are called."""

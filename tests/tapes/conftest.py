@@ -8,26 +8,15 @@ Until the core's split mode works, :func:`fake_thunk` stands in for
 ``kernels.py`` that follow the split-mode contract (the reverse sweep
 consumes the shadows of written arguments, as the real one does).
 """
-import importlib
-import os
 
 import numpy as np
 import pytest
+from optional import require  # noqa: F401  (re-exported for the tape tests)
 
 from adcompiler.activity import Active, Duplicated
 from adcompiler.tapes import split
 
 from . import kernels as K
-
-
-def require(name):
-    """Import ``name`` or skip (fail when ADCOMPILER_REQUIRE_EXTRAS=1)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        if os.environ.get("ADCOMPILER_REQUIRE_EXTRAS") == "1":
-            pytest.fail(f"{name} is required (ADCOMPILER_REQUIRE_EXTRAS=1) but cannot be imported: {exc}")
-        pytest.skip(f"{name} is not installed")
 
 
 def _shadow(arg):
