@@ -208,3 +208,80 @@ def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | N
                         value=ast.Name(names[x], ast.Load())) for x in sorted(written)]
     new = ast.For(target=loop.target, iter=loop.iter, body=body, orelse=[])
     return before + [new] + after
+
+
+# -- single-use temporaries ------------------------------------------------------------------
+
+def inline_single_use(code: list, is_temp) -> list:
+    """Substitute ``t = expr`` into the one later statement of the same block
+    that reads ``t``, when nothing in between rebinds a name ``expr`` reads or
+    stores into memory it subscripts, and ``t`` is read nowhere else (``is_temp``
+    says which names are generated temporaries). Fewer statements per element
+    is what makes scalar reverse loops fast."""
+    code = list(code)
+    changed = True
+    while changed:
+        changed = False
+        for i, s in enumerate(code):
+            if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+                    and is_temp(s.targets[0].id) and _simple_value(s.value)):
+                continue
+            t = s.targets[0].id
+            reads = _names(s.value)
+            bases = {n.value.id for n in ast.walk(s.value) if isinstance(n, ast.Subscript)
+                     and isinstance(n.value, ast.Name)}
+            uses = [j for j in range(i + 1, len(code)) if t in _loaded(code[j])]
+            if len(uses) != 1 or any(t in _stored(code[j]) for j in range(i + 1, len(code))):
+                continue
+            j = uses[0]
+            if sum(1 for n in ast.walk(code[j]) if isinstance(n, ast.Name) and n.id == t) != 1:
+                continue
+            between = code[i + 1:j + 1]
+            if any(_stored(b) & (reads | bases) for b in between[:-1]):
+                continue
+            code[j] = _Replace(t, s.value).visit(code[j])
+            del code[i]
+            changed = True
+            break
+    return code
+
+
+def _simple_value(expr) -> bool:
+    return isinstance(expr, (ast.Name, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.Constant)) and not any(
+        isinstance(n, ast.Call) for n in ast.walk(expr))
+
+
+def _loaded(stmt) -> set:
+    out = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        out.add(stmt.target.id)
+    return out
+
+
+def _stored(stmt) -> set:
+    """Names rebound and arrays/lists stored into by ``stmt``."""
+    out = set()
+    if isinstance(stmt, (ast.For, ast.While, ast.If, ast.With)):
+        return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}   # anything: be conservative
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] \
+        if isinstance(stmt, ast.AugAssign) else []
+    for t in targets:
+        while isinstance(t, ast.Subscript):
+            t = t.value                     # x[i] = ... stores into x (and reads i)
+        if isinstance(t, ast.Name):
+            out.add(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            out |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        out |= {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}   # a call may mutate its arguments
+    return out
+
+
+class _Replace(ast.NodeTransformer):
+    def __init__(self, name, value):
+        self.name, self.value = name, value
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, ast.Load):
+            return self.value
+        return node

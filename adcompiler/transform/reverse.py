@@ -381,7 +381,15 @@ class Sweeps:
             if x not in names:
                 names[x] = ctx.namer.reserve(x + "_list")
             return names[x]
-        return listify_loop(loop, arrays, ints, list_name)
+        new = listify_loop(loop, arrays, ints, list_name)
+        if new is not None:
+            from .optimize import inline_single_use
+            temps = ctx.namer.generated | {ctx.namer.adjoints[n] for n in ctx.namer.generated
+                                           if n in ctx.namer.adjoints}
+            loop_stmt = new[len(new) - 1 - sum(1 for x in new if isinstance(x, ast.Assign)
+                                               and isinstance(x.targets[0], ast.Subscript))]
+            loop_stmt.body = inline_single_use(loop_stmt.body, lambda n: n in temps)
+        return new
 
     def optimize(self, code: list) -> list:
         """Peephole passes over one source line's reverse code (see ``optimize``)."""
