@@ -149,6 +149,19 @@ def _reference(fn, values: list):
     return args, ret
 
 
+def _too_large(values, limit: float = 1e3) -> bool:
+    """Whether a run produced values so large that central differences of
+    the functional lose its derivative in rounding (the generator keeps
+    programs below the same limit on their own inputs)."""
+    for v in values:
+        if v is None or isinstance(v, (int, bool)):
+            continue
+        a = np.asarray(v, dtype=float)
+        if a.size and (not np.all(np.isfinite(a)) or np.max(np.abs(a)) > limit):
+            return True
+    return False
+
+
 def check_program(program: Program, api=None, fn=None, inputs: int = 3,
                   timeout: float | None = 30.0) -> Outcome:
     """Check ``program`` on up to ``inputs`` input draws (until one is smooth).
@@ -172,6 +185,9 @@ def check_program(program: Program, api=None, fn=None, inputs: int = 3,
             continue
         except Exception:  # noqa: BLE001 - the program itself failed: report, do not raise
             return Outcome("invalid", program, input_seed, traceback.format_exc())
+        if _too_large(ref_args + [ref_ret]):
+            last = "values too large for finite differences"
+            continue
         try:
             grads = fd.gradient(fn, program, values, seeds)
         except fd.NonSmooth as exc:
