@@ -201,10 +201,13 @@ def reverse_module(func, param_kinds: tuple, activities: tuple, ret_active: bool
     return ModuleBuilder().build(func, param_kinds, activities, ret_active, public=public)
 
 
-def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool, public: bool = False):
-    """Tangent-linear code of ``func`` (and its callees); see ``ModuleBuilder.build_forward``."""
+def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool, public: bool = False,
+                   batch: bool = False):
+    """Tangent-linear code of ``func`` (and its callees); see ``ModuleBuilder.build_forward``.
+    With ``batch``, every tangent carries a leading axis of k directions."""
     from .codegen.emit import ModuleBuilder
-    return ModuleBuilder().build_forward(func, tuple(param_kinds), tuple(activities), ret_active, public=public)
+    return ModuleBuilder().build_forward(func, tuple(param_kinds), tuple(activities), ret_active, public=public,
+                                         batch=batch)
 
 
 def activity_of(an, activities, ret_active):

@@ -243,6 +243,57 @@ def einsum_maybe(subscripts, a, b):
     return np.einsum(subscripts, a) if b is None else np.einsum(subscripts, a, b)
 
 
+def blift(t, x):
+    """A batched tangent ``(k,) + shape`` lifted to the rank of ``x`` (vector mode)."""
+    t = np.asarray(t)
+    if t.ndim == 0:
+        return t
+    extra = np.ndim(x) - (t.ndim - 1)
+    if extra <= 0:
+        return t
+    return t.reshape(t.shape[:1] + (1,) * extra + t.shape[1:])
+
+
+def bmap(fn, ts):
+    """Apply a tangent template to each of the k directions (vector mode)."""
+    return np.stack([np.asarray(fn(t)) for t in ts])
+
+
+def bzeros(x, k):
+    """Zero batched tangents for ``x``."""
+    return np.zeros((k,) + np.shape(x))
+
+
+def bfresh(t, x, k):
+    """A new batched tangent array for a freshly bound ``x``."""
+    out = bzeros(x, k)
+    out[...] = blift(t, x)
+    return out
+
+
+def bbroadcast(t, x, k):
+    """Batched tangents broadcast to ``(k,) + shape(x)``."""
+    return np.broadcast_to(blift(t, x), (k,) + np.shape(x))
+
+
+def _bindex(idx):
+    return (slice(None),) + (idx if isinstance(idx, tuple) else (idx,))
+
+
+def bstore(dm, idx, v):
+    """``dm[:, idx] = v`` with ``v`` lifted to the region's rank."""
+    full = _bindex(idx)
+    region_nd = np.ndim(dm[full]) - 1
+    dm[full] = blift(v, np.empty((0,) * region_nd)) if np.ndim(v) else v
+
+
+def bincrement(dm, idx, v, sign):
+    """``dm[:, idx] += sign * v`` with ``v`` lifted to the region's rank."""
+    full = _bindex(idx)
+    region_nd = np.ndim(dm[full]) - 1
+    dm[full] += sign * (blift(v, np.empty((0,) * region_nd)) if np.ndim(v) else v)
+
+
 HELPERS = {
     "_ad_unbroadcast": unbroadcast,
     "_ad_shape": shape,
@@ -259,6 +310,13 @@ HELPERS = {
     "_ad_shadow_like": shadow_like,
     "_ad_gather_last": gather_last,
     "_ad_copy": copy,
+    "_ad_blift": blift,
+    "_ad_bmap": bmap,
+    "_ad_bzeros": bzeros,
+    "_ad_bfresh": bfresh,
+    "_ad_bbroadcast": bbroadcast,
+    "_ad_bstore": bstore,
+    "_ad_bincrement": bincrement,
     "_ad_inverse_axes": inverse_axes,
     "_ad_default": default,
     "_ad_einsum_maybe": einsum_maybe,

@@ -178,21 +178,22 @@ class ModuleBuilder:
         return info
 
     # -- forward mode ----------------------------------------------------------
-    def build_forward(self, func, param_kinds, activities, ret_active, public=False):
+    def build_forward(self, func, param_kinds, activities, ret_active, public=False, batch=False):
         """Tangent-linear code of ``func``. The main function is
         ``{name}_forward(args, each Duplicated one followed by its tangent)``;
         it returns the return value's tangent (None if the return is not
         Duplicated) with ``public``, else ``(primal return, tangent)``."""
         self.public = public
-        self.main = self.forward_function(func, tuple(param_kinds), tuple(activities), ret_active, main=True)
+        self.main = self.forward_function(func, tuple(param_kinds), tuple(activities), ret_active, main=True,
+                                          batch=batch)
         self.source = self.emit()
         return self
 
-    def forward_function(self, func, kinds, acts, ret_active, main=False):
+    def forward_function(self, func, kinds, acts, ret_active, main=False, batch=False):
         from ..pipeline import activity_of, analyse
         from ..transform.context import FunctionContext
         from ..transform.forward import ForwardBuilder
-        key = ("forward", func, kinds, acts, ret_active, main)
+        key = ("forward", func, kinds, acts, ret_active, main, batch)
         if key in self.memo:
             return self.memo[key]
         an = analyse(func, kinds)
@@ -202,10 +203,18 @@ class ModuleBuilder:
         ctx = FunctionContext(an, an_acts, ret_active, active, self)
         ctx.module_dret = "dret"
         self._check_free_names(an)
-        name = self.unique(f"{an.pf.name}_forward" if main else f"{an.pf.name}_fwdtan")
+        suffix = ("_forward" if main else "_fwdtan") + ("_batch" if batch else "")
+        name = self.unique(an.pf.name + suffix)
         info = FunctionInfo(func, an.pf.name, name, name, an.params, acts, ret_active)
         self.memo[key] = info
-        body = ForwardBuilder(ctx).block(an.body)
+        if batch:
+            from ..transform.batch import BatchForwardBuilder
+            body = BatchForwardBuilder(ctx).block(an.body)
+            tangents = [ctx.namer.adjoint(p) for p, a in zip(an.params, acts) if a == "Duplicated"]
+            k = ast.Call(N("len"), [N(tangents[0])], []) if tangents else ast.Constant(0)
+            body.insert(0, ast.Assign(targets=[N("_k", ast.Store)], value=k))
+        else:
+            body = ForwardBuilder(ctx).block(an.body)
         params = []
         for p, a in zip(an.params, acts):
             params.append(p)
@@ -228,13 +237,13 @@ class ModuleBuilder:
         from ..analysis.kinds import kind_of_value
         return [ctx.an.inference.expr(a) if isinstance(a, ast.Name) else kind_of_value(a.value) for a in call.args]
 
-    def forward_callee(self, ctx, call, n):
+    def forward_callee(self, ctx, call, n, batch=False):
         target = call._ad_target
         kinds = self.call_kinds(ctx, call)
         acts = ["Duplicated" if isinstance(a, ast.Name) and ctx.is_active(a.id) else "Const" for a in call.args]
         ret_active = n is not None and ctx.is_active(n)
         self._check_call_aliasing(ctx, call, target, kinds)
-        info = self.forward_function(target, tuple(kinds), tuple(acts), ret_active)
+        info = self.forward_function(target, tuple(kinds), tuple(acts), ret_active, batch=batch)
         return _CallInfo(info.fwd_name, info.fwd_name, acts, ret_active, {}, )
 
     def _check_call_aliasing(self, ctx, call, target, kinds):

@@ -133,7 +133,7 @@ class ForwardBuilder:
             m = v.value.id if isinstance(v.value, ast.Name) else None
             if m is None or not self.active(m):
                 return None, False
-            return ast.Subscript(N(self.tan(m)), copy.deepcopy(v.slice), ast.Load()), False
+            return self.tan_subscript(m, v.slice), False
         if isinstance(v, ast.BinOp):
             f = BINOPS.get(type(v.op))
             if f is None:
@@ -167,6 +167,7 @@ class ForwardBuilder:
                 if tree is None:
                     self.err(s, f"{rule.name} has no tangent rule for its argument `{p}`.",
                              "register one with adcompiler.extend.defrule(..., tangents={...}).")
+                self.sequence_argument(s, rule)
                 elts = [N(self.tan(e.id)) if isinstance(e, ast.Name) and self.active(e.id) else
                         ast.Call(N("_ad_shadow_like"), [copy.deepcopy(e)], []) for e in a.elts]
                 total = _add(total, subst(tree, dict(mapping, **{var: ast.Tuple(elts, ast.Load())})))
@@ -185,8 +186,7 @@ class ForwardBuilder:
             if tree is None:
                 self.err(s, f"{rule.name} has no tangent rule for its argument `{p}`.",
                          "register one with adcompiler.extend.defrule(..., tangents={...}).")
-            term = subst(tree, dict(mapping, **{var: N(self.tan(a.id))}))
-            total = _add(total, term)
+            total = _add(total, self.term(rule, tree, var, mapping, N(self.tan(a.id))))
         # a constant operand may broadcast the result beyond the tangent's shape
         used = {x.id for x in ast.walk(total) if isinstance(x, ast.Name)} if total is not None else set()
         partial = rule.kind == "elementwise" and any(q not in used for q in inactive)
@@ -212,7 +212,7 @@ class ForwardBuilder:
             return [primal]
         dn = self.tan(n)
         if ctx.is_alias_binding(s):
-            return [primal, ctx.shadow_binding(s)]
+            return [primal, self.alias_binding(s)]
         t, partial = self.tangent(s, n, v)
         uses_ans = t is not None and any(isinstance(x, ast.Name) and x.id == ANS for x in ast.walk(t))
         self_ref = any(isinstance(x, ast.Name) and x.id == n for x in ast.walk(v))
@@ -224,14 +224,14 @@ class ForwardBuilder:
         else:
             out.append(primal)
         if t is None:
-            value = ast.Constant(0.0) if not self.may_be_array(n) else ast.Call(N("_ad_shadow_like"), [N(ans)], [])
+            value = ast.Constant(0.0) if not self.may_be_array(n) else self.zeros(N(ans))
         else:
             if uses_ans:
                 t = subst(t, {ANS: N(ans)})
             if ctx.is_memory(n):
-                value = ast.Call(N("_ad_fresh_like"), [t, N(ans)], [])
+                value = self.fresh(t, N(ans))
             elif partial and self.may_be_array(n):
-                value = ast.Call(N("_ad_broadcast_like"), [t, N(ans)], [])
+                value = self.broadcast(t, N(ans))
             else:
                 value = t
         if self_ref:
@@ -250,7 +250,7 @@ class ForwardBuilder:
         if not self.active(m):
             return out
         val = N(self.tan(v.id)) if isinstance(v, ast.Name) and self.active(v.id) else ast.Constant(0.0)
-        out.append(ast.Assign(targets=[ast.Subscript(N(self.tan(m)), copy.deepcopy(t.slice), ast.Store())], value=val))
+        out.append(self.store_tangent(m, t.slice, val))
         return out
 
     def increment(self, s) -> list:
@@ -258,12 +258,40 @@ class ForwardBuilder:
         out = [copy.deepcopy(s)]
         m = t.value.id
         if self.active(m) and isinstance(v, ast.Name) and self.active(v.id):
-            out.append(ast.AugAssign(target=ast.Subscript(N(self.tan(m)), copy.deepcopy(t.slice), ast.Store()),
-                                     op=copy.deepcopy(s.op), value=N(self.tan(v.id))))
+            out.append(self.increment_tangent(m, t.slice, s.op, N(self.tan(v.id))))
         return out
 
+    # -- hooks (vector mode overrides them, see transform/batch.py) ----------------
+    def tan_subscript(self, m, idx):
+        return ast.Subscript(N(self.tan(m)), copy.deepcopy(idx), ast.Load())
+
+    def term(self, rule, tree, var, mapping, t):
+        return subst(tree, dict(mapping, **{var: t}))
+
+    def sequence_argument(self, s, rule):
+        pass
+
+    def zeros(self, ans):
+        return ast.Call(N("_ad_shadow_like"), [ans], [])
+
+    def fresh(self, t, ans):
+        return ast.Call(N("_ad_fresh_like"), [t, ans], [])
+
+    def broadcast(self, t, ans):
+        return ast.Call(N("_ad_broadcast_like"), [t, ans], [])
+
+    def alias_binding(self, s):
+        return self.ctx.shadow_binding(s)
+
+    def store_tangent(self, m, idx, val):
+        return ast.Assign(targets=[ast.Subscript(N(self.tan(m)), copy.deepcopy(idx), ast.Store())], value=val)
+
+    def increment_tangent(self, m, idx, op, val):
+        return ast.AugAssign(target=ast.Subscript(N(self.tan(m)), copy.deepcopy(idx), ast.Store()),
+                             op=copy.deepcopy(op), value=val)
+
     def user_call(self, s, n, call) -> list:
-        info = self.ctx.module.forward_callee(self.ctx, call, n)
+        info = self.ctx.module.forward_callee(self.ctx, call, n, batch=getattr(self, "batch", False))
         args = []
         for a, act in zip(call.args, info.activities):
             args.append(copy.deepcopy(a))

@@ -1,0 +1,86 @@
+"""batch: forward mode for k tangent directions at once (vector mode).
+
+Every tangent carries a leading axis of length k (``_k``): the tangent of a
+scalar has shape ``(k,)``, that of an array ``(k,) + shape``. Subscripts get
+a leading ``:``, elementwise templates see the tangent lifted to the
+result's rank (``_ad_blift``), other rules map their tangent template over
+the k directions (``_ad_bmap``), stores and increments go through helpers
+that lift the stored tangent. What this cannot express (views through
+transpose or reshape, sequence arguments) raises an ``AdCompilerError``, and
+vector mode falls back to one sweep per direction.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from ..errors import UnsupportedSyntaxError
+from .adjoint import ANS, N, subst
+from .forward import ForwardBuilder
+
+
+def _full(idx):
+    """``(:, *idx)``: the same index behind the batch axis."""
+    parts = list(idx.elts) if isinstance(idx, ast.Tuple) else [idx]
+    return ast.Tuple([ast.Slice(None, None, None)] + [copy.deepcopy(p) for p in parts], ast.Load())
+
+
+def _index_object(idx):
+    """``np.s_[idx]``: the index as a runtime object."""
+    return ast.Subscript(ast.Attribute(N("np"), "s_", ast.Load()), copy.deepcopy(idx), ast.Load())
+
+
+class BatchForwardBuilder(ForwardBuilder):
+    batch = True
+
+    def refuse(self, s, what):
+        raise UnsupportedSyntaxError(f"{what} has no vector-mode (BatchDuplicated) form.",
+                                     filename=self.ctx.pf.filename, lineno=getattr(s, "lineno", None),
+                                     construct=self.ctx.pf.line_text(getattr(s, "lineno", 0) or 0),
+                                     hint="it runs one direction at a time instead.")
+
+    def tan_subscript(self, m, idx):
+        return ast.Subscript(N(self.tan(m)), _full(idx), ast.Load())
+
+    def term(self, rule, tree, var, mapping, t):
+        if rule.kind == "elementwise":
+            return subst(tree, dict(mapping, **{var: ast.Call(N("_ad_blift"), [t, N(ANS)], [])}))
+        body = subst(tree, dict(mapping, **{var: N("_ad_t")}))
+        fn = ast.Lambda(args=ast.arguments(posonlyargs=[], args=[ast.arg("_ad_t")], vararg=None, kwonlyargs=[],
+                                           kw_defaults=[], kwarg=None, defaults=[]), body=body)
+        return ast.Call(N("_ad_bmap"), [fn, t], [])
+
+    def sequence_argument(self, s, rule):
+        self.refuse(s, f"a sequence argument of {rule.name}")
+
+    def zeros(self, ans):
+        return ast.Call(N("_ad_bzeros"), [ans, N("_k")], [])
+
+    def fresh(self, t, ans):
+        return ast.Call(N("_ad_bfresh"), [t, ans, N("_k")], [])
+
+    def broadcast(self, t, ans):
+        return ast.Call(N("_ad_bbroadcast"), [t, ans, N("_k")], [])
+
+    def alias_binding(self, s):
+        v = s.value
+        n = s.targets[0].id
+        base = self.ctx.eff.view_base(v)
+        db = N(self.tan(base))
+        if isinstance(v, ast.Name):
+            value = db
+        elif isinstance(v, ast.Subscript):
+            value = ast.Subscript(db, _full(v.slice), ast.Load())
+        else:
+            self.refuse(s, "a view made by a function (transpose, reshape...)")
+        return ast.Assign(targets=[N(self.tan(n), ast.Store)], value=value)
+
+    def store_tangent(self, m, idx, val):
+        return ast.Expr(ast.Call(N("_ad_bstore"), [N(self.tan(m)), _index_object(idx), val], []))
+
+    def increment_tangent(self, m, idx, op, val):
+        sign = ast.Constant(-1.0 if isinstance(op, ast.Sub) else 1.0)
+        return ast.Expr(ast.Call(N("_ad_bincrement"), [N(self.tan(m)), _index_object(idx), val, sign], []))
+
+    def push(self, s):
+        self.refuse(s, "the tape of generated reverse code")
