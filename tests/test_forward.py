@@ -79,6 +79,13 @@ def _tangents(rng, values, diff):
             if isinstance(values[i], np.ndarray) else float(rng.standard_normal()) for i in diff}
 
 
+def _setup(row, pattern, seed):
+    """Inputs of a catalogue case, the differentiated positions and random tangents for them."""
+    letters, values, returns = _inputs(row, pattern)
+    diff = [i for i, letter in enumerate(letters) if letter in "DNA"]
+    return letters, values, returns, diff, _tangents(np.random.default_rng(seed), values, diff)
+
+
 def _tol(values):
     """1e-10 in float64; float32 arithmetic only gets to about 1e-4."""
     single = any(isinstance(v, np.ndarray) and v.dtype == np.float32 for v in values)
@@ -90,10 +97,8 @@ PARAMS = [pytest.param(row, p, id=f"{row.name}-{p.replace('>', '_ret')}") for ro
 
 @pytest.mark.parametrize("row,pattern", PARAMS)
 def test_dot_product(row: Row, pattern: str) -> None:
-    letters, values, returns = _inputs(row, pattern)
-    rng = np.random.default_rng(7)
-    diff = [i for i, letter in enumerate(letters) if letter in "DNA"]
-    tangents = _tangents(rng, values, diff)
+    letters, values, returns, diff, tangents = _setup(row, pattern, 7)
+    rng = np.random.default_rng(8)
     seeds = {i: rng.standard_normal(np.shape(values[i])).astype(values[i].dtype)
              for i in diff if letters[i] in "DN"}
     dret = float(rng.standard_normal())
@@ -110,10 +115,7 @@ def test_dot_product(row: Row, pattern: str) -> None:
 
 @pytest.mark.parametrize("row,pattern", PARAMS)
 def test_forward_against_finite_differences(row: Row, pattern: str) -> None:
-    letters, values, returns = _inputs(row, pattern)
-    rng = np.random.default_rng(11)
-    diff = [i for i, letter in enumerate(letters) if letter in "DNA"]
-    tangents = _tangents(rng, values, diff)
+    letters, values, returns, diff, tangents = _setup(row, pattern, 11)
     if _tol(values) > 1e-10:
         pytest.skip("finite differences need float64")
     xs, dxs, out = _forward(row, letters, values, tangents, returns)

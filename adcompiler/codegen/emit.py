@@ -95,9 +95,6 @@ class ModuleBuilder:
                 self.namespace.setdefault(name, obj)
         return fwd_name, rev_name
 
-    def dret_name(self, ctx):
-        return ctx.module_dret
-
     def build(self, func, param_kinds, activities, ret_active, public=False):
         """Differentiate ``func``. With ``public``, the combined function
         follows the command line's convention: ``{name}_reverse(args and
@@ -137,7 +134,6 @@ class ModuleBuilder:
                                 hint="use Const as the return activity.")
         active = activity_of(an, acts, ret_active)
         ctx = FunctionContext(an, acts, ret_active, active, self)
-        ctx.module_dret = "dret"
         ctx.is_callee = not fused
         self._check_free_names(an)
         info = FunctionInfo(func, an.pf.name, self.unique(f"{an.pf.name}_fwd"), self.unique(f"{an.pf.name}_rev"),
@@ -201,7 +197,6 @@ class ModuleBuilder:
                         for a, k in zip(acts, kinds))
         active = activity_of(an, an_acts, ret_active)
         ctx = FunctionContext(an, an_acts, ret_active, active, self)
-        ctx.module_dret = "dret"
         self._check_free_names(an)
         suffix = ("_forward" if main else "_fwdtan") + ("_batch" if batch else "")
         name = self.unique(an.pf.name + suffix)

@@ -182,7 +182,7 @@ class FunctionContext:
             if not self.is_active(n) or self.is_memory(n) or self.is_temp(n):
                 continue
             dn = self.namer.adjoint(n)
-            value = N(self.module.dret_name(self)) if (n == "_ret" and self.ret_active) else ast.Constant(0.0)
+            value = N("dret") if (n == "_ret" and self.ret_active) else ast.Constant(0.0)
             out.append(ast.Assign(targets=[N(dn, ast.Store)], value=value))
         return out
 

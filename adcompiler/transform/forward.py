@@ -113,7 +113,7 @@ class ForwardBuilder:
             a = bound.get(p)
             mapping["d_" + p] = N(self.tan(a.id)) if isinstance(a, ast.Name) and self.active(a.id) \
                 else self.zero_of(a) if isinstance(a, ast.AST) else ast.Constant(0.0)
-        expr = subst(ast.parse(rule.tangent, mode="eval").body, mapping)
+        expr = subst(rule.tangent_ast, mapping)
         if n is not None and self.active(n):
             return [ast.Assign(targets=[N(self.tan(n), ast.Store)], value=expr)]
         return [ast.Expr(expr)]
