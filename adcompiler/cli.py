@@ -29,15 +29,17 @@ EXAMPLES = {
   adcompiler emit model.py:step --mode forward
 
 activities: --const/--active/--dup flags first, then type hints (np.ndarray:
-Duplicated, float: Active, int/bool: Const), then default values; a parameter
-with none of these is taken as a float array (Duplicated). The output calls
+Duplicated, float: Active, int/bool: Const), then default values, then use (a
+range() bound or an index is an integer: Const); a parameter with none of
+these is taken as a float array (Duplicated). The output calls
 {FUNC}_reverse(args, each Duplicated one followed by its shadow d{name},
 dret=1.0 if the return is Active) and returns the Active derivatives.""",
     "check": """examples:
   adcompiler check examples/seed.py:f_ --shape s=5 --shape a=5 --shape b=5
   adcompiler check model.py:step --shape u=64 --value dt=0.01 --const dt --seed 3
 
-Inputs are random, uniform in --range (default 0.5,1.5). Each differentiable
+Inputs are random, uniform in --range (default 0.5,1.5). A --value float is
+Active and an int Const, unless a flag or type hint says otherwise. Each differentiable
 argument, and all of them together, is checked by a dot-product test of
 reverse mode (and a directional test of forward mode) against a fourth-order
 central finite difference.""",

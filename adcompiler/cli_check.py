@@ -57,20 +57,23 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
                              f"{', '.join(sig.parameters)}).")
     active = _names(args.active)
     const = _names(args.const)
-    # a float given with --value is Active unless a flag or hint says otherwise
+    # a float given with --value is Active, an int Const, unless a flag or type hint says otherwise
     acts = decide_activities(target.func, const, active, _names(args.dup))
     rng = np.random.default_rng(args.seed)
     vals, kinds = [], []
     for name, p in sig.parameters.items():
         act, why = acts.acts[name], acts.reasons[name]
+        weak = acts.source[name] not in ("flag", "hint")   # defaults, usage and guesses give way
         if name in shapes:
             v = rng.uniform(lo, hi, shapes[name])
+            if weak and act != DUP:
+                act, why = DUP, "a float array given with --shape"
             if act == ACTIVE:
                 raise UsageError(f"`{name}` is an array (--shape) but is Active ({why}). Hint: use --dup or "
                                  "--const for arrays.")
         elif name in values:
             v = values[name]
-            if "flag" not in why and "type hint" not in why:
+            if weak:
                 act, why = (ACTIVE, "a float given with --value") if isinstance(v, float) else \
                     (CONST, "an int given with --value")
             if act == DUP:

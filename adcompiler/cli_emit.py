@@ -14,6 +14,7 @@ from .cli_load import (
     ACTIVE,
     CONST,
     DUP,
+    RANGE_BOUND,
     Activities,
     Target,
     UsageError,
@@ -34,19 +35,26 @@ def _const_kind(target: Target, acts: Activities, name: str) -> Kind:
         return FLOAT
     if "ndarray" in str(hint) or base in ("NDArray", "ArrayLike"):
         return array(None, "f")
+    if name in acts.integers:
+        # a range() bound is an int; an index may also be an integer array (a fancy index)
+        return INT if acts.integers[name] == RANGE_BOUND else Kind("num", None, "i")
     return Kind("num", None, None)
 
 
-def kinds_for(target: Target, acts: Activities, ranks: dict | None = None) -> tuple:
-    """The argument kinds the pipeline specialises on (ranks from ``ranks``, else unknown)."""
+def kinds_for(target: Target, acts: Activities, ranks: dict | None = None, known: dict | None = None) -> tuple:
+    """The argument kinds the pipeline specialises on: ``known`` kinds first
+    (``check`` knows its values), then ranks from ``ranks``, else unknown."""
     out = []
     ranks = ranks or {}
+    known = known or {}
     for name in ranks:
         if name not in acts.params:
             raise UsageError(f"--shape {name}=...: `{target.func.__name__}` has no parameter `{name}`.")
     for name in acts.params:
         a = acts.acts[name]
-        if name in ranks:
+        if name in known:
+            out.append(known[name])
+        elif name in ranks:
             if a == ACTIVE:
                 raise UsageError(f"`{name}` has a --shape but is Active ({acts.reasons[name]}). Hint: use "
                                  "--dup or --const for arrays.")

@@ -7,17 +7,20 @@ wrong into a ``UsageError`` with one paragraph of explanation.
 
 ``decide_activities`` gives every parameter an activity and says why:
 command-line flags first, then type hints (an array annotation: Duplicated,
-``float``: Active, ``int``/``bool``: Const), then default values, and
-otherwise Duplicated (an array is assumed).
+``float``: Active, ``int``/``bool``: Const), then default values, then how
+the body uses it (a ``range()`` bound is an int, an index an integer: Const),
+and otherwise Duplicated (a float array is assumed).
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib.util
 import inspect
 import io
 import os
 import sys
+import textwrap
 import traceback
 import types
 import zlib
@@ -178,6 +181,61 @@ def _default_activity(value) -> str | None:
     return CONST
 
 
+#: how the body uses an unannotated parameter that can only be an integer
+RANGE_BOUND, INDEX = "range bound", "index"
+
+
+def _int_names(node) -> set:
+    """Names that integer arithmetic combines into ``node`` (an index or a
+    ``range()`` argument): through ``+ - * // %``, unary minus, ``min``/``max``/
+    ``abs`` and the parts of slices and index tuples; never into what is
+    subscripted or passed to another function (``len(x)``, ``idx[i]``)."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+        return _int_names(node.left) | _int_names(node.right)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _int_names(node.operand)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs") \
+            and not node.keywords:
+        return set().union(*[_int_names(a) for a in node.args]) if node.args else set()
+    if isinstance(node, ast.Tuple):
+        return set().union(*[_int_names(e) for e in node.elts]) if node.elts else set()
+    if isinstance(node, ast.Slice):
+        return set().union(*[_int_names(e) for e in (node.lower, node.upper, node.step) if e is not None])
+    return set()
+
+
+def integer_uses(func) -> dict:
+    """Parameters the body uses as integers: ``{name: RANGE_BOUND or INDEX}``.
+
+    A parameter in a ``range()`` argument can only be an int. One in an index
+    (``x[i]``, ``x[n - 1, 0]``, ``x[:n]``) is an integer, possibly an integer
+    array (a fancy index). A parameter that is itself subscripted, or whose
+    attributes are read, is an array and is left out."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if fn is None:
+        return {}
+    params = {a.arg for a in fn.args.posonlyargs + fn.args.args}
+    found: dict = {}
+    arrays: set = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
+            for a in node.args:
+                for n in _int_names(a):
+                    found[n] = RANGE_BOUND
+        elif isinstance(node, ast.Subscript):
+            for n in _int_names(node.slice):
+                found.setdefault(n, INDEX)
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
+            arrays.add(node.value.id)
+    return {n: how for n, how in found.items() if n in params and n not in arrays}
+
+
 @dataclass
 class Activities:
     params: list
@@ -185,6 +243,10 @@ class Activities:
     reasons: dict
     #: parameters whose type hint says int/bool or float (for argument kinds)
     hinted: dict = field(default_factory=dict)
+    #: where each activity comes from: "flag", "hint", "default", "usage" or "guess"
+    source: dict = field(default_factory=dict)
+    #: unannotated parameters the body uses as integers (see ``integer_uses``)
+    integers: dict = field(default_factory=dict)
 
 
 def decide_activities(func, const=(), active=(), dup=()) -> Activities:
@@ -208,19 +270,28 @@ def decide_activities(func, const=(), active=(), dup=()) -> Activities:
         if flags.get(name, (None,))[0] == ACTIVE and _hint_activity(p.annotation) == DUP:
             raise UsageError(f"--active {name}: `{name}` has an array type hint; Active is for float scalars. "
                              f"Hint: use --dup {name} or --const {name}.")
-    acts, reasons, hinted = {}, {}, {}
+    acts, reasons, hinted, source = {}, {}, {}, {}
+    uses = integer_uses(func)
+    integers = {}
     for name, p in sig.parameters.items():
         hint = _hint_activity(p.annotation)
         if hint is not None:
             hinted[name] = p.annotation if isinstance(p.annotation, str) else getattr(
                 p.annotation, "__name__", repr(p.annotation))
         if name in flags:
-            acts[name], reasons[name] = flags[name][0], f"{flags[name][1]} flag"
+            acts[name], reasons[name], source[name] = flags[name][0], f"{flags[name][1]} flag", "flag"
         elif hint is not None:
-            acts[name], reasons[name] = hint, f"type hint `{hinted[name]}`"
+            acts[name], reasons[name], source[name] = hint, f"type hint `{hinted[name]}`", "hint"
         elif p.default is not inspect.Parameter.empty:
             acts[name] = _default_activity(p.default)
-            reasons[name] = f"default value {p.default!r}"
+            reasons[name], source[name] = f"default value {p.default!r}", "default"
+        elif name in uses:
+            what = "a range() bound: taken as an int" if uses[name] == RANGE_BOUND else \
+                "an index: taken as an integer"
+            acts[name], reasons[name], source[name] = CONST, f"used as {what}", "usage"
         else:
-            acts[name], reasons[name] = DUP, "no flag, type hint or default: taken as a float array"
-    return Activities(params, acts, reasons, hinted)
+            acts[name], source[name] = DUP, "guess"
+            reasons[name] = "no flag, type hint or default: taken as a float array"
+        if name in uses and hint is None and p.default is inspect.Parameter.empty:
+            integers[name] = uses[name]   # (also under --const: the kind the code is specialised on)
+    return Activities(params, acts, reasons, hinted, source, integers)

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,3 +42,33 @@ def run_process(*argv: str, cwd: str = ROOT, env: dict | None = None) -> subproc
 def in_root(monkeypatch):
     monkeypatch.chdir(ROOT)
     return ROOT
+
+
+def emit_module(tmp_path, *argv: str) -> dict:
+    """``adcompiler emit ARGV -o FILE`` and the namespace of FILE imported (status 0 required)."""
+    import importlib.util
+    import zlib
+    path = tmp_path / f"emitted_{zlib.crc32(chr(0).join(argv).encode()):08x}.py"
+    status, _, err = run_cli("emit", *argv, "-o", str(path))
+    assert status == 0, err
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return vars(mod)
+
+
+def central_difference(func, x, h: float = 1e-6) -> float:
+    """d/dt func(x + t) at t = 0 for a float x (fourth order)."""
+    return (func(x - 2 * h) - 8 * func(x - h) + 8 * func(x + h) - func(x + 2 * h)) / (12 * h)
+
+
+def fd_gradient(objective, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """The gradient of ``objective(x)`` (a float) by central differences, element by element."""
+    g = np.zeros_like(x, dtype=float)
+    for idx in np.ndindex(x.shape):
+        def along(t, idx=idx):
+            xt = x.astype(float)
+            xt[idx] += t
+            return objective(xt)
+        g[idx] = central_difference(along, 0.0, h)
+    return g

@@ -1,0 +1,26 @@
+"""Kernels whose scalar parameters have no type hint: the command line must
+tell a float (Active) from an integer (Const) by --value or by how the body
+uses the parameter, never take them as float arrays."""
+
+
+def ema(y, x, alpha):
+    """Exponential moving average in place; `alpha` is a float scalar."""
+    for i in range(1, len(y)):
+        y[i] = alpha * y[i - 1] + (1.0 - alpha) * x[i]
+
+
+def head_scale(y, x, n):
+    """`n` is a range() bound: an int."""
+    for i in range(n):
+        y[i] = x[i] * x[i] + y[i]
+
+
+def pick(y, x, i, j):
+    """`i` and `j` are indices (integers), `j` inside index arithmetic."""
+    y[0] = x[i] * x[j - 1]
+    y[1:j] = x[:j - 1] * 2.0
+
+
+def scale(y, x):
+    """A Duplicated `x`: the emitted module must refuse a Python float for it."""
+    y[0] = x * x + y[0]

@@ -1,0 +1,95 @@
+"""Scalar parameters without type hints: a --value float is Active, an int
+Const (as README and --help say); a parameter the body uses as a range()
+bound or an index is an integer (Const), not a float array. Derivatives are
+compared with central finite differences computed here."""
+from __future__ import annotations
+
+import numpy as np
+
+from .conftest import DATA, central_difference, emit_module, fd_gradient, run_cli
+from .test_commands import _rows
+
+SCALARS = f"{DATA}/scalars.py"
+
+
+def _ema(y, x, alpha):
+    for i in range(1, len(y)):
+        y[i] = alpha * y[i - 1] + (1.0 - alpha) * x[i]
+
+
+def test_check_value_float_is_active_and_passes():
+    """The issue's command: `alpha` given with --value 0.3 used to be refused as Duplicated."""
+    status, out, err = run_cli("check", f"{SCALARS}:ema", "--shape", "y=8", "--shape", "x=8", "--value",
+                               "alpha=0.3")
+    assert status == 0, out + err
+    rows = _rows(out)
+    assert rows["reverse", "alpha"][2] == "Active" and rows["reverse", "alpha"][-1] == "pass"
+    assert rows["forward", "alpha"][-1] == "pass"
+
+
+def test_check_value_int_is_const():
+    status, out, err = run_cli("check", f"{SCALARS}:head_scale", "--shape", "y=6", "--shape", "x=6",
+                               "--value", "n=4")
+    assert status == 0, out + err
+    assert _rows(out)["reverse", "n"][2:] == ["Const", "-", "-"]
+
+
+def test_check_flag_still_wins_over_value():
+    status, out, err = run_cli("check", f"{SCALARS}:ema", "--shape", "y=5", "--shape", "x=5", "--value",
+                               "alpha=0.3", "--const", "alpha")
+    assert status == 0, out + err
+    assert _rows(out)["reverse", "alpha"][2:] == ["Const", "-", "-"]
+
+
+def test_active_alpha_gradient_matches_finite_differences(tmp_path):
+    """The Active derivative the emitted module returns for `alpha`, against central differences."""
+    ns = emit_module(tmp_path, f"{SCALARS}:ema", "--active", "alpha")
+    rng = np.random.default_rng(1)
+    y0, x0, seed = rng.uniform(0.5, 1.5, 7), rng.uniform(0.5, 1.5, 7), rng.uniform(-1, 1, 7)
+    alpha = 0.3
+
+    def objective(a, x=x0):
+        y = y0.copy()
+        _ema(y, x, a)
+        return float(seed @ y)
+    y, x, dy, dx = y0.copy(), x0.copy(), seed.copy(), np.zeros(7)
+    (dalpha,) = ns["ema_reverse"](y, dy, x, dx, alpha)
+    np.testing.assert_allclose(dalpha, central_difference(objective, alpha), rtol=1e-7)
+    np.testing.assert_allclose(dx, fd_gradient(lambda xx: objective(alpha, xx), x0), rtol=1e-7, atol=1e-9)
+
+
+def test_range_bound_is_an_int_const(tmp_path):
+    status, out, _ = run_cli("emit", f"{SCALARS}:head_scale")
+    assert status == 0
+    assert "#   n       Const: used as a range() bound: taken as an int" in out
+    assert "def head_scale_reverse(y, dy, x, dx, n):" in out
+    ns = emit_module(tmp_path, f"{SCALARS}:head_scale")
+    rng = np.random.default_rng(2)
+    y0, x0, seed = rng.uniform(0.5, 1.5, 6), rng.uniform(0.5, 1.5, 6), rng.uniform(-1, 1, 6)
+
+    def objective(x):
+        y = y0.copy()
+        for i in range(4):
+            y[i] = x[i] * x[i] + y[i]
+        return float(seed @ y)
+    y, x, dy, dx = y0.copy(), x0.copy(), seed.copy(), np.zeros(6)
+    assert ns["head_scale_reverse"](y, dy, x, dx, 4) == ()
+    np.testing.assert_allclose(dx, fd_gradient(objective, x0), rtol=1e-7, atol=1e-9)
+
+
+def test_indices_are_integer_consts(tmp_path):
+    _, out, _ = run_cli("emit", f"{SCALARS}:pick")
+    assert "#   i       Const: used as an index: taken as an integer" in out
+    assert "#   j       Const: used as an index: taken as an integer" in out
+    ns = emit_module(tmp_path, f"{SCALARS}:pick")
+    rng = np.random.default_rng(3)
+    y0, x0, seed = rng.uniform(0.5, 1.5, 5), rng.uniform(0.5, 1.5, 5), rng.uniform(-1, 1, 5)
+
+    def objective(x):
+        y = y0.copy()
+        y[0] = x[1] * x[2]
+        y[1:3] = x[:2] * 2.0
+        return float(seed @ y)
+    y, x, dy, dx = y0.copy(), x0.copy(), seed.copy(), np.zeros(5)
+    ns["pick_reverse"](y, dy, x, dx, 1, 3)
+    np.testing.assert_allclose(dx, fd_gradient(objective, x0), rtol=1e-7, atol=1e-9)
