@@ -48,7 +48,8 @@ def used_names(source: str) -> list:
 # --- runtime helpers ---------------------------------------------------------
 
 def _is_runtime(obj) -> bool:
-    return isinstance(obj, types.FunctionType) and (obj.__module__ or "").startswith("adcompiler.runtime")
+    """A function or class of ``adcompiler.runtime*`` (copied into the module)."""
+    return isinstance(obj, (types.FunctionType, type)) and (obj.__module__ or "").startswith("adcompiler.runtime")
 
 
 def _global_refs(code) -> set:
@@ -58,6 +59,22 @@ def _global_refs(code) -> set:
         if isinstance(c, types.CodeType):
             out |= _global_refs(c) - set(code.co_varnames)
     return out
+
+
+def _refs_of(obj) -> set:
+    """Global names a runtime function, or the methods of a runtime class, read."""
+    if isinstance(obj, type):
+        out: set = set()
+        for member in vars(obj).values():
+            member = getattr(member, "__func__", member)
+            if isinstance(member, types.FunctionType):
+                out |= _global_refs(member.__code__)
+        return out
+    return _global_refs(obj.__code__)
+
+
+def _globals_of(obj) -> dict:
+    return vars(inspect.getmodule(obj)) if isinstance(obj, type) else obj.__globals__
 
 
 class _Helpers:
@@ -87,7 +104,7 @@ def _renamed_source(fn, mapping: dict) -> str:
     """``fn``'s source with the global names in ``mapping`` renamed (the
     definition's own name included); formatting and comments are kept."""
     src = textwrap.dedent(inspect.getsource(fn))
-    local = set(fn.__code__.co_varnames)
+    local = set(fn.__code__.co_varnames) if isinstance(fn, types.FunctionType) else set()
     lines = src.splitlines(keepends=True)
     edits, prev = [], None
     for tok in tokenize.generate_tokens(io.StringIO(src).readline):
@@ -115,8 +132,8 @@ def helper_source(used: list, g: _Globals | None = None) -> str:
         if fn in needed:
             continue
         mapping = {fn.__name__: helpers.name(fn)}
-        for ref in sorted(_global_refs(fn.__code__)):
-            obj = fn.__globals__.get(ref, getattr(builtins, ref, None))
+        for ref in sorted(_refs_of(fn)):
+            obj = _globals_of(fn).get(ref, getattr(builtins, ref, None))
             if _is_runtime(obj):
                 mapping[ref] = helpers.name(obj)
                 todo.append(obj)
