@@ -12,6 +12,7 @@ functions through ``defsplit``, arbitrary objects) is refused with a
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import io
@@ -252,9 +253,87 @@ def _short(obj) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# --- argument checks at the entry of the public functions ----------------------
+
+EXPECT = "_ad_expect_arguments"
+
+_EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars):
+    """Refuse arguments this module was not generated for, before anything runs.
+
+    ``arrays``: ``(name, value, shadow name, shadow, rank or None)`` of each
+    Duplicated argument; ``scalars``: ``(name, value)`` of each Active one."""
+    for name, x, sname, dx, ndim in arrays:
+        for what, v in ((name, x), (sname, dx)):
+            if not isinstance(v, np.ndarray) or v.dtype.kind != "f":
+                got = f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) else type(v).__name__
+                raise TypeError(
+                    f"{func}: `{name}` is differentiated as an array (Duplicated), so `{what}` must be a "
+                    f"float numpy array, not {got}. Pass an array and its shadow array `{sname}` (same "
+                    f"shape and dtype), or, for a float scalar, emit the module again with `--active "
+                    f"{name}` to make `{name}` an Active scalar (or `--const {name}`).")
+        if dx.shape != x.shape or dx.dtype != x.dtype:
+            raise ValueError(
+                f"{func}: the shadow `{sname}` (shape {dx.shape}, {dx.dtype}) does not match `{name}` "
+                f"(shape {x.shape}, {x.dtype}). Pass a shadow of the same shape and dtype.")
+        if ndim is not None and x.ndim != ndim:
+            raise ValueError(
+                f"{func}: `{name}` has {x.ndim} dimension(s), but this module was generated for {ndim} "
+                f"(--shape {name}=...). Emit the module again with the right --shape.")
+    for name, v in scalars:
+        if isinstance(v, np.ndarray) and v.ndim > 0:
+            raise TypeError(
+                f"{func}: `{name}` is Active (a float scalar), not an array of shape {v.shape}. Pass a "
+                f"float, or emit the module again with `--dup {name}` (or `--const {name}`).")
+'''
+
+
+def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, ranks: dict,
+                     scalar_tangents: bool = False) -> str:
+    """``source`` with a call of the argument check at the top of each function in
+    ``functions``. ``arrays`` names the Duplicated parameters (each is followed by
+    its shadow in the generated signature), ``scalars`` the Active ones (followed
+    by their scalar tangent when ``scalar_tangents``, in forward mode)."""
+    tree = ast.parse(source)
+    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in functions}
+    lines = source.split("\n")
+    inserts = []
+    for name in functions:
+        node = defs.get(name)
+        if node is None:
+            continue
+        args = [a.arg for a in node.args.args]
+        pairs, singles = [], []
+        for k, a in enumerate(args[:-1]):
+            if a in arrays:
+                pairs.append(f"({a!r}, {a}, {args[k + 1]!r}, {args[k + 1]}, {ranks.get(a)!r})")
+        for k, a in enumerate(args):
+            if a in scalars:
+                singles.append(f"({a!r}, {a})")
+                if scalar_tangents and k + 1 < len(args):
+                    singles.append(f"({args[k + 1]!r}, {args[k + 1]})")
+        if not pairs and not singles:
+            continue
+        row = node.lineno - 1
+        while not lines[row].rstrip().endswith(":"):
+            row += 1   # (a signature ast.unparse wrapped)
+        call = f"    {EXPECT}({name!r}, {_tuple(pairs)}, {_tuple(singles)})"
+        if len(call) > 100:
+            call = "\n".join([f"    {EXPECT}(", f"        {name!r},", f"        {_tuple(pairs)},",
+                               f"        {_tuple(singles)},", "    )"])
+        inserts.append((row + 1, [call]))
+    for row, text in sorted(inserts, reverse=True):
+        lines[row:row] = text
+    return "\n".join(lines)
+
+
+def _tuple(items: list) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
 def standalone(source: str, namespace: dict, user: str, docstring: str, header: str) -> str:
     """The module text: docstring, header comment, imports, globals, helpers, code."""
-    names = used_names(source)
+    checks = EXPECT + "(" in source
+    names = [n for n in used_names(source) if n != EXPECT]
     g = _Globals({c.get_name() for c in symtable.symtable(source, "<generated>", "exec").get_children()})
     helper_names = set(_Helpers().by_name())
     helpers = helper_source(names, g)
@@ -273,7 +352,7 @@ def standalone(source: str, namespace: dict, user: str, docstring: str, header: 
         elif not hasattr(builtins, name):
             raise UsageError(f"the generated code for `{user}` reads `{name}`, which adcompiler did not "
                              "resolve; please report this with the function's source.")
-    if helpers or g.values or g.functions:
+    if helpers or g.values or g.functions or checks:
         g.define("np", np, user)
     mods = sorted({line.split()[1] for line in g.imports.values()}, key=lambda m: (m not in ("numpy", "math"), m))
     docstring = docstring.rstrip("\n") + f"\n\nImports: {', '.join(mods) or 'none'} (adcompiler is not needed).\n"
@@ -288,6 +367,8 @@ def standalone(source: str, namespace: dict, user: str, docstring: str, header: 
     if g.functions:
         parts.append("# --- functions the code calls without differentiating them ---\n\n"
                      + "\n\n\n".join(f.rstrip() for f in g.functions))
+    if checks:
+        parts.append("# --- argument checks ---\n\n" + _EXPECT_SOURCE.rstrip())
     parts.append("# --- generated code ---\n\n" + _two_blank_lines(source.rstrip()))
     return "\n\n\n".join(parts) + "\n"
 
