@@ -6,8 +6,10 @@ by ``cli_load.decide_activities`` and returns a self-contained module (see
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import os
+import types
 
 from .analysis.kinds import FLOAT, INT, Kind, array
 from .cli_load import (
@@ -66,6 +68,63 @@ def kinds_for(target: Target, acts: Activities, ranks: dict | None = None, known
         else:
             out.append(_const_kind(target, acts, name))
     return tuple(out)
+
+
+def _statements(body):
+    for s in body:
+        yield s
+        for part in ("body", "orelse"):
+            yield from _statements(getattr(s, part, None) or [])
+
+
+def refuse_rank_dependent_views(func, kinds: tuple, unknown: dict, seen: set | None = None) -> None:
+    """Refuse, asking for ``--shape``, code whose derivative depends on ranks the CLI does not know.
+
+    ``v = X[i, j]`` with ``X`` of unknown rank binds either a view of ``X`` (rank
+    above 2) or a copy of one element (rank 2). When the function writes ``X``'s
+    memory, the reverse sweep handles the two differently (a view's adjoint is a
+    view of ``X``'s shadow; an element's is a number added back to it), and code
+    generated for "either" is wrong for one of them. ``unknown`` maps each
+    parameter to the command-line parameters of unknown rank its value comes
+    from. Callees are checked with the kinds their calls give them."""
+    from .pipeline import analyse
+    seen = set() if seen is None else seen
+    if (func, kinds) in seen:
+        return
+    seen.add((func, kinds))
+    an = analyse(func, kinds)
+    eff = an.eff
+    for s in _statements(an.body):
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+            n = s.targets[0].id
+            k = an.kinds.get(n)
+            if k is not None and k.cls == "num" and n in eff.memory_names:
+                base = eff.view_base(s.value)
+                if base is not None and eff.maybe_array(base) and eff.cell(n) == eff.cell(base):
+                    _rank_refusal(an, s, n, base, unknown)
+        for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else ():
+            target = getattr(node, "_ad_target", None)
+            if isinstance(node, ast.Call) and getattr(node, "_ad_rule", None) is None \
+                    and isinstance(target, types.FunctionType):
+                arg_kinds = tuple(an.inference.expr(a) for a in node.args)
+                if any(k.cls == "num" or (k.is_array and k.ndim is None) for k in arg_kinds):
+                    inner = {}
+                    for p, a in zip(inspect.signature(target).parameters, node.args):
+                        cells = {eff.cell(m.id) for m in ast.walk(a) if isinstance(m, ast.Name)}
+                        inner[p] = sorted({q for c in cells for q in unknown.get(c, ())})
+                    refuse_rank_dependent_views(target, arg_kinds, inner, seen)
+
+
+def _rank_refusal(an, s, n: str, base: str, unknown: dict) -> None:
+    names = unknown.get(an.eff.cell(base)) or sorted({q for qs in unknown.values() for q in qs})
+    shapes = " ".join(f"--shape {p}=DIMS" for p in names)
+    text = ast.unparse(s.value)
+    raise UsageError(
+        f"{an.pf.filename}:{s.lineno}: `{n} = {text}`: whether this is a view of `{base}` or a copy of "
+        f"one element depends on the rank of {', '.join(f'`{p}`' for p in names)}, which the command "
+        f"line does not know, and `{base}` is written, so the derivative differs between the two. Give "
+        f"the shape of the array argument{'s' if len(names) > 1 else ''}: {shapes} (only the rank is used; "
+        f"the code is specialised on it).")
 
 
 def return_activity(target: Target, choice: str | None) -> tuple[bool, str]:
@@ -167,6 +226,10 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
             raise UsageError("--dump-after shows the reverse-mode pipeline; drop --mode forward.")
         return dump(target.func, kinds, names, ret_active, dump_after)
     build = _mode_builder(mode)
+    if mode == "reverse":
+        unknown = [p for p, k in zip(acts.params, kinds) if k.cls == "num" or (k.is_array and k.ndim is None)]
+        if unknown:
+            refuse_rank_dependent_views(target.func, kinds, {p: [p] for p in unknown})
     if mode == "forward":
         names = tuple(DUP if a == ACTIVE else a for a in names)
     mod = build(target.func, kinds, names, ret_active, public=True)
