@@ -13,11 +13,11 @@ failure persists); a reduced program, rebuilt with
 ``reproduce.regression_source``, goes into ``regressions/`` where
 ``tests/test_random_programs.py`` runs it on every test run.
 """
-from .check import Outcome, check_program
+from .check import Outcome, check_all, check_program
 from .generate import generate_program
 from .loader import load_program
 from .spec import Param, Program
 from .strategies import programs
 
-__all__ = ["Outcome", "Param", "Program", "check_program", "generate_program",
+__all__ = ["Outcome", "Param", "Program", "check_all", "check_program", "generate_program",
            "load_program", "programs"]

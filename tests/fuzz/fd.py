@@ -77,3 +77,52 @@ def gradient(fn: Callable, program, values: list, seeds: dict) -> dict:
         elif p.activity == "Active":
             grads[p.name] = partial(pos, None)
     return grads
+
+
+def _outputs(fn: Callable, program, values: list) -> tuple[list, float | None]:
+    args = [v.copy() if isinstance(v, np.ndarray) else v for v in values]
+    try:
+        with np.errstate(all="ignore"):
+            ret = fn(*args)
+    except OverflowError:
+        return [np.array(np.nan)], None
+    outs = [np.asarray(a, dtype=np.float64) for p, a in zip(program.params, args) if p.activity == "Duplicated"]
+    return outs, (float(ret) if program.ret == "Active" else None)
+
+
+def directional(fn: Callable, program, values: list, tangents: dict) -> tuple[dict, float | None]:
+    """Tangents of the final Duplicated arrays and of an Active return along ``tangents``.
+
+    ``tangents`` holds one direction per Duplicated array and Active scalar
+    (the forward-mode contract: the tangent of the initial values). Raises
+    ``NonSmooth`` on a kink along the direction.
+    """
+    base = [np.array(v, dtype=np.float64) if isinstance(v, np.ndarray) else v for v in values]
+
+    def shifted(h: float) -> list:
+        out = list(base)
+        for k, p in enumerate(program.params):
+            if p.name in tangents:
+                out[k] = base[k] + h * np.asarray(tangents[p.name], dtype=np.float64) if p.kind == "array" \
+                    else base[k] + h * float(tangents[p.name])
+        return out
+
+    o0, r0 = _outputs(fn, program, base)
+    op, rp = _outputs(fn, program, shifted(STEP))
+    om, rm = _outputs(fn, program, shifted(-STEP))
+    dups = [p.name for p in program.params if p.activity == "Duplicated"]
+    result: dict = {}
+
+    def central(a0, ap, am, what: str):
+        c = (ap - am) / (2 * STEP)
+        f, b = (ap - a0) / STEP, (a0 - am) / STEP
+        if not np.all(np.isfinite(c)) or np.any(np.abs(f - b) > KINK * np.maximum(1.0, np.abs(c))):
+            raise NonSmooth(f"kink along the tangent direction in {what}")
+        return c
+
+    for name, a0, ap, am in zip(dups, o0, op, om):
+        result[name] = central(a0, ap, am, name)
+    ret = None
+    if program.ret == "Active":
+        ret = float(central(np.float64(r0), np.float64(rp), np.float64(rm), "the return"))
+    return result, ret

@@ -72,6 +72,18 @@ class Program:
                 seeds[p.name] = np.array(v, dtype=np.dtype(self.dtype))
         return seeds
 
+    def build_tangents(self, seed: int) -> dict:
+        """Forward-mode directions: an array per Duplicated array, a float per Active scalar."""
+        rng = np.random.default_rng(seed + 104729)
+        out: dict = {}
+        for p in self.params:
+            if p.activity == "Duplicated":
+                v = rng.uniform(-1.0, 1.0, size=p.shape)
+                out[p.name] = np.array(v, dtype=np.dtype(self.dtype))
+            elif p.activity == "Active":
+                out[p.name] = float(rng.uniform(-1.0, 1.0))
+        return out
+
     def reproducer(self, input_seed: int) -> str:
         """A self-contained script that rebuilds the inputs and runs the check."""
         return (

@@ -1,0 +1,157 @@
+"""Branch coverage of the compiler by random programs alone: the blind spots.
+
+Usage::
+
+    python tools/fuzz_coverage.py --count 1000 [--seed 0] [--entries all|legacy]
+                                  [--missing] [--json FILE] [--tree DIR]
+
+Runs ``count`` random programs (seeds ``seed ..``) through the checker under
+coverage.py with branch coverage of ``adcompiler/frontend``,
+``adcompiler/analysis``, ``adcompiler/transform`` and ``adcompiler/codegen``
+(nothing else runs: no unit tests), then prints per package and overall the
+branch coverage (covered branches / branches) and coverage.py's combined
+figure (statements and branches), and with ``--missing`` every uncovered
+branch as ``file:line->target`` (``->exit`` for a function exit) and every
+statement never run.
+
+``--entries legacy`` drives each program through its one reverse-mode entry
+point (``check_program``: the checker as it was before the multi-entry
+checker); ``all`` (the default) drives every entry point (``check_all``).
+
+``--tree DIR`` measures the ``adcompiler`` package in ``DIR`` instead of the
+installed one: a snapshot such as ``git archive HEAD adcompiler | tar -x -C
+DIR``, so that edits to the working tree during a long run neither change
+the compiler under test nor shift the line numbers of the report.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("frontend", "analysis", "transform", "codegen")
+
+
+def use_tree(tree: Path) -> None:
+    """Import ``adcompiler`` from ``tree`` (bypassing an editable install's finder)."""
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+    sys.path.insert(0, str(tree.resolve()))
+    for name in [m for m in sys.modules if m == "adcompiler" or m.startswith("adcompiler.")]:
+        del sys.modules[name]
+
+
+def _package_dirs() -> list[str]:
+    spec = importlib.util.find_spec("adcompiler")   # finds the package without importing it
+    assert spec is not None and spec.submodule_search_locations
+    base = Path(next(iter(spec.submodule_search_locations)))
+    return [str(base / p) for p in PACKAGES]
+
+
+def _ranges(lines: list[int]) -> str:
+    out, start, prev = [], None, None
+    for n in sorted(lines):
+        if start is None:
+            start = prev = n
+        elif n == prev + 1:
+            prev = n
+        else:
+            out.append(f"{start}" if start == prev else f"{start}-{prev}")
+            start = prev = n
+    if start is not None:
+        out.append(f"{start}" if start == prev else f"{start}-{prev}")
+    return ", ".join(out)
+
+
+def run(count: int, seed: int, entries: str, every: int) -> dict:
+    """Run the programs under coverage; return coverage.py's JSON report."""
+    import coverage
+
+    cov = coverage.Coverage(branch=True, source=_package_dirs(), data_file=None)
+    cov.start()
+    try:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import fuzz
+
+        tally: dict = defaultdict(int)
+        start = time.perf_counter()
+        for k, s in enumerate(range(seed, seed + count), 1):
+            prog = fuzz.generate_program(s)
+            check = fuzz.check_program if entries == "legacy" else fuzz.check_all
+            tally[check(prog).status] += 1
+            if every and k % every == 0:
+                print(f"... {k} programs {dict(tally)} {time.perf_counter() - start:.0f}s",
+                      file=sys.stderr, flush=True)
+    finally:
+        cov.stop()
+    print(f"programs: {count} (seeds {seed}..{seed + count - 1}, entries={entries}) {dict(tally)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "cov.json"
+        cov.json_report(outfile=str(out))
+        return json.loads(out.read_text())
+
+
+def summarize(report: dict, missing: bool) -> float:
+    """Print the figures; return the overall branch coverage in percent."""
+    per: dict = defaultdict(lambda: [0, 0, 0, 0])   # branches, covered, statements, covered
+    gaps: list[str] = []
+    for path, data in sorted(report["files"].items()):
+        rel = path[path.rfind("adcompiler/"):] if "adcompiler/" in path else path
+        parts = rel.split("/")
+        pkg = parts[1] if len(parts) > 2 else "?"
+        s = data["summary"]
+        for key in (pkg, "overall"):
+            acc = per[key]
+            acc[0] += s["num_branches"]
+            acc[1] += s["covered_branches"]
+            acc[2] += s["num_statements"]
+            acc[3] += s["covered_lines"]
+        if missing:
+            for a, b in data.get("missing_branches", []):
+                gaps.append(f"{rel}:{a}->{'exit' if b < 0 else b}")
+            if data.get("missing_lines"):
+                gaps.append(f"{rel}: lines never run: {_ranges(data['missing_lines'])}")
+
+    def pct(a: int, b: int) -> float:
+        return 100.0 * a / b if b else 100.0
+
+    print(f"{'package':<12} {'branches':>9} {'covered':>8} {'branch %':>9} {'stmt+branch %':>14}")
+    for key in [*PACKAGES, "overall"]:
+        b, cb, st, cs = per[key]
+        print(f"{key:<12} {b:>9} {cb:>8} {pct(cb, b):>8.1f}% {pct(cb + cs, b + st):>13.1f}%")
+    if missing:
+        print(f"\nuncovered ({sum(1 for g in gaps if '->' in g)} branches):")
+        for g in gaps:
+            print("  " + g)
+    b, cb, _, _ = per["overall"]
+    return pct(cb, b)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0, help="first program seed")
+    ap.add_argument("--entries", choices=("all", "legacy"), default="all",
+                    help="all entry points per program (default) or the single reverse-mode one")
+    ap.add_argument("--missing", action="store_true", help="list uncovered branches and lines")
+    ap.add_argument("--json", type=Path, default=None, help="also write coverage.py's JSON report here")
+    ap.add_argument("--every", type=int, default=200, help="progress line (stderr) every N programs")
+    ap.add_argument("--tree", type=Path, default=None,
+                    help="measure the adcompiler package in this directory (a snapshot)")
+    args = ap.parse_args(argv)
+    if args.tree:
+        use_tree(args.tree)
+    report = run(args.count, args.seed, args.entries, args.every)
+    if args.json:
+        args.json.write_text(json.dumps(report))
+    summarize(report, args.missing)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
