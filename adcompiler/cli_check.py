@@ -91,9 +91,18 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
     return vals, kinds, shapes
 
 
+#: the reverse-mode paths ``check`` runs, in table order
+PATHS = ("reverse", "split", "emitted", "emitted-split")
+
+PATH_NOTES = """paths: reverse = autodiff(Reverse); split = autodiff_thunk(ReverseSplitWithPrimal) with fresh
+shadows (zeros for the forward half, new arrays holding the seed for the reverse half, as the tapes
+call it); emitted = {f}_reverse of the module `adcompiler emit` writes; emitted-split = its {f}_fwd
+then {f}_rev with fresh shadows; forward = autodiff(Forward) along the same directions."""
+
+
 def run_check(target: Target, args, out, color: bool) -> int:
     """Run the checks and print the table; the exit status (0 all pass, 1 otherwise)."""
-    from .testing import _close, _Problem
+    from .testing import _Problem
     vals, kinds, _ = _inputs(target, args)
     annots = []
     for v, (_, act, _) in zip(vals, kinds):
@@ -116,47 +125,168 @@ def run_check(target: Target, args, out, color: bool) -> int:
     groups = [(kinds[k][0], kinds[k][1], [k]) for k in prob.diff]
     if len(prob.diff) > 1:
         groups.append(("all", "together", list(prob.diff)))
-
-    fresh = prob.fresh()
-    shadows = {k: prob.seeds[k].astype(fresh[k].dtype) for k in prob.dups}
-    call = [A.Duplicated(fresh[k], shadows[k]) if k in shadows else
-            (A.Active(fresh[k]) if kinds[k][1] == ACTIVE else A.Const(fresh[k])) for k in range(len(fresh))]
-    derivs = autodiff(A.Reverse, target.func, A.Active if ret_active else A.Const, *call)
-    grads = {k: shadows[k].astype(np.float64) if k in shadows else float(derivs[k]) for k in prob.diff}
-    rows = []
+    fds: dict = {}   # one finite difference per group, shared by every path
+    rows, notes = [], []
     in_order = [(kinds[k][0], kinds[k][1], [k]) for k in range(len(kinds))] + groups[len(prob.diff):]
-    for name, act, ks in in_order:
-        if ks[0] not in prob.diff:
-            rows.append(("reverse", name, act, "-", "-"))
-        else:
-            ad = sum(float(np.sum(grads[k] * prob.dirs[k])) for k in ks)
-            mag = sum(float(np.sum(np.abs(grads[k] * prob.dirs[k]))) for k in ks)
-            rows.append(("reverse", name, act, *_verdict(prob, ks, ad, mag, ret_active, rtol)))
-        if len(ks) == 1 and isinstance(ref_vals[ks[0]], np.ndarray) and prob.kinds[ks[0]] != "noneed" \
-                and not _close(fresh[ks[0]], ref_vals[ks[0]]):
-            rows.append(("reverse", name, "final value", "differs", "FAIL"))
-    note = _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows)
+    runs = {"reverse": _run_reverse, "split": _run_split, "emitted": _run_emitted,
+            "emitted-split": _run_emitted_split}
+    for path in PATHS:
+        try:
+            grads, finals = runs[path](target, prob, kinds, ret_active)
+        except _NotChecked as e:
+            notes.append(f"{path}: not checked ({e})")
+            continue
+        except Exception as e:   # noqa: BLE001 (a path that crashes is a failed path, named in the table)
+            rows.append((path, "all", "raised", type(e).__name__, "FAIL"))
+            notes.append(f"{path}: raised {type(e).__name__}: {e}")
+            continue
+        rows += _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, fds)
+    note = _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows, fds)
+    if note:
+        notes.append(note)
     out.write(_table(("mode", "argument", "activity", "relative error", "result"), rows, color))
     failed = sum(r[-1] == "FAIL" for r in rows)
     out.write("relative error: |<g, v> - finite difference| beyond its rounding-noise bound, over the size "
               "of the terms\n" f"(a row passes below {rtol:g}).\n")
-    if note:
-        out.write(note + "\n")
+    out.write(PATH_NOTES.replace("{f}", target.func.__name__) + "\n")
+    for n in notes:
+        out.write(n + "\n")
+    bad = [p for p in (*PATHS, "forward") if any(r[0] == p and r[-1] == "FAIL" for r in rows)]
     out.write(f"seed {args.seed}, return {'Active' if ret_active else 'Const'}: "
-              + (f"{failed} check(s) failed\n" if failed else "all checks passed\n"))
+              + (f"{failed} check(s) failed (paths: {', '.join(bad)})\n" if failed else "all checks passed\n"))
     return 1 if failed else 0
 
 
-def _verdict(prob, ks: list, ad: float, mag: float, ret_active: bool, rtol: float) -> tuple:
+class _NotChecked(Exception):
+    """A path that cannot run for this function (said in a note, not a failure)."""
+
+
+def _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, fds) -> list:
+    from .testing import _close
+    rows = []
+    for name, act, ks in in_order:
+        if ks[0] not in prob.diff:
+            if path == "reverse":
+                rows.append((path, name, act, "-", "-"))
+        else:
+            ad = sum(float(np.sum(grads[k] * prob.dirs[k])) for k in ks)
+            mag = sum(float(np.sum(np.abs(grads[k] * prob.dirs[k]))) for k in ks)
+            rows.append((path, name, act, *_verdict(prob, ks, ad, mag, ret_active, rtol, fds)))
+        if len(ks) == 1 and isinstance(ref_vals[ks[0]], np.ndarray) and prob.kinds[ks[0]] != "noneed" \
+                and not _close(finals[ks[0]], ref_vals[ks[0]]):
+            rows.append((path, name, "final value", "differs", "FAIL"))
+    return rows
+
+
+def _grads(prob, shadows: dict, derivs: dict) -> dict:
+    return {k: shadows[k].astype(np.float64) if k in shadows else float(derivs[k]) for k in prob.diff}
+
+
+def _annotated(prob, kinds, values, shadows) -> list:
+    return [A.Duplicated(values[k], shadows[k]) if k in shadows else
+            (A.Active(values[k]) if kinds[k][1] == ACTIVE else A.Const(values[k])) for k in range(len(values))]
+
+
+def _seeds(prob, values) -> dict:
+    """Fresh shadow arrays holding the seeds."""
+    return {k: prob.seeds[k].astype(values[k].dtype) for k in prob.dups}
+
+
+def _zeros(prob, values) -> dict:
+    return {k: np.zeros_like(values[k]) for k in prob.dups}
+
+
+def _run_reverse(target, prob, kinds, ret_active):
+    fresh = prob.fresh()
+    shadows = _seeds(prob, fresh)
+    derivs = autodiff(A.Reverse, target.func, A.Active if ret_active else A.Const,
+                      *_annotated(prob, kinds, fresh, shadows))
+    return _grads(prob, shadows, dict(enumerate(derivs))), fresh
+
+
+def _run_split(target, prob, kinds, ret_active):
+    """The forward half with fresh zero shadows, the reverse half with fresh shadows holding the seed."""
+    from .api import autodiff_thunk
+    fresh = prob.fresh()
+    first = _annotated(prob, kinds, fresh, _zeros(prob, fresh))
+    fwd, rev = autodiff_thunk(A.ReverseSplitWithPrimal, target.func, A.Active if ret_active else A.Const,
+                              *[type(a) for a in first])
+    tape, _ = fwd(*first)
+    shadows = _seeds(prob, fresh)
+    derivs = rev(*_annotated(prob, kinds, fresh, shadows), 1.0 if ret_active else 0.0, tape)
+    return _grads(prob, shadows, dict(enumerate(derivs))), fresh
+
+
+def _emitted_module(target, prob, kinds, ret_active) -> dict:
+    """The functions of the module ``adcompiler emit`` writes for these activities and kinds."""
+    from .analysis.kinds import kind_of_value
+    from .cli_emit import emit_source
+    from .errors import AdCompilerError
+    acts = {act: [name for name, a, _ in kinds if a == act] for act in (DUP, ACTIVE, CONST)}
+    known = {name: kind_of_value(v) for (name, _, _), v in zip(kinds, prob.vals)}
+    try:
+        text = emit_source(target, "reverse", acts[CONST], acts[ACTIVE], acts[DUP],
+                           "active" if ret_active else "const", known=known)
+    except (UsageError, AdCompilerError) as e:
+        raise _NotChecked(str(e).split(". Hint:")[0].replace("\n", " ")) from None
+    return load_emitted(text, target.func.__name__)
+
+
+def load_emitted(text: str, name: str) -> dict:
+    """Compile an emitted module (numpy only) and return its namespace."""
+    from .codegen.compile import compile_source
+    return compile_source(text, {}, f"emitted module of {name}")
+
+
+def _flat(prob, values, shadows) -> list:
+    out = []
+    for k, v in enumerate(values):
+        out.append(v)
+        if k in shadows:
+            out.append(shadows[k])
+    return out
+
+
+def _active_derivs(prob, kinds, returned) -> dict:
+    actives = [k for k in range(len(kinds)) if kinds[k][1] == ACTIVE]
+    if not isinstance(returned, tuple) or len(returned) != len(actives):
+        raise TypeError(f"expected a tuple of {len(actives)} derivative(s), got {returned!r}")
+    return dict(zip(actives, returned))
+
+
+def _run_emitted(target, prob, kinds, ret_active):
+    ns = _emitted_module(target, prob, kinds, ret_active)
+    fresh = prob.fresh()
+    shadows = _seeds(prob, fresh)
+    extra = [1.0] if ret_active else []
+    returned = ns[f"{target.func.__name__}_reverse"](*_flat(prob, fresh, shadows), *extra)
+    return _grads(prob, shadows, _active_derivs(prob, kinds, returned)), fresh
+
+
+def _run_emitted_split(target, prob, kinds, ret_active):
+    ns = _emitted_module(target, prob, kinds, ret_active)
+    name = target.func.__name__
+    fresh = prob.fresh()
+    tape: list = []
+    ns[f"{name}_fwd"](*_flat(prob, fresh, _zeros(prob, fresh)), tape)
+    shadows = _seeds(prob, fresh)
+    returned = ns[f"{name}_rev"](*_flat(prob, fresh, shadows), 1.0 if ret_active else None, tape)
+    return _grads(prob, shadows, _active_derivs(prob, kinds, returned)), fresh
+
+
+def _verdict(prob, ks: list, ad: float, mag: float, ret_active: bool, rtol: float, fds: dict) -> tuple:
     """(relative error, pass/FAIL) of a directional derivative against finite differences."""
     from .testing import _compare, _finite_difference
-    sub = {k: prob.dirs[k] for k in ks}
-    fd, noise = _finite_difference(lambda t: prob.objective(t, sub, ret_active, 1.0), 1e-6)
+    key = tuple(ks)
+    if key not in fds:
+        sub = {k: prob.dirs[k] for k in ks}
+        fds[key] = _finite_difference(lambda t: prob.objective(t, sub, ret_active, 1.0), 1e-6)
+    fd, noise = fds[key]
     rel, _, ok = _compare(ad, mag, fd, noise, rtol, 0.0)
     return f"{rel:.1e}", "pass" if ok else "FAIL"
 
 
-def _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows) -> str:
+def _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows, fds) -> str:
     """Forward-mode rows (tangents along the same directions); a note when unavailable."""
     from .errors import AdCompilerError
     if not hasattr(A, "Forward"):
@@ -182,7 +312,7 @@ def _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows) -> str:
             terms.append(np.asarray(float(res[0])))
         dd = sum(float(np.sum(t)) for t in terms)
         mag = sum(float(np.sum(np.abs(t))) for t in terms)
-        rows.append(("forward", name, act, *_verdict(prob, ks, dd, mag, ret_active, rtol)))
+        rows.append(("forward", name, act, *_verdict(prob, ks, dd, mag, ret_active, rtol, fds)))
     return ""
 
 

@@ -208,14 +208,16 @@ def _checks_note(acts: Activities, mode: str) -> str:
 
 
 def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=(), ret: str | None = None,
-                dump_after: str | None = None, argv: list | None = None, ranks: dict | None = None) -> str:
-    """The self-contained module text (or one pass's output with ``dump_after``)."""
+                dump_after: str | None = None, argv: list | None = None, ranks: dict | None = None,
+                known: dict | None = None) -> str:
+    """The self-contained module text (or one pass's output with ``dump_after``); ``known``:
+    argument kinds known exactly (``check`` has the values)."""
     from .pipeline import analyse
     from .pipeline import dump_after as dump
     if mode not in MODES:
         raise UsageError(f"unknown mode `{mode}`; choose reverse or forward.")
     acts = decide_activities(target.func, const, active, dup)
-    kinds = kinds_for(target, acts, ranks)
+    kinds = kinds_for(target, acts, ranks, known)
     ret_active, ret_why = return_activity(target, ret)
     if not ret_why:
         ret_active = analyse(target.func, kinds).has_return

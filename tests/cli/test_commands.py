@@ -41,7 +41,7 @@ def _rows(out: str) -> dict:
     table = {}
     for line in lines[1:]:
         cells = line.split()
-        if not cells or cells[0] not in ("reverse", "forward"):
+        if not cells or cells[0] not in ("reverse", "split", "emitted", "emitted-split", "forward"):
             break
         table[cells[0], cells[1]] = cells
     return table

@@ -24,3 +24,8 @@ def pick(y, x, i, j):
 def scale(y, x):
     """A Duplicated `x`: the emitted module must refuse a Python float for it."""
     y[0] = x * x + y[0]
+
+
+def grow(y, a):
+    """`y` is read and updated in place: the split halves must not keep the forward half's shadow."""
+    y += a * y
