@@ -1,13 +1,18 @@
 """Random valid programs: adcompiler's gradients against finite differences.
 
-A fixed, seeded sample of ``SAMPLE`` programs from ``tests/fuzz`` is
-differentiated with random non-zero prefilled shadows in the modes Reverse,
+A fixed, seeded sample of ``SAMPLE`` programs of the basic generator
+(``features=0``) is differentiated with random non-zero prefilled shadows in the modes Reverse,
 ReverseWithPrimal and ReverseSplitWithPrimal. Asserted:
 
 - zero wrong results (gradient, returned derivative, primal side effect or
   primal return) and zero exceptions other than ``AdCompilerError``;
 - refusals (``AdCompilerError`` on a valid program) at most
   ``MAX_REFUSED`` of the sample; every refusal is printed with its program.
+
+Separately, smaller samples go through every entry point (``check_all``):
+basic programs, and programs drawing from the productions of
+``fuzz.features``; both are marked xfail(strict=False) while known core bugs
+make them fail.
 
 The checker itself is tested first against hand-written adjoints, including
 deliberately wrong ones it must catch. Long runs: ``tools/run_random_programs.py``.
@@ -159,7 +164,7 @@ def _run_sample(seeds, **options) -> tuple[Counter, dict]:
 
 
 def test_random_programs_sample():
-    tally, reports = _run_sample(range(FIRST_SEED, FIRST_SEED + SAMPLE))
+    tally, reports = _run_sample(range(FIRST_SEED, FIRST_SEED + SAMPLE), features=0.0)
     assert tally["invalid"] == 0, reports["invalid"][:1]
     assert tally["wrong"] == 0, reports["wrong"][:3]
     assert tally["error"] == 0, reports["error"][:3]
@@ -199,13 +204,101 @@ def test_regression_program(path):
     assert bad == []
 
 
+# ---- every entry point, and the productions of fuzz.features -----------------
+
+ENTRY_SAMPLE = 60
+"""Programs of the basic generator driven through every entry point (about 1 s each)."""
+FEATURE_SAMPLE = 60
+"""Programs that all draw from ``fuzz.features`` (helpers returning every kind,
+ragged and CSR loops, containers, generated-looking names, newaxis, index
+lists, augmented assignment on views)."""
+
+
+def _run_all(seeds, **options) -> tuple[Counter, Counter, list]:
+    from fuzz import check_all
+
+    tally: Counter = Counter()
+    per_entry: Counter = Counter()
+    bad = []
+    for seed in seeds:
+        out = check_all(generate_program(seed, **options), tape_every=10)
+        tally[out.status] += 1
+        for name, e in out.entries.items():
+            per_entry[(name, e.status)] += 1
+        if out.status in ("wrong", "error", "invalid", "inconsistent"):
+            bad.append(out)
+    for out in bad:
+        print(f"---- {out.status} (features: {sorted(out.program.features)})\n{out.report()}")
+    print(dict(tally))
+    print({f"{k}/{s}": v for (k, s), v in sorted(per_entry.items()) if s != "ok"})
+    return tally, per_entry, bad
+
+
+def _assert_clean(tally: Counter, bad: list, sample: int) -> None:
+    def where(status):
+        return sorted({n for o in bad if o.status == status for n in o.failing((status,))})
+
+    assert tally["invalid"] == 0, bad[:1]
+    assert tally["wrong"] == 0, f"wrong results at entry points {where('wrong')}"
+    assert tally["error"] == 0, f"exceptions at entry points {where('error')}"
+    refusing = sorted({n for o in bad if o.status == "inconsistent" for n in o.failing(("refused",))})
+    assert tally["inconsistent"] == 0, f"only some entry points refuse: {refusing}"
+    assert tally["refused"] <= max(MAX_REFUSED * sample // SAMPLE, 3)
+
+
+# Known core bugs make these fail today (see the reproducers in the report of
+# the multi-entry checker); strict=False so that a fix shows up as XPASS and
+# the mark can be removed.
+@pytest.mark.xfail(strict=False, reason="known core bugs: split mode with fresh shadows, the emitted "
+                   "module's fwd/rev and forward functions, 0-d arrays on the torch/jax tapes")
+def test_every_entry_point_sample():
+    """Basic programs through Reverse, ReverseWithPrimal, split, the emitted module,
+    Forward, BatchDuplicated, autograd (torch and JAX on every 10th) and the
+    forward/reverse dot-product test: all agree with finite differences."""
+    seeds = range(FIRST_SEED, FIRST_SEED + ENTRY_SAMPLE)
+    tally, _, bad = _run_all(seeds, features=0.0)
+    _assert_clean(tally, bad, ENTRY_SAMPLE)
+
+
+@pytest.mark.xfail(strict=False, reason="the new productions find core bugs not fixed yet "
+                   "(helpers returning aliases/arrays/tuples, CSR loops, index lists, views)")
+def test_new_productions_every_entry_point():
+    """Programs that all use the new productions, through every entry point."""
+    seeds = range(FIRST_SEED, FIRST_SEED + FEATURE_SAMPLE)
+    tally, _, bad = _run_all(seeds, features=1.0)
+    _assert_clean(tally, bad, FEATURE_SAMPLE)
+
+
+def test_new_productions_are_drawn_and_run():
+    """Every production of fuzz.features occurs, and its programs run as plain Python."""
+    from fuzz import features
+
+    seen: set = set()
+    for seed in range(300):
+        p = generate_program(seed, features=1.0)
+        seen |= p.features
+        if seed < 30:
+            load_program(p)(*p.build_inputs(seed))
+    kinds = {"float", "expr", "zeros", "empty_like", "copy", "mutated", "alias", "tuple"}
+    want = {f"helper-{k}" for k in kinds} | {"ragged", "csr", "container", "names", "newaxis", "fancy",
+                                             "aug-view"}
+    assert want <= seen, want - seen
+    assert features.__doc__
+
+
+def test_basic_generator_is_unchanged_without_features():
+    """features=0 reproduces the programs of the generator before fuzz.features."""
+    p = generate_program(1000, features=0.0)
+    assert not p.features and "hret" not in p.source
+
+
 def test_random_programs_with_tuple_aliases():
-    tally, reports = _run_sample(range(FIRST_SEED, FIRST_SEED + 40), tuple_alias=1.0)
+    tally, reports = _run_sample(range(FIRST_SEED, FIRST_SEED + 40), tuple_alias=1.0, features=0.0)
     assert tally["wrong"] == 0 and tally["error"] == 0 and tally["invalid"] == 0, reports["wrong"][:1]
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(programs())
+@given(programs(features=0.0))
 def test_random_programs_hypothesis(program):
     out = check_program(program)
     assert out.status in ("ok", "refused", "skipped"), out.report()

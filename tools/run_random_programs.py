@@ -3,12 +3,20 @@
 Usage::
 
     python tools/run_random_programs.py --count 10000 --seed 0 [--out fuzz_failures]
+    python tools/run_random_programs.py --count 10000 --mode forward
+    python tools/run_random_programs.py --count 1000 --mode all [--features 1.0]
 
 Generates ``count`` programs with seeds ``seed .. seed+count-1`` (the same
 generator as ``tests/test_random_programs.py``), differentiates each with
 prefilled shadows and compares against central finite differences and the
 plain run. Prints programs run, ok, refused, wrong, errors, skipped and the
-elapsed time, plus the most frequent refusals. Every wrong, error and
+elapsed time, plus the refusals by category (exception type and message with names, paths and
+numbers blanked). ``--mode``: ``legacy`` (the default: each program's own
+reverse mode, as the CI sample), ``reverse`` (Reverse, ReverseWithPrimal,
+split with fresh shadows, the emitted module's reverse/fwd/rev), ``forward``
+(Forward, BatchDuplicated, the emitted forward module) or ``all`` (every entry
+point, autograd, torch and JAX on every 10th program, the dot-product test);
+the per-entry-point counts say which entry point disagreed. Every wrong, error and
 invalid program (and, with ``--keep-refused``, every refusal) is written to
 ``--out`` as a standalone reproducer (``--reduce``: plus a reduced one). Exit status: 1 if any program gave a
 wrong result, raised a non-AdCompilerError exception or was invalid; else 0.
@@ -16,6 +24,7 @@ wrong result, raised a non-AdCompilerError exception or was invalid; else 0.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -24,9 +33,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fuzz import check_program, generate_program
+from fuzz import check_all, check_program, generate_program
+from fuzz.entries import FORWARD_ENTRIES, REVERSE_ENTRIES
 from fuzz.reduce import reduce_program
 from fuzz.reproduce import write_reproducer
+
+
+def category(error_type: str, text: str) -> str:
+    """A refusal's category: its type and first line with the specifics blanked."""
+    line = (text.strip().splitlines() or [""])[0]
+    line = re.sub(r"^\S+\.py:\d+(:\d+)?: ", "", line)
+    line = re.sub(r"`[^`]*`", "`_`", line)
+    line = re.sub(r"'[^']*'", "'_'", line)
+    line = re.sub(r"\b\d+\b", "N", line)
+    return f"{error_type}: {line[:110]}"
+
+
+def _check(program, mode: str):
+    if mode == "legacy":
+        return check_program(program)
+    entries = {"reverse": REVERSE_ENTRIES, "forward": FORWARD_ENTRIES}.get(mode)
+    return check_all(program, entries=entries)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,24 +69,42 @@ def main(argv: list[str] | None = None) -> int:
                     help="probability of `a, b = x, y` array aliases (default: the generator's)")
     ap.add_argument("--reduce", action="store_true",
                     help="also write a reduced reproducer (statements deleted while the failure persists)")
+    ap.add_argument("--mode", choices=("legacy", "reverse", "forward", "all"), default="legacy",
+                    help="which entry points to drive (see above)")
+    ap.add_argument("--features", type=float, default=None,
+                    help="probability of the productions of fuzz.features (default: the generator's)")
     args = ap.parse_args(argv)
 
     tally: Counter = Counter()
+    per_entry: Counter = Counter()
+    by_feature: Counter = Counter()
     refusals: Counter = Counter()
     errors: Counter = Counter()
     start = time.perf_counter()
     for k, seed in enumerate(range(args.seed, args.seed + args.count), 1):
         options = {} if args.tuple_alias is None else {"tuple_alias": args.tuple_alias}
-        out = check_program(generate_program(seed, **options))
+        if args.features is not None:
+            options["features"] = args.features
+        out = _check(generate_program(seed, **options), args.mode)
         tally[out.status] += 1
-        if out.status == "refused":
-            refusals[f"{out.error_type}: {(out.reason or out.detail)[:100]}"] += 1
-        if out.status == "error":
+        for name, e in out.entries.items():
+            per_entry[(name, e.status)] += 1
+            if e.status == "refused":
+                refusals[category(e.error_type, e.reason or e.detail)] += 1
+        for feat in out.program.features:
+            by_feature[(feat, out.status)] += 1
+        if out.status == "refused" and not out.entries:
+            refusals[category(out.error_type, out.reason or out.detail)] += 1
+        if out.status == "error" and out.entries:
+            for name in out.failing(("error",)):
+                errors[f"{name}: {out.entries[name].summary()[:110]}"] += 1
+        elif out.status == "error":
             errors[out.detail.strip().splitlines()[-1][:120]] += 1
-        if out.status in ("wrong", "error", "invalid") or (args.keep_refused and out.status == "refused"):
+        if out.status in ("wrong", "error", "invalid", "inconsistent") or (
+                args.keep_refused and out.status == "refused"):
             path = write_reproducer(out, args.out)
             print(f"{out.status}: seed {seed} -> {path}", flush=True)
-            if args.reduce and out.status in ("wrong", "error"):
+            if args.reduce and out.status in ("wrong", "error") and not out.entries:
                 small = reduce_program(out.program, out)
                 small_path = write_reproducer(small, args.out, "_reduced")
                 print(f"   reduced -> {small_path}", flush=True)
@@ -69,15 +114,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"... {k} programs, {dict(tally)}, {time.perf_counter() - start:.0f}s", flush=True)
     elapsed = time.perf_counter() - start
     print(f"programs run: {args.count}")
-    for status in ("ok", "refused", "wrong", "error", "skipped", "invalid"):
-        print(f"{status:>8}: {tally[status]}")
+    for status in ("ok", "refused", "inconsistent", "wrong", "error", "skipped", "invalid"):
+        print(f"{status:>12}: {tally[status]}")
+    if per_entry:
+        print("per entry point (status: count):")
+        for name in dict.fromkeys(k for k, _ in per_entry):
+            counts = ", ".join(f"{s}: {n}" for (k, s), n in sorted(per_entry.items()) if k == name)
+            print(f"  {name:<17} {counts}")
+    if by_feature:
+        print("per production of fuzz.features (status: count):")
+        for feat in sorted(dict.fromkeys(f for f, _ in by_feature)):
+            counts = ", ".join(f"{s}: {n}" for (f, s), n in sorted(by_feature.items()) if f == feat)
+            print(f"  {feat:<17} {counts}")
     print(f"elapsed: {elapsed:.1f}s ({1000 * elapsed / max(args.count, 1):.1f} ms/program)")
     for title, counter in (("refusals", refusals), ("errors", errors)):
         if counter:
-            print(f"most frequent {title}:")
-            for text, n in counter.most_common(10):
+            print(f"{title} by category:" if title == "refusals" else f"most frequent {title}:")
+            for text, n in counter.most_common(25 if title == "refusals" else 10):
                 print(f"  {n:5d}  {text}")
-    return 1 if tally["wrong"] or tally["error"] or tally["invalid"] else 0
+    return 1 if tally["wrong"] or tally["error"] or tally["invalid"] or tally["inconsistent"] else 0
 
 
 if __name__ == "__main__":

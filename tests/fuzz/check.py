@@ -165,7 +165,7 @@ def _too_large(values, limit: float = 1e3) -> bool:
     the functional lose its derivative in rounding (the generator keeps
     programs below the same limit on their own inputs)."""
     for v in values:
-        if v is None or isinstance(v, (int, bool)):
+        if v is None or isinstance(v, (int, bool, list, tuple, dict)):
             continue
         a = np.asarray(v, dtype=float)
         if a.size and (not np.all(np.isfinite(a)) or np.max(np.abs(a)) > limit):
@@ -405,7 +405,7 @@ def check_all(program: Program, api=None, fn=None, inputs: int = 3, timeout: flo
         if "Reverse" in got and "Forward" in got:
             bad = _dot_test(program, got["Reverse"], got["Forward"], tangents, seeds)
             results["dot"] = EntryResult("wrong", mismatches=bad) if bad else EntryResult("ok")
-        else:
+        elif "Reverse" in entries and "Forward" in entries:
             results["dot"] = EntryResult("not-run", "needs Reverse and Forward")
         return _aggregate(program, input_seed, results, grads)
     return Outcome("skipped", program, 0, last)

@@ -17,6 +17,10 @@ KINK = 1e-4
 ``KINK * max(1, |central|)`` is treated as sitting on a kink or jump."""
 
 
+def _is_float_array(v) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype.kind == "f"
+
+
 class NonSmooth(Exception):
     """The functional is not differentiable (to working accuracy) at the point."""
 
@@ -44,7 +48,7 @@ def gradient(fn: Callable, program, values: list, seeds: dict) -> dict:
     Raises ``NonSmooth`` when a coordinate sits on a kink or a jump (data
     branch, ``abs``/``max`` tie, changed trip count) or J is not finite.
     """
-    base = [np.array(v, dtype=np.float64) if isinstance(v, np.ndarray) else v for v in values]
+    base = [np.array(v, dtype=np.float64) if _is_float_array(v) else v for v in values]
     j0 = functional(fn, program, base, seeds)
     if not np.isfinite(j0):
         raise NonSmooth("J is not finite")
@@ -97,14 +101,14 @@ def directional(fn: Callable, program, values: list, tangents: dict) -> tuple[di
     (the forward-mode contract: the tangent of the initial values). Raises
     ``NonSmooth`` on a kink along the direction.
     """
-    base = [np.array(v, dtype=np.float64) if isinstance(v, np.ndarray) else v for v in values]
+    base = [np.array(v, dtype=np.float64) if _is_float_array(v) else v for v in values]
 
     def shifted(h: float) -> list:
         out = list(base)
         for k, p in enumerate(program.params):
             if p.name in tangents:
-                out[k] = base[k] + h * np.asarray(tangents[p.name], dtype=np.float64) if p.kind == "array" \
-                    else base[k] + h * float(tangents[p.name])
+                out[k] = np.array(base[k] + h * np.asarray(tangents[p.name], dtype=np.float64)) \
+                    if p.kind == "array" else base[k] + h * float(tangents[p.name])
         return out
 
     o0, r0 = _outputs(fn, program, base)

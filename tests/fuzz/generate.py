@@ -8,14 +8,21 @@ random stream. Any other exception is a bug of the generator and propagates.
 """
 from __future__ import annotations
 
+import functools
 import random
 
 import numpy as np
 
-from . import blocks, stmts
+from . import blocks, features, stmts
 from .constructs import constructs_of
 from .exprs import ExprGen, Scope
 from .spec import Param, Program, choice
+
+FEATURES = 0.5
+"""Probability that a program also draws from ``fuzz.features`` (what users write)."""
+
+RENAME = 0.3
+"""Probability that such a program renames a few names to ones generated code uses."""
 
 LIMIT = 1e3
 """Largest magnitude a kept program may produce (finite differences stay accurate)."""
@@ -45,6 +52,10 @@ def _statement(g: ExprGen, ind: str, depth: int = 0) -> list[str]:
         table.append(("branch", 1.0))
     if depth == 0:
         table.append(("repeat", 1.0))
+    ex = getattr(g, "extras", None)
+    if ex is not None:
+        for fn, w in features.table(g, ex):
+            table.append((functools.partial(fn, ex=ex), 1.5 * w))
     pick = choice(g.rng, table)
     if pick == "branch":
         return stmts.branch_stmt(g, ind, lambda i: _statement(g, i, depth + 1))
@@ -68,7 +79,7 @@ def _helper(rng: random.Random, n: int, name: str) -> tuple[list[str], bool]:
     return [f"def {name}(out, inp, alpha):"] + body, returns
 
 
-def _candidate(rng: random.Random, seed: int, tuple_alias: float) -> Program:
+def _candidate(rng: random.Random, seed: int, tuple_alias: float, features_p: float = FEATURES) -> Program:
     n = choice(rng, [(0, 0.07), (1, 0.1), (2, 0.15), (3, 0.2), (4, 0.18), (5, 0.15), (6, 0.15)])
     params: list[Param] = []
     names = rng.sample(["x", "y", "a", "b"], rng.randint(1, 3))
@@ -99,8 +110,12 @@ def _candidate(rng: random.Random, seed: int, tuple_alias: float) -> Program:
     if rng.random() < 0.15:
         params.append(Param("p", "int", "Const", value=rng.randint(1, 3)))
         scope.scalars.append("p")
+    ex = features.Extras(rng) if features_p > 0 and rng.random() < features_p else None
+    if ex is not None:
+        params += features.extra_params(rng, n, ex, scope)
     rng.shuffle(params)
     g = ExprGen(rng, scope)
+    g.extras = ex
     first = next(p.name for p in params if p.kind == "array" and p.shape == (n,))
     body = [f"    n = {rng.choice([f'len({first})', f'{first}.shape[0]'])}", "    s = 0.0"]
     scope.scalars.append("s")
@@ -146,10 +161,18 @@ def _candidate(rng: random.Random, seed: int, tuple_alias: float) -> Program:
         else:
             body.append(f"    return {final}")
     sig = ", ".join(p.name for p in params)
+    if ex is not None:
+        helpers = ex.helpers + helpers
     source = HEADER + "\n\n" + "\n".join(helpers) + f"def kernel({sig}):\n" + "\n".join(body) + "\n"
     mode = choice(rng, [("Reverse", 0.6), ("ReverseWithPrimal", 0.2), ("ReverseSplitWithPrimal", 0.2)])
     dtype = "float32" if rng.random() < 0.1 else "float64"
-    return Program(seed, source, params, ret, dtype, mode, "kernel", constructs_of(source))
+    used: set = set()
+    if ex is not None:
+        used = set(ex.features)
+        if rng.random() < RENAME:
+            source, params, _ = features.rename(source, params, rng)
+            used.add("names")
+    return Program(seed, source, params, ret, dtype, mode, "kernel", constructs_of(source), used)
 
 
 def run_plain(program: Program, values: list) -> tuple[list, object]:
@@ -176,22 +199,26 @@ def suitable(program: Program, values: list) -> None:
     if program.ret == "Active" and not isinstance(ret, (float, np.floating)):
         raise Unsuitable(f"an Active return needs a float, got {type(ret).__name__}")
     for v in args + [ret]:
-        if v is None or isinstance(v, int):
+        if v is None or isinstance(v, (int, list, tuple, dict)) or (
+                isinstance(v, np.ndarray) and v.dtype.kind == "i"):
             continue
         a = np.asarray(v, dtype=float)
         if not np.all(np.isfinite(a)) or (a.size and np.max(np.abs(a)) > LIMIT):
             raise Unsuitable("values too large")
 
 
-def generate_program(seed: int, attempts: int = 50, tuple_alias: float = blocks.TUPLE_ALIAS) -> Program:
+def generate_program(seed: int, attempts: int = 50, tuple_alias: float = blocks.TUPLE_ALIAS,
+                     features: float = FEATURES) -> Program:
     """The random program of ``seed`` (deterministic for given options).
 
     ``tuple_alias``: probability of binding array aliases by tuple unpacking
-    (``a, b = x, y``); 0 leaves that construct out.
+    (``a, b = x, y``); 0 leaves that construct out. ``features``: probability
+    of drawing also from the productions of ``fuzz.features``; 0 gives the
+    basic generator (whose programs for a seed do not depend on this module).
     """
     rng = random.Random(seed)
     for _ in range(attempts):
-        prog = _candidate(rng, seed, tuple_alias)
+        prog = _candidate(rng, seed, tuple_alias, features)
         try:
             suitable(prog, prog.build_inputs(seed))
         except Unsuitable:

@@ -11,10 +11,13 @@ import numpy as np
 class Param:
     """One argument of the entry function.
 
-    ``kind`` is ``"array"``, ``"float"`` or ``"int"``; ``activity`` is
-    ``"Duplicated"``, ``"Const"`` or ``"Active"`` (float scalars only).
+    ``kind`` is ``"array"``, ``"float"``, ``"int"``, ``"intarray"`` (a
+    Const integer array: loop bounds, CSR ``indptr``/``indices``) or a Const
+    container of floats: ``"list"``, ``"tuple"``, ``"dict"``. ``activity``
+    is ``"Duplicated"``, ``"Const"`` or ``"Active"`` (float scalars only).
     ``shape`` is the array shape (``()`` for a 0-d array); ``value`` fixes
-    the value of an int argument.
+    the value of an int argument; ``data`` the contents of an integer array
+    or a container (a tuple; ``(key, value)`` pairs for a dict).
     """
 
     name: str
@@ -22,6 +25,7 @@ class Param:
     activity: str
     shape: tuple[int, ...] = ()
     value: int = 0
+    data: tuple = ()
 
 
 @dataclass
@@ -41,6 +45,8 @@ class Program:
     mode: str = "Reverse"
     entry: str = "kernel"
     constructs: set[str] = field(default_factory=set)
+    features: set[str] = field(default_factory=set)
+    """The productions of ``fuzz.features`` the program uses (empty: the basic generator)."""
 
     def build_inputs(self, seed: int, dtype: str | None = None) -> list:
         """Fresh argument values for ``entry``, reproducible from ``seed``.
@@ -54,6 +60,12 @@ class Program:
         for p in self.params:
             if p.kind == "int":
                 values.append(p.value)
+                continue
+            if p.kind == "intarray":
+                values.append(np.array(p.data, dtype=np.int64))
+                continue
+            if p.kind in ("list", "tuple", "dict"):
+                values.append({"list": list, "tuple": tuple, "dict": dict}[p.kind](p.data))
                 continue
             mag = rng.uniform(0.3, 1.0, size=p.shape)
             sign = np.where(rng.random(size=p.shape) < 0.5, -1.0, 1.0)

@@ -1,0 +1,324 @@
+"""Productions for what users write that the basic templates leave out.
+
+Each production has a share of the programs (``generate.FEATURES`` is the
+probability that a program draws from this module at all). A program
+records the productions it used in ``Program.features``:
+
+- ``helper-<kind>``: a helper returning a float, an array expression, an
+  array allocated and filled in place (``np.zeros`` + slice store,
+  ``np.empty_like`` + element stores, ``copy`` + ``*=``), a mutated
+  argument (``a *= c; return a``), an alias of an argument (``return a``)
+  that the caller writes through, or a tuple of arrays and floats (indexed
+  ``t[0]`` or unpacked ``u, v = h(...)``);
+- ``ragged``/``csr``: loops whose bounds come from Const integer arrays
+  (``range(lo[i], hi[i])``, CSR ``indptr``/``indices`` gathers and scatters);
+- ``container``: Const lists, tuples and dicts of floats read as scalars;
+- ``names``: user names that look like generated ones (``_t1``, ``_tape``,
+  ``dret``, ``dx`` next to a parameter ``x``...);
+- ``newaxis``: ``np.newaxis``/``None`` in indices;
+- ``fancy``: index lists, also mixed with slices and with repeated entries;
+- ``aug-view``: augmented assignment on arguments and on views of them
+  (``y += a * y``, ``t = y[1:]; t *= x[1:]``, ``.T`` and ``reshape`` views).
+"""
+from __future__ import annotations
+
+import io
+import keyword
+import random
+import tokenize
+
+from .exprs import ExprGen
+from .spec import Param
+
+
+class Extras:
+    """Per-program state: helper definitions and the features used."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.helpers: list[str] = []
+        self.features: set[str] = set()
+        self.count = 0
+        self.ragged: tuple[str, str, int] | None = None     # (lo, hi, m)
+        self.csr: tuple[str, str, str] | None = None        # (indptr, indices, vals)
+        self.locals = 0
+
+    def name(self, stem: str) -> str:
+        self.count += 1
+        return f"{stem}{self.count}"
+
+
+# ---- parameters ---------------------------------------------------------------
+
+def extra_params(rng: random.Random, n: int, ex: Extras, scope) -> list[Param]:
+    """Const integer arrays and containers this program takes."""
+    params: list[Param] = []
+    if rng.random() < 0.35:
+        m = rng.randint(0, 4)
+        lo, hi = [], []
+        for _ in range(m):
+            a = rng.randint(0, n)
+            b = rng.randint(a, n)
+            lo.append(a)
+            hi.append(b)
+        params += [Param("lo", "intarray", "Const", (m,), data=tuple(lo)),
+                   Param("hi", "intarray", "Const", (m,), data=tuple(hi))]
+        ex.ragged = ("lo", "hi", m)
+    if rng.random() < 0.3:
+        indptr, indices = [0], []
+        for _ in range(n):
+            k = rng.randint(0, 3)
+            indices += [rng.randrange(n) for _ in range(k)] if n else []
+            indptr.append(len(indices))
+        nnz = len(indices)
+        params += [Param("indptr", "intarray", "Const", (n + 1,), data=tuple(indptr)),
+                   Param("indices", "intarray", "Const", (nnz,), data=tuple(indices)),
+                   Param("vals", "array", rng.choice(["Duplicated", "Const"]), (nnz,))]
+        ex.csr = ("indptr", "indices", "vals")
+    if rng.random() < 0.35:
+        kind = rng.choice(["dict", "list", "tuple"])
+        if kind == "dict":
+            data = (("scale", rng.choice([0.5, 0.75, -0.6])), ("shift", rng.choice([0.25, -0.4])))
+            params.append(Param("cfg", "dict", "Const", data=data))
+            scope.scalars += ['cfg["scale"]', 'cfg["shift"]']
+        else:
+            data = tuple(rng.choice([0.5, -0.3, 0.8, 1.2]) for _ in range(3))
+            params.append(Param("coef", kind, "Const", data=data))
+            scope.scalars += ["coef[0]", "coef[2]", "coef[-1]"]
+        ex.features.add("container")
+    return params
+
+
+# ---- helpers returning every kind -----------------------------------------------
+
+def _helper(g: ExprGen, ex: Extras, kind: str) -> tuple[str, list[str]]:
+    r = g.rng
+    h = ex.name("hret")
+    c = g.const()
+    if kind == "float":
+        body = [f"def {h}(a, b):", f"    return float(np.sum(a * b) * {c} + np.sum(np.tanh(a)))"]
+    elif kind == "expr":
+        body = [f"def {h}(a, b):", f"    return {r.choice(['np.tanh(a) * b', 'a * b + 0.5 * a', 'np.sin(a) - b * ' + c])}"]
+    elif kind == "zeros":
+        body = [f"def {h}(a, b):", "    z = np.zeros(len(a))", f"    z[:] = {r.choice(['a * a', 'a * b', 'np.tanh(b) + a'])}",
+                "    return z"]
+    elif kind == "empty_like":
+        body = [f"def {h}(a, b):", "    z = np.empty_like(a)", "    for i in range(len(a)):",
+                f"        z[i] = a[i] * {r.choice(['b[i]', c, 'a[i]'])}", "    return z"]
+    elif kind == "copy":
+        body = [f"def {h}(a, b):", "    z = a.copy()", f"    z *= {r.choice(['2.0', 'b', c])}", "    return z"]
+    elif kind == "mutated":
+        body = [f"def {h}(a, b):", f"    a *= {r.choice(['2.0', 'b', c])}", "    return a"]
+    elif kind == "alias":
+        body = [f"def {h}(a, b):", f"    return {r.choice(['a', 'a', 'a[::-1]', 'a[:]'])}"]
+    else:  # tuple
+        body = [f"def {h}(a, b):", f"    return {r.choice(['a * b, float(np.sum(a))', 'np.sin(a), b * 2.0', 'a + b, float(np.dot(a, b)), a * 0.5'])}"]
+    return h, body
+
+
+def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    """Call a helper returning one kind of value and use what it returns."""
+    r, s = g.rng, g.s
+    kind = r.choice(["float", "expr", "zeros", "empty_like", "copy", "mutated", "alias", "tuple", "tuple"])
+    h, body = _helper(g, ex, kind)
+    ex.helpers += body + ["", ""]
+    ex.features.add(f"helper-{kind}")
+    writes_arg = kind in ("mutated", "alias")
+    a = r.choice(s.w_vecs) if writes_arg else r.choice(s.vecs)
+    b = r.choice([v for v in s.vecs if v != a] or [a]) if not writes_arg else r.choice(s.vecs)
+    if writes_arg and b == a:
+        b = f"{b}.copy()"
+    if kind == "mutated" and r.random() < 0.5:
+        b = g.scalar(1)
+    elif kind == "mutated":
+        b = f"np.cos({b})"
+    call = f"{h}({a}, {b})"
+    w = r.choice(s.w_vecs)
+    if kind == "float":
+        return [ind + f"{r.choice(s.w_scalars)} += {call}"]
+    if kind in ("expr", "zeros", "empty_like", "copy"):
+        k = r.random()
+        if k < 0.4:
+            return [ind + f"{w}[:] = {call}"]
+        if k < 0.7:
+            loc = ex.name("hv")
+            if ind == "    ":   # bound on every path: later statements may use it
+                s.vecs.append(loc)
+                s.w_vecs.append(loc)
+            return [ind + f"{loc} = {call}", ind + f"{loc} *= {g.scalar(1)}"]
+        return [ind + f"{r.choice(s.w_scalars)} += float(np.sum({call}))"]
+    if kind in ("mutated", "alias"):
+        loc = ex.name("hz")
+        out = [ind + f"{loc} = {call}"]
+        out.append(ind + r.choice([f"{loc} *= 3.0", f"{loc}[:] += {g.vec(1)}",
+                                   f"{r.choice(s.w_scalars)} += float(np.sum({loc}))"]))
+        return out
+    # tuple
+    parts = call.count(",")  # not used; arity follows the chosen body
+    del parts
+    arity = 3 if "a * 0.5" in body[1] else 2
+    first_is_float = "float(np.sum(a))" in body[1]
+    if r.random() < 0.5:
+        t = ex.name("tp")
+        out = [ind + f"{t} = {call}", ind + f"{w}[...] = {t}[0]"]
+        if first_is_float:
+            out.append(ind + f"{r.choice(s.w_scalars)} += {t}[1]")
+        elif arity == 3:
+            out.append(ind + f"{r.choice(s.w_scalars)} += {t}[1] * 0.1")
+        else:
+            out.append(ind + f"{r.choice(s.w_scalars)} += float(np.sum({t}[1]))")
+        return out
+    names = [ex.name("u") for _ in range(arity)]
+    out = [ind + f"{', '.join(names)} = {call}", ind + f"{w}[:] += {names[0]} * 0.5"]
+    second = names[1]
+    out.append(ind + f"{r.choice(s.w_scalars)} += " +
+               (f"{second} * 0.25" if first_is_float or arity == 3 else f"float(np.sum({second}))"))
+    return out
+
+
+# ---- loops with bounds from integer arrays ------------------------------------------
+
+def ragged_loop(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    r, s = g.rng, g.s
+    if ex.csr is not None and (ex.ragged is None or r.random() < 0.5):
+        ip, ix, vals = ex.csr
+        ex.features.add("csr")
+        x = r.choice(s.vecs)
+        w = r.choice(s.w_vecs)
+        k = r.random()
+        if k < 0.4:   # y = A x, row by row
+            acc = ex.name("racc")
+            return [ind + "for i in range(n):", ind + f"    {acc} = 0.0",
+                    ind + f"    for k in range({ip}[i], {ip}[i + 1]):",
+                    ind + f"        {acc} += {vals}[k] * {x}[{ix}[k]]",
+                    ind + f"    {w}[i] {r.choice(['=', '+='])} {acc}"]
+        if k < 0.75:  # y += A^T x: scatter with repeated indices
+            return [ind + "for i in range(n):", ind + f"    for k in range({ip}[i], {ip}[i + 1]):",
+                    ind + f"        {w}[{ix}[k]] += {vals}[k] * {x}[i]"]
+        t = r.choice(s.w_scalars)
+        return [ind + f"for k in range(len({ix})):", ind + f"    {t} += {vals}[k] * np.tanh({x}[{ix}[k]])"]
+    assert ex.ragged is not None
+    lo, hi, _ = ex.ragged
+    ex.features.add("ragged")
+    w = r.choice(s.w_vecs)
+    line = r.choice([f"{w}[j] += 0.5 * {g.elem(['j'], 1)}", f"{w}[j] = {w}[j] * {g.elem(['j'], 1)}",
+                     f"{r.choice(s.w_scalars)} += {g.elem(['j'], 1)}"])
+    return [ind + f"for i in range(len({lo})):", ind + f"    for j in range({lo}[i], {hi}[i]):",
+            ind + "        " + line]
+
+
+# ---- containers, newaxis, index lists, augmented assignment on views ----------------
+
+def container_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    r, s = g.rng, g.s
+    reads = [v for v in s.scalars if "[" in v and ("cfg" in v or "coef" in v)]
+    w = r.choice(s.w_vecs)
+    c = r.choice(reads)
+    opts = [f"{w} *= {c}", f"{w}[:] = {w} * {c} + {r.choice(reads)}", f"{r.choice(s.w_scalars)} += {c} * {g.scalar(1)}"]
+    if any(v.startswith("coef") for v in reads):
+        opts.append(f"for cv in coef:\n{ind}    {r.choice(s.w_scalars)} += cv * {g.scalar(0)}")
+    return [ind + r.choice(opts)]
+
+
+def newaxis_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    r, s = g.rng, g.s
+    ex.features.add("newaxis")
+    u, v, w = r.choice(s.vecs), r.choice(s.vecs), r.choice(s.w_vecs)
+    na = r.choice(["np.newaxis", "None"])
+    return [ind + r.choice([
+        f"{r.choice(s.w_scalars)} += float(np.sum({u}[:, {na}] * {v}[{na}, :]))",
+        f"{w}[:] += np.sum(np.tanh({u}[:, {na}] * {v}[{na}, :]), axis=0) * 0.1",
+        f"{w}[{na}, :] = ({u} * 0.5)[{na}, :]",
+        f"{w}[:] = ({u}[{na}, :] * {g.scalar(1)})[0]",
+    ])]
+
+
+def fancy_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    r, s = g.rng, g.s
+    ex.features.add("fancy")
+    n = s.n
+    u, w = r.choice(s.vecs), r.choice(s.w_vecs)
+    i0, i1 = r.randrange(n), r.randrange(n)
+    opts = [f"{r.choice(s.w_scalars)} += float(np.sum({u}[[{i0}, {i1}, {i1}]] * {g.scalar(1)}))",
+            f"{w}[[{i0}, {i1}]] = {u}[[{i1}, {i0}]] * 0.5",
+            f"{w}[[{i0}, {i1}, {i1}]] += {u}[[0, 0, {n - 1}]] * 0.5",
+            f"{w}[[{i1}, {i0}]] *= {g.scalar(1)}"]
+    if s.mats:
+        m, rows = r.choice(s.mats)
+        if rows >= 1:
+            j0, j1 = r.randrange(rows), r.randrange(rows)
+            opts.append(f"{r.choice(s.w_scalars)} += float(np.sum({m}[[{j0}, {j1}, {j0}], :] * {u}))")
+            opts.append(f"{w}[:] += np.sum({m}[[{j1}, {j0}], :], axis=0) * 0.5")
+    if s.w_mats:
+        m, rows = r.choice(s.w_mats)
+        if rows >= 1:
+            opts.append(f"{m}[[{r.randrange(rows)}], :] *= {g.scalar(1)}")
+    return [ind + r.choice(opts)]
+
+
+def aug_view_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    r, s = g.rng, g.s
+    ex.features.add("aug-view")
+    u, w = r.choice(s.vecs), r.choice(s.w_vecs)
+    view = ex.name("tv")
+    opts = [[f"{w} += {u} * {w}"], [f"{w} -= 0.5 * {w}[::-1] * {u}"],
+            [f"{view} = {w}[1:]", f"{view} *= {u}[1:]"],
+            [f"{view} = {w}[::-1]", f"{view} += {g.vec(1)}"]]
+    # reshape gives a view only of contiguous memory: parameters and fresh locals
+    contiguous = [v for v in s.w_vecs if v not in ("av", "ta", "tb") and not v.startswith(("hz", "tv"))]
+    if contiguous:
+        c = r.choice(contiguous)
+        opts += [[f"{view} = {c}.reshape(1, n)", f"{view} *= {g.scalar(1)}"],
+                 [f"{view} = {c}.reshape(-1)", f"{view}[1:] += {view}[:-1] * 0.5"]]
+    if s.w_mats:
+        m, rows = r.choice(s.w_mats)
+        opts.append([f"{view} = {m}.T", f"{view} *= {g.scalar(1)}"])
+        if rows >= 1:
+            opts.append([f"{view} = {m}.T", f"{view}[:, 0] += {u} * 0.5"])
+        opts.append([f"{view} = {m}.reshape(-1)", f"{view} *= 0.75"])
+    return [ind + line for line in r.choice(opts)]
+
+
+def table(g: ExprGen, ex: Extras) -> list[tuple[object, float]]:
+    """The productions available in the current scope, with weights."""
+    s = g.s
+    out: list[tuple[object, float]] = [(helper_call, 2.5), (aug_view_stmt, 1.5), (newaxis_stmt, 0.8)]
+    if s.n >= 1:
+        out.append((fancy_stmt, 1.0))
+    if ex.ragged or ex.csr:
+        out.append((ragged_loop, 2.0))
+    if any("cfg" in v or "coef" in v for v in s.scalars):
+        out.append((container_stmt, 1.0))
+    return out
+
+
+# ---- user names that look like generated ones ---------------------------------------
+
+RENAMABLE = ("x", "y", "a", "b", "M", "z", "c", "s", "t", "v", "w", "av", "k", "u", "it", "i", "j", "r", "n")
+
+
+def rename(source: str, params: list[Param], rng: random.Random) -> tuple[str, list[Param], dict]:
+    """Rename a few names module-wide to names generated code uses."""
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    present = {t.string for t in tokens if t.type == tokenize.NAME}
+    pnames = {p.name for p in params}
+    pool = ["_t1", "_tmp", "_tape", "dret", "_ret", "_c1", "_n1", "_s1_x", "_d_x", "_t2", "_d_ret", "_s2_a"]
+    pool += [f"d{p}" for p in pnames if len(p) == 1 and p.islower()]
+    pool = [q for q in pool if q not in present]
+    cands = [q for q in RENAMABLE if q in present]
+    rng.shuffle(cands)
+    rng.shuffle(pool)
+    mapping = dict(zip(cands[:rng.randint(2, 5)], pool))
+    # a name `dx` is only interesting next to a parameter `x` that keeps its name
+    mapping = {k: v for k, v in mapping.items() if not (v.startswith("d") and v[1:] in mapping)}
+    out, prev = [], None
+    for t in tokens:
+        if t.type == tokenize.NAME and t.string in mapping and not keyword.iskeyword(t.string) \
+                and not (prev is not None and prev.string == "."):
+            t = t._replace(string=mapping[t.string])
+        out.append(t)
+        if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+            prev = t
+    new = tokenize.untokenize(out)
+    new_params = [Param(mapping.get(p.name, p.name), p.kind, p.activity, p.shape, p.value, p.data) for p in params]
+    return new, new_params, mapping
