@@ -260,11 +260,14 @@ def tape_kernel_source(program: Program) -> tuple[str, str]:
 
     ``differentiate(f_, out=...)`` needs a kernel returning None; a
     float-returning program gets a wrapper that stores the float into an
-    allocated 0-d output ``ret_out_``.
+    allocated 0-d output ``ret_out_``; a Const return is dropped by a
+    wrapper that returns None.
     """
-    if program.ret != "Active":
-        return program.source, program.entry
     sig = ", ".join(p.name for p in program.params)
+    if program.ret != "Active":
+        # a Const return may still be a float, which out= does not allow: drop it
+        return program.source + (f"\n\ndef {program.entry}_tape({sig}):\n"
+                                 f"    {program.entry}({sig})\n"), f"{program.entry}_tape"
     wrapper = (f"\n\ndef {program.entry}_tape({sig}, {TAPE_OUT}):\n"
                f"    {TAPE_OUT}[...] = {program.entry}({sig})\n")
     return program.source + wrapper, f"{program.entry}_tape"

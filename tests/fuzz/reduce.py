@@ -60,7 +60,7 @@ def _reads_uninitialised(source: str) -> bool:
     return False
 
 
-def _still_fails(program: Program, source: str, first: Outcome) -> Outcome | None:
+def _still_fails(program: Program, source: str, first: Outcome, check=check_program) -> Outcome | None:
     if _reads_uninitialised(source):
         return None
     cand = dataclasses.replace(program, source=source)
@@ -71,12 +71,15 @@ def _still_fails(program: Program, source: str, first: Outcome) -> Outcome | Non
         return None
     except Exception:  # noqa: BLE001 - a deletion that breaks the program is just rejected
         return None
-    out = check_program(cand)
+    out = check(cand)
     return out if _same(out, first) else None
 
 
-def reduce_program(program: Program, first: Outcome, rounds: int = 20) -> Outcome:
-    """The smallest failing variant found (an Outcome on the reduced program)."""
+def reduce_program(program: Program, first: Outcome, rounds: int = 20, check=check_program) -> Outcome:
+    """The smallest failing variant found (an Outcome on the reduced program).
+
+    ``check``: the checker whose verdict must persist, e.g.
+    ``functools.partial(check_all, entries=("split",))``."""
     best = first
     lines = program.source.splitlines()
     for _ in range(rounds):
@@ -93,7 +96,7 @@ def reduce_program(program: Program, first: Outcome, rounds: int = 20) -> Outcom
             if unwrapped is not None:
                 variants.append(unwrapped)
             for cand in variants:
-                out = _still_fails(program, "\n".join(cand) + "\n", first)
+                out = _still_fails(program, "\n".join(cand) + "\n", first, check)
                 if out is not None:
                     lines, best, changed = cand, out, True
                     break
