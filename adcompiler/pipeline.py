@@ -20,10 +20,10 @@ from .analysis.activity import analyse_activity
 from .analysis.effects import Effects
 from .analysis.infer import Inference, infer_kinds
 from .analysis.kinds import FLOAT, OTHER, kind_of_value
-from .codegen.naming import Namer, names_in
+from .codegen.naming import TEMP, Namer, names_in
 from .errors import AdCompilerError, UnsupportedSyntaxError
 from .frontend.fence import fence
-from .frontend.normalize import RET, Normalizer
+from .frontend.normalize import Normalizer
 from .frontend.parse import parse_function
 from .frontend.resolve import Resolver
 from .transform.lower import lower
@@ -97,7 +97,7 @@ def _analyse(func, param_kinds, dump):
         raise AdCompilerError(f"`{pf.name}` takes {len(params)} arguments but {len(param_kinds)} were given.",
                               filename=pf.filename, lineno=pf.tree.lineno, construct=pf.name,
                               hint="give one activity per argument.")
-    namer = Namer(names_in(pf.tree) | set(resolver.free_names()) | {"np", "math", "dret", "_tape"})
+    namer = Namer(names_in(pf.tree) | set(resolver.free_names()) | {"np", "math"})
     for p in params:
         namer.adjoint(p)
     norm = Normalizer(pf, resolver, namer)
@@ -106,23 +106,27 @@ def _analyse(func, param_kinds, dump):
         raise _Dump(_show(pf, body))
 
     def user_return(f, arg_kinds):
-        return analyse(f, tuple(arg_kinds)).kinds.get(RET, OTHER)
+        callee = analyse(f, tuple(arg_kinds))
+        return callee.kinds.get(callee.namer.ret, OTHER)
     kinds0 = dict(zip(params, param_kinds))
-    kinds = infer_kinds(body, kinds0, resolver, user_return)    # kinds
+    kinds = infer_kinds(body, kinds0, resolver, user_return, namer)    # kinds
     body = lower(body, kinds, namer, pf)                        # lower
-    kinds = infer_kinds(body, kinds0, resolver, user_return)
-    _refuse_builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return))
+    kinds = infer_kinds(body, kinds0, resolver, user_return, namer)
+    _refuse_builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return, namer))
     if dump == "lower":
         raise _Dump(_show(pf, body))
-    inference = Inference(kinds, resolver, user_return)
+    inference = Inference(kinds, resolver, user_return, namer)
 
     def callee_writes(f, call):
         arg_kinds = tuple(inference.expr(a) for a in call.args)
         return analyse(f, arg_kinds).param_writes()
+    def callee_ret_alias(f, call):
+        arg_kinds = tuple(inference.expr(a) for a in call.args)
+        return analyse(f, arg_kinds).ret_alias()
     an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference)
     an.free = dict(resolver.free_names())
     an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic,
-                     {n for n in namer.generated if n.startswith("_t")})   # effects
+                     {n for n in namer.generated if namer.made(n, TEMP)}, callee_ret_alias)   # effects
     return an
 
 
@@ -165,7 +169,33 @@ def _param_writes(self) -> list:
     return [k for k, p in enumerate(self.params) if self.eff.cell(p) in self.eff.written]
 
 
+def _ret_alias(self):
+    """The index of the parameter whose memory the return value is (a view
+    of), or None for a fresh value. A function that returns an argument's
+    memory on one path and a fresh value on another is refused: the caller
+    could not tell whether writes through the result reach the argument."""
+    from .analysis.infer import walk_stmts
+    ret = self.namer.ret
+    mem = self.eff.memory_of
+    owners = {mem.get(p, p): k for k, p in enumerate(self.params)
+              if self.kinds.get(p) is not None and self.kinds[p].cls in ("array", "num")}
+    found = set()
+    for s in walk_stmts(self.body):
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret \
+                and not (isinstance(s.value, ast.Constant) and s.value.value is None):
+            v = s.value
+            found.add(owners.get(mem.get(v.id, v.id)) if isinstance(v, ast.Name) else None)
+            line = s.lineno
+    if len(found) > 1:
+        raise UnsupportedSyntaxError(
+            f"`{self.pf.name}` returns the memory of an argument on one path and another value on another.",
+            filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
+            hint="return a copy (x.copy()) on every path, or the same argument on every path.")
+    return found.pop() if found else None
+
+
 Analysis.param_writes = _param_writes
+Analysis.ret_alias = _ret_alias
 
 
 class _Dump(Exception):
@@ -211,7 +241,7 @@ def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool
 
 
 def activity_of(an, activities, ret_active):
-    return analyse_activity(an.eff, an.kinds, an.params, activities, ret_active, an.pf)
+    return analyse_activity(an.eff, an.kinds, an.params, activities, ret_active, an.pf, an.namer.ret)
 
 
 __all__ = ["DUMP_AFTER", "FLOAT", "analyse", "dump_after", "infer_kinds", "kind_of_value", "reverse_module"]

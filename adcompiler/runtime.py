@@ -199,6 +199,105 @@ def shadow_like(x):
     return np.zeros(x.shape)
 
 
+def shadow_ref(root, v):
+    """What a forward half records in place of a shadow: the shadow's root
+    and the primal view the shadow mirrors. The root is the index of a
+    Duplicated argument, or, for a value bound with a shadow of its own
+    (``root`` None), a new token holding it: one per binding, even where two
+    bindings hold the same array. For a view ``t`` of ``y``:
+    ``shadow_ref(dy[0], t)``, ``dy`` being ``y``'s reference."""
+    return ([v] if root is None else root, v)
+
+
+def roots(primals, shadows):
+    """The memory map of a reverse half: ``(x, dx)`` for each Duplicated
+    argument (``x`` as its forward half saw it, ``dx`` the shadow this half
+    was given), and the zero shadows of locals, made as they are met."""
+    return (list(zip(primals, shadows)), {})
+
+
+def rebase(ref, roots):
+    """The shadow a forward half recorded as ``ref`` (see :func:`shadow_ref`),
+    in a reverse half whose memory map is ``roots``.
+
+    A forward half owns no shadow memory: it records which root each shadow
+    belongs to and the primal view it mirrors; the reverse half takes the same
+    view of the root's shadow. A local root's shadow is a new zero array (or
+    list of arrays), one per root, so that every view of it shares it."""
+    if ref is None:
+        return None
+    root, v = ref
+    if isinstance(root, int):
+        x, dx = roots[0][root]
+    else:
+        hit = roots[1].get(id(root))
+        if hit is None:
+            hit = roots[1][id(root)] = (root[0], shadow_like(root[0]), root)   # (keeps the token alive)
+        x, dx = hit[:2]
+    return dx if v is x else _same_view(v, x, dx)
+
+
+def _unravel_bytes(off, shape, strides):
+    """The multi-index of the element ``off`` bytes after element 0 of an
+    array of ``shape`` and ``strides`` (non-overlapping)."""
+    index = [0] * len(shape)
+    order = [k for k in sorted(range(len(shape)), key=lambda j: -abs(strides[j]))
+             if strides[k] != 0 and shape[k] > 1]
+    for pos, k in enumerate(order):
+        s = strides[k]
+        rest = [strides[j] * (shape[j] - 1) for j in order[pos + 1:]]
+        lo, hi = sum(r for r in rest if r < 0), sum(r for r in rest if r > 0)
+        # the one q with lo <= off - q * s <= hi
+        q = -((hi - off) // s) if s > 0 else -((lo - off) // s)
+        index[k] = min(max(q, 0), shape[k] - 1)
+        off -= index[k] * s
+    if off != 0:
+        raise ValueError("a view's shadow could not be located in its memory")
+    return index
+
+
+def _same_view(v, x, dx):
+    """The view of ``dx`` that ``v`` is of ``x`` (``v`` lies in ``x``'s memory)."""
+    if v.size == 0:
+        return np.zeros(v.shape, dx.dtype)
+    off = v.__array_interface__["data"][0] - x.__array_interface__["data"][0]
+    if x.strides == dx.strides and x.itemsize == dx.itemsize:
+        start, strides = off, v.strides
+    else:
+        first = _unravel_bytes(off, x.shape, x.strides)
+        start = sum(i * s for i, s in zip(first, dx.strides))
+        strides = []
+        for n, st in zip(v.shape, v.strides):
+            step = _unravel_bytes(off + st, x.shape, x.strides) if n > 1 else first
+            strides.append(sum((b - a) * s for a, b, s in zip(first, step, dx.strides)))
+        strides = tuple(strides)
+    lo, hi = _extent(dx.shape, dx.strides)
+    vlo, vhi = _extent(v.shape, strides)
+    if start + vlo < lo or start + vhi > hi:
+        raise ValueError("a view's shadow would lie outside the shadow's memory")
+    interface = dict(dx.__array_interface__)
+    interface["data"] = (interface["data"][0] + start, False)
+    interface["shape"] = v.shape
+    interface["strides"] = strides
+    interface.pop("mask", None)
+    return np.asarray(_Memory(interface, dx))
+
+
+def _extent(shape, strides):
+    """Byte offsets of the lowest and one past the highest element, from element 0."""
+    lo = sum(s * (n - 1) for n, s in zip(shape, strides) if s < 0)
+    hi = sum(s * (n - 1) for n, s in zip(shape, strides) if s > 0)
+    return lo, hi + 1
+
+
+class _Memory:
+    """Array interface of a view computed by :func:`_same_view` (keeps the shadow alive)."""
+
+    def __init__(self, interface, base):
+        self.__array_interface__ = interface
+        self.base = base
+
+
 def fresh_like(t, x):
     """A new writable array shaped like ``x`` holding the tangent ``t``."""
     out = shadow_like(x)
@@ -308,6 +407,9 @@ HELPERS = {
     "_ad_index_adjoint": index_adjoint,
     "_ad_store_adjoint": store_adjoint,
     "_ad_shadow_like": shadow_like,
+    "_ad_roots": roots,
+    "_ad_shadow_ref": shadow_ref,
+    "_ad_rebase": rebase,
     "_ad_gather_last": gather_last,
     "_ad_copy": copy,
     "_ad_blift": blift,

@@ -36,6 +36,7 @@ def _reverse_function(f, values):
         builder = ModuleBuilder()
         builder.shape_restores = False   # the reverse code is differentiated again: keep values
         builder.listify = False          # and keep arrays (lists carry no tangents)
+        builder.split_shadows = False    # callee halves pass shadows themselves (no _ad_rebase to differentiate)
         mod = builder.build(f, kinds, acts, True, public=True)
         ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f") + " reverse")
         c = cache.Compiled(mod.source, ns[mod.main.fused_name], None, mod.main,

@@ -204,9 +204,10 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     non-zero seeds and the caller's objects are never modified. ``ret`` is
     ``Active`` or ``Const``; ``None`` means Active exactly when ``f`` returns
     a float. ``mode`` is ``Reverse``, ``ReverseWithPrimal`` or
-    ``ReverseSplitWithPrimal`` (through ``autodiff_thunk``: the forward half
-    runs with zero shadows, the seeds are copied into the shadows before the
-    reverse half, the return seed is random). ``engine`` is any object with
+    ``ReverseSplitWithPrimal`` (through ``autodiff_thunk``, driven as the tape
+    adapters drive it: the forward half runs with fresh zero shadows, which it
+    must leave untouched, and the reverse half with other fresh shadows holding
+    the seeds; the return seed is random). ``engine`` is any object with
     ``autodiff``/``autodiff_thunk`` of adcompiler's signature (default: the
     adcompiler package).
 
@@ -245,11 +246,10 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     if mode is ReverseSplitWithPrimal:
         types = [type(a) for a in annots]
         fwd, rev = engine.autodiff_thunk(mode, f, ret, *types)
+        zeros = {k: np.zeros_like(shadows[k]) for k in prob.dups}
+        tape, primal = fwd(*_annotate(prob.kinds, vals, zeros))
         for k in prob.dups:
-            shadows[k][...] = 0.0
-        tape, primal = fwd(*annots)
-        for k in prob.dups:
-            np.copyto(shadows[k], prob.seeds[k].astype(shadows[k].dtype))
+            assert not np.any(zeros[k]), f"{label}: the forward half wrote the shadow of '{prob.names[k]}'"
         derivs = rev(*annots, cret, tape)
     else:
         out = engine.autodiff(mode, f, ret, *annots)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..errors import ActivityError
 
 
-def analyse_activity(effects, kinds, params, activities, ret_active, pf=None) -> set:
+def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, ret="_ret") -> set:
     """The set of active entities (``effects.cell(name)``)."""
     def ent(n):
         return effects.cell(n)
@@ -23,7 +23,7 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None) ->
     varied = {ent(p) for p, a in zip(params, activities) if a in ("Duplicated", "Active")}
     useful = {ent(p) for p, a in zip(params, activities) if a == "Duplicated"}
     if ret_active:
-        useful.add(ent("_ret"))
+        useful.add(ent(ret))
     flows = []
     for srcs, (kind, dest), stmt in effects.flows:
         d = ent(dest) if kind == "name" else dest
@@ -41,6 +41,7 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None) ->
                     useful |= new
                     changed = True
     active = varied & useful
+    _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret)
     for p, a in zip(params, activities):
         e = ent(p)
         if a == "Const" and e in active and kinds.get(p) is not None and kinds[p].is_float:
@@ -51,3 +52,47 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None) ->
                 filename=getattr(pf, "filename", None), lineno=getattr(stmt, "lineno", None), construct=p,
                 hint=f"pass `{p}` as Duplicated(x, dx) (a scratch shadow of zeros is fine).")
     return active
+
+
+def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
+    """Refuse a value that carries a derivative in a form no rule follows.
+
+    The analysis above lets only float kinds carry derivatives. Run again with
+    tuples and values of unknown kind allowed to carry them too: a name of such
+    a kind that is then both varied and useful would drop a derivative
+    silently (a tuple of arrays, a product with a value of unknown kind)."""
+    def ent(n):
+        return effects.cell(n)
+
+    def carrier(n):
+        k = kinds.get(n)
+        return k is None or k.is_float or k.cls in ("tuple", "other")
+    varied = {ent(p) for p, a in zip(params, activities) if a in ("Duplicated", "Active")}
+    useful = {ent(p) for p, a in zip(params, activities) if a == "Duplicated"}
+    if ret_active:
+        useful.add(ent(ret))
+    flows = [({ent(s) for s in srcs if carrier(s)}, ent(dest) if kind == "name" else dest, stmt)
+             for srcs, (kind, dest), stmt in effects.flows]
+    changed = True
+    while changed:
+        changed = False
+        for srcs, d, _ in flows:
+            if d not in varied and srcs & varied:
+                varied.add(d)
+                changed = True
+            if d in useful and srcs - useful:
+                useful |= srcs
+                changed = True
+    both = varied & useful
+    for n in sorted(kinds):
+        k = kinds[n]
+        if k.is_float or k.cls not in ("tuple", "other") or ent(n) not in both:
+            continue
+        stmt = next((s for _, (kind, dest), s in effects.flows if kind == "name" and dest == n), None)
+        what = "a tuple" if k.cls == "tuple" else "a value whose kind (float, array...) is unknown"
+        raise ActivityError(
+            f"a derivative flows through {what} here, which adcompiler does not differentiate.",
+            filename=getattr(pf, "filename", None), lineno=getattr(stmt, "lineno", None),
+            construct=pf.line_text(stmt.lineno) if pf is not None and stmt is not None else n,
+            hint="bind each array or float to its own name (return one value per helper), "
+                 "or pass containers of constants as Const.")

@@ -24,7 +24,8 @@ VIEW_RULES = ("view",)
 
 
 class Effects:
-    def __init__(self, body, kinds: dict, params: list, callee_writes, index_is_basic, temps=frozenset()):
+    def __init__(self, body, kinds: dict, params: list, callee_writes, index_is_basic, temps=frozenset(),
+                 callee_ret_alias=None):
         self.kinds = kinds
         self.temps = temps
         self.binding_line: dict = {}
@@ -37,6 +38,8 @@ class Effects:
         self.views: dict = {}         # name -> base name for view bindings
         self.call_args: set = set()
         self.callee_writes = callee_writes
+        # (function, call) -> index of the argument whose memory a user function returns, or None
+        self.callee_ret_alias = callee_ret_alias or (lambda f, call: None)
         self.index_is_basic = index_is_basic
         self.stmts = list(walk_stmts(body))
         for s in self.stmts:
@@ -98,6 +101,12 @@ class Effects:
         if isinstance(value, ast.Call) and getattr(value, "_ad_rule", None) is not None \
                 and value._ad_rule.kind in VIEW_RULES and value.args and isinstance(value.args[0], ast.Name):
             return value.args[0].id
+        if isinstance(value, ast.Call) and getattr(value, "_ad_rule", 1) is None \
+                and getattr(value, "_ad_target", None) is not None:
+            # a user function that returns (a view of) one of its arguments
+            k = self.callee_ret_alias(value._ad_target, value)
+            if k is not None and isinstance(value.args[k], ast.Name):
+                return value.args[k].id
         return None
 
     def _views(self, s, keep=None):

@@ -36,8 +36,9 @@ def walk_stmts(body):
 
 
 class Inference:
-    def __init__(self, param_kinds: dict, resolver, user_return):
+    def __init__(self, param_kinds: dict, resolver, user_return, namer=None):
         self.env = dict(param_kinds)
+        self.generated = namer.generated if namer is not None else set()
         self.stacks: dict = {}
         self.res = resolver
         self.user_return = user_return
@@ -45,7 +46,7 @@ class Inference:
     def name(self, n: str) -> Kind:
         if n in self.env:
             return self.env[n]
-        if self.res.is_local(n) or n.startswith(("_t", "_c", "_n", "_k", "_ret")):
+        if self.res.is_local(n) or n in self.generated:
             return NONE
         try:
             return kind_of_value(self.res.lookup(n))
@@ -281,8 +282,8 @@ def _dtype_of(node, res) -> str:
         return "f"
 
 
-def infer_kinds(body, param_kinds: dict, resolver, user_return) -> dict:
-    inf = Inference(param_kinds, resolver, user_return)
+def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> dict:
+    inf = Inference(param_kinds, resolver, user_return, namer)
     stmts = list(walk_stmts(body))
     for _ in range(20):
         if not any([inf.stmt(s) for s in stmts]):  # noqa: C419 (every statement must be visited)

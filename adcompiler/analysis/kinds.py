@@ -60,8 +60,14 @@ def kind_of_value(v) -> Kind:
         return array(v.ndim, v.dtype.kind if v.dtype.kind in "fibc" else "o")
     if v is None:
         return NONE
-    if isinstance(v, tuple):
+    if isinstance(v, (tuple, list)):
         return Kind("tuple", elts=tuple(kind_of_value(x) for x in v))
+    if isinstance(v, dict) and v:
+        # read by key: every value has the kind the values have in common
+        k = None
+        for x in v.values():
+            k = join(k, kind_of_value(x))
+        return Kind("tuple", elts=(k,))
     return OTHER
 
 

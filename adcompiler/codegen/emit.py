@@ -23,13 +23,29 @@ _MARK_RE = re.compile(r"^(\s*)__ad_comment_(\d+)__$")
 
 class _SignedConstants(ast.NodeTransformer):
     """``-1.25`` as a unary minus, so that ``ast.unparse`` parenthesises
-    ``(-1.25) ** 2`` (a negative constant prints without parentheses)."""
+    ``(-1.25) ** 2`` (a negative constant prints without parentheses); an
+    index passed to a helper as a value spells its slices ``slice(a, b, c)``
+    (``f(x, ([0, 2], :))`` is not Python)."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        node.args = [_index_value(a) for a in node.args]
+        return node
 
     def visit_Constant(self, node):
         v = node.value
         if type(v) in (int, float) and (v < 0 or (v == 0 and str(v).startswith("-"))):
             return ast.UnaryOp(ast.USub(), ast.Constant(-v))
         return node
+
+
+def _index_value(e):
+    if isinstance(e, ast.Slice):
+        parts = [p if p is not None else ast.Constant(None) for p in (e.lower, e.upper, e.step)]
+        return ast.Call(ast.Name("slice", ast.Load()), parts, [])
+    if isinstance(e, ast.Tuple) and any(isinstance(x, ast.Slice) for x in e.elts):
+        return ast.Tuple([_index_value(x) for x in e.elts], ast.Load())
+    return e
 
 
 def unparse(tree) -> str:
@@ -122,7 +138,7 @@ class ModuleBuilder:
                 raise ActivityError(f"`{p}` is Active but the function indexes or writes it like an array.",
                                     filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=p,
                                     hint="use Duplicated(x, dx) for an array, or Const.")
-        rk = an.kinds.get("_ret")
+        rk = an.kinds.get(an.namer.ret)
         if fused and ret_active and rk is not None and rk.cls == "array" and rk.ndim not in (0, None):
             raise ActivityError(f"the return activity is Active but `{an.pf.name}` returns an array "
                                 f"of rank {rk.ndim}.", filename=an.pf.filename, lineno=an.pf.tree.lineno,
@@ -151,25 +167,26 @@ class ModuleBuilder:
         ret = ast.Tuple([N(ctx.namer.adjoint(p)) if ctx.is_active(p) else ast.Constant(0.0)
                          for p in active_params], ast.Load())
         rev_body.append(ast.Return(ret))
-        info.fwd_params = params + ["_tape"]
-        info.rev_params = params + ["dret", "_tape"]
+        tape, dret = ctx.namer.tape, ctx.namer.dret
+        info.fwd_params = params + [tape]
+        info.rev_params = params + [dret, tape]
         fwd = funcdef(info.fwd_name, info.fwd_params, fwd_body)
         rev = funcdef(info.rev_name, info.rev_params, rev_body)
         if fused:
             info.fused_name = self.unique(f"{an.pf.name}_reverse")
-            body = [ast.Assign(targets=[N("_tape", ast.Store)], value=ast.List([], ast.Load()))]
+            body = [ast.Assign(targets=[N(tape, ast.Store)], value=ast.List([], ast.Load()))]
             body += sweeps.forward(end_tuple=False)
             body += sweeps.reverse(end_tuple=False)
             if getattr(self, "public", False):
                 body.append(ast.Return(ret))
-                extra, defaults = (["dret"], [ast.Constant(1.0)]) if ret_active else ([], [])
+                extra, defaults = ([dret], [ast.Constant(1.0)]) if ret_active else ([], [])
                 if not ret_active:
-                    body.insert(0, ast.Assign(targets=[N("dret", ast.Store)], value=ast.Constant(None)))
+                    body.insert(0, ast.Assign(targets=[N(dret, ast.Store)], value=ast.Constant(None)))
                 self.functions.append(funcdef(info.fused_name, params + extra, body, defaults))
             else:
-                body.append(ast.Return(ast.Tuple([ret, N("_ret") if an.has_return else ast.Constant(None)],
+                body.append(ast.Return(ast.Tuple([ret, N(an.namer.ret) if an.has_return else ast.Constant(None)],
                                                  ast.Load())))
-                self.functions.append(funcdef(info.fused_name, params + ["dret"], body))
+                self.functions.append(funcdef(info.fused_name, params + [dret], body))
         self.functions += [fwd, rev]
         return info
 
@@ -215,8 +232,8 @@ class ModuleBuilder:
             params.append(p)
             if a == "Duplicated":
                 params.append(ctx.namer.adjoint(p))
-        ret_val = N("_ret") if an.has_return else ast.Constant(None)
-        d_ret = N(ctx.namer.adjoint("_ret")) if (an.has_return and ctx.is_active("_ret")) else \
+        ret_val = N(an.namer.ret) if an.has_return else ast.Constant(None)
+        d_ret = N(ctx.namer.adjoint(an.namer.ret)) if (an.has_return and ctx.is_active(an.namer.ret)) else \
             (ast.Constant(0.0) if ret_active else ast.Constant(None))
         if main and getattr(self, "public", False):
             body.append(ast.Return(d_ret))
@@ -236,7 +253,7 @@ class ModuleBuilder:
         target = call._ad_target
         kinds = self.call_kinds(ctx, call)
         acts = ["Duplicated" if isinstance(a, ast.Name) and ctx.is_active(a.id) else "Const" for a in call.args]
-        ret_active = n is not None and ctx.is_active(n)
+        ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
         self._check_call_aliasing(ctx, call, target, kinds)
         info = self.forward_function(target, tuple(kinds), tuple(acts), ret_active, batch=batch)
         return _CallInfo(info.fwd_name, info.fwd_name, acts, ret_active, {}, )
@@ -299,7 +316,8 @@ class ModuleBuilder:
                     acts.append("Const")
             else:
                 acts.append("Const")
-        ret_active = n is not None and ctx.is_active(n)
+        # a returned argument's memory carries its adjoint in the argument's shadow
+        ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
         self._check_call_aliasing(ctx, call, target, kinds)
         info = self.function(target, tuple(kinds), tuple(acts), ret_active)
         shadows = {a.id: ctx.namer.adjoint(a.id) for a, act in zip(call.args, acts) if act == "Duplicated"}

@@ -11,12 +11,13 @@ import ast
 TEMP = "_t{}"          # ANF temporaries
 COND = "_c{}"          # branch decisions
 COUNT = "_n{}"         # loop trip counts
+RESULT = "_r{}"         # what a callee's reverse half returns
 SAVED = "_s{}_{}"      # values saved for the reverse sweep (counter, name)
 SHADOW = "d{}"         # shadow / adjoint of a user name
 TEMP_ADJ = "_d{}"      # adjoint of a temporary (``_d_t1``)
-TAPE = "_tape"
-DRET = "dret"
-HELPER_PREFIX = "_ad_"
+RET = "_ret"           # the return value
+TAPE = "_tape"         # the stack of saved values
+DRET = "dret"          # the adjoint of the return value
 
 
 def names_in(tree: ast.AST) -> set:
@@ -31,13 +32,34 @@ def names_in(tree: ast.AST) -> set:
 
 
 class Namer:
-    """Hands out fresh names that collide with nothing in ``taken``."""
+    """Hands out fresh names that collide with nothing in ``taken``.
+
+    It remembers every name it made and for what (``made``): code asks it
+    whether a name is one of its own, never guesses from the spelling, so a
+    user name such as ``_t1``, ``_tape`` or ``dret`` changes no decision. The
+    names of the roles every function has (``ret``, ``tape``, ``dret``) are
+    reserved up front and differ from every user name."""
 
     def __init__(self, taken: set):
         self.taken = set(taken)
         self.counters: dict = {}
         self.adjoints: dict = {}
         self.generated: set = set()
+        self.roles: dict = {}
+        self.ret = self.role(RET)
+        self.tape = self.role(TAPE)
+        self.dret = self.role(DRET)
+
+    def role(self, name: str) -> str:
+        """A generated name for a role (``name``, or ``name_2``... if taken)."""
+        out = self.reserve(name)
+        self.generated.add(out)
+        self.roles[out] = name
+        return out
+
+    def made(self, name: str, fmt: str | None = None) -> bool:
+        """Whether this namer made ``name`` (with format ``fmt`` when given)."""
+        return name in self.roles and (fmt is None or self.roles[name] == fmt)
 
     def fresh(self, fmt: str, *parts) -> str:
         key = fmt
@@ -48,6 +70,7 @@ class Namer:
             if name not in self.taken:
                 self.taken.add(name)
                 self.generated.add(name)
+                self.roles[name] = fmt
                 return name
 
     def reserve(self, name: str) -> str:
@@ -62,6 +85,6 @@ class Namer:
     def adjoint(self, name: str) -> str:
         """The adjoint (shadow) name of a primal name, stable for the function."""
         if name not in self.adjoints:
-            fmt = TEMP_ADJ if name.startswith("_") else SHADOW
+            fmt = TEMP_ADJ if name in self.generated else SHADOW
             self.adjoints[name] = self.reserve(fmt.format(name))
         return self.adjoints[name]

@@ -32,11 +32,10 @@ import types
 
 import numpy as np
 
+from ..codegen.naming import COND, COUNT, TEMP
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..rules import lookup
 from .resolve import MISSING
-
-RET = "_ret"
 
 #: array methods -> numpy functions (the array becomes the first argument)
 METHODS = {
@@ -114,7 +113,7 @@ class Normalizer:
         return stmt
 
     def temp(self, value, kind=None) -> ast.Name:
-        name = self.namer.fresh("_t{}")
+        name = self.namer.fresh(TEMP)
         self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
         return ast.Name(name, ast.Load())
 
@@ -192,7 +191,7 @@ class Normalizer:
         return e
 
     def ifexp(self, e):
-        name = self.namer.fresh("_t{}")
+        name = self.namer.fresh(TEMP)
         test = self.cond_atom(e.test)
         body = self.block_expr(e.body, name)
         orelse = self.block_expr(e.orelse, name)
@@ -227,6 +226,8 @@ class Normalizer:
         if obj is not MISSING:
             if isinstance(obj, (int, float)):
                 return e   # e.g. math.pi, np.pi: a constant
+            if obj is None:
+                return ast.copy_location(ast.Constant(None), e)   # np.newaxis
             self.err(e, "this attribute is not a number.", "use numbers or call functions.")
         if e.attr in SHAPE_ATTRS:
             return ast.Attribute(self.name_atom(e.value), e.attr, ast.Load())
@@ -440,7 +441,7 @@ class Normalizer:
 
     # -- statements -----------------------------------------------------------
     def cond_atom(self, test) -> ast.Name:
-        name = self.namer.fresh("_c{}")
+        name = self.namer.fresh(COND)
         value = self.nondiff(test) if not isinstance(test, ast.Call) else self.simple(test)
         self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
         return ast.Name(name, ast.Load())
@@ -494,7 +495,7 @@ class Normalizer:
             if s.value is not None:
                 self.has_return_value = True
                 v = self.fresh_call(self.simple(s.value))
-                self.emit(ast.Assign(targets=[ast.Name(RET, ast.Store())], value=v))
+                self.emit(ast.Assign(targets=[ast.Name(self.namer.ret, ast.Store())], value=v))
             self.emit(ast.Return(value=None))
         elif isinstance(s, ast.Assert):
             self.emit(ast.Assert(test=self.nondiff(s.test), msg=s.msg))
@@ -545,7 +546,7 @@ class Normalizer:
             if len(value.elts) != len(t.elts):
                 self.err(t, "unpacking needs as many values as targets.", "check the tuple.")
             vals = [self.name_atom(v) if not isinstance(v, ast.Constant) else v for v in value.elts]
-            vals = [self.temp(v) if isinstance(v, ast.Name) and not v.id.startswith("_t") else v for v in vals]
+            vals = [self.temp(v) if isinstance(v, ast.Name) and not self.namer.made(v.id, TEMP) else v for v in vals]
             for tt, v in zip(t.elts, vals):
                 self.assign_one(tt, v)
             return
@@ -660,7 +661,7 @@ class Normalizer:
         breaks = has_jump(body, ast.Break)
         node.body = restructure(body, (ast.Break, ast.Continue), drop=(ast.Continue,)) or [ast.Pass()]
         if breaks or force_count:
-            count = self.namer.fresh("_n{}")
+            count = self.namer.fresh(COUNT)
             self.emit(ast.Assign(targets=[ast.Name(count, ast.Store())], value=ast.Constant(0)))
             inc = ast.AugAssign(target=ast.Name(count, ast.Store()), op=ast.Add(), value=ast.Constant(1))
             inc._ad_counter = True
@@ -700,6 +701,7 @@ class Normalizer:
         if has_jump(body, ast.Return):
             body = restructure(body, (ast.Return,), drop=(ast.Return,))
         if self.has_return_value:
-            init = ast.copy_location(ast.Assign(targets=[ast.Name(RET, ast.Store())], value=ast.Constant(None)), self.pf.tree)
+            init = ast.copy_location(ast.Assign(targets=[ast.Name(self.namer.ret, ast.Store())], value=ast.Constant(None)),
+                                     self.pf.tree)
             body = [init] + body
         return body

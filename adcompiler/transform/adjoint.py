@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..codegen.naming import RESULT
 from ..errors import UnsupportedSyntaxError
 from ..rules import lookup
 from ..rules.binding import bind
@@ -212,6 +213,8 @@ class AdjointBuilder:
         rec.reset = not ctx.is_memory(n) and not ctx.is_temp(n) and n in ctx.kinds \
             and not (isinstance(v, ast.Constant) and v.value is None)
         core = rec.core
+        if n == ctx.namer.ret and ctx.returns_memory():
+            return rec   # the caller's adjoint joins the memory's shadow (``adjoint_inits``)
         big = self.may_be_array(N(n)) and not ctx.is_memory(n)
         if isinstance(v, ast.Name):
             if self.active(v.id) and not ctx.is_alias_binding(s):
@@ -340,8 +343,8 @@ class AdjointBuilder:
         rec = Record(s, target=n, kind="call")
         _, rev_name = self.ctx.module.split_names(rule)
         self.target = n
-        result = self.ctx.namer.fresh("_r{}")
-        pop = ast.Call(ast.Attribute(N("_tape"), "pop", ast.Load()), [], [])
+        result = self.ctx.namer.fresh(RESULT)
+        pop = ast.Call(ast.Attribute(N(self.ctx.namer.tape), "pop", ast.Load()), [], [])
         args = [copy.deepcopy(a) for a in call.args]
         rec.core.append(ast.Assign(targets=[N(result, ast.Store)],
                                    value=ast.Call(N(rev_name), [pop, self.exact_g(n)] + args, [])))
@@ -363,8 +366,8 @@ class AdjointBuilder:
                 args.append(N(info.shadow_names[a.id]))
         self.target = n
         dret = self.exact_g(n) if info.ret_active else ast.Constant(None)
-        result = self.ctx.namer.fresh("_r{}")
-        rcall = ast.Call(N(info.rev_name), args + [dret, N("_tape")], [])
+        result = self.ctx.namer.fresh(RESULT)
+        rcall = ast.Call(N(info.rev_name), args + [dret, N(self.ctx.namer.tape)], [])
         rec.core.append(ast.Assign(targets=[N(result, ast.Store)], value=rcall))
         k = 0
         for a, act in zip(call.args, info.activities):

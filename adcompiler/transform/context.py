@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import copy
 
+from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
 from .adjoint import N
 
@@ -40,7 +41,7 @@ class FunctionContext:
         return name in self.eff.memory_names
 
     def is_temp(self, name) -> bool:
-        return name in self.namer.generated and name.startswith("_t")
+        return self.namer.made(name, TEMP)
 
     def needs_shadow(self, name) -> bool:
         """Whether the forward sweep binds a shadow for ``name``."""
@@ -91,6 +92,10 @@ class FunctionContext:
                 filename=self.pf.filename, lineno=s.lineno, construct=self.pf.line_text(s.lineno),
                 hint="index with integers and slices, or bind a copy with .copy().")
         return True
+
+    def is_alias_binding_call(self, call, n) -> bool:
+        """Whether ``n = call`` binds (a view of) the memory of one of the call's arguments."""
+        return self.is_memory(n) and self.eff.view_base(call) is not None
 
     def single_use(self, name) -> bool:
         if self._uses is None:
@@ -144,10 +149,27 @@ class FunctionContext:
                 v = db
             elif isinstance(v, ast.Subscript):
                 v.value = db
+            elif getattr(v, "_ad_rule", 1) is None:
+                # a user function returned (a view of) ``base``: the same view of its shadow
+                roots = ast.Call(N("_ad_roots"), [ast.Tuple([N(base)], ast.Load()), ast.Tuple([db], ast.Load())], [])
+                ref = ast.Call(N("_ad_shadow_ref"), [ast.Constant(0), N(n)], [])
+                v = ast.Call(N("_ad_rebase"), [ref, roots], [])
             else:
                 v.args[0] = db
             return ast.Assign(targets=[N(dn, ast.Store)], value=v)
         return ast.Assign(targets=[N(dn, ast.Store)], value=ast.Call(N("_ad_shadow_like"), [N(n)], []))
+
+    def shadow_ref_binding(self, s):
+        """In a forward half, what stands for the shadow ``shadow_binding``
+        binds: its root and the primal view (``_ad_shadow_ref``)."""
+        n = s.targets[0].id
+        if self.is_alias_binding(s):
+            base = self.eff.view_base(s.value)
+            root = ast.Subscript(N(self.namer.adjoint(base)), ast.Constant(0), ast.Load())
+        else:
+            root = ast.Constant(None)
+        return ast.Assign(targets=[N(self.namer.adjoint(n), ast.Store)],
+                          value=ast.Call(N("_ad_shadow_ref"), [root, N(n)], []))
 
     def forward_stmt(self, s):
         s2 = copy.deepcopy(s)
@@ -158,7 +180,7 @@ class FunctionContext:
         if rule is not None and rule.kind == "split":
             fwd_name, _ = self.module.split_names(rule)
             call.func = N(fwd_name)
-            call.args = call.args + [N("_tape")]
+            call.args = call.args + [N(self.namer.tape)]
             return s2
         if call is not None and getattr(call, "_ad_rule", 1) is None and getattr(call, "_ad_target", None) is not None:
             orig = s.value
@@ -169,20 +191,28 @@ class FunctionContext:
                 args.append(a)
                 if act == "Duplicated":
                     args.append(N(info.shadow_names[a.id]))
-            new = ast.Call(N(info.fwd_name), args + [N("_tape")], [])
+            new = ast.Call(N(info.fwd_name), args + [N(self.namer.tape)], [])
             if isinstance(s2, ast.Assign):
                 s2.value = new
             else:
                 s2.value = new
         return s2
 
+    def returns_memory(self) -> bool:
+        """Whether the return value is memory (a local array filled in place):
+        its adjoint is the shadow of that memory."""
+        return self.ret_active and self.needs_shadow(self.namer.ret)
+
     def adjoint_inits(self) -> list:
         out = []
+        if self.returns_memory():
+            out.append(ast.AugAssign(target=N(self.namer.adjoint(self.namer.ret), ast.Store), op=ast.Add(),
+                                     value=N(self.namer.dret)))
         for n in sorted(self.kinds):
             if not self.is_active(n) or self.is_memory(n) or self.is_temp(n):
                 continue
             dn = self.namer.adjoint(n)
-            value = N("dret") if (n == "_ret" and self.ret_active) else ast.Constant(0.0)
+            value = N(self.namer.dret) if (n == self.namer.ret and self.ret_active) else ast.Constant(0.0)
             out.append(ast.Assign(targets=[N(dn, ast.Store)], value=value))
         return out
 

@@ -304,4 +304,8 @@ class ForwardBuilder:
             target = ast.Tuple([N(n, ast.Store), N(self.tan(n), ast.Store)], ast.Store())
         else:
             target = ast.Tuple([N(n, ast.Store), N("_", ast.Store)], ast.Store())
-        return [ast.Assign(targets=[target], value=new)]
+        out = [ast.Assign(targets=[target], value=new)]
+        if self.active(n) and self.ctx.is_alias_binding_call(call, n):
+            # the callee returned (a view of) an argument: its tangent is the same view of the argument's
+            out.append(self.alias_binding(s))
+        return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
 
 
@@ -43,7 +44,7 @@ def _lower_aug(s, kinds, namer, pf):
         whole = ast.Subscript(ast.Name(n, ast.Load()), ast.Constant(Ellipsis), ast.Store())
         if isinstance(s.op, (ast.Add, ast.Sub)):
             return [loc(ast.AugAssign(target=whole, op=s.op, value=s.value))]
-        t = namer.fresh("_t{}")
+        t = namer.fresh(TEMP)
         return [loc(ast.Assign(targets=[ast.Name(t, ast.Store())],
                                value=ast.BinOp(ast.Name(n, ast.Load()), s.op, s.value))),
                 loc(ast.Assign(targets=[whole], value=ast.Name(t, ast.Load())))]

@@ -25,28 +25,14 @@ from __future__ import annotations
 import ast
 import copy
 
+from ..codegen.naming import COND, COUNT, RESULT
 from .adjoint import ANS, AdjointBuilder, G, N, subst
-
-TAPE = "_tape"
-
-
-def _push(expr):
-    return ast.Expr(ast.Call(ast.Attribute(N(TAPE), "append", ast.Load()), [expr], []))
-
-
-def _pop():
-    return ast.Call(ast.Attribute(N(TAPE), "pop", ast.Load()), [], [])
 
 
 def _assign(names, value):
     if len(names) == 1:
         return ast.Assign(targets=[N(names[0], ast.Store)], value=value)
     return ast.Assign(targets=[ast.Tuple([N(n, ast.Store) for n in names], ast.Store())], value=value)
-
-
-def _restore(names):
-    """Pop the values pushed for ``names`` (one push each, in order)."""
-    return [_assign([n], _pop()) for n in reversed(names)]
 
 
 def _tuple(names):
@@ -112,6 +98,8 @@ class Sweeps:
             self.needed = needed
         self.saves: dict = {}       # id(stmt) -> [(name, saved, when)]
         self._plan_saves()
+        self.split = False          # generating a forward or reverse half (see ``forward``)
+        self._roots = None
 
     # -- structure ---------------------------------------------------------------
     def _number(self, stmts, loops):
@@ -210,6 +198,8 @@ class Sweeps:
                     self.value_needed.update(self.record_loads(r, value_only=True))
         self.value_needed = set()
         walk(self.records)
+        if self.ctx.returns_memory():
+            out.add(self.ctx.namer.adjoint(self.ctx.namer.ret))
         # a recomputed value needs what its read needs instead
         for t in set(out) & set(self.remat):
             out.discard(t)
@@ -221,7 +211,7 @@ class Sweeps:
     def restore_expr(self, n):
         """What the forward sweep pushes to restore ``n``: its value, or only
         its shape when the reverse sweep reads nothing else of it."""
-        if n in self.value_needed or n in self.ctx.param_shadows() or n.startswith(("_c", "_n")) \
+        if n in self.value_needed or n in self.ctx.param_shadows() or (self.ctx.namer.made(n, COND) or self.ctx.namer.made(n, COUNT)) \
                 or not getattr(self.ctx.module, "shape_restores", True):
             return N(n)
         k = self.ctx.kinds.get(n)
@@ -244,7 +234,7 @@ class Sweeps:
             reads = self.record_loads(r, value_only=True) & ctx.primal_names()
             plan = []
             for x in sorted(reads):
-                if x == ctx.namer.adjoint(r.target or "") or x.startswith("_r"):
+                if x == ctx.namer.adjoint(r.target or "") or self.ctx.namer.made(x, RESULT):
                     continue
                 if not ctx.may_alias_memory(x) and not (ctx.is_callee and ctx.is_view_of_param(x)):
                     continue
@@ -261,7 +251,16 @@ class Sweeps:
 
     # -- forward sweep ---------------------------------------------------------------
     def forward(self, end_tuple=True) -> list:
+        """The forward sweep: of the forward half (``end_tuple``), which ends by
+        pushing what the reverse half needs, or of the combined function.
+
+        A forward half owns no shadow memory: where the reverse half needs a
+        shadow it records the primal array (a view of some memory) and the
+        reverse half takes the same view of the shadow it is given
+        (``_ad_rebase``); shadows of local arrays are created by the reverse
+        half. The combined function keeps the shadows themselves."""
         ctx = self.ctx
+        self.split = end_tuple and getattr(ctx.module, "split_shadows", True)
         init = []
         end = self.end_names()
         pre = sorted({n for s_id in self.by_stmt for n in self._restored_by_id(s_id)} | set(end))
@@ -273,13 +272,21 @@ class Sweeps:
             init = [_assign([n], ast.Constant(None)) for n in pre
                     if n not in ctx.params and n not in ctx.param_shadows()]
         body = self.fwd_block(self.body)
+        if self.split and any(isinstance(x, ast.Name) and x.id == "_ad_shadow_ref" for st in body for x in ast.walk(st)):
+            # the Duplicated arguments' shadow references: roots 0, 1, ...
+            body = [_assign([ctx.namer.adjoint(p)], ast.Call(N("_ad_shadow_ref"), [ast.Constant(k), N(p)], []))
+                    for k, p in enumerate(self.dup_params())] + body
         tail = []
         if not end_tuple:
             return init + body
         # one push per name (not a tuple), so that reverse code can itself be
         # differentiated value by value
-        tail += [_push(self.restore_expr(n)) for n in end]
-        tail.append(ast.Return(N("_ret") if ctx.has_return else None))
+        tail += [self.push(self.restore_expr(n)) for n in end]
+        if self.split and self.rebased():
+            # the arguments' memory, which the recorded views lie in (the
+            # reverse half may be given other arrays of the same values)
+            tail.append(self.push(ast.Tuple([N(p) for p in self.dup_params()], ast.Load())))
+        tail.append(ast.Return(N(ctx.namer.ret) if ctx.has_return else None))
         return init + body + tail
 
     def _restored_by_id(self, s_id):
@@ -305,11 +312,11 @@ class Sweeps:
         ctx = self.ctx
         out = []
         for n in self.restored(s):
-            out.append(_push(self.restore_expr(n)))
+            out.append(self.push(self.restore_expr(n)))
         plan = self.saves.get(id(s), [])
         for x, _, when in plan:
             if when == "before":
-                out.append(_push(ctx.copy_expr(x)))
+                out.append(self.push(ctx.copy_expr(x)))
         if isinstance(s, ast.For):
             new = ast.For(target=copy.deepcopy(s.target), iter=copy.deepcopy(s.iter),
                           body=self.fwd_block(s.body) or [ast.Pass()], orelse=[])
@@ -321,22 +328,70 @@ class Sweeps:
             new = ctx.forward_stmt(s)
         out.append(new)
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and ctx.needs_shadow(s.targets[0].id):
-            out.append(ctx.shadow_binding(s))
+            # a forward half records a reference in place of the shadow (see ``forward``)
+            out.append(ctx.shadow_ref_binding(s) if self.split else ctx.shadow_binding(s))
         for x, _, when in plan:
             if when == "after":
-                out.append(_push(ctx.copy_expr(x)))
+                out.append(self.push(ctx.copy_expr(x)))
         return out
 
     # -- reverse sweep ---------------------------------------------------------------
     def reverse(self, end_tuple=True) -> list:
+        """The reverse sweep: of the reverse half (``end_tuple``: it pops what
+        the forward half pushed, and takes shadows of the recorded views), or
+        of the combined function."""
         ctx = self.ctx
+        self.split = end_tuple and getattr(ctx.module, "split_shadows", True)
         out = []
         end = self.end_names()
         if end and end_tuple:
-            out += _restore(end)
+            out += self.restore(end)
         out += ctx.adjoint_inits()
         out += self.rev_block(self.records)
+        if self.split and self.rebased():
+            shadows = ast.Tuple([N(ctx.namer.adjoint(p)) for p in self.dup_params()], ast.Load())
+            out.insert(0, _assign([self.roots_name()], ast.Call(N("_ad_roots"), [self.pop(), shadows], [])))
         return out
+
+    def dup_params(self) -> list:
+        return [p for p in self.ctx.params if self.ctx.activities[p] == "Duplicated"]
+
+    def rebased(self) -> set:
+        """The shadow names a reverse half rebases (restored from the tape)."""
+        restored = set(self.end_names())
+        for s_id in self.by_stmt:
+            restored.update(self._restored_by_id(s_id))
+        return restored & self.local_shadows()
+
+    def push(self, expr):
+        return ast.Expr(ast.Call(ast.Attribute(N(self.ctx.namer.tape), "append", ast.Load()), [expr], []))
+
+    def pop(self):
+        return ast.Call(ast.Attribute(N(self.ctx.namer.tape), "pop", ast.Load()), [], [])
+
+    def roots_name(self) -> str:
+        if self._roots is None:
+            self._roots = self.ctx.namer.reserve("_roots")
+        return self._roots
+
+    def restore(self, names) -> list:
+        """Pop the values pushed for ``names``; in a reverse half, a shadow
+        was recorded as its primal view and is rebased onto this half's shadows."""
+        if not self.split:
+            return [_assign([n], self.pop()) for n in reversed(names)]
+        shadows = self.local_shadows()
+        out = []
+        for n in reversed(names):
+            value = self.pop()
+            if n in shadows:
+                value = ast.Call(N("_ad_rebase"), [value, N(self.roots_name())], [])
+            out.append(_assign([n], value))
+        return out
+
+    def local_shadows(self) -> set:
+        """Shadow names bound by the function itself (not arguments)."""
+        ctx = self.ctx
+        return {ctx.namer.adjoint(n) for n in ctx.kinds if ctx.needs_shadow(n)} - ctx.param_shadows()
 
     def rev_block(self, records) -> list:
         groups, line, deferred = [], None, []
@@ -428,8 +483,12 @@ class Sweeps:
                     k = self.ctx.namer.fresh("_k{}")
                     code = [ast.For(target=N(k, ast.Store), iter=ast.Call(N("range"), [N(s._ad_count)], []),
                                     body=body, orelse=[])]
+            # values of the header (loop bounds, the condition) that are recomputed, not saved
+            head = ast.Expr(s.iter) if r.kind == "for" else s.test
+            code = [_assign([t], copy.deepcopy(self.remat[t].value))
+                    for t in sorted(set(self.remat) & loads([head]))] + code
             if rest:
-                code += _restore(rest)
+                code += self.restore(rest)
             return code
         if not r.core:
             code = []
@@ -437,7 +496,7 @@ class Sweeps:
                 # the name now holds a value that depends on nothing active:
                 # the adjoint of its earlier value starts from zero
                 code.append(_assign([self.ctx.adjoint_of(r.target)], ast.Constant(0.0)))
-            return code + _restore(rest)
+            return code + self.restore(rest)
         ctx = self.ctx
         code = []
         mapping = {}
@@ -445,7 +504,7 @@ class Sweeps:
         for t in sorted(set(self.remat) & loads(r.core) - {r.target}):
             code.append(_assign([t], copy.deepcopy(self.remat[t].value)))
         for x, saved, when in [p for p in reversed(plan) if p[2] == "after"] + [p for p in reversed(plan) if p[2] == "before"]:
-            code.append(_assign([saved], _pop()))
+            code.append(_assign([saved], self.pop()))
             mapping[x] = N(saved)
         n = r.target
         dn = ctx.adjoint_of(n) if n else None
@@ -475,10 +534,10 @@ class Sweeps:
             if reset:
                 code.append(_assign([dn], ast.Constant(0.0)))
             if rest:
-                code += _restore(rest)
+                code += self.restore(rest)
             return code
         if rest:
-            code += _restore(rest)
+            code += self.restore(rest)
         if reset and self_ref:
             code.append(_assign([dn], ast.Constant(0.0)))
             code += core

@@ -1,0 +1,218 @@
+"""Kernels that once got wrong gradients without an error (one per case)."""
+import numpy as np
+
+
+# -- helpers returning arrays they own, arguments they mutated, aliases ------
+def fill_local(x):
+    z = np.zeros(x.shape[0])
+    z[:] = x * x
+    return z
+
+
+def fill_empty_like(x):
+    z = np.empty_like(x)
+    for i in range(x.shape[0]):
+        z[i] = 3.0 * x[i]
+    return z
+
+
+def scaled_copy(x):
+    z = x.copy()
+    z *= 2.0
+    return z
+
+
+def double_in_place(x):
+    x *= 2.0
+    return x
+
+
+def ident(a):
+    return a
+
+
+def uses_fill_local(o, x):
+    o[...] = fill_local(x) + 1.0
+
+
+def uses_fill_empty_like(o, x):
+    o[...] = fill_empty_like(x) * x
+
+
+def uses_scaled_copy(o, x):
+    o[...] = scaled_copy(x) * x
+
+
+def uses_double_in_place(o, x):
+    o[...] = double_in_place(x) * 3.0
+
+
+def writes_through_alias(x, c):
+    z = ident(x)
+    z *= c
+
+
+def rk4_like(y, dt):
+    k1 = rhs(y)
+    k2 = rhs(y + 0.5 * dt * k1)
+    y += dt * (k1 + k2) * 0.5
+
+
+def rhs(y):
+    out = np.empty_like(y)
+    out[:] = -y * y
+    return out
+
+
+# -- tuples --------------------------------------------------------------------
+def two(A, p):
+    return A @ p, 2.0 * p
+
+
+def unpack_two(o, A, p):
+    u, v = two(A, p)
+    o[...] = u + v
+
+
+def index_two(o, A, p):
+    t = two(A, p)
+    o[...] = t[0]
+
+
+def local_tuple(o, x):
+    t = (x * 2.0, x * x)
+    o[...] = t[1] - t[0]
+
+
+def two_floats(x):
+    return x[0] * x[1], x[0] + 1.0
+
+
+def float_tuple(x):
+    a, b = two_floats(x)
+    return a * b
+
+
+# -- ragged loops ---------------------------------------------------------------
+def ragged(x, lo, hi):
+    acc = 0.0
+    for i in range(lo.shape[0]):
+        for j in range(lo[i], hi[i]):
+            acc += x[j] * x[j] * (i + 1.0)
+    return acc
+
+
+def ragged_rows(x, lo, hi):
+    acc = 0.0
+    for i in range(2):
+        for j in range(lo[i], hi[i]):
+            acc += x[j] * (i + 1.0)
+    return acc
+
+
+def csr_matvec(y, data, indptr, indices, x):
+    for i in range(y.shape[0]):
+        s = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            s += data[k] * x[indices[k]]
+        y[i] = s
+
+
+# -- in-place updates under a tape --------------------------------------------
+def euler(y, a):
+    y += a * y
+
+
+def euler_sub(y, a):
+    y -= a * y * y
+
+
+def scale_div(y, a):
+    y *= a
+    y /= 1.0 + a * a
+
+
+def view_update(y, x):
+    t = y[1:]
+    t *= x[1:]
+
+
+def reshape_view_update(y, x):
+    t = y.reshape(2, 3)
+    t += x.reshape(2, 3) * t
+
+
+def transpose_view_update(Y, X):
+    t = Y.T
+    t *= X.T
+
+
+def loop_view_update(y, x):
+    for i in range(3):
+        t = y[i:]
+        t *= x[i:]
+
+
+def local_view_update(o, x):
+    z = x.copy()
+    for i in range(2):
+        t = z[i:]
+        t *= x[i:]
+    o[...] = z
+
+
+# -- containers -------------------------------------------------------------------
+def scale_by_dict(x, p):
+    x *= p["scale"]
+
+
+def scale_by_list(x, p):
+    for i in range(x.shape[0]):
+        x[i] = x[i] * p[i] + p[0]
+
+
+def times_element(x, a):
+    return a * x[0]
+
+
+# -- user names that look generated -----------------------------------------------
+def swap_underscore(b, x):
+    _tmp = x[0]
+    c = x[1]
+    _tmp, c = c, _tmp
+    b[0] = _tmp * 2.0 + c
+
+
+def underscore_tau(b, x):
+    _tau = x[0]
+    c = _tau
+    c += 1.0
+    b[0] = c * c
+
+
+def generated_lookalikes(b, x):
+    _t1 = x[0] * 3.0
+    dret = x[1]
+    _tape = x[2]
+    _ret = _t1 * dret
+    _d_x = _ret + _tape
+    _c1 = _d_x > 0.0
+    if _c1:
+        b[0] = _d_x * _tape
+    else:
+        b[0] = _d_x
+
+
+def shadow_lookalike(x, dx):
+    for i in range(x.shape[0]):
+        x[i] = x[i] * dx[i] + dx[0]
+    return float(np.sum(x))
+
+
+# -- indexing ----------------------------------------------------------------------
+def index_list_slice(o, x):
+    o[...] = x[[0, 2, 2], :]
+
+
+def newaxis_outer(o, x, y):
+    o[...] = x[:, np.newaxis] * y[np.newaxis, :]

@@ -1,0 +1,152 @@
+"""Kernels that once got wrong gradients without an error, through every entry point.
+
+Each case runs through ``everywhere.check_everywhere``: autodiff in Reverse,
+ReverseWithPrimal and split mode (fresh shadows, as the tapes drive it)
+against finite differences; the emitted module's three functions; Forward
+(dot-product test against reverse mode); BatchDuplicated against Forward; and
+``differentiate`` under autograd (PyTorch and JAX for the in-place updates
+that the tapes got wrong).
+"""
+from __future__ import annotations
+
+import kernels_silent as K
+import numpy as np
+import pytest
+from everywhere import check_everywhere, emitted_module
+from optional import require
+
+from adcompiler import (
+    Active,
+    AdCompilerError,
+    Const,
+    Duplicated,
+    Reverse,
+    ReverseSplitWithPrimal,
+    autodiff,
+    autodiff_thunk,
+    differentiate,
+    gradient,
+)
+
+
+def D(rng, *shape):
+    x = rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+    return Duplicated(x, np.zeros_like(x))
+
+
+CASES = {
+    # helpers returning arrays they own, arguments they mutated, aliases (cases 2 and 3)
+    "fill_local": (K.uses_fill_local, lambda r: [D(r, 3), D(r, 3)], "o"),
+    "fill_empty_like": (K.uses_fill_empty_like, lambda r: [D(r, 3), D(r, 3)], "o"),
+    "scaled_copy": (K.uses_scaled_copy, lambda r: [D(r, 3), D(r, 3)], "o"),
+    "double_in_place": (K.uses_double_in_place, lambda r: [D(r, 3), D(r, 3)], ("o", "x")),
+    "writes_through_alias": (K.writes_through_alias, lambda r: [D(r, 3), Active(1.7)], "x"),
+    "rk4_like": (K.rk4_like, lambda r: [D(r, 4), Active(0.1)], "y"),
+    # ragged loops over Const integer arrays (case 4)
+    "ragged": (K.ragged, lambda r: [D(r, 5), Const(np.array([0, 1, 3])), Const(np.array([2, 4, 5]))], None),
+    "csr": (K.csr_matvec, lambda r: [D(r, 3), D(r, 5), Const(np.array([0, 2, 3, 5])),
+                                     Const(np.array([0, 2, 1, 0, 3])), D(r, 4)], "y"),
+    # in-place updates of arguments and of views of them, under the tapes (case 5)
+    "euler": (K.euler, lambda r: [D(r, 3), D(r, 3)], "y"),
+    "euler_sub": (K.euler_sub, lambda r: [D(r, 3), D(r, 3)], "y"),
+    "scale_div": (K.scale_div, lambda r: [D(r, 3), D(r, 3)], "y"),
+    "view_update": (K.view_update, lambda r: [D(r, 4), D(r, 4)], "y"),
+    "reshape_view_update": (K.reshape_view_update, lambda r: [D(r, 6), D(r, 6)], "y"),
+    "transpose_view_update": (K.transpose_view_update, lambda r: [D(r, 2, 3), D(r, 2, 3)], "Y"),
+    "loop_view_update": (K.loop_view_update, lambda r: [D(r, 4), D(r, 4)], "y"),
+    "local_view_update": (K.local_view_update, lambda r: [D(r, 4), D(r, 4)], "o"),
+    # Const containers (case 6)
+    "scale_by_dict": (K.scale_by_dict, lambda r: [D(r, 3), Const({"scale": 3.0})], "x"),
+    "scale_by_list": (K.scale_by_list, lambda r: [D(r, 3), Const([2.0, 3.0, 4.0])], "x"),
+    "scale_by_tuple": (K.scale_by_list, lambda r: [D(r, 3), Const((2.0, 3.0, 4.0))], "x"),
+    "times_element": (K.times_element, lambda r: [Const([2.0]), Active(0.5)], None),
+    # user names that look generated (case 7)
+    "swap_underscore": (K.swap_underscore, lambda r: [D(r, 1), D(r, 3)], "b"),
+    "underscore_tau": (K.underscore_tau, lambda r: [D(r, 1), D(r, 3)], "b"),
+    "generated_lookalikes": (K.generated_lookalikes, lambda r: [D(r, 1), D(r, 3)], "b"),
+    "shadow_lookalike": (K.shadow_lookalike, lambda r: [D(r, 3), D(r, 3)], None),
+    # indexing
+    "index_list_slice": (K.index_list_slice, lambda r: [D(r, 3, 3), D(r, 3, 3)], "o"),
+    "newaxis_outer": (K.newaxis_outer, lambda r: [D(r, 3, 2), D(r, 3), D(r, 2)], "o"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_entry_point(name, rng):
+    f, make, out = CASES[name]
+    check_everywhere(f, *make(rng), out=out, seed=int(rng.integers(1 << 30)))
+
+
+@pytest.mark.parametrize("tape", ["torch", "jax"])
+@pytest.mark.parametrize("name", ["euler", "scale_div", "view_update", "transpose_view_update", "double_in_place"])
+def test_in_place_updates_on_tapes(name, tape, rng):
+    """The split halves under PyTorch and JAX (jit): fresh shadows each pass."""
+    require(tape)
+    f, make, out = CASES[name]
+    check_everywhere(f, *make(rng), out=out, tapes=(tape,), forward=False, batch=False, emitted=False)
+
+
+def test_euler_value_on_autograd():
+    """The issue's example: d/dy sum(y + a*y) = 1 + a, not 1."""
+    import autograd
+    import autograd.numpy as anp
+    f = differentiate(K.euler, out="y")
+    y, a = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.7, -1.1])
+    g = autograd.grad(lambda y: anp.sum(f(y, a)))(y)
+    np.testing.assert_allclose(g, 1.0 + a)
+
+
+def test_split_reverse_half_reused_tape_is_independent():
+    """Two reverse passes over copies of one record give the same shadows:
+    local shadows are made by the reverse half, not kept on the tape."""
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    o = np.zeros(4)
+    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, K.local_view_update, Const, Duplicated, Duplicated)
+    tape, _ = fwd(Duplicated(o, np.zeros(4)), Duplicated(x, np.zeros(4)))
+    stack = list(tape.stack)
+    results = []
+    for _ in range(2):
+        tape.stack, tape.used = list(stack), False
+        do, dx = np.ones(4), np.zeros(4)
+        rev(Duplicated(o, do), Duplicated(x, dx), None, tape)
+        results.append(dx.copy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_ragged_gradient_values():
+    """The issue's example: every row's own bounds, not the last row's."""
+    x, dx = np.arange(4.0), np.zeros(4)
+    lo, hi = np.array([0, 2]), np.array([2, 4])
+    autodiff(Reverse, K.ragged_rows, Active, Duplicated(x, dx), Const(lo), Const(hi))
+    np.testing.assert_array_equal(dx, [1.0, 1.0, 2.0, 2.0])
+
+
+def test_gradient_with_list_argument():
+    """``gradient(f, [2.0], 0.5)``: the list is constant and multiplies a."""
+    assert gradient(K.times_element, [2.0], 0.5) == (None, 2.0)
+
+
+def test_swap_underscore_primal():
+    b, x = np.zeros(1), np.array([3.0, 5.0, 7.0])
+    autodiff(Reverse, K.swap_underscore, Const, Duplicated(b, np.zeros(1)), Duplicated(x, np.zeros(3)))
+    want = np.zeros(1)
+    K.swap_underscore(want, x.copy())
+    np.testing.assert_array_equal(b, want)
+
+
+@pytest.mark.parametrize("f", [K.unpack_two, K.index_two, K.local_tuple])
+def test_tuples_of_arrays_refused_with_location(f, rng):
+    """Tuples carrying derivatives are refused, naming the line, never dropped."""
+    args = [D(rng, 3), D(rng, 3, 3), D(rng, 3)] if f is not K.local_tuple else [D(rng, 3), D(rng, 3)]
+    with pytest.raises(AdCompilerError, match=r"kernels_silent\.py:\d+.*tuple"):
+        autodiff(Reverse, f, Const, *args)
+
+
+def test_float_tuple_refused(rng):
+    with pytest.raises(AdCompilerError, match="tuple"):
+        gradient(K.float_tuple, np.array([0.5, 2.0]))
+
+
+def test_emitted_module_has_no_adcompiler_import(rng):
+    ns, info = emitted_module(K.view_update, [D(rng, 4), D(rng, 4)], Const)
+    assert info.rev_name in ns and not any(k == "adcompiler" for k in ns)
