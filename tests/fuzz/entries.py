@@ -315,7 +315,7 @@ def _tape_result(ctx: Context, outs, grads, wrt):
         if _dup(p):
             args[k] = outs[pos]
             pos += 1
-    primal = float(outs[pos]) if prog.ret == "Active" else None
+    primal = float(outs[pos]) if prog.ret == "Active" else NO_PRIMAL   # a Const return is dropped
     shadows, derivs = {}, [None] * len(prog.params)
     for k, g in zip(wrt, grads):
         p = prog.params[k]
