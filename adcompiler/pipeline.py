@@ -184,8 +184,15 @@ def _ret_alias(self):
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret \
                 and not (isinstance(s.value, ast.Constant) and s.value.value is None):
             v = s.value
-            found.add(owners.get(mem.get(v.id, v.id)) if isinstance(v, ast.Name) else None)
+            base = self.eff.view_base(v)   # a name, a basic slice, a view function, a helper's alias
+            found.add(owners.get(mem.get(base, base)) if base is not None else None)
             line = s.lineno
+            for e in v.elts if isinstance(v, ast.Tuple) else []:
+                if isinstance(e, ast.Name) and mem.get(e.id, e.id) in owners:
+                    raise UnsupportedSyntaxError(
+                        f"`{self.pf.name}` returns the memory of its argument `{e.id}` inside a tuple.",
+                        filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
+                        hint=f"return a copy ({e.id}.copy()), or return the argument on its own.")
     if len(found) > 1:
         raise UnsupportedSyntaxError(
             f"`{self.pf.name}` returns the memory of an argument on one path and another value on another.",

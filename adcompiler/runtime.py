@@ -209,6 +209,36 @@ def shadow_ref(root, v):
     return ([v] if root is None else root, v)
 
 
+def tget(dt, k):
+    """Element ``k`` of a tuple's adjoint (``0.0`` stands for all zeros)."""
+    return dt[k] if isinstance(dt, list) else 0.0
+
+
+def tadd(dt, k, g, n):
+    """A tuple's adjoint (of ``n`` elements) with ``g`` added to element ``k``."""
+    out = list(dt) if isinstance(dt, list) else [0.0] * n
+    out[k] = out[k] + g
+    return out
+
+
+def tplus(dt, g):
+    """The sum of two adjoints of one tuple."""
+    if not isinstance(g, list):
+        return dt
+    if not isinstance(dt, list):
+        return list(g)
+    return [a + b for a, b in zip(dt, g)]
+
+
+def disjoint(*arrays):
+    """Whether no two of ``arrays`` share memory."""
+    for i, a in enumerate(arrays):
+        for b in arrays[i + 1:]:
+            if np.may_share_memory(a, b) and np.shares_memory(a, b):
+                return False
+    return True
+
+
 def roots(primals, shadows):
     """The memory map of a reverse half: ``(x, dx)`` for each Duplicated
     argument (``x`` as its forward half saw it, ``dx`` the shadow this half
@@ -408,6 +438,10 @@ HELPERS = {
     "_ad_store_adjoint": store_adjoint,
     "_ad_shadow_like": shadow_like,
     "_ad_roots": roots,
+    "_ad_disjoint": disjoint,
+    "_ad_tget": tget,
+    "_ad_tadd": tadd,
+    "_ad_tplus": tplus,
     "_ad_shadow_ref": shadow_ref,
     "_ad_rebase": rebase,
     "_ad_gather_last": gather_last,

@@ -216,3 +216,92 @@ def index_list_slice(o, x):
 
 def newaxis_outer(o, x, y):
     o[...] = x[:, np.newaxis] * y[np.newaxis, :]
+
+
+# -- tuples holding memory --------------------------------------------------------
+def two_filled(x):
+    z = np.zeros(x.shape[0])
+    z[:] = x * x
+    w = np.empty_like(x)
+    w[...] = 2.0 * x
+    return z, w
+
+
+def uses_two_filled(o, x):
+    z, w = two_filled(x)
+    z *= 3.0
+    o[...] = z * w
+
+
+def returns_argument_in_tuple(x):
+    return x, 2.0 * x
+
+
+def uses_argument_in_tuple(o, x):
+    a, b = returns_argument_in_tuple(x)
+    o[...] = a * b
+
+
+def stale_tuple(o, x):
+    z = x.copy()
+    t = (z, x)
+    z *= 2.0
+    o[...] = t[0] * t[1]
+
+
+# -- found by the random programs -------------------------------------------------
+def sum_product(a, b):
+    return float(np.sum(a * b))
+
+
+def scalar_from_helper(y, c):
+    t = 0.75
+    w = np.ones(len(y)) * t
+    t += sum_product(w, y)
+    y[...] = y * 0.5 + t * c
+
+
+def reversed_view(a):
+    return a[::-1]
+
+
+def writes_through_reversed_view(b, c):
+    z = reversed_view(b)
+    z[:] += b[::-1] ** 2
+    return float(np.sum(b) * c)
+
+
+def elementwise_product(a, b):
+    z = np.empty_like(a)
+    for i in range(len(a)):
+        z[i] = a[i] * b[i]
+    return z
+
+
+def same_array_twice(y, x):
+    s = float(np.sum(elementwise_product(x, x)))
+    x[...] = x * 0.5 + s * 0.1
+
+
+def scale_by_max(out, inp, alpha):
+    for i in range(len(out)):
+        out[i] = out[i] * np.maximum(inp[0], alpha)
+
+
+def scalar_argument_unknown_rank(a, x):
+    s = float(np.sum(x))
+    scale_by_max(x[:], a[::-1], np.minimum(a[0], s) + 2.0)
+    return float(s + np.sum(x))
+
+
+def half_copy(a, b):
+    z = a.copy()
+    z *= 0.5
+    return z
+
+
+def updates_result_of_constant_helper(o, x):
+    v = np.full(x.shape[0], 0.5)
+    hv = half_copy(v, x)
+    hv *= x.max()
+    o[...] = hv * x

@@ -214,7 +214,8 @@ class Effects:
         for name, k in self.kinds.items():
             if k.cls not in ("array", "num"):
                 continue
-            if (name in self.params and k.cls == "array") or name in self.subscripted or name in self.call_args or self.cell(name) in self.written:
+            # (a parameter of unknown rank is memory too: its caller passes a shadow)
+            if name in self.params or name in self.subscripted or name in self.call_args or self.cell(name) in self.written:
                 out.add(name)
         return out
 

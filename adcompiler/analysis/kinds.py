@@ -33,7 +33,8 @@ class Kind:
     @property
     def is_float(self) -> bool:
         """Can carry a derivative."""
-        return self.cls in ("float", "list") or (self.cls in ("array", "num") and self.dtype in ("f", None))
+        return self.cls in ("float", "list") or (self.cls in ("array", "num") and self.dtype in ("f", None)) \
+            or (self.cls == "tuple" and any(e is not None and e.is_float for e in self.elts or ()))
 
     @property
     def is_int(self) -> bool:

@@ -235,6 +235,14 @@ class ModuleBuilder:
         ret_val = N(an.namer.ret) if an.has_return else ast.Constant(None)
         d_ret = N(ctx.namer.adjoint(an.namer.ret)) if (an.has_return and ctx.is_active(an.namer.ret)) else \
             (ast.Constant(0.0) if ret_active else ast.Constant(None))
+        rk = an.kinds.get(an.namer.ret)
+        if ret_active and isinstance(d_ret, ast.Constant) and an.has_return:
+            # the caller may update the result in place: a zero tangent of its
+            # shape (with the batch axis in vector mode)
+            if batch:
+                d_ret = ast.Call(N("_ad_bzeros"), [ret_val, N("_k")], [])
+            elif rk is None or rk.cls in ("array", "num", "other"):
+                d_ret = ast.Call(N("_ad_shadow_like"), [ret_val], [])
         if main and getattr(self, "public", False):
             body.append(ast.Return(d_ret))
         else:

@@ -134,6 +134,8 @@ class _Call:
             for i, p in zip(self.ops, prims):
                 needs[i] = bool(p.perturbed) and i in self.dops
             ops = tuple(p.value for p in prims)
+            # refusals surface here, not as an error inside the callback
+            split.prepare(self.w, self.numpy_values([np.zeros(o.shape, o.dtype) for o in ops]), needs)
             res = jax.pure_callback(lambda *o: self.fwd_cb(tuple(needs), *o),
                                     (*out_avals, key_aval), *ops, vmap_method="sequential")
             return tuple(res[:-1]), (res[-1], ops)

@@ -80,6 +80,15 @@ def _run(w: Any, fn: Any, args: list, vals: list, split: bool = False) -> Any:
     return ret
 
 
+def prepare(w: Any, values: Sequence, needs: Sequence) -> None:
+    """Differentiate the kernel for these argument kinds now (the result is
+    cached), so that a refusal is raised where a tape traces the call rather
+    than inside a callback (``values``: any arrays of the right shapes)."""
+    from ..api import compiled_for
+    args, _ = _arguments(w, values, needs)
+    compiled_for(w.mutating, args, "Active" if w.returns_value else "Const")
+
+
 def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
     """Annotation per kernel parameter, and for each input its activity class.
 
@@ -98,6 +107,8 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
         need = needs is not None and bool(needs[i])
         if name in w.written and isinstance(v, np.ndarray):
             v = np.array(v, copy=True)
+        elif name in w.written and is_float_scalar(v):
+            v = np.array(v, dtype=np.float64)   # a 0-d tensor the kernel writes in place stays an array
         if needs is None or name in w.const:
             args.append(Const(v))
         elif is_float_array(v) and (need or name in w.written):

@@ -80,6 +80,12 @@ class AdjointBuilder:
         """
         d = self.adj(name)
         kind = self.ctx.kinds.get(name)
+        if kind is not None and kind.cls == "tuple":
+            # a tuple's adjoint is a list of its elements' adjoints (0.0: all zeros)
+            if self.ctx.is_temp(name) and name not in self.assigned:
+                self.assigned.add(name)
+                return [ast.Assign(targets=[N(d, ast.Store)], value=expr)]
+            return [ast.Assign(targets=[N(d, ast.Store)], value=ast.Call(N("_ad_tplus"), [N(d), expr], []))]
         if self.ctx.is_memory(name):
             if big:
                 expr = ast.Call(N("_ad_unbroadcast"), [expr, N(d)], [])
@@ -128,6 +134,11 @@ class AdjointBuilder:
             if p not in rule.adjoints and isinstance(a, ast.Name) and self.active(a.id):
                 self.err(s, f"{rule.name} has no reverse-mode rule for its argument `{p}`.",
                          "register an adjoint template with adcompiler.extend.defrule.")
+        for p, a in bound.items():
+            k = self.ctx.kinds.get(a.id) if isinstance(a, ast.Name) else None
+            if k is not None and k.cls == "tuple" and self.active(a.id):
+                self.err(s, f"{rule.name} is given `{a.id}`, a tuple that carries derivatives.",
+                         "pass its elements, e.g. (t[0], t[1]).")
         for p, template in rule.adjoint_asts.items():
             a = bound.get(p)
             mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
@@ -246,7 +257,9 @@ class AdjointBuilder:
             elif rule.differentiable:
                 core += self.apply_rule(rule, bind(rule, v), s)
         elif isinstance(v, ast.Tuple):
-            self.inactive_use(s, [x.id for x in v.elts if isinstance(x, ast.Name)])
+            for k, x in enumerate(v.elts):
+                if isinstance(x, ast.Name) and self.active(x.id):
+                    core += self.contrib(x.id, ast.Call(N("_ad_tget"), [N(G), ast.Constant(k)], []))
         return rec
 
     def read(self, s, v) -> list:
@@ -255,6 +268,9 @@ class AdjointBuilder:
             return []
         if self.ctx.is_alias_binding(s):
             return []
+        kind = self.ctx.kinds.get(m)
+        if kind is not None and kind.cls == "tuple":
+            return self.tuple_read(s, m, kind, v.slice)
         idx = copy.deepcopy(v.slice)
         dm = self.adj(m)
         g = N(G)
@@ -264,6 +280,23 @@ class AdjointBuilder:
         if self.ctx.index_is_basic(v.slice):
             return [ast.AugAssign(target=ast.Subscript(N(dm), idx, ast.Store()), op=ast.Add(), value=g)]
         return [ast.Expr(ast.Call(N("_ad_add_at"), [N(dm), idx, g], []))]
+
+    def tuple_read(self, s, m, kind, idx) -> list:
+        """``n = t[k]``: the adjoint of ``n`` joins element ``k`` of ``t``'s."""
+        if not (isinstance(idx, ast.Constant) and type(idx.value) is int):
+            self.err(s, f"`{m}` is a tuple that carries derivatives and is indexed with a variable.",
+                     "index it with a constant, or unpack it.")
+        g = N(G)
+        if kind.elts[idx.value].cls in ("array", "num", "other"):
+            # summed to the element's shape (read from the tuple: the target may be recomputed)
+            g = ast.Call(N("_ad_unbroadcast"), [g, ast.Subscript(N(m), copy.deepcopy(idx), ast.Load())], [])
+        size = ast.Constant(len(kind.elts))
+        prev = N(self.adj(m))
+        if self.ctx.is_temp(m) and m not in self.assigned:
+            self.assigned.add(m)
+            prev = ast.Constant(0.0)
+        return [ast.Assign(targets=[N(self.adj(m), ast.Store)],
+                           value=ast.Call(N("_ad_tadd"), [prev, copy.deepcopy(idx), g, size], []))]
 
     def store(self, s, t, v) -> Record:
         m = t.value.id

@@ -40,7 +40,13 @@ class BatchForwardBuilder(ForwardBuilder):
                                      hint="it runs one direction at a time instead.")
 
     def tan_subscript(self, m, idx):
+        k = self.ctx.kinds.get(m)
+        if k is not None and k.cls == "tuple":
+            self.refuse(None, "a tuple that carries derivatives")
         return ast.Subscript(N(self.tan(m)), _full(idx), ast.Load())
+
+    def tuple_tangent(self, s):
+        self.refuse(s, "a tuple that carries derivatives")
 
     def term(self, rule, tree, var, mapping, t):
         if rule.kind == "elementwise":
@@ -54,6 +60,10 @@ class BatchForwardBuilder(ForwardBuilder):
         self.refuse(s, f"a sequence argument of {rule.name}")
 
     def zeros(self, ans):
+        return ast.Call(N("_ad_bzeros"), [ans, N("_k")], [])
+
+    def scalar_zero(self, ans):
+        # one zero per direction: a bare 0.0 combined with arrays would lose the batch axis
         return ast.Call(N("_ad_bzeros"), [ans, N("_k")], [])
 
     def fresh(self, t, ans):

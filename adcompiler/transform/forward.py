@@ -149,10 +149,15 @@ class ForwardBuilder:
                          "register it with defrule and tangent templates.")
             return self.apply_rule(rule, bind(rule, v), s)
         if isinstance(v, ast.Tuple):
-            for x in v.elts:
-                if isinstance(x, ast.Name) and self.active(x.id):
-                    self.err(s, "a tuple of differentiable values is not supported.", "use separate variables.")
+            if not any(isinstance(x, ast.Name) and self.active(x.id) for x in v.elts):
+                return None, False
+            self.tuple_tangent(s)
+            return ast.Tuple([N(self.tan(x.id)) if isinstance(x, ast.Name) and self.active(x.id)
+                              else ast.Constant(0.0) for x in v.elts], ast.Load()), False
         return None, False
+
+    def tuple_tangent(self, s):
+        """Tuples carry a tuple of tangents (vector mode refuses them)."""
 
     def apply_rule(self, rule, bound, s):
         total = None
@@ -224,7 +229,7 @@ class ForwardBuilder:
         else:
             out.append(primal)
         if t is None:
-            value = ast.Constant(0.0) if not self.may_be_array(n) else self.zeros(N(ans))
+            value = self.scalar_zero(N(ans)) if not self.may_be_array(n) else self.zeros(N(ans))
         else:
             if uses_ans:
                 t = subst(t, {ANS: N(ans)})
@@ -273,6 +278,9 @@ class ForwardBuilder:
 
     def zeros(self, ans):
         return ast.Call(N("_ad_shadow_like"), [ans], [])
+
+    def scalar_zero(self, ans):
+        return ast.Constant(0.0)
 
     def fresh(self, t, ans):
         return ast.Call(N("_ad_fresh_like"), [t, ans], [])

@@ -26,6 +26,7 @@ import ast
 import copy
 
 from ..codegen.naming import COND, COUNT, RESULT
+from ..errors import UnsupportedSyntaxError
 from .adjoint import ANS, AdjointBuilder, G, N, subst
 
 
@@ -85,6 +86,7 @@ class Sweeps:
         self.records = AdjointBuilder(ctx).block(body)
         self.by_stmt: dict = {}
         self._index(self.records)
+        self._refuse_stale_tuples()
         self.nbind = self._count_bindings()
         from .remat import rematerializable
         self.remat = rematerializable(self) if getattr(ctx.module, "rematerialize", True) else {}
@@ -117,6 +119,23 @@ class Sweeps:
             self.by_stmt[id(r.stmt)] = r
             for ch in r.children:
                 self._index(ch)
+
+    def _refuse_stale_tuples(self):
+        """A tuple holds its arrays by reference: memory written after the
+        tuple is built would change what the reverse sweep reads as the
+        tuple's elements. Refused."""
+        ctx = self.ctx
+        for r in self.by_stmt.values():
+            s = r.stmt
+            if r.kind != "bind" or not isinstance(s.value, ast.Tuple) or not ctx.is_active(r.target):
+                continue
+            for e in s.value.elts:
+                if isinstance(e, ast.Name) and ctx.is_memory(e.id) and any(
+                        self.after(w, s) for w in ctx.eff.writers_of_memory(e.id) if w is not s):
+                    raise UnsupportedSyntaxError(
+                        f"the tuple holds the array `{e.id}`, which is written after the tuple is built.",
+                        filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
+                        hint=f"put a copy in the tuple ({e.id}.copy()), or build the tuple after the writes.")
 
     def in_loop(self, s) -> bool:
         return bool(self.loops[id(s)])
@@ -444,7 +463,30 @@ class Sweeps:
             loop_stmt = new[len(new) - 1 - sum(1 for x in new if isinstance(x, ast.Assign)
                                                and isinstance(x.targets[0], ast.Subscript))]
             loop_stmt.body = inline_single_use(loop_stmt.body, lambda n: n in temps)
+            new = self._guard_argument_aliasing(new, loop, arrays)
         return new
+
+    def _guard_argument_aliasing(self, new, loop, arrays):
+        """Arguments are separate memory to the analysis, but a caller may pass
+        one array twice where both are only read, and then their shadows are
+        one array too: a list written back would overwrite the other's
+        contributions. Take the list form only when the arrays are separate."""
+        ctx = self.ctx
+        params = ctx.param_memory()
+        listed = [s.value.func.value.id for s in new
+                  if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
+                  and isinstance(s.value.func, ast.Attribute) and s.value.func.attr == "tolist"]
+        written = {s.targets[0].value.id for s in new
+                   if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript)}
+
+        def mem(x):
+            m = arrays.get(x)
+            return m[1] if isinstance(m, tuple) else m
+        shared = [x for x in listed if mem(x) in params]
+        if len(shared) < 2 or not (written & set(shared)):
+            return new
+        test = ast.Call(N("_ad_disjoint"), [N(x) for x in shared], [])
+        return [ast.If(test=test, body=new, orelse=[loop])]
 
     def optimize(self, code: list) -> list:
         """Peephole passes over one source line's reverse code (see ``optimize``)."""
