@@ -18,7 +18,10 @@ records the productions it used in ``Program.features``:
 - ``newaxis``: ``np.newaxis``/``None`` in indices;
 - ``fancy``: index lists, also mixed with slices and with repeated entries;
 - ``aug-view``: augmented assignment on arguments and on views of them
-  (``y += a * y``, ``t = y[1:]; t *= x[1:]``, ``.T`` and ``reshape`` views).
+  (``y += a * y``, ``t = y[1:]; t *= x[1:]``, ``.T`` and ``reshape`` views);
+- ``form-<name>``: the statement and expression forms of ``fuzz.forms``
+  (conditional expressions, builtins, methods, allocations with tuple
+  shapes, loops over arrays, ``enumerate``/``zip``, masks, joins...).
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ import random
 import tokenize
 
 from .exprs import ExprGen
+from .forms import form_stmt
 from .spec import Param
 
 
@@ -282,7 +286,8 @@ def aug_view_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
 def table(g: ExprGen, ex: Extras) -> list[tuple[object, float]]:
     """The productions available in the current scope, with weights."""
     s = g.s
-    out: list[tuple[object, float]] = [(helper_call, 2.5), (aug_view_stmt, 1.5), (newaxis_stmt, 0.8)]
+    out: list[tuple[object, float]] = [(helper_call, 2.5), (aug_view_stmt, 1.5), (newaxis_stmt, 0.8),
+                                       (form_stmt, 6.0)]
     if s.n >= 1:
         out.append((fancy_stmt, 1.0))
     if ex.ragged or ex.csr:

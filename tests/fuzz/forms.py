@@ -1,0 +1,262 @@
+"""Statement and expression forms users write that the other templates leave out.
+
+One production (``form_stmt``, feature tags ``form-<name>``) draws one form
+valid for the scope: conditional expressions, unary plus, integer bit
+operations, ``math.pi``, ``np.copyto`` with keywords or ``where=``, builtin
+``max``/``min``/``sum`` of an array, ``out=`` as a one-element tuple, arrays
+allocated with tuple shapes and dtypes, ``axis=`` tuples, array methods
+(``fill``, ``astype``, ``flatten``, ``item``, ``reshape(a, b)``, ``cumsum``,
+``clip``, ``take``, ``repeat``, ``sort``, ``put``...), Python lists used as
+stacks (``append``/``pop``), helpers with default and keyword arguments,
+conditions that are calls (``np.any``), docstrings, annotated and chained
+assignments, list targets, ``assert``/``raise``/``pass``,
+``reversed(range(...))`` and sliced ranges, loops over arrays, ``enumerate``
+and ``zip``, boolean masks and integer index arrays, ``np.arange``,
+``np.linspace``, ``np.eye``, joins (``concatenate``, ``stack``, ``vstack``,
+``hstack``, ``column_stack``), array literals, ``np.put``/``np.place``/
+``np.putmask``/``np.add.at``, tuples as values, shape attributes, matrix
+products of matrices.
+
+Every form reads only names of the scope, writes only writable ones, keeps
+indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
+matrix are offered only then) and stays smooth away from ties.
+"""
+from __future__ import annotations
+
+from .exprs import ExprGen
+
+
+def _pick(g: ExprGen):
+    r, s = g.rng, g.s
+    return r.choice(s.vecs), r.choice(s.w_vecs), r.choice(s.w_scalars)
+
+
+def f_ifexp(g, ex):
+    u, w, t = _pick(g)
+    c = g.scalar(1)
+    if g.rng.random() < 0.5:
+        return [f"{t} += ({g.scalar(1)}) if {c} > 0.1 else ({g.scalar(1)})"]
+    return [f"{w}[:] = {u} * 0.5 if {c} > 0.1 else np.tanh({u})"]
+
+
+def f_uplus(g, ex):
+    _, w, t = _pick(g)
+    return [g.rng.choice([f"{t} = +{t} * 0.5 + {g.scalar(1)}", f"{w}[:] = +{w} * 0.75"])]
+
+
+def f_intops(g, ex):
+    _, w, _ = _pick(g)
+    q = ex.name("q")
+    op = g.rng.choice(["(n & 3) + (n >> 1)", "(n | 1) ^ 2", "~n + 2 * n", "(n << 1) // 3", "n % 3 + int(n / 2)"])
+    return [f"{q} = {op}", f"if {q} >= 0 and not {q} == 7:", f"    {w}[:] *= 1.0 + 0.05 * {q}"]
+
+
+def f_pi(g, ex):
+    u, w, t = _pick(g)
+    k = g.rng.choice(["math.pi", "np.pi", "math.e", "np.e"])
+    return [g.rng.choice([f"{w}[:] = np.sin({u} * {k} * 0.25)", f"{t} += {k} * 0.1 * {g.scalar(1)}"])]
+
+
+def f_copyto(g, ex):
+    u, w, _ = _pick(g)
+    return [g.rng.choice([f"np.copyto(dst={w}, src={g.vec(1)})", f"np.copyto({w}, {g.vec(1)}, where={u} > 0)",
+                          f"np.putmask({w}, {u} < 0, {g.vec(1)})"])]
+
+
+def f_builtins(g, ex):
+    u, _, t = _pick(g)
+    opts = [f"{t} += sum({u}) * 0.5", f"{t} += abs({g.scalar(1)}) * 0.5"]
+    if g.s.n >= 1:
+        opts += [f"{t} += max({u}) * 0.5", f"{t} -= min({u}) * 0.25"]
+    return [g.rng.choice(opts)]
+
+
+def f_out_tuple(g, ex):
+    u, w, _ = _pick(g)
+    return [g.rng.choice([f"np.multiply({u}, {g.vec(1)}, out=({w},))", f"np.tanh({w}, out=({w},))"])]
+
+
+def f_alloc(g, ex):
+    u, w, t = _pick(g)
+    loc = ex.name("al")
+    alloc = g.rng.choice(["np.zeros((2, n))", "np.ones((2, n)) * 0.5", "np.full((2, n), 0.25)",
+                          "np.zeros((2, n), dtype=np.float64)", "np.empty((2, n))", "np.zeros((2, n), np.float64)"])
+    return [f"{loc} = {alloc}", f"{loc}[0] = {u}", f"{loc}[1, :] = {g.vec(1)}",
+            g.rng.choice([f"{t} += float(np.sum({loc} * {loc}, axis=(0, 1)))",
+                          f"{w}[:] += np.sum({loc}, axis=0) * 0.5",
+                          f"{w}[:] = np.transpose({loc}, (1, 0))[:, 1]",
+                          f"{w}[:] = np.reshape({loc}, (2 * n,))[n:]"])]
+
+
+def f_alloc1(g, ex):
+    u, _w, t = _pick(g)
+    loc = ex.name("al")
+    alloc = g.rng.choice(["np.zeros(n, dtype=np.float64)", "np.ones(n, np.float64)", "np.full((n,), 0.5)",
+                          "np.full_like(" + u + ", 0.25)", "np.zeros_like(" + u + ", dtype=np.float64)",
+                          "np.linspace(0.0, 1.0, n)", "np.arange(n) * 0.5", "np.arange(0.0, n, 1.0)"])
+    return [f"{loc} = {alloc}", f"{loc} += {g.vec(1)}", f"{t} += float(np.dot({loc}, {u}))"]
+
+
+def f_methods(g, ex):
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    loc = ex.name("mc")
+    opts = [[f"{loc} = {u}.copy()", f"{loc}.fill({g.scalar(1)})", f"{w}[:] += {loc} * {u}"],
+            [f"{w}[:] = {u}.astype(np.float64) * 0.5"] if g.s.vecs else [],
+            [f"{loc} = {u}.flatten()", f"{loc} *= 0.5", f"{w}[:] -= {loc}"],
+            [f"{loc} = {u}.reshape(n, 1)", f"{t} += float(np.sum({loc} * 0.5))"],
+            [f"{w}[:] = {u}.cumsum() * 0.25"],
+            [f"{w}[:] = {u}.clip(-0.5, 0.5)"],
+            [f"{w}[:] = ({u} * 0.5).reshape(-1)"],
+            [f"{t} += float(np.sum({u}.repeat(2))) * 0.25"],
+            [f"{t} += {u}.dot({r.choice(s.vecs)}) * 0.5"],
+            [f"{loc} = {u}.copy()", f"{loc}.sort()", f"{t} += float(np.sum({loc} * np.arange(n)))"]]
+    if s.n >= 1:
+        opts += [[f"{t} += {u}[:1].item() * 0.5"], [f"{t} += float(np.sum({u}.take([0, n - 1])))"],
+                 [f"{loc} = {u}.copy()", f"{loc}.put([0], {g.scalar(1)})", f"{w}[:] = {loc} * 0.5"]]
+    if s.n >= 2:
+        opts += [[f"{t} += {u}.std() * 0.1 + {u}.var() * 0.1"], [f"{t} += {u}.prod() * 0.1"]]
+    return r.choice([o for o in opts if o])
+
+
+def f_stack(g, ex):
+    u, _w, t = _pick(g)
+    loc = ex.name("st")
+    return [f"{loc} = []", "for i in range(n):", f"    {loc}.append({u}[i] * {g.scalar(0)})",
+            "for i in range(n):", f"    {t} += {loc}.pop() * 0.5"]
+
+
+def f_defaults(g, ex):
+    u, w, _t = _pick(g)
+    h = ex.name("hdef")
+    ex.helpers += [f"def {h}(a, scale=0.5, shift=0.0):", "    return np.tanh(a) * scale + shift", "", ""]
+    call = g.rng.choice([f"{h}({u})", f"{h}({u}, shift=0.25)", f"{h}({u}, 1.5)", f"{h}(a={u}, scale=-0.5)"])
+    return [f"{w}[:] += {call}"]
+
+
+def f_callcond(g, ex):
+    u, w, t = _pick(g)
+    cond = g.rng.choice([f"np.any({u} > 0.5)", f"np.all({u} > -2.0)", f"bool({g.scalar(1)} > 0)",
+                         f"np.isfinite({g.scalar(1)})"])
+    return [f"if {cond}:", f"    {t} += {g.scalar(1)}", "else:", f"    {w}[:] *= 0.5"]
+
+
+def f_stmts(g, ex):
+    _u, w, t = _pick(g)
+    a, b = ex.name("ann"), ex.name("ch")
+    return g.rng.choice([
+        ['"""A note in the middle of the body."""', f"{t} += 0.5"],
+        [f"{a}: float = {g.scalar(1)}", f"{t} += {a}"],
+        [f"{a} = {b} = {g.scalar(1)}", f"{t} += {a} * {b}"],
+        [f"[{a}, {b}] = [{g.scalar(1)}, {g.scalar(1)}]", f"{t} += {a} - {b}"],
+        ["assert n >= 0, 'n is a length'", f"{t} += 0.25 * {g.scalar(1)}"],
+        ["if n < 0:", "    raise ValueError('negative length')", f"{w}[:] *= 0.5"],
+        ["if n < 0:", "    print('never')", "else:", "    pass", f"{t} *= 0.5"],
+        [f"{a} = ({g.scalar(1)}, {g.scalar(1)})", f"{b}, {a}2 = {a}", f"{t} += {b} * {a}2"],
+    ])
+
+
+def f_ranges(g, ex):
+    u, w, _t = _pick(g)
+    head = g.rng.choice(["for i in reversed(range(n)):", "for i in range(n)[::2]:", "for i in range(n)[::-1]:",
+                         "for i in reversed(range(1, n)):", "for i in range(n)[1:]:"])
+    return [head, f"    {w}[i] = {w}[i] * 0.5 + {u}[i] * {g.scalar(0)}"]
+
+
+def f_iterate(g, ex):
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    opts = [[f"for xv in {u}:", f"    {t} += np.tanh(xv) * 0.5"],
+            [f"for i, xv in enumerate({u}):", f"    {w}[i] += xv * {g.scalar(0)}"],
+            [f"for xv, yv in zip({u}, {v}):", f"    {t} += xv * yv * 0.5"],
+            [f"for xv in {u}[::-1]:", f"    {t} = {t} * 0.5 + xv"]]
+    if s.mats:
+        m, _ = r.choice(s.mats)
+        opts.append([f"for row in {m}:", f"    {t} += float(np.sum(row * {u}))"])
+    return r.choice(opts)
+
+
+def f_masks(g, ex):
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    mk = ex.name("mask")
+    opts = [[f"{mk} = {u} > 0", f"{w}[:] = np.where({mk}, {w} * 0.5, {w})"],
+            [f"{mk} = {u} > 0", f"{w}[{mk}] *= 0.5"],
+            [f"{mk} = ({u} > 0) & ({r.choice(s.vecs)} < 0.5)", f"{w}[:] = np.where({mk}, {g.vec(1)}, {w})"],
+            [f"{mk} = np.arange(n)", f"{w}[{mk}] = {u}[{mk}] * 0.5"],
+            [f"{mk} = np.arange(n - 1, -1, -1)", f"{w}[:] = {u}[{mk}] + {w}"],
+            [f"np.place({w}, {u} > 0, 0.5)"]]
+    if s.n >= 1:
+        opts += [[f"{mk} = int(np.argmax({u}))", f"{t} += {u}[{mk}]"],
+                 [f"np.add.at({w}, [0, n - 1, 0], {g.scalar(1)})"],
+                 [f"np.subtract.at({w}, np.array([0, 0]), {u}[:2] * 0.5)"] if s.n >= 2 else
+                 [f"np.put({w}, [0], {g.scalar(1)})"]]
+    return r.choice(opts)
+
+
+def f_shapes(g, ex):
+    u, w, t = _pick(g)
+    q = ex.name("q")
+    return g.rng.choice([
+        [f"{q} = {u}.size + {u}.ndim", f"{t} += 0.1 * {q}"],
+        [f"{q} = {u}.shape", f"{t} += 0.1 * {q}[0]"],
+        [f"{q} = n / 2", f"{t} += {q} * 0.1"],
+        [f"{q} = len({u}) // 2", f"{w}[:{q}] *= 0.5"],
+    ])
+
+
+def f_join(g, ex):
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    loc = ex.name("jn")
+    return r.choice([
+        [f"{loc} = np.concatenate(({u}, {v}))", f"{w}[:] = {loc}[:n] * 0.5 + {loc}[n:]"],
+        [f"{loc} = np.stack(({u}, {v}), axis=1)", f"{w}[:] = {loc}[:, 0] * {loc}[:, 1]"],
+        [f"{loc} = np.vstack([{u}, {v}])", f"{t} += float(np.sum({loc}[1] * 0.5))"],
+        [f"{loc} = np.hstack(({u}, {v}))", f"{t} += float(np.sum(np.tanh({loc})))"],
+        [f"{loc} = np.column_stack(({u}, {v}))", f"{w}[:] += {loc}[:, 1] * 0.5"],
+        [f"{loc} = np.array([{u}, {v} * 0.5])", f"{w}[:] = {loc}[0] - {loc}[1]"],
+        [f"{loc} = np.asarray([[0.5, 1.0], [0.25, -0.5]])", f"{t} += float(np.sum({loc})) * {g.scalar(1)}"],
+    ])
+
+
+def f_matmat(g, ex):
+    r, s = g.rng, g.s
+    m, _rows = r.choice(s.mats)
+    u, w, t = _pick(g)
+    loc = ex.name("mm")
+    return r.choice([
+        [f"{loc} = {m} @ {m}.T", f"{t} += float(np.trace({loc})) * 0.1"],
+        [f"{loc} = np.matmul({m}.T, {m})", f"{w}[:] += {loc} @ {u} * 0.1"],
+        [f"{loc} = np.dot({m}, {m}.T) * 0.5", f"{t} += float(np.sum({loc}))"],
+        [f"{loc} = np.eye(n) * 0.5 + 0.1", f"{w}[:] = {loc} @ {u}"],
+        [f"{t} += float(np.sum({m}.T.dot({m}) * 0.1))"],
+    ])
+
+
+def f_math(g, ex):
+    _, _, t = _pick(g)
+    a = g.scalar(1)
+    e = g.rng.choice([f"math.atan(0.5 * {a})", f"math.sinh(0.5 * {a})", f"math.erf(0.5 * {a})",
+                      f"math.log1p(0.5 + 0.5 * math.tanh({a}))", f"math.expm1(0.5 * {a})",
+                      f"math.hypot(1.0, {a})", f"math.cosh(0.5 * {a})"])
+    return [f"{t} += {e}"]
+
+
+FORMS = {
+    "ifexp": f_ifexp, "uplus": f_uplus, "intops": f_intops, "pi": f_pi, "copyto": f_copyto,
+    "builtins": f_builtins, "out-tuple": f_out_tuple, "alloc": f_alloc, "alloc1": f_alloc1,
+    "methods": f_methods, "stack": f_stack, "defaults": f_defaults, "callcond": f_callcond,
+    "stmts": f_stmts, "ranges": f_ranges, "iterate": f_iterate, "masks": f_masks, "shapes": f_shapes,
+    "join": f_join, "matmat": f_matmat, "math": f_math,
+}
+
+
+def form_stmt(g: ExprGen, ind: str, ex) -> list[str]:
+    """One random form of ``FORMS`` valid for the scope."""
+    names = [k for k in FORMS if k != "matmat" or g.s.mats]
+    name = g.rng.choice(names)
+    ex.features.add(f"form-{name}")
+    return [ind + line for line in FORMS[name](g, ex)]
