@@ -132,12 +132,17 @@ def _emitted(ctx: Context, mode: str) -> dict:
             try:
                 text = emit_source(target, mode, names["Const"], names["Active"], names["Duplicated"], ret)
             except Exception as exc:
-                if "shape" not in str(exc):
+                if "shape" not in str(exc) and "cannot tell" not in str(exc):
                     raise
-                # as `adcompiler emit --shape NAME=DIMS` does: only the ranks are used
+                # as `adcompiler emit --shape NAME=DIMS` does: only the ranks are used; Const
+                # integer arrays and containers, which the command line cannot describe,
+                # get their exact kinds (as `adcompiler check` knows them from values)
+                from adcompiler.analysis.kinds import kind_of_value
                 ranks = {p.name: len(p.shape) for p in prog.params if p.kind == "array"}
+                known = {p.name: kind_of_value(v) for p, v in zip(prog.params, ctx.values)
+                         if p.activity == "Const" and p.kind != "array"}
                 text = emit_source(target, mode, names["Const"], names["Active"], names["Duplicated"], ret,
-                                   ranks=ranks)
+                                   ranks=ranks, known=known)
         except Exception as exc:
             ctx.cache[key] = exc
             raise
