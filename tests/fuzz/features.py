@@ -287,7 +287,7 @@ def table(g: ExprGen, ex: Extras) -> list[tuple[object, float]]:
     """The productions available in the current scope, with weights."""
     s = g.s
     out: list[tuple[object, float]] = [(helper_call, 2.5), (aug_view_stmt, 1.5), (newaxis_stmt, 0.8),
-                                       (form_stmt, 6.0)]
+                                       (form_stmt, 10.0)]
     if s.n >= 1:
         out.append((fancy_stmt, 1.0))
     if ex.ragged or ex.csr:

@@ -153,6 +153,14 @@ def f_stmts(g, ex):
         ["if n < 0:", "    raise ValueError('negative length')", f"{w}[:] *= 0.5"],
         ["if n < 0:", "    print('never')", "else:", "    pass", f"{t} *= 0.5"],
         [f"{a} = ({g.scalar(1)}, {g.scalar(1)})", f"{b}, {a}2 = {a}", f"{t} += {b} * {a}2"],
+        [f"{a} = ({w} * 0.5, {g.vec(1)})", f"{w}[:] = {a}[0] + {a}[1] * 0.25"],
+        [f"{a}: float", f"{a} = {g.scalar(1)}", f"{t} += {a}"],
+        [f"{a} = not {g.scalar(1)} > 0", f"if {a}:", f"    {t} += 0.5"],
+        [f"{a} = 'label'", f"{t} += len({a}) * 0.1"],
+        [f"{w}[0] = {a} = {g.scalar(1)}", f"{t} += {a}"] if g.s.n >= 1 else [f"{t} += 0.5"],
+        [f"{a} = ({b}, {a}2) = ({g.scalar(1)}, 0.5)", f"{t} += {b} * {a}2 + {a}[0]"],
+        [f"{w}[:] = np.full(n, np.pi) * {w}"],
+        [f"{g.rng.choice(g.s.vecs)}.clip(-0.5, 0.5, out={w})"],
     ])
 
 
