@@ -305,3 +305,15 @@ def updates_result_of_constant_helper(o, x):
     hv = half_copy(v, x)
     hv *= x.max()
     o[...] = hv * x
+
+
+def scale_and_sum(out, inp, alpha):
+    np.multiply(out, np.exp(0.5 * inp), out=out)
+    return float(np.sum(out) * -(alpha))
+
+
+def element_read_then_written(x, c):
+    s = 0.0
+    v = np.copy(x)
+    s += scale_and_sum(x[:-1], v[1:], c + x[0])
+    x[...] = x * 0.5 + s * 0.1

@@ -46,6 +46,7 @@ CASES = {
     "writes_through_reversed_view": (K.writes_through_reversed_view, lambda r: [D(r, 3), Active(0.7)], None),
     "same_array_twice": (K.same_array_twice, lambda r: [D(r, 3), D(r, 5)], "x"),
     "updates_result_of_constant_helper": (K.updates_result_of_constant_helper, lambda r: [D(r, 3), D(r, 3)], "o"),
+    "element_read_then_written": (K.element_read_then_written, lambda r: [D(r, 4), Const(0.4)], "x"),
     # tuples: returned by helpers, unpacked or indexed, built locally, of floats (case 1)
     "unpack_two": (K.unpack_two, lambda r: [D(r, 3), D(r, 3, 3), D(r, 3)], "o"),
     "index_two": (K.index_two, lambda r: [D(r, 3), D(r, 3, 3), D(r, 3)], "o"),

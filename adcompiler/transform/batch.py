@@ -43,7 +43,12 @@ class BatchForwardBuilder(ForwardBuilder):
         k = self.ctx.kinds.get(m)
         if k is not None and k.cls == "tuple":
             self.refuse(None, "a tuple that carries derivatives")
-        return ast.Subscript(N(self.tan(m)), _full(idx), ast.Load())
+        t = ast.Subscript(N(self.tan(m)), _full(idx), ast.Load())
+        if self.ctx.region_is_scalar(m, idx):
+            # the primal reads a copy of one element; ``dm[:, i]`` is a view
+            # that later writes to ``dm`` would change
+            t = ast.Call(N("_ad_copy"), [t], [])
+        return t
 
     def tuple_tangent(self, s):
         self.refuse(s, "a tuple that carries derivatives")

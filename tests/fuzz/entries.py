@@ -121,6 +121,8 @@ def _emitted(ctx: Context, mode: str) -> dict:
     key = f"emit-{mode}"
     if key not in ctx.cache:
         from adcompiler.cli_emit import emit_source
+        from adcompiler.cli_load import UsageError
+        from adcompiler.errors import AdCompilerError
         from adcompiler.cli_load import Target
         prog = ctx.program
         module = inspect.getmodule(ctx.fn)
@@ -132,7 +134,7 @@ def _emitted(ctx: Context, mode: str) -> dict:
             try:
                 text = emit_source(target, mode, names["Const"], names["Active"], names["Duplicated"], ret)
             except Exception as exc:
-                if "shape" not in str(exc) and "cannot tell" not in str(exc):
+                if not isinstance(exc, (AdCompilerError, UsageError)):
                     raise
                 # as `adcompiler emit --shape NAME=DIMS` does: only the ranks are used; Const
                 # integer arrays and containers, which the command line cannot describe,
