@@ -121,9 +121,8 @@ def _emitted(ctx: Context, mode: str) -> dict:
     key = f"emit-{mode}"
     if key not in ctx.cache:
         from adcompiler.cli_emit import emit_source
-        from adcompiler.cli_load import UsageError
+        from adcompiler.cli_load import Target, UsageError
         from adcompiler.errors import AdCompilerError
-        from adcompiler.cli_load import Target
         prog = ctx.program
         module = inspect.getmodule(ctx.fn)
         target = Target(inspect.getsourcefile(ctx.fn), ctx.fn, module, f"{module.__name__}:{prog.entry}")
