@@ -18,6 +18,14 @@ statement never run.
 point (``check_program``: the checker as it was before the multi-entry
 checker); ``all`` (the default) drives every entry point (``check_all``).
 
+Two figures are printed: all branches, and the branches a valid program
+can take: a branch into a refusal (its target line raises or calls the
+error helper: ``self.err(``, ``nz.err(``, ``_err(``, ``raise``) only fires
+on input the compiler refuses, so it counts in the first figure only (the
+refusal test suites cover those). ``--combine A.json B.json ...`` merges
+reports of runs over disjoint seed ranges (for example two processes on two
+cores) and prints the figures of the union without running anything.
+
 ``--tree DIR`` measures the ``adcompiler`` package in ``DIR`` instead of the
 installed one: a snapshot such as ``git archive HEAD adcompiler | tar -x -C
 DIR``, so that edits to the working tree during a long run neither change
@@ -96,9 +104,43 @@ def run(count: int, seed: int, entries: str, every: int) -> dict:
         return json.loads(out.read_text())
 
 
+REFUSAL = ("self.err(", "nz.err(", "_err(", "raise ", "self._err(")
+
+
+def _refusal_targets(path: str) -> set[int]:
+    """Lines of ``path`` that start a refusal (an error raised on invalid input)."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return set()
+    return {k for k, text in enumerate(lines, 1) if text.strip().startswith(REFUSAL)}
+
+
+def combine(reports: list[dict]) -> dict:
+    """The union of coverage.py JSON reports of the same tree (covered anywhere: covered)."""
+    out: dict = {"files": {}}
+    for rep in reports:
+        for path, data in rep["files"].items():
+            cur = out["files"].setdefault(path, {"executed_branches": set(), "all_branches": set(),
+                                                 "executed_lines": set(), "all_lines": set()})
+            cur["executed_branches"] |= {tuple(b) for b in data.get("executed_branches", [])}
+            cur["all_branches"] |= {tuple(b) for b in data.get("executed_branches", []) + data.get("missing_branches", [])}
+            cur["executed_lines"] |= set(data.get("executed_lines", []))
+            cur["all_lines"] |= set(data.get("executed_lines", []) + data.get("missing_lines", []))
+    for data in out["files"].values():
+        eb, ab, el, al = data.pop("executed_branches"), data.pop("all_branches"), data.pop("executed_lines"), data.pop("all_lines")
+        data["executed_branches"] = sorted(eb)
+        data["missing_branches"] = sorted(ab - eb)
+        data["executed_lines"] = sorted(el)
+        data["missing_lines"] = sorted(al - el)
+        data["summary"] = {"num_branches": len(ab), "covered_branches": len(eb),
+                           "num_statements": len(al), "covered_lines": len(el)}
+    return out
+
+
 def summarize(report: dict, missing: bool) -> float:
     """Print the figures; return the overall branch coverage in percent."""
-    per: dict = defaultdict(lambda: [0, 0, 0, 0])   # branches, covered, statements, covered
+    per: dict = defaultdict(lambda: [0, 0, 0, 0, 0, 0])   # branches, covered, statements, covered, valid, covered
     gaps: list[str] = []
     for path, data in sorted(report["files"].items()):
         rel = path[path.rfind("adcompiler/"):] if "adcompiler/" in path else path
@@ -111,24 +153,33 @@ def summarize(report: dict, missing: bool) -> float:
             acc[1] += s["covered_branches"]
             acc[2] += s["num_statements"]
             acc[3] += s["covered_lines"]
+        refusals = _refusal_targets(path)
+        valid = [b for b in data.get("missing_branches", []) if b[1] not in refusals]
+        done = [b for b in data.get("executed_branches", []) if b[1] not in refusals]
+        for key in (pkg, "overall"):
+            per[key][4] += len(valid) + len(done)
+            per[key][5] += len(done)
         if missing:
             for a, b in data.get("missing_branches", []):
-                gaps.append(f"{rel}:{a}->{'exit' if b < 0 else b}")
+                tag = "  (refusal)" if b in refusals else ""
+                gaps.append(f"{rel}:{a}->{'exit' if b < 0 else b}{tag}")
             if data.get("missing_lines"):
                 gaps.append(f"{rel}: lines never run: {_ranges(data['missing_lines'])}")
 
     def pct(a: int, b: int) -> float:
         return 100.0 * a / b if b else 100.0
 
-    print(f"{'package':<12} {'branches':>9} {'covered':>8} {'branch %':>9} {'stmt+branch %':>14}")
+    print(f"{'package':<12} {'branches':>9} {'covered':>8} {'branch %':>9} {'stmt+branch %':>14}"
+          f" {'valid-program branches':>23} {'branch %':>9}")
     for key in [*PACKAGES, "overall"]:
-        b, cb, st, cs = per[key]
-        print(f"{key:<12} {b:>9} {cb:>8} {pct(cb, b):>8.1f}% {pct(cb + cs, b + st):>13.1f}%")
+        b, cb, st, cs, vb, vcb = per[key]
+        print(f"{key:<12} {b:>9} {cb:>8} {pct(cb, b):>8.1f}% {pct(cb + cs, b + st):>13.1f}%"
+              f" {f'{vcb}/{vb}':>23} {pct(vcb, vb):>8.1f}%")
     if missing:
         print(f"\nuncovered ({sum(1 for g in gaps if '->' in g)} branches):")
         for g in gaps:
             print("  " + g)
-    b, cb, _, _ = per["overall"]
+    b, cb = per["overall"][:2]
     return pct(cb, b)
 
 
@@ -143,7 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--every", type=int, default=200, help="progress line (stderr) every N programs")
     ap.add_argument("--tree", type=Path, default=None,
                     help="measure the adcompiler package in this directory (a snapshot)")
+    ap.add_argument("--combine", type=Path, nargs="+", default=None, metavar="JSON",
+                    help="print the figures of the union of these --json reports (runs nothing)")
     args = ap.parse_args(argv)
+    if args.combine:
+        summarize(combine([json.loads(p.read_text()) for p in args.combine]), args.missing)
+        return 0
     if args.tree:
         use_tree(args.tree)
     report = run(args.count, args.seed, args.entries, args.every)
