@@ -271,7 +271,7 @@ def test_new_productions_every_entry_point():
 
 def test_new_productions_are_drawn_and_run():
     """Every production of fuzz.features occurs, and its programs run as plain Python."""
-    from fuzz import features
+    from fuzz import features, forms
 
     seen: set = set()
     for seed in range(300):
@@ -282,6 +282,7 @@ def test_new_productions_are_drawn_and_run():
     kinds = {"float", "expr", "zeros", "empty_like", "copy", "mutated", "alias", "tuple"}
     want = {f"helper-{k}" for k in kinds} | {"ragged", "csr", "container", "names", "newaxis", "fancy",
                                              "aug-view"}
+    want |= {f"form-{k}" for k in forms.FORMS}
     assert want <= seen, want - seen
     assert features.__doc__
 
