@@ -317,3 +317,13 @@ def element_read_then_written(x, c):
     v = np.copy(x)
     s += scale_and_sum(x[:-1], v[1:], c + x[0])
     x[...] = x * 0.5 + s * 0.1
+
+
+def loop_over_view_then_written(y):
+    s = 0.0
+    w = np.empty(y.shape[0])
+    w[:] = y * 1.0
+    for xv in w[::-1]:
+        s = s * 0.5 + xv
+    w[0] += 2.0 * w[1]
+    return float(s + np.dot(w, w))

@@ -203,7 +203,9 @@ class Sweeps:
                         continue
                     s = r.stmt
                     if r.kind == "for":
+                        # (the header reads values: len(t) of a restored t needs t, not its shape)
                         out.update(loads([ast.Expr(s.iter)]))
+                        self.value_needed.update(loads([ast.Expr(s.iter)]))
                         if hasattr(s, "_ad_count"):
                             out.add(s._ad_count)
                     elif r.kind == "while":

@@ -179,8 +179,9 @@ def run_emit_reverse(ctx: Context):
     ns = _emitted(ctx, "reverse")
     args, shadows = _copy(ctx.values), _fresh_seeds(ctx)
     fn = ns[f"{ctx.program.entry}_reverse"]
-    kw = {"dret": 1.0} if "dret" in inspect.signature(fn).parameters and ctx.program.ret == "Active" else {}
-    derivs = fn(*_flat(ctx, args, shadows), **kw)
+    # the return seed follows the arguments (named dret, or dret_2... beside a user's `dret`)
+    seed = [1.0] if ctx.program.ret == "Active" else []
+    derivs = fn(*_flat(ctx, args, shadows), *seed)
     return args, shadows, _derivs_from(ctx, derivs), NO_PRIMAL
 
 
