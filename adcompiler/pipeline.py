@@ -112,7 +112,8 @@ def _analyse(func, param_kinds, dump):
     kinds = infer_kinds(body, kinds0, resolver, user_return, namer)    # kinds
     body = lower(body, kinds, namer, pf)                        # lower
     kinds = infer_kinds(body, kinds0, resolver, user_return, namer)
-    _refuse_builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return, namer))
+    if _builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return, namer)):
+        kinds = infer_kinds(body, kinds0, resolver, user_return, namer)
     if dump == "lower":
         raise _Dump(_show(pf, body))
     inference = Inference(kinds, resolver, user_return, namer)
@@ -130,21 +131,47 @@ def _analyse(func, param_kinds, dump):
     return an
 
 
-def _refuse_builtin_minmax_of_arrays(pf, body, inference):
+def _builtin_minmax_of_arrays(pf, body, inference) -> bool:
     """``min(a, b)`` returns one of its arguments itself: of an array (even a
-    0-d view) that is an alias, which the analyses do not follow."""
+    0-d view) that is an alias, which the analyses do not follow. Of two
+    values of which the arrays are 0-d and the result is only read, it is
+    ``np.minimum(a, b)`` (the same value; a derivative of 1/2 each at a tie,
+    where the builtin gives 1 to one of them); anything else is refused.
+    Returns whether a call was rewritten (the kinds must be inferred again)."""
     import builtins
 
+    import numpy as np
+
     from .analysis.infer import walk_stmts
-    for s in walk_stmts(body):
+    from .rules import lookup
+    stmts = list(walk_stmts(body))
+    written = {t.value.id for s in stmts for t in (s.targets if isinstance(s, ast.Assign) else
+                                                  [s.target] if isinstance(s, ast.AugAssign) else [])
+               if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
+    written |= {s.target.id for s in stmts if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name)}
+    changed = False
+    for s in stmts:
         for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else []:
-            if isinstance(node, ast.Call) and getattr(node, "_ad_target", None) in (builtins.min, builtins.max) \
-                    and any(inference.expr(a).cls == "array" for a in node.args):
-                raise UnsupportedSyntaxError(
-                    f"the builtin `{node._ad_target.__name__}` of an array returns the array itself (an alias).",
-                    filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
-                    hint=f"use np.{node._ad_target.__name__}imum (elementwise) or np.{node._ad_target.__name__} "
-                         "(reduction), or index a scalar out of the array first.")
+            target = getattr(node, "_ad_target", None) if isinstance(node, ast.Call) else None
+            if target not in (builtins.min, builtins.max):
+                continue
+            kinds = [inference.expr(a) for a in node.args]
+            if not any(k.cls == "array" for k in kinds):
+                continue
+            bound = s.targets[0].id if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) else None
+            if len(node.args) == 2 and not node.keywords and bound not in written \
+                    and all(k.cls != "array" or k.ndim == 0 for k in kinds):
+                f = np.minimum if target is builtins.min else np.maximum
+                node.func = ast.Attribute(ast.Name("np", ast.Load()), f.__name__, ast.Load())
+                node._ad_target, node._ad_rule = f, lookup(f)
+                changed = True
+                continue
+            raise UnsupportedSyntaxError(
+                f"the builtin `{target.__name__}` of an array returns the array itself (an alias).",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint=f"use np.{target.__name__}imum (elementwise) or np.{target.__name__} "
+                     "(reduction), or index a scalar out of the array first.")
+    return changed
 
 
 def _fresh(an) -> bool:

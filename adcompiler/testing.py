@@ -240,7 +240,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     label = getattr(f, "__name__", repr(f))
 
     vals = prob.fresh()
-    shadows = {k: prob.seeds[k].astype(vals[k].dtype) for k in prob.dups}
+    shadows = {k: np.array(prob.seeds[k], dtype=vals[k].dtype) for k in prob.dups}
     annots = _annotate(prob.kinds, vals, shadows)
     primal = None
     if mode is ReverseSplitWithPrimal:

@@ -327,3 +327,9 @@ def loop_over_view_then_written(y):
         s = s * 0.5 + xv
     w[0] += 2.0 * w[1]
     return float(s + np.dot(w, w))
+
+
+def builtin_max_of_0d(y, z, c):
+    s = max(z, c)
+    r = min(s * 2.0, z)
+    y *= s + r

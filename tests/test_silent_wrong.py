@@ -48,6 +48,8 @@ CASES = {
     "updates_result_of_constant_helper": (K.updates_result_of_constant_helper, lambda r: [D(r, 3), D(r, 3)], "o"),
     "element_read_then_written": (K.element_read_then_written, lambda r: [D(r, 4), Const(0.4)], "x"),
     "loop_over_view_then_written": (K.loop_over_view_then_written, lambda r: [D(r, 3)], None),
+    "builtin_max_of_0d": (K.builtin_max_of_0d, lambda r: [D(r, 2), Duplicated(np.array(0.7), np.zeros(())),
+                                                          Active(0.3)], "y"),
     # tuples: returned by helpers, unpacked or indexed, built locally, of floats (case 1)
     "unpack_two": (K.unpack_two, lambda r: [D(r, 3), D(r, 3, 3), D(r, 3)], "o"),
     "index_two": (K.index_two, lambda r: [D(r, 3), D(r, 3, 3), D(r, 3)], "o"),
