@@ -27,16 +27,15 @@ def _reverse_function(f, values):
     """The generated reverse code of ``f`` (all float arguments Duplicated,
     Active return) as a compiled function ``f_reverse(x, dx, ..., dret)``."""
     from .codegen.compile import compile_source
-    from .codegen.emit import ModuleBuilder
+    from .codegen.emit import ModuleBuilder, Options
     from .pipeline import analyse
     kinds = tuple(array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v) for v in values)
     acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind == "f" else "Const" for v in values)
 
     def build():
-        builder = ModuleBuilder()
-        builder.shape_restores = False   # the reverse code is differentiated again: keep values
-        builder.listify = False          # and keep arrays (lists carry no tangents)
-        builder.split_shadows = False    # callee halves pass shadows themselves (no _ad_rebase to differentiate)
+        # the reverse code is differentiated again: keep values and arrays (lists carry
+        # no tangents), and callee halves pass shadows themselves (no _ad_rebase to differentiate)
+        builder = ModuleBuilder(Options(shape_restores=False, listify=False, split_shadows=False))
         mod = builder.build(f, kinds, acts, True, public=True)
         ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f") + " reverse")
         c = cache.Compiled(mod.source, ns[mod.main.fused_name], None, mod.main,

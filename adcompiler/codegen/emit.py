@@ -63,6 +63,19 @@ def funcdef(name, params, body, defaults=()):
     return fn
 
 
+@dataclass(frozen=True)
+class Options:
+    """How the code is generated, never what it computes. Code meant to be
+    differentiated again (second order) keeps values and arrays and lets
+    callee halves pass their shadows themselves."""
+
+    rematerialize: bool = True    # re-read values instead of saving them (remat.py)
+    shape_restores: bool = True   # save only the shape of what is read only for its shape
+    listify: bool = True          # reversed element loops on Python lists
+    optimize: bool = True         # peephole passes (optimize.py)
+    split_shadows: bool = True    # forward halves record shadow references, not shadows
+
+
 @dataclass
 class FunctionInfo:
     func: object
@@ -78,7 +91,9 @@ class FunctionInfo:
 
 
 class ModuleBuilder:
-    def __init__(self):
+    def __init__(self, options: Options = Options()):
+        self.options = options
+        self.public = False
         self.functions: list = []
         self.memo: dict = {}
         self.comments: list = []
@@ -177,7 +192,7 @@ class ModuleBuilder:
             body = [ast.Assign(targets=[N(tape, ast.Store)], value=ast.List([], ast.Load()))]
             body += sweeps.forward(end_tuple=False)
             body += sweeps.reverse(end_tuple=False)
-            if getattr(self, "public", False):
+            if self.public:
                 body.append(ast.Return(ret))
                 extra, defaults = ([dret], [ast.Constant(1.0)]) if ret_active else ([], [])
                 if not ret_active:
@@ -243,7 +258,7 @@ class ModuleBuilder:
                 d_ret = ast.Call(N("_ad_bzeros"), [ret_val, N("_k")], [])
             elif rk is None or rk.cls in ("array", "num", "other"):
                 d_ret = ast.Call(N("_ad_shadow_like"), [ret_val], [])
-        if main and getattr(self, "public", False):
+        if main and self.public:
             body.append(ast.Return(d_ret))
         else:
             body.append(ast.Return(ast.Tuple([ret_val, d_ret], ast.Load())))

@@ -89,7 +89,7 @@ class Sweeps:
         self._refuse_stale_tuples()
         self.nbind = self._count_bindings()
         from .remat import rematerializable
-        self.remat = rematerializable(self) if getattr(ctx.module, "rematerialize", True) else {}
+        self.remat = rematerializable(self) if ctx.module.options.rematerialize else {}
         # A structure whose body rebinds a name the reverse sweep reads must be
         # replayed to restore it, which can make more names needed: iterate.
         self.needed = set()
@@ -233,7 +233,7 @@ class Sweeps:
         """What the forward sweep pushes to restore ``n``: its value, or only
         its shape when the reverse sweep reads nothing else of it."""
         if n in self.value_needed or n in self.ctx.param_shadows() or (self.ctx.namer.made(n, COND) or self.ctx.namer.made(n, COUNT)) \
-                or not getattr(self.ctx.module, "shape_restores", True):
+                or not self.ctx.module.options.shape_restores:
             return N(n)
         k = self.ctx.kinds.get(n)
         if k is not None and k.cls in ("array", "num"):
@@ -281,7 +281,7 @@ class Sweeps:
         (``_ad_rebase``); shadows of local arrays are created by the reverse
         half. The combined function keeps the shadows themselves."""
         ctx = self.ctx
-        self.split = end_tuple and getattr(ctx.module, "split_shadows", True)
+        self.split = end_tuple and ctx.module.options.split_shadows
         init = []
         end = self.end_names()
         pre = sorted({n for s_id in self.by_stmt for n in self._restored_by_id(s_id)} | set(end))
@@ -362,7 +362,7 @@ class Sweeps:
         the forward half pushed, and takes shadows of the recorded views), or
         of the combined function."""
         ctx = self.ctx
-        self.split = end_tuple and getattr(ctx.module, "split_shadows", True)
+        self.split = end_tuple and ctx.module.options.split_shadows
         out = []
         end = self.end_names()
         if end and end_tuple:
@@ -440,7 +440,7 @@ class Sweeps:
         each list is built once."""
         from .optimize import listify_loop
         ctx = self.ctx
-        if not getattr(ctx.module, "listify", True) or self.in_loop(s):
+        if not ctx.module.options.listify or self.in_loop(s):
             return None
         arrays = {}
         for n, k in ctx.kinds.items():
@@ -493,7 +493,7 @@ class Sweeps:
     def optimize(self, code: list) -> list:
         """Peephole passes over one source line's reverse code (see ``optimize``)."""
         from .optimize import fold_negation, schedule_store
-        if not getattr(self.ctx.module, "optimize", True):
+        if not self.ctx.module.options.optimize:
             return code
         head, body = code[:1], code[1:]      # the comment naming the line stays first
         body = fold_negation(body, lambda name: self._adjoint_single_use(name, body))
