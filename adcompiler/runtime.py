@@ -230,6 +230,12 @@ def tplus(dt, g):
     return [a + b for a, b in zip(dt, g)]
 
 
+def stack_pop(ds):
+    """The adjoint of the item a reversed ``append`` pushed: the top of the
+    adjoint stack, or 0.0 for an item that was never popped."""
+    return ds.pop() if ds else 0.0
+
+
 def disjoint(*arrays):
     """Whether no two of ``arrays`` share memory."""
     for i, a in enumerate(arrays):
@@ -439,6 +445,7 @@ HELPERS = {
     "_ad_shadow_like": shadow_like,
     "_ad_roots": roots,
     "_ad_disjoint": disjoint,
+    "_ad_stack_pop": stack_pop,
     "_ad_tget": tget,
     "_ad_tadd": tadd,
     "_ad_tplus": tplus,

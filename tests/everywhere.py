@@ -214,19 +214,24 @@ def check_differentiate(f, kinds, vals, ret, out, rng, tapes=("autograd",)):
                                        err_msg=f"differentiate({f.__name__}) under {tape}: argument {names[k]}")
 
 
+def _loss(xnp, pure, vals, outs, cots, diff):
+    """sum_n <cot_n, output_n> of the pure function, as a function of the differentiated inputs."""
+    def loss(*xs):
+        full = list(vals)
+        for k, x in zip(diff, xs):
+            full[k] = x
+        res = pure(*full)
+        res = (res,) if len(outs) == 1 else res
+        return sum(xnp.sum(r * cots[n]) for r, n in zip(res, outs))
+    return loss
+
+
 def _tape_vjp(tape, pure, vals, outs, cots, diff):
     vals = copy.deepcopy(vals)
     if tape == "autograd":
         import autograd
         import autograd.numpy as anp
-
-        def loss(*xs):
-            full = list(vals)
-            for k, x in zip(diff, xs):
-                full[k] = x
-            res = pure(*full)
-            res = (res,) if len(outs) == 1 else res
-            return sum(anp.sum(r * cots[n]) for r, n in zip(res, outs))
+        loss = _loss(anp, pure, vals, outs, cots, diff)
         g = autograd.grad(loss, tuple(range(len(diff))))(*[vals[k] for k in diff])
         return dict(zip(diff, g))
     if tape == "torch":
@@ -242,14 +247,7 @@ def _tape_vjp(tape, pure, vals, outs, cots, diff):
         import jax
         import jax.numpy as jnp
         jax.config.update("jax_enable_x64", True)
-
-        def loss(*xs):
-            full = list(vals)
-            for k, x in zip(diff, xs):
-                full[k] = x
-            res = pure(*full)
-            res = (res,) if len(outs) == 1 else res
-            return sum(jnp.sum(r * cots[n]) for r, n in zip(res, outs))
+        loss = _loss(jnp, pure, vals, outs, cots, diff)
         g = jax.jit(jax.grad(loss, tuple(range(len(diff)))))(*[jnp.asarray(vals[k]) for k in diff])
         return {k: np.asarray(x) for k, x in zip(diff, g)}
     raise ValueError(tape)

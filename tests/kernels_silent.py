@@ -333,3 +333,39 @@ def builtin_max_of_0d(y, z, c):
     s = max(z, c)
     r = min(s * 2.0, z)
     y *= s + r
+
+
+# -- Python lists as stacks ---------------------------------------------------------
+def list_stack(x, y, c):
+    n = len(x)
+    s = 0.0
+    st = []
+    for i in range(n):
+        st.append(y[i] * c)
+    for i in range(n - 1):
+        s += st.pop() * 0.5
+    return float(s + np.sum(x * y))
+
+
+def list_stack_in_loop(x, y, c):
+    n = len(x)
+    s = 0.0
+    for r in range(2):
+        st = []
+        for i in range(n):
+            st.append(y[i] * c + s)
+        v = st.pop()
+        s = s + v * v
+        st.append(x[0] * v)
+        w = st.pop()
+        s += w
+    return s
+
+
+def list_stack_of_arrays(x, y):
+    st = []
+    st.append(x * 2.0)
+    st.append(np.sin(y))
+    a = st.pop()
+    b = st.pop()
+    x[...] = a * b

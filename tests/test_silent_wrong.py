@@ -50,6 +50,9 @@ CASES = {
     "loop_over_view_then_written": (K.loop_over_view_then_written, lambda r: [D(r, 3)], None),
     "builtin_max_of_0d": (K.builtin_max_of_0d, lambda r: [D(r, 2), Duplicated(np.array(0.7), np.zeros(())),
                                                           Active(0.3)], "y"),
+    "list_stack": (K.list_stack, lambda r: [D(r, 4), D(r, 4), Active(0.7)], None),
+    "list_stack_in_loop": (K.list_stack_in_loop, lambda r: [D(r, 4), D(r, 4), Active(0.7)], None),
+    "list_stack_of_arrays": (K.list_stack_of_arrays, lambda r: [D(r, 4), D(r, 4)], "x"),
     # tuples: returned by helpers, unpacked or indexed, built locally, of floats (case 1)
     "unpack_two": (K.unpack_two, lambda r: [D(r, 3), D(r, 3, 3), D(r, 3)], "o"),
     "index_two": (K.index_two, lambda r: [D(r, 3), D(r, 3, 3), D(r, 3)], "o"),

@@ -20,27 +20,7 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
         k = kinds.get(n)
         return k is None or k.is_float
 
-    varied = {ent(p) for p, a in zip(params, activities) if a in ("Duplicated", "Active")}
-    useful = {ent(p) for p, a in zip(params, activities) if a == "Duplicated"}
-    if ret_active:
-        useful.add(ent(ret))
-    flows = []
-    for srcs, (kind, dest), stmt in effects.flows:
-        d = ent(dest) if kind == "name" else dest
-        flows.append(({ent(s) for s in srcs if floaty(s)}, d, stmt))
-    changed = True
-    while changed:
-        changed = False
-        for srcs, d, _ in flows:
-            if d not in varied and srcs & varied:
-                varied.add(d)
-                changed = True
-            if d in useful:
-                new = srcs - useful
-                if new:
-                    useful |= new
-                    changed = True
-    active = varied & useful
+    active, flows = _varied_and_useful(effects, params, activities, ret_active, ret, floaty)
     _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret)
     for p, a in zip(params, activities):
         e = ent(p)
@@ -54,24 +34,16 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
     return active
 
 
-def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
-    """Refuse a value that carries a derivative in a form no rule follows.
-
-    The analysis above lets only float kinds carry derivatives. Run again with
-    tuples and values of unknown kind allowed to carry them too: a name of such
-    a kind that is then both varied and useful would drop a derivative
-    silently (a tuple of arrays, a product with a value of unknown kind)."""
+def _varied_and_useful(effects, params, activities, ret_active, ret, carries) -> tuple:
+    """(the cells both varied and useful, the flows between cells), where only
+    names for which ``carries`` holds pass a derivative on."""
     def ent(n):
         return effects.cell(n)
-
-    def carrier(n):
-        k = kinds.get(n)
-        return k is None or k.is_float or k.cls in ("tuple", "other")
     varied = {ent(p) for p, a in zip(params, activities) if a in ("Duplicated", "Active")}
     useful = {ent(p) for p, a in zip(params, activities) if a == "Duplicated"}
     if ret_active:
         useful.add(ent(ret))
-    flows = [({ent(s) for s in srcs if carrier(s)}, ent(dest) if kind == "name" else dest, stmt)
+    flows = [({ent(s) for s in srcs if carries(s)}, ent(dest) if kind == "name" else dest, stmt)
              for srcs, (kind, dest), stmt in effects.flows]
     changed = True
     while changed:
@@ -83,10 +55,23 @@ def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
             if d in useful and srcs - useful:
                 useful |= srcs
                 changed = True
-    both = varied & useful
+    return varied & useful, flows
+
+
+def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
+    """Refuse a value that carries a derivative in a form no rule follows.
+
+    The analysis above lets only float kinds carry derivatives. Run again with
+    tuples and values of unknown kind allowed to carry them too: a name of such
+    a kind that is then both varied and useful would drop a derivative
+    silently (a tuple of arrays, a product with a value of unknown kind)."""
+    def carrier(n):
+        k = kinds.get(n)
+        return k is None or k.is_float or k.cls in ("tuple", "other")
+    both, _ = _varied_and_useful(effects, params, activities, ret_active, ret, carrier)
     for n in sorted(kinds):
         k = kinds[n]
-        if k.is_float or k.cls not in ("tuple", "other") or ent(n) not in both:
+        if k.is_float or k.cls not in ("tuple", "other") or effects.cell(n) not in both:
             continue
         stmt = next((s for _, (kind, dest), s in effects.flows if kind == "name" and dest == n), None)
         what = "a tuple" if k.cls == "tuple" else "a value whose kind (float, array...) is unknown"

@@ -176,6 +176,8 @@ class AdjointBuilder:
     def stmt(self, s) -> Record:
         if isinstance(s, ast.Assign):
             t = s.targets[0]
+            if isinstance(t, ast.Name) and self.is_stack_call(s.value):
+                return self.stack_pop(s, t.id, s.value)
             if isinstance(t, ast.Name):
                 return self.bind(s, t.id, s.value)
             return self.store(s, t, s.value)
@@ -186,8 +188,10 @@ class AdjointBuilder:
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and getattr(s.value, "_ad_target", None) is not None \
                 and s.value._ad_rule is None:
             return self.user_call(s, None, s.value)
+        if isinstance(s, ast.Expr) and self.is_stack_call(s.value):
+            return self.stack_append(s, s.value) if s.value.args else self.stack_pop(s, None, s.value)
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and \
-                getattr(getattr(s.value, "_ad_rule", None), "kind", None) in ("stack", "inplace"):
+                getattr(getattr(s.value, "_ad_rule", None), "kind", None) == "inplace":
             self.refuse_special(s, s.value)
         if isinstance(s, ast.For):
             rec = Record(s, kind="for")
@@ -232,6 +236,9 @@ class AdjointBuilder:
                 core += self.contrib(v.id, N(G), big)
         elif isinstance(v, ast.Constant):
             pass
+        elif isinstance(v, ast.List) and not v.elts:
+            rec.reset = False
+            core.append(ast.Assign(targets=[N(self.adj(n), ast.Store)], value=ast.List([], ast.Load())))
         elif isinstance(v, ast.BinOp):
             f = BINOPS.get(type(v.op))
             if f is None:
@@ -361,6 +368,39 @@ class AdjointBuilder:
         if isinstance(s.op, ast.Sub):
             g = ast.UnaryOp(ast.USub(), g)
         rec.core += self.contrib(v.id, g, big=not scalar_region)
+        return rec
+
+    # -- Python lists as stacks: the adjoints go through a list in reverse order --
+    @staticmethod
+    def is_stack_call(v) -> bool:
+        return isinstance(v, ast.Call) and getattr(getattr(v, "_ad_rule", None), "kind", None) == "stack"
+
+    def stack_append(self, s, call) -> Record:
+        """``st.append(v)``: ``v``'s adjoint is the top of ``st``'s adjoint stack
+        (zero for an item never popped: those are at the bottom)."""
+        st = call.func.value.id
+        rec = Record(s, kind="store")
+        if not self.active(st):
+            return rec
+        top = ast.Call(N("_ad_stack_pop"), [N(self.adj(st))], [])
+        v = call.args[0]
+        if isinstance(v, ast.Name) and self.active(v.id):
+            rec.core += self.contrib(v.id, top)
+        else:
+            rec.core.append(ast.Expr(top))   # keep the adjoint stack in step
+        return rec
+
+    def stack_pop(self, s, n, call) -> Record:
+        """``n = st.pop()``: ``n``'s adjoint goes onto ``st``'s adjoint stack."""
+        st = call.func.value.id
+        rec = Record(s, target=n, kind="bind")
+        if not self.active(st):
+            return rec
+        self.target, self.target_is_temp = n, False
+        g = N(G) if n is not None and self.active(n) else ast.Constant(0.0)
+        push = ast.Attribute(N(self.adj(st)), "append", ast.Load())
+        rec.core.append(ast.Expr(ast.Call(push, [g], [])))
+        rec.reset = n is not None and self.active(n) and not self.ctx.is_memory(n)
         return rec
 
     def refuse_special(self, s, call):

@@ -213,6 +213,8 @@ class FunctionContext:
                 continue
             dn = self.namer.adjoint(n)
             value = N(self.namer.dret) if (n == self.namer.ret and self.ret_active) else ast.Constant(0.0)
+            if self.kinds[n].cls == "list":
+                value = ast.List([], ast.Load())   # a stack's adjoint: a stack
             out.append(ast.Assign(targets=[N(dn, ast.Store)], value=value))
         return out
 
