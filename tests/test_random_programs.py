@@ -11,8 +11,9 @@ ReverseWithPrimal and ReverseSplitWithPrimal. Asserted:
 
 Separately, smaller samples go through every entry point (``check_all``):
 basic programs, and programs drawing from the productions of
-``fuzz.features``; both are marked xfail(strict=False) while known core bugs
-make them fail.
+``fuzz.features``: zero wrong, zero exceptions, no entry point refusing what
+another accepts, and refusals other than the helper calls the generator
+aliases on purpose within the same bound.
 
 The checker itself is tested first against hand-written adjoints, including
 deliberately wrong ones it must catch. Long runs: ``tools/run_random_programs.py``.
@@ -223,6 +224,8 @@ def _run_all(seeds, **options) -> tuple[Counter, Counter, list]:
     for seed in seeds:
         out = check_all(generate_program(seed, **options), tape_every=10)
         tally[out.status] += 1
+        if out.status == "refused" and out.error_type == "AliasingError":
+            tally["refused-aliasing"] += 1   # helper calls the generator aliases on purpose
         for name, e in out.entries.items():
             per_entry[(name, e.status)] += 1
         if out.status in ("wrong", "error", "invalid", "inconsistent"):
@@ -243,14 +246,11 @@ def _assert_clean(tally: Counter, bad: list, sample: int) -> None:
     assert tally["error"] == 0, f"exceptions at entry points {where('error')}"
     refusing = sorted({n for o in bad if o.status == "inconsistent" for n in o.failing(("refused",))})
     assert tally["inconsistent"] == 0, f"only some entry points refuse: {refusing}"
-    assert tally["refused"] <= max(MAX_REFUSED * sample // SAMPLE, 3)
+    # the generator passes overlapping slices to helpers that write one of them
+    # on purpose (refused by design); every other refusal counts against the bound
+    assert tally["refused"] - tally["refused-aliasing"] <= max(MAX_REFUSED * sample // SAMPLE, 3)
 
 
-# Known core bugs make these fail today (see the reproducers in the report of
-# the multi-entry checker); strict=False so that a fix shows up as XPASS and
-# the mark can be removed.
-@pytest.mark.xfail(strict=False, reason="known core bugs: split mode with fresh shadows, the emitted "
-                   "module's fwd/rev and forward functions, 0-d arrays on the torch/jax tapes")
 def test_every_entry_point_sample():
     """Basic programs through Reverse, ReverseWithPrimal, split, the emitted module,
     Forward, BatchDuplicated, autograd (torch and JAX on every 10th) and the
@@ -260,8 +260,6 @@ def test_every_entry_point_sample():
     _assert_clean(tally, bad, ENTRY_SAMPLE)
 
 
-@pytest.mark.xfail(strict=False, reason="the new productions find core bugs not fixed yet "
-                   "(helpers returning aliases/arrays/tuples, CSR loops, index lists, views)")
 def test_new_productions_every_entry_point():
     """Programs that all use the new productions, through every entry point."""
     seeds = range(FIRST_SEED, FIRST_SEED + FEATURE_SAMPLE)
