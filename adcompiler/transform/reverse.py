@@ -232,7 +232,8 @@ class Sweeps:
     def restore_expr(self, n):
         """What the forward sweep pushes to restore ``n``: its value, or only
         its shape when the reverse sweep reads nothing else of it."""
-        if n in self.value_needed or n in self.ctx.param_shadows() or (self.ctx.namer.made(n, COND) or self.ctx.namer.made(n, COUNT)) \
+        namer = self.ctx.namer
+        if n in self.value_needed or n in self.ctx.param_shadows() or namer.made(n, COND) or namer.made(n, COUNT) \
                 or not self.ctx.module.options.shape_restores:
             return N(n)
         k = self.ctx.kinds.get(n)
@@ -275,11 +276,12 @@ class Sweeps:
         """The forward sweep: of the forward half (``end_tuple``), which ends by
         pushing what the reverse half needs, or of the combined function.
 
-        A forward half owns no shadow memory: where the reverse half needs a
-        shadow it records the primal array (a view of some memory) and the
-        reverse half takes the same view of the shadow it is given
-        (``_ad_rebase``); shadows of local arrays are created by the reverse
-        half. The combined function keeps the shadows themselves."""
+        A forward half owns no shadow memory: in place of each shadow it binds
+        a reference (``_ad_shadow_ref``: the Duplicated argument or local the
+        shadow belongs to, and the primal view it mirrors), and pushes that
+        where the reverse half needs the shadow; the reverse half takes the
+        same view of the shadows it is given (``_ad_rebase``) and creates the
+        shadows of locals itself. The combined function keeps the shadows."""
         ctx = self.ctx
         self.split = end_tuple and ctx.module.options.split_shadows
         init = []
@@ -293,8 +295,8 @@ class Sweeps:
             init = [_assign([n], ast.Constant(None)) for n in pre
                     if n not in ctx.params and n not in ctx.param_shadows()]
         body = self.fwd_block(self.body)
-        if self.split and any(isinstance(x, ast.Name) and x.id == "_ad_shadow_ref" for st in body for x in ast.walk(st)):
-            # the Duplicated arguments' shadow references: roots 0, 1, ...
+        if self.split and self.local_shadows():
+            # the Duplicated arguments' shadow references (roots 0, 1, ...), which locals' views name
             body = [_assign([ctx.namer.adjoint(p)], ast.Call(N("_ad_shadow_ref"), [ast.Constant(k), N(p)], []))
                     for k, p in enumerate(self.dup_params())] + body
         tail = []
@@ -392,7 +394,7 @@ class Sweeps:
 
     def roots_name(self) -> str:
         if self._roots is None:
-            self._roots = self.ctx.namer.reserve("_roots")
+            self._roots = self.ctx.namer.role("_roots")
         return self._roots
 
     def restore(self, names) -> list:
