@@ -369,3 +369,13 @@ def list_stack_of_arrays(x, y):
     a = st.pop()
     b = st.pop()
     x[...] = a * b
+
+
+def sin_minus(a, b):
+    return np.sin(a) - b * -1.25
+
+
+def updates_helper_result(x, a):
+    hv = sin_minus(a, x)
+    hv *= np.cos(x[-1])
+    return float(np.dot(-hv, x))

@@ -316,4 +316,7 @@ class ForwardBuilder:
         if self.active(n) and self.ctx.is_alias_binding_call(call, n):
             # the callee returned (a view of) an argument: its tangent is the same view of the argument's
             out.append(self.alias_binding(s))
+        elif info.ret_active and self.ctx.is_memory(n):
+            # updated in place later: a writable tangent of its own (the callee's may be a broadcast)
+            out.append(ast.Assign(targets=[N(self.tan(n), ast.Store)], value=self.fresh(N(self.tan(n)), N(n))))
         return out
