@@ -28,12 +28,7 @@ import copy
 from ..codegen.naming import COND, COUNT, RESULT
 from ..errors import UnsupportedSyntaxError
 from .adjoint import ANS, AdjointBuilder, G, N, subst
-
-
-def _assign(names, value):
-    if len(names) == 1:
-        return ast.Assign(targets=[N(names[0], ast.Store)], value=value)
-    return ast.Assign(targets=[ast.Tuple([N(n, ast.Store) for n in names], ast.Store())], value=value)
+from .tape import TapeAccess, assign
 
 
 def _tuple(names):
@@ -76,7 +71,7 @@ def value_loads(code) -> set:
     return out
 
 
-class Sweeps:
+class Sweeps(TapeAccess):
     def __init__(self, ctx, body):
         self.ctx = ctx
         self.body = body
@@ -289,15 +284,15 @@ class Sweeps:
         pre = sorted({n for s_id in self.by_stmt for n in self._restored_by_id(s_id)} | set(end))
         for n in pre:
             if n not in ctx.params and n not in ctx.param_shadows():
-                init.append(_assign([n], ast.Constant(None)))
+                init.append(assign([n], ast.Constant(None)))
         if not end_tuple:
             pre = sorted({n for s_id in self.by_stmt for n in self._restored_by_id(s_id)})
-            init = [_assign([n], ast.Constant(None)) for n in pre
+            init = [assign([n], ast.Constant(None)) for n in pre
                     if n not in ctx.params and n not in ctx.param_shadows()]
         body = self.fwd_block(self.body)
         if self.split and self.local_shadows():
             # the Duplicated arguments' shadow references (roots 0, 1, ...), which locals' views name
-            body = [_assign([ctx.namer.adjoint(p)], ast.Call(N("_ad_shadow_ref"), [ast.Constant(k), N(p)], []))
+            body = [assign([ctx.namer.adjoint(p)], ast.Call(N("_ad_shadow_ref"), [ast.Constant(k), N(p)], []))
                     for k, p in enumerate(self.dup_params())] + body
         tail = []
         if not end_tuple:
@@ -373,48 +368,8 @@ class Sweeps:
         out += self.rev_block(self.records)
         if self.split and self.rebased():
             shadows = ast.Tuple([N(ctx.namer.adjoint(p)) for p in self.dup_params()], ast.Load())
-            out.insert(0, _assign([self.roots_name()], ast.Call(N("_ad_roots"), [self.pop(), shadows], [])))
+            out.insert(0, assign([self.roots_name()], ast.Call(N("_ad_roots"), [self.pop(), shadows], [])))
         return out
-
-    def dup_params(self) -> list:
-        return [p for p in self.ctx.params if self.ctx.activities[p] == "Duplicated"]
-
-    def rebased(self) -> set:
-        """The shadow names a reverse half rebases (restored from the tape)."""
-        restored = set(self.end_names())
-        for s_id in self.by_stmt:
-            restored.update(self._restored_by_id(s_id))
-        return restored & self.local_shadows()
-
-    def push(self, expr):
-        return ast.Expr(ast.Call(ast.Attribute(N(self.ctx.namer.tape), "append", ast.Load()), [expr], []))
-
-    def pop(self):
-        return ast.Call(ast.Attribute(N(self.ctx.namer.tape), "pop", ast.Load()), [], [])
-
-    def roots_name(self) -> str:
-        if self._roots is None:
-            self._roots = self.ctx.namer.role("_roots")
-        return self._roots
-
-    def restore(self, names) -> list:
-        """Pop the values pushed for ``names``; in a reverse half, a shadow
-        was recorded as its primal view and is rebased onto this half's shadows."""
-        if not self.split:
-            return [_assign([n], self.pop()) for n in reversed(names)]
-        shadows = self.local_shadows()
-        out = []
-        for n in reversed(names):
-            value = self.pop()
-            if n in shadows:
-                value = ast.Call(N("_ad_rebase"), [value, N(self.roots_name())], [])
-            out.append(_assign([n], value))
-        return out
-
-    def local_shadows(self) -> set:
-        """Shadow names bound by the function itself (not arguments)."""
-        ctx = self.ctx
-        return {ctx.namer.adjoint(n) for n in ctx.kinds if ctx.needs_shadow(n)} - ctx.param_shadows()
 
     def rev_block(self, records) -> list:
         groups, line, deferred = [], None, []
@@ -513,8 +468,8 @@ class Sweeps:
             if r.kind == "if":
                 body = self.rev_block(r.children[0])
                 orelse = self.rev_block(r.children[1])
-                body += [_assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[1]]
-                orelse += [_assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[0]]
+                body += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[1]]
+                orelse += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[0]]
                 code = [ast.If(test=N(s.test.id), body=body or [ast.Pass()], orelse=orelse)]
             else:
                 body = self.rev_block(r.children[0]) or [ast.Pass()]
@@ -531,7 +486,7 @@ class Sweeps:
                                     body=body, orelse=[])]
             # values of the header (loop bounds, the condition) that are recomputed, not saved
             head = ast.Expr(s.iter) if r.kind == "for" else s.test
-            code = [_assign([t], copy.deepcopy(self.remat[t].value))
+            code = [assign([t], copy.deepcopy(self.remat[t].value))
                     for t in sorted(set(self.remat) & loads([head]))] + code
             if rest:
                 code += self.restore(rest)
@@ -541,16 +496,16 @@ class Sweeps:
             if self.resets(r):
                 # the name now holds a value that depends on nothing active:
                 # the adjoint of its earlier value starts from zero
-                code.append(_assign([self.ctx.adjoint_of(r.target)], ast.Constant(0.0)))
+                code.append(assign([self.ctx.adjoint_of(r.target)], ast.Constant(0.0)))
             return code + self.restore(rest)
         ctx = self.ctx
         code = []
         mapping = {}
         plan = self.saves.get(id(s), [])
         for t in sorted(set(self.remat) & loads(r.core) - {r.target}):
-            code.append(_assign([t], copy.deepcopy(self.remat[t].value)))
+            code.append(assign([t], copy.deepcopy(self.remat[t].value)))
         for x, saved, when in [p for p in reversed(plan) if p[2] == "after"] + [p for p in reversed(plan) if p[2] == "before"]:
-            code.append(_assign([saved], self.pop()))
+            code.append(assign([saved], self.pop()))
             mapping[x] = N(saved)
         n = r.target
         dn = ctx.adjoint_of(n) if n else None
@@ -565,11 +520,11 @@ class Sweeps:
         reset = self.resets(r)
         if n is not None and G in used and ((dn in rest) or (reset and self_ref)):
             gname = ctx.namer.fresh("_g{}")
-            code.append(_assign([gname], N(dn)))
+            code.append(assign([gname], N(dn)))
             g_expr = N(gname)
         if n is not None and ANS in used and n in rest and n not in mapping:
             aname = ctx.namer.fresh("_a{}")
-            code.append(_assign([aname], N(n)))
+            code.append(assign([aname], N(n)))
             ans_expr = N(aname)
         mapping[G] = g_expr if g_expr is not None else ast.Constant(0.0)
         if ans_expr is not None:
@@ -578,17 +533,17 @@ class Sweeps:
         if r.kind == "call":
             code += core
             if reset:
-                code.append(_assign([dn], ast.Constant(0.0)))
+                code.append(assign([dn], ast.Constant(0.0)))
             if rest:
                 code += self.restore(rest)
             return code
         if rest:
             code += self.restore(rest)
         if reset and self_ref:
-            code.append(_assign([dn], ast.Constant(0.0)))
+            code.append(assign([dn], ast.Constant(0.0)))
             code += core
         else:
             code += core
             if reset:
-                code.append(_assign([dn], ast.Constant(0.0)))
+                code.append(assign([dn], ast.Constant(0.0)))
         return code

@@ -1,0 +1,65 @@
+"""tape: how the sweeps reach the tape, and the shadows of split halves.
+
+The forward sweep pushes onto the tape list and the reverse sweep pops in
+reverse order. A split pair of halves owns no shadow memory: the forward
+half records, for each shadow the reverse half will need, a reference (the
+Duplicated argument or local it belongs to and the primal view it mirrors,
+``_ad_shadow_ref``); the reverse half rebuilds the shadow from the shadows it
+is given (``_ad_rebase``) and creates the shadows of locals itself.
+"""
+from __future__ import annotations
+
+import ast
+
+from .adjoint import N
+
+
+def assign(names, value):
+    """``names = value`` (a tuple target for several names)."""
+    if len(names) == 1:
+        return ast.Assign(targets=[N(names[0], ast.Store)], value=value)
+    return ast.Assign(targets=[ast.Tuple([N(n, ast.Store) for n in names], ast.Store())], value=value)
+
+
+class TapeAccess:
+    """Tape pushes and pops, and the shadow references of split halves (a mixin of ``Sweeps``)."""
+
+    def dup_params(self) -> list:
+        return [p for p in self.ctx.params if self.ctx.activities[p] == "Duplicated"]
+
+    def rebased(self) -> set:
+        """The shadow names a reverse half rebases (restored from the tape)."""
+        restored = set(self.end_names())
+        for s_id in self.by_stmt:
+            restored.update(self._restored_by_id(s_id))
+        return restored & self.local_shadows()
+
+    def push(self, expr):
+        return ast.Expr(ast.Call(ast.Attribute(N(self.ctx.namer.tape), "append", ast.Load()), [expr], []))
+
+    def pop(self):
+        return ast.Call(ast.Attribute(N(self.ctx.namer.tape), "pop", ast.Load()), [], [])
+
+    def roots_name(self) -> str:
+        if self._roots is None:
+            self._roots = self.ctx.namer.role("_roots")
+        return self._roots
+
+    def restore(self, names) -> list:
+        """Pop the values pushed for ``names``; in a reverse half, a shadow
+        was recorded as its primal view and is rebased onto this half's shadows."""
+        if not self.split:
+            return [assign([n], self.pop()) for n in reversed(names)]
+        shadows = self.local_shadows()
+        out = []
+        for n in reversed(names):
+            value = self.pop()
+            if n in shadows:
+                value = ast.Call(N("_ad_rebase"), [value, N(self.roots_name())], [])
+            out.append(assign([n], value))
+        return out
+
+    def local_shadows(self) -> set:
+        """Shadow names bound by the function itself (not arguments)."""
+        ctx = self.ctx
+        return {ctx.namer.adjoint(n) for n in ctx.kinds if ctx.needs_shadow(n)} - ctx.param_shadows()
