@@ -270,7 +270,14 @@ def rebase(ref, roots):
         if hit is None:
             hit = roots[1][id(root)] = (root[0], shadow_like(root[0]), root)   # (keeps the token alive)
         x, dx = hit[:2]
-    return dx if v is x else _same_view(v, x, dx)
+    if v is x:
+        return dx
+    if isinstance(x, (list, tuple)):   # arrays a function returned together (np.split)
+        for xi, dxi in zip(x, dx):
+            if v is xi or (np.may_share_memory(v, xi) and np.shares_memory(v, xi)):
+                return dxi if v is xi else _same_view(v, xi, dxi)
+        raise ValueError("a view's shadow could not be located among its root's arrays")
+    return _same_view(v, x, dx)
 
 
 def _unravel_bytes(off, shape, strides):

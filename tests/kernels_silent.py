@@ -379,3 +379,10 @@ def updates_helper_result(x, a):
     hv = sin_minus(a, x)
     hv *= np.cos(x[-1])
     return float(np.dot(-hv, x))
+
+
+def writes_through_split(x):
+    a, b, c = np.split(x, 3)
+    a[0] = 2.0 * b[0]
+    r = a * b - c
+    return float(np.sum(r * r))
