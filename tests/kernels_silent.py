@@ -386,3 +386,11 @@ def writes_through_split(x):
     a[0] = 2.0 * b[0]
     r = a * b - c
     return float(np.sum(r * r))
+
+
+def writes_through_rot90_and_real(A, x):
+    r = np.rot90(A)
+    r[0, :] = r[0, :] * 2.0
+    q = np.real(x)
+    q *= 3.0
+    return float(np.sum(A * A) + np.sum(x * x))

@@ -63,7 +63,9 @@ for _k, _f in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d)):
 defrule(np.flip, "m, axis=None", kind="view", m="np.flip(g, axis)", tangents={"m": "np.flip(t, axis)"})
 defrule(np.fliplr, "m", kind="view", m="np.fliplr(g)", tangents={"m": "np.fliplr(t)"})
 defrule(np.flipud, "m", kind="view", m="np.flipud(g)", tangents={"m": "np.flipud(t)"})
-defrule(np.rot90, "m, k=1, axes=None", m="_ad_rot90_adjoint(g, k, axes)",
+defrule(np.real, "val", kind="view", val="g", tangents={"val": "np.real(t)"},
+        doc="a view of a real array: writes through it write the array")
+defrule(np.rot90, "m, k=1, axes=None", kind="view", m="_ad_rot90_adjoint(g, k, axes)",
         tangents={"m": "np.rot90(t, k, _ad_default(axes, (0, 1)))"})
 defrule(np.roll, "a, shift, axis=None", a="_ad_roll_adjoint(g, shift, axis)",
         tangents={"a": "np.roll(t, shift, axis)"})
