@@ -35,7 +35,7 @@ def _reverse_function(f, values):
     def build():
         # the reverse code is differentiated again: keep values and arrays (lists carry
         # no tangents), and callee halves pass shadows themselves (no _ad_rebase to differentiate)
-        builder = ModuleBuilder(Options(shape_restores=False, listify=False, split_shadows=False))
+        builder = ModuleBuilder(Options(shape_restores=False, listify=False, split_shadows=False, second_order=True))
         mod = builder.build(f, kinds, acts, True, public=True)
         ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f") + " reverse")
         c = cache.Compiled(mod.source, ns[mod.main.fused_name], None, mod.main,

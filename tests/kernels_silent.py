@@ -394,3 +394,19 @@ def writes_through_rot90_and_real(A, x):
     q = np.real(x)
     q *= 3.0
     return float(np.sum(A * A) + np.sum(x * x))
+
+
+# -- second order over the new constructs ----------------------------------------------
+def loss_through_filled_helper(x):
+    z = fill_local(x)
+    return float(np.sum(z * x))
+
+
+def loss_through_tuple_helper(x):
+    u, v = two_filled(x)
+    return float(np.sum(u * v))
+
+
+def loss_through_alias_helper(x):
+    z = ident(x)
+    return float(np.sum(z * z * x))

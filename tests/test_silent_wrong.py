@@ -186,3 +186,19 @@ def test_scalar_argument_of_unknown_rank_reaches_caller():
     ns[mod.main.fused_name](a.copy(), got[0], x.copy(), got[1], 1.0)
     np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("f", [K.loss_through_filled_helper, K.loss_through_tuple_helper,
+                               K.loss_through_alias_helper])
+def test_second_order_is_right_or_refused(f):
+    """hvp over helpers returning filled memory, tuples or aliases: a refusal,
+    or the Hessian-vector product of central differences of the gradient."""
+    from adcompiler import hvp
+    x, v = np.array([0.3, 0.7, 1.1]), np.array([1.0, -0.5, 0.25])
+    try:
+        hv = hvp(f, (x,), (v,))[0]
+    except AdCompilerError:
+        return
+    h = 1e-5
+    fd = (gradient(f, x + h * v)[0] - gradient(f, x - h * v)[0]) / (2 * h)
+    np.testing.assert_allclose(hv, fd, rtol=1e-6, atol=1e-8)

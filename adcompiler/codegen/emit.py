@@ -74,6 +74,7 @@ class Options:
     listify: bool = True          # reversed element loops on Python lists
     optimize: bool = True         # peephole passes (optimize.py)
     split_shadows: bool = True    # forward halves record shadow references, not shadows
+    second_order: bool = False    # the code is differentiated again: refuse what that cannot follow
 
 
 @dataclass

@@ -206,8 +206,17 @@ class FunctionContext:
     def adjoint_inits(self) -> list:
         out = []
         if self.returns_memory():
-            out.append(ast.AugAssign(target=N(self.namer.adjoint(self.namer.ret), ast.Store), op=ast.Add(),
-                                     value=N(self.namer.dret)))
+            if self.module.options.second_order:
+                # the returned memory's shadow is reached through two tape entries that
+                # are one array; forward mode over that code would lose the alias
+                raise UnsupportedSyntaxError(
+                    f"`{self.pf.name}` returns an array it fills in place, which second derivatives "
+                    "do not follow yet.", filename=self.pf.filename, lineno=self.pf.tree.lineno,
+                    construct=self.pf.name, hint="return an expression (e.g. `return z * 1.0`), or use "
+                                                 "first derivatives (gradient, autodiff).")
+            # (in place, spelled as such: second-order code must see the write)
+            region = ast.Subscript(N(self.namer.adjoint(self.namer.ret)), ast.Constant(Ellipsis), ast.Store())
+            out.append(ast.AugAssign(target=region, op=ast.Add(), value=N(self.namer.dret)))
         for n in sorted(self.kinds):
             if not self.is_active(n) or self.is_memory(n) or self.is_temp(n):
                 continue
