@@ -56,6 +56,8 @@ CASES = {
     "updates_helper_result": (K.updates_helper_result, lambda r: [D(r, 3), Const(np.array([0.2, 0.4, 0.6]))], None),
     "writes_through_split": (K.writes_through_split, lambda r: [D(r, 6)], None),
     "writes_through_rot90_and_real": (K.writes_through_rot90_and_real, lambda r: [D(r, 2, 3), D(r, 3)], None),
+    "column_stack_of_vectors": (K.column_stack_of_vectors, lambda r: [D(r, 3), D(r, 3), D(r, 3)], "o"),
+    "column_stack_of_empty": (K.column_stack_of_vectors, lambda r: [D(r, 0), D(r, 0), D(r, 0)], "o"),
     # tuples: returned by helpers, unpacked or indexed, built locally, of floats (case 1)
     "unpack_two": (K.unpack_two, lambda r: [D(r, 3), D(r, 3, 3), D(r, 3)], "o"),
     "index_two": (K.index_two, lambda r: [D(r, 3), D(r, 3, 3), D(r, 3)], "o"),

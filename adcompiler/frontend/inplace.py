@@ -93,13 +93,13 @@ def hstack(nz, call, kw):
 
 
 def column_stack(nz, call, kw):
+    # a 1-d part becomes a column, a 2-d part stays: atleast_2d(p.T).T (also for
+    # empty parts, which a reshape to (rows, -1) cannot take)
     parts = []
     for p in _seq(nz, call, kw, "tup"):
-        _local(nz, p)
-        rows = ast.Subscript(ast.Attribute(ast.Name(p.id, ast.Load()), "shape", ast.Load()),
-                             ast.Constant(0), ast.Load())
-        shape = nz.arg_atom(ast.Tuple([rows, ast.Constant(-1)], ast.Load()))
-        parts.append(nz.temp(nz.make_call(np.reshape, [p, shape], [], call)))
+        t = nz.temp(nz.make_call(np.transpose, [p], [], call))
+        t = nz.temp(nz.make_call(np.atleast_2d, [t], [], call))
+        parts.append(nz.temp(nz.make_call(np.transpose, [t], [], call)))
     return _join(nz, call, parts, ast.Constant(1))
 
 
