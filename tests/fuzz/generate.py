@@ -196,6 +196,10 @@ def suitable(program: Program, values: list) -> None:
         if "math domain error" not in str(exc):
             raise
         raise Unsuitable(str(exc)) from exc   # e.g. math.log of a negative value
+    except TypeError as exc:
+        if "Cannot cast" not in str(exc):
+            raise
+        raise Unsuitable(str(exc)) from exc   # float64 into float32 memory (np.putmask), as numpy refuses
     if program.ret == "Active" and not isinstance(ret, (float, np.floating)):
         raise Unsuitable(f"an Active return needs a float, got {type(ret).__name__}")
     for v in args + [ret]:
