@@ -415,3 +415,10 @@ def loss_through_alias_helper(x):
 def column_stack_of_vectors(o, x, y):
     m = np.column_stack((x, y * y))
     o[...] = m[:, 1] * m[:, 0]
+
+
+def reduce_keepdims_row(a, c, M):
+    v = np.empty(len(a))
+    v[:] = np.abs(a)
+    v[...] = np.where(v > 0, np.sum(M * v, axis=0, keepdims=True)[0], v * v)
+    a[...] = a * 0.5 + np.tanh(v) * 0.25

@@ -204,3 +204,24 @@ def test_second_order_is_right_or_refused(f):
     h = 1e-5
     fd = (gradient(f, x + h * v)[0] - gradient(f, x - h * v)[0]) / (2 * h)
     np.testing.assert_allclose(hv, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_unknown_rank_times_array_has_unknown_rank():
+    """The command line without ranks: ``M * v`` with ``M`` of unknown rank and
+    ``v`` 1-d may be 2-d, so ``np.sum(..., keepdims=True)[0]`` may be a row, not
+    an element (the emitted module summed the row's adjoint to a scalar)."""
+    import inspect
+
+    from adcompiler.cli_emit import emit_source
+    from adcompiler.cli_load import Target
+    f = K.reduce_keepdims_row
+    target = Target(inspect.getsourcefile(f), f, K, "kernels_silent:reduce_keepdims_row")
+    ns: dict = {}
+    exec(compile(emit_source(target, "reverse", ("M",), ("c",), ("a",), "const"), "emitted", "exec"), ns)  # noqa: S102
+    rng = np.random.default_rng(0)
+    a, M, seed = rng.uniform(-1, 1, 6), rng.uniform(-1, 1, (3, 6)), rng.uniform(0.5, 1.5, 6)
+    want = seed.copy()
+    autodiff(Reverse, f, Const, Duplicated(a.copy(), want), Active(0.3), Const(M))
+    got = seed.copy()
+    ns["reduce_keepdims_row_reverse"](a.copy(), got, 0.3, M)
+    np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -125,7 +125,9 @@ def broadcast(*ks: Kind) -> Kind:
         if nd and all(d == 0 for d in nd) and not any(k.cls == "num" for k in ks):
             # numpy returns scalars from operations on 0-d arrays
             return {"b": BOOL, "i": INT, "f": FLOAT}.get(dt, FLOAT)
-        return array(None if None in nd else max(nd), dt)
+        # a value of unknown rank ("num") may have more axes than the arrays
+        unknown = None in nd or any(k.cls == "num" for k in ks)
+        return array(None if unknown else max(nd), dt)
     if any(k.cls == "num" for k in ks):
         return Kind("num", None, dt)
     return {"b": BOOL, "i": INT, "f": FLOAT}.get(dt, FLOAT)
