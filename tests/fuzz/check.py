@@ -160,6 +160,21 @@ def _reference(fn, values: list):
     return args, ret
 
 
+def _plain_run(program: Program, fn, values: list, input_seed: int):
+    """The plain run on these inputs: ``(final args, return)``; a reason
+    string when the inputs are unsuitable (overflow, values too large for
+    finite differences); an ``invalid`` Outcome when the program itself fails."""
+    try:
+        ref_args, ref_ret = _reference(fn, values)
+    except OverflowError as exc:
+        return f"overflow: {exc}"
+    except Exception:  # noqa: BLE001 - the program itself failed: report, do not raise
+        return Outcome("invalid", program, input_seed, traceback.format_exc())
+    if _too_large(ref_args + [ref_ret]):
+        return "values too large for finite differences"
+    return ref_args, ref_ret
+
+
 def _too_large(values, limit: float = 1e3) -> bool:
     """Whether a run produced values so large that central differences of
     the functional lose its derivative in rounding (the generator keeps
@@ -187,18 +202,14 @@ def check_program(program: Program, api=None, fn=None, inputs: int = 3,
     last = "no input tried"
     for attempt in range(inputs):
         input_seed = program.seed * 16 + attempt
-        values = program.build_inputs(input_seed)
-        seeds = program.build_seeds(input_seed)
-        try:
-            ref_args, ref_ret = _reference(fn, values)
-        except OverflowError as exc:
-            last = f"overflow: {exc}"
+        values, seeds = program.build_inputs(input_seed), program.build_seeds(input_seed)
+        ref = _plain_run(program, fn, values, input_seed)
+        if isinstance(ref, Outcome):
+            return ref
+        if isinstance(ref, str):
+            last = ref
             continue
-        except Exception:  # noqa: BLE001 - the program itself failed: report, do not raise
-            return Outcome("invalid", program, input_seed, traceback.format_exc())
-        if _too_large(ref_args + [ref_ret]):
-            last = "values too large for finite differences"
-            continue
+        ref_args, ref_ret = ref
         try:
             grads = fd.gradient(fn, program, values, seeds)
         except fd.NonSmooth as exc:
@@ -354,20 +365,16 @@ def check_all(program: Program, api=None, fn=None, inputs: int = 3, timeout: flo
     last = "no input tried"
     for attempt in range(inputs):
         input_seed = program.seed * 16 + attempt
-        values = program.build_inputs(input_seed)
-        seeds = program.build_seeds(input_seed)
+        values, seeds = program.build_inputs(input_seed), program.build_seeds(input_seed)
         tangents = program.build_tangents(input_seed)
         tangents2 = program.build_tangents(input_seed + 1_000_003)
-        try:
-            ref_args, ref_ret = _reference(fn, values)
-        except OverflowError as exc:
-            last = f"overflow: {exc}"
+        ref = _plain_run(program, fn, values, input_seed)
+        if isinstance(ref, Outcome):
+            return ref
+        if isinstance(ref, str):
+            last = ref
             continue
-        except Exception:  # noqa: BLE001 - the program itself failed: report, do not raise
-            return Outcome("invalid", program, input_seed, traceback.format_exc())
-        if _too_large(ref_args + [ref_ret]):
-            last = "values too large for finite differences"
-            continue
+        ref_args, ref_ret = ref
         try:
             grads = fd.gradient(fn, program, values, seeds)
             dirs = [fd.directional(fn, program, values, t) for t in (tangents, tangents2)]
