@@ -214,7 +214,7 @@ class FunctionContext:
                     "do not follow yet.", filename=self.pf.filename, lineno=self.pf.tree.lineno,
                     construct=self.pf.name, hint="return an expression (e.g. `return z * 1.0`), or use "
                                                  "first derivatives (gradient, autodiff).")
-            # (in place, spelled as such: second-order code must see the write)
+            # an explicit store into the shadow (the name is a view of the returned memory's shadow)
             region = ast.Subscript(N(self.namer.adjoint(self.namer.ret)), ast.Constant(Ellipsis), ast.Store())
             out.append(ast.AugAssign(target=region, op=ast.Add(), value=N(self.namer.dret)))
         for n in sorted(self.kinds):
