@@ -15,7 +15,7 @@ from .activity import (  # noqa: F401
     ReverseSplitWithPrimal,
     ReverseWithPrimal,
 )
-from .api import adjoint_source, autodiff, autodiff_thunk, gradient  # noqa: F401
-from .decorator import differentiate  # noqa: F401
+from .api.reverse import adjoint_source, autodiff, autodiff_thunk, gradient  # noqa: F401
+from .api.second import hessian, hvp, jacobian  # noqa: F401
 from .errors import AdCompilerError  # noqa: F401
-from .second import hessian, hvp, jacobian  # noqa: F401
+from .tapes.differentiate import differentiate  # noqa: F401

@@ -1,6 +1,6 @@
 """``python -m adcompiler``: the command line (see ``adcompiler.cli``)."""
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

@@ -16,4 +16,4 @@ from .rules.registry import (  # noqa: F401
     nondifferentiable,
     register_rule,
 )
-from .testing import check_grads  # noqa: F401
+from .testing.check import check_grads  # noqa: F401

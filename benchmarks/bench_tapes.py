@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tape_kernels as TK
 
-from adcompiler.decorator import differentiate
+from adcompiler.tapes.differentiate import differentiate
 
 # (case, tape) -> minimal functional/wrapped ratio the project aims for
 TARGETS = {("seed", "autograd"): 1 / 1.5, ("seed", "torch"): 1 / 1.5, ("seed", "jax"): 1 / 1.5,

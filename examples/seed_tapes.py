@@ -14,7 +14,7 @@ import importlib
 
 import numpy as np
 
-from adcompiler.decorator import differentiate
+from adcompiler.tapes.differentiate import differentiate
 
 
 @differentiate(out="s", like="a")

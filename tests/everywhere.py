@@ -130,7 +130,7 @@ def check_batch(f, kinds, vals, ret, rng, k=2):
 def emitted_module(f, args, ret):
     """The stand-alone module of ``f`` for these annotations, executed: its namespace."""
     from adcompiler.analysis.kinds import FLOAT, array, kind_of_value
-    from adcompiler.cli_standalone import standalone
+    from adcompiler.codegen.standalone import standalone
     from adcompiler.pipeline import reverse_module
     kinds, acts = [], []
     for a in args:

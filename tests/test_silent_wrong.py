@@ -212,8 +212,8 @@ def test_unknown_rank_times_array_has_unknown_rank():
     an element (the emitted module summed the row's adjoint to a scalar)."""
     import inspect
 
-    from adcompiler.cli_emit import emit_source
-    from adcompiler.cli_load import Target
+    from adcompiler.cli.emit import emit_source
+    from adcompiler.cli.load import Target
     f = K.reduce_keepdims_row
     target = Target(inspect.getsourcefile(f), f, K, "kernels_silent:reduce_keepdims_row")
     ns: dict = {}

@@ -1,7 +1,7 @@
 """Rules for the helpers generated reverse code calls, so that reverse code
 can itself be differentiated in forward mode (second derivatives by
 forward-over-reverse). Each helper is linear in its adjoint argument."""
-from .. import runtime as R
+from ..runtime import core as R
 from .registry import REQUIRED, Rule, defrule, nondifferentiable, register_rule
 
 
@@ -51,8 +51,8 @@ register_rule(_store)
 # piecewise-constant choices; every other array parameter is refused in
 # second-order code rather than differentiated wrongly.
 
-from .. import runtime_linalg as L
-from .. import runtime_numpy as RN
+from ..runtime import linalg as L
+from ..runtime import numpy as RN
 
 
 def _linear(fn, params, linear="g", zero=(), extra=None):

@@ -34,7 +34,7 @@ FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 def _thunk(mode: Any, f: Any, ret: Any, *types: Any) -> tuple:
     """The core's split-mode entry point (a seam tests may replace)."""
-    from ..api import autodiff_thunk
+    from ..api.reverse import autodiff_thunk
     return autodiff_thunk(mode, f, ret, *types)
 
 
@@ -84,7 +84,7 @@ def prepare(w: Any, values: Sequence, needs: Sequence) -> None:
     """Differentiate the kernel for these argument kinds now (the result is
     cached), so that a refusal is raised where a tape traces the call rather
     than inside a callback (``values``: any arrays of the right shapes)."""
-    from ..api import compiled_for
+    from ..api.reverse import compiled_for
     args, _ = _arguments(w, values, needs)
     compiled_for(w.mutating, args, "Active" if w.returns_value else "Const")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import adcompiler.api
-import adcompiler.cli_check
+import adcompiler.api.reverse
+import adcompiler.cli.check
 from adcompiler import Duplicated, ReverseSplitWithPrimal, autodiff_thunk
 
 from .conftest import DATA, fd_gradient, run_cli
@@ -41,12 +41,12 @@ def _double_shadows_after(rev):
 
 
 def test_a_wrong_split_path_fails_and_is_named(monkeypatch):
-    real = adcompiler.api.autodiff_thunk
+    real = adcompiler.api.reverse.autodiff_thunk
 
     def broken(*a, **kw):
         fwd, rev = real(*a, **kw)
         return fwd, _double_shadows_after(rev)
-    monkeypatch.setattr(adcompiler.api, "autodiff_thunk", broken)
+    monkeypatch.setattr(adcompiler.api.reverse, "autodiff_thunk", broken)
     status, out, _ = run_cli("check", *RELAX)
     assert status == 1, out
     rows = _rows(out)
@@ -57,14 +57,14 @@ def test_a_wrong_split_path_fails_and_is_named(monkeypatch):
 
 @pytest.mark.parametrize("func", ["reverse", "rev"])
 def test_a_wrong_emitted_function_fails_and_is_named(monkeypatch, func):
-    real = adcompiler.cli_check.load_emitted
+    real = adcompiler.cli.check.load_emitted
 
     def broken(text, name):
         ns = dict(real(text, name))
         good = ns[f"{name}_{func}"]
         ns[f"{name}_{func}"] = lambda *a: tuple(2.0 * d for d in good(*a))   # dk doubled
         return ns
-    monkeypatch.setattr(adcompiler.cli_check, "load_emitted", broken)
+    monkeypatch.setattr(adcompiler.cli.check, "load_emitted", broken)
     status, out, _ = run_cli("check", *RELAX)
     assert status == 1, out
     rows = _rows(out)

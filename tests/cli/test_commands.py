@@ -9,8 +9,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from adcompiler.cli_color import color_enabled, highlight
-from adcompiler.cli_load import load_target
+from adcompiler.cli.color import color_enabled, highlight
+from adcompiler.cli.load import load_target
 
 from .conftest import DATA, ROOT, run_cli, run_process
 

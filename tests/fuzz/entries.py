@@ -120,8 +120,8 @@ def _emitted(ctx: Context, mode: str) -> dict:
     """The module ``adcompiler emit`` writes for the program, executed (cached per mode)."""
     key = f"emit-{mode}"
     if key not in ctx.cache:
-        from adcompiler.cli_emit import emit_source
-        from adcompiler.cli_load import Target, UsageError
+        from adcompiler.cli.emit import emit_source
+        from adcompiler.cli.load import Target, UsageError
         from adcompiler.errors import AdCompilerError
         prog = ctx.program
         module = inspect.getmodule(ctx.fn)

@@ -100,7 +100,7 @@ class FakeThunk:
 def core_available():
     """True once the core's split mode exists (then tests always use it)."""
     try:
-        from adcompiler.api import autodiff_thunk  # noqa: F401
+        from adcompiler.api.reverse import autodiff_thunk  # noqa: F401
     except ImportError:
         return False
     return True

@@ -33,7 +33,7 @@ def test_registered_adjoint_runs_kernel_once(monkeypatch):
         return real_backward(*args, **kw)
     monkeypatch.setattr(split, "forward", counting_forward)
     monkeypatch.setattr(split, "backward", counting_backward)
-    import adcompiler.decorator as D
+    import adcompiler.tapes.differentiate as D
     monkeypatch.setattr(D, "forward", counting_forward)
     monkeypatch.setattr(D, "backward", counting_backward)
     a = np.random.default_rng(1).uniform(-0.5, 0.5, 6)

@@ -4,7 +4,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from adcompiler.decorator import differentiate
+from adcompiler.tapes.differentiate import differentiate
 
 from . import kernels as K
 

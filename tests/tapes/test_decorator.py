@@ -4,8 +4,8 @@ import inspect
 import numpy as np
 import pytest
 
-from adcompiler.decorator import Differentiated, differentiate
 from adcompiler.errors import AdCompilerError, ShapeError
+from adcompiler.tapes.differentiate import Differentiated, differentiate
 
 from . import kernels as K
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from adcompiler.decorator import differentiate
 from adcompiler.errors import AdCompilerError
+from adcompiler.tapes.differentiate import differentiate
 
 from . import kernels as K
 from .conftest import require

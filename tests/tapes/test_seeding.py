@@ -7,7 +7,7 @@ shadows must be zero, on every backward pass.
 import autograd
 import numpy as np
 
-from adcompiler.decorator import differentiate
+from adcompiler.tapes.differentiate import differentiate
 
 from . import kernels as K
 

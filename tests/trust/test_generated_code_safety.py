@@ -153,7 +153,7 @@ def test_only_generated_source_is_compiled_and_executed():
     assert _dynamic_calls() == {
         ("codegen/compile.py", "compile"),   # the generated adjoint source
         ("codegen/compile.py", "exec"),      # ... run once to define its functions
-        ("cli_load.py", "exec_module"),      # the command line importing the user's own file
+        ("cli/load.py", "exec_module"),      # the command line importing the user's own file
     }
 
 

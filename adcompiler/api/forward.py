@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activity as A
-from .analysis.kinds import FLOAT, array, kind_of_value
-from .codegen import cache
-from .errors import ActivityError, ShapeError
+from .. import activity as A
+from ..analysis.kinds import FLOAT, array, kind_of_value
+from ..codegen import cache
+from ..errors import ActivityError, ShapeError
 
 
 def _ret_name(ret) -> str:
@@ -54,10 +54,10 @@ def _kind(a):
 def compiled_forward(f, args, ret):
     import types
 
-    from .codegen.compile import compile_source
-    from .pipeline import analyse, forward_module
+    from ..codegen.compile import compile_source
+    from ..pipeline import analyse, forward_module
     if not isinstance(f, types.FunctionType):
-        from .frontend.parse import parse_function
+        from ..frontend.parse import parse_function
         parse_function(f)
     kinds = tuple(_kind(a) for a in args)
     acts = tuple("Duplicated" if isinstance(a, A.Duplicated) else "Const" for a in args)
@@ -77,7 +77,7 @@ def autodiff_forward(mode, f, ret, *args):
     """Forward mode: Duplicated shadows carry tangents of initial values in and
     of final values out. Returns ``(tangent_of_return,)`` for a Duplicated
     return, ``()`` for Const; ForwardWithPrimal appends the primal return."""
-    from .api import _check_alias, _param_names, _wrap
+    from .reverse import _check_alias, _param_names, _wrap
     args = [_wrap(a) for a in args]
     if any(isinstance(a, A.BatchDuplicated) for a in args):
         return _batch(mode, f, ret, args)
@@ -109,7 +109,7 @@ def _batch(mode, f, ret, args):
         raise ShapeError("every BatchDuplicated argument needs the same number of tangents.",
                          construct="BatchDuplicated", hint="pass k tangents for each.")
     k = ks.pop()
-    from .errors import AdCompilerError
+    from ..errors import AdCompilerError
     if not any(type(a) is A.Duplicated for a in args) and k > 0:
         try:
             return _batch_vectorised(mode, f, ret, args, k)
@@ -119,9 +119,9 @@ def _batch(mode, f, ret, args):
 
 
 def _batch_vectorised(mode, f, ret, args, k):
-    from .api import _check_alias, _param_names
-    from .codegen.compile import compile_source
-    from .pipeline import analyse, forward_module
+    from ..codegen.compile import compile_source
+    from ..pipeline import analyse, forward_module
+    from .reverse import _check_alias, _param_names
     names = _param_names(f, len(args))
     single = [A.Duplicated(a.val, a.dvals[0]) if isinstance(a, A.BatchDuplicated) else a for a in args]
     _check(single, names)

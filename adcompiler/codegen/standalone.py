@@ -26,8 +26,8 @@ import types
 
 import numpy as np
 
-from . import runtime
-from .cli_load import UsageError
+from .. import runtime
+from ..cli.load import UsageError
 
 #: arrays up to this many elements are written out as literals
 MAX_ARRAY = 100_000

@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ActivityError, AdCompilerError, ShapeError
-from .rules.registry import defsplit
-from .tapes.effects import written_params
-from .tapes.split import backward, forward
+from ..errors import ActivityError, AdCompilerError, ShapeError
+from ..rules.registry import defsplit
+from .effects import written_params
+from .split import backward, forward
 
 
 def _names(value: Any, what: str) -> tuple:
@@ -131,7 +131,7 @@ class Differentiated:
 
         rule = defsplit(self, ", ".join(self.inputs), fwd, rev, name=self.__name__)
         if self.returns_value:
-            from .analysis.kinds import FLOAT
+            from ..analysis.kinds import FLOAT
             rule.result = lambda kinds, bound: FLOAT
 
     def bind(self, args: tuple, kwargs: dict) -> list:
@@ -144,7 +144,7 @@ class Differentiated:
         return [bound.arguments[n] for n in self.inputs]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from .tapes.dispatch import call
+        from .dispatch import call
         return call(self, self.bind(args, kwargs))
 
     def output_specs(self, values: list) -> list:
@@ -194,8 +194,8 @@ class Differentiated:
     def adjoint_source(self) -> str:
         """The generated adjoint of the kernel, for the last call's activities
         (before any call: float arrays Duplicated, declared constants Const)."""
-        from . import api
-        from .activity import Active, Const, Duplicated
+        from ..activity import Active, Const, Duplicated
+        from ..api import reverse as api
         acts = self.last_activities
         if acts is None:
             acts = tuple(Const if p in self.const else Duplicated for p in self.params)

@@ -11,8 +11,9 @@ import inspect
 import os
 import types
 
-from .analysis.kinds import FLOAT, INT, Kind, array
-from .cli_load import (
+from ..analysis.kinds import FLOAT, INT, Kind, array
+from ..codegen.standalone import add_entry_checks, standalone
+from .load import (
     ACTIVE,
     CONST,
     DUP,
@@ -22,7 +23,6 @@ from .cli_load import (
     UsageError,
     decide_activities,
 )
-from .cli_standalone import add_entry_checks, standalone
 
 MODES = ("reverse", "forward")
 
@@ -87,7 +87,7 @@ def refuse_rank_dependent_views(func, kinds: tuple, unknown: dict, seen: set | N
     generated for "either" is wrong for one of them. ``unknown`` maps each
     parameter to the command-line parameters of unknown rank its value comes
     from. Callees are checked with the kinds their calls give them."""
-    from .pipeline import analyse
+    from ..pipeline import analyse
     seen = set() if seen is None else seen
     if (func, kinds) in seen:
         return
@@ -142,7 +142,7 @@ def return_activity(target: Target, choice: str | None) -> tuple[bool, str]:
 
 
 def _mode_builder(mode: str):
-    from . import pipeline
+    from .. import pipeline
     if mode == "reverse":
         return pipeline.reverse_module
     build = getattr(pipeline, "forward_module", None)
@@ -212,8 +212,8 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
                 known: dict | None = None) -> str:
     """The self-contained module text (or one pass's output with ``dump_after``); ``known``:
     argument kinds known exactly (``check`` has the values)."""
-    from .pipeline import analyse
-    from .pipeline import dump_after as dump
+    from ..pipeline import analyse
+    from ..pipeline import dump_after as dump
     if mode not in MODES:
         raise UsageError(f"unknown mode `{mode}`; choose reverse or forward.")
     acts = decide_activities(target.func, const, active, dup)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activity as A
-from .api import autodiff
-from .cli_color import paint
-from .cli_load import ACTIVE, CONST, DUP, Target, UsageError, decide_activities
-from .cli_load import split_names as _names
+from .. import activity as A
+from ..api.reverse import autodiff
+from .color import paint
+from .load import ACTIVE, CONST, DUP, Target, UsageError, decide_activities
+from .load import split_names as _names
 
 
 def parse_shape(text: str) -> tuple[str, tuple]:
@@ -102,7 +102,7 @@ then {f}_rev with fresh shadows; forward = autodiff(Forward) along the same dire
 
 def run_check(target: Target, args, out, color: bool) -> int:
     """Run the checks and print the table; the exit status (0 all pass, 1 otherwise)."""
-    from .testing import _Problem
+    from ..testing.check import _Problem
     vals, kinds, _ = _inputs(target, args)
     annots = []
     for v, (_, act, _) in zip(vals, kinds):
@@ -162,7 +162,7 @@ class _NotChecked(Exception):
 
 
 def _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, fds) -> list:
-    from .testing import _close
+    from ..testing.check import _close
     rows = []
     for name, act, ks in in_order:
         if ks[0] not in prob.diff:
@@ -206,7 +206,7 @@ def _run_reverse(target, prob, kinds, ret_active):
 
 def _run_split(target, prob, kinds, ret_active):
     """The forward half with fresh zero shadows, the reverse half with fresh shadows holding the seed."""
-    from .api import autodiff_thunk
+    from ..api.reverse import autodiff_thunk
     fresh = prob.fresh()
     first = _annotated(prob, kinds, fresh, _zeros(prob, fresh))
     fwd, rev = autodiff_thunk(A.ReverseSplitWithPrimal, target.func, A.Active if ret_active else A.Const,
@@ -219,9 +219,9 @@ def _run_split(target, prob, kinds, ret_active):
 
 def _emitted_module(target, prob, kinds, ret_active) -> dict:
     """The functions of the module ``adcompiler emit`` writes for these activities and kinds."""
-    from .analysis.kinds import kind_of_value
-    from .cli_emit import emit_source
-    from .errors import AdCompilerError
+    from ..analysis.kinds import kind_of_value
+    from ..errors import AdCompilerError
+    from .emit import emit_source
     acts = {act: [name for name, a, _ in kinds if a == act] for act in (DUP, ACTIVE, CONST)}
     known = {name: kind_of_value(v) for (name, _, _), v in zip(kinds, prob.vals)}
     try:
@@ -234,7 +234,7 @@ def _emitted_module(target, prob, kinds, ret_active) -> dict:
 
 def load_emitted(text: str, name: str) -> dict:
     """Compile an emitted module (numpy only) and return its namespace."""
-    from .codegen.compile import compile_source
+    from ..codegen.compile import compile_source
     return compile_source(text, {}, f"emitted module of {name}")
 
 
@@ -276,7 +276,7 @@ def _run_emitted_split(target, prob, kinds, ret_active):
 
 def _verdict(prob, ks: list, ad: float, mag: float, ret_active: bool, rtol: float, fds: dict) -> tuple:
     """(relative error, pass/FAIL) of a directional derivative against finite differences."""
-    from .testing import _compare, _finite_difference
+    from ..testing.check import _compare, _finite_difference
     key = tuple(ks)
     if key not in fds:
         sub = {k: prob.dirs[k] for k in ks}
@@ -288,7 +288,7 @@ def _verdict(prob, ks: list, ad: float, mag: float, ret_active: bool, rtol: floa
 
 def _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows, fds) -> str:
     """Forward-mode rows (tangents along the same directions); a note when unavailable."""
-    from .errors import AdCompilerError
+    from ..errors import AdCompilerError
     if not hasattr(A, "Forward"):
         return "forward mode: not available in this version."
     for name, act, ks in groups:
@@ -325,29 +325,3 @@ def _table(head: tuple, rows: list, color: bool) -> str:
             line = line.replace(r[-1], paint(r[-1], "green" if r[-1] == "pass" else "red"))
         lines.append(line)
     return "\n".join(lines) + "\n"
-
-
-def _status(rule) -> tuple[str, str]:
-    if rule.kind == "nondiff":
-        return "no derivative", "-"
-    if rule.kind == "alloc":
-        return "new array", "-"
-    if rule.split is not None:
-        return "reverse (split functions)", ", ".join(p for p, _ in rule.params)
-    fwd = bool(rule.tangents) or rule.kind == "elementwise" or rule.tangent is not None
-    return ("reverse+forward" if fwd else "reverse"), ", ".join(rule.adjoints) or "-"
-
-
-def rules_table(search: str | None) -> str:
-    """The registered rules (optionally filtered by WORD) as a text table."""
-    from .rules import all_rules
-    rows = []
-    for r in sorted(all_rules(), key=lambda r: r.name):
-        status, wrt = _status(r)
-        if search and search.lower() not in f"{r.name} {r.kind} {r.doc}".lower():
-            continue
-        rows.append((r.name, r.kind, status, wrt, r.doc or ""))
-    if not rows:
-        return f"no rule matches `{search}`.\n"
-    text = _table(("function", "kind", "status", "with respect to", "note"), rows, False)
-    return text + f"{len(rows)} rule(s)\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import _norm_axes, select_adjoint, unbroadcast, unreduce
+from .core import _norm_axes, select_adjoint, unbroadcast, unreduce
 
 
 def safe_div(a, b):

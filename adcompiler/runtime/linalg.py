@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import unbroadcast
+from .core import unbroadcast
 
 
 def _t(x):

@@ -15,11 +15,11 @@ import os
 import sys
 import traceback
 
-from . import __version__
-from .cli_color import color_enabled, highlight, paint
-from .cli_load import UsageError, load_target
-from .cli_load import split_names as _names
-from .errors import AdCompilerError
+from .. import __version__
+from ..errors import AdCompilerError
+from .color import color_enabled, highlight, paint
+from .load import UsageError, load_target
+from .load import split_names as _names
 
 EXAMPLES = {
     "emit": """examples:
@@ -76,7 +76,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .pipeline import DUMP_AFTER
+    from ..pipeline import DUMP_AFTER
     parser = _Parser(prog="adcompiler", description=DESCRIPTION,
                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     parser.add_argument("--version", action="version",
@@ -130,8 +130,8 @@ def _activity_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _emit(args, out) -> int:
-    from .cli_check import parse_shape
-    from .cli_emit import emit_source
+    from .check import parse_shape
+    from .emit import emit_source
     target = load_target(args.target)
     _report_import_output(target)
     argv = [args.target] + [f"{f} {n}" for f, ns in (("--const", args.const), ("--active", args.active),
@@ -162,14 +162,14 @@ def _report_import_output(target) -> None:
 
 
 def _check(args, out) -> int:
-    from .cli_check import run_check
+    from .check import run_check
     target = load_target(args.target)
     _report_import_output(target)
     return run_check(target, args, out, color_enabled(out, args.no_color))
 
 
 def _rules(args, out) -> int:
-    from .cli_check import rules_table
+    from .rules import rules_table
     out.write(rules_table(args.search))
     return 0
 

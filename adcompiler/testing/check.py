@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .activity import (
+from ..activity import (
     Active,
     Const,
     Duplicated,

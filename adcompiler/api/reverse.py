@@ -5,10 +5,10 @@ import numbers
 
 import numpy as np
 
-from . import activity as A
-from .analysis.kinds import FLOAT, Kind, array, kind_of_value
-from .codegen import cache
-from .errors import ActivityError, AdCompilerError, AliasingError, ShapeError
+from .. import activity as A
+from ..analysis.kinds import FLOAT, Kind, array, kind_of_value
+from ..codegen import cache
+from ..errors import ActivityError, AdCompilerError, AliasingError, ShapeError
 
 
 def _ret_name(ret) -> str:
@@ -123,10 +123,10 @@ def compiled_for(f, args, ret: str):
     """The (cached) generated adjoint of ``f`` for these annotated arguments."""
     import types
 
-    from .codegen.compile import compile_source
-    from .pipeline import analyse, reverse_module
+    from ..codegen.compile import compile_source
+    from ..pipeline import analyse, reverse_module
     if not isinstance(f, types.FunctionType):
-        from .frontend.parse import parse_function
+        from ..frontend.parse import parse_function
         parse_function(f)   # raises the right refusal for builtins, partials, methods...
     kinds = tuple(_kind(a) for a in args)
     acts = tuple(_act_name(a) for a in args)
@@ -320,7 +320,7 @@ def adjoint_source(f, *activities, ret=None) -> str:
     values; with values, ranks and dtypes are known and the code can be more
     specific. ``ret`` defaults to Active when ``f`` returns a value.
     """
-    from .pipeline import analyse, reverse_module
+    from ..pipeline import analyse, reverse_module
     kinds, acts = [], []
     for a in activities:
         if isinstance(a, type) and issubclass(a, A.Annotation):

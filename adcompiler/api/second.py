@@ -13,10 +13,10 @@ import numbers
 
 import numpy as np
 
-from . import activity as A
-from .analysis.kinds import array, kind_of_value
-from .codegen import cache
-from .errors import ActivityError, ShapeError
+from .. import activity as A
+from ..analysis.kinds import array, kind_of_value
+from ..codegen import cache
+from ..errors import ActivityError, ShapeError
 
 
 def _is_float_scalar(v) -> bool:
@@ -26,9 +26,9 @@ def _is_float_scalar(v) -> bool:
 def _reverse_function(f, values):
     """The generated reverse code of ``f`` (all float arguments Duplicated,
     Active return) as a compiled function ``f_reverse(x, dx, ..., dret)``."""
-    from .codegen.compile import compile_source
-    from .codegen.emit import ModuleBuilder, Options
-    from .pipeline import analyse
+    from ..codegen.compile import compile_source
+    from ..codegen.emit import ModuleBuilder, Options
+    from ..pipeline import analyse
     kinds = tuple(array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v) for v in values)
     acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind == "f" else "Const" for v in values)
 
@@ -141,7 +141,7 @@ def jacobian(f_, *args, out, wrt=None, mode=None):
                 for o in outs:
                     J[o, i][(Ellipsis,) + idx] = shadows[o]
     else:
-        from .api import autodiff
+        from .reverse import autodiff
         for o in outs:
             for idx in np.ndindex(np.shape(args[o])):
                 ann, shadows = unit(o, idx)

@@ -1,0 +1,56 @@
+"""The helpers generated code calls, by the names it calls them (``_ad_<name>``).
+
+``core`` holds the helpers of the reverse and forward sweeps, ``batch`` those
+of vector mode, ``numpy`` and ``linalg`` the adjoints and tangents of the rule
+tables. They import numpy and nothing of adcompiler above this package; the
+stand-alone module writer copies their source into emitted modules.
+"""
+from __future__ import annotations
+
+from . import batch, core, linalg, numpy
+
+HELPERS = {
+    "_ad_unbroadcast": core.unbroadcast,
+    "_ad_shape": core.shape,
+    "_ad_unreduce": core.unreduce,
+    "_ad_reduce_count": core.reduce_count,
+    "_ad_select_adjoint": core.select_adjoint,
+    "_ad_dot_adjoint_a": core.dot_adjoint_a,
+    "_ad_dot_adjoint_b": core.dot_adjoint_b,
+    "_ad_matmul_adjoint_a": core.matmul_adjoint_a,
+    "_ad_matmul_adjoint_b": core.matmul_adjoint_b,
+    "_ad_add_at": core.add_at,
+    "_ad_index_adjoint": core.index_adjoint,
+    "_ad_store_adjoint": core.store_adjoint,
+    "_ad_shadow_like": core.shadow_like,
+    "_ad_roots": core.roots,
+    "_ad_disjoint": core.disjoint,
+    "_ad_stack_pop": core.stack_pop,
+    "_ad_tget": core.tget,
+    "_ad_tadd": core.tadd,
+    "_ad_tplus": core.tplus,
+    "_ad_shadow_ref": core.shadow_ref,
+    "_ad_rebase": core.rebase,
+    "_ad_gather_last": core.gather_last,
+    "_ad_copy": core.copy,
+    "_ad_blift": batch.blift,
+    "_ad_bmap": batch.bmap,
+    "_ad_bzeros": batch.bzeros,
+    "_ad_bfresh": batch.bfresh,
+    "_ad_bbroadcast": batch.bbroadcast,
+    "_ad_bstore": batch.bstore,
+    "_ad_bincrement": batch.bincrement,
+    "_ad_inverse_axes": core.inverse_axes,
+    "_ad_default": core.default,
+    "_ad_einsum_maybe": core.einsum_maybe,
+    "_ad_zero_tangent": core.zero_tangent,
+    "_ad_per_element": core.per_element,
+    "_ad_select_tangent": core.select_tangent,
+    "_ad_fresh_like": core.fresh_like,
+    "_ad_broadcast_like": core.broadcast_like,
+}
+
+for _mod in (numpy, linalg):
+    for _name, _obj in vars(_mod).items():
+        if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
+            HELPERS.setdefault("_ad_" + _name, _obj)
