@@ -1,0 +1,72 @@
+"""What the frontend notes on AST nodes, read and written through one module.
+
+The normalizer resolves every call once and notes on the ``ast.Call`` node
+what it calls and by which rule; it notes the counter of a ``while`` loop on
+the loop and on the counter's increment. Later passes ask here instead of
+reading attributes: a node without a note answers ``None``/``False``, never a
+sentinel. The notes are plain attributes of the node, so ``copy.deepcopy`` of
+a tree keeps them.
+
+>>> import ast, numpy as np
+>>> call = ast.parse("np.sin(x)").body[0].value
+>>> target(call) is None
+True
+>>> resolve_call(call, np.sin, None)
+>>> is_user_call(call), target(call) is np.sin
+(True, True)
+"""
+from __future__ import annotations
+
+import ast
+
+_TARGET = "_ad_target"     # the object a call calls (a numpy function, a user function...)
+_RULE = "_ad_rule"         # its rule (rules.registry.Rule), None for a user function
+_COUNTER = "_ad_counter"   # on ``_count += 1``: the trip counter of a while loop
+_COUNT = "_ad_count"       # on a while loop: the name of its trip counter
+
+
+def resolve_call(call: ast.Call, func: object, rule: object) -> None:
+    """Note that ``call`` calls ``func``, differentiated by ``rule`` (None: a
+    user function, differentiated by transforming its source)."""
+    setattr(call, _TARGET, func)
+    setattr(call, _RULE, rule)
+
+
+def target(node: ast.AST):
+    """What a resolved call calls, or None."""
+    return getattr(node, _TARGET, None) if isinstance(node, ast.Call) else None
+
+
+def rule(node: ast.AST):
+    """The rule of a resolved call, or None (a user function, or not resolved)."""
+    return getattr(node, _RULE, None) if isinstance(node, ast.Call) else None
+
+
+def rule_kind(node: ast.AST) -> str | None:
+    """The kind of the call's rule (``"elementwise"``, ``"view"``, ``"split"``...), or None."""
+    r = rule(node)
+    return r.kind if r is not None else None
+
+
+def is_user_call(node: ast.AST) -> bool:
+    """A resolved call of a user function (one without a rule)."""
+    return isinstance(node, ast.Call) and target(node) is not None and rule(node) is None
+
+
+def mark_counter(stmt: ast.AugAssign) -> None:
+    """Note that ``stmt`` increments a while loop's trip counter."""
+    setattr(stmt, _COUNTER, True)
+
+
+def is_counter(stmt: ast.AST) -> bool:
+    return bool(getattr(stmt, _COUNTER, False))
+
+
+def set_count(loop: ast.While, name: str) -> None:
+    """Note the name of the counter that counts ``loop``'s iterations."""
+    setattr(loop, _COUNT, name)
+
+
+def count(loop: ast.AST) -> str | None:
+    """The name of a while loop's trip counter, or None."""
+    return getattr(loop, _COUNT, None)
