@@ -1,97 +1,91 @@
-"""The ordered passes, one visible function each for analysis and transform.
+"""Every pass, for every mode, in order: the one place to read how source
+becomes a derivative.
 
-    parse -> resolve -> fence -> normalize -> kinds -> lower -> effects
-          -> activity -> reverse sweeps -> emit -> compile/cache
+    parse -> resolve -> fence -> normalize -> kinds -> lower -> effects     (analyse)
+          -> activity -> reverse sweeps | tangents | batched tangents       (per function)
+          -> emit -> compile/cache                                          (per module)
 
-``analyse(func, param_kinds)`` runs the passes up to the effects analysis (no
-activity involved, cached per function and argument kinds);
-``reverse_module(func, signature)`` differentiates ``func`` and every user
-function it calls and returns the generated module. ``DUMP_AFTER`` names the
-passes whose output ``dump_after`` can show.
+``analyse`` runs the passes that do not depend on activities, once per
+function and signature of argument kinds. ``reverse_function`` and
+``forward_function`` run the rest for one function; the ``Module`` they fill
+calls them again for each user function the code calls. ``reverse_module``
+and ``forward_module`` emit a whole module; ``compiled`` compiles and caches
+it for the API. Every pass reports to an optional hook, ``hook(name, show)``
+(``show()`` gives its output as text): ``dump_after`` and the command line's
+``--dump-after`` use it.
 """
 from __future__ import annotations
 
 import ast
 import copy
-import threading
-from dataclasses import dataclass
+import types
+from collections.abc import Callable
 
-from .analysis.activity import analyse_activity
+from .analysis.activity import analyse_activity, check_reverse_activities
 from .analysis.effects import Effects
 from .analysis.infer import Inference, infer_kinds
-from .analysis.kinds import FLOAT, OTHER, kind_of_value
+from .analysis.kinds import OTHER
+from .analysis.summary import Analysis
+from .codegen import cache
+from .codegen.compile import compile_source
+from .codegen.emit import emit_module, funcdef, unparse
 from .codegen.naming import TEMP, Namer, names_in
 from .errors import AdCompilerError, UnsupportedSyntaxError
 from .frontend.fence import fence
 from .frontend.normalize import Normalizer
 from .frontend.parse import parse_function
 from .frontend.resolve import Resolver
+from .transform.batch import BatchForwardBuilder
+from .transform.builtin_minmax import builtin_minmax_of_arrays
+from .transform.context import FunctionContext
+from .transform.forward import ForwardBuilder
 from .transform.lower import lower
+from .transform.module import SECOND_ORDER, FunctionInfo, Module, Options, Passes
+from .transform.reverse import Sweeps
 
-DUMP_AFTER = ("parse", "normalize", "lower", "reverse")
-
-
-@dataclass
-class Analysis:
-    pf: object
-    resolver: object
-    namer: Namer
-    body: list
-    kinds: dict
-    eff: Effects
-    params: list
-    has_return: bool
-    inference: Inference
-
-    def index_is_basic(self, idx):
-        """True for int/slice/None/... indices, False for fancy ones, None if unknown."""
-        parts = idx.elts if isinstance(idx, ast.Tuple) else [idx]
-        res = True
-        for p in parts:
-            k = self.inference.index_kind(p)
-            if k == "fancy":
-                return False
-            if k == "unknown":
-                res = None
-        return res
+Hook = Callable[[str, Callable[[], str]], None]
+DUMP_AFTER = ("parse", "normalize", "kinds", "lower", "effects", "activity", "reverse", "forward")
+DEFAULT = Options()
+MODES = ("reverse", "forward", "batch", "second")
 
 
-_lock = threading.RLock()
-_analyses: dict = {}
-_stack: list = []
+def _quiet(name: str, show: Callable[[], str]) -> None:
+    pass
 
 
-def analyse(func, param_kinds: tuple, dump=None) -> Analysis:
+# -- the passes of one function --------------------------------------------------------
+def analyse(func, param_kinds: tuple, hook: Hook | None = None) -> Analysis:
+    """Parse through effects for ``func`` called with arguments of ``param_kinds``
+    (cached; a hook sees the passes of a fresh, uncached run)."""
     key = (func, param_kinds)
-    with _lock:
-        if dump is None and key in _analyses and _fresh(_analyses[key]):
-            return _analyses[key]
-        if func in _stack:
+    with cache.lock:
+        if hook is None and key in cache.analyses and _fresh(cache.analyses[key]):
+            return cache.analyses[key]
+        if func in cache.analysing:
             raise UnsupportedSyntaxError(
                 "recursive functions are not supported.", filename=func.__code__.co_filename,
                 lineno=func.__code__.co_firstlineno, construct=func.__name__,
                 hint="rewrite the recursion as a loop.")
-        _stack.append(func)
+        cache.analysing.append(func)
         try:
-            an = _analyse(func, param_kinds, dump)
+            an = _analyse(func, param_kinds, hook or _quiet)
         except RecursionError:
             raise UnsupportedSyntaxError(
                 "an expression or statement is nested too deeply to transform.",
                 filename=func.__code__.co_filename, lineno=func.__code__.co_firstlineno, construct=func.__name__,
                 hint="split it into several assignments.") from None
         finally:
-            _stack.pop()
-        if dump is None:
-            _analyses[key] = an
+            cache.analysing.pop()
+        if hook is None:
+            cache.analyses[key] = an
         return an
 
 
-def _analyse(func, param_kinds, dump):
-    pf = parse_function(func)                                  # parse
-    if dump == "parse":
-        raise _Dump(ast.unparse(pf.tree))
-    resolver = Resolver(pf)                                    # resolve
-    fence(pf, resolver)                                        # fence
+def _analyse(func, param_kinds, hook: Hook) -> Analysis:
+    pf = parse_function(func)                                               # parse
+    hook("parse", lambda: ast.unparse(pf.tree))
+    resolver = Resolver(pf)                                                 # resolve
+    fence(pf, resolver)                                                     # fence
     params = [a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args]
     if len(params) != len(param_kinds):
         raise AdCompilerError(f"`{pf.name}` takes {len(params)} arguments but {len(param_kinds)} were given.",
@@ -101,181 +95,221 @@ def _analyse(func, param_kinds, dump):
     for p in params:
         namer.adjoint(p)
     norm = Normalizer(pf, resolver, namer)
-    body = norm.run()                                           # normalize
-    if dump == "normalize":
-        raise _Dump(_show(pf, body))
+    body = norm.run()                                                       # normalize
+    hook("normalize", lambda: _show(pf, body))
 
     def user_return(f, arg_kinds):
         callee = analyse(f, tuple(arg_kinds))
         return callee.kinds.get(callee.namer.ret, OTHER)
-    kinds0 = dict(zip(params, param_kinds))
-    kinds = infer_kinds(body, kinds0, resolver, user_return, namer)    # kinds
-    body = lower(body, kinds, namer, pf)                        # lower
-    kinds = infer_kinds(body, kinds0, resolver, user_return, namer)
-    if _builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return, namer)):
-        kinds = infer_kinds(body, kinds0, resolver, user_return, namer)
-    if dump == "lower":
-        raise _Dump(_show(pf, body))
+
+    def infer(body):
+        return infer_kinds(body, dict(zip(params, param_kinds)), resolver, user_return, namer)
+    kinds = infer(body)                                                     # kinds
+    hook("kinds", lambda: _show_kinds(kinds))
+    body = lower(body, kinds, namer, pf)                                    # lower
+    kinds = infer(body)
+    if builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return, namer)):
+        kinds = infer(body)
+    hook("lower", lambda: _show(pf, body))
     inference = Inference(kinds, resolver, user_return, namer)
 
     def callee_writes(f, call):
-        arg_kinds = tuple(inference.expr(a) for a in call.args)
-        return analyse(f, arg_kinds).param_writes()
+        return analyse(f, tuple(inference.expr(a) for a in call.args)).param_writes()
+
     def callee_ret_alias(f, call):
-        arg_kinds = tuple(inference.expr(a) for a in call.args)
-        return analyse(f, arg_kinds).ret_alias()
-    an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference)
-    an.free = dict(resolver.free_names())
-    an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic,
-                     {n for n in namer.generated if namer.made(n, TEMP)}, callee_ret_alias)   # effects
+        return analyse(f, tuple(inference.expr(a) for a in call.args)).ret_alias()
+    temps = {n for n in namer.generated if namer.made(n, TEMP)}
+    an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference,
+                  dict(resolver.free_names()))
+    an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic, temps, callee_ret_alias)   # effects
+    hook("effects", lambda: _show_effects(an.eff))
     return an
 
 
-def _builtin_minmax_of_arrays(pf, body, inference) -> bool:
-    """``min(a, b)`` returns one of its arguments itself: of an array (even a
-    0-d view) that is an alias, which the analyses do not follow. Of two
-    values of which the arrays are 0-d and the result is only read, it is
-    ``np.minimum(a, b)`` (the same value; a derivative of 1/2 each at a tie,
-    where the builtin gives 1 to one of them); anything else is refused.
-    Returns whether a call was rewritten (the kinds must be inferred again)."""
-    import builtins
+def reverse_function(module: Module, func, kinds: tuple, acts: tuple, ret_active: bool, main: bool = False,
+                     hook: Hook = _quiet) -> FunctionInfo:
+    """Differentiate one function in reverse mode into ``module`` (once per signature)."""
+    key = (func, kinds, acts, ret_active)
+    if key in module.memo:
+        return module.memo[key]
+    an = analyse(func, kinds)                                               # parse ... effects
+    check_reverse_activities(an, kinds, acts, ret_active, main)
+    active = analyse_activity(an.eff, an.kinds, an.params, acts, ret_active, an.pf, an.namer.ret)   # activity
+    hook("activity", lambda: _show_active(an, active))
+    ctx = FunctionContext(an, acts, ret_active, active, module)
+    ctx.is_callee = not main
+    module.check_free_names(an)
+    info = FunctionInfo(func, an.pf.name, module.unique(f"{an.pf.name}_fwd"), module.unique(f"{an.pf.name}_rev"),
+                        an.params, acts, ret_active)
+    module.memo[key] = info
+    module.add_reverse(info, ctx, Sweeps(ctx, an.body), fused=main)        # reverse sweeps (+ peepholes)
+    return info
 
-    import numpy as np
 
-    from .analysis.infer import walk_stmts
-    from .rules import lookup
-    stmts = list(walk_stmts(body))
-    written = {t.value.id for s in stmts for t in (s.targets if isinstance(s, ast.Assign) else
-                                                  [s.target] if isinstance(s, ast.AugAssign) else [])
-               if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
-    written |= {s.target.id for s in stmts if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name)}
-    changed = False
-    for s in stmts:
-        for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else []:
-            target = getattr(node, "_ad_target", None) if isinstance(node, ast.Call) else None
-            if target not in (builtins.min, builtins.max):
-                continue
-            kinds = [inference.expr(a) for a in node.args]
-            if not any(k.cls == "array" for k in kinds):
-                continue
-            bound = s.targets[0].id if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) else None
-            if len(node.args) == 2 and not node.keywords and bound not in written \
-                    and all(k.cls != "array" or k.ndim == 0 for k in kinds):
-                f = np.minimum if target is builtins.min else np.maximum
-                node.func = ast.Attribute(ast.Name("np", ast.Load()), f.__name__, ast.Load())
-                node._ad_target, node._ad_rule = f, lookup(f)
-                changed = True
-                continue
-            raise UnsupportedSyntaxError(
-                f"the builtin `{target.__name__}` of an array returns the array itself (an alias).",
-                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
-                hint=f"use np.{target.__name__}imum (elementwise) or np.{target.__name__} "
-                     "(reduction), or index a scalar out of the array first.")
-    return changed
+def forward_function(module: Module, func, kinds: tuple, acts: tuple, ret_active: bool, main: bool = False,
+                     batch: bool = False, hook: Hook = _quiet) -> FunctionInfo:
+    """The tangent-linear code of one function into ``module`` (with ``batch``,
+    tangents carry a leading axis of k directions)."""
+    key = ("forward", func, kinds, acts, ret_active, main, batch)
+    if key in module.memo:
+        return module.memo[key]
+    an = analyse(func, kinds)                                               # parse ... effects
+    an_acts = tuple("Active" if a == "Duplicated" and k.cls in ("float", "int", "bool") else a
+                    for a, k in zip(acts, kinds))
+    active = analyse_activity(an.eff, an.kinds, an.params, an_acts, ret_active, an.pf, an.namer.ret)   # activity
+    hook("activity", lambda: _show_active(an, active))
+    ctx = FunctionContext(an, an_acts, ret_active, active, module)
+    module.check_free_names(an)
+    name = module.unique(an.pf.name + ("_forward" if main else "_fwdtan") + ("_batch" if batch else ""))
+    info = FunctionInfo(func, an.pf.name, name, name, an.params, acts, ret_active)
+    module.memo[key] = info
+    body = (BatchForwardBuilder if batch else ForwardBuilder)(ctx).block(an.body)   # tangents
+    module.add_forward(info, ctx, body, main, batch)
+    return info
+
+
+PASSES = Passes(analyse, reverse_function, forward_function)
+
+
+# -- whole modules -------------------------------------------------------------------------
+def reverse_module(func, param_kinds: tuple, activities: tuple, ret_active: bool, public: bool = False,
+                   options: Options = DEFAULT, hook: Hook = _quiet) -> Module:
+    """Differentiate ``func`` and its callees: a ``Module`` with the source
+    (``.source``), the names the code needs (``.namespace``) and the main
+    function's names (``.main.fused_name``, ``.main.fwd_name``...). With
+    ``public``, the fused function follows the command line's convention
+    ``{name}_reverse(args and shadows..., dret=1.0)`` returning the Active
+    arguments' derivatives; otherwise it returns ``(derivatives, primal return)``."""
+    module = Module(PASSES, options, public)
+    module.main = reverse_function(module, func, tuple(param_kinds), tuple(activities), ret_active, main=True,
+                                   hook=hook)
+    module.source = emit_module(module.functions, module.comments)          # emit
+    hook("reverse", lambda: module.source)
+    return module
+
+
+def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool, public: bool = False,
+                   batch: bool = False, hook: Hook = _quiet) -> Module:
+    """Tangent-linear code of ``func`` and its callees. The main function is
+    ``{name}_forward(args, each Duplicated one followed by its tangent)``; it
+    returns the return value's tangent with ``public``, else ``(primal return, tangent)``."""
+    module = Module(PASSES, DEFAULT, public)
+    module.main = forward_function(module, func, tuple(param_kinds), tuple(activities), ret_active, main=True,
+                                   batch=batch, hook=hook)
+    module.source = emit_module(module.functions, module.comments)          # emit
+    hook("forward", lambda: module.source)
+    return module
+
+
+def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "reverse",
+             dtypes: str = "") -> cache.Compiled:
+    """The generated code of ``func`` for one signature, compiled and cached:
+    ``mode`` is ``reverse`` (fused and split halves), ``forward``, ``batch``
+    (vector forward mode) or ``second`` (reverse code meant to be
+    differentiated again, public convention)."""
+    if not isinstance(func, types.FunctionType):
+        parse_function(func)   # raises the right refusal for builtins, partials, methods...
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
+
+    def build():
+        if mode in ("forward", "batch"):
+            mod = forward_module(func, kinds, acts, ret_active, batch=mode == "batch")
+        else:
+            mod = reverse_module(func, kinds, acts, ret_active, public=mode == "second",
+                                 options=SECOND_ORDER if mode == "second" else DEFAULT)
+        name = getattr(func, "__name__", "f")
+        label = {"reverse": name, "forward": f"{name} forward", "batch": f"{name} batch",
+                 "second": f"{name} reverse"}[mode]
+        ns = compile_source(mod.source, mod.namespace, label)
+        an = analyse(func, kinds)
+        info = mod.main
+        if mode == "reverse":
+            fwd, rev, fused = ns[info.fwd_name], ns[info.rev_name], ns[info.fused_name]
+        elif mode == "second":
+            fwd, rev, fused = ns[info.fused_name], None, None
+        else:
+            fwd, rev, fused = ns[info.fwd_name], None, None
+        return cache.Compiled(mod.source, fwd, rev, info, dict(an.resolver.free_names()), fused,
+                              frozenset(an.param_writes()))
+    return cache.get(func, (mode, kinds, acts, dtypes, ret_active), build)
+
+
+def dump_after(func, param_kinds, activities, ret_active, stage: str) -> str:
+    """The output of pass ``stage`` (one of ``DUMP_AFTER``) for reverse mode
+    (``forward``: forward mode) as text."""
+    if stage not in DUMP_AFTER:
+        raise AdCompilerError(f"unknown pass `{stage}`.", hint=f"choose one of {', '.join(DUMP_AFTER)}.")
+
+    def hook(name, show):
+        if name == stage:
+            raise _Dump(show())
+    try:
+        analyse(func, tuple(param_kinds), hook=hook)
+        if stage == "forward":
+            forward_module(func, param_kinds, activities, ret_active, hook=hook)
+        else:
+            reverse_module(func, param_kinds, activities, ret_active, hook=hook)
+    except _Dump as d:
+        return d.text
+    raise AdCompilerError(f"pass `{stage}` did not run.", hint=f"choose one of {', '.join(DUMP_AFTER)}.")
+
+
+def clear() -> None:
+    """Forget every analysis and every compiled function."""
+    cache.clear()
+
+
+# -- helpers ---------------------------------------------------------------------------------
+class _Dump(Exception):
+    """Stops the pipeline after the pass ``dump_after`` asked for, carrying its output."""
+
+    def __init__(self, text):
+        self.text = text
 
 
 def _fresh(an) -> bool:
     """Whether the non-local names the function reads still mean the same objects."""
-    res = an.resolver
     for name, obj in an.free.items():
         try:
-            if res.lookup(name) is not obj:
+            if an.resolver.lookup(name) is not obj:
                 return False
         except AdCompilerError:
             return False
     return True
 
 
-def clear():
-    """Forget every analysis (``codegen.cache.clear`` calls this too)."""
-    with _lock:
-        _analyses.clear()
-
-
-def _param_writes(self) -> list:
-    return [k for k, p in enumerate(self.params) if self.eff.cell(p) in self.eff.written]
-
-
-def _ret_alias(self):
-    """The index of the parameter whose memory the return value is (a view
-    of), or None for a fresh value. A function that returns an argument's
-    memory on one path and a fresh value on another is refused: the caller
-    could not tell whether writes through the result reach the argument."""
-    from .analysis.infer import walk_stmts
-    ret = self.namer.ret
-    mem = self.eff.memory_of
-    owners = {mem.get(p, p): k for k, p in enumerate(self.params)
-              if self.kinds.get(p) is not None and self.kinds[p].cls in ("array", "num")}
-    found = set()
-    for s in walk_stmts(self.body):
-        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret \
-                and not (isinstance(s.value, ast.Constant) and s.value.value is None):
-            v = s.value
-            base = self.eff.view_base(v)   # a name, a basic slice, a view function, a helper's alias
-            found.add(owners.get(mem.get(base, base)) if base is not None else None)
-            line = s.lineno
-            for e in v.elts if isinstance(v, ast.Tuple) else []:
-                if isinstance(e, ast.Name) and mem.get(e.id, e.id) in owners:
-                    raise UnsupportedSyntaxError(
-                        f"`{self.pf.name}` returns the memory of its argument `{e.id}` inside a tuple.",
-                        filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
-                        hint=f"return a copy ({e.id}.copy()), or return the argument on its own.")
-    if len(found) > 1:
-        raise UnsupportedSyntaxError(
-            f"`{self.pf.name}` returns the memory of an argument on one path and another value on another.",
-            filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
-            hint="return a copy (x.copy()) on every path, or the same argument on every path.")
-    return found.pop() if found else None
-
-
-Analysis.param_writes = _param_writes
-Analysis.ret_alias = _ret_alias
-
-
-class _Dump(Exception):
-    def __init__(self, text):
-        self.text = text
-
-
 def _show(pf, body) -> str:
-    from .codegen.emit import funcdef, unparse
     fn = funcdef(pf.name, [a.arg for a in pf.tree.args.args], copy.deepcopy(body) or [ast.Pass()])
     return unparse(fn)
 
 
-def dump_after(func, param_kinds, activities, ret_active, stage) -> str:
-    """The source after pass ``stage`` (one of ``DUMP_AFTER``)."""
-    from .codegen.emit import ModuleBuilder
-    if stage not in DUMP_AFTER:
-        raise AdCompilerError(f"unknown pass `{stage}`.", hint=f"choose one of {', '.join(DUMP_AFTER)}.")
-    if stage == "reverse":
-        return ModuleBuilder().build(func, tuple(param_kinds), tuple(activities), ret_active).source
-    try:
-        analyse(func, tuple(param_kinds), dump=stage)
-    except _Dump as d:
-        return d.text
-    raise AssertionError("unreachable")
+def _show_kinds(kinds: dict) -> str:
+    return "".join(f"{name}: {kinds[name]}\n" for name in sorted(kinds))
 
 
-def reverse_module(func, param_kinds: tuple, activities: tuple, ret_active: bool, public: bool = False):
-    """Differentiate ``func`` (and its callees): a ``ModuleBuilder`` with the
-    source (``.source``), the names the code needs (``.namespace``) and the
-    main function's names (``.main.fused_name``, ``.main.fwd_name``...)."""
-    from .codegen.emit import ModuleBuilder
-    return ModuleBuilder().build(func, param_kinds, activities, ret_active, public=public)
+def _show_effects(eff: Effects) -> str:
+    lines = [f"written: {', '.join(sorted(eff.written)) or '-'}"]
+    shared = {}
+    for name, cell in sorted(eff.memory_of.items()):
+        shared.setdefault(cell, []).append(name)
+    lines += [f"memory {cell}: {', '.join(names)}" for cell, names in sorted(shared.items()) if len(names) > 1]
+    return "\n".join(lines) + "\n"
 
 
-def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool, public: bool = False,
-                   batch: bool = False):
-    """Tangent-linear code of ``func`` (and its callees); see ``ModuleBuilder.build_forward``.
-    With ``batch``, every tangent carries a leading axis of k directions."""
-    from .codegen.emit import ModuleBuilder
-    return ModuleBuilder().build_forward(func, tuple(param_kinds), tuple(activities), ret_active, public=public,
-                                         batch=batch)
+def _show_active(an, active) -> str:
+    names = sorted(n for n in an.kinds if an.eff.cell(n) in active)
+    return f"{an.pf.name}: active {', '.join(names) or '-'}\n"
 
 
-def activity_of(an, activities, ret_active):
-    return analyse_activity(an.eff, an.kinds, an.params, activities, ret_active, an.pf, an.namer.ret)
-
-
-__all__ = ["DUMP_AFTER", "FLOAT", "analyse", "dump_after", "infer_kinds", "kind_of_value", "reverse_module"]
+__all__ = [
+    "DUMP_AFTER",
+    "analyse",
+    "clear",
+    "compiled",
+    "dump_after",
+    "forward_function",
+    "forward_module",
+    "reverse_function",
+    "reverse_module",
+]

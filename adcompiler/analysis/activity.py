@@ -81,3 +81,30 @@ def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
             construct=pf.line_text(stmt.lineno) if pf is not None and stmt is not None else n,
             hint="bind each array or float to its own name (return one value per helper), "
                  "or pass containers of constants as Const.")
+
+
+def check_reverse_activities(an, kinds, acts, ret_active, main: bool) -> None:
+    """Refuse activities that cannot describe the function: Duplicated for a
+    scalar, Active for what is indexed or written, an Active return of an
+    array or of nothing (for the main function; callees return any kind)."""
+    pf = an.pf
+    for p, k, a in zip(an.params, kinds, acts):
+        if a == "Duplicated" and k.cls not in ("array", "num"):
+            raise ActivityError(f"`{p}` is Duplicated but is not an array.", filename=pf.filename,
+                                lineno=pf.tree.lineno, construct=p, hint="use Active for float scalars.")
+    for p, a in zip(an.params, acts):
+        if a == "Active" and (p in an.eff.subscripted or an.eff.cell(p) in an.eff.written):
+            raise ActivityError(f"`{p}` is Active but the function indexes or writes it like an array.",
+                                filename=pf.filename, lineno=pf.tree.lineno, construct=p,
+                                hint="use Duplicated(x, dx) for an array, or Const.")
+    if not (main and ret_active):
+        return
+    rk = an.kinds.get(an.namer.ret)
+    if rk is not None and rk.cls == "array" and rk.ndim not in (0, None):
+        raise ActivityError(f"the return activity is Active but `{pf.name}` returns an array "
+                            f"of rank {rk.ndim}.", filename=pf.filename, lineno=pf.tree.lineno, construct=pf.name,
+                            hint="return a float (e.g. np.sum(...)), or use Const as the return activity.")
+    if not an.has_return:
+        raise ActivityError(f"the return activity is Active but `{pf.name}` returns nothing.",
+                            filename=pf.filename, lineno=pf.tree.lineno, construct=pf.name,
+                            hint="use Const as the return activity.")

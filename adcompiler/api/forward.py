@@ -4,9 +4,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activity as A
+from .. import pipeline
 from ..analysis.kinds import FLOAT, array, kind_of_value
-from ..codegen import cache
-from ..errors import ActivityError, ShapeError
+from ..errors import ActivityError, AdCompilerError, ShapeError
+from .arguments import check_alias as _check_alias
+from .arguments import param_names as _param_names
+from .arguments import wrap as _wrap
 
 
 def _ret_name(ret) -> str:
@@ -52,32 +55,17 @@ def _kind(a):
 
 
 def compiled_forward(f, args, ret):
-    import types
-
-    from ..codegen.compile import compile_source
-    from ..pipeline import analyse, forward_module
-    if not isinstance(f, types.FunctionType):
-        from ..frontend.parse import parse_function
-        parse_function(f)
+    """The (cached) tangent code of ``f`` for these annotated arguments."""
     kinds = tuple(_kind(a) for a in args)
     acts = tuple("Duplicated" if isinstance(a, A.Duplicated) else "Const" for a in args)
     dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
-
-    def build():
-        mod = forward_module(f, kinds, acts, ret == "Duplicated")
-        ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f") + " forward")
-        an = analyse(f, kinds)
-        c = cache.Compiled(mod.source, ns[mod.main.fwd_name], None, mod.main, dict(an.resolver.free_names()))
-        c.writes = set(an.param_writes())
-        return c
-    return cache.get(f, ("forward", kinds, acts, dtypes, ret), build)
+    return pipeline.compiled(f, kinds, acts, ret == "Duplicated", "forward", dtypes)
 
 
 def autodiff_forward(mode, f, ret, *args):
     """Forward mode: Duplicated shadows carry tangents of initial values in and
     of final values out. Returns ``(tangent_of_return,)`` for a Duplicated
     return, ``()`` for Const; ForwardWithPrimal appends the primal return."""
-    from .reverse import _check_alias, _param_names, _wrap
     args = [_wrap(a) for a in args]
     if any(isinstance(a, A.BatchDuplicated) for a in args):
         return _batch(mode, f, ret, args)
@@ -109,7 +97,6 @@ def _batch(mode, f, ret, args):
         raise ShapeError("every BatchDuplicated argument needs the same number of tangents.",
                          construct="BatchDuplicated", hint="pass k tangents for each.")
     k = ks.pop()
-    from ..errors import AdCompilerError
     if not any(type(a) is A.Duplicated for a in args) and k > 0:
         try:
             return _batch_vectorised(mode, f, ret, args, k)
@@ -119,9 +106,6 @@ def _batch(mode, f, ret, args):
 
 
 def _batch_vectorised(mode, f, ret, args, k):
-    from ..codegen.compile import compile_source
-    from ..pipeline import analyse, forward_module
-    from .reverse import _check_alias, _param_names
     names = _param_names(f, len(args))
     single = [A.Duplicated(a.val, a.dvals[0]) if isinstance(a, A.BatchDuplicated) else a for a in args]
     _check(single, names)
@@ -133,14 +117,7 @@ def _batch_vectorised(mode, f, ret, args, k):
     acts = tuple("Duplicated" if isinstance(a, A.BatchDuplicated) else "Const" for a in args)
     dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
 
-    def build():
-        mod = forward_module(f, kinds, acts, ret == "Duplicated", batch=True)
-        ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f") + " batch")
-        an = analyse(f, kinds)
-        c = cache.Compiled(mod.source, ns[mod.main.fwd_name], None, mod.main, dict(an.resolver.free_names()))
-        c.writes = set(an.param_writes())
-        return c
-    comp = cache.get(f, ("forward-batch", kinds, acts, dtypes, ret), build)
+    comp = pipeline.compiled(f, kinds, acts, ret == "Duplicated", "batch", dtypes)
     _check_alias(single, names, comp.writes)
     flat, stacked = [], {}
     for i, a in enumerate(args):

@@ -1,4 +1,5 @@
-"""The public entry points: autodiff, autodiff_thunk, gradient, adjoint_source."""
+"""Reverse mode: autodiff, autodiff_thunk, gradient, adjoint_source (forward
+modes passed to ``autodiff`` go on to ``api.forward``)."""
 from __future__ import annotations
 
 import numbers
@@ -6,9 +7,14 @@ import numbers
 import numpy as np
 
 from .. import activity as A
+from .. import pipeline
 from ..analysis.kinds import FLOAT, Kind, array, kind_of_value
-from ..codegen import cache
-from ..errors import ActivityError, AdCompilerError, AliasingError, ShapeError
+from ..errors import ActivityError, AdCompilerError, ShapeError
+from .arguments import check_alias as _check_alias
+from .arguments import flat_args as _flat_args
+from .arguments import param_names as _param_names
+from .arguments import wrap as _wrap
+from .forward import autodiff_forward
 
 
 def _ret_name(ret) -> str:
@@ -21,15 +27,6 @@ def _ret_name(ret) -> str:
                             construct="Duplicated", hint="use Active (a float return) or Const in reverse mode.")
     raise ActivityError(f"the return activity must be Active or Const, not {ret!r}.",
                         construct=repr(ret), hint="pass the class Active or Const.")
-
-
-def _wrap(arg):
-    if isinstance(arg, A.Annotation):
-        return arg
-    if isinstance(arg, type) and issubclass(arg, A.Annotation):
-        raise ActivityError(f"the activity class {arg.__name__} was given where a value is expected.",
-                            construct=arg.__name__, hint=f"wrap the value: {arg.__name__}(x).")
-    return A.Const(arg)
 
 
 def _act_name(a) -> str:
@@ -73,34 +70,6 @@ def _check(args, names):
                     hint=f"create the shadow with np.zeros_like({name}) or pass contiguous copies.")
 
 
-def _check_alias(args, names, writes):
-    arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
-    for p, (i, a) in enumerate(arrays):
-        for j, b in arrays[p + 1:]:
-            share = np.may_share_memory(a.val, b.val) and np.shares_memory(a.val, b.val)
-            if share and (i in writes or j in writes):
-                raise AliasingError(
-                    f"`{names[i]}` and `{names[j]}` share memory and one of them is written by the function.",
-                    construct=f"{names[i]}, {names[j]}",
-                    hint="pass separate arrays (copy one of them), or restructure the function.")
-            if isinstance(a, A.Duplicated) and isinstance(b, A.Duplicated):
-                dshare = np.may_share_memory(a.dval, b.dval) and np.shares_memory(a.dval, b.dval)
-                if dshare != share:
-                    raise AliasingError(
-                        f"the shadows of `{names[i]}` and `{names[j]}` do not share memory the way the arrays do.",
-                        construct=f"d{names[i]}, d{names[j]}",
-                        hint="give each array its own shadow (np.zeros_like), shared exactly where the arrays are.")
-    for i, a in arrays:
-        if isinstance(a, A.Duplicated):
-            for j, b in arrays:
-                if np.may_share_memory(a.dval, b.val) and np.shares_memory(a.dval, b.val):
-                    raise AliasingError(f"the shadow of `{names[i]}` shares memory with `{names[j]}`.",
-                                        construct=f"d{names[i]}", hint="shadows must be separate arrays.")
-        if i in writes and not a.val.flags.writeable:
-            raise ActivityError(f"`{names[i]}` is written by the function but is read-only.",
-                                construct=names[i], hint="pass a writeable array.")
-
-
 def _kind(a) -> Kind:
     v = a.val
     if isinstance(a, A.Active):
@@ -111,46 +80,12 @@ def _kind(a) -> Kind:
     return k
 
 
-def _param_names(f, n):
-    code = getattr(f, "__code__", None)
-    if code is None:
-        return [f"argument {i}" for i in range(n)]
-    names = list(code.co_varnames[:code.co_argcount])
-    return names + [f"argument {i}" for i in range(len(names), n)]
-
-
 def compiled_for(f, args, ret: str):
     """The (cached) generated adjoint of ``f`` for these annotated arguments."""
-    import types
-
-    from ..codegen.compile import compile_source
-    from ..pipeline import analyse, reverse_module
-    if not isinstance(f, types.FunctionType):
-        from ..frontend.parse import parse_function
-        parse_function(f)   # raises the right refusal for builtins, partials, methods...
     kinds = tuple(_kind(a) for a in args)
     acts = tuple(_act_name(a) for a in args)
     dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
-
-    def build():
-        mod = reverse_module(f, kinds, acts, ret == "Active")
-        ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f"))
-        an = analyse(f, kinds)
-        c = cache.Compiled(mod.source, ns[mod.main.fwd_name], ns[mod.main.rev_name], mod.main,
-                           dict(an.resolver.free_names()))
-        c.fused = ns[mod.main.fused_name]
-        c.writes = set(an.param_writes())
-        return c
-    return cache.get(f, (kinds, acts, dtypes, ret), build)
-
-
-def _flat_args(args):
-    out = []
-    for a in args:
-        out.append(a.val)
-        if isinstance(a, A.Duplicated):
-            out.append(a.dval)
-    return out
+    return pipeline.compiled(f, kinds, acts, ret == "Active", "reverse", dtypes)
 
 
 def _prepare(f, ret, args):
@@ -198,7 +133,6 @@ def autodiff(*call):
                                 hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...)")
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
     if not mode.reverse:
-        from .forward import autodiff_forward
         return autodiff_forward(mode, f, ret, *args)
     if mode.split:
         raise ActivityError("split modes go through autodiff_thunk.", construct=repr(mode),
@@ -320,7 +254,6 @@ def adjoint_source(f, *activities, ret=None) -> str:
     values; with values, ranks and dtypes are known and the code can be more
     specific. ``ret`` defaults to Active when ``f`` returns a value.
     """
-    from ..pipeline import analyse, reverse_module
     kinds, acts = [], []
     for a in activities:
         if isinstance(a, type) and issubclass(a, A.Annotation):
@@ -331,11 +264,11 @@ def adjoint_source(f, *activities, ret=None) -> str:
             acts.append(_act_name(a))
             kinds.append(_kind(a))
     if ret is None:
-        an = analyse(f, tuple(kinds))
+        an = pipeline.analyse(f, tuple(kinds))
         ret = "Active" if an.has_return else "Const"
     else:
         ret = _ret_name(ret)
-    return reverse_module(f, tuple(kinds), tuple(acts), ret == "Active").source
+    return pipeline.reverse_module(f, tuple(kinds), tuple(acts), ret == "Active").source
 
 
 __all__ = ["AdCompilerError", "adjoint_source", "autodiff", "autodiff_thunk", "gradient"]

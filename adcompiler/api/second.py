@@ -14,9 +14,11 @@ import numbers
 import numpy as np
 
 from .. import activity as A
+from .. import pipeline
 from ..analysis.kinds import array, kind_of_value
-from ..codegen import cache
 from ..errors import ActivityError, ShapeError
+from .forward import autodiff_forward
+from .reverse import autodiff
 
 
 def _is_float_scalar(v) -> bool:
@@ -26,22 +28,12 @@ def _is_float_scalar(v) -> bool:
 def _reverse_function(f, values):
     """The generated reverse code of ``f`` (all float arguments Duplicated,
     Active return) as a compiled function ``f_reverse(x, dx, ..., dret)``."""
-    from ..codegen.compile import compile_source
-    from ..codegen.emit import ModuleBuilder, Options
-    from ..pipeline import analyse
     kinds = tuple(array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v) for v in values)
     acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind == "f" else "Const" for v in values)
 
-    def build():
-        # the reverse code is differentiated again: keep values and arrays (lists carry
-        # no tangents), and callee halves pass shadows themselves (no _ad_rebase to differentiate)
-        builder = ModuleBuilder(Options(shape_restores=False, listify=False, split_shadows=False, second_order=True))
-        mod = builder.build(f, kinds, acts, True, public=True)
-        ns = compile_source(mod.source, mod.namespace, getattr(f, "__name__", "f") + " reverse")
-        c = cache.Compiled(mod.source, ns[mod.main.fused_name], None, mod.main,
-                           dict(analyse(f, kinds).resolver.free_names()))
-        return c
-    return cache.get(f, ("second-order", kinds, acts), build), acts
+    # the reverse code is differentiated again: it keeps values and arrays (lists carry
+    # no tangents), and callee halves pass shadows themselves (no _ad_rebase to differentiate)
+    return pipeline.compiled(f, kinds, acts, True, "second"), acts
 
 
 def hvp(f, args, vs):
@@ -52,7 +44,6 @@ def hvp(f, args, vs):
     with ``H v`` restricted to each differentiated argument (None elsewhere).
     The caller's arrays are not modified.
     """
-    from .forward import autodiff_forward
     if len(vs) != len(args):
         raise ShapeError(f"hvp needs one direction per argument ({len(args)}), got {len(vs)}.",
                          hint="pass None for arguments not differentiated.")
@@ -141,7 +132,6 @@ def jacobian(f_, *args, out, wrt=None, mode=None):
                 for o in outs:
                     J[o, i][(Ellipsis,) + idx] = shadows[o]
     else:
-        from .reverse import autodiff
         for o in outs:
             for idx in np.ndindex(np.shape(args[o])):
                 ann, shadows = unit(o, idx)
@@ -154,5 +144,4 @@ def jacobian(f_, *args, out, wrt=None, mode=None):
 
 
 def autodiff_forward_call(f_, ann):
-    from .forward import autodiff_forward
     return autodiff_forward(A.Forward, f_, A.Const, *ann)

@@ -235,7 +235,7 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     if mode == "forward":
         names = tuple(DUP if a == ACTIVE else a for a in names)
     mod = build(target.func, kinds, names, ret_active, public=True)
-    if mode == "forward" and not hasattr(mod.main, "fused_name"):
+    if mode == "forward" and mod.main.fused_name is None:
         mod.main.fused_name = f"{target.func.__name__}_forward"
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
     doc = _docstring(target, mod.main, acts, mode, ret_active)

@@ -1,4 +1,5 @@
-"""cache: one transformation per function and activity signature.
+"""cache: one analysis per function and argument kinds, one transformation
+per function and activity signature.
 
 The key holds the function's code object and globals (so two functions with
 the same name in different modules never share an entry), the argument kinds
@@ -14,19 +15,28 @@ from dataclasses import dataclass
 
 from .. import __version__
 
-_lock = threading.RLock()
+lock = threading.RLock()
+_lock = lock
 _entries: dict = {}
 _building: dict = {}
 stats = {"transforms": 0, "hits": 0}
+analyses: dict = {}     # (function, argument kinds) -> analysis.summary.Analysis
+analysing: list = []    # the functions being analysed (a recursion is refused)
 
 
 @dataclass
 class Compiled:
+    """A generated module, compiled: its source, the functions callers use
+    (``fwd``/``rev`` halves, ``fused`` reverse function), the main function's
+    names, the non-local names it read and which parameters it writes."""
+
     source: str
     fwd: object
     rev: object
     info: object
     free: dict
+    fused: object = None
+    writes: frozenset = frozenset()
 
     def fresh(self, func) -> bool:
         g = func.__globals__
@@ -67,7 +77,7 @@ def get(func, key_rest, build):
 
 
 def clear():
-    from .. import pipeline
+    """Forget every analysis and every compiled module."""
     with _lock:
         _entries.clear()
-    pipeline.clear()
+        analyses.clear()

@@ -1,0 +1,74 @@
+"""The result of analysing one function (parse through effects)."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from ..codegen.naming import Namer
+from ..errors import UnsupportedSyntaxError
+from .effects import Effects
+from .infer import Inference, walk_stmts
+
+
+@dataclass
+class Analysis:
+    """What the analyses found about one function for one signature of
+    argument kinds: its normalized body, the kind of every name, the memory
+    effects, and the names it reads from its module."""
+
+    pf: object
+    resolver: object
+    namer: Namer
+    body: list
+    kinds: dict
+    eff: Effects
+    params: list
+    has_return: bool
+    inference: Inference
+    free: dict = field(default_factory=dict)   # the non-local names read, and what they meant
+
+    def index_is_basic(self, idx):
+        """True for int/slice/None/... indices, False for fancy ones, None if unknown."""
+        parts = idx.elts if isinstance(idx, ast.Tuple) else [idx]
+        res = True
+        for p in parts:
+            k = self.inference.index_kind(p)
+            if k == "fancy":
+                return False
+            if k == "unknown":
+                res = None
+        return res
+
+    def param_writes(self) -> list:
+        return [k for k, p in enumerate(self.params) if self.eff.cell(p) in self.eff.written]
+
+
+    def ret_alias(self):
+        """The index of the parameter whose memory the return value is (a view
+        of), or None for a fresh value. A function that returns an argument's
+        memory on one path and a fresh value on another is refused: the caller
+        could not tell whether writes through the result reach the argument."""
+        ret = self.namer.ret
+        mem = self.eff.memory_of
+        owners = {mem.get(p, p): k for k, p in enumerate(self.params)
+                  if self.kinds.get(p) is not None and self.kinds[p].cls in ("array", "num")}
+        found = set()
+        for s in walk_stmts(self.body):
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret \
+                    and not (isinstance(s.value, ast.Constant) and s.value.value is None):
+                v = s.value
+                base = self.eff.view_base(v)   # a name, a basic slice, a view function, a helper's alias
+                found.add(owners.get(mem.get(base, base)) if base is not None else None)
+                line = s.lineno
+                for e in v.elts if isinstance(v, ast.Tuple) else []:
+                    if isinstance(e, ast.Name) and mem.get(e.id, e.id) in owners:
+                        raise UnsupportedSyntaxError(
+                            f"`{self.pf.name}` returns the memory of its argument `{e.id}` inside a tuple.",
+                            filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
+                            hint=f"return a copy ({e.id}.copy()), or return the argument on its own.")
+        if len(found) > 1:
+            raise UnsupportedSyntaxError(
+                f"`{self.pf.name}` returns the memory of an argument on one path and another value on another.",
+                filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
+                hint="return a copy (x.copy()) on every path, or the same argument on every path.")
+        return found.pop() if found else None

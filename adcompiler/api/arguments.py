@@ -1,0 +1,61 @@
+"""Checks and conversions of the arguments every entry point takes."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import activity as A
+from ..errors import ActivityError, AliasingError
+
+
+def wrap(arg):
+    if isinstance(arg, A.Annotation):
+        return arg
+    if isinstance(arg, type) and issubclass(arg, A.Annotation):
+        raise ActivityError(f"the activity class {arg.__name__} was given where a value is expected.",
+                            construct=arg.__name__, hint=f"wrap the value: {arg.__name__}(x).")
+    return A.Const(arg)
+
+
+def check_alias(args, names, writes):
+    arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
+    for p, (i, a) in enumerate(arrays):
+        for j, b in arrays[p + 1:]:
+            share = np.may_share_memory(a.val, b.val) and np.shares_memory(a.val, b.val)
+            if share and (i in writes or j in writes):
+                raise AliasingError(
+                    f"`{names[i]}` and `{names[j]}` share memory and one of them is written by the function.",
+                    construct=f"{names[i]}, {names[j]}",
+                    hint="pass separate arrays (copy one of them), or restructure the function.")
+            if isinstance(a, A.Duplicated) and isinstance(b, A.Duplicated):
+                dshare = np.may_share_memory(a.dval, b.dval) and np.shares_memory(a.dval, b.dval)
+                if dshare != share:
+                    raise AliasingError(
+                        f"the shadows of `{names[i]}` and `{names[j]}` do not share memory the way the arrays do.",
+                        construct=f"d{names[i]}, d{names[j]}",
+                        hint="give each array its own shadow (np.zeros_like), shared exactly where the arrays are.")
+    for i, a in arrays:
+        if isinstance(a, A.Duplicated):
+            for j, b in arrays:
+                if np.may_share_memory(a.dval, b.val) and np.shares_memory(a.dval, b.val):
+                    raise AliasingError(f"the shadow of `{names[i]}` shares memory with `{names[j]}`.",
+                                        construct=f"d{names[i]}", hint="shadows must be separate arrays.")
+        if i in writes and not a.val.flags.writeable:
+            raise ActivityError(f"`{names[i]}` is written by the function but is read-only.",
+                                construct=names[i], hint="pass a writeable array.")
+
+
+def param_names(f, n):
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return [f"argument {i}" for i in range(n)]
+    names = list(code.co_varnames[:code.co_argcount])
+    return names + [f"argument {i}" for i in range(len(names), n)]
+
+
+def flat_args(args):
+    out = []
+    for a in args:
+        out.append(a.val)
+        if isinstance(a, A.Duplicated):
+            out.append(a.dval)
+    return out

@@ -1,0 +1,49 @@
+"""The builtins ``min``/``max`` of arrays: rewritten or refused (see below)."""
+from __future__ import annotations
+
+import ast
+import builtins
+
+import numpy as np
+
+from ..analysis.infer import walk_stmts
+from ..errors import UnsupportedSyntaxError
+from ..frontend import notes
+from ..rules import lookup
+
+
+def builtin_minmax_of_arrays(pf, body, inference) -> bool:
+    """``min(a, b)`` returns one of its arguments itself: of an array (even a
+    0-d view) that is an alias, which the analyses do not follow. Of two
+    values of which the arrays are 0-d and the result is only read, it is
+    ``np.minimum(a, b)`` (the same value; a derivative of 1/2 each at a tie,
+    where the builtin gives 1 to one of them); anything else is refused.
+    Returns whether a call was rewritten (the kinds must be inferred again)."""
+    stmts = list(walk_stmts(body))
+    written = {t.value.id for s in stmts for t in (s.targets if isinstance(s, ast.Assign) else
+                                                  [s.target] if isinstance(s, ast.AugAssign) else [])
+               if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
+    written |= {s.target.id for s in stmts if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name)}
+    changed = False
+    for s in stmts:
+        for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else []:
+            target = notes.target(node)
+            if target not in (builtins.min, builtins.max):
+                continue
+            kinds = [inference.expr(a) for a in node.args]
+            if not any(k.cls == "array" for k in kinds):
+                continue
+            bound = s.targets[0].id if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) else None
+            if len(node.args) == 2 and not node.keywords and bound not in written \
+                    and all(k.cls != "array" or k.ndim == 0 for k in kinds):
+                f = np.minimum if target is builtins.min else np.maximum
+                node.func = ast.Attribute(ast.Name("np", ast.Load()), f.__name__, ast.Load())
+                notes.resolve_call(node, f, lookup(f))
+                changed = True
+                continue
+            raise UnsupportedSyntaxError(
+                f"the builtin `{target.__name__}` of an array returns the array itself (an alias).",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint=f"use np.{target.__name__}imum (elementwise) or np.{target.__name__} "
+                     "(reduction), or index a scalar out of the array first.")
+    return changed

@@ -1,0 +1,272 @@
+"""The module being generated: its functions, names, comments and options.
+
+``pipeline`` differentiates a function into a ``Module``; the transformation
+of each function asks the module for what crosses functions: a callee's
+generated halves (``callee``, ``forward_callee``, which run the pipeline on the
+callee through the functions the module was given), a module-level name that
+is not taken yet (``unique``), a comment naming a primal line (``comment``),
+the functions of a ``defsplit`` rule (``split_names``). ``add_reverse`` and
+``add_forward`` assemble a function's sweeps into function definitions.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..analysis.kinds import kind_of_value
+from ..codegen.emit import comment_mark, funcdef
+from ..codegen.naming import Namer
+from ..errors import AliasingError, UnsupportedSyntaxError
+from ..frontend import notes
+from .adjoint import N
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the code is generated, never what it computes. Code meant to be
+    differentiated again (second order) keeps values and arrays and lets
+    callee halves pass their shadows themselves."""
+
+    rematerialize: bool = True    # re-read values instead of saving them (remat.py)
+    shape_restores: bool = True   # save only the shape of what is read only for its shape
+    listify: bool = True          # reversed element loops on Python lists
+    optimize: bool = True         # peephole passes (optimize.py)
+    split_shadows: bool = True    # forward halves record shadow references, not shadows
+    second_order: bool = False    # the code is differentiated again: refuse what that cannot follow
+
+
+SECOND_ORDER = Options(shape_restores=False, listify=False, split_shadows=False, second_order=True)
+
+
+@dataclass
+class FunctionInfo:
+    """The generated functions of one primal function and activity signature."""
+
+    func: object
+    name: str
+    fwd_name: str
+    rev_name: str
+    params: list
+    activities: tuple
+    ret_active: bool
+    shadow_names: dict = field(default_factory=dict)
+    fwd_params: list = field(default_factory=list)
+    rev_params: list = field(default_factory=list)
+    fused_name: str | None = None
+
+
+@dataclass
+class CallInfo:
+    """How a call site calls a user function's generated halves."""
+
+    fwd_name: str
+    rev_name: str
+    activities: list
+    ret_active: bool
+    shadow_names: dict
+
+    @property
+    def name(self):
+        return self.fwd_name
+
+
+@dataclass
+class Passes:
+    """The pipeline's entry points a module calls for its callees."""
+
+    analyse: Callable
+    reverse_function: Callable
+    forward_function: Callable
+
+
+class Module:
+    """The functions generated so far, memoized per primal function and
+    activity signature, with the names and comments they use."""
+
+    def __init__(self, passes: Passes, options: Options, public: bool = False):
+        self.passes = passes
+        self.options = options
+        self.public = public
+        self.functions: list = []
+        self.memo: dict = {}
+        self.comments: list = []
+        self.namespace: dict = {}
+        self.names = Namer(set())
+        self.main: FunctionInfo | None = None
+        self.source = ""
+
+    def comment(self, pf, lineno):
+        self.comments.append(f"# {os.path.basename(pf.filename)}:{lineno}: {pf.line_text(lineno)}")
+        return comment_mark(len(self.comments) - 1)
+
+    def unique(self, name):
+        """A module-level name not used yet (``name``, ``name_2``...)."""
+        return self.names.reserve(name)
+
+    def split_names(self, rule):
+        """Names under which a ``defsplit`` rule's functions are called."""
+        base = "".join(ch if ch.isalnum() else "_" for ch in rule.name.split(".")[-1])
+        fwd_name, rev_name = f"_ad_{base}_fwd", f"_ad_{base}_rev"
+        fwd, rev = rule.split
+
+        def fwd_pushing(*args):
+            record, ans = fwd(*args[:-1])
+            args[-1].append(record)
+            return ans
+        for name, obj in ((fwd_name, fwd_pushing), (rev_name, rev)):
+            if name not in self.namespace or getattr(self.namespace[name], "_ad_rule", None) is not rule:
+                obj._ad_rule = rule if name == fwd_name else None
+                self.namespace.setdefault(name, obj)
+        return fwd_name, rev_name
+
+    # -- assembly -------------------------------------------------------------------
+    def add_reverse(self, info: FunctionInfo, ctx, sweeps, fused: bool) -> None:
+        """The forward and reverse halves of ``info`` (and, for the main
+        function, the fused ``{name}_reverse``) from the function's sweeps."""
+        an = ctx.an
+        fwd_body = sweeps.forward()
+        rev_body = sweeps.reverse()
+        params = _with_shadows(ctx, an.params, info.activities)
+        active_params = [p for p, a in zip(an.params, info.activities) if a == "Active"]
+        ret = ast.Tuple([N(ctx.namer.adjoint(p)) if ctx.is_active(p) else ast.Constant(0.0)
+                         for p in active_params], ast.Load())
+        rev_body.append(ast.Return(ret))
+        tape, dret = ctx.namer.tape, ctx.namer.dret
+        info.fwd_params = params + [tape]
+        info.rev_params = params + [dret, tape]
+        fwd = funcdef(info.fwd_name, info.fwd_params, fwd_body)
+        rev = funcdef(info.rev_name, info.rev_params, rev_body)
+        if fused:
+            info.fused_name = self.unique(f"{an.pf.name}_reverse")
+            body = [ast.Assign(targets=[N(tape, ast.Store)], value=ast.List([], ast.Load()))]
+            body += sweeps.forward(end_tuple=False)
+            body += sweeps.reverse(end_tuple=False)
+            if self.public:
+                body.append(ast.Return(ret))
+                extra, defaults = ([dret], [ast.Constant(1.0)]) if info.ret_active else ([], [])
+                if not info.ret_active:
+                    body.insert(0, ast.Assign(targets=[N(dret, ast.Store)], value=ast.Constant(None)))
+                self.functions.append(funcdef(info.fused_name, params + extra, body, defaults))
+            else:
+                body.append(ast.Return(ast.Tuple([ret, N(an.namer.ret) if an.has_return else ast.Constant(None)],
+                                                 ast.Load())))
+                self.functions.append(funcdef(info.fused_name, params + [dret], body))
+        self.functions += [fwd, rev]
+
+    def add_forward(self, info: FunctionInfo, ctx, body: list, main: bool, batch: bool) -> None:
+        """The tangent function of ``info`` from its tangent statements: it
+        returns the return value's tangent (public main function) or
+        ``(primal return, tangent)``."""
+        an, acts, ret_active = ctx.an, info.activities, info.ret_active
+        if batch:
+            tangents = [ctx.namer.adjoint(p) for p, a in zip(an.params, acts) if a == "Duplicated"]
+            k = ast.Call(N("len"), [N(tangents[0])], []) if tangents else ast.Constant(0)
+            body.insert(0, ast.Assign(targets=[N("_k", ast.Store)], value=k))
+        params = _with_shadows(ctx, an.params, acts)
+        ret_val = N(an.namer.ret) if an.has_return else ast.Constant(None)
+        d_ret = N(ctx.namer.adjoint(an.namer.ret)) if (an.has_return and ctx.is_active(an.namer.ret)) else \
+            (ast.Constant(0.0) if ret_active else ast.Constant(None))
+        rk = an.kinds.get(an.namer.ret)
+        if ret_active and isinstance(d_ret, ast.Constant) and an.has_return:
+            # the caller may update the result in place: a zero tangent of its
+            # shape (with the batch axis in vector mode)
+            if batch:
+                d_ret = ast.Call(N("_ad_bzeros"), [ret_val, N("_k")], [])
+            elif rk is None or rk.cls in ("array", "num", "other"):
+                d_ret = ast.Call(N("_ad_shadow_like"), [ret_val], [])
+        if main and self.public:
+            body.append(ast.Return(d_ret))
+        else:
+            body.append(ast.Return(ast.Tuple([ret_val, d_ret], ast.Load())))
+        info.fwd_params = params
+        self.functions.append(funcdef(info.fwd_name, params, body))
+
+    # -- calls of user functions -------------------------------------------------------
+    @staticmethod
+    def call_kinds(ctx, call) -> list:
+        """The kinds of a user call's arguments (atoms: names or constants)."""
+        return [ctx.an.inference.expr(a) if isinstance(a, ast.Name) else kind_of_value(a.value) for a in call.args]
+
+    def forward_callee(self, ctx, call, n, batch=False):
+        target = notes.target(call)
+        kinds = self.call_kinds(ctx, call)
+        acts = ["Duplicated" if isinstance(a, ast.Name) and ctx.is_active(a.id) else "Const" for a in call.args]
+        ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
+        self._check_call_aliasing(ctx, call, target, kinds)
+        info = self.passes.forward_function(self, target, tuple(kinds), tuple(acts), ret_active, batch=batch)
+        return CallInfo(info.fwd_name, info.fwd_name, acts, ret_active, {})
+
+    def callee(self, ctx, call, n):
+        target = notes.target(call)
+        kinds = self.call_kinds(ctx, call)
+        acts = [self._reverse_activity(ctx, call, a, k) for a, k in zip(call.args, kinds)]
+        # a returned argument's memory carries its adjoint in the argument's shadow
+        ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
+        self._check_call_aliasing(ctx, call, target, kinds)
+        info = self.passes.reverse_function(self, target, tuple(kinds), tuple(acts), ret_active)
+        shadows = {a.id: ctx.namer.adjoint(a.id) for a, act in zip(call.args, acts) if act == "Duplicated"}
+        return CallInfo(info.fwd_name, info.rev_name, acts, ret_active, shadows)
+
+    @staticmethod
+    def _reverse_activity(ctx, call, a, k) -> str:
+        if not isinstance(a, ast.Name) or not ctx.is_active(a.id):
+            return "Const"
+        if k.cls == "array" or (k.cls == "num" and ctx.is_memory(a.id)):
+            return "Duplicated"
+        if k.cls == "float":
+            return "Active"
+        raise UnsupportedSyntaxError(
+            f"cannot tell whether `{a.id}` is an array or a scalar in this call.",
+            filename=ctx.pf.filename, lineno=call.lineno, construct=ast.unparse(call),
+            hint="give the arguments' shapes.")
+
+    def _check_call_aliasing(self, ctx, call, target, kinds):
+        """Refuse a call that passes one memory as two arguments of which the
+        callee writes one (the callee is analysed with separate memories)."""
+        names = [a.id if isinstance(a, ast.Name) and ctx.eff.maybe_array(a.id) else None for a in call.args]
+        mem = [ctx.eff.memory_of.get(x, x) if x else None for x in names]
+        writes = None
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                if mem[i] is None or mem[i] != mem[j]:
+                    continue
+                if writes is None:
+                    writes = set(self.passes.analyse(target, tuple(kinds)).param_writes())
+                if i in writes or j in writes:
+                    raise AliasingError(
+                        f"arguments {i + 1} and {j + 1} of `{ast.unparse(call.func)}` may share memory "
+                        "and the function writes one of them.",
+                        filename=ctx.pf.filename, lineno=call.lineno, construct=ctx.pf.line_text(call.lineno),
+                        hint="pass a copy (x.copy()) for the argument that is only read.")
+
+    def check_free_names(self, an):
+        """The names a function reads from its module mean one object in the
+        whole generated module (``np`` and ``math`` the modules themselves)."""
+        fixed = {"np": np, "math": math}
+        for name, obj in an.resolver.free_names().items():
+            if name in fixed and obj is not fixed[name]:
+                raise UnsupportedSyntaxError(
+                    f"the name `{name}` is bound to {obj!r}, but generated code uses it for the {name} module.",
+                    filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=name,
+                    hint=f"import {fixed[name].__name__} as {name} in the function's module.")
+            if name in self.namespace and self.namespace[name] is not obj:
+                raise UnsupportedSyntaxError(
+                    f"the name `{name}` means different things in the functions being differentiated.",
+                    filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=name,
+                    hint="give the objects different names.")
+            self.namespace[name] = obj
+
+
+def _with_shadows(ctx, params, acts) -> list:
+    """Each parameter, a Duplicated one followed by its shadow."""
+    out = []
+    for p, a in zip(params, acts):
+        out.append(p)
+        if a == "Duplicated":
+            out.append(ctx.namer.adjoint(p))
+    return out
