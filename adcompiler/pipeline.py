@@ -235,9 +235,9 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
     return cache.get(func, (mode, kinds, acts, dtypes, ret_active), build)
 
 
-def dump_after(func, param_kinds, activities, ret_active, stage: str) -> str:
-    """The output of pass ``stage`` (one of ``DUMP_AFTER``) for reverse mode
-    (``forward``: forward mode) as text."""
+def dump_after(func, param_kinds, activities, ret_active, stage: str, mode: str = "reverse") -> str:
+    """The output of pass ``stage`` (one of ``DUMP_AFTER``) as text, in
+    ``mode`` (``reverse``, or ``forward`` with tangent activities)."""
     if stage not in DUMP_AFTER:
         raise AdCompilerError(f"unknown pass `{stage}`.", hint=f"choose one of {', '.join(DUMP_AFTER)}.")
 
@@ -246,7 +246,7 @@ def dump_after(func, param_kinds, activities, ret_active, stage: str) -> str:
             raise _Dump(show())
     try:
         analyse(func, tuple(param_kinds), hook=hook)
-        if stage == "forward":
+        if mode == "forward" or stage == "forward":
             forward_module(func, param_kinds, activities, ret_active, hook=hook)
         else:
             reverse_module(func, param_kinds, activities, ret_active, hook=hook)
@@ -285,7 +285,12 @@ def _show(pf, body) -> str:
 
 
 def _show_kinds(kinds: dict) -> str:
-    return "".join(f"{name}: {kinds[name]}\n" for name in sorted(kinds))
+    def text(k):
+        rank = "" if k.cls != "array" else f" of rank {'?' if k.ndim is None else k.ndim}"
+        dtype = f", dtype kind {k.dtype}" if k.dtype else ""
+        elts = f" ({', '.join(text(e) for e in k.elts)})" if k.elts else ""
+        return f"{k.cls}{rank}{dtype}{elts}{' (a guess)' if k.weak else ''}"
+    return "".join(f"{name}: {text(kinds[name])}\n" for name in sorted(kinds))
 
 
 def _show_effects(eff: Effects) -> str:

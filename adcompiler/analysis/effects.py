@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 
+from ..frontend import notes
 from .infer import walk_stmts
 
 VIEW_RULES = ("view",)
@@ -98,13 +99,11 @@ class Effects:
             return value.id
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
             return value.value.id if self.index_is_basic(value.slice) is not False else None
-        if isinstance(value, ast.Call) and getattr(value, "_ad_rule", None) is not None \
-                and value._ad_rule.kind in VIEW_RULES and value.args and isinstance(value.args[0], ast.Name):
+        if notes.rule_kind(value) in VIEW_RULES and value.args and isinstance(value.args[0], ast.Name):
             return value.args[0].id
-        if isinstance(value, ast.Call) and getattr(value, "_ad_rule", 1) is None \
-                and getattr(value, "_ad_target", None) is not None:
+        if notes.is_user_call(value):
             # a user function that returns (a view of) one of its arguments
-            k = self.callee_ret_alias(value._ad_target, value)
+            k = self.callee_ret_alias(notes.target(value), value)
             if k is not None and isinstance(value.args[k], ast.Name):
                 return value.args[k].id
         return None
@@ -164,9 +163,8 @@ class Effects:
         if isinstance(v, (ast.Tuple, ast.List)):
             return set().union(*[_names(e) for e in v.elts]) if v.elts else set()
         if isinstance(v, ast.Call):
-            rule = getattr(v, "_ad_rule", None)
-            target = getattr(v, "_ad_target", None)
-            if rule is None and target is not None:
+            rule, target = notes.rule(v), notes.target(v)
+            if notes.is_user_call(v):
                 args = [a.id for a in v.args if isinstance(a, ast.Name)]
                 self.call_args.update(a for a in args if self.maybe_array(a))
                 writes = self.callee_writes(target, v)
@@ -224,7 +222,7 @@ class Effects:
         for w in self.writers.get(self.cell(name), []):
             if w.lineno == line and not isinstance(w, (ast.Assign, ast.AugAssign)) or (
                     w.lineno == line and isinstance(w, ast.Assign) and isinstance(w.value, ast.Call)
-                    and getattr(w.value, "_ad_rule", 1) is None):
+                    and notes.is_user_call(w.value)):
                 return True
         return False
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 
 from ..errors import AdCompilerError
+from ..frontend import notes
 from ..frontend.normalize import MISSING
 from .kinds import (
     BOOL,
@@ -151,8 +152,7 @@ class Inference:
         return array(None, dt)
 
     def call(self, e) -> Kind:
-        target = getattr(e, "_ad_target", None)
-        rule = getattr(e, "_ad_rule", None)
+        target, rule = notes.target(e), notes.rule(e)
         arg_kinds = [self.expr(a) for a in e.args]
         if target is None and isinstance(e.func, ast.Name) and not self.res.is_local(e.func.id):
             # a call kept inline in an index expression (len, int, min, max, abs)
@@ -245,7 +245,7 @@ class Inference:
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
             changed = self.bind(s.targets[0].id, self.expr(s.value))
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
-            if getattr(s, "_ad_counter", False):
+            if notes.is_counter(s):
                 return self.bind(s.target.id, INT)
             cur = self.name(s.target.id)
             if cur.cls == "array":
@@ -254,7 +254,7 @@ class Inference:
         elif isinstance(s, ast.For):
             changed = self.bind(s.target.id, INT)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and \
-                getattr(getattr(s.value, "_ad_rule", None), "kind", None) == "stack" and s.value.args:
+                notes.rule_kind(s.value) == "stack" and s.value.args:
             name = s.value.func.value.id
             old = self.stacks.get(name)
             new = join(old, self.expr(s.value.args[0]))

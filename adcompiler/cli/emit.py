@@ -11,8 +11,10 @@ import inspect
 import os
 import types
 
+from .. import pipeline
 from ..analysis.kinds import FLOAT, INT, Kind, array
 from ..codegen.standalone import add_entry_checks, standalone
+from ..frontend import notes
 from .load import (
     ACTIVE,
     CONST,
@@ -87,12 +89,11 @@ def refuse_rank_dependent_views(func, kinds: tuple, unknown: dict, seen: set | N
     generated for "either" is wrong for one of them. ``unknown`` maps each
     parameter to the command-line parameters of unknown rank its value comes
     from. Callees are checked with the kinds their calls give them."""
-    from ..pipeline import analyse
     seen = set() if seen is None else seen
     if (func, kinds) in seen:
         return
     seen.add((func, kinds))
-    an = analyse(func, kinds)
+    an = pipeline.analyse(func, kinds)
     eff = an.eff
     for s in _statements(an.body):
         if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
@@ -103,9 +104,8 @@ def refuse_rank_dependent_views(func, kinds: tuple, unknown: dict, seen: set | N
                 if base is not None and eff.maybe_array(base) and eff.cell(n) == eff.cell(base):
                     _rank_refusal(an, s, n, base, unknown)
         for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else ():
-            target = getattr(node, "_ad_target", None)
-            if isinstance(node, ast.Call) and getattr(node, "_ad_rule", None) is None \
-                    and isinstance(target, types.FunctionType):
+            target = notes.target(node)
+            if notes.is_user_call(node) and isinstance(target, types.FunctionType):
                 arg_kinds = tuple(an.inference.expr(a) for a in node.args)
                 if any(k.cls == "num" or (k.is_array and k.ndim is None) for k in arg_kinds):
                     inner = {}
@@ -142,14 +142,7 @@ def return_activity(target: Target, choice: str | None) -> tuple[bool, str]:
 
 
 def _mode_builder(mode: str):
-    from .. import pipeline
-    if mode == "reverse":
-        return pipeline.reverse_module
-    build = getattr(pipeline, "forward_module", None)
-    if build is None:
-        raise UsageError("forward mode is not available in this version of adcompiler yet. "
-                         "Hint: use --mode reverse.")
-    return build
+    return pipeline.reverse_module if mode == "reverse" else pipeline.forward_module
 
 
 def _header(target: Target, acts: Activities, mode: str, ret_active: bool, ret_why: str, argv: list) -> str:
@@ -212,28 +205,28 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
                 known: dict | None = None) -> str:
     """The self-contained module text (or one pass's output with ``dump_after``); ``known``:
     argument kinds known exactly (``check`` has the values)."""
-    from ..pipeline import analyse
-    from ..pipeline import dump_after as dump
     if mode not in MODES:
         raise UsageError(f"unknown mode `{mode}`; choose reverse or forward.")
     acts = decide_activities(target.func, const, active, dup)
     kinds = kinds_for(target, acts, ranks, known)
     ret_active, ret_why = return_activity(target, ret)
     if not ret_why:
-        ret_active = analyse(target.func, kinds).has_return
+        ret_active = pipeline.analyse(target.func, kinds).has_return
         ret_why = "the function returns a value" if ret_active else "the function returns nothing"
     names = tuple(acts.acts[p] for p in acts.params)
+    if mode == "forward":
+        names = tuple(DUP if a == ACTIVE else a for a in names)
     if dump_after is not None:
-        if mode == "forward":
-            raise UsageError("--dump-after shows the reverse-mode pipeline; drop --mode forward.")
-        return dump(target.func, kinds, names, ret_active, dump_after)
+        other = {"reverse": "forward", "forward": "reverse"}
+        if other.get(dump_after) == mode:
+            raise UsageError(f"--dump-after {dump_after} shows {dump_after} mode. "
+                             f"Hint: use --dump-after {mode}, or --mode {dump_after}.")
+        return pipeline.dump_after(target.func, kinds, names, ret_active, dump_after, mode)
     build = _mode_builder(mode)
     if mode == "reverse":
         unknown = [p for p, k in zip(acts.params, kinds) if k.cls == "num" or (k.is_array and k.ndim is None)]
         if unknown:
             refuse_rank_dependent_views(target.func, kinds, {p: [p] for p in unknown})
-    if mode == "forward":
-        names = tuple(DUP if a == ACTIVE else a for a in names)
     mod = build(target.func, kinds, names, ret_active, public=True)
     if mode == "forward" and mod.main.fused_name is None:
         mod.main.fused_name = f"{target.func.__name__}_forward"
