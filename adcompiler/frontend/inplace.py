@@ -21,13 +21,27 @@ Rewrites (each keeps numpy's result and semantics):
 - ``np.place(a, m, v)``: ``a[m] = v`` (``v`` must have one value per True);
 - ``np.add.at(a, idx, v)`` / ``np.subtract.at``: a scatter-add through
   ``np.bincount`` (repeated indices accumulate), then ``a += s``;
-- ``x.sort(axis)``: ``x[...] = np.sort(x, axis)``.
+- ``x.sort(axis)``: ``x[...] = np.sort(x, axis)``; ``x.fill(v)``:
+  ``x[...] = v``; ``x.put(ind, v)`` as ``np.put``.
+
+The argument each in-place call writes is found through ``rules/writes.py``,
+the table that also tells ``tapes/effects.py`` which arguments a kernel may
+write. After this rewrite no call writes an argument: every write is a store
+(``x[index] = a``) or an in-place add (``x[...] += a``).
+
+>>> from adcompiler.frontend.normalize import normal_form
+>>> print(normal_form("def f(s, a, m):\\n    np.copyto(s, a, where=m)\\n    s.fill(0.0)"))
+_t1 = np.where(m, a, s)
+s[...] = _t1
+s[...] = 0.0
 """
 from __future__ import annotations
 
 import ast
 
 import numpy as np
+
+from ..rules import writes
 
 HANDLERS: dict = {}
 METHOD_HANDLERS: dict = {}
@@ -131,8 +145,12 @@ def _where_store(nz, call, dst, mask, src):
     return ast.Constant(None)
 
 
+def _written(call, kw, name, table=writes.FUNCTIONS):
+    return writes.written_argument(name, call.args, kw, table)
+
+
 def copyto(nz, call, kw):
-    dst, src = _arg(call, kw, 0, "dst"), _arg(call, kw, 1, "src")
+    dst, src = _written(call, kw, "copyto"), _arg(call, kw, 1, "src")
     if "casting" in kw:
         nz.err(call, "np.copyto with casting= is not supported.", "cast with .astype before copying.")
     where = _arg(call, kw, 2, "where")
@@ -143,11 +161,11 @@ def copyto(nz, call, kw):
 
 
 def putmask(nz, call, kw):
-    return _where_store(nz, call, _arg(call, kw, 0, "a"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "values"))
+    return _where_store(nz, call, _written(call, kw, "putmask"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "values"))
 
 
 def put(nz, call, kw):
-    a, ind, v = _arg(call, kw, 0, "a"), _arg(call, kw, 1, "ind"), _arg(call, kw, 2, "v")
+    a, ind, v = _written(call, kw, "put"), _arg(call, kw, 1, "ind"), _arg(call, kw, 2, "v")
     if "mode" in kw:
         nz.err(call, "np.put with mode= is not supported.", "index the array explicitly.")
     a = _local(nz, nz.atom(a))
@@ -158,7 +176,7 @@ def put(nz, call, kw):
 
 
 def place(nz, call, kw):
-    a, mask, v = _arg(call, kw, 0, "arr"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "vals")
+    a, mask, v = _written(call, kw, "place"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "vals")
     a = nz.atom(a)
     nz.store(ast.Subscript(a, nz.atom(mask), ast.Store()), nz.atom(v), call)
     return ast.Constant(None)
@@ -168,7 +186,7 @@ def ufunc_at(sign):
     def handler(nz, call, kw):
         if len(call.args) != 3 or kw:
             nz.err(call, "ufunc.at needs three positional arguments here.", "call it as np.add.at(a, idx, v).")
-        a = _local(nz, nz.atom(call.args[0]))
+        a = _local(nz, nz.atom(_written(call, kw, "at", writes.UFUNC_METHODS)))
         name = ast.Name(a.id, ast.Load())
         size = ast.Attribute(name, "size", ast.Load())
         shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
@@ -209,4 +227,9 @@ def put_method(nz, call, arr):
     return put(nz, ast.Call(call.func, [arr] + list(call.args), []), {k.arg: k.value for k in call.keywords})
 
 
-METHOD_HANDLERS.update({"sort": sort_method, "put": put_method})
+def fill_method(nz, call, arr):
+    nz.store(ast.Subscript(arr, ast.Constant(Ellipsis), ast.Store()), nz.atom(call.args[0]), call)
+    return ast.Constant(None)
+
+
+METHOD_HANDLERS.update({"sort": sort_method, "put": put_method, "fill": fill_method})

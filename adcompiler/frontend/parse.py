@@ -19,6 +19,8 @@ from ..errors import SourceError, UnsupportedSyntaxError
 
 @dataclass
 class ParsedFunction:
+    """A function's parse tree, with the file and lines its nodes point at."""
+
     func: types.FunctionType
     tree: ast.FunctionDef
     filename: str

@@ -5,8 +5,10 @@ arrays are never mutated. Over-approximation only costs a copy; missing a
 write would mutate the caller's data, so every doubt counts as a write:
 
 - subscript stores and augmented assignments (``x[i] = e``, ``x += e``);
-- ``out=x`` on any call, ``np.copyto(x, ...)``;
-- method calls on a parameter other than known read-only ones (``x.fill``);
+- the arguments that ``rules/writes.py`` says a call writes: ``out=x`` on
+  any call, ``np.copyto(x, ...)``, ``np.put``..., ``np.add.at(x, ...)``;
+- method calls on a parameter that write it (``x.fill``, ``rules/writes.py``)
+  or are not known to be read-only;
 - passing a parameter to a function that is not numpy, ``math`` or a
   builtin (a user function may write it);
 - all of the above through local names bound to views (``y = x[1:]``,
@@ -25,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import SourceError
+from ..rules import writes
 
 _READ_METHODS = frozenset({
     "copy", "sum", "mean", "max", "min", "prod", "std", "var", "dot", "astype", "reshape",
@@ -33,7 +36,6 @@ _READ_METHODS = frozenset({
 })
 _VIEW_ATTRS = frozenset({"T", "real", "imag", "flat", "reshape", "ravel", "transpose",
                          "squeeze", "swapaxes", "view", "mT"})
-_WRITERS = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal"})
 
 
 def _root(node: ast.AST) -> str | None:
@@ -68,6 +70,9 @@ def _is_library(func: ast.AST, env: dict) -> bool:
 
 
 class _Writes(ast.NodeVisitor):
+    """Collects the names a function body may write through, and the local
+    names that may be views of other names."""
+
     def __init__(self, env: dict):
         self.env = env
         self.touched: set = set()   # names written through
@@ -94,14 +99,18 @@ class _Writes(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        for kw in node.keywords:
-            if kw.arg == "out":
-                for elt in (kw.value.elts if isinstance(kw.value, ast.Tuple) else [kw.value]):
-                    self.mark(elt)
-        if isinstance(func, ast.Attribute) and func.attr in _WRITERS and node.args:
-            self.mark(node.args[0])
-        if isinstance(func, ast.Attribute) and _root(func.value) is not None \
-                and not _is_library(func, self.env) and func.attr not in _READ_METHODS:
+        keywords = {kw.arg: kw.value for kw in node.keywords}
+        out = keywords.get(writes.OUT)
+        if out is not None:
+            for elt in (out.elts if isinstance(out, ast.Tuple) else [out]):
+                self.mark(elt)
+        if isinstance(func, ast.Attribute):
+            for table in (writes.FUNCTIONS, writes.UFUNC_METHODS):
+                written = writes.written_argument(func.attr, node.args, keywords, table)
+                if written is not None:
+                    self.mark(written)
+        if isinstance(func, ast.Attribute) and _root(func.value) is not None and (
+                func.attr in writes.METHODS or not _is_library(func, self.env) and func.attr not in _READ_METHODS):
             self.mark(func.value)
         if not _is_library(func, self.env):
             for arg in node.args:

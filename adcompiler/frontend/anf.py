@@ -1,0 +1,243 @@
+"""anf: expressions in A-normal form, the core every other rewrite builds on.
+
+After this rewrite every expression the body evaluates is one operation whose
+operands are atoms (a ``Name``, or an int, float or bool ``Constant``; a
+negative number is an atom):
+
+- ``a <binop> b``, ``-a``, ``x[index]``, ``x.shape``-like attributes, a call
+  with atom arguments, a tuple or list of atoms;
+- every nested operation is evaluated first into a fresh temporary
+  (``_t1 = ...``), left to right, in the order Python evaluates it;
+- ``a if c else b`` becomes an ``if`` on a condition name assigning one
+  temporary in both branches;
+- comparisons, boolean logic, ``not``, ``~`` and bit operations are
+  non-differentiable and stay whole (they may not call user functions);
+- index expressions made of names, integers, slices and ``len``/``.shape``/
+  ``int``/``min``/``max``/``abs`` stay inline in ``x[...]``.
+
+Every emitted statement carries the line of the user statement it comes from.
+
+>>> from adcompiler.frontend.normalize import normal_form
+>>> print(normal_form("def f(s, x, y):\\n    s[0] = x * y + 1.0"))
+_t1 = x * y
+_t2 = _t1 + 1.0
+s[0] = _t2
+"""
+from __future__ import annotations
+
+import ast
+import types
+
+from ..codegen.naming import COND, TEMP
+from ..errors import UnsupportedSyntaxError
+from ..rules import lookup
+from . import notes
+from .resolve import MISSING
+
+#: attributes of an array that describe it (never its values)
+SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+_INDEX_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+_BIT_OPS = (ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift)
+
+
+def _negative_number(e) -> bool:
+    return isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) \
+        and type(e.operand.value) in (int, float)
+
+
+def _is_atom(e):
+    if _negative_number(e):
+        return False
+    return isinstance(e, ast.Name) or (isinstance(e, ast.Constant) and isinstance(e.value, (int, float, bool))
+                                       and not isinstance(e.value, complex))
+
+
+def is_index_expr(e, resolver) -> bool:
+    """Pure integer/slice expressions that may stay inline in an index."""
+    if isinstance(e, ast.Name):
+        return True
+    if isinstance(e, ast.Constant):
+        return e.value is None or e.value is Ellipsis or isinstance(e.value, int)
+    if isinstance(e, ast.Slice):
+        return all(p is None or is_index_expr(p, resolver) for p in (e.lower, e.upper, e.step))
+    if isinstance(e, ast.Tuple):
+        return all(is_index_expr(x, resolver) for x in e.elts)
+    if isinstance(e, ast.BinOp):
+        return isinstance(e.op, _INDEX_OPS) and is_index_expr(e.left, resolver) and is_index_expr(e.right, resolver)
+    if isinstance(e, ast.UnaryOp):
+        return isinstance(e.op, ast.USub) and is_index_expr(e.operand, resolver)
+    if isinstance(e, ast.Attribute):
+        return e.attr in ("shape", "ndim", "size") and isinstance(e.value, ast.Name)
+    if isinstance(e, ast.Subscript):
+        return isinstance(e.value, ast.Attribute) and e.value.attr == "shape" and is_index_expr(e.slice, resolver)
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and \
+            e.func.id in ("len", "int", "min", "max", "abs") and not resolver.is_local(e.func.id):
+        return not e.keywords and all(is_index_expr(a, resolver) for a in e.args) and \
+            (e.func.id != "len" or isinstance(e.args[0], ast.Name))
+    return False
+
+
+class AnfRewrite:
+    """Emits statements into the current block and brings expressions to
+    A-normal form; the other rewrites are mixed into the same walker
+    (``normalize.Normalizer``) and call each other through ``self``."""
+
+    def __init__(self, pf, resolver, namer):
+        self.pf = pf
+        self.res = resolver
+        self.namer = namer
+        self.out: list = []
+        self.cur: ast.stmt | None = None
+        self.has_return_value = False
+
+    # -- emission -----------------------------------------------------------
+    def err(self, node, what, hint, cls=UnsupportedSyntaxError):
+        raise cls(what, filename=self.pf.filename, lineno=getattr(node, "lineno", None) or getattr(self.cur, "lineno", None),
+                  col=getattr(node, "col_offset", None), construct=ast.unparse(node).splitlines()[0][:80], hint=hint)
+
+    def emit(self, stmt):
+        ast.copy_location(stmt, self.cur)
+        stmt.end_lineno = getattr(self.cur, "end_lineno", stmt.lineno)
+        self.out.append(stmt)
+        return stmt
+
+    def temp(self, value) -> ast.Name:
+        name = self.namer.fresh(TEMP)
+        self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
+        return ast.Name(name, ast.Load())
+
+    def atom(self, e) -> ast.expr:
+        if _negative_number(e):
+            return ast.Constant(-e.operand.value)   # a negative number is an atom
+        if _is_atom(e):
+            return e if not isinstance(e, ast.Name) else ast.Name(e.id, ast.Load())
+        if isinstance(e, ast.Constant) and e.value is None:
+            return e
+        return self.temp(self.simple(e))
+
+    def fresh_call(self, v):
+        """User calls always assign a fresh temporary (the reverse sweep relies on it)."""
+        if notes.is_user_call(v) or notes.rule_kind(v) == "split":
+            return self.temp(v)
+        return v
+
+    def name_atom(self, e) -> ast.Name:
+        a = self.atom(e)
+        if not isinstance(a, ast.Name):
+            a = self.temp(a)
+        return a
+
+    def cond_atom(self, test) -> ast.Name:
+        name = self.namer.fresh(COND)
+        value = self.nondiff(test) if not isinstance(test, ast.Call) else self.simple(test)
+        self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
+        return ast.Name(name, ast.Load())
+
+    # -- expressions ----------------------------------------------------------
+    def simple(self, e) -> ast.expr:
+        """One operation with atomic operands."""
+        if _is_atom(e) or (isinstance(e, ast.Constant) and e.value is None):
+            return e
+        if isinstance(e, ast.Constant):
+            if isinstance(e.value, str):
+                return e
+            self.err(e, f"the constant {e.value!r} is not supported.", "use float or int values.")
+        if isinstance(e, ast.UnaryOp):
+            return self.unary(e)
+        if isinstance(e, ast.BinOp):
+            if isinstance(e.op, _BIT_OPS):
+                return self.nondiff(e)
+            return ast.BinOp(self.atom(e.left), e.op, self.atom(e.right))
+        if isinstance(e, (ast.Compare, ast.BoolOp, ast.JoinedStr)):
+            return self.nondiff(e)
+        if isinstance(e, ast.Call):
+            return self.call(e)
+        if isinstance(e, ast.Subscript):
+            return self.subscript_load(e)
+        if isinstance(e, ast.Attribute):
+            return self.attribute(e)
+        if isinstance(e, ast.IfExp):
+            return self.ifexp(e)
+        if isinstance(e, (ast.Tuple, ast.List)):
+            return self.sequence(e)
+        self.err(e, f"the expression `{type(e).__name__}` is not supported.", "rewrite it with supported operations.")
+
+    def unary(self, e):
+        if isinstance(e.op, (ast.Not, ast.Invert)):
+            return self.nondiff(e)
+        if isinstance(e.op, ast.UAdd):
+            return self.simple(e.operand)
+        if isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) and isinstance(e.operand.value, (int, float)):
+            return ast.Constant(-e.operand.value)
+        return ast.UnaryOp(e.op, self.atom(e.operand))
+
+    def sequence(self, e):
+        kind = ast.Tuple if isinstance(e, ast.Tuple) else ast.List
+        if all(isinstance(x, ast.Constant) for x in e.elts) or all(is_index_expr(x, self.res) for x in e.elts):
+            return kind([self.index_part(x) for x in e.elts], ast.Load())
+        return kind([self.atom(x) for x in e.elts], ast.Load())
+
+    def nondiff(self, e):
+        """A non-differentiable expression kept whole (its calls must be known)."""
+        for node in ast.walk(e):
+            if isinstance(node, ast.Call):
+                target = self.resolve_call_target(node)
+                if isinstance(target, types.FunctionType) and lookup(target) is None:
+                    self.err(node, "a call to a user function inside a condition or comparison is not supported.",
+                             "call it in a separate assignment before the condition.")
+        return e
+
+    def ifexp(self, e):
+        name = self.namer.fresh(TEMP)
+        test = self.cond_atom(e.test)
+        body = self.block_expr(e.body, name)
+        orelse = self.block_expr(e.orelse, name)
+        self.emit(ast.If(test=test, body=body, orelse=orelse))
+        return ast.Name(name, ast.Load())
+
+    def block_expr(self, e, name):
+        saved, self.out = self.out, []
+        self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=self.simple(e)))
+        block, self.out = self.out, saved
+        return block
+
+    def index_part(self, e):
+        if isinstance(e, ast.List):   # a list index is an integer-array (fancy) index
+            return ast.List([self.index_part(x) for x in e.elts], ast.Load())
+        if is_index_expr(e, self.res):
+            return e
+        if isinstance(e, ast.Slice):
+            return ast.Slice(*(None if p is None else self.index_part(p) for p in (e.lower, e.upper, e.step)))
+        if isinstance(e, ast.Tuple):
+            return ast.Tuple([self.index_part(x) for x in e.elts], ast.Load())
+        return self.name_atom(e)
+
+    def subscript_load(self, e):
+        if isinstance(e.value, ast.Attribute) and e.value.attr in SHAPE_ATTRS and isinstance(e.value.value, ast.Name):
+            return ast.Subscript(e.value, self.index_part(e.slice), ast.Load())
+        base = self.name_atom(e.value)
+        return ast.Subscript(base, self.index_part(e.slice), ast.Load())
+
+    # -- call arguments -----------------------------------------------------
+    def simple_or_atom(self, a):
+        """An argument of a non-differentiable or allocating call: constants and
+        resolved attributes stay whole."""
+        if isinstance(a, (ast.Tuple, ast.List)):
+            return ast.Tuple([self.simple_or_atom(x) for x in a.elts], ast.Load())
+        if isinstance(a, (ast.Constant, ast.Name)):
+            return a
+        if isinstance(a, ast.Attribute) and self.res.resolve_attr(a) is not MISSING:
+            return a
+        return self.atom(a)
+
+    def arg_atom(self, a):
+        """An argument of a call with a rule: an atom, a string or None constant,
+        a tuple of these, or a module attribute (``np.newaxis``, ``np.float32``)."""
+        if isinstance(a, ast.Constant) and (a.value is None or isinstance(a.value, (str, int, float, bool))):
+            return a
+        if isinstance(a, (ast.Tuple, ast.List)):
+            return ast.Tuple([self.arg_atom(x) for x in a.elts], ast.Load())
+        if isinstance(a, ast.Attribute) and self.res.resolve_attr(a) is not MISSING:
+            return a
+        return self.atom(a)

@@ -1,0 +1,164 @@
+"""calls: every call resolved once, to a rule or to a user function.
+
+After this rewrite every ``ast.Call`` left in the body is noted (``notes``)
+with what it calls and by which rule, and is one of:
+
+- a call of a function with a rule, its arguments atoms (``arg_atom``);
+  non-differentiable and allocating calls (``np.zeros(n)``) keep constant and
+  index-like arguments whole;
+- a call of a user function by its name with one atom per parameter, in the
+  order of the parameters (keywords bound, defaults filled in): no keywords,
+  no ``*args``;
+- the in-place numpy calls (``frontend/inplace.py``), builtins
+  (``frontend/builtin_calls.py``), array methods (``frontend/methods.py``)
+  and ``out=`` (``frontend/out_args.py``) are first rewritten into the forms
+  above and stores.
+
+A call of a function without a rule is refused (``NoRuleError``) with the way
+to register one; ``np`` must name numpy where generated code says ``np.``.
+
+>>> from adcompiler.frontend.normalize import normal_form
+>>> print(normal_form("def f(x):\\n    return np.sum(np.sin(x), axis=0)"))
+_ret = None
+_t1 = np.sin(x)
+_ret = np.sum(_t1, axis=0)
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import types
+
+import numpy as np
+
+from ..errors import NoRuleError, UnsupportedSyntaxError
+from ..rules import lookup, writes
+from . import notes
+from .anf import is_index_expr
+from .inplace import HANDLERS
+from .resolve import MISSING
+
+
+class CallRewrite:
+    """Resolves calls and binds their arguments (mixed into ``normalize.Normalizer``)."""
+
+    def resolve_call_target(self, call):
+        f = call.func
+        if isinstance(f, ast.Name):
+            if self.res.is_local(f.id):
+                self.err(call, f"calling the local variable `{f.id}` is not supported.",
+                         "call a module-level function by its name.")
+            return self.res.lookup(f.id, f)
+        if isinstance(f, ast.Attribute):
+            return self.res.resolve_attr(f)
+        self.err(call, "calling an expression is not supported.", "call a named function.")
+
+    def make_call(self, func_obj, args, keywords, node):
+        """A new call of ``func_obj`` (named as generated code names it), resolved."""
+        call = ast.Call(func=self.func_expr(func_obj, node), args=args, keywords=keywords)
+        notes.resolve_call(call, func_obj, lookup(func_obj))
+        return call
+
+    def func_expr(self, obj, node):
+        """Source expression naming ``obj`` for generated code."""
+        mod = getattr(obj, "__module__", None) or ""
+        name = getattr(obj, "__name__", None)
+        if mod.startswith("numpy") or type(obj).__name__ == "ufunc":
+            self._np_ok(node)
+            prefix = "np.linalg." if "linalg" in mod else "np."
+            return ast.parse(prefix + name, mode="eval").body
+        return ast.Name(name, ast.Load())
+
+    def _np_ok(self, node):
+        try:
+            obj = self.res.lookup("np", node)
+        except UnsupportedSyntaxError:
+            obj = None
+        if obj is not None and obj is not np:
+            self.err(node, "the name `np` is bound to something other than numpy.",
+                     "import numpy as np in the function's module.")
+
+    def call(self, e):
+        f = e.func
+        if isinstance(f, ast.Attribute) and self.res.resolve_attr(f) is MISSING:
+            return self.method_call(e)
+        target = self.resolve_call_target(e)
+        kw = {k.arg: k.value for k in e.keywords}
+        if None in kw:
+            self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")
+        if target in HANDLERS:
+            return HANDLERS[target](self, e, kw)
+        rewritten = self.builtin_call(e, target, kw)
+        if rewritten is not None:
+            return rewritten
+        out = kw.pop(writes.OUT, None)
+        if isinstance(target, types.FunctionType) and lookup(target) is None:
+            if (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime"):
+                self.err(e, f"`{ast.unparse(f)}` has no rule for differentiating generated code again.",
+                         "second derivatives support the helpers listed in adcompiler/rules/runtime_rules.py.",
+                         cls=NoRuleError)
+            return self.user_call(e, target, kw)
+        return self.rule_call(e, target, kw, out)
+
+    def rule_call(self, e, target, kw, out):
+        """A call of ``target`` by its rule; ``out`` is its ``out=`` argument or None."""
+        f = e.func
+        rule = lookup(target)
+        if rule is None:
+            name = getattr(target, "__name__", ast.unparse(f))
+            mod = getattr(target, "__module__", None) or type(target).__name__
+            self.err(e, f"`{ast.unparse(f)}` ({mod}.{name}) has no derivative rule.",
+                     "register one with adcompiler.extend.defrule (or declare it non-differentiable with "
+                     "adcompiler.extend.nondifferentiable), or rewrite the code with supported functions.",
+                     cls=NoRuleError)
+        if rule.kind in ("nondiff", "alloc") and out is None:
+            for a in list(e.args) + list(kw.values()):
+                self.nondiff(a)
+            call = ast.Call(func=f, args=[self.index_part(a) if is_index_expr(a, self.res) else self.simple_or_atom(a)
+                                          for a in e.args],
+                            keywords=[ast.keyword(k, self.simple_or_atom(v)) for k, v in kw.items()])
+            notes.resolve_call(call, target, rule)
+            return call
+        args = [self.arg_atom(a) for a in e.args]
+        keywords = [ast.keyword(k, self.arg_atom(v)) for k, v in kw.items()]
+        call = ast.Call(func=f, args=args, keywords=keywords)
+        notes.resolve_call(call, target, rule)
+        if out is not None:
+            return self.out_store(call, self.single_out(out, e), e)
+        return call
+
+    def call_resolved(self, call, target):
+        """``call`` (built by a rewrite, its function already known to be
+        ``target``) with its arguments brought to atoms."""
+        kw = {k.arg: k.value for k in call.keywords}
+        out = kw.pop(writes.OUT, None)
+        args = [self.arg_atom(a) for a in call.args]
+        keywords = [ast.keyword(k, self.arg_atom(v)) for k, v in kw.items()]
+        new = ast.Call(func=call.func, args=args, keywords=keywords)
+        notes.resolve_call(new, target, lookup(target))
+        if out is not None:
+            return self.out_store(new, out, call)
+        return new
+
+    def user_call(self, e, target, kw):
+        try:
+            sig = inspect.signature(target)
+            bound = sig.bind(*e.args, **kw)
+        except TypeError as exc:
+            self.err(e, f"the call does not match `{target.__name__}`'s parameters ({exc}).", "check the arguments.")
+        args = []
+        for p in sig.parameters.values():
+            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                self.err(e, f"`{target.__name__}` has *args or keyword-only parameters.", "use positional parameters.")
+            if p.name in bound.arguments:
+                args.append(self.atom(bound.arguments[p.name]))
+            elif isinstance(p.default, (int, float, bool)) or p.default is None:
+                args.append(ast.Constant(p.default))
+            else:
+                self.err(e, f"the default value of `{p.name}` in `{target.__name__}` is not a number.",
+                         "pass the argument explicitly.")
+        func = e.func if not isinstance(e.func, ast.Name) else ast.Name(e.func.id, ast.Load())
+        call = ast.Call(func=func, args=args, keywords=[])
+        notes.resolve_call(call, target, None)
+        ast.copy_location(call, e)
+        return call

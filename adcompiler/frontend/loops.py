@@ -1,0 +1,134 @@
+"""loops: every loop is a ``for`` over a range or a counted ``while True``.
+
+After this rewrite:
+
+- ``for i in range(...)`` is the only ``for`` loop (``reversed(range(...))``
+  becomes ``range(...)[::-1]``, a sliced range stays sliced). ``for v in
+  arr``, ``for i, v in enumerate(arr)`` and ``for a, b in zip(x, y)`` loop
+  over ``range(len(...))`` with a fresh index (``_k1``) and bind each value at
+  the top of the body (``v = arr[_k1]``);
+- ``while test: body`` is ``while True: _n1 += 1; <test into _c1>; if _c1:
+  body else: break``, its trip counter ``_n1 = 0`` set before the loop and
+  noted on the loop (``notes.set_count``) and on the increment
+  (``notes.mark_counter``);
+- ``break`` stands only at the tail of an if-branch (the rest of the body is
+  moved into the other branch, ``frontend/restructure.py``); a ``for`` loop
+  with a ``break`` gets a trip counter too; ``continue`` is gone.
+
+>>> from adcompiler.frontend.normalize import normal_form
+>>> print(normal_form("def f(x):\\n    for v in x:\\n        x[0] += v"))
+for _k1 in range(len(x)):
+    v = x[_k1]
+    x[0] += v
+"""
+from __future__ import annotations
+
+import ast
+
+from ..codegen.naming import COUNT
+from . import notes
+from .restructure import has_jump, restructure
+
+
+def _range(*args) -> ast.Call:
+    return ast.Call(ast.Name("range", ast.Load()), list(args), [])
+
+
+def _len(arr) -> ast.Call:
+    return ast.Call(ast.Name("len", ast.Load()), [arr], [])
+
+
+class LoopRewrite:
+    """Rewrites ``for`` and ``while`` loops (mixed into ``normalize.Normalizer``)."""
+
+    def builtin_of(self, node):
+        """The builtin a call of a non-local name calls (``range``, ``zip``...), else None."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not self.res.is_local(node.func.id):
+            return self.res.lookup(node.func.id, node.func)
+        return None
+
+    def range_expr(self, it):
+        """``range(...)``, ``reversed(range(...))`` or ``range(...)[a:b:c]`` as a
+        range expression (``reversed`` becomes ``[::-1]``), else None."""
+        if self.builtin_of(it) is range:
+            if it.keywords or not 1 <= len(it.args) <= 3:
+                self.err(it, "range() needs one to three positional arguments.", "use range(start, stop, step).")
+            return _range(*[self.index_part(a) for a in it.args])
+        if self.builtin_of(it) is reversed and len(it.args) == 1:
+            inner = self.range_expr(it.args[0])
+            if inner is not None:
+                return ast.Subscript(inner, ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+        if isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Slice):
+            inner = self.range_expr(it.value)
+            if inner is not None:
+                return ast.Subscript(inner, self.index_part(it.slice), ast.Load())
+        return None
+
+    def iteration(self, s):
+        """``(range expression, loop variable, [(name, value bound at the top of the body)])``."""
+        it = s.iter
+        rng = self.range_expr(it)
+        if rng is not None:
+            if not isinstance(s.target, ast.Name):
+                self.err(s.target, "the loop variable of a range loop must be a name.", "use one loop variable.")
+            return rng, s.target, []
+        fn = self.builtin_of(it)
+        if fn is enumerate and isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2 and len(it.args) == 1:
+            arr = self.name_atom(it.args[0])
+            target = s.target.elts[0]
+            return _range(_len(arr)), target, [(s.target.elts[1], ast.Subscript(arr, ast.Name(target.id, ast.Load()),
+                                                                                ast.Load()))]
+        if fn is zip and isinstance(s.target, ast.Tuple) and len(s.target.elts) == len(it.args) and not it.keywords:
+            arrs = [self.name_atom(a) for a in it.args]
+            k = self.namer.fresh("_k{}")
+            lens = [_len(a) for a in arrs]
+            stop = lens[0] if len(lens) == 1 else ast.Call(ast.Name("min", ast.Load()), lens, [])
+            pre = [(tt, ast.Subscript(a, ast.Name(k, ast.Load()), ast.Load())) for tt, a in zip(s.target.elts, arrs)]
+            return _range(stop), ast.Name(k, ast.Store()), pre
+        if fn is None and isinstance(it, (ast.Name, ast.Subscript, ast.Attribute)):
+            arr = self.name_atom(it)
+            k = self.namer.fresh("_k{}")
+            return _range(_len(arr)), ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
+                                                                                             ast.Load()))]
+        self.err(it, "this loop is not supported.",
+                 "loop over range(...), an array, enumerate(array) or zip(arrays).")
+
+    def for_(self, s):
+        rng, target, pre = self.iteration(s)
+        for tt, _ in pre:
+            if not isinstance(tt, ast.Name):
+                self.err(tt, "the loop target must be a name.", "use one name per value.")
+        saved, self.out = self.out, []
+        for tt, val in pre:
+            self.cur = s
+            self.emit(ast.Assign(targets=[ast.Name(tt.id, ast.Store())], value=val))
+        for b in s.body:
+            self.stmt(b)
+        body, self.out = self.out, saved
+        self.cur = s
+        self.loop(ast.For(target=ast.Name(target.id, ast.Store()), iter=rng, body=body, orelse=[]), body)
+
+    def while_(self, s):
+        saved, self.out = self.out, []
+        test = self.cond_atom(s.test)
+        cond_stmts, self.out = self.out, []
+        body = self.block(s.body)
+        self.out = saved
+        self.cur = s
+        brk = ast.Break()
+        ast.copy_location(brk, s)
+        inner = cond_stmts + [ast.copy_location(ast.If(test=test, body=body or [ast.Pass()], orelse=[brk]), s)]
+        self.loop(ast.While(test=ast.Constant(True), body=inner, orelse=[]), inner, force_count=True)
+
+    def loop(self, node, body, force_count=False):
+        breaks = has_jump(body, ast.Break)
+        node.body = restructure(body, (ast.Break, ast.Continue), drop=(ast.Continue,)) or [ast.Pass()]
+        if breaks or force_count:
+            count = self.namer.fresh(COUNT)
+            self.emit(ast.Assign(targets=[ast.Name(count, ast.Store())], value=ast.Constant(0)))
+            inc = ast.AugAssign(target=ast.Name(count, ast.Store()), op=ast.Add(), value=ast.Constant(1))
+            notes.mark_counter(inc)
+            ast.copy_location(inc, self.cur)
+            node.body.insert(0, inc)
+            notes.set_count(node, count)
+        self.emit(node)

@@ -1,0 +1,112 @@
+"""methods: array methods and ``.T`` become calls of numpy functions.
+
+After this rewrite no call has an array method as its function, except
+``L.append(v)`` and ``L.pop()`` on a local list:
+
+- ``x.m(args)`` for ``m`` in ``METHODS`` is ``np.m(x, args)`` (``reshape``
+  and ``transpose`` with several arguments take them as one tuple);
+- ``x.astype(t)`` is ``np.asarray(x, dtype=t)``, ``x.flatten()`` is
+  ``np.copy(np.ravel(x))``, ``x.item()`` is ``float(np.reshape(x, ()))``;
+- ``x.T`` is ``np.transpose(x)``; ``x.shape``-like attributes stay;
+- methods that write the array (``x.fill``, ``x.sort``, ``x.put``: see
+  ``rules/writes.py``) are rewritten into stores by ``frontend/inplace.py``.
+
+>>> from adcompiler.frontend.normalize import normal_form
+>>> print(normal_form("def f(x):\\n    return x.T.sum(axis=0)"))
+_ret = None
+_t1 = np.transpose(x)
+_ret = np.sum(_t1, axis=0)
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..errors import NoRuleError
+from ..rules import lookup
+from . import notes
+from .anf import SHAPE_ATTRS
+from .inplace import METHOD_HANDLERS
+from .resolve import MISSING
+
+#: array methods -> numpy functions (the array becomes the first argument);
+#: a string names a method rewritten otherwise (``MethodRewrite.converted``), None a refused one
+METHODS = {
+    "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod,
+    "std": np.std, "var": np.var, "cumsum": np.cumsum, "cumprod": np.cumprod,
+    "dot": np.dot, "clip": np.clip, "copy": np.copy, "reshape": np.reshape,
+    "ravel": np.ravel, "transpose": np.transpose, "squeeze": np.squeeze,
+    "swapaxes": np.swapaxes, "round": np.round, "any": np.any, "all": np.all,
+    "argmax": np.argmax, "argmin": np.argmin, "nonzero": np.nonzero,
+    "trace": np.trace, "diagonal": np.diagonal, "repeat": np.repeat,
+    "take": np.take, "cumulative_sum": getattr(np, "cumulative_sum", np.cumsum),
+    "conj": np.conj, "flatten": "flatten", "astype": "astype", "tolist": None,
+    "item": "item", "conjugate": np.conjugate, "argsort": np.argsort, "searchsorted": np.searchsorted,
+}
+#: methods that take their last parameter as separate arguments (``x.reshape(2, 3)``)
+VARARG_METHODS = frozenset({"reshape", "transpose"})
+
+
+class MethodRewrite:
+    """Rewrites array methods and attributes (mixed into ``normalize.Normalizer``)."""
+
+    def method_call(self, e):
+        f = e.func
+        name = f.attr
+        if name in METHOD_HANDLERS:
+            return METHOD_HANDLERS[name](self, e, f.value)
+        if name in ("append", "pop") and isinstance(f.value, ast.Name) and self.res.is_local(f.value.id):
+            return self.list_method(e, name)
+        target = METHODS.get(name)
+        if target is None or isinstance(target, str):
+            return self.converted(e, name)
+        args = list(e.args)
+        if name in VARARG_METHODS and len(args) > 1:
+            args = [ast.Tuple(args, ast.Load())]
+        new = ast.Call(func=ast.parse(f"np.{target.__name__}", mode="eval").body,
+                       args=[f.value] + args, keywords=e.keywords)
+        ast.copy_location(new, e)
+        if lookup(target) is None:
+            self.err(e, f"the array method `.{name}()` (numpy.{target.__name__}) has no derivative rule.",
+                     "register one with adcompiler.extend.defrule, or rewrite the code.", cls=NoRuleError)
+        self._np_ok(e)
+        return self.call_resolved(new, target)
+
+    def list_method(self, e, name):
+        """``L.append(v)`` / ``L.pop()`` on a local list, resolved to ``list.append``/``list.pop``."""
+        if (name == "append" and len(e.args) != 1) or (name == "pop" and e.args) or e.keywords:
+            self.err(e, f"`.{name}` with these arguments is not supported.", "use L.append(v) and L.pop().")
+        target = list.append if name == "append" else list.pop
+        call = ast.Call(func=ast.Attribute(ast.Name(e.func.value.id, ast.Load()), name, ast.Load()),
+                        args=[self.atom(a) for a in e.args], keywords=[])
+        notes.resolve_call(call, target, lookup(target))
+        return call
+
+    def converted(self, e, name):
+        """``astype``, ``flatten`` and ``item``, which have no numpy function of their own."""
+        obj = e.func.value
+        if name == "astype" and e.args:
+            return self.make_call(np.asarray, [self.atom(obj)], [ast.keyword("dtype", self.arg_atom(e.args[0]))], e)
+        if name == "flatten" and not e.args:
+            return self.make_call(np.copy, [self.temp(self.make_call(np.ravel, [self.atom(obj)], [], e))], [], e)
+        if name == "item" and not e.args:
+            # x.item() of a one-element array of any rank: reshape to 0-d first
+            flat = self.temp(self.make_call(np.reshape, [self.atom(obj), ast.Tuple([], ast.Load())], [], e))
+            return self.make_call(float, [flat], [], e)
+        self.err(e, f"the array method `.{name}()` is not supported.",
+                 "use the equivalent numpy function, or register a rule with adcompiler.extend.")
+
+    def attribute(self, e):
+        obj = self.res.resolve_attr(e)
+        if obj is not MISSING:
+            if isinstance(obj, (int, float)):
+                return e   # e.g. math.pi, np.pi: a constant
+            if obj is None:
+                return ast.copy_location(ast.Constant(None), e)   # np.newaxis
+            self.err(e, "this attribute is not a number.", "use numbers or call functions.")
+        if e.attr in SHAPE_ATTRS:
+            return ast.Attribute(self.name_atom(e.value), e.attr, ast.Load())
+        if e.attr == "T":
+            return self.make_call(np.transpose, [self.atom(e.value)], [], e)
+        self.err(e, f"the attribute `.{e.attr}` is not supported.", "use the equivalent numpy function.")

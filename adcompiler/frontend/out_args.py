@@ -1,0 +1,34 @@
+"""out_args: ``out=`` becomes a store.
+
+After this rewrite no call has an ``out=`` keyword (``writes.OUT``): the call
+assigns a fresh temporary and the temporary is stored into the ``out`` array,
+``np.f(a, b, out=s)`` -> ``_t1 = np.f(a, b); s[...] = _t1``. The call then
+evaluates to the ``out`` array (a name, or a load of the stored subscript), as
+in numpy. ``out=(s,)`` is taken as ``out=s``; several outputs are refused.
+
+>>> from adcompiler.frontend.normalize import normal_form
+>>> print(normal_form("def f(s, a):\\n    np.sin(a, out=s[1:])"))
+_t1 = np.sin(a)
+s[1:] = _t1
+"""
+from __future__ import annotations
+
+import ast
+
+
+class OutRewrite:
+    """Stores the result of a call with ``out=`` (mixed into ``normalize.Normalizer``)."""
+
+    def single_out(self, out, node):
+        """The one array of ``out=(s,)``, refusing several."""
+        if isinstance(out, ast.Tuple):
+            if len(out.elts) != 1:
+                self.err(node, "out= with several arrays is not supported.", "assign the results separately.")
+            return out.elts[0]
+        return out
+
+    def out_store(self, call, out, node):
+        """Store the result of ``call`` into ``out``; the expression that reads it back."""
+        result = self.temp(call)
+        self.store(out, result, node)
+        return out if isinstance(out, ast.Name) else self.subscript_load(out)

@@ -1,0 +1,170 @@
+"""statements: every statement in one of a few simple forms.
+
+After this rewrite the body holds only:
+
+- ``n = op`` (``op`` as ``frontend/anf.py`` says; a user call or a split rule
+  always assigns a fresh temporary first: ``_t1 = f(a); n = _t1``);
+- ``x[index] = a`` (a store into an argument or a local variable; a call
+  that writes a whole array stores ``x[...] = a``) and ``x[index] += a`` /
+  ``-= a``; ``x[index] *= a`` (any other operator) is
+  ``_t1 = x[index]; _t2 = _t1 * a; x[index] = _t2``;
+- ``n <op>= a`` (in place for arrays, a rebinding for scalars: decided later
+  from the kinds);
+- ``f(a, ...)`` as a statement (a call for its effect), ``print(...)``;
+- ``if c`` on a condition name (``_c1 = <test>``); loops as
+  ``frontend/loops.py`` says; ``pass``, ``break``, ``continue``, ``assert``,
+  ``raise``;
+- ``_ret = a; return`` for ``return a`` (``frontend/returns.py`` then leaves
+  one ``return`` at the end).
+
+Tuple targets are unpacked one name at a time (``a, b = t`` reads ``t[0]``
+and ``t[1]``); multiple targets assign one atom; docstrings are dropped.
+Stores only write arguments or local variables.
+
+>>> from adcompiler.frontend.normalize import normal_form
+>>> print(normal_form("def f(x, a):\\n    x[0] *= a[1] + 1.0"))
+_t1 = a[1]
+_t2 = _t1 + 1.0
+_t3 = x[0]
+_t4 = _t3 * _t2
+x[0] = _t4
+"""
+from __future__ import annotations
+
+import ast
+
+from ..codegen.naming import TEMP
+
+
+class StatementRewrite:
+    """Rewrites statements into the forms above (mixed into ``normalize.Normalizer``)."""
+
+    def block(self, stmts):
+        saved, self.out = self.out, []
+        for s in stmts:
+            self.stmt(s)
+        block, self.out = self.out, saved
+        return block
+
+    def stmt(self, s):
+        self.cur = s
+        if isinstance(s, ast.Expr):
+            self.expr_stmt(s)
+        elif isinstance(s, (ast.Assign, ast.AnnAssign)):
+            self.assign(s)
+        elif isinstance(s, ast.AugAssign):
+            self.augassign(s)
+        elif isinstance(s, ast.For):
+            self.for_(s)
+        elif isinstance(s, ast.While):
+            self.while_(s)
+        elif isinstance(s, ast.If):
+            test = self.cond_atom(s.test)
+            body = self.block(s.body)
+            orelse = self.block(s.orelse)
+            self.cur = s
+            self.emit(ast.If(test=test, body=body or [ast.Pass()], orelse=orelse))
+        elif isinstance(s, (ast.Break, ast.Continue, ast.Pass)):
+            self.emit(type(s)())
+        elif isinstance(s, ast.Return):
+            if s.value is not None:
+                self.has_return_value = True
+                v = self.fresh_call(self.simple(s.value))
+                self.emit(ast.Assign(targets=[ast.Name(self.namer.ret, ast.Store())], value=v))
+            self.emit(ast.Return(value=None))
+        elif isinstance(s, ast.Assert):
+            self.emit(ast.Assert(test=self.nondiff(s.test), msg=s.msg))
+        elif isinstance(s, ast.Raise):
+            self.emit(s)
+        else:
+            self.err(s, f"the statement `{type(s).__name__}` is not supported.", "rewrite it with supported statements.")
+
+    def expr_stmt(self, s):
+        if isinstance(s.value, ast.Constant):
+            return  # docstring or bare constant
+        if not isinstance(s.value, ast.Call):
+            self.err(s, "an expression statement that is not a call has no effect.", "remove it.")
+        func = s.value.func
+        if isinstance(func, ast.Name) and not self.res.is_local(func.id) and self.res.lookup(func.id, func) is print:
+            self.emit(ast.Expr(self.nondiff(s.value)))
+            return
+        v = self.simple(s.value)
+        if isinstance(v, ast.Call):
+            self.emit(ast.Expr(v))
+
+    def store(self, target, value_atom, node):
+        """``target[index] = value_atom``; a bare name stores into all of it (``x[...]``)."""
+        if isinstance(target, ast.Name):
+            target = ast.Subscript(ast.Name(target.id, ast.Load()), ast.Constant(Ellipsis), ast.Store())
+        if not isinstance(target, ast.Subscript) or not isinstance(target.value, ast.Name):
+            self.err(node, "this store target is not supported.", "store into a named array, e.g. `x[i] = v`.")
+        self.check_writable(target.value.id, node)
+        idx = self.index_part(target.slice)
+        self.emit(ast.Assign(targets=[ast.Subscript(ast.Name(target.value.id, ast.Load()), idx, ast.Store())],
+                             value=value_atom))
+
+    def check_writable(self, name, node):
+        if not self.res.is_local(name):
+            self.err(node, f"writing into `{name}`, which is not an argument or local variable",
+                     "pass the array as an argument.")
+
+    def assign(self, s):
+        targets = s.targets if isinstance(s, ast.Assign) else [s.target]
+        if s.value is None:
+            return
+        if len(targets) > 1:
+            v = self.atom(s.value)
+            for t in targets:
+                self.assign_one(t, v)
+            return
+        t = targets[0]
+        if isinstance(t, (ast.Tuple, ast.List)):
+            self.unpack(t, s.value)
+            return
+        if isinstance(t, ast.Name):
+            self.emit(ast.Assign(targets=[ast.Name(t.id, ast.Store())], value=self.fresh_call(self.simple(s.value))))
+            return
+        self.assign_one(t, self.atom(s.value))
+
+    def assign_one(self, t, v):
+        if isinstance(t, ast.Name):
+            self.emit(ast.Assign(targets=[ast.Name(t.id, ast.Store())], value=v))
+        elif isinstance(t, ast.Subscript):
+            self.store(t, v, t)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            self.unpack(t, v)
+        else:
+            self.err(t, "this assignment target is not supported.", "assign to names or array elements.")
+
+    def unpack(self, t, value):
+        if any(isinstance(x, ast.Starred) for x in t.elts):
+            self.err(t, "starred unpacking is not supported.", "unpack explicitly.")
+        if isinstance(value, (ast.Tuple, ast.List)):
+            if len(value.elts) != len(t.elts):
+                self.err(t, "unpacking needs as many values as targets.", "check the tuple.")
+            vals = [self.name_atom(v) if not isinstance(v, ast.Constant) else v for v in value.elts]
+            vals = [self.temp(v) if isinstance(v, ast.Name) and not self.namer.made(v.id, TEMP) else v for v in vals]
+            for tt, v in zip(t.elts, vals):
+                self.assign_one(tt, v)
+            return
+        tup = self.name_atom(value)
+        for k, tt in enumerate(t.elts):
+            self.assign_one(tt, self.temp(ast.Subscript(tup, ast.Constant(k), ast.Load())))
+
+    def augassign(self, s):
+        t, op = s.target, s.op
+        if isinstance(t, ast.Name):
+            self.emit(ast.AugAssign(target=ast.Name(t.id, ast.Store()), op=op, value=self.atom(s.value)))
+            return
+        if not isinstance(t, ast.Subscript) or not isinstance(t.value, ast.Name):
+            self.err(t, "this augmented-assignment target is not supported.", "use a named array.")
+        self.check_writable(t.value.id, t)
+        v = self.atom(s.value)
+        idx = self.index_part(t.slice)
+        base = ast.Name(t.value.id, ast.Load())
+        if isinstance(op, (ast.Add, ast.Sub)):
+            self.emit(ast.AugAssign(target=ast.Subscript(base, idx, ast.Store()), op=op, value=v))
+            return
+        old = self.temp(ast.Subscript(base, idx, ast.Load()))
+        new = self.temp(ast.BinOp(old, op, v))
+        self.emit(ast.Assign(targets=[ast.Subscript(base, idx, ast.Store())], value=new))
