@@ -25,6 +25,10 @@ VIEW_RULES = ("view",)
 
 
 class Effects:
+    """Which names share memory (cells, united through views and aliases), which
+    memory is written and by which statements, and how values flow between
+    cells. Read-only: it never changes the body it analyses."""
+
     def __init__(self, body, kinds: dict, params: list, callee_writes, index_is_basic, temps=frozenset(),
                  callee_ret_alias=None):
         self.kinds = kinds

@@ -37,6 +37,9 @@ def walk_stmts(body):
 
 
 class Inference:
+    """The kind of any expression of a normalized body, from the kinds of its
+    names, the rules' result kinds and the analyses of user functions."""
+
     def __init__(self, param_kinds: dict, resolver, user_return, namer=None):
         self.env = dict(param_kinds)
         self.generated = namer.generated if namer is not None else set()

@@ -16,6 +16,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Kind:
+    """What a name holds, as far as the analyses can tell: its class, and for
+    arrays the rank and dtype kind (None where unknown)."""
+
     cls: str                 # int float bool array num tuple none other
     ndim: int | None = None  # arrays
     dtype: str | None = None  # 'f' 'i' 'b' 'c' for arrays and num
@@ -35,10 +38,6 @@ class Kind:
         """Can carry a derivative."""
         return self.cls in ("float", "list") or (self.cls in ("array", "num") and self.dtype in ("f", None)) \
             or (self.cls == "tuple" and any(e is not None and e.is_float for e in self.elts or ()))
-
-    @property
-    def is_int(self) -> bool:
-        return self.cls in ("int", "bool") or (self.cls == "array" and self.dtype in ("i", "b"))
 
 
 INT, FLOAT, BOOL, NONE, OTHER = Kind("int"), Kind("float"), Kind("bool"), Kind("none"), Kind("other")

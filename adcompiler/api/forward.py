@@ -1,6 +1,9 @@
 """Forward mode: ``autodiff(Forward, f, ret, *args)`` and vector mode."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from .. import activity as A
@@ -62,7 +65,7 @@ def compiled_forward(f, args, ret):
     return pipeline.compiled(f, kinds, acts, ret == "Duplicated", "forward", dtypes)
 
 
-def autodiff_forward(mode, f, ret, *args):
+def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any) -> tuple:
     """Forward mode: Duplicated shadows carry tangents of initial values in and
     of final values out. Returns ``(tangent_of_return,)`` for a Duplicated
     return, ``()`` for Const; ForwardWithPrimal appends the primal return."""

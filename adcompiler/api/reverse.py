@@ -3,6 +3,8 @@ modes passed to ``autodiff`` go on to ``api.forward``)."""
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -117,7 +119,7 @@ def _derivs(args, active_derivs):
     return tuple(out)
 
 
-def autodiff(*call):
+def autodiff(*call: Any) -> Any:
     """``autodiff([mode,] f, ret_activity, *args)``: differentiate ``f`` at ``args``.
 
     Reverse: returns one entry per argument (the derivative for Active, None
@@ -164,7 +166,8 @@ class Tape:
         self.used = False
 
 
-def autodiff_thunk(mode, f, ret_activity, *activity_types):
+def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
+                   *activity_types: type) -> tuple[Callable, Callable]:
     """``fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)``.
 
     ``tape, primal = fwd(*args)`` runs the primal and records what the reverse
@@ -215,7 +218,7 @@ def autodiff_thunk(mode, f, ret_activity, *activity_types):
     return fwd, rev
 
 
-def gradient(f, *args, wrt=None):
+def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None) -> tuple:
     """Gradient of a float-returning ``f`` with respect to its float arguments.
 
     Returns a tuple with one entry per argument: an array for float arrays, a
@@ -247,7 +250,7 @@ def gradient(f, *args, wrt=None):
     return tuple(out)
 
 
-def adjoint_source(f, *activities, ret=None) -> str:
+def adjoint_source(f: Callable, *activities: Any, ret: Any = None) -> str:
     """The generated adjoint module of ``f`` as source text.
 
     ``activities`` are the classes (``Const, Duplicated, Active``) or annotated

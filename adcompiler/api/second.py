@@ -10,6 +10,8 @@ by row in reverse mode, whichever takes fewer sweeps.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +38,7 @@ def _reverse_function(f, values):
     return pipeline.compiled(f, kinds, acts, True, "second"), acts
 
 
-def hvp(f, args, vs):
+def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     """Hessian-vector products of a float-returning ``f`` at ``args``.
 
     ``vs`` gives a direction for each argument (None for arguments not
@@ -81,7 +83,7 @@ def hvp(f, args, vs):
     return tuple(out)
 
 
-def hessian(f, x, *rest):
+def hessian(f: Callable, x: Any, *rest: Any) -> np.ndarray:
     """The Hessian of a float-returning ``f`` with respect to its first
     argument ``x`` (other arguments constant), one ``hvp`` per coordinate."""
     x = np.asarray(x, dtype=float)
@@ -94,7 +96,7 @@ def hessian(f, x, *rest):
     return H.reshape(x.shape + x.shape)
 
 
-def jacobian(f_, *args, out, wrt=None, mode=None):
+def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = None) -> Any:
     """The Jacobian of the outputs of a mutating function.
 
     ``out`` names the argument positions whose final values are the outputs

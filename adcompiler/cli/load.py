@@ -35,6 +35,8 @@ class UsageError(Exception):
 
 @dataclass
 class Target:
+    """The function the command line works on: where it came from and the function object."""
+
     path: str
     func: types.FunctionType
     module: types.ModuleType
@@ -238,6 +240,8 @@ def integer_uses(func) -> dict:
 
 @dataclass
 class Activities:
+    """Each parameter's activity on the command line and why it was chosen."""
+
     params: list
     acts: dict
     reasons: dict

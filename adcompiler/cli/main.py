@@ -66,6 +66,8 @@ Run `adcompiler COMMAND --help` for each command's options. Exit status: 0 ok,
 
 
 class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit with status 2 and one paragraph."""
+
     def error(self, message):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 

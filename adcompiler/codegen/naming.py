@@ -12,7 +12,6 @@ TEMP = "_t{}"          # ANF temporaries
 COND = "_c{}"          # branch decisions
 COUNT = "_n{}"         # loop trip counts
 RESULT = "_r{}"         # what a callee's reverse half returns
-SAVED = "_s{}_{}"      # values saved for the reverse sweep (counter, name)
 SHADOW = "d{}"         # shadow / adjoint of a user name
 TEMP_ADJ = "_d{}"      # adjoint of a temporary (``_d_t1``)
 RET = "_ret"           # the return value

@@ -28,6 +28,10 @@ REQUIRED = object()
 
 @dataclass
 class Rule:
+    """One differentiable (or non-differentiable) primal: its parameters, its
+    adjoint and tangent templates per argument, and its kind (elementwise,
+    view, reduction, in-place, split, ...)."""
+
     func: Any
     name: str
     params: list  # [(name, default)] with default REQUIRED for required ones

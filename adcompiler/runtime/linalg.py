@@ -23,8 +23,6 @@ def _lower(abar):
     return np.tril(2 * s) - s * np.eye(s.shape[-1])
 
 
-def vec(x):
-    return np.asarray(x).reshape(-1)
 
 
 def inner_adjoint_a(g, a, b):
@@ -251,8 +249,6 @@ def lstsq_adjoint_b(g, a, ans):
     return A @ np.linalg.solve(_t(A) @ A, np.asarray(g[0]))
 
 
-def cross_tangent_a(t, b):
-    return np.cross(t, b)
 
 
 def _sym_lower(t):

@@ -113,8 +113,6 @@ def cumsum_adjoint(g, a, axis=None):
     return r.reshape(shape) if axis is None else r
 
 
-def cumsum_tangent(t, axis=None):
-    return np.cumsum(t, axis=axis)
 
 
 def cumprod_adjoint(g, a, axis=None):
@@ -357,8 +355,6 @@ def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
     return diagonal_adjoint(np.broadcast_to(g[..., None], g.shape + (n,)), a, offset, axis1, axis2)
 
 
-def trace_tangent(t, offset=0, axis1=0, axis2=1):
-    return np.trace(t, offset=offset, axis1=axis1, axis2=axis2)
 
 
 def average_tangent_w(t, a, ans, axis=None, weights=None, keepdims=False):

@@ -211,8 +211,22 @@ def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = No
     """Wrap a mutating kernel as a pure, differentiable function.
 
     Usable as ``@differentiate``, ``@differentiate(out="s", like="a")`` or
-    ``differentiate(f_, out="s", like="a")``. See the module docstring for
-    the meaning of ``out``, ``like`` and ``const``.
+    ``differentiate(f_, out="s", like="a")``. The wrapper takes the kernel's
+    arguments other than ``out`` and returns what the kernel leaves in them:
+
+    - ``out``: the parameter name(s) the kernel writes its result into; the
+      wrapper returns their final values (a tuple for several). Without
+      ``out``, the kernel must return a float and mutate nothing.
+    - ``like``: how to allocate each output: the name of an input (its shape
+      and dtype), a shape, an array, or a callable of the inputs; a dict
+      gives one spec per output. An output without a spec stays an input of
+      the wrapper (read and written; its gradient is that of its initial value).
+    - ``const``: inputs never differentiated (integer and other non-float
+      values are constant anyway).
+
+    The caller's arrays are copied before the kernel writes them. Under
+    autograd, JAX or PyTorch the wrapper is a primitive whose backward pass
+    runs the kernel's generated reverse half on the tape's recorded values.
     """
     if f_ is None:
         return lambda g: Differentiated(g, out, like, const)

@@ -26,6 +26,8 @@ def _to_numpy(t: torch.Tensor) -> Any:
 
 
 class _Kernel(torch.autograd.Function):
+    """The kernel's forward half as a torch Function; its backward runs the reverse half."""
+
     @staticmethod
     def forward(ctx: Any, w: Any, n_out: int, *args: Any) -> Any:
         needs = ctx.needs_input_grad[2:]
