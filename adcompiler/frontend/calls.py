@@ -91,13 +91,13 @@ class CallRewrite:
         rewritten = self.builtin_call(e, target, kw)
         if rewritten is not None:
             return rewritten
-        out = kw.pop(writes.OUT, None)
         if isinstance(target, types.FunctionType) and lookup(target) is None:
             if (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime"):
                 self.err(e, f"`{ast.unparse(f)}` has no rule for differentiating generated code again.",
                          "second derivatives support the helpers listed in adcompiler/rules/runtime_rules.py.",
                          cls=NoRuleError)
-            return self.user_call(e, target, kw)
+            return self.user_call(e, target, kw)   # a user function's own `out` parameter is an argument
+        out = kw.pop(writes.OUT, None)
         return self.rule_call(e, target, kw, out)
 
     def rule_call(self, e, target, kw, out):
