@@ -12,6 +12,7 @@ import ast
 from ..errors import AdCompilerError
 from ..frontend import notes
 from ..frontend.normalize import MISSING
+from ..rules.binding import bind
 from .kinds import (
     BOOL,
     FLOAT,
@@ -173,7 +174,6 @@ class Inference:
         if rule.kind == "stack":
             # a value popped from a stack has the kind of what was pushed onto it
             return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
-        from ..rules.binding import bind
         bound = bind(rule, e)
         kinds = {p: self.expr(v) for p, v in bound.items() if isinstance(v, ast.AST)}
         if rule.result is not None:
@@ -182,21 +182,13 @@ class Inference:
         if rule.kind == "alloc":
             return self.alloc(name, e, arg_kinds)
         if rule.kind == "nondiff":
-            if name in ("len", "int", "round", "argmax", "argmin") and not e.keywords:
-                return INT
-            if name in ("range",):
-                return OTHER
-            if name in ("bool", "isinstance", "isnan", "isinf", "isfinite", "any", "all"):
-                return broadcast(*arg_kinds) if name.startswith("is") and any(k.is_array for k in arg_kinds) else BOOL
-            if name in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-                        "logical_and", "logical_or", "logical_not"):
-                k = broadcast(*arg_kinds)
-                return array(k.ndim, "b") if k.cls == "array" else BOOL
-            if name in ("float64", "float32"):
-                return broadcast(*arg_kinds) if any(k.is_array for k in arg_kinds) else FLOAT
-            return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
+            return _nondiff_result(name, e, arg_kinds)
         if rule.kind == "elementwise":
             return broadcast(*[kinds[p] for p in rule.adjoints if p in kinds] or arg_kinds)
+        return self.named_result(name, e, arg_kinds)
+
+    def named_result(self, name, e, arg_kinds) -> Kind:
+        """The result kind of a rule that does not declare one, by the function's name."""
         if name in ("float",):
             return FLOAT
         if name in ("copy", "asarray", "array"):
@@ -292,3 +284,20 @@ def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> d
         if not any([inf.stmt(s) for s in stmts]):  # noqa: C419 (every statement must be visited)
             break
     return inf.env
+
+
+def _nondiff_result(name, e, arg_kinds) -> Kind:
+    """The result kind of a function without a derivative, by its name."""
+    if name in ("len", "int", "round", "argmax", "argmin") and not e.keywords:
+        return INT
+    if name in ("range",):
+        return OTHER
+    if name in ("bool", "isinstance", "isnan", "isinf", "isfinite", "any", "all"):
+        return broadcast(*arg_kinds) if name.startswith("is") and any(k.is_array for k in arg_kinds) else BOOL
+    if name in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+                "logical_and", "logical_or", "logical_not"):
+        k = broadcast(*arg_kinds)
+        return array(k.ndim, "b") if k.cls == "array" else BOOL
+    if name in ("float64", "float32"):
+        return broadcast(*arg_kinds) if any(k.is_array for k in arg_kinds) else FLOAT
+    return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
