@@ -5,7 +5,8 @@ inside functions included), the largest modules and the longest functions.
     python tools/architecture.py --check    # exit 1 if a target is missed
 
 Targets: at most 7 modules at the package root, no import cycle, no module
-over 500 lines, at most 3 functions over 60 lines. A package's ``__init__``
+over 500 lines, at most 3 functions over 60 lines, and the leaves (errors,
+activity, runtime, rules, kinds, notes, naming) import nothing above them. A package's ``__init__``
 importing its own children is not an edge of the graph (re-exports).
 """
 from __future__ import annotations
@@ -17,6 +18,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "adcompiler"
 MAX_ROOT, MAX_LINES, LONG, MAX_LONG = 7, 500, 60, 3
+#: the leaves: what each may import from the package (prefixes)
+LEAVES = {
+    "adcompiler.errors": (),
+    "adcompiler.activity": ("adcompiler.errors",),
+    "adcompiler.runtime": ("adcompiler.runtime",),
+    "adcompiler.rules": ("adcompiler.rules", "adcompiler.runtime", "adcompiler.errors", "adcompiler.analysis.kinds"),
+    "adcompiler.analysis.kinds": ("adcompiler.errors",),
+    "adcompiler.frontend.notes": (),
+    "adcompiler.codegen.naming": (),
+}
 
 
 def module_name(path: Path) -> str:
@@ -95,6 +106,16 @@ def cycles(graph: dict) -> list:
     return comps
 
 
+def layering(graph: dict) -> list:
+    """(module, imported) pairs where a leaf imports something above it."""
+    out = []
+    for mod, deps in sorted(graph.items()):
+        for leaf, allowed in LEAVES.items():
+            if mod == leaf or mod.startswith(leaf + "."):
+                out += [(mod, d) for d in sorted(deps) if not any(d == a or d.startswith(a + ".") for a in allowed)]
+    return out
+
+
 def long_functions(mods: dict) -> list:
     out = []
     for mod, path in mods.items():
@@ -119,6 +140,7 @@ def report() -> dict:
                 seen |= {id(n) for s in fn.body for n in ast.walk(s) if isinstance(n, (ast.Import, ast.ImportFrom))}
         in_functions += len(seen)
     return {"root": root, "sizes": sizes, "cycles": cycles(graph), "long": long_functions(mods),
+            "layering": layering(graph),
             "imports_in_functions": in_functions, "modules": len(mods)}
 
 
@@ -132,6 +154,9 @@ def main(argv=None) -> int:
     for c in r["cycles"]:
         print("   ", " <-> ".join(c))
     print(f"imports inside functions: {r['imports_in_functions']}")
+    print(f"leaves importing something above them: {len(r['layering'])}")
+    for mod, dep in r["layering"]:
+        print(f"    {mod} -> {dep}")
     print("largest modules:", ", ".join(f"{m} ({n})" for n, m in r["sizes"][:5]))
     print(f"functions over {LONG} lines: {len(r['long'])}")
     for n, f in r["long"]:
@@ -143,6 +168,8 @@ def main(argv=None) -> int:
         missed.append(f"{len(r['cycles'])} import cycles")
     if r["sizes"][0][0] > MAX_LINES:
         missed.append(f"{r['sizes'][0][1]} has {r['sizes'][0][0]} lines (at most {MAX_LINES})")
+    if r["layering"]:
+        missed.append(f"{len(r['layering'])} imports from a leaf upwards")
     if len(r["long"]) > MAX_LONG:
         missed.append(f"{len(r['long'])} functions over {LONG} lines (at most {MAX_LONG})")
     for m in missed:
