@@ -58,6 +58,10 @@ class Rule:
         #: parameters whose primal value some adjoint reads
         self.reads = {p for p in self.param_names if p in names}
 
+    def __deepcopy__(self, memo):
+        """A rule is shared, never copied (trees noted with it are deep-copied)."""
+        return self
+
     @property
     def differentiable(self) -> bool:
         return self.kind not in ("nondiff", "alloc")
@@ -173,10 +177,3 @@ def allocating(*funcs, params: str = "*", result=None) -> None:
     for f in funcs:
         register_rule(Rule(f, _name_of(f), _params(params) if params != "*" else [],
                            {}, None, "alloc", result))
-
-
-def _rule_deepcopy(self, memo):
-    return self
-
-
-Rule.__deepcopy__ = _rule_deepcopy
