@@ -1,0 +1,224 @@
+"""Function transforms over ``autodiff``: ``grad``, ``value_and_grad``, ``vjp``, ``jvp``.
+
+They take the function and its plain arguments, choose the activities, and
+never modify the caller's arrays (every array is copied before the function
+runs). Every float array argument is differentiated, whether or not its
+derivative is asked for, so a loss that writes scratch arrays it is given
+(``f(work, x)``) is differentiated correctly; integer arrays, integers and
+other values are constant.
+
+For a float-returning ``f``:
+
+>>> import numpy as np
+>>> def loss(x, c):
+...     return float(np.sum(c * x ** 2))
+>>> value_and_grad(loss)(np.array([1.0, 2.0]), 3.0)
+(15.0, array([ 6., 12.]))
+
+For a mutating kernel, ``out=`` names the arguments (positions or parameter
+names) whose final values are the outputs:
+
+>>> def scale(s, a):
+...     s[:] = 2.0 * a
+>>> outs, pullback = vjp(scale, np.zeros(2), np.array([1.0, 3.0]), out="s")
+>>> outs
+array([2., 6.])
+>>> pullback(np.array([1.0, 1.0]))[1]
+array([2., 2.])
+"""
+from __future__ import annotations
+
+import functools
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import activity as A
+from ..errors import ActivityError, ShapeError
+from .arguments import param_names
+from .forward import autodiff_forward
+from .reverse import autodiff
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """``grad(f)(*args)``: the gradient of a float-returning ``f`` with respect
+    to argument ``argnums`` (a tuple of gradients for a tuple of positions)."""
+    vg = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def gradient_of_f(*args: Any) -> Any:
+        return vg(*args)[1]
+    return gradient_of_f
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """``value_and_grad(f)(*args) -> (f(*args), gradient)``, the gradient as in
+    ``grad``. Usable directly as ``scipy.optimize.minimize(..., jac=True)``'s
+    objective."""
+    @functools.wraps(f)
+    def value_and_gradient(*args: Any) -> tuple:
+        nums = _positions(f, argnums, args)
+        ann = _annotate(f, args, nums)
+        derivs, value = autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
+        grads = tuple(_derivative(a, d) for a, d in ((ann[i], derivs[i]) for i in nums))
+        return float(value), (grads[0] if isinstance(argnums, numbers.Integral) else grads)
+    return value_and_gradient
+
+
+def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
+    """``outputs, pullback = vjp(f, *args, out=None)``.
+
+    Without ``out``, ``f`` returns a float and ``pullback(ct)`` returns
+    ``ct`` times its gradient: one entry per argument (an array for float
+    arrays, a float for float scalars, None for the rest). With ``out``
+    (positions or parameter names of arrays ``f`` writes), the outputs are
+    the final values of those arguments (a tuple for several) and
+    ``pullback(*cts)`` takes one cotangent per output and returns the
+    cotangents of every argument's initial value. Each ``pullback`` call runs
+    the function again on fresh copies.
+    """
+    if out is None:
+        nums = _all_float_positions(args)
+        ann = _annotate(f, args, nums)
+        derivs, value = autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
+        grads = [_derivative(a, d) for a, d in zip(ann, derivs)]
+
+        def pullback_value(ct: Any) -> tuple:
+            return tuple(None if g is None else ct * g for g in grads)
+        return float(value), pullback_value
+    outs = _out_positions(f, out, args)
+    outputs = _run_outputs(f, args, outs)
+
+    def pullback(*cts: Any) -> tuple:
+        if len(cts) != len(outs):
+            raise ShapeError(f"the pullback takes one cotangent per output ({len(outs)}), got {len(cts)}.",
+                             construct="pullback", hint="pass a cotangent array for each `out` argument.")
+        ann = _annotate(f, args, _all_float_positions(args))
+        for k, ct in zip(outs, cts):
+            ct = np.asarray(ct, dtype=ann[k].val.dtype)
+            if ct.shape != ann[k].val.shape:
+                raise ShapeError(f"the cotangent of output {k} has shape {ct.shape}, not {ann[k].val.shape}.",
+                                 construct="pullback", hint="pass one array of each output's shape.")
+            ann[k].dval[...] = ct
+        derivs = autodiff(A.Reverse, f, A.Const, *ann)
+        return tuple(_derivative(a, d) for a, d in zip(ann, derivs))
+    return (outputs[0] if len(outs) == 1 else outputs), pullback
+
+
+def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tuple[Any, Any]:
+    """``(outputs, output_tangents) = jvp(f, args, tangents, out=None)``.
+
+    ``tangents`` gives one direction per argument (None for arguments held
+    constant). Without ``out``, ``f`` returns a float and the result is
+    ``(f(*args), directional derivative)``; with ``out``, the outputs are the
+    final values of the named arguments and their tangents (tuples for
+    several). Forward mode: one pass whatever the number of outputs.
+    """
+    args, tangents = tuple(args), tuple(tangents)
+    if len(tangents) != len(args):
+        raise ShapeError(f"jvp needs one tangent per argument ({len(args)}), got {len(tangents)}.",
+                         construct="jvp", hint="pass None for arguments held constant.")
+    ann = []
+    for i, (a, t) in enumerate(zip(args, tangents)):
+        x = a.copy() if isinstance(a, np.ndarray) else a
+        if _is_float_array(a):
+            dx = np.zeros_like(x) if t is None else np.array(t, dtype=x.dtype)
+            if dx.shape != x.shape:
+                raise ShapeError(f"the tangent of argument {i} has shape {dx.shape}, not {x.shape}.",
+                                 construct="jvp", hint="pass tangents of the arguments' shapes.")
+            ann.append(A.Duplicated(x, dx))
+        elif _is_float_scalar(a) and t is not None:
+            ann.append(A.Duplicated(float(a), float(t)))
+        else:
+            if t is not None:
+                raise ActivityError(f"argument {i} is not a float array or scalar, so it has no tangent.",
+                                    construct="jvp", hint="pass None as its tangent.")
+            ann.append(A.Const(x))
+    if out is None:
+        tangent, value = autodiff_forward(A.ForwardWithPrimal, f, A.Duplicated, *ann)
+        return float(value), float(tangent)
+    outs = _out_positions(f, out, args)
+    autodiff_forward(A.Forward, f, A.Const, *ann)
+    values = tuple(ann[k].val for k in outs)
+    dvalues = tuple(ann[k].dval for k in outs)
+    return (values[0], dvalues[0]) if len(outs) == 1 else (values, dvalues)
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _is_float_array(a) -> bool:
+    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
+
+
+def _is_float_scalar(a) -> bool:
+    return isinstance(a, numbers.Real) and not isinstance(a, (bool, np.bool_, numbers.Integral)) \
+        and not isinstance(a, np.ndarray)
+
+
+def _all_float_positions(args) -> tuple:
+    return tuple(i for i, a in enumerate(args) if _is_float_array(a) or _is_float_scalar(a))
+
+
+def _positions(f, argnums, args) -> tuple:
+    nums = (argnums,) if isinstance(argnums, numbers.Integral) else tuple(argnums)
+    names = param_names(f, len(args))
+    for i in nums:
+        if not -len(args) <= i < len(args):
+            raise ActivityError(f"argnums names argument {i}, but {len(args)} arguments were given.",
+                                construct="argnums", hint="give positions of the arguments to differentiate.")
+        a = args[i]
+        if not (_is_float_array(a) or _is_float_scalar(a)):
+            raise ActivityError(
+                f"`{names[i]}` (argument {i}) is {type(a).__name__}"
+                f"{' of dtype ' + str(a.dtype) if isinstance(a, np.ndarray) else ''}: only float arrays and "
+                "float scalars have a gradient.", construct="argnums",
+                hint="leave integer and other arguments out of argnums, or convert them to float.")
+    return tuple(i % len(args) for i in nums)
+
+
+def _annotate(f, args, active_positions) -> list:
+    """Copies of the arguments: float arrays Duplicated (a scratch shadow for
+    those not asked for), float scalars at ``active_positions`` Active, the rest Const."""
+    ann = []
+    for i, a in enumerate(args):
+        if _is_float_array(a):
+            x = a.copy()
+            ann.append(A.Duplicated(x, np.zeros_like(x)))
+        elif i in active_positions and _is_float_scalar(a):
+            ann.append(A.Active(float(a)))
+        else:
+            ann.append(A.Const(a.copy() if isinstance(a, np.ndarray) else a))
+    return ann
+
+
+def _derivative(a, d):
+    if isinstance(a, A.Duplicated):
+        return a.dval
+    if isinstance(a, A.Active):
+        return d
+    return None
+
+
+def _out_positions(f, out, args) -> tuple:
+    names = param_names(f, len(args))
+    outs = []
+    for o in (out if isinstance(out, (tuple, list)) else (out,)):
+        k = names.index(o) if isinstance(o, str) and o in names else o
+        if not isinstance(k, numbers.Integral) or not 0 <= k < len(args):
+            raise ActivityError(f"out names `{o}`, which is not an argument of `{getattr(f, '__name__', f)}`.",
+                                construct="out", hint=f"give positions or parameter names: {', '.join(names)}.")
+        if not _is_float_array(args[k]):
+            raise ActivityError(f"the output `{names[k]}` is not a float array.", construct="out",
+                                hint="outputs are float arrays the function writes.")
+        outs.append(int(k))
+    return tuple(outs)
+
+
+def _run_outputs(f, args, outs) -> tuple:
+    vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    f(*vals)
+    return tuple(vals[k] for k in outs)
+
+
+__all__ = ["grad", "jvp", "value_and_grad", "vjp"]

@@ -1,0 +1,136 @@
+"""grad, value_and_grad, vjp and jvp against independent references: autograd
+for float-returning losses, the dot-product test <ct, J v> == <J^T ct, v>
+between jvp and vjp for mutating kernels, and scipy.optimize.minimize driven
+by value_and_grad."""
+from __future__ import annotations
+
+import doctest
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+import scipy.optimize
+
+import adcompiler
+import adcompiler.api.transforms
+from adcompiler import AdCompilerError, grad, jvp, value_and_grad, vjp
+
+
+def loss_with_scratch(work, x, alpha):
+    """A loss that writes a scratch array it is given (a recurrence)."""
+    work[:] = np.tanh(x) * alpha
+    for i in range(1, work.shape[0]):
+        work[i] += 0.5 * work[i - 1]
+    return float(np.sum(work ** 2))
+
+
+def loss_reference(x, alpha):
+    w = [anp.tanh(x[0]) * alpha]
+    for i in range(1, x.shape[0]):
+        w.append(anp.tanh(x[i]) * alpha + 0.5 * w[i - 1])
+    return sum(wi ** 2 for wi in w)
+
+
+def smooth_step(s, a, b, dt):
+    """A mutating kernel: s <- s + dt * (a * s - b ** 2)."""
+    for i in range(s.shape[0]):
+        s[i] = s[i] + dt * (a[i] * s[i] - b[i] ** 2)
+
+
+def rosenbrock(x):
+    total = 0.0
+    for i in range(x.shape[0] - 1):
+        total += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return total
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def test_value_and_grad_against_autograd(rng):
+    x, work, alpha = rng.normal(size=5), np.zeros(5), 0.7
+    x0, work0 = x.copy(), work.copy()
+    value, (gx, galpha) = value_and_grad(loss_with_scratch, argnums=(1, 2))(work, x, alpha)
+    assert value == pytest.approx(loss_reference(x, alpha), rel=1e-12)
+    np.testing.assert_allclose(gx, autograd.grad(loss_reference, 0)(x, alpha), rtol=1e-10)
+    assert galpha == pytest.approx(autograd.grad(loss_reference, 1)(x, alpha), rel=1e-10)
+    assert isinstance(galpha, float)
+    np.testing.assert_array_equal(x, x0)          # the caller's arrays are untouched
+    np.testing.assert_array_equal(work, work0)
+
+
+def test_grad_single_position_returns_one_gradient(rng):
+    x = rng.normal(size=4)
+    g = grad(loss_with_scratch, argnums=1)(np.zeros(4), x, 1.3)
+    np.testing.assert_allclose(g, autograd.grad(loss_reference, 0)(x, 1.3), rtol=1e-10)
+
+
+def test_value_and_grad_drives_scipy_minimize():
+    res = scipy.optimize.minimize(value_and_grad(rosenbrock), np.array([-1.2, 1.0, 0.5]), jac=True,
+                                  method="BFGS", options={"gtol": 1e-9})
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, np.ones(3), atol=1e-5)
+    np.testing.assert_allclose(res.jac, autograd.grad(_rosenbrock_ag)(res.x), atol=1e-12)
+
+
+def _rosenbrock_ag(x):
+    return anp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def test_jvp_and_vjp_of_a_mutating_kernel_agree(rng):
+    """The dot-product test on the outputs and every input, with out= by name and by position."""
+    s, a, b = rng.normal(size=6), rng.normal(size=6), rng.normal(size=6)
+    vs, va, vb = rng.normal(size=6), rng.normal(size=6), rng.normal(size=6)
+    (out, tangent) = jvp(smooth_step, (s, a, b, 0.1), (vs, va, vb, None), out="s")
+    out2, pullback = vjp(smooth_step, s, a, b, 0.1, out=0)
+    np.testing.assert_allclose(out, out2, rtol=0, atol=0)
+    ct = rng.normal(size=6)
+    cs, ca, cb, cdt = pullback(ct)
+    lhs = float(ct @ tangent)
+    rhs = float(cs @ vs + ca @ va + cb @ vb)
+    assert lhs == pytest.approx(rhs, rel=1e-12)
+    # the outputs are the kernel's own result
+    ref = s.copy()
+    smooth_step(ref, a, b, 0.1)
+    np.testing.assert_allclose(out, ref, rtol=1e-15)
+    # dt is a float scalar: its cotangent is returned too, and matches the tangent in dt
+    _, t_dt = jvp(smooth_step, (s, a, b, 0.1), (None, None, None, 1.0), out="s")
+    assert cdt == pytest.approx(float(ct @ t_dt), rel=1e-12)
+
+
+def test_vjp_and_jvp_of_a_float_loss(rng):
+    x = rng.normal(size=5)
+    v = rng.normal(size=5)
+    value, pullback = vjp(loss_with_scratch, np.zeros(5), x, 0.4)
+    _, gx, galpha = pullback(2.0)
+    ref = autograd.grad(loss_reference, 0)(x, 0.4)
+    np.testing.assert_allclose(gx, 2.0 * ref, rtol=1e-10)
+    assert galpha == pytest.approx(2.0 * autograd.grad(loss_reference, 1)(x, 0.4), rel=1e-10)
+    value2, dvalue = jvp(loss_with_scratch, (np.zeros(5), x, 0.4), (None, v, None))
+    assert value2 == pytest.approx(value)
+    assert dvalue == pytest.approx(float(ref @ v), rel=1e-10)
+
+
+def test_integer_argument_in_argnums_is_refused():
+    def f(idx, x):
+        return float(np.sum(x[idx]))
+    with pytest.raises(AdCompilerError, match="only float arrays and float scalars have a gradient"):
+        grad(f, argnums=0)(np.array([0, 2]), np.ones(3))
+    g = grad(f, argnums=1)(np.array([0, 2, 2]), np.ones(3))
+    np.testing.assert_array_equal(g, [1.0, 0.0, 2.0])
+
+
+def test_bad_out_and_cotangent_shapes_are_refused(rng):
+    with pytest.raises(AdCompilerError, match="not an argument"):
+        vjp(smooth_step, np.zeros(3), np.ones(3), np.ones(3), 0.1, out="t")
+    _, pullback = vjp(smooth_step, np.zeros(3), np.ones(3), np.ones(3), 0.1, out="s")
+    with pytest.raises(AdCompilerError, match="shape"):
+        pullback(np.ones(4))
+
+
+def test_module_examples():
+    assert doctest.testmod(adcompiler.api.transforms).failed == 0
+    assert adcompiler.grad is grad
