@@ -6,6 +6,9 @@ adjoint of the statement's target through the placeholder ``__G__`` and its
 value through ``__ANS__``; the sweep assembler decides later whether they are
 read directly or from a captured copy (when the name is restored from the
 tape). Rules from the tables are instantiated here.
+
+There is one handler per statement form (``on_<kind>``, see ``forms``) and
+one per form of a bound value (``adjoint_<value form>``).
 """
 from __future__ import annotations
 
@@ -13,20 +16,17 @@ import ast
 import copy
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..codegen.naming import RESULT
-from ..errors import UnsupportedSyntaxError
-from ..rules import lookup
+from ..frontend import notes
 from ..rules.binding import bind
+from .builder import ANS, FormBuilder, G, N, call_arguments, subst
 
-G, ANS = "__G__", "__ANS__"
-BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
-          ast.Pow: np.power, ast.MatMult: np.matmul, ast.Mod: np.remainder}
+__all__ = ["ANS", "AdjointBuilder", "G", "N", "Record", "subst"]
 
 
 @dataclass
 class Record:
+    """One statement's reverse-sweep code, before the sweep places it."""
     stmt: ast.stmt
     core: list = field(default_factory=list)
     target: str | None = None     # name bound by the statement
@@ -34,29 +34,14 @@ class Record:
     children: list = field(default_factory=list)   # [records of body, records of orelse]
     deferred: list = field(default_factory=list)   # code to run when the statement's line is done
     reset: bool = False           # reset the value adjoint of target afterwards
+    fill: list = field(default_factory=list)   # of an if: [names to zero in body, in orelse]
 
 
-def N(name, ctx=ast.Load):
-    return ast.Name(name, ctx())
+class AdjointBuilder(FormBuilder):
+    """The reverse-sweep code of each statement of a body (``block``), walked backwards."""
 
-
-def subst(tree, mapping):
-    """Copy of ``tree`` with Name ids replaced by expressions from ``mapping``."""
-    tree = copy.deepcopy(tree)
-
-    class T(ast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id in mapping:
-                return copy.deepcopy(mapping[node.id])
-            return node
-    if isinstance(tree, ast.Name) and tree.id in mapping:
-        return copy.deepcopy(mapping[tree.id])
-    return T().visit(tree)
-
-
-class AdjointBuilder:
     def __init__(self, ctx):
-        self.ctx = ctx
+        super().__init__(ctx)
         self.assigned: set = set()   # value temporaries whose adjoint exists
         self.alias: dict = {}        # temporary -> temporary whose adjoint it shares
         self.target = None
@@ -64,9 +49,6 @@ class AdjointBuilder:
         self.in_branch = 0
 
     # -- helpers --------------------------------------------------------------
-    def active(self, name) -> bool:
-        return self.ctx.is_active(name)
-
     def adj(self, name) -> str:
         return self.ctx.namer.adjoint(name)
 
@@ -118,17 +100,9 @@ class AdjointBuilder:
             return k is None or k.cls in ("array", "num", "other")
         return False
 
-    def err(self, s, msg, hint):
-        raise UnsupportedSyntaxError(msg, filename=self.ctx.pf.filename, lineno=s.lineno,
-                                     construct=self.ctx.pf.line_text(s.lineno), hint=hint)
-
-    # -- rules ----------------------------------------------------------------
-    def apply_rule(self, rule, bound: dict, s) -> list:
-        out = []
-        elementwise = rule.kind == "elementwise"
+    # -- rules (the walk is ``FormBuilder.apply_rule``) ------------------------------
+    def rule_params(self, rule, bound, s, mapping):
         n = self.target
-        big = elementwise and (any(self.may_be_array(v) for v in bound.values() if isinstance(v, ast.AST))
-                               or (n is not None and self.may_be_array(N(n))))
         for p in rule.tangents:
             a = bound.get(p)
             if p not in rule.adjoints and isinstance(a, ast.Name) and self.active(a.id):
@@ -139,28 +113,32 @@ class AdjointBuilder:
             if k is not None and k.cls == "tuple" and self.active(a.id):
                 self.err(s, f"{rule.name} is given `{a.id}`, a tuple that carries derivatives.",
                          "pass its elements, e.g. (t[0], t[1]).")
-        for p, template in rule.adjoint_asts.items():
-            a = bound.get(p)
-            mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
-            mapping["g"] = N(G) if elementwise else self.exact_g(n)
-            mapping["ans"] = N(ANS)
-            if isinstance(a, (ast.Tuple, ast.List)):
-                # a sequence of arrays: the template returns one adjoint per element
-                elts = [e for e in a.elts if isinstance(e, ast.Name) and self.active(e.id)]
-                if not elts:
-                    continue
-                gname = self.ctx.namer.fresh("_g{}")
-                out.append(ast.Assign(targets=[N(gname, ast.Store)], value=ast.Call(
-                    N("_ad_per_element"), [subst(template, mapping), ast.Constant(len(a.elts))], [])))
-                for k, e in enumerate(a.elts):
-                    if isinstance(e, ast.Name) and self.active(e.id):
-                        out += self.contrib(e.id, ast.Subscript(N(gname), ast.Constant(k), ast.Load()), big)
-                continue
-            if not isinstance(a, ast.Name) or not self.active(a.id):
-                continue
-            expr = subst(template, mapping)
-            out += self.contrib(a.id, expr, big)
+        mapping["g"] = N(G) if rule.kind == "elementwise" else self.exact_g(n)
+        return rule.adjoint_asts
+
+    def broadcasts(self, rule, bound) -> bool:
+        """Whether the adjoints of an elementwise rule may be larger than their operands."""
+        n = self.target
+        return rule.kind == "elementwise" and (
+            any(self.may_be_array(v) for v in bound.values() if isinstance(v, ast.AST))
+            or (n is not None and self.may_be_array(N(n))))
+
+    def rule_term(self, rule, p, a, bound, mapping, s) -> list:
+        return self.contrib(a.id, subst(rule.adjoint_asts[p], mapping), self.broadcasts(rule, bound))
+
+    def sequence_term(self, rule, p, a, bound, mapping, s) -> list:
+        """A sequence of arrays: the template returns one adjoint per element."""
+        big = self.broadcasts(rule, bound)
+        gname = self.ctx.namer.fresh("_g{}")
+        out = [ast.Assign(targets=[N(gname, ast.Store)], value=ast.Call(
+            N("_ad_per_element"), [subst(rule.adjoint_asts[p], mapping), ast.Constant(len(a.elts))], []))]
+        for k, e in enumerate(a.elts):
+            if isinstance(e, ast.Name) and self.active(e.id):
+                out += self.contrib(e.id, ast.Subscript(N(gname), ast.Constant(k), ast.Load()), big)
         return out
+
+    def rule_result(self, rule, terms, inactive) -> list:
+        return [c for t in terms for c in t]
 
     def inactive_use(self, s, names):
         for n in names:
@@ -168,108 +146,104 @@ class AdjointBuilder:
                 self.err(s, f"`{n}` carries a derivative into an operation that adcompiler cannot differentiate.",
                          "restructure the code so the value is not used this way, or register a rule.")
 
-    # -- statements -----------------------------------------------------------
+    # -- statements (one handler per form, see ``forms``) -----------------------------
     def block(self, stmts) -> list:
         self.ctx.alias = self.alias
         return [self.stmt(s) for s in reversed(stmts)]
 
-    def stmt(self, s) -> Record:
-        if isinstance(s, ast.Assign):
-            t = s.targets[0]
-            if isinstance(t, ast.Name) and self.is_stack_call(s.value):
-                return self.stack_pop(s, t.id, s.value)
-            if isinstance(t, ast.Name):
-                return self.bind(s, t.id, s.value)
-            return self.store(s, t, s.value)
-        if isinstance(s, ast.AugAssign):
-            if isinstance(s.target, ast.Subscript):
-                return self.increment(s)
-            return Record(s)   # loop counters
-        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and getattr(s.value, "_ad_target", None) is not None \
-                and s.value._ad_rule is None:
-            return self.user_call(s, None, s.value)
-        if isinstance(s, ast.Expr) and self.is_stack_call(s.value):
-            return self.stack_append(s, s.value) if s.value.args else self.stack_pop(s, None, s.value)
-        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and \
-                getattr(getattr(s.value, "_ad_rule", None), "kind", None) == "inplace":
-            self.refuse_special(s, s.value)
-        if isinstance(s, ast.For):
-            rec = Record(s, kind="for")
-            rec.children = [self.block(s.body)]
-            return rec
-        if isinstance(s, ast.While):
-            rec = Record(s, kind="while")
-            rec.children = [self.block(s.body)]
-            return rec
-        if isinstance(s, ast.If):
-            before = set(self.assigned)
-            self.in_branch += 1
-            body = self.block(s.body)
-            a_body, self.assigned = self.assigned, set(before)
-            orelse = self.block(s.orelse)
-            self.in_branch -= 1
-            a_else = self.assigned
-            rec = Record(s, kind="if")
-            rec.children = [body, orelse]
-            rec.fill = [sorted(a_else - a_body), sorted(a_body - a_else)]
-            self.assigned = a_body | a_else
-            return rec
-        return Record(s)
+    def on_plain(self, f) -> Record:
+        return Record(f.stmt)
 
-    def bind(self, s, n, v) -> Record:
+    on_count = on_plain   # a loop's trip counter: replayed, not differentiated
+
+    def on_for(self, f) -> Record:
+        return Record(f.stmt, kind="for", children=[self.block(f.stmt.body)])
+
+    def on_while(self, f) -> Record:
+        return Record(f.stmt, kind="while", children=[self.block(f.stmt.body)])
+
+    def on_if(self, f) -> Record:
+        s = f.stmt
+        before = set(self.assigned)
+        self.in_branch += 1
+        body = self.block(s.body)
+        a_body, self.assigned = self.assigned, set(before)
+        orelse = self.block(s.orelse)
+        self.in_branch -= 1
+        a_else = self.assigned
+        self.assigned = a_body | a_else
+        return Record(s, kind="if", children=[body, orelse],
+                      fill=[sorted(a_else - a_body), sorted(a_body - a_else)])
+
+    def bound(self, s, n, v):
+        """The record of ``n = v``, and whether its adjoint code is to be made:
+        not for an inactive ``n``, a temporary nothing flowed back into (its
+        adjoint is zero), or the returned memory (the caller's adjoint joins
+        the memory's shadow in ``adjoint_inits``)."""
         rec = Record(s, target=n, kind="bind")
         if not self.active(n):
-            return rec
+            return rec, False
         ctx = self.ctx
         self.target = n
         self.target_is_temp = ctx.is_temp(n) and not ctx.is_memory(n)
         if self.target_is_temp and n not in self.assigned:
-            return rec   # nothing flowed back into this temporary: its adjoint is zero
+            return rec, False
         rec.reset = not ctx.is_memory(n) and not ctx.is_temp(n) and n in ctx.kinds \
             and not (isinstance(v, ast.Constant) and v.value is None)
-        core = rec.core
-        if n == ctx.namer.ret and ctx.returns_memory():
-            return rec   # the caller's adjoint joins the memory's shadow (``adjoint_inits``)
-        big = self.may_be_array(N(n)) and not ctx.is_memory(n)
-        if isinstance(v, ast.Name):
-            if self.active(v.id) and not ctx.is_alias_binding(s):
-                core += self.contrib(v.id, N(G), big)
-        elif isinstance(v, ast.Constant):
-            pass
-        elif isinstance(v, ast.List) and not v.elts:
-            rec.reset = False
-            core.append(ast.Assign(targets=[N(self.adj(n), ast.Store)], value=ast.List([], ast.Load())))
-        elif isinstance(v, ast.BinOp):
-            f = BINOPS.get(type(v.op))
-            if f is None:
-                self.inactive_use(s, [x.id for x in (v.left, v.right) if isinstance(x, ast.Name)])
-            else:
-                rule = lookup(f)
-                core += self.apply_rule(rule, dict(zip(rule.param_names, [v.left, v.right])), s)
-        elif isinstance(v, ast.UnaryOp):
-            if isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Name) and self.active(v.operand.id):
-                core += self.contrib(v.operand.id, ast.UnaryOp(ast.USub(), N(G)), big)
-        elif isinstance(v, ast.Subscript):
-            core += self.read(s, v)
-        elif isinstance(v, ast.Call):
-            rule = v._ad_rule
-            if rule is None:
-                return self.user_call(s, n, v)
-            if rule.kind == "split":
-                return self.split_call(s, n, v, rule)
-            if rule.kind in ("stack", "inplace"):
-                self.refuse_special(s, v)
-            if rule.kind == "view" and ctx.is_alias_binding(s):
-                pass
-            elif rule.differentiable:
-                core += self.apply_rule(rule, bind(rule, v), s)
-        elif isinstance(v, ast.Tuple):
-            for k, x in enumerate(v.elts):
-                if isinstance(x, ast.Name) and self.active(x.id):
-                    core += self.contrib(x.id, ast.Call(N("_ad_tget"), [N(G), ast.Constant(k)], []))
+        return rec, not (n == ctx.namer.ret and ctx.returns_memory())
+
+    def on_bind(self, f) -> Record:
+        rec, go = self.bound(f.stmt, f.name, f.value)
+        if go:
+            big = self.may_be_array(N(f.name)) and not self.ctx.is_memory(f.name)
+            rec.core += self.value_handler("adjoint_", f.value)(f.stmt, f.value, big)
         return rec
 
-    def read(self, s, v) -> list:
+    def on_new_list(self, f) -> Record:
+        rec, go = self.bound(f.stmt, f.name, f.stmt.value)
+        if go:
+            rec.reset = False
+            rec.core.append(ast.Assign(targets=[N(self.adj(f.name), ast.Store)], value=ast.List([], ast.Load())))
+        return rec
+
+    # -- the adjoint of each form of value (see ``forms.VALUE_FORMS``) -----------------
+    def adjoint_name(self, s, v, big) -> list:
+        if self.active(v.id) and not self.ctx.is_alias_binding(s):
+            return self.contrib(v.id, N(G), big)
+        return []
+
+    def adjoint_constant(self, s, v, big) -> list:
+        return []
+
+    adjoint_other = adjoint_constant
+
+    def adjoint_binop(self, s, v, big) -> list:
+        rule, bound = self.binop_rule(v)
+        if rule is None:
+            self.inactive_use(s, [x.id for x in (v.left, v.right) if isinstance(x, ast.Name)])
+            return []
+        return self.apply_rule(rule, bound, s)
+
+    def adjoint_unary(self, s, v, big) -> list:
+        if isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Name) and self.active(v.operand.id):
+            return self.contrib(v.operand.id, ast.UnaryOp(ast.USub(), N(G)), big)
+        return []
+
+    def adjoint_call(self, s, v, big) -> list:
+        rule = notes.rule(v)
+        if rule.kind == "view" and self.ctx.is_alias_binding(s):
+            return []
+        return self.apply_rule(rule, bind(rule, v), s) if rule.differentiable else []
+
+    def adjoint_tuple(self, s, v, big) -> list:
+        out = []
+        for k, x in enumerate(v.elts):
+            if isinstance(x, ast.Name) and self.active(x.id):
+                out += self.contrib(x.id, ast.Call(N("_ad_tget"), [N(G), ast.Constant(k)], []))
+        return out
+
+    def adjoint_read(self, s, v, big) -> list:
+        """``n = m[idx]``: the adjoint of ``n`` joins the region of ``m``'s."""
         m = v.value.id if isinstance(v.value, ast.Name) else None
         if m is None or not self.active(m):
             return []
@@ -305,7 +279,8 @@ class AdjointBuilder:
         return [ast.Assign(targets=[N(self.adj(m), ast.Store)],
                            value=ast.Call(N("_ad_tadd"), [prev, copy.deepcopy(idx), g, size], []))]
 
-    def store(self, s, t, v) -> Record:
+    def on_store(self, f) -> Record:
+        s, t, v = f.stmt, f.target, f.value
         m = t.value.id
         self.target, self.target_is_temp = None, False
         rec = Record(s, kind="store")
@@ -348,9 +323,8 @@ class AdjointBuilder:
                 rec.core.append(ast.Expr(call))
         return rec
 
-
-    def increment(self, s) -> Record:
-        t, v = s.target, s.value
+    def on_increment(self, f) -> Record:
+        s, t, v = f.stmt, f.target, f.value
         self.target, self.target_is_temp = None, False
         m = t.value.id
         rec = Record(s, kind="store")
@@ -371,51 +345,64 @@ class AdjointBuilder:
         return rec
 
     # -- Python lists as stacks: the adjoints go through a list in reverse order --
-    @staticmethod
-    def is_stack_call(v) -> bool:
-        return isinstance(v, ast.Call) and getattr(getattr(v, "_ad_rule", None), "kind", None) == "stack"
-
-    def stack_append(self, s, call) -> Record:
+    def on_push(self, f) -> Record:
         """``st.append(v)``: ``v``'s adjoint is the top of ``st``'s adjoint stack
         (zero for an item never popped: those are at the bottom)."""
-        st = call.func.value.id
-        rec = Record(s, kind="store")
-        if not self.active(st):
+        rec = Record(f.stmt, kind="store")
+        if not self.active(f.stack):
             return rec
-        top = ast.Call(N("_ad_stack_pop"), [N(self.adj(st))], [])
-        v = call.args[0]
+        top = ast.Call(N("_ad_stack_pop"), [N(self.adj(f.stack))], [])
+        v = f.value
         if isinstance(v, ast.Name) and self.active(v.id):
             rec.core += self.contrib(v.id, top)
         else:
             rec.core.append(ast.Expr(top))   # keep the adjoint stack in step
         return rec
 
-    def stack_pop(self, s, n, call) -> Record:
+    def on_pop(self, f) -> Record:
         """``n = st.pop()``: ``n``'s adjoint goes onto ``st``'s adjoint stack."""
-        st = call.func.value.id
-        rec = Record(s, target=n, kind="bind")
-        if not self.active(st):
+        n = f.name
+        rec = Record(f.stmt, target=n, kind="bind")
+        if not self.active(f.stack):
             return rec
         self.target, self.target_is_temp = n, False
         g = N(G) if n is not None and self.active(n) else ast.Constant(0.0)
-        push = ast.Attribute(N(self.adj(st)), "append", ast.Load())
+        push = ast.Attribute(N(self.adj(f.stack)), "append", ast.Load())
         rec.core.append(ast.Expr(ast.Call(push, [g], [])))
         rec.reset = n is not None and self.active(n) and not self.ctx.is_memory(n)
+        return rec
+
+    # -- calls -------------------------------------------------------------------------
+    def on_inplace_call(self, f) -> Record:
+        """Helpers that write their argument occur in generated reverse code,
+        which is differentiated in forward mode only."""
+        if f.name is None:
+            self.refuse_special(f.stmt, f.call)
+            return Record(f.stmt)
+        rec, go = self.bound(f.stmt, f.name, f.call)
+        if go:
+            self.refuse_special(f.stmt, f.call)
+            rec.core += self.adjoint_call(f.stmt, f.call, None)
         return rec
 
     def refuse_special(self, s, call):
         names = [a.id for a in ast.walk(call) if isinstance(a, ast.Name)]
         if any(self.active(x) for x in names):
-            self.err(s, f"{call._ad_rule.name} is differentiated in forward mode only "
+            self.err(s, f"{notes.rule(call).name} is differentiated in forward mode only "
                         "(reverse mode of generated reverse code is not supported).",
                      "use forward-over-reverse (adcompiler.hvp) for second derivatives.")
 
-    def split_call(self, s, n, call, rule) -> Record:
+    def on_split_call(self, f) -> Record:
         """A call of a function registered with ``defsplit``: its reverse
         function gets the record its forward function left on the tape."""
+        s, n, call = f.stmt, f.name, f.call
+        if n is None:
+            return Record(s)
+        rec, go = self.bound(s, n, call)
+        if not go:
+            return rec
         rec = Record(s, target=n, kind="call")
-        _, rev_name = self.ctx.module.split_names(rule)
-        self.target = n
+        _, rev_name = self.ctx.module.split_names(f.rule)
         result = self.ctx.namer.fresh(RESULT)
         pop = ast.Call(ast.Attribute(N(self.ctx.namer.tape), "pop", ast.Load()), [], [])
         args = [copy.deepcopy(a) for a in call.args]
@@ -426,17 +413,17 @@ class AdjointBuilder:
                 rec.core += self.contrib(a.id, ast.Subscript(N(result), ast.Constant(k), ast.Load()))
         return rec
 
-    def user_call(self, s, n, call) -> Record:
+    def on_user_call(self, f) -> Record:
+        s, n, call = f.stmt, f.name, f.call
+        if n is not None:
+            rec, go = self.bound(s, n, call)
+            if not go:
+                return rec
         rec = Record(s, target=n, kind="call")
         info = self.ctx.callee(call, n)
         if info is None:
             return rec
-        rec.callee = info
-        args = []
-        for a, act in zip(call.args, info.activities):
-            args.append(copy.deepcopy(a))
-            if act == "Duplicated":
-                args.append(N(info.shadow_names[a.id]))
+        args = call_arguments(call, info.activities, info.shadow_names.__getitem__)
         self.target = n
         dret = self.exact_g(n) if info.ret_active else ast.Constant(None)
         result = self.ctx.namer.fresh(RESULT)

@@ -15,7 +15,7 @@ import ast
 import copy
 
 from ..errors import UnsupportedSyntaxError
-from .adjoint import ANS, N, subst
+from .builder import ANS, N, subst
 from .forward import ForwardBuilder
 
 
@@ -31,6 +31,8 @@ def _index_object(idx):
 
 
 class BatchForwardBuilder(ForwardBuilder):
+    """Forward mode over k directions: the hooks of ``ForwardBuilder`` with a leading batch axis."""
+
     batch = True
 
     def refuse(self, s, what):
@@ -97,5 +99,5 @@ class BatchForwardBuilder(ForwardBuilder):
         sign = ast.Constant(-1.0 if isinstance(op, ast.Sub) else 1.0)
         return ast.Expr(ast.Call(N("_ad_bincrement"), [N(self.tan(m)), _index_object(idx), val, sign], []))
 
-    def push(self, s):
-        self.refuse(s, "the tape of generated reverse code")
+    def on_push(self, f):
+        self.refuse(f.stmt, "the tape of generated reverse code")

@@ -6,10 +6,16 @@ import copy
 
 from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
-from .adjoint import N
+from ..frontend import notes
+from .builder import N, call_arguments
+from .forms import classify
 
 
 class FunctionContext:
+    """What the transformation of one function consults: its analyses, the
+    activity of its arguments and return, its names, and the module it is
+    part of (``module``: callees, comments, options)."""
+
     def __init__(self, an, activities, ret_active, active, module):
         self.an = an
         self.pf = an.pf
@@ -125,7 +131,7 @@ class FunctionContext:
             if w is s or w.lineno != s.lineno or isinstance(w, (ast.For, ast.While, ast.If)):
                 continue   # (compound statements: their parts are visited on their own)
             for node in ast.walk(w):
-                if isinstance(node, ast.Call) and getattr(node, "_ad_rule", 1) is None:
+                if notes.is_user_call(node):
                     return True
                 if isinstance(node, ast.Name) and self.eff.maybe_array(node.id) and self.eff.cell(node.id) == cell:
                     return True
@@ -149,7 +155,7 @@ class FunctionContext:
                 v = db
             elif isinstance(v, ast.Subscript):
                 v.value = db
-            elif getattr(v, "_ad_rule", 1) is None:
+            elif notes.is_user_call(v):
                 # a user function returned (a view of) ``base``: the same view of its shadow
                 roots = ast.Call(N("_ad_roots"), [ast.Tuple([N(base)], ast.Load()), ast.Tuple([db], ast.Load())], [])
                 ref = ast.Call(N("_ad_shadow_ref"), [ast.Constant(0), N(n)], [])
@@ -172,30 +178,18 @@ class FunctionContext:
                           value=ast.Call(N("_ad_shadow_ref"), [root, N(n)], []))
 
     def forward_stmt(self, s):
+        """``s`` in the forward sweep: a split call calls its forward function
+        and a user call its forward half, both pushing onto the tape."""
+        form = classify(s)
         s2 = copy.deepcopy(s)
-        call = None
-        if isinstance(s2, ast.Assign) and isinstance(s2.value, ast.Call) or isinstance(s2, ast.Expr) and isinstance(s2.value, ast.Call):
-            call = s2.value
-        rule = getattr(call, "_ad_rule", None) if call is not None else None
-        if rule is not None and rule.kind == "split":
-            fwd_name, _ = self.module.split_names(rule)
-            call.func = N(fwd_name)
-            call.args = call.args + [N(self.namer.tape)]
-            return s2
-        if call is not None and getattr(call, "_ad_rule", 1) is None and getattr(call, "_ad_target", None) is not None:
-            orig = s.value
-            n = s2.targets[0].id if isinstance(s2, ast.Assign) else None
-            info = self.callee(orig, n)
-            args = []
-            for a, act in zip(call.args, info.activities):
-                args.append(a)
-                if act == "Duplicated":
-                    args.append(N(info.shadow_names[a.id]))
-            new = ast.Call(N(info.fwd_name), args + [N(self.namer.tape)], [])
-            if isinstance(s2, ast.Assign):
-                s2.value = new
-            else:
-                s2.value = new
+        if form.kind == "split_call":
+            fwd_name, _ = self.module.split_names(form.rule)
+            s2.value.func = N(fwd_name)
+            s2.value.args = s2.value.args + [N(self.namer.tape)]
+        elif form.kind == "user_call":
+            info = self.callee(s.value, form.name)
+            args = call_arguments(s2.value, info.activities, info.shadow_names.__getitem__)
+            s2.value = ast.Call(N(info.fwd_name), args + [N(self.namer.tape)], [])
         return s2
 
     def returns_memory(self) -> bool:

@@ -7,28 +7,29 @@ and needs no tape. Tangents are named like shadows (``dx`` for ``x``):
 of the final value out. Elementwise rules reuse their adjoint template with
 the tangent in place of ``g``; other rules give a tangent template per
 parameter (``Rule.tangents``, linear in ``t``).
+
+There is one handler per statement form (``on_<kind>``, see ``forms``) and
+one per form of a bound value (``tangent_<value form>``); vector mode
+(``batch``) overrides the hooks at the end.
 """
 from __future__ import annotations
 
 import ast
 import copy
 
-from ..errors import UnsupportedSyntaxError
-from ..rules import lookup
+from ..frontend import notes
 from ..rules.binding import bind
-from .adjoint import ANS, BINOPS, N, subst
+from .builder import ANS, FormBuilder, N, call_arguments, subst
 
 
 def _add(a, b):
     return b if a is None else ast.BinOp(a, ast.Add(), b)
 
 
-class ForwardBuilder:
-    def __init__(self, ctx):
-        self.ctx = ctx
+class ForwardBuilder(FormBuilder):
+    """Tangent-linear code: each statement followed by the tangent of what it binds or stores."""
 
-    def active(self, name) -> bool:
-        return isinstance(name, str) and self.ctx.is_active(name)
+    batch = False   # vector mode (see transform/batch.py)
 
     def tan(self, name) -> str:
         return self.ctx.namer.adjoint(name)
@@ -36,10 +37,6 @@ class ForwardBuilder:
     def may_be_array(self, name) -> bool:
         k = self.ctx.kinds.get(name)
         return k is None or k.cls in ("array", "num", "other")
-
-    def err(self, s, msg, hint):
-        raise UnsupportedSyntaxError(msg, filename=self.ctx.pf.filename, lineno=s.lineno,
-                                     construct=self.ctx.pf.line_text(s.lineno), hint=hint)
 
     # -- blocks ---------------------------------------------------------------
     def block(self, stmts) -> list:
@@ -51,30 +48,23 @@ class ForwardBuilder:
             out += self.stmt(s)
         return out
 
-    def stmt(self, s) -> list:
-        if isinstance(s, ast.For):
-            return [ast.For(target=copy.deepcopy(s.target), iter=copy.deepcopy(s.iter),
-                            body=self.block(s.body) or [ast.Pass()], orelse=[])]
-        if isinstance(s, ast.While):
-            return [ast.While(test=s.test, body=self.block(s.body) or [ast.Pass()], orelse=[])]
-        if isinstance(s, ast.If):
-            return [ast.If(test=s.test, body=self.block(s.body) or [ast.Pass()], orelse=self.block(s.orelse))]
-        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
-            return self.bind(s, s.targets[0].id, s.value)
-        if isinstance(s, ast.Assign):
-            return self.store(s)
-        if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript):
-            return self.increment(s)
-        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and getattr(s.value, "_ad_target", None) is not None \
-                and s.value._ad_rule is None:
-            return self.user_call(s, None, s.value)
-        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call):
-            rule = getattr(s.value, "_ad_rule", None)
-            if rule is not None and rule.kind == "stack":
-                return self.push(s)
-            if rule is not None and rule.kind == "inplace":
-                return [copy.deepcopy(s)] + self.inplace(s.value, rule, None)
-        return [copy.deepcopy(s)]
+    def on_for(self, f) -> list:
+        s = f.stmt
+        return [ast.For(target=copy.deepcopy(s.target), iter=copy.deepcopy(s.iter),
+                        body=self.block(s.body) or [ast.Pass()], orelse=[])]
+
+    def on_while(self, f) -> list:
+        s = f.stmt
+        return [ast.While(test=s.test, body=self.block(s.body) or [ast.Pass()], orelse=[])]
+
+    def on_if(self, f) -> list:
+        s = f.stmt
+        return [ast.If(test=s.test, body=self.block(s.body) or [ast.Pass()], orelse=self.block(s.orelse))]
+
+    def on_plain(self, f) -> list:
+        return [copy.deepcopy(f.stmt)]
+
+    on_count = on_plain
 
     # -- stacks (the tape of generated reverse code) and in-place helpers -------
     def zero_of(self, e):
@@ -82,32 +72,37 @@ class ForwardBuilder:
             return ast.Call(N("_ad_zero_tangent"), [N(e.id)], [])
         return ast.Constant(0.0)
 
-    def push(self, s) -> list:
-        call = s.value
-        stack = call.func.value.id
-        out = [copy.deepcopy(s)]
-        if self.active(stack):
-            v = call.args[0]
+    def on_push(self, f) -> list:
+        out = [copy.deepcopy(f.stmt)]
+        if self.active(f.stack):
+            v = f.value
             t = N(self.tan(v.id)) if isinstance(v, ast.Name) and self.active(v.id) else self.zero_of(v)
-            out.append(ast.Expr(ast.Call(ast.Attribute(N(self.tan(stack)), "append", ast.Load()), [t], [])))
+            out.append(ast.Expr(ast.Call(ast.Attribute(N(self.tan(f.stack)), "append", ast.Load()), [t], [])))
         return out
 
-    def pop(self, s, n, call) -> list:
-        stack = call.func.value.id
-        out = [copy.deepcopy(s)]
-        if self.active(stack):
-            pop = ast.Call(ast.Attribute(N(self.tan(stack)), "pop", ast.Load()), [], [])
-            out.append(ast.Assign(targets=[N(self.tan(n), ast.Store)], value=pop) if self.active(n) else ast.Expr(pop))
+    def on_pop(self, f) -> list:
+        out = [copy.deepcopy(f.stmt)]
+        if self.active(f.stack):
+            pop = ast.Call(ast.Attribute(N(self.tan(f.stack)), "pop", ast.Load()), [], [])
+            out.append(ast.Assign(targets=[N(self.tan(f.name), ast.Store)], value=pop) if self.active(f.name)
+                       else ast.Expr(pop))
         return out
 
-    def inplace(self, call, rule, n) -> list:
+    def on_new_list(self, f) -> list:
+        out = [copy.deepcopy(f.stmt)]
+        if self.active(f.name):
+            out.append(ast.Assign(targets=[N(self.tan(f.name), ast.Store)], value=ast.List([], ast.Load())))
+        return out
+
+    def on_inplace_call(self, f) -> list:
         """Tangent of a helper that writes its first argument (rule.tangent is
         a template in the parameters and ``d_<param>``)."""
-        bound = bind(rule, call)
-        first = rule.param_names[0]
-        x = bound.get(first)
+        out = [copy.deepcopy(f.stmt)]
+        rule, n = f.rule, f.name
+        bound = bind(rule, f.call)
+        x = bound.get(rule.param_names[0])
         if not (isinstance(x, ast.Name) and self.active(x.id)):
-            return []
+            return out
         mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
         for p in rule.param_names:
             a = bound.get(p)
@@ -115,142 +110,135 @@ class ForwardBuilder:
                 else self.zero_of(a) if isinstance(a, ast.AST) else ast.Constant(0.0)
         expr = subst(rule.tangent_ast, mapping)
         if n is not None and self.active(n):
-            return [ast.Assign(targets=[N(self.tan(n), ast.Store)], value=expr)]
-        return [ast.Expr(expr)]
+            return out + [ast.Assign(targets=[N(self.tan(n), ast.Store)], value=expr)]
+        return out + [ast.Expr(expr)]
 
-    # -- tangent expressions --------------------------------------------------------
-    def tangent(self, s, n, v):
-        """(tangent expression of ``v`` or None, whether it may be smaller than ``n``)."""
-        if isinstance(v, ast.Name):
-            return (N(self.tan(v.id)) if self.active(v.id) else None), False
-        if isinstance(v, ast.Constant):
-            return None, False
-        if isinstance(v, ast.UnaryOp):
-            if isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Name) and self.active(v.operand.id):
-                return ast.UnaryOp(ast.USub(), N(self.tan(v.operand.id))), False
-            return None, False
-        if isinstance(v, ast.Subscript):
-            m = v.value.id if isinstance(v.value, ast.Name) else None
-            if m is None or not self.active(m):
-                return None, False
-            return self.tan_subscript(m, v.slice), False
-        if isinstance(v, ast.BinOp):
-            f = BINOPS.get(type(v.op))
-            if f is None:
-                return None, False
-            rule = lookup(f)
-            return self.apply_rule(rule, dict(zip(rule.param_names, [v.left, v.right])), s)
-        if isinstance(v, ast.Call):
-            rule = v._ad_rule
-            if rule is None or not rule.differentiable:
-                return None, False
-            if rule.kind == "split":
-                self.err(s, f"{rule.name} was registered with defsplit, which has no forward mode.",
-                         "register it with defrule and tangent templates.")
-            return self.apply_rule(rule, bind(rule, v), s)
-        if isinstance(v, ast.Tuple):
-            if not any(isinstance(x, ast.Name) and self.active(x.id) for x in v.elts):
-                return None, False
-            self.tuple_tangent(s)
-            return ast.Tuple([N(self.tan(x.id)) if isinstance(x, ast.Name) and self.active(x.id)
-                              else ast.Constant(0.0) for x in v.elts], ast.Load()), False
+    def on_split_call(self, f) -> list:
+        n = f.name
+        if n is not None and self.active(n):
+            self.err(f.stmt, f"{f.rule.name} was registered with defsplit, which has no forward mode.",
+                     "register it with defrule and tangent templates.")
+        return [copy.deepcopy(f.stmt)]
+
+    # -- tangent expressions (one per value form, see ``forms.VALUE_FORMS``) --------
+    # each: (tangent expression of ``v`` or None, whether it may be smaller than the result)
+    def tangent_name(self, s, v):
+        return (N(self.tan(v.id)) if self.active(v.id) else None), False
+
+    def tangent_constant(self, s, v):
         return None, False
+
+    tangent_other = tangent_constant
+
+    def tangent_unary(self, s, v):
+        if isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Name) and self.active(v.operand.id):
+            return ast.UnaryOp(ast.USub(), N(self.tan(v.operand.id))), False
+        return None, False
+
+    def tangent_read(self, s, v):
+        m = v.value.id if isinstance(v.value, ast.Name) else None
+        if m is None or not self.active(m):
+            return None, False
+        return self.tan_subscript(m, v.slice), False
+
+    def tangent_binop(self, s, v):
+        rule, bound = self.binop_rule(v)
+        if rule is None:
+            return None, False
+        return self.apply_rule(rule, bound, s)
+
+    def tangent_call(self, s, v):
+        rule = notes.rule(v)
+        if rule is None or not rule.differentiable:
+            return None, False
+        return self.apply_rule(rule, bind(rule, v), s)
+
+    def tangent_tuple(self, s, v):
+        if not any(isinstance(x, ast.Name) and self.active(x.id) for x in v.elts):
+            return None, False
+        self.tuple_tangent(s)
+        return ast.Tuple([N(self.tan(x.id)) if isinstance(x, ast.Name) and self.active(x.id)
+                          else ast.Constant(0.0) for x in v.elts], ast.Load()), False
 
     def tuple_tangent(self, s):
         """Tuples carry a tuple of tangents (vector mode refuses them)."""
 
-    def apply_rule(self, rule, bound, s):
+    # -- rules (the walk is ``FormBuilder.apply_rule``) ------------------------------
+    def rule_params(self, rule, bound, s, mapping):
+        return rule.param_names
+
+    def template(self, rule, p, s):
+        tree, var = rule.tangent_template(p)
+        if tree is None:
+            self.err(s, f"{rule.name} has no tangent rule for its argument `{p}`.",
+                     "register one with adcompiler.extend.defrule(..., tangents={...}).")
+        return tree, var
+
+    def sequence_term(self, rule, p, a, bound, mapping, s):
+        tree, var = self.template(rule, p, s)
+        self.sequence_argument(s, rule)
+        elts = [N(self.tan(e.id)) if isinstance(e, ast.Name) and self.active(e.id) else
+                ast.Call(N("_ad_shadow_like"), [copy.deepcopy(e)], []) for e in a.elts]
+        return subst(tree, dict(mapping, **{var: ast.Tuple(elts, ast.Load())}))
+
+    def rule_term(self, rule, p, a, bound, mapping, s):
+        if p in rule.refuse:
+            self.err(s, f"the derivative of {rule.name} with respect to `{p}` is not available "
+                        "(second derivatives through this function are not supported).",
+                     "keep this argument constant, or use finite differences of the gradient.")
+        if p not in rule.adjoint_asts and p not in rule.tangent_asts:
+            return None   # a parameter with no derivative (a shape, an index, a flag)
+        tree, var = self.template(rule, p, s)
+        return self.term(rule, tree, var, mapping, N(self.tan(a.id)))
+
+    def rule_result(self, rule, terms, inactive):
         total = None
-        inactive = []
-        mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
-        mapping["ans"] = N(ANS)
-        for p in rule.param_names:
-            a = bound.get(p)
-            if isinstance(a, (ast.Tuple, ast.List)) and any(
-                    isinstance(e, ast.Name) and self.active(e.id) for e in a.elts):
-                tree, var = rule.tangent_template(p)
-                if tree is None:
-                    self.err(s, f"{rule.name} has no tangent rule for its argument `{p}`.",
-                             "register one with adcompiler.extend.defrule(..., tangents={...}).")
-                self.sequence_argument(s, rule)
-                elts = [N(self.tan(e.id)) if isinstance(e, ast.Name) and self.active(e.id) else
-                        ast.Call(N("_ad_shadow_like"), [copy.deepcopy(e)], []) for e in a.elts]
-                total = _add(total, subst(tree, dict(mapping, **{var: ast.Tuple(elts, ast.Load())})))
-                continue
-            if not isinstance(a, ast.Name) or not self.active(a.id):
-                if isinstance(a, ast.Name) and self.may_be_array(a.id) and p in rule.adjoint_asts:
-                    inactive.append(a.id)
-                continue
-            if p in getattr(rule, "refuse", ()):
-                self.err(s, f"the derivative of {rule.name} with respect to `{p}` is not available "
-                            "(second derivatives through this function are not supported).",
-                         "keep this argument constant, or use finite differences of the gradient.")
-            if p not in rule.adjoint_asts and p not in rule.tangent_asts:
-                continue   # a parameter with no derivative (a shape, an index, a flag)
-            tree, var = rule.tangent_template(p)
-            if tree is None:
-                self.err(s, f"{rule.name} has no tangent rule for its argument `{p}`.",
-                         "register one with adcompiler.extend.defrule(..., tangents={...}).")
-            total = _add(total, self.term(rule, tree, var, mapping, N(self.tan(a.id))))
+        for t in terms:
+            if t is not None:
+                total = _add(total, t)
         # a constant operand may broadcast the result beyond the tangent's shape
         used = {x.id for x in ast.walk(total) if isinstance(x, ast.Name)} if total is not None else set()
-        partial = rule.kind == "elementwise" and any(q not in used for q in inactive)
+        partial = rule.kind == "elementwise" and any(
+            q not in used for p, q in inactive if self.may_be_array(q) and p in rule.adjoint_asts)
         return total, partial
 
     # -- statements ------------------------------------------------------------------
-    def bind(self, s, n, v) -> list:
-        ctx = self.ctx
-        if isinstance(v, ast.Call) and v._ad_rule is None and getattr(v, "_ad_target", None) is not None:
-            return self.user_call(s, n, v)
-        rule = getattr(v, "_ad_rule", None) if isinstance(v, ast.Call) else None
-        if rule is not None and rule.kind == "stack":
-            return self.pop(s, n, v)
-        if rule is not None and rule.kind == "inplace":
-            return [copy.deepcopy(s)] + self.inplace(v, rule, n)
-        if isinstance(v, ast.List) and not v.elts:
-            out = [copy.deepcopy(s)]
-            if self.active(n):
-                out.append(ast.Assign(targets=[N(self.tan(n), ast.Store)], value=ast.List([], ast.Load())))
-            return out
+    def on_bind(self, f) -> list:
+        s, n, v = f.stmt, f.name, f.value
         primal = copy.deepcopy(s)
         if not self.active(n):
             return [primal]
-        dn = self.tan(n)
-        if ctx.is_alias_binding(s):
+        if self.ctx.is_alias_binding(s):
             return [primal, self.alias_binding(s)]
-        t, partial = self.tangent(s, n, v)
-        uses_ans = t is not None and any(isinstance(x, ast.Name) and x.id == ANS for x in ast.walk(t))
+        t, partial = self.value_handler("tangent_", v)(s, v)
         self_ref = any(isinstance(x, ast.Name) and x.id == n for x in ast.walk(v))
-        out = []
-        ans = n
-        if self_ref:
-            ans = ctx.namer.fresh("_p{}")
-            out.append(ast.Assign(targets=[N(ans, ast.Store)], value=copy.deepcopy(v)))
-        else:
-            out.append(primal)
-        if t is None:
-            value = self.scalar_zero(N(ans)) if not self.may_be_array(n) else self.zeros(N(ans))
-        else:
-            if uses_ans:
-                t = subst(t, {ANS: N(ans)})
-            if ctx.is_memory(n):
-                value = self.fresh(t, N(ans))
-            elif partial and self.may_be_array(n):
-                value = self.broadcast(t, N(ans))
-            else:
-                value = t
-        if self_ref:
-            tmp = ctx.namer.fresh("_q{}")
-            out.append(ast.Assign(targets=[N(tmp, ast.Store)], value=value))
-            out.append(ast.Assign(targets=[N(n, ast.Store)], value=N(ans)))
-            out.append(ast.Assign(targets=[N(dn, ast.Store)], value=N(tmp)))
-        else:
-            out.append(ast.Assign(targets=[N(dn, ast.Store)], value=value))
-        return out
+        if not self_ref:
+            return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=self.tangent_value(n, n, t, partial))]
+        # ``n = f(n)``: the tangent reads the old value of ``n``
+        ans = self.ctx.namer.fresh("_p{}")
+        out = [ast.Assign(targets=[N(ans, ast.Store)], value=copy.deepcopy(v))]
+        value = self.tangent_value(n, ans, t, partial)
+        tmp = self.ctx.namer.fresh("_q{}")
+        return out + [ast.Assign(targets=[N(tmp, ast.Store)], value=value),
+                      ast.Assign(targets=[N(n, ast.Store)], value=N(ans)),
+                      ast.Assign(targets=[N(self.tan(n), ast.Store)], value=N(tmp))]
 
-    def store(self, s) -> list:
-        t, v = s.targets[0], s.value
-        out = [copy.deepcopy(s)]
+    def tangent_value(self, n, ans, t, partial):
+        """The tangent bound to ``n``, given its value's tangent ``t`` (None: zero)
+        and the name ``ans`` holding the value."""
+        if t is None:
+            return self.scalar_zero(N(ans)) if not self.may_be_array(n) else self.zeros(N(ans))
+        if any(isinstance(x, ast.Name) and x.id == ANS for x in ast.walk(t)):
+            t = subst(t, {ANS: N(ans)})
+        if self.ctx.is_memory(n):
+            return self.fresh(t, N(ans))
+        if partial and self.may_be_array(n):
+            return self.broadcast(t, N(ans))
+        return t
+
+    def on_store(self, f) -> list:
+        t, v = f.target, f.value
+        out = [copy.deepcopy(f.stmt)]
         m = t.value.id
         if not self.active(m):
             return out
@@ -258,12 +246,12 @@ class ForwardBuilder:
         out.append(self.store_tangent(m, t.slice, val))
         return out
 
-    def increment(self, s) -> list:
-        t, v = s.target, s.value
-        out = [copy.deepcopy(s)]
+    def on_increment(self, f) -> list:
+        t, v = f.target, f.value
+        out = [copy.deepcopy(f.stmt)]
         m = t.value.id
         if self.active(m) and isinstance(v, ast.Name) and self.active(v.id):
-            out.append(self.increment_tangent(m, t.slice, s.op, N(self.tan(v.id))))
+            out.append(self.increment_tangent(m, t.slice, f.op, N(self.tan(v.id))))
         return out
 
     # -- hooks (vector mode overrides them, see transform/batch.py) ----------------
@@ -298,14 +286,10 @@ class ForwardBuilder:
         return ast.AugAssign(target=ast.Subscript(N(self.tan(m)), copy.deepcopy(idx), ast.Store()),
                              op=copy.deepcopy(op), value=val)
 
-    def user_call(self, s, n, call) -> list:
-        info = self.ctx.module.forward_callee(self.ctx, call, n, batch=getattr(self, "batch", False))
-        args = []
-        for a, act in zip(call.args, info.activities):
-            args.append(copy.deepcopy(a))
-            if act == "Duplicated":
-                args.append(N(self.tan(a.id)))
-        new = ast.Call(N(info.name), args, [])
+    def on_user_call(self, f) -> list:
+        s, n, call = f.stmt, f.name, f.call
+        info = self.ctx.module.forward_callee(self.ctx, call, n, batch=self.batch)
+        new = ast.Call(N(info.name), call_arguments(call, info.activities, self.tan), [])
         if n is None:
             return [ast.Expr(new)]
         if info.ret_active:

@@ -11,6 +11,7 @@ import ast
 
 from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
+from ..frontend import notes
 
 
 def lower(body, kinds, namer, pf) -> list:
@@ -23,7 +24,7 @@ def lower(body, kinds, namer, pf) -> list:
             s.body = lower(s.body, kinds, namer, pf)
             s.orelse = lower(s.orelse, kinds, namer, pf)
             out.append(s)
-        elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not getattr(s, "_ad_counter", False):
+        elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
             out.extend(_lower_aug(s, kinds, namer, pf))
         else:
             out.append(s)

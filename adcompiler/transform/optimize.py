@@ -16,11 +16,16 @@ left after the assignment reads ``g`` or a name that may alias it. Anything
 else on the line (tape pops, calls, loops) leaves the code as it was.
 
 ``fold_negation`` turns ``a = -b; c = a * k`` (``a`` used once) into
-``c = b * -k``.
+``c = b * -k``. ``optimize_line`` runs both on one line's code.
+
+``listify_reversed`` runs a reversed element-by-element loop on Python lists
+(``listify_loop``), with the single-use temporaries of its body inlined
+(``inline_single_use``).
 """
 from __future__ import annotations
 
 import ast
+import copy
 
 PURE_CALLS = {"_ad_unbroadcast"}
 
@@ -109,6 +114,19 @@ def schedule_store(code: list) -> list:
     return [view] + computes + [assign] + updates
 
 
+def optimize_line(code: list) -> list:
+    """The peephole passes over one source line's reverse code (its first
+    statement, the comment naming the line, stays first)."""
+    head, body = code[:1], code[1:]
+    body = fold_negation(body, lambda name: _used_twice(name, body))
+    return head + schedule_store(body)
+
+
+def _used_twice(name, code) -> bool:
+    """``name`` is bound once and read once in ``code``."""
+    return sum(1 for s in code for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name) == 2
+
+
 def fold_negation(code: list, single_use) -> list:
     out = list(code)
     for i, s in enumerate(out):
@@ -157,6 +175,33 @@ def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | N
     are never both converted); ``int_names`` are the names known to hold
     integers. Returns the replacement statements, or None to keep the loop.
     """
+    scan = _scalar_body(loop, arrays, int_names)
+    if scan is None:
+        return None
+    used, written = scan
+    names = {x: fresh(x) for x in sorted(used)}
+
+    class Swap(ast.NodeTransformer):
+        """Indexes the lists in place of the arrays."""
+
+        def visit_Subscript(self, node):
+            self.generic_visit(node)
+            if isinstance(node.value, ast.Name) and node.value.id in names:
+                node.value = ast.Name(names[node.value.id], ast.Load())
+            return node
+    body = [Swap().visit(copy.deepcopy(s)) for s in loop.body]
+    before = [ast.Assign(targets=[ast.Name(names[x], ast.Store())],
+                         value=ast.Call(ast.Attribute(ast.Name(x, ast.Load()), "tolist", ast.Load()), [], []))
+              for x in sorted(used)]
+    after = [ast.Assign(targets=[ast.Subscript(ast.Name(x, ast.Load()), ast.Slice(None, None, None), ast.Store())],
+                        value=ast.Name(names[x], ast.Load())) for x in sorted(written)]
+    new = ast.For(target=loop.target, iter=loop.iter, body=body, orelse=[])
+    return before + [new] + after
+
+
+def _scalar_body(loop, arrays, int_names):
+    """(arrays read -> their memory, arrays written) when ``loop``'s body only
+    reads and writes single elements of ``arrays``, else None."""
     used, written = {}, set()
     scalar_ops = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop,
                   ast.expr_context, ast.Subscript, ast.Tuple)
@@ -191,23 +236,61 @@ def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | N
                 return None
     if not used or len(set(used.values())) != len(used):
         return None
-    names = {x: fresh(x) for x in sorted(used)}
+    return used, written
 
-    class Swap(ast.NodeTransformer):
-        def visit_Subscript(self, node):
-            self.generic_visit(node)
-            if isinstance(node.value, ast.Name) and node.value.id in names:
-                node.value = ast.Name(names[node.value.id], ast.Load())
-            return node
-    import copy
-    body = [Swap().visit(copy.deepcopy(s)) for s in loop.body]
-    before = [ast.Assign(targets=[ast.Name(names[x], ast.Store())],
-                         value=ast.Call(ast.Attribute(ast.Name(x, ast.Load()), "tolist", ast.Load()), [], []))
-              for x in sorted(used)]
-    after = [ast.Assign(targets=[ast.Subscript(ast.Name(x, ast.Load()), ast.Slice(None, None, None), ast.Store())],
-                        value=ast.Name(names[x], ast.Load())) for x in sorted(written)]
-    new = ast.For(target=loop.target, iter=loop.iter, body=body, orelse=[])
-    return before + [new] + after
+
+def listify_reversed(sweeps, s, loop):
+    """``loop``, the reversed loop of the reverse sweep of statement ``s``, run
+    on Python lists (``listify_loop``), or None to keep it; only loops not
+    nested in another loop, so each list is built once."""
+    ctx = sweeps.ctx
+    if not ctx.module.options.listify or sweeps.in_loop(s):
+        return None
+    arrays = {}
+    for n, k in ctx.kinds.items():
+        if k.cls == "array" and k.ndim == 1 and k.dtype == "f" and sweeps.nbind.get(n, 0) <= 1:
+            arrays[n] = ctx.eff.memory_of.get(n, n)
+            if ctx.needs_shadow(n) or n in ctx.params and ctx.activities.get(n) == "Duplicated":
+                d = ctx.namer.adjoint(n)
+                if sweeps.nbind.get(d, 0) <= 1:
+                    arrays[d] = ("shadow", arrays[n])
+    ints = {n for n, k in ctx.kinds.items() if k.cls == "int"}
+    names = sweeps.list_names
+
+    def list_name(x):
+        if x not in names:
+            names[x] = ctx.namer.reserve(x + "_list")
+        return names[x]
+    new = listify_loop(loop, arrays, ints, list_name)
+    if new is None:
+        return None
+    temps = ctx.namer.generated | {ctx.namer.adjoints[n] for n in ctx.namer.generated if n in ctx.namer.adjoints}
+    loop_stmt = new[len(new) - 1 - sum(1 for x in new if isinstance(x, ast.Assign)
+                                       and isinstance(x.targets[0], ast.Subscript))]
+    loop_stmt.body = inline_single_use(loop_stmt.body, lambda n: n in temps)
+    return _guard_argument_aliasing(ctx, new, loop, arrays)
+
+
+def _guard_argument_aliasing(ctx, new, loop, arrays):
+    """Arguments are separate memory to the analysis, but a caller may pass
+    one array twice where both are only read, and then their shadows are
+    one array too: a list written back would overwrite the other's
+    contributions. Take the list form only when the arrays are separate."""
+    params = ctx.param_memory()
+    listed = [s.value.func.value.id for s in new
+              if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
+              and isinstance(s.value.func, ast.Attribute) and s.value.func.attr == "tolist"]
+    written = {s.targets[0].value.id for s in new
+               if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript)}
+
+    def mem(x):
+        m = arrays.get(x)
+        return m[1] if isinstance(m, tuple) else m
+    shared = [x for x in listed if mem(x) in params]
+    if len(shared) < 2 or not (written & set(shared)):
+        return new
+    test = ast.Call(ast.Name("_ad_disjoint", ast.Load()), [ast.Name(x, ast.Load()) for x in shared], [])
+    return [ast.If(test=test, body=new, orelse=[loop])]
 
 
 # -- single-use temporaries ------------------------------------------------------------------
@@ -278,6 +361,8 @@ def _stored(stmt) -> set:
 
 
 class _Replace(ast.NodeTransformer):
+    """Replaces the reads of one name by an expression."""
+
     def __init__(self, name, value):
         self.name, self.value = name, value
 

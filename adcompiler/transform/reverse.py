@@ -25,53 +25,20 @@ from __future__ import annotations
 import ast
 import copy
 
-from ..codegen.naming import COND, COUNT, RESULT
 from ..errors import UnsupportedSyntaxError
-from .adjoint import ANS, AdjointBuilder, G, N, subst
+from ..frontend import notes
+from .adjoint import AdjointBuilder
+from .builder import ANS, G, N, subst
+from .forms import classify
+from .optimize import listify_reversed, optimize_line
+from .plan import SweepPlan, loads
+from .remat import rematerializable
 from .tape import TapeAccess, assign
 
 
-def _tuple(names):
-    return N(names[0]) if len(names) == 1 else ast.Tuple([N(n) for n in names], ast.Load())
+class Sweeps(SweepPlan, TapeAccess):
+    """The forward and reverse sweeps of one function body (see the module docstring)."""
 
-
-#: helper arguments that are read only for their shape
-SHAPE_ARGS = {"_ad_unbroadcast": (1,), "_ad_unreduce": (1,), "_ad_reduce_count": (0,),
-              "_ad_shape": (0,), "_ad_index_adjoint": (1,)}
-
-
-def loads(code) -> set:
-    """Names the code reads (an augmented assignment reads its target)."""
-    out = set()
-    for s in code:
-        for node in ast.walk(s):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                out.add(node.id)
-            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-                out.add(node.target.id)
-    return out
-
-
-def value_loads(code) -> set:
-    """Names the code reads for more than their shape."""
-    shape_only = set()
-    for s in code:
-        for node in ast.walk(s):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SHAPE_ARGS:
-                for k in SHAPE_ARGS[node.func.id]:
-                    if k < len(node.args) and isinstance(node.args[k], ast.Name):
-                        shape_only.add(id(node.args[k]))
-    out = set()
-    for s in code:
-        for node in ast.walk(s):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in shape_only:
-                out.add(node.id)
-            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-                out.add(node.target.id)
-    return out
-
-
-class Sweeps(TapeAccess):
     def __init__(self, ctx, body):
         self.ctx = ctx
         self.body = body
@@ -83,7 +50,6 @@ class Sweeps(TapeAccess):
         self._index(self.records)
         self._refuse_stale_tuples()
         self.nbind = self._count_bindings()
-        from .remat import rematerializable
         self.remat = rematerializable(self) if ctx.module.options.rematerialize else {}
         # A structure whose body rebinds a name the reverse sweep reads must be
         # replayed to restore it, which can make more names needed: iterate.
@@ -97,6 +63,7 @@ class Sweeps(TapeAccess):
         self._plan_saves()
         self.split = False          # generating a forward or reverse half (see ``forward``)
         self._roots = None
+        self.list_names: dict = {}  # array -> its list in loops run on Python lists (``listify_reversed``)
 
     # -- structure ---------------------------------------------------------------
     def _number(self, stmts, loops):
@@ -167,105 +134,6 @@ class Sweeps(TapeAccess):
         walk(self.body)
         return counts
 
-    # -- what the reverse sweep reads ---------------------------------------------
-    def resets(self, r) -> bool:
-        """Whether the reverse of binding record ``r`` zeroes its value adjoint."""
-        return r.reset and (self.in_loop(r.stmt) or self.nbind.get(r.target, 0) > 1)
-
-    def has_code(self, r) -> bool:
-        if self.restored(r.stmt) or self.resets(r):
-            return True
-        if r.kind in ("for", "while", "if"):
-            return any(self.has_code(c) for ch in r.children for c in ch)
-        return bool(r.core or r.deferred)
-
-    def record_loads(self, r, value_only=False) -> set:
-        names = value_loads(r.core) if value_only else loads(r.core)
-        if G in loads(r.core) and r.target is not None:
-            names.add(self.ctx.adjoint_of(r.target))
-        if ANS in names and r.target is not None:
-            names.add(r.target)
-        return names
-
-    def _needed(self) -> set:
-        primal = self.ctx.primal_names()
-        out = set()
-
-        def walk(records):
-            for r in records:
-                if r.kind in ("for", "while", "if"):
-                    if not self.has_code(r):
-                        continue
-                    s = r.stmt
-                    if r.kind == "for":
-                        # (the header reads values: len(t) of a restored t needs t, not its shape)
-                        out.update(loads([ast.Expr(s.iter)]))
-                        self.value_needed.update(loads([ast.Expr(s.iter)]))
-                        if hasattr(s, "_ad_count"):
-                            out.add(s._ad_count)
-                    elif r.kind == "while":
-                        out.add(s._ad_count)
-                    else:
-                        out.add(s.test.id)
-                    for ch in r.children:
-                        walk(ch)
-                else:
-                    out.update(self.record_loads(r))
-                    self.value_needed.update(self.record_loads(r, value_only=True))
-        self.value_needed = set()
-        walk(self.records)
-        if self.ctx.returns_memory():
-            out.add(self.ctx.namer.adjoint(self.ctx.namer.ret))
-        # a recomputed value needs what its read needs instead
-        for t in set(out) & set(self.remat):
-            out.discard(t)
-            deps = loads([ast.Expr(self.remat[t].value)])
-            out.update(deps)
-            self.value_needed.update(deps)
-        return out & primal
-
-    def restore_expr(self, n):
-        """What the forward sweep pushes to restore ``n``: its value, or only
-        its shape when the reverse sweep reads nothing else of it."""
-        namer = self.ctx.namer
-        if n in self.value_needed or n in self.ctx.param_shadows() or namer.made(n, COND) or namer.made(n, COUNT) \
-                or not self.ctx.module.options.shape_restores:
-            return N(n)
-        k = self.ctx.kinds.get(n)
-        if k is not None and k.cls in ("array", "num"):
-            return ast.Call(N("_ad_shape"), [N(n)], [])
-        return N(n)
-
-    def restored(self, s) -> list:
-        if not self.needed:
-            return []
-        return [n for n in self.bound_names(s)
-                if n in self.needed and (self.in_loop(s) or self.nbind.get(n, 0) > 1)]
-
-    def _plan_saves(self):
-        ctx = self.ctx
-        for key, r in self.by_stmt.items():
-            if r.kind in ("for", "while", "if") or not r.core:
-                continue
-            s = r.stmt
-            reads = self.record_loads(r, value_only=True) & ctx.primal_names()
-            plan = []
-            for x in sorted(reads):
-                if x == ctx.namer.adjoint(r.target or "") or self.ctx.namer.made(x, RESULT):
-                    continue
-                if not ctx.may_alias_memory(x) and not (ctx.is_callee and ctx.is_view_of_param(x)):
-                    continue
-                writers = ctx.eff.writers_of_memory(x)
-                is_target = x == r.target
-                when = "after" if (r.kind == "call" or is_target) else "before"
-                # a callee cannot see what its caller writes after it returns:
-                # views of its parameters' memory are copied when used
-                caller_may_write = ctx.is_callee and ctx.eff.memory_of.get(x, x) in ctx.param_memory()
-                if caller_may_write or any(self.after(w, s) for w in writers if not (w is s and when == "before")):
-                    plan.append((x, ctx.namer.fresh("_s{}_" + x.lstrip("_")), when))
-            if plan:
-                self.saves[key] = plan
-
     # -- forward sweep ---------------------------------------------------------------
     def forward(self, end_tuple=True) -> list:
         """The forward sweep: of the forward half (``end_tuple``), which ends by
@@ -279,27 +147,20 @@ class Sweeps(TapeAccess):
         shadows of locals itself. The combined function keeps the shadows."""
         ctx = self.ctx
         self.split = end_tuple and ctx.module.options.split_shadows
-        init = []
         end = self.end_names()
-        pre = sorted({n for s_id in self.by_stmt for n in self._restored_by_id(s_id)} | set(end))
-        for n in pre:
-            if n not in ctx.params and n not in ctx.param_shadows():
-                init.append(assign([n], ast.Constant(None)))
-        if not end_tuple:
-            pre = sorted({n for s_id in self.by_stmt for n in self._restored_by_id(s_id)})
-            init = [assign([n], ast.Constant(None)) for n in pre
-                    if n not in ctx.params and n not in ctx.param_shadows()]
+        pre = self.restored_names() | (set(end) if end_tuple else set())
+        init = [assign([n], ast.Constant(None)) for n in sorted(pre)
+                if n not in ctx.params and n not in ctx.param_shadows()]
         body = self.fwd_block(self.body)
         if self.split and self.local_shadows():
             # the Duplicated arguments' shadow references (roots 0, 1, ...), which locals' views name
             body = [assign([ctx.namer.adjoint(p)], ast.Call(N("_ad_shadow_ref"), [ast.Constant(k), N(p)], []))
                     for k, p in enumerate(self.dup_params())] + body
-        tail = []
         if not end_tuple:
             return init + body
         # one push per name (not a tuple), so that reverse code can itself be
         # differentiated value by value
-        tail += [self.push(self.restore_expr(n)) for n in end]
+        tail = [self.push(self.restore_expr(n)) for n in end]
         if self.split and self.rebased():
             # the arguments' memory, which the recorded views lie in (the
             # reverse half may be given other arrays of the same values)
@@ -307,9 +168,9 @@ class Sweeps(TapeAccess):
         tail.append(ast.Return(N(ctx.namer.ret) if ctx.has_return else None))
         return init + body + tail
 
-    def _restored_by_id(self, s_id):
-        r = self.by_stmt.get(s_id)
-        return self.restored(r.stmt) if r is not None else []
+    def restored_names(self) -> set:
+        """The names some statement's reverse restores from the tape."""
+        return {n for r in self.by_stmt.values() for n in self.restored(r.stmt)}
 
     def end_names(self) -> list:
         ctx = self.ctx
@@ -335,12 +196,13 @@ class Sweeps(TapeAccess):
         for x, _, when in plan:
             if when == "before":
                 out.append(self.push(ctx.copy_expr(x)))
-        if isinstance(s, ast.For):
+        kind = classify(s).kind
+        if kind == "for":
             new = ast.For(target=copy.deepcopy(s.target), iter=copy.deepcopy(s.iter),
                           body=self.fwd_block(s.body) or [ast.Pass()], orelse=[])
-        elif isinstance(s, ast.While):
+        elif kind == "while":
             new = ast.While(test=s.test, body=self.fwd_block(s.body) or [ast.Pass()], orelse=[])
-        elif isinstance(s, ast.If):
+        elif kind == "if":
             new = ast.If(test=s.test, body=self.fwd_block(s.body) or [ast.Pass()], orelse=self.fwd_block(s.orelse))
         else:
             new = ctx.forward_stmt(s)
@@ -388,109 +250,15 @@ class Sweeps(TapeAccess):
             groups[-1] += deferred
         out = []
         for code in groups:
-            out += self.optimize(code)
+            out += optimize_line(code) if self.ctx.module.options.optimize else code
         return out
 
-    def listify(self, s, loop):
-        """Run a reversed element-by-element loop on Python lists (see
-        ``optimize.listify_loop``); only loops not nested in another loop, so
-        each list is built once."""
-        from .optimize import listify_loop
-        ctx = self.ctx
-        if not ctx.module.options.listify or self.in_loop(s):
-            return None
-        arrays = {}
-        for n, k in ctx.kinds.items():
-            if k.cls == "array" and k.ndim == 1 and k.dtype == "f" and self.nbind.get(n, 0) <= 1:
-                arrays[n] = ctx.eff.memory_of.get(n, n)
-                if ctx.needs_shadow(n) or n in ctx.params and ctx.activities.get(n) == "Duplicated":
-                    d = ctx.namer.adjoint(n)
-                    if self.nbind.get(d, 0) <= 1:
-                        arrays[d] = ("shadow", arrays[n])
-        ints = {n for n, k in ctx.kinds.items() if k.cls == "int"}
-        names = self.__dict__.setdefault("_list_names", {})
-
-        def list_name(x):
-            if x not in names:
-                names[x] = ctx.namer.reserve(x + "_list")
-            return names[x]
-        new = listify_loop(loop, arrays, ints, list_name)
-        if new is not None:
-            from .optimize import inline_single_use
-            temps = ctx.namer.generated | {ctx.namer.adjoints[n] for n in ctx.namer.generated
-                                           if n in ctx.namer.adjoints}
-            loop_stmt = new[len(new) - 1 - sum(1 for x in new if isinstance(x, ast.Assign)
-                                               and isinstance(x.targets[0], ast.Subscript))]
-            loop_stmt.body = inline_single_use(loop_stmt.body, lambda n: n in temps)
-            new = self._guard_argument_aliasing(new, loop, arrays)
-        return new
-
-    def _guard_argument_aliasing(self, new, loop, arrays):
-        """Arguments are separate memory to the analysis, but a caller may pass
-        one array twice where both are only read, and then their shadows are
-        one array too: a list written back would overwrite the other's
-        contributions. Take the list form only when the arrays are separate."""
-        ctx = self.ctx
-        params = ctx.param_memory()
-        listed = [s.value.func.value.id for s in new
-                  if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
-                  and isinstance(s.value.func, ast.Attribute) and s.value.func.attr == "tolist"]
-        written = {s.targets[0].value.id for s in new
-                   if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript)}
-
-        def mem(x):
-            m = arrays.get(x)
-            return m[1] if isinstance(m, tuple) else m
-        shared = [x for x in listed if mem(x) in params]
-        if len(shared) < 2 or not (written & set(shared)):
-            return new
-        test = ast.Call(N("_ad_disjoint"), [N(x) for x in shared], [])
-        return [ast.If(test=test, body=new, orelse=[loop])]
-
-    def optimize(self, code: list) -> list:
-        """Peephole passes over one source line's reverse code (see ``optimize``)."""
-        from .optimize import fold_negation, schedule_store
-        if not self.ctx.module.options.optimize:
-            return code
-        head, body = code[:1], code[1:]      # the comment naming the line stays first
-        body = fold_negation(body, lambda name: self._adjoint_single_use(name, body))
-        return head + schedule_store(body)
-
-    def _adjoint_single_use(self, name, code) -> bool:
-        return sum(1 for s in code for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name) == 2
-
     def rev_record(self, r) -> list:
-        s = r.stmt
-        rest = self.restored(s)
+        """The reverse-sweep code of record ``r``, with the pops that restore
+        what its statement rebinds."""
         if r.kind in ("for", "while", "if"):
-            if not self.has_code(r):
-                return []
-            if r.kind == "if":
-                body = self.rev_block(r.children[0])
-                orelse = self.rev_block(r.children[1])
-                body += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[1]]
-                orelse += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[0]]
-                code = [ast.If(test=N(s.test.id), body=body or [ast.Pass()], orelse=orelse)]
-            else:
-                body = self.rev_block(r.children[0]) or [ast.Pass()]
-                if r.kind == "for":
-                    it = copy.deepcopy(s.iter)
-                    if hasattr(s, "_ad_count"):
-                        it = ast.Subscript(it, ast.Slice(None, N(s._ad_count), None), ast.Load())
-                    it = ast.Call(N("reversed"), [it], [])
-                    code = [ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])]
-                    code = self.listify(s, code[0]) or code
-                else:
-                    k = self.ctx.namer.fresh("_k{}")
-                    code = [ast.For(target=N(k, ast.Store), iter=ast.Call(N("range"), [N(s._ad_count)], []),
-                                    body=body, orelse=[])]
-            # values of the header (loop bounds, the condition) that are recomputed, not saved
-            head = ast.Expr(s.iter) if r.kind == "for" else s.test
-            code = [assign([t], copy.deepcopy(self.remat[t].value))
-                    for t in sorted(set(self.remat) & loads([head]))] + code
-            if rest:
-                code += self.restore(rest)
-            return code
+            return self.rev_compound(r) if self.has_code(r) else []
+        rest = self.restored(r.stmt)
         if not r.core:
             code = []
             if self.resets(r):
@@ -498,7 +266,64 @@ class Sweeps(TapeAccess):
                 # the adjoint of its earlier value starts from zero
                 code.append(assign([self.ctx.adjoint_of(r.target)], ast.Constant(0.0)))
             return code + self.restore(rest)
+        code, core, self_ref = self.rev_core(r, rest)
+        dn = self.ctx.adjoint_of(r.target) if r.target else None
+        reset = self.resets(r)
+        if r.kind == "call":
+            code += core
+            if reset:
+                code.append(assign([dn], ast.Constant(0.0)))
+            if rest:
+                code += self.restore(rest)
+            return code
+        if rest:
+            code += self.restore(rest)
+        if reset and self_ref:
+            code.append(assign([dn], ast.Constant(0.0)))
+            code += core
+        else:
+            code += core
+            if reset:
+                code.append(assign([dn], ast.Constant(0.0)))
+        return code
+
+    def rev_compound(self, r) -> list:
+        """A branch re-tests its recorded condition; a loop runs backwards."""
+        s = r.stmt
+        if r.kind == "if":
+            body = self.rev_block(r.children[0])
+            orelse = self.rev_block(r.children[1])
+            body += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[1]]
+            orelse += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[0]]
+            code = [ast.If(test=N(s.test.id), body=body or [ast.Pass()], orelse=orelse)]
+        else:
+            body = self.rev_block(r.children[0]) or [ast.Pass()]
+            if r.kind == "for":
+                it = copy.deepcopy(s.iter)
+                if notes.count(s) is not None:
+                    it = ast.Subscript(it, ast.Slice(None, N(notes.count(s)), None), ast.Load())
+                it = ast.Call(N("reversed"), [it], [])
+                code = [ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])]
+                code = listify_reversed(self, s, code[0]) or code
+            else:
+                k = self.ctx.namer.fresh("_k{}")
+                code = [ast.For(target=N(k, ast.Store), iter=ast.Call(N("range"), [N(notes.count(s))], []),
+                                body=body, orelse=[])]
+        # values of the header (loop bounds, the condition) that are recomputed, not saved
+        head = ast.Expr(s.iter) if r.kind == "for" else s.test
+        code = [assign([t], copy.deepcopy(self.remat[t].value))
+                for t in sorted(set(self.remat) & loads([head]))] + code
+        rest = self.restored(s)
+        if rest:
+            code += self.restore(rest)
+        return code
+
+    def rev_core(self, r, rest):
+        """The code before ``r``'s adjoint (recomputed values, pops of saved
+        arrays, copies of what the restore overwrites), the adjoint with its
+        placeholders placed, and whether it reads or writes the target's adjoint."""
         ctx = self.ctx
+        s = r.stmt
         code = []
         mapping = {}
         plan = self.saves.get(id(s), [])
@@ -517,8 +342,7 @@ class Sweeps(TapeAccess):
                             [node.target] if isinstance(node, ast.AugAssign) else [])
                   if isinstance(t, ast.Name)}
         self_ref = n is not None and (n in (used - {ANS}) or dn in stores)
-        reset = self.resets(r)
-        if n is not None and G in used and ((dn in rest) or (reset and self_ref)):
+        if n is not None and G in used and ((dn in rest) or (self.resets(r) and self_ref)):
             gname = ctx.namer.fresh("_g{}")
             code.append(assign([gname], N(dn)))
             g_expr = N(gname)
@@ -529,21 +353,4 @@ class Sweeps(TapeAccess):
         mapping[G] = g_expr if g_expr is not None else ast.Constant(0.0)
         if ans_expr is not None:
             mapping[ANS] = ans_expr
-        core = [subst(c, mapping) for c in r.core]
-        if r.kind == "call":
-            code += core
-            if reset:
-                code.append(assign([dn], ast.Constant(0.0)))
-            if rest:
-                code += self.restore(rest)
-            return code
-        if rest:
-            code += self.restore(rest)
-        if reset and self_ref:
-            code.append(assign([dn], ast.Constant(0.0)))
-            code += core
-        else:
-            code += core
-            if reset:
-                code.append(assign([dn], ast.Constant(0.0)))
-        return code
+        return code, [subst(c, mapping) for c in r.core], self_ref

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from .adjoint import N
+from .builder import N
 
 
 def assign(names, value):
@@ -29,10 +29,7 @@ class TapeAccess:
 
     def rebased(self) -> set:
         """The shadow names a reverse half rebases (restored from the tape)."""
-        restored = set(self.end_names())
-        for s_id in self.by_stmt:
-            restored.update(self._restored_by_id(s_id))
-        return restored & self.local_shadows()
+        return (set(self.end_names()) | self.restored_names()) & self.local_shadows()
 
     def push(self, expr):
         return ast.Expr(ast.Call(ast.Attribute(N(self.ctx.namer.tape), "append", ast.Load()), [expr], []))

@@ -1,0 +1,124 @@
+"""builder: what the reverse, forward and vector-mode builders share.
+
+``FormBuilder.stmt`` classifies a statement once (``forms.classify``) and
+calls the builder's handler of that form, ``on_<kind>``; the value of a
+binding is dispatched the same way (``<prefix><value form>``).
+``apply_rule`` walks a rule's parameters once for every mode: the mode
+says in which order (``rule_params``), what a parameter contributes
+(``rule_term``, ``sequence_term``) and how the contributions combine
+(``rule_result``). ``call_arguments`` is the argument list of every
+differentiated user call: each argument, followed by its shadow when it is
+Duplicated.
+
+Templates refer to the adjoint of the result as ``__G__`` (``G``) and to the
+result as ``__ANS__`` (``ANS``) until the code is placed.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+import numpy as np
+
+from ..errors import UnsupportedSyntaxError
+from ..rules import lookup
+from .forms import classify, value_form
+
+G, ANS = "__G__", "__ANS__"
+BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
+          ast.Pow: np.power, ast.MatMult: np.matmul, ast.Mod: np.remainder}
+
+
+def N(name, ctx=ast.Load):
+    return ast.Name(name, ctx())
+
+
+def subst(tree, mapping):
+    """Copy of ``tree`` with Name ids replaced by expressions from ``mapping``."""
+    tree = copy.deepcopy(tree)
+
+    class T(ast.NodeTransformer):
+        """Replaces the names of ``mapping``."""
+
+        def visit_Name(self, node):
+            if node.id in mapping:
+                return copy.deepcopy(mapping[node.id])
+            return node
+    if isinstance(tree, ast.Name) and tree.id in mapping:
+        return copy.deepcopy(mapping[tree.id])
+    return T().visit(tree)
+
+
+def call_arguments(call: ast.Call, activities, shadow) -> list:
+    """The arguments of the differentiated version of a user call: each
+    argument, followed by ``shadow(name)`` when its activity is Duplicated."""
+    args = []
+    for a, act in zip(call.args, activities):
+        args.append(copy.deepcopy(a))
+        if act == "Duplicated":
+            args.append(N(shadow(a.id)))
+    return args
+
+
+class FormBuilder:
+    """The base of the builders: one handler per statement form (``on_<kind>``)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def stmt(self, s):
+        form = classify(s)
+        return getattr(self, "on_" + form.kind)(form)
+
+    def value_handler(self, prefix: str, v):
+        """The handler of the value ``v`` of a binding: ``<prefix><value form>``."""
+        return getattr(self, prefix + value_form(v))
+
+    def active(self, name) -> bool:
+        return isinstance(name, str) and self.ctx.is_active(name)
+
+    def err(self, s, msg, hint):
+        raise UnsupportedSyntaxError(msg, filename=self.ctx.pf.filename, lineno=s.lineno,
+                                     construct=self.ctx.pf.line_text(s.lineno), hint=hint)
+
+    # -- rules ----------------------------------------------------------------------
+    @staticmethod
+    def binop_rule(v: ast.BinOp):
+        """The rule of a binary operation and its bound operands, or (None, None)."""
+        f = BINOPS.get(type(v.op))
+        if f is None:
+            return None, None
+        rule = lookup(f)
+        return rule, dict(zip(rule.param_names, [v.left, v.right]))
+
+    def apply_rule(self, rule, bound: dict, s):
+        """The derivative of a call of ``rule`` whose parameters are ``bound``:
+        each parameter given an active name, or a tuple or list with active
+        elements, contributes a term; the mode combines them."""
+        mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
+        mapping["ans"] = N(ANS)
+        terms, inactive = [], []
+        for p in self.rule_params(rule, bound, s, mapping):
+            a = bound.get(p)
+            if isinstance(a, (ast.Tuple, ast.List)):
+                if any(isinstance(e, ast.Name) and self.active(e.id) for e in a.elts):
+                    terms.append(self.sequence_term(rule, p, a, bound, mapping, s))
+            elif isinstance(a, ast.Name) and self.active(a.id):
+                terms.append(self.rule_term(rule, p, a, bound, mapping, s))
+            elif isinstance(a, ast.Name):
+                inactive.append((p, a.id))
+        return self.rule_result(rule, terms, inactive)
+
+    def rule_params(self, rule, bound, s, mapping):
+        """The parameters in the order their terms are made (a mode may check
+        the call and add to ``mapping`` here)."""
+        raise NotImplementedError
+
+    def rule_term(self, rule, p, a, bound, mapping, s):
+        raise NotImplementedError
+
+    def sequence_term(self, rule, p, a, bound, mapping, s):
+        raise NotImplementedError
+
+    def rule_result(self, rule, terms, inactive):
+        raise NotImplementedError

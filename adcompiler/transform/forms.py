@@ -1,0 +1,224 @@
+"""forms: the statements of a normalized body, classified once.
+
+After normalization (and ``lower``) a function body holds only the forms
+below; ``classify(stmt)`` names the form of a statement with its parts. The
+reverse, forward and vector-mode builders keep one handler per form,
+``on_<kind>`` (``builder.FormBuilder.stmt`` dispatches).
+
+- ``bind`` (``Bind``): ``n = e`` with ``e`` one operation on atoms, never a
+  user, split, in-place or stack call; ``e`` has one of the ``VALUE_FORMS``
+  (``value_form``), and the builders keep one handler per value form too.
+- ``new_list`` (``NewList``): ``n = []``, a Python list used as a stack.
+- ``store`` (``Store``): ``m[idx] = v``, ``m`` a name and ``v`` an atom.
+- ``increment`` (``Increment``): ``m[idx] += v`` or ``-=``; ``lower`` made
+  every other augmented assignment a binding or a store.
+- ``count`` (``Count``): ``k += 1`` on a name: a loop's trip counter (the
+  only augmented assignment of a name ``lower`` keeps).
+- ``user_call`` (``UserCall``): ``n = f(...)`` of a user function (one
+  without a rule), differentiated by transforming its source; ``name`` is
+  None for a bare call ``f(...)``.
+- ``split_call`` (``SplitCall``): the same for a function registered with
+  ``defsplit`` (a forward and a reverse function).
+- ``inplace_call`` (``InplaceCall``): a helper of generated reverse code that
+  writes its first argument (``_ad_add_at``); differentiated in forward mode
+  only.
+- ``push`` (``Push``): ``st.append(v)``; ``pop`` (``Pop``): ``n = st.pop()``
+  (``name`` None for a bare ``st.pop()``).
+- ``for`` (``For``), ``while`` (``While``: its trip count is noted,
+  ``notes.count``), ``if`` (``If``: the condition is a name); a loop has no
+  ``else``.
+- ``plain`` (``Plain``): anything else, which has no derivative: ``pass``,
+  ``break``, a call for its effect only.
+
+>>> import ast
+>>> classify(ast.parse("s[i] = x").body[0])
+Store(stmt=<...>, target=<...>, value=<...>)
+>>> classify(ast.parse("k += 1").body[0]).kind, value_form(ast.parse("a * b").body[0].value)
+('count', 'binop')
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..frontend import notes
+
+#: the values of a ``bind``: a name, a constant, a binary or unary operation,
+#: a subscript read, a call with a rule, a tuple, or anything else (no derivative)
+VALUE_FORMS = ("name", "constant", "binop", "unary", "read", "call", "tuple", "other")
+
+
+@dataclass(repr=False)
+class Form:
+    """A classified statement; ``kind`` names its handler (``on_<kind>``)."""
+    kind: ClassVar[str] = "plain"
+    stmt: ast.stmt
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{k}={'<...>' if isinstance(v, ast.AST) else repr(v)}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({parts})"
+
+
+@dataclass(repr=False)
+class Plain(Form):
+    """A statement without a derivative (pass, break, a call for its effect)."""
+
+
+@dataclass(repr=False)
+class Bind(Form):
+    """``name = value``: one operation on atoms."""
+    kind: ClassVar[str] = "bind"
+    name: str
+    value: ast.expr
+
+
+@dataclass(repr=False)
+class NewList(Form):
+    """``name = []``: a new stack."""
+    kind: ClassVar[str] = "new_list"
+    name: str
+
+
+@dataclass(repr=False)
+class Store(Form):
+    """``target = value`` with ``target`` a subscript ``base[index]``."""
+    kind: ClassVar[str] = "store"
+    target: ast.Subscript
+    value: ast.expr
+
+
+@dataclass(repr=False)
+class Increment(Form):
+    """``target op= value`` with ``target`` a subscript, ``op`` ``+`` or ``-``."""
+    kind: ClassVar[str] = "increment"
+    target: ast.Subscript
+    op: ast.operator
+    value: ast.expr
+
+
+@dataclass(repr=False)
+class Count(Form):
+    """``k += 1``: a loop's trip counter."""
+    kind: ClassVar[str] = "count"
+
+
+@dataclass(repr=False)
+class UserCall(Form):
+    """``name = call`` (``name`` None: a bare call) of a user function."""
+    kind: ClassVar[str] = "user_call"
+    name: str | None
+    call: ast.Call
+
+
+@dataclass(repr=False)
+class SplitCall(Form):
+    """``name = call`` of a function registered with ``defsplit``."""
+    kind: ClassVar[str] = "split_call"
+    name: str | None
+    call: ast.Call
+    rule: object
+
+
+@dataclass(repr=False)
+class InplaceCall(Form):
+    """``name = call`` of a helper that writes its first argument."""
+    kind: ClassVar[str] = "inplace_call"
+    name: str | None
+    call: ast.Call
+    rule: object
+
+
+@dataclass(repr=False)
+class Push(Form):
+    """``stack.append(value)``."""
+    kind: ClassVar[str] = "push"
+    stack: str
+    value: ast.expr
+    call: ast.Call
+
+
+@dataclass(repr=False)
+class Pop(Form):
+    """``name = stack.pop()`` (``name`` None: a bare pop)."""
+    kind: ClassVar[str] = "pop"
+    name: str | None
+    stack: str
+    call: ast.Call
+
+
+@dataclass(repr=False)
+class For(Form):
+    """A ``for`` loop."""
+    kind: ClassVar[str] = "for"
+
+
+@dataclass(repr=False)
+class While(Form):
+    """A ``while`` loop with a kept trip count."""
+    kind: ClassVar[str] = "while"
+
+
+@dataclass(repr=False)
+class If(Form):
+    """A branch on a name."""
+    kind: ClassVar[str] = "if"
+
+
+def _call_form(s, name, v) -> Form | None:
+    if notes.is_user_call(v):
+        return UserCall(s, name, v)
+    kind = notes.rule_kind(v)
+    if kind == "split":
+        return SplitCall(s, name, v, notes.rule(v))
+    if kind == "inplace":
+        return InplaceCall(s, name, v, notes.rule(v))
+    if kind == "stack":
+        stack = v.func.value.id
+        if name is None and v.args:
+            return Push(s, stack, v.args[0], v)
+        return Pop(s, name, stack, v)
+    return None
+
+
+def classify(s: ast.stmt) -> Form:
+    """The form of the normalized statement ``s`` with its parts."""
+    if isinstance(s, ast.For):
+        return For(s)
+    if isinstance(s, ast.While):
+        return While(s)
+    if isinstance(s, ast.If):
+        return If(s)
+    if isinstance(s, ast.Assign):
+        t, v = s.targets[0], s.value
+        if not isinstance(t, ast.Name):
+            return Store(s, t, v)
+        if isinstance(v, ast.List) and not v.elts:
+            return NewList(s, t.id)
+        return _call_form(s, t.id, v) or Bind(s, t.id, v)
+    if isinstance(s, ast.AugAssign):
+        if isinstance(s.target, ast.Subscript):
+            return Increment(s, s.target, s.op, s.value)
+        return Count(s)
+    if isinstance(s, ast.Expr):
+        return _call_form(s, None, s.value) or Plain(s)
+    return Plain(s)
+
+
+def value_form(v: ast.expr) -> str:
+    """Which of the ``VALUE_FORMS`` the value of a ``bind`` has."""
+    if isinstance(v, ast.Name):
+        return "name"
+    if isinstance(v, ast.Constant):
+        return "constant"
+    if isinstance(v, ast.BinOp):
+        return "binop"
+    if isinstance(v, ast.UnaryOp):
+        return "unary"
+    if isinstance(v, ast.Subscript):
+        return "read"
+    if isinstance(v, ast.Call):
+        return "call"
+    if isinstance(v, ast.Tuple):
+        return "tuple"
+    return "other"

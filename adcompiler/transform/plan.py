@@ -1,0 +1,153 @@
+"""plan: what the reverse sweep reads, and so what the forward sweep keeps.
+
+A mixin of ``Sweeps``. A name the reverse sweep reads (``needed``) and that
+the primal rebinds (in a loop, or more than once) is *restored*: pushed
+before the rebinding, popped after the reverse of that statement. An array
+an adjoint reads whose memory the primal writes later is *saved*: copied at
+the point of use (``saves``). Names read only for their shape push the shape
+(``restore_expr``).
+"""
+from __future__ import annotations
+
+import ast
+
+from ..codegen.naming import COND, COUNT, RESULT
+from ..frontend import notes
+from .builder import ANS, G, N
+
+#: helper arguments that are read only for their shape
+SHAPE_ARGS = {"_ad_unbroadcast": (1,), "_ad_unreduce": (1,), "_ad_reduce_count": (0,),
+              "_ad_shape": (0,), "_ad_index_adjoint": (1,)}
+
+
+def loads(code) -> set:
+    """Names the code reads (an augmented assignment reads its target)."""
+    out = set()
+    for s in code:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                out.add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                out.add(node.target.id)
+    return out
+
+
+def value_loads(code) -> set:
+    """Names the code reads for more than their shape."""
+    shape_only = set()
+    for s in code:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SHAPE_ARGS:
+                for k in SHAPE_ARGS[node.func.id]:
+                    if k < len(node.args) and isinstance(node.args[k], ast.Name):
+                        shape_only.add(id(node.args[k]))
+    out = set()
+    for s in code:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in shape_only:
+                out.add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                out.add(node.target.id)
+    return out
+
+
+class SweepPlan:
+    """What the reverse sweep reads: restores and saves (a mixin of ``Sweeps``)."""
+
+    def resets(self, r) -> bool:
+        """Whether the reverse of binding record ``r`` zeroes its value adjoint."""
+        return r.reset and (self.in_loop(r.stmt) or self.nbind.get(r.target, 0) > 1)
+
+    def has_code(self, r) -> bool:
+        if self.restored(r.stmt) or self.resets(r):
+            return True
+        if r.kind in ("for", "while", "if"):
+            return any(self.has_code(c) for ch in r.children for c in ch)
+        return bool(r.core or r.deferred)
+
+    def record_loads(self, r, value_only=False) -> set:
+        names = value_loads(r.core) if value_only else loads(r.core)
+        if G in loads(r.core) and r.target is not None:
+            names.add(self.ctx.adjoint_of(r.target))
+        if ANS in names and r.target is not None:
+            names.add(r.target)
+        return names
+
+    def _needed(self) -> set:
+        primal = self.ctx.primal_names()
+        out = set()
+
+        def walk(records):
+            for r in records:
+                if r.kind in ("for", "while", "if"):
+                    if not self.has_code(r):
+                        continue
+                    s = r.stmt
+                    if r.kind == "for":
+                        # (the header reads values: len(t) of a restored t needs t, not its shape)
+                        out.update(loads([ast.Expr(s.iter)]))
+                        self.value_needed.update(loads([ast.Expr(s.iter)]))
+                        if notes.count(s) is not None:
+                            out.add(notes.count(s))
+                    elif r.kind == "while":
+                        out.add(notes.count(s))
+                    else:
+                        out.add(s.test.id)
+                    for ch in r.children:
+                        walk(ch)
+                else:
+                    out.update(self.record_loads(r))
+                    self.value_needed.update(self.record_loads(r, value_only=True))
+        self.value_needed = set()
+        walk(self.records)
+        if self.ctx.returns_memory():
+            out.add(self.ctx.namer.adjoint(self.ctx.namer.ret))
+        # a recomputed value needs what its read needs instead
+        for t in set(out) & set(self.remat):
+            out.discard(t)
+            deps = loads([ast.Expr(self.remat[t].value)])
+            out.update(deps)
+            self.value_needed.update(deps)
+        return out & primal
+
+    def restore_expr(self, n):
+        """What the forward sweep pushes to restore ``n``: its value, or only
+        its shape when the reverse sweep reads nothing else of it."""
+        namer = self.ctx.namer
+        if n in self.value_needed or n in self.ctx.param_shadows() or namer.made(n, COND) or namer.made(n, COUNT) \
+                or not self.ctx.module.options.shape_restores:
+            return N(n)
+        k = self.ctx.kinds.get(n)
+        if k is not None and k.cls in ("array", "num"):
+            return ast.Call(N("_ad_shape"), [N(n)], [])
+        return N(n)
+
+    def restored(self, s) -> list:
+        if not self.needed:
+            return []
+        return [n for n in self.bound_names(s)
+                if n in self.needed and (self.in_loop(s) or self.nbind.get(n, 0) > 1)]
+
+    def _plan_saves(self):
+        ctx = self.ctx
+        for key, r in self.by_stmt.items():
+            if r.kind in ("for", "while", "if") or not r.core:
+                continue
+            s = r.stmt
+            reads = self.record_loads(r, value_only=True) & ctx.primal_names()
+            plan = []
+            for x in sorted(reads):
+                if x == ctx.namer.adjoint(r.target or "") or self.ctx.namer.made(x, RESULT):
+                    continue
+                if not ctx.may_alias_memory(x) and not (ctx.is_callee and ctx.is_view_of_param(x)):
+                    continue
+                writers = ctx.eff.writers_of_memory(x)
+                is_target = x == r.target
+                when = "after" if (r.kind == "call" or is_target) else "before"
+                # a callee cannot see what its caller writes after it returns:
+                # views of its parameters' memory are copied when used
+                caller_may_write = ctx.is_callee and ctx.eff.memory_of.get(x, x) in ctx.param_memory()
+                if caller_may_write or any(self.after(w, s) for w in writers if not (w is s and when == "before")):
+                    plan.append((x, ctx.namer.fresh("_s{}_" + x.lstrip("_")), when))
+            if plan:
+                self.saves[key] = plan
