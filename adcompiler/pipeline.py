@@ -27,7 +27,7 @@ from .analysis.infer import Inference, infer_kinds
 from .analysis.kinds import OTHER
 from .analysis.summary import Analysis
 from .codegen import cache
-from .codegen.compile import compile_source
+from .codegen.compile import compile_source, located
 from .codegen.emit import emit_module, funcdef, unparse
 from .codegen.naming import TEMP, Namer, names_in
 from .errors import AdCompilerError, UnsupportedSyntaxError
@@ -183,7 +183,7 @@ def reverse_module(func, param_kinds: tuple, activities: tuple, ret_active: bool
     module = Module(PASSES, options, public)
     module.main = reverse_function(module, func, tuple(param_kinds), tuple(activities), ret_active, main=True,
                                    hook=hook)
-    module.source = emit_module(module.functions, module.comments)          # emit
+    module.source = emit_module(module.functions, module.comments, module.comment_lines)          # emit
     hook("reverse", lambda: module.source)
     return module
 
@@ -196,7 +196,7 @@ def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool
     module = Module(PASSES, DEFAULT, public)
     module.main = forward_function(module, func, tuple(param_kinds), tuple(activities), ret_active, main=True,
                                    batch=batch, hook=hook)
-    module.source = emit_module(module.functions, module.comments)          # emit
+    module.source = emit_module(module.functions, module.comments, module.comment_lines)          # emit
     hook("forward", lambda: module.source)
     return module
 
@@ -224,12 +224,13 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
         ns = compile_source(mod.source, mod.namespace, label)
         an = analyse(func, kinds)
         info = mod.main
-        if mode == "reverse":
-            fwd, rev, fused = ns[info.fwd_name], ns[info.rev_name], ns[info.fused_name]
-        elif mode == "second":
+        if mode == "second":   # differentiated again from its source: not wrapped
             fwd, rev, fused = ns[info.fused_name], None, None
         else:
-            fwd, rev, fused = ns[info.fwd_name], None, None
+            lines = mod.origin_lines()
+            fwd = located(ns[info.fwd_name], lines)
+            rev = located(ns[info.rev_name], lines) if mode == "reverse" else None
+            fused = located(ns[info.fused_name], lines) if mode == "reverse" else None
         return cache.Compiled(mod.source, fwd, rev, info, dict(an.resolver.free_names()), fused,
                               frozenset(an.param_writes()))
     return cache.get(func, (mode, kinds, acts, dtypes, ret_active), build)

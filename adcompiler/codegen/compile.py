@@ -2,13 +2,21 @@
 
 The source is registered in ``linecache`` under a name that identifies the
 function, so a traceback or a debugger inside generated code shows the
-generated line.
+generated line. ``located`` wraps a generated function so that an exception
+raised inside it names the user's line the failing code differentiates.
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 import linecache
+import math
+from collections.abc import Callable
 
+import numpy as np
+
+from ..errors import AdCompilerError
 from ..runtime import HELPERS
 
 
@@ -18,11 +26,60 @@ def compile_source(source: str, namespace: dict, label: str) -> dict:
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     code = compile(source, filename, "exec")
     ns = {"__name__": "adcompiler_generated", "__builtins__": __builtins__}
-    import math
-
-    import numpy as np
     ns.update({"np": np, "math": math})
     ns.update(namespace)
     ns.update(HELPERS)
     exec(code, ns)  # noqa: S102 (generated module: the user's code and rule templates only)
     return ns
+
+
+def located(fn: Callable, origins: dict) -> Callable:
+    """``fn`` (a generated function) such that an exception raised inside the
+    generated module is raised again, of the same type and chained to it,
+    with the user's ``file:line`` and source line that the failing generated
+    line differentiates (``origins``: emitted line of each comment -> (file,
+    line, text)). Errors of adcompiler itself pass unchanged."""
+    filename = fn.__code__.co_filename
+    marks = sorted(origins)
+
+    @functools.wraps(fn)
+    def run(*args):
+        try:
+            return fn(*args)
+        except AdCompilerError:
+            raise
+        except Exception as e:
+            where = _origin(e.__traceback__, filename, marks, origins)
+            new = None if where is None else _relocated(e, where)
+            if new is None or new is e:
+                raise
+            raise new from e
+    return run
+
+
+def _origin(tb, filename: str, marks: list, origins: dict):
+    """The origin of the deepest traceback entry in the generated module."""
+    line = first = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line, first = tb.tb_lineno, tb.tb_frame.f_code.co_firstlineno
+        tb = tb.tb_next
+    if line is None:
+        return None
+    k = bisect.bisect_right(marks, line) - 1
+    if k < 0 or marks[k] < first:
+        return None
+    return origins[marks[k]]
+
+
+def _relocated(e: Exception, where: tuple) -> Exception:
+    file, line, text = where
+    message = f"{e} (raised by the derivative of {file}:{line}: {text})"
+    try:
+        new = type(e)(message)
+    except Exception:   # noqa: BLE001 (an exception type that takes other arguments: a note instead)
+        if hasattr(e, "add_note"):
+            e.add_note(f"raised by the derivative of {file}:{line}: {text}")
+        return e
+    return new
+

@@ -62,11 +62,15 @@ def comment_mark(k: int) -> ast.Expr:
     return ast.Expr(ast.Name(_MARK.format(k), ast.Load()))
 
 
-def emit_module(functions: list, comments: list) -> str:
-    """The source of a module of ``functions``, placeholders replaced by ``comments``."""
+def emit_module(functions: list, comments: list, where: dict | None = None) -> str:
+    """The source of a module of ``functions``, placeholders replaced by
+    ``comments``; ``where`` receives, for each comment, its line number (from
+    1) -> the comment's index."""
     text = unparse(ast.Module(body=functions, type_ignores=[]))
     lines = []
     for line in text.splitlines():
         m = _MARK_RE.match(line)
+        if m and where is not None:
+            where[len(lines) + 1] = int(m.group(2))
         lines.append(m.group(1) + comments[int(m.group(2))] if m else line)
     return "\n".join(lines) + "\n"

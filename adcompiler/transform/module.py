@@ -95,13 +95,21 @@ class Module:
         self.functions: list = []
         self.memo: dict = {}
         self.comments: list = []
+        self.origins: list = []        # (file, line, source text) of each comment
+        self.comment_lines: dict = {}  # line of the emitted source -> index of its comment
         self.namespace: dict = {}
         self.names = Namer(set())
         self.main: FunctionInfo | None = None
         self.source = ""
 
+    def origin_lines(self) -> dict:
+        """Each line of the emitted source that holds a comment -> the user's
+        (file, line, source text) the code below it differentiates."""
+        return {line: self.origins[k] for line, k in self.comment_lines.items()}
+
     def comment(self, pf, lineno):
         self.comments.append(f"# {os.path.basename(pf.filename)}:{lineno}: {pf.line_text(lineno)}")
+        self.origins.append((pf.filename, lineno, pf.line_text(lineno)))
         return comment_mark(len(self.comments) - 1)
 
     def unique(self, name):

@@ -1,0 +1,71 @@
+"""An exception raised inside generated code names the user's line: it is
+raised again with the same type, chained to the original, with the file,
+line and source text of the statement whose derivative failed."""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+from adcompiler import (
+    Active,
+    Const,
+    Duplicated,
+    Forward,
+    Reverse,
+    ReverseSplitWithPrimal,
+    autodiff,
+    autodiff_thunk,
+    gradient,
+)
+
+
+def ema_scan(y, x, alpha):
+    y[0] = x[0]
+    for i in range(1, x.shape[0]):
+        y[i] = alpha * x[i] + (1 - alpha) * y[i - 1]
+    return float(np.sum(y))
+
+
+def divide_rows(out, x, idx):
+    for i in range(idx.shape[0]):
+        out[i] = x[idx[i]] / 2.0
+
+
+LINE = inspect.getsourcelines(ema_scan)[1] + 3   # the recurrence
+
+
+def _check(err):
+    assert f"{__file__}:{LINE}: y[i] = alpha * x[i] + (1 - alpha) * y[i - 1]" in str(err.value)
+    assert isinstance(err.value.__cause__, IndexError)
+    assert "out of bounds" in str(err.value)
+
+
+def test_reverse_names_the_users_line():
+    y, x = np.zeros(5), np.ones(8)
+    with pytest.raises(IndexError) as err:
+        autodiff(Reverse, ema_scan, Active, Duplicated(y, np.zeros(5)), Duplicated(x, np.zeros(8)), Active(0.3))
+    _check(err)
+
+
+def test_split_forward_mode_and_gradient_name_the_users_line():
+    y, x = np.zeros(5), np.ones(8)
+    fwd, _ = autodiff_thunk(ReverseSplitWithPrimal, ema_scan, Active, Duplicated, Duplicated, Active)
+    with pytest.raises(IndexError) as err:
+        fwd(Duplicated(y, np.zeros(5)), Duplicated(x, np.zeros(8)), Active(0.3))
+    _check(err)
+    with pytest.raises(IndexError) as err:
+        autodiff(Forward, ema_scan, Const, Duplicated(y, np.zeros(5)), Duplicated(x, np.zeros(8)), Const(0.3))
+    _check(err)
+    with pytest.raises(IndexError) as err:
+        gradient(ema_scan, np.zeros(5), np.ones(8), 0.3)
+    _check(err)
+
+
+def test_index_from_a_const_integer_array():
+    line = inspect.getsourcelines(divide_rows)[1] + 2
+    out, x = np.zeros(2), np.ones(3)
+    with pytest.raises(IndexError, match=rf"{line}: out\[i\] = x\[idx\[i\]\] / 2.0"):
+        autodiff(Reverse, divide_rows, Const, Duplicated(out, np.zeros(2)), Duplicated(x, np.zeros(3)),
+                 Const(np.array([0, 7])))
