@@ -7,18 +7,12 @@ also point at a line of the user's file.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fuzz.loader import load_source
-
 import adcompiler as adc
 from adcompiler.errors import AdCompilerError
+from adcompiler.testing.programs.loader import load_source
 
 HEAD = "import numpy as np\n\nCOUNTER = 0\n\n\n"
 
@@ -164,10 +158,12 @@ CORE_XFAIL: dict[str, str] = {}
 """Near misses adcompiler does not yet refuse cleanly: name -> reason (xfail, strict)."""
 
 
-def _cases():
+def _cases() -> list:
+    out = []
     for name in sorted(SYNTAX_CASES):
         marks = [pytest.mark.xfail(strict=True, reason=CORE_XFAIL[name])] if name in CORE_XFAIL else []
-        yield pytest.param(name, marks=marks, id=name)
+        out.append(pytest.param(name, marks=marks, id=name))
+    return out
 
 
 @pytest.mark.parametrize("mode", ["reverse", "split"])

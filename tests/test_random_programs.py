@@ -11,7 +11,7 @@ ReverseWithPrimal and ReverseSplitWithPrimal. Asserted:
 
 Separately, smaller samples go through every entry point (``check_all``):
 basic programs, and programs drawing from the productions of
-``fuzz.features``: zero wrong, zero exceptions, no entry point refusing what
+``adcompiler.testing.programs.features``: zero wrong, zero exceptions, no entry point refusing what
 another accepts, and refusals other than the helper calls the generator
 aliases on purpose within the same bound.
 
@@ -20,7 +20,6 @@ deliberately wrong ones it must catch. Long runs: ``tools/run_random_programs.py
 """
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,19 +28,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fuzz import (
+from adcompiler import activity, errors
+from adcompiler.testing.programs import (
     Param,
     Program,
     check_program,
-    fd,
     generate_program,
     load_program,
-    programs,
+    reference,
 )
-
-from adcompiler import activity, errors
+from adcompiler.testing.programs.strategies import programs
 
 SAMPLE = 300
 FIRST_SEED = 1000
@@ -133,9 +129,9 @@ def test_finite_differences_detect_kinks():
                    [Param("x", "array", "Duplicated", (2,))], "Active")
     fn = load_program(prog)
     seeds = {"x": np.array([0.5, -0.25])}
-    with pytest.raises(fd.NonSmooth):
-        fd.gradient(fn, prog, [np.array([0.0, 1.0])], seeds)
-    g = fd.gradient(fn, prog, [np.array([-0.7, 1.0])], seeds)
+    with pytest.raises(reference.NonSmooth):
+        reference.gradient(fn, prog, [np.array([0.0, 1.0])], seeds)
+    g = reference.gradient(fn, prog, [np.array([-0.7, 1.0])], seeds)
     np.testing.assert_allclose(g["x"], [-1.0 + 0.5, 1.0 - 0.25], rtol=1e-7)
 
 
@@ -193,8 +189,8 @@ def test_regression_program(path):
     Each failed silently or crashed; a correct result passes, and so does a
     clean refusal (an ``AdCompilerError``), which is never silent.
     """
-    from fuzz.loader import load_source
-    from fuzz.reproduce import check_reproducer
+    from adcompiler.testing.programs.loader import load_source
+    from adcompiler.testing.programs.reproduce import check_reproducer
 
     module = load_source(path.read_text(), path.stem)
     try:
@@ -205,18 +201,18 @@ def test_regression_program(path):
     assert bad == []
 
 
-# ---- every entry point, and the productions of fuzz.features -----------------
+# ---- every entry point, and the productions of programs.features -------------
 
 ENTRY_SAMPLE = 60
 """Programs of the basic generator driven through every entry point (about 1 s each)."""
 FEATURE_SAMPLE = 60
-"""Programs that all draw from ``fuzz.features`` (helpers returning every kind,
+"""Programs that all draw from ``programs.features`` (helpers returning every kind,
 ragged and CSR loops, containers, generated-looking names, newaxis, index
 lists, augmented assignment on views)."""
 
 
 def _run_all(seeds, **options) -> tuple[Counter, Counter, list]:
-    from fuzz import check_all
+    from adcompiler.testing.programs import check_all
 
     tally: Counter = Counter()
     per_entry: Counter = Counter()
@@ -268,8 +264,8 @@ def test_new_productions_every_entry_point():
 
 
 def test_new_productions_are_drawn_and_run():
-    """Every production of fuzz.features occurs, and its programs run as plain Python."""
-    from fuzz import features, forms
+    """Every production of programs.features occurs, and its programs run as plain Python."""
+    from adcompiler.testing.programs import features, forms
 
     seen: set = set()
     for seed in range(300):
@@ -286,7 +282,7 @@ def test_new_productions_are_drawn_and_run():
 
 
 def test_basic_generator_is_unchanged_without_features():
-    """features=0 reproduces the programs of the generator before fuzz.features."""
+    """features=0 reproduces the programs of the generator before programs.features."""
     p = generate_program(1000, features=0.0)
     assert not p.features and "hret" not in p.source
 
@@ -304,7 +300,7 @@ def test_random_programs_hypothesis(program):
 
 
 def test_reproducer_carries_program_inputs_and_expectation(tmp_path):
-    from fuzz.reproduce import write_reproducer
+    from adcompiler.testing.programs.reproduce import write_reproducer
 
     out = check_program(_hand_program("shift"), api=_fake_api("overlap"))
     path = write_reproducer(out, tmp_path)

@@ -8,7 +8,8 @@ Usage::
 Runs ``count`` random programs (seeds ``seed ..``) through the checker under
 coverage.py with branch coverage of ``adcompiler/frontend``,
 ``adcompiler/analysis``, ``adcompiler/transform`` and ``adcompiler/codegen``
-(nothing else runs: no unit tests), then prints per package and overall the
+(nothing else runs: no unit tests; the generator and checker,
+``adcompiler/testing/``, are never measured), then prints per package and overall the
 branch coverage (covered branches / branches) and coverage.py's combined
 figure (statements and branches), and with ``--missing`` every uncovered
 branch as ``file:line->target`` (``->exit`` for a function exit) and every
@@ -29,11 +30,14 @@ cores) and prints the figures of the union without running anything.
 ``--tree DIR`` measures the ``adcompiler`` package in ``DIR`` instead of the
 installed one: a snapshot such as ``git archive HEAD adcompiler | tar -x -C
 DIR``, so that edits to the working tree during a long run neither change
-the compiler under test nor shift the line numbers of the report.
+the compiler under test nor shift the line numbers of the report (the
+generator, part of the package, then comes from the snapshot too).
 """
 from __future__ import annotations
 
 import argparse
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import json
 import sys
@@ -42,22 +46,38 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("frontend", "analysis", "transform", "codegen")
 
 
+class _TreeFinder(importlib.abc.MetaPathFinder):
+    """Finds the top-level ``adcompiler`` package in one directory (its submodules follow its ``__path__``)."""
+
+    def __init__(self, tree: Path):
+        self.tree = str(tree)
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "adcompiler":
+            return None
+        return importlib.machinery.PathFinder.find_spec(name, [self.tree])
+
+
 def use_tree(tree: Path) -> None:
-    """Import ``adcompiler`` from ``tree`` (bypassing an editable install's finder)."""
-    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
-    sys.path.insert(0, str(tree.resolve()))
+    """Import ``adcompiler`` from ``tree`` (ahead of the installed or editable package)."""
+    sys.meta_path.insert(0, _TreeFinder(tree.resolve()))
     for name in [m for m in sys.modules if m == "adcompiler" or m.startswith("adcompiler.")]:
         del sys.modules[name]
 
 
-def _package_dirs() -> list[str]:
+def _package_base() -> Path:
     spec = importlib.util.find_spec("adcompiler")   # finds the package without importing it
     assert spec is not None and spec.submodule_search_locations
-    base = Path(next(iter(spec.submodule_search_locations)))
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _package_dirs() -> list[str]:
+    """The measured code: the compiler's passes, never ``adcompiler/testing`` (the generator)."""
+    base = _package_base()
+    assert not any((base / p).resolve().is_relative_to((base / "testing").resolve()) for p in PACKAGES)
     return [str(base / p) for p in PACKAGES]
 
 
@@ -80,11 +100,11 @@ def run(count: int, seed: int, entries: str, every: int) -> dict:
     """Run the programs under coverage; return coverage.py's JSON report."""
     import coverage
 
-    cov = coverage.Coverage(branch=True, source=_package_dirs(), data_file=None)
+    omit = [str(_package_base() / "testing" / "*")]   # the generator and checker are not the compiler
+    cov = coverage.Coverage(branch=True, source=_package_dirs(), omit=omit, data_file=None)
     cov.start()
     try:
-        sys.path.insert(0, str(ROOT / "tests"))
-        import fuzz
+        from adcompiler.testing import programs as fuzz
 
         tally: dict = defaultdict(int)
         start = time.perf_counter()
@@ -101,7 +121,10 @@ def run(count: int, seed: int, entries: str, every: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cov.json"
         cov.json_report(outfile=str(out))
-        return json.loads(out.read_text())
+        report = json.loads(out.read_text())
+    measured_generator = [f for f in report["files"] if "adcompiler/testing/" in Path(f).as_posix()]
+    assert not measured_generator, f"the generator was measured: {measured_generator[:3]}"
+    return report
 
 
 REFUSAL = ("self.err(", "nz.err(", "_err(", "raise ", "self._err(")

@@ -28,13 +28,13 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from trust.fuzz_driver import run_source
-from trust.fuzz_sources import DEPTHS, any_source
+
+from adcompiler.testing.programs.frontend_driver import run_source
+from adcompiler.testing.programs.frontend_sources import DEPTHS, any_source
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _write_failure(out: Path, n: int, source: str, failures) -> Path:

@@ -43,7 +43,6 @@ def _status(rule):
 
 
 def render() -> str:
-    sys.path.insert(0, os.path.join(HERE, ".."))
     from adcompiler.frontend.normalize import METHODS
     from adcompiler.rules import BUILTIN_RULES
     # rules for adcompiler's own runtime helpers and the tape of generated code are internal;

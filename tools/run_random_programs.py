@@ -30,13 +30,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from adcompiler.testing.programs import check_all, check_program, generate_program
+from adcompiler.testing.programs.entries import FORWARD_ENTRIES, REVERSE_ENTRIES
+from adcompiler.testing.programs.reduce import reduce_program
+from adcompiler.testing.programs.reproduce import write_reproducer
 
-from fuzz import check_all, check_program, generate_program
-from fuzz.entries import FORWARD_ENTRIES, REVERSE_ENTRIES
-from fuzz.reduce import reduce_program
-from fuzz.reproduce import write_reproducer
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def category(error_type: str, text: str) -> str:

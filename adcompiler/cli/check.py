@@ -102,7 +102,7 @@ then {f}_rev with fresh shadows; forward = autodiff(Forward) along the same dire
 
 def run_check(target: Target, args, out, color: bool) -> int:
     """Run the checks and print the table; the exit status (0 all pass, 1 otherwise)."""
-    from ..testing.check import _Problem
+    from ..testing.check import Problem
     vals, kinds, _ = _inputs(target, args)
     annots = []
     for v, (_, act, _) in zip(vals, kinds):
@@ -110,7 +110,7 @@ def run_check(target: Target, args, out, color: bool) -> int:
             annots.append(A.Duplicated(v, np.zeros_like(v)))
         else:
             annots.append(A.Active(float(v)) if act == ACTIVE else A.Const(v))
-    prob = _Problem(target.func, annots, np.random.default_rng(args.seed + 1))
+    prob = Problem(target.func, annots, np.random.default_rng(args.seed + 1))
     ref_vals = prob.fresh()
     try:
         ref_ret = target.func(*ref_vals)
@@ -162,7 +162,7 @@ class _NotChecked(Exception):
 
 
 def _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, fds) -> list:
-    from ..testing.check import _close
+    from ..testing.fd import close
     rows = []
     for name, act, ks in in_order:
         if ks[0] not in prob.diff:
@@ -173,7 +173,7 @@ def _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, 
             mag = sum(float(np.sum(np.abs(grads[k] * prob.dirs[k]))) for k in ks)
             rows.append((path, name, act, *_verdict(prob, ks, ad, mag, ret_active, rtol, fds)))
         if len(ks) == 1 and isinstance(ref_vals[ks[0]], np.ndarray) and prob.kinds[ks[0]] != "noneed" \
-                and not _close(finals[ks[0]], ref_vals[ks[0]]):
+                and not close(finals[ks[0]], ref_vals[ks[0]]):
             rows.append((path, name, "final value", "differs", "FAIL"))
     return rows
 
@@ -276,13 +276,13 @@ def _run_emitted_split(target, prob, kinds, ret_active):
 
 def _verdict(prob, ks: list, ad: float, mag: float, ret_active: bool, rtol: float, fds: dict) -> tuple:
     """(relative error, pass/FAIL) of a directional derivative against finite differences."""
-    from ..testing.check import _compare, _finite_difference
+    from ..testing.fd import compare, derivative_with_noise
     key = tuple(ks)
     if key not in fds:
         sub = {k: prob.dirs[k] for k in ks}
-        fds[key] = _finite_difference(lambda t: prob.objective(t, sub, ret_active, 1.0), 1e-6)
+        fds[key] = derivative_with_noise(lambda t: prob.objective(t, sub, ret_active, 1.0), 1e-6)
     fd, noise = fds[key]
-    rel, _, ok = _compare(ad, mag, fd, noise, rtol, 0.0)
+    rel, _, ok = compare(ad, mag, fd, noise, rtol, 0.0)
     return f"{rel:.1e}", "pass" if ok else "FAIL"
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,8 +37,9 @@ from ..activity import (
     ReverseSplitWithPrimal,
     ReverseWithPrimal,
 )
+from . import fd
+from .fd import close, is_float_array, is_float_scalar
 
-_EPS = float(np.finfo(np.float64).eps)
 _DETAIL_MAX = 64  # arrays up to this size get an element-wise diagnosis on failure
 
 
@@ -61,14 +61,6 @@ class GradCheckResult:
         return f"GradCheckResult({parts})"
 
 
-def _is_float_array(x: Any) -> bool:
-    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
-
-
-def _is_float_scalar(x: Any) -> bool:
-    return (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_, numbers.Integral)))
-
-
 def _arg_names(f: Callable, n: int) -> list[str]:
     try:
         params = list(inspect.signature(f).parameters)
@@ -77,30 +69,11 @@ def _arg_names(f: Callable, n: int) -> list[str]:
     return [params[i] if i < len(params) else f"arg{i}" for i in range(n)]
 
 
-def _upcast(x: Any) -> Any:
-    if _is_float_array(x) and x.dtype != np.float64:
-        return x.astype(np.float64)
-    return x
+class Problem:
+    """The function, its unannotated values, kinds, seeds, directions and the objective J.
 
-
-def _close(x: Any, ref: Any) -> bool:
-    """Primal results agree up to rounding (generated code may reassociate nothing,
-    but a float32 array may see a different summation order)."""
-    if isinstance(ref, np.ndarray):
-        if not isinstance(x, np.ndarray) or x.shape != ref.shape:
-            return False
-        rtol = 1e-12 if ref.dtype == np.float64 else 1e-5
-        scale = float(np.max(np.abs(ref))) if ref.size and ref.dtype.kind in "fc" else 0.0
-        return bool(np.allclose(x, ref, rtol=rtol, atol=rtol * max(scale, 1e-300)))
-    if ref is None or x is None:
-        return ref is x
-    if _is_float_scalar(ref) or _is_float_scalar(x):
-        return bool(np.isclose(float(x), float(ref), rtol=1e-12, atol=1e-300))
-    return bool(x == ref)
-
-
-class _Problem:
-    """The function, its unannotated values, kinds, seeds and the objective J."""
+    Shared by ``check_grads`` and ``adcompiler check`` (which reports every row).
+    """
 
     def __init__(self, f: Callable, args: tuple, rng: np.random.Generator):
         self.f = f
@@ -118,7 +91,7 @@ class _Problem:
             else:
                 kind = "const"
                 a = Const(a)
-            if kind in ("dup", "noneed") and not _is_float_array(a.val):
+            if kind in ("dup", "noneed") and not is_float_array(a.val):
                 raise TypeError(f"check_grads: Duplicated needs a float array, got {type(a.val).__name__}")
             self.kinds.append(kind)
             self.vals.append(copy.deepcopy(a.val))
@@ -139,25 +112,15 @@ class _Problem:
         """Deep copies of the argument values (identity aliasing preserved)."""
         return copy.deepcopy(self.vals)
 
+    def J(self, values: list, ret_active: bool, cret: float) -> tuple[float, float]:
+        """J after running ``f`` on ``values`` (mutated), and the magnitude of its terms."""
+        return fd.seeded_sum(self.f, values, {k: self.seeds[k] for k in self.dups},
+                             cret if ret_active else None)
+
     def objective(self, t: float, dirs: dict[int, Any], ret_active: bool,
                   cret: float) -> tuple[float, float]:
         """J at x + t*v, in float64 on fresh copies, and the magnitude of its terms."""
-        vs = [_upcast(v) for v in self.fresh()]
-        for k, d in dirs.items():
-            if isinstance(vs[k], np.ndarray):
-                vs[k] = vs[k] + t * d
-            else:
-                vs[k] = float(vs[k]) + t * float(d)
-        r = self.f(*vs)
-        total, mag = 0.0, 0.0
-        for k in self.dups:
-            prod = self.seeds[k] * vs[k]
-            total += float(np.sum(prod))
-            mag += float(np.sum(np.abs(prod)))
-        if ret_active:
-            total += cret * float(r)
-            mag += abs(cret * float(r))
-        return total, mag
+        return self.J(fd.shifted(self.vals, dirs, t), ret_active, cret)
 
 
 def _random_seed(rng: np.random.Generator, shape: tuple) -> np.ndarray:
@@ -170,27 +133,6 @@ def _direction(rng: np.random.Generator, x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return rng.uniform(-1.0, 1.0, x.shape) * scale
     return float(rng.uniform(-1.0, 1.0)) * scale
-
-
-def _finite_difference(J: Callable[[float], tuple[float, float]], h: float) -> tuple[float, float]:
-    """Fourth-order central difference of t -> J(t) at 0 and its rounding-noise bound."""
-    jm2, m1 = J(-2 * h)
-    jm1, m2 = J(-h)
-    jp1, m3 = J(h)
-    jp2, m4 = J(2 * h)
-    fd = (jm2 - 8.0 * jm1 + 8.0 * jp1 - jp2) / (12.0 * h)
-    noise = 64.0 * _EPS * max(m1, m2, m3, m4, 1e-300) / h
-    return fd, noise
-
-
-def _compare(ad: float, ad_mag: float, fd: float, noise: float, rtol: float,
-             atol: float) -> tuple[float, float, bool]:
-    """Relative error beyond rounding noise, the tolerance, and pass/fail."""
-    scale = max(ad_mag, abs(fd))
-    excess = max(0.0, abs(ad - fd) - noise)
-    tol = atol + rtol * scale + noise
-    rel = excess / scale if scale > 0 else excess
-    return rel, tol, abs(ad - fd) <= tol
 
 
 def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
@@ -228,51 +170,47 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     if engine is None:
         import adcompiler as engine
     rng = np.random.default_rng(seed)
-    prob = _Problem(f, args, rng)
+    prob = Problem(f, args, rng)
     ref_vals = prob.fresh()
     ref_ret = f(*ref_vals)
     if ret is None:
-        ret = Active if _is_float_scalar(ref_ret) else Const
-    ret_active = ret is Active
+        ret = Active if is_float_scalar(ref_ret) else Const
     if rtol is None:
         rtol = 1e-3 if any(prob.vals[k].dtype != np.float64 for k in prob.dups) else 1e-6
     cret = float(_random_seed(rng, ())) if mode is ReverseSplitWithPrimal else 1.0
     label = getattr(f, "__name__", repr(f))
-
     vals = prob.fresh()
     shadows = {k: np.array(prob.seeds[k], dtype=vals[k].dtype) for k in prob.dups}
+    derivs, primal = _run_reverse(engine, label, prob, mode, ret, vals, shadows, cret)
+    if mode in (ReverseWithPrimal, ReverseSplitWithPrimal):
+        assert close(primal, ref_ret), f"{label}: primal return {primal!r} != f's return {ref_ret!r}"
+    _check_derivs_shape(label, prob, derivs)
+    _check_finals(label, prob, vals, ref_vals)
+    grads = {k: shadows[k].astype(np.float64) if k in shadows else float(derivs[k]) for k in prob.diff}
+    result = _check_directions(
+        label, prob.names, prob.kinds, prob.vals, prob.diff, prob.dirs, grads,
+        lambda vs: prob.J(vs, ret is Active, cret), rtol, atol, h)
+    result.primal_return = primal
+    return result
+
+
+def _run_reverse(engine: Any, label: str, prob: Problem, mode: Mode, ret: Any, vals: list[Any],
+                 shadows: dict[int, np.ndarray], cret: float) -> tuple[Any, Any]:
+    """Call the engine in ``mode`` on ``vals`` with seeded ``shadows``: (derivs, primal)."""
     annots = _annotate(prob.kinds, vals, shadows)
-    primal = None
     if mode is ReverseSplitWithPrimal:
-        types = [type(a) for a in annots]
-        fwd, rev = engine.autodiff_thunk(mode, f, ret, *types)
+        fwd, rev = engine.autodiff_thunk(mode, prob.f, ret, *[type(a) for a in annots])
         zeros = {k: np.zeros_like(shadows[k]) for k in prob.dups}
         tape, primal = fwd(*_annotate(prob.kinds, vals, zeros))
         for k in prob.dups:
             assert not np.any(zeros[k]), f"{label}: the forward half wrote the shadow of '{prob.names[k]}'"
-        derivs = rev(*annots, cret, tape)
-    else:
-        out = engine.autodiff(mode, f, ret, *annots)
-        if mode is ReverseWithPrimal:
-            assert isinstance(out, tuple) and len(out) == 2, (
-                f"{label}: ReverseWithPrimal must return (derivs, primal), got {out!r}")
-            derivs, primal = out
-        else:
-            derivs = out
-    if mode in (ReverseWithPrimal, ReverseSplitWithPrimal):
-        assert _close(primal, ref_ret), f"{label}: primal return {primal!r} != f's return {ref_ret!r}"
-    _check_derivs_shape(label, prob, derivs)
-    for k, kind in enumerate(prob.kinds):
-        if kind != "noneed" and isinstance(ref_vals[k], np.ndarray):
-            assert _close(vals[k], ref_vals[k]), (
-                f"{label}: after the call argument '{prob.names[k]}' holds {vals[k]!r}, "
-                f"but f leaves {ref_vals[k]!r}")
-    grads = {k: shadows[k].astype(np.float64) if k in shadows else float(derivs[k]) for k in prob.diff}
-    result = _check_directions(
-        label, prob.names, prob.kinds, prob.vals, prob.diff, prob.dirs, grads,
-        lambda t, sub: prob.objective(t, sub, ret_active, cret), rtol, atol, h)
-    result.primal_return = primal
-    return result
+        return rev(*annots, cret, tape), primal
+    out = engine.autodiff(mode, prob.f, ret, *annots)
+    if mode is ReverseWithPrimal:
+        assert isinstance(out, tuple) and len(out) == 2, (
+            f"{label}: ReverseWithPrimal must return (derivs, primal), got {out!r}")
+        return out
+    return out, None
 
 
 def _annotate(kinds: list[str], vals: list[Any], shadows: dict[int, np.ndarray]) -> list[Any]:
@@ -286,21 +224,33 @@ def _annotate(kinds: list[str], vals: list[Any], shadows: dict[int, np.ndarray])
     return out
 
 
-def _check_derivs_shape(label: str, prob: _Problem, derivs: Any) -> None:
+def _check_derivs_shape(label: str, prob: Problem, derivs: Any) -> None:
     assert isinstance(derivs, tuple) and len(derivs) == len(prob.kinds), (
         f"{label}: expected a tuple of {len(prob.kinds)} derivatives, got {derivs!r}")
     for k, (kind, d) in enumerate(zip(prob.kinds, derivs)):
         if kind == "active":
-            assert _is_float_scalar(d) or (isinstance(d, np.ndarray) and d.shape == ()), (
+            assert is_float_scalar(d) or (isinstance(d, np.ndarray) and d.shape == ()), (
                 f"{label}: derivative of Active argument '{prob.names[k]}' is {d!r}, not a float")
         else:
             assert d is None, f"{label}: entry for non-Active argument '{prob.names[k]}' is {d!r}, not None"
 
 
+def _check_finals(label: str, prob: Problem, vals: list[Any], ref_vals: list[Any]) -> None:
+    """After the call every non-NoNeed array argument holds what ``f`` leaves in it."""
+    for k, kind in enumerate(prob.kinds):
+        if kind != "noneed" and isinstance(ref_vals[k], np.ndarray):
+            assert close(vals[k], ref_vals[k]), (
+                f"{label}: after the call argument '{prob.names[k]}' holds {vals[k]!r}, "
+                f"but f leaves {ref_vals[k]!r}")
+
+
+Objective = Callable[[list], tuple[float, float]]
+"""J of float64 argument values (mutated by the call): (value, magnitude of its terms)."""
+
+
 def _check_directions(label: str, names: list[str], kinds: list[str], vals: list[Any],
                       diff: list[int], dirs: dict[int, Any], grads: dict[int, Any],
-                      objective: Callable[[float, dict[int, Any]], tuple[float, float]],
-                      rtol: float, atol: float, h: float) -> GradCheckResult:
+                      J: Objective, rtol: float, atol: float, h: float) -> GradCheckResult:
     """Directional checks per differentiable argument and for all together."""
     result = GradCheckResult()
     groups = [(names[k], [k]) for k in diff]
@@ -310,39 +260,33 @@ def _check_directions(label: str, names: list[str], kinds: list[str], vals: list
         sub = {k: dirs[k] for k in ks}
         ad = sum(float(np.sum(grads[k] * sub[k])) for k in ks)
         ad_mag = sum(float(np.sum(np.abs(grads[k] * sub[k]))) for k in ks)
-        fd, noise = _finite_difference(lambda t, sub=sub: objective(t, sub), h)
-        rel, tol, ok = _compare(ad, ad_mag, fd, noise, rtol, atol)
+        fdv, noise = fd.derivative_with_noise(lambda t, sub=sub: J(fd.shifted(vals, sub, t)), h)
+        rel, tol, ok = fd.compare(ad, ad_mag, fdv, noise, rtol, atol)
         result.errors[name] = rel
         result.tolerances[name] = tol
         if not ok:
-            detail = _element_detail(vals[ks[0]], grads[ks[0]], ks[0], objective, h) if len(ks) == 1 else ""
+            detail = _element_detail(vals, grads[ks[0]], ks[0], J, h) if len(ks) == 1 else ""
             raise AssertionError(
                 f"{label}: gradient disagrees with finite differences for "
                 f"{'all arguments' if name == 'all' else repr(name)} "
                 f"({', '.join(kinds[k] for k in ks)}): <g, v> = {ad!r}, "
-                f"finite difference = {fd!r}, |diff| = {abs(ad - fd):.3e} > tol {tol:.3e} "
+                f"finite difference = {fdv!r}, |diff| = {abs(ad - fdv):.3e} > tol {tol:.3e} "
                 f"(relative error {rel:.3e}).{detail}")
     return result
 
 
-def _element_detail(x: Any, grad: Any, k: int,
-                    objective: Callable[[float, dict[int, Any]], tuple[float, float]],
-                    h: float) -> str:
+def _element_detail(vals: list[Any], grad: Any, k: int, J: Objective, h: float) -> str:
     """Element-wise finite-difference gradient of argument k, for the message."""
     g = np.atleast_1d(np.asarray(grad, dtype=np.float64)).ravel()
     if g.size > _DETAIL_MAX:
         return ""
-    scale = max(1.0, float(np.max(np.abs(x))))
-    fd = np.empty(g.size)
-    for i in range(g.size):
-        e = np.zeros(g.size)
-        e[i] = scale
-        d = e.reshape(np.shape(x)) if isinstance(x, np.ndarray) else float(e[0])
-        fd[i] = _finite_difference(lambda t, d=d: objective(t, {k: d}), h)[0] / scale
-    worst = int(np.argmax(np.abs(g - fd)))
+    scale = max(1.0, float(np.max(np.abs(vals[k]))))
+    fdg = fd.gradient(lambda vs: J(vs)[0], vals, [k], h, order=4, scale=scale)[k]
+    fdg = np.atleast_1d(np.asarray(fdg, dtype=np.float64)).ravel()
+    worst = int(np.argmax(np.abs(g - fdg)))
     return (f"\n  element-wise: AD {np.array2string(g, precision=6)}"
-            f"\n               FD {np.array2string(fd, precision=6)}"
-            f"\n  worst flat index {worst}: AD {g[worst]!r} vs FD {fd[worst]!r}")
+            f"\n               FD {np.array2string(fdg, precision=6)}"
+            f"\n  worst flat index {worst}: AD {g[worst]!r} vs FD {fdg[worst]!r}")
 
 
 def check_gradient(f: Callable, *args: Any, seed: int = 0, rtol: float = 1e-6,
@@ -370,29 +314,33 @@ def check_gradient(f: Callable, *args: Any, seed: int = 0, rtol: float = 1e-6,
                 f"{label}: gradient() modified the caller's argument {names[k]!r}")
     assert isinstance(grads_out, tuple) and len(grads_out) == len(args), (
         f"{label}: expected a tuple of {len(args)} gradients, got {grads_out!r}")
-    diff, kinds, grads = [], [], {}
-    for k, (a, g) in enumerate(zip(before, grads_out)):
-        if _is_float_array(a):
-            assert isinstance(g, np.ndarray) and g.shape == a.shape, (
-                f"{label}: gradient for {names[k]!r} should be an array of shape {a.shape}, got {g!r}")
-            kinds.append("array")
-        elif _is_float_scalar(a):
-            assert _is_float_scalar(g) or (isinstance(g, np.ndarray) and g.shape == ()), (
-                f"{label}: gradient for float {names[k]!r} should be a float, got {g!r}")
-            kinds.append("scalar")
-        else:
-            assert g is None, f"{label}: gradient for non-float {names[k]!r} should be None, got {g!r}"
-            kinds.append("none")
-            continue
-        diff.append(k)
-        grads[k] = np.asarray(g, dtype=np.float64) if kinds[-1] == "array" else float(g)
+    kinds, grads = _gradient_kinds(label, names, before, grads_out)
+    diff = list(grads)
     dirs = {k: _direction(rng, before[k]) for k in diff}
 
-    def objective(t: float, sub: dict[int, Any]) -> tuple[float, float]:
-        vs = [_upcast(v) for v in copy.deepcopy(before)]
-        for k, d in sub.items():
-            vs[k] = vs[k] + t * d if isinstance(vs[k], np.ndarray) else float(vs[k]) + t * d
+    def J(vs: list) -> tuple[float, float]:
         r = float(f(*vs))
         return r, abs(r)
 
-    return _check_directions(label, names, kinds, before, diff, dirs, grads, objective, rtol, atol, h)
+    return _check_directions(label, names, kinds, before, diff, dirs, grads, J, rtol, atol, h)
+
+
+def _gradient_kinds(label: str, names: list[str], before: list[Any],
+                    grads_out: tuple) -> tuple[list[str], dict[int, Any]]:
+    """Each argument's kind (array, scalar, none) and the float64 gradients of the float ones."""
+    kinds, grads = [], {}
+    for k, (a, g) in enumerate(zip(before, grads_out)):
+        if is_float_array(a):
+            assert isinstance(g, np.ndarray) and g.shape == a.shape, (
+                f"{label}: gradient for {names[k]!r} should be an array of shape {a.shape}, got {g!r}")
+            kinds.append("array")
+            grads[k] = np.asarray(g, dtype=np.float64)
+        elif is_float_scalar(a):
+            assert is_float_scalar(g) or (isinstance(g, np.ndarray) and g.shape == ()), (
+                f"{label}: gradient for float {names[k]!r} should be a float, got {g!r}")
+            kinds.append("scalar")
+            grads[k] = float(g)
+        else:
+            assert g is None, f"{label}: gradient for non-float {names[k]!r} should be None, got {g!r}"
+            kinds.append("none")
+    return kinds, grads

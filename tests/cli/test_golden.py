@@ -1,6 +1,6 @@
 """Golden tests: the emitted source of representative functions, byte for byte.
 
-Each file under ``tests/golden/`` holds what ``adcompiler emit`` printed for
+Each file under ``tests/golden/emitted/`` holds what ``adcompiler emit`` printed for
 one command line (run from the repository root). A change in the generated
 code shows up here as a diff to review. After reviewing, regenerate with
 
@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import ROOT, run_cli
 
-GOLDEN_DIR = os.path.join(ROOT, "tests", "golden")
+GOLDEN_DIR = os.path.join(ROOT, "tests", "golden", "emitted")
 LANG = "tests/catalogue_lang.py"
 NUMPY = "tests/catalogue_numpy.py"
 KERNELS = "tests/cli/data/cli_kernels.py"
@@ -61,8 +61,8 @@ def test_golden(name, in_root):
         expected = fh.read()
     if text != expected:
         diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
-                                            f"golden/{name}.txt", "emitted"))
-        pytest.fail(f"emitted source differs from tests/golden/{name}.txt "
+                                            f"golden/emitted/{name}.txt", "emitted"))
+        pytest.fail(f"emitted source differs from tests/golden/emitted/{name}.txt "
                     f"(review, then regenerate with ADCOMPILER_UPDATE_GOLDEN=1):\n{diff}")
     if "--dump-after" not in GOLDEN[name]:
         compile(text, path, "exec")

@@ -1,7 +1,7 @@
 """Golden source-in/source-out tests of the passes.
 
 The normalized body and the generated adjoint of a few representative
-functions are kept under tests/core/golden/; a change in the output shows up
+functions are kept under tests/golden/passes/; a change in the output shows up
 as a reviewed diff. Regenerate with ADCOMPILER_UPDATE_GOLDEN=1.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from adcompiler.pipeline import dump_after
 
 from . import kernels_passes as K
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "passes"
 CASES = {
     "augmented": (K.augmented, (array(1), array(1), FLOAT), ("Duplicated", "Duplicated", "Active"), True),
     "branches": (K.branches, (array(1), array(1)), ("Duplicated", "Duplicated"), True),

@@ -2,7 +2,8 @@
 
 Each row of ``ACCEPTED`` must be differentiated correctly: shadows, Active
 derivatives and final argument values agree with central finite differences
-of the plain function computed on contiguous float64 copies (fd.py), whatever
+of the plain function computed on contiguous float64 copies
+(``adcompiler.testing.fd.reverse_reference``), whatever
 the layout (strided views, transposes, Fortran order, reversed views, 0-d,
 empty, float32 beside float64). Rows that need other references (NaN and inf
 propagation, closures, exactly which memory a strided shadow touches) follow.
@@ -14,9 +15,9 @@ import pytest
 
 import adcompiler as ad
 from adcompiler import Active, Const, Duplicated, Forward, Reverse, autodiff
+from adcompiler.testing.fd import reverse_reference
 
 from . import kernels_trust as K
-from .fd import fd_reverse
 
 
 def u(*shape, order="C", seed=0):
@@ -84,7 +85,7 @@ ACCEPTED = [
 def test_accepted_matches_finite_differences(row):
     _, f, ret, make = row
     args = make()
-    ref_derivs, ref_shadows, ref_finals = fd_reverse(f, ret is Active, args)
+    ref_derivs, ref_shadows, ref_finals = reverse_reference(f, args, ret is Active)
     derivs = autodiff(Reverse, f, ret, *args)
     tol = 2e-3 if any(getattr(a.val, "dtype", None) == np.float32 for a in args) else 1e-6
     for k, a in enumerate(args):

@@ -1,8 +1,9 @@
 """Fuzzed front end: only ``AdCompilerError`` escapes adcompiler, on any source that imports.
 
 A CI-sized, derandomized hypothesis run of generated and mutated modules
-(fuzz_sources.py) through ``adjoint_source``, ``autodiff`` (reverse and
-forward) and the command line (fuzz_driver.py); every odd construct of the
+(``adcompiler.testing.programs.frontend_sources``) through ``adjoint_source``,
+``autodiff`` (reverse and forward) and the command line
+(``adcompiler.testing.programs.frontend_driver``); every odd construct of the
 generator once on its own; and a few real ``adcompiler`` processes, which
 must exit 2 with one paragraph and no traceback. The long run is
 ``python tools/fuzz_frontend.py --count N``.
@@ -20,8 +21,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .fuzz_driver import run_source
-from .fuzz_sources import CONSTANTS, HEADER, ODD, SHALLOW, any_source
+from adcompiler.testing.programs.frontend_driver import run_source
+from adcompiler.testing.programs.frontend_sources import (
+    CONSTANTS,
+    HEADER,
+    ODD,
+    SHALLOW,
+    any_source,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CI_EXAMPLES = int(os.environ.get("ADCOMPILER_FUZZ_EXAMPLES", "250"))

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import fd
+from ..fd import agree
+from . import reference
 from .check import Outcome
 from .loader import load_program
 from .spec import Program
@@ -94,7 +95,7 @@ def reproducer_source(outcome: Outcome) -> str:
 def regression_source(program: Program, input_seed: int, status: str = "regression") -> str:
     """A reproducer for ``program`` whose expectation is computed here by finite differences."""
     fn = load_program(program)
-    grads = fd.gradient(fn, program, program.build_inputs(input_seed), program.build_seeds(input_seed))
+    grads = reference.gradient(fn, program, program.build_inputs(input_seed), program.build_seeds(input_seed))
     return reproducer_source(Outcome(status, program, input_seed, expected=grads))
 
 
@@ -122,7 +123,6 @@ def check_reproducer(module, rtol: float = 2e-4) -> list[str]:
             bad.append(f"primal {n}: got {a} want {r}")
     for n, want in module.EXPECTED.items():
         got = shadows[n] if n in shadows else derivs[names.index(n)]
-        scale = np.maximum(1.0, np.abs(want))
-        if got is None or not np.all(np.abs(np.asarray(got, dtype=float) - want) <= rtol * scale):
+        if got is None or not agree(got, want, rtol):
             bad.append(f"d{n}: got {got} want {want}")
     return bad

@@ -19,7 +19,7 @@ from .exprs import ExprGen, Scope
 from .spec import Param, Program, choice
 
 FEATURES = 0.5
-"""Probability that a program also draws from ``fuzz.features`` (what users write)."""
+"""Probability that a program also draws from ``programs.features`` (what users write)."""
 
 RENAME = 0.3
 """Probability that such a program renames a few names to ones generated code uses."""
@@ -79,8 +79,8 @@ def _helper(rng: random.Random, n: int, name: str) -> tuple[list[str], bool]:
     return [f"def {name}(out, inp, alpha):"] + body, returns
 
 
-def _candidate(rng: random.Random, seed: int, tuple_alias: float, features_p: float = FEATURES) -> Program:
-    n = choice(rng, [(0, 0.07), (1, 0.1), (2, 0.15), (3, 0.2), (4, 0.18), (5, 0.15), (6, 0.15)])
+def _params(rng: random.Random, n: int, features_p: float) -> tuple[list[Param], list[str], list[str], Scope, object]:
+    """The parameters (shuffled), the vector names, the Duplicated ones, the scope, the feature extras."""
     params: list[Param] = []
     names = rng.sample(["x", "y", "a", "b"], rng.randint(1, 3))
     acts = ["Duplicated"] + [rng.choice(["Duplicated", "Const"]) for _ in names[1:]]
@@ -114,8 +114,13 @@ def _candidate(rng: random.Random, seed: int, tuple_alias: float, features_p: fl
     if ex is not None:
         params += features.extra_params(rng, n, ex, scope)
     rng.shuffle(params)
-    g = ExprGen(rng, scope)
-    g.extras = ex
+    return params, names, dup, scope, ex
+
+
+def _prologue(rng: random.Random, g: ExprGen, params: list[Param], n: int, dup: list[str],
+              tuple_alias: float) -> list[str]:
+    """``n``, the accumulator ``s``, maybe ``t``, local arrays and aliases of the parameters."""
+    scope = g.s
     first = next(p.name for p in params if p.kind == "array" and p.shape == (n,))
     body = [f"    n = {rng.choice([f'len({first})', f'{first}.shape[0]'])}", "    s = 0.0"]
     scope.scalars.append("s")
@@ -133,7 +138,13 @@ def _candidate(rng: random.Random, seed: int, tuple_alias: float, features_p: fl
             body.append(f"    {lname}[:] = {g.vec(1)}")
         scope.vecs.append(lname)
         scope.w_vecs.append(lname)
-    body += blocks.alias_lines(g, dup, tuple_alias)
+    return body + blocks.alias_lines(g, dup, tuple_alias)
+
+
+def _statements(rng: random.Random, g: ExprGen, n: int) -> tuple[list[str], list[str]]:
+    """Two to five statements or helper calls: (body lines, helper definitions)."""
+    scope = g.s
+    body: list[str] = []
     helpers: list[str] = []
     for _ in range(rng.randint(2, 5)):
         if rng.random() < 0.15 and len(scope.vecs) >= 2:
@@ -147,6 +158,13 @@ def _candidate(rng: random.Random, seed: int, tuple_alias: float, features_p: fl
             body.append(f"    s += {call}" if returns else f"    {call}")
         else:
             body += _statement(g, "    ")
+    return body, helpers
+
+
+def _epilogue(rng: random.Random, g: ExprGen, names: list[str], dup: list[str]) -> tuple[str, list[str]]:
+    """The return activity and the closing lines (a final write for Const, a float return for Active)."""
+    scope = g.s
+    body: list[str] = []
     ret = "Active" if rng.random() < 0.7 else "Const"
     locals_ = [v for v in scope.vecs if v not in names]
     if ret == "Const":
@@ -160,6 +178,18 @@ def _candidate(rng: random.Random, seed: int, tuple_alias: float, features_p: fl
                      f"        return float(s * {g.scalar(1)} + np.sum({rng.choice(scope.vecs)}) * 0.5)"]
         else:
             body.append(f"    return {final}")
+    return ret, body
+
+
+def _candidate(rng: random.Random, seed: int, tuple_alias: float, features_p: float = FEATURES) -> Program:
+    n = choice(rng, [(0, 0.07), (1, 0.1), (2, 0.15), (3, 0.2), (4, 0.18), (5, 0.15), (6, 0.15)])
+    params, names, dup, scope, ex = _params(rng, n, features_p)
+    g = ExprGen(rng, scope)
+    g.extras = ex
+    body = _prologue(rng, g, params, n, dup, tuple_alias)
+    stmts_, helpers = _statements(rng, g, n)
+    ret, tail = _epilogue(rng, g, names, dup)
+    body += stmts_ + tail
     sig = ", ".join(p.name for p in params)
     if ex is not None:
         helpers = ex.helpers + helpers
@@ -217,7 +247,7 @@ def generate_program(seed: int, attempts: int = 50, tuple_alias: float = blocks.
 
     ``tuple_alias``: probability of binding array aliases by tuple unpacking
     (``a, b = x, y``); 0 leaves that construct out. ``features``: probability
-    of drawing also from the productions of ``fuzz.features``; 0 gives the
+    of drawing also from the productions of ``programs.features``; 0 gives the
     basic generator (whose programs for a seed do not depend on this module).
     """
     rng = random.Random(seed)

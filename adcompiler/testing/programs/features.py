@@ -19,7 +19,7 @@ records the productions it used in ``Program.features``:
 - ``fancy``: index lists, also mixed with slices and with repeated entries;
 - ``aug-view``: augmented assignment on arguments and on views of them
   (``y += a * y``, ``t = y[1:]; t *= x[1:]``, ``.T`` and ``reshape`` views);
-- ``form-<name>``: the statement and expression forms of ``fuzz.forms``
+- ``form-<name>``: the statement and expression forms of ``programs.forms``
   (conditional expressions, builtins, methods, allocations with tuple
   shapes, loops over arrays, ``enumerate``/``zip``, masks, joins...).
 """

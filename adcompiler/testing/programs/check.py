@@ -23,7 +23,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import fd
+from ..fd import agree
+from . import reference
 from .loader import load_program
 from .spec import Program
 
@@ -69,13 +70,6 @@ def _tol(dtype: str) -> tuple[float, float]:
     return (2e-4, 1e-9) if dtype == "float64" else (3e-3, 2e-5)
 
 
-def _close(got, want, rtol: float) -> bool:
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(want, dtype=np.float64)
-    if got.shape != want.shape:
-        return False
-    scale = np.maximum(1.0, np.abs(want))
-    return bool(np.all(np.abs(got - want) <= rtol * scale))
 
 
 def run_autodiff(api, program: Program, fn, values: list, seeds: dict):
@@ -114,10 +108,10 @@ def _compare(program: Program, ref_args, ref_ret, got, grads, check_primal: bool
     for p, a, r, d in zip(program.params, args, ref_args, derivs):
         if isinstance(r, np.ndarray) and not np.allclose(a, r, rtol=ptol, atol=ptol):
             bad.append(f"primal {p.name}: got {a!r} want {r!r}")
-        if p.activity == "Duplicated" and not _close(shadows[p.name], grads[p.name], rtol):
+        if p.activity == "Duplicated" and not agree(shadows[p.name], grads[p.name], rtol):
             bad.append(f"shadow d{p.name}: got {shadows[p.name]!r} want {grads[p.name]!r}")
         if p.activity == "Active":
-            if d is None or not _close(d, grads[p.name], rtol):
+            if d is None or not agree(d, grads[p.name], rtol):
                 bad.append(f"derivative of {p.name}: got {d!r} want {grads[p.name]!r}")
         elif d is not None:
             bad.append(f"derivative of {p.activity} {p.name} should be None, got {d!r}")
@@ -125,7 +119,7 @@ def _compare(program: Program, ref_args, ref_ret, got, grads, check_primal: bool
         if ref_ret is None:
             if primal is not None:
                 bad.append(f"primal return: got {primal!r}, want None")
-        elif primal is None or not _close(primal, ref_ret, max(ptol, 1e-12)):
+        elif primal is None or not agree(primal, ref_ret, max(ptol, 1e-12)):
             bad.append(f"primal return: got {primal!r} want {ref_ret!r}")
     return bad
 
@@ -211,8 +205,8 @@ def check_program(program: Program, api=None, fn=None, inputs: int = 3,
             continue
         ref_args, ref_ret = ref
         try:
-            grads = fd.gradient(fn, program, values, seeds)
-        except fd.NonSmooth as exc:
+            grads = reference.gradient(fn, program, values, seeds)
+        except reference.NonSmooth as exc:
             last = str(exc)
             continue
         except Exception:  # noqa: BLE001 - the program itself failed: report, do not raise
@@ -274,10 +268,10 @@ def _compare_forward(program: Program, ref_args, got, want: dict, want_ret, rtol
     for p, a, r in zip(program.params, args, ref_args):
         if isinstance(r, np.ndarray) and not np.allclose(a, r, rtol=ptol, atol=ptol):
             bad.append(f"primal {p.name}: got {a!r} want {r!r}")
-        if p.activity == "Duplicated" and not _close(tangents[p.name], want[p.name], rtol):
+        if p.activity == "Duplicated" and not agree(tangents[p.name], want[p.name], rtol):
             bad.append(f"tangent d{p.name}: got {tangents[p.name]!r} want {want[p.name]!r}")
     if program.ret == "Active":
-        if ret_t is None or not _close(ret_t, want_ret, rtol):
+        if ret_t is None or not agree(ret_t, want_ret, rtol):
             bad.append(f"tangent of the return: got {ret_t!r} want {want_ret!r}")
     elif ret_t is not None:
         bad.append(f"tangent of a Const return should be None, got {ret_t!r}")
@@ -348,7 +342,7 @@ def _aggregate(program: Program, input_seed: int, results: dict, expected: dict)
 
 def check_all(program: Program, api=None, fn=None, inputs: int = 3, timeout: float | None = 30.0,
               entries: tuple[str, ...] | None = None, tape_every: int = 10) -> Outcome:
-    """Check ``program`` through every entry point (see ``fuzz.entries``).
+    """Check ``program`` through every entry point (see ``programs.entries``).
 
     Each entry point is compared with central finite differences (reverse
     entries with the gradient of the seeded functional, forward entries with
@@ -358,7 +352,7 @@ def check_all(program: Program, api=None, fn=None, inputs: int = 3, timeout: flo
     entries refused, others did not: see ``Outcome.entries``), ``refused``
     (all did), ``ok``.
     """
-    from .entries import FORWARD_ENTRIES, RUNNERS, Context
+    from .entries import Context
     api = api or _default_api()
     fn = fn or load_program(program)
     entries = entries or default_entries(program, tape_every)
@@ -376,39 +370,15 @@ def check_all(program: Program, api=None, fn=None, inputs: int = 3, timeout: flo
             continue
         ref_args, ref_ret = ref
         try:
-            grads = fd.gradient(fn, program, values, seeds)
-            dirs = [fd.directional(fn, program, values, t) for t in (tangents, tangents2)]
-        except fd.NonSmooth as exc:
+            grads = reference.gradient(fn, program, values, seeds)
+            dirs = [reference.directional(fn, program, values, t) for t in (tangents, tangents2)]
+        except reference.NonSmooth as exc:
             last = str(exc)
             continue
         except Exception:  # noqa: BLE001 - the program itself failed: report, do not raise
             return Outcome("invalid", program, input_seed, traceback.format_exc())
-        rtol, _ = _tol(program.dtype)
         ctx = Context(api, program, fn, values, seeds, tangents, tangents2, ref_args)
-        results: dict = {}
-        got: dict = {}
-        for name in entries:
-            value, failure = _run_entry(api, name, RUNNERS[name], ctx, timeout)
-            if failure is not None:
-                results[name] = failure
-                continue
-            got[name] = value
-            if name == "Batch":
-                bad = []
-                for j, (res, (want, want_ret)) in enumerate(zip(value, dirs)):
-                    bad += [f"direction {j + 1}: {m}" for m in
-                            _compare_forward(program, ref_args, res, want, want_ret, rtol)]
-                if not bad and "Forward" in got:
-                    tight = 1e-9 if program.dtype == "float64" else 1e-4
-                    bad += [f"direction 1 differs from Forward: {m}" for m in _compare_forward(
-                        program, ref_args, value[0], got["Forward"][1], got["Forward"][2], tight)]
-            elif name in FORWARD_ENTRIES:
-                bad = _compare_forward(program, ref_args, value, dirs[0][0], dirs[0][1], rtol)
-            else:
-                check_primal = value[3] is not _no_primal()
-                bad = _compare(program, ref_args, ref_ret, value if check_primal else
-                               (*value[:3], None), grads, check_primal)
-            results[name] = EntryResult("wrong", mismatches=bad) if bad else EntryResult("ok")
+        results, got = _check_entries(ctx, entries, timeout, ref_ret, grads, dirs)
         if "Reverse" in got and "Forward" in got:
             bad = _dot_test(program, got["Reverse"], got["Forward"], tangents, seeds)
             results["dot"] = EntryResult("wrong", mismatches=bad) if bad else EntryResult("ok")
@@ -416,6 +386,39 @@ def check_all(program: Program, api=None, fn=None, inputs: int = 3, timeout: flo
             results["dot"] = EntryResult("not-run", "needs Reverse and Forward")
         return _aggregate(program, input_seed, results, grads)
     return Outcome("skipped", program, 0, last)
+
+
+def _check_entries(ctx, entries: tuple[str, ...], timeout: float | None, ref_ret, grads: dict,
+                   dirs: list) -> tuple[dict, dict]:
+    """Run and compare every entry point: (results by entry, values of the entries that ran)."""
+    from .entries import FORWARD_ENTRIES, RUNNERS
+    program, ref_args = ctx.program, ctx.ref_args
+    rtol, _ = _tol(program.dtype)
+    results: dict = {}
+    got: dict = {}
+    for name in entries:
+        value, failure = _run_entry(ctx.api, name, RUNNERS[name], ctx, timeout)
+        if failure is not None:
+            results[name] = failure
+            continue
+        got[name] = value
+        if name == "Batch":
+            bad = []
+            for j, (res, (want, want_ret)) in enumerate(zip(value, dirs)):
+                bad += [f"direction {j + 1}: {m}" for m in
+                        _compare_forward(program, ref_args, res, want, want_ret, rtol)]
+            if not bad and "Forward" in got:
+                tight = 1e-9 if program.dtype == "float64" else 1e-4
+                bad += [f"direction 1 differs from Forward: {m}" for m in _compare_forward(
+                    program, ref_args, value[0], got["Forward"][1], got["Forward"][2], tight)]
+        elif name in FORWARD_ENTRIES:
+            bad = _compare_forward(program, ref_args, value, dirs[0][0], dirs[0][1], rtol)
+        else:
+            check_primal = value[3] is not _no_primal()
+            bad = _compare(program, ref_args, ref_ret, value if check_primal else
+                           (*value[:3], None), grads, check_primal)
+        results[name] = EntryResult("wrong", mismatches=bad) if bad else EntryResult("ok")
+    return results, got
 
 
 def _no_primal():

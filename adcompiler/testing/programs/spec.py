@@ -46,7 +46,7 @@ class Program:
     entry: str = "kernel"
     constructs: set[str] = field(default_factory=set)
     features: set[str] = field(default_factory=set)
-    """The productions of ``fuzz.features`` the program uses (empty: the basic generator)."""
+    """The productions of ``programs.features`` the program uses (empty: the basic generator)."""
 
     def build_inputs(self, seed: int, dtype: str | None = None) -> list:
         """Fresh argument values for ``entry``, reproducible from ``seed``.
