@@ -134,3 +134,14 @@ def test_bad_out_and_cotangent_shapes_are_refused(rng):
 def test_module_examples():
     assert doctest.testmod(adcompiler.api.transforms).failed == 0
     assert adcompiler.grad is grad
+
+
+def test_gradient_with_a_scratch_argument_and_wrt(rng):
+    """gradient differentiates a scratch array the loss writes, even when wrt leaves it out."""
+    x = rng.normal(size=5)
+    g = adcompiler.gradient(loss_with_scratch, np.zeros(5), x, 0.5, wrt=(1, 2))
+    assert g[0] is None
+    np.testing.assert_allclose(g[1], autograd.grad(loss_reference, 0)(x, 0.5), rtol=1e-10)
+    assert g[2] == pytest.approx(autograd.grad(loss_reference, 1)(x, 0.5), rel=1e-10)
+    with pytest.raises(AdCompilerError, match="wrt names argument 0"):
+        adcompiler.gradient(lambda i, x: float(np.sum(x[i])), np.array([0, 1]), x, wrt=(0,))

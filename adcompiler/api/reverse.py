@@ -226,11 +226,19 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None) ->
     for the rest. The caller's arrays are not modified.
     """
     ann = []
+    wanted = () if wrt is None else tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
+    for i in wanted:
+        a = args[i] if -len(args) <= i < len(args) else None
+        if not ((isinstance(a, np.ndarray) and a.dtype.kind == "f") or
+                (isinstance(a, numbers.Real) and not isinstance(a, (bool, np.bool_, numbers.Integral)))):
+            raise ActivityError(f"wrt names argument {i}, which is not a float array or a float scalar "
+                                f"({type(a).__name__}{' of dtype ' + str(a.dtype) if isinstance(a, np.ndarray) else ''}).",
+                                construct="wrt", hint="name only float arguments in wrt; integers have no gradient.")
     for i, a in enumerate(args):
-        want = wrt is None or i in (wrt if isinstance(wrt, (tuple, list)) else (wrt,))
+        want = wrt is None or i in wanted
         if isinstance(a, np.ndarray):
             x = a.copy()
-            if want and a.dtype.kind == "f":
+            if a.dtype.kind == "f":   # a scratch shadow where no gradient is asked for: a loss may write it
                 ann.append(A.Duplicated(x, np.zeros_like(x)))
             else:
                 ann.append(A.Const(x))
@@ -240,10 +248,10 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None) ->
             ann.append(A.Const(a))
     d = autodiff(A.Reverse, f, A.Active, *ann)
     out = []
-    for a, di in zip(ann, d):
+    for i, (a, di) in enumerate(zip(ann, d)):
         if isinstance(a, A.Active):
             out.append(di)
-        elif isinstance(a, A.Duplicated):
+        elif isinstance(a, A.Duplicated) and (wrt is None or i in wanted):
             out.append(a.dval)
         else:
             out.append(None)
