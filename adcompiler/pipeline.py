@@ -27,7 +27,7 @@ from .analysis.infer import Inference, infer_kinds
 from .analysis.kinds import OTHER
 from .analysis.summary import Analysis
 from .codegen import cache
-from .codegen.compile import compile_source, located
+from .codegen import compile as compiler
 from .codegen.emit import emit_module, funcdef, unparse
 from .codegen.naming import TEMP, Namer, names_in
 from .errors import AdCompilerError, UnsupportedSyntaxError
@@ -221,16 +221,16 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
         name = getattr(func, "__name__", "f")
         label = {"reverse": name, "forward": f"{name} forward", "batch": f"{name} batch",
                  "second": f"{name} reverse"}[mode]
-        ns = compile_source(mod.source, mod.namespace, label)
+        ns = compiler.compile_source(mod.source, mod.namespace, label)
         an = analyse(func, kinds)
         info = mod.main
         if mode == "second":   # differentiated again from its source: not wrapped
             fwd, rev, fused = ns[info.fused_name], None, None
         else:
             lines = mod.origin_lines()
-            fwd = located(ns[info.fwd_name], lines)
-            rev = located(ns[info.rev_name], lines) if mode == "reverse" else None
-            fused = located(ns[info.fused_name], lines) if mode == "reverse" else None
+            fwd = compiler.located(ns[info.fwd_name], lines)
+            rev = compiler.located(ns[info.rev_name], lines) if mode == "reverse" else None
+            fused = compiler.located(ns[info.fused_name], lines) if mode == "reverse" else None
         return cache.Compiled(mod.source, fwd, rev, info, dict(an.resolver.free_names()), fused,
                               frozenset(an.param_writes()))
     return cache.get(func, (mode, kinds, acts, dtypes, ret_active), build)

@@ -17,7 +17,7 @@ negative number is an atom):
 
 Every emitted statement carries the line of the user statement it comes from.
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(s, x, y):\\n    s[0] = x * y + 1.0"))
 _t1 = x * y
 _t2 = _t1 + 1.0

@@ -9,7 +9,7 @@ After this rewrite:
 - ``sum(v)`` is ``np.sum(v, axis=0)`` (the builtin adds along the first
   axis); a start value is refused.
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x):\\n    return sum(x) + max(x)"))
 _ret = None
 _t1 = np.sum(x, axis=0)

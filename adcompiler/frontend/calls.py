@@ -17,7 +17,7 @@ with what it calls and by which rule, and is one of:
 A call of a function without a rule is refused (``NoRuleError``) with the way
 to register one; ``np`` must name numpy where generated code says ``np.``.
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x):\\n    return np.sum(np.sin(x), axis=0)"))
 _ret = None
 _t1 = np.sin(x)

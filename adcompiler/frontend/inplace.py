@@ -29,7 +29,7 @@ the table that also tells ``tapes/effects.py`` which arguments a kernel may
 write. After this rewrite no call writes an argument: every write is a store
 (``x[index] = a``) or an in-place add (``x[...] += a``).
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(s, a, m):\\n    np.copyto(s, a, where=m)\\n    s.fill(0.0)"))
 _t1 = np.where(m, a, s)
 s[...] = _t1

@@ -15,7 +15,7 @@ After this rewrite:
   moved into the other branch, ``frontend/restructure.py``); a ``for`` loop
   with a ``break`` gets a trip counter too; ``continue`` is gone.
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x):\\n    for v in x:\\n        x[0] += v"))
 for _k1 in range(len(x)):
     v = x[_k1]

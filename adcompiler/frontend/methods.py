@@ -11,7 +11,7 @@ After this rewrite no call has an array method as its function, except
 - methods that write the array (``x.fill``, ``x.sort``, ``x.put``: see
   ``rules/writes.py``) are rewritten into stores by ``frontend/inplace.py``.
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x):\\n    return x.T.sum(axis=0)"))
 _ret = None
 _t1 = np.transpose(x)

@@ -16,8 +16,10 @@ of statements) and sets ``has_return_value``. It runs, in order:
 3. ``returns``: one exit at the end (``_ret`` bound on every path).
 
 Every statement keeps the line number of the user statement it comes from.
-``normal_form(source)`` shows the result for a function given as source.
+``adcompiler.testing.passes.normal_form(source)`` shows the result for a
+function given as source.
 
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(s, a, b):\\n    np.multiply(a, b, out=s)\\n    s += a.T"))
 s_1 = s
 _t1 = np.multiply(a, b)
@@ -26,8 +28,6 @@ _t2 = np.transpose(a)
 s_1 += _t2
 """
 from __future__ import annotations
-
-import ast
 
 from .anf import AnfRewrite, is_index_expr  # noqa: F401  (is_index_expr: used by other passes)
 from .builtin_calls import BuiltinRewrite
@@ -51,25 +51,3 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
         for e in entry:
             e.end_lineno = e.lineno
         return single_exit(entry + body, self.has_return_value, self.namer.ret, self.pf.tree)
-
-
-def normal_form(source: str, namespace: dict | None = None) -> str:
-    """The normalized body of the one function defined in ``source`` (run with
-    ``numpy as np``, ``math`` and ``namespace`` as its globals), as source."""
-    import math
-
-    import numpy as np
-
-    from ..codegen.naming import Namer, names_in
-    from .parse import ParsedFunction
-    from .resolve import Resolver
-    tree = ast.parse(source).body[0]
-    env = {"np": np, "math": math, **(namespace or {})}
-    exec(compile(source, "<normal_form>", "exec"), env)  # noqa: S102 (the caller's own example source)
-    pf = ParsedFunction(env[tree.name], tree, "<normal_form>", source, source.splitlines())
-    resolver = Resolver(pf)
-    namer = Namer(names_in(tree) | set(resolver.free_names()) | {"np", "math"})
-    for a in tree.args.posonlyargs + tree.args.args:
-        namer.adjoint(a.arg)
-    body = Normalizer(pf, resolver, namer).run()
-    return ast.unparse(ast.Module(body=body, type_ignores=[]))

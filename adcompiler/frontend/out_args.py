@@ -6,7 +6,7 @@ assigns a fresh temporary and the temporary is stored into the ``out`` array,
 evaluates to the ``out`` array (a name, or a load of the stored subscript), as
 in numpy. ``out=(s,)`` is taken as ``out=s``; several outputs are refused.
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(s, a):\\n    np.sin(a, out=s[1:])"))
 _t1 = np.sin(a)
 s[1:] = _t1

@@ -7,7 +7,7 @@ variable...) is renamed ``x_1`` throughout the body, and the body starts with
 later holds are then analysed apart. The renamed locals are added to the
 resolver's locals. This rewrite runs first, on a copy of the user's body.
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x, a):\\n    x += a\\n    x = x * a"))
 x_1 = x
 x_1 += a

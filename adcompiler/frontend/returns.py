@@ -7,7 +7,7 @@ return``. After this rewrite no ``return`` is left: code after a conditional
 function that returns a value starts with ``_ret = None``, so ``_ret`` is
 bound on every path.
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x):\\n    if x[0] > 0:\\n        return 1.0\\n    return 2.0"))
 _ret = None
 _c1 = x[0] > 0

@@ -21,7 +21,7 @@ Tuple targets are unpacked one name at a time (``a, b = t`` reads ``t[0]``
 and ``t[1]``); multiple targets assign one atom; docstrings are dropped.
 Stores only write arguments or local variables.
 
->>> from adcompiler.frontend.normalize import normal_form
+>>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x, a):\\n    x[0] *= a[1] + 1.0"))
 _t1 = a[1]
 _t2 = _t1 + 1.0

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from adcompiler.frontend import inplace
-from adcompiler.frontend.normalize import normal_form
 from adcompiler.rules import writes
+from adcompiler.testing.passes import normal_form
 
 
 def helper(x, a=1.0, b=0.5):

@@ -156,12 +156,14 @@ def test_only_generated_source_is_compiled_and_executed():
         ("codegen/compile.py", "exec"),      # ... run once to define its functions
         ("cli/load.py", "exec_module"),      # the command line importing the user's own file
     }
-    # the random-program tester runs the programs it generates (never imported by the compiler)
+    # the random-program tester runs the programs it generates, and the pass examples their source
+    # (never imported by the compiler)
     assert {c for c in found if c[0].startswith("testing/")} == {
         ("testing/programs/entries.py", "compile"), ("testing/programs/entries.py", "exec"),
         ("testing/programs/generate.py", "compile"), ("testing/programs/generate.py", "exec"),
         ("testing/programs/reduce.py", "compile"), ("testing/programs/loader.py", "exec_module"),
         ("testing/programs/frontend_driver.py", "exec_module"),
+        ("testing/passes.py", "compile"), ("testing/passes.py", "exec"),   # examples of the passes
     }
 
 
