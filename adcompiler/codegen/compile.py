@@ -53,7 +53,7 @@ def located(fn: Callable, origins: dict) -> Callable:
             new = None if where is None else _relocated(e, where)
             if new is None or new is e:
                 raise
-            raise new from e
+            raise new.with_traceback(e.__traceback__) from e   # the traceback still ends where it failed
     return run
 
 
