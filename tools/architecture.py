@@ -99,10 +99,14 @@ def cycles(graph: dict) -> list:
                     break
             if len(comp) > 1:
                 comps.append(sorted(comp))
-    sys.setrecursionlimit(10000)
-    for v in sorted(graph):
-        if v not in index:
-            visit(v)
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 10000))
+    try:
+        for v in sorted(graph):
+            if v not in index:
+                visit(v)
+    finally:
+        sys.setrecursionlimit(old)   # the caller's limit (other code depends on it)
     return comps
 
 
