@@ -50,6 +50,8 @@ class _Timeout(BaseException):
 
 @dataclass
 class Failure:
+    """An entry point that crashed on a function of a source (instead of refusing it)."""
+
     entry: str          # which entry point
     function: str
     error: str          # "Type: message"
@@ -58,6 +60,8 @@ class Failure:
 
 @dataclass
 class Result:
+    """What running one source through every entry point found."""
+
     status: str = "skipped"   # skipped (import failed or timed out), checked
     functions: int = 0
     refusals: int = 0
