@@ -44,6 +44,26 @@ def check_alias(args, names, writes):
                                 construct=names[i], hint="pass a writeable array.")
 
 
+def fill_defaults(f, args: list) -> list:
+    """``args`` followed by ``Const(default)`` for each omitted trailing
+    parameter of ``f`` that has a default value (as Python would fill it).
+
+    Keyword-only parameters keep their defaults: the generated code passes
+    every argument by position, and they are never given by position.
+
+    >>> def f(x, tol=1e-8, max_iter=50): ...
+    >>> [a.val for a in fill_defaults(f, [A.Const(1.0)])]
+    [1.0, 1e-08, 50]
+    """
+    code, defaults = getattr(f, "__code__", None), getattr(f, "__defaults__", None)
+    if code is None or not defaults or len(args) >= code.co_argcount:
+        return list(args)
+    first = code.co_argcount - len(defaults)   # the first parameter with a default
+    if len(args) < first:
+        return list(args)   # a required parameter is missing: the call itself says so
+    return list(args) + [A.Const(d) for d in defaults[len(args) - first:]]
+
+
 def param_names(f, n):
     code = getattr(f, "__code__", None)
     if code is None:

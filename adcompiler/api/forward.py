@@ -11,6 +11,7 @@ from .. import pipeline
 from ..analysis.kinds import FLOAT, array, kind_of_value
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import check_alias as _check_alias
+from .arguments import fill_defaults as _fill_defaults
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
 
@@ -68,8 +69,9 @@ def compiled_forward(f, args, ret):
 def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any) -> tuple:
     """Forward mode: Duplicated shadows carry tangents of initial values in and
     of final values out. Returns ``(tangent_of_return,)`` for a Duplicated
-    return, ``()`` for Const; ForwardWithPrimal appends the primal return."""
-    args = [_wrap(a) for a in args]
+    return, ``()`` for Const; ForwardWithPrimal appends the primal return.
+    Trailing parameters left out take their default values as Const."""
+    args = _fill_defaults(f, [_wrap(a) for a in args])
     if any(isinstance(a, A.BatchDuplicated) for a in args):
         return _batch(mode, f, ret, args)
     names = _param_names(f, len(args))

@@ -13,6 +13,7 @@ from .. import pipeline
 from ..analysis.kinds import FLOAT, Kind, array, kind_of_value
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import check_alias as _check_alias
+from .arguments import fill_defaults as _fill_defaults
 from .arguments import flat_args as _flat_args
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
@@ -91,7 +92,7 @@ def compiled_for(f, args, ret: str):
 
 
 def _prepare(f, ret, args):
-    args = [_wrap(a) for a in args]
+    args = _fill_defaults(f, [_wrap(a) for a in args])
     names = _param_names(f, len(args))
     _check(args, names)
     ret = _ret_name(ret)
@@ -125,7 +126,10 @@ def autodiff(*call: Any) -> Any:
     Reverse: returns one entry per argument (the derivative for Active, None
     otherwise); ReverseWithPrimal returns ``(derivs, primal_return)``. Shadows
     of Duplicated arguments hold the adjoint of the final value on entry and of
-    the initial value on exit. Forward modes are handled by ``forward.autodiff_forward``.
+    the initial value on exit. Trailing parameters left out take their default
+    values as Const (``autodiff(Reverse, f, Const, Duplicated(x, dx))`` for
+    ``def f(x, tol=1e-8)``); they get no entry in the result. Forward modes are
+    handled by ``forward.autodiff_forward``.
     """
     if call and isinstance(call[0], A.Mode):
         mode, f, ret, args = call[0], call[1], call[2], call[3:]
@@ -139,6 +143,7 @@ def autodiff(*call: Any) -> Any:
     if mode.split:
         raise ActivityError("split modes go through autodiff_thunk.", construct=repr(mode),
                             hint="fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)")
+    given = len(args)
     args, ret, comp = _prepare(f, ret, args)
     flat = _flat_args(args)
     if ret == "Active":
@@ -149,7 +154,7 @@ def autodiff(*call: Any) -> Any:
         d = comp.rev(*flat, 1.0, tape)
     else:
         d, value = comp.fused(*flat, None)
-    derivs = _derivs(args, d)
+    derivs = _derivs(args, d)[:given]
     if mode.with_primal:
         return derivs, value
     return derivs
@@ -173,6 +178,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
     ``tape, primal = fwd(*args)`` runs the primal and records what the reverse
     sweep needs; ``derivs = rev(*args, dret, tape)`` runs only the reverse
     sweep with the same argument objects (shadows now holding the seeds).
+    Trailing parameters left out take their defaults as Const, as in ``autodiff``.
     """
     if not isinstance(mode, A.Mode) or not mode.split:
         raise ActivityError("autodiff_thunk takes ReverseSplitWithPrimal or ReverseSplitNoPrimal.",
@@ -212,9 +218,11 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
             raise ActivityError("this tape has already been consumed by a reverse pass.",
                                 hint="run fwd again for another reverse pass.")
         tape.used = True
+        given = len(args)
+        args = _fill_defaults(f, args)
         _check(args, _param_names(f, len(args)))
         d = tape.compiled.rev(*_flat_args(args), dret if ret == "Active" else None, tape.stack)
-        return _derivs(args, d)
+        return _derivs(args, d)[:given]
     return fwd, rev
 
 
@@ -223,7 +231,8 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None) ->
 
     Returns a tuple with one entry per argument: an array for float arrays, a
     float for float scalars (only at positions in ``wrt`` when given), None
-    for the rest. The caller's arrays are not modified.
+    for the rest. Parameters left out take their default values (as Const).
+    The caller's arrays are not modified.
     """
     ann = []
     wanted = () if wrt is None else tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
@@ -266,6 +275,9 @@ def adjoint_source(f: Callable, *activities: Any, ret: Any = None) -> str:
     specific. ``ret`` defaults to Active when ``f`` returns a value.
     """
     kinds, acts = [], []
+    given = [a for a in activities if not (isinstance(a, type) and issubclass(a, A.Annotation))]
+    if len(given) == len(activities):   # values: omitted defaults are Const values too
+        activities = _fill_defaults(f, [_wrap(a) for a in activities])
     for a in activities:
         if isinstance(a, type) and issubclass(a, A.Annotation):
             acts.append("Duplicated" if issubclass(a, A.Duplicated) else a.__name__)
