@@ -5,6 +5,8 @@ through every entry point (``everywhere.check_everywhere``)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from everywhere import check_everywhere
 
 from adcompiler import (
     Active,
@@ -68,3 +70,19 @@ def test_defaults_some_given(rng):
 def test_defaults_every_mode(rng):
     for mode in (Reverse, ReverseSplitWithPrimal):
         check_grads(damped, D(rng, 3), ret=Active, mode=mode)
+
+
+# -- 2. np.ndarray as an allocator --------------------------------------------------
+
+def ndarray_scratch(o, x):
+    n, m = x.shape
+    t = np.ndarray((n, m), dtype=x.dtype)
+    for i in range(n):
+        t[i, :] = np.sin(x[i, :]) * 2.0
+    u = np.ndarray(shape=n)
+    u[:] = np.sum(t * t, axis=1)
+    o[:] = u * x[:, 0]
+
+
+def test_ndarray_allocates(rng):
+    check_everywhere(ndarray_scratch, D(rng, 3), D(rng, 3, 2), out="o")

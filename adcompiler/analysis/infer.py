@@ -216,9 +216,10 @@ class Inference:
         dtype = "f"
         for kw in e.keywords:
             if kw.arg == "dtype":
-                dtype = _dtype_of(kw.value, self.res)
-        if len(e.args) > 1 and name in ("zeros", "ones", "empty") and isinstance(e.args[1], (ast.Name, ast.Attribute)):
-            dtype = _dtype_of(e.args[1], self.res)
+                dtype = self.dtype_of(kw.value)
+        if len(e.args) > 1 and name in ("zeros", "ones", "empty", "ndarray") and \
+                isinstance(e.args[1], (ast.Name, ast.Attribute)):
+            dtype = self.dtype_of(e.args[1])
         if name.endswith("_like"):
             k = arg_kinds[0] if arg_kinds else OTHER
             return array(k.ndim if k.cls == "array" else None, dtype if any(kw.arg == "dtype" for kw in e.keywords) else (k.dtype or "f"))
@@ -228,12 +229,23 @@ class Inference:
             return array(1, "f")
         if name in ("eye", "identity"):
             return array(2, dtype)
-        shp = arg_kinds[0] if arg_kinds else OTHER
+        shp = arg_kinds[0] if arg_kinds else next(
+            (self.expr(kw.value) for kw in e.keywords if kw.arg == "shape"), OTHER)
         if shp.cls == "int":
             return array(1, dtype)
         if shp.cls == "tuple":
             return array(len(shp.elts), dtype)
         return array(None, dtype)
+
+    def dtype_of(self, node) -> str:
+        """The dtype kind a ``dtype=`` argument names: ``x.dtype`` is the dtype of ``x``."""
+        if isinstance(node, ast.Attribute) and node.attr == "dtype":
+            k = self.expr(node.value)
+            if k.cls == "array" and k.dtype in ("f", "i", "b", "c"):
+                return k.dtype
+            if k.cls in ("float", "int", "bool"):
+                return {"float": "f", "int": "i", "bool": "b"}[k.cls]
+        return _dtype_of(node, self.res)
 
     def stmt(self, s) -> bool:
         changed = False

@@ -23,3 +23,5 @@ defrule(np.full, "shape, fill_value, dtype=None", fill_value="np.sum(g)",
         tangents={"fill_value": "np.full(shape, t, dtype=dtype)"})
 defrule(np.full_like, "a, fill_value, dtype=None", fill_value="np.sum(g)",
         tangents={"fill_value": "np.full_like(a, t, dtype=dtype)"})
+# ``np.ndarray(shape, dtype=...)`` called directly allocates like ``np.empty``
+allocating(np.ndarray)
