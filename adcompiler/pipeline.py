@@ -224,15 +224,15 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
         ns = compiler.compile_source(mod.source, mod.namespace, label)
         an = analyse(func, kinds)
         info = mod.main
+        lines = mod.origin_lines()
         if mode == "second":   # differentiated again from its source: not wrapped
             fwd, rev, fused = ns[info.fused_name], None, None
         else:
-            lines = mod.origin_lines()
             fwd = compiler.located(ns[info.fwd_name], lines)
             rev = compiler.located(ns[info.rev_name], lines) if mode == "reverse" else None
             fused = compiler.located(ns[info.fused_name], lines) if mode == "reverse" else None
         return cache.Compiled(mod.source, fwd, rev, info, dict(an.resolver.free_names()), fused,
-                              frozenset(an.param_writes()))
+                              frozenset(an.param_writes()), lines)
     return cache.get(func, (mode, kinds, acts, dtypes, ret_active), build)
 
 

@@ -1,23 +1,25 @@
 """The public entry points, by mode: ``reverse`` (autodiff, autodiff_thunk,
 gradient, adjoint_source), ``forward`` (forward and vector mode) and
 ``second`` (hvp, hessian, jacobian), ``transforms`` (grad, value_and_grad,
-vjp, jvp). Each compiles through ``pipeline``."""
+vjp, jvp), ``explain`` (memory_report). Each compiles through ``pipeline``."""
+from .explain import memory_report
 from .forward import autodiff_forward
 from .reverse import adjoint_source, autodiff, autodiff_thunk, gradient
 from .second import hessian, hvp, jacobian
 from .transforms import grad, jvp, value_and_grad, vjp
 
 __all__ = [
-           "adjoint_source",
-           "autodiff",
-           "autodiff_forward",
-           "autodiff_thunk",
-           "grad",
-           "gradient",
-           "hessian",
-           "hvp",
-           "jacobian",
-           "jvp",
-           "value_and_grad",
-           "vjp",
+    "adjoint_source",
+    "autodiff",
+    "autodiff_forward",
+    "autodiff_thunk",
+    "grad",
+    "gradient",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "memory_report",
+    "value_and_grad",
+    "vjp",
 ]

@@ -11,7 +11,7 @@ the same signature wait for a single transformation.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import __version__
 
@@ -37,6 +37,7 @@ class Compiled:
     free: dict
     fused: object = None
     writes: frozenset = frozenset()
+    origins: dict = field(default_factory=dict)   # line of the source -> the user's (file, line, text)
 
     def fresh(self, func) -> bool:
         g = func.__globals__

@@ -1,0 +1,208 @@
+"""What the reverse sweep keeps: a memory report of the tape, measured.
+
+``memory_report(f, ret, *args)`` runs the forward half of ``f``'s generated
+adjoint on copies of the arguments with a tape that records, for every value
+pushed, the generated line that pushed it. The report groups the pushes by
+the loop they happen in (named by the user's line), with the expression,
+shape, dtype and bytes of each, the bytes per iteration of each outermost
+loop, and what binomial checkpointing of that loop would cost: with ``c``
+snapshots of the memory the function writes, each step is run forward at most
+``r`` extra times, where ``r`` is the smallest number with
+``binomial(c + r, c) >= steps`` (Griewank's bound for the revolve schedule).
+
+>>> import numpy as np
+>>> def decay(u, k, steps):
+...     for t in range(steps):
+...         u[:] = u * np.exp(-k * u)
+...     return float(np.sum(u))
+>>> from adcompiler import Active, Duplicated, Const
+>>> r = memory_report(decay, Active, Duplicated(np.ones(100), np.zeros(100)), Active(0.1), Const(50))
+>>> r.loops[0].steps, r.loops[0].bytes_per_step >= 800
+(50, True)
+"""
+from __future__ import annotations
+
+import ast
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import activity as A
+from .arguments import flat_args, wrap
+from .reverse import _prepare
+
+
+@dataclass
+class Site:
+    """One push onto the tape in the generated forward half."""
+
+    line: int                 # line of the generated source
+    expression: str           # what is pushed
+    origin: tuple | None      # (file, line, text) of the user's statement
+    count: int = 0
+    nbytes: int = 0
+    example: str = ""         # shape and dtype of one pushed value
+
+
+@dataclass
+class Loop:
+    """An outermost loop of the user's function and what its iterations push."""
+
+    origin: tuple | None
+    steps: int
+    sites: list = field(default_factory=list)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(s.nbytes for s in self.sites)
+
+    @property
+    def bytes_per_step(self) -> float:
+        return self.nbytes / self.steps if self.steps else float(self.nbytes)
+
+
+@dataclass
+class MemoryReport:
+    """The tape of one call: every push site, grouped by outermost loop."""
+
+    function: str
+    total: int
+    state: int                # bytes of the arrays the function writes (one snapshot)
+    loops: list
+    outside: list             # sites not in a loop
+
+    def checkpointing(self, loop: Loop, snapshots: int) -> tuple[int, int]:
+        """(bytes, extra forward runs of each step at most) with ``snapshots`` snapshots."""
+        r = 0
+        while math.comb(snapshots + r, snapshots) < max(loop.steps, 1):
+            r += 1
+        return snapshots * self.state + math.ceil(loop.bytes_per_step), r
+
+    def __str__(self) -> str:
+        count = sum(s.count for loop in self.loops for s in loop.sites) + sum(s.count for s in self.outside)
+        out = [f"tape of {self.function}: {_size(self.total)} in {count} values"]
+        for loop in self.loops:
+            out.append(f"loop at {_where(loop.origin)}: {loop.steps} steps, {_size(loop.bytes_per_step)} per step, "
+                       f"{_size(loop.nbytes)} in all")
+            out += [f"    {_where(s.origin, short=True)}  {s.expression}: {s.count} x {s.example}, {_size(s.nbytes)}"
+                    for s in loop.sites]
+            choices = sorted({c for c in (1, 4, 16, math.isqrt(max(loop.steps, 1))) if 0 < c < loop.steps})
+            for c in choices:
+                nbytes, r = self.checkpointing(loop, c)
+                out.append(f"    checkpointing with {c} snapshot(s) of {_size(self.state)}: about {_size(nbytes)}, "
+                           f"each step run forward at most {r} more time(s)")
+        if self.outside:
+            out.append("outside loops:")
+            out += [f"    {_where(s.origin, short=True)}  {s.expression}: {s.count} x {s.example}, {_size(s.nbytes)}"
+                    for s in self.outside]
+        return "\n".join(out) + "\n"
+
+
+def memory_report(f, ret: Any, *args: Any) -> MemoryReport:
+    """The tape ``autodiff(Reverse, f, ret, *args)`` would keep, measured on
+    copies of the arguments (the caller's arrays are not modified)."""
+    copies = [_copy(wrap(a)) for a in args]
+    copies, ret, comp = _prepare(f, ret, copies)
+    tape = _RecordingTape(comp.fwd)
+    comp.fwd(*flat_args(copies), tape)
+    sites = _sites(comp, tape.seen)
+    loops, outside = _group(comp, sites)
+    state = sum(a.val.nbytes for k, a in enumerate(copies) if k in comp.writes and isinstance(a.val, np.ndarray))
+    return MemoryReport(getattr(f, "__name__", "f"), sum(s.nbytes for s in sites.values()), state, loops, outside)
+
+
+class _RecordingTape(list):
+    """A tape that notes which generated line pushed each value, and its size."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.filename = getattr(fn, "__wrapped__", fn).__code__.co_filename
+        self.seen: dict = {}
+
+    def append(self, value):
+        frame = sys._getframe(1)
+        if frame.f_code.co_filename == self.filename:
+            n, size, example = self.seen.get(frame.f_lineno, (0, 0, ""))
+            described = _describe(value) if value is not None else ""
+            self.seen[frame.f_lineno] = (n + 1, size + _nbytes(value), described or example or "None")
+        super().append(value)
+
+
+def _copy(a):
+    if isinstance(a, A.Duplicated):
+        return type(a)(a.val.copy(), a.dval.copy())
+    if isinstance(a.val, np.ndarray):
+        return type(a)(a.val.copy())
+    return a
+
+
+def _nbytes(v) -> int:
+    if isinstance(v, np.ndarray):
+        return v.nbytes
+    if isinstance(v, (tuple, list)):
+        return sum(_nbytes(x) for x in v)
+    return sys.getsizeof(v)
+
+
+def _describe(v) -> str:
+    if isinstance(v, np.ndarray):
+        return f"array{v.shape} {v.dtype}"
+    return type(v).__name__
+
+
+def _sites(comp, seen: dict) -> dict:
+    lines = comp.source.splitlines()
+    marks = sorted(comp.origins)
+    out = {}
+    for line, (count, nbytes, example) in seen.items():
+        text = lines[line - 1].strip()
+        expr = text[len("_tape.append("):-1] if text.startswith("_tape.append(") else text
+        above = [m for m in marks if m <= line]
+        out[line] = Site(line, expr, comp.origins[above[-1]] if above else None, count, nbytes, example)
+    return out
+
+
+def _group(comp, sites: dict) -> tuple[list, list]:
+    """Sites by the outermost loop of the forward half that encloses them."""
+    tree = ast.parse(comp.source)
+    fwd = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == comp.info.fwd_name)
+    marks = sorted(comp.origins)
+    loops, taken = [], set()
+    for node in ast.walk(fwd):
+        if isinstance(node, (ast.For, ast.While)) and not any(node.lineno in range(a, b + 1) for a, b in taken):
+            inside = [s for line, s in sorted(sites.items()) if node.lineno < line <= node.end_lineno]
+            if not inside:
+                continue
+            taken.add((node.lineno, node.end_lineno))
+            above = [m for m in marks if m <= node.lineno]
+            direct = [s.count for s in inside if not _nested(node, s.line)]
+            loops.append(Loop(comp.origins[above[-1]] if above else None, max(direct or [1]), inside))
+    in_loops = {id(s) for loop in loops for s in loop.sites}
+    return loops, [s for s in sites.values() if id(s) not in in_loops]
+
+
+def _nested(loop, line) -> bool:
+    """Whether ``line`` sits in a loop inside ``loop``."""
+    return any(isinstance(n, (ast.For, ast.While)) and n is not loop and n.lineno < line <= n.end_lineno
+               for n in ast.walk(loop))
+
+
+def _where(origin, short=False) -> str:
+    if origin is None:
+        return "?"
+    file, line, text = origin
+    name = file.rsplit("/", 1)[-1]
+    return f"{name}:{line}" if short else f"{name}:{line} ({text.strip()})"
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+__all__ = ["Loop", "MemoryReport", "Site", "memory_report"]
