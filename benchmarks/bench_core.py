@@ -6,7 +6,9 @@ For each kernel in ``kernels.py`` it prints medians (``time.perf_counter``) of:
 the primal; ``autodiff(Reverse, kernel, Const, ...)`` with every array
 Duplicated and seeded with random adjoints (scalars Const); the hand-written
 adjoint of ``hand_adjoints.py`` (same primal + hand-coded reverse sweep); and
-the ratios between them. Every timed call gets fresh copies of the inputs and
+the ratios between them. Kernels that return a float are differentiated with
+an Active return (seed 1.0); arrays listed in ``Case.const`` are Const (data,
+no shadow). Every timed call gets fresh copies of the inputs and
 seeds (copying is not timed). The first ``autodiff`` call, which includes
 parsing, transforming and compiling, is reported separately.
 
@@ -37,15 +39,63 @@ import kernels
 import numpy as np
 
 
+def sum_of_squares(s: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """``s[:] = a + b``, then the loss ``sum(s**2)``."""
+    s[:] = a + b
+    return np.sum(s ** 2)
+
+
+def sum_of_squares_adjoint(s: np.ndarray, ds: np.ndarray, a: np.ndarray, da: np.ndarray,
+                           b: np.ndarray, db: np.ndarray, dret: float = 1.0) -> float:
+    """Adjoint of ``sum_of_squares``: ``ds += 2 dret s``, then as ``seed``."""
+    ret = sum_of_squares(s, a, b)
+    ds += (2.0 * dret) * s
+    da += ds
+    db += ds
+    ds.fill(0.0)
+    return ret
+
+
+def mlp(x: np.ndarray, W: np.ndarray, b: np.ndarray, V: np.ndarray, y: np.ndarray) -> float:
+    """A tanh layer and a linear one, log-sum-exp (softmax cross-entropy) loss averaged over the batch."""
+    h = np.tanh(x @ W + b)
+    z = h @ V
+    m = np.max(z, axis=1, keepdims=True)
+    lse = m[:, 0] + np.log(np.sum(np.exp(z - m), axis=1))
+    return np.sum(lse - np.sum(z * y, axis=1)) / x.shape[0]
+
+
+def mlp_adjoint(x: np.ndarray, W: np.ndarray, dW: np.ndarray, b: np.ndarray, db: np.ndarray,
+                V: np.ndarray, dV: np.ndarray, y: np.ndarray, dret: float = 1.0) -> float:
+    """Adjoint of ``mlp`` for W, b, V (x and y are data)."""
+    h = np.tanh(x @ W + b)
+    z = h @ V
+    m = np.max(z, axis=1, keepdims=True)
+    e = np.exp(z - m)
+    se = np.sum(e, axis=1, keepdims=True)
+    ret = np.sum(m[:, 0] + np.log(se[:, 0]) - np.sum(z * y, axis=1)) / x.shape[0]
+    c = dret / x.shape[0]
+    dz = (e / se - y) * c
+    dV += h.T @ dz
+    dh = dz @ V.T
+    dt = dh * (1.0 - h * h)
+    db += dt.sum(axis=0)
+    dW += x.T @ dt
+    return ret
+
+
 @dataclass
 class Case:
-    """A benchmark: ``args`` lists, in kernel order, arrays (Duplicated) or scalars (Const)."""
+    """A benchmark: ``args`` lists, in kernel order, arrays (Duplicated, or Const when their
+    index is in ``const``) or scalars (Const). A kernel that returns a float has ``ret``."""
 
     name: str
     size: str
-    kernel: Callable[..., None]
-    hand: Callable[..., None]
+    kernel: Callable[..., Any]
+    hand: Callable[..., Any]
     args: list[Any]
+    const: tuple[int, ...] = ()
+    ret: bool = False
 
     def fresh(self, seeds: list[np.ndarray | None]) -> tuple[list[Any], list[Any]]:
         """Copies of the primal arguments and of the seeds (None for Const scalars)."""
@@ -65,11 +115,18 @@ def make_cases(rng: np.random.Generator) -> list[Case]:
              [rng.standard_normal(n2), rng.uniform(-0.95, 0.95, n2), rng.standard_normal(n2)]),
         Case("heat u[1:-1] += c*lap(u)", f"n={n3:,} x {steps}", kernels.heat,
              hand_adjoints.heat_adjoint, [u0, 0.25, steps]),
+        Case("s[:] = a + b; sum(s**2)", f"n={n1:,}", sum_of_squares, sum_of_squares_adjoint,
+             [np.zeros(n1), rng.standard_normal(n1), rng.standard_normal(n1)], ret=True),
+        Case("mlp tanh + log-sum-exp", "64x100 -> 64 -> 10", mlp, mlp_adjoint,
+             [rng.standard_normal((64, 100)), 0.1 * rng.standard_normal((100, 64)),
+              0.1 * rng.standard_normal(64), 0.1 * rng.standard_normal((64, 10)),
+              np.eye(10)[rng.integers(0, 10, 64)]], const=(0, 4), ret=True),
     ]
 
 
 def random_seeds(case: Case, rng: np.random.Generator) -> list[np.ndarray | None]:
-    return [rng.standard_normal(a.shape) if isinstance(a, np.ndarray) else None for a in case.args]
+    return [rng.standard_normal(a.shape) if isinstance(a, np.ndarray) and k not in case.const else None
+            for k, a in enumerate(case.args)]
 
 
 def call_primal(case: Case, xs: list[Any], ds: list[Any]) -> None:
@@ -87,7 +144,7 @@ def call_autodiff(case: Case, xs: list[Any], ds: list[Any]) -> None:
     import adcompiler as ad
 
     acts = [ad.Duplicated(x, d) if d is not None else ad.Const(x) for x, d in zip(xs, ds)]
-    ad.autodiff(ad.Reverse, case.kernel, ad.Const, *acts)
+    ad.autodiff(ad.Reverse, case.kernel, ad.Active if case.ret else ad.Const, *acts)
 
 
 def timed(fn: Callable[[], None]) -> float:
@@ -120,15 +177,16 @@ def measure(case: Case, seeds: list[Any], calls: list[Callable[..., None]],
 def loss(case: Case, seeds: list[Any], xs: list[Any]) -> float:
     """Sum over arrays of <seed, final value>: its gradient is what the shadows hold on exit."""
     ys = [x.copy() if isinstance(x, np.ndarray) else x for x in xs]
-    case.kernel(*ys)
-    return sum(float(np.dot(s.ravel(), y.ravel())) for s, y in zip(seeds, ys) if s is not None)
+    ret = case.kernel(*ys)
+    total = float(ret) if case.ret else 0.0
+    return total + sum(float(np.dot(s.ravel(), y.ravel())) for s, y in zip(seeds, ys) if s is not None)
 
 
 def check_hand_fd(case: Case, seeds: list[Any], rng: np.random.Generator) -> str | None:
     """Directional central difference against the hand adjoint; error text or None."""
     xs, ds = case.fresh(seeds)
     call_hand(case, xs, ds)
-    dirs = [rng.standard_normal(x.shape) if isinstance(x, np.ndarray) else None for x in case.args]
+    dirs = [rng.standard_normal(x.shape) if d is not None else None for x, d in zip(case.args, seeds)]
     analytic = sum(float(np.dot(d.ravel(), v.ravel())) for d, v in zip(ds, dirs) if v is not None)
     h = 1e-6
 
