@@ -184,7 +184,8 @@ class Inference:
         if rule.kind == "nondiff":
             return _nondiff_result(name, e, arg_kinds)
         if rule.kind == "elementwise":
-            return broadcast(*[kinds[p] for p in rule.adjoints if p in kinds] or arg_kinds)
+            # every operand broadcasts (the condition of np.where too, though it has no adjoint)
+            return broadcast(*[kinds[p] for p in rule.param_names if p in kinds] or arg_kinds)
         return self.named_result(name, e, arg_kinds)
 
     def named_result(self, name, e, arg_kinds) -> Kind:

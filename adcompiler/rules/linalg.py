@@ -10,13 +10,62 @@ from .registry import defrule
 NUM = Kind("num", None, "f")
 
 
-def _both_vectors(a, b):
+def _nd(k):
+    """The rank of a kind: 0 for scalars, None where unknown."""
+    if k.cls in ("float", "int", "bool"):
+        return 0
+    return k.ndim if k.cls == "array" else None
+
+
+def _of_rank(nd, *ks):
+    dt = "f" if any(k.dtype in ("f", None) or k.cls == "float" for k in ks) else (ks[0].dtype or "f")
+    if nd == 0:
+        return FLOAT if dt == "f" else Kind("num", None, dt)
+    return array(nd, dt)
+
+
+def _product_kind(rank, a="a", b="b"):
+    """A product of ``a`` and ``b`` whose rank is ``rank(na, nb, bound)`` from the operands' ranks."""
     def result(kinds, bound):
         ka, kb = kinds.get(a, FLOAT), kinds.get(b, FLOAT)
-        if ka.ndim == 1 and kb.ndim == 1:
-            return FLOAT
-        return array(None) if "array" in (ka.cls, kb.cls) else NUM
+        na, nb = _nd(ka), _nd(kb)
+        if na is None or nb is None:
+            return array(None) if "array" in (ka.cls, kb.cls) else NUM
+        nd = rank(na, nb, bound)
+        return array(None) if nd is None else _of_rank(nd, ka, kb)
     return result
+
+
+def _dot_rank(na, nb, bound):
+    return na + nb if 0 in (na, nb) else na + nb - 2
+
+
+def _matmul_rank(na, nb, bound):
+    if na == 1 and nb == 1:
+        return 0
+    if 1 in (na, nb):
+        return max(na, nb) - 1
+    return max(na, nb)
+
+
+def _tensordot_rank(na, nb, bound):
+    axes = bound.get("axes")
+    if isinstance(axes, ast.Constant) and isinstance(axes.value, int):
+        return na + nb - 2 * axes.value
+    if isinstance(axes, (ast.Tuple, ast.List)) and len(axes.elts) == 2:
+        first = axes.elts[0]
+        n = len(first.elts) if isinstance(first, (ast.Tuple, ast.List)) else 1
+        return na + nb - 2 * n
+    return None
+
+
+def _solve_rank(na, nb, bound):
+    return max(na - 1, nb) if nb == 1 else max(na, nb)
+
+
+def _same_rank(kinds, bound):
+    k = kinds.get("a", FLOAT)
+    return array(k.ndim if k.cls == "array" else None, "f")
 
 
 def _scalar_of_matrix(kinds, bound):
@@ -46,19 +95,21 @@ def _einsum_kind(kinds, bound):
 
 
 defrule(np.dot, "a, b, out=None", a="_ad_dot_adjoint_a(g, a, b)", b="_ad_dot_adjoint_b(g, a, b)",
-        tangents={"a": "np.dot(t, b)", "b": "np.dot(a, t)"})
+        tangents={"a": "np.dot(t, b)", "b": "np.dot(a, t)"}, result=_product_kind(_dot_rank))
 defrule(np.matmul, "x1, x2", x1="_ad_matmul_adjoint_a(g, x1, x2)", x2="_ad_matmul_adjoint_b(g, x1, x2)",
-        tangents={"x1": "np.matmul(t, x2)", "x2": "np.matmul(x1, t)"})
+        tangents={"x1": "np.matmul(t, x2)", "x2": "np.matmul(x1, t)"}, result=_product_kind(_matmul_rank, "x1", "x2"))
 defrule(np.vdot, "a, b", a="g * np.reshape(b, np.shape(a))", b="g * np.reshape(a, np.shape(b))",
         tangents={"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"}, result=lambda k, b: FLOAT)
 defrule(np.inner, "a, b", a="_ad_inner_adjoint_a(g, a, b)", b="_ad_inner_adjoint_b(g, a, b)",
-        tangents={"a": "np.inner(t, b)", "b": "np.inner(a, t)"}, result=_both_vectors("a", "b"))
+        tangents={"a": "np.inner(t, b)", "b": "np.inner(a, t)"},
+        result=_product_kind(lambda na, nb, bound: na + nb if 0 in (na, nb) else na + nb - 2))
 defrule(np.outer, "a, b", a="np.reshape(np.dot(g, np.ravel(b)), np.shape(a))",
         b="np.reshape(np.dot(np.ravel(a), g), np.shape(b))",
         tangents={"a": "np.outer(t, b)", "b": "np.outer(a, t)"}, result=lambda k, b: array(2))
 defrule(np.tensordot, "a, b, axes=2", a="_ad_tensordot_adjoint_a(g, a, b, axes)",
         b="_ad_tensordot_adjoint_b(g, a, b, axes)",
-        tangents={"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"})
+        tangents={"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"},
+        result=_product_kind(_tensordot_rank))
 defrule(np.einsum, "subscripts, a, b=None", a="_ad_einsum_adjoint(g, subscripts, (a, b), 0)",
         b="_ad_einsum_adjoint(g, subscripts, (a, b), 1)",
         tangents={"a": "_ad_einsum_maybe(subscripts, t, b)",
@@ -66,19 +117,22 @@ defrule(np.einsum, "subscripts, a, b=None", a="_ad_einsum_adjoint(g, subscripts,
         doc="one or two operands (chain calls for more); explicit or implicit output; repeated "
             "indices; no '...'")
 defrule(np.kron, "a, b", a="_ad_kron_adjoint(g, a, b, True)", b="_ad_kron_adjoint(g, a, b, False)",
-        tangents={"a": "np.kron(t, b)", "b": "np.kron(a, t)"}, doc="1-D or 2-D operands of equal rank")
+        tangents={"a": "np.kron(t, b)", "b": "np.kron(a, t)"},
+        result=_product_kind(lambda na, nb, bound: max(na, nb)), doc="1-D or 2-D operands of equal rank")
 defrule(np.cross, "a, b", a="_ad_unbroadcast(np.cross(b, g), a)", b="_ad_unbroadcast(np.cross(g, a), b)",
         tangents={"a": "np.cross(t, b)", "b": "np.cross(a, t)"}, doc="3-vectors along the last axis")
 
 la = np.linalg
 defrule(la.solve, "a, b", a="_ad_solve_adjoint_a(g, a, ans)", b="_ad_solve_adjoint_b(g, a, ans)",
-        tangents={"a": "_ad_solve_tangent_a(t, a, ans)", "b": "np.linalg.solve(a, t)"})
-defrule(la.inv, "a", a="_ad_inv_adjoint(g, ans)", tangents={"a": "-(ans @ t @ ans)"})
+        tangents={"a": "_ad_solve_tangent_a(t, a, ans)", "b": "np.linalg.solve(a, t)"},
+        result=_product_kind(_solve_rank))
+defrule(la.inv, "a", a="_ad_inv_adjoint(g, ans)", tangents={"a": "-(ans @ t @ ans)"}, result=_same_rank)
 defrule(la.det, "a", a="_ad_det_adjoint(g, a, ans)", tangents={"a": "_ad_det_tangent(t, a, ans)"},
         result=_scalar_of_matrix, doc="needs an invertible matrix")
 defrule(la.slogdet, "a", a="_ad_slogdet_adjoint(g, a)", tangents={"a": "_ad_slogdet_tangent(t, a, ans)"},
         result=_tuple_of(0, 0), doc="the sign has no derivative")
 defrule(la.cholesky, "a", a="_ad_cholesky_adjoint(g, ans)", tangents={"a": "_ad_cholesky_tangent(t, ans)"},
+        result=_same_rank,
         doc="numpy reads the lower triangle only, so the adjoint lives there")
 defrule(la.qr, "a, mode='reduced'", a="_ad_qr_adjoint(g, a, ans)", tangents={"a": "_ad_qr_tangent(t, a, ans)"},
         result=_tuple_of(2, 2), doc="reduced mode, rows >= columns, full rank")
@@ -94,7 +148,7 @@ defrule(la.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
         b["compute_uv"].value is False else NUM,
         doc="distinct non-zero singular values; full_matrices=False unless the matrix is square")
 defrule(la.pinv, "a, rcond=None, hermitian=False", a="_ad_pinv_adjoint(g, a, ans)",
-        tangents={"a": "_ad_pinv_tangent(t, a, ans)"}, doc="constant rank")
+        tangents={"a": "_ad_pinv_tangent(t, a, ans)"}, result=_same_rank, doc="constant rank")
 defrule(la.lstsq, "a, b, rcond=None", a="_ad_lstsq_adjoint_a(g, a, b, ans)", b="_ad_lstsq_adjoint_b(g, a, ans)",
         tangents={"a": "_ad_lstsq_tangent_a(t, a, b, ans)", "b": "_ad_lstsq_tangent_b(t, a, ans)"},
         result=lambda k, b: NUM,

@@ -1,9 +1,11 @@
 """Copies, views and rearrangements: reshape, transpose, flips, tiling,
 padding, diagonals, triangles, take, sort. Each is linear in its array
 argument; the tangent applies the same function to the tangent ``t``."""
+import ast
+
 import numpy as np
 
-from ..analysis.kinds import FLOAT, Kind, array
+from ..analysis.kinds import FLOAT, INT, Kind, array
 from .registry import defrule
 
 NUM = Kind("num", None, "f")
@@ -18,6 +20,90 @@ def _rank(delta=0, param="a", fixed=None):
             return array(None, k.dtype or "f") if k.cls == "array" else NUM
         return array(max(k.ndim + delta, 0), k.dtype or "f")
     return result
+
+
+def _count(node, default=1):
+    """How many axes an ``axis``/``reps`` argument names: a tuple's length, 1 for one int."""
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return len(node.elts)
+    return default
+
+
+def _shift(param, by):
+    """The rank of ``param`` plus ``by(kinds, bound)`` (None: unknown)."""
+    def result(kinds, bound):
+        k = kinds.get(param, FLOAT)
+        if k.cls != "array" or k.ndim is None:
+            return array(None, k.dtype or "f") if k.cls == "array" else NUM
+        d = by(kinds, bound)
+        return array(None if d is None else max(k.ndim + d, 0), k.dtype or "f")
+    return result
+
+
+def _squeeze_delta(kinds, bound):
+    axis = bound.get("axis")
+    if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
+        return None   # depends on the shape
+    return -_count(axis)
+
+
+def _at_least(n):
+    def result(kinds, bound):
+        k = kinds.get("a", FLOAT)
+        if k.cls in ("float", "int", "bool"):
+            return array(n, {"float": "f", "int": "i", "bool": "b"}[k.cls])
+        if k.cls == "array" and k.ndim is not None:
+            return array(max(k.ndim, n), k.dtype or "f")
+        return array(None, k.dtype or "f")
+    return result
+
+
+def _shape_rank(kinds, bound, param):
+    """The rank a ``shape`` argument gives: its length (an int: 1)."""
+    k = kinds.get(param)
+    if k is None:
+        return None
+    if k.cls == "int":
+        return 1
+    if k.cls == "tuple" and k.elts is not None:
+        return len(k.elts)
+    return None
+
+
+def _reshape_kind(kinds, bound):
+    a = kinds.get("a", FLOAT)
+    return array(_shape_rank(kinds, bound, RESHAPE), a.dtype or "f")
+
+
+def _tile_kind(kinds, bound):
+    a, reps = kinds.get("A", FLOAT), _shape_rank(kinds, bound, "reps")
+    nd = a.ndim if a.cls == "array" else (0 if a.cls in ("float", "int", "bool") else None)
+    return array(None if nd is None or reps is None else max(nd, reps), a.dtype or "f")
+
+
+def _flat_unless_axis(param):
+    def result(kinds, bound):
+        axis = bound.get("axis")
+        if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
+            k = kinds.get(param, FLOAT)
+            return array(1, k.dtype or "f")
+        return _rank(param=param)(kinds, bound)
+    return result
+
+
+def _take_kind(kinds, bound):
+    a, idx = kinds.get("a", FLOAT), kinds.get("indices", INT)
+    ni = 0 if idx.cls in ("int", "bool") else (idx.ndim if idx.cls == "array" else None)
+    if idx.cls == "tuple" and idx.elts and all(e.cls == "int" for e in idx.elts):
+        ni = 1   # an index list
+    axis = bound.get("axis")
+    if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
+        nd = ni
+    else:
+        nd = None if ni is None or a.ndim is None else a.ndim - 1 + ni
+    if nd == 0:
+        return FLOAT if (a.dtype or "f") == "f" else Kind("num", None, a.dtype)
+    return array(nd, a.dtype or "f")
 
 
 def _trace_kind(kinds, bound):
@@ -42,7 +128,7 @@ defrule(np.copy, "a", a="g", tangents={"a": "np.copy(t)"}, result=_copy_kind)
 defrule(np.transpose, "a, axes=None", kind="view", a="np.transpose(g, _ad_inverse_axes(axes))",
         tangents={"a": "np.transpose(t, axes)"}, result=_rank())
 defrule(np.reshape, f"a, {RESHAPE}=None", kind="view", a="np.reshape(g, _ad_shape(a))",
-        tangents={"a": "np.reshape(t, np.shape(ans))"})
+        tangents={"a": "np.reshape(t, np.shape(ans))"}, result=_reshape_kind)
 defrule(np.ravel, "a", kind="view", a="np.reshape(g, _ad_shape(a))", tangents={"a": "np.ravel(t)"},
         result=_rank(fixed=1))
 defrule(np.asarray, "a, dtype=None", kind="view", a="g", tangents={"a": "np.asarray(t)"}, result=_copy_kind)
@@ -53,28 +139,33 @@ defrule(np.swapaxes, "a, axis1, axis2", kind="view", a="np.swapaxes(g, axis1, ax
 defrule(np.moveaxis, "a, source, destination", kind="view", a="np.moveaxis(g, destination, source)",
         tangents={"a": "np.moveaxis(t, source, destination)"}, result=_rank())
 defrule(np.expand_dims, "a, axis", kind="view", a="np.reshape(g, _ad_shape(a))",
-        tangents={"a": "np.expand_dims(t, axis)"})
+        tangents={"a": "np.expand_dims(t, axis)"}, result=_shift("a", lambda k, b: _count(b.get("axis"))))
 defrule(np.squeeze, "a, axis=None", kind="view", a="np.reshape(g, _ad_shape(a))",
-        tangents={"a": "np.squeeze(t, axis)"})
+        tangents={"a": "np.squeeze(t, axis)"}, result=_shift("a", _squeeze_delta))
 defrule(np.broadcast_to, "array, shape", array="_ad_unbroadcast(g, array)",
-        tangents={"array": "np.broadcast_to(t, shape)"})
+        tangents={"array": "np.broadcast_to(t, shape)"},
+        result=lambda kinds, bound: array(_shape_rank(kinds, bound, "shape"), kinds.get("array", FLOAT).dtype or "f"))
 for _k, _f in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d)):
-    defrule(_f, "a", kind="view", a="np.reshape(g, _ad_shape(a))", tangents={"a": f"np.{_f.__name__}(t)"})
-defrule(np.flip, "m, axis=None", kind="view", m="np.flip(g, axis)", tangents={"m": "np.flip(t, axis)"})
-defrule(np.fliplr, "m", kind="view", m="np.fliplr(g)", tangents={"m": "np.fliplr(t)"})
-defrule(np.flipud, "m", kind="view", m="np.flipud(g)", tangents={"m": "np.flipud(t)"})
+    defrule(_f, "a", kind="view", a="np.reshape(g, _ad_shape(a))", tangents={"a": f"np.{_f.__name__}(t)"},
+            result=_at_least(_k + 1))
+defrule(np.flip, "m, axis=None", kind="view", m="np.flip(g, axis)", tangents={"m": "np.flip(t, axis)"},
+        result=_rank(param="m"))
+defrule(np.fliplr, "m", kind="view", m="np.fliplr(g)", tangents={"m": "np.fliplr(t)"}, result=_rank(param="m"))
+defrule(np.flipud, "m", kind="view", m="np.flipud(g)", tangents={"m": "np.flipud(t)"}, result=_rank(param="m"))
 defrule(np.real, "val", kind="view", val="g", tangents={"val": "np.real(t)"},
+        result=lambda kinds, bound: _copy_kind({"a": kinds.get("val", FLOAT)}, bound),
         doc="a view of a real array: writes through it write the array")
 defrule(np.rot90, "m, k=1, axes=None", kind="view", m="_ad_rot90_adjoint(g, k, axes)",
-        tangents={"m": "np.rot90(t, k, _ad_default(axes, (0, 1)))"})
+        tangents={"m": "np.rot90(t, k, _ad_default(axes, (0, 1)))"}, result=_rank(param="m"))
 defrule(np.roll, "a, shift, axis=None", a="_ad_roll_adjoint(g, shift, axis)",
-        tangents={"a": "np.roll(t, shift, axis)"})
-defrule(np.tile, "A, reps", A="_ad_tile_adjoint(g, A, reps)", tangents={"A": "np.tile(t, reps)"})
+        tangents={"a": "np.roll(t, shift, axis)"}, result=_rank())
+defrule(np.tile, "A, reps", A="_ad_tile_adjoint(g, A, reps)", tangents={"A": "np.tile(t, reps)"},
+        result=_tile_kind)
 defrule(np.repeat, "a, repeats, axis=None", a="_ad_repeat_adjoint(g, a, repeats, axis)",
-        tangents={"a": "np.repeat(t, repeats, axis)"})
+        tangents={"a": "np.repeat(t, repeats, axis)"}, result=_flat_unless_axis("a"))
 defrule(np.pad, "array, pad_width, mode='constant', constant_values=0",
         array="_ad_pad_adjoint(g, array, pad_width, mode)",
-        tangents={"array": "np.pad(t, pad_width, mode=mode)"},
+        tangents={"array": "np.pad(t, pad_width, mode=mode)"}, result=_rank(param="array"),
         doc="modes constant (the constant gets no adjoint), edge, reflect, symmetric, wrap")
 defrule(np.diag, "v, k=0", v="_ad_diag_adjoint(g, v, k)", tangents={"v": "np.diag(t, k)"},
         result=lambda kinds, bound: array(3 - (kinds.get("v").ndim or 2)
@@ -87,7 +178,7 @@ defrule(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None",
 defrule(np.triu, "m, k=0", m="np.triu(g, k)", tangents={"m": "np.triu(t, k)"}, result=_rank(param="m"))
 defrule(np.tril, "m, k=0", m="np.tril(g, k)", tangents={"m": "np.tril(t, k)"}, result=_rank(param="m"))
 defrule(np.take, "a, indices, axis=None, out=None, mode='raise'", a="_ad_take_adjoint(g, a, indices, axis)",
-        tangents={"a": "np.take(t, indices, axis)"}, doc="repeated indices accumulate")
+        tangents={"a": "np.take(t, indices, axis)"}, result=_take_kind, doc="repeated indices accumulate")
 defrule(np.take_along_axis, "arr, indices, axis=-1", arr="_ad_take_along_axis_adjoint(g, arr, indices, axis)",
         tangents={"arr": "np.take_along_axis(t, indices, axis)"}, result=_rank(param="arr"),
         doc="repeated indices accumulate")
