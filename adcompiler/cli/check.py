@@ -17,17 +17,37 @@ from .load import ACTIVE, CONST, DUP, Target, UsageError, decide_activities
 from .load import split_names as _names
 
 
-def parse_shape(text: str) -> tuple[str, tuple]:
+def parse_shape(text: str) -> tuple[str, tuple, np.dtype]:
+    """``NAME=DIMS[:DTYPE]`` -> ``(name, shape, dtype)``; the dtype is float64 unless given
+    (``idx=3:int64`` is an integer index array, ``x=5:float32`` a float32 array)."""
     name, sep, dims = text.partition("=")
     if not sep or not name.strip():
-        raise UsageError(f"--shape {text}: expected NAME=DIMS, e.g. A=3,4 (or x= for a 0-d array).")
+        raise UsageError(f"--shape {text}: expected NAME=DIMS, e.g. A=3,4 (or x= for a 0-d array, "
+                         "idx=3:int64 for an integer array).")
+    dims, colon, dtype_text = dims.partition(":")
+    try:
+        dtype = np.dtype(dtype_text.strip() or "float64")
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in "fiub" or (colon and not dtype_text.strip()):
+        raise UsageError(f"--shape {text}: `{dtype_text}` is not a real or integer numpy dtype; use e.g. "
+                         "float64, float32, int64, int32 or bool.")
     try:
         shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip())
     except ValueError:
         raise UsageError(f"--shape {text}: dimensions must be integers, e.g. A=3,4.") from None
     if any(d < 0 for d in shape):
         raise UsageError(f"--shape {text}: dimensions must not be negative.")
-    return name.strip(), shape
+    return name.strip(), shape, dtype
+
+
+def _random_array(rng, shape: tuple, dtype: np.dtype, lo: float, hi: float, extent: int) -> np.ndarray:
+    """Uniform floats in [lo, hi); integers in [0, extent) (valid indices of every axis); random booleans."""
+    if dtype.kind == "f":
+        return rng.uniform(lo, hi, shape).astype(dtype)
+    if dtype.kind == "b":
+        return rng.random(shape) < 0.5
+    return rng.integers(0, max(extent, 1), shape).astype(dtype)
 
 
 def _parse_value(text: str):
@@ -44,7 +64,11 @@ def _parse_value(text: str):
 def _inputs(target: Target, args) -> tuple[list, list, dict]:
     """(values, activities, reasons) for the function's parameters."""
     import inspect
-    shapes = dict(parse_shape(s) for s in args.shape)
+    specs = [parse_shape(s) for s in args.shape]
+    shapes = {name: shape for name, shape, _ in specs}
+    dtypes = {name: dtype for name, _, dtype in specs}
+    float_dims = [d for name, shape, dtype in specs if dtype.kind == "f" for d in shape]
+    extent = min(float_dims) if float_dims else 1
     values = dict(_parse_value(v) for v in args.value)
     try:
         lo, hi = (float(x) for x in args.range.split(","))
@@ -64,8 +88,14 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
     for name, p in sig.parameters.items():
         act, why = acts.acts[name], acts.reasons[name]
         weak = acts.source[name] not in ("flag", "hint")   # defaults, usage and guesses give way
-        if name in shapes:
-            v = rng.uniform(lo, hi, shapes[name])
+        if name in shapes and dtypes[name].kind != "f":
+            v = _random_array(rng, shapes[name], dtypes[name], lo, hi, extent)
+            if act != CONST and acts.source[name] == "flag":
+                raise UsageError(f"`{name}` is an integer array (--shape) but is {act} ({why}). Hint: only "
+                                 "float arrays are differentiated; drop the flag.")
+            act, why = CONST, f"an {dtypes[name]} array given with --shape (values in [0, {extent}))"
+        elif name in shapes:
+            v = _random_array(rng, shapes[name], dtypes[name], lo, hi, extent)
             if weak and act != DUP:
                 act, why = DUP, "a float array given with --shape"
             if act == ACTIVE:
@@ -137,17 +167,19 @@ def run_check(target: Target, args, out, color: bool) -> int:
             notes.append(f"{path}: not checked ({e})")
             continue
         except Exception as e:   # noqa: BLE001 (a path that crashes is a failed path, named in the table)
-            rows.append((path, "all", "raised", type(e).__name__, "FAIL"))
+            rows.append((path, "all", "raised", type(e).__name__, "-", "FAIL"))
             notes.append(f"{path}: raised {type(e).__name__}: {e}")
             continue
         rows += _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, fds)
     note = _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows, fds)
     if note:
         notes.append(note)
-    out.write(_table(("mode", "argument", "activity", "relative error", "result"), rows, color))
+    out.write(_table(("mode", "argument", "activity", "relative error", "tolerance", "result"), rows, color))
     failed = sum(r[-1] == "FAIL" for r in rows)
-    out.write("relative error: |<g, v> - finite difference| beyond its rounding-noise bound, over the size "
-              "of the terms\n" f"(a row passes below {rtol:g}).\n")
+    out.write("relative error: |<g, v> - finite difference| over the size of the terms, max(sum |g_i v_i|, "
+              f"|finite difference|, noise / {rtol:g});\n"
+              f"tolerance: {rtol:g} plus the finite difference's rounding-noise bound, over the same size "
+              "(a row passes when its error is within it).\n")
     out.write(PATH_NOTES.replace("{f}", target.func.__name__) + "\n")
     for n in notes:
         out.write(n + "\n")
@@ -167,14 +199,14 @@ def _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, 
     for name, act, ks in in_order:
         if ks[0] not in prob.diff:
             if path == "reverse":
-                rows.append((path, name, act, "-", "-"))
+                rows.append((path, name, act, "-", "-", "-"))
         else:
             ad = sum(float(np.sum(grads[k] * prob.dirs[k])) for k in ks)
             mag = sum(float(np.sum(np.abs(grads[k] * prob.dirs[k]))) for k in ks)
             rows.append((path, name, act, *_verdict(prob, ks, ad, mag, ret_active, rtol, fds)))
         if len(ks) == 1 and isinstance(ref_vals[ks[0]], np.ndarray) and prob.kinds[ks[0]] != "noneed" \
                 and not close(finals[ks[0]], ref_vals[ks[0]]):
-            rows.append((path, name, "final value", "differs", "FAIL"))
+            rows.append((path, name, "final value", "differs", "-", "FAIL"))
     return rows
 
 
@@ -275,15 +307,26 @@ def _run_emitted_split(target, prob, kinds, ret_active):
 
 
 def _verdict(prob, ks: list, ad: float, mag: float, ret_active: bool, rtol: float, fds: dict) -> tuple:
-    """(relative error, pass/FAIL) of a directional derivative against finite differences."""
+    """(relative error, tolerance, pass/FAIL) of a directional derivative against finite differences.
+
+    Both are relative to the size of the terms, ``max(sum |g_i v_i|, |fd|,
+    noise / rtol)``: the error is the raw ``|<g, v> - fd|`` (what agreement
+    looks like, 1e-10 and below for a correct float64 derivative), the
+    tolerance is ``rtol`` plus the finite difference's own rounding-noise
+    bound. The last term keeps a zero derivative (memory that is overwritten)
+    from dividing rounding noise by itself: below ``noise / rtol`` the finite
+    difference cannot resolve ``rtol`` anyway."""
     from ..testing.fd import compare, derivative_with_noise
     key = tuple(ks)
     if key not in fds:
         sub = {k: prob.dirs[k] for k in ks}
         fds[key] = derivative_with_noise(lambda t: prob.objective(t, sub, ret_active, 1.0), 1e-6)
     fd, noise = fds[key]
-    rel, _, ok = compare(ad, mag, fd, noise, rtol, 0.0)
-    return f"{rel:.1e}", "pass" if ok else "FAIL"
+    cmp = compare(ad, mag, fd, noise, rtol, 0.0)
+    scale = max(mag, abs(fd), noise / rtol)
+    raw = abs(ad - fd) / scale if scale > 0 else abs(ad - fd)
+    tol = cmp.tol / scale if scale > 0 else cmp.tol
+    return f"{raw:.1e}", f"{tol:.1e}", "pass" if cmp.ok else "FAIL"
 
 
 def _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows, fds) -> str:

@@ -184,7 +184,11 @@ def _default_activity(value) -> str | None:
 
 
 #: how the body uses an unannotated parameter that can only be an integer
-RANGE_BOUND, INDEX = "range bound", "index"
+RANGE_BOUND, LOOP_BOUND, INDEX = "range bound", "loop bound", "index"
+#: labels that mean a Python int (an index may also be an integer array)
+SCALAR_INT = (RANGE_BOUND, LOOP_BOUND)
+
+_INT_COMPARE = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
 
 
 def _int_names(node) -> set:
@@ -208,23 +212,27 @@ def _int_names(node) -> set:
     return set()
 
 
-def integer_uses(func) -> dict:
-    """Parameters the body uses as integers: ``{name: RANGE_BOUND or INDEX}``.
+def _is_int_expr(node, ints: dict) -> bool:
+    """``node`` is integer arithmetic of names known to be integers (and int literals)."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) is int
+    if isinstance(node, ast.Name):
+        return node.id in ints
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+        return _is_int_expr(node.left, ints) and _is_int_expr(node.right, ints)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _is_int_expr(node.operand, ints)
+    return False
 
-    A parameter in a ``range()`` argument can only be an int. One in an index
-    (``x[i]``, ``x[n - 1, 0]``, ``x[:n]``) is an integer, possibly an integer
-    array (a fancy index). A parameter that is itself subscripted, or whose
-    attributes are read, is an array and is left out."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-    except (OSError, TypeError, SyntaxError):
-        return {}
-    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-    if fn is None:
-        return {}
-    params = {a.arg for a in fn.args.posonlyargs + fn.args.args}
+
+def _direct_uses(fn) -> tuple[dict, set, list, list]:
+    """(names used in a ``range()`` argument or an index, names subscripted or
+    whose attributes are read, ``(targets, value)`` of assignments to names,
+    comparisons)."""
     found: dict = {}
     arrays: set = set()
+    assigns: list = []
+    compares: list = []
     for node in ast.walk(fn):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
             for a in node.args:
@@ -235,6 +243,50 @@ def integer_uses(func) -> dict:
                 found.setdefault(n, INDEX)
         if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
             arrays.add(node.value.id)
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Call) \
+                and isinstance(node.iter.func, ast.Name) and node.iter.func.id == "range":
+            found.setdefault(node.target.id, LOOP_BOUND)   # a loop counter
+        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            assigns.append(([t.id for t in node.targets], node.value))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            assigns.append(([node.target.id], node.value))
+        elif isinstance(node, ast.Compare) and all(isinstance(o, _INT_COMPARE) for o in node.ops):
+            compares.append([node.left, *node.comparators])
+    return found, arrays, assigns, compares
+
+
+def integer_uses(func) -> dict:
+    """Parameters the body uses as integers: ``{name: RANGE_BOUND, LOOP_BOUND or INDEX}``.
+
+    A parameter in a ``range()`` argument can only be an int. One in an index
+    (``x[i]``, ``x[n - 1, 0]``, ``x[:n]``) is an integer, possibly an integer
+    array (a fancy index). The use may go through locals (``m = n - 1`` then
+    ``range(m)``) or a comparison with an integer (``while i < n`` where ``i``
+    indexes an array or counts a ``range`` loop: a loop bound, an int). A
+    parameter that is itself subscripted, or whose attributes are read, is an
+    array and is left out."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if fn is None:
+        return {}
+    params = {a.arg for a in fn.args.posonlyargs + fn.args.args}
+    found, arrays, assigns, compares = _direct_uses(fn)
+    changed = True
+    while changed:   # propagate through assignments and comparisons until nothing changes
+        changed = False
+        for targets, value in assigns:
+            how = next((found[t] for t in targets if t in found), None)
+            for n in _int_names(value) if how is not None else ():
+                if n not in found:
+                    found[n], changed = how, True
+        for operands in compares:
+            if any(_is_int_expr(o, found) for o in operands):
+                for n in set().union(*[_int_names(o) for o in operands]):
+                    if n not in found:
+                        found[n], changed = LOOP_BOUND, True
     return {n: how for n, how in found.items() if n in params and n not in arrays}
 
 
@@ -290,8 +342,8 @@ def decide_activities(func, const=(), active=(), dup=()) -> Activities:
             acts[name] = _default_activity(p.default)
             reasons[name], source[name] = f"default value {p.default!r}", "default"
         elif name in uses:
-            what = "a range() bound: taken as an int" if uses[name] == RANGE_BOUND else \
-                "an index: taken as an integer"
+            what = {RANGE_BOUND: "a range() bound: taken as an int", LOOP_BOUND: "a loop bound: taken as an int",
+                    INDEX: "an index: taken as an integer"}[uses[name]]
             acts[name], reasons[name], source[name] = CONST, f"used as {what}", "usage"
         else:
             acts[name], source[name] = DUP, "guess"

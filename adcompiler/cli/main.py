@@ -92,9 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("target", metavar="PATH.py:FUNC")
     e.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
     _activity_flags(e)
-    e.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
+    e.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS[:DTYPE]",
                    help="an array argument's shape, e.g. A=3,4; only its rank is used (the code is "
-                   "specialised on it)")
+                   "specialised on it); an integer dtype (idx=3:int64) makes it a Const index array")
     e.add_argument("--ret", choices=("active", "const"),
                    help="return activity (default: active when the function returns a value)")
     e.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE instead of standard output")
@@ -106,8 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "inputs against central finite differences. Exit status 0 when every check passes, 1 otherwise.",
                        epilog=EXAMPLES["check"], formatter_class=raw)
     c.add_argument("target", metavar="PATH.py:FUNC")
-    c.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
-                   help="a float array argument and its shape, e.g. A=3,4 (repeat per argument)")
+    c.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS[:DTYPE]",
+                   help="an array argument and its shape, e.g. A=3,4 (repeat per argument); float64 unless "
+                   "a dtype is given: idx=3:int64 is a Const index array of random indices valid for "
+                   "every axis of the float arrays, x=5:float32 a float32 array")
     c.add_argument("--value", action="append", default=[], metavar="NAME=NUMBER",
                    help="a scalar argument's value; a float is Active, an int Const")
     _activity_flags(c)
@@ -141,9 +143,11 @@ def _emit(args, out) -> int:
     argv += [f"--shape {s}" for s in args.shape]
     argv += [f"--mode {args.mode}"] if args.mode != "reverse" else []
     argv += [f"--ret {args.ret}"] if args.ret else []
-    ranks = {name: len(shape) for name, shape in map(parse_shape, args.shape)}
+    specs = [parse_shape(s) for s in args.shape]
+    ranks = {name: len(shape) for name, shape, _ in specs}
+    dtypes = {name: "i" if dtype.kind == "u" else dtype.kind for name, _, dtype in specs}
     text = emit_source(target, args.mode, _names(args.const), _names(args.active), _names(args.dup),
-                       args.ret, args.dump_after, argv, ranks)
+                       args.ret, args.dump_after, argv, ranks, dtypes=dtypes)
     if not text.endswith("\n"):
         text += "\n"
     if args.output:

@@ -326,6 +326,43 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
     return "\n".join(lines)
 
 
+def add_defaults(source: str, functions: list, defaults: dict) -> str:
+    """``source`` with the user's parameter defaults on the signatures of ``functions``.
+
+    ``defaults`` maps a parameter to its default value. A default is written
+    when it is a literal (``_literal``) and every later parameter of the
+    generated signature has one too (a shadow ``dX`` has none, and Python
+    wants defaults last), so ``def f(state, dt, max_steps=400)`` gives
+    ``f_reverse(state, dstate, dt, ddt, max_steps=400)``, called as ``f``
+    is, with the shadows added."""
+    tree = ast.parse(source)
+    lines = source.split("\n")
+    edits = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.name not in functions:
+            continue
+        args = node.args
+        known = [ast.unparse(d) for d in args.defaults]
+        texts = [None] * (len(args.args) - len(known)) + known
+        for k, a in enumerate(args.args):
+            if texts[k] is None and a.arg in defaults:
+                texts[k] = _literal(defaults[a.arg])
+        start = len(texts)
+        while start > 0 and texts[start - 1] is not None:
+            start -= 1
+        if start == len(args.args) - len(known):
+            continue
+        args.defaults = [ast.parse(t, mode="eval").body for t in texts[start:]]
+        row = node.lineno - 1
+        end = row
+        while not lines[end].rstrip().endswith(":"):
+            end += 1   # (a signature ast.unparse wrapped)
+        edits.append((row, end, f"def {node.name}({ast.unparse(args)}):"))
+    for row, end, text in sorted(edits, reverse=True):
+        lines[row:end + 1] = [text]
+    return "\n".join(lines)
+
+
 def _tuple(items: list) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 

@@ -68,8 +68,8 @@ def test_check_process_exit_status_and_scalars():
                              "--value", "k=0.3", "--value", "sweeps=2")
     assert status == 0, out
     rows = _rows(out)
-    assert rows["reverse", "k"][2:] == ["Active", rows["reverse", "k"][3], "pass"]
-    assert rows["reverse", "sweeps"][2:] == ["Const", "-", "-"]
+    assert rows["reverse", "k"][2:] == ["Active", rows["reverse", "k"][3], rows["reverse", "k"][4], "pass"]
+    assert rows["reverse", "sweeps"][2:] == ["Const", "-", "-", "-"]
 
 
 def test_check_needs_values():

@@ -21,6 +21,7 @@ GOLDEN_DIR = os.path.join(ROOT, "tests", "golden", "emitted")
 LANG = "tests/catalogue_lang.py"
 NUMPY = "tests/catalogue_numpy.py"
 KERNELS = "tests/cli/data/cli_kernels.py"
+DEFAULTS = "tests/cli/data/defaults_indices.py"
 
 # name -> emit arguments: a dozen functions covering the constructs and activities
 GOLDEN = {
@@ -40,6 +41,8 @@ GOLDEN = {
     "blend_default": [f"{KERNELS}:blend"],
     "seed_forward": ["examples/seed.py:f_", "--mode", "forward"],
     "seed_dump_normalize": ["examples/seed.py:f_", "--dump-after", "normalize"],
+    "march_defaults": [f"{DEFAULTS}:march", "--const", "dt"],
+    "gather_int_index": [f"{DEFAULTS}:gather", "--shape", "idx=3:int64"],
 }
 
 

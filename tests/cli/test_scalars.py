@@ -31,14 +31,14 @@ def test_check_value_int_is_const():
     status, out, err = run_cli("check", f"{SCALARS}:head_scale", "--shape", "y=6", "--shape", "x=6",
                                "--value", "n=4")
     assert status == 0, out + err
-    assert _rows(out)["reverse", "n"][2:] == ["Const", "-", "-"]
+    assert _rows(out)["reverse", "n"][2:] == ["Const", "-", "-", "-"]
 
 
 def test_check_flag_still_wins_over_value():
     status, out, err = run_cli("check", f"{SCALARS}:ema", "--shape", "y=5", "--shape", "x=5", "--value",
                                "alpha=0.3", "--const", "alpha")
     assert status == 0, out + err
-    assert _rows(out)["reverse", "alpha"][2:] == ["Const", "-", "-"]
+    assert _rows(out)["reverse", "alpha"][2:] == ["Const", "-", "-", "-"]
 
 
 def test_active_alpha_gradient_matches_finite_differences(tmp_path):
