@@ -14,7 +14,12 @@ def bind(rule, call: ast.Call) -> dict:
     if not params:
         return out
     args = list(call.args)
-    if rule.varargs and len(args) > len(params):
+    if isinstance(rule.varargs, str):
+        # every positional from this parameter on, packed (parameters after it are keywords)
+        i = params.index(rule.varargs)
+        args = args[:i] + [ast.Tuple(args[i:], ast.Load())] if len(args) > i else args
+        params = params[:i + 1]
+    elif rule.varargs and len(args) > len(params):
         args = args[:len(params) - 1] + [ast.Tuple(args[len(params) - 1:], ast.Load())]
     if len(args) > len(params):
         raise UnsupportedSyntaxError(f"too many arguments for {rule.name}.", construct=ast.unparse(call),
@@ -22,11 +27,11 @@ def bind(rule, call: ast.Call) -> dict:
     for p, a in zip(params, args):
         out[p] = a
     for kw in call.keywords:
-        if kw.arg not in params:
+        if kw.arg not in rule.param_names:
             raise UnsupportedSyntaxError(
                 f"the keyword `{kw.arg}` of {rule.name} is not supported.", construct=ast.unparse(call),
                 lineno=getattr(call, "lineno", None),
-                hint=f"supported parameters: {', '.join(params)}.")
+                hint=f"supported parameters: {', '.join(rule.param_names)}.")
         out[kw.arg] = kw.value
     for p, default in rule.params:
         if p not in out:

@@ -82,16 +82,19 @@ def _tuple_of(*ranks):
 
 
 def _einsum_kind(kinds, bound):
-    s = bound.get("subscripts")
-    if isinstance(s, ast.Constant) and isinstance(s.value, str) and "." not in s.value:
-        spec = s.value.replace(" ", "")
-        if "->" in spec:
-            out = spec.split("->")[1]
-        else:
-            letters = spec.replace(",", "")
-            out = [c for c in set(letters) if letters.count(c) == 1]
-        return FLOAT if not out else array(len(out))
-    return NUM
+    s, ops = bound.get("subscripts"), kinds.get("operands")
+    if not (isinstance(s, ast.Constant) and isinstance(s.value, str)):
+        return NUM
+    elts = ops.elts if ops is not None and ops.cls == "tuple" and ops.elts else ()
+    ranks = [_nd(k) for k in elts]
+    if "." in s.value and (not ranks or None in ranks):
+        return NUM
+    from ..runtime.linalg import _einsum_parts
+    try:
+        _, out = _einsum_parts(s.value, [(1,) * r for r in ranks] if ranks else 1)
+    except ValueError:
+        return NUM
+    return FLOAT if not out else array(len(out))
 
 
 defrule(np.dot, "a, b, out=None", a="_ad_dot_adjoint_a(g, a, b)", b="_ad_dot_adjoint_b(g, a, b)",
@@ -110,12 +113,11 @@ defrule(np.tensordot, "a, b, axes=2", a="_ad_tensordot_adjoint_a(g, a, b, axes)"
         b="_ad_tensordot_adjoint_b(g, a, b, axes)",
         tangents={"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"},
         result=_product_kind(_tensordot_rank))
-defrule(np.einsum, "subscripts, a, b=None", a="_ad_einsum_adjoint(g, subscripts, (a, b), 0)",
-        b="_ad_einsum_adjoint(g, subscripts, (a, b), 1)",
-        tangents={"a": "_ad_einsum_maybe(subscripts, t, b)",
-                  "b": "np.einsum(subscripts, a, t)"}, result=_einsum_kind,
-        doc="one or two operands (chain calls for more); explicit or implicit output; repeated "
-            "indices; no '...'")
+defrule(np.einsum, "subscripts, operands, optimize=False", varargs="operands",
+        operands="_ad_einsum_adjoints(g, subscripts, operands)",
+        tangents={"operands": "_ad_einsum_tangent(subscripts, operands, t)"}, result=_einsum_kind,
+        doc="any number of operands (each adjoint an einsum of the cotangent with the others, in the "
+            "order np.einsum_path finds); explicit or implicit output; repeated indices; '...'")
 defrule(np.kron, "a, b", a="_ad_kron_adjoint(g, a, b, True)", b="_ad_kron_adjoint(g, a, b, False)",
         tangents={"a": "np.kron(t, b)", "b": "np.kron(a, t)"},
         result=_product_kind(lambda na, nb, bound: max(na, nb)), doc="1-D or 2-D operands of equal rank")

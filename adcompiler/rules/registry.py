@@ -40,7 +40,7 @@ class Rule:
     kind: str = "general"
     result: Callable | None = None   # kinds -> kind (see analysis.kinds)
     doc: str = ""                    # convention at non-differentiable points
-    varargs: bool = False            # extra positionals are packed into the last param
+    varargs: bool | str = False      # extra positionals are packed into the last param (or this one)
     tangents: dict = field(default_factory=dict)  # param -> tangent template in ``t``
     namespace: dict = field(default_factory=dict)  # names the templates use
     split: tuple | None = None       # (fwd, rev) for rules given as functions
@@ -130,7 +130,7 @@ def _name_of(func) -> str:
 
 
 def defrule(func, params: str, kind: str = "general", tangent: str | None = None,
-            result=None, doc: str = "", name: str | None = None, varargs: bool = False,
+            result=None, doc: str = "", name: str | None = None, varargs: bool | str = False,
             tangents: dict | None = None, namespace: dict | None = None, **adjoints: str) -> Rule:
     """Register a rule: ``defrule(np.dot, "a, b", a="g-template", b="...",
     tangents={"a": "np.dot(t, b)", "b": "np.dot(a, t)"})``.

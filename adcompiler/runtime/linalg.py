@@ -68,40 +68,88 @@ def tensordot_adjoint_b(g, a, b, axes=2):
     return np.transpose(r, np.argsort([ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b))
 
 
-def _einsum_parts(subscripts, n):
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_parts(subscripts, shapes):
+    """``(inputs, output)`` of an einsum with ``...`` written out as letters and
+    the output made explicit (implicit output: broadcast axes first, then the
+    letters seen once, sorted). ``shapes`` are the operands' shapes (or their
+    number when no term has ``...``)."""
     s = subscripts.replace(" ", "")
-    if "." in s:
-        raise NotImplementedError("einsum with '...' has no adjoint yet; write the axes out")
-    if "->" in s:
-        ins, out = s.split("->")
-    else:
-        ins = s
-        letters = ins.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    return ins.split(","), out
+    ins, out = s.split("->") if "->" in s else (s, None)
+    ins = ins.split(",")
+    shapes = [()] * shapes if isinstance(shapes, int) else list(shapes)
+    free = [c for c in _LETTERS if c not in s]
+    nell = max([len(shp) - (len(t) - 3) for t, shp in zip(ins, shapes) if "..." in t] + [0])
+    ell = "".join(free[:nell])
+    ins = [t.replace("...", ell[nell - (len(shp) - (len(t) - 3)):]) if "..." in t else t
+           for t, shp in zip(ins, shapes)]
+    if out is None:
+        letters = "".join(ins)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    return ins, out.replace("...", ell)
 
 
 def einsum_adjoint(g, subscripts, operands, k):
-    """Adjoint of ``np.einsum(subscripts, *operands)`` for operand ``k``
-    (explicit or implicit output, repeated indices)."""
-    operands = [o for o in operands if o is not None]
-    ins, out = _einsum_parts(subscripts, len(operands))
-    sk = ins[k]
+    """Adjoint of ``np.einsum(subscripts, *operands)`` for operand ``k``: an
+    einsum of the cotangent with the other operands (contracted in the order
+    ``np.einsum_path`` finds), scattered onto repeated indices and summed over
+    broadcast axes."""
+    ops = [np.asarray(o) for o in operands if o is not None]
+    ins, out = _einsum_parts(subscripts, [o.shape for o in ops])
+    sizes = {}
+    for t, o in zip(ins, ops):
+        for c, n in zip(t, o.shape):
+            sizes[c] = max(sizes.get(c, 1), n)
+    sk, shape = ins[k], ops[k].shape
     uniq = "".join(dict.fromkeys(sk))
-    others = [(ins[j], np.asarray(operands[j])) for j in range(len(ins)) if j != k]
-    avail = set(out) | set("".join(s for s, _ in others))
+    others = [(ins[j], _full(ops[j], ins[j], sizes)) for j in range(len(ins)) if j != k]
+    avail = set(out) | set("".join(t for t, _ in others))
     keep = "".join(c for c in uniq if c in avail)
-    spec = ",".join([out] + [s for s, _ in others]) + "->" + keep
-    r = np.einsum(spec, np.asarray(g), *[o for _, o in others])
-    shape = np.shape(operands[k])
-    sizes = dict(zip(sk, shape))
-    r = np.broadcast_to(r.reshape([sizes[c] if c in keep else 1 for c in uniq]), [sizes[c] for c in uniq])
+    spec = ",".join([out] + [t for t, _ in others]) + "->" + keep
+    r = np.einsum(spec, np.broadcast_to(g, [sizes[c] for c in out]), *[o for _, o in others],
+                  optimize=len(others) > 1)
+    own = dict(zip(sk, shape))
+    summed = tuple(i for i, c in enumerate(keep) if own[c] == 1 and sizes[c] != 1)
+    if summed:
+        r = np.sum(r, axis=summed, keepdims=True)   # axes operand k broadcast
+    r = np.broadcast_to(r.reshape([own[c] if c in keep else 1 for c in uniq]), [own[c] for c in uniq])
     if len(uniq) == len(sk):
-        return r
+        return np.array(r)
     full = np.zeros(shape, dtype=r.dtype)
-    grid = np.indices([sizes[c] for c in uniq])
+    grid = np.indices([own[c] for c in uniq])
     full[tuple(grid[uniq.index(c)] for c in sk)] = r
     return full
+
+
+def _full(o, term, sizes):
+    """Operand ``o`` broadcast along the axes where another operand is longer."""
+    want = [sizes[c] for c in term]
+    if list(o.shape) == want or len(set(term)) != len(term):
+        return o
+    return np.broadcast_to(o, want)
+
+
+def einsum_adjoints(g, subscripts, operands):
+    """The adjoints of every operand of ``np.einsum(subscripts, *operands)``."""
+    return tuple(einsum_adjoint(g, subscripts, operands, k) for k in range(len(operands)))
+
+
+def einsum_tangent(subscripts, operands, tangents):
+    """The tangent of ``np.einsum(subscripts, *operands)``: one einsum per
+    operand whose tangent is not zero, that operand replaced by its tangent."""
+    total = None
+    for k, t in enumerate(tangents):
+        if not np.any(t):
+            continue
+        ops = list(operands)
+        ops[k] = t
+        term = np.einsum(subscripts, *ops, optimize=len(ops) > 2)
+        total = term if total is None else total + term
+    if total is None:
+        return np.zeros_like(np.einsum(subscripts, *operands, optimize=len(operands) > 2))
+    return total
 
 
 def kron_adjoint(g, a, b, first):
