@@ -20,7 +20,10 @@ Rewrites (each keeps numpy's result and semantics):
   write to a repeated index wins, as in numpy);
 - ``np.place(a, m, v)``: ``a[m] = v`` (``v`` must have one value per True);
 - ``np.add.at(a, idx, v)`` / ``np.subtract.at``: a scatter-add through
-  ``np.bincount`` (repeated indices accumulate), then ``a += s``;
+  ``np.bincount`` (repeated indices accumulate), then ``a += s``; every
+  other ufunc with a rule (``np.multiply.at``, ``np.maximum.at``,
+  ``np.sin.at(a, idx)``...): a loop over the rounds of repeated indices,
+  each a read, the ufunc and a store (``ufunc_at_rounds``);
 - ``x.sort(axis)``: ``x[...] = np.sort(x, axis)``; ``x.fill(v)``:
   ``x[...] = v``; ``x.put(ind, v)`` as ``np.put``.
 
@@ -41,7 +44,7 @@ import ast
 
 import numpy as np
 
-from ..rules import writes
+from ..rules import lookup, writes
 
 HANDLERS: dict = {}
 METHOD_HANDLERS: dict = {}
@@ -206,6 +209,66 @@ def ufunc_at(sign):
     return handler
 
 
+def ufunc_at_rounds(ufunc):
+    """``ufunc.at(a, idx[, v])`` for any ufunc with a rule: numpy applies it
+    once per occurrence of an index, in order. The occurrences are ranked
+    (the k-th time each position appears) and each round applies the ufunc
+    at the positions of one rank, where they are distinct: a round reads
+    them (``np.take``), applies the ufunc and puts the results back through
+    ``np.bincount`` and ``np.where``; repeated indices compose as in numpy."""
+    def handler(nz, call, kw):
+        n = 1 + ufunc.nin
+        if len(call.args) != n or kw:
+            nz.err(call, f"ufunc.at needs {n} positional arguments here.",
+                   f"call it as np.{ufunc.__name__}.at(a, idx{', v' if ufunc.nin == 2 else ''}).")
+        a = _local(nz, nz.atom(_written(call, kw, "at", writes.UFUNC_METHODS)))
+        shape = nz.atom(ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load()))
+        size = nz.atom(ast.Attribute(ast.Name(a.id, ast.Load()), "size", ast.Load()))
+        lin = nz.temp(nz.make_call(np.arange, [size], [], call))
+        grid = nz.temp(nz.make_call(np.reshape, [lin, shape], [], call))
+        pos = _local(nz, nz.temp(nz.subscript_load(ast.Subscript(grid, call.args[1], ast.Load()))))
+        flat = _local(nz, nz.temp(nz.make_call(np.ravel, [pos], [], call)))
+        if ufunc.nin == 2:
+            posshape = nz.atom(ast.Attribute(ast.Name(pos.id, ast.Load()), "shape", ast.Load()))
+            w = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(call.args[2]), posshape], [], call))
+            w = nz.temp(nz.make_call(np.ravel, [w], [], call))
+        # rank of each occurrence among the equal positions before it (a stable sort)
+        order = nz.temp(nz.make_call(np.argsort, [flat], [ast.keyword("kind", ast.Constant("stable"))], call))
+        srt = nz.temp(nz.subscript_load(ast.Subscript(flat, order, ast.Load())))
+        first = nz.temp(nz.make_call(np.searchsorted, [srt, srt], [], call))
+        count = nz.atom(ast.Attribute(ast.Name(flat.id, ast.Load()), "size", ast.Load()))
+        seq = nz.temp(nz.make_call(np.arange, [count], [], call))
+        rank_sorted = nz.temp(ast.BinOp(seq, ast.Sub(), first))
+        inverse = nz.temp(nz.make_call(np.argsort, [order], [], call))
+        rank = nz.temp(nz.subscript_load(ast.Subscript(rank_sorted, inverse, ast.Load())))
+        padded = nz.temp(nz.make_call(np.append, [rank, ast.Constant(-1)], [], call))
+        top = nz.temp(nz.make_call(np.max, [padded], [], call))
+        rounds = nz.temp(ast.BinOp(top, ast.Add(), ast.Constant(1)))
+        k = nz.namer.fresh("_k{}")
+        nz.res.locals.add(k)
+        outer, nz.out = nz.out, []
+        mask = nz.temp(nz.make_call(np.equal, [rank, ast.Name(k, ast.Load())], [], call))
+        sel = nz.temp(nz.subscript_load(ast.Subscript(flat, mask, ast.Load())))
+        operands = [nz.temp(nz.make_call(np.take, [ast.Name(a.id, ast.Load()), sel], [], call))]
+        if ufunc.nin == 2:
+            operands.append(nz.temp(nz.subscript_load(ast.Subscript(w, mask, ast.Load()))))
+        new = nz.temp(nz.make_call(ufunc, operands, [], call))
+        # the round's positions are distinct: each bin holds one value, exactly
+        minlength = [ast.keyword("minlength", size)]
+        vals = nz.temp(nz.make_call(np.bincount, [sel], [ast.keyword("weights", new)] + minlength, call))
+        hits = nz.temp(nz.make_call(np.bincount, [sel], minlength, call))
+        hit = nz.temp(nz.make_call(np.greater, [hits, ast.Constant(0)], [], call))
+        hit = nz.temp(nz.make_call(np.reshape, [hit, shape], [], call))
+        vals = nz.temp(nz.make_call(np.reshape, [vals, shape], [], call))
+        upd = nz.temp(nz.make_call(np.where, [hit, vals, ast.Name(a.id, ast.Load())], [], call))
+        nz.store(ast.Subscript(ast.Name(a.id, ast.Load()), ast.Constant(Ellipsis), ast.Store()), upd, call)
+        body, nz.out = nz.out, outer
+        nz.emit(ast.For(target=ast.Name(k, ast.Store()),
+                        iter=ast.Call(ast.Name("range", ast.Load()), [rounds], []), body=body, orelse=[]))
+        return ast.Constant(None)
+    return handler
+
+
 def sort_method(nz, call, arr):
     axis = nz.arg_atom(_arg(call, {k.arg: k.value for k in call.keywords}, 0, "axis", ast.Constant(-1)))
     a = nz.atom(arr)
@@ -220,6 +283,12 @@ HANDLERS.update({
     np.array: array(np.array), np.asarray: array(np.asarray),
     np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place,
     np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),
+})
+# every other ufunc with a rule (differentiable or not): applied round by round
+HANDLERS.update({
+    u.at: ufunc_at_rounds(u) for u in [getattr(np, n) for n in dir(np)]
+    if isinstance(u, np.ufunc) and u.nout == 1 and u.nin in (1, 2) and lookup(u) is not None
+    and u not in (np.add, np.subtract)
 })
 
 

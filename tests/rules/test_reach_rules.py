@@ -83,3 +83,69 @@ def test_einsum_against_autograd(rng):
     def f_ag(x, y, z):
         return anp.sum(anp.einsum("ij,jk,kl->il", x, y, z) ** 2)
     _against_autograd(einsum3, f_ag, [D(rng, 2, 3), D(rng, 3, 4), D(rng, 4, 2)])
+
+
+# -- ufunc.at ---------------------------------------------------------------------------
+
+IDX = np.array([0, 2, 2, 1, 2, 4])
+
+
+def multiply_at(a, v):
+    b = a * 1.0
+    np.multiply.at(b, IDX, v)
+    return np.sum(b * b)
+
+
+def maximum_at(a, v, o):
+    o[:] = a
+    np.maximum.at(o, IDX, v)
+
+
+def sin_at(a):
+    b = a * 1.0
+    np.sin.at(b, IDX)
+    return np.sum(b * np.arange(5.0))
+
+
+def divide_at_2d(a, v, idx):
+    np.divide.at(a, (idx, 1), v)
+
+
+def power_at_scalar(a, p):
+    np.power.at(a, IDX, p)
+
+
+UFUNC_AT = {
+    "multiply": (multiply_at, lambda r: [D(r, 5), D(r, 6)], None),
+    "maximum": (maximum_at, lambda r: [D(r, 5), D(r, 6), D(r, 5)], "o"),
+    "sin": (sin_at, lambda r: [D(r, 5)], None),
+    "divide_2d": (divide_at_2d, lambda r: [D(r, 3, 4), D(r, 4), Const(np.array([0, 2, 0, 0]))], "a"),
+    "power": (power_at_scalar, lambda r: [D(r, 5, lo=0.5, hi=1.0), Const(1.3)], "a"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UFUNC_AT))
+def test_ufunc_at(name, rng):
+    f, make, out = UFUNC_AT[name]
+    args = make(rng)
+    if name == "power":
+        args[0].val[:] = np.abs(args[0].val)
+    check_everywhere(f, *args, out=out, seed=int(rng.integers(1 << 30)))
+
+
+@pytest.mark.parametrize("ufunc", [np.multiply, np.maximum, np.minimum, np.divide, np.power, np.hypot,
+                                   np.arctan2, np.fmod])
+def test_ufunc_at_primal_is_numpys(ufunc, rng):
+    """Repeated indices compose exactly as numpy applies them (bit for bit)."""
+    from adcompiler import Reverse, autodiff
+    ns = {"np": np, "IDX": IDX}
+    src = f"def f(a, v):\n    np.{ufunc.__name__}.at(a, IDX, v)\n"
+    import linecache
+    name = f"<ufunc_at {ufunc.__name__}>"
+    linecache.cache[name] = (len(src), None, src.splitlines(True), name)
+    exec(compile(src, name, "exec"), ns)  # noqa: S102 - a two-line kernel written above
+    a, v = rng.uniform(0.5, 1.5, 5), rng.uniform(0.5, 1.5, 6)
+    want = a.copy()
+    ufunc.at(want, IDX, v)
+    autodiff(Reverse, ns["f"], Const, Duplicated(a, np.ones(5)), Duplicated(v, np.zeros(6)))
+    np.testing.assert_array_equal(a, want)
