@@ -27,6 +27,8 @@ from __future__ import annotations
 import ast
 import copy
 
+from .simplify import drop_unbroadcast
+
 PURE_CALLS = {"_ad_unbroadcast"}
 
 
@@ -107,18 +109,29 @@ def schedule_store(code: list) -> list:
            if isinstance(s, ast.Assign)):
         return code
     view = ast.Assign(targets=[ast.Name(g, ast.Store())], value=region)
+    store = ast.Subscript(ast.Name(dm, ast.Load()), region.slice, ast.Store())
+    first = [k for k, m in enumerate(merged[:2]) if isinstance(m, ast.Name) and m.id == g]
+    if len(merged) >= 2 and first:
+        # the region still holds g: add the other terms in place, in the
+        # order the sum would (a + g == g + a exactly)
+        rest = merged[1 - first[0]:2 - first[0]] + merged[2:]
+        return [view] + computes + [ast.AugAssign(target=copy.deepcopy(store), op=ast.Add(), value=m)
+                                    for m in rest] + updates
     total = merged[0] if merged else ast.Constant(0.0)
     for m in merged[1:]:
         total = ast.BinOp(total, ast.Add(), m)
-    assign = ast.Assign(targets=[ast.Subscript(ast.Name(dm, ast.Load()), region.slice, ast.Store())], value=total)
+    assign = ast.Assign(targets=[store], value=total)
     return [view] + computes + [assign] + updates
 
 
-def optimize_line(code: list) -> list:
+def optimize_line(code: list, facts=None) -> list:
     """The peephole passes over one source line's reverse code (its first
-    statement, the comment naming the line, stays first)."""
+    statement, the comment naming the line, stays first). ``facts`` are what
+    is known of the function's shapes (``simplify.line_facts``)."""
     head, body = code[:1], code[1:]
     body = fold_negation(body, lambda name: _used_twice(name, body))
+    if facts is not None:
+        body = drop_unbroadcast(body, *facts)
     return head + schedule_store(body)
 
 

@@ -33,6 +33,7 @@ from .forms import classify
 from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
 from .remat import rematerializable
+from .simplify import line_facts, simplify_records
 from .tape import TapeAccess, assign
 
 
@@ -46,6 +47,8 @@ class Sweeps(SweepPlan, TapeAccess):
         self.loops: dict = {}
         self._number(body, ())
         self.records = AdjointBuilder(ctx).block(body)
+        if ctx.module.options.optimize:
+            simplify_records(self.records, ctx.kinds)
         self.by_stmt: dict = {}
         self._index(self.records)
         self._refuse_stale_tuples()
@@ -64,6 +67,7 @@ class Sweeps(SweepPlan, TapeAccess):
         self.split = False          # generating a forward or reverse half (see ``forward``)
         self._roots = None
         self.list_names: dict = {}  # array -> its list in loops run on Python lists (``listify_reversed``)
+        self._facts = None          # what the line optimizer knows of shapes (``simplify.line_facts``)
 
     # -- structure ---------------------------------------------------------------
     def _number(self, stmts, loops):
@@ -249,8 +253,10 @@ class Sweeps(SweepPlan, TapeAccess):
         if groups:
             groups[-1] += deferred
         out = []
+        if self.ctx.module.options.optimize and groups and self._facts is None:
+            self._facts = line_facts(self)
         for code in groups:
-            out += optimize_line(code) if self.ctx.module.options.optimize else code
+            out += optimize_line(code, self._facts) if self.ctx.module.options.optimize else code
         return out
 
     def rev_record(self, r) -> list:

@@ -1,0 +1,262 @@
+"""simplify: exact algebraic simplification of reverse-sweep code.
+
+Rule templates are written for every case (``g * x2 * x1 ** (x2 - 1)``,
+``_ad_unreduce(g, a, axis, keepdims) * where``); once instantiated, most of
+their generality is waste. ``simplify_records`` rewrites the adjoint code of
+each statement before the sweeps are planned (so a value no longer read is no
+longer saved); ``drop_unbroadcast`` runs on one source line's reverse code.
+Every rewrite leaves each value as it was, bit for bit:
+
+- constant folding of ``+ - *`` on int and float constants (``2 - 1`` -> ``1``:
+  Python does the same arithmetic when the code runs);
+- ``x ** 1`` -> ``x`` where the power is an operand of arithmetic (the result
+  is a fresh value either way; ``g * 2 * x1 ** (2 - 1)`` becomes ``g * 2 * x1``);
+- the adjoint of a full reduction stays a scalar: ``_ad_unreduce(g, a, None,
+  False) * True`` -> ``g`` when ``a`` is an array. ``g`` is the adjoint of a
+  scalar, and an adjoint smaller than its value stands for its broadcast (every
+  consumer broadcasts it: elementwise arithmetic, ``+=`` into memory,
+  ``_ad_unbroadcast`` to an operand's shape), so nothing is materialised and
+  the multiplication by ``True`` (a copy) goes too;
+- ``_ad_unbroadcast(e, r)`` -> ``e`` in a statement that writes ``r`` when the
+  shapes of ``e`` and ``r`` are provably equal (``drop_unbroadcast``).
+
+>>> import ast
+>>> tree = ast.parse("d = g * 2 * x ** (2 - 1)")
+>>> print(ast.unparse(simplify_code(tree.body, {})[0]))
+d = g * 2 * x
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+_FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b}
+_ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+
+
+def _number(node) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def _is_true(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _call_of(node, name) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name \
+        and not node.keywords
+
+
+class _Simplify(ast.NodeTransformer):
+    """The expression rewrites of the module docstring, bottom up."""
+
+    def __init__(self, kinds):
+        self.kinds = kinds
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        op = type(node.op)
+        if op in _FOLD and _number(node.left) and _number(node.right):
+            return ast.copy_location(ast.Constant(_FOLD[op](node.left.value, node.right.value)), node)
+        if op in _ARITH:
+            node.left, node.right = self.first_power(node.left), self.first_power(node.right)
+        if op is ast.Mult:
+            for e, t in ((node.left, node.right), (node.right, node.left)):
+                if _is_true(t) and self.full_unreduce(e):
+                    return e.args[0]
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.USub):
+            node.operand = self.first_power(node.operand)
+        return node
+
+    @staticmethod
+    def first_power(e):
+        """``x ** 1`` -> ``x`` (an operand of arithmetic: the result is a new value anyway)."""
+        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Pow) and isinstance(e.right, ast.Constant) \
+                and type(e.right.value) is int and e.right.value == 1:
+            return e.left
+        return e
+
+    def full_unreduce(self, e) -> bool:
+        """``_ad_unreduce(g, a, None, False)`` with ``a`` an array: the adjoint of
+        a reduction over all axes, a scalar."""
+        if not (_call_of(e, "_ad_unreduce") and len(e.args) == 4):
+            return False
+        _, a, axis, keep = e.args
+        k = self.kinds.get(a.id) if isinstance(a, ast.Name) else None
+        return k is not None and k.cls == "array" and isinstance(axis, ast.Constant) and axis.value is None \
+            and isinstance(keep, ast.Constant) and keep.value is False
+
+
+def simplify_code(code: list, kinds) -> list:
+    """``code`` (statements of adjoint code) with the expression rewrites applied."""
+    return [_Simplify(kinds).visit(s) for s in code]
+
+
+def simplify_records(records, kinds) -> None:
+    """Simplify the adjoint code of every record (``adjoint.Record``), in place."""
+    for r in records:
+        r.core = simplify_code(r.core, kinds)
+        for ch in r.children:
+            simplify_records(ch, kinds)
+
+
+# -- unbroadcast where the shapes are equal --------------------------------------------
+
+_SIG_N = 72
+
+
+def _slice_signature(sl):
+    """The lengths ``x[sl]`` has along its first axis for every length of
+    ``x`` (a slice with constant bounds and no step), or None."""
+    if not isinstance(sl, ast.Slice) or sl.step is not None:
+        return None
+    bounds = []
+    for b in (sl.lower, sl.upper):
+        if b is None:
+            bounds.append(None)
+        elif isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub) and _number(b.operand) \
+                and type(b.operand.value) is int:
+            bounds.append(-b.operand.value)
+        elif isinstance(b, ast.Constant) and type(b.value) is int:
+            bounds.append(b.value)
+        else:
+            return None
+    if any(b is not None and abs(b) > _SIG_N // 3 for b in bounds):
+        return None
+    # the lengths are linear in len(x) once it exceeds the bounds: a table up
+    # to three times the bounds decides equality for every length
+    return tuple(len(range(n)[slice(*bounds)]) for n in range(_SIG_N))
+
+
+_FULL = tuple(range(_SIG_N))
+
+
+class _Shapes:
+    """What is known of the shapes of the values of one line's reverse code: a
+    key per expression, equal keys meaning equal shapes (None: unknown).
+
+    A key is ``(base, signature)``: the shape of the array ``base`` with its
+    first axis cut as the signature says. Shadows share their primal's base;
+    the adjoint of a float is a scalar (``()``)."""
+
+    def __init__(self, kinds, shadow_of, memory, adjoint_of):
+        self.kinds = kinds
+        self.shadow_of = shadow_of       # shadow name -> its primal's name (same shape)
+        self.memory = memory             # primal arrays never rebound
+        self.adjoint_of = adjoint_of     # adjoint name -> its value's name
+        self.names: dict = {}            # value names bound on this line -> key
+
+    def base(self, name):
+        return self.shadow_of.get(name, name)
+
+    def scalar(self, e) -> bool:
+        if _number(e):
+            return True
+        if isinstance(e, ast.Name):
+            if e.id in self.names:
+                return self.names[e.id] == ()
+            k = self.kinds.get(self.adjoint_of.get(e.id, e.id))
+            return k is not None and k.cls in ("float", "int", "bool")
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+            return self.scalar(e.operand)
+        if isinstance(e, ast.BinOp) and isinstance(e.op, _ARITH):
+            return self.scalar(e.left) and self.scalar(e.right)
+        return False
+
+    def key(self, e):
+        if self.scalar(e):
+            return ()
+        if isinstance(e, ast.Name):
+            if e.id in self.names:
+                return self.names[e.id]
+            k = self.kinds.get(self.base(e.id))
+            if k is not None and k.cls == "array" and (e.id in self.shadow_of or e.id in self.memory):
+                return (self.base(e.id), _FULL)
+            return None
+        if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name):
+            whole = self.key(e.value)
+            sig = _slice_signature(e.slice)
+            if whole is None or whole == () or whole[1] != _FULL or sig is None:
+                return None
+            return (whole[0], sig)
+        if _call_of(e, "_ad_copy") and len(e.args) == 1:
+            return self.key(e.args[0])
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+            return self.key(e.operand)
+        if isinstance(e, ast.BinOp) and isinstance(e.op, _ARITH):
+            left, right = self.key(e.left), self.key(e.right)
+            if left == ():
+                return right
+            if right == ():
+                return left
+            return left if left == right else None
+        return None
+
+
+def drop_unbroadcast(code: list, kinds, shadow_of, memory, adjoint_of) -> list:
+    """``t += _ad_unbroadcast(e, t)`` (or ``t = ...``, ``t`` an array or a
+    region of one, written by the statement) -> ``t += e`` where ``e``
+    provably has ``t``'s shape. ``shadow_of`` maps the shadows of arguments
+    to their primals; ``memory`` names the primal arrays the code never
+    rebinds; ``adjoint_of`` maps adjoint names to their values' names (the
+    adjoint of a float is a scalar). Were a proof wrong, the write would
+    raise (numpy refuses a larger value), never compute something else."""
+    shapes = _Shapes(kinds, shadow_of, frozenset(memory), adjoint_of)
+    out = []
+    for s in code:
+        target = s.target if isinstance(s, ast.AugAssign) else s.targets[0] \
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 else None
+        if target is not None and (not isinstance(target, ast.Name) or target.id in shadow_of
+                                   or target.id in memory):
+            s = _Drop(shapes, ast.unparse(target)).visit(copy.deepcopy(s))
+        if isinstance(s, ast.Assign) and isinstance(target, ast.Name):
+            key = shapes.key(s.value)
+            shapes.names.pop(target.id, None)
+            if key is not None:
+                shapes.names[target.id] = key
+            for n, k in list(shapes.names.items()):
+                if k and k[0] == target.id:
+                    del shapes.names[n]
+        elif isinstance(s, ast.AugAssign) and isinstance(target, ast.Name):
+            shapes.names.pop(target.id, None)
+        elif not isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr)):
+            shapes.names.clear()
+        out.append(s)
+    return out
+
+
+class _Drop(ast.NodeTransformer):
+    """Removes ``_ad_unbroadcast(e, r)`` where ``r`` is the statement's target and ``e`` has its shape."""
+
+    def __init__(self, shapes, target):
+        self.shapes, self.target = shapes, target
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if _call_of(node, "_ad_unbroadcast") and len(node.args) == 2 and ast.unparse(node.args[1]) == self.target:
+            e, r = node.args
+            k = self.shapes.key(r)
+            if k is not None and k != () and self.shapes.key(e) == k:
+                return e
+        return node
+
+
+def line_facts(sweeps) -> tuple:
+    """What ``drop_unbroadcast`` needs to know of a function: its kinds, the
+    shadows of arrays bound once (-> the array), those arrays, and every
+    adjoint name (-> its value's name)."""
+    ctx = sweeps.ctx
+    once = {n for n, c in sweeps.nbind.items() if c == 1}
+    memory = {n for n in once if ctx.is_memory(n) and ctx.kinds.get(n) is not None
+              and ctx.kinds[n].cls == "array" and (n in ctx.params or ctx.needs_shadow(n))}
+    shadow_of = {}
+    for n in memory:
+        d = ctx.namer.adjoints.get(n)
+        if d is not None and d in once and (ctx.needs_shadow(n) or ctx.activities.get(n) == "Duplicated"):
+            shadow_of[d] = n
+    adjoint_of = {d: n for n, d in ctx.namer.adjoints.items()}
+    return ctx.kinds, shadow_of, memory, adjoint_of
