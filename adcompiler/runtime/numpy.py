@@ -388,3 +388,90 @@ def norm_tangent(t, x, ans, ord=None, axis=None, keepdims=False):
         axes = _norm_axes(axis, x.ndim)
     d = norm_adjoint(np.ones(np.shape(ans)), x, ans, ord, axis, keepdims)
     return np.sum(d * t, axis=axes, keepdims=keepdims)
+
+
+# -- cov and corrcoef -------------------------------------------------------------------
+
+def _cov_setup(m, y, rowvar, bias, ddof, fweights, aweights):
+    """The observation matrix numpy's ``cov`` builds (variables in rows), the
+    rows that come from ``m``, the weights and the normalisation."""
+    X = np.array(m, ndmin=2, dtype=float)
+    if not rowvar and X.shape[0] != 1:
+        X = X.T
+    rows = X.shape[0]
+    if y is not None:
+        Y = np.array(y, ndmin=2, dtype=float)
+        if not rowvar and Y.shape[0] != 1:
+            Y = Y.T
+        X = np.concatenate((X, Y), axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    w = np.ones(X.shape[1])
+    if fweights is not None:
+        w = w * np.asarray(fweights, dtype=float)
+    if aweights is not None:
+        w = w * np.asarray(aweights, dtype=float)
+    v1 = np.sum(w)
+    if aweights is None:
+        fact = v1 - ddof
+    else:
+        fact = v1 - ddof * np.sum(w * np.asarray(aweights, dtype=float)) / v1
+    Xc = X - (np.sum(X * w, axis=1) / v1)[:, None]
+    return X, rows, w, fact, Xc
+
+
+def _cov_back(Xbar, m, y, rowvar, rows):
+    """Split the adjoint of the observation matrix back onto ``m`` and ``y``."""
+    def back(part, like):
+        if not rowvar and np.array(like, ndmin=2).shape[0] != 1:
+            part = part.T
+        return np.reshape(part, np.shape(like))
+    return back(Xbar[:rows], m), (back(Xbar[rows:], y) if y is not None else None)
+
+
+def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, first=True):
+    """Adjoint of ``np.cov`` for ``m`` (``first``) or ``y``, with constant weights:
+    ``Xbar = (G + G^T) (Xc * w) / fact`` (centering is its own adjoint and
+    the columns of ``Xc * w`` already sum to zero)."""
+    X, rows, w, fact, Xc = _cov_setup(m, y, rowvar, bias, ddof, fweights, aweights)
+    p = X.shape[0]
+    G = np.reshape(np.asarray(g, dtype=float), (p, p))
+    Xbar = (G + G.T) @ (Xc * w) / fact
+    return _cov_back(Xbar, m, y, rowvar, rows)[0 if first else 1]
+
+
+def cov_tangent(tm, ty, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """Tangent of ``np.cov`` from the tangents ``tm`` of ``m`` and ``ty`` of ``y``."""
+    _, _, w, fact, Xc = _cov_setup(m, y, rowvar, bias, ddof, fweights, aweights)
+    tm = np.zeros_like(np.asarray(m, dtype=float)) if tm is None else tm
+    ty = None if y is None else (np.zeros_like(np.asarray(y, dtype=float)) if ty is None else ty)
+    T = _cov_setup(tm, ty, rowvar, bias, ddof, fweights, aweights)[4]
+    S = (T * w) @ Xc.T / fact
+    return np.squeeze(S + S.T)
+
+
+def corrcoef_adjoint(g, x, y=None, rowvar=True, first=True):
+    """Adjoint of ``np.corrcoef`` through that of ``cov``: with ``s = sqrt(diag C)``
+    and ``R = C / (s s^T)``, ``Cbar = G / (s s^T)`` and ``Cbar_ii -= sum_j
+    (G_ij R_ij + G_ji R_ji) / (2 C_ii)`` (numpy's clipping to [-1, 1] is ignored)."""
+    *_, fact, Xc = _cov_setup(x, y, rowvar, False, None, None, None)
+    C = Xc @ Xc.T / fact
+    p = C.shape[0]
+    s = np.sqrt(np.diag(C))
+    R = C / np.outer(s, s)
+    G = np.reshape(np.asarray(g, dtype=float), (p, p))
+    Cbar = G / np.outer(s, s)
+    Cbar[np.diag_indices(p)] -= (np.sum(G * R, axis=1) + np.sum(G * R, axis=0)) / (2 * np.diag(C))
+    return cov_adjoint(Cbar, x, y, rowvar, False, None, None, None, first)
+
+
+def corrcoef_tangent(tx, ty, x, y=None, rowvar=True):
+    """Tangent of ``np.corrcoef``: ``dR = dC / (s s^T) - R (dC_ii / 2C_ii + dC_jj / 2C_jj)``."""
+    *_, fact, Xc = _cov_setup(x, y, rowvar, False, None, None, None)
+    C = Xc @ Xc.T / fact
+    p = C.shape[0]
+    dC = np.reshape(cov_tangent(tx, ty, x, y, rowvar), (p, p))
+    s = np.sqrt(np.diag(C))
+    R = C / np.outer(s, s)
+    r = np.diag(dC) / (2 * np.diag(C))
+    return np.squeeze(dC / np.outer(s, s) - R * (r[:, None] + r[None, :]))

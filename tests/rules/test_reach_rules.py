@@ -149,3 +149,72 @@ def test_ufunc_at_primal_is_numpys(ufunc, rng):
     ufunc.at(want, IDX, v)
     autodiff(Reverse, ns["f"], Const, Duplicated(a, np.ones(5)), Duplicated(v, np.zeros(6)))
     np.testing.assert_array_equal(a, want)
+
+
+# -- cov and corrcoef -------------------------------------------------------------------
+
+W = np.random.default_rng(5).uniform(0.5, 1.5, (4, 4))
+
+
+def cov_1d(x):
+    return np.cov(x) * 2.0
+
+
+def cov_rows(x):
+    return np.sum(np.cov(x) * W[:3, :3])
+
+
+def cov_columns_two_sets(x, y):
+    return np.sum(np.cov(x, y, rowvar=False, ddof=0) * W)
+
+
+def cov_weighted(x, w):
+    return np.sum(np.cov(x, aweights=w, bias=True) * W[:3, :3])
+
+
+def corrcoef_rows(x):
+    return np.sum(np.corrcoef(x) * W[:3, :3])
+
+
+def corrcoef_pair(x, y):
+    return np.sum(np.corrcoef(x, y) * W[:2, :2])
+
+
+def corrcoef_columns(x):
+    return np.sum(np.corrcoef(x, rowvar=False) * W[:2, :2])
+
+
+STATS = {
+    "cov_1d": (cov_1d, lambda r: [D(r, 5)]),
+    "cov_rows": (cov_rows, lambda r: [D(r, 3, 5)]),
+    "cov_columns_two_sets": (cov_columns_two_sets, lambda r: [D(r, 5, 2), D(r, 5, 2)]),
+    "cov_weighted": (cov_weighted, lambda r: [D(r, 3, 5), Const(r.uniform(0.5, 1.0, 5))]),
+    "corrcoef_rows": (corrcoef_rows, lambda r: [D(r, 3, 5)]),
+    "corrcoef_pair": (corrcoef_pair, lambda r: [D(r, 5), D(r, 5)]),
+    "corrcoef_columns": (corrcoef_columns, lambda r: [D(r, 5, 2)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATS))
+def test_statistics(name, rng):
+    f, make = STATS[name]
+    check_everywhere(f, *make(rng), seed=int(rng.integers(1 << 30)))
+
+
+def test_cov_against_autograd(rng):
+    import autograd.numpy as anp
+
+    def f_ag(x):
+        xc = x - anp.mean(x, axis=1, keepdims=True)
+        return anp.sum(anp.dot(xc, xc.T) / (x.shape[1] - 1) * W[:3, :3])
+    _against_autograd(cov_rows, f_ag, [D(rng, 3, 5)])
+
+
+def test_cov_differentiable_weights_refused(rng):
+    from adcompiler import AdCompilerError, Duplicated, Forward, Reverse, autodiff
+    x, w = rng.standard_normal((3, 5)), rng.uniform(0.5, 1.0, 5)
+    for mode, ret in ((Reverse, "Active"), (Forward, "Duplicated")):
+        import adcompiler
+        with pytest.raises(AdCompilerError, match="aweights"):
+            autodiff(mode, cov_weighted, getattr(adcompiler, ret), Duplicated(x.copy(), np.zeros((3, 5))),
+                     Duplicated(w.copy(), np.zeros(5)))

@@ -1,0 +1,38 @@
+"""Statistics: ``cov`` and ``corrcoef`` (differentiable in the observations;
+constant weights). Each adjoint is a runtime helper that rebuilds numpy's
+observation matrix (``rowvar``, a second variable set ``y``)."""
+import numpy as np
+
+from ..analysis.kinds import FLOAT, Kind, array
+from .registry import defrule
+
+NUM = Kind("num", None, "f")
+
+
+def _matrix_kind(scalar):
+    """A 1-D ``m`` alone gives a scalar (``scalar``); with a 1-D ``y`` a 2 x 2 matrix."""
+    def result(kinds, bound):
+        m, y = kinds.get("m", kinds.get("x", FLOAT)), kinds.get("y")
+        alone = y is None or y.cls == "none"
+        if m.cls == "array" and m.ndim == 1:
+            if alone:
+                return scalar
+            if y.cls == "array" and y.ndim == 1:
+                return array(2)
+        return array(None)   # a p x p matrix, squeezed when p == 1
+    return result
+
+
+COV = "m, y, rowvar, bias, ddof, fweights, aweights"
+_cov = defrule(np.cov, "m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, dtype=None",
+               m=f"_ad_cov_adjoint(g, {COV}, True)", y=f"_ad_cov_adjoint(g, {COV}, False)",
+               tangents={"m": f"_ad_cov_tangent(t, None, {COV})", "y": f"_ad_cov_tangent(None, t, {COV})",
+                         "fweights": "0.0", "aweights": "0.0"},
+               result=_matrix_kind(array(0)),
+               doc="differentiable in m and y; fweights and aweights must be constant")
+_cov.refuse = {"fweights", "aweights"}
+defrule(np.corrcoef, "x, y=None, rowvar=True, dtype=None",
+        x="_ad_corrcoef_adjoint(g, x, y, rowvar, True)", y="_ad_corrcoef_adjoint(g, x, y, rowvar, False)",
+        tangents={"x": "_ad_corrcoef_tangent(t, None, x, y, rowvar)",
+                  "y": "_ad_corrcoef_tangent(None, t, x, y, rowvar)"},
+        result=_matrix_kind(FLOAT), doc="numpy's clipping of the result to [-1, 1] is ignored")
