@@ -35,7 +35,7 @@ from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..rules import lookup, writes
 from . import notes
 from .anf import is_index_expr
-from .inplace import HANDLERS
+from .inplace import HANDLERS, MASKED_FILL, reduction_where, ufunc_where
 from .resolve import MISSING
 
 
@@ -88,6 +88,10 @@ class CallRewrite:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")
         if target in HANDLERS:
             return HANDLERS[target](self, e, kw)
+        if isinstance(target, np.ufunc) and "where" in kw and lookup(target) is not None:
+            return ufunc_where(self, e, target, kw)
+        if "where" in kw and (target in MASKED_FILL or target in (np.var, np.std)):
+            return reduction_where(self, e, target, kw)
         rewritten = self.builtin_call(e, target, kw)
         if rewritten is not None:
             return rewritten

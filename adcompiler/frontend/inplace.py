@@ -269,6 +269,93 @@ def ufunc_at_rounds(ufunc):
     return handler
 
 
+def ufunc_where(nz, call, ufunc, kw):
+    """``ufunc(x, ..., out=o, where=m)``: the ufunc is evaluated only where
+    ``m`` holds (``o[m] = ufunc(x[m], ...)``, operands broadcast to ``o``'s
+    shape), so values it would reject elsewhere (``np.log(x, out=o,
+    where=x > 0)``) never reach it or its derivative; ``o`` keeps its other
+    entries, as in numpy."""
+    kw = dict(kw)
+    mask, out = kw.pop("where"), kw.pop(writes.OUT, None)
+    if isinstance(out, ast.Tuple) and len(out.elts) == 1:
+        out = out.elts[0]
+    if out is None:
+        nz.err(call, f"np.{ufunc.__name__} with where= but no out=: numpy leaves the other entries uninitialized.",
+               "pass out= (its entries where the mask is False are kept), or use np.where.")
+    if kw or len(call.args) != ufunc.nin:
+        nz.err(call, f"np.{ufunc.__name__} with where= takes its {ufunc.nin} operand(s), out= and where= only.",
+               "pass the operands positionally and no other keyword.")
+    o = nz.atom(out)
+    if not isinstance(o, ast.Name):
+        nz.err(call, "out= must name an array here.", "pass a named array as out=.")
+    shape = nz.atom(ast.Attribute(ast.Name(o.id, ast.Load()), "shape", ast.Load()))
+    m = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(mask), shape], [], call))
+    picked = []
+    for x in call.args:
+        full = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(x), shape], [], call))
+        picked.append(nz.temp(nz.subscript_load(ast.Subscript(full, m, ast.Load()))))
+    value = nz.temp(nz.make_call(ufunc, picked, [], call))
+    nz.store(ast.Subscript(ast.Name(o.id, ast.Load()), m, ast.Store()), value, call)
+    return ast.Name(o.id, ast.Load())
+
+
+#: reductions whose ``where=`` is rewritten: the value masked-out entries take
+#: (None: the ``initial=`` numpy requires with ``where=``)
+MASKED_FILL = {np.prod: 1.0, np.nansum: 0.0, np.nanmean: float("nan"), np.max: None, np.min: None,
+               np.amax: None, np.amin: None, np.nanmax: None, np.nanmin: None}
+
+
+def reduction_where(nz, call, func, kw):
+    """``where=`` on a reduction whose rule has no mask: masked-out entries
+    are replaced by the reduction's identity (``np.prod(np.where(m, a, 1.0))``;
+    for max and min by ``initial=``, which numpy requires with ``where=``), so
+    they get no adjoint whatever they hold; ``var``/``std`` are written out
+    over the masked deviations (``np.where(m, a - mean, 0.0)``) and the count
+    of selected entries."""
+    kw = dict(kw)
+    mask = kw.pop("where")
+    args = list(call.args)
+    a = args.pop(0) if args else kw.pop("a", None)
+    if a is None or len(args) > 1 or writes.OUT in kw or "dtype" in kw:
+        nz.err(call, f"np.{func.__name__} with where= takes the array, the axis, keepdims (and ddof, initial).",
+               "pass the other arguments by keyword, without out= or dtype=.")
+    axis = args[0] if args else kw.pop("axis", ast.Constant(None))
+    a, mask = nz.atom(a), nz.atom(mask)
+    if func in (np.var, np.std):
+        return _masked_var(nz, call, func, a, mask, axis, kw)
+    fill = MASKED_FILL[func]
+    if fill is None:
+        if "initial" not in kw:
+            nz.err(call, f"np.{func.__name__} with where= needs initial= (numpy requires it).",
+                   "pass initial=, e.g. initial=-np.inf for a maximum.")
+        fill = kw.pop("initial")
+    masked = nz.temp(nz.make_call(np.where, [mask, a, nz.atom(fill) if isinstance(fill, ast.AST)
+                                             else ast.Constant(fill)], [], call))
+    keywords = [ast.keyword("axis", axis)] + [ast.keyword(k, v) for k, v in kw.items()]
+    return nz.call(ast.copy_location(ast.Call(call.func, [masked], keywords), call))
+
+
+def _masked_var(nz, call, func, a, mask, axis, kw):
+    keep = kw.pop("keepdims", ast.Constant(False))
+    ddof = kw.pop("ddof", ast.Constant(0))
+    if kw:
+        nz.err(call, f"np.{func.__name__} with where= does not take {', '.join(kw)}.", "leave it out.")
+    axis = nz.atom(axis)
+    mu = nz.temp(nz.make_call(np.mean, [a], [ast.keyword("axis", axis), ast.keyword("keepdims", ast.Constant(True)),
+                                               ast.keyword("where", mask)], call))
+    dev = nz.temp(ast.BinOp(a, ast.Sub(), mu))
+    dev = nz.temp(nz.make_call(np.where, [mask, dev, ast.Constant(0.0)], [], call))
+    sq = nz.temp(ast.BinOp(dev, ast.Mult(), dev))
+    reduce = [ast.keyword("axis", axis), ast.keyword("keepdims", nz.atom(keep))]
+    total = nz.temp(nz.make_call(np.sum, [sq], reduce, call))
+    shape = nz.atom(ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())) if isinstance(a, ast.Name) \
+        else nz.temp(nz.make_call(np.shape, [a], [], call))
+    full = nz.temp(nz.make_call(np.broadcast_to, [mask, shape], [], call))
+    count = nz.temp(nz.make_call(np.sum, [full], reduce, call))
+    var = nz.temp(ast.BinOp(total, ast.Div(), nz.temp(ast.BinOp(count, ast.Sub(), nz.atom(ddof)))))
+    return nz.make_call(np.sqrt, [var], [], call) if func is np.std else var
+
+
 def sort_method(nz, call, arr):
     axis = nz.arg_atom(_arg(call, {k.arg: k.value for k in call.keywords}, 0, "axis", ast.Constant(-1)))
     a = nz.atom(arr)

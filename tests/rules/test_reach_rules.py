@@ -218,3 +218,92 @@ def test_cov_differentiable_weights_refused(rng):
         with pytest.raises(AdCompilerError, match="aweights"):
             autodiff(mode, cov_weighted, getattr(adcompiler, ret), Duplicated(x.copy(), np.zeros((3, 5))),
                      Duplicated(w.copy(), np.zeros(5)))
+
+
+# -- where= on ufuncs and reductions -------------------------------------------------------
+
+MASK = np.array([[True, False, True, True], [False, True, True, False], [True, True, False, True]])
+
+
+def log_where(x, o):
+    np.log(x, out=o, where=x > 0)
+
+
+def multiply_where(x, y, o):
+    np.multiply(x, y, out=o, where=y > 0)
+
+
+def sqrt_where_rebound(x, o):
+    o = np.sqrt(x, out=o, where=x > 0)
+    return np.sum(o * o)
+
+
+def prod_where(x):
+    return np.sum(np.prod(x, axis=1, where=MASK) * np.arange(3.0))
+
+
+def max_where(x):
+    return np.sum(np.max(x, axis=0, where=MASK, initial=-10.0) * np.arange(4.0))
+
+
+def var_where(x):
+    return np.sum(np.var(x, axis=1, where=MASK, ddof=1) * np.arange(3.0))
+
+
+def std_where(x):
+    return np.std(x, where=MASK)
+
+
+def var_where_masked_nan(x):
+    y = x * 1.0
+    y[0, 1] = np.nan
+    return np.sum(np.var(y, axis=1, where=MASK, keepdims=True))
+
+
+WHERE = {
+    "log": (log_where, lambda r: [D(r, 3, 4), D(r, 3, 4)], "o"),
+    "multiply": (multiply_where, lambda r: [D(r, 3, 4), D(r, 4), D(r, 3, 4)], "o"),
+    "sqrt_rebound": (sqrt_where_rebound, lambda r: [D(r, 5), D(r, 5)], None),
+    "prod": (prod_where, lambda r: [D(r, 3, 4)], None),
+    "max": (max_where, lambda r: [D(r, 3, 4)], None),
+    "var": (var_where, lambda r: [D(r, 3, 4)], None),
+    "std": (std_where, lambda r: [D(r, 3, 4)], None),
+    "var_masked_nan": (var_where_masked_nan, lambda r: [D(r, 3, 4)], None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WHERE))
+def test_where(name, rng):
+    f, make, out = WHERE[name]
+    args = make(rng)
+    ret = autodiff_primal(f, args)
+    want = f(*[copy.deepcopy(a.val) for a in args])
+    if want is not None:
+        np.testing.assert_allclose(ret, want, rtol=1e-14)
+    check_everywhere(f, *args, out=out, seed=int(rng.integers(1 << 30)))
+
+
+def autodiff_primal(f, args):
+    from adcompiler import Active, ReverseWithPrimal, autodiff
+    from adcompiler import Const as C
+    copies = [Duplicated(copy.deepcopy(a.val), np.zeros_like(a.val)) for a in args]
+    ret = Active if f(*[copy.deepcopy(a.val) for a in args]) is not None else C
+    return autodiff(ReverseWithPrimal, f, ret, *copies)[1]
+
+
+@pytest.mark.parametrize("src, match", [
+    ("np.sum(np.sin(x, where=x > 0))", "uninitialized"),
+    ("np.max(x, where=x > 0)", "initial="),
+])
+def test_where_refused(src, match):
+    import linecache
+
+    from adcompiler import Active, AdCompilerError, autodiff
+    from adcompiler import Reverse as Rev
+    text = f"def f(x):\n    return {src}\n"
+    name = f"<where {src}>"
+    linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+    ns = {"np": np}
+    exec(compile(text, name, "exec"), ns)  # noqa: S102 - a two-line kernel written above
+    with pytest.raises(AdCompilerError, match=match):
+        autodiff(Rev, ns["f"], Active, Duplicated(np.ones(3), np.zeros(3)))
