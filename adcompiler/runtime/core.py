@@ -16,8 +16,8 @@ def shape(x):
 
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x`` (undo numpy broadcasting)."""
-    shape = x if isinstance(x, tuple) else np.shape(x)
-    gshape = np.shape(g)
+    shape = x if type(x) is tuple else x.shape if type(x) is np.ndarray else np.shape(x)
+    gshape = g.shape if type(g) is np.ndarray else np.shape(g)
     if gshape == shape:
         return g
     if not shape:
@@ -44,10 +44,13 @@ def _norm_axes(axis, ndim):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint ``g`` of a reduction of ``x`` back to ``x``'s shape."""
-    shape = x if isinstance(x, tuple) else np.shape(x)
+    shape = x if type(x) is tuple else x.shape if type(x) is np.ndarray else np.shape(x)
     g = np.asarray(g)
     if not keepdims and shape:
-        g = np.expand_dims(g, _norm_axes(axis, len(shape)))
+        if type(axis) is int and g.ndim == len(shape) - 1:
+            g = g.reshape(g.shape[:axis % len(shape)] + (1,) + g.shape[axis % len(shape):])
+        else:
+            g = np.expand_dims(g, _norm_axes(axis, len(shape)))
     return np.broadcast_to(g, shape)
 
 
@@ -115,6 +118,8 @@ def dot_adjoint_b(g, a, b):
 def matmul_adjoint_a(g, a, b):
     """Adjoint of ``a @ b`` with respect to ``a`` (1-D, 2-D and batched)."""
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 2 and b.ndim == 2:
+        return unbroadcast(g @ b.T, a)
     if b.ndim == 1:
         r = np.expand_dims(g, -1) * b
     elif a.ndim == 1:
@@ -127,6 +132,8 @@ def matmul_adjoint_a(g, a, b):
 def matmul_adjoint_b(g, a, b):
     """Adjoint of ``a @ b`` with respect to ``b`` (1-D, 2-D and batched)."""
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 2 and b.ndim == 2:
+        return unbroadcast(a.T @ g, b)
     if a.ndim == 1:
         r = np.expand_dims(a, -1) * np.expand_dims(g, -2) if b.ndim > 1 else g * a
     elif b.ndim == 1:

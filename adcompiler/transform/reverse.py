@@ -33,7 +33,7 @@ from .forms import classify
 from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
 from .remat import rematerializable
-from .simplify import line_facts, simplify_records
+from .simplify import fuse_forward, line_facts, simplify_records
 from .tape import TapeAccess, assign
 
 
@@ -156,6 +156,9 @@ class Sweeps(SweepPlan, TapeAccess):
         init = [assign([n], ast.Constant(None)) for n in sorted(pre)
                 if n not in ctx.params and n not in ctx.param_shadows()]
         body = self.fwd_block(self.body)
+        if ctx.module.options.optimize:
+            body = fuse_forward(body, lambda t: ctx.is_temp(t) and not ctx.is_memory(t)
+                                and t not in self.needed and t not in pre)
         if self.split and self.local_shadows():
             # the Duplicated arguments' shadow references (roots 0, 1, ...), which locals' views name
             body = [assign([ctx.namer.adjoint(p)], ast.Call(N("_ad_shadow_ref"), [ast.Constant(k), N(p)], []))

@@ -260,3 +260,50 @@ def line_facts(sweeps) -> tuple:
             shadow_of[d] = n
     adjoint_of = {d: n for n, d in ctx.namer.adjoints.items()}
     return ctx.kinds, shadow_of, memory, adjoint_of
+
+
+# -- the forward sweep back in expression form -----------------------------------------
+
+def fuse_forward(body: list, fusable) -> list:
+    """Substitute each ``t = e`` of the forward sweep into its one use, when
+    ``fusable(t)`` (a generated temporary the reverse sweep does not read), the
+    use is in the same block, ``e`` calls nothing, and every statement in
+    between binds a name ``e`` does not read to call-free arithmetic (nothing
+    can write the memory ``e`` reads). The primal's expressions come back:
+    numpy frees (or reuses in place) what a name would keep alive."""
+    counts: dict = {}
+    for s in body:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                counts[n.id] = counts.get(n.id, 0) + 1
+    return _fuse_block(body, lambda t: fusable(t) and counts.get(t, 0) == 1)
+
+
+def _fuse_block(code, ok):
+    from .optimize import _Replace, _names, _simple_value
+    code = list(code)
+    for s in code:
+        for f in ("body", "orelse"):
+            if isinstance(getattr(s, f, None), list) and getattr(s, f):
+                setattr(s, f, _fuse_block(getattr(s, f), ok))
+    i = len(code) - 1
+    while i >= 0:
+        s = code[i]
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and ok(s.targets[0].id) and _simple_value(s.value):
+            t, reads = s.targets[0].id, _names(s.value)
+            for j in range(i + 1, len(code)):
+                u = code[j]
+                if any(isinstance(n, ast.Name) and n.id == t for n in ast.walk(u)):
+                    store = isinstance(u, ast.Assign) and isinstance(u.targets[0], ast.Subscript) \
+                        and isinstance(u.value, ast.Name)
+                    # (a store keeps its named value: tracebacks name the line that stores)
+                    if isinstance(u, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) and not store:
+                        code[j] = _Replace(t, s.value).visit(u)
+                        del code[i]
+                    break
+                if not (isinstance(u, ast.Assign) and len(u.targets) == 1 and isinstance(u.targets[0], ast.Name)
+                        and u.targets[0].id not in reads and _simple_value(u.value)):
+                    break
+        i -= 1
+    return code
