@@ -218,3 +218,27 @@ IDIOMS = {
 }
 
 CASES.update(IDIOMS)
+
+
+def _rnn_collect(r):
+    return [D(r, 4, 3), D(r, 2), D(r, 3, 2, lo=0.1, hi=0.5), D(r, 2, 2, lo=0.1, hi=0.5), D(r, 4, 2)]
+
+
+MORE = {
+    "correlation-vectorised": (I.correlation_vectorised, lambda r: [Const(6.0), D(r, 6, 4), D(r, 4, 4)],
+                               ("data", "corr")),
+    "correlation-vectorised-index": (I.correlation_vectorised_index, lambda r: [Const(6.0), D(r, 6, 4), D(r, 4, 4)],
+                                     ("data", "corr")),
+    "relu-inplace": (I.relu_inplace_layer, lambda r: [D(r, 3, 4), D(r, 4, 5), D(r, 5), D(r, 3, 5)], "out"),
+    "normalize-rows": (I.normalize_rows, lambda r: [D(r, 3, 4)], "A"),
+    "enumerate-zip": (I.enumerate_zip, lambda r: [D(r, 5), D(r, 5), D(r, 5)], "out"),
+    "rnn-collect": (I.rnn_collect, _rnn_collect, "out"),
+    "fixed-point-cos": (I.fixed_point_cos, lambda r: [D(r, 4, lo=0.2, hi=1.0, signed=False)], "x"),
+    "discounted-returns": (I.discounted_returns, lambda r: [D(r, 6), A(0.9), D(r, 6)], "out"),
+    "discounted-returns-range": (I.discounted_returns_range, lambda r: [D(r, 6), A(0.9), D(r, 6)], "out"),
+    "leaky-relu-norms": (I.leaky_relu_norms, lambda r: [D(r, 4, 3), D(r, 4)], "out"),
+    "pairwise-distances": (I.pairwise_distances, lambda r: [D(r, 4, 3), D(r, 4, 4)], "D"),
+    "reverse-in-place": (I.reverse_in_place, lambda r: [D(r, 5), D(r, 5)], ("x", "y")),
+}
+
+CASES.update(MORE)

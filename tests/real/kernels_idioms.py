@@ -135,3 +135,94 @@ def rnn_unrolled(xs, h, Wx, Wh, b):
     for t in range(xs.shape[0]):
         h[:] = np.tanh(xs[t] @ Wx + h @ Wh + b)
     return float(np.sum(h ** 2))
+
+
+def correlation_vectorised(float_n, data, corr):
+    """The vectorised PolyBench port: a boolean mask guards small deviations."""
+    eps = 0.1
+    mean = np.mean(data, axis=0)
+    stddev = np.sqrt(np.mean((data - mean) ** 2, axis=0))
+    stddev[stddev <= eps] = 1.0
+    data -= mean
+    data /= np.sqrt(float_n) * stddev
+    corr[:, :] = data.T @ data
+    np.fill_diagonal(corr, 1.0)
+
+
+def relu_inplace_layer(x, W, b, out):
+    h = x @ W + b
+    np.maximum(h, 0.0, out=h)
+    out[:] = h
+
+
+def normalize_rows(A):
+    """Iterates over the rows of A; each row is a view written in place."""
+    for row in A:
+        row /= np.linalg.norm(row)
+
+
+def enumerate_zip(xs, ys, out):
+    for i, (a, b) in enumerate(zip(xs, ys)):
+        out[i] = a * b + np.sin(a)
+
+
+def rnn_collect(xs, h0, Wx, Wh, out):
+    """Hidden states collected in a list, then stacked into ``out``."""
+    h = h0
+    hs = []
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh)
+        hs.append(h)
+    out[:] = np.stack(hs)
+
+
+def fixed_point_cos(x):
+    """x <- cos(x) until it stops moving, ``while True`` with a ``break``."""
+    for k in range(100):
+        x_new = np.cos(x)
+        if np.max(np.abs(x_new - x)) < 1e-13:
+            x[:] = x_new
+            break
+        x[:] = x_new
+
+
+def discounted_returns(rewards, gamma, out):
+    running = 0.0
+    for t in reversed(range(rewards.shape[0])):
+        running = rewards[t] + gamma * running
+        out[t] = running
+
+
+def discounted_returns_range(rewards, gamma, out):
+    running = 0.0
+    for t in range(rewards.shape[0] - 1, -1, -1):
+        running = rewards[t] + gamma * running
+        out[t] = running
+
+
+def leaky_relu_norms(X, out):
+    H = np.where(X > 0, X, 0.01 * X)
+    out[:] = np.linalg.norm(H, axis=1)
+
+
+def pairwise_distances(X, D):
+    diff = X[:, None, :] - X[None, :, :]
+    D[:, :] = np.sqrt(np.sum(diff ** 2, axis=-1) + 1e-3)
+
+
+def reverse_in_place(x, y):
+    y[:] = x[::-1] * x
+    x[:] = x[::-1]
+
+
+def correlation_vectorised_index(float_n, data, corr):
+    """The same port with the diagonal set through an index pair."""
+    eps = 0.1
+    mean = np.mean(data, axis=0)
+    stddev = np.sqrt(np.mean((data - mean) ** 2, axis=0))
+    stddev[stddev <= eps] = 1.0
+    data -= mean
+    data /= np.sqrt(float_n) * stddev
+    corr[:, :] = data.T @ data
+    idx = np.arange(corr.shape[0])
+    corr[idx, idx] = 1.0

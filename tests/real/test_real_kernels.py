@@ -21,11 +21,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from everywhere import check_batch, check_everywhere, check_forward_dot
+from everywhere import (
+    _kinds,
+    _returns_float,
+    _values,
+    check_batch,
+    check_everywhere,
+    check_forward_dot,
+)
+from optional import require
 
 from adcompiler import (
+    Active,
     AdCompilerError,
     Const,
+    Duplicated,
     Reverse,
     ReverseSplitWithPrimal,
     ReverseWithPrimal,
@@ -41,6 +51,12 @@ REFUSED = {
                       r"kernels_physics\.py:\d+:\d+: `np\.diagflat\(D\)`: .*no derivative rule"),
     "moving-average": ("np.convolve has no derivative rule",
                        r"kernels_idioms\.py:\d+:\d+: `np\.convolve\(.*\)`: .*no derivative rule"),
+    "correlation-vectorised": ("np.fill_diagonal has no derivative rule",
+                               r"kernels_idioms\.py:\d+:\d+: `np\.fill_diagonal\(corr, 1\.0\)`: .*no derivative rule"),
+    "enumerate-zip": ("zip over arrays in a for loop has no rule",
+                      r"kernels_idioms\.py:\d+:\d+: `zip\(xs, ys\)`: .*no derivative rule"),
+    "rnn-collect": ("np.stack of a list built by append",
+                    r"kernels_idioms\.py:\d+:\d+: `np\.stack\(hs\)`: `np\.stack` needs a literal tuple or list"),
 }
 
 # name -> diagnosis; each runs as a strict xfail
@@ -64,6 +80,36 @@ def test_every_entry_point(name, rng):
             check_everywhere(f, *args, out=out, seed=seed)
         return
     check_everywhere(f, *args, out=out, seed=seed)
+
+
+# float32 runs: finite differences cannot see these
+FLOAT32_SKIP = {
+    "fixed-point-cos": "converges to float32 resolution: d x_final / d x0 ~ 1e-7 is below the finite-difference noise",
+}
+
+
+@pytest.mark.parametrize("name", [_param(n) for n in sorted(set(CASES) - set(REFUSED) - set(FLOAT32_SKIP))])
+def test_float32(name, rng):
+    """The same kernels on float32 arrays: the three reverse modes against
+    finite differences (rtol 1e-3) and Forward by the dot-product test."""
+    f, make, _ = CASES[name]
+    args = [Duplicated(a.val.astype(np.float32), np.zeros(a.val.shape, np.float32)) if isinstance(a, Duplicated)
+            else a for a in make(rng)]
+    seed = int(rng.integers(1 << 30))
+    ret = Active if _returns_float(f, args) else Const
+    for mode in (Reverse, ReverseWithPrimal, ReverseSplitWithPrimal):
+        check_grads(f, *args, ret=ret, mode=mode, seed=seed)
+    check_forward_dot(f, _kinds(args), _values(args), ret, rng)
+
+
+@pytest.mark.parametrize("tape", ["torch", "jax"])
+@pytest.mark.parametrize("name", [_param(n) for n in sorted(CASES) if CASES[n][2] is not None and n not in REFUSED])
+def test_differentiate_on_tapes(name, tape, rng):
+    """``differentiate(f, out=...)`` under PyTorch and JAX (jit) against reverse mode."""
+    require(tape)
+    f, make, out = CASES[name]
+    check_everywhere(f, *make(rng), out=out, tapes=(tape,), seed=int(rng.integers(1 << 30)), forward=False,
+                     batch=False, emitted=False)
 
 
 def test_tables_name_known_kernels():
