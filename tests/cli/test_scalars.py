@@ -1,5 +1,5 @@
 """Scalar parameters without type hints: a --value float is Active, an int
-Const (as README and --help say); a parameter the body uses as a range()
+Const (as docs/cli.md and --help say); a parameter the body uses as a range()
 bound or an index is an integer (Const), not a float array. Derivatives are
 compared with central finite differences computed here."""
 from __future__ import annotations
