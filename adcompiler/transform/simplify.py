@@ -280,7 +280,7 @@ def fuse_forward(body: list, fusable) -> list:
 
 
 def _fuse_block(code, ok):
-    from .optimize import _Replace, _names, _simple_value
+    from .optimize import _names, _Replace, _simple_value
     code = list(code)
     for s in code:
         for f in ("body", "orelse"):
