@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import copy
 
-from .simplify import drop_unbroadcast
+from .simplify import _names, _Replace, _simple_value, drop_unbroadcast
 
 PURE_CALLS = {"_ad_unbroadcast"}
 
@@ -63,10 +63,6 @@ def _unbroadcast_shapes_only(expr) -> bool:
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in PURE_CALLS):
             return False
     return True
-
-
-def _names(expr) -> set:
-    return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
 
 
 def schedule_store(code: list) -> list:
@@ -342,11 +338,6 @@ def inline_single_use(code: list, is_temp) -> list:
     return code
 
 
-def _simple_value(expr) -> bool:
-    return isinstance(expr, (ast.Name, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.Constant)) and not any(
-        isinstance(n, ast.Call) for n in ast.walk(expr))
-
-
 def _loaded(stmt) -> set:
     out = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
@@ -371,15 +362,3 @@ def _stored(stmt) -> set:
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         out |= {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}   # a call may mutate its arguments
     return out
-
-
-class _Replace(ast.NodeTransformer):
-    """Replaces the reads of one name by an expression."""
-
-    def __init__(self, name, value):
-        self.name, self.value = name, value
-
-    def visit_Name(self, node):
-        if node.id == self.name and isinstance(node.ctx, ast.Load):
-            return self.value
-        return node

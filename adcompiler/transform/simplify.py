@@ -280,7 +280,6 @@ def fuse_forward(body: list, fusable) -> list:
 
 
 def _fuse_block(code, ok):
-    from .optimize import _names, _Replace, _simple_value
     code = list(code)
     for s in code:
         for f in ("body", "orelse"):
@@ -307,3 +306,24 @@ def _fuse_block(code, ok):
                     break
         i -= 1
     return code
+
+
+def _names(expr) -> set:
+    return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+
+
+def _simple_value(expr) -> bool:
+    return isinstance(expr, (ast.Name, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.Constant)) and not any(
+        isinstance(n, ast.Call) for n in ast.walk(expr))
+
+
+class _Replace(ast.NodeTransformer):
+    """Replaces the reads of one name by an expression."""
+
+    def __init__(self, name, value):
+        self.name, self.value = name, value
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, ast.Load):
+            return self.value
+        return node
