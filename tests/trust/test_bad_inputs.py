@@ -141,8 +141,6 @@ REFUSED = [
      ["takes 3 arguments", "1"]),
     ("too_many_arguments", lambda: autodiff(Reverse, K.sumsq, Active, Duplicated(v(), z(v())), Const(1.0)), E,
      ["takes 1 arguments", "2"]),
-    ("default_argument_omitted", lambda: autodiff(Reverse, K.with_default, Active, Duplicated(v(), z(v()))), E,
-     ["takes 2 arguments"]),
     ("keyword_only_parameter", lambda: autodiff(Reverse, K.kwonly, Active, Duplicated(v(), z(v()))),
      UnsupportedSyntaxError, ["keyword-only", "kernels_trust.py"]),
     ("star_args", lambda: autodiff(Reverse, K.star_args, Active, Duplicated(v(), z(v()))), UnsupportedSyntaxError,

@@ -55,6 +55,7 @@ def column(r, c):
 # (id, function, return activity, zero-argument maker of the annotated arguments)
 ACCEPTED = [
     ("zero_dim_array", K.sumsq, Active, lambda: [dup(np.array(1.5))]),
+    ("default_argument_omitted", K.with_default, Active, lambda: [dup(u(4))]),   # c takes its default, Const
     ("zero_dim_array_written", K.fill_scaled, Const, lambda: [dup(np.array(0.0)), dup(np.array(1.5), 2)]),
     ("empty_array", K.sumsq, Active, lambda: [dup(np.zeros(0))]),
     ("empty_array_written", K.copy_scaled, Const, lambda: [dup(np.zeros(0)), dup(np.zeros(0), 2)]),
