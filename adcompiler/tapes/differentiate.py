@@ -76,7 +76,8 @@ class Differentiated:
     of its source), ``returns_value`` (the no-argument form).
     """
 
-    def __init__(self, f_: Callable, out: Any = None, like: Any = None, const: Iterable = ()):
+    def __init__(self, f_: Callable, out: Any = None, like: Any = None, const: Iterable = (),
+                 scratch: Iterable = ()):
         if not inspect.isfunction(f_):
             raise AdCompilerError(f"differentiate needs a plain Python function, got {type(f_).__name__}.")
         self.mutating = f_
@@ -99,13 +100,18 @@ class Differentiated:
         for name in self.const:
             if name not in self.inputs or name in self.outputs:
                 raise AdCompilerError(f"const= names {name!r}, which is not a non-output input of {f_.__name__}.")
+        self.scratch = frozenset(_names(scratch, "scratch"))
+        for name in self.scratch:
+            if name not in self.inputs or name in self.outputs:
+                raise AdCompilerError(f"scratch= names {name!r}, which is not a non-output input of {f_.__name__}.")
         self.written = frozenset(written_params(f_)) | frozenset(self.outputs)
         self.returns_value = not self.outputs
-        if self.returns_value and self.written:
+        if self.returns_value and self.written - self.scratch:
             raise AdCompilerError(
-                f"{f_.__name__} writes {sorted(self.written)} in place, so the bare @differentiate "
+                f"{f_.__name__} writes {sorted(self.written - self.scratch)} in place, so the bare @differentiate "
                 "(a float-returning function that mutates nothing) does not apply.",
-                hint="name the written arguments with out=... (and like=... for the ones to allocate).")
+                hint="name the written arguments with out=... (and like=... for the ones to allocate), or "
+                     "with scratch=... if they are work arrays the result does not return.")
         self._index = {name: i for i, name in enumerate(self.inputs)}
         self._thunks: dict = {}
         self.adapter_cache: dict = {}  # per-tape objects reused across calls
@@ -207,7 +213,7 @@ class Differentiated:
 
 
 def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = None,
-                  const: Iterable = ()) -> Any:
+                  const: Iterable = (), scratch: Iterable = ()) -> Any:
     """Wrap a mutating kernel as a pure, differentiable function.
 
     Usable as ``@differentiate``, ``@differentiate(out="s", like="a")`` or
@@ -223,14 +229,18 @@ def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = No
       the wrapper (read and written; its gradient is that of its initial value).
     - ``const``: inputs never differentiated (integer and other non-float
       values are constant anyway).
+    - ``scratch``: inputs a float-returning kernel uses as work arrays: it
+      may write them (the caller's arrays are copied first, never changed);
+      their gradient is that of their initial values (zero where the kernel
+      overwrites them before reading).
 
     The caller's arrays are copied before the kernel writes them. Under
     autograd, JAX or PyTorch the wrapper is a primitive whose backward pass
     runs the kernel's generated reverse half on the tape's recorded values.
     """
     if f_ is None:
-        return lambda g: Differentiated(g, out, like, const)
+        return lambda g: Differentiated(g, out, like, const, scratch)
     if not callable(f_):
         raise ActivityError(f"differentiate: expected a function, got {f_!r}.",
                             hint="pass options by keyword: differentiate(out='s', like='a').")
-    return Differentiated(f_, out, like, const)
+    return Differentiated(f_, out, like, const, scratch)

@@ -135,7 +135,9 @@ class _Call:
                 needs[i] = bool(p.perturbed) and i in self.dops
             ops = tuple(p.value for p in prims)
             # refusals surface here, not as an error inside the callback
-            split.prepare(self.w, self.numpy_values([np.zeros(o.shape, o.dtype) for o in ops]), needs)
+            # (zeros of the recorded shapes: an operand may arrive as a weakly typed Python float)
+            split.prepare(self.w, self.numpy_values([np.zeros(self.values[i].shape, self.values[i].dtype)
+                                                     for i in self.ops]), needs)
             res = jax.pure_callback(lambda *o: self.fwd_cb(tuple(needs), *o),
                                     (*out_avals, key_aval), *ops, vmap_method="sequential")
             return tuple(res[:-1]), (res[-1], ops)
