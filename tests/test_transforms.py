@@ -145,3 +145,16 @@ def test_gradient_with_a_scratch_argument_and_wrt(rng):
     assert g[2] == pytest.approx(autograd.grad(loss_reference, 1)(x, 0.5), rel=1e-10)
     with pytest.raises(AdCompilerError, match="wrt names argument 0"):
         adcompiler.gradient(lambda i, x: float(np.sum(x[i])), np.array([0, 1]), x, wrt=(0,))
+
+
+def test_hessian_and_jacobian_as_function_transforms(rng):
+    def cubic(x, c):
+        return float(np.sum(c * x ** 3))
+    x = rng.normal(size=3)
+    H = adcompiler.hessian(cubic)(x, 2.0)
+    np.testing.assert_allclose(H, np.diag(12.0 * x), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(H, autograd.hessian(lambda x: anp.sum(2.0 * x ** 3))(x), rtol=1e-10, atol=1e-12)
+    s, a, b = rng.normal(size=4), rng.normal(size=4), rng.normal(size=4)
+    J = adcompiler.jacobian(smooth_step, out=0, wrt=1)(s, a, b, 0.1)
+    np.testing.assert_allclose(J, adcompiler.jacobian(smooth_step, s, a, b, 0.1, out=0, wrt=1), rtol=0, atol=0)
+    np.testing.assert_allclose(J, np.diag(0.1 * s), rtol=1e-12)   # d s_new / d a = dt * s (diagonal)

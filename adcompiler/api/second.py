@@ -9,6 +9,7 @@ by row in reverse mode, whichever takes fewer sweeps.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -83,9 +84,15 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     return tuple(out)
 
 
-def hessian(f: Callable, x: Any, *rest: Any) -> np.ndarray:
+_MISSING = object()
+
+
+def hessian(f: Callable, x: Any = _MISSING, *rest: Any) -> Any:
     """The Hessian of a float-returning ``f`` with respect to its first
-    argument ``x`` (other arguments constant), one ``hvp`` per coordinate."""
+    argument ``x`` (other arguments constant), one ``hvp`` per coordinate.
+    ``hessian(f)`` alone is the function transform: ``hessian(f)(x, *rest)``."""
+    if x is _MISSING:
+        return functools.wraps(f)(lambda x, *rest: hessian(f, x, *rest))
     x = np.asarray(x, dtype=float)
     n = x.size
     H = np.zeros((n, n))
@@ -97,7 +104,9 @@ def hessian(f: Callable, x: Any, *rest: Any) -> np.ndarray:
 
 
 def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = None) -> Any:
-    """The Jacobian of the outputs of a mutating function.
+    """The Jacobian of the outputs of a mutating function (``jacobian(f_,
+    out=...)`` without arguments is the function transform: it returns
+    ``lambda *args: jacobian(f_, *args, out=..., ...)``).
 
     ``out`` names the argument positions whose final values are the outputs
     (an int or a tuple), ``wrt`` the positions of the inputs (default: every
@@ -107,6 +116,8 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     reverse mode otherwise (``mode="forward"``/``"reverse"`` forces one).
     The caller's arrays are not modified.
     """
+    if not args:
+        return functools.wraps(f_)(lambda *a: jacobian(f_, *a, out=out, wrt=wrt, mode=mode))
     outs = (out,) if isinstance(out, int) else tuple(out)
     if wrt is None:
         wrt = tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f")
