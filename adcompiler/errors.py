@@ -61,3 +61,9 @@ class SourceError(AdCompilerError):
 
 class ShapeError(AdCompilerError):
     """Shapes or dtypes that do not fit together."""
+
+
+class AdCompilerWarning(UserWarning):
+    """Something adcompiler did that the caller may not expect, such as taking
+    a bare float array as Const."""
+

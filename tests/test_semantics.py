@@ -258,3 +258,22 @@ def test_broadcast_against_autograd(rng):
         assert shadows[k].shape == expect.shape
         np.testing.assert_allclose(shadows[k], expect, rtol=1e-12, atol=1e-14)
     np.testing.assert_array_equal(shadows[0], np.zeros(3))
+
+
+def test_bare_float_array_is_const_with_a_warning():
+    """A bare float array is taken as Const (as in Enzyme), with a warning naming it."""
+    import warnings
+
+    from adcompiler.errors import AdCompilerWarning
+
+    def scale(y, x, alpha):
+        y[:] = alpha * x
+        return float(np.sum(y))
+
+    y, x = np.zeros(3), np.ones(3)
+    with pytest.warns(AdCompilerWarning, match=r"`x` is a bare float array, taken as Const"):
+        d = ad.autodiff(Reverse, scale, Active, Duplicated(y, np.zeros(3)), x, Active(0.5))
+    assert d[1] is None and d[2] == pytest.approx(3.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")        # explicit Const and integer arrays say nothing
+        ad.autodiff(Reverse, scale, Active, Duplicated(y, np.zeros(3)), Const(x), Active(0.5))

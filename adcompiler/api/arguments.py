@@ -1,10 +1,12 @@
 """Checks and conversions of the arguments every entry point takes."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import activity as A
-from ..errors import ActivityError, AliasingError
+from ..errors import ActivityError, AdCompilerWarning, AliasingError
 
 
 def wrap(arg):
@@ -14,6 +16,17 @@ def wrap(arg):
         raise ActivityError(f"the activity class {arg.__name__} was given where a value is expected.",
                             construct=arg.__name__, hint=f"wrap the value: {arg.__name__}(x).")
     return A.Const(arg)
+
+
+def warn_bare_arrays(f, args) -> None:
+    """A bare float array where an activity is expected is taken as Const, as
+    in Enzyme: say so, since its derivative is then silently not computed."""
+    names = param_names(f, len(args))
+    for name, a in zip(names, args):
+        if isinstance(a, np.ndarray) and a.dtype.kind in "fc":
+            warnings.warn(f"`{name}` is a bare float array, taken as Const: its derivative is not computed. "
+                          f"Pass Duplicated({name}, d{name}) for its derivative, or Const({name}) to say it is "
+                          "constant.", AdCompilerWarning, stacklevel=3)
 
 
 def check_alias(args, names, writes):

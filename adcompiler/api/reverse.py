@@ -16,6 +16,7 @@ from .arguments import check_alias as _check_alias
 from .arguments import fill_defaults as _fill_defaults
 from .arguments import flat_args as _flat_args
 from .arguments import param_names as _param_names
+from .arguments import warn_bare_arrays
 from .arguments import wrap as _wrap
 from .forward import autodiff_forward
 
@@ -138,6 +139,7 @@ def autodiff(*call: Any) -> Any:
             raise ActivityError("autodiff needs a function and a return activity.",
                                 hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...)")
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
+    warn_bare_arrays(f, args)
     if not mode.reverse:
         return autodiff_forward(mode, f, ret, *args)
     if mode.split:
