@@ -69,3 +69,18 @@ def test_index_from_a_const_integer_array():
     with pytest.raises(IndexError, match=rf"{line}: out\[i\] = x\[idx\[i\]\] / 2.0"):
         autodiff(Reverse, divide_rows, Const, Duplicated(out, np.zeros(2)), Duplicated(x, np.zeros(3)),
                  Const(np.array([0, 7])))
+
+
+def test_commented_origin_of_an_unwrapped_generated_module():
+    """`adcompiler check` names the user's line for the emitted module too: the
+    comment above the failing generated line says which statement it is."""
+    from adcompiler import pipeline
+    from adcompiler.analysis.kinds import FLOAT, array
+    from adcompiler.codegen.compile import commented_origin, compile_source
+
+    mod = pipeline.reverse_module(ema_scan, (array(1), array(1), FLOAT), ("Duplicated", "Duplicated", "Active"),
+                                  True, public=True)
+    ns = compile_source(mod.source, mod.namespace, "emitted ema_scan")
+    with pytest.raises(IndexError) as err:
+        ns[mod.main.fused_name](np.zeros(5), np.zeros(5), np.ones(8), np.zeros(8), 0.3)
+    assert commented_origin(err.value) == f"test_errors_located.py:{LINE}: y[i] = alpha * x[i] + (1 - alpha) * y[i - 1]"

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import activity as A
 from ..api.reverse import autodiff
+from ..codegen.compile import commented_origin
 from .color import paint
 from .load import ACTIVE, CONST, DUP, Target, UsageError, decide_activities
 from .load import split_names as _names
@@ -168,7 +169,9 @@ def run_check(target: Target, args, out, color: bool) -> int:
             continue
         except Exception as e:   # noqa: BLE001 (a path that crashes is a failed path, named in the table)
             rows.append((path, "all", "raised", type(e).__name__, "-", "FAIL"))
-            notes.append(f"{path}: raised {type(e).__name__}: {e}")
+            where = commented_origin(e) if "raised by the derivative of" not in str(e) else None
+            notes.append(f"{path}: raised {type(e).__name__}: {e}"
+                         + (f" (raised by the derivative of {where})" if where else ""))
             continue
         rows += _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, fds)
     note = _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows, fds)

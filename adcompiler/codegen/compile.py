@@ -12,6 +12,7 @@ import functools
 import hashlib
 import linecache
 import math
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -82,4 +83,28 @@ def _relocated(e: Exception, where: tuple) -> Exception:
             e.add_note(f"raised by the derivative of {file}:{line}: {text}")
         return e
     return new
+
+
+_COMMENT = re.compile(r"^\s*# (?P<file>[^:]+):(?P<line>\d+): (?P<text>.*)$")
+
+
+def commented_origin(exc: BaseException) -> str | None:
+    """For an exception raised in generated code compiled here (including an
+    emitted module), ``file:line: text`` of the comment above the generated
+    line that failed, or None."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.startswith("<adcompiler"):
+            where = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    if where is None:
+        return None
+    lines = linecache.getlines(where[0])
+    for text in reversed(lines[:where[1]]):
+        m = _COMMENT.match(text)
+        if m:
+            return f"{m['file']}:{m['line']}: {m['text'].strip()}"
+    return None
 
