@@ -102,12 +102,13 @@ class SweepPlan:
         walk(self.records)
         if self.ctx.returns_memory():
             out.add(self.ctx.namer.adjoint(self.ctx.namer.ret))
-        # a recomputed value needs what its read needs instead
-        for t in set(out) & set(self.remat):
-            out.discard(t)
-            deps = loads([ast.Expr(self.remat[t].value)])
-            out.update(deps)
-            self.value_needed.update(deps)
+        # a recomputed value needs what its read or arithmetic needs instead (transitively)
+        while set(out) & set(self.remat):
+            for t in set(out) & set(self.remat):
+                out.discard(t)
+                deps = loads([ast.Expr(self.remat[t].value)])
+                out.update(deps - {t})
+                self.value_needed.update(deps)
         return out & primal
 
     def restore_expr(self, n):

@@ -13,6 +13,14 @@ from still holds the same value at the end of the primal run:
 
 The index names must be loop variables of enclosing loops (the reversed loop
 restores them) or names bound once outside any loop; ``m`` must be bound once.
+
+A float scalar bound once by arithmetic ``t = a op b`` (or ``-a``) is
+recomputed too when each operand is a constant, a recomputed value, a loop
+variable of an enclosing loop or a name bound once outside any loop (a
+parameter, never rebound after normalization): one scalar operation in the
+reverse sweep instead of a value on the tape, as in the inner product of a
+matrix product written with loops (``acc += alpha * A[i, k] * B[k, j]``).
+``order`` gives the order to recompute several (operands first).
 """
 from __future__ import annotations
 
@@ -81,7 +89,59 @@ def rematerializable(sweeps) -> dict:
         if writers and not _final_when_read(sweeps, s, idx, writers, loops):
             continue
         out[t] = s
+    _arithmetic(sweeps, out, loops)
     return out
+
+
+_ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+
+
+def _arithmetic(sweeps, out: dict, loops: dict) -> None:
+    """Add the scalar arithmetic bindings whose operands are all recomputable."""
+    ctx = sweeps.ctx
+    for r in sorted(sweeps.by_stmt.values(), key=lambda r: sweeps.order[id(r.stmt)]):
+        s = r.stmt
+        if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)):
+            continue
+        t, v = s.targets[0].id, s.value
+        k = ctx.kinds.get(t)
+        if t in out or k is None or k.cls != "float" or ctx.is_memory(t) or sweeps.nbind.get(t, 0) != 1:
+            continue
+        if isinstance(v, ast.BinOp) and isinstance(v.op, _ARITH):
+            operands = [v.left, v.right]
+        elif isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.USub):
+            operands = [v.operand]
+        else:
+            continue
+        enclosing = sweeps.loops[id(s)]
+        loop_vars = {loops[lid].target.id for lid in enclosing if isinstance(loops[lid], ast.For)}
+        if all(_recomputable(sweeps, e, out, loop_vars) for e in operands):
+            out[t] = s
+
+
+def _recomputable(sweeps, e, out, loop_vars) -> bool:
+    if isinstance(e, ast.Constant):
+        return type(e.value) in (int, float)
+    if not isinstance(e, ast.Name):
+        return False
+    n = e.id
+    if n in out or n in loop_vars:
+        return True
+    k = sweeps.ctx.kinds.get(n)
+    return k is not None and k.cls in ("float", "int") and not sweeps.ctx.is_memory(n) \
+        and sweeps.nbind.get(n, 0) <= 1 and not _bound_in_loop(sweeps, n)
+
+
+def order(sweeps, names) -> list:
+    """The recomputed values among ``names`` with the recomputed values they
+    read, operands first (the order of their bindings)."""
+    remat, todo, seen = sweeps.remat, list(names), set()
+    while todo:
+        n = todo.pop()
+        if n in remat and n not in seen:
+            seen.add(n)
+            todo += [x.id for x in ast.walk(remat[n].value) if isinstance(x, ast.Name)]
+    return sorted(seen, key=lambda n: sweeps.order[id(remat[n])])
 
 
 def _bound_in_loop(sweeps, name) -> bool:

@@ -32,6 +32,7 @@ from .builder import ANS, G, N, subst
 from .forms import classify
 from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
+from .remat import order as remat_order
 from .remat import rematerializable
 from .simplify import fuse_forward, line_facts, simplify_records
 from .tape import TapeAccess, assign
@@ -320,8 +321,7 @@ class Sweeps(SweepPlan, TapeAccess):
                                 body=body, orelse=[])]
         # values of the header (loop bounds, the condition) that are recomputed, not saved
         head = ast.Expr(s.iter) if r.kind == "for" else s.test
-        code = [assign([t], copy.deepcopy(self.remat[t].value))
-                for t in sorted(set(self.remat) & loads([head]))] + code
+        code = [assign([t], copy.deepcopy(self.remat[t].value)) for t in remat_order(self, loads([head]))] + code
         rest = self.restored(s)
         if rest:
             code += self.restore(rest)
@@ -336,7 +336,10 @@ class Sweeps(SweepPlan, TapeAccess):
         code = []
         mapping = {}
         plan = self.saves.get(id(s), [])
-        for t in sorted(set(self.remat) & loads(r.core) - {r.target}):
+        reads = loads(r.core) - {r.target}
+        if r.target in self.remat and ANS in loads(r.core):
+            reads.add(r.target)   # a recomputed result the adjoint reads (ans of a division): recomputed first
+        for t in remat_order(self, reads):
             code.append(assign([t], copy.deepcopy(self.remat[t].value)))
         for x, saved, when in [p for p in reversed(plan) if p[2] == "after"] + [p for p in reversed(plan) if p[2] == "before"]:
             code.append(assign([saved], self.pop()))
