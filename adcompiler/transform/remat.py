@@ -4,7 +4,8 @@ A value bound by a plain read ``t = m[idx]`` can be read again in the reverse
 sweep, instead of being pushed on the tape, when the memory location it came
 from still holds the same value at the end of the primal run:
 
-- nothing writes ``m``'s memory; or
+- nothing writes ``m``'s memory after the read can run (writes that all
+  come before it, such as ``s[0] = b[0]`` before a recurrence, do not count); or
 - the only statement writing it stores ``m[i + c_w]`` in the same (outermost)
   loop over ``i`` with a constant step, the read is ``m[i + c_r]``, and every
   later iteration writes elsewhere: ``c_r < c_w`` for a positive step
@@ -85,7 +86,9 @@ def rematerializable(sweeps) -> dict:
                 ok = False
         if not ok:
             continue
-        writers = ctx.eff.writers_of_memory(m)
+        # writes that run before the read, never after it (``s[0] = b[0]`` before the
+        # recurrence's loop), cannot change the value read
+        writers = [w for w in ctx.eff.writers_of_memory(m) if sweeps.after(w, s)]
         if writers and not _final_when_read(sweeps, s, idx, writers, loops):
             continue
         out[t] = s
