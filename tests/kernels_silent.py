@@ -422,3 +422,32 @@ def reduce_keepdims_row(a, c, M):
     v[:] = np.abs(a)
     v[...] = np.where(v > 0, np.sum(M * v, axis=0, keepdims=True)[0], v * v)
     a[...] = a * 0.5 + np.tanh(v) * 0.25
+
+
+def square_element_via_alias(x, alpha):
+    m = x
+    t = m[1]
+    return float(t * t * alpha)
+
+
+def caller_writes_after_alias_read(w, alpha):
+    """The helper re-read w's memory through a local alias in its reverse
+    half, after the caller had written it."""
+    s = square_element_via_alias(w, alpha)
+    w[1] += 3.0
+    return s + float(np.sum(w * w))
+
+
+def subtract_then_read_last(out, inp, alpha):
+    out -= np.power(inp[::-1], 2)
+    return float(np.sum(out) * (out[-1] * alpha))
+
+
+def caller_writes_after_helper_wrote(y, a):
+    """The helper writes its argument, then reads an element of it; the caller
+    writes the same memory after the call."""
+    w = np.copy(y)
+    s = subtract_then_read_last(w[1:], y[:-1], a)
+    for i in range(len(w)):
+        w[i] += 0.5 * w[i - 1]
+    y[...] = y * 0.5 + np.tanh(w) * 0.25 + s * 0.1

@@ -90,6 +90,9 @@ CASES = {
     # indexing
     "index_list_slice": (K.index_list_slice, lambda r: [D(r, 3, 3), D(r, 3, 3)], "o"),
     "newaxis_outer": (K.newaxis_outer, lambda r: [D(r, 3, 2), D(r, 3), D(r, 2)], "o"),
+    # a helper's reverse half re-reading its argument's memory after the caller wrote it
+    "caller_writes_after_alias_read": (K.caller_writes_after_alias_read, lambda r: [D(r, 3), Active(0.7)], None),
+    "caller_writes_after_helper_wrote": (K.caller_writes_after_helper_wrote, lambda r: [D(r, 4), Active(0.6)], "y"),
 }
 
 

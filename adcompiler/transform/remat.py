@@ -12,6 +12,9 @@ from still holds the same value at the end of the primal run:
   (``c_r > c_w`` for a negative one). This is the recurrence
   ``s[i] = s[i-1] * a[i]``: ``s[i-1]`` is final once read.
 
+In a called function, memory of a parameter is never re-read: the caller may
+write it after the call returns (such reads are saved, see ``plan``).
+
 The index names must be loop variables of enclosing loops (the reversed loop
 restores them) or names bound once outside any loop; ``m`` must be bound once.
 
@@ -75,6 +78,8 @@ def rematerializable(sweeps) -> dict:
         t, m, idx = s.targets[0].id, s.value.value.id, s.value.slice
         if ctx.is_memory(t) or sweeps.nbind.get(t, 0) != 1 or sweeps.nbind.get(m, 0) != 1:
             continue
+        if ctx.is_callee and ctx.is_view_of_param(m):
+            continue   # the caller may write its arguments' memory after the call returns
         enclosing = sweeps.loops[id(s)]
         loop_vars = {loops[lid].target.id for lid in enclosing if isinstance(loops[lid], ast.For)}
         ok = True
