@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .. import activity as A
+from ..codegen.compile import origin_at
 from .arguments import flat_args, wrap
 from .reverse import _prepare
 
@@ -155,13 +156,11 @@ def _describe(v) -> str:
 
 def _sites(comp, seen: dict) -> dict:
     lines = comp.source.splitlines()
-    marks = sorted(comp.origins)
     out = {}
     for line, (count, nbytes, example) in seen.items():
         text = lines[line - 1].strip()
         expr = text[len("_tape.append("):-1] if text.startswith("_tape.append(") else text
-        above = [m for m in marks if m <= line]
-        out[line] = Site(line, expr, comp.origins[above[-1]] if above else None, count, nbytes, example)
+        out[line] = Site(line, expr, origin_at(comp.origins, line), count, nbytes, example)
     return out
 
 
@@ -169,7 +168,6 @@ def _group(comp, sites: dict) -> tuple[list, list]:
     """Sites by the outermost loop of the forward half that encloses them."""
     tree = ast.parse(comp.source)
     fwd = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == comp.info.fwd_name)
-    marks = sorted(comp.origins)
     loops, taken = [], set()
     for node in ast.walk(fwd):
         if isinstance(node, (ast.For, ast.While)) and not any(node.lineno in range(a, b + 1) for a, b in taken):
@@ -177,9 +175,8 @@ def _group(comp, sites: dict) -> tuple[list, list]:
             if not inside:
                 continue
             taken.add((node.lineno, node.end_lineno))
-            above = [m for m in marks if m <= node.lineno]
             direct = [s.count for s in inside if not _nested(node, s.line)]
-            loops.append(Loop(comp.origins[above[-1]] if above else None, max(direct or [1]), inside))
+            loops.append(Loop(origin_at(comp.origins, node.lineno), max(direct or [1]), inside))
     in_loops = {id(s) for loop in loops for s in loop.sites}
     return loops, [s for s in sites.values() if id(s) not in in_loops]
 

@@ -41,7 +41,6 @@ def located(fn: Callable, origins: dict) -> Callable:
     line differentiates (``origins``: emitted line of each comment -> (file,
     line, text)). Errors of adcompiler itself pass unchanged."""
     filename = fn.__code__.co_filename
-    marks = sorted(origins)
 
     @functools.wraps(fn)
     def run(*args):
@@ -50,7 +49,8 @@ def located(fn: Callable, origins: dict) -> Callable:
         except AdCompilerError:
             raise
         except Exception as e:
-            where = _origin(e.__traceback__, filename, marks, origins)
+            failed = _failing_line(e.__traceback__, filename)
+            where = None if failed is None else origin_at(origins, failed[1], failed[2])
             new = None if where is None else _relocated(e, where)
             if new is None or new is e:
                 raise
@@ -58,19 +58,24 @@ def located(fn: Callable, origins: dict) -> Callable:
     return run
 
 
-def _origin(tb, filename: str, marks: list, origins: dict):
-    """The origin of the deepest traceback entry in the generated module."""
-    line = first = None
+def _failing_line(tb, filename: str | None = None):
+    """(file name, line, first line of its function) of the deepest traceback
+    entry in generated code (in ``filename`` when given), or None."""
+    found = None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            line, first = tb.tb_lineno, tb.tb_frame.f_code.co_firstlineno
+        code = tb.tb_frame.f_code
+        if code.co_filename == filename if filename else code.co_filename.startswith("<adcompiler"):
+            found = (code.co_filename, tb.tb_lineno, code.co_firstlineno)
         tb = tb.tb_next
-    if line is None:
-        return None
+    return found
+
+
+def origin_at(origins: dict, line: int, first: int = 0):
+    """The origin of the last comment at or above ``line`` and not above
+    ``first`` (``origins``: line of each comment -> its origin), or None."""
+    marks = sorted(origins)
     k = bisect.bisect_right(marks, line) - 1
-    if k < 0 or marks[k] < first:
-        return None
-    return origins[marks[k]]
+    return origins[marks[k]] if k >= 0 and marks[k] >= first else None
 
 
 def _relocated(e: Exception, where: tuple) -> Exception:
@@ -92,19 +97,12 @@ def commented_origin(exc: BaseException) -> str | None:
     """For an exception raised in generated code compiled here (including an
     emitted module), ``file:line: text`` of the comment above the generated
     line that failed, or None."""
-    where = None
-    tb = exc.__traceback__
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if name.startswith("<adcompiler"):
-            where = (name, tb.tb_lineno)
-        tb = tb.tb_next
-    if where is None:
+    failed = _failing_line(exc.__traceback__)
+    if failed is None:
         return None
-    lines = linecache.getlines(where[0])
-    for text in reversed(lines[:where[1]]):
+    origins = {}
+    for k, text in enumerate(linecache.getlines(failed[0]), 1):
         m = _COMMENT.match(text)
         if m:
-            return f"{m['file']}:{m['line']}: {m['text'].strip()}"
-    return None
-
+            origins[k] = f"{m['file']}:{m['line']}: {m['text'].strip()}"
+    return origin_at(origins, failed[1])
