@@ -1,12 +1,46 @@
 """Checks and conversions of the arguments every entry point takes."""
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
 
 from .. import activity as A
 from ..errors import ActivityError, AdCompilerWarning, AliasingError
+
+
+def is_float_array(a) -> bool:
+    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
+
+
+def is_float_scalar(a) -> bool:
+    return isinstance(a, numbers.Real) and not isinstance(a, (bool, np.bool_, numbers.Integral)) \
+        and not isinstance(a, np.ndarray)
+
+
+def annotate(args, active_positions) -> list:
+    """Copies of the arguments: float arrays Duplicated (a scratch shadow for
+    those not asked for), float scalars at ``active_positions`` Active, the rest Const."""
+    ann = []
+    for i, a in enumerate(args):
+        if is_float_array(a):
+            x = a.copy()
+            ann.append(A.Duplicated(x, np.zeros_like(x)))
+        elif i in active_positions and is_float_scalar(a):
+            ann.append(A.Active(float(a)))
+        else:
+            ann.append(A.Const(a.copy() if isinstance(a, np.ndarray) else a))
+    return ann
+
+
+def derivative(a, d):
+    """What ``annotate``d argument ``a`` gets: its shadow, its Active derivative ``d``, or None."""
+    if isinstance(a, A.Duplicated):
+        return a.dval
+    if isinstance(a, A.Active):
+        return d
+    return None
 
 
 def wrap(arg):

@@ -12,11 +12,17 @@ from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import FLOAT, Kind, array, kind_of_value
 from ..errors import ActivityError, AdCompilerError, ShapeError
+from .arguments import (
+    annotate,
+    derivative,
+    is_float_array,
+    is_float_scalar,
+    warn_bare_arrays,
+)
 from .arguments import check_alias as _check_alias
 from .arguments import fill_defaults as _fill_defaults
 from .arguments import flat_args as _flat_args
 from .arguments import param_names as _param_names
-from .arguments import warn_bare_arrays
 from .arguments import wrap as _wrap
 from .forward import autodiff_forward
 
@@ -236,37 +242,17 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None) ->
     for the rest. Parameters left out take their default values (as Const).
     The caller's arrays are not modified.
     """
-    ann = []
     wanted = () if wrt is None else tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
     for i in wanted:
         a = args[i] if -len(args) <= i < len(args) else None
-        if not ((isinstance(a, np.ndarray) and a.dtype.kind == "f") or
-                (isinstance(a, numbers.Real) and not isinstance(a, (bool, np.bool_, numbers.Integral)))):
+        if not (is_float_array(a) or is_float_scalar(a)):
             raise ActivityError(f"wrt names argument {i}, which is not a float array or a float scalar "
                                 f"({type(a).__name__}{' of dtype ' + str(a.dtype) if isinstance(a, np.ndarray) else ''}).",
                                 construct="wrt", hint="name only float arguments in wrt; integers have no gradient.")
-    for i, a in enumerate(args):
-        want = wrt is None or i in wanted
-        if isinstance(a, np.ndarray):
-            x = a.copy()
-            if a.dtype.kind == "f":   # a scratch shadow where no gradient is asked for: a loss may write it
-                ann.append(A.Duplicated(x, np.zeros_like(x)))
-            else:
-                ann.append(A.Const(x))
-        elif want and isinstance(a, numbers.Real) and not isinstance(a, (bool, np.bool_, numbers.Integral)):
-            ann.append(A.Active(float(a)))
-        else:
-            ann.append(A.Const(a))
+    # a scratch shadow where no gradient is asked for: a loss may write the array
+    ann = annotate(args, range(len(args)) if wrt is None else wanted)
     d = autodiff(A.Reverse, f, A.Active, *ann)
-    out = []
-    for i, (a, di) in enumerate(zip(ann, d)):
-        if isinstance(a, A.Active):
-            out.append(di)
-        elif isinstance(a, A.Duplicated) and (wrt is None or i in wanted):
-            out.append(a.dval)
-        else:
-            out.append(None)
-    return tuple(out)
+    return tuple(derivative(a, di) if wrt is None or i in wanted else None for i, (a, di) in enumerate(zip(ann, d)))
 
 
 def adjoint_source(f: Callable, *activities: Any, ret: Any = None) -> str:

@@ -10,7 +10,6 @@ by row in reverse mode, whichever takes fewer sweeps.
 from __future__ import annotations
 
 import functools
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,12 +19,9 @@ from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import array, kind_of_value
 from ..errors import ActivityError, ShapeError
+from .arguments import is_float_scalar
 from .forward import autodiff_forward
 from .reverse import autodiff
-
-
-def _is_float_scalar(v) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_, numbers.Integral))
 
 
 def _reverse_function(f, values):
@@ -52,7 +48,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
                          hint="pass None for arguments not differentiated.")
     values = []
     for a, v in zip(args, vs):
-        if _is_float_scalar(a) and v is not None:
+        if is_float_scalar(a) and v is not None:
             values.append(np.array(float(a)))
         elif isinstance(a, np.ndarray):
             values.append(a.copy())
@@ -77,7 +73,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     for i, a in enumerate(args):
         if i not in hv:
             out.append(None)
-        elif _is_float_scalar(a):
+        elif is_float_scalar(a):
             out.append(float(hv[i]))
         else:
             out.append(hv[i])

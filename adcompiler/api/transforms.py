@@ -37,7 +37,13 @@ import numpy as np
 
 from .. import activity as A
 from ..errors import ActivityError, ShapeError
-from .arguments import param_names
+from .arguments import (
+    annotate,
+    derivative,
+    is_float_array,
+    is_float_scalar,
+    param_names,
+)
 from .forward import autodiff_forward
 from .reverse import autodiff
 
@@ -60,9 +66,9 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     @functools.wraps(f)
     def value_and_gradient(*args: Any) -> tuple:
         nums = _positions(f, argnums, args)
-        ann = _annotate(f, args, nums)
+        ann = annotate(args, nums)
         derivs, value = autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
-        grads = tuple(_derivative(a, d) for a, d in ((ann[i], derivs[i]) for i in nums))
+        grads = tuple(derivative(a, d) for a, d in ((ann[i], derivs[i]) for i in nums))
         return float(value), (grads[0] if isinstance(argnums, numbers.Integral) else grads)
     return value_and_gradient
 
@@ -81,9 +87,9 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
     """
     if out is None:
         nums = _all_float_positions(args)
-        ann = _annotate(f, args, nums)
+        ann = annotate(args, nums)
         derivs, value = autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
-        grads = [_derivative(a, d) for a, d in zip(ann, derivs)]
+        grads = [derivative(a, d) for a, d in zip(ann, derivs)]
 
         def pullback_value(ct: Any) -> tuple:
             return tuple(None if g is None else ct * g for g in grads)
@@ -95,7 +101,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
         if len(cts) != len(outs):
             raise ShapeError(f"the pullback takes one cotangent per output ({len(outs)}), got {len(cts)}.",
                              construct="pullback", hint="pass a cotangent array for each `out` argument.")
-        ann = _annotate(f, args, _all_float_positions(args))
+        ann = annotate(args, _all_float_positions(args))
         for k, ct in zip(outs, cts):
             ct = np.asarray(ct, dtype=ann[k].val.dtype)
             if ct.shape != ann[k].val.shape:
@@ -103,7 +109,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
                                  construct="pullback", hint="pass one array of each output's shape.")
             ann[k].dval[...] = ct
         derivs = autodiff(A.Reverse, f, A.Const, *ann)
-        return tuple(_derivative(a, d) for a, d in zip(ann, derivs))
+        return tuple(derivative(a, d) for a, d in zip(ann, derivs))
     return (outputs[0] if len(outs) == 1 else outputs), pullback
 
 
@@ -123,13 +129,13 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
     ann = []
     for i, (a, t) in enumerate(zip(args, tangents)):
         x = a.copy() if isinstance(a, np.ndarray) else a
-        if _is_float_array(a):
+        if is_float_array(a):
             dx = np.zeros_like(x) if t is None else np.array(t, dtype=x.dtype)
             if dx.shape != x.shape:
                 raise ShapeError(f"the tangent of argument {i} has shape {dx.shape}, not {x.shape}.",
                                  construct="jvp", hint="pass tangents of the arguments' shapes.")
             ann.append(A.Duplicated(x, dx))
-        elif _is_float_scalar(a) and t is not None:
+        elif is_float_scalar(a) and t is not None:
             ann.append(A.Duplicated(float(a), float(t)))
         else:
             if t is not None:
@@ -147,17 +153,8 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _is_float_array(a) -> bool:
-    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
-
-
-def _is_float_scalar(a) -> bool:
-    return isinstance(a, numbers.Real) and not isinstance(a, (bool, np.bool_, numbers.Integral)) \
-        and not isinstance(a, np.ndarray)
-
-
 def _all_float_positions(args) -> tuple:
-    return tuple(i for i, a in enumerate(args) if _is_float_array(a) or _is_float_scalar(a))
+    return tuple(i for i, a in enumerate(args) if is_float_array(a) or is_float_scalar(a))
 
 
 def _positions(f, argnums, args) -> tuple:
@@ -168,36 +165,13 @@ def _positions(f, argnums, args) -> tuple:
             raise ActivityError(f"argnums names argument {i}, but {len(args)} arguments were given.",
                                 construct="argnums", hint="give positions of the arguments to differentiate.")
         a = args[i]
-        if not (_is_float_array(a) or _is_float_scalar(a)):
+        if not (is_float_array(a) or is_float_scalar(a)):
             raise ActivityError(
                 f"`{names[i]}` (argument {i}) is {type(a).__name__}"
                 f"{' of dtype ' + str(a.dtype) if isinstance(a, np.ndarray) else ''}: only float arrays and "
                 "float scalars have a gradient.", construct="argnums",
                 hint="leave integer and other arguments out of argnums, or convert them to float.")
     return tuple(i % len(args) for i in nums)
-
-
-def _annotate(f, args, active_positions) -> list:
-    """Copies of the arguments: float arrays Duplicated (a scratch shadow for
-    those not asked for), float scalars at ``active_positions`` Active, the rest Const."""
-    ann = []
-    for i, a in enumerate(args):
-        if _is_float_array(a):
-            x = a.copy()
-            ann.append(A.Duplicated(x, np.zeros_like(x)))
-        elif i in active_positions and _is_float_scalar(a):
-            ann.append(A.Active(float(a)))
-        else:
-            ann.append(A.Const(a.copy() if isinstance(a, np.ndarray) else a))
-    return ann
-
-
-def _derivative(a, d):
-    if isinstance(a, A.Duplicated):
-        return a.dval
-    if isinstance(a, A.Active):
-        return d
-    return None
 
 
 def _out_positions(f, out, args) -> tuple:
@@ -208,7 +182,7 @@ def _out_positions(f, out, args) -> tuple:
         if not isinstance(k, numbers.Integral) or not 0 <= k < len(args):
             raise ActivityError(f"out names `{o}`, which is not an argument of `{getattr(f, '__name__', f)}`.",
                                 construct="out", hint=f"give positions or parameter names: {', '.join(names)}.")
-        if not _is_float_array(args[k]):
+        if not is_float_array(args[k]):
             raise ActivityError(f"the output `{names[k]}` is not a float array.", construct="out",
                                 hint="outputs are float arrays the function writes.")
         outs.append(int(k))
