@@ -94,7 +94,6 @@ class Module:
         self.public = public
         self.functions: list = []
         self.memo: dict = {}
-        self.comments: list = []
         self.origins: list = []        # (file, line, source text) of each comment
         self.comment_lines: dict = {}  # line of the emitted source -> index of its comment
         self.namespace: dict = {}
@@ -108,9 +107,13 @@ class Module:
         return {line: self.origins[k] for line, k in self.comment_lines.items()}
 
     def comment(self, pf, lineno):
-        self.comments.append(f"# {os.path.basename(pf.filename)}:{lineno}: {pf.line_text(lineno)}")
         self.origins.append((pf.filename, lineno, pf.line_text(lineno)))
-        return comment_mark(len(self.comments) - 1)
+        return comment_mark(len(self.origins) - 1)
+
+    @property
+    def comments(self) -> list:
+        """The comment naming the primal line of each ``comment`` mark."""
+        return [f"# {os.path.basename(file)}:{line}: {text}" for file, line, text in self.origins]
 
     def unique(self, name):
         """A module-level name not used yet (``name``, ``name_2``...)."""
