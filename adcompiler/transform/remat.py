@@ -80,12 +80,11 @@ def rematerializable(sweeps) -> dict:
             continue
         if ctx.is_callee and ctx.is_view_of_param(m):
             continue   # the caller may write its arguments' memory after the call returns
-        enclosing = sweeps.loops[id(s)]
-        loop_vars = {loops[lid].target.id for lid in enclosing if isinstance(loops[lid], ast.For)}
+        loop_vars = _loop_vars(sweeps, s, loops)
         ok = True
         for node in ast.walk(idx):
             if isinstance(node, ast.Name) and node.id not in loop_vars:
-                if sweeps.nbind.get(node.id, 0) > 1 or _bound_in_loop(sweeps, node.id):
+                if not _bound_once_outside_loops(sweeps, node.id):
                     ok = False
             elif isinstance(node, ast.Call):
                 ok = False
@@ -121,8 +120,7 @@ def _arithmetic(sweeps, out: dict, loops: dict) -> None:
             operands = [v.operand]
         else:
             continue
-        enclosing = sweeps.loops[id(s)]
-        loop_vars = {loops[lid].target.id for lid in enclosing if isinstance(loops[lid], ast.For)}
+        loop_vars = _loop_vars(sweeps, s, loops)
         if all(_recomputable(sweeps, e, out, loop_vars) for e in operands):
             out[t] = s
 
@@ -137,7 +135,17 @@ def _recomputable(sweeps, e, out, loop_vars) -> bool:
         return True
     k = sweeps.ctx.kinds.get(n)
     return k is not None and k.cls in ("float", "int") and not sweeps.ctx.is_memory(n) \
-        and sweeps.nbind.get(n, 0) <= 1 and not _bound_in_loop(sweeps, n)
+        and _bound_once_outside_loops(sweeps, n)
+
+
+def _loop_vars(sweeps, s, loops) -> set:
+    """The variables of the for loops enclosing ``s`` (the reversed loops restore them)."""
+    return {loops[lid].target.id for lid in sweeps.loops[id(s)] if isinstance(loops[lid], ast.For)}
+
+
+def _bound_once_outside_loops(sweeps, name) -> bool:
+    """A name never rebound (a parameter, or one binding outside any loop)."""
+    return sweeps.nbind.get(name, 0) <= 1 and not _bound_in_loop(sweeps, name)
 
 
 def order(sweeps, names) -> list:
