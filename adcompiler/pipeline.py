@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import types
 from collections.abc import Callable
 
@@ -202,11 +203,12 @@ def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool
 
 
 def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "reverse",
-             dtypes: str = "") -> cache.Compiled:
+             dtypes: str = "", checkpoint=None) -> cache.Compiled:
     """The generated code of ``func`` for one signature, compiled and cached:
     ``mode`` is ``reverse`` (fused and split halves), ``forward``, ``batch``
     (vector forward mode) or ``second`` (reverse code meant to be
-    differentiated again, public convention)."""
+    differentiated again, public convention); ``checkpoint`` (reverse only)
+    checkpoints the outermost loops (``transform/checkpoint.py``)."""
     if not isinstance(func, types.FunctionType):
         parse_function(func)   # raises the right refusal for builtins, partials, methods...
     if mode not in MODES:
@@ -217,7 +219,8 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
             mod = forward_module(func, kinds, acts, ret_active, batch=mode == "batch")
         else:
             mod = reverse_module(func, kinds, acts, ret_active, public=mode == "second",
-                                 options=SECOND_ORDER if mode == "second" else DEFAULT)
+                                 options=SECOND_ORDER if mode == "second" else
+                                 dataclasses.replace(DEFAULT, checkpoint=checkpoint))
         name = getattr(func, "__name__", "f")
         label = {"reverse": name, "forward": f"{name} forward", "batch": f"{name} batch",
                  "second": f"{name} reverse"}[mode]
@@ -233,7 +236,7 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
             fused = compiler.located(ns[info.fused_name], lines) if mode == "reverse" else None
         return cache.Compiled(mod.source, fwd, rev, info, dict(an.resolver.free_names()), fused,
                               frozenset(an.param_writes()), lines)
-    return cache.get(func, (mode, kinds, acts, dtypes, ret_active), build)
+    return cache.get(func, (mode, kinds, acts, dtypes, ret_active, checkpoint), build)
 
 
 def dump_after(func, param_kinds, activities, ret_active, stage: str, mode: str = "reverse") -> str:

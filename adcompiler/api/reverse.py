@@ -12,6 +12,7 @@ from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import FLOAT, Kind, array, kind_of_value
 from ..errors import ActivityError, AdCompilerError, ShapeError
+from ..runtime.checkpoint import parse_bytes
 from .arguments import (
     annotate,
     derivative,
@@ -90,20 +91,39 @@ def _kind(a) -> Kind:
     return k
 
 
-def compiled_for(f, args, ret: str):
-    """The (cached) generated adjoint of ``f`` for these annotated arguments."""
+def checkpoint_option(spec):
+    """``spec`` checked: None, a number of snapshots (>= 1) or a memory budget ("12MB")."""
+    if spec is None:
+        return None
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool) and spec >= 1:
+        return int(spec)
+    if isinstance(spec, str):
+        try:
+            parse_bytes(spec)
+            return spec
+        except ValueError:
+            pass
+    raise AdCompilerError(f"checkpoint={spec!r} is neither a number of snapshots nor a memory budget.",
+                          construct=f"checkpoint={spec!r}",
+                          hint="pass a number of snapshots (checkpoint=100) or a budget in bytes with a unit "
+                               "(checkpoint='12MB').")
+
+
+def compiled_for(f, args, ret: str, checkpoint=None):
+    """The (cached) generated adjoint of ``f`` for these annotated arguments
+    (``checkpoint``: see ``checkpoint_option``)."""
     kinds = tuple(_kind(a) for a in args)
     acts = tuple(_act_name(a) for a in args)
     dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
-    return pipeline.compiled(f, kinds, acts, ret == "Active", "reverse", dtypes)
+    return pipeline.compiled(f, kinds, acts, ret == "Active", "reverse", dtypes, checkpoint_option(checkpoint))
 
 
-def _prepare(f, ret, args):
+def _prepare(f, ret, args, checkpoint=None):
     args = _fill_defaults(f, [_wrap(a) for a in args])
     names = _param_names(f, len(args))
     _check(args, names)
     ret = _ret_name(ret)
-    comp = compiled_for(f, args, ret)
+    comp = compiled_for(f, args, ret, checkpoint)
     _check_alias(args, names, comp.writes)
     return args, ret, comp
 
@@ -127,7 +147,7 @@ def _derivs(args, active_derivs):
     return tuple(out)
 
 
-def autodiff(*call: Any) -> Any:
+def autodiff(*call: Any, checkpoint: int | str | None = None) -> Any:
     """``autodiff([mode,] f, ret_activity, *args)``: differentiate ``f`` at ``args``.
 
     Reverse: returns one entry per argument (the derivative for Active, None
@@ -137,6 +157,11 @@ def autodiff(*call: Any) -> Any:
     values as Const (``autodiff(Reverse, f, Const, Duplicated(x, dx))`` for
     ``def f(x, tol=1e-8)``); they get no entry in the result. Forward modes are
     handled by ``forward.autodiff_forward``.
+
+    ``checkpoint``: reverse the outermost loops (or those marked
+    ``# adcompiler: checkpoint``) from snapshots instead of a tape of every
+    step: a number of snapshots, or a memory budget such as ``"12MB"``.
+    The result is the same to rounding.
     """
     if call and isinstance(call[0], A.Mode):
         mode, f, ret, args = call[0], call[1], call[2], call[3:]
@@ -152,7 +177,7 @@ def autodiff(*call: Any) -> Any:
         raise ActivityError("split modes go through autodiff_thunk.", construct=repr(mode),
                             hint="fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)")
     given = len(args)
-    args, ret, comp = _prepare(f, ret, args)
+    args, ret, comp = _prepare(f, ret, args, checkpoint)
     flat = _flat_args(args)
     if ret == "Active":
         # the return value must be checked before the reverse sweep uses it
@@ -180,13 +205,14 @@ class Tape:
 
 
 def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
-                   *activity_types: type) -> tuple[Callable, Callable]:
+                   *activity_types: type, checkpoint: int | str | None = None) -> tuple[Callable, Callable]:
     """``fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)``.
 
     ``tape, primal = fwd(*args)`` runs the primal and records what the reverse
     sweep needs; ``derivs = rev(*args, dret, tape)`` runs only the reverse
     sweep with the same argument objects (shadows now holding the seeds).
-    Trailing parameters left out take their defaults as Const, as in ``autodiff``.
+    Trailing parameters left out take their defaults as Const, as in
+    ``autodiff``; ``checkpoint`` as in ``autodiff``.
     """
     if not isinstance(mode, A.Mode) or not mode.split:
         raise ActivityError("autodiff_thunk takes ReverseSplitWithPrimal or ReverseSplitNoPrimal.",
@@ -209,7 +235,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
     def fwd(*args):
         args = [_wrap(a) for a in args]
         check_types(args)
-        args, _, comp = _prepare(f, ret, args)
+        args, _, comp = _prepare(f, ret, args, checkpoint)
         stack = []
         value = comp.fwd(*_flat_args(args), stack)
         _finish_primal(ret, value)
@@ -234,13 +260,14 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
     return fwd, rev
 
 
-def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None) -> tuple:
+def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None,
+             checkpoint: int | str | None = None) -> tuple:
     """Gradient of a float-returning ``f`` with respect to its float arguments.
 
     Returns a tuple with one entry per argument: an array for float arrays, a
     float for float scalars (only at positions in ``wrt`` when given), None
     for the rest. Parameters left out take their default values (as Const).
-    The caller's arrays are not modified.
+    The caller's arrays are not modified. ``checkpoint`` as in ``autodiff``.
     """
     wanted = () if wrt is None else tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
     for i in wanted:
@@ -251,7 +278,7 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None) ->
                                 construct="wrt", hint="name only float arguments in wrt; integers have no gradient.")
     # a scratch shadow where no gradient is asked for: a loss may write the array
     ann = annotate(args, range(len(args)) if wrt is None else wanted)
-    d = autodiff(A.Reverse, f, A.Active, *ann)
+    d = autodiff(A.Reverse, f, A.Active, *ann, checkpoint=checkpoint)
     return tuple(derivative(a, di) if wrt is None or i in wanted else None for i, (a, di) in enumerate(zip(ann, d)))
 
 

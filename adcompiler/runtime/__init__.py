@@ -7,7 +7,7 @@ stand-alone module writer copies their source into emitted modules.
 """
 from __future__ import annotations
 
-from . import batch, core, linalg, numpy
+from . import batch, checkpoint, core, linalg, numpy
 
 HELPERS = {
     "_ad_unbroadcast": core.unbroadcast,
@@ -48,6 +48,7 @@ HELPERS = {
     "_ad_select_tangent": core.select_tangent,
     "_ad_fresh_like": core.fresh_like,
     "_ad_broadcast_like": core.broadcast_like,
+    "_ad_checkpoint_actions": checkpoint.checkpoint_actions,
 }
 
 for _mod in (numpy, linalg):

@@ -38,6 +38,7 @@ class Options:
     optimize: bool = True         # peephole passes (optimize.py)
     split_shadows: bool = True    # forward halves record shadow references, not shadows
     second_order: bool = False    # the code is differentiated again: refuse what that cannot follow
+    checkpoint: int | str | None = None  # snapshots (or a byte budget) of checkpointed loops (checkpoint.py)
 
 
 SECOND_ORDER = Options(shape_restores=False, listify=False, split_shadows=False, second_order=True)

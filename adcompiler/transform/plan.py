@@ -87,6 +87,10 @@ class SweepPlan:
                         # (the header reads values: len(t) of a restored t needs t, not its shape)
                         out.update(loads([ast.Expr(s.iter)]))
                         self.value_needed.update(loads([ast.Expr(s.iter)]))
+                        if id(s) in self.ckpt:
+                            # a checkpointed loop runs its steps again in the reverse sweep
+                            out.update(self.checkpoint_free_names(s))
+                            self.value_needed.update(self.checkpoint_free_names(s))
                         if notes.count(s) is not None:
                             out.add(notes.count(s))
                     elif r.kind == "while":

@@ -29,6 +29,7 @@ from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from .adjoint import AdjointBuilder
 from .builder import ANS, G, N, subst
+from .checkpoint import Checkpointing
 from .forms import classify
 from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
@@ -38,7 +39,7 @@ from .simplify import fuse_forward, line_facts, simplify_records
 from .tape import TapeAccess, assign
 
 
-class Sweeps(SweepPlan, TapeAccess):
+class Sweeps(SweepPlan, TapeAccess, Checkpointing):
     """The forward and reverse sweeps of one function body (see the module docstring)."""
 
     def __init__(self, ctx, body):
@@ -55,6 +56,8 @@ class Sweeps(SweepPlan, TapeAccess):
         self._refuse_stale_tuples()
         self.nbind = self._count_bindings()
         self.remat = rematerializable(self) if ctx.module.options.rematerialize else {}
+        self._ck_vars: dict = {}
+        self.ckpt = self._checkpoint_loops()   # id(loop) -> how it is checkpointed (checkpoint.py)
         # A structure whose body rebinds a name the reverse sweep reads must be
         # replayed to restore it, which can make more names needed: iterate.
         self.needed = set()
@@ -153,7 +156,7 @@ class Sweeps(SweepPlan, TapeAccess):
         ctx = self.ctx
         self.split = end_tuple and ctx.module.options.split_shadows
         end = self.end_names()
-        pre = self.restored_names() | (set(end) if end_tuple else set())
+        pre = self.restored_names() | (set(end) if end_tuple else set()) | self.checkpoint_init_names()
         init = [assign([n], ast.Constant(None)) for n in sorted(pre)
                 if n not in ctx.params and n not in ctx.param_shadows()]
         body = self.fwd_block(self.body)
@@ -205,7 +208,9 @@ class Sweeps(SweepPlan, TapeAccess):
             if when == "before":
                 out.append(self.push(ctx.copy_expr(x)))
         kind = classify(s).kind
-        if kind == "for":
+        if kind == "for" and self.checkpointed(s):
+            new = self.checkpoint_forward(s)
+        elif kind == "for":
             new = ast.For(target=copy.deepcopy(s.target), iter=copy.deepcopy(s.iter),
                           body=self.fwd_block(s.body) or [ast.Pass()], orelse=[])
         elif kind == "while":
@@ -214,7 +219,7 @@ class Sweeps(SweepPlan, TapeAccess):
             new = ast.If(test=s.test, body=self.fwd_block(s.body) or [ast.Pass()], orelse=self.fwd_block(s.orelse))
         else:
             new = ctx.forward_stmt(s)
-        out.append(new)
+        out += new if isinstance(new, list) else [new]
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and ctx.needs_shadow(s.targets[0].id):
             # a forward half records a reference in place of the shadow (see ``forward``)
             out.append(ctx.shadow_ref_binding(s) if self.split else ctx.shadow_binding(s))
@@ -306,6 +311,8 @@ class Sweeps(SweepPlan, TapeAccess):
             body += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[1]]
             orelse += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[0]]
             code = [ast.If(test=N(s.test.id), body=body or [ast.Pass()], orelse=orelse)]
+        elif r.kind == "for" and self.checkpointed(s):
+            code = self.checkpoint_reverse(r)
         else:
             body = self.rev_block(r.children[0]) or [ast.Pass()]
             if r.kind == "for":
@@ -320,8 +327,10 @@ class Sweeps(SweepPlan, TapeAccess):
                 code = [ast.For(target=N(k, ast.Store), iter=ast.Call(N("range"), [N(notes.count(s))], []),
                                 body=body, orelse=[])]
         # values of the header (loop bounds, the condition) that are recomputed, not saved
-        head = ast.Expr(s.iter) if r.kind == "for" else s.test
-        code = [assign([t], copy.deepcopy(self.remat[t].value)) for t in remat_order(self, loads([head]))] + code
+        head = loads([ast.Expr(s.iter) if r.kind == "for" else s.test])
+        if r.kind == "for" and self.checkpointed(s):
+            head = self.checkpoint_free_names(s)   # the steps run again: all they read
+        code = [assign([t], copy.deepcopy(self.remat[t].value)) for t in remat_order(self, head)] + code
         rest = self.restored(s)
         if rest:
             code += self.restore(rest)

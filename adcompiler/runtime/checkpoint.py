@@ -1,0 +1,173 @@
+"""Binomial checkpointing schedules for the loops generated code checkpoints.
+
+A checkpointed loop runs its steps without a tape on the forward sweep,
+keeping a few *snapshots* of its state (the memory the loop writes and the
+names it carries from one step to the next). The reverse sweep then replays
+the schedule: it restores a snapshot, advances without a tape, takes more
+snapshots, and finally runs a step with its tape and that step's adjoint.
+
+A schedule is two tuples of actions ``(op, a, b)`` (the forward part, then
+the reverse part), with ``op`` one of the strings
+
+- ``"snap"``: keep the working state as snapshot ``a``;
+- ``"restore"`` / ``"restore_drop"``: make snapshot ``a`` the working state (and
+  forget it);
+- ``"advance"``: run steps ``a .. b-1`` without a tape;
+- ``"taped"``: run steps ``a .. b-1`` with their tape;
+- ``"reverse"``: run the adjoints of steps ``b-1 .. a``.
+
+The placement is the binomial one (Griewank's revolve): ``c`` snapshots
+reverse ``l`` steps with repetition number ``r``, the least ``r`` with
+``C(c + r, c) >= l``, and the split points make the number of forward steps
+the least any schedule with that memory can do. This module imports nothing but the
+standard library; emitted modules carry a copy.
+"""
+from __future__ import annotations
+
+import math
+
+SNAP, RESTORE, RESTORE_DROP, ADVANCE, TAPED, REVERSE = "snap", "restore", "restore_drop", "advance", "taped", "reverse"
+
+
+def _beta(s: int, r: int) -> int:
+    """How many steps ``s`` free snapshots reverse with ``r`` repetitions."""
+    return math.comb(s + r, s) if r >= 0 else 0
+
+
+def _cost(l: int, c: int) -> int:
+    """The least number of untaped forward steps that reverse ``l`` steps from
+    a state kept in one of ``c`` snapshots: ``r * l - C(c + r, c + 1)`` with
+    ``r`` the least repetition number such that ``C(c + r, c) >= l``."""
+    if c == 1:
+        return l * (l - 1) // 2
+    r = 0
+    while _beta(c, r) < l:
+        r += 1
+    return r * l - _beta(c + 1, r - 1)
+
+
+def _split(n: int, c: int) -> int:
+    """Where to take the next snapshot when reversing ``n`` steps with ``c``
+    snapshots: the ``m`` minimising ``m + cost(n - m, c - 1) + cost(m, c)``
+    (the advance, then the right part with one snapshot less, then the left
+    part). The total is convex in ``m``: a bisection on its slope finds it."""
+    def total(m):
+        return m + _cost(n - m, c - 1) + _cost(m, c)
+    lo, hi = 1, n - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if total(mid + 1) - total(mid) >= 0:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _reversal(l: int, s: int) -> list:
+    """Actions reversing steps ``0 .. l-1`` from the working state at step 0,
+    which is snapshot 0, with ``s`` further snapshots."""
+    ops = []
+    todo = [("part", 0, l, s)]
+    while todo:
+        item = todo.pop()
+        if item[0] == "op":
+            ops.append(item[1])
+            continue
+        _, a, b, free = item
+        n = b - a
+        if n == 1:
+            ops += [(RESTORE, a, 0), (TAPED, a, b), (REVERSE, a, b)]
+            continue
+        if free == 0:
+            for k in range(b - 1, a - 1, -1):
+                ops.append((RESTORE, a, 0))
+                if k > a:
+                    ops.append((ADVANCE, a, k))
+                ops += [(TAPED, k, k + 1), (REVERSE, k, k + 1)]
+            continue
+        m = a + _split(n, free + 1)
+        ops += [(RESTORE, a, 0), (ADVANCE, a, m), (SNAP, m, 0)]
+        # (a stack: the right part runs first)
+        todo.append(("part", a, m, free))
+        todo.append(("part", m, b, free - 1))
+    return ops
+
+
+def schedule(steps: int, snapshots: int, _cache={}) -> tuple:  # noqa: B006 (the cache is meant to persist)
+    """``(forward actions, reverse actions)`` for a loop of ``steps`` steps
+    keeping at most ``snapshots`` snapshots (at least 1: the loop's initial
+    state), plus the one taken where the forward part stops taping."""
+    snapshots = max(1, int(snapshots))
+    key = (steps, min(snapshots, max(steps, 1)))
+    if key in _cache:
+        return _cache[key]
+    if len(_cache) > 64:
+        _cache.clear()
+    _cache[key] = out = _schedule(steps, snapshots)
+    return out
+
+
+def _schedule(steps: int, snapshots: int) -> tuple:
+    if steps <= 0:
+        return ((), ())
+    full = [(SNAP, 0, 0)] + _reversal(steps, min(snapshots, steps) - 1)
+    first = next(i for i, op in enumerate(full) if op[0] == TAPED)
+    forward, pos, slots = [], 0, set()
+    for op in full[:first]:
+        if op[0] == ADVANCE:
+            forward.append(op)
+            pos = op[2]
+        elif op[0] == SNAP:
+            forward.append(op)
+            slots.add(op[1])
+    # the forward sweep runs the loop to its end: the state where the first
+    # taped step starts is kept if no snapshot holds it
+    reverse = [(RESTORE, pos, 0)]
+    if pos not in slots:
+        forward.append((SNAP, pos, 0))
+    if pos < steps:
+        forward.append((ADVANCE, pos, steps))
+    reverse += full[first:]
+    # a snapshot's last restore forgets it
+    last = {}
+    for i, op in enumerate(reverse):
+        if op[0] == RESTORE:
+            last[op[1]] = i
+    for i in last.values():
+        reverse[i] = (RESTORE_DROP, reverse[i][1], 0)
+    return tuple(forward), tuple(reverse)
+
+
+def snapshots_for(spec, state_bytes: int) -> int:
+    """The number of snapshots a ``checkpoint=`` value allows: an int is a
+    number of snapshots; a string such as ``"12MB"`` or ``"500 KiB"`` is a
+    memory budget, divided by the bytes of one state."""
+    if isinstance(spec, str):
+        return max(1, parse_bytes(spec) // max(1, state_bytes))
+    return max(1, int(spec))
+
+
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def parse_bytes(text: str) -> int:
+    """``"12MB"`` -> 12_000_000 (units b, kb, mb, gb, kib, mib, gib)."""
+    t = text.strip().lower().replace(" ", "").replace("_", "")
+    i = len(t)
+    while i and not t[i - 1].isdigit() and t[i - 1] != ".":
+        i -= 1
+    number, unit = t[:i], t[i:]
+    if not number or unit not in _UNITS:
+        raise ValueError(f"not a memory size: {text!r} (write e.g. '12MB', '500KiB' or a number of bytes)")
+    return int(float(number) * _UNITS[unit])
+
+
+def state_bytes(*values) -> int:
+    """The bytes of one snapshot: the arrays' sizes, 8 per other value."""
+    return sum(getattr(v, "nbytes", 8) for v in values)
+
+
+def checkpoint_actions(steps: int, spec, *state) -> tuple:
+    """The schedule of a checkpointed loop of ``steps`` steps whose state is
+    ``state`` (the values a snapshot keeps), under ``checkpoint=spec``."""
+    return schedule(steps, snapshots_for(spec, state_bytes(*state)))

@@ -1,0 +1,287 @@
+"""checkpoint: loops reversed from snapshots instead of a tape of every step.
+
+A mixin of ``Sweeps``. With ``Options.checkpoint`` set (a number of
+snapshots or a memory budget), the outermost ``for`` loops of the function
+(or the loops marked ``# adcompiler: checkpoint``) are *checkpointed*:
+
+- the forward sweep runs the loop's steps without a tape, keeping snapshots
+  of the loop's *state* where the binomial schedule says
+  (``runtime.checkpoint``). The state is a copy of the memory the loop
+  writes (its roots: arguments or arrays allocated before the loop) and the
+  values of the names a step carries to the next one. It then pushes the
+  rest of the schedule, the snapshots and the iterations;
+- the reverse sweep replays the schedule: it restores snapshots, advances
+  without a tape, runs single steps with their tape (the plain forward sweep
+  of the body) and their adjoints (the plain reverse sweep of the body), and
+  finally puts the final values back into the memory it rolled back.
+
+A loop whose state cannot be captured this way (it rebinds a name to memory
+it writes, writes a Python list, leaves early) keeps the plain tape, and the
+reason is kept in ``checkpoint_skipped`` for the memory report.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from ..frontend import notes
+from .builder import N
+from .plan import loads
+from .tape import assign
+
+MARK = "adcompiler: checkpoint"
+
+
+def _bound(stmts) -> set:
+    """Names the statements bind (assignments, loop targets, counters)."""
+    out = set()
+    for s in stmts:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                out.add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                out.add(node.target.id)
+    return out
+
+
+def _live_in(stmts) -> set:
+    """Names a pass through ``stmts`` may read before binding them (a
+    compound statement counts as reading all it reads at its start)."""
+    bound, out = set(), set()
+    for s in stmts:
+        out |= loads([s]) - bound
+        if isinstance(s, ast.Assign):
+            bound |= _bound([s])
+    return out
+
+
+class _StripTape(ast.NodeTransformer):
+    """A step run without a tape: pushes dropped, calls that take the tape
+    (callee halves) given a scratch list instead."""
+
+    def __init__(self, tape, scratch):
+        self.tape, self.scratch, self.used = tape, scratch, False
+
+    def visit_Expr(self, node):
+        c = node.value
+        if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "append" \
+                and isinstance(c.func.value, ast.Name) and c.func.value.id == self.tape:
+            return None
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id == self.tape:
+            self.used = True
+            return ast.copy_location(ast.Name(self.scratch, node.ctx), node)
+        return node
+
+
+class Checkpointing:
+    """Which loops are checkpointed, and their forward and reverse code (a mixin of ``Sweeps``)."""
+
+    def _checkpoint_loops(self) -> dict:
+        """id(loop) -> its plan (roots, carried names), for the loops to checkpoint."""
+        ctx = self.ctx
+        self.checkpoint_skipped: dict = {}
+        spec = ctx.module.options.checkpoint
+        if spec is None or ctx.is_callee or ctx.module.options.second_order:
+            return {}
+        loops = [s for s in self._all_stmts() if isinstance(s, ast.For)]
+        marked = [s for s in loops if self._marked(s)]
+        chosen = marked or [s for s in loops if not self.loops[id(s)]]
+        out = {}
+        for s in chosen:
+            plan = self._checkpoint_plan(s)
+            if isinstance(plan, str):
+                self.checkpoint_skipped[s.lineno] = plan
+            else:
+                out[id(s)] = plan
+        return out
+
+    def _all_stmts(self):
+        stack = list(self.body)
+        while stack:
+            s = stack.pop(0)
+            yield s
+            stack[:0] = list(getattr(s, "body", []) or []) + list(getattr(s, "orelse", []) or [])
+
+    def _marked(self, s) -> bool:
+        pf = self.ctx.pf
+        return any(MARK in (pf.line_text(k) or "") for k in (s.lineno, s.lineno - 1) if k >= 1)
+
+    def _checkpoint_plan(self, s):
+        """The roots and carried names of loop ``s``, or why it keeps the plain tape."""
+        ctx = self.ctx
+        inside = {id(n) for n in ast.walk(ast.Module(body=s.body, type_ignores=[])) if isinstance(n, ast.stmt)}
+        for n in ast.walk(ast.Module(body=s.body, type_ignores=[])):
+            if isinstance(n, (ast.Break, ast.Return, ast.While)):
+                return f"the loop contains `{type(n).__name__.lower()}`"
+        if notes.count(s) is not None:
+            return "the loop can leave early (break)"
+        bound_in = _bound(s.body) | {s.target.id}
+        bound_out = set(ctx.params) | {n for st in self._all_stmts() if id(st) not in inside and st is not s
+                                       for n in _bound([st]) if not isinstance(st, (ast.For, ast.While, ast.If))}
+        cells = {c for c, ws in ctx.eff.memory_writers.items() if any(id(w) in inside for w in ws)}
+        roots = []
+        for c in sorted(cells):
+            names = sorted(n for n, m in ctx.eff.memory_of.items() if m == c)
+            for n in names:
+                k = ctx.kinds.get(n)
+                if n in bound_in and n in bound_out:
+                    return f"the loop rebinds `{n}`, which shares memory the loop writes"
+                if n in bound_in:
+                    continue
+                if k is None or k.cls not in ("array", "num"):
+                    return f"the loop writes `{n}`, which is not a numpy array"
+                if self._is_root(n):
+                    roots.append(n)
+        carried = sorted((_live_in(s.body) & bound_in) - {s.target.id})
+        for n in carried:
+            k = ctx.kinds.get(n)
+            if k is not None and k.cls == "list":
+                return f"the loop carries the list `{n}` from one step to the next"
+            if ctx.eff.memory_of.get(n, n) in cells:
+                return f"the loop carries `{n}` from one step to the next and writes its memory"
+            if ctx.needs_shadow(n):
+                return f"the loop carries the array `{n}`, which has a shadow, from one step to the next"
+        return {"roots": roots, "carried": carried, "bound": bound_in, "outside": bound_out}
+
+    def _is_root(self, n) -> bool:
+        """Whether ``n`` names whole memory (an argument or a fresh array), not a view."""
+        ctx = self.ctx
+        if n in ctx.params:
+            return True
+        return any(isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name) and st.targets[0].id == n
+                   and ctx.eff.view_base(st.value) is None for st in self._all_stmts())
+
+    def checkpointed(self, s) -> bool:
+        """Whether loop ``s`` is checkpointed (it has reverse code and a plan)."""
+        return id(s) in self.ckpt and self.has_code(self.by_stmt[id(s)])
+
+    def checkpoint_init_names(self) -> set:
+        """Names a snapshot reads that the forward sweep binds to None first
+        (a step may bind them before the loop has)."""
+        return {n for s in self._all_stmts() if isinstance(s, ast.For) and self.checkpointed(s)
+                for n in self.checkpoint_state_names(s)}
+
+    def checkpoint_free_names(self, s) -> set:
+        """Names the steps of checkpointed loop ``s`` read and do not bind, and its roots."""
+        plan = self.ckpt[id(s)]
+        return (loads([ast.Expr(s.iter)] + s.body) - plan["bound"]) | set(plan["roots"])
+
+    def checkpoint_state_names(self, s) -> list:
+        """Names a snapshot of loop ``s`` keeps besides its roots' memory."""
+        plan = self.ckpt[id(s)]
+        # a name bound in the loop and before it is restored, after the loop's
+        # reverse, to its value before the loop, which the snapshot of step 0 keeps
+        kept = set(plan["carried"]) | (plan["bound"] & plan["outside"] & self.needed) - {s.target.id}
+        return sorted(n for n in kept if n not in plan["roots"])
+
+    # -- code ---------------------------------------------------------------------
+    def _ck_names(self, s) -> dict:
+        key = id(s)
+        if key not in self._ck_vars:
+            fresh = self.ctx.namer.fresh
+            self._ck_vars[key] = {k: fresh(f"_ck_{k}{{}}") for k in ("it", "plan", "snaps", "final", "scratch")}
+        return self._ck_vars[key]
+
+    def _steps(self, s, names, body, reverse=False) -> ast.For:
+        """``for k in range(a, b)`` (or reversed), binding the loop target, then ``body``."""
+        rng = ast.Call(N("range"), [N("_ck_a"), N("_ck_b")], [])
+        if reverse:
+            rng = ast.Call(N("reversed"), [rng], [])
+        bind = assign([s.target.id], ast.Subscript(N(names["it"]), N("_ck_k"), ast.Load()))
+        return ast.For(target=N("_ck_k", ast.Store), iter=rng, body=[bind] + (body or [ast.Pass()]), orelse=[])
+
+    def _untaped(self, s, names) -> list:
+        body = self.fwd_block(s.body)
+        strip = _StripTape(self.ctx.namer.tape, names["scratch"])
+        body = [b for b in (strip.visit(x) for x in body) if b is not None]
+        if strip.used:
+            body.append(ast.Expr(ast.Call(ast.Attribute(N(names["scratch"]), "clear", ast.Load()), [], [])))
+        return body
+
+    def _snapshot(self, s, names) -> ast.stmt:
+        plan = self.ckpt[id(s)]
+        value = ast.Tuple([ast.Call(N("_ad_copy"), [N(r)], []) for r in plan["roots"]]
+                          + [N(n) for n in self.checkpoint_state_names(s)], ast.Load())
+        slot = ast.Subscript(N(names["snaps"]), N("_ck_a"), ast.Store())
+        return ast.Assign(targets=[slot], value=value)
+
+    def _restore_snapshot(self, s, names) -> list:
+        plan = self.ckpt[id(s)]
+        snap = ast.IfExp(test=ast.Compare(N("_ck_op"), [ast.Eq()], [ast.Constant("restore")]),
+                         body=ast.Subscript(N(names["snaps"]), N("_ck_a"), ast.Load()),
+                         orelse=ast.Call(ast.Attribute(N(names["snaps"]), "pop", ast.Load()), [N("_ck_a")], []))
+        out = [assign(["_ck_v"], snap)]
+        k = 0
+        for r in plan["roots"]:
+            region = ast.Subscript(N(r), ast.Constant(Ellipsis), ast.Store())
+            out.append(ast.Assign(targets=[region], value=ast.Subscript(N("_ck_v"), ast.Constant(k), ast.Load())))
+            k += 1
+        for n in self.checkpoint_state_names(s):
+            out.append(assign([n], ast.Subscript(N("_ck_v"), ast.Constant(k), ast.Load())))
+            k += 1
+        return out
+
+    @staticmethod
+    def _dispatch(cases, default) -> list:
+        """``if _ck_op == name: code`` for each (name, code), then ``default``."""
+        out = default
+        for name, code in reversed(cases):
+            test = ast.Compare(N("_ck_op"), [ast.Eq()], [ast.Constant(name)])
+            out = [ast.If(test=test, body=code, orelse=out)]
+        return out
+
+    def checkpoint_forward(self, s) -> list:
+        """The forward sweep of checkpointed loop ``s``: untaped steps and snapshots."""
+        ctx = self.ctx
+        names = self._ck_names(s)
+        plan = self.ckpt[id(s)]
+        state = [N(r) for r in plan["roots"]] + [N(n) for n in self.checkpoint_state_names(s)]
+        spec = ctx.module.options.checkpoint
+        out = [assign([names["it"]], copy.deepcopy(s.iter)),
+               assign([names["plan"]], ast.Call(N("_ad_checkpoint_actions"),
+                                                [ast.Call(N("len"), [N(names["it"])], []), ast.Constant(spec)]
+                                                + state, [])),
+               assign([names["snaps"]], ast.Dict([], []))]
+        untaped = self._untaped(s, names)
+        if any(isinstance(n, ast.Name) and n.id == names["scratch"] for b in untaped for n in ast.walk(b)):
+            out.append(assign([names["scratch"]], ast.List([], ast.Load())))
+        body = self._dispatch([("advance", [self._steps(s, names, untaped)])], [self._snapshot(s, names)])
+        out.append(ast.For(target=ast.Tuple([N("_ck_op", ast.Store), N("_ck_a", ast.Store), N("_ck_b", ast.Store)],
+                                            ast.Store()),
+                           iter=ast.Subscript(N(names["plan"]), ast.Constant(0), ast.Load()), body=body, orelse=[]))
+        out.append(self.push(ast.Tuple([ast.Subscript(N(names["plan"]), ast.Constant(1), ast.Load()),
+                                        N(names["snaps"]), N(names["it"])], ast.Load())))
+        return out
+
+    def checkpoint_reverse(self, r) -> list:
+        """The reverse sweep of checkpointed loop ``r.stmt``: the schedule replayed."""
+        s = r.stmt
+        names = self._ck_names(s)
+        plan = self.ckpt[id(s)]
+        split, self.split = self.split, False   # the steps run here own their shadows
+        try:
+            taped = self.fwd_block(s.body)
+            adjoint = self.rev_block(r.children[0])
+            untaped = self._untaped(s, names)
+        finally:
+            self.split = split
+        out = [assign([names["plan"], names["snaps"], names["it"]], self.pop()),
+               assign([names["final"]], ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in plan["roots"]],
+                                                  ast.Load()))]
+        if any(isinstance(n, ast.Name) and n.id == names["scratch"] for b in untaped for n in ast.walk(b)):
+            out.append(assign([names["scratch"]], ast.List([], ast.Load())))
+        body = self._dispatch([("reverse", [self._steps(s, names, adjoint, reverse=True)]),
+                               ("taped", [self._steps(s, names, taped)]),
+                               ("advance", [self._steps(s, names, untaped)]),
+                               ("snap", [self._snapshot(s, names)])],
+                              self._restore_snapshot(s, names))
+        out.append(ast.For(target=ast.Tuple([N("_ck_op", ast.Store), N("_ck_a", ast.Store), N("_ck_b", ast.Store)],
+                                            ast.Store()), iter=N(names["plan"]), body=body, orelse=[]))
+        for k, x in enumerate(plan["roots"]):
+            region = ast.Subscript(N(x), ast.Constant(Ellipsis), ast.Store())
+            out.append(ast.Assign(targets=[region],
+                                  value=ast.Subscript(N(names["final"]), ast.Constant(k), ast.Load())))
+        return out
