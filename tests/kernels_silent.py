@@ -451,3 +451,13 @@ def caller_writes_after_helper_wrote(y, a):
     for i in range(len(w)):
         w[i] += 0.5 * w[i - 1]
     y[...] = y * 0.5 + np.tanh(w) * 0.25 + s * 0.1
+
+
+def recurrence_through_reversed_view(x):
+    """Writes x[i] while reading av[i - 1] with av = x[::-1]: the offsets of
+    the write and the read are in opposite index spaces, so the read element
+    is overwritten later (the reverse sweep re-read it after the write)."""
+    av = x[::-1]
+    for i in range(1, len(x) - 1):
+        x[i] = abs(av[i - 1])
+    return float(np.sum(av ** 2))

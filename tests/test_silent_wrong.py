@@ -93,6 +93,8 @@ CASES = {
     # a helper's reverse half re-reading its argument's memory after the caller wrote it
     "caller_writes_after_alias_read": (K.caller_writes_after_alias_read, lambda r: [D(r, 3), Active(0.7)], None),
     "caller_writes_after_helper_wrote": (K.caller_writes_after_helper_wrote, lambda r: [D(r, 4), Active(0.6)], "y"),
+    # a recurrence read through a reversed view of the memory it writes
+    "recurrence_through_reversed_view": (K.recurrence_through_reversed_view, lambda r: [D(r, 5)], None),
 }
 
 

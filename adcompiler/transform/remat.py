@@ -6,7 +6,8 @@ from still holds the same value at the end of the primal run:
 
 - nothing writes ``m``'s memory after the read can run (writes that all
   come before it, such as ``s[0] = b[0]`` before a recurrence, do not count); or
-- the only statement writing it stores ``m[i + c_w]`` in the same (outermost)
+- the only statement writing it stores ``m[i + c_w]`` (through the name ``m``
+  itself, not another view of its memory) in the same (outermost)
   loop over ``i`` with a constant step, the read is ``m[i + c_r]``, and every
   later iteration writes elsewhere: ``c_r < c_w`` for a positive step
   (``c_r > c_w`` for a negative one). This is the recurrence
@@ -176,7 +177,11 @@ def _final_when_read(sweeps, read, idx, writers, loops) -> bool:
     if not isinstance(loop, ast.For) or sweeps.loops.get(id(w)) != enclosing:
         return False
     target = w.targets[0] if isinstance(w, ast.Assign) else getattr(w, "target", None)
-    if not isinstance(target, ast.Subscript):
+    # the offsets compare only in one index space: the write must go through
+    # the name read (``x[i]`` written, ``av[i - 1]`` read with ``av = x[::-1]``
+    # are the same memory indexed the other way)
+    if not isinstance(target, ast.Subscript) or not isinstance(target.value, ast.Name) \
+            or target.value.id != read.value.value.id:
         return False
     var, step = loop.target.id, _step(loop)
     c_r, c_w = _offset(idx, var), _offset(target.slice, var)
