@@ -14,8 +14,10 @@ elapsed time, plus the refusals by category (exception type and message with nam
 numbers blanked). ``--mode``: ``legacy`` (the default: each program's own
 reverse mode, as the CI sample), ``reverse`` (Reverse, ReverseWithPrimal,
 split with fresh shadows, the emitted module's reverse/fwd/rev), ``forward``
-(Forward, BatchDuplicated, the emitted forward module) or ``all`` (every entry
-point, autograd, torch and JAX on every 10th program, the dot-product test);
+(Forward, BatchDuplicated, the emitted forward module), ``checkpoint``
+(Reverse and the checkpointed entries: 1, 2 (split mode) and 1000 snapshots)
+or ``all`` (every entry point, the checkpointed ones included, autograd, torch
+and JAX on every 10th program, the dot-product test);
 the per-entry-point counts say which entry point disagreed. Every wrong, error and
 invalid program (and, with ``--keep-refused``, every refusal) is written to
 ``--out`` as a standalone reproducer (``--reduce``: plus a reduced one). Exit status: 1 if any program gave a
@@ -31,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 from adcompiler.testing.programs import check_all, check_program, generate_program
-from adcompiler.testing.programs.entries import FORWARD_ENTRIES, REVERSE_ENTRIES
+from adcompiler.testing.programs.entries import CHECKPOINT_ENTRIES, FORWARD_ENTRIES, REVERSE_ENTRIES
 from adcompiler.testing.programs.reduce import reduce_program
 from adcompiler.testing.programs.reproduce import write_reproducer
 
@@ -51,7 +53,8 @@ def category(error_type: str, text: str) -> str:
 def _check(program, mode: str):
     if mode == "legacy":
         return check_program(program)
-    entries = {"reverse": REVERSE_ENTRIES, "forward": FORWARD_ENTRIES}.get(mode)
+    entries = {"reverse": REVERSE_ENTRIES, "forward": FORWARD_ENTRIES,
+               "checkpoint": ("Reverse",) + CHECKPOINT_ENTRIES}.get(mode)
     return check_all(program, entries=entries)
 
 
@@ -68,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="probability of `a, b = x, y` array aliases (default: the generator's)")
     ap.add_argument("--reduce", action="store_true",
                     help="also write a reduced reproducer (statements deleted while the failure persists)")
-    ap.add_argument("--mode", choices=("legacy", "reverse", "forward", "all"), default="legacy",
+    ap.add_argument("--mode", choices=("legacy", "reverse", "forward", "checkpoint", "all"), default="legacy",
                     help="which entry points to drive (see above)")
     ap.add_argument("--features", type=float, default=None,
                     help="probability of the productions of fuzz.features (default: the generator's)")

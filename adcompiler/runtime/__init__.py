@@ -49,6 +49,7 @@ HELPERS = {
     "_ad_fresh_like": core.fresh_like,
     "_ad_broadcast_like": core.broadcast_like,
     "_ad_checkpoint_actions": checkpoint.checkpoint_actions,
+    "_ad_put_back": checkpoint.put_back,
 }
 
 for _mod in (numpy, linalg):

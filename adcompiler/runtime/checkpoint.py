@@ -171,3 +171,11 @@ def checkpoint_actions(steps: int, spec, *state) -> tuple:
     """The schedule of a checkpointed loop of ``steps`` steps whose state is
     ``state`` (the values a snapshot keeps), under ``checkpoint=spec``."""
     return schedule(steps, snapshots_for(spec, state_bytes(*state)))
+
+
+def put_back(memory, saved) -> None:
+    """Write a snapshot's copy back into the array or list it was taken of."""
+    if isinstance(memory, list):
+        memory[:] = saved
+    else:
+        memory[...] = saved

@@ -44,15 +44,28 @@ def _bound(stmts) -> set:
     return out
 
 
-def _live_in(stmts) -> set:
-    """Names a pass through ``stmts`` may read before binding them (a
-    compound statement counts as reading all it reads at its start)."""
+def _live_in(stmts) -> tuple:
+    """``(names a pass through stmts may read before binding them, names it
+    surely binds)``: a branch binds what both arms bind, a loop nothing."""
     bound, out = set(), set()
     for s in stmts:
-        out |= loads([s]) - bound
-        if isinstance(s, ast.Assign):
-            bound |= _bound([s])
-    return out
+        if isinstance(s, ast.If):
+            out |= loads([ast.Expr(s.test)]) - bound
+            body_in, body_bound = _live_in(s.body)
+            else_in, else_bound = _live_in(s.orelse)
+            out |= (body_in | else_in) - bound
+            bound |= body_bound & else_bound
+        elif isinstance(s, (ast.For, ast.While)):
+            head = ast.Expr(s.iter) if isinstance(s, ast.For) else ast.Expr(s.test)
+            body_in, _ = _live_in(s.body)
+            if isinstance(s, ast.For):
+                body_in = body_in - _bound([ast.Assign(targets=[s.target], value=ast.Constant(None))])
+            out |= (loads([head]) | body_in) - bound
+        else:
+            out |= loads([s]) - bound
+            if isinstance(s, ast.Assign):
+                bound |= _bound([s])
+    return out, bound
 
 
 class _StripTape(ast.NodeTransformer):
@@ -114,8 +127,8 @@ class Checkpointing:
         ctx = self.ctx
         inside = {id(n) for n in ast.walk(ast.Module(body=s.body, type_ignores=[])) if isinstance(n, ast.stmt)}
         for n in ast.walk(ast.Module(body=s.body, type_ignores=[])):
-            if isinstance(n, (ast.Break, ast.Return, ast.While)):
-                return f"the loop contains `{type(n).__name__.lower()}`"
+            if isinstance(n, ast.Return):
+                return "the loop contains `return`"
         if notes.count(s) is not None:
             return "the loop can leave early (break)"
         bound_in = _bound(s.body) | {s.target.id}
@@ -131,11 +144,11 @@ class Checkpointing:
                     return f"the loop rebinds `{n}`, which shares memory the loop writes"
                 if n in bound_in:
                     continue
-                if k is None or k.cls not in ("array", "num"):
-                    return f"the loop writes `{n}`, which is not a numpy array"
+                if k is None or k.cls not in ("array", "num", "list"):
+                    return f"the loop writes `{n}`, which is neither a numpy array nor a list"
                 if self._is_root(n):
                     roots.append(n)
-        carried = sorted((_live_in(s.body) & bound_in) - {s.target.id})
+        carried = sorted((_live_in(s.body)[0] & bound_in) - {s.target.id})
         for n in carried:
             k = ctx.kinds.get(n)
             if k is not None and k.cls == "list":
@@ -144,7 +157,23 @@ class Checkpointing:
                 return f"the loop carries `{n}` from one step to the next and writes its memory"
             if ctx.needs_shadow(n):
                 return f"the loop carries the array `{n}`, which has a shadow, from one step to the next"
-        return {"roots": roots, "carried": carried, "bound": bound_in, "outside": bound_out}
+        # memory the steps read that is written after the loop: at the reverse
+        # sweep it no longer holds what the steps read, so it is kept once
+        later = set()
+        for n in loads(s.body):
+            c = ctx.eff.memory_of.get(n)
+            k = ctx.kinds.get(n)
+            if c is None or c in cells or k is None or k.cls not in ("array", "num"):
+                continue
+            if any(id(w) not in inside and self.after(w, s) for w in ctx.eff.writers_of_memory(n)):
+                later.add(c)
+        fixed = []
+        for c in sorted(later):
+            names = [n for n, m in ctx.eff.memory_of.items() if m == c and n not in bound_in and self._is_root(n)]
+            if not names:
+                return "the loop reads memory written after it that has no name outside the loop"
+            fixed += names
+        return {"roots": roots, "carried": carried, "bound": bound_in, "outside": bound_out, "fixed": sorted(fixed)}
 
     def _is_root(self, n) -> bool:
         """Whether ``n`` names whole memory (an argument or a fresh array), not a view."""
@@ -167,7 +196,7 @@ class Checkpointing:
     def checkpoint_free_names(self, s) -> set:
         """Names the steps of checkpointed loop ``s`` read and do not bind, and its roots."""
         plan = self.ckpt[id(s)]
-        return (loads([ast.Expr(s.iter)] + s.body) - plan["bound"]) | set(plan["roots"])
+        return (loads([ast.Expr(s.iter)] + s.body) - plan["bound"]) | set(plan["roots"]) | set(plan["fixed"])
 
     def checkpoint_state_names(self, s) -> list:
         """Names a snapshot of loop ``s`` keeps besides its roots' memory."""
@@ -182,7 +211,7 @@ class Checkpointing:
         key = id(s)
         if key not in self._ck_vars:
             fresh = self.ctx.namer.fresh
-            self._ck_vars[key] = {k: fresh(f"_ck_{k}{{}}") for k in ("it", "plan", "snaps", "final", "scratch")}
+            self._ck_vars[key] = {k: fresh(f"_ck_{k}{{}}") for k in ("it", "plan", "snaps", "final", "scratch", "fixed")}
         return self._ck_vars[key]
 
     def _steps(self, s, names, body, reverse=False) -> ast.For:
@@ -216,8 +245,8 @@ class Checkpointing:
         out = [assign(["_ck_v"], snap)]
         k = 0
         for r in plan["roots"]:
-            region = ast.Subscript(N(r), ast.Constant(Ellipsis), ast.Store())
-            out.append(ast.Assign(targets=[region], value=ast.Subscript(N("_ck_v"), ast.Constant(k), ast.Load())))
+            out.append(ast.Expr(ast.Call(N("_ad_put_back"), [N(r), ast.Subscript(N("_ck_v"), ast.Constant(k),
+                                                                                 ast.Load())], [])))
             k += 1
         for n in self.checkpoint_state_names(s):
             out.append(assign([n], ast.Subscript(N("_ck_v"), ast.Constant(k), ast.Load())))
@@ -252,8 +281,9 @@ class Checkpointing:
         out.append(ast.For(target=ast.Tuple([N("_ck_op", ast.Store), N("_ck_a", ast.Store), N("_ck_b", ast.Store)],
                                             ast.Store()),
                            iter=ast.Subscript(N(names["plan"]), ast.Constant(0), ast.Load()), body=body, orelse=[]))
+        fixed = ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in plan["fixed"]], ast.Load())
         out.append(self.push(ast.Tuple([ast.Subscript(N(names["plan"]), ast.Constant(1), ast.Load()),
-                                        N(names["snaps"]), N(names["it"])], ast.Load())))
+                                        N(names["snaps"]), N(names["it"]), fixed], ast.Load())))
         return out
 
     def checkpoint_reverse(self, r) -> list:
@@ -268,9 +298,13 @@ class Checkpointing:
             untaped = self._untaped(s, names)
         finally:
             self.split = split
-        out = [assign([names["plan"], names["snaps"], names["it"]], self.pop()),
-               assign([names["final"]], ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in plan["roots"]],
+        held = plan["roots"] + plan["fixed"]
+        out = [assign([names["plan"], names["snaps"], names["it"], names["fixed"]], self.pop()),
+               assign([names["final"]], ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in held],
                                                   ast.Load()))]
+        for k, x in enumerate(plan["fixed"]):   # what the steps read, as they read it
+            out.append(ast.Expr(ast.Call(N("_ad_put_back"), [N(x), ast.Subscript(N(names["fixed"]), ast.Constant(k),
+                                                                                 ast.Load())], [])))
         if any(isinstance(n, ast.Name) and n.id == names["scratch"] for b in untaped for n in ast.walk(b)):
             out.append(assign([names["scratch"]], ast.List([], ast.Load())))
         body = self._dispatch([("reverse", [self._steps(s, names, adjoint, reverse=True)]),
@@ -280,8 +314,7 @@ class Checkpointing:
                               self._restore_snapshot(s, names))
         out.append(ast.For(target=ast.Tuple([N("_ck_op", ast.Store), N("_ck_a", ast.Store), N("_ck_b", ast.Store)],
                                             ast.Store()), iter=N(names["plan"]), body=body, orelse=[]))
-        for k, x in enumerate(plan["roots"]):
-            region = ast.Subscript(N(x), ast.Constant(Ellipsis), ast.Store())
-            out.append(ast.Assign(targets=[region],
-                                  value=ast.Subscript(N(names["final"]), ast.Constant(k), ast.Load())))
+        for k, x in enumerate(held):
+            out.append(ast.Expr(ast.Call(N("_ad_put_back"), [N(x), ast.Subscript(N(names["final"]), ast.Constant(k),
+                                                                                 ast.Load())], [])))
         return out

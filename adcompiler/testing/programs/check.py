@@ -254,8 +254,8 @@ class EntryResult:
 
 def default_entries(program: Program, tape_every: int = 10) -> tuple[str, ...]:
     """Every entry point; PyTorch and JAX on every ``tape_every``-th seed only."""
-    from .entries import FORWARD_ENTRIES, REVERSE_ENTRIES
-    out = REVERSE_ENTRIES + FORWARD_ENTRIES + ("autograd",)
+    from .entries import CHECKPOINT_ENTRIES, FORWARD_ENTRIES, REVERSE_ENTRIES
+    out = REVERSE_ENTRIES + FORWARD_ENTRIES + ("autograd",) + CHECKPOINT_ENTRIES
     if tape_every and program.seed % tape_every == 0:
         out += ("torch", "jax")
     return out

@@ -44,7 +44,10 @@ NO_PRIMAL = object()
 REVERSE_ENTRIES = ("Reverse", "ReverseWithPrimal", "split", "emit_reverse", "emit_split")
 FORWARD_ENTRIES = ("Forward", "Batch", "emit_forward")
 TAPE_ENTRIES = ("autograd", "torch", "jax")
-ALL_ENTRIES = REVERSE_ENTRIES + FORWARD_ENTRIES + TAPE_ENTRIES
+#: reverse mode with the outermost loops checkpointed: one snapshot, two (split
+#: mode, fresh shadows) and more snapshots than any loop has steps
+CHECKPOINT_ENTRIES = ("Reverse_checkpoint1", "split_checkpoint2", "Reverse_checkpoint1000")
+ALL_ENTRIES = REVERSE_ENTRIES + FORWARD_ENTRIES + TAPE_ENTRIES + CHECKPOINT_ENTRIES
 
 
 @dataclass
@@ -90,23 +93,25 @@ def _zeros(ctx: Context) -> dict:
     return {p.name: np.zeros_like(ctx.seeds[p.name]) for p in ctx.program.params if _dup(p)}
 
 
-def run_reverse(ctx: Context, with_primal: bool = False):
+def run_reverse(ctx: Context, with_primal: bool = False, checkpoint=None):
     m = ctx.api.module
     args, shadows = _copy(ctx.values), _fresh_seeds(ctx)
     ann, _ = _annotate(ctx, args, shadows)
     ret = getattr(m, ctx.program.ret)
+    options = {} if checkpoint is None else {"checkpoint": checkpoint}
     if with_primal:
-        derivs, primal = m.autodiff(m.ReverseWithPrimal, ctx.fn, ret, *ann)
+        derivs, primal = m.autodiff(m.ReverseWithPrimal, ctx.fn, ret, *ann, **options)
         return args, shadows, derivs, primal
-    return args, shadows, m.autodiff(m.Reverse, ctx.fn, ret, *ann), NO_PRIMAL
+    return args, shadows, m.autodiff(m.Reverse, ctx.fn, ret, *ann, **options), NO_PRIMAL
 
 
-def run_split(ctx: Context):
+def run_split(ctx: Context, checkpoint=None):
     """The forward half on zero shadows; the reverse half on other, seeded arrays."""
     m = ctx.api.module
     args = _copy(ctx.values)
     ann0, types = _annotate(ctx, args, _zeros(ctx))
-    fwd, rev = m.autodiff_thunk(m.ReverseSplitWithPrimal, ctx.fn, getattr(m, ctx.program.ret), *types)
+    options = {} if checkpoint is None else {"checkpoint": checkpoint}
+    fwd, rev = m.autodiff_thunk(m.ReverseSplitWithPrimal, ctx.fn, getattr(m, ctx.program.ret), *types, **options)
     tape, primal = fwd(*ann0)
     shadows = _fresh_seeds(ctx)
     ann1, _ = _annotate(ctx, args, shadows)
@@ -428,4 +433,7 @@ RUNNERS = {
     "autograd": run_autograd,
     "torch": run_torch,
     "jax": run_jax,
+    "Reverse_checkpoint1": lambda ctx: run_reverse(ctx, with_primal=True, checkpoint=1),
+    "split_checkpoint2": lambda ctx: run_split(ctx, checkpoint=2),
+    "Reverse_checkpoint1000": lambda ctx: run_reverse(ctx, checkpoint=1000),
 }

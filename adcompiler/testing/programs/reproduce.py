@@ -78,8 +78,8 @@ def reproducer_source(outcome: Outcome) -> str:
     p = outcome.program
     inputs = p.build_inputs(outcome.input_seed)
     seeds = p.build_seeds(outcome.input_seed)
-    notes = "\n".join("# " + line for line in (outcome.detail.splitlines() + outcome.mismatches)
-                      if line.strip())
+    lines = outcome.detail.splitlines() + [part for m in outcome.mismatches for part in m.splitlines()]
+    notes = "\n".join("# " + line for line in lines if line.strip())
     ann = ", ".join(f"adc.Duplicated(args[{k}], shadows[{q.name!r}])" if q.activity == "Duplicated"
                     else f"adc.{q.activity}(args[{k}])" for k, q in enumerate(p.params))
     return p.source + _MAIN.format(
