@@ -7,12 +7,14 @@ by ``cli_load.decide_activities`` and returns a self-contained module (see
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import os
 import types
 
 from .. import pipeline
 from ..analysis.kinds import FLOAT, INT, Kind, array
+from ..api.reverse import checkpoint_option
 from ..codegen.standalone import add_defaults, add_entry_checks, standalone
 from ..frontend import notes
 from .load import (
@@ -199,10 +201,11 @@ def _checks_note(acts: Activities, mode: str) -> str:
 
 def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=(), ret: str | None = None,
                 dump_after: str | None = None, argv: list | None = None, ranks: dict | None = None,
-                known: dict | None = None, dtypes: dict | None = None) -> str:
+                known: dict | None = None, dtypes: dict | None = None, checkpoint=None) -> str:
     """The self-contained module text (or one pass's output with ``dump_after``); ``known``:
     argument kinds known exactly (``check`` has the values); ``ranks`` and ``dtypes``
-    (dtype kinds, ``"f"``, ``"i"``...) from ``--shape NAME=DIMS[:DTYPE]``."""
+    (dtype kinds, ``"f"``, ``"i"``...) from ``--shape NAME=DIMS[:DTYPE]``; ``checkpoint``
+    as in ``autodiff`` (reverse mode; the module carries the schedule's code)."""
     if mode not in MODES:
         raise UsageError(f"unknown mode `{mode}`; choose reverse or forward.")
     acts = decide_activities(target.func, const, active, dup)
@@ -226,7 +229,11 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
         unknown = [p for p, k in zip(acts.params, kinds) if k.cls == "num" or (k.is_array and k.ndim is None)]
         if unknown:
             refuse_rank_dependent_views(target.func, kinds, {p: [p] for p in unknown})
-    mod = build(target.func, kinds, names, ret_active, public=True)
+    if checkpoint is not None and mode == "reverse":
+        options = dataclasses.replace(pipeline.DEFAULT, checkpoint=checkpoint_option(checkpoint))
+        mod = build(target.func, kinds, names, ret_active, public=True, options=options)
+    else:
+        mod = build(target.func, kinds, names, ret_active, public=True)
     if mode == "forward" and mod.main.fused_name is None:
         mod.main.fused_name = f"{target.func.__name__}_forward"
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])

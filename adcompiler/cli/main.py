@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE instead of standard output")
     e.add_argument("--dump-after", metavar="PASS", choices=DUMP_AFTER,
                    help=f"print the source after one pass instead: {', '.join(DUMP_AFTER)}")
+    e.add_argument("--checkpoint", metavar="N|BYTES",
+                   help="reverse the outermost loops (or those marked `# adcompiler: checkpoint`) from N "
+                   "snapshots, or within a memory budget such as 12MB, instead of a tape of every step")
     _common(e)
     c = sub.add_parser("check", help="check derivatives against finite differences",
                        description="Check the reverse- and forward-mode derivatives of PATH.py:FUNC on random "
@@ -143,11 +146,15 @@ def _emit(args, out) -> int:
     argv += [f"--shape {s}" for s in args.shape]
     argv += [f"--mode {args.mode}"] if args.mode != "reverse" else []
     argv += [f"--ret {args.ret}"] if args.ret else []
+    argv += [f"--checkpoint {args.checkpoint}"] if args.checkpoint else []
+    checkpoint = None
+    if args.checkpoint:
+        checkpoint = int(args.checkpoint) if args.checkpoint.strip().isdigit() else args.checkpoint
     specs = [parse_shape(s) for s in args.shape]
     ranks = {name: len(shape) for name, shape, _ in specs}
     dtypes = {name: "i" if dtype.kind == "u" else dtype.kind for name, _, dtype in specs}
     text = emit_source(target, args.mode, _names(args.const), _names(args.active), _names(args.dup),
-                       args.ret, args.dump_after, argv, ranks, dtypes=dtypes)
+                       args.ret, args.dump_after, argv, ranks, dtypes=dtypes, checkpoint=checkpoint)
     if not text.endswith("\n"):
         text += "\n"
     if args.output:

@@ -103,11 +103,11 @@ def schedule(steps: int, snapshots: int, _cache={}) -> tuple:  # noqa: B006 (the
         return _cache[key]
     if len(_cache) > 64:
         _cache.clear()
-    _cache[key] = out = _schedule(steps, snapshots)
+    _cache[key] = out = _binomial(steps, snapshots)
     return out
 
 
-def _schedule(steps: int, snapshots: int) -> tuple:
+def _binomial(steps: int, snapshots: int) -> tuple:
     if steps <= 0:
         return ((), ())
     full = [(SNAP, 0, 0)] + _reversal(steps, min(snapshots, steps) - 1)
@@ -147,9 +147,6 @@ def snapshots_for(spec, state_bytes: int) -> int:
     return max(1, int(spec))
 
 
-_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
-
-
 def parse_bytes(text: str) -> int:
     """``"12MB"`` -> 12_000_000 (units b, kb, mb, gb, kib, mib, gib)."""
     t = text.strip().lower().replace(" ", "").replace("_", "")
@@ -157,9 +154,10 @@ def parse_bytes(text: str) -> int:
     while i and not t[i - 1].isdigit() and t[i - 1] != ".":
         i -= 1
     number, unit = t[:i], t[i:]
-    if not number or unit not in _UNITS:
+    units = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+    if not number or unit not in units:
         raise ValueError(f"not a memory size: {text!r} (write e.g. '12MB', '500KiB' or a number of bytes)")
-    return int(float(number) * _UNITS[unit])
+    return int(float(number) * units[unit])
 
 
 def state_bytes(*values) -> int:

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import warnings
 
+from ..errors import AdCompilerWarning
 from ..frontend import notes
 from .builder import N
 from .plan import loads
@@ -107,6 +109,8 @@ class Checkpointing:
             plan = self._checkpoint_plan(s)
             if isinstance(plan, str):
                 self.checkpoint_skipped[s.lineno] = plan
+                warnings.warn(f"{ctx.pf.filename}:{s.lineno}: this loop keeps a tape of every step under "
+                              f"checkpoint=: {plan}.", AdCompilerWarning, stacklevel=2)
             else:
                 out[id(s)] = plan
         return out
