@@ -108,6 +108,9 @@ class Checkpointing:
         for s in chosen:
             plan = self._checkpoint_plan(s)
             if isinstance(plan, str):
+                # a rebound parameter is renamed ``p_1`` (frontend/params.py): say ``p``
+                for p in ctx.params:
+                    plan = plan.replace(f"`{p}_1`", f"`{p}`")
                 self.checkpoint_skipped[s.lineno] = plan
                 warnings.warn(f"{ctx.pf.filename}:{s.lineno}: this loop keeps a tape of every step under "
                               f"checkpoint=: {plan}.", AdCompilerWarning, stacklevel=2)

@@ -1,0 +1,378 @@
+"""Checkpointed loops (``checkpoint=``): the schedule, and gradients through
+every reverse entry point equal to the plain tape's and to finite differences."""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+import subprocess
+import sys
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+from adcompiler import (
+    Active,
+    AdCompilerError,
+    Const,
+    Duplicated,
+    Reverse,
+    ReverseSplitWithPrimal,
+    ReverseWithPrimal,
+    autodiff,
+    autodiff_thunk,
+)
+from adcompiler.errors import AdCompilerWarning
+from adcompiler.runtime import checkpoint as ck
+
+# -- the schedule -------------------------------------------------------------------
+
+
+def simulate(steps, snapshots):
+    """Run a schedule on a model state (its step number): every step is
+    reversed once, in order, from the right state; returns the untaped
+    forward steps and the most snapshots held at once."""
+    fwd, rev = ck.schedule(steps, snapshots)
+    pos, snaps, tape, order, advanced, most = 0, {}, [], [], 0, 0
+    for op, a, b in fwd:
+        assert op in (ck.SNAP, ck.ADVANCE)
+        if op == ck.SNAP:
+            assert a == pos
+            snaps[a] = pos
+        else:
+            assert a == pos
+            pos, advanced = b, advanced + b - a
+        most = max(most, len(snaps))
+    assert pos == steps
+    for op, a, b in rev:
+        if op == ck.SNAP:
+            assert a == pos
+            snaps[a] = pos
+        elif op in (ck.RESTORE, ck.RESTORE_DROP):
+            pos = snaps[a]
+            if op == ck.RESTORE_DROP:
+                del snaps[a]
+        elif op == ck.ADVANCE:
+            assert a == pos
+            pos, advanced = b, advanced + b - a
+        elif op == ck.TAPED:
+            assert a == pos
+            tape += range(a, b)
+            pos = b
+        else:
+            for k in reversed(range(a, b)):
+                assert tape.pop() == k
+                order.append(k)
+        most = max(most, len(snaps))
+    assert order == list(reversed(range(steps)))
+    assert not snaps and not tape
+    return advanced, most
+
+
+@functools.lru_cache(None)
+def fewest(steps, free):
+    """The fewest untaped steps reversing ``steps`` steps from a kept state
+    with ``free`` more snapshots, by exhaustive dynamic programming."""
+    if steps == 1:
+        return 0
+    if free == 0:
+        return steps * (steps - 1) // 2
+    return min(m + fewest(steps - m, free - 1) + fewest(m, free) for m in range(1, steps))
+
+
+@pytest.mark.parametrize("snapshots", range(1, 7))
+def test_schedule_is_valid_and_optimal(snapshots):
+    for steps in range(1, 45):
+        advanced, most = simulate(steps, snapshots)
+        # the forward sweep runs every step once; the last one again with its tape
+        assert advanced - 1 == fewest(steps, min(snapshots, steps) - 1), (steps, snapshots)
+        assert most <= snapshots + 1
+
+
+def test_schedule_repetitions_of_long_loops():
+    # 100 snapshots reverse 10,000 steps with repetition number 3: C(103, 3) >= 1e4 > C(102, 2)
+    advanced, most = simulate(10_000, 100)
+    assert most <= 101
+    assert advanced <= 3 * 10_000
+    assert ck.schedule(0, 5) == ((), ())
+
+
+def test_memory_budgets():
+    assert ck.parse_bytes("12MB") == 12_000_000
+    assert ck.parse_bytes("1.5 KiB") == 1536
+    assert ck.snapshots_for("800KB", 80_000) == 10
+    assert ck.snapshots_for("1B", 80_000) == 1
+    with pytest.raises(ValueError):
+        ck.parse_bytes("lots")
+    with pytest.raises(AdCompilerError, match="neither a number of snapshots"):
+        autodiff(Reverse, heat, Const, Duplicated(np.ones(4), np.zeros(4)), Const(2), checkpoint="lots")
+    with pytest.raises(AdCompilerError):
+        autodiff(Reverse, heat, Const, Duplicated(np.ones(4), np.zeros(4)), Const(2), checkpoint=0)
+
+
+# -- kernels ------------------------------------------------------------------------
+
+
+def burgers(u, T, nu):
+    for t in range(T):
+        u[1:-1] = u[1:-1] - 0.1 * u[1:-1] * (u[1:-1] - u[:-2]) + nu * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return float(np.sum(u ** 2))
+
+
+def heat(u, T):
+    for t in range(T):
+        u[1:-1] += 0.2 * (u[2:] - 2 * u[1:-1] + u[:-2])
+
+
+def recurrence(s, a, b):
+    s[0] = b[0]
+    for i in range(1, s.shape[0]):
+        s[i] = s[i - 1] * a[i] + b[i]
+    return float(np.sum(s))
+
+
+def carried_scalar(x, T):
+    acc = 0.0
+    prev = 1.0
+    for t in range(T):
+        acc = acc * 0.5 + prev * x[t % x.shape[0]]
+        prev = math.sin(acc)
+    return acc + prev
+
+
+def functional_update(u, T, dt):
+    for t in range(T):
+        u = u + dt * np.tanh(u)
+    return float(np.sum(u * u))
+
+
+def rhs(y, k):
+    k[:] = -0.5 * y + np.sin(y)
+
+
+def rk2_with_helper(y, T, dt):
+    k = np.zeros_like(y)
+    for t in range(T):
+        rhs(y, k)
+        y += dt * k
+    return float(np.sum(y ** 2))
+
+
+def read_then_written_after(x, w, T):
+    s = 0.0
+    for t in range(T):
+        s = s + np.sum(w * x) * 0.1 + math.tanh(s)
+        x[t % x.shape[0]] += 0.05 * s
+    w[...] = w * 2.0
+    return s + float(np.sum(w))
+
+
+def two_loops(u, v, T):
+    for t in range(T):
+        u[1:] = u[1:] + 0.3 * u[:-1] * v[1:]
+    for t in range(T):
+        v[:] = v * 0.9 + 0.1 * np.cos(u)
+    return float(np.sum(u * v))
+
+
+def marked_inner(u, T, S):
+    for s in range(S):
+        u *= 0.9
+        # adcompiler: checkpoint
+        for t in range(T):
+            u[1:] = u[1:] + 0.2 * np.sin(u[:-1])
+    return float(np.sum(u))
+
+
+def stack_in_loop(x, T):
+    st = []
+    for t in range(T):
+        st.append(x[t % x.shape[0]] * 2.0)
+        x[t % x.shape[0]] = math.cos(x[(t + 1) % x.shape[0]])
+    total = 0.0
+    while st:
+        total = total * 0.7 + st.pop()
+    return total
+
+
+def with_break(u, T):
+    for t in range(T):
+        u[1:] = u[1:] * 0.9 + 0.1 * u[:-1]
+        if u[-1] > 1e9:
+            break
+    return float(np.sum(u ** 2))
+
+
+def swap_buffers(u, T):
+    w = np.zeros_like(u)
+    for t in range(T):
+        w[1:-1] = 0.5 * (u[2:] + u[:-2])
+        u, w = w, u
+    return float(np.sum(u ** 2))
+
+
+def args_of(name, rng):
+    r = lambda *s: rng.uniform(0.2, 0.8, s)
+    return {
+        "burgers": ([Duplicated(r(30), r(30) * 0), Const(17), Active(0.1)], Active),
+        "heat": ([Duplicated(r(20), r(20)), Const(13)], Const),
+        "recurrence": ([Duplicated(r(25), r(25) * 0), Duplicated(r(25), r(25) * 0), Duplicated(r(25), r(25) * 0)],
+                       Active),
+        "carried_scalar": ([Duplicated(r(7), r(7) * 0), Const(19)], Active),
+        "functional_update": ([Duplicated(r(6), r(6) * 0), Const(11), Active(0.2)], Active),
+        "rk2_with_helper": ([Duplicated(r(5), r(5) * 0), Const(9), Active(0.1)], Active),
+        "read_then_written_after": ([Duplicated(r(4), r(4) * 0), Duplicated(r(4), r(4) * 0), Const(10)], Active),
+        "two_loops": ([Duplicated(r(6), r(6) * 0), Duplicated(r(6), r(6) * 0), Const(8)], Active),
+        "marked_inner": ([Duplicated(r(6), r(6) * 0), Const(7), Const(3)], Active),
+        "stack_in_loop": ([Duplicated(r(5), r(5) * 0), Const(12)], Active),
+        "with_break": ([Duplicated(r(6), r(6) * 0), Const(9)], Active),
+    }[name]
+
+
+KERNELS = {f.__name__: f for f in (burgers, heat, recurrence, carried_scalar, functional_update, rk2_with_helper,
+                                    read_then_written_after, two_loops, marked_inner, stack_in_loop, with_break)}
+
+
+def fresh(args):
+    return [Duplicated(a.val.copy(), a.dval.copy()) if isinstance(a, Duplicated) else type(a)(a.val) for a in args]
+
+
+def run_reverse(f, ret, args, mode=Reverse, **options):
+    args = fresh(args)
+    d = autodiff(mode, f, ret, *args, **options)
+    if mode is ReverseWithPrimal:
+        d, _ = d
+    return [a.val for a in args], [a.dval for a in args if isinstance(a, Duplicated)], d
+
+
+def run_split(f, ret, args, **options):
+    """As the tapes drive it: the forward half on zero shadows, the reverse
+    half on other arrays holding the seeds."""
+    args = fresh(args)
+    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *[type(a) for a in args], **options)
+    zeros = [Duplicated(a.val, np.zeros_like(a.dval)) if isinstance(a, Duplicated) else a for a in args]
+    tape, _ = fwd(*zeros)
+    d = rev(*args, 1.0 if ret is Active else None, tape)
+    return [a.val for a in args], [a.dval for a in args if isinstance(a, Duplicated)], d
+
+
+def assert_same(got, want):
+    for g, w in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-13)
+    for g, w in zip(got[2], want[2]):
+        if w is None:
+            assert g is None
+        else:
+            np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("spec", [1, 2, 3, 1000, "1KB"])
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_same_gradient_as_the_plain_tape(name, spec):
+    f = KERNELS[name]
+    args, ret = args_of(name, np.random.default_rng(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AdCompilerWarning)
+        want = run_reverse(f, ret, args)
+        assert_same(run_reverse(f, ret, args, checkpoint=spec), want)
+        assert_same(run_reverse(f, ret, args, mode=ReverseWithPrimal, checkpoint=spec), want)
+        assert_same(run_split(f, ret, args, checkpoint=spec), want)
+
+
+@pytest.mark.parametrize("name", ["burgers", "carried_scalar", "read_then_written_after", "rk2_with_helper"])
+def test_checkpointed_gradient_against_finite_differences(name):
+    f = KERNELS[name]
+    args, ret = args_of(name, np.random.default_rng(5))
+    _, shadows, d = run_reverse(f, ret, [Duplicated(a.val, np.zeros_like(a.val)) if isinstance(a, Duplicated) else a
+                                        for a in args], checkpoint=2)
+    h = 1e-6
+
+    def J(i, j, delta):
+        vals = [b.val.copy() if isinstance(b.val, np.ndarray) else b.val for b in args]
+        if isinstance(vals[i], np.ndarray):
+            vals[i].flat[j] += delta
+        else:
+            vals[i] += delta
+        return f(*vals)
+    k = 0
+    for i, a in enumerate(args):
+        if isinstance(a, Duplicated):
+            fd = np.array([(J(i, j, h) - J(i, j, -h)) / (2 * h) for j in range(a.val.size)])
+            np.testing.assert_allclose(shadows[k], fd, rtol=1e-5, atol=1e-7)
+            k += 1
+        elif isinstance(a, Active):
+            np.testing.assert_allclose(d[i], (J(i, 0, h) - J(i, 0, -h)) / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+def test_loops_that_keep_their_tape_are_named():
+    from adcompiler import pipeline
+    pipeline.clear()   # the warning comes with the code's generation, which is cached
+    u = np.linspace(0.1, 0.9, 8)
+    with pytest.warns(AdCompilerWarning, match=r"test_checkpoint.py:\d+: this loop keeps a tape .* rebinds `u`"):
+        g = ad.gradient(swap_buffers, u, 4, checkpoint=2)[0]
+    np.testing.assert_allclose(g, ad.gradient(swap_buffers, u, 4)[0])
+    with pytest.warns(AdCompilerWarning, match="leave early"):
+        ad.gradient(with_break, u, 4, checkpoint=2)
+
+
+def test_differentiate_on_the_tapes():
+    import autograd
+    import autograd.numpy as anp
+
+    def kernel(u0, u, T):
+        u[...] = u0
+        heat(u, T)
+    plain = ad.differentiate(kernel, out="u", like="u0")
+    ckp = ad.differentiate(kernel, out="u", like="u0", checkpoint=3)
+    u0 = np.linspace(0.0, 1.0, 12) ** 2
+    w = np.cos(np.arange(12.0))
+    got = autograd.grad(lambda x: anp.sum(ckp(x, 9) * w))(u0)
+    want = autograd.grad(lambda x: anp.sum(plain(x, 9) * w))(u0)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_emitted_module_carries_the_schedule(tmp_path):
+    src = tmp_path / "kern.py"
+    src.write_text("import numpy as np\n\n\ndef burgers(u, T, nu):\n"
+                   "    for t in range(T):\n"
+                   "        u[1:-1] = u[1:-1] - 0.1 * u[1:-1] * (u[1:-1] - u[:-2]) + nu * (u[2:] - 2 * u[1:-1] + u[:-2])\n"
+                   "    return float(np.sum(u ** 2))\n")
+    out = tmp_path / "kern_reverse.py"
+    subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{src}:burgers", "--active", "nu",
+                    "--checkpoint", "3", "-o", str(out)], check=True)
+    text = out.read_text()
+    assert "adcompiler" not in text.split('"""', 2)[2].replace("adcompiler emit", "").replace("adcompiler.runtime", "")
+    assert "_ad_checkpoint_actions" in text
+    spec = importlib.util.spec_from_file_location("kern_reverse", out)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    u0 = np.linspace(0.2, 0.8, 30)
+    u, du = u0.copy(), np.zeros(30)
+    (dnu,) = mod.burgers_reverse(u, du, 17, 0.1)
+    want = run_reverse(burgers, Active, [Duplicated(u0, np.zeros(30)), Const(17), Active(0.1)])
+    np.testing.assert_allclose(du, want[1][0], rtol=1e-12)
+    np.testing.assert_allclose(dnu, want[2][2], rtol=1e-12)
+    np.testing.assert_allclose(u, want[0][0], rtol=0)
+
+
+def test_memory_stops_growing_with_the_steps():
+    n, T = 2000, 300
+    u0 = np.linspace(0.0, 1.0, n) ** 2
+
+    def peak(**options):
+        u, du = u0.copy(), np.zeros(n)
+        autodiff(Reverse, burgers, Active, Duplicated(u, du), Const(T), Active(0.1), **options)  # compile first
+        u, du = u0.copy(), np.zeros(n)
+        tracemalloc.start()
+        autodiff(Reverse, burgers, Active, Duplicated(u, du), Const(T), Active(0.1), **options)
+        top = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return top
+    state = u0.nbytes
+    plain, checkpointed = peak(), peak(checkpoint=10)
+    assert plain > 100 * state            # a tape that grows with the steps
+    # 10 snapshots, the final state, a step's temporaries and the schedule (about 1,300 actions)
+    assert checkpointed < 40 * state < plain / 10
