@@ -143,7 +143,9 @@ def reverse_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     info = FunctionInfo(func, an.pf.name, module.unique(f"{an.pf.name}_fwd"), module.unique(f"{an.pf.name}_rev"),
                         an.params, acts, ret_active)
     module.memo[key] = info
-    module.add_reverse(info, ctx, Sweeps(ctx, an.body), fused=main)        # reverse sweeps (+ peepholes)
+    sweeps = Sweeps(ctx, an.body)
+    info.loops_kept_plain = dict(sweeps.checkpoint_skipped)                # for the memory report
+    module.add_reverse(info, ctx, sweeps, fused=main)                      # reverse sweeps (+ peepholes)
     return info
 
 

@@ -43,3 +43,50 @@ def test_checkpointing_cost_is_the_binomial_bound():
         assert math.comb(c + reps, c) >= 100
         assert reps == 0 or math.comb(c + reps - 1, c) < 100
         assert nbytes == c * r.state + math.ceil(loop.bytes_per_step)
+
+
+def test_checkpointed_tape_holds_the_snapshots_once():
+    n, steps = 200, 60
+    args = (Active, Duplicated(np.linspace(0.0, 1.0, n), np.zeros(n)), Active(0.01), Const(steps))
+    plain = memory_report(stencil, *args)
+    ckp = memory_report(stencil, *args, checkpoint=5)
+    assert not ckp.loops                                       # nothing is pushed per step
+    (snap,) = [s for s in ckp.outside if "snapshots" in s.example]
+    assert snap.count == 1
+    # at most 5 snapshots and the one where the taping starts, of the 1.6 KB state (plus the schedule)
+    assert 5 * ckp.state <= snap.nbytes
+    assert snap.nbytes < plain.total / 5
+    assert "checkpoint=5" in str(ckp)
+
+
+def test_autodiff_explain_writes_the_report(capsys):
+    from adcompiler import Reverse, autodiff
+    n = 40
+    u, du = np.linspace(0.0, 1.0, n), np.zeros(n)
+    want = np.zeros(n)
+    autodiff(Reverse, stencil, Active, Duplicated(np.linspace(0.0, 1.0, n), want), Active(0.01), Const(7))
+    autodiff(Reverse, stencil, Active, Duplicated(u, du), Active(0.01), Const(7), explain=True)
+    err = capsys.readouterr().err
+    assert "tape of stencil" in err and "7 steps" in err
+    np.testing.assert_allclose(du, want, rtol=1e-13)          # the gradient itself is unchanged
+
+
+def test_emit_explain_lists_what_each_step_keeps(tmp_path):
+    import inspect
+
+    from adcompiler.cli import main
+    src = tmp_path / "k.py"
+    src.write_text("import numpy as np\n\n\n" + inspect.getsource(stencil))
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["emit", f"{src}:stencil", "--active", "nu", "--explain"]) == 0
+    text = out.getvalue()
+    assert "loop at k.py:5 (for t in range(steps):), per step:" in text
+    assert text.count("k.py:6") >= 3                          # the stencil's line keeps values per step
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["emit", f"{src}:stencil", "--active", "nu", "--explain", "--checkpoint", "8"]) == 0
+    text = out.getvalue()
+    assert "per step" not in text and "snapshots and schedule of the checkpointed loop" in text

@@ -74,6 +74,8 @@ class MemoryReport:
     state: int                # bytes of the arrays the function writes (one snapshot)
     loops: list
     outside: list             # sites not in a loop
+    checkpoint: Any = None    # the checkpoint= the report was measured with
+    kept_plain: dict = field(default_factory=dict)   # user line -> why a loop keeps its tape under checkpoint=
 
     def checkpointing(self, loop: Loop, snapshots: int) -> tuple[int, int]:
         """(bytes, extra forward runs of each step at most) with ``snapshots`` snapshots."""
@@ -84,7 +86,9 @@ class MemoryReport:
 
     def __str__(self) -> str:
         count = sum(s.count for loop in self.loops for s in loop.sites) + sum(s.count for s in self.outside)
-        out = [f"tape of {self.function}: {_size(self.total)} in {count} values"]
+        how = "" if self.checkpoint is None else f" with checkpoint={self.checkpoint!r}"
+        out = [f"tape of {self.function}{how}: {_size(self.total)} in {count} values"]
+        out += [f"loop at line {line} keeps a tape of every step: {why}" for line, why in sorted(self.kept_plain.items())]
         for loop in self.loops:
             out.append(f"loop at {_where(loop.origin)}: {loop.steps} steps, {_size(loop.bytes_per_step)} per step, "
                        f"{_size(loop.nbytes)} in all")
@@ -96,23 +100,27 @@ class MemoryReport:
                 out.append(f"    checkpointing with {c} snapshot(s) of {_size(self.state)}: about {_size(nbytes)}, "
                            f"each step run forward at most {r} more time(s)")
         if self.outside:
-            out.append("outside loops:")
+            out.append("outside loops" + (" (a checkpointed loop pushes its snapshots once)" if self.checkpoint
+                                          is not None else "") + ":")
             out += [f"    {_where(s.origin, short=True)}  {s.expression}: {s.count} x {s.example}, {_size(s.nbytes)}"
                     for s in self.outside]
         return "\n".join(out) + "\n"
 
 
-def memory_report(f, ret: Any, *args: Any) -> MemoryReport:
-    """The tape ``autodiff(Reverse, f, ret, *args)`` would keep, measured on
-    copies of the arguments (the caller's arrays are not modified)."""
+def memory_report(f, ret: Any, *args: Any, checkpoint: Any = None) -> MemoryReport:
+    """The tape ``autodiff(Reverse, f, ret, *args, checkpoint=...)`` would
+    keep, measured on copies of the arguments (the caller's arrays are not
+    modified). With ``checkpoint``, a checkpointed loop pushes its snapshots
+    once, after the loop."""
     copies = [_copy(wrap(a)) for a in args]
-    copies, ret, comp = _prepare(f, ret, copies)
+    copies, ret, comp = _prepare(f, ret, copies, checkpoint)
     tape = _RecordingTape(comp.fwd)
     comp.fwd(*flat_args(copies), tape)
     sites = _sites(comp, tape.seen)
     loops, outside = _group(comp, sites)
     state = sum(a.val.nbytes for k, a in enumerate(copies) if k in comp.writes and isinstance(a.val, np.ndarray))
-    return MemoryReport(getattr(f, "__name__", "f"), sum(s.nbytes for s in sites.values()), state, loops, outside)
+    return MemoryReport(getattr(f, "__name__", "f"), sum(s.nbytes for s in sites.values()), state, loops, outside,
+                        checkpoint, dict(comp.info.loops_kept_plain))
 
 
 class _RecordingTape(list):
@@ -132,6 +140,45 @@ class _RecordingTape(list):
         super().append(value)
 
 
+def tape_sites(source: str, origins: dict, fwd_name: str, kept_plain: dict | None = None) -> str:
+    """Without running anything: what each outermost loop of the forward half
+    ``fwd_name`` of ``source`` pushes per step (the expression and the user's
+    line), and what it pushes outside loops. ``adcompiler emit --explain``."""
+    tree = ast.parse(source)
+    fwd = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == fwd_name)
+    pushes = {n.lineno: _pushed(n.value.args[0]) for n in ast.walk(fwd)
+              if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute)
+              and n.value.func.attr == "append" and n.value.args}
+    out = [f"what {fwd_name} keeps for the reverse sweep:"]
+    out += [f"loop at line {line} keeps a tape of every step under checkpoint=: {why}"
+            for line, why in sorted((kept_plain or {}).items())]
+    taken = set()
+    for node in ast.walk(fwd):
+        if not isinstance(node, (ast.For, ast.While)) or any(a <= node.lineno <= b for a, b in taken):
+            continue
+        inside = sorted(k for k in pushes if node.lineno < k <= node.end_lineno)
+        if not inside:
+            continue
+        taken.add((node.lineno, node.end_lineno))
+        out.append(f"loop at {_where(origin_at(origins, node.lineno))}, per step:")
+        out += [f"    {_where(origin_at(origins, k), short=True)}  {pushes[k]}"
+                + ("  (in an inner loop: per inner step)" if _nested(node, k) else "") for k in inside]
+    rest = [k for k in sorted(pushes) if not any(a <= k <= b for a, b in taken)]
+    if rest:
+        out.append("once:")
+        out += [f"    {_where(origin_at(origins, k), short=True)}  {pushes[k]}" for k in rest]
+    if len(out) == 1:
+        out.append("    nothing")
+    return "\n".join(out) + "\n"
+
+
+def _pushed(e) -> str:
+    if isinstance(e, ast.Tuple) and e.elts and isinstance(e.elts[0], ast.Subscript) \
+            and ast.unparse(e.elts[0]).startswith("_ck_plan"):
+        return "the snapshots and schedule of the checkpointed loop"
+    return ast.unparse(e)
+
+
 def _copy(a):
     if isinstance(a, A.Duplicated):
         return type(a)(a.val.copy(), a.dval.copy())
@@ -145,12 +192,16 @@ def _nbytes(v) -> int:
         return v.nbytes
     if isinstance(v, (tuple, list)):
         return sum(_nbytes(x) for x in v)
+    if isinstance(v, dict):   # a checkpointed loop's snapshots
+        return sum(_nbytes(x) for x in v.values())
     return sys.getsizeof(v)
 
 
 def _describe(v) -> str:
     if isinstance(v, np.ndarray):
         return f"array{v.shape} {v.dtype}"
+    if isinstance(v, tuple) and len(v) == 4 and isinstance(v[1], dict):
+        return f"{len(v[1])} snapshots and the schedule"
     return type(v).__name__
 
 
@@ -202,4 +253,4 @@ def _size(n: float) -> str:
     return f"{n:.0f} B"
 
 
-__all__ = ["Loop", "MemoryReport", "Site", "memory_report"]
+__all__ = ["Loop", "MemoryReport", "Site", "memory_report", "tape_sites"]

@@ -3,6 +3,7 @@ modes passed to ``autodiff`` go on to ``api.forward``)."""
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -147,7 +148,7 @@ def _derivs(args, active_derivs):
     return tuple(out)
 
 
-def autodiff(*call: Any, checkpoint: int | str | None = None) -> Any:
+def autodiff(*call: Any, checkpoint: int | str | None = None, explain: bool = False) -> Any:
     """``autodiff([mode,] f, ret_activity, *args)``: differentiate ``f`` at ``args``.
 
     Reverse: returns one entry per argument (the derivative for Active, None
@@ -161,7 +162,9 @@ def autodiff(*call: Any, checkpoint: int | str | None = None) -> Any:
     ``checkpoint``: reverse the outermost loops (or those marked
     ``# adcompiler: checkpoint``) from snapshots instead of a tape of every
     step: a number of snapshots, or a memory budget such as ``"12MB"``.
-    The result is the same to rounding.
+    The result is the same to rounding. ``explain=True`` first writes to
+    standard error what the reverse sweep keeps, per loop and per step (see
+    ``memory_report``), measured on copies of the arguments.
     """
     if call and isinstance(call[0], A.Mode):
         mode, f, ret, args = call[0], call[1], call[2], call[3:]
@@ -177,6 +180,9 @@ def autodiff(*call: Any, checkpoint: int | str | None = None) -> Any:
         raise ActivityError("split modes go through autodiff_thunk.", construct=repr(mode),
                             hint="fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)")
     given = len(args)
+    if explain:
+        from .explain import memory_report
+        print(memory_report(f, ret, *args, checkpoint=checkpoint), file=sys.stderr)
     args, ret, comp = _prepare(f, ret, args, checkpoint)
     flat = _flat_args(args)
     if ret == "Active":

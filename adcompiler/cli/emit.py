@@ -14,6 +14,7 @@ import types
 
 from .. import pipeline
 from ..analysis.kinds import FLOAT, INT, Kind, array
+from ..api.explain import tape_sites
 from ..api.reverse import checkpoint_option
 from ..codegen.standalone import add_defaults, add_entry_checks, standalone
 from ..frontend import notes
@@ -201,11 +202,13 @@ def _checks_note(acts: Activities, mode: str) -> str:
 
 def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=(), ret: str | None = None,
                 dump_after: str | None = None, argv: list | None = None, ranks: dict | None = None,
-                known: dict | None = None, dtypes: dict | None = None, checkpoint=None) -> str:
+                known: dict | None = None, dtypes: dict | None = None, checkpoint=None,
+                explain: bool = False) -> str:
     """The self-contained module text (or one pass's output with ``dump_after``); ``known``:
     argument kinds known exactly (``check`` has the values); ``ranks`` and ``dtypes``
     (dtype kinds, ``"f"``, ``"i"``...) from ``--shape NAME=DIMS[:DTYPE]``; ``checkpoint``
-    as in ``autodiff`` (reverse mode; the module carries the schedule's code)."""
+    as in ``autodiff`` (reverse mode; the module carries the schedule's code); ``explain``:
+    instead of the module, what its forward half keeps for the reverse sweep, per loop step."""
     if mode not in MODES:
         raise UsageError(f"unknown mode `{mode}`; choose reverse or forward.")
     acts = decide_activities(target.func, const, active, dup)
@@ -234,6 +237,10 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
         mod = build(target.func, kinds, names, ret_active, public=True, options=options)
     else:
         mod = build(target.func, kinds, names, ret_active, public=True)
+    if explain:
+        if mode != "reverse":
+            raise UsageError("--explain describes the tape of reverse mode. Hint: drop --mode forward.")
+        return tape_sites(mod.source, mod.origin_lines(), mod.main.fwd_name, mod.main.loops_kept_plain)
     if mode == "forward" and mod.main.fused_name is None:
         mod.main.fused_name = f"{target.func.__name__}_forward"
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])

@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--checkpoint", metavar="N|BYTES",
                    help="reverse the outermost loops (or those marked `# adcompiler: checkpoint`) from N "
                    "snapshots, or within a memory budget such as 12MB, instead of a tape of every step")
+    e.add_argument("--explain", action="store_true",
+                   help="print what the reverse sweep keeps, per step of each loop, instead of the module")
     _common(e)
     c = sub.add_parser("check", help="check derivatives against finite differences",
                        description="Check the reverse- and forward-mode derivatives of PATH.py:FUNC on random "
@@ -147,6 +149,7 @@ def _emit(args, out) -> int:
     argv += [f"--mode {args.mode}"] if args.mode != "reverse" else []
     argv += [f"--ret {args.ret}"] if args.ret else []
     argv += [f"--checkpoint {args.checkpoint}"] if args.checkpoint else []
+    argv += ["--explain"] if args.explain else []
     checkpoint = None
     if args.checkpoint:
         checkpoint = int(args.checkpoint) if args.checkpoint.strip().isdigit() else args.checkpoint
@@ -154,7 +157,8 @@ def _emit(args, out) -> int:
     ranks = {name: len(shape) for name, shape, _ in specs}
     dtypes = {name: "i" if dtype.kind == "u" else dtype.kind for name, _, dtype in specs}
     text = emit_source(target, args.mode, _names(args.const), _names(args.active), _names(args.dup),
-                       args.ret, args.dump_after, argv, ranks, dtypes=dtypes, checkpoint=checkpoint)
+                       args.ret, args.dump_after, argv, ranks, dtypes=dtypes, checkpoint=checkpoint,
+                       explain=args.explain)
     if not text.endswith("\n"):
         text += "\n"
     if args.output:

@@ -59,6 +59,7 @@ class FunctionInfo:
     fwd_params: list = field(default_factory=list)
     rev_params: list = field(default_factory=list)
     fused_name: str | None = None
+    loops_kept_plain: dict = field(default_factory=dict)   # line -> why checkpoint= left the loop taped
 
 
 @dataclass
