@@ -112,8 +112,8 @@ class Checkpointing:
                 for p in ctx.params:
                     plan = plan.replace(f"`{p}_1`", f"`{p}`")
                 self.checkpoint_skipped[s.lineno] = plan
-                warnings.warn(f"{ctx.pf.filename}:{s.lineno}: this loop keeps a tape of every step under "
-                              f"checkpoint=: {plan}.", AdCompilerWarning, stacklevel=2)
+                warnings.warn_explicit(f"{ctx.pf.filename}:{s.lineno}: this loop keeps a tape of every step "
+                                       f"under checkpoint=: {plan}.", AdCompilerWarning, ctx.pf.filename, s.lineno)
             else:
                 out[id(s)] = plan
         return out
@@ -305,11 +305,16 @@ class Checkpointing:
             untaped = self._untaped(s, names)
         finally:
             self.split = split
-        held = plan["roots"] + plan["fixed"]
+        # memory the reverse sweep rolls back (rollback.py) already holds, here, what the
+        # loop left, and after the loop's reverse what it held before the loop: it is not
+        # put back; other memory is, to what the primal left
+        held = [x for x in plan["roots"] + plan["fixed"] if self.ctx.eff.memory_of.get(x, x) not in self.rollback]
         out = [assign([names["plan"], names["snaps"], names["it"], names["fixed"]], self.pop()),
                assign([names["final"]], ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in held],
                                                   ast.Load()))]
         for k, x in enumerate(plan["fixed"]):   # what the steps read, as they read it
+            if x not in held:
+                continue
             out.append(ast.Expr(ast.Call(N("_ad_put_back"), [N(x), ast.Subscript(N(names["fixed"]), ast.Constant(k),
                                                                                  ast.Load())], [])))
         if any(isinstance(n, ast.Name) and n.id == names["scratch"] for b in untaped for n in ast.walk(b)):

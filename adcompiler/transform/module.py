@@ -39,9 +39,10 @@ class Options:
     split_shadows: bool = True    # forward halves record shadow references, not shadows
     second_order: bool = False    # the code is differentiated again: refuse what that cannot follow
     checkpoint: int | str | None = None  # snapshots (or a byte budget) of checkpointed loops (checkpoint.py)
+    rollback: bool = True         # undo writes in the reverse sweep where the loops' tapes shrink (rollback.py)
 
 
-SECOND_ORDER = Options(shape_restores=False, listify=False, split_shadows=False, second_order=True)
+SECOND_ORDER = Options(shape_restores=False, listify=False, split_shadows=False, second_order=True, rollback=False)
 
 
 @dataclass

@@ -59,11 +59,21 @@ class SweepPlan:
         return r.reset and (self.in_loop(r.stmt) or self.nbind.get(r.target, 0) > 1)
 
     def has_code(self, r) -> bool:
-        if self.restored(r.stmt) or self.resets(r):
+        if self.restored(r.stmt) or self.resets(r) or self.rolls_back(r.stmt):
             return True
         if r.kind in ("for", "while", "if"):
             return any(self.has_code(c) for ch in r.children for c in ch)
         return bool(r.core or r.deferred)
+
+    def header_loads(self, r) -> set:
+        """Names the reverse of compound record ``r``'s header reads (loop bounds, conditions)."""
+        s = r.stmt
+        if r.kind == "for":
+            out = loads([ast.Expr(s.iter)])
+            return out | self.checkpoint_free_names(s) if id(s) in self.ckpt else out
+        if r.kind == "if":
+            return {s.test.id}
+        return set()
 
     def record_loads(self, r, value_only=False) -> set:
         names = value_loads(r.core) if value_only else loads(r.core)
@@ -104,6 +114,9 @@ class SweepPlan:
                     self.value_needed.update(self.record_loads(r, value_only=True))
         self.value_needed = set()
         walk(self.records)
+        if self.rollback:
+            out.update(self.rollback_names())
+            self.value_needed.update(self.rollback_names())
         if self.ctx.returns_memory():
             out.add(self.ctx.namer.adjoint(self.ctx.namer.ret))
         # a recomputed value needs what its read or arithmetic needs instead (transitively)
@@ -147,6 +160,8 @@ class SweepPlan:
                 if not ctx.may_alias_memory(x) and not (ctx.is_callee and ctx.is_view_of_param(x)):
                     continue
                 writers = ctx.eff.writers_of_memory(x)
+                if ctx.eff.memory_of.get(x, x) in self.rollback and not any(w is s for w in writers):
+                    continue      # the reverse sweep has undone every later write when it gets here
                 is_target = x == r.target
                 when = "after" if (r.kind == "call" or is_target) else "before"
                 # a callee cannot see what its caller writes after it returns:

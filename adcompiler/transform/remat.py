@@ -26,6 +26,12 @@ parameter, never rebound after normalization): one scalar operation in the
 reverse sweep instead of a value on the tape, as in the inner product of a
 matrix product written with loops (``acc += alpha * A[i, k] * B[k, j]``).
 ``order`` gives the order to recompute several (operands first).
+
+Memory whose writes the reverse sweep undoes (``rollback.py``) is re-read
+too, where every use of the value comes after the read with no write of that
+memory in between; in loops over such memory, elementwise array arithmetic on
+recomputed values is recomputed as well, so that a step keeps the region it
+overwrites instead of its temporaries.
 """
 from __future__ import annotations
 
@@ -94,11 +100,73 @@ def rematerializable(sweeps) -> dict:
         # writes that run before the read, never after it (``s[0] = b[0]`` before the
         # recurrence's loop), cannot change the value read
         writers = [w for w in ctx.eff.writers_of_memory(m) if sweeps.after(w, s)]
+        if writers and ctx.eff.memory_of.get(m, m) in sweeps.rollback:
+            out[t] = s                # every write is undone in the reverse sweep (checked at the uses below)
+            continue
         if writers and not _final_when_read(sweeps, s, idx, writers, loops):
             continue
         out[t] = s
     _arithmetic(sweeps, out, loops)
+    if sweeps.rollback:
+        _drop_stale_rollback_reads(sweeps, out)
     return out
+
+
+def _rollback_reads(sweeps, out, t, seen=None) -> list:
+    """The reads of rolled-back memory that recomputing ``t`` repeats: (statement, cell)."""
+    ctx = sweeps.ctx
+    s = out[t]
+    if isinstance(s.value, ast.Subscript):
+        c = ctx.eff.memory_of.get(s.value.value.id, s.value.value.id)
+        return [(s, c)] if c in sweeps.rollback else []
+    seen = seen if seen is not None else set()
+    reads = []
+    for n in ast.walk(s.value):
+        if isinstance(n, ast.Name) and n.id in out and n.id not in seen:
+            seen.add(n.id)
+            reads += _rollback_reads(sweeps, out, n.id, seen)
+    return reads
+
+
+def _drop_stale_rollback_reads(sweeps, out: dict) -> None:
+    """A value that re-reads rolled-back memory is recomputed only where the
+    memory holds what it held at the read again: each use comes after the read
+    in the same loop nest (or after its loops), with no write of that memory in
+    between (the reverse sweep undoes the writes after the use before it reaches it)."""
+    uses: dict = {}
+    for r in sweeps.by_stmt.values():
+        for n in sweeps.record_loads(r) | sweeps.header_loads(r):
+            uses.setdefault(n, []).append(r.stmt)
+    while True:
+        # a recomputed value is used where the values recomputed from it are used
+        where = {t: list(uses.get(t, [])) for t in out}
+        changed = True
+        while changed:
+            changed = False
+            for t, s in out.items():
+                for n in ast.walk(s.value):
+                    if isinstance(n, ast.Name) and n.id in out and n.id != t:
+                        extra = [u for u in where[t] if u not in where[n.id]]
+                        if extra:
+                            where[n.id] += extra
+                            changed = True
+        stale = [t for t in out if any(not _unwritten_between(sweeps, s, c, u)
+                                       for s, c in _rollback_reads(sweeps, out, t) for u in where[t])]
+        if not stale:
+            return
+        for t in stale:
+            out.pop(t)
+
+
+def _unwritten_between(sweeps, read, cell, use) -> bool:
+    order, loops = sweeps.order, sweeps.loops
+    if order[id(use)] <= order[id(read)]:
+        return False
+    lr, lu = loops[id(read)], loops[id(use)]
+    if lu != lr[:len(lu)]:
+        return False          # the use sits in a loop the read is not in: it runs again after writes
+    lo, hi = order[id(read)], order[id(use)]
+    return not any(lo < order[id(w)] < hi for w in sweeps.ctx.eff.memory_writers.get(cell, []))
 
 
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
@@ -113,7 +181,11 @@ def _arithmetic(sweeps, out: dict, loops: dict) -> None:
             continue
         t, v = s.targets[0].id, s.value
         k = ctx.kinds.get(t)
-        if t in out or k is None or k.cls != "float" or ctx.is_memory(t) or sweeps.nbind.get(t, 0) != 1:
+        if t in out or k is None or ctx.is_memory(t) or sweeps.nbind.get(t, 0) != 1:
+            continue
+        # elementwise array arithmetic is recomputed only in a loop whose memory is rolled back
+        # (one operation per use instead of an array per step on the tape)
+        if k.cls != "float" and not (k.cls == "array" and sweeps.rollback and sweeps.in_loop(s)):
             continue
         if isinstance(v, ast.BinOp) and isinstance(v.op, _ARITH):
             operands = [v.left, v.right]

@@ -35,11 +35,12 @@ from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
 from .remat import order as remat_order
 from .remat import rematerializable
+from .rollback import Rollback
 from .simplify import fuse_forward, line_facts, simplify_records
 from .tape import TapeAccess, assign
 
 
-class Sweeps(SweepPlan, TapeAccess, Checkpointing):
+class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
     """The forward and reverse sweeps of one function body (see the module docstring)."""
 
     def __init__(self, ctx, body):
@@ -55,9 +56,27 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing):
         self._index(self.records)
         self._refuse_stale_tuples()
         self.nbind = self._count_bindings()
-        self.remat = rematerializable(self) if ctx.module.options.rematerialize else {}
         self._ck_vars: dict = {}
         self.ckpt = self._checkpoint_loops()   # id(loop) -> how it is checkpointed (checkpoint.py)
+        self.rollback: set = set()             # cells whose writes the reverse sweep undoes (rollback.py)
+        self._plan()
+        candidates = self._rollback_candidates()
+        if candidates:
+            plain, cost = (self.remat, self.needed, self.value_needed, self.saves), self._push_cost()
+            self.rollback = candidates
+            self._plan()
+            if self._push_cost() >= cost:       # the loops' tapes do not get smaller: keep them
+                self.rollback = set()
+                self.remat, self.needed, self.value_needed, self.saves = plain
+        self.split = False          # generating a forward or reverse half (see ``forward``)
+        self._roots = None
+        self.list_names: dict = {}  # array -> its list in loops run on Python lists (``listify_reversed``)
+        self._facts = None          # what the line optimizer knows of shapes (``simplify.line_facts``)
+
+    def _plan(self):
+        """What is recomputed (``remat``), what the reverse sweep reads
+        (``needed``) and what is saved (``saves``)."""
+        self.remat = rematerializable(self) if self.ctx.module.options.rematerialize else {}
         # A structure whose body rebinds a name the reverse sweep reads must be
         # replayed to restore it, which can make more names needed: iterate.
         self.needed = set()
@@ -68,10 +87,6 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing):
             self.needed = needed
         self.saves: dict = {}       # id(stmt) -> [(name, saved, when)]
         self._plan_saves()
-        self.split = False          # generating a forward or reverse half (see ``forward``)
-        self._roots = None
-        self.list_names: dict = {}  # array -> its list in loops run on Python lists (``listify_reversed``)
-        self._facts = None          # what the line optimizer knows of shapes (``simplify.line_facts``)
 
     # -- structure ---------------------------------------------------------------
     def _number(self, stmts, loops):
@@ -203,6 +218,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing):
         out = []
         for n in self.restored(s):
             out.append(self.push(self.restore_expr(n)))
+        if self.rolls_back(s):
+            out.append(self.rollback_push(s))   # popped back after the saves (below) in the reverse sweep
         plan = self.saves.get(id(s), [])
         for x, _, when in plan:
             if when == "before":
@@ -240,7 +257,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing):
         if end and end_tuple:
             out += self.restore(end)
         out += ctx.adjoint_inits()
-        out += self.rev_block(self.records)
+        keep, put_back = self.rollback_final()
+        out += keep + self.rev_block(self.records) + put_back
         if self.split and self.rebased():
             shadows = ast.Tuple([N(ctx.namer.adjoint(p)) for p in self.dup_params()], ast.Load())
             out.insert(0, assign([self.roots_name()], ast.Call(N("_ad_roots"), [self.pop(), shadows], [])))
@@ -274,6 +292,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing):
         if r.kind in ("for", "while", "if"):
             return self.rev_compound(r) if self.has_code(r) else []
         rest = self.restored(r.stmt)
+        if not r.core and self.rolls_back(r.stmt):
+            return [self.rollback_pop(r.stmt)]
         if not r.core:
             code = []
             if self.resets(r):
@@ -291,6 +311,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing):
             if rest:
                 code += self.restore(rest)
             return code
+        if self.rolls_back(r.stmt):
+            return code + core + [self.rollback_pop(r.stmt)]   # a store binds no name: nothing else to restore
         if rest:
             code += self.restore(rest)
         if reset and self_ref:
