@@ -15,8 +15,13 @@ from .activity import (  # noqa: F401
     ReverseSplitWithPrimal,
     ReverseWithPrimal,
 )
-from .api.explain import memory_report  # noqa: F401
-from .api.reverse import adjoint_source, autodiff, autodiff_thunk, gradient  # noqa: F401
+from .api.reverse import (  # noqa: F401
+    adjoint_source,
+    autodiff,
+    autodiff_thunk,
+    gradient,
+    memory_report,
+)
 from .api.second import hessian, hvp, jacobian  # noqa: F401
 from .api.transforms import grad, jvp, value_and_grad, vjp  # noqa: F401
 from .errors import AdCompilerError  # noqa: F401

@@ -1,10 +1,9 @@
 """The public entry points, by mode: ``reverse`` (autodiff, autodiff_thunk,
 gradient, adjoint_source), ``forward`` (forward and vector mode) and
 ``second`` (hvp, hessian, jacobian), ``transforms`` (grad, value_and_grad,
-vjp, jvp), ``explain`` (memory_report). Each compiles through ``pipeline``."""
-from .explain import memory_report
+vjp, jvp), ``explain`` (the memory report, ``reverse.memory_report``). Each compiles through ``pipeline``."""
 from .forward import autodiff_forward
-from .reverse import adjoint_source, autodiff, autodiff_thunk, gradient
+from .reverse import adjoint_source, autodiff, autodiff_thunk, gradient, memory_report
 from .second import hessian, hvp, jacobian
 from .transforms import grad, jvp, value_and_grad, vjp
 

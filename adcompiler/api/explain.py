@@ -1,6 +1,6 @@
 """What the reverse sweep keeps: a memory report of the tape, measured.
 
-``memory_report(f, ret, *args)`` runs the forward half of ``f``'s generated
+``memory_report(f, ret, *args)`` (in ``reverse``) runs the forward half of ``f``'s generated
 adjoint on copies of the arguments with a tape that records, for every value
 pushed, the generated line that pushed it. The report groups the pushes by
 the loop they happen in (named by the user's line), with the expression,
@@ -15,7 +15,7 @@ snapshots of the memory the function writes, each step is run forward at most
 ...     for t in range(steps):
 ...         u[:] = u * np.exp(-k * u)
 ...     return float(np.sum(u))
->>> from adcompiler import Active, Duplicated, Const
+>>> from adcompiler import Active, Duplicated, Const, memory_report
 >>> r = memory_report(decay, Active, Duplicated(np.ones(100), np.zeros(100)), Active(0.1), Const(50))
 >>> r.loops[0].steps, r.loops[0].bytes_per_step >= 800
 (50, True)
@@ -33,7 +33,6 @@ import numpy as np
 from .. import activity as A
 from ..codegen.compile import origin_at
 from .arguments import flat_args, wrap
-from .reverse import _prepare
 
 
 @dataclass
@@ -107,13 +106,9 @@ class MemoryReport:
         return "\n".join(out) + "\n"
 
 
-def memory_report(f, ret: Any, *args: Any, checkpoint: Any = None) -> MemoryReport:
-    """The tape ``autodiff(Reverse, f, ret, *args, checkpoint=...)`` would
-    keep, measured on copies of the arguments (the caller's arrays are not
-    modified). With ``checkpoint``, a checkpointed loop pushes its snapshots
-    once, after the loop."""
-    copies = [_copy(wrap(a)) for a in args]
-    copies, ret, comp = _prepare(f, ret, copies, checkpoint)
+def measure(f, comp, copies, checkpoint: Any = None) -> MemoryReport:
+    """Run the forward half of ``comp`` (the compiled adjoint of ``f``) on the
+    annotated ``copies`` with a recording tape: the report ``memory_report`` gives."""
     tape = _RecordingTape(comp.fwd)
     comp.fwd(*flat_args(copies), tape)
     sites = _sites(comp, tape.seen)
@@ -121,6 +116,11 @@ def memory_report(f, ret: Any, *args: Any, checkpoint: Any = None) -> MemoryRepo
     state = sum(a.val.nbytes for k, a in enumerate(copies) if k in comp.writes and isinstance(a.val, np.ndarray))
     return MemoryReport(getattr(f, "__name__", "f"), sum(s.nbytes for s in sites.values()), state, loops, outside,
                         checkpoint, dict(comp.info.loops_kept_plain))
+
+
+def copy_argument(a):
+    """An annotated argument on copies of its arrays (a report never changes the caller's)."""
+    return _copy(wrap(a))
 
 
 class _RecordingTape(list):
@@ -253,4 +253,4 @@ def _size(n: float) -> str:
     return f"{n:.0f} B"
 
 
-__all__ = ["Loop", "MemoryReport", "Site", "memory_report", "tape_sites"]
+__all__ = ["Loop", "MemoryReport", "Site", "copy_argument", "measure", "tape_sites"]

@@ -14,6 +14,7 @@ from .. import pipeline
 from ..analysis.kinds import FLOAT, Kind, array, kind_of_value
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..runtime.checkpoint import parse_bytes
+from . import explain
 from .arguments import (
     annotate,
     derivative,
@@ -181,7 +182,6 @@ def autodiff(*call: Any, checkpoint: int | str | None = None, explain: bool = Fa
                             hint="fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)")
     given = len(args)
     if explain:
-        from .explain import memory_report
         print(memory_report(f, ret, *args, checkpoint=checkpoint), file=sys.stderr)
     args, ret, comp = _prepare(f, ret, args, checkpoint)
     flat = _flat_args(args)
@@ -264,6 +264,17 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
         d = tape.compiled.rev(*_flat_args(args), dret if ret == "Active" else None, tape.stack)
         return _derivs(args, d)[:given]
     return fwd, rev
+
+
+def memory_report(f: Callable, ret: Any, *args: Any, checkpoint: int | str | None = None) -> explain.MemoryReport:
+    """The tape ``autodiff(Reverse, f, ret, *args, checkpoint=...)`` would
+    keep, measured on copies of the arguments (the caller's arrays are not
+    modified): per push site, grouped by loop, with what checkpointing would
+    cost (see ``api.explain``). With ``checkpoint``, a checkpointed loop
+    pushes its snapshots once, after the loop."""
+    copies = [explain.copy_argument(a) for a in args]
+    copies, _, comp = _prepare(f, ret, copies, checkpoint)
+    return explain.measure(f, comp, copies, checkpoint)
 
 
 def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None,
