@@ -15,12 +15,14 @@ from ..frontend.normalize import MISSING
 from ..rules.binding import bind
 from .kinds import (
     BOOL,
+    COMPLEX,
     FLOAT,
     INT,
     NONE,
     OTHER,
     POPPED,
     Kind,
+    _dtype,
     array,
     broadcast,
     join,
@@ -66,7 +68,10 @@ class Inference:
         if isinstance(e, ast.BinOp):
             lk, rk = self.expr(e.left), self.expr(e.right)
             if isinstance(e.op, ast.MatMult):
-                return array(None, "f") if lk.ndim != 1 or rk.ndim != 1 else FLOAT
+                cx = "c" in (_dtype(lk), _dtype(rk))
+                if lk.ndim != 1 or rk.ndim != 1:
+                    return array(None, "c" if cx else "f")
+                return COMPLEX if cx else FLOAT
             k = broadcast(lk, rk)
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
@@ -176,6 +181,9 @@ class Inference:
             return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
         bound = bind(rule, e)
         kinds = {p: self.expr(v) for p, v in bound.items() if isinstance(v, ast.AST)}
+        return _complex_result(rule, self.rule_result(rule, e, bound, kinds, arg_kinds), kinds)
+
+    def rule_result(self, rule, e, bound, kinds, arg_kinds) -> Kind:
         if rule.result is not None:
             return rule.result(kinds, bound)
         name = rule.name.split(".")[-1]
@@ -297,6 +305,20 @@ def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> d
         if not any([inf.stmt(s) for s in stmts]):  # noqa: C419 (every statement must be visited)
             break
     return inf.env
+
+
+def _complex_result(rule, k: Kind, kinds: dict) -> Kind:
+    """A differentiable rule's result is complex where an argument is (result
+    functions written for real values say float), and real where the rule
+    says so (``abs``, ``real``, ``imag``, ``angle``, ``norm``)."""
+    if k.cls not in ("array", "num", "float") or not rule.differentiable:
+        return k
+    if rule.real_result:
+        return FLOAT if k.cls == "float" else Kind(k.cls, k.ndim, "f")
+    if k.dtype in ("f", None) and any(_dtype(a) == "c" for a in kinds.values() if a is not None):
+        return COMPLEX if k.cls == "float" else Kind(k.cls, k.ndim, "c")
+    return k
+
 
 
 def _nondiff_result(name, e, arg_kinds) -> Kind:

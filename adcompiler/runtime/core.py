@@ -201,7 +201,7 @@ def shadow_like(x):
     if isinstance(x, (tuple, list)):
         return [shadow_like(v) for v in x]   # functions returning several arrays
     x = np.asarray(x)
-    if x.dtype.kind == "f":
+    if x.dtype.kind in "fc":
         return np.zeros_like(x)
     return np.zeros(x.shape)
 
@@ -372,7 +372,7 @@ def per_element(gs, n):
 
 def zero_tangent(x):
     """The zero tangent of a value that depends on nothing differentiated."""
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
         return np.zeros_like(x)
     return 0.0
 

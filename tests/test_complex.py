@@ -1,0 +1,261 @@
+"""Complex numbers: complex arrays Duplicated, complex scalars Active.
+
+Convention (docs/complex.md): for a real loss L the shadow of a complex z
+holds dL/dRe(z) + 1j dL/dIm(z). Every kernel goes through every entry point
+(tests/everywhere.py: reverse, split, emitted module, forward by the
+dot-product test, vector mode, differentiate on autograd, PyTorch and JAX),
+the finite differences moving the real and imaginary parts as two real
+numbers; a few are also checked element by element against central
+differences on Re and Im separately. Rules that do not hold for complex
+values refuse them with a located error.
+"""
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+from optional import require
+
+import adcompiler as ad
+from adcompiler import Active, Const, Duplicated, Forward, Reverse, autodiff
+from adcompiler.errors import AdCompilerError
+
+RNG = np.random.default_rng(7)
+
+
+def cplx(*shape, dtype=np.complex128):
+    return (RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)).astype(dtype)
+
+
+def dup(x):
+    return Duplicated(x.copy(), np.zeros_like(x))
+
+
+# -- kernels -----------------------------------------------------------------------------
+
+def abs2(z):
+    return np.sum(np.abs(z) ** 2)
+
+
+def re_im(z, w):
+    y = z * w
+    return np.sum(np.real(y) * np.imag(y))
+
+
+def mixed(x, z):
+    y = x * z
+    return np.sum(np.abs(np.sin(y)) + y.real * 0.5 - y.imag)
+
+
+def products(A, z):
+    y = A @ z
+    return np.real(np.vdot(y, y)) + np.sum(np.angle(z)) + np.real(np.dot(z, z))
+
+
+def exp_into(s, z):
+    s[:] = np.exp(z) * 2.0 - 1j * z
+
+
+def analytic(z, w):
+    return np.sum(np.real(np.log(z) * np.conj(w)) + np.imag(np.sqrt(z) * 1j)
+                  + np.real(z ** 3 / w) + np.real(np.tanh(z) * np.cos(w)))
+
+
+def linalg(A, b):
+    return np.abs(np.linalg.det(A)) + np.real(np.sum(np.linalg.solve(A, b) * np.conj(b))) \
+        + np.imag(np.trace(np.linalg.inv(A)))
+
+
+def recurrence(z, c):
+    for i in range(1, z.shape[0]):
+        z[i] = z[i - 1] * c + z[i]
+    return np.sum(np.abs(z) ** 2)
+
+
+def einsum_reduce(A, B):
+    C = np.einsum("ij,jk->ik", A, B)
+    m = np.mean(C, axis=0)
+    return np.sum(np.abs(np.cumsum(m) + np.prod(B[0])) ** 2)
+
+
+def real_into_complex(x, out):
+    out[:] = np.real(np.exp(1j * x) * (1.0 + 2.0j)) + np.abs(x * 1j)
+
+
+def norm_of(z):
+    return np.linalg.norm(z) + np.linalg.norm(z, 1) + np.linalg.norm(z.reshape(2, 3), "fro")
+
+
+def conj_views(z, w):
+    a = z.conj()
+    t = w.T
+    return np.sum(np.real(a * t[0])) + np.sum(np.real(np.conj(w) @ z))
+
+
+def scalar_active(z, c):
+    y = z * c + 1.0
+    return np.sum(np.abs(y) ** 2) + np.real(c * c)
+
+
+def strided(z):
+    z[::2] *= 1j
+    z[1:] += z[:-1] * (0.5 - 0.25j)
+    return np.sum(np.real(z) ** 2 - np.imag(z))
+
+
+CASES = {
+    "abs2": (abs2, lambda: (dup(cplx(4)),), None),
+    "re_im": (re_im, lambda: (dup(cplx(3)), dup(cplx(3))), None),
+    "mixed": (mixed, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3))), None),
+    "products": (products, lambda: (dup(cplx(3, 3)), dup(cplx(3))), None),
+    "exp_into": (exp_into, lambda: (dup(cplx(4)), dup(cplx(4))), "s"),
+    "analytic": (analytic, lambda: (dup(cplx(3) + 2.0), dup(cplx(3) + 2.0)), None),
+    "linalg": (linalg, lambda: (dup(cplx(3, 3) + 3 * np.eye(3)), dup(cplx(3))), None),
+    "recurrence": (recurrence, lambda: (dup(cplx(5)), Const(0.5 + 0.3j)), None),
+    "einsum_reduce": (einsum_reduce, lambda: (dup(cplx(2, 3)), dup(cplx(3, 2))), None),
+    "real_into_complex": (real_into_complex, lambda: (dup(RNG.standard_normal(4)), dup(RNG.standard_normal(4))),
+                          "out"),
+    "norm_of": (norm_of, lambda: (dup(cplx(6)),), None),
+    "conj_views": (conj_views, lambda: (dup(cplx(3)), dup(cplx(3, 3))), None),
+    "strided": (strided, lambda: (dup(cplx(5)),), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_entry_point(name):
+    f, make, out = CASES[name]
+    check_everywhere(f, *make(), out=out)
+
+
+@pytest.mark.parametrize("name", ["exp_into", "real_into_complex"])
+@pytest.mark.parametrize("tape", ["torch", "jax"])
+def test_every_tape(name, tape):
+    require(tape)
+    f, make, out = CASES[name]
+    check_everywhere(f, *make(), out=out, tapes=(tape,), forward=False, batch=False, emitted=False)
+
+
+def test_complex_active_scalar():
+    z, c = cplx(4), 0.7 - 0.4j
+    check_everywhere(scalar_active, dup(z), Active(c))
+
+
+def test_complex64():
+    check_everywhere(abs2, dup(cplx(4, dtype=np.complex64)))
+    check_everywhere(exp_into, dup(cplx(3, dtype=np.complex64)), dup(cplx(3, dtype=np.complex64)), out="s")
+
+
+# -- element-wise finite differences on Re and Im separately ---------------------------------
+
+def fd_re_im(f, args, k, h=1e-6):
+    """dL/dRe + 1j dL/dIm of argument k, one element and one part at a time."""
+    x = args[k]
+    g = np.zeros(x.shape, dtype=complex)
+    for idx in np.ndindex(*x.shape):
+        for unit in (1.0, 1j):
+            vals = []
+            for sign in (1, -1):
+                a = [v.copy() if isinstance(v, np.ndarray) else v for v in args]
+                a[k][idx] += sign * h * unit
+                vals.append(float(np.real(f(*a))))
+            g[idx] += (vals[0] - vals[1]) / (2 * h) * unit
+    return g
+
+
+@pytest.mark.parametrize("name", ["abs2", "re_im", "mixed", "products", "analytic", "linalg", "norm_of"])
+def test_shadow_is_dl_dre_plus_i_dl_dim(name):
+    f, make, _ = CASES[name]
+    ann = make()
+    vals = [a.val.copy() for a in ann]
+    autodiff(Reverse, f, Active, *ann)
+    for k, a in enumerate(ann):
+        want = fd_re_im(f, vals, k)
+        np.testing.assert_allclose(a.dval, want, rtol=1e-6, atol=1e-7, err_msg=f"{name}: argument {k}")
+
+
+def test_descent_step_decreases_the_loss():
+    z = cplx(5)
+    dz = np.zeros_like(z)
+    autodiff(Reverse, abs2, Active, Duplicated(z.copy(), dz))
+    np.testing.assert_allclose(dz, 2 * z)   # d|z|^2 = 2 Re(conj(z) dz)
+    assert abs2(z - 0.1 * dz) < abs2(z)
+
+
+def test_mixed_real_shadow_stays_real():
+    x, z = RNG.standard_normal(3), cplx(3)
+    dx, dz = np.zeros_like(x), np.zeros_like(z)
+    autodiff(Reverse, mixed, Active, Duplicated(x, dx), Duplicated(z, dz))
+    assert dx.dtype == np.float64 and dz.dtype == np.complex128
+    np.testing.assert_allclose(dx, fd_re_im(mixed, [x, z], 0).real, rtol=1e-6, atol=1e-8)
+
+
+def test_real_active_scalar_gets_a_real_derivative():
+    def f(z, s):
+        return np.sum(np.abs(z * s) ** 2)
+    z = cplx(3)
+    (_, ds) = autodiff(Reverse, f, Active, Duplicated(z.copy(), np.zeros_like(z)), Active(0.8))
+    assert isinstance(ds, float) or np.isrealobj(ds)
+    h = 1e-6
+    np.testing.assert_allclose(ds, (f(z, 0.8 + h) - f(z, 0.8 - h)) / (2 * h), rtol=1e-6)
+
+
+def test_forward_tangent_is_complex():
+    z, t = cplx(3), cplx(3)
+
+    def f(z):
+        return np.exp(z) * z
+    (dy,) = autodiff(Forward, f, Duplicated, Duplicated(z.copy(), t.copy()))
+    np.testing.assert_allclose(dy, (np.exp(z) * z + np.exp(z)) * t, rtol=1e-12)
+
+
+# -- refusals -----------------------------------------------------------------------------
+
+def cmp_max(z):
+    return np.sum(np.abs(np.maximum(z, 0.0)))
+
+
+def cmp_reduce(z):
+    return np.abs(np.max(z))
+
+
+def var_of(z):
+    return np.var(z)
+
+
+def power_exponent(z, w):
+    return np.sum(np.abs(z ** w))
+
+
+def eigh_of(A):
+    w, _v = np.linalg.eigh(A)
+    return np.sum(w)
+
+
+def max_of_real(x, z):
+    return np.sum(np.maximum(np.abs(z), x))   # real operands: accepted
+
+
+@pytest.mark.parametrize("f, args, construct", [
+    (cmp_max, lambda: (dup(cplx(3)),), "np.maximum(z, 0.0)"),
+    (cmp_reduce, lambda: (dup(cplx(3)),), "np.max(z)"),
+    (var_of, lambda: (dup(cplx(3)),), "np.var(z)"),
+    (power_exponent, lambda: (dup(cplx(3)), dup(cplx(3))), "z ** w"),
+    (eigh_of, lambda: (dup(cplx(3, 3)),), "np.linalg.eigh(A)"),
+])
+def test_non_holomorphic_rules_refuse_complex(f, args, construct):
+    for mode in (Reverse, Forward):
+        a = args()
+        ret = Active if mode is Reverse else Duplicated
+        with pytest.raises(AdCompilerError) as err:
+            autodiff(mode, f, ret, *a)
+        msg = str(err.value)
+        assert "test_complex.py" in msg and construct in msg and "complex" in msg, msg
+        assert err.value.lineno == f.__code__.co_firstlineno + 1
+
+
+def test_real_operands_of_a_real_only_rule_are_accepted():
+    check_everywhere(max_of_real, dup(RNG.uniform(0.5, 1.5, 3)), dup(cplx(3)))
+
+
+def test_gradient_and_transforms_take_complex_arrays():
+    z = cplx(4)
+    (g,) = ad.gradient(abs2, z)
+    np.testing.assert_allclose(g, 2 * z)
