@@ -49,6 +49,7 @@ class Rule:
     complex: dict = field(default_factory=dict)
     real_result: bool = False        # real-valued even for complex arguments (abs, real, imag, angle)
     variant: Rule | None = None      # the rule used where complex values may be (its templates "exact")
+    tuple_result: bool = False       # returns a tuple (its tangents are tuples of the elements' tangents)
 
     def __post_init__(self):
         self.adjoint_asts = {p: ast.parse(t, mode="eval").body for p, t in self.adjoints.items()}

@@ -47,6 +47,7 @@ HELPERS = {
     "_ad_per_element": core.per_element,
     "_ad_select_tangent": core.select_tangent,
     "_ad_fresh_like": core.fresh_like,
+    "_ad_tuple_add": core.tuple_add,
     "_ad_broadcast_like": core.broadcast_like,
 }
 

@@ -349,10 +349,18 @@ class _Memory:
 
 
 def fresh_like(t, x):
-    """A new writable array shaped like ``x`` holding the tangent ``t``."""
+    """A new writable array shaped like ``x`` holding the tangent ``t`` (for a
+    tuple ``x``, such as ``lstsq``'s result, a tuple of them)."""
+    if isinstance(x, tuple):
+        return tuple(fresh_like(ti, xi) for ti, xi in zip(t, x))
     out = shadow_like(x)
     out[...] = t
     return out
+
+
+def tuple_add(a, b):
+    """The sum of two tangents of a tuple-valued result, element by element."""
+    return tuple(x + y for x, y in zip(a, b))
 
 
 def broadcast_like(t, x):
