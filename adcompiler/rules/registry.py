@@ -50,6 +50,8 @@ class Rule:
     real_result: bool = False        # real-valued even for complex arguments (abs, real, imag, angle)
     variant: Rule | None = None      # the rule used where complex values may be (its templates "exact")
     tuple_result: bool = False       # returns a tuple (its tangents are tuples of the elements' tangents)
+    #: ``refuse_when(bound, param)``: why the derivative in ``param`` of this call is not available, or None
+    refuse_when: Callable | None = None
 
     def __post_init__(self):
         self.adjoint_asts = {p: ast.parse(t, mode="eval").body for p, t in self.adjoints.items()}

@@ -7,7 +7,7 @@ stand-alone module writer copies their source into emitted modules.
 """
 from __future__ import annotations
 
-from . import batch, complexes, core, fft, linalg, numpy
+from . import batch, complexes, core, fft, histogram, linalg, numpy
 
 HELPERS = {
     "_ad_unbroadcast": core.unbroadcast,
@@ -51,7 +51,7 @@ HELPERS = {
     "_ad_broadcast_like": core.broadcast_like,
 }
 
-for _mod in (numpy, linalg, complexes, fft):
+for _mod in (numpy, linalg, complexes, fft, histogram):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)

@@ -106,6 +106,7 @@ class FormBuilder:
         """The derivative of a call of ``rule`` whose parameters are ``bound``:
         each parameter given an active name, or a tuple or list with active
         elements, contributes a term; the mode combines them."""
+        self.check_call(rule, bound, s)
         rule = self.check_complex(rule, bound, s)
         mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
         mapping["ans"] = N(ANS)
@@ -120,6 +121,16 @@ class FormBuilder:
             elif isinstance(a, ast.Name):
                 inactive.append((p, a.id))
         return self.rule_result(rule, terms, inactive)
+
+    def check_call(self, rule, bound, s):
+        """Refuse a call whose arguments the rule says it cannot differentiate (``Rule.refuse_when``)."""
+        if rule.refuse_when is None:
+            return
+        for p, a in bound.items():
+            if isinstance(a, ast.Name) and self.active(a.id):
+                why = rule.refuse_when(bound, p)
+                if why:
+                    self.err(s, f"{rule.name}: {why}", "give the call constant arguments where it has no derivative.")
 
     def check_complex(self, rule, bound, s):
         """The rule to apply where complex values may be (its ``variant``,
