@@ -159,8 +159,8 @@ def emitted_module(f, args, ret):
 def check_emitted(f, kinds, vals, args, ret, rng):
     """``{f}_reverse`` and ``{f}_fwd``/``{f}_rev`` (fresh shadows) against autodiff."""
     ns, info = emitted_module(f, args, ret)
-    seeds = {k: (rng.uniform(0.5, 1.5, np.shape(vals[k])) + (1j * rng.uniform(0.5, 1.5, np.shape(vals[k]))
-                 if np.iscomplexobj(vals[k]) else 0)).astype(vals[k].dtype)
+    seeds = {k: np.asarray(rng.uniform(0.5, 1.5, np.shape(vals[k])) + (1j * rng.uniform(0.5, 1.5, np.shape(vals[k]))
+                           if np.iscomplexobj(vals[k]) else 0)).astype(vals[k].dtype)
              for k in range(len(kinds)) if kinds[k] == "dup"}
     cret = 1.0
     want_vals, want_sh, want_d = _reverse(f, kinds, vals, seeds, ret, cret)

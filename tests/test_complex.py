@@ -101,6 +101,29 @@ def strided(z):
     return np.sum(np.real(z) ** 2 - np.imag(z))
 
 
+def part_views(z, x):
+    r = z.real
+    r[0] = x[0] * 2.0
+    i = np.imag(z)
+    i[1:] = x[1:] ** 2
+    return np.sum(np.abs(z) ** 2 + np.real(z) * np.imag(z))
+
+
+def scalar_loop(z):
+    s = 0.0 + 0.0j
+    for i in range(z.shape[0]):
+        s = s * (0.5 - 0.1j) + z[i] * z[i]
+    return np.abs(s) ** 2
+
+
+def mandelbrot(c, w):
+    """A Mandelbrot-style iteration with a float output."""
+    z = np.zeros_like(c)
+    for _ in range(6):
+        z = z * z + c
+    return np.sum(np.abs(z) * w)
+
+
 CASES = {
     "abs2": (abs2, lambda: (dup(cplx(4)),), None),
     "re_im": (re_im, lambda: (dup(cplx(3)), dup(cplx(3))), None),
@@ -116,6 +139,9 @@ CASES = {
     "norm_of": (norm_of, lambda: (dup(cplx(6)),), None),
     "conj_views": (conj_views, lambda: (dup(cplx(3)), dup(cplx(3, 3))), None),
     "strided": (strided, lambda: (dup(cplx(5)),), None),
+    "part_views": (part_views, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3))), None),
+    "scalar_loop": (scalar_loop, lambda: (dup(cplx(4) * 0.5),), None),
+    "mandelbrot": (mandelbrot, lambda: (dup(cplx(4) * 0.3), dup(RNG.standard_normal(4))), None),
 }
 
 
@@ -256,6 +282,14 @@ def test_real_operands_of_a_real_only_rule_are_accepted():
 
 
 def test_gradient_and_transforms_take_complex_arrays():
-    z = cplx(4)
+    z, t = cplx(4), cplx(4)
     (g,) = ad.gradient(abs2, z)
     np.testing.assert_allclose(g, 2 * z)
+    _, jt = ad.jvp(abs2, (z,), (t,))
+    np.testing.assert_allclose(jt, np.real(np.sum(np.conj(2 * z) * t)))
+
+
+@pytest.mark.parametrize("call", [lambda z: ad.hvp(abs2, (z,), (z,)), lambda z: ad.hessian(abs2, z)])
+def test_second_order_refuses_complex_arguments(call):
+    with pytest.raises(AdCompilerError, match="complex"):
+        call(cplx(3))

@@ -311,6 +311,9 @@ def _same_view(v, x, dx):
     if v.size == 0:
         return np.zeros(v.shape, dx.dtype)
     off = v.__array_interface__["data"][0] - x.__array_interface__["data"][0]
+    # the real or imaginary part of complex memory: the same part of the shadow's elements
+    part = off % x.itemsize if v.dtype != x.dtype and x.dtype.kind == "c" else 0
+    off -= part
     if x.strides == dx.strides and x.itemsize == dx.itemsize:
         start, strides = off, v.strides
     else:
@@ -321,14 +324,17 @@ def _same_view(v, x, dx):
             step = _unravel_bytes(off + st, x.shape, x.strides) if n > 1 else first
             strides.append(sum((b - a) * s for a, b, s in zip(first, step, dx.strides)))
         strides = tuple(strides)
+    start += part
     lo, hi = _extent(dx.shape, dx.strides)
     vlo, vhi = _extent(v.shape, strides)
-    if start + vlo < lo or start + vhi > hi:
+    if start + vlo < lo or start + vhi - 1 + v.itemsize > hi - 1 + dx.itemsize:   # (bytes of the last elements)
         raise ValueError("a view's shadow would lie outside the shadow's memory")
     interface = dict(dx.__array_interface__)
     interface["data"] = (interface["data"][0] + start, False)
     interface["shape"] = v.shape
     interface["strides"] = strides
+    if part or v.dtype != x.dtype:
+        interface["typestr"], interface["descr"] = v.__array_interface__["typestr"], v.__array_interface__["descr"]
     interface.pop("mask", None)
     return np.asarray(_Memory(interface, dx))
 
