@@ -95,6 +95,11 @@ def scalar_active(z, c):
     return np.sum(np.abs(y) ** 2) + np.real(c * c)
 
 
+def sorted_parts(z):
+    s = np.sort(z)
+    return np.sum(np.real(s) * np.arange(1.0, 6.0)) + np.sum(np.imag(s) ** 2)
+
+
 def strided(z):
     z[::2] *= 1j
     z[1:] += z[:-1] * (0.5 - 0.25j)
@@ -139,6 +144,7 @@ CASES = {
     "norm_of": (norm_of, lambda: (dup(cplx(6)),), None),
     "conj_views": (conj_views, lambda: (dup(cplx(3)), dup(cplx(3, 3))), None),
     "strided": (strided, lambda: (dup(cplx(5)),), None),
+    "sorted_parts": (sorted_parts, lambda: (dup(cplx(5)),), None),
     "part_views": (part_views, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3))), None),
     "scalar_loop": (scalar_loop, lambda: (dup(cplx(4) * 0.5),), None),
     "mandelbrot": (mandelbrot, lambda: (dup(cplx(4) * 0.3), dup(RNG.standard_normal(4))), None),
@@ -250,6 +256,14 @@ def power_exponent(z, w):
     return np.sum(np.abs(z ** w))
 
 
+def clip_of(z):
+    return np.sum(np.abs(np.clip(z, 0.0, 1.0)))
+
+
+def svd_of(A):
+    return np.sum(np.linalg.svd(A, compute_uv=False))
+
+
 def eigh_of(A):
     w, _v = np.linalg.eigh(A)
     return np.sum(w)
@@ -265,6 +279,8 @@ def max_of_real(x, z):
     (var_of, lambda: (dup(cplx(3)),), "np.var(z)"),
     (power_exponent, lambda: (dup(cplx(3)), dup(cplx(3))), "z ** w"),
     (eigh_of, lambda: (dup(cplx(3, 3)),), "np.linalg.eigh(A)"),
+    (clip_of, lambda: (dup(cplx(3)),), "np.clip(z, 0.0, 1.0)"),
+    (svd_of, lambda: (dup(cplx(3, 3)),), "np.linalg.svd(A, compute_uv=False)"),
 ])
 def test_non_holomorphic_rules_refuse_complex(f, args, construct):
     for mode in (Reverse, Forward):
@@ -293,3 +309,21 @@ def test_gradient_and_transforms_take_complex_arrays():
 def test_second_order_refuses_complex_arguments(call):
     with pytest.raises(AdCompilerError, match="complex"):
         call(cplx(3))
+
+
+def _softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def _softplus_loss(z):
+    return np.sum(np.abs(_softplus(z)) ** 2)
+
+
+def test_user_rules_refuse_complex_until_marked():
+    from adcompiler import extend
+    rule = extend.elementwise(_softplus, "x", x="g / (1 + np.exp(-x))")
+    z = cplx(3)
+    with pytest.raises(AdCompilerError, match="complex"):
+        autodiff(Reverse, _softplus_loss, Active, dup(z))
+    rule.complex["*"] = "holomorphic"
+    check_everywhere(_softplus_loss, dup(z))
