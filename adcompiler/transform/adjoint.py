@@ -281,6 +281,8 @@ class AdjointBuilder(FormBuilder):
         n = self.target
         if not self.ctx.is_memory(n) and self.may_be_array(N(n)):
             g = ast.Call(N("_ad_unbroadcast"), [g, ast.Subscript(N(dm), copy.deepcopy(idx), ast.Load())], [])
+        if self.ctx.complex and not _known_complex(kind):
+            g = ast.Call(N("_ad_real_if"), [g, N(dm)], [])   # real memory takes the real part
         if self.ctx.index_is_basic(v.slice):
             return [ast.AugAssign(target=ast.Subscript(N(dm), idx, ast.Store()), op=ast.Add(), value=g)]
         return [ast.Expr(ast.Call(N("_ad_add_at"), [N(dm), idx, g], []))]
@@ -449,6 +451,9 @@ class AdjointBuilder(FormBuilder):
         args = call_arguments(call, info.activities, info.shadow_names.__getitem__)
         self.target = n
         dret = self.exact_g(n) if info.ret_active else ast.Constant(None)
+        if info.ret_active and self.ctx.complex and not _known_complex(self.ctx.kinds.get(n)):
+            # a real return's adjoint may carry an imaginary part from complex operations
+            dret = ast.Call(N("_ad_real_if"), [dret, N(ANS)], [])
         result = self.ctx.namer.fresh(RESULT)
         rcall = ast.Call(N(info.rev_name), args + [dret, N(self.ctx.namer.tape)], [])
         rec.core.append(ast.Assign(targets=[N(result, ast.Store)], value=rcall))
