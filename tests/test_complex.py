@@ -9,6 +9,8 @@ numbers; a few are also checked element by element against central
 differences on Re and Im separately. Rules that do not hold for complex
 values refuse them with a located error.
 """
+import inspect
+
 import numpy as np
 import pytest
 from everywhere import check_everywhere
@@ -309,6 +311,25 @@ def svd_of(A):
     return np.sum(np.linalg.svd(A, compute_uv=False))
 
 
+def element_max(z):
+    return np.abs(np.maximum(z[0], 0.0))
+
+
+def astype_max(x):
+    y = x.astype(np.complex128) * 2.0
+    return np.abs(np.max(y))
+
+
+def list_max(z):
+    a = np.array([z[0], z[1]])
+    return np.sum(np.abs(np.maximum(a, 0.0)))
+
+
+def full_max(x):
+    f = np.full(3, 1j)
+    return np.abs(np.max(f * x))
+
+
 def eigh_of(A):
     w, _v = np.linalg.eigh(A)
     return np.sum(w)
@@ -326,6 +347,11 @@ def max_of_real(x, z):
     (eigh_of, lambda: (dup(cplx(3, 3)),), "np.linalg.eigh(A)"),
     (clip_of, lambda: (dup(cplx(3)),), "np.clip(z, 0.0, 1.0)"),
     (svd_of, lambda: (dup(cplx(3, 3)),), "np.linalg.svd(A, compute_uv=False)"),
+    # complex values made where the kinds must follow them: an element, astype, a list, a fill value
+    (element_max, lambda: (dup(cplx(3)),), "np.maximum(z[0], 0.0)"),
+    (astype_max, lambda: (dup(RNG.standard_normal(3)),), "np.max(y)"),
+    (list_max, lambda: (dup(cplx(3)),), "np.maximum(a, 0.0)"),
+    (full_max, lambda: (dup(RNG.standard_normal(3)),), "np.max(f * x)"),
 ])
 def test_non_holomorphic_rules_refuse_complex(f, args, construct):
     for mode in (Reverse, Forward):
@@ -335,7 +361,9 @@ def test_non_holomorphic_rules_refuse_complex(f, args, construct):
             autodiff(mode, f, ret, *a)
         msg = str(err.value)
         assert "test_complex.py" in msg and construct in msg and "complex" in msg, msg
-        assert err.value.lineno == f.__code__.co_firstlineno + 1
+        lines = inspect.getsource(f).splitlines()
+        at = next(k for k, line in enumerate(lines) if construct in line)
+        assert err.value.lineno == f.__code__.co_firstlineno + at
 
 
 def test_real_operands_of_a_real_only_rule_are_accepted():

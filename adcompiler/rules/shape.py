@@ -114,8 +114,10 @@ def _trace_kind(kinds, bound):
 
 
 def _copy_kind(kinds, bound):
-    k = kinds.get("a", FLOAT)
-    return k if k.cls == "array" else (array(None) if k.cls == "tuple" else k)
+    k = kinds.get("a", kinds.get("object", FLOAT))
+    if k.cls == "tuple":   # a list of values: complex if one of them is
+        return array(None, "c" if any(e is not None and "c" in (e.dtype,) for e in k.elts or ()) else "f")
+    return k
 
 
 def _same(name, extra=""):

@@ -143,8 +143,9 @@ class AdjointBuilder(FormBuilder):
         tree = rule.adjoint_asts[p]
         if not (self.ctx.complex and rule.complex_mode(p) == "holomorphic"):
             return subst(tree, mapping)
-        if not {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - {"g", "np"}:
-            return subst(tree, mapping)   # linear in g alone: conjugation changes nothing
+        others = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - {"g", "np"}
+        if all(isinstance(mapping.get(o), ast.Constant) and not isinstance(mapping[o].value, complex) for o in others):
+            return subst(tree, mapping)   # g times real constants: conjugation changes nothing
         inner = subst(tree, dict(mapping, g=ast.Call(_np_attr("conj"), [mapping["g"]], [])))
         return ast.Call(N("_ad_conj_each") if each else _np_attr("conj"), [inner], [])
 
