@@ -171,6 +171,24 @@ def calls(x, z, w):
     return np.sum(np.abs(s * z) ** 2) + np.sum(np.real(w * z)) + np.sum(np.abs(y) ** 2)
 
 
+def elementwise_all(z):
+    a = np.square(z) + np.reciprocal(z) + np.exp2(z) + np.expm1(z) + np.log2(z) + np.log10(z) + np.log1p(z)
+    b = np.arcsin(z * 0.3) + np.arccos(z * 0.3) + np.arctan(z * 0.3) + np.sinh(z) + np.cosh(z) + np.tan(z * 0.3)
+    c = np.arcsinh(z) + np.arccosh(z + 2.0) + np.arctanh(z * 0.3)
+    return np.sum(np.abs(a + b + c) ** 2)
+def products_all(A, B, z, w):
+    p = np.inner(z, w) + np.sum(np.outer(z, w)) + np.sum(np.tensordot(A, B, axes=1))
+    q = np.sum(np.kron(A, B)) + np.sum(np.cross(z, w)) + np.average(z, weights=w)
+    r = np.sum(np.cumprod(z)) + np.prod(w) + np.sum(np.einsum("ij,jk,k->i", A, B, z))
+    return np.abs(p + q + r) ** 2
+def shapes_all(A, z):
+    p = np.trace(A) + np.sum(np.diff(z)) + np.sum(np.take(z, [2, 0])) + np.sum(np.pad(z, 1) * 2.0)
+    q = np.sum(np.roll(z, 1) * z) + np.sum(np.tile(z, 2) * np.repeat(z, 2)) + np.sum(np.diag(A) * z)
+    r = np.sum(np.tril(A) * np.triu(A)) + np.sum(np.concatenate([z, z * 2.0]) ** 2) + np.sum(np.stack([z, z]) ** 3)
+    s = np.sum(np.append(z, z[0]) ** 2) + np.sum(np.take_along_axis(A, np.array([[0], [1], [2]]), axis=1))
+    return np.abs(p + q + r + s) ** 2
+
+
 CASES = {
     "abs2": (abs2, lambda: (dup(cplx(4)),), None),
     "re_im": (re_im, lambda: (dup(cplx(3)), dup(cplx(3))), None),
@@ -191,6 +209,10 @@ CASES = {
     "element_loop": (element_loop, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3)), dup(np.zeros(3))), None),
     "gather_scatter": (gather_scatter, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3)), np.array([2, 0, 2])),
                        None),
+    "elementwise_all": (elementwise_all, lambda: (dup(cplx(3) * 0.5 + 1.0),), None),
+    "products_all": (products_all, lambda: (dup(cplx(3, 3) * 0.5), dup(cplx(3, 3) * 0.5), dup(cplx(3) * 0.5 + 1.0),
+                                            dup(cplx(3) * 0.5 + 1.0)), None),
+    "shapes_all": (shapes_all, lambda: (dup(cplx(3, 3) * 0.5), dup(cplx(3) * 0.5)), None),
     "calls": (calls, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3)), dup(np.zeros(3))), None),
     "part_views": (part_views, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3))), None),
     "scalar_loop": (scalar_loop, lambda: (dup(cplx(4) * 0.5),), None),

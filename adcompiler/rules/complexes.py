@@ -29,7 +29,7 @@ LINEAR = (
 HOLOMORPHIC = (
     np.multiply, np.divide, np.square, np.reciprocal, np.exp, np.log, np.sin, np.cos, np.tan, np.tanh,
     np.sqrt, np.exp2, np.expm1, np.log2, np.log10, np.log1p, np.arcsin, np.arccos, np.arctan, np.sinh,
-    np.cosh, np.arcsinh, np.arccosh, np.arctanh, np.deg2rad, np.radians, np.rad2deg, np.degrees,
+    np.cosh, np.arcsinh, np.arccosh, np.arctanh,
     np.prod, np.cumprod, np.average,
     np.dot, np.matmul, np.inner, np.outer, np.tensordot, np.einsum, np.kron, np.cross,
     np.linalg.solve, np.linalg.inv, np.linalg.det,
