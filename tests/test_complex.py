@@ -189,6 +189,20 @@ def shapes_all(A, z):
     return np.abs(p + q + r + s) ** 2
 
 
+def views_all(A, z, c):
+    p = np.sum(np.flip(z) * z) + np.sum(np.fliplr(A) * np.flipud(A)) + np.sum(np.rot90(A) * A)
+    q = np.sum(np.moveaxis(A, 0, 1) * np.swapaxes(A, 0, 1)) + np.sum(np.expand_dims(z, 0) * np.squeeze(A[:1]))
+    r = np.sum(np.broadcast_to(z, (2, 3)) ** 2) + np.sum(np.atleast_1d(z) * np.atleast_2d(z)) + np.sum(np.atleast_3d(A) ** 2)
+    parts = np.split(z, 3)
+    halves = np.array_split(z, 2)
+    s = np.sum(parts[1] * parts[2]) + np.sum(halves[0] ** 2) + np.sum(np.diagonal(A) ** 2)
+    t = np.sum(np.nan_to_num(z) * np.where(np.real(z) > 0, z, 2.0 * z)) + np.nansum(z * z) + np.mean(A * A)
+    u = np.sum(np.full(3, c) * z) + np.sum(np.full_like(z, c) * z) + np.sum(np.float_power(z, 3))
+    v = np.sum(np.ravel(A) ** 2) + np.sum(np.reshape(A, (9,)) * 2.0) + np.sum(np.transpose(A) * A)
+    w = np.sum(np.copy(z) * np.asarray(z)) + np.sum(np.array(z) ** 3)
+    return np.abs(p + q + r + s + t + u + v + w) ** 2
+
+
 CASES = {
     "abs2": (abs2, lambda: (dup(cplx(4)),), None),
     "re_im": (re_im, lambda: (dup(cplx(3)), dup(cplx(3))), None),
@@ -213,6 +227,7 @@ CASES = {
     "products_all": (products_all, lambda: (dup(cplx(3, 3) * 0.5), dup(cplx(3, 3) * 0.5), dup(cplx(3) * 0.5 + 1.0),
                                             dup(cplx(3) * 0.5 + 1.0)), None),
     "shapes_all": (shapes_all, lambda: (dup(cplx(3, 3) * 0.5), dup(cplx(3) * 0.5)), None),
+    "views_all": (views_all, lambda: (dup(cplx(3, 3) * 0.5), dup(cplx(3) * 0.5), Const(0.3 + 0.2j)), None),
     "calls": (calls, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3)), dup(np.zeros(3))), None),
     "part_views": (part_views, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3))), None),
     "scalar_loop": (scalar_loop, lambda: (dup(cplx(4) * 0.5),), None),

@@ -13,7 +13,7 @@ import builtins
 import numpy as np
 
 from ..analysis.kinds import FLOAT, Kind, array
-from . import indexing, linalg, python, reductions, shape, ufuncs  # noqa: F401  (the tables marked here)
+from . import indexing, linalg, nondiff, python, reductions, shape, ufuncs  # noqa: F401  (the tables marked here)
 from .registry import Rule, _params, defrule, lookup
 
 LINEAR = (

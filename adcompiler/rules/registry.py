@@ -49,7 +49,7 @@ class Rule:
     complex: dict = field(default_factory=dict)
     real_result: bool = False        # real-valued even for complex arguments (abs, real, imag, angle)
     variant: Rule | None = None      # the rule used where complex values may be (its templates "exact")
-    tuple_result: bool = False       # returns a tuple (its tangents are tuples of the elements' tangents)
+    tuple_result: bool = False       # returns a tuple or list (its tangents are one per element)
     #: ``refuse_when(bound, param)``: why the derivative in ``param`` of this call is not available, or None
     refuse_when: Callable | None = None
 

@@ -209,4 +209,5 @@ def _split_kind(kinds, bound):
 for _f in (np.split, np.array_split):
     # the pieces are views of ``ary``: writes through them write ``ary``
     defrule(_f, "ary, indices_or_sections, axis=0", kind="view", ary="_ad_split_adjoint(g, ary, axis)",
-            tangents={"ary": f"np.{_f.__name__}(t, indices_or_sections, axis)"}, result=_split_kind)
+            tangents={"ary": f"np.{_f.__name__}(t, indices_or_sections, axis)"},
+            result=_split_kind).tuple_result = True   # a list of pieces (vector mode runs each direction)

@@ -356,9 +356,9 @@ class _Memory:
 
 def fresh_like(t, x):
     """A new writable array shaped like ``x`` holding the tangent ``t`` (for a
-    tuple ``x``, such as ``lstsq``'s result, a tuple of them)."""
-    if isinstance(x, tuple):
-        return tuple(fresh_like(ti, xi) for ti, xi in zip(t, x))
+    tuple or list ``x``, such as the results of ``lstsq`` or ``split``, one per element)."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(fresh_like(ti, xi) for ti, xi in zip(t, x))
     out = shadow_like(x)
     out[...] = t
     return out

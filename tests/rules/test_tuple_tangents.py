@@ -63,3 +63,15 @@ def test_vector_mode_runs_each_direction():
     for j, (tA, tb) in enumerate(dirs):
         (one,) = autodiff(Forward, solution, Duplicated, Duplicated(A.copy(), tA.copy()), Duplicated(b.copy(), tb.copy()))
         assert np.isclose(bt[j], one, rtol=1e-12)
+
+
+def pieces(z):
+    parts = np.split(z, 3)
+    halves = np.array_split(z, 2)
+    return np.sum(parts[1] * parts[2]) + np.sum(halves[0] ** 2) + np.sum(np.sin(halves[1]))
+
+
+def test_split_pieces_in_forward_and_vector_mode():
+    """split returns a list: its forward tangent is a list of fresh arrays (this failed in
+    _ad_fresh_like), and vector mode runs one direction at a time."""
+    check_everywhere(pieces, dup(RNG.standard_normal(6)))
