@@ -437,3 +437,15 @@ def test_user_rules_refuse_complex_until_marked():
         autodiff(Reverse, _softplus_loss, Active, dup(z))
     rule.complex["*"] = "holomorphic"
     check_everywhere(_softplus_loss, dup(z))
+
+
+def test_transforms_with_a_complex_scalar():
+    def loss(z, c):
+        return np.sum(np.abs(z * c) ** 2)
+    z, c, tc = cplx(3), 0.3 + 0.4j, 0.1 - 0.2j
+    _, t = ad.jvp(loss, (z, c), (None, tc))
+    h = 1e-6
+    assert np.isclose(t, (loss(z, c + h * tc) - loss(z, c - h * tc)) / (2 * h), rtol=1e-7)
+    gz, gc = ad.grad(loss, argnums=(0, 1))(z, c)
+    np.testing.assert_allclose(gc, 2 * c * np.sum(np.abs(z) ** 2))
+    np.testing.assert_allclose(gz, 2 * abs(c) ** 2 * z)
