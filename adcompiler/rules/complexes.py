@@ -13,7 +13,21 @@ import builtins
 import numpy as np
 
 from ..analysis.kinds import FLOAT, Kind, array
-from . import indexing, linalg, nondiff, python, reductions, shape, ufuncs  # noqa: F401  (the tables marked here)
+from ..runtime import complexes as C
+from ..runtime import core as R
+from ..runtime import fft as F
+from ..runtime import linalg as L
+from ..runtime import numpy as RN
+from . import (  # noqa: F401  (marked here)
+    indexing,
+    linalg,
+    nondiff,
+    python,
+    reductions,
+    runtime_rules,
+    shape,
+    ufuncs,
+)
 from .registry import Rule, _params, defrule, lookup
 
 LINEAR = (
@@ -34,6 +48,19 @@ HOLOMORPHIC = (
     np.dot, np.matmul, np.inner, np.outer, np.tensordot, np.einsum, np.kron, np.cross,
     np.linalg.solve, np.linalg.inv, np.linalg.det,
 )
+#: helpers of generated reverse code, differentiated again for second derivatives (forward mode only)
+RUNTIME_LINEAR = (
+    R.unbroadcast, R.unreduce, R.broadcast_like, R.fresh_like, R.copy, R.index_adjoint, R.per_element,
+    R.gather_last, RN.mean_adjoint, RN.cumsum_adjoint, RN.diff_adjoint, RN.split_adjoint, RN.pad_adjoint,
+    RN.take_adjoint, RN.take_along_axis_adjoint, RN.roll_adjoint, RN.rot90_adjoint, RN.tile_adjoint,
+    RN.repeat_adjoint, RN.diag_adjoint, RN.diagonal_adjoint, RN.trace_adjoint, RN.concat_part, RN.expand,
+)
+RUNTIME_HOLOMORPHIC = (R.dot_adjoint_a, R.dot_adjoint_b, R.matmul_adjoint_a, R.matmul_adjoint_b,
+                       L.inner_adjoint_a, L.inner_adjoint_b, L.tensordot_adjoint_a, L.tensordot_adjoint_b,
+                       R.einsum_maybe, RN.safe_div)
+#: helpers written for complex values (runtime/complexes.py, runtime/fft.py)
+RUNTIME_EXACT = (C.real_if, C.conj_each, C.imag_adjoint, C.abs_adjoint, C.vdot_adjoint_a,
+                 F.fft_adjoint, F.fftn_adjoint, F.rfft_adjoint, F.irfft_adjoint)
 #: holomorphic in the named parameters only (the others are refused)
 PARTLY = {np.power: ("x1",), np.float_power: ("x1",)}
 
@@ -45,8 +72,9 @@ def _mark(funcs, mode):
             rule.complex.setdefault("*", mode)
 
 
-_mark(LINEAR, "linear")
-_mark(HOLOMORPHIC, "holomorphic")
+_mark(LINEAR + RUNTIME_LINEAR, "linear")
+_mark(HOLOMORPHIC + RUNTIME_HOLOMORPHIC, "holomorphic")
+_mark(RUNTIME_EXACT, "exact")
 for _f, _ps in PARTLY.items():
     for _p in _ps:
         lookup(_f).complex[_p] = "holomorphic"

@@ -79,3 +79,17 @@ def cnorm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
 def cnorm_tangent(t, x, ans, ord=None, axis=None, keepdims=False):
     """Tangent of a norm of complex ``x``: ``Re(sum(conj(d) * t))``, ``d`` its adjoint at 1."""
     return np.real(norm_tangent(np.conj(t), x, ans, ord, axis, keepdims))
+
+
+def abs_adjoint_dx(g, x, ans, t):
+    """Derivative of ``abs_adjoint(g, x, ans)`` along ``t`` in ``x`` (second order)."""
+    if _is_complex(x):
+        return np.real(g) * safe_div(t, ans)
+    return np.zeros(np.broadcast_shapes(np.shape(g), np.shape(x)))
+
+
+def abs_adjoint_dans(g, x, ans, t):
+    """Derivative of ``abs_adjoint(g, x, ans)`` along ``t`` in ``ans`` (second order)."""
+    if _is_complex(x):
+        return -np.real(g) * safe_div(x * t, ans * ans)
+    return np.zeros(np.broadcast_shapes(np.shape(g), np.shape(x)))

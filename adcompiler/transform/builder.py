@@ -109,7 +109,8 @@ class FormBuilder:
         self.check_call(rule, bound, s)
         rule = self.check_complex(rule, bound, s)
         mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
-        mapping["ans"] = N(ANS)
+        if "ans" not in rule.param_names:   # (a helper's parameter named ans is that argument)
+            mapping["ans"] = N(ANS)
         terms, inactive = [], []
         for p in self.rule_params(rule, bound, s, mapping):
             a = bound.get(p)
