@@ -449,3 +449,16 @@ def test_transforms_with_a_complex_scalar():
     gz, gc = ad.grad(loss, argnums=(0, 1))(z, c)
     np.testing.assert_allclose(gc, 2 * c * np.sum(np.abs(z) ** 2))
     np.testing.assert_allclose(gz, 2 * abs(c) ** 2 * z)
+
+
+def rebound_scalar(z, c):
+    c = c * (1.0 + 1.0j)
+    return np.sum(np.abs(z * c) ** 2)
+
+
+def test_real_active_rebound_to_complex_gets_a_real_derivative():
+    z = cplx(3)
+    (_, dc) = autodiff(Reverse, rebound_scalar, Active, dup(z), Active(0.7))
+    assert isinstance(dc, float)
+    np.testing.assert_allclose(dc, 4 * 0.7 * np.sum(np.abs(z) ** 2))
+    check_everywhere(rebound_scalar, dup(z), Active(0.7))

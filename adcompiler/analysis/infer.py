@@ -334,7 +334,6 @@ def _complex_result(rule, k: Kind, kinds: dict) -> Kind:
     return k
 
 
-
 def _nondiff_result(name, e, arg_kinds) -> Kind:
     """The result kind of a function without a derivative, by its name."""
     if name in ("len", "int", "round", "argmax", "argmin") and not e.keywords:

@@ -124,6 +124,8 @@ def _derivs(args, active_derivs):
     for a in args:
         if isinstance(a, A.Active):
             d = active_derivs[k]
+            if not np.iscomplexobj(a.val):
+                d = np.real(d)   # a real argument (its name may hold complex values later in the function)
             out.append((complex(d) if np.iscomplexobj(d) else float(d)) if np.ndim(d) == 0 else d)
             k += 1
         else:

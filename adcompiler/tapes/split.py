@@ -201,7 +201,8 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None, conju
     for name in w.inputs:
         a = args[pos[name]]
         if isinstance(a, Active):
-            grads.append(np.conj(derivs[pos[name]]) if conjugate else derivs[pos[name]])
+            d = derivs[pos[name]] if np.iscomplexobj(a.val) else np.real(derivs[pos[name]])
+            grads.append(np.conj(d) if conjugate else d)
         elif isinstance(a, Duplicated):
             grads.append(np.conj(a.dval) if conjugate and np.iscomplexobj(a.dval) else a.dval)
         else:
