@@ -147,7 +147,9 @@ def _name_of(func) -> str:
     if isinstance(func, type(abs)) and mod == "builtins":
         return name
     if mod.startswith("numpy") or type(func).__name__ == "ufunc":
-        return "numpy." + name if "linalg" not in mod else "numpy.linalg." + name
+        parts = mod.split(".")
+        sub = parts[1] + "." if len(parts) > 1 and parts[1] in ("linalg", "fft") else ""   # numpy.fft.fft
+        return "numpy." + sub + name
     return f"{mod}.{name}" if mod else name
 
 
