@@ -127,3 +127,24 @@ def test_conventions_differ_by_conjugation():
     ENERGY(zt, torch.tensor(A), torch.tensor(x)).backward()
     np.testing.assert_allclose(zt.grad.numpy(), np.conj(ga), rtol=1e-12)
     assert np.max(np.abs(np.imag(ga))) > 1e-3   # the comparison is not vacuous
+
+
+def scaled_(z, c):
+    return np.sum(np.abs(z * c + 1.0) ** 2)
+
+
+SCALED = differentiate(scaled_)
+
+
+def test_complex_scalar_input_on_each_tape():
+    z, c = np.array([1 + 1j, 0.5 - 2j]), 0.3 + 0.4j
+    autograd = require("autograd")
+    anp = autograd.numpy
+    want = autograd.grad(lambda z, c: anp.sum(anp.abs(z * c + 1.0) ** 2), 1)(z, c)
+    assert np.isclose(autograd.grad(SCALED, 1)(z, c), want, rtol=1e-12)
+    torch = require("torch")
+    cs = [torch.tensor(c, requires_grad=True) for _ in range(2)]
+    SCALED(torch.tensor(z), cs[0]).backward()
+    (torch.abs(torch.tensor(z) * cs[1] + 1.0) ** 2).sum().backward()
+    assert np.isclose(cs[0].grad.item(), cs[1].grad.item(), rtol=1e-12)
+    assert np.isclose(cs[0].grad.item(), np.conj(want), rtol=1e-12)   # torch: the conjugate of autograd's
