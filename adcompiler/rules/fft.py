@@ -1,4 +1,5 @@
-"""``numpy.fft``: fft, ifft, fft2, ifft2, fftn, ifftn, rfft, irfft (and the shifts), with
+"""``numpy.fft``: fft, ifft, fft2, ifft2, fftn, ifftn, rfft, irfft, rfft2, irfft2,
+rfftn, irfftn (and the shifts), with
 ``n``/``s`` (padding or truncation), ``axis``/``axes`` and every ``norm``.
 
 Each is linear in its input: the tangent is the same transform of the
@@ -42,6 +43,14 @@ _fft(np.fft.rfft, ONE, "_ad_rfft_adjoint(g, a, n, axis, norm)", "np.fft.rfft(np.
      doc="real input (numpy drops an imaginary part, and so does the derivative)")
 _fft(np.fft.irfft, ONE, "_ad_irfft_adjoint(g, a, n, axis, norm)", "np.fft.irfft(t, n, axis, norm)", real_out=True,
      doc="real output; the imaginary parts numpy ignores (bin 0, the Nyquist bin) get no adjoint")
+_fft(np.fft.rfftn, MANY, "_ad_rfftn_adjoint(g, a, s, axes, norm)", "np.fft.rfftn(np.real(t), s, axes, norm)",
+     doc="real input; rfft along the last axis, fft along the others")
+_fft(np.fft.irfftn, MANY, "_ad_irfftn_adjoint(g, a, s, axes, norm)", "np.fft.irfftn(t, s, axes, norm)",
+     real_out=True, doc="real output; the last axis is the half spectrum")
+_fft(np.fft.rfft2, MANY, "_ad_rfftn_adjoint(g, a, s, axes, norm, (-2, -1))",
+     "np.fft.rfft2(np.real(t), s, _ad_default(axes, (-2, -1)), norm)", doc="real input")
+_fft(np.fft.irfft2, MANY, "_ad_irfftn_adjoint(g, a, s, axes, norm, (-2, -1))",
+     "np.fft.irfft2(t, s, _ad_default(axes, (-2, -1)), norm)", real_out=True, doc="real output")
 
 # the shifts are permutations: each one's adjoint is the other
 for _f, _inv in ((np.fft.fftshift, "ifftshift"), (np.fft.ifftshift, "fftshift")):

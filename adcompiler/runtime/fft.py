@@ -79,3 +79,26 @@ def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
     shape = [1] * spec.ndim
     shape[axis] = half
     return _fit(spec * w.reshape(shape), np.shape(a), (axis,))
+
+
+def rfftn_adjoint(g, a, s=None, axes=None, norm=None, default=None):
+    """Adjoint of ``rfftn``/``rfft2``: numpy's rfft along the last axis, then
+    ffts along the others; the adjoints in turn (those of distinct axes commute)."""
+    axes = _axes(np.ndim(a), s, axes, default)
+    n = None if s is None else s[-1]
+    mid = list(np.shape(a))
+    mid[axes[-1]] = (np.shape(a)[axes[-1]] if n is None else n) // 2 + 1
+    r = np.asarray(g)
+    for ax in axes[:-1]:
+        r = _fit(np.fft.ifft(r, axis=ax, norm=_dual(norm)), mid, (ax,))
+    return rfft_adjoint(r, a, n, axes[-1], norm)
+
+
+def irfftn_adjoint(g, a, s=None, axes=None, norm=None, default=None):
+    """Adjoint of ``irfftn``/``irfft2``: numpy's iffts along all but the last
+    axis, then irfft along it; the adjoints in turn."""
+    axes = _axes(np.ndim(a), s, axes, default)
+    r = irfft_adjoint(g, a, None if s is None else s[-1], axes[-1], norm)
+    for ax in axes[:-1]:
+        r = _fit(np.fft.fft(r, axis=ax, norm=_dual(norm)), np.shape(a), (ax,))
+    return r

@@ -37,11 +37,18 @@ def spectral_filter(x):
     return np.sum(h ** 3)
 
 
+def filter_2d(x):
+    X = np.reshape(x, (2, 2))
+    h = np.fft.irfft2(np.fft.rfft2(X) * np.array([[1.0, 2.0], [0.5, 3.0]]), s=(2, 2))
+    return np.sum(h ** 3)
+
+
 def max_product(x):
     return np.max(x * x) * np.sum(x)
 
 
-@pytest.mark.parametrize("f", [power_spectrum, phase, cubes, complex_matrix, spectral_filter, max_product])
+@pytest.mark.parametrize("f", [power_spectrum, phase, cubes, complex_matrix, spectral_filter,
+                               filter_2d, max_product])
 def test_hessian_against_differences_of_the_gradient(f):
     x = R.standard_normal(4)
     H = ad.hessian(f, x)
