@@ -42,7 +42,7 @@ class Const(Annotation):
 
 
 class Active(Annotation):
-    """An immutable float scalar whose derivative is returned."""
+    """An immutable float (or complex) scalar whose derivative is returned."""
 
     __slots__ = ()
 
@@ -54,7 +54,7 @@ class Active(Annotation):
                 hint="use Duplicated(x, dx) for an array whose gradient you want, or Const(x).")
         if isinstance(val, np.ndarray):
             val = val[()]
-        if not isinstance(val, numbers.Real) or isinstance(val, (bool, np.bool_)):
+        if not isinstance(val, numbers.Complex) or isinstance(val, (bool, np.bool_, numbers.Integral)):
             raise ActivityError(
                 f"Active needs a float scalar, got {type(val).__name__}.",
                 construct="Active(...)", hint="use Const for non-float values.")

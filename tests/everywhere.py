@@ -37,6 +37,16 @@ from adcompiler import (
     autodiff,
 )
 from adcompiler.testing import check_grads
+from adcompiler.testing.fd import inner
+
+
+def _normal(rng, like):
+    """Standard normal values of ``like``'s shape, complex where ``like`` is."""
+    shape = np.shape(like)
+    x = rng.standard_normal(shape)
+    if np.iscomplexobj(like):
+        x = x + 1j * rng.standard_normal(shape)
+    return x if shape else x[()] if isinstance(x, np.ndarray) else x
 
 
 def _values(args):
@@ -77,9 +87,8 @@ def _reverse(f, kinds, vals, seeds, ret, cret):
 
 def check_forward_dot(f, kinds, vals, ret, rng, rtol=1e-9):
     """Forward tangents against reverse adjoints: <w, J v> = <J^T w, v>."""
-    v = {k: rng.standard_normal(np.shape(vals[k])) if kinds[k] == "dup" else float(rng.standard_normal())
-         for k in range(len(kinds)) if kinds[k] in ("dup", "active")}
-    w = {k: rng.standard_normal(np.shape(vals[k])) for k in range(len(kinds)) if kinds[k] == "dup"}
+    v = {k: _normal(rng, vals[k]) for k in range(len(kinds)) if kinds[k] in ("dup", "active")}
+    w = {k: _normal(rng, vals[k]) for k in range(len(kinds)) if kinds[k] == "dup"}
     cret = float(rng.uniform(0.5, 1.5)) if ret is Active else 0.0
     fvals = copy.deepcopy(vals)
     ann = []
@@ -89,24 +98,24 @@ def check_forward_dot(f, kinds, vals, ret, rng, rtol=1e-9):
             tang[k] = np.array(v[k], dtype=fvals[k].dtype)
             ann.append(Duplicated(fvals[k], tang[k]))
         elif kind == "active":
-            ann.append(Duplicated(float(fvals[k]), v[k]))
+            ann.append(Duplicated(complex(fvals[k]) if np.iscomplexobj(fvals[k]) else float(fvals[k]), v[k]))
         else:
             ann.append(Const(fvals[k]))
     out = autodiff(Forward, f, Duplicated if ret is Active else Const, *ann)
-    jv = sum(float(np.sum(w[k] * tang[k])) for k in w) + (cret * float(out[0]) if ret is Active else 0.0)
+    jv = sum(inner(w[k], tang[k]) for k in w) + (cret * float(np.real(out[0])) if ret is Active else 0.0)
     seeds = {k: np.array(w[k], dtype=vals[k].dtype) for k in w}
     _, shadows, derivs = _reverse(f, kinds, vals, seeds, ret, cret if ret is Active else 1.0)
-    jtw = sum(float(np.sum(shadows[k] * v[k])) for k in shadows)
-    jtw += sum(float(derivs[k]) * v[k] for k in range(len(kinds)) if kinds[k] == "active")
+    jtw = sum(inner(shadows[k], v[k]) for k in shadows)
+    jtw += sum(inner(derivs[k], v[k]) for k in range(len(kinds)) if kinds[k] == "active")
     scale = max(1.0, abs(jv), abs(jtw))
     assert abs(jv - jtw) <= rtol * scale * 10 ** (6 if any(
-        isinstance(x, np.ndarray) and x.dtype == np.float32 for x in vals) else 0), (
+        isinstance(x, np.ndarray) and x.dtype in (np.float32, np.complex64) for x in vals) else 0), (
         f"{f.__name__}: forward and reverse disagree: <w, J v> = {jv!r}, <J^T w, v> = {jtw!r}")
 
 
 def check_batch(f, kinds, vals, ret, rng, k=2):
     """BatchDuplicated with k directions against k Forward calls."""
-    dirs = {i: [rng.standard_normal(np.shape(vals[i])).astype(vals[i].dtype) for _ in range(k)]
+    dirs = {i: [np.asarray(_normal(rng, vals[i])).astype(vals[i].dtype) for _ in range(k)]
             for i in range(len(kinds)) if kinds[i] == "dup"}
     if not dirs:
         return
@@ -115,27 +124,28 @@ def check_batch(f, kinds, vals, ret, rng, k=2):
     bt = {i: [d.copy() for d in ds] for i, ds in dirs.items()}
     ann = [BatchDuplicated(bvals[i], tuple(bt[i])) if i in bt else Const(bvals[i]) for i in range(len(kinds))]
     bout = autodiff(Forward, f, ret_f, *ann)
+    rtol = 1e-5 if any(isinstance(x, np.ndarray) and x.dtype in (np.float32, np.complex64) for x in vals) else 1e-7
     for j in range(k):
         svals = copy.deepcopy(vals)
         st = {i: dirs[i][j].copy() for i in dirs}
         sann = [Duplicated(svals[i], st[i]) if i in st else Const(svals[i]) for i in range(len(kinds))]
         sout = autodiff(Forward, f, ret_f, *sann)
         for i in dirs:
-            np.testing.assert_allclose(bt[i][j], st[i], rtol=1e-7, atol=1e-12,
+            np.testing.assert_allclose(bt[i][j], st[i], rtol=rtol, atol=1e-12,
                                        err_msg=f"{f.__name__}: BatchDuplicated direction {j}, argument {i}")
         if ret is Active:
-            np.testing.assert_allclose(np.asarray(bout[0])[j], sout[0], rtol=1e-7, atol=1e-12)
+            np.testing.assert_allclose(np.asarray(bout[0])[j], sout[0], rtol=rtol, atol=1e-12)
 
 
 def emitted_module(f, args, ret):
     """The stand-alone module of ``f`` for these annotations, executed: its namespace."""
-    from adcompiler.analysis.kinds import FLOAT, array, kind_of_value
+    from adcompiler.analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
     from adcompiler.codegen.standalone import standalone
     from adcompiler.pipeline import reverse_module
     kinds, acts = [], []
     for a in args:
         v = a.val if isinstance(a, ad.activity.Annotation) else a
-        kinds.append(FLOAT if isinstance(a, Active) else array(v.ndim, v.dtype.kind)
+        kinds.append((COMPLEX if np.iscomplexobj(v) else FLOAT) if isinstance(a, Active) else array(v.ndim, v.dtype.kind)
                      if isinstance(v, np.ndarray) else kind_of_value(v))
         acts.append("Duplicated" if isinstance(a, Duplicated) else "Active" if isinstance(a, Active) else "Const")
     mod = reverse_module(f, tuple(kinds), tuple(acts), ret is Active, public=True)
@@ -149,7 +159,8 @@ def emitted_module(f, args, ret):
 def check_emitted(f, kinds, vals, args, ret, rng):
     """``{f}_reverse`` and ``{f}_fwd``/``{f}_rev`` (fresh shadows) against autodiff."""
     ns, info = emitted_module(f, args, ret)
-    seeds = {k: rng.uniform(0.5, 1.5, np.shape(vals[k])).astype(vals[k].dtype)
+    seeds = {k: np.asarray(rng.uniform(0.5, 1.5, np.shape(vals[k])) + (1j * rng.uniform(0.5, 1.5, np.shape(vals[k]))
+                           if np.iscomplexobj(vals[k]) else 0)).astype(vals[k].dtype)
              for k in range(len(kinds)) if kinds[k] == "dup"}
     cret = 1.0
     want_vals, want_sh, want_d = _reverse(f, kinds, vals, seeds, ret, cret)
@@ -171,7 +182,7 @@ def check_emitted(f, kinds, vals, args, ret, rng):
             if k in shadows:
                 np.testing.assert_allclose(shadows[k], want_sh[k], rtol=1e-9, atol=1e-12,
                                            err_msg=f"{label}: shadow of argument {k}")
-        np.testing.assert_allclose(np.asarray(active, dtype=float), np.asarray(want_active, dtype=float),
+        np.testing.assert_allclose(np.asarray(active), np.asarray(want_active),
                                    rtol=1e-9, atol=1e-12, err_msg=f"{label}: Active derivatives")
 
     vs = copy.deepcopy(vals)
@@ -196,12 +207,13 @@ def check_differentiate(f, kinds, vals, ret, out, rng, tapes=("autograd",)):
 
     The pure function keeps every argument as an input (outputs are read and
     written); its vector-Jacobian product with random cotangents of the
-    outputs must equal the shadows reverse mode leaves for the same seeds."""
+    outputs must equal the shadows reverse mode leaves for the same seeds
+    (for complex values autograd and JAX give the conjugate: their convention)."""
     outs = (out,) if isinstance(out, str) else tuple(out)
     names = f.__code__.co_varnames[:f.__code__.co_argcount]
     pure = ad.differentiate(f, out=outs)
     idx = {n: i for i, n in enumerate(names)}
-    cots = {n: rng.standard_normal(np.shape(vals[idx[n]])) for n in outs}
+    cots = {n: _normal(rng, vals[idx[n]]) for n in outs}
     seeds = {k: np.zeros_like(vals[k]) for k in range(len(kinds)) if kinds[k] == "dup"}
     for n in outs:
         seeds[idx[n]] = cots[n].astype(vals[idx[n]].dtype)
@@ -209,6 +221,8 @@ def check_differentiate(f, kinds, vals, ret, out, rng, tapes=("autograd",)):
     diff = [k for k in range(len(kinds)) if kinds[k] == "dup"]
     for tape in tapes:
         got = _tape_vjp(tape, pure, vals, outs, cots, diff)
+        if tape in ("autograd", "jax"):
+            got = {k: np.conj(g) for k, g in got.items()}
         for k in diff:
             np.testing.assert_allclose(got[k], want[k], rtol=1e-7, atol=1e-10,
                                        err_msg=f"differentiate({f.__name__}) under {tape}: argument {names[k]}")
@@ -222,7 +236,7 @@ def _loss(xnp, pure, vals, outs, cots, diff):
             full[k] = x
         res = pure(*full)
         res = (res,) if len(outs) == 1 else res
-        return sum(xnp.sum(r * cots[n]) for r, n in zip(res, outs))
+        return sum(xnp.sum(xnp.real(xnp.conj(cots[n]) * r)) for r, n in zip(res, outs))
     return loss
 
 
@@ -240,7 +254,7 @@ def _tape_vjp(tape, pure, vals, outs, cots, diff):
         full = [xs.get(k, v) for k, v in enumerate(vals)]
         res = pure(*full)
         res = (res,) if len(outs) == 1 else res
-        total = sum((r * torch.tensor(cots[n])).sum() for r, n in zip(res, outs))
+        total = sum(torch.real(torch.conj(torch.tensor(cots[n])) * r).sum() for r, n in zip(res, outs))
         total.backward()
         return {k: xs[k].grad.numpy() for k in diff}
     if tape == "jax":

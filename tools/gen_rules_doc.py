@@ -42,6 +42,16 @@ def _status(rule):
     return rev, fwd
 
 
+def _complex(rule):
+    if not rule.differentiable:
+        return "-"
+    names = {"linear": "linear", "holomorphic": "holomorphic", "exact": "complex", None: "refused"}
+    modes = {p: rule.complex_mode(p) for p in rule.adjoints or rule.tangents}
+    if len(set(modes.values())) <= 1:
+        return names[next(iter(modes.values()), rule.complex_mode("*"))]
+    return "; ".join(f"{names[m]} in {p}" for p, m in modes.items())
+
+
 def render() -> str:
     from adcompiler.frontend.normalize import METHODS
     from adcompiler.rules import BUILTIN_RULES
@@ -55,12 +65,16 @@ def render() -> str:
              (f"{sum(r.differentiable for r in rules)} differentiable functions, "
              f"{sum(not r.differentiable for r in rules)} without a derivative, "
              f"{len(METHODS)} array methods, {len(REWRITES)} rewritten forms."), "",
-             "| function | kind | differentiable in | reverse | forward | convention |",
-             "|---|---|---|---|---|---|"]
+             ("The complex column says how a rule treats complex values (see "
+              "[complex numbers](complex.md)): *linear* and *holomorphic* rules and those with "
+              "*complex* templates differentiate them; the others refuse them."), "",
+             "| function | kind | differentiable in | reverse | forward | complex | convention |",
+             "|---|---|---|---|---|---|---|"]
     for r in rules:
         rev, fwd = _status(r)
         wrt = ", ".join(r.adjoints) if r.adjoints else "-"
-        lines.append(f"| `{r.name}` | {KINDS.get(r.kind, r.kind)} | {wrt} | {rev} | {fwd} | {r.doc or ''} |")
+        lines.append(f"| `{r.name}` | {KINDS.get(r.kind, r.kind)} | {wrt} | {rev} | {fwd} | {_complex(r)} "
+                     f"| {r.doc or ''} |")
     lines += ["", "## Array methods", "", "`x.<method>(...)` calls the numpy function with `x` first.", "",
               "| method | function |", "|---|---|"]
     for name, target in sorted(METHODS.items()):

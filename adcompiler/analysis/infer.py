@@ -15,12 +15,14 @@ from ..frontend.normalize import MISSING
 from ..rules.binding import bind
 from .kinds import (
     BOOL,
+    COMPLEX,
     FLOAT,
     INT,
     NONE,
     OTHER,
     POPPED,
     Kind,
+    _dtype,
     array,
     broadcast,
     join,
@@ -66,7 +68,10 @@ class Inference:
         if isinstance(e, ast.BinOp):
             lk, rk = self.expr(e.left), self.expr(e.right)
             if isinstance(e.op, ast.MatMult):
-                return array(None, "f") if lk.ndim != 1 or rk.ndim != 1 else FLOAT
+                cx = "c" in (_dtype(lk), _dtype(rk))
+                if lk.ndim != 1 or rk.ndim != 1:
+                    return array(None, "c" if cx else "f")
+                return COMPLEX if cx else FLOAT
             k = broadcast(lk, rk)
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
@@ -102,6 +107,7 @@ class Inference:
         if isinstance(e, ast.List):
             ks = [self.expr(x) for x in e.elts]
             dt = "f" if any(k.cls == "float" for k in ks) else ("b" if ks and all(k.cls == "bool" for k in ks) else "i")
+            dt = "c" if any(_dtype(k) == "c" for k in ks) else dt
             return array(1 if all(k.cls in ("int", "float", "bool") for k in ks) else None, dt)
         if isinstance(e, ast.Call):
             return self.call(e)
@@ -148,7 +154,7 @@ class Inference:
         nint = kinds.count("int")
         if base.cls == "array" and base.ndim is not None:
             if kinds == ["int"] * base.ndim:
-                return {"f": FLOAT, "i": INT, "b": BOOL}.get(dt, FLOAT)
+                return {"f": FLOAT, "i": INT, "b": BOOL, "c": COMPLEX}.get(dt, FLOAT)
             if "ellipsis" in kinds or "slice" in kinds or "newaxis" in kinds or nint < base.ndim:
                 return array(base.ndim - nint + kinds.count("newaxis"), dt)
         if set(kinds) <= {"int"}:
@@ -176,6 +182,17 @@ class Inference:
             return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
         bound = bind(rule, e)
         kinds = {p: self.expr(v) for p, v in bound.items() if isinstance(v, ast.AST)}
+        k = _complex_result(rule, self.rule_result(rule, e, bound, kinds, arg_kinds), kinds)
+        dtype = bound.get("dtype")
+        if isinstance(dtype, ast.AST) and not (isinstance(dtype, ast.Constant) and dtype.value is None) \
+                and k.cls in ("array", "num", "float") and rule.kind != "alloc":
+            # asarray(x, dtype=...), x.astype(...), sum(..., dtype=...); a dtype not known here: unknown
+            dt = self.dtype_of(dtype) if _dtype_of(dtype, self.res, None) is not None or \
+                isinstance(dtype, ast.Attribute) and dtype.attr == "dtype" else None
+            k = Kind(k.cls, k.ndim, dt) if k.cls != "float" else {"c": COMPLEX, "i": INT, "b": BOOL}.get(dt, FLOAT)
+        return k
+
+    def rule_result(self, rule, e, bound, kinds, arg_kinds) -> Kind:
         if rule.result is not None:
             return rule.result(kinds, bound)
         name = rule.name.split(".")[-1]
@@ -194,7 +211,9 @@ class Inference:
             return FLOAT
         if name in ("copy", "asarray", "array"):
             k = arg_kinds[0] if arg_kinds else OTHER
-            return k if k.cls == "array" else (array(None) if k.cls == "tuple" else k)
+            if k.cls == "tuple":
+                k = array(None, "c" if any(x is not None and _dtype(x) == "c" for x in k.elts or ()) else "f")
+            return k
         if name == "transpose":
             return arg_kinds[0]
         if name == "ravel":
@@ -221,6 +240,9 @@ class Inference:
         if len(e.args) > 1 and name in ("zeros", "ones", "empty", "ndarray") and \
                 isinstance(e.args[1], (ast.Name, ast.Attribute)):
             dtype = self.dtype_of(e.args[1])
+        if name in ("full", "full_like") and not any(kw.arg == "dtype" for kw in e.keywords) and \
+                any(_dtype(k) == "c" for k in arg_kinds[1:2]):
+            dtype = "c"   # a complex fill value
         if name.endswith("_like"):
             k = arg_kinds[0] if arg_kinds else OTHER
             return array(k.ndim if k.cls == "array" else None, dtype if any(kw.arg == "dtype" for kw in e.keywords) else (k.dtype or "f"))
@@ -280,14 +302,14 @@ class Inference:
         return False
 
 
-def _dtype_of(node, res) -> str:
+def _dtype_of(node, res, unknown="f") -> str | None:
     import numpy as np
     try:
         obj = res.resolve_attr(node) if isinstance(node, ast.Attribute) else (
             res.lookup(node.id) if isinstance(node, ast.Name) else node.value)
         return np.dtype(obj).kind
     except (TypeError, ValueError, AttributeError, AdCompilerError):
-        return "f"
+        return unknown
 
 
 def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> dict:
@@ -297,6 +319,19 @@ def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> d
         if not any([inf.stmt(s) for s in stmts]):  # noqa: C419 (every statement must be visited)
             break
     return inf.env
+
+
+def _complex_result(rule, k: Kind, kinds: dict) -> Kind:
+    """A differentiable rule's result is complex where an argument is (result
+    functions written for real values say float), and real where the rule
+    says so (``abs``, ``real``, ``imag``, ``angle``, ``norm``)."""
+    if k.cls not in ("array", "num", "float") or not rule.differentiable:
+        return k
+    if rule.real_result:
+        return FLOAT if k.cls == "float" else Kind(k.cls, k.ndim, "f")
+    if k.dtype in ("f", None) and any(_dtype(a) == "c" for a in kinds.values() if a is not None):
+        return COMPLEX if k.cls == "float" else Kind(k.cls, k.ndim, "c")
+    return k
 
 
 def _nondiff_result(name, e, arg_kinds) -> Kind:

@@ -21,7 +21,7 @@ class Kind:
 
     cls: str                 # int float bool array num tuple none other
     ndim: int | None = None  # arrays
-    dtype: str | None = None  # 'f' 'i' 'b' 'c' for arrays and num
+    dtype: str | None = None  # 'f' 'i' 'b' 'c' for arrays and num; 'c' for a complex scalar (cls float)
     elts: tuple | None = None  # tuples
     weak: bool = False       # a guess that any other binding overrides (values popped from a stack)
 
@@ -34,13 +34,22 @@ class Kind:
         return self.cls in ("array", "num", "other")
 
     @property
+    def maybe_complex(self) -> bool:
+        """May hold complex values (unknown dtypes included)."""
+        if self.cls == "tuple":
+            return any(e is None or e.maybe_complex for e in self.elts or (None,))
+        return self.dtype == "c" or (self.cls in ("array", "num") and self.dtype is None)
+
+    @property
     def is_float(self) -> bool:
         """Can carry a derivative."""
-        return self.cls in ("float", "list") or (self.cls in ("array", "num") and self.dtype in ("f", None)) \
+        return self.cls in ("float", "list") or (self.cls in ("array", "num") and self.dtype in ("f", "c", None)) \
             or (self.cls == "tuple" and any(e is not None and e.is_float for e in self.elts or ()))
 
 
 INT, FLOAT, BOOL, NONE, OTHER = Kind("int"), Kind("float"), Kind("bool"), Kind("none"), Kind("other")
+#: a complex scalar (a number, like FLOAT, of complex dtype)
+COMPLEX = Kind("float", None, "c")
 #: a value popped from a stack whose pushes are elsewhere (another function)
 POPPED = Kind("num", None, "f", weak=True)
 
@@ -56,6 +65,8 @@ def kind_of_value(v) -> Kind:
         return INT
     if isinstance(v, numbers.Real):
         return FLOAT
+    if isinstance(v, numbers.Complex):
+        return COMPLEX
     if isinstance(v, np.ndarray):
         return array(v.ndim, v.dtype.kind if v.dtype.kind in "fibc" else "o")
     if v is None:
@@ -86,6 +97,8 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         return a
     scal = {"bool": 0, "int": 1, "float": 2}
     if a.cls in scal and b.cls in scal:
+        if "c" in (a.dtype, b.dtype):
+            return COMPLEX
         return a if scal[a.cls] >= scal[b.cls] else b
     if a.cls == "array" and b.cls == "array":
         return array(a.ndim if a.ndim == b.ndim else None, _dt(a.dtype, b.dtype))
@@ -97,6 +110,8 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
 
 
 def _dtype(k: Kind):
+    if k.cls == "float" and k.dtype == "c":
+        return "c"
     return {"float": "f", "int": "i", "bool": "b"}.get(k.cls, k.dtype)
 
 
@@ -123,13 +138,13 @@ def broadcast(*ks: Kind) -> Kind:
         nd = [k.ndim for k in ks if k.cls == "array"]
         if nd and all(d == 0 for d in nd) and not any(k.cls == "num" for k in ks):
             # numpy returns scalars from operations on 0-d arrays
-            return {"b": BOOL, "i": INT, "f": FLOAT}.get(dt, FLOAT)
+            return {"b": BOOL, "i": INT, "f": FLOAT, "c": COMPLEX}.get(dt, FLOAT)
         # a value of unknown rank ("num") may have more axes than the arrays
         unknown = None in nd or any(k.cls == "num" for k in ks)
         return array(None if unknown else max(nd), dt)
     if any(k.cls == "num" for k in ks):
         return Kind("num", None, dt)
-    return {"b": BOOL, "i": INT, "f": FLOAT}.get(dt, FLOAT)
+    return {"b": BOOL, "i": INT, "f": FLOAT, "c": COMPLEX}.get(dt, FLOAT)
 
 
 def reduce_kind(kinds: dict, bound: dict) -> Kind:
@@ -141,7 +156,7 @@ def reduce_kind(kinds: dict, bound: dict) -> Kind:
     if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
         if keep:
             return array(a.ndim, dt)
-        return FLOAT if dt == "f" else INT
+        return {"f": FLOAT, "c": COMPLEX}.get(dt, INT)
     if a.ndim is None:
         return array(None, dt)
     n = len(axis.elts) if isinstance(axis, ast.Tuple) else 1

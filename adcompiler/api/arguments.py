@@ -11,11 +11,13 @@ from ..errors import ActivityError, AdCompilerWarning, AliasingError
 
 
 def is_float_array(a) -> bool:
-    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
+    """A float or complex array (one that carries derivatives)."""
+    return isinstance(a, np.ndarray) and a.dtype.kind in "fc"
 
 
 def is_float_scalar(a) -> bool:
-    return isinstance(a, numbers.Real) and not isinstance(a, (bool, np.bool_, numbers.Integral)) \
+    """A float or complex scalar."""
+    return isinstance(a, numbers.Complex) and not isinstance(a, (bool, np.bool_, numbers.Integral)) \
         and not isinstance(a, np.ndarray)
 
 
@@ -28,7 +30,7 @@ def annotate(args, active_positions) -> list:
             x = a.copy()
             ann.append(A.Duplicated(x, np.zeros_like(x)))
         elif i in active_positions and is_float_scalar(a):
-            ann.append(A.Active(float(a)))
+            ann.append(A.Active(float(a) if isinstance(a, numbers.Real) else complex(a)))
         else:
             ann.append(A.Const(a.copy() if isinstance(a, np.ndarray) else a))
     return ann

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import activity as A
 from .. import pipeline
-from ..analysis.kinds import FLOAT, array, kind_of_value
+from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import check_alias as _check_alias
 from .arguments import fill_defaults as _fill_defaults
@@ -34,14 +34,15 @@ def _check(args, names):
         if isinstance(a, A.Duplicated):
             x, dx = a.val, a.dval
             if isinstance(x, np.ndarray):
-                if x.dtype.kind != "f":
+                if x.dtype.kind not in "fc":
                     raise ActivityError(f"`{name}` is Duplicated but has dtype {x.dtype}.",
                                         construct=f"Duplicated({name}, ...)", hint="pass integer arrays as Const.")
                 if not isinstance(dx, np.ndarray) or dx.shape != x.shape or dx.dtype != x.dtype:
                     raise ShapeError(f"the tangent of `{name}` must be an array of shape {x.shape} and dtype {x.dtype}.",
                                      construct=f"Duplicated({name}, d{name})", hint=f"use np.zeros_like({name}).")
-            elif isinstance(x, (float, np.floating)) or (isinstance(x, (int, np.integer)) and not isinstance(x, bool)):
-                if not isinstance(dx, (float, int, np.floating, np.integer)):
+            elif isinstance(x, (float, np.floating, complex, np.complexfloating)) or (
+                    isinstance(x, (int, np.integer)) and not isinstance(x, bool)):
+                if not isinstance(dx, (float, int, np.floating, np.integer, complex, np.complexfloating)):
                     raise ShapeError(f"the tangent of the scalar `{name}` must be a float.",
                                      construct=f"Duplicated({name}, d{name})", hint="pass a float tangent.")
             else:
@@ -52,7 +53,7 @@ def _check(args, names):
 def _kind(a):
     v = a.val
     if isinstance(a, A.Duplicated) and not isinstance(v, np.ndarray):
-        return FLOAT
+        return COMPLEX if isinstance(v, (complex, np.complexfloating)) else FLOAT
     if isinstance(v, np.ndarray):
         return array(v.ndim, v.dtype.kind)
     return kind_of_value(v)
@@ -128,7 +129,8 @@ def _batch_vectorised(mode, f, ret, args, k):
     for i, a in enumerate(args):
         flat.append(a.val)
         if isinstance(a, A.BatchDuplicated):
-            stacked[i] = np.stack([np.asarray(d, dtype=float) for d in a.dvals])
+            stacked[i] = np.stack([np.asarray(d, dtype=complex if np.iscomplexobj(a.val) else float)
+                                   for d in a.dvals])
             flat.append(stacked[i])
     value, dvalue = comp.fwd(*flat)
     for i, t in stacked.items():

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import activity as A
 from .. import pipeline
-from ..analysis.kinds import FLOAT, Kind, array, kind_of_value
+from ..analysis.kinds import COMPLEX, FLOAT, Kind, array, kind_of_value
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..runtime.checkpoint import parse_bytes
 from . import explain
@@ -63,9 +63,9 @@ def _check(args, names):
                     f"`{name}` is Duplicated but is a {type(x).__name__}, not a numpy array.",
                     construct=f"Duplicated({name}, ...)",
                     hint="use Active for float scalars, or pass an array.")
-            if x.dtype.kind != "f":
+            if x.dtype.kind not in "fc":
                 raise ActivityError(
-                    f"`{name}` is Duplicated but has dtype {x.dtype}; only float arrays carry derivatives.",
+                    f"`{name}` is Duplicated but has dtype {x.dtype}; only float and complex arrays carry derivatives.",
                     construct=f"Duplicated({name}, ...)", hint="pass integer arrays as Const, or convert to float.")
             if not isinstance(dx, np.ndarray) or dx.shape != x.shape or dx.dtype != x.dtype:
                 got = f"{getattr(dx, 'shape', None)} {getattr(dx, 'dtype', type(dx).__name__)}"
@@ -86,7 +86,7 @@ def _check(args, names):
 def _kind(a) -> Kind:
     v = a.val
     if isinstance(a, A.Active):
-        return FLOAT
+        return COMPLEX if isinstance(v, (complex, np.complexfloating)) else FLOAT
     k = kind_of_value(v)
     if isinstance(v, np.ndarray):
         return array(v.ndim, v.dtype.kind)
@@ -135,6 +135,10 @@ def _finish_primal(ret, value):
                             or not isinstance(np.asarray(value).dtype.type(0), numbers.Number)):
         raise ActivityError(f"the return activity is Active but the function returned {type(value).__name__}.",
                             construct="Active", hint="return a float, or use Const as the return activity.")
+    if ret == "Active" and np.iscomplexobj(value):
+        raise ActivityError("the return activity is Active but the function returned a complex value; "
+                            "an Active return is a real loss.", construct="Active",
+                            hint="return a real value (np.real, np.abs), or use Const as the return activity.")
 
 
 def _derivs(args, active_derivs):
@@ -142,7 +146,9 @@ def _derivs(args, active_derivs):
     for a in args:
         if isinstance(a, A.Active):
             d = active_derivs[k]
-            out.append(float(d) if np.ndim(d) == 0 else d)
+            if not np.iscomplexobj(a.val):
+                d = np.real(d)   # a real argument (its name may hold complex values later in the function)
+            out.append((complex(d) if np.iscomplexobj(d) else float(d)) if np.ndim(d) == 0 else d)
             k += 1
         else:
             out.append(None)

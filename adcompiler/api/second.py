@@ -24,6 +24,16 @@ from .forward import autodiff_forward
 from .reverse import autodiff
 
 
+def _refuse_complex(values, what):
+    """Second derivatives are real: complex arguments are refused, not silently cast."""
+    for i, v in enumerate(values):
+        if np.iscomplexobj(v):
+            raise ActivityError(f"{what}: argument {i} is complex; second derivatives of complex arguments "
+                                "are not supported.", construct=what,
+                                hint="pass the real and imaginary parts as two float arrays "
+                                     "(z = x + 1j * y inside the function).")
+
+
 def _reverse_function(f, values):
     """The generated reverse code of ``f`` (all float arguments Duplicated,
     Active return) as a compiled function ``f_reverse(x, dx, ..., dret)``."""
@@ -46,6 +56,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     if len(vs) != len(args):
         raise ShapeError(f"hvp needs one direction per argument ({len(args)}), got {len(vs)}.",
                          hint="pass None for arguments not differentiated.")
+    _refuse_complex(args, "hvp")
     values = []
     for a, v in zip(args, vs):
         if is_float_scalar(a) and v is not None:
@@ -89,6 +100,7 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any) -> Any:
     ``hessian(f)`` alone is the function transform: ``hessian(f)(x, *rest)``."""
     if x is _MISSING:
         return functools.wraps(f)(lambda x, *rest: hessian(f, x, *rest))
+    _refuse_complex((x, *rest), "hessian")
     x = np.asarray(x, dtype=float)
     n = x.size
     H = np.zeros((n, n))
@@ -114,6 +126,7 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     """
     if not args:
         return functools.wraps(f_)(lambda *a: jacobian(f_, *a, out=out, wrt=wrt, mode=mode))
+    _refuse_complex(args, "jacobian")
     outs = (out,) if isinstance(out, int) else tuple(out)
     if wrt is None:
         wrt = tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f")

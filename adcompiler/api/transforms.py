@@ -136,7 +136,8 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
                                  construct="jvp", hint="pass tangents of the arguments' shapes.")
             ann.append(A.Duplicated(x, dx))
         elif is_float_scalar(a) and t is not None:
-            ann.append(A.Duplicated(float(a), float(t)))
+            num = complex if np.iscomplexobj(a) else float   # a complex scalar keeps a complex tangent
+            ann.append(A.Duplicated(num(a), num(t)))
         else:
             if t is not None:
                 raise ActivityError(f"argument {i} is not a float array or scalar, so it has no tangent.",

@@ -20,7 +20,8 @@ from .load import split_names as _names
 
 def parse_shape(text: str) -> tuple[str, tuple, np.dtype]:
     """``NAME=DIMS[:DTYPE]`` -> ``(name, shape, dtype)``; the dtype is float64 unless given
-    (``idx=3:int64`` is an integer index array, ``x=5:float32`` a float32 array)."""
+    (``idx=3:int64`` is an integer index array, ``x=5:float32`` a float32 array,
+    ``z=5:complex128`` a complex one)."""
     name, sep, dims = text.partition("=")
     if not sep or not name.strip():
         raise UsageError(f"--shape {text}: expected NAME=DIMS, e.g. A=3,4 (or x= for a 0-d array, "
@@ -30,9 +31,9 @@ def parse_shape(text: str) -> tuple[str, tuple, np.dtype]:
         dtype = np.dtype(dtype_text.strip() or "float64")
     except TypeError:
         dtype = None
-    if dtype is None or dtype.kind not in "fiub" or (colon and not dtype_text.strip()):
-        raise UsageError(f"--shape {text}: `{dtype_text}` is not a real or integer numpy dtype; use e.g. "
-                         "float64, float32, int64, int32 or bool.")
+    if dtype is None or dtype.kind not in "fciub" or (colon and not dtype_text.strip()):
+        raise UsageError(f"--shape {text}: `{dtype_text}` is not a float, complex or integer numpy dtype; use "
+                         "e.g. float64, float32, complex128, int64, int32 or bool.")
     try:
         shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip())
     except ValueError:
@@ -46,6 +47,8 @@ def _random_array(rng, shape: tuple, dtype: np.dtype, lo: float, hi: float, exte
     """Uniform floats in [lo, hi); integers in [0, extent) (valid indices of every axis); random booleans."""
     if dtype.kind == "f":
         return rng.uniform(lo, hi, shape).astype(dtype)
+    if dtype.kind == "c":
+        return (rng.uniform(lo, hi, shape) + 1j * rng.uniform(lo, hi, shape)).astype(dtype)
     if dtype.kind == "b":
         return rng.random(shape) < 0.5
     return rng.integers(0, max(extent, 1), shape).astype(dtype)
@@ -68,7 +71,7 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
     specs = [parse_shape(s) for s in args.shape]
     shapes = {name: shape for name, shape, _ in specs}
     dtypes = {name: dtype for name, _, dtype in specs}
-    float_dims = [d for name, shape, dtype in specs if dtype.kind == "f" for d in shape]
+    float_dims = [d for name, shape, dtype in specs if dtype.kind in "fc" for d in shape]
     extent = min(float_dims) if float_dims else 1
     values = dict(_parse_value(v) for v in args.value)
     try:
@@ -89,7 +92,7 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
     for name, p in sig.parameters.items():
         act, why = acts.acts[name], acts.reasons[name]
         weak = acts.source[name] not in ("flag", "hint")   # defaults, usage and guesses give way
-        if name in shapes and dtypes[name].kind != "f":
+        if name in shapes and dtypes[name].kind not in "fc":
             v = _random_array(rng, shapes[name], dtypes[name], lo, hi, extent)
             if act != CONST and acts.source[name] == "flag":
                 raise UsageError(f"`{name}` is an integer array (--shape) but is {act} ({why}). Hint: only "
@@ -197,15 +200,15 @@ class _NotChecked(Exception):
 
 
 def _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, fds) -> list:
-    from ..testing.fd import close
+    from ..testing.fd import close, inner
     rows = []
     for name, act, ks in in_order:
         if ks[0] not in prob.diff:
             if path == "reverse":
                 rows.append((path, name, act, "-", "-", "-"))
         else:
-            ad = sum(float(np.sum(grads[k] * prob.dirs[k])) for k in ks)
-            mag = sum(float(np.sum(np.abs(grads[k] * prob.dirs[k]))) for k in ks)
+            ad = sum(inner(grads[k], prob.dirs[k]) for k in ks)   # complex values: Re and Im as two reals
+            mag = sum(float(np.sum(np.abs(np.real(np.conj(grads[k]) * prob.dirs[k])))) for k in ks)
             rows.append((path, name, act, *_verdict(prob, ks, ad, mag, ret_active, rtol, fds)))
         if len(ks) == 1 and isinstance(ref_vals[ks[0]], np.ndarray) and prob.kinds[ks[0]] != "noneed" \
                 and not close(finals[ks[0]], ref_vals[ks[0]]):
@@ -214,7 +217,8 @@ def _path_rows(path, prob, in_order, grads, finals, ref_vals, ret_active, rtol, 
 
 
 def _grads(prob, shadows: dict, derivs: dict) -> dict:
-    return {k: shadows[k].astype(np.float64) if k in shadows else float(derivs[k]) for k in prob.diff}
+    from ..testing.fd import wide
+    return {k: wide(shadows[k]) if k in shadows else wide(derivs[k]) for k in prob.diff}
 
 
 def _annotated(prob, kinds, values, shadows) -> list:
@@ -353,9 +357,9 @@ def _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows, fds) -> s
             res = autodiff(A.Forward, target.func, A.Duplicated if ret_active else A.Const, *call)
         except AdCompilerError as e:
             return f"forward mode: not checked ({e.reason})"
-        terms = [prob.seeds[k] * tangents[k] for k in prob.dups]
+        terms = [np.real(np.conj(prob.seeds[k]) * tangents[k]) for k in prob.dups]
         if ret_active:
-            terms.append(np.asarray(float(res[0])))
+            terms.append(np.asarray(float(np.real(res[0]))))
         dd = sum(float(np.sum(t)) for t in terms)
         mag = sum(float(np.sum(np.abs(t))) for t in terms)
         rows.append(("forward", name, act, *_verdict(prob, ks, dd, mag, ret_active, rtol, fds)))

@@ -214,6 +214,11 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     acts = decide_activities(target.func, const, active, dup)
     integer_arrays(acts, dtypes or {})
     kinds = kinds_for(target, acts, ranks, known, dtypes)
+    cplx = [p for p, k in zip(acts.params, kinds) if k.dtype == "c"]
+    if cplx and dump_after is None:
+        raise UsageError(f"`{cplx[0]}` is complex: the module `emit` writes checks its arguments for float "
+                         "arrays and does not take complex ones yet. Hint: differentiate from Python "
+                         "(adcompiler.autodiff, differentiate), or see the generated code with --dump-after.")
     ret_active, ret_why = return_activity(target, ret)
     if not ret_why:
         ret_active = pipeline.analyse(target.func, kinds).has_return
@@ -261,7 +266,7 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
 def integer_arrays(acts: Activities, dtypes: dict) -> None:
     """Arrays given an integer or boolean dtype with ``--shape`` are Const (index arrays)."""
     for name, kind in dtypes.items():
-        if kind == "f" or name not in acts.acts:
+        if kind in ("f", "c") or name not in acts.acts:
             continue
         if acts.source[name] == "flag" and acts.acts[name] != CONST:
             raise UsageError(f"`{name}` has an integer dtype (--shape) but is {acts.acts[name]} "

@@ -173,7 +173,7 @@ def _hint_activity(ann) -> str | None:
 def _default_activity(value) -> str | None:
     import numpy as np
     if isinstance(value, np.ndarray):
-        return DUP if value.dtype.kind == "f" else CONST
+        return DUP if value.dtype.kind in "fc" else CONST
     if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
         return CONST
     if isinstance(value, (int, np.integer)):

@@ -49,8 +49,7 @@ def _negative_number(e) -> bool:
 def _is_atom(e):
     if _negative_number(e):
         return False
-    return isinstance(e, ast.Name) or (isinstance(e, ast.Constant) and isinstance(e.value, (int, float, bool))
-                                       and not isinstance(e.value, complex))
+    return isinstance(e, ast.Name) or (isinstance(e, ast.Constant) and isinstance(e.value, (int, float, bool, complex)))
 
 
 def is_index_expr(e, resolver) -> bool:

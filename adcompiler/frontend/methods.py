@@ -109,4 +109,6 @@ class MethodRewrite:
             return ast.Attribute(self.name_atom(e.value), e.attr, ast.Load())
         if e.attr == "T":
             return self.make_call(np.transpose, [self.atom(e.value)], [], e)
+        if e.attr in ("real", "imag"):
+            return self.make_call(np.real if e.attr == "real" else np.imag, [self.atom(e.value)], [], e)
         self.err(e, f"the attribute `.{e.attr}` is not supported.", "use the equivalent numpy function.")

@@ -5,7 +5,7 @@ import ast
 import numpy as np
 
 from ..analysis.kinds import FLOAT, Kind, array
-from .registry import defrule
+from .registry import defrule, lookup
 
 NUM = Kind("num", None, "f")
 
@@ -155,3 +155,5 @@ defrule(la.lstsq, "a, b, rcond=None", a="_ad_lstsq_adjoint_a(g, a, b, ans)", b="
         tangents={"a": "_ad_lstsq_tangent_a(t, a, b, ans)", "b": "_ad_lstsq_tangent_b(t, a, ans)"},
         result=lambda k, b: NUM,
         doc="full column rank; only the solution (first result) is differentiated")
+for _f in (la.lstsq, la.slogdet, la.qr, la.eigh):
+    lookup(_f).tuple_result = True

@@ -45,6 +45,13 @@ class Rule:
     namespace: dict = field(default_factory=dict)  # names the templates use
     split: tuple | None = None       # (fwd, rev) for rules given as functions
     refuse: set = field(default_factory=set)  # parameters whose derivative is not available
+    #: how the templates treat complex values, per parameter ("*": every one; see ``complex_mode``)
+    complex: dict = field(default_factory=dict)
+    real_result: bool = False        # real-valued even for complex arguments (abs, real, imag, angle)
+    variant: Rule | None = None      # the rule used where complex values may be (its templates "exact")
+    tuple_result: bool = False       # returns a tuple or list (its tangents are one per element)
+    #: ``refuse_when(bound, param)``: why the derivative in ``param`` of this call is not available, or None
+    refuse_when: Callable | None = None
 
     def __post_init__(self):
         self.adjoint_asts = {p: ast.parse(t, mode="eval").body for p, t in self.adjoints.items()}
@@ -65,6 +72,21 @@ class Rule:
     @property
     def differentiable(self) -> bool:
         return self.kind not in ("nondiff", "alloc")
+
+    def complex_mode(self, param) -> str | None:
+        """How the templates of ``param`` hold for complex values:
+
+        - ``"linear"``: linear with real coefficients (sums, views, indexing);
+          the templates hold as written.
+        - ``"holomorphic"``: the function is complex-analytic in ``param`` and
+          its templates are the real formulas: the tangent holds as written and
+          the adjoint is ``conj(template(g=conj(g)))`` (the code generator
+          wraps it).
+        - ``"exact"``: the templates are written for complex values already
+          (those of ``variant`` where the rule has one).
+        - None: not known to hold; complex values are refused.
+        """
+        return self.complex.get(param, self.complex.get("*"))
 
     def tangent_template(self, param):
         """The tangent template of ``param`` (elementwise rules reuse the adjoint)."""
@@ -125,7 +147,9 @@ def _name_of(func) -> str:
     if isinstance(func, type(abs)) and mod == "builtins":
         return name
     if mod.startswith("numpy") or type(func).__name__ == "ufunc":
-        return "numpy." + name if "linalg" not in mod else "numpy.linalg." + name
+        parts = mod.split(".")
+        sub = parts[1] + "." if len(parts) > 1 and parts[1] in ("linalg", "fft") else ""   # numpy.fft.fft
+        return "numpy." + sub + name
     return f"{mod}.{name}" if mod else name
 
 

@@ -106,3 +106,20 @@ _linear(L.tensordot_adjoint_b, "g, a, b, axes=2", zero=("b",),
 nondifferentiable(R.inverse_axes, R.default)
 _linear(R.einsum_maybe, "subscripts, a, b", linear="a", zero=("subscripts",),
         extra={"b": "_ad_einsum_maybe(subscripts, a, t)"})
+
+# -- helpers of complex adjoints and of the FFT (their marks for complex values: rules/complexes.py)
+from ..runtime import complexes as C
+from ..runtime import fft as F
+
+_linear(C.real_if, "g, like", zero=("like",))
+_linear(C.conj_each, "gs", linear="gs")
+_linear(C.imag_adjoint, "g, x", zero=("x",))
+_linear(C.abs_adjoint, "g, x, ans", extra={"x": "_ad_abs_adjoint_dx(g, x, ans, t)",
+                                           "ans": "_ad_abs_adjoint_dans(g, x, ans, t)"})
+_linear(C.vdot_adjoint_a, "g, a, b", zero=("a",), extra={"b": "_ad_vdot_adjoint_a(g, a, t)"})
+_linear(F.fft_adjoint, "g, a, axis=-1, norm=None, inverse=False", zero=("a",))
+_linear(F.fftn_adjoint, "g, a, s=None, axes=None, norm=None, inverse=False, default=None", zero=("a",))
+_linear(F.rfft_adjoint, "g, a, n=None, axis=-1, norm=None", zero=("a",))
+_linear(F.irfft_adjoint, "g, a, n=None, axis=-1, norm=None", zero=("a",))
+_linear(F.rfftn_adjoint, "g, a, s=None, axes=None, norm=None, default=None", zero=("a",))
+_linear(F.irfftn_adjoint, "g, a, s=None, axes=None, norm=None, default=None", zero=("a",))

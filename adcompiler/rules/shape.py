@@ -114,8 +114,10 @@ def _trace_kind(kinds, bound):
 
 
 def _copy_kind(kinds, bound):
-    k = kinds.get("a", FLOAT)
-    return k if k.cls == "array" else (array(None) if k.cls == "tuple" else k)
+    k = kinds.get("a", kinds.get("object", FLOAT))
+    if k.cls == "tuple":   # a list of values: complex if one of them is
+        return array(None, "c" if any(e is not None and "c" in (e.dtype,) for e in k.elts or ()) else "f")
+    return k
 
 
 def _same(name, extra=""):
@@ -207,4 +209,5 @@ def _split_kind(kinds, bound):
 for _f in (np.split, np.array_split):
     # the pieces are views of ``ary``: writes through them write ``ary``
     defrule(_f, "ary, indices_or_sections, axis=0", kind="view", ary="_ad_split_adjoint(g, ary, axis)",
-            tangents={"ary": f"np.{_f.__name__}(t, indices_or_sections, axis)"}, result=_split_kind)
+            tangents={"ary": f"np.{_f.__name__}(t, indices_or_sections, axis)"},
+            result=_split_kind).tuple_result = True   # a list of pieces (vector mode runs each direction)

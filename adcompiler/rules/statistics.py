@@ -1,6 +1,9 @@
 """Statistics: ``cov`` and ``corrcoef`` (differentiable in the observations;
-constant weights). Each adjoint is a runtime helper that rebuilds numpy's
-observation matrix (``rowvar``, a second variable set ``y``)."""
+constant weights; each adjoint is a runtime helper that rebuilds numpy's
+observation matrix: ``rowvar``, a second variable set ``y``), and
+``histogram`` (``runtime/histogram.py``)."""
+import ast
+
 import numpy as np
 
 from ..analysis.kinds import FLOAT, Kind, array
@@ -36,3 +39,24 @@ defrule(np.corrcoef, "x, y=None, rowvar=True, dtype=None",
         tangents={"x": "_ad_corrcoef_tangent(t, None, x, y, rowvar)",
                   "y": "_ad_corrcoef_tangent(None, t, x, y, rowvar)"},
         result=_matrix_kind(FLOAT), doc="numpy's clipping of the result to [-1, 1] is ignored")
+
+HIST = "a, bins, range, density, weights, ans"
+_hist = defrule(np.histogram, "a, bins=10, range=None, density=None, weights=None",
+                a=f"_ad_histogram_adjoint_a(g, {HIST})", weights=f"_ad_histogram_adjoint_w(g, {HIST})",
+                tangents={"a": f"_ad_histogram_tangent_a(t, {HIST})", "weights": f"_ad_histogram_tangent_w(t, {HIST})"},
+                result=lambda kinds, bound: NUM,
+                doc="the counts are piecewise constant in `a` (derivative 0); differentiable in `weights` "
+                    "(with density=True too); the edges follow min(a) and max(a) when bins is a count and "
+                    "range is not given")
+_hist.tuple_result = True
+
+
+def _named_bins(bound, param):
+    bins = bound.get("bins")
+    if param == "a" and isinstance(bins, ast.Constant) and isinstance(bins.value, str):
+        return (f"bins={bins.value!r} (edges from an estimator of the data) has no derivative in `a`; "
+                "pass a bin count with range=, or explicit edges")
+    return None
+
+
+_hist.refuse_when = _named_bins

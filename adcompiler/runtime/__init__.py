@@ -7,7 +7,7 @@ stand-alone module writer copies their source into emitted modules.
 """
 from __future__ import annotations
 
-from . import batch, checkpoint, core, linalg, numpy
+from . import batch, checkpoint, complexes, core, fft, histogram, linalg, numpy
 
 HELPERS = {
     "_ad_unbroadcast": core.unbroadcast,
@@ -47,12 +47,13 @@ HELPERS = {
     "_ad_per_element": core.per_element,
     "_ad_select_tangent": core.select_tangent,
     "_ad_fresh_like": core.fresh_like,
+    "_ad_tuple_add": core.tuple_add,
     "_ad_broadcast_like": core.broadcast_like,
     "_ad_checkpoint_actions": checkpoint.checkpoint_actions,
     "_ad_put_back": checkpoint.put_back,
 }
 
-for _mod in (numpy, linalg):
+for _mod in (numpy, linalg, complexes, fft, histogram):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)

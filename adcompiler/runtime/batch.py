@@ -21,8 +21,8 @@ def bmap(fn, ts):
 
 
 def bzeros(x, k):
-    """Zero batched tangents for ``x``."""
-    return np.zeros((k,) + np.shape(x))
+    """Zero batched tangents for ``x`` (complex where ``x`` is)."""
+    return np.zeros((k,) + np.shape(x), dtype=complex if np.iscomplexobj(x) else float)
 
 
 def bfresh(t, x, k):

@@ -201,7 +201,7 @@ def shadow_like(x):
     if isinstance(x, (tuple, list)):
         return [shadow_like(v) for v in x]   # functions returning several arrays
     x = np.asarray(x)
-    if x.dtype.kind == "f":
+    if x.dtype.kind in "fc":
         return np.zeros_like(x)
     return np.zeros(x.shape)
 
@@ -311,6 +311,9 @@ def _same_view(v, x, dx):
     if v.size == 0:
         return np.zeros(v.shape, dx.dtype)
     off = v.__array_interface__["data"][0] - x.__array_interface__["data"][0]
+    # the real or imaginary part of complex memory: the same part of the shadow's elements
+    part = off % x.itemsize if v.dtype != x.dtype and x.dtype.kind == "c" else 0
+    off -= part
     if x.strides == dx.strides and x.itemsize == dx.itemsize:
         start, strides = off, v.strides
     else:
@@ -321,14 +324,17 @@ def _same_view(v, x, dx):
             step = _unravel_bytes(off + st, x.shape, x.strides) if n > 1 else first
             strides.append(sum((b - a) * s for a, b, s in zip(first, step, dx.strides)))
         strides = tuple(strides)
+    start += part
     lo, hi = _extent(dx.shape, dx.strides)
     vlo, vhi = _extent(v.shape, strides)
-    if start + vlo < lo or start + vhi > hi:
+    if start + vlo < lo or start + vhi - 1 + v.itemsize > hi - 1 + dx.itemsize:   # (bytes of the last elements)
         raise ValueError("a view's shadow would lie outside the shadow's memory")
     interface = dict(dx.__array_interface__)
     interface["data"] = (interface["data"][0] + start, False)
     interface["shape"] = v.shape
     interface["strides"] = strides
+    if part or v.dtype != x.dtype:
+        interface["typestr"], interface["descr"] = v.__array_interface__["typestr"], v.__array_interface__["descr"]
     interface.pop("mask", None)
     return np.asarray(_Memory(interface, dx))
 
@@ -349,10 +355,18 @@ class _Memory:
 
 
 def fresh_like(t, x):
-    """A new writable array shaped like ``x`` holding the tangent ``t``."""
+    """A new writable array shaped like ``x`` holding the tangent ``t`` (for a
+    tuple or list ``x``, such as the results of ``lstsq`` or ``split``, one per element)."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(fresh_like(ti, xi) for ti, xi in zip(t, x))
     out = shadow_like(x)
     out[...] = t
     return out
+
+
+def tuple_add(a, b):
+    """The sum of two tangents of a tuple-valued result, element by element."""
+    return tuple(x + y for x, y in zip(a, b))
 
 
 def broadcast_like(t, x):
@@ -372,7 +386,7 @@ def per_element(gs, n):
 
 def zero_tangent(x):
     """The zero tangent of a value that depends on nothing differentiated."""
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
         return np.zeros_like(x)
     return 0.0
 

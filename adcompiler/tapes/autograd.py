@@ -49,14 +49,14 @@ def _vjp_maker(argnums: tuple, ans: Any, args: tuple, kwargs: dict) -> Any:
             cots = (g,)
         else:
             cots = tuple(g)
-        grads = split.backward(rec, cots)
+        grads = split.backward(rec, cots, conjugate=True)   # autograd's complex convention
         out = []
         for i in argnums:
             gi = grads[i - 2]
             if gi is None:
                 gi = _zero_like(values[i - 2])
             elif not isinstance(values[i - 2], np.ndarray):
-                gi = float(gi)
+                gi = complex(gi) if np.iscomplexobj(values[i - 2]) else float(np.real(gi))
             out.append(gi)
         return tuple(out)
 

@@ -185,9 +185,10 @@ class Differentiated:
             return shape, self._default_dtype(values)
         if hasattr(spec, "shape") and hasattr(spec, "dtype"):
             dtype = np.dtype(spec.dtype)
-            if dtype not in (np.float32, np.float64):
+            if dtype not in (np.float32, np.float64, np.complex64, np.complex128):
                 raise ShapeError(
-                    f"output {name!r} of {self.__name__} would have dtype {dtype}; outputs must be float32 or float64.",
+                    f"output {name!r} of {self.__name__} would have dtype {dtype}; "
+                    "outputs must be float32, float64, complex64 or complex128.",
                     hint="point like= at a float input or give a shape.")
             return tuple(int(n) for n in spec.shape), dtype
         raise ShapeError(f"like= for output {name!r} gave {spec!r}; expected an input name, a shape or an array.")

@@ -27,7 +27,7 @@ from . import split
 _RECORDS: dict = {}
 _MAX_CACHED = 64
 _KEYS = itertools.count(1)
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64), np.dtype(np.complex128))
 
 
 def clear() -> int:
@@ -52,10 +52,11 @@ class _Call:
         for name, v in zip(w.inputs, values):
             if isinstance(v, jax.Array) and v.dtype.kind == "f" and np.dtype(v.dtype) not in _FLOATS:
                 raise AdCompilerError(f"{w.__name__}: argument {name!r} has dtype {v.dtype}; "
-                                      "only float32 and float64 are supported.")
+                                      "only float32, float64, complex64 and complex128 are supported.")
         if w.returns_value:
             dtype = next((values[i].dtype for i in self.dops), jnp.zeros(()).dtype)
-            self.out_avals = (jax.ShapeDtypeStruct((), _float_dtype(dtype)),)
+            real = np.finfo(np.dtype(dtype)).dtype   # a float return of complex operands is real
+            self.out_avals = (jax.ShapeDtypeStruct((), _float_dtype(real)),)
         else:
             self.out_avals = tuple(jax.ShapeDtypeStruct(shape, _float_dtype(dtype))
                                    for shape, dtype in w.result_specs(values))
@@ -67,7 +68,7 @@ class _Call:
         values = list(self.values)
         for i, x in zip(self.ops, ops):
             a = np.asarray(x)
-            values[i] = float(a) if a.ndim == 0 and a.dtype in _FLOATS else a
+            values[i] = a[()].item() if a.ndim == 0 and a.dtype in _FLOATS else a
         return values
 
     def results(self, result: Any) -> tuple:
@@ -94,7 +95,9 @@ class _Call:
 
     def _grads(self, rec: Any, ops: tuple, gs: tuple) -> list:
         cots = [np.asarray(g) for g in gs]
-        per_input = split.backward(rec, cots[0] if self.w.returns_value else cots, self.numpy_values(ops))
+        # JAX's cotangents of complex values are the conjugates of adcompiler's
+        per_input = split.backward(rec, cots[0] if self.w.returns_value else cots, self.numpy_values(ops),
+                                   conjugate=True)
         dtypes = [np.dtype(self.values[i].dtype) for i in self.dops]
         return [np.zeros(self.values[i].shape, dt) if per_input[i] is None else np.asarray(per_input[i], dt)
                 for i, dt in zip(self.dops, dtypes)]

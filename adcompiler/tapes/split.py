@@ -30,6 +30,9 @@ from ..activity import Active, Const, Duplicated, ReverseSplitWithPrimal
 from ..errors import AdCompilerError, ShapeError
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+#: dtypes that carry derivatives (complex shadows follow the contract's convention:
+#: dL/dRe + 1j dL/dIm; ``backward(..., conjugate=True)`` converts for tapes that use its conjugate)
+DIFFERENTIABLE = FLOATS + (np.dtype(np.complex64), np.dtype(np.complex128))
 
 
 def _thunk(mode: Any, f: Any, ret: Any, *types: Any, **options: Any) -> tuple:
@@ -39,19 +42,21 @@ def _thunk(mode: Any, f: Any, ret: Any, *types: Any, **options: Any) -> tuple:
 
 
 def is_float_array(v: Any) -> bool:
-    return isinstance(v, np.ndarray) and v.dtype in FLOATS
+    """A float or complex array (one that carries derivatives)."""
+    return isinstance(v, np.ndarray) and v.dtype in DIFFERENTIABLE
 
 
 def is_float_scalar(v: Any) -> bool:
-    return isinstance(v, (float, np.floating)) or (
-        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_, numbers.Integral)))
+    """A float or complex scalar."""
+    return isinstance(v, (float, np.floating, complex, np.complexfloating)) or (
+        isinstance(v, numbers.Complex) and not isinstance(v, (bool, np.bool_, numbers.Integral)))
 
 
 def _check_differentiable(w: Any, name: str, v: Any) -> None:
     kind = getattr(getattr(v, "dtype", None), "name", type(v).__name__)
     raise AdCompilerError(
         f"{w.__name__}: argument {name!r} needs a gradient but is {kind}; "
-        "only float32/float64 arrays and float scalars are differentiable.",
+        "only float32/float64/complex64/complex128 arrays and float or complex scalars are differentiable.",
         hint=f"pass a float value, or declare it const=({name!r},).")
 
 
@@ -108,13 +113,13 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
         if name in w.written and isinstance(v, np.ndarray):
             v = np.array(v, copy=True)
         elif name in w.written and is_float_scalar(v):
-            v = np.array(v, dtype=np.float64)   # a 0-d tensor the kernel writes in place stays an array
+            v = np.array(v, dtype=np.complex128 if np.iscomplexobj(v) else np.float64)   # a 0-d tensor the kernel writes in place stays an array
         if needs is None or name in w.const:
             args.append(Const(v))
         elif is_float_array(v) and (need or name in w.written):
             args.append(Duplicated(v, np.zeros(v.shape, v.dtype)))
         elif need and is_float_scalar(v):
-            args.append(Active(float(v)))
+            args.append(Active(complex(v) if np.iscomplexobj(v) else float(v)))
         elif need:
             _check_differentiable(w, name, v)
         else:
@@ -155,7 +160,7 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     return result, Record(w, args, tape, rev)
 
 
-def backward(rec: Record, cotangents: Any, values: Sequence | None = None) -> list:
+def backward(rec: Record, cotangents: Any, values: Sequence | None = None, conjugate: bool = False) -> list:
     """Gradients for the pure function's inputs (None where not computed).
 
     ``cotangents``: for a float-returning kernel the scalar adjoint of the
@@ -163,7 +168,9 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None) -> li
     copied, never modified. ``values``, when given, are the inputs again
     (the same contents as in the forward pass, possibly other buffers): the
     arguments the kernel does not write are rebound to them, for tapes whose
-    input buffers live only as long as a callback."""
+    input buffers live only as long as a callback. ``conjugate``: the tape's
+    convention for complex values is the complex conjugate of adcompiler's
+    (autograd, JAX): cotangents and gradients are conjugated on the way in and out."""
     w = rec.w
     rec.uses += 1
     pos = {n: i for i, n in enumerate(w.params)}
@@ -178,7 +185,7 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None) -> li
             args.append(a if val is a.val else Const(val))
     dret = 0.0
     if w.returns_value:
-        dret = 0.0 if cotangents is None else float(np.asarray(cotangents))
+        dret = 0.0 if cotangents is None else float(np.real(np.asarray(cotangents)))
     else:
         for name, g in zip(w.outputs, cotangents):
             if g is None:
@@ -188,15 +195,16 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None) -> li
             if g.shape != shadow.shape:
                 raise ShapeError(f"{w.__name__}: the cotangent of output {name!r} has shape {g.shape}, "
                                  f"expected {shadow.shape}.")
-            shadow[...] = g
+            shadow[...] = np.conj(g) if conjugate else g
     derivs = rec.rev(*args, dret, _tape_for(rec))
     grads = []
     for name in w.inputs:
         a = args[pos[name]]
         if isinstance(a, Active):
-            grads.append(derivs[pos[name]])
+            d = derivs[pos[name]] if np.iscomplexobj(a.val) else np.real(derivs[pos[name]])
+            grads.append(np.conj(d) if conjugate else d)
         elif isinstance(a, Duplicated):
-            grads.append(a.dval)
+            grads.append(np.conj(a.dval) if conjugate and np.iscomplexobj(a.dval) else a.dval)
         else:
             grads.append(None)
     return grads

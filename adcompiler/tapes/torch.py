@@ -17,12 +17,14 @@ import torch
 from ..errors import AdCompilerError
 from . import split
 
-_FLOAT_DTYPES = (torch.float32, torch.float64)
+# complex tensors: torch's .grad is dL/dRe + 1j dL/dIm, adcompiler's convention (no conversion)
+_FLOAT_DTYPES = (torch.float32, torch.float64, torch.complex64, torch.complex128)
+_REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
 
 def _to_numpy(t: torch.Tensor) -> Any:
-    a = t.detach().cpu().numpy()
-    return float(a) if a.ndim == 0 and t.dtype in _FLOAT_DTYPES else a
+    a = t.detach().cpu().resolve_conj().numpy()
+    return a[()].item() if a.ndim == 0 and t.dtype in _FLOAT_DTYPES else a
 
 
 class _Kernel(torch.autograd.Function):
@@ -42,7 +44,7 @@ class _Kernel(torch.autograd.Function):
         if w.returns_value:
             dtype = next((a.dtype for a in args if isinstance(a, torch.Tensor) and a.dtype in _FLOAT_DTYPES),
                          torch.float64)
-            outs = (torch.tensor(result, dtype=dtype, device=device),)
+            outs = (torch.tensor(result, dtype=_REAL_OF.get(dtype, dtype), device=device),)
         else:
             outs = tuple(torch.from_numpy(r).to(device) for r in (result if n_out > 1 else (result,)))
         ctx.save_for_backward(*[a for a in args if isinstance(a, torch.Tensor)], *outs)
@@ -55,7 +57,7 @@ class _Kernel(torch.autograd.Function):
         w = ctx.w
         if ctx.record is None:
             return (None, None) + (None,) * len(ctx.in_meta)
-        cots = [None if g is None else g.detach().cpu().numpy() for g in grad_outputs]
+        cots = [None if g is None else g.detach().cpu().resolve_conj().numpy() for g in grad_outputs]
         grads = split.backward(ctx.record, cots[0] if w.returns_value else cots)
         out = []
         for g, meta, need in zip(grads, ctx.in_meta, ctx.needs_input_grad[2:]):
@@ -74,7 +76,7 @@ def call_torch(w: Any, values: list) -> Any:
         if isinstance(v, torch.Tensor) and v.requires_grad and v.dtype not in _FLOAT_DTYPES:
             raise AdCompilerError(
                 f"{w.__name__}: argument {name!r} requires grad but has dtype {v.dtype}; "
-                "only float32 and float64 tensors are differentiable.",
+                "only float32, float64, complex64 and complex128 tensors are differentiable.",
                 hint="convert it with .double() or .float().")
     n_out = 1 if w.returns_value else len(w.outputs)
     return _Kernel.apply(w, n_out, *values)

@@ -104,8 +104,8 @@ class Problem:
                 if np.shares_memory(x, y):
                     raise ValueError("check_grads does not support Duplicated arguments that share memory")
         # seeds rounded to the argument's dtype, so J uses exactly the seed the shadow holds
-        self.seeds = {k: _random_seed(rng, self.vals[k].shape).astype(self.vals[k].dtype)
-                      .astype(np.float64) for k in self.dups}
+        self.seeds = {k: fd.wide(_random_seed(rng, self.vals[k].shape, np.iscomplexobj(self.vals[k]))
+                                 .astype(self.vals[k].dtype)) for k in self.dups}
         self.dirs = {k: _direction(rng, self.vals[k]) for k in self.diff}
 
     def fresh(self) -> list[Any]:
@@ -123,16 +123,19 @@ class Problem:
         return self.J(fd.shifted(self.vals, dirs, t), ret_active, cret)
 
 
-def _random_seed(rng: np.random.Generator, shape: tuple) -> np.ndarray:
-    """Non-zero seeds of either sign with magnitude in [0.5, 1.5]."""
-    return rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+def _random_seed(rng: np.random.Generator, shape: tuple, cplx: bool = False) -> np.ndarray:
+    """Non-zero seeds of either sign with magnitude in [0.5, 1.5] (complex: each part so)."""
+    s = rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+    return s + 1j * _random_seed(rng, shape) if cplx else s
 
 
 def _direction(rng: np.random.Generator, x: Any) -> Any:
     scale = max(1.0, float(np.max(np.abs(x)))) if np.size(x) else 1.0
     if isinstance(x, np.ndarray):
-        return rng.uniform(-1.0, 1.0, x.shape) * scale
-    return float(rng.uniform(-1.0, 1.0)) * scale
+        d = rng.uniform(-1.0, 1.0, x.shape) * scale
+        return d + 1j * rng.uniform(-1.0, 1.0, x.shape) * scale if np.iscomplexobj(x) else d
+    d = float(rng.uniform(-1.0, 1.0)) * scale
+    return d + 1j * float(rng.uniform(-1.0, 1.0)) * scale if np.iscomplexobj(x) else d
 
 
 def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
@@ -176,7 +179,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     if ret is None:
         ret = Active if is_float_scalar(ref_ret) else Const
     if rtol is None:
-        rtol = 1e-3 if any(prob.vals[k].dtype != np.float64 for k in prob.dups) else 1e-6
+        rtol = 1e-3 if any(prob.vals[k].dtype not in (np.float64, np.complex128) for k in prob.dups) else 1e-6
     cret = float(_random_seed(rng, ())) if mode is ReverseSplitWithPrimal else 1.0
     label = getattr(f, "__name__", repr(f))
     vals = prob.fresh()
@@ -186,7 +189,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
         assert close(primal, ref_ret), f"{label}: primal return {primal!r} != f's return {ref_ret!r}"
     _check_derivs_shape(label, prob, derivs)
     _check_finals(label, prob, vals, ref_vals)
-    grads = {k: shadows[k].astype(np.float64) if k in shadows else float(derivs[k]) for k in prob.diff}
+    grads = {k: fd.wide(shadows[k]) if k in shadows else fd.wide(derivs[k]) for k in prob.diff}
     result = _check_directions(
         label, prob.names, prob.kinds, prob.vals, prob.diff, prob.dirs, grads,
         lambda vs: prob.J(vs, ret is Active, cret), rtol, atol, h)
@@ -258,8 +261,8 @@ def _check_directions(label: str, names: list[str], kinds: list[str], vals: list
         groups.append(("all", list(diff)))
     for name, ks in groups:
         sub = {k: dirs[k] for k in ks}
-        ad = sum(float(np.sum(grads[k] * sub[k])) for k in ks)
-        ad_mag = sum(float(np.sum(np.abs(grads[k] * sub[k]))) for k in ks)
+        ad = sum(fd.inner(grads[k], sub[k]) for k in ks)
+        ad_mag = sum(float(np.sum(np.abs(np.real(np.conj(grads[k]) * sub[k])))) for k in ks)
         fdv, noise = fd.derivative_with_noise(lambda t, sub=sub: J(fd.shifted(vals, sub, t)), h)
         rel, tol, ok = fd.compare(ad, ad_mag, fdv, noise, rtol, atol)
         result.errors[name] = rel
@@ -276,7 +279,9 @@ def _check_directions(label: str, names: list[str], kinds: list[str], vals: list
 
 
 def _element_detail(vals: list[Any], grad: Any, k: int, J: Objective, h: float) -> str:
-    """Element-wise finite-difference gradient of argument k, for the message."""
+    """Element-wise finite-difference gradient of argument k, for the message (real arguments)."""
+    if np.iscomplexobj(vals[k]):
+        return ""
     g = np.atleast_1d(np.asarray(grad, dtype=np.float64)).ravel()
     if g.size > _DETAIL_MAX:
         return ""
@@ -319,7 +324,7 @@ def check_gradient(f: Callable, *args: Any, seed: int = 0, rtol: float = 1e-6,
     dirs = {k: _direction(rng, before[k]) for k in diff}
 
     def J(vs: list) -> tuple[float, float]:
-        r = float(f(*vs))
+        r = float(np.real(f(*vs)))
         return r, abs(r)
 
     return _check_directions(label, names, kinds, before, diff, dirs, grads, J, rtol, atol, h)
@@ -334,12 +339,12 @@ def _gradient_kinds(label: str, names: list[str], before: list[Any],
             assert isinstance(g, np.ndarray) and g.shape == a.shape, (
                 f"{label}: gradient for {names[k]!r} should be an array of shape {a.shape}, got {g!r}")
             kinds.append("array")
-            grads[k] = np.asarray(g, dtype=np.float64)
+            grads[k] = fd.wide(g)
         elif is_float_scalar(a):
             assert is_float_scalar(g) or (isinstance(g, np.ndarray) and g.shape == ()), (
                 f"{label}: gradient for float {names[k]!r} should be a float, got {g!r}")
             kinds.append("scalar")
-            grads[k] = float(g)
+            grads[k] = fd.wide(g)
         else:
             assert g is None, f"{label}: gradient for non-float {names[k]!r} should be None, got {g!r}"
             kinds.append("none")

@@ -76,13 +76,25 @@ class Comparison(NamedTuple):
 
 
 def is_float_array(x: Any) -> bool:
-    """A numpy array of a real floating dtype."""
-    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
+    """A numpy array of a real or complex floating dtype."""
+    return isinstance(x, np.ndarray) and x.dtype.kind in "fc"
 
 
 def is_float_scalar(x: Any) -> bool:
-    """A real number that is neither a bool nor an integer."""
-    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_, numbers.Integral))
+    """A real or complex number that is neither a bool nor an integer."""
+    return isinstance(x, numbers.Complex) and not isinstance(x, (bool, np.bool_, numbers.Integral))
+
+
+def wide(x: Any) -> Any:
+    """``x`` in float64, or complex128 when it is complex."""
+    if np.iscomplexobj(x):
+        return np.asarray(x, dtype=np.complex128) if isinstance(x, np.ndarray) else complex(x)
+    return np.asarray(x, dtype=np.float64) if isinstance(x, np.ndarray) else float(x)
+
+
+def inner(a: Any, b: Any) -> float:
+    """The real inner product ``Re(sum(conj(a) * b))`` (complex numbers as pairs of reals)."""
+    return float(np.sum(np.real(np.conj(a) * b)))
 
 
 def derivative(g: Callable[[float], Any], h: float = STEP, order: int = 2,
@@ -174,8 +186,9 @@ def float64_copies(values: Sequence) -> list:
     out = copy.deepcopy(list(values))
     converted: dict[int, np.ndarray] = {}
     for k, v in enumerate(out):
-        if is_float_array(v) and (v.dtype != np.float64 or not v.flags.c_contiguous):
-            out[k] = converted.setdefault(id(v), np.array(v, dtype=np.float64, order="C"))
+        want = np.complex128 if np.iscomplexobj(v) else np.float64
+        if is_float_array(v) and (v.dtype != want or not v.flags.c_contiguous):
+            out[k] = converted.setdefault(id(v), np.array(v, dtype=want, order="C"))
     return out
 
 
@@ -184,9 +197,9 @@ def shifted(values: Sequence, dirs: Mapping[int, Any], t: float) -> list:
     out = float64_copies(values)
     for k, d in dirs.items():
         if isinstance(out[k], np.ndarray):
-            out[k] = np.asarray(out[k] + t * np.asarray(d, dtype=np.float64))   # 0-d stays an array
+            out[k] = np.asarray(out[k] + t * wide(d))   # 0-d stays an array
         else:
-            out[k] = float(out[k]) + t * float(d)
+            out[k] = wide(out[k]) + t * wide(d)
     return out
 
 
@@ -249,12 +262,12 @@ def seeded_sum(f: Callable, values: list, seeds: Mapping[int, Any],
         r = f(*values)
     total, mag = 0.0, 0.0
     for k, w in seeds.items():
-        prod = np.asarray(w, dtype=np.float64) * values[k]
+        prod = np.real(np.conj(wide(w)) * values[k])   # complex values: Re and Im as two real numbers
         total += float(np.sum(prod))
         mag += float(np.sum(np.abs(prod)))
     if ret_weight is not None:
-        total += ret_weight * float(r)
-        mag += abs(ret_weight * float(r))
+        total += ret_weight * float(np.real(r))   # a complex return: its real part
+        mag += abs(ret_weight * float(np.real(r)))
     return total, mag
 
 

@@ -24,6 +24,14 @@ from .builder import ANS, FormBuilder, G, N, call_arguments, subst
 __all__ = ["ANS", "AdjointBuilder", "G", "N", "Record", "subst"]
 
 
+def _np_attr(name):
+    return ast.Attribute(N("np"), name, ast.Load())
+
+
+def _known_complex(kind) -> bool:
+    return kind is not None and kind.dtype == "c"
+
+
 @dataclass
 class Record:
     """One statement's reverse-sweep code, before the sweep places it."""
@@ -71,6 +79,8 @@ class AdjointBuilder(FormBuilder):
         if self.ctx.is_memory(name):
             if big:
                 expr = ast.Call(N("_ad_unbroadcast"), [expr, N(d)], [])
+            if self.ctx.complex and not _known_complex(kind):
+                expr = ast.Call(N("_ad_real_if"), [expr, N(d)], [])   # real memory takes the real part
             return [ast.AugAssign(target=N(d, ast.Store), op=ast.Add(), value=expr)]
         if big and kind is not None and kind.cls in ("float", "int", "bool"):
             expr = ast.Call(N("_ad_unbroadcast"), [expr, ast.Tuple([], ast.Load())], [])
@@ -124,14 +134,28 @@ class AdjointBuilder(FormBuilder):
             or (n is not None and self.may_be_array(N(n))))
 
     def rule_term(self, rule, p, a, bound, mapping, s) -> list:
-        return self.contrib(a.id, subst(rule.adjoint_asts[p], mapping), self.broadcasts(rule, bound))
+        return self.contrib(a.id, self.adjoint_template(rule, p, mapping), self.broadcasts(rule, bound))
+
+    def adjoint_template(self, rule, p, mapping, each=False):
+        """The adjoint template of ``p`` instantiated; where complex values may
+        be and the rule is holomorphic in ``p``, ``conj(template(conj(g)))``
+        (``each``: the template gives a sequence, each element conjugated)."""
+        tree = rule.adjoint_asts[p]
+        if not (self.ctx.complex and rule.complex_mode(p) == "holomorphic"):
+            return subst(tree, mapping)
+        others = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - {"g", "np"}
+        if all(isinstance(mapping.get(o), ast.Constant) and not isinstance(mapping[o].value, complex) for o in others):
+            return subst(tree, mapping)   # g times real constants: conjugation changes nothing
+        inner = subst(tree, dict(mapping, g=ast.Call(_np_attr("conj"), [mapping["g"]], [])))
+        return ast.Call(N("_ad_conj_each") if each else _np_attr("conj"), [inner], [])
 
     def sequence_term(self, rule, p, a, bound, mapping, s) -> list:
         """A sequence of arrays: the template returns one adjoint per element."""
         big = self.broadcasts(rule, bound)
         gname = self.ctx.namer.fresh("_g{}")
         out = [ast.Assign(targets=[N(gname, ast.Store)], value=ast.Call(
-            N("_ad_per_element"), [subst(rule.adjoint_asts[p], mapping), ast.Constant(len(a.elts))], []))]
+            N("_ad_per_element"), [self.adjoint_template(rule, p, mapping, each=True),
+                                   ast.Constant(len(a.elts))], []))]
         for k, e in enumerate(a.elts):
             if isinstance(e, ast.Name) and self.active(e.id):
                 out += self.contrib(e.id, ast.Subscript(N(gname), ast.Constant(k), ast.Load()), big)
@@ -258,6 +282,8 @@ class AdjointBuilder(FormBuilder):
         n = self.target
         if not self.ctx.is_memory(n) and self.may_be_array(N(n)):
             g = ast.Call(N("_ad_unbroadcast"), [g, ast.Subscript(N(dm), copy.deepcopy(idx), ast.Load())], [])
+        if self.ctx.complex and not _known_complex(kind):
+            g = ast.Call(N("_ad_real_if"), [g, N(dm)], [])   # real memory takes the real part
         if self.ctx.index_is_basic(v.slice):
             return [ast.AugAssign(target=ast.Subscript(N(dm), idx, ast.Store()), op=ast.Add(), value=g)]
         return [ast.Expr(ast.Call(N("_ad_add_at"), [N(dm), idx, g], []))]
@@ -426,6 +452,9 @@ class AdjointBuilder(FormBuilder):
         args = call_arguments(call, info.activities, info.shadow_names.__getitem__)
         self.target = n
         dret = self.exact_g(n) if info.ret_active else ast.Constant(None)
+        if info.ret_active and self.ctx.complex and not _known_complex(self.ctx.kinds.get(n)):
+            # a real return's adjoint may carry an imaginary part from complex operations
+            dret = ast.Call(N("_ad_real_if"), [dret, N(ANS)], [])
         result = self.ctx.namer.fresh(RESULT)
         rcall = ast.Call(N(info.rev_name), args + [dret, N(self.ctx.namer.tape)], [])
         rec.core.append(ast.Assign(targets=[N(result, ast.Store)], value=rcall))

@@ -63,6 +63,11 @@ class BatchForwardBuilder(ForwardBuilder):
                                            kw_defaults=[], kwarg=None, defaults=[]), body=body)
         return ast.Call(N("_ad_bmap"), [fn, t], [])
 
+    def rule_params(self, rule, bound, s, mapping):
+        if rule.tuple_result:
+            self.refuse(s, f"{rule.name}, which returns a tuple that carries derivatives,")
+        return super().rule_params(rule, bound, s, mapping)
+
     def sequence_argument(self, s, rule):
         self.refuse(s, f"a sequence argument of {rule.name}")
 

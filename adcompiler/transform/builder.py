@@ -60,6 +60,17 @@ def call_arguments(call: ast.Call, activities, shadow) -> list:
     return args
 
 
+def _operands(bound) -> list:
+    """The names and constants a rule's call is given (elements of sequences included)."""
+    out = []
+    for a in bound.values():
+        if isinstance(a, (ast.Tuple, ast.List)):
+            out += a.elts
+        elif isinstance(a, (ast.Name, ast.Constant)):
+            out.append(a)
+    return out
+
+
 class FormBuilder:
     """The base of the builders: one handler per statement form (``on_<kind>``)."""
 
@@ -95,8 +106,11 @@ class FormBuilder:
         """The derivative of a call of ``rule`` whose parameters are ``bound``:
         each parameter given an active name, or a tuple or list with active
         elements, contributes a term; the mode combines them."""
+        self.check_call(rule, bound, s)
+        rule = self.check_complex(rule, bound, s)
         mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
-        mapping["ans"] = N(ANS)
+        if "ans" not in rule.param_names:   # (a helper's parameter named ans is that argument)
+            mapping["ans"] = N(ANS)
         terms, inactive = [], []
         for p in self.rule_params(rule, bound, s, mapping):
             a = bound.get(p)
@@ -108,6 +122,45 @@ class FormBuilder:
             elif isinstance(a, ast.Name):
                 inactive.append((p, a.id))
         return self.rule_result(rule, terms, inactive)
+
+    def check_call(self, rule, bound, s):
+        """Refuse a call whose arguments the rule says it cannot differentiate (``Rule.refuse_when``)."""
+        if rule.refuse_when is None:
+            return
+        for p, a in bound.items():
+            if isinstance(a, ast.Name) and self.active(a.id):
+                why = rule.refuse_when(bound, p)
+                if why:
+                    self.err(s, f"{rule.name}: {why}", "give the call constant arguments where it has no derivative.")
+
+    def check_complex(self, rule, bound, s):
+        """The rule to apply where complex values may be (its ``variant``,
+        written for them, where it has one); a rule whose templates are not
+        known to hold for complex values is refused when one reaches it."""
+        if not self.ctx.complex:
+            return rule
+        rule = rule.variant or rule
+        for p, a in bound.items():
+            if not isinstance(a, ast.AST) or p not in rule.adjoints and p not in rule.tangents:
+                continue
+            elts = a.elts if isinstance(a, (ast.Tuple, ast.List)) else [a]
+            if not any(isinstance(e, ast.Name) and self.active(e.id) for e in elts):
+                continue
+            if rule.complex_mode(p) is None and any(self.maybe_complex(e) for e in _operands(bound)):
+                self.err(s, f"{rule.name} is not differentiated for complex values "
+                            f"(its derivative rule in `{p}` holds for real values only).",
+                         "take the real part first (np.real), or register a rule for complex values "
+                         "with adcompiler.extend.")
+        return rule
+
+    def maybe_complex(self, e) -> bool:
+        """Whether ``e`` (a name or constant operand) may hold complex values."""
+        if isinstance(e, ast.Constant):
+            return isinstance(e.value, complex)
+        if isinstance(e, ast.Name):
+            k = self.ctx.kinds.get(e.id)
+            return k is None or k.maybe_complex
+        return False
 
     def rule_params(self, rule, bound, s, mapping):
         """The parameters in the order their terms are made (a mode may check

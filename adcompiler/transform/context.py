@@ -11,6 +11,14 @@ from .builder import N, call_arguments
 from .forms import classify
 
 
+def _has_complex(k) -> bool:
+    if k is None:
+        return False
+    if k.cls == "tuple":
+        return any(_has_complex(e) for e in k.elts or ())
+    return k.dtype == "c"
+
+
 class FunctionContext:
     """What the transformation of one function consults: its analyses, the
     activity of its arguments and return, its names, and the module it is
@@ -33,6 +41,8 @@ class FunctionContext:
         self._uses = None
         self.alias: dict = {}
         self.is_callee = False
+        #: complex values occur: rules are checked for them and holomorphic adjoints conjugated
+        self.complex = any(_has_complex(k) for k in self.kinds.values())
 
     # -- classification ---------------------------------------------------------
     def is_active(self, name) -> bool:

@@ -195,7 +195,9 @@ class ForwardBuilder(FormBuilder):
         total = None
         for t in terms:
             if t is not None:
-                total = _add(total, t)
+                # a rule returning a tuple: its tangents are tuples, added element by element
+                total = _add(total, t) if not rule.tuple_result or total is None else \
+                    ast.Call(N("_ad_tuple_add"), [total, t], [])
         # a constant operand may broadcast the result beyond the tangent's shape
         used = {x.id for x in ast.walk(total) if isinstance(x, ast.Name)} if total is not None else set()
         partial = rule.kind == "elementwise" and any(

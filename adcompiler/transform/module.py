@@ -87,6 +87,16 @@ class Passes:
     forward_function: Callable
 
 
+def _active_derivative(ctx, p):
+    """The derivative returned for Active ``p``: its real part where ``p`` is
+    real and complex values occur (their adjoints may reach it)."""
+    d = N(ctx.namer.adjoint(p))
+    k = ctx.kinds.get(p)
+    if ctx.complex and (k is None or k.dtype != "c"):
+        return ast.Call(N("_ad_real_if"), [d, N(p)], [])
+    return d
+
+
 class Module:
     """The functions generated so far, memoized per primal function and
     activity signature, with the names and comments they use."""
@@ -147,7 +157,7 @@ class Module:
         rev_body = sweeps.reverse()
         params = _with_shadows(ctx, an.params, info.activities)
         active_params = [p for p, a in zip(an.params, info.activities) if a == "Active"]
-        ret = ast.Tuple([N(ctx.namer.adjoint(p)) if ctx.is_active(p) else ast.Constant(0.0)
+        ret = ast.Tuple([_active_derivative(ctx, p) if ctx.is_active(p) else ast.Constant(0.0)
                          for p in active_params], ast.Load())
         rev_body.append(ast.Return(ret))
         tape, dret = ctx.namer.tape, ctx.namer.dret

@@ -1,0 +1,85 @@
+"""np.histogram: the counts are piecewise constant in the data (derivative
+0), linear in ``weights`` (also with ``density=True``); the edges follow
+min(a) and max(a) when ``bins`` is a count and ``range`` is not given."""
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+from adcompiler import Active, Duplicated, Reverse, autodiff
+
+RNG = np.random.default_rng(9)
+A = RNG.uniform(0.05, 0.95, 14)
+W = RNG.uniform(0.5, 1.5, 14)
+
+
+def weighted(w, a):
+    h, _e = np.histogram(a, bins=4, range=(0.0, 1.0), weights=w)
+    return np.sum(h * h * np.arange(1.0, 5.0))
+
+
+def weighted_density(w, a):
+    h, _e = np.histogram(a, bins=np.array([0.0, 0.2, 0.5, 0.9, 1.0]), density=True, weights=w)
+    return np.sum(h ** 2 * np.arange(1.0, 5.0))
+
+
+def data_edges(a, w):
+    h, e = np.histogram(a, bins=5, weights=w, density=True)
+    return np.sum(h ** 2 * np.arange(1.0, 6.0)) + np.sum(e ** 2)
+
+
+def counts_only(a):
+    h, _e = np.histogram(a, bins=3, range=(0.0, 1.0))
+    return np.sum(h * a[:3])
+
+
+def into(out, w, a):
+    h, _e = np.histogram(a, bins=6, range=(0.0, 1.0), weights=w)
+    out[:] = h * 0.5
+
+
+def dup(x):
+    return Duplicated(x.copy(), np.zeros_like(x))
+
+
+@pytest.mark.parametrize("f", [weighted, weighted_density])
+def test_differentiable_in_weights(f):
+    check_everywhere(f, dup(W), A)
+
+
+def test_edges_and_density_follow_the_data():
+    check_everywhere(data_edges, dup(A), dup(W))
+
+
+def test_histogram_into_memory():
+    check_everywhere(into, dup(np.zeros(6)), dup(W), A, out="out")
+
+
+def test_counts_have_no_derivative_in_the_data():
+    a = A.copy()
+    da = np.zeros_like(a)
+    autodiff(Reverse, counts_only, Active, Duplicated(a, da))
+    h, _ = np.histogram(A, bins=3, range=(0.0, 1.0))
+    want = np.zeros_like(A)
+    want[:3] = h   # only the explicit a[:3] factor; the counts contribute nothing
+    np.testing.assert_allclose(da, want)
+    check_everywhere(counts_only, dup(A))
+
+
+def test_weights_gradient_is_the_bin_adjoint():
+    w, dw = W.copy(), np.zeros_like(W)
+    autodiff(Reverse, weighted, Active, Duplicated(w, dw), A)
+    h, _e = np.histogram(A, bins=4, range=(0.0, 1.0), weights=W)
+    k = np.minimum(np.floor(A * 4).astype(int), 3)
+    np.testing.assert_allclose(dw, (2 * h * np.arange(1.0, 5.0))[k])
+
+
+def named_bins(a):
+    h, _e = np.histogram(a, bins="auto")
+    return np.sum(h * a[0])
+
+
+def test_named_bins_refused_in_the_data():
+    from adcompiler.errors import AdCompilerError
+    with pytest.raises(AdCompilerError, match="auto") as err:
+        autodiff(Reverse, named_bins, Active, dup(A))
+    assert "test_histogram.py:" in str(err.value) and 'np.histogram(a, bins="auto")' in str(err.value)

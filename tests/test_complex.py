@@ -1,0 +1,464 @@
+"""Complex numbers: complex arrays Duplicated, complex scalars Active.
+
+Convention (docs/complex.md): for a real loss L the shadow of a complex z
+holds dL/dRe(z) + 1j dL/dIm(z). Every kernel goes through every entry point
+(tests/everywhere.py: reverse, split, emitted module, forward by the
+dot-product test, vector mode, differentiate on autograd, PyTorch and JAX),
+the finite differences moving the real and imaginary parts as two real
+numbers; a few are also checked element by element against central
+differences on Re and Im separately. Rules that do not hold for complex
+values refuse them with a located error.
+"""
+import inspect
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+from optional import require
+
+import adcompiler as ad
+from adcompiler import Active, Const, Duplicated, Forward, Reverse, autodiff
+from adcompiler.errors import AdCompilerError
+
+RNG = np.random.default_rng(7)
+# a complex value cast into real memory would be a derivative rule's mistake here
+pytestmark = pytest.mark.filterwarnings("error::numpy.exceptions.ComplexWarning")
+
+
+def cplx(*shape, dtype=np.complex128):
+    return (RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)).astype(dtype)
+
+
+def dup(x):
+    return Duplicated(x.copy(), np.zeros_like(x))
+
+
+# -- kernels -----------------------------------------------------------------------------
+
+def abs2(z):
+    return np.sum(np.abs(z) ** 2)
+
+
+def re_im(z, w):
+    y = z * w
+    return np.sum(np.real(y) * np.imag(y))
+
+
+def mixed(x, z):
+    y = x * z
+    return np.sum(np.abs(np.sin(y)) + y.real * 0.5 - y.imag)
+
+
+def products(A, z):
+    y = A @ z
+    return np.real(np.vdot(y, y)) + np.sum(np.angle(z)) + np.real(np.dot(z, z))
+
+
+def exp_into(s, z):
+    s[:] = np.exp(z) * 2.0 - 1j * z
+
+
+def analytic(z, w):
+    return np.sum(np.real(np.log(z) * np.conj(w)) + np.imag(np.sqrt(z) * 1j)
+                  + np.real(z ** 3 / w) + np.real(np.tanh(z) * np.cos(w)))
+
+
+def linalg(A, b):
+    return np.abs(np.linalg.det(A)) + np.real(np.sum(np.linalg.solve(A, b) * np.conj(b))) \
+        + np.imag(np.trace(np.linalg.inv(A)))
+
+
+def recurrence(z, c):
+    for i in range(1, z.shape[0]):
+        z[i] = z[i - 1] * c + z[i]
+    return np.sum(np.abs(z) ** 2)
+
+
+def einsum_reduce(A, B):
+    C = np.einsum("ij,jk->ik", A, B)
+    m = np.mean(C, axis=0)
+    return np.sum(np.abs(np.cumsum(m) + np.prod(B[0])) ** 2)
+
+
+def real_into_complex(x, out):
+    out[:] = np.real(np.exp(1j * x) * (1.0 + 2.0j)) + np.abs(x * 1j)
+
+
+def norm_of(z):
+    return np.linalg.norm(z) + np.linalg.norm(z, 1) + np.linalg.norm(z.reshape(2, 3), "fro")
+
+
+def conj_views(z, w):
+    a = z.conj()
+    t = w.T
+    return np.sum(np.real(a * t[0])) + np.sum(np.real(np.conj(w) @ z))
+
+
+def scalar_active(z, c):
+    y = z * c + 1.0
+    return np.sum(np.abs(y) ** 2) + np.real(c * c)
+
+
+def sorted_parts(z):
+    s = np.sort(z)
+    return np.sum(np.real(s) * np.arange(1.0, 6.0)) + np.sum(np.imag(s) ** 2)
+
+
+def strided(z):
+    z[::2] *= 1j
+    z[1:] += z[:-1] * (0.5 - 0.25j)
+    return np.sum(np.real(z) ** 2 - np.imag(z))
+
+
+def part_views(z, x):
+    r = z.real
+    r[0] = x[0] * 2.0
+    i = np.imag(z)
+    i[1:] = x[1:] ** 2
+    return np.sum(np.abs(z) ** 2 + np.real(z) * np.imag(z))
+
+
+def scalar_loop(z):
+    s = 0.0 + 0.0j
+    for i in range(z.shape[0]):
+        s = s * (0.5 - 0.1j) + z[i] * z[i]
+    return np.abs(s) ** 2
+
+
+def mandelbrot(c, w):
+    """A Mandelbrot-style iteration with a float output."""
+    z = np.zeros_like(c)
+    for _ in range(6):
+        z = z * z + c
+    return np.sum(np.abs(z) * w)
+
+
+def slice_reads(x, z):
+    return np.sum(np.abs(x[1:] * z[:2]) ** 2)
+
+
+def element_loop(x, z, w):
+    s = 0.0j
+    for i in range(z.shape[0]):
+        w[i] = x[i] * 2.0
+        s = s + x[i] * z[i] * w[i]
+        z[i] = z[i] * w[i]
+    return np.abs(s) ** 2 + np.sum(np.abs(z) ** 2)
+
+
+def gather_scatter(x, z, idx):
+    y = x[idx] * z
+    x[idx] += np.real(y)
+    return np.sum(np.abs(y) ** 2) + np.sum(x ** 2)
+
+
+def real_helper(x):
+    return np.sum(x * x)
+
+
+def fill_helper(out, x):
+    out[:] = x * 2.0
+
+
+def complex_helper(z):
+    return z * (1.0 + 1.0j)
+
+
+def calls(x, z, w):
+    s = real_helper(x)
+    fill_helper(w, x)
+    y = complex_helper(z * x)
+    return np.sum(np.abs(s * z) ** 2) + np.sum(np.real(w * z)) + np.sum(np.abs(y) ** 2)
+
+
+def elementwise_all(z):
+    a = np.square(z) + np.reciprocal(z) + np.exp2(z) + np.expm1(z) + np.log2(z) + np.log10(z) + np.log1p(z)
+    b = np.arcsin(z * 0.3) + np.arccos(z * 0.3) + np.arctan(z * 0.3) + np.sinh(z) + np.cosh(z) + np.tan(z * 0.3)
+    c = np.arcsinh(z) + np.arccosh(z + 2.0) + np.arctanh(z * 0.3)
+    return np.sum(np.abs(a + b + c) ** 2)
+def products_all(A, B, z, w):
+    p = np.inner(z, w) + np.sum(np.outer(z, w)) + np.sum(np.tensordot(A, B, axes=1))
+    q = np.sum(np.kron(A, B)) + np.sum(np.cross(z, w)) + np.average(z, weights=w)
+    r = np.sum(np.cumprod(z)) + np.prod(w) + np.sum(np.einsum("ij,jk,k->i", A, B, z))
+    return np.abs(p + q + r) ** 2
+def shapes_all(A, z):
+    p = np.trace(A) + np.sum(np.diff(z)) + np.sum(np.take(z, [2, 0])) + np.sum(np.pad(z, 1) * 2.0)
+    q = np.sum(np.roll(z, 1) * z) + np.sum(np.tile(z, 2) * np.repeat(z, 2)) + np.sum(np.diag(A) * z)
+    r = np.sum(np.tril(A) * np.triu(A)) + np.sum(np.concatenate([z, z * 2.0]) ** 2) + np.sum(np.stack([z, z]) ** 3)
+    s = np.sum(np.append(z, z[0]) ** 2) + np.sum(np.take_along_axis(A, np.array([[0], [1], [2]]), axis=1))
+    return np.abs(p + q + r + s) ** 2
+
+
+def views_all(A, z, c):
+    p = np.sum(np.flip(z) * z) + np.sum(np.fliplr(A) * np.flipud(A)) + np.sum(np.rot90(A) * A)
+    q = np.sum(np.moveaxis(A, 0, 1) * np.swapaxes(A, 0, 1)) + np.sum(np.expand_dims(z, 0) * np.squeeze(A[:1]))
+    r = np.sum(np.broadcast_to(z, (2, 3)) ** 2) + np.sum(np.atleast_1d(z) * np.atleast_2d(z)) + np.sum(np.atleast_3d(A) ** 2)
+    parts = np.split(z, 3)
+    halves = np.array_split(z, 2)
+    s = np.sum(parts[1] * parts[2]) + np.sum(halves[0] ** 2) + np.sum(np.diagonal(A) ** 2)
+    t = np.sum(np.nan_to_num(z) * np.where(np.real(z) > 0, z, 2.0 * z)) + np.nansum(z * z) + np.mean(A * A)
+    u = np.sum(np.full(3, c) * z) + np.sum(np.full_like(z, c) * z) + np.sum(np.float_power(z, 3))
+    v = np.sum(np.ravel(A) ** 2) + np.sum(np.reshape(A, (9,)) * 2.0) + np.sum(np.transpose(A) * A)
+    w = np.sum(np.copy(z) * np.asarray(z)) + np.sum(np.array(z) ** 3)
+    return np.abs(p + q + r + s + t + u + v + w) ** 2
+
+
+CASES = {
+    "abs2": (abs2, lambda: (dup(cplx(4)),), None),
+    "re_im": (re_im, lambda: (dup(cplx(3)), dup(cplx(3))), None),
+    "mixed": (mixed, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3))), None),
+    "products": (products, lambda: (dup(cplx(3, 3)), dup(cplx(3))), None),
+    "exp_into": (exp_into, lambda: (dup(cplx(4)), dup(cplx(4))), "s"),
+    "analytic": (analytic, lambda: (dup(cplx(3) + 2.0), dup(cplx(3) + 2.0)), None),
+    "linalg": (linalg, lambda: (dup(cplx(3, 3) + 3 * np.eye(3)), dup(cplx(3))), None),
+    "recurrence": (recurrence, lambda: (dup(cplx(5)), Const(0.5 + 0.3j)), None),
+    "einsum_reduce": (einsum_reduce, lambda: (dup(cplx(2, 3)), dup(cplx(3, 2))), None),
+    "real_into_complex": (real_into_complex, lambda: (dup(RNG.standard_normal(4)), dup(RNG.standard_normal(4))),
+                          "out"),
+    "norm_of": (norm_of, lambda: (dup(cplx(6)),), None),
+    "conj_views": (conj_views, lambda: (dup(cplx(3)), dup(cplx(3, 3))), None),
+    "strided": (strided, lambda: (dup(cplx(5)),), None),
+    "sorted_parts": (sorted_parts, lambda: (dup(cplx(5)),), None),
+    "slice_reads": (slice_reads, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3))), None),
+    "element_loop": (element_loop, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3)), dup(np.zeros(3))), None),
+    "gather_scatter": (gather_scatter, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3)), np.array([2, 0, 2])),
+                       None),
+    "elementwise_all": (elementwise_all, lambda: (dup(cplx(3) * 0.5 + 1.0),), None),
+    "products_all": (products_all, lambda: (dup(cplx(3, 3) * 0.5), dup(cplx(3, 3) * 0.5), dup(cplx(3) * 0.5 + 1.0),
+                                            dup(cplx(3) * 0.5 + 1.0)), None),
+    "shapes_all": (shapes_all, lambda: (dup(cplx(3, 3) * 0.5), dup(cplx(3) * 0.5)), None),
+    "views_all": (views_all, lambda: (dup(cplx(3, 3) * 0.5), dup(cplx(3) * 0.5), Const(0.3 + 0.2j)), None),
+    "calls": (calls, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3)), dup(np.zeros(3))), None),
+    "part_views": (part_views, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3))), None),
+    "scalar_loop": (scalar_loop, lambda: (dup(cplx(4) * 0.5),), None),
+    "mandelbrot": (mandelbrot, lambda: (dup(cplx(4) * 0.3), dup(RNG.standard_normal(4))), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_entry_point(name):
+    f, make, out = CASES[name]
+    check_everywhere(f, *make(), out=out)
+
+
+@pytest.mark.parametrize("name", ["exp_into", "real_into_complex"])
+@pytest.mark.parametrize("tape", ["torch", "jax"])
+def test_every_tape(name, tape):
+    require(tape)
+    f, make, out = CASES[name]
+    check_everywhere(f, *make(), out=out, tapes=(tape,), forward=False, batch=False, emitted=False)
+
+
+def test_complex_active_scalar():
+    z, c = cplx(4), 0.7 - 0.4j
+    check_everywhere(scalar_active, dup(z), Active(c))
+
+
+def test_complex64():
+    check_everywhere(abs2, dup(cplx(4, dtype=np.complex64)))
+    check_everywhere(exp_into, dup(cplx(3, dtype=np.complex64)), dup(cplx(3, dtype=np.complex64)), out="s")
+
+
+# -- element-wise finite differences on Re and Im separately ---------------------------------
+
+def fd_re_im(f, args, k, h=1e-6):
+    """dL/dRe + 1j dL/dIm of argument k, one element and one part at a time."""
+    x = args[k]
+    g = np.zeros(x.shape, dtype=complex)
+    for idx in np.ndindex(*x.shape):
+        for unit in (1.0, 1j) if np.iscomplexobj(x) else (1.0,):
+            vals = []
+            for sign in (1, -1):
+                a = [v.copy() if isinstance(v, np.ndarray) else v for v in args]
+                a[k][idx] += sign * h * unit
+                vals.append(float(np.real(f(*a))))
+            g[idx] += (vals[0] - vals[1]) / (2 * h) * unit
+    return g
+
+
+@pytest.mark.parametrize("name", ["abs2", "re_im", "mixed", "products", "analytic", "linalg", "norm_of"])
+def test_shadow_is_dl_dre_plus_i_dl_dim(name):
+    f, make, _ = CASES[name]
+    ann = make()
+    vals = [a.val.copy() for a in ann]
+    autodiff(Reverse, f, Active, *ann)
+    for k, a in enumerate(ann):
+        want = fd_re_im(f, vals, k)
+        np.testing.assert_allclose(a.dval, want, rtol=1e-6, atol=1e-7, err_msg=f"{name}: argument {k}")
+
+
+def test_descent_step_decreases_the_loss():
+    z = cplx(5)
+    dz = np.zeros_like(z)
+    autodiff(Reverse, abs2, Active, Duplicated(z.copy(), dz))
+    np.testing.assert_allclose(dz, 2 * z)   # d|z|^2 = 2 Re(conj(z) dz)
+    assert abs2(z - 0.1 * dz) < abs2(z)
+
+
+def test_mixed_real_shadow_stays_real():
+    x, z = RNG.standard_normal(3), cplx(3)
+    dx, dz = np.zeros_like(x), np.zeros_like(z)
+    autodiff(Reverse, mixed, Active, Duplicated(x, dx), Duplicated(z, dz))
+    assert dx.dtype == np.float64 and dz.dtype == np.complex128
+    np.testing.assert_allclose(dx, fd_re_im(mixed, [x, z], 0).real, rtol=1e-6, atol=1e-8)
+
+
+def test_real_active_scalar_gets_a_real_derivative():
+    def f(z, s):
+        return np.sum(np.abs(z * s) ** 2)
+    z = cplx(3)
+    (_, ds) = autodiff(Reverse, f, Active, Duplicated(z.copy(), np.zeros_like(z)), Active(0.8))
+    assert isinstance(ds, float) or np.isrealobj(ds)
+    h = 1e-6
+    np.testing.assert_allclose(ds, (f(z, 0.8 + h) - f(z, 0.8 - h)) / (2 * h), rtol=1e-6)
+
+
+def test_forward_tangent_is_complex():
+    z, t = cplx(3), cplx(3)
+
+    def f(z):
+        return np.exp(z) * z
+    (dy,) = autodiff(Forward, f, Duplicated, Duplicated(z.copy(), t.copy()))
+    np.testing.assert_allclose(dy, (np.exp(z) * z + np.exp(z)) * t, rtol=1e-12)
+
+
+# -- refusals -----------------------------------------------------------------------------
+
+def cmp_max(z):
+    return np.sum(np.abs(np.maximum(z, 0.0)))
+
+
+def cmp_reduce(z):
+    return np.abs(np.max(z))
+
+
+def var_of(z):
+    return np.var(z)
+
+
+def power_exponent(z, w):
+    return np.sum(np.abs(z ** w))
+
+
+def clip_of(z):
+    return np.sum(np.abs(np.clip(z, 0.0, 1.0)))
+
+
+def svd_of(A):
+    return np.sum(np.linalg.svd(A, compute_uv=False))
+
+
+def element_max(z):
+    return np.abs(np.maximum(z[0], 0.0))
+
+
+def astype_max(x):
+    y = x.astype(np.complex128) * 2.0
+    return np.abs(np.max(y))
+
+
+def list_max(z):
+    a = np.array([z[0], z[1]])
+    return np.sum(np.abs(np.maximum(a, 0.0)))
+
+
+def full_max(x):
+    f = np.full(3, 1j)
+    return np.abs(np.max(f * x))
+
+
+def eigh_of(A):
+    w, _v = np.linalg.eigh(A)
+    return np.sum(w)
+
+
+def max_of_real(x, z):
+    return np.sum(np.maximum(np.abs(z), x))   # real operands: accepted
+
+
+@pytest.mark.parametrize("f, args, construct", [
+    (cmp_max, lambda: (dup(cplx(3)),), "np.maximum(z, 0.0)"),
+    (cmp_reduce, lambda: (dup(cplx(3)),), "np.max(z)"),
+    (var_of, lambda: (dup(cplx(3)),), "np.var(z)"),
+    (power_exponent, lambda: (dup(cplx(3)), dup(cplx(3))), "z ** w"),
+    (eigh_of, lambda: (dup(cplx(3, 3)),), "np.linalg.eigh(A)"),
+    (clip_of, lambda: (dup(cplx(3)),), "np.clip(z, 0.0, 1.0)"),
+    (svd_of, lambda: (dup(cplx(3, 3)),), "np.linalg.svd(A, compute_uv=False)"),
+    # complex values made where the kinds must follow them: an element, astype, a list, a fill value
+    (element_max, lambda: (dup(cplx(3)),), "np.maximum(z[0], 0.0)"),
+    (astype_max, lambda: (dup(RNG.standard_normal(3)),), "np.max(y)"),
+    (list_max, lambda: (dup(cplx(3)),), "np.maximum(a, 0.0)"),
+    (full_max, lambda: (dup(RNG.standard_normal(3)),), "np.max(f * x)"),
+])
+def test_non_holomorphic_rules_refuse_complex(f, args, construct):
+    for mode in (Reverse, Forward):
+        a = args()
+        ret = Active if mode is Reverse else Duplicated
+        with pytest.raises(AdCompilerError) as err:
+            autodiff(mode, f, ret, *a)
+        msg = str(err.value)
+        assert "test_complex.py" in msg and construct in msg and "complex" in msg, msg
+        lines = inspect.getsource(f).splitlines()
+        at = next(k for k, line in enumerate(lines) if construct in line)
+        assert err.value.lineno == f.__code__.co_firstlineno + at
+
+
+def test_real_operands_of_a_real_only_rule_are_accepted():
+    check_everywhere(max_of_real, dup(RNG.uniform(0.5, 1.5, 3)), dup(cplx(3)))
+
+
+def test_gradient_and_transforms_take_complex_arrays():
+    z, t = cplx(4), cplx(4)
+    (g,) = ad.gradient(abs2, z)
+    np.testing.assert_allclose(g, 2 * z)
+    _, jt = ad.jvp(abs2, (z,), (t,))
+    np.testing.assert_allclose(jt, np.real(np.sum(np.conj(2 * z) * t)))
+
+
+@pytest.mark.parametrize("call", [lambda z: ad.hvp(abs2, (z,), (z,)), lambda z: ad.hessian(abs2, z)])
+def test_second_order_refuses_complex_arguments(call):
+    with pytest.raises(AdCompilerError, match="complex"):
+        call(cplx(3))
+
+
+def _softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def _softplus_loss(z):
+    return np.sum(np.abs(_softplus(z)) ** 2)
+
+
+def test_user_rules_refuse_complex_until_marked():
+    from adcompiler import extend
+    rule = extend.elementwise(_softplus, "x", x="g / (1 + np.exp(-x))")
+    z = cplx(3)
+    with pytest.raises(AdCompilerError, match="complex"):
+        autodiff(Reverse, _softplus_loss, Active, dup(z))
+    rule.complex["*"] = "holomorphic"
+    check_everywhere(_softplus_loss, dup(z))
+
+
+def test_transforms_with_a_complex_scalar():
+    def loss(z, c):
+        return np.sum(np.abs(z * c) ** 2)
+    z, c, tc = cplx(3), 0.3 + 0.4j, 0.1 - 0.2j
+    _, t = ad.jvp(loss, (z, c), (None, tc))
+    h = 1e-6
+    assert np.isclose(t, (loss(z, c + h * tc) - loss(z, c - h * tc)) / (2 * h), rtol=1e-7)
+    gz, gc = ad.grad(loss, argnums=(0, 1))(z, c)
+    np.testing.assert_allclose(gc, 2 * c * np.sum(np.abs(z) ** 2))
+    np.testing.assert_allclose(gz, 2 * abs(c) ** 2 * z)
+
+
+def rebound_scalar(z, c):
+    c = c * (1.0 + 1.0j)
+    return np.sum(np.abs(z * c) ** 2)
+
+
+def test_real_active_rebound_to_complex_gets_a_real_derivative():
+    z = cplx(3)
+    (_, dc) = autodiff(Reverse, rebound_scalar, Active, dup(z), Active(0.7))
+    assert isinstance(dc, float)
+    np.testing.assert_allclose(dc, 4 * 0.7 * np.sum(np.abs(z) ** 2))
+    check_everywhere(rebound_scalar, dup(z), Active(0.7))
