@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import activity as A
 from .. import pipeline
+from ..backends import choice
 from ..analysis.kinds import FLOAT, Kind, array, kind_of_value
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import (
@@ -90,20 +91,21 @@ def _kind(a) -> Kind:
     return k
 
 
-def compiled_for(f, args, ret: str):
-    """The (cached) generated adjoint of ``f`` for these annotated arguments."""
+def compiled_for(f, args, ret: str, backend: str = "numpy"):
+    """The (cached) generated adjoint of ``f`` for these annotated arguments
+    (``backend``: see ``backends/choice``)."""
     kinds = tuple(_kind(a) for a in args)
     acts = tuple(_act_name(a) for a in args)
     dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
-    return pipeline.compiled(f, kinds, acts, ret == "Active", "reverse", dtypes)
+    return choice.compiled(f, kinds, acts, ret == "Active", "reverse", dtypes, backend)
 
 
-def _prepare(f, ret, args):
+def _prepare(f, ret, args, backend="numpy"):
     args = _fill_defaults(f, [_wrap(a) for a in args])
     names = _param_names(f, len(args))
     _check(args, names)
     ret = _ret_name(ret)
-    comp = compiled_for(f, args, ret)
+    comp = compiled_for(f, args, ret, backend)
     _check_alias(args, names, comp.writes)
     return args, ret, comp
 
@@ -127,7 +129,7 @@ def _derivs(args, active_derivs):
     return tuple(out)
 
 
-def autodiff(*call: Any) -> Any:
+def autodiff(*call: Any, backend: str = "numpy") -> Any:
     """``autodiff([mode,] f, ret_activity, *args)``: differentiate ``f`` at ``args``.
 
     Reverse: returns one entry per argument (the derivative for Active, None
@@ -136,7 +138,8 @@ def autodiff(*call: Any) -> Any:
     the initial value on exit. Trailing parameters left out take their default
     values as Const (``autodiff(Reverse, f, Const, Duplicated(x, dx))`` for
     ``def f(x, tol=1e-8)``); they get no entry in the result. Forward modes are
-    handled by ``forward.autodiff_forward``.
+    handled by ``forward.autodiff_forward``. ``backend`` is ``"numpy"``,
+    ``"numba"`` or ``"auto"`` (how the derivative runs, never what it computes).
     """
     if call and isinstance(call[0], A.Mode):
         mode, f, ret, args = call[0], call[1], call[2], call[3:]
@@ -147,12 +150,12 @@ def autodiff(*call: Any) -> Any:
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
     warn_bare_arrays(f, args)
     if not mode.reverse:
-        return autodiff_forward(mode, f, ret, *args)
+        return autodiff_forward(mode, f, ret, *args, backend=backend)
     if mode.split:
         raise ActivityError("split modes go through autodiff_thunk.", construct=repr(mode),
                             hint="fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)")
     given = len(args)
-    args, ret, comp = _prepare(f, ret, args)
+    args, ret, comp = _prepare(f, ret, args, choice.check(backend))
     flat = _flat_args(args)
     if ret == "Active":
         # the return value must be checked before the reverse sweep uses it
@@ -180,7 +183,7 @@ class Tape:
 
 
 def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
-                   *activity_types: type) -> tuple[Callable, Callable]:
+                   *activity_types: type, backend: str = "numpy") -> tuple[Callable, Callable]:
     """``fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)``.
 
     ``tape, primal = fwd(*args)`` runs the primal and records what the reverse
@@ -196,6 +199,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
             raise ActivityError(f"autodiff_thunk takes activity classes, got {t!r}.", construct=repr(t),
                                 hint="pass Const, Active or Duplicated (the classes).")
     ret = _ret_name(ret_activity)
+    choice.check(backend)
 
     def check_types(args):
         if len(args) != len(activity_types):
@@ -209,7 +213,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
     def fwd(*args):
         args = [_wrap(a) for a in args]
         check_types(args)
-        args, _, comp = _prepare(f, ret, args)
+        args, _, comp = _prepare(f, ret, args, backend)
         stack = []
         value = comp.fwd(*_flat_args(args), stack)
         _finish_primal(ret, value)
@@ -234,7 +238,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
     return fwd, rev
 
 
-def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None) -> tuple:
+def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None, backend: str = "numpy") -> tuple:
     """Gradient of a float-returning ``f`` with respect to its float arguments.
 
     Returns a tuple with one entry per argument: an array for float arrays, a
@@ -251,7 +255,7 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None) ->
                                 construct="wrt", hint="name only float arguments in wrt; integers have no gradient.")
     # a scratch shadow where no gradient is asked for: a loss may write the array
     ann = annotate(args, range(len(args)) if wrt is None else wanted)
-    d = autodiff(A.Reverse, f, A.Active, *ann)
+    d = autodiff(A.Reverse, f, A.Active, *ann, backend=backend)
     return tuple(derivative(a, di) if wrt is None or i in wanted else None for i, (a, di) in enumerate(zip(ann, d)))
 
 

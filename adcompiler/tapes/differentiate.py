@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..rules.registry import defsplit
 from .effects import written_params
@@ -77,10 +78,11 @@ class Differentiated:
     """
 
     def __init__(self, f_: Callable, out: Any = None, like: Any = None, const: Iterable = (),
-                 scratch: Iterable = ()):
+                 scratch: Iterable = (), backend: str = "numpy"):
         if not inspect.isfunction(f_):
             raise AdCompilerError(f"differentiate needs a plain Python function, got {type(f_).__name__}.")
         self.mutating = f_
+        self.backend = choice.check(backend)
         sig = inspect.signature(f_)
         for p in sig.parameters.values():
             if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
@@ -213,7 +215,7 @@ class Differentiated:
 
 
 def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = None,
-                  const: Iterable = (), scratch: Iterable = ()) -> Any:
+                  const: Iterable = (), scratch: Iterable = (), backend: str = "numpy") -> Any:
     """Wrap a mutating kernel as a pure, differentiable function.
 
     Usable as ``@differentiate``, ``@differentiate(out="s", like="a")`` or
@@ -233,14 +235,16 @@ def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = No
       may write them (the caller's arrays are copied first, never changed);
       their gradient is that of their initial values (zero where the kernel
       overwrites them before reading).
+    - ``backend``: ``"numpy"``, ``"numba"`` or ``"auto"``: how the kernel's
+      halves run (see ``adcompiler.backend_report``).
 
     The caller's arrays are copied before the kernel writes them. Under
     autograd, JAX or PyTorch the wrapper is a primitive whose backward pass
     runs the kernel's generated reverse half on the tape's recorded values.
     """
     if f_ is None:
-        return lambda g: Differentiated(g, out, like, const, scratch)
+        return lambda g: Differentiated(g, out, like, const, scratch, backend)
     if not callable(f_):
         raise ActivityError(f"differentiate: expected a function, got {f_!r}.",
                             hint="pass options by keyword: differentiate(out='s', like='a').")
-    return Differentiated(f_, out, like, const, scratch)
+    return Differentiated(f_, out, like, const, scratch, backend)

@@ -32,10 +32,10 @@ from ..errors import AdCompilerError, ShapeError
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _thunk(mode: Any, f: Any, ret: Any, *types: Any) -> tuple:
+def _thunk(mode: Any, f: Any, ret: Any, *types: Any, backend: str = "numpy") -> tuple:
     """The core's split-mode entry point (a seam tests may replace)."""
     from ..api.reverse import autodiff_thunk
-    return autodiff_thunk(mode, f, ret, *types)
+    return autodiff_thunk(mode, f, ret, *types, backend=backend)
 
 
 def is_float_array(v: Any) -> bool:
@@ -86,7 +86,7 @@ def prepare(w: Any, values: Sequence, needs: Sequence) -> None:
     than inside a callback (``values``: any arrays of the right shapes)."""
     from ..api.reverse import compiled_for
     args, _ = _arguments(w, values, needs)
-    compiled_for(w.mutating, args, "Active" if w.returns_value else "Const")
+    compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", w.backend)
 
 
 def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
@@ -147,7 +147,8 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     key = (types, tuple(getattr(a.val, "dtype", None) for a in args))
     thunk = w._thunks.get(key)
     if thunk is None:
-        thunk = w._thunks[key] = _thunk(ReverseSplitWithPrimal, w.mutating, ret_act, *types)
+        options = {} if w.backend == "numpy" else {"backend": w.backend}
+        thunk = w._thunks[key] = _thunk(ReverseSplitWithPrimal, w.mutating, ret_act, *types, **options)
     w.last_activities = types
     fwd, rev = thunk
     tape, ret = _run(w, fwd, args, [a.val for a in args], split=True)

@@ -38,6 +38,7 @@ class Options:
     optimize: bool = True         # peephole passes (optimize.py)
     split_shadows: bool = True    # forward halves record shadow references, not shadows
     second_order: bool = False    # the code is differentiated again: refuse what that cannot follow
+    backend: str = "numpy"        # "numba": code numba can type (backends/numba.py rewrites it further)
 
 
 SECOND_ORDER = Options(shape_restores=False, listify=False, split_shadows=False, second_order=True)
@@ -100,6 +101,7 @@ class Module:
         self.names = Namer(set())
         self.main: FunctionInfo | None = None
         self.source = ""
+        self.contexts: dict = {}       # name of each generated function -> (kinds, namer) of its primal
 
     def origin_lines(self) -> dict:
         """Each line of the emitted source that holds a comment -> the user's
@@ -150,10 +152,13 @@ class Module:
         tape, dret = ctx.namer.tape, ctx.namer.dret
         info.fwd_params = params + [tape]
         info.rev_params = params + [dret, tape]
+        for name in (info.fwd_name, info.rev_name):
+            self.contexts[name] = (ctx.kinds, ctx.namer)
         fwd = funcdef(info.fwd_name, info.fwd_params, fwd_body)
         rev = funcdef(info.rev_name, info.rev_params, rev_body)
         if fused:
             info.fused_name = self.unique(f"{an.pf.name}_reverse")
+            self.contexts[info.fused_name] = (ctx.kinds, ctx.namer)
             body = [ast.Assign(targets=[N(tape, ast.Store)], value=ast.List([], ast.Load()))]
             body += sweeps.forward(end_tuple=False)
             body += sweeps.reverse(end_tuple=False)
@@ -195,6 +200,7 @@ class Module:
         else:
             body.append(ast.Return(ast.Tuple([ret_val, d_ret], ast.Load())))
         info.fwd_params = params
+        self.contexts[info.fwd_name] = (ctx.kinds, ctx.namer)
         self.functions.append(funcdef(info.fwd_name, params, body))
 
     # -- calls of user functions -------------------------------------------------------

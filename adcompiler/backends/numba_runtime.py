@@ -1,0 +1,167 @@
+"""numba_runtime: the source of the helpers numba-compiled generated code calls.
+
+Kept as source text: the same text heads the module the numba backend
+compiles and the module ``adcompiler emit --target numba`` writes (which
+needs numpy and numba only). ``_ad_jit`` is the decorator (``numba.njit``
+with the on-disk cache). The typed tape is two growable buffers (float64
+and int64) with their fill counts, passed and returned by value.
+"""
+from __future__ import annotations
+
+HEADER = '''\
+import math
+
+import numba
+import numpy as np
+from numba.core import types as _ad_types
+from numba.extending import overload as _ad_overload
+
+_ad_jit = numba.njit(cache=True)
+'''
+
+CORE = '''
+@_ad_jit
+def _ad_tape_new():
+    return np.empty(1024, np.float64), 0, np.empty(1024, np.int64), 0
+
+
+@_ad_jit
+def _ad_reserve(buf, n, k):
+    """``buf``, or a copy twice as large (or more), with room for ``k`` more values after ``n``."""
+    if n + k <= buf.shape[0]:
+        return buf
+    new = np.empty(max(2 * buf.shape[0], n + k), buf.dtype)
+    new[:n] = buf[:n]
+    return new
+
+
+@_ad_jit
+def _ad_push_f(buf, n, v):
+    if n == buf.shape[0]:
+        buf = _ad_reserve(buf, n, 1)
+    buf[n] = v
+    return buf, n + 1
+
+
+@_ad_jit
+def _ad_push_i(buf, n, v):
+    if n == buf.shape[0]:
+        buf = _ad_reserve(buf, n, 1)
+    buf[n] = int(v)
+    return buf, n + 1
+
+
+@_ad_jit
+def _ad_push_af(tf, nf, ti, ni, x):
+    """A float array: its elements on the float buffer, then its shape on the int buffer."""
+    flat = x.copy().ravel()
+    m = flat.shape[0]
+    tf = _ad_reserve(tf, nf, m)
+    tf[nf:nf + m] = flat
+    ti = _ad_reserve(ti, ni, x.ndim)
+    for k in range(x.ndim):
+        ti[ni + k] = x.shape[k]
+    return tf, nf + m, ti, ni + x.ndim
+
+
+@_ad_jit
+def _ad_push_ai(tf, nf, ti, ni, x):
+    """An int or bool array: its elements, then its shape, on the int buffer."""
+    flat = x.copy().ravel()
+    m = flat.shape[0]
+    ti = _ad_reserve(ti, ni, m + x.ndim)
+    for k in range(m):
+        ti[ni + k] = int(flat[k])
+    for k in range(x.ndim):
+        ti[ni + m + k] = x.shape[k]
+    return tf, nf, ti, ni + m + x.ndim
+
+
+def _ad_copy(x):
+    return x.copy() if hasattr(x, "copy") else x
+
+
+@_ad_overload(_ad_copy)
+def _ad_copy_typed(x):
+    if isinstance(x, _ad_types.Array):
+        return lambda x: x.copy()
+    return lambda x: x
+
+
+def _ad_unbroadcast(g, x):
+    return g
+
+
+@_ad_overload(_ad_unbroadcast)
+def _ad_unbroadcast_typed(g, x):
+    """Sum ``g`` down to the shape of ``x``, for the cases numba can type."""
+    garr, xarr = isinstance(g, _ad_types.Array), isinstance(x, _ad_types.Array)
+    if not garr and not xarr:
+        return lambda g, x: g
+    if garr and not xarr:
+        return lambda g, x: np.sum(g)
+    if xarr and not garr:
+        return lambda g, x: np.full(x.shape, g)
+    if g.ndim == x.ndim == 1:
+        def one(g, x):
+            if g.shape[0] == x.shape[0]:
+                return np.ascontiguousarray(g)
+            return np.full(1, np.sum(g))
+        return one
+    if g.ndim == x.ndim == 2:
+        def two(g, x):
+            r = np.ascontiguousarray(g)
+            if x.shape[0] == 1 and r.shape[0] != 1:
+                r = np.sum(r, axis=0).reshape((1, r.shape[1]))
+            if x.shape[1] == 1 and r.shape[1] != 1:
+                r = np.sum(r, axis=1).reshape((r.shape[0], 1))
+            return r
+        return two
+    if g.ndim == x.ndim + 1 and x.ndim >= 1:
+        return lambda g, x: _ad_unbroadcast(np.sum(g, axis=0), x)
+    if g.ndim == x.ndim:
+        def same(g, x):
+            if g.shape != x.shape:
+                raise ValueError("numba backend: cannot unbroadcast these shapes")
+            return g
+        return same
+    return None
+'''
+
+_POP = '''
+@_ad_jit
+def _ad_pop_a{dk}{rank}(tf, nf, ti, ni):
+    ni -= {rank}
+    shape = ({dims},)
+    m = 1
+    for d in shape:
+        m *= d
+{body}
+'''
+
+_POP_FLOAT = '''\
+    nf -= m
+    return tf[nf:nf + m].copy().reshape(shape), nf, ni'''
+
+_POP_INT = '''\
+    ni -= m
+    out = ti[ni:ni + m].copy().reshape(shape)
+    return {cast}, nf, ni'''
+
+
+def pop_source(ranks) -> str:
+    """The pop helpers for arrays of each (rank, dtype kind) in ``ranks``."""
+    out = []
+    for rank, dk in sorted(ranks):
+        dims = ", ".join(f"ti[ni + {k}]" for k in range(rank))
+        if dk == "f":
+            body = _POP_FLOAT
+        else:
+            body = _POP_INT.format(cast="out != 0" if dk == "b" else "out")
+        out.append(_POP.format(dk=dk, rank=rank, dims=dims, body=body))
+    return "".join(out)
+
+
+def source(ranks) -> str:
+    """The header and helpers of a numba module that pops arrays of ``ranks``."""
+    return HEADER + CORE + pop_source(ranks)
