@@ -16,9 +16,9 @@ from .activity import (  # noqa: F401
     ReverseWithPrimal,
 )
 from .api.explain import memory_report  # noqa: F401
-from .backends.choice import backend_report  # noqa: F401
 from .api.reverse import adjoint_source, autodiff, autodiff_thunk, gradient  # noqa: F401
 from .api.second import hessian, hvp, jacobian  # noqa: F401
 from .api.transforms import grad, jvp, value_and_grad, vjp  # noqa: F401
+from .backends.choice import backend_report  # noqa: F401
 from .errors import AdCompilerError  # noqa: F401
 from .tapes.differentiate import differentiate  # noqa: F401

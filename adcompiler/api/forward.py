@@ -8,8 +8,8 @@ import numpy as np
 
 from .. import activity as A
 from .. import pipeline
-from ..backends import choice
 from ..analysis.kinds import FLOAT, array, kind_of_value
+from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import check_alias as _check_alias
 from .arguments import fill_defaults as _fill_defaults

@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import activity as A
 from .. import pipeline
-from ..backends import choice
 from ..analysis.kinds import FLOAT, Kind, array, kind_of_value
+from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import (
     annotate,

@@ -56,14 +56,15 @@ def cache_dir() -> str:
     return os.path.join(base, "numba")
 
 
-def module_source(module, decorate: bool = True) -> tuple:
-    """The numba module's source and, for each comment line, its index into ``module.origins``."""
+def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
+    """The numba module's source (with ``prelude``, headed by the imports and
+    helpers) and, for each comment line, its index into ``module.origins``."""
     functions, ranks = rewrite_functions(module.functions, module.contexts, module.origins)
     if decorate:
         import ast
         for fn in functions:
             fn.decorator_list = [ast.Name("_ad_jit", ast.Load())]
-    head = numba_runtime.source(ranks) + "\n\n# --- generated code ---\n\n"
+    head = numba_runtime.source(ranks) + "\n\n# --- generated code ---\n\n" if prelude else ""
     where: dict = {}
     body = emit_module(functions, module.comments, where)
     offset = head.count("\n")
