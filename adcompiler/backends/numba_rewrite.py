@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 
 from ..codegen.emit import _MARK_RE
 from ..errors import BackendError
+from .numba_runtime import HELPERS
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False}
+_POPS = re.compile(r"^_ad_pop_a[fib]\d$")
 
 
 def _n(name, ctx=ast.Load):
@@ -85,8 +88,22 @@ class FunctionRewrite:
     def block(self, stmts):
         out = []
         for s in stmts:
-            out += self.stmt(s)
+            new = self.stmt(s)
+            for n in new:
+                self.helpers_known(s, n)
+            out += new
         return out
+
+    def helpers_known(self, s, new):
+        """Refuse a runtime helper that has no numba version (the numpy backend's ``_ad_*``)."""
+        heads = [new.test] if isinstance(new, (ast.If, ast.While)) else [new.iter] if isinstance(new, ast.For) \
+            else [new]
+        for head in heads:
+            for node in ast.walk(head):
+                if isinstance(node, ast.Name) and node.id.startswith("_ad_") and node.id not in STATE \
+                        and node.id not in HELPERS and not _POPS.match(node.id) and node.id != "_ad_void":
+                    self.refuse(s, f"its derivative calls the runtime helper `{node.id}`, which has no numba "
+                                   "version", "use backend='numpy' (or backend='auto') for this function.")
 
     def stmt(self, s):
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name):

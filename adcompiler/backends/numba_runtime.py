@@ -165,3 +165,12 @@ def pop_source(ranks) -> str:
 def source(ranks) -> str:
     """The header and helpers of a numba module that pops arrays of ``ranks``."""
     return HEADER + CORE + pop_source(ranks)
+
+
+def _defined(text: str) -> frozenset:
+    import ast
+    return frozenset(n.name for n in ast.parse(text).body if isinstance(n, ast.FunctionDef))
+
+
+#: the helpers ``CORE`` defines (generated code may call these; pops are per rank)
+HELPERS = _defined(CORE)
