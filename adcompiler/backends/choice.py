@@ -134,6 +134,7 @@ def _fallback(comp, to_numpy):
         return state["numpy"].fused(*args)
 
     split = comp.rev is not None
+    fused.seeds_return = getattr(comp.fused, "seeds_return", False)
 
     def fwd(*args):
         if state["numpy"] is None:

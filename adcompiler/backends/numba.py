@@ -59,7 +59,9 @@ def cache_dir() -> str:
 def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
     """The numba module's source (with ``prelude``, headed by the imports and
     helpers) and, for each comment line, its index into ``module.origins``."""
-    functions, ranks = rewrite_functions(module.functions, module.contexts, module.origins)
+    functions, ranks, refused = rewrite_functions(module.functions, module.contexts, module.origins)
+    if not functions:
+        raise next(iter(refused.values()))
     if decorate:
         import ast
         for fn in functions:
@@ -68,7 +70,7 @@ def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
     where: dict = {}
     body = emit_module(functions, module.comments, where)
     offset = head.count("\n")
-    return head + body, {line + offset: k for line, k in where.items()}
+    return head + body, {line + offset: k for line, k in where.items()}, refused
 
 
 def _constant_key(namespace: dict) -> str:
@@ -103,7 +105,7 @@ def compile_module(module) -> dict:
     """The numba module of ``module`` executed: its namespace, with ``__origins__``
     (line -> the user's file, line, text) and ``__path__``."""
     require()
-    source, where = module_source(module)
+    source, where, refused = module_source(module)
     path = _write(source, _constant_key(module.namespace))
     name = os.path.splitext(os.path.basename(path))[0]
     mod = sys.modules.get(name)
@@ -116,6 +118,7 @@ def compile_module(module) -> dict:
         exec(compile(source, path, "exec"), ns)  # noqa: S102 (generated module: the user's code and rule templates)
         sys.modules[name] = mod
     ns = vars(mod)
+    ns["__refused__"] = refused
     ns["__origins__"] = {line: module.origins[k] for line, k in where.items()}
     ns["__path__"] = path
     return ns
@@ -153,8 +156,18 @@ def _guarded(fn, path, origins):
     return run
 
 
+def _refused(error):
+    """A generated function the numba backend refused: raises ``error`` when called."""
+    def run(*args):
+        raise error
+    run.dispatcher = None
+    return run
+
+
 def _typed(run, args, path, origins) -> None:
     """Compile ``run`` (a guarded dispatcher) for the types of ``args``."""
+    if run.dispatcher is None:
+        run()   # refused: raises
     import numba
     from numba.core.errors import NumbaError
     try:
@@ -172,10 +185,14 @@ def halves(ns: dict, info, mode: str) -> tuple:
     path, origins = ns["__path__"], ns["__origins__"]
 
     def get(name):
+        if name in ns["__refused__"]:
+            return _refused(ns["__refused__"][name])
         return _guarded(ns[name], path, origins) if name else None
     if mode != "reverse":
         return get(info.fwd_name), None, None
     nb_fwd, nb_rev, fused = get(info.fwd_name), get(info.rev_name), get(info.fused_name)
+    # autodiff may seed an Active return in the fused function (api/reverse)
+    fused.seeds_return = fused.dispatcher is not None
 
     def fwd(*args):
         *args, tape = args

@@ -74,16 +74,20 @@ class FunctionRewrite:
     def refuse(self, node, why, hint):
         file, line, text = self.origins[self.where] if self.where is not None else (None, None, None)
         raise BackendError(f"the numba backend cannot compile this: {why}", filename=file, lineno=line,
-                           construct=text or ast.unparse(node), hint=hint)
+                           construct=text or ast.unparse(ast.fix_missing_locations(copy.deepcopy(node))), hint=hint)
 
     def run(self):
+        for node in ast.walk(self.fn):   # before the first comment: the function's first line
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Name) and _MARK_RE.match(node.value.id):
+                self.where = int(_MARK_RE.match(node.value.id).group(2))
+                break
         params = [a.arg for a in self.fn.args.args]
         if self.tape in params:
             self.threads = True
             k = params.index(self.tape)
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
         self.fn.body = self.block(self.fn.body)
-        return self.fn
+        return ast.fix_missing_locations(self.fn)
 
     def block(self, stmts):
         out = []
@@ -212,6 +216,12 @@ class FunctionRewrite:
         tag = tape_tag(self.kinds, self.namer, name)
         if tag in ZERO:
             s.value = ast.Constant(ZERO[tag])
+        elif tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
+            # an empty array of the right rank and dtype (numba unifies it with views)
+            dtype = {"f": "float64", "i": "int64", "b": "bool_"}[tag[-1]]
+            shape = ast.Tuple([ast.Constant(0)] * int(tag[1:-1]), ast.Load())
+            s.value = ast.Call(ast.Attribute(_n("np"), "zeros", ast.Load()),
+                               [shape, ast.Attribute(_n("np"), dtype, ast.Load())], [])
         return s
 
     def reversed_range(self, s, it):
@@ -219,10 +229,22 @@ class FunctionRewrite:
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed"):
             return it
         inner = it.args[0] if len(it.args) == 1 else None
+        limit = None
+        if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice) and inner.slice.lower is None \
+                and inner.slice.step is None and inner.slice.upper is not None:
+            inner, limit = inner.value, inner.slice.upper   # reversed(range(...)[:m]): the first m of the range
         if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "range"
                 and not inner.keywords and 1 <= len(inner.args) <= 3):
             self.refuse(s, "a reversed loop over something other than a range", "use backend='numpy'.")
         args = inner.args
+        if limit is not None:
+            start = args[0] if len(args) >= 2 else ast.Constant(0)
+            step = args[2] if len(args) == 3 else ast.Constant(1)
+            count = _call("min", [copy.deepcopy(limit), _call("len", [copy.deepcopy(inner)])])
+            first = ast.BinOp(copy.deepcopy(start), ast.Add(), ast.BinOp(
+                ast.BinOp(count, ast.Sub(), ast.Constant(1)), ast.Mult(), copy.deepcopy(step)))
+            return _call("range", [first, ast.BinOp(copy.deepcopy(start), ast.Sub(), copy.deepcopy(step)),
+                                   ast.UnaryOp(ast.USub(), copy.deepcopy(step))])
         if len(args) == 1:
             return _call("range", [ast.BinOp(copy.deepcopy(args[0]), ast.Sub(), ast.Constant(1)),
                                    ast.Constant(-1), ast.Constant(-1)])
@@ -238,15 +260,32 @@ class FunctionRewrite:
 
 
 def rewrite_functions(functions, contexts, origins) -> tuple:
-    """Copies of ``functions`` rewritten for numba, and the (rank, dtype kind)
-    of the arrays they pop (the helpers the module needs)."""
-    out, ranks = [], set()
+    """Copies of ``functions`` rewritten for numba, the (rank, dtype kind) of
+    the arrays they pop (the helpers the module needs), and the refused ones:
+    name -> ``BackendError`` (a function that calls a refused one is refused
+    with its error; the others still compile, so the fused function may run
+    where a split half cannot)."""
+    out, ranks, refused = [], set(), {}
     for fn in functions:
         if fn.name not in contexts:
-            raise BackendError(f"the numba backend cannot compile the generated function `{fn.name}`.",
-                               hint="use backend='numpy'.")
+            refused[fn.name] = BackendError(f"the numba backend cannot compile the generated function `{fn.name}`.",
+                                            hint="use backend='numpy'.")
+            continue
         kinds, namer = contexts[fn.name]
         rw = FunctionRewrite(copy.deepcopy(fn), kinds, namer, origins, None)
-        out.append(rw.run())
+        try:
+            out.append(rw.run())
+        except BackendError as e:
+            refused[fn.name] = e
+            continue
         ranks |= rw.ranks
-    return out, ranks
+    changed = True
+    while changed:
+        changed = False
+        for fn in list(out):
+            called = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)} & set(refused)
+            if called:
+                refused[fn.name] = refused[min(called)]
+                out.remove(fn)
+                changed = True
+    return out, ranks, refused

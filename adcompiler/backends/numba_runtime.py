@@ -88,6 +88,22 @@ def _ad_copy_typed(x):
     return lambda x: x
 
 
+def _ad_shadow_like(x):
+    return np.zeros(np.shape(x))
+
+
+@_ad_overload(_ad_shadow_like)
+def _ad_shadow_like_typed(x):
+    """A zero float shadow for a freshly bound array or scalar."""
+    if isinstance(x, _ad_types.Array):
+        if isinstance(x.dtype, _ad_types.Float):
+            return lambda x: np.zeros_like(x)
+        return lambda x: np.zeros(x.shape)
+    if isinstance(x, (_ad_types.Float, _ad_types.Integer, _ad_types.Boolean)):
+        return lambda x: 0.0
+    return None
+
+
 def _ad_unbroadcast(g, x):
     return g
 

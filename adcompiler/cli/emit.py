@@ -258,7 +258,9 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
     from ..backends.numba import module_source
     if mode == "forward" and mod.main.fused_name is None:
         mod.main.fused_name = mod.main.fwd_name
-    source, _ = module_source(mod, decorate=True, prelude=False)
+    source, _, refused = module_source(mod, decorate=True, prelude=False)
+    if refused:
+        raise next(iter(refused.values()))
     prelude = numba_prelude(source)
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
     doc = _docstring(target, mod.main, acts, mode, ret_active).split("\n`")[0].rstrip("\n")

@@ -90,6 +90,9 @@ def tape_tag(kinds, namer, name):
     if namer.made(name, COUNT):
         return "i"
     k = kinds.get(name)
+    if k is None:   # an adjoint has its primal's kind
+        primal = next((p for p, a in namer.adjoints.items() if a == name), None)
+        k = kinds.get(primal) if primal is not None else None
     if k is None or k.weak:
         return None
     if k.cls == "float" or (k.cls == "num" and k.ndim == 0 and k.dtype == "f"):
