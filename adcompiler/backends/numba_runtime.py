@@ -31,7 +31,8 @@ def _ad_reserve(buf, n, k):
     if n + k <= buf.shape[0]:
         return buf
     new = np.empty(max(2 * buf.shape[0], n + k), buf.dtype)
-    new[:n] = buf[:n]
+    for j in range(n):   # (element loops: numba compiles slice assignment slowly)
+        new[j] = buf[j]
     return new
 
 
@@ -57,7 +58,8 @@ def _ad_push_af(tf, nf, ti, ni, x):
     flat = x.copy().ravel()
     m = flat.shape[0]
     tf = _ad_reserve(tf, nf, m)
-    tf[nf:nf + m] = flat
+    for k in range(m):
+        tf[nf + k] = flat[k]
     ti = _ad_reserve(ti, ni, x.ndim)
     for k in range(x.ndim):
         ti[ni + k] = x.shape[k]
