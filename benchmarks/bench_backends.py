@@ -190,14 +190,14 @@ def cases(quick: bool) -> list:
         out.append(Case(f"gemm n={n}", K.gemm,
                         lambda r, n=n: [np.zeros((n, n)), r.standard_normal((n, n)), r.standard_normal((n, n))],
                         (True, True, True), (True, False, False), slow_numpy=n > 64))
-    n, steps = (200, 20) if quick else (1000, 100)
+    n, steps = (200, 20) if quick else (10_000, 200)
     out.append(Case(f"heat n={n} steps={steps}", K.heat,
                     lambda r, n=n, steps=steps: [r.standard_normal(n), np.zeros(n), 0.2, steps],
                     (True, True, False, False), (True, False, False, False), slow_numpy=not quick))
-    n, sweeps = (16, 2) if quick else (32, 4)
-    out.append(Case(f"gauss-seidel {n}x{n} sweeps={sweeps}", K.gauss_seidel,
-                    lambda r, n=n, sweeps=sweeps: [r.standard_normal((n, n)), r.standard_normal((n, n)), sweeps],
-                    (True, True, False), (True, False, False)))
+    for n in ((16,) if quick else (32, 128)):
+        out.append(Case(f"gauss-seidel {n}x{n} sweeps=4", K.gauss_seidel,
+                        lambda r, n=n: [r.standard_normal((n, n)), r.standard_normal((n, n)), 4],
+                        (True, True, False), (True, False, False), slow_numpy=n > 64))
     n = 64 if quick else 256
     out.append(Case(f"forces n={n}", K.forces, lambda r, n=n: [r.standard_normal((n, 2)), np.zeros((n, 2))],
                     (True, True), (False, True), slow_numpy=not quick))
@@ -320,6 +320,8 @@ def _jax_runner(fn, case, args, seeds, got):
         call, static = (jnp.asarray(args[0]), jnp.asarray(seeds[0])), (args[2], args[3])
         want = got[:1]
     elif case.fn is K.gauss_seidel:
+        if args[0].shape[0] > 48:
+            return None   # scalar updates in nested fori_loops: jax keeps the whole array per step
         call, static = (jnp.asarray(args[0]), jnp.asarray(args[1]), jnp.asarray(seeds[0])), (args[2],)
         want = got
     else:
@@ -424,7 +426,7 @@ def main(argv=None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as cache:
         for case in cases(opts.quick):
-            row = run_case(case, repeats, peers, os.path.join(cache, case.fn.__name__))
+            row = run_case(case, repeats, peers, os.path.join(cache, "".join(c if c.isalnum() else "_" for c in case.name)))
             rows.append(row)
             print(f"done: {case.name}", file=sys.stderr, flush=True)
     present = [p for p, forms in peers.items() if forms is not None]

@@ -161,12 +161,17 @@ class FunctionRewrite:
         tag = getattr(call, "tape_tag", None)
         value = _uncopied(call.args[0])
         self.expr(s, value)
-        if tag == "f":
-            return [_assign([_n("_ad_tf", ast.Store), _n("_ad_nf", ast.Store)],
-                            _call("_ad_push_f", [_n("_ad_tf"), _n("_ad_nf"), value]))]
-        if tag in ("i", "b"):
-            return [_assign([_n("_ad_ti", ast.Store), _n("_ad_ni", ast.Store)],
-                            _call("_ad_push_i", [_n("_ad_ti"), _n("_ad_ni"), value]))]
+        if tag in ("f", "i", "b"):
+            # inline (a helper returning the buffer costs a reference count per push)
+            buf, count = ("_ad_tf", "_ad_nf") if tag == "f" else ("_ad_ti", "_ad_ni")
+            if tag != "f":
+                value = _call("int", [value])
+            full = ast.Compare(_n(count), [ast.Eq()], [ast.Subscript(ast.Attribute(_n(buf), "shape", ast.Load()),
+                                                                    ast.Constant(0), ast.Load())])
+            grow = _assign([_n(buf, ast.Store)], _call("_ad_reserve", [_n(buf), _n(count), ast.Constant(1)]))
+            return [ast.If(full, [grow], []),
+                    _assign([ast.Subscript(_n(buf), _n(count), ast.Store())], value),
+                    ast.AugAssign(_n(count, ast.Store), ast.Add(), ast.Constant(1))]
         if tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
             helper = "_ad_push_af" if tag[-1] == "f" else "_ad_push_ai"
             return [_assign(_state(ast.Store), _call(helper, _state() + [value]))]
