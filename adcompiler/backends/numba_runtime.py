@@ -144,6 +144,119 @@ def _ad_unbroadcast_typed(g, x):
             return g
         return same
     return None
+
+
+def _ad_none(t):
+    """Whether the numba type ``t`` is None (given or left out)."""
+    return t is None or isinstance(t, (_ad_types.NoneType, _ad_types.Omitted))
+
+
+def _ad_unreduce(g, x, axis=None, keepdims=False):
+    return g
+
+
+@_ad_overload(_ad_unreduce)
+def _ad_unreduce_typed(g, x, axis=None, keepdims=False):
+    """A full reduction's scalar adjoint spread over ``x`` (other axes: refused)."""
+    if not _ad_none(axis) or isinstance(g, _ad_types.Array):
+        return None
+    if isinstance(x, _ad_types.Array):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    return lambda g, x, axis=None, keepdims=False: g
+
+
+def _ad_select_adjoint(g, x, ans, axis=None, keepdims=False):
+    return g
+
+
+@_ad_overload(_ad_select_adjoint)
+def _ad_select_adjoint_typed(g, x, ans, axis=None, keepdims=False):
+    """max/min over all elements: ``g`` shared by the elements equal to the result."""
+    if not _ad_none(axis) or isinstance(g, _ad_types.Array):
+        return None
+    if isinstance(x, _ad_types.Array):
+        def impl(g, x, ans, axis=None, keepdims=False):
+            mask = (x == ans).astype(np.float64)
+            return mask * (g / np.sum(mask))
+        return impl
+    return lambda g, x, ans, axis=None, keepdims=False: g
+
+
+def _ad_mean_adjoint(g, a, axis=None, keepdims=False, where=True):
+    return g
+
+
+@_ad_overload(_ad_mean_adjoint)
+def _ad_mean_adjoint_typed(g, a, axis=None, keepdims=False, where=True):
+    """The mean over all elements (no ``where``)."""
+    if not _ad_none(axis) or isinstance(g, _ad_types.Array) or not (
+            where is None or isinstance(where, (_ad_types.Omitted, _ad_types.BooleanLiteral, _ad_types.Boolean))):
+        return None
+    if isinstance(a, _ad_types.Array):
+        return lambda g, a, axis=None, keepdims=False, where=True: np.full(a.shape, g / a.size)
+    return lambda g, a, axis=None, keepdims=False, where=True: g
+
+
+def _ad_dot_adjoint_a(g, a, b):
+    return g
+
+
+def _ad_dot_adjoint_b(g, a, b):
+    return g
+
+
+def _ad_dot_ranks(a, b):
+    if not (isinstance(a, _ad_types.Array) and isinstance(b, _ad_types.Array)):
+        return None
+    return a.ndim, b.ndim
+
+
+@_ad_overload(_ad_dot_adjoint_a)
+def _ad_dot_adjoint_a_typed(g, a, b):
+    """``np.dot`` (and ``@``) of 1-D and 2-D arrays, with respect to ``a``."""
+    ranks = _ad_dot_ranks(a, b)
+    if ranks == (1, 1):
+        return lambda g, a, b: g * b
+    if ranks == (2, 1):
+        return lambda g, a, b: np.outer(g, b)
+    if ranks == (1, 2):
+        return lambda g, a, b: np.dot(np.ascontiguousarray(b), np.ascontiguousarray(g))
+    if ranks == (2, 2):
+        return lambda g, a, b: np.dot(np.ascontiguousarray(g), np.ascontiguousarray(b.T))
+    return None
+
+
+@_ad_overload(_ad_dot_adjoint_b)
+def _ad_dot_adjoint_b_typed(g, a, b):
+    """``np.dot`` (and ``@``) of 1-D and 2-D arrays, with respect to ``b``."""
+    ranks = _ad_dot_ranks(a, b)
+    if ranks == (1, 1):
+        return lambda g, a, b: g * a
+    if ranks == (1, 2):
+        return lambda g, a, b: np.outer(a, g)
+    if ranks == (2, 1):
+        return lambda g, a, b: np.dot(np.ascontiguousarray(a.T), np.ascontiguousarray(g))
+    if ranks == (2, 2):
+        return lambda g, a, b: np.dot(np.ascontiguousarray(a.T), np.ascontiguousarray(g))
+    return None
+
+
+def _ad_matmul_adjoint_a(g, a, b):
+    return g
+
+
+def _ad_matmul_adjoint_b(g, a, b):
+    return g
+
+
+@_ad_overload(_ad_matmul_adjoint_a)
+def _ad_matmul_adjoint_a_typed(g, a, b):
+    return _ad_dot_adjoint_a_typed(g, a, b)
+
+
+@_ad_overload(_ad_matmul_adjoint_b)
+def _ad_matmul_adjoint_b_typed(g, a, b):
+    return _ad_dot_adjoint_b_typed(g, a, b)
 '''
 
 _POP = '''
