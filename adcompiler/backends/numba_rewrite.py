@@ -140,7 +140,7 @@ class FunctionRewrite:
             self.expr(s, s.iter if isinstance(s, ast.For) else s.test)
             s.body = self.block(s.body)
             s.orelse = self.block(s.orelse)
-            return [s]
+            return presized(s)
         if isinstance(s, (ast.Assign, ast.Expr)) and isinstance(s.value, ast.Call) \
                 and any(isinstance(a, ast.Name) and a.id == self.tape for a in s.value.args):
             return [self.threaded_call(s)]
@@ -169,7 +169,9 @@ class FunctionRewrite:
             full = ast.Compare(_n(count), [ast.Eq()], [ast.Subscript(ast.Attribute(_n(buf), "shape", ast.Load()),
                                                                     ast.Constant(0), ast.Load())])
             grow = _assign([_n(buf, ast.Store)], _call("_ad_reserve", [_n(buf), _n(count), ast.Constant(1)]))
-            return [ast.If(full, [grow], []),
+            guard = ast.If(full, [grow], [])
+            guard.grows = buf   # an innermost range loop reserves room before it and drops this (see presized)
+            return [guard,
                     _assign([ast.Subscript(_n(buf), _n(count), ast.Store())], value),
                     ast.AugAssign(_n(count, ast.Store), ast.Add(), ast.Constant(1))]
         if tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
@@ -262,6 +264,47 @@ class FunctionRewrite:
         first = ast.BinOp(copy.deepcopy(start), ast.Add(), ast.BinOp(count, ast.Mult(), copy.deepcopy(step)))
         return _call("range", [first, ast.BinOp(copy.deepcopy(start), ast.Sub(), copy.deepcopy(step)),
                                ast.UnaryOp(ast.USub(), copy.deepcopy(step))])
+
+
+def presized(loop) -> list:
+    """An innermost ``for`` over a range whose body pushes scalars: room for
+    all its pushes is reserved before it (one per push statement and
+    iteration, an upper bound) and the growth checks inside are dropped.
+    numba keeps a buffer that may be rebound inside a loop in a slow form."""
+    if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name)
+            and loop.iter.func.id == "range") or loop.orelse:
+        return [loop]
+    if any(isinstance(n, (ast.For, ast.While)) for b in loop.body for n in ast.walk(b)):
+        return [loop]
+    for b in loop.body:
+        for n in ast.walk(b):
+            if isinstance(n, ast.If) and getattr(n, "grows", None):
+                continue
+            # an array push or a call that takes the tape uses room the count cannot foresee
+            if isinstance(n, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id in ("_ad_tf", "_ad_ti")
+                    for tgt in n.targets for t in (tgt.elts if isinstance(tgt, ast.Tuple) else [tgt])):
+                if not any(getattr(g, "grows", None) and n in g.body for g in ast.walk(b) if isinstance(g, ast.If)):
+                    return [loop]
+    counts: dict = {}
+
+    def strip(stmts):
+        out = []
+        for st in stmts:
+            if getattr(st, "grows", None):
+                counts[st.grows] = counts.get(st.grows, 0) + 1
+                continue
+            if isinstance(st, ast.If):
+                st.body, st.orelse = strip(st.body) or [ast.Pass()], strip(st.orelse)
+            out.append(st)
+        return out
+    loop.body = strip(loop.body) or [ast.Pass()]
+    before = []
+    for buf, k in sorted(counts.items()):
+        count = "_ad_nf" if buf == "_ad_tf" else "_ad_ni"
+        room = ast.BinOp(ast.Constant(k), ast.Mult(), _call("len", [copy.deepcopy(loop.iter)]))
+        before.append(_assign([_n(buf, ast.Store)], _call("_ad_reserve", [_n(buf), _n(count), room])))
+    return before + [loop]
 
 
 def rewrite_functions(functions, contexts, origins) -> tuple:
