@@ -266,6 +266,11 @@ class FunctionRewrite:
                                ast.UnaryOp(ast.USub(), copy.deepcopy(step))])
 
 
+def _rebinds_buffer(assign) -> bool:
+    return any(isinstance(t, ast.Name) and t.id in ("_ad_tf", "_ad_ti")
+               for tgt in assign.targets for t in (tgt.elts if isinstance(tgt, ast.Tuple) else [tgt]))
+
+
 def presized(loop) -> list:
     """An innermost ``for`` over a range whose body pushes scalars: room for
     all its pushes is reserved before it (one per push statement and
@@ -276,16 +281,12 @@ def presized(loop) -> list:
         return [loop]
     if any(isinstance(n, (ast.For, ast.While)) for b in loop.body for n in ast.walk(b)):
         return [loop]
+    # an array push or a call that takes the tape uses room the count cannot foresee
+    growths = {id(st) for b in loop.body for g in ast.walk(b) if getattr(g, "grows", None) for st in g.body}
     for b in loop.body:
         for n in ast.walk(b):
-            if isinstance(n, ast.If) and getattr(n, "grows", None):
-                continue
-            # an array push or a call that takes the tape uses room the count cannot foresee
-            if isinstance(n, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id in ("_ad_tf", "_ad_ti")
-                    for tgt in n.targets for t in (tgt.elts if isinstance(tgt, ast.Tuple) else [tgt])):
-                if not any(getattr(g, "grows", None) and n in g.body for g in ast.walk(b) if isinstance(g, ast.If)):
-                    return [loop]
+            if isinstance(n, ast.Assign) and id(n) not in growths and _rebinds_buffer(n):
+                return [loop]
     counts: dict = {}
 
     def strip(stmts):
