@@ -128,14 +128,16 @@ def _refusal(e: Exception, path: str, origins: dict) -> BackendError:
     text = _ANSI.sub("", str(e))
     lines = [int(m) for m in re.findall(r'File "' + re.escape(path) + r'", line (\d+)', text)]
     lines += [int(m) for m in re.findall(re.escape(os.path.basename(path)) + r"\s*\((\d+)\)", text)]
+    lines += _lowered_lines(e, path)
     where = None
     for line in lines:
         where = origin_at(origins, line)
         if where is not None:
             break
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("-")), "")
-    first = re.sub(r"^(No implementation of function|Failed in nopython mode pipeline \(step: [^)]*\))", r"\1",
-                   first)
+    skip = ("Failed in", "During", "File ", "^", "-", "Resolution failure", "Rewrite", "Known signatures",
+            "*", "Function(")
+    said = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(skip)]
+    first = (said[0] if said else text.strip().splitlines()[0] if text.strip() else type(e).__name__)[:200]
     file, line, src = where if where is not None else (None, None, None)
     return BackendError(f"numba cannot compile the derivative of this line ({first})", filename=file,
                         lineno=line, construct=src,
@@ -152,8 +154,35 @@ def _guarded(fn, path, origins):
             return fn(*args)
         except NumbaError as e:
             raise _refusal(e, path, origins) from None
+        except Exception as e:
+            if _while_compiling(e):   # numba failed to compile (lowering), nothing ran
+                raise _refusal(e, path, origins) from None
+            raise
     run.dispatcher = fn
     return run
+
+
+def _lowered_lines(e, path) -> list:
+    """Lines of ``path`` that numba was lowering when ``e`` was raised (its
+    lowering errors do not always say where)."""
+    out, tb = [], e.__traceback__
+    while tb is not None:
+        for name in ("inst", "self"):
+            loc = getattr(tb.tb_frame.f_locals.get(name), "loc", None)
+            if getattr(loc, "filename", None) == path and isinstance(getattr(loc, "line", None), int):
+                out.append(loc.line)
+        tb = tb.tb_next
+    return out[::-1]
+
+
+def _while_compiling(e) -> bool:
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name in ("_compile_for_args", "compile_extra") and \
+                "numba" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _refused(error):
@@ -173,6 +202,8 @@ def _typed(run, args, path, origins) -> None:
     try:
         run.dispatcher.compile(tuple(numba.typeof(a) for a in args))
     except NumbaError as e:
+        raise _refusal(e, path, origins) from None
+    except Exception as e:   # noqa: BLE001 (numba failed to compile: lowering errors are plain exceptions)
         raise _refusal(e, path, origins) from None
 
 
