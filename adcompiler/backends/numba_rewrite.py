@@ -87,7 +87,20 @@ class FunctionRewrite:
             k = params.index(self.tape)
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
         self.fn.body = self.block(self.fn.body)
+        self.ellipses()
         return ast.fix_missing_locations(self.fn)
+
+    def ellipses(self):
+        """``x[...]`` of an array of known rank r >= 1 as ``x[:, ..., :]`` (numba lowers no ``...``)."""
+        from ..transform.tape import tape_tag
+        for node in ast.walk(self.fn):
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                    and node.slice.value is Ellipsis and isinstance(node.value, ast.Name):
+                tag = tape_tag(self.kinds, self.namer, node.value.id) or ""
+                rank = int(tag[1:-1]) if tag.startswith("a") and tag[1:-1].isdigit() else 0
+                if rank >= 1:
+                    node.slice = ast.Slice() if rank == 1 else ast.Tuple([ast.Slice() for _ in range(rank)],
+                                                                          ast.Load())
 
     def block(self, stmts):
         out = []
