@@ -129,29 +129,35 @@ def jax_forms():
     }
 
 
+def _eager_forms(stack, cat, eye, sqrt, total, dot):
+    """The recurrence (element by element), heat (whole-array steps), forces
+    (broadcast pairs) and gemm of an eager array library."""
+    def recurrence(a, b):
+        out = [b[0]]
+        for i in range(1, a.shape[0]):
+            out.append(out[-1] * a[i] + b[i])
+        return stack(out)
+
+    def heat(u, r, steps):
+        for _ in range(steps):
+            u = cat([u[:1], u[1:-1] + r * (u[:-2] - 2.0 * u[1:-1] + u[2:]), u[-1:]])
+        return u
+
+    def forces(x):
+        d = x[:, None, :] - x[None, :, :]
+        r2 = total(d * d, -1) + 0.1
+        w = (1.0 - eye(x)) / (r2 * sqrt(r2))
+        return total(w[:, :, None] * d, 1)
+    return {"recurrence": recurrence, "gemm": dot, "heat": heat, "forces": forces}
+
+
 def torch_forms():
     try:
         import torch
     except ImportError:
         return None
-
-    def recurrence(a, b):
-        out = [b[0]]
-        for i in range(1, a.shape[0]):
-            out.append(out[-1] * a[i] + b[i])
-        return torch.stack(out)
-
-    def heat(u, r, steps):
-        for _ in range(steps):
-            u = torch.cat([u[:1], u[1:-1] + r * (u[:-2] - 2.0 * u[1:-1] + u[2:]), u[-1:]])
-        return u
-
-    def forces(x):
-        d = x[:, None, :] - x[None, :, :]
-        r2 = (d * d).sum(-1) + 0.1
-        w = (1.0 - torch.eye(x.shape[0], dtype=x.dtype)) / (r2 * torch.sqrt(r2))
-        return (w[:, :, None] * d).sum(1)
-    return {"recurrence": recurrence, "gemm": lambda a, b: a @ b, "heat": heat, "forces": forces}
+    return _eager_forms(torch.stack, torch.cat, lambda x: torch.eye(x.shape[0], dtype=x.dtype), torch.sqrt,
+                        lambda v, axis: v.sum(axis), lambda a, b: a @ b)
 
 
 def autograd_forms():
@@ -159,24 +165,8 @@ def autograd_forms():
         import autograd.numpy as anp
     except ImportError:
         return None
-
-    def recurrence(a, b):
-        out = [b[0]]
-        for i in range(1, a.shape[0]):
-            out.append(out[-1] * a[i] + b[i])
-        return anp.array(out)
-
-    def heat(u, r, steps):
-        for _ in range(steps):
-            u = anp.concatenate([u[:1], u[1:-1] + r * (u[:-2] - 2.0 * u[1:-1] + u[2:]), u[-1:]])
-        return u
-
-    def forces(x):
-        d = x[:, None, :] - x[None, :, :]
-        r2 = anp.sum(d * d, axis=-1) + 0.1
-        w = (1.0 - anp.eye(x.shape[0])) / (r2 * anp.sqrt(r2))
-        return anp.sum(w[:, :, None] * d, axis=1)
-    return {"recurrence": recurrence, "gemm": lambda a, b: anp.dot(a, b), "heat": heat, "forces": forces}
+    return _eager_forms(anp.array, anp.concatenate, lambda x: anp.eye(x.shape[0]), anp.sqrt,
+                        lambda v, axis: anp.sum(v, axis=axis), anp.dot)
 
 
 # ---- the cases -------------------------------------------------------------------------------------

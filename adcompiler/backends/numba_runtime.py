@@ -205,40 +205,23 @@ def _ad_dot_adjoint_b(g, a, b):
     return g
 
 
-def _ad_dot_ranks(a, b):
+#: adjoints of np.dot / @ of 1-D and 2-D arrays: (with respect to, rank of a, rank of b) -> implementation
+_AD_DOT = {
+    ("a", 1, 1): lambda g, a, b: g * b,
+    ("a", 2, 1): lambda g, a, b: np.outer(g, b),
+    ("a", 1, 2): lambda g, a, b: np.dot(np.ascontiguousarray(b), np.ascontiguousarray(g)),
+    ("a", 2, 2): lambda g, a, b: np.dot(np.ascontiguousarray(g), np.ascontiguousarray(b.T)),
+    ("b", 1, 1): lambda g, a, b: g * a,
+    ("b", 1, 2): lambda g, a, b: np.outer(a, g),
+    ("b", 2, 1): lambda g, a, b: np.dot(np.ascontiguousarray(a.T), np.ascontiguousarray(g)),
+    ("b", 2, 2): lambda g, a, b: np.dot(np.ascontiguousarray(a.T), np.ascontiguousarray(g)),
+}
+
+
+def _ad_dot_rule(which, a, b):
     if not (isinstance(a, _ad_types.Array) and isinstance(b, _ad_types.Array)):
         return None
-    return a.ndim, b.ndim
-
-
-@_ad_overload(_ad_dot_adjoint_a)
-def _ad_dot_adjoint_a_typed(g, a, b):
-    """``np.dot`` (and ``@``) of 1-D and 2-D arrays, with respect to ``a``."""
-    ranks = _ad_dot_ranks(a, b)
-    if ranks == (1, 1):
-        return lambda g, a, b: g * b
-    if ranks == (2, 1):
-        return lambda g, a, b: np.outer(g, b)
-    if ranks == (1, 2):
-        return lambda g, a, b: np.dot(np.ascontiguousarray(b), np.ascontiguousarray(g))
-    if ranks == (2, 2):
-        return lambda g, a, b: np.dot(np.ascontiguousarray(g), np.ascontiguousarray(b.T))
-    return None
-
-
-@_ad_overload(_ad_dot_adjoint_b)
-def _ad_dot_adjoint_b_typed(g, a, b):
-    """``np.dot`` (and ``@``) of 1-D and 2-D arrays, with respect to ``b``."""
-    ranks = _ad_dot_ranks(a, b)
-    if ranks == (1, 1):
-        return lambda g, a, b: g * a
-    if ranks == (1, 2):
-        return lambda g, a, b: np.outer(a, g)
-    if ranks == (2, 1):
-        return lambda g, a, b: np.dot(np.ascontiguousarray(a.T), np.ascontiguousarray(g))
-    if ranks == (2, 2):
-        return lambda g, a, b: np.dot(np.ascontiguousarray(a.T), np.ascontiguousarray(g))
-    return None
+    return _AD_DOT.get((which, a.ndim, b.ndim))
 
 
 def _ad_matmul_adjoint_a(g, a, b):
@@ -249,14 +232,15 @@ def _ad_matmul_adjoint_b(g, a, b):
     return g
 
 
-@_ad_overload(_ad_matmul_adjoint_a)
-def _ad_matmul_adjoint_a_typed(g, a, b):
-    return _ad_dot_adjoint_a_typed(g, a, b)
+def _ad_dot_typing(which):
+    def typing(g, a, b):
+        return _ad_dot_rule(which, a, b)
+    return typing
 
 
-@_ad_overload(_ad_matmul_adjoint_b)
-def _ad_matmul_adjoint_b_typed(g, a, b):
-    return _ad_dot_adjoint_b_typed(g, a, b)
+for _ad_fn, _ad_which in ((_ad_dot_adjoint_a, "a"), (_ad_dot_adjoint_b, "b"),
+                          (_ad_matmul_adjoint_a, "a"), (_ad_matmul_adjoint_b, "b")):
+    _ad_overload(_ad_fn)(_ad_dot_typing(_ad_which))
 '''
 
 _POP = '''
