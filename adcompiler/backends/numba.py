@@ -27,7 +27,7 @@ import types
 
 import numpy as np
 
-from ..codegen.compile import origin_at
+from ..codegen.compile import execute_file_source, origin_at
 from ..codegen.emit import emit_module
 from ..errors import BackendError
 from . import numba_runtime
@@ -105,6 +105,13 @@ def compile_module(module) -> dict:
     """The numba module of ``module`` executed: its namespace, with ``__origins__``
     (line -> the user's file, line, text) and ``__path__``."""
     require()
+    for name, value in sorted(module.namespace.items()):
+        if isinstance(value, np.ndarray):
+            file, line, _ = module.origins[0] if module.origins else (None, None, None)
+            raise BackendError(f"the function reads the module-level array `{name}`, which numba would freeze at "
+                               "its first compilation (later changes to it would not be seen).",
+                               filename=file, lineno=line, construct=name,
+                               hint=f"pass `{name}` as an argument (Const), or use backend='numpy'.")
     source, where, refused = module_source(module)
     path = _write(source, _constant_key(module.namespace))
     name = os.path.splitext(os.path.basename(path))[0]
@@ -115,7 +122,7 @@ def compile_module(module) -> dict:
         ns = vars(mod)
         ns.update({"np": np, "math": math})
         ns.update(module.namespace)
-        exec(compile(source, path, "exec"), ns)  # noqa: S102 (generated module: the user's code and rule templates)
+        execute_file_source(source, path, ns)
         sys.modules[name] = mod
     ns = vars(mod)
     ns["__refused__"] = refused

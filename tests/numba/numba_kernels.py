@@ -30,3 +30,13 @@ def unsupported(x):
 
 
 UNSUPPORTED_LINE = unsupported.__code__.co_firstlineno + 4
+
+
+WEIGHTS = np.linspace(0.5, 1.5, 4)
+
+
+def reads_global_array(x):
+    t = 0.0
+    for i in range(x.shape[0]):
+        t += WEIGHTS[i] * x[i] * x[i]
+    return t

@@ -239,3 +239,13 @@ def test_emitted_numba_module(tmp_path):
     got = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True, text=True)
     want = ad.gradient(K.recurrence_sum, np.zeros(7), np.linspace(-0.5, 0.5, 7), np.cos(np.arange(7.0)))
     np.testing.assert_allclose(eval(got.stdout), np.concatenate([want[1], want[2]]), rtol=1e-12)
+
+
+def test_module_level_array_is_refused():
+    """numba would freeze a global array at compile time: refused, numpy and auto still run."""
+    x = np.linspace(0.1, 1.0, 4)
+    with pytest.raises(BackendError, match="WEIGHTS"):
+        ad.gradient(K.reads_global_array, x, backend="numba")
+    want = 2.0 * K.WEIGHTS * x
+    np.testing.assert_allclose(ad.gradient(K.reads_global_array, x)[0], want, rtol=1e-12)
+    np.testing.assert_allclose(ad.gradient(K.reads_global_array, x, backend="auto")[0], want, rtol=1e-12)
