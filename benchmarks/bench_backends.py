@@ -247,8 +247,6 @@ def hand_inputs(case, args, seeds):
 # ---- one kernel ----------------------------------------------------------------------------------
 def run_case(case: Case, repeats: int, peers: dict, cache: str) -> dict:
     import numba
-
-    import adcompiler as ad
     rng = np.random.default_rng(0)
     args = case.make(rng)
     seeds = [rng.standard_normal(np.shape(x)) if s else None for x, s in zip(args, case.seeded)]
@@ -296,7 +294,6 @@ def run_case(case: Case, repeats: int, peers: dict, cache: str) -> dict:
         if runner is not None:
             row[name] = median_time(runner, max(1, repeats // (3 if name != "jax" else 1)))
     row["second process"] = second_process(case, cache)
-    del ad
     return row
 
 
