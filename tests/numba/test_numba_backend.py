@@ -249,3 +249,31 @@ def test_module_level_array_is_refused():
     want = 2.0 * K.WEIGHTS * x
     np.testing.assert_allclose(ad.gradient(K.reads_global_array, x)[0], want, rtol=1e-12)
     np.testing.assert_allclose(ad.gradient(K.reads_global_array, x, backend="auto")[0], want, rtol=1e-12)
+
+
+def test_differentiate_under_torch_and_jax():
+    """The tape adapters run the numba split halves (the typed tape rides on their record)."""
+    torch = require("torch")
+    jax = require("jax")
+    prev = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        _torch_and_jax(torch, jax)
+    finally:
+        jax.config.update("jax_enable_x64", prev)
+
+
+def _torch_and_jax(torch, jax):
+    rng = np.random.default_rng(5)
+    a, b = rng.uniform(-0.9, 0.9, 30), rng.standard_normal(30)
+    f_nb = ad.differentiate(K.recurrence, out="s", like="a", backend="numba")
+    f_np = ad.differentiate(K.recurrence, out="s", like="a")
+    grads = []
+    for f in (f_nb, f_np):
+        ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+        (f(ta, tb) ** 2).sum().backward()
+        grads.append((ta.grad.numpy(), tb.grad.numpy()))
+        grads.append(jax.grad(lambda x, y, f=f: jax.numpy.sum(f(x, y) ** 2), (0, 1))(a, b))
+    for g in grads[1:]:
+        np.testing.assert_allclose(np.asarray(g[0]), grads[0][0], rtol=1e-12)
+        np.testing.assert_allclose(np.asarray(g[1]), grads[0][1], rtol=1e-12)
