@@ -24,5 +24,6 @@ from .api.reverse import (  # noqa: F401
 )
 from .api.second import hessian, hvp, jacobian  # noqa: F401
 from .api.transforms import grad, jvp, value_and_grad, vjp  # noqa: F401
+from .backends.choice import backend_report  # noqa: F401
 from .errors import AdCompilerError  # noqa: F401
 from .tapes.differentiate import differentiate  # noqa: F401

@@ -63,6 +63,11 @@ class ShapeError(AdCompilerError):
     """Shapes or dtypes that do not fit together."""
 
 
+class BackendError(AdCompilerError):
+    """A construct the chosen backend (numba) cannot compile, or a backend
+    that is not installed."""
+
+
 class AdCompilerWarning(UserWarning):
     """Something adcompiler did that the caller may not expect, such as taking
     a bare float array as Const."""

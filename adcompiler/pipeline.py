@@ -47,6 +47,8 @@ from .transform.reverse import Sweeps
 Hook = Callable[[str, Callable[[], str]], None]
 DUMP_AFTER = ("parse", "normalize", "kinds", "lower", "effects", "activity", "reverse", "forward")
 DEFAULT = Options()
+# (rollback pushes regions the typed tape of the numba backend does not hold yet)
+NUMBA = Options(shape_restores=False, listify=False, backend="numba", rollback=False)
 MODES = ("reverse", "forward", "batch", "second")
 
 
@@ -192,11 +194,11 @@ def reverse_module(func, param_kinds: tuple, activities: tuple, ret_active: bool
 
 
 def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool, public: bool = False,
-                   batch: bool = False, hook: Hook = _quiet) -> Module:
+                   batch: bool = False, hook: Hook = _quiet, options: Options = DEFAULT) -> Module:
     """Tangent-linear code of ``func`` and its callees. The main function is
     ``{name}_forward(args, each Duplicated one followed by its tangent)``; it
     returns the return value's tangent with ``public``, else ``(primal return, tangent)``."""
-    module = Module(PASSES, DEFAULT, public)
+    module = Module(PASSES, options, public)
     module.main = forward_function(module, func, tuple(param_kinds), tuple(activities), ret_active, main=True,
                                    batch=batch, hook=hook)
     module.source = emit_module(module.functions, module.comments, module.comment_lines)          # emit
@@ -205,16 +207,27 @@ def forward_module(func, param_kinds: tuple, activities: tuple, ret_active: bool
 
 
 def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "reverse",
-             dtypes: str = "", checkpoint=None) -> cache.Compiled:
+             dtypes: str = "", backend: str = "numpy", checkpoint=None) -> cache.Compiled:
     """The generated code of ``func`` for one signature, compiled and cached:
     ``mode`` is ``reverse`` (fused and split halves), ``forward``, ``batch``
     (vector forward mode) or ``second`` (reverse code meant to be
-    differentiated again, public convention); ``checkpoint`` (reverse only)
-    checkpoints the outermost loops (``transform/checkpoint.py``)."""
+    differentiated again, public convention). ``backend`` is ``numpy`` or
+    ``numba`` (``reverse`` and ``forward`` modes; see ``backends/choice`` for ``auto``);
+    ``checkpoint`` (reverse only) checkpoints the outermost loops (``transform/checkpoint.py``)."""
     if not isinstance(func, types.FunctionType):
         parse_function(func)   # raises the right refusal for builtins, partials, methods...
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
+
+    if backend == "numba":
+        if mode not in ("reverse", "forward"):
+            raise AdCompilerError(f"backend='numba' does not support {mode} mode.", hint="use backend='numpy'.")
+        if checkpoint is not None:
+            raise AdCompilerError("checkpoint= is not supported with backend='numba' yet: the snapshots and the "
+                                  "schedule are Python objects.", construct=f"checkpoint={checkpoint!r}",
+                                  hint="use backend='numpy' with checkpoint=, or drop checkpoint=.")
+        return cache.get(func, (mode, kinds, acts, dtypes, ret_active, backend),
+                         lambda: _build_numba(func, kinds, acts, ret_active, mode))
 
     def build():
         if mode in ("forward", "batch"):
@@ -239,6 +252,20 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
         return cache.Compiled(mod.source, fwd, rev, info, dict(an.resolver.free_names()), fused,
                               frozenset(an.param_writes()), lines)
     return cache.get(func, (mode, kinds, acts, dtypes, ret_active, checkpoint), build)
+
+
+def _build_numba(func, kinds, acts, ret_active, mode) -> cache.Compiled:
+    from .backends import numba as nb
+    nb.require()
+    if mode == "forward":
+        mod = forward_module(func, kinds, acts, ret_active, options=NUMBA)
+    else:
+        mod = reverse_module(func, kinds, acts, ret_active, options=NUMBA)
+    ns = nb.compile_module(mod)
+    fwd, rev, fused = nb.halves(ns, mod.main, mode)
+    an = analyse(func, kinds)
+    return cache.Compiled(mod.source, fwd, rev, mod.main, dict(an.resolver.free_names()), fused,
+                          frozenset(an.param_writes()), mod.origin_lines())
 
 
 def dump_after(func, param_kinds, activities, ret_active, stage: str, mode: str = "reverse") -> str:

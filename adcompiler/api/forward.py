@@ -9,6 +9,7 @@ import numpy as np
 from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
+from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import check_alias as _check_alias
 from .arguments import fill_defaults as _fill_defaults
@@ -59,15 +60,15 @@ def _kind(a):
     return kind_of_value(v)
 
 
-def compiled_forward(f, args, ret):
+def compiled_forward(f, args, ret, backend="numpy"):
     """The (cached) tangent code of ``f`` for these annotated arguments."""
     kinds = tuple(_kind(a) for a in args)
     acts = tuple("Duplicated" if isinstance(a, A.Duplicated) else "Const" for a in args)
     dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
-    return pipeline.compiled(f, kinds, acts, ret == "Duplicated", "forward", dtypes)
+    return choice.compiled(f, kinds, acts, ret == "Duplicated", "forward", dtypes, backend)
 
 
-def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any) -> tuple:
+def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: str = "numpy") -> tuple:
     """Forward mode: Duplicated shadows carry tangents of initial values in and
     of final values out. Returns ``(tangent_of_return,)`` for a Duplicated
     return, ``()`` for Const; ForwardWithPrimal appends the primal return.
@@ -78,7 +79,7 @@ def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any) -> tuple:
     names = _param_names(f, len(args))
     _check(args, names)
     ret = _ret_name(ret)
-    comp = compiled_forward(f, args, ret)
+    comp = compiled_forward(f, args, ret, choice.check(backend))
     _check_alias(args, names, comp.writes)
     flat = []
     for a in args:

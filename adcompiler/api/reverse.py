@@ -12,6 +12,7 @@ import numpy as np
 from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import COMPLEX, FLOAT, Kind, array, kind_of_value
+from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..runtime.checkpoint import parse_bytes
 from . import explain
@@ -111,21 +112,22 @@ def checkpoint_option(spec):
                                "(checkpoint='12MB').")
 
 
-def compiled_for(f, args, ret: str, checkpoint=None):
+def compiled_for(f, args, ret: str, backend: str = "numpy", checkpoint=None):
     """The (cached) generated adjoint of ``f`` for these annotated arguments
-    (``checkpoint``: see ``checkpoint_option``)."""
+    (``backend``: see ``backends/choice``; ``checkpoint``: see ``checkpoint_option``)."""
     kinds = tuple(_kind(a) for a in args)
     acts = tuple(_act_name(a) for a in args)
     dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
-    return pipeline.compiled(f, kinds, acts, ret == "Active", "reverse", dtypes, checkpoint_option(checkpoint))
+    return choice.compiled(f, kinds, acts, ret == "Active", "reverse", dtypes, backend,
+                           checkpoint_option(checkpoint))
 
 
-def _prepare(f, ret, args, checkpoint=None):
+def _prepare(f, ret, args, backend="numpy", checkpoint=None):
     args = _fill_defaults(f, [_wrap(a) for a in args])
     names = _param_names(f, len(args))
     _check(args, names)
     ret = _ret_name(ret)
-    comp = compiled_for(f, args, ret, checkpoint)
+    comp = compiled_for(f, args, ret, backend, checkpoint)
     _check_alias(args, names, comp.writes)
     return args, ret, comp
 
@@ -155,7 +157,8 @@ def _derivs(args, active_derivs):
     return tuple(out)
 
 
-def autodiff(*call: Any, checkpoint: int | str | None = None, explain: bool = False) -> Any:
+def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = None,
+             explain: bool = False) -> Any:
     """``autodiff([mode,] f, ret_activity, *args)``: differentiate ``f`` at ``args``.
 
     Reverse: returns one entry per argument (the derivative for Active, None
@@ -164,7 +167,8 @@ def autodiff(*call: Any, checkpoint: int | str | None = None, explain: bool = Fa
     the initial value on exit. Trailing parameters left out take their default
     values as Const (``autodiff(Reverse, f, Const, Duplicated(x, dx))`` for
     ``def f(x, tol=1e-8)``); they get no entry in the result. Forward modes are
-    handled by ``forward.autodiff_forward``.
+    handled by ``forward.autodiff_forward``. ``backend`` is ``"numpy"``,
+    ``"numba"`` or ``"auto"`` (how the derivative runs, never what it computes).
 
     ``checkpoint``: reverse the outermost loops (or those marked
     ``# adcompiler: checkpoint``) from snapshots instead of a tape of every
@@ -182,16 +186,20 @@ def autodiff(*call: Any, checkpoint: int | str | None = None, explain: bool = Fa
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
     warn_bare_arrays(f, args)
     if not mode.reverse:
-        return autodiff_forward(mode, f, ret, *args)
+        return autodiff_forward(mode, f, ret, *args, backend=backend)
     if mode.split:
         raise ActivityError("split modes go through autodiff_thunk.", construct=repr(mode),
                             hint="fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)")
     given = len(args)
     if explain:
         print(memory_report(f, ret, *args, checkpoint=checkpoint), file=sys.stderr)
-    args, ret, comp = _prepare(f, ret, args, checkpoint)
+    args, ret, comp = _prepare(f, ret, args, choice.check(backend), checkpoint)
     flat = _flat_args(args)
-    if ret == "Active":
+    if ret == "Active" and getattr(comp.fused, "seeds_return", False):
+        # compiled code typed the return value: one fused call, checked after
+        d, value = comp.fused(*flat, 1.0)
+        _finish_primal(ret, value)
+    elif ret == "Active":
         # the return value must be checked before the reverse sweep uses it
         tape = []
         value = comp.fwd(*flat, tape)
@@ -217,7 +225,8 @@ class Tape:
 
 
 def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
-                   *activity_types: type, checkpoint: int | str | None = None) -> tuple[Callable, Callable]:
+                   *activity_types: type, backend: str = "numpy",
+                   checkpoint: int | str | None = None) -> tuple[Callable, Callable]:
     """``fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *types)``.
 
     ``tape, primal = fwd(*args)`` runs the primal and records what the reverse
@@ -234,6 +243,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
             raise ActivityError(f"autodiff_thunk takes activity classes, got {t!r}.", construct=repr(t),
                                 hint="pass Const, Active or Duplicated (the classes).")
     ret = _ret_name(ret_activity)
+    choice.check(backend)
 
     def check_types(args):
         if len(args) != len(activity_types):
@@ -247,7 +257,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
     def fwd(*args):
         args = [_wrap(a) for a in args]
         check_types(args)
-        args, _, comp = _prepare(f, ret, args, checkpoint)
+        args, _, comp = _prepare(f, ret, args, backend, checkpoint)
         stack = []
         value = comp.fwd(*_flat_args(args), stack)
         _finish_primal(ret, value)
@@ -279,11 +289,11 @@ def memory_report(f: Callable, ret: Any, *args: Any, checkpoint: int | str | Non
     cost (see ``api.explain``). With ``checkpoint``, a checkpointed loop
     pushes its snapshots once, after the loop."""
     copies = [explain.copy_argument(a) for a in args]
-    copies, _, comp = _prepare(f, ret, copies, checkpoint)
+    copies, _, comp = _prepare(f, ret, copies, checkpoint=checkpoint)
     return explain.measure(f, comp, copies, checkpoint)
 
 
-def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None,
+def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None, backend: str = "numpy",
              checkpoint: int | str | None = None) -> tuple:
     """Gradient of a float-returning ``f`` with respect to its float arguments.
 
@@ -301,7 +311,7 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None,
                                 construct="wrt", hint="name only float arguments in wrt; integers have no gradient.")
     # a scratch shadow where no gradient is asked for: a loss may write the array
     ann = annotate(args, range(len(args)) if wrt is None else wanted)
-    d = autodiff(A.Reverse, f, A.Active, *ann, checkpoint=checkpoint)
+    d = autodiff(A.Reverse, f, A.Active, *ann, backend=backend, checkpoint=checkpoint)
     return tuple(derivative(a, di) if wrt is None or i in wanted else None for i, (a, di) in enumerate(zip(ann, d)))
 
 

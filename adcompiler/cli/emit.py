@@ -16,7 +16,12 @@ from .. import pipeline
 from ..analysis.kinds import FLOAT, INT, Kind, array
 from ..api.explain import tape_sites
 from ..api.reverse import checkpoint_option
-from ..codegen.standalone import add_defaults, add_entry_checks, standalone
+from ..codegen.standalone import (
+    add_defaults,
+    add_entry_checks,
+    numba_prelude,
+    standalone,
+)
 from ..frontend import notes
 from .load import (
     ACTIVE,
@@ -203,7 +208,7 @@ def _checks_note(acts: Activities, mode: str) -> str:
 def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=(), ret: str | None = None,
                 dump_after: str | None = None, argv: list | None = None, ranks: dict | None = None,
                 known: dict | None = None, dtypes: dict | None = None, checkpoint=None,
-                explain: bool = False) -> str:
+                explain: bool = False, target_backend: str = "numpy") -> str:
     """The self-contained module text (or one pass's output with ``dump_after``); ``known``:
     argument kinds known exactly (``check`` has the values); ``ranks`` and ``dtypes``
     (dtype kinds, ``"f"``, ``"i"``...) from ``--shape NAME=DIMS[:DTYPE]``; ``checkpoint``
@@ -237,6 +242,11 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
         unknown = [p for p, k in zip(acts.params, kinds) if k.cls == "num" or (k.is_array and k.ndim is None)]
         if unknown:
             refuse_rank_dependent_views(target.func, kinds, {p: [p] for p in unknown})
+    if target_backend == "numba":
+        if checkpoint is not None:
+            raise UsageError("--checkpoint is not supported with --target numba yet. Hint: drop one of them.")
+        return numba_module(target, build(target.func, kinds, names, ret_active, public=True, options=pipeline.NUMBA),
+                            acts, mode, ret_active, ret_why, argv)
     if checkpoint is not None and mode == "reverse":
         options = dataclasses.replace(pipeline.DEFAULT, checkpoint=checkpoint_option(checkpoint))
         mod = build(target.func, kinds, names, ret_active, public=True, options=options)
@@ -261,6 +271,29 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     source = add_defaults(source, [info.fused_name], defaults)
     doc = doc.replace(_call_line(info.fused_name, acts, mode, ret_active), _signature(source, info.fused_name), 1)
     return standalone(source, mod.namespace, target.func.__name__, doc, header)
+
+
+def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: bool, ret_why: str, argv) -> str:
+    """The module of ``mod`` (built for the numba backend) with every function
+    ``numba.njit``-compiled; its argument checks are left to numba's typing."""
+    from ..backends.numba import module_source
+    if mode == "forward" and mod.main.fused_name is None:
+        mod.main.fused_name = mod.main.fwd_name
+    source, _, refused = module_source(mod, decorate=True, prelude=False)
+    if refused:
+        raise next(iter(refused.values()))
+    prelude = numba_prelude(source)
+    header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
+    doc = _docstring(target, mod.main, acts, mode, ret_active).split("\n`")[0].rstrip("\n")
+    info = mod.main
+    doc += (f"\n\nEvery function is compiled by numba (numba.njit, cached on disk next to this file).\n"
+            f"`{info.fused_name}` is the entry point." if mode == "forward" else
+            f"\n\nEvery function is compiled by numba (numba.njit, cached on disk next to this file).\n"
+            f"`{info.fused_name}` is the entry point. The split halves keep what the reverse half needs\n"
+            f"on a typed tape (a float64 buffer, its count, an int64 buffer, its count):\n"
+            f"`ret, *tape = {info.fwd_name}(..., *_ad_tape_new())`, then\n"
+            f"`derivs, *_ = {info.rev_name}(..., dret, *tape)`.\n")
+    return standalone(source, mod.namespace, target.func.__name__, doc, header, prelude=prelude)
 
 
 def integer_arrays(acts: Activities, dtypes: dict) -> None:

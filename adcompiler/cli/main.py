@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "only.", epilog=EXAMPLES["emit"], formatter_class=raw)
     e.add_argument("target", metavar="PATH.py:FUNC")
     e.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
+    e.add_argument("--target", dest="backend_target", choices=("numpy", "numba"), default="numpy",
+                   help="numba: every generated function is numba.njit-compiled (the module needs numpy and "
+                   "numba); default numpy")
     _activity_flags(e)
     e.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS[:DTYPE]",
                    help="an array argument's shape, e.g. A=3,4; only its rank is used (the code is "
@@ -158,7 +161,7 @@ def _emit(args, out) -> int:
     dtypes = {name: "i" if dtype.kind == "u" else dtype.kind for name, _, dtype in specs}
     text = emit_source(target, args.mode, _names(args.const), _names(args.active), _names(args.dup),
                        args.ret, args.dump_after, argv, ranks, dtypes=dtypes, checkpoint=checkpoint,
-                       explain=args.explain)
+                       explain=args.explain, target_backend=args.backend_target)
     if not text.endswith("\n"):
         text += "\n"
     if args.output:

@@ -34,6 +34,14 @@ def compile_source(source: str, namespace: dict, label: str) -> dict:
     return ns
 
 
+def execute_file_source(source: str, path: str, namespace: dict) -> None:
+    """Run generated ``source`` in ``namespace`` (a module's dict) with its code
+    attributed to ``path``, the file it was also written to (the numba
+    backend: numba's on-disk cache lives next to that file). The text run is
+    ``source`` itself, never what the file holds."""
+    exec(compile(source, path, "exec"), namespace)  # noqa: S102 (generated module: the user's code and rule templates)
+
+
 def located(fn: Callable, origins: dict) -> Callable:
     """``fn`` (a generated function) such that an exception raised inside the
     generated module is raised again, of the same type and chained to it,

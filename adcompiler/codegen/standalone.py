@@ -18,6 +18,7 @@ import inspect
 import io
 import math
 import numbers
+import re
 import symtable
 import textwrap
 import token
@@ -367,10 +368,28 @@ def _tuple(items: list) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-def standalone(source: str, namespace: dict, user: str, docstring: str, header: str) -> str:
-    """The module text: docstring, header comment, imports, globals, helpers, code."""
+def numba_prelude(source: str) -> str:
+    """The numba imports and helpers (``backends/numba_runtime``) that the
+    numba-compiled ``source`` calls, numpy and math imports left to ``standalone``."""
+    from ..backends import numba_runtime
+    ranks = {(int(r), k) for k, r in re.findall(r"\b_ad_pop_a([fib])(\d+)\b", source)}
+    text = numba_runtime.source(ranks)
+    return "\n".join(line for line in text.split("\n") if line not in ("import math", "import numpy as np")).strip()
+
+
+def standalone(source: str, namespace: dict, user: str, docstring: str, header: str, prelude: str = "") -> str:
+    """The module text: docstring, header comment, imports, globals, helpers,
+    ``prelude`` (numba's imports and helpers, for the numba target), code."""
     checks = EXPECT + "(" in source
-    names = [n for n in used_names(source) if n != EXPECT]
+    provided = set()
+    for node in ast.parse(prelude).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            provided.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            provided |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.Assign):
+            provided |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    names = [n for n in used_names(source) if n != EXPECT and n not in provided]
     g = _Globals({c.get_name() for c in symtable.symtable(source, "<generated>", "exec").get_children()})
     helper_names = set(_Helpers().by_name())
     helpers = helper_source(names, g)
@@ -389,9 +408,11 @@ def standalone(source: str, namespace: dict, user: str, docstring: str, header: 
         elif not hasattr(builtins, name):
             raise UsageError(f"the generated code for `{user}` reads `{name}`, which adcompiler did not "
                              "resolve; please report this with the function's source.")
-    if helpers or g.values or g.functions or checks:
+    if helpers or g.values or g.functions or checks or prelude:
         g.define("np", np, user)
     mods = sorted({line.split()[1] for line in g.imports.values()}, key=lambda m: (m not in ("numpy", "math"), m))
+    if prelude:
+        mods.append("numba")
     docstring = docstring.rstrip("\n") + f"\n\nImports: {', '.join(mods) or 'none'} (adcompiler is not needed).\n"
     head = f'"""{docstring}"""\n\n{header.rstrip()}\n'
     if g.imports:
@@ -406,6 +427,8 @@ def standalone(source: str, namespace: dict, user: str, docstring: str, header: 
                      + "\n\n\n".join(f.rstrip() for f in g.functions))
     if checks:
         parts.append("# --- argument checks ---\n\n" + _EXPECT_SOURCE.rstrip())
+    if prelude:
+        parts.append("# --- numba: the typed tape and helpers ---\n\n" + prelude)
     parts.append("# --- generated code ---\n\n" + _two_blank_lines(source.rstrip()))
     return "\n\n\n".join(parts) + "\n"
 

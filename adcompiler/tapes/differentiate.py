@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..rules.registry import defsplit
 from .effects import written_params
@@ -77,13 +78,16 @@ class Differentiated:
     """
 
     def __init__(self, f_: Callable, out: Any = None, like: Any = None, const: Iterable = (),
-                 scratch: Iterable = (), checkpoint: int | str | None = None):
+                 scratch: Iterable = (), backend: str = "numpy", checkpoint: int | str | None = None):
         if not inspect.isfunction(f_):
             raise AdCompilerError(f"differentiate needs a plain Python function, got {type(f_).__name__}.")
         self.mutating = f_
-        # options of the generated code (none when not given: the split seam stays two-argument)
+        self.backend = choice.check(backend)
+        # options of the generated code, given only when not the default (the split seam stays two-argument)
         from ..api.reverse import checkpoint_option
-        self.options = {} if checkpoint is None else {"checkpoint": checkpoint_option(checkpoint)}
+        self.options = {} if backend == "numpy" else {"backend": backend}
+        if checkpoint is not None:
+            self.options["checkpoint"] = checkpoint_option(checkpoint)
         sig = inspect.signature(f_)
         for p in sig.parameters.values():
             if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
@@ -217,7 +221,8 @@ class Differentiated:
 
 
 def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = None,
-                  const: Iterable = (), scratch: Iterable = (), checkpoint: int | str | None = None) -> Any:
+                  const: Iterable = (), scratch: Iterable = (), backend: str = "numpy",
+                  checkpoint: int | str | None = None) -> Any:
     """Wrap a mutating kernel as a pure, differentiable function.
 
     Usable as ``@differentiate``, ``@differentiate(out="s", like="a")`` or
@@ -237,6 +242,8 @@ def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = No
       may write them (the caller's arrays are copied first, never changed);
       their gradient is that of their initial values (zero where the kernel
       overwrites them before reading).
+    - ``backend``: ``"numpy"``, ``"numba"`` or ``"auto"``: how the kernel's
+      halves run (see ``adcompiler.backend_report``).
     - ``checkpoint``: as in ``autodiff``: the kernel's outermost loops are
       reversed from that many snapshots (or a budget such as ``"12MB"``).
 
@@ -245,8 +252,8 @@ def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = No
     runs the kernel's generated reverse half on the tape's recorded values.
     """
     if f_ is None:
-        return lambda g: Differentiated(g, out, like, const, scratch, checkpoint)
+        return lambda g: Differentiated(g, out, like, const, scratch, backend, checkpoint)
     if not callable(f_):
         raise ActivityError(f"differentiate: expected a function, got {f_!r}.",
                             hint="pass options by keyword: differentiate(out='s', like='a').")
-    return Differentiated(f_, out, like, const, scratch, checkpoint)
+    return Differentiated(f_, out, like, const, scratch, backend, checkpoint)

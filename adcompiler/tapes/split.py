@@ -36,7 +36,8 @@ DIFFERENTIABLE = FLOATS + (np.dtype(np.complex64), np.dtype(np.complex128))
 
 
 def _thunk(mode: Any, f: Any, ret: Any, *types: Any, **options: Any) -> tuple:
-    """The core's split-mode entry point (a seam tests may replace)."""
+    """The core's split-mode entry point (a seam tests may replace); ``options``:
+    ``backend=``, ``checkpoint=`` (given only when not the default)."""
     from ..api.reverse import autodiff_thunk
     return autodiff_thunk(mode, f, ret, *types, **options)
 

@@ -40,6 +40,7 @@ class Options:
     second_order: bool = False    # the code is differentiated again: refuse what that cannot follow
     checkpoint: int | str | None = None  # snapshots (or a byte budget) of checkpointed loops (checkpoint.py)
     rollback: bool = True         # undo writes in the reverse sweep where the loops' tapes shrink (rollback.py)
+    backend: str = "numpy"        # "numba": code numba can type (backends/numba.py rewrites it further)
 
 
 SECOND_ORDER = Options(shape_restores=False, listify=False, split_shadows=False, second_order=True, rollback=False)
@@ -113,6 +114,7 @@ class Module:
         self.names = Namer(set())
         self.main: FunctionInfo | None = None
         self.source = ""
+        self.contexts: dict = {}       # name of each generated function -> (kinds, namer) of its primal
 
     def origin_lines(self) -> dict:
         """Each line of the emitted source that holds a comment -> the user's
@@ -163,10 +165,13 @@ class Module:
         tape, dret = ctx.namer.tape, ctx.namer.dret
         info.fwd_params = params + [tape]
         info.rev_params = params + [dret, tape]
+        for name in (info.fwd_name, info.rev_name):
+            self.contexts[name] = (ctx.kinds, ctx.namer)
         fwd = funcdef(info.fwd_name, info.fwd_params, fwd_body)
         rev = funcdef(info.rev_name, info.rev_params, rev_body)
         if fused:
             info.fused_name = self.unique(f"{an.pf.name}_reverse")
+            self.contexts[info.fused_name] = (ctx.kinds, ctx.namer)
             body = [ast.Assign(targets=[N(tape, ast.Store)], value=ast.List([], ast.Load()))]
             body += sweeps.forward(end_tuple=False)
             body += sweeps.reverse(end_tuple=False)
@@ -208,6 +213,7 @@ class Module:
         else:
             body.append(ast.Return(ast.Tuple([ret_val, d_ret], ast.Load())))
         info.fwd_params = params
+        self.contexts[info.fwd_name] = (ctx.kinds, ctx.namer)
         self.functions.append(funcdef(info.fwd_name, params, body))
 
     # -- calls of user functions -------------------------------------------------------

@@ -373,7 +373,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         for t in remat_order(self, reads):
             code.append(assign([t], copy.deepcopy(self.remat[t].value)))
         for x, saved, when in [p for p in reversed(plan) if p[2] == "after"] + [p for p in reversed(plan) if p[2] == "before"]:
-            code.append(assign([saved], self.pop()))
+            code.append(assign([saved], self.pop(x)))
             mapping[x] = N(saved)
         n = r.target
         dn = ctx.adjoint_of(n) if n else None

@@ -1,0 +1,167 @@
+"""choice: which backend compiles a function, and the record of why.
+
+``backend="numpy"`` (the default) runs the generated code as Python over
+numpy; ``"numba"`` compiles it with numba and refuses what numba cannot
+compile; ``"auto"`` takes numba for a function whose work is in element loops
+(a loop that reads or writes single elements, ``x[i]``) and numpy otherwise,
+and falls back to numpy when numba is missing or refuses the code (before
+anything has run). Each decision is recorded: ``backend_report(f)`` lists
+them for ``f``.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import threading
+from dataclasses import dataclass
+
+from ..errors import AdCompilerError, BackendError
+
+BACKENDS = ("numpy", "numba", "auto")
+_lock = threading.Lock()
+_reports: dict = {}     # function -> [Decision]
+_autos: dict = {}       # (function, signature) -> the auto-chosen Compiled
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One choice of backend: for which function and mode, what was asked, what runs and why."""
+
+    function: str
+    mode: str
+    asked: str
+    backend: str
+    reason: str
+
+    def __str__(self):
+        return f"{self.function} ({self.mode}, backend={self.asked!r}): {self.backend}: {self.reason}"
+
+
+def check(backend) -> str:
+    if backend not in BACKENDS:
+        raise AdCompilerError(f"unknown backend {backend!r}.", construct=f"backend={backend!r}",
+                              hint="choose 'numpy', 'numba' or 'auto'.")
+    return backend
+
+
+def record(func, mode, asked, backend, reason) -> None:
+    d = Decision(getattr(func, "__qualname__", repr(func)), mode, asked, backend, reason)
+    with _lock:
+        entries = _reports.setdefault(func, [])
+        if d not in entries:
+            entries.append(d)
+
+
+def backend_report(func) -> list:
+    """The backend decisions made for ``func`` so far (``Decision`` entries,
+    printable), newest last; empty before it was differentiated."""
+    with _lock:
+        return list(_reports.get(getattr(func, "__wrapped__", func), []))
+
+
+def element_loop(func) -> str | None:
+    """Why ``func``'s work is in element loops (the first loop that indexes
+    single elements), or None."""
+    from ..frontend.parse import parse_function
+    try:
+        tree = parse_function(func).tree
+    except AdCompilerError:
+        return None
+    for loop in ast.walk(tree):
+        if not isinstance(loop, (ast.For, ast.While)):
+            continue
+        for node in ast.walk(loop):
+            if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice) and not (
+                    isinstance(node.slice, ast.Tuple) and any(isinstance(e, ast.Slice) for e in node.slice.elts)):
+                return f"its loop at line {loop.lineno} works element by element ({ast.unparse(node)})"
+    return None
+
+
+def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=None):
+    """``pipeline.compiled`` under ``backend`` (see the module docstring);
+    ``checkpoint`` runs under numpy (``auto`` picks numpy for it)."""
+    from .. import pipeline
+    from . import numba as nb
+    check(backend)
+    if backend == "numpy":
+        return pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, checkpoint=checkpoint)
+    if backend == "numba":
+        comp = pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, backend="numba", checkpoint=checkpoint)
+        record(func, mode, backend, "numba", "asked for")
+        return comp
+    if checkpoint is not None:
+        record(func, mode, "auto", "numpy", "checkpoint= runs under numpy")
+        return pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, checkpoint=checkpoint)
+    key = (func, mode, kinds, acts, ret_active, dtypes)
+    with _lock:
+        if key in _autos:
+            return _autos[key]
+
+    def numpy(reason):
+        record(func, mode, "auto", "numpy", reason)
+        return pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes)
+    why = element_loop(func)
+    if mode not in ("reverse", "forward"):
+        return numpy(f"the numba backend does not do {mode} mode")
+    if why is None:
+        return numpy("no element loops (numpy operations on whole arrays run as fast under numpy)")
+    if not nb.available():
+        return numpy(f"{why}, but numba is not installed")
+    try:
+        comp = pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, backend="numba")
+    except BackendError as e:
+        return numpy(f"numba refused it: {e}")
+    record(func, mode, "auto", "numba", why)
+    auto = _fallback(comp, lambda e: numpy(f"numba refused it: {e}"))
+    with _lock:
+        _autos[key] = auto
+    return auto
+
+
+def _fallback(comp, to_numpy):
+    """``comp`` (numba) whose functions switch to numpy's for good when numba
+    refuses them at their first call (a refusal happens before anything runs);
+    forward halves mark the tape with the backend that wrote it."""
+    state = {"numpy": None}
+
+    def pick(e):
+        if state["numpy"] is None:
+            state["numpy"] = to_numpy(e)
+        return state["numpy"]
+
+    def fused(*args):
+        if state["numpy"] is None:
+            try:
+                return comp.fused(*args)
+            except BackendError as e:
+                pick(e)
+        return state["numpy"].fused(*args)
+
+    split = comp.rev is not None
+    fused.seeds_return = getattr(comp.fused, "seeds_return", False)
+
+    def fwd(*args):
+        if state["numpy"] is None:
+            try:
+                out = comp.fwd(*args)
+                if split:
+                    args[-1].append("numba")
+                return out
+            except BackendError as e:
+                pick(e)
+        out = state["numpy"].fwd(*args)
+        if split:
+            args[-1].append("numpy")
+        return out
+
+    def rev(*args):
+        which = args[-1].pop()
+        return (comp if which == "numba" else state["numpy"]).rev(*args)
+    return dataclasses.replace(comp, fwd=fwd, rev=rev if comp.rev is not None else None,
+                               fused=fused if comp.fused is not None else None)
+
+
+def clear() -> None:
+    with _lock:
+        _reports.clear()
+        _autos.clear()

@@ -1,0 +1,251 @@
+"""The numba backend: a generated module compiled with ``numba.njit``.
+
+``compile_module`` rewrites the module's functions for numba
+(``numba_rewrite``), writes the module (helpers from ``numba_runtime`` and
+the generated functions, each decorated with ``njit(cache=True)``) to a file
+named by the hash of its text under the cache directory, so numba's on-disk
+cache serves a second process, and executes it with the user's globals.
+
+numba compiles a function at its first call, for the argument types it is
+given; a construct it cannot type is then refused with an ``BackendError``
+naming the user's file, line and construct (``_refusal``), before any of the
+function has run. The wrappers returned keep the numpy backend's calling
+convention, so the API and the tapes are unchanged: a forward half takes the
+Python list the API passes as tape and pushes the typed tape on it; the
+reverse half pops it.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import os
+import re
+import sys
+import tempfile
+import types
+
+import numpy as np
+
+from ..codegen.compile import execute_file_source, origin_at
+from ..codegen.emit import emit_module
+from ..errors import BackendError
+from . import numba_runtime
+from .numba_rewrite import STATE, rewrite_functions
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def available() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def require() -> None:
+    if not available():
+        raise BackendError("backend='numba' needs numba, which is not installed.",
+                           hint="pip install 'adcompiler[numba]', or use backend='numpy'.")
+
+
+def cache_dir() -> str:
+    base = os.environ.get("ADCOMPILER_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "adcompiler")
+    return os.path.join(base, "numba")
+
+
+def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
+    """The numba module's source (with ``prelude``, headed by the imports and
+    helpers) and, for each comment line, its index into ``module.origins``."""
+    functions, ranks, refused = rewrite_functions(module.functions, module.contexts, module.origins)
+    if not functions:
+        raise next(iter(refused.values()))
+    if decorate:
+        import ast
+        for fn in functions:
+            fn.decorator_list = [ast.Name("_ad_jit", ast.Load())]
+    head = numba_runtime.source(ranks) + "\n\n# --- generated code ---\n\n" if prelude else ""
+    where: dict = {}
+    body = emit_module(functions, module.comments, where)
+    offset = head.count("\n")
+    return head + body, {line + offset: k for line, k in where.items()}, refused
+
+
+def _constant_key(namespace: dict) -> str:
+    """What of the user's globals numba freezes into the compiled code (numbers, arrays)."""
+    parts = []
+    for name in sorted(namespace):
+        v = namespace[name]
+        if isinstance(v, (bool, int, float, complex, str)):
+            parts.append(f"{name}={v!r}")
+        elif isinstance(v, np.ndarray):
+            parts.append(f"{name}={hashlib.sha1(np.ascontiguousarray(v).tobytes()).hexdigest()}{v.shape}{v.dtype}")
+        else:
+            parts.append(f"{name}:{type(v).__name__}:{getattr(v, '__module__', '')}.{getattr(v, '__qualname__', '')}")
+    return ";".join(parts)
+
+
+def _write(source: str, key: str) -> str:
+    import numba
+    digest = hashlib.sha1((source + key + numba.__version__).encode()).hexdigest()[:20]
+    folder = cache_dir()
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"ad_{digest}.py")
+    if not os.path.exists(path):   # an existing file keeps its time stamp: numba's cache stays valid
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(source)
+        os.replace(tmp, path)
+    return path
+
+
+def compile_module(module) -> dict:
+    """The numba module of ``module`` executed: its namespace, with ``__origins__``
+    (line -> the user's file, line, text) and ``__path__``."""
+    require()
+    for name, value in sorted(module.namespace.items()):
+        if isinstance(value, np.ndarray):
+            file, line, _ = module.origins[0] if module.origins else (None, None, None)
+            raise BackendError(f"the function reads the module-level array `{name}`, which numba would freeze at "
+                               "its first compilation (later changes to it would not be seen).",
+                               filename=file, lineno=line, construct=name,
+                               hint=f"pass `{name}` as an argument (Const), or use backend='numpy'.")
+    source, where, refused = module_source(module)
+    path = _write(source, _constant_key(module.namespace))
+    name = os.path.splitext(os.path.basename(path))[0]
+    mod = sys.modules.get(name)
+    if mod is None:   # a real module: numba's cache refers to the module its functions live in
+        mod = types.ModuleType(name)
+        mod.__file__ = path
+        ns = vars(mod)
+        ns.update({"np": np, "math": math})
+        ns.update(module.namespace)
+        execute_file_source(source, path, ns)
+        sys.modules[name] = mod
+    ns = vars(mod)
+    ns["__refused__"] = refused
+    ns["__origins__"] = {line: module.origins[k] for line, k in where.items()}
+    ns["__path__"] = path
+    return ns
+
+
+def _refusal(e: Exception, path: str, origins: dict) -> BackendError:
+    text = _ANSI.sub("", str(e))
+    lines = [int(m) for m in re.findall(r'File "' + re.escape(path) + r'", line (\d+)', text)]
+    lines += [int(m) for m in re.findall(re.escape(os.path.basename(path)) + r"\s*\((\d+)\)", text)]
+    lines += _lowered_lines(e, path)
+    where = None
+    for line in lines:
+        where = origin_at(origins, line)
+        if where is not None:
+            break
+    skip = ("Failed in", "During", "File ", "^", "-", "Resolution failure", "Rewrite", "Known signatures",
+            "*", "Function(")
+    said = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(skip)]
+    first = (said[0] if said else text.strip().splitlines()[0] if text.strip() else type(e).__name__)[:200]
+    file, line, src = where if where is not None else (None, None, None)
+    return BackendError(f"numba cannot compile the derivative of this line ({first})", filename=file,
+                        lineno=line, construct=src,
+                        hint="rewrite it with the numpy subset numba supports, or use backend='numpy' "
+                             "(backend='auto' falls back by itself).")
+
+
+def _guarded(fn, path, origins):
+    from numba.core.errors import NumbaError
+
+    @functools.wraps(fn.py_func)
+    def run(*args):
+        try:
+            return fn(*args)
+        except NumbaError as e:
+            raise _refusal(e, path, origins) from None
+        except Exception as e:
+            if _while_compiling(e):   # numba failed to compile (lowering), nothing ran
+                raise _refusal(e, path, origins) from None
+            raise
+    run.dispatcher = fn
+    return run
+
+
+def _lowered_lines(e, path) -> list:
+    """Lines of ``path`` that numba was lowering when ``e`` was raised (its
+    lowering errors do not always say where)."""
+    out, tb = [], e.__traceback__
+    while tb is not None:
+        for name in ("inst", "self"):
+            loc = getattr(tb.tb_frame.f_locals.get(name), "loc", None)
+            if getattr(loc, "filename", None) == path and isinstance(getattr(loc, "line", None), int):
+                out.append(loc.line)
+        tb = tb.tb_next
+    return out[::-1]
+
+
+def _while_compiling(e) -> bool:
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name in ("_compile_for_args", "compile_extra") and \
+                "numba" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _refused(error):
+    """A generated function the numba backend refused: raises ``error`` when called."""
+    def run(*args):
+        raise error
+    run.dispatcher = None
+    return run
+
+
+def _typed(run, args, path, origins) -> None:
+    """Compile ``run`` (a guarded dispatcher) for the types of ``args``."""
+    if run.dispatcher is None:
+        run()   # refused: raises
+    import numba
+    from numba.core.errors import NumbaError
+    try:
+        run.dispatcher.compile(tuple(numba.typeof(a) for a in args))
+    except NumbaError as e:
+        raise _refusal(e, path, origins) from None
+    except Exception as e:   # noqa: BLE001 (numba failed to compile: lowering errors are plain exceptions)
+        raise _refusal(e, path, origins) from None
+
+
+def _tape_arrays():
+    return np.empty(1024, np.float64), 0, np.empty(1024, np.int64), 0
+
+
+def halves(ns: dict, info, mode: str) -> tuple:
+    """``(fwd, rev, fused)`` with the numpy backend's calling conventions."""
+    path, origins = ns["__path__"], ns["__origins__"]
+
+    def get(name):
+        if name in ns["__refused__"]:
+            return _refused(ns["__refused__"][name])
+        return _guarded(ns[name], path, origins) if name else None
+    if mode != "reverse":
+        return get(info.fwd_name), None, None
+    nb_fwd, nb_rev, fused = get(info.fwd_name), get(info.rev_name), get(info.fused_name)
+    # autodiff may seed an Active return in the fused function (api/reverse)
+    fused.seeds_return = fused.dispatcher is not None
+
+    def fwd(*args):
+        *args, tape = args
+        state = _tape_arrays()
+        # the reverse half is typed now: a refusal comes before the primal has run
+        _typed(nb_rev, [*args, 1.0 if info.ret_active else None, *state], path, origins)
+        out = nb_fwd(*args, *state)
+        tape.append(out[1:])
+        return out[0]
+
+    def rev(*args):
+        *args, tape = args
+        state = tape.pop()
+        return nb_rev(*args, *state)[0]
+    return fwd, rev, fused
+
+
+__all__ = ["STATE", "available", "cache_dir", "compile_module", "halves", "module_source", "require"]

@@ -1,0 +1,353 @@
+"""numba_rewrite: a generated module's functions as code numba can type.
+
+The numpy backend's code keeps what its reverse sweep needs on a Python list
+(``_tape.append(v)`` / ``v = _tape.pop()``). numba types every variable, so
+here the tape becomes four locals: a float64 buffer and its fill count, an
+int64 buffer and its fill count (``_ad_tf, _ad_nf, _ad_ti, _ad_ni``). Each
+push and pop was tagged by the transform with the kind of the value
+(``transform/tape.tape_tag``): a float goes to the float buffer, an int or
+bool to the int buffer, an array to the float (or int) buffer element by
+element with its shape on the int buffer. Buffers grow geometrically.
+Functions that take the tape (callee halves, split halves) take the four
+values and return them after their own result; calls thread them through.
+
+Other rewrites: ``reversed(range(...))`` becomes a counting-down ``range``,
+``x = None`` placeholders of scalars become typed zeros, the argument checks
+(done by the caller's wrapper) are dropped, and copies pushed on the tape are
+left to the push itself. Anything that cannot be given a type is refused with
+the user's file, line and construct.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import re
+
+from ..codegen.emit import _MARK_RE
+from ..errors import BackendError
+from .numba_runtime import HELPERS
+
+STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
+ZERO = {"f": 0.0, "i": 0, "b": False}
+_POPS = re.compile(r"^_ad_pop_a[fib]\d$")
+
+
+def _n(name, ctx=ast.Load):
+    return ast.Name(name, ctx())
+
+
+def _state(ctx=ast.Load):
+    return [_n(s, ctx) for s in STATE]
+
+
+def _assign(targets, value):
+    target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
+    return ast.Assign(targets=[target], value=value)
+
+
+def _call(name, args):
+    return ast.Call(_n(name), list(args), [])
+
+
+def _is_tape_call(node, tape, method):
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method \
+        and isinstance(node.func.value, ast.Name) and node.func.value.id == tape
+
+
+def _uncopied(expr):
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "_ad_copy":
+        return expr.args[0]
+    return expr
+
+
+class FunctionRewrite:
+    """Rewrites one generated function (a ``FunctionDef``, changed in place)."""
+
+    def __init__(self, fn, kinds, namer, origins, where):
+        self.fn, self.kinds, self.namer = fn, kinds, namer
+        self.tape = namer.tape
+        self.origins = origins       # the module's (file, line, text) of each comment
+        self.where = where           # the last comment seen: index into origins
+        self.ranks: set = set()      # (rank, dtype kind) of arrays popped (helpers to emit)
+        self.threads = False         # takes and returns the tape
+
+    def refuse(self, node, why, hint):
+        file, line, text = self.origins[self.where] if self.where is not None else (None, None, None)
+        raise BackendError(f"the numba backend cannot compile this: {why}", filename=file, lineno=line,
+                           construct=text or ast.unparse(ast.fix_missing_locations(copy.deepcopy(node))), hint=hint)
+
+    def run(self):
+        for node in ast.walk(self.fn):   # before the first comment: the function's first line
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Name) and _MARK_RE.match(node.value.id):
+                self.where = int(_MARK_RE.match(node.value.id).group(2))
+                break
+        params = [a.arg for a in self.fn.args.args]
+        if self.tape in params:
+            self.threads = True
+            k = params.index(self.tape)
+            self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
+        self.fn.body = self.block(self.fn.body)
+        self.ellipses()
+        return ast.fix_missing_locations(self.fn)
+
+    def ellipses(self):
+        """``x[...]`` of an array of known rank r >= 1 as ``x[:, ..., :]`` (numba lowers no ``...``)."""
+        from ..transform.tape import tape_tag
+        for node in ast.walk(self.fn):
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                    and node.slice.value is Ellipsis and isinstance(node.value, ast.Name):
+                tag = tape_tag(self.kinds, self.namer, node.value.id) or ""
+                rank = int(tag[1:-1]) if tag.startswith("a") and tag[1:-1].isdigit() else 0
+                if rank >= 1:
+                    node.slice = ast.Slice() if rank == 1 else ast.Tuple([ast.Slice() for _ in range(rank)],
+                                                                          ast.Load())
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            new = self.stmt(s)
+            for n in new:
+                self.helpers_known(s, n)
+            out += new
+        return out
+
+    def helpers_known(self, s, new):
+        """Refuse a runtime helper that has no numba version (the numpy backend's ``_ad_*``)."""
+        heads = [new.test] if isinstance(new, (ast.If, ast.While)) else [new.iter] if isinstance(new, ast.For) \
+            else [new]
+        for head in heads:
+            for node in ast.walk(head):
+                if isinstance(node, ast.Name) and node.id.startswith("_ad_") and node.id not in STATE \
+                        and node.id not in HELPERS and not _POPS.match(node.id) and node.id != "_ad_void":
+                    self.refuse(s, f"its derivative calls the runtime helper `{node.id}`, which has no numba "
+                                   "version", "use backend='numpy' (or backend='auto') for this function.")
+
+    def stmt(self, s):
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name):
+            m = _MARK_RE.match(s.value.id)
+            if m:
+                self.where = int(m.group(2))
+            return [s]
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name) \
+                and s.value.func.id == "_ad_expect_arguments":
+            return []
+        if isinstance(s, ast.Expr) and _is_tape_call(s.value, self.tape, "append"):
+            return self.push(s, s.value)
+        if isinstance(s, ast.Assign) and _is_tape_call(s.value, self.tape, "pop"):
+            return self.pop(s, s.value)
+        if isinstance(s, ast.Assign) and isinstance(s.value, ast.List) and not s.value.elts \
+                and isinstance(s.targets[0], ast.Name) and s.targets[0].id == self.tape:
+            return [_assign(_state(ast.Store), _call("_ad_tape_new", []))]
+        if isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) and s.value.value is None \
+                and isinstance(s.targets[0], ast.Name):
+            return [self.placeholder(s)]
+        if isinstance(s, ast.Return):
+            if self.threads:
+                value = s.value if s.value is not None else ast.Constant(None)
+                s.value = ast.Tuple([value] + _state(), ast.Load())
+            self.expr(s, s.value)
+            return [s]
+        if isinstance(s, (ast.For, ast.While, ast.If)):
+            if isinstance(s, ast.For):
+                s.iter = self.reversed_range(s, s.iter)
+            self.expr(s, s.iter if isinstance(s, ast.For) else s.test)
+            s.body = self.block(s.body)
+            s.orelse = self.block(s.orelse)
+            return presized(s)
+        if isinstance(s, (ast.Assign, ast.Expr)) and isinstance(s.value, ast.Call) \
+                and any(isinstance(a, ast.Name) and a.id == self.tape for a in s.value.args):
+            return [self.threaded_call(s)]
+        self.expr(s, s)
+        return [s]
+
+    def expr(self, s, node):
+        """Refuse a use of the tape this rewrite does not know."""
+        if node is None:
+            return
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and sub.id == self.tape:
+                self.refuse(s, "the generated code uses the tape in a way the typed tape does not cover",
+                            "use backend='numpy' for this function.")
+
+    # -- the tape -------------------------------------------------------------------------
+    def push(self, s, call):
+        tag = getattr(call, "tape_tag", None)
+        value = _uncopied(call.args[0])
+        self.expr(s, value)
+        if tag in ("f", "i", "b"):
+            # inline (a helper returning the buffer costs a reference count per push)
+            buf, count = ("_ad_tf", "_ad_nf") if tag == "f" else ("_ad_ti", "_ad_ni")
+            if tag != "f":
+                value = _call("int", [value])
+            full = ast.Compare(_n(count), [ast.Eq()], [ast.Subscript(ast.Attribute(_n(buf), "shape", ast.Load()),
+                                                                    ast.Constant(0), ast.Load())])
+            grow = _assign([_n(buf, ast.Store)], _call("_ad_reserve", [_n(buf), _n(count), ast.Constant(1)]))
+            guard = ast.If(full, [grow], [])
+            guard.grows = buf   # an innermost range loop reserves room before it and drops this (see presized)
+            return [guard,
+                    _assign([ast.Subscript(_n(buf), _n(count), ast.Store())], value),
+                    ast.AugAssign(_n(count, ast.Store), ast.Add(), ast.Constant(1))]
+        if tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
+            helper = "_ad_push_af" if tag[-1] == "f" else "_ad_push_ai"
+            return [_assign(_state(ast.Store), _call(helper, _state() + [value]))]
+        return self.refuse(s, f"the reverse sweep needs `{ast.unparse(value)}`, whose type (a float, an int, a "
+                              "bool or an array of known rank) is not known",
+                           "give the arrays' ranks (annotations or shapes), or use backend='numpy'.")
+
+    def pop(self, s, call):
+        tag = getattr(call, "tape_tag", None)
+        target = s.targets[0]
+        if tag == "f":
+            return [ast.AugAssign(_n("_ad_nf", ast.Store), ast.Sub(), ast.Constant(1)),
+                    _assign([target], ast.Subscript(_n("_ad_tf"), _n("_ad_nf"), ast.Load()))]
+        if tag in ("i", "b"):
+            value = ast.Subscript(_n("_ad_ti"), _n("_ad_ni"), ast.Load())
+            if tag == "b":
+                value = ast.Compare(value, [ast.NotEq()], [ast.Constant(0)])
+            return [ast.AugAssign(_n("_ad_ni", ast.Store), ast.Sub(), ast.Constant(1)), _assign([target], value)]
+        if tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
+            rank, dk = int(tag[1:-1]), tag[-1]
+            if rank > 4:
+                self.refuse(s, f"an array of rank {rank} on the tape", "use backend='numpy'.")
+            self.ranks.add((rank, dk))
+            return [_assign([target, _n("_ad_nf", ast.Store), _n("_ad_ni", ast.Store)],
+                            _call(f"_ad_pop_a{dk}{rank}", _state()))]
+        return self.refuse(s, f"the reverse sweep restores `{ast.unparse(target)}`, whose type is not known",
+                           "give the arrays' ranks (annotations or shapes), or use backend='numpy'.")
+
+    def threaded_call(self, s):
+        call = s.value
+        if not (isinstance(call.args[-1], ast.Name) and call.args[-1].id == self.tape) or \
+                any(isinstance(a, ast.Name) and a.id == self.tape for a in call.args[:-1]):
+            self.refuse(s, "a call passes the tape where the typed tape does not expect it", "use backend='numpy'.")
+        call.args[-1:] = _state()
+        if isinstance(s, ast.Expr):
+            target = _n("_ad_void", ast.Store)
+        elif len(s.targets) == 1:
+            target = s.targets[0]
+        else:
+            self.refuse(s, "a chained assignment of a call that takes the tape", "use backend='numpy'.")
+        return _assign([target] + _state(ast.Store), call)
+
+    # -- the rest ---------------------------------------------------------------------------
+    def placeholder(self, s):
+        name = s.targets[0].id
+        from ..transform.tape import tape_tag
+        tag = tape_tag(self.kinds, self.namer, name)
+        if tag in ZERO:
+            s.value = ast.Constant(ZERO[tag])
+        elif tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
+            # an empty array of the right rank and dtype (numba unifies it with views)
+            dtype = {"f": "float64", "i": "int64", "b": "bool_"}[tag[-1]]
+            shape = ast.Tuple([ast.Constant(0)] * int(tag[1:-1]), ast.Load())
+            s.value = ast.Call(ast.Attribute(_n("np"), "zeros", ast.Load()),
+                               [shape, ast.Attribute(_n("np"), dtype, ast.Load())], [])
+        return s
+
+    def reversed_range(self, s, it):
+        """``reversed(range(a, b, c))`` as ``range(a + (len - 1) * c, a - c, -c)``."""
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed"):
+            return it
+        inner = it.args[0] if len(it.args) == 1 else None
+        limit = None
+        if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice) and inner.slice.lower is None \
+                and inner.slice.step is None and inner.slice.upper is not None:
+            inner, limit = inner.value, inner.slice.upper   # reversed(range(...)[:m]): the first m of the range
+        if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "range"
+                and not inner.keywords and 1 <= len(inner.args) <= 3):
+            self.refuse(s, "a reversed loop over something other than a range", "use backend='numpy'.")
+        args = inner.args
+        if limit is not None:
+            start = args[0] if len(args) >= 2 else ast.Constant(0)
+            step = args[2] if len(args) == 3 else ast.Constant(1)
+            count = _call("min", [copy.deepcopy(limit), _call("len", [copy.deepcopy(inner)])])
+            first = ast.BinOp(copy.deepcopy(start), ast.Add(), ast.BinOp(
+                ast.BinOp(count, ast.Sub(), ast.Constant(1)), ast.Mult(), copy.deepcopy(step)))
+            return _call("range", [first, ast.BinOp(copy.deepcopy(start), ast.Sub(), copy.deepcopy(step)),
+                                   ast.UnaryOp(ast.USub(), copy.deepcopy(step))])
+        if len(args) == 1:
+            return _call("range", [ast.BinOp(copy.deepcopy(args[0]), ast.Sub(), ast.Constant(1)),
+                                   ast.Constant(-1), ast.Constant(-1)])
+        start, stop = args[0], args[1]
+        if len(args) == 2:
+            return _call("range", [ast.BinOp(copy.deepcopy(stop), ast.Sub(), ast.Constant(1)),
+                                   ast.BinOp(copy.deepcopy(start), ast.Sub(), ast.Constant(1)), ast.Constant(-1)])
+        step = args[2]
+        count = ast.BinOp(_call("len", [copy.deepcopy(inner)]), ast.Sub(), ast.Constant(1))
+        first = ast.BinOp(copy.deepcopy(start), ast.Add(), ast.BinOp(count, ast.Mult(), copy.deepcopy(step)))
+        return _call("range", [first, ast.BinOp(copy.deepcopy(start), ast.Sub(), copy.deepcopy(step)),
+                               ast.UnaryOp(ast.USub(), copy.deepcopy(step))])
+
+
+def _rebinds_buffer(assign) -> bool:
+    return any(isinstance(t, ast.Name) and t.id in ("_ad_tf", "_ad_ti")
+               for tgt in assign.targets for t in (tgt.elts if isinstance(tgt, ast.Tuple) else [tgt]))
+
+
+def presized(loop) -> list:
+    """An innermost ``for`` over a range whose body pushes scalars: room for
+    all its pushes is reserved before it (one per push statement and
+    iteration, an upper bound) and the growth checks inside are dropped.
+    numba keeps a buffer that may be rebound inside a loop in a slow form."""
+    if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name)
+            and loop.iter.func.id == "range") or loop.orelse:
+        return [loop]
+    if any(isinstance(n, (ast.For, ast.While)) for b in loop.body for n in ast.walk(b)):
+        return [loop]
+    # an array push or a call that takes the tape uses room the count cannot foresee
+    growths = {id(st) for b in loop.body for g in ast.walk(b) if getattr(g, "grows", None) for st in g.body}
+    for b in loop.body:
+        for n in ast.walk(b):
+            if isinstance(n, ast.Assign) and id(n) not in growths and _rebinds_buffer(n):
+                return [loop]
+    counts: dict = {}
+
+    def strip(stmts):
+        out = []
+        for st in stmts:
+            if getattr(st, "grows", None):
+                counts[st.grows] = counts.get(st.grows, 0) + 1
+                continue
+            if isinstance(st, ast.If):
+                st.body, st.orelse = strip(st.body) or [ast.Pass()], strip(st.orelse)
+            out.append(st)
+        return out
+    loop.body = strip(loop.body) or [ast.Pass()]
+    before = []
+    for buf, k in sorted(counts.items()):
+        count = "_ad_nf" if buf == "_ad_tf" else "_ad_ni"
+        room = ast.BinOp(ast.Constant(k), ast.Mult(), _call("len", [copy.deepcopy(loop.iter)]))
+        before.append(_assign([_n(buf, ast.Store)], _call("_ad_reserve", [_n(buf), _n(count), room])))
+    return before + [loop]
+
+
+def rewrite_functions(functions, contexts, origins) -> tuple:
+    """Copies of ``functions`` rewritten for numba, the (rank, dtype kind) of
+    the arrays they pop (the helpers the module needs), and the refused ones:
+    name -> ``BackendError`` (a function that calls a refused one is refused
+    with its error; the others still compile, so the fused function may run
+    where a split half cannot)."""
+    out, ranks, refused = [], set(), {}
+    for fn in functions:
+        if fn.name not in contexts:
+            refused[fn.name] = BackendError(f"the numba backend cannot compile the generated function `{fn.name}`.",
+                                            hint="use backend='numpy'.")
+            continue
+        kinds, namer = contexts[fn.name]
+        rw = FunctionRewrite(copy.deepcopy(fn), kinds, namer, origins, None)
+        try:
+            out.append(rw.run())
+        except BackendError as e:
+            refused[fn.name] = e
+            continue
+        ranks |= rw.ranks
+    changed = True
+    while changed:
+        changed = False
+        for fn in list(out):
+            called = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)} & set(refused)
+            if called:
+                refused[fn.name] = refused[min(called)]
+                out.remove(fn)
+                changed = True
+    return out, ranks, refused

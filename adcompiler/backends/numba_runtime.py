@@ -1,0 +1,291 @@
+"""numba_runtime: the source of the helpers numba-compiled generated code calls.
+
+Kept as source text: the same text heads the module the numba backend
+compiles and the module ``adcompiler emit --target numba`` writes (which
+needs numpy and numba only). ``_ad_jit`` is the decorator (``numba.njit``
+with the on-disk cache). The typed tape is two growable buffers (float64
+and int64) with their fill counts, passed and returned by value.
+"""
+from __future__ import annotations
+
+HEADER = '''\
+import math
+
+import numba
+import numpy as np
+from numba.core import types as _ad_types
+from numba.extending import overload as _ad_overload
+
+_ad_jit = numba.njit(cache=True)
+'''
+
+CORE = '''
+@_ad_jit
+def _ad_tape_new():
+    return np.empty(1024, np.float64), 0, np.empty(1024, np.int64), 0
+
+
+@_ad_jit
+def _ad_reserve(buf, n, k):
+    """``buf``, or a copy twice as large (or more), with room for ``k`` more values after ``n``."""
+    if n + k <= buf.shape[0]:
+        return buf
+    new = np.empty(max(2 * buf.shape[0], n + k), buf.dtype)
+    for j in range(n):   # (element loops: numba compiles slice assignment slowly)
+        new[j] = buf[j]
+    return new
+
+
+@_ad_jit
+def _ad_push_f(buf, n, v):
+    if n == buf.shape[0]:
+        buf = _ad_reserve(buf, n, 1)
+    buf[n] = v
+    return buf, n + 1
+
+
+@_ad_jit
+def _ad_push_i(buf, n, v):
+    if n == buf.shape[0]:
+        buf = _ad_reserve(buf, n, 1)
+    buf[n] = int(v)
+    return buf, n + 1
+
+
+@_ad_jit
+def _ad_push_af(tf, nf, ti, ni, x):
+    """A float array: its elements on the float buffer, then its shape on the int buffer."""
+    flat = x.copy().ravel()
+    m = flat.shape[0]
+    tf = _ad_reserve(tf, nf, m)
+    for k in range(m):
+        tf[nf + k] = flat[k]
+    ti = _ad_reserve(ti, ni, x.ndim)
+    for k in range(x.ndim):
+        ti[ni + k] = x.shape[k]
+    return tf, nf + m, ti, ni + x.ndim
+
+
+@_ad_jit
+def _ad_push_ai(tf, nf, ti, ni, x):
+    """An int or bool array: its elements, then its shape, on the int buffer."""
+    flat = x.copy().ravel()
+    m = flat.shape[0]
+    ti = _ad_reserve(ti, ni, m + x.ndim)
+    for k in range(m):
+        ti[ni + k] = int(flat[k])
+    for k in range(x.ndim):
+        ti[ni + m + k] = x.shape[k]
+    return tf, nf, ti, ni + m + x.ndim
+
+
+def _ad_copy(x):
+    return x.copy() if hasattr(x, "copy") else x
+
+
+@_ad_overload(_ad_copy)
+def _ad_copy_typed(x):
+    if isinstance(x, _ad_types.Array):
+        return lambda x: x.copy()
+    return lambda x: x
+
+
+def _ad_shadow_like(x):
+    return np.zeros(np.shape(x))
+
+
+@_ad_overload(_ad_shadow_like)
+def _ad_shadow_like_typed(x):
+    """A zero float shadow for a freshly bound array or scalar."""
+    if isinstance(x, _ad_types.Array):
+        if isinstance(x.dtype, _ad_types.Float):
+            return lambda x: np.zeros_like(x)
+        return lambda x: np.zeros(x.shape)
+    if isinstance(x, (_ad_types.Float, _ad_types.Integer, _ad_types.Boolean)):
+        return lambda x: 0.0
+    return None
+
+
+def _ad_unbroadcast(g, x):
+    return g
+
+
+@_ad_overload(_ad_unbroadcast)
+def _ad_unbroadcast_typed(g, x):
+    """Sum ``g`` down to the shape of ``x``, for the cases numba can type."""
+    garr, xarr = isinstance(g, _ad_types.Array), isinstance(x, _ad_types.Array)
+    if not garr and not xarr:
+        return lambda g, x: g
+    if garr and not xarr:
+        return lambda g, x: np.sum(g)
+    if xarr and not garr:
+        return lambda g, x: np.full(x.shape, g)
+    if g.ndim == x.ndim == 1:
+        def one(g, x):
+            if g.shape[0] == x.shape[0]:
+                return np.ascontiguousarray(g)
+            return np.full(1, np.sum(g))
+        return one
+    if g.ndim == x.ndim == 2:
+        def two(g, x):
+            r = np.ascontiguousarray(g)
+            if x.shape[0] == 1 and r.shape[0] != 1:
+                r = np.sum(r, axis=0).reshape((1, r.shape[1]))
+            if x.shape[1] == 1 and r.shape[1] != 1:
+                r = np.sum(r, axis=1).reshape((r.shape[0], 1))
+            return r
+        return two
+    if g.ndim == x.ndim + 1 and x.ndim >= 1:
+        return lambda g, x: _ad_unbroadcast(np.sum(g, axis=0), x)
+    if g.ndim == x.ndim:
+        def same(g, x):
+            if g.shape != x.shape:
+                raise ValueError("numba backend: cannot unbroadcast these shapes")
+            return g
+        return same
+    return None
+
+
+def _ad_none(t):
+    """Whether the numba type ``t`` is None (given or left out)."""
+    return t is None or isinstance(t, (_ad_types.NoneType, _ad_types.Omitted))
+
+
+def _ad_unreduce(g, x, axis=None, keepdims=False):
+    return g
+
+
+@_ad_overload(_ad_unreduce)
+def _ad_unreduce_typed(g, x, axis=None, keepdims=False):
+    """A full reduction's scalar adjoint spread over ``x`` (other axes: refused)."""
+    if not _ad_none(axis) or isinstance(g, _ad_types.Array):
+        return None
+    if isinstance(x, _ad_types.Array):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    return lambda g, x, axis=None, keepdims=False: g
+
+
+def _ad_select_adjoint(g, x, ans, axis=None, keepdims=False):
+    return g
+
+
+@_ad_overload(_ad_select_adjoint)
+def _ad_select_adjoint_typed(g, x, ans, axis=None, keepdims=False):
+    """max/min over all elements: ``g`` shared by the elements equal to the result."""
+    if not _ad_none(axis) or isinstance(g, _ad_types.Array):
+        return None
+    if isinstance(x, _ad_types.Array):
+        def impl(g, x, ans, axis=None, keepdims=False):
+            mask = (x == ans).astype(np.float64)
+            return mask * (g / np.sum(mask))
+        return impl
+    return lambda g, x, ans, axis=None, keepdims=False: g
+
+
+def _ad_mean_adjoint(g, a, axis=None, keepdims=False, where=True):
+    return g
+
+
+@_ad_overload(_ad_mean_adjoint)
+def _ad_mean_adjoint_typed(g, a, axis=None, keepdims=False, where=True):
+    """The mean over all elements (no ``where``)."""
+    if not _ad_none(axis) or isinstance(g, _ad_types.Array) or not (
+            where is None or isinstance(where, (_ad_types.Omitted, _ad_types.BooleanLiteral, _ad_types.Boolean))):
+        return None
+    if isinstance(a, _ad_types.Array):
+        return lambda g, a, axis=None, keepdims=False, where=True: np.full(a.shape, g / a.size)
+    return lambda g, a, axis=None, keepdims=False, where=True: g
+
+
+def _ad_dot_adjoint_a(g, a, b):
+    return g
+
+
+def _ad_dot_adjoint_b(g, a, b):
+    return g
+
+
+#: adjoints of np.dot / @ of 1-D and 2-D arrays: (with respect to, rank of a, rank of b) -> implementation
+_AD_DOT = {
+    ("a", 1, 1): lambda g, a, b: g * b,
+    ("a", 2, 1): lambda g, a, b: np.outer(g, b),
+    ("a", 1, 2): lambda g, a, b: np.dot(np.ascontiguousarray(b), np.ascontiguousarray(g)),
+    ("a", 2, 2): lambda g, a, b: np.dot(np.ascontiguousarray(g), np.ascontiguousarray(b.T)),
+    ("b", 1, 1): lambda g, a, b: g * a,
+    ("b", 1, 2): lambda g, a, b: np.outer(a, g),
+    ("b", 2, 1): lambda g, a, b: np.dot(np.ascontiguousarray(a.T), np.ascontiguousarray(g)),
+    ("b", 2, 2): lambda g, a, b: np.dot(np.ascontiguousarray(a.T), np.ascontiguousarray(g)),
+}
+
+
+def _ad_dot_rule(which, a, b):
+    if not (isinstance(a, _ad_types.Array) and isinstance(b, _ad_types.Array)):
+        return None
+    return _AD_DOT.get((which, a.ndim, b.ndim))
+
+
+def _ad_matmul_adjoint_a(g, a, b):
+    return g
+
+
+def _ad_matmul_adjoint_b(g, a, b):
+    return g
+
+
+def _ad_dot_typing(which):
+    def typing(g, a, b):
+        return _ad_dot_rule(which, a, b)
+    return typing
+
+
+for _ad_fn, _ad_which in ((_ad_dot_adjoint_a, "a"), (_ad_dot_adjoint_b, "b"),
+                          (_ad_matmul_adjoint_a, "a"), (_ad_matmul_adjoint_b, "b")):
+    _ad_overload(_ad_fn)(_ad_dot_typing(_ad_which))
+'''
+
+_POP = '''
+@_ad_jit
+def _ad_pop_a{dk}{rank}(tf, nf, ti, ni):
+    ni -= {rank}
+    shape = ({dims},)
+    m = 1
+    for d in shape:
+        m *= d
+{body}
+'''
+
+_POP_FLOAT = '''\
+    nf -= m
+    return tf[nf:nf + m].copy().reshape(shape), nf, ni'''
+
+_POP_INT = '''\
+    ni -= m
+    out = ti[ni:ni + m].copy().reshape(shape)
+    return {cast}, nf, ni'''
+
+
+def pop_source(ranks) -> str:
+    """The pop helpers for arrays of each (rank, dtype kind) in ``ranks``."""
+    out = []
+    for rank, dk in sorted(ranks):
+        dims = ", ".join(f"ti[ni + {k}]" for k in range(rank))
+        if dk == "f":
+            body = _POP_FLOAT
+        else:
+            body = _POP_INT.format(cast="out != 0" if dk == "b" else "out")
+        out.append(_POP.format(dk=dk, rank=rank, dims=dims, body=body))
+    return "".join(out)
+
+
+def source(ranks) -> str:
+    """The header and helpers of a numba module that pops arrays of ``ranks``."""
+    return HEADER + CORE + pop_source(ranks)
+
+
+def _defined(text: str) -> frozenset:
+    import ast
+    return frozenset(n.name for n in ast.parse(text).body if isinstance(n, ast.FunctionDef))
+
+
+#: the helpers ``CORE`` defines (generated code may call these; pops are per rank)
+HELPERS = _defined(CORE)
