@@ -377,3 +377,13 @@ def test_memory_stops_growing_with_the_steps():
     assert 0.9 * T * state < plain < 1.3 * T * state
     # 10 snapshots, the final state, a step's temporaries and the schedule (about 1,300 actions)
     assert checkpointed < 40 * state < plain / 5
+
+
+def test_numba_backend_refuses_checkpoint_and_auto_picks_numpy():
+    from adcompiler import backend_report
+    args = [Duplicated(np.linspace(0.1, 0.9, 10), np.zeros(10)), Const(4)]
+    with pytest.raises(AdCompilerError, match="checkpoint= is not supported with backend='numba'"):
+        autodiff(Reverse, heat, Const, *args, backend="numba", checkpoint=2)
+    want = run_reverse(heat, Const, args)
+    assert_same(run_reverse(heat, Const, args, backend="auto", checkpoint=2), want)
+    assert any("checkpoint= runs under numpy" in str(d) for d in backend_report(heat))
