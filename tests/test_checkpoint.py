@@ -387,3 +387,36 @@ def test_numba_backend_refuses_checkpoint_and_auto_picks_numpy():
     want = run_reverse(heat, Const, args)
     assert_same(run_reverse(heat, Const, args, backend="auto", checkpoint=2), want)
     assert any("checkpoint= runs under numpy" in str(d) for d in backend_report(heat))
+
+
+def _catalogue_loops():
+    import inspect
+
+    from catalogue import cases
+    from test_catalogue import annotate
+    out = []
+    for row, pattern in cases():
+        try:
+            src = inspect.getsource(row.fn)
+        except (OSError, TypeError):
+            continue
+        if "for " in src and "adcompiler" not in src:
+            out.append(pytest.param(row, pattern, annotate, id=f"{row.name}-{pattern.replace('>', '_ret')}"))
+    return out
+
+
+@pytest.mark.parametrize("row,pattern,annotate", _catalogue_loops())
+def test_catalogue_loops_checkpointed(row, pattern, annotate):
+    """The catalogue's loop kernels: checkpointed with 1 and 3 snapshots (and 2 in
+    split mode) as the plain tape, which test_catalogue checks against finite differences."""
+    args, ret = annotate(row, pattern)
+    rng = np.random.default_rng(7)
+    args = [Duplicated(a.val, rng.uniform(-1, 1, np.shape(a.val))) if isinstance(a, Duplicated) else a
+            for a in args]
+    ret = ret or Const
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AdCompilerWarning)
+        want = run_reverse(row.fn, ret, args)
+        for spec in (1, 3):
+            assert_same(run_reverse(row.fn, ret, args, checkpoint=spec), want)
+        assert_same(run_split(row.fn, ret, args, checkpoint=2), want)
