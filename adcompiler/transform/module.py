@@ -169,6 +169,9 @@ class Module:
             self.contexts[name] = (ctx.kinds, ctx.namer)
         fwd = funcdef(info.fwd_name, info.fwd_params, fwd_body)
         rev = funcdef(info.rev_name, info.rev_params, rev_body)
+        explicit = _InPlaceShadows(ctx) if self.options.second_order else None
+        if explicit:
+            fwd, rev = explicit.visit(fwd), explicit.visit(rev)
         if fused:
             info.fused_name = self.unique(f"{an.pf.name}_reverse")
             self.contexts[info.fused_name] = (ctx.kinds, ctx.namer)
@@ -180,7 +183,8 @@ class Module:
                 extra, defaults = ([dret], [ast.Constant(1.0)]) if info.ret_active else ([], [])
                 if not info.ret_active:
                     body.insert(0, ast.Assign(targets=[N(dret, ast.Store)], value=ast.Constant(None)))
-                self.functions.append(funcdef(info.fused_name, params + extra, body, defaults))
+                fused_def = funcdef(info.fused_name, params + extra, body, defaults)
+                self.functions.append(explicit.visit(fused_def) if explicit else fused_def)
             else:
                 body.append(ast.Return(ast.Tuple([ret, N(an.namer.ret) if an.has_return else ast.Constant(None)],
                                                  ast.Load())))
@@ -290,6 +294,21 @@ class Module:
                     filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=name,
                     hint="give the objects different names.")
             self.namespace[name] = obj
+
+
+class _InPlaceShadows(ast.NodeTransformer):
+    """``dx += e`` -> ``dx[...] += e`` for the shadows of memory, in code that is
+    differentiated again: there a shadow bound to None, a fresh shadow and a
+    value popped from the tape has no kind of its own, and ``+=`` on a name of
+    unknown kind is refused (array memory is updated in place either way)."""
+
+    def __init__(self, ctx):
+        self.names = {ctx.namer.adjoint(n) for n in ctx.kinds if ctx.needs_shadow(n)} | ctx.param_shadows()
+
+    def visit_AugAssign(self, node):
+        if isinstance(node.target, ast.Name) and node.target.id in self.names:
+            node.target = ast.Subscript(N(node.target.id), ast.Constant(Ellipsis), ast.Store())
+        return node
 
 
 def _with_shadows(ctx, params, acts) -> list:

@@ -76,3 +76,46 @@ def accumulate(x):
     for i in range(len(x)):
         acc[i % 3] += x[i] * x[(i + 1) % len(x)]
     return np.sum(acc ** 2)
+
+
+def rk4_rhs(y, k, a):
+    k[:] = -a * y + np.sin(y)
+
+
+def rk4_loss(y0, a, dt):
+    """Four stages a step, a helper per stage (the Hessian was refused)."""
+    y = y0.copy()
+    k1, k2, k3, k4 = np.zeros_like(y), np.zeros_like(y), np.zeros_like(y), np.zeros_like(y)
+    for t in range(4):
+        rk4_rhs(y, k1, a)
+        rk4_rhs(y + 0.5 * dt * k1, k2, a)
+        rk4_rhs(y + 0.5 * dt * k2, k3, a)
+        rk4_rhs(y + dt * k3, k4, a)
+        y += dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return float(np.sum(y ** 2))
+
+
+def power_iteration(A, v0):
+    """A fresh array rebound each step and scaled in place (hvp was refused)."""
+    v = v0.copy()
+    for i in range(6):
+        w = A @ v
+        w /= np.sum(w)
+        v[:] = w
+    return float(np.sum(v * v))
+
+
+def power_iteration_while(A, v0):
+    v = v0.copy()
+    it = 0
+    while it < 5:
+        w = A @ v
+        w /= 2.0
+        v[:] = w
+        it += 1
+    return float(np.sum(v * v))
+
+
+def max_of_rows(X):
+    m = np.max(X, axis=1)
+    return float(np.sum(m * m))
