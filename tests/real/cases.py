@@ -126,6 +126,11 @@ PHYSICS = {
                                                    D(r, 6, lo=-0.4, hi=0.4, signed=False), D(r, 6), Const(4)], "out"),
     "mandelbrot-masked": (P.mandelbrot_masked, lambda r: [dup(MANDEL_CR), dup(MANDEL_CI), D(r, 6), Const(6)],
                           "out"),
+    "mandelbrot-complex": (P.mandelbrot_complex, lambda r: [D(r, 6, lo=-0.5, hi=0.2, signed=False),
+                                                            D(r, 6, lo=-0.4, hi=0.4, signed=False), D(r, 6),
+                                                            Const(5)], "out"),
+    "spectral-heat": (P.spectral_heat, lambda r: [D(r, 16), Active(0.05), Active(0.1), Const(3)], None),
+    "spectral-poisson": (P.spectral_poisson, lambda r: [D(r, 12), D(r, 12)], "u"),
     "horner": (P.horner, lambda r: [D(r, 4), D(r, 5), D(r, 5)], "y"),
     "trapezoid": (P.trapezoid, lambda r: [D(r, 7), A(0.1)], None),
 }
