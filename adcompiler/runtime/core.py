@@ -221,6 +221,11 @@ def tget(dt, k):
     return dt[k] if isinstance(dt, list) else 0.0
 
 
+def tuple_item(t, k):
+    """Element ``k`` of a tuple's tangent (``0.0`` stands for all zeros)."""
+    return t[k] if isinstance(t, (tuple, list)) else 0.0
+
+
 def tadd(dt, k, g, n):
     """A tuple's adjoint (of ``n`` elements) with ``g`` added to element ``k``."""
     out = list(dt) if isinstance(dt, list) else [0.0] * n

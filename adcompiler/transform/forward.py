@@ -139,6 +139,10 @@ class ForwardBuilder(FormBuilder):
         m = v.value.id if isinstance(v.value, ast.Name) else None
         if m is None or not self.active(m):
             return None, False
+        k = self.ctx.kinds.get(m)
+        if k is not None and k.cls == "tuple" and not self.batch:
+            # a callee returns the zero tangent of a tuple as 0.0 (every element zero)
+            return ast.Call(N("_ad_tuple_item"), [N(self.tan(m)), copy.deepcopy(v.slice)], []), False
         return self.tan_subscript(m, v.slice), False
 
     def tangent_binop(self, s, v):

@@ -16,7 +16,9 @@ def fd_hvp(f, args, k, v, h=1e-5):
     def grad_at(x):
         vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         vals[k] = x
-        ann = [Duplicated(a, np.zeros_like(a)) if j == k else Const(a) for j, a in enumerate(vals)]
+        # every float array Duplicated (zero seeds: the others' final values do not enter the loss)
+        ann = [Duplicated(a, np.zeros_like(a)) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else Const(a)
+               for a in vals]
         autodiff(Reverse, f, Active, *ann)
         return ann[k].dval
     return (grad_at(args[k] + h * v) - grad_at(args[k] - h * v)) / (2 * h)
@@ -74,3 +76,22 @@ def test_hvp_on_every_catalogue_float_loss(row, letters):
     vs[k] = v
     got = hvp(row.fn, tuple(a.copy() if isinstance(a, np.ndarray) else a for a in values), tuple(vs))[k]
     np.testing.assert_allclose(got, fd_hvp(row.fn, values, k, v), rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("seed", [3033, 3043, 3049, 3073])
+def test_hvp_of_random_programs_with_helper_tuples(seed):
+    """Random programs whose reverse code reads a helper's derivative of a float
+    argument from a tuple (``_r1[0]``): its tangent may be the zero of the whole
+    tuple (0.0); forward mode crashed on it."""
+    from adcompiler.testing.programs import generate_program
+    from adcompiler.testing.programs.loader import load_source
+    p = generate_program(seed)
+    ns = load_source(p.source, f"second_reach_{seed}")
+    f = ns[p.entry] if isinstance(ns, dict) else getattr(ns, p.entry)
+    values = p.build_inputs(0)
+    k = next(i for i, q in enumerate(p.params) if q.activity == "Duplicated")
+    v = np.random.default_rng(seed).standard_normal(np.shape(values[k]))
+    vs = [None] * len(values)
+    vs[k] = v
+    got = hvp(f, tuple(a.copy() if isinstance(a, np.ndarray) else a for a in values), tuple(vs))[k]
+    np.testing.assert_allclose(got, fd_hvp(f, values, k, v, h=1e-6), rtol=1e-4, atol=1e-6)
