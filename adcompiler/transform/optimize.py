@@ -65,12 +65,6 @@ def _unbroadcast_shapes_only(expr) -> bool:
     return True
 
 
-def _is_undo(s) -> bool:
-    """``m[idx] = <tape>.pop()``: a rolled-back write put back."""
-    return isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript) \
-        and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute) and s.value.func.attr == "pop"
-
-
 def schedule_store(code: list) -> list:
     copies = [(i, s) for i, s in enumerate(code) if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
               and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name)
@@ -86,17 +80,9 @@ def schedule_store(code: list) -> list:
     if zero_i >= len(code) or not (isinstance(code[zero_i], ast.Assign) and _is_region(code[zero_i].targets[0], dm, sdump)
                                    and isinstance(code[zero_i].value, ast.Constant) and code[zero_i].value.value == 0.0):
         return code
-    # the writes of rolled-back memory right after the zeroing (``m[idx] = _tape.pop()``,
-    # rollback.py) stay first: what follows reads the memory as it was
-    undo = zero_i + 1
-    while undo < len(code) and _is_undo(code[undo]):
-        undo += 1
-    undone = code[zero_i + 1:undo]
-    if undone and any(not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Name)) for s in code[:ci]):
-        return code
     computes, merged, updates = [], [], []
     aliases = {g}
-    for s in code[:ci] + code[undo:]:
+    for s in code[:ci] + code[zero_i + 1:]:
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name):
             computes.append(s)                       # a comment marker
         elif isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and _pure(s.value):
@@ -120,9 +106,6 @@ def schedule_store(code: list) -> list:
         return code
     view = ast.Assign(targets=[ast.Name(g, ast.Store())], value=region)
     store = ast.Subscript(ast.Name(dm, ast.Load()), region.slice, ast.Store())
-    if undone:
-        computes = [c for c in computes if isinstance(c, ast.Expr)] + undone + \
-            [c for c in computes if not isinstance(c, ast.Expr)]
     first = [k for k, m in enumerate(merged[:2]) if isinstance(m, ast.Name) and m.id == g]
     if len(merged) >= 2 and first:
         # the region still holds g: add the other terms in place, in the
