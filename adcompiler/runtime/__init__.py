@@ -27,7 +27,6 @@ HELPERS = {
     "_ad_disjoint": core.disjoint,
     "_ad_stack_pop": core.stack_pop,
     "_ad_tget": core.tget,
-    "_ad_tuple_item": core.tuple_item,
     "_ad_tadd": core.tadd,
     "_ad_tplus": core.tplus,
     "_ad_shadow_ref": core.shadow_ref,

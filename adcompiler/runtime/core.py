@@ -217,13 +217,9 @@ def shadow_ref(root, v):
 
 
 def tget(dt, k):
-    """Element ``k`` of a tuple's adjoint (``0.0`` stands for all zeros)."""
-    return dt[k] if isinstance(dt, list) else 0.0
-
-
-def tuple_item(t, k):
-    """Element ``k`` of a tuple's tangent (``0.0`` stands for all zeros)."""
-    return t[k] if isinstance(t, (tuple, list)) else 0.0
+    """Element ``k`` of a tuple's adjoint (a list) or tangent (a tuple); ``0.0``
+    stands for all zeros."""
+    return dt[k] if isinstance(dt, (list, tuple)) else 0.0
 
 
 def tadd(dt, k, g, n):

@@ -25,6 +25,7 @@ import ast
 import copy
 import warnings
 
+from ..analysis.infer import walk_stmts
 from ..errors import AdCompilerWarning
 from ..frontend import notes
 from .builder import N
@@ -61,7 +62,7 @@ def _live_in(stmts) -> tuple:
             head = ast.Expr(s.iter) if isinstance(s, ast.For) else ast.Expr(s.test)
             body_in, _ = _live_in(s.body)
             if isinstance(s, ast.For):
-                body_in = body_in - _bound([ast.Assign(targets=[s.target], value=ast.Constant(None))])
+                body_in = body_in - {n.id for n in ast.walk(s.target) if isinstance(n, ast.Name)}
             out |= (loads([head]) | body_in) - bound
         else:
             out |= loads([s]) - bound
@@ -101,7 +102,7 @@ class Checkpointing:
         spec = ctx.module.options.checkpoint
         if spec is None or ctx.is_callee or ctx.module.options.second_order:
             return {}
-        loops = [s for s in self._all_stmts() if isinstance(s, ast.For)]
+        loops = [s for s in walk_stmts(self.body) if isinstance(s, ast.For)]
         marked = [s for s in loops if self._marked(s)]
         chosen = marked or [s for s in loops if not self.loops[id(s)]]
         out = {}
@@ -118,13 +119,6 @@ class Checkpointing:
                 out[id(s)] = plan
         return out
 
-    def _all_stmts(self):
-        stack = list(self.body)
-        while stack:
-            s = stack.pop(0)
-            yield s
-            stack[:0] = list(getattr(s, "body", []) or []) + list(getattr(s, "orelse", []) or [])
-
     def _marked(self, s) -> bool:
         pf = self.ctx.pf
         return any(MARK in (pf.line_text(k) or "") for k in (s.lineno, s.lineno - 1) if k >= 1)
@@ -132,14 +126,13 @@ class Checkpointing:
     def _checkpoint_plan(self, s):
         """The roots and carried names of loop ``s``, or why it keeps the plain tape."""
         ctx = self.ctx
-        inside = {id(n) for n in ast.walk(ast.Module(body=s.body, type_ignores=[])) if isinstance(n, ast.stmt)}
-        for n in ast.walk(ast.Module(body=s.body, type_ignores=[])):
-            if isinstance(n, ast.Return):
-                return "the loop contains `return`"
+        inside = {id(n) for n in walk_stmts(s.body)}
+        if any(isinstance(n, ast.Return) for n in walk_stmts(s.body)):
+            return "the loop contains `return`"
         if notes.count(s) is not None:
             return "the loop can leave early (break)"
         bound_in = _bound(s.body) | {s.target.id}
-        bound_out = set(ctx.params) | {n for st in self._all_stmts() if id(st) not in inside and st is not s
+        bound_out = set(ctx.params) | {n for st in walk_stmts(self.body) if id(st) not in inside and st is not s
                                        for n in _bound([st]) if not isinstance(st, (ast.For, ast.While, ast.If))}
         cells = {c for c, ws in ctx.eff.memory_writers.items() if any(id(w) in inside for w in ws)}
         roots = []
@@ -188,7 +181,7 @@ class Checkpointing:
         if n in ctx.params:
             return True
         return any(isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name) and st.targets[0].id == n
-                   and ctx.eff.view_base(st.value) is None for st in self._all_stmts())
+                   and ctx.eff.view_base(st.value) is None for st in walk_stmts(self.body))
 
     def checkpointed(self, s) -> bool:
         """Whether loop ``s`` is checkpointed (it has reverse code and a plan)."""
@@ -197,7 +190,7 @@ class Checkpointing:
     def checkpoint_init_names(self) -> set:
         """Names a snapshot reads that the forward sweep binds to None first
         (a step may bind them before the loop has)."""
-        return {n for s in self._all_stmts() if isinstance(s, ast.For) and self.checkpointed(s)
+        return {n for s in walk_stmts(self.body) if isinstance(s, ast.For) and self.checkpointed(s)
                 for n in self.checkpoint_state_names(s)}
 
     def checkpoint_free_names(self, s) -> set:
@@ -229,13 +222,27 @@ class Checkpointing:
         bind = assign([s.target.id], ast.Subscript(N(names["it"]), N("_ck_k"), ast.Load()))
         return ast.For(target=N("_ck_k", ast.Store), iter=rng, body=[bind] + (body or [ast.Pass()]), orelse=[])
 
-    def _untaped(self, s, names) -> list:
+    def _untaped(self, s, names) -> tuple:
+        """(the steps' code without a tape, the binding of the scratch list it uses, if any)."""
         body = self.fwd_block(s.body)
         strip = _StripTape(self.ctx.namer.tape, names["scratch"])
         body = [b for b in (strip.visit(x) for x in body) if b is not None]
-        if strip.used:
-            body.append(ast.Expr(ast.Call(ast.Attribute(N(names["scratch"]), "clear", ast.Load()), [], [])))
-        return body
+        if not strip.used:
+            return body, []
+        body.append(ast.Expr(ast.Call(ast.Attribute(N(names["scratch"]), "clear", ast.Load()), [], [])))
+        return body, [assign([names["scratch"]], ast.List([], ast.Load()))]
+
+    @staticmethod
+    def _put_back(memory, saved, k) -> ast.stmt:
+        """``_ad_put_back(memory, saved[k])``."""
+        return ast.Expr(ast.Call(N("_ad_put_back"), [N(memory), ast.Subscript(N(saved), ast.Constant(k), ast.Load())],
+                                 []))
+
+    @staticmethod
+    def _over_actions(actions, body) -> ast.For:
+        """``for _ck_op, _ck_a, _ck_b in actions: body``."""
+        target = ast.Tuple([N("_ck_op", ast.Store), N("_ck_a", ast.Store), N("_ck_b", ast.Store)], ast.Store())
+        return ast.For(target=target, iter=actions, body=body, orelse=[])
 
     def _snapshot(self, s, names) -> ast.stmt:
         plan = self.ckpt[id(s)]
@@ -252,8 +259,7 @@ class Checkpointing:
         out = [assign(["_ck_v"], snap)]
         k = 0
         for r in plan["roots"]:
-            out.append(ast.Expr(ast.Call(N("_ad_put_back"), [N(r), ast.Subscript(N("_ck_v"), ast.Constant(k),
-                                                                                 ast.Load())], [])))
+            out.append(self._put_back(r, "_ck_v", k))
             k += 1
         for n in self.checkpoint_state_names(s):
             out.append(assign([n], ast.Subscript(N("_ck_v"), ast.Constant(k), ast.Load())))
@@ -281,13 +287,10 @@ class Checkpointing:
                                                 [ast.Call(N("len"), [N(names["it"])], []), ast.Constant(spec)]
                                                 + state, [])),
                assign([names["snaps"]], ast.Dict([], []))]
-        untaped = self._untaped(s, names)
-        if any(isinstance(n, ast.Name) and n.id == names["scratch"] for b in untaped for n in ast.walk(b)):
-            out.append(assign([names["scratch"]], ast.List([], ast.Load())))
+        untaped, scratch = self._untaped(s, names)
+        out += scratch
         body = self._dispatch([("advance", [self._steps(s, names, untaped)])], [self._snapshot(s, names)])
-        out.append(ast.For(target=ast.Tuple([N("_ck_op", ast.Store), N("_ck_a", ast.Store), N("_ck_b", ast.Store)],
-                                            ast.Store()),
-                           iter=ast.Subscript(N(names["plan"]), ast.Constant(0), ast.Load()), body=body, orelse=[]))
+        out.append(self._over_actions(ast.Subscript(N(names["plan"]), ast.Constant(0), ast.Load()), body))
         fixed = ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in plan["fixed"]], ast.Load())
         out.append(self.push(ast.Tuple([ast.Subscript(N(names["plan"]), ast.Constant(1), ast.Load()),
                                         N(names["snaps"]), N(names["it"]), fixed], ast.Load())))
@@ -302,7 +305,7 @@ class Checkpointing:
         try:
             taped = self.fwd_block(s.body)
             adjoint = self.rev_block(r.children[0])
-            untaped = self._untaped(s, names)
+            untaped, scratch = self._untaped(s, names)
         finally:
             self.split = split
         # memory the reverse sweep rolls back (rollback.py) already holds, here, what the
@@ -312,21 +315,13 @@ class Checkpointing:
         out = [assign([names["plan"], names["snaps"], names["it"], names["fixed"]], self.pop()),
                assign([names["final"]], ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in held],
                                                   ast.Load()))]
-        for k, x in enumerate(plan["fixed"]):   # what the steps read, as they read it
-            if x not in held:
-                continue
-            out.append(ast.Expr(ast.Call(N("_ad_put_back"), [N(x), ast.Subscript(N(names["fixed"]), ast.Constant(k),
-                                                                                 ast.Load())], [])))
-        if any(isinstance(n, ast.Name) and n.id == names["scratch"] for b in untaped for n in ast.walk(b)):
-            out.append(assign([names["scratch"]], ast.List([], ast.Load())))
+        # what the steps read, as they read it
+        out += [self._put_back(x, names["fixed"], k) for k, x in enumerate(plan["fixed"]) if x in held]
+        out += scratch
         body = self._dispatch([("reverse", [self._steps(s, names, adjoint, reverse=True)]),
                                ("taped", [self._steps(s, names, taped)]),
                                ("advance", [self._steps(s, names, untaped)]),
                                ("snap", [self._snapshot(s, names)])],
                               self._restore_snapshot(s, names))
-        out.append(ast.For(target=ast.Tuple([N("_ck_op", ast.Store), N("_ck_a", ast.Store), N("_ck_b", ast.Store)],
-                                            ast.Store()), iter=N(names["plan"]), body=body, orelse=[]))
-        for k, x in enumerate(held):
-            out.append(ast.Expr(ast.Call(N("_ad_put_back"), [N(x), ast.Subscript(N(names["final"]), ast.Constant(k),
-                                                                                 ast.Load())], [])))
-        return out
+        out.append(self._over_actions(N(names["plan"]), body))
+        return out + [self._put_back(x, names["final"], k) for k, x in enumerate(held)]

@@ -142,7 +142,7 @@ class ForwardBuilder(FormBuilder):
         k = self.ctx.kinds.get(m)
         if k is not None and k.cls == "tuple" and not self.batch:
             # a callee returns the zero tangent of a tuple as 0.0 (every element zero)
-            return ast.Call(N("_ad_tuple_item"), [N(self.tan(m)), copy.deepcopy(v.slice)], []), False
+            return ast.Call(N("_ad_tget"), [N(self.tan(m)), copy.deepcopy(v.slice)], []), False
         return self.tan_subscript(m, v.slice), False
 
     def tangent_binop(self, s, v):

@@ -66,14 +66,15 @@ class SweepPlan:
         return bool(r.core or r.deferred)
 
     def header_loads(self, r) -> set:
-        """Names the reverse of compound record ``r``'s header reads (loop bounds, conditions)."""
+        """Names the reverse of compound record ``r``'s header reads (loop bounds,
+        conditions; all that the steps of a checkpointed loop read, as they run again)."""
         s = r.stmt
-        if r.kind == "for":
-            out = loads([ast.Expr(s.iter)])
-            return out | self.checkpoint_free_names(s) if id(s) in self.ckpt else out
-        if r.kind == "if":
-            return {s.test.id}
-        return set()
+        if r.kind in ("if", "while"):
+            return loads([ast.Expr(s.test)])
+        if r.kind != "for":
+            return set()
+        out = loads([ast.Expr(s.iter)])
+        return out | self.checkpoint_free_names(s) if id(s) in self.ckpt else out
 
     def record_loads(self, r, value_only=False) -> set:
         names = value_loads(r.core) if value_only else loads(r.core)
@@ -95,12 +96,8 @@ class SweepPlan:
                     s = r.stmt
                     if r.kind == "for":
                         # (the header reads values: len(t) of a restored t needs t, not its shape)
-                        out.update(loads([ast.Expr(s.iter)]))
-                        self.value_needed.update(loads([ast.Expr(s.iter)]))
-                        if id(s) in self.ckpt:
-                            # a checkpointed loop runs its steps again in the reverse sweep
-                            out.update(self.checkpoint_free_names(s))
-                            self.value_needed.update(self.checkpoint_free_names(s))
+                        out.update(self.header_loads(r))
+                        self.value_needed.update(self.header_loads(r))
                         if notes.count(s) is not None:
                             out.add(notes.count(s))
                     elif r.kind == "while":

@@ -58,7 +58,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         self.nbind = self._count_bindings()
         self._ck_vars: dict = {}
         self.ckpt = self._checkpoint_loops()   # id(loop) -> how it is checkpointed (checkpoint.py)
-        self.rollback: set = set()             # cells whose writes the reverse sweep undoes (rollback.py)
+        self.rollback: dict = {}               # cell -> its roots, for the cells whose writes the reverse
+                                               # sweep undoes (rollback.py)
         self._plan()
         candidates = self._rollback_candidates()
         if candidates:
@@ -66,7 +67,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             self.rollback = candidates
             self._plan()
             if self._push_cost() >= cost:       # the loops' tapes do not get smaller: keep them
-                self.rollback = set()
+                self.rollback = {}
                 self.remat, self.needed, self.value_needed, self.saves = plain
         self.split = False          # generating a forward or reverse half (see ``forward``)
         self._roots = None
@@ -349,9 +350,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
                 code = [ast.For(target=N(k, ast.Store), iter=ast.Call(N("range"), [N(notes.count(s))], []),
                                 body=body, orelse=[])]
         # values of the header (loop bounds, the condition) that are recomputed, not saved
-        head = loads([ast.Expr(s.iter) if r.kind == "for" else s.test])
-        if r.kind == "for" and self.checkpointed(s):
-            head = self.checkpoint_free_names(s)   # the steps run again: all they read
+        head = self.header_loads(r)
         code = [assign([t], copy.deepcopy(self.remat[t].value)) for t in remat_order(self, head)] + code
         rest = self.restored(s)
         if rest:

@@ -33,21 +33,22 @@ from .tape import assign
 class Rollback:
     """Which memory the reverse sweep rolls back, and the code that does it (a mixin of ``Sweeps``)."""
 
-    def _rollback_candidates(self) -> set:
+    def _rollback_candidates(self) -> dict:
+        """cell -> the names holding its whole memory, for the cells that may be rolled back."""
         ctx = self.ctx
         opts = ctx.module.options
         if not (opts.rollback and opts.rematerialize) or ctx.is_callee:
-            return set()
-        out = set()
+            return {}
+        out = {}
         for cell, writers in ctx.eff.memory_writers.items():
             if not any(self.in_loop(w) for w in writers):
                 continue
             if not all(id(w) in self.order and classify(w).kind in ("store", "increment")
                        and isinstance(classify(w).target.value, ast.Name) for w in writers):
                 continue
-            if not self._rollback_roots_of(cell):
-                continue
-            out.add(cell)
+            roots = self._rollback_roots_of(cell)
+            if roots:
+                out[cell] = roots
         return out
 
     def _rollback_roots_of(self, cell) -> list:
@@ -85,15 +86,18 @@ class Rollback:
         m = form.target.value.id
         return self.ctx.eff.memory_of.get(m, m) in self.rollback
 
-    def rollback_push(self, s):
+    @staticmethod
+    def _region(s, ctx):
+        """The region ``m[idx]`` store ``s`` writes, as a new tree."""
         target = copy.deepcopy(classify(s).target)
-        target.ctx = ast.Load()
-        return self.push(ast.Call(N("_ad_copy"), [target], []))
+        target.ctx = ctx
+        return target
+
+    def rollback_push(self, s):
+        return self.push(ast.Call(N("_ad_copy"), [self._region(s, ast.Load())], []))
 
     def rollback_pop(self, s):
-        target = copy.deepcopy(classify(s).target)
-        target.ctx = ast.Store()
-        return ast.Assign(targets=[target], value=self.pop())
+        return ast.Assign(targets=[self._region(s, ast.Store())], value=self.pop())
 
     def rollback_names(self) -> set:
         """Names the rollback code reads: the written names, their indices, the roots."""
@@ -101,15 +105,15 @@ class Rollback:
         for r in self.by_stmt.values():
             if self.rolls_back(r.stmt):
                 out |= loads([ast.Expr(classify(r.stmt).target)])
-        for cell in self.rollback:
-            out |= set(self._rollback_roots_of(cell))
+        for roots in self.rollback.values():
+            out |= set(roots)
         return out
 
     def rollback_final(self) -> tuple:
         """(code copying the rolled-back memory's final values, code putting them back)."""
         before, after = [], []
         for cell in sorted(self.rollback):
-            for root in self._rollback_roots_of(cell):
+            for root in self.rollback[cell]:
                 name = self.ctx.namer.fresh(f"_final_{root.lstrip('_')}{{}}")
                 before.append(assign([name], ast.Call(N("_ad_copy"), [N(root)], [])))
                 after.append(ast.Expr(ast.Call(N("_ad_put_back"), [N(root), N(name)], [])))
@@ -123,7 +127,7 @@ class Rollback:
             s = r.stmt
             if not self.in_loop(s):
                 continue
-            pushed = [n for n in self.restored(s)] + [x for x, _, _ in self.saves.get(id(s), [])]
+            pushed = self.restored(s) + [x for x, _, _ in self.saves.get(id(s), [])]
             for n in pushed:
                 k = ctx.kinds.get(n)
                 if k is not None and k.cls in ("array", "num"):
