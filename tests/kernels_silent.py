@@ -461,3 +461,40 @@ def recurrence_through_reversed_view(x):
     for i in range(1, len(x) - 1):
         x[i] = abs(av[i - 1])
     return float(np.sum(av ** 2))
+
+
+def drain_list_in_while(x, c):
+    # the loop's condition is the list it empties: the reverse sweep must
+    # re-test the truth the condition had, not the (now empty) list
+    st = []
+    for t in range(7):
+        st.append(x[t % x.shape[0]] * c)
+        x[t % x.shape[0]] = np.cos(x[(t + 1) % x.shape[0]])
+    total = 0.0
+    while st:
+        total = total * 0.7 + st.pop()
+    return total
+
+
+def drain_after_branch(x):
+    # the branch tests the list before it is emptied
+    st = []
+    st.append(x[0] * 2.0)
+    s = 0.0
+    if st:
+        s = s + x[1] * 3.0
+    v = st.pop()
+    return s + v * x[2]
+
+
+def list_filled_by_index(x):
+    st = [0.0] * 3
+    for i in range(3):
+        st[i] = x[i] * 2.0
+    return st[0] * st[1] + st[2]
+
+
+def list_display_of_derivatives(x):
+    st = [x[0] * 2.0, x[1] * x[2]]
+    v = st.pop()
+    return st[0] * 3.0 + v

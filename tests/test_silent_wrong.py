@@ -9,6 +9,8 @@ that the tapes got wrong).
 """
 from __future__ import annotations
 
+import copy
+
 import kernels_silent as K
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ from adcompiler import (
     AdCompilerError,
     Const,
     Duplicated,
+    Forward,
     Reverse,
     ReverseSplitWithPrimal,
     autodiff,
@@ -95,6 +98,10 @@ CASES = {
     "caller_writes_after_helper_wrote": (K.caller_writes_after_helper_wrote, lambda r: [D(r, 4), Active(0.6)], "y"),
     # a recurrence read through a reversed view of the memory it writes
     "recurrence_through_reversed_view": (K.recurrence_through_reversed_view, lambda r: [D(r, 5)], None),
+    # a condition that is a list the loop empties
+    "drain_list_in_while": (K.drain_list_in_while, lambda r: [D(r, 5), Active(0.8)], None),
+    "drain_after_branch": (K.drain_after_branch, lambda r: [D(r, 3)], None),
+    "list_filled_by_index": (K.list_filled_by_index, lambda r: [D(r, 3)], None),
 }
 
 
@@ -130,10 +137,10 @@ def test_split_reverse_half_reused_tape_is_independent():
     o = np.zeros(4)
     fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, K.local_view_update, Const, Duplicated, Duplicated)
     tape, _ = fwd(Duplicated(o, np.zeros(4)), Duplicated(x, np.zeros(4)))
-    stack = list(tape.stack)
+    stack = copy.copy(tape.stack)
     results = []
     for _ in range(2):
-        tape.stack, tape.used = list(stack), False
+        tape.stack, tape.used = copy.copy(stack), False
         do, dx = np.ones(4), np.zeros(4)
         rev(Duplicated(o, do), Duplicated(x, dx), None, tape)
         results.append(dx.copy())
@@ -230,3 +237,16 @@ def test_unknown_rank_times_array_has_unknown_rank():
     got = seed.copy()
     ns["reduce_keepdims_row_reverse"](a.copy(), got, 0.3, M)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_list_display_of_derivatives_refused(mode, rng):
+    """A list written out with values that carry derivatives (once silently
+    given no derivative at all) is refused at its line, in both modes."""
+    x = rng.uniform(0.5, 1.5, 3)
+    with pytest.raises(AdCompilerError, match=r"kernels_silent.py:\d+: `st = \[x\[0\] \* 2.0, x\[1\] \* x\[2\]\]`: "
+                                              "a list written out with values that carry derivatives"):
+        if mode == "reverse":
+            gradient(K.list_display_of_derivatives, x)
+        else:
+            autodiff(Forward, K.list_display_of_derivatives, Duplicated, Duplicated(x, np.ones(3)))

@@ -129,6 +129,10 @@ class AnfRewrite:
 
     def cond_atom(self, test) -> ast.Name:
         name = self.namer.fresh(COND)
+        if isinstance(test, (ast.Name, ast.Subscript, ast.Attribute)):
+            # the truth of the value now: a list tested here may be emptied later
+            # (``while st: ... st.pop()``), and the reverse sweep re-tests the condition
+            test = ast.copy_location(ast.Call(ast.Name("bool", ast.Load()), [test], []), test)
         value = self.nondiff(test) if not isinstance(test, ast.Call) else self.simple(test)
         self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
         return ast.Name(name, ast.Load())

@@ -239,7 +239,9 @@ class AdjointBuilder(FormBuilder):
     def adjoint_constant(self, s, v, big) -> list:
         return []
 
-    adjoint_other = adjoint_constant
+    def adjoint_other(self, s, v, big) -> list:
+        self.refuse_list_display(s, v)
+        return []
 
     def adjoint_binop(self, s, v, big) -> list:
         rule, bound = self.binop_rule(v)

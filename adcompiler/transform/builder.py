@@ -88,6 +88,15 @@ class FormBuilder:
     def active(self, name) -> bool:
         return isinstance(name, str) and self.ctx.is_active(name)
 
+    def refuse_list_display(self, s, v) -> None:
+        """``n = [a, b]`` with elements that carry derivatives: refused (a list
+        is differentiated only as a stack: built by ``append``, read by ``pop``)."""
+        if isinstance(v, (ast.List, ast.Set)) and any(isinstance(x, ast.Name) and self.active(x.id)
+                                                      for x in ast.walk(v)):
+            self.err(s, "a list written out with values that carry derivatives is not differentiated.",
+                     "start from an empty list and append to it (a stack read with pop), or build a tuple "
+                     "or an array (np.array([...])).")
+
     def err(self, s, msg, hint):
         raise UnsupportedSyntaxError(msg, filename=self.ctx.pf.filename, lineno=s.lineno,
                                      construct=self.ctx.pf.line_text(s.lineno), hint=hint)

@@ -128,7 +128,9 @@ class ForwardBuilder(FormBuilder):
     def tangent_constant(self, s, v):
         return None, False
 
-    tangent_other = tangent_constant
+    def tangent_other(self, s, v):
+        self.refuse_list_display(s, v)
+        return None, False
 
     def tangent_unary(self, s, v):
         if isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Name) and self.active(v.operand.id):

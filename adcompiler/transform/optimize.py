@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import copy
 
+from ..analysis.infer import walk_stmts
 from .simplify import _names, _Replace, _simple_value, drop_unbroadcast
 
 PURE_CALLS = {"_ad_unbroadcast"}
@@ -256,8 +257,10 @@ def listify_reversed(sweeps, s, loop):
     if not ctx.module.options.listify or sweeps.in_loop(s):
         return None
     arrays = {}
+    lists = _python_lists(sweeps)
     for n, k in ctx.kinds.items():
-        if k.cls == "array" and k.ndim == 1 and k.dtype == "f" and sweeps.nbind.get(n, 0) <= 1:
+        if k.cls == "array" and k.ndim == 1 and k.dtype == "f" and sweeps.nbind.get(n, 0) <= 1 \
+                and ctx.eff.memory_of.get(n, n) not in lists:
             arrays[n] = ctx.eff.memory_of.get(n, n)
             if ctx.needs_shadow(n) or n in ctx.params and ctx.activities.get(n) == "Duplicated":
                 d = ctx.namer.adjoint(n)
@@ -278,6 +281,25 @@ def listify_reversed(sweeps, s, loop):
                                        and isinstance(x.targets[0], ast.Subscript))]
     loop_stmt.body = inline_single_use(loop_stmt.body, lambda n: n in temps)
     return _guard_argument_aliasing(ctx, new, loop, arrays)
+
+
+def _python_lists(sweeps) -> set:
+    """The memory of names bound to Python lists the kinds take for arrays
+    (``[0.0] * n``, a list display, a sum of lists): it has no ``tolist``."""
+    ctx = sweeps.ctx
+    names: set = set()
+    changed = True
+    while changed:
+        changed = False
+        for st in walk_stmts(sweeps.body):
+            if not (isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name)) or st.targets[0].id in names:
+                continue
+            v = st.value
+            if isinstance(v, ast.List) or isinstance(v, ast.BinOp) and any(
+                    isinstance(x, ast.List) or isinstance(x, ast.Name) and x.id in names for x in (v.left, v.right)):
+                names.add(st.targets[0].id)
+                changed = True
+    return {ctx.eff.memory_of.get(n, n) for n in names}
 
 
 def _guard_argument_aliasing(ctx, new, loop, arrays):
