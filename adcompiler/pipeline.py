@@ -48,7 +48,7 @@ Hook = Callable[[str, Callable[[], str]], None]
 DUMP_AFTER = ("parse", "normalize", "kinds", "lower", "effects", "activity", "reverse", "forward")
 DEFAULT = Options()
 # (rollback pushes regions the typed tape of the numba backend does not hold yet)
-NUMBA = Options(shape_restores=False, listify=False, backend="numba", rollback=False)
+NUMBA = Options(shape_restores=False, listify=False, backend="numba", rollback=False, typed_tape=False)
 MODES = ("reverse", "forward", "batch", "second")
 
 

@@ -5,7 +5,8 @@ Usage: ``python benchmarks/bench_memory.py [--quick] [--steps 1000,10000,100000]
 Two in-place stencils on a state of n = 10,000 floats (80 KB): a Burgers-type
 step ``u[1:-1] = u[1:-1] - 0.1*u[1:-1]*(u[1:-1] - u[:-2]) + nu*(u[2:] - 2*u[1:-1] + u[:-2])``
 and the heat equation ``u[1:-1] += 0.2*(u[2:] - 2*u[1:-1] + u[:-2])``, each
-run for T steps and ending in ``sum(u**2)``. For each T it reports the primal,
+run for T steps and ending in ``sum(u**2)``; ``--kernels burgers_while`` runs the
+Burgers step in a ``while`` loop (checkpointed with the online schedule). For each T it reports the primal,
 the gradient with the plain tape (not at T = 100,000: it would need tens of
 GB) and the gradient checkpointed with 10, 30, 100 and 300 snapshots:
 
@@ -47,7 +48,16 @@ def heat(u, T, nu):
     return np.sum(u ** 2)
 
 
-KERNELS = {"burgers": (burgers, 0.1), "heat": (heat, 0.2)}
+def burgers_while(u, T, nu):
+    # the Burgers step in a while loop: its number of steps is known only at its end (online schedule)
+    t = 0
+    while t < T:
+        u[1:-1] = u[1:-1] - 0.1 * u[1:-1] * (u[1:-1] - u[:-2]) + nu * (u[2:] - 2 * u[1:-1] + u[:-2])
+        t += 1
+    return np.sum(u ** 2)
+
+
+KERNELS = {"burgers": (burgers, 0.1), "heat": (heat, 0.2), "burgers_while": (burgers_while, 0.1)}
 SNAPSHOTS = (10, 30, 100, 300)
 
 

@@ -193,7 +193,7 @@ def check_emitted(f, kinds, vals, args, ret, rng):
     # split halves, driven as the tapes drive them
     vs = copy.deepcopy(vals)
     zero = {k: np.zeros_like(s) for k, s in seeds.items()}
-    tape: list = []
+    tape = ns["_ad_tape"]()
     ns[info.fwd_name](*flat(vs, zero), tape)
     sh = {k: s.copy() for k, s in seeds.items()}
     got = ns[info.rev_name](*flat(vs, sh), cret if ret is Active else None, tape)

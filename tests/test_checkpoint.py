@@ -206,6 +206,44 @@ def with_break(u, T):
     return float(np.sum(u ** 2))
 
 
+def break_midway(u, T):
+    # leaves the loop at a step that depends on the data (u[0] never changes)
+    for t in range(T):
+        u[1:] = u[1:] * 0.9 + 0.1 * u[:-1] ** 2
+        if u[0] * (t + 1) > 2.0:
+            break
+    return float(np.sum(u ** 2))
+
+
+def while_diffusion(u, nu):
+    t = 0.0
+    while t < 1.0:
+        u[1:-1] += nu * (u[2:] - 2 * u[1:-1] + u[:-2])
+        u[1:-1] = u[1:-1] - 0.1 * u[1:-1] * (u[1:-1] - u[:-2])
+        t = t + 0.07
+    return float(np.sum(u * u))
+
+
+def while_carried(x, T):
+    s = 0.0
+    k = 0
+    while k < T:
+        s = s * 0.8 + np.sum(x * x) * 0.1
+        x[:] = np.sin(x) + 0.1 * s
+        k += 1
+    return s
+
+
+def while_reads_outer_name(x, b, z):
+    # the condition reads names bound before the loop, which the reverse half gets back
+    n = x.shape[0]
+    k = 0
+    while k < n and b[k] > 0.0:
+        x[k] = np.cos(x[k]) / (2.0 + math.cos(x[k] - z))
+        k += 1
+    return float(np.sum(x * x))
+
+
 def swap_buffers(u, T):
     w = np.zeros_like(u)
     for t in range(T):
@@ -229,11 +267,19 @@ def args_of(name, rng):
         "marked_inner": ([Duplicated(r(6), r(6) * 0), Const(7), Const(3)], Active),
         "stack_in_loop": ([Duplicated(r(5), r(5) * 0), Const(12)], Active),
         "with_break": ([Duplicated(r(6), r(6) * 0), Const(9)], Active),
+        "break_midway": ([Duplicated(r(8), r(8) * 0), Const(30)], Active),
+        "while_diffusion": ([Duplicated(r(20), r(20) * 0), Active(0.1)], Active),
+        "while_carried": ([Duplicated(r(6), r(6) * 0), Const(15)], Active),
+        "while_reads_outer_name": ([Duplicated(r(6), r(6) * 0), Const(np.array([0.5, 0.4, 0.3, 0.2, -0.1, 0.3])),
+                                    Active(0.3)], Active),
     }[name]
 
 
 KERNELS = {f.__name__: f for f in (burgers, heat, recurrence, carried_scalar, functional_update, rk2_with_helper,
-                                    read_then_written_after, two_loops, marked_inner, stack_in_loop, with_break)}
+                                    read_then_written_after, two_loops, marked_inner, stack_in_loop, with_break,
+                                    break_midway, while_diffusion, while_carried, while_reads_outer_name)}
+#: loops whose number of steps is known only at their end: the online schedule
+ONLINE = ("with_break", "break_midway", "while_diffusion", "while_carried", "while_reads_outer_name")
 
 
 def fresh(args):
@@ -282,7 +328,58 @@ def test_same_gradient_as_the_plain_tape(name, spec):
         assert_same(run_split(f, ret, args, checkpoint=spec), want)
 
 
-@pytest.mark.parametrize("name", ["burgers", "carried_scalar", "read_then_written_after", "rk2_with_helper"])
+@pytest.mark.parametrize("name", ONLINE)
+def test_loops_of_unknown_length_are_checkpointed(name):
+    """A while loop or a for loop with break is checkpointed (no warning, the
+    online schedule in the code), and runs no step more than once forward
+    before the reverse sweep."""
+    from adcompiler.api.reverse import compiled_for
+    f = KERNELS[name]
+    args, ret = args_of(name, np.random.default_rng(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AdCompilerWarning)
+        source = compiled_for(f, fresh(args), ret.__name__, checkpoint=2).source
+    assert "_ad_checkpoint_online" in source
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 7, 50, 333])
+@pytest.mark.parametrize("snapshots", [1, 2, 3, 5, 10, 100])
+def test_online_schedule_reverses_every_step_once(steps, snapshots):
+    """The online schedule, simulated: snapshots taken while the loop runs
+    (never more than half the budget), then every step reversed once, in
+    order, each from the state it starts from, within the budget."""
+    snaps = {}
+    online = ck.Online(snapshots, snaps)
+    for k in range(steps):
+        if online.wants(k):
+            snaps[k] = k
+        assert len(snaps) <= max(1, (snapshots + 1) // 2)
+    held, state, reversed_steps, forward = dict(snaps), None, [], 0
+    peak = len(held)
+    for op, a, b in online.reverse(steps):
+        if op == "snap":
+            assert state == a
+            held[a] = a
+            peak = max(peak, len(held))
+        elif op in ("restore", "restore_drop"):
+            state = held[a] if op == "restore" else held.pop(a)
+        elif op == "advance":
+            assert state == a
+            state, forward = b, forward + b - a
+        elif op == "taped":
+            assert state == a and b == a + 1
+            state = b
+        else:
+            assert op == "reverse" and b == a + 1
+            reversed_steps.append(a)
+    assert reversed_steps == list(range(steps - 1, -1, -1))
+    assert not held and peak <= snapshots
+    if snapshots >= 10:   # enough snapshots: at most a few forward runs
+        assert forward <= 3 * steps
+
+
+@pytest.mark.parametrize("name", ["burgers", "carried_scalar", "read_then_written_after", "rk2_with_helper",
+                                  "break_midway", "while_diffusion", "while_carried", "while_reads_outer_name"])
 def test_checkpointed_gradient_against_finite_differences(name):
     f = KERNELS[name]
     args, ret = args_of(name, np.random.default_rng(5))
@@ -314,8 +411,14 @@ def test_loops_that_keep_their_tape_are_named():
     with pytest.warns(AdCompilerWarning, match=r"test_checkpoint.py:\d+: this loop keeps a tape .* rebinds `u`"):
         g = ad.gradient(swap_buffers, u, 4, checkpoint=2)[0]
     np.testing.assert_allclose(g, ad.gradient(swap_buffers, u, 4)[0])
-    with pytest.warns(AdCompilerWarning, match="leave early"):
-        ad.gradient(with_break, u, 4, checkpoint=2)
+
+    def run_heat(u, T):
+        heat(u, T)
+        return float(np.sum(u ** 2))
+    with pytest.warns(AdCompilerWarning, match=r"test_checkpoint.py:\d+: the loops of `heat`, called here outside a "
+                                               "checkpointed loop, keep a tape"):
+        g = ad.gradient(run_heat, u, 4, checkpoint=2)[0]
+    np.testing.assert_allclose(g, ad.gradient(run_heat, u, 4)[0])
 
 
 def test_differentiate_on_the_tapes():
@@ -340,8 +443,18 @@ def burgers_into(u0, u, nu, T):
         u[1:-1] = u[1:-1] - 0.1 * u[1:-1] * (u[1:-1] - u[:-2]) + nu * (u[2:] - 2 * u[1:-1] + u[:-2])
 
 
+def relax_into(u0, u, nu, T):
+    u[...] = u0
+    k = 0
+    while k < T:
+        u[1:-1] = u[1:-1] - 0.1 * u[1:-1] * (u[1:-1] - u[:-2]) + nu * (u[2:] - 2 * u[1:-1] + u[:-2])
+        k += 1
+
+
+@pytest.mark.parametrize("kernel,marker", [(burgers_into, "_ad_checkpoint_actions"),
+                                           (relax_into, "_ad_checkpoint_online")])
 @pytest.mark.parametrize("tape", ["autograd", "torch", "jax"])
-def test_differentiate_checkpointed_on_every_tape(tape):
+def test_differentiate_checkpointed_on_every_tape(tape, kernel, marker):
     """``differentiate(..., checkpoint=)`` under each tape (the tape drives the
     split halves with fresh shadows) against the plain tape's wrapper."""
     from everywhere import _tape_vjp
@@ -349,8 +462,8 @@ def test_differentiate_checkpointed_on_every_tape(tape):
     if tape != "autograd":
         require(tape)
 
-    plain = ad.differentiate(burgers_into, out="u", like="u0")
-    ckp = ad.differentiate(burgers_into, out="u", like="u0", checkpoint=3)
+    plain = ad.differentiate(kernel, out="u", like="u0")
+    ckp = ad.differentiate(kernel, out="u", like="u0", checkpoint=3)
     rng = np.random.default_rng(2)
     vals = [rng.uniform(0.2, 0.8, 14), 0.1, 9]
     cots = {"u": rng.standard_normal(14)}
@@ -361,7 +474,7 @@ def test_differentiate_checkpointed_on_every_tape(tape):
     # the checkpointed wrapper's forward half keeps the snapshots, not a tape of every step
     from adcompiler.api.reverse import compiled_for
     args = [Const(vals[0]), Duplicated(np.zeros(14), np.zeros(14)), Active(0.1), Const(9)]
-    assert "_ad_checkpoint_actions" in compiled_for(burgers_into, args, "Const", checkpoint=3).source
+    assert marker in compiled_for(kernel, args, "Const", checkpoint=3).source
 
 
 def test_emitted_module_carries_the_schedule(tmp_path):
@@ -386,6 +499,35 @@ def test_emitted_module_carries_the_schedule(tmp_path):
     np.testing.assert_allclose(du, want[1][0], rtol=1e-12)
     np.testing.assert_allclose(dnu, want[2][2], rtol=1e-12)
     np.testing.assert_allclose(u, want[0][0], rtol=0)
+
+
+def test_emitted_module_carries_the_online_schedule(tmp_path):
+    src = tmp_path / "kern_online.py"
+    src.write_text("import numpy as np\n\n\ndef relax(u, nu):\n"
+                   "    t = 0.0\n"
+                   "    while t < 1.0:\n"
+                   "        u[1:-1] += nu * (u[2:] - 2 * u[1:-1] + u[:-2]) - 0.1 * u[1:-1] ** 2\n"
+                   "        t = t + 0.05\n"
+                   "    return float(np.sum(u ** 2))\n")
+    out = tmp_path / "kern_reverse.py"
+    subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{src}:relax", "--active", "nu",
+                    "--checkpoint", "3", "-o", str(out)], check=True)
+    text = out.read_text()
+    assert "_ad_checkpoint_online" in text and "class _ad_Online" in text
+    spec = importlib.util.spec_from_file_location("kern_reverse", out)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        plain = importlib.import_module("kern_online")
+    finally:
+        sys.path.pop(0)
+    u0 = np.linspace(0.2, 0.8, 16)
+    u, du = u0.copy(), np.zeros(16)
+    (dnu,) = mod.relax_reverse(u, du, 0.1)
+    want = run_reverse(plain.relax, Active, [Duplicated(u0, np.zeros(16)), Active(0.1)])
+    np.testing.assert_allclose(du, want[1][0], rtol=1e-12)
+    np.testing.assert_allclose(dnu, want[2][1], rtol=1e-12)
 
 
 def test_memory_stops_growing_with_the_steps():
@@ -430,7 +572,7 @@ def _catalogue_loops():
             src = inspect.getsource(row.fn)
         except (OSError, TypeError):
             continue
-        if "for " in src and "adcompiler" not in src:
+        if ("for " in src or "while " in src) and "adcompiler" not in src:
             out.append(pytest.param(row, pattern, annotate, id=f"{row.name}-{pattern.replace('>', '_ret')}"))
     return out
 

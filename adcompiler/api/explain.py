@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import sys
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +34,7 @@ import numpy as np
 
 from .. import activity as A
 from ..codegen.compile import origin_at
+from ..runtime.core import Tape
 from .arguments import flat_args, wrap
 
 
@@ -123,20 +126,40 @@ def copy_argument(a):
     return _copy(wrap(a))
 
 
-class _RecordingTape(list):
-    """A tape that notes which generated line pushed each value, and its size."""
+class _RecordingTape(Tape):
+    """A tape that notes which generated line pushed each value, and its size
+    (a float or an int on a typed stack: 8 bytes)."""
 
     def __init__(self, fn):
         super().__init__()
         self.filename = getattr(fn, "__wrapped__", fn).__code__.co_filename
         self.seen: dict = {}
+        self.f = _RecordingStack(self, "d")
+        self.i = _RecordingStack(self, "q")
 
-    def append(self, value):
-        frame = sys._getframe(1)
+    def note(self, value, nbytes):
+        frame = sys._getframe(2)
         if frame.f_code.co_filename == self.filename:
             n, size, example = self.seen.get(frame.f_lineno, (0, 0, ""))
             described = _describe(value) if value is not None else ""
-            self.seen[frame.f_lineno] = (n + 1, size + _nbytes(value), described or example or "None")
+            self.seen[frame.f_lineno] = (n + 1, size + nbytes, described or example or "None")
+
+    def append(self, value):
+        self.note(value, _nbytes(value))
+        super().append(value)
+
+
+class _RecordingStack(array):
+    """A typed stack of a recording tape."""
+
+    def __new__(cls, tape, code):
+        return super().__new__(cls, code)
+
+    def __init__(self, tape, code):
+        self.tape = tape
+
+    def append(self, value):
+        self.tape.note(value, self.itemsize)
         super().append(value)
 
 
@@ -173,7 +196,7 @@ def tape_sites(source: str, origins: dict, fwd_name: str, kept_plain: dict | Non
 
 
 def _pushed(e) -> str:
-    if isinstance(e, ast.Tuple) and e.elts and isinstance(e.elts[0], ast.Subscript) \
+    if isinstance(e, ast.Tuple) and e.elts and isinstance(e.elts[0], (ast.Subscript, ast.Call)) \
             and ast.unparse(e.elts[0]).startswith("_ck_plan"):
         return "the snapshots and schedule of the checkpointed loop"
     return ast.unparse(e)
@@ -205,12 +228,16 @@ def _describe(v) -> str:
     return type(v).__name__
 
 
+_PUSH = re.compile(r"^_tape(?:\.[fi])?\.append\((.*)\)$")   # onto the list or a typed stack
+
+
 def _sites(comp, seen: dict) -> dict:
     lines = comp.source.splitlines()
     out = {}
     for line, (count, nbytes, example) in seen.items():
         text = lines[line - 1].strip()
-        expr = text[len("_tape.append("):-1] if text.startswith("_tape.append(") else text
+        m = _PUSH.match(text)
+        expr = _pushed(ast.parse(m.group(1), mode="eval").body) if m else text
         out[line] = Site(line, expr, origin_at(comp.origins, line), count, nbytes, example)
     return out
 

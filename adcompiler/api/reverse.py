@@ -14,6 +14,7 @@ from .. import pipeline
 from ..analysis.kinds import COMPLEX, FLOAT, Kind, array, kind_of_value
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
+from ..runtime import core as runtime_core
 from ..runtime.checkpoint import parse_bytes
 from . import explain
 from .arguments import (
@@ -201,7 +202,7 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
         _finish_primal(ret, value)
     elif ret == "Active":
         # the return value must be checked before the reverse sweep uses it
-        tape = []
+        tape = runtime_core.Tape()
         value = comp.fwd(*flat, tape)
         _finish_primal(ret, value)
         d = comp.rev(*flat, 1.0, tape)
@@ -258,7 +259,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
         args = [_wrap(a) for a in args]
         check_types(args)
         args, _, comp = _prepare(f, ret, args, backend, checkpoint)
-        stack = []
+        stack = runtime_core.Tape()
         value = comp.fwd(*_flat_args(args), stack)
         _finish_primal(ret, value)
         return Tape(comp, stack), (value if mode.with_primal else None)

@@ -306,7 +306,7 @@ def _run_emitted_split(target, prob, kinds, ret_active):
     ns = _emitted_module(target, prob, kinds, ret_active)
     name = target.func.__name__
     fresh = prob.fresh()
-    tape: list = []
+    tape = ns["_ad_tape"]()
     ns[f"{name}_fwd"](*_flat(prob, fresh, _zeros(prob, fresh)), tape)
     shadows = _seeds(prob, fresh)
     returned = ns[f"{name}_rev"](*_flat(prob, fresh, shadows), 1.0 if ret_active else None, tape)

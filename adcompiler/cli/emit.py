@@ -184,7 +184,10 @@ def _docstring(target: Target, info, acts: Activities, mode: str, ret_active: bo
         body += ("It returns the derivatives of the Active (float scalar) arguments, in order.\n"
                  if actives else "No argument is Active, so it returns an empty tuple.\n")
         body += (f"`{info.fwd_name}`/`{info.rev_name}` are the same split in two: the forward half\n"
-                 "pushes what the reverse half needs onto the list `_tape`.\n")
+                 "pushes what the reverse half needs onto a tape made by `_ad_tape()` (a list,\n"
+                 "with typed stacks for floats and ints):\n"
+                 f"`tape = _ad_tape(); ret = {info.fwd_name}(..., tape)`, then\n"
+                 f"`derivs = {info.rev_name}(..., dret, tape)`.\n")
         body += _checks_note(acts, mode)
     else:
         name = getattr(info, "fused_name", f"{fname}_forward")

@@ -135,11 +135,11 @@ def helper_source(used: list, g: _Globals | None = None) -> str:
             continue
         mapping = {fn.__name__: helpers.name(fn)}
         for ref in sorted(_refs_of(fn)):
-            obj = _globals_of(fn).get(ref, getattr(builtins, ref, None))
+            obj = _globals_of(fn).get(ref, vars(builtins).get(ref))
             if _is_runtime(obj):
                 mapping[ref] = helpers.name(obj)
                 todo.append(obj)
-            elif obj is not None and getattr(builtins, ref, None) is not obj and g is not None:
+            elif obj is not None and vars(builtins).get(ref) is not obj and g is not None:
                 g.define(ref, obj, f"adcompiler.runtime.{fn.__name__}")
         needed[fn] = mapping
     chunks = [_renamed_source(fn, needed[fn]) for fn in sorted(needed, key=helpers.name)]

@@ -33,6 +33,7 @@ HELPERS = {
     "_ad_rebase": core.rebase,
     "_ad_gather_last": core.gather_last,
     "_ad_copy": core.copy,
+    "_ad_tape": core.Tape,
     "_ad_blift": batch.blift,
     "_ad_bmap": batch.bmap,
     "_ad_bzeros": batch.bzeros,
@@ -50,6 +51,7 @@ HELPERS = {
     "_ad_tuple_add": core.tuple_add,
     "_ad_broadcast_like": core.broadcast_like,
     "_ad_checkpoint_actions": checkpoint.checkpoint_actions,
+    "_ad_checkpoint_online": checkpoint.checkpoint_online,
     "_ad_put_back": checkpoint.put_back,
 }
 

@@ -177,3 +177,60 @@ def put_back(memory, saved) -> None:
         memory[:] = saved
     else:
         memory[...] = saved
+
+
+class Online:
+    """The snapshots of a loop whose number of steps is not known before it
+    ends (a ``while`` loop, a ``for`` loop with ``break``): an online schedule.
+
+    While the loop runs, a snapshot is taken every ``every`` steps; when
+    ``keep`` snapshots are held, ``every`` doubles and the snapshots off the
+    new spacing are dropped, so the kept ones stay evenly spread over the
+    steps run so far (at most about ``2 * steps / keep`` apart). Half the
+    snapshots are kept for this; the other half serve the reversal: once the
+    loop has ended, the segments between kept snapshots are reversed from
+    the last to the first, each with the binomial schedule and the snapshots
+    not in use, and each snapshot is dropped after its segment."""
+
+    def __init__(self, spec, snaps: dict, *state):
+        self.total = snapshots_for(spec, state_bytes(*state))
+        self.keep = max(1, (self.total + 1) // 2)
+        self.every = 1
+        self.snaps = snaps
+
+    def wants(self, k: int) -> bool:
+        """Whether to keep the state at the start of step ``k`` (``k`` = 0, 1, ...)."""
+        if k % self.every:
+            return False
+        if len(self.snaps) >= self.keep:
+            self.every *= 2
+            for key in [key for key in self.snaps if key % self.every]:
+                del self.snaps[key]
+            return k % self.every == 0
+        return True
+
+    def reverse(self, steps: int) -> tuple:
+        """The reverse actions, once the loop has run ``steps`` steps."""
+        if steps <= 0:
+            return ()
+        starts = sorted(self.snaps)
+        ops = []
+        for j in range(len(starts) - 1, -1, -1):
+            a = starts[j]
+            b = starts[j + 1] if j + 1 < len(starts) else steps
+            free = max(0, self.total - (j + 1))
+            for op, x, y in _reversal(b - a, free):
+                ops.append((op, x + a, y + a) if op in (ADVANCE, TAPED, REVERSE) else (op, x + a, 0))
+        last = {}
+        for i, op in enumerate(ops):
+            if op[0] == RESTORE:
+                last[op[1]] = i
+        for i in last.values():
+            ops[i] = (RESTORE_DROP, ops[i][1], 0)
+        return tuple(ops)
+
+
+def checkpoint_online(spec, snaps: dict, *state) -> Online:
+    """The online schedule of a checkpointed loop of unknown length whose
+    snapshots go into ``snaps`` and whose state is ``state``."""
+    return Online(spec, snaps, *state)

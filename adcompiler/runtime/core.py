@@ -6,6 +6,8 @@ into a self-contained adjoint module. Generated code refers to them with the
 """
 from __future__ import annotations
 
+import array as typed_arrays
+
 import numpy as np
 
 
@@ -236,6 +238,32 @@ def tplus(dt, g):
     if not isinstance(dt, list):
         return list(g)
     return [a + b for a, b in zip(dt, g)]
+
+
+class Tape(list):
+    """The tape of the numpy backend: a list for arrays, tuples and records,
+    with a typed stack beside it for floats (``f``, 8 bytes each) and one
+    for ints (``i``). Each value goes to the stack of its kind, known when
+    the code is generated, and comes back from the same stack."""
+
+    __slots__ = ("f", "i")
+
+    def __init__(self):
+        super().__init__()
+        self.f = typed_arrays.array("d")
+        self.i = typed_arrays.array("q")
+
+    def __copy__(self):
+        other = Tape()
+        other.extend(self)
+        other.f.extend(self.f)
+        other.i.extend(self.i)
+        return other
+
+    def clear(self):
+        super().clear()
+        del self.f[:]
+        del self.i[:]
 
 
 def stack_pop(ds):

@@ -223,7 +223,7 @@ def _tape_for(rec: Record) -> Any:
     if not isinstance(stack, list):
         return tape
     fresh = copy.copy(tape)
-    fresh.stack = list(stack)
+    fresh.stack = copy.copy(stack)   # (a runtime Tape copies its typed stacks too)
     if hasattr(fresh, "used"):
         fresh.used = False
     return fresh

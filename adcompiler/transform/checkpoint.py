@@ -26,7 +26,7 @@ import copy
 import warnings
 
 from ..analysis.infer import walk_stmts
-from ..errors import AdCompilerWarning
+from ..errors import AdCompilerError, AdCompilerWarning
 from ..frontend import notes
 from .builder import N
 from .plan import loads
@@ -71,6 +71,24 @@ def _live_in(stmts) -> tuple:
     return out, bound
 
 
+def _on_tape(node, tape) -> bool:
+    """``node`` is the tape ``tape`` or one of its typed stacks (``tape.f``)."""
+    if isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == tape
+
+
+def _targets(s) -> set:
+    """The names a loop's header binds (a ``for`` loop's target)."""
+    return {n.id for n in ast.walk(s.target) if isinstance(n, ast.Name)} if isinstance(s, ast.For) else set()
+
+
+def online(s) -> bool:
+    """Whether loop ``s`` runs a number of steps known only at its end
+    (a ``while`` loop, a ``for`` loop that may ``break``)."""
+    return isinstance(s, ast.While) or notes.count(s) is not None
+
+
 class _StripTape(ast.NodeTransformer):
     """A step run without a tape: pushes dropped, calls that take the tape
     (callee halves) given a scratch list instead."""
@@ -81,7 +99,7 @@ class _StripTape(ast.NodeTransformer):
     def visit_Expr(self, node):
         c = node.value
         if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "append" \
-                and isinstance(c.func.value, ast.Name) and c.func.value.id == self.tape:
+                and _on_tape(c.func.value, self.tape):
             return None
         return self.generic_visit(node)
 
@@ -102,7 +120,7 @@ class Checkpointing:
         spec = ctx.module.options.checkpoint
         if spec is None or ctx.is_callee or ctx.module.options.second_order:
             return {}
-        loops = [s for s in walk_stmts(self.body) if isinstance(s, ast.For)]
+        loops = [s for s in walk_stmts(self.body) if isinstance(s, (ast.For, ast.While))]
         marked = [s for s in loops if self._marked(s)]
         chosen = marked or [s for s in loops if not self.loops[id(s)]]
         out = {}
@@ -117,7 +135,34 @@ class Checkpointing:
                                        f"under checkpoint=: {plan}.", AdCompilerWarning, ctx.pf.filename, s.lineno)
             else:
                 out[id(s)] = plan
+        self._warn_callee_loops()
         return out
+
+    def _warn_callee_loops(self) -> None:
+        """A call, outside the checkpointed loops, of a function that loops:
+        the callee's loops keep their tape (checkpoint= applies to the loops
+        of the function differentiated); say so at the call."""
+        ctx = self.ctx
+        inside = {id(n) for s in walk_stmts(self.body) if isinstance(s, (ast.For, ast.While))
+                  for n in walk_stmts(s.body)}   # (a loop kept plain is named itself)
+        for st in walk_stmts(self.body):
+            if id(st) in inside or not isinstance(st, (ast.Assign, ast.Expr)):
+                continue
+            call = st.value
+            if not notes.is_user_call(call):
+                continue
+            kinds = tuple(ctx.module.call_kinds(ctx, call))
+            try:
+                callee = ctx.module.passes.analyse(notes.target(call), kinds)
+            except AdCompilerError:   # the callee's own refusal comes when it is differentiated
+                continue
+            if any(isinstance(n, (ast.For, ast.While)) for n in walk_stmts(callee.body)):
+                why = (f"the loops of `{callee.pf.name}`, called here outside a checkpointed loop, keep a tape of "
+                       "every step (checkpoint= applies to the loops of the function differentiated: move the "
+                       "time loop into it)")
+                self.checkpoint_skipped[st.lineno] = why
+                warnings.warn_explicit(f"{ctx.pf.filename}:{st.lineno}: {why}.", AdCompilerWarning,
+                                       ctx.pf.filename, st.lineno)
 
     def _marked(self, s) -> bool:
         pf = self.ctx.pf
@@ -129,9 +174,7 @@ class Checkpointing:
         inside = {id(n) for n in walk_stmts(s.body)}
         if any(isinstance(n, ast.Return) for n in walk_stmts(s.body)):
             return "the loop contains `return`"
-        if notes.count(s) is not None:
-            return "the loop can leave early (break)"
-        bound_in = _bound(s.body) | {s.target.id}
+        bound_in = _bound(s.body) | _targets(s)
         bound_out = set(ctx.params) | {n for st in walk_stmts(self.body) if id(st) not in inside and st is not s
                                        for n in _bound([st]) if not isinstance(st, (ast.For, ast.While, ast.If))}
         cells = {c for c, ws in ctx.eff.memory_writers.items() if any(id(w) in inside for w in ws)}
@@ -148,7 +191,7 @@ class Checkpointing:
                     return f"the loop writes `{n}`, which is neither a numpy array nor a list"
                 if self._is_root(n):
                     roots.append(n)
-        carried = sorted((_live_in(s.body)[0] & bound_in) - {s.target.id})
+        carried = sorted((_live_in(s.body)[0] & bound_in) - _targets(s))
         for n in carried:
             k = ctx.kinds.get(n)
             if k is not None and k.cls == "list":
@@ -190,20 +233,21 @@ class Checkpointing:
     def checkpoint_init_names(self) -> set:
         """Names a snapshot reads that the forward sweep binds to None first
         (a step may bind them before the loop has)."""
-        return {n for s in walk_stmts(self.body) if isinstance(s, ast.For) and self.checkpointed(s)
+        return {n for s in walk_stmts(self.body) if isinstance(s, (ast.For, ast.While)) and self.checkpointed(s)
                 for n in self.checkpoint_state_names(s)}
 
     def checkpoint_free_names(self, s) -> set:
         """Names the steps of checkpointed loop ``s`` read and do not bind, and its roots."""
         plan = self.ckpt[id(s)]
-        return (loads([ast.Expr(s.iter)] + s.body) - plan["bound"]) | set(plan["roots"]) | set(plan["fixed"])
+        head = s.iter if isinstance(s, ast.For) else s.test
+        return (loads([ast.Expr(head)] + s.body) - plan["bound"]) | set(plan["roots"]) | set(plan["fixed"])
 
     def checkpoint_state_names(self, s) -> list:
         """Names a snapshot of loop ``s`` keeps besides its roots' memory."""
         plan = self.ckpt[id(s)]
         # a name bound in the loop and before it is restored, after the loop's
         # reverse, to its value before the loop, which the snapshot of step 0 keeps
-        kept = set(plan["carried"]) | (plan["bound"] & plan["outside"] & self.needed) - {s.target.id}
+        kept = set(plan["carried"]) | (plan["bound"] & plan["outside"] & self.needed) - _targets(s)
         return sorted(n for n in kept if n not in plan["roots"])
 
     # -- code ---------------------------------------------------------------------
@@ -215,12 +259,14 @@ class Checkpointing:
         return self._ck_vars[key]
 
     def _steps(self, s, names, body, reverse=False) -> ast.For:
-        """``for k in range(a, b)`` (or reversed), binding the loop target, then ``body``."""
+        """``for k in range(a, b)`` (or reversed), binding the loop target, then ``body``.
+        (The step of a loop that leaves it ends this loop: it is the last step.)"""
         rng = ast.Call(N("range"), [N("_ck_a"), N("_ck_b")], [])
         if reverse:
             rng = ast.Call(N("reversed"), [rng], [])
-        bind = assign([s.target.id], ast.Subscript(N(names["it"]), N("_ck_k"), ast.Load()))
-        return ast.For(target=N("_ck_k", ast.Store), iter=rng, body=[bind] + (body or [ast.Pass()]), orelse=[])
+        bind = [assign([s.target.id], ast.Subscript(N(names["it"]), N("_ck_k"), ast.Load()))] \
+            if isinstance(s, ast.For) else []
+        return ast.For(target=N("_ck_k", ast.Store), iter=rng, body=bind + (body or [ast.Pass()]), orelse=[])
 
     def _untaped(self, s, names) -> tuple:
         """(the steps' code without a tape, the binding of the scratch list it uses, if any)."""
@@ -230,7 +276,7 @@ class Checkpointing:
         if not strip.used:
             return body, []
         body.append(ast.Expr(ast.Call(ast.Attribute(N(names["scratch"]), "clear", ast.Load()), [], [])))
-        return body, [assign([names["scratch"]], ast.List([], ast.Load()))]
+        return body, [assign([names["scratch"]], ast.Call(N("_ad_tape"), [], []))]
 
     @staticmethod
     def _put_back(memory, saved, k) -> ast.stmt:
@@ -277,6 +323,8 @@ class Checkpointing:
 
     def checkpoint_forward(self, s) -> list:
         """The forward sweep of checkpointed loop ``s``: untaped steps and snapshots."""
+        if online(s):
+            return self._online_forward(s)
         ctx = self.ctx
         names = self._ck_names(s)
         plan = self.ckpt[id(s)]
@@ -294,6 +342,38 @@ class Checkpointing:
         fixed = ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in plan["fixed"]], ast.Load())
         out.append(self.push(ast.Tuple([ast.Subscript(N(names["plan"]), ast.Constant(1), ast.Load()),
                                         N(names["snaps"]), N(names["it"]), fixed], ast.Load())))
+        return out
+
+    def _online_forward(self, s) -> list:
+        """The forward sweep of a checkpointed loop whose number of steps is
+        known only at its end: the loop itself, keeping snapshots where the
+        online schedule (``runtime.checkpoint.Online``) says, then the
+        reverse actions for the steps it ran."""
+        names = self._ck_names(s)
+        plan = self.ckpt[id(s)]
+        state = [N(r) for r in plan["roots"]] + [N(n) for n in self.checkpoint_state_names(s)]
+        out = [assign([names["snaps"]], ast.Dict([], [])),
+               assign([names["plan"]], ast.Call(N("_ad_checkpoint_online"),
+                                                [ast.Constant(self.ctx.module.options.checkpoint),
+                                                 N(names["snaps"])] + state, [])),
+               assign(["_ck_k"], ast.Constant(-1))]
+        if isinstance(s, ast.For):
+            out.insert(0, assign([names["it"]], copy.deepcopy(s.iter)))
+        untaped, scratch = self._untaped(s, names)
+        out += scratch
+        wants = ast.Call(ast.Attribute(N(names["plan"]), "wants", ast.Load()), [N("_ck_k")], [])
+        step = [ast.AugAssign(target=N("_ck_k", ast.Store), op=ast.Add(), value=ast.Constant(1)),
+                ast.If(test=wants, body=[assign(["_ck_a"], N("_ck_k")), self._snapshot(s, names)], orelse=[])]
+        if isinstance(s, ast.For):
+            loop = ast.For(target=copy.deepcopy(s.target), iter=N(names["it"]), body=step + untaped, orelse=[])
+        else:
+            loop = ast.While(test=copy.deepcopy(s.test), body=step + untaped, orelse=[])
+        out.append(loop)
+        actions = ast.Call(ast.Attribute(N(names["plan"]), "reverse", ast.Load()),
+                           [ast.BinOp(N("_ck_k"), ast.Add(), ast.Constant(1))], [])
+        fixed = ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in plan["fixed"]], ast.Load())
+        it = N(names["it"]) if isinstance(s, ast.For) else ast.Constant(None)
+        out.append(self.push(ast.Tuple([actions, N(names["snaps"]), it, fixed], ast.Load())))
         return out
 
     def checkpoint_reverse(self, r) -> list:

@@ -40,10 +40,12 @@ class Options:
     second_order: bool = False    # the code is differentiated again: refuse what that cannot follow
     checkpoint: int | str | None = None  # snapshots (or a byte budget) of checkpointed loops (checkpoint.py)
     rollback: bool = True         # undo writes in the reverse sweep where the loops' tapes shrink (rollback.py)
+    typed_tape: bool = True       # floats and ints on typed stacks beside the tape list (runtime Tape)
     backend: str = "numpy"        # "numba": code numba can type (backends/numba.py rewrites it further)
 
 
-SECOND_ORDER = Options(shape_restores=False, listify=False, split_shadows=False, second_order=True, rollback=False)
+SECOND_ORDER = Options(shape_restores=False, listify=False, split_shadows=False, second_order=True, rollback=False,
+                       typed_tape=False)
 
 
 @dataclass
@@ -175,7 +177,8 @@ class Module:
         if fused:
             info.fused_name = self.unique(f"{an.pf.name}_reverse")
             self.contexts[info.fused_name] = (ctx.kinds, ctx.namer)
-            body = [ast.Assign(targets=[N(tape, ast.Store)], value=ast.List([], ast.Load()))]
+            new_tape = ast.Call(N("_ad_tape"), [], []) if self.options.typed_tape else ast.List([], ast.Load())
+            body = [ast.Assign(targets=[N(tape, ast.Store)], value=new_tape)]
             body += sweeps.forward(end_tuple=False)
             body += sweeps.reverse(end_tuple=False)
             if self.public:

@@ -69,11 +69,11 @@ class SweepPlan:
         """Names the reverse of compound record ``r``'s header reads (loop bounds,
         conditions; all that the steps of a checkpointed loop read, as they run again)."""
         s = r.stmt
-        if r.kind in ("if", "while"):
+        if r.kind == "if":
             return loads([ast.Expr(s.test)])
-        if r.kind != "for":
+        if r.kind not in ("for", "while"):
             return set()
-        out = loads([ast.Expr(s.iter)])
+        out = loads([ast.Expr(s.iter if r.kind == "for" else s.test)])
         return out | self.checkpoint_free_names(s) if id(s) in self.ckpt else out
 
     def record_loads(self, r, value_only=False) -> set:
@@ -102,6 +102,9 @@ class SweepPlan:
                             out.add(notes.count(s))
                     elif r.kind == "while":
                         out.add(notes.count(s))
+                        if id(s) in self.ckpt:   # its steps run again
+                            out.update(self.header_loads(r))
+                            self.value_needed.update(self.header_loads(r))
                     else:
                         out.add(s.test.id)
                     for ch in r.children:

@@ -71,6 +71,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
                 self.remat, self.needed, self.value_needed, self.saves = plain
         self.split = False          # generating a forward or reverse half (see ``forward``)
         self._roots = None
+        self._typed = None   # the names whose values go to typed stacks (tape.typed_names)
         self.list_names: dict = {}  # array -> its list in loops run on Python lists (``listify_reversed``)
         self._facts = None          # what the line optimizer knows of shapes (``simplify.line_facts``)
 
@@ -173,7 +174,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         self.split = end_tuple and ctx.module.options.split_shadows
         end = self.end_names()
         pre = self.restored_names() | (set(end) if end_tuple else set()) | self.checkpoint_init_names()
-        init = [assign([n], ast.Constant(None)) for n in sorted(pre)
+        init = [assign([n], self.placeholder(n)) for n in sorted(pre)
                 if n not in ctx.params and n not in ctx.param_shadows()]
         body = self.fwd_block(self.body)
         if ctx.module.options.optimize:
@@ -226,7 +227,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             if when == "before":
                 out.append(self.push(ctx.copy_expr(x)))
         kind = classify(s).kind
-        if kind == "for" and self.checkpointed(s):
+        if kind in ("for", "while") and self.checkpointed(s):
             new = self.checkpoint_forward(s)
         elif kind == "for":
             new = ast.For(target=copy.deepcopy(s.target), iter=copy.deepcopy(s.iter),
@@ -334,7 +335,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             body += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[1]]
             orelse += [assign([self.ctx.adjoint_of(t)], ast.Constant(0.0)) for t in r.fill[0]]
             code = [ast.If(test=N(s.test.id), body=body or [ast.Pass()], orelse=orelse)]
-        elif r.kind == "for" and self.checkpointed(s):
+        elif r.kind in ("for", "while") and self.checkpointed(s):
             code = self.checkpoint_reverse(r)
         else:
             body = self.rev_block(r.children[0]) or [ast.Pass()]

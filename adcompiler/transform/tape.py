@@ -33,14 +33,46 @@ class TapeAccess:
         return (set(self.end_names()) | self.restored_names()) & self.local_shadows()
 
     def push(self, expr):
-        call = ast.Call(ast.Attribute(N(self.ctx.namer.tape), "append", ast.Load()), [expr], [])
-        call.tape_tag = self.tape_tag(_pushed_name(expr))
+        name = _pushed_name(expr)
+        tag = self.tape_tag(name)
+        stack = self.typed_stack(tag, name)
+        if stack:
+            expr = _uncopied(expr)   # the typed stack holds the value itself
+        call = ast.Call(ast.Attribute(self._stack(stack), "append", ast.Load()), [expr], [])
+        call.tape_tag = tag
         return ast.Expr(call)
 
-    def pop(self, name=None):
-        call = ast.Call(ast.Attribute(N(self.ctx.namer.tape), "pop", ast.Load()), [], [])
-        call.tape_tag = self.tape_tag(name)
+    def pop(self, name=None, pushed=None):
+        """Pop the value pushed for ``name``; ``pushed`` is the expression
+        the push used where it is not ``name`` itself or its copy (a shape
+        is pushed for an array read only for its shape)."""
+        name = name if pushed is None else _pushed_name(pushed)
+        tag = self.tape_tag(name)
+        call = ast.Call(ast.Attribute(self._stack(self.typed_stack(tag, name)), "pop", ast.Load()), [], [])
+        call.tape_tag = tag
         return call
+
+    def typed_stack(self, tag, name):
+        """The typed stack (``f`` or ``i``) of the tape the value of ``name``
+        (tagged ``tag``) goes to, or None for the tape list itself: arrays,
+        tuples, bools (a bool in a list costs no more than in a typed array)
+        and names some binding may leave None or a non-number."""
+        if not self.ctx.module.options.typed_tape or tag not in ("f", "i"):
+            return None
+        if self._typed is None:
+            self._typed = typed_names(self.body, self.ctx)
+        return tag if name in self._typed else None
+
+    def placeholder(self, n) -> ast.expr:
+        """What a name bound later starts as: None, or a number of its
+        typed stack's type (nan, 0) so that pushing it needs no test."""
+        stack = self.typed_stack(self.tape_tag(n), n)
+        return ast.Constant(None) if stack is None else \
+            ast.Call(N("float"), [ast.Constant("nan")], []) if stack == "f" else ast.Constant(0)
+
+    def _stack(self, stack):
+        tape = N(self.ctx.namer.tape)
+        return ast.Attribute(tape, stack, ast.Load()) if stack else tape
 
     def tape_tag(self, name):
         """The typed stack a value of ``name`` goes to (``f`` float, ``i`` int,
@@ -57,11 +89,11 @@ class TapeAccess:
         """Pop the values pushed for ``names``; in a reverse half, a shadow
         was recorded as its primal view and is rebased onto this half's shadows."""
         if not self.split:
-            return [assign([n], self.pop(n)) for n in reversed(names)]
+            return [assign([n], self.pop(n, self.restore_expr(n))) for n in reversed(names)]
         shadows = self.local_shadows()
         out = []
         for n in reversed(names):
-            value = self.pop(n)
+            value = self.pop(n, self.restore_expr(n))
             if n in shadows:
                 value = ast.Call(N("_ad_rebase"), [value, N(self.roots_name())], [])
             out.append(assign([n], value))
@@ -71,6 +103,14 @@ class TapeAccess:
         """Shadow names bound by the function itself (not arguments)."""
         ctx = self.ctx
         return {ctx.namer.adjoint(n) for n in ctx.kinds if ctx.needs_shadow(n)} - ctx.param_shadows()
+
+
+def _uncopied(expr):
+    """``x`` for a push of ``_ad_copy(x)``, else ``expr``."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "_ad_copy" \
+            and len(expr.args) == 1:
+        return expr.args[0]
+    return expr
 
 
 def _pushed_name(expr):
@@ -95,10 +135,118 @@ def tape_tag(kinds, namer, name):
         k = kinds.get(primal) if primal is not None else None
     if k is None or k.weak:
         return None
-    if k.cls == "float" or (k.cls == "num" and k.ndim == 0 and k.dtype == "f"):
+    if (k.cls == "float" and k.dtype != "c") or (k.cls == "num" and k.ndim == 0 and k.dtype == "f"):
         return "f"
     if k.cls in ("int", "bool"):
         return k.cls[0]
     if k.cls == "array" and k.ndim is not None and k.dtype in ("f", "i", "b"):
         return f"a{k.ndim}{k.dtype}"
     return None
+
+
+_INT_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+#: calls that are not rules and return a number for number arguments
+_NUMBER_BUILTINS = frozenset({"float", "int", "len", "abs", "round", "min", "max", "sum", "pow", "divmod"})
+
+
+def typed_names(body, ctx) -> set:
+    """The names every binding of which in ``body`` gives a real number (a
+    float or an int, never None or a container): the only names whose values
+    may go to a typed stack. A name some binding leaves in doubt (a user
+    function's result, which may be None; a method's; a tuple's element...)
+    keeps the list, and so does every name it is copied to. Trip counters
+    the transform made count from 0."""
+    from ..codegen.naming import COUNT
+    from ..frontend import notes
+    namer, inference = ctx.namer, ctx.an.inference
+    bindings: dict = {}
+    doubtful: set = set()
+
+    def number_kind(e) -> bool:
+        k = inference.expr(e)
+        return k is not None and not k.weak and (k.cls in ("float", "int") and k.dtype != "c"
+                                                 or (k.cls == "num" and k.ndim == 0 and k.dtype == "f"))
+
+    def stores(node):
+        return {x.id for x in ast.walk(node) if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Store)}
+
+    def visit(stmts):
+        for st in stmts:
+            if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
+                bindings.setdefault(st.targets[0].id, []).append(st.value)
+            elif isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name):
+                bindings.setdefault(st.target.id, []).append(st)
+            elif isinstance(st, ast.For):
+                it = st.iter
+                over_range = isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+                if isinstance(st.target, ast.Name) and over_range:
+                    bindings.setdefault(st.target.id, [])
+                else:
+                    doubtful.update(stores(st.target))
+            elif not isinstance(st, (ast.While, ast.If)):
+                doubtful.update(stores(st))
+            if isinstance(st, (ast.For, ast.While, ast.If)):
+                visit(st.body)
+                visit(st.orelse)
+    visit(body)
+
+    def plain(e, typed) -> bool:
+        """``e`` gives a number when the names in ``typed`` hold numbers."""
+        if isinstance(e, ast.AugAssign):   # arithmetic: a number or an error
+            return number_kind(e.target) and number_kind(e.value)
+        if isinstance(e, ast.Constant):
+            return isinstance(e.value, (int, float, bool))
+        if isinstance(e, ast.Name):
+            return e.id in typed or (e.id in ctx.params and number_kind(e))
+        if isinstance(e, (ast.BinOp, ast.UnaryOp)):   # arithmetic: a number or an error
+            return number_kind(e)
+        if isinstance(e, ast.Subscript):
+            return inference.expr(e.value).is_array and number_kind(e)
+        if isinstance(e, ast.Call):
+            if notes.is_user_call(e):
+                return False
+            if notes.rule(e) is None and not (isinstance(e.func, ast.Name) and e.func.id in _NUMBER_BUILTINS):
+                return False
+            return number_kind(e)
+        return False
+
+    def integer(e, ints) -> bool:
+        """``e`` surely gives an int (the int stack refuses a float: the kinds
+        are not trusted with that)."""
+        if isinstance(e, ast.AugAssign):
+            return isinstance(e.op, _INT_OPS) and integer(e.value, ints)
+        if isinstance(e, ast.Constant):
+            return type(e.value) is int
+        if isinstance(e, ast.Name):
+            return e.id in ints or (e.id in ctx.params and inference.expr(e).cls == "int")
+        if isinstance(e, ast.BinOp):
+            return isinstance(e.op, _INT_OPS) and integer(e.left, ints) and integer(e.right, ints)
+        if isinstance(e, ast.UnaryOp):
+            return isinstance(e.op, (ast.USub, ast.UAdd)) and integer(e.operand, ints)
+        if isinstance(e, ast.Call):
+            return isinstance(e.func, ast.Name) and e.func.id in ("len", "int") and not notes.is_user_call(e)
+        if isinstance(e, ast.Attribute):
+            return e.attr in ("size", "ndim")
+        if isinstance(e, ast.Subscript):
+            base = e.value
+            if isinstance(base, ast.Attribute) and base.attr == "shape":
+                return True
+            k = inference.expr(base)
+            return k.is_array and k.dtype == "i" and number_kind(e)
+        return False
+
+    def settle(names, ok):
+        changed = True
+        while changed:
+            changed = False
+            for n in list(names):
+                if not all(ok(v, names) for v in bindings[n]):
+                    names.discard(n)
+                    changed = True
+        return names
+
+    typed = settle({n for n in bindings if n not in doubtful and n not in ctx.params}, plain)
+    ints = {n for n in typed if tape_tag(ctx.kinds, namer, n) == "i"}
+    typed -= ints - settle(set(ints), integer)
+    typed |= {n for n in namer.generated if namer.made(n, COUNT)}
+    return typed

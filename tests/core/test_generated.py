@@ -35,14 +35,15 @@ def test_no_overwrite_saves_nothing():
 
 def test_overwritten_values_are_saved():
     src = _combined(ad.adjoint_source(K.product, _dup(1), _dup()), "product")
-    assert "_tape.append(t)" in src and "t = _tape.pop()" in src     # t is rebound every iteration
+    # t is rebound every iteration: saved, on the typed float stack (8 bytes a value)
+    assert "_tape.f.append(t)" in src and "t = _tape.f.pop()" in src
     src = _combined(ad.adjoint_source(K.backward_read, _dup(), _dup()), "backward_read")
-    assert "_tape.append(_t1)" in src      # s[i + 1] is overwritten by the next iteration
+    assert "_tape.f.append(_t1)" in src      # s[i + 1] is overwritten by the next iteration
 
 
 def test_recurrence_rereads_final_values_instead_of_saving():
     src = _combined(ad.adjoint_source(K.recurrence, _dup(), _dup(), _dup()), "recurrence")
-    assert "_tape" not in src.replace("_tape = []", "")
+    assert "_tape" not in src.replace("_tape = _ad_tape()", "")
     assert "_t1 = s[i - 1]" in src                    # read in the forward sweep
     assert "s_list[i - 1]" in src                     # and again, from a list, in the reverse sweep
     assert "s_list = s.tolist()" in src

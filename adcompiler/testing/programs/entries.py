@@ -193,7 +193,7 @@ def run_emit_reverse(ctx: Context):
 def run_emit_split(ctx: Context):
     ns = _emitted(ctx, "reverse")
     args = _copy(ctx.values)
-    tape: list = []
+    tape = ns["_ad_tape"]()
     primal = ns[f"{ctx.program.entry}_fwd"](*_flat(ctx, args, _zeros(ctx)), tape)
     shadows = _fresh_seeds(ctx)
     rev = ns[f"{ctx.program.entry}_rev"]
