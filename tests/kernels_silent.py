@@ -498,3 +498,16 @@ def list_display_of_derivatives(x):
     st = [x[0] * 2.0, x[1] * x[2]]
     v = st.pop()
     return st[0] * 3.0 + v
+
+
+def or_default(x, s):
+    # `a or b` as a value is a or b, with the derivative of the one chosen
+    scale = s or 1.0
+    t = x[0] * 2.0 or x[1]
+    return float(np.sum(x * scale)) + t * t
+
+
+def and_chain(x):
+    u = x[1] and x[2] * 3.0
+    w = x[0] > 0.0 and x[1] > 0.0   # a condition, kept whole
+    return u * x[0] if w else u

@@ -102,6 +102,9 @@ CASES = {
     "drain_list_in_while": (K.drain_list_in_while, lambda r: [D(r, 5), Active(0.8)], None),
     "drain_after_branch": (K.drain_after_branch, lambda r: [D(r, 3)], None),
     "list_filled_by_index": (K.list_filled_by_index, lambda r: [D(r, 3)], None),
+    # `a or b`, `a and b` as values (once given no derivative)
+    "or_default": (K.or_default, lambda r: [D(r, 3), Active(0.6)], None),
+    "and_chain": (K.and_chain, lambda r: [D(r, 3)], None),
 }
 
 

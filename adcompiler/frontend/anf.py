@@ -26,6 +26,7 @@ s[0] = _t2
 from __future__ import annotations
 
 import ast
+import copy
 import types
 
 from ..codegen.naming import COND, TEMP
@@ -44,6 +45,16 @@ _BIT_OPS = (ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift)
 def _negative_number(e) -> bool:
     return isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) \
         and type(e.operand.value) in (int, float)
+
+
+def _boolean(e) -> bool:
+    """An expression whose value is surely a bool (comparisons, ``not``,
+    ``and``/``or`` of those): kept whole as a condition."""
+    if isinstance(e, ast.BoolOp):
+        return all(_boolean(v) for v in e.values)
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+        return True
+    return isinstance(e, ast.Compare) or (isinstance(e, ast.Constant) and isinstance(e.value, bool))
 
 
 def _is_atom(e):
@@ -152,6 +163,8 @@ class AnfRewrite:
             if isinstance(e.op, _BIT_OPS):
                 return self.nondiff(e)
             return ast.BinOp(self.atom(e.left), e.op, self.atom(e.right))
+        if isinstance(e, ast.BoolOp) and not _boolean(e):
+            return self.boolop_value(e)
         if isinstance(e, (ast.Compare, ast.BoolOp, ast.JoinedStr)):
             return self.nondiff(e)
         if isinstance(e, ast.Call):
@@ -198,6 +211,24 @@ class AnfRewrite:
         orelse = self.block_expr(e.orelse, name)
         self.emit(ast.If(test=test, body=body, orelse=orelse))
         return ast.Name(name, ast.Load())
+
+    def boolop_value(self, e):
+        """``a or b`` (``a and b``) as a value: ``a`` if it is true (false),
+        else ``b``, evaluated only then; as the conditional expression
+        ``a if a else b`` with ``a`` evaluated once, so that the value carries
+        the derivative of the operand chosen (``x or 1.0`` is ``x``)."""
+        first = self.simple(e.values[0])
+        if not isinstance(first, ast.Constant):
+            # a name of its own, not a temporary: it is read inside the branches
+            v = self.namer.fresh("_v{}")
+            self.emit(ast.Assign(targets=[ast.Name(v, ast.Store())], value=first))
+            first = ast.Name(v, ast.Load())
+        rest = e.values[1] if len(e.values) == 2 else ast.copy_location(ast.BoolOp(e.op, e.values[1:]), e)
+        if isinstance(e.op, ast.Or):
+            choice = ast.IfExp(test=first, body=copy.deepcopy(first), orelse=rest)
+        else:
+            choice = ast.IfExp(test=first, body=rest, orelse=copy.deepcopy(first))
+        return self.ifexp(ast.copy_location(choice, e))
 
     def block_expr(self, e, name):
         saved, self.out = self.out, []
