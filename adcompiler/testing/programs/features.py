@@ -13,6 +13,9 @@ records the productions it used in ``Program.features``:
 - ``ragged``/``csr``: loops whose bounds come from Const integer arrays
   (``range(lo[i], hi[i])``, CSR ``indptr``/``indices`` gathers and scatters);
 - ``container``: Const lists, tuples and dicts of floats read as scalars;
+- ``boolop``: ``a or b`` and ``a and b`` as values;
+- ``stack``: local Python lists: filled by ``append`` and drained by ``pop``
+  (``while st:``, ``if st:``), filled by index, or written out;
 - ``names``: user names that look like generated ones (``_t1``, ``_tape``,
   ``dret``, ``dx`` next to a parameter ``x``...);
 - ``newaxis``: ``np.newaxis``/``None`` in indices;
@@ -283,11 +286,50 @@ def aug_view_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
     return [ind + line for line in r.choice(opts)]
 
 
+def stack_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    """A local Python list: a stack filled in a loop and drained by ``pop``
+    (in a ``while`` on the list, or a counted loop), possibly tested in an
+    ``if`` before it is drained; a list filled by index; a list written out
+    with values (refused where they carry derivatives)."""
+    r, s = g.rng, g.s
+    ex.features.add("stack")
+    st = ex.name("st")
+    acc = r.choice(s.w_scalars)
+    k = r.random()
+    if k < 0.6:
+        out = [ind + f"{st} = []", ind + "for i in range(n):",
+               ind + f"    {st}.append({g.elem(['i'], 1)})"]
+        if r.random() < 0.4:   # the memory the items came from changes before they are used
+            out.append(ind + f"{r.choice(s.w_vecs)}[:] = {g.vec(1)}")
+        if r.random() < 0.3:
+            out.append(ind + f"if {st}:")
+            out.append(ind + f"    {acc} += {g.scalar(1)}")
+        if r.random() < 0.5:
+            out += [ind + f"while {st}:", ind + f"    {acc} = {acc} * {r.choice(['0.7', '0.5', '-0.3'])} + {st}.pop()"]
+        else:
+            out += [ind + "for i in range(n):", ind + f"    {acc} += {st}.pop() * {g.scalar(0)}"]
+        return out
+    if k < 0.85 and s.n >= 1:
+        return [ind + f"{st} = [0.0] * n", ind + "for i in range(n):",
+                ind + f"    {st}[i] = {g.elem(['i'], 1)}",
+                ind + f"{acc} += {st}[0] * {st}[n - 1]"]
+    return [ind + f"{st} = [{g.scalar(1)}, {g.scalar(1)}]", ind + f"{acc} += {st}.pop() * {st}[0]"]
+
+
+def boolop_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    """``a or b`` / ``a and b`` as a value (the operand chosen, with its derivative)."""
+    r, s = g.rng, g.s
+    ex.features.add("boolop")
+    op = r.choice(["or", "and"])
+    return [ind + f"{r.choice(s.w_scalars)} += ({g.scalar(1)} {op} {g.scalar(1)}) * {g.scalar(0)}"]
+
+
 def table(g: ExprGen, ex: Extras) -> list[tuple[object, float]]:
     """The productions available in the current scope, with weights."""
     s = g.s
     out: list[tuple[object, float]] = [(helper_call, 2.5), (aug_view_stmt, 1.5), (newaxis_stmt, 0.8),
-                                       (form_stmt, 10.0)]
+                                       (form_stmt, 10.0), (stack_stmt, 1.5),
+                                       (boolop_stmt, 0.8)]
     if s.n >= 1:
         out.append((fancy_stmt, 1.0))
     if ex.ragged or ex.csr:
