@@ -24,6 +24,7 @@ from ..codegen.naming import Namer
 from ..errors import AliasingError, UnsupportedSyntaxError
 from ..frontend import notes
 from .adjoint import N
+from .tape import hoist_typed_stacks
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,10 @@ class Module:
                                                  ast.Load())))
                 self.functions.append(funcdef(info.fused_name, params + [dret], body))
         self.functions += [fwd, rev]
+        if self.options.typed_tape:
+            for fn in self.functions[-3:]:
+                if fn.name in (info.fwd_name, info.rev_name, getattr(info, "fused_name", None)):
+                    hoist_typed_stacks(fn, tape, ctx.namer)
 
     def add_forward(self, info: FunctionInfo, ctx, body: list, main: bool, batch: bool) -> None:
         """The tangent function of ``info`` from its tangent statements: it

@@ -250,3 +250,29 @@ def typed_names(body, ctx) -> set:
     typed -= ints - settle(set(ints), integer)
     typed |= {n for n in namer.generated if namer.made(n, COUNT)}
     return typed
+
+
+def hoist_typed_stacks(fn: ast.FunctionDef, tape: str, namer) -> None:
+    """``_tape.f.append(v)`` as ``_tape_f_append(v)``, the bound method taken
+    once where the function gets its tape (a push or pop of a float costs
+    about as much as the list's)."""
+    used: dict = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("append", "pop") and isinstance(node.func.value, ast.Attribute) \
+                and node.func.value.attr in ("f", "i") and isinstance(node.func.value.value, ast.Name) \
+                and node.func.value.value.id == tape:
+            key = (node.func.value.attr, node.func.attr)
+            if key not in used:
+                used[key] = namer.fresh(f"{tape}_{key[0]}_{key[1]}{{}}")
+            node.func = ast.Name(used[key], ast.Load())
+    if not used:
+        return
+    binds = [ast.Assign(targets=[ast.Name(name, ast.Store())],
+                        value=ast.Attribute(ast.Attribute(ast.Name(tape, ast.Load()), stack, ast.Load()), method,
+                                            ast.Load()))
+             for (stack, method), name in sorted(used.items())]
+    # after the tape is made (a fused function), else first (the tape is a parameter)
+    at = next((k + 1 for k, st in enumerate(fn.body) if isinstance(st, ast.Assign)
+               and isinstance(st.targets[0], ast.Name) and st.targets[0].id == tape), 0)
+    fn.body[at:at] = binds
