@@ -209,25 +209,34 @@ class Online:
             return k % self.every == 0
         return True
 
-    def reverse(self, steps: int) -> tuple:
+    def reverse(self, steps: int) -> "OnlineActions":
         """The reverse actions, once the loop has run ``steps`` steps."""
-        if steps <= 0:
-            return ()
-        starts = sorted(self.snaps)
-        ops = []
+        return OnlineActions(tuple(sorted(self.snaps)), steps, self.total)
+
+
+class OnlineActions:
+    """The reverse actions of an online schedule, made segment by segment as
+    they are replayed (a long loop's actions would take more memory than
+    its snapshots); each iteration replays them from the start."""
+
+    def __init__(self, starts: tuple, steps: int, total: int):
+        self.starts, self.steps, self.total = starts, steps, total
+
+    def __iter__(self):
+        starts = self.starts if self.steps > 0 else ()
         for j in range(len(starts) - 1, -1, -1):
             a = starts[j]
-            b = starts[j + 1] if j + 1 < len(starts) else steps
-            free = max(0, self.total - (j + 1))
-            for op, x, y in _reversal(b - a, free):
-                ops.append((op, x + a, y + a) if op in (ADVANCE, TAPED, REVERSE) else (op, x + a, 0))
-        last = {}
-        for i, op in enumerate(ops):
-            if op[0] == RESTORE:
-                last[op[1]] = i
-        for i in last.values():
-            ops[i] = (RESTORE_DROP, ops[i][1], 0)
-        return tuple(ops)
+            b = starts[j + 1] if j + 1 < len(starts) else self.steps
+            ops = [(op, x + a, y + a) if op in (ADVANCE, TAPED, REVERSE) else (op, x + a, 0)
+                   for op, x, y in _reversal(b - a, max(0, self.total - (j + 1)))]
+            # a snapshot's last restore forgets it (each is restored only within its segment)
+            last = {}
+            for i, op in enumerate(ops):
+                if op[0] == RESTORE:
+                    last[op[1]] = i
+            for i in last.values():
+                ops[i] = (RESTORE_DROP, ops[i][1], 0)
+            yield from ops
 
 
 def checkpoint_online(spec, snaps: dict, *state) -> Online:

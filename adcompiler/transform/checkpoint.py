@@ -393,6 +393,9 @@ class Checkpointing:
         # put back; other memory is, to what the primal left
         held = [x for x in plan["roots"] + plan["fixed"] if self.ctx.eff.memory_of.get(x, x) not in self.rollback]
         out = [assign([names["plan"], names["snaps"], names["it"], names["fixed"]], self.pop()),
+               # the replay forgets snapshots as it goes: on a copy, so that a tape
+               # adapter may run the reverse half again on the same record
+               assign([names["snaps"]], ast.Call(N("dict"), [N(names["snaps"])], [])),
                assign([names["final"]], ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in held],
                                                   ast.Load()))]
         # what the steps read, as they read it
