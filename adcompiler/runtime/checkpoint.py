@@ -209,7 +209,7 @@ class Online:
             return k % self.every == 0
         return True
 
-    def reverse(self, steps: int) -> "OnlineActions":
+    def reverse(self, steps: int) -> OnlineActions:
         """The reverse actions, once the loop has run ``steps`` steps."""
         return OnlineActions(tuple(sorted(self.snaps)), steps, self.total)
 
