@@ -511,3 +511,20 @@ def and_chain(x):
     u = x[1] and x[2] * 3.0
     w = x[0] > 0.0 and x[1] > 0.0   # a condition, kept whole
     return u * x[0] if w else u
+
+
+def linspace_of_derivatives(x):
+    # linspace's elements are linear in start and stop (once taken for constants)
+    grid = np.linspace(x[0], x[1], 5)
+    open_grid = np.linspace(0.0, x[2], 4, endpoint=False)
+    return float(np.sum(grid ** 2) + np.sum(open_grid * grid[:4]))
+
+
+def float64_conversion(x):
+    # np.float64(v) is v (once taken for a constant)
+    y = np.float64(x[0] * x[1])
+    return y * 2.0 + np.float64(x[2]) * x[0]
+
+
+def arange_of_derivative(x):
+    return float(np.sum(np.arange(x[0], 3.0, 0.5) ** 2))

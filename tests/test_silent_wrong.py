@@ -105,6 +105,9 @@ CASES = {
     # `a or b`, `a and b` as values (once given no derivative)
     "or_default": (K.or_default, lambda r: [D(r, 3), Active(0.6)], None),
     "and_chain": (K.and_chain, lambda r: [D(r, 3)], None),
+    # values made by numpy functions once taken for constants
+    "linspace_of_derivatives": (K.linspace_of_derivatives, lambda r: [D(r, 3)], None),
+    "float64_conversion": (K.float64_conversion, lambda r: [D(r, 3)], None),
 }
 
 
@@ -253,3 +256,16 @@ def test_list_display_of_derivatives_refused(mode, rng):
             gradient(K.list_display_of_derivatives, x)
         else:
             autodiff(Forward, K.list_display_of_derivatives, Duplicated, Duplicated(x, np.ones(3)))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_range_of_derivative_refused(mode, rng):
+    """np.arange whose start carries a derivative (once taken for a constant:
+    a silent zero) is refused at its line, naming the argument."""
+    x = np.abs(rng.uniform(0.5, 1.5, 3))
+    with pytest.raises(AdCompilerError, match=r"kernels_silent.py:\d+: .*numpy.arange: its result is built from the "
+                                              r"value of `start`"):
+        if mode == "reverse":
+            gradient(K.arange_of_derivative, x)
+        else:
+            autodiff(Forward, K.arange_of_derivative, Duplicated, Duplicated(x, np.ones(3)))

@@ -197,6 +197,11 @@ class Effects:
                     self.subscripted.add(first.id)
                     self.flows.append((srcs, ("cell", self.cell(first.id)), s))
                 return srcs
+            if rule is not None and not rule.differentiable and rule.refuse_when is not None:
+                # a result built from its arguments' values, not differentiated: the
+                # arguments flow to it, so that a derivative reaching them is refused
+                return {a.id for a in v.args if isinstance(a, ast.Name)} | \
+                    {k.value.id for k in v.keywords if isinstance(k.value, ast.Name)}
             if rule is None or not rule.differentiable:
                 return set()
             if rule.kind == "split":

@@ -5,7 +5,7 @@ predicates, index-producing functions and array creation.
 """
 import numpy as np
 
-from .registry import allocating, defrule, nondifferentiable
+from .registry import allocating, defrule, elementwise, lookup, nondifferentiable
 
 nondifferentiable(
     np.sign, np.floor, np.ceil, np.round, np.trunc, np.rint, np.fix, np.signbit, np.floor_divide,
@@ -13,11 +13,33 @@ nondifferentiable(
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
     np.argmax, np.argmin, np.argsort, np.nonzero, np.argwhere, np.flatnonzero, np.count_nonzero,
-    np.searchsorted, np.digitize, np.shape, np.ndim, np.size, np.result_type,
-    np.float64, np.float32, np.int64,
+    np.searchsorted, np.digitize, np.shape, np.ndim, np.size, np.result_type, np.int64,
 )
 allocating(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
-           np.arange, np.linspace, np.logspace, np.geomspace, np.eye, np.identity, np.tri)
+           np.eye, np.identity, np.tri)
+# float conversions pass the derivative through (np.float64(x[0]) is x[0])
+elementwise(np.float64, "x", x="g")
+elementwise(np.float32, "x", x="g")
+# ranges whose values are their arguments' values: linspace is differentiated
+# (its elements are linear in start and stop); the others are refused where
+# an argument carries a derivative (their result used to pass for a constant)
+defrule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0",
+        start="_ad_linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, 'start')",
+        stop="_ad_linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, 'stop')",
+        tangents={"start": "_ad_linspace_tangent(t, start, stop, num, endpoint, axis, 'start')",
+                  "stop": "_ad_linspace_tangent(t, start, stop, num, endpoint, axis, 'stop')"})
+
+
+def _values_not_differentiated(bound, param):
+    return (f"its result is built from the value of `{param}`, and that derivative is not available; "
+            "write it from np.arange(n) (e.g. start + step * np.arange(n), or base ** np.linspace(a, b, n))")
+
+
+for _f, _params in ((np.arange, "start, stop=None, step=None, dtype=None"),
+                    (np.logspace, "start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0"),
+                    (np.geomspace, "start, stop, num=50, endpoint=True, dtype=None, axis=0")):
+    allocating(_f, params=_params)
+    lookup(_f).refuse_when = _values_not_differentiated
 # the fill value of full/full_like is differentiable
 defrule(np.full, "shape, fill_value, dtype=None", fill_value="np.sum(g)",
         tangents={"fill_value": "np.full(shape, t, dtype=dtype)"})

@@ -259,7 +259,10 @@ class AdjointBuilder(FormBuilder):
         rule = notes.rule(v)
         if rule.kind == "view" and self.ctx.is_alias_binding(s):
             return []
-        return self.apply_rule(rule, bind(rule, v), s) if rule.differentiable else []
+        if not rule.differentiable:
+            self.check_call(rule, bind(rule, v), s)   # (a result that is not constant in an argument)
+            return []
+        return self.apply_rule(rule, bind(rule, v), s)
 
     def adjoint_tuple(self, s, v, big) -> list:
         out = []

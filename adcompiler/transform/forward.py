@@ -155,7 +155,10 @@ class ForwardBuilder(FormBuilder):
 
     def tangent_call(self, s, v):
         rule = notes.rule(v)
-        if rule is None or not rule.differentiable:
+        if rule is None:
+            return None, False
+        if not rule.differentiable:
+            self.check_call(rule, bind(rule, v), s)   # (a result that is not constant in an argument)
             return None, False
         return self.apply_rule(rule, bind(rule, v), s)
 
