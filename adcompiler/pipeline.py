@@ -19,6 +19,8 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import inspect
+import linecache
 import types
 from collections.abc import Callable
 
@@ -72,6 +74,9 @@ def analyse(func, param_kinds: tuple, hook: Hook | None = None) -> Analysis:
         cache.analysing.append(func)
         try:
             an = _analyse(func, param_kinds, hook or _quiet)
+        except AdCompilerError as e:
+            _locate(e, func)
+            raise
         except RecursionError:
             raise UnsupportedSyntaxError(
                 "an expression or statement is nested too deeply to transform.",
@@ -294,6 +299,28 @@ def clear() -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _locate(e: AdCompilerError, func) -> None:
+    """An error raised with a line but no file (deep in a pass): the user's
+    file, and the user's line as the construct (not the normalized code)."""
+    if e.filename is not None or not hasattr(func, "__code__"):
+        return
+    if e.lineno is None and e.construct:
+        # a node the passes made has no line: the line of the source that holds the construct
+        try:
+            lines, first = inspect.getsourcelines(func)
+        except (OSError, TypeError):
+            return
+        e.lineno = next((first + k for k, text in enumerate(lines) if e.construct in text), None)
+    if e.lineno is None:
+        return
+    e.filename = func.__code__.co_filename
+    line = linecache.getline(e.filename, e.lineno).strip()
+    if line:
+        e.construct = line
+    e.args = (e._format(),)
+
+
+
 class _Dump(Exception):
     """Stops the pipeline after the pass ``dump_after`` asked for, carrying its output."""
 

@@ -84,3 +84,18 @@ def test_commented_origin_of_an_unwrapped_generated_module():
     with pytest.raises(IndexError) as err:
         ns[mod.main.fused_name](np.zeros(5), np.zeros(5), np.ones(8), np.zeros(8), 0.3)
     assert commented_origin(err.value) == f"test_errors_located.py:{LINE}: y[i] = alpha * x[i] + (1 - alpha) * y[i - 1]"
+
+
+def too_many_args(x):
+    y = np.sum(x, 0, None, None, False, 3, 4, 5)
+    return float(y)
+
+
+def test_refusal_from_a_deep_pass_names_the_users_file_and_line():
+    """A refusal raised while binding a call's arguments (after the code is
+    normalized) names the user's file, line and statement."""
+    from adcompiler import AdCompilerError
+    line = inspect.getsourcelines(too_many_args)[1] + 1
+    with pytest.raises(AdCompilerError) as err:
+        gradient(too_many_args, np.ones(3))
+    assert f"{__file__}:{line}: `y = np.sum(x, 0, None, None, False, 3, 4, 5)`: too many arguments" in str(err.value)

@@ -14,7 +14,8 @@ nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, bu
                   builtins.isinstance, builtins.print)
 
 elementwise(math.exp, "x", x="g * ans")
-elementwise(math.log, "x", x="g / x")
+elementwise(math.log, "x, base=math.e", x="g / (x * math.log(base))",
+            base="-g * math.log(x) / (base * math.log(base) ** 2)")
 elementwise(math.sin, "x", x="g * math.cos(x)")
 elementwise(math.cos, "x", x="-g * math.sin(x)")
 elementwise(math.tan, "x", x="g * (1 + ans * ans)")
