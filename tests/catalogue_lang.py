@@ -390,7 +390,7 @@ add(math_scalar, lambda r: (P(r, 3),), "D>A")
 
 def math_log_base(a, b):
     # a logarithm in another base, and in a base that carries a derivative
-    return math.log(a[0], 2.0) + math.log(a[1], b + 1.5) + math.log10(a[2])
+    return math.log(a[0], 3.0) + math.log(a[1], b + 1.5) + math.log10(a[2])
 
 
 add(math_log_base, lambda r: (P(r, 3), 0.7), "DA>A", "DC>A")
