@@ -528,3 +528,18 @@ def float64_conversion(x):
 
 def arange_of_derivative(x):
     return float(np.sum(np.arange(x[0], 3.0, 0.5) ** 2))
+
+
+def list_alias_stack(x):
+    # pushed through one name, popped through another (once a silent zero)
+    st = []
+    st2 = st
+    st2.append(x[1] * 3.0)
+    return st.pop() * x[0]
+
+
+def list_summed(x):
+    st = []
+    for i in range(3):
+        st.append(x[i] * x[i])
+    return sum(st)

@@ -10,6 +10,7 @@ that the tapes got wrong).
 from __future__ import annotations
 
 import copy
+import re
 
 import kernels_silent as K
 import numpy as np
@@ -269,3 +270,18 @@ def test_range_of_derivative_refused(mode, rng):
             gradient(K.arange_of_derivative, x)
         else:
             autodiff(Forward, K.arange_of_derivative, Duplicated, Duplicated(x, np.ones(3)))
+
+
+@pytest.mark.parametrize("f,line", [(K.list_alias_stack, "st2 = st"), (K.list_summed, "return sum(st)")])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_list_used_other_than_as_a_stack_refused(f, line, mode, rng):
+    """A list of values that carry derivatives is followed only as a stack;
+    an alias of it (once a silent zero) or a sum of it (once a crash in the
+    derivative) is refused at its line."""
+    x = rng.uniform(0.5, 1.5, 3)
+    with pytest.raises(AdCompilerError, match=rf"kernels_silent.py:\d+: `{re.escape(line)}`: .*differentiated only as "
+                                              "a stack"):
+        if mode == "reverse":
+            gradient(f, x)
+        else:
+            autodiff(Forward, f, Duplicated, Duplicated(x, np.ones(3)))

@@ -222,3 +222,68 @@ def value_form(v: ast.expr) -> str:
     if isinstance(v, ast.Tuple):
         return "tuple"
     return "other"
+
+
+#: calls that read a list used as a stack without reading its items
+_STACK_QUERIES = frozenset({"len", "bool"})
+
+
+def check_stacks(ctx, body) -> None:
+    """Refuse a Python list that carries derivatives used other than as a
+    stack: its derivative is followed only through ``st = []``,
+    ``st.append(v)``, ``v = st.pop()``, ``len(st)`` and tests of ``st``
+    (an alias ``st2 = st``, ``sum(st)``, ``np.array(st)``, ``st.copy()`` or
+    ``st[k]`` once lost it silently or crashed)."""
+    from ..analysis.infer import walk_stmts
+    lists = {n for n, k in ctx.kinds.items() if k.cls == "list"}
+    # an alias of a list that holds floats: the analyses see two lists (refused whatever is active)
+    floats = set()
+    for s in walk_stmts(body):
+        f = classify(s) if isinstance(s, (ast.Assign, ast.Expr)) else None
+        if isinstance(f, Push) and f.stack in lists:
+            k = ctx.an.inference.expr(f.value)
+            if k is None or k.is_float:
+                floats.add(f.stack)
+    for s in walk_stmts(body):
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name) \
+                and s.value.id in lists and {s.targets[0].id, s.value.id} & floats:
+            _refuse_stack_use(ctx, s, s.value.id)
+    stacks = {n for n in lists if ctx.is_active(n)}
+    if not stacks:
+        return
+    for s in walk_stmts(body):
+        if isinstance(s, ast.For):
+            heads = [s.iter, s.target]
+        elif isinstance(s, (ast.While, ast.If)):
+            heads = [s.test]
+        else:
+            heads = [s]
+        allowed: set = set()
+        for h in heads:
+            for node in ast.walk(h):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                        and node.func.attr in ("append", "pop") and isinstance(node.func.value, ast.Name):
+                    allowed.add(id(node.func.value))
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                        and node.func.id in _STACK_QUERIES and len(node.args) == 1:
+                    allowed.add(id(node.args[0]))
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id in stacks \
+                and not (isinstance(s.value, ast.List) and not s.value.elts) \
+                and not (isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute)
+                         and s.value.func.attr == "pop"):
+            _refuse_stack_use(ctx, s, s.targets[0].id)
+        for h in heads:
+            for node in ast.walk(h):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in stacks \
+                        and id(node) not in allowed:
+                    _refuse_stack_use(ctx, s, node.id)
+
+
+def _refuse_stack_use(ctx, s, name) -> None:
+    from ..errors import UnsupportedSyntaxError
+    what = "a list" if name in ctx.namer.generated else f"the list `{name}`"
+    raise UnsupportedSyntaxError(
+        f"{what} holds values that carry derivatives, and a list is differentiated only as a stack.",
+        filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
+        hint="use it only through append, pop, len and tests of it; for other uses build an array "
+             "(np.zeros, then stores) or a tuple.")
