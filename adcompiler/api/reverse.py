@@ -13,6 +13,7 @@ from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import COMPLEX, FLOAT, Kind, array, kind_of_value
 from ..backends import choice
+from ..codegen import cache
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..runtime import core as runtime_core
 from ..runtime.checkpoint import parse_bytes
@@ -113,9 +114,47 @@ def checkpoint_option(spec):
                                "(checkpoint='12MB').")
 
 
+#: (f, ret, backend, checkpoint, argument signature) -> compiled adjoint: the calls after
+#: the first skip the kinds and the cache's key (a few tens of microseconds a call)
+_RECENT: dict = {}
+_SCALARS = (float, int, bool, complex)
+cache.on_clear.append(_RECENT.clear)
+
+
+def _signature(args):
+    """What decides the kinds of annotated arguments, or None where only the
+    kinds themselves do (containers)."""
+    out = []
+    for a in args:
+        v = a.val
+        t = type(v)
+        if t is np.ndarray:
+            out.append((type(a), v.ndim, v.dtype.char))
+        elif t in _SCALARS or isinstance(v, np.generic):
+            out.append((type(a), t))
+        else:
+            return None
+    return tuple(out)
+
+
 def compiled_for(f, args, ret: str, backend: str = "numpy", checkpoint=None):
     """The (cached) generated adjoint of ``f`` for these annotated arguments
     (``backend``: see ``backends/choice``; ``checkpoint``: see ``checkpoint_option``)."""
+    sig = _signature(args) if backend == "numpy" and isinstance(checkpoint, (int, str, type(None))) else None
+    key = None if sig is None else (f, getattr(f, "__code__", None), ret, checkpoint, sig)
+    if key is not None:
+        comp = _RECENT.get(key)
+        if comp is not None and comp.fresh(f):
+            return comp
+    comp = _compiled_for(f, args, ret, backend, checkpoint)
+    if key is not None:
+        if len(_RECENT) > 256:
+            _RECENT.clear()
+        _RECENT[key] = comp
+    return comp
+
+
+def _compiled_for(f, args, ret, backend, checkpoint):
     kinds = tuple(_kind(a) for a in args)
     acts = tuple(_act_name(a) for a in args)
     dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)

@@ -77,8 +77,14 @@ def get(func, key_rest, build):
         ev.set()
 
 
+#: what else to forget with the cache (the API's table of recent calls)
+on_clear: list = []
+
+
 def clear():
     """Forget every analysis and every compiled module."""
     with _lock:
         _entries.clear()
         analyses.clear()
+        for forget in on_clear:
+            forget()

@@ -209,7 +209,7 @@ class Online:
             return k % self.every == 0
         return True
 
-    def reverse(self, steps: int) -> OnlineActions:
+    def reverse(self, steps: int):
         """The reverse actions, once the loop has run ``steps`` steps."""
         return OnlineActions(tuple(sorted(self.snaps)), steps, self.total)
 
@@ -239,7 +239,7 @@ class OnlineActions:
             yield from ops
 
 
-def checkpoint_online(spec, snaps: dict, *state) -> Online:
+def checkpoint_online(spec, snaps: dict, *state):
     """The online schedule of a checkpointed loop of unknown length whose
     snapshots go into ``snaps`` and whose state is ``state``."""
     return Online(spec, snaps, *state)
