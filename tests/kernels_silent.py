@@ -543,3 +543,14 @@ def list_summed(x):
     for i in range(3):
         st.append(x[i] * x[i])
     return sum(st)
+
+
+def sum_of_broadcast(A, b):
+    # the adjoint of a full sum was kept a scalar: summed back to b (1, n) it
+    # could not say it stood for A's rows, and b's gradient was rows times too small
+    return float(np.sum(A + b) + 2.0 * np.sum(A - b))
+
+
+def max_keepdims_centred(x):
+    A = np.outer(x, x[::-1])
+    return float(np.sum(A - A.max(axis=0, keepdims=True)))

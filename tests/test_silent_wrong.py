@@ -109,6 +109,9 @@ CASES = {
     # values made by numpy functions once taken for constants
     "linspace_of_derivatives": (K.linspace_of_derivatives, lambda r: [D(r, 3)], None),
     "float64_conversion": (K.float64_conversion, lambda r: [D(r, 3)], None),
+    # a full sum's adjoint summed back to a broadcast operand
+    "sum_of_broadcast": (K.sum_of_broadcast, lambda r: [D(r, 4, 3), D(r, 1, 3)], None),
+    "max_keepdims_centred": (K.max_keepdims_centred, lambda r: [D(r, 4)], None),
 }
 
 

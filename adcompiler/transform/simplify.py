@@ -11,12 +11,12 @@ Every rewrite leaves each value as it was, bit for bit:
   Python does the same arithmetic when the code runs);
 - ``x ** 1`` -> ``x`` where the power is an operand of arithmetic (the result
   is a fresh value either way; ``g * 2 * x1 ** (2 - 1)`` becomes ``g * 2 * x1``);
-- the adjoint of a full reduction stays a scalar: ``_ad_unreduce(g, a, None,
-  False) * True`` -> ``g`` when ``a`` is an array. ``g`` is the adjoint of a
-  scalar, and an adjoint smaller than its value stands for its broadcast (every
-  consumer broadcasts it: elementwise arithmetic, ``+=`` into memory,
-  ``_ad_unbroadcast`` to an operand's shape), so nothing is materialised and
-  the multiplication by ``True`` (a copy) goes too;
+- the adjoint of a full reduction is the broadcast view of its scalar
+  adjoint: ``_ad_unreduce(g, a, None, False) * True`` -> ``_ad_unreduce(g, a,
+  None, False)`` when ``a`` is an array (the multiplication by ``True``, a
+  copy, goes). It is not left a bare scalar: summed back to a smaller operand
+  (``np.sum(A - m)`` with ``m`` of shape (1, n)), a scalar cannot say how many
+  elements it stood for, and ``m``'s adjoint came out n times too small;
 - ``_ad_unbroadcast(e, r)`` -> ``e`` in a statement that writes ``r`` when the
   shapes of ``e`` and ``r`` are provably equal (``drop_unbroadcast``).
 
@@ -63,7 +63,7 @@ class _Simplify(ast.NodeTransformer):
         if op is ast.Mult:
             for e, t in ((node.left, node.right), (node.right, node.left)):
                 if _is_true(t) and self.full_unreduce(e):
-                    return e.args[0]
+                    return e
         return node
 
     def visit_UnaryOp(self, node):
