@@ -123,7 +123,10 @@ class CallRewrite:
                             keywords=[ast.keyword(k, self.simple_or_atom(v)) for k, v in kw.items()])
             notes.resolve_call(call, target, rule)
             return call
-        args = [self.arg_atom(a) for a in e.args]
+        # the runtime helpers of generated code take integer-array indices as lists
+        # (``_ad_store_adjoint(dx, [0, 1])``): a list stays a list, a tuple would index two axes
+        runtime = (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime")
+        args = [self.index_part(a) if runtime and isinstance(a, ast.List) else self.arg_atom(a) for a in e.args]
         keywords = [ast.keyword(k, self.arg_atom(v)) for k, v in kw.items()]
         call = ast.Call(func=f, args=args, keywords=keywords)
         notes.resolve_call(call, target, rule)

@@ -1,0 +1,53 @@
+"""Second order through the shapes of reverse code that first order generates:
+each kernel makes the reverse sweep use a construct (a runtime helper, an index
+form, a tape pattern) that forward mode then differentiates. ``hvp`` and
+``hessian`` against central differences of the gradient."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adcompiler import hessian, hvp
+
+from .test_second_reach import fd_hvp
+
+
+def fancy_store_distinct(x):
+    v = x * 1.0
+    v[[0, 1]] *= np.cos(x[-1])
+    return float(np.sum(v * v[::-1]))
+
+
+def fancy_store_repeated(x):
+    v = np.copy(x)
+    v[[1, 1]] *= np.abs(x[0]) + x[2]
+    return float(np.sum(np.exp(0.5 * v)) + np.sum(v * v))
+
+
+def _check(f, args, k=0, seed=0):
+    v = np.random.default_rng(seed).standard_normal(np.shape(args[k]))
+    vs = [None] * len(args)
+    vs[k] = v
+    got = hvp(f, tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args), tuple(vs))[k]
+    np.testing.assert_allclose(got, fd_hvp(f, args, k, v, h=1e-6), rtol=1e-5, atol=1e-7)
+
+
+def _check_hessian(f, x, *rest):
+    H = hessian(f, x, *rest)
+    for j in range(x.size):
+        e = np.zeros(x.size)
+        e[j] = 1.0
+        np.testing.assert_allclose(H.reshape(x.size, x.size)[:, j],
+                                   fd_hvp(f, [x, *rest], 0, e.reshape(x.shape), h=1e-6).ravel(),
+                                   rtol=1e-5, atol=1e-7)
+
+
+X3 = np.array([0.7, -0.4, 0.9])
+
+
+@pytest.mark.parametrize("f", [fancy_store_distinct, fancy_store_repeated])
+def test_fancy_index_store(f):
+    """``v[[0, 1]] *= c`` reverses to ``_ad_store_adjoint(dv, [0, 1])``: forward
+    mode read the list index as a tuple (two axes) and crashed."""
+    _check(f, [X3.copy()])
+    _check_hessian(f, X3.copy())
