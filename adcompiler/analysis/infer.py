@@ -47,6 +47,7 @@ class Inference:
         self.env = dict(param_kinds)
         self.generated = namer.generated if namer is not None else set()
         self.stacks: dict = {}
+        self.restoring: dict = {}   # stack -> names generated code pushes and pops back into themselves
         self.res = resolver
         self.user_return = user_return
 
@@ -273,6 +274,8 @@ class Inference:
     def stmt(self, s) -> bool:
         changed = False
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            if self.restores(s.targets[0].id, s.value):
+                return False   # an earlier value of the name itself: its other bindings give its kind
             changed = self.bind(s.targets[0].id, self.expr(s.value))
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
             if notes.is_counter(s):
@@ -292,6 +295,13 @@ class Inference:
                 self.stacks[name] = new
                 changed = True
         return changed
+
+    def restores(self, name, value) -> bool:
+        """Whether ``name = value`` pops, in generated reverse code, the value
+        pushed for ``name`` (``_tape.append(name)`` ... ``name = _tape.pop()``)."""
+        return isinstance(value, ast.Call) and not value.args and notes.rule_kind(value) == "stack" and \
+            isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Name) and \
+            name in self.restoring.get(value.func.value.id, ())
 
     def bind(self, name, k) -> bool:
         old = self.env.get(name)
@@ -315,10 +325,28 @@ def _dtype_of(node, res, unknown="f") -> str | None:
 def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> dict:
     inf = Inference(param_kinds, resolver, user_return, namer)
     stmts = list(walk_stmts(body))
+    if resolver.pf.filename.startswith("<adcompiler "):
+        inf.restoring = restoring_pops(stmts)
     for _ in range(20):
         if not any([inf.stmt(s) for s in stmts]):  # noqa: C419 (every statement must be visited)
             break
     return inf.env
+
+
+def restoring_pops(stmts) -> dict:
+    """For generated reverse code (one tape for values of every kind): the
+    names pushed by name onto each stack. Generated code pops a value back into
+    the name it was pushed for (a restore), or into a fresh name (a save), so a
+    pop into a pushed name reads an earlier value of that name, not the join of
+    everything on the tape (a loop index restored beside float values would
+    otherwise be of unknown kind, and ``a[i]`` neither a view nor a copy)."""
+    pushed: dict = {}
+    for s in stmts:
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and notes.rule_kind(s.value) == "stack" \
+                and len(s.value.args) == 1 and isinstance(s.value.args[0], ast.Name) \
+                and isinstance(s.value.func, ast.Attribute) and isinstance(s.value.func.value, ast.Name):
+            pushed.setdefault(s.value.func.value.id, set()).add(s.value.args[0].id)
+    return pushed
 
 
 def _complex_result(rule, k: Kind, kinds: dict) -> Kind:

@@ -51,3 +51,39 @@ def test_fancy_index_store(f):
     mode read the list index as a tuple (two axes) and crashed."""
     _check(f, [X3.copy()])
     _check_hessian(f, X3.copy())
+
+
+def restored_loop_index(a, b):
+    s = 0.0
+    for i in range(1, len(a), 2):
+        s += np.maximum(a[i], b[i]) * s + a[i]
+    a[:] = np.tanh(a * b)
+    for i in range(len(a) - 2, -1, -1):
+        a[i] = a[i] * (b[i] - a[i + 1])
+    return float(s * np.sum(a) + np.sum(a * a))
+
+
+def restored_loop_index_2d(M, v):
+    t = 0.0
+    for i in range(M.shape[0]):
+        t = t + np.sum(M[i] * v) * t + M[i, 0]
+    M *= 0.5
+    for i in range(M.shape[0] - 1, -1, -1):
+        w = M[i]
+        w *= np.sin(v)
+        t = t + np.sum(w * M[i]) * t
+    return float(t)
+
+
+@pytest.mark.parametrize("f,args", [
+    (restored_loop_index, [np.array([0.3, -0.6, 0.8, 0.5, -0.2]), np.array([0.9, 0.4, -0.7, 0.6, 1.1])]),
+    (restored_loop_index_2d, [np.array([[0.3, -0.6, 0.8], [0.5, -0.2, 0.1]]), np.array([0.9, 0.4, -0.7])]),
+], ids=["1d", "2d"])
+def test_loop_index_restored_from_the_tape(f, args):
+    """The reverse code pushes a loop index (``_tape.append(i)``) onto the tape
+    that holds floats and arrays, and pops it back (``i = _tape.pop()``): the
+    index was of unknown kind, ``a[i]`` neither a view nor a copy, and second
+    order refused."""
+    _check(f, [a.copy() for a in args], 0)
+    _check(f, [a.copy() for a in args], 1)
+    _check_hessian(f, *[a.copy() for a in args])
