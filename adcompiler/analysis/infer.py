@@ -178,6 +178,10 @@ class Inference:
             if target is not None:
                 return self.user_return(target, arg_kinds)
             return OTHER
+        if rule.kind == "inplace" and rule.name == "adcompiler.runtime.stack_pop" and isinstance(e.args[0], ast.Name):
+            # the top of an adjoint list (what was pushed onto it), or 0.0 once it is empty
+            pushed = self.stacks.get(e.args[0].id)
+            return FLOAT if pushed is None else join(pushed, FLOAT)
         if rule.kind == "stack":
             # a value popped from a stack has the kind of what was pushed onto it
             return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE

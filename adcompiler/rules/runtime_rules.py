@@ -43,6 +43,11 @@ register_rule(_add_at)
 _store = Rule(R.store_adjoint, "adcompiler.runtime.store_adjoint", [("x", REQUIRED), ("idx", REQUIRED)], {},
               "_ad_store_adjoint(d_x, idx)", "inplace")
 register_rule(_store)
+# the adjoint of an item a reversed ``append`` pushed: the tangent list runs beside
+# the adjoint list (one item per item), so its top is the tangent of the top
+_stack_pop = Rule(R.stack_pop, "adcompiler.runtime.stack_pop", [("ds", REQUIRED)], {},
+                  "_ad_stack_pop(d_ds)", "inplace")
+register_rule(_stack_pop)
 
 
 # -- helpers of the numpy and linear-algebra rule tables ------------------------------

@@ -87,3 +87,32 @@ def test_loop_index_restored_from_the_tape(f, args):
     _check(f, [a.copy() for a in args], 0)
     _check(f, [a.copy() for a in args], 1)
     _check_hessian(f, *[a.copy() for a in args])
+
+
+def list_stack(x):
+    st = []
+    for i in range(len(x)):
+        st.append(np.sin(x[i]) * x[i])
+    s = 0.5
+    for i in range(len(x)):
+        s += st.pop() * s + x[i] * x[i]
+    return float(s * s)
+
+
+def list_stack_partly_popped(x):
+    st = []
+    for i in range(len(x)):
+        st.append(np.exp(x[i]) * x[0])
+    s = x[1]
+    for i in range(len(x) - 2):
+        s = s * st.pop()
+    return float(s + np.sum(x * x * x))
+
+
+@pytest.mark.parametrize("f", [list_stack, list_stack_partly_popped])
+def test_python_list_as_a_stack(f):
+    """A Python list used as a stack reverses to an adjoint list read with
+    ``_ad_stack_pop`` (0.0 for an item never popped), which had no second-order rule."""
+    x = np.array([0.4, -0.3, 0.7, 0.2])
+    _check(f, [x.copy()])
+    _check_hessian(f, x.copy())
