@@ -27,6 +27,9 @@ defrule(R.matmul_adjoint_a, "v, a, b", result=_like("a"),
         tangents={"v": "_ad_matmul_adjoint_a(t, a, b)", "a": "0.0", "b": "_ad_matmul_adjoint_a(v, a, t)"})
 defrule(R.matmul_adjoint_b, "v, a, b", result=_like("b"),
         tangents={"v": "_ad_matmul_adjoint_b(t, a, b)", "a": "_ad_matmul_adjoint_b(v, t, b)", "b": "0.0"})
+# the shadow of a helper's result that is (a view of) its argument: the same view of
+# the argument's shadow, and its tangent the same view of that shadow's tangent
+defrule(R.alias_view, "dx, x, v", kind="view", result=_like("v"), tangents={"dx": "_ad_alias_view(t, x, v)"})
 defrule(R.copy, "x", result=_like("x"), x="g", tangents={"x": "_ad_copy(t)"})
 defrule(R.gather_last, "x, idx", tangents={"x": "_ad_gather_last(t, idx)"})
 defrule(R.index_adjoint, "v, x, idx", result=_like("x"), tangents={"v": "_ad_index_adjoint(t, x, idx)"})

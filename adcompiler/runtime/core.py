@@ -216,6 +216,13 @@ def shadow_ref(root, v):
     return ([v] if root is None else root, v)
 
 
+def alias_view(dx, x, v):
+    """The view of ``dx`` that ``v`` is of ``x`` (``v`` is ``x`` or lies in its
+    memory): the shadow of a value a user function returned as (a view of) its
+    argument ``x``, in code that is differentiated again."""
+    return dx if v is x else _same_view(v, x, dx)
+
+
 def tget(dt, k):
     """Element ``k`` of a tuple's adjoint (a list) or tangent (a tuple); ``0.0``
     stands for all zeros."""

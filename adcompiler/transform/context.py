@@ -165,6 +165,10 @@ class FunctionContext:
                 v = db
             elif isinstance(v, ast.Subscript):
                 v.value = db
+            elif notes.is_user_call(v) and self.module.options.second_order:
+                # a user function returned (a view of) ``base``: the same view of its
+                # shadow, by a view rule forward mode follows
+                v = ast.Call(N("_ad_alias_view"), [db, N(base), N(n)], [])
             elif notes.is_user_call(v):
                 # a user function returned (a view of) ``base``: the same view of its shadow
                 roots = ast.Call(N("_ad_roots"), [ast.Tuple([N(base)], ast.Load()), ast.Tuple([db], ast.Load())], [])

@@ -20,6 +20,7 @@ import copy
 from ..frontend import notes
 from ..rules.binding import bind
 from .builder import ANS, FormBuilder, N, call_arguments, subst
+from .forms import classify
 
 
 def _add(a, b):
@@ -30,6 +31,7 @@ class ForwardBuilder(FormBuilder):
     """Tangent-linear code: each statement followed by the tangent of what it binds or stores."""
 
     batch = False   # vector mode (see transform/batch.py)
+    _pushed = None  # the names pushed onto a stack (see ``pushed_view``)
 
     def tan(self, name) -> str:
         return self.ctx.namer.adjoint(name)
@@ -216,6 +218,9 @@ class ForwardBuilder(FormBuilder):
             return [primal]
         if self.ctx.is_alias_binding(s):
             return [primal, self.alias_binding(s)]
+        view = self.pushed_view(n, v)
+        if view is not None:
+            return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=view)]
         t, partial = self.value_handler("tangent_", v)(s, v)
         self_ref = any(isinstance(x, ast.Name) and x.id == n for x in ast.walk(v))
         if not self_ref:
@@ -228,6 +233,25 @@ class ForwardBuilder(FormBuilder):
         return out + [ast.Assign(targets=[N(tmp, ast.Store)], value=value),
                       ast.Assign(targets=[N(n, ast.Store)], value=N(ans)),
                       ast.Assign(targets=[N(self.tan(n), ast.Store)], value=N(tmp))]
+
+    def pushed_view(self, n, v):
+        """The tangent of ``n = m`` or ``n = m[basic index]`` when ``n`` is pushed
+        onto a stack: the same view of ``m``'s tangent. Memory this function never
+        writes is otherwise bound as a value (a fresh tangent), but what is pushed
+        may be popped and written elsewhere (the reverse half of a split pair
+        writes the shadows its forward half pushed), and the tangent must then
+        share memory as the value does."""
+        if self._pushed is None:
+            self._pushed = {f.value.id for f in map(classify, self.ctx.eff.stmts)
+                            if f.kind == "push" and isinstance(f.value, ast.Name)}
+        if n not in self._pushed or not self.may_be_array(n):
+            return None
+        base = v if isinstance(v, ast.Name) else v.value if isinstance(v, ast.Subscript) else None
+        if not (isinstance(base, ast.Name) and self.active(base.id) and self.ctx.eff.view_base(v) == base.id):
+            return None
+        if isinstance(v, ast.Name):
+            return N(self.tan(base.id))
+        return ast.Subscript(N(self.tan(base.id)), copy.deepcopy(v.slice), ast.Load())
 
     def tangent_value(self, n, ans, t, partial):
         """The tangent bound to ``n``, given its value's tangent ``t`` (None: zero)

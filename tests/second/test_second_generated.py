@@ -116,3 +116,83 @@ def test_python_list_as_a_stack(f):
     x = np.array([0.4, -0.3, 0.7, 0.2])
     _check(f, [x.copy()])
     _check_hessian(f, x.copy())
+
+
+def _scaled_in_place(a, c):
+    a *= c
+    return a
+
+
+def _first(a, b):
+    return a
+
+
+def _tail(a):
+    return a[1:]
+
+
+def _scaled_tail(a, c):
+    a *= c
+    return a[1:]
+
+
+def _scaled_reversed(a, c):
+    a *= c
+    return a[::-1]
+
+
+def helper_writes_and_returns_a_view(x, y):
+    u = _scaled_tail(y, x[0])
+    return float(np.sum(x * x * y) + np.sum(u * x[1]))
+
+
+def helper_views_of_both_arguments(x, y):
+    t = _tail(x)
+    t *= np.sin(y[1:])
+    u = _scaled_reversed(y, x[0])
+    u += x * x
+    return float(np.sum(x * x * y) + np.sum(u * t[0]))
+
+
+def helper_returns_its_argument(x):
+    w = x * x
+    h = _scaled_in_place(w, x[0])
+    h *= np.sin(x)   # writes w through the alias
+    return float(np.sum(w * w) + np.sum(h * x))
+
+
+def helper_returns_its_argument_untouched(x):
+    w = np.full(x.shape[0], 0.5)
+    h = _first(w, w.copy())
+    h *= 3.0
+    w += np.tanh(x)
+    return float(np.min(w * x) + np.sum(h * h * x))
+
+
+def helper_returns_a_view(x):
+    w = np.cos(x)
+    t = _tail(w)
+    t *= x[1:]
+    return float(np.sum(w * w * x))
+
+
+@pytest.mark.parametrize("f", [helper_returns_its_argument, helper_returns_its_argument_untouched,
+                               helper_returns_a_view])
+def test_helper_returning_an_argument(f):
+    """A helper's result that is (a view of) its argument has the same view of
+    the argument's shadow as its shadow; the reverse code built it with
+    ``_ad_rebase``, which forward mode refused."""
+    x = np.array([0.4, -0.3, 0.7, 0.2])
+    _check(f, [x.copy()])
+    _check_hessian(f, x.copy())
+
+
+@pytest.mark.parametrize("f", [helper_writes_and_returns_a_view, helper_views_of_both_arguments])
+def test_helper_writing_its_argument_and_returning_a_view(f):
+    """The helper's forward half pushes the shadow of its argument (``da_1 = da``,
+    never written there) and its reverse half writes it: the tangent pushed was a
+    fresh copy, so the second derivative through the argument was lost."""
+    x, y = np.array([0.4, -0.3, 0.7]), np.array([0.9, 0.2, -0.5])
+    _check(f, [x.copy(), y.copy()], 0)
+    _check(f, [x.copy(), y.copy()], 1)
+    _check_hessian(f, x.copy(), y.copy())
