@@ -461,3 +461,10 @@ def recurrence_through_reversed_view(x):
     for i in range(1, len(x) - 1):
         x[i] = abs(av[i - 1])
     return float(np.sum(av ** 2))
+
+
+def tuple_of_operations(a, b, o):
+    """A tuple literal of operations on arrays that read like integer index
+    arithmetic (``b * b``, ``-a``) was kept whole: its elements carried no derivative."""
+    t = (a - b, b * b, -a)
+    o[...] = t[0] * t[1] + t[2] * a
