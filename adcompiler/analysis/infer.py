@@ -330,11 +330,25 @@ def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> d
     inf = Inference(param_kinds, resolver, user_return, namer)
     stmts = list(walk_stmts(body))
     if resolver.pf.filename.startswith("<adcompiler "):
+        # generated reverse code: pops restore names (``restoring_pops``), and the
+        # adjoint of a tuple is a list or 0.0 (all zeros): ``_d_ret = 0.0`` leaves
+        # a name that is otherwise a tuple's adjoint a tuple
         inf.restoring = restoring_pops(stmts)
+        _fixpoint(inf, [s for s in stmts if not _zero_binding(s)])
+        stmts = [s for s in stmts if not _zero_binding(s) or inf.env.get(s.targets[0].id, NONE).cls != "tuple"]
+    _fixpoint(inf, stmts)
+    return inf.env
+
+
+def _fixpoint(inf, stmts):
     for _ in range(20):
         if not any([inf.stmt(s) for s in stmts]):  # noqa: C419 (every statement must be visited)
             break
-    return inf.env
+
+
+def _zero_binding(s) -> bool:
+    return isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and \
+        isinstance(s.value, ast.Constant) and type(s.value.value) is float and s.value.value == 0.0
 
 
 def restoring_pops(stmts) -> dict:

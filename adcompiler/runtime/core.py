@@ -230,17 +230,18 @@ def tget(dt, k):
 
 
 def tadd(dt, k, g, n):
-    """A tuple's adjoint (of ``n`` elements) with ``g`` added to element ``k``."""
-    out = list(dt) if isinstance(dt, list) else [0.0] * n
+    """A tuple's adjoint (of ``n`` elements) with ``g`` added to element ``k``
+    (``dt`` a list, or in forward mode over reverse code a tuple of tangents)."""
+    out = list(dt) if isinstance(dt, (list, tuple)) else [0.0] * n
     out[k] = out[k] + g
     return out
 
 
 def tplus(dt, g):
-    """The sum of two adjoints of one tuple."""
-    if not isinstance(g, list):
+    """The sum of two adjoints of one tuple (lists, or tuples of tangents)."""
+    if not isinstance(g, (list, tuple)):
         return dt
-    if not isinstance(dt, list):
+    if not isinstance(dt, (list, tuple)):
         return list(g)
     return [a + b for a, b in zip(dt, g)]
 
@@ -373,7 +374,12 @@ def fresh_like(t, x):
 
 
 def tuple_add(a, b):
-    """The sum of two tangents of a tuple-valued result, element by element."""
+    """The sum of two tangents of a tuple-valued result, element by element
+    (a tangent that is not a tuple or list, 0.0, is all zeros)."""
+    if not isinstance(a, (tuple, list)):
+        return b
+    if not isinstance(b, (tuple, list)):
+        return a
     return tuple(x + y for x, y in zip(a, b))
 
 

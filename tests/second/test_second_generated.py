@@ -196,3 +196,47 @@ def test_helper_writing_its_argument_and_returning_a_view(f):
     _check(f, [x.copy(), y.copy()], 0)
     _check(f, [x.copy(), y.copy()], 1)
     _check_hessian(f, x.copy(), y.copy())
+
+
+def _pair(a, b):
+    return np.sin(a), b * b
+
+
+def _triple(a, s):
+    return a * s, float(np.dot(a, a)), np.exp(a)
+
+
+def helper_tuples_unpacked(x, y):
+    u, w = _pair(x, y)
+    s = float(np.sum(u * w))
+    p, q, r = _triple(y, x[0])
+    return s + q * s + float(np.sum(p * r))
+
+
+def helper_tuple_indexed(x, y):
+    t = _pair(y, x)
+    x[:] += t[0] * 0.5
+    s = float(np.sum(t[1] * x))
+    k = _triple(x, s)
+    return s * k[1] + float(np.sum(k[2]))
+
+
+def helper_tuple_aliased(x, y):
+    t = _pair(y, x)
+    if x[0] > 0:
+        u = t   # the adjoints of u and t are summed (_ad_tplus)
+    else:
+        u = _pair(x, y)
+    s = float(np.sum(u[1] * t[0])) + float(np.sum(t[1]))
+    return s * s
+
+
+@pytest.mark.parametrize("f", [helper_tuples_unpacked, helper_tuple_indexed, helper_tuple_aliased])
+def test_helper_returning_a_tuple(f):
+    """A tuple's adjoint is a list built with ``_ad_tadd``/``_ad_tplus`` and read
+    with ``_ad_tget`` (0.0 standing for all zeros): these had no second-order
+    rule, and the kind of an adjoint that is a tuple or 0.0 was unknown."""
+    x, y = np.array([0.4, -0.3, 0.7]), np.array([0.9, 0.2, -0.5])
+    _check(f, [x.copy(), y.copy()], 0)
+    _check(f, [x.copy(), y.copy()], 1)
+    _check_hessian(f, x.copy(), y.copy())
