@@ -240,3 +240,31 @@ def test_helper_returning_a_tuple(f):
     _check(f, [x.copy(), y.copy()], 0)
     _check(f, [x.copy(), y.copy()], 1)
     _check_hessian(f, x.copy(), y.copy())
+
+
+def fancy_rows(M):
+    r = M[[0, 2], :]
+    return float(np.sum(r * r * M[1]))
+
+
+def fancy_rows_stored(M):
+    r = M[:, [0, 2]]
+    M[[1, 1], 1:] *= np.sin(M[0, 1:])
+    return float(np.sum(r * r * M[1, 0]) + np.sum(M * M))
+
+
+def newaxis_view(M):
+    a = M[1] * 1.0
+    a[:] = (a[np.newaxis, :] * np.mean(M[0]))[0]
+    return float(np.sum(a * a * M[2]))
+
+
+@pytest.mark.parametrize("f", [fancy_rows, fancy_rows_stored, newaxis_view])
+def test_index_tuples_with_slices(f):
+    """A fancy index with a slice reverses to ``_ad_add_at(dM, ([0, 2], slice(None,
+    None, None)), g)`` (a slice prints as a call there), which second order
+    refused; ``a[np.newaxis, :]`` reads ``a[_t, :]`` with ``_t = None``, an index of
+    unknown kind (neither a view nor a copy)."""
+    M = np.array([[0.4, -0.3, 0.7], [0.9, 0.2, -0.5], [0.1, 0.6, -0.8]])
+    _check(f, [M.copy()])
+    _check_hessian(f, M.copy())
