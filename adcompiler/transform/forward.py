@@ -222,17 +222,30 @@ class ForwardBuilder(FormBuilder):
         if view is not None:
             return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=view)]
         t, partial = self.value_handler("tangent_", v)(s, v)
+        own = self.tangent_may_alias(n, v, t)
         self_ref = any(isinstance(x, ast.Name) and x.id == n for x in ast.walk(v))
         if not self_ref:
-            return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=self.tangent_value(n, n, t, partial))]
+            return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=self.tangent_value(n, n, t, partial, own))]
         # ``n = f(n)``: the tangent reads the old value of ``n``
         ans = self.ctx.namer.fresh("_p{}")
         out = [ast.Assign(targets=[N(ans, ast.Store)], value=copy.deepcopy(v))]
-        value = self.tangent_value(n, ans, t, partial)
+        value = self.tangent_value(n, ans, t, partial, own)
         tmp = self.ctx.namer.fresh("_q{}")
         return out + [ast.Assign(targets=[N(tmp, ast.Store)], value=value),
                       ast.Assign(targets=[N(n, ast.Store)], value=N(ans)),
                       ast.Assign(targets=[N(self.tan(n), ast.Store)], value=N(tmp))]
+
+    def tangent_may_alias(self, n, v, t) -> bool:
+        """Whether the tangent ``t`` of the array ``n = v`` (not a view) may share
+        memory with the tangent of a name whose memory some statement writes:
+        an operation makes new memory, a name, an index or a call may not."""
+        if t is None or isinstance(t, (ast.BinOp, ast.UnaryOp)) or self.ctx.is_memory(n):
+            return False
+        k = self.ctx.kinds.get(n)
+        if k is None or k.cls != "array":
+            return False
+        return any(isinstance(x, ast.Name) and self.active(x.id) and self.ctx.may_alias_memory(x.id)
+                   for x in ast.walk(v))
 
     def pushed_view(self, n, v):
         """The tangent of ``n = m`` or ``n = m[basic index]`` when ``n`` is pushed
@@ -253,14 +266,15 @@ class ForwardBuilder(FormBuilder):
             return N(self.tan(base.id))
         return ast.Subscript(N(self.tan(base.id)), copy.deepcopy(v.slice), ast.Load())
 
-    def tangent_value(self, n, ans, t, partial):
+    def tangent_value(self, n, ans, t, partial, own=False):
         """The tangent bound to ``n``, given its value's tangent ``t`` (None: zero)
-        and the name ``ans`` holding the value."""
+        and the name ``ans`` holding the value; ``own``: a fresh array, as ``t``
+        may share memory with a tangent written later (``tangent_may_alias``)."""
         if t is None:
             return self.scalar_zero(N(ans)) if not self.may_be_array(n) else self.zeros(N(ans))
         if any(isinstance(x, ast.Name) and x.id == ANS for x in ast.walk(t)):
             t = subst(t, {ANS: N(ans)})
-        if self.ctx.is_memory(n):
+        if self.ctx.is_memory(n) or own:
             return self.fresh(t, N(ans))
         if partial and self.may_be_array(n):
             return self.broadcast(t, N(ans))

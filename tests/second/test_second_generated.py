@@ -268,3 +268,18 @@ def test_index_tuples_with_slices(f):
     M = np.array([[0.4, -0.3, 0.7], [0.9, 0.2, -0.5], [0.1, 0.6, -0.8]])
     _check(f, [M.copy()])
     _check_hessian(f, M.copy())
+
+
+def written_after_a_sum(a, b):
+    w = np.full(len(a), 0.5)
+    b[1:-1] = np.cos(w + a)[1:-1]
+    a[1] = b[1] * a[-1]
+    return float(np.sum(np.cos(b)))
+
+
+def test_tangent_of_a_sum_with_a_constant_then_written():
+    """Forward mode over the reverse code gave ``w + a`` (w constant) the tangent of
+    ``a`` itself, which the later ``a[1] = ...`` changed in place (random seed 5054)."""
+    a, b = np.array([0.4, -0.3, 0.7, 0.2]), np.array([0.9, 0.2, -0.5, 0.3])
+    _check(written_after_a_sum, [a.copy(), b.copy()], 0)
+    _check_hessian(written_after_a_sum, a.copy(), b.copy())
