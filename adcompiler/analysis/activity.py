@@ -20,7 +20,8 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
         k = kinds.get(n)
         return k is None or k.is_float
 
-    active, flows = _varied_and_useful(effects, params, activities, ret_active, ret, floaty)
+    extra = _popped_from_parameters(effects, params) if getattr(pf, "filename", "").startswith("<adcompiler") else set()
+    active, flows = _varied_and_useful(effects, params, activities, ret_active, ret, floaty, extra)
     _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret)
     for p, a in zip(params, activities):
         e = ent(p)
@@ -34,13 +35,28 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
     return active
 
 
-def _varied_and_useful(effects, params, activities, ret_active, ret, carries) -> tuple:
+def _popped_from_parameters(effects, params) -> set:
+    """In generated code, the cells of names popped from a stack the function is
+    given (the tape of a reverse half): what its forward half pushed, such as the
+    shadow of an argument under another name, which the caller sees written."""
+    from ..frontend import notes
+    out = set()
+    for _, (kind, dest), s in effects.flows:
+        v = getattr(s, "value", None)
+        if kind == "name" and notes.rule_kind(v) == "stack" and not v.args and \
+                getattr(v.func.value, "id", None) in params:
+            out.add(effects.cell(dest))
+    return out
+
+
+def _varied_and_useful(effects, params, activities, ret_active, ret, carries, extra=frozenset()) -> tuple:
     """(the cells both varied and useful, the flows between cells), where only
-    names for which ``carries`` holds pass a derivative on."""
+    names for which ``carries`` holds pass a derivative on; ``extra`` cells are
+    useful too."""
     def ent(n):
         return effects.cell(n)
     varied = {ent(p) for p, a in zip(params, activities) if a in ("Duplicated", "Active")}
-    useful = {ent(p) for p, a in zip(params, activities) if a == "Duplicated"}
+    useful = {ent(p) for p, a in zip(params, activities) if a == "Duplicated"} | set(extra)
     if ret_active:
         useful.add(ent(ret))
     flows = [({ent(s) for s in srcs if carries(s)}, ent(dest) if kind == "name" else dest, stmt)

@@ -283,3 +283,30 @@ def test_tangent_of_a_sum_with_a_constant_then_written():
     a, b = np.array([0.4, -0.3, 0.7, 0.2]), np.array([0.9, 0.2, -0.5, 0.3])
     _check(written_after_a_sum, [a.copy(), b.copy()], 0)
     _check_hessian(written_after_a_sum, a.copy(), b.copy())
+
+
+def _doubled(a, c):
+    a *= 2.0
+
+
+def helper_scales_its_argument(a, b):
+    b[0] += a[1] * a[2]
+    _doubled(a, 1.0)
+    return float(np.sum(b * b) + np.sum(b) * a[2])
+
+
+def helper_scales_and_returns_its_argument(a, b):
+    b[0] += a[1] * a[2]
+    h = _scaled_in_place(a, 2.0)
+    return float(np.sum(b * b) + np.sum(b) * h[2])
+
+
+@pytest.mark.parametrize("f", [helper_scales_its_argument, helper_scales_and_returns_its_argument])
+def test_helper_writing_its_argument(f):
+    """The helper's reverse half pops its argument's shadow from the tape under
+    another name and writes it: forward mode saw a write nobody reads and dropped
+    the tangent (random seed 5217; wrong before any of these fixes)."""
+    a, b = np.array([0.4, -0.3, 0.7]), np.array([0.9, 0.2, -0.5])
+    _check(f, [a.copy(), b.copy()], 0)
+    _check(f, [a.copy(), b.copy()], 1)
+    _check_hessian(f, a.copy(), b.copy())
