@@ -310,3 +310,63 @@ def test_helper_writing_its_argument(f):
     _check(f, [a.copy(), b.copy()], 0)
     _check(f, [a.copy(), b.copy()], 1)
     _check_hessian(f, a.copy(), b.copy())
+
+
+def _filled(a, b):
+    z = np.zeros(len(a))
+    z[:] = a * b
+    return z
+
+
+def _filled_view(a, b):
+    z = np.zeros(len(a) + 1)
+    z[1:] = np.sin(a) * b
+    z[0] = a[0]
+    return z[1:]
+
+
+def _filled_loop(a):
+    z = np.empty(len(a))
+    for i in range(len(a)):
+        z[i] = a[i] * a[i - 1]
+    return z
+
+
+def filled_then_scaled(x, y):
+    w = _filled(x, y)
+    w *= np.sin(x)
+    return float(np.sum(w * w * y))
+
+
+def filled_view_in_a_loop(x, y):
+    s = 0.0
+    for k in range(3):
+        w = _filled_view(x, y)
+        s = s + float(np.sum(w * w)) * s + w[0]
+    return s
+
+
+def filled_twice(x, y):
+    w = _filled_loop(x)
+    u = _filled(w, y)
+    u[0] += x[1] * u[2]
+    return float(np.sum(u * u * w))
+
+
+def filled_view_written(x, y):
+    w = _filled(x, y)
+    t = _filled_view(w, x)
+    t[1] = t[1] * w[0]
+    return float(np.sum(t * w * t))
+
+
+@pytest.mark.parametrize("f", [filled_then_scaled, filled_view_in_a_loop, filled_twice, filled_view_written])
+def test_helper_returning_memory_it_fills(f):
+    """A helper returning a local array it fills: its forward half pushes the
+    array's shadow under two names (``_d_ret = dz``) that its reverse half
+    writes; the tangents pushed were two zero arrays made at each push, so the
+    alias was lost, and second order refused these helpers."""
+    x, y = np.array([0.4, -0.3, 0.7]), np.array([0.9, 0.2, -0.5])
+    _check(f, [x.copy(), y.copy()], 0)
+    _check(f, [x.copy(), y.copy()], 1)
+    _check_hessian(f, x.copy(), y.copy())
