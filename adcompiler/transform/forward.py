@@ -236,10 +236,12 @@ class ForwardBuilder(FormBuilder):
                       ast.Assign(targets=[N(self.tan(n), ast.Store)], value=N(tmp))]
 
     def tangent_may_alias(self, n, v, t) -> bool:
-        """Whether the tangent ``t`` of the array ``n = v`` (not a view) may share
-        memory with the tangent of a name whose memory some statement writes:
-        an operation makes new memory, a name, an index or a call may not."""
-        if t is None or isinstance(t, (ast.BinOp, ast.UnaryOp)) or self.ctx.is_memory(n):
+        """Whether the tangent ``t`` of the new array ``n = v`` may share memory with
+        the tangent of a name whose memory some statement writes: an operation
+        makes new memory, a name, an index or a call may not. A value that is a
+        view (``v`` a name, a basic index, a view function) keeps a view as tangent."""
+        if t is None or isinstance(t, (ast.BinOp, ast.UnaryOp)) or self.ctx.is_memory(n) or \
+                self.ctx.eff.view_base(v) is not None:
             return False
         k = self.ctx.kinds.get(n)
         if k is None or k.cls != "array":
@@ -249,15 +251,18 @@ class ForwardBuilder(FormBuilder):
 
     def pushed_view(self, n, v):
         """The tangent of ``n = m`` or ``n = m[basic index]`` when ``n`` is pushed
-        onto a stack: the same view of ``m``'s tangent. Memory this function never
-        writes is otherwise bound as a value (a fresh tangent), but what is pushed
-        may be popped and written elsewhere (the reverse half of a split pair
-        writes the shadows its forward half pushed), and the tangent must then
-        share memory as the value does."""
+        onto a stack, or in generated code: the same view of ``m``'s tangent.
+        Memory this function never writes is otherwise bound as a value (a fresh
+        tangent), but what is pushed may be popped and written elsewhere (the
+        reverse half of a split pair writes the shadows its forward half pushed),
+        and the tangent must then share memory as the value does."""
         if self._pushed is None:
             self._pushed = {f.value.id for f in map(classify, self.ctx.eff.stmts)
                             if f.kind == "push" and isinstance(f.value, ast.Name)}
-        if n not in self._pushed or not self.may_be_array(n):
+        # in generated code a view may be written where the analysis does not see it
+        # (a helper's reverse half writes the shadow it is passed through its tape)
+        generated = self.ctx.pf.filename.startswith("<adcompiler")
+        if not (n in self._pushed or generated) or not self.may_be_array(n):
             return None
         base = v if isinstance(v, ast.Name) else v.value if isinstance(v, ast.Subscript) else None
         if not (isinstance(base, ast.Name) and self.active(base.id) and self.ctx.eff.view_base(v) == base.id):

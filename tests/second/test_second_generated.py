@@ -370,3 +370,25 @@ def test_helper_returning_memory_it_fills(f):
     _check(f, [x.copy(), y.copy()], 0)
     _check(f, [x.copy(), y.copy()], 1)
     _check_hessian(f, x.copy(), y.copy())
+
+
+def _scaled_sum(out, inp, alpha):
+    out *= -1.25
+    acc = out[1] * out[2]
+    return float(acc + np.sum(out) * alpha)
+
+
+def helper_given_views(x, y, c):
+    w = x.copy()
+    s = _scaled_sum(y[:], w[::-1], c)
+    return float(s + np.mean(np.tanh(w)) + np.sum(w) * x[0])
+
+
+def test_helper_writing_a_view_it_is_given():
+    """The reverse code binds the shadow of ``y[:]`` as ``dy[:]`` and the helper's
+    reverse half writes it through its tape, which the caller's analysis does not
+    see: forward mode gave it a fresh tangent and lost the write (random seed
+    7048; wrong before this branch too)."""
+    x, y = np.array([0.4, -0.3, 0.7]), np.array([0.9, 0.2, -0.5])
+    _check(helper_given_views, [x.copy(), y.copy(), 0.8], 0)
+    _check(helper_given_views, [x.copy(), y.copy(), 0.8], 1)
