@@ -392,3 +392,30 @@ def test_helper_writing_a_view_it_is_given():
     x, y = np.array([0.4, -0.3, 0.7]), np.array([0.9, 0.2, -0.5])
     _check(helper_given_views, [x.copy(), y.copy(), 0.8], 0)
     _check(helper_given_views, [x.copy(), y.copy(), 0.8], 1)
+
+
+def _product_and_sum(a, b):
+    return a * b, float(np.sum(a))
+
+
+def _weighted(out, a, b):
+    for i in range(len(out)):
+        out[i] = a[i] * np.sin(b[i])
+
+
+def same_array_twice(a, y):
+    tp = _product_and_sum(a, a)
+    a[...] = tp[0] * y
+    w = np.zeros(len(a))
+    _weighted(w, y, y)
+    return float(np.sum(a * a * w) + tp[1])
+
+
+def test_same_array_passed_twice():
+    """``f(a, a)`` to a helper that only reads them: its reverse half adds into
+    ``da`` twice (two shadow parameters that are one array), which second order
+    refused as aliasing."""
+    a, y = np.array([0.4, -0.3, 0.7]), np.array([0.9, 0.2, -0.5])
+    _check(same_array_twice, [a.copy(), y.copy()], 0)
+    _check(same_array_twice, [a.copy(), y.copy()], 1)
+    _check_hessian(same_array_twice, a.copy(), y.copy())
