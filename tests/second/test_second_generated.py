@@ -419,3 +419,24 @@ def test_same_array_passed_twice():
     _check(same_array_twice, [a.copy(), y.copy()], 0)
     _check(same_array_twice, [a.copy(), y.copy()], 1)
     _check_hessian(same_array_twice, a.copy(), y.copy())
+
+
+def saves_beside_tuples(a, y):
+    w = np.full(len(a), 0.5)
+    s = 0.0
+    for r in range(2):
+        tp = _pair(a, w)
+        w[...] = tp[0] * y
+        s += float(np.sum(tp[1]))
+    return s + float(np.sum(w * w * a))
+
+
+def test_saved_values_beside_tuples_on_the_tape():
+    """A value saved before it is overwritten (``_tape.append(_ad_copy(w))`` ...
+    ``_s1_w = _tape.pop()``) shares the tape with tuples: its kind was the join
+    of everything pushed (unknown), and second order refused (random seeds
+    7299, 7320, 10110)."""
+    a, y = np.array([0.4, -0.3, 0.7]), np.array([0.9, 0.2, -0.5])
+    _check(saves_beside_tuples, [a.copy(), y.copy()], 0)
+    _check(saves_beside_tuples, [a.copy(), y.copy()], 1)
+    _check_hessian(saves_beside_tuples, a.copy(), y.copy())
