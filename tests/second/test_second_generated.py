@@ -440,3 +440,17 @@ def test_saved_values_beside_tuples_on_the_tape():
     _check(saves_beside_tuples, [a.copy(), y.copy()], 0)
     _check(saves_beside_tuples, [a.copy(), y.copy()], 1)
     _check_hessian(saves_beside_tuples, a.copy(), y.copy())
+
+
+def product_loss(a):
+    return float(np.prod(a))
+
+
+def test_refused_derivative_of_a_runtime_helper_is_refused_not_zero():
+    """``np.prod`` reverses to ``_ad_prod_adjoint(dret, a, ...)``, whose derivative in
+    ``a`` is not available. With a constant seed ``dret`` nothing else made the
+    call active, so forward mode dropped it and hvp returned zeros."""
+    from adcompiler import AdCompilerError
+    a = np.array([0.4, -0.3, 0.7, 0.2])
+    with pytest.raises(AdCompilerError, match="prod_adjoint"):
+        hvp(product_loss, (a,), (np.ones(4),))
