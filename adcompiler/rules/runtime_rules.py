@@ -114,7 +114,11 @@ def _linear(fn, params, linear="g", zero=(), extra=None):
 _linear(RN.mean_adjoint, "g, a, axis=None, keepdims=False, where=True", zero=("a", "where"))
 _linear(RN.var_adjoint, "g, a, axis=None, ddof=0, keepdims=False",
         extra={"a": "_ad_var_adjoint(g, t, axis, ddof, keepdims)"})
-_linear(RN.std_adjoint, "g, a, ans, axis=None, ddof=0, keepdims=False")
+# linear in a - mean(a) with ans fixed; through ans: -adjoint * t / ans (0 where ans is 0)
+_linear(RN.std_adjoint, "g, a, ans, axis=None, ddof=0, keepdims=False",
+        extra={"a": "_ad_std_adjoint(g, t, ans, axis, ddof, keepdims)",
+               "ans": "-_ad_std_adjoint(g, a, ans, axis, ddof, keepdims) * "
+                      "_ad_safe_div(_ad_expand(t, a, axis, keepdims), _ad_expand(ans, a, axis, keepdims))"})
 _linear(RN.prod_adjoint, "g, a, axis=None, keepdims=False")
 _linear(RN.ptp_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.nan_mean_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))

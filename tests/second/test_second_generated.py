@@ -454,3 +454,21 @@ def test_refused_derivative_of_a_runtime_helper_is_refused_not_zero():
     a = np.array([0.4, -0.3, 0.7, 0.2])
     with pytest.raises(AdCompilerError, match="prod_adjoint"):
         hvp(product_loss, (a,), (np.ones(4),))
+
+
+def std_loss(a):
+    return float(np.std(a) * np.sum(a * a))
+
+
+def std_of_columns(M):
+    return float(np.sum(np.std(M, axis=1, ddof=1, keepdims=True) * M) + np.sum(np.std(M, axis=0) * M[0]))
+
+
+@pytest.mark.parametrize("f,x", [(std_loss, np.array([0.4, -0.3, 0.7, 0.2])),
+                                 (std_of_columns, np.array([[0.4, -0.3, 0.7], [0.9, 0.2, -0.5]]))],
+                         ids=["std", "std_axes"])
+def test_std(f, x):
+    """``np.std`` reverses to ``_ad_std_adjoint(g, a, ans, ...)``, whose derivative in
+    ``a`` and ``ans`` second order refused (random seeds 11136, 11936)."""
+    _check(f, [x.copy()])
+    _check_hessian(f, x.copy())
