@@ -554,3 +554,21 @@ def sum_of_broadcast(A, b):
 def max_keepdims_centred(x):
     A = np.outer(x, x[::-1])
     return float(np.sum(A - A.max(axis=0, keepdims=True)))
+
+
+def tuple_of_operations(a, b, o):
+    """A tuple literal of operations on arrays that read like integer index
+    arithmetic (``b * b``, ``-a``) was kept whole: its elements carried no derivative."""
+    t = (a - b, b * b, -a)
+    o[...] = t[0] * t[1] + t[2] * a
+
+
+def tangent_shares_written_input(a, o):
+    """Forward mode: the tangent of ``w + a`` (w constant) and of ``a + 2.0`` was
+    the tangent of ``a`` itself, which the later write ``a[1] = ...`` changed."""
+    w = np.full(a.shape[0], 0.5)
+    t = w + a
+    u = a + 2.0
+    v = np.asarray(a) + 0.0
+    a[1] = 3.0 * a[0]
+    o[...] = t * t + u * np.sin(u) + v * a

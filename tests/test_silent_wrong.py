@@ -67,6 +67,8 @@ CASES = {
     "index_two": (K.index_two, lambda r: [D(r, 3), D(r, 3, 3), D(r, 3)], "o"),
     "local_tuple": (K.local_tuple, lambda r: [D(r, 3), D(r, 3)], "o"),
     "float_tuple": (K.float_tuple, lambda r: [D(r, 2)], None),
+    "tangent_shares_written_input": (K.tangent_shares_written_input, lambda r: [D(r, 3), D(r, 3)], "o"),
+    "tuple_of_operations": (K.tuple_of_operations, lambda r: [D(r, 3), D(r, 3), D(r, 3)], "o"),
     "tuple_of_filled": (K.uses_two_filled, lambda r: [D(r, 3), D(r, 3)], "o"),
     # ragged loops over Const integer arrays (case 4)
     "ragged": (K.ragged, lambda r: [D(r, 5), Const(np.array([0, 1, 3])), Const(np.array([2, 4, 5]))], None),

@@ -8,6 +8,8 @@ adjoint code at worst, never a wrong derivative.
 """
 from __future__ import annotations
 
+import ast
+
 from ..errors import ActivityError
 
 
@@ -20,7 +22,10 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
         k = kinds.get(n)
         return k is None or k.is_float
 
-    active, flows = _varied_and_useful(effects, params, activities, ret_active, ret, floaty)
+    generated = getattr(pf, "filename", "").startswith("<adcompiler")
+    popped = _popped_from_parameters(effects, params) if generated else set()
+    pushed = _pushed_onto_parameters(effects, kinds, params) if generated else set()
+    active, flows = _varied_and_useful(effects, params, activities, ret_active, ret, floaty, popped, pushed)
     _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret)
     for p, a in zip(params, activities):
         e = ent(p)
@@ -34,13 +39,47 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
     return active
 
 
-def _varied_and_useful(effects, params, activities, ret_active, ret, carries) -> tuple:
+def _popped_from_parameters(effects, params) -> set:
+    """In generated code, the cells of names popped from a stack the function is
+    given (the tape of a reverse half): what its forward half pushed, such as the
+    shadow of an argument under another name, which the caller sees written."""
+    from ..frontend import notes
+    out = set()
+    for _, (kind, dest), s in effects.flows:
+        v = getattr(s, "value", None)
+        if kind == "name" and notes.rule_kind(v) == "stack" and not v.args and \
+                getattr(v.func.value, "id", None) in params:
+            out.add(effects.cell(dest))
+    return out
+
+
+def _pushed_onto_parameters(effects, kinds, params) -> set:
+    """In generated code, the cells of float arrays pushed by name onto a stack
+    the function is given (the tape of a forward half): its reverse half may
+    write them (a local shadow, pushed under two names that are one array), so
+    their tangents must be arrays bound with them, one per array, not zeros
+    made at each push."""
+    from ..frontend import notes
+    out = set()
+    for s in effects.stmts:
+        v = getattr(s, "value", None)
+        if isinstance(s, ast.Expr) and notes.rule_kind(v) == "stack" and len(v.args) == 1 and \
+                isinstance(v.args[0], ast.Name) and getattr(v.func.value, "id", None) in params:
+            k = kinds.get(v.args[0].id)
+            if k is not None and k.cls in ("array", "num") and k.dtype == "f":
+                out.add(effects.cell(v.args[0].id))
+    return out
+
+
+def _varied_and_useful(effects, params, activities, ret_active, ret, carries, useful_too=frozenset(),
+                       varied_too=frozenset()) -> tuple:
     """(the cells both varied and useful, the flows between cells), where only
-    names for which ``carries`` holds pass a derivative on."""
+    names for which ``carries`` holds pass a derivative on; the cells
+    ``useful_too`` are useful and ``varied_too`` varied whatever flows."""
     def ent(n):
         return effects.cell(n)
-    varied = {ent(p) for p, a in zip(params, activities) if a in ("Duplicated", "Active")}
-    useful = {ent(p) for p, a in zip(params, activities) if a == "Duplicated"}
+    varied = {ent(p) for p, a in zip(params, activities) if a in ("Duplicated", "Active")} | set(varied_too)
+    useful = {ent(p) for p, a in zip(params, activities) if a == "Duplicated"} | set(useful_too)
     if ret_active:
         useful.add(ent(ret))
     flows = [({ent(s) for s in srcs if carries(s)}, ent(dest) if kind == "name" else dest, stmt)

@@ -210,7 +210,8 @@ class Effects:
             bound = bind(rule, v)
             out = set()
             for p, a in bound.items():
-                if p in rule.adjoints or p in rule.tangents:
+                # (a parameter whose derivative is refused flows too: the transform refuses it there)
+                if p in rule.adjoints or p in rule.tangents or p in rule.refuse:
                     out |= {a.id} if isinstance(a, ast.Name) else \
                         {x.id for x in getattr(a, "elts", []) if isinstance(x, ast.Name)}
             return out

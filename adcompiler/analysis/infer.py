@@ -8,6 +8,7 @@ Statements are visited until no kind changes (at most a few rounds).
 from __future__ import annotations
 
 import ast
+import re
 
 from ..errors import AdCompilerError
 from ..frontend import notes
@@ -47,6 +48,8 @@ class Inference:
         self.env = dict(param_kinds)
         self.generated = namer.generated if namer is not None else set()
         self.stacks: dict = {}
+        self.restoring: dict = {}   # stack -> names generated code pushes and pops back into themselves
+        self.copied: dict = {}      # stack -> names whose copies generated code pushes (saves)
         self.res = resolver
         self.user_return = user_return
 
@@ -127,6 +130,8 @@ class Inference:
         k = self.expr(e)
         if k.cls in ("int",):
             return "int"
+        if k.cls == "none" and isinstance(e, ast.Name):
+            return "newaxis"   # a name only ever bound to None (np.newaxis, as generated code binds it)
         if k.cls == "bool":
             return "fancy"
         if k.cls == "array":
@@ -177,6 +182,10 @@ class Inference:
             if target is not None:
                 return self.user_return(target, arg_kinds)
             return OTHER
+        if rule.kind == "inplace" and rule.name == "adcompiler.runtime.stack_pop" and isinstance(e.args[0], ast.Name):
+            # the top of an adjoint list (what was pushed onto it), or 0.0 once it is empty
+            pushed = self.stacks.get(e.args[0].id)
+            return FLOAT if pushed is None else join(pushed, FLOAT)
         if rule.kind == "stack":
             # a value popped from a stack has the kind of what was pushed onto it
             return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
@@ -273,6 +282,11 @@ class Inference:
     def stmt(self, s) -> bool:
         changed = False
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            if self.restores(s.targets[0].id, s.value):
+                return False   # an earlier value of the name itself: its other bindings give its kind
+            saved = self.saved_kind(s.targets[0].id, s.value)
+            if saved is not None:
+                return self.bind(s.targets[0].id, saved)
             changed = self.bind(s.targets[0].id, self.expr(s.value))
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
             if notes.is_counter(s):
@@ -292,6 +306,28 @@ class Inference:
                 self.stacks[name] = new
                 changed = True
         return changed
+
+    def restores(self, name, value) -> bool:
+        """Whether ``name = value`` pops, in generated reverse code, the value
+        pushed for ``name`` (``_tape.append(name)`` ... ``name = _tape.pop()``)."""
+        return isinstance(value, ast.Call) and not value.args and notes.rule_kind(value) == "stack" and \
+            isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Name) and \
+            name in self.restoring.get(value.func.value.id, ())
+
+    def saved_kind(self, name, value):
+        """In generated reverse code, the kind of a save ``_s<k>_x = _tape.pop()``:
+        the kind of ``x``, whose copy ``_tape.append(_ad_copy(x))`` pushed (the
+        join over the names the save's name may stand for), or None."""
+        if not (isinstance(value, ast.Call) and not value.args and notes.rule_kind(value) == "stack"
+                and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Name)):
+            return None
+        m = _SAVE.match(name)
+        copies = self.copied.get(value.func.value.id, ())
+        xs = [x for x in copies if m is not None and x.lstrip("_") == m.group(1)]
+        k = None
+        for x in xs:
+            k = join(k, self.name(x))
+        return k if k is not None and k.cls != "none" else None
 
     def bind(self, name, k) -> bool:
         old = self.env.get(name)
@@ -315,10 +351,64 @@ def _dtype_of(node, res, unknown="f") -> str | None:
 def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> dict:
     inf = Inference(param_kinds, resolver, user_return, namer)
     stmts = list(walk_stmts(body))
+    if resolver.pf.filename.startswith("<adcompiler "):
+        # generated reverse code: pops restore names (``restoring_pops``), and the
+        # adjoint of a tuple is a list or 0.0 (all zeros): ``_d_ret = 0.0`` leaves
+        # a name that is otherwise a tuple's adjoint a tuple
+        inf.restoring = restoring_pops(stmts)
+        inf.copied = copies_pushed(stmts)
+        _fixpoint(inf, [s for s in stmts if not _zero_binding(s)])
+        stmts = [s for s in stmts if not _zero_binding(s) or inf.env.get(s.targets[0].id, NONE).cls != "tuple"]
+    _fixpoint(inf, stmts)
+    return inf.env
+
+
+def _fixpoint(inf, stmts):
     for _ in range(20):
         if not any([inf.stmt(s) for s in stmts]):  # noqa: C419 (every statement must be visited)
             break
-    return inf.env
+
+
+def _zero_binding(s) -> bool:
+    return isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and \
+        isinstance(s.value, ast.Constant) and type(s.value.value) is float and s.value.value == 0.0
+
+
+_SAVE = re.compile(r"_s\d+_(.+)$")
+
+
+def copies_pushed(stmts) -> dict:
+    """For generated reverse code: the names whose copies are pushed onto each
+    stack (``_t = _ad_copy(x)``, ``st.append(_t)``: what a save pops back)."""
+    from ..runtime import core
+    copies, out = {}, {}
+    for s in stmts:
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call) \
+                and notes.target(s.value) is core.copy and len(s.value.args) == 1 \
+                and isinstance(s.value.args[0], ast.Name):
+            copies[s.targets[0].id] = s.value.args[0].id
+        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and notes.rule_kind(s.value) == "stack" \
+                and len(s.value.args) == 1 and isinstance(s.value.args[0], ast.Name) \
+                and isinstance(s.value.func, ast.Attribute) and isinstance(s.value.func.value, ast.Name) \
+                and s.value.args[0].id in copies:
+            out.setdefault(s.value.func.value.id, set()).add(copies[s.value.args[0].id])
+    return out
+
+
+def restoring_pops(stmts) -> dict:
+    """For generated reverse code (one tape for values of every kind): the
+    names pushed by name onto each stack. Generated code pops a value back into
+    the name it was pushed for (a restore), or into a fresh name (a save), so a
+    pop into a pushed name reads an earlier value of that name, not the join of
+    everything on the tape (a loop index restored beside float values would
+    otherwise be of unknown kind, and ``a[i]`` neither a view nor a copy)."""
+    pushed: dict = {}
+    for s in stmts:
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and notes.rule_kind(s.value) == "stack" \
+                and len(s.value.args) == 1 and isinstance(s.value.args[0], ast.Name) \
+                and isinstance(s.value.func, ast.Attribute) and isinstance(s.value.func.value, ast.Name):
+            pushed.setdefault(s.value.func.value.id, set()).add(s.value.args[0].id)
+    return pushed
 
 
 def _complex_result(rule, k: Kind, kinds: dict) -> Kind:

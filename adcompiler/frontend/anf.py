@@ -190,8 +190,11 @@ class AnfRewrite:
 
     def sequence(self, e):
         kind = ast.Tuple if isinstance(e, ast.Tuple) else ast.List
-        if all(isinstance(x, ast.Constant) for x in e.elts) or all(is_index_expr(x, self.res) for x in e.elts):
+        if all(isinstance(x, ast.Constant) for x in e.elts):
             return kind([self.index_part(x) for x in e.elts], ast.Load())
+        # an element computed from names (``(a, b * b)``) is an operation of its own
+        # even where it looks like integer arithmetic: ``b`` may be a float array,
+        # and an operation inside a tuple would carry no derivative
         return kind([self.atom(x) for x in e.elts], ast.Load())
 
     def nondiff(self, e):

@@ -123,7 +123,12 @@ class CallRewrite:
                             keywords=[ast.keyword(k, self.simple_or_atom(v)) for k, v in kw.items()])
             notes.resolve_call(call, target, rule)
             return call
-        args = [self.arg_atom(a) for a in e.args]
+        # the runtime helpers of generated code take integer-array indices as lists
+        # (``_ad_store_adjoint(dx, [0, 1])``): a list stays a list, a tuple would index two axes
+        runtime = (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime")
+        args = [self.index_part(a) if runtime and isinstance(a, ast.List) else
+                self.index_part(_slices(a)) if runtime and _has_slice_call(a, self.res) else self.arg_atom(a)
+                for a in e.args]
         keywords = [ast.keyword(k, self.arg_atom(v)) for k, v in kw.items()]
         call = ast.Call(func=f, args=args, keywords=keywords)
         notes.resolve_call(call, target, rule)
@@ -166,3 +171,21 @@ class CallRewrite:
         notes.resolve_call(call, target, None)
         ast.copy_location(call, e)
         return call
+
+
+def _is_slice_call(e, res) -> bool:
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "slice" and \
+        not res.is_local("slice") and not e.keywords and len(e.args) == 3
+
+
+def _has_slice_call(a, res) -> bool:
+    """An index tuple generated code passes to a runtime helper (``_ad_add_at(dx,
+    (i, slice(None, None, None)), g)``: a slice prints as a call outside a subscript)."""
+    return isinstance(a, ast.Tuple) and any(_is_slice_call(x, res) for x in a.elts) and \
+        all(_is_slice_call(x, res) or is_index_expr(x, res) or
+            isinstance(x, ast.List) and all(is_index_expr(y, res) for y in x.elts) for x in a.elts)
+
+
+def _slices(a):
+    return ast.Tuple([ast.Slice(*[None if isinstance(p, ast.Constant) and p.value is None else p for p in x.args])
+                      if isinstance(x, ast.Call) else x for x in a.elts], ast.Load())

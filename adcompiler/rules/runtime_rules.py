@@ -1,6 +1,8 @@
 """Rules for the helpers generated reverse code calls, so that reverse code
 can itself be differentiated in forward mode (second derivatives by
 forward-over-reverse). Each helper is linear in its adjoint argument."""
+import ast
+
 from ..runtime import core as R
 from .registry import REQUIRED, Rule, defrule, nondifferentiable, register_rule
 
@@ -27,6 +29,43 @@ defrule(R.matmul_adjoint_a, "v, a, b", result=_like("a"),
         tangents={"v": "_ad_matmul_adjoint_a(t, a, b)", "a": "0.0", "b": "_ad_matmul_adjoint_a(v, a, t)"})
 defrule(R.matmul_adjoint_b, "v, a, b", result=_like("b"),
         tangents={"v": "_ad_matmul_adjoint_b(t, a, b)", "a": "_ad_matmul_adjoint_b(v, t, b)", "b": "0.0"})
+
+
+def _tuple_adjoint(kinds, bound):
+    """A tuple's adjoint (``_ad_tadd``, ``_ad_tplus``): a tuple of as many elements,
+    each an array or a float (kept from the adjoint it adds to where that is known)."""
+    from ..analysis.kinds import Kind
+    dt, n = kinds.get("dt"), bound.get("n")
+    if dt is not None and dt.cls == "tuple" and dt.elts:
+        return dt
+    size = n.value if isinstance(n, ast.Constant) and isinstance(n.value, int) else None
+    if size is None:
+        g = kinds.get("g")
+        return g if g is not None and g.cls == "tuple" else Kind("num", None, "f")
+    return Kind("tuple", elts=(Kind("num", None, "f"),) * size)
+
+
+def _tuple_element(kinds, bound):
+    from ..analysis.kinds import Kind
+    dt, k = kinds.get("dt"), bound.get("k")
+    if dt is not None and dt.cls == "tuple" and dt.elts and isinstance(k, ast.Constant) \
+            and isinstance(k.value, int) and -len(dt.elts) <= k.value < len(dt.elts):
+        e = dt.elts[k.value]
+        if e is not None:
+            return e
+    return Kind("num", None, "f")
+
+
+# the adjoint of a tuple is a list of its elements' adjoints (0.0: all zeros); each
+# helper is linear in the adjoints it takes, and tangents of two terms add element by element
+defrule(R.tget, "dt, k", result=_tuple_element, tangents={"dt": "_ad_tget(t, k)"})
+defrule(R.tadd, "dt, k, g, n", result=_tuple_adjoint,
+        tangents={"dt": "_ad_tadd(t, k, 0.0, n)", "g": "_ad_tadd(0.0, k, t, n)"}).tuple_result = True
+defrule(R.tplus, "dt, g", result=_tuple_adjoint,
+        tangents={"dt": "_ad_tplus(t, 0.0)", "g": "_ad_tplus(0.0, t)"}).tuple_result = True
+# the shadow of a helper's result that is (a view of) its argument: the same view of
+# the argument's shadow, and its tangent the same view of that shadow's tangent
+defrule(R.alias_view, "dx, x, v", kind="view", result=_like("v"), tangents={"dx": "_ad_alias_view(t, x, v)"})
 defrule(R.copy, "x", result=_like("x"), x="g", tangents={"x": "_ad_copy(t)"})
 defrule(R.gather_last, "x, idx", tangents={"x": "_ad_gather_last(t, idx)"})
 defrule(R.index_adjoint, "v, x, idx", result=_like("x"), tangents={"v": "_ad_index_adjoint(t, x, idx)"})
@@ -43,6 +82,11 @@ register_rule(_add_at)
 _store = Rule(R.store_adjoint, "adcompiler.runtime.store_adjoint", [("x", REQUIRED), ("idx", REQUIRED)], {},
               "_ad_store_adjoint(d_x, idx)", "inplace")
 register_rule(_store)
+# the adjoint of an item a reversed ``append`` pushed: the tangent list runs beside
+# the adjoint list (one item per item), so its top is the tangent of the top
+_stack_pop = Rule(R.stack_pop, "adcompiler.runtime.stack_pop", [("ds", REQUIRED)], {},
+                  "_ad_stack_pop(d_ds)", "inplace")
+register_rule(_stack_pop)
 
 
 # -- helpers of the numpy and linear-algebra rule tables ------------------------------
@@ -70,7 +114,11 @@ def _linear(fn, params, linear="g", zero=(), extra=None):
 _linear(RN.mean_adjoint, "g, a, axis=None, keepdims=False, where=True", zero=("a", "where"))
 _linear(RN.var_adjoint, "g, a, axis=None, ddof=0, keepdims=False",
         extra={"a": "_ad_var_adjoint(g, t, axis, ddof, keepdims)"})
-_linear(RN.std_adjoint, "g, a, ans, axis=None, ddof=0, keepdims=False")
+# linear in a - mean(a) with ans fixed; through ans: -adjoint * t / ans (0 where ans is 0)
+_linear(RN.std_adjoint, "g, a, ans, axis=None, ddof=0, keepdims=False",
+        extra={"a": "_ad_std_adjoint(g, t, ans, axis, ddof, keepdims)",
+               "ans": "-_ad_std_adjoint(g, a, ans, axis, ddof, keepdims) * "
+                      "_ad_safe_div(_ad_expand(t, a, axis, keepdims), _ad_expand(ans, a, axis, keepdims))"})
 _linear(RN.prod_adjoint, "g, a, axis=None, keepdims=False")
 _linear(RN.ptp_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.nan_mean_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))

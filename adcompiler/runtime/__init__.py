@@ -31,6 +31,7 @@ HELPERS = {
     "_ad_tplus": core.tplus,
     "_ad_shadow_ref": core.shadow_ref,
     "_ad_rebase": core.rebase,
+    "_ad_alias_view": core.alias_view,
     "_ad_gather_last": core.gather_last,
     "_ad_copy": core.copy,
     "_ad_tape": core.Tape,

@@ -218,6 +218,13 @@ def shadow_ref(root, v):
     return ([v] if root is None else root, v)
 
 
+def alias_view(dx, x, v):
+    """The view of ``dx`` that ``v`` is of ``x`` (``v`` is ``x`` or lies in its
+    memory): the shadow of a value a user function returned as (a view of) its
+    argument ``x``, in code that is differentiated again."""
+    return dx if v is x else _same_view(v, x, dx)
+
+
 def tget(dt, k):
     """Element ``k`` of a tuple's adjoint (a list) or tangent (a tuple); ``0.0``
     stands for all zeros."""
@@ -225,17 +232,18 @@ def tget(dt, k):
 
 
 def tadd(dt, k, g, n):
-    """A tuple's adjoint (of ``n`` elements) with ``g`` added to element ``k``."""
-    out = list(dt) if isinstance(dt, list) else [0.0] * n
+    """A tuple's adjoint (of ``n`` elements) with ``g`` added to element ``k``
+    (``dt`` a list, or in forward mode over reverse code a tuple of tangents)."""
+    out = list(dt) if isinstance(dt, (list, tuple)) else [0.0] * n
     out[k] = out[k] + g
     return out
 
 
 def tplus(dt, g):
-    """The sum of two adjoints of one tuple."""
-    if not isinstance(g, list):
+    """The sum of two adjoints of one tuple (lists, or tuples of tangents)."""
+    if not isinstance(g, (list, tuple)):
         return dt
-    if not isinstance(dt, list):
+    if not isinstance(dt, (list, tuple)):
         return list(g)
     return [a + b for a, b in zip(dt, g)]
 
@@ -394,7 +402,12 @@ def fresh_like(t, x):
 
 
 def tuple_add(a, b):
-    """The sum of two tangents of a tuple-valued result, element by element."""
+    """The sum of two tangents of a tuple-valued result, element by element
+    (a tangent that is not a tuple or list, 0.0, is all zeros)."""
+    if not isinstance(a, (tuple, list)):
+        return b
+    if not isinstance(b, (tuple, list)):
+        return a
     return tuple(x + y for x, y in zip(a, b))
 
 

@@ -165,6 +165,10 @@ class FunctionContext:
                 v = db
             elif isinstance(v, ast.Subscript):
                 v.value = db
+            elif notes.is_user_call(v) and self.module.options.second_order:
+                # a user function returned (a view of) ``base``: the same view of its
+                # shadow, by a view rule forward mode follows
+                v = ast.Call(N("_ad_alias_view"), [db, N(base), N(n)], [])
             elif notes.is_user_call(v):
                 # a user function returned (a view of) ``base``: the same view of its shadow
                 roots = ast.Call(N("_ad_roots"), [ast.Tuple([N(base)], ast.Load()), ast.Tuple([db], ast.Load())], [])
@@ -210,14 +214,6 @@ class FunctionContext:
     def adjoint_inits(self) -> list:
         out = []
         if self.returns_memory():
-            if self.module.options.second_order:
-                # the returned memory's shadow is reached through two tape entries that
-                # are one array; forward mode over that code would lose the alias
-                raise UnsupportedSyntaxError(
-                    f"`{self.pf.name}` returns an array it fills in place, which second derivatives "
-                    "do not follow yet.", filename=self.pf.filename, lineno=self.pf.tree.lineno,
-                    construct=self.pf.name, hint="return an expression (e.g. `return z * 1.0`), or use "
-                                                 "first derivatives (gradient, autodiff).")
             # an explicit store into the shadow (the name is a view of the returned memory's shadow)
             region = ast.Subscript(N(self.namer.adjoint(self.namer.ret)), ast.Constant(Ellipsis), ast.Store())
             out.append(ast.AugAssign(target=region, op=ast.Add(), value=N(self.namer.dret)))

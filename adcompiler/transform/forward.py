@@ -20,6 +20,7 @@ import copy
 from ..frontend import notes
 from ..rules.binding import bind
 from .builder import ANS, FormBuilder, N, call_arguments, subst
+from .forms import classify
 
 
 def _add(a, b):
@@ -30,6 +31,7 @@ class ForwardBuilder(FormBuilder):
     """Tangent-linear code: each statement followed by the tangent of what it binds or stores."""
 
     batch = False   # vector mode (see transform/batch.py)
+    _pushed = None  # the names pushed onto a stack (see ``pushed_view``)
 
     def tan(self, name) -> str:
         return self.ctx.namer.adjoint(name)
@@ -221,27 +223,68 @@ class ForwardBuilder(FormBuilder):
             return [primal]
         if self.ctx.is_alias_binding(s):
             return [primal, self.alias_binding(s)]
+        view = self.pushed_view(n, v)
+        if view is not None:
+            return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=view)]
         t, partial = self.value_handler("tangent_", v)(s, v)
+        own = self.tangent_may_alias(n, v, t)
         self_ref = any(isinstance(x, ast.Name) and x.id == n for x in ast.walk(v))
         if not self_ref:
-            return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=self.tangent_value(n, n, t, partial))]
+            return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=self.tangent_value(n, n, t, partial, own))]
         # ``n = f(n)``: the tangent reads the old value of ``n``
         ans = self.ctx.namer.fresh("_p{}")
         out = [ast.Assign(targets=[N(ans, ast.Store)], value=copy.deepcopy(v))]
-        value = self.tangent_value(n, ans, t, partial)
+        value = self.tangent_value(n, ans, t, partial, own)
         tmp = self.ctx.namer.fresh("_q{}")
         return out + [ast.Assign(targets=[N(tmp, ast.Store)], value=value),
                       ast.Assign(targets=[N(n, ast.Store)], value=N(ans)),
                       ast.Assign(targets=[N(self.tan(n), ast.Store)], value=N(tmp))]
 
-    def tangent_value(self, n, ans, t, partial):
+    def tangent_may_alias(self, n, v, t) -> bool:
+        """Whether the tangent ``t`` of the new array ``n = v`` may share memory with
+        the tangent of a name whose memory some statement writes: an operation
+        makes new memory, a name, an index or a call may not. A value that is a
+        view (``v`` a name, a basic index, a view function) keeps a view as tangent."""
+        if t is None or isinstance(t, (ast.BinOp, ast.UnaryOp)) or self.ctx.is_memory(n) or \
+                self.ctx.eff.view_base(v) is not None:
+            return False
+        k = self.ctx.kinds.get(n)
+        if k is None or k.cls != "array":
+            return False
+        return any(isinstance(x, ast.Name) and self.active(x.id) and self.ctx.may_alias_memory(x.id)
+                   for x in ast.walk(v))
+
+    def pushed_view(self, n, v):
+        """The tangent of ``n = m`` or ``n = m[basic index]`` when ``n`` is pushed
+        onto a stack, or in generated code: the same view of ``m``'s tangent.
+        Memory this function never writes is otherwise bound as a value (a fresh
+        tangent), but what is pushed may be popped and written elsewhere (the
+        reverse half of a split pair writes the shadows its forward half pushed),
+        and the tangent must then share memory as the value does."""
+        if self._pushed is None:
+            self._pushed = {f.value.id for f in map(classify, self.ctx.eff.stmts)
+                            if f.kind == "push" and isinstance(f.value, ast.Name)}
+        # in generated code a view may be written where the analysis does not see it
+        # (a helper's reverse half writes the shadow it is passed through its tape)
+        generated = self.ctx.pf.filename.startswith("<adcompiler")
+        if not (n in self._pushed or generated) or not self.may_be_array(n):
+            return None
+        base = v if isinstance(v, ast.Name) else v.value if isinstance(v, ast.Subscript) else None
+        if not (isinstance(base, ast.Name) and self.active(base.id) and self.ctx.eff.view_base(v) == base.id):
+            return None
+        if isinstance(v, ast.Name):
+            return N(self.tan(base.id))
+        return ast.Subscript(N(self.tan(base.id)), copy.deepcopy(v.slice), ast.Load())
+
+    def tangent_value(self, n, ans, t, partial, own=False):
         """The tangent bound to ``n``, given its value's tangent ``t`` (None: zero)
-        and the name ``ans`` holding the value."""
+        and the name ``ans`` holding the value; ``own``: a fresh array, as ``t``
+        may share memory with a tangent written later (``tangent_may_alias``)."""
         if t is None:
             return self.scalar_zero(N(ans)) if not self.may_be_array(n) else self.zeros(N(ans))
         if any(isinstance(x, ast.Name) and x.id == ANS for x in ast.walk(t)):
             t = subst(t, {ANS: N(ans)})
-        if self.ctx.is_memory(n):
+        if self.ctx.is_memory(n) or own:
             return self.fresh(t, N(ans))
         if partial and self.may_be_array(n):
             return self.broadcast(t, N(ans))
