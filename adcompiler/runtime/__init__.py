@@ -35,6 +35,8 @@ HELPERS = {
     "_ad_gather_last": core.gather_last,
     "_ad_copy": core.copy,
     "_ad_tape": core.Tape,
+    "_ad_as_list": core.as_list,
+    "_ad_put_list": core.put_list,
     "_ad_blift": batch.blift,
     "_ad_bmap": batch.bmap,
     "_ad_bzeros": batch.bzeros,

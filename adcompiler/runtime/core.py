@@ -274,6 +274,23 @@ class Tape(list):
         del self.i[:]
 
 
+#: the longest array a reversed element loop copies into a Python list (a list
+#: of floats takes four times the array's memory: 8 MB for this many elements)
+LIST_LIMIT = 1 << 18
+
+
+def as_list(x):
+    """``x`` as a Python list for a loop that indexes it element by element,
+    or ``x`` itself when it is long (same indexing, no copy)."""
+    return x.tolist() if x.size <= LIST_LIMIT else x
+
+
+def put_list(x, values) -> None:
+    """Write back what ``as_list`` gave, if it was a copy."""
+    if values is not x:
+        x[:] = values
+
+
 def stack_pop(ds):
     """The adjoint of the item a reversed ``append`` pushed: the top of the
     adjoint stack, or 0.0 for an item that was never popped."""

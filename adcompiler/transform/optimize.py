@@ -177,9 +177,11 @@ def _int_index(idx, int_names) -> bool:
 
 def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | None:
     """A reversed loop whose body only reads and writes single elements of
-    1-D arrays runs on Python lists: ``x.tolist()`` before, ``x[:] = x_l``
-    after for the arrays it writes. Indexing a list costs a fraction of
-    indexing a numpy array, and the values are the same float64 numbers.
+    1-D arrays runs on Python lists: ``_ad_as_list(x)`` before,
+    ``_ad_put_list(x, x_l)`` after for the arrays it writes. Indexing a list
+    costs a fraction of indexing a numpy array, and the values are the same
+    float64 numbers. A list costs four times its array's memory, so a long
+    array (``runtime.core.LIST_LIMIT`` elements) stays an array.
 
     ``arrays`` maps each candidate name to its memory (names sharing memory
     are never both converted); ``int_names`` are the names known to hold
@@ -201,10 +203,11 @@ def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | N
             return node
     body = [Swap().visit(copy.deepcopy(s)) for s in loop.body]
     before = [ast.Assign(targets=[ast.Name(names[x], ast.Store())],
-                         value=ast.Call(ast.Attribute(ast.Name(x, ast.Load()), "tolist", ast.Load()), [], []))
+                         value=ast.Call(ast.Name("_ad_as_list", ast.Load()), [ast.Name(x, ast.Load())], []))
               for x in sorted(used)]
-    after = [ast.Assign(targets=[ast.Subscript(ast.Name(x, ast.Load()), ast.Slice(None, None, None), ast.Store())],
-                        value=ast.Name(names[x], ast.Load())) for x in sorted(written)]
+    after = [ast.Expr(ast.Call(ast.Name("_ad_put_list", ast.Load()),
+                               [ast.Name(x, ast.Load()), ast.Name(names[x], ast.Load())], []))
+             for x in sorted(written)]
     new = ast.For(target=loop.target, iter=loop.iter, body=body, orelse=[])
     return before + [new] + after
 
@@ -277,15 +280,14 @@ def listify_reversed(sweeps, s, loop):
     if new is None:
         return None
     temps = ctx.namer.generated | {ctx.namer.adjoints[n] for n in ctx.namer.generated if n in ctx.namer.adjoints}
-    loop_stmt = new[len(new) - 1 - sum(1 for x in new if isinstance(x, ast.Assign)
-                                       and isinstance(x.targets[0], ast.Subscript))]
+    loop_stmt = next(x for x in new if isinstance(x, ast.For))
     loop_stmt.body = inline_single_use(loop_stmt.body, lambda n: n in temps)
     return _guard_argument_aliasing(ctx, new, loop, arrays)
 
 
 def _python_lists(sweeps) -> set:
     """The memory of names bound to Python lists the kinds take for arrays
-    (``[0.0] * n``, a list display, a sum of lists): it has no ``tolist``."""
+    (``[0.0] * n``, a list display, a sum of lists): it is not made a list again."""
     ctx = sweeps.ctx
     names: set = set()
     changed = True
@@ -302,17 +304,18 @@ def _python_lists(sweeps) -> set:
     return {ctx.eff.memory_of.get(n, n) for n in names}
 
 
+def _call_named(e, name) -> bool:
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == name
+
+
 def _guard_argument_aliasing(ctx, new, loop, arrays):
     """Arguments are separate memory to the analysis, but a caller may pass
     one array twice where both are only read, and then their shadows are
     one array too: a list written back would overwrite the other's
     contributions. Take the list form only when the arrays are separate."""
     params = ctx.param_memory()
-    listed = [s.value.func.value.id for s in new
-              if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
-              and isinstance(s.value.func, ast.Attribute) and s.value.func.attr == "tolist"]
-    written = {s.targets[0].value.id for s in new
-               if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript)}
+    listed = [s.value.args[0].id for s in new if isinstance(s, ast.Assign) and _call_named(s.value, "_ad_as_list")]
+    written = {s.value.args[0].id for s in new if isinstance(s, ast.Expr) and _call_named(s.value, "_ad_put_list")}
 
     def mem(x):
         m = arrays.get(x)

@@ -48,7 +48,25 @@ def test_recurrence_rereads_final_values_instead_of_saving():
     assert "_tape" not in src.replace("_tape = _ad_tape()", "")
     assert "_t1 = s[i - 1]" in src                    # read in the forward sweep
     assert "s_list[i - 1]" in src                     # and again, from a list, in the reverse sweep
-    assert "s_list = s.tolist()" in src
+    assert "s_list = _ad_as_list(s)" in src
+
+
+def test_long_arrays_stay_arrays_in_element_loops(monkeypatch):
+    """A reversed element loop indexes a list copy of a short array and the
+    array itself past ``LIST_LIMIT`` elements (a list costs four times the
+    memory): the same gradient either way."""
+    from adcompiler.runtime import core
+    from adcompiler.testing import check_grads
+    rng = np.random.default_rng(1)
+    args = [ad.Duplicated(rng.uniform(0.5, 1.5, 6), np.zeros(6)) for _ in range(3)]
+    want = [a.dval.copy() for a in args]
+    ad.autodiff(ad.Reverse, K.recurrence, ad.Const, *[ad.Duplicated(a.val.copy(), d) for a, d in zip(args, want)])
+    monkeypatch.setattr(core, "LIST_LIMIT", 3)
+    got = [a.dval.copy() for a in args]
+    ad.autodiff(ad.Reverse, K.recurrence, ad.Const, *[ad.Duplicated(a.val.copy(), d) for a, d in zip(args, got)])
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    check_grads(K.recurrence, *args)
 
 
 def test_saved_and_reread_kernels_are_correct():
