@@ -20,10 +20,18 @@ import numpy as np
 from ..errors import AdCompilerError
 from ..runtime import HELPERS
 
+#: the file name every compiled module of generated code starts with
+GENERATED = "<adcompiler"
+
+
+def is_generated(filename: str | None) -> bool:
+    """Whether ``filename`` is that of generated code (differentiated again for second order)."""
+    return bool(filename) and filename.startswith(GENERATED)
+
 
 def compile_source(source: str, namespace: dict, label: str) -> dict:
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
-    filename = f"<adcompiler {label} {digest}>"
+    filename = f"{GENERATED} {label} {digest}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     code = compile(source, filename, "exec")
     ns = {"__name__": "adcompiler_generated", "__builtins__": __builtins__}
