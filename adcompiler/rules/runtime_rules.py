@@ -119,7 +119,8 @@ _linear(RN.std_adjoint, "g, a, ans, axis=None, ddof=0, keepdims=False",
         extra={"a": "_ad_std_adjoint(g, t, ans, axis, ddof, keepdims)",
                "ans": "-_ad_std_adjoint(g, a, ans, axis, ddof, keepdims) * "
                       "_ad_safe_div(_ad_expand(t, a, axis, keepdims), _ad_expand(ans, a, axis, keepdims))"})
-_linear(RN.prod_adjoint, "g, a, axis=None, keepdims=False")
+_linear(RN.prod_adjoint, "g, a, axis=None, keepdims=False",
+        extra={"a": "_ad_prod_adjoint_tangent(g, a, t, axis, keepdims)"})
 _linear(RN.ptp_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.nan_mean_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.cumsum_adjoint, "g, a, axis=None", zero=("a",))

@@ -7,7 +7,18 @@ stand-alone module writer copies their source into emitted modules.
 """
 from __future__ import annotations
 
-from . import batch, checkpoint, complexes, core, fft, histogram, linalg, numpy, ranges
+from . import (
+    batch,
+    checkpoint,
+    complexes,
+    core,
+    fft,
+    histogram,
+    linalg,
+    numpy,
+    products,
+    ranges,
+)
 
 HELPERS = {
     "_ad_unbroadcast": core.unbroadcast,
@@ -58,7 +69,7 @@ HELPERS = {
     "_ad_put_back": checkpoint.put_back,
 }
 
-for _mod in (numpy, linalg, complexes, fft, histogram, ranges):
+for _mod in (numpy, linalg, complexes, fft, histogram, ranges, products):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)

@@ -442,18 +442,19 @@ def test_saved_values_beside_tuples_on_the_tape():
     _check_hessian(saves_beside_tuples, a.copy(), y.copy())
 
 
-def product_loss(a):
-    return float(np.prod(a))
+def cumulative_product_loss(a):
+    return float(np.sum(np.cumprod(a)))
 
 
 def test_refused_derivative_of_a_runtime_helper_is_refused_not_zero():
-    """``np.prod`` reverses to ``_ad_prod_adjoint(dret, a, ...)``, whose derivative in
-    ``a`` is not available. With a constant seed ``dret`` nothing else made the
-    call active, so forward mode dropped it and hvp returned zeros."""
+    """``np.cumprod`` reverses to ``_ad_cumprod_adjoint(g, a, ...)``, whose derivative
+    in ``a`` is not available. With a constant seed nothing else made the call
+    active, so forward mode dropped it and hvp returned zeros (found with
+    ``np.prod``, whose adjoint is now differentiated again)."""
     from adcompiler import AdCompilerError
     a = np.array([0.4, -0.3, 0.7, 0.2])
-    with pytest.raises(AdCompilerError, match="prod_adjoint"):
-        hvp(product_loss, (a,), (np.ones(4),))
+    with pytest.raises(AdCompilerError, match="cumprod_adjoint"):
+        hvp(cumulative_product_loss, (a,), (np.ones(4),))
 
 
 def std_loss(a):

@@ -95,3 +95,21 @@ def test_hvp_of_random_programs_with_helper_tuples(seed):
     vs[k] = v
     got = hvp(f, tuple(a.copy() if isinstance(a, np.ndarray) else a for a in values), tuple(vs))[k]
     np.testing.assert_allclose(got, fd_hvp(f, values, k, v, h=1e-6), rtol=1e-4, atol=1e-6)
+
+
+def prod_loss(x):
+    return float(np.prod(x) + np.sum(np.prod(x.reshape(2, 3), axis=1, keepdims=True) * x[:2]))
+
+
+@pytest.mark.parametrize("x", [np.array([0.7, 1.2, 0.9, 1.1, 0.6, 1.4]),
+                               np.array([0.7, 0.0, 0.9, 1.1, 0.6, 1.4]),
+                               np.array([0.0, 0.0, 0.9, 1.1, 0.6, 1.4])])
+def test_second_order_through_prod(x):
+    """np.prod's adjoint (the product of the other elements) is differentiated
+    again, zeros included; it was refused."""
+    v = np.random.default_rng(8).standard_normal(6)
+    got = hvp(prod_loss, (x.copy(),), (v,))[0]
+    np.testing.assert_allclose(got, fd_hvp(prod_loss, [x], 0, v), rtol=1e-5, atol=1e-7)
+    H = np.asarray(hessian(prod_loss, x.copy()))
+    np.testing.assert_allclose(H @ v, got, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(H, H.T, atol=1e-12)
