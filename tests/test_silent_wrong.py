@@ -290,3 +290,15 @@ def test_list_used_other_than_as_a_stack_refused(f, line, mode, rng):
             gradient(f, x)
         else:
             autodiff(Forward, f, Duplicated, Duplicated(x, np.ones(3)))
+
+
+def test_rank_zero_kept_through_a_choice_between_a_0d_array_and_a_scalar():
+    """``z or 1.0`` with ``z`` a 0-d array is a number of rank 0, and arithmetic
+    on it gives a scalar (numpy's rule), so ``s += ...`` rebinds ``s``; the
+    autograd entry point, which passes 0-d arrays, once refused it as
+    ambiguous while the others accepted it."""
+    from adcompiler.analysis.kinds import FLOAT, array, broadcast, join
+    k = join(array(0, "f"), FLOAT)
+    assert (k.cls, k.ndim) == ("num", 0)
+    assert broadcast(k, FLOAT) == FLOAT
+    assert join(array(1, "f"), FLOAT).ndim is None

@@ -103,10 +103,16 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
     if a.cls == "array" and b.cls == "array":
         return array(a.ndim if a.ndim == b.ndim else None, _dt(a.dtype, b.dtype))
     if a.cls in ("array", "num", "float", "int", "bool") and b.cls in ("array", "num", "float", "int", "bool"):
-        return Kind("num", None, _dt(_dtype(a), _dtype(b)))
+        # a number or an array: of rank 0 when both are (a 0-d array or a scalar)
+        return Kind("num", 0 if _rank0(a) and _rank0(b) else None, _dt(_dtype(a), _dtype(b)))
     if a.cls == "tuple" and b.cls == "tuple" and len(a.elts or ()) == len(b.elts or ()):
         return Kind("tuple", elts=tuple(join(x, y) for x, y in zip(a.elts, b.elts)))
     return OTHER
+
+
+def _rank0(k: Kind) -> bool:
+    """A scalar, or an array or number known to be of rank 0."""
+    return k.cls in ("float", "int", "bool") or (k.cls in ("array", "num") and k.ndim == 0)
 
 
 def _dtype(k: Kind):
@@ -134,6 +140,9 @@ def broadcast(*ks: Kind) -> Kind:
     dt = "b"
     for k in ks:
         dt = _dt(dt, _dtype(k))
+    if all(_rank0(k) for k in ks):
+        # numpy returns scalars from operations on 0-d arrays and scalars
+        return {"b": BOOL, "i": INT, "f": FLOAT, "c": COMPLEX}.get(dt, FLOAT)
     if any(k.cls == "array" for k in ks):
         nd = [k.ndim for k in ks if k.cls == "array"]
         if nd and all(d == 0 for d in nd) and not any(k.cls == "num" for k in ks):
