@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from ..codegen.naming import is_generated
 from ..errors import ActivityError
 
 
@@ -22,7 +23,7 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
         k = kinds.get(n)
         return k is None or k.is_float
 
-    generated = getattr(pf, "filename", "").startswith("<adcompiler")
+    generated = is_generated(getattr(pf, "filename", ""))
     popped = _popped_from_parameters(effects, params) if generated else set()
     pushed = _pushed_onto_parameters(effects, kinds, params) if generated else set()
     active, flows = _varied_and_useful(effects, params, activities, ret_active, ret, floaty, popped, pushed)

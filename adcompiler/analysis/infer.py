@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ..codegen.naming import is_generated
 from ..errors import AdCompilerError
 from ..frontend import notes
 from ..frontend.normalize import MISSING
@@ -351,7 +352,7 @@ def _dtype_of(node, res, unknown="f") -> str | None:
 def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> dict:
     inf = Inference(param_kinds, resolver, user_return, namer)
     stmts = list(walk_stmts(body))
-    if resolver.pf.filename.startswith("<adcompiler "):
+    if is_generated(resolver.pf.filename):
         # generated reverse code: pops restore names (``restoring_pops``), and the
         # adjoint of a tuple is a list or 0.0 (all zeros): ``_d_ret = 0.0`` leaves
         # a name that is otherwise a tuple's adjoint a tuple

@@ -19,14 +19,7 @@ import numpy as np
 
 from ..errors import AdCompilerError
 from ..runtime import HELPERS
-
-#: the file name every compiled module of generated code starts with
-GENERATED = "<adcompiler"
-
-
-def is_generated(filename: str | None) -> bool:
-    """Whether ``filename`` is that of generated code (differentiated again for second order)."""
-    return bool(filename) and filename.startswith(GENERATED)
+from .naming import GENERATED, is_generated
 
 
 def compile_source(source: str, namespace: dict, label: str) -> dict:
@@ -80,7 +73,7 @@ def _failing_line(tb, filename: str | None = None):
     found = None
     while tb is not None:
         code = tb.tb_frame.f_code
-        if code.co_filename == filename if filename else code.co_filename.startswith("<adcompiler"):
+        if code.co_filename == filename if filename else is_generated(code.co_filename):
             found = (code.co_filename, tb.tb_lineno, code.co_firstlineno)
         tb = tb.tb_next
     return found

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import ast
 
+#: the file name every compiled module of generated code starts with
+GENERATED = "<adcompiler"
+
+
+def is_generated(filename: str | None) -> bool:
+    """Whether ``filename`` is that of generated code (differentiated again for second order)."""
+    return bool(filename) and filename.startswith(GENERATED)
+
 TEMP = "_t{}"          # ANF temporaries
 COND = "_c{}"          # branch decisions
 COUNT = "_n{}"         # loop trip counts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from ..codegen.naming import is_generated
 from ..errors import UnsupportedSyntaxError
 
 _REFUSED = {
@@ -66,7 +67,7 @@ def fence(pf, resolver) -> None:
             _err(pf, node, what, hint)
         if isinstance(node, (ast.For, ast.While)) and node.orelse:
             _err(pf, node, "a loop `else:` clause", "use a flag variable set before `break`.")
-        if isinstance(node, ast.Name) and node.id.startswith("_ad_") and not pf.filename.startswith("<adcompiler"):
+        if isinstance(node, ast.Name) and node.id.startswith("_ad_") and not is_generated(pf.filename):
             _err(pf, node, f"the name `{node.id}` (the `_ad_` prefix is reserved)", "rename the variable.")
         if isinstance(node, (ast.For, ast.While)):
             for sub in ast.walk(node):

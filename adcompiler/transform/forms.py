@@ -235,7 +235,7 @@ def check_stacks(ctx, body) -> None:
     (an alias ``st2 = st``, ``sum(st)``, ``np.array(st)``, ``st.copy()`` or
     ``st[k]`` once lost it silently or crashed)."""
     from ..analysis.infer import walk_stmts
-    from ..codegen.compile import is_generated
+    from ..codegen.naming import is_generated
     if is_generated(ctx.pf.filename):
         return   # generated code differentiated again: its tape and adjoint stacks are lists it passes on
     lists = {n for n, k in ctx.kinds.items() if k.cls == "list"}

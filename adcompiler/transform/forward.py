@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import copy
 
+from ..codegen.naming import is_generated
 from ..frontend import notes
 from ..rules.binding import bind
 from .builder import ANS, FormBuilder, N, call_arguments, subst
@@ -266,7 +267,7 @@ class ForwardBuilder(FormBuilder):
                             if f.kind == "push" and isinstance(f.value, ast.Name)}
         # in generated code a view may be written where the analysis does not see it
         # (a helper's reverse half writes the shadow it is passed through its tape)
-        generated = self.ctx.pf.filename.startswith("<adcompiler")
+        generated = is_generated(self.ctx.pf.filename)
         if not (n in self._pushed or generated) or not self.may_be_array(n):
             return None
         base = v if isinstance(v, ast.Name) else v.value if isinstance(v, ast.Subscript) else None

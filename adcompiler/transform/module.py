@@ -20,7 +20,7 @@ import numpy as np
 
 from ..analysis.kinds import kind_of_value
 from ..codegen.emit import comment_mark, funcdef
-from ..codegen.naming import Namer
+from ..codegen.naming import Namer, is_generated
 from ..errors import AliasingError, UnsupportedSyntaxError
 from ..frontend import notes
 from .adjoint import N
@@ -280,7 +280,7 @@ class Module:
                 if writes is None:
                     an = self.passes.analyse(target, tuple(kinds))
                     writes = set(an.param_writes())
-                if (i in writes or j in writes) and ctx.pf.filename.startswith("<adcompiler") and \
+                if (i in writes or j in writes) and is_generated(ctx.pf.filename) and \
                         all(_accumulated_only(an, an.params[k]) for k in (i, j)):
                     continue   # a reverse half adding into two shadows that are one array (f(x, x))
                 if i in writes or j in writes:
