@@ -479,21 +479,28 @@ def test_differentiate_checkpointed_on_every_tape(tape, kernel, marker):
     assert marker in compiled_for(kernel, args, "Const", checkpoint=3).source
 
 
-def test_emitted_module_carries_the_schedule(tmp_path):
-    src = tmp_path / "kern.py"
-    src.write_text("import numpy as np\n\n\ndef burgers(u, T, nu):\n"
-                   "    for t in range(T):\n"
-                   "        u[1:-1] = u[1:-1] - 0.1 * u[1:-1] * (u[1:-1] - u[:-2]) + nu * (u[2:] - 2 * u[1:-1] + u[:-2])\n"
-                   "    return float(np.sum(u ** 2))\n")
-    out = tmp_path / "kern_reverse.py"
-    subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{src}:burgers", "--active", "nu",
+def _emit_checkpointed(tmp_path, stem, source, func):
+    """``adcompiler emit --checkpoint 3`` of ``func`` in a file ``stem.py`` holding
+    ``source``: (the emitted module's text, the module)."""
+    src = tmp_path / f"{stem}.py"
+    src.write_text(source)
+    out = tmp_path / f"{stem}_reverse.py"
+    subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{src}:{func}", "--active", "nu",
                     "--checkpoint", "3", "-o", str(out)], check=True)
-    text = out.read_text()
-    assert "adcompiler" not in text.split('"""', 2)[2].replace("adcompiler emit", "").replace("adcompiler.runtime", "")
-    assert "_ad_checkpoint_actions" in text
-    spec = importlib.util.spec_from_file_location("kern_reverse", out)
+    spec = importlib.util.spec_from_file_location(f"{stem}_reverse", out)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return out.read_text(), mod
+
+
+def test_emitted_module_carries_the_schedule(tmp_path):
+    text, mod = _emit_checkpointed(
+        tmp_path, "kern", "import numpy as np\n\n\ndef burgers(u, T, nu):\n"
+        "    for t in range(T):\n"
+        "        u[1:-1] = u[1:-1] - 0.1 * u[1:-1] * (u[1:-1] - u[:-2]) + nu * (u[2:] - 2 * u[1:-1] + u[:-2])\n"
+        "    return float(np.sum(u ** 2))\n", "burgers")
+    assert "adcompiler" not in text.split('"""', 2)[2].replace("adcompiler emit", "").replace("adcompiler.runtime", "")
+    assert "_ad_checkpoint_actions" in text
     u0 = np.linspace(0.2, 0.8, 30)
     u, du = u0.copy(), np.zeros(30)
     (dnu,) = mod.burgers_reverse(u, du, 17, 0.1)
@@ -504,21 +511,14 @@ def test_emitted_module_carries_the_schedule(tmp_path):
 
 
 def test_emitted_module_carries_the_online_schedule(tmp_path):
-    src = tmp_path / "kern_online.py"
-    src.write_text("import numpy as np\n\n\ndef relax(u, nu):\n"
-                   "    t = 0.0\n"
-                   "    while t < 1.0:\n"
-                   "        u[1:-1] += nu * (u[2:] - 2 * u[1:-1] + u[:-2]) - 0.1 * u[1:-1] ** 2\n"
-                   "        t = t + 0.05\n"
-                   "    return float(np.sum(u ** 2))\n")
-    out = tmp_path / "kern_reverse.py"
-    subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{src}:relax", "--active", "nu",
-                    "--checkpoint", "3", "-o", str(out)], check=True)
-    text = out.read_text()
+    text, mod = _emit_checkpointed(
+        tmp_path, "kern_online", "import numpy as np\n\n\ndef relax(u, nu):\n"
+        "    t = 0.0\n"
+        "    while t < 1.0:\n"
+        "        u[1:-1] += nu * (u[2:] - 2 * u[1:-1] + u[:-2]) - 0.1 * u[1:-1] ** 2\n"
+        "        t = t + 0.05\n"
+        "    return float(np.sum(u ** 2))\n", "relax")
     assert "_ad_checkpoint_online" in text and "class _ad_Online" in text
-    spec = importlib.util.spec_from_file_location("kern_reverse", out)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
     sys.path.insert(0, str(tmp_path))
     try:
         plain = importlib.import_module("kern_online")

@@ -128,14 +128,18 @@ def _binomial(steps: int, snapshots: int) -> tuple:
     if pos < steps:
         forward.append((ADVANCE, pos, steps))
     reverse += full[first:]
-    # a snapshot's last restore forgets it
+    _forget_at_last_restore(reverse)
+    return tuple(forward), tuple(reverse)
+
+
+def _forget_at_last_restore(ops: list) -> None:
+    """Make each snapshot's last restore in ``ops`` forget it (in place)."""
     last = {}
-    for i, op in enumerate(reverse):
+    for i, op in enumerate(ops):
         if op[0] == RESTORE:
             last[op[1]] = i
     for i in last.values():
-        reverse[i] = (RESTORE_DROP, reverse[i][1], 0)
-    return tuple(forward), tuple(reverse)
+        ops[i] = (RESTORE_DROP, ops[i][1], 0)
 
 
 def snapshots_for(spec, state_bytes: int) -> int:
@@ -229,13 +233,7 @@ class OnlineActions:
             b = starts[j + 1] if j + 1 < len(starts) else self.steps
             ops = [(op, x + a, y + a) if op in (ADVANCE, TAPED, REVERSE) else (op, x + a, 0)
                    for op, x, y in _reversal(b - a, max(0, self.total - (j + 1)))]
-            # a snapshot's last restore forgets it (each is restored only within its segment)
-            last = {}
-            for i, op in enumerate(ops):
-                if op[0] == RESTORE:
-                    last[op[1]] = i
-            for i in last.values():
-                ops[i] = (RESTORE_DROP, ops[i][1], 0)
+            _forget_at_last_restore(ops)   # (each snapshot is restored only within its segment)
             yield from ops
 
 
