@@ -10,6 +10,7 @@ from everywhere import check_everywhere
 
 from adcompiler import (
     Active,
+    AdCompilerError,
     BatchDuplicated,
     Const,
     Duplicated,
@@ -144,3 +145,96 @@ def test_result_rank(expr, ndim):
         assert k.cls == "array" and k.ndim == 0 or k.cls == "float", k
     else:
         assert k.cls == "array" and k.ndim == want, (expr, k)
+
+
+def singular_values_out(a, out):
+    out[:] = np.linalg.svdvals(a) ** 2 + out
+
+
+def named_factorizations(a, out):
+    r = np.linalg.eigh(a + a.T)
+    q = np.linalg.qr(a)
+    s = np.linalg.slogdet(a @ a.T + np.eye(3))
+    out[:] = r[0] * q[1][0] + s[1]
+
+
+def test_svdvals_and_named_tuple_results_everywhere():
+    """``np.linalg.svdvals`` has a rule; forward mode of a factorization bound
+    whole (``r = np.linalg.eigh(a)``, a named tuple) crashed building its
+    tangent as the named tuple's type."""
+    rng = np.random.default_rng(4)
+    check_everywhere(singular_values_out, D(rng, 3, 3), D(rng, 3))
+    check_everywhere(named_factorizations, D(rng, 3, 3), D(rng, 3))
+
+
+def fill_diagonal_scalar(x, corr):
+    corr[:, :] = np.outer(x, x) * 2.0
+    np.fill_diagonal(corr, x[0] ** 2)
+
+
+def fill_diagonal_rectangular(x, corr):
+    corr[:, :] = np.outer(x, x[:2]) * 2.0
+    np.fill_diagonal(corr, x[:2] * 3)
+    corr *= x[1]
+
+
+def fill_diagonal_constant(x, corr):
+    corr[:, :] = np.outer(x, x)
+    np.fill_diagonal(corr, 1.0)
+
+
+def index_functions(x, A):
+    A[:, :] = np.outer(x, x)
+    A[np.tril_indices(3, -1)] = 0.0
+    A[np.nonzero(x > 0)] *= x[0]
+    A[np.unravel_index(4, A.shape)] = x[1] ** 2
+    A[np.diag_indices(3)] += x
+
+
+@pytest.mark.parametrize("f,shape", [(fill_diagonal_scalar, (3, 3)), (fill_diagonal_rectangular, (3, 2)),
+                                     (fill_diagonal_constant, (3, 3)), (index_functions, (3, 3))],
+                         ids=["fill_scalar", "fill_rectangular", "fill_constant", "index_functions"])
+def test_fill_diagonal_and_index_functions_everywhere(f, shape):
+    """``np.fill_diagonal`` writes the diagonal in place (it had no rule). The
+    index functions return tuples of index arrays: typed as numbers they went
+    to the float stack of the tape (a crash), and vector mode indexed the
+    tangent with the tuple nested (``np.nonzero`` of a vector)."""
+    rng = np.random.default_rng(2)
+    check_everywhere(f, D(rng, 3), D(rng, *shape))
+
+
+def fill_diagonal_wrap(x, A):
+    A[:, :] = np.outer(x, x[:2])
+    np.fill_diagonal(A, 1.0, wrap=True)
+
+
+def test_fill_diagonal_wrap_is_refused():
+    rng = np.random.default_rng(2)
+    with pytest.raises(AdCompilerError, match=r"test_reach\.py:\d+.*wrap="):
+        check_everywhere(fill_diagonal_wrap, D(rng, 3), D(rng, 3, 2))
+
+
+def convolve_full(x, w, out):
+    out[:] = np.convolve(x, w) * 2
+
+
+def convolve_valid(x, w, out):
+    out[:] = np.convolve(x, w, mode="valid") + out
+
+
+def convolve_same_swapped(x, w, out):
+    out[:] = np.convolve(w, x, mode="same") ** 2
+
+
+def diagonal_from_flat(x, w, out):
+    out[:, :] = np.diagflat(x) @ np.diagflat(w[:3].reshape(3, 1), 0) + np.diagflat(x[:2], 1) * out
+
+
+@pytest.mark.parametrize("f,n,m,shape", [
+    (convolve_full, 5, 3, (7,)), (convolve_valid, 5, 3, (3,)), (convolve_valid, 3, 6, (4,)),
+    (convolve_same_swapped, 5, 3, (5,)), (convolve_same_swapped, 4, 6, (6,)), (diagonal_from_flat, 3, 4, (3, 3)),
+], ids=["conv_full", "conv_valid", "conv_valid_long_kernel", "conv_same", "conv_same_long_kernel", "diagflat"])
+def test_convolve_and_diagflat_everywhere(f, n, m, shape):
+    """``np.convolve`` (every mode, either operand longer) and ``np.diagflat`` had no rules."""
+    rng = np.random.default_rng(6)
+    check_everywhere(f, D(rng, n), D(rng, m), D(rng, *shape))

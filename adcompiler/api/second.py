@@ -24,21 +24,11 @@ from .forward import autodiff_forward
 from .reverse import autodiff
 
 
-def _refuse_complex(values, what):
-    """Second derivatives are real: complex arguments are refused, not silently cast."""
-    for i, v in enumerate(values):
-        if np.iscomplexobj(v):
-            raise ActivityError(f"{what}: argument {i} is complex; second derivatives of complex arguments "
-                                "are not supported.", construct=what,
-                                hint="pass the real and imaginary parts as two float arrays "
-                                     "(z = x + 1j * y inside the function).")
-
-
 def _reverse_function(f, values):
     """The generated reverse code of ``f`` (all float arguments Duplicated,
     Active return) as a compiled function ``f_reverse(x, dx, ..., dret)``."""
     kinds = tuple(array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v) for v in values)
-    acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind == "f" else "Const" for v in values)
+    acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind in "fc" else "Const" for v in values)
 
     # the reverse code is differentiated again: it keeps values and arrays (lists carry
     # no tangents), and callee halves pass shadows themselves (no _ad_rebase to differentiate)
@@ -52,11 +42,15 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     differentiated); float scalars are treated as 0-d arrays. Returns a tuple
     with ``H v`` restricted to each differentiated argument (None elsewhere).
     The caller's arrays are not modified.
+
+    A complex array argument ``z`` takes a complex direction ``v``; its part
+    of the result is the derivative along ``v`` of its gradient (``dL/dRe z +
+    1j dL/dIm z``, the shadow's convention): the Hessian over the real and
+    imaginary parts applied to ``(Re v, Im v)``, written as one complex array.
     """
     if len(vs) != len(args):
         raise ShapeError(f"hvp needs one direction per argument ({len(args)}), got {len(vs)}.",
                          hint="pass None for arguments not differentiated.")
-    _refuse_complex(args, "hvp")
     values = []
     for a, v in zip(args, vs):
         if is_float_scalar(a) and v is not None:
@@ -97,10 +91,16 @@ _MISSING = object()
 def hessian(f: Callable, x: Any = _MISSING, *rest: Any) -> Any:
     """The Hessian of a float-returning ``f`` with respect to its first
     argument ``x`` (other arguments constant), one ``hvp`` per coordinate.
-    ``hessian(f)`` alone is the function transform: ``hessian(f)(x, *rest)``."""
+    ``hessian(f)`` alone is the function transform: ``hessian(f)(x, *rest)``.
+
+    For a complex ``x`` the Hessian is over its real and imaginary parts: a
+    real array ``H`` of shape ``(2, *x.shape, 2, *x.shape)`` with ``H[p, i,
+    q, j]`` the second derivative in part ``p`` of ``x[i]`` and part ``q`` of
+    ``x[j]`` (0: real, 1: imaginary)."""
     if x is _MISSING:
         return functools.wraps(f)(lambda x, *rest: hessian(f, x, *rest))
-    _refuse_complex((x, *rest), "hessian")
+    if np.iscomplexobj(x):
+        return _complex_hessian(f, np.asarray(x), rest)
     x = np.asarray(x, dtype=float)
     n = x.size
     H = np.zeros((n, n))
@@ -111,7 +111,21 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any) -> Any:
     return H.reshape(x.shape + x.shape)
 
 
-def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = None) -> Any:
+def _complex_hessian(f, z, rest):
+    n = z.size
+    real = np.finfo(z.dtype).dtype
+    H = np.zeros((2, n, 2, n), dtype=real)
+    for q, unit in enumerate((1.0, 1j)):
+        for k in range(n):
+            e = np.zeros(n, dtype=z.dtype)
+            e[k] = unit
+            hv = np.ravel(hvp(f, (z,) + rest, (e.reshape(z.shape),) + (None,) * len(rest))[0])
+            H[0, :, q, k], H[1, :, q, k] = hv.real, hv.imag
+    return H.reshape((2,) + z.shape + (2,) + z.shape)
+
+
+def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = None,
+             holomorphic: bool = False) -> Any:
     """The Jacobian of the outputs of a mutating function (``jacobian(f_,
     out=...)`` without arguments is the function transform: it returns
     ``lambda *args: jacobian(f_, *args, out=..., ...)``).
@@ -123,26 +137,40 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     mode is used when the inputs have fewer elements than the outputs,
     reverse mode otherwise (``mode="forward"``/``"reverse"`` forces one).
     The caller's arrays are not modified.
+
+    Complex outputs of real inputs give complex Jacobians. Complex inputs
+    need ``holomorphic=True`` (as in JAX): the Jacobian is then the complex
+    derivative ``dy/dz``, and each column (row in reverse mode) is checked
+    against the Cauchy-Riemann equations, so a function that is not
+    complex-analytic is refused rather than given a wrong Jacobian.
     """
     if not args:
-        return functools.wraps(f_)(lambda *a: jacobian(f_, *a, out=out, wrt=wrt, mode=mode))
-    _refuse_complex(args, "jacobian")
+        return functools.wraps(f_)(lambda *a: jacobian(f_, *a, out=out, wrt=wrt, mode=mode,
+                                                       holomorphic=holomorphic))
     outs = (out,) if isinstance(out, int) else tuple(out)
     if wrt is None:
-        wrt = tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f")
+        wrt = tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind in "fc")
     ins = (wrt,) if isinstance(wrt, int) else tuple(wrt)
+    complex_in = [i for i in ins if np.iscomplexobj(args[i])]
+    if complex_in and not holomorphic:
+        raise ActivityError(f"jacobian: argument {complex_in[0]} is complex; the Jacobian in a complex input "
+                            "is a complex matrix only for complex-analytic functions.", construct="jacobian",
+                            hint="pass holomorphic=True for a complex-analytic function (it is checked), "
+                                 "or pass the real and imaginary parts as two float arrays.")
     n_in = sum(np.size(args[i]) for i in ins)
     n_out = sum(np.size(args[o]) for o in outs)
     if mode is None:
         mode = "forward" if n_in <= n_out else "reverse"
-    J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i])) for o in outs for i in ins}
+    cplx = any(np.iscomplexobj(args[k]) for k in outs + ins)
+    J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i]), dtype=complex if cplx else float)
+         for o in outs for i in ins}
     diff = sorted(set(ins) | set(outs))
 
-    def unit(position, idx):
-        """Copies of the arguments; shadows of zeros but a 1 at ``idx`` of argument ``position``."""
+    def unit(position, idx, value=1.0):
+        """Copies of the arguments; shadows of zeros but ``value`` at ``idx`` of argument ``position``."""
         vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         shadows = {k: np.zeros_like(vals[k]) for k in diff}
-        shadows[position][idx] = 1.0
+        shadows[position][idx] = value
         ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]
         return ann, shadows
 
@@ -151,18 +179,46 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
             for idx in np.ndindex(np.shape(args[i])):
                 ann, shadows = unit(i, idx)
                 autodiff_forward_call(f_, ann)
+                if i in complex_in:   # along the imaginary direction: i times the column if analytic
+                    ann_im, shadows_im = unit(i, idx, 1j)
+                    autodiff_forward_call(f_, ann_im)
                 for o in outs:
                     J[o, i][(Ellipsis,) + idx] = shadows[o]
+                    if i in complex_in:
+                        _cauchy_riemann(shadows_im[o], 1j * shadows[o], i, idx)
     else:
         for o in outs:
+            complex_out = np.iscomplexobj(args[o])
             for idx in np.ndindex(np.shape(args[o])):
                 ann, shadows = unit(o, idx)
                 autodiff(A.Reverse, f_, A.Const, *ann)
+                im = {}
+                if complex_out:   # the gradient of Im(y[idx]): seed 1j
+                    ann_im, shadows_im = unit(o, idx, 1j)
+                    autodiff(A.Reverse, f_, A.Const, *ann_im)
+                    im = {i: shadows_im[i] for i in ins}
                 for i in ins:
-                    J[o, i][idx] = shadows[i]
+                    g_re = shadows[i]
+                    g_im = im.get(i, np.zeros_like(g_re))
+                    if i in complex_in:   # the shadow is conj(dy/dz) and that of Im(y) is 1j conj(dy/dz)
+                        _cauchy_riemann(g_im, 1j * g_re, i, idx)
+                        J[o, i][idx] = np.conj(g_re)
+                    else:
+                        J[o, i][idx] = g_re + 1j * g_im if complex_out else g_re
     if len(outs) == 1 and len(ins) == 1:
         return J[outs[0], ins[0]]
     return {key: value for key, value in J.items()}
+
+
+def _cauchy_riemann(along_imag, expected, i, idx):
+    """Refuse a Jacobian with holomorphic=True of a function that is not complex-analytic."""
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    if not np.allclose(along_imag, expected, rtol=1e-7, atol=1e-9 * scale):
+        raise ActivityError(f"jacobian(holomorphic=True): the function is not complex-analytic in argument {i} "
+                            f"at element {idx} (its derivative along the imaginary direction is not 1j times "
+                            "that along the real one).", construct="jacobian",
+                            hint="without abs, conj, real, imag or angle the function is analytic; otherwise "
+                                 "pass the real and imaginary parts as two float arrays.")
 
 
 def autodiff_forward_call(f_, ann):

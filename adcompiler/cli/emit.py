@@ -222,11 +222,7 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     acts = decide_activities(target.func, const, active, dup)
     integer_arrays(acts, dtypes or {})
     kinds = kinds_for(target, acts, ranks, known, dtypes)
-    cplx = [p for p, k in zip(acts.params, kinds) if k.dtype == "c"]
-    if cplx and dump_after is None:
-        raise UsageError(f"`{cplx[0]}` is complex: the module `emit` writes checks its arguments for float "
-                         "arrays and does not take complex ones yet. Hint: differentiate from Python "
-                         "(adcompiler.autodiff, differentiate), or see the generated code with --dump-after.")
+    cplx = [p for p, k in zip(acts.params, kinds) if k.dtype == "c" and acts.acts[p] == DUP]
     ret_active, ret_why = return_activity(target, ret)
     if not ret_why:
         ret_active = pipeline.analyse(target.func, kinds).has_return
@@ -263,12 +259,17 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
         mod.main.fused_name = f"{target.func.__name__}_forward"
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
     doc = _docstring(target, mod.main, acts, mode, ret_active)
+    if cplx:
+        doc = doc.replace("must be float arrays of the same shape and\n",
+                          f"must be float arrays (complex for {', '.join(f'`{p}`' for p in cplx)}) of the same\n"
+                          "shape and ", 1)
     info = mod.main
     entries = [info.fused_name] if mode == "forward" else [info.fused_name, info.fwd_name, info.rev_name]
     arrays = [p for p in acts.params if acts.acts[p] == DUP]
     scalars = [p for p in acts.params if acts.acts[p] == ACTIVE]
     rank_of = {p: k.ndim for p, k in zip(acts.params, kinds) if k.is_array and k.ndim is not None}
-    source = add_entry_checks(mod.source, entries, arrays, scalars, rank_of, scalar_tangents=mode == "forward")
+    source = add_entry_checks(mod.source, entries, arrays, scalars, rank_of, scalar_tangents=mode == "forward",
+                              complex_arrays=cplx)
     defaults = {p.name: p.default for p in inspect.signature(target.func).parameters.values()
                 if p.default is not p.empty}
     source = add_defaults(source, [info.fused_name], defaults)
@@ -302,6 +303,8 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
 def integer_arrays(acts: Activities, dtypes: dict) -> None:
     """Arrays given an integer or boolean dtype with ``--shape`` are Const (index arrays)."""
     for name, kind in dtypes.items():
+        if kind == "c" and name in acts.acts and acts.source[name] != "flag" and acts.acts[name] == DUP:
+            acts.reasons[name] = "a complex array (--shape NAME=DIMS:DTYPE)"
         if kind in ("f", "c") or name not in acts.acts:
             continue
         if acts.source[name] == "flag" and acts.acts[name] != CONST:

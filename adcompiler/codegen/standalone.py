@@ -261,15 +261,18 @@ EXPECT = "_ad_expect_arguments"
 _EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars):
     """Refuse arguments this module was not generated for, before anything runs.
 
-    ``arrays``: ``(name, value, shadow name, shadow, rank or None)`` of each
-    Duplicated argument; ``scalars``: ``(name, value)`` of each Active one."""
-    for name, x, sname, dx, ndim in arrays:
+    ``arrays``: ``(name, value, shadow name, shadow, rank or None[, "c"])`` of
+    each Duplicated argument ("c": generated for complex arrays, else float);
+    ``scalars``: ``(name, value)`` of each Active one."""
+    for name, x, sname, dx, ndim, *dtype in arrays:
+        kind = dtype[0] if dtype else "f"
         for what, v in ((name, x), (sname, dx)):
-            if not isinstance(v, np.ndarray) or v.dtype.kind != "f":
+            if not isinstance(v, np.ndarray) or v.dtype.kind != kind:
                 got = f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) else type(v).__name__
                 raise TypeError(
                     f"{func}: `{name}` is differentiated as an array (Duplicated), so `{what}` must be a "
-                    f"float numpy array, not {got}. Pass an array and its shadow array `{sname}` (same "
+                    f"{'complex' if kind == 'c' else 'float'} numpy array, not {got}. Pass an array and its "
+                    f"shadow array `{sname}` (same "
                     f"shape and dtype), or, for a float scalar, emit the module again with `--active "
                     f"{name}` to make `{name}` an Active scalar (or `--const {name}`).")
         if dx.shape != x.shape or dx.dtype != x.dtype:
@@ -289,11 +292,12 @@ _EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars):
 
 
 def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, ranks: dict,
-                     scalar_tangents: bool = False) -> str:
+                     scalar_tangents: bool = False, complex_arrays=()) -> str:
     """``source`` with a call of the argument check at the top of each function in
     ``functions``. ``arrays`` names the Duplicated parameters (each is followed by
     its shadow in the generated signature), ``scalars`` the Active ones (followed
-    by their scalar tangent when ``scalar_tangents``, in forward mode)."""
+    by their scalar tangent when ``scalar_tangents``, in forward mode);
+    ``complex_arrays`` the Duplicated ones the module was generated complex for."""
     tree = ast.parse(source)
     defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in functions}
     lines = source.split("\n")
@@ -306,7 +310,8 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
         pairs, singles = [], []
         for k, a in enumerate(args[:-1]):
             if a in arrays:
-                pairs.append(f"({a!r}, {a}, {args[k + 1]!r}, {args[k + 1]}, {ranks.get(a)!r})")
+                dtype = ", 'c'" if a in complex_arrays else ""
+                pairs.append(f"({a!r}, {a}, {args[k + 1]!r}, {args[k + 1]}, {ranks.get(a)!r}{dtype})")
         for k, a in enumerate(args):
             if a in scalars:
                 singles.append(f"({a!r}, {a})")

@@ -32,7 +32,7 @@ import types
 import numpy as np
 
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from ..rules import lookup, writes
+from ..rules import from_source, lookup, writes
 from . import notes
 from .anf import is_index_expr
 from .inplace import HANDLERS, MASKED_FILL, reduction_where, ufunc_where
@@ -96,7 +96,8 @@ class CallRewrite:
         if rewritten is not None:
             return rewritten
         if isinstance(target, types.FunctionType) and lookup(target) is None:
-            if (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime"):
+            if (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime") \
+                    and not from_source(target):
                 self.err(e, f"`{ast.unparse(f)}` has no rule for differentiating generated code again.",
                          "second derivatives support the helpers listed in adcompiler/rules/runtime_rules.py.",
                          cls=NoRuleError)

@@ -178,6 +178,23 @@ def put(nz, call, kw):
     return ast.Constant(None)
 
 
+def fill_diagonal(nz, call, kw):
+    """``np.fill_diagonal(a, val)``: ``a[np.diag_indices(min(a.shape), a.ndim)] = val``, the
+    elements numpy fills without ``wrap`` (a square or rectangular matrix, or equal sides)."""
+    a, val = _written(call, kw, "fill_diagonal"), _arg(call, kw, 1, "val")
+    wrap = _arg(call, kw, 2, "wrap")
+    if wrap is not None and not (isinstance(wrap, ast.Constant) and wrap.value is False):
+        nz.err(call, "np.fill_diagonal with wrap= is not supported.",
+               "index the diagonal explicitly (a[np.diag_indices(n)] = val).")
+    a = _local(nz, nz.atom(a))
+    shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
+    ndim = ast.Attribute(ast.Name(a.id, ast.Load()), "ndim", ast.Load())
+    n = nz.temp(nz.make_call(np.min, [nz.atom(shape)], [], call))
+    idx = nz.temp(nz.make_call(np.diag_indices, [n, nz.atom(ndim)], [], call))
+    nz.store(ast.Subscript(a, idx, ast.Store()), nz.atom(val), call)
+    return ast.Constant(None)
+
+
 def place(nz, call, kw):
     a, mask, v = _written(call, kw, "place"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "vals")
     a = nz.atom(a)
@@ -368,7 +385,7 @@ HANDLERS.update({
     np.concatenate: concatenate, np.stack: stack, np.vstack: vstack, np.hstack: hstack,
     np.column_stack: column_stack,
     np.array: array(np.array), np.asarray: array(np.asarray),
-    np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place,
+    np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place, np.fill_diagonal: fill_diagonal,
     np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),
 })
 # every other ufunc with a rule (differentiable or not): applied round by round

@@ -19,6 +19,7 @@ from .registry import (  # noqa: F401
     defrule,
     defsplit,
     elementwise,
+    from_source,
     lookup,
     nondifferentiable,
     register_rule,

@@ -35,7 +35,7 @@ LINEAR = (
     np.sum, np.mean, np.nansum, np.cumsum, np.diff, np.trace,
     np.reshape, np.transpose, np.ravel, np.moveaxis, np.swapaxes, np.expand_dims, np.squeeze,
     np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip, np.fliplr, np.flipud,
-    np.rot90, np.roll, np.tile, np.repeat, np.pad, np.diag, np.diagonal, np.tril, np.triu,
+    np.rot90, np.roll, np.tile, np.repeat, np.pad, np.diag, np.diagflat, np.diagonal, np.tril, np.triu,
     np.take, np.take_along_axis, np.append, np.array, np.asarray, np.copy, np.split, np.array_split,
     np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack, np.full, np.full_like, np.bincount,
     np.sort,
@@ -45,7 +45,7 @@ HOLOMORPHIC = (
     np.sqrt, np.exp2, np.expm1, np.log2, np.log10, np.log1p, np.arcsin, np.arccos, np.arctan, np.sinh,
     np.cosh, np.arcsinh, np.arccosh, np.arctanh,
     np.prod, np.cumprod, np.average,
-    np.dot, np.matmul, np.inner, np.outer, np.tensordot, np.einsum, np.kron, np.cross,
+    np.dot, np.matmul, np.inner, np.outer, np.tensordot, np.einsum, np.kron, np.cross, np.convolve,
     np.linalg.solve, np.linalg.inv, np.linalg.det,
 )
 #: helpers of generated reverse code, differentiated again for second derivatives (forward mode only)
@@ -57,9 +57,10 @@ RUNTIME_LINEAR = (
 )
 RUNTIME_HOLOMORPHIC = (R.dot_adjoint_a, R.dot_adjoint_b, R.matmul_adjoint_a, R.matmul_adjoint_b,
                        L.inner_adjoint_a, L.inner_adjoint_b, L.tensordot_adjoint_a, L.tensordot_adjoint_b,
-                       R.einsum_maybe, RN.safe_div)
+                       R.einsum_maybe, RN.safe_div, L.det_adjoint, L.einsum_adjoints,
+                       L.convolve_adjoint)
 #: helpers written for complex values (runtime/complexes.py, runtime/fft.py)
-RUNTIME_EXACT = (C.real_if, C.conj_each, C.imag_adjoint, C.abs_adjoint, C.vdot_adjoint_a,
+RUNTIME_EXACT = (C.real_if, C.conj_each, C.imag_adjoint, C.abs_adjoint, C.vdot_adjoint_a, RN.norm_adjoint,
                  F.fft_adjoint, F.fftn_adjoint, F.rfft_adjoint, F.irfft_adjoint, F.rfftn_adjoint,
                  F.irfftn_adjoint)
 #: holomorphic in the named parameters only (the others are refused)

@@ -91,7 +91,11 @@ def _einsum_kind(kinds, bound):
         return NUM
     from ..runtime.linalg import _einsum_parts
     try:
-        _, out = _einsum_parts(s.value, [(1,) * r for r in ranks] if ranks else 1)
+        if not elts and "->" not in s.value:
+            return NUM   # an implicit output needs every operand's letters
+        # without '...' only the number of operands matters (their ranks may be unknown)
+        _, out = _einsum_parts(s.value, [(1,) * r for r in ranks] if ranks and None not in ranks
+                               else len(elts) or s.value.split("->")[0].count(",") + 1)
     except ValueError:
         return NUM
     return FLOAT if not out else array(len(out))
@@ -121,6 +125,10 @@ defrule(np.einsum, "subscripts, operands, optimize=False", varargs="operands",
 defrule(np.kron, "a, b", a="_ad_kron_adjoint(g, a, b, True)", b="_ad_kron_adjoint(g, a, b, False)",
         tangents={"a": "np.kron(t, b)", "b": "np.kron(a, t)"},
         result=_product_kind(lambda na, nb, bound: max(na, nb)), doc="1-D or 2-D operands of equal rank")
+defrule(np.convolve, "a, v, mode='full'", a="_ad_convolve_adjoint(g, a, v, mode, True)",
+        v="_ad_convolve_adjoint(g, a, v, mode, False)",
+        tangents={"a": "np.convolve(t, v, mode)", "v": "np.convolve(a, t, mode)"},
+        result=lambda kinds, bound: array(1), doc="1-D operands; every mode")
 defrule(np.cross, "a, b", a="_ad_unbroadcast(np.cross(b, g), a)", b="_ad_unbroadcast(np.cross(g, a), b)",
         tangents={"a": "np.cross(t, b)", "b": "np.cross(a, t)"}, doc="3-vectors along the last axis")
 
@@ -149,6 +157,11 @@ defrule(la.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
         result=lambda k, b: array(1) if isinstance(b.get("compute_uv"), ast.Constant) and
         b["compute_uv"].value is False else NUM,
         doc="distinct non-zero singular values; full_matrices=False unless the matrix is square")
+if hasattr(la, "svdvals"):   # numpy >= 2.0
+    defrule(la.svdvals, "x", x="_ad_svdvals_adjoint(g, x)",
+            tangents={"x": "_ad_svd_tangent(t, x, None, False, False)"},
+            result=lambda k, b: array(None if k.get("x") is None or k["x"].ndim is None else k["x"].ndim - 1),
+            doc="distinct non-zero singular values")
 defrule(la.pinv, "a, rcond=None, hermitian=False", a="_ad_pinv_adjoint(g, a, ans)",
         tangents={"a": "_ad_pinv_tangent(t, a, ans)"}, result=_same_rank, doc="constant rank")
 defrule(la.lstsq, "a, b, rcond=None", a="_ad_lstsq_adjoint_a(g, a, b, ans)", b="_ad_lstsq_adjoint_b(g, a, ans)",

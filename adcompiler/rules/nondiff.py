@@ -12,8 +12,9 @@ nondifferentiable(
     np.heaviside, np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
-    np.argmax, np.argmin, np.argsort, np.nonzero, np.argwhere, np.flatnonzero, np.count_nonzero,
+    np.argmax, np.argmin, np.argsort, np.argwhere, np.flatnonzero, np.count_nonzero,
     np.searchsorted, np.digitize, np.shape, np.ndim, np.size, np.result_type, np.int64,
+    np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal,
 )
 allocating(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
            np.eye, np.identity, np.tri)

@@ -120,6 +120,25 @@ def lookup(func) -> Rule | None:
         return None
 
 
+_FROM_SOURCE: set = set()
+
+
+def differentiate_source(*funcs):
+    """Mark runtime helpers that generated code calls, and that have no rule,
+    as differentiated from their own source like a user function (second
+    derivatives of reverse code calling them). Each must be written with
+    constructs and calls the compiler differentiates; tests compare each
+    with finite differences."""
+    _FROM_SOURCE.update(funcs)
+
+
+def from_source(func) -> bool:
+    try:
+        return func in _FROM_SOURCE
+    except TypeError:
+        return False
+
+
 def all_rules() -> list:
     seen, out = set(), []
     for r in _RULES.values():

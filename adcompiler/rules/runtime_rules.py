@@ -4,7 +4,14 @@ forward-over-reverse). Each helper is linear in its adjoint argument."""
 import ast
 
 from ..runtime import core as R
-from .registry import REQUIRED, Rule, defrule, nondifferentiable, register_rule
+from .registry import (
+    REQUIRED,
+    Rule,
+    defrule,
+    differentiate_source,
+    nondifferentiable,
+    register_rule,
+)
 
 
 def _like(param):
@@ -124,11 +131,10 @@ _linear(RN.prod_adjoint, "g, a, axis=None, keepdims=False",
 _linear(RN.ptp_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.nan_mean_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.cumsum_adjoint, "g, a, axis=None", zero=("a",))
-_linear(RN.cumprod_adjoint, "g, a, axis=None")
 _linear(RN.diff_adjoint, "g, n=1, axis=-1")
-_linear(RN.average_adjoint_a, "g, a, axis=None, weights=None, keepdims=False", zero=("a",))
-_linear(RN.average_adjoint_w, "g, a, ans, axis=None, weights=None, keepdims=False")
-_linear(RN.norm_adjoint, "g, x, ans, ord=None, axis=None, keepdims=False")
+_linear(RN.norm_adjoint, "g, x, ans, ord=None, axis=None, keepdims=False",
+        extra={"x": "_ad_norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t)",
+               "ans": "_ad_norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t)"})
 _linear(RN.concat_part, "g, arr, values, axis, first", zero=("arr", "values"))
 _linear(RN.split_adjoint, "g, ary, axis=0", zero=("ary",))
 _linear(RN.pad_adjoint, "g, array, pad_width, mode='constant'", zero=("array",))
@@ -146,6 +152,16 @@ _linear(RN.expand, "ans, x, axis, keepdims", linear="ans", zero=("x",))
 nondifferentiable(RN.clip_inside, RN.sinc_grad)
 defrule(RN.safe_div, "a, b", tangents={"a": "_ad_safe_div(t, b)", "b": "-_ad_safe_div(a * t, b * b)"},
         result=_like("a"))
+_linear(L.det_adjoint, "g, a, ans", extra={"a": "_ad_det_adjoint_da(g, a, ans, t)",
+                                            "ans": "_ad_det_adjoint(g, a, t)"})
+_COV = "m, y, rowvar, bias, ddof, fweights, aweights, first"
+_cov_adj = _linear(RN.cov_adjoint, f"g, {_COV.replace('y,', 'y=None,')}",
+                   extra={"m": f"_ad_cov_adjoint_tangent(g, t, None, {_COV})",
+                          "y": f"_ad_cov_adjoint_tangent(g, None, t, {_COV})"})
+# linear in the adjoint and in the other operand (its own operand gives only the length)
+_linear(L.convolve_adjoint, "g, a, v, mode='full', first=True",
+        extra={"a": "0.0 if first else _ad_convolve_adjoint(g, t, v, mode, first)",
+               "v": "_ad_convolve_adjoint(g, a, t, mode, first) if first else 0.0"})
 _linear(L.inner_adjoint_a, "g, a, b", zero=("a",), extra={"b": "_ad_inner_adjoint_a(g, a, t)"})
 _linear(L.inner_adjoint_b, "g, a, b", zero=("b",), extra={"a": "_ad_inner_adjoint_b(g, t, b)"})
 _linear(L.tensordot_adjoint_a, "g, a, b, axes=2", zero=("a",),
@@ -159,6 +175,8 @@ _linear(R.einsum_maybe, "subscripts, a, b", linear="a", zero=("subscripts",),
 # -- helpers of complex adjoints and of the FFT (their marks for complex values: rules/complexes.py)
 from ..runtime import complexes as C
 from ..runtime import fft as F
+from ..runtime import histogram as H
+from ..runtime import ranges as G
 
 _linear(C.real_if, "g, like", zero=("like",))
 _linear(C.conj_each, "gs", linear="gs")
@@ -172,3 +190,31 @@ _linear(F.rfft_adjoint, "g, a, n=None, axis=-1, norm=None", zero=("a",))
 _linear(F.irfft_adjoint, "g, a, n=None, axis=-1, norm=None", zero=("a",))
 _linear(F.rfftn_adjoint, "g, a, s=None, axes=None, norm=None, default=None", zero=("a",))
 _linear(F.irfftn_adjoint, "g, a, s=None, axes=None, norm=None, default=None", zero=("a",))
+
+# -- helpers differentiated from their own source ---------------------------------------
+# adjoints that are not linear in one argument alone (they read the primal inputs
+# and outputs of a matrix function): forward mode differentiates their bodies as it
+# does a user function's; tests/second/test_second_helpers.py checks each
+differentiate_source(
+    L.solve_adjoint_a, L.solve_adjoint_b, L.inv_adjoint, L.slogdet_adjoint,
+    L.cholesky_adjoint, L.qr_adjoint, L.eigh_adjoint, L.eigvalsh_adjoint, L.svd_adjoint,
+    L.svdvals_adjoint, L.pinv_adjoint, L.lstsq_adjoint_a, L.lstsq_adjoint_b, L.kron_adjoint,
+    C.angle_adjoint, RN.corrcoef_adjoint, G.linspace_adjoint,
+    L._t, L._lower, L._sym_lower, L._offdiag_inverse, RN.cumprod_adjoint, RN.average_adjoint_w, RN.average_adjoint_a,
+    RN._avg_weights, C.cnorm_adjoint, H.histogram_adjoint_w, H.histogram_adjoint_a, H._counts,
+)
+nondifferentiable(H._bins_of, H._data_edges, H._edge_weights)
+nondifferentiable(RN._norm_axes, RN._other_axes)
+nondifferentiable(C._is_complex, G.linspace_weights)
+
+
+def _operands_kind(kinds, bound):
+    from ..analysis.kinds import Kind
+    ops = kinds.get("operands")
+    return ops if ops is not None and ops.cls == "tuple" else Kind("num", None, "f")
+
+
+# the adjoint of each einsum operand is linear in the cotangent and in every other operand
+defrule(L.einsum_adjoints, "g, subscripts, operands", result=_operands_kind,
+        tangents={"g": "_ad_einsum_adjoints(t, subscripts, operands)",
+                  "operands": "_ad_einsum_adjoints_tangent(g, subscripts, operands, t)"}).tuple_result = True

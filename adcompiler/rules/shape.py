@@ -172,6 +172,8 @@ defrule(np.pad, "array, pad_width, mode='constant', constant_values=0",
 defrule(np.diag, "v, k=0", v="_ad_diag_adjoint(g, v, k)", tangents={"v": "np.diag(t, k)"},
         result=lambda kinds, bound: array(3 - (kinds.get("v").ndim or 2)
                                           if kinds.get("v") and kinds.get("v").ndim in (1, 2) else None))
+defrule(np.diagflat, "v, k=0", v="np.reshape(np.diagonal(g, k), np.shape(v))", tangents={"v": "np.diagflat(t, k)"},
+        result=lambda kinds, bound: array(2), doc="v flattened onto diagonal k")
 defrule(np.diagonal, "a, offset=0, axis1=0, axis2=1", a="_ad_diagonal_adjoint(g, a, offset, axis1, axis2)",
         tangents={"a": "np.diagonal(t, offset, axis1, axis2)"}, result=_rank(-1))
 defrule(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None",

@@ -37,19 +37,20 @@ def bbroadcast(t, x, k):
     return np.broadcast_to(blift(t, x), (k,) + np.shape(x))
 
 
-def _bindex(idx):
+def bindex(idx):
+    """``(:, *idx)`` for an index that may be a tuple (``np.nonzero``'s result) or not."""
     return (slice(None),) + (idx if isinstance(idx, tuple) else (idx,))
 
 
 def bstore(dm, idx, v):
     """``dm[:, idx] = v`` with ``v`` lifted to the region's rank."""
-    full = _bindex(idx)
+    full = bindex(idx)
     region_nd = np.ndim(dm[full]) - 1
     dm[full] = blift(v, np.empty((0,) * region_nd)) if np.ndim(v) else v
 
 
 def bincrement(dm, idx, v, sign):
     """``dm[:, idx] += sign * v`` with ``v`` lifted to the region's rank."""
-    full = _bindex(idx)
+    full = bindex(idx)
     region_nd = np.ndim(dm[full]) - 1
     dm[full] += sign * (blift(v, np.empty((0,) * region_nd)) if np.ndim(v) else v)

@@ -410,9 +410,11 @@ class _Memory:
 
 def fresh_like(t, x):
     """A new writable array shaped like ``x`` holding the tangent ``t`` (for a
-    tuple or list ``x``, such as the results of ``lstsq`` or ``split``, one per element)."""
+    tuple or list ``x``, such as the results of ``lstsq`` or ``split``, one per element;
+    a named tuple such as the result of ``eigh`` gives a plain tuple)."""
     if isinstance(x, (tuple, list)):
-        return type(x)(fresh_like(ti, xi) for ti, xi in zip(t, x))
+        parts = [fresh_like(ti, xi) for ti, xi in zip(t, x)]
+        return parts if isinstance(x, list) else tuple(parts)
     out = shadow_like(x)
     out[...] = t
     return out

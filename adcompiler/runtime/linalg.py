@@ -136,6 +136,25 @@ def einsum_adjoints(g, subscripts, operands):
     return tuple(einsum_adjoint(g, subscripts, operands, k) for k in range(len(operands)))
 
 
+def einsum_adjoints_tangent(g, subscripts, operands, tangents):
+    """The tangent of :func:`einsum_adjoints` due to the tangents of the
+    operands: the adjoint of operand ``k`` is linear in each other operand
+    (and reads operand ``k`` itself only for its shape)."""
+    if not isinstance(tangents, (tuple, list)):
+        tangents = (tangents,) * len(operands)
+    out = []
+    for k in range(len(operands)):
+        total = np.zeros(np.shape(operands[k]), dtype=np.result_type(g, *operands))
+        for j, t in enumerate(tangents):
+            if j == k or t is None or not np.any(t):
+                continue
+            ops = list(operands)
+            ops[j] = np.broadcast_to(t, np.shape(operands[j]))
+            total = total + einsum_adjoint(g, subscripts, ops, k)
+        out.append(total)
+    return tuple(out)
+
+
 def einsum_tangent(subscripts, operands, tangents):
     """The tangent of ``np.einsum(subscripts, *operands)``: one einsum per
     operand whose tangent is not zero, that operand replaced by its tangent."""
@@ -150,6 +169,29 @@ def einsum_tangent(subscripts, operands, tangents):
     if total is None:
         return np.zeros_like(np.einsum(subscripts, *operands, optimize=len(operands) > 2))
     return total
+
+
+def _full_convolution(g, n, m, mode):
+    """The adjoint ``g`` of ``np.convolve`` of lengths ``n`` and ``m`` in ``mode``,
+    placed in the full result (length ``n + m - 1``) with zeros elsewhere."""
+    g = np.asarray(g)
+    if mode == "full":
+        return g
+    full = np.zeros(n + m - 1, dtype=g.dtype)
+    short = min(n, m)
+    start = short - 1 if mode == "valid" else (short - 1) // 2
+    full[start:start + g.shape[0]] = g
+    return full
+
+
+def convolve_adjoint(g, a, v, mode="full", first=True):
+    """Adjoint of ``np.convolve(a, v, mode)`` for ``a`` (``first``) or ``v``: the
+    full-length adjoint convolved with the other operand reversed, its valid part
+    (no conjugation: the rule is marked holomorphic, which conjugates around it)."""
+    a, v = np.asarray(a), np.asarray(v)
+    full = _full_convolution(g, a.shape[0], v.shape[0], mode)
+    other = v if first else a
+    return np.convolve(full, other[::-1], mode="valid")
 
 
 def kron_adjoint(g, a, b, first):
@@ -170,7 +212,7 @@ def solve_adjoint_b(g, a, ans):
 def solve_adjoint_a(g, a, ans):
     db = np.linalg.solve(_t(a), np.asarray(g))
     if np.ndim(ans) == 1:
-        return -np.multiply.outer(db, ans)
+        return -np.outer(db, ans)
     return -db @ _t(ans)
 
 
@@ -187,6 +229,12 @@ def inv_adjoint(g, ans):
 def det_adjoint(g, a, ans):
     g, ans = np.asarray(g), np.asarray(ans)
     return (g * ans)[..., None, None] * _t(np.linalg.inv(a))
+
+
+def det_adjoint_da(g, a, ans, t):
+    """Tangent of :func:`det_adjoint` in ``a`` alone (``ans`` held): through ``inv(a)``."""
+    inv = np.linalg.inv(a)
+    return -(np.asarray(g) * np.asarray(ans))[..., None, None] * _t(inv @ t @ inv)
 
 
 def det_tangent(t, a, ans):
@@ -246,8 +294,8 @@ def svd_adjoint(g, a, ans, full_matrices=True, compute_uv=True):
     m, n = np.shape(a)[-2:]
     if full_matrices and m != n:
         raise NotImplementedError("the adjoint of svd needs full_matrices=False for a non-square matrix")
-    U, S, Vh = ans
-    Ub, Sb, Vhb = (np.asarray(x) for x in g)
+    U, S, Vh = ans[0], ans[1], ans[2]   # indexed, not unpacked: ans is one array when not compute_uv
+    Ub, Sb, Vhb = np.asarray(g[0]), np.asarray(g[1]), np.asarray(g[2])
     V, Vb = _t(Vh), _t(Vhb)
     k = S.shape[-1]
     eye = np.eye(k, dtype=bool)
@@ -288,7 +336,7 @@ def lstsq_adjoint_a(g, a, b, ans):
     z = np.linalg.solve(_t(A) @ A, xbar)
     r = np.asarray(b) - A @ x
     if np.ndim(x) == 1:
-        return np.multiply.outer(r, z) - A @ np.multiply.outer(z, x)
+        return np.outer(r, z) - A @ np.outer(z, x)
     return r @ _t(z) - A @ z @ _t(x)
 
 

@@ -163,7 +163,11 @@ def average_adjoint_w(g, a, ans, axis=None, weights=None, keepdims=False):
         np.sum(w, axis=_norm_axes(axis, a.ndim), keepdims=True)
     if np.shape(weights) == a.shape:
         return full
-    return np.sum(full, axis=tuple(k for k in range(a.ndim) if k != axis % a.ndim))
+    return np.sum(full, axis=_other_axes(a.ndim, axis))
+
+
+def _other_axes(ndim, axis):
+    return tuple(k for k in range(ndim) if k != axis % ndim)
 
 
 def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
@@ -206,6 +210,43 @@ def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
         mask = sums == pick
         d = np.sign(xm) * mask / np.sum(mask, axis=(-2, -1), keepdims=True)
     return gk * np.moveaxis(d, (-2, -1), axes)
+
+
+def _norm_parts(x, ans, ord, axis, keepdims):
+    x = np.asarray(x)
+    if axis is None:
+        axes = tuple(range(x.ndim)) if ord is None or x.ndim == 1 else (0, 1)
+    else:
+        axes = _norm_axes(axis, x.ndim)
+    if not (len(axes) == 1 or ord is None or ord == "fro"):
+        if ord in (1, -1, np.inf, -np.inf):
+            return x, axes, None   # piecewise linear: no second derivative
+        raise NotImplementedError(f"second derivatives of the matrix norm ord={ord!r} are not supported")
+    if np.iscomplexobj(x) and ord not in (None, 2, "fro"):
+        raise NotImplementedError(f"second derivatives of the norm ord={ord!r} of complex values are not supported")
+    return x, axes, unreduce(ans, x, axes, keepdims)
+
+
+def norm_adjoint_dx(g, x, ans, ord=None, axis=None, keepdims=False, t=0.0):
+    """Tangent of :func:`norm_adjoint` in ``x`` alone (``ans`` held)."""
+    x, axes, nk = _norm_parts(x, ans, ord, axis, keepdims)
+    if nk is None or ord in (1, 0, np.inf, -np.inf):
+        return np.zeros_like(x, dtype=float)
+    gk = unreduce(g, x, axes, keepdims)
+    if ord in (None, 2, "fro"):
+        return gk * safe_div(t, nk)
+    return gk * (ord - 1) * safe_div(np.abs(x) ** (ord - 2) * t, nk ** (ord - 1))
+
+
+def norm_adjoint_dans(g, x, ans, ord=None, axis=None, keepdims=False, t=0.0):
+    """Tangent of :func:`norm_adjoint` in ``ans`` alone (``x`` held)."""
+    x, axes, nk = _norm_parts(x, ans, ord, axis, keepdims)
+    if nk is None or ord in (1, 0, np.inf, -np.inf):
+        return np.zeros_like(x, dtype=float)
+    gk, tk = unreduce(g, x, axes, keepdims), unreduce(t, x, axes, keepdims)
+    if ord in (None, 2, "fro"):
+        return -gk * safe_div(x * tk, nk * nk)
+    return -gk * (ord - 1) * np.sign(x) * safe_div(np.abs(x) ** (ord - 1) * tk, nk ** ord)
 
 
 def concat_part(g, arr, values, axis, first):
@@ -450,18 +491,28 @@ def cov_tangent(tm, ty, m, y=None, rowvar=True, bias=False, ddof=None, fweights=
     return np.squeeze(S + S.T)
 
 
+def cov_adjoint_tangent(g, tm, ty, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
+                        aweights=None, first=True):
+    """Tangent of :func:`cov_adjoint` in the data (``tm`` of ``m``, ``ty`` of
+    ``y``; None for none): it is linear in the centred observations, which
+    are linear in ``m`` and ``y`` (the weights are constant)."""
+    tm = np.zeros(np.shape(m)) if tm is None else np.broadcast_to(tm, np.shape(m))
+    ty = None if y is None else (np.zeros(np.shape(y)) if ty is None else np.broadcast_to(ty, np.shape(y)))
+    return cov_adjoint(g, tm, ty, rowvar, bias, ddof, fweights, aweights, first)
+
+
 def corrcoef_adjoint(g, x, y=None, rowvar=True, first=True):
     """Adjoint of ``np.corrcoef`` through that of ``cov``: with ``s = sqrt(diag C)``
     and ``R = C / (s s^T)``, ``Cbar = G / (s s^T)`` and ``Cbar_ii -= sum_j
-    (G_ij R_ij + G_ji R_ji) / (2 C_ii)`` (numpy's clipping to [-1, 1] is ignored)."""
-    *_, fact, Xc = _cov_setup(x, y, rowvar, False, None, None, None)
-    C = Xc @ Xc.T / fact
-    p = C.shape[0]
-    s = np.sqrt(np.diag(C))
-    R = C / np.outer(s, s)
-    G = np.reshape(np.asarray(g, dtype=float), (p, p))
-    Cbar = G / np.outer(s, s)
-    Cbar[np.diag_indices(p)] -= (np.sum(G * R, axis=1) + np.sum(G * R, axis=0)) / (2 * np.diag(C))
+    (G_ij R_ij + G_ji R_ji) / (2 C_ii)`` (numpy's clipping to [-1, 1] is ignored).
+    Written with differentiable calls only: second derivatives differentiate it."""
+    C = np.cov(x, y, rowvar)
+    d = np.diag(C)
+    ss = np.outer(np.sqrt(d), np.sqrt(d))
+    R = C / ss
+    G = np.reshape(np.real(g), np.shape(C))
+    GR = G * R
+    Cbar = G / ss - np.diag((np.sum(GR, axis=1) + np.sum(GR, axis=0)) / (2 * d))
     return cov_adjoint(Cbar, x, y, rowvar, False, None, None, None, first)
 
 

@@ -45,7 +45,13 @@ class BatchForwardBuilder(ForwardBuilder):
         k = self.ctx.kinds.get(m)
         if k is not None and k.cls == "tuple":
             self.refuse(None, "a tuple that carries derivatives")
-        t = ast.Subscript(N(self.tan(m)), _full(idx), ast.Load())
+        full = _full(idx)
+        if isinstance(idx, ast.Name):
+            ki = self.ctx.kinds.get(idx.id)
+            if ki is None or ki.cls not in ("int", "array"):
+                # a name that may hold a tuple of index arrays (np.nonzero): joined at run time
+                full = ast.Call(N("_ad_bindex"), [N(idx.id)], [])
+        t = ast.Subscript(N(self.tan(m)), full, ast.Load())
         if self.ctx.region_is_scalar(m, idx):
             # the primal reads a copy of one element; ``dm[:, i]`` is a view
             # that later writes to ``dm`` would change

@@ -21,7 +21,7 @@ import numpy as np
 from ..analysis.kinds import kind_of_value
 from ..codegen.emit import comment_mark, funcdef
 from ..codegen.naming import Namer, is_generated
-from ..errors import AliasingError, UnsupportedSyntaxError
+from ..errors import AdCompilerError, AliasingError, NoRuleError, UnsupportedSyntaxError
 from ..frontend import notes
 from .adjoint import N
 from .tape import hoist_typed_stacks
@@ -240,7 +240,17 @@ class Module:
         acts = ["Duplicated" if isinstance(a, ast.Name) and ctx.is_active(a.id) else "Const" for a in call.args]
         ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
         self._check_call_aliasing(ctx, call, target, kinds)
-        info = self.passes.forward_function(self, target, tuple(kinds), tuple(acts), ret_active, batch=batch)
+        try:
+            info = self.passes.forward_function(self, target, tuple(kinds), tuple(acts), ret_active, batch=batch)
+        except AdCompilerError as e:
+            if not (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime"):
+                raise
+            # a helper of generated code differentiated from its source: name the call, not the helper's line
+            raise NoRuleError(f"`{ast.unparse(call.func)}` cannot be differentiated again here ({e.reason})",
+                              filename=ctx.pf.filename, lineno=getattr(call, "lineno", None),
+                              construct=ast.unparse(call),
+                              hint="second derivatives through this helper are not supported with these "
+                                   "arguments.") from e
         return CallInfo(info.fwd_name, info.fwd_name, acts, ret_active, {})
 
     def callee(self, ctx, call, n):

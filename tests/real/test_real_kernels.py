@@ -47,12 +47,6 @@ from .kernels_physics import jacobi_solve_diag
 
 # name -> (why, pattern the message must match: file and line, then the construct)
 REFUSED = {
-    "jacobi-solver": ("np.diagflat has no derivative rule",
-                      r"kernels_physics\.py:\d+:\d+: `np\.diagflat\(D\)`: .*no derivative rule"),
-    "moving-average": ("np.convolve has no derivative rule",
-                       r"kernels_idioms\.py:\d+:\d+: `np\.convolve\(.*\)`: .*no derivative rule"),
-    "correlation-vectorised": ("np.fill_diagonal has no derivative rule",
-                               r"kernels_idioms\.py:\d+:\d+: `np\.fill_diagonal\(corr, 1\.0\)`: .*no derivative rule"),
     "enumerate-zip": ("zip over arrays in a for loop has no rule",
                       r"kernels_idioms\.py:\d+:\d+: `zip\(xs, ys\)`: .*no derivative rule"),
     "rnn-collect": ("np.stack of a list built by append",

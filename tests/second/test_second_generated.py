@@ -446,15 +446,27 @@ def cumulative_product_loss(a):
     return float(np.sum(np.cumprod(a)))
 
 
-def test_refused_derivative_of_a_runtime_helper_is_refused_not_zero():
-    """``np.cumprod`` reverses to ``_ad_cumprod_adjoint(g, a, ...)``, whose derivative
-    in ``a`` is not available. With a constant seed nothing else made the call
-    active, so forward mode dropped it and hvp returned zeros (found with
-    ``np.prod``, whose adjoint is now differentiated again)."""
-    from adcompiler import AdCompilerError
+def test_cumprod_second_order():
+    """``np.cumprod`` reverses to ``_ad_cumprod_adjoint(g, a, ...)``. With a constant
+    seed nothing but ``a`` makes the call active; forward mode once dropped it and
+    hvp returned zeros. Its derivative in ``a`` now comes from its source."""
     a = np.array([0.4, -0.3, 0.7, 0.2])
-    with pytest.raises(AdCompilerError, match="cumprod_adjoint"):
-        hvp(cumulative_product_loss, (a,), (np.ones(4),))
+    _check(cumulative_product_loss, [a.copy()])
+    _check_hessian(cumulative_product_loss, a.copy())
+
+
+def singular_values_loss(A):
+    return float(np.sum(np.linalg.svd(A, compute_uv=False) ** 3))
+
+
+def test_refused_derivative_of_a_runtime_helper_is_refused_not_zero():
+    """``svd(..., compute_uv=False)`` reverses to ``_ad_svd_adjoint`` with one array
+    for the factors, which second order cannot differentiate: refused at the
+    generated call, never zeros."""
+    from adcompiler import AdCompilerError
+    A = np.array([[0.4, -0.3, 0.7], [0.2, 0.9, -0.1]])
+    with pytest.raises(AdCompilerError, match="svd_adjoint"):
+        hvp(singular_values_loss, (A,), (np.ones_like(A),))
 
 
 def std_loss(a):

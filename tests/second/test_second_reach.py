@@ -17,7 +17,7 @@ def fd_hvp(f, args, k, v, h=1e-5):
         vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         vals[k] = x
         # every float array Duplicated (zero seeds: the others' final values do not enter the loss)
-        ann = [Duplicated(a, np.zeros_like(a)) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else Const(a)
+        ann = [Duplicated(a, np.zeros_like(a)) if isinstance(a, np.ndarray) and a.dtype.kind in "fc" else Const(a)
                for a in vals]
         autodiff(Reverse, f, Active, *ann)
         return ann[k].dval
