@@ -572,3 +572,14 @@ def tangent_shares_written_input(a, o):
     v = np.asarray(a) + 0.0
     a[1] = 3.0 * a[0]
     o[...] = t * t + u * np.sin(u) + v * a
+
+
+def enumerate_from_one(x, out):
+    """``enumerate(x, start=1)`` counted from 0: the index was one too small."""
+    for i, v in enumerate(x, start=1):
+        out[i - 1] = v * i
+
+
+def enumerate_from_two(x, out):
+    for i, v in enumerate(x, 2):
+        out[i - 2] += v * i + out[i - 2] * v

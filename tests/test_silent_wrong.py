@@ -105,6 +105,9 @@ CASES = {
     "drain_list_in_while": (K.drain_list_in_while, lambda r: [D(r, 5), Active(0.8)], None),
     "drain_after_branch": (K.drain_after_branch, lambda r: [D(r, 3)], None),
     "list_filled_by_index": (K.list_filled_by_index, lambda r: [D(r, 3)], None),
+    # enumerate's start (once ignored: the index counted from 0)
+    "enumerate_from_one": (K.enumerate_from_one, lambda r: [D(r, 3), D(r, 3)], "out"),
+    "enumerate_from_two": (K.enumerate_from_two, lambda r: [D(r, 3), D(r, 3)], "out"),
     # `a or b`, `a and b` as values (once given no derivative)
     "or_default": (K.or_default, lambda r: [D(r, 3), Active(0.6)], None),
     "and_chain": (K.and_chain, lambda r: [D(r, 3)], None),

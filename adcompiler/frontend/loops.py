@@ -4,9 +4,10 @@ After this rewrite:
 
 - ``for i in range(...)`` is the only ``for`` loop (``reversed(range(...))``
   becomes ``range(...)[::-1]``, a sliced range stays sliced). ``for v in
-  arr``, ``for i, v in enumerate(arr)`` and ``for a, b in zip(x, y)`` loop
-  over ``range(len(...))`` with a fresh index (``_k1``) and bind each value at
-  the top of the body (``v = arr[_k1]``);
+  arr``, ``for i, v in enumerate(arr)``, ``for a, b in zip(x, y)`` and ``for
+  i, (a, b) in enumerate(zip(x, y))`` loop over ``range(len(...))`` with a
+  fresh index (``_k1``) and bind each value at the top of the body (``v =
+  arr[_k1]``); ``enumerate(arr, start)`` binds ``i = _k1 + start``;
 - ``while test: body`` is ``while True: _n1 += 1; <test into _c1>; if _c1:
   body else: break``, its trip counter ``_n1 = 0`` set before the loop and
   noted on the loop (``notes.set_count``) and on the increment
@@ -73,17 +74,11 @@ class LoopRewrite:
                 self.err(s.target, "the loop variable of a range loop must be a name.", "use one loop variable.")
             return rng, s.target, []
         fn = self.builtin_of(it)
-        if fn is enumerate and isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2 and len(it.args) == 1:
-            arr = self.name_atom(it.args[0])
-            target = s.target.elts[0]
-            return _range(_len(arr)), target, [(s.target.elts[1], ast.Subscript(arr, ast.Name(target.id, ast.Load()),
-                                                                                ast.Load()))]
+        if fn is enumerate and isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2:
+            return self.enumeration(it, s.target)
         if fn is zip and isinstance(s.target, ast.Tuple) and len(s.target.elts) == len(it.args) and not it.keywords:
-            arrs = [self.name_atom(a) for a in it.args]
             k = self.namer.fresh("_k{}")
-            lens = [_len(a) for a in arrs]
-            stop = lens[0] if len(lens) == 1 else ast.Call(ast.Name("min", ast.Load()), lens, [])
-            pre = [(tt, ast.Subscript(a, ast.Name(k, ast.Load()), ast.Load())) for tt, a in zip(s.target.elts, arrs)]
+            stop, pre = self.zipped(it, s.target, k)
             return _range(stop), ast.Name(k, ast.Store()), pre
         if fn is None and isinstance(it, (ast.Name, ast.Subscript, ast.Attribute)):
             arr = self.name_atom(it)
@@ -92,6 +87,34 @@ class LoopRewrite:
                                                                                              ast.Load()))]
         self.err(it, "this loop is not supported.",
                  "loop over range(...), an array, enumerate(array) or zip(arrays).")
+
+    def zipped(self, it, target, k):
+        """The trip count of ``zip(a, b, ...)`` and the bindings ``x = a[k]`` of ``target``'s names."""
+        arrs = [self.name_atom(a) for a in it.args]
+        lens = [_len(a) for a in arrs]
+        stop = lens[0] if len(lens) == 1 else ast.Call(ast.Name("min", ast.Load()), lens, [])
+        return stop, [(tt, ast.Subscript(a, ast.Name(k, ast.Load()), ast.Load())) for tt, a in zip(target.elts, arrs)]
+
+    def enumeration(self, it, target):
+        """``for i, v in enumerate(arr[, start])`` and ``for i, (a, b) in enumerate(zip(x, y))``."""
+        kw = {k.arg: k.value for k in it.keywords}
+        if not 1 <= len(it.args) <= 2 or set(kw) - {"start"} or (len(it.args) == 2 and kw):
+            self.err(it, "this enumerate is not supported.", "write enumerate(array) or enumerate(array, start).")
+        start = it.args[1] if len(it.args) == 2 else kw.get("start")
+        index, inner, inner_target = target.elts[0], it.args[0], target.elts[1]
+        if not isinstance(index, ast.Name):
+            self.err(index, "the index of enumerate must be a name.", "use one name for the index.")
+        k = index.id if start is None else self.namer.fresh("_k{}")
+        if self.builtin_of(inner) is zip and isinstance(inner_target, ast.Tuple) \
+                and len(inner_target.elts) == len(inner.args) and not inner.keywords:
+            stop, pre = self.zipped(inner, inner_target, k)
+        else:
+            arr = self.name_atom(inner)
+            stop, pre = _len(arr), [(inner_target, ast.Subscript(arr, ast.Name(k, ast.Load()), ast.Load()))]
+        if start is not None:   # the index counts from start: i = k + start
+            first = self.name_atom(start)
+            pre.insert(0, (index, ast.BinOp(ast.Name(k, ast.Load()), ast.Add(), first)))
+        return _range(stop), ast.Name(k, ast.Store()), pre
 
     def for_(self, s):
         rng, target, pre = self.iteration(s)

@@ -128,6 +128,6 @@ def test_inplace_rewrites_are_in_the_writes_table():
     """Every in-place call the frontend rewrites is one the table lists, so
     ``tapes/effects.py`` copies the argument it writes."""
     functions = {f.__name__ for f in inplace.HANDLERS if f.__name__ in writes.FUNCTIONS or f.__name__ == "at"}
-    assert functions == {"copyto", "put", "place", "putmask", "at"}
+    assert functions == {"copyto", "put", "place", "putmask", "fill_diagonal", "at"}
     assert {np.add.at.__name__, np.subtract.at.__name__} <= set(writes.UFUNC_METHODS)
     assert set(inplace.METHOD_HANDLERS) <= writes.METHODS
