@@ -583,3 +583,29 @@ def enumerate_from_one(x, out):
 def enumerate_from_two(x, out):
     for i, v in enumerate(x, 2):
         out[i - 2] += v * i + out[i - 2] * v
+
+
+def interp_varied_points(x):
+    """np.interp's sample points carrying a derivative were dropped (a silent
+    zero through them)."""
+    return float(np.sum(np.interp(x * 0.5, np.cumsum(np.abs(x)), x * 2)))
+
+
+def sum_with_varied_initial(x):
+    return float(np.sum(x ** 2, initial=x[0]))
+
+
+def pad_with_varied_constant(x):
+    return float(np.sum(np.pad(x, 1, constant_values=x[1]) ** 2))
+
+
+def histogram_density_varied_edges(x):
+    h, _ = np.histogram(np.array([0.1, 0.5, 0.7]), bins=np.sort(x), density=True)
+    return float(np.sum(h ** 2))
+
+
+def sign_and_condition_constant(x):
+    """Arguments whose derivative is zero by declaration still work: the sign
+    of copysign, the condition of where, histogram edges without density."""
+    h, _ = np.histogram(x, bins=np.array([-2.0, 0.0, 2.0]) * np.abs(x[0] + 3.0), weights=x * x)
+    return float(np.sum(np.copysign(x, x[::-1] - 0.1)) + np.sum(np.where(x, x * x, 0.0)) + np.sum(h))

@@ -4,6 +4,8 @@ cov, corrcoef, FFT, einsum of any arity, ``ufunc.at``, ``where=``), each
 through every entry point (``everywhere.check_everywhere``)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from everywhere import check_everywhere
@@ -238,3 +240,79 @@ def test_convolve_and_diagflat_everywhere(f, n, m, shape):
     """``np.convolve`` (every mode, either operand longer) and ``np.diagflat`` had no rules."""
     rng = np.random.default_rng(6)
     check_everywhere(f, D(rng, n), D(rng, m), D(rng, *shape))
+
+
+def trapezoid_spacing(y, out, h):
+    out[0] = np.trapezoid(y ** 2, dx=h)
+
+
+def trapezoid_points(y, x, out):
+    out[0] = np.trapezoid(np.sin(y) * x, x)
+
+
+def trapezoid_axis(Y, x, out):
+    out[:] = np.trapezoid(Y * Y, x, axis=0)
+
+
+def trapezoid_grid(Y, X, out):
+    out[:] = np.trapezoid(Y, X, axis=1) + out
+
+
+def interpolate_values(q, fp, out):
+    out[:] = np.interp(q, np.array([0.0, 0.5, 1.0, 2.0]), fp) ** 2
+
+
+def interpolate_outside(q, fp, out, lo):
+    out[:] = np.interp(q * 3, np.array([0.0, 0.5, 1.0, 2.0]), fp, left=lo, right=lo * 2)
+
+
+def interpolate_scalar(fp, out):
+    out[0] = np.interp(0.7, np.array([0.0, 0.5, 1.0]), fp) * fp[0]
+
+
+def polynomial(p, x, out):
+    out[:] = np.polyval(p, x) * x + np.polyval(np.polyder(p), x[0])
+
+
+def _uniform(rng, lo, hi, *shape):
+    x = rng.uniform(lo, hi, shape)
+    return Duplicated(x, np.zeros_like(x))
+
+
+@pytest.mark.parametrize("case", ["trapezoid_spacing", "trapezoid_points", "trapezoid_axis", "trapezoid_grid",
+                                  "interpolate_values", "interpolate_outside", "interpolate_scalar", "polynomial"])
+def test_curve_functions_everywhere(case):
+    """``np.trapezoid`` (samples, points, spacing), ``np.interp`` (queries inside and
+    outside the sample points, values, left/right) and ``np.polyval``/``np.polyder``."""
+    rng = np.random.default_rng(8)
+    u = functools.partial(_uniform, rng)
+    args = {
+        "trapezoid_spacing": (trapezoid_spacing, u(-1, 1, 5), u(-1, 1, 1), Active(0.3)),
+        "trapezoid_points": (trapezoid_points, u(-1, 1, 5), Duplicated(np.sort(rng.uniform(0, 2, 5)), np.zeros(5)),
+                             u(-1, 1, 1)),
+        "trapezoid_axis": (trapezoid_axis, u(-1, 1, 4, 3), Duplicated(np.array([0, 0.3, 0.9, 1.4]), np.zeros(4)),
+                           u(-1, 1, 3)),
+        "trapezoid_grid": (trapezoid_grid, u(-1, 1, 2, 4),
+                           Duplicated(np.cumsum(rng.uniform(0.1, 1, (2, 4)), axis=1), np.zeros((2, 4))), u(-1, 1, 2)),
+        "interpolate_values": (interpolate_values, u(-0.3, 2.3, 6), u(-1, 1, 4), u(-1, 1, 6)),
+        "interpolate_outside": (interpolate_outside, u(-0.3, 0.9, 6), u(-1, 1, 4), u(-1, 1, 6), Active(0.4)),
+        "interpolate_scalar": (interpolate_scalar, u(-1, 1, 3), u(-1, 1, 1)),
+        "polynomial": (polynomial, u(-1, 1, 4), u(-1, 1, 3), u(-1, 1, 3)),
+    }[case]
+    check_everywhere(*args)
+
+
+def interpolate_periodic(q, fp, out):
+    out[:] = np.interp(q, np.array([0.0, 0.5, 1.0]), fp, period=1.0)
+
+
+def test_interp_refuses_period_and_varied_sample_points():
+    rng = np.random.default_rng(8)
+    with pytest.raises(ValueError, match="period="):
+        check_everywhere(interpolate_periodic, D(rng, 4), D(rng, 3), D(rng, 4))
+    with pytest.raises(AdCompilerError, match="xp"):
+        check_everywhere(interpolate_points_varied, D(rng, 4), D(rng, 3), D(rng, 4))
+
+
+def interpolate_points_varied(q, xp, out):
+    out[:] = np.interp(q, np.cumsum(np.abs(xp)), xp * 2)

@@ -305,3 +305,25 @@ def test_rank_zero_kept_through_a_choice_between_a_0d_array_and_a_scalar():
     assert (k.cls, k.ndim) == ("num", 0)
     assert broadcast(k, FLOAT) == FLOAT
     assert join(array(1, "f"), FLOAT).ndim is None
+
+
+@pytest.mark.parametrize("f,param", [(K.interp_varied_points, "xp"), (K.sum_with_varied_initial, "initial"),
+                                     (K.pad_with_varied_constant, "constant_values"),
+                                     (K.histogram_density_varied_edges, "bins")],
+                         ids=["interp_xp", "sum_initial", "pad_constant", "histogram_density_edges"])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_value_into_a_parameter_without_derivative_refused(f, param, mode, rng):
+    """A value carrying a derivative into a rule's parameter that has no
+    derivative template was dropped (a silent zero, found with np.interp's
+    sample points); it is refused at its line, naming the parameter."""
+    x = rng.uniform(0.5, 1.5, 3)
+    with pytest.raises(AdCompilerError, match=rf"kernels_silent.py:\d+: .*`{param}`"):
+        if mode == "reverse":
+            gradient(f, x)
+        else:
+            autodiff(Forward, f, Duplicated, Duplicated(x, np.ones(3)))
+
+
+def test_parameters_constant_by_declaration_still_differentiate(rng):
+    x = rng.uniform(0.5, 1.5, 4) * np.array([1, -1, 1, -1])
+    check_everywhere(K.sign_and_condition_constant, Duplicated(x, np.zeros(4)))

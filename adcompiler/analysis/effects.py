@@ -209,9 +209,14 @@ class Effects:
             from ..rules.binding import bind
             bound = bind(rule, v)
             out = set()
+            # a numpy rule's parameter without a derivative flows too, unless declared constant:
+            # a derivative reaching it is refused by the transform (builder.check_templates)
+            # rather than dropped; the helpers of generated code leave out shape-only parameters
+            every = not (getattr(rule.func, "__module__", "") or "").startswith("adcompiler.runtime")
             for p, a in bound.items():
                 # (a parameter whose derivative is refused flows too: the transform refuses it there)
-                if p in rule.adjoints or p in rule.tangents or p in rule.refuse:
+                if p in rule.adjoints or p in rule.tangents or p in rule.refuse or \
+                        (every and (p not in rule.constant or rule.refuse_when is not None)):
                     out |= {a.id} if isinstance(a, ast.Name) else \
                         {x.id for x in getattr(a, "elts", []) if isinstance(x, ast.Name)}
             return out

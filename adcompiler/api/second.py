@@ -164,50 +164,60 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     cplx = any(np.iscomplexobj(args[k]) for k in outs + ins)
     J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i]), dtype=complex if cplx else float)
          for o in outs for i in ins}
-    diff = sorted(set(ins) | set(outs))
-
-    def unit(position, idx, value=1.0):
-        """Copies of the arguments; shadows of zeros but ``value`` at ``idx`` of argument ``position``."""
-        vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-        shadows = {k: np.zeros_like(vals[k]) for k in diff}
-        shadows[position][idx] = value
-        ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]
-        return ann, shadows
-
-    if mode == "forward":
-        for i in ins:
-            for idx in np.ndindex(np.shape(args[i])):
-                ann, shadows = unit(i, idx)
-                autodiff_forward_call(f_, ann)
-                if i in complex_in:   # along the imaginary direction: i times the column if analytic
-                    ann_im, shadows_im = unit(i, idx, 1j)
-                    autodiff_forward_call(f_, ann_im)
-                for o in outs:
-                    J[o, i][(Ellipsis,) + idx] = shadows[o]
-                    if i in complex_in:
-                        _cauchy_riemann(shadows_im[o], 1j * shadows[o], i, idx)
-    else:
-        for o in outs:
-            complex_out = np.iscomplexobj(args[o])
-            for idx in np.ndindex(np.shape(args[o])):
-                ann, shadows = unit(o, idx)
-                autodiff(A.Reverse, f_, A.Const, *ann)
-                im = {}
-                if complex_out:   # the gradient of Im(y[idx]): seed 1j
-                    ann_im, shadows_im = unit(o, idx, 1j)
-                    autodiff(A.Reverse, f_, A.Const, *ann_im)
-                    im = {i: shadows_im[i] for i in ins}
-                for i in ins:
-                    g_re = shadows[i]
-                    g_im = im.get(i, np.zeros_like(g_re))
-                    if i in complex_in:   # the shadow is conj(dy/dz) and that of Im(y) is 1j conj(dy/dz)
-                        _cauchy_riemann(g_im, 1j * g_re, i, idx)
-                        J[o, i][idx] = np.conj(g_re)
-                    else:
-                        J[o, i][idx] = g_re + 1j * g_im if complex_out else g_re
+    unit = functools.partial(_unit, args, sorted(set(ins) | set(outs)))
+    (_columns if mode == "forward" else _rows)(f_, args, outs, ins, complex_in, unit, J)
     if len(outs) == 1 and len(ins) == 1:
         return J[outs[0], ins[0]]
     return {key: value for key, value in J.items()}
+
+
+def _unit(args, diff, position, idx, value=1.0):
+    """Copies of the arguments; shadows of zeros for those in ``diff`` but ``value``
+    at ``idx`` of argument ``position``."""
+    vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    shadows = {k: np.zeros_like(vals[k]) for k in diff}
+    shadows[position][idx] = value
+    ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]
+    return ann, shadows
+
+
+def _columns(f_, args, outs, ins, complex_in, unit, J):
+    """Forward mode: one column per input element (and its imaginary direction for
+    a complex input, which must give 1j times the column)."""
+    for i in ins:
+        for idx in np.ndindex(np.shape(args[i])):
+            ann, shadows = unit(i, idx)
+            autodiff_forward_call(f_, ann)
+            if i in complex_in:
+                ann_im, shadows_im = unit(i, idx, 1j)
+                autodiff_forward_call(f_, ann_im)
+            for o in outs:
+                J[o, i][(Ellipsis,) + idx] = shadows[o]
+                if i in complex_in:
+                    _cauchy_riemann(shadows_im[o], 1j * shadows[o], i, idx)
+
+
+def _rows(f_, args, outs, ins, complex_in, unit, J):
+    """Reverse mode: one row per output element; a complex output takes a second
+    sweep seeded with 1j (the gradient of its imaginary part)."""
+    for o in outs:
+        complex_out = np.iscomplexobj(args[o])
+        for idx in np.ndindex(np.shape(args[o])):
+            ann, shadows = unit(o, idx)
+            autodiff(A.Reverse, f_, A.Const, *ann)
+            im = {}
+            if complex_out:
+                ann_im, shadows_im = unit(o, idx, 1j)
+                autodiff(A.Reverse, f_, A.Const, *ann_im)
+                im = {i: shadows_im[i] for i in ins}
+            for i in ins:
+                g_re = shadows[i]
+                g_im = im.get(i, np.zeros_like(g_re))
+                if i in complex_in:   # the shadow is conj(dy/dz), that of Im(y) 1j conj(dy/dz)
+                    _cauchy_riemann(g_im, 1j * g_re, i, idx)
+                    J[o, i][idx] = np.conj(g_re)
+                else:
+                    J[o, i][idx] = g_re + 1j * g_im if complex_out else g_re
 
 
 def _cauchy_riemann(along_imag, expected, i, idx):

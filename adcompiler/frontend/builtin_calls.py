@@ -5,9 +5,10 @@ After this rewrite:
 
 - ``max(v)`` / ``min(v)`` of one argument is ``np.max(v)`` / ``np.min(v)``;
 - ``max(a, b)`` / ``min(a, b)`` stay builtin calls of exactly two arguments
-  (their rule splits ties); other arities and keywords are refused;
-- ``sum(v)`` is ``np.sum(v, axis=0)`` (the builtin adds along the first
-  axis); a start value is refused.
+  (their rule splits ties); ``max(a, b, c)`` is ``max(max(a, b), c)``;
+  keywords are refused;
+- ``sum(v)`` and ``math.fsum(v)`` are ``np.sum(v, axis=0)`` (the builtin
+  adds along the first axis); ``sum(v, start)`` adds ``start`` to that.
 
 >>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x):\\n    return sum(x) + max(x)"))
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
 
 import numpy as np
 
@@ -32,11 +34,26 @@ class BuiltinRewrite:
         if target is builtins.max or target is builtins.min:
             if len(e.args) == 1 and not kw:
                 return self.make_call(np.max if target is builtins.max else np.min, [self.atom(e.args[0])], [], e)
-            if len(e.args) != 2 or kw:
-                self.err(e, f"`{target.__name__}` with {len(e.args)} arguments is not supported.",
+            if len(e.args) < 2 or kw:
+                self.err(e, f"`{target.__name__}` with keywords is not supported.",
                          f"nest two-argument calls or use np.{target.__name__}imum.")
-        if target is builtins.sum:
-            if len(e.args) != 1 or kw:
-                self.err(e, "`sum` with a start value is not supported.", "use np.sum.")
-            return self.make_call(np.sum, [self.atom(e.args[0])], [ast.keyword("axis", ast.Constant(0))], e)
+            if len(e.args) > 2:   # max(a, b, c) is max(max(a, b), c)
+                acc = e.args[0]
+                for a in e.args[1:]:
+                    acc = ast.copy_location(ast.Call(e.func, [acc, a], []), e)
+                return self.call(acc)
+        if target is builtins.sum or target is math.fsum:
+            if len(e.args) not in (1, 2) or kw or (target is math.fsum and len(e.args) != 1):
+                self.err(e, f"this call of `{ast.unparse(e.func)}` is not supported.", "use np.sum.")
+            items = e.args[0]
+            if isinstance(items, (ast.List, ast.Tuple)) and not any(isinstance(x, ast.Starred) for x in items.elts):
+                # sum([a, b, c]) adds left to right from 0 (or start): a chain of additions
+                acc = e.args[1] if len(e.args) == 2 else ast.Constant(0)
+                for x in items.elts:
+                    acc = ast.copy_location(ast.BinOp(acc, ast.Add(), x), e)
+                return self.simple(acc)
+            total = self.make_call(np.sum, [self.atom(items)], [ast.keyword("axis", ast.Constant(0))], e)
+            if len(e.args) == 2:   # sum(v, start) is start + the sum
+                return ast.BinOp(self.atom(e.args[1]), ast.Add(), self.atom(self.temp(total)))
+            return total
         return None

@@ -7,7 +7,8 @@ After this rewrite:
   arr``, ``for i, v in enumerate(arr)``, ``for a, b in zip(x, y)`` and ``for
   i, (a, b) in enumerate(zip(x, y))`` loop over ``range(len(...))`` with a
   fresh index (``_k1``) and bind each value at the top of the body (``v =
-  arr[_k1]``); ``enumerate(arr, start)`` binds ``i = _k1 + start``;
+  arr[_k1]``); ``enumerate(arr, start)`` binds ``i = _k1 + start``, and
+  ``for v in reversed(arr)`` runs the indices from the last;
 - ``while test: body`` is ``while True: _n1 += 1; <test into _c1>; if _c1:
   body else: break``, its trip counter ``_n1 = 0`` set before the loop and
   noted on the loop (``notes.set_count``) and on the increment
@@ -80,13 +81,20 @@ class LoopRewrite:
             k = self.namer.fresh("_k{}")
             stop, pre = self.zipped(it, s.target, k)
             return _range(stop), ast.Name(k, ast.Store()), pre
+        if fn is reversed and len(it.args) == 1 and not it.keywords \
+                and isinstance(it.args[0], (ast.Name, ast.Subscript, ast.Attribute)):
+            arr = self.name_atom(it.args[0])   # for v in reversed(arr): the indices from the last
+            k = self.namer.fresh("_k{}")
+            backwards = ast.Subscript(_range(_len(arr)), ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+            return backwards, ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
+                                                                                      ast.Load()))]
         if fn is None and isinstance(it, (ast.Name, ast.Subscript, ast.Attribute)):
             arr = self.name_atom(it)
             k = self.namer.fresh("_k{}")
             return _range(_len(arr)), ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
                                                                                              ast.Load()))]
         self.err(it, "this loop is not supported.",
-                 "loop over range(...), an array, enumerate(array) or zip(arrays).")
+                 "loop over range(...), an array, reversed(array), enumerate(array) or zip(arrays).")
 
     def zipped(self, it, target, k):
         """The trip count of ``zip(a, b, ...)`` and the bindings ``x = a[k]`` of ``target``'s names."""

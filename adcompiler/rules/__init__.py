@@ -1,5 +1,6 @@
 """Rule tables, one module per domain; importing this package fills them."""
 from . import complexes as _complexes  # noqa: F401
+from . import curves as _curves  # noqa: F401
 from . import fft as _fft  # noqa: F401
 from . import indexing as _indexing  # noqa: F401
 from . import linalg as _linalg  # noqa: F401

@@ -45,6 +45,6 @@ for _f, _params in ((np.arange, "start, stop=None, step=None, dtype=None"),
 defrule(np.full, "shape, fill_value, dtype=None", fill_value="np.sum(g)",
         tangents={"fill_value": "np.full(shape, t, dtype=dtype)"})
 defrule(np.full_like, "a, fill_value, dtype=None", fill_value="np.sum(g)",
-        tangents={"fill_value": "np.full_like(a, t, dtype=dtype)"})
+        tangents={"fill_value": "np.full_like(a, t, dtype=dtype)"}).constant = {"a"}   # its shape only
 # ``np.ndarray(shape, dtype=...)`` called directly allocates like ``np.empty``
 allocating(np.ndarray)

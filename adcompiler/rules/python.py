@@ -10,6 +10,9 @@ elementwise(builtins.max, "a, b", a="g * ((a > b) + 0.5 * (a == b))", b="g * ((b
             doc="ties split the adjoint equally")
 elementwise(builtins.min, "a, b", a="g * ((a < b) + 0.5 * (a == b))", b="g * ((b < a) + 0.5 * (a == b))",
             doc="ties split the adjoint equally")
+elementwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - 1)",
+            exp="g * ans * np.log(np.where(base > 0, base, 1))",
+            doc="pow(x, y) without a modulus; d/dy is taken as 0 where x <= 0")
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
                   builtins.isinstance, builtins.print)
 
@@ -43,5 +46,5 @@ elementwise(math.erfc, "x", x="-g * 2 / math.sqrt(math.pi) * math.exp(-x * x)")
 elementwise(math.degrees, "x", x="g * (180 / math.pi)")
 elementwise(math.radians, "x", x="g * (math.pi / 180)")
 elementwise(math.copysign, "x, y", x="g * math.copysign(1.0, x) * math.copysign(1.0, y)",
-            doc="no derivative for y (the sign)")
+            doc="no derivative for y (the sign)").constant = {"y"}
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)

@@ -45,6 +45,9 @@ class Rule:
     namespace: dict = field(default_factory=dict)  # names the templates use
     split: tuple | None = None       # (fwd, rev) for rules given as functions
     refuse: set = field(default_factory=set)  # parameters whose derivative is not available
+    #: parameters whose derivative is zero by declaration (a sign, bin edges): a value carrying a
+    #: derivative may reach them; any other parameter without a template refuses such a value
+    constant: set = field(default_factory=set)
     #: how the templates treat complex values, per parameter ("*": every one; see ``complex_mode``)
     complex: dict = field(default_factory=dict)
     real_result: bool = False        # real-valued even for complex arguments (abs, real, imag, angle)

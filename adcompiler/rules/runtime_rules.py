@@ -102,6 +102,7 @@ register_rule(_stack_pop)
 # piecewise-constant choices; every other array parameter is refused in
 # second-order code rather than differentiated wrongly.
 
+from ..runtime import covariance as V
 from ..runtime import linalg as L
 from ..runtime import numpy as RN
 
@@ -155,7 +156,7 @@ defrule(RN.safe_div, "a, b", tangents={"a": "_ad_safe_div(t, b)", "b": "-_ad_saf
 _linear(L.det_adjoint, "g, a, ans", extra={"a": "_ad_det_adjoint_da(g, a, ans, t)",
                                             "ans": "_ad_det_adjoint(g, a, t)"})
 _COV = "m, y, rowvar, bias, ddof, fweights, aweights, first"
-_cov_adj = _linear(RN.cov_adjoint, f"g, {_COV.replace('y,', 'y=None,')}",
+_cov_adj = _linear(V.cov_adjoint, f"g, {_COV.replace('y,', 'y=None,')}",
                    extra={"m": f"_ad_cov_adjoint_tangent(g, t, None, {_COV})",
                           "y": f"_ad_cov_adjoint_tangent(g, None, t, {_COV})"})
 # linear in the adjoint and in the other operand (its own operand gives only the length)
@@ -174,6 +175,7 @@ _linear(R.einsum_maybe, "subscripts, a, b", linear="a", zero=("subscripts",),
 
 # -- helpers of complex adjoints and of the FFT (their marks for complex values: rules/complexes.py)
 from ..runtime import complexes as C
+from ..runtime import curves as Q
 from ..runtime import fft as F
 from ..runtime import histogram as H
 from ..runtime import ranges as G
@@ -199,11 +201,14 @@ differentiate_source(
     L.solve_adjoint_a, L.solve_adjoint_b, L.inv_adjoint, L.slogdet_adjoint,
     L.cholesky_adjoint, L.qr_adjoint, L.eigh_adjoint, L.eigvalsh_adjoint, L.svd_adjoint,
     L.svdvals_adjoint, L.pinv_adjoint, L.lstsq_adjoint_a, L.lstsq_adjoint_b, L.kron_adjoint,
-    C.angle_adjoint, RN.corrcoef_adjoint, G.linspace_adjoint,
+    C.angle_adjoint, V.corrcoef_adjoint, G.linspace_adjoint,
     L._t, L._lower, L._sym_lower, L._offdiag_inverse, RN.cumprod_adjoint, RN.average_adjoint_w, RN.average_adjoint_a,
-    RN._avg_weights, C.cnorm_adjoint, H.histogram_adjoint_w, H.histogram_adjoint_a, H._counts,
+    RN._avg_weights, C.cnorm_adjoint, Q.trapezoid_adjoint_y, Q.trapezoid_adjoint_x, Q.trapezoid_adjoint_dx,
+    Q._last, Q._widths, Q._pad, Q._trapezoid_coefficients, Q.trapezoid_tangent_x, Q.trapezoid_tangent_dx,
+    Q.interp_adjoint_fp, Q._interp_parts, Q.interp_slope, Q.interp_tangent_fp, Q.polyval_adjoint_p,
+    Q.polyval_slope, Q.polyder_adjoint, H.histogram_adjoint_w, H.histogram_adjoint_a, H._counts,
 )
-nondifferentiable(H._bins_of, H._data_edges, H._edge_weights)
+nondifferentiable(H._bins_of, H._data_edges, H._edge_weights, Q.interp_side)
 nondifferentiable(RN._norm_axes, RN._other_axes)
 nondifferentiable(C._is_complex, G.linspace_weights)
 

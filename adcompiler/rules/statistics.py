@@ -49,13 +49,17 @@ _hist = defrule(np.histogram, "a, bins=10, range=None, density=None, weights=Non
                     "(with density=True too); the edges follow min(a) and max(a) when bins is a count and "
                     "range is not given")
 _hist.tuple_result = True
+_hist.constant = {"bins", "range"}   # the counts are piecewise constant in the edges
 
 
 def _named_bins(bound, param):
-    bins = bound.get("bins")
+    bins, density = bound.get("bins"), bound.get("density")
     if param == "a" and isinstance(bins, ast.Constant) and isinstance(bins.value, str):
         return (f"bins={bins.value!r} (edges from an estimator of the data) has no derivative in `a`; "
                 "pass a bin count with range=, or explicit edges")
+    if param in ("bins", "range") and not (density is None or isinstance(density, ast.Constant)
+                                           and density.value in (None, False)):
+        return f"with density=True the result depends on the bin widths: `{param}` must be constant"
     return None
 
 

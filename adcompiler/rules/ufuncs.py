@@ -30,7 +30,8 @@ elementwise(np.maximum, B, x1="g * ((x1 > x2) + 0.5 * (x1 == x2))", x2="g * ((x2
             doc="ties split the adjoint equally")
 elementwise(np.minimum, B, x1="g * ((x1 < x2) + 0.5 * (x1 == x2))", x2="g * ((x2 < x1) + 0.5 * (x1 == x2))",
             doc="ties split the adjoint equally")
-elementwise(np.where, "condition, x=None, y=None", x="np.where(condition, g, 0)", y="np.where(condition, 0, g)")
+elementwise(np.where, "condition, x=None, y=None", x="np.where(condition, g, 0)",
+            y="np.where(condition, 0, g)").constant = {"condition"}
 elementwise(np.remainder, B, x1="g", x2="-g * np.floor(x1 / x2)")
 elementwise(np.float_power, B, x1="g * x2 * np.float_power(x1, x2 - 1)",
             x2="g * ans * np.log(np.where(x1 > 0, x1, 1))", doc="d/dx2 is taken as 0 where x1 <= 0")
@@ -66,7 +67,7 @@ elementwise(np.clip, "a, a_min=None, a_max=None", a="g * _ad_clip_inside(a, a_mi
             a_min="g * (a < a_min)", a_max="g * (a > a_max)",
             doc="at a bound the adjoint goes to `a` (the bounds are inclusive)")
 elementwise(np.copysign, B, x1="g * np.copysign(1.0, x1) * np.copysign(1.0, x2)",
-            doc="no derivative for x2 (the sign); d/dx1 at x1 == 0 follows the sign bit of 0")
+            doc="no derivative for x2 (the sign); d/dx1 at x1 == 0 follows the sign bit of 0").constant = {"x2"}
 elementwise(np.sinc, U, x="g * _ad_sinc_grad(x)")
 elementwise(np.deg2rad, U, x="g * (np.pi / 180)")
 elementwise(np.radians, U, x="g * (np.pi / 180)")

@@ -12,6 +12,8 @@ from . import (
     checkpoint,
     complexes,
     core,
+    covariance,
+    curves,
     fft,
     histogram,
     linalg,
@@ -70,7 +72,7 @@ HELPERS = {
     "_ad_put_back": checkpoint.put_back,
 }
 
-for _mod in (numpy, linalg, complexes, fft, histogram, ranges, products):
+for _mod in (numpy, linalg, complexes, fft, histogram, ranges, products, curves, covariance):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)

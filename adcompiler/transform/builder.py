@@ -120,6 +120,7 @@ class FormBuilder:
         mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
         if "ans" not in rule.param_names:   # (a helper's parameter named ans is that argument)
             mapping["ans"] = N(ANS)
+        self.check_templates(rule, bound, s)
         terms, inactive = [], []
         for p in self.rule_params(rule, bound, s, mapping):
             a = bound.get(p)
@@ -131,6 +132,25 @@ class FormBuilder:
             elif isinstance(a, ast.Name):
                 inactive.append((p, a.id))
         return self.rule_result(rule, terms, inactive)
+
+    def has_template(self, rule, p) -> bool:
+        """Whether this mode differentiates ``rule`` in ``p`` (reverse: an adjoint template)."""
+        return p in rule.adjoint_asts
+
+    def check_templates(self, rule, bound, s):
+        """Refuse a value that carries a derivative into a parameter the rule has no
+        derivative for (and does not declare constant): it would be dropped. (The
+        rules of the helpers generated code calls leave out the parameters they read
+        only for shapes; their ``refuse`` sets name the others.)"""
+        if (getattr(rule.func, "__module__", "") or "").startswith("adcompiler.runtime"):
+            return
+        for p, a in bound.items():
+            if p in rule.constant or (p not in rule.refuse and self.has_template(rule, p)):
+                continue
+            elts = a.elts if isinstance(a, (ast.Tuple, ast.List)) else [a]
+            if any(isinstance(e, ast.Name) and self.active(e.id) for e in elts):
+                self.err(s, f"{rule.name} has no derivative with respect to its argument `{p}`, which carries "
+                            "one here.", f"make `{p}` constant (or compute the result another way).")
 
     def check_call(self, rule, bound, s):
         """Refuse a call whose arguments the rule says it cannot differentiate (``Rule.refuse_when``)."""

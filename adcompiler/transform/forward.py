@@ -179,6 +179,9 @@ class ForwardBuilder(FormBuilder):
     def rule_params(self, rule, bound, s, mapping):
         return rule.param_names
 
+    def has_template(self, rule, p) -> bool:
+        return rule.tangent_template(p)[0] is not None
+
     def template(self, rule, p, s):
         tree, var = rule.tangent_template(p)
         if tree is None:

@@ -180,3 +180,21 @@ def test_singular_values_first_and_second_order():
     minus = _gradient(singular_values, A0 - h * vA, B0 - h * vb)
     for k in range(2):
         np.testing.assert_allclose(got[k], (plus[k] - minus[k]) / (2 * h), rtol=1e-5, atol=1e-6)
+
+
+XP = np.array([-0.9, 0.1, 0.7])
+
+
+def curves(A, b):
+    return float(np.trapezoid(A[0] ** 2 * b, np.cumsum(np.abs(b) + 0.5)) + np.trapezoid(A ** 3, dx=b[1], axis=0) @ b
+                 + np.sum(np.interp(b * 0.8, XP, A[1] ** 2 + b[0]) ** 2) + np.sum(np.polyval(A[2] * b, b) ** 2))
+
+
+def test_hvp_of_curve_functions():
+    vA, vb = RNG.standard_normal(A0.shape), RNG.standard_normal(B0.shape)
+    got = hvp(curves, (A0.copy(), B0.copy()), (vA, vb))
+    h = 1e-6
+    plus, minus = _gradient(curves, A0 + h * vA, B0 + h * vb), _gradient(curves, A0 - h * vA, B0 - h * vb)
+    for k in range(2):
+        want = (plus[k] - minus[k]) / (2 * h)
+        np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-6 * max(1.0, np.max(np.abs(want))))
