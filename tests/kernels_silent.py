@@ -609,3 +609,42 @@ def sign_and_condition_constant(x):
     of copysign, the condition of where, histogram edges without density."""
     h, _ = np.histogram(x, bins=np.array([-2.0, 0.0, 2.0]) * np.abs(x[0] + 3.0), weights=x * x)
     return float(np.sum(np.copysign(x, x[::-1] - 0.1)) + np.sum(np.where(x, x * x, 0.0)) + np.sum(h))
+
+
+def pushed_then_written(x, out):
+    """The list holds the array itself: a write after the push changes the item
+    (the derivative was that of the value at the push)."""
+    st = []
+    h = x * 1.0
+    st.append(h)
+    h[:] = h * 2
+    v = st.pop()
+    out[:] = v * x
+
+
+def argument_pushed_then_written(x, out):
+    st = []
+    st.append(x)
+    x[0] = 5.0 * x[1]
+    v = st.pop()
+    out[:] = v * out
+
+
+def popped_then_written(x, out):
+    """Writing the popped array writes the pushed one (an inactive list, but the
+    derivative flows through the alias)."""
+    st = []
+    h = x * 2.0
+    st.append(h)
+    v = st.pop()
+    v[0] = 5.0 * x[1]
+    out[:] = h * x
+
+
+def fresh_arrays_pushed(x, out):
+    st = []
+    for i in range(3):
+        h = x * x[i]
+        st.append(h)
+    s = st.pop() + st.pop()
+    out[:] = s * st.pop()

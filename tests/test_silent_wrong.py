@@ -105,6 +105,8 @@ CASES = {
     "drain_list_in_while": (K.drain_list_in_while, lambda r: [D(r, 5), Active(0.8)], None),
     "drain_after_branch": (K.drain_after_branch, lambda r: [D(r, 3)], None),
     "list_filled_by_index": (K.list_filled_by_index, lambda r: [D(r, 3)], None),
+    # arrays pushed onto a list as fresh values (written in place: refused, below)
+    "fresh_arrays_pushed": (K.fresh_arrays_pushed, lambda r: [D(r, 3), D(r, 3)], "out"),
     # enumerate's start (once ignored: the index counted from 0)
     "enumerate_from_one": (K.enumerate_from_one, lambda r: [D(r, 3), D(r, 3)], "out"),
     "enumerate_from_two": (K.enumerate_from_two, lambda r: [D(r, 3), D(r, 3)], "out"),
@@ -327,3 +329,20 @@ def test_value_into_a_parameter_without_derivative_refused(f, param, mode, rng):
 def test_parameters_constant_by_declaration_still_differentiate(rng):
     x = rng.uniform(0.5, 1.5, 4) * np.array([1, -1, 1, -1])
     check_everywhere(K.sign_and_condition_constant, Duplicated(x, np.zeros(4)))
+
+
+@pytest.mark.parametrize("f,line", [(K.pushed_then_written, "st.append(h)"),
+                                    (K.argument_pushed_then_written, "st.append(x)"),
+                                    (K.popped_then_written, "v = st.pop()")],
+                         ids=["pushed_then_written", "argument_pushed", "popped_then_written"])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_list_item_written_in_place_refused(f, line, mode, rng):
+    """A list holds the arrays pushed onto it: writing one in place (before or
+    after the pop) changed the item without the derivative knowing (silent wrong
+    gradients); such a push or pop is refused at its line."""
+    x, o = rng.uniform(0.5, 1.5, 3), rng.uniform(0.5, 1.5, 3)
+    with pytest.raises(AdCompilerError, match=rf"kernels_silent.py:\d+: `{re.escape(line)}`: .*written in place"):
+        if mode == "reverse":
+            autodiff(Reverse, f, Const, Duplicated(x, np.zeros(3)), Duplicated(o, np.ones(3)))
+        else:
+            autodiff(Forward, f, Const, Duplicated(x, np.ones(3)), Duplicated(o, np.zeros(3)))

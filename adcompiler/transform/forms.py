@@ -251,6 +251,8 @@ def check_stacks(ctx, body) -> None:
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name) \
                 and s.value.id in lists and {s.targets[0].id, s.value.id} & floats:
             _refuse_stack_use(ctx, s, s.value.id)
+    # (every list: a popped array written in place changes the pushed one, active or not)
+    _refuse_items_written(ctx, body, lists)
     stacks = {n for n in lists if ctx.is_active(n)}
     if not stacks:
         return
@@ -283,6 +285,33 @@ def check_stacks(ctx, body) -> None:
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in stacks \
                         and id(node) not in allowed:
                     _refuse_stack_use(ctx, s, node.id)
+
+
+def _refuse_items_written(ctx, body, stacks) -> None:
+    """Refuse an array pushed onto (or popped from) a stack whose memory is written
+    in place anywhere in the function: the list holds the array itself, so the
+    item changes with the writes, and its derivative would be that of the value
+    at the push (a silent wrong gradient before this check)."""
+    from ..analysis.infer import walk_stmts
+    from ..errors import UnsupportedSyntaxError
+    eff = ctx.eff
+    for s in walk_stmts(body):
+        f = classify(s) if isinstance(s, (ast.Assign, ast.Expr)) else None
+        if isinstance(f, Push) and f.stack in stacks and isinstance(f.value, ast.Name):
+            name, verb = f.value.id, "pushed onto"
+        elif isinstance(f, Pop) and f.stack in stacks and f.name is not None:
+            name, verb = f.name, "popped from"
+        else:
+            continue
+        k = ctx.kinds.get(name)
+        if (k is None or k.cls in ("array", "num", "other") and k.dtype in ("f", "c", None)) \
+                and eff.cell(name) in eff.written:
+            shown = "an array" if name in ctx.namer.generated else f"`{name}`"
+            raise UnsupportedSyntaxError(
+                f"{shown} is {verb} a list and its memory is written in place in this function: the list "
+                "holds the array itself, which the writes change.",
+                filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
+                hint="push a copy (st.append(h.copy())), or write into a new array instead of in place.")
 
 
 def _refuse_stack_use(ctx, s, name) -> None:
