@@ -41,7 +41,7 @@ from .frontend.resolve import Resolver
 from .transform.batch import BatchForwardBuilder
 from .transform.builtin_minmax import builtin_minmax_of_arrays
 from .transform.context import FunctionContext
-from .transform.forms import check_stacks
+from .transform.forms import check_stacks, check_tuple_elements
 from .transform.forward import ForwardBuilder
 from .transform.lower import lower
 from .transform.module import SECOND_ORDER, FunctionInfo, Module, Options, Passes
@@ -127,10 +127,14 @@ def _analyse(func, param_kinds, hook: Hook) -> Analysis:
 
     def callee_ret_alias(f, call):
         return analyse(f, tuple(inference.expr(a) for a in call.args)).ret_alias()
+
+    def callee_ret_shares(f, call):
+        return analyse(f, tuple(inference.expr(a) for a in call.args)).ret_elements_may_share()
     temps = {n for n in namer.generated if namer.made(n, TEMP)}
     an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference,
                   dict(resolver.free_names()))
     an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic, temps, callee_ret_alias)   # effects
+    an.eff.callee_ret_shares = callee_ret_shares
     hook("effects", lambda: _show_effects(an.eff))
     return an
 
@@ -147,6 +151,7 @@ def reverse_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     hook("activity", lambda: _show_active(an, active))
     ctx = FunctionContext(an, acts, ret_active, active, module)
     check_stacks(ctx, an.body)
+    check_tuple_elements(ctx, an.body)
     ctx.is_callee = not main
     module.check_free_names(an)
     info = FunctionInfo(func, an.pf.name, module.unique(f"{an.pf.name}_fwd"), module.unique(f"{an.pf.name}_rev"),
@@ -172,6 +177,7 @@ def forward_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     hook("activity", lambda: _show_active(an, active))
     ctx = FunctionContext(an, an_acts, ret_active, active, module)
     check_stacks(ctx, an.body)
+    check_tuple_elements(ctx, an.body)
     module.check_free_names(an)
     name = module.unique(an.pf.name + ("_forward" if main else "_fwdtan") + ("_batch" if batch else ""))
     info = FunctionInfo(func, an.pf.name, name, name, an.params, acts, ret_active)

@@ -648,3 +648,36 @@ def fresh_arrays_pushed(x, out):
         st.append(h)
     s = st.pop() + st.pop()
     out[:] = s * st.pop()
+
+
+def eigenvectors_written(A, out):
+    """The arrays of a factorization's tuple written in place: the tuple saved
+    for the adjoint was the same arrays (``_ad_copy`` of a tuple copied nothing),
+    so the adjoint read the written values."""
+    w, V = np.linalg.eigh(A + A.T)
+    V[0] = w * 2.0
+    out[:] = V[1] * w
+
+
+def eigenvalues_written(A, out):
+    w, V = np.linalg.eigh(A + A.T)
+    w[0] = 1.0
+    out[:] = V[1] * w
+
+
+def qr_sign_fixed(A, out):
+    Q, R = np.linalg.qr(A)
+    Q[...] *= np.sign(np.diag(R))
+    out[:] = Q[0] * R[0]
+
+
+def _overlapping_halves(x):
+    y = x * 2.0
+    return y[:2], y[1:]
+
+
+def returned_views_written(x, out):
+    """Two arrays a helper returned share memory: a write into one changed the other."""
+    a, b = _overlapping_halves(x)
+    a[1] = x[2] * 3.0
+    out[:2] = b * x[:2]

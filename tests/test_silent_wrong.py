@@ -107,6 +107,10 @@ CASES = {
     "list_filled_by_index": (K.list_filled_by_index, lambda r: [D(r, 3)], None),
     # arrays pushed onto a list as fresh values (written in place: refused, below)
     "fresh_arrays_pushed": (K.fresh_arrays_pushed, lambda r: [D(r, 3), D(r, 3)], "out"),
+    # the arrays of a factorization's results written in place
+    "eigenvectors_written": (K.eigenvectors_written, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
+    "eigenvalues_written": (K.eigenvalues_written, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
+    "qr_sign_fixed": (K.qr_sign_fixed, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
     # enumerate's start (once ignored: the index counted from 0)
     "enumerate_from_one": (K.enumerate_from_one, lambda r: [D(r, 3), D(r, 3)], "out"),
     "enumerate_from_two": (K.enumerate_from_two, lambda r: [D(r, 3), D(r, 3)], "out"),
@@ -346,3 +350,15 @@ def test_list_item_written_in_place_refused(f, line, mode, rng):
             autodiff(Reverse, f, Const, Duplicated(x, np.zeros(3)), Duplicated(o, np.ones(3)))
         else:
             autodiff(Forward, f, Const, Duplicated(x, np.ones(3)), Duplicated(o, np.zeros(3)))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_arrays_of_a_returned_tuple_written_refused(mode, rng):
+    """Arrays a helper returns together may share memory; writing one of them
+    changed the other without the derivative knowing. Refused at the line."""
+    x, o = rng.uniform(0.5, 1.5, 3), rng.uniform(0.5, 1.5, 3)
+    with pytest.raises(AdCompilerError, match=r"kernels_silent.py:\d+: `a, b = _overlapping_halves\(x\)`: .*share memory"):
+        if mode == "reverse":
+            autodiff(Reverse, K.returned_views_written, Const, Duplicated(x, np.zeros(3)), Duplicated(o, np.ones(3)))
+        else:
+            autodiff(Forward, K.returned_views_written, Const, Duplicated(x, np.ones(3)), Duplicated(o, np.zeros(3)))

@@ -45,8 +45,11 @@ class Effects:
         self.callee_writes = callee_writes
         # (function, call) -> index of the argument whose memory a user function returns, or None
         self.callee_ret_alias = callee_ret_alias or (lambda f, call: None)
+        #: whether arrays of a tuple a user function returns may share memory (set by the pipeline)
+        self.callee_ret_shares = lambda f, call: True
         self.index_is_basic = index_is_basic
         self.stmts = list(walk_stmts(body))
+        self.tuples = _tuple_literals(self.stmts)
         for s in self.stmts:
             self._views(s)
         for s in self.stmts:
@@ -93,6 +96,10 @@ class Effects:
                 ra, rb = rb, ra
             self.parent[rb] = ra
 
+    def _is_tuple(self, name) -> bool:
+        k = self.kinds.get(name)
+        return k is not None and k.cls == "tuple"
+
     def maybe_array(self, name) -> bool:
         k = self.kinds.get(name)
         return k is not None and k.cls in ("array", "num")
@@ -101,6 +108,17 @@ class Effects:
         """The name whose memory ``value`` may share, or None for fresh values."""
         if isinstance(value, ast.Name):
             return value.id
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) \
+                and self._is_tuple(value.value.id):
+            # an element of a tuple is the array it holds: that of the literal that
+            # built the tuple, else the tuple's own memory (every element of a
+            # tuple a call returned may share memory with the others)
+            elts = self.tuples.get(value.value.id)
+            k = value.slice.value if isinstance(value.slice, ast.Constant) else None
+            if elts is not None and isinstance(k, int) and -len(elts) <= k < len(elts):
+                e = elts[k]
+                return e.id if isinstance(e, ast.Name) else None
+            return value.value.id
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
             return value.value.id if self.index_is_basic(value.slice) is not False else None
         if notes.rule_kind(value) in VIEW_RULES and value.args and isinstance(value.args[0], ast.Name):
@@ -118,7 +136,7 @@ class Effects:
             base = self.view_base(s.value)
             if keep is not None and n not in keep:
                 return
-            if base is not None and self.maybe_array(n) and self.maybe_array(base):
+            if base is not None and self.maybe_array(n) and (self.maybe_array(base) or self._is_tuple(base)):
                 self.union(n, base)
                 self.views[n] = base
                 self.binding_line[n] = s.lineno
@@ -244,3 +262,12 @@ class Effects:
 
 def _names(e) -> set:
     return {n.id for n in ast.walk(e) if isinstance(n, ast.Name)} if e is not None else set()
+
+
+def _tuple_literals(stmts) -> dict:
+    """The elements of each name bound once, to a tuple written out."""
+    bound: dict = {}
+    for s in stmts:
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            bound.setdefault(s.targets[0].id, []).append(s.value)
+    return {n: vs[0].elts for n, vs in bound.items() if len(vs) == 1 and isinstance(vs[0], ast.Tuple)}

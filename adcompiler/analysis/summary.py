@@ -43,6 +43,27 @@ class Analysis:
         return [k for k, p in enumerate(self.params) if self.eff.cell(p) in self.eff.written]
 
 
+    def ret_elements_may_share(self) -> bool:
+        """Whether arrays of a tuple this function returns may share memory with
+        one another (``return y[:2], y[1:]``); a tuple not written out in the
+        return (another call's result) counts as may."""
+        ret, mem = self.namer.ret, self.eff.memory_of
+        for s in walk_stmts(self.body):
+            if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret) \
+                    or isinstance(s.value, ast.Constant):
+                continue
+            v = s.value
+            k = self.kinds.get(ret)
+            if not isinstance(v, ast.Tuple):
+                if k is not None and k.cls == "tuple":
+                    return True
+                continue
+            roots = [mem.get(e.id, e.id) for e in v.elts if isinstance(e, ast.Name)
+                     and (self.kinds.get(e.id) is None or self.kinds[e.id].cls in ("array", "num", "other"))]
+            if len(roots) != len(set(roots)):
+                return True
+        return False
+
     def ret_alias(self):
         """The index of the parameter whose memory the return value is (a view
         of), or None for a fresh value. A function that returns an argument's

@@ -194,7 +194,12 @@ def gather_last(dx, idx):
 
 
 def copy(x):
-    """A copy of an adjoint region that is about to be zeroed."""
+    """A copy of a value saved for the reverse sweep, or of an adjoint region that
+    is about to be zeroed; a tuple (a factorization's results) or a list is copied
+    element by element, since the arrays it holds may be written later."""
+    if isinstance(x, (tuple, list)):
+        parts = [copy(v) for v in x]
+        return parts if isinstance(x, list) else tuple(parts)
     return x.copy() if hasattr(x, "copy") else x
 
 

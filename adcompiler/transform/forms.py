@@ -228,6 +228,41 @@ def value_form(v: ast.expr) -> str:
 _STACK_QUERIES = frozenset({"len", "bool"})
 
 
+def check_tuple_elements(ctx, body) -> None:
+    """Refuse writes into arrays taken from a tuple a user function returned when two or more
+    of its elements are taken: they may share memory (``return y[:2], y[1:]``),
+    and their shadows would not (a silent wrong gradient before this check)."""
+    from ..analysis.infer import walk_stmts
+    from ..codegen.naming import is_generated
+    from ..errors import UnsupportedSyntaxError
+    if is_generated(ctx.pf.filename):
+        return
+    from ..frontend import notes
+    eff = ctx.eff
+    from_calls = {s.targets[0].id for s in walk_stmts(body) if isinstance(s, ast.Assign)
+                  and isinstance(s.targets[0], ast.Name) and notes.is_user_call(s.value)
+                  and eff.callee_ret_shares(notes.target(s.value), s.value)}
+    taken: dict = {}
+    for s in walk_stmts(body):
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Subscript) \
+                and isinstance(s.value.value, ast.Name):
+            t, n = s.value.value.id, s.targets[0].id
+            kt, kn = ctx.kinds.get(t), ctx.kinds.get(n)
+            if kt is not None and kt.cls == "tuple" and t in from_calls \
+                    and (kn is None or kn.cls in ("array", "num", "other")):
+                taken.setdefault(t, []).append((n, s))
+    for t, items in taken.items():
+        if len({ast.unparse(s.value.slice) for _, s in items}) < 2:
+            continue
+        for n, s in items:
+            if eff.cell(n) in eff.written:
+                raise UnsupportedSyntaxError(
+                    "arrays taken from a tuple that a call returned may share memory, and one of them is "
+                    "written in place in this function.",
+                    filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
+                    hint="write into a copy under a new name (a2 = a.copy()), or return separate arrays.")
+
+
 def check_stacks(ctx, body) -> None:
     """Refuse a Python list that carries derivatives used other than as a
     stack: its derivative is followed only through ``st = []``,
