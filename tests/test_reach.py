@@ -316,3 +316,64 @@ def test_interp_refuses_period_and_varied_sample_points():
 
 def interpolate_points_varied(q, xp, out):
     out[:] = np.interp(q, np.cumsum(np.abs(xp)), xp * 2)
+
+
+def collect_hidden_states(xs, h0, Wx, Wh, out):
+    h = h0
+    hs = []
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh)
+        hs.append(h)
+    out[:] = np.stack(hs)
+
+
+def trajectory_array(x, out):
+    xs = []
+    y = x * 1.0
+    for _ in range(4):
+        y = y + 0.1 * np.sin(y)
+        xs.append(y.copy())
+    A = np.array(xs)
+    out[:] = A.sum(axis=0) * A[-1]
+
+
+def stacked_then_popped(x, out):
+    st = []
+    st.append(x * 2.0)
+    st.append(x ** 2)
+    v = st.pop()
+    st.append(v * 3.0)
+    st.append(np.sin(x))
+    M = np.asarray(st)
+    w = st.pop()
+    out[:] = M[0] * M[1] + M[2] * w
+
+
+def stacked_scalars(x, out):
+    vals = []
+    for i in range(3):
+        vals.append(x[i] * x[i - 1])
+    out[:] = np.array(vals) * x
+
+
+def stacked_columns(x, out):
+    cols = []
+    for i in range(2):
+        cols.append(x * (i + 1.0))
+    C = np.stack(cols, axis=1)
+    out[:] = C[:, 0] * C[:, 1]
+
+
+@pytest.mark.parametrize("case", ["hidden_states", "trajectory", "popped", "scalars", "columns"])
+def test_list_stacked_into_an_array_everywhere(case):
+    """A list built with append, stacked into an array (np.stack, np.array,
+    np.asarray), also after pops and with scalars; it was refused."""
+    rng = np.random.default_rng(9)
+    f, args = {
+        "hidden_states": (collect_hidden_states, (D(rng, 4, 3), D(rng, 2), D(rng, 3, 2), D(rng, 2, 2), D(rng, 4, 2))),
+        "trajectory": (trajectory_array, (D(rng, 3), D(rng, 3))),
+        "popped": (stacked_then_popped, (D(rng, 3), D(rng, 3))),
+        "scalars": (stacked_scalars, (D(rng, 3), D(rng, 3))),
+        "columns": (stacked_columns, (D(rng, 3), D(rng, 3))),
+    }[case]
+    check_everywhere(f, *args, tapes=("autograd", "torch", "jax") if case == "hidden_states" else ("autograd",))

@@ -45,6 +45,7 @@ import ast
 import numpy as np
 
 from ..rules import lookup, writes
+from . import notes
 
 HANDLERS: dict = {}
 METHOD_HANDLERS: dict = {}
@@ -90,8 +91,30 @@ def concatenate(nz, call, kw):
     return _join(nz, call, _seq(nz, call, kw), axis)
 
 
+def _local_list(nz, node) -> bool:
+    """Whether ``node`` names a list the function builds (``L = []``)."""
+    if not isinstance(node, ast.Name):
+        return False
+    lists = getattr(nz, "_local_lists", None)
+    if lists is None:
+        lists = nz._local_lists = {t.id for s in ast.walk(nz.pf.tree) if isinstance(s, ast.Assign)
+                                   for t in s.targets if isinstance(t, ast.Name)
+                                   and isinstance(s.value, ast.List) and not s.value.elts}
+    return node.id in lists
+
+
+def _stack_list(nz, call, node, axis):
+    """``np.stack(L, axis)`` of a local list: one call the transform knows (rules.stack.LIST_STACK)."""
+    from ..rules.stack import LIST_STACK
+    new = ast.Call(func=nz.func_expr(np.stack, call), args=[ast.Name(node.id, ast.Load()), axis], keywords=[])
+    notes.resolve_call(new, np.stack, LIST_STACK)
+    return new
+
+
 def stack(nz, call, kw):
     axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
+    if _local_list(nz, _arg(call, kw, 0, "arrays")):
+        return _stack_list(nz, call, _arg(call, kw, 0, "arrays"), axis)
     parts = _each(nz, call, _seq(nz, call, kw), np.expand_dims, [ast.keyword("axis", axis)])
     return _join(nz, call, parts, axis)
 
@@ -134,6 +157,8 @@ def array(func):
         literal = isinstance(obj, (ast.List, ast.Tuple)) and not all(
             isinstance(n, ast.Constant) for n in ast.walk(obj) if not isinstance(n, (ast.List, ast.Tuple, ast.Load)))
         keywords = [ast.keyword(k, nz.arg_atom(v)) for k, v in kw.items() if k not in ("object", "a")]
+        if _local_list(nz, obj) and not keywords:
+            return _stack_list(nz, call, obj, ast.Constant(0))
         if not literal:
             return nz.make_call(func, [nz.arg_atom(obj)], keywords, call)
         value = nz.atom(_array_of(nz, call, obj))

@@ -39,6 +39,8 @@ HELPERS = {
     "_ad_roots": core.roots,
     "_ad_disjoint": core.disjoint,
     "_ad_stack_pop": core.stack_pop,
+    "_ad_stack_list_adjoint": core.stack_list_adjoint,
+    "_ad_stack_list_tangent": core.stack_list_tangent,
     "_ad_tget": core.tget,
     "_ad_tadd": core.tadd,
     "_ad_tplus": core.tplus,

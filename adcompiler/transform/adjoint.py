@@ -259,10 +259,20 @@ class AdjointBuilder(FormBuilder):
         rule = notes.rule(v)
         if rule.kind == "view" and self.ctx.is_alias_binding(s):
             return []
+        if rule.kind == "list_stack":
+            return self.list_stack_adjoint(v)
         if not rule.differentiable:
             self.check_call(rule, bind(rule, v), s)   # (a result that is not constant in an argument)
             return []
         return self.apply_rule(rule, bind(rule, v), s)
+
+    def list_stack_adjoint(self, v) -> list:
+        """``n = np.stack(L, axis)``: each item's adjoint joins ``L``'s adjoint stack,
+        which then holds one adjoint per item (the reversed appends pop them)."""
+        lst, axis = v.args[0], v.args[1]
+        if not (isinstance(lst, ast.Name) and self.active(lst.id)):
+            return []
+        return [ast.Expr(ast.Call(N("_ad_stack_list_adjoint"), [N(self.adj(lst.id)), N(G), copy.deepcopy(axis)], []))]
 
     def adjoint_tuple(self, s, v, big) -> list:
         out = []

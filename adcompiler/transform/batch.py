@@ -61,6 +61,9 @@ class BatchForwardBuilder(ForwardBuilder):
     def tuple_tangent(self, s):
         self.refuse(s, "a tuple that carries derivatives")
 
+    def list_stack_tangent(self, s, v):
+        self.refuse(s, "an array stacked from a list")
+
     def term(self, rule, tree, var, mapping, t):
         if rule.kind == "elementwise":
             return subst(tree, dict(mapping, **{var: ast.Call(N("_ad_blift"), [t, N(ANS)], [])}))

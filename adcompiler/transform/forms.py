@@ -266,7 +266,8 @@ def check_tuple_elements(ctx, body) -> None:
 def check_stacks(ctx, body) -> None:
     """Refuse a Python list that carries derivatives used other than as a
     stack: its derivative is followed only through ``st = []``,
-    ``st.append(v)``, ``v = st.pop()``, ``len(st)`` and tests of ``st``
+    ``st.append(v)``, ``v = st.pop()``, ``len(st)``, tests of ``st`` and
+    ``np.stack(st)`` (``np.array(st)``, ``np.asarray(st)``)
     (an alias ``st2 = st``, ``sum(st)``, ``np.array(st)``, ``st.copy()`` or
     ``st[k]`` once lost it silently or crashed)."""
     from ..analysis.infer import walk_stmts
@@ -307,6 +308,8 @@ def check_stacks(ctx, body) -> None:
                 elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                         and node.func.id in _STACK_QUERIES and len(node.args) == 1:
                     allowed.add(id(node.args[0]))
+                elif isinstance(node, ast.Call) and _stacks_list(node):
+                    allowed.add(id(node.args[0]))   # np.stack(L): one adjoint per item (rules.stack.LIST_STACK)
                 elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("_ad_"):
                     # a runtime helper of generated code (differentiated again): it knows its lists
                     allowed |= {id(a) for a in node.args}
@@ -320,6 +323,12 @@ def check_stacks(ctx, body) -> None:
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in stacks \
                         and id(node) not in allowed:
                     _refuse_stack_use(ctx, s, node.id)
+
+
+def _stacks_list(call) -> bool:
+    from ..frontend import notes
+    rule = notes.rule(call)
+    return rule is not None and rule.kind == "list_stack" and bool(call.args)
 
 
 def _refuse_items_written(ctx, body, stacks) -> None:

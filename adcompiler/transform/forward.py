@@ -163,7 +163,17 @@ class ForwardBuilder(FormBuilder):
         if not rule.differentiable:
             self.check_call(rule, bind(rule, v), s)   # (a result that is not constant in an argument)
             return None, False
+        if rule.kind == "list_stack":
+            return self.list_stack_tangent(s, v)
         return self.apply_rule(rule, bind(rule, v), s)
+
+    def list_stack_tangent(self, s, v):
+        """``np.stack(L, axis)``: the tangents of the items (kept in a list beside ``L``) stacked."""
+        lst, axis = v.args[0], v.args[1]
+        if not (isinstance(lst, ast.Name) and self.active(lst.id)):
+            return None, False
+        return ast.Call(N("_ad_stack_list_tangent"), [N(self.tan(lst.id)), copy.deepcopy(lst),
+                                                      copy.deepcopy(axis)], []), False
 
     def tangent_tuple(self, s, v):
         if not any(isinstance(x, ast.Name) and self.active(x.id) for x in v.elts):

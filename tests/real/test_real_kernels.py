@@ -47,8 +47,6 @@ from .kernels_physics import jacobi_solve_diag
 
 # name -> (why, pattern the message must match: file and line, then the construct)
 REFUSED = {
-    "rnn-collect": ("np.stack of a list built by append",
-                    r"kernels_idioms\.py:\d+:\d+: `np\.stack\(hs\)`: `np\.stack` needs a literal tuple or list"),
 }
 
 # name -> diagnosis; each runs as a strict xfail

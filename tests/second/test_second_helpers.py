@@ -198,3 +198,19 @@ def test_hvp_of_curve_functions():
     for k in range(2):
         want = (plus[k] - minus[k]) / (2 * h)
         np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-6 * max(1.0, np.max(np.abs(want))))
+
+
+def stacked_list(A, b):
+    st = []
+    for i in range(3):
+        st.append(np.tanh(A[i] * b))
+    return float(np.sum(np.stack(st) ** 2) + np.sum(np.array(st)[1] * b))
+
+
+def test_hvp_through_a_stacked_list():
+    vA, vb = RNG.standard_normal(A0.shape), RNG.standard_normal(B0.shape)
+    got = hvp(stacked_list, (A0.copy(), B0.copy()), (vA, vb))
+    h = 1e-6
+    plus, minus = _gradient(stacked_list, A0 + h * vA, B0 + h * vb), _gradient(stacked_list, A0 - h * vA, B0 - h * vb)
+    for k in range(2):
+        np.testing.assert_allclose(got[k], (plus[k] - minus[k]) / (2 * h), rtol=1e-5, atol=1e-7)

@@ -7,7 +7,7 @@ operations, ``math.pi``, ``np.copyto`` with keywords or ``where=``, builtin
 allocated with tuple shapes and dtypes, ``axis=`` tuples, array methods
 (``fill``, ``astype``, ``flatten``, ``item``, ``reshape(a, b)``, ``cumsum``,
 ``clip``, ``take``, ``repeat``, ``sort``, ``put``...), Python lists used as
-stacks (``append``/``pop``), helpers with default and keyword arguments,
+stacks (``append``/``pop``) and stacked into arrays (``np.stack(L)``), helpers with default and keyword arguments,
 conditions that are calls (``np.any``), docstrings, annotated and chained
 assignments, list targets, ``assert``/``raise``/``pass``,
 ``reversed(range(...))`` and sliced ranges, loops over arrays, ``enumerate``
@@ -15,7 +15,10 @@ and ``zip``, boolean masks and integer index arrays, ``np.arange``,
 ``np.linspace``, ``np.eye``, joins (``concatenate``, ``stack``, ``vstack``,
 ``hstack``, ``column_stack``), array literals, ``np.put``/``np.place``/
 ``np.putmask``/``np.add.at``, tuples as values, shape attributes, matrix
-products of matrices.
+products of matrices, ``enumerate`` with a start and of ``zip``,
+``reversed(arr)``, ``sum`` with a start, ``max`` of three, ``pow``,
+``math.fsum``, ``np.trapezoid``, ``np.interp``, ``np.polyval``,
+``np.convolve`` and the results of ``eigh`` written in place.
 
 Every form reads only names of the scope, writes only writable ones, keeps
 indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
@@ -65,9 +68,12 @@ def f_copyto(g, ex):
 
 def f_builtins(g, ex):
     u, _, t = _pick(g)
-    opts = [f"{t} += sum({u}) * 0.5", f"{t} += abs({g.scalar(1)}) * 0.5"]
+    a, b = g.scalar(1), g.scalar(1)
+    opts = [f"{t} += sum({u}) * 0.5", f"{t} += abs({g.scalar(1)}) * 0.5",
+            f"{t} += sum([{a}, {b}], 0.25) * 0.5", f"{t} += max({a}, {b}, 0.1) * 0.5",
+            f"{t} += pow(1.0 + abs({a}), 2) * 0.1", f"{t} += math.fsum([{a}, {b} * 0.5])"]
     if g.s.n >= 1:
-        opts += [f"{t} += max({u}) * 0.5", f"{t} -= min({u}) * 0.25"]
+        opts += [f"{t} += max({u}) * 0.5", f"{t} -= min({u}) * 0.25", f"{t} += sum({u}, {a}) * 0.25"]
     return [g.rng.choice(opts)]
 
 
@@ -120,10 +126,16 @@ def f_methods(g, ex):
 
 
 def f_stack(g, ex):
-    u, _w, t = _pick(g)
+    u, w, t = _pick(g)
     loc = ex.name("st")
-    return [f"{loc} = []", "for i in range(n):", f"    {loc}.append({u}[i] * {g.scalar(0)})",
-            "for i in range(n):", f"    {t} += {loc}.pop() * 0.5"]
+    return g.rng.choice([
+        [f"{loc} = []", "for i in range(n):", f"    {loc}.append({u}[i] * {g.scalar(0)})",
+         "for i in range(n):", f"    {t} += {loc}.pop() * 0.5"],
+        [f"{loc} = []", "for i in range(2):", f"    {loc}.append(np.tanh({u} * (i + 0.5)))",
+         f"{w}[:] += np.stack({loc})[1] * 0.5 + np.array({loc})[0] * {g.scalar(1)}"],
+        [f"{loc} = []", "for i in range(n):", f"    {loc}.append({u}[i] * {g.scalar(0)})",
+         f"{loc}.pop()" if g.s.n >= 1 else "pass", f"{t} += float(np.sum(np.asarray({loc}))) * 0.5"],
+    ])
 
 
 def f_defaults(g, ex):
@@ -178,7 +190,11 @@ def f_iterate(g, ex):
     opts = [[f"for xv in {u}:", f"    {t} += np.tanh(xv) * 0.5"],
             [f"for i, xv in enumerate({u}):", f"    {w}[i] += xv * {g.scalar(0)}"],
             [f"for xv, yv in zip({u}, {v}):", f"    {t} += xv * yv * 0.5"],
-            [f"for xv in {u}[::-1]:", f"    {t} = {t} * 0.5 + xv"]]
+            [f"for xv in {u}[::-1]:", f"    {t} = {t} * 0.5 + xv"],
+            [f"for xv in reversed({u}):", f"    {t} = {t} * 0.5 + xv"],
+            [f"for i, xv in enumerate({u}, start=1):", f"    {w}[i - 1] += xv * i * 0.25"],
+            [f"for i, xv in enumerate({u}, 2):", f"    {t} += xv * (i - 1) * 0.25"],
+            [f"for i, (xv, yv) in enumerate(zip({u}, {v})):", f"    {w}[i] += xv * yv * 0.5"]]
     if s.mats:
         m, _ = r.choice(s.mats)
         opts.append([f"for row in {m}:", f"    {t} += float(np.sum(row * {u}))"])
@@ -244,6 +260,28 @@ def f_matmat(g, ex):
     ])
 
 
+def f_curves(g, ex):
+    """Sampled curves: the trapezoidal rule, interpolation on constant points,
+    polynomials, convolution; and the results of a factorization written in place."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    loc = ex.name("cv")
+    opts = [[f"{t} += float(np.trapezoid({u} * {u}, dx=0.5))"],
+            [f"{t} += float(np.trapezoid({u}, np.cumsum(np.abs({v}) + 0.5)))"],
+            [f"{w}[:] = np.convolve({u}, {v} * 0.5, mode='same')"],
+            [f"{loc} = np.polyval(np.array([0.5, -0.25, 1.0]), {u})", f"{w}[:] = {loc} * 0.5 + {w}"]]
+    if s.n >= 2:
+        opts += [[f"{w}[:] = np.interp({u}, np.linspace(-1.0, 1.0, n), {v})"]]
+    if s.mats:
+        m, _rows = r.choice(s.mats)
+        opts += [[f"{loc}, {loc}v = np.linalg.eigh({m}.T @ {m} + np.diag(np.arange(1.0, n + 1.0)))",
+                  f"{loc}[0] = {loc}[0] * 0.5",
+                  f"{t} += float(np.sum({loc})) * 0.1"],
+                 [f"{loc} = np.linalg.slogdet({m}.T @ {m} + np.eye(n))", f"{t} += {loc}[1] * 0.1"]]
+    return r.choice(opts)
+
+
 def f_math(g, ex):
     _, _, t = _pick(g)
     a = g.scalar(1)
@@ -258,7 +296,7 @@ FORMS = {
     "builtins": f_builtins, "out-tuple": f_out_tuple, "alloc": f_alloc, "alloc1": f_alloc1,
     "methods": f_methods, "stack": f_stack, "defaults": f_defaults, "callcond": f_callcond,
     "stmts": f_stmts, "ranges": f_ranges, "iterate": f_iterate, "masks": f_masks, "shapes": f_shapes,
-    "join": f_join, "matmat": f_matmat, "math": f_math,
+    "join": f_join, "matmat": f_matmat, "math": f_math, "curves": f_curves,
 }
 
 
