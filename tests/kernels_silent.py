@@ -681,3 +681,19 @@ def returned_views_written(x, out):
     a, b = _overlapping_halves(x)
     a[1] = x[2] * 3.0
     out[:2] = b * x[:2]
+
+
+def list_display_popped(x):
+    """``s += st.pop()`` of a list written out: refused for the list (the
+    message once was about whether ``s`` is an array)."""
+    s = 0.0
+    st = [x[0], x[1]]
+    s += st.pop() * x[2]
+    return s
+
+
+def constant_list_popped(x):
+    s = 0.0
+    st = [0.5, 2.0]
+    s += st.pop() * x[0] + st.pop() * x[1]
+    return s

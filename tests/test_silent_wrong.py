@@ -362,3 +362,12 @@ def test_arrays_of_a_returned_tuple_written_refused(mode, rng):
             autodiff(Reverse, K.returned_views_written, Const, Duplicated(x, np.zeros(3)), Duplicated(o, np.ones(3)))
         else:
             autodiff(Forward, K.returned_views_written, Const, Duplicated(x, np.ones(3)), Duplicated(o, np.zeros(3)))
+
+
+def test_pop_of_a_list_written_out(rng):
+    """The item popped from a list written out is a number: the refusal names
+    the list (values that carry derivatives), and a list of constants works."""
+    x = rng.uniform(0.5, 1.5, 3)
+    with pytest.raises(AdCompilerError, match=r"kernels_silent.py:\d+: `st = \[x\[0\], x\[1\]\]`: a list written out"):
+        gradient(K.list_display_popped, x)
+    check_everywhere(K.constant_list_popped, Duplicated(x, np.zeros(3)))

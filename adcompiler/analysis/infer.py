@@ -189,6 +189,12 @@ class Inference:
             return FLOAT if pushed is None else join(pushed, FLOAT)
         if rule.kind == "stack":
             # a value popped from a stack has the kind of what was pushed onto it
+            own = self.expr(e.func.value) if isinstance(e.func.value, ast.Name) else None
+            if not e.args and e.func.value.id not in self.stacks and own is not None and own.cls == "array" \
+                    and own.ndim == 1:
+                # a list written out ([a, b], typed as its array): an item (the transform refuses the
+                # list itself where its items carry derivatives, with the reason)
+                return {"f": FLOAT, "i": INT, "b": BOOL, "c": COMPLEX}.get(own.dtype, POPPED)
             return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
         bound = bind(rule, e)
         kinds = {p: self.expr(v) for p, v in bound.items() if isinstance(v, ast.AST)}
