@@ -152,7 +152,7 @@ defrule(la.eigvalsh, "a, UPLO='L'", a="_ad_eigvalsh_adjoint(g, a)",
         tangents={"a": "_ad_eigvalsh_tangent(t, a)"}, result=lambda k, b: array(1),
         doc="distinct eigenvalues; lower triangle read")
 defrule(la.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
-        a="_ad_svd_adjoint(g, a, ans, full_matrices, compute_uv)",
+        a="_ad_svd_adjoint(g, a, ans, full_matrices, compute_uv) if compute_uv else _ad_svdvals_adjoint(g, a)",
         tangents={"a": "_ad_svd_tangent(t, a, ans, full_matrices, compute_uv)"},
         result=lambda k, b: array(1) if isinstance(b.get("compute_uv"), ast.Constant) and
         b["compute_uv"].value is False else NUM,

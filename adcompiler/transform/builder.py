@@ -38,11 +38,22 @@ def subst(tree, mapping):
     tree = copy.deepcopy(tree)
 
     class T(ast.NodeTransformer):
-        """Replaces the names of ``mapping``."""
+        """Replaces the names of ``mapping``; a template's ``a if c else b`` whose
+        condition is then a constant keeps only the branch taken."""
 
         def visit_Name(self, node):
             if node.id in mapping:
                 return copy.deepcopy(mapping[node.id])
+            return node
+
+        def visit_IfExp(self, node):
+            self.generic_visit(node)
+            test = node.test
+            negate = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+            if negate:
+                test = test.operand
+            if isinstance(test, ast.Constant) and isinstance(test.value, (bool, type(None))):
+                return node.body if bool(test.value) != negate else node.orelse
             return node
     if isinstance(tree, ast.Name) and tree.id in mapping:
         return copy.deepcopy(mapping[tree.id])

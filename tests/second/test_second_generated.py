@@ -459,14 +459,23 @@ def singular_values_loss(A):
     return float(np.sum(np.linalg.svd(A, compute_uv=False) ** 3))
 
 
-def test_refused_derivative_of_a_runtime_helper_is_refused_not_zero():
-    """``svd(..., compute_uv=False)`` reverses to ``_ad_svd_adjoint`` with one array
-    for the factors, which second order cannot differentiate: refused at the
-    generated call, never zeros."""
-    from adcompiler import AdCompilerError
+def test_singular_values_without_factors():
+    """``svd(..., compute_uv=False)``: its adjoint is that of the singular values
+    alone (the rule's template keeps the branch of the literal compute_uv)."""
     A = np.array([[0.4, -0.3, 0.7], [0.2, 0.9, -0.1]])
-    with pytest.raises(AdCompilerError, match="svd_adjoint"):
-        hvp(singular_values_loss, (A,), (np.ones_like(A),))
+    _check(singular_values_loss, [A.copy()])
+
+
+def nuclear_norm_loss(A):
+    return float(np.linalg.norm(A, "nuc") ** 2)
+
+
+def test_refused_derivative_of_a_runtime_helper_is_refused_not_zero():
+    """The nuclear norm's adjoint has no second derivative here: hvp raises,
+    naming the norm, never returns zeros."""
+    A = np.array([[0.4, -0.3, 0.7], [0.2, 0.9, -0.1]])
+    with pytest.raises(NotImplementedError, match="ord='nuc'"):
+        hvp(nuclear_norm_loss, (A,), (np.ones_like(A),))
 
 
 def std_loss(a):
