@@ -11,7 +11,7 @@ import ast
 import re
 
 from ..codegen.naming import is_generated
-from ..errors import AdCompilerError
+from ..errors import AdCompilerError, NoRuleError
 from ..frontend import notes
 from ..frontend.normalize import MISSING
 from ..rules.binding import bind
@@ -181,7 +181,17 @@ class Inference:
                 return k
         if rule is None:
             if target is not None:
-                return self.user_return(target, arg_kinds)
+                try:
+                    return self.user_return(target, arg_kinds)
+                except AdCompilerError as err:
+                    if not (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime"):
+                        raise
+                    # a helper of generated code differentiated from its source: name the call
+                    raise NoRuleError(f"`{ast.unparse(e.func)}` cannot be differentiated again here "
+                                      f"({err.reason})", lineno=getattr(e, "lineno", None),
+                                      construct=ast.unparse(e)[:80],
+                                      hint="second derivatives through this helper are not supported with "
+                                           "these arguments.") from err
             return OTHER
         if rule.kind == "inplace" and rule.name == "adcompiler.runtime.stack_pop" and isinstance(e.args[0], ast.Name):
             # the top of an adjoint list (what was pushed onto it), or 0.0 once it is empty
