@@ -140,8 +140,8 @@ def _signature(args):
 def compiled_for(f, args, ret: str, backend: str = "numpy", checkpoint=None):
     """The (cached) generated adjoint of ``f`` for these annotated arguments
     (``backend``: see ``backends/choice``; ``checkpoint``: see ``checkpoint_option``)."""
-    sig = _signature(args) if backend == "numpy" and isinstance(checkpoint, (int, str, type(None))) else None
-    key = None if sig is None else (f, getattr(f, "__code__", None), ret, checkpoint, sig)
+    sig = _signature(args) if isinstance(checkpoint, (int, str, type(None))) else None
+    key = None if sig is None else (f, getattr(f, "__code__", None), ret, backend, checkpoint, sig)
     if key is not None:
         comp = _RECENT.get(key)
         if comp is not None and comp.fresh(f):
