@@ -57,6 +57,8 @@ def wrap(arg):
 def warn_bare_arrays(f, args) -> None:
     """A bare float array where an activity is expected is taken as Const, as
     in Enzyme: say so, since its derivative is then silently not computed."""
+    if not any(isinstance(a, np.ndarray) for a in args):
+        return
     names = param_names(f, len(args))
     for name, a in zip(names, args):
         if isinstance(a, np.ndarray) and a.dtype.kind in "fc":

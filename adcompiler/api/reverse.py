@@ -78,8 +78,8 @@ def _check(args, names):
             if not dx.flags.writeable:
                 raise ActivityError(f"the shadow of `{name}` is read-only.", construct=f"d{name}",
                                     hint="pass a writeable array (np.zeros_like).")
-            if (x.flags.c_contiguous, x.flags.f_contiguous) != (dx.flags.c_contiguous, dx.flags.f_contiguous) \
-                    and x.ndim > 1:
+            if x.ndim > 1 and (x.flags.c_contiguous, x.flags.f_contiguous) \
+                    != (dx.flags.c_contiguous, dx.flags.f_contiguous):
                 raise ShapeError(
                     f"the shadow of `{name}` has a different memory layout (C/Fortran order) than `{name}`.",
                     construct=f"Duplicated({name}, d{name})",
