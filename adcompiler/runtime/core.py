@@ -44,15 +44,34 @@ def _norm_axes(axis, ndim):
     return (axis % ndim,)
 
 
+def _insert_axes(g, axes):
+    """``np.expand_dims(g, axes)`` for axes already normalized (``_norm_axes``)."""
+    ndim = g.ndim + len(axes)
+    rest = iter(g.shape)
+    return g.reshape(tuple(1 if k in axes else next(rest) for k in range(ndim)))
+
+
+def _broadcast_scalar(g, shape):
+    """``np.broadcast_to(g, shape)`` for a 0-d array ``g`` (a read-only view
+    with zero strides), without the general function's cost."""
+    if g.dtype.kind not in "fc":
+        return np.broadcast_to(g, shape)
+    v = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+    v.flags.writeable = False
+    return v
+
+
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint ``g`` of a reduction of ``x`` back to ``x``'s shape."""
     shape = x if type(x) is tuple else x.shape if type(x) is np.ndarray else np.shape(x)
     g = np.asarray(g)
+    if g.ndim == 0:
+        return _broadcast_scalar(g, shape)
     if not keepdims and shape:
         if type(axis) is int and g.ndim == len(shape) - 1:
             g = g.reshape(g.shape[:axis % len(shape)] + (1,) + g.shape[axis % len(shape):])
         else:
-            g = np.expand_dims(g, _norm_axes(axis, len(shape)))
+            g = _insert_axes(g, _norm_axes(axis, len(shape)))
     return np.broadcast_to(g, shape)
 
 
@@ -69,10 +88,11 @@ def select_adjoint(g, x, ans, axis=None, keepdims=False):
     """Adjoint of max/min: ``g`` split equally among the elements equal to the result."""
     shape = np.shape(x)
     a = np.asarray(ans)
+    axes = _norm_axes(axis, len(shape)) if shape else None
     if not keepdims and shape:
-        a = np.expand_dims(a, _norm_axes(axis, len(shape)))
+        a = _insert_axes(a, axes)
     mask = np.asarray(x) == a
-    count = np.sum(mask, axis=_norm_axes(axis, len(shape)) if shape else None, keepdims=True)
+    count = mask.sum(axis=axes, keepdims=True)
     return unreduce(g, x, axis, keepdims) * mask / count
 
 
