@@ -401,10 +401,7 @@ def _fuse_block(code, ok):
             for j in range(i + 1, len(code)):
                 u = code[j]
                 if any(isinstance(n, ast.Name) and n.id == t for n in ast.walk(u)):
-                    store = isinstance(u, ast.Assign) and isinstance(u.targets[0], ast.Subscript) \
-                        and isinstance(u.value, ast.Name)
-                    # (a store keeps its named value: tracebacks name the line that stores)
-                    if isinstance(u, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) and not store:
+                    if isinstance(u, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)):
                         code[j] = _Replace(t, s.value).visit(u)
                         del code[i]
                     break
