@@ -88,12 +88,20 @@ def select_adjoint(g, x, ans, axis=None, keepdims=False):
     """Adjoint of max/min: ``g`` split equally among the elements equal to the result."""
     shape = np.shape(x)
     a = np.asarray(ans)
-    axes = _norm_axes(axis, len(shape)) if shape else None
-    if not keepdims and shape:
+    if not shape:
+        mask = np.asarray(x) == a
+        return unreduce(g, x, axis, keepdims) * mask / np.sum(mask, keepdims=True)
+    axes = _norm_axes(axis, len(shape))
+    g = np.asarray(g)
+    if not keepdims:
         a = _insert_axes(a, axes)
+        if g.ndim == len(shape) - len(axes):
+            g = _insert_axes(g, axes)
     mask = np.asarray(x) == a
-    count = mask.sum(axis=axes, keepdims=True)
-    return unreduce(g, x, axis, keepdims) * mask / count
+    count = np.count_nonzero(mask, axis=axes, keepdims=True)
+    if g.ndim == len(shape) and all(d == 1 or d == n for d, n in zip(g.shape, shape)):
+        return g * mask / count    # g broadcasts against the mask as against its view of x's shape
+    return unreduce(g, x, axis, True) * mask / count
 
 
 def select_tangent(t, x, ans, axis=None, keepdims=False):

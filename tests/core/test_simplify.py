@@ -97,3 +97,34 @@ def test_log_sum_exp_rows_against_softmax():
     (dz,) = ad.gradient(lse_rows, z)
     e = np.exp(z - z.max(axis=1, keepdims=True))
     np.testing.assert_allclose(dz, e / e.sum(axis=1, keepdims=True), rtol=1e-12)
+
+
+def _split_among_ties(g, x, axis, keepdims):
+    """The adjoint of np.max from its definition: ``g`` shared equally by the
+    elements equal to the maximum, one reduced position at a time."""
+    x = np.asarray(x, dtype=np.float64)
+    axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in np.atleast_1d(axis))
+    out = np.zeros(x.shape)
+    g = np.broadcast_to(np.asarray(g, dtype=np.float64) if keepdims or not axes or np.ndim(g) == 0
+                        else np.expand_dims(g, axes), np.max(x, axis=axes, keepdims=True).shape)
+    for pos in np.ndindex(g.shape):
+        sel = tuple(slice(None) if k in axes else pos[k] for k in range(x.ndim))
+        block = x[sel]
+        ties = block == block.max()
+        view = out[sel]
+        view[ties] = g[pos] / ties.sum()
+    return out
+
+
+@pytest.mark.parametrize("shape, axis", [((5,), None), ((5,), 0), ((4, 3), 1), ((4, 3), 0), ((4, 3), None),
+                                         ((3, 1, 4), (0, 2)), ((2, 3, 4), -1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_select_adjoint_shares_among_ties(shape, axis, keepdims):
+    from adcompiler.runtime.core import select_adjoint
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 3, shape).astype(float)          # many ties
+    ans = np.max(x, axis=axis, keepdims=keepdims)
+    g = rng.standard_normal(np.shape(ans)) if np.ndim(ans) else 1.7
+    got = select_adjoint(g, x, ans, axis, keepdims)
+    assert got.shape == x.shape
+    np.testing.assert_allclose(got, _split_among_ties(g, x, axis, keepdims), rtol=1e-15, atol=0)
