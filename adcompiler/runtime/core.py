@@ -51,12 +51,26 @@ def _insert_axes(g, axes):
     return g.reshape(tuple(1 if k in axes else next(rest) for k in range(ndim)))
 
 
-def _broadcast_scalar(g, shape):
-    """``np.broadcast_to(g, shape)`` for a 0-d array ``g`` (a read-only view
-    with zero strides), without the general function's cost."""
+def _broadcast(g, shape):
+    """``np.broadcast_to(g, shape)`` (a read-only view, zero strides along the
+    axes it repeats) without the general function's cost, for a float array
+    ``g`` of rank 0, or of ``shape``'s rank, C-contiguous (its memory is the
+    view's buffer) with each axis 1 or ``shape``'s; otherwise through
+    ``np.broadcast_to``."""
     if g.dtype.kind not in "fc":
         return np.broadcast_to(g, shape)
-    v = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+    if g.ndim == 0:
+        v = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+        v.flags.writeable = False
+        return v
+    if g.ndim != len(shape) or not g.flags.c_contiguous:
+        return np.broadcast_to(g, shape)
+    strides = []
+    for d, n, st in zip(g.shape, shape, g.strides):
+        if d != n and d != 1:
+            return np.broadcast_to(g, shape)   # (raises as it would)
+        strides.append(0 if d != n else st)
+    v = np.ndarray(shape, g.dtype, g, 0, tuple(strides))
     v.flags.writeable = False
     return v
 
@@ -66,13 +80,13 @@ def unreduce(g, x, axis=None, keepdims=False):
     shape = x if type(x) is tuple else x.shape if type(x) is np.ndarray else np.shape(x)
     g = np.asarray(g)
     if g.ndim == 0:
-        return _broadcast_scalar(g, shape)
+        return _broadcast(g, shape)
     if not keepdims and shape:
         if type(axis) is int and g.ndim == len(shape) - 1:
             g = g.reshape(g.shape[:axis % len(shape)] + (1,) + g.shape[axis % len(shape):])
         else:
             g = _insert_axes(g, _norm_axes(axis, len(shape)))
-    return np.broadcast_to(g, shape)
+    return _broadcast(g, shape)
 
 
 def reduce_count(x, axis=None):
@@ -314,8 +328,14 @@ def as_list(x):
 
 
 def put_list(x, values) -> None:
-    """Write back what ``as_list`` gave, if it was a copy."""
-    if values is not x:
+    """Write back what ``as_list`` gave, if it was a copy (a 1-D float list
+    through ``np.fromiter``: the same conversion of each float, without
+    numpy's inspection of the list first)."""
+    if values is x:
+        return
+    if x.ndim == 1 and x.dtype.kind in "fc" and len(values) == x.shape[0]:
+        x[:] = np.fromiter(values, x.dtype, len(values))
+    else:
         x[:] = values
 
 
