@@ -10,6 +10,8 @@ import array as typed_arrays
 
 import numpy as np
 
+from .views import broadcast, insert_axes
+
 
 def shape(x):
     """``x``'s shape; the helpers take a tuple wherever only an operand's shape matters."""
@@ -44,49 +46,18 @@ def _norm_axes(axis, ndim):
     return (axis % ndim,)
 
 
-def _insert_axes(g, axes):
-    """``np.expand_dims(g, axes)`` for axes already normalized (``_norm_axes``)."""
-    ndim = g.ndim + len(axes)
-    rest = iter(g.shape)
-    return g.reshape(tuple(1 if k in axes else next(rest) for k in range(ndim)))
-
-
-def _broadcast(g, shape):
-    """``np.broadcast_to(g, shape)`` (a read-only view, zero strides along the
-    axes it repeats) without the general function's cost, for a float array
-    ``g`` of rank 0, or of ``shape``'s rank, C-contiguous (its memory is the
-    view's buffer) with each axis 1 or ``shape``'s; otherwise through
-    ``np.broadcast_to``."""
-    if g.dtype.kind not in "fc":
-        return np.broadcast_to(g, shape)
-    if g.ndim == 0:
-        v = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
-        v.flags.writeable = False
-        return v
-    if g.ndim != len(shape) or not g.flags.c_contiguous:
-        return np.broadcast_to(g, shape)
-    strides = []
-    for d, n, st in zip(g.shape, shape, g.strides):
-        if d != n and d != 1:
-            return np.broadcast_to(g, shape)   # (raises as it would)
-        strides.append(0 if d != n else st)
-    v = np.ndarray(shape, g.dtype, g, 0, tuple(strides))
-    v.flags.writeable = False
-    return v
-
-
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint ``g`` of a reduction of ``x`` back to ``x``'s shape."""
     shape = x if type(x) is tuple else x.shape if type(x) is np.ndarray else np.shape(x)
     g = np.asarray(g)
     if g.ndim == 0:
-        return _broadcast(g, shape)
+        return broadcast(g, shape)
     if not keepdims and shape:
         if type(axis) is int and g.ndim == len(shape) - 1:
             g = g.reshape(g.shape[:axis % len(shape)] + (1,) + g.shape[axis % len(shape):])
         else:
-            g = _insert_axes(g, _norm_axes(axis, len(shape)))
-    return _broadcast(g, shape)
+            g = insert_axes(g, _norm_axes(axis, len(shape)))
+    return broadcast(g, shape)
 
 
 def reduce_count(x, axis=None):
@@ -108,9 +79,9 @@ def select_adjoint(g, x, ans, axis=None, keepdims=False):
     axes = _norm_axes(axis, len(shape))
     g = np.asarray(g)
     if not keepdims:
-        a = _insert_axes(a, axes)
+        a = insert_axes(a, axes)
         if g.ndim == len(shape) - len(axes):
-            g = _insert_axes(g, axes)
+            g = insert_axes(g, axes)
     mask = np.asarray(x) == a
     count = np.count_nonzero(mask, axis=axes, keepdims=True)
     if g.ndim == len(shape) and all(d == 1 or d == n for d, n in zip(g.shape, shape)):
