@@ -57,6 +57,8 @@ def wrap(arg):
 def warn_bare_arrays(f, args) -> None:
     """A bare float array where an activity is expected is taken as Const, as
     in Enzyme: say so, since its derivative is then silently not computed."""
+    if not any(isinstance(a, np.ndarray) for a in args):
+        return
     names = param_names(f, len(args))
     for name, a in zip(names, args):
         if isinstance(a, np.ndarray) and a.dtype.kind in "fc":
@@ -65,8 +67,27 @@ def warn_bare_arrays(f, args) -> None:
                           "constant.", AdCompilerWarning, stacklevel=3)
 
 
+def _apart(arrays) -> bool:
+    """Whether no two of these arguments' arrays (values and shadows) can
+    share memory: each owns its buffer (a view never does) and each is a
+    different object. Then the pairwise checks have nothing to find."""
+    seen = set()
+    for _, a in arrays:
+        for x in (a.val, a.dval) if isinstance(a, A.Duplicated) else (a.val,):
+            if type(x) is not np.ndarray or not x.flags.owndata or id(x) in seen:
+                return False
+            seen.add(id(x))
+    return True
+
+
 def check_alias(args, names, writes):
     arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
+    if _apart(arrays):
+        for i, a in arrays:
+            if i in writes and not a.val.flags.writeable:
+                raise ActivityError(f"`{names[i]}` is written by the function but is read-only.",
+                                    construct=names[i], hint="pass a writeable array.")
+        return
     for p, (i, a) in enumerate(arrays):
         for j, b in arrays[p + 1:]:
             share = np.may_share_memory(a.val, b.val) and np.shares_memory(a.val, b.val)

@@ -78,8 +78,8 @@ def _check(args, names):
             if not dx.flags.writeable:
                 raise ActivityError(f"the shadow of `{name}` is read-only.", construct=f"d{name}",
                                     hint="pass a writeable array (np.zeros_like).")
-            if (x.flags.c_contiguous, x.flags.f_contiguous) != (dx.flags.c_contiguous, dx.flags.f_contiguous) \
-                    and x.ndim > 1:
+            if x.ndim > 1 and (x.flags.c_contiguous, x.flags.f_contiguous) \
+                    != (dx.flags.c_contiguous, dx.flags.f_contiguous):
                 raise ShapeError(
                     f"the shadow of `{name}` has a different memory layout (C/Fortran order) than `{name}`.",
                     construct=f"Duplicated({name}, d{name})",
@@ -140,8 +140,8 @@ def _signature(args):
 def compiled_for(f, args, ret: str, backend: str = "numpy", checkpoint=None):
     """The (cached) generated adjoint of ``f`` for these annotated arguments
     (``backend``: see ``backends/choice``; ``checkpoint``: see ``checkpoint_option``)."""
-    sig = _signature(args) if backend == "numpy" and isinstance(checkpoint, (int, str, type(None))) else None
-    key = None if sig is None else (f, getattr(f, "__code__", None), ret, checkpoint, sig)
+    sig = _signature(args) if isinstance(checkpoint, (int, str, type(None))) else None
+    key = None if sig is None else (f, getattr(f, "__code__", None), ret, backend, checkpoint, sig)
     if key is not None:
         comp = _RECENT.get(key)
         if comp is not None and comp.fresh(f):

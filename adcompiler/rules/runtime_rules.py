@@ -4,6 +4,7 @@ forward-over-reverse). Each helper is linear in its adjoint argument."""
 import ast
 
 from ..runtime import core as R
+from ..runtime import lists as LS
 from .registry import (
     REQUIRED,
     Rule,
@@ -95,7 +96,7 @@ _stack_pop = Rule(R.stack_pop, "adcompiler.runtime.stack_pop", [("ds", REQUIRED)
                   "_ad_stack_pop(d_ds)", "inplace")
 register_rule(_stack_pop)
 # np.stack of a user's list: the adjoint stack takes one adjoint per item, the tangent list likewise
-register_rule(Rule(R.stack_list_adjoint, "adcompiler.runtime.stack_list_adjoint",
+register_rule(Rule(LS.stack_list_adjoint, "adcompiler.runtime.stack_list_adjoint",
                    [("ds", REQUIRED), ("g", REQUIRED), ("axis", 0)], {},
                    "_ad_stack_list_adjoint(d_ds, d_g, axis)", "inplace"))
 

@@ -17,6 +17,7 @@ from . import (
     fft,
     histogram,
     linalg,
+    lists,
     numpy,
     products,
     ranges,
@@ -39,8 +40,6 @@ HELPERS = {
     "_ad_roots": core.roots,
     "_ad_disjoint": core.disjoint,
     "_ad_stack_pop": core.stack_pop,
-    "_ad_stack_list_adjoint": core.stack_list_adjoint,
-    "_ad_stack_list_tangent": core.stack_list_tangent,
     "_ad_tget": core.tget,
     "_ad_tadd": core.tadd,
     "_ad_tplus": core.tplus,
@@ -74,7 +73,7 @@ HELPERS = {
     "_ad_put_back": checkpoint.put_back,
 }
 
-for _mod in (numpy, linalg, complexes, fft, histogram, ranges, products, curves, covariance):
+for _mod in (numpy, linalg, complexes, fft, histogram, ranges, products, curves, covariance, lists):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)

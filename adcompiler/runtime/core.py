@@ -10,6 +10,8 @@ import array as typed_arrays
 
 import numpy as np
 
+from .views import broadcast, insert_axes
+
 
 def shape(x):
     """``x``'s shape; the helpers take a tuple wherever only an operand's shape matters."""
@@ -48,12 +50,14 @@ def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint ``g`` of a reduction of ``x`` back to ``x``'s shape."""
     shape = x if type(x) is tuple else x.shape if type(x) is np.ndarray else np.shape(x)
     g = np.asarray(g)
+    if g.ndim == 0:
+        return broadcast(g, shape)
     if not keepdims and shape:
         if type(axis) is int and g.ndim == len(shape) - 1:
             g = g.reshape(g.shape[:axis % len(shape)] + (1,) + g.shape[axis % len(shape):])
         else:
-            g = np.expand_dims(g, _norm_axes(axis, len(shape)))
-    return np.broadcast_to(g, shape)
+            g = insert_axes(g, _norm_axes(axis, len(shape)))
+    return broadcast(g, shape)
 
 
 def reduce_count(x, axis=None):
@@ -69,11 +73,20 @@ def select_adjoint(g, x, ans, axis=None, keepdims=False):
     """Adjoint of max/min: ``g`` split equally among the elements equal to the result."""
     shape = np.shape(x)
     a = np.asarray(ans)
-    if not keepdims and shape:
-        a = np.expand_dims(a, _norm_axes(axis, len(shape)))
+    if not shape:
+        mask = np.asarray(x) == a
+        return unreduce(g, x, axis, keepdims) * mask / np.sum(mask, keepdims=True)
+    axes = _norm_axes(axis, len(shape))
+    g = np.asarray(g)
+    if not keepdims:
+        a = insert_axes(a, axes)
+        if g.ndim == len(shape) - len(axes):
+            g = insert_axes(g, axes)
     mask = np.asarray(x) == a
-    count = np.sum(mask, axis=_norm_axes(axis, len(shape)) if shape else None, keepdims=True)
-    return unreduce(g, x, axis, keepdims) * mask / count
+    count = np.count_nonzero(mask, axis=axes, keepdims=True)
+    if g.ndim == len(shape) and all(d == 1 or d == n for d, n in zip(g.shape, shape)):
+        return g * mask / count    # g broadcasts against the mask as against its view of x's shape
+    return unreduce(g, x, axis, True) * mask / count
 
 
 def select_tangent(t, x, ans, axis=None, keepdims=False):
@@ -291,8 +304,14 @@ def as_list(x):
 
 
 def put_list(x, values) -> None:
-    """Write back what ``as_list`` gave, if it was a copy."""
-    if values is not x:
+    """Write back what ``as_list`` gave, if it was a copy (a 1-D float list
+    through ``np.fromiter``: the same conversion of each float, without
+    numpy's inspection of the list first)."""
+    if values is x:
+        return
+    if x.ndim == 1 and x.dtype.kind in "fc" and len(values) == x.shape[0]:
+        x[:] = np.fromiter(values, x.dtype, len(values))
+    else:
         x[:] = values
 
 
@@ -300,23 +319,6 @@ def stack_pop(ds):
     """The adjoint of the item a reversed ``append`` pushed: the top of the
     adjoint stack, or 0.0 for an item that was never popped."""
     return ds.pop() if ds else 0.0
-
-
-def stack_list_adjoint(ds, g, axis=0):
-    """The adjoint of ``np.stack(L, axis)`` joins ``L``'s adjoint stack ``ds``,
-    which holds the adjoints of the top items only (those popped later): it
-    becomes one adjoint per item, ``g``'s slices added."""
-    parts = list(np.array(np.moveaxis(np.asarray(g), axis, 0)))   # copies: g may be a region zeroed next
-    n, m = len(parts), len(ds)
-    if m > n:
-        raise ValueError("the adjoint stack of a list holds more items than the list had")
-    ds[:] = parts[:n - m] + [d + p for d, p in zip(ds, parts[n - m:])]
-
-
-def stack_list_tangent(ts, items, axis=0):
-    """The tangent of ``np.stack(L, axis)``: the items' tangents (a list beside
-    ``L``; 0.0 for an item without one) stacked in the items' shapes."""
-    return np.stack([np.asarray(t) + np.zeros(np.shape(x)) for t, x in zip(ts, items)], axis)
 
 
 def disjoint(*arrays):

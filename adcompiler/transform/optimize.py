@@ -28,7 +28,13 @@ import ast
 import copy
 
 from ..analysis.infer import walk_stmts
-from .simplify import _names, _Replace, _simple_value, drop_unbroadcast
+from .simplify import (
+    _names,
+    _Replace,
+    _simple_value,
+    drop_unbroadcast,
+    fold_into_unreduce,
+)
 
 PURE_CALLS = {"_ad_unbroadcast"}
 
@@ -127,6 +133,7 @@ def optimize_line(code: list, facts=None) -> list:
     is known of the function's shapes (``simplify.line_facts``)."""
     head, body = code[:1], code[1:]
     body = fold_negation(body, lambda name: _used_twice(name, body))
+    body = fold_into_unreduce(body)
     if facts is not None:
         body = drop_unbroadcast(body, *facts)
     return head + schedule_store(body)

@@ -18,7 +18,10 @@ Every rewrite leaves each value as it was, bit for bit:
   (``np.sum(A - m)`` with ``m`` of shape (1, n)), a scalar cannot say how many
   elements it stood for, and ``m``'s adjoint came out n times too small;
 - ``_ad_unbroadcast(e, r)`` -> ``e`` in a statement that writes ``r`` when the
-  shapes of ``e`` and ``r`` are provably equal (``drop_unbroadcast``).
+  shapes of ``e`` and ``r`` are provably equal (``drop_unbroadcast``);
+- a number multiplying a full reduction's broadcast adjoint goes into its
+  scalar, and a partial reduction's broadcast adjoint read once by arithmetic
+  is not copied first (``fold_into_unreduce``, on one line's code).
 
 >>> import ast
 >>> tree = ast.parse("d = g * 2 * x ** (2 - 1)")
@@ -102,6 +105,110 @@ def simplify_records(records, kinds) -> None:
         r.core = simplify_code(r.core, kinds)
         for ch in r.children:
             simplify_records(ch, kinds)
+
+
+# -- scalars into the broadcast adjoint of a reduction --------------------------------
+
+def _full_unreduce(e) -> bool:
+    """``_ad_unreduce(g, a, None, False)``: the adjoint of a reduction over all
+    axes, ``g`` broadcast to ``a``'s shape."""
+    if not (_call_of(e, "_ad_unreduce") and len(e.args) == 4):
+        return False
+    axis, keep = e.args[2], e.args[3]
+    return isinstance(axis, ast.Constant) and axis.value is None and isinstance(keep, ast.Constant) \
+        and keep.value is False
+
+
+def _copied_unreduce(e) -> bool:
+    """``_ad_unreduce(...) * True``: a broadcast adjoint copied into a new array."""
+    return isinstance(e, ast.BinOp) and isinstance(e.op, ast.Mult) and _is_true(e.right) \
+        and _call_of(e.left, "_ad_unreduce")
+
+
+def _single_use(code, i, name):
+    """The one statement after ``code[i]`` that mentions ``name`` and the
+    node that reads it, when ``name`` appears nowhere else in ``code`` (the
+    statement a simple assignment at the top level), else None."""
+    found = None
+    for j, s in enumerate(code):
+        hits = [n for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name]
+        if j == i:
+            if len(hits) != 1:
+                return None
+            continue
+        if not hits:
+            continue
+        if found is not None or j < i or len(hits) != 1 or not isinstance(hits[0].ctx, ast.Load) \
+                or not isinstance(s, (ast.Assign, ast.AugAssign)):
+            return None
+        found = (j, hits[0])
+    return found
+
+
+def _parents(stmt) -> dict:
+    return {id(c): p for p in ast.walk(stmt) for c in ast.iter_child_nodes(p)}
+
+
+def _writes_memory(s) -> bool:
+    """Whether ``s`` may write into an array (or is not a plain assignment)."""
+    if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name):
+        return False                                        # a comment marker
+    if isinstance(s, ast.Assign) and all(isinstance(t, ast.Name) for t in s.targets):
+        return any(isinstance(n, ast.Call) and not _call_of(n, "_ad_unbroadcast") for n in ast.walk(s.value))
+    return True
+
+
+def fold_into_unreduce(code: list) -> list:
+    """Two rewrites of a reduction's broadcast adjoint ``u`` bound by
+    ``code[i]`` and read once, later in ``code``:
+
+    - ``u = _ad_unreduce(g, a, None, False)`` read as ``u * c`` (``c`` a number,
+      either side) or ``-u``, with no statement in between that may write
+      memory: the number goes into the scalar,
+      ``u = _ad_unreduce(g * c, a, None, False)`` and the read is ``u``. Each
+      element of the broadcast view times ``c`` is ``g * c``, computed once
+      instead of over a whole array (numpy promotes a Python number with a
+      0-d array as with a broadcast one);
+    - ``u = _ad_unreduce(...) * True`` read as an operand of arithmetic, with
+      no statement in between that may write memory: the copy goes, since the
+      arithmetic makes a new array from the same values anyway, and nothing
+      changed the memory the view reads before it is read.
+    """
+    code = list(code)
+    for i, s in enumerate(code):
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)):
+            continue
+        name = s.targets[0].id
+        if _full_unreduce(s.value):
+            while True:
+                use = _single_use(code, i, name)
+                if use is None:
+                    break
+                j, read = use
+                parent = _parents(code[j]).get(id(read))
+                g = s.value.args[0]
+                if any(_writes_memory(t) for t in code[i + 1:j]):
+                    break      # (a 0-d array seed is viewed, not copied: it must not change before the read)
+                if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mult) and (
+                        _number(parent.right) and parent.left is read or _number(parent.left) and parent.right is read):
+                    c = parent.right if parent.left is read else parent.left
+                    s.value.args[0] = ast.BinOp(g, ast.Mult(), c) if c is parent.right else ast.BinOp(c, ast.Mult(), g)
+                elif isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.USub):
+                    s.value.args[0] = ast.UnaryOp(ast.USub(), g)
+                else:
+                    break
+                code[j] = _Replace(name, ast.Name(name, ast.Load()), parent).visit(code[j])
+        elif _copied_unreduce(s.value):
+            use = _single_use(code, i, name)
+            if use is None:
+                continue
+            j, read = use
+            parent = _parents(code[j]).get(id(read))
+            if (isinstance(parent, ast.BinOp) and isinstance(parent.op, _ARITH)
+                    or isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.USub)) \
+                    and not any(_writes_memory(t) for t in code[i + 1:j]):
+                s.value = s.value.left
+    return code
 
 
 # -- unbroadcast where the shapes are equal --------------------------------------------
@@ -294,10 +401,7 @@ def _fuse_block(code, ok):
             for j in range(i + 1, len(code)):
                 u = code[j]
                 if any(isinstance(n, ast.Name) and n.id == t for n in ast.walk(u)):
-                    store = isinstance(u, ast.Assign) and isinstance(u.targets[0], ast.Subscript) \
-                        and isinstance(u.value, ast.Name)
-                    # (a store keeps its named value: tracebacks name the line that stores)
-                    if isinstance(u, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) and not store:
+                    if isinstance(u, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)):
                         code[j] = _Replace(t, s.value).visit(u)
                         del code[i]
                     break
@@ -318,12 +422,17 @@ def _simple_value(expr) -> bool:
 
 
 class _Replace(ast.NodeTransformer):
-    """Replaces the reads of one name by an expression."""
+    """Replaces the reads of one name by an expression (with ``node``: replaces that node)."""
 
-    def __init__(self, name, value):
-        self.name, self.value = name, value
+    def __init__(self, name, value, node=None):
+        self.name, self.value, self.node = name, value, node
+
+    def visit(self, node):
+        if self.node is not None and node is self.node:
+            return self.value
+        return super().visit(node)
 
     def visit_Name(self, node):
-        if node.id == self.name and isinstance(node.ctx, ast.Load):
+        if self.node is None and node.id == self.name and isinstance(node.ctx, ast.Load):
             return self.value
         return node

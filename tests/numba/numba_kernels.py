@@ -40,3 +40,19 @@ def reads_global_array(x):
     for i in range(x.shape[0]):
         t += WEIGHTS[i] * x[i] * x[i]
     return t
+
+
+def matvec_from(y, A, x, lo):
+    """An inner loop indexed by its bare variable (counted down by the numba
+    rewrite), over a range that starts at ``lo`` (empty when ``lo`` is past
+    the end); ``k`` is read after the loop."""
+    n, m = A.shape
+    last = 0.0
+    for i in range(n):
+        acc = 0.0
+        k = -1
+        for k in range(lo, m):
+            acc += A[i, k] * x[k]
+        y[i] = acc + 0.5 * k
+        last = acc
+    return last

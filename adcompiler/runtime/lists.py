@@ -1,0 +1,23 @@
+"""Helpers of Python lists a user function builds with ``append`` and stacks
+into an array (``np.stack(L)``): the adjoint stack made one adjoint per item,
+and the stacked tangent."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def stack_list_adjoint(ds, g, axis=0):
+    """The adjoint of ``np.stack(L, axis)`` joins ``L``'s adjoint stack ``ds``,
+    which holds the adjoints of the top items only (those popped later): it
+    becomes one adjoint per item, ``g``'s slices added."""
+    parts = list(np.array(np.moveaxis(np.asarray(g), axis, 0)))   # copies: g may be a region zeroed next
+    n, m = len(parts), len(ds)
+    if m > n:
+        raise ValueError("the adjoint stack of a list holds more items than the list had")
+    ds[:] = parts[:n - m] + [d + p for d, p in zip(ds, parts[n - m:])]
+
+
+def stack_list_tangent(ts, items, axis=0):
+    """The tangent of ``np.stack(L, axis)``: the items' tangents (a list beside
+    ``L``; 0.0 for an item without one) stacked in the items' shapes."""
+    return np.stack([np.asarray(t) + np.zeros(np.shape(x)) for t, x in zip(ts, items)], axis)
