@@ -377,3 +377,16 @@ def test_list_stacked_into_an_array_everywhere(case):
         "columns": (stacked_columns, (D(rng, 3), D(rng, 3))),
     }[case]
     check_everywhere(f, *args, tapes=("autograd", "torch", "jax") if case == "hidden_states" else ("autograd",))
+
+
+def trapezoid_of_nothing(y, x, out):
+    out[0] = np.trapezoid(y * y, dx=0.5) + np.trapezoid(y, x) + np.trapezoid(y[:1] * 2.0, dx=0.5)
+
+
+def test_trapezoid_of_no_sample_and_one_sample():
+    """The integral of no sample (or one) is 0; its adjoint once tried to build
+    widths of length -1 (random program 1051 with n = 0)."""
+    rng = np.random.default_rng(8)
+    check_everywhere(trapezoid_of_nothing, Duplicated(np.zeros(0), np.zeros(0)), Duplicated(np.zeros(0), np.zeros(0)),
+                     D(rng, 1))
+    check_everywhere(trapezoid_of_nothing, D(rng, 1), D(rng, 1), D(rng, 1))

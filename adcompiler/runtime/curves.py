@@ -27,7 +27,10 @@ def _pad(d, before):
 
 
 def trapezoid_adjoint_y(g, y, x=None, dx=1.0, axis=-1):
-    """Adjoint of ``np.trapezoid`` in ``y``: each sample weighs half the widths beside it."""
+    """Adjoint of ``np.trapezoid`` in ``y``: each sample weighs half the widths beside it
+    (nothing for no sample: the integral is 0)."""
+    if np.shape(y)[axis] == 0:
+        return np.zeros(np.shape(y))
     d = _widths(y, x, dx, axis)
     w = (_pad(d, True) + _pad(d, False)) / 2
     ym = _last(y, axis)
@@ -44,6 +47,8 @@ def _trapezoid_coefficients(y, axis):
 
 def trapezoid_adjoint_x(g, y, x, axis=-1):
     """Adjoint of ``np.trapezoid`` in the sample points ``x``."""
+    if np.shape(y)[axis] == 0:
+        return np.zeros(np.shape(x))
     full = np.expand_dims(np.asarray(g), -1) * _trapezoid_coefficients(y, axis)
     if np.ndim(x) == 1:
         return np.reshape(np.sum(np.reshape(full, (-1, full.shape[-1])), axis=0), np.shape(x))
@@ -51,6 +56,8 @@ def trapezoid_adjoint_x(g, y, x, axis=-1):
 
 
 def trapezoid_tangent_x(t, y, x, axis=-1):
+    if np.shape(y)[axis] == 0:
+        return np.zeros(np.shape(np.sum(_last(y, axis), axis=-1)))
     c = _trapezoid_coefficients(y, axis)
     if np.ndim(x) == 1:
         return np.sum(c * t, axis=-1)

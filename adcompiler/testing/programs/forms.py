@@ -269,11 +269,12 @@ def f_curves(g, ex):
     loc = ex.name("cv")
     opts = [[f"{t} += float(np.trapezoid({u} * {u}, dx=0.5))"],
             [f"{t} += float(np.trapezoid({u}, np.cumsum(np.abs({v}) + 0.5)))"],
-            [f"{w}[:] = np.convolve({u}, {v} * 0.5, mode='same')"],
             [f"{loc} = np.polyval(np.array([0.5, -0.25, 1.0]), {u})", f"{w}[:] = {loc} * 0.5 + {w}"]]
+    if s.n >= 1:   # (np.convolve refuses empty arrays; an eigenvalue to write)
+        opts += [[f"{w}[:] = np.convolve({u}, {v} * 0.5, mode='same')"]]
     if s.n >= 2:
         opts += [[f"{w}[:] = np.interp({u}, np.linspace(-1.0, 1.0, n), {v})"]]
-    if s.mats:
+    if s.mats and s.n >= 1:
         m, _rows = r.choice(s.mats)
         opts += [[f"{loc}, {loc}v = np.linalg.eigh({m}.T @ {m} + np.diag(np.arange(1.0, n + 1.0)))",
                   f"{loc}[0] = {loc}[0] * 0.5",
