@@ -213,6 +213,8 @@ def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
 
 
 def _norm_parts(x, ans, ord, axis, keepdims):
+    """``x``, the axes reduced, and the norm broadcast to them: None for the
+    matrix norms 1, -1, inf, -inf (piecewise linear), "svd" for 2, -2, "nuc"."""
     x = np.asarray(x)
     if axis is None:
         axes = tuple(range(x.ndim)) if ord is None or x.ndim == 1 else (0, 1)
@@ -220,33 +222,67 @@ def _norm_parts(x, ans, ord, axis, keepdims):
         axes = _norm_axes(axis, x.ndim)
     if not (len(axes) == 1 or ord is None or ord == "fro"):
         if ord in (1, -1, np.inf, -np.inf):
-            return x, axes, None   # piecewise linear: no second derivative
-        raise NotImplementedError(f"second derivatives of the matrix norm ord={ord!r} are not supported")
-    if np.iscomplexobj(x) and ord not in (None, 2, "fro"):
-        raise NotImplementedError(f"second derivatives of the norm ord={ord!r} of complex values are not supported")
+            return x, axes, None
+        if np.iscomplexobj(x):
+            raise NotImplementedError(f"second derivatives of the matrix norm ord={ord!r} of complex values "
+                                      "are not supported")
+        return x, axes, "svd"
     return x, axes, unreduce(ans, x, axes, keepdims)
 
 
+def _sign_tangent(x, ax, t):
+    """The tangent of ``x / |x|`` (0 for real ``x``, whose sign is constant)."""
+    return safe_div(t, ax) - x * safe_div(np.real(np.conj(x) * t), ax ** 3)
+
+
 def norm_adjoint_dx(g, x, ans, ord=None, axis=None, keepdims=False, t=0.0):
-    """Tangent of :func:`norm_adjoint` in ``x`` alone (``ans`` held)."""
+    """Tangent of :func:`norm_adjoint` in ``x`` alone (``ans`` held), real or complex
+    ``x``; the spectral and nuclear norms through the tangent of the SVD."""
     x, axes, nk = _norm_parts(x, ans, ord, axis, keepdims)
-    if nk is None or ord in (1, 0, np.inf, -np.inf):
+    if nk is None or ord == 0:
         return np.zeros_like(x, dtype=float)
     gk = unreduce(g, x, axes, keepdims)
+    if isinstance(nk, str):
+        return gk * _spectral_adjoint_tangent(x, t, ord, axes)
     if ord in (None, 2, "fro"):
         return gk * safe_div(t, nk)
-    return gk * (ord - 1) * safe_div(np.abs(x) ** (ord - 2) * t, nk ** (ord - 1))
+    ax = np.abs(x)
+    ds = _sign_tangent(x, ax, t)
+    if ord in (1, -1):
+        return gk * ds
+    if ord in (np.inf, -np.inf):
+        mask = ax == nk
+        return gk * ds * mask / np.sum(mask, axis=axes, keepdims=True)
+    w = safe_div(ax ** (ord - 1), nk ** (ord - 1))
+    dw = (ord - 1) * safe_div(ax ** (ord - 2) * safe_div(np.real(np.conj(x) * t), ax), nk ** (ord - 1))
+    return gk * (ds * w + safe_div(x, ax) * dw)
+
+
+def _spectral_adjoint_tangent(x, t, ord, axes):
+    """The tangent of ``U V^T`` (nuclear norm) or ``u_k v_k^T`` (2, -2), the
+    matrix norms' adjoint directions, along ``t`` (distinct singular values)."""
+    from .linalg import svd_tangent
+    xm, tm = np.moveaxis(x, axes, (-2, -1)), np.moveaxis(np.asarray(t) + np.zeros(x.shape), axes, (-2, -1))
+    u, s, vh = np.linalg.svd(xm, full_matrices=False)
+    du, _, dvh = svd_tangent(tm, xm, (u, s, vh), False, True)
+    if ord == "nuc":
+        d = du @ vh + u @ dvh
+    else:
+        k = 0 if ord == 2 else -1
+        d = du[..., :, k, None] * vh[..., None, k, :] + u[..., :, k, None] * dvh[..., None, k, :]
+    return np.moveaxis(d, (-2, -1), axes)
 
 
 def norm_adjoint_dans(g, x, ans, ord=None, axis=None, keepdims=False, t=0.0):
     """Tangent of :func:`norm_adjoint` in ``ans`` alone (``x`` held)."""
     x, axes, nk = _norm_parts(x, ans, ord, axis, keepdims)
-    if nk is None or ord in (1, 0, np.inf, -np.inf):
+    if nk is None or isinstance(nk, str) or ord in (1, -1, 0, np.inf, -np.inf):
         return np.zeros_like(x, dtype=float)
     gk, tk = unreduce(g, x, axes, keepdims), unreduce(t, x, axes, keepdims)
     if ord in (None, 2, "fro"):
         return -gk * safe_div(x * tk, nk * nk)
-    return -gk * (ord - 1) * np.sign(x) * safe_div(np.abs(x) ** (ord - 1) * tk, nk ** ord)
+    ax = np.abs(x)
+    return -gk * (ord - 1) * safe_div(x, ax) * safe_div(ax ** (ord - 1) * tk, nk ** ord)
 
 
 def concat_part(g, arr, values, axis, first):

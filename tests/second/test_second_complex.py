@@ -183,10 +183,24 @@ def test_hvp_of_complex_norms():
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7 * np.max(np.abs(want)))
 
 
-def one_norm_of_complex(z):
-    return float(np.linalg.norm(z, 1) ** 2)
+def other_norms_of_complex(z):
+    return float(np.linalg.norm(z, 1) ** 2 + np.linalg.norm(z, np.inf) ** 2 + np.linalg.norm(z, 3) ** 2
+                 + np.linalg.norm(z, -np.inf))
 
 
-def test_hvp_of_complex_one_norm_is_refused():
-    with pytest.raises(Exception, match="ord=1 of complex"):
-        hvp(one_norm_of_complex, (cplx(3),), (cplx(3),))
+def test_hvp_of_complex_norms_of_other_orders():
+    """The 1-, inf- and p-norms of complex values: the derivative of their adjoint
+    goes through that of z / |z| (refused at the last stop)."""
+    z, v = cplx(4), cplx(4)
+    (got,) = hvp(other_norms_of_complex, (z.copy(),), (v,))
+    (want,) = _fd(other_norms_of_complex, [z], [v])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7 * np.max(np.abs(want)))
+
+
+def nuclear_norm_of_complex(z):
+    return float(np.linalg.norm(np.outer(z, z), "nuc") ** 2)
+
+
+def test_hvp_of_a_complex_matrix_norm_is_refused():
+    with pytest.raises(NotImplementedError, match="ord='nuc' of complex values"):
+        hvp(nuclear_norm_of_complex, (cplx(3),), (cplx(3),))

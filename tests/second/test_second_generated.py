@@ -466,16 +466,26 @@ def test_singular_values_without_factors():
     _check(singular_values_loss, [A.copy()])
 
 
-def nuclear_norm_loss(A):
-    return float(np.linalg.norm(A, "nuc") ** 2)
+def matrix_norms_loss(A, b):
+    return float(np.linalg.norm(A, "nuc") ** 2 * np.sum(b) + np.linalg.norm(A, 2) * b[0] + np.linalg.norm(A, -2) ** 3)
 
 
-def test_refused_derivative_of_a_runtime_helper_is_refused_not_zero():
-    """The nuclear norm's adjoint has no second derivative here: hvp raises,
-    naming the norm, never returns zeros."""
+def test_spectral_and_nuclear_norms():
+    """The matrix norms 2, -2 and "nuc": the derivative of their adjoint (u v^T
+    directions) through the tangent of the SVD; hvp refused them at the last stop."""
+    A = np.array([[0.4, -0.3, 0.7], [0.2, 0.9, -0.1], [0.5, 0.1, 0.3]])
+    b = np.array([0.3, -0.6, 0.8])
+    _check(matrix_norms_loss, [A.copy(), b.copy()], 0)
+    _check(matrix_norms_loss, [A.copy(), b.copy()], 1)
+
+
+def singular_values_flag(A, flag):
+    return float(np.sum(np.linalg.svd(A, compute_uv=flag) ** 3))
+
+
+def test_singular_values_with_a_constant_flag():
     A = np.array([[0.4, -0.3, 0.7], [0.2, 0.9, -0.1]])
-    with pytest.raises(NotImplementedError, match="ord='nuc'"):
-        hvp(nuclear_norm_loss, (A,), (np.ones_like(A),))
+    _check(singular_values_flag, [A.copy(), False])
 
 
 def std_loss(a):
