@@ -223,9 +223,6 @@ def _norm_parts(x, ans, ord, axis, keepdims):
     if not (len(axes) == 1 or ord is None or ord == "fro"):
         if ord in (1, -1, np.inf, -np.inf):
             return x, axes, None
-        if np.iscomplexobj(x):
-            raise NotImplementedError(f"second derivatives of the matrix norm ord={ord!r} of complex values "
-                                      "are not supported")
         return x, axes, "svd"
     return x, axes, unreduce(ans, x, axes, keepdims)
 
@@ -259,17 +256,28 @@ def norm_adjoint_dx(g, x, ans, ord=None, axis=None, keepdims=False, t=0.0):
 
 
 def _spectral_adjoint_tangent(x, t, ord, axes):
-    """The tangent of ``U V^T`` (nuclear norm) or ``u_k v_k^T`` (2, -2), the
-    matrix norms' adjoint directions, along ``t`` (distinct singular values)."""
-    from .linalg import svd_tangent
+    """The tangent of ``U V^H`` (nuclear norm) or ``u_k v_k^H`` (2, -2), the
+    matrix norms' adjoint directions, along ``t`` (distinct singular values),
+    real or complex: the phase a complex SVD leaves free cancels in them, so
+    it is put in ``dU`` (``1j Im(P_ii) / s_i``) and nothing in ``dV``."""
+    def h(a):
+        return np.conj(np.swapaxes(a, -1, -2))
     xm, tm = np.moveaxis(x, axes, (-2, -1)), np.moveaxis(np.asarray(t) + np.zeros(x.shape), axes, (-2, -1))
     u, s, vh = np.linalg.svd(xm, full_matrices=False)
-    du, _, dvh = svd_tangent(tm, xm, (u, s, vh), False, True)
+    v, k = h(vh), s.shape[-1]
+    p = h(u) @ tm @ v
+    eye = np.eye(k, dtype=bool)
+    f = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, s[..., None, :] ** 2 - s[..., :, None] ** 2))
+    sm = s[..., None, :] * np.eye(k)
+    phase = 1j * np.imag(np.diagonal(p, axis1=-2, axis2=-1)) / s if np.iscomplexobj(p) else 0.0 * s
+    du = u @ (f * (p @ sm + sm @ h(p)) + phase[..., None, :] * np.eye(k)) + \
+        (tm - u @ (h(u) @ tm)) @ v / s[..., None, :]
+    dv = v @ (f * (sm @ p + h(p) @ sm)) + (h(tm) - v @ (vh @ h(tm))) @ u / s[..., None, :]
     if ord == "nuc":
-        d = du @ vh + u @ dvh
+        d = du @ vh + u @ h(dv)
     else:
-        k = 0 if ord == 2 else -1
-        d = du[..., :, k, None] * vh[..., None, k, :] + u[..., :, k, None] * dvh[..., None, k, :]
+        j = 0 if ord == 2 else -1
+        d = du[..., :, j, None] * vh[..., None, j, :] + u[..., :, j, None] * np.conj(dv[..., None, :, j])
     return np.moveaxis(d, (-2, -1), axes)
 
 

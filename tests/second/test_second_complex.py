@@ -197,10 +197,15 @@ def test_hvp_of_complex_norms_of_other_orders():
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7 * np.max(np.abs(want)))
 
 
-def nuclear_norm_of_complex(z):
-    return float(np.linalg.norm(np.outer(z, z), "nuc") ** 2)
+def matrix_norms_of_complex(Z):
+    return float(np.linalg.norm(Z, 2) ** 3 + np.linalg.norm(Z, -2) * np.linalg.norm(Z, "nuc"))
 
 
-def test_hvp_of_a_complex_matrix_norm_is_refused():
-    with pytest.raises(NotImplementedError, match="ord='nuc' of complex values"):
-        hvp(nuclear_norm_of_complex, (cplx(3),), (cplx(3),))
+@pytest.mark.parametrize("shape", [(3, 3), (4, 3), (3, 4)])
+def test_hvp_of_complex_matrix_norms(shape):
+    """The spectral and nuclear norms of complex matrices: the tangent of their
+    adjoint directions with the SVD's free phase cancelling (refused before)."""
+    Z, V = cplx(*shape), cplx(*shape)
+    (got,) = hvp(matrix_norms_of_complex, (Z.copy(),), (V,))
+    (want,) = _fd(matrix_norms_of_complex, [Z], [V])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7 * np.max(np.abs(want)))
