@@ -697,3 +697,17 @@ def constant_list_popped(x):
     st = [0.5, 2.0]
     s += st.pop() * x[0] + st.pop() * x[1]
     return s
+
+
+def diagonal_then_base_written(A, out):
+    """np.diagonal returns a view: a later write to A shows through d (it was
+    differentiated as a copy taken at the call)."""
+    d = np.diagonal(A)
+    A[0, 0] = 2.0 * A[1, 1]
+    out[:] = d * A[2]
+
+
+def diagonal_method_offset(A, out):
+    d = A.diagonal(1)
+    A[0, 1] += A[2, 2]
+    out[:2] = d * 2.0 + out[:2]

@@ -111,6 +111,9 @@ CASES = {
     "eigenvectors_written": (K.eigenvectors_written, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
     "eigenvalues_written": (K.eigenvalues_written, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
     "qr_sign_fixed": (K.qr_sign_fixed, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
+    # np.diagonal is a view of its argument
+    "diagonal_then_base_written": (K.diagonal_then_base_written, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
+    "diagonal_method_offset": (K.diagonal_method_offset, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
     # enumerate's start (once ignored: the index counted from 0)
     "enumerate_from_one": (K.enumerate_from_one, lambda r: [D(r, 3), D(r, 3)], "out"),
     "enumerate_from_two": (K.enumerate_from_two, lambda r: [D(r, 3), D(r, 3)], "out"),

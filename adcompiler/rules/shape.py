@@ -174,7 +174,9 @@ defrule(np.diag, "v, k=0", v="_ad_diag_adjoint(g, v, k)", tangents={"v": "np.dia
                                           if kinds.get("v") and kinds.get("v").ndim in (1, 2) else None))
 defrule(np.diagflat, "v, k=0", v="np.reshape(np.diagonal(g, k), np.shape(v))", tangents={"v": "np.diagflat(t, k)"},
         result=lambda kinds, bound: array(2), doc="v flattened onto diagonal k")
-defrule(np.diagonal, "a, offset=0, axis1=0, axis2=1", a="_ad_diagonal_adjoint(g, a, offset, axis1, axis2)",
+# np.diagonal returns a read-only view: a write to its argument afterwards shows through it
+defrule(np.diagonal, "a, offset=0, axis1=0, axis2=1", kind="view",
+        a="_ad_diagonal_adjoint(g, a, offset, axis1, axis2)",
         tangents={"a": "np.diagonal(t, offset, axis1, axis2)"}, result=_rank(-1))
 defrule(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None",
         a="_ad_trace_adjoint(g, a, offset, axis1, axis2)",

@@ -4,6 +4,8 @@ from __future__ import annotations
 import ast
 import copy
 
+import numpy as np
+
 from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
@@ -174,6 +176,9 @@ class FunctionContext:
                 roots = ast.Call(N("_ad_roots"), [ast.Tuple([N(base)], ast.Load()), ast.Tuple([db], ast.Load())], [])
                 ref = ast.Call(N("_ad_shadow_ref"), [ast.Constant(0), N(n)], [])
                 v = ast.Call(N("_ad_rebase"), [ref, roots], [])
+            elif notes.target(v) is np.diagonal:
+                # numpy's diagonal is a read-only view: the same view of the shadow, writable
+                v = ast.Call(N("_ad_alias_view"), [db, N(base), N(n)], [])
             else:
                 v.args[0] = db
             return ast.Assign(targets=[N(dn, ast.Store)], value=v)
