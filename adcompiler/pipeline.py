@@ -41,7 +41,7 @@ from .frontend.resolve import Resolver
 from .transform.batch import BatchForwardBuilder
 from .transform.builtin_minmax import builtin_minmax_of_arrays
 from .transform.context import FunctionContext
-from .transform.forms import check_stacks, check_tuple_elements
+from .transform.forms import check_read_only_views, check_stacks, check_tuple_elements
 from .transform.forward import ForwardBuilder
 from .transform.lower import lower
 from .transform.module import SECOND_ORDER, FunctionInfo, Module, Options, Passes
@@ -152,6 +152,7 @@ def reverse_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     ctx = FunctionContext(an, acts, ret_active, active, module)
     check_stacks(ctx, an.body)
     check_tuple_elements(ctx, an.body)
+    check_read_only_views(ctx, an.body)
     ctx.is_callee = not main
     module.check_free_names(an)
     info = FunctionInfo(func, an.pf.name, module.unique(f"{an.pf.name}_fwd"), module.unique(f"{an.pf.name}_rev"),
@@ -178,6 +179,7 @@ def forward_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     ctx = FunctionContext(an, an_acts, ret_active, active, module)
     check_stacks(ctx, an.body)
     check_tuple_elements(ctx, an.body)
+    check_read_only_views(ctx, an.body)
     module.check_free_names(an)
     name = module.unique(an.pf.name + ("_forward" if main else "_fwdtan") + ("_batch" if batch else ""))
     info = FunctionInfo(func, an.pf.name, name, name, an.params, acts, ret_active)

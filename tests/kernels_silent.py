@@ -711,3 +711,26 @@ def diagonal_method_offset(A, out):
     d = A.diagonal(1)
     A[0, 1] += A[2, 2]
     out[:2] = d * 2.0 + out[:2]
+
+
+def diag_then_base_written(A, out):
+    """np.diag of a matrix is a read-only view (like np.diagonal): differentiated
+    as a copy, a later write to A was lost."""
+    d = np.diag(A)
+    A[0, 0] = 2.0 * A[1, 1]
+    out[:] = d * A[2]
+
+
+def broadcast_then_base_written(A, out):
+    b = np.broadcast_to(A[0], (3, 3))
+    A[0, 1] = 3.0 * A[2, 2]
+    out[:] = b.sum(axis=0) * A[1]
+
+
+def views_after_the_writes(A, v, out):
+    A[0, 0] = 2.0 * A[1, 1]
+    d = np.diag(A)
+    b = np.broadcast_to(v, (3, 3))
+    D = np.diag(v)
+    D[0, 1] = v[2]
+    out[:] = d * b.sum(axis=0) + D[0]

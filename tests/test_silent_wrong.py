@@ -374,3 +374,26 @@ def test_pop_of_a_list_written_out(rng):
     with pytest.raises(AdCompilerError, match=r"kernels_silent.py:\d+: `st = \[x\[0\], x\[1\]\]`: a list written out"):
         gradient(K.list_display_popped, x)
     check_everywhere(K.constant_list_popped, Duplicated(x, np.zeros(3)))
+
+
+@pytest.mark.parametrize("f,line", [(K.diag_then_base_written, "d = np.diag(A)"),
+                                    (K.broadcast_then_base_written, "b = np.broadcast_to(A[0], (3, 3))")],
+                         ids=["diag", "broadcast_to"])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_read_only_view_then_base_written_refused(f, line, mode, rng):
+    """np.diag of a matrix and np.broadcast_to return views; a write to their
+    argument afterwards showed through them while the derivative was that of a
+    copy (silent wrong gradients). Refused at the call."""
+    A, o = rng.uniform(0.5, 1.5, (3, 3)), rng.uniform(0.5, 1.5, 3)
+    with pytest.raises(AdCompilerError, match=rf"kernels_silent.py:\d+: `{re.escape(line)}`: .*returns a view"):
+        if mode == "reverse":
+            autodiff(Reverse, f, Const, Duplicated(A, np.zeros((3, 3))), Duplicated(o, np.ones(3)))
+        else:
+            autodiff(Forward, f, Const, Duplicated(A, np.ones((3, 3))), Duplicated(o, np.zeros(3)))
+
+
+def test_read_only_views_after_the_writes(rng):
+    """The same calls after the writes (and np.diag of a vector, a new matrix) are differentiated."""
+    A, v, o = rng.uniform(0.5, 1.5, (3, 3)), rng.uniform(0.5, 1.5, 3), rng.uniform(0.5, 1.5, 3)
+    check_everywhere(K.views_after_the_writes, Duplicated(A, np.zeros((3, 3))), Duplicated(v, np.zeros(3)),
+                     Duplicated(o, np.zeros(3)), out="out")

@@ -42,6 +42,8 @@ import ast
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+
 from ..frontend import notes
 
 #: the values of a ``bind``: a name, a constant, a binary or unary operation,
@@ -261,6 +263,54 @@ def check_tuple_elements(ctx, body) -> None:
                     "written in place in this function.",
                     filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
                     hint="write into a copy under a new name (a2 = a.copy()), or return separate arrays.")
+
+
+#: numpy functions returning a read-only view of their first argument that the
+#: transform differentiates as a copy (np.diag of a matrix, np.broadcast_to)
+_READ_ONLY_VIEWS = (np.broadcast_to, np.diag)
+
+
+def check_read_only_views(ctx, body) -> None:
+    """Refuse ``b = np.broadcast_to(x, ...)`` or ``d = np.diag(A)`` (A a matrix)
+    when ``x``'s memory may be written after the call: numpy returns a view, which
+    shows the write, while the derivative is that of a copy taken at the call."""
+    from ..errors import UnsupportedSyntaxError
+    from ..frontend import notes
+    order, loops = {}, {}
+
+    def number(stmts, enclosing):
+        for st in stmts:
+            order[id(st)], loops[id(st)] = len(order), enclosing
+            if isinstance(st, (ast.For, ast.While)):
+                number(st.body, enclosing + (id(st),))
+            elif isinstance(st, ast.If):
+                number(st.body, enclosing)
+                number(st.orelse, enclosing)
+    number(body, ())
+    for st in _statements(body):
+        v = st.value if isinstance(st, ast.Assign) else None
+        if not (isinstance(v, ast.Call) and notes.target(v) in _READ_ONLY_VIEWS and v.args
+                and isinstance(v.args[0], ast.Name)):
+            continue
+        x = v.args[0].id
+        k = ctx.kinds.get(x)
+        if notes.target(v) is np.diag and not (k is not None and k.cls == "array" and k.ndim in (2, None)):
+            continue   # np.diag of a vector builds a new matrix
+        later = [w for w in ctx.eff.writers_of_memory(x) if w is not st and id(w) in order and
+                 (order[id(w)] > order[id(st)] or set(loops[id(w)]) & set(loops[id(st)]))]
+        if later:
+            name = ast.unparse(v.func)
+            what = "its argument" if x in ctx.namer.generated else f"`{x}`"
+            raise UnsupportedSyntaxError(
+                f"`{name}` returns a view of {what}, whose memory is written later in this function; the view "
+                "would show the write.", filename=ctx.pf.filename, lineno=st.lineno,
+                construct=ctx.pf.line_text(st.lineno),
+                hint=f"copy the result ({name}(...).copy()), or call it after the writes.")
+
+
+def _statements(body):
+    from ..analysis.infer import walk_stmts
+    return list(walk_stmts(body))
 
 
 def check_stacks(ctx, body) -> None:
