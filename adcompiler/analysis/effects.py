@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 
 from ..frontend import notes
+from ..rules.registry import is_runtime_helper
 from .infer import walk_stmts
 
 VIEW_RULES = ("view",)
@@ -230,7 +231,7 @@ class Effects:
             # a numpy rule's parameter without a derivative flows too, unless declared constant:
             # a derivative reaching it is refused by the transform (builder.check_templates)
             # rather than dropped; the helpers of generated code leave out shape-only parameters
-            every = not (getattr(rule.func, "__module__", "") or "").startswith("adcompiler.runtime")
+            every = not is_runtime_helper(rule.func)
             for p, a in bound.items():
                 # (a parameter whose derivative is refused flows too: the transform refuses it there)
                 if p in rule.adjoints or p in rule.tangents or p in rule.refuse or \

@@ -11,10 +11,11 @@ import ast
 import re
 
 from ..codegen.naming import is_generated
-from ..errors import AdCompilerError, NoRuleError
+from ..errors import AdCompilerError
 from ..frontend import notes
 from ..frontend.normalize import MISSING
 from ..rules.binding import bind
+from ..rules.registry import is_runtime_helper, source_helper_error
 from .kinds import (
     BOOL,
     COMPLEX,
@@ -184,14 +185,9 @@ class Inference:
                 try:
                     return self.user_return(target, arg_kinds)
                 except AdCompilerError as err:
-                    if not (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime"):
+                    if not is_runtime_helper(target):
                         raise
-                    # a helper of generated code differentiated from its source: name the call
-                    raise NoRuleError(f"`{ast.unparse(e.func)}` cannot be differentiated again here "
-                                      f"({err.reason})", lineno=getattr(e, "lineno", None),
-                                      construct=ast.unparse(e)[:80],
-                                      hint="second derivatives through this helper are not supported with "
-                                           "these arguments.") from err
+                    raise source_helper_error(e, err) from err
             return OTHER
         if rule.kind == "inplace" and rule.name == "adcompiler.runtime.stack_pop" and isinstance(e.args[0], ast.Name):
             # the top of an adjoint list (what was pushed onto it), or 0.0 once it is empty

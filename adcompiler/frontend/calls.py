@@ -32,7 +32,7 @@ import types
 import numpy as np
 
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from ..rules import from_source, lookup, writes
+from ..rules import from_source, is_runtime_helper, lookup, writes
 from . import notes
 from .anf import is_index_expr
 from .inplace import HANDLERS, MASKED_FILL, reduction_where, ufunc_where
@@ -96,8 +96,7 @@ class CallRewrite:
         if rewritten is not None:
             return rewritten
         if isinstance(target, types.FunctionType) and lookup(target) is None:
-            if (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime") \
-                    and not from_source(target):
+            if is_runtime_helper(target) and not from_source(target):
                 self.err(e, f"`{ast.unparse(f)}` has no rule for differentiating generated code again.",
                          "second derivatives support the helpers listed in adcompiler/rules/runtime_rules.py.",
                          cls=NoRuleError)
@@ -126,7 +125,7 @@ class CallRewrite:
             return call
         # the runtime helpers of generated code take integer-array indices as lists
         # (``_ad_store_adjoint(dx, [0, 1])``): a list stays a list, a tuple would index two axes
-        runtime = (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime")
+        runtime = is_runtime_helper(target)
         args = [self.index_part(a) if runtime and isinstance(a, ast.List) else
                 self.index_part(_slices(a)) if runtime and _has_slice_call(a, self.res) else self.arg_atom(a)
                 for a in e.args]

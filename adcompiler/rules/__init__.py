@@ -21,9 +21,11 @@ from .registry import (  # noqa: F401
     defsplit,
     elementwise,
     from_source,
+    is_runtime_helper,
     lookup,
     nondifferentiable,
     register_rule,
+    source_helper_error,
 )
 
 #: the rules adcompiler ships (users and tests may register more later)

@@ -142,6 +142,20 @@ def from_source(func) -> bool:
         return False
 
 
+def is_runtime_helper(func) -> bool:
+    """Whether ``func`` is one of the helpers generated code calls (``adcompiler.runtime``)."""
+    return (getattr(func, "__module__", "") or "").startswith("adcompiler.runtime")
+
+
+def source_helper_error(call, err, filename=None):
+    """The refusal of a helper differentiated from its source (``err``, raised
+    inside it), at the generated call ``call`` rather than at the helper's line."""
+    from ..errors import NoRuleError
+    return NoRuleError(f"`{ast.unparse(call.func)}` cannot be differentiated again here ({err.reason})",
+                       filename=filename, lineno=getattr(call, "lineno", None), construct=ast.unparse(call)[:80],
+                       hint="second derivatives through this helper are not supported with these arguments.")
+
+
 def all_rules() -> list:
     seen, out = set(), []
     for r in _RULES.values():

@@ -21,7 +21,7 @@ import copy
 import numpy as np
 
 from ..errors import UnsupportedSyntaxError
-from ..rules import lookup
+from ..rules import is_runtime_helper, lookup
 from .forms import classify, value_form
 
 G, ANS = "__G__", "__ANS__"
@@ -153,7 +153,7 @@ class FormBuilder:
         derivative for (and does not declare constant): it would be dropped. (The
         rules of the helpers generated code calls leave out the parameters they read
         only for shapes; their ``refuse`` sets name the others.)"""
-        if (getattr(rule.func, "__module__", "") or "").startswith("adcompiler.runtime"):
+        if is_runtime_helper(rule.func):
             return
         for p, a in bound.items():
             if p in rule.constant or (p not in rule.refuse and self.has_template(rule, p)):

@@ -239,7 +239,6 @@ def check_tuple_elements(ctx, body) -> None:
     from ..errors import UnsupportedSyntaxError
     if is_generated(ctx.pf.filename):
         return
-    from ..frontend import notes
     eff = ctx.eff
     from_calls = {s.targets[0].id for s in walk_stmts(body) if isinstance(s, ast.Assign)
                   and isinstance(s.targets[0], ast.Name) and notes.is_user_call(s.value)
@@ -265,6 +264,30 @@ def check_tuple_elements(ctx, body) -> None:
                     hint="write into a copy under a new name (a2 = a.copy()), or return separate arrays.")
 
 
+class StatementOrder:
+    """Where each statement of a body stands: its place in source order and the
+    loops around it, which say whether one statement can run after another."""
+
+    def __init__(self, body):
+        self.order: dict = {}
+        self.loops: dict = {}
+        self._number(body, ())
+
+    def _number(self, stmts, loops):
+        for s in stmts:
+            self.order[id(s)] = len(self.order)
+            self.loops[id(s)] = loops
+            if isinstance(s, (ast.For, ast.While)):
+                self._number(s.body, loops + (id(s),))
+            elif isinstance(s, ast.If):
+                self._number(s.body, loops)
+                self._number(s.orelse, loops)
+
+    def after(self, w, s) -> bool:
+        """Whether statement ``w`` can run after statement ``s``."""
+        return self.order[id(w)] > self.order[id(s)] or bool(set(self.loops[id(w)]) & set(self.loops[id(s)]))
+
+
 #: numpy functions returning a read-only view of their first argument that the
 #: transform differentiates as a copy (np.diag of a matrix, np.broadcast_to)
 _READ_ONLY_VIEWS = (np.broadcast_to, np.diag)
@@ -274,20 +297,10 @@ def check_read_only_views(ctx, body) -> None:
     """Refuse ``b = np.broadcast_to(x, ...)`` or ``d = np.diag(A)`` (A a matrix)
     when ``x``'s memory may be written after the call: numpy returns a view, which
     shows the write, while the derivative is that of a copy taken at the call."""
+    from ..analysis.infer import walk_stmts
     from ..errors import UnsupportedSyntaxError
-    from ..frontend import notes
-    order, loops = {}, {}
-
-    def number(stmts, enclosing):
-        for st in stmts:
-            order[id(st)], loops[id(st)] = len(order), enclosing
-            if isinstance(st, (ast.For, ast.While)):
-                number(st.body, enclosing + (id(st),))
-            elif isinstance(st, ast.If):
-                number(st.body, enclosing)
-                number(st.orelse, enclosing)
-    number(body, ())
-    for st in _statements(body):
+    placed = StatementOrder(body)
+    for st in walk_stmts(body):
         v = st.value if isinstance(st, ast.Assign) else None
         if not (isinstance(v, ast.Call) and notes.target(v) in _READ_ONLY_VIEWS and v.args
                 and isinstance(v.args[0], ast.Name)):
@@ -296,8 +309,8 @@ def check_read_only_views(ctx, body) -> None:
         k = ctx.kinds.get(x)
         if notes.target(v) is np.diag and not (k is not None and k.cls == "array" and k.ndim in (2, None)):
             continue   # np.diag of a vector builds a new matrix
-        later = [w for w in ctx.eff.writers_of_memory(x) if w is not st and id(w) in order and
-                 (order[id(w)] > order[id(st)] or set(loops[id(w)]) & set(loops[id(st)]))]
+        later = [w for w in ctx.eff.writers_of_memory(x) if w is not st and id(w) in placed.order
+                 and placed.after(w, st)]
         if later:
             name = ast.unparse(v.func)
             what = "its argument" if x in ctx.namer.generated else f"`{x}`"
@@ -306,11 +319,6 @@ def check_read_only_views(ctx, body) -> None:
                 "would show the write.", filename=ctx.pf.filename, lineno=st.lineno,
                 construct=ctx.pf.line_text(st.lineno),
                 hint=f"copy the result ({name}(...).copy()), or call it after the writes.")
-
-
-def _statements(body):
-    from ..analysis.infer import walk_stmts
-    return list(walk_stmts(body))
 
 
 def check_stacks(ctx, body) -> None:
@@ -376,7 +384,6 @@ def check_stacks(ctx, body) -> None:
 
 
 def _stacks_list(call) -> bool:
-    from ..frontend import notes
     rule = notes.rule(call)
     return rule is not None and rule.kind == "list_stack" and bool(call.args)
 

@@ -21,8 +21,9 @@ import numpy as np
 from ..analysis.kinds import kind_of_value
 from ..codegen.emit import comment_mark, funcdef
 from ..codegen.naming import Namer, is_generated
-from ..errors import AdCompilerError, AliasingError, NoRuleError, UnsupportedSyntaxError
+from ..errors import AdCompilerError, AliasingError, UnsupportedSyntaxError
 from ..frontend import notes
+from ..rules.registry import is_runtime_helper, source_helper_error
 from .adjoint import N
 from .tape import hoist_typed_stacks
 
@@ -243,14 +244,9 @@ class Module:
         try:
             info = self.passes.forward_function(self, target, tuple(kinds), tuple(acts), ret_active, batch=batch)
         except AdCompilerError as e:
-            if not (getattr(target, "__module__", "") or "").startswith("adcompiler.runtime"):
+            if not is_runtime_helper(target):
                 raise
-            # a helper of generated code differentiated from its source: name the call, not the helper's line
-            raise NoRuleError(f"`{ast.unparse(call.func)}` cannot be differentiated again here ({e.reason})",
-                              filename=ctx.pf.filename, lineno=getattr(call, "lineno", None),
-                              construct=ast.unparse(call),
-                              hint="second derivatives through this helper are not supported with these "
-                                   "arguments.") from e
+            raise source_helper_error(call, e, ctx.pf.filename) from e
         return CallInfo(info.fwd_name, info.fwd_name, acts, ret_active, {})
 
     def callee(self, ctx, call, n):

@@ -30,7 +30,7 @@ from ..frontend import notes
 from .adjoint import AdjointBuilder
 from .builder import ANS, G, N, subst
 from .checkpoint import Checkpointing
-from .forms import classify
+from .forms import StatementOrder, classify
 from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
 from .remat import order as remat_order
@@ -46,9 +46,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
     def __init__(self, ctx, body):
         self.ctx = ctx
         self.body = body
-        self.order: dict = {}
-        self.loops: dict = {}
-        self._number(body, ())
+        self.placed = StatementOrder(body)
+        self.order, self.loops = self.placed.order, self.placed.loops
         self.records = AdjointBuilder(ctx).block(body)
         if ctx.module.options.optimize:
             simplify_records(self.records, ctx.kinds)
@@ -91,16 +90,6 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         self._plan_saves()
 
     # -- structure ---------------------------------------------------------------
-    def _number(self, stmts, loops):
-        for s in stmts:
-            self.order[id(s)] = len(self.order)
-            self.loops[id(s)] = loops
-            if isinstance(s, (ast.For, ast.While)):
-                self._number(s.body, loops + (id(s),))
-            elif isinstance(s, ast.If):
-                self._number(s.body, loops)
-                self._number(s.orelse, loops)
-
     def _index(self, records):
         for r in records:
             self.by_stmt[id(r.stmt)] = r
@@ -129,7 +118,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
 
     def after(self, w, s) -> bool:
         """Whether statement ``w`` can run after statement ``s``."""
-        return self.order[id(w)] > self.order[id(s)] or bool(set(self.loops[id(w)]) & set(self.loops[id(s)]))
+        return self.placed.after(w, s)
 
     def bound_names(self, s) -> list:
         ctx = self.ctx

@@ -138,16 +138,24 @@ def _gradient(f, A, b):
     return shadows
 
 
-@pytest.mark.parametrize("f", CASES, ids=[f.__name__ for f in CASES])
-def test_hvp(f):
-    """One direction in both arguments: the blocks and the cross terms of the Hessian."""
+def _hvp_against_differences(f, atol=None):
+    """hvp of ``f`` at (A0, B0) along one random direction in both arguments (the
+    blocks and the cross terms of the Hessian) against central differences of the
+    gradient; ``atol`` None: relative to the size of the expected values."""
     vA, vb = RNG.standard_normal(A0.shape), RNG.standard_normal(B0.shape)
     got = hvp(f, (A0.copy(), B0.copy()), (vA, vb))
     h = 1e-6
     plus, minus = _gradient(f, A0 + h * vA, B0 + h * vb), _gradient(f, A0 - h * vA, B0 - h * vb)
     for k in range(2):
         want = (plus[k] - minus[k]) / (2 * h)
-        np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-6 * max(1.0, np.max(np.abs(want))))
+        tol = 1e-6 * max(1.0, np.max(np.abs(want))) if atol is None else atol
+        np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=tol)
+    return got
+
+
+@pytest.mark.parametrize("f", CASES, ids=[f.__name__ for f in CASES])
+def test_hvp(f):
+    got = _hvp_against_differences(f)
     assert max(np.max(np.abs(g)) for g in got) > 1e-3   # the case has a second derivative to get wrong
 
 
@@ -168,18 +176,14 @@ def singular_values(A, b):
 
 
 def test_singular_values_first_and_second_order():
-    """``np.linalg.svdvals`` (what ``svd(..., compute_uv=False)`` computes, which
-    second order refuses): its gradient and hvp against central differences."""
+    """``np.linalg.svdvals`` (what ``svd(..., compute_uv=False)`` computes): its
+    gradient and hvp against central differences."""
     vA, vb = RNG.standard_normal(A0.shape), RNG.standard_normal(B0.shape)
     g = _gradient(singular_values, A0, B0)
     h = 1e-6
     fd = (singular_values(A0 + h * vA, B0 + h * vb) - singular_values(A0 - h * vA, B0 - h * vb)) / (2 * h)
     np.testing.assert_allclose(np.sum(g[0] * vA) + np.sum(g[1] * vb), fd, rtol=1e-7)
-    got = hvp(singular_values, (A0.copy(), B0.copy()), (vA, vb))
-    plus = _gradient(singular_values, A0 + h * vA, B0 + h * vb)
-    minus = _gradient(singular_values, A0 - h * vA, B0 - h * vb)
-    for k in range(2):
-        np.testing.assert_allclose(got[k], (plus[k] - minus[k]) / (2 * h), rtol=1e-5, atol=1e-6)
+    _hvp_against_differences(singular_values, atol=1e-6)
 
 
 XP = np.array([-0.9, 0.1, 0.7])
@@ -191,13 +195,7 @@ def curves(A, b):
 
 
 def test_hvp_of_curve_functions():
-    vA, vb = RNG.standard_normal(A0.shape), RNG.standard_normal(B0.shape)
-    got = hvp(curves, (A0.copy(), B0.copy()), (vA, vb))
-    h = 1e-6
-    plus, minus = _gradient(curves, A0 + h * vA, B0 + h * vb), _gradient(curves, A0 - h * vA, B0 - h * vb)
-    for k in range(2):
-        want = (plus[k] - minus[k]) / (2 * h)
-        np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-6 * max(1.0, np.max(np.abs(want))))
+    _hvp_against_differences(curves)
 
 
 def stacked_list(A, b):
@@ -208,9 +206,4 @@ def stacked_list(A, b):
 
 
 def test_hvp_through_a_stacked_list():
-    vA, vb = RNG.standard_normal(A0.shape), RNG.standard_normal(B0.shape)
-    got = hvp(stacked_list, (A0.copy(), B0.copy()), (vA, vb))
-    h = 1e-6
-    plus, minus = _gradient(stacked_list, A0 + h * vA, B0 + h * vb), _gradient(stacked_list, A0 - h * vA, B0 - h * vb)
-    for k in range(2):
-        np.testing.assert_allclose(got[k], (plus[k] - minus[k]) / (2 * h), rtol=1e-5, atol=1e-7)
+    _hvp_against_differences(stacked_list, atol=1e-7)
