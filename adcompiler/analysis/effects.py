@@ -51,6 +51,7 @@ class Effects:
         self.index_is_basic = index_is_basic
         self.stmts = list(walk_stmts(body))
         self.tuples = _tuple_literals(self.stmts)
+        self.fresh_tuples = _fresh_tuples(self.stmts)
         for s in self.stmts:
             self._views(s)
         for s in self.stmts:
@@ -73,8 +74,16 @@ class Effects:
         self.memory_names = self._memory_names()
 
     def writers_of_memory(self, name) -> list:
-        """Statements that write memory ``name`` may share (views included)."""
-        return self.memory_writers.get(self.memory_of.get(name, name), [])
+        """Statements that write memory ``name`` may share (views included; for a
+        tuple of separate arrays, those that write any of its elements)."""
+        out = self.memory_writers.get(self.memory_of.get(name, name), [])
+        n = self.fresh_tuples.get(name)
+        if n is not None:
+            out = list(out)
+            for k in range(n):
+                e = _element(name, k)
+                out += [w for w in self.memory_writers.get(self.memory_of.get(e, e), []) if w not in out]
+        return out
 
     def _reset(self):
         self.parent, self.written, self.writers, self.flows = {}, set(), {}, []
@@ -101,6 +110,11 @@ class Effects:
         k = self.kinds.get(name)
         return k is not None and k.cls == "tuple"
 
+    def holds_arrays(self, name) -> bool:
+        """A tuple some of whose elements may be arrays (their memory is its memory)."""
+        k = self.kinds.get(name)
+        return k is not None and k.cls == "tuple" and any(e is None or e.maybe_array for e in k.elts or (None,))
+
     def maybe_array(self, name) -> bool:
         k = self.kinds.get(name)
         return k is not None and k.cls in ("array", "num")
@@ -119,6 +133,10 @@ class Effects:
             if elts is not None and isinstance(k, int) and -len(elts) <= k < len(elts):
                 e = elts[k]
                 return e.id if isinstance(e, ast.Name) else None
+            n = self.fresh_tuples.get(value.value.id)
+            if n is not None and isinstance(k, int) and -n <= k < n:
+                # a tuple of separate fresh arrays (a factorization): each element is its own memory
+                return _element(value.value.id, k % n)
             return value.value.id
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
             return value.value.id if self.index_is_basic(value.slice) is not False else None
@@ -137,7 +155,8 @@ class Effects:
             base = self.view_base(s.value)
             if keep is not None and n not in keep:
                 return
-            if base is not None and self.maybe_array(n) and (self.maybe_array(base) or self._is_tuple(base)):
+            if base is not None and self.maybe_array(n) and (self.maybe_array(base) or self._is_tuple(base)
+                                                              or base.endswith("]")):
                 self.union(n, base)
                 self.views[n] = base
                 self.binding_line[n] = s.lineno
@@ -263,6 +282,27 @@ class Effects:
 
 def _names(e) -> set:
     return {n.id for n in ast.walk(e) if isinstance(n, ast.Name)} if e is not None else set()
+
+
+def _element(name, k) -> str:
+    """The memory of element ``k`` of the tuple ``name`` (not a Python name)."""
+    return f"{name}[{k}]"
+
+
+def _fresh_tuples(stmts) -> dict:
+    """The length of each name bound once, to a call of a numpy rule whose result
+    is a tuple of separate fresh arrays (``np.linalg.qr``, ``eigh``, ``slogdet``...)."""
+    bound: dict = {}
+    for s in stmts:
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            bound.setdefault(s.targets[0].id, []).append(s.value)
+    out = {}
+    for n, vs in bound.items():
+        if len(vs) == 1 and isinstance(vs[0], ast.Call) and not notes.is_user_call(vs[0]):
+            rule = notes.rule(vs[0])
+            if rule is not None and getattr(rule, "fresh_parts", 0):
+                out[n] = rule.fresh_parts
+    return out
 
 
 def _tuple_literals(stmts) -> dict:

@@ -73,11 +73,20 @@ def _scalar_of_matrix(kinds, bound):
     return FLOAT if k.ndim == 2 else array(None if k.ndim is None else k.ndim - 2)
 
 
-def _tuple_of(*ranks):
-    # a float "num": the analyses treat a tuple kind as non-differentiable, and
-    # subscripts of a num are differentiable values
+def _tuple_of(*parts):
+    """The kind of a tuple of separate fresh arrays, each part given as (its rank
+    less the argument's, whether it is real for a complex argument)."""
     def result(kinds, bound):
-        return NUM
+        k = kinds.get("a", FLOAT)
+        n = k.ndim if k.cls == "array" else None
+        dt = "c" if k.dtype == "c" else "f" if k.dtype in ("f", "i", "b") else None
+
+        def part(less, real):
+            d = "f" if real else dt
+            if n is None:
+                return Kind("num", None, d)
+            return array(n - less, d) if n - less > 0 else Kind("float", None, "c" if d == "c" else None)
+        return Kind("tuple", elts=tuple(part(less, real) for less, real in parts))
     return result
 
 
@@ -140,22 +149,24 @@ defrule(la.inv, "a", a="_ad_inv_adjoint(g, ans)", tangents={"a": "-(ans @ t @ an
 defrule(la.det, "a", a="_ad_det_adjoint(g, a, ans)", tangents={"a": "_ad_det_tangent(t, a, ans)"},
         result=_scalar_of_matrix, doc="needs an invertible matrix")
 defrule(la.slogdet, "a", a="_ad_slogdet_adjoint(g, a)", tangents={"a": "_ad_slogdet_tangent(t, a, ans)"},
-        result=_tuple_of(0, 0), doc="the sign has no derivative")
+        result=_tuple_of((2, False), (2, True)), doc="the sign has no derivative")
 defrule(la.cholesky, "a", a="_ad_cholesky_adjoint(g, ans)", tangents={"a": "_ad_cholesky_tangent(t, ans)"},
         result=_same_rank,
         doc="numpy reads the lower triangle only, so the adjoint lives there")
 defrule(la.qr, "a, mode='reduced'", a="_ad_qr_adjoint(g, a, ans)", tangents={"a": "_ad_qr_tangent(t, a, ans)"},
-        result=_tuple_of(2, 2), doc="reduced mode, rows >= columns, full rank")
+        result=_tuple_of((0, False), (0, False)), doc="reduced mode, rows >= columns, full rank")
 defrule(la.eigh, "a, UPLO='L'", a="_ad_eigh_adjoint(g, a, ans)", tangents={"a": "_ad_eigh_tangent(t, a, ans)"},
-        result=_tuple_of(1, 2), doc="distinct eigenvalues; lower triangle read (UPLO='L')")
+        result=_tuple_of((1, True), (0, False)), doc="distinct eigenvalues; lower triangle read (UPLO='L')")
 defrule(la.eigvalsh, "a, UPLO='L'", a="_ad_eigvalsh_adjoint(g, a)",
         tangents={"a": "_ad_eigvalsh_tangent(t, a)"}, result=lambda k, b: array(1),
         doc="distinct eigenvalues; lower triangle read")
 defrule(la.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
         a="_ad_svd_adjoint(g, a, ans, full_matrices, compute_uv) if compute_uv else _ad_svdvals_adjoint(g, a)",
         tangents={"a": "_ad_svd_tangent(t, a, ans, full_matrices, compute_uv)"},
-        result=lambda k, b: array(1) if isinstance(b.get("compute_uv"), ast.Constant) and
-        b["compute_uv"].value is False else NUM,
+        result=lambda k, b: (array(None if k.get("a") is None or k["a"].ndim is None else k["a"].ndim - 1)
+                             if isinstance(b.get("compute_uv"), ast.Constant) and b["compute_uv"].value is False
+                             else _tuple_of((0, False), (1, True), (0, False))(k, b)
+                             if "compute_uv" not in b or isinstance(b["compute_uv"], ast.Constant) else NUM),
         doc="distinct non-zero singular values; full_matrices=False unless the matrix is square")
 if hasattr(la, "svdvals"):   # numpy >= 2.0
     defrule(la.svdvals, "x", x="_ad_svdvals_adjoint(g, x)",
@@ -170,3 +181,5 @@ defrule(la.lstsq, "a, b, rcond=None", a="_ad_lstsq_adjoint_a(g, a, b, ans)", b="
         doc="full column rank; only the solution (first result) is differentiated")
 for _f in (la.lstsq, la.slogdet, la.qr, la.eigh):
     lookup(_f).tuple_result = True
+for _f, _n in ((la.slogdet, 2), (la.qr, 2), (la.eigh, 2), (la.svd, 3)):
+    lookup(_f).fresh_parts = _n   # a tuple of separate arrays: writing one leaves the others

@@ -53,6 +53,7 @@ class Rule:
     real_result: bool = False        # real-valued even for complex arguments (abs, real, imag, angle)
     variant: Rule | None = None      # the rule used where complex values may be (its templates "exact")
     tuple_result: bool = False       # returns a tuple or list (its tangents are one per element)
+    fresh_parts: int = 0             # returns a tuple of this many separate fresh arrays
     #: ``refuse_when(bound, param)``: why the derivative in ``param`` of this call is not available, or None
     refuse_when: Callable | None = None
 

@@ -78,7 +78,7 @@ class FunctionContext:
 
     def may_alias_memory(self, name) -> bool:
         k = self.kinds.get(name)
-        if k is None or k.cls not in ("array", "num"):
+        if k is None or not (k.cls in ("array", "num") or self.eff.holds_arrays(name)):
             return False
         return bool(self.eff.writers_of_memory(name))
 

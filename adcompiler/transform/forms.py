@@ -311,7 +311,8 @@ def check_read_only_views(ctx, body) -> None:
             continue   # np.diag of a vector builds a new matrix
         later = [w for w in ctx.eff.writers_of_memory(x) if w is not st and id(w) in placed.order
                  and placed.after(w, st)]
-        if later:
+        reads = _reads_of_view(ctx, body, st.targets[0].id, placed)
+        if any(placed.after(r, w) for w in later for r in reads):
             name = ast.unparse(v.func)
             what = "its argument" if x in ctx.namer.generated else f"`{x}`"
             raise UnsupportedSyntaxError(
@@ -319,6 +320,27 @@ def check_read_only_views(ctx, body) -> None:
                 "would show the write.", filename=ctx.pf.filename, lineno=st.lineno,
                 construct=ctx.pf.line_text(st.lineno),
                 hint=f"copy the result ({name}(...).copy()), or call it after the writes.")
+
+
+def _reads_of_view(ctx, body, v, placed) -> list:
+    """The statements that read ``v`` or a name bound to (a view of) it."""
+    from ..analysis.infer import walk_stmts
+    names, reads = {v}, []
+    stmts = [s for s in walk_stmts(body) if id(s) in placed.order]
+    grew = True
+    while grew:
+        grew = False
+        for s in stmts:
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) \
+                    and s.targets[0].id not in names and ctx.eff.view_base(s.value) in names:
+                names.add(s.targets[0].id)
+                grew = True
+    for s in stmts:
+        parts = [s.test] if isinstance(s, (ast.If, ast.While)) else [s.iter] if isinstance(s, ast.For) else [s]
+        if any(isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load)
+               for p in parts for n in ast.walk(p)):
+            reads.append(s)
+    return reads
 
 
 def check_stacks(ctx, body) -> None:
