@@ -671,6 +671,36 @@ def qr_sign_fixed(A, out):
     out[:] = Q[0] * R[0]
 
 
+def qr_parts_scaled_whole(A, out):
+    """Q and R written whole (`Q *= s`): each is its own array; once typed as numbers and refused."""
+    Q, R = np.linalg.qr(A)
+    s = np.sign(np.diag(R))
+    Q *= s
+    R *= s[:, None]
+    out[:] = Q[0] * R[1]
+
+
+def eigh_parts_written(A, out):
+    w, V = np.linalg.eigh(A + A.T)
+    w *= 2.0
+    V[0] = w
+    out[:] = w * V[0] + V[1]
+
+
+def svd_values_squared(A, out):
+    U, S, Vt = np.linalg.svd(A, full_matrices=False)
+    S **= 2
+    out[:] = U[0] * S + Vt[1]
+
+
+def svd_bound_whole_written(A, out):
+    """An element of a factorization bound whole, then written: it crashed."""
+    r = np.linalg.svd(A, full_matrices=False)
+    U = r[0]
+    U[0] = 1.0
+    out[:] = r[0][1] * r[1] + r[2][1]
+
+
 def _overlapping_halves(x):
     y = x * 2.0
     return y[:2], y[1:]

@@ -111,6 +111,10 @@ CASES = {
     "eigenvectors_written": (K.eigenvectors_written, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
     "eigenvalues_written": (K.eigenvalues_written, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
     "qr_sign_fixed": (K.qr_sign_fixed, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
+    "qr_parts_scaled_whole": (K.qr_parts_scaled_whole, lambda r: [D(r, 4, 3), D(r, 3)], "out"),
+    "eigh_parts_written": (K.eigh_parts_written, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
+    "svd_values_squared": (K.svd_values_squared, lambda r: [D(r, 4, 3), D(r, 3)], "out"),
+    "svd_bound_whole_written": (K.svd_bound_whole_written, lambda r: [D(r, 4, 3), D(r, 3)], "out"),
     # np.diagonal is a view of its argument
     "diagonal_then_base_written": (K.diagonal_then_base_written, lambda r: [D(r, 3, 3), D(r, 3)], "out"),
     "diagonal_method_offset": (K.diagonal_method_offset, lambda r: [D(r, 3, 3), D(r, 3)], "out"),

@@ -242,7 +242,7 @@ def det_tangent(t, a, ans):
 
 
 def slogdet_adjoint(g, a):
-    return np.asarray(g[1])[..., None, None] * _t(np.linalg.inv(a))
+    return (np.asarray(g[1]) + np.zeros(np.shape(a)[:-2]))[..., None, None] * _t(np.linalg.inv(a))
 
 
 def slogdet_tangent(t, a, ans):
@@ -269,7 +269,7 @@ def cholesky_tangent(t, ans):
 def qr_adjoint(g, a, ans):
     """Adjoint of the reduced QR of a tall full-rank matrix."""
     Q, R = ans
-    Qbar, Rbar = np.asarray(g[0]), np.asarray(g[1])
+    Qbar, Rbar = g[0] + np.zeros_like(Q), g[1] + np.zeros_like(R)   # (an unused part's adjoint is 0.0)
     M = R @ _t(Rbar) - _t(Qbar) @ Q
     copyltu = np.tril(M) + _t(np.tril(M, -1))
     rhs = Qbar + Q @ copyltu
@@ -279,7 +279,7 @@ def qr_adjoint(g, a, ans):
 def eigh_adjoint(g, a, ans):
     """Adjoint of ``eigh`` (distinct eigenvalues; lower triangle read)."""
     w, v = ans
-    wbar, vbar = np.asarray(g[0]), np.asarray(g[1])
+    wbar, vbar = g[0] + np.zeros_like(w), g[1] + np.zeros_like(v)   # (an unused part's adjoint is 0.0)
     diff = w[..., None, :] - w[..., :, None]
     n = w.shape[-1]
     F = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0, diff))
@@ -295,7 +295,7 @@ def svd_adjoint(g, a, ans, full_matrices=True, compute_uv=True):
     if full_matrices and m != n:
         raise NotImplementedError("the adjoint of svd needs full_matrices=False for a non-square matrix")
     U, S, Vh = ans[0], ans[1], ans[2]   # indexed, not unpacked: ans is one array when not compute_uv
-    Ub, Sb, Vhb = np.asarray(g[0]), np.asarray(g[1]), np.asarray(g[2])
+    Ub, Sb, Vhb = g[0] + np.zeros_like(U), g[1] + np.zeros_like(S), g[2] + np.zeros_like(Vh)
     V, Vb = _t(Vh), _t(Vhb)
     k = S.shape[-1]
     eye = np.eye(k, dtype=bool)

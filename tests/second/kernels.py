@@ -119,3 +119,24 @@ def power_iteration_while(A, v0):
 def max_of_rows(X):
     m = np.max(X, axis=1)
     return float(np.sum(m * m))
+
+
+def qr_parts_scaled(A):
+    Q, R = np.linalg.qr(A)
+    s = np.sign(np.diag(R))
+    Q *= s
+    R *= s[:, None]
+    return float(np.sum(Q[0] * R[1]) + np.sum(R ** 2))
+
+
+def eigh_parts_written(A):
+    w, V = np.linalg.eigh(A + A.T)
+    w *= 2.0
+    V[0] = w
+    return float(np.sum(w * V[0] + V[1] ** 2))
+
+
+def svd_values_squared(A):
+    U, S, Vt = np.linalg.svd(A, full_matrices=False)
+    S **= 2
+    return float(np.sum(U[0] * S + Vt[1] ** 2))

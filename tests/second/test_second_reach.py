@@ -32,6 +32,10 @@ CASES = [
     ("power_iteration_A", K.power_iteration, [A, R.uniform(0.5, 1.0, 4)], 0),
     ("power_iteration_while", K.power_iteration_while, [A, R.uniform(0.5, 1.0, 4)], 1),
     ("max_of_rows", K.max_of_rows, [R.standard_normal((3, 5))], 0),
+    # factorization results written whole (each its own array)
+    ("qr_parts_scaled", K.qr_parts_scaled, [R.standard_normal((4, 3))], 0),
+    ("eigh_parts_written", K.eigh_parts_written, [R.standard_normal((3, 3))], 0),
+    ("svd_values_squared", K.svd_values_squared, [R.standard_normal((4, 3))], 0),
 ]
 
 
