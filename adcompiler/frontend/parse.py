@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import linecache
 import textwrap
 import types
 from dataclasses import dataclass
@@ -67,6 +68,22 @@ def _unwrap(f):
     return f
 
 
+def source_lines(code, module_globals=None) -> tuple:
+    """The lines of a function's definition and the number of the first, as
+    ``inspect.getsourcelines`` gives them, read through ``linecache`` directly
+    (inspect first maps the file to a module by scanning ``sys.modules``: a
+    tenth of a second on the first call)."""
+    filename = code.co_filename
+    if filename.startswith("<") and filename.endswith(">") and filename not in linecache.cache:
+        raise OSError("could not get source code")
+    linecache.checkcache(filename)
+    lines = linecache.getlines(filename, module_globals)
+    first = code.co_firstlineno - 1
+    if not lines or not 0 <= first < len(lines):
+        raise OSError("could not get source code")
+    return inspect.getblock(lines[first:]), first + 1
+
+
 def parse_function(f) -> ParsedFunction:
     """Parse ``f`` (a plain function defined in a file) into an AST."""
     f = _unwrap(f)
@@ -78,7 +95,7 @@ def parse_function(f) -> ParsedFunction:
             "inspect would show.", construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
             hint="differentiate the undecorated function.")
     try:
-        lines, start = inspect.getsourcelines(code)
+        lines, start = source_lines(code, f.__globals__)
     except (OSError, TypeError) as exc:
         raise SourceError(
             f"the source of `{f.__name__}` cannot be retrieved ({exc}).",
