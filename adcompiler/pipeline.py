@@ -41,7 +41,12 @@ from .frontend.resolve import Resolver
 from .transform.batch import BatchForwardBuilder
 from .transform.builtin_minmax import builtin_minmax_of_arrays
 from .transform.context import FunctionContext
-from .transform.forms import check_read_only_views, check_stacks, check_tuple_elements
+from .transform.forms import (
+    check_read_only_views,
+    check_scalar_conversions,
+    check_stacks,
+    check_tuple_elements,
+)
 from .transform.forward import ForwardBuilder
 from .transform.lower import lower
 from .transform.module import SECOND_ORDER, FunctionInfo, Module, Options, Passes
@@ -153,6 +158,7 @@ def reverse_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     check_stacks(ctx, an.body)
     check_tuple_elements(ctx, an.body)
     check_read_only_views(ctx, an.body)
+    check_scalar_conversions(ctx, an.body)
     ctx.is_callee = not main
     module.check_free_names(an)
     info = FunctionInfo(func, an.pf.name, module.unique(f"{an.pf.name}_fwd"), module.unique(f"{an.pf.name}_rev"),
@@ -180,6 +186,7 @@ def forward_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     check_stacks(ctx, an.body)
     check_tuple_elements(ctx, an.body)
     check_read_only_views(ctx, an.body)
+    check_scalar_conversions(ctx, an.body)
     module.check_free_names(an)
     name = module.unique(an.pf.name + ("_forward" if main else "_fwdtan") + ("_batch" if batch else ""))
     info = FunctionInfo(func, an.pf.name, name, name, an.params, acts, ret_active)

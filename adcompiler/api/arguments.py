@@ -74,7 +74,8 @@ def _apart(arrays) -> bool:
     seen = set()
     for _, a in arrays:
         for x in (a.val, a.dval) if isinstance(a, A.Duplicated) else (a.val,):
-            if type(x) is not np.ndarray or not x.flags.owndata or id(x) in seen:
+            # (an array that owns its buffer has no base)
+            if type(x) is not np.ndarray or x.base is not None or id(x) in seen:
                 return False
             seen.add(id(x))
     return True
@@ -84,7 +85,7 @@ def check_alias(args, names, writes):
     arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
     if _apart(arrays):
         for i, a in arrays:
-            if i in writes and not a.val.flags.writeable:
+            if writes and i in writes and not a.val.flags.writeable:
                 raise ActivityError(f"`{names[i]}` is written by the function but is read-only.",
                                     construct=names[i], hint="pass a writeable array.")
         return

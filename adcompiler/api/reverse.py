@@ -56,7 +56,18 @@ def _act_name(a) -> str:
     return "Const"
 
 
+def _fine(a) -> bool:
+    """The common case of ``_check``, quickly: a float array and a shadow of its
+    shape, dtype and layout that can be written."""
+    x, dx = a.val, a.dval
+    return type(x) is np.ndarray and type(dx) is np.ndarray and x.dtype is dx.dtype and x.shape == dx.shape \
+        and x.dtype.kind in "fc" and dx.flags.writeable \
+        and (x.ndim < 2 or (x.flags.c_contiguous and dx.flags.c_contiguous))
+
+
 def _check(args, names):
+    if all(_fine(a) if isinstance(a, A.Duplicated) else True for a in args):
+        return
     for i, a in enumerate(args):
         name = names[i] if i < len(names) else f"argument {i}"
         if isinstance(a, A.Duplicated):

@@ -161,6 +161,16 @@ def _guarded(fn, path, origins):
             return fn(*args)
         except NumbaError as e:
             raise _refusal(e, path, origins) from None
+        except ValueError as e:
+            if e.args[:1] == (numba_runtime.VIEW_COPIED,) and len(e.args) == 4:
+                from ..runtime.core import copied_view_error
+                raise copied_view_error(e.args[1:]) from None   # the numpy backend's located refusal
+            raise
+        except NotImplementedError as e:
+            # numba's own limits met at run time (its reshape of an array that is not contiguous)
+            raise BackendError(f"numba could not run this derivative ({e}).",
+                               hint="use backend='numpy', or pass contiguous arrays "
+                                    "(np.ascontiguousarray).") from None
         except Exception as e:
             if _while_compiling(e):   # numba failed to compile (lowering), nothing ran
                 raise _refusal(e, path, origins) from None

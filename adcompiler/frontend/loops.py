@@ -8,7 +8,10 @@ After this rewrite:
   i, (a, b) in enumerate(zip(x, y))`` loop over ``range(len(...))`` with a
   fresh index (``_k1``) and bind each value at the top of the body (``v =
   arr[_k1]``); ``enumerate(arr, start)`` binds ``i = _k1 + start``, and
-  ``for v in reversed(arr)`` runs the indices from the last;
+  ``for v in reversed(arr)`` runs the indices from the last; a loop variable
+  the body rebinds (``i = n - 1 - i``, an inner loop over the same name) is
+  bound from a fresh index the same way, and a name in the range's bounds that
+  the body rebinds is read into a fresh name before the loop;
 - ``while test: body`` is ``while True: _n1 += 1; <test into _c1>; if _c1:
   body else: break``, its trip counter ``_n1 = 0`` set before the loop and
   noted on the loop (``notes.set_count``) and on the increment
@@ -30,6 +33,16 @@ import ast
 from ..codegen.naming import COUNT
 from . import notes
 from .restructure import has_jump, restructure
+
+
+def _stored_names(body) -> set:
+    """The names a block binds (assignments, loop targets), nested blocks included."""
+    out = set()
+    for st in body:
+        for node in ast.walk(st):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                out.add(node.id)
+    return out
 
 
 def _range(*args) -> ast.Call:
@@ -129,6 +142,21 @@ class LoopRewrite:
         for tt, _ in pre:
             if not isinstance(tt, ast.Name):
                 self.err(tt, "the loop target must be a name.", "use one name per value.")
+        rebound = _stored_names(s.body)
+        if target.id in rebound:
+            # the body rebinds the loop variable (``i = n - 1 - i``, an inner loop over the same
+            # name): the loop runs a fresh index and binds the variable from it at the top
+            k = self.namer.fresh("_k{}")
+            pre.insert(0, (target, ast.Name(k, ast.Load())))
+            target = ast.Name(k, ast.Store())
+        # a bound the body rebinds (``for i in range(n): n = n - 1``) is read once, before the
+        # loop, as Python does: the reverse sweep runs the same range again
+        for node in ast.walk(rng):
+            if isinstance(node, ast.Name) and node.id in rebound:
+                h = self.namer.fresh("_k{}")
+                self.cur = s
+                self.emit(ast.Assign(targets=[ast.Name(h, ast.Store())], value=ast.Name(node.id, ast.Load())))
+                node.id = h
         saved, self.out = self.out, []
         for tt, val in pre:
             self.cur = s

@@ -5,8 +5,9 @@ After this rewrite no call has an array method as its function, except
 
 - ``x.m(args)`` for ``m`` in ``METHODS`` is ``np.m(x, args)`` (``reshape``
   and ``transpose`` with several arguments take them as one tuple);
-- ``x.astype(t)`` is ``np.asarray(x, dtype=t)``, ``x.flatten()`` is
-  ``np.copy(np.ravel(x))``, ``x.item()`` is ``float(np.reshape(x, ()))``;
+- ``x.astype(t)`` is ``np.array(x, dtype=t)`` (a copy; with ``copy=False``,
+  ``np.asarray``), ``x.flatten()`` is ``np.copy(np.ravel(x))``, ``x.item()``
+  is ``float(np.reshape(x, ()))``;
 - ``x.T`` is ``np.transpose(x)``; ``x.shape``-like attributes stay;
 - methods that write the array (``x.fill``, ``x.sort``, ``x.put``: see
   ``rules/writes.py``) are rewritten into stores by ``frontend/inplace.py``.
@@ -86,8 +87,13 @@ class MethodRewrite:
     def converted(self, e, name):
         """``astype``, ``flatten`` and ``item``, which have no numpy function of their own."""
         obj = e.func.value
-        if name == "astype" and e.args:
-            return self.make_call(np.asarray, [self.atom(obj)], [ast.keyword("dtype", self.arg_atom(e.args[0]))], e)
+        if name == "astype" and len(e.args) == 1 and all(k.arg == "copy" for k in e.keywords):
+            # a copy, unless copy=False (then a view when the dtype is already that one)
+            copies = not any(isinstance(k.value, ast.Constant) and k.value.value is False for k in e.keywords)
+            if e.keywords and copies and not all(isinstance(k.value, ast.Constant) for k in e.keywords):
+                self.err(e, "`.astype(..., copy=...)` needs a constant `copy`.", "write copy=True or copy=False.")
+            return self.make_call(np.array if copies else np.asarray, [self.atom(obj)],
+                                  [ast.keyword("dtype", self.arg_atom(e.args[0]))], e)
         if name == "flatten" and not e.args:
             return self.make_call(np.copy, [self.temp(self.make_call(np.ravel, [self.atom(obj)], [], e))], [], e)
         if name == "item" and not e.args:

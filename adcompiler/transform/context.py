@@ -12,6 +12,10 @@ from ..frontend import notes
 from .builder import N, call_arguments
 from .forms import classify
 
+#: view rules whose result is a copy for some layouts or dtypes (checked at run time where the
+#: transform relies on the view, ``Context.view_checked``)
+MAYBE_COPY = (np.reshape, np.ravel, np.asarray)
+
 
 def _has_complex(k) -> bool:
     if k is None:
@@ -181,8 +185,17 @@ class FunctionContext:
                 v = ast.Call(N("_ad_alias_view"), [db, N(base), N(n)], [])
             else:
                 v.args[0] = db
-            return ast.Assign(targets=[N(dn, ast.Store)], value=v)
+            return ast.Assign(targets=[N(dn, ast.Store)], value=self.view_checked(s, v, n, base))
         return ast.Assign(targets=[N(dn, ast.Store)], value=ast.Call(N("_ad_shadow_like"), [N(n)], []))
+
+    def view_checked(self, s, shadow, n, base):
+        """``shadow``, checked at run time to stand for a view where ``s`` binds
+        ``n`` by a call that may return a copy of ``base`` (``MAYBE_COPY``)."""
+        if not (isinstance(s.value, ast.Call) and notes.target(s.value) in MAYBE_COPY):
+            return shadow
+        where = ast.Tuple([ast.Constant(self.pf.filename), ast.Constant(s.lineno),
+                           ast.Constant(self.pf.line_text(s.lineno))], ast.Load())
+        return ast.Call(N("_ad_view_checked"), [shadow, N(n), N(base), where], [])
 
     def shadow_ref_binding(self, s):
         """In a forward half, what stands for the shadow ``shadow_binding``
@@ -191,10 +204,11 @@ class FunctionContext:
         if self.is_alias_binding(s):
             base = self.eff.view_base(s.value)
             root = ast.Subscript(N(self.namer.adjoint(base)), ast.Constant(0), ast.Load())
+            view = self.view_checked(s, N(n), n, base)
         else:
-            root = ast.Constant(None)
+            root, view = ast.Constant(None), N(n)
         return ast.Assign(targets=[N(self.namer.adjoint(n), ast.Store)],
-                          value=ast.Call(N("_ad_shadow_ref"), [root, N(n)], []))
+                          value=ast.Call(N("_ad_shadow_ref"), [root, view], []))
 
     def forward_stmt(self, s):
         """``s`` in the forward sweep: a split call calls its forward function

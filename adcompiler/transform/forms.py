@@ -322,6 +322,31 @@ def check_read_only_views(ctx, body) -> None:
                 hint=f"copy the result ({name}(...).copy()), or call it after the writes.")
 
 
+#: numpy scalar types, which return an array of their dtype unchanged (the same object)
+_SCALAR_TYPES = (np.float64, np.float32)
+
+
+def check_scalar_conversions(ctx, body) -> None:
+    """Refuse ``np.float64(x)`` of an array ``x``: numpy returns ``x`` itself
+    (or a copy of another dtype), while the rule differentiates a conversion
+    of a number; a write to either would reach the other unseen."""
+    from ..analysis.infer import walk_stmts
+    from ..errors import UnsupportedSyntaxError
+    for st in walk_stmts(body):
+        for node in ast.walk(st) if isinstance(st, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) else ():
+            if not (isinstance(node, ast.Call) and notes.target(node) in _SCALAR_TYPES and node.args
+                    and isinstance(node.args[0], ast.Name)):
+                continue
+            k = ctx.kinds.get(node.args[0].id)
+            if k is not None and k.cls in ("array", "num", "other") and k.ndim != 0:
+                name = ast.unparse(node.func)
+                raise UnsupportedSyntaxError(
+                    f"`{name}` of an array returns the array itself when its dtype is already that one, "
+                    "a copy otherwise; it is differentiated as the conversion of a number.",
+                    filename=ctx.pf.filename, lineno=st.lineno, construct=ctx.pf.line_text(st.lineno),
+                    hint=f"write x.astype({name}) for a converted copy, or {name}(x[i]) for one element.")
+
+
 def _reads_of_view(ctx, body, v, placed) -> list:
     """The statements that read ``v`` or a name bound to (a view of) it."""
     from ..analysis.infer import walk_stmts

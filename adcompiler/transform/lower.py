@@ -3,7 +3,9 @@
 ``n op= v`` on a name mutates an array in place but rebinds a scalar. With
 kinds known: arrays become ``n[...] += v`` (for + and -) or ``_t = n op v;
 n[...] = _t``; scalars become ``n = n op v``. A name whose kind is unknown is
-refused rather than guessed.
+refused rather than guessed. An array rebound to a value computed from itself
+(``x = np.sin(x)``) goes through a temporary, so that the call's derivative
+names the old value and the result apart.
 """
 from __future__ import annotations
 
@@ -26,9 +28,36 @@ def lower(body, kinds, namer, pf) -> list:
             out.append(s)
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
             out.extend(_lower_aug(s, kinds, namer, pf))
+        elif _rebinds_from_itself(s, kinds):
+            out.extend(_through_temp(s, namer))
         else:
             out.append(s)
     return out
+
+
+def _rebinds_from_itself(s, kinds) -> bool:
+    """``x = f(x)`` with ``x`` an array: a new value computed from the old one
+    (not a view of it)."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)):
+        return False
+    n, v = s.targets[0].id, s.value
+    k = kinds.get(n)
+    if k is None or k.cls not in ("array", "num") or isinstance(v, (ast.Name, ast.Subscript, ast.Constant)):
+        return False
+    return any(isinstance(x, ast.Name) and x.id == n for x in ast.walk(v))
+
+
+def _through_temp(s, namer) -> list:
+    """``x = f(x)`` as ``_t = f(x); x = _t``: the derivative of the call reads
+    the old ``x`` and its result under different names (under one name, a
+    value saved for the reverse sweep was the new one where the old was meant)."""
+    t = namer.fresh(TEMP)
+    first = ast.copy_location(ast.Assign(targets=[ast.Name(t, ast.Store())], value=s.value), s)
+    second = ast.copy_location(ast.Assign(targets=[ast.Name(s.targets[0].id, ast.Store())],
+                                          value=ast.Name(t, ast.Load())), s)
+    for node in (first, second):
+        node.end_lineno = getattr(s, "end_lineno", s.lineno)
+    return [first, second]
 
 
 def _lower_aug(s, kinds, namer, pf):

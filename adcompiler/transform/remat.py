@@ -10,8 +10,10 @@ from still holds the same value at the end of the primal run:
   itself, not another view of its memory) in the same (outermost)
   loop over ``i`` with a constant step, the read is ``m[i + c_r]``, and every
   later iteration writes elsewhere: ``c_r < c_w`` for a positive step
-  (``c_r > c_w`` for a negative one). This is the recurrence
-  ``s[i] = s[i-1] * a[i]``: ``s[i-1]`` is final once read.
+  (``c_r > c_w`` for a negative one), and no index is negative (one would
+  count from the end: ``x[i - 1]`` at ``i = 0`` is the last element, written
+  later). This is the recurrence ``s[i] = s[i-1] * a[i]`` over ``range(1,
+  n)``: ``s[i-1]`` is final once read.
 
 In a called function, memory of a parameter is never re-read: the caller may
 write it after the call returns (such reads are saved, see ``plan``).
@@ -259,4 +261,19 @@ def _final_when_read(sweeps, read, idx, writers, loops) -> bool:
     c_r, c_w = _offset(idx, var), _offset(target.slice, var)
     if step is None or step == 0 or c_r is None or c_w is None:
         return False
+    # a negative index counts from the end: ``x[i - 1]`` at ``i = 0`` reads the last
+    # element, which a later iteration writes
+    low = _lowest(loop, step)
+    if min(c_r, c_w) < 0 and (low is None or low + min(c_r, c_w) < 0):
+        return False
     return c_r < c_w if step > 0 else c_r > c_w
+
+
+def _lowest(loop, step):
+    """The smallest value a ``range`` loop's variable can take, when its bounds say, else None."""
+    args = loop.iter.args
+    if step > 0:
+        first = args[0] if len(args) >= 2 else ast.Constant(0)
+        return first.value if isinstance(first, ast.Constant) and type(first.value) is int else None
+    stop = args[1] if len(args) >= 2 else None
+    return stop.value + 1 if isinstance(stop, ast.Constant) and type(stop.value) is int else None

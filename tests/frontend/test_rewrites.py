@@ -54,7 +54,7 @@ CASES = [
      '_ret = None\n_t1 = np.transpose(x)\n_ret = np.sum(_t1, axis=0)'),
     ('methods',
      'def f(x):\n    return x.reshape(2, 3).astype(np.float32).item()',
-     '_ret = None\n_t1 = np.reshape(x, (2, 3))\n_t2 = np.asarray(_t1, dtype=np.float32)\n_t3 = np.reshape(_t2, ())\n_ret = float(_t3)'),
+     '_ret = None\n_t1 = np.reshape(x, (2, 3))\n_t2 = np.array(_t1, dtype=np.float32)\n_t3 = np.reshape(_t2, ())\n_ret = float(_t3)'),
     ('methods',
      'def f(x):\n    return x.flatten()',
      '_ret = None\n_t1 = np.ravel(x)\n_ret = np.copy(_t1)'),

@@ -1,0 +1,141 @@
+"""Kernels that rebind names the derivative reads, or take a view that numpy
+returns as a copy: each gave a wrong gradient without an error."""
+import numpy as np
+
+
+# -- an array rebound to a value computed from itself, then written in place
+def square_then_scale(x):
+    x = x * x
+    x *= 2.0
+    return x.sum()
+
+
+def sine_then_scale(x):
+    x = np.sin(x)
+    x *= 2.0
+    return x.sum()
+
+
+def alias_rebound_argument_written(x):
+    z = x
+    z = z * z
+    x *= 2.0
+    return z.sum()
+
+
+def alias_rebound_then_stored(x, y):
+    z = y
+    z = z * x
+    y[:] = z
+
+
+def power_iteration(A, x):
+    for _ in range(3):
+        x = A @ x
+        x /= np.sqrt((x * x).sum())
+    return x @ (A @ x)
+
+
+def rows_normalised(X):
+    X = X * X
+    X /= X.sum(axis=1, keepdims=True)
+    return float(np.sum(X[0] * X[1]))
+
+
+def rebound_in_branch(x, y, c):
+    if c > 0:
+        x = x * x
+    y[:] = x
+    x[0] = 0.0
+    return float(np.sum(x))
+
+
+def rebound_in_while(x):
+    k = 0
+    while k < 3:
+        x = np.sin(x) * x
+        x[0] = 1.0
+        k += 1
+    return float(np.sum(x))
+
+
+# -- a negative index: x[i - 1] at i = 0 is the last element, written later
+def wrapping_recurrence(x):
+    for i in range(3):
+        x[i] *= x[i - 1]
+
+
+def wrapping_by_two(x):
+    for i in range(x.shape[0]):
+        x[i] = x[i] * x[i - 2] + 1.0
+
+
+# -- loop variables and bounds the body rebinds
+def loop_variable_rebound(x):
+    for i in range(3):
+        i = 2 - i
+        x[i] = x[i] * x[i]
+
+
+def loop_variable_incremented(x):
+    for i in range(3):
+        i += 1
+        x[i] = x[i] * x[i - 1]
+
+
+def loop_bound_rebound(x):
+    n = 3
+    for i in range(n):
+        n = n - 1
+        x[n] *= 2.0
+
+
+def inner_loop_reuses_variable(x):
+    for i in range(2):
+        for i in range(2):
+            x[i + 1] *= x[i]
+        x[i] += x[2]
+
+
+# -- conversions that copy
+def astype_copy_written(x):
+    a = x.astype(np.float64)
+    a *= 2.0
+    return (x * x).sum() + (a * a).sum()
+
+
+def astype_no_copy_written(x):
+    a = x.astype(np.float64, copy=False)
+    a *= 2.0
+    return (x * x).sum() + (a * a).sum()
+
+
+def reshape_view_written(A, y):
+    r = A.reshape(-1)
+    r *= 2.0
+    y[:] = r
+
+
+# -- refused: a view numpy returns as a copy, a scalar type of an array
+def reshape_of_transpose_written(A, y):
+    r = A.T.reshape(-1)
+    r *= 2.0
+    y[:] = r
+
+
+def ravel_of_strided_written(A):
+    r = A[:, ::2].ravel()
+    r *= r
+    return (A * A).sum() + r.sum()
+
+
+def asarray_other_dtype_written(x):
+    a = np.asarray(x, dtype=np.float32)
+    a *= 2.0
+    return (x * x).sum() + a.sum()
+
+
+def float64_of_array_written(x):
+    a = np.float64(x)
+    a *= 2.0
+    return (x * x).sum() + (a * a).sum()

@@ -1,0 +1,97 @@
+"""Rebound names, wrapping indices, rebound loop variables and views that are
+copies: once wrong gradients without an error, now right through every entry
+point or refused at the user's line in every mode."""
+from __future__ import annotations
+
+import kernels_rebound as K
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+from adcompiler import (
+    Active,
+    AdCompilerError,
+    Const,
+    Duplicated,
+    Forward,
+    Reverse,
+    ReverseSplitWithPrimal,
+    autodiff,
+    autodiff_thunk,
+    hvp,
+)
+
+
+def D(rng, *shape):
+    x = rng.uniform(0.5, 1.5, shape)
+    return Duplicated(x, np.zeros_like(x))
+
+
+CASES = {
+    "square_then_scale": (K.square_then_scale, lambda r: [D(r, 3)]),
+    "sine_then_scale": (K.sine_then_scale, lambda r: [D(r, 3)]),
+    "alias_rebound_argument_written": (K.alias_rebound_argument_written, lambda r: [D(r, 3)]),
+    "alias_rebound_then_stored": (K.alias_rebound_then_stored, lambda r: [D(r, 3), D(r, 3)]),
+    "power_iteration": (K.power_iteration, lambda r: [D(r, 3, 3), D(r, 3)]),
+    "rows_normalised": (K.rows_normalised, lambda r: [D(r, 3, 3)]),
+    "rebound_in_branch": (K.rebound_in_branch, lambda r: [D(r, 3), D(r, 3), Const(1.0)]),
+    "rebound_in_while": (K.rebound_in_while, lambda r: [D(r, 3)]),
+    "wrapping_recurrence": (K.wrapping_recurrence, lambda r: [D(r, 3)]),
+    "wrapping_by_two": (K.wrapping_by_two, lambda r: [D(r, 4)]),
+    "loop_variable_rebound": (K.loop_variable_rebound, lambda r: [D(r, 3)]),
+    "loop_variable_incremented": (K.loop_variable_incremented, lambda r: [D(r, 4)]),
+    "loop_bound_rebound": (K.loop_bound_rebound, lambda r: [D(r, 4)]),
+    "inner_loop_reuses_variable": (K.inner_loop_reuses_variable, lambda r: [D(r, 3)]),
+    "astype_copy_written": (K.astype_copy_written, lambda r: [D(r, 3)]),
+    "astype_no_copy_written": (K.astype_no_copy_written, lambda r: [D(r, 3)]),
+    "reshape_view_written": (K.reshape_view_written, lambda r: [D(r, 2, 2), D(r, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_entry_point(name, rng):
+    f, make = CASES[name]
+    args = make(rng)
+    returns = f(*[a.val.copy() if isinstance(a, Duplicated) else a.val for a in args]) is not None
+    check_everywhere(f, *args, ret=Active if returns else Const, seed=int(rng.integers(1 << 30)))
+
+
+@pytest.mark.parametrize("name", ["square_then_scale", "power_iteration", "rows_normalised", "rebound_in_while"])
+def test_hvp_against_differences_of_the_gradient(name, rng):
+    f, make = CASES[name]
+    vals = [a.val for a in make(rng)]
+    k = len(vals) - 1
+    v = rng.standard_normal(vals[k].shape)
+
+    def grad(x):
+        ann = [Duplicated(a.copy(), np.zeros_like(a)) for a in vals[:k]] + [Duplicated(x.copy(), np.zeros_like(x))]
+        autodiff(Reverse, f, Active, *ann)
+        return ann[k].dval
+    h = 1e-5
+    fd = (grad(vals[k] + h * v) - grad(vals[k] - h * v)) / (2 * h)
+    got = hvp(f, tuple(a.copy() for a in vals), (None,) * k + (v,))[k]
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-8)
+
+
+REFUSED = {
+    "reshape_of_transpose_written": (K.reshape_of_transpose_written, [(2, 2), (4,)], "returned a copy, not a view"),
+    "ravel_of_strided_written": (K.ravel_of_strided_written, [(3, 4)], "returned a copy, not a view"),
+    "asarray_other_dtype_written": (K.asarray_other_dtype_written, [(3,)], "returned a copy, not a view"),
+    "float64_of_array_written": (K.float64_of_array_written, [(3,)], "returns the array itself"),
+}
+
+
+@pytest.mark.parametrize("mode", ["reverse", "split", "forward"])
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_copies_taken_for_views_refused(name, mode, rng):
+    f, shapes, says = REFUSED[name]
+    vals = [rng.uniform(0.5, 1.5, s) for s in shapes]
+    ret = Const if len(vals) > 1 else Active
+    with pytest.raises(AdCompilerError, match=r"kernels_rebound\.py:\d+: .*" + says):
+        if mode == "reverse":
+            autodiff(Reverse, f, ret, *[Duplicated(v, np.zeros_like(v)) for v in vals])
+        elif mode == "split":
+            fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *[Duplicated] * len(vals))
+            fwd(*[Duplicated(v, np.zeros_like(v)) for v in vals])
+        else:
+            autodiff(Forward, f, Duplicated, *[Duplicated(v, np.ones_like(v)) for v in vals])
