@@ -91,7 +91,7 @@ def test_copies_taken_for_views_refused(name, mode, rng):
         if mode == "reverse":
             autodiff(Reverse, f, ret, *[Duplicated(v, np.zeros_like(v)) for v in vals])
         elif mode == "split":
-            fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *[Duplicated] * len(vals))
+            fwd, _ = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *[Duplicated] * len(vals))
             fwd(*[Duplicated(v, np.zeros_like(v)) for v in vals])
         else:
             autodiff(Forward, f, Duplicated, *[Duplicated(v, np.ones_like(v)) for v in vals])

@@ -9,7 +9,6 @@ printing (``ast`` has no comments). This module only turns trees into text;
 from __future__ import annotations
 
 import ast
-import copy
 import re
 
 _MARK = "__ad_comment_{}__"

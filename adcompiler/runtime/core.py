@@ -266,7 +266,7 @@ def copied_view_error(where):
     try:
         from adcompiler.errors import UnsupportedSyntaxError
     except ImportError:
-        def UnsupportedSyntaxError(message, filename, lineno, construct, hint):  # noqa: N802
+        def UnsupportedSyntaxError(message, filename, lineno, construct, hint):
             return ValueError(f"{filename}:{lineno}: `{construct}`: {message} Hint: {hint}")
     file, line, text = where
     return UnsupportedSyntaxError(
