@@ -164,8 +164,27 @@ class FunctionRewrite:
         if isinstance(s, (ast.Assign, ast.Expr)) and isinstance(s.value, ast.Call) \
                 and any(isinstance(a, ast.Name) and a.id == self.tape for a in s.value.args):
             return [self.threaded_call(s)]
+        if isinstance(s, ast.AugAssign) and self.may_be_view(s.value):
+            # numba updates in place element by element with no temporary: ``x[1:] += x[:-1]``
+            # or ``A -= A[0]`` would read elements already updated (numpy reads a copy)
+            s.value = _call("_ad_copy", [s.value])
         self.expr(s, s)
         return [s]
+
+    def may_be_view(self, e) -> bool:
+        """Whether ``e`` may be (a view of) an array: a name or a subscript, not an element."""
+        if isinstance(e, ast.Name):
+            k = self.kinds.get(e.id)
+            return k is None or k.cls in ("array", "num", "other")
+        if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name):
+            k = self.kinds.get(e.value.id)
+            if k is None or k.cls != "array" or k.ndim is None:
+                return k is None or k.cls in ("num", "other")
+            idx = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+            return len(idx) < k.ndim or any(isinstance(i, ast.Slice) or (isinstance(i, ast.Constant)
+                                                                        and i.value in (None, Ellipsis))
+                                           for i in idx)
+        return False
 
     def expr(self, s, node):
         """Refuse a use of the tape this rewrite does not know."""
@@ -195,6 +214,13 @@ class FunctionRewrite:
                     _assign([ast.Subscript(_n(buf), _n(count), ast.Store())], value),
                     ast.AugAssign(_n(count, ast.Store), ast.Add(), ast.Constant(1))]
         if tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
+            if isinstance(value, ast.Name) and value.id in set(self.namer.adjoints.values()):
+                # the typed tape holds an array's values, not the array: a shadow popped back
+                # would be a copy, and the adjoints added to it would never reach the argument's
+                self.refuse(s, f"the reverse sweep restores the shadow `{value.id}` of an array name bound "
+                               "twice (`x = x * 2`, `a, b = b, a`), which the typed tape cannot hold",
+                            "bind a new name instead of rebinding the array's, or use backend='numpy' "
+                            "(backend='auto' falls back by itself).")
             helper = "_ad_push_af" if tag[-1] == "f" else "_ad_push_ai"
             return [_assign(_state(ast.Store), _call(helper, _state() + [value]))]
         return self.refuse(s, f"the reverse sweep needs `{ast.unparse(value)}`, whose type (a float, an int, a "

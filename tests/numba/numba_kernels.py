@@ -56,3 +56,34 @@ def matvec_from(y, A, x, lo):
         y[i] = acc + 0.5 * k
         last = acc
     return last
+
+
+# -- once wrong under the numba backend without an error
+def rebound_then_updated(x, y):
+    x = x * 2.0
+    x *= 3.0
+    y[:] = x
+
+
+def names_swapped(A, B):
+    B[:] = A * A
+    A, B = B, A
+    B[:] = A * 2.0
+
+
+def rows_written(A):
+    for row in A:
+        row[1] = row[0] * row[1]
+
+
+def shifted_add(x):
+    x[1:] += x[:-1]
+
+
+def first_row_subtracted(A):
+    A -= A[0]
+
+
+def shifted_add_in_loop(x, n):
+    for _ in range(n):
+        x[1:] += x[:-1] * 0.5

@@ -1,0 +1,70 @@
+"""Kernels the numba backend once differentiated wrong without an error: now
+the numpy backend's numbers, or a located refusal that ``backend="auto"``
+falls back from."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numba_kernels as K
+from optional import require
+
+from adcompiler import Const, Duplicated, Reverse, autodiff
+from adcompiler.errors import BackendError
+from adcompiler.testing import check_grads
+
+require("numba")
+
+
+def _run(f, vals, seeds, backend):
+    vals = [v.copy() for v in vals]
+    shadows = [s.copy() for s in seeds]
+    autodiff(Reverse, f, Const, *[Duplicated(v, d) for v, d in zip(vals, shadows)], backend=backend)
+    return vals, shadows
+
+
+REFUSED = [(K.rebound_then_updated, [(3,), (3,)]), (K.names_swapped, [(3,), (3,)]), (K.rows_written, [(2, 2)])]
+
+
+@pytest.mark.parametrize("f,shapes", REFUSED, ids=[f.__name__ for f, _ in REFUSED])
+def test_shadows_restored_by_value_refused_and_auto_falls_back(f, shapes, rng):
+    """A shadow popped from the typed tape would be a copy (its adjoints lost):
+    refused with the line; ``auto`` runs the numpy backend's right numbers."""
+    vals = [rng.uniform(0.5, 1.5, s) for s in shapes]
+    seeds = [rng.standard_normal(s) for s in shapes]
+    with pytest.raises(BackendError, match=r"numba_kernels\.py:\d+.*typed tape cannot hold"):
+        _run(f, vals, seeds, "numba")
+    got = _run(f, vals, seeds, "auto")
+    want = _run(f, vals, seeds, "numpy")
+    for g, w in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Const)
+
+
+OVERLAPPING = [(K.shifted_add, [np.arange(1.0, 5.0)]), (K.first_row_subtracted, [np.array([[1.0, 2.0], [3.0, 4.0]])]),
+               (K.shifted_add_in_loop, [np.linspace(0.5, 1.5, 6), 3])]
+
+
+@pytest.mark.parametrize("f,vals", OVERLAPPING, ids=[f.__name__ for f, _ in OVERLAPPING])
+def test_overlapping_in_place_updates(f, vals, rng):
+    """``x[1:] += x[:-1]``: numba updates element by element, numpy reads a copy
+    of the operand; the primal and the derivatives are numpy's."""
+    arrays = [v for v in vals if isinstance(v, np.ndarray)]
+    seeds = [rng.standard_normal(v.shape) for v in arrays]
+    ann = lambda vs, ds: [Duplicated(v, d) if isinstance(v, np.ndarray) else Const(v)
+                          for v, d in zip(vs, ds + [None] * (len(vs) - len(ds)))]
+    out = {}
+    for backend in ("numba", "numpy"):
+        vs = [v.copy() if isinstance(v, np.ndarray) else v for v in vals]
+        ds = [s.copy() for s in seeds]
+        autodiff(Reverse, f, Const, *ann(vs, ds), backend=backend)
+        out[backend] = [v for v in vs if isinstance(v, np.ndarray)] + ds
+    plain = [v.copy() if isinstance(v, np.ndarray) else v for v in vals]
+    f(*plain)
+    np.testing.assert_allclose(out["numba"][0], plain[0], rtol=1e-12)
+    for a, b in zip(out["numba"], out["numpy"]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
