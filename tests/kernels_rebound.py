@@ -139,3 +139,20 @@ def float64_of_array_written(x):
     a = np.float64(x)
     a *= 2.0
     return (x * x).sum() + (a * a).sum()
+
+
+# -- refused at the line: layouts the rules do not take
+def flatten_fortran(A, w):
+    r = A.flatten(order="F")
+    return np.sum(r * w)
+
+
+def ravel_fortran(A, w):
+    r = np.ravel(A, order="F")
+    return np.sum(r * w)
+
+
+def ravel_written(A, x):
+    r = A.ravel()
+    r[:] = r * x
+    return float(np.sum(A * A))

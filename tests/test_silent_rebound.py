@@ -18,6 +18,7 @@ from adcompiler import (
     ReverseSplitWithPrimal,
     autodiff,
     autodiff_thunk,
+    gradient,
     hvp,
 )
 
@@ -95,3 +96,24 @@ def test_copies_taken_for_views_refused(name, mode, rng):
             fwd(*[Duplicated(v, np.zeros_like(v)) for v in vals])
         else:
             autodiff(Forward, f, Duplicated, *[Duplicated(v, np.ones_like(v)) for v in vals])
+
+
+@pytest.mark.parametrize("f", [K.flatten_fortran, K.ravel_fortran])
+def test_order_keywords_refused_at_the_line(f):
+    """``order="F"`` was dropped (the C-order derivative of a Fortran-order flatten)."""
+    A, w = np.arange(6.0).reshape(2, 3), 10.0 ** np.arange(6)
+    with pytest.raises(AdCompilerError, match=r"kernels_rebound\.py:\d+:\d+: .*order"):
+        gradient(f, A, w)
+
+
+def test_gradient_keeps_the_callers_memory_layout():
+    """``gradient`` copies its arguments in their own layout: a Fortran-order
+    argument's ravel is a copy, as in the caller's call, and refused as a view;
+    in C order it is the view it is in the caller's call."""
+    x = np.arange(1.0, 7.0)
+    with pytest.raises(AdCompilerError, match="returned a copy, not a view"):
+        gradient(K.ravel_written, np.asfortranarray(np.arange(1.0, 7.0).reshape(2, 3)), x)
+    A = np.arange(1.0, 7.0).reshape(2, 3)
+    dA, dx = gradient(K.ravel_written, A, x)
+    np.testing.assert_allclose(dx, 2 * x * A.ravel() ** 2)
+    np.testing.assert_allclose(dA, (2 * x * x * A.ravel()).reshape(2, 3))

@@ -27,12 +27,12 @@ def annotate(args, active_positions) -> list:
     ann = []
     for i, a in enumerate(args):
         if is_float_array(a):
-            x = a.copy()
+            x = a.copy(order="K")
             ann.append(A.Duplicated(x, np.zeros_like(x)))
         elif i in active_positions and is_float_scalar(a):
             ann.append(A.Active(float(a) if isinstance(a, numbers.Real) else complex(a)))
         else:
-            ann.append(A.Const(a.copy() if isinstance(a, np.ndarray) else a))
+            ann.append(A.Const(a.copy(order="K") if isinstance(a, np.ndarray) else a))
     return ann
 
 

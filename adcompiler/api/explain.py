@@ -204,9 +204,9 @@ def _pushed(e) -> str:
 
 def _copy(a):
     if isinstance(a, A.Duplicated):
-        return type(a)(a.val.copy(), a.dval.copy())
+        return type(a)(a.val.copy(order="K"), a.dval.copy(order="K"))
     if isinstance(a.val, np.ndarray):
-        return type(a)(a.val.copy())
+        return type(a)(a.val.copy(order="K"))
     return a
 
 

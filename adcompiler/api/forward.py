@@ -151,7 +151,7 @@ def _batch_loop(mode, f, ret, args, k):
         last = j == k - 1
         call = []
         for a in args:
-            v = a.val if last else (a.val.copy() if isinstance(a.val, np.ndarray) else a.val)
+            v = a.val if last else (a.val.copy(order="K") if isinstance(a.val, np.ndarray) else a.val)
             if isinstance(a, A.BatchDuplicated):
                 call.append(A.Duplicated(v, a.dvals[j]))
             else:

@@ -56,14 +56,16 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
         if is_float_scalar(a) and v is not None:
             values.append(np.array(float(a)))
         elif isinstance(a, np.ndarray):
-            values.append(a.copy())
+            values.append(a.copy(order="K"))
         else:
             values.append(a)
     comp, acts = _reverse_function(f, values)
     call, hv = [], {}
     for i, (x, act, v) in enumerate(zip(values, acts, vs)):
         if act == "Duplicated":
-            direction = np.zeros_like(x) if v is None else np.asarray(v, dtype=x.dtype).reshape(x.shape).copy()
+            direction = np.zeros_like(x)   # (x's memory layout: a shadow must have it)
+            if v is not None:
+                direction[...] = np.asarray(v, dtype=x.dtype).reshape(x.shape)
             call.append(A.Duplicated(x, direction))
             hv[i] = np.zeros_like(x)
             call.append(A.Duplicated(np.zeros_like(x), hv[i]))
@@ -174,7 +176,7 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
 def _unit(args, diff, position, idx, value=1.0):
     """Copies of the arguments; shadows of zeros for those in ``diff`` but ``value``
     at ``idx`` of argument ``position``."""
-    vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    vals = [a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args]
     shadows = {k: np.zeros_like(vals[k]) for k in diff}
     shadows[position][idx] = value
     ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]

@@ -128,7 +128,7 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
                          construct="jvp", hint="pass None for arguments held constant.")
     ann = []
     for i, (a, t) in enumerate(zip(args, tangents)):
-        x = a.copy() if isinstance(a, np.ndarray) else a
+        x = a.copy(order="K") if isinstance(a, np.ndarray) else a
         if is_float_array(a):
             dx = np.zeros_like(x) if t is None else np.array(t, dtype=x.dtype)
             if dx.shape != x.shape:
@@ -191,7 +191,7 @@ def _out_positions(f, out, args) -> tuple:
 
 
 def _run_outputs(f, args, outs) -> tuple:
-    vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    vals = [a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args]
     f(*vals)
     return tuple(vals[k] for k in outs)
 

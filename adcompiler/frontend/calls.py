@@ -131,10 +131,20 @@ class CallRewrite:
                 for a in e.args]
         keywords = [ast.keyword(k, self.arg_atom(v)) for k, v in kw.items()]
         call = ast.Call(func=f, args=args, keywords=keywords)
+        self.check_binding(e, rule, call)
         notes.resolve_call(call, target, rule)
         if out is not None:
             return self.out_store(call, self.single_out(out, e), e)
         return call
+
+    def check_binding(self, node, rule, call):
+        """Refuse at the user's line a call whose arguments the rule does not take
+        (``np.ravel(a, order="F")``: a keyword it would otherwise ignore)."""
+        from ..rules.binding import bind
+        try:
+            bind(rule, call)
+        except UnsupportedSyntaxError as exc:
+            self.err(node, exc.reason, exc.hint or "check the call.")
 
     def call_resolved(self, call, target):
         """``call`` (built by a rewrite, its function already known to be
@@ -144,6 +154,8 @@ class CallRewrite:
         args = [self.arg_atom(a) for a in call.args]
         keywords = [ast.keyword(k, self.arg_atom(v)) for k, v in kw.items()]
         new = ast.Call(func=call.func, args=args, keywords=keywords)
+        if lookup(target) is not None:
+            self.check_binding(call, lookup(target), new)
         notes.resolve_call(new, target, lookup(target))
         if out is not None:
             return self.out_store(new, out, call)

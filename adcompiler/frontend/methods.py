@@ -94,7 +94,8 @@ class MethodRewrite:
                 self.err(e, "`.astype(..., copy=...)` needs a constant `copy`.", "write copy=True or copy=False.")
             return self.make_call(np.array if copies else np.asarray, [self.atom(obj)],
                                   [ast.keyword("dtype", self.arg_atom(e.args[0]))], e)
-        if name == "flatten" and not e.args:
+        if name == "flatten" and not e.args and all(
+                k.arg == "order" and isinstance(k.value, ast.Constant) and k.value.value == "C" for k in e.keywords):
             return self.make_call(np.copy, [self.temp(self.make_call(np.ravel, [self.atom(obj)], [], e))], [], e)
         if name == "item" and not e.args:
             # x.item() of a one-element array of any rank: reshape to 0-d first

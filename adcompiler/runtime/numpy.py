@@ -36,6 +36,12 @@ def sinc_grad(x):
     return safe_div(np.cos(px) - np.sinc(x), x)
 
 
+def sinc_grad2(x):
+    """d^2 sinc(x) / dx^2: ``-pi^2 sinc(x) - 2 sinc'(x) / x``, ``-pi^2 / 3`` at x == 0."""
+    x = np.asarray(x)
+    return np.where(x == 0, -np.pi ** 2 / 3, -np.pi ** 2 * np.sinc(x) - 2 * safe_div(sinc_grad(x), x))
+
+
 def expand(ans, x, axis, keepdims):
     """The result of a reduction of ``x`` with its reduced axes restored (size 1)."""
     ans = np.asarray(ans)

@@ -27,6 +27,35 @@ def _to_numpy(t: torch.Tensor) -> Any:
     return a[()].item() if a.ndim == 0 and t.dtype in _FLOAT_DTYPES else a
 
 
+def _first_order(backward):
+    """``backward`` run without a graph; when PyTorch builds one (``create_graph=True``,
+    as ``torch.autograd.functional.hessian`` does) and an input requires grad, the
+    gradients it returns raise when differentiated again. (``once_differentiable``
+    looks only at the incoming gradients: under ``f(t).sum() + (t ** 2).sum()`` those
+    need no grad, and the kernel's part of the Hessian was silently zero.)"""
+    def wrapper(ctx: Any, *grad_outputs: Any) -> Any:
+        with torch.no_grad():
+            grads = backward(ctx, *grad_outputs)
+        needing = [t for t in (*ctx.saved_tensors, *grad_outputs) if isinstance(t, torch.Tensor) and t.requires_grad]
+        if not torch.is_grad_enabled() or not needing:
+            return grads
+        # the tensors the gradients depend on are inputs of the error node too, so that a
+        # derivative of the gradients with respect to them reaches it (and raises)
+        err = torch._C._functions.DelayedError(
+            b"adcompiler: the gradient of a differentiated kernel is computed outside PyTorch and cannot be "
+            b"differentiated again; for second derivatives of the kernel use adcompiler.hvp or adcompiler.hessian",
+            len(grads) + len(needing))
+
+        def marked(g):
+            if g is None:
+                return None
+            g = g.detach()
+            g.requires_grad = True
+            return g
+        return tuple(err(*[marked(g) for g in grads], *needing)[:len(grads)])
+    return wrapper
+
+
 class _Kernel(torch.autograd.Function):
     """The kernel's forward half as a torch Function; its backward runs the reverse half."""
 
@@ -51,7 +80,7 @@ class _Kernel(torch.autograd.Function):
         return outs if n_out > 1 else outs[0]
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
+    @_first_order
     def backward(ctx: Any, *grad_outputs: Any) -> Any:
         ctx.saved_tensors  # noqa: B018 (raises if an input or output was changed in place)
         w = ctx.w

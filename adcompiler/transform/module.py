@@ -182,6 +182,14 @@ class Module:
             new_tape = ast.Call(N("_ad_tape"), [], []) if self.options.typed_tape else ast.List([], ast.Load())
             body = [ast.Assign(targets=[N(tape, ast.Store)], value=new_tape)]
             body += sweeps.forward(end_tuple=False)
+            primal = None
+            if an.has_return and not self.public:
+                # the primal's value, taken before the reverse sweep restores (and rolls back) it
+                primal = ctx.namer.fresh("_p{}")
+                rk = an.kinds.get(an.namer.ret)
+                value = N(an.namer.ret) if rk is not None and rk.cls in ("float", "int", "bool", "none") \
+                    else ast.Call(N("_ad_copy"), [N(an.namer.ret)], [])
+                body.append(ast.Assign(targets=[N(primal, ast.Store)], value=value))
             body += sweeps.reverse(end_tuple=False)
             if self.public:
                 body.append(ast.Return(ret))
@@ -191,8 +199,7 @@ class Module:
                 fused_def = funcdef(info.fused_name, params + extra, body, defaults)
                 self.functions.append(explicit.visit(fused_def) if explicit else fused_def)
             else:
-                body.append(ast.Return(ast.Tuple([ret, N(an.namer.ret) if an.has_return else ast.Constant(None)],
-                                                 ast.Load())))
+                body.append(ast.Return(ast.Tuple([ret, N(primal) if primal else ast.Constant(None)], ast.Load())))
                 self.functions.append(funcdef(info.fused_name, params + [dret], body))
         self.functions += [fwd, rev]
         if self.options.typed_tape:

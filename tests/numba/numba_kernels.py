@@ -1,6 +1,7 @@
 """Kernels of the numba backend's tests; the loop kernels shared with the
 benchmark (recurrence, gemm, heat, gauss_seidel, forces) come from
 ``benchmarks/backend_kernels.py``."""
+import math
 import sys
 from pathlib import Path
 
@@ -87,3 +88,10 @@ def first_row_subtracted(A):
 def shifted_add_in_loop(x, n):
     for _ in range(n):
         x[1:] += x[:-1] * 0.5
+
+
+def norm_of_sum_of_squares(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+    return math.sqrt(s)

@@ -68,3 +68,16 @@ def test_overlapping_in_place_updates(f, vals, rng):
     np.testing.assert_allclose(out["numba"][0], plain[0], rtol=1e-12)
     for a, b in zip(out["numba"], out["numpy"]):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numba", "auto", "numpy"])
+def test_primal_of_a_return_line_whose_derivative_reads_its_result(backend):
+    """ReverseWithPrimal, Active return: the fused numba function returned the
+    primal after the reverse sweep had restored it (0.0)."""
+    from adcompiler import Active, ReverseWithPrimal
+    x = np.array([0.5, 1.0, 0.3])
+    dx = np.zeros(3)
+    (d,), value = autodiff(ReverseWithPrimal, K.norm_of_sum_of_squares, Active, Duplicated(x, dx), backend=backend)
+    assert d is None
+    assert value == pytest.approx(np.sqrt(np.sum(x * x)), rel=1e-14)
+    np.testing.assert_allclose(dx, x / np.sqrt(np.sum(x * x)), rtol=1e-13)

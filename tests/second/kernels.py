@@ -140,3 +140,7 @@ def svd_values_squared(A):
     U, S, Vt = np.linalg.svd(A, full_matrices=False)
     S **= 2
     return float(np.sum(U[0] * S + Vt[1] ** 2))
+
+
+def sinc_loss(x):
+    return float(np.sum(np.sinc(x)) + np.sum(np.sinc(x) * x))

@@ -114,3 +114,16 @@ def test_retained_graph_runs_backward_twice(thunk):
     for u, v in zip(g1, g2):
         torch.testing.assert_close(u, v, rtol=0, atol=0)
     assert thunk.primal_runs == 1 and thunk.rev_calls == 2
+
+
+def test_second_derivative_through_the_kernel_raises(thunk):
+    """The kernel's gradient is computed outside PyTorch: differentiating it again
+    (a Hessian of the kernel plus ordinary torch terms) raises, where it was once
+    silently constant (the Hessian's kernel part zero)."""
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = _t(np.array([0.5, 1.5, -0.7])), _t(np.array([0.1, 0.2, 0.3]))
+    with pytest.raises(RuntimeError, match="cannot be differentiated again"):
+        torch.autograd.functional.hessian(lambda a: (f(a, b) ** 2).sum() + (a ** 2).sum(), a)
+    # first derivatives under create_graph=True still come out (the kernel's part a constant leaf)
+    g, = torch.autograd.grad((f(a, b) ** 2).sum(), a, create_graph=True)
+    torch.testing.assert_close(g.detach(), 2 * (a + b).detach())
