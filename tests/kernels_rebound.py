@@ -156,3 +156,26 @@ def ravel_written(A, x):
     r = A.ravel()
     r[:] = r * x
     return float(np.sum(A * A))
+
+
+# -- once crashes
+def columns_scaled(A, c):
+    for col in A.T:
+        col *= c
+    return np.sum(A * A)
+
+
+def take_of_a_list(A):
+    B = np.take(A, [2, 0, 0], axis=1)
+    return np.sum(B * B)
+
+
+def complex_scalar_recurrence(z, c):
+    s = 0.0 + 0.0j
+    for i in range(z.shape[0]):
+        s = s * c + z[i]
+    return abs(s) ** 2
+
+
+def axpy_(y, a, x):
+    y += a * x

@@ -54,7 +54,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     values = []
     for a, v in zip(args, vs):
         if is_float_scalar(a) and v is not None:
-            values.append(np.array(float(a)))
+            values.append(np.array(complex(a) if isinstance(a, (complex, np.complexfloating)) else float(a)))
         elif isinstance(a, np.ndarray):
             values.append(a.copy(order="K"))
         else:
@@ -81,7 +81,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
         if i not in hv:
             out.append(None)
         elif is_float_scalar(a):
-            out.append(float(hv[i]))
+            out.append(complex(hv[i]) if np.iscomplexobj(hv[i]) else float(hv[i]))
         else:
             out.append(hv[i])
     return tuple(out)

@@ -255,6 +255,9 @@ def halves(ns: dict, info, mode: str) -> tuple:
         *args, tape = args
         state = tape.pop()
         return nb_rev(*args, *state)[0]
+    # (what a call would raise, for callers that must refuse before running: the tapes)
+    fwd.refusal = ns["__refused__"].get(info.fwd_name) or ns["__refused__"].get(info.rev_name)
+    rev.refusal = fwd.refusal
     return fwd, rev, fused
 
 

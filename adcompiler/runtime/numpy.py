@@ -336,6 +336,7 @@ def pad_adjoint(g, array, pad_width, mode="constant"):
 def take_adjoint(g, a, indices, axis=None):
     """Adjoint of ``np.take`` (repeated indices accumulate)."""
     a_shape = np.shape(a)
+    indices = np.asarray(indices)   # (a list of indices may arrive as a tuple: one index array, not a tuple index)
     out = np.zeros(a_shape, dtype=np.result_type(np.asarray(g), np.float32))
     if axis is None:
         flat = out.reshape(-1)

@@ -92,7 +92,11 @@ def prepare(w: Any, values: Sequence, needs: Sequence) -> None:
     than inside a callback (``values``: any arrays of the right shapes)."""
     from ..api.reverse import compiled_for
     args, _ = _arguments(w, values, needs)
-    compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", **w.options)
+    comp = compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", **w.options)
+    for half in (comp.fwd, comp.rev):
+        refusal = getattr(half, "refusal", None)
+        if refusal is not None:   # a half the numba backend refused: raised when called, so say it now
+            raise refusal
 
 
 def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:

@@ -18,7 +18,9 @@ and ``zip``, boolean masks and integer index arrays, ``np.arange``,
 products of matrices, ``enumerate`` with a start and of ``zip``,
 ``reversed(arr)``, ``sum`` with a start, ``max`` of three, ``pow``,
 ``math.fsum``, ``np.trapezoid``, ``np.interp``, ``np.polyval``,
-``np.convolve`` and the results of ``eigh`` written in place.
+``np.convolve`` and the results of ``eigh`` written in place; names rebound
+from themselves, aliases rebound, wrapping indices, loop variables and bounds
+rebound in the body, ``astype`` and ``reshape`` results written (``rebind``).
 
 Every form reads only names of the scope, writes only writable ones, keeps
 indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
@@ -283,6 +285,29 @@ def f_curves(g, ex):
     return r.choice(opts)
 
 
+def f_rebind(g, ex):
+    """Names the derivative must tell apart over time: an array rebound to a value
+    computed from itself then written, an alias rebound then stored, ``x[i - 1]``
+    at ``i = 0`` (the last element), a loop variable or bound the body rebinds,
+    ``astype`` (a copy) and ``reshape`` (a view) written."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    loc, q, k = ex.name("rb"), ex.name("q"), ex.name("k")
+    opts = [[f"{loc} = {u} * 1.0", f"{loc} = np.sin({loc}) * {u}", f"{loc}[0] = {loc}[0] * 0.5",
+             f"{w}[:] += {loc} * 0.25"] if s.n >= 1 else [],
+            [f"{loc} = {w}", f"{loc} = {loc} * {u}", f"{w}[:] = {loc} * 0.5"],
+            [f"{loc} = {u}.astype(np.float64)", f"{loc} *= 2.0", f"{w}[:] += {loc} * 0.1"],
+            [f"{loc} = {w}.reshape(-1)", f"{loc} *= 0.75", f"{t} += float(np.sum({w})) * 0.1"],
+            [f"{q} = n", f"for {k} in range({q}):", f"    {q} = {q} - 1", f"    {w}[{q}] *= 0.9"],
+            [f"for {k} in range(n):", f"    {k} = n - 1 - {k}", f"    {w}[{k}] = {w}[{k}] * 0.5 + {u}[{k}] * 0.25"]]
+    if s.n >= 1:
+        opts.append([f"for {k} in range(n):", f"    {w}[{k}] = {w}[{k}] * 0.5 + {w}[{k} - 1] * 0.25"])
+    if s.w_mats and s.n >= 1:
+        m, _ = r.choice(s.w_mats)
+        opts.append([f"for {loc} in {m}:", f"    {loc} *= 0.9", f"    {loc}[0] = {loc}[0] * {g.scalar(0)}"])
+    return r.choice([o for o in opts if o])
+
+
 def f_math(g, ex):
     _, _, t = _pick(g)
     a = g.scalar(1)
@@ -297,7 +322,7 @@ FORMS = {
     "builtins": f_builtins, "out-tuple": f_out_tuple, "alloc": f_alloc, "alloc1": f_alloc1,
     "methods": f_methods, "stack": f_stack, "defaults": f_defaults, "callcond": f_callcond,
     "stmts": f_stmts, "ranges": f_ranges, "iterate": f_iterate, "masks": f_masks, "shapes": f_shapes,
-    "join": f_join, "matmat": f_matmat, "math": f_math, "curves": f_curves,
+    "join": f_join, "matmat": f_matmat, "math": f_math, "curves": f_curves, "rebind": f_rebind,
 }
 
 

@@ -1,0 +1,58 @@
+"""Calls that once crashed with an exception of Python, numpy or JAX: each is
+now right (against finite differences) or refused with the user's line."""
+from __future__ import annotations
+
+import warnings
+
+import kernels_rebound as K
+import numpy as np
+import pytest
+from optional import require
+
+from adcompiler import AdCompilerError, differentiate, gradient, hvp
+from adcompiler.errors import AdCompilerWarning
+
+
+def test_checkpointed_loop_over_columns_keeps_its_tape():
+    """``for col in A.T`` under checkpoint=: the steps take views of a view bound
+    before the loop (its shadow unknown to the replayed steps: a NameError); the
+    loop keeps its tape, with a warning at its line."""
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dA, dc = gradient(K.columns_scaled, A, 0.8, checkpoint=2)
+    assert any(issubclass(w.category, AdCompilerWarning) and "view bound before the loop" in str(w.message)
+               for w in caught)
+    np.testing.assert_allclose(dA, 2 * 0.8 ** 2 * A)
+    assert dc == pytest.approx(2 * 0.8 * np.sum(A * A))
+
+
+def test_take_with_a_list_of_indices():
+    A = np.array([[1.3, 0.4, -0.7], [0.2, -1.1, 0.5], [0.6, 0.35, 0.9]])
+    want = np.zeros_like(A)
+    want[:, 0], want[:, 2] = 4 * A[:, 0], 2 * A[:, 2]
+    np.testing.assert_allclose(gradient(K.take_of_a_list, A)[0], want)
+    np.testing.assert_allclose(hvp(K.take_of_a_list, (A,), (np.ones_like(A),))[0], want / A)
+
+
+def test_hvp_with_a_complex_scalar_argument():
+    z, c = np.array([0.3 + 0.2j, -0.5 + 0.1j]), 0.3 + 0.4j
+    vz, vc = np.ones(2) + 0j, 0.5 + 0.1j
+    hz, hc = hvp(K.complex_scalar_recurrence, (z, c), (vz, vc))
+    h = 1e-6
+    gp = gradient(K.complex_scalar_recurrence, z + h * vz, c + h * vc)
+    gm = gradient(K.complex_scalar_recurrence, z - h * vz, c - h * vc)
+    np.testing.assert_allclose(hz, (gp[0] - gm[0]) / (2 * h), rtol=1e-6)
+    assert hc == pytest.approx((gp[1] - gm[1]) / (2 * h), rel=1e-6)
+
+
+def test_numba_refusal_under_jax_is_raised_at_trace_time():
+    """The refusal comes out as adcompiler's error where JAX traces the call, not
+    as a JaxRuntimeError from inside the callback."""
+    require("numba")
+    jax = require("jax")
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    f = differentiate(K.axpy_, out="y", backend="numba")
+    with pytest.raises(AdCompilerError, match=r"kernels_rebound\.py:\d+"):
+        jax.grad(lambda y, a, x: jnp.sum(f(y, a, x)))(jnp.ones(3), 0.5, jnp.ones(3))
