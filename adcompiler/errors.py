@@ -72,3 +72,15 @@ class AdCompilerWarning(UserWarning):
     """Something adcompiler did that the caller may not expect, such as taking
     a bare float array as Const."""
 
+
+
+def copied_view_error(where) -> UnsupportedSyntaxError:
+    """The refusal of a call the transform took for a view that numpy returned
+    as a copy (``runtime.views.view_checked``): ``where`` is (file, line, text)."""
+    file, line, text = where
+    return UnsupportedSyntaxError(
+        "this call returned a copy, not a view, of its argument (numpy's reshape and ravel copy an array "
+        "whose layout they cannot view, asarray one of another dtype), and the copy or the argument is "
+        "written later: its derivative would follow the wrong memory.", filename=file, lineno=line,
+        construct=text, hint="copy explicitly (.copy()) if a separate array is meant, or make the argument "
+                             "contiguous (np.ascontiguousarray) if a view is meant.")

@@ -91,11 +91,11 @@ def too_many_args(x):
     return float(y)
 
 
-def test_refusal_from_a_deep_pass_names_the_users_file_and_line():
-    """A refusal raised while binding a call's arguments (after the code is
-    normalized) names the user's file, line and statement."""
+def test_refusal_of_a_calls_arguments_names_the_users_file_and_line():
+    """A call whose arguments its rule does not take is refused where the call
+    is read, naming the user's file, line, column and call."""
     from adcompiler import AdCompilerError
     line = inspect.getsourcelines(too_many_args)[1] + 1
     with pytest.raises(AdCompilerError) as err:
         gradient(too_many_args, np.ones(3))
-    assert f"{__file__}:{line}: `y = np.sum(x, 0, None, None, False, 3, 4, 5)`: too many arguments" in str(err.value)
+    assert f"{__file__}:{line}:9: `np.sum(x, 0, None, None, False, 3, 4, 5)`: too many arguments" in str(err.value)

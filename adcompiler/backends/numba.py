@@ -163,7 +163,7 @@ def _guarded(fn, path, origins):
             raise _refusal(e, path, origins) from None
         except ValueError as e:
             if e.args[:1] == (numba_runtime.VIEW_COPIED,) and len(e.args) == 4:
-                from ..runtime.core import copied_view_error
+                from ..errors import copied_view_error
                 raise copied_view_error(e.args[1:]) from None   # the numpy backend's located refusal
             raise
         except NotImplementedError as e:

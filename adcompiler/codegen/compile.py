@@ -17,8 +17,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import AdCompilerError
+from ..errors import AdCompilerError, copied_view_error
 from ..runtime import HELPERS
+from ..runtime.views import VIEW_COPIED
 from .naming import GENERATED, is_generated
 
 
@@ -58,6 +59,8 @@ def located(fn: Callable, origins: dict) -> Callable:
         except AdCompilerError:
             raise
         except Exception as e:
+            if isinstance(e, ValueError) and len(e.args) == 4 and e.args[0] == VIEW_COPIED:
+                raise copied_view_error(e.args[1:]) from None   # a view numpy returned as a copy
             failed = _failing_line(e.__traceback__, filename)
             where = None if failed is None else origin_at(origins, failed[1], failed[2])
             new = None if where is None else _relocated(e, where)

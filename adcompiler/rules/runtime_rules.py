@@ -5,6 +5,7 @@ import ast
 
 from ..runtime import core as R
 from ..runtime import lists as LS
+from ..runtime import views as RV
 from .registry import (
     REQUIRED,
     Rule,
@@ -74,7 +75,7 @@ defrule(R.tplus, "dt, g", result=_tuple_adjoint,
 # the shadow of a helper's result that is (a view of) its argument: the same view of
 # the argument's shadow, and its tangent the same view of that shadow's tangent
 defrule(R.alias_view, "dx, x, v", kind="view", result=_like("v"), tangents={"dx": "_ad_alias_view(t, x, v)"})
-defrule(R.view_checked, "dv, v, x, where", kind="view", result=_like("dv"),
+defrule(RV.view_checked, "dv, v, x, where", kind="view", result=_like("dv"),
         tangents={"dv": "_ad_view_checked(t, v, x, where)"})
 defrule(R.copy, "x", result=_like("x"), x="g", tangents={"x": "_ad_copy(t)"})
 defrule(R.gather_last, "x, idx", tangents={"x": "_ad_gather_last(t, idx)"})

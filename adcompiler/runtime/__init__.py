@@ -21,6 +21,7 @@ from . import (
     numpy,
     products,
     ranges,
+    views,
 )
 
 HELPERS = {
@@ -46,7 +47,7 @@ HELPERS = {
     "_ad_shadow_ref": core.shadow_ref,
     "_ad_rebase": core.rebase,
     "_ad_alias_view": core.alias_view,
-    "_ad_view_checked": core.view_checked,
+    "_ad_view_checked": views.view_checked,
     "_ad_gather_last": core.gather_last,
     "_ad_copy": core.copy,
     "_ad_tape": core.Tape,

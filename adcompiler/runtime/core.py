@@ -243,40 +243,6 @@ def alias_view(dx, x, v):
     return dx if v is x else _same_view(v, x, dx)
 
 
-def _owner(a):
-    while isinstance(a, np.ndarray) and isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
-
-
-def view_checked(dv, v, x, where):
-    """``dv`` (the shadow of ``v``), once ``v`` is seen to be a view of ``x``'s
-    memory. ``np.reshape``, ``np.ravel`` and ``np.asarray`` return a view or a
-    copy depending on the layout and dtype; the transform took a view (``v`` is
-    written later, or ``x`` is), so a copy is refused where it was bound:
-    ``where`` is (file, line, source text)."""
-    if v is x or _owner(v) is _owner(x):
-        return dv
-    raise copied_view_error(where)
-
-
-def copied_view_error(where):
-    """The refusal of a view that numpy returned as a copy (see ``view_checked``);
-    a ValueError where adcompiler is not installed (an emitted module)."""
-    try:
-        from adcompiler.errors import UnsupportedSyntaxError
-    except ImportError:
-        def UnsupportedSyntaxError(message, filename, lineno, construct, hint):
-            return ValueError(f"{filename}:{lineno}: `{construct}`: {message} Hint: {hint}")
-    file, line, text = where
-    return UnsupportedSyntaxError(
-        "this call returned a copy, not a view, of its argument (numpy's reshape and ravel copy an array "
-        "whose layout they cannot view, asarray one of another dtype), and the copy or the argument is "
-        "written later: its derivative would follow the wrong memory.", filename=file, lineno=line,
-        construct=text, hint="copy explicitly (.copy()) if a separate array is meant, or make the argument "
-                             "contiguous (np.ascontiguousarray) if a view is meant.")
-
-
 def tget(dt, k):
     """Element ``k`` of a tuple's adjoint (a list) or tangent (a tuple); ``0.0``
     stands for all zeros."""

@@ -35,3 +35,26 @@ def broadcast(g, shape):
     v = np.ndarray(shape, g.dtype, g, 0, tuple(strides))
     v.flags.writeable = False
     return v
+
+
+#: the first argument of the error ``view_checked`` raises (the numba backend's helper raises the same)
+VIEW_COPIED = "returned a copy, not a view"
+
+
+def _owner(a):
+    while isinstance(a, np.ndarray) and isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def view_checked(dv, v, x, where):
+    """``dv`` (the shadow of ``v``), once ``v`` is seen to be a view of ``x``'s
+    memory. ``np.reshape``, ``np.ravel`` and ``np.asarray`` return a view or a
+    copy depending on the layout and dtype; the transform took a view (``v`` is
+    written later, or ``x`` is), so a copy is refused: ``where`` is the (file,
+    line, source text) of the call, which the wrapper of the generated function
+    turns into adcompiler's located refusal (an emitted module raises the
+    ValueError itself)."""
+    if v is x or _owner(v) is _owner(x):
+        return dv
+    raise ValueError(VIEW_COPIED, *where)
