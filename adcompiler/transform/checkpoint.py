@@ -178,11 +178,14 @@ class Checkpointing:
         bound_out = set(ctx.params) | {n for st in walk_stmts(self.body) if id(st) not in inside and st is not s
                                        for n in _bound([st]) if not isinstance(st, (ast.For, ast.While, ast.If))}
         cells = {c for c, ws in ctx.eff.memory_writers.items() if any(id(w) in inside for w in ws)}
-        for n in sorted(loads(s.body) - bound_in):
-            if n in bound_out and n not in ctx.params and ctx.needs_shadow(n) and not self._is_root(n):
-                # (its shadow, a view of another, is not what the reverse half's replayed steps see)
+        for st in walk_stmts(s.body):
+            n = ctx.eff.view_base(st.value) if isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name) \
+                else None
+            if n is not None and n not in bound_in and n in bound_out and n not in ctx.params \
+                    and ctx.needs_shadow(st.targets[0].id) and not self._is_root(n):
+                # the replayed steps bind views of its shadow, which the reverse half does not hold
                 what = "a view" if n in ctx.namer.generated else f"`{n}`, a view"
-                return f"the steps read {what} bound before the loop, whose shadow they would need"
+                return f"the steps take views of {what} bound before the loop"
         roots = []
         for c in sorted(cells):
             names = sorted(n for n, m in ctx.eff.memory_of.items() if m == c)
