@@ -272,7 +272,7 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
             fwd = compiler.located(ns[info.fwd_name], lines)
             rev = compiler.located(ns[info.rev_name], lines) if mode == "reverse" else None
             fused = compiler.located(ns[info.fused_name], lines) if mode == "reverse" else None
-        return cache.Compiled(mod.source, fwd, rev, info, dict(an.resolver.free_names()), fused,
+        return cache.Compiled(mod.source, fwd, rev, info, mod.free_names, fused,
                               frozenset(an.param_writes()), lines)
     return cache.get(func, (mode, kinds, acts, dtypes, ret_active, checkpoint), build)
 
@@ -287,7 +287,7 @@ def _build_numba(func, kinds, acts, ret_active, mode) -> cache.Compiled:
     ns = nb.compile_module(mod)
     fwd, rev, fused = nb.halves(ns, mod.main, mode)
     an = analyse(func, kinds)
-    return cache.Compiled(mod.source, fwd, rev, mod.main, dict(an.resolver.free_names()), fused,
+    return cache.Compiled(mod.source, fwd, rev, mod.main, mod.free_names, fused,
                           frozenset(an.param_writes()), mod.origin_lines())
 
 

@@ -1,5 +1,7 @@
 """Kernels that rebind names the derivative reads, or take a view that numpy
 returns as a copy: each gave a wrong gradient without an error."""
+import math
+
 import numpy as np
 
 
@@ -179,3 +181,102 @@ def complex_scalar_recurrence(z, c):
 
 def axpy_(y, a, x):
     y += a * x
+
+
+# -- helpers whose result carries no derivative: their writes were dropped
+def _scale_count(x, a):
+    x *= a
+    return 1
+
+
+def _scale_unused_float(x, a):
+    x *= a
+    return float(np.sum(x))
+
+
+def _scale_pair(x, a):
+    x *= a
+    return x * 2.0, a
+
+
+def result_an_int(x, a):
+    n = _scale_count(x, a)
+    return float(np.sum(x ** 2)) + 0.0 * n
+
+
+def result_unused(x, a):
+    _unused = _scale_unused_float(x, a)
+    return float(np.sum(x ** 2))
+
+
+def result_a_tuple_unused(x, a):
+    _p, _q = _scale_pair(x, a)
+    return float(np.sum(x ** 3))
+
+
+def _sweep(x, b, w):
+    res = 0.0
+    for i in range(x.shape[0]):
+        left = x[i - 1] if i > 0 else 0.0
+        new = (1.0 - w) * x[i] + w * 0.5 * (b[i] + 0.3 * left)
+        res = max(res, abs(new - x[i]))
+        x[i] = new
+    return res
+
+
+def residual_in_a_test(b, w):
+    x = np.zeros(b.shape[0])
+    res = 1.0
+    k = 0
+    while res > 1e-10 and k < 60:
+        res = _sweep(x, b, w)
+        k += 1
+    return float(np.sum(x * x))
+
+
+def count_in_a_loop(x, a):
+    s = 0.0
+    for _ in range(3):
+        n = _scale_count(x, a)
+        s = s + float(np.sum(x)) * n
+    return s
+
+
+# -- floats made of integers, integers made of floats (the numba tape keeps ints and floats apart)
+def root_of_the_step(x):
+    for t in range(x.shape[0]):
+        s = np.sqrt(t + 2) + math.sqrt(t + 1) + (t + 1) ** -1 + round(t / 3, 2)
+        x[t] = x[t] * s
+    return float(np.sum(x ** 2))
+
+
+def floor_as_index(x, g):
+    for p in range(x.shape[0]):
+        j = math.floor(x[p])
+        g[j] += x[p] * x[p]
+
+
+# -- a module constant a helper reads
+GAIN = 0.1
+
+
+def _gained(x, y):
+    for i in range(x.shape[0]):
+        y[i] += GAIN * x[i] ** 2
+
+
+def gained(x, y):
+    _gained(x, y)
+
+
+# -- a helper returning new memory on the path taken, its argument on another
+def _normalised(x):
+    x = x / np.sum(x)
+    return x
+
+
+def normalised_then_added(a):
+    for _ in range(2):
+        z = _normalised(a)
+        a += z
+    return float(np.sum(a ** 2))

@@ -7,6 +7,7 @@ import kernels_rebound as K
 import numpy as np
 import pytest
 from everywhere import check_everywhere
+from optional import require
 
 from adcompiler import (
     Active,
@@ -46,6 +47,12 @@ CASES = {
     "astype_copy_written": (K.astype_copy_written, lambda r: [D(r, 3)]),
     "astype_no_copy_written": (K.astype_no_copy_written, lambda r: [D(r, 3)]),
     "reshape_view_written": (K.reshape_view_written, lambda r: [D(r, 2, 2), D(r, 4)]),
+    # a helper's writes, when its result carries no derivative
+    "result_an_int": (K.result_an_int, lambda r: [D(r, 3), Active(0.8)]),
+    "result_unused": (K.result_unused, lambda r: [D(r, 3), Active(0.8)]),
+    "result_a_tuple_unused": (K.result_a_tuple_unused, lambda r: [D(r, 3), Active(0.8)]),
+    "residual_in_a_test": (K.residual_in_a_test, lambda r: [D(r, 3), Active(1.1)]),
+    "count_in_a_loop": (K.count_in_a_loop, lambda r: [D(r, 3), Active(0.9)]),
 }
 
 
@@ -117,3 +124,41 @@ def test_gradient_keeps_the_callers_memory_layout():
     dA, dx = gradient(K.ravel_written, A, x)
     np.testing.assert_allclose(dx, 2 * x * A.ravel() ** 2)
     np.testing.assert_allclose(dA, (2 * x * x * A.ravel()).reshape(2, 3))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "auto"])
+def test_kinds_of_numbers_made_of_numbers(backend):
+    """np.sqrt(t + 2) of a loop index is a float (the numba tape truncated it to
+    an int); math.floor(x) is an int (an index popped as a float crashed)."""
+    if backend != "numpy":
+        require("numba")
+    x = np.array([0.3, 0.5, 0.8, 1.1])
+    t = np.arange(4)
+    s = np.sqrt(t + 2) + np.sqrt(t + 1) + 1.0 / (t + 1) + np.round(t / 3, 2)
+    np.testing.assert_allclose(gradient(K.root_of_the_step, x, backend=backend)[0], 2 * x * s ** 2, rtol=1e-12)
+    x, g = np.array([0.5, 1.5, 0.25]), np.zeros(2)
+    dx, dg = np.zeros(3), np.ones(2)
+    autodiff(Reverse, K.floor_as_index, Const, Duplicated(x, dx), Duplicated(g, dg), backend=backend)
+    np.testing.assert_allclose(dx, 2 * np.array([0.5, 1.5, 0.25]))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "auto"])
+def test_a_module_constant_read_by_a_helper_is_not_frozen(backend):
+    """The generated code of a helper kept the constant's value of its first call."""
+    if backend != "numpy":
+        require("numba")
+    x = np.array([0.3, 0.5, 0.8])
+    try:
+        for gain in (0.1, 0.5, 0.1):
+            K.GAIN = gain
+            dx = np.zeros(3)
+            autodiff(Reverse, K.gained, Const, Duplicated(x.copy(), dx), Duplicated(np.zeros(3), np.ones(3)),
+                     backend=backend)
+            np.testing.assert_allclose(dx, 2 * gain * x)
+    finally:
+        K.GAIN = 0.1
+
+
+def test_new_memory_returned_where_a_view_was_taken_is_refused():
+    with pytest.raises(AdCompilerError, match=r"kernels_rebound\.py:\d+.*returned a copy, not a view"):
+        gradient(K.normalised_then_added, np.array([0.3, 0.5, 0.8]))

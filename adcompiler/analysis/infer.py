@@ -30,6 +30,7 @@ from .kinds import (
     broadcast,
     join,
     kind_of_value,
+    numbers_of,
 )
 
 
@@ -80,6 +81,9 @@ class Inference:
             k = broadcast(lk, rk)
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
+            if isinstance(e.op, ast.Pow) and k.cls in ("int", "bool") and not (
+                    isinstance(e.right, ast.Constant) and type(e.right.value) is int and e.right.value >= 0):
+                return FLOAT   # an int to a negative power is a float (to one not known: taken as a float)
             if isinstance(e.op, ast.Div) and k.dtype in ("i", "b"):
                 return Kind(k.cls, k.ndim, "f")
             return k
@@ -205,6 +209,8 @@ class Inference:
         bound = bind(rule, e)
         kinds = {p: self.expr(v) for p, v in bound.items() if isinstance(v, ast.AST)}
         k = _complex_result(rule, self.rule_result(rule, e, bound, kinds, arg_kinds), kinds)
+        if target is not None and (rule.result is None or rule.kind != "nondiff"):
+            k = numbers_of(target, k)
         dtype = bound.get("dtype")
         if isinstance(dtype, ast.AST) and not (isinstance(dtype, ast.Constant) and dtype.value is None) \
                 and k.cls in ("array", "num", "float") and rule.kind != "alloc":
@@ -439,6 +445,9 @@ def _complex_result(rule, k: Kind, kinds: dict) -> Kind:
 
 def _nondiff_result(name, e, arg_kinds) -> Kind:
     """The result kind of a function without a derivative, by its name."""
+    if name == "round" and (len(e.args) > 1 or e.keywords or any(k.cls != "float" for k in arg_kinds[:1])):
+        # round(x, n) keeps x's kind; np.round(a) is an array of a's dtype; only round(x) is an int
+        return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
     if name in ("len", "int", "round", "argmax", "argmin") and not e.keywords:
         return INT
     if name in ("range",):

@@ -8,6 +8,7 @@ scalar or a view, and which names can carry a derivative at all.
 from __future__ import annotations
 
 import ast
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -170,3 +171,33 @@ def reduce_kind(kinds: dict, bound: dict) -> Kind:
         return array(None, dt)
     n = len(axis.elts) if isinstance(axis, ast.Tuple) else 1
     return array(a.ndim if keep else a.ndim - n, dt)
+
+
+#: functions of numbers that return an int (Python's math) and reductions that return floats of ints
+_INT_OF_NUMBER = (math.floor, math.ceil, math.trunc, np.int64, np.int32, np.intp)
+_FLOAT_OF_INTS = (np.mean, np.average, np.var, np.std, np.median, np.nanmean, np.nanvar, np.nanstd)
+
+
+def _keeps_ints(f) -> bool:
+    """Whether elementwise ``f`` maps integers to integers (np.add, np.maximum,
+    abs...), not to floats (np.sqrt, np.sin, np.divide, math.exp...)."""
+    if isinstance(f, np.ufunc):
+        return any(t.split("->")[1] in ("l", "q") and set(t.split("->")[0]) <= {"l", "q"} for t in f.types)
+    module = getattr(f, "__module__", None) or ""
+    if module == "math" or f in (math.sqrt, math.exp, math.log) or module.startswith(("numpy.linalg", "numpy.fft")):
+        return False
+    return f not in (np.interp, np.linspace, np.trapezoid if hasattr(np, "trapezoid") else np.interp)
+
+
+def numbers_of(f, k: Kind) -> Kind:
+    """The kind of elementwise (or reducing) function ``f``'s result, given the
+    kind ``k`` its operands join to: a float where ``f`` makes floats of
+    integers, an int for ``math.floor``/``ceil``/``trunc`` and ``np.int64``.
+    (A float taken for an int is truncated on the numba backend's int tape; an
+    int taken for a float goes to the float tape and fails as an index.)"""
+    if f in _INT_OF_NUMBER:
+        return INT if k.cls in ("int", "float", "bool") else Kind(k.cls, k.ndim, "i") if k.cls == "array" else k
+    ints = k.cls in ("int", "bool") or (k.cls == "array" and k.dtype in ("i", "b"))
+    if not ints or (f not in _FLOAT_OF_INTS and _keeps_ints(f)):
+        return k
+    return FLOAT if k.cls in ("int", "bool") else Kind(k.cls, k.ndim, "f")

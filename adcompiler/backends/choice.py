@@ -94,7 +94,7 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
         return pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, checkpoint=checkpoint)
     key = (func, mode, kinds, acts, ret_active, dtypes)
     with _lock:
-        if key in _autos:
+        if key in _autos and _autos[key].fresh(func):
             return _autos[key]
 
     def numpy(reason):

@@ -91,7 +91,33 @@ class FunctionRewrite:
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
         self.fn.body = self.block(self.fn.body)
         self.ellipses()
+        self.int_powers()
         return ast.fix_missing_locations(self.fn)
+
+    def int_powers(self):
+        """``n ** e`` of an int ``n`` to a power not known to be a non-negative int as
+        ``float(n) ** e``: Python makes a float of ``2 ** -1``, numba an int (0)."""
+        for node in ast.walk(self.fn):
+            if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)):
+                continue
+            e, base = node.right, node.left
+            if isinstance(e, ast.Constant) and type(e.value) is int and e.value >= 0:
+                continue
+            if self.int_expr(base):
+                node.left = _call("float", [base])
+
+    def int_expr(self, e) -> bool:
+        """Whether ``e`` is an int by its form (the forward sweep fuses ``t + 1`` into its use)."""
+        if isinstance(e, ast.Constant):
+            return type(e.value) in (int, bool)
+        if isinstance(e, ast.Name):
+            k = self.kinds.get(e.id)
+            return k is not None and k.cls in ("int", "bool")
+        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+            return self.int_expr(e.left) and self.int_expr(e.right)
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
+            return self.int_expr(e.operand)
+        return False
 
     def ellipses(self):
         """``x[...]`` of an array of known rank r >= 1 as ``x[:, ..., :]`` (numba lowers no ``...``)."""

@@ -34,17 +34,20 @@ class Compiled:
     fwd: object
     rev: object
     info: object
-    free: dict
+    free: list             # (function, name, object): see ``fresh``
     fused: object = None
     writes: frozenset = frozenset()
     origins: dict = field(default_factory=dict)   # line of the source -> the user's (file, line, text)
 
     def fresh(self, func) -> bool:
-        g = func.__globals__
-        closure = {}
-        if func.__closure__:
-            closure = dict(zip(func.__code__.co_freevars, (c.cell_contents for c in func.__closure__)))
-        for name, obj in self.free.items():
+        """Whether every non-local name of every function in the module (the
+        function's own and its callees': a module constant a helper reads) still
+        means the same object (the generated code holds the objects it was made with)."""
+        for fn, name, obj in self.free:
+            g = fn.__globals__
+            closure = {}
+            if fn.__closure__:
+                closure = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
             cur = closure.get(name, g.get(name, obj))
             if cur is not obj:
                 return False

@@ -59,9 +59,15 @@ def located(fn: Callable, origins: dict) -> Callable:
         except AdCompilerError:
             raise
         except Exception as e:
-            if isinstance(e, ValueError) and len(e.args) == 4 and e.args[0] == VIEW_COPIED:
-                raise copied_view_error(e.args[1:]) from None   # a view numpy returned as a copy
             failed = _failing_line(e.__traceback__, filename)
+            if isinstance(e, ValueError) and e.args[:1] == (VIEW_COPIED,):
+                # a view numpy returned as a copy, or new memory a function returned where the
+                # transform took (a view of) its argument: refused at the line
+                where = tuple(e.args[1:]) if len(e.args) == 4 else \
+                    None if failed is None else origin_at(origins, failed[1], failed[2])
+                if where is None and failed is not None:   # (a reverse half's first lines: its function)
+                    where = next((origins[k] for k in sorted(origins) if k >= failed[2]), None)
+                raise copied_view_error(where or (None, None, None)) from None
             where = None if failed is None else origin_at(origins, failed[1], failed[2])
             new = None if where is None else _relocated(e, where)
             if new is None or new is e:

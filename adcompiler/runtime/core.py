@@ -10,7 +10,7 @@ import array as typed_arrays
 
 import numpy as np
 
-from .views import broadcast, insert_axes
+from .views import VIEW_COPIED, broadcast, insert_axes
 
 
 def shape(x):
@@ -361,7 +361,7 @@ def rebase(ref, roots):
         for xi, dxi in zip(x, dx):
             if v is xi or (np.may_share_memory(v, xi) and np.shares_memory(v, xi)):
                 return dxi if v is xi else _same_view(v, xi, dxi)
-        raise ValueError("a view's shadow could not be located among its root's arrays")
+        raise ValueError(VIEW_COPIED)
     return _same_view(v, x, dx)
 
 
@@ -380,7 +380,7 @@ def _unravel_bytes(off, shape, strides):
         index[k] = min(max(q, 0), shape[k] - 1)
         off -= index[k] * s
     if off != 0:
-        raise ValueError("a view's shadow could not be located in its memory")
+        raise ValueError(VIEW_COPIED)
     return index
 
 
@@ -406,7 +406,7 @@ def _same_view(v, x, dx):
     lo, hi = _extent(dx.shape, dx.strides)
     vlo, vhi = _extent(v.shape, strides)
     if start + vlo < lo or start + vhi - 1 + v.itemsize > hi - 1 + dx.itemsize:   # (bytes of the last elements)
-        raise ValueError("a view's shadow would lie outside the shadow's memory")
+        raise ValueError(VIEW_COPIED)   # (not in the memory taken: a copy, or new memory a function returned)
     interface = dict(dx.__array_interface__)
     interface["data"] = (interface["data"][0] + start, False)
     interface["shape"] = v.shape

@@ -456,17 +456,21 @@ class AdjointBuilder(FormBuilder):
 
     def on_user_call(self, f) -> Record:
         s, n, call = f.stmt, f.name, f.call
+        go = True
         if n is not None:
-            rec, go = self.bound(s, n, call)
-            if not go:
-                return rec
-        rec = Record(s, target=n, kind="call")
+            bound_rec, go = self.bound(s, n, call)
         info = self.ctx.callee(call, n)
+        if not go and (info is None or all(act == "Const" for act in info.activities)):
+            return bound_rec
+        # the callee's reverse half runs whenever it has derivatives to carry, also when its
+        # result has none (``n = helper(x)`` with ``n`` an int, unused, or a test): its writes to
+        # ``x`` were dropped, and its pushes left on the tape for later pops
+        rec = Record(s, target=n, kind="call")
         if info is None:
             return rec
         args = call_arguments(call, info.activities, info.shadow_names.__getitem__)
         self.target = n
-        dret = self.exact_g(n) if info.ret_active else ast.Constant(None)
+        dret = (self.exact_g(n) if go else ast.Constant(0.0)) if info.ret_active else ast.Constant(None)
         if info.ret_active and self.ctx.complex and not _known_complex(self.ctx.kinds.get(n)):
             # a real return's adjoint may carry an imaginary part from complex operations
             dret = ast.Call(N("_ad_real_if"), [dret, N(ANS)], [])

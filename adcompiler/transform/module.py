@@ -115,6 +115,8 @@ class Module:
         self.origins: list = []        # (file, line, source text) of each comment
         self.comment_lines: dict = {}  # line of the emitted source -> index of its comment
         self.namespace: dict = {}
+        #: (function, name, object) for each non-local name of each function in the module
+        self.free_names: list = []
         self.names = Namer(set())
         self.main: FunctionInfo | None = None
         self.source = ""
@@ -319,6 +321,7 @@ class Module:
                     filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=name,
                     hint="give the objects different names.")
             self.namespace[name] = obj
+            self.free_names.append((an.pf.func, name, obj))
 
 
 class _InPlaceShadows(ast.NodeTransformer):
