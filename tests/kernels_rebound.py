@@ -280,3 +280,10 @@ def normalised_then_added(a):
         z = _normalised(a)
         a += z
     return float(np.sum(a ** 2))
+
+
+def matvec_(y, A, x):
+    for i in range(A.shape[0]):
+        y[i] = 0.0
+        for j in range(A.shape[1]):
+            y[i] += A[i, j] * x[j]

@@ -56,3 +56,22 @@ def test_numba_refusal_under_jax_is_raised_at_trace_time():
     f = differentiate(K.axpy_, out="y", backend="numba")
     with pytest.raises(AdCompilerError, match=r"kernels_rebound\.py:\d+"):
         jax.grad(lambda y, a, x: jnp.sum(f(y, a, x)))(jnp.ones(3), 0.5, jnp.ones(3))
+
+
+@pytest.mark.parametrize("tape", ["autograd", "torch"])
+def test_transposed_input_on_the_tapes(tape):
+    """A transposed (Fortran-ordered) input: its shadow was made in C order and
+    refused as another layout (a ShapeError the user could not act on)."""
+    f = differentiate(K.matvec_, out="y", like="x")
+    A, x = np.arange(9.0).reshape(3, 3), np.array([1.0, 2.0, 3.0])
+    if tape == "torch":
+        torch = require("torch")
+        At, xt = torch.tensor(A, requires_grad=True), torch.tensor(x, requires_grad=True)
+        f(At.T, xt).sum().backward()
+        dA, dx = At.grad.numpy(), xt.grad.numpy()
+    else:
+        import autograd
+        import autograd.numpy as anp
+        dA, dx = autograd.grad(lambda A, x: anp.sum(f(A.T, x)), (0, 1))(A, x)
+    np.testing.assert_allclose(dA, np.outer(x, np.ones(3)))
+    np.testing.assert_allclose(dx, A.sum(axis=1))

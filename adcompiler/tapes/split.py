@@ -122,7 +122,7 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
         if needs is None or name in w.const:
             args.append(Const(v))
         elif is_float_array(v) and (need or name in w.written):
-            args.append(Duplicated(v, np.zeros(v.shape, v.dtype)))
+            args.append(Duplicated(v, np.zeros_like(v)))   # (in v's layout: a transposed tensor is F-ordered)
         elif need and is_float_scalar(v):
             args.append(Active(complex(v) if np.iscomplexobj(v) else float(v)))
         elif need:
@@ -185,7 +185,7 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None, conju
         if values is not None and name in w._index and name not in w.written and not isinstance(a, Active):
             val = values[w._index[name]]
         if isinstance(a, Duplicated):
-            args.append(Duplicated(val, np.zeros(np.shape(val), val.dtype)))
+            args.append(Duplicated(val, np.zeros_like(val)))
         else:
             args.append(a if val is a.val else Const(val))
     dret = 0.0
