@@ -382,3 +382,21 @@ def test_trapezoid_of_no_sample_and_one_sample():
     check_everywhere(trapezoid_of_nothing, Duplicated(np.zeros(0), np.zeros(0)), Duplicated(np.zeros(0), np.zeros(0)),
                      D(rng, 1))
     check_everywhere(trapezoid_of_nothing, D(rng, 1), D(rng, 1), D(rng, 1))
+
+
+def stacked_maybe_empty(x, b, out):
+    st = []
+    for i in range(x.shape[0]):
+        st.append(x[i] * 1.5)
+    st.pop()
+    t = float(np.sum(np.asarray(st))) * 0.5
+    out[:] = b * t + b
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_list_stacked_when_it_may_be_empty(n):
+    """np.asarray of a list emptied by pop is an empty array (np.stack refused it)."""
+    x = np.linspace(0.5, 1.5, n)
+    b = np.array([0.3, -0.7])
+    check_everywhere(stacked_maybe_empty, Duplicated(x, np.zeros(n)), Duplicated(b, np.zeros(2)),
+                     Duplicated(np.zeros(2), np.zeros(2)), out="out")

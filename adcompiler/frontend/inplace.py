@@ -103,10 +103,13 @@ def _local_list(nz, node) -> bool:
     return node.id in lists
 
 
-def _stack_list(nz, call, node, axis):
-    """``np.stack(L, axis)`` of a local list: one call the transform knows (rules.stack.LIST_STACK)."""
+def _stack_list(nz, call, node, axis, empty_ok=False):
+    """``np.stack(L, axis)`` of a local list: one call the transform knows
+    (rules.stack.LIST_STACK); ``np.array(L)`` (``empty_ok``) runs as
+    ``_ad_stack_items``, which makes an empty list an empty array, as numpy does."""
     from ..rules.stack import LIST_STACK
-    new = ast.Call(func=nz.func_expr(np.stack, call), args=[ast.Name(node.id, ast.Load()), axis], keywords=[])
+    func = ast.Name("_ad_stack_items", ast.Load()) if empty_ok else nz.func_expr(np.stack, call)
+    new = ast.Call(func=func, args=[ast.Name(node.id, ast.Load()), axis], keywords=[])
     notes.resolve_call(new, np.stack, LIST_STACK)
     return new
 
@@ -158,7 +161,7 @@ def array(func):
             isinstance(n, ast.Constant) for n in ast.walk(obj) if not isinstance(n, (ast.List, ast.Tuple, ast.Load)))
         keywords = [ast.keyword(k, nz.arg_atom(v)) for k, v in kw.items() if k not in ("object", "a")]
         if _local_list(nz, obj) and not keywords:
-            return _stack_list(nz, call, obj, ast.Constant(0))
+            return _stack_list(nz, call, obj, ast.Constant(0), empty_ok=True)
         if not literal:
             return nz.make_call(func, [nz.arg_atom(obj)], keywords, call)
         value = nz.atom(_array_of(nz, call, obj))

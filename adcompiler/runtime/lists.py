@@ -6,6 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 
+def stack_items(items, axis=0):
+    """``np.array(L)`` of a list built with append: the items stacked, and an
+    empty float array for an empty list (``np.stack`` refuses one)."""
+    return np.stack(items, axis) if len(items) else np.array(items, dtype=float)
+
+
 def stack_list_adjoint(ds, g, axis=0):
     """The adjoint of ``np.stack(L, axis)`` joins ``L``'s adjoint stack ``ds``,
     which holds the adjoints of the top items only (those popped later): it
@@ -20,4 +26,6 @@ def stack_list_adjoint(ds, g, axis=0):
 def stack_list_tangent(ts, items, axis=0):
     """The tangent of ``np.stack(L, axis)``: the items' tangents (a list beside
     ``L``; 0.0 for an item without one) stacked in the items' shapes."""
+    if not len(items):
+        return np.zeros((0,))
     return np.stack([np.asarray(t) + np.zeros(np.shape(x)) for t, x in zip(ts, items)], axis)
