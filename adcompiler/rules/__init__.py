@@ -11,6 +11,7 @@ from . import runtime_rules as _runtime_rules  # noqa: F401
 from . import shape as _shape  # noqa: F401
 from . import stack as _stack  # noqa: F401
 from . import statistics as _statistics  # noqa: F401
+from . import parameters as _parameters  # noqa: F401  (after the tables it amends)
 from . import ufuncs as _ufuncs  # noqa: F401
 from .registry import (  # noqa: F401
     REQUIRED,

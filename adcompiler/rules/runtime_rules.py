@@ -218,7 +218,7 @@ differentiate_source(
     Q.interp_adjoint_fp, Q._interp_parts, Q.interp_slope, Q.interp_tangent_fp, Q.polyval_adjoint_p,
     Q.polyval_slope, Q.polyder_adjoint, H.histogram_adjoint_w, H.histogram_adjoint_a, H._counts,
 )
-nondifferentiable(H._bins_of, H._data_edges, H._edge_weights, Q.interp_side)
+nondifferentiable(H._bins_of, H._data_edges, H._edge_weights, Q.interp_side, L.lstsq_solution_only)
 nondifferentiable(RN._norm_axes, RN._other_axes)
 nondifferentiable(C._is_complex, G.linspace_weights)
 

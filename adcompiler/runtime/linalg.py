@@ -329,8 +329,18 @@ def pinv_adjoint(g, a, ans):
     return term + _t(P) @ P @ _t(G) @ (np.eye(n) - P @ A)
 
 
+def lstsq_solution_only(g):
+    """Raise when a derivative reaches ``lstsq``'s residuals or singular values
+    (only the solution is differentiated: their adjoints were dropped)."""
+    if isinstance(g, (list, tuple)) and any(np.any(np.asarray(g[k]) != 0) for k in (1, 3) if k < len(g)):
+        raise ValueError("the derivative of np.linalg.lstsq's residuals and singular values is not computed "
+                         "(only the solution's is); compute them from the solution (np.sum((b - a @ x) ** 2), "
+                         "np.linalg.svd(a, compute_uv=False))")
+
+
 def lstsq_adjoint_a(g, a, b, ans):
     """Adjoint of ``lstsq(a, b)[0]`` for a full-column-rank ``a``."""
+    lstsq_solution_only(g)
     x, xbar = ans[0], np.asarray(g[0])
     A = np.asarray(a)
     z = np.linalg.solve(_t(A) @ A, xbar)
@@ -341,6 +351,7 @@ def lstsq_adjoint_a(g, a, b, ans):
 
 
 def lstsq_adjoint_b(g, a, ans):
+    lstsq_solution_only(g)
     A = np.asarray(a)
     return A @ np.linalg.solve(_t(A) @ A, np.asarray(g[0]))
 
@@ -414,10 +425,17 @@ def lstsq_tangent_a(t, a, b, ans):
     A, x = np.asarray(a), ans[0]
     r = np.asarray(b) - A @ x
     dx = np.linalg.solve(_t(A) @ A, _t(t) @ r - _t(A) @ (t @ x))
-    return (dx,) + tuple(np.zeros_like(np.asarray(v, dtype=float)) for v in ans[1:])
+    return (dx,) + _lstsq_rest(ans)
 
 
 def lstsq_tangent_b(t, a, ans):
     A = np.asarray(a)
     dx = np.linalg.solve(_t(A) @ A, _t(A) @ t)
-    return (dx,) + tuple(np.zeros_like(np.asarray(v, dtype=float)) for v in ans[1:])
+    return (dx,) + _lstsq_rest(ans)
+
+
+def _lstsq_rest(ans):
+    """The tangents of lstsq's residuals, rank and singular values: not computed,
+    so NaN (a zero would pass for a derivative), the rank's 0."""
+    return tuple(np.full(np.shape(v), np.nan) if k != 1 else np.zeros(np.shape(v))
+                 for k, v in enumerate(ans[1:]))

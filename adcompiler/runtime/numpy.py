@@ -413,10 +413,15 @@ def repeat_adjoint(g, a, repeats, axis=None):
     shape = np.shape(a)
     g = np.asarray(g)
     n = int(np.prod(shape)) if axis is None else shape[axis]
-    starts = np.concatenate([[0], np.cumsum(np.broadcast_to(repeats, (n,)))[:-1]]).astype(int)
-    if axis is None:
-        return np.add.reduceat(g, starts).reshape(shape) if g.size else np.zeros(shape)
-    return np.add.reduceat(g, starts, axis=axis)
+    counts = np.broadcast_to(repeats, (n,)).astype(int)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    # sums over each element's copies as differences of running sums (an element repeated 0
+    # times gets 0; np.add.reduceat gave an empty segment the next element's value)
+    flat = g.reshape(-1) if axis is None else np.moveaxis(g, axis, 0)
+    run = np.concatenate([np.zeros((1,) + flat.shape[1:], dtype=flat.dtype), np.cumsum(flat, axis=0)])
+    out = run[ends] - run[starts]
+    return out.reshape(shape) if axis is None else np.moveaxis(out, 0, axis)
 
 
 def diag_adjoint(g, v, k=0):

@@ -1,0 +1,60 @@
+"""Parameter values the rules do not differentiate are refused at the user's
+line in every mode (they were ignored: the default's derivative, no error);
+the ones handled are right against finite differences."""
+from __future__ import annotations
+
+import kernels_parameters as K
+import numpy as np
+import pytest
+
+from adcompiler import AdCompilerError, Duplicated, Forward, gradient, hvp
+from adcompiler.testing import check_grads
+
+R = np.random.default_rng(7)
+A3 = R.standard_normal((3, 3))
+X5 = np.array([0.3, -0.7, 1.1, 0.05, -1.4])
+
+REFUSED = [
+    (K.pad_maximum, (X5,), "mode='maximum'"),
+    (K.pad_mean, (X5,), "mode='mean'"),
+    (K.eigh_upper, (A3,), "UPLO='U'"),
+    (K.eigvalsh_upper, (A3,), "UPLO='U'"),
+    (K.pinv_rcond, (A3,), "rcond=0.5"),
+    (K.pinv_hermitian, (A3,), "hermitian=True"),
+    (K.svd_hermitian, (A3,), "hermitian=True"),
+    (K.qr_complete, (R.standard_normal((3, 2)),), "mode='complete'"),
+    (K.linspace_step, (0.2, 1.3), "retstep=True"),
+    (K.take_wrapped, (np.array([1.0, 2.0, 3.0]),), "mode='wrap'"),
+]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f,args,says", REFUSED, ids=[f.__name__ for f, _, _ in REFUSED])
+def test_parameter_values_refused_at_the_line(f, args, says, mode):
+    with pytest.raises(AdCompilerError, match=r"kernels_parameters\.py:\d+: .*" + says.replace("(", r"\(")):
+        if mode == "reverse":
+            gradient(f, *args)
+        else:
+            from adcompiler import autodiff
+            ann = [Duplicated(np.array(a, dtype=float), np.ones(np.shape(a))) for a in args]
+            autodiff(Forward, f, Duplicated, *ann)
+
+
+@pytest.mark.parametrize("f,x", [(K.pad_reflect, X5), (K.repeat_with_zero_counts, np.array([1.0, 2.0, 3.0])),
+                                 (K.repeat_zero_count_last, np.array([0.5, -1.0, 2.0]))],
+                         ids=["pad_reflect", "repeat_zero", "repeat_zero_last"])
+def test_kept_parameters_against_differences(f, x):
+    check_grads(f, Duplicated(x.copy(), np.zeros_like(x)))
+    v = np.linspace(-1.0, 1.0, x.size)
+    h = 1e-5
+    fd = (gradient(f, x + h * v)[0] - gradient(f, x - h * v)[0]) / (2 * h)
+    np.testing.assert_allclose(hvp(f, (x,), (v,))[0], fd, atol=1e-6)
+
+
+def test_lstsq_derivative_only_through_the_solution():
+    """The residuals' and singular values' derivative is not computed: a reverse
+    sweep that needs it raises at the line (it was zero); forward mode gives NaN."""
+    A, b = R.standard_normal((3, 2)), R.standard_normal(3)
+    with pytest.raises(ValueError, match=r"residuals and singular values.*kernels_parameters\.py:\d+"):
+        gradient(K.lstsq_residuals, A, b)
+    check_grads(K.lstsq_solution, Duplicated(A.copy(), np.zeros_like(A)), Duplicated(b.copy(), np.zeros_like(b)))
