@@ -64,10 +64,10 @@ def repeat_zero_count_last(x):
 
 
 def lstsq_residuals(A, b):
-    x, res, rank, sv = np.linalg.lstsq(A, b, rcond=None)
+    _x, res, _rank, sv = np.linalg.lstsq(A, b, rcond=None)
     return float(res[0] + np.sum(sv))
 
 
 def lstsq_solution(A, b):
-    x, res, rank, sv = np.linalg.lstsq(A, b, rcond=None)
+    x, _res, _rank, _sv = np.linalg.lstsq(A, b, rcond=None)
     return float(np.sum(x * x))

@@ -5,13 +5,13 @@ from . import fft as _fft  # noqa: F401
 from . import indexing as _indexing  # noqa: F401
 from . import linalg as _linalg  # noqa: F401
 from . import nondiff as _nondiff  # noqa: F401
+from . import parameters as _parameters  # noqa: F401  (after the tables it amends)
 from . import python as _python  # noqa: F401
 from . import reductions as _reductions  # noqa: F401
 from . import runtime_rules as _runtime_rules  # noqa: F401
 from . import shape as _shape  # noqa: F401
 from . import stack as _stack  # noqa: F401
 from . import statistics as _statistics  # noqa: F401
-from . import parameters as _parameters  # noqa: F401  (after the tables it amends)
 from . import ufuncs as _ufuncs  # noqa: F401
 from .registry import (  # noqa: F401
     REQUIRED,
