@@ -5,7 +5,7 @@ from . import fft as _fft  # noqa: F401
 from . import indexing as _indexing  # noqa: F401
 from . import linalg as _linalg  # noqa: F401
 from . import nondiff as _nondiff  # noqa: F401
-from . import parameters as _parameters  # noqa: F401  (after the tables it amends)
+from . import parameters as _parameters  # noqa: F401
 from . import python as _python  # noqa: F401
 from . import reductions as _reductions  # noqa: F401
 from . import runtime_rules as _runtime_rules  # noqa: F401

@@ -9,6 +9,7 @@ import ast
 
 import numpy as np
 
+from . import curves, linalg, shape, statistics  # noqa: F401  (the tables amended here)
 from .registry import lookup
 
 la = np.linalg
@@ -49,5 +50,5 @@ _REFUSALS = {
 }
 for _f, _check in _REFUSALS.items():
     _rule = lookup(_f)
-    if _rule is not None:
-        _rule.refuse_when = _check if _rule.refuse_when is None else _all(_rule.refuse_when, _check)
+    assert _rule is not None, _f   # (a rule renamed or moved: its refusal must move with it)
+    _rule.refuse_when = _check if _rule.refuse_when is None else _all(_rule.refuse_when, _check)
