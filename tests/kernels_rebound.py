@@ -287,3 +287,12 @@ def matvec_(y, A, x):
         y[i] = 0.0
         for j in range(A.shape[1]):
             y[i] += A[i, j] * x[j]
+
+
+# -- a module-level array also passed as an argument
+TABLE = np.array([1.0, 2.0, 3.0])
+
+
+def scaled_against_the_table(x):
+    x *= 2.0
+    return float(np.sum(x * TABLE))

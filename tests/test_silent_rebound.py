@@ -162,3 +162,17 @@ def test_a_module_constant_read_by_a_helper_is_not_frozen(backend):
 def test_new_memory_returned_where_a_view_was_taken_is_refused():
     with pytest.raises(AdCompilerError, match=r"kernels_rebound\.py:\d+.*returned a copy, not a view"):
         gradient(K.normalised_then_added, np.array([0.3, 0.5, 0.8]))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_module_array_passed_as_its_own_argument_refused(mode):
+    """``Duplicated(TABLE, d)`` where the function also reads ``TABLE``: one memory
+    the analyses took for two (the gradient was half the right one)."""
+    from adcompiler.errors import AliasingError
+    with pytest.raises(AliasingError, match="TABLE"):
+        if mode == "reverse":
+            autodiff(Reverse, K.scaled_against_the_table, Active, Duplicated(K.TABLE, np.zeros(3)))
+        else:
+            autodiff(Forward, K.scaled_against_the_table, Duplicated, Duplicated(K.TABLE, np.ones(3)))
+    np.testing.assert_allclose(gradient(K.scaled_against_the_table, np.array([1.0, 2.0, 3.0]))[0],
+                               2 * K.TABLE)

@@ -81,8 +81,22 @@ def _apart(arrays) -> bool:
     return True
 
 
-def check_alias(args, names, writes):
+def check_alias(args, names, writes, module_arrays=()):
+    """Refuse arguments that share memory where the function writes one of them,
+    shadows that do not share memory as their arrays do, and an argument that
+    carries a derivative or is written whose memory is an array the function reads
+    from its module (``module_arrays``: (name, array)), which the analyses take
+    for separate memory."""
     arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
+    for gname, g in module_arrays:
+        for i, a in arrays:
+            if (isinstance(a, A.Duplicated) or i in writes) and np.may_share_memory(g, a.val) \
+                    and np.shares_memory(g, a.val):
+                raise AliasingError(
+                    f"`{names[i]}` is the memory of `{gname}`, an array the function reads from its module.",
+                    construct=f"{names[i]}, {gname}",
+                    hint=f"pass a copy ({gname}.copy()), or pass the array as an argument instead of reading "
+                         "it from the module.")
     if _apart(arrays):
         for i, a in arrays:
             if writes and i in writes and not a.val.flags.writeable:

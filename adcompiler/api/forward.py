@@ -80,7 +80,7 @@ def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: s
     _check(args, names)
     ret = _ret_name(ret)
     comp = compiled_forward(f, args, ret, choice.check(backend))
-    _check_alias(args, names, comp.writes)
+    _check_alias(args, names, comp.writes, comp.module_arrays)
     flat = []
     for a in args:
         flat.append(a.val)
@@ -125,7 +125,7 @@ def _batch_vectorised(mode, f, ret, args, k):
     dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
 
     comp = pipeline.compiled(f, kinds, acts, ret == "Duplicated", "batch", dtypes)
-    _check_alias(single, names, comp.writes)
+    _check_alias(single, names, comp.writes, comp.module_arrays)
     flat, stacked = [], {}
     for i, a in enumerate(args):
         flat.append(a.val)

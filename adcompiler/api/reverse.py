@@ -179,7 +179,7 @@ def _prepare(f, ret, args, backend="numpy", checkpoint=None):
     _check(args, names)
     ret = _ret_name(ret)
     comp = compiled_for(f, args, ret, backend, checkpoint)
-    _check_alias(args, names, comp.writes)
+    _check_alias(args, names, comp.writes, comp.module_arrays)
     return args, ret, comp
 
 

@@ -39,6 +39,12 @@ class Compiled:
     writes: frozenset = frozenset()
     origins: dict = field(default_factory=dict)   # line of the source -> the user's (file, line, text)
 
+    @property
+    def module_arrays(self) -> list:
+        """(name, array) of the arrays the module's functions read from their modules."""
+        return [(name, obj) for _, name, obj in self.free if type(obj).__module__ == "numpy"
+                and hasattr(obj, "__array_interface__")]
+
     def fresh(self, func) -> bool:
         """Whether every non-local name of every function in the module (the
         function's own and its callees': a module constant a helper reads) still
