@@ -45,6 +45,7 @@ import ast
 import numpy as np
 
 from ..rules import lookup, writes
+from ..runtime import lists as _lists
 from . import notes
 
 HANDLERS: dict = {}
@@ -416,6 +417,15 @@ HANDLERS.update({
     np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place, np.fill_diagonal: fill_diagonal,
     np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),
 })
+
+
+def stack_items(nz, call, kw):
+    """``_ad_stack_items(L, axis)`` in generated code differentiated again: as written."""
+    axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
+    return _stack_list(nz, call, _arg(call, kw, 0, "items"), axis, empty_ok=True)
+
+
+HANDLERS[_lists.stack_items] = stack_items
 # every other ufunc with a rule (differentiable or not): applied round by round
 HANDLERS.update({
     u.at: ufunc_at_rounds(u) for u in [getattr(np, n) for n in dir(np)]
