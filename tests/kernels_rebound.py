@@ -296,3 +296,16 @@ TABLE = np.array([1.0, 2.0, 3.0])
 def scaled_against_the_table(x):
     x *= 2.0
     return float(np.sum(x * TABLE))
+
+
+# -- inputs written through aliases the wrapper's reading of the source missed
+def rows_doubled_then_summed(X):
+    for row in X:
+        row *= 2.0
+    return np.sum(X * X)
+
+
+def reshaped_then_doubled(s, x):
+    v = np.reshape(x, (-1,))
+    v *= 2.0
+    s[:] = x * x

@@ -75,3 +75,16 @@ def test_transposed_input_on_the_tapes(tape):
         dA, dx = autograd.grad(lambda A, x: anp.sum(f(A.T, x)), (0, 1))(A, x)
     np.testing.assert_allclose(dA, np.outer(x, np.ones(3)))
     np.testing.assert_allclose(dx, A.sum(axis=1))
+
+
+@pytest.mark.parametrize("f,kw", [(K.rows_doubled_then_summed, {}), (K.reshaped_then_doubled, {"out": "s", "like": "x"})],
+                         ids=["float_return", "out"])
+def test_differentiate_refuses_writes_through_aliases(f, kw):
+    """``for row in X: row *= 2`` in a kernel under differentiate: the caller's array
+    was written (each call gave another value and gradient); now refused."""
+    g = differentiate(f, **kw)
+    X = np.array([[1.0, 2.0], [3.0, 4.0]]) if f is K.rows_doubled_then_summed else np.array([1.0, 2.0, 3.0])
+    before = X.copy()
+    with pytest.raises(AdCompilerError, match="through an alias"):
+        g(X)
+    np.testing.assert_array_equal(X, before)

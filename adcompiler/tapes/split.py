@@ -61,9 +61,25 @@ def _check_differentiable(w: Any, name: str, v: Any) -> None:
         hint=f"pass a float value, or declare it const=({name!r},).")
 
 
+def _check_writes(w: Any, args: list) -> None:
+    """Refuse a kernel whose analysis finds writes to parameters the wrapper's
+    reading of the source did not (through ``for row in X``, ``v, c = x[1:], 2.0``,
+    ``np.reshape(x, ...)``...): their arrays would be the caller's, written in place."""
+    from ..api.reverse import compiled_for
+    comp = compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", **w.options)
+    missed = sorted(w.params[i] for i in comp.writes if i < len(w.params) and w.params[i] not in w.written)
+    if missed:
+        raise AdCompilerError(
+            f"{w.mutating.__name__} writes {missed} in place (through an alias of the argument), which "
+            "differentiate did not see in its source: the caller's arrays would be written.",
+            hint="name the written arguments with out=... (and like=...), or with scratch=... if they are work "
+                 "arrays the result does not return.")
+
+
 def primal(w: Any, values: Sequence) -> Any:
     """Run the kernel on numpy values; no tape. Returns the pure result."""
     args, _ = _arguments(w, values, None)
+    _check_writes(w, args)
     vals = [a.val for a in args]
     ret = _run(w, w.mutating, vals, vals)
     return ret if w.returns_value else _outputs(w, args)
@@ -92,6 +108,7 @@ def prepare(w: Any, values: Sequence, needs: Sequence) -> None:
     than inside a callback (``values``: any arrays of the right shapes)."""
     from ..api.reverse import compiled_for
     args, _ = _arguments(w, values, needs)
+    _check_writes(w, args)
     comp = compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", **w.options)
     for half in (comp.fwd, comp.rev):
         refusal = getattr(half, "refusal", None)
@@ -153,6 +170,7 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     Returns ``(result, record)``: ``result`` as :func:`primal` gives it.
     ``needs[i]`` says whether input ``i`` needs a gradient."""
     args, types = _arguments(w, values, needs)
+    _check_writes(w, args)
     ret_act = Active if w.returns_value else Const
     key = (types, tuple(getattr(a.val, "dtype", None) for a in args))
     thunk = w._thunks.get(key)
