@@ -309,3 +309,15 @@ def reshaped_then_doubled(s, x):
     v = np.reshape(x, (-1,))
     v *= 2.0
     s[:] = x * x
+
+
+# -- containers passed as Const
+def doubled_against_a_dict(x, d):
+    x *= 2.0
+    return np.sum(d["x"] * x)
+
+
+def dict_weights_doubled(x, d):
+    w = d["w"]
+    w *= 2.0
+    return np.sum(w * x * x)

@@ -176,3 +176,20 @@ def test_module_array_passed_as_its_own_argument_refused(mode):
             autodiff(Forward, K.scaled_against_the_table, Duplicated, Duplicated(K.TABLE, np.ones(3)))
     np.testing.assert_allclose(gradient(K.scaled_against_the_table, np.array([1.0, 2.0, 3.0]))[0],
                                2 * K.TABLE)
+
+
+def test_array_inside_a_const_container_is_an_argument_refused():
+    """``Duplicated(x, dx), Const({"x": x})``: one memory the analyses took for two."""
+    from adcompiler.errors import AliasingError
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(AliasingError, match="an array in `d`"):
+        autodiff(Reverse, K.doubled_against_a_dict, Active, Duplicated(x, np.zeros(3)), Const({"x": x}))
+
+
+def test_hessian_copies_const_containers():
+    """Each column of a Hessian ran on the same dict, whose array the function
+    doubles: the columns saw 2x, 4x, 8x the weights; the caller's dict changed."""
+    from adcompiler import hessian
+    x, d = np.array([1.0, 2.0, 3.0]), {"w": np.array([0.5, 1.0, 1.5])}
+    np.testing.assert_allclose(np.diag(hessian(K.dict_weights_doubled)(x, d)), 4 * d["w"])
+    np.testing.assert_array_equal(d["w"], [0.5, 1.0, 1.5])

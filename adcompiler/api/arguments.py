@@ -1,6 +1,7 @@
 """Checks and conversions of the arguments every entry point takes."""
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 
@@ -21,6 +22,18 @@ def is_float_scalar(a) -> bool:
         and not isinstance(a, np.ndarray)
 
 
+def copy_value(a):
+    """A copy of an argument the caller keeps: an array in its own layout, a
+    container (dict, list, tuple) whole, anything else itself. (A container's
+    arrays written by the function changed the caller's, and each call of a
+    Hessian's or Jacobian's loop saw the last one's writes.)"""
+    if isinstance(a, np.ndarray):
+        return a.copy(order="K")
+    if isinstance(a, (dict, list, tuple)):
+        return copy.deepcopy(a)
+    return a
+
+
 def annotate(args, active_positions) -> list:
     """Copies of the arguments: float arrays Duplicated (a scratch shadow for
     those not asked for), float scalars at ``active_positions`` Active, the rest Const."""
@@ -32,7 +45,7 @@ def annotate(args, active_positions) -> list:
         elif i in active_positions and is_float_scalar(a):
             ann.append(A.Active(float(a) if isinstance(a, numbers.Real) else complex(a)))
         else:
-            ann.append(A.Const(a.copy(order="K") if isinstance(a, np.ndarray) else a))
+            ann.append(A.Const(copy_value(a)))
     return ann
 
 
@@ -88,15 +101,17 @@ def check_alias(args, names, writes, module_arrays=()):
     from its module (``module_arrays``: (name, array)), which the analyses take
     for separate memory."""
     arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
-    for gname, g in module_arrays:
+    held = [(f"an array in `{names[i]}`", x) for i, a in enumerate(args)
+            if isinstance(a.val, (dict, list, tuple)) for x in _leaves(a.val)]
+    for gname, g in list(module_arrays) + held:
         for i, a in arrays:
             if (isinstance(a, A.Duplicated) or i in writes) and np.may_share_memory(g, a.val) \
                     and np.shares_memory(g, a.val):
+                what = gname if gname.startswith("an array in") else \
+                    f"`{gname}`, an array the function reads from its module"
                 raise AliasingError(
-                    f"`{names[i]}` is the memory of `{gname}`, an array the function reads from its module.",
-                    construct=f"{names[i]}, {gname}",
-                    hint=f"pass a copy ({gname}.copy()), or pass the array as an argument instead of reading "
-                         "it from the module.")
+                    f"`{names[i]}` is the memory of {what}.", construct=f"{names[i]}",
+                    hint="pass a copy (.copy()) of one of them: the analyses take them for separate memory.")
     if _apart(arrays):
         for i, a in arrays:
             if writes and i in writes and not a.val.flags.writeable:
@@ -127,6 +142,15 @@ def check_alias(args, names, writes, module_arrays=()):
         if i in writes and not a.val.flags.writeable:
             raise ActivityError(f"`{names[i]}` is written by the function but is read-only.",
                                 construct=names[i], hint="pass a writeable array.")
+
+
+def _leaves(v, depth=0):
+    """The arrays a container argument holds (nested containers too)."""
+    if isinstance(v, np.ndarray):
+        yield v
+    elif isinstance(v, (dict, list, tuple)) and depth < 4:
+        for x in (v.values() if isinstance(v, dict) else v):
+            yield from _leaves(x, depth + 1)
 
 
 def fill_defaults(f, args: list) -> list:

@@ -19,7 +19,7 @@ from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import array, kind_of_value
 from ..errors import ActivityError, ShapeError
-from .arguments import is_float_scalar
+from .arguments import copy_value, is_float_scalar
 from .forward import autodiff_forward
 from .reverse import autodiff
 
@@ -55,10 +55,8 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     for a, v in zip(args, vs):
         if is_float_scalar(a) and v is not None:
             values.append(np.array(complex(a) if isinstance(a, (complex, np.complexfloating)) else float(a)))
-        elif isinstance(a, np.ndarray):
-            values.append(a.copy(order="K"))
         else:
-            values.append(a)
+            values.append(copy_value(a))
     comp, acts = _reverse_function(f, values)
     call, hv = [], {}
     for i, (x, act, v) in enumerate(zip(values, acts, vs)):
@@ -176,7 +174,7 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
 def _unit(args, diff, position, idx, value=1.0):
     """Copies of the arguments; shadows of zeros for those in ``diff`` but ``value``
     at ``idx`` of argument ``position``."""
-    vals = [a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args]
+    vals = [copy_value(a) for a in args]
     shadows = {k: np.zeros_like(vals[k]) for k in diff}
     shadows[position][idx] = value
     ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]

@@ -39,6 +39,7 @@ from .. import activity as A
 from ..errors import ActivityError, ShapeError
 from .arguments import (
     annotate,
+    copy_value,
     derivative,
     is_float_array,
     is_float_scalar,
@@ -191,7 +192,7 @@ def _out_positions(f, out, args) -> tuple:
 
 
 def _run_outputs(f, args, outs) -> tuple:
-    vals = [a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args]
+    vals = [copy_value(a) for a in args]
     f(*vals)
     return tuple(vals[k] for k in outs)
 
