@@ -321,3 +321,14 @@ def dict_weights_doubled(x, d):
     w = d["w"]
     w *= 2.0
     return np.sum(w * x * x)
+
+
+def loop_over_a_dict(x, d):
+    s = 0.0
+    for k in d:
+        s += np.sum(x * x) * k
+    return s
+
+
+def matrix_product_by_star(X, M):
+    return float(np.sum(M * X))

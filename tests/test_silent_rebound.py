@@ -193,3 +193,21 @@ def test_hessian_copies_const_containers():
     x, d = np.array([1.0, 2.0, 3.0]), {"w": np.array([0.5, 1.0, 1.5])}
     np.testing.assert_allclose(np.diag(hessian(K.dict_weights_doubled)(x, d)), 4 * d["w"])
     np.testing.assert_array_equal(d["w"], [0.5, 1.0, 1.5])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_loop_over_a_const_dict_refused(mode):
+    """``for k in d`` walked the dict's values at keys 0, 1... (wrong primal and gradient)."""
+    x, d = np.array([1.0, 2.0, 3.0]), {0: 5.0, 1: 7.0}
+    with pytest.raises(AdCompilerError, match=r"kernels_rebound\.py:\d+: `for k in d:`: a loop over the dict"):
+        if mode == "reverse":
+            gradient(K.loop_over_a_dict, x, d)
+        else:
+            autodiff(Forward, K.loop_over_a_dict, Duplicated, Duplicated(x, np.ones(3)), Const(d))
+
+
+def test_array_subclasses_refused():
+    """np.matrix multiplies with ``*``: differentiated as elementwise, the gradient was wrong."""
+    M = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(AdCompilerError, match="subclass of numpy's array"):
+        gradient(K.matrix_product_by_star, np.eye(2), M)

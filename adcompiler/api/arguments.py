@@ -100,6 +100,12 @@ def check_alias(args, names, writes, module_arrays=()):
     carries a derivative or is written whose memory is an array the function reads
     from its module (``module_arrays``: (name, array)), which the analyses take
     for separate memory."""
+    for i, a in enumerate(args):
+        if isinstance(a.val, np.ndarray) and type(a.val) is not np.ndarray:
+            raise ActivityError(
+                f"`{names[i]}` is a {type(a.val).__name__}, a subclass of numpy's array whose operators "
+                "mean other things (np.matrix multiplies with *, a masked array skips its mask).",
+                construct=names[i], hint=f"pass np.asarray({names[i]}) (with the masked values filled first).")
     arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
     held = [(f"an array in `{names[i]}`", x) for i, a in enumerate(args)
             if isinstance(a.val, (dict, list, tuple)) for x in _leaves(a.val)]
@@ -142,6 +148,51 @@ def check_alias(args, names, writes, module_arrays=()):
         if i in writes and not a.val.flags.writeable:
             raise ActivityError(f"`{names[i]}` is written by the function but is read-only.",
                                 construct=names[i], hint="pass a writeable array.")
+
+
+_ITERATED_DICTS: dict = {}
+
+
+def check_dict_iteration(f, args, names) -> None:
+    """Refuse a loop over a dict argument (``for k in d``, ``enumerate(d)``,
+    ``zip(d, x)``, ``reversed(d)``): loops run over positions, which for a dict
+    gave its values at keys 0, 1... where Python gives its keys."""
+    dicts = {names[i] for i, a in enumerate(args) if isinstance(a.val, dict) and i < len(names)}
+    code = getattr(f, "__code__", None)
+    if not dicts or code is None:
+        return
+    key = (code, frozenset(dicts))
+    if key not in _ITERATED_DICTS:
+        _ITERATED_DICTS[key] = _loop_over(f, dicts)
+    found = _ITERATED_DICTS[key]
+    if found is not None:
+        from ..errors import UnsupportedSyntaxError
+        file, line, text, name = found
+        raise UnsupportedSyntaxError(
+            f"a loop over the dict `{name}`: loops run over positions, not over a dict's keys.",
+            filename=file, lineno=line, construct=text,
+            hint=f"loop over list({name}.keys()) passed as an argument, or over {name}[k] for known keys.")
+
+
+def _loop_over(f, dicts):
+    import ast
+
+    from ..errors import AdCompilerError
+    from ..frontend.parse import parse_function
+    try:
+        pf = parse_function(f)
+    except AdCompilerError:
+        return None
+    for node in ast.walk(pf.tree):
+        it = node.iter if isinstance(node, (ast.For, ast.comprehension)) else None
+        if it is None:
+            continue
+        parts = [it] + (list(it.args) if isinstance(it, ast.Call) else [])
+        for p in parts:
+            if isinstance(p, ast.Name) and p.id in dicts:
+                line = getattr(node, "lineno", getattr(it, "lineno", None))
+                return pf.filename, line, pf.line_text(line) if line else None, p.id
+    return None
 
 
 def _leaves(v, depth=0):

@@ -12,6 +12,7 @@ from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import check_alias as _check_alias
+from .arguments import check_dict_iteration
 from .arguments import fill_defaults as _fill_defaults
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
@@ -81,6 +82,7 @@ def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: s
     ret = _ret_name(ret)
     comp = compiled_forward(f, args, ret, choice.check(backend))
     _check_alias(args, names, comp.writes, comp.module_arrays)
+    check_dict_iteration(f, args, names)
     flat = []
     for a in args:
         flat.append(a.val)

@@ -20,6 +20,7 @@ from ..runtime.checkpoint import parse_bytes
 from . import explain
 from .arguments import (
     annotate,
+    check_dict_iteration,
     derivative,
     is_float_array,
     is_float_scalar,
@@ -180,6 +181,7 @@ def _prepare(f, ret, args, backend="numpy", checkpoint=None):
     ret = _ret_name(ret)
     comp = compiled_for(f, args, ret, backend, checkpoint)
     _check_alias(args, names, comp.writes, comp.module_arrays)
+    check_dict_iteration(f, args, names)
     return args, ret, comp
 
 
