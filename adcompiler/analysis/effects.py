@@ -50,8 +50,11 @@ class Effects:
         self.callee_ret_shares = lambda f, call: True
         self.index_is_basic = index_is_basic
         self.stmts = list(walk_stmts(body))
-        self.tuples = _tuple_literals(self.stmts)
-        self.fresh_tuples = _fresh_tuples(self.stmts)
+        once = _bound_once(self.stmts)
+        self.tuples = {n: v.elts for n, v in once.items() if isinstance(v, ast.Tuple)}
+        self.fresh_tuples = _fresh_tuples(once)
+        #: the memory of each element of those tuples (``view_base`` of ``t[k]``)
+        self.elements = {_element(n, k) for n, c in self.fresh_tuples.items() for k in range(c)}
         for s in self.stmts:
             self._views(s)
         for s in self.stmts:
@@ -156,7 +159,7 @@ class Effects:
             if keep is not None and n not in keep:
                 return
             if base is not None and self.maybe_array(n) and (self.maybe_array(base) or self._is_tuple(base)
-                                                              or base.endswith("]")):
+                                                              or base in self.elements):
                 self.union(n, base)
                 self.views[n] = base
                 self.binding_line[n] = s.lineno
@@ -289,26 +292,22 @@ def _element(name, k) -> str:
     return f"{name}[{k}]"
 
 
-def _fresh_tuples(stmts) -> dict:
-    """The length of each name bound once, to a call of a numpy rule whose result
-    is a tuple of separate fresh arrays (``np.linalg.qr``, ``eigh``, ``slogdet``...)."""
+def _bound_once(stmts) -> dict:
+    """The value of each name bound once (by ``n = value``)."""
     bound: dict = {}
     for s in stmts:
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
             bound.setdefault(s.targets[0].id, []).append(s.value)
+    return {n: vs[0] for n, vs in bound.items() if len(vs) == 1}
+
+
+def _fresh_tuples(once) -> dict:
+    """The length of each name bound once (``once``) to a call of a numpy rule whose
+    result is a tuple of separate fresh arrays (``np.linalg.qr``, ``eigh``, ``slogdet``...)."""
     out = {}
-    for n, vs in bound.items():
-        if len(vs) == 1 and isinstance(vs[0], ast.Call) and not notes.is_user_call(vs[0]):
-            rule = notes.rule(vs[0])
-            if rule is not None and getattr(rule, "fresh_parts", 0):
+    for n, v in once.items():
+        if isinstance(v, ast.Call) and not notes.is_user_call(v):
+            rule = notes.rule(v)
+            if rule is not None and rule.fresh_parts:
                 out[n] = rule.fresh_parts
     return out
-
-
-def _tuple_literals(stmts) -> dict:
-    """The elements of each name bound once, to a tuple written out."""
-    bound: dict = {}
-    for s in stmts:
-        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
-            bound.setdefault(s.targets[0].id, []).append(s.value)
-    return {n: vs[0].elts for n, vs in bound.items() if len(vs) == 1 and isinstance(vs[0], ast.Tuple)}

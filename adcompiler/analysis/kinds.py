@@ -176,6 +176,8 @@ def reduce_kind(kinds: dict, bound: dict) -> Kind:
 #: functions of numbers that return an int (Python's math) and reductions that return floats of ints
 _INT_OF_NUMBER = (math.floor, math.ceil, math.trunc, np.int64, np.int32, np.intp)
 _FLOAT_OF_INTS = (np.mean, np.average, np.var, np.std, np.median, np.nanmean, np.nanvar, np.nanstd)
+#: functions of sample points whose values are floats
+_FLOAT_OF_POINTS = (np.interp, np.linspace) + ((np.trapezoid,) if hasattr(np, "trapezoid") else ())
 
 
 def _keeps_ints(f) -> bool:
@@ -184,9 +186,7 @@ def _keeps_ints(f) -> bool:
     if isinstance(f, np.ufunc):
         return any(t.split("->")[1] in ("l", "q") and set(t.split("->")[0]) <= {"l", "q"} for t in f.types)
     module = getattr(f, "__module__", None) or ""
-    if module == "math" or f in (math.sqrt, math.exp, math.log) or module.startswith(("numpy.linalg", "numpy.fft")):
-        return False
-    return f not in (np.interp, np.linspace, np.trapezoid if hasattr(np, "trapezoid") else np.interp)
+    return not (module == "math" or module.startswith(("numpy.linalg", "numpy.fft")) or f in _FLOAT_OF_POINTS)
 
 
 def numbers_of(f, k: Kind) -> Kind:

@@ -1,6 +1,7 @@
 """Checks and conversions of the arguments every entry point takes."""
 from __future__ import annotations
 
+import ast
 import copy
 import numbers
 import warnings
@@ -87,8 +88,7 @@ def _apart(arrays) -> bool:
     seen = set()
     for _, a in arrays:
         for x in (a.val, a.dval) if isinstance(a, A.Duplicated) else (a.val,):
-            # (an array that owns its buffer has no base)
-            if type(x) is not np.ndarray or x.base is not None or id(x) in seen:
+            if type(x) is not np.ndarray or not x.flags.owndata or id(x) in seen:
                 return False
             seen.add(id(x))
     return True
@@ -107,14 +107,14 @@ def check_alias(args, names, writes, module_arrays=()):
                 "mean other things (np.matrix multiplies with *, a masked array skips its mask).",
                 construct=names[i], hint=f"pass np.asarray({names[i]}) (with the masked values filled first).")
     arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
-    held = [(f"an array in `{names[i]}`", x) for i, a in enumerate(args)
-            if isinstance(a.val, (dict, list, tuple)) for x in _leaves(a.val)]
-    for gname, g in list(module_arrays) + held:
+    # memory the analyses cannot see is an argument's: (what it is, the array)
+    hidden = [(f"`{name}`, an array the function reads from its module", g) for name, g in module_arrays]
+    hidden += [(f"an array in `{names[i]}`", x) for i, a in enumerate(args)
+               if isinstance(a.val, (dict, list, tuple)) for x in _leaves(a.val)]
+    for what, g in hidden:
         for i, a in arrays:
             if (isinstance(a, A.Duplicated) or i in writes) and np.may_share_memory(g, a.val) \
                     and np.shares_memory(g, a.val):
-                what = gname if gname.startswith("an array in") else \
-                    f"`{gname}`, an array the function reads from its module"
                 raise AliasingError(
                     f"`{names[i]}` is the memory of {what}.", construct=f"{names[i]}",
                     hint="pass a copy (.copy()) of one of them: the analyses take them for separate memory.")
@@ -175,8 +175,6 @@ def check_dict_iteration(f, args, names) -> None:
 
 
 def _loop_over(f, dicts):
-    import ast
-
     from ..errors import AdCompilerError
     from ..frontend.parse import parse_function
     try:

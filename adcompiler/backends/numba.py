@@ -27,7 +27,7 @@ import types
 
 import numpy as np
 
-from ..codegen.compile import execute_file_source, origin_at
+from ..codegen.compile import copied_view, execute_file_source, origin_at
 from ..codegen.emit import emit_module
 from ..errors import BackendError
 from . import numba_runtime
@@ -162,9 +162,9 @@ def _guarded(fn, path, origins):
         except NumbaError as e:
             raise _refusal(e, path, origins) from None
         except ValueError as e:
-            if e.args[:1] == (numba_runtime.VIEW_COPIED,) and len(e.args) == 4:
-                from ..errors import copied_view_error
-                raise copied_view_error(e.args[1:]) from None   # the numpy backend's located refusal
+            refusal = copied_view(e)   # the numpy backend's located refusal
+            if refusal is not None:
+                raise refusal from None
             raise
         except NotImplementedError as e:
             # numba's own limits met at run time (its reshape of an array that is not contiguous)

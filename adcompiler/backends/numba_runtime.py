@@ -93,7 +93,8 @@ def _ad_copy_typed(x):
 @_ad_jit
 def _ad_view_checked(dv, v, x, where):
     # reshape, ravel and asarray return a view starting where their argument does, or a copy
-    # (the wrapper of the compiled function turns this error into a located refusal)
+    # (the wrapper of the compiled function turns this error, runtime.views.VIEW_COPIED, into
+    # a located refusal)
     if v.size > 0 and v.ctypes.data != x.ctypes.data:
         raise ValueError('returned a copy, not a view', where[0], where[1], where[2])
     return dv
@@ -298,5 +299,3 @@ def _defined(text: str) -> frozenset:
 
 #: the helpers ``CORE`` defines (generated code may call these; pops are per rank)
 HELPERS = _defined(CORE)
-#: the first argument of the error ``_ad_view_checked`` raises
-VIEW_COPIED = "returned a copy, not a view"

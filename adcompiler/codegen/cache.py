@@ -10,8 +10,11 @@ the same signature wait for a single transformation.
 """
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .. import __version__
 
@@ -39,11 +42,10 @@ class Compiled:
     writes: frozenset = frozenset()
     origins: dict = field(default_factory=dict)   # line of the source -> the user's (file, line, text)
 
-    @property
+    @functools.cached_property
     def module_arrays(self) -> list:
         """(name, array) of the arrays the module's functions read from their modules."""
-        return [(name, obj) for _, name, obj in self.free if type(obj).__module__ == "numpy"
-                and hasattr(obj, "__array_interface__")]
+        return [(name, obj) for _, name, obj in self.free if isinstance(obj, np.ndarray)]
 
     def fresh(self, func) -> bool:
         """Whether every non-local name of every function in the module (the

@@ -60,20 +60,29 @@ def located(fn: Callable, origins: dict) -> Callable:
             raise
         except Exception as e:
             failed = _failing_line(e.__traceback__, filename)
-            if isinstance(e, ValueError) and e.args[:1] == (VIEW_COPIED,):
-                # a view numpy returned as a copy, or new memory a function returned where the
-                # transform took (a view of) its argument: refused at the line
-                where = tuple(e.args[1:]) if len(e.args) == 4 else \
-                    None if failed is None else origin_at(origins, failed[1], failed[2])
-                if where is None and failed is not None:   # (a reverse half's first lines: its function)
-                    where = next((origins[k] for k in sorted(origins) if k >= failed[2]), None)
-                raise copied_view_error(where or (None, None, None)) from None
+            refusal = copied_view(e, origins, failed)
+            if refusal is not None:
+                raise refusal from None
             where = None if failed is None else origin_at(origins, failed[1], failed[2])
             new = None if where is None else _relocated(e, where)
             if new is None or new is e:
                 raise
             raise new.with_traceback(e.__traceback__) from e   # the traceback still ends where it failed
     return run
+
+
+def copied_view(e: Exception, origins: dict | None = None, failed=None):
+    """The located refusal of a view numpy returned as a copy, or of new memory a
+    function returned where the transform took (a view of) its argument
+    (``runtime.views.VIEW_COPIED``), for the error ``e`` raised in generated code
+    (``failed``: its line, from ``_failing_line``); None for any other error."""
+    if not (isinstance(e, ValueError) and e.args[:1] == (VIEW_COPIED,)):
+        return None
+    where = tuple(e.args[1:]) if len(e.args) == 4 else \
+        None if failed is None or origins is None else origin_at(origins, failed[1], failed[2])
+    if where is None and failed is not None and origins:   # (a reverse half's first lines: its function)
+        where = next((origins[k] for k in sorted(origins) if k >= failed[2]), None)
+    return copied_view_error(where or (None, None, None))
 
 
 def _failing_line(tb, filename: str | None = None):

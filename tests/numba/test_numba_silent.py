@@ -81,3 +81,15 @@ def test_primal_of_a_return_line_whose_derivative_reads_its_result(backend):
     assert d is None
     assert value == pytest.approx(np.sqrt(np.sum(x * x)), rel=1e-14)
     np.testing.assert_allclose(dx, x / np.sqrt(np.sum(x * x)), rtol=1e-13)
+
+
+def test_a_view_numpy_returns_as_a_copy_refused_at_the_line():
+    """``A[:, ::2].ravel()`` written later: the numba helper's error (the same
+    marker as the numpy runtime's) becomes the located refusal."""
+    import kernels_rebound as KR
+
+    from adcompiler import Active
+    from adcompiler.errors import AdCompilerError
+    A = np.linspace(0.5, 1.5, 12).reshape(3, 4)
+    with pytest.raises(AdCompilerError, match=r"kernels_rebound\.py:\d+.*returned a copy, not a view"):
+        autodiff(Reverse, KR.ravel_of_strided_written, Active, Duplicated(A, np.zeros_like(A)), backend="numba")
