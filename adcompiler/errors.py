@@ -63,6 +63,11 @@ class ShapeError(AdCompilerError):
     """Shapes or dtypes that do not fit together."""
 
 
+class UnsupportedValueError(AdCompilerError, NotImplementedError):
+    """A value the derivative does not cover, seen only when the code runs (a
+    non-square ``svd`` with full factors whose extra columns are used...)."""
+
+
 class BackendError(AdCompilerError):
     """A construct the chosen backend (numba) cannot compile, or a backend
     that is not installed."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import AdCompilerError, copied_view_error
+from ..errors import AdCompilerError, UnsupportedValueError, copied_view_error
 from ..runtime import HELPERS
 from ..runtime.views import VIEW_COPIED
 from .naming import GENERATED, is_generated
@@ -107,6 +107,8 @@ def origin_at(origins: dict, line: int, first: int = 0):
 
 def _relocated(e: Exception, where: tuple) -> Exception:
     file, line, text = where
+    if type(e) is NotImplementedError:   # (a runtime helper's refusal of a value it does not cover)
+        return UnsupportedValueError(str(e), filename=file, lineno=line, construct=text)
     message = f"{e} (raised by the derivative of {file}:{line}: {text})"
     try:
         new = type(e)(message)

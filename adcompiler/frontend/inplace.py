@@ -14,11 +14,14 @@ Rewrites (each keeps numpy's result and semantics):
   or ``np.asarray`` of a list of values: a chain of ``np.append`` calls (after
   ``expand_dims``/``atleast_2d``... per element), so each array is one
   operand of a rule;
-- ``np.copyto(dst, src, where=m)`` and ``np.putmask(a, m, v)``:
-  ``dst[...] = np.where(m, src, dst)``;
-- ``np.put(a, ind, v)``: ``a[np.unravel_index(ind, a.shape)] = v`` (the last
-  write to a repeated index wins, as in numpy);
-- ``np.place(a, m, v)``: ``a[m] = v`` (``v`` must have one value per True);
+- ``np.copyto(dst, src, where=m)``: ``dst[...] = np.where(m, src, dst)``;
+  ``np.putmask(a, m, v)`` the same with ``np.resize(v, a.shape)`` (numpy
+  repeats values cyclically over ``a``'s flat positions, it does not
+  broadcast them);
+- ``np.put(a, ind, v)``: ``a[np.unravel_index(ind, a.shape)] = np.resize(v,
+  np.shape(ind))`` (the last write to a repeated index wins, as in numpy);
+- ``np.place(a, m, v)``: ``a[m] = np.resize(v, np.count_nonzero(m))`` (the
+  k-th True takes ``v``'s k-th value, cyclically);
 - ``np.add.at(a, idx, v)`` / ``np.subtract.at``: a scatter-add through
   ``np.bincount`` (repeated indices accumulate), then ``a += s``; every
   other ufunc with a rule (``np.multiply.at``, ``np.maximum.at``,
@@ -192,8 +195,17 @@ def copyto(nz, call, kw):
     return _where_store(nz, call, dst, where, src)
 
 
+def _cycled(nz, call, values, shape):
+    """``np.resize(values, shape)``: numpy's in-place writers repeat too few values
+    cyclically (in C order) rather than broadcasting them."""
+    return nz.temp(nz.make_call(np.resize, [nz.atom(values), nz.atom(shape)], [], call))
+
+
 def putmask(nz, call, kw):
-    return _where_store(nz, call, _written(call, kw, "putmask"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "values"))
+    a = _local(nz, nz.atom(_written(call, kw, "putmask")))
+    shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
+    values = _cycled(nz, call, _arg(call, kw, 2, "values"), shape)
+    return _where_store(nz, call, a, _arg(call, kw, 1, "mask"), values)
 
 
 def put(nz, call, kw):
@@ -202,8 +214,10 @@ def put(nz, call, kw):
         nz.err(call, "np.put with mode= is not supported.", "index the array explicitly.")
     a = _local(nz, nz.atom(a))
     shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
-    idx = nz.temp(nz.make_call(np.unravel_index, [nz.atom(ind), nz.atom(shape)], [], call))
-    nz.store(ast.Subscript(a, idx, ast.Store()), nz.atom(v), call)
+    ind = nz.atom(ind)
+    idx = nz.temp(nz.make_call(np.unravel_index, [ind, nz.atom(shape)], [], call))
+    v = _cycled(nz, call, v, nz.temp(nz.make_call(np.shape, [ind], [], call)))
+    nz.store(ast.Subscript(a, idx, ast.Store()), v, call)
     return ast.Constant(None)
 
 
@@ -226,8 +240,9 @@ def fill_diagonal(nz, call, kw):
 
 def place(nz, call, kw):
     a, mask, v = _written(call, kw, "place"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "vals")
-    a = nz.atom(a)
-    nz.store(ast.Subscript(a, nz.atom(mask), ast.Store()), nz.atom(v), call)
+    a, mask = nz.atom(a), nz.atom(mask)
+    v = _cycled(nz, call, v, nz.temp(nz.make_call(np.count_nonzero, [mask], [], call)))
+    nz.store(ast.Subscript(a, mask, ast.Store()), v, call)
     return ast.Constant(None)
 
 

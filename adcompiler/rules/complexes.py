@@ -53,12 +53,13 @@ RUNTIME_LINEAR = (
     R.unbroadcast, R.unreduce, R.broadcast_like, R.fresh_like, R.copy, R.index_adjoint, R.per_element,
     R.gather_last, RN.mean_adjoint, RN.cumsum_adjoint, RN.diff_adjoint, RN.split_adjoint, RN.pad_adjoint,
     RN.take_adjoint, RN.take_along_axis_adjoint, RN.roll_adjoint, RN.rot90_adjoint, RN.tile_adjoint,
-    RN.repeat_adjoint, RN.diag_adjoint, RN.diagonal_adjoint, RN.trace_adjoint, RN.concat_part, RN.expand,
+    RN.repeat_adjoint, RN.resize_adjoint, RN.diag_adjoint, RN.diagonal_adjoint, RN.trace_adjoint,
+    RN.concat_part, RN.expand,
 )
 RUNTIME_HOLOMORPHIC = (R.dot_adjoint_a, R.dot_adjoint_b, R.matmul_adjoint_a, R.matmul_adjoint_b,
                        L.inner_adjoint_a, L.inner_adjoint_b, L.tensordot_adjoint_a, L.tensordot_adjoint_b,
                        R.einsum_maybe, RN.safe_div, L.det_adjoint, L.einsum_adjoints,
-                       L.convolve_adjoint)
+                       L.convolve_adjoint, L.cross_adjoint)
 #: helpers written for complex values (runtime/complexes.py, runtime/fft.py)
 RUNTIME_EXACT = (C.real_if, C.conj_each, C.imag_adjoint, C.abs_adjoint, C.vdot_adjoint_a, RN.norm_adjoint,
                  F.fft_adjoint, F.fftn_adjoint, F.rfft_adjoint, F.irfft_adjoint, F.rfftn_adjoint,

@@ -133,13 +133,14 @@ defrule(np.einsum, "subscripts, operands, optimize=False", varargs="operands",
             "order np.einsum_path finds); explicit or implicit output; repeated indices; '...'")
 defrule(np.kron, "a, b", a="_ad_kron_adjoint(g, a, b, True)", b="_ad_kron_adjoint(g, a, b, False)",
         tangents={"a": "np.kron(t, b)", "b": "np.kron(a, t)"},
-        result=_product_kind(lambda na, nb, bound: max(na, nb)), doc="1-D or 2-D operands of equal rank")
+        result=_product_kind(lambda na, nb, bound: max(na, nb)), doc="operands of any ranks")
 defrule(np.convolve, "a, v, mode='full'", a="_ad_convolve_adjoint(g, a, v, mode, True)",
         v="_ad_convolve_adjoint(g, a, v, mode, False)",
         tangents={"a": "np.convolve(t, v, mode)", "v": "np.convolve(a, t, mode)"},
         result=lambda kinds, bound: array(1), doc="1-D operands; every mode")
-defrule(np.cross, "a, b", a="_ad_unbroadcast(np.cross(b, g), a)", b="_ad_unbroadcast(np.cross(g, a), b)",
-        tangents={"a": "np.cross(t, b)", "b": "np.cross(a, t)"}, doc="3-vectors along the last axis")
+defrule(np.cross, "a, b", a="_ad_cross_adjoint(g, a, b, True)", b="_ad_cross_adjoint(g, a, b, False)",
+        tangents={"a": "np.cross(t, b)", "b": "np.cross(a, t)"},
+        doc="2- or 3-vectors along the last axis (a 2-vector has a zero third component)")
 
 la = np.linalg
 defrule(la.solve, "a, b", a="_ad_solve_adjoint_a(g, a, ans)", b="_ad_solve_adjoint_b(g, a, ans)",

@@ -47,6 +47,7 @@ _REFUSALS = {
     la.qr: _only("mode", ("reduced",), "the derivative is that of the reduced factors"),
     np.linspace: _only("retstep", (False,), "the step is returned without its derivative"),
     np.take: _only("mode", ("raise", None), "the derivative indexes as mode='raise' does"),
+    np.interp: _only("period", (None,), "the derivative does not wrap the queries into the period"),
 }
 for _f, _check in _REFUSALS.items():
     _rule = lookup(_f)

@@ -153,6 +153,7 @@ _linear(RN.sort_adjoint, "g, a, axis=-1", zero=("a",))
 _linear(RN.roll_adjoint, "g, shift, axis=None")
 _linear(RN.rot90_adjoint, "g, k=1, axes=None")
 _linear(RN.tile_adjoint, "g, a, reps", zero=("a",))
+_linear(RN.resize_adjoint, "g, a, new_shape", zero=("a",))
 _linear(RN.repeat_adjoint, "g, a, repeats, axis=None", zero=("a",))
 _linear(RN.diag_adjoint, "g, v, k=0", zero=("v",))
 _linear(RN.diagonal_adjoint, "g, a, offset=0, axis1=0, axis2=1", zero=("a",))
@@ -173,6 +174,9 @@ _cov_adj = _linear(V.cov_adjoint, f"g, {_COV.replace('y,', 'y=None,')}",
 _linear(L.convolve_adjoint, "g, a, v, mode='full', first=True",
         extra={"a": "0.0 if first else _ad_convolve_adjoint(g, t, v, mode, first)",
                "v": "_ad_convolve_adjoint(g, a, t, mode, first) if first else 0.0"})
+_linear(L.cross_adjoint, "g, a, b, first=True",
+        extra={"a": "0.0 if first else _ad_cross_adjoint(g, t, b, first)",
+               "b": "_ad_cross_adjoint(g, a, t, first) if first else 0.0"})
 _linear(L.inner_adjoint_a, "g, a, b", zero=("a",), extra={"b": "_ad_inner_adjoint_a(g, a, t)"})
 _linear(L.inner_adjoint_b, "g, a, b", zero=("b",), extra={"a": "_ad_inner_adjoint_b(g, t, b)"})
 _linear(L.tensordot_adjoint_a, "g, a, b, axes=2", zero=("a",),
@@ -184,6 +188,7 @@ _linear(R.einsum_maybe, "subscripts, a, b", linear="a", zero=("subscripts",),
         extra={"b": "_ad_einsum_maybe(subscripts, a, t)"})
 
 # -- helpers of complex adjoints and of the FFT (their marks for complex values: rules/complexes.py)
+from ..runtime import averages as A
 from ..runtime import complexes as C
 from ..runtime import curves as Q
 from ..runtime import fft as F
@@ -212,14 +217,14 @@ differentiate_source(
     L.cholesky_adjoint, L.qr_adjoint, L.eigh_adjoint, L.eigvalsh_adjoint, L.svd_adjoint,
     L.svdvals_adjoint, L.pinv_adjoint, L.lstsq_adjoint_a, L.lstsq_adjoint_b, L.kron_adjoint,
     C.angle_adjoint, V.corrcoef_adjoint, G.linspace_adjoint,
-    L._t, L._lower, L._sym_lower, L._offdiag_inverse, RN.cumprod_adjoint, RN.average_adjoint_w, RN.average_adjoint_a,
-    RN._avg_weights, C.cnorm_adjoint, Q.trapezoid_adjoint_y, Q.trapezoid_adjoint_x, Q.trapezoid_adjoint_dx,
+    L._t, L._lower, L._sym_lower, L._offdiag_inverse, RN.cumprod_adjoint, A.average_adjoint_w, A.average_adjoint_a,
+    A._avg_weights, C.cnorm_adjoint, Q.trapezoid_adjoint_y, Q.trapezoid_adjoint_x, Q.trapezoid_adjoint_dx,
     Q._last, Q._widths, Q._pad, Q._trapezoid_coefficients, Q.trapezoid_tangent_x, Q.trapezoid_tangent_dx,
     Q.interp_adjoint_fp, Q._interp_parts, Q.interp_slope, Q.interp_tangent_fp, Q.polyval_adjoint_p,
     Q.polyval_slope, Q.polyder_adjoint, H.histogram_adjoint_w, H.histogram_adjoint_a, H._counts,
 )
 nondifferentiable(H._bins_of, H._data_edges, H._edge_weights, Q.interp_side, L.lstsq_solution_only)
-nondifferentiable(RN._norm_axes, RN._other_axes)
+nondifferentiable(RN._norm_axes, A._other_axes, A._weights_layout, L._kron_layout, L._svd_reduced_rank)
 nondifferentiable(C._is_complex, G.linspace_weights)
 
 

@@ -163,6 +163,10 @@ defrule(np.roll, "a, shift, axis=None", a="_ad_roll_adjoint(g, shift, axis)",
         tangents={"a": "np.roll(t, shift, axis)"}, result=_rank())
 defrule(np.tile, "A, reps", A="_ad_tile_adjoint(g, A, reps)", tangents={"A": "np.tile(t, reps)"},
         result=_tile_kind)
+defrule(np.resize, "a, new_shape", a="_ad_resize_adjoint(g, a, new_shape)",
+        tangents={"a": "np.resize(t, new_shape)"},
+        result=lambda kinds, bound: array(_shape_rank(kinds, bound, "new_shape"), kinds.get("a", FLOAT).dtype or "f"),
+        doc="cyclic repetition in C order (the adjoint sums each element's copies)")
 defrule(np.repeat, "a, repeats, axis=None", a="_ad_repeat_adjoint(g, a, repeats, axis)",
         tangents={"a": "np.repeat(t, repeats, axis)"}, result=_flat_unless_axis("a"))
 defrule(np.pad, "array, pad_width, mode='constant', constant_values=0",

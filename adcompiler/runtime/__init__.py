@@ -8,6 +8,7 @@ stand-alone module writer copies their source into emitted modules.
 from __future__ import annotations
 
 from . import (
+    averages,
     batch,
     checkpoint,
     complexes,
@@ -75,7 +76,7 @@ HELPERS = {
     "_ad_put_back": checkpoint.put_back,
 }
 
-for _mod in (numpy, linalg, complexes, fft, histogram, ranges, products, curves, covariance, lists):
+for _mod in (numpy, averages, linalg, complexes, fft, histogram, ranges, products, curves, covariance, lists):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)

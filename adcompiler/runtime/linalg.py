@@ -194,14 +194,51 @@ def convolve_adjoint(g, a, v, mode="full", first=True):
     return np.convolve(full, other[::-1], mode="valid")
 
 
+def _kron_layout(a_shape, b_shape):
+    """Shapes of ``np.kron``'s operands with leading axes of length 1 up to a common
+    rank, the product's shape with the two operands' axes interleaved, and the
+    order that puts ``a``'s axes first, and the first ``nd`` axes."""
+    nd = max(len(a_shape), len(b_shape))
+    ap = (1,) * (nd - len(a_shape)) + tuple(a_shape)
+    bp = (1,) * (nd - len(b_shape)) + tuple(b_shape)
+    pairs = sum(((m, n) for m, n in zip(ap, bp)), ())
+    order = tuple(range(0, 2 * nd, 2)) + tuple(range(1, 2 * nd, 2))
+    return nd, ap, bp, pairs, order, tuple(range(nd))
+
+
 def kron_adjoint(g, a, b, first):
-    """Adjoint of ``np.kron`` for 1-D or 2-D operands of the same rank."""
+    """Adjoint of ``np.kron``: operands of any ranks, the lower one taken with
+    leading axes of length 1, as numpy does. Element ``(i, k)`` of the product
+    (``i`` indexing ``a``, ``k`` ``b``, interleaved axis by axis) is
+    ``a[i] * b[k]``."""
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
-    if a.ndim == 1:
-        g4 = g.reshape(a.shape[0], b.shape[0])
-        return g4 @ b if first else a @ g4
-    g4 = g.reshape(a.shape[0], b.shape[0], a.shape[1], b.shape[1])
-    return np.einsum("ikjl,kl->ij", g4, b) if first else np.einsum("ikjl,ij->kl", g4, a)
+    nd, ap, bp, pairs, order, lead = _kron_layout(a.shape, b.shape)
+    g = np.transpose(np.reshape(g, pairs), order)
+    if first:
+        return np.reshape(np.tensordot(g, np.reshape(b, bp), nd), a.shape)
+    return np.reshape(np.tensordot(np.reshape(a, ap), g, (lead, lead)), b.shape)
+
+
+def _three(x):
+    """2-vectors along the last axis as 3-vectors with a zero third component."""
+    if x.shape[-1] == 2:
+        return np.concatenate([x, np.zeros(x.shape[:-1] + (1,), dtype=x.dtype)], axis=-1)
+    return x
+
+
+def cross_adjoint(g, a, b, first=True):
+    """Adjoint of ``np.cross`` (vectors along the last axis) in ``a`` (``first``)
+    or ``b``: ``b x g`` or ``g x a``. A 2-vector is taken as a 3-vector with a
+    zero third component, as numpy does; the product of two 2-vectors is the
+    third component of theirs."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.shape[-1] == 2 and b.shape[-1] == 2:
+        zero = np.zeros_like(g)
+        g = np.stack([zero, zero, g], axis=-1)
+    a3, b3 = _three(a), _three(b)
+    target = a if first else b
+    r = np.cross(b3, g) if first else np.cross(g, a3)
+    return unbroadcast(r[..., :target.shape[-1]], target.shape)
 
 
 def solve_adjoint_b(g, a, ans):
@@ -287,15 +324,30 @@ def eigh_adjoint(g, a, ans):
     return _lower(v @ inner @ _t(v))
 
 
+def _svd_reduced_rank(Ub, Vhb, m, n):
+    """min(m, n), once sure the adjoints of the full factors' extra columns of U
+    (rows of Vh), which are not determined by the matrix, are 0."""
+    k = min(m, n)
+    if np.any(Ub[..., :, k:]) or np.any(Vhb[..., k:, :]):
+        raise NotImplementedError(
+            f"svd of a {m}x{n} matrix with full_matrices=True: the derivative reads columns of U (or "
+            f"rows of Vh) past the first {k}, which are not determined by the matrix. Pass "
+            f"full_matrices=False, or use only the first {k}.")
+    return k
+
+
 def svd_adjoint(g, a, ans, full_matrices=True, compute_uv=True):
     """Adjoint of ``svd`` (distinct singular values; reduced factors unless square)."""
     if not compute_uv:
         return svdvals_adjoint(g, a)
     m, n = np.shape(a)[-2:]
-    if full_matrices and m != n:
-        raise NotImplementedError("the adjoint of svd needs full_matrices=False for a non-square matrix")
     U, S, Vh = ans[0], ans[1], ans[2]   # indexed, not unpacked: ans is one array when not compute_uv
     Ub, Sb, Vhb = g[0] + np.zeros_like(U), g[1] + np.zeros_like(S), g[2] + np.zeros_like(Vh)
+    if full_matrices and m != n:
+        # the columns of U (rows of Vh) past min(m, n) are any basis of a complement: a
+        # derivative that reads them is not defined, one that does not is the reduced one's
+        k = _svd_reduced_rank(Ub, Vhb, m, n)
+        U, Ub, Vh, Vhb = U[..., :, :k], Ub[..., :, :k], Vh[..., :k, :], Vhb[..., :k, :]
     V, Vb = _t(Vh), _t(Vhb)
     k = S.shape[-1]
     eye = np.eye(k, dtype=bool)
@@ -399,9 +451,16 @@ def svd_tangent(t, a, ans, full_matrices=True, compute_uv=True):
         U, _, Vh = np.linalg.svd(a, full_matrices=False)
         return np.diagonal(_t(U) @ t @ _t(Vh), axis1=-2, axis2=-1).copy()
     U, S, Vh = ans
-    V = _t(Vh)
     m, n = np.shape(a)[-2:]
     k = S.shape[-1]
+    if full_matrices and m != n:
+        # the columns past k are any basis of a complement: their tangent is not
+        # defined, and is NaN (the others are the reduced factors')
+        dU, dS, dVh = svd_tangent(t, a, (U[..., :, :k], S, Vh[..., :k, :]), False, True)
+        nan_u = np.full(dU.shape[:-1] + (m - k,), np.nan)
+        nan_v = np.full(dVh.shape[:-2] + (n - k, n), np.nan)
+        return (np.concatenate([dU, nan_u], axis=-1), dS, np.concatenate([dVh, nan_v], axis=-2))
+    V = _t(Vh)
     P = _t(U) @ t @ V
     F = _offdiag_inverse(S[..., None, :] ** 2 - S[..., :, None] ** 2)
     Sm = S[..., None, :] * np.eye(k)

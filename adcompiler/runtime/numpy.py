@@ -143,39 +143,6 @@ def diff_adjoint(g, n=1, axis=-1):
     return g
 
 
-def _avg_weights(a, axis, weights):
-    a = np.asarray(a)
-    if weights is None:
-        return np.ones(a.shape)
-    w = np.asarray(weights)
-    if w.shape != a.shape:
-        shape = [1] * a.ndim
-        shape[axis % a.ndim] = w.size
-        w = w.reshape(shape)
-    return np.broadcast_to(w, a.shape)
-
-
-def average_adjoint_a(g, a, axis=None, weights=None, keepdims=False):
-    """Adjoint of ``np.average`` with respect to the values."""
-    w = _avg_weights(a, axis, weights)
-    return unreduce(g, a, axis, keepdims) * w / np.sum(w, axis=_norm_axes(axis, np.ndim(a)), keepdims=True)
-
-
-def average_adjoint_w(g, a, ans, axis=None, weights=None, keepdims=False):
-    """Adjoint of ``np.average`` with respect to the weights."""
-    a = np.asarray(a)
-    w = _avg_weights(a, axis, weights)
-    full = unreduce(g, a, axis, keepdims) * (a - expand(ans, a, axis, keepdims)) / \
-        np.sum(w, axis=_norm_axes(axis, a.ndim), keepdims=True)
-    if np.shape(weights) == a.shape:
-        return full
-    return np.sum(full, axis=_other_axes(a.ndim, axis))
-
-
-def _other_axes(ndim, axis):
-    return tuple(k for k in range(ndim) if k != axis % ndim)
-
-
 def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
     """Adjoint of ``np.linalg.norm`` for vector and matrix orders.
 
@@ -408,6 +375,20 @@ def tile_adjoint(g, a, reps):
     return g.sum(axis=tuple(range(0, 2 * nd, 2))).reshape(shape)
 
 
+def resize_adjoint(g, a, new_shape):
+    """Adjoint of ``np.resize``: the result repeats ``a``'s elements cyclically in
+    C order (or keeps the first ones), so each element's adjoint sums its copies."""
+    shape = np.shape(a)
+    n = int(np.prod(shape))
+    g = np.ravel(g)
+    if n == 0:
+        return np.zeros(shape, dtype=g.dtype)
+    whole = -(-g.size // n) * n
+    if whole != g.size:
+        g = np.concatenate([g, np.zeros(whole - g.size, dtype=g.dtype)])
+    return g.reshape(-1, n).sum(axis=0).reshape(shape)
+
+
 def repeat_adjoint(g, a, repeats, axis=None):
     """Adjoint of ``np.repeat``: sum over the repeated copies."""
     shape = np.shape(a)
@@ -452,15 +433,6 @@ def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
     return diagonal_adjoint(np.broadcast_to(g[..., None], g.shape + (n,)), a, offset, axis1, axis2)
 
 
-
-
-def average_tangent_w(t, a, ans, axis=None, weights=None, keepdims=False):
-    """Tangent of ``np.average`` due to the weights."""
-    a = np.asarray(a)
-    axes = _norm_axes(axis, a.ndim)
-    wb, tb = _avg_weights(a, axis, weights), _avg_weights(a, axis, t)
-    return np.sum((a - expand(ans, a, axis, keepdims)) * tb, axis=axes, keepdims=keepdims) / \
-        np.sum(wb, axis=axes, keepdims=keepdims)
 
 
 def cumprod_tangent(t, a, ans, axis=None):
