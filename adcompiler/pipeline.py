@@ -39,7 +39,7 @@ from .frontend.normalize import Normalizer
 from .frontend.parse import parse_function
 from .frontend.resolve import Resolver
 from .transform.batch import BatchForwardBuilder
-from .transform.builtin_minmax import builtin_minmax_of_arrays
+from .transform.builtin_minmax import builtin_minmax_of_arrays, conj_methods_of_reals
 from .transform.context import FunctionContext
 from .transform.forms import (
     check_read_only_views,
@@ -122,7 +122,8 @@ def _analyse(func, param_kinds, hook: Hook) -> Analysis:
     hook("kinds", lambda: _show_kinds(kinds))
     body = lower(body, kinds, namer, pf)                                    # lower
     kinds = infer(body)
-    if builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return, namer)):
+    if builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return, namer)) | \
+            conj_methods_of_reals(pf, body, Inference(kinds, resolver, user_return, namer)):
         kinds = infer(body)
     hook("lower", lambda: _show(pf, body))
     inference = Inference(kinds, resolver, user_return, namer)

@@ -25,6 +25,7 @@ from .kinds import (
     OTHER,
     POPPED,
     Kind,
+    _dt,
     _dtype,
     array,
     broadcast,
@@ -114,10 +115,7 @@ class Inference:
         if isinstance(e, ast.List) and not e.elts:
             return Kind("list")    # a stack (the tape of generated reverse code)
         if isinstance(e, ast.List):
-            ks = [self.expr(x) for x in e.elts]
-            dt = "f" if any(k.cls == "float" for k in ks) else ("b" if ks and all(k.cls == "bool" for k in ks) else "i")
-            dt = "c" if any(_dtype(k) == "c" for k in ks) else dt
-            return array(1 if all(k.cls in ("int", "float", "bool") for k in ks) else None, dt)
+            return _list_kind([self.expr(x) for x in e.elts])
         if isinstance(e, ast.Call):
             return self.call(e)
         if isinstance(e, ast.JoinedStr):
@@ -355,6 +353,18 @@ class Inference:
             self.env[name] = new
             return True
         return False
+
+
+def _list_kind(ks) -> Kind:
+    """The kind of a list display of values of kinds ``ks``: numpy's promotion of
+    their dtypes (arrays' too: a list of float arrays is a float array); an
+    element of unknown dtype makes it float, so that derivatives through it are
+    followed rather than dropped as an int's."""
+    dt = "b"
+    for k in ks:
+        dt = _dt(dt, _dtype(k))
+    dt = dt if dt in ("b", "i", "f", "c") else "f"
+    return array(1 if all(k.cls in ("int", "float", "bool") for k in ks) else None, dt)
 
 
 def _dtype_of(node, res, unknown="f") -> str | None:

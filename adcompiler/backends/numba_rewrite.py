@@ -95,28 +95,43 @@ class FunctionRewrite:
         return ast.fix_missing_locations(self.fn)
 
     def int_powers(self):
-        """``n ** e`` of an int ``n`` to a power not known to be a non-negative int as
-        ``float(n) ** e``: Python makes a float of ``2 ** -1``, numba an int (0)."""
+        """``n ** e`` (also ``pow(n, e)`` and ``n **= e``) of a real number ``n`` to a
+        power not known to be a non-negative int as ``float(n) ** e``: Python makes a
+        float of ``2 ** -1``, numba an int (0). A name taken as a float may hold an int
+        there: numba types each assignment of a name on its own (``k = i + 2; k **= -1``)."""
+        def negative_maybe(e):
+            return not (isinstance(e, ast.Constant) and type(e.value) is int and e.value >= 0)
         for node in ast.walk(self.fn):
-            if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)):
-                continue
-            e, base = node.right, node.left
-            if isinstance(e, ast.Constant) and type(e.value) is int and e.value >= 0:
-                continue
-            if self.int_expr(base):
-                node.left = _call("float", [base])
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+                if negative_maybe(node.right) and self.real_scalar(node.left):
+                    node.left = _call("float", [node.left])
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "pow" \
+                    and len(node.args) == 2 and not node.keywords:
+                if negative_maybe(node.args[1]) and self.real_scalar(node.args[0]):
+                    node.args[0] = _call("float", [node.args[0]])
+        for node in ast.walk(self.fn):
+            for field in ("body", "orelse"):
+                block = getattr(node, field, None)
+                if not isinstance(block, list):
+                    continue
+                for k, s in enumerate(block):
+                    if isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Pow) and isinstance(s.target, ast.Name) \
+                            and negative_maybe(s.value) and self.real_scalar(s.target):
+                        base = _call("float", [ast.Name(s.target.id, ast.Load())])
+                        block[k] = ast.copy_location(ast.Assign(
+                            targets=[s.target], value=ast.BinOp(base, ast.Pow(), s.value)), s)
 
-    def int_expr(self, e) -> bool:
-        """Whether ``e`` is an int by its form (the forward sweep fuses ``t + 1`` into its use)."""
+    def real_scalar(self, e) -> bool:
+        """Whether ``e`` is an int, bool or real float by its form and kinds (not an array)."""
         if isinstance(e, ast.Constant):
-            return type(e.value) in (int, bool)
+            return type(e.value) in (int, bool, float)
         if isinstance(e, ast.Name):
             k = self.kinds.get(e.id)
-            return k is not None and k.cls in ("int", "bool")
+            return k is not None and k.cls in ("int", "bool", "float") and k.dtype != "c"
         if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
-            return self.int_expr(e.left) and self.int_expr(e.right)
+            return self.real_scalar(e.left) and self.real_scalar(e.right)
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
-            return self.int_expr(e.operand)
+            return self.real_scalar(e.operand)
         return False
 
     def ellipses(self):

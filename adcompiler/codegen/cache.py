@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import __version__
+from ..rules import registry
 
 lock = threading.RLock()
 _lock = lock
@@ -99,3 +100,7 @@ def clear():
         analyses.clear()
         for forget in on_clear:
             forget()
+
+
+# a rule registered (or registered again, corrected) after code was generated with the old one
+registry.on_register.append(clear)

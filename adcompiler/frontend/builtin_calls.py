@@ -56,4 +56,7 @@ class BuiltinRewrite:
             if len(e.args) == 2:   # sum(v, start) is start + the sum
                 return ast.BinOp(self.atom(e.args[1]), ast.Add(), self.atom(self.temp(total)))
             return total
+        if target is builtins.pow and len(e.args) == 2 and not kw:
+            # pow(a, b) is a ** b (an int to a negative power a float, as the operator's kinds say)
+            return self.simple(ast.copy_location(ast.BinOp(e.args[0], ast.Pow(), e.args[1]), e))
         return None

@@ -35,8 +35,25 @@ from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..rules import from_source, is_runtime_helper, lookup, writes
 from . import notes
 from .anf import is_index_expr
-from .inplace import HANDLERS, MASKED_FILL, reduction_where, ufunc_where
+from .inplace import HANDLERS, MASKED_FILL, VALUE_HANDLERS, reduction_where, ufunc_where
 from .resolve import MISSING
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _numpy_positional(target) -> list | None:
+    """The names of the parameters of a numpy function that can be given by
+    position, in order (None: not a numpy function, or no signature)."""
+    mod = getattr(target, "__module__", None) or ""
+    if not (mod.startswith("numpy") or isinstance(target, np.ufunc)):
+        return None
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):
+        return None
+    return [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 class CallRewrite:
@@ -86,8 +103,11 @@ class CallRewrite:
         kw = {k.arg: k.value for k in e.keywords}
         if None in kw:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")
+        e = self.out_by_position(e, target, kw)
         if target in HANDLERS:
-            return HANDLERS[target](self, e, kw)
+            out = kw.pop(writes.OUT, None) if target in VALUE_HANDLERS else None
+            value = HANDLERS[target](self, e, kw)
+            return value if out is None else self.out_store(value, self.single_out(out, e), e)
         if isinstance(target, np.ufunc) and "where" in kw and lookup(target) is not None:
             return ufunc_where(self, e, target, kw)
         if "where" in kw and (target in MASKED_FILL or target in (np.var, np.std)):
@@ -137,6 +157,25 @@ class CallRewrite:
             return self.out_store(call, self.single_out(out, e), e)
         return call
 
+    def out_by_position(self, e, target, kw):
+        """numpy's ``out`` passed by position (``np.sum(a, 0, None, s)``,
+        ``np.dot(A, x, s)``): ``e`` with it, and the arguments after it, given
+        by keyword in ``kw`` (``out`` is then a store, never an ignored argument)."""
+        pos = _numpy_positional(target)
+        if pos is None or writes.OUT not in pos or len(e.args) <= pos.index(writes.OUT):
+            if _is_none(kw.get(writes.OUT)):
+                del kw[writes.OUT]   # (out=None: numpy's default)
+            return e
+        k = pos.index(writes.OUT)
+        for name, a in zip(pos[k:], e.args[k:]):
+            if name in kw:
+                self.err(e, f"`{name}` is given twice.", "pass it once.")
+            kw[name] = a
+        if _is_none(kw.get(writes.OUT)):
+            del kw[writes.OUT]
+        new = ast.Call(func=e.func, args=list(e.args[:k]), keywords=[ast.keyword(n, v) for n, v in kw.items()])
+        return ast.copy_location(new, e)
+
     def check_binding(self, node, rule, call):
         """Refuse at the user's line a call whose arguments the rule does not take
         (``np.ravel(a, order="F")``: a keyword it would otherwise ignore)."""
@@ -150,6 +189,7 @@ class CallRewrite:
         """``call`` (built by a rewrite, its function already known to be
         ``target``) with its arguments brought to atoms."""
         kw = {k.arg: k.value for k in call.keywords}
+        call = self.out_by_position(call, target, kw)
         out = kw.pop(writes.OUT, None)
         args = [self.arg_atom(a) for a in call.args]
         keywords = [ast.keyword(k, self.arg_atom(v)) for k, v in kw.items()]

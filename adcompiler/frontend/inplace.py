@@ -90,7 +90,16 @@ def _each(nz, call, parts, func, extra=()):
     return [nz.temp(nz.make_call(func, [p], list(extra), call)) for p in parts]
 
 
+def _only_keywords(nz, call, kw, allowed):
+    """Refuse keywords a rewrite would otherwise drop (``dtype=``, ``casting=``)."""
+    extra = sorted(set(kw) - set(allowed))
+    if extra:
+        nz.err(call, f"`{ast.unparse(call.func)}` with {', '.join(k + '=' for k in extra)} is not supported.",
+               "cast with .astype after joining, and pass only the arrays, axis= and out=.")
+
+
 def concatenate(nz, call, kw):
+    _only_keywords(nz, call, kw, ("arrays", "axis"))
     axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
     return _join(nz, call, _seq(nz, call, kw), axis)
 
@@ -119,6 +128,7 @@ def _stack_list(nz, call, node, axis, empty_ok=False):
 
 
 def stack(nz, call, kw):
+    _only_keywords(nz, call, kw, ("arrays", "axis"))
     axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
     if _local_list(nz, _arg(call, kw, 0, "arrays")):
         return _stack_list(nz, call, _arg(call, kw, 0, "arrays"), axis)
@@ -425,6 +435,8 @@ def sort_method(nz, call, arr):
     return ast.Constant(None)
 
 
+#: handlers of functions that return a value and take numpy's ``out=`` (stored by the caller)
+VALUE_HANDLERS = frozenset({np.concatenate, np.stack})
 HANDLERS.update({
     np.concatenate: concatenate, np.stack: stack, np.vstack: vstack, np.hstack: hstack,
     np.column_stack: column_stack,

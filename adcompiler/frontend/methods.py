@@ -72,7 +72,10 @@ class MethodRewrite:
             self.err(e, f"the array method `.{name}()` (numpy.{target.__name__}) has no derivative rule.",
                      "register one with adcompiler.extend.defrule, or rewrite the code.", cls=NoRuleError)
         self._np_ok(e)
-        return self.call_resolved(new, target)
+        out = self.call_resolved(new, target)
+        if name in ("conj", "conjugate") and isinstance(out, ast.Call):
+            notes.mark_method(out, name)   # (x itself for a real x: transform/builtin_minmax.py)
+        return out
 
     def list_method(self, e, name):
         """``L.append(v)`` / ``L.pop()`` on a local list, resolved to ``list.append``/``list.pop``."""

@@ -23,6 +23,7 @@ _TARGET = "_ad_target"     # the object a call calls (a numpy function, a user f
 _RULE = "_ad_rule"         # its rule (rules.registry.Rule), None for a user function
 _COUNTER = "_ad_counter"   # on ``_count += 1``: the trip counter of a while loop
 _COUNT = "_ad_count"       # on a while loop: the name of its trip counter
+_METHOD = "_ad_method"     # on a call written as an array method whose meaning depends on the dtype
 
 
 def resolve_call(call: ast.Call, func: object, rule: object) -> None:
@@ -70,3 +71,14 @@ def set_count(loop: ast.While, name: str) -> None:
 def count(loop: ast.AST) -> str | None:
     """The name of a while loop's trip counter, or None."""
     return getattr(loop, _COUNT, None)
+
+
+def mark_method(call: ast.Call, name: str) -> None:
+    """Note that ``call`` was written as the array method ``name`` (``x.conj()``:
+    numpy returns ``x`` itself for a real array, a copy for a complex one)."""
+    setattr(call, _METHOD, name)
+
+
+def method(node: ast.AST) -> str | None:
+    """The array method a call was written as (see ``mark_method``), or None."""
+    return getattr(node, _METHOD, None) if isinstance(node, ast.Call) else None

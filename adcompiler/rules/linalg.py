@@ -4,7 +4,7 @@ import ast
 
 import numpy as np
 
-from ..analysis.kinds import FLOAT, Kind, array
+from ..analysis.kinds import COMPLEX, FLOAT, Kind, _dtype, array
 from .registry import defrule, lookup
 
 NUM = Kind("num", None, "f")
@@ -107,7 +107,10 @@ def _einsum_kind(kinds, bound):
                                else len(elts) or s.value.split("->")[0].count(",") + 1)
     except ValueError:
         return NUM
-    return FLOAT if not out else array(len(out))
+    cx = any(_dtype(k) == "c" for k in elts)
+    if not out:
+        return COMPLEX if cx else FLOAT   # (a complex scalar keeps its imaginary part)
+    return array(len(out), "c") if cx else array(len(out))
 
 
 defrule(np.dot, "a, b, out=None", a="_ad_dot_adjoint_a(g, a, b)", b="_ad_dot_adjoint_b(g, a, b)",

@@ -9,7 +9,7 @@ import ast
 
 import numpy as np
 
-from . import curves, linalg, shape, statistics  # noqa: F401  (the tables amended here)
+from . import curves, linalg, reductions, shape, statistics  # noqa: F401  (the tables amended here)
 from .registry import lookup
 
 la = np.linalg
@@ -47,6 +47,7 @@ _REFUSALS = {
     la.qr: _only("mode", ("reduced",), "the derivative is that of the reduced factors"),
     np.linspace: _only("retstep", (False,), "the step is returned without its derivative"),
     np.take: _only("mode", ("raise", None), "the derivative indexes as mode='raise' does"),
+    np.average: _only("returned", (False,), "the sum of the weights is returned without its derivative"),
     np.interp: _only("period", (None,), "the derivative does not wrap the queries into the period"),
 }
 for _f, _check in _REFUSALS.items():

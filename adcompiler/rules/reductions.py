@@ -58,12 +58,12 @@ defrule(np.ptp, "a, axis=None, out=None, keepdims=False", result=_reduced,
         a="_ad_ptp_adjoint(g, a, axis, keepdims)",
         tangents={"a": "np.sum(_ad_ptp_adjoint(1.0, a, axis, True) * t, axis=axis, keepdims=keepdims)"},
         doc="ties split the adjoint equally (as max and min)")
-defrule(np.var, "a, " + RED + ", ddof=0", result=_reduced, a="_ad_var_adjoint(g, a, axis, ddof, keepdims)",
+defrule(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", result=_reduced, a="_ad_var_adjoint(g, a, axis, ddof, keepdims)",
         tangents={"a": "np.sum(_ad_var_adjoint(1.0, a, axis, ddof, True) * t, axis=axis, keepdims=keepdims)"})
-defrule(np.std, "a, " + RED + ", ddof=0", result=_reduced, a="_ad_std_adjoint(g, a, ans, axis, ddof, keepdims)",
+defrule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", result=_reduced, a="_ad_std_adjoint(g, a, ans, axis, ddof, keepdims)",
         tangents={"a": "np.sum(_ad_std_adjoint(np.ones(np.shape(ans)), a, ans, axis, ddof, keepdims) * t, axis=axis, keepdims=keepdims)"},
         doc="0 where the standard deviation is 0 (the derivative is infinite)")
-defrule(np.average, "a, axis=None, weights=None, keepdims=False", result=_reduced,
+defrule(np.average, "a, axis=None, weights=None, returned=False, keepdims=False", result=_reduced,
         a="_ad_average_adjoint_a(g, a, axis, weights, keepdims)",
         weights="_ad_average_adjoint_w(g, a, ans, axis, weights, keepdims)",
         tangents={"a": "np.average(t, axis=axis, weights=weights, keepdims=keepdims)",

@@ -112,8 +112,15 @@ def _key(func) -> Any:
         return id(func)
 
 
+#: called after each registration (the cache of analyses and compiled modules,
+#: which hold the rules they were made with, forgets them)
+on_register: list = []
+
+
 def register_rule(rule: Rule) -> Rule:
     _RULES[_key(rule.func)] = rule
+    for forget in on_register:
+        forget()
     return rule
 
 

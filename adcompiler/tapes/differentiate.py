@@ -139,8 +139,10 @@ class Differentiated:
             return record, result
 
         def rev(record, g, *values):
+            # values: the arguments as they were at the call (the calling code may
+            # have written them since), for the kernel's reverse sweep to read
             cot = g if self.returns_value else [g]
-            return tuple(backward(record, cot))
+            return tuple(backward(record, cot, list(values)))
 
         rule = defsplit(self, ", ".join(self.inputs), fwd, rev, name=self.__name__)
         if self.returns_value:

@@ -169,8 +169,18 @@ def _signature(values: list) -> tuple | None:
                 hash(v)
             except TypeError:
                 return None
-            key.append((type(v), v))
+            key.append(_exact(v))
     return tuple(key)
+
+
+def _exact(v):
+    """A key equal only for constants that are the same: ``0.0`` and ``-0.0`` (or
+    ``10**20`` and ``1e20`` in a tuple) compare equal but give other results."""
+    if isinstance(v, (tuple, list, frozenset)):
+        return (type(v),) + tuple(_exact(x) for x in (sorted(v, key=repr) if isinstance(v, frozenset) else v))
+    if isinstance(v, (float, complex, np.floating, np.complexfloating)):
+        return (type(v), repr(v), np.signbit(np.real(v)), np.signbit(np.imag(v)))
+    return (type(v), v)
 
 
 def call_jax(w: Any, values: list) -> Any:

@@ -1,4 +1,6 @@
-"""The builtins ``min``/``max`` of arrays: rewritten or refused (see below)."""
+"""Calls whose meaning depends on their arguments' kinds, rewritten or refused
+once the kinds are known: the builtins ``min``/``max`` of arrays, and the
+array methods ``.conj()``/``.conjugate()`` of real arrays."""
 from __future__ import annotations
 
 import ast
@@ -7,6 +9,7 @@ import builtins
 import numpy as np
 
 from ..analysis.infer import walk_stmts
+from ..analysis.kinds import _dtype
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from ..rules import lookup
@@ -46,4 +49,31 @@ def builtin_minmax_of_arrays(pf, body, inference) -> bool:
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
                 hint=f"use np.{target.__name__}imum (elementwise) or np.{target.__name__} "
                      "(reduction), or index a scalar out of the array first.")
+    return changed
+
+
+def conj_methods_of_reals(pf, body, inference) -> bool:
+    """``x.conj()`` (``.conjugate()``) returns ``x`` itself when ``x`` is a real
+    array (numpy copies only a complex one), so writes to the result are writes
+    to ``x``. Of a real array it becomes ``x``, an alias the analyses follow;
+    of an array whose dtype is not known here it is refused. Returns whether a
+    call was rewritten (the kinds must be inferred again)."""
+    changed = False
+    for s in walk_stmts(body):
+        for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else []:
+            if notes.method(node) is None or not node.args:
+                continue
+            k = inference.expr(node.args[0])
+            if k.cls != "array" or _dtype(k) == "c":
+                continue   # (a number is immutable; a complex array's conjugate is a copy)
+            if _dtype(k) in ("b", "i", "f") and isinstance(s, ast.Assign) and s.value is node \
+                    and isinstance(node.args[0], ast.Name):
+                s.value = ast.copy_location(ast.Name(node.args[0].id, ast.Load()), node)
+                changed = True
+                continue
+            raise UnsupportedSyntaxError(
+                f"`.{notes.method(node)}()` returns the array itself when it is real and a copy when it is "
+                "complex, and which this array is is not known here.",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint="write np.conj(x) for a copy, or x itself for a real array.")
     return changed

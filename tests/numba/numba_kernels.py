@@ -95,3 +95,15 @@ def norm_of_sum_of_squares(x):
     for i in range(x.shape[0]):
         s += x[i] * x[i]
     return math.sqrt(s)
+
+
+def damped_by_pow(y, x):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * x[i] * pow(2, -i)   # Python: a float; numba: int ** int is an int
+
+
+def damped_by_augmented_power(y, x):
+    for i in range(x.shape[0]):
+        k = i + 2
+        k **= -1   # numba types this k as an int (each assignment of a name on its own)
+        y[i] = x[i] * x[i] * k

@@ -93,3 +93,20 @@ def test_a_view_numpy_returns_as_a_copy_refused_at_the_line():
     A = np.linspace(0.5, 1.5, 12).reshape(3, 4)
     with pytest.raises(AdCompilerError, match=r"kernels_rebound\.py:\d+.*returned a copy, not a view"):
         autodiff(Reverse, KR.ravel_of_strided_written, Active, Duplicated(A, np.zeros_like(A)), backend="numba")
+
+
+@pytest.mark.parametrize("f", [K.damped_by_pow, K.damped_by_augmented_power], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("backend", ["numba", "auto"])
+def test_ints_to_negative_powers_are_floats(f, backend, rng):
+    """``pow(2, -i)`` and ``k **= -1`` of an int: floats in Python, 0 in numba's
+    int arithmetic (the primal and the gradient were 0 past the first element)."""
+    vals = [np.zeros(4), rng.uniform(0.5, 1.5, 4)]
+    seeds = [np.ones(4), np.zeros(4)]
+    got = _run(f, vals, seeds, backend)
+    want = _run(f, vals, seeds, "numpy")
+    for g, w in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    y = np.zeros(4)
+    f(y, vals[1].copy())
+    np.testing.assert_allclose(got[0][0], y, rtol=1e-12)
+    check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Const)

@@ -28,3 +28,11 @@ def recurrence_(y, x):
     y[0] = x[0]
     for i in range(1, len(x)):
         y[i] = np.sin(y[i - 1]) * x[i] + x[i]
+
+
+def signed_angle(s, a, c):
+    s[:] = a * np.arctan2(c, -1.0)
+
+
+def big_offset(s, a, p):
+    s[:] = a * (p[0] + 1 - p[0])

@@ -26,3 +26,38 @@ def g2(a, b):
 
 def recurrence_loss(a):
     return np.sum(np.sin(recurrence(a)))
+
+
+@ad.differentiate(out="s", like="a")
+def squares(s, a):
+    for i in range(a.shape[0]):
+        s[i] = a[i] * a[i] + np.sin(a[i])
+
+
+@ad.differentiate
+def weighted(a, b):
+    return float(np.sum(a * b * b))
+
+
+def written_after(t, a):
+    t[:] = squares(a)
+    a *= 3.0   # the kernel's reverse sweep reads a as it was at the call
+
+
+def own_input_written(t, a):
+    t[:] = a
+    t[:] = squares(t)
+    t *= 2.0
+
+
+def copy_zeroed_after(t, a):
+    b = a.copy()
+    t[:] = squares(b)
+    b[:] = 0.0
+    t += b
+
+
+def scalar_kernel_then_written(a, b):
+    r = weighted(a, b)
+    a *= 2.0
+    return r

@@ -3,9 +3,11 @@ its registered adjoint is used (forward pass once, reverse sweep only)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import adcompiler as ad
 from adcompiler.tapes import split
+from adcompiler.testing import check_grads
 
 from . import nested_kernels as K
 
@@ -42,3 +44,21 @@ def test_registered_adjoint_runs_kernel_once(monkeypatch):
     h, e = 1e-6, np.random.default_rng(2).standard_normal(6)
     fd = (K.recurrence_loss(a + h * e) - K.recurrence_loss(a - h * e)) / (2 * h)
     np.testing.assert_allclose(np.dot(g, e), fd, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["written_after", "own_input_written", "copy_zeroed_after",
+                                  "scalar_kernel_then_written"])
+def test_kernel_arguments_written_after_the_call(name):
+    """The kernel's reverse sweep reads its arguments as they were at the call,
+    not as the calling code left them (the caller's array was read: a wrong
+    gradient whenever the caller wrote it after the call)."""
+    f = getattr(K, name)
+    rng = np.random.default_rng(4)
+    if name == "scalar_kernel_then_written":
+        args = [ad.Duplicated(rng.normal(size=5), np.zeros(5)) for _ in range(2)]
+        ret = ad.Active
+    else:
+        args = [ad.Duplicated(np.zeros(5), np.zeros(5)), ad.Duplicated(rng.normal(size=5), np.zeros(5))]
+        ret = ad.Const
+    for mode in (ad.Reverse, ad.ReverseWithPrimal, ad.ReverseSplitWithPrimal):
+        check_grads(f, *args, ret=ret, mode=mode)

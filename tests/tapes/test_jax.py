@@ -139,3 +139,15 @@ def test_jit_primal_and_unperturbed_operand_is_const(thunk):
     g = jax.grad(lambda a, b: jnp.sum(f(a, b) ** 2))(a, b)
     np.testing.assert_allclose(g, 2 * (a + b))
     assert f.last_activities == (Duplicated, Duplicated, Const)
+
+
+def test_constants_that_compare_equal_are_not_one_call(thunk):
+    """0.0 and -0.0 (or 10**20 and 1e20 in a tuple) compare equal but give other
+    results: each call runs with its own constant."""
+    f = differentiate(K.signed_angle, out="s", like="a")
+    a = jnp.ones(3)
+    np.testing.assert_allclose(f(a, 0.0), np.pi)
+    np.testing.assert_allclose(f(a, -0.0), -np.pi)
+    g = differentiate(K.big_offset, out="s", like="a")
+    np.testing.assert_allclose(g(a, (10 ** 20,)), 1.0)
+    np.testing.assert_allclose(g(a, (1e20,)), 0.0)

@@ -1,0 +1,112 @@
+"""Arguments numpy takes by position, and methods whose meaning depends on the
+dtype. ``out`` given by position (``np.dot(M, x, y)``, ``np.sum(A, 0, None, s)``,
+``M.dot(x, y)``) was an ignored argument: ``y`` kept its seed and the
+gradients were wrong, and ``np.concatenate((a, b), out=s)`` left ``s`` unset.
+``np.std(A, 0, None, None, 1)`` bound ``ddof`` to ``keepdims``. ``x.conj()`` of a
+real array (``x`` itself in numpy) was taken as a copy, so writes to it were
+lost. A list of float arrays was typed as an int array and its derivatives
+dropped. ``np.einsum`` of complex operands to a scalar lost the imaginary part."""
+from __future__ import annotations
+
+import kernels_calls as K
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+from adcompiler import Active, AdCompilerError, Const, Duplicated, extend, gradient
+
+rng = np.random.default_rng(11)
+
+
+def D(*shape, complex_=False):
+    x = rng.standard_normal(shape)
+    if complex_:
+        x = x + 1j * rng.standard_normal(shape)
+    return Duplicated(x, np.zeros_like(x))
+
+
+def Z(*shape):
+    return Duplicated(np.zeros(shape), np.zeros(shape))
+
+
+OUT = {
+    "p_sum": (K.p_sum, lambda: (Z(3), D(2, 3)), "s"),
+    "p_dot": (K.p_dot, lambda: (Z(2), D(2, 3), D(3)), "y"),
+    "m_dot": (K.m_dot, lambda: (Z(2), D(2, 3), D(3)), "y"),
+    "p_cumsum": (K.p_cumsum, lambda: (Z(4), D(4)), "s"),
+    "p_mean": (K.p_mean, lambda: (Z(2), D(2, 3)), "s"),
+    "p_take": (K.p_take, lambda: (Z(3), D(3)), "s"),
+    "p_concat": (K.p_concat, lambda: (Z(5), D(2), D(3)), "s"),
+    "k_concat": (K.k_concat, lambda: (Z(5), D(2), D(3)), "s"),
+    "p_stack": (K.p_stack, lambda: (Z(2, 3), D(3), D(3)), "s"),
+    "p_max": (K.p_max, lambda: (Z(2), D(2, 3)), "s"),
+    "p_prod": (K.p_prod, lambda: (Z(3), D(2, 3)), "s"),
+}
+ACTIVE = {
+    "p_std": (K.p_std, lambda: (D(4, 3),)),
+    "p_var_m": (K.p_var_m, lambda: (D(3, 4),)),
+    "k_none": (K.k_none, lambda: (D(3, 2),)),
+    "p_avg": (K.p_avg, lambda: (D(3, 2), Duplicated(np.array([1.0, 2.0, 3.0]), np.zeros(3)))),
+    "conj_real": (K.conj_real, lambda: (D(3), D(3))),
+    "conjugate_real_local": (K.conjugate_real_local, lambda: (D(3),)),
+    "conj_complex": (K.conj_complex, lambda: (D(3, complex_=True), D(3, complex_=True))),
+    "einsum_complex_scalar": (K.einsum_complex_scalar, lambda: (D(3, complex_=True), D(3, complex_=True))),
+    "einsum_mixed_scalar": (K.einsum_mixed_scalar, lambda: (D(3, complex_=True), D(3))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT))
+def test_out_by_position_everywhere(name):
+    f, args, out = OUT[name]
+    check_everywhere(f, *args(), ret=Const, out=out)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVE))
+def test_everywhere(name):
+    f, args = ACTIVE[name]
+    check_everywhere(f, *args(), ret=Active)
+
+
+def test_out_by_position_is_written():
+    M, x = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, -1.0])
+    y, dy, dM, dx = np.zeros(2), np.array([1.0, 10.0]), np.zeros((2, 2)), np.zeros(2)
+    from adcompiler import Reverse, autodiff
+    autodiff(Reverse, K.p_dot, Const, Duplicated(y, dy), Duplicated(M, dM), Duplicated(x, dx))
+    np.testing.assert_allclose(y, M @ x)
+    np.testing.assert_allclose(dy, 0.0)   # y is overwritten: its initial value has no adjoint
+    np.testing.assert_allclose(dx, M.T @ [1.0, 10.0])
+
+
+def test_std_ddof_by_position():
+    A = rng.standard_normal((4, 3))
+    (dA,) = gradient(K.p_std, A)
+    n = A.shape[0]
+    dev = A - A.mean(0)
+    np.testing.assert_allclose(dA, dev / ((n - 1) * np.std(A, 0, ddof=1)))
+
+
+def test_average_returned_refused_at_the_line():
+    with pytest.raises(AdCompilerError, match=r"kernels_calls.py:\d+.*returned=True is not differentiated"):
+        gradient(K.p_avg_ret, rng.standard_normal((3, 2)), np.array([1.0, 2.0, 3.0]))
+
+
+def test_list_of_float_arrays_refused_rather_than_dropped():
+    with pytest.raises(AdCompilerError, match="list written out with values that carry derivatives"):
+        gradient(K.list_of_arrays, np.array([0.3, 0.5, 0.7]))
+
+
+def scaled(x):
+    return x * 3.0
+
+
+def test_a_rule_registered_again_replaces_the_compiled_one(tmp_path, monkeypatch):
+    (tmp_path / "rule_kernel.py").write_text(
+        "import numpy as np\nfrom test_calls import scaled\n\n"
+        "def k(x):\n    return np.sum(scaled(x) ** 2)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import rule_kernel
+    x = np.array([1.0, 2.0, 3.0])
+    extend.elementwise(scaled, "x", x="g * 100.0")   # a mistake
+    np.testing.assert_allclose(gradient(rule_kernel.k, x)[0], 600 * x)
+    extend.elementwise(scaled, "x", x="g * 3.0")     # corrected
+    np.testing.assert_allclose(gradient(rule_kernel.k, x)[0], 18 * x)
