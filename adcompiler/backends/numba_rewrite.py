@@ -95,7 +95,7 @@ class FunctionRewrite:
         return ast.fix_missing_locations(self.fn)
 
     def int_powers(self):
-        """``n ** e`` (also ``pow(n, e)`` and ``n **= e``) of a real number ``n`` to a
+        """``n ** e`` (and ``n **= e``; ``pow(n, e)`` is written as ``n ** e``) of a real number ``n`` to a
         power not known to be a non-negative int as ``float(n) ** e``: Python makes a
         float of ``2 ** -1``, numba an int (0). A name taken as a float may hold an int
         there: numba types each assignment of a name on its own (``k = i + 2; k **= -1``)."""
@@ -105,10 +105,6 @@ class FunctionRewrite:
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
                 if negative_maybe(node.right) and self.real_scalar(node.left):
                     node.left = _call("float", [node.left])
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "pow" \
-                    and len(node.args) == 2 and not node.keywords:
-                if negative_maybe(node.args[1]) and self.real_scalar(node.args[0]):
-                    node.args[0] = _call("float", [node.args[0]])
         for node in ast.walk(self.fn):
             for field in ("body", "orelse"):
                 block = getattr(node, field, None)
