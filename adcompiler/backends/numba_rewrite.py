@@ -102,9 +102,9 @@ class FunctionRewrite:
         def negative_maybe(e):
             return not (isinstance(e, ast.Constant) and type(e.value) is int and e.value >= 0)
         for node in ast.walk(self.fn):
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-                if negative_maybe(node.right) and self.real_scalar(node.left):
-                    node.left = _call("float", [node.left])
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and negative_maybe(node.right) \
+                    and self.real_scalar(node.left):
+                node.left = _call("float", [node.left])
         for node in ast.walk(self.fn):
             for field in ("body", "orelse"):
                 block = getattr(node, field, None)
