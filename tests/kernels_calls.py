@@ -1,36 +1,68 @@
 """Kernels that pass numpy arguments by position, or call methods whose meaning
 depends on the dtype (for tests/test_calls.py)."""
 import numpy as np
+
+
 def p_sum(s, A):
     np.sum(A * A, 0, None, s)
+
+
 def p_dot(y, M, x):
     np.dot(M, x, y)
+
+
 def m_dot(y, M, x):
     M.dot(x, y)
+
+
 def p_cumsum(s, a):
     np.cumsum(a * a, 0, None, s)
+
+
 def p_mean(s, A):
     A.mean(1, None, s)
+
+
 def p_take(s, a):
     np.take(a * 2.0, [2, 0, 1], 0, s)
+
+
 def p_std(A):
     return np.sum(np.std(A, 0, None, None, 1))
+
+
 def p_var_m(A):
     return np.sum(A.var(1, None, None, 1))
+
+
 def p_concat(s, a, b):
     np.concatenate((a, b), 0, s)
+
+
 def k_concat(s, a, b):
     np.concatenate((a * 2, b), out=s)
+
+
 def p_stack(s, a, b):
     np.stack((a, b), 0, s)
+
+
 def p_max(s, A):
     np.max(A, 1, s)
+
+
 def p_prod(s, A):
     A.prod(0, None, s)
+
+
 def k_none(A):
     return np.sum(np.cumsum(A, axis=0, out=None) ** 2)
+
+
 def p_avg(A, w):
     return np.sum(np.average(A, 0, w) ** 2)
+
+
 def p_avg_ret(A, w):
     m, sw = np.average(A, 0, w, True)
     return np.sum(m ** 2)
