@@ -65,7 +65,7 @@ def p_avg(A, w):
 
 def p_avg_ret(A, w):
     m, sw = np.average(A, 0, w, True)
-    return np.sum(m ** 2)
+    return np.sum(m ** 2) + sw[0]
 
 
 def conj_real(x, y):
