@@ -64,8 +64,8 @@ def p_avg(A, w):
 
 
 def p_avg_ret(A, w):
-    m, sw = np.average(A, 0, w, True)
-    return np.sum(m ** 2) + sw[0]
+    m, _sw = np.average(A, 0, w, True)
+    return np.sum(m ** 2)
 
 
 def conj_real(x, y):
