@@ -98,3 +98,9 @@ def einsum_mixed_scalar(z, x):
 def list_of_arrays(u):
     pair = [u * 1.0, u * 2.0]
     return np.sum(pair[0] * pair[1])
+
+
+def noisy_steps(u, T):
+    for t in range(T):
+        u[:] = u * (0.9 + 0.1 * np.random.standard_normal(u.shape[0]))
+    return np.sum(u ** 2)

@@ -110,3 +110,24 @@ def test_a_rule_registered_again_replaces_the_compiled_one(tmp_path, monkeypatch
     np.testing.assert_allclose(gradient(rule_kernel.k, x)[0], 600 * x)
     extend.elementwise(scaled, "x", x="g * 3.0")     # corrected
     np.testing.assert_allclose(gradient(rule_kernel.k, x)[0], 18 * x)
+
+
+def test_random_draws_keep_the_checkpointed_loop_on_its_tape(monkeypatch):
+    """A replayed step would draw other numbers: the loop keeps its tape, with a
+    warning at the loop, and the gradient is the plain tape's."""
+    import warnings
+
+    from adcompiler.analysis.kinds import array
+    from adcompiler.errors import AdCompilerWarning
+    from adcompiler.rules import registry
+    monkeypatch.setattr(registry, "_RULES", dict(registry._RULES))   # (the declaration ends with the test)
+    extend.nondifferentiable(np.random.standard_normal, result=lambda kinds, bound: array(1, "f"))
+    u = np.array([0.3, 0.5, 0.7, 0.4, 0.6])
+    np.random.seed(0)
+    (plain, _) = gradient(K.noisy_steps, u.copy(), 6)
+    np.random.seed(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (got, _) = gradient(K.noisy_steps, u.copy(), 6, checkpoint=2)
+    assert any(issubclass(w.category, AdCompilerWarning) and "draw again" in str(w.message) for w in caught)
+    np.testing.assert_allclose(got, plain)

@@ -35,6 +35,25 @@ from .tape import assign
 MARK = "adcompiler: checkpoint"
 
 
+def _random_call(stmts) -> str | None:
+    """The source of a call to a random number generator among ``stmts`` (a
+    replayed step would draw other numbers), or None."""
+    import random
+
+    import numpy as np
+    for st in walk_stmts(stmts):
+        for node in ast.walk(st):
+            target = notes.target(node)
+            if target is None:
+                continue
+            mod = getattr(target, "__module__", None) or ""
+            owner = getattr(target, "__self__", None)
+            if mod.startswith("numpy.random") or mod == "random" or \
+                    isinstance(owner, (random.Random, np.random.Generator, np.random.RandomState)):
+                return ast.unparse(node.func)
+    return None
+
+
 def _bound(stmts) -> set:
     """Names the statements bind (assignments, loop targets, counters)."""
     out = set()
@@ -174,6 +193,9 @@ class Checkpointing:
         inside = {id(n) for n in walk_stmts(s.body)}
         if any(isinstance(n, ast.Return) for n in walk_stmts(s.body)):
             return "the loop contains `return`"
+        drawn = _random_call(s.body)
+        if drawn is not None:
+            return f"the steps call `{drawn}`, which a replayed step would draw again"
         bound_in = _bound(s.body) | _targets(s)
         bound_out = set(ctx.params) | {n for st in walk_stmts(self.body) if id(st) not in inside and st is not s
                                        for n in _bound([st]) if not isinstance(st, (ast.For, ast.While, ast.If))}
