@@ -100,6 +100,36 @@ def _ad_view_checked(dv, v, x, where):
     return dv
 
 
+def _ad_rule_checked(value, like, rule, param, what, also=None):
+    return value
+
+
+@_ad_overload(_ad_rule_checked)
+def _ad_rule_checked_typed(value, like, rule, param, what, also=None):
+    """The shape of a user rule's derivative (runtime.views.rule_checked): a number
+    for a number, else an array of ``like``'s shape (or ``also``'s)."""
+    varr, larr, aarr = (isinstance(t, _ad_types.Array) for t in (value, like, also))
+
+    def wrong(value, like, rule, param, what, also=None):
+        raise ValueError("a rule's derivative has the wrong shape",
+                         "the " + what + " the rule of `" + rule + "` gives for `" + param + "` has the wrong shape")
+    if not varr and not larr:
+        return lambda value, like, rule, param, what, also=None: value
+    if varr and ((larr and value.ndim == like.ndim) or (aarr and value.ndim == also.ndim)):
+        same_like = larr and value.ndim == like.ndim
+        same_also = aarr and value.ndim == also.ndim
+
+        def check(value, like, rule, param, what, also=None):
+            if same_like and value.shape == like.shape:
+                return value
+            if same_also and value.shape == also.shape:
+                return value
+            raise ValueError("a rule's derivative has the wrong shape",
+                             "the " + what + " the rule of `" + rule + "` gives for `" + param + "` has the wrong shape")
+        return check
+    return wrong
+
+
 def _ad_shadow_like(x):
     return np.zeros(np.shape(x))
 

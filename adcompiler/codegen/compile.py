@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import AdCompilerError, UnsupportedValueError, copied_view_error
+from ..errors import AdCompilerError, ShapeError, UnsupportedValueError, copied_view_error
 from ..runtime import HELPERS
-from ..runtime.views import VIEW_COPIED
+from ..runtime.views import RULE_SHAPE, VIEW_COPIED
 from .naming import GENERATED, is_generated
 
 
@@ -107,6 +107,10 @@ def origin_at(origins: dict, line: int, first: int = 0):
 
 def _relocated(e: Exception, where: tuple) -> Exception:
     file, line, text = where
+    if isinstance(e, ValueError) and e.args[:1] == (RULE_SHAPE,) and len(e.args) == 2:
+        return ShapeError(e.args[1] + ".", filename=file, lineno=line, construct=text,
+                          hint="a rule's adjoint must have its operand's shape, and its tangent the result's: "
+                               "fix the rule's template.")
     if type(e) is NotImplementedError:   # (a runtime helper's refusal of a value it does not cover)
         return UnsupportedValueError(str(e), filename=file, lineno=line, construct=text)
     message = f"{e} (raised by the derivative of {file}:{line}: {text})"

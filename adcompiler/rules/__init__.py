@@ -13,6 +13,7 @@ from . import shape as _shape  # noqa: F401
 from . import stack as _stack  # noqa: F401
 from . import statistics as _statistics  # noqa: F401
 from . import ufuncs as _ufuncs  # noqa: F401
+from . import registry as _registry
 from .registry import (  # noqa: F401
     REQUIRED,
     Rule,
@@ -31,3 +32,4 @@ from .registry import (  # noqa: F401
 
 #: the rules adcompiler ships (users and tests may register more later)
 BUILTIN_RULES = tuple(all_rules())
+_registry.shipped()

@@ -23,6 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from ..runtime.views import RULE_SHAPE
+
 REQUIRED = object()
 
 
@@ -117,7 +121,38 @@ def _key(func) -> Any:
 on_register: list = []
 
 
+#: set once the rules adcompiler ships are registered: later rules are the user's,
+#: whose derivatives are checked for shape when the code runs (``_shape_checked``)
+_shipped = False
+
+
+def shipped() -> None:
+    global _shipped
+    _shipped = True
+
+
+def _shape_checked(rule: Rule) -> None:
+    """A user's rule: each adjoint must have its operand's shape (an elementwise
+    rule's may have the result's, which is summed back) and each tangent the
+    result's; numpy would broadcast a wrong one into the shadow silently
+    (``runtime.views.rule_checked`` raises instead, at the user's line)."""
+    if rule.kind not in ("general", "elementwise"):
+        return
+    name = repr(rule.name)
+    reads, uses_ans = rule.reads, rule.uses_ans   # (the checks read shapes only: nothing more to keep)
+    also = ", g" if rule.kind == "elementwise" else ""
+    for p, t in list(rule.adjoints.items()):
+        rule.adjoint_asts[p] = ast.parse(f"_ad_rule_checked({t}, {p}, {name}, {p!r}, 'adjoint'{also})",
+                                         mode="eval").body
+    for p, t in list(rule.tangents.items()):
+        rule.tangent_asts[p] = ast.parse(f"_ad_rule_checked({t}, ans, {name}, {p!r}, 'tangent')",
+                                         mode="eval").body
+    rule.reads, rule.uses_ans = reads, uses_ans
+
+
 def register_rule(rule: Rule) -> Rule:
+    if _shipped:
+        _shape_checked(rule)
     _RULES[_key(rule.func)] = rule
     for forget in on_register:
         forget()
@@ -220,16 +255,35 @@ def elementwise(func, params: str, tangent: str | None = None, doc: str = "",
     return defrule(func, params, "elementwise", tangent, doc=doc, name=name, **adjoints)
 
 
-def defsplit(func, params: str, fwd, rev, name: str | None = None) -> Rule:
+def defsplit(func, params: str, fwd, rev, name: str | None = None, copy_args: bool = True) -> Rule:
     """A rule given as a forward/reverse pair of functions.
 
     ``record, ans = fwd(*args)`` computes the result and what the reverse pass
     needs; ``rev(record, g, *args)`` returns one adjoint per parameter (None
-    for parameters without one). The generated code calls ``fwd`` in its
-    forward sweep and ``rev`` in its reverse sweep, so the function runs once.
+    for parameters without one), each of its argument's shape. The generated
+    code calls ``fwd`` in its forward sweep and ``rev`` in its reverse sweep,
+    so the function runs once. ``fwd`` is given copies of the array arguments
+    (``copy_args``), so a record may keep them: the calling code may write the
+    arrays it passed before the reverse sweep; ``rev`` is given the arguments
+    as they were at the call.
     """
     rule = Rule(func, name or _name_of(func), _params(params), {}, None, "split")
-    rule.split = (fwd, rev)
+    names = [p for p, _ in rule.params]
+    if copy_args:
+        user_fwd = fwd
+
+        def fwd(*args):
+            return user_fwd(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+
+    def checked_rev(record, g, *args):
+        # each adjoint must have its argument's shape (numpy would broadcast a wrong one)
+        out = rev(record, g, *args)
+        for p, a, d in zip(names, args, out):
+            if d is not None and np.shape(d) != np.shape(a):
+                raise ValueError(RULE_SHAPE, f"the adjoint the rule of `{rule.name}` gives for `{p}` has shape "
+                                             f"{np.shape(d)}, but `{p}` has shape {np.shape(a)}")
+        return out
+    rule.split = (fwd, checked_rev)
     return register_rule(rule)
 
 

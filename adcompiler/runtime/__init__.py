@@ -49,6 +49,7 @@ HELPERS = {
     "_ad_rebase": core.rebase,
     "_ad_alias_view": core.alias_view,
     "_ad_view_checked": views.view_checked,
+    "_ad_rule_checked": views.rule_checked,
     "_ad_gather_last": core.gather_last,
     "_ad_copy": core.copy,
     "_ad_tape": core.Tape,

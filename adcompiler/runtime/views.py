@@ -58,3 +58,21 @@ def view_checked(dv, v, x, where):
     if v is x or _owner(v) is _owner(x):
         return dv
     raise ValueError(VIEW_COPIED, *where)
+
+
+#: the first argument of the error ``rule_checked`` raises (a user's rule gave a
+#: derivative of the wrong shape; the wrapper of the generated function turns it
+#: into adcompiler's located ShapeError)
+RULE_SHAPE = "a rule's derivative has the wrong shape"
+
+
+def rule_checked(value, like, rule, param, what, also=None):
+    """``value``, the adjoint (or tangent) a user's rule gives for ``param``, once
+    its shape is ``like``'s (the operand's; the result's for a tangent), or
+    ``also``'s (an elementwise rule's adjoint may have the result's shape)."""
+    shape = np.shape(value)
+    if shape == np.shape(like) or (also is not None and shape == np.shape(also)):
+        return value
+    raise ValueError(RULE_SHAPE, f"the {what} the rule of `{rule}` gives for `{param}` has shape {shape}, but "
+                                 f"{'the result' if what == 'tangent' else '`' + param + '`'} has shape "
+                                 f"{np.shape(like)}")

@@ -144,7 +144,9 @@ class Differentiated:
             cot = g if self.returns_value else [g]
             return tuple(backward(record, cot, list(values)))
 
-        rule = defsplit(self, ", ".join(self.inputs), fwd, rev, name=self.__name__)
+        # (no copies for fwd: the kernel's forward pass copies what it writes, and rev reads the arguments
+        # as they were at the call)
+        rule = defsplit(self, ", ".join(self.inputs), fwd, rev, name=self.__name__, copy_args=False)
         if self.returns_value:
             from ..analysis.kinds import FLOAT
             rule.result = lambda kinds, bound: FLOAT

@@ -55,3 +55,29 @@ def user_rule_k(x, w):
 def missing_rule_k(x):
     y = np.nancumprod(x)
     return np.sum(y)
+
+
+def doubled(x):
+    return x * 2.0
+
+
+def row_sums(A):
+    return np.sum(A, axis=1)
+
+
+def split_product(a, b):
+    return a * b
+
+
+def doubled_k(x):
+    return np.sum(doubled(x) ** 2)
+
+
+def row_sums_k(A):
+    return np.sum(row_sums(A) ** 2)
+
+
+def split_product_steps(x, y):
+    for t in range(3):
+        x[:] = split_product(x, y) + 0.1   # x is written after each call
+    return np.sum(x ** 3)

@@ -34,3 +34,42 @@ def test_rule_for_a_numpy_function_we_lack():
         assert rule.name == "numpy.nancumprod"
     finally:
         registry._RULES.pop(registry._key(np.nancumprod), None)
+
+
+@pytest.fixture
+def forget_rules(monkeypatch):
+    monkeypatch.setattr(registry, "_RULES", dict(registry._RULES))   # (rules registered here end with the test)
+
+
+@pytest.mark.parametrize("register,kernel,shape", [
+    (lambda: extend.defrule(km.doubled, "x", x="np.sum(g) * 2.0", tangents={"x": "2.0 * t"}), km.doubled_k, (4,)),
+    (lambda: extend.defrule(km.row_sums, "A", A="g", tangents={"A": "np.sum(t, axis=1)"}), km.row_sums_k, (3, 3)),
+    (lambda: extend.defsplit(km.doubled, "x", lambda x: (None, 2 * x), lambda r, g, x: (np.sum(g) * 2.0,)),
+     km.doubled_k, (4,)),
+], ids=["scalar-adjoint", "row-adjoint", "defsplit"])
+def test_a_rule_adjoint_of_the_wrong_shape_is_refused(forget_rules, register, kernel, shape):
+    """numpy would broadcast it into the shadow: every element got the sum."""
+    register()
+    with pytest.raises(adcompiler.errors.ShapeError, match=r"kernels_misc.py:\d+.*the adjoint the rule of"):
+        adcompiler.gradient(kernel, np.random.default_rng(0).standard_normal(shape))
+
+
+def test_a_rule_tangent_of_the_wrong_shape_is_refused(forget_rules):
+    extend.defrule(km.row_sums, "A", A="np.broadcast_to(g[:, None], A.shape)", tangents={"A": "t"})
+    A = np.random.default_rng(1).standard_normal((3, 3))
+    with pytest.raises(adcompiler.errors.ShapeError, match=r"kernels_misc.py:\d+.*the tangent the rule of"):
+        adcompiler.autodiff(adcompiler.Forward, km.row_sums_k, adcompiler.Duplicated,
+                            adcompiler.Duplicated(A, np.ones_like(A)))
+    (g,) = adcompiler.gradient(km.row_sums_k, A)   # its adjoint is right
+    np.testing.assert_allclose(g, 2 * np.broadcast_to(A.sum(1)[:, None], A.shape))
+
+
+def test_a_defsplit_record_may_keep_its_arguments(forget_rules):
+    """The record holds the arrays fwd was given (copies): the kernel writes x after
+    each call, which changed a record holding x itself."""
+    extend.defsplit(km.split_product, "a, b", lambda a, b: ((a, b), a * b),
+                    lambda rec, g, a, b: (g * rec[1], g * rec[0]))
+    rng = np.random.default_rng(2)
+    from adcompiler.testing import check_grads
+    check_grads(km.split_product_steps, adcompiler.Duplicated(rng.uniform(0.5, 1.5, 4), np.zeros(4)),
+                adcompiler.Duplicated(rng.uniform(0.5, 1.5, 4), np.zeros(4)), ret=adcompiler.Active)
