@@ -17,7 +17,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import AdCompilerError, ShapeError, UnsupportedValueError, copied_view_error
+from ..errors import (
+    AdCompilerError,
+    ShapeError,
+    UnsupportedValueError,
+    copied_view_error,
+)
 from ..runtime import HELPERS
 from ..runtime.views import RULE_SHAPE, VIEW_COPIED
 from .naming import GENERATED, is_generated

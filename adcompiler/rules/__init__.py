@@ -8,12 +8,12 @@ from . import nondiff as _nondiff  # noqa: F401
 from . import parameters as _parameters  # noqa: F401
 from . import python as _python  # noqa: F401
 from . import reductions as _reductions  # noqa: F401
+from . import registry as _registry
 from . import runtime_rules as _runtime_rules  # noqa: F401
 from . import shape as _shape  # noqa: F401
 from . import stack as _stack  # noqa: F401
 from . import statistics as _statistics  # noqa: F401
 from . import ufuncs as _ufuncs  # noqa: F401
-from . import registry as _registry
 from .registry import (  # noqa: F401
     REQUIRED,
     Rule,
