@@ -136,7 +136,7 @@ def _analyse(func, param_kinds, hook: Hook) -> Analysis:
 
     def callee_ret_shares(f, call):
         return analyse(f, tuple(inference.expr(a) for a in call.args)).ret_elements_may_share()
-    temps = {n for n in namer.generated if namer.made(n, TEMP)}
+    temps = {n for n in namer.generated if namer.made(n, TEMP)} - namer.read_late
     an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference,
                   dict(resolver.free_names()))
     an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic, temps, callee_ret_alias)   # effects

@@ -53,6 +53,10 @@ class Namer:
         self.adjoints: dict = {}
         self.generated: set = set()
         self.roles: dict = {}
+        #: temporaries read after a store of the same statement (``x[:], y[:] = y, x``):
+        #: views among them see that store, as numpy's do, so they are not taken
+        #: as values read at once
+        self.read_late: set = set()
         self.ret = self.role(RET)
         self.tape = self.role(TAPE)
         self.dret = self.role(DRET)

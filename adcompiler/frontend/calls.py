@@ -162,7 +162,8 @@ class CallRewrite:
         ``np.dot(A, x, s)``): ``e`` with it, and the arguments after it, given
         by keyword in ``kw`` (``out`` is then a store, never an ignored argument)."""
         pos = _numpy_positional(target)
-        if pos is None or writes.OUT not in pos or len(e.args) <= pos.index(writes.OUT):
+        if pos is None or writes.OUT not in pos or len(e.args) <= pos.index(writes.OUT) or len(e.args) > len(pos):
+            # (more arguments than numpy takes: the rule's binding refuses them)
             if _is_none(kw.get(writes.OUT)):
                 del kw[writes.OUT]   # (out=None: numpy's default)
             return e

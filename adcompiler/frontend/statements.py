@@ -114,6 +114,7 @@ class StatementRewrite:
             return
         if len(targets) > 1:
             v = self.atom(s.value)
+            self._read_late([v])
             for t in targets:
                 self.assign_one(t, v)
             return
@@ -144,12 +145,21 @@ class StatementRewrite:
                 self.err(t, "unpacking needs as many values as targets.", "check the tuple.")
             vals = [self.name_atom(v) if not isinstance(v, ast.Constant) else v for v in value.elts]
             vals = [self.temp(v) if isinstance(v, ast.Name) and not self.namer.made(v.id, TEMP) else v for v in vals]
+            self._read_late(vals)
             for tt, v in zip(t.elts, vals):
                 self.assign_one(tt, v)
             return
         tup = self.name_atom(value)
         for k, tt in enumerate(t.elts):
             self.assign_one(tt, self.temp(ast.Subscript(tup, ast.Constant(k), ast.Load())))
+
+    def _read_late(self, vals):
+        """The values of a statement with several stores, read after the first
+        store: a view among them sees it (``x[:], y[:] = y, x`` leaves both equal
+        to the old ``y``), so the analyses must follow it as a view."""
+        for v in vals:
+            if isinstance(v, ast.Name) and self.namer.made(v.id, TEMP):
+                self.namer.read_late.add(v.id)
 
     def augassign(self, s):
         t, op = s.target, s.op

@@ -24,7 +24,11 @@ records the productions it used in ``Program.features``:
   (``y += a * y``, ``t = y[1:]; t *= x[1:]``, ``.T`` and ``reshape`` views);
 - ``form-<name>``: the statement and expression forms of ``programs.forms``
   (conditional expressions, builtins, methods, allocations with tuple
-  shapes, loops over arrays, ``enumerate``/``zip``, masks, joins...).
+  shapes, loops over arrays, ``enumerate``/``zip``, masks, joins, ``out``
+  and optional arguments by position, ``conj``, cycling writers, ``kron``,
+  ``cross``, ``average``, ``svd``...);
+- ``list-of-arrays``: a Python list of float arrays read by index, which
+  the compiler refuses (rare: the whole program is refused).
 """
 from __future__ import annotations
 
@@ -324,12 +328,40 @@ def boolop_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
     return [ind + f"{r.choice(s.w_scalars)} += ({g.scalar(1)} {op} {g.scalar(1)}) * {g.scalar(0)}"]
 
 
+PARAM_VECS = ("x", "y", "a", "b")
+"""The names ``generate`` gives the vector parameters (before ``rename``)."""
+
+
+def list_of_arrays_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    """A Python list of float arrays read by index (``pair = [u, v]; pair[0] * pair[1]``).
+
+    Refused: the list is a float array whose items carry derivatives. One
+    item is always a Duplicated parameter, so every entry point refuses
+    (the tape entry points take Const arrays as differentiable too: a list of
+    Const arrays only would be refused by them alone). Rare (``table``): the
+    refusal takes the whole program with it.
+    """
+    r, s = g.rng, g.s
+    ex.features.add("list-of-arrays")
+    dup = [v for v in s.w_vecs if v in PARAM_VECS]
+    d, o = r.choice(dup), r.choice(s.vecs)
+    pair, q = ex.name("pair"), ex.name("item")
+    items = [d, o] if r.random() < 0.5 else [o, d]
+    head = ind + f"{pair} = [{items[0]}, {items[1]}]"
+    t, w = r.choice(s.w_scalars), r.choice(s.w_vecs)
+    return [head] + [ind + line for line in r.choice([
+        [f"{t} += float(np.sum({pair}[0] * {pair}[1]))"],
+        [f"{w}[:] += {pair}[1] * 0.5 - {pair}[0] * 0.25"],
+        [f"for {q} in {pair}:", f"    {t} += float(np.sum({q} * {q})) * 0.1"],
+    ])]
+
+
 def table(g: ExprGen, ex: Extras) -> list[tuple[object, float]]:
     """The productions available in the current scope, with weights."""
     s = g.s
     out: list[tuple[object, float]] = [(helper_call, 2.5), (aug_view_stmt, 1.5), (newaxis_stmt, 0.8),
                                        (form_stmt, 10.0), (stack_stmt, 1.5),
-                                       (boolop_stmt, 0.8)]
+                                       (boolop_stmt, 0.8), (list_of_arrays_stmt, 0.08)]
     if s.n >= 1:
         out.append((fancy_stmt, 1.0))
     if ex.ragged or ex.csr:
