@@ -31,6 +31,7 @@ from .adjoint import AdjointBuilder
 from .builder import ANS, G, N, subst
 from .checkpoint import Checkpointing
 from .forms import StatementOrder, classify
+from .loop_order import drop_self_reset, order_free
 from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
 from .remat import order as remat_order
@@ -332,7 +333,9 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
                 it = copy.deepcopy(s.iter)
                 if notes.count(s) is not None:
                     it = ast.Subscript(it, ast.Slice(None, N(notes.count(s)), None), ast.Load())
-                it = ast.Call(N("reversed"), [it], [])
+                body = drop_self_reset(body)
+                if not order_free(body, self.memory_cell):
+                    it = ast.Call(N("reversed"), [it], [])
                 code = [ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])]
                 code = listify_reversed(self, s, code[0]) or code
             else:
@@ -346,6 +349,20 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         if rest:
             code += self.restore(rest)
         return code
+
+    def memory_cell(self, name):
+        """The memory ``name`` stands for (a shadow: its primal's, marked), for ``order_free``."""
+        ctx = self.ctx
+        primal = self._primal_of.get(name)
+        if primal is not None:
+            return ("shadow", ctx.eff.memory_of.get(primal, primal))
+        return ctx.eff.memory_of.get(name, name)
+
+    @property
+    def _primal_of(self) -> dict:
+        if getattr(self, "_primals", None) is None:
+            self._primals = {d: n for n, d in self.ctx.namer.adjoints.items()}
+        return self._primals
 
     def rev_core(self, r, rest):
         """The code before ``r``'s adjoint (recomputed values, pops of saved

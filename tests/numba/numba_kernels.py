@@ -53,7 +53,7 @@ def matvec_from(y, A, x, lo):
         acc = 0.0
         k = -1
         for k in range(lo, m):
-            acc += A[i, k] * x[k]
+            acc = 0.5 * acc + A[i, k] * x[k]   # (carried from one k to the next: the reverse loop counts down)
         y[i] = acc + 0.5 * k
         last = acc
     return last

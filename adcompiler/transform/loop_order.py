@@ -1,0 +1,179 @@
+"""loop_order: reversed loops whose iterations commute run forward.
+
+The reverse sweep runs a loop's adjoint iterations in reverse order. When
+they do not depend on one another, any order gives the same derivatives, and
+the forward order is the one compilers vectorise and caches prefetch: the
+innermost loop of gemm's adjoint (``da[i, k] += g * b[k, j]``,
+``db[k, j] += g * a[i, k]``) runs 1.6x faster under numba counting up.
+
+``order_free(body, cell)`` decides it from the generated code alone, and
+says no to anything it does not recognise:
+
+- statements are assignments, augmented assignments and nested ``for``
+  loops; calls are numpy or math functions, ``float``/``int``/``abs`` and
+  the pure helpers (no tape pop, no user function);
+- memory written by ``+=``/``-=`` (accumulations, which commute) is not read
+  in the body, memory written by ``=`` only ever gets one constant (an
+  idempotent reset) and is neither read nor accumulated, and no written
+  memory is used whole (``cell`` maps a name to its memory, views and
+  shadows included);
+- every name the body binds is bound before it is read in each iteration
+  (nothing carries from one iteration to the next), and a name bound in a
+  nested loop is not read outside it.
+
+``drop_self_reset`` first removes the no-op the adjoint of ``acc += e`` leaves
+in a loop body: ``g = d; d = 0.0; d = d + g`` sets ``d`` to its own value.
+"""
+from __future__ import annotations
+
+import ast
+
+PURE_HELPERS = {"_ad_unbroadcast", "_ad_copy", "float", "int", "abs", "range", "len", "reversed"}
+PURE_MODULES = {"np", "math"}
+
+
+def drop_self_reset(body: list) -> list:
+    """``g = d; d = 0.0; d = d + g`` (or ``d += g``) without its last two statements."""
+    out = list(body)
+    k = 0
+    while k + 2 < len(out):
+        a, b, c = out[k], out[k + 1], out[k + 2]
+        if _copy_of_name(a) and _zeroes(b, a.value.id) and _adds_back(c, a.value.id, a.targets[0].id):
+            del out[k + 1:k + 3]
+            continue
+        k += 1
+    return out
+
+
+def _copy_of_name(s) -> bool:
+    return isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+        and isinstance(s.value, ast.Name) and s.targets[0].id != s.value.id
+
+
+def _zeroes(s, d) -> bool:
+    return isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+        and s.targets[0].id == d and isinstance(s.value, ast.Constant) and s.value.value == 0.0 \
+        and type(s.value.value) is float
+
+
+def _adds_back(s, d, g) -> bool:
+    if isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Add):
+        return isinstance(s.target, ast.Name) and s.target.id == d and isinstance(s.value, ast.Name) \
+            and s.value.id == g
+    if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+            and s.targets[0].id == d and isinstance(s.value, ast.BinOp) and isinstance(s.value.op, ast.Add):
+        ops = {type(x).__name__ + ":" + getattr(x, "id", "") for x in (s.value.left, s.value.right)}
+        return ops == {"Name:" + d, "Name:" + g}
+    return False
+
+
+class _Scan:
+    def __init__(self, cell, bound: set):
+        self.cell = cell
+        self.bound = bound             # the names the body binds
+        self.reads: set = set()        # memory read by subscript
+        self.whole: set = set()        # memory used as a whole (a name load of an array)
+        self.accumulated: set = set()  # memory written by += / -=
+        self.reset: dict = {}          # memory written by = -> the constants written
+        self.first: dict = {}          # name -> "read" or "write" (its first use in an iteration)
+        self.inner: dict = {}          # name bound in a nested loop -> that loop
+        self.ok = True
+
+    def fail(self):
+        self.ok = False
+
+    def use(self, name, how, loop):
+        if name in self.inner and self.inner[name] is not loop:
+            self.fail()
+        self.first.setdefault(name, how)
+        if how == "write" and loop is not None:
+            self.inner.setdefault(name, loop)
+
+    def expr(self, e, loop):
+        for node in ast.walk(e):
+            if isinstance(node, ast.Call):
+                f = node.func
+                if isinstance(f, ast.Name) and f.id in PURE_HELPERS or isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in PURE_MODULES \
+                        and not any(k.arg == "out" for k in node.keywords):
+                    pass
+                else:
+                    self.fail()
+            elif isinstance(node, ast.Subscript):
+                if not isinstance(node.value, ast.Name):
+                    self.fail()
+                    continue
+                self.reads.add(self.cell(node.value.id))
+        subscripted = {id(n.value) for n in ast.walk(e) if isinstance(n, ast.Subscript)}
+        funcs = {id(n.func) for n in ast.walk(e) if isinstance(n, ast.Call)} | \
+            {id(n.func.value) for n in ast.walk(e) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+        for node in ast.walk(e):
+            if isinstance(node, ast.Name) and id(node) not in funcs:
+                if id(node) in subscripted:
+                    continue
+                self.whole.add(self.cell(node.id))
+                self.use(node.id, "read", loop)
+
+    def block(self, stmts, loop):
+        for s in stmts:
+            if not self.ok:
+                return
+            if isinstance(s, ast.Expr) and isinstance(s.value, (ast.Name, ast.Constant)):
+                continue   # (a comment marker)
+            if isinstance(s, ast.For):
+                if s.orelse or not isinstance(s.target, ast.Name):
+                    self.fail()
+                    return
+                self.expr(s.iter, loop)
+                self.use(s.target.id, "write", s)
+                self.block(s.body, s)
+            elif isinstance(s, ast.Assign) and len(s.targets) == 1:
+                self.expr(s.value, loop)
+                self.target(s.targets[0], s.value, None, loop)
+            elif isinstance(s, ast.AugAssign):
+                self.expr(s.value, loop)
+                self.target(s.target, s.value, s.op, loop)
+            else:
+                self.fail()
+
+    def target(self, t, value, op, loop):
+        if isinstance(t, ast.Name):
+            if op is not None:
+                self.use(t.id, "read", loop)
+            self.use(t.id, "write", loop)
+        elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+            self.expr(t.slice, loop)
+            c = self.cell(t.value.id)
+            if op is None:
+                if not isinstance(value, ast.Constant):
+                    self.fail()
+                self.reset.setdefault(c, set()).add(repr(getattr(value, "value", None)))
+            elif isinstance(op, (ast.Add, ast.Sub)):
+                self.accumulated.add(c)
+            else:
+                self.fail()
+        else:
+            self.fail()
+
+    def verdict(self) -> bool:
+        if not self.ok:
+            return False
+        written = self.accumulated | set(self.reset)
+        if written & (self.reads | self.whole):
+            return False
+        if set(self.reset) & self.accumulated or any(len(v) > 1 for v in self.reset.values()):
+            return False
+        return all(how == "write" for name, how in self.first.items() if name in self.inner or name in self.bound)
+
+
+def order_free(body: list, cell) -> bool:
+    """Whether the iterations of a reversed loop whose body is ``body`` may run
+    in any order (see the module docstring); ``cell(name)`` is the memory a
+    name stands for."""
+    bound = set()
+    for node in ast.walk(ast.Module(body=list(body), type_ignores=[])):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+            if isinstance(node, (ast.AugAssign, ast.For)) else []
+        bound |= {t.id for t in targets if isinstance(t, ast.Name)}
+    scan = _Scan(cell, bound)
+    scan.block(body, None)
+    return scan.verdict()

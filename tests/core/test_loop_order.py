@@ -1,0 +1,166 @@
+"""Reversed loops whose iterations commute run forward (transform/loop_order.py):
+the decision on generated code, and the derivatives of loops of each kind
+against finite differences."""
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+from adcompiler.testing import check_grads
+from adcompiler.transform.loop_order import drop_self_reset, order_free
+
+
+def _body(src):
+    return ast.parse(textwrap.dedent(src)).body
+
+
+def _cell(name):
+    return name
+
+
+FREE = {
+    "accumulations": """
+        _g = dacc
+        _t4 = a[i, k]
+        db[k, j] += _g * _t4
+        da[i, k] += _g * b[k, j]
+    """,
+    "a reset to one constant": """
+        dc[i] = 0.0
+        dx[i] += 2.0 * w
+    """,
+    "a nested loop with its own names": """
+        for j in range(m):
+            _t = a[i, j]
+            dx[j] += _t * g
+    """,
+    "numpy functions of read-only values": """
+        _t1 = np.cos(x[i])
+        dx[i] += _t1 * g
+    """,
+}
+CARRIED = {
+    "a recurrence (ds read and accumulated)": """
+        _d = ds[i]
+        ds[i] = 0.0
+        ds[i - 1] += _d * a[i]
+    """,
+    "a scalar carried to the next iteration": """
+        _g = dacc
+        dacc = 0.0
+        dacc = dacc + _g * 0.5
+        dx[i] += _g
+    """,
+    "a tape pop": """
+        x[i] = _tape.pop()
+        dx[i] += 1.0
+    """,
+    "a user function": """
+        dx[i] += helper(x[i])
+    """,
+    "an array used whole": """
+        dx[i] += np.sum(dx)
+    """,
+    "two different constants stored": """
+        dc[i] = 0.0
+        dc[0] = 1.0
+    """,
+    "a name read before it is bound": """
+        dx[i] += t
+        t = x[i]
+    """,
+    "a name bound in a nested loop read after it": """
+        for j in range(m):
+            t = a[i, j]
+        dx[i] += t
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FREE))
+def test_order_free(name):
+    assert order_free(_body(FREE[name]), _cell)
+
+
+@pytest.mark.parametrize("name", sorted(CARRIED))
+def test_order_matters(name):
+    assert not order_free(_body(CARRIED[name]), _cell)
+
+
+def test_views_share_memory():
+    """``v`` views ``ds``: accumulating into one and reading the other is carried."""
+    body = _body("""
+        _d = v[i]
+        ds[i - 1] += _d
+    """)
+    assert order_free(body, _cell)
+    assert not order_free(body, lambda n: "ds" if n in ("v", "ds") else n)
+
+
+def test_the_adjoint_of_an_accumulation_is_no_reset():
+    body = drop_self_reset(_body("""
+        _g = dacc
+        dacc = 0.0
+        dacc = dacc + _g
+        db[k] += _g
+    """))
+    assert [ast.unparse(s) for s in body] == ["_g = dacc", "db[k] += _g"]
+
+
+def gemm(c, a, b):
+    n, m, p = a.shape[0], b.shape[1], a.shape[1]
+    for i in range(n):
+        for j in range(m):
+            acc = 0.0
+            for k in range(p):
+                acc += a[i, k] * b[k, j]
+            c[i, j] = acc
+
+
+def horner_rows(y, A, x):
+    n, m = A.shape
+    for i in range(n):
+        acc = 0.0
+        for k in range(m):
+            acc = 0.5 * acc + A[i, k] * x[k]
+        y[i] = acc
+
+
+def scatter(y, x, idx):
+    for i in range(x.shape[0]):
+        y[idx[i]] += x[i] * x[i]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("f", [gemm, horner_rows, scatter], ids=lambda f: f.__name__)
+def test_derivatives(f, backend):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    rng = np.random.default_rng(3)
+    if f is scatter:
+        args = [ad.Duplicated(np.zeros(3), np.zeros(3)), ad.Duplicated(rng.standard_normal(5), np.zeros(5)),
+                ad.Const(np.array([0, 2, 0, 1, 2]))]
+    elif f is gemm:
+        args = [ad.Duplicated(np.zeros((3, 2)), np.zeros((3, 2))),
+                ad.Duplicated(rng.standard_normal((3, 4)), np.zeros((3, 4))),
+                ad.Duplicated(rng.standard_normal((4, 2)), np.zeros((4, 2)))]
+    else:
+        args = [ad.Duplicated(np.zeros(3), np.zeros(3)), ad.Duplicated(rng.standard_normal((3, 4)), np.zeros((3, 4))),
+                ad.Duplicated(rng.standard_normal(4), np.zeros(4))]
+    if backend == "numpy":
+        check_grads(f, *args, ret=ad.Const)
+    if backend == "numba":
+        vals = [a.val.copy() if isinstance(a, ad.Duplicated) else a.val for a in args]
+        seeds = [rng.standard_normal(a.val.shape) if isinstance(a, ad.Duplicated) else None for a in args]
+        out = {}
+        for be in ("numpy", "numba"):
+            xs = [v.copy() if isinstance(v, np.ndarray) else v for v in vals]
+            ann = [ad.Duplicated(x, s.copy()) if s is not None else ad.Const(x) for x, s in zip(xs, seeds)]
+            ad.autodiff(ad.Reverse, f, ad.Const, *ann, backend=be)
+            out[be] = [a.dval for a in ann if isinstance(a, ad.Duplicated)]
+        for g, w in zip(out["numba"], out["numpy"]):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
