@@ -51,8 +51,12 @@ class Compiled:
     def fresh(self, func) -> bool:
         """Whether every non-local name of every function in the module (the
         function's own and its callees': a module constant a helper reads) still
-        means the same object (the generated code holds the objects it was made with)."""
+        means the same object (the generated code holds the objects it was made with).
+        ``func`` is the function called: another closure made by the same factory
+        shares the entry's key, and its own values are compared."""
         for fn, name, obj in self.free:
+            if fn.__code__ is func.__code__:
+                fn = func   # (another closure of the same code: the values it holds are the ones to compare)
             g = fn.__globals__
             closure = {}
             if fn.__closure__:
