@@ -104,3 +104,25 @@ def noisy_steps(u, T):
     for t in range(T):
         u[:] = u * (0.9 + 0.1 * np.random.standard_normal(u.shape[0]))
     return np.sum(u ** 2)
+
+
+def nonzero_first(y, v):
+    t = v[np.nonzero(v > 0)[0]] * 2   # an index array, not an int
+    y[...] = np.sin(t)
+
+
+def nonzero_named(v):
+    i = np.nonzero(v > 0)[0]
+    return np.sum(np.sin(v[i] * 2))
+
+
+def nonzero_rows_cols(x):
+    return np.sum(np.sin(x[np.nonzero(x > 0)[0], np.nonzero(x > 0)[1]]))
+
+
+def tril_rows(s):
+    return np.sum(s[np.tril_indices(3)[0]] ** 2)
+
+
+def unravel_rows(x, c):
+    return np.sum(np.sin(x[np.unravel_index(c, (3, 4))[0]]))

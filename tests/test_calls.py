@@ -52,6 +52,10 @@ ACTIVE = {
     "conj_complex": (K.conj_complex, lambda: (D(3, complex_=True), D(3, complex_=True))),
     "einsum_complex_scalar": (K.einsum_complex_scalar, lambda: (D(3, complex_=True), D(3, complex_=True))),
     "einsum_mixed_scalar": (K.einsum_mixed_scalar, lambda: (D(3, complex_=True), D(3))),
+    "nonzero_named": (K.nonzero_named, lambda: (Duplicated(np.array([-0.5, 0.9, -0.6, 0.4, 0.11]), np.zeros(5)),)),
+    "nonzero_rows_cols": (K.nonzero_rows_cols, lambda: (D(3, 4),)),
+    "tril_rows": (K.tril_rows, lambda: (D(3, 3),)),
+    "unravel_rows": (K.unravel_rows, lambda: (D(3, 4), Const(np.array([0, 5, 11])))),
 }
 
 
@@ -131,3 +135,15 @@ def test_random_draws_keep_the_checkpointed_loop_on_its_tape(monkeypatch):
         (got, _) = gradient(K.noisy_steps, u.copy(), 6, checkpoint=2)
     assert any(issubclass(w.category, AdCompilerWarning) and "draw again" in str(w.message) for w in caught)
     np.testing.assert_allclose(got, plain)
+
+
+def test_nonzero_element_is_an_index_array():
+    """``np.nonzero(m)[0]`` was typed as an int: the adjoint summed the seed over
+    the selected elements and gave the sum to each."""
+    v = np.array([-0.0325217, 0.88438987, -0.58360043, -0.11170195, 0.11046414])
+    y, dy, dv = np.zeros(2), np.ones(2), np.zeros(5)
+    from adcompiler import Reverse, autodiff
+    autodiff(Reverse, K.nonzero_first, Const, Duplicated(y, dy), Duplicated(v.copy(), dv))
+    np.testing.assert_allclose(dv, np.where(v > 0, 2 * np.cos(2 * v), 0.0))
+    check_everywhere(K.nonzero_first, Duplicated(np.zeros(2), np.zeros(2)), Duplicated(v.copy(), np.zeros(5)),
+                     ret=Const, out="y")

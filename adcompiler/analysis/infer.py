@@ -150,7 +150,11 @@ class Inference:
                     return base.elts[e.slice.value]
                 except IndexError:
                     return OTHER
-            return join(None, base.elts[0]) if base.elts else INT
+            if base.elts:
+                return join(None, base.elts[0])
+            # a tuple of integer index arrays of unknown length (np.nonzero of an array of
+            # unknown rank); anything else unknown (an int taken for an array dropped derivatives)
+            return array(None, "i") if base.dtype == "ai" else OTHER
         if base.cls == "shape":
             return INT if not isinstance(e.slice, ast.Slice) else Kind("shape")
         if base.cls not in ("array", "num"):

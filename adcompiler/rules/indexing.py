@@ -5,6 +5,8 @@ Subscript reads and stores (basic, integer-array and boolean indices,
 is rewritten (``frontend/inplace.py``) into a scatter-add through
 ``np.bincount``, whose weights are differentiable.
 """
+import ast
+
 import numpy as np
 
 from ..analysis.kinds import Kind, array
@@ -15,13 +17,57 @@ defrule(np.bincount, "x, weights=None, minlength=0", weights="g[x]",
         result=lambda kinds, bound: array(1), doc="differentiable in the weights; repeated bins accumulate")
 
 
-def _int_arrays(kinds, bound):
-    """A tuple of integer index arrays (``np.diag_indices``, ``np.tril_indices``...)."""
-    return Kind("tuple", elts=None)
+def _int_arrays(count, rank=1):
+    """A tuple of ``count(kinds, bound)`` integer index arrays of rank ``rank``
+    (``np.nonzero``: one per axis of its argument; ``np.tril_indices``: two), or
+    of unknown length (its elements are still integer arrays)."""
+    def result(kinds, bound):
+        n = count(kinds, bound)
+        r = rank(kinds, bound) if callable(rank) else rank
+        elt = array(r, "i") if r != 0 else Kind("int")
+        return Kind("tuple", elts=(elt,) * n if n is not None else None, dtype="ai" if n is None else None)
+    return result
 
 
-nondifferentiable(np.unravel_index, np.tril_indices, np.triu_indices, np.diag_indices, np.nonzero,
-                  np.diag_indices_from, np.tril_indices_from, np.triu_indices_from, np.mask_indices,
-                  result=_int_arrays)
+def _ndim_of(param):
+    def count(kinds, bound):
+        k = kinds.get(param)
+        return k.ndim if k is not None and k.cls == "array" else None
+    return count
+
+
+def _constant_int(param, default):
+    def count(kinds, bound):
+        v = bound.get(param)
+        if v is None:
+            return default
+        return v.value if isinstance(v, ast.Constant) and type(v.value) is int else None
+    return count
+
+
+def _unravel_count(kinds, bound):
+    k = kinds.get("shape")
+    if k is not None and k.cls == "tuple" and k.elts is not None:
+        return len(k.elts)
+    return 1 if k is not None and k.cls == "int" else None
+
+
+def _unravel_rank(kinds, bound):
+    k = kinds.get("indices")
+    return k.ndim if k is not None and k.cls == "array" else 0 if k is not None and k.cls == "int" else None
+
+
+def _two(kinds, bound):
+    return 2
+
+
+nondifferentiable(np.nonzero, params="a", result=_int_arrays(_ndim_of("a")))
+nondifferentiable(np.diag_indices_from, params="arr", result=_int_arrays(_ndim_of("arr")))
+nondifferentiable(np.tril_indices_from, np.triu_indices_from, params="arr, k=0", result=_int_arrays(_two))
+nondifferentiable(np.tril_indices, np.triu_indices, params="n, k=0, m=None", result=_int_arrays(_two))
+nondifferentiable(np.mask_indices, params="n, mask_func, k=0", result=_int_arrays(_two))
+nondifferentiable(np.diag_indices, params="n, ndim=2", result=_int_arrays(_constant_int("ndim", 2)))
+nondifferentiable(np.unravel_index, params="indices, shape, order='C'",
+                  result=_int_arrays(_unravel_count, _unravel_rank))
 nondifferentiable(np.indices, result=lambda kinds, bound: array(None, "i"))
 nondifferentiable(np.ravel_multi_index)
