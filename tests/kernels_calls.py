@@ -126,3 +126,63 @@ def tril_rows(s):
 
 def unravel_rows(x, c):
     return np.sum(np.sin(x[np.unravel_index(c, (3, 4))[0]]))
+
+
+def array_int_by_position(y, x):
+    y[...] = np.array(x, int) * x   # (the dtype by position was dropped)
+
+
+def asarray_int_by_position(y, x):
+    y[...] = np.asarray(x, int) * x
+
+
+def transposed_negative(x):
+    return np.sum(np.sin(np.transpose(x, (-1, 0, 1))) * np.arange(24.0).reshape(4, 2, 3))
+
+
+def transposed_method_negative(x):
+    return np.sum(np.sin(x.transpose(-1, 0, 1)) * np.arange(8.0).reshape(2, 2, 2))
+
+
+def full_of_array(y, v):
+    y[...] = np.sin(np.full((3, 4), v))
+
+
+def full_like_of_array(y, a, v):
+    y[...] = np.sin(np.full_like(a, v))
+
+
+def clip_crossed(x, lo, hi):
+    return np.sum(np.sin(np.clip(x, lo, hi)))
+
+
+def lstsq_cut(a, b):
+    return np.sum(np.sin(np.linalg.lstsq(a, b, rcond=0.5)[0]))
+
+
+def lstsq_legacy(a, b):
+    return np.sum(np.sin(np.linalg.lstsq(a, b, rcond=-1)[0]))
+
+
+def pad_ramp(x):
+    return np.sum(np.sin(np.pad(x, 2, mode="linear_ramp")))
+
+
+def copyto_casting_by_position(y, src, m):
+    np.copyto(y, src, "same_kind", m)
+
+
+def clip_method_low(x):
+    return np.sum(np.sin(x.clip(0.1)))
+
+
+def clip_method_high_keyword(x):
+    return np.sum(np.sin(x.clip(max=0.2)))
+
+
+def clip_min_max_keywords(x, lo):
+    return np.sum(np.sin(np.clip(x, min=lo, max=0.5)))
+
+
+def clip_a_max_only(x):
+    return np.sum(np.sin(np.clip(x, a_max=0.3, a_min=None)))

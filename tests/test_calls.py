@@ -30,6 +30,12 @@ def Z(*shape):
 
 
 OUT = {
+    "array_int_by_position": (K.array_int_by_position, lambda: (Z(4), Duplicated(np.array([0.6, 1.7, 2.2, 3.9]),
+                                                                                  np.zeros(4))), "y"),
+    "asarray_int_by_position": (K.asarray_int_by_position, lambda: (Z(4), Duplicated(np.array([0.6, 1.7, 2.2, 3.9]),
+                                                                                      np.zeros(4))), "y"),
+    "full_of_array": (K.full_of_array, lambda: (Z(3, 4), D(4)), "y"),
+    "full_like_of_array": (K.full_like_of_array, lambda: (Z(3, 4), Const(np.zeros((3, 4))), D(3, 1)), "y"),
     "p_sum": (K.p_sum, lambda: (Z(3), D(2, 3)), "s"),
     "p_dot": (K.p_dot, lambda: (Z(2), D(2, 3), D(3)), "y"),
     "m_dot": (K.m_dot, lambda: (Z(2), D(2, 3), D(3)), "y"),
@@ -56,6 +62,15 @@ ACTIVE = {
     "nonzero_rows_cols": (K.nonzero_rows_cols, lambda: (D(3, 4),)),
     "tril_rows": (K.tril_rows, lambda: (D(3, 3),)),
     "unravel_rows": (K.unravel_rows, lambda: (D(3, 4), Const(np.array([0, 5, 11])))),
+    "transposed_negative": (K.transposed_negative, lambda: (D(2, 3, 4),)),
+    "transposed_method_negative": (K.transposed_method_negative, lambda: (D(2, 2, 2),)),
+    "clip_crossed": (K.clip_crossed, lambda: (D(4), Duplicated(np.array([0.4, -2.0, 0.9, 0.1]), np.zeros(4)),
+                                              Duplicated(np.array([0.05, 2.0, -0.3, 0.6]), np.zeros(4)))),
+    "lstsq_legacy": (K.lstsq_legacy, lambda: (D(5, 3), D(5))),
+    "clip_method_low": (K.clip_method_low, lambda: (D(5),)),
+    "clip_method_high_keyword": (K.clip_method_high_keyword, lambda: (D(5),)),
+    "clip_min_max_keywords": (K.clip_min_max_keywords, lambda: (D(5), Duplicated(np.full(5, -0.25), np.zeros(5)))),
+    "clip_a_max_only": (K.clip_a_max_only, lambda: (D(5),)),
 }
 
 
@@ -147,3 +162,22 @@ def test_nonzero_element_is_an_index_array():
     np.testing.assert_allclose(dv, np.where(v > 0, 2 * np.cos(2 * v), 0.0))
     check_everywhere(K.nonzero_first, Duplicated(np.zeros(2), np.zeros(2)), Duplicated(v.copy(), np.zeros(5)),
                      ret=Const, out="y")
+
+
+@pytest.mark.parametrize("f,args,what", [
+    (K.lstsq_cut, lambda: (rng.standard_normal((5, 3)), rng.standard_normal(5)), "rcond=0.5 is not differentiated"),
+    (K.pad_ramp, lambda: (rng.standard_normal(4),), "mode='linear_ramp' is not differentiated"),
+], ids=["lstsq-rcond", "pad-linear-ramp"])
+def test_parameters_refused_at_the_line(f, args, what):
+    with pytest.raises(AdCompilerError, match=r"kernels_calls.py:\d+.*" + what):
+        gradient(f, *args())
+
+
+def test_copyto_casting_by_position_refused():
+    """``np.copyto(y, src, "same_kind", m)``: the third argument is the casting, not
+    the mask (it was taken for the mask)."""
+    y, src, m = np.zeros(3), np.ones(3), np.array([True, False, True])
+    from adcompiler import Reverse, autodiff
+    with pytest.raises(AdCompilerError, match="casting"):
+        autodiff(Reverse, K.copyto_casting_by_position, Const, Duplicated(y, np.ones(3)),
+                 Duplicated(src, np.zeros(3)), Const(m))

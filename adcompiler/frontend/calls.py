@@ -36,6 +36,7 @@ from ..rules import from_source, is_runtime_helper, lookup, writes
 from . import notes
 from .anf import is_index_expr
 from .inplace import HANDLERS, MASKED_FILL, VALUE_HANDLERS, reduction_where, ufunc_where
+from .methods import clip_bounds
 from .resolve import MISSING
 
 
@@ -104,7 +105,13 @@ class CallRewrite:
         if None in kw:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")
         e = self.out_by_position(e, target, kw)
+        if target is np.clip and e.args:   # (min=/max=, or one bound by keyword)
+            bounds, keywords = clip_bounds(list(e.args[1:]), [ast.keyword(k, v) for k, v in kw.items()])
+            kw.clear()
+            kw.update({k.arg: k.value for k in keywords})
+            e = ast.copy_location(ast.Call(e.func, [e.args[0]] + bounds, keywords), e)
         if target in HANDLERS:
+            e = self.by_keyword(e, target, kw)
             out = kw.pop(writes.OUT, None) if target in VALUE_HANDLERS else None
             value = HANDLERS[target](self, e, kw)
             return value if out is None else self.out_store(value, self.single_out(out, e), e)
@@ -175,6 +182,22 @@ class CallRewrite:
         if _is_none(kw.get(writes.OUT)):
             del kw[writes.OUT]
         new = ast.Call(func=e.func, args=list(e.args[:k]), keywords=[ast.keyword(n, v) for n, v in kw.items()])
+        return ast.copy_location(new, e)
+
+    def by_keyword(self, e, target, kw):
+        """``e`` with its arguments after the first given by keyword in ``kw``
+        (numpy's names), for the rewrites of ``HANDLERS``, which read them by
+        name (``np.array(x, int)``: the dtype was dropped)."""
+        pos = _numpy_positional(target)
+        if pos is None or len(e.args) <= 1:
+            return e
+        if len(e.args) > len(pos):
+            self.err(e, f"`{ast.unparse(e.func)}` takes at most {len(pos)} arguments by position.", "check the call.")
+        for name, a in zip(pos[1:], e.args[1:]):
+            if name in kw:
+                self.err(e, f"`{name}` is given twice.", "pass it once.")
+            kw[name] = a
+        new = ast.Call(func=e.func, args=[e.args[0]], keywords=[ast.keyword(n, v) for n, v in kw.items()])
         return ast.copy_location(new, e)
 
     def check_binding(self, node, rule, call):

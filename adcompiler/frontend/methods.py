@@ -49,6 +49,19 @@ METHODS = {
 VARARG_METHODS = frozenset({"reshape", "transpose"})
 
 
+def clip_bounds(bounds: list, keywords: list) -> tuple:
+    """The bounds of ``x.clip(lo)``, ``x.clip(max=hi)`` or ``np.clip(x, min=lo,
+    max=hi)`` as ``a_min``, ``a_max`` by position (numpy's method takes one bound
+    alone; ``min=``/``max=`` are the array API's names of the two)."""
+    names = {"min": "a_min", "max": "a_max"}
+    kw = {names.get(k.arg, k.arg): k.value for k in keywords}
+    bounds = list(bounds)
+    for k, name in enumerate(("a_min", "a_max")):
+        if len(bounds) <= k:
+            bounds.append(kw.pop(name, ast.Constant(None)))
+    return bounds, [ast.keyword(k, v) for k, v in kw.items()]
+
+
 class MethodRewrite:
     """Rewrites array methods and attributes (mixed into ``normalize.Normalizer``)."""
 
@@ -63,10 +76,13 @@ class MethodRewrite:
         if target is None or isinstance(target, str):
             return self.converted(e, name)
         args = list(e.args)
+        keywords = list(e.keywords)
         if name in VARARG_METHODS and len(args) > 1:
             args = [ast.Tuple(args, ast.Load())]
+        if name == "clip":
+            args, keywords = clip_bounds(args, keywords)
         new = ast.Call(func=ast.parse(f"np.{target.__name__}", mode="eval").body,
-                       args=[f.value] + args, keywords=e.keywords)
+                       args=[f.value] + args, keywords=keywords)
         ast.copy_location(new, e)
         if lookup(target) is None:
             self.err(e, f"the array method `.{name}()` (numpy.{target.__name__}) has no derivative rule.",

@@ -42,9 +42,9 @@ for _f, _params in ((np.arange, "start, stop=None, step=None, dtype=None"),
     allocating(_f, params=_params)
     lookup(_f).refuse_when = _values_not_differentiated
 # the fill value of full/full_like is differentiable
-defrule(np.full, "shape, fill_value, dtype=None", fill_value="np.sum(g)",
+defrule(np.full, "shape, fill_value, dtype=None", fill_value="_ad_unbroadcast(g, fill_value)",
         tangents={"fill_value": "np.full(shape, t, dtype=dtype)"})
-defrule(np.full_like, "a, fill_value, dtype=None", fill_value="np.sum(g)",
+defrule(np.full_like, "a, fill_value, dtype=None", fill_value="_ad_unbroadcast(g, fill_value)",
         tangents={"fill_value": "np.full_like(a, t, dtype=dtype)"}).constant = {"a"}   # its shape only
 # ``np.ndarray(shape, dtype=...)`` called directly allocates like ``np.empty``
 allocating(np.ndarray)

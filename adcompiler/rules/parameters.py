@@ -21,6 +21,12 @@ def _only(param, allowed, why):
         v = bound.get(param)
         if v is None or (isinstance(v, ast.Constant) and v.value in allowed):
             return None
+        if isinstance(v, ast.UnaryOp):   # (a negative number: -1)
+            try:
+                if ast.literal_eval(v) in allowed:
+                    return None
+            except ValueError:
+                pass
         shown = ast.unparse(v) if isinstance(v, ast.AST) else repr(v)
         return f"{param}={shown} is not differentiated ({why})"
     return refuse_when
@@ -37,12 +43,14 @@ def _all(*checks):
 
 
 _REFUSALS = {
-    np.pad: _only("mode", ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp"),
-                  "the statistic modes pad with values chosen by size, and 'empty' with garbage"),
+    np.pad: _only("mode", ("constant", "edge", "reflect", "symmetric", "wrap"),
+                  "the statistic modes pad with values chosen by size, 'linear_ramp' with values between the "
+                  "edge and end_values, and 'empty' with garbage"),
     la.eigh: _only("UPLO", ("L",), "the derivative reads the lower triangle, as numpy's default does"),
     la.eigvalsh: _only("UPLO", ("L",), "the derivative reads the lower triangle, as numpy's default does"),
     la.pinv: _all(_only("rcond", (None,), "the derivative assumes no singular value is cut"),
                   _only("hermitian", (False,), "the derivative is that of a general matrix")),
+    la.lstsq: _only("rcond", (None, -1), "the derivative assumes no singular value is cut"),
     la.svd: _only("hermitian", (False,), "the derivative is that of a general matrix"),
     la.qr: _only("mode", ("reduced",), "the derivative is that of the reduced factors"),
     np.linspace: _only("retstep", (False,), "the step is returned without its derivative"),

@@ -64,8 +64,8 @@ elementwise(np.fmin, B, x1="g * (((x1 < x2) | np.isnan(x2)) + 0.5 * (x1 == x2))"
             x2="g * (((x2 < x1) | np.isnan(x1)) + 0.5 * (x1 == x2))",
             doc="ties split the adjoint equally; a NaN operand gets nothing")
 elementwise(np.clip, "a, a_min=None, a_max=None", a="g * _ad_clip_inside(a, a_min, a_max)",
-            a_min="g * (a < a_min)", a_max="g * (a > a_max)",
-            doc="at a bound the adjoint goes to `a` (the bounds are inclusive)")
+            a_min="g * _ad_clip_low(a, a_min, a_max)", a_max="g * _ad_clip_high(a, a_min, a_max)",
+            doc="at a bound the adjoint goes to `a` (the bounds are inclusive); where a_min > a_max, to a_max")
 elementwise(np.copysign, B, x1="g * np.copysign(1.0, x1) * np.copysign(1.0, x2)",
             doc="no derivative for x2 (the sign); d/dx1 at x1 == 0 follows the sign bit of 0").constant = {"x2"}
 elementwise(np.sinc, U, x="g * _ad_sinc_grad(x)")

@@ -477,8 +477,9 @@ def zero_tangent(x):
 
 
 def inverse_axes(axes):
-    """The permutation undoing ``np.transpose(x, axes)`` (None stays None)."""
-    return None if axes is None else np.argsort(axes)
+    """The permutation undoing ``np.transpose(x, axes)`` (None stays None; negative
+    axes count from the end)."""
+    return None if axes is None else np.argsort(np.asarray(axes) % len(axes))
 
 
 def default(value, fallback):

@@ -29,6 +29,23 @@ def clip_inside(a, lo, hi):
     return mask
 
 
+def clip_low(a, lo, hi):
+    """1 where ``np.clip`` gives ``lo``: below it, unless ``hi`` is lower still
+    (numpy gives ``hi`` wherever ``lo > hi``)."""
+    mask = np.asarray(a) < lo
+    if hi is not None:
+        mask = mask & ~(np.asarray(lo) > hi)
+    return mask
+
+
+def clip_high(a, lo, hi):
+    """1 where ``np.clip`` gives ``hi``: above it, or wherever ``lo > hi``."""
+    mask = np.asarray(a) > hi
+    if lo is not None:
+        mask = mask | (np.asarray(lo) > hi)
+    return mask
+
+
 def sinc_grad(x):
     """d sinc(x) / dx, 0 at x == 0."""
     x = np.asarray(x)
