@@ -58,6 +58,14 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
         else:
             values.append(copy_value(a))
     comp, acts = _reverse_function(f, values)
+    for i, (a, v) in enumerate(zip(args, vs)):
+        if is_float_scalar(a) and v is not None and i in comp.writes:
+            # (as a 0-d array, `s = c; s += e` writes c too; as the float it is, it does not)
+            raise ActivityError(
+                f"argument {i} of `{getattr(f, '__name__', f)}`, a float, is written in place here once it is "
+                "differentiated as a 0-d array (a name bound to it updated with +=, *=...), which the float "
+                "itself never is.", hint="rebind instead of updating in place (`s = s + e`), or pass the "
+                                         "argument as a 1-element array and index it.")
     call, hv = [], {}
     for i, (x, act, v) in enumerate(zip(values, acts, vs)):
         if act == "Duplicated":
@@ -101,6 +109,8 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any) -> Any:
         return functools.wraps(f)(lambda x, *rest: hessian(f, x, *rest))
     if np.iscomplexobj(x):
         return _complex_hessian(f, np.asarray(x), rest)
+    if is_float_scalar(x):   # (hvp checks that the float is not written as a 0-d array would be)
+        return np.asarray(hvp(f, (float(x),) + rest, (1.0,) + (None,) * len(rest))[0])
     x = np.asarray(x, dtype=float)
     n = x.size
     H = np.zeros((n, n))

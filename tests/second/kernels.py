@@ -144,3 +144,23 @@ def svd_values_squared(A):
 
 def sinc_loss(x):
     return float(np.sum(np.sinc(x)) + np.sum(np.sinc(x) * x))
+
+
+def scalar_accumulated(x, c):
+    s = c
+    for i in range(len(x)):
+        s += x[i] * c   # a float: s is rebound, c unchanged
+    return s * c
+
+
+def scalar_scaled(c):
+    s = c
+    s *= 3.0
+    return s * c
+
+
+def scalar_rebound(x, c):
+    s = c
+    for i in range(len(x)):
+        s = s + x[i] * c
+    return s * c

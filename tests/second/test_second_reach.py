@@ -119,3 +119,18 @@ def test_second_order_through_prod(x):
     H = np.asarray(hessian(prod_loss, x.copy()))
     np.testing.assert_allclose(H @ v, got, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(H, H.T, atol=1e-12)
+
+
+def test_float_arguments_updated_in_place_through_a_name_are_refused():
+    """hvp and hessian differentiate a float argument as a 0-d array, for which
+    ``s = c; s += e`` writes ``c`` too (the Hessian of another function came out:
+    18 for 3 c**2); refused, and the rebinding form is right."""
+    from adcompiler.errors import ActivityError
+    x = np.array([0.5, -0.3, 0.8])
+    with pytest.raises(ActivityError, match="written in place"):
+        hvp(K.scalar_accumulated, (x, 0.7), (None, 1.0))
+    with pytest.raises(ActivityError, match="written in place"):
+        hessian(K.scalar_scaled, 0.7)
+    hx, hc = hvp(K.scalar_rebound, (x, 0.7), (None, 1.0))
+    np.testing.assert_allclose(hx, 2 * 0.7)   # d2f/dc dx_i = 2c
+    assert hc == pytest.approx(2 * (1 + x.sum()))
