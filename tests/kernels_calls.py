@@ -186,3 +186,12 @@ def clip_min_max_keywords(x, lo):
 
 def clip_a_max_only(x):
     return np.sum(np.sin(np.clip(x, a_max=0.3, a_min=None)))
+
+
+def doubles_first_reads_second(a, b):
+    a *= 2.0
+    return float(np.sum(b ** 2 * a))
+
+
+def reads_both(a, b):
+    return float(np.sum(b ** 2 * a))

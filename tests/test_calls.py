@@ -181,3 +181,21 @@ def test_copyto_casting_by_position_refused():
     with pytest.raises(AdCompilerError, match="casting"):
         autodiff(Reverse, K.copyto_casting_by_position, Const, Duplicated(y, np.ones(3)),
                  Duplicated(src, np.zeros(3)), Const(m))
+
+
+def test_transforms_refuse_a_shared_argument_the_function_writes():
+    """``f(x, x)`` where ``f`` writes one of them: the transforms copied each
+    argument apart and gave the value and derivatives of another call."""
+    import adcompiler as ad
+    from adcompiler.errors import AliasingError
+    x = np.array([0.5, -0.3, 0.8])
+    for call in (lambda: ad.value_and_grad(K.doubles_first_reads_second)(x, x),
+                 lambda: gradient(K.doubles_first_reads_second, x, x),
+                 lambda: ad.hvp(K.doubles_first_reads_second, (x, x), (np.ones(3), None)),
+                 lambda: ad.jvp(K.doubles_first_reads_second, (x, x), (np.ones(3), None))):
+        with pytest.raises(AliasingError, match="share memory"):
+            call()
+    value, (ga, gb) = ad.value_and_grad(K.reads_both, argnums=(0, 1))(x, x)   # read only: right
+    assert value == pytest.approx(np.sum(x ** 3))
+    np.testing.assert_allclose(ga, x ** 2)
+    np.testing.assert_allclose(gb, 2 * x * x)

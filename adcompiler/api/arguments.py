@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from .. import activity as A
-from ..errors import ActivityError, AdCompilerWarning, AliasingError
+from ..errors import ActivityError, AdCompilerError, AdCompilerWarning, AliasingError
 
 
 def is_float_array(a) -> bool:
@@ -35,18 +35,53 @@ def copy_value(a):
     return a
 
 
-def annotate(args, active_positions) -> list:
-    """Copies of the arguments: float arrays Duplicated (a scratch shadow for
-    those not asked for), float scalars at ``active_positions`` Active, the rest Const."""
+def copy_values(args, f=None) -> list:
+    """``copy_value`` of each argument. Arguments that share memory (``f(x, x)``,
+    or views of one array) are copied apart, which is right only while ``f``
+    writes none of them: otherwise (the caller's call reads the write through
+    the other) they are refused, as ``autodiff`` refuses them."""
+    arrays = [(k, a) for k, a in enumerate(args) if isinstance(a, np.ndarray)]
+    shared = {k for k, a in arrays for j, b in arrays if j != k and np.shares_memory(a, b)}
+    if shared and f is not None:
+        written = shared & _written_params(f, args)
+        if written:
+            raise AliasingError(
+                f"arguments {sorted(shared)} share memory and argument {min(written)} is written by "
+                f"`{getattr(f, '__name__', f)}`: the derivative is taken on copies of the arguments, which "
+                "would not share it.", hint="pass separate arrays (copy one of them).")
+    return [copy_value(a) for a in args]
+
+
+def _written_params(f, args) -> set:
+    """The positions of the parameters ``f`` writes, called with ``args`` (all,
+    where the analysis cannot tell)."""
+    import inspect
+
+    from .. import pipeline
+    from ..analysis.kinds import array, kind_of_value
+    kinds = [array(a.ndim, a.dtype.kind) if isinstance(a, np.ndarray) else kind_of_value(a) for a in args]
+    try:
+        params = list(inspect.signature(f).parameters.values())
+        kinds += [kind_of_value(p.default) for p in params[len(kinds):]]
+        return set(pipeline.analyse(f, tuple(kinds)).param_writes())
+    except (AdCompilerError, TypeError, ValueError):
+        return set(range(len(args)))
+
+
+def annotate(args, active_positions, f=None) -> list:
+    """Copies of the arguments (``copy_values``): float arrays Duplicated (a
+    scratch shadow for those not asked for), float scalars at
+    ``active_positions`` Active, the rest Const."""
     ann = []
+    copies = copy_values(args, f)
     for i, a in enumerate(args):
         if is_float_array(a):
-            x = a.copy(order="K")
+            x = copies[i]
             ann.append(A.Duplicated(x, np.zeros_like(x)))
         elif i in active_positions and is_float_scalar(a):
             ann.append(A.Active(float(a) if isinstance(a, numbers.Real) else complex(a)))
         else:
-            ann.append(A.Const(copy_value(a)))
+            ann.append(A.Const(copies[i]))
     return ann
 
 

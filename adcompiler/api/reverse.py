@@ -363,7 +363,7 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None, ba
                                 f"({type(a).__name__}{' of dtype ' + str(a.dtype) if isinstance(a, np.ndarray) else ''}).",
                                 construct="wrt", hint="name only float arguments in wrt; integers have no gradient.")
     # a scratch shadow where no gradient is asked for: a loss may write the array
-    ann = annotate(args, range(len(args)) if wrt is None else wanted)
+    ann = annotate(args, range(len(args)) if wrt is None else wanted, f)
     d = autodiff(A.Reverse, f, A.Active, *ann, backend=backend, checkpoint=checkpoint)
     return tuple(derivative(a, di) if wrt is None or i in wanted else None for i, (a, di) in enumerate(zip(ann, d)))
 

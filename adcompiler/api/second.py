@@ -19,7 +19,7 @@ from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import array, kind_of_value
 from ..errors import ActivityError, ShapeError
-from .arguments import copy_value, is_float_scalar
+from .arguments import copy_values, is_float_scalar
 from .forward import autodiff_forward
 from .reverse import autodiff
 
@@ -52,11 +52,11 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
         raise ShapeError(f"hvp needs one direction per argument ({len(args)}), got {len(vs)}.",
                          hint="pass None for arguments not differentiated.")
     values = []
-    for a, v in zip(args, vs):
+    for a, v, c in zip(args, vs, copy_values(args, f)):
         if is_float_scalar(a) and v is not None:
             values.append(np.array(complex(a) if isinstance(a, (complex, np.complexfloating)) else float(a)))
         else:
-            values.append(copy_value(a))
+            values.append(c)
     comp, acts = _reverse_function(f, values)
     for i, (a, v) in enumerate(zip(args, vs)):
         if is_float_scalar(a) and v is not None and i in comp.writes:
@@ -174,6 +174,7 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     cplx = any(np.iscomplexobj(args[k]) for k in outs + ins)
     J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i]), dtype=complex if cplx else float)
          for o in outs for i in ins}
+    copy_values(args, f_)   # (arguments sharing memory that f_ writes: refused)
     unit = functools.partial(_unit, args, sorted(set(ins) | set(outs)))
     (_columns if mode == "forward" else _rows)(f_, args, outs, ins, complex_in, unit, J)
     if len(outs) == 1 and len(ins) == 1:
@@ -184,7 +185,7 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
 def _unit(args, diff, position, idx, value=1.0):
     """Copies of the arguments; shadows of zeros for those in ``diff`` but ``value``
     at ``idx`` of argument ``position``."""
-    vals = [copy_value(a) for a in args]
+    vals = copy_values(args)
     shadows = {k: np.zeros_like(vals[k]) for k in diff}
     shadows[position][idx] = value
     ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]

@@ -39,7 +39,7 @@ from .. import activity as A
 from ..errors import ActivityError, ShapeError
 from .arguments import (
     annotate,
-    copy_value,
+    copy_values,
     derivative,
     is_float_array,
     is_float_scalar,
@@ -67,7 +67,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     @functools.wraps(f)
     def value_and_gradient(*args: Any) -> tuple:
         nums = _positions(f, argnums, args)
-        ann = annotate(args, nums)
+        ann = annotate(args, nums, f)
         derivs, value = autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
         grads = tuple(derivative(a, d) for a, d in ((ann[i], derivs[i]) for i in nums))
         return float(value), (grads[0] if isinstance(argnums, numbers.Integral) else grads)
@@ -88,7 +88,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
     """
     if out is None:
         nums = _all_float_positions(args)
-        ann = annotate(args, nums)
+        ann = annotate(args, nums, f)
         derivs, value = autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
         grads = [derivative(a, d) for a, d in zip(ann, derivs)]
 
@@ -102,7 +102,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
         if len(cts) != len(outs):
             raise ShapeError(f"the pullback takes one cotangent per output ({len(outs)}), got {len(cts)}.",
                              construct="pullback", hint="pass a cotangent array for each `out` argument.")
-        ann = annotate(args, _all_float_positions(args))
+        ann = annotate(args, _all_float_positions(args), f)
         for k, ct in zip(outs, cts):
             ct = np.asarray(ct, dtype=ann[k].val.dtype)
             if ct.shape != ann[k].val.shape:
@@ -128,8 +128,8 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
         raise ShapeError(f"jvp needs one tangent per argument ({len(args)}), got {len(tangents)}.",
                          construct="jvp", hint="pass None for arguments held constant.")
     ann = []
-    for i, (a, t) in enumerate(zip(args, tangents)):
-        x = a.copy(order="K") if isinstance(a, np.ndarray) else a
+    for i, (a, t, c) in enumerate(zip(args, tangents, copy_values(args, f))):
+        x = c if isinstance(a, np.ndarray) else a
         if is_float_array(a):
             dx = np.zeros_like(x) if t is None else np.array(t, dtype=x.dtype)
             if dx.shape != x.shape:
@@ -192,7 +192,7 @@ def _out_positions(f, out, args) -> tuple:
 
 
 def _run_outputs(f, args, outs) -> tuple:
-    vals = [copy_value(a) for a in args]
+    vals = copy_values(args, f)
     f(*vals)
     return tuple(vals[k] for k in outs)
 
