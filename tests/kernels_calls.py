@@ -195,3 +195,22 @@ def doubles_first_reads_second(a, b):
 
 def reads_both(a, b):
     return float(np.sum(b ** 2 * a))
+
+
+def where_one_argument(x, m):
+    return np.sum(np.sin(x[np.where(m)]))
+
+
+def where_one_argument_written(x, m):
+    x[np.where(m > 0.5)] *= 2.0
+    return np.sum(x ** 2)
+
+
+def put_negative(x, v):
+    np.put(x, [-1, 0], v)
+    return np.sum(x ** 3)
+
+
+def fill_diagonal_cycled(A, v):
+    np.fill_diagonal(A, v)
+    return np.sum(A ** 3)

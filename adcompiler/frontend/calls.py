@@ -85,6 +85,8 @@ class CallRewrite:
             self._np_ok(node)
             prefix = "np.linalg." if "linalg" in mod else "np."
             return ast.parse(prefix + name, mode="eval").body
+        if is_runtime_helper(obj) and not name.startswith("_ad_"):
+            return ast.Name("_ad_" + name, ast.Load())   # (as generated code names the helpers)
         return ast.Name(name, ast.Load())
 
     def _np_ok(self, node):
@@ -105,6 +107,11 @@ class CallRewrite:
         if None in kw:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")
         e = self.out_by_position(e, target, kw)
+        if target is np.where and len(e.args) == 1 and not kw:
+            # np.where(c) is np.nonzero(c): a tuple of index arrays, not the elementwise choice
+            target = np.nonzero
+            e = ast.copy_location(ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "nonzero", ast.Load()),
+                                           list(e.args), []), e)
         if target is np.clip and e.args:   # (min=/max=, or one bound by keyword)
             bounds, keywords = clip_bounds(list(e.args[1:]), [ast.keyword(k, v) for k, v in kw.items()])
             kw.clear()

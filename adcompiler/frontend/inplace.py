@@ -49,6 +49,7 @@ import numpy as np
 
 from ..rules import lookup, writes
 from ..runtime import lists as _lists
+from ..runtime import numpy as _rnumpy
 from . import notes
 
 HANDLERS: dict = {}
@@ -225,7 +226,9 @@ def put(nz, call, kw):
     a = _local(nz, nz.atom(a))
     shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
     ind = nz.atom(ind)
-    idx = nz.temp(nz.make_call(np.unravel_index, [ind, nz.atom(shape)], [], call))
+    size = nz.atom(ast.Attribute(ast.Name(a.id, ast.Load()), "size", ast.Load()))
+    flat = nz.temp(nz.make_call(_rnumpy.wrapped_indices, [ind, size], [], call))   # (negative: from the end)
+    idx = nz.temp(nz.make_call(np.unravel_index, [flat, nz.atom(shape)], [], call))
     v = _cycled(nz, call, v, nz.temp(nz.make_call(np.shape, [ind], [], call)))
     nz.store(ast.Subscript(a, idx, ast.Store()), v, call)
     return ast.Constant(None)
@@ -244,7 +247,7 @@ def fill_diagonal(nz, call, kw):
     ndim = ast.Attribute(ast.Name(a.id, ast.Load()), "ndim", ast.Load())
     n = nz.temp(nz.make_call(np.min, [nz.atom(shape)], [], call))
     idx = nz.temp(nz.make_call(np.diag_indices, [n, nz.atom(ndim)], [], call))
-    nz.store(ast.Subscript(a, idx, ast.Store()), nz.atom(val), call)
+    nz.store(ast.Subscript(a, idx, ast.Store()), _cycled(nz, call, val, n), call)   # (values repeated, as numpy does)
     return ast.Constant(None)
 
 

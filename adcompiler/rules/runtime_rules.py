@@ -159,7 +159,7 @@ _linear(RN.diag_adjoint, "g, v, k=0", zero=("v",))
 _linear(RN.diagonal_adjoint, "g, a, offset=0, axis1=0, axis2=1", zero=("a",))
 _linear(RN.trace_adjoint, "g, a, offset=0, axis1=0, axis2=1", zero=("a",))
 _linear(RN.expand, "ans, x, axis, keepdims", linear="ans", zero=("x",))
-nondifferentiable(RN.clip_inside, RN.clip_low, RN.clip_high, RN.sinc_grad2)
+nondifferentiable(RN.clip_inside, RN.clip_low, RN.clip_high, RN.sinc_grad2, RN.wrapped_indices)
 # (its own rule, not its source: the quotient's derivative at x == 0 would be the 0 of safe_div's convention)
 defrule(RN.sinc_grad, "x", tangents={"x": "t * _ad_sinc_grad2(x)"}, result=_like("x"))
 defrule(RN.safe_div, "a, b", tangents={"a": "_ad_safe_div(t, b)", "b": "-_ad_safe_div(a * t, b * b)"},

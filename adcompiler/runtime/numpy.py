@@ -29,6 +29,12 @@ def clip_inside(a, lo, hi):
     return mask
 
 
+def wrapped_indices(ind, size):
+    """Flat indices as ``np.put`` takes them: a negative one counts from the end."""
+    ind = np.asarray(ind)
+    return np.where(ind < 0, ind + size, ind)
+
+
 def clip_low(a, lo, hi):
     """1 where ``np.clip`` gives ``lo``: below it, unless ``hi`` is lower still
     (numpy gives ``hi`` wherever ``lo > hi``)."""
