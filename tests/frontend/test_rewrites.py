@@ -75,8 +75,8 @@ CASES = [
      '_t1 = s.size\n_t2 = np.arange(_t1)\n_t3 = s.shape\n_t4 = np.reshape(_t2, _t3)\n_t5 = _t4[i]\n_t6 = np.ravel(_t5)\n_t7 = _t5.shape\n_t8 = np.broadcast_to(v, _t7)\n_t9 = np.ravel(_t8)\n_t10 = s.size\n_t11 = np.bincount(_t6, weights=_t9, minlength=_t10)\n_t12 = s.shape\n_t13 = np.reshape(_t11, _t12)\ns[...] += _t13'),
     ('inplace',
      'def f(s, i, v):\n    np.put(s, i, v)',
-     '_t1 = s.size\n_t2 = _ad_wrapped_indices(i, _t1)\n_t3 = s.shape\n_t4 = np.unravel_index(_t2, _t3)\n'
-     '_t5 = np.shape(i)\n_t6 = np.resize(v, _t5)\ns[_t4] = _t6'),
+     ('_t1 = s.size\n_t2 = _ad_wrapped_indices(i, _t1)\n_t3 = s.shape\n_t4 = np.unravel_index(_t2, _t3)\n'
+      '_t5 = np.shape(i)\n_t6 = np.resize(v, _t5)\ns[_t4] = _t6')),
     ('statements',
      'def f(x, a):\n    x[0] *= a[1] + 1.0',
      '_t1 = a[1]\n_t2 = _t1 + 1.0\n_t3 = x[0]\n_t4 = _t3 * _t2\nx[0] = _t4'),
