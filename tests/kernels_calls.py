@@ -214,3 +214,11 @@ def put_negative(x, v):
 def fill_diagonal_cycled(A, v):
     np.fill_diagonal(A, v)
     return np.sum(A ** 3)
+
+
+def sin_scaled(y, x, a):
+    y[:] = np.sin(a * x)
+
+
+def sum_sin(x):
+    return float(np.sum(np.sin(x)))

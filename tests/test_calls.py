@@ -204,3 +204,24 @@ def test_transforms_refuse_a_shared_argument_the_function_writes():
     assert value == pytest.approx(np.sum(x ** 3))
     np.testing.assert_allclose(ga, x ** 2)
     np.testing.assert_allclose(gb, 2 * x * x)
+
+
+def test_entry_point_arguments_checked():
+    """Names for jacobian's out/wrt (a TypeError), a mode that is none, a
+    direction of another shape (reshaped silently), Duplicated mixed with
+    BatchDuplicated (a TypeError)."""
+    import adcompiler as ad
+    from adcompiler.errors import ActivityError, ShapeError
+    y, x = np.zeros(3), np.array([0.1, 0.4, -0.3])
+    J = ad.jacobian(K.sin_scaled, y, x, 0.7, out="y", wrt="x")
+    np.testing.assert_allclose(J, np.diag(0.7 * np.cos(0.7 * x)))
+    with pytest.raises(ActivityError, match="not a mode"):
+        ad.jacobian(K.sin_scaled, y, x, 0.7, out="y", wrt="x", mode="fwd")
+    with pytest.raises(ActivityError, match="wrt names `z`"):
+        ad.jacobian(K.sin_scaled, y, x, 0.7, out="y", wrt="z")
+    A = np.arange(6.0).reshape(2, 3) / 10
+    with pytest.raises(ShapeError, match="direction of argument 0"):
+        ad.hvp(K.sum_sin, (A,), (np.ones(6),))
+    with pytest.raises(ActivityError, match="Duplicated and BatchDuplicated"):
+        ad.autodiff(ad.Forward, K.sin_scaled, Const, Duplicated(np.zeros(3), np.zeros(3)),
+                    ad.BatchDuplicated(x.copy(), (np.ones(3), np.zeros(3))), Const(0.7))

@@ -101,6 +101,12 @@ def _batch(mode, f, ret, args):
     vector form runs one tangent sweep per direction instead, on copies of the
     inputs, the last one on the arguments themselves so that the primal side
     effects happen exactly once."""
+    for a in args:
+        if isinstance(a, A.Duplicated) and not isinstance(a, A.BatchDuplicated):
+            raise ActivityError("Duplicated and BatchDuplicated arguments in one call: vector mode takes k "
+                                "tangents for every differentiated argument.", construct="BatchDuplicated",
+                                hint="pass each differentiated argument as BatchDuplicated (zero tangents where "
+                                     "it has none), or make the call with Duplicated arguments only.")
     ks = {len(a.dvals) for a in args if isinstance(a, A.BatchDuplicated)}
     if len(ks) != 1:
         raise ShapeError("every BatchDuplicated argument needs the same number of tangents.",

@@ -22,6 +22,7 @@ from ..errors import ActivityError, ShapeError
 from .arguments import copy_values, is_float_scalar
 from .forward import autodiff_forward
 from .reverse import autodiff
+from .transforms import _out_positions
 
 
 def _reverse_function(f, values):
@@ -71,7 +72,10 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
         if act == "Duplicated":
             direction = np.zeros_like(x)   # (x's memory layout: a shadow must have it)
             if v is not None:
-                direction[...] = np.asarray(v, dtype=x.dtype).reshape(x.shape)
+                if np.shape(v) != x.shape:
+                    raise ShapeError(f"hvp: the direction of argument {i} has shape {np.shape(v)}, not "
+                                     f"{x.shape}.", construct="hvp", hint="pass directions of the arguments' shapes.")
+                direction[...] = np.asarray(v, dtype=x.dtype)
             call.append(A.Duplicated(x, direction))
             hv[i] = np.zeros_like(x)
             call.append(A.Duplicated(np.zeros_like(x), hv[i]))
@@ -157,10 +161,13 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     if not args:
         return functools.wraps(f_)(lambda *a: jacobian(f_, *a, out=out, wrt=wrt, mode=mode,
                                                        holomorphic=holomorphic))
-    outs = (out,) if isinstance(out, int) else tuple(out)
+    if mode not in (None, "forward", "reverse"):
+        raise ActivityError(f"jacobian: mode={mode!r} is not a mode.", construct="jacobian",
+                            hint="pass mode='forward', mode='reverse' or leave it out.")
+    outs = _out_positions(f_, out, args)   # (positions or parameter names)
     if wrt is None:
         wrt = tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind in "fc")
-    ins = (wrt,) if isinstance(wrt, int) else tuple(wrt)
+    ins = _out_positions(f_, wrt, args, "wrt")
     complex_in = [i for i in ins if np.iscomplexobj(args[i])]
     if complex_in and not holomorphic:
         raise ActivityError(f"jacobian: argument {complex_in[0]} is complex; the Jacobian in a complex input "

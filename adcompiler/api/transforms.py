@@ -176,17 +176,19 @@ def _positions(f, argnums, args) -> tuple:
     return tuple(i % len(args) for i in nums)
 
 
-def _out_positions(f, out, args) -> tuple:
+def _out_positions(f, out, args, what="out") -> tuple:
+    """The positions ``out`` names (positions or parameter names), each a float array."""
     names = param_names(f, len(args))
     outs = []
     for o in (out if isinstance(out, (tuple, list)) else (out,)):
         k = names.index(o) if isinstance(o, str) and o in names else o
         if not isinstance(k, numbers.Integral) or not 0 <= k < len(args):
-            raise ActivityError(f"out names `{o}`, which is not an argument of `{getattr(f, '__name__', f)}`.",
-                                construct="out", hint=f"give positions or parameter names: {', '.join(names)}.")
+            raise ActivityError(f"{what} names `{o}`, which is not an argument of `{getattr(f, '__name__', f)}`.",
+                                construct=what, hint=f"give positions or parameter names: {', '.join(names)}.")
         if not is_float_array(args[k]):
-            raise ActivityError(f"the output `{names[k]}` is not a float array.", construct="out",
-                                hint="outputs are float arrays the function writes.")
+            raise ActivityError(f"`{names[k]}` (in {what}) is not a float array.", construct=what,
+                                hint="outputs are float arrays the function writes, inputs float arrays; "
+                                     "for a float scalar input, use jvp or grad.")
         outs.append(int(k))
     return tuple(outs)
 
