@@ -222,3 +222,11 @@ def sin_scaled(y, x, a):
 
 def sum_sin(x):
     return float(np.sum(np.sin(x)))
+
+
+def irfft_of_real(x):
+    return np.sum(np.sin(np.fft.irfft(x, 9)))
+
+
+def irfft2_of_real(x):
+    return np.sum(np.sin(np.fft.irfft2(x)))

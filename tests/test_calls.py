@@ -71,6 +71,8 @@ ACTIVE = {
     "clip_method_high_keyword": (K.clip_method_high_keyword, lambda: (D(5),)),
     "clip_min_max_keywords": (K.clip_min_max_keywords, lambda: (D(5), Duplicated(np.full(5, -0.25), np.zeros(5)))),
     "clip_a_max_only": (K.clip_a_max_only, lambda: (D(5),)),
+    "irfft_of_real": (K.irfft_of_real, lambda: (D(5),)),
+    "irfft2_of_real": (K.irfft2_of_real, lambda: (D(3, 4),)),
     "put_negative": (K.put_negative, lambda: (D(4), D(2))),
     "fill_diagonal_cycled": (K.fill_diagonal_cycled, lambda: (D(3, 3), D(2))),
     "where_one_argument": (K.where_one_argument, lambda: (D(2, 3), Const(np.array([[0, 1, 1], [1, 0, 0]], bool)))),

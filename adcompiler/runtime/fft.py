@@ -66,7 +66,13 @@ def rfft_adjoint(g, a, n=None, axis=-1, norm=None):
 
 def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
     """Adjoint of ``irfft`` (real output): the half spectrum of ``g``, each bin
-    that stands for a conjugate pair counted twice."""
+    that stands for a conjugate pair counted twice (of a real ``a``, whose
+    imaginary part numpy takes as 0, its real part)."""
+    r = _irfft_adjoint(g, a, n, axis, norm)
+    return r if np.iscomplexobj(a) else np.real(r)
+
+
+def _irfft_adjoint(g, a, n=None, axis=-1, norm=None):
     axis = axis % np.ndim(a)
     n = 2 * (np.shape(a)[axis] - 1) if n is None else n
     half = n // 2 + 1
@@ -98,7 +104,7 @@ def irfftn_adjoint(g, a, s=None, axes=None, norm=None, default=None):
     """Adjoint of ``irfftn``/``irfft2``: numpy's iffts along all but the last
     axis, then irfft along it; the adjoints in turn."""
     axes = _axes(np.ndim(a), s, axes, default)
-    r = irfft_adjoint(g, a, None if s is None else s[-1], axes[-1], norm)
+    r = _irfft_adjoint(g, a, None if s is None else s[-1], axes[-1], norm)
     for ax in axes[:-1]:
         r = _fit(np.fft.fft(r, axis=ax, norm=_dual(norm)), np.shape(a), (ax,))
-    return r
+    return r if np.iscomplexobj(a) else np.real(r)
