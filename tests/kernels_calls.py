@@ -230,3 +230,16 @@ def irfft_of_real(x):
 
 def irfft2_of_real(x):
     return np.sum(np.sin(np.fft.irfft2(x)))
+
+
+def fresh_from_constants(a):
+    z = np.empty_like(a)
+    for i in range(len(a)):
+        z[i] = a[i] * -1.25
+    return z
+
+
+def helper_result_made_active(x, b):
+    h = fresh_from_constants(b)   # no argument with tangents: the helper's tangents are none
+    h *= x[1]
+    x[...] = x * 0.5 + np.tanh(h) * 0.25

@@ -227,3 +227,17 @@ def test_entry_point_arguments_checked():
     with pytest.raises(ActivityError, match="Duplicated and BatchDuplicated"):
         ad.autodiff(ad.Forward, K.sin_scaled, Const, Duplicated(np.zeros(3), np.zeros(3)),
                     ad.BatchDuplicated(x.copy(), (np.ones(3), np.zeros(3))), Const(0.7))
+
+
+def test_vector_mode_of_a_helper_without_tangents_whose_result_gets_some():
+    """The helper's zero tangents had length 0 where the caller has k (a ValueError)."""
+    import adcompiler as ad
+    x, b = np.array([0.6, 0.4]), np.array([0.3, 0.7])
+    directions = (np.ones(2), np.array([0.0, 1.0]))
+    batch = tuple(d.copy() for d in directions)
+    ad.autodiff(ad.Forward, K.helper_result_made_active, Const, ad.BatchDuplicated(x.copy(), batch), Const(b))
+    for d, got in zip(directions, batch):
+        one = d.copy()
+        ad.autodiff(ad.Forward, K.helper_result_made_active, Const, Duplicated(x.copy(), one), Const(b))
+        np.testing.assert_allclose(got, one)
+    check_everywhere(K.helper_result_made_active, Duplicated(x.copy(), np.zeros(2)), Const(b), ret=Const)

@@ -26,9 +26,11 @@ def bzeros(x, k):
 
 
 def bfresh(t, x, k):
-    """A new batched tangent array for a freshly bound ``x``."""
+    """A new batched tangent array for a freshly bound ``x`` (a callee none of
+    whose arguments has tangents returns zero tangents of length 0: zeros)."""
     out = bzeros(x, k)
-    out[...] = blift(t, x)
+    if not (isinstance(t, np.ndarray) and t.ndim == np.ndim(x) + 1 and t.shape[0] == 0):
+        out[...] = blift(t, x)
     return out
 
 
