@@ -243,3 +243,30 @@ def helper_result_made_active(x, b):
     h = fresh_from_constants(b)   # no argument with tangents: the helper's tangents are none
     h *= x[1]
     x[...] = x * 0.5 + np.tanh(h) * 0.25
+
+
+def last_step_array_read_after(x, nsteps):
+    for step in range(nsteps):
+        m = x.copy()
+        m *= m   # written in place: it has a shadow the steps bind
+        x -= 0.1 * m
+    return float(np.sum(m ** 2))
+
+
+def last_step_filled_read_after(x, nsteps):
+    for step in range(nsteps):
+        m = np.zeros_like(x)
+        m[0] = x[0]
+        x *= 0.9
+    return float(np.sum(m ** 2) + np.sum(x))
+
+
+def last_step_read_in_a_branch(x, nsteps):
+    for step in range(nsteps):
+        m = x.copy()
+        m *= m
+        x -= 0.1 * m
+    t = 0.0
+    if m[0] > 0.0:
+        t = float(np.sum(m ** 2))
+    return t

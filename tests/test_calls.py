@@ -241,3 +241,25 @@ def test_vector_mode_of_a_helper_without_tangents_whose_result_gets_some():
         ad.autodiff(ad.Forward, K.helper_result_made_active, Const, Duplicated(x.copy(), one), Const(b))
         np.testing.assert_allclose(got, one)
     check_everywhere(K.helper_result_made_active, Duplicated(x.copy(), np.zeros(2)), Const(b), ret=Const)
+
+
+@pytest.mark.parametrize("f", [K.last_step_array_read_after, K.last_step_filled_read_after,
+                               K.last_step_read_in_a_branch], ids=lambda f: f.__name__)
+def test_checkpointed_loop_whose_array_is_read_after_it(f):
+    """The replay of the last step bound a fresh shadow for ``m``, dropping the
+    adjoint the code after the loop gave it (the gradient was 0); such a loop
+    keeps its tape, with a warning."""
+    import warnings
+
+    from adcompiler.errors import AdCompilerWarning
+    x = np.array([0.3, -0.5, 0.8, 0.1])
+    plain = gradient(f, x.copy(), 3)[0]
+    for checkpoint in (1, 2, 10):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = gradient(f, x.copy(), 3, checkpoint=checkpoint)[0]
+        assert any(issubclass(w.category, AdCompilerWarning) and "read after the loop" in str(w.message)
+                   for w in caught)
+        np.testing.assert_allclose(got, plain)
+    from adcompiler.testing import check_grads
+    check_grads(f, Duplicated(x.copy(), np.zeros(4)), Const(3), ret=Active)

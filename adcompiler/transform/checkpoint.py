@@ -54,6 +54,16 @@ def _random_call(stmts) -> str | None:
     return None
 
 
+def _own_loads(st) -> set:
+    """Names a statement reads itself: a compound one its header (its body's
+    statements are walked on their own)."""
+    if isinstance(st, ast.For):
+        return loads([ast.Expr(st.iter)])
+    if isinstance(st, (ast.While, ast.If)):
+        return loads([ast.Expr(st.test)])
+    return loads([st])
+
+
 def _bound(stmts) -> set:
     """Names the statements bind (assignments, loop targets, counters)."""
     out = set()
@@ -221,6 +231,13 @@ class Checkpointing:
                     return f"the loop writes `{n}`, which is neither a numpy array nor a list"
                 if self._is_root(n):
                     roots.append(n)
+        # an array the steps bind, with a shadow, read after the loop: the replay of the last
+        # step binds a fresh shadow, dropping the adjoint the code after the loop gave it
+        after = {n for st in walk_stmts(self.body) if id(st) not in inside for n in _own_loads(st)}
+        for n in sorted(bound_in & after):
+            k = ctx.kinds.get(n)
+            if k is not None and k.cls in ("array", "num") and ctx.needs_shadow(n):
+                return f"the steps bind the array `{n}`, which is read after the loop"
         carried = sorted((_live_in(s.body)[0] & bound_in) - _targets(s))
         for n in carried:
             k = ctx.kinds.get(n)

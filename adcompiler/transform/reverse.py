@@ -334,7 +334,9 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
                 if notes.count(s) is not None:
                     it = ast.Subscript(it, ast.Slice(None, N(notes.count(s)), None), ast.Load())
                 body = drop_self_reset(body)
-                if not order_free(body, self.memory_cell):
+                # (a loop that may break runs the first iterations of a sliced range: kept reversed,
+                # the form the numba backend rewrites)
+                if notes.count(s) is not None or not order_free(body, self.memory_cell):
                     it = ast.Call(N("reversed"), [it], [])
                 code = [ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])]
                 code = listify_reversed(self, s, code[0]) or code
