@@ -197,6 +197,18 @@ class Checkpointing:
         pf = self.ctx.pf
         return any(MARK in (pf.line_text(k) or "") for k in (s.lineno, s.lineno - 1) if k >= 1)
 
+    def _bound_and_read_after(self, inside, bound_in):
+        """An array the steps bind, with a shadow, read after the loop: the replay of
+        the last step binds a fresh shadow, dropping the adjoint the code after the
+        loop gave it. Why the loop keeps its tape, or None."""
+        ctx = self.ctx
+        after = {n for st in walk_stmts(self.body) if id(st) not in inside for n in _own_loads(st)}
+        for n in sorted(bound_in & after):
+            k = ctx.kinds.get(n)
+            if k is not None and k.cls in ("array", "num") and ctx.needs_shadow(n):
+                return f"the steps bind the array `{n}`, which is read after the loop"
+        return None
+
     def _checkpoint_plan(self, s):
         """The roots and carried names of loop ``s``, or why it keeps the plain tape."""
         ctx = self.ctx
@@ -231,13 +243,9 @@ class Checkpointing:
                     return f"the loop writes `{n}`, which is neither a numpy array nor a list"
                 if self._is_root(n):
                     roots.append(n)
-        # an array the steps bind, with a shadow, read after the loop: the replay of the last
-        # step binds a fresh shadow, dropping the adjoint the code after the loop gave it
-        after = {n for st in walk_stmts(self.body) if id(st) not in inside for n in _own_loads(st)}
-        for n in sorted(bound_in & after):
-            k = ctx.kinds.get(n)
-            if k is not None and k.cls in ("array", "num") and ctx.needs_shadow(n):
-                return f"the steps bind the array `{n}`, which is read after the loop"
+        why = self._bound_and_read_after(inside, bound_in)
+        if why:
+            return why
         carried = sorted((_live_in(s.body)[0] & bound_in) - _targets(s))
         for n in carried:
             k = ctx.kinds.get(n)
