@@ -197,6 +197,20 @@ class Checkpointing:
         pf = self.ctx.pf
         return any(MARK in (pf.line_text(k) or "") for k in (s.lineno, s.lineno - 1) if k >= 1)
 
+    def _views_of_outer_views(self, s, bound_in, bound_out):
+        """Views the steps take of a view bound before the loop: the replayed steps
+        bind views of its shadow, which the reverse half does not hold. Why the
+        loop keeps its tape, or None."""
+        ctx = self.ctx
+        for st in walk_stmts(s.body):
+            n = ctx.eff.view_base(st.value) if isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name) \
+                else None
+            if n is not None and n not in bound_in and n in bound_out and n not in ctx.params \
+                    and ctx.needs_shadow(st.targets[0].id) and not self._is_root(n):
+                what = "a view" if n in ctx.namer.generated else f"`{n}`, a view"
+                return f"the steps take views of {what} bound before the loop"
+        return None
+
     def _bound_and_read_after(self, inside, bound_in):
         """An array the steps bind, with a shadow, read after the loop: the replay of
         the last step binds a fresh shadow, dropping the adjoint the code after the
@@ -222,14 +236,9 @@ class Checkpointing:
         bound_out = set(ctx.params) | {n for st in walk_stmts(self.body) if id(st) not in inside and st is not s
                                        for n in _bound([st]) if not isinstance(st, (ast.For, ast.While, ast.If))}
         cells = {c for c, ws in ctx.eff.memory_writers.items() if any(id(w) in inside for w in ws)}
-        for st in walk_stmts(s.body):
-            n = ctx.eff.view_base(st.value) if isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name) \
-                else None
-            if n is not None and n not in bound_in and n in bound_out and n not in ctx.params \
-                    and ctx.needs_shadow(st.targets[0].id) and not self._is_root(n):
-                # the replayed steps bind views of its shadow, which the reverse half does not hold
-                what = "a view" if n in ctx.namer.generated else f"`{n}`, a view"
-                return f"the steps take views of {what} bound before the loop"
+        why = self._views_of_outer_views(s, bound_in, bound_out)
+        if why:
+            return why
         roots = []
         for c in sorted(cells):
             names = sorted(n for n, m in ctx.eff.memory_of.items() if m == c)
