@@ -166,6 +166,12 @@ def _guarded(fn, path, origins):
             if refusal is not None:
                 raise refusal from None
             raise
+        except ZeroDivisionError as e:
+            # (numba's compiled code keeps no line: name the function, and the backend that names the line)
+            where = next(iter(origins.values()), None)
+            about = f" (raised by the derivative of a line of {where[0]} under numba; backend='numpy' names the " \
+                    "line)" if where else ""
+            raise ZeroDivisionError(f"{e}{about}") from None
         except NotImplementedError as e:
             # numba's own limits met at run time (its reshape of an array that is not contiguous)
             raise BackendError(f"numba could not run this derivative ({e}).",

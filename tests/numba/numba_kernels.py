@@ -107,3 +107,14 @@ def damped_by_augmented_power(y, x):
         k = i + 2
         k **= -1   # numba types this k as an int (each assignment of a name on its own)
         y[i] = x[i] * x[i] * k
+
+
+def pair_energy(pos):
+    n = pos.shape[0]
+    e = 0.0
+    for i in range(n):
+        for j in range(n):
+            dx = pos[i] - pos[j]
+            r = math.sqrt(dx * dx)   # r == 0 on the diagonal: the derivative divides by 0
+            e += math.exp(-r * r)
+    return e

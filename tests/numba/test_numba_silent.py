@@ -110,3 +110,13 @@ def test_ints_to_negative_powers_are_floats(f, backend, rng):
     f(y, vals[1].copy())
     np.testing.assert_allclose(got[0][0], y, rtol=1e-12)
     check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Const)
+
+
+def test_a_division_by_zero_names_the_file():
+    """numba's compiled code keeps no line: the error names the function's file
+    and the backend that names the line (it was a bare ZeroDivisionError)."""
+    from adcompiler import gradient
+    with pytest.raises(ZeroDivisionError, match=r"numba_kernels\.py under numba; backend='numpy' names the line"):
+        gradient(K.pair_energy, np.array([0.1, 0.5, 0.9]), backend="numba")
+    with pytest.raises(ZeroDivisionError, match=r"numba_kernels\.py:\d+: r = math.sqrt"):
+        gradient(K.pair_energy, np.array([0.1, 0.5, 0.9]))
