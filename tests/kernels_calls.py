@@ -270,3 +270,20 @@ def last_step_read_in_a_branch(x, nsteps):
     if m[0] > 0.0:
         t = float(np.sum(m ** 2))
     return t
+
+
+def kalman_like(F, x0, ys):
+    x = x0.copy()
+    nll = 0.0
+    for t in range(ys.shape[0]):
+        x = F @ x   # (a matrix times a vector is a vector: `nll += r @ r` below is a number)
+        r = ys[t] - x
+        nll += r @ r
+    return nll
+
+
+def stacked_matmul(A, v):
+    y = A @ v   # (2, 3, 3) @ (3,) -> (2, 3)
+    s = 0.0
+    s += np.sum(y[0] * y[1])
+    return s

@@ -73,6 +73,8 @@ ACTIVE = {
     "clip_a_max_only": (K.clip_a_max_only, lambda: (D(5),)),
     "irfft_of_real": (K.irfft_of_real, lambda: (D(5),)),
     "irfft2_of_real": (K.irfft2_of_real, lambda: (D(3, 4),)),
+    "kalman_like": (K.kalman_like, lambda: (D(2, 2), D(2), D(3, 2))),
+    "stacked_matmul": (K.stacked_matmul, lambda: (D(2, 3, 3), D(3))),
     "put_negative": (K.put_negative, lambda: (D(4), D(2))),
     "fill_diagonal_cycled": (K.fill_diagonal_cycled, lambda: (D(3, 3), D(2))),
     "where_one_argument": (K.where_one_argument, lambda: (D(2, 3), Const(np.array([[0, 1, 1], [1, 0, 0]], bool)))),

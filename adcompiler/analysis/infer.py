@@ -76,9 +76,12 @@ class Inference:
             lk, rk = self.expr(e.left), self.expr(e.right)
             if isinstance(e.op, ast.MatMult):
                 cx = "c" in (_dtype(lk), _dtype(rk))
-                if lk.ndim != 1 or rk.ndim != 1:
-                    return array(None, "c" if cx else "f")
-                return COMPLEX if cx else FLOAT
+                if lk.ndim == 1 and rk.ndim == 1:
+                    return COMPLEX if cx else FLOAT
+                # a matrix and a vector: a vector; matrices (stacks of them): the larger rank
+                nd = None if lk.ndim is None or rk.ndim is None or 0 in (lk.ndim, rk.ndim) else \
+                    max(lk.ndim, rk.ndim) - (1 if 1 in (lk.ndim, rk.ndim) else 0)
+                return array(nd, "c" if cx else "f")
             k = broadcast(lk, rk)
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
