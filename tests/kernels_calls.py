@@ -287,3 +287,18 @@ def stacked_matmul(A, v):
     s = 0.0
     s += np.sum(y[0] * y[1])
     return s
+
+
+def floyd_warshall_soft(A):
+    n = A.shape[0]
+    for k in range(n):
+        A[...] = np.minimum(A, np.add.outer(A[:, k], A[k]))   # npbench's floyd_warshall, on floats
+    return np.sum(A ** 2)
+
+
+def subtract_outer(a, b):
+    return np.sum(np.sin(np.subtract.outer(a, b)))
+
+
+def multiply_outer(a, B):
+    return np.sum(np.sin(np.multiply.outer(a, B)))

@@ -73,6 +73,10 @@ ACTIVE = {
     "clip_a_max_only": (K.clip_a_max_only, lambda: (D(5),)),
     "irfft_of_real": (K.irfft_of_real, lambda: (D(5),)),
     "irfft2_of_real": (K.irfft2_of_real, lambda: (D(3, 4),)),
+    "floyd_warshall_soft": (K.floyd_warshall_soft, lambda: (Duplicated(
+        np.random.default_rng(0).uniform(0.5, 3.0, (4, 4)) * (1 - np.eye(4)), np.zeros((4, 4))),)),
+    "subtract_outer": (K.subtract_outer, lambda: (D(3), D(4))),
+    "multiply_outer": (K.multiply_outer, lambda: (D(3), D(2, 2))),
     "kalman_like": (K.kalman_like, lambda: (D(2, 2), D(2), D(3, 2))),
     "stacked_matmul": (K.stacked_matmul, lambda: (D(2, 3, 3), D(3))),
     "put_negative": (K.put_negative, lambda: (D(4), D(2))),

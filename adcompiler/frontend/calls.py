@@ -81,6 +81,10 @@ class CallRewrite:
         """Source expression naming ``obj`` for generated code."""
         mod = getattr(obj, "__module__", None) or ""
         name = getattr(obj, "__name__", None)
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, np.ufunc):   # a ufunc's method: np.add.outer
+            self._np_ok(node)
+            return ast.parse(f"np.{owner.__name__}.{name}", mode="eval").body
         if mod.startswith("numpy") or type(obj).__name__ == "ufunc":
             self._np_ok(node)
             prefix = "np.linalg." if "linalg" in mod else "np."

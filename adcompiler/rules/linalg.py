@@ -125,6 +125,18 @@ defrule(np.inner, "a, b", a="_ad_inner_adjoint_a(g, a, b)", b="_ad_inner_adjoint
 defrule(np.outer, "a, b", a="np.reshape(np.dot(g, np.ravel(b)), np.shape(a))",
         b="np.reshape(np.dot(np.ravel(a), g), np.shape(b))",
         tangents={"a": "np.outer(t, b)", "b": "np.outer(a, t)"}, result=lambda k, b: array(2))
+_OUTER_RANK = _product_kind(lambda na, nb, bound: na + nb, "A", "B")
+defrule(np.add.outer, "A, B", A="_ad_outer_sum(g, np.ndim(A), np.ndim(g), True)",
+        B="_ad_outer_sum(g, np.ndim(A), np.ndim(g), False)",
+        tangents={"A": "np.add.outer(t, np.zeros_like(B))", "B": "np.add.outer(np.zeros_like(A), t)"},
+        result=_OUTER_RANK, name="numpy.add.outer", doc="every pair of elements (floyd_warshall's A[i] + A[:, k])")
+defrule(np.subtract.outer, "A, B", A="_ad_outer_sum(g, np.ndim(A), np.ndim(g), True)",
+        B="-_ad_outer_sum(g, np.ndim(A), np.ndim(g), False)",
+        tangents={"A": "np.subtract.outer(t, np.zeros_like(B))", "B": "np.subtract.outer(np.zeros_like(A), t)"},
+        result=_OUTER_RANK, name="numpy.subtract.outer", doc="every pair of elements")
+defrule(np.multiply.outer, "A, B", A="np.tensordot(g, B, np.ndim(B))", B="np.tensordot(A, g, np.ndim(A))",
+        tangents={"A": "np.multiply.outer(t, B)", "B": "np.multiply.outer(A, t)"},
+        result=_OUTER_RANK, name="numpy.multiply.outer", doc="every pair of elements (np.outer of any ranks)")
 defrule(np.tensordot, "a, b, axes=2", a="_ad_tensordot_adjoint_a(g, a, b, axes)",
         b="_ad_tensordot_adjoint_b(g, a, b, axes)",
         tangents={"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"},

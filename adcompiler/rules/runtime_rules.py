@@ -174,6 +174,7 @@ _cov_adj = _linear(V.cov_adjoint, f"g, {_COV.replace('y,', 'y=None,')}",
 _linear(L.convolve_adjoint, "g, a, v, mode='full', first=True",
         extra={"a": "0.0 if first else _ad_convolve_adjoint(g, t, v, mode, first)",
                "v": "_ad_convolve_adjoint(g, a, t, mode, first) if first else 0.0"})
+_linear(RN.outer_sum, "g, nd_a, nd_g, first")
 _linear(L.cross_adjoint, "g, a, b, first=True",
         extra={"a": "0.0 if first else _ad_cross_adjoint(g, t, b, first)",
                "b": "_ad_cross_adjoint(g, a, t, first) if first else 0.0"})

@@ -29,6 +29,13 @@ def clip_inside(a, lo, hi):
     return mask
 
 
+def outer_sum(g, nd_a, nd_g, first):
+    """Adjoint of ``np.add.outer(A, B)`` (each element of the result is one of A's
+    plus one of B's): ``g`` summed over B's axes (``first``) or over A's."""
+    axes = tuple(range(nd_a, nd_g)) if first else tuple(range(nd_a))
+    return np.sum(g, axis=axes) if axes else g
+
+
 def wrapped_indices(ind, size):
     """Flat indices as ``np.put`` takes them: a negative one counts from the end."""
     ind = np.asarray(ind)
