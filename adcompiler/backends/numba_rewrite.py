@@ -356,9 +356,15 @@ class FunctionRewrite:
         return before, head
 
     def reversed_range(self, s, it):
-        """``reversed(range(a, b, c))`` as ``range(a + (len - 1) * c, a - c, -c)``."""
-        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed"):
+        """``reversed(range(a, b, c))`` as ``range(a + (len - 1) * c, a - c, -c)``;
+        ``range(...)[::-1]`` (the frontend's ``reversed(range(...))``) as the same,
+        and ``reversed(range(...)[::-1])`` as the range itself."""
+        if _range_backwards(it):
+            it = _call("reversed", [it.value])
+        elif not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed"):
             return it
+        elif len(it.args) == 1 and _range_backwards(it.args[0]):
+            return copy.deepcopy(it.args[0].value)
         inner = it.args[0] if len(it.args) == 1 else None
         limit = None
         if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice) and inner.slice.lower is None \
@@ -388,6 +394,18 @@ class FunctionRewrite:
         first = ast.BinOp(copy.deepcopy(start), ast.Add(), ast.BinOp(count, ast.Mult(), copy.deepcopy(step)))
         return _call("range", [first, ast.BinOp(copy.deepcopy(start), ast.Sub(), copy.deepcopy(step)),
                                ast.UnaryOp(ast.USub(), copy.deepcopy(step))])
+
+
+def _range_backwards(e) -> bool:
+    """Whether ``e`` is ``range(...)[::-1]``."""
+    if not (isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Slice) and e.slice.lower is None
+            and e.slice.upper is None and isinstance(e.value, ast.Call)
+            and isinstance(e.value.func, ast.Name) and e.value.func.id == "range"):
+        return False
+    step = e.slice.step
+    if isinstance(step, ast.UnaryOp) and isinstance(step.op, ast.USub):
+        return isinstance(step.operand, ast.Constant) and step.operand.value == 1
+    return isinstance(step, ast.Constant) and step.value == -1
 
 
 def _rebinds_buffer(assign) -> bool:

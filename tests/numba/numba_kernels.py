@@ -118,3 +118,17 @@ def pair_energy(pos):
             r = math.sqrt(dx * dx)   # r == 0 on the diagonal: the derivative divides by 0
             e += math.exp(-r * r)
     return e
+
+
+def back_substitution(x, c, d):
+    n = x.shape[0]
+    x[n - 1] = d[n - 1]
+    for i in reversed(range(n - 1)):   # a Thomas solver's back substitution
+        x[i] = d[i] - c[i] * x[i + 1]
+
+
+def stepped_backwards(y, x):
+    s = 0.0
+    for i in reversed(range(1, x.shape[0], 2)):
+        s = s * 0.5 + x[i]
+        y[i] = s

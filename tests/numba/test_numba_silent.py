@@ -120,3 +120,25 @@ def test_a_division_by_zero_names_the_file():
         gradient(K.pair_energy, np.array([0.1, 0.5, 0.9]), backend="numba")
     with pytest.raises(ZeroDivisionError, match=r"numba_kernels\.py:\d+: r = math.sqrt"):
         gradient(K.pair_energy, np.array([0.1, 0.5, 0.9]))
+
+
+@pytest.mark.parametrize("f,shapes", [(K.back_substitution, [(5,), (5,), (5,)]), (K.stepped_backwards, [(7,), (7,)])],
+                         ids=["back_substitution", "stepped_backwards"])
+def test_loops_over_reversed_ranges(f, shapes, rng):
+    """``for i in reversed(range(...))`` in the source was refused by the numba
+    backend ("a reversed loop over something other than a range")."""
+    vals = [rng.standard_normal(s) for s in shapes]
+    seeds = [rng.standard_normal(s) for s in shapes]
+    got = _run(f, vals, seeds, "numba")
+    want = _run(f, vals, seeds, "numpy")
+    for g, w in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    from adcompiler import Forward
+    tangents = [rng.standard_normal(s) for s in shapes]
+    outs = {}
+    for backend in ("numpy", "numba"):
+        ts = [t.copy() for t in tangents]
+        autodiff(Forward, f, Const, *[Duplicated(v.copy(), t) for v, t in zip(vals, ts)], backend=backend)
+        outs[backend] = ts
+    for g, w in zip(outs["numba"], outs["numpy"]):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
