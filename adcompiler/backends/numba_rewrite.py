@@ -117,6 +117,17 @@ class FunctionRewrite:
                         block[k] = ast.copy_location(ast.Assign(
                             targets=[s.target], value=ast.BinOp(base, ast.Pow(), s.value)), s)
 
+    def bool_expr(self, e) -> bool:
+        """Whether ``e`` is a (numpy) bool by its form and kinds."""
+        if isinstance(e, ast.Compare):
+            return True
+        if isinstance(e, ast.Name):
+            k = self.kinds.get(e.id)
+            return k is not None and k.cls == "bool"
+        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Mult, ast.BitOr, ast.BitAnd)):
+            return self.bool_expr(e.left) and self.bool_expr(e.right)
+        return False
+
     def real_scalar(self, e) -> bool:
         """Whether ``e`` is an int, bool or real float by its form and kinds (not an array)."""
         if isinstance(e, ast.Constant):
@@ -231,6 +242,13 @@ class FunctionRewrite:
             if isinstance(sub, ast.Name) and sub.id == self.tape:
                 self.refuse(s, "the generated code uses the tape in a way the typed tape does not cover",
                             "use backend='numpy' for this function.")
+            if isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Add, ast.Sub, ast.Mult)) \
+                    and self.bool_expr(sub.left) and self.bool_expr(sub.right):
+                # numpy bools add as a logical or, Python bools as ints: numba adds ints
+                self.refuse(s, "arithmetic on two comparisons (numpy's bools add as a logical or, Python's as "
+                               "ints, and numba cannot tell which these are)",
+                            "convert one side (float(x > a) + float(x > b) counts, np.logical_or(...) ors), or "
+                            "use backend='numpy'.")
 
     # -- the tape -------------------------------------------------------------------------
     def push(self, s, call):

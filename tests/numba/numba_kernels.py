@@ -132,3 +132,8 @@ def stepped_backwards(y, x):
     for i in reversed(range(1, x.shape[0], 2)):
         s = s * 0.5 + x[i]
         y[i] = s
+
+
+def levels(y, x):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * ((x[i] > 0.2) + (x[i] > 0.6) + (x[i] > 1.0))   # numpy bools: a logical or

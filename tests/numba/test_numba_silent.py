@@ -142,3 +142,15 @@ def test_loops_over_reversed_ranges(f, shapes, rng):
         outs[backend] = ts
     for g, w in zip(outs["numba"], outs["numpy"]):
         np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_sums_of_comparisons_refused_and_auto_falls_back(rng):
+    """numpy's bools add as a logical or, numba's as ints: y was 2x or 3x."""
+    x = np.array([0.9, 1.5, 1.7, 0.45])
+    vals, seeds = [np.zeros(4), x], [np.ones(4), np.zeros(4)]
+    with pytest.raises(BackendError, match=r"numba_kernels\.py:\d+.*arithmetic on two comparisons"):
+        _run(K.levels, vals, seeds, "numba")
+    got, want = _run(K.levels, vals, seeds, "auto"), _run(K.levels, vals, seeds, "numpy")
+    np.testing.assert_allclose(got[0][0], x)   # (True * x)
+    for g, w in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_allclose(g, w)
