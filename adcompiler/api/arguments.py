@@ -41,7 +41,8 @@ def copy_values(args, f=None) -> list:
     writes none of them: otherwise (the caller's call reads the write through
     the other) they are refused, as ``autodiff`` refuses them."""
     arrays = [(k, a) for k, a in enumerate(args) if isinstance(a, np.ndarray)]
-    shared = {k for k, a in arrays for j, b in arrays if j != k and np.shares_memory(a, b)}
+    shared = {k for k, a in arrays for j, b in arrays
+              if j != k and np.may_share_memory(a, b) and np.shares_memory(a, b)}   # (the bounds first: cheap)
     if shared and f is not None:
         written = shared & _written_params(f, args)
         if written:
@@ -52,14 +53,21 @@ def copy_values(args, f=None) -> list:
     return [copy_value(a) for a in args]
 
 
+def kind_of_argument(v):
+    """The kind the analyses take a value passed as an argument for (an array by its
+    rank and dtype)."""
+    from ..analysis.kinds import array, kind_of_value
+    return array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v)
+
+
 def _written_params(f, args) -> set:
     """The positions of the parameters ``f`` writes, called with ``args`` (all,
     where the analysis cannot tell)."""
     import inspect
 
     from .. import pipeline
-    from ..analysis.kinds import array, kind_of_value
-    kinds = [array(a.ndim, a.dtype.kind) if isinstance(a, np.ndarray) else kind_of_value(a) for a in args]
+    from ..analysis.kinds import kind_of_value
+    kinds = [kind_of_argument(a) for a in args]
     try:
         params = list(inspect.signature(f).parameters.values())
         kinds += [kind_of_value(p.default) for p in params[len(kinds):]]

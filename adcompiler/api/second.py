@@ -17,9 +17,8 @@ import numpy as np
 
 from .. import activity as A
 from .. import pipeline
-from ..analysis.kinds import array, kind_of_value
 from ..errors import ActivityError, ShapeError
-from .arguments import copy_values, is_float_scalar
+from .arguments import copy_values, is_float_scalar, kind_of_argument
 from .forward import autodiff_forward
 from .reverse import autodiff
 from .transforms import _out_positions
@@ -28,7 +27,7 @@ from .transforms import _out_positions
 def _reverse_function(f, values):
     """The generated reverse code of ``f`` (all float arguments Duplicated,
     Active return) as a compiled function ``f_reverse(x, dx, ..., dret)``."""
-    kinds = tuple(array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v) for v in values)
+    kinds = tuple(kind_of_argument(v) for v in values)
     acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind in "fc" else "Const" for v in values)
 
     # the reverse code is differentiated again: it keeps values and arrays (lists carry

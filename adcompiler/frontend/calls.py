@@ -185,15 +185,10 @@ class CallRewrite:
             if _is_none(kw.get(writes.OUT)):
                 del kw[writes.OUT]   # (out=None: numpy's default)
             return e
-        k = pos.index(writes.OUT)
-        for name, a in zip(pos[k:], e.args[k:]):
-            if name in kw:
-                self.err(e, f"`{name}` is given twice.", "pass it once.")
-            kw[name] = a
+        e = self.by_name(e, pos, pos.index(writes.OUT), kw)
         if _is_none(kw.get(writes.OUT)):
             del kw[writes.OUT]
-        new = ast.Call(func=e.func, args=list(e.args[:k]), keywords=[ast.keyword(n, v) for n, v in kw.items()])
-        return ast.copy_location(new, e)
+        return e
 
     def by_keyword(self, e, target, kw):
         """``e`` with its arguments after the first given by keyword in ``kw``
@@ -204,11 +199,16 @@ class CallRewrite:
             return e
         if len(e.args) > len(pos):
             self.err(e, f"`{ast.unparse(e.func)}` takes at most {len(pos)} arguments by position.", "check the call.")
-        for name, a in zip(pos[1:], e.args[1:]):
+        return self.by_name(e, pos, 1, kw)
+
+    def by_name(self, e, pos, k, kw):
+        """``e`` with its arguments from position ``k`` on moved into ``kw`` under
+        their names in ``pos`` (numpy's positional parameters)."""
+        for name, a in zip(pos[k:], e.args[k:]):
             if name in kw:
                 self.err(e, f"`{name}` is given twice.", "pass it once.")
             kw[name] = a
-        new = ast.Call(func=e.func, args=[e.args[0]], keywords=[ast.keyword(n, v) for n, v in kw.items()])
+        new = ast.Call(func=e.func, args=list(e.args[:k]), keywords=[ast.keyword(n, v) for n, v in kw.items()])
         return ast.copy_location(new, e)
 
     def check_binding(self, node, rule, call):

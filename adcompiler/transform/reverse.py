@@ -336,7 +336,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
                 body = drop_self_reset(body)
                 # (a loop that may break runs the first iterations of a sliced range: kept reversed,
                 # the form the numba backend rewrites)
-                if notes.count(s) is not None or not order_free(body, self.memory_cell):
+                if notes.count(s) is not None or not order_free(body, self.memory_cells()):
                     it = ast.Call(N("reversed"), [it], [])
                 code = [ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])]
                 code = listify_reversed(self, s, code[0]) or code
@@ -352,19 +352,15 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             code += self.restore(rest)
         return code
 
-    def memory_cell(self, name):
-        """The memory ``name`` stands for (a shadow: its primal's, marked), for ``order_free``."""
-        ctx = self.ctx
-        primal = self._primal_of.get(name)
-        if primal is not None:
-            return ("shadow", ctx.eff.memory_of.get(primal, primal))
-        return ctx.eff.memory_of.get(name, name)
+    def memory_cells(self):
+        """``name -> the memory it stands for`` (a shadow: its primal's, marked), for ``order_free``."""
+        memory = self.ctx.eff.memory_of
+        primal_of = {d: n for n, d in self.ctx.namer.adjoints.items()}
 
-    @property
-    def _primal_of(self) -> dict:
-        if getattr(self, "_primals", None) is None:
-            self._primals = {d: n for n, d in self.ctx.namer.adjoints.items()}
-        return self._primals
+        def cell(name):
+            primal = primal_of.get(name)
+            return ("shadow", memory.get(primal, primal)) if primal is not None else memory.get(name, name)
+        return cell
 
     def rev_core(self, r, rest):
         """The code before ``r``'s adjoint (recomputed values, pops of saved
