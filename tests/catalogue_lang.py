@@ -450,3 +450,25 @@ def pass_and_int(s, a, n):
 
 
 add(pass_and_int, lambda r: (U(r, 4), J(r, [0.5, -0.8, 0.3, -0.6]), 4), "DDC", "DCC", "CDC")
+
+
+# --- loops over a call's result and over tuples written out ---------------------
+
+def loop_over_argsort(s, a, b):
+    for i in np.argsort(a):
+        s[i] = a[i] * b[i] + s[i] * 0.5
+    for j in np.flatnonzero(b > 0.0):
+        s[j] += np.sin(a[j])
+
+
+add(loop_over_argsort, lambda r: (U(r, 5), J(r, [0.1, -0.5, 0.9, 0.3, -0.2]), J(r, [0.4, -0.6, 0.2, -0.3, 0.8])),
+    "DDD", "DCD")
+
+
+def loop_over_tuple(s, a, b):
+    for x, y in ((a, b), (b, a)):
+        for i in range(len(x)):
+            s[i] += x[i] * y[i] ** 2
+
+
+add(loop_over_tuple, lambda r: (U(r, 4), U(r, 4), U(r, 4)), "DDD", "DCD", "CDC")

@@ -14,7 +14,8 @@
 - vector forward mode (``BatchDuplicated``, two directions) against two
   Forward calls;
 - ``differentiate(f, out=...)`` under autograd (and PyTorch and JAX when
-  ``tapes`` names them) against reverse mode.
+  ``tapes`` names them) against reverse mode; ``out=()`` for the bare
+  ``differentiate(f)`` of a float-returning ``f``.
 
 Any ``AdCompilerError`` propagates: a test that expects a refusal says so.
 """
@@ -208,17 +209,26 @@ def check_differentiate(f, kinds, vals, ret, out, rng, tapes=("autograd",)):
     The pure function keeps every argument as an input (outputs are read and
     written); its vector-Jacobian product with random cotangents of the
     outputs must equal the shadows reverse mode leaves for the same seeds
-    (for complex values autograd and JAX give the conjugate: their convention)."""
+    (for complex values autograd and JAX give the conjugate: their convention).
+    ``out=()`` with a float-returning ``f``: the bare ``differentiate(f)``,
+    its gradient times a random cotangent of the result."""
     outs = (out,) if isinstance(out, str) else tuple(out)
     names = f.__code__.co_varnames[:f.__code__.co_argcount]
-    pure = ad.differentiate(f, out=outs)
+    pure = ad.differentiate(f, out=outs) if outs else ad.differentiate(f)
     idx = {n: i for i, n in enumerate(names)}
-    cots = {n: _normal(rng, vals[idx[n]]) for n in outs}
     seeds = {k: np.zeros_like(vals[k]) for k in range(len(kinds)) if kinds[k] == "dup"}
-    for n in outs:
-        seeds[idx[n]] = cots[n].astype(vals[idx[n]].dtype)
-    _, want, _ = _reverse(f, kinds, vals, seeds, Const, 1.0)
-    diff = [k for k in range(len(kinds)) if kinds[k] == "dup"]
+    if outs:
+        cots = {n: _normal(rng, vals[idx[n]]) for n in outs}
+        for n in outs:
+            seeds[idx[n]] = cots[n].astype(vals[idx[n]].dtype)
+        _, want, _ = _reverse(f, kinds, vals, seeds, Const, 1.0)
+        diff = [k for k in range(len(kinds)) if kinds[k] == "dup"]
+    else:
+        assert ret is Active, "out=() checks the bare differentiate of a float-returning function"
+        cots = {None: float(rng.normal())}
+        _, want, derivs = _reverse(f, kinds, vals, seeds, Active, cots[None])
+        want.update({k: derivs[k] for k in range(len(kinds)) if kinds[k] == "active"})
+        diff = [k for k in range(len(kinds)) if kinds[k] in ("dup", "active")]
     for tape in tapes:
         got = _tape_vjp(tape, pure, vals, outs, cots, diff)
         if tape in ("autograd", "jax"):
@@ -228,15 +238,21 @@ def check_differentiate(f, kinds, vals, ret, out, rng, tapes=("autograd",)):
                                        err_msg=f"differentiate({f.__name__}) under {tape}: argument {names[k]}")
 
 
+def _weighed(xnp, res, outs, cots):
+    """sum_n <cot_n, output_n> (``cot * result`` for a float-returning function)."""
+    if not outs:
+        return cots[None] * res
+    res = (res,) if len(outs) == 1 else res
+    return sum(xnp.sum(xnp.real(xnp.conj(cots[n]) * r)) for r, n in zip(res, outs))
+
+
 def _loss(xnp, pure, vals, outs, cots, diff):
-    """sum_n <cot_n, output_n> of the pure function, as a function of the differentiated inputs."""
+    """The weighed outputs of the pure function, as a function of the differentiated inputs."""
     def loss(*xs):
         full = list(vals)
         for k, x in zip(diff, xs):
             full[k] = x
-        res = pure(*full)
-        res = (res,) if len(outs) == 1 else res
-        return sum(xnp.sum(xnp.real(xnp.conj(cots[n]) * r)) for r, n in zip(res, outs))
+        return _weighed(xnp, pure(*full), outs, cots)
     return loss
 
 
@@ -252,9 +268,7 @@ def _tape_vjp(tape, pure, vals, outs, cots, diff):
         import torch
         xs = {k: torch.tensor(vals[k], requires_grad=True) for k in diff}
         full = [xs.get(k, v) for k, v in enumerate(vals)]
-        res = pure(*full)
-        res = (res,) if len(outs) == 1 else res
-        total = sum(torch.real(torch.conj(torch.tensor(cots[n])) * r).sum() for r, n in zip(res, outs))
+        total = _weighed(torch, pure(*full), outs, {n: c if n is None else torch.tensor(c) for n, c in cots.items()})
         total.backward()
         return {k: xs[k].grad.numpy() for k in diff}
     if tape == "jax":

@@ -400,3 +400,78 @@ def test_list_stacked_when_it_may_be_empty(n):
     b = np.array([0.3, -0.7])
     check_everywhere(stacked_maybe_empty, Duplicated(x, np.zeros(n)), Duplicated(b, np.zeros(2)),
                      Duplicated(np.zeros(2), np.zeros(2)), out="out")
+
+
+# -- loops over the elements of np.nonzero(...)[0] -----------------------------------------
+
+def over_nonzero(v, m):
+    idx = np.nonzero(m > 0.5)[0]
+    s = 0.0
+    for j in idx:
+        s += np.sin(v[j]) * v[j]
+    return s
+
+
+def over_nonzero_unknown_rank(v, m):
+    s = 0.0
+    for j in np.flatnonzero(m > 0.5):
+        s += v[j] ** 2
+    for j in np.nonzero(np.asarray(m).ravel() < 0.5)[0]:
+        s += np.cos(v[j])
+    return s
+
+
+@pytest.mark.parametrize("f", [over_nonzero, over_nonzero_unknown_rank])
+def test_loops_over_nonzero_indices_everywhere(f):
+    """``np.nonzero``'s arrays are vectors whatever the argument, and a
+    comparison of a vector is a vector: the loop's element is an int and the
+    accumulator a float (it was refused as maybe an array)."""
+    rng = np.random.default_rng(5)
+    m = rng.uniform(0, 1, 8)
+    check_everywhere(f, D(rng, 8), Const(m))
+    check_everywhere(f, D(rng, 8), Const(m), ret=Active, tapes=("autograd", "torch", "jax"), out=())
+
+
+def over_calls(u, v):
+    s = 0.0
+    for r in np.outer(u, v):
+        s += np.sum(r ** 3)
+    for i in np.argsort(u):
+        s += u[i] * v[i] * i
+    for j in np.argsort(-v)[:2]:
+        s += np.sin(u[j])
+    return s
+
+
+def over_tuples(u, v, w):
+    for a in (u, v):
+        a *= 2.0
+        a += np.sin(a)
+    for a, b in ((u, v), (v, w), [w, u * 1.5]):
+        a += b * 0.5
+    for c in [0.5, 2.0]:
+        w *= c
+
+
+def argmax_along_axis(x, A):
+    idx = np.argmax(A, 0)   # repeated rows: the adjoint accumulates
+    y = x[idx]
+    y *= 2.0
+    x[np.argmin(A, axis=1)] += 1.0 * x[0]
+    return np.sum(y ** 2) + np.sum(x ** 2) * np.count_nonzero(A, axis=0)[1]
+
+
+def test_loops_over_calls_and_tuples_everywhere():
+    """A loop over a call's result (``np.argsort(u)``, ``np.outer(u, v)``) runs
+    over the array it returns, evaluated once; a loop over a tuple written out
+    runs its body once per element (the elements' derivatives stay apart).
+    The index functions are integer arrays (``np.argsort`` was typed as a float
+    array and ``np.argmax(A, 0)`` as an int: the adjoint raised)."""
+    rng = np.random.default_rng(6)
+    tapes = ("autograd", "torch", "jax")
+    check_everywhere(over_calls, D(rng, 5), D(rng, 5), ret=Active, out=(), tapes=tapes)
+    check_everywhere(over_tuples, D(rng, 4), D(rng, 4), D(rng, 4), out=("u", "v", "w"), tapes=tapes)
+    A = np.array([[1.0, 0, 0, 2], [0, 3, 4, 0], [5, 0, 0, 0]])
+    check_everywhere(argmax_along_axis, D(rng, 3), Const(A), ret=Active)
+    u, v = rng.normal(size=5), rng.normal(size=5)
+    np.testing.assert_allclose(gradient(over_calls, u, v, backend="numba"), gradient(over_calls, u, v), rtol=1e-12)

@@ -33,6 +33,7 @@ from .kinds import (
     kind_of_value,
     numbers_of,
 )
+from .nondiff_kinds import nondiff_result
 
 
 def walk_stmts(body):
@@ -99,7 +100,8 @@ class Inference:
             parts = [e.left] + e.comparators if isinstance(e, ast.Compare) else e.values
             ks = [self.expr(p) for p in parts]
             if any(k.cls == "array" for k in ks):
-                return array(None, "b")
+                k = broadcast(*ks) if isinstance(e, ast.Compare) else OTHER
+                return array(k.ndim if k.cls == "array" else None, "b")
             return BOOL
         if isinstance(e, ast.Subscript):
             return self.subscript(e)
@@ -157,7 +159,7 @@ class Inference:
                 return join(None, base.elts[0])
             # a tuple of integer index arrays of unknown length (np.nonzero of an array of
             # unknown rank); anything else unknown (an int taken for an array dropped derivatives)
-            return array(None, "i") if base.dtype == "ai" else OTHER
+            return array(1 if base.dtype == "ai1" else None, "i") if base.dtype in ("ai", "ai1") else OTHER
         if base.cls == "shape":
             return INT if not isinstance(e.slice, ast.Slice) else Kind("shape")
         if base.cls not in ("array", "num"):
@@ -232,7 +234,7 @@ class Inference:
         if rule.kind == "alloc":
             return self.alloc(name, e, arg_kinds)
         if rule.kind == "nondiff":
-            return _nondiff_result(name, e, arg_kinds)
+            return nondiff_result(name, e, arg_kinds)
         if rule.kind == "elementwise":
             # every operand broadcasts (the condition of np.where too, though it has no adjoint)
             return broadcast(*[kinds[p] for p in rule.param_names if p in kinds] or arg_kinds)
@@ -458,23 +460,3 @@ def _complex_result(rule, k: Kind, kinds: dict) -> Kind:
     if k.dtype in ("f", None) and any(_dtype(a) == "c" for a in kinds.values() if a is not None):
         return COMPLEX if k.cls == "float" else Kind(k.cls, k.ndim, "c")
     return k
-
-
-def _nondiff_result(name, e, arg_kinds) -> Kind:
-    """The result kind of a function without a derivative, by its name."""
-    if name == "round" and (len(e.args) > 1 or e.keywords or any(k.cls != "float" for k in arg_kinds[:1])):
-        # round(x, n) keeps x's kind; np.round(a) is an array of a's dtype; only round(x) is an int
-        return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
-    if name in ("len", "int", "round", "argmax", "argmin") and not e.keywords:
-        return INT
-    if name in ("range",):
-        return OTHER
-    if name in ("bool", "isinstance", "isnan", "isinf", "isfinite", "any", "all"):
-        return broadcast(*arg_kinds) if name.startswith("is") and any(k.is_array for k in arg_kinds) else BOOL
-    if name in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-                "logical_and", "logical_or", "logical_not"):
-        k = broadcast(*arg_kinds)
-        return array(k.ndim, "b") if k.cls == "array" else BOOL
-    if name in ("float64", "float32"):
-        return broadcast(*arg_kinds) if any(k.is_array for k in arg_kinds) else FLOAT
-    return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER

@@ -29,6 +29,8 @@ for _k1 in range(len(x)):
 from __future__ import annotations
 
 import ast
+import copy
+import inspect
 
 from ..codegen.naming import COUNT
 from . import notes
@@ -101,8 +103,9 @@ class LoopRewrite:
             backwards = ast.Subscript(_range(_len(arr)), ast.Slice(None, None, ast.Constant(-1)), ast.Load())
             return backwards, ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
                                                                                       ast.Load()))]
-        if fn is None and isinstance(it, (ast.Name, ast.Subscript, ast.Attribute)):
-            arr = self.name_atom(it)
+        if (fn is None and isinstance(it, (ast.Name, ast.Subscript, ast.Attribute, ast.Call, ast.Tuple, ast.List))) \
+                or (inspect.isfunction(fn) and isinstance(it, ast.Call)):
+            arr = self.name_atom(it)   # an array, a tuple or a call's result: evaluated once, before the loop
             k = self.namer.fresh("_k{}")
             return _range(_len(arr)), ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
                                                                                              ast.Load()))]
@@ -138,6 +141,10 @@ class LoopRewrite:
         return _range(stop), ast.Name(k, ast.Store()), pre
 
     def for_(self, s):
+        if isinstance(s.iter, (ast.Tuple, ast.List)) and 0 < len(s.iter.elts) <= 16 and \
+                not any(isinstance(e, ast.Starred) for e in s.iter.elts) and \
+                not has_jump(s.body, (ast.Break, ast.Continue)):
+            return self.unrolled(s)
         rng, target, pre = self.iteration(s)
         for tt, _ in pre:
             if not isinstance(tt, ast.Name):
@@ -166,6 +173,27 @@ class LoopRewrite:
         body, self.out = self.out, saved
         self.cur = s
         self.loop(ast.For(target=ast.Name(target.id, ast.Store()), iter=rng, body=body, orelse=[]), body)
+
+    def unrolled(self, s):
+        """``for a in (u, v): body`` as the body once per element (a tuple of arrays
+        indexed by the loop variable could not carry their derivatives apart). The
+        elements are evaluated first, as Python builds the tuple before the loop;
+        ``for a, b in ((u, v), (v, w))`` binds each name to its own element."""
+        def evaluated(target, e):
+            if isinstance(target, (ast.Tuple, ast.List)) and isinstance(e, (ast.Tuple, ast.List)) and \
+                    len(target.elts) == len(e.elts) and not any(isinstance(x, ast.Starred) for x in target.elts + e.elts):
+                return [pair for t, x in zip(target.elts, e.elts) for pair in evaluated(t, x)]
+            name = self.namer.fresh("_v{}")
+            self.cur = s
+            self.stmt(ast.copy_location(ast.Assign(targets=[ast.Name(name, ast.Store())], value=e), s))
+            return [(target, name)]
+        steps = [evaluated(s.target, e) for e in s.iter.elts]
+        for pairs in steps:
+            for target, name in pairs:
+                bind = ast.Assign(targets=[copy.deepcopy(target)], value=ast.Name(name, ast.Load()))
+                self.stmt(ast.fix_missing_locations(ast.copy_location(bind, s)))
+            for b in s.body:
+                self.stmt(copy.deepcopy(b))
 
     def while_(self, s):
         saved, self.out = self.out, []

@@ -25,7 +25,9 @@ def _int_arrays(count, rank=1):
         n = count(kinds, bound)
         r = rank(kinds, bound) if callable(rank) else rank
         elt = array(r, "i") if r != 0 else Kind("int")
-        return Kind("tuple", elts=(elt,) * n if n is not None else None, dtype="ai" if n is None else None)
+        # of unknown length: "ai1" (rank-1 arrays, np.nonzero's) or "ai" (integer arrays of unknown rank)
+        return Kind("tuple", elts=(elt,) * n if n is not None else None,
+                    dtype=None if n is not None else "ai1" if r == 1 else "ai")
     return result
 
 

@@ -132,8 +132,8 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
         i = index[name]
         v = values[i]
         need = needs is not None and bool(needs[i])
-        if name in w.written and isinstance(v, np.ndarray):
-            v = np.array(v, copy=True)
+        if name in w.written and isinstance(v, (np.ndarray, dict, list, tuple)):
+            v = _copied(v)   # the pure function leaves the caller's arrays as they were
         elif name in w.written and is_float_scalar(v):
             v = np.array(v, dtype=np.complex128 if np.iscomplexobj(v) else np.float64)   # a 0-d tensor the kernel writes in place stays an array
         if needs is None or name in w.const:
@@ -147,6 +147,17 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
         else:
             args.append(Const(v))
     return args, tuple(type(a) for a in args)
+
+
+def _copied(v: Any) -> Any:
+    """``v`` with every array in it copied (dicts, lists and tuples of arrays too)."""
+    if isinstance(v, np.ndarray):
+        return np.array(v, copy=True)
+    if isinstance(v, dict):
+        return {k: _copied(e) for k, e in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_copied(e) for e in v) if type(v) in (list, tuple) else v
+    return v
 
 
 def _outputs(w: Any, args: list) -> tuple:

@@ -1,0 +1,69 @@
+"""Result kinds of the functions without a derivative (rounding, predicates,
+comparisons, the index-producing functions), by their names."""
+from __future__ import annotations
+
+import ast
+
+from .kinds import BOOL, FLOAT, INT, OTHER, Kind, array, broadcast
+
+
+def nondiff_result(name, e, arg_kinds) -> Kind:
+    """The result kind of a function without a derivative, by its name."""
+    if name == "round" and (len(e.args) > 1 or e.keywords or any(k.cls != "float" for k in arg_kinds[:1])):
+        # round(x, n) keeps x's kind; np.round(a) is an array of a's dtype; only round(x) is an int
+        return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
+    if name in ("argmax", "argmin", "argsort", "argwhere", "flatnonzero", "count_nonzero", "searchsorted",
+                "digitize", "int64", "any", "all"):
+        return index_result(name, e, arg_kinds)
+    if name in ("len", "int", "round") and not e.keywords:
+        return INT
+    if name in ("range",):
+        return OTHER
+    if name in ("bool", "isinstance", "isnan", "isinf", "isfinite", "isclose"):
+        return broadcast(*arg_kinds) if name.startswith("is") and any(k.is_array for k in arg_kinds) else BOOL
+    if name in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+                "logical_and", "logical_or", "logical_not"):
+        k = broadcast(*arg_kinds)
+        return array(k.ndim, "b") if k.cls == "array" else BOOL
+    if name in ("float64", "float32"):
+        return broadcast(*arg_kinds) if any(k.is_array for k in arg_kinds) else FLOAT
+    return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
+
+
+def index_result(name, e, arg_kinds) -> Kind:
+    """The kinds of the index-producing functions (integer arrays, or an int
+    where numpy returns one) and of ``np.any``/``np.all``."""
+    def arg(pos, kw):
+        if len(e.args) > pos:
+            return e.args[pos]
+        return next((k.value for k in e.keywords if k.arg == kw), None)
+
+    def given(node):
+        return node is not None and not (isinstance(node, ast.Constant) and node.value is None)
+
+    a = arg_kinds[0] if arg_kinds else OTHER
+    rank = a.ndim if a.cls == "array" else 0 if a.cls in ("int", "float", "bool") else None
+    dt = "b" if name in ("any", "all") else "i"
+    scalar = BOOL if dt == "b" else INT
+    if name in ("argmax", "argmin", "count_nonzero", "any", "all"):
+        axis, keep = arg(1, "axis"), arg(3 if name in ("argmax", "argmin", "any", "all") else 2, "keepdims")
+        keepdims = given(keep) and not (isinstance(keep, ast.Constant) and keep.value is False)
+        if not given(axis) and not keepdims:
+            return scalar
+        if keepdims:
+            return array(rank, dt)
+        if isinstance(axis, ast.Tuple):
+            return array(None if rank is None else rank - len(axis.elts), dt)
+        return array(None if rank is None else rank - 1, dt) if rank != 1 else scalar
+    if name == "argsort":
+        axis = arg(1, "axis")   # axis=None given: the flattened array's order
+        return array(1 if isinstance(axis, ast.Constant) and axis.value is None else rank, "i")
+    if name == "argwhere":
+        return array(2, "i")
+    if name == "flatnonzero":
+        return array(1, "i")
+    if name in ("searchsorted",):
+        v = arg_kinds[1] if len(arg_kinds) > 1 else OTHER
+        return INT if v.cls in ("int", "float", "bool") else array(v.ndim if v.cls == "array" else None, "i")
+    # digitize(x, bins), np.int64(x): x's shape
+    return INT if a.cls in ("int", "float", "bool") else array(rank, "i")
