@@ -32,12 +32,12 @@ from .analysis.summary import Analysis
 from .codegen import cache
 from .codegen import compile as compiler
 from .codegen.emit import emit_module, funcdef, unparse
-from .codegen.naming import TEMP, Namer, names_in
+from .codegen.naming import TEMP, Namer, is_generated, names_in
 from .errors import AdCompilerError, UnsupportedSyntaxError
 from .frontend.fence import fence
 from .frontend.normalize import Normalizer
 from .frontend.parse import parse_function
-from .frontend.resolve import Resolver
+from .frontend.resolve import Resolver, current_value
 from .transform.batch import BatchForwardBuilder
 from .transform.builtin_minmax import builtin_minmax_of_arrays, conj_methods_of_reals
 from .transform.context import FunctionContext
@@ -138,9 +138,12 @@ def _analyse(func, param_kinds, hook: Hook) -> Analysis:
         return analyse(f, tuple(inference.expr(a) for a in call.args)).ret_elements_may_share()
     temps = {n for n in namer.generated if namer.made(n, TEMP)} - namer.read_late
     an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference,
-                  dict(resolver.free_names()))
+                  {**resolver.free_names(), **resolver.attributes})
     an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic, temps, callee_ret_alias)   # effects
     an.eff.callee_ret_shares = callee_ret_shares
+    an.callee_defaults = _callee_defaults(body)
+    if not is_generated(pf.filename):
+        an.check_free_arrays_unwritten()
     hook("effects", lambda: _show_effects(an.eff))
     return an
 
@@ -347,15 +350,28 @@ class _Dump(Exception):
         self.text = text
 
 
+def _callee_defaults(body) -> list:
+    """(function, its defaults, its keyword defaults) for the Python functions the
+    body calls: their defaults are written into the calls."""
+    from .frontend import notes
+    out = {}
+    for node in (n for s in body for n in ast.walk(s)):
+        f = notes.target(node) if isinstance(node, ast.Call) else None
+        if inspect.isfunction(f):
+            out[f] = (f, f.__defaults__, f.__kwdefaults__)
+    return list(out.values())
+
+
 def _fresh(an) -> bool:
-    """Whether the non-local names the function reads still mean the same objects."""
+    """Whether the non-local names (and attributes of them, ``m.helper``) the
+    function reads still mean the same objects, read from its closure cells and
+    module now (a closure's variable may have been rebound since), and whether
+    the defaults of the functions it calls are the ones it was analysed with."""
+    func = an.pf.func
     for name, obj in an.free.items():
-        try:
-            if an.resolver.lookup(name) is not obj:
-                return False
-        except AdCompilerError:
+        if current_value(func, name) is not obj:
             return False
-    return True
+    return all(f.__defaults__ is d and f.__kwdefaults__ is kd for f, d, kd in an.callee_defaults)
 
 
 def _show(pf, body) -> str:

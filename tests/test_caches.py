@@ -53,3 +53,85 @@ def test_closure_kernels_jacobian_and_jvp():
         k = make_kernel(c)
         J = ad.jacobian(k, np.zeros(3), X.copy(), out=0, wrt=1)
         np.testing.assert_allclose(J, np.diag(c * np.cos(X)))
+
+
+# -- the values a function reads change after its first differentiation ------------------
+
+def make_scaled():
+    c = 1.0
+
+    def loss(x):
+        return c * np.sum(x ** 2)
+
+    def rescale(v):
+        nonlocal c
+        c = v
+    return loss, rescale
+
+
+def _twice(x):
+    return 2.0 * np.sum(x ** 2)
+
+
+def _seven_times(x):
+    return 7.0 * np.sum(x ** 2)
+
+
+class _Helpers:
+    square = staticmethod(_twice)
+
+
+HELPERS = _Helpers()
+
+
+def through_attribute(x):
+    return HELPERS.square(x)
+
+
+def _weighted(x, w=2.0):
+    return w * np.sum(x ** 2)
+
+
+def with_callee_default(x):
+    return _weighted(x)
+
+
+def _gradients(f, x):
+    """gradient, autodiff Reverse and Forward (the derivative along ones)."""
+    g = ad.gradient(f, x)[0]
+    dx = np.zeros_like(x)
+    ad.autodiff(ad.Reverse, f, Active, Duplicated(x.copy(), dx))
+    t = ad.autodiff(ad.Forward, f, ad.Duplicated, Duplicated(x.copy(), np.ones_like(x)))[0]
+    return g, dx, t
+
+
+@pytest.mark.parametrize("case", ["closure", "attribute", "default"])
+def test_changed_values_are_read_again(case):
+    """A closure's variable rebound (``nonlocal``), a helper reached through an
+    attribute replaced (``m.helper = other``, or a reloaded module) and a
+    callee's defaults replaced: the gradient kept the first values (the
+    analysis held a copy of the closure and checked only the attribute's root)."""
+    if case == "closure":
+        f, rescale = make_scaled()
+        change, restore = (lambda: rescale(3.5)), (lambda: rescale(1.0))
+        before, after = 1.0, 3.5
+    elif case == "attribute":
+        f = through_attribute
+        change = lambda: setattr(_Helpers, "square", staticmethod(_seven_times))  # noqa: E731
+        restore = lambda: setattr(_Helpers, "square", staticmethod(_twice))  # noqa: E731
+        before, after = 2.0, 7.0
+    else:
+        f = with_callee_default
+        change = lambda: setattr(_weighted, "__defaults__", (5.0,))  # noqa: E731
+        restore = lambda: setattr(_weighted, "__defaults__", (2.0,))  # noqa: E731
+        before, after = 2.0, 5.0
+    for c, step in ((before, None), (after, change), (before, restore)):
+        if step is not None:
+            step()
+        g, dx, t = _gradients(f, X)
+        np.testing.assert_allclose(g, 2 * c * X, rtol=1e-12)
+        np.testing.assert_allclose(dx, 2 * c * X, rtol=1e-12)
+        np.testing.assert_allclose(t, 2 * c * np.sum(X), rtol=1e-12)
+        pure = ad.differentiate(f)
+        import autograd
+        np.testing.assert_allclose(autograd.grad(pure)(X), 2 * c * X, rtol=1e-12)

@@ -26,6 +26,7 @@ class Analysis:
     has_return: bool
     inference: Inference
     free: dict = field(default_factory=dict)   # the non-local names read, and what they meant
+    callee_defaults: list = field(default_factory=list)   # (function, __defaults__, __kwdefaults__) of callees
 
     def index_is_basic(self, idx):
         """True for int/slice/None/... indices, False for fancy ones, None if unknown."""
@@ -93,3 +94,29 @@ class Analysis:
                 filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
                 hint="return a copy (x.copy()) on every path, or the same argument on every path.")
         return found.pop() if found else None
+
+    def check_free_arrays_unwritten(self) -> None:
+        """Refuse writes into an array the function reads from its module or
+        closure through another name (``v = H; v[0] = ...``, a view of it, a
+        helper that writes its argument): like a direct write (refused by the
+        frontend) its derivative could not be carried, as it is no argument."""
+        import numpy as np
+        arrays = {name for name, value in self.free.items() if isinstance(value, np.ndarray)}
+        if not arrays:
+            return
+        mem = self.eff.memory_of
+        # the free array itself (a helper writes it), and the local names bound to it or to a view of it
+        names = [(name, name) for name in arrays] + [
+            (s.targets[0].id, base) for s in walk_stmts(self.body)
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+            and (base := self.eff.view_base(s.value)) in arrays]
+        for local, name in names:
+            writers = self.eff.memory_writers.get(mem.get(local, local))
+            if writers:
+                line = writers[0].lineno
+                raise UnsupportedSyntaxError(
+                    f"`{self.pf.name}` writes into `{name}`, an array of its module or closure, which is not an "
+                    "argument or local variable.",
+                    filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
+                    hint=f"pass `{name}` as an argument (Duplicated to differentiate it, Const otherwise), or "
+                         f"write into a local copy ({name}.copy()).")

@@ -46,7 +46,7 @@ class Compiled:
     @functools.cached_property
     def module_arrays(self) -> list:
         """(name, array) of the arrays the module's functions read from their modules."""
-        return [(name, obj) for _, name, obj in self.free if isinstance(obj, np.ndarray)]
+        return [(name, obj) for _, name, obj in self.free if isinstance(obj, np.ndarray) and name != "__defaults__"]
 
     def fresh(self, func) -> bool:
         """Whether every non-local name of every function in the module (the
@@ -54,15 +54,15 @@ class Compiled:
         means the same object (the generated code holds the objects it was made with).
         ``func`` is the function called: another closure made by the same factory
         shares the entry's key, and its own values are compared."""
+        from ..frontend.resolve import current_value
         for fn, name, obj in self.free:
+            if name == "__defaults__":   # a callee's defaults, written into the calls
+                if fn.__defaults__ is not obj[0] or fn.__kwdefaults__ is not obj[1]:
+                    return False
+                continue
             if fn.__code__ is func.__code__:
                 fn = func   # (another closure of the same code: the values it holds are the ones to compare)
-            g = fn.__globals__
-            closure = {}
-            if fn.__closure__:
-                closure = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
-            cur = closure.get(name, g.get(name, obj))
-            if cur is not obj:
+            if current_value(fn, name, obj) is not obj:
                 return False
         return True
 

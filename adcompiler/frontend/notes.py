@@ -24,6 +24,7 @@ _RULE = "_ad_rule"         # its rule (rules.registry.Rule), None for a user fun
 _COUNTER = "_ad_counter"   # on ``_count += 1``: the trip counter of a while loop
 _COUNT = "_ad_count"       # on a while loop: the name of its trip counter
 _METHOD = "_ad_method"     # on a call written as an array method whose meaning depends on the dtype
+_ELEMENT = "_ad_element"   # on ``L[k] = new``: an in-place operator on an element of a list, tuple or dict
 
 
 def resolve_call(call: ast.Call, func: object, rule: object) -> None:
@@ -82,3 +83,15 @@ def mark_method(call: ast.Call, name: str) -> None:
 def method(node: ast.AST) -> str | None:
     """The array method a call was written as (see ``mark_method``), or None."""
     return getattr(node, _METHOD, None) if isinstance(node, ast.Call) else None
+
+
+def mark_element_update(stmt: ast.Assign, old: str) -> None:
+    """Note that ``stmt`` (``L[k] = new``) stores the result of an in-place
+    operator on the element ``old`` read from a list, tuple or dict: Python
+    updates that element in place where it is an array."""
+    setattr(stmt, _ELEMENT, old)
+
+
+def element_update(stmt: ast.AST) -> str | None:
+    """The name of the element read for ``mark_element_update``, or None."""
+    return getattr(stmt, _ELEMENT, None)

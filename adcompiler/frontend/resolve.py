@@ -36,6 +36,7 @@ class Resolver:
         except (TypeError, ValueError):
             self.closure = {}
         self.globals = self.func.__globals__
+        self.attributes: dict = {}   # "m.helper" -> what it named (a module's attribute may be replaced)
 
     def is_local(self, name: str) -> bool:
         return name in self.locals
@@ -72,6 +73,7 @@ class Resolver:
                     f"`{ast.unparse(node)}` does not exist.",
                     filename=self.pf.filename, lineno=node.lineno, col=node.col_offset,
                     construct=ast.unparse(node), hint="check the spelling.") from None
+        self.attributes[".".join([cur.id] + chain[::-1])] = obj
         return obj
 
     def free_names(self) -> dict:
@@ -87,3 +89,25 @@ class Resolver:
 
 
 MISSING = _MISSING
+
+
+def current_value(func, dotted: str, default=_MISSING):
+    """What the non-local name (or attribute chain, ``m.helper``) ``dotted``
+    of ``func`` means now: its closure's cell, its module, the builtins."""
+    root, *chain = dotted.split(".")
+    if func.__closure__ and root in func.__code__.co_freevars:
+        try:
+            obj = func.__closure__[func.__code__.co_freevars.index(root)].cell_contents
+        except ValueError:   # an empty cell
+            return default
+    elif root in func.__globals__:
+        obj = func.__globals__[root]
+    elif hasattr(builtins, root):
+        obj = getattr(builtins, root)
+    else:
+        return default
+    for attr in chain:
+        obj = getattr(obj, attr, _MISSING)
+        if obj is _MISSING:
+            return default
+    return obj

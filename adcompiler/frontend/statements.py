@@ -34,6 +34,7 @@ from __future__ import annotations
 import ast
 
 from ..codegen.naming import TEMP
+from . import notes
 
 
 class StatementRewrite:
@@ -103,6 +104,19 @@ class StatementRewrite:
         self.emit(ast.Assign(targets=[ast.Subscript(ast.Name(target.value.id, ast.Load()), idx, ast.Store())],
                              value=value_atom))
 
+    def containers(self) -> set:
+        """The names the function binds to a list, tuple or dict (a display, a
+        comprehension, ``list(...)``, ``tuple(...)``, ``dict(...)``)."""
+        found = getattr(self, "_containers", None)
+        if found is None:
+            def container(v):
+                return isinstance(v, (ast.List, ast.Tuple, ast.Dict, ast.ListComp, ast.DictComp, ast.ListComp)) or (
+                    isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id in ("list", "tuple", "dict")
+                    and not self.res.is_local(v.func.id))
+            found = self._containers = {t.id for n in ast.walk(self.pf.tree) if isinstance(n, ast.Assign)
+                                        and container(n.value) for t in n.targets if isinstance(t, ast.Name)}
+        return found
+
     def check_writable(self, name, node):
         if not self.res.is_local(name):
             self.err(node, f"writing into `{name}`, which is not an argument or local variable",
@@ -169,12 +183,17 @@ class StatementRewrite:
         if not isinstance(t, ast.Subscript) or not isinstance(t.value, ast.Name):
             self.err(t, "this augmented-assignment target is not supported.", "use a named array.")
         self.check_writable(t.value.id, t)
+        container = t.value.id in self.containers() or (
+            isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str))   # a dict's entry
         v = self.atom(s.value)
         idx = self.index_part(t.slice)
         base = ast.Name(t.value.id, ast.Load())
-        if isinstance(op, (ast.Add, ast.Sub)):
+        if isinstance(op, (ast.Add, ast.Sub)) and not container:
             self.emit(ast.AugAssign(target=ast.Subscript(base, idx, ast.Store()), op=op, value=v))
             return
         old = self.temp(ast.Subscript(base, idx, ast.Load()))
         new = self.temp(ast.BinOp(old, op, v))
-        self.emit(ast.Assign(targets=[ast.Subscript(base, idx, ast.Store())], value=new))
+        store = ast.Assign(targets=[ast.Subscript(base, idx, ast.Store())], value=new)
+        if container:   # lower refuses it where the element may be an array (a float is rebound alike)
+            notes.mark_element_update(store, old.id)
+        self.emit(store)

@@ -113,9 +113,61 @@ class _Writes(ast.NodeVisitor):
                 func.attr in writes.METHODS or not _is_library(func, self.env) and func.attr not in _READ_METHODS):
             self.mark(func.value)
         if not _is_library(func, self.env):
-            for arg in node.args:
-                self.mark(arg)
+            callee = _python_function(func, self.env)
+            written = _callee_writes(callee) if callee is not None else None
+            if written is None:   # not known: any argument may be written
+                for arg in node.args:
+                    self.mark(arg)
+                for kw in node.keywords:
+                    self.mark(kw.value)
+            else:
+                try:
+                    bound = inspect.signature(callee).bind_partial(*node.args, **{
+                        kw.arg: kw.value for kw in node.keywords if kw.arg is not None})
+                except TypeError:
+                    bound = None
+                if bound is None or any(isinstance(a, ast.Starred) for a in node.args) or \
+                        any(kw.arg is None for kw in node.keywords):
+                    for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+                        self.mark(arg)
+                else:
+                    for name, value in bound.arguments.items():
+                        for v in value if isinstance(value, tuple) else value.values() \
+                                if isinstance(value, dict) else [value]:
+                            if name in written:
+                                self.mark(v)
         self.generic_visit(node)
+
+
+def _python_function(func: ast.AST, env: dict):
+    """The Python function a call's target names (``helper``, ``m.helper``), or None."""
+    chain = []
+    while isinstance(func, ast.Attribute):
+        chain.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or func.id not in env:
+        return None
+    obj = env[func.id]
+    for attr in reversed(chain):
+        obj = getattr(obj, attr, None)
+    return obj if inspect.isfunction(obj) else None
+
+
+_ANALYSING: list = []
+
+
+def _callee_writes(f_: Callable) -> set | None:
+    """The parameters a called Python function may write, or None if its source
+    cannot be read (or it calls itself)."""
+    if f_ in _ANALYSING:
+        return None
+    _ANALYSING.append(f_)
+    try:
+        return written_params(f_)
+    except (SourceError, SyntaxError):
+        return None
+    finally:
+        _ANALYSING.pop()
 
 
 def written_params(f_: Callable) -> set:
@@ -125,8 +177,12 @@ def written_params(f_: Callable) -> set:
     except (OSError, TypeError) as exc:
         raise SourceError(f"cannot read the source of {getattr(f_, '__name__', f_)!r}: {exc}",
                           hint="define the kernel with def in a file.") from None
-    tree = ast.parse(source)
-    fn = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    tree = ast.parse(source) if not f_.__name__ == "<lambda>" else None
+    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None) \
+        if tree is not None else None
+    if fn is None:
+        raise SourceError(f"{f_.__name__}: a lambda cannot be differentiated.",
+                          hint="define the function with `def` in a file.")
     env = dict(f_.__globals__)
     if f_.__closure__:
         for name, cell in zip(f_.__code__.co_freevars, f_.__closure__):

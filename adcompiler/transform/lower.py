@@ -26,6 +26,14 @@ def lower(body, kinds, namer, pf) -> list:
             s.body = lower(s.body, kinds, namer, pf)
             s.orelse = lower(s.orelse, kinds, namer, pf)
             out.append(s)
+        elif notes.element_update(s) is not None:
+            _check_element_update(s, kinds, pf)
+            out.append(s)
+        elif isinstance(s, (ast.Assign, ast.AugAssign)) and _stores_into_container(s, kinds):
+            raise UnsupportedSyntaxError(
+                "writing into an element of a list, tuple or dict is not supported.",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint="update the array through its own name, or build a new list.")
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
             out.extend(_lower_aug(s, kinds, namer, pf))
         elif _rebinds_from_itself(s, kinds):
@@ -33,6 +41,28 @@ def lower(body, kinds, namer, pf) -> list:
         else:
             out.append(s)
     return out
+
+
+def _check_element_update(s, kinds, pf) -> None:
+    """``L[k] op= v`` on a list, tuple or dict (lowered to ``old = L[k]; L[k] = old op v``):
+    rebinding the entry is Python's meaning for a number, not for an array, which
+    Python updates in place (its other names see the update)."""
+    k = kinds.get(notes.element_update(s))
+    if k is None or k.cls not in ("int", "float", "bool"):
+        raise UnsupportedSyntaxError(
+            "an in-place operator on an array held by a list, tuple or dict is not supported (Python "
+            "updates the array itself).",
+            filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+            hint="update the array through its own name (`x *= 2.0`), or bind a new value (`L[k] = L[k] * 2.0`).")
+
+
+def _stores_into_container(s, kinds) -> bool:
+    """A store into an element of a list or tuple argument (its kind is a tuple)."""
+    t = s.targets[0] if isinstance(s, ast.Assign) else s.target
+    if not (isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)):
+        return False
+    k = kinds.get(t.value.id)
+    return k is not None and k.cls == "tuple"
 
 
 def _rebinds_from_itself(s, kinds) -> bool:
