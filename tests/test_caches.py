@@ -117,13 +117,13 @@ def test_changed_values_are_read_again(case):
         before, after = 1.0, 3.5
     elif case == "attribute":
         f = through_attribute
-        change = lambda: setattr(_Helpers, "square", staticmethod(_seven_times))  # noqa: E731
-        restore = lambda: setattr(_Helpers, "square", staticmethod(_twice))  # noqa: E731
+        change = lambda: setattr(_Helpers, "square", staticmethod(_seven_times))
+        restore = lambda: setattr(_Helpers, "square", staticmethod(_twice))
         before, after = 2.0, 7.0
     else:
         f = with_callee_default
-        change = lambda: setattr(_weighted, "__defaults__", (5.0,))  # noqa: E731
-        restore = lambda: setattr(_weighted, "__defaults__", (2.0,))  # noqa: E731
+        change = lambda: setattr(_weighted, "__defaults__", (5.0,))
+        restore = lambda: setattr(_weighted, "__defaults__", (2.0,))
         before, after = 2.0, 5.0
     for c, step in ((before, None), (after, change), (before, restore)):
         if step is not None:

@@ -475,3 +475,20 @@ def test_loops_over_calls_and_tuples_everywhere():
     check_everywhere(argmax_along_axis, D(rng, 3), Const(A), ret=Active)
     u, v = rng.normal(size=5), rng.normal(size=5)
     np.testing.assert_allclose(gradient(over_calls, u, v, backend="numba"), gradient(over_calls, u, v), rtol=1e-12)
+
+
+def unpacked_rows(P, w):
+    s = 0.0
+    for a, b in P:
+        s += a * b * w[0]
+    for i, (a, b) in enumerate(P):
+        s += np.sin(a) * w[i % 2] + b
+    for (a, b), c in zip(P, w):
+        s += a * c - b
+    return s
+
+
+def test_loop_targets_unpacking_rows_everywhere():
+    """``for a, b in P:`` unpacks each row as ``a, b = P[k]`` does (it was refused)."""
+    rng = np.random.default_rng(8)
+    check_everywhere(unpacked_rows, D(rng, 3, 2), D(rng, 3), ret=Active, out=(), tapes=("autograd", "torch", "jax"))

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere
 
-from adcompiler import Active, AdCompilerError, Const, Duplicated, Reverse, autodiff, differentiate
+from adcompiler import (
+    Active,
+    AdCompilerError,
+    Const,
+    Duplicated,
+    Reverse,
+    autodiff,
+    differentiate,
+)
 
 H = np.zeros(3)
 G = np.array([1.0, 2.0, 3.0])

@@ -16,7 +16,7 @@ import numpy as np
 from numba.core import types as _ad_types
 from numba.extending import overload as _ad_overload
 
-_ad_jit = numba.njit(cache=True)
+_ad_jit = numba.njit(cache=True, error_model="numpy")   # float division by zero: inf or nan, as numpy gives
 '''
 
 CORE = '''

@@ -147,7 +147,9 @@ class LoopRewrite:
             return self.unrolled(s)
         rng, target, pre = self.iteration(s)
         for tt, _ in pre:
-            if not isinstance(tt, ast.Name):
+            # a name, or names unpacking the element (``for a, b in P:``: ``a, b = P[k]``)
+            if not (isinstance(tt, ast.Name) or isinstance(tt, (ast.Tuple, ast.List)) and tt.elts and
+                    all(isinstance(e, ast.Name) for e in tt.elts)):
                 self.err(tt, "the loop target must be a name.", "use one name per value.")
         rebound = _stored_names(s.body)
         if target.id in rebound:
@@ -167,7 +169,11 @@ class LoopRewrite:
         saved, self.out = self.out, []
         for tt, val in pre:
             self.cur = s
-            self.emit(ast.Assign(targets=[ast.Name(tt.id, ast.Store())], value=val))
+            if isinstance(tt, ast.Name):
+                self.emit(ast.Assign(targets=[ast.Name(tt.id, ast.Store())], value=val))
+            else:   # unpacked as an assignment is
+                self.stmt(ast.fix_missing_locations(ast.copy_location(
+                    ast.Assign(targets=[copy.deepcopy(tt)], value=val), s)))
         for b in s.body:
             self.stmt(b)
         body, self.out = self.out, saved

@@ -63,6 +63,7 @@ HELPERS = {
     "_ad_bstore": batch.bstore,
     "_ad_bincrement": batch.bincrement,
     "_ad_bindex": batch.bindex,
+    "_ad_bget": batch.bget,
     "_ad_inverse_axes": core.inverse_axes,
     "_ad_default": core.default,
     "_ad_einsum_maybe": core.einsum_maybe,

@@ -44,15 +44,55 @@ def bindex(idx):
     return (slice(None),) + (idx if isinstance(idx, tuple) else (idx,))
 
 
+def moved_axes(idx) -> int:
+    """How many axes numpy puts before the batch axis in ``dm[(:, *idx)]``: the
+    broadcast rank of the advanced indices of ``idx`` where a slice, ``None`` or
+    ``...`` separates them (numpy then puts their axes first), else 0."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    basic = (slice, type(None), type(Ellipsis))
+    arrays = [p for p in parts if not isinstance(p, basic) and (np.ndim(p) > 0 or isinstance(p, (bool, np.bool_)))]
+    if not arrays:
+        return 0   # integers alone are basic indices
+    where = [i for i, p in enumerate(parts) if not isinstance(p, basic)]
+    if where[-1] - where[0] + 1 == len(where):
+        return 0   # adjacent: their axes stay in place, after the batch axis
+    adv = []
+    for p in parts:
+        if isinstance(p, basic):
+            continue
+        p = np.asarray(p)
+        adv += list(np.nonzero(p)) if p.dtype == bool else [p]
+    return np.broadcast(*adv).ndim if len(adv) > 1 else adv[0].ndim
+
+
+def bget(dm, idx):
+    """``dm[:, idx]`` with the batch axis first (``x[i, :, j]`` with index arrays
+    puts their axes first)."""
+    r = dm[bindex(idx)]
+    m = moved_axes(idx)
+    return np.moveaxis(r, m, 0) if m else r
+
+
+def _into_region(dm, idx, v):
+    """``(full index, v)`` lifted to the region's rank, in the region's axis order."""
+    full = bindex(idx)
+    region = dm[full]
+    m = moved_axes(idx)
+    if not np.ndim(v):
+        return full, v
+    v = blift(v, np.empty((0,) * (region.ndim - 1)))
+    if m:
+        v = np.moveaxis(np.broadcast_to(v, region.shape[m:m + 1] + region.shape[:m] + region.shape[m + 1:]), 0, m)
+    return full, v
+
+
 def bstore(dm, idx, v):
     """``dm[:, idx] = v`` with ``v`` lifted to the region's rank."""
-    full = bindex(idx)
-    region_nd = np.ndim(dm[full]) - 1
-    dm[full] = blift(v, np.empty((0,) * region_nd)) if np.ndim(v) else v
+    full, v = _into_region(dm, idx, v)
+    dm[full] = v
 
 
 def bincrement(dm, idx, v, sign):
     """``dm[:, idx] += sign * v`` with ``v`` lifted to the region's rank."""
-    full = bindex(idx)
-    region_nd = np.ndim(dm[full]) - 1
-    dm[full] += sign * (blift(v, np.empty((0,) * region_nd)) if np.ndim(v) else v)
+    full, v = _into_region(dm, idx, v)
+    dm[full] += sign * v

@@ -120,7 +120,8 @@ def dot_adjoint_b(g, a, b):
     if a.ndim == 0 or b.ndim == 0:
         return unbroadcast(g * a, b)
     if a.ndim == 1:
-        return np.multiply.outer(a, g) if b.ndim > 1 else g * a
+        # dot(a, b)[..., m] = sum_k a[k] b[..., k, m]: k goes to b's second-to-last axis
+        return np.moveaxis(np.multiply.outer(a, g), 0, b.ndim - 2) if b.ndim > 1 else g * a
     if b.ndim == 1:
         return np.tensordot(a, g, axes=(tuple(range(a.ndim - 1)), tuple(range(g.ndim))))
     # g axes: a.shape[:-1] + b.shape[:-2] + b.shape[-1:]
@@ -253,8 +254,15 @@ def tadd(dt, k, g, n):
     """A tuple's adjoint (of ``n`` elements) with ``g`` added to element ``k``
     (``dt`` a list, or in forward mode over reverse code a tuple of tangents)."""
     out = list(dt) if isinstance(dt, (list, tuple)) else [0.0] * n
-    out[k] = out[k] + g
+    out[k] = _element_sum(out[k], g)
     return out
+
+
+def _element_sum(a, b):
+    """The sum of two adjoints of a tuple's element (a nested tuple's are lists)."""
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return tplus(a, b)
+    return a + b
 
 
 def tplus(dt, g):
@@ -263,7 +271,7 @@ def tplus(dt, g):
         return dt
     if not isinstance(dt, (list, tuple)):
         return list(g)
-    return [a + b for a, b in zip(dt, g)]
+    return [_element_sum(a, b) for a, b in zip(dt, g)]
 
 
 class Tape(list):

@@ -52,11 +52,21 @@ class BatchForwardBuilder(ForwardBuilder):
                 # a name that may hold a tuple of index arrays (np.nonzero): joined at run time
                 full = ast.Call(N("_ad_bindex"), [N(idx.id)], [])
         t = ast.Subscript(N(self.tan(m)), full, ast.Load())
+        if self._may_move_axes(idx):
+            # index arrays a slice separates (x[i, :, j]): numpy puts their axes before the batch axis
+            t = ast.Call(N("_ad_bget"), [N(self.tan(m)), _index_object(idx)], [])
         if self.ctx.region_is_scalar(m, idx):
             # the primal reads a copy of one element; ``dm[:, i]`` is a view
             # that later writes to ``dm`` would change
             t = ast.Call(N("_ad_copy"), [t], [])
         return t
+
+    def _may_move_axes(self, idx) -> bool:
+        """An index with a part that may be an array and a slice, ``None`` or ``...``."""
+        parts = idx.elts if isinstance(idx, ast.Tuple) else [idx]
+        kinds = [self.ctx.an.inference.index_kind(p) for p in parts]
+        return any(k in ("fancy", "unknown") for k in kinds) and any(
+            k in ("slice", "newaxis", "ellipsis") for k in kinds)
 
     def tuple_tangent(self, s):
         self.refuse(s, "a tuple that carries derivatives")
@@ -100,7 +110,7 @@ class BatchForwardBuilder(ForwardBuilder):
         db = N(self.tan(base))
         if isinstance(v, ast.Name):
             value = db
-        elif isinstance(v, ast.Subscript):
+        elif isinstance(v, ast.Subscript) and not self._may_move_axes(v.slice):
             value = ast.Subscript(db, _full(v.slice), ast.Load())
         else:
             self.refuse(s, "a view made by a function (transpose, reshape...)")

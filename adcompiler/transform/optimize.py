@@ -239,6 +239,8 @@ def _scalar_body(loop, arrays, int_names):
                 ok = ok or (isinstance(f, ast.Attribute) and f.attr == "pop" and not node.args)
                 if not ok:
                     return None
+            elif isinstance(node, ast.BinOp) and not _same_on_python_floats(node):
+                return None
             elif isinstance(node, ast.Subscript):
                 if not (isinstance(node.value, ast.Name) and node.value.id in arrays
                         and _int_index(node.slice, int_names)):
@@ -257,6 +259,19 @@ def _scalar_body(loop, arrays, int_names):
     if not used or len(set(used.values())) != len(used):
         return None
     return used, written
+
+
+def _same_on_python_floats(e: ast.BinOp) -> bool:
+    """Whether Python floats give what numpy's give: a division (or ``//``, ``%``)
+    by zero raises on them where numpy gives inf or nan, and a power of a
+    negative number is a complex number where numpy gives nan."""
+    r = e.right
+    if isinstance(e.op, (ast.Div, ast.FloorDiv, ast.Mod)):
+        return isinstance(r, ast.Constant) and type(r.value) in (int, float) and r.value != 0
+    if isinstance(e.op, ast.Pow):
+        return isinstance(r, ast.Constant) and type(r.value) in (int, float) and r.value >= 0 and \
+            float(r.value).is_integer()
+    return True
 
 
 def listify_reversed(sweeps, s, loop):

@@ -1,0 +1,71 @@
+"""A number computed on every path but read only on some (``r = sqrt(x)`` used
+only where ``x > 0``) passes on nothing where it is not read: its adjoint is 0
+there, and 0 times its partial derivative (infinite, or nan) was nan. Python
+floats (the reverse loops run on lists) raised where numpy gives inf."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+from adcompiler import Const, Duplicated, Reverse, autodiff
+
+
+def sqrt_where_positive(x, y):
+    for i in range(x.shape[0]):
+        r = x[i] ** 0.5
+        if x[i] > 0.0:
+            y[i] = r
+        else:
+            y[i] = x[i]
+
+
+def ratio_where_nonzero(x, d, y):
+    for i in range(x.shape[0]):
+        q = x[i] / d[i]
+        if d[i] != 0.0:
+            y[i] = q * x[i]
+        else:
+            y[i] = 2.0 * x[i]
+
+
+def through_infinity(x, d, y):
+    for i in range(x.shape[0]):
+        w = 1.0 / d[i]
+        y[i] = x[i] * x[i] / (1.0 + w * w)
+
+
+def _cases():
+    x = np.array([0.3, -0.7, 1.1, -0.2])
+    d = np.array([0.5, 0.0, 2.0, 0.0])
+    return [(sqrt_where_positive, [x], [1.0 / (2 * np.sqrt(0.3)), 1.0, 1.0 / (2 * np.sqrt(1.1)), 1.0]),
+            (ratio_where_nonzero, [x, d], [2 * 0.3 / 0.5, 2.0, 2 * 1.1 / 2.0, 2.0]),
+            (through_infinity, [x, d], [2 * 0.3 / 5.0, 0.0, 2 * 1.1 / 1.25, 0.0])]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("case", range(3))
+def test_unread_numbers_pass_on_nothing(case, backend):
+    f, inputs, want = _cases()[case]
+    x = inputs[0].copy()
+    dx = np.zeros_like(x)
+    args = [Duplicated(x, dx)] + [Const(v) for v in inputs[1:]] + [Duplicated(np.zeros(4), np.ones(4))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # the primal's own sqrt(-0.7), 1 / 0
+        autodiff(Reverse, f, Const, *args, backend=backend)
+    np.testing.assert_allclose(dx, want, rtol=1e-12)
+
+
+def test_unread_numbers_everywhere():
+    """Away from the points where the primal itself is inf or nan: every entry point."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.5, 1.5, 4) * np.array([1, -1, 1, -1])
+    d = np.array([0.5, 0.0, 2.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check_everywhere(sqrt_where_positive, Duplicated(x, np.zeros(4)), Duplicated(np.zeros(4), np.zeros(4)),
+                         out="y", tapes=("autograd", "torch", "jax"))
+        check_everywhere(ratio_where_nonzero, Duplicated(x, np.zeros(4)), Const(d),
+                         Duplicated(np.zeros(4), np.zeros(4)), out="y", tapes=("autograd", "torch", "jax"))
