@@ -177,7 +177,7 @@ def written_params(f_: Callable) -> set:
     except (OSError, TypeError) as exc:
         raise SourceError(f"cannot read the source of {getattr(f_, '__name__', f_)!r}: {exc}",
                           hint="define the kernel with def in a file.") from None
-    tree = ast.parse(source) if not f_.__name__ == "<lambda>" else None
+    tree = ast.parse(source) if f_.__name__ != "<lambda>" else None
     fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None) \
         if tree is not None else None
     if fn is None:

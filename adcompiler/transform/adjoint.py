@@ -20,6 +20,7 @@ from ..codegen.naming import RESULT
 from ..frontend import notes
 from ..rules.binding import bind
 from .builder import ANS, FormBuilder, G, N, call_arguments, subst
+from .simplify import zero_where_unread
 
 __all__ = ["ANS", "AdjointBuilder", "G", "N", "Record", "subst"]
 
@@ -136,11 +137,8 @@ class AdjointBuilder(FormBuilder):
     def rule_term(self, rule, p, a, bound, mapping, s) -> list:
         expr = self.adjoint_template(rule, p, mapping)
         k = self.ctx.kinds.get(self.target) if self.target is not None else None
-        if k is not None and k.cls == "float" and rule.kind == "elementwise" and _reads_values(rule.adjoint_asts[p]):
-            # a number no path to the result reads (a branch not taken) passes on nothing, whatever its
-            # partial derivative: 0 * inf would be nan (`r = x ** 0.5` computed for x < 0, used only if x > 0)
-            expr = ast.IfExp(test=ast.Compare(copy.deepcopy(mapping["g"]), [ast.NotEq()], [ast.Constant(0.0)]),
-                             body=expr, orelse=ast.Constant(0.0))
+        if k is not None and k.cls == "float" and rule.kind == "elementwise":
+            expr = zero_where_unread(expr, mapping["g"], rule.adjoint_asts[p])
         return self.contrib(a.id, expr, self.broadcasts(rule, bound))
 
     def adjoint_template(self, rule, p, mapping, each=False):
@@ -492,20 +490,3 @@ class AdjointBuilder(FormBuilder):
         if k == 0:
             rec.core[0] = ast.Expr(rcall)
         return rec
-
-
-_FINITE = frozenset({"cos", "sin", "cosh", "sinh", "exp", "tanh", "conj", "sign", "real", "imag", "abs", "fabs"})
-
-
-def _reads_values(template) -> bool:
-    """Whether an adjoint template's factor of ``g`` may be infinite or nan where
-    the operands are finite: a division, a power, a function other than a few
-    (``g * y`` of a product is finite wherever ``y`` is)."""
-    for n in ast.walk(template):
-        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
-            return True
-        if isinstance(n, ast.Call):
-            name = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", None)
-            if name not in _FINITE:
-                return True
-    return False

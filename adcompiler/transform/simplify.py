@@ -436,3 +436,32 @@ class _Replace(ast.NodeTransformer):
         if self.node is None and node.id == self.name and isinstance(node.ctx, ast.Load):
             return self.value
         return node
+
+
+_FINITE = frozenset({"cos", "sin", "cosh", "sinh", "exp", "tanh", "conj", "sign", "real", "imag", "abs", "fabs"})
+
+
+def zero_where_unread(expr, g, template):
+    """The adjoint term ``expr`` (``g`` times the partial of ``template``) of a
+    number: 0 where ``g`` is 0. A number no path to the result reads (a branch
+    not taken) passes on nothing, whatever its partial derivative: 0 * inf was
+    nan (``r = x ** 0.5`` computed for x < 0, used only where x > 0). Only
+    where the partial may be infinite (``_reads_values``)."""
+    if not _reads_values(template):
+        return expr
+    return ast.IfExp(test=ast.Compare(copy.deepcopy(g), [ast.NotEq()], [ast.Constant(0.0)]),
+                     body=expr, orelse=ast.Constant(0.0))
+
+
+def _reads_values(template) -> bool:
+    """Whether an adjoint template's factor of ``g`` may be infinite or nan where
+    the operands are finite: a division, a power, a function other than a few
+    (``g * y`` of a product is finite wherever ``y`` is)."""
+    for n in ast.walk(template):
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
+            return True
+        if isinstance(n, ast.Call):
+            name = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", None)
+            if name not in _FINITE:
+                return True
+    return False
