@@ -42,7 +42,6 @@ from .transform.batch import BatchForwardBuilder
 from .transform.builtin_minmax import builtin_minmax_of_arrays, conj_methods_of_reals
 from .transform.context import FunctionContext
 from .transform.forms import (
-    check_read_only_views,
     check_scalar_conversions,
     check_stacks,
     check_tuple_elements,
@@ -50,6 +49,7 @@ from .transform.forms import (
 from .transform.forward import ForwardBuilder
 from .transform.lower import lower
 from .transform.module import SECOND_ORDER, FunctionInfo, Module, Options, Passes
+from .transform.readonly_views import check_read_only_views
 from .transform.reverse import Sweeps
 
 Hook = Callable[[str, Callable[[], str]], None]

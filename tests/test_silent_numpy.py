@@ -63,3 +63,82 @@ def test_index_arrays_a_slice_separates_in_vector_mode(n):
     check_everywhere(int_and_array, D(rng, n, 2), D(rng, 2, 2, 4), j)
     check_everywhere(mask_and_array, D(rng, 2, 2), D(rng, 3, 2, 4), m, Const(np.array([1, 3])))
     check_everywhere(store_separated, D(rng, 3, 2, 4), D(rng, n, 2), i, j)
+
+
+def damped_step(x, H, g, mu):
+    x -= g / np.diag(H)   # Levenberg-Marquardt: the diagonal read, then the matrix damped in place
+    H += mu * np.eye(3)
+    return np.sum(x ** 2) + np.sum(H ** 2)
+
+
+def logdet_then_scale(L):
+    ld = 2.0 * np.sum(np.log(np.diag(L)))
+    L *= 2.0
+    return ld + np.sum(L)
+
+
+def broadcast_then_write(a, x):
+    y = x * np.broadcast_to(a, (3, 3))
+    a *= 3.0
+    return np.sum(y ** 2) + np.sum(a)
+
+
+def diagonal_named(A):
+    d = np.diag(A)
+    s = np.sum(d * d)
+    A *= 2.0
+    return s + np.sum(A)
+
+
+@pytest.mark.parametrize("f", [damped_step, logdet_then_scale, broadcast_then_write, diagonal_named])
+def test_read_only_views_read_before_a_write_everywhere(f):
+    """``np.diag(H)`` and ``np.broadcast_to(a, ...)`` are views: read before ``H``
+    (``a``) is written, the reverse sweep read them after, with the written
+    values (the derivative of the Cholesky log-determinant came out wrong)."""
+    from adcompiler import Active
+    rng = np.random.default_rng(4)
+    args = {damped_step: lambda: (P(rng, 3), P(rng, 3, 3), P(rng, 3), Active(0.3)),
+            logdet_then_scale: lambda: (P(rng, 3, 3),), broadcast_then_write: lambda: (P(rng, 3), P(rng, 3, 3)),
+            diagonal_named: lambda: (P(rng, 3, 3),)}[f]()
+    check_everywhere(f, *args, ret=Active)
+
+
+def P(rng, *shape):
+    x = rng.uniform(0.5, 1.5, shape)
+    return Duplicated(x, np.zeros_like(x))
+
+
+def einsum_diagonal_written(K, sn, y):
+    d = np.einsum("ii->i", K)
+    d += sn ** 2
+    return np.sum(K * y)
+
+
+def test_one_operand_einsum_views_written_are_refused():
+    """``np.einsum("ii->i", K)`` is a writeable view of K's diagonal: ``d += v``
+    writes K, which was taken for a new array (the derivative in ``sn`` was 0)."""
+    from adcompiler import Active, AdCompilerError, Reverse, autodiff
+    rng = np.random.default_rng(5)
+    with pytest.raises(AdCompilerError, match=r"test_silent_numpy\.py:\d+.*einsum. of one operand"):
+        autodiff(Reverse, einsum_diagonal_written, Active, P(rng, 3, 3), Active(0.5), Const(np.ones((3, 3))))
+
+
+def split_then_write(A, y):
+    y[0] = np.sum(np.split(A, 3)[1] ** 3)
+    A *= 2.0
+    y[1] = np.sum(A)
+
+
+def imaginary_part_of_real(A, y):
+    t = np.imag(A)
+    A *= 2.0
+    y[0] = np.sum(t ** 3) + np.sum(A)
+
+
+@pytest.mark.parametrize("f", [split_then_write, imaginary_part_of_real])
+def test_views_functions_return_everywhere(f):
+    """``np.split`` then a write: split mode's reverse half raised an
+    AttributeError (a list of views); ``np.imag`` of a real array is numpy's
+    read-only zeros (its shadow was a read-only view: a ValueError)."""
+    rng = np.random.default_rng(6)
+    check_everywhere(f, P(rng, 6), P(rng, 2), out=("A", "y"), tapes=("autograd", "torch", "jax"))

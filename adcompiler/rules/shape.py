@@ -6,6 +6,7 @@ import ast
 import numpy as np
 
 from ..analysis.kinds import FLOAT, INT, Kind, array
+from ..runtime import numpy as RN
 from .registry import defrule
 
 NUM = Kind("num", None, "f")
@@ -144,9 +145,11 @@ defrule(np.expand_dims, "a, axis", kind="view", a="np.reshape(g, _ad_shape(a))",
         tangents={"a": "np.expand_dims(t, axis)"}, result=_shift("a", lambda k, b: _count(b.get("axis"))))
 defrule(np.squeeze, "a, axis=None", kind="view", a="np.reshape(g, _ad_shape(a))",
         tangents={"a": "np.squeeze(t, axis)"}, result=_shift("a", _squeeze_delta))
-defrule(np.broadcast_to, "array, shape", array="_ad_unbroadcast(g, array)",
-        tangents={"array": "np.broadcast_to(t, shape)"},
-        result=lambda kinds, bound: array(_shape_rank(kinds, bound, "shape"), kinds.get("array", FLOAT).dtype or "f"))
+for _f in (np.broadcast_to, RN.broadcast_copy):
+    defrule(_f, "array, shape", array="_ad_unbroadcast(g, array)",
+            tangents={"array": "np.broadcast_to(t, shape)"},
+            result=lambda kinds, bound: array(_shape_rank(kinds, bound, "shape"),
+                                              kinds.get("array", FLOAT).dtype or "f"))
 for _k, _f in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d)):
     defrule(_f, "a", kind="view", a="np.reshape(g, _ad_shape(a))", tangents={"a": f"np.{_f.__name__}(t)"},
             result=_at_least(_k + 1))
@@ -173,9 +176,10 @@ defrule(np.pad, "array, pad_width, mode='constant', constant_values=0",
         array="_ad_pad_adjoint(g, array, pad_width, mode)",
         tangents={"array": "np.pad(t, pad_width, mode=mode)"}, result=_rank(param="array"),
         doc="modes constant (the constant gets no adjoint), edge, reflect, symmetric, wrap")
-defrule(np.diag, "v, k=0", v="_ad_diag_adjoint(g, v, k)", tangents={"v": "np.diag(t, k)"},
-        result=lambda kinds, bound: array(3 - (kinds.get("v").ndim or 2)
-                                          if kinds.get("v") and kinds.get("v").ndim in (1, 2) else None))
+for _f in (np.diag, RN.diag_copy):
+    defrule(_f, "v, k=0", v="_ad_diag_adjoint(g, v, k)", tangents={"v": "np.diag(t, k)"},
+            result=lambda kinds, bound: array(3 - (kinds.get("v").ndim or 2)
+                                              if kinds.get("v") and kinds.get("v").ndim in (1, 2) else None))
 defrule(np.diagflat, "v, k=0", v="np.reshape(np.diagonal(g, k), np.shape(v))", tangents={"v": "np.diagflat(t, k)"},
         result=lambda kinds, bound: array(2), doc="v flattened onto diagonal k")
 # np.diagonal returns a read-only view: a write to its argument afterwards shows through it

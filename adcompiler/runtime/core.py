@@ -254,15 +254,8 @@ def tadd(dt, k, g, n):
     """A tuple's adjoint (of ``n`` elements) with ``g`` added to element ``k``
     (``dt`` a list, or in forward mode over reverse code a tuple of tangents)."""
     out = list(dt) if isinstance(dt, (list, tuple)) else [0.0] * n
-    out[k] = _element_sum(out[k], g)
+    out[k] = tplus(out[k], g) if isinstance(g, (list, tuple)) or isinstance(out[k], (list, tuple)) else out[k] + g
     return out
-
-
-def _element_sum(a, b):
-    """The sum of two adjoints of a tuple's element (a nested tuple's are lists)."""
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return tplus(a, b)
-    return a + b
 
 
 def tplus(dt, g):
@@ -271,7 +264,8 @@ def tplus(dt, g):
         return dt
     if not isinstance(dt, (list, tuple)):
         return list(g)
-    return [_element_sum(a, b) for a, b in zip(dt, g)]
+    return [tplus(a, b) if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)) else a + b
+            for a, b in zip(dt, g)]   # (a nested tuple's adjoints are lists)
 
 
 class Tape(list):
@@ -370,6 +364,8 @@ def rebase(ref, roots):
             if v is xi or (np.may_share_memory(v, xi) and np.shares_memory(v, xi)):
                 return dxi if v is xi else _same_view(v, xi, dxi)
         raise ValueError(VIEW_COPIED)
+    if isinstance(v, (list, tuple)):   # views of x a function returned together (np.split(x, 3))
+        return [dx if vi is x else _same_view(vi, x, dx) for vi in v]
     return _same_view(v, x, dx)
 
 

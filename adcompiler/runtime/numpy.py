@@ -10,6 +10,17 @@ import numpy as np
 from .core import _norm_axes, select_adjoint, unbroadcast, unreduce
 
 
+def diag_copy(v, k=0):
+    """``np.diag(v, k)`` as a new array (of a matrix numpy returns a read-only view)."""
+    d = np.diag(v, k)
+    return d.copy() if np.ndim(v) == 2 else d
+
+
+def broadcast_copy(array, shape):
+    """``np.broadcast_to(array, shape)`` as a new array (numpy returns a view)."""
+    return np.array(np.broadcast_to(array, shape))
+
+
 def safe_div(a, b):
     """``a / b`` where ``b != 0`` and 0 elsewhere (the convention at singular points)."""
     a, b = np.asarray(a), np.asarray(b)

@@ -61,6 +61,16 @@ def conj_methods_of_reals(pf, body, inference) -> bool:
     changed = False
     for s in walk_stmts(body):
         for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else []:
+            if isinstance(s, ast.Assign) and s.value is node and isinstance(node, ast.Call) and node.args \
+                    and notes.target(node) is np.imag and inference.expr(node.args[0]).cls == "array" \
+                    and _dtype(inference.expr(node.args[0])) in ("b", "i", "f"):
+                # the imaginary part of a real array: numpy's read-only zeros (no view to follow)
+                zeros = ast.copy_location(ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "zeros_like",
+                                                                 ast.Load()), [node.args[0]], []), node)
+                notes.resolve_call(zeros, np.zeros_like, lookup(np.zeros_like))
+                s.value = zeros
+                changed = True
+                continue
             if notes.method(node) is None or not node.args:
                 continue
             k = inference.expr(node.args[0])

@@ -288,40 +288,6 @@ class StatementOrder:
         return self.order[id(w)] > self.order[id(s)] or bool(set(self.loops[id(w)]) & set(self.loops[id(s)]))
 
 
-#: numpy functions returning a read-only view of their first argument that the
-#: transform differentiates as a copy (np.diag of a matrix, np.broadcast_to)
-_READ_ONLY_VIEWS = (np.broadcast_to, np.diag)
-
-
-def check_read_only_views(ctx, body) -> None:
-    """Refuse ``b = np.broadcast_to(x, ...)`` or ``d = np.diag(A)`` (A a matrix)
-    when ``x``'s memory may be written after the call: numpy returns a view, which
-    shows the write, while the derivative is that of a copy taken at the call."""
-    from ..analysis.infer import walk_stmts
-    from ..errors import UnsupportedSyntaxError
-    placed = StatementOrder(body)
-    for st in walk_stmts(body):
-        v = st.value if isinstance(st, ast.Assign) else None
-        if not (isinstance(v, ast.Call) and notes.target(v) in _READ_ONLY_VIEWS and v.args
-                and isinstance(v.args[0], ast.Name)):
-            continue
-        x = v.args[0].id
-        k = ctx.kinds.get(x)
-        if notes.target(v) is np.diag and not (k is not None and k.cls == "array" and k.ndim in (2, None)):
-            continue   # np.diag of a vector builds a new matrix
-        later = [w for w in ctx.eff.writers_of_memory(x) if w is not st and id(w) in placed.order
-                 and placed.after(w, st)]
-        reads = _reads_of_view(ctx, body, st.targets[0].id, placed)
-        if any(placed.after(r, w) for w in later for r in reads):
-            name = ast.unparse(v.func)
-            what = "its argument" if x in ctx.namer.generated else f"`{x}`"
-            raise UnsupportedSyntaxError(
-                f"`{name}` returns a view of {what}, whose memory is written later in this function; the view "
-                "would show the write.", filename=ctx.pf.filename, lineno=st.lineno,
-                construct=ctx.pf.line_text(st.lineno),
-                hint=f"copy the result ({name}(...).copy()), or call it after the writes.")
-
-
 #: numpy scalar types, which return an array of their dtype unchanged (the same object)
 _SCALAR_TYPES = (np.float64, np.float32)
 
@@ -345,27 +311,6 @@ def check_scalar_conversions(ctx, body) -> None:
                     "a copy otherwise; it is differentiated as the conversion of a number.",
                     filename=ctx.pf.filename, lineno=st.lineno, construct=ctx.pf.line_text(st.lineno),
                     hint=f"write x.astype({name}) for a converted copy, or {name}(x[i]) for one element.")
-
-
-def _reads_of_view(ctx, body, v, placed) -> list:
-    """The statements that read ``v`` or a name bound to (a view of) it."""
-    from ..analysis.infer import walk_stmts
-    names, reads = {v}, []
-    stmts = [s for s in walk_stmts(body) if id(s) in placed.order]
-    grew = True
-    while grew:
-        grew = False
-        for s in stmts:
-            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) \
-                    and s.targets[0].id not in names and ctx.eff.view_base(s.value) in names:
-                names.add(s.targets[0].id)
-                grew = True
-    for s in stmts:
-        parts = [s.test] if isinstance(s, (ast.If, ast.While)) else [s.iter] if isinstance(s, ast.For) else [s]
-        if any(isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load)
-               for p in parts for n in ast.walk(p)):
-            reads.append(s)
-    return reads
 
 
 def check_stacks(ctx, body) -> None:

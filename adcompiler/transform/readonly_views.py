@@ -1,0 +1,107 @@
+"""Functions numpy answers with a view of their argument that the transform
+differentiates as a new array (``np.diag`` of a matrix, ``np.broadcast_to``,
+``np.einsum`` of one operand that sums nothing): a copy where the argument is
+written after the call and the view was read before; refused where the view
+would show the write."""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..frontend import notes
+from ..rules.registry import lookup
+from ..runtime import numpy as RN
+from .forms import StatementOrder
+
+#: numpy functions returning a read-only view of their first argument that the
+#: transform differentiates as a copy (np.diag of a matrix, np.broadcast_to)
+_READ_ONLY_VIEWS = (np.broadcast_to, np.diag)
+
+
+def check_read_only_views(ctx, body) -> None:
+    """Refuse ``b = np.broadcast_to(x, ...)`` or ``d = np.diag(A)`` (A a matrix)
+    when ``x``'s memory may be written after the call: numpy returns a view, which
+    shows the write, while the derivative is that of a copy taken at the call."""
+    from ..analysis.infer import walk_stmts
+    from ..errors import UnsupportedSyntaxError
+    placed = StatementOrder(body)
+    for st in walk_stmts(body):
+        v = st.value if isinstance(st, ast.Assign) else None
+        if isinstance(v, ast.Call) and notes.target(v) is np.einsum and _einsum_view(v):
+            _check_einsum_view(ctx, st, v, placed)
+            continue
+        if not (isinstance(v, ast.Call) and notes.target(v) in _READ_ONLY_VIEWS and v.args
+                and isinstance(v.args[0], ast.Name)):
+            continue
+        x = v.args[0].id
+        k = ctx.kinds.get(x)
+        if notes.target(v) is np.diag and not (k is not None and k.cls == "array" and k.ndim in (2, None)):
+            continue   # np.diag of a vector builds a new matrix
+        later = [w for w in ctx.eff.writers_of_memory(x) if w is not st and id(w) in placed.order
+                 and placed.after(w, st)]
+        reads = _reads_of_view(ctx, body, st.targets[0].id, placed)
+        if later and not any(placed.after(r, w) for w in later for r in reads):
+            # read before the writes only: a copy is the same value, and the one the derivative may read
+            # in the reverse sweep (the view would show the writes by then)
+            copying = RN.diag_copy if notes.target(v) is np.diag else RN.broadcast_copy
+            v.func = ast.copy_location(ast.Name("_ad_" + copying.__name__, ast.Load()), v.func)
+            notes.resolve_call(v, copying, lookup(copying))
+            continue
+        if any(placed.after(r, w) for w in later for r in reads):
+            name = ast.unparse(v.func)
+            what = "its argument" if x in ctx.namer.generated else f"`{x}`"
+            raise UnsupportedSyntaxError(
+                f"`{name}` returns a view of {what}, whose memory is written later in this function; the view "
+                "would show the write.", filename=ctx.pf.filename, lineno=st.lineno,
+                construct=ctx.pf.line_text(st.lineno),
+                hint=f"copy the result ({name}(...).copy()), or call it after the writes.")
+
+
+def _einsum_view(v) -> bool:
+    """``np.einsum(spec, a)`` of one operand that sums nothing (``"ii->i"``,
+    ``"ij->ji"``, ``"ij"``): numpy returns a writeable view of ``a``."""
+    if len(v.args) != 2 or v.keywords or not (isinstance(v.args[0], ast.Constant) and isinstance(v.args[0].value, str)):
+        return False
+    spec = v.args[0].value.replace(" ", "").replace(".", "")
+    inputs, _, output = spec.partition("->")
+    if "->" not in spec:   # implicit: the letters that appear once, the others summed
+        output = "".join(c for c in inputs if inputs.count(c) == 1)
+    return set(inputs) <= set(output)
+
+
+def _check_einsum_view(ctx, st, v, placed) -> None:
+    """Refuse a one-operand einsum view written through, or whose operand is
+    written after it (the derivative is that of a copy taken at the call)."""
+    from ..errors import UnsupportedSyntaxError
+    x, t = v.args[1], st.targets[0].id
+    later = ctx.eff.writers_of_memory(x.id) if isinstance(x, ast.Name) else []
+    later = [w for w in later if w is not st and id(w) in placed.order and placed.after(w, st)]
+    if later or ctx.eff.writers_of_memory(t):
+        raise UnsupportedSyntaxError(
+            "`np.einsum` of one operand that sums nothing returns a view of it, and one of the two is written "
+            "later in this function.", filename=ctx.pf.filename, lineno=st.lineno,
+            construct=ctx.pf.line_text(st.lineno),
+            hint="copy the result (np.einsum(...).copy()), or write the operand through a view numpy documents "
+                 "(np.einsum('ii->i', K) is K.diagonal(), read-only: use K[np.diag_indices(n)] += v).")
+
+
+def _reads_of_view(ctx, body, v, placed) -> list:
+    """The statements that read ``v`` or a name bound to (a view of) it."""
+    from ..analysis.infer import walk_stmts
+    names, reads = {v}, []
+    stmts = [s for s in walk_stmts(body) if id(s) in placed.order]
+    grew = True
+    while grew:
+        grew = False
+        for s in stmts:
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) \
+                    and s.targets[0].id not in names and ctx.eff.view_base(s.value) in names:
+                names.add(s.targets[0].id)
+                grew = True
+    for s in stmts:
+        parts = [s.test] if isinstance(s, (ast.If, ast.While)) else [s.iter] if isinstance(s, ast.For) else [s]
+        if any(isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load)
+               for p in parts for n in ast.walk(p)):
+            reads.append(s)
+    return reads
