@@ -492,3 +492,48 @@ def test_loop_targets_unpacking_rows_everywhere():
     """``for a, b in P:`` unpacks each row as ``a, b = P[k]`` does (it was refused)."""
     rng = np.random.default_rng(8)
     check_everywhere(unpacked_rows, D(rng, 3, 2), D(rng, 3), ret=Active, out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _kalman_loglik(x, P, zs, F, H, Q, R):
+    ll = 0.0
+    for t in range(zs.shape[0]):
+        x[:] = F @ x
+        P[:] = F @ P @ F.T + Q
+        S = H @ P @ H.T + R
+        v = zs[t] - H @ x
+        Sinv = np.linalg.inv(S)
+        K = P @ H.T @ Sinv
+        x += K @ v
+        P -= K @ H @ P
+        ll -= 0.5 * (np.log(np.linalg.det(S)) + v @ Sinv @ v)
+    return ll
+
+
+def kalman_loss(x0, P0, zs, F):
+    H = np.array([[1.0, 0.5]])   # nested lists: a matrix
+    R = np.array([[0.5]])
+    return _kalman_loglik(x0.copy(), P0.copy(), zs, F, H, 0.1 * np.eye(2), R)
+
+
+def test_matrices_written_as_nested_lists_everywhere():
+    """``np.array([[1.0, 0.5]])`` is a matrix: of unknown rank, the helper's
+    ``v @ Sinv @ v`` might have been an array and ``ll -= ...`` was refused."""
+    rng = np.random.default_rng(9)
+    F = Duplicated(np.array([[1.0, 0.1], [0.0, 1.0]]), np.zeros((2, 2)))
+    check_everywhere(kalman_loss, D(rng, 2), Duplicated(np.eye(2), np.zeros((2, 2))), Const(rng.normal(size=4)),
+                     F, ret=Active)
+
+
+def fem_assembly(K, k, x):
+    for e in range(k.shape[0]):
+        dofs = np.array([e, e + 1])
+        ke = k[e] * np.array([[1.0, -1.0], [-1.0, 1.0]])
+        K[np.ix_(dofs, dofs)] += ke
+    return np.sum(K @ x * x)
+
+
+def test_open_meshes_index_everywhere():
+    """``K[np.ix_(dofs, dofs)] += ke``, finite-element assembly (np.ix_ had no rule)."""
+    rng = np.random.default_rng(10)
+    check_everywhere(fem_assembly, Duplicated(np.zeros((4, 4)), np.zeros((4, 4))),
+                     Duplicated(rng.uniform(1, 2, 3), np.zeros(3)), D(rng, 4), ret=Active)

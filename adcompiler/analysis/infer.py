@@ -247,7 +247,8 @@ class Inference:
         if name in ("copy", "asarray", "array"):
             k = arg_kinds[0] if arg_kinds else OTHER
             if k.cls == "tuple":
-                k = array(None, "c" if any(x is not None and _dtype(x) == "c" for x in k.elts or ()) else "f")
+                from ..rules.shape import nested_rank
+                k = array(nested_rank(k), "c" if any(x is not None and _dtype(x) == "c" for x in k.elts or ()) else "f")
             return k
         if name == "transpose":
             return arg_kinds[0]
@@ -373,7 +374,9 @@ def _list_kind(ks) -> Kind:
     for k in ks:
         dt = _dt(dt, _dtype(k))
     dt = dt if dt in ("b", "i", "f", "c") else "f"
-    return array(1 if all(k.cls in ("int", "float", "bool") for k in ks) else None, dt)
+    ranks = {0 if k.cls in ("int", "float", "bool") else k.ndim if k.cls == "array" else None for k in ks}
+    # one more axis than elements of one known rank ([[1.0, 0.5]]: a matrix)
+    return array(ranks.pop() + 1 if len(ranks) == 1 and None not in ranks else None, dt)
 
 
 def _dtype_of(node, res, unknown="f") -> str | None:

@@ -10,7 +10,7 @@ import ast
 import numpy as np
 
 from ..analysis.kinds import Kind, array
-from .registry import defrule, nondifferentiable
+from .registry import defrule, lookup, nondifferentiable
 
 defrule(np.bincount, "x, weights=None, minlength=0", weights="g[x]",
         tangents={"weights": "np.bincount(x, weights=t, minlength=minlength)"},
@@ -72,4 +72,15 @@ nondifferentiable(np.diag_indices, params="n, ndim=2", result=_int_arrays(_const
 nondifferentiable(np.unravel_index, params="indices, shape, order='C'",
                   result=_int_arrays(_unravel_count, _unravel_rank))
 nondifferentiable(np.indices, result=lambda kinds, bound: array(None, "i"))
+
+
+def _open_mesh(kinds, bound):
+    """``np.ix_(a, b, ...)``: one integer array per argument, each of rank the number of arguments."""
+    seqs = bound.get("args")
+    n = len(seqs.elts) if isinstance(seqs, ast.Tuple) else None
+    return Kind("tuple", elts=(array(n, "i"),) * n) if n else Kind("tuple", dtype="ai")
+
+
+nondifferentiable(np.ix_, params="args", result=_open_mesh)
+lookup(np.ix_).varargs = "args"
 nondifferentiable(np.ravel_multi_index)

@@ -117,8 +117,22 @@ def _trace_kind(kinds, bound):
 def _copy_kind(kinds, bound):
     k = kinds.get("a", kinds.get("object", FLOAT))
     if k.cls == "tuple":   # a list of values: complex if one of them is
-        return array(None, "c" if any(e is not None and "c" in (e.dtype,) for e in k.elts or ()) else "f")
+        return array(nested_rank(k), "c" if any(e is not None and "c" in (e.dtype,) for e in k.elts or ()) else "f")
     return k
+
+
+def nested_rank(k):
+    """The rank of the array numpy makes of a (nested) tuple of values of kind ``k``, or None."""
+    if k is None:
+        return None
+    if k.cls in ("int", "float", "bool"):
+        return 0
+    if k.cls == "array":
+        return k.ndim
+    if k.cls == "tuple" and k.elts:
+        ranks = {nested_rank(e) for e in k.elts}
+        return ranks.pop() + 1 if len(ranks) == 1 and None not in ranks else None
+    return None
 
 
 def _same(name, extra=""):
