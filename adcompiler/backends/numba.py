@@ -56,12 +56,33 @@ def cache_dir() -> str:
     return os.path.join(base, "numba")
 
 
+class _DefaultKeywords:
+    """Drops the keywords a reduction is given at their defaults (``np.sum(t,
+    axis=None, keepdims=False, where=True)`` in tangent code), which numba's
+    reductions do not take."""
+
+    DEFAULTS = {"axis": None, "keepdims": False, "where": True}
+    REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin"}
+
+    def visit(self, tree):
+        import ast
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
+                    node.func.attr in self.REDUCTIONS:
+                node.keywords = [k for k in node.keywords if not (
+                    k.arg in self.DEFAULTS and isinstance(k.value, ast.Constant)
+                    and k.value.value is self.DEFAULTS[k.arg])]
+
+
 def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
     """The numba module's source (with ``prelude``, headed by the imports and
     helpers) and, for each comment line, its index into ``module.origins``."""
     functions, ranks, refused = rewrite_functions(module.functions, module.contexts, module.origins)
     if not functions:
         raise next(iter(refused.values()))
+    for fn in functions:
+        _DefaultKeywords().visit(fn)
     if decorate:
         import ast
         for fn in functions:

@@ -137,3 +137,10 @@ def stepped_backwards(y, x):
 def levels(y, x):
     for i in range(x.shape[0]):
         y[i] = x[i] * ((x[i] > 0.2) + (x[i] > 0.6) + (x[i] > 1.0))   # numpy bools: a logical or
+
+
+def loop_then_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] ** 2
+    return np.sum(x * s) + np.mean(x) * x[0]

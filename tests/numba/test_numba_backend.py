@@ -301,3 +301,21 @@ def test_counted_down_loops_match_the_numpy_backend(lo):
                                        "Active", "numba")
     compiled = Path(comp.fused.dispatcher.py_func.__code__.co_filename).read_text()
     assert "for _ad_k1 in range(_ad_h1 - _ad_l1):" in compiled   # the rewrite was applied
+
+
+def test_forward_mode_of_reductions_with_default_keywords(tmp_path):
+    """Tangent code writes ``np.sum(t, axis=None, keepdims=False, where=True)``,
+    which numba cannot type: forward mode under numba was refused, and the
+    module ``emit --mode forward --target numba`` wrote failed at its first call."""
+    x = np.array([0.3, 0.5, 0.7])
+    t = np.array([1.0, -0.5, 0.25])
+    want = ad.autodiff(ad.Forward, K.loop_then_sum, ad.Duplicated, ad.Duplicated(x, t))[0]
+    got = ad.autodiff(ad.Forward, K.loop_then_sum, ad.Duplicated, ad.Duplicated(x, t), backend="numba")[0]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    out = tmp_path / "fwd_numba.py"
+    subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{K.__file__}:loop_then_sum", "--target", "numba",
+                    "--mode", "forward", "--shape", "x=3", "-o", str(out)], check=True)
+    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); import fwd_numba as m\n"
+            "print(repr(float(m.loop_then_sum_forward(np.array([0.3, 0.5, 0.7]), np.array([1.0, -0.5, 0.25])))))\n")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True, text=True)
+    np.testing.assert_allclose(eval(run.stdout), want, rtol=1e-12)
