@@ -61,8 +61,8 @@ class _DefaultKeywords:
     axis=None, keepdims=False, where=True)`` in tangent code), which numba's
     reductions do not take."""
 
-    DEFAULTS = {"axis": None, "keepdims": False, "where": True}
-    REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin"}
+    DEFAULTS = types.MappingProxyType({"axis": None, "keepdims": False, "where": True})
+    REDUCTIONS = frozenset({"sum", "mean", "prod", "max", "min", "amax", "amin"})
 
     def visit(self, tree):
         import ast
