@@ -220,3 +220,17 @@ def test_check_gradient(variant, ok):
     else:
         with pytest.raises(AssertionError):
             check_gradient(sq_norm, x, 3, 0.7, engine=FakeEngine(variant))
+
+
+def _scaled_by_list(s, x, L):
+    s[:] = L[0] * x + L[1] * x ** 2
+
+
+def test_check_grads_takes_const_containers_of_arrays():
+    """A Const list holding an array (numpy could not make one array of it: a raw ValueError)."""
+    from adcompiler import Const, Duplicated
+    from adcompiler.testing import check_grads
+    x = np.array([0.3, 0.5, 0.7])
+    res = check_grads(_scaled_by_list, Duplicated(np.zeros(3), np.zeros(3)), Duplicated(x, np.zeros(3)),
+                      Const([np.array([1.0, 2.0, 3.0]), 0.5]))
+    assert res.errors["all"] < 1e-6 and set(res.errors) == {"s", "x", "all"}

@@ -186,8 +186,10 @@ def float64_copies(values: Sequence) -> list:
     out = copy.deepcopy(list(values))
     converted: dict[int, np.ndarray] = {}
     for k, v in enumerate(out):
+        if not is_float_array(v):
+            continue   # (a list or tuple holding arrays is copied as it is)
         want = np.complex128 if np.iscomplexobj(v) else np.float64
-        if is_float_array(v) and (v.dtype != want or not v.flags.c_contiguous):
+        if v.dtype != want or not v.flags.c_contiguous:
             out[k] = converted.setdefault(id(v), np.array(v, dtype=want, order="C"))
     return out
 
