@@ -18,7 +18,7 @@ import numpy as np
 from .. import activity as A
 from .. import pipeline
 from ..errors import ActivityError, ShapeError
-from .arguments import copy_values, is_float_scalar, kind_of_argument
+from .arguments import copy_values, fill_defaults, is_float_scalar, kind_of_argument
 from .forward import autodiff_forward
 from .reverse import autodiff
 from .transforms import _out_positions
@@ -48,9 +48,15 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     1j dL/dIm z``, the shadow's convention): the Hessian over the real and
     imaginary parts applied to ``(Re v, Im v)``, written as one complex array.
     """
+    if not isinstance(args, (tuple, list)) or not isinstance(vs, (tuple, list)):
+        raise ShapeError("hvp takes the arguments and the directions as tuples: hvp(f, (x, y), (v, None)).",
+                         construct="hvp", hint="wrap a single argument in a tuple: hvp(f, (x,), (v,)).")
     if len(vs) != len(args):
         raise ShapeError(f"hvp needs one direction per argument ({len(args)}), got {len(vs)}.",
                          hint="pass None for arguments not differentiated.")
+    # omitted trailing parameters with defaults: constants, as Python fills them
+    filled, given = fill_defaults(f, [A.Const(a) for a in args]), len(args)
+    args, vs = tuple(args) + tuple(c.val for c in filled[len(args):]), tuple(vs) + (None,) * (len(filled) - len(args))
     values = []
     for a, v, c in zip(args, vs, copy_values(args, f)):
         if is_float_scalar(a) and v is not None:
@@ -93,7 +99,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
             out.append(complex(hv[i]) if np.iscomplexobj(hv[i]) else float(hv[i]))
         else:
             out.append(hv[i])
-    return tuple(out)
+    return tuple(out[:given])
 
 
 _MISSING = object()
