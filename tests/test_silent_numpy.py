@@ -142,3 +142,16 @@ def test_views_functions_return_everywhere(f):
     read-only zeros (its shadow was a read-only view: a ValueError)."""
     rng = np.random.default_rng(6)
     check_everywhere(f, P(rng, 6), P(rng, 2), out=("A", "y"), tapes=("autograd", "torch", "jax"))
+
+
+def solve_stack(A, b, y):
+    y[...] = np.linalg.solve(A, b) * 2.0
+
+
+def test_solve_of_a_stack_with_one_vector_everywhere():
+    """``np.linalg.solve(A, b)`` of a stack (k, m, m) and a vector (m,): one
+    vector for every matrix (a ValueError in reverse and forward mode)."""
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(4, 3, 3)) + 3 * np.eye(3)
+    check_everywhere(solve_stack, Duplicated(A, np.zeros_like(A)), D(rng, 3), D(rng, 4, 3), out="y",
+                     tapes=("autograd", "torch", "jax"))

@@ -35,6 +35,19 @@ def _reverse_function(f, values):
     return pipeline.compiled(f, kinds, acts, True, "second"), acts
 
 
+def _hvp_arguments(f, args, vs) -> tuple:
+    """``(args, vs)`` checked, with the omitted trailing parameters that have
+    defaults filled in (constants, as Python fills them)."""
+    if not isinstance(args, (tuple, list)) or not isinstance(vs, (tuple, list)):
+        raise ShapeError("hvp takes the arguments and the directions as tuples: hvp(f, (x, y), (v, None)).",
+                         construct="hvp", hint="wrap a single argument in a tuple: hvp(f, (x,), (v,)).")
+    if len(vs) != len(args):
+        raise ShapeError(f"hvp needs one direction per argument ({len(args)}), got {len(vs)}.",
+                         hint="pass None for arguments not differentiated.")
+    filled = fill_defaults(f, [A.Const(a) for a in args])
+    return tuple(args) + tuple(c.val for c in filled[len(args):]), tuple(vs) + (None,) * (len(filled) - len(args))
+
+
 def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     """Hessian-vector products of a float-returning ``f`` at ``args``.
 
@@ -48,15 +61,8 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     1j dL/dIm z``, the shadow's convention): the Hessian over the real and
     imaginary parts applied to ``(Re v, Im v)``, written as one complex array.
     """
-    if not isinstance(args, (tuple, list)) or not isinstance(vs, (tuple, list)):
-        raise ShapeError("hvp takes the arguments and the directions as tuples: hvp(f, (x, y), (v, None)).",
-                         construct="hvp", hint="wrap a single argument in a tuple: hvp(f, (x,), (v,)).")
-    if len(vs) != len(args):
-        raise ShapeError(f"hvp needs one direction per argument ({len(args)}), got {len(vs)}.",
-                         hint="pass None for arguments not differentiated.")
-    # omitted trailing parameters with defaults: constants, as Python fills them
-    filled, given = fill_defaults(f, [A.Const(a) for a in args]), len(args)
-    args, vs = tuple(args) + tuple(c.val for c in filled[len(args):]), tuple(vs) + (None,) * (len(filled) - len(args))
+    given = len(args) if isinstance(args, (tuple, list)) else 0
+    args, vs = _hvp_arguments(f, args, vs)
     values = []
     for a, v, c in zip(args, vs, copy_values(args, f)):
         if is_float_scalar(a) and v is not None:

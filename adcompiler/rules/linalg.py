@@ -98,7 +98,7 @@ def _einsum_kind(kinds, bound):
     ranks = [_nd(k) for k in elts]
     if "." in s.value and (not ranks or None in ranks):
         return NUM
-    from ..runtime.linalg import _einsum_parts
+    from ..runtime.einsums import _einsum_parts
     try:
         if not elts and "->" not in s.value:
             return NUM   # an implicit output needs every operand's letters

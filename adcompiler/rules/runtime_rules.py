@@ -111,6 +111,7 @@ register_rule(Rule(LS.stack_list_adjoint, "adcompiler.runtime.stack_list_adjoint
 # second-order code rather than differentiated wrongly.
 
 from ..runtime import covariance as V
+from ..runtime import einsums as E
 from ..runtime import linalg as L
 from ..runtime import numpy as RN
 
@@ -236,6 +237,6 @@ def _operands_kind(kinds, bound):
 
 
 # the adjoint of each einsum operand is linear in the cotangent and in every other operand
-defrule(L.einsum_adjoints, "g, subscripts, operands", result=_operands_kind,
+defrule(E.einsum_adjoints, "g, subscripts, operands", result=_operands_kind,
         tangents={"g": "_ad_einsum_adjoints(t, subscripts, operands)",
                   "operands": "_ad_einsum_adjoints_tangent(g, subscripts, operands, t)"}).tuple_result = True

@@ -15,6 +15,7 @@ from . import (
     core,
     covariance,
     curves,
+    einsums,
     fft,
     histogram,
     linalg,
@@ -78,7 +79,7 @@ HELPERS = {
     "_ad_put_back": checkpoint.put_back,
 }
 
-for _mod in (numpy, averages, linalg, complexes, fft, histogram, ranges, products, curves, covariance, lists):
+for _mod in (numpy, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)

@@ -68,109 +68,6 @@ def tensordot_adjoint_b(g, a, b, axes=2):
     return np.transpose(r, np.argsort([ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b))
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _einsum_parts(subscripts, shapes):
-    """``(inputs, output)`` of an einsum with ``...`` written out as letters and
-    the output made explicit (implicit output: broadcast axes first, then the
-    letters seen once, sorted). ``shapes`` are the operands' shapes (or their
-    number when no term has ``...``)."""
-    s = subscripts.replace(" ", "")
-    ins, out = s.split("->") if "->" in s else (s, None)
-    ins = ins.split(",")
-    shapes = [()] * shapes if isinstance(shapes, int) else list(shapes)
-    free = [c for c in _LETTERS if c not in s]
-    nell = max([len(shp) - (len(t) - 3) for t, shp in zip(ins, shapes) if "..." in t] + [0])
-    ell = "".join(free[:nell])
-    ins = [t.replace("...", ell[nell - (len(shp) - (len(t) - 3)):]) if "..." in t else t
-           for t, shp in zip(ins, shapes)]
-    if out is None:
-        letters = "".join(ins)
-        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
-    return ins, out.replace("...", ell)
-
-
-def einsum_adjoint(g, subscripts, operands, k):
-    """Adjoint of ``np.einsum(subscripts, *operands)`` for operand ``k``: an
-    einsum of the cotangent with the other operands (contracted in the order
-    ``np.einsum_path`` finds), scattered onto repeated indices and summed over
-    broadcast axes."""
-    ops = [np.asarray(o) for o in operands if o is not None]
-    ins, out = _einsum_parts(subscripts, [o.shape for o in ops])
-    sizes = {}
-    for t, o in zip(ins, ops):
-        for c, n in zip(t, o.shape):
-            sizes[c] = max(sizes.get(c, 1), n)
-    sk, shape = ins[k], ops[k].shape
-    uniq = "".join(dict.fromkeys(sk))
-    others = [(ins[j], _full(ops[j], ins[j], sizes)) for j in range(len(ins)) if j != k]
-    avail = set(out) | set("".join(t for t, _ in others))
-    keep = "".join(c for c in uniq if c in avail)
-    spec = ",".join([out] + [t for t, _ in others]) + "->" + keep
-    r = np.einsum(spec, np.broadcast_to(g, [sizes[c] for c in out]), *[o for _, o in others],
-                  optimize=len(others) > 1)
-    own = dict(zip(sk, shape))
-    summed = tuple(i for i, c in enumerate(keep) if own[c] == 1 and sizes[c] != 1)
-    if summed:
-        r = np.sum(r, axis=summed, keepdims=True)   # axes operand k broadcast
-    r = np.broadcast_to(r.reshape([own[c] if c in keep else 1 for c in uniq]), [own[c] for c in uniq])
-    if len(uniq) == len(sk):
-        return np.array(r)
-    full = np.zeros(shape, dtype=r.dtype)
-    grid = np.indices([own[c] for c in uniq])
-    full[tuple(grid[uniq.index(c)] for c in sk)] = r
-    return full
-
-
-def _full(o, term, sizes):
-    """Operand ``o`` broadcast along the axes where another operand is longer."""
-    want = [sizes[c] for c in term]
-    if list(o.shape) == want or len(set(term)) != len(term):
-        return o
-    return np.broadcast_to(o, want)
-
-
-def einsum_adjoints(g, subscripts, operands):
-    """The adjoints of every operand of ``np.einsum(subscripts, *operands)``."""
-    return tuple(einsum_adjoint(g, subscripts, operands, k) for k in range(len(operands)))
-
-
-def einsum_adjoints_tangent(g, subscripts, operands, tangents):
-    """The tangent of :func:`einsum_adjoints` due to the tangents of the
-    operands: the adjoint of operand ``k`` is linear in each other operand
-    (and reads operand ``k`` itself only for its shape)."""
-    if not isinstance(tangents, (tuple, list)):
-        tangents = (tangents,) * len(operands)
-    out = []
-    for k in range(len(operands)):
-        total = np.zeros(np.shape(operands[k]), dtype=np.result_type(g, *operands))
-        for j, t in enumerate(tangents):
-            if j == k or t is None or not np.any(t):
-                continue
-            ops = list(operands)
-            ops[j] = np.broadcast_to(t, np.shape(operands[j]))
-            total = total + einsum_adjoint(g, subscripts, ops, k)
-        out.append(total)
-    return tuple(out)
-
-
-def einsum_tangent(subscripts, operands, tangents):
-    """The tangent of ``np.einsum(subscripts, *operands)``: one einsum per
-    operand whose tangent is not zero, that operand replaced by its tangent."""
-    total = None
-    for k, t in enumerate(tangents):
-        if not np.any(t):
-            continue
-        ops = list(operands)
-        ops[k] = t
-        term = np.einsum(subscripts, *ops, optimize=len(ops) > 2)
-        total = term if total is None else total + term
-    if total is None:
-        return np.zeros_like(np.einsum(subscripts, *operands, optimize=len(operands) > 2))
-    return total
-
-
 def _full_convolution(g, n, m, mode):
     """The adjoint ``g`` of ``np.convolve`` of lengths ``n`` and ``m`` in ``mode``,
     placed in the full result (length ``n + m - 1``) with zeros elsewhere."""
@@ -241,21 +138,32 @@ def cross_adjoint(g, a, b, first=True):
     return unbroadcast(r[..., :target.shape[-1]], target.shape)
 
 
+def _solve_vectors(a, b):
+    """``solve(a, b)`` of one vector per matrix of the stack ``a`` (``b`` of ``a``'s rank - 1)."""
+    return np.linalg.solve(a, np.asarray(b)[..., None])[..., 0]
+
+
 def solve_adjoint_b(g, a, ans):
+    """(``solve(a, b)`` takes a 1-D ``b`` for one vector for every matrix of ``a``:
+    its adjoint is summed over the stack.)"""
     g = np.asarray(g)
+    if np.ndim(ans) == np.ndim(a) - 1:
+        db = _solve_vectors(_t(a), g)
+        return db.sum(axis=tuple(range(db.ndim - 1))) if db.ndim > 1 and np.ndim(ans) > 1 else db
     return np.linalg.solve(_t(a), g)
 
 
 def solve_adjoint_a(g, a, ans):
+    if np.ndim(ans) == np.ndim(a) - 1:   # vectors: one outer product per matrix
+        db = _solve_vectors(_t(a), g)
+        return -db[..., :, None] * np.asarray(ans)[..., None, :]
     db = np.linalg.solve(_t(a), np.asarray(g))
-    if np.ndim(ans) == 1:
-        return -np.outer(db, ans)
     return -db @ _t(ans)
 
 
 def solve_tangent_a(t, a, ans):
-    if np.ndim(ans) == 1:
-        return -np.linalg.solve(a, t @ ans)
+    if np.ndim(ans) == np.ndim(a) - 1:
+        return -_solve_vectors(a, (t @ np.asarray(ans)[..., None])[..., 0])
     return -np.linalg.solve(a, t @ ans)
 
 
@@ -303,8 +211,17 @@ def cholesky_tangent(t, ans):
     return L @ (np.tril(sym) - 0.5 * sym * np.eye(sym.shape[-1]))
 
 
+def _tall(a):
+    m, n = np.shape(a)[-2:]
+    if m < n:
+        raise NotImplementedError(
+            f"qr of a wide {m}x{n} matrix: its derivative is known for matrices with at least as many rows as "
+            "columns. Differentiate the qr of the transpose, or of the square part a[:, :m].")
+
+
 def qr_adjoint(g, a, ans):
     """Adjoint of the reduced QR of a tall full-rank matrix."""
+    _tall(a)
     Q, R = ans
     Qbar, Rbar = g[0] + np.zeros_like(Q), g[1] + np.zeros_like(R)   # (an unused part's adjoint is 0.0)
     M = R @ _t(Rbar) - _t(Qbar) @ Q
@@ -421,6 +338,7 @@ def _offdiag_inverse(d):
 
 
 def qr_tangent(t, a, ans):
+    _tall(a)
     Q, R = ans
     Rinv = np.linalg.inv(R)
     C = _t(Q) @ t @ Rinv
