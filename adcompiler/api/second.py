@@ -193,7 +193,10 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i]), dtype=complex if cplx else float)
          for o in outs for i in ins}
     copy_values(args, f_)   # (arguments sharing memory that f_ writes: refused)
-    unit = functools.partial(_unit, args, sorted(set(ins) | set(outs)))
+    # the other float arrays get shadows of zeros too: work buffers the kernel writes (an RK4's stages)
+    # carry derivatives between its steps, which a Const could not hold
+    floats = {k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind in "fc"}
+    unit = functools.partial(_unit, args, sorted(set(ins) | set(outs) | floats))
     (_columns if mode == "forward" else _rows)(f_, args, outs, ins, complex_in, unit, J)
     if len(outs) == 1 and len(ins) == 1:
         return J[outs[0], ins[0]]

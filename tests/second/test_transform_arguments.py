@@ -1,0 +1,71 @@
+"""The arguments the function transforms pass: hvp and hessian of a function
+with default parameters (refused: the function takes 3 arguments but 1 were
+given), a bare array for hvp's argument tuple (it was iterated), jacobian of a
+kernel with work buffers (refused as Const arguments written). Against
+differences of the function or of its gradient."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+
+
+def loss_with_defaults(x, c=2.0, n=3):
+    s = 0.0
+    for _ in range(n):
+        s += c * np.sum(np.sin(x) * x) ** 2
+    return s
+
+
+def test_hvp_and_hessian_fill_defaults():
+    x = np.array([0.3, 0.5, 0.7])
+    h = 1e-6
+
+    def grad(y):
+        return ad.gradient(loss_with_defaults, y)[0]
+    H = ad.hessian(loss_with_defaults, x)
+    for k, v in enumerate(np.eye(3)):
+        fd = (grad(x + h * v) - grad(x - h * v)) / (2 * h)
+        (hv,) = ad.hvp(loss_with_defaults, (x,), (v,))
+        np.testing.assert_allclose(hv, fd, rtol=1e-6)
+        np.testing.assert_allclose(H[:, k], fd, rtol=1e-6)
+
+
+def test_hvp_refuses_a_bare_array_for_its_arguments():
+    x = np.array([0.3, 0.5, 0.7])
+    with pytest.raises(ad.AdCompilerError, match="as tuples"):
+        ad.hvp(loss_with_defaults, x, x)
+
+
+def thomas(a, b, c, d, x, cp, dp):
+    n = d.shape[0]
+    cp[0] = c[0] / b[0]
+    dp[0] = d[0] / b[0]
+    for i in range(1, n):
+        m = b[i] - a[i] * cp[i - 1]
+        cp[i] = c[i] / m
+        dp[i] = (d[i] - a[i] * dp[i - 1]) / m
+    x[n - 1] = dp[n - 1]
+    for i in range(n - 2, -1, -1):
+        x[i] = dp[i] - cp[i] * x[i + 1]
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_of_a_kernel_with_work_buffers(mode):
+    """The work buffers (cp, dp), neither outputs nor inputs, were passed as
+    Const and the kernel's writes into them refused: they get zero shadows."""
+    rng = np.random.default_rng(0)
+    n = 4
+    a, b, c, d = rng.uniform(0, 1, n), rng.uniform(3, 4, n), rng.uniform(0, 1, n), rng.normal(size=n)
+    J = ad.jacobian(thomas, a, b, c, d, np.zeros(n), np.zeros(n), np.zeros(n), out=(4,), wrt=(1, 3), mode=mode)
+
+    def solve(bb, dd):
+        x = np.zeros(n)
+        thomas(a, bb, c, dd, x, np.zeros(n), np.zeros(n))
+        return x
+    h = 1e-6
+    for k, (bb, dd) in ((1, (1, 0)), (3, (0, 1))):
+        fd = np.stack([(solve(b + h * e * bb, d + h * e * dd) - solve(b - h * e * bb, d - h * e * dd)) / (2 * h)
+                       for e in np.eye(n)], 1)
+        np.testing.assert_allclose(J[4, k], fd, rtol=1e-6, atol=1e-9)
