@@ -234,3 +234,21 @@ def test_check_grads_takes_const_containers_of_arrays():
     res = check_grads(_scaled_by_list, Duplicated(np.zeros(3), np.zeros(3)), Duplicated(x, np.zeros(3)),
                       Const([np.array([1.0, 2.0, 3.0]), 0.5]))
     assert res.errors["all"] < 1e-6 and set(res.errors) == {"s", "x", "all"}
+
+
+def _carry(M, v):
+    s = 0.0
+    for i in range(M.shape[0]):
+        for j in range(M.shape[1]):
+            s = s * 0.5 + M[i, j] * v[j]
+    return s
+
+
+def test_check_grads_takes_fortran_ordered_arrays():
+    """Its seeds were C-ordered, which ``Duplicated`` refuses for a Fortran-ordered array."""
+    from adcompiler import Duplicated, ReverseSplitWithPrimal
+    rng = np.random.default_rng(0)
+    M = np.asfortranarray(rng.uniform(-1, 1, (3, 4)))
+    res = check_grads(_carry, Duplicated(M, np.zeros_like(M)), Duplicated(rng.normal(size=4), np.zeros(4)),
+                      mode=ReverseSplitWithPrimal)
+    assert res.errors["all"] < 1e-6

@@ -183,7 +183,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     cret = float(_random_seed(rng, ())) if mode is ReverseSplitWithPrimal else 1.0
     label = getattr(f, "__name__", repr(f))
     vals = prob.fresh()
-    shadows = {k: np.array(prob.seeds[k], dtype=vals[k].dtype) for k in prob.dups}
+    shadows = {k: _in_layout(prob.seeds[k], vals[k]) for k in prob.dups}
     derivs, primal = _run_reverse(engine, label, prob, mode, ret, vals, shadows, cret)
     if mode in (ReverseWithPrimal, ReverseSplitWithPrimal):
         assert close(primal, ref_ret), f"{label}: primal return {primal!r} != f's return {ref_ret!r}"
@@ -195,6 +195,13 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
         lambda vs: prob.J(vs, ret is Active, cret), rtol, atol, h)
     result.primal_return = primal
     return result
+
+
+def _in_layout(seed: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``seed`` in ``x``'s dtype and memory layout (a shadow must have it: C or Fortran order)."""
+    out = np.empty_like(x)
+    out[...] = seed
+    return out
 
 
 def _run_reverse(engine: Any, label: str, prob: Problem, mode: Mode, ret: Any, vals: list[Any],
