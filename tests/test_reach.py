@@ -537,3 +537,17 @@ def test_open_meshes_index_everywhere():
     rng = np.random.default_rng(10)
     check_everywhere(fem_assembly, Duplicated(np.zeros((4, 4)), np.zeros((4, 4))),
                      Duplicated(rng.uniform(1, 2, 3), np.zeros(3)), D(rng, 4), ret=Active)
+
+
+def scale_rebound(alpha, x):
+    alpha *= 2.0          # a float: rebound, as Python does
+    alpha = alpha + 1.0
+    x *= alpha
+
+
+def test_float_argument_updated_then_rebound_everywhere():
+    """``differentiate`` made every float argument its source writes a 0-d
+    array: ``alpha *= 2.0`` then wrote it in place and ``alpha = alpha + 1.0``
+    was refused, naming an internal name (`alpha_1`)."""
+    rng = np.random.default_rng(11)
+    check_everywhere(scale_rebound, Active(0.3), D(rng, 4), out="x", tapes=("autograd", "torch", "jax"))

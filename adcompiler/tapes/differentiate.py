@@ -112,6 +112,8 @@ class Differentiated:
             if name not in self.inputs or name in self.outputs:
                 raise AdCompilerError(f"scratch= names {name!r}, which is not a non-output input of {f_.__name__}.")
         self.written = frozenset(written_params(f_)) | frozenset(self.outputs)
+        #: written other than by ``x op= e`` on the bare name, which rebinds a float argument
+        self.written_in_place = frozenset(written_params(f_, through_memory=True)) | frozenset(self.outputs)
         self.returns_value = not self.outputs
         if self.returns_value and self.written - self.scratch:
             raise AdCompilerError(

@@ -77,11 +77,14 @@ class _Writes(ast.NodeVisitor):
         self.env = env
         self.touched: set = set()   # names written through
         self.aliases: dict = {}     # local name -> set of names it may view
+        self.through_memory: set = set()   # ... other than by ``x op= e`` on the bare name
 
-    def mark(self, node: ast.AST) -> None:
+    def mark(self, node: ast.AST, bare: bool = False) -> None:
         name = _root(node)
         if name is not None:
             self.touched.add(name)
+            if not bare:
+                self.through_memory.add(name)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
@@ -94,7 +97,7 @@ class _Writes(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self.mark(node.target)
+        self.mark(node.target, bare=isinstance(node.target, ast.Name))
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -170,8 +173,10 @@ def _callee_writes(f_: Callable) -> set | None:
         _ANALYSING.pop()
 
 
-def written_params(f_: Callable) -> set:
-    """Parameters of ``f_`` that it may write (a superset of the true set)."""
+def written_params(f_: Callable, through_memory: bool = False) -> set:
+    """Parameters of ``f_`` that it may write (a superset of the true set);
+    with ``through_memory``, those it may write other than by ``x op= e`` on
+    the parameter's own name (which rebinds a float: ``x[...] = e`` does not)."""
     try:
         source = textwrap.dedent(inspect.getsource(f_))
     except (OSError, TypeError) as exc:
@@ -193,7 +198,7 @@ def written_params(f_: Callable) -> set:
     visitor = _Writes(env)
     for stmt in fn.body:
         visitor.visit(stmt)
-    written = set(visitor.touched)
+    written = set(visitor.through_memory if through_memory else visitor.touched)
     changed = True
     while changed:
         changed = False

@@ -134,7 +134,7 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
         need = needs is not None and bool(needs[i])
         if name in w.written and isinstance(v, (np.ndarray, dict, list, tuple)):
             v = _copied(v)   # the pure function leaves the caller's arrays as they were
-        elif name in w.written and is_float_scalar(v):
+        elif name in w.written_in_place and is_float_scalar(v):
             v = np.array(v, dtype=np.complex128 if np.iscomplexobj(v) else np.float64)   # a 0-d tensor the kernel writes in place stays an array
         if needs is None or name in w.const:
             args.append(Const(v))
