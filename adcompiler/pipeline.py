@@ -108,6 +108,15 @@ def _analyse(func, param_kinds, hook: Hook) -> Analysis:
     namer = Namer(names_in(pf.tree) | set(resolver.free_names()) | {"np", "math"})
     for p in params:
         namer.adjoint(p)
+    try:
+        return _passes(func, param_kinds, hook, pf, resolver, params, namer)
+    except AdCompilerError as e:
+        _user_names(e, namer)
+        raise
+
+
+def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
+    """normalize ... effects, for ``_analyse``."""
     norm = Normalizer(pf, resolver, namer)
     body = norm.run()                                                       # normalize
     hook("normalize", lambda: _show(pf, body))
@@ -155,6 +164,14 @@ def reverse_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     if key in module.memo:
         return module.memo[key]
     an = analyse(func, kinds)                                               # parse ... effects
+    try:
+        return _reverse_function(module, func, kinds, acts, ret_active, main, hook, an, key)
+    except AdCompilerError as e:
+        _user_names(e, an.namer)
+        raise
+
+
+def _reverse_function(module, func, kinds, acts, ret_active, main, hook, an, key) -> FunctionInfo:
     check_reverse_activities(an, kinds, acts, ret_active, main)
     active = analyse_activity(an.eff, an.kinds, an.params, acts, ret_active, an.pf, an.namer.ret)   # activity
     hook("activity", lambda: _show_active(an, active))
@@ -321,6 +338,20 @@ def clear() -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _user_names(e: AdCompilerError, namer) -> None:
+    """The names of a message as the user wrote them (``x`` for the local
+    ``x_1`` a rebound parameter becomes)."""
+    renamed = getattr(namer, "renamed", None)
+    if not renamed:
+        return
+    import re
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, renamed)) + r")\b")
+    e.reason = pattern.sub(lambda m: renamed[m.group(1)], e.reason)
+    if e.hint:
+        e.hint = pattern.sub(lambda m: renamed[m.group(1)], e.hint)
+    e.args = (e._format(),)
+
+
 def _locate(e: AdCompilerError, func) -> None:
     """An error raised with a line but no file (deep in a pass): the user's
     file, and the user's line as the construct (not the normalized code)."""

@@ -32,6 +32,7 @@ def rename_rebound_params(tree: ast.FunctionDef, namer, resolver) -> tuple[list,
         if isinstance(node, ast.Name) and node.id in renames:
             node.id = renames[node.id]
     resolver.locals |= set(renames.values())
+    namer.renamed = {new: p for p, new in renames.items()}   # (messages name the user's names)
     entry = [ast.copy_location(ast.Assign(targets=[ast.Name(new, ast.Store())], value=ast.Name(p, ast.Load())), tree)
              for p, new in renames.items()]
     return body, entry

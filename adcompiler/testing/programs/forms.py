@@ -53,6 +53,14 @@ from .forms_silent import (
     f_out_pos,
     f_svd,
 )
+from .forms_views import (
+    f_index_kinds,
+    f_index_sep,
+    f_loop_over,
+    f_nested_tuple,
+    f_number_list,
+    f_ro_views,
+)
 
 
 def f_ifexp(g, ex):
@@ -345,9 +353,11 @@ FORMS = {
     "join": f_join, "matmat": f_matmat, "math": f_math, "curves": f_curves, "rebind": f_rebind,
     "out-pos": f_out_pos, "out-none": f_out_none, "opt-pos": f_opt_pos, "conj": f_conj, "intpow": f_intpow,
     "cycle": f_cycle, "kron": f_kron, "cross": f_cross, "average": f_average, "svd": f_svd,
+    "loop-over": f_loop_over, "index-kinds": f_index_kinds, "ro-views": f_ro_views, "index-sep": f_index_sep,
+    "nested-tuple": f_nested_tuple, "number-list": f_number_list,
 }
 
-NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2}
+NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

@@ -1,0 +1,103 @@
+"""Forms of ``forms.form_stmt`` for more patterns once mis-differentiated:
+loops over a call's result and over tuples written out, the index functions'
+integer results, read-only views (``np.diag``, ``np.broadcast_to``) read
+before their array is written, index arrays a slice separates, nested
+tuples, numbers in a list updated in place. Each reads only names of the
+scope and writes only writable ones."""
+from __future__ import annotations
+
+from .exprs import ExprGen
+from .forms_silent import _mat, _pick
+
+
+def f_loop_over(g: ExprGen, ex):
+    """``for a in (u, v)`` (unrolled), ``for i in np.argsort(u)``, ``for j in
+    np.flatnonzero(u > 0)``, ``for a, b in np.stack((u, v), axis=1)``."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    a, b, i = ex.name("la"), ex.name("lb"), ex.name("li")
+    return r.choice([
+        [f"for {a} in ({u}, {v} * 0.5):", f"    {w}[:] += np.tanh({a}) * 0.25"],
+        [f"for {a}, {b} in (({u}, {v}), ({v}, {w} * 0.5)):", f"    {t} += float(np.sum({a} * {b})) * 0.1"],
+        [f"for {a} in [{g.scalar(1)}, 0.5]:", f"    {w}[:] = {w} * 0.75 + {a} * {u} * 0.25"],
+        [f"for {i} in np.argsort({u}):", f"    {t} += {u}[{i}] * {v}[{i}] * 0.25"],
+        [f"for {i} in np.argsort(-{v})[:2]:", f"    {w}[{i}] += np.sin({u}[{i}]) * 0.5"],
+        [f"for {i} in np.flatnonzero({u} > 0.0):", f"    {t} += {v}[{i}] ** 2 * 0.25"],
+        [f"for {a}, {b} in np.stack(({u}, {v}), axis=1):", f"    {t} += {a} * {b} * 0.5"],
+        [f"for {i}, ({a}, {b}) in enumerate(zip({u}, {v})):", f"    {w}[{i}] += {a} * {b} * 0.25"],
+    ])
+
+
+def f_index_kinds(g, ex):
+    """The integer results of ``np.argmax(M, 0)``, ``np.argsort``,
+    ``np.searchsorted`` and ``np.nonzero(...)[0]`` as indices (repeated ones accumulate)."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    lines, m, rows = _mat(g, ex)
+    k = ex.name("ix")
+    opts = [[f"{k} = np.argsort({u})", f"{w}[:] += {v}[{k}] * 0.5"],
+            [f"{k} = np.nonzero({u} > 0.0)[0]", f"{t} += float(np.sum({v}[{k}] ** 2)) * 0.5"],
+            [f"{k} = np.minimum(np.searchsorted(np.sort({v}), {u}), n - 1)", f"{w}[:] += {v}[{k}] * 0.25"]]
+    if rows >= 1:
+        opts += [lines + [f"{k} = np.argmax({m}, 0)", f"{t} += float(np.sum({u}[{k} % n] * {v})) * 0.5"],
+                 lines + [f"{k} = np.argmin({m}, axis=0)", f"{w}[{k} % n] += {u} * 0.25"]]
+    return r.choice(opts)
+
+
+def f_ro_views(g, ex):
+    """``np.diag(A)`` and ``np.broadcast_to(u, ...)`` read in an expression, then
+    the array written: the derivative reads the values at the call."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    a = ex.name("dg")
+    opts = [[f"{t} += float(np.sum({v} * np.broadcast_to({w}, (2, n)))) * 0.5", f"{w} *= 0.75"],
+            [f"{a} = np.outer({u}, {v}) + np.eye(n) * 2.0",
+             f"{t} += float(np.sum(np.log(np.diag({a}) ** 2 + 1.0)))", f"{a} *= 0.5",
+             f"{t} += float(np.sum({a})) * 0.1"]]
+    if s.w_mats:
+        m, rows = r.choice(s.w_mats)
+        if rows == s.n:
+            opts.append([f"{t} += float(np.sum({u} * np.diag({m}))) * 0.5", f"{m} += 0.25"])
+    return r.choice(opts)
+
+
+def f_index_sep(g, ex):
+    """Index arrays a slice separates (``c[i, :, j]``: numpy puts their axis first)."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    c = ex.name("cb")
+    cube = f"{c} = {u}[:, None, None] * {v}[None, :, None] * np.array([0.5, -1.0])"
+    return r.choice([
+        [cube, f"{w}[:] += np.sum({c}[[0, n - 1], :, [1, 0]], axis=0) * 0.5"],
+        [cube, f"{c}[[n - 1, 0], :, [0, 1]] += {v} * 0.5", f"{t} += float(np.sum({c} ** 2)) * 0.1"],
+        [cube, f"{w}[:] += {c}[0, :, [1, 0, 1]][1] * 0.25"],
+    ])
+
+
+def f_nested_tuple(g, ex):
+    """Nested tuples unpacked and indexed."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    tp, a, b, c = ex.name("tp"), ex.name("na"), ex.name("nb"), ex.name("nc")
+    return r.choice([
+        [f"{tp} = ({u} * 2.0, ({v} + 1.0, 0.5))", f"{a}, ({b}, {c}) = {tp}", f"{w}[:] += {a} * {b} * {c} * 0.25"],
+        [f"({a}, {b}), {c} = ({u} * {v}, {u} - {v}), {v} * 0.5", f"{t} += float(np.sum({a} * {b} * {c})) * 0.1"],
+        [f"{tp} = ({u} * 1.0, ({v} * 0.5, {u} + {v}))", f"{w}[:] += {tp}[1][0] * {tp}[1][1] * 0.25"],
+    ])
+
+
+def f_number_list(g, ex):
+    """A list of numbers updated in place (``acc[k] += ...`` rebinds the entry)."""
+    r = g.rng
+    u, w, t = _pick(g)
+    acc, k = ex.name("acc"), ex.name("ak")
+    return r.choice([
+        [f"{acc} = [0.0, 1.0]", f"for {k} in range(n):", f"    {acc}[0] += {u}[{k}] * 0.5",
+         f"    {acc}[1] *= 1.0 + 0.1 * {u}[{k}]", f"{t} += {acc}[0] + {acc}[1]"],
+        [f"{acc} = [{g.scalar(1)}, 0.5]", f"{acc}[1] -= {acc}[0] * 0.25", f"{w}[:] += {acc}[1] * {u}"],
+    ])
