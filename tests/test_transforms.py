@@ -158,3 +158,57 @@ def test_hessian_and_jacobian_as_function_transforms(rng):
     J = adcompiler.jacobian(smooth_step, out=0, wrt=1)(s, a, b, 0.1)
     np.testing.assert_allclose(J, adcompiler.jacobian(smooth_step, s, a, b, 0.1, out=0, wrt=1), rtol=0, atol=0)
     np.testing.assert_allclose(J, np.diag(0.1 * s), rtol=1e-12)   # d s_new / d a = dt * s (diagonal)
+
+
+# -- the arguments and results the transforms take ----------------------------------------
+
+def scaled_loss(x, s):
+    return float(np.sum(np.sin(x) * x) * s ** 2)
+
+
+def tuple_loss(x):
+    return np.sum(x ** 2), np.sum(x)
+
+
+def array_result(x):
+    return x * 2.0
+
+
+def into_buffer(y, x, bufs):
+    b = bufs[0]
+    b[:] = 2.0
+    y[:] = b * x * x
+
+
+def test_gradient_wrt_negative_positions_and_names():
+    """``wrt=-1`` passed the check but matched no position: the gradient asked for was None."""
+    x, s = np.array([0.3, -0.5, 0.9]), 0.7
+    want = 2 * s * np.sum(np.sin(x) * x)
+    for wrt in (-1, 1, "s", (0, -1), ("x", "s")):
+        got = adcompiler.gradient(scaled_loss, x, s, wrt=wrt)
+        np.testing.assert_allclose(got[1], want, rtol=1e-12)
+    with pytest.raises(AdCompilerError, match="wrt names `t`"):
+        adcompiler.gradient(scaled_loss, x, s, wrt="t")
+
+
+def test_second_order_refuses_results_other_than_a_real_float():
+    """``hvp``/``hessian`` of a tuple-returning function gave zeros (``gradient`` refuses it)."""
+    x = np.array([0.3, -0.5, 0.9])
+    with pytest.raises(AdCompilerError, match="returns a tuple"):
+        adcompiler.hessian(tuple_loss, x)
+    with pytest.raises(AdCompilerError, match="returns an array"):
+        adcompiler.hvp(array_result, (x,), (x,))
+
+
+def test_jvp_results_and_containers():
+    """jvp without out= of an array-returning function raised a TypeError; a
+    complex value lost its imaginary part; the caller's list was written."""
+    x = np.array([0.3, -0.5, 0.9])
+    with pytest.raises(AdCompilerError, match="return a number"):
+        jvp(array_result, (x,), (np.ones(3),))
+    bufs = [np.zeros(3)]
+    y, dy = jvp(into_buffer, (np.zeros(3), x, bufs), (None, np.ones(3), None), out=0)
+    np.testing.assert_allclose(dy, 4 * x, rtol=1e-12)
+    assert not np.any(bufs[0])
+    with pytest.raises(AdCompilerError, match="tangent of argument 1"):
+        jvp(scaled_loss, (x, 0.7), (None, np.ones(2)))

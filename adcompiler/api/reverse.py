@@ -355,9 +355,9 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None, ba
     for the rest. Parameters left out take their default values (as Const).
     The caller's arrays are not modified. ``checkpoint`` as in ``autodiff``.
     """
-    wanted = () if wrt is None else tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
+    wanted = () if wrt is None else _wrt_positions(f, wrt, args)
     for i in wanted:
-        a = args[i] if -len(args) <= i < len(args) else None
+        a = args[i]
         if not (is_float_array(a) or is_float_scalar(a)):
             raise ActivityError(f"wrt names argument {i}, which is not a float array or a float scalar "
                                 f"({type(a).__name__}{' of dtype ' + str(a.dtype) if isinstance(a, np.ndarray) else ''}).",
@@ -366,6 +366,20 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None, ba
     ann = annotate(args, range(len(args)) if wrt is None else wanted, f)
     d = autodiff(A.Reverse, f, A.Active, *ann, backend=backend, checkpoint=checkpoint)
     return tuple(derivative(a, di) if wrt is None or i in wanted else None for i, (a, di) in enumerate(zip(ann, d)))
+
+
+def _wrt_positions(f, wrt, args) -> tuple:
+    """The positions ``wrt`` names: positions (negative ones from the end, as
+    Python indexes) or parameter names."""
+    names = _param_names(f, len(args))
+    out = []
+    for w in wrt if isinstance(wrt, (tuple, list)) else (wrt,):
+        k = names.index(w) if isinstance(w, str) and w in names else w
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not -len(args) <= k < len(args):
+            raise ActivityError(f"wrt names `{w}`, which is not an argument of `{getattr(f, '__name__', f)}`.",
+                                construct="wrt", hint=f"give positions or parameter names: {', '.join(names)}.")
+        out.append(int(k) % len(args))
+    return tuple(out)
 
 
 def adjoint_source(f: Callable, *activities: Any, ret: Any = None) -> str:

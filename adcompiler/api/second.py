@@ -30,6 +30,14 @@ def _reverse_function(f, values):
     kinds = tuple(kind_of_argument(v) for v in values)
     acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind in "fc" else "Const" for v in values)
 
+    an = pipeline.analyse(f, kinds)
+    k = an.kinds.get(an.namer.ret)
+    if k is not None and (k.cls in ("tuple", "none", "other") or k.dtype == "c" or (k.cls == "array" and k.ndim)):
+        what = {"tuple": "a tuple", "none": "nothing"}.get(k.cls, "a complex number" if k.dtype == "c" else
+                                                           "an array" if k.cls == "array" else "a value of unknown kind")
+        raise ActivityError(f"`{an.pf.name}` returns {what}; hvp and hessian differentiate a real float loss.",
+                            filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=an.pf.name,
+                            hint="return a float (for a complex value, its real part or its squared modulus).")
     # the reverse code is differentiated again: it keeps values and arrays (lists carry
     # no tangents), and callee halves pass shadows themselves (no _ad_rebase to differentiate)
     return pipeline.compiled(f, kinds, acts, True, "second"), acts

@@ -129,7 +129,7 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
                          construct="jvp", hint="pass None for arguments held constant.")
     ann = []
     for i, (a, t, c) in enumerate(zip(args, tangents, copy_values(args, f))):
-        x = c if isinstance(a, np.ndarray) else a
+        x = c   # (copies: of arrays, and of the arrays in lists and dicts)
         if is_float_array(a):
             dx = np.zeros_like(x) if t is None else np.array(t, dtype=x.dtype)
             if dx.shape != x.shape:
@@ -138,6 +138,10 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
             ann.append(A.Duplicated(x, dx))
         elif is_float_scalar(a) and t is not None:
             num = complex if np.iscomplexobj(a) else float   # a complex scalar keeps a complex tangent
+            if np.ndim(t) != 0 or (np.iscomplexobj(t) and num is float) or not isinstance(
+                    t, (numbers.Number, np.generic, np.ndarray)):
+                raise ShapeError(f"the tangent of argument {i}, a {num.__name__}, must be a {num.__name__}, "
+                                 f"not {type(t).__name__}.", construct="jvp", hint="pass a number of the argument's type.")
             ann.append(A.Duplicated(num(a), num(t)))
         else:
             if t is not None:
@@ -146,7 +150,15 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
             ann.append(A.Const(x))
     if out is None:
         tangent, value = autodiff_forward(A.ForwardWithPrimal, f, A.Duplicated, *ann)
-        return float(value), float(tangent)
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value, tangent = value[()], np.asarray(tangent)[()]
+        if not is_float_scalar(value):
+            raise ActivityError(
+                f"jvp without out= needs `{getattr(f, '__name__', f)}` to return a number; it returned "
+                f"{type(value).__name__}.", construct="jvp",
+                hint="name the arguments whose final values are the outputs with out=..., or return a float.")
+        num = complex if np.iscomplexobj(value) else float   # (a complex value: its complex tangent)
+        return num(value), num(tangent)
     outs = _out_positions(f, out, args)
     autodiff_forward(A.Forward, f, A.Const, *ann)
     values = tuple(ann[k].val for k in outs)
