@@ -208,6 +208,7 @@ def test_jvp_results_and_containers():
         jvp(array_result, (x,), (np.ones(3),))
     bufs = [np.zeros(3)]
     y, dy = jvp(into_buffer, (np.zeros(3), x, bufs), (None, np.ones(3), None), out=0)
+    np.testing.assert_allclose(y, 2 * x * x, rtol=1e-12)
     np.testing.assert_allclose(dy, 4 * x, rtol=1e-12)
     assert not np.any(bufs[0])
     with pytest.raises(AdCompilerError, match="tangent of argument 1"):
