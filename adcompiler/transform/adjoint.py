@@ -137,7 +137,8 @@ class AdjointBuilder(FormBuilder):
     def rule_term(self, rule, p, a, bound, mapping, s) -> list:
         expr = self.adjoint_template(rule, p, mapping)
         k = self.ctx.kinds.get(self.target) if self.target is not None else None
-        if k is not None and k.cls == "float" and rule.kind == "elementwise":
+        if k is not None and k.cls == "float" and rule.kind == "elementwise" and not self.ctx.module.options.second_order:
+            # (not in code differentiated again: the tangent of the adjoint is needed where it is 0)
             expr = zero_where_unread(expr, mapping["g"], rule.adjoint_asts[p])
         return self.contrib(a.id, expr, self.broadcasts(rule, bound))
 

@@ -69,3 +69,15 @@ def test_jacobian_of_a_kernel_with_work_buffers(mode):
         fd = np.stack([(solve(b + h * e * bb, d + h * e * dd) - solve(b - h * e * bb, d - h * e * dd)) / (2 * h)
                        for e in np.eye(n)], 1)
         np.testing.assert_allclose(J[4, k], fd, rtol=1e-6, atol=1e-9)
+
+
+def cubic_residual(x):
+    return (x[0] ** 3 - 8.0) ** 2 + (np.sqrt(x[1]) - 2.0) ** 2
+
+
+def test_hessian_at_a_stationary_point():
+    """The adjoint of a number is 0 at a stationary point: the first-order code
+    skips its partial there, which must not drop the second-order term (the
+    Hessian of (x^3 - 8)^2 at x = 2 came out 0, not 288)."""
+    H = ad.hessian(cubic_residual, np.array([2.0, 4.0]))
+    np.testing.assert_allclose(H, [[288.0, 0.0], [0.0, 0.125]], rtol=1e-10, atol=1e-12)
