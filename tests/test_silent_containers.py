@@ -137,3 +137,66 @@ def scalar_accumulator(x):
 
 def test_in_place_operators_on_numbers_in_a_list_are_rebindings():
     check_everywhere(scalar_accumulator, D([0.3, 0.5, 0.7]), ret=Active, out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _put_into_module_array(s, x):
+    np.put(H, [0, 1], x[:2] * 2.0)
+    s[:] = H * x
+
+
+@pytest.mark.parametrize("f", [_put_into_module_array])
+def test_in_place_writers_into_module_arrays_are_refused(f):
+    """``np.put(H, ...)`` into a module array: a NameError in the generated code."""
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+.*writing into `H`"):
+        autodiff(Reverse, f, Const, Duplicated(np.zeros(3), np.ones(3)), D([0.3, 0.5, 0.7]))
+
+
+def put_view(x):
+    np.put(x[1:], [0], 3.0 * x[0])
+
+
+def putmask_view(x, m):
+    np.putmask(x[1:], m, 2.0 * x[:-1])
+
+
+def fill_view(A):
+    np.fill_diagonal(A[1:], 2.0 * A[0, 0])
+
+
+def put_transposed(A):
+    np.put(A.T, [1], 5.0 * A[0, 0])
+
+
+def add_at_view(x, idx):
+    np.add.at(x[1:], idx, 3.0 * x[0])
+
+
+def multiply_at_view(x, idx):
+    np.multiply.at(x[1:], idx, x[0])
+
+
+def put_rows(A):
+    for i in range(2):
+        np.put(A[i], [0, 1], A[i + 1, :2] * 2.0)
+
+
+def place_view(x, m):
+    np.place(x[::2], m, 2.0 * x[1])
+
+
+def _in(rng, *shape):
+    x = rng.uniform(0.5, 1.5, shape)
+    return Duplicated(x, np.zeros_like(x))
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_in_place_writers_into_views_everywhere(case):
+    """``np.put(x[1:], ...)``, ``np.add.at(x[1:], ...)``...: the view was bound to
+    a temporary taken for a new array, and the write was lost from the derivative."""
+    rng = np.random.default_rng(case)
+    m3, i3 = Const(np.array([True, False, True])), Const(np.array([0, 2, 0]))
+    f, args = [(put_view, (_in(rng, 4),)), (putmask_view, (_in(rng, 4), m3)), (fill_view, (_in(rng, 4, 3),)),
+               (put_transposed, (_in(rng, 3, 3),)), (add_at_view, (_in(rng, 4), i3)),
+               (multiply_at_view, (_in(rng, 4), i3)), (put_rows, (_in(rng, 3, 3),)),
+               (place_view, (_in(rng, 5), m3))][case]
+    check_everywhere(f, *args, out=(f.__code__.co_varnames[0],), tapes=("autograd", "torch", "jax"))

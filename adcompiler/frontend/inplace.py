@@ -81,6 +81,23 @@ def _join(nz, call, parts, axis):
     return acc
 
 
+def _target(nz, node, call):
+    """The array an in-place writer (``np.put``, ``np.add.at``...) writes: a
+    writable name, or a view written as an expression (``np.put(x[1:], ...)``)
+    bound to a name of its own, which the analyses follow as a view of ``x``
+    (as a temporary it was taken for a new value, and the write was lost)."""
+    base = node
+    while isinstance(base, (ast.Subscript, ast.Attribute)):
+        base = base.value
+    if isinstance(base, ast.Name):
+        nz.check_writable(base.id, call)
+    if isinstance(node, ast.Name):
+        return _local(nz, nz.atom(node))
+    name = nz.namer.fresh("_w{}")
+    nz.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=nz.simple(node)))
+    return _local(nz, ast.Name(name, ast.Load()))
+
+
 def _local(nz, atom):
     """Let later expressions read attributes (``.shape``) of a temporary."""
     nz.res.locals.add(atom.id)
@@ -213,7 +230,7 @@ def _cycled(nz, call, values, shape):
 
 
 def putmask(nz, call, kw):
-    a = _local(nz, nz.atom(_written(call, kw, "putmask")))
+    a = _target(nz, _written(call, kw, "putmask"), call)
     shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
     values = _cycled(nz, call, _arg(call, kw, 2, "values"), shape)
     return _where_store(nz, call, a, _arg(call, kw, 1, "mask"), values)
@@ -223,7 +240,7 @@ def put(nz, call, kw):
     a, ind, v = _written(call, kw, "put"), _arg(call, kw, 1, "ind"), _arg(call, kw, 2, "v")
     if "mode" in kw:
         nz.err(call, "np.put with mode= is not supported.", "index the array explicitly.")
-    a = _local(nz, nz.atom(a))
+    a = _target(nz, a, call)
     shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
     ind = nz.atom(ind)
     size = nz.atom(ast.Attribute(ast.Name(a.id, ast.Load()), "size", ast.Load()))
@@ -242,7 +259,7 @@ def fill_diagonal(nz, call, kw):
     if wrap is not None and not (isinstance(wrap, ast.Constant) and wrap.value is False):
         nz.err(call, "np.fill_diagonal with wrap= is not supported.",
                "index the diagonal explicitly (a[np.diag_indices(n)] = val).")
-    a = _local(nz, nz.atom(a))
+    a = _target(nz, a, call)
     shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
     ndim = ast.Attribute(ast.Name(a.id, ast.Load()), "ndim", ast.Load())
     n = nz.temp(nz.make_call(np.min, [nz.atom(shape)], [], call))
@@ -253,7 +270,7 @@ def fill_diagonal(nz, call, kw):
 
 def place(nz, call, kw):
     a, mask, v = _written(call, kw, "place"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "vals")
-    a, mask = nz.atom(a), nz.atom(mask)
+    a, mask = _target(nz, a, call), nz.atom(mask)
     v = _cycled(nz, call, v, nz.temp(nz.make_call(np.count_nonzero, [mask], [], call)))
     nz.store(ast.Subscript(a, mask, ast.Store()), v, call)
     return ast.Constant(None)
@@ -263,7 +280,7 @@ def ufunc_at(sign):
     def handler(nz, call, kw):
         if len(call.args) != 3 or kw:
             nz.err(call, "ufunc.at needs three positional arguments here.", "call it as np.add.at(a, idx, v).")
-        a = _local(nz, nz.atom(_written(call, kw, "at", writes.UFUNC_METHODS)))
+        a = _target(nz, _written(call, kw, "at", writes.UFUNC_METHODS), call)
         name = ast.Name(a.id, ast.Load())
         size = ast.Attribute(name, "size", ast.Load())
         shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
@@ -295,7 +312,7 @@ def ufunc_at_rounds(ufunc):
         if len(call.args) != n or kw:
             nz.err(call, f"ufunc.at needs {n} positional arguments here.",
                    f"call it as np.{ufunc.__name__}.at(a, idx{', v' if ufunc.nin == 2 else ''}).")
-        a = _local(nz, nz.atom(_written(call, kw, "at", writes.UFUNC_METHODS)))
+        a = _target(nz, _written(call, kw, "at", writes.UFUNC_METHODS), call)
         shape = nz.atom(ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load()))
         size = nz.atom(ast.Attribute(ast.Name(a.id, ast.Load()), "size", ast.Load()))
         lin = nz.temp(nz.make_call(np.arange, [size], [], call))
