@@ -152,7 +152,8 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
     an.eff.callee_ret_shares = callee_ret_shares
     an.callee_defaults = _callee_defaults(body)
     if not is_generated(pf.filename):
-        an.check_free_arrays_unwritten()
+        an.check_free_arrays_unwritten(
+            lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_free_array())
     hook("effects", lambda: _show_effects(an.eff))
     return an
 

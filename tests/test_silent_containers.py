@@ -200,3 +200,59 @@ def test_in_place_writers_into_views_everywhere(case):
                (multiply_at_view, (_in(rng, 4), i3)), (put_rows, (_in(rng, 3, 3),)),
                (place_view, (_in(rng, 5), m3))][case]
     check_everywhere(f, *args, out=(f.__code__.co_varnames[0],), tapes=("autograd", "torch", "jax"))
+
+
+BUFFERS = {"b": np.zeros(3)}
+
+
+def _returns_module_array(x):
+    return H
+
+
+def module_dict_entry_written(s, x):
+    b = BUFFERS["b"]
+    b[:] = x ** 2
+    s[:] = BUFFERS["b"] * x
+
+
+def module_dict_entry_filled(s, x):
+    _fill(BUFFERS["b"], x)
+    s[:] = BUFFERS["b"] * x
+
+
+def module_array_returned_then_written(s, x):
+    b = _returns_module_array(x)
+    b[:] = x ** 2
+    s[:] = H * x
+
+
+@pytest.mark.parametrize("f", [module_dict_entry_written, module_dict_entry_filled, module_array_returned_then_written])
+def test_writes_into_module_containers_and_returned_arrays_are_refused(f):
+    """An array held by a module-level dict, or returned by a helper, written by
+    the caller: its derivative was lost (dx half the true value)."""
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+.*of its module or closure"):
+        autodiff(Reverse, f, Const, Duplicated(np.zeros(3), np.ones(3)), D([0.3, 0.5, 0.7]))
+
+
+def diagonal_pushed(A):
+    st = []
+    st.append(np.diag(A))
+    A *= 3.0
+    return float(np.sum(np.stack(st) ** 2))
+
+
+def slice_pushed(u):
+    st = []
+    for _ in range(3):
+        st.append(u[1:])
+        u *= 1.1
+    return float(np.sum(np.stack(st) ** 2))
+
+
+@pytest.mark.parametrize("f", [diagonal_pushed, slice_pushed])
+def test_views_pushed_onto_lists_then_written_are_refused(f):
+    """The list holds the view, which shows the later writes: taken for a copy
+    at the push, the derivative was that of the value pushed."""
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+"):
+        autodiff(Reverse, f, Active, Duplicated(np.ones((3, 3)) if f is diagonal_pushed else np.ones(4),
+                                                np.zeros((3, 3)) if f is diagonal_pushed else np.zeros(4)))

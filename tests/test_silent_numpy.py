@@ -155,3 +155,25 @@ def test_solve_of_a_stack_with_one_vector_everywhere():
     A = rng.normal(size=(4, 3, 3)) + 3 * np.eye(3)
     check_everywhere(solve_stack, Duplicated(A, np.zeros_like(A)), D(rng, 3), D(rng, 4, 3), out="y",
                      tapes=("autograd", "torch", "jax"))
+
+
+def diagonal_by_keyword(A):
+    s = float(np.sum(np.diag(v=A) ** 2))
+    A *= 3.0
+    return s + float(np.sum(A))
+
+
+def einsum_view_with_options(K, sn, y):
+    d = np.einsum("ii->i", K, optimize=False)
+    d += sn ** 2
+    return np.sum(K * y)
+
+
+def test_read_only_views_by_keyword_and_einsum_options():
+    """``np.diag(v=A)`` escaped the check (it read ``args[0]``), and a one-operand
+    einsum with ``optimize=`` escaped the view refusal."""
+    from adcompiler import Active, AdCompilerError, Reverse, autodiff
+    rng = np.random.default_rng(8)
+    check_everywhere(diagonal_by_keyword, P(rng, 3, 3), ret=Active)
+    with pytest.raises(AdCompilerError, match=r"einsum. of one operand"):
+        autodiff(Reverse, einsum_view_with_options, Active, P(rng, 3, 3), Active(0.5), Const(np.ones((3, 3))))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..codegen.naming import Namer
 from ..errors import UnsupportedSyntaxError
+from ..frontend import notes
 from .effects import Effects
 from .infer import Inference, walk_stmts
 
@@ -95,21 +96,45 @@ class Analysis:
                 hint="return a copy (x.copy()) on every path, or the same argument on every path.")
         return found.pop() if found else None
 
-    def check_free_arrays_unwritten(self) -> None:
+    def free_arrays(self) -> set:
+        """The names the function reads from its module or closure that hold
+        arrays (arrays, and lists, tuples and dicts of them)."""
+        import numpy as np
+
+        def holds_arrays(v):
+            if isinstance(v, dict):
+                v = list(v.values())
+            return isinstance(v, np.ndarray) or isinstance(v, (list, tuple)) and any(map(holds_arrays, v))
+        return {name for name, value in self.free.items() if "." not in name and holds_arrays(value)}
+
+    def ret_free_array(self):
+        """The free name (``free_arrays``) whose memory the function returns, or None."""
+        arrays = self.free_arrays()
+        for s in walk_stmts(self.body):
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == self.namer.ret:
+                base = self.eff.view_base(s.value)
+                if base in arrays:
+                    return base
+        return None
+
+    def check_free_arrays_unwritten(self, callee_ret_free=lambda f, call: None) -> None:
         """Refuse writes into an array the function reads from its module or
         closure through another name (``v = H; v[0] = ...``, a view of it, a
-        helper that writes its argument): like a direct write (refused by the
-        frontend) its derivative could not be carried, as it is no argument."""
-        import numpy as np
-        arrays = {name for name, value in self.free.items() if isinstance(value, np.ndarray)}
-        if not arrays:
+        helper that writes its argument, or returns it and the caller writes
+        the result): like a direct write (refused by the frontend) its
+        derivative could not be carried, as it is no argument."""
+        arrays = self.free_arrays()
+        returned = [(s.targets[0].id, callee_ret_free(notes.target(s.value), s.value)) for s in walk_stmts(self.body)
+                    if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+                    and isinstance(s.value, ast.Call) and notes.is_user_call(s.value)]
+        if not arrays and not any(name for _, name in returned):
             return
         mem = self.eff.memory_of
         # the free array itself (a helper writes it), and the local names bound to it or to a view of it
         names = [(name, name) for name in arrays] + [
             (s.targets[0].id, base) for s in walk_stmts(self.body)
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
-            and (base := self.eff.view_base(s.value)) in arrays]
+            and (base := self.eff.view_base(s.value)) in arrays] + [(t, name) for t, name in returned if name]
         for local, name in names:
             writers = self.eff.memory_writers.get(mem.get(local, local))
             if writers:

@@ -397,8 +397,9 @@ def _refuse_items_written(ctx, body, stacks) -> None:
         else:
             continue
         k = ctx.kinds.get(name)
+        # (the memory a view shares with its base: a temporary view pushed, st.append(x[0:2]), too)
         if (k is None or k.cls in ("array", "num", "other") and k.dtype in ("f", "c", None)) \
-                and eff.cell(name) in eff.written:
+                and (eff.cell(name) in eff.written or eff.memory_writers.get(eff.memory_of.get(name, name))):
             shown = "an array" if name in ctx.namer.generated else f"`{name}`"
             raise UnsupportedSyntaxError(
                 f"{shown} is {verb} a list and its memory is written in place in this function: the list "

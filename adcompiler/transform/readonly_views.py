@@ -31,24 +31,28 @@ def check_read_only_views(ctx, body) -> None:
         if isinstance(v, ast.Call) and notes.target(v) is np.einsum and _einsum_view(v):
             _check_einsum_view(ctx, st, v, placed)
             continue
-        if not (isinstance(v, ast.Call) and notes.target(v) in _READ_ONLY_VIEWS and v.args
-                and isinstance(v.args[0], ast.Name)):
+        if not (isinstance(v, ast.Call) and notes.target(v) in _READ_ONLY_VIEWS):
             continue
-        x = v.args[0].id
+        first = v.args[0] if v.args else next((k.value for k in v.keywords if k.arg in ("v", "array")), None)
+        if not isinstance(first, ast.Name):
+            continue
+        x = first.id
         k = ctx.kinds.get(x)
         if notes.target(v) is np.diag and not (k is not None and k.cls == "array" and k.ndim in (2, None)):
             continue   # np.diag of a vector builds a new matrix
         later = [w for w in ctx.eff.writers_of_memory(x) if w is not st and id(w) in placed.order
                  and placed.after(w, st)]
         reads = _reads_of_view(ctx, body, st.targets[0].id, placed)
-        if later and not any(placed.after(r, w) for w in later for r in reads):
+        # held by a list, a tuple or a helper, the view is read for as long as they live
+        kept = bool(later) and any(_keeps(r) for r in reads)
+        if later and not kept and not any(placed.after(r, w) for w in later for r in reads):
             # read before the writes only: a copy is the same value, and the one the derivative may read
             # in the reverse sweep (the view would show the writes by then)
             copying = RN.diag_copy if notes.target(v) is np.diag else RN.broadcast_copy
             v.func = ast.copy_location(ast.Name("_ad_" + copying.__name__, ast.Load()), v.func)
             notes.resolve_call(v, copying, lookup(copying))
             continue
-        if any(placed.after(r, w) for w in later for r in reads):
+        if kept or any(placed.after(r, w) for w in later for r in reads):
             name = ast.unparse(v.func)
             what = "its argument" if x in ctx.namer.generated else f"`{x}`"
             raise UnsupportedSyntaxError(
@@ -58,11 +62,23 @@ def check_read_only_views(ctx, body) -> None:
                 hint=f"copy the result ({name}(...).copy()), or call it after the writes.")
 
 
+def _keeps(s) -> bool:
+    """Whether statement ``s`` keeps what it reads beyond itself: pushes it onto a
+    list, puts it in a tuple or list, or passes it to a helper."""
+    v = s.value if isinstance(s, (ast.Assign, ast.Expr)) else None
+    return isinstance(v, (ast.Tuple, ast.List)) or (isinstance(v, ast.Call) and (
+        notes.is_user_call(v) or notes.rule_kind(v) == "stack" or
+        isinstance(v.func, ast.Attribute) and v.func.attr in ("append", "extend", "insert")))
+
+
 def _einsum_view(v) -> bool:
     """``np.einsum(spec, a)`` of one operand that sums nothing (``"ii->i"``,
-    ``"ij->ji"``, ``"ij"``): numpy returns a writeable view of ``a``."""
-    if len(v.args) != 2 or v.keywords or not (isinstance(v.args[0], ast.Constant) and isinstance(v.args[0].value, str)):
+    ``"ij->ji"``, ``"ij"``): numpy returns a writeable view of ``a`` (a spec
+    not written out, one operand: taken for a view)."""
+    if len(v.args) != 2 or any(k.arg != "optimize" for k in v.keywords):
         return False
+    if not (isinstance(v.args[0], ast.Constant) and isinstance(v.args[0].value, str)):
+        return True
     spec = v.args[0].value.replace(" ", "").replace(".", "")
     inputs, _, output = spec.partition("->")
     if "->" not in spec:   # implicit: the letters that appear once, the others summed
