@@ -618,3 +618,32 @@ def test_reverse_half_runs_twice_on_one_record(name):
     for g, w in zip(*results):
         np.testing.assert_array_equal(g, w)
     np.testing.assert_allclose(results[0][0], want[1][0], rtol=1e-11)
+
+
+def rebound_after_the_loop(c, y):
+    n = len(y)
+    s = 0.0
+    y += y * y
+    for i in range(1, n - 1, 2):
+        if y[i] < -0.6:
+            break
+        y[i] = abs(c)
+    for a, b in ((y, y), (y, y * 0.5)):   # b: y, then a new array (one cell for the analyses)
+        s += float(np.sum(a * b)) * 0.1
+    y[...] = y * 0.5 + np.tanh(y) * 0.25 + s * 0.1
+
+
+@pytest.mark.parametrize("snapshots", [1, 2, 1000])
+def test_memory_bound_after_a_checkpointed_loop(snapshots):
+    """A name bound after the loop to a new array shares the loop's written cell
+    through a later rebinding: it was snapshotted before it was bound (an
+    UnboundLocalError found by the random programs)."""
+    y = np.array([0.3, 0.5, 0.1, 0.2, 0.4])
+    want = ad.autodiff(Reverse, rebound_after_the_loop, Const, Active(0.7), Duplicated(y.copy(), np.ones(5)))
+    dy = np.ones(5)
+    got = ad.autodiff(Reverse, rebound_after_the_loop, Const, Active(0.7), Duplicated(y.copy(), dy),
+                      checkpoint=snapshots)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    from adcompiler.testing import check_grads
+    check = check_grads(rebound_after_the_loop, Active(0.7), Duplicated(y.copy(), np.zeros(5)))
+    assert check.errors["all"] < 1e-6

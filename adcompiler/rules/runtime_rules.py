@@ -226,7 +226,7 @@ differentiate_source(
     Q.polyval_slope, Q.polyder_adjoint, H.histogram_adjoint_w, H.histogram_adjoint_a, H._counts,
 )
 nondifferentiable(H._bins_of, H._data_edges, H._edge_weights, Q.interp_side, L.lstsq_solution_only)
-nondifferentiable(RN._norm_axes, A._other_axes, A._weights_layout, L._kron_layout, L._svd_reduced_rank)
+nondifferentiable(RN._norm_axes, A._other_axes, A._weights_layout, L._kron_layout, L._svd_reduced_rank, L._tall)
 nondifferentiable(C._is_complex, G.linspace_weights)
 
 

@@ -138,24 +138,19 @@ def cross_adjoint(g, a, b, first=True):
     return unbroadcast(r[..., :target.shape[-1]], target.shape)
 
 
-def _solve_vectors(a, b):
-    """``solve(a, b)`` of one vector per matrix of the stack ``a`` (``b`` of ``a``'s rank - 1)."""
-    return np.linalg.solve(a, np.asarray(b)[..., None])[..., 0]
-
-
 def solve_adjoint_b(g, a, ans):
     """(``solve(a, b)`` takes a 1-D ``b`` for one vector for every matrix of ``a``:
     its adjoint is summed over the stack.)"""
     g = np.asarray(g)
     if np.ndim(ans) == np.ndim(a) - 1:
-        db = _solve_vectors(_t(a), g)
-        return db.sum(axis=tuple(range(db.ndim - 1))) if db.ndim > 1 and np.ndim(ans) > 1 else db
+        db = np.linalg.solve(_t(a), g[..., None])[..., 0]   # (one vector per matrix)
+        return np.sum(np.reshape(db, (-1, db.shape[-1])), axis=0) if db.ndim > 1 else db
     return np.linalg.solve(_t(a), g)
 
 
 def solve_adjoint_a(g, a, ans):
     if np.ndim(ans) == np.ndim(a) - 1:   # vectors: one outer product per matrix
-        db = _solve_vectors(_t(a), g)
+        db = np.linalg.solve(_t(a), g[..., None])[..., 0]   # (one vector per matrix)
         return -db[..., :, None] * np.asarray(ans)[..., None, :]
     db = np.linalg.solve(_t(a), np.asarray(g))
     return -db @ _t(ans)
@@ -163,7 +158,7 @@ def solve_adjoint_a(g, a, ans):
 
 def solve_tangent_a(t, a, ans):
     if np.ndim(ans) == np.ndim(a) - 1:
-        return -_solve_vectors(a, (t @ np.asarray(ans)[..., None])[..., 0])
+        return -np.linalg.solve(a, t @ np.asarray(ans)[..., None])[..., 0]
     return -np.linalg.solve(a, t @ ans)
 
 

@@ -250,8 +250,8 @@ class Checkpointing:
                     continue
                 if k is None or k.cls not in ("array", "num", "list"):
                     return f"the loop writes `{n}`, which is neither a numpy array nor a list"
-                if self._is_root(n):
-                    roots.append(n)
+                if self._is_root(n) and self._bound_before(n, s):
+                    roots.append(n)   # (a root bound only after the loop shares the cell by a later rebinding)
         why = self._bound_and_read_after(inside, bound_in)
         if why:
             return why
@@ -281,6 +281,12 @@ class Checkpointing:
                 return "the loop reads memory written after it that has no name outside the loop"
             fixed += names
         return {"roots": roots, "carried": carried, "bound": bound_in, "outside": bound_out, "fixed": sorted(fixed)}
+
+    def _bound_before(self, n, loop) -> bool:
+        """Whether ``n`` is an argument or bound by a statement before ``loop``."""
+        return n in self.ctx.params or any(
+            isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name) and st.targets[0].id == n
+            and self.after(loop, st) for st in walk_stmts(self.body))
 
     def _is_root(self, n) -> bool:
         """Whether ``n`` names whole memory (an argument or a fresh array), not a view."""
