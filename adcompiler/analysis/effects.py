@@ -52,6 +52,12 @@ class Effects:
         self.stmts = list(walk_stmts(body))
         once = _bound_once(self.stmts)
         self.tuples = {n: v.elts for n, v in once.items() if isinstance(v, ast.Tuple)}
+        grew = True
+        while grew:   # another name for such a tuple (``tp2 = tp``) holds the same arrays
+            new = {n: self.tuples[v.id] for n, v in once.items()
+                   if isinstance(v, ast.Name) and v.id in self.tuples and n not in self.tuples}
+            self.tuples.update(new)
+            grew = bool(new)
         self.fresh_tuples = _fresh_tuples(once)
         #: the memory of each element of those tuples (``view_base`` of ``t[k]``)
         self.elements = {_element(n, k) for n, c in self.fresh_tuples.items() for k in range(c)}

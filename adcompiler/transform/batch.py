@@ -108,8 +108,9 @@ class BatchForwardBuilder(ForwardBuilder):
         n = s.targets[0].id
         base = self.ctx.eff.view_base(v)
         db = N(self.tan(base))
-        if isinstance(v, ast.Name):
-            value = db
+        if isinstance(v, ast.Name) or (isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name)
+                                       and getattr(self.ctx.kinds.get(v.value.id), "cls", None) == "tuple"):
+            value = db   # (an element of a tuple: that array itself)
         elif isinstance(v, ast.Subscript) and not self._may_move_axes(v.slice):
             value = ast.Subscript(db, _full(v.slice), ast.Load())
         else:

@@ -169,6 +169,9 @@ class FunctionContext:
             db = N(self.namer.adjoint(base))
             if isinstance(v, ast.Name):
                 v = db
+            elif isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) and \
+                    getattr(self.kinds.get(v.value.id), "cls", None) == "tuple":
+                v = db   # an element of a tuple: that array itself (``base``), not a subscript of it
             elif isinstance(v, ast.Subscript):
                 v.value = db
             elif notes.is_user_call(v) and self.module.options.second_order:

@@ -243,12 +243,36 @@ def check_tuple_elements(ctx, body) -> None:
     from_calls = {s.targets[0].id for s in walk_stmts(body) if isinstance(s, ast.Assign)
                   and isinstance(s.targets[0], ast.Name) and notes.is_user_call(s.value)
                   and eff.callee_ret_shares(notes.target(s.value), s.value)}
+    aliases = [(s.targets[0].id, s.value.id) for s in walk_stmts(body) if isinstance(s, ast.Assign)
+               and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)]
+    grew = True
+    while grew:   # the tuple under the user's name (``tp = pair(x)`` binds a temporary, then ``tp``)
+        new = {t for t, v in aliases if v in from_calls} - from_calls
+        from_calls |= new
+        grew = bool(new)
+    # tuples of arrays built on several paths (``tp = (a, b) if c else (b, a)``): which array an
+    # element is, is not known here
+    displays: dict = {}
+    for s in walk_stmts(body):
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Tuple):
+            displays[s.targets[0].id] = displays.get(s.targets[0].id, 0) + 1
+    unknown = {t for t, count in displays.items() if count > 1}
+    grew = True
+    while grew:
+        new = {t for t, v in aliases if v in unknown} - unknown
+        unknown |= new
+        grew = bool(new)
     taken: dict = {}
     for s in walk_stmts(body):
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Subscript) \
                 and isinstance(s.value.value, ast.Name):
             t, n = s.value.value.id, s.targets[0].id
             kt, kn = ctx.kinds.get(t), ctx.kinds.get(n)
+            if t in unknown and (kn is None or kn.cls in ("array", "num", "other")) and eff.cell(n) in eff.written:
+                raise UnsupportedSyntaxError(
+                    "an array taken from a tuple built on several paths is written in place in this function.",
+                    filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
+                    hint="write into a copy under a new name (a2 = a.copy()), or build the tuple once.")
             if kt is not None and kt.cls == "tuple" and t in from_calls \
                     and (kn is None or kn.cls in ("array", "num", "other")):
                 taken.setdefault(t, []).append((n, s))
