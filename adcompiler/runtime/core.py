@@ -220,6 +220,9 @@ def copy(x):
 def shadow_like(x):
     """A zero shadow for a freshly bound array (float dtype of ``x``)."""
     if isinstance(x, (tuple, list)):
+        if all(isinstance(v, (int, float, complex, np.number)) for v in x):
+            return np.zeros(len(x), complex if any(isinstance(v, (complex, np.complexfloating)) for v in x)
+                            else float)   # a list of numbers, as the array it is taken for
         return [shadow_like(v) for v in x]   # functions returning several arrays
     x = np.asarray(x)
     if x.dtype.kind in "fc":
@@ -455,7 +458,8 @@ def tuple_add(a, b):
         return b
     if not isinstance(b, (tuple, list)):
         return a
-    return tuple(x + y for x, y in zip(a, b))
+    return tuple(tuple_add(x, y) if isinstance(x, (tuple, list)) or isinstance(y, (tuple, list)) else x + y
+                 for x, y in zip(a, b))   # (a nested tuple's tangents are tuples too)
 
 
 def broadcast_like(t, x):

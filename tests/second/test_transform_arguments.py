@@ -81,3 +81,33 @@ def test_hessian_at_a_stationary_point():
     Hessian of (x^3 - 8)^2 at x = 2 came out 0, not 288)."""
     H = ad.hessian(cubic_residual, np.array([2.0, 4.0]))
     np.testing.assert_allclose(H, [[288.0, 0.0], [0.0, 0.125]], rtol=1e-10, atol=1e-12)
+
+
+def _nested(x):
+    return (x[0] * x[1], x[2]), x[2] * x[0]
+
+
+def nested_tuple_loss(x):
+    (a, b), c = _nested(x)
+    return a * b + c * x[0]
+
+
+def number_list_loss(x):
+    acc = [0.0, 0.0]
+    acc[0] += x[0] ** 2
+    acc[1] += x[1] * x[0]
+    return sum(acc)
+
+
+@pytest.mark.parametrize("f", [nested_tuple_loss, number_list_loss])
+def test_hessians_through_nested_tuples_and_lists_of_numbers(f):
+    """The tangents of a nested tuple's adjoints added element by element (a
+    TypeError); a list of numbers' shadow is an array, which the second-order
+    code updates in place (a list raised a TypeError)."""
+    x = np.array([0.7, 1.1, 0.9])
+    h = 1e-6
+
+    def grad(y):
+        return ad.gradient(f, y)[0]
+    fd = np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(3)], 1)
+    np.testing.assert_allclose(ad.hessian(f, x), fd, rtol=1e-6, atol=1e-8)
