@@ -213,3 +213,22 @@ def test_jvp_results_and_containers():
     assert not np.any(bufs[0])
     with pytest.raises(AdCompilerError, match="tangent of argument 1"):
         jvp(scaled_loss, (x, 0.7), (None, np.ones(2)))
+
+
+def interp_loss(x, xp, fp):
+    return float(np.sum(np.interp(x, xp, fp) ** 2))
+
+
+def test_arrays_not_asked_for_and_not_written_are_constants():
+    """``np.interp``'s grid has no derivative: gradient(..., wrt=...) and grad
+    gave every float array a scratch shadow and were refused."""
+    x, xp = np.array([0.2, 0.55, 0.7]), np.linspace(0.0, 1.0, 5)
+    fp = np.sin(xp)
+    gx, gxp, gfp = adcompiler.gradient(interp_loss, x, xp, fp, wrt=(0, 2))
+    assert gxp is None
+    h = 1e-6
+    fd = [(interp_loss(x + h * e, xp, fp) - interp_loss(x - h * e, xp, fp)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(gx, fd, rtol=1e-6)
+    fd = [(interp_loss(x, xp, fp + h * e) - interp_loss(x, xp, fp - h * e)) / (2 * h) for e in np.eye(5)]
+    np.testing.assert_allclose(gfp, fd, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(grad(interp_loss)(x, xp, fp), gx, rtol=1e-12)

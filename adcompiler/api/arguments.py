@@ -82,8 +82,9 @@ def annotate(args, active_positions, f=None) -> list:
     ``active_positions`` Active, the rest Const."""
     ann = []
     copies = copy_values(args, f)
+    written = _may_write(f, len(args))
     for i, a in enumerate(args):
-        if is_float_array(a):
+        if is_float_array(a) and (i in active_positions or i in written):
             x = copies[i]
             ann.append(A.Duplicated(x, np.zeros_like(x)))
         elif i in active_positions and is_float_scalar(a):
@@ -91,6 +92,21 @@ def annotate(args, active_positions, f=None) -> list:
         else:
             ann.append(A.Const(copies[i]))
     return ann
+
+
+def _may_write(f, n) -> set:
+    """The positions of the arguments ``f`` may write (by a conservative reading
+    of its source; all of them where it cannot be read): those not asked for get
+    a scratch shadow, the others are constants (``np.interp``'s grid has no
+    derivative, so it could not be given one)."""
+    from ..errors import SourceError
+    from ..tapes.effects import written_params
+    try:
+        names = written_params(f)
+    except (SourceError, SyntaxError, TypeError, ValueError, OSError):
+        return set(range(n))
+    params = param_names(f, n)
+    return {i for i, p in enumerate(params) if p in names}
 
 
 def derivative(a, d):
