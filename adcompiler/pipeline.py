@@ -150,6 +150,7 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
                   {**resolver.free_names(), **resolver.attributes})
     an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic, temps, callee_ret_alias)   # effects
     an.eff.callee_ret_shares = callee_ret_shares
+    an.eff.callee_ret_readonly = lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_readonly_view()
     an.callee_defaults = _callee_defaults(body)
     if not is_generated(pf.filename):
         an.check_free_arrays_unwritten(

@@ -319,3 +319,20 @@ def test_tuple_elements_that_may_share_memory_written_are_refused(f):
     args = [D([0.3, 0.5, 0.7, 0.9])] + ([Const(1.0)] if f is tuple_on_two_paths else [])
     with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+"):
         autodiff(Reverse, f, Active, *args)
+
+
+def _module_array_by_another_name():
+    h = H
+    return h
+
+
+def module_array_returned_by_alias(s, x):
+    w = _module_array_by_another_name()
+    w[:] = x * 2.0
+    s[:] = H * x
+
+
+def test_module_array_returned_under_another_name_written_is_refused():
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+.*of its module or closure"):
+        autodiff(Reverse, module_array_returned_by_alias, Const, Duplicated(np.zeros(3), np.ones(3)),
+                 D([0.3, 0.5, 0.7]))

@@ -177,3 +177,46 @@ def test_read_only_views_by_keyword_and_einsum_options():
     check_everywhere(diagonal_by_keyword, P(rng, 3, 3), ret=Active)
     with pytest.raises(AdCompilerError, match=r"einsum. of one operand"):
         autodiff(Reverse, einsum_view_with_options, Active, P(rng, 3, 3), Active(0.5), Const(np.ones((3, 3))))
+
+
+def broadcast_of_diagonal(A, s):
+    d = np.diag(A)
+    b = np.broadcast_to(d, (2, 3))
+    A[1, 1] *= s
+    return float(np.sum(b ** 2))
+
+
+def _diagonal_of(A):
+    return np.diag(A)
+
+
+def helper_diagonal_then_write(A, s):
+    d = _diagonal_of(A)
+    A *= s
+    return float(np.sum(d ** 2))
+
+
+def solve_broadcast(A, B, y):
+    y[...] = np.linalg.solve(A, B)
+
+
+@pytest.mark.parametrize("f", [broadcast_of_diagonal, helper_diagonal_then_write])
+def test_views_of_read_only_views_and_returned_views_refused(f):
+    """A view of ``np.diag(A)`` read after ``A`` is written (the primal was
+    wrong: 214 for 614), and a helper returning ``np.diag(A)`` before the caller
+    writes ``A`` (taken for a new array)."""
+    from adcompiler import Active, AdCompilerError, Reverse, autodiff
+    rng = np.random.default_rng(13)
+    with pytest.raises(AdCompilerError, match=r"test_silent_numpy\.py:\d+"):
+        autodiff(Reverse, f, Active, P(rng, 3, 3), Active(2.0))
+
+
+def test_solve_with_broadcast_stacks_everywhere():
+    """numpy broadcasts the stacks of ``a`` and ``b``: the adjoints are summed
+    back to each operand's shape (a ValueError)."""
+    rng = np.random.default_rng(14)
+    A = rng.normal(size=(4, 4)) + 4 * np.eye(4)
+    check_everywhere(solve_broadcast, Duplicated(A, np.zeros_like(A)), D(rng, 3, 4, 2), D(rng, 3, 4, 2), out="y",
+                     tapes=("autograd", "torch", "jax"))
+    A3 = rng.normal(size=(3, 4, 4)) + 4 * np.eye(4)
+    check_everywhere(solve_broadcast, Duplicated(A3, np.zeros_like(A3)), D(rng, 4, 2), D(rng, 3, 4, 2), out="y")

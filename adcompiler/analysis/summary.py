@@ -109,12 +109,41 @@ class Analysis:
 
     def ret_free_array(self):
         """The free name (``free_arrays``) whose memory the function returns, or None."""
-        arrays = self.free_arrays()
-        for s in walk_stmts(self.body):
-            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == self.namer.ret:
-                base = self.eff.view_base(s.value)
-                if base in arrays:
-                    return base
+        of = {name: name for name in self.free_arrays()}   # name -> the free array it is (a view of)
+        binds = [(s.targets[0].id, self.eff.view_base(s.value)) for s in walk_stmts(self.body)
+                 if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)]
+        grew = True
+        while grew:
+            new = {t: of[b] for t, b in binds if b in of and t not in of}
+            of.update(new)
+            grew = bool(new)
+        return of.get(self.namer.ret)
+
+    def ret_readonly_view(self):
+        """The index of the parameter of which the function returns a view numpy
+        makes read-only or by einsum (``return np.diag(A)``), or None."""
+        import numpy as np
+        binds = {s.targets[0].id: s.value for s in walk_stmts(self.body)
+                 if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)}
+        v, seen = binds.get(self.namer.ret), set()
+        while isinstance(v, ast.Name) and v.id in binds and v.id not in seen:
+            seen.add(v.id)
+            v = binds[v.id]
+        if not isinstance(v, ast.Call) or notes.target(v) not in (np.diag, np.broadcast_to, np.einsum):
+            return None
+        args = [a for a in v.args if isinstance(a, ast.Name)] + [k.value for k in v.keywords
+                                                                 if isinstance(k.value, ast.Name)]
+        if notes.target(v) is np.einsum:   # one operand that sums nothing (a contraction is new memory)
+            spec = v.args[0].value if v.args and isinstance(v.args[0], ast.Constant) else None
+            if len(v.args) != 2 or isinstance(spec, str) and not set(spec.split("->")[0]) <= set(
+                    spec.split("->")[-1] if "->" in spec else spec):
+                return None
+        for a in args:
+            k = self.kinds.get(a.id)
+            if notes.target(v) is np.diag and k is not None and k.cls == "array" and k.ndim == 1:
+                return None   # np.diag of a vector builds a new matrix
+            if a.id in self.params:
+                return self.params.index(a.id)
         return None
 
     def check_free_arrays_unwritten(self, callee_ret_free=lambda f, call: None) -> None:

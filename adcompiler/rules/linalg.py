@@ -158,7 +158,8 @@ defrule(np.cross, "a, b", a="_ad_cross_adjoint(g, a, b, True)", b="_ad_cross_adj
         doc="2- or 3-vectors along the last axis (a 2-vector has a zero third component)")
 
 la = np.linalg
-defrule(la.solve, "a, b", a="_ad_solve_adjoint_a(g, a, ans)", b="_ad_solve_adjoint_b(g, a, ans)",
+defrule(la.solve, "a, b", a="_ad_unbroadcast(_ad_solve_adjoint_a(g, a, ans), a)",
+        b="_ad_unbroadcast(_ad_solve_adjoint_b(g, a, ans), b)",   # (numpy broadcasts the stacks)
         tangents={"a": "_ad_solve_tangent_a(t, a, ans)", "b": "np.linalg.solve(a, t)"},
         result=_product_kind(_solve_rank))
 defrule(la.inv, "a", a="_ad_inv_adjoint(g, ans)", tangents={"a": "-(ans @ t @ ans)"}, result=_same_rank)

@@ -245,9 +245,11 @@ def check_tuple_elements(ctx, body) -> None:
                   and eff.callee_ret_shares(notes.target(s.value), s.value)}
     aliases = [(s.targets[0].id, s.value.id) for s in walk_stmts(body) if isinstance(s, ast.Assign)
                and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)]
+    root = {}
     grew = True
     while grew:   # the tuple under the user's name (``tp = pair(x)`` binds a temporary, then ``tp``)
         new = {t for t, v in aliases if v in from_calls} - from_calls
+        root.update({t: root.get(v, v) for t, v in aliases if t in new})
         from_calls |= new
         grew = bool(new)
     # tuples of arrays built on several paths (``tp = (a, b) if c else (b, a)``): which array an
@@ -275,7 +277,7 @@ def check_tuple_elements(ctx, body) -> None:
                     hint="write into a copy under a new name (a2 = a.copy()), or build the tuple once.")
             if kt is not None and kt.cls == "tuple" and t in from_calls \
                     and (kn is None or kn.cls in ("array", "num", "other")):
-                taken.setdefault(t, []).append((n, s))
+                taken.setdefault(root.get(t, t), []).append((n, s))   # (a tuple's aliases: one tuple)
     for t, items in taken.items():
         if len({ast.unparse(s.value.slice) for _, s in items}) < 2:
             continue

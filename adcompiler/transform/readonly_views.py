@@ -31,6 +31,9 @@ def check_read_only_views(ctx, body) -> None:
         if isinstance(v, ast.Call) and notes.target(v) is np.einsum and _einsum_view(v):
             _check_einsum_view(ctx, st, v, placed)
             continue
+        if isinstance(v, ast.Call) and notes.is_user_call(v):
+            _check_returned_view(ctx, st, v, placed)
+            continue
         if not (isinstance(v, ast.Call) and notes.target(v) in _READ_ONLY_VIEWS):
             continue
         first = v.args[0] if v.args else next((k.value for k in v.keywords if k.arg in ("v", "array")), None)
@@ -62,12 +65,31 @@ def check_read_only_views(ctx, body) -> None:
                 hint=f"copy the result ({name}(...).copy()), or call it after the writes.")
 
 
+def _check_returned_view(ctx, st, v, placed) -> None:
+    """Refuse a helper's result that is a view numpy makes of one of its
+    arguments (``return np.diag(A)``) where that argument is written after
+    the call: the view would show the write, and it was taken for a new array."""
+    from ..errors import UnsupportedSyntaxError
+    k = getattr(ctx.eff, "callee_ret_readonly", lambda f, call: None)(notes.target(v), v)
+    if k is None or k >= len(v.args) or not isinstance(v.args[k], ast.Name):
+        return
+    later = [w for w in ctx.eff.writers_of_memory(v.args[k].id) if w is not st and id(w) in placed.order
+             and placed.after(w, st)]
+    if later:
+        raise UnsupportedSyntaxError(
+            f"`{ast.unparse(v.func)}` returns a view numpy makes of its argument `{v.args[k].id}` (np.diag, "
+            "np.broadcast_to or np.einsum), whose memory is written later in this function.",
+            filename=ctx.pf.filename, lineno=st.lineno, construct=ctx.pf.line_text(st.lineno),
+            hint="return a copy from the helper (np.diag(A).copy()), or call it after the writes.")
+
+
 def _keeps(s) -> bool:
     """Whether statement ``s`` keeps what it reads beyond itself: pushes it onto a
     list, puts it in a tuple or list, or passes it to a helper."""
     v = s.value if isinstance(s, (ast.Assign, ast.Expr)) else None
     return isinstance(v, (ast.Tuple, ast.List)) or (isinstance(v, ast.Call) and (
         notes.is_user_call(v) or notes.rule_kind(v) == "stack" or
+        notes.target(v) in _READ_ONLY_VIEWS or notes.target(v) is np.einsum or   # a view of the view
         isinstance(v.func, ast.Attribute) and v.func.attr in ("append", "extend", "insert")))
 
 
