@@ -647,3 +647,30 @@ def test_memory_bound_after_a_checkpointed_loop(snapshots):
     from adcompiler.testing import check_grads
     check = check_grads(rebound_after_the_loop, Active(0.7), Duplicated(y.copy(), np.zeros(5)))
     assert check.errors["all"] < 1e-6
+
+
+def read_then_rebound_after(x, y):
+    for i in np.argsort(-y)[:2]:   # the steps read x, which is written after the loop
+        y[i] += np.sin(x[i]) * 0.5
+    x *= 0.75
+    for a in (x, x * 0.5):         # a: x, then a new array (one cell for the analyses)
+        y[:] += np.tanh(a) * 0.25
+
+
+@pytest.mark.parametrize("snapshots", [1, 1000])
+def test_memory_read_by_a_checkpointed_loop_and_rebound_after(snapshots):
+    """The memory the steps read that is written after the loop is kept once,
+    under its names bound before the loop (a name bound after it was kept unbound)."""
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0.5, 1.5, 5), rng.uniform(0.5, 1.5, 5)
+    seeds = rng.normal(size=5), rng.normal(size=5)
+    want = [s.copy() for s in seeds]
+    ad.autodiff(Reverse, read_then_rebound_after, Const, Duplicated(x.copy(), want[0]), Duplicated(y.copy(), want[1]))
+    got = [s.copy() for s in seeds]
+    ad.autodiff(Reverse, read_then_rebound_after, Const, Duplicated(x.copy(), got[0]), Duplicated(y.copy(), got[1]),
+                checkpoint=snapshots)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    from adcompiler.testing import check_grads
+    assert check_grads(read_then_rebound_after, Duplicated(x.copy(), np.zeros(5)),
+                       Duplicated(y.copy(), np.zeros(5))).errors["all"] < 1e-6

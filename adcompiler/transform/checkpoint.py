@@ -276,7 +276,8 @@ class Checkpointing:
                 later.add(c)
         fixed = []
         for c in sorted(later):
-            names = [n for n, m in ctx.eff.memory_of.items() if m == c and n not in bound_in and self._is_root(n)]
+            names = [n for n, m in ctx.eff.memory_of.items() if m == c and n not in bound_in and self._is_root(n)
+                     and self._bound_before(n, s)]
             if not names:
                 return "the loop reads memory written after it that has no name outside the loop"
             fixed += names
