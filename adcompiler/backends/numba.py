@@ -94,13 +94,17 @@ def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
     return head + body, {line + offset: k for line, k in where.items()}, refused
 
 
-def _constant_key(namespace: dict) -> str:
-    """What of the user's globals numba freezes into the compiled code (numbers, arrays)."""
+def _constant_key(namespace: dict, attributes: dict | None = None) -> str:
+    """What of the user's globals numba freezes into the compiled code (numbers,
+    numpy scalars, arrays; and the attributes read of other objects, ``cfg.SCALE``)."""
     parts = []
+    namespace = {**namespace, **(attributes or {})}
     for name in sorted(namespace):
         v = namespace[name]
         if isinstance(v, (bool, int, float, complex, str)):
             parts.append(f"{name}={v!r}")
+        elif isinstance(v, np.generic):
+            parts.append(f"{name}={v!r}:{v.dtype}")
         elif isinstance(v, np.ndarray):
             parts.append(f"{name}={hashlib.sha1(np.ascontiguousarray(v).tobytes()).hexdigest()}{v.shape}{v.dtype}")
         else:
@@ -134,7 +138,8 @@ def compile_module(module) -> dict:
                                filename=file, lineno=line, construct=name,
                                hint=f"pass `{name}` as an argument (Const), or use backend='numpy'.")
     source, where, refused = module_source(module)
-    path = _write(source, _constant_key(module.namespace))
+    attributes = {name: obj for _, name, obj in module.free_names if "." in name}
+    path = _write(source, _constant_key(module.namespace, attributes))
     name = os.path.splitext(os.path.basename(path))[0]
     mod = sys.modules.get(name)
     if mod is None:   # a real module: numba's cache refers to the module its functions live in

@@ -164,6 +164,8 @@ class CallRewrite:
         # the runtime helpers of generated code take integer-array indices as lists
         # (``_ad_store_adjoint(dx, [0, 1])``): a list stays a list, a tuple would index two axes
         runtime = is_runtime_helper(target)
+        if not runtime:
+            e, kw = self.sequences_as_arrays(e, rule, kw)
         args = [self.index_part(a) if runtime and isinstance(a, ast.List) else
                 self.index_part(_slices(a)) if runtime and _has_slice_call(a, self.res) else self.arg_atom(a)
                 for a in e.args]
@@ -174,6 +176,21 @@ class CallRewrite:
         if out is not None:
             return self.out_store(call, self.single_out(out, e), e)
         return call
+
+    def sequences_as_arrays(self, e, rule, kw):
+        """``np.min([a, b, c])``, ``np.mean((u, v), axis=0)``: a list or tuple written
+        out where the rule takes an array (a parameter with a derivative, not the
+        operands of ``np.einsum``) is the array numpy makes of it, ``np.array([...])``
+        (its derivative was taken for one per element, and raised)."""
+        def arrayed(p, a):
+            if isinstance(a, (ast.List, ast.Tuple)) and a.elts and p in rule.adjoint_asts and p != rule.varargs \
+                    and not any(isinstance(x, ast.Starred) for x in a.elts):
+                return ast.copy_location(ast.Call(func=self.func_expr(np.array, e), args=[a], keywords=[]), a)
+            return a
+        names = rule.param_names
+        args = [arrayed(names[i], a) if i < len(names) else a for i, a in enumerate(e.args)]
+        kw = {k: arrayed(k, v) for k, v in kw.items()}
+        return ast.copy_location(ast.Call(func=e.func, args=args, keywords=e.keywords), e), kw
 
     def out_by_position(self, e, target, kw):
         """numpy's ``out`` passed by position (``np.sum(a, 0, None, s)``,

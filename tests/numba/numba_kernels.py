@@ -10,6 +10,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from backend_kernels import forces, gauss_seidel, gemm, heat, recurrence  # noqa: F401
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import numba_config  # noqa: E402
+
 
 def recurrence_sum(s, a, b):
     s[0] = b[0]
@@ -144,3 +147,14 @@ def loop_then_sum(x):
     for i in range(x.shape[0]):
         s += x[i] ** 2
     return np.sum(x * s) + np.mean(x) * x[0]
+
+
+FACTOR = np.float32(2.0)
+
+
+def scaled_by_config(x):
+    s = 0.0
+    for _ in range(numba_config.STEPS):
+        for i in range(x.shape[0]):
+            s += numba_config.SCALE * FACTOR * x[i] * x[i]
+    return s

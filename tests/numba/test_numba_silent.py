@@ -158,3 +158,20 @@ def test_sums_of_comparisons_refused_and_auto_falls_back(rng):
     np.testing.assert_allclose(got[0][0], x)   # (True * x)
     for g, w in zip(got[0] + got[1], want[0] + want[1]):
         np.testing.assert_allclose(g, w)
+
+
+@pytest.mark.parametrize("backend", ["numba", "auto"])
+def test_module_attributes_are_not_frozen(backend, monkeypatch):
+    """numba freezes the globals a function reads: ``cfg.SCALE`` changed after
+    the first compilation kept its first value (in numba's disk cache too), as
+    did a module-level numpy scalar."""
+    import numba_config as cfg
+
+    from adcompiler import gradient
+    x = np.array([1.0, 2.0, 3.0])
+    for scale, steps, factor in ((2.0, 3, 2.0), (5.0, 3, 2.0), (5.0, 7, 2.0), (5.0, 7, 0.5)):
+        monkeypatch.setattr(cfg, "SCALE", scale)
+        monkeypatch.setattr(cfg, "STEPS", steps)
+        monkeypatch.setattr(K, "FACTOR", np.float32(factor))
+        np.testing.assert_allclose(gradient(K.scaled_by_config, x, backend=backend)[0],
+                                   2 * scale * steps * factor * x, rtol=1e-6)
