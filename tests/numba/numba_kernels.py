@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from backend_kernels import forces, gauss_seidel, gemm, heat, recurrence  # noqa: F401
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import numba_config  # noqa: E402
+import numba_config
 
 
 def recurrence_sum(s, a, b):
