@@ -551,3 +551,40 @@ def test_float_argument_updated_then_rebound_everywhere():
     was refused, naming an internal name (`alpha_1`)."""
     rng = np.random.default_rng(11)
     check_everywhere(scale_rebound, Active(0.3), D(rng, 4), out="x", tapes=("autograd", "torch", "jax"))
+
+
+def dynamic_time_warping(C, D):
+    n, m = C.shape
+    D[0, 0] = C[0, 0]
+    for i in range(1, n):
+        D[i, 0] = D[i - 1, 0] + C[i, 0]
+    for j in range(1, m):
+        D[0, j] = D[0, j - 1] + C[0, j]
+    for i in range(1, n):
+        for j in range(1, m):
+            D[i, j] = C[i, j] + np.min([D[i - 1, j], D[i, j - 1], D[i - 1, j - 1]])
+
+
+def lists_as_arrays(x, u, M):
+    s = np.linalg.norm([x[0], x[1] * 2.0]) + np.dot([x[0], x[1]], u[:2])
+    s += np.sum(np.linalg.solve(M, [x[2], 1.0]))
+    s += np.polyval([x[0], x[1], 1.0], 0.3)
+    s += np.sum(np.cross(u, [x[0], 1.0, x[2]]))
+    s += np.sum(np.interp(np.array([0.2, 0.6]), np.array([0.0, 0.5, 1.0]), [x[0], x[1], x[2]]))
+    s += np.sum(np.min([u, x], axis=0) ** 2) + np.mean((x[1], x[2]))
+    return s
+
+
+def test_lists_written_out_where_numpy_takes_an_array_everywhere():
+    """``np.min([a, b, c])`` (dynamic time warping) and the like: the derivative
+    took the list for one argument per element and raised; ``np.array`` of
+    numbers is a vector (its kind was unknown, and ``s += ...`` indexed a float)."""
+    rng = np.random.default_rng(15)
+    C = rng.uniform(0.1, 1.0, (4, 5)) + np.arange(20).reshape(4, 5) * 0.01
+    check_everywhere(dynamic_time_warping, Duplicated(C, np.zeros_like(C)), Duplicated(np.zeros((4, 5)),
+                     np.zeros((4, 5))), out="D", tapes=("autograd", "torch", "jax"))
+    x = rng.uniform(0.2, 0.8, 3)
+    u = np.array([0.3, 0.9, 0.6])
+    M = np.array([[2.0, 0.3], [0.1, 1.5]])
+    check_everywhere(lists_as_arrays, Duplicated(x, np.zeros(3)), Duplicated(u, np.zeros(3)),
+                     Duplicated(M, np.zeros((2, 2))), ret=Active, out=(), tapes=("autograd", "torch", "jax"))

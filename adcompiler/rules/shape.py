@@ -34,6 +34,8 @@ def _shift(param, by):
     """The rank of ``param`` plus ``by(kinds, bound)`` (None: unknown)."""
     def result(kinds, bound):
         k = kinds.get(param, FLOAT)
+        if k.cls in ("float", "int", "bool"):   # a number: rank 0
+            k = array(0, "c" if k.dtype == "c" else {"float": "f", "int": "i", "bool": "b"}[k.cls])
         if k.cls != "array" or k.ndim is None:
             return array(None, k.dtype or "f") if k.cls == "array" else NUM
         d = by(kinds, bound)
