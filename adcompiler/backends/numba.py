@@ -171,8 +171,11 @@ def _refusal(e: Exception, path: str, origins: dict) -> BackendError:
             "*", "Function(")
     said = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(skip)]
     first = (said[0] if said else text.strip().splitlines()[0] if text.strip() else type(e).__name__)[:200]
+    what = "this line"
+    if where is None and origins:   # (numba named no line: a global or an argument it cannot type)
+        where, what = origins[min(origins)], "this function (a value it reads has no numba type)"
     file, line, src = where if where is not None else (None, None, None)
-    return BackendError(f"numba cannot compile the derivative of this line ({first})", filename=file,
+    return BackendError(f"numba cannot compile the derivative of {what} ({first})", filename=file,
                         lineno=line, construct=src,
                         hint="rewrite it with the numpy subset numba supports, or use backend='numpy' "
                              "(backend='auto' falls back by itself).")

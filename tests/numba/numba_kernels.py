@@ -158,3 +158,13 @@ def scaled_by_config(x):
         for i in range(x.shape[0]):
             s += numba_config.SCALE * FACTOR * x[i] * x[i]
     return s
+
+
+COEFFICIENTS = [1.0, 2.0]
+
+
+def reads_module_list(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += COEFFICIENTS[0] * x[i] * x[i]
+    return s

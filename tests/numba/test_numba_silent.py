@@ -175,3 +175,13 @@ def test_module_attributes_are_not_frozen(backend, monkeypatch):
         monkeypatch.setattr(K, "FACTOR", np.float32(factor))
         np.testing.assert_allclose(gradient(K.scaled_by_config, x, backend=backend)[0],
                                    2 * scale * steps * factor * x, rtol=1e-6)
+
+
+def test_a_global_numba_cannot_type_is_refused_at_the_function():
+    """numba named no line (a module-level list): the refusal had no file or line."""
+    from adcompiler import Active, gradient
+    from adcompiler.errors import BackendError
+    x = np.array([1.0, 2.0])
+    with pytest.raises(BackendError, match=r"numba_kernels\.py:\d+: `def reads_module_list\(x\):`"):
+        autodiff(Reverse, K.reads_module_list, Active, Duplicated(x, np.zeros(2)), backend="numba")
+    np.testing.assert_allclose(gradient(K.reads_module_list, x, backend="auto")[0], 2 * x, rtol=1e-12)
