@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import numbers
 import warnings
 
@@ -82,7 +83,9 @@ def annotate(args, active_positions, f=None) -> list:
     ``active_positions`` Active, the rest Const."""
     ann = []
     copies = copy_values(args, f)
-    written = _may_write(f, len(args))
+    asked = set(active_positions)
+    written = _may_write(f, len(args)) if any(
+        is_float_array(a) and i not in asked for i, a in enumerate(args)) else set()
     for i, a in enumerate(args):
         if is_float_array(a) and (i in active_positions or i in written):
             x = copies[i]
@@ -99,14 +102,27 @@ def _may_write(f, n) -> set:
     of its source; all of them where it cannot be read): those not asked for get
     a scratch shadow, the others are constants (``np.interp``'s grid has no
     derivative, so it could not be given one)."""
+    try:
+        names = _written_names(f)
+    except TypeError:   # (not hashable)
+        names = None
+    if names is None:
+        return set(range(n))
+    return {i for i, p in enumerate(param_names(f, n)) if p in names}
+
+
+@functools.lru_cache(maxsize=256)
+def _written_names(f):
+    """``written_params(f)`` once per function (reading the source costs about
+    0.4 ms, a gradient's whole time on a small kernel); None where it cannot be read.
+    (A helper of ``f`` changed since to write an argument only makes a constant
+    written: refused, never a wrong derivative.)"""
     from ..errors import SourceError
     from ..tapes.effects import written_params
     try:
-        names = written_params(f)
+        return frozenset(written_params(f))
     except (SourceError, SyntaxError, TypeError, ValueError, OSError):
-        return set(range(n))
-    params = param_names(f, n)
-    return {i for i, p in enumerate(params) if p in names}
+        return None
 
 
 def derivative(a, d):
