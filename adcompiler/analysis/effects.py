@@ -51,13 +51,9 @@ class Effects:
         self.index_is_basic = index_is_basic
         self.stmts = list(walk_stmts(body))
         once = _bound_once(self.stmts)
-        self.tuples = {n: v.elts for n, v in once.items() if isinstance(v, ast.Tuple)}
-        grew = True
-        while grew:   # another name for such a tuple (``tp2 = tp``) holds the same arrays
-            new = {n: self.tuples[v.id] for n, v in once.items()
-                   if isinstance(v, ast.Name) and v.id in self.tuples and n not in self.tuples}
-            self.tuples.update(new)
-            grew = bool(new)
+        # (another name for such a tuple, ``tp2 = tp``, holds the same arrays)
+        self.tuples = follow_bindings({n: v.elts for n, v in once.items() if isinstance(v, ast.Tuple)},
+                                      [(n, v.id) for n, v in once.items() if isinstance(v, ast.Name)])
         self.fresh_tuples = _fresh_tuples(once)
         #: the memory of each element of those tuples (``view_base`` of ``t[k]``)
         self.elements = {_element(n, k) for n, c in self.fresh_tuples.items() for k in range(c)}
@@ -291,6 +287,19 @@ class Effects:
 
 def _names(e) -> set:
     return {n.id for n in ast.walk(e) if isinstance(n, ast.Name)} if e is not None else set()
+
+
+def follow_bindings(known: dict, binds) -> dict:
+    """``known`` (name -> what it stands for) extended through the bindings
+    ``binds`` (target, source): a target bound to a known name stands for
+    what that name does, followed until nothing changes."""
+    known = dict(known)
+    grew = True
+    while grew:
+        new = {t: known[v] for t, v in binds if v in known and t not in known}
+        known.update(new)
+        grew = bool(new)
+    return known
 
 
 def _element(name, k) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ..codegen.naming import Namer
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
-from .effects import Effects
+from .effects import Effects, follow_bindings
 from .infer import Inference, walk_stmts
 
 
@@ -109,15 +109,10 @@ class Analysis:
 
     def ret_free_array(self):
         """The free name (``free_arrays``) whose memory the function returns, or None."""
-        of = {name: name for name in self.free_arrays()}   # name -> the free array it is (a view of)
         binds = [(s.targets[0].id, self.eff.view_base(s.value)) for s in walk_stmts(self.body)
                  if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)]
-        grew = True
-        while grew:
-            new = {t: of[b] for t, b in binds if b in of and t not in of}
-            of.update(new)
-            grew = bool(new)
-        return of.get(self.namer.ret)
+        # name -> the free array it is (a view of)
+        return follow_bindings({name: name for name in self.free_arrays()}, binds).get(self.namer.ret)
 
     def ret_readonly_view(self):
         """The index of the parameter of which the function returns a view numpy

@@ -234,6 +234,7 @@ def check_tuple_elements(ctx, body) -> None:
     """Refuse writes into arrays taken from a tuple a user function returned when two or more
     of its elements are taken: they may share memory (``return y[:2], y[1:]``),
     and their shadows would not (a silent wrong gradient before this check)."""
+    from ..analysis.effects import follow_bindings
     from ..analysis.infer import walk_stmts
     from ..codegen.naming import is_generated
     from ..errors import UnsupportedSyntaxError
@@ -245,25 +246,16 @@ def check_tuple_elements(ctx, body) -> None:
                   and eff.callee_ret_shares(notes.target(s.value), s.value)}
     aliases = [(s.targets[0].id, s.value.id) for s in walk_stmts(body) if isinstance(s, ast.Assign)
                and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)]
-    root = {}
-    grew = True
-    while grew:   # the tuple under the user's name (``tp = pair(x)`` binds a temporary, then ``tp``)
-        new = {t for t, v in aliases if v in from_calls} - from_calls
-        root.update({t: root.get(v, v) for t, v in aliases if t in new})
-        from_calls |= new
-        grew = bool(new)
+    # the tuple under the user's name (``tp = pair(x)`` binds a temporary, then ``tp``): name -> the call's
+    root = follow_bindings({t: t for t in from_calls}, aliases)
+    from_calls = set(root)
     # tuples of arrays built on several paths (``tp = (a, b) if c else (b, a)``): which array an
     # element is, is not known here
     displays: dict = {}
     for s in walk_stmts(body):
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Tuple):
             displays[s.targets[0].id] = displays.get(s.targets[0].id, 0) + 1
-    unknown = {t for t, count in displays.items() if count > 1}
-    grew = True
-    while grew:
-        new = {t for t, v in aliases if v in unknown} - unknown
-        unknown |= new
-        grew = bool(new)
+    unknown = set(follow_bindings({t: t for t, count in displays.items() if count > 1}, aliases))
     taken: dict = {}
     for s in walk_stmts(body):
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Subscript) \
