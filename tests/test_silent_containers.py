@@ -64,7 +64,8 @@ def global_read_only(s, x):
 
 
 def D(x):
-    return Duplicated(np.array(x, dtype=float), np.zeros(len(x)))
+    x = np.array(x, dtype=float)
+    return Duplicated(x, np.zeros_like(x))
 
 
 @pytest.mark.parametrize("f", [global_by_helper, global_by_alias, global_by_view, global_in_helper,
@@ -336,3 +337,41 @@ def test_module_array_returned_under_another_name_written_is_refused():
     with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+.*of its module or closure"):
         autodiff(Reverse, module_array_returned_by_alias, Const, Duplicated(np.zeros(3), np.ones(3)),
                  D([0.3, 0.5, 0.7]))
+
+
+def unpack_pair(x):
+    a, b = x
+    return a * b
+
+
+def unpack_rows(P, y):
+    s = 0.0
+    for a, b in P:
+        s += a * b * y[0]
+    return s
+
+
+@pytest.mark.parametrize("f, args", [
+    (unpack_pair, lambda: [D([0.3, 0.5, 0.7])]),
+    (unpack_rows, lambda: [D(np.ones((2, 3))), D([1.0, 2.0])]),
+])
+def test_unpacking_more_values_than_names_raises(f, args):
+    """``a, b = x`` with three values (``for a, b in P`` with rows of three):
+    Python raises; the derivative took the first two and a zero for the third."""
+    vals = [a.val.copy() for a in args()]
+    with pytest.raises(ValueError, match="too many values"):
+        f(*vals)
+    for mode in ("reverse", "forward"):
+        with pytest.raises(AssertionError, match=r"unpacking needs exactly 2 values.*test_silent_containers\.py:\d+"):
+            if mode == "reverse":
+                autodiff(Reverse, f, Active, *args())
+            else:
+                from adcompiler import Forward
+                autodiff(Forward, f, Const, *args())
+    with pytest.raises((AssertionError, AdCompilerError), match="unpacking needs exactly 2|too many values"):
+        differentiate(f)(*vals)
+
+
+def test_unpacking_exactly_as_many_values_is_differentiated():
+    check_everywhere(unpack_pair, D([0.3, 0.5]), out=())
+    check_everywhere(unpack_rows, D(np.full((3, 2), 0.7)), D([1.0, 2.0]), out=())

@@ -164,6 +164,11 @@ class StatementRewrite:
                 self.assign_one(tt, v)
             return
         tup = self.name_atom(value)
+        # Python raises where the lengths differ; indexing would take the first values
+        n = len(t.elts)
+        self.emit(ast.copy_location(ast.Assert(
+            test=ast.Compare(ast.Call(ast.Name("len", ast.Load()), [tup], []), [ast.Eq()], [ast.Constant(n)]),
+            msg=ast.Constant(f"unpacking needs exactly {n} values")), t))
         for k, tt in enumerate(t.elts):
             self.assign_one(tt, self.temp(ast.Subscript(tup, ast.Constant(k), ast.Load())))
 
