@@ -4,6 +4,7 @@ there, and 0 times its partial derivative (infinite, or nan) was nan. Python
 floats (the reverse loops run on lists) raised where numpy gives inf."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -69,3 +70,34 @@ def test_unread_numbers_everywhere():
                          out="y", tapes=("autograd", "torch", "jax"))
         check_everywhere(ratio_where_nonzero, Duplicated(x, np.zeros(4)), Const(d),
                          Duplicated(np.zeros(4), np.zeros(4)), out="y", tapes=("autograd", "torch", "jax"))
+
+
+def zeroth_powers(x, y, s):
+    s[0] = np.sum(np.power(x, y)) + np.sum(x ** 0) + x[0] ** 0 + pow(x[1], 0)
+    for i in range(x.shape[0]):
+        s[1] += x[i] ** y[i] + math.pow(x[i], y[i])
+    s[2] = np.sum(np.float_power(x, y))
+
+
+def test_zeroth_power_at_zero_has_derivative_zero():
+    """``x ** 0`` (``np.power(x, e)`` with ``e == 0``) at ``x == 0``: the
+    derivative ``0 * x ** -1`` was nan; it is 0 (the power is the constant 1),
+    as autograd and PyTorch give."""
+    import autograd
+    import autograd.numpy as anp
+    x, y = np.array([0.0, 0.0, 2.0, 0.5]), np.array([0.0, 1.0, 0.0, 2.0])
+
+    def pure(x, y):
+        p = anp.power(x, y)
+        return anp.stack([anp.sum(p) + anp.sum(x ** 0) + x[0] ** 0 + x[1] ** 0, 2 * anp.sum(p), anp.sum(p)])
+
+    w = np.array([1.0, 2.0, 3.0])
+    want = autograd.grad(lambda x, y: anp.dot(w, pure(x, y)), (0, 1))(x, y)
+    for backend in ("numpy", "numba"):
+        dx, dy, s = np.zeros(4), np.zeros(4), np.zeros(3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            autodiff(Reverse, zeroth_powers, Const, Duplicated(x.copy(), dx), Duplicated(y.copy(), dy),
+                     Duplicated(s, w.copy()), backend=backend)
+        np.testing.assert_allclose(dx, want[0], rtol=1e-12, err_msg=backend)
+        np.testing.assert_allclose(dy, want[1], rtol=1e-12, err_msg=backend)

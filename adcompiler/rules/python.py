@@ -10,7 +10,7 @@ elementwise(builtins.max, "a, b", a="g * ((a > b) + 0.5 * (a == b))", b="g * ((b
             doc="ties split the adjoint equally")
 elementwise(builtins.min, "a, b", a="g * ((a < b) + 0.5 * (a == b))", b="g * ((b < a) + 0.5 * (a == b))",
             doc="ties split the adjoint equally")
-elementwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - 1)",
+elementwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - (exp != 0))",
             exp="g * ans * np.log(np.where(base > 0, base, 1))",
             doc="pow(x, y) without a modulus; d/dy is taken as 0 where x <= 0")
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
@@ -25,7 +25,7 @@ elementwise(math.tan, "x", x="g * (1 + ans * ans)")
 elementwise(math.tanh, "x", x="g * (1 - ans * ans)")
 elementwise(math.sqrt, "x", x="g / (2 * ans)", doc="infinite at 0")
 elementwise(math.fabs, "x", x="g * np.sign(x)", doc="0 at x == 0")
-elementwise(math.pow, "x, y", x="g * y * x ** (y - 1)", y="g * ans * math.log(x) if x > 0 else 0.0",
+elementwise(math.pow, "x, y", x="g * y * x ** (y - (y != 0))", y="g * ans * math.log(x) if x > 0 else 0.0",
             doc="d/dy is taken as 0 where x <= 0")
 elementwise(math.expm1, "x", x="g * (ans + 1)")
 elementwise(math.log1p, "x", x="g / (1 + x)")

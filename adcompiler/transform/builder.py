@@ -33,6 +33,10 @@ def N(name, ctx=ast.Load):
     return ast.Name(name, ctx())
 
 
+def _plain_number(node) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
 def subst(tree, mapping):
     """Copy of ``tree`` with Name ids replaced by expressions from ``mapping``."""
     tree = copy.deepcopy(tree)
@@ -54,6 +58,23 @@ def subst(tree, mapping):
                 test = test.operand
             if isinstance(test, ast.Constant) and isinstance(test.value, (bool, type(None))):
                 return node.body if bool(test.value) != negate else node.orelse
+            return node
+
+        def visit_Compare(self, node):
+            # ``2 != 0`` of a constant put into ``x2 - (x2 != 0)``: the exponent of a power's derivative
+            self.generic_visit(node)
+            if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)) \
+                    and all(_plain_number(x) for x in (node.left, node.comparators[0])):
+                same = node.left.value == node.comparators[0].value
+                return ast.Constant(same if isinstance(node.ops[0], ast.Eq) else not same)
+            return node
+
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            if isinstance(node.op, (ast.Add, ast.Sub)) and _plain_number(node.left) \
+                    and isinstance(node.right, ast.Constant) and type(node.right.value) is bool:
+                v = node.right.value
+                return ast.Constant(node.left.value + v if isinstance(node.op, ast.Add) else node.left.value - v)
             return node
     if isinstance(tree, ast.Name) and tree.id in mapping:
         return copy.deepcopy(mapping[tree.id])
