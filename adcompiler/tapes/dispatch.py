@@ -34,6 +34,14 @@ def call(w: Any, values: list) -> Any:
         fw = framework_of(v)
         if fw is not None:
             seen.setdefault(fw, name)
+        elif isinstance(v, (list, tuple, dict)):
+            inner = _framework_inside(v)
+            if inner is not None:
+                raise AdCompilerError(
+                    f"{w.__name__}: argument {name!r} is a {type(v).__name__} holding {inner} arrays; "
+                    "differentiate follows only arrays passed as arguments themselves.",
+                    hint=f"pass the arrays in {name!r} as separate arguments (or convert them to numpy "
+                         "arrays if they need no gradient).")
     if len(seen) > 1:
         desc = ", ".join(f"{fw} ({name!r})" for fw, name in seen.items())
         raise AdCompilerError(
@@ -50,3 +58,12 @@ def call(w: Any, values: list) -> Any:
         return call_torch(w, values)
     from .jax import call_jax
     return call_jax(w, values)
+
+
+def _framework_inside(v: Any) -> str | None:
+    """The framework of a tape value inside the list, tuple or dict ``v``, or None."""
+    for e in v.values() if isinstance(v, dict) else v:
+        fw = framework_of(e) if not isinstance(e, (list, tuple, dict)) else _framework_inside(e)
+        if fw is not None:
+            return fw
+    return None

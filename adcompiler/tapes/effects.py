@@ -117,7 +117,8 @@ class _Writes(ast.NodeVisitor):
             self.mark(func.value)
         if not _is_library(func, self.env):
             callee = _python_function(func, self.env)
-            written = _callee_writes(callee) if callee is not None else None
+            written = set() if _is_differentiated(callee) else \
+                _callee_writes(callee) if callee is not None else None
             if written is None:   # not known: any argument may be written
                 for arg in node.args:
                     self.mark(arg)
@@ -153,7 +154,13 @@ def _python_function(func: ast.AST, env: dict):
     obj = env[func.id]
     for attr in reversed(chain):
         obj = getattr(obj, attr, None)
-    return obj if inspect.isfunction(obj) else None
+    return obj if inspect.isfunction(obj) or _is_differentiated(obj) else None
+
+
+def _is_differentiated(obj) -> bool:
+    """A function made by ``differentiate``: pure, it writes none of its arguments."""
+    from .differentiate import Differentiated
+    return isinstance(obj, Differentiated)
 
 
 _ANALYSING: list = []

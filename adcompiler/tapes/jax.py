@@ -61,7 +61,9 @@ class _Call:
             self.out_avals = tuple(jax.ShapeDtypeStruct(shape, _float_dtype(dtype))
                                    for shape, dtype in w.result_specs(values))
         # keep shapes and dtypes only: a cached call must not hold tracers
-        self.values = [jax.ShapeDtypeStruct(v.shape, v.dtype) if i in self.ops else v
+        # and the constants' values now: JAX reads a numpy constant when it is traced,
+        # the callbacks run later (under jit after the caller may have changed its arrays)
+        self.values = [jax.ShapeDtypeStruct(v.shape, v.dtype) if i in self.ops else split._copied(v)
                        for i, v in enumerate(values)]
 
     def numpy_values(self, ops: tuple) -> list:
@@ -130,6 +132,9 @@ class _Call:
 
         @jax.custom_vjp
         def kernel(*ops: Any) -> Any:
+            # refusals surface here, not as an error inside the callback
+            split.check_primal(self.w, self.numpy_values([np.zeros(self.values[i].shape, self.values[i].dtype)
+                                                          for i in self.ops]))
             return jax.pure_callback(self.primal_cb, out_avals, *ops, vmap_method="sequential")
 
         def kernel_fwd(*prims: Any) -> tuple:

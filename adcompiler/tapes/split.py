@@ -76,10 +76,17 @@ def _check_writes(w: Any, args: list) -> None:
                  "arrays the result does not return.")
 
 
-def primal(w: Any, values: Sequence) -> Any:
-    """Run the kernel on numpy values; no tape. Returns the pure result."""
+def check_primal(w: Any, values: Sequence) -> list:
+    """The kernel's arguments for a call without a tape, refused here if the
+    kernel writes arrays the wrapper did not see."""
     args, _ = _arguments(w, values, None)
     _check_writes(w, args)
+    return args
+
+
+def primal(w: Any, values: Sequence) -> Any:
+    """Run the kernel on numpy values; no tape. Returns the pure result."""
+    args = check_primal(w, values)
     vals = [a.val for a in args]
     ret = _run(w, w.mutating, vals, vals)
     return ret if w.returns_value else _outputs(w, args)
@@ -132,8 +139,12 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
         i = index[name]
         v = values[i]
         need = needs is not None and bool(needs[i])
-        if name in w.written and isinstance(v, (np.ndarray, dict, list, tuple)):
-            v = _copied(v)   # the pure function leaves the caller's arrays as they were
+        if isinstance(v, (np.ndarray, dict, list, tuple)) and (name in w.written or needs is not None):
+            # the pure function leaves the caller's arrays as they were; and the record
+            # keeps the inputs' values at the call (the caller may change its arrays before
+            # the backward pass; two inputs sharing memory, or a strided view, get their
+            # own contiguous copies, which the shadows made below match)
+            v = _copied(v)
         elif name in w.written_in_place and is_float_scalar(v):
             v = np.array(v, dtype=np.complex128 if np.iscomplexobj(v) else np.float64)   # a 0-d tensor the kernel writes in place stays an array
         if needs is None or name in w.const:
@@ -224,7 +235,9 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None, conju
         for name, g in zip(w.outputs, cotangents):
             if g is None:
                 continue
-            shadow = args[pos[name]].dval
+            shadow = getattr(args[pos[name]], "dval", None)
+            if shadow is None:   # an integer output: no derivative
+                continue
             g = np.asarray(g)
             if g.shape != shadow.shape:
                 raise ShapeError(f"{w.__name__}: the cotangent of output {name!r} has shape {g.shape}, "

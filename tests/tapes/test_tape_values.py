@@ -1,0 +1,151 @@
+"""Values a tape program hands to a ``differentiate`` function, as JAX, PyTorch
+and autograd users pass them: the pure function keeps the values of its
+inputs at the call, whatever the caller does with its arrays afterwards."""
+import numpy as np
+import pytest
+
+from adcompiler import differentiate
+from adcompiler.errors import AdCompilerError
+
+from .conftest import require
+
+
+def _scale_(u, c):
+    u *= c
+
+
+def _sq_diff_(s, a, b):
+    s[:] = (a - b) ** 2
+
+
+def _mv_(y, A, x):
+    y += A @ x
+
+
+def _hist_(y, cnt, x):
+    for i in range(x.shape[0]):
+        j = int(x[i] > 0)
+        cnt[j] += 1
+        y[j] += x[i] * x[i]
+
+
+def _layer_(y, params, x):
+    W, b = params
+    y += W @ x + b
+
+
+scale = differentiate(_scale_, out="u")
+
+
+def _program(xp, u):
+    """A forcing buffer reused across steps: the backward pass must see each step's value."""
+    buf = np.zeros(3)
+    for k in range(3):
+        buf[:] = k + 2.0
+        u = scale(u, buf)
+    return xp.sum(u)
+
+
+@pytest.mark.parametrize("tape", ["autograd", "torch", "jax", "jax.jit"])
+def test_constant_arrays_changed_after_the_call(tape):
+    """The record kept the caller's buffer, not its value: the gradient was
+    4 * 4 * 4 for 2 * 3 * 4 (and jax.jit's primal read the buffer after the loop)."""
+    u0 = np.array([1.0, 2.0, 3.0])
+    if tape == "autograd":
+        import autograd
+        import autograd.numpy as anp
+        val, g = autograd.value_and_grad(lambda u: _program(anp, u))(u0)
+    elif tape == "torch":
+        torch = require("torch")
+        t = torch.tensor(u0, requires_grad=True)
+        v = _program(torch, t)
+        v.backward()
+        val, g = v.item(), t.grad.numpy()
+    else:
+        jax = require("jax")
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        vg = jax.value_and_grad(lambda u: _program(jnp, u))
+        val, g = (jax.jit(vg) if tape == "jax.jit" else vg)(jnp.asarray(u0))
+    assert float(val) == pytest.approx(24.0 * 6.0)
+    np.testing.assert_allclose(np.asarray(g), 24.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("tape", ["autograd", "torch"])
+def test_inputs_sharing_memory_and_strided_inputs(tape):
+    """``f(u[1:], u[:-1])``, a block ``B[:3, 1:3]`` and a broadcast vector: the
+    adapter's own zero shadows did not match (refused with a hint about shadows
+    the user never made)."""
+    f = differentiate(_sq_diff_, out="s", like="a")
+    g = differentiate(_mv_, out="y")
+    u0 = np.array([1.0, 3.0, 4.0, 8.0])
+    B0 = np.arange(12.0).reshape(3, 4) / 7.0
+    x0, w = np.array([0.5, -1.0]), np.array([1.0, 2.0, 3.0])
+    want_u = np.zeros(4)
+    d = u0[1:] - u0[:-1]
+    want_u[1:] += 2 * d * w
+    want_u[:-1] -= 2 * d * w
+    want_B = np.zeros((3, 4))
+    want_B[:, 1:3] = np.outer(w, x0)
+    if tape == "autograd":
+        import autograd
+        import autograd.numpy as anp
+        gu = autograd.grad(lambda u: anp.sum(f(u[1:], u[:-1]) * w))(u0)
+        gB = autograd.grad(lambda B: anp.sum(g(np.zeros(3), B[:3, 1:3], x0) * w))(B0)
+    else:
+        torch = require("torch")
+        tu, tB = torch.tensor(u0, requires_grad=True), torch.tensor(B0, requires_grad=True)
+        (f(tu[1:], tu[:-1]) * torch.tensor(w)).sum().backward()
+        (g(torch.zeros(3, dtype=torch.float64), tB[:3, 1:3], torch.tensor(x0)) * torch.tensor(w)).sum().backward()
+        gu, gB = tu.grad.numpy(), tB.grad.numpy()
+    np.testing.assert_allclose(gu, want_u, rtol=1e-12)
+    np.testing.assert_allclose(gB, want_B, rtol=1e-12)
+
+
+@pytest.mark.parametrize("tape", ["autograd", "torch"])
+def test_integer_output_next_to_a_float_output(tape):
+    """An int counter among ``out=``: the backward pass read its (absent) shadow
+    (an AttributeError); it has no derivative."""
+    f = differentiate(_hist_, out=("y", "cnt"))
+    x0 = np.array([1.0, -2.0, 3.0])
+    if tape == "autograd":
+        import autograd
+        import autograd.numpy as anp
+        g = autograd.grad(lambda x: anp.sum(f(np.zeros(2), np.zeros(2, int), x)[0]))(x0)
+    else:
+        torch = require("torch")
+        t = torch.tensor(x0, requires_grad=True)
+        y, _ = f(torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.int64), t)
+        y.sum().backward()
+        g = t.grad.numpy()
+    np.testing.assert_allclose(g, 2 * x0, rtol=1e-12)
+
+
+def test_tape_arrays_inside_a_container_are_refused():
+    """JAX arrays in a params tuple were handed raw to the numpy kernel: the
+    value was the output's initial value and the gradient 0, without an error."""
+    jax = require("jax")
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    f = differentiate(_layer_, out="y")
+    W, b, x = np.array([[1.0, 2.0], [0.5, 1.0]]), np.array([0.5, -0.5]), np.array([1.0, -1.0])
+    np.testing.assert_allclose(f(np.zeros(2), (W, b), x), W @ x + b)   # numpy arrays: constants
+    with pytest.raises(AdCompilerError, match="'params' is a tuple holding jax arrays"):
+        jax.grad(lambda W, b: jnp.sum(f(np.zeros(2), (W, b), x)), argnums=(0, 1))(jnp.asarray(W), jnp.asarray(b))
+    with pytest.raises(AdCompilerError, match="'params' is a dict holding jax arrays"):
+        f(np.zeros(2), {"W": jnp.asarray(W)}, x)
+
+
+def test_bare_differentiate_of_a_function_calling_a_differentiated_kernel():
+    """``differentiate(outer)`` where ``outer`` calls a ``differentiate`` kernel:
+    the callee was taken for one that may write every argument (refused)."""
+    def outer(u, c):
+        for _ in range(3):
+            u = scale(u, c)
+        return float(np.sum(u * u))
+
+    import autograd
+    pure = differentiate(outer)
+    u0, c0 = np.array([1.0, 2.0]), np.array([0.5, 3.0])
+    g = autograd.grad(pure)(u0, c0)
+    np.testing.assert_allclose(g, 2 * u0 * c0 ** 6, rtol=1e-12)
