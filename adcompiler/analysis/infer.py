@@ -86,9 +86,8 @@ class Inference:
             k = broadcast(lk, rk)
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
-            if isinstance(e.op, ast.Pow) and k.cls in ("int", "bool") and not (
-                    isinstance(e.right, ast.Constant) and type(e.right.value) is int and e.right.value >= 0):
-                return FLOAT   # an int to a negative power is a float (to one not known: taken as a float)
+            if isinstance(e.op, ast.Pow) and k.cls in ("int", "bool"):
+                return _int_power(e.right)
             if isinstance(e.op, ast.Div) and k.dtype in ("i", "b"):
                 return Kind(k.cls, k.ndim, "f")
             return k
@@ -363,6 +362,16 @@ class Inference:
             self.env[name] = new
             return True
         return False
+
+
+def _int_power(e) -> Kind:
+    """The kind of an int to the power ``e``: an int to a power >= 0, a float to
+    a negative one, and to one not known a number of either type
+    (``range(1, 2 ** i)``: kept as Python gives it)."""
+    r, sign = (e.operand, -1) if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) else (e, 1)
+    if isinstance(r, ast.Constant) and type(r.value) is int:
+        return INT if sign * r.value >= 0 else FLOAT
+    return Kind("num", 0, "i")
 
 
 def _list_kind(ks) -> Kind:

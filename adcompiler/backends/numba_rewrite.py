@@ -1,22 +1,19 @@
 """numba_rewrite: a generated module's functions as code numba can type.
 
-The numpy backend's code keeps what its reverse sweep needs on a Python list
-(``_tape.append(v)`` / ``v = _tape.pop()``). numba types every variable, so
-here the tape becomes four locals: a float64 buffer and its fill count, an
-int64 buffer and its fill count (``_ad_tf, _ad_nf, _ad_ti, _ad_ni``). Each
-push and pop was tagged by the transform with the kind of the value
-(``transform/tape.tape_tag``): a float goes to the float buffer, an int or
-bool to the int buffer, an array to the float (or int) buffer element by
-element with its shape on the int buffer. Buffers grow geometrically.
-Functions that take the tape (callee halves, split halves) take the four
-values and return them after their own result; calls thread them through.
+The numpy backend's code keeps what its reverse sweep needs on a Python list (``_tape.append(v)`` /
+``v = _tape.pop()``). numba types every variable, so here the tape becomes four locals: a float64
+buffer and its fill count, an int64 buffer and its fill count (``_ad_tf, _ad_nf, _ad_ti, _ad_ni``).
+Each push and pop was tagged by the transform with the kind of the value
+(``transform/tape.tape_tag``): a float goes to the float buffer, an int or bool to the int buffer,
+an array to the float (or int) buffer element by element with its shape on the int buffer. Buffers
+grow geometrically. Functions that take the tape (callee halves, split halves) take the four values
+and return them after their own result; calls thread them through.
 
-Other rewrites: ``reversed(range(...))`` becomes a loop counting up whose
-index counts down (``counted_down``), or a counting-down ``range``,
-``x = None`` placeholders of scalars become typed zeros, the argument checks
-(done by the caller's wrapper) are dropped, and copies pushed on the tape are
-left to the push itself. Anything that cannot be given a type is refused with
-the user's file, line and construct.
+Other rewrites: ``reversed(range(...))`` becomes a loop counting up whose index counts down
+(``counted_down``), or a counting-down ``range``, the transform's ``x = None`` placeholders of
+scalars become typed zeros (a user's None is refused), the argument checks (done by the caller's
+wrapper) are dropped, and copies pushed on the tape are left to the push itself. Anything that cannot
+be given a type is refused with the user's file, line and construct.
 """
 from __future__ import annotations
 
@@ -29,7 +26,7 @@ from ..errors import BackendError
 from .numba_runtime import HELPERS
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
-ZERO = {"f": 0.0, "i": 0, "b": False}
+ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0}   # "n": an int or a float, made a float (int_powers)
 _POPS = re.compile(r"^_ad_pop_a[fib]\d$")
 _COUNTED = re.compile(r"^_ad_[klh]\d+$")     # the names of counted-down loops
 
@@ -322,6 +319,9 @@ class FunctionRewrite:
         name = s.targets[0].id
         from ..transform.tape import tape_tag
         tag = tape_tag(self.kinds, self.namer, name)
+        if getattr(s, "ad_none", False) and (tag in ZERO or tag and tag[0] == "a"):
+            self.refuse(s, f"{'the function' if name == self.namer.ret else name} may be None or a number "
+                           "(numba types each variable once: None would be 0)", "use backend='numpy'.")
         if tag in ZERO:
             s.value = ast.Constant(ZERO[tag])
         elif tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):

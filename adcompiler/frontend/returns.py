@@ -26,9 +26,46 @@ from .restructure import has_jump, restructure
 def single_exit(body: list, has_value: bool, ret: str, where: ast.AST) -> list:
     """``body`` without ``return`` statements; ``ret`` (the return value's
     name) first set to None when ``has_value``, at the line of ``where``."""
+    escapes = has_value and _may_return_unset(body, ret)
     if has_jump(body, ast.Return):
         body = restructure(body, (ast.Return,), drop=(ast.Return,))
     if has_value:
         init = ast.copy_location(ast.Assign(targets=[ast.Name(ret, ast.Store())], value=ast.Constant(None)), where)
+        init.ad_none = escapes   # None may be returned (a compiled backend cannot hold it beside a number)
         body = [init] + body
     return body
+
+
+def _may_return_unset(body: list, ret: str) -> bool:
+    """Whether some path leaves the function (a bare ``return``, or the end)
+    without binding ``ret``: the function may return None."""
+    escapes = False
+
+    def run(stmts, bound):
+        """Whether ``ret`` is bound where ``stmts`` complete (None: they never do)."""
+        nonlocal escapes
+        for st in stmts:
+            if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == ret for t in st.targets):
+                bound = True
+            elif isinstance(st, ast.Return):
+                escapes = escapes or not bound
+                return None
+            elif isinstance(st, ast.Raise):
+                return None
+            elif isinstance(st, ast.If):
+                ends = [e for e in (run(st.body, bound), run(st.orelse, bound)) if e is not None]
+                if not ends:
+                    return None
+                bound = all(ends)
+            elif isinstance(st, (ast.For, ast.While, ast.Try, ast.With)):
+                for block in ("body", "orelse", "finalbody"):
+                    run(getattr(st, block, []), bound)
+                for h in getattr(st, "handlers", []):
+                    run(h.body, bound)
+                if isinstance(st, ast.While) and isinstance(st.test, ast.Constant) and st.test.value \
+                        and not any(isinstance(n, ast.Break) for n in ast.walk(st)):
+                    return None   # ``while True:`` left only by ``return``
+        return bound
+
+    end = run(body, False)
+    return escapes or end is False

@@ -137,7 +137,10 @@ class StatementRewrite:
             self.unpack(t, s.value)
             return
         if isinstance(t, ast.Name):
-            self.emit(ast.Assign(targets=[ast.Name(t.id, ast.Store())], value=self.fresh_call(self.simple(s.value))))
+            node = ast.Assign(targets=[ast.Name(t.id, ast.Store())], value=self.fresh_call(self.simple(s.value)))
+            if isinstance(node.value, ast.Constant) and node.value.value is None:
+                node.ad_none = True   # the user's None (a compiled backend cannot hold it beside a number)
+            self.emit(node)
             return
         self.assign_one(t, self.atom(s.value))
 

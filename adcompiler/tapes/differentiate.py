@@ -77,6 +77,9 @@ class Differentiated:
     of its source), ``returns_value`` (the no-argument form).
     """
 
+    #: it writes none of its arguments (a function calling it only reads them)
+    pure_function_of_kernel = True
+
     def __init__(self, f_: Callable, out: Any = None, like: Any = None, const: Iterable = (),
                  scratch: Iterable = (), backend: str = "numpy", checkpoint: int | str | None = None):
         if not inspect.isfunction(f_):

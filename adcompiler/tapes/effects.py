@@ -159,8 +159,7 @@ def _python_function(func: ast.AST, env: dict):
 
 def _is_differentiated(obj) -> bool:
     """A function made by ``differentiate``: pure, it writes none of its arguments."""
-    from .differentiate import Differentiated
-    return isinstance(obj, Differentiated)
+    return getattr(type(obj), "pure_function_of_kernel", False)
 
 
 _ANALYSING: list = []

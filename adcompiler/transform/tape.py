@@ -76,9 +76,11 @@ class TapeAccess:
 
     def tape_tag(self, name):
         """The typed stack a value of ``name`` goes to (``f`` float, ``i`` int,
-        ``b`` bool, ``a<rank><dtype kind>`` an array), or None when its kind is
+        ``b`` bool, ``n`` an int or a float, ``a<rank><dtype kind>`` an array), or None when its kind is
         not known well enough for a typed tape (a compiled backend refuses it)."""
-        return tape_tag(self.ctx.kinds, self.ctx.namer, name)
+        tag = tape_tag(self.ctx.kinds, self.ctx.namer, name)
+        # numba makes a number that may be an int or a float a float (``float(2) ** k``)
+        return "f" if tag == "n" and self.ctx.module.options.backend == "numba" else tag
 
     def roots_name(self) -> str:
         if self._roots is None:
@@ -139,6 +141,8 @@ def tape_tag(kinds, namer, name):
         return "f"
     if k.cls in ("int", "bool"):
         return k.cls[0]
+    if k.cls == "num" and k.ndim == 0 and k.dtype == "i":
+        return "n"   # an int or a float (``2 ** k``): the tape list keeps which; numba makes it a float
     if k.cls == "array" and k.ndim is not None and k.dtype in ("f", "i", "b"):
         return f"a{k.ndim}{k.dtype}"
     return None

@@ -168,3 +168,32 @@ def reads_module_list(x):
     for i in range(x.shape[0]):
         s += COEFFICIENTS[0] * x[i] * x[i]
     return s
+
+
+def running_max(y, x):
+    best = None
+    for i in range(x.shape[0]):
+        if best is None or x[i] > best:
+            best = x[i]
+    y[0] = best * 1.0
+
+
+def _scale_or_none(y, x):
+    for i in range(y.shape[0]):
+        y[i] = x[i] * 2.0
+    if x[0] > 1.0:
+        return
+    return float(np.sum(x))
+
+
+def scaled_unless_none(y, x):
+    s = _scale_or_none(y, x)
+    if s is not None:
+        for i in range(y.shape[0]):
+            y[i] = y[i] * s
+
+
+def halving_sums(y, x):
+    for i in range(1, 4):
+        for j in range(1, 2 ** i, 2):
+            y[i] += x[j] * j

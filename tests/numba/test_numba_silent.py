@@ -185,3 +185,36 @@ def test_a_global_numba_cannot_type_is_refused_at_the_function():
     with pytest.raises(BackendError, match=r"numba_kernels\.py:\d+: `def reads_module_list\(x\):`"):
         autodiff(Reverse, K.reads_module_list, Active, Duplicated(x, np.zeros(2)), backend="numba")
     np.testing.assert_allclose(gradient(K.reads_module_list, x, backend="auto")[0], 2 * x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("f,x", [(K.running_max, [-3.0, -1.5, -2.0, -4.0]), (K.scaled_unless_none, [1.5, 0.5, 0.7, 0.2])],
+                         ids=["user_none", "helper_returning_none"])
+def test_none_beside_numbers_is_refused_and_auto_falls_back(f, x):
+    """``best = None`` tested with ``is None``, a helper whose bare ``return``
+    gives None: numba made the None a typed 0 (the running maximum of negative
+    numbers was 0, the helper's None made ``y *= 0``): primal and gradient wrong."""
+    vals = [np.zeros(4), np.array(x)]
+    seeds = [np.array([1.0, 2.0, 3.0, 4.0]), np.zeros(4)]
+    with pytest.raises(BackendError, match=r"numba_kernels\.py:\d+.*may be None or a number"):
+        _run(f, vals, seeds, "numba")
+    got, want = _run(f, vals, seeds, "auto"), _run(f, vals, seeds, "numpy")
+    y = np.zeros(4)
+    f(y, np.array(x))
+    np.testing.assert_allclose(got[0][0], y, rtol=1e-12)
+    for g, w in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    check_grads(f, Duplicated(np.zeros(4), np.zeros(4)), Duplicated(np.array(x), np.zeros(4)))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_loop_bound_that_is_an_int_power(backend):
+    """``range(1, 2 ** i, 2)``: the bound went through the float tape and the
+    reversed loop raised a TypeError (numpy backend)."""
+    x = np.linspace(0.5, 1.2, 8)
+    dy, dx = np.array([0.0, 1.0, 2.0, 3.0]), np.zeros(8)
+    autodiff(Reverse, K.halving_sums, Const, Duplicated(np.zeros(4), dy), Duplicated(x.copy(), dx), backend=backend)
+    want = np.zeros(8)
+    for i in range(1, 4):
+        for j in range(1, 2 ** i, 2):
+            want[j] += i * j
+    np.testing.assert_allclose(dx, want, rtol=1e-12)
