@@ -232,3 +232,33 @@ def test_arrays_not_asked_for_and_not_written_are_constants():
     fd = [(interp_loss(x, xp, fp + h * e) - interp_loss(x, xp, fp - h * e)) / (2 * h) for e in np.eye(5)]
     np.testing.assert_allclose(gfp, fd, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(grad(interp_loss)(x, xp, fp), gx, rtol=1e-12)
+
+
+def _squares_(y, x):
+    y[:] = x * x
+
+
+def test_vjp_of_an_output_named_twice_sums_its_cotangents():
+    """``vjp(f, ..., out=("y", "y"))``: the second cotangent replaced the first."""
+    x = np.array([0.5, 1.5, 0.7, 1.1])
+    t1, t2 = np.ones(4), np.arange(4.0)
+    _, pullback = adcompiler.vjp(_squares_, np.zeros(4), x, out=("y", "y"))
+    np.testing.assert_allclose(pullback(t1, t2)[1], 2 * x * (t1 + t2), rtol=1e-12)
+
+
+def _array_and_float(y, x):
+    y[:] = x * 3.0
+    return y, float(np.sum(x))
+
+
+def _nested_floats(x):
+    return (float(x[0]), (float(x[1]), float(x[2])))
+
+
+@pytest.mark.parametrize("call", [lambda x: adcompiler.gradient(_array_and_float, np.zeros(4), x),
+                                  lambda x: adcompiler.value_and_grad(_nested_floats)(x),
+                                  lambda x: adcompiler.vjp(_nested_floats, x)])
+def test_tuples_returned_under_an_active_return_are_refused(call):
+    """A tuple holding an array, or a nested tuple: numpy's ValueError."""
+    with pytest.raises(AdCompilerError, match="returned tuple"):
+        call(np.array([0.5, 1.0, 1.5, 2.0]))

@@ -186,7 +186,7 @@ def _prepare(f, ret, args, backend="numpy", checkpoint=None):
 
 
 def _finish_primal(ret, value):
-    if ret == "Active" and (value is None or np.ndim(value) != 0
+    if ret == "Active" and (value is None or isinstance(value, (tuple, list, dict)) or np.ndim(value) != 0
                             or not isinstance(np.asarray(value).dtype.type(0), numbers.Number)):
         raise ActivityError(f"the return activity is Active but the function returned {type(value).__name__}.",
                             construct="Active", hint="return a float, or use Const as the return activity.")

@@ -108,7 +108,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
             if ct.shape != ann[k].val.shape:
                 raise ShapeError(f"the cotangent of output {k} has shape {ct.shape}, not {ann[k].val.shape}.",
                                  construct="pullback", hint="pass one array of each output's shape.")
-            ann[k].dval[...] = ct
+            ann[k].dval[...] += ct   # (an output named twice: the sum of its cotangents)
         derivs = autodiff(A.Reverse, f, A.Const, *ann)
         return tuple(derivative(a, d) for a, d in zip(ann, derivs))
     return (outputs[0] if len(outs) == 1 else outputs), pullback

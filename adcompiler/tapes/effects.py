@@ -33,6 +33,8 @@ _READ_METHODS = frozenset({
     "copy", "sum", "mean", "max", "min", "prod", "std", "var", "dot", "astype", "reshape",
     "ravel", "flatten", "transpose", "any", "all", "argmax", "argmin", "tolist", "item",
     "conj", "round", "clip", "cumsum", "cumprod", "squeeze", "swapaxes", "view",
+    "argsort", "argpartition", "take", "repeat", "trace", "diagonal", "nonzero", "searchsorted",
+    "compress", "conjugate", "tobytes",
 })
 _VIEW_ATTRS = frozenset({"T", "real", "imag", "flat", "reshape", "ravel", "transpose",
                          "squeeze", "swapaxes", "view", "mT"})
@@ -115,7 +117,9 @@ class _Writes(ast.NodeVisitor):
         if isinstance(func, ast.Attribute) and _root(func.value) is not None and (
                 func.attr in writes.METHODS or not _is_library(func, self.env) and func.attr not in _READ_METHODS):
             self.mark(func.value)
-        if not _is_library(func, self.env):
+        array_method = isinstance(func, ast.Attribute) and func.attr in _READ_METHODS and \
+            _root(func.value) is not None and _python_function(func, self.env) is None
+        if not _is_library(func, self.env) and not array_method:   # (``x.dot(y)`` reads y)
             callee = _python_function(func, self.env)
             written = set() if _is_differentiated(callee) else \
                 _callee_writes(callee) if callee is not None else None

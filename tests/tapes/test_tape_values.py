@@ -149,3 +149,27 @@ def test_bare_differentiate_of_a_function_calling_a_differentiated_kernel():
     u0, c0 = np.array([1.0, 2.0]), np.array([0.5, 3.0])
     g = autograd.grad(pure)(u0, c0)
     np.testing.assert_allclose(g, 2 * u0 * c0 ** 6, rtol=1e-12)
+
+
+def _dot_loss(x):
+    return float(x.dot(x))
+
+
+def _argsort_loss(x):
+    idx = x.argsort()
+    return float(np.sum(x[idx] * np.arange(4.0)) + np.sum(x.take([0, 2]) ** 2))
+
+
+def _trace_loss(A):
+    return float(A.trace() * A[0, 1] + np.sum(A.diagonal()))
+
+
+@pytest.mark.parametrize("f", [_dot_loss, _argsort_loss, _trace_loss])
+def test_bare_differentiate_of_array_methods_that_read(f):
+    """``x.dot(x)``, ``x.argsort()``, ``x.take(...)``, ``A.trace()``: the bare
+    ``differentiate(f)`` said they wrote their argument (refused)."""
+    import autograd
+
+    from adcompiler import gradient
+    x = np.arange(1.0, 10.0).reshape(3, 3) if f is _trace_loss else np.array([0.5, 1.5, 0.7, 1.1])
+    np.testing.assert_allclose(autograd.grad(differentiate(f))(x.copy()), gradient(f, x.copy())[0], rtol=1e-12)
