@@ -102,11 +102,22 @@ def _run(w: Any, fn: Any, args: list, vals: list, split: bool = False) -> Any:
         raise ShapeError(f"{w.mutating.__name__} failed on arguments ({shapes}): {exc}",
                          hint="check the shapes of the inputs and of like=.") from exc
     check = ret[1] if split else ret
-    if not w.returns_value and check is not None:
+    if not w.returns_value and check is not None and not _returns_outputs(w, vals, check):
         raise AdCompilerError(
             f"{w.mutating.__name__} returned {type(check).__name__} although out= is given; "
             "with out= the kernel must return None.")
     return ret
+
+
+def _returns_outputs(w: Any, vals: list, ret: Any) -> bool:
+    """Whether ``ret`` is an output array (or a tuple of them): ``return y`` of a
+    kernel with ``out="y"`` returns what the pure function returns anyway."""
+    outs = [vals[w.params.index(o)] for o in w.outputs]
+
+    def output(r):
+        return isinstance(r, np.ndarray) and any(
+            isinstance(o, np.ndarray) and r.shape == o.shape and np.may_share_memory(r, o) for o in outs)
+    return output(ret) or isinstance(ret, tuple) and bool(ret) and all(output(r) for r in ret)
 
 
 def prepare(w: Any, values: Sequence, needs: Sequence) -> None:
