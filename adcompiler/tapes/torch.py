@@ -34,9 +34,12 @@ def _first_order(backward):
     looks only at the incoming gradients: under ``f(t).sum() + (t ** 2).sum()`` those
     need no grad, and the kernel's part of the Hessian was silently zero.)"""
     def wrapper(ctx: Any, *grad_outputs: Any) -> Any:
+        # read once (raises if an input or output was changed in place; a non-reentrant
+        # torch.utils.checkpoint lets each saved tensor be unpacked only once)
+        saved = ctx.saved_tensors
         with torch.no_grad():
             grads = backward(ctx, *grad_outputs)
-        needing = [t for t in (*ctx.saved_tensors, *grad_outputs) if isinstance(t, torch.Tensor) and t.requires_grad]
+        needing = [t for t in (*saved, *grad_outputs) if isinstance(t, torch.Tensor) and t.requires_grad]
         if not torch.is_grad_enabled() or not needing:
             return grads
         # the tensors the gradients depend on are inputs of the error node too, so that a
@@ -82,7 +85,6 @@ class _Kernel(torch.autograd.Function):
     @staticmethod
     @_first_order
     def backward(ctx: Any, *grad_outputs: Any) -> Any:
-        ctx.saved_tensors  # noqa: B018 (raises if an input or output was changed in place)
         w = ctx.w
         if ctx.record is None:
             return (None, None) + (None,) * len(ctx.in_meta)

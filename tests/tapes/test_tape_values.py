@@ -201,3 +201,23 @@ def test_kernel_returning_its_output(tape):
         jax.config.update("jax_enable_x64", True)
         g = jax.jit(jax.grad(lambda x: jnp.sum(f(x))))(jnp.asarray(x))
     np.testing.assert_allclose(np.asarray(g), 2 * x, rtol=1e-12)
+
+
+def _sin_step_(y, x):
+    for i in range(x.shape[0]):
+        y[i] = np.sin(y[i] * x[i]) + y[i]
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_torch_checkpoint_around_a_kernel(reentrant):
+    """``torch.utils.checkpoint(..., use_reentrant=False)``: the adapter unpacked
+    its saved tensors twice (torch's CheckpointError)."""
+    torch = require("torch")
+    import torch.utils.checkpoint as cp
+    f = differentiate(_sin_step_, out="y")
+    x0, y0 = np.array([1.0, 2.0, -1.5]), np.array([0.3, -0.2, 0.9])
+    x = torch.tensor(x0, requires_grad=True)
+    loss = cp.checkpoint(lambda y, x: (f(y, x) ** 2).sum(), torch.tensor(y0), x, use_reentrant=reentrant)
+    loss.backward()
+    y1 = np.sin(y0 * x0) + y0
+    np.testing.assert_allclose(x.grad.numpy(), 2 * y1 * np.cos(y0 * x0) * y0, rtol=1e-12)
