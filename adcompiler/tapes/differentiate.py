@@ -114,16 +114,15 @@ class Differentiated:
         for name in self.scratch:
             if name not in self.inputs or name in self.outputs:
                 raise AdCompilerError(f"scratch= names {name!r}, which is not a non-output input of {f_.__name__}.")
-        self.written = frozenset(written_params(f_)) | frozenset(self.outputs)
+        # (scratch arrays are copied as written ones are, whatever the source reading finds)
+        self.written = frozenset(written_params(f_)) | frozenset(self.outputs) | self.scratch
         #: written other than by ``x op= e`` on the bare name, which rebinds a float argument
         self.written_in_place = frozenset(written_params(f_, through_memory=True)) | frozenset(self.outputs)
         self.returns_value = not self.outputs
-        if self.returns_value and self.written - self.scratch:
-            raise AdCompilerError(
-                f"{f_.__name__} writes {sorted(self.written - self.scratch)} in place, so the bare @differentiate "
-                "(a float-returning function that mutates nothing) does not apply.",
-                hint="name the written arguments with out=... (and like=... for the ones to allocate), or "
-                     "with scratch=... if they are work arrays the result does not return.")
+        if self.returns_value:
+            # writes by the parameter's own name refused now; the others (``v = x[i]; v += e``,
+            # ``x *= 2`` of a float) when the arguments' kinds are known (``split.check_writes``)
+            self.refuse_writes(frozenset(written_params(f_, through_memory=True, direct=True)))
         self._index = {name: i for i, name in enumerate(self.inputs)}
         self._thunks: dict = {}
         self.adapter_cache: dict = {}  # per-tape objects reused across calls
@@ -131,6 +130,15 @@ class Differentiated:
         self.__signature__ = sig.replace(parameters=[sig.parameters[n] for n in self.inputs])
         functools.update_wrapper(self, f_)
         self._register_rule()
+
+    def refuse_writes(self, written: frozenset) -> None:
+        """Refuse the bare form of a function that writes these parameters."""
+        if self.returns_value and written - self.scratch:
+            raise AdCompilerError(
+                f"{self.mutating.__name__} writes {sorted(written - self.scratch)} in place, so the bare "
+                "@differentiate (a float-returning function that mutates nothing) does not apply.",
+                hint="name the written arguments with out=... (and like=... for the ones to allocate), or "
+                     "with scratch=... if they are work arrays the result does not return.")
 
     def _register_rule(self) -> None:
         """Let adcompiler itself differentiate code that calls this function:

@@ -183,10 +183,12 @@ def _callee_writes(f_: Callable) -> set | None:
         _ANALYSING.pop()
 
 
-def written_params(f_: Callable, through_memory: bool = False) -> set:
+def written_params(f_: Callable, through_memory: bool = False, direct: bool = False) -> set:
     """Parameters of ``f_`` that it may write (a superset of the true set);
     with ``through_memory``, those it may write other than by ``x op= e`` on
-    the parameter's own name (which rebinds a float: ``x[...] = e`` does not)."""
+    the parameter's own name (which rebinds a float: ``x[...] = e`` does not);
+    with ``direct`` (and ``through_memory``), only those written by their own
+    name (``x[i] = e``; not through ``v = x[i]; v += e``, where ``v`` may be a number)."""
     try:
         source = textwrap.dedent(inspect.getsource(f_))
     except (OSError, TypeError) as exc:
@@ -209,7 +211,7 @@ def written_params(f_: Callable, through_memory: bool = False) -> set:
     for stmt in fn.body:
         visitor.visit(stmt)
     written = set(visitor.through_memory if through_memory else visitor.touched)
-    changed = True
+    changed = not direct
     while changed:
         changed = False
         for name, roots in visitor.aliases.items():

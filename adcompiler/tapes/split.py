@@ -67,6 +67,7 @@ def _check_writes(w: Any, args: list) -> None:
     ``np.reshape(x, ...)``...): their arrays would be the caller's, written in place."""
     from ..api.reverse import compiled_for
     comp = compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", **w.options)
+    w.refuse_writes(frozenset(w.params[i] for i in comp.writes if i < len(w.params)))
     missed = sorted(w.params[i] for i in comp.writes if i < len(w.params) and w.params[i] not in w.written)
     if missed:
         raise AdCompilerError(

@@ -221,3 +221,45 @@ def test_torch_checkpoint_around_a_kernel(reentrant):
     loss.backward()
     y1 = np.sin(y0 * x0) + y0
     np.testing.assert_allclose(x.grad.numpy(), 2 * y1 * np.cos(y0 * x0) * y0, rtol=1e-12)
+
+
+def _ar_residual(r, a):
+    s = 0.0
+    for i in range(1, r.shape[0]):
+        acc = r[i]
+        acc += a[i] * r[i - 1]
+        s += acc * acc
+    return s
+
+
+def _scaled_loss(x, s):
+    s *= 2.0
+    return float(np.sum(x * x)) * s
+
+
+def _writes_through_a_view(x):
+    v = x[1:]
+    v += 1.0
+    return float(np.sum(x * x))
+
+
+@pytest.mark.parametrize("f,args", [(_ar_residual, (np.array([2.0, 0.8, 0.3, -0.1]), np.array([0.0, 0.5, -0.2, 0.1]))),
+                                    (_scaled_loss, (np.array([0.5, 1.5]), 0.7))])
+def test_bare_differentiate_of_numbers_updated_in_place(f, args):
+    """``acc = r[i]; acc += ...`` of a vector, ``s *= 2.0`` of a float: the bare
+    ``differentiate(f)`` said ``r`` and ``s`` were written (refused)."""
+    import autograd
+
+    from adcompiler import gradient
+    want = gradient(f, *[np.copy(a) if isinstance(a, np.ndarray) else a for a in args])
+    got = autograd.grad(differentiate(f), tuple(range(len(args))))(*args)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_bare_differentiate_of_a_write_through_a_view_is_refused_at_the_call():
+    x = np.array([0.5, 1.5, 2.0])
+    f = differentiate(_writes_through_a_view)
+    with pytest.raises(AdCompilerError, match=r"writes \['x'\] in place"):
+        f(x)
+    np.testing.assert_array_equal(x, [0.5, 1.5, 2.0])
