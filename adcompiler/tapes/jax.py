@@ -13,6 +13,7 @@ others are passed to the kernel as Const. A record whose backward never runs
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 from typing import Any
 
@@ -28,6 +29,18 @@ _RECORDS: dict = {}
 _MAX_CACHED = 64
 _KEYS = itertools.count(1)
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64), np.dtype(np.complex128))
+
+
+_REFUSED: list = []   # the refusal a callback raised (JAX reports it as its own runtime error)
+
+
+@contextlib.contextmanager
+def _kept_refusal():
+    try:
+        yield
+    except AdCompilerError as exc:
+        _REFUSED[:] = [exc]
+        raise
 
 
 def clear() -> int:
@@ -78,9 +91,14 @@ class _Call:
         return tuple(np.asarray(r, dtype=a.dtype) for r, a in zip(outs, self.out_avals))
 
     def primal_cb(self, *ops: Any) -> tuple:
-        return self.results(split.primal(self.w, self.numpy_values(ops)))
+        with _kept_refusal():
+            return self.results(split.primal(self.w, self.numpy_values(ops)))
 
     def fwd_cb(self, needs: tuple, *ops: Any) -> tuple:
+        with _kept_refusal():
+            return self._fwd(needs, *ops)
+
+    def _fwd(self, needs: tuple, *ops: Any) -> tuple:
         values = self.numpy_values(ops)
         result, rec = split.forward(self.w, values, needs)
         key = next(_KEYS) % (2 ** 31 - 1)
@@ -200,7 +218,13 @@ def call_jax(w: Any, values: list) -> Any:
         kernel = _Call(w, values).function()
         if key is not None and len(calls) < _MAX_CACHED:
             calls[key] = kernel
-    outs = kernel(*[v for v in values if isinstance(v, jax.Array)])
+    _REFUSED.clear()
+    try:
+        outs = kernel(*[v for v in values if isinstance(v, jax.Array)])
+    except Exception as exc:
+        if _REFUSED:   # a refusal raised in a callback that ran now: raised as itself, not as JAX's error
+            raise _REFUSED.pop() from exc
+        raise
     if w.returns_value or len(outs) == 1:
         return outs[0]
     return tuple(outs)

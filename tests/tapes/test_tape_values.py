@@ -263,3 +263,21 @@ def test_bare_differentiate_of_a_write_through_a_view_is_refused_at_the_call():
     with pytest.raises(AdCompilerError, match=r"writes \['x'\] in place"):
         f(x)
     np.testing.assert_array_equal(x, [0.5, 1.5, 2.0])
+
+
+def _square_into_(s, x):
+    s[:] = x * x
+
+
+def test_jax_refusal_inside_a_callback_is_raised_as_itself():
+    """A refusal the kernel's callback raises (here a shape mismatch the kernel
+    meets at run time) came out as JAX's JaxRuntimeError wrapping a traceback."""
+    jax = require("jax")
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    f = differentiate(_square_into_, out="s", like=(3,))
+    X = jnp.ones((2, 3))
+    with pytest.raises(AdCompilerError, match="failed on arguments"):
+        f(X)
+    with pytest.raises(AdCompilerError, match="failed on arguments"):
+        jax.grad(lambda X: jnp.sum(f(X)))(X)
