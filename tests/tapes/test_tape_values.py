@@ -281,3 +281,20 @@ def test_jax_refusal_inside_a_callback_is_raised_as_itself():
         f(X)
     with pytest.raises(AdCompilerError, match="failed on arguments"):
         jax.grad(lambda X: jnp.sum(f(X)))(X)
+
+
+def _accumulate_(s, x):
+    s[...] += np.sum(x * x)
+
+
+def test_jax_in_out_number_given_as_a_python_float():
+    """``f(0.5, x)`` with ``s`` an in-out output: JAX said ``like=`` gave 0.5
+    (the user gave no ``like=``); numpy, autograd and PyTorch took it."""
+    jax = require("jax")
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    f = differentiate(_accumulate_, out="s")
+    x = np.array([1.0, 2.0])
+    assert float(f(0.5, jnp.asarray(x))) == pytest.approx(5.5)
+    np.testing.assert_allclose(jax.grad(lambda x: f(0.5, x))(jnp.asarray(x)), 2 * x, rtol=1e-12)
+    assert float(jax.grad(lambda s: f(s, jnp.asarray(x)))(0.5)) == pytest.approx(1.0)
