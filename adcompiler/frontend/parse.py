@@ -39,16 +39,22 @@ class ParsedFunction:
         return ""
 
 
+def _where(f) -> dict:
+    """The file and line of a function's definition, where it has them."""
+    code = getattr(f, "__code__", None)
+    return {"filename": code.co_filename, "lineno": code.co_firstlineno} if code is not None else {}
+
+
 def _unwrap(f):
     if isinstance(f, functools.partial):
         raise SourceError(
             "a functools.partial object cannot be differentiated directly.",
-            construct=repr(f)[:60],
+            construct=f"functools.partial({getattr(f.func, '__name__', '...')}, ...)", **_where(f.func),
             hint="differentiate the underlying function and pass the bound arguments as Const.")
     if inspect.ismethod(f):
         raise SourceError(
             "a bound method cannot be differentiated directly.",
-            construct=getattr(f, "__qualname__", repr(f)),
+            construct=getattr(f, "__qualname__", repr(f)), **_where(f.__func__),
             hint="differentiate a module-level function and pass the object's arrays as arguments.")
     if not isinstance(f, types.FunctionType):
         raise SourceError(
