@@ -10,6 +10,8 @@ by row in reverse mode, whichever takes fewer sweeps.
 from __future__ import annotations
 
 import functools
+import linecache
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +19,8 @@ import numpy as np
 
 from .. import activity as A
 from .. import pipeline
-from ..errors import ActivityError, ShapeError
+from ..codegen.compile import _COMMENT
+from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import copy_values, fill_defaults, is_float_scalar, kind_of_argument
 from .forward import autodiff_forward
 from .reverse import autodiff
@@ -41,6 +44,22 @@ def _reverse_function(f, values):
     # the reverse code is differentiated again: it keeps values and arrays (lists carry
     # no tangents), and callee halves pass shadows themselves (no _ad_rebase to differentiate)
     return pipeline.compiled(f, kinds, acts, True, "second"), acts
+
+
+def _at_user_line(exc, f):
+    """A refusal met in the generated reverse code (differentiated again), at the
+    user's line that code came from (the comment above it), or ``exc`` itself."""
+    if not (exc.filename or "").startswith("<adcompiler") or exc.lineno is None:
+        return exc
+    lines = linecache.getlines(exc.filename)[:exc.lineno]
+    m = next((m for m in map(_COMMENT.match, reversed(lines)) if m), None)
+    if m is None:
+        return exc
+    own = getattr(getattr(f, "__code__", None), "co_filename", "")
+    file = own if os.path.basename(own) == m["file"] else m["file"]
+    return type(exc)(f"{exc.reason} (met in the derivative of this line, differentiated again for second "
+                     "derivatives; the gradient of this code is supported)", filename=file,
+                     lineno=int(m["line"]), construct=m["text"].strip(), hint=exc.hint)
 
 
 def _hvp_arguments(f, args, vs) -> tuple:
@@ -104,7 +123,10 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
                                     hint="pass None for it.")
             call.append(A.Const(x))
     call.append(A.Const(1.0))
-    autodiff_forward(A.Forward, comp.fwd, A.Const, *call)
+    try:
+        autodiff_forward(A.Forward, comp.fwd, A.Const, *call)
+    except AdCompilerError as exc:
+        raise _at_user_line(exc, f) from exc
     out = []
     for i, a in enumerate(args):
         if i not in hv:
