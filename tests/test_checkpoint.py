@@ -674,3 +674,31 @@ def test_memory_read_by_a_checkpointed_loop_and_rebound_after(snapshots):
     from adcompiler.testing import check_grads
     assert check_grads(read_then_rebound_after, Duplicated(x.copy(), np.zeros(5)),
                        Duplicated(y.copy(), np.zeros(5))).errors["all"] < 1e-6
+
+
+def _tuple_loop_in_a_branch(x):
+    n = len(x)
+    w = np.ones(n)
+    if np.mean(x) > 0.1:
+        for la in (w, w * 0.5):
+            x[:] += np.tanh(la) * 0.25
+    for r in range(n):
+        w[r] = w[r] + x[r]
+    return float(np.sum(w * w))
+
+
+@pytest.mark.parametrize("x", [[-0.7, 0.6], [0.7, 0.6]])
+def test_memory_named_on_some_paths_only_is_not_snapshotted(x):
+    """A loop writing memory a name bound in a branch may share (the unrolled
+    ``for la in (w, w * 0.5)``): the snapshot read the name unbound where the
+    branch was not taken (a TypeError); the loop is taped instead."""
+    import warnings
+    want = np.zeros(2)
+    autodiff(Reverse, _tuple_loop_in_a_branch, Active, Duplicated(np.array(x), want))
+    got = np.zeros(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        autodiff(Reverse, _tuple_loop_in_a_branch, Active, Duplicated(np.array(x), got), checkpoint=1)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    from adcompiler.testing import check_grads
+    check_grads(_tuple_loop_in_a_branch, Duplicated(np.array(x), np.zeros(2)))

@@ -251,6 +251,8 @@ class Checkpointing:
                 if k is None or k.cls not in ("array", "num", "list"):
                     return f"the loop writes `{n}`, which is neither a numpy array nor a list"
                 if self._is_root(n) and self._bound_before(n, s):
+                    if not self._bound_on_every_path(n, s):   # (a snapshot would read it unbound)
+                        return f"the loop writes memory `{n}` may name, bound on some paths only"
                     roots.append(n)   # (a root bound only after the loop shares the cell by a later rebinding)
         why = self._bound_and_read_after(inside, bound_in)
         if why:
@@ -288,6 +290,23 @@ class Checkpointing:
         return n in self.ctx.params or any(
             isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name) and st.targets[0].id == n
             and self.after(loop, st) for st in walk_stmts(self.body))
+
+    def _bound_on_every_path(self, n, loop) -> bool:
+        """Whether ``n`` is an argument or bound, before ``loop``, by a statement of a
+        block that holds the loop (not inside a branch or a loop the loop is not in)."""
+        if n in self.ctx.params:
+            return True
+
+        def search(block):
+            for k, st in enumerate(block):
+                if st is loop:
+                    return [(block, k)]
+                for inner in (getattr(st, f, None) for f in ("body", "orelse")):
+                    if isinstance(inner, list) and search(inner):
+                        return [(block, k)] + search(inner)
+            return None
+        return any(isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == n for t in st.targets)
+                   for block, k in search(self.body) or [] for st in block[:k])
 
     def _is_root(self, n) -> bool:
         """Whether ``n`` names whole memory (an argument or a fresh array), not a view."""
