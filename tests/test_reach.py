@@ -588,3 +588,13 @@ def test_lists_written_out_where_numpy_takes_an_array_everywhere():
     M = np.array([[2.0, 0.3], [0.1, 1.5]])
     check_everywhere(lists_as_arrays, Duplicated(x, np.zeros(3)), Duplicated(u, np.zeros(3)),
                      Duplicated(M, np.zeros((2, 2))), ret=Active, out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _var_of_an_expression(x):
+    return float(np.var(x * 2.0, where=x > -2.0) + np.std(x[1:] + x[:-1], where=x[1:] > 0.0))
+
+
+def test_var_and_std_where_of_an_expression():
+    """``np.var(x * 2.0, where=...)``: refused naming an internal temporary."""
+    from everywhere import check_everywhere
+    check_everywhere(_var_of_an_expression, Duplicated(np.array([0.2, -0.4, 0.8, 1.1]), np.zeros(4)), out=())

@@ -439,8 +439,8 @@ def _masked_var(nz, call, func, a, mask, axis, kw):
     sq = nz.temp(ast.BinOp(dev, ast.Mult(), dev))
     reduce = [ast.keyword("axis", axis), ast.keyword("keepdims", nz.atom(keep))]
     total = nz.temp(nz.make_call(np.sum, [sq], reduce, call))
-    shape = nz.atom(ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())) if isinstance(a, ast.Name) \
-        else nz.temp(nz.make_call(np.shape, [a], [], call))
+    shape = nz.temp(ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())) if isinstance(a, ast.Name) \
+        else nz.temp(nz.make_call(np.shape, [a], [], call))   # (a may be a temporary the resolver does not know)
     full = nz.temp(nz.make_call(np.broadcast_to, [mask, shape], [], call))
     count = nz.temp(nz.make_call(np.sum, [full], reduce, call))
     var = nz.temp(ast.BinOp(total, ast.Div(), nz.temp(ast.BinOp(count, ast.Sub(), nz.atom(ddof)))))

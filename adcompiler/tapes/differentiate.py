@@ -34,7 +34,7 @@ import numpy as np
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..rules.registry import defsplit
-from .effects import written_params
+from .effects import indexed_params, written_params
 from .split import backward, forward
 
 
@@ -118,6 +118,8 @@ class Differentiated:
         self.written = frozenset(written_params(f_)) | frozenset(self.outputs) | self.scratch
         #: written other than by ``x op= e`` on the bare name, which rebinds a float argument
         self.written_in_place = frozenset(written_params(f_, through_memory=True)) | frozenset(self.outputs)
+        #: and the parameters it indexes (both stay arrays when a tape gives a 0-d value)
+        self.as_arrays = self.written_in_place | frozenset(indexed_params(f_))
         self.returns_value = not self.outputs
         if self.returns_value:
             # writes by the parameter's own name refused now; the others (``v = x[i]; v += e``,

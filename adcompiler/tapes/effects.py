@@ -183,6 +183,36 @@ def _callee_writes(f_: Callable) -> set | None:
         _ANALYSING.pop()
 
 
+def indexed_params(f_: Callable) -> set:
+    """Parameters of ``f_`` it indexes by their own name (``z[...]``, ``z[0]``):
+    a tape's 0-d tensor given for one is passed as a 0-d array, not a float."""
+    if f_ in _ANALYSING:
+        return set()
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f_)))
+        params = set(inspect.signature(f_).parameters)
+    except (OSError, TypeError, ValueError, SyntaxError):
+        return set()
+    out = {n.value.id for n in ast.walk(tree)
+           if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in params}
+    _ANALYSING.append(f_)
+    try:   # and those it passes to a function that indexes them
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            callee = _python_function(call.func, dict(f_.__globals__))
+            if callee is None or _is_differentiated(callee):
+                continue
+            try:
+                bound = inspect.signature(callee).bind_partial(*call.args, **{
+                    kw.arg: kw.value for kw in call.keywords if kw.arg is not None}).arguments
+            except TypeError:
+                continue
+            inner = indexed_params(callee)
+            out |= {v.id for q, v in bound.items() if q in inner and isinstance(v, ast.Name) and v.id in params}
+    finally:
+        _ANALYSING.remove(f_)
+    return out
+
+
 def written_params(f_: Callable, through_memory: bool = False, direct: bool = False) -> set:
     """Parameters of ``f_`` that it may write (a superset of the true set);
     with ``through_memory``, those it may write other than by ``x op= e`` on

@@ -157,7 +157,7 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
             # the backward pass; two inputs sharing memory, or a strided view, get their
             # own contiguous copies, which the shadows made below match)
             v = _copied(v)
-        elif name in w.written_in_place and is_float_scalar(v):
+        elif name in w.as_arrays and is_float_scalar(v):
             v = np.array(v, dtype=np.complex128 if np.iscomplexobj(v) else np.float64)   # a 0-d tensor the kernel writes in place stays an array
         if needs is None or name in w.const:
             args.append(Const(v))
@@ -236,6 +236,8 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None, conju
         val = a.val
         if values is not None and name in w._index and name not in w.written and not isinstance(a, Active):
             val = values[w._index[name]]
+            if isinstance(a.val, np.ndarray) and not isinstance(val, np.ndarray):
+                val = np.asarray(val, dtype=a.val.dtype)   # a 0-d value the forward pass took as an array
         if isinstance(a, Duplicated):
             args.append(Duplicated(val, np.zeros_like(val)))
         else:

@@ -1,6 +1,8 @@
 """Values a tape program hands to a ``differentiate`` function, as JAX, PyTorch
 and autograd users pass them: the pure function keeps the values of its
 inputs at the call, whatever the caller does with its arrays afterwards."""
+import math
+
 import numpy as np
 import pytest
 
@@ -298,3 +300,40 @@ def test_jax_in_out_number_given_as_a_python_float():
     assert float(f(0.5, jnp.asarray(x))) == pytest.approx(5.5)
     np.testing.assert_allclose(jax.grad(lambda x: f(0.5, x))(jnp.asarray(x)), 2 * x, rtol=1e-12)
     assert float(jax.grad(lambda s: f(s, jnp.asarray(x)))(0.5)) == pytest.approx(1.0)
+
+
+def _read_zero_d(z, b):
+    return float(z[...]) * 2.0 + float(np.sum(b))
+
+
+def _zero_d_helper_(b, z):
+    b[:] = b * math.exp(0.5 * z[...])
+
+
+def _calls_zero_d_helper_(b, z):
+    _zero_d_helper_(b, z)
+
+
+@pytest.mark.parametrize("tape", ["torch", "jax"])
+def test_zero_d_tensor_indexed_by_the_kernel(tape):
+    """A 0-d tensor the kernel (or a function it calls) indexes ``z[...]``: the
+    tapes passed it as a float (refused, or a TypeError in the forward half)."""
+    f, g = differentiate(_read_zero_d), differentiate(_calls_zero_d_helper_, out="b")
+    z0, b0 = 0.3, np.array([1.0, 2.0])
+    if tape == "torch":
+        torch = require("torch")
+        z, b = torch.tensor(z0, dtype=torch.float64, requires_grad=True), torch.tensor(b0, requires_grad=True)
+        f(z, b).backward()
+        dz1, db1 = z.grad.item(), b.grad.numpy().copy()
+        z.grad = None
+        g(torch.tensor(b0), z).sum().backward()
+        dz2 = z.grad.item()
+    else:
+        jax = require("jax")
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        dz1, db1 = jax.grad(f, (0, 1))(jnp.asarray(z0), jnp.asarray(b0))
+        dz2 = jax.grad(lambda z: jnp.sum(g(jnp.asarray(b0), z)))(jnp.asarray(z0))
+    assert float(dz1) == pytest.approx(2.0)
+    np.testing.assert_allclose(np.asarray(db1), 1.0)
+    assert float(dz2) == pytest.approx(0.5 * np.exp(0.5 * z0) * b0.sum(), rel=1e-12)
