@@ -85,6 +85,6 @@ def test_differentiate_refuses_writes_through_aliases(f, kw):
     g = differentiate(f, **kw)
     X = np.array([[1.0, 2.0], [3.0, 4.0]]) if f is K.rows_doubled_then_summed else np.array([1.0, 2.0, 3.0])
     before = X.copy()
-    with pytest.raises(AdCompilerError, match="through an alias"):
+    with pytest.raises(AdCompilerError, match=r"through an alias|writes \['X'\] in place"):
         g(X)
     np.testing.assert_array_equal(X, before)

@@ -78,10 +78,9 @@ def _hvp_arguments(f, args, vs) -> tuple:
 def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     """Hessian-vector products of a float-returning ``f`` at ``args``.
 
-    ``vs`` gives a direction for each argument (None for arguments not
-    differentiated); float scalars are treated as 0-d arrays. Returns a tuple
-    with ``H v`` restricted to each differentiated argument (None elsewhere).
-    The caller's arrays are not modified.
+    ``vs`` gives a direction for each argument (None for arguments not differentiated); float
+    scalars are treated as 0-d arrays. Returns a tuple with ``H v`` restricted to each
+    differentiated argument (None elsewhere). The caller's arrays are not modified.
 
     A complex array argument ``z`` takes a complex direction ``v``; its part
     of the result is the derivative along ``v`` of its gradient (``dL/dRe z +

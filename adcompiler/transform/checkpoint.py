@@ -229,9 +229,8 @@ class Checkpointing:
         inside = {id(n) for n in walk_stmts(s.body)}
         if any(isinstance(n, ast.Return) for n in walk_stmts(s.body)):
             return "the loop contains `return`"
-        drawn = _random_call(s.body)
-        if drawn is not None:
-            return f"the steps call `{drawn}`, which a replayed step would draw again"
+        if _random_call(s.body) is not None:
+            return f"the steps call `{_random_call(s.body)}`, which a replayed step would draw again"
         bound_in = _bound(s.body) | _targets(s)
         bound_out = set(ctx.params) | {n for st in walk_stmts(self.body) if id(st) not in inside and st is not s
                                        for n in _bound([st]) if not isinstance(st, (ast.For, ast.While, ast.If))}
@@ -251,10 +250,10 @@ class Checkpointing:
                 if k is None or k.cls not in ("array", "num", "list"):
                     return f"the loop writes `{n}`, which is neither a numpy array nor a list"
                 if self._is_root(n) and self._bound_before(n, s):
-                    if not self._bound_on_every_path(n, s):   # (a snapshot would read it unbound)
-                        return f"the loop writes memory `{n}` may name, bound on some paths only"
                     roots.append(n)   # (a root bound only after the loop shares the cell by a later rebinding)
-        why = self._bound_and_read_after(inside, bound_in)
+        why = self._bound_and_read_after(inside, bound_in) or next(   # (a snapshot would read it unbound)
+            (f"the loop writes memory `{n}` may name, bound on some paths only" for n in roots
+             if not self._bound_on_every_path(n, s)), None)
         if why:
             return why
         carried = sorted((_live_in(s.body)[0] & bound_in) - _targets(s))
