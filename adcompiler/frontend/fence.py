@@ -69,11 +69,6 @@ def fence(pf, resolver) -> None:
             _err(pf, node, "a loop `else:` clause", "use a flag variable set before `break`.")
         if isinstance(node, ast.Name) and node.id.startswith("_ad_") and not is_generated(pf.filename):
             _err(pf, node, f"the name `{node.id}` (the `_ad_` prefix is reserved)", "rename the variable.")
-        if isinstance(node, (ast.For, ast.While)):
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Return):
-                    _err(pf, sub, "`return` inside a loop",
-                         "assign the result to a variable, `break` out of the loop, and return after it.")
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
             _err(pf, node, "assignment to an attribute", "store into an array argument instead.")
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):

@@ -48,7 +48,7 @@ def _may_return_unset(body: list, ret: str) -> bool:
             if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == ret for t in st.targets):
                 bound = True
             elif isinstance(st, ast.Return):
-                escapes = escapes or not bound
+                escapes = escapes or not (bound or getattr(st, "ret_bound", False))
                 return None
             elif isinstance(st, ast.Raise):
                 return None

@@ -55,10 +55,8 @@ class StatementRewrite:
             self.assign(s)
         elif isinstance(s, ast.AugAssign):
             self.augassign(s)
-        elif isinstance(s, ast.For):
-            self.for_(s)
-        elif isinstance(s, ast.While):
-            self.while_(s)
+        elif isinstance(s, (ast.For, ast.While)):
+            self.loop_returning(s) if _returns_in(s) else self.for_(s) if isinstance(s, ast.For) else self.while_(s)
         elif isinstance(s, ast.If):
             test = self.cond_atom(s.test)
             body = self.block(s.body)
@@ -72,13 +70,35 @@ class StatementRewrite:
                 self.has_return_value = True
                 v = self.fresh_call(self.simple(s.value))
                 self.emit(ast.Assign(targets=[ast.Name(self.namer.ret, ast.Store())], value=v))
-            self.emit(ast.Return(value=None))
+            if getattr(self, "returned", None):   # in a loop: leave it, and the loops around it
+                self.emit(ast.Assign(targets=[ast.Name(self.returned, ast.Store())], value=ast.Constant(True)))
+                self.emit(ast.Break())
+            else:
+                self.emit(ast.Return(value=None))
         elif isinstance(s, ast.Assert):
             self.emit(ast.Assert(test=self.nondiff(s.test), msg=s.msg))
         elif isinstance(s, ast.Raise):
             self.emit(s)
         else:
             self.err(s, f"the statement `{type(s).__name__}` is not supported.", "rewrite it with supported statements.")
+
+    def loop_returning(self, s):
+        """A loop with ``return`` in it: the return sets a flag and breaks; after the
+        loop, the flag breaks the loop around it, or returns."""
+        outer = getattr(self, "returned", None)
+        if outer is None:
+            self.returned = self.namer.fresh("_returned{}")
+            self.emit(ast.copy_location(ast.Assign(targets=[ast.Name(self.returned, ast.Store())],
+                                                   value=ast.Constant(False)), s))
+        self.for_(s) if isinstance(s, ast.For) else self.while_(s)
+        flag = self.returned
+        self.returned = outer
+        self.cur = s
+        test = self.cond_atom(ast.Name(flag, ast.Load()))
+        leave = ast.copy_location(ast.Break() if outer else ast.Return(value=None), s)
+        # every return in the loop gave a value: ``_ret`` is bound where the flag is set
+        leave.ret_bound = all(r.value is not None for r in ast.walk(s) if isinstance(r, ast.Return))
+        self.emit(ast.copy_location(ast.If(test=test, body=[leave], orelse=[]), s))
 
     def expr_stmt(self, s):
         if isinstance(s.value, ast.Constant):
@@ -205,3 +225,7 @@ class StatementRewrite:
         if container:   # lower refuses it where the element may be an array (a float is rebound alike)
             notes.mark_element_update(store, old.id)
         self.emit(store)
+
+
+def _returns_in(loop) -> bool:
+    return any(isinstance(n, ast.Return) for n in ast.walk(loop))

@@ -1,0 +1,87 @@
+"""``return`` inside loops (Newton iterations, searches): the loops are left as
+by ``break`` and the function returns after them; every entry point, both
+paths (returning in the loop or after it), and the numba backend."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+from adcompiler import Active, Const, Duplicated, gradient
+
+
+def newton_sqrt(a, x0):
+    x = x0 * 1.0
+    for it in range(50):
+        dx = (x * x - a[0]) / (2.0 * x)
+        x = x - dx
+        if abs(dx) < 1e-12:
+            return x
+    return x
+
+def first_above(x, t):
+    for i in range(x.shape[0]):
+        if x[i] > t:
+            return x[i] * 2.0
+    return 0.0
+
+def nested(x, y):
+    for i in range(x.shape[0]):
+        for j in range(y.shape[0]):
+            if x[i] * y[j] > 1.0:
+                return x[i] * y[j] + np.sum(x)
+    return np.sum(x * x)
+
+def while_ret(x):
+    s = 0.0
+    k = 0
+    while k < x.shape[0]:
+        s += x[k] ** 2
+        if s > 2.0:
+            return s
+        k += 1
+    return -s
+
+def writes_then_returns(y, x):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * 3.0
+        if x[i] > 1.0:
+            return
+    y[0] += 1.0
+
+
+X = np.array([0.3, 0.9, 1.4, 0.2])
+Y = np.array([0.5, 1.2, 0.8])
+
+
+def D(x):
+    x = np.array(x, dtype=float)
+    return Duplicated(x, np.zeros_like(x))
+
+
+CASES = [
+    ("newton", newton_sqrt, lambda: [D([2.0]), Active(1.5)], ()),
+    ("found", first_above, lambda: [D(X), Const(1.0)], ()),
+    ("not_found", first_above, lambda: [D(X), Const(5.0)], ()),
+    ("nested_inner", nested, lambda: [D(X), D(Y)], ()),
+    ("nested_after", nested, lambda: [D(X * 0.1), D(Y)], ()),
+    ("while_inner", while_ret, lambda: [D(X)], ()),
+    ("while_after", while_ret, lambda: [D(X * 0.3)], ()),
+    ("bare_return_inner", writes_then_returns, lambda: [D(np.zeros(4)), D(X)], ("y",)),
+    ("bare_return_after", writes_then_returns, lambda: [D(np.zeros(4)), D(X * 0.1)], ("y",)),
+]
+
+
+@pytest.mark.parametrize("f,args,out", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_return_in_loops_everywhere(f, args, out):
+    check_everywhere(f, *args(), out=out, tapes=("autograd", "torch", "jax"))
+
+
+@pytest.mark.parametrize("f,args", [(c[1], c[2]) for c in CASES if not c[3]], ids=[c[0] for c in CASES if not c[3]])
+def test_return_in_loops_under_numba(f, args):
+    from optional import require
+    require("numba")
+    vals = [a.val.copy() if isinstance(a.val, np.ndarray) else a.val for a in args()]
+    for got, want in zip(gradient(f, *vals, backend="numba"), gradient(f, *vals)):
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-10)
