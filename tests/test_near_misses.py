@@ -38,10 +38,6 @@ def kernel(x, y):
 def kernel(x, y):
     x[:] = np.array([v * 2.0 for v in y])
 """,
-    "generator-expression": """
-def kernel(x, y):
-    x[0] = sum(v * v for v in y)
-""",
     "nested-def": """
 def kernel(x, y):
     def inner(v):

@@ -177,7 +177,58 @@ class AnfRewrite:
             return self.ifexp(e)
         if isinstance(e, (ast.Tuple, ast.List)):
             return self.sequence(e)
+        if isinstance(e, (ast.ListComp, ast.GeneratorExp)):
+            return self.comprehension(e)
         self.err(e, f"the expression `{type(e).__name__}` is not supported.", "rewrite it with supported operations.")
+
+    def comprehension(self, e, start=None) -> ast.Name:
+        """``[elt for t in it if c]`` (or a generator expression) as a list built by a
+        loop: ``L = []; for t' in it: if c: L.append(elt)``, its variables renamed
+        (a comprehension's variables are its own: the function's keep their values).
+        With ``start`` (``sum(elt for ...)``): ``s = start; for ...: s = s + elt``."""
+        rename: dict = {}
+        for g in e.generators:
+            if g.is_async:
+                self.err(e, "an async comprehension is not supported.", "write a `for` loop.")
+            for t in ast.walk(g.target):
+                if isinstance(t, ast.Name):
+                    rename[t.id] = self.namer.fresh(f"_{t.id}{{}}")
+                elif not isinstance(t, (ast.Tuple, ast.List, ast.Store)):
+                    self.err(e, "a comprehension's variables must be names.", "write a `for` loop.")
+        if any(isinstance(n, (ast.ListComp, ast.GeneratorExp)) and any(
+                isinstance(t, ast.Name) and t.id in rename for g in n.generators for t in ast.walk(g.target))
+               for n in ast.walk(e) if n is not e):
+            self.err(e, "a comprehension inside a comprehension with a variable of the same name.",
+                     "rename one of the variables.")
+        self.res.locals.update(rename.values())
+        lst = self.namer.fresh("_list{}" if start is None else "_sum{}")
+        self.res.locals.add(lst)
+
+        def renamed(node):
+            node = copy.deepcopy(node)
+            for n in ast.walk(node):
+                if isinstance(n, ast.Name) and n.id in rename:
+                    n.id = rename[n.id]
+            return node
+        body = [ast.Expr(ast.Call(ast.Attribute(ast.Name(lst, ast.Load()), "append", ast.Load()),
+                                  [renamed(e.elt)], []))] if start is None else \
+            [ast.Assign(targets=[ast.Name(lst, ast.Store())],
+                        value=ast.BinOp(ast.Name(lst, ast.Load()), ast.Add(), renamed(e.elt)))]
+        for k, g in reversed(list(enumerate(e.generators))):
+            for c in reversed(g.ifs):
+                body = [ast.If(test=renamed(c), body=body, orelse=[])]
+            # (the first iterable is evaluated where the comprehension is, the others inside it)
+            body = [ast.For(target=renamed(g.target), iter=g.iter if k == 0 else renamed(g.iter), body=body,
+                            orelse=[])]
+        cur = self.cur
+        first = ast.List([], ast.Load()) if start is None else start
+        for st in [ast.Assign(targets=[ast.Name(lst, ast.Store())], value=first)] + body:
+            for n in ast.walk(st):
+                ast.copy_location(n, e)
+                n.end_lineno = getattr(e, "end_lineno", e.lineno)
+            self.stmt(st)
+        self.cur = cur
+        return ast.Name(lst, ast.Load())
 
     def unary(self, e):
         if isinstance(e.op, (ast.Not, ast.Invert)):

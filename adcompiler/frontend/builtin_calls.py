@@ -46,6 +46,8 @@ class BuiltinRewrite:
             if len(e.args) not in (1, 2) or kw or (target is math.fsum and len(e.args) != 1):
                 self.err(e, f"this call of `{ast.unparse(e.func)}` is not supported.", "use np.sum.")
             items = e.args[0]
+            if isinstance(items, (ast.ListComp, ast.GeneratorExp)):   # added up by a loop, from 0 (or start)
+                return self.comprehension(items, start=e.args[1] if len(e.args) == 2 else ast.Constant(0))
             if isinstance(items, (ast.List, ast.Tuple)) and not any(isinstance(x, ast.Starred) for x in items.elts):
                 # sum([a, b, c]) adds left to right from 0 (or start): a chain of additions
                 acc = e.args[1] if len(e.args) == 2 else ast.Constant(0)
