@@ -6,7 +6,7 @@ reductions and ufuncs with ``where=`` (``np.sum(u, where=m)``, ``np.max(u,
 where=m, initial=...)``, ``np.add(u, v, out=w, where=m)``); ufunc keywords
 and methods (``np.clip`` with ``a_min=``/``a_max=``, ``u.clip(min=...)``,
 ``out`` by position, ``np.negative.at``, ``np.multiply.at``,
-``np.add.outer``, ``np.where(m)`` of one argument); module-level values
+``np.add.outer``, ``np.where(m)`` of one argument, ``np.fill_diagonal``); module-level values
 the kernel reads (numbers, ``np.float64``, tuples, lists, arrays, a numpy
 function bound to a name, ``from numpy import ... as ...``) and module-level
 functions it calls without differentiating them (an integer count, a
@@ -79,7 +79,8 @@ def f_masked(g, ex):
 
 def f_ufunc_kw(g, ex):
     """``np.clip`` bounds by keyword, ``out`` by position and of a view, the
-    methods ``at`` and ``outer``, ``np.where`` of one argument."""
+    methods ``at`` and ``outer`` (also into a view), ``np.where`` of one
+    argument, ``np.fill_diagonal``, a join of one array."""
     r, s = g.rng, g.s
     u, w, t = _pick(g)
     v = r.choice(s.vecs)
@@ -101,6 +102,12 @@ def f_ufunc_kw(g, ex):
         [f"np.add.at({w}, np.array([0, n - 1, 0]), {u}[[0, n - 1, 0]] * 0.5)"],
         [f"np.multiply.at({w}, [0, n - 1, n - 1], 0.75)"],
         [f"np.subtract.at({w}, np.array([n - 1]), {u}[:1])"],
+        [f"np.add.at({w}[::-1], [0, 0], 0.5)"],          # (writers of a view of the array)
+        [f"np.negative.at({w}[::2], [0])"],
+        [f"np.put({w}[::-1], [0], {u}[0] * 0.5)"],
+        [f"{k} = np.outer({u}, {v}) * 0.5", f"np.fill_diagonal({k}, {r.choice(['1.0', u])})",
+         f"{t} += float(np.sum({k} * {k})) * 0.1"],
+        [f"{w}[:] += np.concatenate(({u},)) * 0.5"],
     ]
     return r.choice(opts)
 
@@ -173,7 +180,8 @@ def f_einsum(g, ex):
 
 def f_flow(g, ex):
     """Helpers that return early or return nothing (bare ``return``,
-    ``return None``), ``while True`` left by ``break``."""
+    ``return None``), a helper given one array for two arguments it only
+    reads, ``while True`` left by ``break``."""
     r, s = g.rng, g.s
     u, w, t = _pick(g)
     h, k = ex.name("hflow"), ex.name("wk")
@@ -185,6 +193,8 @@ def f_flow(g, ex):
         ([f"def {h}(a, scale):", "    if scale > 5.0:", "        return float(np.sum(a)) * 0.5",
           "    return float(np.sum(a * a)) * scale"],
          [f"{t} += {h}({u}, 0.25)"]),
+        ([f"def {h}(a, b):", "    return float(np.sum(a * np.tanh(b)))"],   # one array as both (read-only) arguments
+         [f"{t} += {h}({u}, {u}) * 0.5"]),
     ]
     if r.random() < 0.6:
         module, body = r.choice(helpers)
