@@ -281,6 +281,23 @@ def test_new_productions_are_drawn_and_run():
     assert features.__doc__
 
 
+def test_forms_restrict_draws_only_the_named_forms():
+    """``forms.restrict`` (``run_random_programs.py --forms``) leaves only the named forms."""
+    from adcompiler.testing.programs import forms
+
+    forms.restrict(["complex", "globals"])
+    try:
+        tags: set = set()
+        for seed in range(60):
+            tags |= {f for f in generate_program(seed, features=1.0).features if f.startswith("form-")}
+    finally:
+        forms.restrict(None)
+    assert tags == {"form-complex", "form-globals"}
+    with pytest.raises(ValueError):
+        forms.restrict(["no-such-form"])
+    assert forms.ONLY is None
+
+
 def test_basic_generator_is_unchanged_without_features():
     """features=0 reproduces the programs of the generator before programs.features."""
     p = generate_program(1000, features=0.0)

@@ -5,6 +5,7 @@ Usage::
     python tools/run_random_programs.py --count 10000 --seed 0 [--out fuzz_failures]
     python tools/run_random_programs.py --count 10000 --mode forward
     python tools/run_random_programs.py --count 1000 --mode all [--features 1.0]
+    python tools/run_random_programs.py --count 100 --mode all --features 1.0 --forms complex,masked
 
 Generates ``count`` programs with seeds ``seed .. seed+count-1`` (the same
 generator as ``tests/test_random_programs.py``), differentiates each with
@@ -17,7 +18,9 @@ split with fresh shadows, the emitted module's reverse/fwd/rev), ``forward``
 (Forward, BatchDuplicated, the emitted forward module), ``checkpoint``
 (Reverse and the checkpointed entries: 1, 2 (split mode) and 1000 snapshots)
 or ``all`` (every entry point, the checkpointed ones included, autograd, torch
-and JAX on every 10th program, the dot-product test);
+and JAX on every 10th program, the dot-product test); ``--forms a,b`` draws
+only those forms of ``programs.forms`` (the ``form-<name>`` productions; the
+other productions as usual), to run new forms alone;
 the per-entry-point counts say which entry point disagreed. Every wrong, error and
 invalid program (and, with ``--keep-refused``, every refusal) is written to
 ``--out`` as a standalone reproducer (``--reduce``: plus a reduced one). Exit status: 1 if any program gave a
@@ -32,8 +35,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from adcompiler.testing.programs import check_all, check_program, generate_program
-from adcompiler.testing.programs.entries import CHECKPOINT_ENTRIES, FORWARD_ENTRIES, REVERSE_ENTRIES
+from adcompiler.testing.programs import (
+    check_all,
+    check_program,
+    forms,
+    generate_program,
+)
+from adcompiler.testing.programs.entries import (
+    CHECKPOINT_ENTRIES,
+    FORWARD_ENTRIES,
+    REVERSE_ENTRIES,
+)
 from adcompiler.testing.programs.reduce import reduce_program
 from adcompiler.testing.programs.reproduce import write_reproducer
 
@@ -75,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="which entry points to drive (see above)")
     ap.add_argument("--features", type=float, default=None,
                     help="probability of the productions of fuzz.features (default: the generator's)")
+    ap.add_argument("--forms", default=None,
+                    help="comma-separated names of programs.forms.FORMS: draw only these forms")
     args = ap.parse_args(argv)
+    forms.restrict(args.forms.split(",") if args.forms else None)
 
     tally: Counter = Counter()
     per_entry: Counter = Counter()

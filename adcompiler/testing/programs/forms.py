@@ -31,7 +31,13 @@ writes through ``x.conj()``/``x.conjugate()`` of a real array (``conj``),
 ``np.kron`` of different ranks (``kron``), ``np.cross`` of 2-vectors and of a
 2- with a 3-vector (``cross``), ``np.average`` with weights over several axes
 in either order (``average``), ``np.linalg.svd`` of a non-square matrix using
-``s`` or the first ``min(m, n)`` singular vectors (``svd``).
+``s`` or the first ``min(m, n)`` singular vectors (``svd``); and, for the
+compiler's paths no other form reached (``programs.forms_more``): complex
+intermediates of real arrays and the FFT (``complex``), ``where=`` of
+reductions and ufuncs (``masked``), ufunc keywords, ``at`` and ``outer``
+(``ufunc-kw``), module-level values and undifferentiated module-level
+functions (``globals``), ``np.einsum`` and helpers returning read-only views
+(``einsum``), early and bare returns, ``while True``/``break`` (``flow``).
 
 Every form reads only names of the scope, writes only writable ones, keeps
 indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
@@ -40,6 +46,7 @@ matrix are offered only then) and stays smooth away from ties.
 from __future__ import annotations
 
 from .exprs import ExprGen
+from .forms_more import f_complex, f_einsum, f_flow, f_globals, f_masked, f_ufunc_kw
 from .forms_silent import (
     _pick,
     f_average,
@@ -355,16 +362,35 @@ FORMS = {
     "cycle": f_cycle, "kron": f_kron, "cross": f_cross, "average": f_average, "svd": f_svd,
     "loop-over": f_loop_over, "index-kinds": f_index_kinds, "ro-views": f_ro_views, "index-sep": f_index_sep,
     "nested-tuple": f_nested_tuple, "number-list": f_number_list,
+    "complex": f_complex, "masked": f_masked, "ufunc-kw": f_ufunc_kw, "globals": f_globals, "einsum": f_einsum,
+    "flow": f_flow,
 }
 
-NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1}
+NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
+           "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 
 
+ONLY: frozenset | None = None
+"""When set (``restrict``), the only forms ``form_stmt`` draws."""
+
+
+def restrict(names) -> None:
+    """Draw only the forms ``names`` (``None``: all of ``FORMS`` again); for runs of a few forms alone."""
+    global ONLY
+    unknown = set(names or ()) - set(FORMS)
+    if unknown:
+        raise ValueError(f"no such forms: {sorted(unknown)}")
+    ONLY = frozenset(names) if names else None
+
+
 def form_stmt(g: ExprGen, ind: str, ex) -> list[str]:
-    """One random form of ``FORMS`` valid for the scope."""
-    names = [k for k in FORMS if (k != "matmat" or g.s.mats) and g.s.n >= NEEDS_N.get(k, 0)]
+    """One random form of ``FORMS`` (of ``ONLY`` when set) valid for the scope."""
+    names = [k for k in FORMS if (k != "matmat" or g.s.mats) and g.s.n >= NEEDS_N.get(k, 0)
+             and (ONLY is None or k in ONLY)]
+    if not names:   # (restricted to forms this scope cannot take)
+        return [ind + "pass"]
     name = g.rng.choice(names)
     ex.features.add(f"form-{name}")
     return [ind + line for line in FORMS[name](g, ex)]

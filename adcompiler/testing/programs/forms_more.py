@@ -1,0 +1,205 @@
+"""Forms of ``forms.form_stmt`` for what the other forms never reach of the
+compiler (measured with ``tools/fuzz_coverage.py``): complex values made from
+real ones (``u + 1j * v``, ``np.exp(1j * u)``, the FFT, ``.real``/``.imag``
+read and written through, ``np.abs``/``np.angle``/``np.conj``/``np.vdot``);
+reductions and ufuncs with ``where=`` (``np.sum(u, where=m)``, ``np.max(u,
+where=m, initial=...)``, ``np.add(u, v, out=w, where=m)``); ufunc keywords
+and methods (``np.clip`` with ``a_min=``/``a_max=``, ``u.clip(min=...)``,
+``out`` by position, ``np.negative.at``, ``np.multiply.at``,
+``np.add.outer``, ``np.where(m)`` of one argument, ``np.fill_diagonal``); module-level values
+the kernel reads (numbers, ``np.float64``, tuples, lists, arrays, a numpy
+function bound to a name, ``from numpy import ... as ...``) and module-level
+functions it calls without differentiating them (an integer count, a
+string argument); ``np.einsum`` (traces, diagonals, contractions, implicit
+output, ``optimize=``) and helpers returning numpy's read-only views
+(``np.diag``, ``np.broadcast_to``, ``np.einsum('ii->i', m)``); helpers that
+return early or return nothing, ``while True`` left by ``break``.
+
+Each reads only names of the scope and writes only writable ones; values
+stay smooth (``np.angle`` of a value with a positive real part, ``np.abs``
+of a complex value away from zero, variances rather than standard
+deviations under a mask)."""
+from __future__ import annotations
+
+from .exprs import ExprGen
+from .forms_silent import _pick
+
+
+def f_complex(g: ExprGen, ex):
+    """Complex intermediates of real arrays; real results written back."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    z, q = ex.name("z"), ex.name("zq")
+    opts = [
+        [f"{z} = {u} + 1j * {v}", f"{t} += float(np.sum(np.abs({z}) ** 2)) * 0.5"],
+        [f"{z} = np.exp(1j * {u}) * (1.0 + 0.5 * np.tanh({v}))", f"{w}[:] += {z}.real * 0.5 - {z}.imag * 0.25"],
+        [f"{z} = np.fft.fft({u})", f"{t} += float(np.sum(np.abs({z}) ** 2)) * 0.1"],
+        [f"{z} = np.fft.rfft({u} * {v})", f"{t} += float(np.sum({z}.real)) * 0.25"],
+        [f"{z} = np.fft.ifft(np.fft.fft({u}) * 0.5)", f"{w}[:] += np.real({z})"],
+        [f"{z} = np.fft.irfft(np.fft.rfft({u}) * 0.5, n)", f"{w}[:] += {z} * 0.5"],
+        [f"{z} = (2.0 + np.tanh({u}) + 0.5j * np.tanh({v})) * (0.5 - 0.25j)",
+         f"{t} += float(np.sum(np.angle({z}))) * 0.5"],
+        [f"{z} = np.zeros(n, dtype=np.complex128)", f"{z}[:] = {u} + 1j * {v}", f"{z} *= 1j",
+         f"{w}[:] += np.imag({z}) * 0.5"],
+        [f"{z} = {u} + 1j * {v}", f"{t} += float(np.vdot({z}, {z}).real) * 0.25"],
+        [f"{z} = {u} + 1j * {v}", f"{q} = np.conj({z}) * {z}", f"{t} += float(np.sum({q}.real)) * 0.5"],
+        [f"{z} = {u} + 1j * {v}", f"{t} += float(({z} @ {z}).imag) * 0.5"],
+        [f"{z} = np.exp(1j * {u})", f"{t} += float(np.sum({z} * np.conj({z}[::-1])).real) * 0.5"],
+        [f"{z} = {u} * (1.0 + 0.5j)", f"{q} = {z}.imag", f"{q} *= 0.5", f"{w}[:] += {z}.real + {z}.imag"],
+        [f"{z} = {u} + 1j * {v}", f"{w} += {z}.real * {z}.imag * 0.25"],
+    ]
+    if s.n >= 1:
+        opts.append([f"{z} = {u} * (1.0 + 0.5j)", f"{q} = {z}.real", f"{q}[0] = {v}[n - 1]",
+                     f"{t} += float(np.sum({z}.real * {z}.imag)) * 0.5"])
+    return r.choice(opts)
+
+
+def f_masked(g, ex):
+    """Reductions and ufuncs with ``where=`` (and ``initial=``)."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    m = ex.name("wm")
+    cond = r.choice([f"{v} > 0.0", f"{u} < 0.5", f"np.abs({v}) > 0.1"])
+    return r.choice([
+        [f"{t} += float(np.sum({u} * {v}, where={cond})) * 0.5"],
+        [f"{m} = {cond}", f"{t} += float(np.max({u}, where={m}, initial=-2.0)) * 0.5"],
+        [f"{t} += float(np.amax({u}, axis=0, where={cond}, initial=-5.0)) * 0.25"],
+        [f"{m} = np.ones(n, dtype=bool)", f"{m}[::2] = ({cond})[::2]",
+         f"{t} += float(np.mean({u} * {v}, where={m})) * 0.5"],
+        [f"{m} = {cond}", f"{t} += float(np.var({u}, where={m})) * 0.5"],
+        [f"{t} += float(np.prod(1.0 + 0.25 * np.tanh({u}), where={cond})) * 0.5"],
+        [f"{t} += float(np.sum({u}, initial=0.5)) * 0.25"],
+        [f"np.add({u}, {v}, out={w}, where={cond})"],
+        [f"np.tanh({u}, out={w}, where={cond})"],
+        [f"np.maximum({u}, {v}, out={w}, where=np.abs({u} - {v}) > 0.1)"],
+    ])
+
+
+def f_ufunc_kw(g, ex):
+    """``np.clip`` bounds by keyword, ``out`` by position and of a view, the
+    methods ``at`` and ``outer`` (also into a view), ``np.where`` of one
+    argument, ``np.fill_diagonal``, a join of one array."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    k = ex.name("uk")
+    opts = [
+        [f"{w}[:] = np.clip({u}, a_min=-0.5, a_max=0.5)"],
+        [f"{w}[:] = {u}.clip(min=-0.5) * 0.5"],
+        [f"{w}[:] = np.clip({u}, -0.5, a_max=0.75)"],
+        [f"{t} += float(np.sum({u}.clip(max=0.5))) * 0.5"],
+        [f"np.multiply({u}, 0.5, {w})", f"np.sin({w}, {w})"],
+        [f"np.add({u}, {v}, {w})", f"np.exp({w} * 0.25, out={w})"],
+        [f"np.add({u}, 0.5, out={w}[::-1])"],
+        [f"np.square({u}, out={w})", f"np.multiply({w}, 0.5, out=({w},))"],
+        [f"{k} = np.add.outer({u}, {v})", f"{t} += float(np.sum(np.tanh({k}))) * 0.5"],
+        [f"{k} = np.multiply.outer({u}, {v})", f"{w}[:] += {k}.sum(axis=0) * 0.25"],
+        [f"{k} = np.where({u} > 0)", f"{w}[{k}] *= 0.5"],
+        [f"{k} = np.where({u} > 0)[0]", f"{t} += float(np.sum({v}[{k}])) * 0.5"],
+        [f"np.negative.at({w}, [0, n - 1])"],
+        [f"np.add.at({w}, np.array([0, n - 1, 0]), {u}[[0, n - 1, 0]] * 0.5)"],
+        [f"np.multiply.at({w}, [0, n - 1, n - 1], 0.75)"],
+        [f"np.subtract.at({w}, np.array([n - 1]), {u}[:1])"],
+        [f"np.add.at({w}[::-1], [0, 0], 0.5)"],          # (writers of a view of the array)
+        [f"np.negative.at({w}[::2], [0])"],
+        [f"np.put({w}[::-1], [0], {u}[0] * 0.5)"],
+        [f"{k} = np.outer({u}, {v}) * 0.5", f"np.fill_diagonal({k}, {r.choice(['1.0', u])})",
+         f"{t} += float(np.sum({k} * {k})) * 0.1"],
+        [f"{w}[:] += np.concatenate(({u},)) * 0.5"],
+    ]
+    return r.choice(opts)
+
+
+def f_globals(g, ex):
+    """Module-level values the kernel reads and functions it calls undifferentiated."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    name = ex.name("K_")
+    weights = ", ".join(repr(r.choice([0.5, -0.25, 1.0, 0.75])) for _ in range(s.n))
+    opts = [
+        ([f"{name}SCALE = 0.5", f"{name}OFFSET = np.float64(0.25)"],
+         [f"{t} += {name}SCALE * float(np.sum({u})) + {name}OFFSET"]),
+        ([f"{name}W = np.array([{weights}])"], [f"{w}[:] += {name}W * {u}"]),
+        ([f"{name}PAIR = (0.5, 0.25)", f"{name}LIST = [0.5, -0.25, 1.0]"],
+         [f"{t} += {name}PAIR[0] * float(np.sum({u})) + {name}PAIR[1] * {name}LIST[1]"]),
+        ([f"{name}squash = np.tanh"], [f"{w}[:] = {name}squash({u}) * 0.5"]),
+        ([f"def {name}count(a):", "    return int(np.sum(a > 0))", "", ""],
+         [f"{t} += {name}count({v}) * 0.25 * float(np.sum({u}))"]),
+        ([f"{name}STEPS = 2", f"{name}DECAY = 0.9"],
+         [f"for _ in range({name}STEPS):", f"    {w}[:] = {w} * {name}DECAY + {u} * 0.1"]),
+        ([f"def {name}sq(val):", "    return val * val + 0.5", "", ""],
+         [f"{t} += float({name}sq({g.scalar(1)})) * 0.25"]),
+        ([f"{name}ON = True", f"{name}OFF = False"],
+         [f"{w}[:] += {u} * 0.5 if {name}ON and not {name}OFF else {u}"]),
+        ([f"{name}TINY = 1e-3"], [f"{t} += {name}TINY * float(np.sum({u}))"]),
+        ([f"from numpy import exp as {name}exp"], [f"{w}[:] += {name}exp({u} * 0.25) * 0.5"]),
+        ([f"def {name}scale(label):", "    return 0.5 if label == 'a' else 1.0", "", ""],
+         [f"{w}[:] += np.sin({u}) * {name}scale('a')"]),
+    ]
+    if s.n >= 2:
+        opts.append(([f"{name}M = np.array([[0.5, 0.25], [-0.5, 1.0]])"],
+                     [f"{t} += float(np.sum({name}M @ {u}[:2])) * 0.5"]))
+    module, body = r.choice(opts)
+    ex.helpers += module + ([] if module[-1] == "" else ["", ""])
+    return body
+
+
+def f_einsum(g, ex):
+    """``np.einsum`` and helpers returning numpy's read-only views of their argument."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    a, d, h = ex.name("ea"), ex.name("ed"), ex.name("hview")
+    square = f"{a} = np.outer({u}, {v}) + np.eye(n)"
+    opts = [
+        [square, f"{t} += float(np.einsum('ii->', {a})) * 0.5"],
+        [square, f"{d} = np.einsum('ii->i', {a})", f"{t} += float(np.sum({d} * {u})) * 0.5"],
+        [f"{t} += float(np.einsum('i,i->', {u}, {v})) * 0.5"],
+        [f"{t} += float(np.einsum('i,i', {u}, {v})) * 0.25"],
+        [f"{a} = np.outer({u}, {v})", f"{w}[:] += np.einsum('ij,j->i', {a}, {u}) * 0.1"],
+        [f"{a} = np.outer({u}, {v})", f"{d} = np.einsum('ij', {a})", f"{t} += float(np.sum({d} * 0.5))"],
+        [f"{a} = np.outer({u}, {v})", f"{t} += float(np.einsum('ij,ij->', {a}, {a}, optimize=True)) * 0.1"],
+    ]
+    helpers = [
+        ([f"def {h}(m):", "    return np.diag(m)"], [square, f"{d} = {h}({a})", f"{t} += float(np.sum({d} * {u}))"]),
+        ([f"def {h}(m):", "    return np.einsum('ii->i', m)"],
+         [square, f"{d} = {h}({a})", f"{t} += float(np.sum({d} * {v})) * 0.5"]),
+        ([f"def {h}(m):", "    return np.broadcast_to(m, (2, len(m)))"],
+         [f"{d} = {h}({u} * 1.0)", f"{t} += float(np.sum({d} * 0.5))"]),   # (a view: of a new array)
+        ([f"def {h}(m):", "    return np.diag(m)"], [f"{d} = {h}({u})", f"{w}[:] += {d} @ {v} * 0.5"]),
+    ]
+    if r.random() < 0.4:
+        module, body = r.choice(helpers)
+        ex.helpers += module + ["", ""]
+        return body
+    return r.choice(opts)
+
+
+def f_flow(g, ex):
+    """Helpers that return early or return nothing (bare ``return``,
+    ``return None``), a helper given one array for two arguments it only
+    reads, ``while True`` left by ``break``."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    h, k = ex.name("hflow"), ex.name("wk")
+    helpers = [
+        ([f"def {h}(out, inp):", "    if len(out) == 0:", "        return", "    out[:] += np.tanh(inp) * 0.5"],
+         [f"{h}({w}, {u} * 1.0)"]),
+        ([f"def {h}(out, inp):", "    out *= 0.5", "    out += inp * 0.25", "    return None"],
+         [f"{h}({w}, {u} * 1.0)"]),
+        ([f"def {h}(a, scale):", "    if scale > 5.0:", "        return float(np.sum(a)) * 0.5",
+          "    return float(np.sum(a * a)) * scale"],
+         [f"{t} += {h}({u}, 0.25)"]),
+        ([f"def {h}(a, b):", "    return float(np.sum(a * np.tanh(b)))"],   # one array as both (read-only) arguments
+         [f"{t} += {h}({u}, {u}) * 0.5"]),
+    ]
+    if r.random() < 0.6:
+        module, body = r.choice(helpers)
+        ex.helpers += module + ["", ""]
+        return body
+    if s.n >= 1:
+        return [f"{k} = 0", "while True:", f"    {w}[{k}] *= 0.9", f"    {k} += 1", f"    if {k} >= n:", "        break"]
+    return [f"{k} = 0", "while True:", f"    {k} += 1", f"    {t} += 0.25", f"    if {k} >= 2:", "        break"]
