@@ -469,3 +469,20 @@ def complex_diagflat(z, out):
 def test_convolve_and_diagflat_of_complex_arrays():
     check_everywhere(complex_convolution, dup(cplx(5)), dup(cplx(3)), dup(cplx(5)))
     check_everywhere(complex_diagflat, dup(cplx(3)), dup(cplx(3, 3)))
+
+
+def _array_and_sum(a, b):
+    return a * b, float(np.sum(a))
+
+
+def complex_beside_a_tuple_helper(x, y):
+    tp = _array_and_sum(y, x)
+    z = x + 1j * y
+    return float(tp[1] + np.sum(tp[0]) + np.sum(np.imag(z * 1j)))
+
+
+def test_tuple_returned_by_a_helper_in_a_function_with_complex_values():
+    """The real part of the helper's tuple adjoint was taken as one array (numpy's ValueError)."""
+    from everywhere import check_everywhere
+    x, y = np.array([0.5, -0.3]), np.array([0.2, 0.7])
+    check_everywhere(complex_beside_a_tuple_helper, Duplicated(x, np.zeros(2)), Duplicated(y, np.zeros(2)), out=())

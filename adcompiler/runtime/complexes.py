@@ -19,7 +19,10 @@ def _is_complex(x) -> bool:
 
 
 def real_if(g, like):
-    """``g`` for memory (or a value) ``like``: its real part when ``like`` is real."""
+    """``g`` for memory (or a value) ``like``: its real part when ``like`` is real
+    (element by element for a tuple)."""
+    if isinstance(like, tuple):
+        return tuple(real_if(a, b) for a, b in zip(g, like)) if isinstance(g, tuple) else g
     if not _is_complex(like) and _is_complex(g):
         return np.real(g)
     return g
