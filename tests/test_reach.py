@@ -598,3 +598,21 @@ def test_var_and_std_where_of_an_expression():
     """``np.var(x * 2.0, where=...)``: refused naming an internal temporary."""
     from everywhere import check_everywhere
     check_everywhere(_var_of_an_expression, Duplicated(np.array([0.2, -0.4, 0.8, 1.1]), np.zeros(4)), out=())
+
+
+def _element_or_sum(x):
+    if x[0] > 1.0:
+        return x[2]
+    return float(np.sum(x * x))
+
+
+def element_or_sum_by_a_helper(x):
+    return _element_or_sum(x) * x[3]
+
+
+@pytest.mark.parametrize("x0", [1.5, 0.5])
+def test_helper_returning_an_element_on_one_path(x0):
+    """``return x[2]`` of a vector on one path, a float on the other: refused as
+    returning an argument's memory on one path only."""
+    from everywhere import check_everywhere
+    check_everywhere(element_or_sum_by_a_helper, Duplicated(np.array([x0, 0.2, 0.9, 0.7]), np.zeros(4)), out=())

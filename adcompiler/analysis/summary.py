@@ -72,6 +72,9 @@ class Analysis:
         memory on one path and a fresh value on another is refused: the caller
         could not tell whether writes through the result reach the argument."""
         ret = self.namer.ret
+        k = self.kinds.get(ret)
+        if k is not None and k.cls in ("float", "int", "bool"):
+            return None   # a number (``return x[2]`` of a vector) is no argument's memory
         mem = self.eff.memory_of
         owners = {mem.get(p, p): k for k, p in enumerate(self.params)
                   if self.kinds.get(p) is not None and self.kinds[p].cls in ("array", "num")}
