@@ -375,3 +375,61 @@ def test_unpacking_more_values_than_names_raises(f, args):
 def test_unpacking_exactly_as_many_values_is_differentiated():
     check_everywhere(unpack_pair, D([0.3, 0.5]), out=())
     check_everywhere(unpack_rows, D(np.full((3, 2), 0.7)), D([1.0, 2.0]), out=())
+
+
+def _fields_loop(u, v, c):
+    fields = [u, v]
+    for a in fields:
+        a *= c
+
+
+def _fields_tuple_loop(u, v, c):
+    fields = (u, v)
+    for a in fields:
+        a *= c
+
+
+def _fields_element(u, v, c):
+    fields = [u, v]
+    a = fields[0]
+    a *= c
+
+
+def _rows_unpacked(A, c):
+    rows = [A[0], A[1]]
+    a, b = rows
+    a *= c
+    b *= c
+
+
+def _fields_by_helper(u, v, c):
+    state = (u, v)
+    for f in state:
+        _fill(f, f * c)
+
+
+@pytest.mark.parametrize("f", [_fields_loop, _fields_tuple_loop, _fields_element, _rows_unpacked, _fields_by_helper])
+def test_arrays_of_a_named_list_or_tuple_written_through_an_element_are_refused(f):
+    """``fields = [u, v]; for a in fields: a *= c``: a named list of arrays was
+    taken for a new 2-D array (its rows copies), a tuple's element chosen as
+    the code runs was followed nowhere: the writes were lost from the derivative
+    at every entry point (the derivative of the identity)."""
+    if f is _rows_unpacked:
+        args = [D(np.array([[1.0, 2.0], [3.0, -1.0]]).ravel()).val.reshape(2, 2)]
+        args = [Duplicated(args[0], np.zeros_like(args[0]))]
+    else:
+        args = [D([0.5, 1.0, -0.3]), D([2.0, -1.0, 0.7])]
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+"):
+        autodiff(Reverse, f, Const, *args, Active(1.3))
+
+
+def _fields_read(u, v, c):
+    fields = (u, v)
+    s = 0.0
+    for k in range(2):
+        s += np.sum(fields[0] * fields[1]) * c
+    return s
+
+
+def test_arrays_of_a_named_tuple_read_only():
+    check_everywhere(_fields_read, D([0.5, 1.0, -0.3]), D([2.0, -1.0, 0.7]), Active(1.3), out=())

@@ -52,7 +52,9 @@ class Effects:
         self.stmts = list(walk_stmts(body))
         once = _bound_once(self.stmts)
         # (another name for such a tuple, ``tp2 = tp``, holds the same arrays)
-        self.tuples = follow_bindings({n: v.elts for n, v in once.items() if isinstance(v, ast.Tuple)},
+        # (a list display of arrays under a name, whose kind is a tuple's, holds them alike)
+        self.tuples = follow_bindings({n: v.elts for n, v in once.items() if isinstance(v, ast.Tuple) or (
+            isinstance(v, ast.List) and kinds.get(n) is not None and kinds[n].cls == "tuple")},
                                       [(n, v.id) for n, v in once.items() if isinstance(v, ast.Name)])
         self.fresh_tuples = _fresh_tuples(once)
         #: the memory of each element of those tuples (``view_base`` of ``t[k]``)

@@ -305,6 +305,17 @@ class Inference:
                 return {"float": "f", "int": "i", "bool": "b"}[k.cls]
         return _dtype_of(node, self.res)
 
+    def named_list(self, e) -> Kind | None:
+        """A list display of arrays bound to a name (``fields = [u, v]``) holds the
+        arrays themselves: ``fields[0]`` is ``u``, not a row of a new array. Its
+        kind is a tuple's, whose elements the analyses follow (or refuse)."""
+        if not (isinstance(e, ast.List) and e.elts):
+            return None
+        ks = [self.expr(x) for x in e.elts]
+        if all(k.cls in ("int", "float", "bool") or k.cls == "array" and k.ndim == 0 for k in ks):
+            return None   # numbers: a list of values, as an array of them
+        return Kind("tuple", elts=tuple(ks))
+
     def stmt(self, s) -> bool:
         changed = False
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
@@ -313,7 +324,7 @@ class Inference:
             saved = self.saved_kind(s.targets[0].id, s.value)
             if saved is not None:
                 return self.bind(s.targets[0].id, saved)
-            changed = self.bind(s.targets[0].id, self.expr(s.value))
+            changed = self.bind(s.targets[0].id, self.named_list(s.value) or self.expr(s.value))
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
             if notes.is_counter(s):
                 return self.bind(s.target.id, INT)

@@ -104,7 +104,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         ctx = self.ctx
         for r in self.by_stmt.values():
             s = r.stmt
-            if r.kind != "bind" or not isinstance(s.value, ast.Tuple) or not ctx.is_active(r.target):
+            if r.kind != "bind" or not isinstance(s.value, (ast.Tuple, ast.List)) or not ctx.is_active(r.target):
                 continue
             for e in s.value.elts:
                 if isinstance(e, ast.Name) and ctx.is_memory(e.id) and any(
