@@ -275,7 +275,7 @@ def check_tuple_elements(ctx, body) -> None:
                     f"an array taken from the {kt.cls} `{t}` (an element chosen as the code runs, or of a list) "
                     "is written in place.",
                     filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
-                    hint=f"write the arrays out where they are used (`for a in (u, v):`), or update each through "
+                    hint="write the arrays out where they are used (`for a in (u, v):`), or update each through "
                          "its own name.")
             if kt is not None and kt.cls == "tuple" and t in from_calls \
                     and (kn is None or kn.cls in ("array", "num", "other")):
