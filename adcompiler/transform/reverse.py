@@ -79,6 +79,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         """What is recomputed (``remat``), what the reverse sweep reads
         (``needed``) and what is saved (``saves``)."""
         self.remat = rematerializable(self) if self.ctx.module.options.rematerialize else {}
+        self.loop_locals = frozenset()
+        self.loop_locals = self._loop_locals()
         # A structure whose body rebinds a name the reverse sweep reads must be
         # replayed to restore it, which can make more names needed: iterate.
         self.needed = set()
@@ -193,8 +195,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
     def end_names(self) -> list:
         ctx = self.ctx
         rebound = {n for n, c in self.nbind.items() if c > 1}
-        return sorted(n for n in self.needed
-                      if (n not in ctx.params and n not in ctx.param_shadows()) or n in rebound)
+        return sorted(n for n in self.needed if n not in self.loop_locals
+                      and ((n not in ctx.params and n not in ctx.param_shadows()) or n in rebound))
 
     def fwd_block(self, stmts) -> list:
         out, line = [], None
