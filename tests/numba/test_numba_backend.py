@@ -285,7 +285,7 @@ def _torch_and_jax(torch, jax):
 @pytest.mark.parametrize("lo", [0, 2, 4, 7])
 def test_counted_down_loops_match_the_numpy_backend(lo):
     """Reversed innermost loops indexed by their bare variable run as loops
-    counting up (``numba_rewrite.counted_down``): the same derivatives as the
+    counting up (``numba_loops.counted_down``): the same derivatives as the
     numpy backend, including empty ranges and the index read after the loop."""
     rng = np.random.default_rng(lo)
     A, x = rng.standard_normal((3, 4)), rng.standard_normal(4)
