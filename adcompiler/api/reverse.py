@@ -17,7 +17,7 @@ from ..codegen import cache
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..runtime import core as runtime_core
 from ..runtime.checkpoint import parse_bytes
-from . import explain
+from . import explain, repeats
 from .arguments import (
     annotate,
     check_dict_iteration,
@@ -241,10 +241,9 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
     key = None
     if mode.reverse and not mode.split and not explain:
-        key = _repeat_key(f, ret, backend, checkpoint, args)
-        known = _REPEATS.get(key) if key is not None else None
-        if known is not None and _repeat_ok(known, f, args):
-            derivs, value = _run(known[0], known[1], args)
+        key, hit = repeats.lookup(f, ret, backend, checkpoint, args)
+        if hit is not None:
+            derivs, value = _run(hit[0], hit[1], args, hit[2])
             return (derivs, value) if mode.with_primal else derivs
     warn_bare_arrays(f, args)
     if not mode.reverse:
@@ -258,19 +257,17 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
     args, ret, comp = _prepare(f, ret, args, choice.check(backend), checkpoint)
     derivs, value = _run(comp, ret, args)
     derivs = derivs[:given]
-    if key is not None and len(args) == given == getattr(getattr(f, "__code__", None), "co_argcount", -1) \
-            and not comp.module_arrays:
-        if len(_REPEATS) > 256:
-            _REPEATS.clear()
-        _REPEATS[key] = (comp, ret, frozenset(comp.writes))
+    repeats.remember(key, f, args, given, comp, ret)
     if mode.with_primal:
         return derivs, value
     return derivs
 
 
-def _run(comp, ret, args) -> tuple:
-    """(the derivatives, the primal's return) of one reverse-mode call."""
-    flat = _flat_args(args)
+def _run(comp, ret, args, flat=None) -> tuple:
+    """(the derivatives, the primal's return) of one reverse-mode call (``flat``:
+    the arguments with their shadows, when known)."""
+    if flat is None:
+        flat = _flat_args(args)
     if ret == "Active" and getattr(comp.fused, "seeds_return", False):
         # compiled code typed the return value: one fused call, checked after
         d, value = comp.fused(*flat, 1.0)
@@ -284,66 +281,6 @@ def _run(comp, ret, args) -> tuple:
     else:
         d, value = comp.fused(*flat, None)
     return _derivs(args, d), value
-
-
-#: (f, its code, ret, backend, checkpoint, the arguments' activities, types, ranks and dtypes)
-#: -> (compiled, return activity, written parameters) of an ``autodiff`` call whose arguments
-#: were all annotated arrays and numbers and needed no defaults: a repeat skips what depends
-#: on these alone (the argument names, defaults, containers, the look-up of the compiled code)
-_REPEATS: dict = {}
-cache.on_clear.append(_REPEATS.clear)
-_ANNOTATIONS = (A.Duplicated, A.Const, A.Active)
-
-
-def _repeat_key(f, ret, backend, checkpoint, args):
-    if not isinstance(checkpoint, (int, str, type(None))) or not isinstance(backend, str):
-        return None
-    out = [f, getattr(f, "__code__", None), ret, backend, checkpoint]
-    for a in args:
-        t = type(a)
-        if t not in _ANNOTATIONS:
-            return None
-        v = a.val
-        tv = type(v)
-        if tv is np.ndarray:
-            out.append((t, v.ndim, v.dtype.char))
-        elif tv in _SCALARS and t is not A.Duplicated:
-            out.append((t, tv))
-        else:
-            return None
-    try:
-        hash(ret)
-    except TypeError:
-        return None
-    return tuple(out)
-
-
-def _repeat_ok(known, f, args) -> bool:
-    """Whether a repeat's arguments pass the checks of ``_prepare`` with nothing to
-    report (else the general path runs them, and raises what they raise): the
-    shadows as ``_fine`` asks, each array (value or shadow) owning its memory and
-    another object than the others (so none shares memory with another), the
-    written ones writeable, and the compiled code still fresh."""
-    comp, _, writes = known
-    seen = set()
-    for k, a in enumerate(args):
-        x = a.val
-        if type(x) is not np.ndarray:
-            continue
-        flags = x.flags
-        if not flags.owndata or id(x) in seen or (k in writes and not flags.writeable):
-            return False
-        seen.add(id(x))
-        if type(a) is A.Duplicated:   # (x's dtype is a float's: the general path took the key's)
-            dx = a._dval
-            if type(dx) is not np.ndarray or x.dtype is not dx.dtype or x.shape != dx.shape or id(dx) in seen:
-                return False
-            dflags = dx.flags
-            if not dflags.owndata or not dflags.writeable or (
-                    x.ndim >= 2 and not (flags.c_contiguous and dflags.c_contiguous)):
-                return False
-            seen.add(id(dx))
-    return comp.fresh(f)
 
 
 class Tape:
