@@ -22,7 +22,9 @@ The index names must be loop variables of enclosing loops (the reversed loop
 restores them) or names bound once outside any loop; ``m`` must be bound once.
 
 A float scalar bound once by arithmetic ``t = a op b`` (or ``-a``; under
-numba, a math function of such operands, ``np.sqrt(r2)``) is recomputed too when each operand is a constant, a recomputed value, a loop
+numba, a math function of such operands, ``np.sqrt(r2)``, and a bool bound
+by one comparison, a branch's condition ``i != j``) is recomputed too when
+each operand is a constant, a recomputed value, a loop
 variable of an enclosing loop or a name bound once outside any loop (a
 parameter, never rebound after normalization): one scalar operation in the
 reverse sweep instead of a value on the tape, as in the inner product of a
@@ -177,6 +179,7 @@ def _unwritten_between(sweeps, read, cell, use) -> bool:
 
 
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+_COMPARE = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
 def _arithmetic(sweeps, out: dict, loops: dict) -> None:
@@ -192,13 +195,17 @@ def _arithmetic(sweeps, out: dict, loops: dict) -> None:
             continue
         # elementwise array arithmetic is recomputed only in a loop whose memory is rolled back
         # (one operation per use instead of an array per step on the tape)
-        if k.cls != "float" and not (k.cls == "array" and sweeps.rollback and sweeps.in_loop(s)):
+        numba = ctx.module.options.backend == "numba"
+        if numba and k.cls == "bool" and isinstance(v, ast.Compare) and len(v.ops) == 1 \
+                and isinstance(v.ops[0], _COMPARE):
+            operands = [v.left, v.comparators[0]]   # (a branch's condition: ``i != j``)
+        elif k.cls != "float" and not (k.cls == "array" and sweeps.rollback and sweeps.in_loop(s)):
             continue
-        if isinstance(v, ast.BinOp) and isinstance(v.op, _ARITH):
+        elif isinstance(v, ast.BinOp) and isinstance(v.op, _ARITH):
             operands = [v.left, v.right]
         elif isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.USub):
             operands = [v.operand]
-        elif ctx.module.options.backend == "numba" and k.cls == "float" and _math_call(v):
+        elif numba and k.cls == "float" and _math_call(v):
             operands = v.args
         else:
             continue

@@ -326,10 +326,11 @@ def test_forward_mode_of_reductions_with_default_keywords(tmp_path):
 
 @pytest.mark.parametrize("name", ["pair_forces", "loop_index_after"])
 def test_recomputed_and_unrestored_values_match_the_numpy_backend(name):
-    """Under numba, math functions of recomputable values are recomputed in the
-    reverse sweep (``transform/remat``), and loop variables read only inside
-    loops over them are not restored (``transform/plan``): the same
-    derivatives as the numpy backend, in Reverse and split mode."""
+    """Under numba, math functions of recomputable values and comparisons of
+    loop variables are recomputed in the reverse sweep (``transform/remat``),
+    and loop variables read only inside loops over them are not restored
+    (``transform/plan``): the same derivatives as the numpy backend, in
+    Reverse and split mode."""
     fn = getattr(K, name)
     rng = np.random.default_rng(3)
     x = rng.standard_normal(6)
@@ -350,4 +351,4 @@ def test_recomputed_and_unrestored_values_match_the_numpy_backend(name):
                                            "Active", "numba")
         compiled = Path(comp.fused.dispatcher.py_func.__code__.co_filename).read_text()
         fused = compiled[compiled.index("def pair_forces_reverse"):compiled.index("def pair_forces_fwd")]
-        assert "_ad_tf[" not in fused   # no float on the tape: r and w are recomputed
+        assert "_ad_tf[" not in fused and "_ad_ti[" not in fused   # r, w and i != j are recomputed
