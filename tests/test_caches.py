@@ -8,6 +8,7 @@ import pytest
 
 import adcompiler as ad
 from adcompiler import Active, Duplicated, ReverseWithPrimal
+from adcompiler.errors import ActivityError, AliasingError, ShapeError
 
 
 def make_loss(c):
@@ -135,3 +136,98 @@ def test_changed_values_are_read_again(case):
         pure = ad.differentiate(f)
         import autograd
         np.testing.assert_allclose(autograd.grad(pure)(X), 2 * c * X, rtol=1e-12)
+
+
+# -- a repeated autodiff call checks its arguments again -------------------------------------
+
+def _smooth(y, x):
+    for i in range(x.shape[0]):
+        y[i] = 2.0 * x[i] + y[i] * x[i]
+
+
+def _scale_rows(y, x):
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[i, j] = y[i, j] * x[i, j]
+
+
+def _smooth_grads(y0, x0, seed):
+    """What ``autodiff(Reverse, _smooth, ...)`` leaves in the shadows."""
+    return seed * x0, seed * (2.0 + y0)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_repeated_calls_check_their_arguments(backend):
+    """The calls after the first skip the look-ups that depend only on the
+    arguments' kinds (``api/reverse._REPEATS``), never the checks of the
+    arrays themselves: a repeat with aliased, misshapen, read-only or
+    strided arguments gets what the first call with them would."""
+    if backend != "numpy":
+        pytest.importorskip("numba")
+    rng = np.random.default_rng(0)
+    x0, y0, seed = rng.standard_normal(5), rng.standard_normal(5), rng.standard_normal(5)
+
+    def run(y, dy, x, dx, mode=ad.Reverse):
+        return ad.autodiff(mode, _smooth, ad.Const, Duplicated(y, dy), Duplicated(x, dx), backend=backend)
+    for _ in range(3):
+        dy, dx = seed.copy(), np.zeros(5)
+        assert run(y0.copy(), dy, x0.copy(), dx) == (None, None)
+        want_dy, want_dx = _smooth_grads(y0, x0, seed)
+        np.testing.assert_allclose(dy, want_dy, rtol=1e-14)
+        np.testing.assert_allclose(dx, want_dx, rtol=1e-14)
+    derivs, primal = run(y0.copy(), seed.copy(), x0.copy(), np.zeros(5), ad.ReverseWithPrimal)
+    assert derivs == (None, None) and primal is None
+    y = y0.copy()
+    with pytest.raises(AliasingError):
+        run(y, seed.copy(), y, np.zeros(5))                       # the same array twice
+    with pytest.raises(AliasingError):
+        d = np.zeros(5)
+        run(y0.copy(), d, x0.copy(), d)                           # one shadow for two arrays
+    with pytest.raises(ShapeError):
+        run(y0.copy(), np.zeros(4), x0.copy(), np.zeros(5))       # a shadow of another shape
+    with pytest.raises(ShapeError):
+        run(y0.copy(), np.zeros(5, np.float32), x0.copy(), np.zeros(5))
+    ro = np.zeros(5)
+    ro.flags.writeable = False
+    with pytest.raises(ActivityError):
+        run(y0.copy(), seed.copy(), x0.copy(), ro)                # a read-only shadow
+    ro = y0.copy()
+    ro.flags.writeable = False
+    with pytest.raises(ActivityError):
+        run(ro, seed.copy(), x0.copy(), np.zeros(5))              # a written argument read-only
+    with pytest.raises(AliasingError):
+        base = np.concatenate([y0, x0])
+        run(base[:5], seed.copy(), base[3:8], np.zeros(5))        # overlapping views
+    # views that do not overlap: the general path's checks pass them, with the same derivatives
+    base, dbase = np.concatenate([y0, x0]), np.concatenate([seed, np.zeros(5)])
+    run(base[:5], dbase[:5], base[5:], dbase[5:])
+    want_dy, want_dx = _smooth_grads(y0, x0, seed)
+    np.testing.assert_allclose(dbase, np.concatenate([want_dy, want_dx]), rtol=1e-14)
+    # strided arrays
+    big, dbig = np.zeros(10), np.zeros(10)
+    big[::2], dbig[::2] = y0, seed
+    dx = np.zeros(5)
+    run(big[::2], dbig[::2], x0.copy(), dx)
+    np.testing.assert_allclose(dbig[::2], want_dy, rtol=1e-14)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-14)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_repeated_calls_check_the_layout_of_shadows(backend):
+    if backend != "numpy":
+        pytest.importorskip("numba")
+    rng = np.random.default_rng(1)
+    x0, y0 = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+
+    def run(dy, dx):
+        ad.autodiff(ad.Reverse, _scale_rows, ad.Const, Duplicated(y0.copy(), dy), Duplicated(x0.copy(), dx),
+                    backend=backend)
+    for _ in range(2):
+        dy, dx = np.ones((3, 4)), np.zeros((3, 4))
+        run(dy, dx)
+        np.testing.assert_allclose(dy, x0, rtol=1e-14)
+        np.testing.assert_allclose(dx, y0, rtol=1e-14)
+    with pytest.raises(ShapeError):
+        run(np.ones((3, 4)), np.zeros((3, 4), order="F"))         # a Fortran-ordered shadow
+    with pytest.raises(ShapeError):
+        run(np.ones((4, 3)), np.zeros((3, 4)))

@@ -17,7 +17,7 @@ from ..codegen import cache
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..runtime import core as runtime_core
 from ..runtime.checkpoint import parse_bytes
-from . import explain
+from . import explain, repeats
 from .arguments import (
     annotate,
     check_dict_iteration,
@@ -197,6 +197,8 @@ def _finish_primal(ret, value):
 
 
 def _derivs(args, active_derivs):
+    if type(active_derivs) is tuple and not active_derivs:   # (no Active argument)
+        return (None,) * len(args)
     out, k = [], 0
     for a in args:
         if isinstance(a, A.Active):
@@ -237,6 +239,12 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
             raise ActivityError("autodiff needs a function and a return activity.",
                                 hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...)")
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
+    key = None
+    if mode.reverse and not mode.split and not explain:
+        key, hit = repeats.lookup(f, ret, backend, checkpoint, args)
+        if hit is not None:
+            derivs, value = _run(hit[0], hit[1], args, hit[2])
+            return (derivs, value) if mode.with_primal else derivs
     warn_bare_arrays(f, args)
     if not mode.reverse:
         return autodiff_forward(mode, f, ret, *args, backend=backend)
@@ -247,7 +255,19 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
     if explain:
         print(memory_report(f, ret, *args, checkpoint=checkpoint), file=sys.stderr)
     args, ret, comp = _prepare(f, ret, args, choice.check(backend), checkpoint)
-    flat = _flat_args(args)
+    derivs, value = _run(comp, ret, args)
+    derivs = derivs[:given]
+    repeats.remember(key, f, args, given, comp, ret)
+    if mode.with_primal:
+        return derivs, value
+    return derivs
+
+
+def _run(comp, ret, args, flat=None) -> tuple:
+    """(the derivatives, the primal's return) of one reverse-mode call (``flat``:
+    the arguments with their shadows, when known)."""
+    if flat is None:
+        flat = _flat_args(args)
     if ret == "Active" and getattr(comp.fused, "seeds_return", False):
         # compiled code typed the return value: one fused call, checked after
         d, value = comp.fused(*flat, 1.0)
@@ -260,10 +280,7 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
         d = comp.rev(*flat, 1.0, tape)
     else:
         d, value = comp.fused(*flat, None)
-    derivs = _derivs(args, d)[:given]
-    if mode.with_primal:
-        return derivs, value
-    return derivs
+    return _derivs(args, d), value
 
 
 class Tape:

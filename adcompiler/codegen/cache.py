@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import __version__
+from ..frontend.resolve import current_value
 from ..rules import registry
 
 lock = threading.RLock()
@@ -54,7 +55,6 @@ class Compiled:
         means the same object (the generated code holds the objects it was made with).
         ``func`` is the function called: another closure made by the same factory
         shares the entry's key, and its own values are compared."""
-        from ..frontend.resolve import current_value
         for fn, name, obj in self.free:
             if name == "__defaults__":   # a callee's defaults, written into the calls
                 if fn.__defaults__ is not obj[0] or fn.__kwdefaults__ is not obj[1]:

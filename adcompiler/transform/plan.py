@@ -14,6 +14,7 @@ import ast
 from ..codegen.naming import COND, COUNT, RESULT
 from ..frontend import notes
 from .builder import ANS, G, N
+from .remat import order as remat_order
 
 #: helper arguments that are read only for their shape
 SHAPE_ARGS = {"_ad_unbroadcast": (1,), "_ad_unreduce": (1,), "_ad_reduce_count": (0,),
@@ -48,6 +49,21 @@ def value_loads(code) -> set:
                 out.add(node.id)
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 out.add(node.target.id)
+    return out
+
+
+def _range_call(e) -> bool:
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "range"
+
+
+def _bound(node) -> set:
+    """The names ``node`` binds or deletes (stores, imports, handlers, definitions)."""
+    out = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, (ast.alias, ast.ExceptHandler, ast.FunctionDef, ast.ClassDef, ast.MatchAs, ast.MatchStar)):
+            out.add(getattr(n, "asname", None) or getattr(n, "name", None))
     return out
 
 
@@ -143,8 +159,55 @@ class SweepPlan:
     def restored(self, s) -> list:
         if not self.needed:
             return []
-        return [n for n in self.bound_names(s)
-                if n in self.needed and (self.in_loop(s) or self.nbind.get(n, 0) > 1)]
+        return [n for n in self.bound_names(s) if n in self.needed and n not in self.loop_locals
+                and (self.in_loop(s) or self.nbind.get(n, 0) > 1)]
+
+    def _loop_locals(self) -> frozenset:
+        """Int names bound only as the variables of ``for`` loops over ranges
+        (none inside another over the same name) that the reverse sweep reads
+        only inside such loops (recomputed values read where they are used):
+        each reversed loop binds its variable before its body reads it, so
+        no value of theirs is restored (pushed and popped)."""
+        if self.ckpt or self.rollback:
+            return frozenset()
+        ctx = self.ctx
+        ranges, other = set(), set(ctx.params)
+
+        def bindings(stmts, inside):
+            for s in stmts:
+                if isinstance(s, (ast.For, ast.While, ast.If)):
+                    head = s.iter if isinstance(s, ast.For) else s.test
+                    deeper = inside
+                    if isinstance(s, ast.For):
+                        head = ast.Tuple([s.target, s.iter], ast.Load())
+                        if isinstance(s.target, ast.Name) and s.target.id not in inside and _range_call(s.iter):
+                            ranges.add(s.target.id)
+                            head, deeper = s.iter, inside | {s.target.id}
+                    other.update(_bound(head))
+                    bindings(s.body, deeper)
+                    bindings(s.orelse, inside)
+                else:
+                    other.update(_bound(s))
+        bindings(self.body, frozenset())
+        names = {n for n in ranges - other if ctx.kinds.get(n) is not None and ctx.kinds[n].cls == "int"}
+
+        def read_outside(reads, inside):
+            for t in remat_order(self, reads):
+                reads = reads | loads([ast.Expr(self.remat[t].value)])
+            names.difference_update(reads - inside)
+
+        def walk(records, inside):
+            for r in records:
+                if r.kind in ("for", "while", "if"):
+                    count = notes.count(r.stmt) if r.kind != "if" else None
+                    read_outside(self.header_loads(r) | ({count} if count else set()), inside)
+                    loop = r.kind == "for" and isinstance(r.stmt.target, ast.Name)
+                    for k, ch in enumerate(r.children):
+                        walk(ch, inside | {r.stmt.target.id} if loop and k == 0 else inside)
+                else:
+                    read_outside(self.record_loads(r) | loads(r.deferred), inside)
+        walk(self.records, frozenset())
+        return frozenset(names)
 
     def _plan_saves(self):
         ctx = self.ctx

@@ -21,8 +21,10 @@ write it after the call returns (such reads are saved, see ``plan``).
 The index names must be loop variables of enclosing loops (the reversed loop
 restores them) or names bound once outside any loop; ``m`` must be bound once.
 
-A float scalar bound once by arithmetic ``t = a op b`` (or ``-a``) is
-recomputed too when each operand is a constant, a recomputed value, a loop
+A float scalar bound once by arithmetic ``t = a op b`` (or ``-a``; under
+numba, a math function of such operands, ``np.sqrt(r2)``, and a bool bound
+by one comparison, a branch's condition ``i != j``) is recomputed too when
+each operand is a constant, a recomputed value, a loop
 variable of an enclosing loop or a name bound once outside any loop (a
 parameter, never rebound after normalization): one scalar operation in the
 reverse sweep instead of a value on the tape, as in the inner product of a
@@ -38,6 +40,11 @@ overwrites instead of its temporaries.
 from __future__ import annotations
 
 import ast
+import math
+
+import numpy as np
+
+from ..frontend import notes
 
 
 def _offset(idx, var):
@@ -172,6 +179,7 @@ def _unwritten_between(sweeps, read, cell, use) -> bool:
 
 
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+_COMPARE = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
 def _arithmetic(sweeps, out: dict, loops: dict) -> None:
@@ -187,17 +195,38 @@ def _arithmetic(sweeps, out: dict, loops: dict) -> None:
             continue
         # elementwise array arithmetic is recomputed only in a loop whose memory is rolled back
         # (one operation per use instead of an array per step on the tape)
-        if k.cls != "float" and not (k.cls == "array" and sweeps.rollback and sweeps.in_loop(s)):
+        numba = ctx.module.options.backend == "numba"
+        if numba and k.cls == "bool" and isinstance(v, ast.Compare) and len(v.ops) == 1 \
+                and isinstance(v.ops[0], _COMPARE):
+            operands = [v.left, v.comparators[0]]   # (a branch's condition: ``i != j``)
+        elif k.cls != "float" and not (k.cls == "array" and sweeps.rollback and sweeps.in_loop(s)):
             continue
-        if isinstance(v, ast.BinOp) and isinstance(v.op, _ARITH):
+        elif isinstance(v, ast.BinOp) and isinstance(v.op, _ARITH):
             operands = [v.left, v.right]
         elif isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.USub):
             operands = [v.operand]
+        elif numba and k.cls == "float" and _math_call(v):
+            operands = v.args
         else:
             continue
         loop_vars = _loop_vars(sweeps, s, loops)
         if all(_recomputable(sweeps, e, out, loop_vars) for e in operands):
             out[t] = s
+
+
+#: functions of floats recomputed under numba (compiled, a call costs what the tape's store and load do)
+_MATH = (np.sqrt, np.exp, np.log, np.sin, np.cos, np.tan, np.tanh, np.sinh, np.cosh, np.arctan, np.log1p,
+         np.expm1, np.abs, np.fabs, math.sqrt, math.exp, math.log, math.sin, math.cos, math.tan, math.tanh,
+         math.atan, math.log1p, math.expm1, math.fabs)
+
+
+def _math_call(v) -> bool:
+    """``v`` is a call of one of ``_MATH`` with positional arguments only."""
+    if not (isinstance(v, ast.Call) and v.args and not v.keywords
+            and not any(isinstance(a, ast.Starred) for a in v.args)):
+        return False
+    target = notes.target(v)
+    return any(target is f for f in _MATH)
 
 
 def _recomputable(sweeps, e, out, loop_vars) -> bool:

@@ -31,7 +31,7 @@ from .adjoint import AdjointBuilder
 from .builder import ANS, G, N, subst
 from .checkpoint import Checkpointing
 from .forms import StatementOrder, classify
-from .loop_order import drop_self_reset, order_free
+from .loop_order import counting_var, drop_self_reset, order_free
 from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
 from .remat import order as remat_order
@@ -63,12 +63,12 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         self._plan()
         candidates = self._rollback_candidates()
         if candidates:
-            plain, cost = (self.remat, self.needed, self.value_needed, self.saves), self._push_cost()
+            plain, cost = (self.remat, self.needed, self.value_needed, self.saves, self.loop_locals), self._push_cost()
             self.rollback = candidates
             self._plan()
             if self._push_cost() >= cost:       # the loops' tapes do not get smaller: keep them
                 self.rollback = {}
-                self.remat, self.needed, self.value_needed, self.saves = plain
+                self.remat, self.needed, self.value_needed, self.saves, self.loop_locals = plain
         self.split = False          # generating a forward or reverse half (see ``forward``)
         self._roots = None
         self._typed = None   # the names whose values go to typed stacks (tape.typed_names)
@@ -79,6 +79,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         """What is recomputed (``remat``), what the reverse sweep reads
         (``needed``) and what is saved (``saves``)."""
         self.remat = rematerializable(self) if self.ctx.module.options.rematerialize else {}
+        self.loop_locals = frozenset()
+        self.loop_locals = self._loop_locals()
         # A structure whose body rebinds a name the reverse sweep reads must be
         # replayed to restore it, which can make more names needed: iterate.
         self.needed = set()
@@ -193,8 +195,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
     def end_names(self) -> list:
         ctx = self.ctx
         rebound = {n for n, c in self.nbind.items() if c > 1}
-        return sorted(n for n in self.needed
-                      if (n not in ctx.params and n not in ctx.param_shadows()) or n in rebound)
+        return sorted(n for n in self.needed if n not in self.loop_locals
+                      and ((n not in ctx.params and n not in ctx.param_shadows()) or n in rebound))
 
     def fwd_block(self, stmts) -> list:
         out, line = [], None
@@ -336,7 +338,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
                 body = drop_self_reset(body)
                 # (a loop that may break runs the first iterations of a sliced range: kept reversed,
                 # the form the numba backend rewrites)
-                if notes.count(s) is not None or not order_free(body, self.memory_cells()):
+                if notes.count(s) is not None or not order_free(body, self.memory_cells(), counting_var(s)):
                     it = ast.Call(N("reversed"), [it], [])
                 code = [ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])]
                 code = listify_reversed(self, s, code[0]) or code

@@ -13,10 +13,10 @@ import pytest
 from everywhere import check_everywhere
 
 import adcompiler as ad
-from adcompiler.transform.loop_order import drop_self_reset, order_free
+from adcompiler.transform.loop_order import counting_var, drop_self_reset, order_free
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from backend_kernels import gemm
+from backend_kernels import gemm, heat
 
 
 def _body(src):
@@ -96,6 +96,91 @@ def test_order_matters(name):
     assert not order_free(_body(CARRIED[name]), _cell)
 
 
+OWN = {
+    "read, reset and accumulated at its own element": """
+        _d = du[i]
+        du[i] = 0.0
+        dw[i] += _d
+    """,
+    "its own row in a nested loop": """
+        for j in range(m):
+            _d = du[i, j]
+            du[i, j] = 0.0
+            dx[i, j] += _d * x[j, i]
+    """,
+    "its own column, two constants": """
+        _d = du[0, i] + du[1, i]
+        du[0, i] = 0.0
+        du[1, i] = 1.0
+    """,
+}
+NOT_OWN = {
+    "a neighbour accumulated (the heat stencil's adjoint)": """
+        _d = dw[i]
+        dw[i] = 0.0
+        du[i + 1] += _d
+        du[i - 1] += _d
+    """,
+    "the variable at two positions": """
+        _d = du[i, 0]
+        du[0, i] = 0.0
+    """,
+    "an element of another index": """
+        _d = du[i]
+        du[i] = 0.0
+        du[k] += _d
+    """,
+    "the name rebound in the body": """
+        _d = du[i]
+        du[i] = 0.0
+        du = dv
+        du[i] += _d
+    """,
+    "the variable rebound in the body": """
+        _d = du[i]
+        du[i] = 0.0
+        i = i + 1
+        du[i] += _d
+    """,
+    "the memory used whole": """
+        _d = du[i] + np.sum(du)
+        du[i] = 0.0
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWN))
+def test_own_elements_are_order_free(name):
+    """Memory read and written, where each iteration keeps to its own elements."""
+    body = _body(OWN[name])
+    assert order_free(body, _cell, "i")
+    assert not order_free(body, _cell)          # (the variable unknown: no)
+    assert not order_free(body, _cell, "j")
+
+
+@pytest.mark.parametrize("name", sorted(NOT_OWN))
+def test_shared_elements_are_not_order_free(name):
+    assert not order_free(_body(NOT_OWN[name]), _cell, "i")
+
+
+def test_own_elements_through_two_views():
+    """``v`` and ``du`` name one memory (``v = du[1:]``): ``v[i]`` is ``du[i + 1]``."""
+    body = _body("""
+        _d = v[i]
+        du[i] = 0.0
+    """)
+    assert not order_free(body, lambda n: "du" if n in ("v", "du") else n, "i")
+
+
+@pytest.mark.parametrize("src, var", [("for i in range(n): pass", "i"), ("for i in range(1, n): pass", "i"),
+                                      ("for i in range(0, n, 2): pass", "i"), ("for i in range(-2, n): pass", None),
+                                      ("for i in range(lo, n): pass", None), ("for i in range(n, 0, -1): pass", None),
+                                      ("for i in x: pass", None)])
+def test_counting_var(src, var):
+    """Distinct, non-negative values only (``x[-1]`` and ``x[n - 1]`` are one element)."""
+    assert counting_var(_body(src)[0]) == var
+
+
 def test_views_share_memory():
     """``v`` views ``ds``: accumulating into one and reading the other is carried."""
     body = _body("""
@@ -130,8 +215,17 @@ def scatter(y, x, idx):
         y[idx[i]] += x[i] * x[i]
 
 
+def copy_rows(y, dst, src):
+    """Each reversed iteration reads and resets its own elements of ``dy`` (run forward)."""
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[i, j] = src[i, j] * y[i]
+    for i in range(2):
+        y[i] = y[i] * dst[i, 0]
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
-@pytest.mark.parametrize("f", [gemm, horner_rows, scatter], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [gemm, horner_rows, scatter, heat, copy_rows], ids=lambda f: f.__name__)
 def test_derivatives(f, backend):
     if backend == "numba":
         pytest.importorskip("numba")
@@ -143,6 +237,12 @@ def test_derivatives(f, backend):
         args = [ad.Duplicated(np.zeros((3, 2)), np.zeros((3, 2))),
                 ad.Duplicated(rng.standard_normal((3, 4)), np.zeros((3, 4))),
                 ad.Duplicated(rng.standard_normal((4, 2)), np.zeros((4, 2)))]
+    elif f is heat:
+        args = [ad.Duplicated(rng.standard_normal(6), np.zeros(6)), ad.Duplicated(np.zeros(6), np.zeros(6)),
+                ad.Const(0.2), ad.Const(3)]
+    elif f is copy_rows:
+        args = [ad.Duplicated(rng.standard_normal(3), np.zeros(3)), ad.Duplicated(np.zeros((3, 2)), np.zeros((3, 2))),
+                ad.Duplicated(rng.standard_normal((3, 2)), np.zeros((3, 2)))]
     else:
         args = [ad.Duplicated(np.zeros(3), np.zeros(3)), ad.Duplicated(rng.standard_normal((3, 4)), np.zeros((3, 4))),
                 ad.Duplicated(rng.standard_normal(4), np.zeros(4))]

@@ -197,3 +197,33 @@ def halving_sums(y, x):
     for i in range(1, 4):
         for j in range(1, 2 ** i, 2):
             y[i] += x[j] * j
+
+
+def pair_forces(x, e):
+    """Math functions of values bound in a loop: the numba backend recomputes
+    them in the reverse sweep instead of keeping them on the tape."""
+    n = x.shape[0]
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                d = x[i] - x[j]
+                r = np.sqrt(d * d + 0.5)
+                w = np.exp(-r) / r + math.log(r + 1.0)
+                e[i] += w * d
+    return np.sum(e * e)
+
+
+def loop_index_after(x, y):
+    """A loop variable read after its loop (its value must be restored), and
+    one read only inside loops over it."""
+    for k in range(1, x.shape[0]):
+        y[k] = y[k - 1] * x[k]
+    for i in range(x.shape[0]):
+        y[i] += x[k] * x[i]
+    for j in range(2):
+        for k in range(3):
+            y[j] += x[j] * x[k]
+        y[j] += x[k] * y[j]
+    for i in range(2):
+        y[i] += x[i]
+    return np.sum(y * y)

@@ -285,7 +285,7 @@ def _torch_and_jax(torch, jax):
 @pytest.mark.parametrize("lo", [0, 2, 4, 7])
 def test_counted_down_loops_match_the_numpy_backend(lo):
     """Reversed innermost loops indexed by their bare variable run as loops
-    counting up (``numba_rewrite.counted_down``): the same derivatives as the
+    counting up (``numba_loops.counted_down``): the same derivatives as the
     numpy backend, including empty ranges and the index read after the loop."""
     rng = np.random.default_rng(lo)
     A, x = rng.standard_normal((3, 4)), rng.standard_normal(4)
@@ -322,3 +322,33 @@ def test_forward_mode_of_reductions_with_default_keywords(tmp_path):
             "print(repr(float(m.loop_then_sum_forward(np.array([0.3, 0.5, 0.7]), np.array([1.0, -0.5, 0.25])))))\n")
     run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True, text=True)
     np.testing.assert_allclose(eval(run.stdout), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["pair_forces", "loop_index_after"])
+def test_recomputed_and_unrestored_values_match_the_numpy_backend(name):
+    """Under numba, math functions of recomputable values and comparisons of
+    loop variables are recomputed in the reverse sweep (``transform/remat``),
+    and loop variables read only inside loops over them are not restored
+    (``transform/plan``): the same derivatives as the numpy backend, in
+    Reverse and split mode."""
+    fn = getattr(K, name)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(6)
+    out = {}
+    for backend in ("numpy", "numba"):
+        dx, y, dy = np.zeros(6), np.zeros(6), np.zeros(6)
+        _, value = ad.autodiff(ad.ReverseWithPrimal, fn, ad.Active, Duplicated(x.copy(), dx), Duplicated(y, dy),
+                               backend=backend)
+        out[backend] = (value, dx, dy, y)
+    for a, b in zip(out["numpy"], out["numba"]):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-13)
+    for mode in (Reverse, ReverseSplitWithPrimal):
+        for engine in (None, NumbaEngine()):
+            check_grads(fn, Duplicated(x.copy(), np.zeros(6)), Duplicated(np.zeros(6), np.zeros(6)), mode=mode,
+                        engine=engine)
+    if name == "pair_forces":
+        comp = ad.api.reverse.compiled_for(fn, [Duplicated(x, np.zeros(6)), Duplicated(np.zeros(6), np.zeros(6))],
+                                           "Active", "numba")
+        compiled = Path(comp.fused.dispatcher.py_func.__code__.co_filename).read_text()
+        fused = compiled[compiled.index("def pair_forces_reverse"):compiled.index("def pair_forces_fwd")]
+        assert "_ad_tf[" not in fused and "_ad_ti[" not in fused   # r, w and i != j are recomputed

@@ -1,0 +1,106 @@
+"""repeats: the reverse-mode calls of ``autodiff`` after the first, quickly.
+
+A call whose arguments are all annotated (``Duplicated``, ``Const``,
+``Active``) arrays and numbers, that needed no defaults, is remembered by
+its function, return activity, backend, checkpoint option and the
+arguments' activities, types, ranks and dtypes: a repeat finds the compiled
+code and return activity without the general path's look-ups (argument
+names, defaults, containers, the kinds and the cache's key). What depends on
+the arrays themselves is checked on every call, as ``_prepare`` checks it:
+each shadow has its array's shape, dtype and (2-D and up) C layout and can
+be written, every array (value or shadow) owns its memory and is another
+object than the others (so none shares memory with another), the written
+arguments can be written, and the compiled code is still fresh. Any other
+case takes the general path, which raises what it raises.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import activity as A
+from ..codegen import cache
+
+_REPEATS: dict = {}
+cache.on_clear.append(_REPEATS.clear)
+_SCALARS = (float, int, bool, complex)
+
+
+def _scan(args):
+    """(the key's part for ``args``, the flat argument list), or None where a
+    repeat of these arguments is not taken quickly."""
+    key, flat, seen = [], [], set()
+    for a in args:
+        t = type(a)
+        if t is A.Duplicated:
+            x, dx = a.val, a.dval
+            if type(x) is not np.ndarray or type(dx) is not np.ndarray:
+                return None
+            dtype = x.dtype
+            if dtype is not dx.dtype or x.shape != dx.shape:
+                return None
+            flags, dflags = x.flags, dx.flags
+            if not (flags.owndata and dflags.owndata and dflags.writeable):
+                return None
+            if x.ndim >= 2 and not (flags.c_contiguous and dflags.c_contiguous):
+                return None
+            if id(x) in seen or id(dx) in seen or x is dx:
+                return None
+            seen.add(id(x))
+            seen.add(id(dx))
+            key.append((t, x.ndim, dtype.char))
+            flat.append(x)
+            flat.append(dx)
+        elif t is A.Const or t is A.Active:
+            x = a.val
+            tv = type(x)
+            if tv is np.ndarray:
+                if not x.flags.owndata or id(x) in seen:
+                    return None
+                seen.add(id(x))
+                key.append((t, x.ndim, x.dtype.char))
+            elif tv in _SCALARS:
+                key.append((t, tv))
+            else:
+                return None
+            flat.append(x)
+        else:
+            return None
+    return key, flat
+
+
+def lookup(f, ret, backend, checkpoint, args):
+    """``(key, hit)``: ``key`` under which the call is remembered (None: it is
+    not), ``hit`` the remembered ``(compiled, return activity, flat
+    arguments)`` when this call is a repeat whose arguments pass the checks."""
+    if not isinstance(checkpoint, (int, str, type(None))) or not isinstance(backend, str):
+        return None, None
+    scanned = _scan(args)
+    if scanned is None:
+        return None, None
+    part, flat = scanned
+    key = (f, getattr(f, "__code__", None), ret, backend, checkpoint, *part)
+    try:
+        known = _REPEATS.get(key)
+    except TypeError:   # (an unhashable return activity)
+        return None, None
+    if known is None:
+        return key, None
+    comp, ret_name, writes = known
+    for k in writes:
+        x = args[k].val
+        if type(x) is np.ndarray and not x.flags.writeable:
+            return key, None
+    if not comp.fresh(f):
+        return key, None
+    return key, (comp, ret_name, flat)
+
+
+def remember(key, f, args, given, comp, ret_name) -> None:
+    """Remember a call (``key`` from ``lookup``) that ``_prepare`` passed, when its
+    arguments needed no defaults and no module array is the function's."""
+    if key is None or len(args) != given or given != getattr(getattr(f, "__code__", None), "co_argcount", -1) \
+            or comp.module_arrays:
+        return
+    if len(_REPEATS) > 256:
+        _REPEATS.clear()
+    _REPEATS[key] = (comp, ret_name, frozenset(k for k in comp.writes if isinstance(k, int) and 0 <= k < given))
