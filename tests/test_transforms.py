@@ -262,3 +262,21 @@ def test_tuples_returned_under_an_active_return_are_refused(call):
     """A tuple holding an array, or a nested tuple: numpy's ValueError."""
     with pytest.raises(AdCompilerError, match="returned tuple"):
         call(np.array([0.5, 1.0, 1.5, 2.0]))
+
+
+def _wave_leapfrog(u, u_prev, c, nt):
+    u_next = np.zeros_like(u)
+    for _ in range(nt):
+        u_next[1:-1] = 2 * u[1:-1] - u_prev[1:-1] + c * (u[2:] - 2 * u[1:-1] + u[:-2])
+        u_prev, u, u_next = u, u_next, u_prev
+    return float(np.sum(u ** 2))
+
+
+def test_grad_of_the_first_argument_of_a_buffer_rotation():
+    """``grad(f)`` made ``u_prev`` a constant (not asked for, not written), but the
+    rotation rebinds it to a value with a derivative: refused with a hint about
+    activities the user does not choose."""
+    x = np.linspace(0, 1, 12)
+    u0 = np.exp(-30 * (x - 0.4) ** 2)
+    want = adcompiler.gradient(_wave_leapfrog, u0.copy(), 0.9 * u0, 0.2, 5)[0]
+    np.testing.assert_allclose(grad(_wave_leapfrog)(u0.copy(), 0.9 * u0, 0.2, 5), want, rtol=1e-12)

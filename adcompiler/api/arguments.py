@@ -118,9 +118,10 @@ def _written_names(f):
     (A helper of ``f`` changed since to write an argument only makes a constant
     written: refused, never a wrong derivative.)"""
     from ..errors import SourceError
-    from ..tapes.effects import written_params
+    from ..tapes.effects import rebound_params, written_params
     try:
-        return frozenset(written_params(f))
+        # (and those rebound, ``u_prev, u = u, u_next``: a value with a derivative may flow through them)
+        return frozenset(written_params(f)) | frozenset(rebound_params(f))
     except (SourceError, SyntaxError, TypeError, ValueError, OSError):
         return None
 

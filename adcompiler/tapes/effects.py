@@ -183,6 +183,13 @@ def _callee_writes(f_: Callable) -> set | None:
         _ANALYSING.pop()
 
 
+def rebound_params(f_: Callable) -> set:
+    """Parameters of ``f_`` it binds to other values (``x = ...``, ``a, b = b, a``)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(f_)))
+    params = set(inspect.signature(f_).parameters)
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in params}
+
+
 def indexed_params(f_: Callable) -> set:
     """Parameters of ``f_`` it indexes by their own name (``z[...]``, ``z[0]``):
     a tape's 0-d tensor given for one is passed as a 0-d array, not a float."""
