@@ -90,7 +90,7 @@ def primal(w: Any, values: Sequence) -> Any:
     args = check_primal(w, values)
     vals = [a.val for a in args]
     ret = _run(w, w.mutating, vals, vals)
-    return ret if w.returns_value else _outputs(w, args)
+    return _number(ret) if w.returns_value else _outputs(w, args)
 
 
 def _run(w: Any, fn: Any, args: list, vals: list, split: bool = False) -> Any:
@@ -183,6 +183,12 @@ def _copied(v: Any) -> Any:
     return v
 
 
+def _number(ret: Any) -> Any:
+    """A float-returning kernel's result as a float (``return 3`` on one path is
+    an int, which the tapes cannot differentiate)."""
+    return float(ret) if isinstance(ret, (int, np.integer, bool, np.bool_)) else ret
+
+
 def _outputs(w: Any, args: list) -> tuple:
     pos = {n: i for i, n in enumerate(w.params)}
     outs = tuple(args[pos[o]].val for o in w.outputs)
@@ -213,7 +219,7 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     w.last_activities = types
     fwd, rev = thunk
     tape, ret = _run(w, fwd, args, [a.val for a in args], split=True)
-    result = ret if w.returns_value else _outputs(w, args)
+    result = _number(ret) if w.returns_value else _outputs(w, args)
     return result, Record(w, args, tape, rev)
 
 

@@ -337,3 +337,17 @@ def test_zero_d_tensor_indexed_by_the_kernel(tape):
     assert float(dz1) == pytest.approx(2.0)
     np.testing.assert_allclose(np.asarray(db1), 1.0)
     assert float(dz2) == pytest.approx(0.5 * np.exp(0.5 * z0) * b0.sum(), rel=1e-12)
+
+
+def _int_on_one_path(x):
+    if x[0] > 0.0:
+        return 3
+    return x[0] * 2.0
+
+
+def test_float_kernel_returning_an_int_on_one_path():
+    """autograd raised its own TypeError (it cannot differentiate an int result)."""
+    import autograd
+    f = differentiate(_int_on_one_path)
+    np.testing.assert_array_equal(autograd.grad(f)(np.array([0.3, 0.7])), [0.0, 0.0])
+    np.testing.assert_array_equal(autograd.grad(f)(np.array([-0.3, 0.7])), [2.0, 0.0])
