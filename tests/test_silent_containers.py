@@ -433,3 +433,16 @@ def _fields_read(u, v, c):
 
 def test_arrays_of_a_named_tuple_read_only():
     check_everywhere(_fields_read, D([0.5, 1.0, -0.3]), D([2.0, -1.0, 0.7]), Active(1.3), out=())
+
+
+def _local_buffers_in_a_tuple(x):
+    w1, w2 = np.zeros(3), np.ones(3)
+    fields = (w1, w2)
+    for a in fields:
+        a += x
+    return float(np.sum(w1 * w2))
+
+
+def test_local_arrays_of_a_tuple_written_through_an_element_are_refused():
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+: `for a in fields:`"):
+        autodiff(Reverse, _local_buffers_in_a_tuple, Active, D([0.5, 1.0, -0.3]))

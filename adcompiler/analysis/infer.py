@@ -312,7 +312,7 @@ class Inference:
         if not (isinstance(e, ast.List) and e.elts):
             return None
         ks = [self.expr(x) for x in e.elts]
-        if all(k.cls in ("int", "float", "bool") or k.cls == "array" and k.ndim == 0 for k in ks):
+        if not any(k.cls == "array" and k.ndim != 0 for k in ks):
             return None   # numbers: a list of values, as an array of them
         return Kind("tuple", elts=tuple(ks))
 

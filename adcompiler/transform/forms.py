@@ -269,7 +269,9 @@ def check_tuple_elements(ctx, body) -> None:
                     hint="write into a copy under a new name (a2 = a.copy()), or build the tuple once.")
             if kt is not None and kt.cls in ("tuple", "list") and t not in from_calls \
                     and (kn is None or kn.cls in ("array", "num", "other")) and eff.cell(n) in eff.written \
-                    and (kt.cls == "list" or not isinstance(s.value.slice, ast.Constant)):
+                    and (kt.cls == "list" or not isinstance(s.value.slice, ast.Constant)) \
+                    and not (t in ctx.params and ctx.activities.get(t) in (None, "Const")):
+                # (a constant container the caller passed: its arrays have no derivative to lose)
                 # (``fields = [u, v]; for a in fields: a *= c``: which array ``a`` is, is not followed)
                 raise UnsupportedSyntaxError(
                     f"an array taken from the {kt.cls} `{t}` (an element chosen as the code runs, or of a list) "
