@@ -267,18 +267,8 @@ def check_tuple_elements(ctx, body) -> None:
                     "an array taken from a tuple built on several paths is written in place in this function.",
                     filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
                     hint="write into a copy under a new name (a2 = a.copy()), or build the tuple once.")
-            if kt is not None and kt.cls in ("tuple", "list") and t not in from_calls \
-                    and (kn is None or kn.cls in ("array", "num", "other")) and eff.cell(n) in eff.written \
-                    and (kt.cls == "list" or not isinstance(s.value.slice, ast.Constant)) \
-                    and not (t in ctx.params and ctx.activities.get(t) in (None, "Const")):
-                # (a constant container the caller passed: its arrays have no derivative to lose)
-                # (``fields = [u, v]; for a in fields: a *= c``: which array ``a`` is, is not followed)
-                raise UnsupportedSyntaxError(
-                    f"an array taken from the {kt.cls} `{t}` (an element chosen as the code runs, or of a list) "
-                    "is written in place.",
-                    filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
-                    hint="write the arrays out where they are used (`for a in (u, v):`), or update each through "
-                         "its own name.")
+            if t not in from_calls:
+                _check_element_written(ctx, s, t, n, kt, kn)
             if kt is not None and kt.cls == "tuple" and t in from_calls \
                     and (kn is None or kn.cls in ("array", "num", "other")):
                 taken.setdefault(root.get(t, t), []).append((n, s))   # (a tuple's aliases: one tuple)
@@ -292,6 +282,24 @@ def check_tuple_elements(ctx, body) -> None:
                     "written in place in this function.",
                     filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
                     hint="write into a copy under a new name (a2 = a.copy()), or return separate arrays.")
+
+
+def _check_element_written(ctx, s, t, n, kt, kn) -> None:
+    """``fields = [u, v]; for a in fields: a *= c``: which array ``a`` is, is not
+    followed (an element of a list, or of a tuple chosen as the code runs);
+    refused where it is written, unless the container is a constant argument
+    (its arrays have no derivative to lose)."""
+    from ..errors import UnsupportedSyntaxError
+    eff = ctx.eff
+    if kt is not None and kt.cls in ("tuple", "list") and (kn is None or kn.cls in ("array", "num", "other")) \
+            and eff.cell(n) in eff.written and (kt.cls == "list" or not isinstance(s.value.slice, ast.Constant)) \
+            and not (t in ctx.params and ctx.activities.get(t) in (None, "Const")):
+        raise UnsupportedSyntaxError(
+            f"an array taken from the {kt.cls} `{t}` (an element chosen as the code runs, or of a list) "
+            "is written in place.",
+            filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
+            hint="write the arrays out where they are used (`for a in (u, v):`), or update each through "
+                 "its own name.")
 
 
 class StatementOrder:
