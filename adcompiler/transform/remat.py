@@ -116,9 +116,65 @@ def rematerializable(sweeps) -> dict:
             continue
         out[t] = s
     _arithmetic(sweeps, out, loops)
+    _drop_misplaced_uses(sweeps, out)
     if sweeps.rollback:
         _drop_stale_rollback_reads(sweeps, out)
     return out
+
+
+def _branches(body) -> dict:
+    """id(statement) -> the set of (id(if), branch) enclosing it."""
+    out: dict = {}
+
+    def walk(stmts, inside):
+        for s in stmts:
+            out[id(s)] = inside
+            if isinstance(s, ast.If):
+                walk(s.body, inside | {(id(s), 0)})
+                walk(s.orelse, inside | {(id(s), 1)})
+            elif isinstance(s, (ast.For, ast.While)):
+                walk(s.body, inside)
+    walk(body, frozenset())
+    return out
+
+
+def _drop_misplaced_uses(sweeps, out: dict) -> None:
+    """A recomputed value reads its operands again where it is used: the loop
+    variables and memory it reads hold what they held at its binding only
+    where the use runs after the binding in the same iteration of every loop
+    around it, and wherever the binding ran (not in an iteration before, in
+    another loop reusing the variable's name, after the loop, or where a branch
+    skipped the binding). Other values are kept on the tape, and so are the
+    values recomputed from them."""
+    branches, loops, order = _branches(sweeps.body), sweeps.loops, sweeps.order
+    uses: dict = {}
+    for r in sweeps.by_stmt.values():
+        for n in sweeps.record_loads(r) | sweeps.header_loads(r):
+            uses.setdefault(n, []).append(r.stmt)
+    # a recomputed value is used where the values recomputed from it are used
+    where = {t: list(uses.get(t, [])) for t in out}
+    changed = True
+    while changed:
+        changed = False
+        for t, s in out.items():
+            for n in ast.walk(s.value):
+                if isinstance(n, ast.Name) and n.id in out and n.id != t:
+                    extra = [u for u in where[t] if u not in where[n.id]]
+                    if extra:
+                        where[n.id] += extra
+                        changed = True
+
+    def misplaced(t):
+        s = out[t]
+        ls, bs = tuple(loops[id(s)]), branches.get(id(s), frozenset())
+        return any(u is not s and (tuple(loops[id(u)][:len(ls)]) != ls or order[id(u)] < order[id(s)]
+                                   or not bs <= branches.get(id(u), frozenset())) for u in where[t])
+    bad = {t for t in out if misplaced(t)}
+    while bad:
+        for t in bad:
+            out.pop(t)
+        bad = {t for t, s in out.items()
+               if any(isinstance(n, ast.Name) and n.id in where and n.id not in out for n in ast.walk(s.value))}
 
 
 def _rollback_reads(sweeps, out, t, seen=None) -> list:
