@@ -85,3 +85,17 @@ def test_return_in_loops_under_numba(f, args):
     for got, want in zip(gradient(f, *vals, backend="numba"), gradient(f, *vals)):
         if want is not None:
             np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def return_in_a_tuple_loop(u, v):
+    for a in (u, v):
+        if a[0] > 0.5:
+            return float(np.sum(a))
+    return 0.0
+
+
+def test_return_in_a_loop_over_a_tuple_written_out_is_refused():
+    """The loop is unrolled (no loop to break out of): a SyntaxError from the generated code."""
+    from adcompiler import AdCompilerError, Reverse, autodiff
+    with pytest.raises(AdCompilerError, match=r"test_loop_returns\.py:\d+:\d+: `for a in \(u, v\):`"):
+        autodiff(Reverse, return_in_a_tuple_loop, Active, D([0.7, 0.1]), D([0.2, 0.3]))

@@ -86,6 +86,9 @@ class StatementRewrite:
         """A loop with ``return`` in it: the return sets a flag and breaks; after the
         loop, the flag breaks the loop around it, or returns."""
         outer = getattr(self, "returned", None)
+        if isinstance(s, ast.For) and isinstance(s.iter, (ast.Tuple, ast.List)):
+            self.err(s, "`return` inside a loop over a tuple written out (run once per element) is not supported.",
+                     "keep the value in a variable and return it after the loop.")
         if outer is None:
             self.returned = self.namer.fresh("_returned{}")
             self.emit(ast.copy_location(ast.Assign(targets=[ast.Name(self.returned, ast.Store())],

@@ -214,8 +214,9 @@ class Differentiated:
                     "outputs must be float32, float64, complex64 or complex128.",
                     hint="point like= at a float input or give a shape.")
             return tuple(int(n) for n in spec.shape), dtype
-        if name not in self.allocated and isinstance(spec, (float, complex, np.floating, np.complexfloating)):
-            return (), np.dtype(np.complex128 if np.iscomplexobj(spec) else np.float64)   # an in-out number
+        if isinstance(spec, (float, complex, np.floating, np.complexfloating)):
+            # an in-out number, or like= a number (a tape's 0-d tensor arrives as one)
+            return (), np.dtype(np.complex128 if np.iscomplexobj(spec) else np.float64)
         raise ShapeError(f"like= for output {name!r} gave {spec!r}; expected an input name, a shape or an array.")
 
     def _default_dtype(self, values: list) -> np.dtype:

@@ -351,3 +351,25 @@ def test_float_kernel_returning_an_int_on_one_path():
     f = differentiate(_int_on_one_path)
     np.testing.assert_array_equal(autograd.grad(f)(np.array([0.3, 0.7])), [0.0, 0.0])
     np.testing.assert_array_equal(autograd.grad(f)(np.array([-0.3, 0.7])), [2.0, 0.0])
+
+
+def _scaled_by_a_number_(y, z, x):
+    y[...] = np.sum(x) * z
+
+
+@pytest.mark.parametrize("tape", ["torch", "jax"])
+def test_like_a_zero_d_input(tape):
+    """``like="z"`` of a 0-d tensor: the tapes pass it as a float, which like= refused."""
+    f = differentiate(_scaled_by_a_number_, out="y", like="z")
+    x = np.array([0.5, 1.0, 1.1])
+    if tape == "torch":
+        torch = require("torch")
+        t = torch.tensor(x, requires_grad=True)
+        f(torch.tensor(1.7, dtype=torch.float64), t).backward()
+        g = t.grad.numpy()
+    else:
+        jax = require("jax")
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        g = jax.grad(lambda x: f(jnp.asarray(1.7), x))(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(g), 1.7, rtol=1e-12)
