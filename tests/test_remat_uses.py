@@ -78,14 +78,41 @@ def same_iteration(x):
     return s
 
 
-KERNELS = [later_loop_same_name, later_loop_math, variable_rebound_after_the_loop, read_after_the_loop,
+def bound_in_a_branch_of_the_loop(x):
+    s = 0.0
+    for i in range(4):
+        if i == 0 or x[i] > 0.8:
+            q = x[i] * x[i]
+        s += q * x[i]
+    return s
+
+
+def break_before_the_binding(x):
+    s = 0.0
+    for i in range(4):
+        if x[i] > 1.0:
+            break
+        q = np.exp(x[i]) * 3.0
+        s += q
+    return s * q
+
+
+def recurrence_from_a_negative_start(s):
+    for i in range(-2, 3):
+        t = s[i]
+        s[i + 1] = t * s[i + 1] + 0.5
+    return np.sum(s * s)
+
+
+KERNELS = [bound_in_a_branch_of_the_loop, break_before_the_binding, recurrence_from_a_negative_start,
+           later_loop_same_name, later_loop_math, variable_rebound_after_the_loop, read_after_the_loop,
            carried_to_the_next_iteration, skipped_by_a_branch, same_iteration]
-X = np.array([0.7, 1.3, 0.4, 1.1])
+X = np.array([0.7, 0.9, 1.3, 0.4, 1.1])
 
 
 @pytest.mark.parametrize("f", KERNELS, ids=[f.__name__ for f in KERNELS])
 def test_recomputed_values_everywhere(f):
-    check_everywhere(f, Duplicated(X.copy(), np.zeros(4)), out=(), tapes=("autograd", "torch", "jax"))
+    check_everywhere(f, Duplicated(X.copy(), np.zeros(5)), out=(), tapes=("autograd", "torch", "jax"))
 
 
 @pytest.mark.parametrize("f", KERNELS, ids=[f.__name__ for f in KERNELS])

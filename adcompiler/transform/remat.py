@@ -349,8 +349,8 @@ def _final_when_read(sweeps, read, idx, writers, loops) -> bool:
     # a negative index counts from the end: ``x[i - 1]`` at ``i = 0`` reads the last
     # element, which a later iteration writes
     low = _lowest(loop, step)
-    if min(c_r, c_w) < 0 and (low is None or low + min(c_r, c_w) < 0):
-        return False
+    if low is None or low + min(c_r, c_w) < 0:
+        return False   # (``range(-2, n)``: ``s[i]`` at ``i = -2`` reads an element a later iteration writes)
     return c_r < c_w if step > 0 else c_r > c_w
 
 
