@@ -202,10 +202,15 @@ def _guarded(fn, path, origins):
                     "line)" if where else ""
             raise ZeroDivisionError(f"{e}{about}") from None
         except NotImplementedError as e:
-            # numba's own limits met at run time (its reshape of an array that is not contiguous)
-            raise BackendError(f"numba could not run this derivative ({e}).",
-                               hint="use backend='numpy', or pass contiguous arrays "
-                                    "(np.ascontiguousarray).") from None
+            # numba's own limits met at run time (its reshape of an array that is not contiguous,
+            # an operation on a 0-d array it does not lower)
+            if _while_compiling(e):
+                raise _refusal(e, path, origins) from None
+            where = next(iter(origins.values()), (None, None, None))
+            raise BackendError(f"numba could not run the derivative of this function ({e}).",
+                               filename=where[0], lineno=where[1], construct=where[2],
+                               hint="use backend='numpy' (backend='auto' falls back by itself), or pass "
+                                    "contiguous arrays (np.ascontiguousarray) where they are strided.") from None
         except Exception as e:
             if _while_compiling(e):   # numba failed to compile (lowering), nothing ran
                 raise _refusal(e, path, origins) from None
