@@ -446,3 +446,31 @@ def _local_buffers_in_a_tuple(x):
 def test_local_arrays_of_a_tuple_written_through_an_element_are_refused():
     with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+: `for a in fields:`"):
         autodiff(Reverse, _local_buffers_in_a_tuple, Active, D([0.5, 1.0, -0.3]))
+
+
+def _loop_over_reversed_view(y, x):
+    for v in y[::-1]:
+        y[0] = y[0] * x[1] + v
+
+
+def _loop_over_a_row(y, A, x):
+    for v in A[0]:
+        A[0, 1] = A[0, 1] * x[1] + v
+    y[:] = A[0]
+
+
+def _zip_over_a_slice(y, x):
+    for v, w in zip(y[1:], x):
+        y[-1] = y[-1] * w + v
+
+
+@pytest.mark.parametrize("f", [_loop_over_reversed_view, _loop_over_a_row, _zip_over_a_slice])
+def test_loop_over_a_view_the_body_writes(f):
+    """numpy iterates a view live: ``for v in y[::-1]`` reads the elements the
+    body has already written. The derivative took them as read before the loop
+    (the primal was right) at every entry point."""
+    x = np.array([0.5, 0.9, 1.1, 0.7])
+    args = [D([1.0, 0.2, 0.3, 0.4]), D(x)]
+    if f is _loop_over_a_row:
+        args = [D(np.zeros(3)), Duplicated(np.array([[1.0, 0.2, 0.3], [0.4, 0.5, 0.6]]), np.zeros((2, 3))), D(x)]
+    check_everywhere(f, *args, out=("y",), tapes=("autograd", "torch", "jax"))

@@ -32,7 +32,7 @@ import ast
 import copy
 import inspect
 
-from ..codegen.naming import COUNT
+from ..codegen.naming import COUNT, TEMP
 from . import notes
 from .restructure import has_jump, restructure
 
@@ -98,23 +98,32 @@ class LoopRewrite:
             return _range(stop), ast.Name(k, ast.Store()), pre
         if fn is reversed and len(it.args) == 1 and not it.keywords \
                 and isinstance(it.args[0], (ast.Name, ast.Subscript, ast.Attribute)):
-            arr = self.name_atom(it.args[0])   # for v in reversed(arr): the indices from the last
+            arr = self.iterable(it.args[0])   # for v in reversed(arr): the indices from the last
             k = self.namer.fresh("_k{}")
             backwards = ast.Subscript(_range(_len(arr)), ast.Slice(None, None, ast.Constant(-1)), ast.Load())
             return backwards, ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
                                                                                       ast.Load()))]
         if (fn is None and isinstance(it, (ast.Name, ast.Subscript, ast.Attribute, ast.Call, ast.Tuple, ast.List))) \
                 or (inspect.isfunction(fn) and isinstance(it, ast.Call)):
-            arr = self.name_atom(it)   # an array, a tuple or a call's result: evaluated once, before the loop
+            arr = self.iterable(it)   # an array, a tuple or a call's result: evaluated once, before the loop
             k = self.namer.fresh("_k{}")
             return _range(_len(arr)), ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
                                                                                              ast.Load()))]
         self.err(it, "this loop is not supported.",
                  "loop over range(...), an array, reversed(array), enumerate(array) or zip(arrays).")
 
+    def iterable(self, e) -> ast.Name:
+        """The name a loop iterates over; a view bound to a temporary (``for v in y[::-1]``)
+        is read at every step, after the body's writes (numpy iterates it live): the
+        analyses follow it as a view, not as a value read at once."""
+        arr = self.name_atom(e)
+        if self.namer.made(arr.id, TEMP):
+            self.namer.read_late.add(arr.id)
+        return arr
+
     def zipped(self, it, target, k):
         """The trip count of ``zip(a, b, ...)`` and the bindings ``x = a[k]`` of ``target``'s names."""
-        arrs = [self.name_atom(a) for a in it.args]
+        arrs = [self.iterable(a) for a in it.args]
         lens = [_len(a) for a in arrs]
         stop = lens[0] if len(lens) == 1 else ast.Call(ast.Name("min", ast.Load()), lens, [])
         return stop, [(tt, ast.Subscript(a, ast.Name(k, ast.Load()), ast.Load())) for tt, a in zip(target.elts, arrs)]
@@ -133,7 +142,7 @@ class LoopRewrite:
                 and len(inner_target.elts) == len(inner.args) and not inner.keywords:
             stop, pre = self.zipped(inner, inner_target, k)
         else:
-            arr = self.name_atom(inner)
+            arr = self.iterable(inner)
             stop, pre = _len(arr), [(inner_target, ast.Subscript(arr, ast.Name(k, ast.Load()), ast.Load()))]
         if start is not None:   # the index counts from start: i = k + start
             first = self.name_atom(start)
