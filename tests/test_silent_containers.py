@@ -474,3 +474,17 @@ def test_loop_over_a_view_the_body_writes(f):
     if f is _loop_over_a_row:
         args = [D(np.zeros(3)), Duplicated(np.array([[1.0, 0.2, 0.3], [0.4, 0.5, 0.6]]), np.zeros((2, 3))), D(x)]
     check_everywhere(f, *args, out=("y",), tapes=("autograd", "torch", "jax"))
+
+
+def _numbers_then_appended(x):
+    c = [0.5]
+    c.append(2.0)
+    c.append(x[0] * 3.0)
+    return c[2] * x[1] + c[1]
+
+
+def test_list_of_numbers_appended_values_with_derivatives_is_refused():
+    """A list written out with numbers (taken as their array), then a stack:
+    a ValueError or AttributeError from the runtime in the reverse sweep."""
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+: `c = \[0\.5\]`"):
+        autodiff(Reverse, _numbers_then_appended, Active, D([0.3, 0.9]))

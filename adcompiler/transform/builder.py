@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import UnsupportedSyntaxError
 from ..rules import is_runtime_helper, lookup
+from ..frontend import notes
 from .forms import classify, value_form
 
 G, ANS = "__G__", "__ANS__"
@@ -128,6 +129,15 @@ class FormBuilder:
             self.err(s, "a list written out with values that carry derivatives is not differentiated.",
                      "start from an empty list and append to it (a stack read with pop), or build a tuple "
                      "or an array (np.array([...])).")
+        t = s.targets[0].id if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) else None
+        if isinstance(v, ast.List) and v.elts and self.active(t) and any(
+                isinstance(c, ast.Call) and notes.rule_kind(c) == "stack" and isinstance(c.func, ast.Attribute)
+                and isinstance(c.func.value, ast.Name) and c.func.value.id == t
+                for st in self.ctx.an.body for c in ast.walk(st)):
+            # (``c = [0.5]; c.append(x[0] * 3.0)``: a list of numbers is taken as their array)
+            self.err(s, "a list written out with values, then used as a stack (append, pop) of values that "
+                        "carry derivatives, is not differentiated.",
+                     "start from an empty list and append every value, or build an array.")
 
     def err(self, s, msg, hint):
         raise UnsupportedSyntaxError(msg, filename=self.ctx.pf.filename, lineno=s.lineno,
