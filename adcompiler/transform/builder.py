@@ -21,8 +21,8 @@ import copy
 import numpy as np
 
 from ..errors import UnsupportedSyntaxError
-from ..rules import is_runtime_helper, lookup
 from ..frontend import notes
+from ..rules import is_runtime_helper, lookup
 from .forms import classify, value_form
 
 G, ANS = "__G__", "__ANS__"
