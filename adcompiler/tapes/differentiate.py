@@ -34,7 +34,7 @@ import numpy as np
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..rules.registry import defsplit
-from .effects import indexed_params, written_params
+from .effects import indexed_params, rebound_params, written_params
 from .split import backward, forward
 
 
@@ -124,7 +124,9 @@ class Differentiated:
         if self.returns_value:
             # writes by the parameter's own name refused now; the others (``v = x[i]; v += e``,
             # ``x *= 2`` of a float) when the arguments' kinds are known (``split.check_writes``)
-            self.refuse_writes(frozenset(written_params(f_, through_memory=True, direct=True)))
+            # (a parameter rebound first, ``x = x.copy(); x[i] += ...``, is decided by the analysis too)
+            self.refuse_writes(frozenset(written_params(f_, through_memory=True, direct=True))
+                               - frozenset(rebound_params(f_)))
         self._index = {name: i for i, name in enumerate(self.inputs)}
         self._thunks: dict = {}
         self.adapter_cache: dict = {}  # per-tape objects reused across calls
