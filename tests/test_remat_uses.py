@@ -112,7 +112,9 @@ X = np.array([0.7, 0.9, 1.3, 0.4, 1.1])
 
 @pytest.mark.parametrize("f", KERNELS, ids=[f.__name__ for f in KERNELS])
 def test_recomputed_values_everywhere(f):
-    check_everywhere(f, Duplicated(X.copy(), np.zeros(5)), out=(), tapes=("autograd", "torch", "jax"))
+    # (the recurrence writes its argument: no bare differentiate of it)
+    out = None if f is recurrence_from_a_negative_start else ()
+    check_everywhere(f, Duplicated(X.copy(), np.zeros(5)), out=out, tapes=("autograd", "torch", "jax"))
 
 
 @pytest.mark.parametrize("f", KERNELS, ids=[f.__name__ for f in KERNELS])
