@@ -153,7 +153,9 @@ class Differentiated:
 
         def fwd(*values):
             result, record = forward(self, list(values), [True] * len(values))
-            return record, result
+            # the result is the record's own array: the calling code may write it (``s *= 2.0``),
+            # which the kernel's reverse sweep would then read
+            return record, (np.array(result, copy=True) if isinstance(result, np.ndarray) else result)
 
         def rev(record, g, *values):
             # values: the arguments as they were at the call (the calling code may

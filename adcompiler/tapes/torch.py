@@ -23,7 +23,7 @@ _REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
 
 def _to_numpy(t: torch.Tensor) -> Any:
-    a = t.detach().cpu().resolve_conj().numpy()
+    a = t.detach().cpu().resolve_conj().resolve_neg().numpy()
     return a[()].item() if a.ndim == 0 and t.dtype in _FLOAT_DTYPES else a
 
 
@@ -88,7 +88,7 @@ class _Kernel(torch.autograd.Function):
         w = ctx.w
         if ctx.record is None:
             return (None, None) + (None,) * len(ctx.in_meta)
-        cots = [None if g is None else g.detach().cpu().resolve_conj().numpy() for g in grad_outputs]
+        cots = [None if g is None else g.detach().cpu().resolve_conj().resolve_neg().numpy() for g in grad_outputs]
         grads = split.backward(ctx.record, cots[0] if w.returns_value else cots)
         out = []
         for g, meta, need in zip(grads, ctx.in_meta, ctx.needs_input_grad[2:]):

@@ -373,3 +373,30 @@ def test_like_a_zero_d_input(tape):
         jax.config.update("jax_enable_x64", True)
         g = jax.grad(lambda x: f(jnp.asarray(1.7), x))(jnp.asarray(x))
     np.testing.assert_allclose(np.asarray(g), 1.7, rtol=1e-12)
+
+
+def _recurrence_(s, a, b):
+    s[0] = b[0]
+    for i in range(1, s.shape[0]):
+        s[i] = s[i - 1] * a[i] + b[i]
+
+
+_recurrence = differentiate(_recurrence_, out="s", like="a")
+
+
+def _doubles_what_the_kernel_returned(z, a, b):
+    s = _recurrence(a, b)
+    s *= 2.0
+    z[:] = s
+
+
+def test_code_writing_the_array_a_differentiated_kernel_returned():
+    """``s = f(a, b); s *= 2.0`` in code adcompiler differentiates: the returned
+    array was the kernel's record, which its reverse sweep then read doubled."""
+    from everywhere import check_everywhere
+
+    from adcompiler import Duplicated
+    a, b = np.array([0.3, -0.2, 0.5, 0.1]), np.array([1.0, 2.0, -1.0, 0.5])
+    check_everywhere(_doubles_what_the_kernel_returned, Duplicated(np.zeros(4), np.zeros(4)),
+                     Duplicated(a, np.zeros(4)), Duplicated(b, np.zeros(4)), forward=False, batch=False,
+                     emitted=False)
