@@ -252,3 +252,19 @@ def test_check_grads_takes_fortran_ordered_arrays():
     res = check_grads(_carry, Duplicated(M, np.zeros_like(M)), Duplicated(rng.normal(size=4), np.zeros(4)),
                       mode=ReverseSplitWithPrimal)
     assert res.errors["all"] < 1e-6
+
+
+def test_check_grads_with_nothing_to_check_warns():
+    """A plain array is a constant: no derivative is checked, which looked like a pass."""
+    import warnings
+
+    from adcompiler.errors import AdCompilerWarning
+    from adcompiler.testing import check_grads
+
+    def cube_sum(x):
+        return float(np.sum(x ** 3))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        check_grads(cube_sum, np.array([1.0, 2.0]))
+    assert any(issubclass(w.category, AdCompilerWarning) and "no derivative is checked" in str(w.message)
+               for w in seen)

@@ -174,6 +174,14 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
         import adcompiler as engine
     rng = np.random.default_rng(seed)
     prob = Problem(f, args, rng)
+    if not prob.diff:
+        import warnings
+
+        from ..errors import AdCompilerWarning
+        warnings.warn(AdCompilerWarning(
+            f"check_grads({getattr(f, '__name__', f)}): no argument is Duplicated or Active, so no derivative "
+            "is checked (plain values are Const): annotate the arguments to check, e.g. Duplicated(x, dx)."),
+            stacklevel=2)
     ref_vals = prob.fresh()
     ref_ret = f(*ref_vals)
     if ret is None:
