@@ -175,13 +175,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     rng = np.random.default_rng(seed)
     prob = Problem(f, args, rng)
     if not prob.diff:
-        import warnings
-
-        from ..errors import AdCompilerWarning
-        warnings.warn(AdCompilerWarning(
-            f"check_grads({getattr(f, '__name__', f)}): no argument is Duplicated or Active, so no derivative "
-            "is checked (plain values are Const): annotate the arguments to check, e.g. Duplicated(x, dx)."),
-            stacklevel=2)
+        _nothing_to_check(f)
     ref_vals = prob.fresh()
     ref_ret = f(*ref_vals)
     if ret is None:
@@ -203,6 +197,16 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
         lambda vs: prob.J(vs, ret is Active, cret), rtol, atol, h)
     result.primal_return = primal
     return result
+
+
+def _nothing_to_check(f: Callable) -> None:
+    import warnings
+
+    from ..errors import AdCompilerWarning
+    warnings.warn(AdCompilerWarning(
+        f"check_grads({getattr(f, '__name__', f)}): no argument is Duplicated or Active, so no derivative "
+        "is checked (plain values are Const): annotate the arguments to check, e.g. Duplicated(x, dx)."),
+        stacklevel=3)
 
 
 def _in_layout(seed: np.ndarray, x: np.ndarray) -> np.ndarray:
