@@ -3,6 +3,8 @@ the region it overwrites, not its temporaries; gradients through every entry
 point against finite differences; the arguments end as the primal leaves them."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from everywhere import check_everywhere
@@ -119,3 +121,30 @@ def test_arguments_end_as_the_primal_leaves_them(rng):
     want = u0.copy()
     burgers(want, 9, 0.1)
     np.testing.assert_array_equal(u, want)
+
+
+def _rolled_back_beside_an_unrolled_tuple(vals, da, a, r):
+    s = 0.0
+    if np.tanh(da[4]) > 0.1:
+        da[0] += 1.0
+    elif a[0] < 0.2:
+        for la1, lb2 in ((da, da), (da, da * 0.5)):
+            s += float(np.sum(la1 * lb2)) * 0.1
+    for k in range(da.shape[0] - 3, 0, -1):
+        if a[k] > 0.7:
+            continue
+        da[k + 1] /= 2.0 + np.sin(max(a[k], da[k + 1]) / (2.0 + math.cos(da[k] * da[k])))
+    s *= r
+    return float(s + np.min(a) + np.sum(da) * da[-1])
+
+
+def test_rollback_of_memory_a_name_bound_on_another_path_may_share():
+    """The reverse sweep put back the final values of every name of the memory it
+    rolls back, one of them (``da * 0.5`` of an unrolled tuple loop) bound only
+    in a branch not taken: a TypeError on None (found by the random programs)."""
+    from adcompiler import Active, Const, Duplicated
+    from adcompiler.testing import check_grads
+    da = np.array([-0.41, -0.71, -0.31, -0.95, 0.94])
+    a = np.array([0.58, 0.99, -0.91, -0.76, -0.98])
+    check_grads(_rolled_back_beside_an_unrolled_tuple, Duplicated(np.zeros(7), np.zeros(7)),
+                Duplicated(da, np.zeros(5)), Const(a), Active(0.9))
