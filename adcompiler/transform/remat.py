@@ -138,20 +138,18 @@ def _branches(body) -> dict:
     return out
 
 
-def _drop_misplaced_uses(sweeps, out: dict) -> None:
-    """A recomputed value reads its operands again where it is used: the loop
-    variables and memory it reads hold what they held at its binding only
-    where the use runs after the binding in the same iteration of every loop
-    around it, and wherever the binding ran (not in an iteration before, in
-    another loop reusing the variable's name, after the loop, or where a branch
-    skipped the binding). Other values are kept on the tape, and so are the
-    values recomputed from them."""
-    branches, loops, order = _branches(sweeps.body), sweeps.loops, sweeps.order
+def _uses(sweeps) -> dict:
+    """name -> the statements whose reverse code or loop header reads it."""
     uses: dict = {}
     for r in sweeps.by_stmt.values():
         for n in sweeps.record_loads(r) | sweeps.header_loads(r):
             uses.setdefault(n, []).append(r.stmt)
-    # a recomputed value is used where the values recomputed from it are used
+    return uses
+
+
+def _uses_through(out: dict, uses: dict) -> dict:
+    """The uses of each recomputed value of ``out``: its own, and those of the
+    values recomputed from it (recomputing them reads it there)."""
     where = {t: list(uses.get(t, [])) for t in out}
     changed = True
     while changed:
@@ -163,6 +161,19 @@ def _drop_misplaced_uses(sweeps, out: dict) -> None:
                     if extra:
                         where[n.id] += extra
                         changed = True
+    return where
+
+
+def _drop_misplaced_uses(sweeps, out: dict) -> None:
+    """A recomputed value reads its operands again where it is used: the loop
+    variables and memory it reads hold what they held at its binding only
+    where the use runs after the binding in the same iteration of every loop
+    around it, and wherever the binding ran (not in an iteration before, in
+    another loop reusing the variable's name, after the loop, or where a branch
+    skipped the binding). Other values are kept on the tape, and so are the
+    values recomputed from them."""
+    branches, loops, order = _branches(sweeps.body), sweeps.loops, sweeps.order
+    where = _uses_through(out, _uses(sweeps))
 
     def misplaced(t):
         s = out[t]
@@ -198,23 +209,9 @@ def _drop_stale_rollback_reads(sweeps, out: dict) -> None:
     memory holds what it held at the read again: each use comes after the read
     in the same loop nest (or after its loops), with no write of that memory in
     between (the reverse sweep undoes the writes after the use before it reaches it)."""
-    uses: dict = {}
-    for r in sweeps.by_stmt.values():
-        for n in sweeps.record_loads(r) | sweeps.header_loads(r):
-            uses.setdefault(n, []).append(r.stmt)
+    uses = _uses(sweeps)
     while True:
-        # a recomputed value is used where the values recomputed from it are used
-        where = {t: list(uses.get(t, [])) for t in out}
-        changed = True
-        while changed:
-            changed = False
-            for t, s in out.items():
-                for n in ast.walk(s.value):
-                    if isinstance(n, ast.Name) and n.id in out and n.id != t:
-                        extra = [u for u in where[t] if u not in where[n.id]]
-                        if extra:
-                            where[n.id] += extra
-                            changed = True
+        where = _uses_through(out, uses)
         stale = [t for t in out if any(not _unwritten_between(sweeps, s, c, u)
                                        for s, c in _rollback_reads(sweeps, out, t) for u in where[t])]
         if not stale:
