@@ -298,3 +298,15 @@ def check_everywhere(f, *args, ret=None, out=None, seed=0, tapes=("autograd",), 
         check_batch(f, kinds, vals, ret, rng)
     if out is not None:
         check_differentiate(f, kinds, vals, ret, out, rng, tapes)
+
+
+def check_numba_gradient(f, *args, rtol=1e-10):
+    """``gradient(f, ...)`` under the numba backend against the numpy backend's, at
+    the values of the annotated ``args`` (numba required: skipped or failed as
+    ``optional.require`` says)."""
+    from optional import require
+    require("numba")
+    vals = [a.val.copy() if isinstance(a.val, np.ndarray) else a.val for a in args]
+    for got, want in zip(ad.gradient(f, *vals, backend="numba"), ad.gradient(f, *vals)):
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=rtol)
