@@ -183,10 +183,14 @@ def _callee_writes(f_: Callable) -> set | None:
         _ANALYSING.pop()
 
 
+def _tree_and_params(f_: Callable) -> tuple:
+    """The parsed source of ``f_`` and its parameter names."""
+    return ast.parse(textwrap.dedent(inspect.getsource(f_))), set(inspect.signature(f_).parameters)
+
+
 def rebound_params(f_: Callable) -> set:
     """Parameters of ``f_`` it binds to other values (``x = ...``, ``a, b = b, a``)."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(f_)))
-    params = set(inspect.signature(f_).parameters)
+    tree, params = _tree_and_params(f_)
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in params}
 
 
@@ -196,8 +200,7 @@ def indexed_params(f_: Callable) -> set:
     if f_ in _ANALYSING:
         return set()
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(f_)))
-        params = set(inspect.signature(f_).parameters)
+        tree, params = _tree_and_params(f_)
     except (OSError, TypeError, ValueError, SyntaxError):
         return set()
     out = {n.value.id for n in ast.walk(tree)
