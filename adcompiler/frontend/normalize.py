@@ -45,6 +45,7 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
     """Rewrites a parsed function's body; see the module docstring."""
 
     def run(self) -> list:
+        self.returned = None   # the flag of the loops a ``return`` leaves (statements.loop_returning)
         user_body, entry = rename_rebound_params(self.pf.tree, self.namer, self.res)
         body = self.block(user_body)
         self.cur = self.pf.tree

@@ -56,7 +56,7 @@ class StatementRewrite:
         elif isinstance(s, ast.AugAssign):
             self.augassign(s)
         elif isinstance(s, (ast.For, ast.While)):
-            self.loop_returning(s) if _returns_in(s) else self.for_(s) if isinstance(s, ast.For) else self.while_(s)
+            self.loop_returning(s) if _returns_in(s) else self.any_loop(s)
         elif isinstance(s, ast.If):
             test = self.cond_atom(s.test)
             body = self.block(s.body)
@@ -70,7 +70,7 @@ class StatementRewrite:
                 self.has_return_value = True
                 v = self.fresh_call(self.simple(s.value))
                 self.emit(ast.Assign(targets=[ast.Name(self.namer.ret, ast.Store())], value=v))
-            if getattr(self, "returned", None):   # in a loop: leave it, and the loops around it
+            if self.returned:   # in a loop: leave it, and the loops around it
                 self.emit(ast.Assign(targets=[ast.Name(self.returned, ast.Store())], value=ast.Constant(True)))
                 self.emit(ast.Break())
             else:
@@ -82,10 +82,13 @@ class StatementRewrite:
         else:
             self.err(s, f"the statement `{type(s).__name__}` is not supported.", "rewrite it with supported statements.")
 
+    def any_loop(self, s):
+        self.for_(s) if isinstance(s, ast.For) else self.while_(s)
+
     def loop_returning(self, s):
         """A loop with ``return`` in it: the return sets a flag and breaks; after the
         loop, the flag breaks the loop around it, or returns."""
-        outer = getattr(self, "returned", None)
+        outer = self.returned
         if isinstance(s, ast.For) and isinstance(s.iter, (ast.Tuple, ast.List)):
             self.err(s, "`return` inside a loop over a tuple written out (run once per element) is not supported.",
                      "keep the value in a variable and return it after the loop.")
@@ -93,7 +96,7 @@ class StatementRewrite:
             self.returned = self.namer.fresh("_returned{}")
             self.emit(ast.copy_location(ast.Assign(targets=[ast.Name(self.returned, ast.Store())],
                                                    value=ast.Constant(False)), s))
-        self.for_(s) if isinstance(s, ast.For) else self.while_(s)
+        self.any_loop(s)
         flag = self.returned
         self.returned = outer
         self.cur = s
