@@ -176,10 +176,7 @@ def checkpoint_actions(steps: int, spec, *state) -> tuple:
 
 
 def put_back(memory, saved) -> None:
-    """Write a snapshot's copy back into the array or list it was taken of (a
-    name bound on another path only, still None, holds nothing to put back)."""
-    if memory is None:
-        return
+    """Write a snapshot's copy back into the array or list it was taken of."""
     if isinstance(memory, list):
         memory[:] = saved
     else:

@@ -71,8 +71,10 @@ class Rollback:
             fresh = [b for b in binds if not isinstance(b, ast.Assign) or ctx.eff.view_base(b.value) is None]
             if not fresh:
                 continue          # a view: its memory is its base's
-            if len(binds) != 1 or self.in_loop(binds[0]):
-                return []         # rebound, or allocated afresh in a loop: earlier arrays have no name
+            if len(binds) != 1 or self.in_loop(binds[0]) or not any(binds[0] is st for st in self.body):
+                # rebound, or allocated afresh in a loop: earlier arrays have no name; or bound in a
+                # branch: on the other path the name is unbound where its final value is copied
+                return []
             roots.append(n)
         return sorted(roots)
 
