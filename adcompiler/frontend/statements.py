@@ -195,9 +195,12 @@ class StatementRewrite:
         tup = self.name_atom(value)
         # Python raises where the lengths differ; indexing would take the first values
         n = len(t.elts)
-        self.emit(ast.copy_location(ast.Assert(
-            test=ast.Compare(ast.Call(ast.Name("len", ast.Load()), [tup], []), [ast.Eq()], [ast.Constant(n)]),
-            msg=ast.Constant(f"unpacking needs exactly {n} values")), t))
+        check = ast.If(
+            test=ast.Compare(ast.Call(ast.Name("len", ast.Load()), [tup], []), [ast.NotEq()], [ast.Constant(n)]),
+            body=[ast.Raise(exc=ast.Call(ast.Name("ValueError", ast.Load()),
+                                         [ast.Constant(f"unpacking needs exactly {n} values")], []), cause=None)],
+            orelse=[])
+        self.stmt(ast.fix_missing_locations(ast.copy_location(check, t)))
         for k, tt in enumerate(t.elts):
             self.assign_one(tt, self.temp(ast.Subscript(tup, ast.Constant(k), ast.Load())))
 
