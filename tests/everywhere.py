@@ -47,6 +47,8 @@ def _normal(rng, like):
     x = rng.standard_normal(shape)
     if np.iscomplexobj(like):
         x = x + 1j * rng.standard_normal(shape)
+    if isinstance(like, np.ndarray):
+        return np.asarray(x)   # a 0-d array's seeds and tangents are 0-d arrays, as a user's shadows are
     return x if shape else x[()] if isinstance(x, np.ndarray) else x
 
 
