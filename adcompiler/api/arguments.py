@@ -30,10 +30,39 @@ def copy_value(a):
     arrays written by the function changed the caller's, and each call of a
     Hessian's or Jacobian's loop saw the last one's writes.)"""
     if isinstance(a, np.ndarray):
-        return a.copy(order="K")
+        return layout_copy(a)
     if isinstance(a, (dict, list, tuple)):
         return copy.deepcopy(a)
     return a
+
+
+def layout_copy(a: np.ndarray) -> np.ndarray:
+    """A copy of ``a`` with ``a``'s strides (a step-sliced view's copy is strided
+    too): whether ``np.ravel``, ``reshape``... of it return a view or a copy is
+    as for the caller's array, so the function copied runs as the caller's
+    would (a contiguous copy turned ``v = np.ravel(X); v *= 2`` into a write of
+    ``X``). Arrays with repeated or odd strides are copied in order "K"."""
+    if a.flags.c_contiguous or a.flags.f_contiguous or a.dtype.hasobject:
+        return a.copy(order="K")
+    size = a.itemsize
+    steps = [s for s, n in zip(a.strides, a.shape) if n > 1]
+    if a.size == 0 or any(s == 0 or s % size for s in steps):
+        return a.copy(order="K")
+    lo = sum(min(0, (n - 1) * s) for s, n in zip(a.strides, a.shape) if n > 1) // size
+    hi = sum(max(0, (n - 1) * s) for s, n in zip(a.strides, a.shape) if n > 1) // size
+    buf = np.zeros(hi - lo + 1, a.dtype)
+    out = np.lib.stride_tricks.as_strided(buf[-lo:], a.shape, a.strides, writeable=True)
+    out[...] = a
+    return out
+
+
+def layout_zeros(a: np.ndarray) -> np.ndarray:
+    """Zeros in ``a``'s memory layout (``layout_copy``): a shadow must have it."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return np.zeros_like(a)
+    out = layout_copy(a)
+    out[...] = 0
+    return out
 
 
 def copy_values(args, f=None) -> list:
@@ -89,7 +118,7 @@ def annotate(args, active_positions, f=None) -> list:
     for i, a in enumerate(args):
         if is_float_array(a) and (i in active_positions or i in written):
             x = copies[i]
-            ann.append(A.Duplicated(x, np.zeros_like(x)))
+            ann.append(A.Duplicated(x, layout_zeros(x)))
         elif i in active_positions and is_float_scalar(a):
             ann.append(A.Active(float(a) if isinstance(a, numbers.Real) else complex(a)))
         else:

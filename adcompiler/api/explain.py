@@ -35,7 +35,7 @@ import numpy as np
 from .. import activity as A
 from ..codegen.compile import origin_at
 from ..runtime.core import Tape
-from .arguments import flat_args, wrap
+from .arguments import flat_args, layout_copy, wrap
 
 
 @dataclass
@@ -204,9 +204,9 @@ def _pushed(e) -> str:
 
 def _copy(a):
     if isinstance(a, A.Duplicated):
-        return type(a)(a.val.copy(order="K"), a.dval.copy(order="K"))
+        return type(a)(layout_copy(a.val), layout_copy(a.dval))
     if isinstance(a.val, np.ndarray):
-        return type(a)(a.val.copy(order="K"))
+        return type(a)(layout_copy(a.val))
     return a
 
 

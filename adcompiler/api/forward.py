@@ -12,7 +12,7 @@ from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import check_alias as _check_alias
-from .arguments import check_dict_iteration
+from .arguments import check_dict_iteration, layout_copy
 from .arguments import fill_defaults as _fill_defaults
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
@@ -159,7 +159,7 @@ def _batch_loop(mode, f, ret, args, k):
         last = j == k - 1
         call = []
         for a in args:
-            v = a.val if last else (a.val.copy(order="K") if isinstance(a.val, np.ndarray) else a.val)
+            v = a.val if last else (layout_copy(a.val) if isinstance(a.val, np.ndarray) else a.val)
             if isinstance(a, A.BatchDuplicated):
                 call.append(A.Duplicated(v, a.dvals[j]))
             else:

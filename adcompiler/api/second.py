@@ -21,7 +21,13 @@ from .. import activity as A
 from .. import pipeline
 from ..codegen.compile import _COMMENT
 from ..errors import ActivityError, AdCompilerError, ShapeError
-from .arguments import copy_values, fill_defaults, is_float_scalar, kind_of_argument
+from .arguments import (
+    copy_values,
+    fill_defaults,
+    is_float_scalar,
+    kind_of_argument,
+    layout_zeros,
+)
 from .forward import autodiff_forward
 from .reverse import autodiff
 from .transforms import _out_positions
@@ -107,15 +113,15 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     call, hv = [], {}
     for i, (x, act, v) in enumerate(zip(values, acts, vs)):
         if act == "Duplicated":
-            direction = np.zeros_like(x)   # (x's memory layout: a shadow must have it)
+            direction = layout_zeros(x)   # (x's memory layout: a shadow must have it)
             if v is not None:
                 if np.shape(v) != x.shape:
                     raise ShapeError(f"hvp: the direction of argument {i} has shape {np.shape(v)}, not "
                                      f"{x.shape}.", construct="hvp", hint="pass directions of the arguments' shapes.")
                 direction[...] = np.asarray(v, dtype=x.dtype)
             call.append(A.Duplicated(x, direction))
-            hv[i] = np.zeros_like(x)
-            call.append(A.Duplicated(np.zeros_like(x), hv[i]))
+            hv[i] = layout_zeros(x)
+            call.append(A.Duplicated(layout_zeros(x), hv[i]))
         else:
             if v is not None:
                 raise ActivityError(f"argument {i} is not a float array or scalar, so it has no direction.",
@@ -236,7 +242,7 @@ def _unit(args, diff, position, idx, value=1.0):
     """Copies of the arguments; shadows of zeros for those in ``diff`` but ``value``
     at ``idx`` of argument ``position``."""
     vals = copy_values(args)
-    shadows = {k: np.zeros_like(vals[k]) for k in diff}
+    shadows = {k: layout_zeros(vals[k]) for k in diff}
     shadows[position][idx] = value
     ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]
     return ann, shadows

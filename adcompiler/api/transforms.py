@@ -43,6 +43,7 @@ from .arguments import (
     derivative,
     is_float_array,
     is_float_scalar,
+    layout_zeros,
     param_names,
 )
 from .forward import autodiff_forward
@@ -131,9 +132,11 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
     for i, (a, t, c) in enumerate(zip(args, tangents, copy_values(args, f))):
         x = c   # (copies: of arrays, and of the arrays in lists and dicts)
         if is_float_array(a):
-            dx = np.zeros_like(x) if t is None else np.array(t, dtype=x.dtype)
-            if dx.shape != x.shape:
-                raise ShapeError(f"the tangent of argument {i} has shape {dx.shape}, not {x.shape}.",
+            dx = layout_zeros(x)
+            if t is not None and np.shape(t) == x.shape:
+                dx[...] = np.asarray(t, dtype=x.dtype)
+            elif t is not None:
+                raise ShapeError(f"the tangent of argument {i} has shape {np.shape(t)}, not {x.shape}.",
                                  construct="jvp", hint="pass tangents of the arguments' shapes.")
             ann.append(A.Duplicated(x, dx))
         elif is_float_scalar(a) and t is not None:

@@ -38,6 +38,11 @@ _READ_METHODS = frozenset({
 })
 _VIEW_ATTRS = frozenset({"T", "real", "imag", "flat", "reshape", "ravel", "transpose",
                          "squeeze", "swapaxes", "view", "mT"})
+#: numpy functions that may return a view of their first argument (``np.ravel(x)``)
+_VIEW_FUNCS = _VIEW_ATTRS | frozenset({
+    "asarray", "asanyarray", "asfarray", "ascontiguousarray", "asfortranarray", "atleast_1d", "atleast_2d",
+    "atleast_3d", "moveaxis", "rollaxis", "expand_dims", "flip", "fliplr", "flipud", "rot90", "diagonal",
+    "matrix_transpose", "permute_dims", "require"})
 
 
 def _root(node: ast.AST) -> str | None:
@@ -47,6 +52,10 @@ def _root(node: ast.AST) -> str | None:
             return node.id
         if isinstance(node, ast.Subscript) or isinstance(node, ast.Attribute) and node.attr in _VIEW_ATTRS:
             node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _VIEW_FUNCS and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id in ("np", "numpy") and node.args:
+            node = node.args[0]   # np.ravel(x), np.asarray(x): x's memory
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in _VIEW_ATTRS:
             node = node.func.value

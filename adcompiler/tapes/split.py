@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..activity import Active, Const, Duplicated, ReverseSplitWithPrimal
+from ..api.arguments import layout_copy, layout_zeros
 from ..errors import AdCompilerError, ShapeError
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -162,7 +163,7 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
         if needs is None or name in w.const:
             args.append(Const(v))
         elif is_float_array(v) and (need or name in w.written):
-            args.append(Duplicated(v, np.zeros_like(v)))   # (in v's layout: a transposed tensor is F-ordered)
+            args.append(Duplicated(v, layout_zeros(v)))   # (in v's layout: a transposed tensor is F-ordered)
         elif need and is_float_scalar(v):
             args.append(Active(complex(v) if np.iscomplexobj(v) else float(v)))
         elif need:
@@ -175,7 +176,7 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
 def _copied(v: Any) -> Any:
     """``v`` with every array in it copied (dicts, lists and tuples of arrays too)."""
     if isinstance(v, np.ndarray):
-        return np.array(v, copy=True)
+        return layout_copy(v)
     if isinstance(v, dict):
         return {k: _copied(e) for k, e in v.items()}
     if isinstance(v, (list, tuple)):
@@ -245,7 +246,7 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None, conju
             if isinstance(a.val, np.ndarray) and not isinstance(val, np.ndarray):
                 val = np.asarray(val, dtype=a.val.dtype)   # a 0-d value the forward pass took as an array
         if isinstance(a, Duplicated):
-            args.append(Duplicated(val, np.zeros_like(val)))
+            args.append(Duplicated(val, layout_zeros(val)))
         else:
             args.append(a if val is a.val else Const(val))
     dret = 0.0
