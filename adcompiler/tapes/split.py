@@ -190,9 +190,13 @@ def _number(ret: Any) -> Any:
     return float(ret) if isinstance(ret, (int, np.integer, bool, np.bool_)) else ret
 
 
-def _outputs(w: Any, args: list) -> tuple:
+def _outputs(w: Any, args: list, fresh: bool = False) -> tuple:
+    """The output arrays; ``fresh``: copies (the record keeps its own, which the
+    reverse sweep reads: the caller may write what it is given, ``y -= data``)."""
     pos = {n: i for i, n in enumerate(w.params)}
     outs = tuple(args[pos[o]].val for o in w.outputs)
+    if fresh:
+        outs = tuple(np.array(o, copy=True) if isinstance(o, np.ndarray) else o for o in outs)
     return outs[0] if len(outs) == 1 else outs
 
 
@@ -220,7 +224,7 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     w.last_activities = types
     fwd, rev = thunk
     tape, ret = _run(w, fwd, args, [a.val for a in args], split=True)
-    result = _number(ret) if w.returns_value else _outputs(w, args)
+    result = _number(ret) if w.returns_value else _outputs(w, args, fresh=True)
     return result, Record(w, args, tape, rev)
 
 

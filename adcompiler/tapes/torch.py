@@ -4,7 +4,8 @@ Tensors are viewed as numpy arrays (CPU, no copy; other devices are moved to
 the CPU and the results moved back). The forward keeps the split record on
 ``ctx``; ``backward`` runs only the reverse sweep. Inputs and outputs are
 saved with ``save_for_backward`` so that PyTorch's version counters report an
-in-place change made to them between forward and backward. A 0-dim tensor is
+in-place change made to them between forward and backward; the outputs are
+copies of the record's arrays, free to be changed in place. A 0-dim tensor is
 passed to the kernel as a float scalar (Active when it requires grad).
 """
 from __future__ import annotations
@@ -79,7 +80,7 @@ class _Kernel(torch.autograd.Function):
             outs = (torch.tensor(result, dtype=_REAL_OF.get(dtype, dtype), device=device),)
         else:
             outs = tuple(torch.from_numpy(r).to(device) for r in (result if n_out > 1 else (result,)))
-        ctx.save_for_backward(*[a for a in args if isinstance(a, torch.Tensor)], *outs)
+        ctx.save_for_backward(*[a for a in args if isinstance(a, torch.Tensor)])   # (the outputs are copies)
         return outs if n_out > 1 else outs[0]
 
     @staticmethod

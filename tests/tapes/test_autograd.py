@@ -106,3 +106,24 @@ def test_second_order_is_refused(thunk):
     b = np.ones(3)
     with pytest.raises(AdCompilerError, match="higher-order"):
         autograd.grad(lambda a: anp.sum(autograd.grad(lambda a: anp.sum(f(a, b) ** 2))(a)))(np.ones(3))
+
+
+def _recurrence_autograd(x):
+    ys = [x[0]]
+    for i in range(1, x.shape[0]):
+        ys.append(anp.sin(ys[-1]) * x[i] + x[i])
+    return anp.stack(ys)
+
+
+def test_output_written_by_the_caller_before_the_vjp(thunk):
+    """``vjp, y = make_vjp(f)(x); y -= data; vjp(y)``: the output was the
+    record's memory, which the reverse sweep reads (a wrong gradient)."""
+    f = differentiate(K.recurrence_, out="y")
+    x = np.array([0.9, 1.1, 0.8, 1.2, 0.7])
+    data = np.linspace(0.2, 1.0, 5)
+    got = []
+    for model in (lambda x: f(np.zeros(5), x), _recurrence_autograd):
+        vjp, y = autograd.make_vjp(model)(x)
+        y -= data
+        got.append(vjp(y))
+    np.testing.assert_allclose(got[0], got[1], rtol=1e-12)

@@ -85,14 +85,48 @@ def test_unsupported_tensor_requiring_grad_is_refused(thunk, dtype):
         f(a, torch.ones(3))
 
 
-def test_in_place_change_after_forward_is_reported(thunk):
+def test_in_place_change_of_an_input_after_forward_is_reported(thunk):
     f = differentiate(K.seed_, out="s", like="a")
     a, b = _t(np.ones(3)), _t(np.ones(3))
     out = f(a, b)
     with torch.no_grad():
-        out.mul_(2.0)
+        a.mul_(2.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+def _recurrence_torch(x):
+    ys = [x[0]]
+    for i in range(1, x.shape[0]):
+        ys.append(torch.sin(ys[-1]) * x[i] + x[i])
+    return torch.stack(ys)
+
+
+@pytest.mark.parametrize("how", ["numpy view", "no_grad", "recorded"])
+def test_output_changed_in_place_after_forward(thunk, how):
+    """The output is the caller's to change (a residual ``y -= data``): the
+    backward pass reads the record's own copy. The output was the record's
+    memory: a write through ``y.detach().numpy()`` changed the gradient."""
+    f = differentiate(K.recurrence_, out="y")
+    x0 = np.array([0.9, 1.1, 0.8, 1.2, 0.7])
+    grads = []
+    for model in (lambda x: f(torch.zeros(5, dtype=torch.float64), x), _recurrence_torch):
+        x = _t(x0)
+        y = model(x)
+        if how == "numpy view":
+            r = y.detach().numpy()
+            r -= 1.0
+            seed = torch.from_numpy(r.copy())
+            y.backward(seed)
+        elif how == "no_grad":
+            with torch.no_grad():
+                y.mul_(3.0)
+            (y * y.detach()).sum().backward()
+        else:
+            y -= 1.0
+            (y ** 2).sum().backward()
+        grads.append(x.grad)
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-12, atol=1e-12)
 
 
 def test_tensor_without_grad_is_const(thunk):
