@@ -35,7 +35,7 @@ from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..rules.registry import defsplit
 from .effects import indexed_params, rebound_params, written_params
-from .split import backward, forward
+from .split import backward, forward, is_float_array, is_float_scalar
 
 
 def _names(value: Any, what: str) -> tuple:
@@ -53,6 +53,14 @@ def _is_shape(spec: Any) -> bool:
     if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
         return True
     return isinstance(spec, tuple) and all(isinstance(n, (int, np.integer)) for n in spec)
+
+
+def _np_dtype(dtype: Any) -> np.dtype:
+    """numpy's dtype for a numpy, JAX or PyTorch dtype (``torch.float64``)."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return np.dtype(str(dtype).rsplit(".", 1)[-1])
 
 
 def _like_map(outputs: tuple, like: Any) -> dict:
@@ -152,10 +160,10 @@ class Differentiated:
             return   # a tuple result carries no derivative through generated code
 
         def fwd(*values):
-            result, record = forward(self, list(values), [True] * len(values))
-            # the result is the record's own array: the calling code may write it (``s *= 2.0``),
-            # which the kernel's reverse sweep would then read
-            return record, (np.array(result, copy=True) if isinstance(result, np.ndarray) else result)
+            # (integers and other values without derivatives are constants; the result
+            # is a copy, which the calling code may write: ``s *= 2.0``)
+            needs = [is_float_array(v) or is_float_scalar(v) for v in values]
+            return forward(self, list(values), needs)[::-1]
 
         def rev(record, g, *values):
             # values: the arguments as they were at the call (the calling code may
@@ -211,7 +219,7 @@ class Differentiated:
             shape = (int(spec),) if not isinstance(spec, tuple) else tuple(int(n) for n in spec)
             return shape, self._default_dtype(values)
         if hasattr(spec, "shape") and hasattr(spec, "dtype"):
-            dtype = np.dtype(spec.dtype)
+            dtype = _np_dtype(spec.dtype)
             if dtype not in (np.float32, np.float64, np.complex64, np.complex128):
                 raise ShapeError(
                     f"output {name!r} of {self.__name__} would have dtype {dtype}; "
@@ -226,8 +234,8 @@ class Differentiated:
     def _default_dtype(self, values: list) -> np.dtype:
         for v in values:
             dtype = getattr(v, "dtype", None)
-            if getattr(v, "ndim", 0) and np.dtype(dtype) in (np.float32, np.float64):
-                return np.dtype(dtype)
+            if getattr(v, "ndim", 0) and _np_dtype(dtype) in (np.float32, np.float64):
+                return _np_dtype(dtype)
         return np.dtype(np.float64)
 
     @property

@@ -62,3 +62,14 @@ def test_kernel_arguments_written_after_the_call(name):
         ret = ad.Const
     for mode in (ad.Reverse, ad.ReverseWithPrimal, ad.ReverseSplitWithPrimal):
         check_grads(f, *args, ret=ret, mode=mode)
+
+
+def test_kernel_called_with_an_integer_argument():
+    """``stencil(u, c, 3)`` inside code adcompiler differentiates: the step count
+    is a constant (every input was taken as needing a gradient: refused)."""
+    u = np.array([0.5, 1.3, 0.7, 1.1, 0.9, 1.5, 0.6])
+    check_grads(K.stencil_loss, ad.Duplicated(u, np.zeros(7)), ad.Active(0.2), ret=ad.Active)
+    _, gc = ad.gradient(K.stencil_loss, u, 0.2)
+    h = 1e-6
+    fd = (K.stencil_loss(u.copy(), 0.2 + h) - K.stencil_loss(u.copy(), 0.2 - h)) / (2 * h)
+    assert gc == pytest.approx(fd, rel=1e-6)

@@ -161,3 +161,13 @@ def test_second_derivative_through_the_kernel_raises(thunk):
     # first derivatives under create_graph=True still come out (the kernel's part a constant leaf)
     g, = torch.autograd.grad((f(a, b) ** 2).sum(), a, create_graph=True)
     torch.testing.assert_close(g.detach(), 2 * (a + b).detach())
+
+
+def test_like_a_tensor(thunk):
+    """``like=`` an array may be a tensor (numpy could not read torch's dtype)."""
+    f = differentiate(K.seed_, out="s", like=torch.zeros(3, dtype=torch.float32))
+    a, b = _t(np.array([0.9, 1.1, 0.8])), torch.ones(3, dtype=torch.float64)
+    s = f(a, b)
+    assert s.dtype == torch.float32
+    s.sum().backward()
+    torch.testing.assert_close(a.grad, torch.ones(3, dtype=torch.float64))
