@@ -142,3 +142,22 @@ def test_forward_against_finite_differences(row: Row, pattern: str) -> None:
             np.testing.assert_allclose(a, b)
     if returns:
         np.testing.assert_allclose(out[-1], r)
+
+
+def _returns_on_some_paths(x):
+    if x[0] > 0:
+        return x[0] * x[1]
+
+
+@pytest.mark.parametrize("mode", [ad.Forward, ad.ForwardWithPrimal])
+def test_duplicated_return_of_none_is_refused(mode):
+    """A path returning None under a Duplicated return: reverse mode refuses it;
+    forward mode gave the tangent 0.0."""
+    x = np.array([-1.0, 2.0])
+    with pytest.raises(ad.errors.ActivityError, match="returned None"):
+        ad.autodiff(mode, _returns_on_some_paths, ad.Duplicated, ad.Duplicated(x.copy(), np.array([1.0, 0.0])))
+    with pytest.raises(ad.errors.ActivityError, match="returned None"):
+        ad.autodiff(mode, _returns_on_some_paths, ad.Duplicated,
+                    ad.BatchDuplicated(x.copy(), (np.array([1.0, 0.0]), np.array([0.0, 1.0]))))
+    assert ad.autodiff(mode, _returns_on_some_paths, ad.Duplicated,
+                       ad.Duplicated(-x, np.array([1.0, 0.0])))[0] == pytest.approx(-2.0)

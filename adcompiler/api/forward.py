@@ -89,10 +89,19 @@ def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: s
         if isinstance(a, A.Duplicated):
             flat.append(a.dval)
     value, dvalue = comp.fwd(*flat)
+    _check_returned(ret, value)
     out = (dvalue,) if ret == "Duplicated" else ()
     if mode.with_primal:
         out = out + (value,)
     return out
+
+
+def _check_returned(ret, value):
+    """A Duplicated return needs a value (a path returning None gave the tangent 0)."""
+    if ret == "Duplicated" and value is None:
+        raise ActivityError("the return activity is Duplicated but the function returned None.",
+                            construct="Duplicated",
+                            hint="return a value on every path, or use Const as the return activity.")
 
 
 def _batch(mode, f, ret, args):
@@ -142,6 +151,7 @@ def _batch_vectorised(mode, f, ret, args, k):
                                    for d in a.dvals])
             flat.append(stacked[i])
     value, dvalue = comp.fwd(*flat)
+    _check_returned(ret, value)
     for i, t in stacked.items():
         for j, d in enumerate(args[i].dvals):
             if isinstance(d, np.ndarray):
