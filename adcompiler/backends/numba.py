@@ -59,7 +59,8 @@ def cache_dir() -> str:
 class _DefaultKeywords:
     """Drops the keywords a reduction is given at their defaults (``np.sum(t,
     axis=None, keepdims=False, where=True)`` in tangent code), which numba's
-    reductions do not take."""
+    reductions do not take); and calls ``_ad_fmod`` for ``np.fmod`` (numba's is
+    wrong for negative integers: ``fmod(-5, 3)`` gave 2)."""
 
     DEFAULTS = types.MappingProxyType({"axis": None, "keepdims": False, "where": True})
     REDUCTIONS = frozenset({"sum", "mean", "prod", "max", "min", "amax", "amin"})
@@ -67,6 +68,10 @@ class _DefaultKeywords:
     def visit(self, tree):
         import ast
         for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
+                    node.func.attr == "fmod":
+                node.func = ast.Name("_ad_fmod", ast.Load())
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
                     node.func.attr in self.REDUCTIONS:

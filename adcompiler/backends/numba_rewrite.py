@@ -45,6 +45,11 @@ def _assign(targets, value):
     return ast.Assign(targets=[target], value=value)
 
 
+_VIEW_ATTRS = frozenset({"T", "mT", "real", "imag", "reshape", "ravel", "transpose", "swapaxes", "squeeze",
+                         "view", "asarray", "ascontiguousarray", "asfortranarray", "atleast_1d", "atleast_2d",
+                         "expand_dims", "moveaxis", "flip", "fliplr", "flipud", "diagonal"})
+
+
 def _call(name, args):
     return ast.Call(_n(name), list(args), [])
 
@@ -232,6 +237,17 @@ class FunctionRewrite(LoopRewrites):
             return len(idx) < k.ndim or any(isinstance(i, ast.Slice) or (isinstance(i, ast.Constant)
                                                                         and i.value in (None, Ellipsis))
                                            for i in idx)
+        if isinstance(e, ast.Attribute):   # x.T, x.real
+            return e.attr in _VIEW_ATTRS and self.may_be_view(e.value)
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr in _VIEW_ATTRS:
+            if isinstance(e.func.value, ast.Name) and e.func.value.id in ("np", "numpy"):
+                return bool(e.args) and self.may_be_view(e.args[0])   # np.ravel(x)
+            return self.may_be_view(e.func.value)   # x.reshape(...)
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id.startswith("_ad_") \
+                and e.func.id != "_ad_copy" and e.args:
+            # a helper may return its argument (_ad_unbroadcast of equal shapes: the shadow
+            # update ``dB += _ad_unbroadcast(dA, dB)`` where dB views dA)
+            return self.may_be_view(e.args[0])
         return False
 
     def expr(self, s, node):

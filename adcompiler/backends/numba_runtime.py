@@ -90,6 +90,28 @@ def _ad_copy_typed(x):
     return lambda x: x
 
 
+def _ad_fmod(a, b):
+    return np.fmod(a, b)
+
+
+@_ad_overload(_ad_fmod)
+def _ad_fmod_typed(a, b):
+    """np.fmod (numba's is wrong for negative integers: fmod(-5, 3) gave 2): the
+    remainder with the sign of the dividend."""
+    if not all(isinstance(getattr(t, "dtype", t), _ad_types.Integer) for t in (a, b)):
+        return lambda a, b: np.fmod(a, b)
+    if not isinstance(a, _ad_types.Array) and not isinstance(b, _ad_types.Array):
+        def one(a, b):
+            r = a % b
+            return r - b if r != 0 and (r < 0) != (a < 0) else r
+        return one
+
+    def many(a, b):
+        r = np.remainder(a, b)
+        return np.where((r != 0) & ((r < 0) != (a < 0)), r - b, r)
+    return many
+
+
 @_ad_jit
 def _ad_view_checked(dv, v, x, where):
     # reshape, ravel and asarray return a view starting where their argument does, or a copy

@@ -227,3 +227,47 @@ def loop_index_after(x, y):
     for i in range(2):
         y[i] += x[i]
     return np.sum(y * y)
+
+
+def fmod_weights(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.fmod(i - 5, 3) * x[i] + np.fmod(7 - 2 * i, -4) * x[i] ** 2
+    return s
+
+
+def fmod_array_weights(x):
+    k = np.arange(x.shape[0]) - 4
+    w = np.fmod(k, 3)
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += w[i] * x[i]
+    return s
+
+
+def named_view_added(x):
+    v = x[2:]
+    x[:-2] += v
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+    return s
+
+
+def transpose_added(A):
+    B = A.T
+    A += B
+    return float(np.sum(A ** 2))
+
+
+def reversed_view_added(x):
+    v = x[::-1]
+    x += v
+    return float(np.sum(x ** 2))
+
+
+def view_of_view_added(x):
+    v = x[2:]
+    w = x[:-2]
+    w += v
+    return float(np.sum(x ** 3))

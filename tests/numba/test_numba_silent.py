@@ -218,3 +218,39 @@ def test_loop_bound_that_is_an_int_power(backend):
         for j in range(1, 2 ** i, 2):
             want[j] += i * j
     np.testing.assert_allclose(dx, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numba", "auto"])
+@pytest.mark.parametrize("f", [K.fmod_weights, K.fmod_array_weights], ids=lambda f: f.__name__)
+def test_fmod_of_negative_integers(f, backend):
+    """numba's ``np.fmod`` of integers is wrong for negative ones (fmod(-5, 3)
+    gave 2): primal and gradient were wrong under numba, and under ``auto``."""
+    from adcompiler import Active, ReverseWithPrimal
+    x = np.linspace(0.3, 1.1, 9)
+    want = f(x.copy())
+    dx = np.zeros(9)
+    (_,), got = autodiff(ReverseWithPrimal, f, Active, Duplicated(x.copy(), dx), backend=backend)
+    assert got == pytest.approx(want, rel=1e-12)
+    check_grads(f, Duplicated(x.copy(), np.zeros(9)), ret=Active)
+    dx_np = np.zeros(9)
+    autodiff(Reverse, f, Active, Duplicated(x.copy(), dx_np))
+    np.testing.assert_allclose(dx, dx_np, rtol=1e-12)
+
+
+VIEW_UPDATES = [(K.named_view_added, (8,)), (K.transpose_added, (3, 3)), (K.reversed_view_added, (7,)),
+                (K.view_of_view_added, (8,))]
+
+
+@pytest.mark.parametrize("backend", ["numba", "auto"])
+@pytest.mark.parametrize("f,shape", VIEW_UPDATES, ids=[f.__name__ for f, _ in VIEW_UPDATES])
+def test_update_by_a_named_view_of_the_target(f, shape, backend):
+    """``v = x[2:]; x[:-2] += v``: the primal copied the operand, the shadow update
+    ``dv += _ad_unbroadcast(dx[:-2], dv)`` (``dv`` a view of ``dx``) did not, and
+    numba's element-by-element update read adjoints it had already changed."""
+    from adcompiler import Active
+    x = np.linspace(0.1, 0.8, int(np.prod(shape))).reshape(shape)
+    got, want = np.zeros(shape), np.zeros(shape)
+    autodiff(Reverse, f, Active, Duplicated(x.copy(), got), backend=backend)
+    autodiff(Reverse, f, Active, Duplicated(x.copy(), want))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    check_grads(f, Duplicated(x.copy(), np.zeros(shape)), ret=Active)
