@@ -192,8 +192,9 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
 
     ``out`` names the argument positions whose final values are the outputs
     (an int or a tuple), ``wrt`` the positions of the inputs (default: every
-    float array argument). Returns ``J[o][i]`` of shape
-    ``out_shape + in_shape`` (a single array when both are single). Forward
+    float array argument). Returns a dict ``J[(o, i)]`` (``o`` and ``i``
+    argument positions) of arrays of shape ``out_shape + in_shape``, or that
+    single array when there is one output and one input. Forward
     mode is used when the inputs have fewer elements than the outputs,
     reverse mode otherwise (``mode="forward"``/``"reverse"`` forces one).
     The caller's arrays are not modified.
