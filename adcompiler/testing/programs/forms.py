@@ -46,7 +46,16 @@ matrix are offered only then) and stays smooth away from ties.
 from __future__ import annotations
 
 from .exprs import ExprGen
-from .forms_more import f_complex, f_einsum, f_flow, f_globals, f_masked, f_ufunc_kw
+from .forms_more import (
+    f_complex,
+    f_einsum,
+    f_flow,
+    f_globals,
+    f_int_signs,
+    f_masked,
+    f_ufunc_kw,
+    f_view_update,
+)
 from .forms_silent import (
     _pick,
     f_average,
@@ -363,7 +372,7 @@ FORMS = {
     "loop-over": f_loop_over, "index-kinds": f_index_kinds, "ro-views": f_ro_views, "index-sep": f_index_sep,
     "nested-tuple": f_nested_tuple, "number-list": f_number_list,
     "complex": f_complex, "masked": f_masked, "ufunc-kw": f_ufunc_kw, "globals": f_globals, "einsum": f_einsum,
-    "flow": f_flow,
+    "flow": f_flow, "view-update": f_view_update, "int-signs": f_int_signs,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,

@@ -13,7 +13,10 @@ functions it calls without differentiating them (an integer count, a
 string argument); ``np.einsum`` (traces, diagonals, contractions, implicit
 output, ``optimize=``) and helpers returning numpy's read-only views
 (``np.diag``, ``np.broadcast_to``, ``np.einsum('ii->i', m)``); helpers that
-return early or return nothing, ``while True`` left by ``break``.
+return early or return nothing, ``while True`` left by ``break``; in-place
+updates whose operand is a named view of the array updated (``v = w[1:];
+w[:-1] += v``); integer remainders and quotients of negative numbers in
+element loops (``np.fmod(i - 2, 3)``, ``(2 - i) // 3``).
 
 Each reads only names of the scope and writes only writable ones; values
 stay smooth (``np.angle`` of a value with a positive real part, ``np.abs``
@@ -203,3 +206,31 @@ def f_flow(g, ex):
     if s.n >= 1:
         return [f"{k} = 0", "while True:", f"    {w}[{k}] *= 0.9", f"    {k} += 1", f"    if {k} >= n:", "        break"]
     return [f"{k} = 0", "while True:", f"    {k} += 1", f"    {t} += 0.25", f"    if {k} >= 2:", "        break"]
+
+
+def f_view_update(g, ex):
+    """In-place updates whose operand is a named view of the array updated: numpy
+    reads a copy of the operand where they overlap."""
+    r = g.rng
+    u, w, _ = _pick(g)
+    v, k = ex.name("vv"), ex.name("vk")
+    return r.choice([
+        [f"{v} = {w}[::-1]", f"{w} += {v}"],
+        [f"{v} = {w}[1:]", f"{w}[:-1] -= {v}"],
+        [f"{v} = {w}[:-1]", f"{w}[1:] += {v}"],
+        [f"{v} = {w}[1:]", f"{k} = {w}[:-1]", f"{k} += {v}"],
+        [f"{v} = {w}[:]", f"{w} -= {v} * {u}"],
+        [f"{v} = {w}[::-1]", f"{w}[:] = {v}"],
+    ])
+
+
+def f_int_signs(g, ex):
+    """Integer remainders and quotients of negative numbers in an element loop
+    (numpy's and Python's rules differ from C's)."""
+    r = g.rng
+    u, w, _ = _pick(g)
+    i = ex.name("ii")
+    e = r.choice([f"np.fmod({i} - 2, 3)", f"np.fmod(1 - {i}, -2)", f"({i} - 3) % 4", f"(2 - {i}) // 3",
+                  f"np.remainder({i} - 3, 2)", f"np.floor_divide(1 - {i}, 2)", f"int(({i} - 2.5) / 2)",
+                  f"-{i} % -3", f"np.mod(2 - {i}, 3)", f"abs({i} - 2) // 2"])
+    return [f"for {i} in range(n):", f"    {w}[{i}] += 0.1 * ({e}) * {u}[{i}]"]
