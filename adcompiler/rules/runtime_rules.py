@@ -113,6 +113,7 @@ register_rule(Rule(LS.stack_list_adjoint, "adcompiler.runtime.stack_list_adjoint
 from ..runtime import covariance as V
 from ..runtime import einsums as E
 from ..runtime import linalg as L
+from ..runtime import norms as NM
 from ..runtime import numpy as RN
 
 
@@ -142,7 +143,7 @@ _linear(RN.ptp_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.nan_mean_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.cumsum_adjoint, "g, a, axis=None", zero=("a",))
 _linear(RN.diff_adjoint, "g, n=1, axis=-1")
-_linear(RN.norm_adjoint, "g, x, ans, ord=None, axis=None, keepdims=False",
+_linear(NM.norm_adjoint, "g, x, ans, ord=None, axis=None, keepdims=False",
         extra={"x": "_ad_norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t)",
                "ans": "_ad_norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t)"})
 _linear(RN.concat_part, "g, arr, values, axis, first", zero=("arr", "values"))

@@ -20,6 +20,7 @@ from . import (
     histogram,
     linalg,
     lists,
+    norms,
     numpy,
     products,
     ranges,
@@ -79,7 +80,7 @@ HELPERS = {
     "_ad_put_back": checkpoint.put_back,
 }
 
-for _mod in (numpy, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists):
+for _mod in (numpy, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numpy import norm_adjoint, norm_tangent, safe_div
+from .norms import norm_adjoint, norm_tangent
+from .numpy import safe_div
 
 
 def _is_complex(x) -> bool:

@@ -209,3 +209,37 @@ def test_hvp_of_complex_matrix_norms(shape):
     (got,) = hvp(matrix_norms_of_complex, (Z.copy(),), (V,))
     (want,) = _fd(matrix_norms_of_complex, [Z], [V])
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7 * np.max(np.abs(want)))
+
+
+def reciprocal_norms(z):
+    return float(np.linalg.norm(z, -1) + np.linalg.norm(z, -3) ** 2)
+
+
+def matrix_sum_norms(Z):
+    return float(np.linalg.norm(Z, 1) ** 2 + np.linalg.norm(Z, -1) + np.linalg.norm(Z, np.inf) ** 2
+                 + np.linalg.norm(Z, -np.inf) + np.sum(np.linalg.norm(Z[None] * 1.0, 1, axis=(1, 2))))
+
+
+@pytest.mark.parametrize("kind", ["real", "complex"])
+def test_hvp_of_the_reciprocal_vector_norm(kind):
+    """``norm(x, -1)`` is not piecewise linear (its second derivative was taken
+    as that of the 1-norm: 0 for real x, wrong for complex)."""
+    x = RNG.standard_normal(4) if kind == "real" else cplx(4)
+    v = RNG.standard_normal(4) if kind == "real" else cplx(4)
+    (got,) = hvp(reciprocal_norms, (x.copy(),), (v,))
+    (want,) = _fd(reciprocal_norms, [x], [v])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7 * np.max(np.abs(want)))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 3)])
+def test_hvp_of_complex_matrix_norms_of_sums(shape):
+    """The 1, -1, inf, -inf norms of a complex matrix: the signs z / |z| of the
+    picked column or row turn (their second derivative was 0, as for real matrices)."""
+    Z, V = cplx(*shape), cplx(*shape)
+    (got,) = hvp(matrix_sum_norms, (Z.copy(),), (V,))
+    (want,) = _fd(matrix_sum_norms, [Z], [V])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7 * np.max(np.abs(want)))
+    X, W = RNG.standard_normal(shape), RNG.standard_normal(shape)
+    (got,) = hvp(matrix_sum_norms, (X.copy(),), (W,))
+    (want,) = _fd(matrix_sum_norms, [X], [W])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
