@@ -149,3 +149,38 @@ def test_rollback_of_memory_a_name_bound_on_another_path_may_share():
     # vector mode (a float result and a written argument: no form of differentiate takes both)
     check_everywhere(_rolled_back_beside_an_unrolled_tuple, Duplicated(np.zeros(7), np.zeros(7)),
                      Duplicated(da, np.zeros(5)), Const(a), Active(0.9))
+
+
+def neighbour_table(x, dt, nsteps):
+    n = x.shape[0]
+    nbr = np.zeros((n, n), dtype=np.int64)
+    nn = np.zeros(n, dtype=np.int64)
+    a = np.zeros(n)
+    for s in range(nsteps):
+        for i in range(n):
+            nn[i] = 0
+            for j in range(n):
+                if (i + j + s) % 3 != 0:
+                    nbr[i, nn[i]] = (j + i + s) % n
+                    nn[i] += 1
+        for i in range(n):
+            a[i] = 0.0
+            for k in range(nn[i] - 1):
+                a[i] += x[nbr[i, k]] * x[nbr[i, k + 1]]
+        x += dt * a
+
+
+def neighbour_table_loss(x, dt, nsteps):
+    neighbour_table(x, dt, nsteps)
+    return float(np.sum(x * x))
+
+
+@pytest.mark.parametrize("f, out", [(neighbour_table, "x"), (neighbour_table_loss, None)])
+def test_rolled_back_store_at_an_index_read_from_rolled_back_memory(f, out):
+    """A neighbour list rebuilt each step, ``nbr[i, nn[i]] = j; nn[i] += 1``: the
+    reverse sweep put ``nbr`` back at an index ``_t4 = nn[i]`` it neither saved nor
+    read again (every step's restore at one stale slot: a wrong gradient; with the
+    halves run apart, a NameError)."""
+    x = np.array([0.3, -0.5, 0.8, 0.2, -0.1, 0.6])
+    check_everywhere(f, Duplicated(x, np.zeros(6)), Active(0.7), Const(3), out=out,
+                     tapes=("autograd", "torch", "jax"))

@@ -142,7 +142,7 @@ def _uses(sweeps) -> dict:
     """name -> the statements whose reverse code or loop header reads it."""
     uses: dict = {}
     for r in sweeps.by_stmt.values():
-        for n in sweeps.record_loads(r) | sweeps.header_loads(r):
+        for n in sweeps.record_loads(r) | sweeps.header_loads(r) | sweeps.rollback_loads(r.stmt):
             uses.setdefault(n, []).append(r.stmt)
     return uses
 

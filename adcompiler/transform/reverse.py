@@ -287,7 +287,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             return self.rev_compound(r) if self.has_code(r) else []
         rest = self.restored(r.stmt)
         if not r.core and self.rolls_back(r.stmt):
-            return [self.rollback_pop(r.stmt)]
+            return self.rollback_pop(r.stmt)
         if not r.core:
             code = []
             if self.resets(r):
@@ -305,8 +305,9 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             if rest:
                 code += self.restore(rest)
             return code
-        if self.rolls_back(r.stmt):
-            return code + core + [self.rollback_pop(r.stmt)]   # a store binds no name: nothing else to restore
+        if self.rolls_back(r.stmt):   # (a store binds no name: nothing else to restore)
+            done = {t.id for c in code if isinstance(c, ast.Assign) for t in c.targets if isinstance(t, ast.Name)}
+            return code + core + self.rollback_pop(r.stmt, done)
         if rest:
             code += self.restore(rest)
         if reset and self_ref:

@@ -27,6 +27,7 @@ import copy
 from .builder import N
 from .forms import classify
 from .plan import loads
+from .remat import order as remat_order
 from .tape import assign
 
 
@@ -98,15 +99,23 @@ class Rollback:
     def rollback_push(self, s):
         return self.push(ast.Call(N("_ad_copy"), [self._region(s, ast.Load())], []))
 
-    def rollback_pop(self, s):
-        return ast.Assign(targets=[self._region(s, ast.Store())], value=self.pop())
+    def rollback_pop(self, s, done=()):
+        """The pop putting back the region ``s`` overwrote, after the values its
+        index reads that are recomputed (``nbr[i, _t4]`` with ``_t4 = nn[i]``),
+        but for those in ``done`` (recomputed already by the adjoint's code)."""
+        code = [assign([t], copy.deepcopy(self.remat[t].value))
+                for t in remat_order(self, self.rollback_loads(s)) if t not in done]
+        return code + [ast.Assign(targets=[self._region(s, ast.Store())], value=self.pop())]
+
+    def rollback_loads(self, s) -> set:
+        """The names the rollback of write ``s`` reads (none if it is not rolled back)."""
+        return loads([ast.Expr(classify(s).target)]) if self.rolls_back(s) else set()
 
     def rollback_names(self) -> set:
         """Names the rollback code reads: the written names, their indices, the roots."""
         out = set()
         for r in self.by_stmt.values():
-            if self.rolls_back(r.stmt):
-                out |= loads([ast.Expr(classify(r.stmt).target)])
+            out |= self.rollback_loads(r.stmt)
         for roots in self.rollback.values():
             out |= set(roots)
         return out
