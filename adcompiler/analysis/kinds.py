@@ -88,13 +88,13 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         return b
     if b is None:
         return a
+    if a.cls == "none":   # (before the guesses: a placeholder None does not override a popped value)
+        return b
+    if b.cls == "none":
+        return a
     if a.weak:
         return b
     if b.weak:
-        return a
-    if a.cls == "none":
-        return b
-    if b.cls == "none":
         return a
     scal = {"bool": 0, "int": 1, "float": 2}
     if a.cls in scal and b.cls in scal:

@@ -209,7 +209,8 @@ class FormBuilder:
         written for them, where it has one); a rule whose templates are not
         known to hold for complex values is refused when one reaches it."""
         if not self.ctx.complex:
-            return rule
+            # popped values may be complex: the complex-valid templates (conj(t), not t)
+            return (rule.variant or rule) if self.ctx.popped else rule
         rule = rule.variant or rule
         for p, a in bound.items():
             if not isinstance(a, ast.AST) or p not in rule.adjoints and p not in rule.tangents:

@@ -49,6 +49,9 @@ class FunctionContext:
         self.is_callee = False
         #: complex values occur: rules are checked for them and holomorphic adjoints conjugated
         self.complex = any(_has_complex(k) for k in self.kinds.values())
+        # values popped from a stack another function pushed (a helper's reverse half,
+        # differentiated again for second order) are guessed real but may be complex
+        self.popped = any(k is not None and k.weak for k in self.kinds.values())
 
     # -- classification ---------------------------------------------------------
     def is_active(self, name) -> bool:
