@@ -616,3 +616,30 @@ def test_helper_returning_an_element_on_one_path(x0):
     returning an argument's memory on one path only."""
     from everywhere import check_everywhere
     check_everywhere(element_or_sum_by_a_helper, Duplicated(np.array([x0, 0.2, 0.9, 0.7]), np.zeros(4)), out=())
+
+
+def _where_into_new_array(a, b):
+    r = np.add(a, b, where=a > 0, out=np.zeros_like(a))
+    return float(np.sum(r * r))
+
+
+def _copyto_a_slice_where(a, x):
+    np.copyto(a[1:], where=x[1:] > 0, src=x[:-1] * 2.0)
+    return float(np.sum(a * a * x))
+
+
+def _writes_into_unnamed_views(y, x):
+    np.copyto(y[::2], x[1::2] * 3.0)
+    np.multiply(x[:2], 2.0, out=y[-2:])
+
+
+@pytest.mark.parametrize("f, make, out", [
+    (_where_into_new_array, lambda: [np.array([1.0, -2.0, 3.0]), np.array([0.5, 0.7, 0.2])], ()),
+    (_copyto_a_slice_where, lambda: [np.array([1.0, -2.0, 3.0, 0.4]), np.array([0.5, -0.7, 0.2, 0.3])], None),
+    (_writes_into_unnamed_views, lambda: [np.zeros(6), np.linspace(0.1, 0.9, 6)], "y"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_writes_into_an_expression(f, make, out):
+    """``out=np.zeros_like(a)`` with ``where=``, ``np.copyto(a[1:], ..., where=...)``:
+    refused naming a temporary (``_t1``) and no line."""
+    check_everywhere(f, *[Duplicated(v, np.zeros_like(v)) for v in make()], out=out,
+                     tapes=("autograd", "torch", "jax"))

@@ -379,6 +379,7 @@ def ufunc_where(nz, call, ufunc, kw):
     o = nz.atom(out)
     if not isinstance(o, ast.Name):
         nz.err(call, "out= must name an array here.", "pass a named array as out=.")
+    nz.check_writable(o.id, call)
     shape = nz.atom(ast.Attribute(ast.Name(o.id, ast.Load()), "shape", ast.Load()))
     m = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(mask), shape], [], call))
     picked = []

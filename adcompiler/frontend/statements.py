@@ -144,6 +144,12 @@ class StatementRewrite:
         return found
 
     def check_writable(self, name, node):
+        if self.namer.made(name, TEMP):
+            # an expression written through (np.copyto(a[1:], ...), out=np.zeros_like(a)):
+            # followed as memory, as a named view or array is
+            self.res.locals.add(name)
+            self.namer.read_late.add(name)
+            return
         if not self.res.is_local(name):
             self.err(node, f"writing into `{name}`, which is not an argument or local variable",
                      "pass the array as an argument.")
