@@ -328,3 +328,20 @@ def test_reproducer_carries_program_inputs_and_expectation(tmp_path):
     assert namespace["INPUTS"][1] == want[1]
     assert set(namespace["EXPECTED"]) == {"x", "c"}
     np.testing.assert_allclose(namespace["EXPECTED"]["x"], out.expected["x"])
+
+
+def _adcompiler_api(hvp_scale: float = 1.0) -> SimpleNamespace:
+    import adcompiler as ad
+    module = SimpleNamespace(**{n: getattr(ad, n) for n in dir(ad) if not n.startswith("_")})
+    if hvp_scale != 1.0:
+        module.hvp = lambda f, args, vs: tuple(None if h is None else h * hvp_scale for h in ad.hvp(f, args, vs))
+    return SimpleNamespace(module=module, error=errors.AdCompilerError)
+
+
+@pytest.mark.parametrize("scale, status", [(1.0, "ok"), (1.001, "wrong")])
+def test_hvp_entry_against_differences_of_the_gradient(scale, status):
+    """The ``hvp`` entry (``--mode second`` of tools/run_random_programs.py): right
+    on the shift kernel, and a Hessian-vector product off by 0.1% is caught."""
+    from adcompiler.testing.programs import check_all
+    out = check_all(_hand_program("shift"), api=_adcompiler_api(scale), entries=("Reverse", "hvp"))
+    assert out.entries["hvp"].status == status, out.report()

@@ -16,8 +16,9 @@ numbers blanked). ``--mode``: ``legacy`` (the default: each program's own
 reverse mode, as the CI sample), ``reverse`` (Reverse, ReverseWithPrimal,
 split with fresh shadows, the emitted module's reverse/fwd/rev), ``forward``
 (Forward, BatchDuplicated, the emitted forward module), ``checkpoint``
-(Reverse and the checkpointed entries: 1, 2 (split mode) and 1000 snapshots)
-or ``all`` (every entry point, the checkpointed ones included, autograd, torch
+(Reverse and the checkpointed entries: 1, 2 (split mode) and 1000 snapshots),
+``second`` (Reverse and ``hvp`` against differences of the gradient, for
+float64 programs returning a float) or ``all`` (every entry point, the checkpointed ones included, autograd, torch
 and JAX on every 10th program, the dot-product test); ``--forms a,b`` draws
 only those forms of ``programs.forms`` (the ``form-<name>`` productions; the
 other productions as usual), to run new forms alone;
@@ -45,6 +46,7 @@ from adcompiler.testing.programs.entries import (
     CHECKPOINT_ENTRIES,
     FORWARD_ENTRIES,
     REVERSE_ENTRIES,
+    SECOND_ENTRIES,
 )
 from adcompiler.testing.programs.reduce import reduce_program
 from adcompiler.testing.programs.reproduce import write_reproducer
@@ -66,7 +68,7 @@ def _check(program, mode: str):
     if mode == "legacy":
         return check_program(program)
     entries = {"reverse": REVERSE_ENTRIES, "forward": FORWARD_ENTRIES,
-               "checkpoint": ("Reverse",) + CHECKPOINT_ENTRIES}.get(mode)
+               "checkpoint": ("Reverse",) + CHECKPOINT_ENTRIES, "second": ("Reverse",) + SECOND_ENTRIES}.get(mode)
     return check_all(program, entries=entries)
 
 
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="probability of `a, b = x, y` array aliases (default: the generator's)")
     ap.add_argument("--reduce", action="store_true",
                     help="also write a reduced reproducer (statements deleted while the failure persists)")
-    ap.add_argument("--mode", choices=("legacy", "reverse", "forward", "checkpoint", "all"), default="legacy",
+    ap.add_argument("--mode", choices=("legacy", "reverse", "forward", "checkpoint", "second", "all"), default="legacy",
                     help="which entry points to drive (see above)")
     ap.add_argument("--features", type=float, default=None,
                     help="probability of the productions of fuzz.features (default: the generator's)")

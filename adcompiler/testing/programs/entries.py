@@ -47,7 +47,9 @@ TAPE_ENTRIES = ("autograd", "torch", "jax")
 #: reverse mode with the outermost loops checkpointed: one snapshot, two (split
 #: mode, fresh shadows) and more snapshots than any loop has steps
 CHECKPOINT_ENTRIES = ("Reverse_checkpoint1", "split_checkpoint2", "Reverse_checkpoint1000")
-ALL_ENTRIES = REVERSE_ENTRIES + FORWARD_ENTRIES + TAPE_ENTRIES + CHECKPOINT_ENTRIES
+#: second order: hvp against differences of the gradient
+SECOND_ENTRIES = ("hvp",)
+ALL_ENTRIES = REVERSE_ENTRIES + FORWARD_ENTRIES + TAPE_ENTRIES + CHECKPOINT_ENTRIES + SECOND_ENTRIES
 
 
 @dataclass
@@ -421,6 +423,48 @@ def run_jax(ctx: Context):
         jax.config.update("jax_enable_x64", prev)
 
 
+# ---- second order -------------------------------------------------------------
+
+def _gradient_of_return(ctx: Context, values: list) -> list:
+    """The gradient of the program's return in its initial values (Reverse, zero seeds)."""
+    m = ctx.api.module
+    args = _copy(values)
+    shadows = {p.name: np.zeros_like(args[k]) for k, p in enumerate(ctx.program.params) if _dup(p)}
+    ann, _ = _annotate(ctx, args, shadows)
+    derivs = m.autodiff(m.Reverse, ctx.fn, m.Active, *ann)
+    return [shadows[p.name] if _dup(p) else derivs[k] if p.activity == "Active" else None
+            for k, p in enumerate(ctx.program.params)]
+
+
+def run_hvp(ctx: Context):
+    """``hvp`` of a float-returning program along its tangents, against central
+    differences of its Reverse gradient (at two steps: where they disagree, a
+    kink is near and the program is not checked). None when not applicable."""
+    program, m = ctx.program, ctx.api.module
+    if program.ret != "Active" or program.dtype != "float64":
+        return None
+    params = program.params
+    vs = tuple(ctx.tangents[p.name] if p.activity in ("Duplicated", "Active") else None for p in params)
+    got = m.hvp(ctx.fn, tuple(_copy(ctx.values)), vs)
+
+    def fd(h):
+        moved = [[v if d is None else np.array(v + s * h * d) if isinstance(v, np.ndarray) else v + s * h * d
+                  for v, d in zip(ctx.values, vs)] for s in (1, -1)]
+        plus, minus = (_gradient_of_return(ctx, vals) for vals in moved)
+        return [None if a is None else (np.asarray(a) - np.asarray(b)) / (2 * h) for a, b in zip(plus, minus)]
+    want, half = fd(1e-5), fd(5e-6)
+    bad = []
+    for p, g, w, w2 in zip(params, got, want, half):
+        if w is None:
+            continue
+        scale = 1e-6 * max(1.0, float(np.max(np.abs(w))) if np.size(w) else 1.0)
+        if not np.allclose(w, w2, rtol=1e-3, atol=100 * scale):
+            return None   # a kink between the steps: the differences are no reference
+        if g is None or not np.allclose(g, w, rtol=1e-4, atol=scale):
+            bad.append(f"hvp {p.name}: got {g!r} want {w!r}")
+    return bad
+
+
 RUNNERS = {
     "Reverse": run_reverse,
     "ReverseWithPrimal": lambda ctx: run_reverse(ctx, with_primal=True),
@@ -436,4 +480,5 @@ RUNNERS = {
     "Reverse_checkpoint1": lambda ctx: run_reverse(ctx, with_primal=True, checkpoint=1),
     "split_checkpoint2": lambda ctx: run_split(ctx, checkpoint=2),
     "Reverse_checkpoint1000": lambda ctx: run_reverse(ctx, checkpoint=1000),
+    "hvp": run_hvp,
 }
