@@ -349,7 +349,17 @@ class AdjointBuilder(FormBuilder):
                         g = ast.Call(N("_ad_copy"), [region], [])
                     else:
                         # nothing else on this line touches m's shadow: read a view
-                        # and zero it once the line's adjoint is done
+                        # and zero it once the line's adjoint is done (the line's pops
+                        # may have put back the temporaries of its index by then:
+                        # ``_t13 = idx[s] + 2`` of the step before; their values are kept)
+                        kept = {}
+                        for n in ast.walk(zero.targets[0].slice):
+                            if isinstance(n, ast.Name) and self.ctx.is_temp(n.id) and n.id not in kept:
+                                kept[n.id] = self.ctx.namer.fresh("_ix{}")
+                                rec.core.append(ast.Assign(targets=[N(kept[n.id], ast.Store)], value=N(n.id)))
+                        for n in ast.walk(zero.targets[0].slice):
+                            if isinstance(n, ast.Name) and n.id in kept:
+                                n.id = kept[n.id]
                         rec.deferred.append(zero)
                         zero = None
                 if self.ctx.is_memory(v.id) and self.ctx.eff.cell(v.id) == self.ctx.eff.cell(m) and zero is not None:
