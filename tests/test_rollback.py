@@ -276,3 +276,23 @@ def test_slice_store_with_bounds_computed_on_its_line(f, make, out):
         results.append([a.dval for a in args if isinstance(a, Duplicated)] + [d for d in derivs if d is not None])
     for got, want in zip(results[1], results[0]):
         np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def table_indexed_by_itself(x, dt, nsteps):
+    n = x.shape[0]
+    p = np.zeros(n, dtype=np.int64)
+    a = np.zeros(n)
+    for i in range(n):
+        p[i] = i
+    for s in range(nsteps):
+        p[p[0]] = (p[0] + s) % n          # at s = 1, p[0] == 0: the store writes the index it read
+        for i in range(n):
+            a[i] = x[p[i]] * x[i]
+        x += dt * a
+
+
+def test_rolled_back_store_at_an_index_read_from_its_own_region():
+    """``p[p[0]] = ...``: the reverse sweep read the index ``p[0]`` again where the
+    store had overwritten it, and put the old value back in another slot."""
+    check_everywhere(table_indexed_by_itself, _dup(X6), Active(0.3), Const(3), out="x",
+                     tapes=("autograd", "torch", "jax"))

@@ -228,7 +228,9 @@ def _unwritten_between(sweeps, read, cell, use) -> bool:
     if lu != lr[:len(lu)]:
         return False          # the use sits in a loop the read is not in: it runs again after writes
     lo, hi = order[id(read)], order[id(use)]
-    return not any(lo < order[id(w)] < hi for w in sweeps.ctx.eff.memory_writers.get(cell, []))
+    # (the use's own write counts: its reverse code, and the pop putting back what it
+    # overwrote, run where the memory still holds that write: ``p[p[0]] = v``)
+    return not any(lo < order[id(w)] <= hi for w in sweeps.ctx.eff.memory_writers.get(cell, []))
 
 
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
