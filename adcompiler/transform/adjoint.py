@@ -20,7 +20,7 @@ from ..codegen.naming import RESULT
 from ..frontend import notes
 from ..rules.binding import bind
 from .builder import ANS, FormBuilder, G, N, call_arguments, subst
-from .simplify import zero_where_unread
+from .simplify import keep_temporaries, unread_product, zero_where_unread
 
 __all__ = ["ANS", "AdjointBuilder", "G", "N", "Record", "subst"]
 
@@ -137,9 +137,12 @@ class AdjointBuilder(FormBuilder):
     def rule_term(self, rule, p, a, bound, mapping, s) -> list:
         expr = self.adjoint_template(rule, p, mapping)
         k = self.ctx.kinds.get(self.target) if self.target is not None else None
-        if k is not None and k.cls == "float" and rule.kind == "elementwise" and not self.ctx.module.options.second_order:
-            # (not in code differentiated again: the tangent of the adjoint is needed where it is 0)
-            expr = zero_where_unread(expr, mapping["g"], rule.adjoint_asts[p])
+        if k is not None and k.cls == "float" and rule.kind == "elementwise":
+            if not self.ctx.module.options.second_order:
+                expr = zero_where_unread(expr, mapping["g"], rule.adjoint_asts[p])
+            else:   # (code differentiated again: the tangent of the adjoint counts where it is 0)
+                expr = unread_product(expr, mapping["g"], rule.adjoint_asts[p],
+                                      lambda one: self.adjoint_template(rule, p, dict(mapping, g=one)))
         return self.contrib(a.id, expr, self.broadcasts(rule, bound))
 
     def adjoint_template(self, rule, p, mapping, each=False):
@@ -352,14 +355,8 @@ class AdjointBuilder(FormBuilder):
                         # and zero it once the line's adjoint is done (the line's pops
                         # may have put back the temporaries of its index by then:
                         # ``_t13 = idx[s] + 2`` of the step before; their values are kept)
-                        kept = {}
-                        for n in ast.walk(zero.targets[0].slice):
-                            if isinstance(n, ast.Name) and self.ctx.is_temp(n.id) and n.id not in kept:
-                                kept[n.id] = self.ctx.namer.fresh("_ix{}")
-                                rec.core.append(ast.Assign(targets=[N(kept[n.id], ast.Store)], value=N(n.id)))
-                        for n in ast.walk(zero.targets[0].slice):
-                            if isinstance(n, ast.Name) and n.id in kept:
-                                n.id = kept[n.id]
+                        rec.core += keep_temporaries(zero.targets[0].slice, self.ctx.is_temp,
+                                                     lambda: self.ctx.namer.fresh("_ix{}"))
                         rec.deferred.append(zero)
                         zero = None
                 if self.ctx.is_memory(v.id) and self.ctx.eff.cell(v.id) == self.ctx.eff.cell(m) and zero is not None:

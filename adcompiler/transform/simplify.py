@@ -453,6 +453,34 @@ def zero_where_unread(expr, g, template):
                      body=expr, orelse=ast.Constant(0.0))
 
 
+def keep_temporaries(index, is_temp, fresh) -> list:
+    """Bind the temporaries ``index`` reads to fresh names, and read those in
+    ``index`` (changed in place): the assignments. (A region zeroed at the end
+    of its line's reverse code, after the line's pops put back its temporaries.)"""
+    kept, out = {}, []
+    for n in ast.walk(index):
+        if isinstance(n, ast.Name) and is_temp(n.id):
+            if n.id not in kept:
+                kept[n.id] = fresh()
+                out.append(ast.Assign(targets=[ast.Name(kept[n.id], ast.Store())], value=ast.Name(n.id, ast.Load())))
+            n.id = kept[n.id]
+    return out
+
+
+def unread_product(expr, g, template, factor):
+    """``zero_where_unread`` for code differentiated again (second order): the
+    term as ``_ad_unread_product(g, partial)`` (``factor(one)``: the template with
+    ``one`` for ``g``), whose tangent is 0 where the tangent of ``g`` is 0 (a number
+    no path reads has neither an adjoint nor a tangent of it) but counts where
+    only ``g`` is 0 (``y * sqrt(x)`` at ``y == 0``: d2/dx dy is not 0). The 1 is a
+    numpy float: the partial it makes (``1 / (2 * r)`` of math.sqrt at 0) is inf,
+    not a ZeroDivisionError."""
+    if not _reads_values(template):
+        return expr
+    one = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "float64", ast.Load()), [ast.Constant(1.0)], [])
+    return ast.Call(ast.Name("_ad_unread_product", ast.Load()), [copy.deepcopy(g), factor(one)], [])
+
+
 def _reads_values(template) -> bool:
     """Whether an adjoint template's factor of ``g`` may be infinite or nan where
     the operands are finite: a division, a power, a function other than a few

@@ -5,6 +5,8 @@ the function is written functionally, against ``jax.hessian`` too.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -133,3 +135,58 @@ def test_jacobian_several_inputs_and_in_out_argument():
     mix(yp, x + h * np.eye(3)[1], w)
     mix(ym, x - h * np.eye(3)[1], w)
     np.testing.assert_allclose(Jf[0, 1][:, 1], (yp - ym) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def pair_energy(x, y):
+    e = 0.0
+    for i in range(x.shape[0]):
+        for j in range(x.shape[0]):
+            r = np.sqrt((x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2)   # (0 for the self pair, which is skipped)
+            if i != j:
+                e += 1.0 / r
+    return e
+
+
+def pair_energy_math(x, y):
+    e = 0.0
+    for i in range(x.shape[0]):
+        for j in range(x.shape[0]):
+            r = math.sqrt((x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2)
+            if i != j:
+                e += 1.0 / r
+    return e
+
+
+def root_where_positive(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        r = x[i] ** 0.5
+        if x[i] > 0:
+            s += r * x[i]
+    return s
+
+
+def weight_zero_here(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[0] * math.sqrt(x[i] + 2.0)   # x[0] == 0: the root's adjoint is 0, its tangent is not
+    return s
+
+
+@pytest.mark.parametrize("f, make", [
+    (pair_energy, lambda: (np.array([0.1, 0.9, 2.1]), np.array([0.3, -0.4, 0.8]))),
+    (pair_energy_math, lambda: (np.array([0.1, 0.9, 2.1]), np.array([0.3, -0.4, 0.8]))),
+    (root_where_positive, lambda: (np.array([0.5, -0.3, 1.7]),)),
+    (weight_zero_here, lambda: (np.array([0.0, 0.7, 1.3]),)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_hvp_of_a_number_computed_but_not_read(f, make):
+    """A number computed on every path, read on some (the self pair's distance):
+    its adjoint is 0 where unread, but second order kept 0 * inf (nan everywhere,
+    or a ZeroDivisionError with math.sqrt); where only the adjoint is 0 and not its
+    tangent, the second derivative still counts."""
+    args = make()
+    vs = tuple(R.standard_normal(a.shape) for a in args)
+    got = ad.hvp(f, tuple(a.copy() for a in args), vs)
+    want = _grad_fd(f, args, vs)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
