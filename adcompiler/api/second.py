@@ -22,6 +22,7 @@ from .. import pipeline
 from ..codegen.compile import _COMMENT
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import (
+    _may_write,
     copy_values,
     fill_defaults,
     is_float_scalar,
@@ -33,11 +34,12 @@ from .reverse import autodiff
 from .transforms import _out_positions
 
 
-def _reverse_function(f, values):
-    """The generated reverse code of ``f`` (all float arguments Duplicated,
-    Active return) as a compiled function ``f_reverse(x, dx, ..., dret)``."""
+def _reverse_function(f, values, const=frozenset()):
+    """The generated reverse code of ``f`` (float arguments Duplicated but those
+    in ``const``, Active return) as a compiled function ``f_reverse(x, dx, ..., dret)``."""
     kinds = tuple(kind_of_argument(v) for v in values)
-    acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind in "fc" else "Const" for v in values)
+    acts = tuple("Duplicated" if isinstance(v, np.ndarray) and v.dtype.kind in "fc" and k not in const else "Const"
+                 for k, v in enumerate(values))
 
     an = pipeline.analyse(f, kinds)
     k = an.kinds.get(an.namer.ret)
@@ -101,7 +103,9 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
             values.append(np.array(complex(a) if isinstance(a, (complex, np.complexfloating)) else float(a)))
         else:
             values.append(c)
-    comp, acts = _reverse_function(f, values)
+    # arrays without a direction that the function only reads are constants (np.interp's grid)
+    undirected = {i for i, (a, v) in enumerate(zip(args, vs)) if v is None and isinstance(a, np.ndarray)}
+    comp, acts = _reverse_function(f, values, undirected - _may_write(f, len(args)) if undirected else frozenset())
     for i, (a, v) in enumerate(zip(args, vs)):
         if is_float_scalar(a) and v is not None and i in comp.writes:
             # (as a 0-d array, `s = c; s += e` writes c too; as the float it is, it does not)

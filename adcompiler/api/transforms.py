@@ -38,6 +38,7 @@ import numpy as np
 from .. import activity as A
 from ..errors import ActivityError, ShapeError
 from .arguments import (
+    _may_write,
     annotate,
     copy_values,
     derivative,
@@ -129,9 +130,15 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
         raise ShapeError(f"jvp needs one tangent per argument ({len(args)}), got {len(tangents)}.",
                          construct="jvp", hint="pass None for arguments held constant.")
     ann = []
+    # (an array held constant that the function writes keeps a zero tangent: values with
+    # tangents may flow through it; one it only reads is a constant, np.interp's grid)
+    written = _may_write(f, len(args)) if any(t is None and is_float_array(a) for a, t in zip(args, tangents)) \
+        else set()
     for i, (a, t, c) in enumerate(zip(args, tangents, copy_values(args, f))):
         x = c   # (copies: of arrays, and of the arrays in lists and dicts)
-        if is_float_array(a):
+        if is_float_array(a) and t is None and i not in written:
+            ann.append(A.Const(x))
+        elif is_float_array(a):
             dx = layout_zeros(x)
             if t is not None and np.shape(t) == x.shape:
                 dx[...] = np.asarray(t, dtype=x.dtype)

@@ -111,3 +111,24 @@ def test_hessians_through_nested_tuples_and_lists_of_numbers(f):
         return ad.gradient(f, y)[0]
     fd = np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(3)], 1)
     np.testing.assert_allclose(ad.hessian(f, x), fd, rtol=1e-6, atol=1e-8)
+
+
+def interp_cubed(x, t):
+    return float(np.sum(np.interp(np.array([0.1, 0.35, 0.8]), t, x) ** 3))
+
+
+def test_arrays_without_a_direction_are_constants():
+    """``hvp(f, (x, t), (v, None))``, ``hessian(f, x, t)`` and ``jvp`` with a None
+    tangent: an array held constant that the function only reads (np.interp's
+    grid) is a constant, as for ``grad`` (it was given a derivative and refused)."""
+    x, t = np.array([0.3, -0.2, 0.9, 0.4, -0.7, 0.5]), np.linspace(0.0, 1.0, 6)
+    v = np.linspace(-1.0, 1.0, 6)
+    (hv, none) = ad.hvp(interp_cubed, (x, t), (v, None))
+    assert none is None
+    h = 1e-5
+    fd = (ad.gradient(interp_cubed, x + h * v, t, wrt=(0,))[0] - ad.gradient(interp_cubed, x - h * v, t, wrt=(0,))[0])
+    np.testing.assert_allclose(hv, fd / (2 * h), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(ad.hessian(interp_cubed, x, t) @ v, hv, rtol=1e-10, atol=1e-12)
+    value, tangent = ad.jvp(interp_cubed, (x, t), (v, None))
+    assert value == pytest.approx(interp_cubed(x, t))
+    assert tangent == pytest.approx(float(ad.gradient(interp_cubed, x, t, wrt=(0,))[0] @ v))
