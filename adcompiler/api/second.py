@@ -103,9 +103,16 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
             values.append(np.array(complex(a) if isinstance(a, (complex, np.complexfloating)) else float(a)))
         else:
             values.append(c)
-    # arrays without a direction that the function only reads are constants (np.interp's grid)
-    undirected = {i for i, (a, v) in enumerate(zip(args, vs)) if v is None and isinstance(a, np.ndarray)}
-    comp, acts = _reverse_function(f, values, undirected - _may_write(f, len(args)) if undirected else frozenset())
+    try:
+        comp, acts = _reverse_function(f, values)
+    except AdCompilerError:
+        # arrays without a direction that the function only reads, taken as constants
+        # (np.interp's grid, which has no derivative): their part of H v is then None
+        undirected = {i for i, (a, v) in enumerate(zip(args, vs)) if v is None and isinstance(a, np.ndarray)}
+        const = undirected - _may_write(f, len(args))
+        if not const:
+            raise
+        comp, acts = _reverse_function(f, values, const)
     for i, (a, v) in enumerate(zip(args, vs)):
         if is_float_scalar(a) and v is not None and i in comp.writes:
             # (as a 0-d array, `s = c; s += e` writes c too; as the float it is, it does not)

@@ -105,6 +105,11 @@ class _Writes(ast.NodeVisitor):
                 root = _root(node.value)
                 if root is not None:
                     self.aliases.setdefault(target.id, set()).add(root)
+                elif isinstance(node.value, ast.Call) and not _is_library(node.value.func, self.env):
+                    # a function of the user's may return a view of an argument (``t = tail(x)``)
+                    for a in node.value.args:
+                        if _root(a) is not None:
+                            self.aliases.setdefault(target.id, set()).add(_root(a))
         self.generic_visit(node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:

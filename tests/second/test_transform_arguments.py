@@ -120,7 +120,8 @@ def interp_cubed(x, t):
 def test_arrays_without_a_direction_are_constants():
     """``hvp(f, (x, t), (v, None))``, ``hessian(f, x, t)`` and ``jvp`` with a None
     tangent: an array held constant that the function only reads (np.interp's
-    grid) is a constant, as for ``grad`` (it was given a derivative and refused)."""
+    grid) is a constant where it cannot be differentiated, as for ``grad`` (it
+    was given a derivative and refused)."""
     x, t = np.array([0.3, -0.2, 0.9, 0.4, -0.7, 0.5]), np.linspace(0.0, 1.0, 6)
     v = np.linspace(-1.0, 1.0, 6)
     (hv, none) = ad.hvp(interp_cubed, (x, t), (v, None))
