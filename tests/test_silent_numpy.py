@@ -220,3 +220,27 @@ def test_solve_with_broadcast_stacks_everywhere():
                      tapes=("autograd", "torch", "jax"))
     A3 = rng.normal(size=(3, 4, 4)) + 4 * np.eye(4)
     check_everywhere(solve_broadcast, Duplicated(A3, np.zeros_like(A3)), D(rng, 4, 2), D(rng, 3, 4, 2), out="y")
+
+
+def _int_array_stored_a_float(x):
+    w = np.array([1, 2, 3])
+    w[0] = x[0] * 2.5          # numpy truncates: w[0] is an int, constant in x
+    return float(np.sum(w * x))
+
+
+def _int_table_indexes(x):
+    idx = np.array([2, 0, 1])
+    s = 0.0
+    for i in range(3):
+        k = idx[i]
+        s += x[k] * (i + 1.5)
+    return s
+
+
+@pytest.mark.parametrize("f", [_int_array_stored_a_float, _int_table_indexes], ids=lambda f: f.__name__)
+def test_arrays_of_integer_literals_are_integer_arrays(f):
+    """``np.array([1, 2, 3])`` was taken for a float array: a float stored into it
+    (truncated by numpy) carried a derivative (6.25 for 3.0)."""
+    from everywhere import check_everywhere
+    check_everywhere(f, Duplicated(np.array([1.3, 0.4, 0.7]), np.zeros(3)), out=(),
+                     tapes=("autograd", "torch", "jax"))

@@ -54,6 +54,20 @@ def _reverse_function(f, values, const=frozenset()):
     return pipeline.compiled(f, kinds, acts, True, "second"), acts
 
 
+def _reverse_for_hvp(f, args, vs, values):
+    """``_reverse_function`` with every float array differentiated, or where that is
+    refused, with the arrays without a direction that ``f`` only reads taken as
+    constants (np.interp's grid, which has no derivative: their part of H v is None)."""
+    try:
+        return _reverse_function(f, values)
+    except AdCompilerError:
+        undirected = {i for i, (a, v) in enumerate(zip(args, vs)) if v is None and isinstance(a, np.ndarray)}
+        const = undirected - _may_write(f, len(args))
+        if not const:
+            raise
+        return _reverse_function(f, values, const)
+
+
 def _at_user_line(exc, f):
     """A refusal met in the generated reverse code (differentiated again), at the
     user's line that code came from (the comment above it), or ``exc`` itself."""
@@ -103,16 +117,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
             values.append(np.array(complex(a) if isinstance(a, (complex, np.complexfloating)) else float(a)))
         else:
             values.append(c)
-    try:
-        comp, acts = _reverse_function(f, values)
-    except AdCompilerError:
-        # arrays without a direction that the function only reads, taken as constants
-        # (np.interp's grid, which has no derivative): their part of H v is then None
-        undirected = {i for i, (a, v) in enumerate(zip(args, vs)) if v is None and isinstance(a, np.ndarray)}
-        const = undirected - _may_write(f, len(args))
-        if not const:
-            raise
-        comp, acts = _reverse_function(f, values, const)
+    comp, acts = _reverse_for_hvp(f, args, vs, values)
     for i, (a, v) in enumerate(zip(args, vs)):
         if is_float_scalar(a) and v is not None and i in comp.writes:
             # (as a 0-d array, `s = c; s += e` writes c too; as the float it is, it does not)

@@ -16,6 +16,14 @@ from .registry import (
 )
 
 
+def _int_kind():
+    from ..analysis.kinds import INT
+    return INT
+
+
+_INT = _int_kind()
+
+
 def _like(param):
     def result(kinds, bound):
         from ..analysis.kinds import FLOAT
@@ -129,6 +137,7 @@ def _linear(fn, params, linear="g", zero=(), extra=None):
     return rule
 
 
+nondifferentiable(RN.popped_int, params="v", result=lambda kinds, bound: _INT)
 # the tangent in g counts only where g's tangent is not 0; in the partial, only where g is not 0
 defrule(RN.unread_product, "g, factor", result=lambda kinds, bound: kinds.get("g"),
         tangents={"g": "_ad_unread_product(t, factor)", "factor": "_ad_unread_product(g, t)"})

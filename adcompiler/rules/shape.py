@@ -118,9 +118,27 @@ def _trace_kind(kinds, bound):
 
 def _copy_kind(kinds, bound):
     k = kinds.get("a", kinds.get("object", FLOAT))
-    if k.cls == "tuple":   # a list of values: complex if one of them is
-        return array(nested_rank(k), "c" if any(e is not None and "c" in (e.dtype,) for e in k.elts or ()) else "f")
+    if k.cls == "tuple":   # a list of values: the dtype numpy gives them (ints stay ints: a float stored
+        return array(nested_rank(k), _leaf_dtype(k))   # into np.array([1, 2]) is truncated)
     return k
+
+
+def _leaf_dtype(k) -> str:
+    """The dtype kind numpy gives an array of the (nested) values of kind ``k``:
+    the widest of bool, int, float, complex; float where one is unknown."""
+    order = "bifc"
+    if k is None:
+        return "f"
+    if k.cls == "tuple":
+        found = [_leaf_dtype(e) for e in k.elts or ()]
+        return max(found, key=order.index) if found else "f"
+    if k.cls in ("bool", "int"):
+        return k.cls[0]
+    if k.cls == "float":
+        return "c" if k.dtype == "c" else "f"
+    if k.cls in ("array", "num") and k.dtype in order:
+        return k.dtype
+    return "f"
 
 
 def nested_rank(k):

@@ -30,6 +30,11 @@ def safe_div(a, b):
     return out if shape else out[()]
 
 
+def popped_int(v):
+    """``v``: an integer popped from the tape of code differentiated again (its kind)."""
+    return v
+
+
 def unread_product(g, factor):
     """``g * factor`` of numbers, 0 where ``g`` is 0: the adjoint of a number no
     path reads, whatever its partial ``factor`` (inf: ``sqrt`` at 0)."""

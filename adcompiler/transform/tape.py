@@ -49,6 +49,10 @@ class TapeAccess:
         name = name if pushed is None else _pushed_name(pushed)
         tag = self.tape_tag(name)
         call = ast.Call(ast.Attribute(self._stack(self.typed_stack(tag, name)), "pop", ast.Load()), [], [])
+        if tag == "i" and self.ctx.module.options.second_order:
+            # (code differentiated again pops from a list: the kind of what comes off it is
+            # otherwise a guess, and an index of unknown kind may make a copy)
+            call = ast.Call(N("_ad_popped_int"), [call], [])
         call.tape_tag = tag
         return call
 

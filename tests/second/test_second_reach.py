@@ -134,3 +134,61 @@ def test_float_arguments_updated_in_place_through_a_name_are_refused():
     hx, hc = hvp(K.scalar_rebound, (x, 0.7), (None, 1.0))
     np.testing.assert_allclose(hx, 2 * 0.7)   # d2f/dc dx_i = 2c
     assert hc == pytest.approx(2 * (1 + x.sum()))
+
+
+def _fill_while_positive(a, v):
+    k = 0
+    while k < a.shape[0] and v[k] > 0.0:
+        a[k] = v[k] ** 2
+        k += 1
+
+
+def _fill_at_table(a, v, idx):
+    for i in range(idx.shape[0]):
+        k = idx[i]
+        a[k] = v[i] * a[k] ** 2
+
+
+def _second_half(out, y):
+    n = y.shape[0] // 2
+    for i in range(n):
+        out[i] = y[n + i]
+        out[n + i] = -y[i] * y[n + i] ** 2
+
+
+def loss_fill_while(a, v):
+    _fill_while_positive(a, v)
+    return float(np.sum(a ** 3))
+
+
+def loss_fill_table(a, v):
+    _fill_at_table(a, v, np.array([2, 0, 1]))
+    return float(np.sum(a ** 3) + np.sum(v * a))
+
+
+def loss_second_half(y, w):
+    out = np.zeros(4)
+    _second_half(out, y)
+    return float(np.sum(out * out * w[0]) + w[1] * out[3])
+
+
+@pytest.mark.parametrize("f, make", [
+    (loss_fill_while, lambda: [np.array([0.5, 0.7, 0.9]), np.array([0.4, 0.6, -0.2])]),
+    (loss_fill_table, lambda: [np.array([0.5, 0.7, 0.9]), np.array([0.4, 0.6, -0.2])]),
+    (loss_second_half, lambda: [np.array([0.3, -0.6, 0.8, 0.5]), np.array([0.7, -1.2])]),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_hvp_of_helpers_storing_at_an_integer_name(f, make):
+    """``a[k] = ...`` in a helper, ``k`` a counter, a value read from a table or
+    ``n + i``: its reverse half, differentiated again, pops ``k`` from the tape,
+    whose kind was a guess (refused: cannot tell whether ``da[k]`` is a view)."""
+    args = make()
+    vs = [np.linspace(-1.0, 1.0, a.size) for a in args]
+    got = hvp(f, tuple(a.copy() for a in args), tuple(vs))
+
+    def grads(step):
+        ann = [Duplicated(a + step * v, np.zeros_like(a)) for a, v in zip(args, vs)]
+        autodiff(Reverse, f, Active, *ann)
+        return [a.dval for a in ann]
+    h = 1e-5
+    for g, p, m in zip(got, grads(h), grads(-h)):
+        np.testing.assert_allclose(g, (p - m) / (2 * h), rtol=1e-5, atol=1e-7)
