@@ -237,7 +237,14 @@ def _int_table_indexes(x):
     return s
 
 
-@pytest.mark.parametrize("f", [_int_array_stored_a_float, _int_table_indexes], ids=lambda f: f.__name__)
+def _int_full_stored_a_float(x):
+    w = np.full(3, 2)
+    w[1] = x[1] * 1.5
+    return float(np.sum(w * x * x))
+
+
+@pytest.mark.parametrize("f", [_int_array_stored_a_float, _int_table_indexes, _int_full_stored_a_float],
+                         ids=lambda f: f.__name__)
 def test_arrays_of_integer_literals_are_integer_arrays(f):
     """``np.array([1, 2, 3])`` was taken for a float array: a float stored into it
     (truncated by numpy) carried a derivative (6.25 for 3.0)."""

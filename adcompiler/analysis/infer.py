@@ -246,8 +246,8 @@ class Inference:
         if name in ("copy", "asarray", "array"):
             k = arg_kinds[0] if arg_kinds else OTHER
             if k.cls == "tuple":
-                from ..rules.shape import nested_rank
-                k = array(nested_rank(k), "c" if any(x is not None and _dtype(x) == "c" for x in k.elts or ()) else "f")
+                from ..rules.shape import _leaf_dtype, nested_rank
+                k = array(nested_rank(k), _leaf_dtype(k))
             return k
         if name == "transpose":
             return arg_kinds[0]
@@ -264,7 +264,12 @@ class Inference:
                 return broadcast(*arg_kinds[:2])
             return array(None)
         if name in ("full", "full_like"):
-            return self.alloc(name, e, arg_kinds)
+            k = self.alloc(name, e, arg_kinds)
+            fill = arg_kinds[1] if len(arg_kinds) > 1 else None
+            if name == "full" and k.cls == "array" and fill is not None and fill.cls in ("int", "bool") \
+                    and len(e.args) < 3 and not any(kw.arg == "dtype" for kw in e.keywords):
+                k = array(k.ndim, fill.cls[0])   # np.full(n, 2) holds ints (a float stored is truncated)
+            return k
         return array(None)
 
     def alloc(self, name, e, arg_kinds) -> Kind:
