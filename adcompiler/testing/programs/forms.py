@@ -48,10 +48,12 @@ from __future__ import annotations
 from .exprs import ExprGen
 from .forms_more import (
     f_complex,
+    f_computed_window,
     f_einsum,
     f_flow,
     f_globals,
     f_int_signs,
+    f_int_store,
     f_masked,
     f_ufunc_kw,
     f_view_update,
@@ -373,10 +375,11 @@ FORMS = {
     "nested-tuple": f_nested_tuple, "number-list": f_number_list,
     "complex": f_complex, "masked": f_masked, "ufunc-kw": f_ufunc_kw, "globals": f_globals, "einsum": f_einsum,
     "flow": f_flow, "view-update": f_view_update, "int-signs": f_int_signs,
+    "int-store": f_int_store, "computed-window": f_computed_window,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
-           "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1}
+           "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

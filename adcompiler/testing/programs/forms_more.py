@@ -16,7 +16,10 @@ output, ``optimize=``) and helpers returning numpy's read-only views
 return early or return nothing, ``while True`` left by ``break``; in-place
 updates whose operand is a named view of the array updated (``v = w[1:];
 w[:-1] += v``); integer remainders and quotients of negative numbers in
-element loops (``np.fmod(i - 2, 3)``, ``(2 - i) // 3``).
+element loops (``np.fmod(i - 2, 3)``, ``(2 - i) // 3``); integer arrays
+(``np.full(n, 2)``, ``np.arange(n)``) that floats are stored into (numpy
+truncates them); slice stores in loops whose bounds are computed on the line
+(``w[j % m:j % m + 2] = ...``).
 
 Each reads only names of the scope and writes only writable ones; values
 stay smooth (``np.angle`` of a value with a positive real part, ``np.abs``
@@ -234,3 +237,24 @@ def f_int_signs(g, ex):
                   f"np.remainder({i} - 3, 2)", f"np.floor_divide(1 - {i}, 2)", f"int(({i} - 2.5) / 2)",
                   f"-{i} % -3", f"np.mod(2 - {i}, 3)", f"abs({i} - 2) // 2"])
     return [f"for {i} in range(n):", f"    {w}[{i}] += 0.1 * ({e}) * {u}[{i}]"]
+
+
+def f_int_store(g, ex):
+    """An integer array a float is stored into: numpy truncates it (no derivative)."""
+    r = g.rng
+    u, w, _ = _pick(g)
+    k = ex.name("ki")
+    make = r.choice(["np.full(n, 2)", "np.arange(n)", "np.zeros(n, dtype=np.int64)", "np.ones(n, dtype=int)"])
+    return [f"{k} = {make}", f"{k}[n - 1] = {u}[0] * 2.5 + 7.25", f"{w}[:] += {k} * {u} * 0.25"]
+
+
+def f_computed_window(g, ex):
+    """Slice stores in a loop whose bounds are integer arithmetic on the line (a
+    different region each step)."""
+    r = g.rng
+    u, w, _ = _pick(g)
+    j = ex.name("jw")
+    lo = r.choice([f"({j} * 3) % (n - 1)", f"(n - 2 - {j}) % (n - 1)", f"{j} % (n - 1)"])
+    value = r.choice([f"{u}[{lo}:{lo} + 2] * {w}[{lo}:{lo} + 2]", f"np.sin({u}[{lo}:{lo} + 2]) + {w}[{lo}:{lo} + 2]",
+                      f"{u}[{lo}:{lo} + 2] * 0.5"])
+    return [f"for {j} in range(n):", f"    {w}[{lo}:{lo} + 2] = {value}"]
