@@ -27,6 +27,7 @@ from adcompiler import (
 )
 from adcompiler.errors import AdCompilerWarning
 from adcompiler.runtime import checkpoint as ck
+from adcompiler.testing import check_grads
 
 # -- the schedule -------------------------------------------------------------------
 
@@ -702,3 +703,41 @@ def test_memory_named_on_some_paths_only_is_not_snapshotted(x):
     np.testing.assert_allclose(got, want, rtol=1e-12)
     from adcompiler.testing import check_grads
     check_grads(_tuple_loop_in_a_branch, Duplicated(np.array(x), np.zeros(2)))
+
+
+def nested_marked_while(u, T, S, dt):
+    k = 0
+    # adcompiler: checkpoint
+    while k < T:
+        # adcompiler: checkpoint
+        for j in range(S):
+            u[:] = u * (1 + dt * np.sin(u[::-1]))
+        k += 1
+    return np.sum(u ** 2)
+
+
+def nested_marked_for_break(u, T, S, dt):
+    # adcompiler: checkpoint
+    for k in range(T):
+        # adcompiler: checkpoint
+        for j in range(S):
+            u[:] = u * (1 + dt * np.sin(u[::-1]))
+        if u[0] > 50.0:
+            break
+    return np.sum(u ** 2)
+
+
+@pytest.mark.parametrize("f", [nested_marked_while, nested_marked_for_break], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("snapshots", [1, 2, 3, 5])
+def test_checkpointed_loop_inside_a_checkpointed_loop(f, snapshots):
+    """Both loops of a nest marked, the outer one's length known at its end: the
+    inner loop counted its steps in the outer's ``_ck_k`` (a schedule for the wrong
+    number of steps: wrong gradients, or an IndexError)."""
+    u0 = np.array([0.8, 0.4, 0.6, 0.3, 0.9])
+    want_u, got_u = np.zeros(5), np.zeros(5)
+    want = autodiff(Reverse, f, Active, Duplicated(u0.copy(), want_u), Const(4), Const(2), Active(0.05))
+    got = autodiff(Reverse, f, Active, Duplicated(u0.copy(), got_u), Const(4), Const(2), Active(0.05),
+                   checkpoint=snapshots)
+    np.testing.assert_allclose(got_u, want_u, rtol=1e-12)
+    assert got[3] == pytest.approx(want[3], rel=1e-12)
+    check_grads(f, Duplicated(u0.copy(), np.zeros(5)), Const(4), Const(2), Active(0.05), ret=Active)

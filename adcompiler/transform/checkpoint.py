@@ -29,39 +29,10 @@ from ..analysis.infer import walk_stmts
 from ..errors import AdCompilerError, AdCompilerWarning
 from ..frontend import notes
 from .builder import N
-from .plan import loads
+from .plan import loads, own_loads, random_call
 from .tape import assign
 
 MARK = "adcompiler: checkpoint"
-
-
-def _random_call(stmts) -> str | None:
-    """The source of a call to a random number generator among ``stmts`` (a
-    replayed step would draw other numbers), or None."""
-    import random
-
-    import numpy as np
-    for st in walk_stmts(stmts):
-        for node in ast.walk(st):
-            target = notes.target(node)
-            if target is None:
-                continue
-            mod = getattr(target, "__module__", None) or ""
-            owner = getattr(target, "__self__", None)
-            if mod.startswith("numpy.random") or mod == "random" or \
-                    isinstance(owner, (random.Random, np.random.Generator, np.random.RandomState)):
-                return ast.unparse(node.func)
-    return None
-
-
-def _own_loads(st) -> set:
-    """Names a statement reads itself: a compound one its header (its body's
-    statements are walked on their own)."""
-    if isinstance(st, ast.For):
-        return loads([ast.Expr(st.iter)])
-    if isinstance(st, (ast.While, ast.If)):
-        return loads([ast.Expr(st.test)])
-    return loads([st])
 
 
 def _bound(stmts) -> set:
@@ -216,7 +187,7 @@ class Checkpointing:
         the last step binds a fresh shadow, dropping the adjoint the code after the
         loop gave it. Why the loop keeps its tape, or None."""
         ctx = self.ctx
-        after = {n for st in walk_stmts(self.body) if id(st) not in inside for n in _own_loads(st)}
+        after = {n for st in walk_stmts(self.body) if id(st) not in inside for n in own_loads(st)}
         for n in sorted(bound_in & after):
             k = ctx.kinds.get(n)
             if k is not None and k.cls in ("array", "num") and ctx.needs_shadow(n):
@@ -229,8 +200,8 @@ class Checkpointing:
         inside = {id(n) for n in walk_stmts(s.body)}
         if any(isinstance(n, ast.Return) for n in walk_stmts(s.body)):
             return "the loop contains `return`"
-        if _random_call(s.body) is not None:
-            return f"the steps call `{_random_call(s.body)}`, which a replayed step would draw again"
+        if random_call(s.body) is not None:
+            return f"the steps call `{random_call(s.body)}`, which a replayed step would draw again"
         bound_in = _bound(s.body) | _targets(s)
         bound_out = set(ctx.params) | {n for st in walk_stmts(self.body) if id(st) not in inside and st is not s
                                        for n in _bound([st]) if not isinstance(st, (ast.For, ast.While, ast.If))}
@@ -344,8 +315,20 @@ class Checkpointing:
         key = id(s)
         if key not in self._ck_vars:
             fresh = self.ctx.namer.fresh
-            self._ck_vars[key] = {k: fresh(f"_ck_{k}{{}}") for k in ("it", "plan", "snaps", "final", "scratch", "fixed")}
+            self._ck_vars[key] = {k: fresh(f"_ck_{k}{{}}") for k in ("it", "plan", "snaps", "final", "scratch", "fixed",
+                                                                   "k", "a", "b", "op", "v")}
         return self._ck_vars[key]
+
+    def _own(self, s, code) -> list:
+        """``code`` with the step counter and schedule names made ``s``'s own (a
+        checkpointed loop inside another counted its steps in the outer's ``_ck_k``)."""
+        names = self._ck_names(s)
+        mine = {f"_ck_{k}": names[k] for k in ("k", "a", "b", "op", "v")}
+        for st in code:
+            for n in ast.walk(st):
+                if isinstance(n, ast.Name) and n.id in mine:
+                    n.id = mine[n.id]
+        return code
 
     def _steps(self, s, names, body, reverse=False) -> ast.For:
         """``for k in range(a, b)`` (or reversed), binding the loop target, then ``body``.
@@ -431,7 +414,7 @@ class Checkpointing:
         fixed = ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in plan["fixed"]], ast.Load())
         out.append(self.push(ast.Tuple([ast.Subscript(N(names["plan"]), ast.Constant(1), ast.Load()),
                                         N(names["snaps"]), N(names["it"]), fixed], ast.Load())))
-        return out
+        return self._own(s, out)
 
     def _online_forward(self, s) -> list:
         """The forward sweep of a checkpointed loop whose number of steps is
@@ -463,7 +446,7 @@ class Checkpointing:
         fixed = ast.Tuple([ast.Call(N("_ad_copy"), [N(x)], []) for x in plan["fixed"]], ast.Load())
         it = N(names["it"]) if isinstance(s, ast.For) else ast.Constant(None)
         out.append(self.push(ast.Tuple([actions, N(names["snaps"]), it, fixed], ast.Load())))
-        return out
+        return self._own(s, out)
 
     def checkpoint_reverse(self, r) -> list:
         """The reverse sweep of checkpointed loop ``r.stmt``: the schedule replayed."""
@@ -496,4 +479,4 @@ class Checkpointing:
                                ("snap", [self._snapshot(s, names)])],
                               self._restore_snapshot(s, names))
         out.append(self._over_actions(N(names["plan"]), body))
-        return out + [self._put_back(x, names["final"], k) for k, x in enumerate(held)]
+        return self._own(s, out + [self._put_back(x, names["final"], k) for k, x in enumerate(held)])

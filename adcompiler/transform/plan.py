@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.infer import walk_stmts
 from ..codegen.naming import COND, COUNT, RESULT
 from ..frontend import notes
 from .builder import ANS, G, N
@@ -65,6 +66,36 @@ def _bound(node) -> set:
         elif isinstance(n, (ast.alias, ast.ExceptHandler, ast.FunctionDef, ast.ClassDef, ast.MatchAs, ast.MatchStar)):
             out.add(getattr(n, "asname", None) or getattr(n, "name", None))
     return out
+
+
+def random_call(stmts) -> str | None:
+    """The source of a call to a random number generator among ``stmts`` (a
+    replayed step would draw other numbers), or None."""
+    import random
+
+    import numpy as np
+    for st in walk_stmts(stmts):
+        for node in ast.walk(st):
+            target = notes.target(node)
+            if target is None:
+                continue
+            mod = getattr(target, "__module__", None) or ""
+            owner = getattr(target, "__self__", None)
+            if mod.startswith("numpy.random") or mod == "random" or \
+                    isinstance(owner, (random.Random, np.random.Generator, np.random.RandomState)):
+                return ast.unparse(node.func)
+    return None
+
+
+def own_loads(st) -> set:
+    """Names a statement reads itself: a compound one its header (its body's
+    statements are walked on their own)."""
+    if isinstance(st, ast.For):
+        return loads([ast.Expr(st.iter)])
+    if isinstance(st, (ast.While, ast.If)):
+        return loads([ast.Expr(st.test)])
+    return loads([st])
+
 
 
 class SweepPlan:
