@@ -112,6 +112,9 @@ def test_memory_budgets():
         autodiff(Reverse, heat, Const, Duplicated(np.ones(4), np.zeros(4)), Const(2), checkpoint="lots")
     with pytest.raises(AdCompilerError):
         autodiff(Reverse, heat, Const, Duplicated(np.ones(4), np.zeros(4)), Const(2), checkpoint=0)
+    for budget in ("-5KB", "0B", "0"):   # (taken as one snapshot)
+        with pytest.raises(AdCompilerError, match="neither a number of snapshots"):
+            autodiff(Reverse, heat, Const, Duplicated(np.ones(4), np.zeros(4)), Const(2), checkpoint=budget)
 
 
 # -- kernels ------------------------------------------------------------------------

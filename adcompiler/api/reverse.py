@@ -116,8 +116,8 @@ def checkpoint_option(spec):
         return int(spec)
     if isinstance(spec, str):
         try:
-            parse_bytes(spec)
-            return spec
+            if parse_bytes(spec) > 0:   # (a budget of 0 or below would keep one snapshot whatever it said)
+                return spec
         except ValueError:
             pass
     raise AdCompilerError(f"checkpoint={spec!r} is neither a number of snapshots nor a memory budget.",
