@@ -296,3 +296,53 @@ def test_rolled_back_store_at_an_index_read_from_its_own_region():
     store had overwritten it, and put the old value back in another slot."""
     check_everywhere(table_indexed_by_itself, _dup(X6), Active(0.3), Const(3), out="x",
                      tapes=("autograd", "torch", "jax"))
+
+
+def name_bound_in_a_tuple(y, x, idx):
+    for s in range(3):
+        a, y[a:a + 2] = idx[s], x[s:s + 2] * 2.0
+    return np.sum(y ** 2)
+
+
+def name_bound_before_a_semicolon(y, x):
+    i = 0
+    for s in range(3):
+        i = i + 2; y[i - 2:i] = x[i - 2:i] * 2.0
+    return np.sum(y ** 2)
+
+
+def name_counted_in_a_while(y, x):
+    i = 0
+    while i < 4:
+        i += 1; y[i:i + 2] = x[i:i + 2] * 2.0
+    return np.sum(y ** 2)
+
+
+def name_bound_in_a_one_line_if(y, x, idx):
+    a = 0
+    for s in range(3):
+        if x[s] > -5.0: a = idx[s]; y[a:a + 2] = x[s:s + 2] * 2.0
+    return np.sum(y ** 2)
+
+
+Y7 = [0.3, -0.8, 0.5, 1.1, -0.4, 0.9, 0.2]
+X7 = [0.7, -0.2, 0.6, -1.3, 0.8, 0.1, -0.5]
+
+
+@pytest.mark.parametrize("f, make", [
+    (name_bound_in_a_tuple, lambda: [_dup(Y7), _dup(X7), Const(np.array([3, 0, 1]))]),
+    (name_bound_before_a_semicolon, lambda: [_dup(Y7), _dup(X7)]),
+    (name_counted_in_a_while, lambda: [_dup(Y7), _dup(X7)]),
+    (name_bound_in_a_one_line_if, lambda: [_dup(Y7), _dup(X7), Const(np.array([3, 0, 1]))]),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_slice_store_with_bounds_bound_on_its_line(f, make):
+    """``a, y[a:a + 2] = idx[s], ...``: the line's pops put back ``a`` (of the step
+    before) before the shadow of the region was zeroed (the region of another step)."""
+    check_everywhere(f, *make())
+    for ck in (1, 2):
+        got, want = make(), make()
+        autodiff(Reverse, f, Active, *got, checkpoint=ck)
+        autodiff(Reverse, f, Active, *want)
+        for g, w in zip(got, want):
+            if isinstance(g, Duplicated):
+                np.testing.assert_allclose(g.dval, w.dval, rtol=1e-12)

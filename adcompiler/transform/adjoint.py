@@ -355,8 +355,7 @@ class AdjointBuilder(FormBuilder):
                         # and zero it once the line's adjoint is done (the line's pops
                         # may have put back the temporaries of its index by then:
                         # ``_t13 = idx[s] + 2`` of the step before; their values are kept)
-                        rec.core += keep_temporaries(zero.targets[0].slice, self.ctx.is_temp,
-                                                     lambda: self.ctx.namer.fresh("_ix{}"))
+                        rec.core += keep_temporaries(zero.targets[0].slice, self.ctx, s)
                         rec.deferred.append(zero)
                         zero = None
                 if self.ctx.is_memory(v.id) and self.ctx.eff.cell(v.id) == self.ctx.eff.cell(m) and zero is not None:

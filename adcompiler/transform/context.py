@@ -156,6 +156,13 @@ class FunctionContext:
                     return True
         return False
 
+    def bound_on_line(self, s) -> set:
+        """Names other statements of ``s``'s source line bind (``a, y[a:a + 2] = ...``,
+        ``i += 1; y[i:i + 2] = ...``): the line's reverse code may pop them back."""
+        return {n.id for w in self.eff.stmts if w is not s and w.lineno == s.lineno
+                and not isinstance(w, (ast.For, ast.While, ast.If))
+                for n in ast.walk(w) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
     # -- code pieces ------------------------------------------------------------------
     def comment(self, lineno):
         return self.module.comment(self.pf, lineno)

@@ -453,15 +453,17 @@ def zero_where_unread(expr, g, template):
                      body=expr, orelse=ast.Constant(0.0))
 
 
-def keep_temporaries(index, is_temp, fresh) -> list:
-    """Bind the temporaries ``index`` reads to fresh names, and read those in
-    ``index`` (changed in place): the assignments. (A region zeroed at the end
-    of its line's reverse code, after the line's pops put back its temporaries.)"""
+def keep_temporaries(index, ctx, s) -> list:
+    """Bind the names ``index`` (of statement ``s``) reads that its line binds
+    (its temporaries, ``a`` of ``a, y[a:a + 2] = ...``) to fresh names, and read
+    those in ``index`` (changed in place): the assignments. (A region zeroed at
+    the end of its line's reverse code, after the line's pops put them back.)"""
     kept, out = {}, []
+    line = ctx.bound_on_line(s)
     for n in ast.walk(index):
-        if isinstance(n, ast.Name) and is_temp(n.id):
+        if isinstance(n, ast.Name) and (ctx.is_temp(n.id) or n.id in line):
             if n.id not in kept:
-                kept[n.id] = fresh()
+                kept[n.id] = ctx.namer.fresh("_ix{}")
                 out.append(ast.Assign(targets=[ast.Name(kept[n.id], ast.Store())], value=ast.Name(n.id, ast.Load())))
             n.id = kept[n.id]
     return out
