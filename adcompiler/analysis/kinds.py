@@ -197,6 +197,10 @@ def numbers_of(f, k: Kind) -> Kind:
     int taken for a float goes to the float tape and fails as an index.)"""
     if f in _INT_OF_NUMBER:
         return INT if k.cls in ("int", "float", "bool") else Kind(k.cls, k.ndim, "i") if k.cls == "array" else k
+    if isinstance(f, np.ufunc) and f.types and all(t.endswith("->?") for t in f.types if "O" not in t):
+        # a predicate (np.isfinite, np.signbit, np.logical_and): numpy bools, of any operands
+        return BOOL if k.cls in ("int", "float", "bool") else Kind(k.cls, k.ndim, "b") if k.cls in ("array", "num") \
+            else k
     ints = k.cls in ("int", "bool") or (k.cls == "array" and k.dtype in ("i", "b"))
     if not ints or (f not in _FLOAT_OF_INTS and _keeps_ints(f)):
         return k

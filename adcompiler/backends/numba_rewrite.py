@@ -124,11 +124,11 @@ class FunctionRewrite(LoopRewrites):
 
     def bool_expr(self, e) -> bool:
         """Whether ``e`` is a (numpy) bool by its form and kinds."""
-        if isinstance(e, ast.Compare):
+        if isinstance(e, ast.Compare) or (isinstance(e, ast.Constant) and type(e.value) is bool):
             return True
-        if isinstance(e, ast.Name):
+        if isinstance(e, ast.Name):   # (np.isfinite(x), np.signbit(x)... of a number: a numpy bool)
             k = self.kinds.get(e.id)
-            return k is not None and k.cls == "bool"
+            return k is not None and (k.cls == "bool" or (k.cls in ("num", "array") and k.dtype == "b"))
         if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Mult, ast.BitOr, ast.BitAnd)):
             return self.bool_expr(e.left) and self.bool_expr(e.right)
         return False

@@ -271,3 +271,24 @@ def view_of_view_added(x):
     w = x[:-2]
     w += v
     return float(np.sum(x ** 3))
+
+
+def predicates_added(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * (np.isfinite(x[i]) + np.signbit(x[i]))   # numpy's bools: a logical or
+    return s
+
+
+def predicate_and_mask_added(x, m):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i] * (np.logical_and(x[i] > 0.0, x[i] < 1.0) + m[i])
+    return s
+
+
+def mask_plus_true(x, m):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * (m[i] + True)
+    return s

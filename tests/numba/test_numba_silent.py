@@ -254,3 +254,25 @@ def test_update_by_a_named_view_of_the_target(f, shape, backend):
     autodiff(Reverse, f, Active, Duplicated(x.copy(), want))
     np.testing.assert_allclose(got, want, rtol=1e-12)
     check_grads(f, Duplicated(x.copy(), np.zeros(shape)), ret=Active)
+
+
+@pytest.mark.parametrize("f", [K.predicates_added, K.predicate_and_mask_added, K.mask_plus_true],
+                         ids=lambda f: f.__name__)
+def test_sums_of_numpy_bools_refused_and_auto_falls_back(f):
+    """numpy adds its bools as a logical or (``np.isfinite(x) + np.signbit(x)`` is
+    True), numba as integers (2): the predicates' results were taken for floats
+    and compiled (a wrong primal and gradient under numba, and under auto)."""
+    from adcompiler import Active, ReverseWithPrimal
+    x = np.array([0.7, -0.3, 0.9, 0.1, -1.2, 0.6])
+    m = np.array([True, True, False, True, False, True])
+    args = (x,) if f is K.predicates_added else (x, m)
+    want = f(*[a.copy() for a in args])
+    ann = lambda dx: [Duplicated(x.copy(), dx)] + [Const(a) for a in args[1:]]
+    with pytest.raises(BackendError, match="numba_kernels.py"):
+        autodiff(ReverseWithPrimal, f, Active, *ann(np.zeros(6)), backend="numba")
+    got_dx, want_dx = np.zeros(6), np.zeros(6)
+    (_, primal) = autodiff(ReverseWithPrimal, f, Active, *ann(got_dx), backend="auto")
+    autodiff(ReverseWithPrimal, f, Active, *ann(want_dx))
+    assert primal == pytest.approx(want, rel=1e-12)
+    np.testing.assert_allclose(got_dx, want_dx, rtol=1e-12)
+    check_grads(f, *ann(np.zeros(6)), ret=Active)
