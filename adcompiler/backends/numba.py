@@ -102,19 +102,26 @@ def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
 def _constant_key(namespace: dict, attributes: dict | None = None) -> str:
     """What of the user's globals numba freezes into the compiled code (numbers,
     numpy scalars, arrays; and the attributes read of other objects, ``cfg.SCALE``)."""
-    parts = []
     namespace = {**namespace, **(attributes or {})}
-    for name in sorted(namespace):
-        v = namespace[name]
-        if isinstance(v, (bool, int, float, complex, str)):
-            parts.append(f"{name}={v!r}")
-        elif isinstance(v, np.generic):
-            parts.append(f"{name}={v!r}:{v.dtype}")
-        elif isinstance(v, np.ndarray):
-            parts.append(f"{name}={hashlib.sha1(np.ascontiguousarray(v).tobytes()).hexdigest()}{v.shape}{v.dtype}")
-        else:
-            parts.append(f"{name}:{type(v).__name__}:{getattr(v, '__module__', '')}.{getattr(v, '__qualname__', '')}")
-    return ";".join(parts)
+    return ";".join(f"{name}{_value_key(namespace[name])}" for name in sorted(namespace))
+
+
+def _value_key(v) -> str:
+    """A value's part of the key: numbers and arrays by value, tuples by their
+    items' (numba freezes a tuple's numbers too), other objects by type and name."""
+    if isinstance(v, (bool, int, float, complex, str)):
+        return f"={v!r}"
+    if isinstance(v, np.generic):
+        return f"={v!r}:{v.dtype}"
+    if isinstance(v, np.ndarray):
+        return f"={hashlib.sha1(np.ascontiguousarray(v).tobytes()).hexdigest()}{v.shape}{v.dtype}"
+    if isinstance(v, tuple):
+        return "=(" + ",".join(_value_key(x) for x in v) + ")"
+    return f":{type(v).__name__}:{getattr(v, '__module__', '')}.{getattr(v, '__qualname__', '')}"
+
+
+def _holds_array(v) -> bool:
+    return isinstance(v, np.ndarray) or (isinstance(v, tuple) and any(_holds_array(x) for x in v))
 
 
 def _write(source: str, key: str) -> str:
@@ -136,7 +143,7 @@ def compile_module(module) -> dict:
     (line -> the user's file, line, text) and ``__path__``."""
     require()
     for name, value in sorted(module.namespace.items()):
-        if isinstance(value, np.ndarray):
+        if _holds_array(value):   # (an array, or a tuple of them)
             file, line, _ = module.origins[0] if module.origins else (None, None, None)
             raise BackendError(f"the function reads the module-level array `{name}`, which numba would freeze at "
                                "its first compilation (later changes to it would not be seen).",

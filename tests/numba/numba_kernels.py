@@ -292,3 +292,21 @@ def mask_plus_true(x, m):
     for i in range(x.shape[0]):
         s += x[i] * (m[i] + True)
     return s
+
+
+WEIGHTS = (0.5, 1.5, 2.0)
+TABLES = (np.array([1.0, 2.0]),)
+
+
+def weighted_by_a_tuple(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += WEIGHTS[i % 3] * x[i] * x[i]
+    return s
+
+
+def weighted_by_a_tuple_of_arrays(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += TABLES[0][i % 2] * x[i]
+    return s

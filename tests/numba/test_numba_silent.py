@@ -276,3 +276,23 @@ def test_sums_of_numpy_bools_refused_and_auto_falls_back(f):
     assert primal == pytest.approx(want, rel=1e-12)
     np.testing.assert_allclose(got_dx, want_dx, rtol=1e-12)
     check_grads(f, *ann(np.zeros(6)), ret=Active)
+
+
+@pytest.mark.parametrize("backend", ["numba", "auto"])
+def test_module_tuples_are_not_frozen(backend, monkeypatch):
+    """A module-level tuple of numbers: numba freezes its values, and the cache's
+    key had only its type (a tuple changed in the source, or rebound, kept the
+    first values, in numba's disk cache too); a tuple of arrays is refused as an
+    array is."""
+    from adcompiler import gradient
+    x = np.linspace(0.5, 1.0, 6)
+    for w in ((0.5, 1.5, 2.0), (10.0, 20.0, 30.0)):
+        monkeypatch.setattr(K, "WEIGHTS", w)
+        np.testing.assert_allclose(gradient(K.weighted_by_a_tuple, x, backend=backend)[0],
+                                   2 * np.array(w * 2) * x, rtol=1e-12)
+    if backend == "numba":
+        with pytest.raises(BackendError, match="module-level array `TABLES`"):
+            gradient(K.weighted_by_a_tuple_of_arrays, x, backend=backend)
+    else:
+        np.testing.assert_allclose(gradient(K.weighted_by_a_tuple_of_arrays, x, backend=backend)[0],
+                                   [1.0, 2.0] * 3, rtol=1e-12)
