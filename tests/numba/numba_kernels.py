@@ -294,14 +294,14 @@ def mask_plus_true(x, m):
     return s
 
 
-WEIGHTS = (0.5, 1.5, 2.0)
+TUPLE_WEIGHTS = (0.5, 1.5, 2.0)
 TABLES = (np.array([1.0, 2.0]),)
 
 
 def weighted_by_a_tuple(x):
     s = 0.0
     for i in range(x.shape[0]):
-        s += WEIGHTS[i % 3] * x[i] * x[i]
+        s += TUPLE_WEIGHTS[i % 3] * x[i] * x[i]
     return s
 
 

@@ -287,7 +287,7 @@ def test_module_tuples_are_not_frozen(backend, monkeypatch):
     from adcompiler import gradient
     x = np.linspace(0.5, 1.0, 6)
     for w in ((0.5, 1.5, 2.0), (10.0, 20.0, 30.0)):
-        monkeypatch.setattr(K, "WEIGHTS", w)
+        monkeypatch.setattr(K, "TUPLE_WEIGHTS", w)
         np.testing.assert_allclose(gradient(K.weighted_by_a_tuple, x, backend=backend)[0],
                                    2 * np.array(w * 2) * x, rtol=1e-12)
     if backend == "numba":
