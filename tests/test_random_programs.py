@@ -345,3 +345,12 @@ def test_hvp_entry_against_differences_of_the_gradient(scale, status):
     from adcompiler.testing.programs import check_all
     out = check_all(_hand_program("shift"), api=_adcompiler_api(scale), entries=("Reverse", "hvp"))
     assert out.entries["hvp"].status == status, out.report()
+
+
+def test_emitted_module_of_a_complex_intermediate_of_unknown_dtype():
+    """Seed 92056 (``z3 = d + 1j * s`` with ``d`` a float array of a rank-only
+    emitted module): complex with a dtype unknown was unknown, so the real shadow
+    of ``d`` took the complex adjoint (numpy's casting error in the emitted module)."""
+    from adcompiler.testing.programs import check_all
+    out = check_all(generate_program(92056, features=1.0), entries=("Reverse", "emit_reverse", "emit_split"))
+    assert out.status in ("ok", "skipped"), out.report()

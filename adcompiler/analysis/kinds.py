@@ -124,6 +124,8 @@ def _dtype(k: Kind):
 
 def _dt(a, b):
     order = "bifc"
+    if "c" in (a, b):   # (numpy makes complex of complex and anything: an unknown dtype too)
+        return "c"
     if a is None or b is None:
         return None
     if a not in order or b not in order:
