@@ -251,3 +251,46 @@ def test_arrays_of_integer_literals_are_integer_arrays(f):
     from everywhere import check_everywhere
     check_everywhere(f, Duplicated(np.array([1.3, 0.4, 0.7]), np.zeros(3)), out=(),
                      tapes=("autograd", "torch", "jax"))
+
+
+def _unsigned_weights(x, m):
+    return float(np.sum(m * x))
+
+
+def _list_starting_with_an_int(x):
+    v = np.array([0, x[0] * x[1]])
+    w = np.array([1, x[0], x[1]])
+    return float(np.sum(v) + np.dot(w, x))
+
+
+def _concatenate_of_ints_and_floats(x):
+    v = np.concatenate((np.arange(2), x[1:] * x[0]))
+    return float(np.sum(v * v))
+
+
+def _dtypes_by_position(x):
+    a = np.zeros(3, "i8")
+    a[0] = x[0] * 2.75
+    b = np.ones_like(a, float)
+    b[1] = x[1] * 1.5
+    c = np.eye(3, 3, 0, int)
+    c[0, 0] = x[2] * 3.5
+    d = np.arange(3, dtype=float)
+    d[2] = x[2] * x[0]
+    return float(np.sum(a * x) + np.sum(b * x) + np.sum(c[0] * x) + np.sum(d * x))
+
+
+@pytest.mark.parametrize("f, extra", [
+    (_unsigned_weights, [Const(np.array([1, 2, 3], dtype=np.uint8))]),
+    (_list_starting_with_an_int, []),
+    (_concatenate_of_ints_and_floats, []),
+    (_dtypes_by_position, []),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_dtypes_numpy_gives(f, extra):
+    """Unsigned integer arrays (their dtype was unknown: the product carried no
+    derivative), lists and joins whose first element is an integer (the result took
+    its dtype: the floats after it lost their derivatives), dtypes given by position
+    (``np.zeros(3, "i8")``: a float stored, truncated by numpy, carried one)."""
+    from everywhere import check_everywhere
+    check_everywhere(f, Duplicated(np.array([1.3, 0.4, 0.7]), np.zeros(3)), *extra, out=(),
+                     tapes=("autograd", "torch", "jax"))

@@ -274,20 +274,21 @@ class Inference:
 
     def alloc(self, name, e, arg_kinds) -> Kind:
         dtype = "f"
-        for kw in e.keywords:
-            if kw.arg == "dtype":
-                dtype = self.dtype_of(kw.value)
-        if len(e.args) > 1 and name in ("zeros", "ones", "empty", "ndarray") and \
-                isinstance(e.args[1], (ast.Name, ast.Attribute)):
-            dtype = self.dtype_of(e.args[1])
-        if name in ("full", "full_like") and not any(kw.arg == "dtype" for kw in e.keywords) and \
-                any(_dtype(k) == "c" for k in arg_kinds[1:2]):
+        # (the dtype by keyword, or by position: np.zeros(3, "i8"), np.eye(3, 3, 0, int))
+        at = _DTYPE_AT.get(name)
+        given = next((kw.value for kw in e.keywords if kw.arg == "dtype"), None) or (
+            e.args[at] if at is not None and len(e.args) > at else None)
+        if given is not None and not (isinstance(given, ast.Constant) and given.value is None):
+            dtype = self.dtype_of(given)
+        else:
+            given = None
+        if name in ("full", "full_like") and given is None and any(_dtype(k) == "c" for k in arg_kinds[1:2]):
             dtype = "c"   # a complex fill value
         if name.endswith("_like"):
             k = arg_kinds[0] if arg_kinds else OTHER
-            return array(k.ndim if k.cls == "array" else None, dtype if any(kw.arg == "dtype" for kw in e.keywords) else (k.dtype or "f"))
+            return array(k.ndim if k.cls == "array" else None, dtype if given is not None else (k.dtype or "f"))
         if name in ("arange",):
-            return array(1, "f" if any(k.cls == "float" for k in arg_kinds) else "i")
+            return array(1, dtype if given is not None else "f" if any(k.cls == "float" for k in arg_kinds) else "i")
         if name in ("linspace",):
             return array(1, "f")
         if name in ("eye", "identity"):
@@ -404,12 +405,18 @@ def _list_kind(ks) -> Kind:
     return array(ranks.pop() + 1 if len(ranks) == 1 and None not in ranks else None, dt)
 
 
+#: where the allocating functions take their dtype by position
+_DTYPE_AT = {"zeros": 1, "ones": 1, "empty": 1, "ndarray": 1, "zeros_like": 1, "ones_like": 1, "empty_like": 1,
+             "full": 2, "full_like": 2, "eye": 3, "identity": 1, "arange": 3}
+
+
 def _dtype_of(node, res, unknown="f") -> str | None:
     import numpy as np
     try:
         obj = res.resolve_attr(node) if isinstance(node, ast.Attribute) else (
             res.lookup(node.id) if isinstance(node, ast.Name) else node.value)
-        return np.dtype(obj).kind
+        kind = np.dtype(obj).kind
+        return "i" if kind == "u" else kind   # (unsigned integers are integers)
     except (TypeError, ValueError, AttributeError, AdCompilerError):
         return unknown
 

@@ -56,7 +56,7 @@ POPPED = Kind("num", None, "f", weak=True)
 
 
 def array(ndim=None, dtype="f") -> Kind:
-    return Kind("array", ndim, dtype)
+    return Kind("array", ndim, "i" if dtype == "u" else dtype)   # (unsigned integers are integers)
 
 
 def kind_of_value(v) -> Kind:
@@ -69,7 +69,7 @@ def kind_of_value(v) -> Kind:
     if isinstance(v, numbers.Complex):
         return COMPLEX
     if isinstance(v, np.ndarray):
-        return array(v.ndim, v.dtype.kind if v.dtype.kind in "fibc" else "o")
+        return array(v.ndim, "i" if v.dtype.kind == "u" else v.dtype.kind if v.dtype.kind in "fibc" else "o")
     if v is None:
         return NONE
     if isinstance(v, (tuple, list)):

@@ -237,7 +237,18 @@ defrule(np.append, "arr, values, axis=None", arr="_ad_concat_part(g, arr, values
         values="_ad_concat_part(g, arr, values, axis, False)",
         tangents={"arr": "np.append(t, np.zeros(np.shape(values), np.result_type(t)), axis)",
                   "values": "np.append(np.zeros(np.shape(arr), np.result_type(t)), t, axis)"},
-        result=_rank(param="arr"))
+        result=lambda kinds, bound: _widened(_rank(param="arr")(kinds, bound), kinds.get("values")))
+
+
+def _widened(k, other):
+    """``k`` with the dtype numpy gives it joined with values of kind ``other``
+    (``np.append([0], x * y)``: an int array and a float are a float array; the
+    lists, concatenate and stack written as appends)."""
+    if other is None or k.cls != "array":
+        return k
+    order = "bifc"
+    mine, theirs = k.dtype or "f", _leaf_dtype(other)
+    return array(k.ndim, max(mine, theirs, key=lambda d: order.index(d) if d in order else 2))
 
 
 def _split_kind(kinds, bound):
