@@ -63,6 +63,10 @@ class _DefaultKeywords:
     wrong for negative integers: ``fmod(-5, 3)`` gave 2)."""
 
     DEFAULTS = types.MappingProxyType({"axis": None, "keepdims": False, "where": True})
+    DTYPE_AT = types.MappingProxyType({"zeros": 1, "ones": 1, "empty": 1, "zeros_like": 1, "ones_like": 1,
+                                       "empty_like": 1, "full": 2, "full_like": 2, "eye": 3, "identity": 1,
+                                       "arange": 3})
+    PYTHON_TYPES = types.MappingProxyType({"int": "_ad_int64", "float": "_ad_float64", "bool": "_ad_bool"})
     REDUCTIONS = frozenset({"sum", "mean", "prod", "max", "min", "amax", "amin"})
 
     def visit(self, tree):
@@ -72,6 +76,16 @@ class _DefaultKeywords:
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
                     node.func.attr == "fmod":
                 node.func = ast.Name("_ad_fmod", ast.Load())
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id == "np":
+                # numba takes Python's int/float/bool as a dtype only by keyword (np.full(3, 2.0, int)
+                # made floats): numpy's types
+                at = self.DTYPE_AT.get(node.func.attr)
+                dtypes = [k.value for k in node.keywords if k.arg == "dtype"] + (
+                    [node.args[at]] if at is not None and len(node.args) > at else [])
+                for d in dtypes:
+                    if isinstance(d, ast.Name) and d.id in self.PYTHON_TYPES:
+                        d.id = self.PYTHON_TYPES[d.id]
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
                     node.func.attr in self.REDUCTIONS:

@@ -90,6 +90,9 @@ def _ad_copy_typed(x):
     return lambda x: x
 
 
+_ad_int64, _ad_float64, _ad_bool = np.int64, np.float64, np.bool_   # (Python's types as numpy dtypes)
+
+
 def _ad_fmod(a, b):
     return np.fmod(a, b)
 

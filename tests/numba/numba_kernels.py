@@ -310,3 +310,14 @@ def weighted_by_a_tuple_of_arrays(x):
     for i in range(x.shape[0]):
         s += TABLES[0][i % 2] * x[i]
     return s
+
+
+def full_of_python_ints(x):
+    w = np.full(3, 2.0, int)
+    w[0] = x[0] * 2.5          # numpy truncates: w[0] = 1
+    z = np.zeros(3, int)
+    z[1] = x[1] * 3.5
+    s = 0.0
+    for i in range(3):
+        s += w[i] * x[i] + z[i] * x[i]
+    return s

@@ -296,3 +296,18 @@ def test_module_tuples_are_not_frozen(backend, monkeypatch):
     else:
         np.testing.assert_allclose(gradient(K.weighted_by_a_tuple_of_arrays, x, backend=backend)[0],
                                    [1.0, 2.0] * 3, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numba", "auto"])
+def test_python_types_as_dtypes(backend):
+    """``np.full(3, 2.0, int)``: numba took Python's ``int`` given by position for
+    floats (3.025 for 2.5)."""
+    from adcompiler import Active, ReverseWithPrimal
+    x = np.array([0.7, 1.3, -0.4])
+    got, want = np.zeros(3), np.zeros(3)
+    (_, primal) = autodiff(ReverseWithPrimal, K.full_of_python_ints, Active, Duplicated(x.copy(), got),
+                           backend=backend)
+    autodiff(ReverseWithPrimal, K.full_of_python_ints, Active, Duplicated(x.copy(), want))
+    assert primal == pytest.approx(K.full_of_python_ints(x.copy()), rel=1e-12)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    check_grads(K.full_of_python_ints, Duplicated(x.copy(), np.zeros(3)), ret=Active)
