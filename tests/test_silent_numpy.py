@@ -294,3 +294,19 @@ def test_dtypes_numpy_gives(f, extra):
     from everywhere import check_everywhere
     check_everywhere(f, Duplicated(np.array([1.3, 0.4, 0.7]), np.zeros(3)), *extra, out=(),
                      tapes=("autograd", "torch", "jax"))
+
+
+def _asarray_as_floats(x, k):
+    w = np.asarray(k, float)   # a new array (k holds integers)
+    w[0] = x[0] * 2.5
+    v = np.asarray(k, dtype=np.float64)
+    v[1] = x[1] * x[2]
+    return float(np.sum(w * x) + np.sum(v))
+
+
+def test_asarray_converting_an_integer_array_is_a_new_array():
+    """``np.asarray(k, float)`` of an integer array was taken for a view of ``k``
+    (a NameError for ``k``'s shadow, which an integer argument has not)."""
+    from everywhere import check_everywhere
+    check_everywhere(_asarray_as_floats, Duplicated(np.array([0.7, 1.3, -0.4]), np.zeros(3)),
+                     Const(np.array([2, 5, 7])), out=(), tapes=("autograd", "torch", "jax"))

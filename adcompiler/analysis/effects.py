@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
+
 from ..frontend import notes
 from ..rules.registry import is_runtime_helper
 from .infer import walk_stmts
@@ -148,6 +150,8 @@ class Effects:
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
             return value.value.id if self.index_is_basic(value.slice) is not False else None
         if notes.rule_kind(value) in VIEW_RULES and value.args and isinstance(value.args[0], ast.Name):
+            if self._converts(value):
+                return None   # (np.asarray(k, float) of an int array: a new array)
             return value.args[0].id
         if notes.is_user_call(value):
             # a user function that returns (a view of) one of its arguments
@@ -155,6 +159,18 @@ class Effects:
             if k is not None and isinstance(value.args[k], ast.Name):
                 return value.args[k].id
         return None
+
+    def _converts(self, call) -> bool:
+        """Whether ``np.asarray(x, dtype)`` (a view rule given a dtype) makes another
+        dtype of ``x``'s: an integer or bool array to floats, a real one to complex."""
+        dtype = next((k.value for k in call.keywords if k.arg == "dtype"), None) or (
+            call.args[1] if len(call.args) > 1 and notes.target(call) is np.asarray else None)
+        k = self.kinds.get(call.args[0].id)
+        if dtype is None or k is None or k.cls != "array" or k.dtype not in ("i", "b", "f"):
+            return False
+        name = dtype.id if isinstance(dtype, ast.Name) else dtype.attr if isinstance(dtype, ast.Attribute) else None
+        wants = {"float": "f", "float64": "f", "float32": "f", "complex": "c", "complex128": "c", "complex64": "c"}
+        return name in wants and wants[name] != k.dtype
 
     def _views(self, s, keep=None):
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
