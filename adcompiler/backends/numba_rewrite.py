@@ -192,6 +192,12 @@ class FunctionRewrite(LoopRewrites):
             return self.push(s, s.value)
         if isinstance(s, ast.Assign) and _is_tape_call(s.value, self.tape, "pop"):
             return self.pop(s, s.value)
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Subscript) \
+                and isinstance(s.value.slice, ast.Tuple) and len(s.value.slice.elts) > 1 and any(
+                    isinstance(e, ast.Constant) and e.value is Ellipsis for e in s.value.slice.elts):
+            # numpy's x[0, ...] is a 0-d view (it sees later writes of x); numba's a copy
+            self.refuse(s, "a view of one element with an ellipsis (x[0, ...]), which numba copies",
+                        "read the element after the writes, or use backend='numpy'.")
         if isinstance(s, ast.Assign) and isinstance(s.value, ast.List) and not s.value.elts \
                 and isinstance(s.targets[0], ast.Name) and s.targets[0].id == self.tape:
             return [_assign(_state(ast.Store), _call("_ad_tape_new", []))]

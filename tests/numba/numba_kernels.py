@@ -321,3 +321,10 @@ def full_of_python_ints(x):
     for i in range(3):
         s += w[i] * x[i] + z[i] * x[i]
     return s
+
+
+def element_view_then_scaled(x, y):
+    s = x[0, ...]              # a 0-d view: it sees the writes below
+    for i in range(x.shape[0]):
+        x[i] = x[i] * y[i]
+    return s * np.sum(x)

@@ -311,3 +311,19 @@ def test_python_types_as_dtypes(backend):
     assert primal == pytest.approx(K.full_of_python_ints(x.copy()), rel=1e-12)
     np.testing.assert_allclose(got, want, rtol=1e-12)
     check_grads(K.full_of_python_ints, Duplicated(x.copy(), np.zeros(3)), ret=Active)
+
+
+def test_element_view_with_an_ellipsis_refused_and_auto_falls_back():
+    """``s = x[0, ...]`` is a 0-d view of ``x`` in numpy, a copy in numba: the
+    primal and gradient differed under numba (and auto) without an error."""
+    from adcompiler import Active, ReverseWithPrimal
+    x, y = np.array([0.7, 1.1, 1.3]), np.array([2.0, 0.5, 1.5])
+    ann = lambda dx: [Duplicated(x.copy(), dx), Const(y.copy())]
+    with pytest.raises(BackendError, match="ellipsis"):
+        autodiff(ReverseWithPrimal, K.element_view_then_scaled, Active, *ann(np.zeros(3)), backend="numba")
+    got, want = np.zeros(3), np.zeros(3)
+    (_, primal) = autodiff(ReverseWithPrimal, K.element_view_then_scaled, Active, *ann(got), backend="auto")
+    autodiff(ReverseWithPrimal, K.element_view_then_scaled, Active, *ann(want))
+    assert primal == pytest.approx(K.element_view_then_scaled(x.copy(), y.copy()), rel=1e-12)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    check_grads(K.element_view_then_scaled, *ann(np.zeros(3)), ret=Active)
