@@ -310,3 +310,21 @@ def test_asarray_converting_an_integer_array_is_a_new_array():
     from everywhere import check_everywhere
     check_everywhere(_asarray_as_floats, Duplicated(np.array([0.7, 1.3, -0.4]), np.zeros(3)),
                      Const(np.array([2, 5, 7])), out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _int_or_float_by_branch(x):
+    if x[0] > 0:
+        w = np.zeros(3, dtype=int)
+    else:
+        w = np.zeros(3)
+    w[1] = x[1] * 2.5               # truncated where w holds integers
+    return float(np.sum(w * x))
+
+
+def test_a_name_integer_on_one_path_and_float_on_another_written_is_refused():
+    """Kinds are per name: ``w`` was a float array on both paths, and the float
+    stored into its integer version (truncated by numpy) carried a derivative."""
+    from adcompiler import Active, Reverse, autodiff
+    from adcompiler.errors import UnsupportedSyntaxError
+    with pytest.raises(UnsupportedSyntaxError, match="integer array on one path and a float array"):
+        autodiff(Reverse, _int_or_float_by_branch, Active, Duplicated(np.array([0.7, 1.3, -0.4]), np.zeros(3)))

@@ -67,3 +67,31 @@ def index_result(name, e, arg_kinds) -> Kind:
         return INT if v.cls in ("int", "float", "bool") else array(v.ndim if v.cls == "array" else None, "i")
     # digitize(x, bins), np.int64(x): x's shape
     return INT if a.cls in ("int", "float", "bool") else array(rank, "i")
+
+
+def refuse_mixed_dtype_stores(body, inference, pf) -> None:
+    """Refuse a store into a name bound to an integer (or bool) array on one
+    path and a float (or complex) one on another: the kinds are per name (a
+    float array's), but numpy truncates what is stored into the integer one, so
+    a derivative would pass where none is (``w = np.zeros(3, dtype=int)`` in one
+    branch, ``w = np.zeros(3)`` in the other, then ``w[1] = x * 2.5``)."""
+    import ast
+
+    from ..errors import UnsupportedSyntaxError
+    stmts = [n for n in ast.walk(ast.Module(body=list(body), type_ignores=[])) if isinstance(n, ast.stmt)]
+    dtypes: dict = {}
+    for s in stmts:
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+            k = inference.expr(s.value)
+            if k is not None and k.cls == "array" and k.dtype in ("i", "b", "f", "c"):
+                dtypes.setdefault(s.targets[0].id, set()).add("int" if k.dtype in "ib" else "float")
+    mixed = {n for n, d in dtypes.items() if len(d) > 1}
+    for s in stmts:
+        target = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else \
+            s.target if isinstance(s, ast.AugAssign) else None
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id in mixed:
+            raise UnsupportedSyntaxError(
+                f"`{target.value.id}` is an integer array on one path and a float array on another, and it is "
+                "written: numpy truncates what is stored into the integer one.",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint="bind the integer and the float arrays to names of their own.")
