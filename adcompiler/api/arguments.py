@@ -10,7 +10,13 @@ import warnings
 import numpy as np
 
 from .. import activity as A
-from ..errors import ActivityError, AdCompilerError, AdCompilerWarning, AliasingError
+from ..errors import (
+    ActivityError,
+    AdCompilerError,
+    AdCompilerWarning,
+    AliasingError,
+    ShapeError,
+)
 
 
 def is_float_array(a) -> bool:
@@ -63,6 +69,15 @@ def layout_zeros(a: np.ndarray) -> np.ndarray:
     out = layout_copy(a)
     out[...] = 0
     return out
+
+
+def check_layout(name, x, dx, what, hint) -> None:
+    """Refuse a ``what`` (shadow or tangent) ``dx`` whose memory layout (C or
+    Fortran order) is not ``x``'s: it follows ``x``'s views, and a reshape that
+    views one and copies the other would lose its writes."""
+    if x.ndim > 1 and (x.flags.c_contiguous, x.flags.f_contiguous) != (dx.flags.c_contiguous, dx.flags.f_contiguous):
+        raise ShapeError(f"the {what} of `{name}` has a different memory layout (C/Fortran order) than `{name}`.",
+                         construct=f"Duplicated({name}, d{name})", hint=hint)
 
 
 def copy_values(args, f=None) -> list:

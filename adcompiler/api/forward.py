@@ -12,7 +12,7 @@ from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import check_alias as _check_alias
-from .arguments import check_dict_iteration, layout_copy
+from .arguments import check_dict_iteration, check_layout, layout_copy
 from .arguments import fill_defaults as _fill_defaults
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
@@ -42,14 +42,8 @@ def _check(args, names):
                 if not isinstance(dx, np.ndarray) or dx.shape != x.shape or dx.dtype != x.dtype:
                     raise ShapeError(f"the tangent of `{name}` must be an array of shape {x.shape} and dtype {x.dtype}.",
                                      construct=f"Duplicated({name}, d{name})", hint=f"use np.zeros_like({name}).")
-                if x.ndim > 1 and (x.flags.c_contiguous, x.flags.f_contiguous) \
-                        != (dx.flags.c_contiguous, dx.flags.f_contiguous):
-                    # (the tangent follows the primal's views: a reshape that views one and copies the other
-                    # lost the tangent's writes)
-                    raise ShapeError(
-                        f"the tangent of `{name}` has a different memory layout (C/Fortran order) than `{name}`.",
-                        construct=f"Duplicated({name}, d{name})",
-                        hint=f"create the tangent with np.zeros_like({name}) (or a copy in {name}'s order).")
+                check_layout(name, x, dx, "tangent",
+                             f"create the tangent with np.zeros_like({name}) (or a copy in {name}'s order).")
             elif isinstance(x, (float, np.floating, complex, np.complexfloating)) or (
                     isinstance(x, (int, np.integer)) and not isinstance(x, bool)):
                 if not isinstance(dx, (float, int, np.floating, np.integer, complex, np.complexfloating)):

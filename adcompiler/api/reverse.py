@@ -21,6 +21,7 @@ from . import explain, repeats
 from .arguments import (
     annotate,
     check_dict_iteration,
+    check_layout,
     derivative,
     is_float_array,
     is_float_scalar,
@@ -90,12 +91,8 @@ def _check(args, names):
             if not dx.flags.writeable:
                 raise ActivityError(f"the shadow of `{name}` is read-only.", construct=f"d{name}",
                                     hint="pass a writeable array (np.zeros_like).")
-            if x.ndim > 1 and (x.flags.c_contiguous, x.flags.f_contiguous) \
-                    != (dx.flags.c_contiguous, dx.flags.f_contiguous):
-                raise ShapeError(
-                    f"the shadow of `{name}` has a different memory layout (C/Fortran order) than `{name}`.",
-                    construct=f"Duplicated({name}, d{name})",
-                    hint=f"create the shadow with np.zeros_like({name}) or pass contiguous copies.")
+            check_layout(name, x, dx, "shadow",
+                         f"create the shadow with np.zeros_like({name}) or pass contiguous copies.")
 
 
 def _kind(a) -> Kind:
