@@ -244,11 +244,8 @@ class Inference:
         if name in ("float",):
             return FLOAT
         if name in ("copy", "asarray", "array"):
-            k = arg_kinds[0] if arg_kinds else OTHER
-            if k.cls == "tuple":
-                from ..rules.shape import _leaf_dtype, nested_rank
-                k = array(nested_rank(k), _leaf_dtype(k))
-            return k
+            from ..rules.shape import _copy_kind
+            return _copy_kind({"a": arg_kinds[0] if arg_kinds else OTHER}, None)
         if name == "transpose":
             return arg_kinds[0]
         if name == "ravel":
