@@ -36,7 +36,7 @@ def kernel(x, y):
 """,
     "list-comprehension": """
 def kernel(x, y):
-    x[:] = np.array([v * 2.0 for v in y])
+    x[:] = np.array([v * 2.0 for v in y], dtype=float)
 """,
     "nested-def": """
 def kernel(x, y):

@@ -32,6 +32,7 @@ from .kinds import (
     join,
     kind_of_value,
     numbers_of,
+    stacked,
 )
 from .nondiff_kinds import nondiff_result
 
@@ -212,6 +213,9 @@ class Inference:
                 # list itself where its items carry derivatives, with the reason)
                 return {"f": FLOAT, "i": INT, "b": BOOL, "c": COMPLEX}.get(own.dtype, POPPED)
             return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
+        if rule.kind == "list_stack" and e.args and isinstance(e.args[0], ast.Name):
+            item = self.stacks.get(e.args[0].id)   # (np.stack of a list the function builds; none pushed yet: none)
+            return None if item is None else stacked(item)
         bound = bind(rule, e)
         kinds = {p: self.expr(v) for p, v in bound.items() if isinstance(v, ast.AST)}
         k = _complex_result(rule, self.rule_result(rule, e, bound, kinds, arg_kinds), kinds)

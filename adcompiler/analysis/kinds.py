@@ -59,6 +59,14 @@ def array(ndim=None, dtype="f") -> Kind:
     return Kind("array", ndim, "i" if dtype == "u" else dtype)   # (unsigned integers are integers)
 
 
+def stacked(item: Kind | None) -> Kind:
+    """The kind of ``np.stack(L)`` of a list whose items have the kind ``item``."""
+    if item is None or item.cls not in ("float", "int", "bool", "array", "num"):
+        return array(None, "f")
+    return array(None if item.ndim is None and not _rank0(item) else (0 if _rank0(item) else item.ndim) + 1,
+                 _dtype(item) or "f")
+
+
 def kind_of_value(v) -> Kind:
     if isinstance(v, (bool, np.bool_)):
         return BOOL

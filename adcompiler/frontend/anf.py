@@ -181,11 +181,12 @@ class AnfRewrite:
             return self.comprehension(e)
         self.err(e, f"the expression `{type(e).__name__}` is not supported.", "rewrite it with supported operations.")
 
-    def comprehension(self, e, start=None) -> ast.Name:
+    def comprehension(self, e, start=None, into=None) -> ast.Name:
         """``[elt for t in it if c]`` (or a generator expression) as a list built by a
         loop: ``L = []; for t' in it: if c: L.append(elt)``, its variables renamed
         (a comprehension's variables are its own: the function's keep their values).
-        With ``start`` (``sum(elt for ...)``): ``s = start; for ...: s = s + elt``."""
+        With ``start`` (``sum(elt for ...)``): ``s = start; for ...: s = s + elt``;
+        with ``into``, the list is built under that name (``v = [... for ...]``)."""
         rename: dict = {}
         for g in e.generators:
             if g.is_async:
@@ -201,8 +202,10 @@ class AnfRewrite:
             self.err(e, "a comprehension inside a comprehension with a variable of the same name.",
                      "rename one of the variables.")
         self.res.locals.update(rename.values())
-        lst = self.namer.fresh("_list{}" if start is None else "_sum{}")
+        lst = into or self.namer.fresh("_list{}" if start is None else "_sum{}")
         self.res.locals.add(lst)
+        if start is None:
+            self.lists.local.add(lst)
 
         def renamed(node):
             node = copy.deepcopy(node)
@@ -286,7 +289,9 @@ class AnfRewrite:
 
     def block_expr(self, e, name):
         saved, self.out = self.out, []
-        self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=self.simple(e)))
+        node = self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=self.simple(e)))
+        if isinstance(node.value, ast.Constant) and node.value.value is None:
+            node.ad_none = True   # the user's None (a compiled backend cannot hold it beside a number)
         block, self.out = self.out, saved
         return block
 
@@ -304,6 +309,11 @@ class AnfRewrite:
     def subscript_load(self, e):
         if isinstance(e.value, ast.Attribute) and e.value.attr in SHAPE_ATTRS and isinstance(e.value.value, ast.Name):
             return ast.Subscript(e.value, self.index_part(e.slice), ast.Load())
+        if self.lists.reads_items(e.value) and not isinstance(e.slice, ast.Slice):
+            # an item of a list that may carry derivatives: read from its items stacked (frontend/lists.py)
+            from .inplace import _stack_list
+            base = self.temp(_stack_list(self, e, e.value, ast.Constant(0), read_only=True))
+            return ast.Subscript(base, self.index_part(e.slice), ast.Load())
         base = self.name_atom(e.value)
         return ast.Subscript(base, self.index_part(e.slice), ast.Load())
 

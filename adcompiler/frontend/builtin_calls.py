@@ -54,6 +54,9 @@ class BuiltinRewrite:
                 for x in items.elts:
                     acc = ast.copy_location(ast.BinOp(acc, ast.Add(), x), e)
                 return self.simple(acc)
+            if self.lists.reads_items(items):   # a list that may carry derivatives: its items stacked
+                from .inplace import _stack_list
+                items = self.temp(_stack_list(self, e, items, ast.Constant(0), empty_ok=True))
             total = self.make_call(np.sum, [self.atom(items)], [ast.keyword("axis", ast.Constant(0))], e)
             if len(e.args) == 2:   # sum(v, start) is start + the sum
                 return ast.BinOp(self.atom(e.args[1]), ast.Add(), self.atom(self.temp(total)))

@@ -123,23 +123,19 @@ def concatenate(nz, call, kw):
 
 
 def _local_list(nz, node) -> bool:
-    """Whether ``node`` names a list the function builds (``L = []``)."""
-    if not isinstance(node, ast.Name):
-        return False
-    lists = getattr(nz, "_local_lists", None)
-    if lists is None:
-        lists = nz._local_lists = {t.id for s in ast.walk(nz.pf.tree) if isinstance(s, ast.Assign)
-                                   for t in s.targets if isinstance(t, ast.Name)
-                                   and isinstance(s.value, ast.List) and not s.value.elts}
-    return node.id in lists
+    """Whether ``node`` names a list the function builds (``L = []``, or a
+    comprehension; frontend/lists.py)."""
+    return isinstance(node, ast.Name) and node.id in nz.lists.local
 
 
-def _stack_list(nz, call, node, axis, empty_ok=False):
+def _stack_list(nz, call, node, axis, empty_ok=False, read_only=False):
     """``np.stack(L, axis)`` of a local list: one call the transform knows
     (rules.stack.LIST_STACK); ``np.array(L)`` (``empty_ok``) runs as
-    ``_ad_stack_items``, which makes an empty list an empty array, as numpy does."""
+    ``_ad_stack_items``, which makes an empty list an empty array, as numpy does;
+    an item read (``read_only``) as ``_ad_list_items``, the same array read-only."""
     from ..rules.stack import LIST_STACK
-    func = ast.Name("_ad_stack_items", ast.Load()) if empty_ok else nz.func_expr(np.stack, call)
+    func = ast.Name("_ad_list_items" if read_only else "_ad_stack_items", ast.Load()) if empty_ok or read_only \
+        else nz.func_expr(np.stack, call)
     new = ast.Call(func=func, args=[ast.Name(node.id, ast.Load()), axis], keywords=[])
     notes.resolve_call(new, np.stack, LIST_STACK)
     return new
@@ -192,6 +188,9 @@ def array(func):
         literal = isinstance(obj, (ast.List, ast.Tuple)) and not all(
             isinstance(n, ast.Constant) for n in ast.walk(obj) if not isinstance(n, (ast.List, ast.Tuple, ast.Load)))
         keywords = [ast.keyword(k, nz.arg_atom(v)) for k, v in kw.items() if k not in ("object", "a")]
+        if isinstance(obj, ast.ListComp) and not keywords and nz.lists.may_carry(obj):
+            # np.array([... for ...]) of values that may carry derivatives: the list built, stacked
+            obj = nz.comprehension(obj)
         if _local_list(nz, obj) and not keywords:
             return _stack_list(nz, call, obj, ast.Constant(0), empty_ok=True)
         if not literal:
@@ -473,7 +472,14 @@ def stack_items(nz, call, kw):
     return _stack_list(nz, call, _arg(call, kw, 0, "items"), axis, empty_ok=True)
 
 
+def list_items(nz, call, kw):
+    """``_ad_list_items(L, axis)`` in generated code differentiated again: as written."""
+    axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
+    return _stack_list(nz, call, _arg(call, kw, 0, "items"), axis, read_only=True)
+
+
 HANDLERS[_lists.stack_items] = stack_items
+HANDLERS[_lists.list_items] = list_items
 # every other ufunc with a rule (differentiable or not): applied round by round
 HANDLERS.update({
     u.at: ufunc_at_rounds(u) for u in [getattr(np, n) for n in dir(np)]

@@ -34,6 +34,7 @@ import inspect
 
 from ..codegen.naming import COUNT, TEMP
 from . import notes
+from .lists import changes_list
 from .restructure import has_jump, restructure
 
 
@@ -117,6 +118,10 @@ class LoopRewrite:
         is read at every step, after the body's writes (numpy iterates it live): the
         analyses follow it as a view, not as a value read at once."""
         arr = self.name_atom(e)
+        loop = self.cur
+        if self.lists.reads_items(arr) and isinstance(loop, ast.For) and changes_list(loop.body, arr.id):
+            self.err(loop, f"a loop over the list `{arr.id}` that its body appends to, pops from or rebinds.",
+                     "loop over range(len(...)) of the length before the loop, or over a copy (list(L)).")
         if self.namer.made(arr.id, TEMP):
             self.namer.read_late.add(arr.id)
         return arr
@@ -179,6 +184,8 @@ class LoopRewrite:
         for tt, val in pre:
             self.cur = s
             if isinstance(tt, ast.Name):
+                if isinstance(val, ast.Subscript) and self.lists.reads_items(val.value):
+                    val = self.subscript_load(val)   # an item of a list read through its stacked items
                 self.emit(ast.Assign(targets=[ast.Name(tt.id, ast.Store())], value=val))
             else:   # unpacked as an assignment is
                 self.stmt(ast.fix_missing_locations(ast.copy_location(

@@ -3,12 +3,14 @@
 ``Normalizer(pf, resolver, namer).run()`` returns the normalized body (a list
 of statements) and sets ``has_return_value``. It runs, in order:
 
-1. ``params``: rebound parameters become separate locals (``x_1 = x``);
+1. ``params``: rebound parameters become separate locals (``x_1 = x``),
+   and ``lists``: a list rebound at the top level too (``vals_2``);
 2. one walk over the statements that applies, as it meets them,
    ``statements`` (statement forms), ``loops`` (range loops, counted while
    loops), ``anf`` (one operation per assignment, atom operands), ``calls``
    (calls resolved to a rule or a user function), ``builtin_calls``
-   (``max``/``min``/``sum``), ``methods`` (``x.sum()``, ``x.T``),
+   (``max``/``min``/``sum``), ``lists`` (items of a list read through
+   its stacked array), ``methods`` (``x.sum()``, ``x.T``),
    ``out_args`` (``out=`` as a store) and ``inplace`` (in-place numpy calls
    as stores). These are mutually recursive (a method's argument is an
    expression, an expression may be a call), so they are mixins of one
@@ -32,6 +34,7 @@ from __future__ import annotations
 from .anf import AnfRewrite, is_index_expr  # noqa: F401  (is_index_expr: used by other passes)
 from .builtin_calls import BuiltinRewrite
 from .calls import CallRewrite
+from .lists import ListNames, prepare_lists
 from .loops import LoopRewrite
 from .methods import METHODS, MethodRewrite  # noqa: F401  (METHODS: read by tools/gen_rules_doc.py)
 from .out_args import OutRewrite
@@ -47,6 +50,8 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
     def run(self) -> list:
         self.returned = None   # the flag of the loops a ``return`` leaves (statements.loop_returning)
         user_body, entry = rename_rebound_params(self.pf.tree, self.namer, self.res)
+        user_body = prepare_lists(self.pf.tree, user_body, self.namer, self.res)
+        self.lists = ListNames(self.pf.tree, user_body, self.namer)
         body = self.block(user_body)
         self.cur = self.pf.tree
         for e in entry:

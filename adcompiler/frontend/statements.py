@@ -168,6 +168,9 @@ class StatementRewrite:
         if isinstance(t, (ast.Tuple, ast.List)):
             self.unpack(t, s.value)
             return
+        if isinstance(t, ast.Name) and isinstance(s.value, ast.ListComp) and t.id in self.lists.comprehended:
+            self.comprehension(s.value, into=t.id)   # built under its name: a list the function builds
+            return
         if isinstance(t, ast.Name):
             node = ast.Assign(targets=[ast.Name(t.id, ast.Store())], value=self.fresh_call(self.simple(s.value)))
             if isinstance(node.value, ast.Constant) and node.value.value is None:

@@ -248,9 +248,9 @@ def alias_view(dx, x, v):
 
 
 def tget(dt, k):
-    """Element ``k`` of a tuple's adjoint (a list) or tangent (a tuple); ``0.0``
-    stands for all zeros."""
-    return dt[k] if isinstance(dt, (list, tuple)) else 0.0
+    """Element ``k`` of a tuple's adjoint (a list, or the row of a stacked list of
+    tuples) or tangent (a tuple); ``0.0`` stands for all zeros."""
+    return dt[k] if isinstance(dt, (list, tuple)) or (isinstance(dt, np.ndarray) and dt.ndim) else 0.0
 
 
 def tadd(dt, k, g, n):

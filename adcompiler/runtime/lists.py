@@ -12,6 +12,33 @@ def stack_items(items, axis=0):
     return np.stack(items, axis) if len(items) else np.array(items, dtype=float)
 
 
+def _has_floats(v) -> bool:
+    if isinstance(v, (tuple, list)):
+        return any(_has_floats(x) for x in v)
+    return np.asarray(v).dtype.kind in "fcO" if not isinstance(v, (str, bytes)) else False
+
+
+def list_items(items, axis=0):
+    """The items of a list read one by one (``L[k]``): stacked and read-only
+    where they hold floats (a write into an item read this way would not reach
+    the list); otherwise (integers, index arrays of different lengths) the items
+    themselves, in an array of objects."""
+    if not any(_has_floats(x) for x in items):
+        out = np.empty(len(items), dtype=object)
+        out[:] = [None] * len(items)
+        for k, x in enumerate(items):
+            out[k] = x
+    else:
+        try:
+            out = stack_items(items, axis)
+        except ValueError as e:
+            raise ValueError(f"adcompiler reads the items of a list whose values carry derivatives through one "
+                             f"array, and these items cannot be stacked ({e}): build an array (np.zeros, then "
+                             f"stores) or keep items of one shape") from None
+    out.flags.writeable = False
+    return out
+
+
 def stack_list_adjoint(ds, g, axis=0):
     """The adjoint of ``np.stack(L, axis)`` joins ``L``'s adjoint stack ``ds``,
     which holds the adjoints of the top items only (those popped later): it

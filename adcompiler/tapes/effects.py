@@ -84,8 +84,9 @@ class _Writes(ast.NodeVisitor):
     """Collects the names a function body may write through, and the local
     names that may be views of other names."""
 
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, lists: frozenset = frozenset()):
         self.env = env
+        self.lists = lists          # local names bound to a list display or comprehension
         self.touched: set = set()   # names written through
         self.aliases: dict = {}     # local name -> set of names it may view
         self.through_memory: set = set()   # ... other than by ``x op= e`` on the bare name
@@ -133,6 +134,13 @@ class _Writes(ast.NodeVisitor):
             self.mark(func.value)
         array_method = isinstance(func, ast.Attribute) and func.attr in _READ_METHODS and \
             _root(func.value) is not None and _python_function(func, self.env) is None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.lists \
+                and func.attr in ("append", "extend", "insert"):
+            for a in node.args:   # a local list's append writes nothing: the list holds its argument
+                if _root(a) is not None:
+                    self.aliases.setdefault(func.value.id, set()).add(_root(a))
+            self.generic_visit(node)
+            return
         if not _is_library(func, self.env) and not array_method:   # (``x.dot(y)`` reads y)
             callee = _python_function(func, self.env)
             written = set() if _is_differentiated(callee) else \
@@ -261,7 +269,9 @@ def written_params(f_: Callable, through_memory: bool = False, direct: bool = Fa
                 env[name] = cell.cell_contents
             except ValueError:
                 pass
-    visitor = _Writes(env)
+    visitor = _Writes(env, frozenset(t.id for n in ast.walk(fn) if isinstance(n, ast.Assign)
+                                     and isinstance(n.value, (ast.List, ast.ListComp))
+                                     for t in n.targets if isinstance(t, ast.Name) and t.id not in env))
     for stmt in fn.body:
         visitor.visit(stmt)
     written = set(visitor.through_memory if through_memory else visitor.touched)

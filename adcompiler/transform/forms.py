@@ -427,6 +427,18 @@ def _refuse_items_written(ctx, body, stacks) -> None:
     from ..errors import UnsupportedSyntaxError
     eff = ctx.eff
     for s in walk_stmts(body):
+        if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name) \
+                and s.value.func.id == "_ad_list_items" and eff.writers_of_memory(s.targets[0].id):
+            # (items read through the list's stacked values, frontend/lists.py: a write would not reach the list)
+            w = eff.writers_of_memory(s.targets[0].id)[0]
+            line = getattr(w, "lineno", None) or s.lineno
+            raise UnsupportedSyntaxError(
+                f"an item of the list `{ast.unparse(s.value.args[0])}` is written in place: adcompiler reads the "
+                "items of a list whose values carry derivatives from one array of them, which the write would "
+                "change instead of the list's item.", filename=ctx.pf.filename, lineno=line,
+                construct=ctx.pf.line_text(line),
+                hint="write into the arrays by their own names, or build an array of the values (np.zeros, then "
+                     "stores) and write into that.")
         f = classify(s) if isinstance(s, (ast.Assign, ast.Expr)) else None
         if isinstance(f, Push) and f.stack in stacks and isinstance(f.value, ast.Name):
             name, verb = f.value.id, "pushed onto"
@@ -452,5 +464,5 @@ def _refuse_stack_use(ctx, s, name) -> None:
     raise UnsupportedSyntaxError(
         f"{what} holds values that carry derivatives, and a list is differentiated only as a stack.",
         filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
-        hint="use it only through append, pop, len and tests of it; for other uses build an array "
-             "(np.zeros, then stores) or a tuple.")
+        hint="use it through append, pop, len, tests of it, item reads (L[k]), sum(L), np.array(L) and loops "
+             "over it; for other uses build an array (np.array(L), or np.zeros then stores).")

@@ -26,7 +26,7 @@ def uses_lambda(s, a):
 
 
 def uses_comprehension(s, a):
-    s[:] = np.array([v * 2 for v in a])
+    s[:] = np.dot([v * 2 for v in a], a)
 
 
 def writes_global(s, a):

@@ -22,7 +22,7 @@ REFUSED = [
     (K.uses_with, "with", 15),
     (K.uses_yield, "generator", None),
     (K.uses_lambda, "lambda", 24),
-    (K.uses_comprehension, "a list holds values that carry derivatives", 29),
+    (K.uses_comprehension, "holds values that carry derivatives", 29),
     (K.writes_global, "global", 33),
     (K.writes_global_array, "writing into `G`", 38),
     (K.nested_def, "nested def", 42),

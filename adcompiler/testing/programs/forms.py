@@ -37,7 +37,9 @@ intermediates of real arrays and the FFT (``complex``), ``where=`` of
 reductions and ufuncs (``masked``), ufunc keywords, ``at`` and ``outer``
 (``ufunc-kw``), module-level values and undifferentiated module-level
 functions (``globals``), ``np.einsum`` and helpers returning read-only views
-(``einsum``), early and bare returns, ``while True``/``break`` (``flow``).
+(``einsum``), early and bare returns, ``while True``/``break`` (``flow``),
+lists of values that carry derivatives read by items, ``sum`` and loops
+(``value-list``).
 
 Every form reads only names of the scope, writes only writable ones, keeps
 indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
@@ -56,6 +58,7 @@ from .forms_more import (
     f_int_store,
     f_masked,
     f_ufunc_kw,
+    f_value_list,
     f_view_update,
 )
 from .forms_silent import (
@@ -375,11 +378,12 @@ FORMS = {
     "nested-tuple": f_nested_tuple, "number-list": f_number_list,
     "complex": f_complex, "masked": f_masked, "ufunc-kw": f_ufunc_kw, "globals": f_globals, "einsum": f_einsum,
     "flow": f_flow, "view-update": f_view_update, "int-signs": f_int_signs,
-    "int-store": f_int_store, "computed-window": f_computed_window,
+    "int-store": f_int_store, "computed-window": f_computed_window, "value-list": f_value_list,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
-           "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3}
+           "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
+           "value-list": 1}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

@@ -258,3 +258,26 @@ def f_computed_window(g, ex):
     value = r.choice([f"{u}[{lo}:{lo} + 2] * {w}[{lo}:{lo} + 2]", f"np.sin({u}[{lo}:{lo} + 2]) + {w}[{lo}:{lo} + 2]",
                       f"{u}[{lo}:{lo} + 2] * 0.5"])
     return [f"for {j} in range(n):", f"    {w}[{lo}:{lo} + 2] = {value}"]
+
+
+def f_value_list(g, ex):
+    """Lists of values that carry derivatives: built by appends, a comprehension or
+    written out; read by items, ``sum``, loops over them and ``np.array``, the name
+    rebound to that array."""
+    r = g.rng
+    u, w, t = _pick(g)
+    L, i, v = ex.name("vl"), ex.name("il"), ex.name("vi")
+    build = r.choice([
+        [f"{L} = []", f"for {i} in range(n):", f"    {L}.append({u}[{i}] * {w}[{i}] + 0.5)"],
+        [f"{L} = [np.tanh({u}[{i}]) for {i} in range(n)]"],
+        [f"{L} = []", f"for {i} in range(n):", f"    {L}.append(0.5 * {u}[{i}] + 0.25 * ({L}[-1] if {i} > 0 else 0.0))"],
+        [f"{L} = [{u}[0] * 0.5, {w}[n - 1] * {u}[n - 1]]"],
+    ])
+    use = r.choice([
+        [f"{t} += sum({L}) * 0.25"],
+        [f"{t} += {L}[0] * {L}[-1] * 0.5"],
+        [f"for {v} in {L}:", f"    {t} += {v} * {v} * 0.25"],
+        [f"{w}[0] += float(np.sum(np.array({L}) ** 2)) * 0.1"],
+        [f"{t} += sum({L}, 0.5) * {L}[len({L}) - 1]"],
+    ])
+    return build + use

@@ -1,0 +1,178 @@
+"""lists: the lists a function builds, read as arrays where they may carry derivatives.
+
+A list the function builds (``L = []`` then ``L.append(v)``, or a list
+comprehension bound to a name) is differentiated as a stack: its adjoint is a
+list beside it. After this rewrite:
+
+- a name bound to such a list and rebound at the top level of the body
+  (``vals = np.array(vals)``, outside every loop and branch) is a separate
+  local from that statement on (``vals_2``): the list and the array are
+  analysed apart, as a rebound parameter is (``params``);
+- ``L[k]`` (an index that is not a slice) of a list whose values may come
+  from the arguments reads ``_ad_list_items(L, 0)[k]``: the items stacked into
+  one read-only array, whose adjoint is one adjoint per item (an item written
+  through, ``L[k][0] = v``, is refused: the list would not see the write);
+- ``sum(L)`` of such a list is ``np.sum(_ad_stack_items(L, 0), axis=0)``;
+- a ``for`` loop over such a list may not change the list's length.
+
+Which lists may carry derivatives is read from the source: those whose
+appended values mention an argument or a name bound from one (shapes,
+lengths and ranges aside).
+
+>>> from adcompiler.testing.passes import normal_form
+>>> print(normal_form("def f(x):\\n    v = []\\n    v.append(x[0] * 2.0)\\n    v = np.array(v)\\n    return v[0]"))
+_ret = None
+v = []
+_t1 = x[0]
+_t2 = _t1 * 2.0
+v.append(_t2)
+v_2 = _ad_stack_items(v, 0)
+_ret = v_2[0]
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+_SHAPES = frozenset({"shape", "ndim", "size", "dtype"})
+_CHANGES = frozenset({"append", "pop", "extend", "insert", "remove", "clear"})
+
+
+def _empty_list(v) -> bool:
+    return isinstance(v, ast.List) and not v.elts
+
+
+def _displays_appended(body: list, derived: set) -> list:
+    """``L = [a, b]`` (values that may come from the arguments) as ``L = []; L.append(a);
+    L.append(b)``: a list the function builds (a copy of the body when one is rewritten)."""
+    def rewrite(stmts):
+        out = []
+        for s in stmts:
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                    and isinstance(s.value, ast.List) and s.value.elts \
+                    and not any(isinstance(x, ast.Starred) for x in s.value.elts) \
+                    and _mentions(s.value, derived) and not _mentions(s.value, {s.targets[0].id}):
+                name = s.targets[0].id
+                new = [ast.Assign(targets=[ast.Name(name, ast.Store())], value=ast.List([], ast.Load()))]
+                new += [ast.Expr(ast.Call(ast.Attribute(ast.Name(name, ast.Load()), "append", ast.Load()), [x], []))
+                        for x in s.value.elts]
+                for n in new:
+                    ast.copy_location(n, s)
+                    n.end_lineno = getattr(s, "end_lineno", s.lineno)
+                out += [ast.fix_missing_locations(n) for n in new]
+                continue
+            for field in ("body", "orelse", "finalbody"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, rewrite(getattr(s, field)))
+            out.append(s)
+        return out
+    return rewrite(copy.deepcopy(body))
+
+
+def prepare_lists(tree: ast.FunctionDef, body: list, namer, resolver) -> list:
+    """The body with lists written out as displays built by appends, and each
+    top-level rebinding of a list name (``vals = np.array(vals)``) and every later
+    use of the name renamed."""
+    body = _displays_appended(body, _derived(tree, body, namer))
+    lists = {t.id for s in ast.walk(ast.Module(body=body, type_ignores=[])) if isinstance(s, ast.Assign)
+             and _empty_list(s.value) for t in s.targets if isinstance(t, ast.Name)}
+    if not lists:
+        return body
+    renamed = getattr(namer, "renamed", None) or {}
+    for k, s in enumerate(body):
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+                and s.targets[0].id in lists and not _empty_list(s.value)):
+            continue
+        old = s.targets[0].id
+        later = body[k + 1:]
+        if any(isinstance(n, ast.Assign) and _empty_list(n.value) and any(
+                isinstance(t, ast.Name) and t.id == old for t in n.targets)
+               for st in later for n in ast.walk(st)):
+            continue   # (a list again later: the name stays one)
+        new = namer.reserve(f"{renamed.get(old, old)}_2")
+        resolver.locals.add(new)
+        renamed[new] = renamed.get(old, old)
+        s.targets[0].id = new
+        for st in later:
+            for n in ast.walk(st):
+                if isinstance(n, ast.Name) and n.id == old:
+                    n.id = new
+        lists.discard(old)
+    namer.renamed = renamed
+    return body
+
+
+def _mentions(e, names) -> bool:
+    """Whether ``e`` reads one of ``names`` other than through a shape, a length or a range."""
+    if isinstance(e, ast.Attribute) and e.attr in _SHAPES:
+        return False
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("len", "range"):
+        return False
+    if isinstance(e, ast.Name):
+        return e.id in names
+    return any(_mentions(c, names) for c in ast.iter_child_nodes(e))
+
+
+def _derived(tree: ast.FunctionDef, body: list, namer) -> set:
+    """The arguments (and their renamed locals, ``x_1``) and the names bound from
+    them (shapes, lengths and ranges aside)."""
+    nodes = list(ast.walk(ast.Module(body=body, type_ignores=[])))
+    a = tree.args
+    derived = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs} | set(getattr(namer, "renamed", None) or ())
+    changed = True
+    while changed:   # to a fixed point
+        changed = False
+        for s in nodes:
+            bound = []
+            if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and s.value is not None \
+                    and _mentions(s.value, derived):
+                bound = s.targets if isinstance(s, ast.Assign) else [s.target]
+            elif isinstance(s, (ast.For, ast.comprehension)) and _mentions(s.iter, derived):
+                bound = [s.target]
+            elif isinstance(s, ast.Call) and isinstance(s.func, ast.Attribute) and s.func.attr in _CHANGES \
+                    and isinstance(s.func.value, ast.Name) and any(_mentions(x, derived) for x in s.args):
+                bound = [s.func.value]
+            for t in bound:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name) and n.id not in derived:
+                        derived.add(n.id)
+                        changed = True
+    return derived
+
+
+class ListNames:
+    """The lists of a (renamed) body: ``local`` (bound to ``[]`` or a comprehension
+    somewhere) and ``carrying`` (those whose values may come from the arguments)."""
+
+    def __init__(self, tree: ast.FunctionDef, body: list, namer):
+        mod = ast.Module(body=body, type_ignores=[])
+        nodes = list(ast.walk(mod))
+        self.local = {t.id for s in nodes if isinstance(s, ast.Assign) and _empty_list(s.value)
+                      for t in s.targets if isinstance(t, ast.Name)}
+        self.comprehended = {s.targets[0].id for s in nodes if isinstance(s, ast.Assign) and len(s.targets) == 1
+                             and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.ListComp)
+                             and not any(isinstance(n, ast.Name) and n.id == s.targets[0].id
+                                         for n in ast.walk(s.value))
+                             and s.targets[0].id not in self.local}
+        self.local |= self.comprehended
+        self.derived = _derived(tree, body, namer)
+        self.carrying = self.local & self.derived
+
+    def may_carry(self, e) -> bool:
+        """Whether the expression ``e`` reads an argument or a name bound from one."""
+        return _mentions(e, self.derived)
+
+    def reads_items(self, node) -> bool:
+        """Whether ``node`` (the base of a subscript) is a list read through its stacked items."""
+        return isinstance(node, ast.Name) and node.id in self.carrying
+
+
+def changes_list(body, name) -> bool:
+    """Whether ``body`` appends to, pops from or rebinds the list ``name``."""
+    for n in ast.walk(ast.Module(body=list(body), type_ignores=[])):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGES \
+                and isinstance(n.func.value, ast.Name) and n.func.value.id == name:
+            return True
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del)):
+            return True
+    return False

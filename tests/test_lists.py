@@ -1,0 +1,172 @@
+"""Lists a function builds (appends, comprehensions, lists written out), read
+as arrays where their values carry derivatives: item reads, ``sum``, loops
+over them, ``np.array`` of them, the name rebound to that array.
+
+Every case runs through every entry point (``check_everywhere``) against
+central differences; the refusals name the line.
+"""
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+from adcompiler import AdCompilerError, Const, Duplicated, Reverse, autodiff
+
+
+def summed(x):
+    vals = []
+    for i in range(x.shape[0]):
+        vals.append(x[i] ** 2)
+    return sum(vals)
+
+
+def summed_with_start(x):
+    vals = []
+    for i in range(x.shape[0]):
+        vals.append(np.sin(x[i]))
+    return sum(vals, 0.5 * x[0])
+
+
+def items_read(x):
+    vals = []
+    for i in range(x.shape[0]):
+        vals.append(x[i] ** 2)
+    return vals[-1] * vals[0] + vals[1]
+
+
+def comprehension_indexed(x):
+    vals = [x[i] * 2.0 for i in range(x.shape[0])]
+    return vals[0] * vals[1] + vals[-1] ** 2
+
+
+def recurrence_in_a_list(x):
+    s = []
+    s.append(x[0])
+    for i in range(1, x.shape[0]):
+        s.append(s[i - 1] * 0.5 + np.tanh(x[i]) * s[-1])
+    return s[-1] + 0.1 * sum(s)
+
+
+def rebound_to_its_array(x):
+    vals = []
+    for i in range(x.shape[0]):
+        vals.append(x[i] ** 2)
+    vals = np.array(vals)
+    return vals[0] * vals[2] + np.sum(vals * x)
+
+
+def trajectory(x):
+    traj = [x.copy()]
+    for _ in range(3):
+        x = x * 0.5 + np.sin(x)
+        traj.append(x)
+    return sum(np.sum(t ** 2) for t in traj)
+
+
+def loop_over_items(x):
+    rows = []
+    for i in range(x.shape[0] - 1):
+        rows.append(x[i:i + 2] * x[i + 1])
+    total = 0.0
+    for r in rows:
+        total = total + r[0] * r[1]
+    return total
+
+
+def written_out(x):
+    coeffs = [x[0], x[1] * 2.0, np.exp(x[2])]
+    return coeffs[0] * coeffs[1] + coeffs[2]
+
+
+def into_output(y, x):
+    terms = [x[i] * x[i + 1] for i in range(x.shape[0] - 1)]
+    for k in range(y.shape[0]):
+        y[k] = terms[k] + sum(terms)
+
+
+def pairs_of_values(x):
+    pairs = []
+    for k in range(x.shape[0] - 1):
+        pairs.append((x[k], x[k + 1] * 2.0))
+    e = 0.0
+    for p in pairs:
+        a, b = p
+        e = e + a * b ** 2
+    return e
+
+
+def neighbour_lists(x, adj):
+    # index arrays of different lengths: read as the items themselves
+    nbrs = []
+    for i in range(x.shape[0]):
+        nbrs.append(np.flatnonzero(adj[i]))
+    e = 0.0
+    for i in range(x.shape[0]):
+        for j in nbrs[i]:
+            e = e + (x[i] - x[j]) ** 2 * 0.5
+    return e
+
+
+X = np.array([0.3, 0.7, 1.1, -0.4])
+
+SCALAR = [summed, summed_with_start, items_read, comprehension_indexed, recurrence_in_a_list,
+          rebound_to_its_array, trajectory, loop_over_items, written_out, pairs_of_values]
+
+
+@pytest.mark.parametrize("f", SCALAR, ids=[f.__name__ for f in SCALAR])
+def test_lists_of_values_with_derivatives_everywhere(f):
+    check_everywhere(f, Duplicated(X.copy(), np.zeros(4)), out=(), tapes=("autograd", "torch", "jax"))
+
+
+def test_lists_of_index_arrays_of_different_lengths():
+    adj = np.array([[0, 1, 1, 0], [1, 0, 0, 0], [1, 0, 0, 1], [0, 0, 1, 0]])
+    check_everywhere(neighbour_lists, Duplicated(X.copy(), np.zeros(4)), Const(adj), out=None)
+
+
+def test_a_list_read_into_an_output():
+    check_everywhere(into_output, Duplicated(np.zeros(3), np.zeros(3)), Duplicated(X.copy(), np.zeros(4)),
+                     out=("y",), tapes=("autograd", "torch", "jax"))
+
+
+def written_through_an_item(s, a):
+    items = []
+    items.append(a * 2.0)
+    r = items[0]
+    r *= 3.0
+    s[:] = items[0]
+
+
+def appended_while_looped(s, a):
+    items = [v * 2.0 for v in a]
+    for v in items:
+        items.append(v)
+        if len(items) > 5:
+            break
+    s[0] = items[-1]
+
+
+def sliced(s, a):
+    items = [v * 2.0 for v in a]
+    s[0] = sum(items[1:])
+
+
+@pytest.mark.parametrize("f,words", [
+    (written_through_an_item, "an item of the list `items` is written in place"),
+    (appended_while_looped, "a loop over the list `items` that its body appends to"),
+    (sliced, "unknown"),
+])
+def test_uses_of_lists_that_are_not_differentiated_are_refused(f, words):
+    s, a = np.zeros(3), np.arange(3.0) + 1.0
+    with pytest.raises(AdCompilerError, match=words) as exc:
+        autodiff(Reverse, f, Const, Duplicated(s, np.ones(3)), Duplicated(a, np.zeros(3)))
+    assert "test_lists.py" in str(exc.value)
+
+
+@pytest.mark.parametrize("f", SCALAR, ids=[f.__name__ for f in SCALAR])
+def test_lists_second_order(f):
+    # hvp against central differences of the reverse-mode gradient
+    import adcompiler as ad
+    v = np.array([0.2, -0.5, 0.9, 0.4])
+    hv = ad.hvp(f, [X.copy()], [v])[0]
+    h = 1e-5
+    want = (ad.grad(f)(X + h * v) - ad.grad(f)(X - h * v)) / (2 * h)
+    np.testing.assert_allclose(hv, want, rtol=1e-5, atol=1e-7)
