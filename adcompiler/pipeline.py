@@ -24,6 +24,8 @@ import linecache
 import types
 from collections.abc import Callable
 
+import numpy as np
+
 from .analysis.activity import analyse_activity, check_reverse_activities
 from .analysis.effects import Effects
 from .analysis.infer import Inference, infer_kinds
@@ -34,7 +36,7 @@ from .codegen import cache
 from .codegen import compile as compiler
 from .codegen.emit import emit_module, funcdef, unparse
 from .codegen.naming import TEMP, Namer, is_generated, names_in
-from .errors import AdCompilerError, UnsupportedSyntaxError
+from .errors import AdCompilerError, BackendError, UnsupportedSyntaxError
 from .frontend.fence import fence
 from .frontend.normalize import Normalizer
 from .frontend.parse import parse_function
@@ -274,6 +276,12 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
             raise AdCompilerError("checkpoint= is not supported with backend='numba' yet: the snapshots and the "
                                   "schedule are Python objects.", construct=f"checkpoint={checkpoint!r}",
                                   hint="use backend='numpy' with checkpoint=, or drop checkpoint=.")
+        if any(c.isalpha() and np.dtype(c).kind == "u" for c in dtypes):
+            # (numba computes with their elements as 64-bit unsigned integers: 1 - 200 of uint8 is 2**64 - 199)
+            raise BackendError("the numba backend does not take unsigned integer arrays: numba's arithmetic on "
+                               "their elements wraps at 64 bits where numpy's wraps at the array's width.",
+                               hint="use backend='numpy' (backend='auto' falls back by itself), or pass the array "
+                                    "as a signed one (a.astype(np.int64)).")
         return cache.get(func, (mode, kinds, acts, dtypes, ret_active, backend),
                          lambda: _build_numba(func, kinds, acts, ret_active, mode))
 

@@ -345,7 +345,9 @@ class FunctionRewrite(LoopRewrites):
         from ..transform.tape import tape_tag
         tag = tape_tag(self.kinds, self.namer, name)
         if getattr(s, "ad_none", False) and (tag in ZERO or tag and tag[0] == "a"):
-            self.refuse(s, f"{'the function' if name == self.namer.ret else name} may be None or a number "
+            who = "the function" if name == self.namer.ret else \
+                "a value on this line" if name.startswith("_") else f"`{name}`"
+            self.refuse(s, f"{who} may be None or a number "
                            "(numba types each variable once: None would be 0)", "use backend='numpy'.")
         if tag in ZERO:
             s.value = ast.Constant(ZERO[tag])

@@ -327,3 +327,68 @@ def test_element_view_with_an_ellipsis_refused_and_auto_falls_back():
     assert primal == pytest.approx(K.element_view_then_scaled(x.copy(), y.copy()), rel=1e-12)
     np.testing.assert_allclose(got, want, rtol=1e-12)
     check_grads(K.element_view_then_scaled, *ann(np.zeros(3)), ret=Active)
+
+
+def weighted_differences(x, a):
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s += x[i] * (a[i] - a[i + 1])
+    return s
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32])
+def test_unsigned_arrays_refused_and_auto_falls_back(dtype):
+    """numba computes with unsigned elements at 64 bits (uint8 1 - 200 is 2**64 - 199,
+    numpy's 57): refused under numba; ``auto`` gives numpy's numbers."""
+    from adcompiler import Active, ReverseWithPrimal
+    x, a = np.array([1.0, 2.0, 3.0]), np.array([1, 200, 3], dtype=dtype)
+    with pytest.raises(BackendError, match="unsigned integer arrays"):
+        autodiff(Reverse, weighted_differences, Active, Duplicated(x.copy(), np.zeros(3)), Const(a), backend="numba")
+    for backend in ("auto", "numpy"):
+        dx = np.zeros(3)
+        with np.errstate(over="ignore"):
+            _, value = autodiff(ReverseWithPrimal, weighted_differences, Active, Duplicated(x.copy(), dx), Const(a),
+                                backend=backend)
+            assert value == weighted_differences(x, a)
+            np.testing.assert_array_equal(dx, [a[0] - a[1], a[1] - a[2], 0.0])
+
+
+def optional_stop(x, k):
+    stop = None if k == 0 else -k
+    for i in range(x.shape[0]):
+        x[i] = x[i] * x[i]
+    x[:stop] *= 2.0
+    return float(np.sum(x))
+
+
+def or_none_stop(x, k):
+    for i in range(x.shape[0]):
+        x[i] = x[i] * x[i]
+    x[:-k or None] *= 2.0
+    return float(np.sum(x))
+
+
+def none_or_array(x, flag):
+    w = None if flag > 0 else x
+    for i in range(x.shape[0]):
+        x[i] = x[i] * 1.5
+    if w is None:
+        x *= 3.0
+    return float(np.sum(x * x))
+
+
+@pytest.mark.parametrize("f", [optional_stop, or_none_stop, none_or_array])
+def test_none_from_a_conditional_expression_refused_and_auto_falls_back(f):
+    """``None if c else v`` (and ``v or None``) as a value: numba would type the None
+    as 0 (``x[:None]`` taken as ``x[:0]``): refused; ``auto`` runs numpy's numbers."""
+    from adcompiler import Active
+    x0 = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(BackendError, match=r"test_numba_silent\.py:\d+.*may be None or a number"):
+        autodiff(Reverse, f, Active, Duplicated(x0.copy(), np.zeros(3)), 0, backend="numba")
+    for backend in ("auto", "numpy"):
+        dx = np.zeros(3)
+        autodiff(Reverse, f, Active, Duplicated(x0.copy(), dx), 0, backend=backend)
+        check_grads(f, Duplicated(x0.copy(), np.zeros(3)), 0)
+        h = 1e-6
+        fd = [(f(x0 + h * e, 0) - f(x0 - h * e, 0)) / (2 * h) for e in np.eye(3)]
+        np.testing.assert_allclose(dx, fd, rtol=1e-6)
