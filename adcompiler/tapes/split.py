@@ -140,12 +140,12 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
     """Annotation per kernel parameter, and for each input its activity class.
 
     ``needs`` is None for a primal-only call (everything Const)."""
-    specs = iter(w.output_specs(list(values)))
+    specs = dict(zip(w.allocated, w.output_specs(list(values))))   # (by name: out= may list them in any order)
     index = w._index
     args = []
     for name in w.params:
         if name in w.allocated:
-            shape, dtype = next(specs)
+            shape, dtype = specs[name]
             val = np.zeros(shape, dtype)
             args.append(Const(val) if needs is None else Duplicated(val, np.zeros(shape, dtype)))
             continue

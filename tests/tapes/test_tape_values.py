@@ -400,3 +400,36 @@ def test_code_writing_the_array_a_differentiated_kernel_returned():
     check_everywhere(_doubles_what_the_kernel_returned, Duplicated(np.zeros(4), np.zeros(4)),
                      Duplicated(a, np.zeros(4)), Duplicated(b, np.zeros(4)), forward=False, batch=False,
                      emitted=False)
+
+
+def _two_outputs_(a, b, x):
+    a[:] = x[0] * x[1] / 3.0
+    b[:] = 2.0 * x[0] / 7.0
+
+
+@pytest.mark.parametrize("tape", ["numpy", "autograd", "torch", "jax"])
+def test_allocated_outputs_listed_out_of_parameter_order(tape):
+    """``out=`` in another order than the kernel's parameters, with ``like=`` by
+    name: each output gets its own shape and dtype (they were handed out in
+    parameter order: another output's shape, a float64 result in float32)."""
+    f = differentiate(_two_outputs_, out=("b", "a"), like={"a": (2,), "b": np.zeros(3, np.float32)})
+    x0 = np.array([1.5, 2.0])
+    want_a, want_b = np.full(2, 1.0), np.full(3, 3.0 / 7.0, np.float32)
+    if tape == "numpy":
+        b, a = f(x0)
+    elif tape == "autograd":
+        import autograd
+        b, a = f(x0)
+        g = autograd.grad(lambda x: np.sum(f(x)[1] * 3.0) + np.sum(f(x)[0]))(x0)
+        np.testing.assert_allclose(g, [2 * 2.0 + 6 / 7.0, 2 * 1.5], rtol=1e-6)   # sum(3 a) + sum(b)
+    elif tape == "torch":
+        torch = require("torch")
+        b, a = (t.detach().numpy() for t in f(torch.tensor(x0)))
+    else:
+        jax = require("jax")
+        jax.config.update("jax_enable_x64", True)
+        b, a = (np.asarray(t) for t in f(jax.numpy.asarray(x0)))
+    assert a.shape == (2,) and b.shape == (3,)
+    assert a.dtype == np.float64 and b.dtype == np.float32
+    np.testing.assert_allclose(a, want_a, rtol=1e-15)
+    np.testing.assert_allclose(b, want_b, rtol=1e-6)
