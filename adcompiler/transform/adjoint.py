@@ -140,7 +140,8 @@ class AdjointBuilder(FormBuilder):
         if k is not None and k.cls == "float" and rule.kind == "elementwise":
             if not self.ctx.module.options.second_order:
                 expr = zero_where_unread(expr, mapping["g"], rule.adjoint_asts[p])
-            else:   # (code differentiated again: the tangent of the adjoint counts where it is 0)
+            elif not (self.ctx.complex and rule.complex_mode(p) != "holomorphic"):
+                # (code differentiated again; g times the partial only where complex-linear in g: abs's is not)
                 expr = unread_product(expr, mapping["g"], rule.adjoint_asts[p],
                                       lambda one: self.adjoint_template(rule, p, dict(mapping, g=one)))
         return self.contrib(a.id, expr, self.broadcasts(rule, bound))
