@@ -744,3 +744,32 @@ def test_checkpointed_loop_inside_a_checkpointed_loop(f, snapshots):
     np.testing.assert_allclose(got_u, want_u, rtol=1e-12)
     assert got[3] == pytest.approx(want[3], rel=1e-12)
     check_grads(f, Duplicated(u0.copy(), np.zeros(5)), Const(4), Const(2), Active(0.05), ret=Active)
+
+
+def _scales_and_returns(c, d):
+    for _ in range(2):
+        d *= c
+    return d
+
+
+def _smooths_and_returns_a_view(c, d):
+    for _ in range(3):
+        d[1:] = d[1:] * c[1:] + 0.1 * d[:-1]
+    return d[1:]
+
+
+@pytest.mark.parametrize("f", [_scales_and_returns, _smooths_and_returns_a_view])
+@pytest.mark.parametrize("checkpoint", [1, 2, 3, "1MB"])
+def test_a_loop_writing_the_argument_it_returns(f, checkpoint):
+    """The return value may share the written argument's memory: the snapshots
+    list it, and before it is bound it holds no array to put back (a TypeError)."""
+    from adcompiler import Const, Duplicated, Reverse, autodiff
+    from adcompiler.testing import check_grads
+    c, d = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.25, 2.0])
+    want = [np.zeros(3), np.ones(3)]
+    autodiff(Reverse, f, Const, Duplicated(c.copy(), want[0]), Duplicated(d.copy(), want[1]))
+    got = [np.zeros(3), np.ones(3)]
+    autodiff(Reverse, f, Const, Duplicated(c.copy(), got[0]), Duplicated(d.copy(), got[1]), checkpoint=checkpoint)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-14)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-14)
+    check_grads(f, Duplicated(c.copy(), np.zeros(3)), Duplicated(d.copy(), np.zeros(3)))

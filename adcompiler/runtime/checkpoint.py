@@ -176,7 +176,11 @@ def checkpoint_actions(steps: int, spec, *state) -> tuple:
 
 
 def put_back(memory, saved) -> None:
-    """Write a snapshot's copy back into the array or list it was taken of."""
+    """Write a snapshot's copy back into the array or list it was taken of (a
+    name that may share an array's memory but holds none there, the return
+    value before it is bound, has nothing to put back)."""
+    if memory is None:
+        return
     if isinstance(memory, list):
         memory[:] = saved
     else:
