@@ -357,3 +357,10 @@ def flat_args(args):
         if isinstance(a, A.Duplicated):
             out.append(a.dval)
     return out
+
+
+def kernel_of(f):
+    """The function a ``differentiate`` object wraps (entry points differentiate
+    it as that function: ``gradient(energy, x)`` of ``@differentiate def energy``),
+    else ``f``."""
+    return f.mutating if getattr(f, "pure_function_of_kernel", False) and hasattr(f, "mutating") else f

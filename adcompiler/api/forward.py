@@ -12,7 +12,7 @@ from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from .arguments import check_alias as _check_alias
-from .arguments import check_dict_iteration, check_layout, layout_copy
+from .arguments import check_dict_iteration, check_layout, kernel_of, layout_copy
 from .arguments import fill_defaults as _fill_defaults
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
@@ -76,6 +76,7 @@ def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: s
     of final values out. Returns ``(tangent_of_return,)`` for a Duplicated
     return, ``()`` for Const; ForwardWithPrimal appends the primal return.
     Trailing parameters left out take their default values as Const."""
+    f = kernel_of(f)
     args = _fill_defaults(f, [_wrap(a) for a in args])
     if any(isinstance(a, A.BatchDuplicated) for a in args):
         return _batch(mode, f, ret, args)

@@ -25,6 +25,7 @@ from .arguments import (
     derivative,
     is_float_array,
     is_float_scalar,
+    kernel_of,
     warn_bare_arrays,
 )
 from .arguments import check_alias as _check_alias
@@ -236,6 +237,7 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
             raise ActivityError("autodiff needs a function and a return activity.",
                                 hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...)")
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
+    f = kernel_of(f)
     key = None
     if mode.reverse and not mode.split and not explain:
         key, hit = repeats.lookup(f, ret, backend, checkpoint, args)
@@ -302,6 +304,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
     Trailing parameters left out take their defaults as Const, as in
     ``autodiff``; ``checkpoint`` as in ``autodiff``.
     """
+    f = kernel_of(f)
     if not isinstance(mode, A.Mode) or not mode.split:
         raise ActivityError("autodiff_thunk takes ReverseSplitWithPrimal or ReverseSplitNoPrimal.",
                             construct=repr(mode), hint="use autodiff for the other modes.")
@@ -355,6 +358,7 @@ def memory_report(f: Callable, ret: Any, *args: Any, checkpoint: int | str | Non
     modified): per push site, grouped by loop, with what checkpointing would
     cost (see ``api.explain``). With ``checkpoint``, a checkpointed loop
     pushes its snapshots once, after the loop."""
+    f = kernel_of(f)
     copies = [explain.copy_argument(a) for a in args]
     copies, _, comp = _prepare(f, ret, copies, checkpoint=checkpoint)
     return explain.measure(f, comp, copies, checkpoint)
@@ -369,6 +373,7 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None, ba
     for the rest. Parameters left out take their default values (as Const).
     The caller's arrays are not modified. ``checkpoint`` as in ``autodiff``.
     """
+    f = kernel_of(f)
     wanted = () if wrt is None else _wrt_positions(f, wrt, args)
     for i in wanted:
         a = args[i]
@@ -403,6 +408,7 @@ def adjoint_source(f: Callable, *activities: Any, ret: Any = None) -> str:
     values; with values, ranks and dtypes are known and the code can be more
     specific. ``ret`` defaults to Active when ``f`` returns a value.
     """
+    f = kernel_of(f)
     kinds, acts = [], []
     given = [a for a in activities if not (isinstance(a, type) and issubclass(a, A.Annotation))]
     if len(given) == len(activities):   # values: omitted defaults are Const values too

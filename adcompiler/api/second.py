@@ -26,6 +26,7 @@ from .arguments import (
     copy_values,
     fill_defaults,
     is_float_scalar,
+    kernel_of,
     kind_of_argument,
     layout_zeros,
 )
@@ -109,7 +110,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     1j dL/dIm z``, the shadow's convention): the Hessian over the real and
     imaginary parts applied to ``(Re v, Im v)``, written as one complex array.
     """
-    given = len(args) if isinstance(args, (tuple, list)) else 0
+    f, given = kernel_of(f), len(args) if isinstance(args, (tuple, list)) else 0
     args, vs = _hvp_arguments(f, args, vs)
     values = []
     for a, v, c in zip(args, vs, copy_values(args, f)):
@@ -171,6 +172,7 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any) -> Any:
     real array ``H`` of shape ``(2, *x.shape, 2, *x.shape)`` with ``H[p, i,
     q, j]`` the second derivative in part ``p`` of ``x[i]`` and part ``q`` of
     ``x[j]`` (0: real, 1: imaginary)."""
+    f = kernel_of(f)
     if x is _MISSING:
         return functools.wraps(f)(lambda x, *rest: hessian(f, x, *rest))
     if np.iscomplexobj(x):
@@ -221,6 +223,7 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     against the Cauchy-Riemann equations, so a function that is not
     complex-analytic is refused rather than given a wrong Jacobian.
     """
+    f_ = kernel_of(f_)
     if not args:
         return functools.wraps(f_)(lambda *a: jacobian(f_, *a, out=out, wrt=wrt, mode=mode,
                                                        holomorphic=holomorphic))

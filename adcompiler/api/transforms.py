@@ -44,6 +44,7 @@ from .arguments import (
     derivative,
     is_float_array,
     is_float_scalar,
+    kernel_of,
     layout_zeros,
     param_names,
 )
@@ -54,6 +55,7 @@ from .reverse import autodiff
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """``grad(f)(*args)``: the gradient of a float-returning ``f`` with respect
     to argument ``argnums`` (a tuple of gradients for a tuple of positions)."""
+    f = kernel_of(f)
     vg = value_and_grad(f, argnums)
 
     @functools.wraps(f)
@@ -66,6 +68,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """``value_and_grad(f)(*args) -> (f(*args), gradient)``, the gradient as in
     ``grad``. Usable directly as ``scipy.optimize.minimize(..., jac=True)``'s
     objective."""
+    f = kernel_of(f)
     @functools.wraps(f)
     def value_and_gradient(*args: Any) -> tuple:
         nums = _positions(f, argnums, args)
@@ -88,6 +91,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
     cotangents of every argument's initial value. Each ``pullback`` call runs
     the function again on fresh copies.
     """
+    f = kernel_of(f)
     if out is None:
         nums = _all_float_positions(args)
         ann = annotate(args, nums, f)
@@ -125,6 +129,7 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
     final values of the named arguments and their tangents (tuples for
     several). Forward mode: one pass whatever the number of outputs.
     """
+    f = kernel_of(f)
     args, tangents = tuple(args), tuple(tangents)
     if len(tangents) != len(args):
         raise ShapeError(f"jvp needs one tangent per argument ({len(args)}), got {len(tangents)}.",

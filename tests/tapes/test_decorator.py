@@ -119,3 +119,36 @@ def test_adjoint_source_follows_the_last_call(thunk):
     autograd.grad(lambda a: anp.sum(f(a, np.ones(2))))(np.ones(2))
     src = f.adjoint_source
     assert "da" in src and "db" not in src
+
+
+def _quartic(x):
+    e = 0.0
+    for i in range(x.shape[0]):
+        e += x[i] ** 4 - x[i] ** 2
+    return e
+
+
+def _sines_(y, x):
+    for i in range(x.shape[0]):
+        y[i] = np.sin(x[i]) * x[i]
+
+
+def test_entry_points_differentiate_the_function_a_differentiate_object_wraps():
+    import adcompiler as ad
+    from adcompiler import differentiate
+    energy, step = differentiate(_quartic), differentiate(_sines_, out="y", like="x")
+    x, v = np.array([0.1, 0.2, 0.3]), np.array([1.0, -0.5, 2.0])
+    want_g = 4 * x ** 3 - 2 * x
+    want_h = np.diag(12 * x ** 2 - 2)
+    np.testing.assert_allclose(ad.gradient(energy, x)[0], want_g, rtol=1e-12)
+    np.testing.assert_allclose(ad.grad(energy)(x), want_g, rtol=1e-12)
+    np.testing.assert_allclose(ad.value_and_grad(energy)(x)[1], want_g, rtol=1e-12)
+    np.testing.assert_allclose(ad.jvp(energy, (x,), (v,))[1], want_g @ v, rtol=1e-12)
+    np.testing.assert_allclose(ad.vjp(energy, x)[1](1.0)[0], want_g, rtol=1e-12)
+    np.testing.assert_allclose(ad.hessian(energy, x), want_h, rtol=1e-12)
+    np.testing.assert_allclose(ad.hvp(energy, (x,), (v,))[0], want_h @ v, rtol=1e-12)
+    dx = np.zeros(3)
+    ad.autodiff(ad.Reverse, energy, ad.Active, ad.Duplicated(x.copy(), dx))
+    np.testing.assert_allclose(dx, want_g, rtol=1e-12)
+    np.testing.assert_allclose(ad.jacobian(step, np.zeros(3), x, out=0)[(0, 1)], np.diag(np.cos(x) * x + np.sin(x)),
+                               rtol=1e-12)
