@@ -110,5 +110,19 @@ def call_torch(w: Any, values: list) -> Any:
                 f"{w.__name__}: argument {name!r} requires grad but has dtype {v.dtype}; "
                 "only float32, float64, complex64 and complex128 tensors are differentiable.",
                 hint="convert it with .double() or .float().")
+    if any(isinstance(v, torch.Tensor) and _functorch_wrapped(v) for v in values):
+        raise AdCompilerError(
+            f"{w.__name__}: torch.func transforms (grad, vjp, jacrev, vmap...) do not reach adcompiler's kernels.",
+            hint="differentiate with torch.autograd (loss.backward(), torch.autograd.grad), which runs the "
+                 "generated adjoint; loop over a batch instead of vmap.")
     n_out = 1 if w.returns_value else len(w.outputs)
-    return _Kernel.apply(w, n_out, *values)
+    return _apply(w, n_out, *values)
+
+
+def _functorch_wrapped(t) -> bool:
+    check = getattr(getattr(torch._C, "_functorch", None), "is_functorch_wrapped_tensor", None)
+    return bool(check(t)) if check is not None else False
+
+
+# torch.compile runs the kernel's call as it is (Dynamo cannot trace the numpy it runs: it breaks the graph here)
+_apply = torch.compiler.disable(_Kernel.apply) if hasattr(torch, "compiler") else _Kernel.apply

@@ -171,3 +171,32 @@ def test_like_a_tensor(thunk):
     assert s.dtype == torch.float32
     s.sum().backward()
     torch.testing.assert_close(a.grad, torch.ones(3, dtype=torch.float64))
+
+
+def _sines_(y, x):
+    for i in range(x.shape[0]):
+        y[i] = np.sin(x[i]) * x[i]
+
+
+def test_torch_compile_runs_the_kernel_as_it_is():
+    import warnings
+    step = differentiate(_sines_, out="y", like="x")
+    x = _t([0.1, 0.2, 0.3])
+    fn = torch.compile(lambda x: (step(x) ** 2).sum(), backend="eager")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # (Dynamo says it breaks the graph at the kernel)
+        fn(x).backward()
+    xd = x.detach()
+    want = 2 * torch.sin(xd) * xd * (torch.cos(xd) * xd + torch.sin(xd))
+    torch.testing.assert_close(x.grad, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("transform", ["grad", "vmap", "jacrev"])
+def test_torch_func_transforms_refused(transform):
+    step = differentiate(_sines_, out="y", like="x")
+    x = torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64)
+    fn = {"grad": lambda: torch.func.grad(lambda x: step(x).sum())(x),
+          "vmap": lambda: torch.func.vmap(step)(x.reshape(3, 1)),
+          "jacrev": lambda: torch.func.jacrev(step)(x)}[transform]
+    with pytest.raises(AdCompilerError, match="torch.func transforms"):
+        fn()
