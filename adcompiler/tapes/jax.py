@@ -13,7 +13,9 @@ others are passed to the kernel as Const. A record whose backward never runs
 """
 from __future__ import annotations
 
+import collections
 import contextlib
+import functools
 import itertools
 from typing import Any
 
@@ -26,6 +28,10 @@ from ..errors import AdCompilerError
 from . import split
 
 _RECORDS: dict = {}
+#: the records of the last backward passes: a vjp function called again (a Jacobian's rows one
+#: by one, two cotangents in one jit) finds its record; older ones are dropped (memory)
+_DONE: collections.OrderedDict = collections.OrderedDict()
+_DONE_KEPT = 4
 _MAX_CACHED = 64
 _KEYS = itertools.count(1)
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64), np.dtype(np.complex128))
@@ -47,7 +53,19 @@ def clear() -> int:
     """Drop filed records whose backward pass never ran; returns how many."""
     n = len(_RECORDS)
     _RECORDS.clear()
+    _DONE.clear()
     return n
+
+
+def _done(key: int) -> None:
+    """The backward pass of ``key`` ran: its record joins the last few kept."""
+    rec = _RECORDS.pop(key, None)
+    if rec is not None:
+        _DONE[key] = rec
+    if key in _DONE:
+        _DONE.move_to_end(key)
+    while len(_DONE) > _DONE_KEPT:
+        _DONE.popitem(last=False)
 
 
 def _float_dtype(dtype: Any) -> np.dtype:
@@ -106,11 +124,12 @@ class _Call:
         return (*self.results(result), np.int32(key))
 
     def _record(self, key: Any) -> Any:
-        rec = _RECORDS.get(int(key))
+        rec = _RECORDS.get(int(key), _DONE.get(int(key)))
         if rec is None:
             raise AdCompilerError(
-                f"{self.w.__name__}: the forward record of this call is gone (its backward pass already ran).",
-                hint="call the vjp function of a jax.vjp once, or run the forward again.")
+                f"{self.w.__name__}: the forward record of this call is gone (its backward pass ran, and "
+                f"{_DONE_KEPT} other backward passes since).",
+                hint="call the vjp function of a jax.vjp right after its forward, or run the forward again.")
         return rec
 
     def _grads(self, rec: Any, ops: tuple, gs: tuple) -> list:
@@ -128,7 +147,7 @@ class _Call:
         ops, gs = rest[:len(self.ops)], rest[len(self.ops):]
         if not keys.shape:
             grads = self._grads(self._record(keys), ops, gs)
-            _RECORDS.pop(int(keys), None)
+            _done(int(keys))
             return tuple(grads)
         grads = [np.zeros(keys.shape + tuple(self.values[i].shape), np.dtype(self.values[i].dtype))
                  for i in self.dops]
@@ -138,8 +157,24 @@ class _Call:
             for k, g in enumerate(one):
                 grads[k][idx] = g
         for key in np.unique(keys):
-            _RECORDS.pop(int(key), None)
+            _done(int(key))
         return tuple(grads)
+
+    def once_differentiable(self, callback: Any, avals: Any, vmap_method: str, static: int = 0) -> Any:
+        """``jax.pure_callback(callback, avals, ...)`` as a function whose JVP (JAX
+        differentiating the forward or backward pass again) is a located refusal."""
+        @functools.partial(jax.custom_jvp, nondiff_argnums=tuple(range(static)))
+        def call(*args: Any) -> Any:
+            return jax.pure_callback(functools.partial(callback, *args[:static]), avals, *args[static:],
+                                     vmap_method=vmap_method)
+
+        @call.defjvp
+        def _again(*_: Any) -> Any:
+            raise AdCompilerError(
+                f"{self.w.__name__}: an adcompiler kernel under JAX is differentiated once: its derivative cannot "
+                "be differentiated again (jax.grad of jax.grad, jax.hessian, jax.jacfwd of jax.grad).",
+                hint="for second derivatives of the kernel itself use adcompiler.hvp or adcompiler.hessian.")
+        return call
 
     def function(self) -> Any:
         n_ops = len(self.ops)
@@ -164,14 +199,17 @@ class _Call:
             # (zeros of the recorded shapes: an operand may arrive as a weakly typed Python float)
             split.prepare(self.w, self.numpy_values([np.zeros(self.values[i].shape, self.values[i].dtype)
                                                      for i in self.ops]), needs)
-            res = jax.pure_callback(lambda *o: self.fwd_cb(tuple(needs), *o),
-                                    (*out_avals, key_aval), *ops, vmap_method="sequential")
+            res = forward(tuple(needs), *ops)
             return tuple(res[:-1]), (res[-1], ops)
+
+        reverse = self.once_differentiable(self.bwd_cb, grad_avals, "broadcast_all")
+        forward = self.once_differentiable(lambda needs, *o: self.fwd_cb(needs, *o), (*out_avals, key_aval),
+                                           "sequential", static=1)
 
         def kernel_bwd(residual: tuple, gs: tuple) -> tuple:
             key, ops = residual
             gs = [jnp.zeros(a.shape, a.dtype) if isinstance(g, SymbolicZero) else g for g, a in zip(gs, out_avals)]
-            grads = jax.pure_callback(self.bwd_cb, grad_avals, key, *ops, *gs, vmap_method="broadcast_all")
+            grads = reverse(key, *ops, *gs)
             out = [None] * n_ops
             for k, p in enumerate(dpos):
                 out[p] = grads[k]

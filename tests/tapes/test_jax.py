@@ -151,3 +151,42 @@ def test_constants_that_compare_equal_are_not_one_call(thunk):
     g = differentiate(K.big_offset, out="s", like="a")
     np.testing.assert_allclose(g(a, (10 ** 20,)), 1.0)
     np.testing.assert_allclose(g(a, (1e20,)), 0.0)
+
+
+def _sines_(y, x):
+    for i in range(x.shape[0]):
+        y[i] = np.sin(x[i]) * x[i]
+
+
+def _quartic(x):
+    e = 0.0
+    for i in range(x.shape[0]):
+        e += x[i] ** 4
+    return e
+
+
+def test_a_vjp_function_called_again():
+    """A Jacobian row by row from one jax.vjp: the record is kept for the calls after the first."""
+    jax = require("jax")
+    jax.config.update("jax_enable_x64", True)
+    step = differentiate(_sines_, out="y", like="x")
+    x = jax.numpy.array([0.1, 0.2, 0.3])
+    _, pullback = jax.vjp(step, x)
+    rows = np.stack([np.asarray(pullback(e)[0]) for e in jax.numpy.eye(3)])
+    xn = np.asarray(x)
+    np.testing.assert_allclose(rows, np.diag(np.cos(xn) * xn + np.sin(xn)), rtol=1e-12)
+    both = jax.jit(lambda c: pullback(c)[0] + pullback(2.0 * c)[0])(jax.numpy.ones(3))
+    np.testing.assert_allclose(np.asarray(both), 3.0 * (np.cos(xn) * xn + np.sin(xn)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("how", ["grad_of_grad", "hessian"])
+def test_second_derivatives_under_jax_refused_with_the_kernel_named(how):
+    jax = require("jax")
+    jax.config.update("jax_enable_x64", True)
+    energy = differentiate(_quartic)
+    x = jax.numpy.array([0.1, 0.2, 0.3])
+    with pytest.raises(AdCompilerError, match="_quartic: an adcompiler kernel under JAX is differentiated once"):
+        if how == "hessian":
+            jax.hessian(energy)(x)
+        else:
+            jax.grad(lambda x: jax.grad(energy)(x).sum())(x)
