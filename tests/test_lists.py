@@ -170,3 +170,21 @@ def test_lists_second_order(f):
     h = 1e-5
     want = (ad.grad(f)(X + h * v) - ad.grad(f)(X - h * v)) / (2 * h)
     np.testing.assert_allclose(hv, want, rtol=1e-5, atol=1e-7)
+
+
+def enumerate_reversed(x, y):
+    for i, v in enumerate(reversed(y)):
+        x[i] += v * y[i]
+
+
+def zip_reversed(x, y):
+    for a, b in zip(reversed(y), x):
+        x[0] += a * b
+
+
+@pytest.mark.parametrize("f", [enumerate_reversed, zip_reversed])
+def test_reversed_inside_enumerate_and_zip(f):
+    # reversed(arr) inside enumerate or zip iterates the view arr[::-1] (read as the loop runs)
+    y = np.array([0.4, -0.3, 1.2])
+    check_everywhere(f, Duplicated(np.array([0.5, 0.1, -0.7]), np.zeros(3)), Duplicated(y, np.zeros(3)),
+                     out=("x",), tapes=("autograd", "torch", "jax"))

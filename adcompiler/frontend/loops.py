@@ -116,7 +116,11 @@ class LoopRewrite:
     def iterable(self, e) -> ast.Name:
         """The name a loop iterates over; a view bound to a temporary (``for v in y[::-1]``)
         is read at every step, after the body's writes (numpy iterates it live): the
-        analyses follow it as a view, not as a value read at once."""
+        analyses follow it as a view, not as a value read at once; ``reversed(arr)``
+        (inside ``enumerate`` or ``zip``) is the view ``arr[::-1]``."""
+        if self.builtin_of(e) is reversed and len(e.args) == 1 and not e.keywords \
+                and isinstance(e.args[0], (ast.Name, ast.Subscript, ast.Attribute)):
+            e = ast.copy_location(ast.Subscript(e.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load()), e)
         arr = self.name_atom(e)
         loop = self.cur
         if self.lists.reads_items(arr) and isinstance(loop, ast.For) and changes_list(loop.body, arr.id):
