@@ -8,6 +8,7 @@ Statements are visited until no kind changes (at most a few rounds).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 from ..codegen.naming import is_generated
@@ -155,8 +156,8 @@ class Inference:
                     return base.elts[e.slice.value]
                 except IndexError:
                     return OTHER
-            if base.elts:
-                return join(None, base.elts[0])
+            if base.elts:   # (an index not known: any element)
+                return functools.reduce(join, base.elts, None)
             # a tuple of integer index arrays of unknown length (np.nonzero of an array of
             # unknown rank); anything else unknown (an int taken for an array dropped derivatives)
             return array(1 if base.dtype == "ai1" else None, "i") if base.dtype in ("ai", "ai1") else OTHER

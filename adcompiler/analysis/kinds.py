@@ -116,6 +116,14 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         return Kind("num", 0 if _rank0(a) and _rank0(b) else None, _dt(_dtype(a), _dtype(b)))
     if a.cls == "tuple" and b.cls == "tuple" and len(a.elts or ()) == len(b.elts or ()):
         return Kind("tuple", elts=tuple(join(x, y) for x, y in zip(a.elts, b.elts)))
+    if a.cls == "tuple" and b.cls == "tuple" and all(e is not None and e.cls in ("float", "int", "bool")
+                                                     for e in (a.elts or ()) + (b.elts or ())):
+        # tuples of numbers of different lengths (the rows of a Butcher tableau): numbers
+        k = None
+        for e in (a.elts or ()) + (b.elts or ()):
+            k = join(k, e)
+        if k is not None:
+            return Kind("tuple", elts=(k,) * max(len(a.elts or ()), len(b.elts or ())))
     return OTHER
 
 
