@@ -49,3 +49,21 @@ def test_rows_of_a_tableau_read_by_variable_indices(backend):
     (_, dh) = autodiff(Reverse, stage_sum, Active, Duplicated(y.copy(), dy), Active(0.5), backend=backend)
     np.testing.assert_allclose(dy, 0.5 * np.array([0.5 + 0.0 + 0.0, 0.5 + 0.0, 1.0]), rtol=1e-14)
     np.testing.assert_allclose(dh, 0.5 * 1 + 0.0 * 1 + 0.5 * 2 + 0.0 + 0.0 + 1.0 * 3, rtol=1e-14)
+
+
+def gauss_quad(a, b, c):
+    xg, wg = np.polynomial.legendre.leggauss(5)
+    x = 0.5 * (b - a) * xg + 0.5 * (a + b)
+    return float(0.5 * (b - a) * np.sum(wg * np.exp(-c * x * x)))
+
+
+def test_gauss_quadrature_tables_are_constants():
+    from adcompiler import gradient
+    args, h = (0.1, 1.9, 0.7), 1e-6
+    got = gradient(gauss_quad, *args)
+    for k in range(3):
+        up, down = list(args), list(args)
+        up[k] += h
+        down[k] -= h
+        want = (gauss_quad(*up) - gauss_quad(*down)) / (2 * h)
+        np.testing.assert_allclose(got[k], want, rtol=1e-7)

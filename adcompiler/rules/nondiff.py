@@ -5,6 +5,7 @@ predicates, index-producing functions and array creation.
 """
 import numpy as np
 
+from ..analysis.kinds import Kind, array
 from .registry import allocating, defrule, elementwise, lookup, nondifferentiable
 
 nondifferentiable(
@@ -48,3 +49,8 @@ defrule(np.full_like, "a, fill_value, dtype=None", fill_value="_ad_unbroadcast(g
         tangents={"fill_value": "np.full_like(a, t, dtype=dtype)"}).constant = {"a"}   # its shape only
 # ``np.ndarray(shape, dtype=...)`` called directly allocates like ``np.empty``
 allocating(np.ndarray)
+# Gauss quadrature nodes and weights of a degree: tables of constants
+nondifferentiable(np.polynomial.legendre.leggauss, np.polynomial.hermite.hermgauss,
+                  np.polynomial.hermite_e.hermegauss, np.polynomial.laguerre.laggauss,
+                  np.polynomial.chebyshev.chebgauss, params="deg",
+                  result=lambda kinds, bound: Kind("tuple", elts=(array(1), array(1))))
