@@ -67,3 +67,29 @@ def test_gauss_quadrature_tables_are_constants():
         down[k] -= h
         want = (gauss_quad(*up) - gauss_quad(*down)) / (2 * h)
         np.testing.assert_allclose(got[k], want, rtol=1e-7)
+
+
+def neighbour_energy(u, s):
+    tot = 0.0
+    for i in range(u.shape[0]):
+        for di in (-1, 1):
+            if i + di < 0 or i + di >= u.shape[0]:
+                continue
+            tot += s * (u[i + di] - u[i]) ** 2
+    return tot
+
+
+def test_a_loop_over_numbers_written_out_that_continues():
+    """``for di in (-1, 1):`` with ``continue`` loops over the constant tuple (it
+    was bound to a temporary the reverse sweep saved, which second-order code
+    took for a value with a derivative: hvp refused it in generated code)."""
+    import adcompiler as ad
+    u, s = np.array([0.1, 0.4, 0.3, 0.9, 0.2]), 0.7
+    check_everywhere(neighbour_energy, Duplicated(u.copy(), np.zeros(5)), Active(s), out=(),
+                     tapes=("autograd", "torch", "jax"))
+    v, w = np.array([0.3, -1.0, 0.5, 0.2, 2.0]), 0.4
+    hu, hs = ad.hvp(neighbour_energy, (u, s), (v, w))
+    h = 1e-6
+    gp, gm = ad.gradient(neighbour_energy, u + h * v, s + h * w), ad.gradient(neighbour_energy, u - h * v, s - h * w)
+    np.testing.assert_allclose(hu, (gp[0] - gm[0]) / (2 * h), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(hs, (gp[1] - gm[1]) / (2 * h), rtol=1e-6, atol=1e-8)

@@ -48,6 +48,20 @@ def _stored_names(body) -> set:
     return out
 
 
+def _constant_numbers(e) -> tuple | None:
+    """The numbers of a tuple or list written out with numbers only (``(-1, 1)``), else None."""
+    if not isinstance(e, (ast.Tuple, ast.List)) or not e.elts:
+        return None
+    out = []
+    for x in e.elts:
+        neg = isinstance(x, ast.UnaryOp) and isinstance(x.op, ast.USub)
+        c = x.operand if neg else x
+        if not (isinstance(c, ast.Constant) and type(c.value) in (int, float)):
+            return None
+        out.append(-c.value if neg else c.value)
+    return tuple(out)
+
+
 def _range(*args) -> ast.Call:
     return ast.Call(ast.Name("range", ast.Load()), list(args), [])
 
@@ -121,6 +135,9 @@ class LoopRewrite:
         if self.builtin_of(e) is reversed and len(e.args) == 1 and not e.keywords \
                 and isinstance(e.args[0], (ast.Name, ast.Subscript, ast.Attribute)):
             e = ast.copy_location(ast.Subscript(e.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load()), e)
+        values = _constant_numbers(e)
+        if values is not None:   # (a tuple of numbers written out: a constant, nothing to save for the reverse sweep)
+            return ast.Constant(values)
         arr = self.name_atom(e)
         loop = self.cur
         if self.lists.reads_items(arr) and isinstance(loop, ast.For) and changes_list(loop.body, arr.id):
