@@ -211,6 +211,30 @@ def _ad_unbroadcast_typed(g, x):
     return None
 
 
+def _ad_safe_div(a, b):
+    return a / b
+
+
+@_ad_overload(_ad_safe_div)
+def _ad_safe_div_typed(a, b):
+    """``a / b`` where ``b != 0``, 0 elsewhere (runtime.numpy.safe_div)."""
+    if not isinstance(a, _ad_types.Array) and not isinstance(b, _ad_types.Array):
+        return lambda a, b: a / b if b != 0 else 0.0 * a
+    return lambda a, b: np.where(b != 0, a / np.where(b != 0, b, 1.0), 0.0 * a)
+
+
+def _ad_sinc_grad(x):
+    return x
+
+
+@_ad_overload(_ad_sinc_grad)
+def _ad_sinc_grad_typed(x):
+    """d sinc(x) / dx, 0 at x == 0 (runtime.numpy.sinc_grad)."""
+    if not isinstance(x, _ad_types.Array):
+        return lambda x: (np.cos(np.pi * x) - np.sinc(x)) / x if x != 0 else 0.0 * x
+    return lambda x: np.where(x != 0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x != 0, x, 1.0), 0.0 * x)
+
+
 def _ad_none(t):
     """Whether the numba type ``t`` is None (given or left out)."""
     return t is None or isinstance(t, (_ad_types.NoneType, _ad_types.Omitted))

@@ -352,3 +352,28 @@ def test_recomputed_and_unrestored_values_match_the_numpy_backend(name):
         compiled = Path(comp.fused.dispatcher.py_func.__code__.co_filename).read_text()
         fused = compiled[compiled.index("def pair_forces_reverse"):compiled.index("def pair_forces_fwd")]
         assert "_ad_tf[" not in fused and "_ad_ti[" not in fused   # r, w and i != j are recomputed
+
+
+def _ufunc_loop(x, y):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.arctan2(x[i], y[i]) + np.hypot(x[i], y[i]) * np.cbrt(x[i]) + np.sinc(x[i] * y[i])
+    return s + float(np.sum(np.hypot(x, y) * np.sinc(x)))
+
+
+def test_safe_quotient_rules_compile_under_numba():
+    """np.arctan2, np.hypot, np.cbrt and np.sinc (rules built on _ad_safe_div and
+    _ad_sinc_grad) compile under numba, with numpy's numbers at the singular points too."""
+    from adcompiler import Active, Duplicated, Forward, Reverse, autodiff
+    from adcompiler.testing import check_grads
+    x, y = np.array([0.3, -0.7, 1.1, 0.0]), np.array([0.5, 0.2, -0.4, 0.0])
+    got = {}
+    for backend in ("numpy", "numba"):
+        dx, dy = np.zeros(4), np.zeros(4)
+        autodiff(Reverse, _ufunc_loop, Active, Duplicated(x.copy(), dx), Duplicated(y.copy(), dy), backend=backend)
+        (t,) = autodiff(Forward, _ufunc_loop, Duplicated, Duplicated(x.copy(), np.ones(4)),
+                        Duplicated(y.copy(), np.ones(4)), backend=backend)
+        got[backend] = (dx, dy, t)
+    for a, b in zip(got["numpy"], got["numba"]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    check_grads(_ufunc_loop, Duplicated(x[:3].copy(), np.zeros(3)), Duplicated(y[:3].copy(), np.zeros(3)))
