@@ -262,6 +262,12 @@ class CallRewrite:
         args = []
         for p in sig.parameters.values():
             if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                rule = getattr(target, "_ad_rule", None)
+                if rule is not None:   # (the forward half of a split rule, in code differentiated again)
+                    self.err(e, f"`{rule.name}` is differentiated by a forward and a reverse function (defsplit, or "
+                                "a differentiate'd kernel), which cannot be differentiated again.",
+                             "for second derivatives call the kernel itself (with its output array) instead of "
+                             "its differentiate'd wrapper, or give the function a defrule with tangents.")
                 self.err(e, f"`{target.__name__}` has *args or keyword-only parameters.", "use positional parameters.")
             if p.name in bound.arguments:
                 args.append(self.atom(bound.arguments[p.name]))

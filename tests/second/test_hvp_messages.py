@@ -15,3 +15,24 @@ def test_hvp_refusal_names_the_users_line():
     np.testing.assert_allclose(ad.gradient(_boolean_index, x)[0], np.where(x > 1.0, 2 * x, 0.0))
     with pytest.raises(ad.AdCompilerError, match=r"test_hvp_messages\.py:\d+: `return float\(np\.sum"):
         ad.hvp(_boolean_index, (x,), (np.ones(4),))
+
+
+def _sines_(y, x):
+    for i in range(x.shape[0]):
+        y[i] = np.sin(x[i])
+
+
+_step = ad.differentiate(_sines_, out="y", like="x")
+
+
+def _loss_through_a_wrapped_kernel(x):
+    y = _step(x)
+    return float(np.sum(y * y))
+
+
+def test_hvp_through_a_differentiate_wrapper_refused_with_its_name():
+    x = np.array([0.1, 0.2, 0.3])
+    np.testing.assert_allclose(ad.gradient(_loss_through_a_wrapped_kernel, x)[0], np.sin(2 * x), rtol=1e-12)
+    with pytest.raises(ad.AdCompilerError, match=r"test_hvp_messages\.py:\d+: `y = _step\(x\)`: `_sines_` is "
+                                                 r"differentiated by a forward and a reverse function"):
+        ad.hvp(_loss_through_a_wrapped_kernel, (x,), (np.ones(3),))
