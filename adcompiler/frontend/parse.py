@@ -120,6 +120,7 @@ def parse_function(f) -> ParsedFunction:
             construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
             hint="define the function with `def` at the top level of a file.")
     tree = defs[0]
+    tree.decorator_list = []   # (the function object is the code under its decorators: @differentiate(like=...))
     ast.increment_lineno(tree, start - 1)
     try:
         with open(filename, encoding="utf-8") as fh:

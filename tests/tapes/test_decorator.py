@@ -152,3 +152,21 @@ def test_entry_points_differentiate_the_function_a_differentiate_object_wraps():
     np.testing.assert_allclose(dx, want_g, rtol=1e-12)
     np.testing.assert_allclose(ad.jacobian(step, np.zeros(3), x, out=0)[(0, 1)], np.diag(np.cos(x) * x + np.sin(x)),
                                rtol=1e-12)
+
+
+@differentiate(out=("y", "z"), like={"y": "x", "z": lambda x: (2,)})
+def _decorated_with_a_dict_and_a_lambda(y, z, x):
+    y[:] = np.sin(x)
+    z[:] = x[:2] * x[1:]
+
+
+def test_decorator_options_are_not_read_as_kernel_code():
+    """``@differentiate(like={...})`` or ``like=lambda ...``: the decorator line is
+    not part of the kernel (it was refused as a dict display or lambda in it)."""
+    import autograd
+    x = np.array([1.0, 2.0, 3.0])
+    y, z = _decorated_with_a_dict_and_a_lambda(x)
+    np.testing.assert_allclose(y, np.sin(x))
+    np.testing.assert_allclose(z, x[:2] * x[1:])
+    g = autograd.grad(lambda x: autograd.numpy.sum(_decorated_with_a_dict_and_a_lambda(x)[1]))(x)
+    np.testing.assert_allclose(g, [2.0, 4.0, 2.0])
