@@ -90,3 +90,43 @@ def test_emit_explain_lists_what_each_step_keeps(tmp_path):
         assert main(["emit", f"{src}:stencil", "--active", "nu", "--explain", "--checkpoint", "8"]) == 0
     text = out.getvalue()
     assert "per step" not in text and "snapshots and schedule of the checkpointed loop" in text
+
+
+def heat_loops(u, w, nu, steps):
+    n = u.shape[0]
+    for _ in range(steps):
+        for i in range(1, n - 1):
+            w[i] = u[i] + nu * (u[i - 1] - 2.0 * u[i] + u[i + 1])
+        for i in range(1, n - 1):
+            u[i] = w[i] * u[i]
+
+
+def test_steps_of_a_loop_whose_pushes_are_in_inner_loops():
+    """The outer loop's steps are its iterations (they were the pushes made
+    directly in it, none here: 1 step holding the whole tape), so checkpointing
+    is offered."""
+    n, steps = 8, 50
+    r = memory_report(heat_loops, Const, Duplicated(np.linspace(0, 1, n), np.zeros(n)),
+                      Duplicated(np.zeros(n), np.zeros(n)), Active(0.2), Const(steps))
+    (loop,) = r.loops
+    assert loop.steps == steps
+    assert loop.bytes_per_step == loop.nbytes / steps
+    assert "checkpointing with" in str(r)
+
+
+def cubes(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] ** 3
+    return s
+
+
+def test_explain_names_the_backend_that_ran(capsys):
+    from adcompiler import Reverse, autodiff
+    for backend in ("numba", "auto"):
+        dx = np.zeros(4)
+        autodiff(Reverse, cubes, Active, Duplicated(np.ones(4), dx), backend=backend, explain=True)
+        np.testing.assert_allclose(dx, 3.0)
+        err = capsys.readouterr().err
+        assert f"backend: cubes (reverse, backend='{backend}'): numba" in err
+        assert "the numba backend keeps its own typed tape" in err

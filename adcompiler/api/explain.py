@@ -23,6 +23,7 @@ snapshots of the memory the function writes, each step is run forward at most
 from __future__ import annotations
 
 import ast
+import collections
 import math
 import re
 import sys
@@ -113,9 +114,9 @@ def measure(f, comp, copies, checkpoint: Any = None) -> MemoryReport:
     """Run the forward half of ``comp`` (the compiled adjoint of ``f``) on the
     annotated ``copies`` with a recording tape: the report ``memory_report`` gives."""
     tape = _RecordingTape(comp.fwd)
-    comp.fwd(*flat_args(copies), tape)
+    hits = _line_hits(tape.filename, lambda: comp.fwd(*flat_args(copies), tape))
     sites = _sites(comp, tape.seen)
-    loops, outside = _group(comp, sites)
+    loops, outside = _group(comp, sites, hits)
     state = sum(a.val.nbytes for k, a in enumerate(copies) if k in comp.writes and isinstance(a.val, np.ndarray))
     return MemoryReport(getattr(f, "__name__", "f"), sum(s.nbytes for s in sites.values()), state, loops, outside,
                         checkpoint, dict(comp.info.loops_kept_plain))
@@ -242,8 +243,36 @@ def _sites(comp, seen: dict) -> dict:
     return out
 
 
-def _group(comp, sites: dict) -> tuple[list, list]:
-    """Sites by the outermost loop of the forward half that encloses them."""
+def _line_hits(filename, run) -> collections.Counter:
+    """How many times each line of the generated code in ``filename`` ran during ``run()``."""
+    hits: collections.Counter = collections.Counter()
+
+    def local(frame, event, arg):
+        if event == "line":
+            hits[frame.f_lineno] += 1
+        return local
+
+    old = sys.gettrace()
+    sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename == filename else None)
+    try:
+        run()
+    finally:
+        sys.settrace(old)
+    return hits
+
+
+def _steps(node, hits) -> int | None:
+    """The iterations a loop of the forward half ran: its body's first line's runs
+    (the header's, less the last test, when the body starts with a loop)."""
+    first = node.body[0]
+    if isinstance(first, (ast.For, ast.While)):
+        return max(hits.get(node.lineno, 0) - 1, 0) or None
+    return hits.get(first.lineno) or None
+
+
+def _group(comp, sites: dict, hits=None) -> tuple[list, list]:
+    """Sites by the outermost loop of the forward half that encloses them (its
+    steps counted from ``hits``, the lines' runs, where given)."""
     tree = ast.parse(comp.source)
     fwd = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == comp.info.fwd_name)
     loops, taken = [], set()
@@ -254,7 +283,8 @@ def _group(comp, sites: dict) -> tuple[list, list]:
                 continue
             taken.add((node.lineno, node.end_lineno))
             direct = [s.count for s in inside if not _nested(node, s.line)]
-            loops.append(Loop(origin_at(comp.origins, node.lineno), max(direct or [1]), inside))
+            steps = _steps(node, hits or {}) or max(direct or [1])
+            loops.append(Loop(origin_at(comp.origins, node.lineno), steps, inside))
     in_loops = {id(s) for loop in loops for s in loop.sites}
     return loops, [s for s in sites.values() if id(s) not in in_loops]
 
