@@ -93,3 +93,17 @@ def test_a_loop_over_numbers_written_out_that_continues():
     gp, gm = ad.gradient(neighbour_energy, u + h * v, s + h * w), ad.gradient(neighbour_energy, u - h * v, s - h * w)
     np.testing.assert_allclose(hu, (gp[0] - gm[0]) / (2 * h), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(hs, (gp[1] - gm[1]) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def dot_of_integer_vectors(x, a, b):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * np.dot(a, b) + x[i] ** 2 * np.dot(a, a > 1)
+    return s
+
+
+def test_the_dot_of_integer_vectors_is_a_number():
+    # (its kind was a number of unknown rank: `s += ...` was refused as maybe an array)
+    from adcompiler import Const
+    x, a, b = np.linspace(0.1, 0.4, 3), np.array([1, 2, 3]), np.array([4, 5, 6])
+    check_everywhere(dot_of_integer_vectors, Duplicated(x, np.zeros(3)), Const(a), Const(b), out=None)

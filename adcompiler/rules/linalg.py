@@ -4,7 +4,7 @@ import ast
 
 import numpy as np
 
-from ..analysis.kinds import COMPLEX, FLOAT, Kind, _dtype, array
+from ..analysis.kinds import BOOL, COMPLEX, FLOAT, INT, Kind, _dtype, array
 from .registry import defrule, lookup
 
 NUM = Kind("num", None, "f")
@@ -19,8 +19,8 @@ def _nd(k):
 
 def _of_rank(nd, *ks):
     dt = "f" if any(k.dtype in ("f", None) or k.cls == "float" for k in ks) else (ks[0].dtype or "f")
-    if nd == 0:
-        return FLOAT if dt == "f" else Kind("num", None, dt)
+    if nd == 0:   # (a number: np.dot of integer vectors is an integer)
+        return FLOAT if dt == "f" else {"i": INT, "b": BOOL, "c": COMPLEX}.get(dt, Kind("num", 0, dt))
     return array(nd, dt)
 
 
