@@ -295,9 +295,10 @@ class FunctionRewrite(LoopRewrites):
                 # the typed tape holds an array's values, not the array: a shadow popped back
                 # would be a copy, and the adjoints added to it would never reach the argument's
                 self.refuse(s, f"the reverse sweep restores the shadow `{value.id}` of an array name bound "
-                               "twice (`x = x * 2`, `a, b = b, a`), which the typed tape cannot hold",
-                            "bind a new name instead of rebinding the array's, or use backend='numpy' "
-                            "(backend='auto' falls back by itself).")
+                               "more than once (`x = x * 2`, `a, b = b, a`, a loop over the rows of an array "
+                               "`for row in A:`), which the typed tape cannot hold",
+                            "bind a new name instead of rebinding the array's, index the rows (A[i]) in a range "
+                            "loop, or use backend='numpy' (backend='auto' falls back by itself).")
             helper = "_ad_push_af" if tag[-1] == "f" else "_ad_push_ai"
             return [_assign(_state(ast.Store), _call(helper, _state() + [value]))]
         return self.refuse(s, f"the reverse sweep needs `{ast.unparse(value)}`, whose type (a float, an int, a "
