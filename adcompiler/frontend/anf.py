@@ -298,6 +298,8 @@ class AnfRewrite:
     def index_part(self, e):
         if isinstance(e, ast.List):   # a list index is an integer-array (fancy) index
             return ast.List([self.index_part(x) for x in e.elts], ast.Load())
+        if self.lists.resized_len(e):   # (len of a list that grows: its value now, in a name)
+            return self.temp(copy.deepcopy(e)) if is_index_expr(e, self.res) else self.name_atom(e)
         if is_index_expr(e, self.res):
             return e
         if isinstance(e, ast.Slice):

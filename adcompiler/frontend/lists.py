@@ -13,7 +13,10 @@ list beside it. After this rewrite:
   one read-only array, whose adjoint is one adjoint per item (an item written
   through, ``L[k][0] = v``, is refused: the list would not see the write);
 - ``sum(L)`` of such a list is ``np.sum(_ad_stack_items(L, 0), axis=0)``;
-- a ``for`` loop over such a list may not change the list's length.
+- a ``for`` loop over such a list may not change the list's length;
+- ``len(L)`` in an index or a range, of a list the body appends to or pops
+  from, is read into a name first (the reverse sweep would evaluate it again,
+  with the list's final length).
 
 Which lists may carry derivatives is read from the source: those whose
 appended values mention an argument or a name bound from one (shapes,
@@ -155,12 +158,21 @@ class ListNames:
                                          for n in ast.walk(s.value))
                              and s.targets[0].id not in self.local}
         self.local |= self.comprehended
+        self.resized = {n.func.value.id for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                        and n.func.attr in _CHANGES and isinstance(n.func.value, ast.Name)}
         self.derived = _derived(tree, body, namer)
         self.carrying = self.local & self.derived
 
     def may_carry(self, e) -> bool:
         """Whether the expression ``e`` reads an argument or a name bound from one."""
         return _mentions(e, self.derived)
+
+    def resized_len(self, e) -> bool:
+        """Whether ``e`` reads ``len(L)`` of a list the body appends to or pops from (its
+        value changes: the reverse sweep must not evaluate it again)."""
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len"
+                   and len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id in self.resized
+                   for n in ast.walk(e))
 
     def reads_items(self, node) -> bool:
         """Whether ``node`` (the base of a subscript) is a list read through its stacked items."""

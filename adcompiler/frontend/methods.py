@@ -72,6 +72,12 @@ class MethodRewrite:
             return METHOD_HANDLERS[name](self, e, f.value)
         if name in ("append", "pop") and isinstance(f.value, ast.Name) and self.res.is_local(f.value.id):
             return self.list_method(e, name)
+        if name == "copy" and not e.args and not e.keywords:
+            # x.copy() as the object's own method: a C-ordered array for an array, a list for a list
+            from ..runtime import core
+            call = ast.copy_location(ast.Call(ast.Name("_ad_copy", ast.Load()), [self.atom(f.value)], []), e)
+            notes.resolve_call(call, core.copy, lookup(core.copy))
+            return call
         target = METHODS.get(name)
         if target is None or isinstance(target, str):
             return self.converted(e, name)
