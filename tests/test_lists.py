@@ -188,3 +188,48 @@ def test_reversed_inside_enumerate_and_zip(f):
     y = np.array([0.4, -0.3, 1.2])
     check_everywhere(f, Duplicated(np.array([0.5, 0.1, -0.7]), np.zeros(3)), Duplicated(y, np.zeros(3)),
                      out=("x",), tapes=("autograd", "torch", "jax"))
+
+
+def len_before_an_append(x):
+    L = [x[0], x[1]]
+    t = 0.0
+    for i in range(len(L)):
+        t = t + x[i] * x[i + 1]
+    L.append(x[2])
+    return t + sum(L)
+
+
+def len_as_an_index(x):
+    L = [x[0] * 2.0, x[1] * 2.0]
+    t = x[len(L)] ** 2
+    L.append(x[3] * 3.0)
+    return t + sum(L)
+
+
+def appended_in_a_range_of_its_length(x):
+    L = [x[0], x[1] * 2.0]
+    for k in range(len(L)):
+        L.append(L[k] * x[2])
+    return sum(L) + x[len(L) - 1]
+
+
+def list_copied(x):
+    o = [1, 2]
+    p = o.copy()
+    q = p * 2            # a list repeated, not doubled
+    return x[len(q)] ** 2
+
+
+@pytest.mark.parametrize("f", [len_before_an_append, len_as_an_index, appended_in_a_range_of_its_length,
+                               list_copied])
+def test_lengths_of_lists_that_change(f):
+    """``len(L)`` in a range or an index is read when the line runs (the reverse
+    sweep evaluated it again with the list's final length: wrong gradients);
+    ``L.copy()`` of a list is a list (it was an array: ``p * 2`` doubled it)."""
+    x = np.array([0.3, 0.7, 1.1, -0.4, 0.9])
+    check_everywhere(f, Duplicated(x, np.zeros(5)), out=(), tapes=("autograd", "torch", "jax"))
+    import adcompiler as ad
+    v = np.array([0.2, -0.5, 0.9, 0.4, 1.0])
+    h = 1e-5
+    want = (ad.grad(f)(x + h * v) - ad.grad(f)(x - h * v)) / (2 * h)
+    np.testing.assert_allclose(ad.hvp(f, [x], [v])[0], want, rtol=1e-5, atol=1e-7)
