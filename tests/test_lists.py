@@ -233,3 +233,20 @@ def test_lengths_of_lists_that_change(f):
     h = 1e-5
     want = (ad.grad(f)(x + h * v) - ad.grad(f)(x - h * v)) / (2 * h)
     np.testing.assert_allclose(ad.hvp(f, [x], [v])[0], want, rtol=1e-5, atol=1e-7)
+
+
+def mean_of_stacked(x):
+    L = [x[i] * np.cos(x[i]) for i in range(x.shape[0])]
+    a = np.array(L)
+    return np.mean(a) + np.max(a) * 0.5
+
+
+def test_second_order_through_a_reduction_of_a_stacked_list():
+    # (the reduction's adjoint, a number standing for the whole array, met the list's adjoint: AxisError)
+    import adcompiler as ad
+    x = np.array([0.3, 0.7, 1.1, -0.4, 0.9])
+    v = np.array([0.2, -0.5, 0.9, 0.4, 1.0])
+    h = 1e-5
+    want = (ad.grad(mean_of_stacked)(x + h * v) - ad.grad(mean_of_stacked)(x - h * v)) / (2 * h)
+    np.testing.assert_allclose(ad.hvp(mean_of_stacked, [x], [v])[0], want, rtol=1e-5, atol=1e-7)
+    check_everywhere(mean_of_stacked, Duplicated(x, np.zeros(5)), out=(), tapes=("autograd",))

@@ -108,8 +108,8 @@ _stack_pop = Rule(R.stack_pop, "adcompiler.runtime.stack_pop", [("ds", REQUIRED)
 register_rule(_stack_pop)
 # np.stack of a user's list: the adjoint stack takes one adjoint per item, the tangent list likewise
 register_rule(Rule(LS.stack_list_adjoint, "adcompiler.runtime.stack_list_adjoint",
-                   [("ds", REQUIRED), ("g", REQUIRED), ("axis", 0)], {},
-                   "_ad_stack_list_adjoint(d_ds, d_g, axis)", "inplace"))
+                   [("ds", REQUIRED), ("g", REQUIRED), ("axis", 0), ("like", None)], {},
+                   "_ad_stack_list_adjoint(d_ds, d_g, axis, like)", "inplace"))
 
 
 # -- helpers of the numpy and linear-algebra rule tables ------------------------------

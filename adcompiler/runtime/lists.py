@@ -39,10 +39,13 @@ def list_items(items, axis=0):
     return out
 
 
-def stack_list_adjoint(ds, g, axis=0):
+def stack_list_adjoint(ds, g, axis=0, like=None):
     """The adjoint of ``np.stack(L, axis)`` joins ``L``'s adjoint stack ``ds``,
     which holds the adjoints of the top items only (those popped later): it
-    becomes one adjoint per item, ``g``'s slices added."""
+    becomes one adjoint per item, ``g``'s slices added (``g`` a number standing
+    for all of the stacked array ``like``, as a full reduction's adjoint may)."""
+    if like is not None and np.ndim(g) < np.ndim(like):
+        g = np.broadcast_to(g, np.shape(like))
     parts = list(np.array(np.moveaxis(np.asarray(g), axis, 0)))   # copies: g may be a region zeroed next
     n, m = len(parts), len(ds)
     if m > n:

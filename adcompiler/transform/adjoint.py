@@ -7,8 +7,7 @@ value through ``__ANS__``; the sweep assembler decides later whether they are
 read directly or from a captured copy (when the name is restored from the
 tape). Rules from the tables are instantiated here.
 
-There is one handler per statement form (``on_<kind>``, see ``forms``) and
-one per form of a bound value (``adjoint_<value form>``).
+One handler per statement form (``on_<kind>``, see ``forms``) and per form of a bound value (``adjoint_<form>``).
 """
 from __future__ import annotations
 
@@ -277,12 +276,13 @@ class AdjointBuilder(FormBuilder):
         return self.apply_rule(rule, bind(rule, v), s)
 
     def list_stack_adjoint(self, v) -> list:
-        """``n = np.stack(L, axis)``: each item's adjoint joins ``L``'s adjoint stack,
-        which then holds one adjoint per item (the reversed appends pop them)."""
+        """``n = np.stack(L, axis)``: each item's adjoint joins ``L``'s adjoint stack, which then holds
+        one adjoint per item (the reversed appends pop them); ``n``: the shape of a scalar adjoint."""
         lst, axis = v.args[0], v.args[1]
         if not (isinstance(lst, ast.Name) and self.active(lst.id)):
             return []
-        return [ast.Expr(ast.Call(N("_ad_stack_list_adjoint"), [N(self.adj(lst.id)), N(G), copy.deepcopy(axis)], []))]
+        like = N(self.target) if self.target else ast.Constant(None)
+        return [ast.Expr(ast.Call(N("_ad_stack_list_adjoint"), [N(self.adj(lst.id)), N(G), copy.deepcopy(axis), like], []))]
 
     def adjoint_tuple(self, s, v, big) -> list:
         out = []
