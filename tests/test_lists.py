@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere
 
-from adcompiler import AdCompilerError, Const, Duplicated, Reverse, autodiff
+from adcompiler import Active, AdCompilerError, Const, Duplicated, Reverse, autodiff
 
 
 def summed(x):
@@ -250,3 +250,19 @@ def test_second_order_through_a_reduction_of_a_stacked_list():
     want = (ad.grad(mean_of_stacked)(x + h * v) - ad.grad(mean_of_stacked)(x - h * v)) / (2 * h)
     np.testing.assert_allclose(ad.hvp(mean_of_stacked, [x], [v])[0], want, rtol=1e-5, atol=1e-7)
     check_everywhere(mean_of_stacked, Duplicated(x, np.zeros(5)), out=(), tapes=("autograd",))
+
+
+def ragged_rows(x):
+    rows = []
+    for i in range(1, x.shape[0]):
+        rows.append(x[:i] * 2.0)
+    t = 0.0
+    for r in rows:
+        t = t + np.sum(r)
+    return t
+
+
+def test_items_of_different_shapes_refused_at_the_line():
+    x = np.array([0.3, 0.7, 1.1])
+    with pytest.raises(AdCompilerError, match=r"test_lists\.py:\d+: `for r in rows:`: .*cannot be stacked"):
+        autodiff(Reverse, ragged_rows, Active, Duplicated(x, np.zeros(3)))

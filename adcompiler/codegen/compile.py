@@ -20,10 +20,12 @@ import numpy as np
 from ..errors import (
     AdCompilerError,
     ShapeError,
+    UnsupportedSyntaxError,
     UnsupportedValueError,
     copied_view_error,
 )
 from ..runtime import HELPERS
+from ..runtime.lists import ITEMS_UNSTACKED
 from ..runtime.views import RULE_SHAPE, VIEW_COPIED
 from .naming import GENERATED, is_generated
 
@@ -81,6 +83,13 @@ def copied_view(e: Exception, origins: dict | None = None, failed=None):
     function returned where the transform took (a view of) its argument
     (``runtime.views.VIEW_COPIED``), for the error ``e`` raised in generated code
     (``failed``: its line, from ``_failing_line``); None for any other error."""
+    if isinstance(e, ValueError) and e.args[:1] == (ITEMS_UNSTACKED,) and failed is not None and origins:
+        file, line, text = origin_at(origins, failed[1], failed[2]) or (None, None, None)
+        return UnsupportedSyntaxError(
+            f"adcompiler reads the items of a list whose values carry derivatives from one array of them, and "
+            f"these items cannot be stacked ({e.args[1]}).", filename=file, lineno=line, construct=text,
+            hint="keep the items of one shape (floats, or arrays of one shape), or build an array (np.zeros, "
+                 "then stores) instead of the list.")
     if not (isinstance(e, ValueError) and e.args[:1] == (VIEW_COPIED,)):
         return None
     where = tuple(e.args[1:]) if len(e.args) == 4 else \

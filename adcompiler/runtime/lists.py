@@ -12,6 +12,9 @@ def stack_items(items, axis=0):
     return np.stack(items, axis) if len(items) else np.array(items, dtype=float)
 
 
+ITEMS_UNSTACKED = "the items of a list that carry derivatives cannot be stacked"
+
+
 def _has_floats(v) -> bool:
     if isinstance(v, (tuple, list)):
         return any(_has_floats(x) for x in v)
@@ -31,10 +34,8 @@ def list_items(items, axis=0):
     else:
         try:
             out = stack_items(items, axis)
-        except ValueError as e:
-            raise ValueError(f"adcompiler reads the items of a list whose values carry derivatives through one "
-                             f"array, and these items cannot be stacked ({e}): build an array (np.zeros, then "
-                             f"stores) or keep items of one shape") from None
+        except ValueError as e:   # (codegen.compile.copied_view makes it a refusal at the user's line)
+            raise ValueError(ITEMS_UNSTACKED, str(e)) from None
     out.flags.writeable = False
     return out
 
