@@ -266,3 +266,15 @@ def test_items_of_different_shapes_refused_at_the_line():
     x = np.array([0.3, 0.7, 1.1])
     with pytest.raises(AdCompilerError, match=r"test_lists\.py:\d+: `for r in rows:`: .*cannot be stacked"):
         autodiff(Reverse, ragged_rows, Active, Duplicated(x, np.zeros(3)))
+
+
+def list_sorted_in_place(x):
+    order = [3, 1, 2, 0]
+    order.sort()
+    return x[order[0]] ** 2 + x[order[1]]
+
+
+def test_list_methods_other_than_append_and_pop_refused_at_the_line():
+    # (sort was taken for the array method: a TypeError writing order[...] in the derivative)
+    with pytest.raises(AdCompilerError, match=r"test_lists\.py:\d+:\d+: `order.sort\(\)`: the list method"):
+        autodiff(Reverse, list_sorted_in_place, Active, Duplicated(np.ones(4), np.zeros(4)))

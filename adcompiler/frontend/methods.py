@@ -68,6 +68,11 @@ class MethodRewrite:
     def method_call(self, e):
         f = e.func
         name = f.attr
+        if isinstance(f.value, ast.Name) and (f.value.id in self.lists.local or f.value.id in self.containers()) \
+                and name in (*METHOD_HANDLERS, "extend", "insert", "clear", "reverse", "remove", "index", "count"):
+            self.err(e, f"the list method `.{name}()` is not supported (a list is followed through append, pop, "
+                        "its items, len and sum).", "build the list in the order wanted, or an array and numpy's "
+                                                    "functions (np.sort, np.concatenate...).")
         if name in METHOD_HANDLERS:
             return METHOD_HANDLERS[name](self, e, f.value)
         if name in ("append", "pop") and isinstance(f.value, ast.Name) and self.res.is_local(f.value.id):
