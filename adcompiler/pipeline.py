@@ -156,6 +156,7 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
     an.eff.callee_ret_shares = callee_ret_shares
     an.eff.callee_ret_readonly = lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_readonly_view()
     an.callee_defaults = _callee_defaults(body)
+    an.code = func.__code__   # (a function whose code is replaced, as %autoreload does, is analysed again)
     if not is_generated(pf.filename):
         an.check_free_arrays_unwritten(
             lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_free_array())
@@ -394,14 +395,14 @@ class _Dump(Exception):
 
 
 def _callee_defaults(body) -> list:
-    """(function, its defaults, its keyword defaults) for the Python functions the
-    body calls: their defaults are written into the calls."""
+    """(function, its defaults, its keyword defaults, its code) for the Python functions
+    the body calls: their defaults are written into the calls, their code differentiated."""
     from .frontend import notes
     out = {}
     for node in (n for s in body for n in ast.walk(s)):
         f = notes.target(node) if isinstance(node, ast.Call) else None
         if inspect.isfunction(f):
-            out[f] = (f, f.__defaults__, f.__kwdefaults__)
+            out[f] = (f, f.__defaults__, f.__kwdefaults__, f.__code__)
     return list(out.values())
 
 
@@ -414,7 +415,8 @@ def _fresh(an) -> bool:
     for name, obj in an.free.items():
         if current_value(func, name) is not obj:
             return False
-    return all(f.__defaults__ is d and f.__kwdefaults__ is kd for f, d, kd in an.callee_defaults)
+    return func.__code__ is an.code and all(f.__defaults__ is d and f.__kwdefaults__ is kd and f.__code__ is c
+                                            for f, d, kd, c in an.callee_defaults)
 
 
 def _show(pf, body) -> str:

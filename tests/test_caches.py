@@ -231,3 +231,52 @@ def test_repeated_calls_check_the_layout_of_shadows(backend):
         run(np.ones((3, 4)), np.zeros((3, 4), order="F"))         # a Fortran-ordered shadow
     with pytest.raises(ShapeError):
         run(np.ones((4, 3)), np.zeros((3, 4)))
+
+
+_V1 = '''
+import numpy as np
+
+def helper(v):
+    return v * v
+
+def loss(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += helper(x[i])
+    return s
+'''
+_V2 = _V1.replace("return v * v", "return v * v * v").replace("s += helper(x[i])", "s += helper(x[i]) * 2.0")
+
+
+@pytest.mark.parametrize("swapped", ["function", "helper"])
+def test_code_replaced_in_place_is_differentiated_again(tmp_path, monkeypatch, swapped):
+    """A function (or a helper it calls) whose ``__code__`` is replaced, as
+    IPython's autoreload does after an edit: the new code is differentiated (the
+    cached analysis of the old one was used: its gradient and value)."""
+    import importlib
+    path = tmp_path / f"code_swap_{swapped}.py"
+    path.write_text(_V1)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = importlib.import_module(f"code_swap_{swapped}")
+    x = np.array([0.7, 1.1, 1.3])
+    for backend in ("numpy", "auto"):
+        np.testing.assert_allclose(ad.gradient(m.loss, x, backend=backend)[0], 2 * x)
+    new = _V2 if swapped == "function" else _V1.replace("return v * v", "return v * v * v")
+    path.write_text(new)
+    import linecache
+    linecache.checkcache(str(path))
+    ns: dict = {}
+    exec(compile(new, str(path), "exec"), ns)   # noqa: S102  (what an edit and a reload make)
+    m.helper.__code__ = ns["helper"].__code__
+    want_h = (lambda v: v * v * v)
+    if swapped == "function":
+        m.loss.__code__ = ns["loss"].__code__
+        want = 2.0 * 3 * x ** 2
+    else:
+        want = 3 * x ** 2
+    assert m.loss(x) == pytest.approx(sum(want_h(v) * (2.0 if swapped == "function" else 1.0) for v in x))
+    for backend in ("numpy", "auto"):
+        np.testing.assert_allclose(ad.gradient(m.loss, x, backend=backend)[0], want)
+    value, grad = ad.value_and_grad(m.loss)(x)
+    assert value == pytest.approx(m.loss(x))
+    np.testing.assert_allclose(grad, want)

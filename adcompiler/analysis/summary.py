@@ -27,7 +27,8 @@ class Analysis:
     has_return: bool
     inference: Inference
     free: dict = field(default_factory=dict)   # the non-local names read, and what they meant
-    callee_defaults: list = field(default_factory=list)   # (function, __defaults__, __kwdefaults__) of callees
+    callee_defaults: list = field(default_factory=list)   # (function, defaults, kwdefaults, code) of callees
+    code: object = None   # the function's __code__ when analysed
 
     def index_is_basic(self, idx):
         """True for int/slice/None/... indices, False for fancy ones, None if unknown."""

@@ -56,8 +56,8 @@ class Compiled:
         ``func`` is the function called: another closure made by the same factory
         shares the entry's key, and its own values are compared."""
         for fn, name, obj in self.free:
-            if name == "__defaults__":   # a callee's defaults, written into the calls
-                if fn.__defaults__ is not obj[0] or fn.__kwdefaults__ is not obj[1]:
+            if name == "__defaults__":   # a callee's defaults, written into the calls (and its code)
+                if fn.__defaults__ is not obj[0] or fn.__kwdefaults__ is not obj[1] or fn.__code__ is not obj[2]:
                     return False
                 continue
             if fn.__code__ is func.__code__:

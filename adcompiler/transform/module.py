@@ -324,7 +324,7 @@ class Module:
             self.free_names.append((an.pf.func, name, obj))
         # what the generated code reaches through them (m.helper) and the callees' defaults it wrote in
         self.free_names += [(an.pf.func, name, obj) for name, obj in an.resolver.attributes.items()]
-        self.free_names += [(f, "__defaults__", (d, kd)) for f, d, kd in an.callee_defaults]
+        self.free_names += [(f, "__defaults__", (d, kd, c)) for f, d, kd, c in an.callee_defaults]
 
 
 class _InPlaceShadows(ast.NodeTransformer):
