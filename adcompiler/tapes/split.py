@@ -86,6 +86,33 @@ def check_primal(w: Any, values: Sequence) -> list:
     return args
 
 
+def _returns_a_value(w: Any) -> int | None:
+    """The line of a ``return`` of the kernel giving something else than None or its
+    outputs, else None."""
+    import ast
+
+    from .effects import _tree_and_params
+    if "returns" not in w.adapter_cache:
+        try:
+            fn = _tree_and_params(w.mutating)[0].body[0]
+        except (OSError, TypeError, SyntaxError, IndexError):
+            w.adapter_cache["returns"] = None
+            return None
+        outs, found = set(w.outputs), None
+        stack = list(fn.body)
+        while stack and found is None:
+            n = stack.pop()
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            v = getattr(n, "value", None) if isinstance(n, ast.Return) else None
+            if v is not None and not (isinstance(v, ast.Constant) and v.value is None) and not all(
+                    isinstance(e, ast.Name) and e.id in outs for e in (v.elts if isinstance(v, ast.Tuple) else [v])):
+                found = w.mutating.__code__.co_firstlineno + n.lineno - 1
+            stack.extend(ast.iter_child_nodes(n))
+        w.adapter_cache["returns"] = found
+    return w.adapter_cache["returns"]
+
+
 def primal(w: Any, values: Sequence) -> Any:
     """Run the kernel on numpy values; no tape. Returns the pure result."""
     args = check_primal(w, values)
@@ -140,6 +167,11 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
     """Annotation per kernel parameter, and for each input its activity class.
 
     ``needs`` is None for a primal-only call (everything Const)."""
+    line = None if w.returns_value else _returns_a_value(w)
+    if line is not None:   # (said before the kernel runs: under jax.jit a callback's error is JAX's)
+        raise AdCompilerError(f"{w.mutating.__name__} returns a value although out= is given; with out= the "
+                              "kernel must return None (or its outputs).",
+                              filename=w.mutating.__code__.co_filename, lineno=line)
     specs = dict(zip(w.allocated, w.output_specs(list(values))))   # (by name: out= may list them in any order)
     index = w._index
     args = []

@@ -190,3 +190,17 @@ def test_second_derivatives_under_jax_refused_with_the_kernel_named(how):
             jax.hessian(energy)(x)
         else:
             jax.grad(lambda x: jax.grad(energy)(x).sum())(x)
+
+
+def _returns_a_float_(x):
+    x[:] = x ** 2
+    return float(np.sum(x))
+
+
+def test_a_kernel_returning_a_value_with_out_refused_at_its_line_under_jit():
+    """Said before the kernel runs (under jax.jit the callback's error was JAX's INTERNAL error)."""
+    jax = require("jax")
+    jax.config.update("jax_enable_x64", True)
+    D = differentiate(_returns_a_float_, out="x")
+    with pytest.raises(AdCompilerError, match=r"test_jax\.py:\d+: _returns_a_float_ returns a value although out="):
+        jax.jit(jax.grad(lambda x: jax.numpy.sum(D(x))))(np.array([1.0, 2.0]))
