@@ -85,7 +85,8 @@ def _check(args, names):
                     f"`{name}` is Duplicated but has dtype {x.dtype}; only float and complex arrays carry derivatives.",
                     construct=f"Duplicated({name}, ...)", hint="pass integer arrays as Const, or convert to float.")
             if not isinstance(dx, np.ndarray) or dx.shape != x.shape or dx.dtype != x.dtype:
-                got = f"{getattr(dx, 'shape', None)} {getattr(dx, 'dtype', type(dx).__name__)}"
+                got = f"{getattr(dx, 'shape', None)} {getattr(dx, 'dtype', type(dx).__name__)}" + (
+                    "" if isinstance(dx, np.ndarray) else f" ({type(dx).__name__}, not an array: it cannot be written)")
                 raise ShapeError(
                     f"the shadow of `{name}` must be an array of shape {x.shape} and dtype {x.dtype}, got {got}.",
                     construct=f"Duplicated({name}, d{name})", hint=f"create it with np.zeros_like({name}).")
