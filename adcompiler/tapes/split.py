@@ -191,7 +191,9 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
             # own contiguous copies, which the shadows made below match)
             v = _copied(v)
         elif name in w.as_arrays and is_float_scalar(v):
-            v = np.array(v, dtype=np.complex128 if np.iscomplexobj(v) else np.float64)   # a 0-d tensor the kernel writes in place stays an array
+            # a 0-d tensor the kernel writes in place stays an array (of a numpy scalar's own dtype: float32 stays)
+            v = np.array(v, dtype=v.dtype if isinstance(v, np.inexact) else
+                         np.complex128 if np.iscomplexobj(v) else np.float64)
         if needs is None or name in w.const:
             args.append(Const(v))
         elif is_float_array(v) and (need or name in w.written):

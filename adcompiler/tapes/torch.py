@@ -25,7 +25,9 @@ _REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
 def _to_numpy(t: torch.Tensor) -> Any:
     a = t.detach().cpu().resolve_conj().resolve_neg().numpy()
-    return a[()].item() if a.ndim == 0 and t.dtype in _FLOAT_DTYPES else a
+    if a.ndim == 0 and t.dtype in _FLOAT_DTYPES:   # a number: a Python float, a numpy scalar in single precision
+        return a[()].item() if a.dtype in (np.float64, np.complex128) else a[()]
+    return a
 
 
 def _first_order(backward):

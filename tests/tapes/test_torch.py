@@ -200,3 +200,20 @@ def test_torch_func_transforms_refused(transform):
           "jacrev": lambda: torch.func.jacrev(step)(x)}[transform]
     with pytest.raises(AdCompilerError, match="torch.func transforms"):
         fn()
+
+
+def _acc_(s, x):
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+
+
+def test_a_0d_float32_tensor_keeps_its_dtype():
+    f = differentiate(_acc_, out="s")
+    s0 = torch.tensor(0.7, dtype=torch.float32, requires_grad=True)
+    x = torch.tensor([0.3, -0.2, 0.5], dtype=torch.float32, requires_grad=True)
+    out = f(s0, x)
+    assert out.dtype == torch.float32 and out.dim() == 0
+    out.backward()
+    torch.testing.assert_close(x.grad, 2 * x.detach())
+    torch.testing.assert_close(s0.grad, torch.tensor(1.0))
+    torch.testing.assert_close(out.detach(), 0.7 + (x.detach() ** 2).sum())
