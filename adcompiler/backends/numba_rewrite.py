@@ -237,8 +237,8 @@ class FunctionRewrite(LoopRewrites):
             return k is None or k.cls in ("array", "num", "other")
         if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name):
             k = self.kinds.get(e.value.id)
-            if k is None or k.cls != "array" or k.ndim is None:
-                return k is None or k.cls in ("num", "other")
+            if k is None or k.cls != "array" or k.ndim is None:   # (of unknown rank: its index may leave axes)
+                return k is None or k.cls in ("num", "other") or (k.cls == "array" and k.ndim is None)
             idx = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
             return len(idx) < k.ndim or any(isinstance(i, ast.Slice) or (isinstance(i, ast.Constant)
                                                                         and i.value in (None, Ellipsis))

@@ -377,3 +377,34 @@ def test_safe_quotient_rules_compile_under_numba():
     for a, b in zip(got["numpy"], got["numba"]):
         np.testing.assert_allclose(a, b, rtol=1e-12)
     check_grads(_ufunc_loop, Duplicated(x[:3].copy(), np.zeros(3)), Duplicated(y[:3].copy(), np.zeros(3)))
+
+
+def test_emitted_numba_module_without_shapes_copies_overlapping_operands(tmp_path):
+    """``y[1:] += y[:-1]`` in a module emitted for numba without ``--shape``: the
+    operand of an array of unknown rank is copied, as numpy reads it (numba's
+    element-by-element update gave y = [1, 4, 6, 11] for numpy's [1, 4, 5, 7])."""
+    (tmp_path / "k_overlap.py").write_text("def shift_add(y, w):\n    y[1:] += y[:-1]\n    w[:] = y * y\n")
+    out = tmp_path / "k_overlap_numba.py"
+    subprocess.run([sys.executable, "-m", "adcompiler", "emit", "k_overlap.py:shift_add", "--target", "numba",
+                    "-o", str(out)], check=True, cwd=tmp_path)
+    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); import k_overlap_numba as m\n"
+            "y = np.array([1.0, 3.0, 2.0, 5.0]); w = np.zeros(4); dy = np.zeros(4); dw = np.array([1.0, 2.0, 3.0, 1.0])\n"
+            "m.shift_add_reverse(y, dy, w, dw)\n"
+            "print(repr(list(y) + list(w) + list(dy)))\n")
+    got = eval(subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True,
+                              text=True).stdout)
+    y = np.array([1.0, 3.0, 2.0, 5.0])
+    y1 = y.copy()
+    y1[1:] += y1[:-1]
+    dy = np.zeros(4)
+    from adcompiler import autodiff
+    autodiff(Reverse, _shift_add, Const, Duplicated(y.copy(), dy), Duplicated(np.zeros(4),
+                                                                                      np.array([1.0, 2.0, 3.0, 1.0])))
+    np.testing.assert_allclose(got[:4], y1)
+    np.testing.assert_allclose(got[4:8], y1 * y1)
+    np.testing.assert_allclose(got[8:], dy, rtol=1e-12)
+
+
+def _shift_add(y, w):
+    y[1:] += y[:-1]
+    w[:] = y * y
