@@ -301,6 +301,10 @@ class FunctionRewrite(LoopRewrites):
                             "loop, or use backend='numpy' (backend='auto' falls back by itself).")
             helper = "_ad_push_af" if tag[-1] == "f" else "_ad_push_ai"
             return [_assign(_state(ast.Store), _call(helper, _state() + [value]))]
+        k = self.kinds.get(value.id) if isinstance(value, ast.Name) else None
+        if k is not None and k.dtype == "c":
+            return self.refuse(s, "the reverse sweep needs a complex value, and the typed tape holds no complex "
+                                  "numbers", "use backend='numpy' (backend='auto' falls back by itself).")
         return self.refuse(s, f"the reverse sweep needs `{ast.unparse(value)}`, whose type (a float, an int, a "
                               "bool or an array of known rank) is not known",
                            "give the arrays' ranks (annotations or shapes), or use backend='numpy'.")

@@ -392,3 +392,19 @@ def test_none_from_a_conditional_expression_refused_and_auto_falls_back(f):
         h = 1e-6
         fd = [(f(x0 + h * e, 0) - f(x0 - h * e, 0)) / (2 * h) for e in np.eye(3)]
         np.testing.assert_allclose(dx, fd, rtol=1e-6)
+
+
+def _rotate(z, out, theta):
+    for i in range(z.shape[0]):
+        out[i] = z[i] * np.exp(1j * theta * i)
+
+
+def test_complex_values_on_the_typed_tape_refused_saying_so():
+    from adcompiler import Active
+    args = lambda: (Duplicated(np.ones(3, complex), np.zeros(3, complex)),
+                    Duplicated(np.zeros(3, complex), np.ones(3, complex)), Active(0.4))
+    with pytest.raises(BackendError, match=r"test_numba_silent\.py:\d+: .*typed tape holds no complex numbers"):
+        autodiff(Reverse, _rotate, Const, *args(), backend="numba")
+    got = autodiff(Reverse, _rotate, Const, *args(), backend="auto")
+    want = autodiff(Reverse, _rotate, Const, *args())
+    np.testing.assert_allclose(got[2], want[2], rtol=1e-14)
