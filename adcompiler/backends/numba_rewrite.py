@@ -294,6 +294,11 @@ class FunctionRewrite(LoopRewrites):
             if isinstance(value, ast.Name) and value.id in set(self.namer.adjoints.values()):
                 # the typed tape holds an array's values, not the array: a shadow popped back
                 # would be a copy, and the adjoints added to it would never reach the argument's
+                if value.id == self.namer.adjoints.get(self.namer.ret):
+                    self.refuse(s, "this function returns an array that carries a derivative to the code calling "
+                                   "it, whose shadow the typed tape cannot hold",
+                                "write the helper's result into an array argument (out=) or inline it, or use "
+                                "backend='numpy' (backend='auto' falls back by itself).")
                 self.refuse(s, f"the reverse sweep restores the shadow `{value.id}` of an array name bound "
                                "more than once (`x = x * 2`, `a, b = b, a`, a loop over the rows of an array "
                                "`for row in A:`), which the typed tape cannot hold",

@@ -408,3 +408,24 @@ def test_complex_values_on_the_typed_tape_refused_saying_so():
     got = autodiff(Reverse, _rotate, Const, *args(), backend="auto")
     want = autodiff(Reverse, _rotate, Const, *args())
     np.testing.assert_allclose(got[2], want[2], rtol=1e-14)
+
+
+def _weights(sigma, r):
+    w = np.zeros(2 * r + 1)
+    for k in range(-r, r + 1):
+        w[k + r] = np.exp(-0.5 * (k / sigma) ** 2)
+    w /= w.sum()
+    return w
+
+
+def _blur(x, sigma, out):
+    w = _weights(sigma, 1)
+    for i in range(1, x.shape[0] - 1):
+        out[i] = w[0] * x[i - 1] + w[1] * x[i] + w[2] * x[i + 1]
+
+
+def test_a_helper_returning_an_array_with_a_derivative_refused_saying_so():
+    from adcompiler import Active
+    args = [Duplicated(np.linspace(0.0, 1.0, 6) ** 2, np.zeros(6)), Active(1.3), Duplicated(np.zeros(6), np.ones(6))]
+    with pytest.raises(BackendError, match=r"def _weights.*returns an array that carries a derivative"):
+        autodiff(Reverse, _blur, Const, *args, backend="numba")
