@@ -146,6 +146,11 @@ class CallRewrite:
         """A call of ``target`` by its rule; ``out`` is its ``out=`` argument or None."""
         f = e.func
         rule = lookup(target)
+        if rule is None and getattr(type(target), "pure_function_of_kernel", False):
+            self.err(e, f"`{ast.unparse(f)}` is a differentiate'd kernel with several outputs, which code that "
+                        "adcompiler differentiates cannot call.",
+                     f"call the kernel itself with its output arrays ({getattr(target.mutating, '__name__', '')}"
+                     "(y, z, ...)); a kernel with one output can be called as it is.", cls=NoRuleError)
         if rule is None:
             name = getattr(target, "__name__", ast.unparse(f))
             mod = getattr(target, "__module__", None) or type(target).__name__

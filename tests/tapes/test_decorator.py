@@ -170,3 +170,22 @@ def test_decorator_options_are_not_read_as_kernel_code():
     np.testing.assert_allclose(z, x[:2] * x[1:])
     g = autograd.grad(lambda x: autograd.numpy.sum(_decorated_with_a_dict_and_a_lambda(x)[1]))(x)
     np.testing.assert_allclose(g, [2.0, 4.0, 2.0])
+
+
+def _two_outputs_(y, z, x):
+    y[:] = x * x
+    z[:] = np.sin(x)
+
+
+_two = differentiate(_two_outputs_, out=("y", "z"), like="x")
+
+
+def _calls_two(x):
+    a, b = _two(x)
+    return np.sum(a * b)
+
+
+def test_a_kernel_with_several_outputs_called_from_differentiated_code_refused_saying_so():
+    import adcompiler as ad
+    with pytest.raises(AdCompilerError, match=r"`_two\(x\)`: `_two` is a differentiate'd kernel with several outputs"):
+        ad.gradient(_calls_two, np.array([0.1, 0.2]))
