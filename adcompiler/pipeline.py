@@ -277,12 +277,15 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
             raise AdCompilerError("checkpoint= is not supported with backend='numba' yet: the snapshots and the "
                                   "schedule are Python objects.", construct=f"checkpoint={checkpoint!r}",
                                   hint="use backend='numpy' with checkpoint=, or drop checkpoint=.")
-        if any(c.isalpha() and np.dtype(c).kind == "u" for c in dtypes):
-            # (numba computes with their elements as 64-bit unsigned integers: 1 - 200 of uint8 is 2**64 - 199)
-            raise BackendError("the numba backend does not take unsigned integer arrays: numba's arithmetic on "
-                               "their elements wraps at 64 bits where numpy's wraps at the array's width.",
-                               hint="use backend='numpy' (backend='auto' falls back by itself), or pass the array "
-                                    "as a signed one (a.astype(np.int64)).")
+        if any(c.isalpha() and np.dtype(c).kind in "ui" and np.dtype(c).itemsize < 8 or np.dtype(c).kind == "u"
+               for c in dtypes if c.isalpha()):
+            # (numba computes with their elements at 64 bits: int8 100 * 100 is 10000, numpy's 16; uint8 1 - 200
+            # is 2**64 - 199)
+            raise BackendError("the numba backend does not take integers narrower than 64 bits or unsigned "
+                               "(arrays or numpy scalars): numba's arithmetic on them is 64-bit where numpy's "
+                               "wraps at their width.",
+                               hint="use backend='numpy' (backend='auto' falls back by itself), or pass them as "
+                                    "int64 (a.astype(np.int64)).")
         return cache.get(func, (mode, kinds, acts, dtypes, ret_active, backend),
                          lambda: _build_numba(func, kinds, acts, ret_active, mode))
 

@@ -67,7 +67,7 @@ def compiled_forward(f, args, ret, backend="numpy"):
     """The (cached) tangent code of ``f`` for these annotated arguments."""
     kinds = tuple(_kind(a) for a in args)
     acts = tuple("Duplicated" if isinstance(a, A.Duplicated) else "Const" for a in args)
-    dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
+    dtypes = "".join(a.val.dtype.char if isinstance(a.val, (np.ndarray, np.generic)) else "-" for a in args)
     return choice.compiled(f, kinds, acts, ret == "Duplicated", "forward", dtypes, backend)
 
 
@@ -142,7 +142,7 @@ def _batch_vectorised(mode, f, ret, args, k):
     ret = _ret_name(ret)
     kinds = tuple(_kind(a) for a in single)
     acts = tuple("Duplicated" if isinstance(a, A.BatchDuplicated) else "Const" for a in args)
-    dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
+    dtypes = "".join(a.val.dtype.char if isinstance(a.val, (np.ndarray, np.generic)) else "-" for a in args)
 
     comp = pipeline.compiled(f, kinds, acts, ret == "Duplicated", "batch", dtypes)
     _check_alias(single, names, comp.writes, comp.module_arrays)

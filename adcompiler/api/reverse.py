@@ -168,7 +168,7 @@ def compiled_for(f, args, ret: str, backend: str = "numpy", checkpoint=None):
 def _compiled_for(f, args, ret, backend, checkpoint):
     kinds = tuple(_kind(a) for a in args)
     acts = tuple(_act_name(a) for a in args)
-    dtypes = "".join(a.val.dtype.char if isinstance(a.val, np.ndarray) else "-" for a in args)
+    dtypes = "".join(a.val.dtype.char if isinstance(a.val, (np.ndarray, np.generic)) else "-" for a in args)
     return choice.compiled(f, kinds, acts, ret == "Active", "reverse", dtypes, backend,
                            checkpoint_option(checkpoint))
 

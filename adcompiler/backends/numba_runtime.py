@@ -87,6 +87,8 @@ def _ad_copy(x):
 def _ad_copy_typed(x):
     if isinstance(x, _ad_types.Array):
         return lambda x: x.copy()
+    if isinstance(x, _ad_types.List):   # (a list's copy is a new list, as list.copy gives)
+        return lambda x: list(x)
     return lambda x: x
 
 

@@ -336,13 +336,13 @@ def weighted_differences(x, a):
     return s
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32])
-def test_unsigned_arrays_refused_and_auto_falls_back(dtype):
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.int16, np.int32])
+def test_narrow_integer_arrays_refused_and_auto_falls_back(dtype):
     """numba computes with unsigned elements at 64 bits (uint8 1 - 200 is 2**64 - 199,
     numpy's 57): refused under numba; ``auto`` gives numpy's numbers."""
     from adcompiler import Active, ReverseWithPrimal
     x, a = np.array([1.0, 2.0, 3.0]), np.array([1, 200, 3], dtype=dtype)
-    with pytest.raises(BackendError, match="unsigned integer arrays"):
+    with pytest.raises(BackendError, match="integers narrower than 64 bits or unsigned"):
         autodiff(Reverse, weighted_differences, Active, Duplicated(x.copy(), np.zeros(3)), Const(a), backend="numba")
     for backend in ("auto", "numpy"):
         dx = np.zeros(3)
@@ -429,3 +429,22 @@ def test_a_helper_returning_an_array_with_a_derivative_refused_saying_so():
     args = [Duplicated(np.linspace(0.0, 1.0, 6) ** 2, np.zeros(6)), Active(1.3), Duplicated(np.zeros(6), np.ones(6))]
     with pytest.raises(BackendError, match=r"def _weights.*returns an array that carries a derivative"):
         autodiff(Reverse, _blur, Const, *args, backend="numba")
+
+
+def _scaled_by_a_count(x, n):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * (n * n)
+    return s
+
+
+def test_narrow_integer_scalars_refused_and_auto_falls_back():
+    """An np.int8 scalar: numpy wraps 100 * 100 to 16, numba computed 10000."""
+    from adcompiler import Active
+    n = np.int8(100)
+    with pytest.raises(BackendError, match="integers narrower than 64 bits"):
+        autodiff(Reverse, _scaled_by_a_count, Active, Duplicated(np.ones(3), np.zeros(3)), Const(n), backend="numba")
+    dx = np.zeros(3)
+    with np.errstate(over="ignore"):
+        autodiff(Reverse, _scaled_by_a_count, Active, Duplicated(np.ones(3), dx), Const(n), backend="auto")
+        np.testing.assert_array_equal(dx, np.full(3, float(n * n)))
