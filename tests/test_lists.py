@@ -278,3 +278,52 @@ def test_list_methods_other_than_append_and_pop_refused_at_the_line():
     # (sort was taken for the array method: a TypeError writing order[...] in the derivative)
     with pytest.raises(AdCompilerError, match=r"test_lists\.py:\d+:\d+: `order.sort\(\)`: the list method"):
         autodiff(Reverse, list_sorted_in_place, Active, Duplicated(np.ones(4), np.zeros(4)))
+
+
+def len_in_a_slice(x):
+    L = [x[0]]
+    L.append(x[1])
+    t = float(np.sum(x[:len(L)] ** 2))
+    L.append(x[2])
+    return t + sum(L) * 0.0
+
+
+def test_len_of_a_growing_list_in_a_slice():
+    # (the bound was bound to a name whole: `_t = :len(L)` did not compile)
+    check_everywhere(len_in_a_slice, Duplicated(np.array([0.3, 0.7, 1.1]), np.zeros(3)), out=(),
+                     tapes=("autograd",))
+
+
+def _doubles(x, pair):
+    x *= 2.0
+    return float(np.sum(x * pair[0]))
+
+
+def test_a_written_argument_also_held_in_a_tuple_argument_refused():
+    # (the tuple's copy did not share the written array's memory: value and gradient of another function)
+    import adcompiler as ad
+    from adcompiler.errors import AliasingError
+    x = np.array([0.5, 1.0, 1.5])
+    with pytest.raises(AliasingError, match="share memory"):
+        ad.gradient(_doubles, x, (x,))
+    y = x.copy()
+    np.testing.assert_allclose(ad.gradient(_doubles, x.copy(), (y,))[0], 2.0 * y)
+
+
+def _copied_list_written(x):
+    w = [x[0] * 1.0, x[1] * 1.0, x[2] * 1.0]
+    v = w.copy()
+    v.append(x[0] * 2.0)
+    return sum(w) * 0.7
+
+
+@pytest.mark.parametrize("backend", ["numpy", "auto", "numba"])
+def test_a_copied_list_is_another_list(backend):
+    import adcompiler as ad
+    from adcompiler.errors import BackendError
+    try:
+        g = ad.gradient(_copied_list_written, np.array([0.3, 0.7, 1.1]), backend=backend)[0]
+    except BackendError:
+        assert backend == "numba"   # (lists under numba may be refused; never wrong)
+        return
+    np.testing.assert_allclose(g, [0.7, 0.7, 0.7], rtol=1e-14)

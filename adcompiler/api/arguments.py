@@ -85,9 +85,9 @@ def copy_values(args, f=None) -> list:
     or views of one array) are copied apart, which is right only while ``f``
     writes none of them: otherwise (the caller's call reads the write through
     the other) they are refused, as ``autodiff`` refuses them."""
-    arrays = [(k, a) for k, a in enumerate(args) if isinstance(a, np.ndarray)]
-    shared = {k for k, a in arrays for j, b in arrays
-              if j != k and np.may_share_memory(a, b) and np.shares_memory(a, b)}   # (the bounds first: cheap)
+    arrays = [(k, a) for k, v in enumerate(args) for a in _arrays_in(v)]   # (those inside containers too)
+    shared = {k for n, (k, a) in enumerate(arrays) for m, (j, b) in enumerate(arrays)
+              if m != n and np.may_share_memory(a, b) and np.shares_memory(a, b)}   # (the bounds first: cheap)
     if shared and f is not None:
         written = shared & _written_params(f, args)
         if written:
@@ -96,6 +96,17 @@ def copy_values(args, f=None) -> list:
                 f"`{getattr(f, '__name__', f)}`: the derivative is taken on copies of the arguments, which "
                 "would not share it.", hint="pass separate arrays (copy one of them).")
     return [copy_value(a) for a in args]
+
+
+def _arrays_in(v) -> list:
+    """The arrays ``v`` is or holds (in tuples, lists and dict values, nested)."""
+    if isinstance(v, np.ndarray):
+        return [v]
+    if isinstance(v, (tuple, list)):
+        return [a for x in v for a in _arrays_in(x)]
+    if isinstance(v, dict):
+        return [a for x in v.values() for a in _arrays_in(x)]
+    return []
 
 
 def kind_of_argument(v):

@@ -86,6 +86,17 @@ def check_primal(w: Any, values: Sequence) -> list:
     return args
 
 
+def _outputs_or_none(v, outs) -> bool:
+    """Whether the returned expression ``v`` is None or the outputs (``y``, ``y, z``,
+    ``y if c else None``)."""
+    import ast
+    if isinstance(v, ast.IfExp):
+        return _outputs_or_none(v.body, outs) and _outputs_or_none(v.orelse, outs)
+    if isinstance(v, ast.Constant) and v.value is None:
+        return True
+    return all(isinstance(e, ast.Name) and e.id in outs for e in (v.elts if isinstance(v, ast.Tuple) else [v]))
+
+
 def _returns_a_value(w: Any) -> int | None:
     """The line of a ``return`` of the kernel giving something else than None or its
     outputs, else None."""
@@ -105,8 +116,7 @@ def _returns_a_value(w: Any) -> int | None:
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 continue
             v = getattr(n, "value", None) if isinstance(n, ast.Return) else None
-            if v is not None and not (isinstance(v, ast.Constant) and v.value is None) and not all(
-                    isinstance(e, ast.Name) and e.id in outs for e in (v.elts if isinstance(v, ast.Tuple) else [v])):
+            if v is not None and not _outputs_or_none(v, outs):
                 found = w.mutating.__code__.co_firstlineno + n.lineno - 1
             stack.extend(ast.iter_child_nodes(n))
         w.adapter_cache["returns"] = found

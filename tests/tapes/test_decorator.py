@@ -189,3 +189,13 @@ def test_a_kernel_with_several_outputs_called_from_differentiated_code_refused_s
     import adcompiler as ad
     with pytest.raises(AdCompilerError, match=r"`_two\(x\)`: `_two` is a differentiate'd kernel with several outputs"):
         ad.gradient(_calls_two, np.array([0.1, 0.2]))
+
+
+def _maybe_returns_its_output_(y, x):
+    y[:] = np.sin(x)
+    return y if x[0] > 0 else None
+
+
+def test_a_kernel_returning_its_output_or_none_is_accepted():
+    f = differentiate(_maybe_returns_its_output_, out="y", like="x")
+    np.testing.assert_allclose(f(np.array([0.5, 1.0])), np.sin([0.5, 1.0]))
