@@ -327,3 +327,34 @@ def test_a_copied_list_is_another_list(backend):
         assert backend == "numba"   # (lists under numba may be refused; never wrong)
         return
     np.testing.assert_allclose(g, [0.7, 0.7, 0.7], rtol=1e-14)
+
+
+def index_value_pairs(x):
+    pairs = []
+    for i in range(x.shape[0]):
+        pairs.append((i, x[i] * 2.0))
+    t = 0.0
+    for k in range(len(pairs)):
+        j, v = pairs[k]
+        t = t + x[j] * v
+    return t
+
+
+def test_pairs_of_an_index_and_a_value_refused_at_the_line():
+    # (stacked, the index became a float: an IndexError in the derivative)
+    with pytest.raises(AdCompilerError, match=r"`j, v = pairs\[k\]`: .*mix integers with floats"):
+        autodiff(Reverse, index_value_pairs, Active, Duplicated(np.array([0.3, 0.7, 1.1]), np.zeros(3)))
+
+
+def _loss_of_a_method_of_a_call(x, w):
+    return float(np.exp(x).dot(w))
+
+
+def test_a_method_of_a_call_result_writes_nothing():
+    # (its arguments were taken as written: the bare differentiate refused a pure loss)
+    import autograd
+
+    import adcompiler as ad
+    f = ad.differentiate(_loss_of_a_method_of_a_call)
+    x, w = np.array([0.3, -0.5, 1.6]), np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(autograd.grad(f)(x, w), np.exp(x) * w, rtol=1e-14)

@@ -32,6 +32,10 @@ def list_items(items, axis=0):
         for k, x in enumerate(items):
             out[k] = x
     else:
+        if any(isinstance(x, (tuple, list)) and any(isinstance(e, (int, np.integer)) and not isinstance(e, bool)
+                                                    for e in x) for x in items):
+            raise ValueError(ITEMS_UNSTACKED, "tuples that mix integers with floats: the integers, indices "
+                                              "perhaps, would become floats")
         try:
             out = stack_items(items, axis)
         except ValueError as e:   # (codegen.compile.copied_view makes it a refusal at the user's line)

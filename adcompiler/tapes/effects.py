@@ -133,7 +133,8 @@ class _Writes(ast.NodeVisitor):
                 func.attr in writes.METHODS or not _is_library(func, self.env) and func.attr not in _READ_METHODS):
             self.mark(func.value)
         array_method = isinstance(func, ast.Attribute) and func.attr in _READ_METHODS and \
-            _root(func.value) is not None and _python_function(func, self.env) is None
+            (_root(func.value) is not None or isinstance(func.value, ast.Call)) and \
+            _python_function(func, self.env) is None   # (np.exp(x).dot(w) reads w)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.lists \
                 and func.attr in ("append", "extend", "insert"):
             for a in node.args:   # a local list's append writes nothing: the list holds its argument
