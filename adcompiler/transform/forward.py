@@ -119,8 +119,10 @@ class ForwardBuilder(FormBuilder):
     def on_split_call(self, f) -> list:
         n = f.name
         if n is not None and self.active(n):
-            self.err(f.stmt, f"{f.rule.name} was registered with defsplit, which has no forward mode.",
-                     "register it with defrule and tangent templates.")
+            self.err(f.stmt, f"`{f.rule.name}` is differentiated by a forward and a reverse function (defsplit, "
+                             "or a differentiate'd kernel), which have no forward mode.",
+                     "call the kernel itself (with its output array) instead of its differentiate'd wrapper, or "
+                     "register the function with defrule and tangent templates.")
         return [copy.deepcopy(f.stmt)]
 
     # -- tangent expressions (one per value form, see ``forms.VALUE_FORMS``) --------

@@ -36,3 +36,10 @@ def test_hvp_through_a_differentiate_wrapper_refused_with_its_name():
     with pytest.raises(ad.AdCompilerError, match=r"test_hvp_messages\.py:\d+: `y = _step\(x\)`: `_sines_` is "
                                                  r"differentiated by a forward and a reverse function"):
         ad.hvp(_loss_through_a_wrapped_kernel, (x,), (np.ones(3),))
+
+
+def test_forward_mode_through_a_differentiate_wrapper_refused_with_its_name():
+    x = np.array([0.1, 0.2, 0.3])
+    with pytest.raises(ad.AdCompilerError, match=r"`y = _step\(x\)`: `_sines_` is differentiated by a forward and "
+                                                 r"a reverse function.*no forward mode"):
+        ad.jvp(_loss_through_a_wrapped_kernel, (x,), (np.ones(3),))
