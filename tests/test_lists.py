@@ -358,3 +358,17 @@ def test_a_method_of_a_call_result_writes_nothing():
     f = ad.differentiate(_loss_of_a_method_of_a_call)
     x, w = np.array([0.3, -0.5, 1.6]), np.array([1.0, 2.0, 3.0])
     np.testing.assert_allclose(autograd.grad(f)(x, w), np.exp(x) * w, rtol=1e-14)
+
+
+def len_in_an_index_tuple(A):
+    L = []
+    L.append(A[0, 0])
+    t = A[1, len(L)] ** 2
+    L.append(A[0, 1])
+    return t + sum(L)
+
+
+def test_len_of_a_growing_list_in_an_index_tuple():
+    # (A[1, len(L)] kept the tuple whole: the reverse sweep read A[1, 2], the list's final length)
+    A = np.array([[0.3, 0.7, 1.1], [0.2, 0.5, 0.9]])
+    check_everywhere(len_in_an_index_tuple, Duplicated(A, np.zeros((2, 3))), out=(), tapes=("autograd", "torch", "jax"))

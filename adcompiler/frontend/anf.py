@@ -298,10 +298,11 @@ class AnfRewrite:
     def index_part(self, e):
         if isinstance(e, ast.List):   # a list index is an integer-array (fancy) index
             return ast.List([self.index_part(x) for x in e.elts], ast.Load())
-        if self.lists.resized_len(e) and isinstance(e, ast.Slice):
-            return ast.Slice(*(None if p is None else self.index_part(p) for p in (e.lower, e.upper, e.step)))
-        if self.lists.resized_len(e) and not isinstance(e, (ast.Tuple, ast.List)):
-            # (len of a list that grows: its value now, in a name)
+        if self.lists.resized_len(e):   # (len of a list that grows: its value when the line runs, in a name)
+            if isinstance(e, ast.Slice):
+                return ast.Slice(*(None if p is None else self.index_part(p) for p in (e.lower, e.upper, e.step)))
+            if isinstance(e, ast.Tuple):
+                return ast.Tuple([self.index_part(x) for x in e.elts], ast.Load())
             return self.temp(copy.deepcopy(e)) if is_index_expr(e, self.res) else self.name_atom(e)
         if is_index_expr(e, self.res):
             return e
