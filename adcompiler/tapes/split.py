@@ -19,6 +19,7 @@ Activities, per argument of the kernel:
 """
 from __future__ import annotations
 
+import ast
 import copy
 import numbers
 from collections.abc import Sequence
@@ -89,7 +90,6 @@ def check_primal(w: Any, values: Sequence) -> list:
 def _outputs_or_none(v, outs) -> bool:
     """Whether the returned expression ``v`` is None or the outputs (``y``, ``y, z``,
     ``y if c else None``)."""
-    import ast
     if isinstance(v, ast.IfExp):
         return _outputs_or_none(v.body, outs) and _outputs_or_none(v.orelse, outs)
     if isinstance(v, ast.Constant) and v.value is None:
@@ -100,8 +100,6 @@ def _outputs_or_none(v, outs) -> bool:
 def _returns_a_value(w: Any) -> int | None:
     """The line of a ``return`` of the kernel giving something else than None or its
     outputs, else None."""
-    import ast
-
     from .effects import _tree_and_params
     if "returns" not in w.adapter_cache:
         try:
