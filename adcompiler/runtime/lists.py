@@ -64,3 +64,16 @@ def stack_list_tangent(ts, items, axis=0):
     if not len(items):
         return np.zeros((0,))
     return np.stack([np.asarray(t) + np.zeros(np.shape(x)) for t, x in zip(ts, items)], axis)
+
+
+def wide(v):
+    """``v`` as a Python number when it is a numpy scalar narrower than
+    float64 or complex128. A reversed loop run on Python lists reads float64
+    elements as Python floats, and NumPy 2 makes ``float * np.float32`` a
+    float32 where numpy's own float64 elements gave float64."""
+    return v.item() if type(v) in (np.float32, np.float16, np.complex64) else v
+
+
+def all_wide(*values) -> bool:
+    """Whether none of ``values`` is a numpy scalar narrower than float64 (``wide``)."""
+    return not any(type(v) in (np.float32, np.float16, np.complex64) for v in values)

@@ -182,7 +182,7 @@ def _int_index(idx, int_names) -> bool:
     return True
 
 
-def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | None:
+def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh, params=()) -> tuple | None:
     """A reversed loop whose body only reads and writes single elements of
     1-D arrays runs on Python lists: ``_ad_as_list(x)`` before,
     ``_ad_put_list(x, x_l)`` after for the arrays it writes. Indexing a list
@@ -192,7 +192,8 @@ def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | N
 
     ``arrays`` maps each candidate name to its memory (names sharing memory
     are never both converted); ``int_names`` are the names known to hold
-    integers. Returns the replacement statements, or None to keep the loop.
+    integers. Returns the replacement statements and the names of ``params``
+    to test before them (``_widen``), or None to keep the loop.
     """
     scan = _scalar_body(loop, arrays, int_names)
     if scan is None:
@@ -209,6 +210,7 @@ def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | N
                 node.value = ast.Name(names[node.value.id], ast.Load())
             return node
     body = [Swap().visit(copy.deepcopy(s)) for s in loop.body]
+    guarded = _widen(body, loop, set(names.values()) | int_names, params)
     before = [ast.Assign(targets=[ast.Name(names[x], ast.Store())],
                          value=ast.Call(ast.Name("_ad_as_list", ast.Load()), [ast.Name(x, ast.Load())], []))
               for x in sorted(used)]
@@ -216,7 +218,51 @@ def listify_loop(loop: ast.For, arrays: dict, int_names: set, fresh) -> list | N
                                [ast.Name(x, ast.Load()), ast.Name(names[x], ast.Load())], []))
              for x in sorted(written)]
     new = ast.For(target=loop.target, iter=loop.iter, body=body, orelse=[])
-    return before + [new] + after
+    return before + [new] + after, guarded
+
+
+def _widen(body, loop, skip, params) -> list:
+    """Python floats meet numpy's narrow scalars in the list form as float64
+    elements did not (``runtime.lists.wide``): values popped in the body and
+    scalars bound before the loop are read through ``_ad_wide``, except the
+    parameters among ``params``, returned to be tested once before the loop."""
+    target = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    bound, guarded = set(target), []
+    for s in body:
+        if isinstance(s, ast.Expr):
+            continue
+        bases = {id(n.value) for n in ast.walk(s) if isinstance(n, ast.Attribute)} | \
+            {id(n.func) for n in ast.walk(s) if isinstance(n, ast.Call)}
+        outside = [n for n in ast.walk(s.value) if isinstance(n, ast.Name) and id(n) not in bases
+                   and n.id not in bound and n.id not in skip and not n.id.startswith("_ad_")]
+        if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
+            bound.add(s.target.id)
+        for n in {n.id for n in outside} & set(params):
+            if n not in guarded:
+                guarded.append(n)
+        s.value = _Wide({id(n) for n in outside if n.id not in params}).visit(s.value)
+        for t in (s.targets if isinstance(s, ast.Assign) else [s.target]):
+            bound |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return guarded
+
+
+class _Wide(ast.NodeTransformer):
+    """Reads the names in ``nodes`` (ids) and the values popped through ``_ad_wide``."""
+
+    def __init__(self, nodes):
+        self.nodes = nodes
+
+    def visit_Name(self, node):
+        return _call("_ad_wide", node) if id(node) in self.nodes else node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        return _call("_ad_wide", node) if isinstance(f, ast.Attribute) and f.attr == "pop" else node
+
+
+def _call(name, *args):
+    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
 
 
 def _scalar_body(loop, arrays, int_names):
@@ -298,13 +344,15 @@ def listify_reversed(sweeps, s, loop):
         if x not in names:
             names[x] = ctx.namer.reserve(x + "_list")
         return names[x]
-    new = listify_loop(loop, arrays, ints, list_name)
-    if new is None:
+    always_bound = set(ctx.params) | set(ctx.namer.adjoints.values())   # (adjoints of scalars start at 0.0)
+    listed = listify_loop(loop, arrays, ints, list_name, always_bound)
+    if listed is None:
         return None
+    new, guarded = listed
     temps = ctx.namer.generated | {ctx.namer.adjoints[n] for n in ctx.namer.generated if n in ctx.namer.adjoints}
     loop_stmt = next(x for x in new if isinstance(x, ast.For))
     loop_stmt.body = inline_single_use(loop_stmt.body, lambda n: n in temps)
-    return _guard_argument_aliasing(ctx, new, loop, arrays)
+    return _guard_argument_aliasing(ctx, new, loop, arrays, guarded)
 
 
 def _python_lists(sweeps) -> set:
@@ -330,11 +378,12 @@ def _call_named(e, name) -> bool:
     return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == name
 
 
-def _guard_argument_aliasing(ctx, new, loop, arrays):
+def _guard_argument_aliasing(ctx, new, loop, arrays, guarded=()):
     """Arguments are separate memory to the analysis, but a caller may pass
     one array twice where both are only read, and then their shadows are
     one array too: a list written back would overwrite the other's
-    contributions. Take the list form only when the arrays are separate."""
+    contributions. Take the list form only when the arrays are separate,
+    and when none of the scalars ``guarded`` is a narrow numpy scalar (``_widen``)."""
     params = ctx.param_memory()
     listed = [s.value.args[0].id for s in new if isinstance(s, ast.Assign) and _call_named(s.value, "_ad_as_list")]
     written = {s.value.args[0].id for s in new if isinstance(s, ast.Expr) and _call_named(s.value, "_ad_put_list")}
@@ -343,10 +392,12 @@ def _guard_argument_aliasing(ctx, new, loop, arrays):
         m = arrays.get(x)
         return m[1] if isinstance(m, tuple) else m
     shared = [x for x in listed if mem(x) in params]
-    if len(shared) < 2 or not (written & set(shared)):
+    tests = [_call("_ad_all_wide", *(ast.Name(x, ast.Load()) for x in guarded))] if guarded else []
+    if len(shared) >= 2 and written & set(shared):
+        tests.insert(0, _call("_ad_disjoint", *(ast.Name(x, ast.Load()) for x in shared)))
+    if not tests:
         return new
-    test = ast.Call(ast.Name("_ad_disjoint", ast.Load()), [ast.Name(x, ast.Load()) for x in shared], [])
-    return [ast.If(test=test, body=new, orelse=[loop])]
+    return [ast.If(test=tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests), body=new, orelse=[loop])]
 
 
 # -- single-use temporaries ------------------------------------------------------------------
