@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a scalar argument's value; a float is Active, an int Const")
     _activity_flags(c)
     c.add_argument("--ret", choices=("active", "const"), help="return activity (default: active for a float)")
-    c.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    c.add_argument("--seed", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
     c.add_argument("--range", default="0.5,1.5", metavar="LO,HI", help="interval of random inputs")
     _common(c)
     r = sub.add_parser("rules", help="list the functions with derivative rules",
@@ -188,6 +188,17 @@ def _check(args, out) -> int:
     return run_check(target, args, out, color_enabled(out, args.no_color))
 
 
+def _seed(text: str) -> int:
+    """``--seed``: numpy's generators take non-negative integers."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative integer")
+    return value
+
+
 def _rules(args, out) -> int:
     from .rules import rules_table
     out.write(rules_table(args.search))
@@ -217,6 +228,8 @@ def main(argv: list | None = None, out=None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except OSError as e:   # a file to read or write (-o into a missing directory)
+        return _fail(e, want_tb, no_color, "error", f"{e.strerror or e}: {e.filename}" if e.filename else None)
     except Exception as e:   # noqa: BLE001 (never a bare traceback: one paragraph and a way to see it)
         _fail(e, want_tb, no_color, "internal error",
               f"{type(e).__name__}: {e}. This is a bug in adcompiler; rerun with --traceback and report it "

@@ -184,6 +184,8 @@ def test_traceback_flag_shows_it(tmp_path):
     (["emit", SEED, "--mode", "sideways"], "invalid choice"),
     (["emit", SEED, "--dump-after", "nowhere"], "invalid choice"),
     (["check", SEED, "--shape", "s"], "expected NAME=DIMS"),
+    (["check", SEED, "--seed", "-1"], "'-1' is not a non-negative integer"),
+    (["emit", SEED, "-o", "no/such/directory/out.py"], "No such file or directory: no/such/directory/out.py"),
     (["frobnicate"], "invalid choice"),
     (["emit", f"{DATA}/cli_kernels.py:relax", "--active", "u"], "Active is for float scalars"),
     (["check", f"{DATA}/cli_kernels.py:relax", "--shape", "u=5", "--shape", "f=5", "--value", "k=0.3",
