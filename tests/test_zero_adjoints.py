@@ -38,16 +38,26 @@ def through_infinity(x, d, y):
         y[i] = x[i] * x[i] / (1.0 + w * w)
 
 
+def reciprocal_where_nonzero(x, y):
+    for i in range(x.shape[0]):
+        w = 1.0 / x[i]   # (its adjoint is -g * w * w: infinite at 0, where w is not read)
+        if x[i] != 0.0:
+            y[i] = w * 3.0
+        else:
+            y[i] = x[i]
+
+
 def _cases():
     x = np.array([0.3, -0.7, 1.1, -0.2])
     d = np.array([0.5, 0.0, 2.0, 0.0])
     return [(sqrt_where_positive, [x], [1.0 / (2 * np.sqrt(0.3)), 1.0, 1.0 / (2 * np.sqrt(1.1)), 1.0]),
             (ratio_where_nonzero, [x, d], [2 * 0.3 / 0.5, 2.0, 2 * 1.1 / 2.0, 2.0]),
-            (through_infinity, [x, d], [2 * 0.3 / 5.0, 0.0, 2 * 1.1 / 1.25, 0.0])]
+            (through_infinity, [x, d], [2 * 0.3 / 5.0, 0.0, 2 * 1.1 / 1.25, 0.0]),
+            (reciprocal_where_nonzero, [d], [-3.0 / 0.25, 1.0, -3.0 / 4.0, 1.0])]
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
-@pytest.mark.parametrize("case", range(3))
+@pytest.mark.parametrize("case", range(4))
 def test_unread_numbers_pass_on_nothing(case, backend):
     f, inputs, want = _cases()[case]
     x = inputs[0].copy()
@@ -101,3 +111,20 @@ def test_zeroth_power_at_zero_has_derivative_zero():
                      Duplicated(s, w.copy()), backend=backend)
         np.testing.assert_allclose(dx, want[0], rtol=1e-12, err_msg=backend)
         np.testing.assert_allclose(dy, want[1], rtol=1e-12, err_msg=backend)
+
+
+def reciprocals(x, z, y):
+    y[0] = np.sum(1 / x) + 1.0 / x[0]
+    for i in range(x.shape[0]):
+        y[1] += 1.0 / (x[i] * x[i] + 0.5) + 1 / x[i]
+    y[2] = np.sum(np.reciprocal(x)) + np.sum(np.real(1.0 / z))
+
+
+def test_reciprocals_everywhere():
+    """``1 / x`` differentiates as ``np.reciprocal`` (``-g * ans * ans``, one
+    division fewer): arrays, numbers, complex values, every entry point."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0.5, 1.5, 5)
+    z = rng.uniform(0.5, 1.5, 5) + 1j * rng.uniform(0.5, 1.5, 5)
+    check_everywhere(reciprocals, Duplicated(x, np.zeros(5)), Duplicated(z, np.zeros(5, complex)),
+                     Duplicated(np.zeros(3), np.zeros(3)), out="y", tapes=("autograd", "torch", "jax"))

@@ -150,6 +150,9 @@ class FormBuilder:
         f = BINOPS.get(type(v.op))
         if f is None:
             return None, None
+        if f is np.divide and isinstance(v.left, ast.Constant) and type(v.left.value) in (int, float) \
+                and v.left.value == 1:
+            return lookup(np.reciprocal), {"x": v.right}   # (its adjoint multiplies where divide's divides again)
         rule = lookup(f)
         return rule, dict(zip(rule.param_names, [v.left, v.right]))
 

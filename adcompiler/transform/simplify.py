@@ -486,12 +486,12 @@ def unread_product(expr, g, template, factor):
 def _reads_values(template) -> bool:
     """Whether an adjoint template's factor of ``g`` may be infinite or nan where
     the operands are finite: a division, a power, a function other than a few
-    (``g * y`` of a product is finite wherever ``y`` is)."""
-    for n in ast.walk(template):
-        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
-            return True
-        if isinstance(n, ast.Call):
-            name = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", None)
-            if name not in _FINITE:
-                return True
-    return False
+    (``g * y`` of a product is finite wherever ``y`` is), or the square of the
+    result (the reciprocal's ``-g * ans * ans`` is infinite at 0; tanh's
+    ``g * (1 - ans * ans)`` is not)."""
+    nodes = list(ast.walk(template))
+    ops = {type(n.op) for n in nodes if isinstance(n, ast.BinOp)}
+    calls = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", None)
+             for n in nodes if isinstance(n, ast.Call)}
+    return bool(ops & {ast.Div, ast.FloorDiv, ast.Mod, ast.Pow} or calls - _FINITE or not ops & {ast.Add, ast.Sub}
+                and sum(isinstance(n, ast.Name) and n.id == "ans" for n in nodes) > 1)
