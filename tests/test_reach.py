@@ -5,6 +5,7 @@ through every entry point (``everywhere.check_everywhere``)."""
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pytest
@@ -643,3 +644,46 @@ def test_writes_into_an_expression(f, make, out):
     refused naming a temporary (``_t1``) and no line."""
     check_everywhere(f, *[Duplicated(v, np.zeros_like(v)) for v in make()], out=out,
                      tapes=("autograd", "torch", "jax"))
+
+
+def pairs_by_divmod(x, y):
+    n = x.shape[0]
+    for k in range(2 * n):
+        q, r = divmod(k, n)
+        y[r] += x[q] * x[r]
+
+
+def wrapped_phase(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += math.fmod(x[i] * 3.0, x[0] + 0.45) * x[i]
+    return s
+
+
+def remainder_of_values(x):
+    _q, r = divmod(x[0], 0.7)
+    return r * x[1]
+
+
+def test_divmod_of_indices_and_math_fmod_everywhere():
+    """``divmod`` of integers (index arithmetic) has no derivative; ``math.fmod``
+    is ``x - y * trunc(x / y)``: both had no rule. numba has no ``math.fmod``:
+    it runs as ``np.fmod`` of floats."""
+    x = np.array([0.3, 1.2, 0.8, 2.1])
+    check_everywhere(pairs_by_divmod, Duplicated(x.copy(), np.zeros(4)), Duplicated(np.zeros(4), np.zeros(4)),
+                     out="y", tapes=("autograd", "torch", "jax"))
+    check_everywhere(wrapped_phase, Duplicated(x.copy(), np.zeros(4)), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+    want = gradient(wrapped_phase, x.copy())
+    for backend in ("numba", "auto"):
+        np.testing.assert_allclose(gradient(wrapped_phase, x.copy(), backend=backend)[0], want[0], rtol=1e-12)
+        dx, dy = np.zeros(4), np.ones(4)
+        autodiff(Reverse, pairs_by_divmod, Const, Duplicated(x.copy(), dx), Duplicated(np.zeros(4), dy),
+                 backend=backend)
+        np.testing.assert_allclose(dx, [5.9, 5.9, 1.5, 1.5], rtol=1e-12)
+
+
+def test_divmod_of_values_with_derivatives_is_refused_at_its_line():
+    with pytest.raises(AdCompilerError, match=r"divmod: its remainder has a derivative.*a // b") as e:
+        gradient(remainder_of_values, np.array([1.3, 0.4]))
+    assert e.value.lineno is not None and "divmod(x[0], 0.7)" in str(e.value)

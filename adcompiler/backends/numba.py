@@ -77,6 +77,12 @@ class _DefaultKeywords:
                     node.func.attr == "fmod":
                 node.func = ast.Name("_ad_fmod", ast.Load())
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id == "math" and \
+                    node.func.attr == "fmod" and len(node.args) == 2:   # (numba has no math.fmod; a float)
+                node.func = ast.Name("_ad_fmod", ast.Load())
+                node.args = [ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "float64", ast.Load()), [a], [])
+                             for a in node.args]
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "np":
                 # numba takes Python's int/float/bool as a dtype only by keyword (np.full(3, 2.0, int)
                 # made floats): numpy's types

@@ -2,7 +2,8 @@
 import builtins
 import math
 
-from .registry import defrule, elementwise, nondifferentiable
+from ..analysis.kinds import FLOAT, INT, Kind
+from .registry import defrule, elementwise, lookup, nondifferentiable
 
 elementwise(builtins.abs, "x", x="g * np.sign(x)", doc="0 at x == 0")
 defrule(builtins.float, "x", x="g", tangents={"x": "t"})
@@ -48,3 +49,15 @@ elementwise(math.radians, "x", x="g * (math.pi / 180)")
 elementwise(math.copysign, "x, y", x="g * math.copysign(1.0, x) * math.copysign(1.0, y)",
             doc="no derivative for y (the sign)").constant = {"y"}
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)
+elementwise(math.fmod, "x, y", x="g", y="-g * math.trunc(x / y)", doc="x - y * trunc(x / y)")
+
+
+def _divmod_kinds(kinds, bound):
+    ints = all(kinds.get(p) is not None and kinds[p].cls in ("int", "bool") for p in ("a", "b"))
+    return Kind("tuple", elts=(INT, INT) if ints else (FLOAT, FLOAT))
+
+
+# divmod of integers (index arithmetic); of numbers with derivatives refused (write a // b, a % b)
+nondifferentiable(builtins.divmod, params="a, b", result=_divmod_kinds)
+lookup(builtins.divmod).refuse_when = lambda bound, p: (
+    f"its remainder has a derivative in `{p}` this rule does not give; write `a // b` and `a % b` instead")
