@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere
 
+import adcompiler as ad
 from adcompiler import Active, AdCompilerError, Const, Duplicated, Reverse, autodiff
 
 
@@ -372,3 +373,38 @@ def test_len_of_a_growing_list_in_an_index_tuple():
     # (A[1, len(L)] kept the tuple whole: the reverse sweep read A[1, 2], the list's final length)
     A = np.array([[0.3, 0.7, 1.1], [0.2, 0.5, 0.9]])
     check_everywhere(len_in_an_index_tuple, Duplicated(A, np.zeros((2, 3))), out=(), tapes=("autograd", "torch", "jax"))
+
+
+def largest_magnitude(x):
+    m = max(abs(x[i]) for i in range(x.shape[0]))
+    return np.sum(x / m)
+
+
+def extremes_of_a_list(x, y):
+    vals = []
+    for i in range(x.shape[0]):
+        vals.append(x[i] * y[i])
+    y[0] = min(vals) + max(vals) * 2.0
+
+
+def largest_index(x):
+    m = max(i * 2 for i in range(x.shape[0]))
+    return x[m // 2] * 3.0 + m
+
+
+def test_max_and_min_of_comprehensions_and_lists_everywhere():
+    """``max(abs(x[i]) for i ...)`` and ``min(vals)`` of a list the function
+    builds were refused (a list with derivatives used otherwise than as a
+    stack); ``max(i * 2 for i ...)`` of integers was taken for a float and
+    saved on the float tape (an IndexError indexing with it)."""
+    x = np.array([0.3, 1.2, -0.8, 2.1])
+    check_everywhere(largest_magnitude, Duplicated(x.copy(), np.zeros(4)), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+    check_everywhere(extremes_of_a_list, Duplicated(x.copy(), np.zeros(4)),
+                     Duplicated(np.array([1.0, 0.5, 2.0, 1.5]), np.zeros(4)), out="y",
+                     tapes=("autograd", "torch", "jax"))
+    check_everywhere(largest_index, Duplicated(x.copy(), np.zeros(4)), ret=Active, out=())
+    m, s = 2.1, x.sum()
+    want = np.full(4, -1 / m ** 2)
+    want[3] = -5 / m ** 2 + 2 * s / m ** 3
+    np.testing.assert_allclose(ad.hvp(largest_magnitude, (x.copy(),), (np.ones(4),))[0], want, rtol=1e-12)

@@ -184,6 +184,8 @@ def reduce_kind(kinds: dict, bound: dict) -> Kind:
     if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
         if keep:
             return array(a.ndim, dt)
+        if a.cls == "list" and a.dtype is None:   # (of a list of ints, an int: max(i * 2 for i ...))
+            return Kind("num")
         return {"f": FLOAT, "c": COMPLEX}.get(dt, INT)
     if a.ndim is None:
         return array(None, dt)

@@ -3,7 +3,9 @@ where their meaning is a reduction.
 
 After this rewrite:
 
-- ``max(v)`` / ``min(v)`` of one argument is ``np.max(v)`` / ``np.min(v)``;
+- ``max(v)`` / ``min(v)`` of one argument is ``np.max(v)`` / ``np.min(v)``
+  (of a list the function builds, or of a comprehension of values that may
+  carry derivatives, the items stacked first);
 - ``max(a, b)`` / ``min(a, b)`` stay builtin calls of exactly two arguments
   (their rule splits ties); ``max(a, b, c)`` is ``max(max(a, b), c)``;
   keywords are refused;
@@ -33,7 +35,14 @@ class BuiltinRewrite:
         """The rewritten call of a builtin reduction, or None to go on."""
         if target is builtins.max or target is builtins.min:
             if len(e.args) == 1 and not kw:
-                return self.make_call(np.max if target is builtins.max else np.min, [self.atom(e.args[0])], [], e)
+                items = e.args[0]
+                built = isinstance(items, (ast.ListComp, ast.GeneratorExp)) and self.lists.may_carry(items)
+                if built:
+                    items = self.comprehension(items)   # (a list built by a loop, then stacked)
+                if built or self.lists.reads_items(items):
+                    from .inplace import _stack_list
+                    items = self.temp(_stack_list(self, e, items, ast.Constant(0), empty_ok=True))
+                return self.make_call(np.max if target is builtins.max else np.min, [self.atom(items)], [], e)
             if len(e.args) < 2 or kw:
                 self.err(e, f"`{target.__name__}` with keywords is not supported.",
                          f"nest two-argument calls or use np.{target.__name__}imum.")
