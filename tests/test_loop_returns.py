@@ -94,3 +94,55 @@ def test_return_in_a_loop_over_a_tuple_written_out_is_refused():
     from adcompiler import AdCompilerError, Reverse, autodiff
     with pytest.raises(AdCompilerError, match=r"test_loop_returns\.py:\d+:\d+: `for a in \(u, v\):`"):
         autodiff(Reverse, return_in_a_tuple_loop, Active, D([0.7, 0.1]), D([0.2, 0.3]))
+
+
+def newton_sqrt(x, y, tol):
+    for i in range(x.shape[0]):
+        r = x[i]
+        for _ in range(50):
+            step = (r * r - x[i]) / (2 * r)
+            r = r - step
+            if abs(step) < tol:
+                break
+        else:
+            r = -1.0
+        y[i] = r * 2.0
+
+
+def scan_first(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 1.5:
+            s += x[i] ** 2
+            break
+        s += x[i]
+    else:
+        s *= 10.0
+    return s
+
+
+def while_else(x):
+    s = 0.0
+    k = 0
+    while k < x.shape[0]:
+        s += x[k] * x[k]
+        if s > 100.0:
+            break
+        k += 1
+    else:
+        s = s * 3.0
+    return s
+
+
+@pytest.mark.parametrize("x0", [[0.5, 2.0, 1.3, 0.7], [0.5, 0.2, 1.3, 0.7], [5.0, 9.0, 1.0, 2.0]])
+def test_loop_else_clauses_everywhere(x0):
+    """A loop's ``else:`` clause runs when the loop ends without ``break`` (it
+    was refused): a Newton iteration that gives up, a scan that stops at the
+    first large value, a while loop; both paths, every entry point."""
+    x = np.array(x0)
+    for f in (scan_first, while_else):
+        check_everywhere(f, Duplicated(x.copy(), np.zeros(4)), ret=Active, out=(), tapes=("autograd", "torch", "jax"))
+        check_numba_gradient(f, Duplicated(x.copy(), np.zeros(4)))
+    for tol in (1e-12, -1.0):   # (converged: a break; never: the else clause)
+        check_everywhere(newton_sqrt, Duplicated(np.abs(x) + 0.1, np.zeros(4)), Duplicated(np.zeros(4), np.zeros(4)),
+                         Const(tol), out="y", tapes=("autograd", "torch", "jax"))

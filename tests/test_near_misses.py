@@ -70,13 +70,6 @@ def kernel(x, y):
 def kernel(x, y):
     x[:] = np.fft.hfft(y)[:3]
 """,
-    "for-else": """
-def kernel(x, y):
-    for i in range(3):
-        x[i] = y[i] * 2.0
-    else:
-        x[0] = 1.0
-""",
     "walrus": """
 def kernel(x, y):
     if (t := y[0] * 2.0) > 0:

@@ -63,8 +63,6 @@ def fence(pf, resolver) -> None:
         if kind in _REFUSED:
             what, hint = _REFUSED[kind]
             _err(pf, node, what, hint)
-        if isinstance(node, (ast.For, ast.While)) and node.orelse:
-            _err(pf, node, "a loop `else:` clause", "use a flag variable set before `break`.")
         if isinstance(node, ast.Name) and node.id.startswith("_ad_") and not is_generated(pf.filename):
             _err(pf, node, f"the name `{node.id}` (the `_ad_` prefix is reserved)", "rename the variable.")
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):

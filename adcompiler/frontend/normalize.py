@@ -4,7 +4,9 @@
 of statements) and sets ``has_return_value``. It runs, in order:
 
 1. ``params``: rebound parameters become separate locals (``x_1 = x``),
-   and ``lists``: a list rebound at the top level too (``vals_2``);
+   ``restructure.loop_else``: a loop's ``else:`` clause runs under a flag
+   that its ``break`` statements set, and ``lists``: a list rebound at the
+   top level is a separate local too (``vals_2``);
 2. one walk over the statements that applies, as it meets them,
    ``statements`` (statement forms), ``loops`` (range loops, counted while
    loops), ``anf`` (one operation per assignment, atom operands), ``calls``
@@ -40,6 +42,7 @@ from .methods import METHODS, MethodRewrite  # noqa: F401  (METHODS: read by too
 from .out_args import OutRewrite
 from .params import rename_rebound_params
 from .resolve import MISSING  # noqa: F401  (read by analysis/infer.py)
+from .restructure import loop_else
 from .returns import single_exit
 from .statements import StatementRewrite
 
@@ -50,6 +53,7 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
     def run(self) -> list:
         self.returned = None   # the flag of the loops a ``return`` leaves (statements.loop_returning)
         user_body, entry = rename_rebound_params(self.pf.tree, self.namer, self.res)
+        user_body = loop_else(user_body, self._loop_flag)
         user_body = prepare_lists(self.pf.tree, user_body, self.namer, self.res)
         self.lists = ListNames(self.pf.tree, user_body, self.namer)
         body = self.block(user_body)
@@ -57,3 +61,9 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
         for e in entry:
             e.end_lineno = e.lineno
         return single_exit(entry + body, self.has_return_value, self.namer.ret, self.pf.tree)
+
+    def _loop_flag(self) -> str:
+        """A new local: whether a loop with an ``else:`` clause was left by ``break``."""
+        name = self.namer.fresh("_broke{}")
+        self.res.locals.add(name)
+        return name

@@ -85,3 +85,43 @@ def _drop(stmts, drop):
             s.orelse = _drop(s.orelse, drop)
         out.append(s)
     return out
+
+
+def loop_else(stmts, fresh) -> list:
+    """``for``/``while`` loops with an ``else:`` clause as loops without one
+    (inner loops first): a flag (``fresh()``, a new name) set to False before
+    the loop and to True before each ``break`` of the loop (not of the loops
+    inside it), and the clause run after the loop where the flag is False."""
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, (ast.If, ast.For, ast.While)):
+                setattr(s, field, loop_else(getattr(s, field), fresh))
+        if not (isinstance(s, (ast.For, ast.While)) and s.orelse):
+            out.append(s)
+            continue
+        flag = fresh()
+        s.body = _flag_breaks(s.body, flag)
+        clause, s.orelse = s.orelse, []
+        new = [ast.Assign(targets=[ast.Name(flag, ast.Store())], value=ast.Constant(False)), s,
+               ast.If(test=ast.UnaryOp(ast.Not(), ast.Name(flag, ast.Load())), body=clause, orelse=[])]
+        for n in (new[0], new[2]):
+            ast.copy_location(n, s)
+            n.end_lineno = s.lineno
+            ast.fix_missing_locations(n)
+        out += new
+    return out
+
+
+def _flag_breaks(stmts, flag) -> list:
+    out = []
+    for s in stmts:
+        if isinstance(s, ast.Break):
+            set_flag = ast.copy_location(ast.Assign(targets=[ast.Name(flag, ast.Store())], value=ast.Constant(True)), s)
+            set_flag.end_lineno = s.lineno
+            out += [ast.fix_missing_locations(set_flag), s]
+            continue
+        if isinstance(s, ast.If):
+            s.body, s.orelse = _flag_breaks(s.body, flag), _flag_breaks(s.orelse, flag)
+        out.append(s)
+    return out
