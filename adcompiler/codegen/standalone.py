@@ -185,6 +185,26 @@ def _literal(value) -> str | None:
     return None
 
 
+def _library_module(obj) -> str | None:
+    """The public module of an installed library (not the user's code) that
+    ``obj`` (a function, a ufunc: ``scipy.special.gammaln``) is imported from, or None."""
+    import sys
+    import sysconfig
+    name = getattr(obj, "__name__", None)
+    if not isinstance(name, str) or isinstance(obj, types.ModuleType):
+        return None
+    parts = (getattr(obj, "__module__", None) or "").split(".")
+    candidates = [".".join(parts[:k]) for k in range(len(parts), 0, -1) if parts[0]] + ["scipy.special"]
+    roots = tuple(p for p in {sysconfig.get_paths().get(k) for k in ("purelib", "platlib", "stdlib")} if p)
+    for c in candidates:
+        mod = sys.modules.get(c)
+        if mod is None or c.split(".")[0] == "adcompiler" or any(p.startswith("_") for p in c.split(".")):
+            continue
+        if getattr(mod, name, None) is obj and str(getattr(mod, "__file__", "") or "").startswith(roots):
+            return c
+    return None
+
+
 class _Globals:
     """Definitions for the outside names, in a deterministic order."""
 
@@ -207,6 +227,8 @@ class _Globals:
             self.values.append(f"{name} = {path}")
         elif (lit := _literal(obj)) is not None:
             self.values.append(f"{name} = {lit}")
+        elif (where := _library_module(obj)) is not None:
+            self.imports[name] = f"from {where} import {obj.__name__}" + (f" as {name}" if name != obj.__name__ else "")
         elif isinstance(obj, types.FunctionType):
             self._function(name, obj, user)
         else:

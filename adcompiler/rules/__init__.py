@@ -11,6 +11,7 @@ from . import reductions as _reductions  # noqa: F401
 from . import registry as _registry
 from . import runtime_rules as _runtime_rules  # noqa: F401
 from . import shape as _shape  # noqa: F401
+from . import special as _special
 from . import stack as _stack  # noqa: F401
 from . import statistics as _statistics  # noqa: F401
 from . import ufuncs as _ufuncs  # noqa: F401
@@ -33,3 +34,4 @@ from .registry import (  # noqa: F401
 #: the rules adcompiler ships (users and tests may register more later)
 BUILTIN_RULES = tuple(all_rules())
 _registry.shipped()
+_registry._later.append(_special.scipy_rules)

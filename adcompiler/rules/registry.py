@@ -19,6 +19,7 @@ Kinds of rule:
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,16 +155,29 @@ def register_rule(rule: Rule) -> Rule:
     if _shipped:
         _shape_checked(rule)
     _RULES[_key(rule.func)] = rule
-    for forget in on_register:
+    for forget in on_register if _shipped else ():   # (nothing made before can have used a shipped rule)
         forget()
     return rule
 
 
 def lookup(func) -> Rule | None:
     try:
-        return _RULES.get(_key(func))
+        rule = _RULES.get(_key(func))
     except TypeError:
         return None
+    if rule is None and _later and "scipy.special" in sys.modules:
+        global _shipped
+        shipped_before, _shipped = _shipped, False   # (rules adcompiler ships, registered late)
+        try:
+            _later.pop()()
+        finally:
+            _shipped = shipped_before
+        return lookup(func)
+    return rule
+
+
+#: registrations made on the first look-up once a module is imported (``rules.special``)
+_later: list = []
 
 
 _FROM_SOURCE: set = set()

@@ -24,6 +24,7 @@ from . import (
     numpy,
     products,
     ranges,
+    special,
     views,
 )
 
@@ -80,7 +81,8 @@ HELPERS = {
     "_ad_put_back": checkpoint.put_back,
 }
 
-for _mod in (numpy, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists):
+for _mod in (numpy, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists,
+             special):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)

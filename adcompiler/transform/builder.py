@@ -68,6 +68,10 @@ def subst(tree, mapping):
                     and all(_plain_number(x) for x in (node.left, node.comparators[0])):
                 same = node.left.value == node.comparators[0].value
                 return ast.Constant(same if isinstance(node.ops[0], ast.Eq) else not same)
+            if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot)) \
+                    and all(isinstance(x, ast.Constant) for x in (node.left, node.comparators[0])):   # (b is None)
+                same = node.left.value is node.comparators[0].value
+                return ast.Constant(same if isinstance(node.ops[0], ast.Is) else not same)
             return node
 
         def visit_BinOp(self, node):

@@ -1,0 +1,53 @@
+"""Special functions: ``math.lgamma`` and ``math.gamma``, and the functions
+of ``scipy.special`` common in statistics and machine learning (``gammaln``,
+``expit``, ``logsumexp``...). scipy is not a dependency: its rules are
+registered the first time a function is looked up while ``scipy.special``
+is imported (a kernel that calls it imports it)."""
+import math
+import sys
+
+from .registry import defrule, elementwise
+
+elementwise(math.lgamma, "x", x="g * _ad_digamma(x)", doc="digamma(x) = d/dx log Γ(x)")
+elementwise(math.gamma, "x", x="g * ans * _ad_digamma(x)")
+
+_LSE = "np.exp(a - _ad_unreduce(ans, a, axis, keepdims)) * (1.0 if b is None else b)"
+
+
+def _lse_result(kinds, bound):
+    from ..analysis.kinds import Kind, reduce_kind
+    value = reduce_kind(kinds, bound)
+    return Kind("tuple", elts=(value, value)) if _lse_refused(bound, "a") else value
+
+
+def _lse_refused(bound, param):
+    sign = bound.get("return_sign")
+    if sign is not None and not (getattr(sign, "value", None) is False):
+        return "with return_sign it returns a pair; differentiate logsumexp without it"
+    return None
+
+
+def scipy_rules() -> bool:
+    """Register the rules of ``scipy.special`` if it is imported (once); whether it is."""
+    sp = sys.modules.get("scipy.special")
+    if sp is None:
+        return False
+    elementwise(sp.gammaln, "x", name="scipy.special.gammaln", x="g * _ad_digamma(x)", doc="digamma(x) = d/dx log Γ(x)")
+    elementwise(sp.gamma, "x", name="scipy.special.gamma", x="g * ans * _ad_digamma(x)")
+    elementwise(sp.expit, "x", name="scipy.special.expit", x="g * ans * (1 - ans)")
+    elementwise(sp.log_expit, "x", name="scipy.special.log_expit", x="g * (1 - np.exp(ans))")
+    elementwise(sp.logit, "x", name="scipy.special.logit", x="g / (x * (1 - x))")
+    elementwise(sp.erf, "x", name="scipy.special.erf", x="g * 2 / np.sqrt(np.pi) * np.exp(-x * x)")
+    elementwise(sp.erfc, "x", name="scipy.special.erfc", x="-g * 2 / np.sqrt(np.pi) * np.exp(-x * x)")
+    elementwise(sp.xlogy, "x, y", name="scipy.special.xlogy", x="g * np.log(y)", y="g * np.where(x == 0, 0.0, x / np.where(x == 0, 1.0, y))",
+                doc="d/dy is 0 where x == 0")
+    rule = defrule(sp.logsumexp, "a, axis=None, b=None, keepdims=False, return_sign=False", result=_lse_result,
+                   name="scipy.special.logsumexp",
+                   a="_ad_unreduce(g, a, axis, keepdims) * " + _LSE,
+                   tangents={"a": f"np.sum(t * {_LSE}, axis=axis, keepdims=keepdims)"},
+                   doc="with b a constant; not with return_sign")
+    rule.refuse_when = _lse_refused
+    return True
+
+
+

@@ -1,0 +1,25 @@
+"""Special functions the derivative rules of ``rules.special`` call: the
+digamma function, the derivative of ``log Γ``."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def digamma(x):
+    """ψ(x) = d/dx log Γ(x), elementwise: shifted up by ψ(y) = ψ(y + 1) - 1/y
+    until y >= 10, then the asymptotic series (error below 1e-14); below 1/2
+    by the reflection ψ(x) = ψ(1 - x) - π / tan(π x). Infinite or nan at the
+    poles (0, -1, -2...), as scipy's."""
+    x = np.asarray(x, dtype=float)
+    reflect = x < 0.5
+    y = np.where(reflect, 1.0 - x, x)
+    acc = np.zeros_like(y)
+    for _ in range(10):
+        small = y < 10.0
+        acc = acc - np.where(small, 1.0 / np.where(small, y, 1.0), 0.0)
+        y = np.where(small, y + 1.0, y)
+    r = 1.0 / (y * y)
+    series = np.log(y) - 0.5 / y - r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r * (1 / 132)))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(reflect, acc + series - np.pi / np.tan(np.pi * x), acc + series)
+    return out[()] if out.ndim == 0 else out

@@ -1,0 +1,94 @@
+"""Special functions: ``math.lgamma``/``math.gamma`` (through the digamma
+function) and the rules of ``scipy.special`` registered once it is imported
+(``gammaln``, ``expit``, ``log_expit``, ``logit``, ``erf``, ``xlogy``,
+``logsumexp``), through every entry point; the emitted module imports them."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.special as sp
+from everywhere import check_everywhere
+from scipy.special import erf, expit, gammaln, log_expit, logit, logsumexp, xlogy
+
+import adcompiler as ad
+from adcompiler import Active, AdCompilerError, Const, Duplicated
+from adcompiler.runtime.special import digamma
+
+
+def poisson_nll(lam, k):
+    return np.sum(lam - xlogy(k, lam) + gammaln(k + 1.0)) + np.sum(gammaln(lam + 0.5))
+
+
+def gammas_in_a_loop(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += math.lgamma(x[i]) + math.gamma(x[i] * 0.5)
+    return s
+
+
+def logistic(w, X, y):
+    z = X @ w
+    p = expit(z)
+    return -np.sum(y * np.log(p) + (1 - y) * log_expit(-z)) + np.sum(erf(w)) + np.sum(logit(p * 0.5 + 0.25))
+
+
+def log_sum_exps(a):
+    return np.sum(logsumexp(a, axis=1)) + logsumexp(a) + np.sum(sp.logsumexp(a, axis=0, keepdims=True, b=2.0))
+
+
+def gammaln_out(x, y):
+    gammaln(x, out=y)
+    y *= 2.0
+
+
+def signed_lse(a):
+    s, _ = logsumexp(a, return_sign=True)
+    return s
+
+
+def test_digamma_against_scipy():
+    x = np.concatenate([np.linspace(-5.3, 30.0, 3001), [1e-5, 0.5, 1.0, 100.0, 1e6, -2.5]])
+    x = x[np.abs(x - np.round(x)) > 1e-6]   # (not at the poles)
+    want = sp.digamma(x)
+    np.testing.assert_allclose(digamma(x), want, rtol=1e-11, atol=1e-11)
+    assert np.ndim(digamma(2.5)) == 0 and digamma(2.5) == pytest.approx(sp.digamma(2.5), rel=1e-13)
+
+
+@pytest.mark.parametrize("case", ["poisson", "loop", "logistic", "lse"])
+def test_special_functions_everywhere(case):
+    rng = np.random.default_rng(4)
+    if case == "poisson":
+        check_everywhere(poisson_nll, Duplicated(rng.uniform(0.5, 3.0, 5), np.zeros(5)),
+                         Const(np.array([0.0, 1.0, 2.0, 5.0, 3.0])), ret=Active, out=(),
+                         tapes=("autograd", "torch", "jax"))
+    elif case == "loop":
+        check_everywhere(gammas_in_a_loop, Duplicated(rng.uniform(0.3, 4.0, 5), np.zeros(5)), ret=Active, out=())
+    elif case == "logistic":
+        X, y = rng.normal(size=(6, 3)), (rng.uniform(size=6) > 0.5) * 1.0
+        check_everywhere(logistic, Duplicated(rng.normal(size=3), np.zeros(3)), Const(X), Const(y), ret=Active,
+                         out=(), tapes=("autograd", "torch", "jax"))
+    else:
+        check_everywhere(log_sum_exps, Duplicated(rng.normal(size=(3, 4)), np.zeros((3, 4))), ret=Active, out=(),
+                         tapes=("autograd", "torch", "jax"))
+
+
+def test_out_argument_and_backends():
+    """``gammaln(x, out=y)``; the numba backend has no digamma: refused at the
+    line, and ``auto`` runs numpy."""
+    x = np.array([0.5, 1.5, 2.5])
+    want = 2.0 * sp.digamma(x)
+    dx = np.zeros(3)
+    ad.autodiff(ad.Reverse, gammaln_out, Const, Duplicated(x.copy(), dx), Duplicated(np.zeros(3), np.ones(3)),
+                backend="auto")
+    np.testing.assert_allclose(dx, want, rtol=1e-12)
+    with pytest.raises(AdCompilerError, match="_ad_digamma"):
+        ad.autodiff(ad.Reverse, gammaln_out, Const, Duplicated(x.copy(), np.zeros(3)),
+                    Duplicated(np.zeros(3), np.ones(3)), backend="numba")
+
+
+def test_logsumexp_with_return_sign_is_refused_at_its_line():
+    with pytest.raises(AdCompilerError, match="with return_sign it returns a pair") as e:
+        ad.gradient(signed_lse, np.array([0.5, 1.5]))
+    assert "logsumexp(a, return_sign=True)" in str(e.value)
