@@ -687,3 +687,30 @@ def test_divmod_of_values_with_derivatives_is_refused_at_its_line():
     with pytest.raises(AdCompilerError, match=r"divmod: its remainder has a derivative.*a // b") as e:
         gradient(remainder_of_values, np.array([1.3, 0.4]))
     assert e.value.lineno is not None and "divmod(x[0], 0.7)" in str(e.value)
+
+
+def element_energy(X, tri, u):
+    E = 0.0
+    for e in range(tri.shape[0]):
+        g = np.array([[X[0, 1], X[1, 1]], [X[0, 0], X[1, 0]]]) @ u[tri[e]]
+        E += np.dot(g, g)
+    return E
+
+
+def gathers(A, idx, y):
+    y[...] = A[idx, 1:].sum(axis=1)[:, None] * A[idx[:, None], idx[None, :]].sum(axis=0)[None, :2]
+    B = A[None, idx]
+    y[0, 0] += np.sum(B * B) + np.sum(A[:, idx][idx])
+
+
+def test_ranks_of_gathers_by_index_arrays():
+    """``u[tri[e]]`` (an index array of known rank) has a known rank: a finite
+    element's energy accumulated by ``E += np.dot(g, g)`` was refused as maybe
+    an array updated in place; gathers mixing index arrays, slices and None."""
+    X = np.arange(12.0).reshape(6, 2) / 10 + 0.3
+    check_everywhere(element_energy, Duplicated(X, np.zeros_like(X)), Const(np.array([[0, 1], [1, 2]])),
+                     Duplicated(np.array([1.0, 2.0, 3.0]), np.zeros(3)), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+    A = np.random.default_rng(0).normal(size=(4, 3))
+    check_everywhere(gathers, Duplicated(A, np.zeros_like(A)), Const(np.array([2, 0, 1])),
+                     Duplicated(np.zeros((3, 2)), np.zeros((3, 2))), out="y", tapes=("autograd", "torch", "jax"))

@@ -30,6 +30,8 @@ from .kinds import (
     _dtype,
     array,
     broadcast,
+    fancy_rank,
+    int_power,
     join,
     kind_of_value,
     numbers_of,
@@ -89,7 +91,7 @@ class Inference:
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
             if isinstance(e.op, ast.Pow) and k.cls in ("int", "bool"):
-                return _int_power(e.right)
+                return int_power(e.right)
             if isinstance(e.op, ast.Div) and k.dtype in ("i", "b"):
                 return Kind(k.cls, k.ndim, "f")
             return k
@@ -168,8 +170,10 @@ class Inference:
         parts = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
         kinds = [self.index_kind(p) for p in parts]
         dt = base.dtype
-        if "fancy" in kinds or "unknown" in kinds:
-            return array(None, dt) if "unknown" not in kinds else Kind("num", None, dt)
+        if "unknown" in kinds:
+            return Kind("num", None, dt)
+        if "fancy" in kinds:
+            return array(fancy_rank(base, [self.expr(p) for p, k in zip(parts, kinds) if k == "fancy"], kinds), dt)
         nint = kinds.count("int")
         if base.cls == "array" and base.ndim is not None:
             if kinds == ["int"] * base.ndim:
@@ -381,16 +385,6 @@ class Inference:
             self.env[name] = new
             return True
         return False
-
-
-def _int_power(e) -> Kind:
-    """The kind of an int to the power ``e``: an int to a power >= 0, a float to
-    a negative one, and to one not known a number of either type
-    (``range(1, 2 ** i)``: kept as Python gives it)."""
-    r, sign = (e.operand, -1) if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) else (e, 1)
-    if isinstance(r, ast.Constant) and type(r.value) is int:
-        return INT if sign * r.value >= 0 else FLOAT
-    return Kind("num", 0, "i")
 
 
 def _list_kind(ks) -> Kind:

@@ -225,3 +225,26 @@ def numbers_of(f, k: Kind) -> Kind:
     if not ints or (f not in _FLOAT_OF_INTS and _keeps_ints(f)):
         return k
     return FLOAT if k.cls in ("int", "bool") else Kind(k.cls, k.ndim, "f")
+
+
+def fancy_rank(base: Kind, fancy: list, kinds: list) -> int | None:
+    """The rank of ``base[...]`` indexed by parts of ``kinds`` (``index_kind``'s
+    names) whose ``fancy`` ones are integer arrays of known ranks, among integers,
+    slices and ``None`` (the index arrays broadcast to one block of axes), or None."""
+    if base.ndim is None or "ellipsis" in kinds or \
+            any(f.cls != "array" or f.dtype != "i" or f.ndim is None for f in fancy):
+        return None
+    consumed = len(kinds) - kinds.count("newaxis")
+    if consumed > base.ndim:
+        return None
+    return max(f.ndim for f in fancy) + kinds.count("slice") + base.ndim - consumed + kinds.count("newaxis")
+
+
+def int_power(e) -> Kind:
+    """The kind of an int to the power ``e``: an int to a power >= 0, a float to
+    a negative one, and to one not known a number of either type
+    (``range(1, 2 ** i)``: kept as Python gives it)."""
+    r, sign = (e.operand, -1) if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) else (e, 1)
+    if isinstance(r, ast.Constant) and type(r.value) is int:
+        return INT if sign * r.value >= 0 else FLOAT
+    return Kind("num", 0, "i")

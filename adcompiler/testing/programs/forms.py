@@ -39,7 +39,8 @@ reductions and ufuncs (``masked``), ufunc keywords, ``at`` and ``outer``
 functions (``globals``), ``np.einsum`` and helpers returning read-only views
 (``einsum``), early and bare returns, ``while True``/``break`` (``flow``),
 lists of values that carry derivatives read by items, ``sum`` and loops
-(``value-list``).
+(``value-list``), loops with an ``else:`` clause, ``max``/``min`` of
+generators and ``divmod`` of indices (``loop-else``).
 
 Every form reads only names of the scope, writes only writable ones, keeps
 indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
@@ -56,6 +57,7 @@ from .forms_more import (
     f_globals,
     f_int_signs,
     f_int_store,
+    f_loop_else,
     f_masked,
     f_ufunc_kw,
     f_value_list,
@@ -379,11 +381,12 @@ FORMS = {
     "complex": f_complex, "masked": f_masked, "ufunc-kw": f_ufunc_kw, "globals": f_globals, "einsum": f_einsum,
     "flow": f_flow, "view-update": f_view_update, "int-signs": f_int_signs,
     "int-store": f_int_store, "computed-window": f_computed_window, "value-list": f_value_list,
+    "loop-else": f_loop_else,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
            "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
-           "value-list": 1}
+           "value-list": 1, "loop-else": 2}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

@@ -281,3 +281,22 @@ def f_value_list(g, ex):
         [f"{t} += sum({L}, 0.5) * {L}[len({L}) - 1]"],
     ])
     return build + use
+
+
+def f_loop_else(g, ex):
+    """A loop's ``else:`` clause (with a ``break`` taken on some data, not on
+    others), ``max``/``min`` of a generator of values with derivatives, and
+    ``divmod`` of indices."""
+    r = g.rng
+    u, w, t = _pick(g)
+    i, j, q, m = ex.name("ie"), ex.name("je"), ex.name("qe"), ex.name("me")
+    stop = r.choice([f"{u}[{i}] > 1.2", f"{w}[{i}] * {u}[{i}] < -0.3", f"{i} == n - 1", "False"])
+    return r.choice([
+        [f"for {i} in range(n):", f"    {t} += {u}[{i}] * 0.5", f"    if {stop}:", "        break",
+         "else:", f"    {t} = {t} * 1.5 + {w}[0]"],
+        [f"{i} = 0", f"while {i} < n:", f"    {w}[{i}] += {u}[{i}] * {u}[{i}] * 0.25",
+         f"    if {stop}:", "        break", f"    {i} += 1", "else:", f"    {w}[0] *= 2.0"],
+        [f"{m} = max(abs({u}[{i}]) + 0.5 for {i} in range(n))", f"{t} += {w}[0] / {m}"],
+        [f"{t} += min([{u}[{i}] * {w}[{i}] for {i} in range(n)]) * 0.5"],
+        [f"for {j} in range(2 * n):", f"    {q}, {i} = divmod({j}, n)", f"    {w}[{i}] += {u}[{q}] * {u}[{i}] * 0.125"],
+    ])
