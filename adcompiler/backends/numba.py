@@ -233,6 +233,14 @@ def _guarded(fn, path, origins):
             about = f" (raised by the derivative of a line of {where[0]} under numba; backend='numpy' names the " \
                     "line)" if where else ""
             raise ZeroDivisionError(f"{e}{about}") from None
+        except TypeError as e:
+            if "unbox" not in str(e):
+                raise
+            # (numba types each argument before anything runs: a list mixing types or layouts)
+            where = next(iter(origins.values()), (None, None, None))
+            raise BackendError(f"numba cannot take the arguments of this function ({e}).",
+                               filename=where[0], lineno=where[1], construct=where[2], hint="pass a tuple, or a list of one type (arrays of one layout), or use "
+                                    "backend='numpy' (backend='auto' falls back by itself).") from None
         except NotImplementedError as e:
             # numba's own limits met at run time (its reshape of an array that is not contiguous,
             # an operation on a 0-d array it does not lower)

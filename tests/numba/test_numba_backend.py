@@ -408,3 +408,37 @@ def test_emitted_numba_module_without_shapes_copies_overlapping_operands(tmp_pat
 def _shift_add(y, w):
     y[1:] += y[:-1]
     w[:] = y * y
+
+
+def _scaled_steps(x, p):
+    n, lr = p
+    t = 0.0
+    for i in range(n):
+        t += lr * x[i] ** 2
+    return t
+
+
+def _weighted_views(x, p):
+    t = 0.0
+    for i in range(x.shape[0]):
+        t += x[i] * p[0][i] + p[1][i] * x[i] ** 2
+    return t
+
+
+def test_lists_numba_cannot_take_are_refused_and_auto_falls_back():
+    """A Const list mixing types (``[3, 0.1]``) or array layouts (``[w, w[::-1]]``):
+    numba's TypeError at the call ("can't unbox heterogeneous list") is a
+    located BackendError (where numba takes it, its gradient is right), and
+    ``auto`` runs numpy."""
+    x = np.array([0.7, 1.2, 0.9, 1.1])
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    for f, p in ((_scaled_steps, [3, 0.1]), (_weighted_views, [w, w[::-1]])):
+        want = ad.gradient(f, x, p)[0]
+        for backend in ("auto", "numba"):
+            dx = np.zeros(4)
+            try:
+                ad.autodiff(Reverse, f, ad.Active, Duplicated(x.copy(), dx), Const(p), backend=backend)
+            except BackendError as e:
+                assert backend == "numba" and "numba cannot take the arguments" in str(e) and e.lineno is not None
+                continue
+            np.testing.assert_allclose(dx, want, rtol=1e-12)
