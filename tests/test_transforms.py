@@ -280,3 +280,24 @@ def test_grad_of_the_first_argument_of_a_buffer_rotation():
     u0 = np.exp(-30 * (x - 0.4) ** 2)
     want = adcompiler.gradient(_wave_leapfrog, u0.copy(), 0.9 * u0, 0.2, 5)[0]
     np.testing.assert_allclose(grad(_wave_leapfrog)(u0.copy(), 0.9 * u0, 0.2, 5), want, rtol=1e-12)
+
+
+def _scaled_square(x, c=1.0, shift=0.0):
+    return float(np.sum(c * (x + shift) ** 2))
+
+
+def test_function_transforms_take_keyword_arguments():
+    """``grad(f)(x, c=3.0)`` (``value_and_grad``, ``hessian``): a parameter given by
+    name, the ones before it left out taking their defaults (a TypeError
+    said ``f`` had no parameter ``c``)."""
+    x = np.array([0.7, 1.2, 0.9])
+    ad = adcompiler
+    np.testing.assert_allclose(ad.grad(_scaled_square)(x, c=3.0), 6.0 * x)
+    np.testing.assert_allclose(ad.grad(_scaled_square)(x, shift=0.5), 2.0 * (x + 0.5))
+    value, g = ad.value_and_grad(_scaled_square, argnums=(0, 1))(x, c=3.0)
+    assert value == pytest.approx(3.0 * np.sum(x ** 2))
+    np.testing.assert_allclose(g[0], 6.0 * x)
+    assert g[1] == pytest.approx(np.sum(x ** 2))
+    np.testing.assert_allclose(ad.hessian(_scaled_square)(x, c=3.0), 6.0 * np.eye(3))
+    with pytest.raises(ad.AdCompilerError, match="do not match"):
+        ad.grad(_scaled_square)(x, cc=3.0)

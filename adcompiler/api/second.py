@@ -174,7 +174,8 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any) -> Any:
     ``x[j]`` (0: real, 1: imaginary)."""
     f = kernel_of(f)
     if x is _MISSING:
-        return functools.wraps(f)(lambda x, *rest: hessian(f, x, *rest))
+        from .transforms import positional
+        return functools.wraps(f)(lambda *args, **kwargs: hessian(f, *positional(f, args, kwargs)))
     if np.iscomplexobj(x):
         return _complex_hessian(f, np.asarray(x), rest)
     if is_float_scalar(x):   # (hvp checks that the float is not written as a 0-d array would be)

@@ -29,6 +29,7 @@ array([2., 2.])
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -59,8 +60,8 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     vg = value_and_grad(f, argnums)
 
     @functools.wraps(f)
-    def gradient_of_f(*args: Any) -> Any:
-        return vg(*args)[1]
+    def gradient_of_f(*args: Any, **kwargs: Any) -> Any:
+        return vg(*args, **kwargs)[1]
     return gradient_of_f
 
 
@@ -70,7 +71,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     objective."""
     f = kernel_of(f)
     @functools.wraps(f)
-    def value_and_gradient(*args: Any) -> tuple:
+    def value_and_gradient(*args: Any, **kwargs: Any) -> tuple:
+        args = positional(f, args, kwargs)
         nums = _positions(f, argnums, args)
         ann = annotate(args, nums, f)
         derivs, value = autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
@@ -184,6 +186,22 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
 # -- helpers -------------------------------------------------------------------------------
 def _all_float_positions(args) -> tuple:
     return tuple(i for i, a in enumerate(args) if is_float_array(a) or is_float_scalar(a))
+
+
+def positional(f, args, kwargs) -> tuple:
+    """``f``'s arguments given by position and keyword (``grad(f)(x, c=3.0)``) as
+    positions: the parameters left out before the last one given take their defaults."""
+    if not kwargs:
+        return args
+    try:
+        bound = inspect.signature(f).bind(*args, **kwargs)
+    except TypeError as e:
+        raise ActivityError(f"the arguments do not match {getattr(f, '__name__', 'f')}'s parameters: {e}.",
+                            hint="pass each parameter once, by position or by name.") from None
+    names = list(inspect.signature(f).parameters)
+    last = max(names.index(k) for k in bound.arguments)
+    bound.apply_defaults()
+    return tuple(bound.arguments[k] for k in names[:last + 1])
 
 
 def _positions(f, argnums, args) -> tuple:
