@@ -714,3 +714,38 @@ def test_ranks_of_gathers_by_index_arrays():
     A = np.random.default_rng(0).normal(size=(4, 3))
     check_everywhere(gathers, Duplicated(A, np.zeros_like(A)), Const(np.array([2, 0, 1])),
                      Duplicated(np.zeros((3, 2)), np.zeros((3, 2))), out="y", tapes=("autograd", "torch", "jax"))
+
+
+def horner_tail(x, coeffs, k):
+    t = 0.0
+    for c in coeffs[1:]:
+        t = t * x[1] + c
+    for c in coeffs[:-1]:
+        t = t * x[0] + c * x[2]
+    for c in coeffs[::2]:
+        t += c * x[1]
+    for c in coeffs[k:]:
+        t += c * x[0] * x[0]
+    return t
+
+
+def with_extra_terms(x, extra):
+    t = 0.0
+    for i in range(x.shape[0]):
+        t += x[i] * x[i]
+    for c in extra:
+        t = t + c * x[0]
+    return t
+
+
+@pytest.mark.parametrize("coeffs", [(0.3, 0.7, 1.1), [0.3, 0.7, 1.1, -0.4], (2.0,)])
+def test_loops_over_slices_and_empty_constant_containers(coeffs):
+    """``for c in coeffs[1:]`` over a Const tuple or list was refused at the
+    ``def`` line (the slice was taken for one of its items); a loop over an
+    empty Const list made a float accumulator ``array or scalar?``."""
+    x = np.array([0.7, 1.2, 0.9])
+    check_everywhere(horner_tail, Duplicated(x.copy(), np.zeros(3)), Const(coeffs), Const(1), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+    for extra in ([], [0.5], ()):
+        check_everywhere(with_extra_terms, Duplicated(x.copy(), np.zeros(3)), Const(extra), ret=Active, out=(),
+                         tapes=("autograd",))

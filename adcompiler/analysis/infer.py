@@ -35,6 +35,7 @@ from .kinds import (
     join,
     kind_of_value,
     numbers_of,
+    sliced,
     stacked,
 )
 from .nondiff_kinds import nondiff_result
@@ -153,6 +154,10 @@ class Inference:
     def subscript(self, e) -> Kind:
         base = self.expr(e.value)
         if base.cls == "tuple":
+            if isinstance(e.slice, ast.Slice) and base.elts is not None:   # (a tuple)
+                return Kind("tuple", elts=sliced(base.elts, e.slice))
+            if base.elts == ():   # (an item of an empty tuple is never read: a number)
+                return INT
             if isinstance(e.slice, ast.Constant) and isinstance(e.slice.value, int) and base.elts:
                 try:
                     return base.elts[e.slice.value]

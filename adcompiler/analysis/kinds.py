@@ -248,3 +248,20 @@ def int_power(e) -> Kind:
     if isinstance(r, ast.Constant) and type(r.value) is int:
         return INT if sign * r.value >= 0 else FLOAT
     return Kind("num", 0, "i")
+
+
+def sliced(elts: tuple, sl: ast.Slice) -> tuple:
+    """``elts[sl]`` for a slice of constant bounds; ``elts`` where they are not known."""
+    def const(b):
+        if b is None:
+            return None
+        if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub) and isinstance(b.operand, ast.Constant) \
+                and type(b.operand.value) is int:
+            return -b.operand.value
+        if isinstance(b, ast.Constant) and type(b.value) is int:
+            return b.value
+        raise ValueError
+    try:
+        return elts[slice(*(const(b) for b in (sl.lower, sl.upper, sl.step)))]
+    except ValueError:   # (a bound not known, or a step of 0)
+        return elts
