@@ -46,3 +46,24 @@ def test_batch_matches_separate_directions(row: Row, pattern: str) -> None:
     for a, b in zip(xs, ref_args):
         if isinstance(a, np.ndarray):
             np.testing.assert_allclose(a, b)
+
+
+def _store_dropping_axes(x, A, M, v):
+    x[:] = A
+    np.copyto(M[0], A)
+    M[1] = x[None, :] * 2.0
+    M[:, 0] = v.T[0, :2]
+    return float(np.sum(x ** 2) + np.sum(M * M))
+
+
+def test_stores_dropping_leading_axes_of_length_one():
+    """``x[:] = A`` with ``A`` of shape ``(1, n)``: numpy drops the leading axis;
+    vector mode put it after the batch axis (a ValueError)."""
+    from everywhere import check_everywhere
+
+    from adcompiler import Active, Duplicated
+    rng = np.random.default_rng(2)
+    check_everywhere(_store_dropping_axes, Duplicated(np.zeros(4), np.zeros(4)),
+                     Duplicated(rng.normal(size=(1, 4)), np.zeros((1, 4))),
+                     Duplicated(np.zeros((2, 4)), np.zeros((2, 4))),
+                     Duplicated(rng.normal(size=(2, 1)), np.zeros((2, 1))), ret=Active, out=None)

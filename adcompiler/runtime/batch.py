@@ -80,6 +80,9 @@ def _into_region(dm, idx, v):
     m = moved_axes(idx)
     if not np.ndim(v):
         return full, v
+    extra = np.ndim(v) - region.ndim   # (leading axes of length 1 a store drops: x[:] = A of shape (1, n))
+    if extra > 0 and all(d == 1 for d in np.shape(v)[1:1 + extra]):
+        v = np.reshape(v, np.shape(v)[:1] + np.shape(v)[1 + extra:])
     v = blift(v, np.empty((0,) * (region.ndim - 1)))
     if m:
         v = np.moveaxis(np.broadcast_to(v, region.shape[m:m + 1] + region.shape[:m] + region.shape[m + 1:]), 0, m)
