@@ -486,3 +486,28 @@ def test_tuple_returned_by_a_helper_in_a_function_with_complex_values():
     from everywhere import check_everywhere
     x, y = np.array([0.5, -0.3]), np.array([0.2, 0.7])
     check_everywhere(complex_beside_a_tuple_helper, Duplicated(x, np.zeros(2)), Duplicated(y, np.zeros(2)), out=())
+
+
+def _complex_scatters(y, rows, v):
+    np.add.at(y, rows, v * v)
+    np.subtract.at(y, rows[:2], v[1:] * 0.5j)
+    np.multiply.at(y, rows[1:], v[:2])
+
+
+def _real_loss_of_a_complex_scatter(v, rows):
+    y = np.zeros(3, dtype=complex)
+    np.add.at(y, rows, v * 1j + v * v)
+    return float(np.sum(np.abs(y) ** 2))
+
+
+def test_ufunc_at_on_complex_arrays_everywhere():
+    """``np.add.at``/``subtract.at``/``multiply.at`` of complex values: their sums
+    went through ``np.bincount``, which takes real weights only (a TypeError)."""
+    from everywhere import check_everywhere
+    rows = np.array([0, 2, 2])
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=3) + 1j * rng.normal(size=3)
+    check_everywhere(_complex_scatters, Duplicated(rng.normal(size=3) + 1j, np.zeros(3, complex)), Const(rows),
+                     Duplicated(v, np.zeros(3, complex)), out="y", tapes=("autograd", "jax"))
+    check_everywhere(_real_loss_of_a_complex_scatter, Duplicated(rng.normal(size=3), np.zeros(3)), Const(rows),
+                     ret=Active, out=(), tapes=("autograd", "torch", "jax"))

@@ -237,6 +237,19 @@ def _ad_sinc_grad_typed(x):
     return lambda x: np.where(x != 0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x != 0, x, 1.0), 0.0 * x)
 
 
+def _ad_scatter_sum(x, weights, minlength):
+    return np.bincount(x, weights, minlength)
+
+
+@_ad_overload(_ad_scatter_sum)
+def _ad_scatter_sum_typed(x, weights, minlength):
+    """np.bincount of real or complex weights (runtime.numpy.scatter_sum)."""
+    if isinstance(weights.dtype, _ad_types.Complex):
+        return lambda x, weights, minlength: np.bincount(x, weights.real, minlength) + \
+            1j * np.bincount(x, weights.imag, minlength)
+    return lambda x, weights, minlength: np.bincount(x, weights, minlength)
+
+
 def _ad_none(t):
     """Whether the numba type ``t`` is None (given or left out)."""
     return t is None or isinstance(t, (_ad_types.NoneType, _ad_types.Omitted))

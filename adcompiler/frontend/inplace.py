@@ -290,8 +290,7 @@ def ufunc_at(sign):
         posshape = nz.atom(ast.Attribute(ast.Name(pos.id, ast.Load()), "shape", ast.Load()))
         w = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(call.args[2]), posshape], [], call))
         wflat = nz.temp(nz.make_call(np.ravel, [w], [], call))
-        s = nz.temp(nz.make_call(np.bincount, [flat], [ast.keyword("weights", wflat),
-                                                        ast.keyword("minlength", nz.atom(size))], call))
+        s = nz.temp(nz.make_call(_rnumpy.scatter_sum, [flat, wflat, nz.atom(size)], [], call))
         s2 = nz.temp(nz.make_call(np.reshape, [s, nz.atom(shape)], [], call))
         nz.emit(ast.AugAssign(target=ast.Subscript(ast.Name(a.id, ast.Load()), ast.Constant(Ellipsis), ast.Store()),
                               op=ast.Add() if sign > 0 else ast.Sub(), value=s2))
@@ -345,7 +344,7 @@ def ufunc_at_rounds(ufunc):
         new = nz.temp(nz.make_call(ufunc, operands, [], call))
         # the round's positions are distinct: each bin holds one value, exactly
         minlength = [ast.keyword("minlength", size)]
-        vals = nz.temp(nz.make_call(np.bincount, [sel], [ast.keyword("weights", new)] + minlength, call))
+        vals = nz.temp(nz.make_call(_rnumpy.scatter_sum, [sel, new, size], [], call))
         hits = nz.temp(nz.make_call(np.bincount, [sel], minlength, call))
         hit = nz.temp(nz.make_call(np.greater, [hits, ast.Constant(0)], [], call))
         hit = nz.temp(nz.make_call(np.reshape, [hit, shape], [], call))

@@ -10,11 +10,15 @@ import ast
 import numpy as np
 
 from ..analysis.kinds import Kind, array
+from ..runtime import numpy as RN
 from .registry import defrule, lookup, nondifferentiable
 
 defrule(np.bincount, "x, weights=None, minlength=0", weights="g[x]",
         tangents={"weights": "np.bincount(x, weights=t, minlength=minlength)"},
         result=lambda kinds, bound: array(1), doc="differentiable in the weights; repeated bins accumulate")
+defrule(RN.scatter_sum, "x, weights, minlength", weights="g[x]",
+        tangents={"weights": "_ad_scatter_sum(x, t, minlength)"},
+        result=lambda kinds, bound: array(1, "c" if getattr(kinds.get("weights"), "dtype", None) == "c" else "f"))
 
 
 def _int_arrays(count, rank=1):

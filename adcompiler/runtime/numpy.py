@@ -10,6 +10,15 @@ import numpy as np
 from .core import _norm_axes, select_adjoint, unbroadcast, unreduce
 
 
+def scatter_sum(x, weights, minlength):
+    """``np.bincount(x, weights, minlength)`` of real or complex weights (the sums
+    of ``np.add.at``; numpy's bincount takes real weights only)."""
+    weights = np.asarray(weights)
+    if weights.dtype.kind == "c":
+        return np.bincount(x, weights.real, minlength) + 1j * np.bincount(x, weights.imag, minlength)
+    return np.bincount(x, weights, minlength)
+
+
 def diag_copy(v, k=0):
     """``np.diag(v, k)`` as a new array (of a matrix numpy returns a read-only view)."""
     d = np.diag(v, k)
