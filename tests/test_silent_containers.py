@@ -488,3 +488,26 @@ def test_list_of_numbers_appended_values_with_derivatives_is_refused():
     a ValueError or AttributeError from the runtime in the reverse sweep."""
     with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+: `c = \[0\.5\]`"):
         autodiff(Reverse, _numbers_then_appended, Active, D([0.3, 0.9]))
+
+
+def _sparse_matvec(y, A, x):
+    y[:] = A @ x
+
+
+def _sparse_dot_into(y, A, x):
+    y += A.dot(x)
+
+
+def test_sparse_matrices_are_refused_at_the_line_that_uses_them():
+    """A scipy.sparse matrix given as Const: the derivative of ``A @ x`` would
+    read it as a numpy array (numpy's AxisError, or object arrays); refused at
+    the line, with what to pass instead."""
+    import scipy.sparse
+
+    from adcompiler import AdCompilerError, Const, Duplicated, Reverse, autodiff
+    A = scipy.sparse.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]]))
+    for f in (_sparse_matvec, _sparse_dot_into):
+        with pytest.raises(AdCompilerError, match="`A` is not a numpy array or a number") as e:
+            autodiff(Reverse, f, Const, Duplicated(np.zeros(2), np.ones(2)), Const(A),
+                     Duplicated(np.ones(3), np.zeros(3)))
+        assert e.value.lineno is not None and "toarray()" in str(e.value)

@@ -165,6 +165,7 @@ class FormBuilder:
         each parameter given an active name, or a tuple or list with active
         elements, contributes a term; the mode combines them."""
         self.check_call(rule, bound, s)
+        self.check_objects(rule, bound, s)
         rule = self.check_complex(rule, bound, s)
         mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
         if "ans" not in rule.param_names:   # (a helper's parameter named ans is that argument)
@@ -210,6 +211,20 @@ class FormBuilder:
                 why = rule.refuse_when(bound, p)
                 if why:
                     self.err(s, f"{rule.name}: {why}", "give the call constant arguments where it has no derivative.")
+
+    def check_objects(self, rule, bound, s):
+        """Refuse an operand of a differentiated call that is no array or number (a
+        scipy.sparse matrix, a LinearOperator) where the derivative of another operand
+        reads it: the derivative's numpy code would not mean what the object's does."""
+        if not any(isinstance(a, ast.Name) and self.active(a.id) for a in bound.values()):
+            return
+        for p, a in bound.items():
+            k = self.ctx.kinds.get(a.id) if isinstance(a, ast.Name) else None
+            if k is not None and k.cls == "other" and p in rule.adjoints and p not in rule.constant:
+                self.err(s, f"`{a.id}` is not a numpy array or a number, and the derivative of "
+                            f"{rule.name} would read it as one.",
+                         f"pass it as an array (e.g. {a.id}.toarray() of a sparse matrix), or write the "
+                         "operation with its arrays (a loop over the indices of a CSR matrix).")
 
     def check_complex(self, rule, bound, s):
         """The rule to apply where complex values may be (its ``variant``,
