@@ -749,3 +749,42 @@ def test_loops_over_slices_and_empty_constant_containers(coeffs):
     for extra in ([], [0.5], ()):
         check_everywhere(with_extra_terms, Duplicated(x.copy(), np.zeros(3)), Const(extra), ret=Active, out=(),
                          tapes=("autograd",))
+
+
+def gradient_energy(u, dx):
+    du = np.gradient(u, dx)
+    return float(np.sum(du ** 2) + np.sum(np.gradient(u) * u))
+
+
+def gradients_along_axes(u):
+    d0 = np.gradient(u, 0.5, axis=0, edge_order=2)
+    d1 = np.gradient(u, axis=1)
+    return float(np.sum(d0 * d1) + np.sum(np.gradient(u, 0.7, axis=-1) ** 2))
+
+
+def transport_steps(u, v, dt):
+    for _ in range(3):
+        u[:] = u + dt * np.gradient(v, 0.1, edge_order=2)
+        v[:] = v + dt * np.gradient(u, 0.1)
+
+
+def gradients_of_each_axis(u):
+    gx, gy = np.gradient(u)
+    return float(np.sum(gx * gy))
+
+
+def test_np_gradient_everywhere():
+    """``np.gradient`` of uniform spacings along one axis (a 1-D array or
+    ``axis=``), both edge orders; had no rule. One array per axis (a list)
+    is refused at its line."""
+    rng = np.random.default_rng(0)
+    check_everywhere(gradient_energy, Duplicated(rng.normal(size=6), np.zeros(6)), Const(0.25), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+    check_everywhere(gradients_along_axes, Duplicated(rng.normal(size=(4, 5)), np.zeros((4, 5))), ret=Active,
+                     out=(), tapes=("autograd", "torch", "jax"))
+    check_everywhere(transport_steps, Duplicated(rng.normal(size=5), np.zeros(5)),
+                     Duplicated(rng.normal(size=5), np.zeros(5)), Const(0.05), out=("u", "v"),
+                     tapes=("autograd", "torch", "jax"))
+    with pytest.raises(AdCompilerError) as e:
+        gradient(gradients_of_each_axis, np.ones((3, 3)))
+    assert e.value.lineno is not None and "np.gradient(u)" in str(e.value)

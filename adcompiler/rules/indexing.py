@@ -88,3 +88,20 @@ def _open_mesh(kinds, bound):
 nondifferentiable(np.ix_, params="args", result=_open_mesh)
 lookup(np.ix_).varargs = "args"
 nondifferentiable(np.ravel_multi_index)
+
+
+
+def _gradient_kind(kinds, bound):
+    """``np.gradient`` along one axis (of a 1-D array, or ``axis=`` an integer): an
+    array of ``f``'s rank; one array per axis (a list) is not differentiated."""
+    k = kinds.get("f", Kind("float"))
+    n = k.ndim if k.cls == "array" else None
+    axis = bound.get("axis")
+    one = isinstance(axis, ast.Constant) and (type(axis.value) is int or axis.value is None and n == 1)
+    return array(n, "c" if k.dtype == "c" else "f") if one else Kind("other")
+
+
+defrule(np.gradient, "f, spacing=(), axis=None, edge_order=1", varargs="spacing", result=_gradient_kind,
+        f="_ad_gradient_adjoint(g, f, spacing, axis, edge_order)",
+        tangents={"f": "_ad_gradient_tangent(t, spacing, axis, edge_order)"},
+        doc="uniform spacings, along one axis (a 1-D array, or axis= an integer)")

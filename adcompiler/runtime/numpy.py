@@ -384,3 +384,40 @@ def cumprod_tangent(t, a, ans, axis=None):
         y[..., i] = tt[..., i]
         out[..., i:] += np.cumprod(y, -1)[..., i:]
     return out if axis is None else np.moveaxis(out, -1, axis)
+
+
+def _spacings(spacing, count):
+    """The uniform spacing of each of ``count`` axes: ``np.gradient``'s varargs."""
+    hs = tuple(spacing) if isinstance(spacing, (tuple, list)) else (spacing,)
+    if any(np.ndim(h) != 0 for h in hs):
+        raise ValueError("np.gradient with coordinate arrays is not differentiated: give uniform spacings")
+    return (1.0,) * count if not hs else hs * count if len(hs) == 1 else hs
+
+
+def gradient_adjoint(g, f, spacing, axis, edge_order):
+    """Adjoint of ``np.gradient(f, *spacing, axis=axis, edge_order=edge_order)`` of
+    uniform spacings along one axis (central differences inside, one-sided
+    ones of order ``edge_order`` at the ends): the transposed stencils."""
+    shape = np.shape(f)
+    ax = (axis if axis is not None else 0) % max(len(shape), 1)
+    h, = _spacings(spacing, 1)
+    g = np.asarray(g) + np.zeros(shape)
+    out = np.zeros(shape, dtype=np.result_type(g, float))
+    gm, om = np.moveaxis(g, ax, 0) / h, np.moveaxis(out, ax, 0)
+    om[2:] += 0.5 * gm[1:-1]
+    om[:-2] -= 0.5 * gm[1:-1]
+    if edge_order == 1:
+        om[1] += gm[0]
+        om[0] -= gm[0]
+        om[-1] += gm[-1]
+        om[-2] -= gm[-1]
+    else:
+        om[:3] += np.multiply.outer((-1.5, 2.0, -0.5), gm[0])
+        om[-3:] += np.multiply.outer((0.5, -2.0, 1.5), gm[-1])
+    return out
+
+
+def gradient_tangent(t, spacing, axis, edge_order):
+    """Tangent of ``np.gradient`` (linear in ``f``), of real or complex ``t``."""
+    hs = tuple(spacing) if isinstance(spacing, (tuple, list)) else (spacing,)
+    return np.gradient(t, *hs, axis=axis, edge_order=edge_order)
