@@ -788,3 +788,39 @@ def test_np_gradient_everywhere():
     with pytest.raises(AdCompilerError) as e:
         gradient(gradients_of_each_axis, np.ones((3, 3)))
     assert e.value.lineno is not None and "np.gradient(u)" in str(e.value)
+
+
+def segments_by_unique(out, keys, x):
+    u, inv = np.unique(keys, return_inverse=True)
+    np.add.at(out, inv, x * x)
+    out[: u.shape[0]] += u * 0.5
+
+
+def ordered_by_keys(y, k1, k2, x):
+    o = np.lexsort((k2, k1))
+    y[:] = np.cumsum(x[o])
+
+
+def rows_added_at(Y, ri, v):
+    np.add.at(Y, (ri, slice(None)), v * v)
+
+
+def unique_values(x):
+    return float(np.sum(np.unique(x) ** 2))
+
+
+def test_unique_lexsort_and_slice_objects_of_constant_data():
+    """``np.unique`` (with ``return_inverse``) and ``np.lexsort`` of constant keys,
+    ``slice(None)`` in an index: had no rule. ``np.unique`` of values with
+    derivatives is refused at its line."""
+    keys = Const(np.array([7, 3, 7, 9]))
+    check_everywhere(segments_by_unique, Duplicated(np.zeros(3), np.zeros(3)), keys,
+                     Duplicated(np.arange(1.0, 5.0), np.zeros(4)), out="out", tapes=("autograd", "torch", "jax"))
+    check_everywhere(ordered_by_keys, Duplicated(np.zeros(4), np.zeros(4)), Const(np.array([1, 0, 1, 0])),
+                     Const(np.array([3, 2, 1, 0])), Duplicated(np.arange(1.0, 5.0), np.zeros(4)), out="y",
+                     tapes=("autograd", "torch", "jax"))
+    check_everywhere(rows_added_at, Duplicated(np.zeros((3, 2)), np.zeros((3, 2))), Const(np.array([0, 2, 2])),
+                     Duplicated(np.array([0.5, 1.5]), np.zeros(2)), out="Y", tapes=("autograd", "torch", "jax"))
+    with pytest.raises(AdCompilerError, match="numpy.unique: its values are the argument's") as e:
+        gradient(unique_values, np.array([0.5, 0.2, 0.5]))
+    assert e.value.lineno is not None

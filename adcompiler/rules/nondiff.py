@@ -3,6 +3,8 @@
 Their results are constants by declaration: rounding, signs, comparisons,
 predicates, index-producing functions and array creation.
 """
+import ast
+
 import numpy as np
 
 from ..analysis.kinds import Kind, array
@@ -54,3 +56,25 @@ nondifferentiable(np.polynomial.legendre.leggauss, np.polynomial.hermite.hermgau
                   np.polynomial.hermite_e.hermegauss, np.polynomial.laguerre.laggauss,
                   np.polynomial.chebyshev.chebgauss, params="deg",
                   result=lambda kinds, bound: Kind("tuple", elts=(array(1), array(1))))
+# sorting keys (the order of integer or float keys is constant)
+nondifferentiable(np.lexsort, params="keys, axis=-1", result=lambda kinds, bound: array(1, "i"))
+
+
+def _unique_kind(kinds, bound):
+    """``np.unique``'s values (1-D, of the argument's dtype), and the indices,
+    inverse and counts its ``return_*`` flags ask for (flags given as constants)."""
+    k = kinds.get("ar", Kind("other"))
+    flags = [bound.get(name) for name in ("return_index", "return_inverse", "return_counts")]
+    if k.cls != "array" or not all(isinstance(f, ast.Constant) for f in flags):
+        return Kind("other")
+    parts = [array(1, k.dtype)] + [array(k.ndim if name == "inverse" and k.ndim == 1 else 1 if name != "inverse"
+                                         else None, "i")
+                                   for name, f in zip(("index", "inverse", "counts"), flags) if f.value]
+    return parts[0] if len(parts) == 1 else Kind("tuple", elts=tuple(parts))
+
+
+nondifferentiable(np.unique, params="ar, return_index=False, return_inverse=False, return_counts=False, axis=None, "
+                                    "equal_nan=True", result=_unique_kind)
+lookup(np.unique).refuse_when = lambda bound, p: (
+    "its values are the argument's, sorted, and that derivative is not available; use np.sort (differentiated) "
+    "or take np.unique of constant data")
