@@ -92,12 +92,30 @@ class FunctionRewrite(LoopRewrites):
             self.threads = True
             k = params.index(self.tape)
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
+        self.array_adjoints()
         self.fn.body = self.block(self.fn.body)
         if not self.threads:
             self.fn.body = _without_unused_tape(self.fn.body)
         self.ellipses()
         self.int_powers()
         return ast.fix_missing_locations(self.fn)
+
+    def array_adjoints(self):
+        """``dp = 0.0`` of the adjoint of a local array ``p`` as ``np.zeros_like(p)``: the
+        numpy backend starts it as a number that the first contribution makes an
+        array; numba types each variable once. (Only of arrays bound at the top of
+        the function, ``p = None``: an array of the value ``p`` has there.)"""
+        placed = {s.targets[0].id for s in self.fn.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                  and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Constant) and s.value.value is None}
+        primal_of = {d: x for x, d in self.namer.adjoints.items() if x in placed}
+        for node in ast.walk(self.fn):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Constant) and type(node.value.value) is float \
+                    and node.value.value == 0.0 and node.targets[0].id in primal_of:
+                k = self.kinds.get(primal_of[node.targets[0].id])
+                if k is not None and k.cls == "array" and k.ndim and k.dtype in ("f", "c"):
+                    node.value = ast.Call(ast.Attribute(_n("np"), "zeros_like", ast.Load()),
+                                          [_n(primal_of[node.targets[0].id])], [])
 
     def int_powers(self):
         """``n ** e`` (and ``n **= e``; ``pow(n, e)`` is written as ``n ** e``) of a real number ``n`` to a

@@ -442,3 +442,46 @@ def test_lists_numba_cannot_take_are_refused_and_auto_falls_back():
                 assert backend == "numba" and "numba cannot take the arguments" in str(e) and e.lineno is not None
                 continue
             np.testing.assert_allclose(dx, want, rtol=1e-12)
+
+
+def _rebound_from_itself(b, x, nit):
+    p = b.copy()
+    for _ in range(nit):
+        x += p
+        p = b + x * p
+    return float(x @ x)
+
+
+def _conjugate_gradient(A, b, x, nit):
+    r = b - A @ x
+    p = r.copy()
+    rs = r @ r
+    for _ in range(nit):
+        Ap = A @ p
+        alpha = rs / (p @ Ap)
+        x += alpha * p
+        r = r - alpha * Ap
+        rs_new = r @ r
+        p = r + (rs_new / rs) * p
+        rs = rs_new
+    return float(x @ x)
+
+
+def test_adjoints_of_local_arrays_rebound_in_loops():
+    """``p = b + x * p`` in a loop: the adjoint of ``p`` started as the number
+    0.0 and became an array (numba: "Cannot unify float64 and array"); it
+    starts as zeros of ``p``'s shape."""
+    rng = np.random.default_rng(0)
+    b = rng.random(3)
+    want = ad.gradient(_rebound_from_itself, b, np.zeros(3), 2)
+    got = ad.gradient(_rebound_from_itself, b, np.zeros(3), 2, backend="numba")
+    for g, w in zip(got, want):
+        if w is not None:
+            np.testing.assert_allclose(g, w, rtol=1e-12)
+    M = rng.normal(size=(4, 4))
+    A = M @ M.T + 4 * np.eye(4)
+    got = ad.gradient(_conjugate_gradient, A, np.ones(4), np.zeros(4), 3, backend="numba")
+    want = ad.gradient(_conjugate_gradient, A, np.ones(4), np.zeros(4), 3)
+    for g, w in zip(got, want):
+        if w is not None:
+            np.testing.assert_allclose(g, w, rtol=1e-10)
