@@ -268,3 +268,23 @@ def test_check_grads_with_nothing_to_check_warns():
         check_grads(cube_sum, np.array([1.0, 2.0]))
     assert any(issubclass(w.category, AdCompilerWarning) and "no derivative is checked" in str(w.message)
                for w in seen)
+
+
+def _sum_and_squares(x):
+    return float(np.sum(x)), x ** 2
+
+
+def test_primal_returns_holding_arrays_are_compared_element_by_element():
+    """``check_grads`` with a primal-returning mode of a function returning a tuple
+    that holds an array: the comparison asked numpy for the truth of an array
+    (a ValueError); a wrong element is still told apart."""
+    from adcompiler import Const, Duplicated, ReverseSplitWithPrimal, ReverseWithPrimal
+    from adcompiler.testing import check_grads
+    from adcompiler.testing.fd import close
+    x = np.array([0.7, 1.2, 0.9])
+    for mode in (ReverseWithPrimal, ReverseSplitWithPrimal):
+        check_grads(_sum_and_squares, Duplicated(x.copy(), np.zeros(3)), ret=Const, mode=mode)
+    assert close((2.8, x ** 2), (2.8, x ** 2))
+    assert not close((2.8, x ** 2), (2.8, x ** 2 + 1e-6))
+    assert not close((2.8, x ** 2), (2.8, x ** 2, 1.0))
+    assert close({"a": x}, {"a": x.copy()}) and not close({"a": x}, {"b": x})

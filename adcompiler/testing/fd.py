@@ -173,7 +173,12 @@ def close(x: Any, ref: Any) -> bool:
         return ref is x
     if is_float_scalar(ref) or is_float_scalar(x):
         return bool(np.isclose(float(x), float(ref), rtol=1e-12, atol=1e-300))
-    return bool(x == ref)
+    if isinstance(ref, (tuple, list, dict)):   # (a tuple holding arrays: element by element)
+        if type(x) is not type(ref) or len(x) != len(ref):
+            return False
+        pairs = zip(x.values(), ref.values()) if isinstance(ref, dict) else zip(x, ref)
+        return (not isinstance(ref, dict) or x.keys() == ref.keys()) and all(close(a, b) for a, b in pairs)
+    return bool(np.all(x == ref))
 
 
 def float64_copies(values: Sequence) -> list:
