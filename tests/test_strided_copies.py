@@ -107,3 +107,27 @@ def test_a_write_through_np_ravel_makes_the_argument_written():
     np.testing.assert_allclose(g, [a[1] * X.sum(), a[0] * X.sum(), 0.0], rtol=1e-12)
     with pytest.raises(AdCompilerError, match=r"writes \['X'\] in place"):
         ad.differentiate(ravel_write)(X, a)
+
+
+def _sum_of_squares_2d(A):
+    t = 0.0
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            t += A[i, j] ** 2
+    return t
+
+
+def test_a_strided_2d_view_asks_for_a_shadow_it_can_take():
+    """A 2-D strided view given np.zeros_like(A) as shadow: the hint said to use
+    np.zeros_like(A), which was what was given; it names the two ways that work,
+    and both do."""
+    from adcompiler import Active, Duplicated, Reverse, autodiff
+    from adcompiler.errors import ShapeError
+    base = np.arange(12.0).reshape(3, 4) / 10
+    A = base[:, 1:]
+    with pytest.raises(ShapeError, match=r"np.ascontiguousarray\(A\)") as e:
+        autodiff(Reverse, _sum_of_squares_2d, Active, Duplicated(A, np.zeros_like(A)))
+    assert "np.zeros_like(base)[:, 1:]" in str(e.value)
+    for x, dx in ((np.ascontiguousarray(A), np.zeros_like(A)), (A, np.zeros_like(base)[:, 1:])):
+        autodiff(Reverse, _sum_of_squares_2d, Active, Duplicated(x, dx))
+        np.testing.assert_allclose(dx, 2 * A)

@@ -76,6 +76,9 @@ def check_layout(name, x, dx, what, hint) -> None:
     Fortran order) is not ``x``'s: it follows ``x``'s views, and a reshape that
     views one and copies the other would lose its writes."""
     if x.ndim > 1 and (x.flags.c_contiguous, x.flags.f_contiguous) != (dx.flags.c_contiguous, dx.flags.f_contiguous):
+        if not (x.flags.c_contiguous or x.flags.f_contiguous):   # (a strided view: np.zeros_like is contiguous)
+            hint = (f"`{name}` is a strided view: pass a contiguous copy (np.ascontiguousarray({name})), or make "
+                    f"the {what} the same view of zeros of its base (np.zeros_like(base)[:, 1:] for base[:, 1:]).")
         raise ShapeError(f"the {what} of `{name}` has a different memory layout (C/Fortran order) than `{name}`.",
                          construct=f"Duplicated({name}, d{name})", hint=hint)
 
