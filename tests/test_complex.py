@@ -511,3 +511,30 @@ def test_ufunc_at_on_complex_arrays_everywhere():
                      Duplicated(v, np.zeros(3, complex)), out="y", tapes=("autograd", "jax"))
     check_everywhere(_real_loss_of_a_complex_scatter, Duplicated(rng.normal(size=3), np.zeros(3)), Const(rows),
                      ret=Active, out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _put_complex(y, idx, x):
+    np.put(y, idx, x * x)
+
+
+def _fill_diagonal_complex(y, x):
+    Y = np.zeros((2, 2), dtype=complex)
+    np.fill_diagonal(Y, x * 2j)
+    y[:2] = np.diag(Y).copy()
+
+
+def _resize_complex(y, x):
+    y[:] = np.resize(x * x, 5)[:3]
+
+
+def test_put_fill_diagonal_and_resize_of_complex_values_everywhere():
+    """np.put and np.fill_diagonal cycle their values through np.resize, which was
+    refused for complex values (the message named np.resize); it is linear."""
+    from everywhere import check_everywhere
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=2) + 1j * rng.normal(size=2)
+    check_everywhere(_put_complex, Duplicated(np.zeros(3, complex), np.zeros(3, complex)), Const(np.array([0, 2])),
+                     Duplicated(x.copy(), np.zeros(2, complex)), out="y", tapes=("autograd", "jax"))
+    for f in (_fill_diagonal_complex, _resize_complex):
+        check_everywhere(f, Duplicated(np.zeros(3, complex), np.zeros(3, complex)),
+                         Duplicated(x.copy(), np.zeros(2, complex)), out="y", tapes=("autograd", "jax"))

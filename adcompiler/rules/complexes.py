@@ -41,7 +41,7 @@ LINEAR = (
     RN.diag_copy, RN.broadcast_copy,
     np.take, np.take_along_axis, np.append, np.array, np.asarray, np.copy, np.split, np.array_split,
     np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack, np.full, np.full_like, np.bincount,
-    RN.scatter_sum,
+    RN.scatter_sum, np.resize,
     np.sort,
 )
 HOLOMORPHIC = (
