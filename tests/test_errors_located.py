@@ -99,3 +99,18 @@ def test_refusal_of_a_calls_arguments_names_the_users_file_and_line():
     with pytest.raises(AdCompilerError) as err:
         gradient(too_many_args, np.ones(3))
     assert f"{__file__}:{line}:9: `np.sum(x, 0, None, None, False, 3, 4, 5)`: too many arguments" in str(err.value)
+
+
+def _rebound_then_refused(Y, x):
+    Y = Y + 1.0
+    np.fill_diagonal(Y, x, wrap=True)
+    return float(np.sum(Y))
+
+
+def test_refusals_quote_the_names_the_user_wrote():
+    """A rebound argument is a separate local after the rewrite (``Y_1``): the
+    refusal quoted that name; it quotes ``Y``."""
+    import adcompiler as ad
+    with pytest.raises(ad.AdCompilerError) as e:
+        ad.gradient(_rebound_then_refused, np.ones((2, 2)), np.ones(2))
+    assert "np.fill_diagonal(Y," in str(e.value) and "Y_1" not in str(e.value)

@@ -103,8 +103,20 @@ class AnfRewrite:
 
     # -- emission -----------------------------------------------------------
     def err(self, node, what, hint, cls=UnsupportedSyntaxError):
-        raise cls(what, filename=self.pf.filename, lineno=getattr(node, "lineno", None) or getattr(self.cur, "lineno", None),
-                  col=getattr(node, "col_offset", None), construct=ast.unparse(node).splitlines()[0][:80], hint=hint)
+        line = getattr(node, "lineno", None) or getattr(self.cur, "lineno", None)
+        raise cls(what, filename=self.pf.filename, lineno=line, col=getattr(node, "col_offset", None),
+                  construct=self.as_written(node, line), hint=hint)
+
+    def as_written(self, node, line) -> str:
+        """``node`` as the user wrote it: renamed locals under their names (``u_1`` is
+        ``u``); the user's line where it reads a name the rewrite made."""
+        node, renamed = copy.deepcopy(node), getattr(self.namer, "renamed", None) or {}
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id in self.namer.generated and line is not None:
+                return self.pf.line_text(line).strip()[:80]
+            if isinstance(n, ast.Name):
+                n.id = renamed.get(n.id, n.id)
+        return ast.unparse(node).splitlines()[0][:80]
 
     def emit(self, stmt):
         ast.copy_location(stmt, self.cur)

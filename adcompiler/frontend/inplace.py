@@ -23,7 +23,8 @@ Rewrites (each keeps numpy's result and semantics):
 - ``np.place(a, m, v)``: ``a[m] = np.resize(v, np.count_nonzero(m))`` (the
   k-th True takes ``v``'s k-th value, cyclically);
 - ``np.add.at(a, idx, v)`` / ``np.subtract.at``: a scatter-add through
-  ``np.bincount`` (repeated indices accumulate), then ``a += s``; every
+  ``_ad_scatter_sum`` (``np.bincount``, of complex values too: repeated
+  indices accumulate), then ``a += s``; every
   other ufunc with a rule (``np.multiply.at``, ``np.maximum.at``,
   ``np.sin.at(a, idx)``...): a loop over the rounds of repeated indices,
   each a read, the ufunc and a store (``ufunc_at_rounds``);
@@ -304,7 +305,7 @@ def ufunc_at_rounds(ufunc):
     (the k-th time each position appears) and each round applies the ufunc
     at the positions of one rank, where they are distinct: a round reads
     them (``np.take``), applies the ufunc and puts the results back through
-    ``np.bincount`` and ``np.where``; repeated indices compose as in numpy."""
+    ``_ad_scatter_sum`` and ``np.where``; repeated indices compose as in numpy."""
     def handler(nz, call, kw):
         n = 1 + ufunc.nin
         if len(call.args) != n or kw:
