@@ -101,7 +101,8 @@ class _Call:
         values = list(self.values)
         for i, x in zip(self.ops, ops):
             a = np.asarray(x)
-            values[i] = a[()].item() if a.ndim == 0 and a.dtype in _FLOATS else a
+            # (a traced Python int or float arrives as a 0-d array: the number again, as without jit)
+            values[i] = a[()].item() if a.ndim == 0 and (a.dtype in _FLOATS or a.dtype.kind in "iub") else a
         return values
 
     def results(self, result: Any) -> tuple:

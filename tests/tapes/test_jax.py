@@ -204,3 +204,19 @@ def test_a_kernel_returning_a_value_with_out_refused_at_its_line_under_jit():
     D = differentiate(_returns_a_float_, out="x")
     with pytest.raises(AdCompilerError, match=r"test_jax\.py:\d+: _returns_a_float_ returns a value although out="):
         jax.jit(jax.grad(lambda x: jax.numpy.sum(D(x))))(np.array([1.0, 2.0]))
+
+
+def _squares_up_to(y, x, n):
+    for i in range(n):
+        y[i] = x[i] ** 2
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "auto"])
+def test_an_integer_argument_under_jit_is_a_number_again(backend):
+    """``jax.jit`` traces an int argument: it reached the kernel as a 0-d array,
+    which numba's ``range`` does not take (JAX's INTERNAL callback error)."""
+    jnp = jax.numpy
+    f = differentiate(_squares_up_to, out="y", like="x", backend=backend)
+    x = jnp.array([0.7, 1.2, 0.9, 1.1])
+    g = jax.jit(jax.grad(lambda x, n: jnp.sum(f(x, n))))(x, 3)
+    np.testing.assert_allclose(np.asarray(g), [1.4, 2.4, 1.8, 0.0], rtol=1e-12)
