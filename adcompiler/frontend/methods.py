@@ -131,8 +131,10 @@ class MethodRewrite:
             # x.item() of a one-element array of any rank: reshape to 0-d first
             flat = self.temp(self.make_call(np.reshape, [self.atom(obj), ast.Tuple([], ast.Load())], [], e))
             return self.make_call(float, [flat], [], e)
-        self.err(e, f"the array method `.{name}()` is not supported.",
-                 "use the equivalent numpy function, or register a rule with adcompiler.extend.")
+        self.err(e, f"the method `.{name}()` is not supported: the array methods of docs/rules.md and a "
+                    "list's append and pop are.",
+                 "use the equivalent numpy function (for a dict's values, pass the arrays as arguments), or "
+                 "register a rule with adcompiler.extend.")
 
     def attribute(self, e):
         obj = self.res.resolve_attr(e)
