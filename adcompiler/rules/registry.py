@@ -168,10 +168,12 @@ def lookup(func) -> Rule | None:
     if rule is None and _later and "scipy.special" in sys.modules:
         global _shipped
         shipped_before, _shipped = _shipped, False   # (rules adcompiler ships, registered late)
+        users = dict(_RULES)   # (a rule a user registered already stays)
         try:
             _later.pop()()
         finally:
             _shipped = shipped_before
+            _RULES.update(users)
         return lookup(func)
     return rule
 
