@@ -408,3 +408,23 @@ def test_max_and_min_of_comprehensions_and_lists_everywhere():
     want = np.full(4, -1 / m ** 2)
     want[3] = -5 / m ** 2 + 2 * s / m ** 3
     np.testing.assert_allclose(ad.hvp(largest_magnitude, (x.copy(),), (np.ones(4),))[0], want, rtol=1e-12)
+
+
+def largest_square_twice(x):
+    s = 0.0
+    for _ in range(2):
+        vals = []
+        for i in range(x.shape[0]):
+            vals.append(x[i] * x[i])
+        s += max(vals)
+    return s
+
+
+def test_second_order_of_a_reduced_list_rebuilt_in_a_loop():
+    """The adjoint of ``np.stack(L)`` read the stacked array's name after the
+    reverse sweep had put back its previous value (the last iteration's, or
+    None): hvp of ``max(vals)`` in a loop raised AxisError."""
+    x = np.array([0.3, -1.2, 0.8])
+    check_everywhere(largest_square_twice, Duplicated(x.copy(), np.zeros(3)), ret=Active, out=())
+    np.testing.assert_allclose(ad.hvp(largest_square_twice, (x.copy(),), (np.ones(3),))[0], [0.0, 4.0, 0.0])
+    np.testing.assert_allclose(ad.hessian(largest_square_twice)(x.copy()), np.diag([0.0, 4.0, 0.0]))

@@ -281,7 +281,7 @@ class AdjointBuilder(FormBuilder):
         lst, axis = v.args[0], v.args[1]
         if not (isinstance(lst, ast.Name) and self.active(lst.id)):
             return []
-        like = N(self.target) if self.target else ast.Constant(None)
+        like = N(ANS) if self.target else ast.Constant(None)   # (the stacked array, not the name restored)
         return [ast.Expr(ast.Call(N("_ad_stack_list_adjoint"), [N(self.adj(lst.id)), N(G), copy.deepcopy(axis), like], []))]
 
     def adjoint_tuple(self, s, v, big) -> list:
