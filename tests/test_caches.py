@@ -280,3 +280,23 @@ def test_code_replaced_in_place_is_differentiated_again(tmp_path, monkeypatch, s
     value, grad = ad.value_and_grad(m.loss)(x)
     assert value == pytest.approx(m.loss(x))
     np.testing.assert_allclose(grad, want)
+
+
+def _deposit(rho, idx, q, steps):
+    for s in range(steps):
+        np.add.at(rho, idx, q * (s + 1.0))
+
+
+def test_a_kernel_calling_a_ufunc_method_is_transformed_once():
+    """``np.add.at`` is a new bound method at each look-up: the cached module was
+    never taken for fresh, and every call transformed the kernel again."""
+    from adcompiler import Const, Duplicated, Reverse, autodiff
+    from adcompiler.codegen import cache
+    idx, q = np.array([5, 17, 17, 12]), np.ones(4)
+    before = cache.stats["transforms"]
+    for _ in range(3):
+        dq = np.zeros(4)
+        autodiff(Reverse, _deposit, Const, Duplicated(np.zeros(20), np.ones(20)), Const(idx), Duplicated(q.copy(), dq),
+                 Const(3))
+        np.testing.assert_allclose(dq, [6.0, 6.0, 6.0, 6.0])   # (1 + 2 + 3 per element)
+    assert cache.stats["transforms"] - before == 1

@@ -22,9 +22,9 @@ Rewrites (each keeps numpy's result and semantics):
   np.shape(ind))`` (the last write to a repeated index wins, as in numpy);
 - ``np.place(a, m, v)``: ``a[m] = np.resize(v, np.count_nonzero(m))`` (the
   k-th True takes ``v``'s k-th value, cyclically);
-- ``np.add.at(a, idx, v)`` / ``np.subtract.at``: a scatter-add through
-  ``_ad_scatter_sum`` (``np.bincount``, of complex values too: repeated
-  indices accumulate), then ``a += s``; every
+- ``np.add.at(a, idx, v)`` / ``np.subtract.at``: the values summed per
+  position through ``_ad_scatter_sum`` (``np.bincount``, of complex values
+  too), then ``a[at] += s`` at the positions added to (``_ad_at_targets``); every
   other ufunc with a rule (``np.multiply.at``, ``np.maximum.at``,
   ``np.sin.at(a, idx)``...): a loop over the rounds of repeated indices,
   each a read, the ufunc and a store (``ufunc_at_rounds``);
@@ -281,20 +281,17 @@ def ufunc_at(sign):
         if len(call.args) != 3 or kw:
             nz.err(call, "ufunc.at needs three positional arguments here.", "call it as np.add.at(a, idx, v).")
         a = _target(nz, _written(call, kw, "at", writes.UFUNC_METHODS), call)
-        name = ast.Name(a.id, ast.Load())
-        size = ast.Attribute(name, "size", ast.Load())
-        shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
-        lin = nz.temp(nz.make_call(np.arange, [nz.atom(size)], [], call))
-        grid = nz.temp(nz.make_call(np.reshape, [lin, nz.atom(shape)], [], call))
-        pos = _local(nz, nz.temp(nz.subscript_load(ast.Subscript(grid, call.args[1], ast.Load()))))
-        flat = nz.temp(nz.make_call(np.ravel, [pos], [], call))
-        posshape = nz.atom(ast.Attribute(ast.Name(pos.id, ast.Load()), "shape", ast.Load()))
-        w = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(call.args[2]), posshape], [], call))
+        idx = nz.arg_atom(call.args[1]) if isinstance(call.args[1], ast.Tuple) else nz.atom(call.args[1])
+        # the positions added to, once each, and which of them each element of the region adds to
+        inv = _local(nz, nz.temp(nz.make_call(_rnumpy.at_inverse, [ast.Name(a.id, ast.Load()), idx], [], call)))
+        shape = nz.atom(ast.Attribute(ast.Name(inv.id, ast.Load()), "shape", ast.Load()))
+        w = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(call.args[2]), shape], [], call))
         wflat = nz.temp(nz.make_call(np.ravel, [w], [], call))
-        s = nz.temp(nz.make_call(_rnumpy.scatter_sum, [flat, wflat, nz.atom(size)], [], call))
-        s2 = nz.temp(nz.make_call(np.reshape, [s, nz.atom(shape)], [], call))
-        nz.emit(ast.AugAssign(target=ast.Subscript(ast.Name(a.id, ast.Load()), ast.Constant(Ellipsis), ast.Store()),
-                              op=ast.Add() if sign > 0 else ast.Sub(), value=s2))
+        s = nz.temp(nz.make_call(_rnumpy.scatter_sum, [nz.temp(nz.make_call(np.ravel, [inv], [], call)), wflat,
+                                                       ast.Constant(0)], [], call))
+        at = nz.temp(nz.make_call(_rnumpy.at_targets, [ast.Name(a.id, ast.Load()), idx], [], call))
+        nz.emit(ast.AugAssign(target=ast.Subscript(ast.Name(a.id, ast.Load()), at, ast.Store()),
+                              op=ast.Add() if sign > 0 else ast.Sub(), value=s))
         return ast.Constant(None)
     return handler
 

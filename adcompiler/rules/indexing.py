@@ -16,6 +16,8 @@ from .registry import defrule, lookup, nondifferentiable
 defrule(np.bincount, "x, weights=None, minlength=0", weights="g[x]",
         tangents={"weights": "np.bincount(x, weights=t, minlength=minlength)"},
         result=lambda kinds, bound: array(1), doc="differentiable in the weights; repeated bins accumulate")
+nondifferentiable(RN.at_inverse, params="a, idx", result=lambda kinds, bound: array(None, "i"))
+nondifferentiable(RN.at_targets, params="a, idx", result=lambda kinds, bound: Kind("tuple", elts=None, dtype="ai1"))
 defrule(RN.scatter_sum, "x, weights, minlength", weights="g[x]",
         tangents={"weights": "_ad_scatter_sum(x, t, minlength)"},
         result=lambda kinds, bound: array(1, "c" if getattr(kinds.get("weights"), "dtype", None) == "c" else "f"))

@@ -10,6 +10,7 @@ import array as typed_arrays
 
 import numpy as np
 
+from .positions import flat_positions
 from .views import VIEW_COPIED, broadcast, insert_axes
 
 
@@ -190,7 +191,7 @@ def store_adjoint(dx, idx):
 def _last_occurrences(dx, idx):
     """``dx[idx]`` as a flat copy, a mask of the last occurrence of each
     position the index selects, and the shape of the selection."""
-    lin = np.arange(dx.size).reshape(dx.shape)[idx]
+    lin = flat_positions(dx.shape, idx)
     flat = lin.reshape(-1)
     g = dx.reshape(-1)[flat].copy()
     _, last = np.unique(flat[::-1], return_index=True)
@@ -200,8 +201,7 @@ def _last_occurrences(dx, idx):
 
 
 def gather_last(dx, idx):
-    """Adjoint of ``v`` in ``x[idx] += v`` for an advanced index: numpy applies
-    the update once per distinct position (the last occurrence wins)."""
+    """Adjoint of ``v`` in ``x[idx] += v`` (advanced ``idx``): once per distinct position, the last wins."""
     g, keep, shape = _last_occurrences(dx, idx)
     g[~keep] = 0
     return g.reshape(shape)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import _norm_axes, select_adjoint, unbroadcast, unreduce
+from .positions import flat_positions
 
 
 def scatter_sum(x, weights, minlength):
@@ -17,6 +18,19 @@ def scatter_sum(x, weights, minlength):
     if weights.dtype.kind == "c":
         return np.bincount(x, weights.real, minlength) + 1j * np.bincount(x, weights.imag, minlength)
     return np.bincount(x, weights, minlength)
+
+
+def at_inverse(a, idx):
+    """For each element of the region ``np.add.at(a, idx, v)`` adds to, the number
+    of its position among the distinct positions (``at_targets``), sorted."""
+    pos = flat_positions(np.shape(a), idx)
+    return np.unique(pos, return_inverse=True)[1].reshape(np.shape(pos))
+
+
+def at_targets(a, idx):
+    """The distinct positions ``np.add.at(a, idx, v)`` adds to, sorted, as a
+    tuple of index arrays of ``a``."""
+    return np.unravel_index(np.unique(flat_positions(np.shape(a), idx)), np.shape(a))
 
 
 def diag_copy(v, k=0):

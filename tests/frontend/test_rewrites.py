@@ -72,7 +72,7 @@ CASES = [
      's[...] = 0.0\n_t1 = np.sort(s, axis=-1)\ns[...] = _t1'),
     ('inplace',
      'def f(s, i, v):\n    np.add.at(s, i, v)',
-     '_t1 = s.size\n_t2 = np.arange(_t1)\n_t3 = s.shape\n_t4 = np.reshape(_t2, _t3)\n_t5 = _t4[i]\n_t6 = np.ravel(_t5)\n_t7 = _t5.shape\n_t8 = np.broadcast_to(v, _t7)\n_t9 = np.ravel(_t8)\n_t10 = s.size\n_t11 = _ad_scatter_sum(_t6, _t9, _t10)\n_t12 = s.shape\n_t13 = np.reshape(_t11, _t12)\ns[...] += _t13'),
+     '_t1 = _ad_at_inverse(s, i)\n_t2 = _t1.shape\n_t3 = np.broadcast_to(v, _t2)\n_t4 = np.ravel(_t3)\n_t5 = np.ravel(_t1)\n_t6 = _ad_scatter_sum(_t5, _t4, 0)\n_t7 = _ad_at_targets(s, i)\ns[_t7] += _t6'),
     ('inplace',
      'def f(s, i, v):\n    np.put(s, i, v)',
      ('_t1 = s.size\n_t2 = _ad_wrapped_indices(i, _t1)\n_t3 = s.shape\n_t4 = np.unravel_index(_t2, _t3)\n'
