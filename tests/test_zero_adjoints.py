@@ -12,6 +12,7 @@ import pytest
 from everywhere import check_everywhere
 
 from adcompiler import Const, Duplicated, Reverse, autodiff
+from adcompiler import gradient as ad_gradient
 
 
 def sqrt_where_positive(x, y):
@@ -128,3 +129,50 @@ def test_reciprocals_everywhere():
     z = rng.uniform(0.5, 1.5, 5) + 1j * rng.uniform(0.5, 1.5, 5)
     check_everywhere(reciprocals, Duplicated(x, np.zeros(5)), Duplicated(z, np.zeros(5, complex)),
                      Duplicated(np.zeros(3), np.zeros(3)), out="y", tapes=("autograd", "torch", "jax"))
+
+
+def pair_energy_skipped_after(x):
+    E = 0.0
+    for i in range(x.shape[0]):
+        for j in range(x.shape[0]):
+            inv = 1.0 / (x[i] - x[j])
+            inv2 = inv * inv
+            if i != j:
+                E += inv2
+    return E
+
+
+def products_of_an_unread_log(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        lg = np.log(x[i])
+        sq = lg * lg + np.square(lg) * 0.5
+        if x[i] > 0.0:
+            s += sq
+    return s
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_products_of_unread_infinite_numbers_pass_on_nothing(backend):
+    """``inv = 1 / (x[i] - x[j])`` at ``i == j`` is infinite and unread; its
+    product ``inv * inv`` passed 0 * inf = nan back to every element (the
+    guard stood on divisions only, not on products of infinite factors)."""
+    import autograd
+    import autograd.numpy as anp
+
+    def energy_ag(x):
+        E = 0.0
+        for i in range(x.shape[0]):
+            for j in range(x.shape[0]):
+                if i != j:
+                    E = E + (1.0 / (x[i] - x[j])) ** 2
+        return E
+    x = np.array([0.0, 1.0, 2.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = ad_gradient(pair_energy_skipped_after, x.copy(), backend=backend)[0]
+        np.testing.assert_allclose(got, autograd.grad(energy_ag)(x), rtol=1e-12)
+        y = np.array([0.0, 0.5, 2.0])
+        got = ad_gradient(products_of_an_unread_log, y.copy(), backend=backend)[0]
+        np.testing.assert_allclose(got, [0.0, 2 * 1.5 * np.log(0.5) / 0.5, 3 * np.log(2.0) / 2.0], rtol=1e-12)
+        assert not np.any(np.isnan(got)) and anp is not None

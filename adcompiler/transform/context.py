@@ -45,6 +45,7 @@ class FunctionContext:
         self._callees: dict = {}
         self._primal = None
         self._uses = None
+        self._nonfinite = None
         self.alias: dict = {}
         self.is_callee = False
         #: complex values occur: rules are checked for them and holomorphic adjoints conjugated
@@ -52,6 +53,15 @@ class FunctionContext:
         # values popped from a stack another function pushed (a helper's reverse half,
         # differentiated again for second order) are guessed real but may be complex
         self.popped = any(k is not None and k.weak for k in self.kinds.values())
+
+    def unread_risks(self, target) -> set:
+        """The names whose values may be infinite or nan with finite arguments
+        (``analysis.finite``), and ``__ANS__`` when the result ``target`` may be."""
+        if self._nonfinite is None:
+            from ..analysis.finite import may_be_nonfinite
+            self._nonfinite = may_be_nonfinite(self.an.body, dict(getattr(self.eff, "memory_of", {}) or {}),
+                                               self.kinds)
+        return self._nonfinite | ({"__ANS__"} if target in self._nonfinite else set())
 
     # -- classification ---------------------------------------------------------
     def is_active(self, name) -> bool:

@@ -33,6 +33,8 @@ from __future__ import annotations
 import ast
 import copy
 
+from ..analysis.finite import reads_values
+
 _FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b}
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
@@ -438,16 +440,16 @@ class _Replace(ast.NodeTransformer):
         return node
 
 
-_FINITE = frozenset({"cos", "sin", "cosh", "sinh", "exp", "tanh", "conj", "sign", "real", "imag", "abs", "fabs"})
 
 
-def zero_where_unread(expr, g, template):
+def zero_where_unread(expr, g, risks=None):
     """The adjoint term ``expr`` (``g`` times the partial of ``template``) of a
     number: 0 where ``g`` is 0. A number no path to the result reads (a branch
     not taken) passes on nothing, whatever its partial derivative: 0 * inf was
     nan (``r = x ** 0.5`` computed for x < 0, used only where x > 0). Only
-    where the partial may be infinite (``_reads_values``)."""
-    if not _reads_values(template):
+    where the partial may be infinite (``analysis.finite.reads_values``; ``risks``: the names
+    that may be infinite or nan, ``analysis.finite``; None: any name)."""
+    if not reads_values(expr, g, risks):
         return expr
     return ast.IfExp(test=ast.Compare(copy.deepcopy(g), [ast.NotEq()], [ast.Constant(0.0)]),
                      body=expr, orelse=ast.Constant(0.0))
@@ -477,21 +479,7 @@ def unread_product(expr, g, template, factor):
     only ``g`` is 0 (``y * sqrt(x)`` at ``y == 0``: d2/dx dy is not 0). The 1 is a
     numpy float: the partial it makes (``1 / (2 * r)`` of math.sqrt at 0) is inf,
     not a ZeroDivisionError."""
-    if not _reads_values(template):
+    if not reads_values(expr, g):
         return expr
     one = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "float64", ast.Load()), [ast.Constant(1.0)], [])
     return ast.Call(ast.Name("_ad_unread_product", ast.Load()), [copy.deepcopy(g), factor(one)], [])
-
-
-def _reads_values(template) -> bool:
-    """Whether an adjoint template's factor of ``g`` may be infinite or nan where
-    the operands are finite: a division, a power, a function other than a few
-    (``g * y`` of a product is finite wherever ``y`` is), or the square of the
-    result (the reciprocal's ``-g * ans * ans`` is infinite at 0; tanh's
-    ``g * (1 - ans * ans)`` is not)."""
-    nodes = list(ast.walk(template))
-    ops = {type(n.op) for n in nodes if isinstance(n, ast.BinOp)}
-    calls = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", None)
-             for n in nodes if isinstance(n, ast.Call)}
-    return bool(ops & {ast.Div, ast.FloorDiv, ast.Mod, ast.Pow} or calls - _FINITE or not ops & {ast.Add, ast.Sub}
-                and sum(isinstance(n, ast.Name) and n.id == "ans" for n in nodes) > 1)
