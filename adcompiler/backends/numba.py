@@ -213,6 +213,15 @@ def _refusal(e: Exception, path: str, origins: dict) -> BackendError:
                              "(backend='auto' falls back by itself).")
 
 
+def _untyped(e, origins):
+    """numba types each argument before anything runs: one it cannot type, refused."""
+    where = next(iter(origins.values()), (None, None, None))
+    return BackendError(f"numba cannot take the arguments of this function ({e}).",
+                        filename=where[0], lineno=where[1], construct=where[2],
+                        hint="pass a tuple, or a non-empty list of one type (arrays of one layout), or use "
+                             "backend='numpy' (backend='auto' falls back by itself).")
+
+
 def _guarded(fn, path, origins):
     from numba.core.errors import NumbaError
 
@@ -226,6 +235,8 @@ def _guarded(fn, path, origins):
             refusal = copied_view(e)   # the numpy backend's located refusal
             if refusal is not None:
                 raise refusal from None
+            if "fingerprint" in str(e):   # (an argument numba cannot type: an empty list)
+                raise _untyped(e, origins) from None
             raise
         except ZeroDivisionError as e:
             # (numba's compiled code keeps no line: name the function, and the backend that names the line)
@@ -236,11 +247,7 @@ def _guarded(fn, path, origins):
         except TypeError as e:
             if "unbox" not in str(e):
                 raise
-            # (numba types each argument before anything runs: a list mixing types or layouts)
-            where = next(iter(origins.values()), (None, None, None))
-            raise BackendError(f"numba cannot take the arguments of this function ({e}).",
-                               filename=where[0], lineno=where[1], construct=where[2], hint="pass a tuple, or a list of one type (arrays of one layout), or use "
-                                    "backend='numpy' (backend='auto' falls back by itself).") from None
+            raise _untyped(e, origins) from None   # (a list mixing types or array layouts)
         except NotImplementedError as e:
             # numba's own limits met at run time (its reshape of an array that is not contiguous,
             # an operation on a 0-d array it does not lower)

@@ -425,14 +425,21 @@ def _weighted_views(x, p):
     return t
 
 
+def _with_terms(x, terms):
+    t = float(np.sum(x * x))
+    for c in terms:
+        t += c * x[0]
+    return t
+
+
 def test_lists_numba_cannot_take_are_refused_and_auto_falls_back():
-    """A Const list mixing types (``[3, 0.1]``) or array layouts (``[w, w[::-1]]``):
+    """A Const list mixing types (``[3, 0.1]``) or array layouts (``[w, w[::-1]]``), or empty:
     numba's TypeError at the call ("can't unbox heterogeneous list") is a
     located BackendError (where numba takes it, its gradient is right), and
     ``auto`` runs numpy."""
     x = np.array([0.7, 1.2, 0.9, 1.1])
     w = np.array([1.0, 2.0, 3.0, 4.0])
-    for f, p in ((_scaled_steps, [3, 0.1]), (_weighted_views, [w, w[::-1]])):
+    for f, p in ((_scaled_steps, [3, 0.1]), (_weighted_views, [w, w[::-1]]), (_with_terms, [])):
         want = ad.gradient(f, x, p)[0]
         for backend in ("auto", "numba"):
             dx = np.zeros(4)
