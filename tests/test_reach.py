@@ -824,3 +824,22 @@ def test_unique_lexsort_and_slice_objects_of_constant_data():
     with pytest.raises(AdCompilerError, match="numpy.unique: its values are the argument's") as e:
         gradient(unique_values, np.array([0.5, 0.2, 0.5]))
     assert e.value.lineno is not None
+
+
+def masked_energy(u, mask, M):
+    E = 0.0
+    for k in range(2):
+        g = u[mask] * (k + 1.0)
+        E += np.dot(g, g)
+    h = M[M > 0.5]
+    E += np.dot(h, h) + np.sum(M[mask[:2], 1:] ** 2)
+    return E
+
+
+def test_ranks_of_gathers_by_boolean_masks():
+    """``u[mask]`` (a boolean array of known rank) has a known rank: ``E += np.dot(g, g)``
+    of such a gather was refused as maybe an array updated in place."""
+    M = np.array([[0.7, 0.2, 0.9], [0.1, 0.6, 0.3]])
+    check_everywhere(masked_energy, Duplicated(np.array([0.3, -1.2, 0.8, 2.0]), np.zeros(4)),
+                     Const(np.array([True, False, True, True])), Duplicated(M, np.zeros((2, 3))), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))

@@ -229,15 +229,17 @@ def numbers_of(f, k: Kind) -> Kind:
 
 def fancy_rank(base: Kind, fancy: list, kinds: list) -> int | None:
     """The rank of ``base[...]`` indexed by parts of ``kinds`` (``index_kind``'s
-    names) whose ``fancy`` ones are integer arrays of known ranks, among integers,
-    slices and ``None`` (the index arrays broadcast to one block of axes), or None."""
+    names) whose ``fancy`` ones are integer or boolean arrays of known ranks, among
+    integers, slices and ``None`` (the index arrays broadcast to one block of
+    axes; a boolean array of rank k stands for k axes and gives one), or None."""
     if base.ndim is None or "ellipsis" in kinds or \
-            any(f.cls != "array" or f.dtype != "i" or f.ndim is None for f in fancy):
+            any(f.cls != "array" or f.dtype not in ("i", "b") or f.ndim is None for f in fancy):
         return None
-    consumed = len(kinds) - kinds.count("newaxis")
+    consumed = len(kinds) - kinds.count("newaxis") + sum(f.ndim - 1 for f in fancy if f.dtype == "b")
     if consumed > base.ndim:
         return None
-    return max(f.ndim for f in fancy) + kinds.count("slice") + base.ndim - consumed + kinds.count("newaxis")
+    block = max(f.ndim if f.dtype == "i" else 1 for f in fancy)
+    return block + kinds.count("slice") + base.ndim - consumed + kinds.count("newaxis")
 
 
 def int_power(e) -> Kind:
