@@ -301,3 +301,14 @@ def test_function_transforms_take_keyword_arguments():
     np.testing.assert_allclose(ad.hessian(_scaled_square)(x, c=3.0), 6.0 * np.eye(3))
     with pytest.raises(ad.AdCompilerError, match="do not match"):
         ad.grad(_scaled_square)(x, cc=3.0)
+
+
+def test_gradient_and_hessian_take_keyword_arguments_directly():
+    """``gradient(f, x, c=3.0)`` and ``hessian(f, x, c=3.0)`` as the transforms take them."""
+    ad = adcompiler
+    x = np.array([0.7, 1.2, 0.9])
+    g = ad.gradient(_scaled_square, x, c=3.0)
+    np.testing.assert_allclose(g[0], 6.0 * x)
+    assert g[1] == pytest.approx(np.sum(x ** 2))
+    np.testing.assert_allclose(ad.gradient(_scaled_square, x, shift=0.5, wrt=0)[0], 2.0 * (x + 0.5))
+    np.testing.assert_allclose(ad.hessian(_scaled_square, x, c=3.0), 6.0 * np.eye(3))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import inspect
 import numbers
 import warnings
 
@@ -378,3 +379,19 @@ def kernel_of(f):
     it as that function: ``gradient(energy, x)`` of ``@differentiate def energy``),
     else ``f``."""
     return f.mutating if getattr(f, "pure_function_of_kernel", False) and hasattr(f, "mutating") else f
+
+
+def positional(f, args, kwargs) -> tuple:
+    """``f``'s arguments given by position and keyword (``grad(f)(x, c=3.0)``) as
+    positions: the parameters left out before the last one given take their defaults."""
+    if not kwargs:
+        return args
+    try:
+        bound = inspect.signature(f).bind(*args, **kwargs)
+    except TypeError as e:
+        raise ActivityError(f"the arguments do not match {getattr(f, '__name__', 'f')}'s parameters: {e}.",
+                            hint="pass each parameter once, by position or by name.") from None
+    names = list(inspect.signature(f).parameters)
+    last = max(names.index(k) for k in bound.arguments)
+    bound.apply_defaults()
+    return tuple(bound.arguments[k] for k in names[:last + 1])

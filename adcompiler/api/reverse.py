@@ -371,15 +371,19 @@ def memory_report(f: Callable, ret: Any, *args: Any, checkpoint: int | str | Non
 
 
 def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None, backend: str = "numpy",
-             checkpoint: int | str | None = None) -> tuple:
+             checkpoint: int | str | None = None, **kwargs: Any) -> tuple:
     """Gradient of a float-returning ``f`` with respect to its float arguments.
 
     Returns a tuple with one entry per argument: an array for float arrays, a
     float for float scalars (only at positions in ``wrt`` when given), None
-    for the rest. Parameters left out take their default values (as Const).
+    for the rest. Parameters left out take their default values (as Const);
+    ``f``'s parameters may be given by name (one entry each, in ``f``'s order).
     The caller's arrays are not modified. ``checkpoint`` as in ``autodiff``.
     """
     f = kernel_of(f)
+    if kwargs:
+        from .arguments import positional
+        args = positional(f, args, kwargs)
     wanted = () if wrt is None else _wrt_positions(f, wrt, args)
     for i in wanted:
         a = args[i]

@@ -163,7 +163,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
 _MISSING = object()
 
 
-def hessian(f: Callable, x: Any = _MISSING, *rest: Any) -> Any:
+def hessian(f: Callable, x: Any = _MISSING, *rest: Any, **kwargs: Any) -> Any:
     """The Hessian of a float-returning ``f`` with respect to its first
     argument ``x`` (other arguments constant), one ``hvp`` per coordinate.
     ``hessian(f)`` alone is the function transform: ``hessian(f)(x, *rest)``.
@@ -173,9 +173,11 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any) -> Any:
     q, j]`` the second derivative in part ``p`` of ``x[i]`` and part ``q`` of
     ``x[j]`` (0: real, 1: imaginary)."""
     f = kernel_of(f)
+    from .arguments import positional
     if x is _MISSING:
-        from .transforms import positional
         return functools.wraps(f)(lambda *args, **kwargs: hessian(f, *positional(f, args, kwargs)))
+    if kwargs:
+        return hessian(f, *positional(f, (x,) + rest, kwargs))
     if np.iscomplexobj(x):
         return _complex_hessian(f, np.asarray(x), rest)
     if is_float_scalar(x):   # (hvp checks that the float is not written as a 0-d array would be)

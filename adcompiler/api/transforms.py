@@ -29,7 +29,6 @@ array([2., 2.])
 from __future__ import annotations
 
 import functools
-import inspect
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -48,6 +47,7 @@ from .arguments import (
     kernel_of,
     layout_zeros,
     param_names,
+    positional,
 )
 from .forward import autodiff_forward
 from .reverse import autodiff
@@ -186,22 +186,6 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
 # -- helpers -------------------------------------------------------------------------------
 def _all_float_positions(args) -> tuple:
     return tuple(i for i, a in enumerate(args) if is_float_array(a) or is_float_scalar(a))
-
-
-def positional(f, args, kwargs) -> tuple:
-    """``f``'s arguments given by position and keyword (``grad(f)(x, c=3.0)``) as
-    positions: the parameters left out before the last one given take their defaults."""
-    if not kwargs:
-        return args
-    try:
-        bound = inspect.signature(f).bind(*args, **kwargs)
-    except TypeError as e:
-        raise ActivityError(f"the arguments do not match {getattr(f, '__name__', 'f')}'s parameters: {e}.",
-                            hint="pass each parameter once, by position or by name.") from None
-    names = list(inspect.signature(f).parameters)
-    last = max(names.index(k) for k in bound.arguments)
-    bound.apply_defaults()
-    return tuple(bound.arguments[k] for k in names[:last + 1])
 
 
 def _positions(f, argnums, args) -> tuple:
