@@ -255,12 +255,12 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
     if explain:
         print(memory_report(f, ret, *args, checkpoint=checkpoint), file=sys.stderr)
     args, ret, comp = _prepare(f, ret, args, choice.check(backend), checkpoint)
-    if explain and backend != "numpy":
+    derivs, value = _run(comp, ret, args)
+    if explain and backend != "numpy":   # (after the run: auto falls back when numba refuses at the first call)
         ran = (choice.backend_report(f) or [None])[-1]
         print(f"backend: {ran if ran is not None else backend}" + (
             "\n(the tape above is the numpy backend's: the numba backend keeps its own typed tape, not measured)"
             if ran is None or ran.backend == "numba" else ""), file=sys.stderr)
-    derivs, value = _run(comp, ret, args)
     derivs = derivs[:given]
     repeats.remember(key, f, args, given, comp, ret)
     if mode.with_primal:

@@ -492,3 +492,26 @@ def test_adjoints_of_local_arrays_rebound_in_loops():
     for g, w in zip(got, want):
         if w is not None:
             np.testing.assert_allclose(g, w, rtol=1e-10)
+
+
+def _horner_mixed(y, x, coeffs):
+    for i in range(x.shape[0]):
+        acc = 0.0
+        for c in coeffs:
+            acc = acc * x[i] + c
+        y[i] = acc
+
+
+def test_explain_names_the_backend_that_ran():
+    """auto picks numba for an element loop, numba refuses a tuple mixing ints and
+    floats at the first call and numpy runs: explain=True said numba (it printed
+    before the run)."""
+    import contextlib
+    import io
+    x = np.linspace(0.5, 1.5, 4)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        ad.autodiff(Reverse, _horner_mixed, Const, Duplicated(np.zeros(4), np.ones(4)), Duplicated(x, np.zeros(4)),
+                    Const((1.0, -2, 0.5, 3)), backend="auto", explain=True)
+    line = next(s for s in err.getvalue().splitlines() if s.startswith("backend:"))
+    assert ": numpy: numba refused it" in line, line
