@@ -151,6 +151,10 @@ def _from_adcompiler(exc: BaseException) -> bool:
     return True
 
 
+#: CPython's SystemError when a signal handler (the time limit) runs inside its conversion of a syntax tree
+_ALARM_IN_AST = "AST constructor recursion depth mismatch"
+
+
 def _call(res: Result, entry: str, f, source: str, fn, user_failed: bool = False) -> object:
     try:
         with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
@@ -162,6 +166,8 @@ def _call(res: Result, entry: str, f, source: str, fn, user_failed: bool = False
     except _Timeout:
         raise
     except BaseException as exc:  # noqa: BLE001 (that is exactly what is looked for)
+        if isinstance(exc, SystemError) and _ALARM_IN_AST in str(exc):
+            raise _Timeout() from None   # (the time limit fired inside CPython's syntax-tree conversion)
         if user_failed and isinstance(exc, Exception) and not _from_adcompiler(exc):
             return None
         res.failures.append(Failure(entry, getattr(f, "__name__", repr(f)), f"{type(exc).__name__}: {exc}"[:300],
@@ -196,7 +202,9 @@ def _cli(res: Result, path: Path, f, source: str, argv: list[str]) -> None:
                                     source))
         return
     text = err.getvalue()
-    if "_Timeout" in text:   # the time limit fired inside a callback that swallowed it: not a finding
+    if "_Timeout" in text or _ALARM_IN_AST in text:
+        # the time limit fired inside a callback that swallowed it, or inside CPython's conversion of a
+        # syntax tree (the handler's frames break its recursion count: a SystemError): not a finding
         return
     if status == 3 or "Traceback" in text or (status == 2 and "adcompiler:" not in text):
         res.failures.append(Failure(f"cli {argv[0]}", f.__name__, f"exit {status}: {text.strip()[:300]}", source))
