@@ -176,3 +176,31 @@ def test_products_of_unread_infinite_numbers_pass_on_nothing(backend):
         got = ad_gradient(products_of_an_unread_log, y.copy(), backend=backend)[0]
         np.testing.assert_allclose(got, [0.0, 2 * 1.5 * np.log(0.5) / 0.5, 3 * np.log(2.0) / 2.0], rtol=1e-12)
         assert not np.any(np.isnan(got)) and anp is not None
+
+
+def _square_of(v):
+    return v * v
+
+
+def pair_energy_through_a_helper(x):
+    E = 0.0
+    for i in range(x.shape[0]):
+        for j in range(x.shape[0]):
+            inv = 1.0 / (x[i] - x[j])
+            e = _square_of(inv)
+            if i != j:
+                E += e
+    return E
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_helper_given_an_unread_infinite_number(backend):
+    """A helper's parameters may be infinite where its caller does not read the
+    result: ``v * v`` in the helper passed 0 * inf = nan back."""
+    x = np.array([0.0, 1.0, 2.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = ad_gradient(pair_energy_through_a_helper, x.copy(), backend=backend)[0]
+        want = ad_gradient(pair_energy_skipped_after, x.copy(), backend=backend)[0]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert np.all(np.isfinite(got))

@@ -53,11 +53,11 @@ def _stored(t) -> list:
     return [t.id] if isinstance(t, ast.Name) else []
 
 
-def may_be_nonfinite(body: list, memory_of: dict, kinds: dict) -> set:
+def may_be_nonfinite(body: list, memory_of: dict, kinds: dict, given: frozenset = frozenset()) -> set:
     """The names of ``body`` (a normalized function body) that may hold an
     infinite or nan number, or an array with one, where the arguments are finite
     (``memory_of``: a name's memory; a write through a view marks every name of it)."""
-    names: set = set()
+    names: set = set(given)   # (a helper's parameters: its caller may pass a number it does not read)
     sharing: dict = {}
     for n, m in memory_of.items():
         sharing.setdefault(m, set()).update((n, m))

@@ -60,7 +60,7 @@ class FunctionContext:
         if self._nonfinite is None:
             from ..analysis.finite import may_be_nonfinite
             self._nonfinite = may_be_nonfinite(self.an.body, dict(getattr(self.eff, "memory_of", {}) or {}),
-                                               self.kinds)
+                                               self.kinds, frozenset(self.params) if self.is_callee else frozenset())
         return self._nonfinite | ({"__ANS__"} if target in self._nonfinite else set())
 
     # -- classification ---------------------------------------------------------
