@@ -136,7 +136,7 @@ def _leaf_dtype(k) -> str:
         return k.cls[0]
     if k.cls == "float":
         return "c" if k.dtype == "c" else "f"
-    if k.cls in ("array", "num") and k.dtype in order:
+    if k.cls in ("array", "num") and k.dtype is not None and k.dtype in order:
         return k.dtype
     return "f"
 

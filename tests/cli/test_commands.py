@@ -310,3 +310,22 @@ def test_copied_user_function_runs_without_adcompiler(tmp_path):
         np.testing.assert_allclose(got, want, rtol=1e-12)
     # the (wrong) rule is what ran: the seed times 2 a^2 + cos(a), not 3 a^2 + cos(a)
     np.testing.assert_allclose(result[2][3], da0 + ds0 * (2.0 * a0**2 + np.cos(a0)), rtol=1e-12)
+
+
+def test_emit_joins_arrays_of_unknown_dtype(tmp_path):
+    """np.concatenate of an argument whose kind the command line leaves open (a number
+    of unknown dtype): the dtype widening compared None with a string (exit 3)."""
+    path = _write(tmp_path, "joined.py", """\
+        import numpy as np
+
+
+        def kernel(z, coef, y, a, M, x):
+            n = len(y)
+            cb1 = x[:, None, None] * a[None, :, None] * np.array([0.5, -1.0])
+            x[:] += np.sum(cb1[[0, n - 1], :, [1, 0]], axis=0) * 0.5
+            jn2 = np.concatenate((x, a))
+            y[:] = jn2[:n] * 0.5 + jn2[n:]
+        """)
+    status, out, err = run_cli("emit", f"{path}:kernel", "--const", "z,coef,a,M", "--dup", "y,x")
+    assert status == 0, err
+    compile(out, "emitted", "exec")
