@@ -38,6 +38,7 @@ from .codegen.emit import emit_module, funcdef, unparse
 from .codegen.naming import TEMP, Namer, is_generated, names_in
 from .errors import AdCompilerError, BackendError, UnsupportedSyntaxError
 from .frontend.fence import fence
+from .frontend.nested import lift_nested
 from .frontend.normalize import Normalizer
 from .frontend.parse import parse_function
 from .frontend.resolve import Resolver, current_value
@@ -100,6 +101,7 @@ def analyse(func, param_kinds: tuple, hook: Hook | None = None) -> Analysis:
 
 def _analyse(func, param_kinds, hook: Hook) -> Analysis:
     pf = parse_function(func)                                               # parse
+    lift_nested(pf)                                                         # (nested functions, lifted)
     hook("parse", lambda: ast.unparse(pf.tree))
     resolver = Resolver(pf)                                                 # resolve
     fence(pf, resolver)                                                     # fence

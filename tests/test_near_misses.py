@@ -38,11 +38,19 @@ def kernel(x, y):
 def kernel(x, y):
     x[:] = np.array([v * 2.0 for v in y], dtype=float)
 """,
-    "nested-def": """
+    "nested-def-in-branch": """
+def kernel(x, y):
+    if x.shape[0] > 0:
+        def inner(v):
+            return v * 2.0
+        x[:] = inner(y)
+""",
+    "nested-def-as-value": """
 def kernel(x, y):
     def inner(v):
         return v * 2.0
-    x[:] = inner(y)
+    g = inner
+    x[:] = g(y)
 """,
     "global-write": """
 def kernel(x, y):

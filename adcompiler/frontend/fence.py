@@ -24,7 +24,8 @@ _REFUSED = {
     ast.DictComp: ("dict comprehension", "write a `for` loop."),
     ast.Global: ("global", "pass the value as an argument (Duplicated if it is an array you write)."),
     ast.Nonlocal: ("nonlocal", "pass the value as an argument."),
-    ast.FunctionDef: ("nested def", "define the helper at module level; adcompiler differentiates calls to it."),
+    ast.FunctionDef: ("a nested def inside a loop or a branch",
+                      "define it at the top level of the function's body (it becomes a helper) or at module level."),
     ast.AsyncFunctionDef: ("nested async def", "define helpers at module level."),
     ast.ClassDef: ("class definition", "define classes outside the differentiated function."),
     ast.Delete: ("del", "let the variable go out of scope instead."),
@@ -42,6 +43,8 @@ if hasattr(ast, "TryStar"):
 
 def _err(pf, node, what, hint):
     seg = ast.unparse(node).splitlines()[0] if not isinstance(node, (ast.stmt,)) or isinstance(node, (ast.Global, ast.Nonlocal, ast.Delete, ast.Import, ast.ImportFrom)) else what
+    if isinstance(node, ast.FunctionDef):
+        seg = pf.line_text(node.lineno) or what
     raise UnsupportedSyntaxError(
         f"{what} is not supported in a differentiated function.",
         filename=pf.filename, lineno=getattr(node, "lineno", None),

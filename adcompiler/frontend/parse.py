@@ -8,6 +8,7 @@ the user's file).
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import inspect
 import linecache
@@ -93,6 +94,9 @@ def parse_function(f) -> ParsedFunction:
     f = _unwrap(f)
     code = f.__code__
     filename = code.co_filename
+    lifted = getattr(f, "_ad_lifted_tree", None)
+    if lifted is not None:   # (a function defined in another one: frontend/nested.py)
+        return ParsedFunction(f, copy.deepcopy(lifted), filename, ast.unparse(lifted), _file_lines(filename, []))
     if getattr(f, "__wrapped__", None) is not None or code.co_name != f.__name__:
         raise SourceError(
             f"`{f.__name__}` wraps another function (functools.wraps); its own source is not the one "
@@ -122,9 +126,12 @@ def parse_function(f) -> ParsedFunction:
     tree = defs[0]
     tree.decorator_list = []   # (the function object is the code under its decorators: @differentiate(like=...))
     ast.increment_lineno(tree, start - 1)
+    return ParsedFunction(f, tree, filename, source, _file_lines(filename, [""] * (start - 1) + source.splitlines()))
+
+
+def _file_lines(filename, default) -> list:
     try:
         with open(filename, encoding="utf-8") as fh:
-            file_lines = fh.read().splitlines()
+            return fh.read().splitlines()
     except OSError:
-        file_lines = [""] * (start - 1) + source.splitlines()
-    return ParsedFunction(f, tree, filename, source, file_lines)
+        return default

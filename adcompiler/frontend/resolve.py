@@ -13,6 +13,7 @@ import inspect
 from ..errors import UnsupportedSyntaxError
 
 _MISSING = object()
+LIFTED: dict = {}   # a function's code -> the nested functions it calls, lifted (frontend/nested.py)
 
 
 def local_names(tree: ast.FunctionDef) -> set:
@@ -37,11 +38,14 @@ class Resolver:
             self.closure = {}
         self.globals = self.func.__globals__
         self.attributes: dict = {}   # "m.helper" -> what it named (a module's attribute may be replaced)
+        self.lifted = getattr(pf, "lifted", {})   # nested functions, lifted out (frontend/nested.py)
 
     def is_local(self, name: str) -> bool:
         return name in self.locals
 
     def lookup(self, name: str, node: ast.AST | None = None):
+        if name in self.lifted:
+            return self.lifted[name]
         if name in self.closure:
             return self.closure[name]
         if name in self.globals:
@@ -95,7 +99,10 @@ def current_value(func, dotted: str, default=_MISSING):
     """What the non-local name (or attribute chain, ``m.helper``) ``dotted``
     of ``func`` means now: its closure's cell, its module, the builtins."""
     root, *chain = dotted.split(".")
-    if func.__closure__ and root in func.__code__.co_freevars:
+    lifted = LIFTED.get(getattr(func, "__code__", None))
+    if lifted and root in lifted:
+        obj = lifted[root]
+    elif func.__closure__ and root in func.__code__.co_freevars:
         try:
             obj = func.__closure__[func.__code__.co_freevars.index(root)].cell_contents
         except ValueError:   # an empty cell

@@ -25,7 +25,7 @@ REFUSED = [
     (K.uses_comprehension, "holds values that carry derivatives", 29),
     (K.writes_global, "global", 33),
     (K.writes_global_array, "writing into `G`", 38),
-    (K.nested_def, "nested def", 42),
+    (K.nested_def, "nested def", 43),
     (K.class_body, "class definition", 48),
 ]
 
