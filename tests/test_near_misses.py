@@ -31,8 +31,7 @@ def kernel(x, y):
 """,
     "lambda": """
 def kernel(x, y):
-    g = lambda v: v * 2.0
-    x[:] = g(y)
+    x[:] = (lambda v: v * 2.0)(y)
 """,
     "list-comprehension": """
 def kernel(x, y):

@@ -256,3 +256,15 @@ def test_refusals_name_the_line(f, what, line):
         autodiff(Reverse, f, Active, Duplicated(x, np.zeros(3)))
     msg = str(e.value)
     assert what in msg and "test_nested_functions.py" in msg and line in msg, msg
+
+
+def with_lambda(x, k):
+    f = lambda v: -k * v + np.sin(v)
+    y = x.copy()
+    for _ in range(3):
+        y = y + 0.1 * f(y)
+    return np.sum(y * y)
+
+
+def test_lambda_bound_at_the_top(rng):
+    check_everywhere(with_lambda, D(rng, 4), Active(0.6), ret=Active, out=None)

@@ -8,7 +8,7 @@ closures read those names when they are called, not when they are defined,
 so passing their values at each call is what the closure would see. The
 lifted function is then differentiated like any helper.
 
-Lifted: a ``def`` at the top level of the function's body, without
+Lifted: a ``def`` (or ``g = lambda v: ...``) at the top level of the function's body, without
 decorators, whose defaults are numbers, that is only called (after its
 definition, by its name) and never bound again. Helpers may call one
 another (each passes on what its callees read) but not themselves. Anything
@@ -64,12 +64,22 @@ def _check(pf, d: ast.FunctionDef) -> None:
 def lift_nested(pf) -> None:
     """Lift the nested functions of ``pf`` (see the module's docstring)."""
     pf.lifted = dict(getattr(pf.func, "_ad_siblings", {}))   # (a lifted helper calls the others)
-    body = pf.tree.body
+    body = pf.tree.body = [_as_def(s) for s in pf.tree.body]
     defs = [s for s in body if isinstance(s, ast.FunctionDef)]
     if defs:
         _lift(pf, body, defs)
     if pf.lifted:
         LIFTED[pf.func.__code__] = pf.lifted
+
+
+def _as_def(s):
+    """``g = lambda v: e`` at the top of the body as ``def g(v): return e``."""
+    if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+            and isinstance(s.value, ast.Lambda):
+        lam = s.value
+        d = ast.FunctionDef(s.targets[0].id, lam.args, [ast.copy_location(ast.Return(lam.body), lam.body)], [], None)
+        return ast.copy_location(d, s)
+    return s
 
 
 def _lift(pf, body, defs) -> None:

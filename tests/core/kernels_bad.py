@@ -21,8 +21,8 @@ def uses_yield(s, a):
 
 
 def uses_lambda(s, a):
-    f = lambda v: v * 2
-    s[:] = f(a)
+    fs = [lambda v: v * 2]
+    s[:] = fs[0](a)
 
 
 def uses_comprehension(s, a):
