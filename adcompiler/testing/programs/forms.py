@@ -40,7 +40,8 @@ functions (``globals``), ``np.einsum`` and helpers returning read-only views
 (``einsum``), early and bare returns, ``while True``/``break`` (``flow``),
 lists of values that carry derivatives read by items, ``sum`` and loops
 (``value-list``), loops with an ``else:`` clause, ``max``/``min`` of
-generators and ``divmod`` of indices (``loop-else``).
+generators and ``divmod`` of indices (``loop-else``), functions defined in
+the body and lambdas bound there (``nested``, at the top level only).
 
 Every form reads only names of the scope, writes only writable ones, keeps
 indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
@@ -59,6 +60,7 @@ from .forms_more import (
     f_int_store,
     f_loop_else,
     f_masked,
+    f_nested,
     f_ufunc_kw,
     f_value_list,
     f_view_update,
@@ -381,15 +383,17 @@ FORMS = {
     "complex": f_complex, "masked": f_masked, "ufunc-kw": f_ufunc_kw, "globals": f_globals, "einsum": f_einsum,
     "flow": f_flow, "view-update": f_view_update, "int-signs": f_int_signs,
     "int-store": f_int_store, "computed-window": f_computed_window, "value-list": f_value_list,
-    "loop-else": f_loop_else,
+    "loop-else": f_loop_else, "nested": f_nested,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
            "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
-           "value-list": 1, "loop-else": 2}
+           "value-list": 1, "loop-else": 2, "nested": 1}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 
+TOP_ONLY = {"nested"}
+"""Forms drawn at the top level of the function's body only (a ``def`` in a loop is refused)."""
 
 ONLY: frozenset | None = None
 """When set (``restrict``), the only forms ``form_stmt`` draws."""
@@ -407,7 +411,7 @@ def restrict(names) -> None:
 def form_stmt(g: ExprGen, ind: str, ex) -> list[str]:
     """One random form of ``FORMS`` (of ``ONLY`` when set) valid for the scope."""
     names = [k for k in FORMS if (k != "matmat" or g.s.mats) and g.s.n >= NEEDS_N.get(k, 0)
-             and (ONLY is None or k in ONLY)]
+             and (ONLY is None or k in ONLY) and (k not in TOP_ONLY or ind == "    ")]
     if not names:   # (restricted to forms this scope cannot take)
         return [ind + "pass"]
     name = g.rng.choice(names)

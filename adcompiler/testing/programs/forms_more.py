@@ -300,3 +300,22 @@ def f_loop_else(g, ex):
         [f"{t} += min([{u}[{i}] * {w}[{i}] for {i} in range(n)]) * 0.5"],
         [f"for {j} in range(2 * n):", f"    {q}, {i} = divmod({j}, n)", f"    {w}[{i}] += {u}[{q}] * {u}[{i}] * 0.125"],
     ])
+
+
+def f_nested(g, ex):
+    """Functions defined in the body (``def``, ``g = lambda``) reading the
+    enclosing function's names when called, writing into its arrays, calling
+    one another (drawn at the top level of the body only)."""
+    r = g.rng
+    u, w, t = _pick(g)
+    h, h2, i = ex.name("hn"), ex.name("hm"), ex.name("in")
+    a = g.scalar(1)
+    return r.choice([
+        [f"def {h}(v):", f"    return {t} * v * 0.25 + np.sin(v) * 0.5", f"{w}[:] += {h}({u}) * 0.5"],
+        [f"def {h}(k, c=0.5):", f"    {w}[k] += {u}[k] * {u}[k] * c", f"for {i} in range(n):", f"    {h}({i})",
+         f"{h}(0, 0.25)"],
+        [f"{h} = lambda v: v * v * 0.5 + {t} * 0.125", f"{t} += float(np.sum({h}({u}))) * 0.25"],
+        [f"def {h2}(v):", f"    return v * 0.5 + {u}[0] * 0.25",
+         f"def {h}(v):", f"    return {h2}(v) * {w}[0] + np.tanh(v)", f"{t} += float(np.sum({h}({u}))) * 0.5"],
+        [f"def {h}(v):", f"    return v * {t}", f"{t} += {a} * 0.25", f"{w}[0] += {h}({u}[0]) * 0.5"],
+    ])
