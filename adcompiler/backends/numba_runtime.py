@@ -173,6 +173,23 @@ def _ad_shadow_like_typed(x):
     return None
 
 
+def _ad_fresh_like(t, x):
+    return np.zeros(np.shape(x)) + t
+
+
+@_ad_overload(_ad_fresh_like)
+def _ad_fresh_like_typed(t, x):
+    """A new array shaped like ``x`` holding the tangent ``t`` (forward mode's
+    value of a fresh binding; a number for a number)."""
+    if isinstance(x, _ad_types.Array):
+        if isinstance(x.dtype, (_ad_types.Float, _ad_types.Complex)):
+            return lambda t, x: np.zeros_like(x) + t
+        return lambda t, x: np.zeros(x.shape) + t
+    if isinstance(x, (_ad_types.Float, _ad_types.Integer, _ad_types.Boolean, _ad_types.Complex)):
+        return lambda t, x: t
+    return None
+
+
 def _ad_unbroadcast(g, x):
     return g
 

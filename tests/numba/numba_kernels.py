@@ -328,3 +328,9 @@ def element_view_then_scaled(x, y):
     for i in range(x.shape[0]):
         x[i] = x[i] * y[i]
     return s * np.sum(x)
+
+
+def flux_step(q, nt, g):
+    for _ in range(nt):
+        F = g * q   # (a fresh array each step: forward mode binds its tangent with _ad_fresh_like)
+        q[1:-1] = q[1:-1] - 0.1 * (F[2:] - F[:-2])

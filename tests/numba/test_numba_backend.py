@@ -515,3 +515,22 @@ def test_explain_names_the_backend_that_ran():
                     Const((1.0, -2, 0.5, 3)), backend="auto", explain=True)
     line = next(s for s in err.getvalue().splitlines() if s.startswith("backend:"))
     assert ": numpy: numba refused it" in line, line
+
+
+def test_forward_mode_of_a_fresh_array_times_an_active_number():
+    """``F = g * q`` in a loop with ``g`` Duplicated: the tangent of the fresh
+    array is made by ``_ad_fresh_like``, which had no numba version (forward
+    mode under numba was refused)."""
+    q = np.linspace(0.2, 1.0, 6)
+    dq = np.cos(np.arange(6.0))
+    want_dq = dq.copy()
+    ad.autodiff(Forward, K.flux_step, Const, Duplicated(q.copy(), want_dq), Const(3), Duplicated(9.8, 0.5))
+    got_dq = dq.copy()
+    ad.autodiff(Forward, K.flux_step, Const, Duplicated(q.copy(), got_dq), Const(3), Duplicated(9.8, 0.5),
+                backend="numba")
+    np.testing.assert_allclose(got_dq, want_dq, rtol=1e-12)
+    h = 1e-6
+    plus, minus = q + h * dq, q - h * dq
+    K.flux_step(plus, 3, 9.8 + h * 0.5)
+    K.flux_step(minus, 3, 9.8 - h * 0.5)
+    np.testing.assert_allclose(got_dq, (plus - minus) / (2 * h), rtol=1e-6, atol=1e-8)
