@@ -67,3 +67,32 @@ def test_stores_dropping_leading_axes_of_length_one():
                      Duplicated(rng.normal(size=(1, 4)), np.zeros((1, 4))),
                      Duplicated(np.zeros((2, 4)), np.zeros((2, 4))),
                      Duplicated(rng.normal(size=(2, 1)), np.zeros((2, 1))), ret=Active, out=None)
+
+
+def _square_into(y, x):
+    y[:] = x * x
+
+
+def test_directions_sharing_a_tangent_array_are_refused():
+    """One array as the tangent of two directions (or of another argument's
+    other direction): one direction overwrote the other, silently."""
+    from adcompiler import BatchDuplicated, Const, Forward, autodiff
+    from adcompiler.errors import AliasingError
+    x = np.array([1.0, 2.0, 3.0])
+    t = np.zeros(3)
+    with pytest.raises(AliasingError, match="direction 0 of `y` and the tangent of direction 1 of `y`"):
+        autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), (t, t)),
+                 BatchDuplicated(x.copy(), (np.ones(3), 2 * np.ones(3))))
+    tx0 = np.ones(3)
+    with pytest.raises(AliasingError, match="share memory"):
+        autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), (np.zeros(3), tx0)),
+                 BatchDuplicated(x.copy(), (tx0, 2 * np.ones(3))))
+    with pytest.raises(AliasingError, match="shares memory with `x`"):
+        xx = x.copy()
+        autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), (np.zeros(3), xx)),
+                 BatchDuplicated(xx, (np.ones(3), 2 * np.ones(3))))
+    t0, t1 = np.zeros(3), np.zeros(3)   # (apart: right)
+    autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), (t0, t1)),
+             BatchDuplicated(x.copy(), (np.ones(3), 2 * np.ones(3))))
+    np.testing.assert_allclose(t0, 2 * x)
+    np.testing.assert_allclose(t1, 4 * x)

@@ -10,7 +10,7 @@ from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..backends import choice
-from ..errors import ActivityError, AdCompilerError, ShapeError
+from ..errors import ActivityError, AdCompilerError, AliasingError, ShapeError
 from .arguments import check_alias as _check_alias
 from .arguments import check_dict_iteration, check_layout, kernel_of, layout_copy
 from .arguments import fill_defaults as _fill_defaults
@@ -124,12 +124,33 @@ def _batch(mode, f, ret, args):
         raise ShapeError("every BatchDuplicated argument needs the same number of tangents.",
                          construct="BatchDuplicated", hint="pass k tangents for each.")
     k = ks.pop()
+    _check_directions_apart(f, args)
     if not any(type(a) is A.Duplicated for a in args) and k > 0:
         try:
             return _batch_vectorised(mode, f, ret, args, k)
         except AdCompilerError:
             pass
     return _batch_loop(mode, f, ret, args, k)
+
+
+def _check_directions_apart(f, args) -> None:
+    """The tangent arrays of two directions never share memory (one direction
+    would overwrite the other), nor any tangent an argument's value; within one
+    direction the shadows are checked as ``Duplicated`` ones are."""
+    names = _param_names(f, len(args))
+    bufs = [(names[i], p, d) for i, a in enumerate(args) if isinstance(a, A.BatchDuplicated)
+            for p, d in enumerate(a.dvals) if isinstance(d, np.ndarray)]
+    vals = [(names[i], a.val) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
+    for m, (n1, p, d1) in enumerate(bufs):
+        for n2, q, d2 in bufs[m + 1:]:
+            if p != q and np.may_share_memory(d1, d2) and np.shares_memory(d1, d2):
+                raise AliasingError(
+                    f"the tangent of direction {p} of `{n1}` and the tangent of direction {q} of `{n2}` share memory.",
+                    construct="BatchDuplicated", hint="give each direction its own tangent array (np.zeros_like).")
+        for n2, v in vals:
+            if np.may_share_memory(d1, v) and np.shares_memory(d1, v):
+                raise AliasingError(f"the tangent of direction {p} of `{n1}` shares memory with `{n2}`.",
+                                    construct="BatchDuplicated", hint="tangents must be separate arrays.")
 
 
 def _batch_vectorised(mode, f, ret, args, k):
