@@ -134,7 +134,8 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
         return infer_kinds(body, dict(zip(params, param_kinds)), resolver, user_return, namer)
     kinds = infer(body)                                                     # kinds
     hook("kinds", lambda: _show_kinds(kinds))
-    body = lower(body, kinds, namer, pf)                                    # lower
+    pieces = _pieces(body, kinds, resolver, user_return, namer)
+    body = lower(body, kinds, namer, pf, pieces)                            # lower
     kinds = infer(body)
     if builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return, namer)) | \
             conj_methods_of_reals(pf, body, Inference(kinds, resolver, user_return, namer)):
@@ -158,6 +159,7 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
     an.eff.callee_ret_shares = callee_ret_shares
     an.eff.callee_ret_readonly = lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_readonly_view()
     an.callee_defaults = _callee_defaults(body)
+    an.pieces = pieces
     an.code = func.__code__   # (a function whose code is replaced, as %autoreload does, is analysed again)
     if not is_generated(pf.filename):
         an.check_free_arrays_unwritten(
@@ -367,6 +369,8 @@ def _user_names(e: AdCompilerError, namer) -> None:
     e.reason = pattern.sub(lambda m: renamed[m.group(1)], e.reason)
     if e.hint:
         e.hint = pattern.sub(lambda m: renamed[m.group(1)], e.hint)
+    if e.construct and e.filename is None:   # (a construct of the normalized code: `_locate` finds the user's line)
+        e.construct = pattern.sub(lambda m: renamed[m.group(1)], e.construct)
     e.args = (e._format(),)
 
 
@@ -397,6 +401,22 @@ class _Dump(Exception):
 
     def __init__(self, text):
         self.text = text
+
+
+def _pieces(body, kinds, resolver, user_return, namer) -> dict:
+    """The names bound to lists of views (``np.split``'s), a helper's returned one included."""
+    from .frontend import notes
+    from .transform.lower import piece_lists
+    inference = Inference(kinds, resolver, user_return, namer)
+
+    def returns_pieces(call):
+        f = notes.target(call)
+        try:
+            callee = analyse(f, tuple(inference.expr(a) for a in call.args))
+        except AdCompilerError:   # (refused where it is analysed for its call, with the kinds after lowering)
+            return None
+        return callee.pieces.get(callee.namer.ret)
+    return piece_lists(body, returns_pieces)
 
 
 def _callee_defaults(body) -> list:

@@ -12,6 +12,7 @@ from adcompiler import (
     AdCompilerError,
     Const,
     Duplicated,
+    Forward,
     Reverse,
     autodiff,
     differentiate,
@@ -511,3 +512,71 @@ def test_sparse_matrices_are_refused_at_the_line_that_uses_them():
             autodiff(Reverse, f, Const, Duplicated(np.zeros(2), np.ones(2)), Const(A),
                      Duplicated(np.ones(3), np.zeros(3)))
         assert e.value.lineno is not None and "toarray()" in str(e.value)
+
+
+# -- the list of views np.split returns ---------------------------------------------------------
+
+def _split_aug(a):
+    parts = np.split(a, 2)
+    parts[0] *= 2.0
+
+
+def _array_split_aug(a):
+    parts = np.array_split(a, 3)
+    parts[1] *= 2.0
+
+
+def _split_out(a):
+    parts = np.split(a, 2)
+    np.multiply(parts[0], 2.0, out=parts[0])
+
+
+def _split_copyto(a):
+    parts = np.split(a, 2)
+    np.copyto(parts[0], parts[1])
+
+
+def _split_rebind(a):
+    parts = np.split(a, 2)
+    parts[0] = parts[0] * 2.0   # (replaces the list's element: `a` is not written)
+    a[3:] = parts[0]
+
+
+def _halves(a):
+    return np.split(a, 2)
+
+
+def _split_by_helper(a):
+    parts = _halves(a)
+    parts[0] *= 2.0
+
+
+def _split_in_loop(a):
+    parts = np.split(a, 3)
+    for i in range(3):
+        parts[i] *= 1.0 + i
+
+
+@pytest.mark.parametrize("f", [_split_aug, _array_split_aug, _split_out, _split_copyto, _split_rebind,
+                               _split_by_helper, _split_in_loop])
+def test_stores_into_the_list_np_split_returns_are_refused(f):
+    """``parts = np.split(a, 2); parts[0] *= 2.0`` writes ``a`` through the view;
+    it was lowered to ``parts[0] = parts[0] * 2.0``, which only replaced the
+    list's element: the primal, the adjoint, the tangent and the Jacobian were
+    those of the identity, silently."""
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+.*list `numpy\.(array_)?split`"):
+        autodiff(Reverse, f, Const, D(np.arange(1.0, 7.0)))
+    with pytest.raises(AdCompilerError, match="numpy"):
+        autodiff(Forward, f, Const, D(np.arange(1.0, 7.0)))
+
+
+def _split_piece_bound(a, c):
+    parts = np.split(a, 2)
+    p = parts[0]
+    p *= c
+    a[3:] = a[:3] * 3.0 + parts[1]
+
+
+def test_a_piece_bound_to_a_name_is_written_through():
+    check_everywhere(_split_piece_bound, D(np.arange(1.0, 7.0) / 7.0), Active(1.3), ret=Const, out="a",
+                     tapes=("autograd", "torch", "jax"))

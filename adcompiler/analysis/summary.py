@@ -29,6 +29,7 @@ class Analysis:
     free: dict = field(default_factory=dict)   # the non-local names read, and what they meant
     callee_defaults: list = field(default_factory=list)   # (function, defaults, kwdefaults, code) of callees
     code: object = None   # the function's __code__ when analysed
+    pieces: dict = field(default_factory=dict)   # names bound to lists of views (np.split's) -> the function
 
     def index_is_basic(self, idx):
         """True for int/slice/None/... indices, False for fancy ones, None if unknown."""

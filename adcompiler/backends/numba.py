@@ -165,7 +165,7 @@ def compile_module(module) -> dict:
     for name, value in sorted(module.namespace.items()):
         if _holds_array(value):   # (an array, or a tuple of them)
             file, line, _ = module.origins[0] if module.origins else (None, None, None)
-            raise BackendError(f"the function reads the module-level array `{name}`, which numba would freeze at "
+            raise BackendError(f"the function reads the array `{name}` from its module or closure, which numba would freeze at "
                                "its first compilation (later changes to it would not be seen).",
                                filename=file, lineno=line, construct=name,
                                hint=f"pass `{name}` as an argument (Const), or use backend='numpy'.")

@@ -113,7 +113,7 @@ def _lift(pf, body, defs) -> None:
         pf.lifted[d.name] = _lifted_function(pf, d, reads[d.name])
     for d in defs:
         pf.lifted[d.name]._ad_siblings = {k: v for k, v in pf.lifted.items() if k != d.name and k in by_name}
-    pf.tree.body = rest or [ast.Pass()]
+    pf.tree.body = rest or [ast.copy_location(ast.Pass(), defs[-1])]
 
 
 def _reads(defs, by_name, enclosing) -> dict:

@@ -253,13 +253,15 @@ def _widened(k, other):
 
 def _split_kind(kinds, bound):
     import ast
-    kinds.get("ary", FLOAT)
     sec = bound.get("indices_or_sections")
     n = None
     if isinstance(sec, ast.Constant) and isinstance(sec.value, int):
         n = sec.value
     elif isinstance(sec, ast.Tuple):
         n = len(sec.elts) + 1
+    k = kinds.get("ary", FLOAT)
+    if n and k.cls == "array" and k.ndim is not None and k.ndim >= 1:
+        return array(k.ndim + 1, k.dtype)   # (indexed, a piece: an array of the argument's rank)
     return NUM if n else Kind("other")   # see linalg._tuple_of
 
 

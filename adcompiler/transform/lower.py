@@ -16,16 +16,28 @@ from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 
 
-def lower(body, kinds, namer, pf) -> list:
+def lower(body, kinds, namer, pf, pieces=None) -> list:
+    """``pieces``: the names bound to lists of views (``piece_lists``), whose
+    elements may not be stored into."""
+    if pieces is None:
+        pieces = piece_lists(body)
     out = []
     for s in body:
         if isinstance(s, (ast.For, ast.While)):
-            s.body = lower(s.body, kinds, namer, pf)
+            s.body = lower(s.body, kinds, namer, pf, pieces)
             out.append(s)
         elif isinstance(s, ast.If):
-            s.body = lower(s.body, kinds, namer, pf)
-            s.orelse = lower(s.orelse, kinds, namer, pf)
+            s.body = lower(s.body, kinds, namer, pf, pieces)
+            s.orelse = lower(s.orelse, kinds, namer, pf, pieces)
             out.append(s)
+        elif isinstance(s, (ast.Assign, ast.AugAssign)) and _store_base(s) in pieces:
+            raise UnsupportedSyntaxError(
+                f"a store into an element of the list `{pieces[_store_base(s)]}` returns is not supported (its "
+                "pieces are views of the argument: `L[k] *= v` writes the argument, `L[k] = v` only replaces "
+                "the list's element).",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint="bind the piece to a name and write through it (`p = L[k]; p *= 2.0` writes the argument), "
+                     "or index the argument itself (`a[:3] *= 2.0`).")
         elif notes.element_update(s) is not None:
             _check_element_update(s, kinds, pf)
             out.append(s)
@@ -41,6 +53,38 @@ def lower(body, kinds, namer, pf) -> list:
         else:
             out.append(s)
     return out
+
+
+def piece_lists(body, returns_pieces=lambda call: None) -> dict:
+    """Names bound to the list of views a rule returns (``parts = np.split(a, 2)``),
+    or a helper returns (``returns_pieces(call)``: the rule's name or None), or
+    another such name -> the function's name."""
+    out: dict = {}
+    changed = True
+    while changed:
+        changed = False
+        for s in (n for st in body for n in ast.walk(st)):
+            if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)) \
+                    or s.targets[0].id in out:
+                continue
+            v, what = s.value, None
+            if isinstance(v, ast.Call):
+                rule = notes.rule(v)
+                if rule is not None and getattr(rule, "tuple_result", False) and getattr(rule, "kind", None) == "view":
+                    what = rule.name
+                elif notes.is_user_call(v):
+                    what = returns_pieces(v)
+            elif isinstance(v, ast.Name) and v.id in out:
+                what = out[v.id]
+            if what is not None:
+                out[s.targets[0].id] = what
+                changed = True
+    return out
+
+
+def _store_base(s):
+    t = s.targets[0] if isinstance(s, ast.Assign) else s.target
+    return t.value.id if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) else None
 
 
 def _check_element_update(s, kinds, pf) -> None:
