@@ -80,7 +80,7 @@ def test_directions_sharing_a_tangent_array_are_refused():
     from adcompiler.errors import AliasingError
     x = np.array([1.0, 2.0, 3.0])
     t = np.zeros(3)
-    with pytest.raises(AliasingError, match="direction 0 of `y` and the tangent of direction 1 of `y`"):
+    with pytest.raises(AliasingError, match="direction 0 of `y` and the tangent of direction 1 of `y` share memory, and the function writes `y`"):
         autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), (t, t)),
                  BatchDuplicated(x.copy(), (np.ones(3), 2 * np.ones(3))))
     tx0 = np.ones(3)
@@ -96,3 +96,14 @@ def test_directions_sharing_a_tangent_array_are_refused():
              BatchDuplicated(x.copy(), (np.ones(3), 2 * np.ones(3))))
     np.testing.assert_allclose(t0, 2 * x)
     np.testing.assert_allclose(t1, 4 * x)
+
+
+def test_one_zero_tangent_for_every_direction_of_a_read_argument():
+    """A tangent only read (of an argument the function does not write) may be one
+    array for every direction: ``BatchDuplicated(a, (np.zeros(2),) * 2)``."""
+    from adcompiler import BatchDuplicated, Const, Forward, autodiff
+    x = np.array([1.0, 2.0, 3.0])
+    t0, t1, z = np.zeros(3), np.zeros(3), np.ones(3)
+    autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), (t0, t1)), BatchDuplicated(x.copy(), (z, z)))
+    np.testing.assert_allclose(t0, 2 * x)
+    np.testing.assert_allclose(t1, 2 * x)

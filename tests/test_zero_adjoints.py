@@ -204,3 +204,44 @@ def test_a_helper_given_an_unread_infinite_number(backend):
         want = ad_gradient(pair_energy_skipped_after, x.copy(), backend=backend)[0]
     np.testing.assert_allclose(got, want, rtol=1e-12)
     assert np.all(np.isfinite(got))
+
+
+def _soft_dtw(D, gamma):
+    n, m = D.shape
+    R = np.full((n + 1, m + 1), np.inf)   # (the boundary: read through exp(-inf) = 0)
+    R[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            a = -R[i - 1, j - 1] / gamma
+            b = -R[i - 1, j] / gamma
+            c = -R[i, j - 1] / gamma
+            mx = max(a, b, c)
+            s = np.exp(a - mx) + np.exp(b - mx) + np.exp(c - mx)
+            R[i, j] = D[i - 1, j - 1] - gamma * (np.log(s) + mx)
+    return R[n, m]
+
+
+def test_infinite_tangents_times_zero_partials_in_forward_mode():
+    """Forward mode multiplied the tangent of ``-inf / gamma`` (infinite) by
+    the partial of ``exp`` there (0): nan in ``Forward``, ``jvp``, ``hvp`` and
+    ``hessian`` where reverse mode (which zeroes the unread adjoint's terms)
+    and finite differences give finite values. A zero partial now passes on
+    nothing, as a zero adjoint does."""
+    from adcompiler import Active, Forward, hvp, jvp
+    from adcompiler import gradient as grad_of
+    rng = np.random.default_rng(0)
+    D = np.abs(rng.standard_normal((3, 3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        (_, dg) = autodiff(Reverse, _soft_dtw, Active, Const(D.copy()), Active(0.7))
+        h = 1e-6
+        fd = (_soft_dtw(D, 0.7 + h) - _soft_dtw(D, 0.7 - h)) / (2 * h)
+        np.testing.assert_allclose(dg, fd, rtol=1e-6)
+        (t,) = autodiff(Forward, _soft_dtw, Duplicated, Const(D.copy()), Duplicated(0.7, 1.0))
+        np.testing.assert_allclose(t, dg, rtol=1e-12)
+        np.testing.assert_allclose(jvp(_soft_dtw, (D.copy(), 0.7), (None, 1.0))[1], dg, rtol=1e-12)
+        second = hvp(_soft_dtw, (D.copy(), 0.7), (None, 1.0))[1]
+        h = 1e-5
+        want = (grad_of(_soft_dtw, D.copy(), 0.7 + h)[1] - grad_of(_soft_dtw, D.copy(), 0.7 - h)[1]) / (2 * h)
+        assert np.isfinite(second)
+        np.testing.assert_allclose(second, want, rtol=1e-5)

@@ -134,23 +134,37 @@ def _batch(mode, f, ret, args):
 
 
 def _check_directions_apart(f, args) -> None:
-    """The tangent arrays of two directions never share memory (one direction
-    would overwrite the other), nor any tangent an argument's value; within one
-    direction the shadows are checked as ``Duplicated`` ones are."""
+    """The tangent arrays of two directions of arguments the function writes never
+    share memory (one direction would overwrite the other; a tangent only read,
+    zeros given for every direction, may be one array), nor any tangent an
+    argument's value; within one direction the shadows are checked as
+    ``Duplicated`` ones are."""
     names = _param_names(f, len(args))
-    bufs = [(names[i], p, d) for i, a in enumerate(args) if isinstance(a, A.BatchDuplicated)
+    bufs = [(i, p, d) for i, a in enumerate(args) if isinstance(a, A.BatchDuplicated)
             for p, d in enumerate(a.dvals) if isinstance(d, np.ndarray)]
     vals = [(names[i], a.val) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
-    for m, (n1, p, d1) in enumerate(bufs):
-        for n2, q, d2 in bufs[m + 1:]:
+    written = None
+    for m, (i, p, d1) in enumerate(bufs):
+        for j, q, d2 in bufs[m + 1:]:
             if p != q and np.may_share_memory(d1, d2) and np.shares_memory(d1, d2):
-                raise AliasingError(
-                    f"the tangent of direction {p} of `{n1}` and the tangent of direction {q} of `{n2}` share memory.",
-                    construct="BatchDuplicated", hint="give each direction its own tangent array (np.zeros_like).")
+                written = _written(f, args) if written is None else written
+                if i in written or j in written:
+                    raise AliasingError(
+                        f"the tangent of direction {p} of `{names[i]}` and the tangent of direction {q} of "
+                        f"`{names[j]}` share memory, and the function writes `{names[i if i in written else j]}`.",
+                        construct="BatchDuplicated", hint="give each direction its own tangent array (np.zeros_like).")
         for n2, v in vals:
             if np.may_share_memory(d1, v) and np.shares_memory(d1, v):
-                raise AliasingError(f"the tangent of direction {p} of `{n1}` shares memory with `{n2}`.",
+                raise AliasingError(f"the tangent of direction {p} of `{names[i]}` shares memory with `{n2}`.",
                                     construct="BatchDuplicated", hint="tangents must be separate arrays.")
+
+
+def _written(f, args) -> set:
+    """The positions of the arguments ``f`` writes (all of them where it cannot be analysed)."""
+    try:
+        return set(pipeline.analyse(f, tuple(_kind(a) for a in args)).param_writes())
+    except AdCompilerError:
+        return set(range(len(args)))
 
 
 def _batch_vectorised(mode, f, ret, args, k):

@@ -216,7 +216,26 @@ class ForwardBuilder(FormBuilder):
         if p not in rule.adjoint_asts and p not in rule.tangent_asts:
             return None   # a parameter with no derivative (a shape, an index, a flag)
         tree, var = self.template(rule, p, s)
-        return self.term(rule, tree, var, mapping, N(self.tan(a.id)))
+        term = self.term(rule, tree, var, mapping, N(self.tan(a.id)))
+        if self._tangent_may_be_infinite(rule, a, bound):
+            # the partial times a tangent that may be infinite (of `-r / gamma` at r = inf): 0 where the
+            # partial is 0 (exp(-inf) * inf was nan), as reverse mode zeroes the unread adjoint's terms
+            one = ast.Call(ast.Attribute(N("np"), "float64", ast.Load()), [ast.Constant(1.0)], [])
+            partial = self.term(rule, copy.deepcopy(tree), var, mapping, one)
+            term = ast.IfExp(test=ast.Compare(partial, [ast.NotEq()], [ast.Constant(0.0)]), body=term,
+                             orelse=ast.Constant(0.0))
+        return term
+
+    def _tangent_may_be_infinite(self, rule, a, bound) -> bool:
+        """An elementwise rule of numbers whose operand ``a`` may be infinite (``analysis.finite``),
+        in code not differentiated again."""
+        if rule.kind != "elementwise" or self.ctx.module.options.second_order:
+            return False
+        k = self.ctx.kinds.get(a.id)
+        if k is None or k.cls != "float" or any(isinstance(v, ast.Name) and self.may_be_array(v.id)
+                                                 for v in bound.values()):
+            return False
+        return a.id in self.ctx.unread_risks(None)
 
     def rule_result(self, rule, terms, inactive):
         total = None
