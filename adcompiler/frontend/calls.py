@@ -39,6 +39,11 @@ from .inplace import HANDLERS, MASKED_FILL, VALUE_HANDLERS, reduction_where, ufu
 from .methods import clip_bounds
 from .resolve import MISSING
 
+#: packages whose Python functions are not differentiated as the user's helpers (a function of
+#: theirs without a rule is refused at the call, not at a line of their source)
+_LIBRARIES = frozenset({"numpy", "scipy", "sklearn", "pandas", "statsmodels", "skimage", "jax", "jaxlib", "torch",
+                        "autograd", "numba", "matplotlib", "networkx", "sympy", "xarray"})
+
 
 def _is_none(node) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
@@ -137,6 +142,12 @@ class CallRewrite:
             if is_runtime_helper(target) and not from_source(target):
                 self.err(e, f"`{ast.unparse(f)}` has no rule for differentiating generated code again.",
                          "second derivatives support the helpers listed in adcompiler/rules/runtime_rules.py.",
+                         cls=NoRuleError)
+            if (getattr(target, "__module__", None) or "").split(".")[0] in _LIBRARIES:
+                self.err(e, f"`{ast.unparse(f)}` ({target.__module__}.{target.__name__}) has no derivative rule "
+                            "(a library's own Python code is not differentiated).",
+                         "register one with adcompiler.extend.defrule (or declare it non-differentiable with "
+                         "adcompiler.extend.nondifferentiable), or rewrite the code with supported functions.",
                          cls=NoRuleError)
             return self.user_call(e, target, kw)   # a user function's own `out` parameter is an argument
         out = kw.pop(writes.OUT, None)

@@ -1,6 +1,6 @@
 """Special functions: ``math.lgamma`` and ``math.gamma``, and the functions
 of ``scipy.special`` common in statistics and machine learning (``gammaln``,
-``expit``, ``logsumexp``...). scipy is not a dependency: its rules are
+``expit``, ``logsumexp``, ``softmax``...). scipy is not a dependency: its rules are
 registered the first time a function is looked up while ``scipy.special``
 is imported (a kernel that calls it imports it)."""
 import math
@@ -18,6 +18,12 @@ def _lse_result(kinds, bound):
     from ..analysis.kinds import Kind, reduce_kind
     value = reduce_kind(kinds, bound)
     return Kind("tuple", elts=(value, value)) if _lse_refused(bound, "a") else value
+
+
+def _like_x(kinds, bound):
+    from ..analysis.kinds import FLOAT, array
+    k = kinds.get("x", FLOAT)
+    return array(k.ndim, "f") if k.cls == "array" else k
 
 
 def _lse_refused(bound, param):
@@ -47,6 +53,12 @@ def scipy_rules() -> bool:
                    tangents={"a": f"np.sum(t * {_LSE}, axis=axis, keepdims=keepdims)"},
                    doc="with b a constant; not with return_sign")
     rule.refuse_when = _lse_refused
+    defrule(sp.softmax, "x, axis=None", name="scipy.special.softmax", result=_like_x,
+            x="ans * (g - np.sum(g * ans, axis=axis, keepdims=True))",
+            tangents={"x": "ans * (t - np.sum(t * ans, axis=axis, keepdims=True))"})
+    defrule(sp.log_softmax, "x, axis=None", name="scipy.special.log_softmax", result=_like_x,
+            x="g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)",
+            tangents={"x": "t - np.sum(t * np.exp(ans), axis=axis, keepdims=True)"})
     return True
 
 

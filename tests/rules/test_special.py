@@ -1,6 +1,6 @@
 """Special functions: ``math.lgamma``/``math.gamma`` (through the digamma
 function) and the rules of ``scipy.special`` registered once it is imported
-(``gammaln``, ``expit``, ``log_expit``, ``logit``, ``erf``, ``xlogy``,
+(``gammaln``, ``expit``, ``log_expit``, ``logit``, ``erf``, ``xlogy``, ``softmax``,
 ``logsumexp``), through every entry point; the emitted module imports them."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.signal
 import scipy.special as sp
 from everywhere import check_everywhere
 from scipy.special import erf, expit, gammaln, log_expit, logit, logsumexp, xlogy
@@ -92,3 +93,43 @@ def test_logsumexp_with_return_sign_is_refused_at_its_line():
     with pytest.raises(AdCompilerError, match="with return_sign it returns a pair") as e:
         ad.gradient(signed_lse, np.array([0.5, 1.5]))
     assert "logsumexp(a, return_sign=True)" in str(e.value)
+
+
+def softmax_xent(W, X, y):
+    logits = X @ W
+    p = sp.softmax(logits, axis=1)
+    lp = sp.log_softmax(logits, axis=1)
+    return -np.sum(lp[np.arange(y.shape[0]), y]) + 0.1 * np.sum(p * p)
+
+
+def softmax_flat(x):
+    return np.sum(sp.softmax(x) * np.arange(x.shape[0])) + sp.log_softmax(x)[0]
+
+
+def softmax_into(out, x):
+    out[:] = sp.softmax(x * 2.0)
+
+
+def test_softmax_and_log_softmax_everywhere():
+    """``scipy.special.softmax``/``log_softmax`` had no rule: the compiler read
+    scipy's own source and refused a `with` statement inside scipy."""
+    rng = np.random.default_rng(0)
+    W, X, y = rng.standard_normal((3, 4)), rng.standard_normal((5, 3)), np.array([0, 1, 3, 2, 1])
+    check_everywhere(softmax_xent, Duplicated(W, np.zeros_like(W)), Const(X), Const(y), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+    x = rng.standard_normal(4)
+    check_everywhere(softmax_flat, Duplicated(x, np.zeros(4)), ret=Active, out=())
+    check_everywhere(softmax_into, Duplicated(np.zeros(4), np.zeros(4)), Duplicated(x.copy(), np.zeros(4)),
+                     ret=Const, out="out")
+
+
+def _library_call(x):
+    return np.sum(scipy.signal.detrend(x) ** 2)
+
+
+def test_a_library_function_without_a_rule_is_refused_at_the_users_call():
+    """A scipy function without a rule was differentiated as a helper from
+    scipy's source: the refusal named a line inside scipy."""
+    with pytest.raises(AdCompilerError) as e:
+        ad.gradient(_library_call, np.linspace(0.0, 1.0, 5))
+    assert "test_special.py" in str(e.value) and "detrend" in str(e.value) and "no derivative rule" in str(e.value)
