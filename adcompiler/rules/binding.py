@@ -22,8 +22,10 @@ def bind(rule, call: ast.Call) -> dict:
     elif rule.varargs and len(args) > len(params):
         args = args[:len(params) - 1] + [ast.Tuple(args[len(params) - 1:], ast.Load())]
     if len(args) > len(params):
-        raise UnsupportedSyntaxError(f"too many arguments for {rule.name}.", construct=ast.unparse(call),
-                                     lineno=getattr(call, "lineno", None), hint="check the call.")
+        raise UnsupportedSyntaxError(f"too many arguments for {rule.name} (differentiated with the parameters "
+                                     f"{', '.join(params) or 'none'}).", construct=ast.unparse(call),
+                                     lineno=getattr(call, "lineno", None),
+                                     hint="check the call; call it once per array where numpy takes several.")
     for p, a in zip(params, args):
         out[p] = a
     for kw in call.keywords:
