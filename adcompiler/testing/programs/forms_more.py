@@ -319,3 +319,17 @@ def f_nested(g, ex):
          f"def {h}(v):", f"    return {h2}(v) * {w}[0] + np.tanh(v)", f"{t} += float(np.sum({h}({u}))) * 0.5"],
         [f"def {h}(v):", f"    return v * {t}", f"{t} += {a} * 0.25", f"{w}[0] += {h}({u}[0]) * 0.5"],
     ])
+
+
+def f_split_pieces(g, ex):
+    """Pieces of ``np.split``/``np.array_split`` (views of the array) bound to a
+    name and written through it, the other piece read after."""
+    r = g.rng
+    u, w, t = _pick(g)
+    P, p = ex.name("pl"), ex.name("pc")
+    return r.choice([
+        [f"{P} = np.array_split({w}, 2)", f"{p} = {P}[0]", f"{p} *= 1.5", f"{t} += float(np.sum({P}[1])) * 0.5"],
+        [f"{P} = np.split({w}, [1])", f"{p} = {P}[1]", f"{p}[...] += {u}[1:] * 0.25",
+         f"{t} += float(np.sum({P}[0] * {P}[0])) * 0.5"],
+        [f"{P} = np.split({w}, [1])", f"{t} += float(np.sum({P}[1] * {u}[1:])) * 0.25"],
+    ])
