@@ -221,13 +221,21 @@ def _soft_dtw(D, gamma):
     return R[n, m]
 
 
+def _inf_through_exp(x, gamma):
+    R = np.full(2, np.inf)
+    R[0] = x[0]
+    a = -R[1] / gamma
+    b = -R[0] / gamma
+    return -gamma * np.log(np.exp(a) + np.exp(b))
+
+
 def test_infinite_tangents_times_zero_partials_in_forward_mode():
     """Forward mode multiplied the tangent of ``-inf / gamma`` (infinite) by
     the partial of ``exp`` there (0): nan in ``Forward``, ``jvp``, ``hvp`` and
     ``hessian`` where reverse mode (which zeroes the unread adjoint's terms)
     and finite differences give finite values. A zero partial now passes on
     nothing, as a zero adjoint does."""
-    from adcompiler import Active, Forward, hvp, jvp
+    from adcompiler import Active, BatchDuplicated, Forward, hvp, jvp
     from adcompiler import gradient as grad_of
     rng = np.random.default_rng(0)
     D = np.abs(rng.standard_normal((3, 3)))
@@ -240,6 +248,10 @@ def test_infinite_tangents_times_zero_partials_in_forward_mode():
         (t,) = autodiff(Forward, _soft_dtw, Duplicated, Const(D.copy()), Duplicated(0.7, 1.0))
         np.testing.assert_allclose(t, dg, rtol=1e-12)
         np.testing.assert_allclose(jvp(_soft_dtw, (D.copy(), 0.7), (None, 1.0))[1], dg, rtol=1e-12)
+        ((t1, t2),) = autodiff(Forward, _soft_dtw, Duplicated, Const(D.copy()), BatchDuplicated(0.7, (1.0, -2.0)))
+        np.testing.assert_allclose([t1, t2], [dg, -2.0 * dg], rtol=1e-12)
+        ((t1,),) = autodiff(Forward, _inf_through_exp, Duplicated, Const(np.array([0.5])), BatchDuplicated(0.7, (1.0,)))
+        assert t1 == 0.0
         second = hvp(_soft_dtw, (D.copy(), 0.7), (None, 1.0))[1]
         h = 1e-5
         want = (grad_of(_soft_dtw, D.copy(), 0.7 + h)[1] - grad_of(_soft_dtw, D.copy(), 0.7 - h)[1]) / (2 * h)

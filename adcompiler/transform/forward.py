@@ -221,9 +221,9 @@ class ForwardBuilder(FormBuilder):
             # the partial times a tangent that may be infinite (of `-r / gamma` at r = inf): 0 where the
             # partial is 0 (exp(-inf) * inf was nan), as reverse mode zeroes the unread adjoint's terms
             one = ast.Call(ast.Attribute(N("np"), "float64", ast.Load()), [ast.Constant(1.0)], [])
-            partial = self.term(rule, copy.deepcopy(tree), var, mapping, one)
+            partial = ForwardBuilder.term(self, rule, copy.deepcopy(tree), var, mapping, one)   # (a number)
             term = ast.IfExp(test=ast.Compare(partial, [ast.NotEq()], [ast.Constant(0.0)]), body=term,
-                             orelse=ast.Constant(0.0))
+                             orelse=self.scalar_zero(N(ANS)))
         return term
 
     def _tangent_may_be_infinite(self, rule, a, bound) -> bool:
