@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import ast
 import copy
+import symtable
 
 from ..errors import UnsupportedSyntaxError
-from .resolve import LIFTED, local_names
+from .resolve import LIFTED
+from .resolve import current_value as resolve_current
 
 _LIFTED: dict = {}   # (enclosing code, name, def line) -> the lifted function (stable across analyses)
 
@@ -36,14 +38,6 @@ def _err(pf, node, msg, hint):
                                  hint=hint)
 
 
-def _own_locals(fn: ast.FunctionDef) -> set:
-    return local_names(fn)
-
-
-def _loads(fn: ast.FunctionDef) -> set:
-    return {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
 def _check(pf, d: ast.FunctionDef) -> None:
     if d.decorator_list:
         _err(pf, d, f"the nested function `{d.name}` has decorators.", "define it at module level.")
@@ -52,6 +46,8 @@ def _check(pf, d: ast.FunctionDef) -> None:
         _err(pf, d, f"the nested function `{d.name}` has *args, **kwargs or keyword-only parameters.",
              "use plain positional parameters.")
     for v in a.defaults:
+        if isinstance(v, ast.UnaryOp) and isinstance(v.op, (ast.USub, ast.UAdd)):
+            v = v.operand
         if not (isinstance(v, ast.Constant) and (v.value is None or isinstance(v.value, (int, float, bool)))):
             _err(pf, d, f"a default value of the nested function `{d.name}` is not a number (it is evaluated "
                         "when the function is defined).", "pass the argument explicitly.")
@@ -89,39 +85,80 @@ def _lift(pf, body, defs) -> None:
         _err(pf, d, f"the nested function `{d.name}` is defined twice.", "give the functions different names.")
     by_name = {d.name: d for d in defs}
     rest = [s for s in body if not isinstance(s, ast.FunctionDef)]
-    outer = ast.FunctionDef(pf.tree.name, pf.tree.args, rest, [], None)
-    enclosing = local_names(outer) | set(getattr(pf.func.__code__, "co_freevars", ()))
+    table, tables = _tables(pf, by_name)
+    closure = set(getattr(pf.func.__code__, "co_freevars", ()))
+    enclosing = _bound(table) - set(by_name)
     for d in defs:
         _check(pf, d)
-        if d.name in enclosing:
+        if d.name in enclosing or d.name in closure:
             _err(pf, d, f"the name of the nested function `{d.name}` is also a variable of the enclosing function.",
                  "give the function another name.")
     scopes = [(None, s) for s in rest] + [(d.name, d) for d in defs]
-    _check_uses(pf, by_name, scopes)
-    reads = _reads(defs, by_name, enclosing)
-    # the calls pass them first
-    for owner, scope in scopes:
-        for n in ast.walk(scope):
-            if isinstance(n, ast.Call) and getattr(n.func, "_ad_nested_call", False):
-                if owner is not None and n.func.id in _own_locals(by_name[owner]):
-                    continue
-                if any(isinstance(a, ast.Starred) for a in n.args):
-                    _err(pf, n, f"a starred argument in a call of the nested function `{n.func.id}`.",
-                         "pass the arguments explicitly.")
-                n.args = [ast.Name(v, ast.Load()) for v in reads[n.func.id]] + n.args
+    _check_uses(pf, by_name, scopes, tables)
+    reads = _reads(pf, defs, by_name, tables, closure)
+    # a name a helper passes on that it binds itself reaches it under another name
+    alias = {d.name: {v: _fresh(v, d) for v in reads[d.name] if v in _bound(tables[d.name])} for d in defs}
+    for owner, scope in scopes:   # the calls pass them first
+        for n, hidden in _calls(scope, by_name):
+            if owner is not None and n.func.id in _bound(tables[owner]):
+                continue   # (a local of that helper shadows the name)
+            passed = reads[n.func.id]
+            if hidden & set(passed):
+                v = min(hidden & set(passed))
+                _err(pf, n, f"`{n.func.id}` reads `{v}` of the enclosing function, but here `{v}` is a "
+                            "comprehension's variable.", f"rename the comprehension's variable `{v}`.")
+            if any(isinstance(a, ast.Starred) for a in n.args):
+                _err(pf, n, f"a starred argument in a call of the nested function `{n.func.id}`.",
+                     "pass the arguments explicitly.")
+            rename = alias[owner] if owner is not None else {}
+            n.args = [ast.Name(rename.get(v, v), ast.Load()) for v in passed] + n.args
     for d in defs:
-        pf.lifted[d.name] = _lifted_function(pf, d, reads[d.name])
+        pf.lifted[d.name] = _lifted_function(pf, d, [alias[d.name].get(v, v) for v in reads[d.name]])
     for d in defs:
         pf.lifted[d.name]._ad_siblings = {k: v for k, v in pf.lifted.items() if k != d.name and k in by_name}
     pf.tree.body = rest or [ast.copy_location(ast.Pass(), defs[-1])]
 
 
-def _reads(defs, by_name, enclosing) -> dict:
-    """What each nested function reads from the enclosing one, with what the
-    nested functions it calls read (they get it from it), sorted."""
-    reads = {d.name: sorted((_loads(d) - _own_locals(d)) & enclosing) for d in defs}
-    calls = {d.name: {n.func.id for n in ast.walk(d) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                      and n.func.id in by_name and n.func.id not in _own_locals(d)} for d in defs}
+def _tables(pf, by_name):
+    """Python's own scopes (``symtable``) of the function and of its nested functions."""
+    top = symtable.symtable(ast.unparse(pf.tree), pf.filename, "exec")
+    table = next(t for t in top.get_children() if t.get_name() == pf.tree.name)
+    tables = {}
+    for t in table.get_children():
+        if t.get_name() in by_name and t.get_type() == "function":
+            tables.setdefault(t.get_name(), t)
+    return table, tables
+
+
+def _bound(table) -> set:
+    """The names a scope binds (its parameters and locals)."""
+    return {s.get_name() for s in table.get_symbols() if s.is_local() or s.is_parameter()}
+
+
+def _fresh(v, d) -> str:
+    taken = {n.id for n in ast.walk(d) if isinstance(n, ast.Name)} | {a.arg for a in ast.walk(d)
+                                                                      if isinstance(a, ast.arg)}
+    k = 1
+    while f"{v}_outer{k}" in taken:
+        k += 1
+    return f"{v}_outer{k}"
+
+
+def _reads(pf, defs, by_name, tables, closure) -> dict:
+    """What each nested function reads from the enclosing one (Python's free
+    variables, and the enclosing function's closure variables it reads), with
+    what the nested functions it calls read (they get it from it), sorted."""
+    reads = {}
+    for d in defs:
+        t = tables[d.name]
+        own = set(t.get_frees()) | {s.get_name() for s in t.get_symbols()
+                                    if s.is_global() and not s.is_declared_global() and s.get_name() in closure}
+        for v in sorted(own & closure):
+            if callable(resolve_current(pf.func, v)):
+                _err(pf, d, f"the nested function `{d.name}` calls or reads `{v}`, a function of the enclosing "
+                            "function's closure.", f"call `{v}` in the enclosing function, or pass its result.")
+        reads[d.name] = sorted(own - set(by_name))
+    calls = {d.name: {n.func.id for n, _ in _calls(d, by_name)} - _bound(tables[d.name]) for d in defs}
     changed = True
     while changed:
         changed = False
@@ -134,18 +171,33 @@ def _reads(defs, by_name, enclosing) -> dict:
     return reads
 
 
-def _check_uses(pf, by_name, scopes) -> None:
-    """Every use of a nested function's name is a call of it, after its definition."""
+def _calls(scope, by_name, hidden=frozenset()):
+    """The calls of nested functions in ``scope`` (not in functions defined in it),
+    with the names the comprehensions around each bind."""
+    for child in ast.iter_child_nodes(scope):
+        if isinstance(child, (ast.FunctionDef, ast.Lambda)):
+            continue
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id in by_name:
+            yield child, hidden
+        inner = hidden
+        if isinstance(child, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            inner = hidden | {n.id for g in child.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        yield from _calls(child, by_name, inner)
+
+
+def _check_uses(pf, by_name, scopes, tables) -> None:
+    """Every use of a nested function's name is a call of it, after its
+    definition, not from a function defined inside another one."""
     for owner, scope in scopes:
+        calls = {id(n.func) for n, _ in _calls(scope, by_name)}
+        own = _bound(tables[owner]) if owner is not None else set()
         for n in ast.walk(scope):
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in by_name:
-                n.func._ad_nested_call = True
-        for n in ast.walk(scope):
-            if not (isinstance(n, ast.Name) and n.id in by_name):
-                continue
-            if owner is not None and n.id in _own_locals(by_name[owner]):
+            if not (isinstance(n, ast.Name) and n.id in by_name) or n.id in own:
                 continue   # (a local of that helper shadows the name)
-            if not getattr(n, "_ad_nested_call", False):
+            if id(n) not in calls and isinstance(n.ctx, ast.Load) and _is_called(n, scope):
+                _err(pf, n, f"the nested function `{n.id}` is called from a function defined inside another one.",
+                     f"call `{n.id}` from a function defined at the top of `{pf.tree.name}`.")
+            if id(n) not in calls:
                 _err(pf, n, f"the nested function `{n.id}` is used as a value (passed, returned or bound).",
                      f"call `{n.id}` directly, or define it at module level.")
             if owner == n.id:
@@ -153,6 +205,10 @@ def _check_uses(pf, by_name, scopes) -> None:
             if owner is None and n.lineno < by_name[n.id].lineno:
                 _err(pf, n, f"the nested function `{n.id}` is called before its definition.",
                      "define it before the call.")
+
+
+def _is_called(name, scope) -> bool:
+    return any(isinstance(c, ast.Call) and c.func is name for c in ast.walk(scope))
 
 
 def _lifted_function(pf, d: ast.FunctionDef, extra: list):
@@ -164,7 +220,10 @@ def _lifted_function(pf, d: ast.FunctionDef, extra: list):
     new = [ast.arg(v) for v in extra]
     for a in new:
         ast.copy_location(a, d)
-    lifted.args.args = new + lifted.args.args
+    if lifted.args.posonlyargs:   # (before them: they are given by position first)
+        lifted.args.posonlyargs = new + lifted.args.posonlyargs
+    else:
+        lifted.args.args = new + lifted.args.args
     module = ast.Module([lifted], [])
     ast.fix_missing_locations(module)
     space: dict = {}

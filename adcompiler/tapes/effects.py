@@ -86,9 +86,10 @@ class _Writes(ast.NodeVisitor):
     """Collects the names a function body may write through, and the local
     names that may be views of other names."""
 
-    def __init__(self, env: dict, lists: frozenset = frozenset()):
+    def __init__(self, env: dict, lists: frozenset = frozenset(), nested: dict | None = None):
         self.env = env
         self.lists = lists          # local names bound to a list display or comprehension
+        self.nested = nested or {}  # functions defined in the body: name -> (parameters, body)
         self.touched: set = set()   # names written through
         self.aliases: dict = {}     # local name -> set of names it may view
         self.through_memory: set = set()   # ... other than by ``x op= e`` on the bare name
@@ -144,6 +145,9 @@ class _Writes(ast.NodeVisitor):
                     self.aliases.setdefault(func.value.id, set()).add(_root(a))
             self.generic_visit(node)
             return
+        if isinstance(func, ast.Name) and func.id in self.nested:
+            self.nested_call(node)
+            return
         if not _is_library(func, self.env) and not array_method:   # (``x.dot(y)`` reads y)
             callee = _python_function(func, self.env)
             written = set() if _is_differentiated(callee) else \
@@ -170,6 +174,50 @@ class _Writes(ast.NodeVisitor):
                             if name in written:
                                 self.mark(v)
         self.generic_visit(node)
+
+
+    def nested_call(self, node: ast.Call) -> None:
+        """A call of a function defined in the body: the arguments its parameters
+        write (what it writes of the enclosing function's names is seen where it
+        is defined)."""
+        params, body = self.nested[node.func.id]
+        inner = _Writes(self.env, self.lists, {**{k: v for k, v in self.nested.items() if k != node.func.id},
+                                               **_nested_functions(ast.Module(body=body, type_ignores=[]))})
+        for stmt in body:
+            inner.visit(stmt)
+        written = _closed(set(inner.touched), inner.aliases)
+        for p, a in zip(params, node.args):
+            if p in written:
+                self.mark(a)
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg in written:
+                self.mark(kw.value)
+        self.generic_visit(node)
+
+
+def _closed(written: set, aliases: dict) -> set:
+    """``written`` with every name a written name may view."""
+    changed = True
+    while changed:
+        changed = False
+        for name, roots in aliases.items():
+            if name in written and not roots <= written:
+                written |= roots
+                changed = True
+    return written
+
+
+def _nested_functions(fn) -> dict:
+    """The functions defined at the top of ``fn``'s body (``def``, ``g = lambda``): name -> (parameters, body)."""
+    out = {}
+    for s in fn.body:
+        if isinstance(s, ast.FunctionDef):
+            out[s.name] = ([a.arg for a in s.args.posonlyargs + s.args.args], s.body)
+        elif isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and isinstance(s.value, ast.Lambda):
+            lam = s.value
+            out[s.targets[0].id] = ([a.arg for a in lam.args.posonlyargs + lam.args.args], [ast.Expr(lam.body)])
+    return out
 
 
 def _python_function(func: ast.AST, env: dict):
@@ -274,7 +322,8 @@ def written_params(f_: Callable, through_memory: bool = False, direct: bool = Fa
                 pass
     visitor = _Writes(env, frozenset(t.id for n in ast.walk(fn) if isinstance(n, ast.Assign)
                                      and isinstance(n.value, (ast.List, ast.ListComp))
-                                     for t in n.targets if isinstance(t, ast.Name) and t.id not in env))
+                                     for t in n.targets if isinstance(t, ast.Name) and t.id not in env),
+                       _nested_functions(fn))
     for stmt in fn.body:
         visitor.visit(stmt)
     written = set(visitor.through_memory if through_memory else visitor.touched)

@@ -298,6 +298,14 @@ class Module:
                 if (i in writes or j in writes) and is_generated(ctx.pf.filename) and \
                         all(_accumulated_only(an, an.params[k]) for k in (i, j)):
                     continue   # a reverse half adding into two shadows that are one array (f(x, x))
+                if (i in writes or j in writes) and getattr(target, "_ad_lifted_tree", None) is not None:
+                    raise AliasingError(
+                        f"`{ast.unparse(call.func)}`, a nested function, reads `{names[i]}` and `{names[j]}`, which "
+                        "may share memory, and writes one of them (it is differentiated as a helper taking them "
+                        "as separate arguments).",
+                        filename=ctx.pf.filename, lineno=call.lineno, construct=ctx.pf.line_text(call.lineno),
+                        hint="bind the view inside the nested function, or define the function at module level "
+                             "and pass it the one array.")
                 if i in writes or j in writes:
                     raise AliasingError(
                         f"arguments {i + 1} and {j + 1} of `{ast.unparse(call.func)}` may share memory "
