@@ -134,7 +134,7 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
         return infer_kinds(body, dict(zip(params, param_kinds)), resolver, user_return, namer)
     kinds = infer(body)                                                     # kinds
     hook("kinds", lambda: _show_kinds(kinds))
-    pieces = _pieces(body, kinds, resolver, user_return, namer)
+    pieces = _pieces(body, kinds, resolver, user_return, namer) if not is_generated(pf.filename) else {}
     body = lower(body, kinds, namer, pf, pieces)                            # lower
     kinds = infer(body)
     if builtin_minmax_of_arrays(pf, body, Inference(kinds, resolver, user_return, namer)) | \

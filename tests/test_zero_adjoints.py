@@ -257,3 +257,53 @@ def test_infinite_tangents_times_zero_partials_in_forward_mode():
         want = (grad_of(_soft_dtw, D.copy(), 0.7 + h)[1] - grad_of(_soft_dtw, D.copy(), 0.7 - h)[1]) / (2 * h)
         assert np.isfinite(second)
         np.testing.assert_allclose(second, want, rtol=1e-5)
+
+
+def _masked_softmax_temperature(x, mask, g):
+    inv_g = 1.0 / g
+    s = 0.0
+    for i in range(x.shape[0]):
+        t = x[i] if mask[i] else -np.inf   # (a masked entry: exp(-inf) = 0)
+        s += np.exp(t * inv_g)
+    return g * np.log(s)
+
+
+def _free_energy(E, beta):
+    Z = 0.0
+    for i in range(E.shape[0]):
+        Z += np.exp(-beta * E[i])   # (an infinite energy has weight 0)
+    return -np.log(Z) / beta
+
+
+def _logistic_of_a_sentinel(x, g):
+    s = 0.0
+    for i in range(x.shape[0]):
+        t = -np.inf if i == 0 else x[i]
+        s += 1.0 / (1.0 + np.exp(-t * g))
+    return s
+
+
+def test_infinite_entries_of_an_argument_read_through_a_saturating_function():
+    """``exp(t * inv_g)`` with ``t = -inf`` (a mask, an infinite energy in the
+    data): the adjoint of the product is 0, and its term for the other factor
+    multiplied that 0 by the infinite entry: nan in reverse mode (and in forward
+    mode for the energies), where finite differences are finite. The terms of a
+    statement whose value a function flat far out reads are zeroed where its
+    adjoint is 0, in both modes."""
+    from adcompiler import Active
+    x = np.array([0.3, -0.7, 1.2, 0.4])
+    mask = np.array([True, False, True, True])
+    E = np.array([0.5, np.inf, 1.5, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for f, args in ((_masked_softmax_temperature, (Const(x), Const(mask), Active(0.8))),
+                        (_free_energy, (Const(E), Active(0.9))),
+                        (_logistic_of_a_sentinel, (Const(x), Active(0.8)))):
+            check_everywhere(f, *args, ret=Active, out=(), tapes=("autograd", "torch"))
+            vals = [a.val for a in args]
+            h = 1e-6
+            fd = (f(*vals[:-1], vals[-1] + h) - f(*vals[:-1], vals[-1] - h)) / (2 * h)
+            (*_, d) = autodiff(Reverse, f, Active, *args)
+            np.testing.assert_allclose(d, fd, rtol=1e-6)
+            (*_, d) = autodiff(Reverse, f, Active, *args, backend="numba")
+            np.testing.assert_allclose(d, fd, rtol=1e-6)

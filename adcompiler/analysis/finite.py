@@ -109,3 +109,22 @@ def _finite_op(n: ast.BinOp) -> bool:
     if isinstance(n.op, ast.Pow):
         return float(r.value).is_integer() and r.value >= 0
     return r.value != 0
+
+
+#: functions flat far out (their partial is 0 at an infinite argument): exp(-inf), tanh(inf)...
+_SATURATING = frozenset({"exp", "exp2", "expm1", "tanh", "arctan", "arctanh", "expit", "erf", "erfc", "logaddexp",
+                         "logaddexp2", "log_expit", "sigmoid", "softmax", "log_softmax", "logsumexp", "reciprocal"})
+
+
+def saturated_inputs(body: list) -> set:
+    """The names passed to a function flat far out (``exp``, ``tanh``...) or
+    divided by: an infinite value there (``exp(t * inv_g)`` with ``t = -inf`` from
+    a masked array argument) has a zero adjoint, and the terms of the statement
+    that computes it multiply that 0 by the infinite operand."""
+    out = set()
+    for n in ast.walk(ast.Module(body=list(body), type_ignores=[])):
+        if isinstance(n, ast.Call) and _call_name(n) in _SATURATING:
+            out |= {a.id for a in n.args if isinstance(a, ast.Name)}
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and isinstance(n.right, ast.Name):
+            out.add(n.right.id)
+    return out

@@ -7,6 +7,7 @@ raised inside it names the user's line the failing code differentiates.
 """
 from __future__ import annotations
 
+import ast
 import bisect
 import functools
 import hashlib
@@ -41,6 +42,19 @@ def compile_source(source: str, namespace: dict, label: str) -> dict:
     ns.update(HELPERS)
     exec(code, ns)  # noqa: S102 (generated module: the user's code and rule templates only)
     return ns
+
+
+def define_function(tree, filename: str, module_globals: dict):
+    """The function a generated ``def`` (``tree``, an ``ast.FunctionDef``: a
+    function nested in the user's, lifted by ``frontend/nested.py``) defines,
+    its code attributed to the user's ``filename`` and lines, reading the
+    module's globals as the nested function did (the definition binds its name
+    in a fresh mapping, never in the module)."""
+    module = ast.Module([tree], [])
+    ast.fix_missing_locations(module)
+    space: dict = {}
+    exec(compile(module, filename, "exec"), module_globals, space)  # noqa: S102 (the user's own def, lifted)
+    return space[tree.name]
 
 
 def execute_file_source(source: str, path: str, namespace: dict) -> None:

@@ -25,6 +25,7 @@ import ast
 import copy
 import symtable
 
+from ..codegen.compile import define_function
 from ..errors import UnsupportedSyntaxError
 from .resolve import LIFTED
 from .resolve import current_value as resolve_current
@@ -224,11 +225,7 @@ def _lifted_function(pf, d: ast.FunctionDef, extra: list):
         lifted.args.posonlyargs = new + lifted.args.posonlyargs
     else:
         lifted.args.args = new + lifted.args.args
-    module = ast.Module([lifted], [])
-    ast.fix_missing_locations(module)
-    space: dict = {}
-    exec(compile(module, pf.filename, "exec"), pf.func.__globals__, space)   # noqa: S102 (the user's own code)
-    fn = space[d.name]
+    fn = define_function(lifted, pf.filename, pf.func.__globals__)
     fn.__qualname__ = f"{pf.func.__qualname__}.<locals>.{d.name}"
     fn._ad_lifted_tree = lifted
     if len(_LIFTED) > 512:

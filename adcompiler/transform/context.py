@@ -46,6 +46,7 @@ class FunctionContext:
         self._primal = None
         self._uses = None
         self._nonfinite = None
+        self._saturated = None
         self.alias: dict = {}
         self.is_callee = False
         #: complex values occur: rules are checked for them and holomorphic adjoints conjugated
@@ -54,14 +55,25 @@ class FunctionContext:
         # differentiated again for second order) are guessed real but may be complex
         self.popped = any(k is not None and k.weak for k in self.kinds.values())
 
-    def unread_risks(self, target) -> set:
+    def unread_risks(self, target, saturated=False) -> set | None:
         """The names whose values may be infinite or nan with finite arguments
         (``analysis.finite``), and ``__ANS__`` when the result ``target`` may be."""
         if self._nonfinite is None:
             from ..analysis.finite import may_be_nonfinite
             self._nonfinite = may_be_nonfinite(self.an.body, dict(getattr(self.eff, "memory_of", {}) or {}),
                                                self.kinds, frozenset(self.params) if self.is_callee else frozenset())
+        if saturated and target in self.saturated():
+            return None   # (any name it reads: an argument's element may be infinite)
         return self._nonfinite | ({"__ANS__"} if target in self._nonfinite else set())
+
+    def saturated(self) -> set:
+        """The names passed to a function flat far out or divided by (``analysis.finite.saturated_inputs``):
+        their statements' terms are zeroed where the adjoint is 0 whatever they read (an argument's
+        elements may be infinite: a -inf mask read through exp)."""
+        if self._saturated is None:
+            from ..analysis.finite import saturated_inputs
+            self._saturated = saturated_inputs(self.an.body)
+        return self._saturated
 
     # -- classification ---------------------------------------------------------
     def is_active(self, name) -> bool:

@@ -235,7 +235,7 @@ class ForwardBuilder(FormBuilder):
         if k is None or k.cls != "float" or any(isinstance(v, ast.Name) and self.may_be_array(v.id)
                                                  for v in bound.values()):
             return False
-        return a.id in self.ctx.unread_risks(None)
+        return a.id in self.ctx.unread_risks(None) or a.id in self.ctx.saturated()
 
     def rule_result(self, rule, terms, inactive):
         total = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from ..codegen.naming import TEMP
+from ..codegen.naming import TEMP, is_generated
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 
@@ -20,7 +20,7 @@ def lower(body, kinds, namer, pf, pieces=None) -> list:
     """``pieces``: the names bound to lists of views (``piece_lists``), whose
     elements may not be stored into."""
     if pieces is None:
-        pieces = piece_lists(body)
+        pieces = piece_lists(body) if not is_generated(pf.filename) else {}
     out = []
     for s in body:
         if isinstance(s, (ast.For, ast.While)):

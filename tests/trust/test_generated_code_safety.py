@@ -153,7 +153,7 @@ def test_only_generated_source_is_compiled_and_executed():
     found = _dynamic_calls()
     assert {c for c in found if not c[0].startswith("testing/")} == {
         ("codegen/compile.py", "compile"),   # the generated adjoint source
-        ("codegen/compile.py", "exec"),      # ... run once to define its functions
+        ("codegen/compile.py", "exec"),      # ... run once to define its functions (and a nested def, lifted)
         ("cli/load.py", "exec_module"),      # the command line importing the user's own file
     }
     # the random-program tester runs the programs it generates, and the pass examples their source
