@@ -107,3 +107,49 @@ def test_one_zero_tangent_for_every_direction_of_a_read_argument():
     autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), (t0, t1)), BatchDuplicated(x.copy(), (z, z)))
     np.testing.assert_allclose(t0, 2 * x)
     np.testing.assert_allclose(t1, 2 * x)
+
+
+def _appends(y, x, store):
+    store.append(1.0)
+    y[:] = x ** 2 * len(store)
+
+
+def _counts_in_a_dict(Y, X, cfg):
+    cfg["n"] += 1
+    V = Y.T
+    V += X.T * cfg["n"]
+
+
+def test_directions_run_one_at_a_time_leave_side_effects_once():
+    """The fallback that runs one direction at a time copied only array
+    arguments: a Const list appended to (or a dict updated) saw every direction,
+    and the primal and tangents came out scaled by k, silently."""
+    from adcompiler import BatchDuplicated, Const, Forward, autodiff
+    x = np.array([1.0, 2.0])
+    y, log = np.zeros(2), []
+    dys = (np.zeros(2), np.zeros(2), np.zeros(2))
+    autodiff(Forward, _appends, Const, BatchDuplicated(y, dys), BatchDuplicated(x.copy(), tuple(np.ones(2) * (j + 1)
+                                                                                            for j in range(3))),
+             Const(log))
+    assert len(log) == 1
+    np.testing.assert_allclose(y, x ** 2)
+    for j, d in enumerate(dys):
+        np.testing.assert_allclose(d, 2 * x * (j + 1))
+    Y, cfg = np.zeros((2, 3)), {"n": 0}
+    dY = tuple(np.zeros((2, 3)) for _ in range(3))
+    autodiff(Forward, _counts_in_a_dict, Const, BatchDuplicated(Y, dY),
+             BatchDuplicated(np.ones((2, 3)), tuple(np.full((2, 3), j + 1.0) for j in range(3))), Const(cfg))
+    assert cfg == {"n": 1}
+    np.testing.assert_allclose(Y, np.ones((2, 3)))
+    for j, d in enumerate(dY):
+        np.testing.assert_allclose(d, np.full((2, 3), j + 1.0))
+
+
+def test_no_tangent_or_a_complex_tangent_of_a_real_argument_is_refused():
+    from adcompiler import BatchDuplicated, Const, Forward, autodiff
+    from adcompiler.errors import ShapeError
+    with pytest.raises(ShapeError, match="at least one tangent"):
+        autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), ()), BatchDuplicated(np.ones(3), ()))
+    with pytest.raises(ShapeError, match="complex tangent for a real argument"):
+        autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), (np.zeros(3),)),
+                 BatchDuplicated(np.ones(3), (np.ones(3) * 1j,)))

@@ -1,6 +1,7 @@
 """Forward mode: ``autodiff(Forward, f, ret, *args)`` and vector mode."""
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -124,6 +125,13 @@ def _batch(mode, f, ret, args):
         raise ShapeError("every BatchDuplicated argument needs the same number of tangents.",
                          construct="BatchDuplicated", hint="pass k tangents for each.")
     k = ks.pop()
+    if k == 0:
+        raise ShapeError("BatchDuplicated needs at least one tangent (k = 0 would run nothing).",
+                         construct="BatchDuplicated", hint="pass one tangent per direction, or call f itself.")
+    for a in args:
+        if isinstance(a, A.BatchDuplicated) and not np.iscomplexobj(a.val) and any(np.iscomplexobj(d) for d in a.dvals):
+            raise ShapeError("a complex tangent for a real argument.", construct="BatchDuplicated",
+                             hint="give real tangents for real arguments (complex ones for complex arguments).")
     _check_directions_apart(f, args)
     if not any(type(a) is A.Duplicated for a in args) and k > 0:
         try:
@@ -201,13 +209,28 @@ def _batch_vectorised(mode, f, ret, args, k):
     return out
 
 
+def _copied(v, memo: dict):
+    """``v`` for a direction before the last (which runs on the arguments
+    themselves): arrays copied in their layout, containers (a list the function
+    appends to, a dict it updates) deep-copied, so side effects happen once."""
+    if id(v) in memo:
+        return memo[id(v)]
+    if isinstance(v, np.ndarray):
+        memo[id(v)] = layout_copy(v)
+    elif isinstance(v, (list, dict, set, tuple)):
+        memo[id(v)] = copy.deepcopy(v, memo)
+    else:
+        return v
+    return memo[id(v)]
+
+
 def _batch_loop(mode, f, ret, args, k):
     results = []
     for j in range(k):
         last = j == k - 1
-        call = []
+        call, memo = [], {}   # (one copy of an object passed twice, as the arguments share it)
         for a in args:
-            v = a.val if last else (layout_copy(a.val) if isinstance(a.val, np.ndarray) else a.val)
+            v = a.val if last else _copied(a.val, memo)
             if isinstance(a, A.BatchDuplicated):
                 call.append(A.Duplicated(v, a.dvals[j]))
             else:
