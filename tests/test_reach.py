@@ -843,3 +843,27 @@ def test_ranks_of_gathers_by_boolean_masks():
     check_everywhere(masked_energy, Duplicated(np.array([0.3, -1.2, 0.8, 2.0]), np.zeros(4)),
                      Const(np.array([True, False, True, True])), Duplicated(M, np.zeros((2, 3))), ret=Active, out=(),
                      tapes=("autograd", "torch", "jax"))
+
+
+# -- a row stored from a list display ---------------------------------------------------
+
+def _henon_rows(traj, a, b):
+    for i in range(1, traj.shape[0]):
+        x, y = traj[i - 1]
+        traj[i] = [1 - a * x ** 2 + y, b * x]   # (as textbooks write it: a list, stored as a tuple is)
+    return np.sum(traj ** 2)
+
+
+def _block_from_nested_lists(M, c):
+    M[0:2, 0:2] = [[c * M[0, 0], 1.0], [M[1, 0] * c, c]]
+    return np.sum(M * M)
+
+
+def test_a_list_display_stored_into_an_array():
+    """``traj[i] = [expr, expr]`` was refused as a list written out with values
+    that carry derivatives; numpy stores it as it stores the tuple."""
+    t = np.zeros((5, 2))
+    t[0] = [0.1, 0.2]
+    check_everywhere(_henon_rows, Duplicated(t, np.zeros((5, 2))), Active(1.4), Active(0.3), ret=Active, out=None)
+    M = np.arange(1.0, 10.0).reshape(3, 3) / 5
+    check_everywhere(_block_from_nested_lists, Duplicated(M, np.zeros((3, 3))), Active(0.7), ret=Active, out=None)

@@ -177,7 +177,8 @@ class StatementRewrite:
                 node.ad_none = True   # the user's None (a compiled backend cannot hold it beside a number)
             self.emit(node)
             return
-        self.assign_one(t, self.atom(s.value))
+        value = _as_tuples(s.value) if isinstance(t, ast.Subscript) else s.value   # (a list stored as a tuple is)
+        self.assign_one(t, self.atom(value))
 
     def assign_one(self, t, v):
         if isinstance(t, ast.Name):
@@ -247,3 +248,10 @@ class StatementRewrite:
 
 def _returns_in(loop) -> bool:
     return any(isinstance(n, ast.Return) for n in ast.walk(loop))
+
+
+def _as_tuples(v):
+    """A list display (of list displays) as tuples: ``x[i] = [a, b]`` stores what ``x[i] = (a, b)`` does."""
+    if isinstance(v, ast.List) and not any(isinstance(e, ast.Starred) for e in v.elts):
+        return ast.copy_location(ast.Tuple([_as_tuples(e) for e in v.elts], ast.Load()), v)
+    return v
