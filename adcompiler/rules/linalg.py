@@ -116,7 +116,7 @@ def _einsum_kind(kinds, bound):
 defrule(np.dot, "a, b, out=None", a="_ad_dot_adjoint_a(g, a, b)", b="_ad_dot_adjoint_b(g, a, b)",
         tangents={"a": "np.dot(t, b)", "b": "np.dot(a, t)"}, result=_product_kind(_dot_rank))
 defrule(np.matmul, "x1, x2", x1="_ad_matmul_adjoint_a(g, x1, x2)", x2="_ad_matmul_adjoint_b(g, x1, x2)",
-        tangents={"x1": "np.matmul(t, x2)", "x2": "np.matmul(x1, t)"}, result=_product_kind(_matmul_rank, "x1", "x2"))
+        tangents={"x1": "t @ x2", "x2": "x1 @ t"}, result=_product_kind(_matmul_rank, "x1", "x2"))
 defrule(np.vdot, "a, b", a="g * np.reshape(b, np.shape(a))", b="g * np.reshape(a, np.shape(b))",
         tangents={"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"}, result=lambda k, b: FLOAT)
 defrule(np.inner, "a, b", a="_ad_inner_adjoint_a(g, a, b)", b="_ad_inner_adjoint_b(g, a, b)",

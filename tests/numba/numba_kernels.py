@@ -334,3 +334,8 @@ def flux_step(q, nt, g):
     for _ in range(nt):
         F = g * q   # (a fresh array each step: forward mode binds its tangent with _ad_fresh_like)
         q[1:-1] = q[1:-1] - 0.1 * (F[2:] - F[:-2])
+
+
+def forward_substitution(x, L, b):
+    for i in range(x.shape[0]):
+        x[i] = (b[i] - L[i, :i] @ x[:i]) / L[i, i]

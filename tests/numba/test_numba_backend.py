@@ -534,3 +534,24 @@ def test_forward_mode_of_a_fresh_array_times_an_active_number():
     K.flux_step(plus, 3, 9.8 + h * 0.5)
     K.flux_step(minus, 3, 9.8 - h * 0.5)
     np.testing.assert_allclose(got_dq, (plus - minus) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def test_forward_mode_of_a_matmul_under_numba():
+    """The tangent of ``L[i, :i] @ x[:i]`` was written ``np.matmul(t, x2)``,
+    which numba does not compile (forward mode under numba was refused); it is
+    ``t @ x2``."""
+    rng = np.random.default_rng(3)
+    L = np.tril(rng.uniform(0.5, 1.5, (4, 4))) + 2 * np.eye(4)
+    b = rng.standard_normal(4)
+    tL, tb = rng.standard_normal((4, 4)), rng.standard_normal(4)
+    want, got = np.zeros(4), np.zeros(4)
+    ad.autodiff(Forward, K.forward_substitution, Const, Duplicated(np.zeros(4), want), Duplicated(L.copy(), tL.copy()),
+                Duplicated(b.copy(), tb.copy()))
+    ad.autodiff(Forward, K.forward_substitution, Const, Duplicated(np.zeros(4), got), Duplicated(L.copy(), tL.copy()),
+                Duplicated(b.copy(), tb.copy()), backend="numba")
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    h = 1e-6
+    xp, xm = np.zeros(4), np.zeros(4)
+    K.forward_substitution(xp, L + h * tL, b + h * tb)
+    K.forward_substitution(xm, L - h * tL, b - h * tb)
+    np.testing.assert_allclose(got, (xp - xm) / (2 * h), rtol=1e-6, atol=1e-9)
