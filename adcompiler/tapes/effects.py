@@ -86,8 +86,9 @@ class _Writes(ast.NodeVisitor):
     """Collects the names a function body may write through, and the local
     names that may be views of other names."""
 
-    def __init__(self, env: dict, lists: frozenset = frozenset(), nested: dict | None = None):
+    def __init__(self, env: dict, lists: frozenset = frozenset(), nested: dict | None = None, direct: bool = False):
         self.env = env
+        self.direct = direct        # callees' writes by their parameters' own names only (``written_params``)
         self.lists = lists          # local names bound to a list display or comprehension
         self.nested = nested or {}  # functions defined in the body: name -> (parameters, body)
         self.touched: set = set()   # names written through
@@ -151,7 +152,7 @@ class _Writes(ast.NodeVisitor):
         if not _is_library(func, self.env) and not array_method:   # (``x.dot(y)`` reads y)
             callee = _python_function(func, self.env)
             written = set() if _is_differentiated(callee) else \
-                _callee_writes(callee) if callee is not None else None
+                _callee_writes(callee, self.direct) if callee is not None else None
             if written is None:   # not known: any argument may be written
                 for arg in node.args:
                     self.mark(arg)
@@ -182,10 +183,11 @@ class _Writes(ast.NodeVisitor):
         is defined)."""
         params, body = self.nested[node.func.id]
         inner = _Writes(self.env, self.lists, {**{k: v for k, v in self.nested.items() if k != node.func.id},
-                                               **_nested_functions(ast.Module(body=body, type_ignores=[]))})
+                                               **_nested_functions(ast.Module(body=body, type_ignores=[]))},
+                        self.direct)
         for stmt in body:
             inner.visit(stmt)
-        written = _closed(set(inner.touched), inner.aliases)
+        written = set(inner.through_memory) if self.direct else _closed(set(inner.touched), inner.aliases)
         for p, a in zip(params, node.args):
             if p in written:
                 self.mark(a)
@@ -242,14 +244,14 @@ def _is_differentiated(obj) -> bool:
 _ANALYSING: list = []
 
 
-def _callee_writes(f_: Callable) -> set | None:
-    """The parameters a called Python function may write, or None if its source
-    cannot be read (or it calls itself)."""
+def _callee_writes(f_: Callable, direct: bool = False) -> set | None:
+    """The parameters a called Python function may write (``direct``: by their own
+    names), or None if its source cannot be read (or it calls itself)."""
     if f_ in _ANALYSING:
         return None
     _ANALYSING.append(f_)
     try:
-        return written_params(f_)
+        return written_params(f_, through_memory=direct, direct=direct)
     except (SourceError, SyntaxError):
         return None
     finally:
@@ -323,7 +325,7 @@ def written_params(f_: Callable, through_memory: bool = False, direct: bool = Fa
     visitor = _Writes(env, frozenset(t.id for n in ast.walk(fn) if isinstance(n, ast.Assign)
                                      and isinstance(n.value, (ast.List, ast.ListComp))
                                      for t in n.targets if isinstance(t, ast.Name) and t.id not in env),
-                       _nested_functions(fn))
+                       _nested_functions(fn), direct)
     for stmt in fn.body:
         visitor.visit(stmt)
     written = set(visitor.through_memory if through_memory else visitor.touched)
