@@ -292,9 +292,15 @@ def _ad_select_adjoint(g, x, ans, axis=None, keepdims=False):
 
 @_ad_overload(_ad_select_adjoint)
 def _ad_select_adjoint_typed(g, x, ans, axis=None, keepdims=False):
-    """max/min over all elements: ``g`` shared by the elements equal to the result."""
-    if not _ad_none(axis) or isinstance(g, _ad_types.Array):
+    """max/min over all elements: ``g`` shared by the elements equal to the result
+    (a 0-d array ``g``: forward mode's ``np.ones(np.shape(ans))``)."""
+    if not _ad_none(axis) or isinstance(g, _ad_types.Array) and g.ndim != 0:
         return None
+    if isinstance(g, _ad_types.Array) and isinstance(x, _ad_types.Array):
+        def impl0(g, x, ans, axis=None, keepdims=False):
+            mask = (x == ans).astype(np.float64)
+            return mask * (np.sum(g) / np.sum(mask))
+        return impl0
     if isinstance(x, _ad_types.Array):
         def impl(g, x, ans, axis=None, keepdims=False):
             mask = (x == ans).astype(np.float64)

@@ -339,3 +339,10 @@ def flux_step(q, nt, g):
 def forward_substitution(x, L, b):
     for i in range(x.shape[0]):
         x[i] = (b[i] - L[i, :i] @ x[:i]) / L[i, i]
+
+
+def squares_and_max(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+    return s + np.max(x) - np.min(x)

@@ -555,3 +555,14 @@ def test_forward_mode_of_a_matmul_under_numba():
     K.forward_substitution(xp, L + h * tL, b + h * tb)
     K.forward_substitution(xm, L - h * tL, b - h * tb)
     np.testing.assert_allclose(got, (xp - xm) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
+def test_forward_mode_of_max_and_min_under_numba():
+    """The tangent of ``np.max(x)`` selects with a 0-d array of ones, which the
+    numba version of ``_ad_select_adjoint`` did not take (refused)."""
+    x = np.array([0.3, 0.6, 0.9, 0.2, 0.7])
+    t = np.array([1.0, -0.5, 0.25, 2.0, 0.5])
+    want = ad.autodiff(Forward, K.squares_and_max, Duplicated, Duplicated(x.copy(), t.copy()))[0]
+    got = ad.autodiff(Forward, K.squares_and_max, Duplicated, Duplicated(x.copy(), t.copy()), backend="numba")[0]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(got, 2 * x @ t + t[2] - t[3], rtol=1e-12)
