@@ -211,3 +211,52 @@ def test_array_subclasses_refused():
     M = np.matrix([[1.0, 2.0], [3.0, 4.0]])
     with pytest.raises(AdCompilerError, match="subclass of numpy's array"):
         gradient(K.matrix_product_by_star, np.eye(2), M)
+
+
+# -- a loop variable in its own range -----------------------------------------------------
+
+def _resumes_from_the_last_index(x):
+    n = x.shape[0]
+    s = 0.0
+    for i in range(2):
+        s += x[i]
+    for i in range(i + 1, n):  # noqa: B020  (i = 2, 3: the range is read once, before the loop rebinds i)
+        s += x[i] ** 2
+    return s
+
+
+def _inner_starts_at_the_outer_index(x):
+    s = 0.0
+    for i in range(3):
+        for i in range(i, 4):  # noqa: B020
+            s += x[i] * (i + 1)
+    return s * x[0]
+
+
+def _counts_down_from_itself(x):
+    i = 3
+    s = 0.0
+    for i in reversed(range(i)):  # noqa: B020
+        s = s * x[i] + 1.0
+    return s
+
+
+def _helper_range_of_its_parameter(v, k):
+    s = 0.0
+    for k in range(k):  # noqa: B020, PLR1704
+        s += v[k] ** 2
+    return s
+
+
+def _calls_it(x):
+    return _helper_range_of_its_parameter(x, 3) + x[0]
+
+
+@pytest.mark.parametrize("f", [_resumes_from_the_last_index, _inner_starts_at_the_outer_index,
+                               _counts_down_from_itself, _calls_it])
+def test_a_loop_variable_in_its_own_range(f):
+    """``for i in range(i + 1, n)``: the reverse sweep read the range again with
+    the loop variable's final value, and replayed no iterations, too few, or
+    shifted ones (gradients of 0 where they are 0.9 and 2.2), at every reverse
+    entry point. The range is read once before the loop, as Python reads it."""
+    check_everywhere(f, Duplicated(np.array([0.5, 1.2, 0.45, 1.1]), np.zeros(4)), ret=Active, out=())

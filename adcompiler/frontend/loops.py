@@ -187,16 +187,18 @@ class LoopRewrite:
                     all(isinstance(e, ast.Name) for e in tt.elts)):
                 self.err(tt, "the loop target must be a name.", "use one name per value.")
         rebound = _stored_names(s.body)
+        bounds_rebound = rebound | {target.id}   # (``for i in range(i + 1, n)``: the loop rebinds i)
         if target.id in rebound:
             # the body rebinds the loop variable (``i = n - 1 - i``, an inner loop over the same
             # name): the loop runs a fresh index and binds the variable from it at the top
             k = self.namer.fresh("_k{}")
             pre.insert(0, (target, ast.Name(k, ast.Load())))
             target = ast.Name(k, ast.Store())
-        # a bound the body rebinds (``for i in range(n): n = n - 1``) is read once, before the
-        # loop, as Python does: the reverse sweep runs the same range again
+        # a bound the body or the loop rebinds (``for i in range(n): n = n - 1``, ``for i in
+        # range(i + 1, n)``) is read once, before the loop, as Python does: the reverse sweep
+        # runs the same range again
         for node in ast.walk(rng):
-            if isinstance(node, ast.Name) and node.id in rebound:
+            if isinstance(node, ast.Name) and node.id in bounds_rebound:
                 h = self.namer.fresh("_k{}")
                 self.cur = s
                 self.emit(ast.Assign(targets=[ast.Name(h, ast.Store())], value=ast.Name(node.id, ast.Load())))
