@@ -260,3 +260,52 @@ def test_a_loop_variable_in_its_own_range(f):
     shifted ones (gradients of 0 where they are 0.9 and 2.2), at every reverse
     entry point. The range is read once before the loop, as Python reads it."""
     check_everywhere(f, Duplicated(np.array([0.5, 1.2, 0.45, 1.1]), np.zeros(4)), ret=Active, out=())
+
+
+# -- a helper's returned array, written by the caller -----------------------------------------
+
+def _activation(c):
+    h = np.tanh(c)
+    return h
+
+
+def _scales_what_it_got(h0, c0):
+    r = _activation(c0)
+    r *= 2.0   # (the helper's tape held this array: its reverse half read the doubled values)
+    return np.sum(r * r) + np.sum(h0 ** 3)
+
+
+def _lstm_like_cell(h, c):
+    c = c * 0.5   # (a parameter rebound to new arrays: returned, they are no argument's memory)
+    h = np.tanh(c)
+    return h, c
+
+
+def _writes_both_results(h0, c0):
+    h, c = _lstm_like_cell(h0, c0)
+    h *= 3.0
+    c += h
+    return np.sum(h * c) + np.sum(h0 ** 2)
+
+
+def _squares(v):
+    w = v * v
+    return w
+
+
+def _stores_into_the_result(x):
+    a = _squares(x)
+    a[0] = 5.0 * a[1]
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("f, n", [(_scales_what_it_got, 2), (_writes_both_results, 2), (_stores_into_the_result, 1)])
+def test_a_returned_array_written_by_the_caller(f, n):
+    """A helper returning a new array it also kept on its tape: the caller's
+    in-place write changed what the helper's reverse half read (gradients off
+    by the factor written, silently). The caller now writes its own copy. The
+    cell returning ``(h, c)`` of rebound parameters was refused as returning
+    its argument's memory (a name's memory was one for the whole function)."""
+    vals = [np.array([0.3, 0.2]), np.array([0.4, 1.1])][:n]
+    check_everywhere(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))

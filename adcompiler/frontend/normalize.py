@@ -6,7 +6,8 @@ of statements) and sets ``has_return_value``. It runs, in order:
 1. ``params``: rebound parameters become separate locals (``x_1 = x``),
    ``restructure.loop_else``: a loop's ``else:`` clause runs under a flag
    that its ``break`` statements set, and ``lists``: a list rebound at the
-   top level is a separate local too (``vals_2``);
+   top level is a separate local too (``vals_2``), and ``versions``: any name
+   rebound at the top level starts a new local (``c_2``);
 2. one walk over the statements that applies, as it meets them,
    ``statements`` (statement forms), ``loops`` (range loops, counted while
    loops), ``anf`` (one operation per assignment, atom operands), ``calls``
@@ -33,6 +34,7 @@ s_1 += _t2
 """
 from __future__ import annotations
 
+from ..codegen.naming import is_generated
 from .anf import AnfRewrite, is_index_expr  # noqa: F401  (is_index_expr: used by other passes)
 from .builtin_calls import BuiltinRewrite
 from .calls import CallRewrite
@@ -45,6 +47,7 @@ from .resolve import MISSING  # noqa: F401  (read by analysis/infer.py)
 from .restructure import loop_else
 from .returns import single_exit
 from .statements import StatementRewrite
+from .versions import version_rebindings
 
 
 class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, BuiltinRewrite, CallRewrite, AnfRewrite):
@@ -55,6 +58,8 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
         user_body, entry = rename_rebound_params(self.pf.tree, self.namer, self.res)
         user_body = loop_else(user_body, self._loop_flag)
         user_body = prepare_lists(self.pf.tree, user_body, self.namer, self.res)
+        if not is_generated(self.pf.filename):
+            user_body = version_rebindings(user_body, [e.targets[0].id for e in entry], self.namer, self.res)
         self.lists = ListNames(self.pf.tree, user_body, self.namer)
         body = self.block(user_body)
         self.cur = self.pf.tree

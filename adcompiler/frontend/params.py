@@ -5,13 +5,14 @@ parameter ``x`` that the body stores to (``x = ...``, ``x += ...``, a loop
 variable...) is renamed ``x_1`` throughout the body, and the body starts with
 ``x_1 = x``. The argument (the caller's memory) and the values the name
 later holds are then analysed apart. The renamed locals are added to the
-resolver's locals. This rewrite runs first, on a copy of the user's body.
+resolver's locals. This rewrite runs first, on a copy of the user's body
+(``versions`` then starts a new local at each top-level rebinding: ``x_2``).
 
 >>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x, a):\\n    x += a\\n    x = x * a"))
 x_1 = x
 x_1 += a
-x_1 = x_1 * a
+x_2 = x_1 * a
 """
 from __future__ import annotations
 

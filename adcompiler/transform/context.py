@@ -258,7 +258,25 @@ class FunctionContext:
             info = self.callee(s.value, form.name)
             args = call_arguments(s2.value, info.activities, info.shadow_names.__getitem__)
             s2.value = ast.Call(N(info.fwd_name), args + [N(self.namer.tape)], [])
+            if self._result_written_fresh(s.value, form.name):
+                # the callee's tape may hold the array it returns: the caller writes its own copy
+                s2.value = ast.Call(N("_ad_copy"), [s2.value], [])
         return s2
+
+    def _result_written_fresh(self, call, n) -> bool:
+        """Whether the array a user call returns (new memory, no argument's) is
+        written by this function after the call (``r = cell(c); r *= 2``)."""
+        if n is None:
+            return False
+        k = self.kinds.get(n)
+        if k is not None and k.cls == "tuple":   # (its arrays, bound to other names: any local memory written)
+            params = {self.eff.cell(p) for p in self.params}
+            if not self.eff.written - params:
+                return False
+        elif not self.eff.maybe_array(n) or self.eff.cell(n) not in self.eff.written:
+            return False
+        an = self.module.passes.analyse(notes.target(call), tuple(self.module.call_kinds(self, call)))
+        return an.ret_alias() is None
 
     def returns_memory(self) -> bool:
         """Whether the return value is memory (a local array filled in place):

@@ -24,7 +24,7 @@ def helper(x, a=1.0, b=0.5):
 CASES = [
     ('params',
      'def f(x, a):\n    x += a\n    x = x * a',
-     'x_1 = x\nx_1 += a\nx_1 = x_1 * a'),
+     'x_1 = x\nx_1 += a\nx_2 = x_1 * a'),
     ('params',
      'def f(x, a):\n    for a in x:\n        x[0] += a',
      'a_1 = a\nfor _k1 in range(len(x)):\n    a_1 = x[_k1]\n    x[0] += a_1'),
@@ -95,13 +95,16 @@ CASES = [
     ('loops',
      'def f(x):\n    for i in reversed(range(1, len(x))):\n        x[i] += x[i - 1]',
      'for i in range(1, len(x))[::-1]:\n    _t1 = x[i - 1]\n    x[i] += _t1'),
+    ('versions',
+     'def f(x):\n    y = x[1:]\n    y = y * 2.0\n    for i in range(2):\n        y = y + x[i]\n    return y',
+     '_ret = None\ny = x[1:]\ny_2 = y * 2.0\nfor i in range(2):\n    _t1 = x[i]\n    y_2 = y_2 + _t1\n_ret = y_2'),
     ('returns',
      'def f(x):\n    if x[0] > 0:\n        return 1.0\n    return 2.0',
      '_ret = None\n_c1 = x[0] > 0\nif _c1:\n    _ret = 1.0\nelse:\n    _ret = 2.0'),
 ]
 
 REWRITES = ["anf", "builtin_calls", "calls", "inplace", "loops", "methods", "normalize", "out_args", "params",
-            "returns", "statements"]
+            "returns", "statements", "versions"]
 
 
 @pytest.mark.parametrize("rewrite, source, expected", CASES, ids=[f"{c[0]}-{k}" for k, c in enumerate(CASES)])

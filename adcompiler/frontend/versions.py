@@ -1,0 +1,98 @@
+"""versions: a name rebound at the top level of the body becomes a new local.
+
+``c = c * 0.5`` after ``c`` held an argument's memory (``c_1 = c``, a view
+``y = x``): the analyses take a name's memory as one for the whole function,
+so the fresh array the name holds afterwards was taken for the argument's
+memory (an LSTM cell ``c = c * 0.5; h = np.tanh(c); return h, c`` was refused
+as returning its argument's memory). An unconditional rebinding at the top
+level of the body starts a new version of the name (``c_2``), which every
+later use reads, as Python's would; rebindings inside loops and branches keep
+the name's current version (their values merge).
+
+Versioned: plain assignments to a name or a tuple of names, of a name bound
+before, in code the user wrote (not generated code differentiated again).
+Comprehensions' own variables are left alone.
+
+>>> from adcompiler.testing.passes import normal_form
+>>> print(normal_form("def f(x):\\n    y = x[1:]\\n    y = y * 2.0\\n    return y"))
+_ret = None
+y = x[1:]
+y_2 = y * 2.0
+_ret = y_2
+"""
+from __future__ import annotations
+
+import ast
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def version_rebindings(body: list, params: list, namer, resolver) -> list:
+    """``body`` (top-level statements, changed in place) with top-level rebindings versioned."""
+    cur: dict = {}                      # name -> its current version
+    bound = set(params)
+    renamed = getattr(namer, "renamed", None) or {}
+    for s in body:
+        targets = _top_targets(s)
+        if targets is not None:
+            _rename(s.value, cur)
+            for t in targets:
+                user = renamed.get(t.id, t.id)
+                if t.id in bound or t.id in cur:
+                    k = 2
+                    while True:
+                        new = f"{user}_{k}"
+                        if new not in namer.taken and new not in cur.values():
+                            break
+                        k += 1
+                    new = namer.reserve(new)
+                    resolver.locals.add(new)
+                    renamed[new] = user
+                    cur[t.id] = new
+                    bound.add(new)
+                    t.id = new
+                else:
+                    bound.add(t.id)
+        else:
+            _rename(s, cur)
+            bound |= {n.id for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    if cur:
+        namer.renamed = renamed
+    return body
+
+
+def _top_targets(s):
+    """The names a plain top-level assignment binds (``x = e``, ``a, b = e``), or None."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1):
+        return None
+    t = s.targets[0]
+    if isinstance(t, ast.Name):
+        return [t]
+    if isinstance(t, (ast.Tuple, ast.List)) and t.elts and all(isinstance(e, ast.Name) for e in t.elts):
+        names = [e.id for e in t.elts]
+        return t.elts if len(set(names)) == len(names) else None
+    return None
+
+
+def _rename(node, cur: dict, hidden: frozenset = frozenset()) -> None:
+    """Every use of a versioned name in ``node`` read as its current version
+    (not a comprehension's own variable of the same name)."""
+    if not cur:
+        return
+    if isinstance(node, ast.Name):
+        if node.id in cur and node.id not in hidden:
+            node.id = cur[node.id]
+        return
+    if isinstance(node, _COMPREHENSIONS):
+        own = hidden | {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        for g in node.generators:
+            _rename(g.iter, cur, hidden if g is node.generators[0] else own)
+            _rename(g.target, cur, own)
+            for c in g.ifs:
+                _rename(c, cur, own)
+        for part in ("elt", "key", "value"):
+            if hasattr(node, part):
+                _rename(getattr(node, part), cur, own)
+        return
+    for child in ast.iter_child_nodes(node):
+        _rename(child, cur, hidden)
