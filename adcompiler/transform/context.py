@@ -6,7 +6,7 @@ import copy
 
 import numpy as np
 
-from ..codegen.naming import TEMP
+from ..codegen.naming import TEMP, is_generated
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from .builder import N, call_arguments
@@ -266,12 +266,14 @@ class FunctionContext:
     def _result_written_fresh(self, call, n) -> bool:
         """Whether the array a user call returns (new memory, no argument's) is
         written by this function after the call (``r = cell(c); r *= 2``)."""
-        if n is None:
+        if n is None or is_generated(self.pf.filename):
             return False
         k = self.kinds.get(n)
-        if k is not None and k.cls == "tuple":   # (its arrays, bound to other names: any local memory written)
-            params = {self.eff.cell(p) for p in self.params}
-            if not self.eff.written - params:
+        if k is not None and k.cls == "tuple":   # (its arrays: the names bound to its elements)
+            parts = {s.targets[0].id for s in self.eff.stmts if isinstance(s, ast.Assign)
+                     and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Subscript)
+                     and isinstance(s.value.value, ast.Name) and s.value.value.id == n}
+            if not any(self.eff.maybe_array(m) and self.eff.cell(m) in self.eff.written for m in parts):
                 return False
         elif not self.eff.maybe_array(n) or self.eff.cell(n) not in self.eff.written:
             return False
