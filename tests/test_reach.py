@@ -867,3 +867,24 @@ def test_a_list_display_stored_into_an_array():
     check_everywhere(_henon_rows, Duplicated(t, np.zeros((5, 2))), Active(1.4), Active(0.3), ret=Active, out=None)
     M = np.arange(1.0, 10.0).reshape(3, 3) / 5
     check_everywhere(_block_from_nested_lists, Duplicated(M, np.zeros((3, 3))), Active(0.7), ret=Active, out=None)
+
+
+def _one_value_over_a_row(x, t):
+    t[1, :] = [x[0] * 2.0]   # (numpy broadcasts the one value over the row)
+    t[:, 0] = (x[1] * x[0],)
+    t[2] += (x[1],)
+
+
+def _every_row(x, t):
+    t[...] = [x[0] * 1.5, x[1] * 0.5, x[0] * 0.75]
+
+
+def test_a_sequence_broadcast_over_a_region():
+    """``t[1, :] = [v]``, ``t[:, 0] = (v,)``, ``t[2] += (v,)``: the adjoint of the
+    sequence was the region's first element only (``[2, 0]`` for ``[222, 0]``);
+    ``t[...] = [a, b, c]`` into a matrix crashed in the derivative."""
+    x = np.array([0.7, 1.3])
+    check_everywhere(_one_value_over_a_row, Duplicated(x.copy(), np.zeros(2)),
+                     Duplicated(np.ones((3, 3)), np.zeros((3, 3))), out="t", tapes=("autograd", "torch", "jax"))
+    check_everywhere(_every_row, Duplicated(x.copy(), np.zeros(2)), Duplicated(np.zeros((3, 3)), np.zeros((3, 3))),
+                     out="t")

@@ -32,6 +32,8 @@ def _like(param):
     return result
 
 
+defrule(LS.seq_adjoint, "g, v", result=lambda kinds, bound: kinds.get("g"),
+        tangents={"g": "_ad_seq_adjoint(t, v)", "v": "0.0"})
 defrule(R.unbroadcast, "v, x", result=_like("x"), v="_ad_broadcast_like(g, v)",
         tangents={"v": "_ad_unbroadcast(t, x)"})
 defrule(R.unreduce, "v, x, axis=None, keepdims=False", result=_like("x"),

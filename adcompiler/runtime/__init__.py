@@ -46,6 +46,7 @@ HELPERS = {
     "_ad_disjoint": core.disjoint,
     "_ad_stack_pop": core.stack_pop,
     "_ad_tget": core.tget,
+    "_ad_seq_adjoint": lists.seq_adjoint,
     "_ad_tadd": core.tadd,
     "_ad_tplus": core.tplus,
     "_ad_shadow_ref": core.shadow_ref,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .core import unbroadcast
+
 
 def stack_items(items, axis=0):
     """``np.array(L)`` of a list built with append: the items stacked, and an
@@ -13,6 +15,13 @@ def stack_items(items, axis=0):
 
 
 ITEMS_UNSTACKED = "the items of a list that carry derivatives cannot be stacked"
+
+
+def seq_adjoint(g, v):
+    """The adjoint of a tuple or list of numbers stored into an array region
+    (``x[i] = (a, b)``, ``x[1, :] = (v,)``): the region's adjoint summed where
+    numpy broadcast the sequence, in the sequence's shape."""
+    return unbroadcast(g, np.shape(v))
 
 
 def _has_floats(v) -> bool:

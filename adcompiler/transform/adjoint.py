@@ -3,9 +3,8 @@
 ``AdjointBuilder.block(stmts)`` walks a body backwards and returns one
 ``Record`` per statement with its adjoint code (``core``). The code reads the
 adjoint of the statement's target through the placeholder ``__G__`` and its
-value through ``__ANS__``; the sweep assembler decides later whether they are
-read directly or from a captured copy (when the name is restored from the
-tape). Rules from the tables are instantiated here.
+value through ``__ANS__``; the sweep assembler decides later whether they are read
+directly or from a captured copy (a name restored from the tape). Rules from the tables are instantiated here.
 
 One handler per statement form (``on_<kind>``, see ``forms``) and per form of a bound value (``adjoint_<form>``).
 """
@@ -344,8 +343,9 @@ class AdjointBuilder(FormBuilder):
         if self.ctx.index_is_basic(idx):
             zero = ast.Assign(targets=[ast.Subscript(N(dm), copy.deepcopy(idx), ast.Store())],
                               value=ast.Constant(0.0))
-            if v_active:
-                g = region
+            if v_active:   # (a tuple stored: numpy may broadcast it over the region)
+                g = ast.Call(N("_ad_seq_adjoint"), [region, N(v.id)], []) if \
+                    getattr(self.ctx.kinds.get(v.id), "cls", None) == "tuple" else region
                 scalar_region = self.ctx.region_is_scalar(m, idx)
                 if self.ctx.is_temp(v.id) and not self.ctx.is_memory(v.id) and v.id not in self.assigned \
                         and not scalar_region:
@@ -379,8 +379,7 @@ class AdjointBuilder(FormBuilder):
 
     def on_increment(self, f) -> Record:
         s, t, v = f.stmt, f.target, f.value
-        self.target, self.target_is_temp = None, False
-        m = t.value.id
+        self.target, self.target_is_temp, m = None, False, t.value.id
         rec = Record(s, kind="store")
         if not self.active(m) or not (isinstance(v, ast.Name) and self.active(v.id)):
             return rec
@@ -393,8 +392,9 @@ class AdjointBuilder(FormBuilder):
                 g = ast.Call(N("_ad_copy"), [g], [])
         else:
             g = ast.Call(N("_ad_gather_last"), [N(dm), copy.deepcopy(t.slice)], [])
-        if isinstance(s.op, ast.Sub):
-            g = ast.UnaryOp(ast.USub(), g)
+        if getattr(self.ctx.kinds.get(v.id), "cls", None) == "tuple":   # (numpy may broadcast it over the region)
+            g = ast.Call(N("_ad_seq_adjoint"), [g, N(v.id)], [])
+        g = ast.UnaryOp(ast.USub(), g) if isinstance(s.op, ast.Sub) else g
         rec.core += self.contrib(v.id, g, big=not scalar_region)
         return rec
 
