@@ -313,3 +313,43 @@ def test_a_returned_array_written_by_the_caller(f, n):
     vals = [np.array([0.3, 0.2]), np.array([0.4, 1.1])][:n]
     check_everywhere(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Active, out=(),
                      tapes=("autograd", "torch", "jax"))
+
+
+# -- a helper's returned view, indexed in the same expression ------------------------------
+
+def _same(a):
+    return a
+
+
+def _row_of(M, i):
+    return M[i]
+
+
+def _transposed(a):
+    return a.T
+
+
+def _indexes_the_returned_view(x):
+    return np.sum(_same(x)[1:] * x[1:])
+
+
+def _row_then_element(M):
+    s = 0.0
+    for i in range(M.shape[0]):
+        s += _row_of(M, i)[0] * M[i, 1]
+    return s
+
+
+def _transposed_element(A):
+    return _transposed(A)[0, 1] * A[1, 0] + float(np.sum(A * A))
+
+
+@pytest.mark.parametrize("f, shape", [(_indexes_the_returned_view, (4,)), (_row_then_element, (3, 2)),
+                                      (_transposed_element, (2, 2))])
+def test_a_returned_view_indexed_in_the_same_expression(f, shape):
+    """``np.sum(ident(x)[1:] * x[1:])``: the call's temporary got a shadow of its
+    own, and the helper's reverse half was given no adjoint of what it returned
+    (the view of the argument): the derivative through it was dropped at every
+    entry point, silently."""
+    x = np.linspace(0.5, 1.5, int(np.prod(shape))).reshape(shape)
+    check_everywhere(f, Duplicated(x, np.zeros(shape)), ret=Active, out=(), tapes=("autograd", "torch", "jax"))

@@ -141,8 +141,12 @@ class FunctionContext:
         return True
 
     def is_alias_binding_call(self, call, n) -> bool:
-        """Whether ``n = call`` binds (a view of) the memory of one of the call's arguments."""
-        return self.is_memory(n) and self.eff.view_base(call) is not None
+        """Whether ``n = call`` binds (a view of) the memory of one of the call's arguments,
+        as ``is_alias_binding`` takes it (a view of memory nobody writes is read as a value:
+        its shadow is its own, and the adjoint goes back through the call's return)."""
+        base = self.eff.view_base(call)
+        return self.is_memory(n) and base is not None and (
+            not self.eff.maybe_array(base) or self.eff.cell(n) == self.eff.cell(base))
 
     def single_use(self, name) -> bool:
         if self._uses is None:
