@@ -190,32 +190,6 @@ def _ad_fresh_like_typed(t, x):
     return None
 
 
-def _ad_seq_adjoint(g, v):
-    return g
-
-
-@_ad_overload(_ad_seq_adjoint)
-def _ad_seq_adjoint_typed(g, v):
-    """The adjoint of a flat tuple of numbers stored into a region (``x[i] = (a, b)``),
-    summed where numpy broadcast it (``x[i, :] = (a,)``)."""
-    if not isinstance(v, _ad_types.BaseTuple):
-        return None
-    if not isinstance(g, _ad_types.Array):
-        return lambda g, v: g
-    if g.ndim == 1:
-        def one(g, v):
-            if g.shape[0] == len(v):
-                return g
-            return np.full(len(v), np.sum(g))
-        return one
-    if g.ndim == 2:
-        def two(g, v):
-            s = np.sum(g, axis=0)
-            return s if s.shape[0] == len(v) else np.full(len(v), np.sum(s))
-        return two
-    return None
-
-
 def _ad_unbroadcast(g, x):
     return g
 

@@ -95,13 +95,14 @@ def _lift(pf, body, defs) -> None:
             _err(pf, d, f"the name of the nested function `{d.name}` is also a variable of the enclosing function.",
                  "give the function another name.")
     scopes = [(None, s) for s in rest] + [(d.name, d) for d in defs]
-    _check_uses(pf, by_name, scopes, tables)
-    reads = _reads(pf, defs, by_name, tables, closure)
+    bound = {d.name: _bound(tables[d.name]) for d in defs}   # (each nested function's own names)
+    _check_uses(pf, by_name, scopes, bound)
+    reads = _reads(pf, defs, by_name, tables, closure, bound)
     # a name a helper passes on that it binds itself reaches it under another name
-    alias = {d.name: {v: _fresh(v, d) for v in reads[d.name] if v in _bound(tables[d.name])} for d in defs}
+    alias = {d.name: {v: _fresh(v, d) for v in reads[d.name] if v in bound[d.name]} for d in defs}
     for owner, scope in scopes:   # the calls pass them first
         for n, hidden in _calls(scope, by_name):
-            if owner is not None and n.func.id in _bound(tables[owner]):
+            if owner is not None and n.func.id in bound[owner]:
                 continue   # (a local of that helper shadows the name)
             passed = reads[n.func.id]
             if hidden & set(passed):
@@ -145,7 +146,7 @@ def _fresh(v, d) -> str:
     return f"{v}_outer{k}"
 
 
-def _reads(pf, defs, by_name, tables, closure) -> dict:
+def _reads(pf, defs, by_name, tables, closure, bound) -> dict:
     """What each nested function reads from the enclosing one (Python's free
     variables, and the enclosing function's closure variables it reads), with
     what the nested functions it calls read (they get it from it), sorted."""
@@ -159,7 +160,7 @@ def _reads(pf, defs, by_name, tables, closure) -> dict:
                 _err(pf, d, f"the nested function `{d.name}` calls or reads `{v}`, a function of the enclosing "
                             "function's closure.", f"call `{v}` in the enclosing function, or pass its result.")
         reads[d.name] = sorted(own - set(by_name))
-    calls = {d.name: {n.func.id for n, _ in _calls(d, by_name)} - _bound(tables[d.name]) for d in defs}
+    calls = {d.name: {n.func.id for n, _ in _calls(d, by_name)} - bound[d.name] for d in defs}
     changed = True
     while changed:
         changed = False
@@ -186,12 +187,12 @@ def _calls(scope, by_name, hidden=frozenset()):
         yield from _calls(child, by_name, inner)
 
 
-def _check_uses(pf, by_name, scopes, tables) -> None:
+def _check_uses(pf, by_name, scopes, bound) -> None:
     """Every use of a nested function's name is a call of it, after its
     definition, not from a function defined inside another one."""
     for owner, scope in scopes:
         calls = {id(n.func) for n, _ in _calls(scope, by_name)}
-        own = _bound(tables[owner]) if owner is not None else set()
+        own = bound[owner] if owner is not None else set()
         for n in ast.walk(scope):
             if not (isinstance(n, ast.Name) and n.id in by_name) or n.id in own:
                 continue   # (a local of that helper shadows the name)

@@ -42,7 +42,7 @@ def version_rebindings(body: list, params: list, namer, resolver) -> list:
                     k = 2
                     while True:
                         new = f"{user}_{k}"
-                        if new not in namer.taken and new not in cur.values():
+                        if new not in namer.taken:   # (versions made before are taken too)
                             break
                         k += 1
                     new = namer.reserve(new)

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import ast
 
-from ..codegen.naming import TEMP, is_generated
+from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 
 
-def lower(body, kinds, namer, pf, pieces=None) -> list:
+def lower(body, kinds, namer, pf, pieces) -> list:
     """``pieces``: the names bound to lists of views (``piece_lists``), whose
     elements may not be stored into."""
-    if pieces is None:
-        pieces = piece_lists(body) if not is_generated(pf.filename) else {}
     out = []
     for s in body:
         if isinstance(s, (ast.For, ast.While)):

@@ -440,10 +440,8 @@ class _Replace(ast.NodeTransformer):
         return node
 
 
-
-
 def zero_where_unread(expr, g, risks=None):
-    """The adjoint term ``expr`` (``g`` times the partial of ``template``) of a
+    """The adjoint term ``expr`` (``g`` times a partial derivative) of a
     number: 0 where ``g`` is 0. A number no path to the result reads (a branch
     not taken) passes on nothing, whatever its partial derivative: 0 * inf was
     nan (``r = x ** 0.5`` computed for x < 0, used only where x > 0). Only
