@@ -72,3 +72,41 @@ def sum_of_squares_into(x, y):
 
 def test_sum_of_a_generator_over_an_array_written_into_an_output():
     check_everywhere(sum_of_squares_into, D(np.zeros(2)), D(X), out=("x",), tapes=("autograd", "torch", "jax"))
+
+
+def clipped_if_any_large(x):
+    # any/all of a generator: a flag set by a loop that stops at the deciding element (x[i] past
+    # the first large one is never read, as Python's generator never reads it)
+    s = np.sum(x * x)
+    if any(x[i] > 1.0 for i in range(x.shape[0])):
+        s = s * 0.5
+    if all(v > 0.1 for v in x):
+        s = s + x[0]
+    if not all([x[i] < 2.0 for i in range(2)]):  # noqa: C419 (a list comprehension on purpose)
+        s = s - x[1]
+    return s
+
+
+def scaled_while_any(x, k):
+    # the flag decides a loop (the same element decides it in the reverse sweep)
+    y = x * 1.0
+    while any(abs(y[i]) > k for i in range(y.shape[0])):
+        y = y * 0.5
+    return float(np.sum(y * x))
+
+
+def any_of_values(x):
+    flags = [x[0] > 0.5, x[1] > 0.5]
+    return x[2] * 2.0 if any(flags) and all(x > 0.0) else x[3]
+
+
+@pytest.mark.parametrize("f,args", [(clipped_if_any_large, lambda: [D(X)]),
+                                    (clipped_if_any_large, lambda: [D(X * 0.6)]),
+                                    (scaled_while_any, lambda: [D(X * 3.0), Const(1.0)]),
+                                    (any_of_values, lambda: [D(X)]), (any_of_values, lambda: [D(X * 0.1)])])
+def test_any_and_all_of_comprehensions(f, args):
+    check_everywhere(f, *args(), out=(), tapes=("autograd", "torch", "jax"))
+
+
+def test_any_of_a_generator_under_numba():
+    check_numba_gradient(scaled_while_any, D(X * 3.0), Const(1.0))

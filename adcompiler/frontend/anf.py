@@ -193,12 +193,14 @@ class AnfRewrite:
             return self.comprehension(e)
         self.err(e, f"the expression `{type(e).__name__}` is not supported.", "rewrite it with supported operations.")
 
-    def comprehension(self, e, start=None, into=None) -> ast.Name:
+    def comprehension(self, e, start=None, into=None, test=None) -> ast.Name:
         """``[elt for t in it if c]`` (or a generator expression) as a list built by a
         loop: ``L = []; for t' in it: if c: L.append(elt)``, its variables renamed
         (a comprehension's variables are its own: the function's keep their values).
         With ``start`` (``sum(elt for ...)``): ``s = start; for ...: s = s + elt``;
-        with ``into``, the list is built under that name (``v = [... for ...]``)."""
+        with ``into``, the list is built under that name (``v = [... for ...]``);
+        with ``test`` (``any``/``all`` of it), a flag: ``a = False; for ...: if elt:
+        a = True; break`` (a generator of one loop stops there, as Python's does)."""
         rename: dict = {}
         for g in e.generators:
             if g.is_async:
@@ -214,9 +216,9 @@ class AnfRewrite:
             self.err(e, "a comprehension inside a comprehension with a variable of the same name.",
                      "rename one of the variables.")
         self.res.locals.update(rename.values())
-        lst = into or self.namer.fresh("_list{}" if start is None else "_sum{}")
+        lst = into or self.namer.fresh("_" + (test or ("list" if start is None else "sum")) + "{}")
         self.res.locals.add(lst)
-        if start is None:
+        if start is None and test is None:
             self.lists.local.add(lst)
 
         def renamed(node):
@@ -225,10 +227,18 @@ class AnfRewrite:
                 if isinstance(n, ast.Name) and n.id in rename:
                     n.id = rename[n.id]
             return node
-        body = [ast.Expr(ast.Call(ast.Attribute(ast.Name(lst, ast.Load()), "append", ast.Load()),
-                                  [renamed(e.elt)], []))] if start is None else \
-            [ast.Assign(targets=[ast.Name(lst, ast.Store())],
-                        value=ast.BinOp(ast.Name(lst, ast.Load()), ast.Add(), renamed(e.elt)))]
+        if test is not None:   # any: the first true element ends it; all: the first false one
+            cond = renamed(e.elt) if test == "any" else ast.UnaryOp(ast.Not(), renamed(e.elt))
+            stop = [ast.Break()] if isinstance(e, ast.GeneratorExp) and len(e.generators) == 1 else []
+            body = [ast.If(test=cond, body=[ast.Assign(targets=[ast.Name(lst, ast.Store())],
+                                                       value=ast.Constant(test == "any"))] + stop, orelse=[])]
+            start = ast.Constant(test == "all")
+        elif start is None:
+            body = [ast.Expr(ast.Call(ast.Attribute(ast.Name(lst, ast.Load()), "append", ast.Load()),
+                                      [renamed(e.elt)], []))]
+        else:
+            body = [ast.Assign(targets=[ast.Name(lst, ast.Store())],
+                               value=ast.BinOp(ast.Name(lst, ast.Load()), ast.Add(), renamed(e.elt)))]
         for k, g in reversed(list(enumerate(e.generators))):
             for c in reversed(g.ifs):
                 body = [ast.If(test=renamed(c), body=body, orelse=[])]

@@ -10,7 +10,9 @@ After this rewrite:
   (their rule splits ties); ``max(a, b, c)`` is ``max(max(a, b), c)``;
   keywords are refused;
 - ``sum(v)`` and ``math.fsum(v)`` are ``np.sum(v, axis=0)`` (the builtin
-  adds along the first axis); ``sum(v, start)`` adds ``start`` to that.
+  adds along the first axis); ``sum(v, start)`` adds ``start`` to that;
+- ``any``/``all`` of a comprehension are a loop setting a flag (stopping at
+  the deciding element, as a generator does); of a value, ``np.any``/``np.all``.
 
 >>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x):\\n    return sum(x) + max(x)"))
@@ -70,6 +72,15 @@ class BuiltinRewrite:
             if len(e.args) == 2:   # sum(v, start) is start + the sum
                 return ast.BinOp(self.atom(e.args[1]), ast.Add(), self.atom(self.temp(total)))
             return total
+        if (target is builtins.any or target is builtins.all) and len(e.args) == 1 and not kw:
+            items = e.args[0]
+            name = target.__name__
+            if isinstance(items, (ast.ListComp, ast.GeneratorExp)):   # a flag set by a loop
+                return self.comprehension(items, test=name)
+            if self.lists.reads_items(items):   # a list's items stacked first
+                from .inplace import _stack_list
+                items = self.temp(_stack_list(self, e, items, ast.Constant(0), empty_ok=True))
+            return self.make_call(np.any if name == "any" else np.all, [self.atom(items)], [], e)
         if target is builtins.pow and len(e.args) == 2 and not kw:
             # pow(a, b) is a ** b (an int to a negative power a float, as the operator's kinds say)
             return self.simple(ast.copy_location(ast.BinOp(e.args[0], ast.Pow(), e.args[1]), e))
