@@ -88,6 +88,20 @@ def is_index_expr(e, resolver) -> bool:
     return False
 
 
+
+def _innermost(e, lst, elt, start, test):
+    """The statements a comprehension's loops run per element: an append to ``lst``, an
+    addition to it (``start``), or (``test``) any's/all's flag set by the deciding element."""
+    if test is not None:   # any: the first true element ends it; all: the first false one
+        cond = elt if test == "any" else ast.UnaryOp(ast.Not(), elt)
+        stop = [ast.Break()] if isinstance(e, ast.GeneratorExp) and len(e.generators) == 1 else []
+        return [ast.If(test=cond, body=[ast.Assign(targets=[ast.Name(lst, ast.Store())],
+                                                   value=ast.Constant(test == "any"))] + stop, orelse=[])]
+    if start is None:
+        return [ast.Expr(ast.Call(ast.Attribute(ast.Name(lst, ast.Load()), "append", ast.Load()), [elt], []))]
+    return [ast.Assign(targets=[ast.Name(lst, ast.Store())],
+                       value=ast.BinOp(ast.Name(lst, ast.Load()), ast.Add(), elt))]
+
 class AnfRewrite:
     """Emits statements into the current block and brings expressions to
     A-normal form; the other rewrites are mixed into the same walker
@@ -227,18 +241,9 @@ class AnfRewrite:
                 if isinstance(n, ast.Name) and n.id in rename:
                     n.id = rename[n.id]
             return node
-        if test is not None:   # any: the first true element ends it; all: the first false one
-            cond = renamed(e.elt) if test == "any" else ast.UnaryOp(ast.Not(), renamed(e.elt))
-            stop = [ast.Break()] if isinstance(e, ast.GeneratorExp) and len(e.generators) == 1 else []
-            body = [ast.If(test=cond, body=[ast.Assign(targets=[ast.Name(lst, ast.Store())],
-                                                       value=ast.Constant(test == "any"))] + stop, orelse=[])]
+        body = _innermost(e, lst, renamed(e.elt), start, test)
+        if test is not None:
             start = ast.Constant(test == "all")
-        elif start is None:
-            body = [ast.Expr(ast.Call(ast.Attribute(ast.Name(lst, ast.Load()), "append", ast.Load()),
-                                      [renamed(e.elt)], []))]
-        else:
-            body = [ast.Assign(targets=[ast.Name(lst, ast.Store())],
-                               value=ast.BinOp(ast.Name(lst, ast.Load()), ast.Add(), renamed(e.elt)))]
         for k, g in reversed(list(enumerate(e.generators))):
             for c in reversed(g.ifs):
                 body = [ast.If(test=renamed(c), body=body, orelse=[])]
