@@ -332,3 +332,22 @@ def loop_over_a_dict(x, d):
 
 def matrix_product_by_star(X, M):
     return float(np.sum(M * X))
+
+
+def contiguous_written(x):
+    # np.ascontiguousarray of a contiguous array is the array itself: the write reaches x
+    c = np.ascontiguousarray(x)
+    c *= c
+    return (x * x).sum() + np.sin(np.ascontiguousarray(x[::2])).sum()
+
+
+def contiguous_of_strided_written(A):
+    r = np.ascontiguousarray(A[:, ::2])
+    r *= r
+    return (A * A).sum() + r.sum()
+
+
+def fortran_written(A):
+    r = np.asfortranarray(A)
+    r[0] *= 3.0
+    return (A * A).sum() + np.sum(np.asfortranarray(A.T) ** 3)

@@ -47,6 +47,7 @@ CASES = {
     "astype_copy_written": (K.astype_copy_written, lambda r: [D(r, 3)]),
     "astype_no_copy_written": (K.astype_no_copy_written, lambda r: [D(r, 3)]),
     "reshape_view_written": (K.reshape_view_written, lambda r: [D(r, 2, 2), D(r, 4)]),
+    "contiguous_written": (K.contiguous_written, lambda r: [D(r, 5)]),
     # a helper's writes, when its result carries no derivative
     "result_an_int": (K.result_an_int, lambda r: [D(r, 3), Active(0.8)]),
     "result_unused": (K.result_unused, lambda r: [D(r, 3), Active(0.8)]),
@@ -86,6 +87,8 @@ REFUSED = {
     "ravel_of_strided_written": (K.ravel_of_strided_written, [(3, 4)], "returned a copy, not a view"),
     "asarray_other_dtype_written": (K.asarray_other_dtype_written, [(3,)], "returned a copy, not a view"),
     "float64_of_array_written": (K.float64_of_array_written, [(3,)], "returns the array itself"),
+    "contiguous_of_strided_written": (K.contiguous_of_strided_written, [(3, 4)], "returned a copy, not a view"),
+    "fortran_written": (K.fortran_written, [(3, 4)], "returned a copy, not a view"),
 }
 
 

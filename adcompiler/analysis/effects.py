@@ -164,7 +164,8 @@ class Effects:
         """Whether ``np.asarray(x, dtype)`` (a view rule given a dtype) makes another
         dtype of ``x``'s: an integer or bool array to floats, a real one to complex."""
         dtype = next((k.value for k in call.keywords if k.arg == "dtype"), None) or (
-            call.args[1] if len(call.args) > 1 and notes.target(call) is np.asarray else None)
+            call.args[1] if len(call.args) > 1 and notes.target(call) in (np.asarray, np.ascontiguousarray,
+                                                                         np.asfortranarray) else None)
         k = self.kinds.get(call.args[0].id)
         if dtype is None or k is None or k.cls != "array" or k.dtype not in ("i", "b", "f"):
             return False

@@ -39,7 +39,7 @@ LINEAR = (
     np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip, np.fliplr, np.flipud,
     np.rot90, np.roll, np.tile, np.repeat, np.pad, np.diag, np.diagflat, np.diagonal, np.tril, np.triu,
     RN.diag_copy, RN.broadcast_copy,
-    np.take, np.take_along_axis, np.append, np.array, np.asarray, np.copy, np.split, np.array_split,
+    np.take, np.take_along_axis, np.append, np.array, np.asarray, np.ascontiguousarray, np.asfortranarray, np.copy, np.split, np.array_split,
     np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack, np.full, np.full_like, np.bincount,
     RN.scatter_sum, np.resize,
     np.sort,

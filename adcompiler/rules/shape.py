@@ -187,6 +187,9 @@ for _f in (np.broadcast_to, RN.broadcast_copy):
 for _k, _f in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d)):
     defrule(_f, "a", kind="view", a="np.reshape(g, _ad_shape(a))", tangents={"a": f"np.{_f.__name__}(t)"},
             result=_at_least(_k + 1))
+for _f in (np.ascontiguousarray, np.asfortranarray):   # (the argument, or a copy in the layout; 0-d: 1-d)
+    defrule(_f, "a, dtype=None", kind="view", a="np.reshape(g, _ad_shape(a))",
+            tangents={"a": f"np.{_f.__name__}(t)"}, result=_at_least(1))
 defrule(np.flip, "m, axis=None", kind="view", m="np.flip(g, axis)", tangents={"m": "np.flip(t, axis)"},
         result=_rank(param="m"))
 defrule(np.fliplr, "m", kind="view", m="np.fliplr(g)", tangents={"m": "np.fliplr(t)"}, result=_rank(param="m"))

@@ -14,7 +14,7 @@ from .forms import classify
 
 #: view rules whose result is a copy for some layouts or dtypes (checked at run time where the
 #: transform relies on the view, ``Context.view_checked``)
-MAYBE_COPY = (np.reshape, np.ravel, np.asarray)
+MAYBE_COPY = (np.reshape, np.ravel, np.asarray, np.ascontiguousarray, np.asfortranarray)
 
 
 def _has_complex(k) -> bool:
