@@ -888,3 +888,22 @@ def test_a_sequence_broadcast_over_a_region():
                      Duplicated(np.ones((3, 3)), np.zeros((3, 3))), out="t", tapes=("autograd", "torch", "jax"))
     check_everywhere(_every_row, Duplicated(x.copy(), np.zeros(2)), Duplicated(np.zeros((3, 3)), np.zeros((3, 3))),
                      out="t")
+
+
+def weighted_by_position(x, y):
+    # zip of a range with arrays: the range's k-th number (a + k * c) beside each element
+    s = 0.0
+    for i, a, b in zip(range(1, 9, 2), x, y):
+        s += a * i * b
+        y[0] += a * i
+    for j, a in zip(range(3), x[::-1]):
+        s = s + a ** j
+    for a, j in zip(x, reversed(range(4))):
+        s = s + a * j
+    return s
+
+
+def test_zip_of_a_range_and_arrays_everywhere():
+    x = np.arange(1.0, 6.0)
+    check_everywhere(weighted_by_position, Duplicated(x.copy(), np.zeros(5)), Duplicated(x * 0.5, np.zeros(5)),
+                     tapes=("autograd", "torch", "jax"))

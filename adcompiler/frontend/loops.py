@@ -149,10 +149,27 @@ class LoopRewrite:
 
     def zipped(self, it, target, k):
         """The trip count of ``zip(a, b, ...)`` and the bindings ``x = a[k]`` of ``target``'s names."""
-        arrs = [self.iterable(a) for a in it.args]
-        lens = [_len(a) for a in arrs]
+        lens, pre = [], []
+        for tt, a in zip(target.elts, it.args):
+            rng = self.range_expr(a)
+            if rng is not None:   # zip(range(a, b, c), x): the k-th number, a + k * c (reversed: from the last)
+                back = self.builtin_of(a) is reversed
+                if isinstance(rng, ast.Subscript) and not back or back and isinstance(rng.value, ast.Subscript):
+                    self.err(a, "a sliced range inside zip() is not supported.", "loop over a range of indices.")
+                inner = rng.value if back else rng
+                lens.append(_len(inner))
+                start, step = (inner.args[0], inner.args[2] if len(inner.args) == 3 else ast.Constant(1)) \
+                    if len(inner.args) > 1 else (ast.Constant(0), ast.Constant(1))
+                at = ast.Name(k, ast.Load())
+                if back:   # (len - 1 - k)
+                    at = ast.BinOp(ast.BinOp(_len(copy.deepcopy(inner)), ast.Sub(), ast.Constant(1)), ast.Sub(), at)
+                pre.append((tt, ast.BinOp(start, ast.Add(), ast.BinOp(at, ast.Mult(), step))))
+                continue
+            a = self.iterable(a)
+            lens.append(_len(a))
+            pre.append((tt, ast.Subscript(a, ast.Name(k, ast.Load()), ast.Load())))
         stop = lens[0] if len(lens) == 1 else ast.Call(ast.Name("min", ast.Load()), lens, [])
-        return stop, [(tt, ast.Subscript(a, ast.Name(k, ast.Load()), ast.Load())) for tt, a in zip(target.elts, arrs)]
+        return stop, pre
 
     def enumeration(self, it, target):
         """``for i, v in enumerate(arr[, start])`` and ``for i, (a, b) in enumerate(zip(x, y))``."""
@@ -206,11 +223,11 @@ class LoopRewrite:
         saved, self.out = self.out, []
         for tt, val in pre:
             self.cur = s
-            if isinstance(tt, ast.Name):
-                if isinstance(val, ast.Subscript) and self.lists.reads_items(val.value):
+            if isinstance(tt, ast.Name) and isinstance(val, ast.Subscript):
+                if self.lists.reads_items(val.value):
                     val = self.subscript_load(val)   # an item of a list read through its stacked items
                 self.emit(ast.Assign(targets=[ast.Name(tt.id, ast.Store())], value=val))
-            else:   # unpacked as an assignment is
+            else:   # unpacked as an assignment is (or a number computed from the index)
                 self.stmt(ast.fix_missing_locations(ast.copy_location(
                     ast.Assign(targets=[copy.deepcopy(tt)], value=val), s)))
         for b in s.body:
