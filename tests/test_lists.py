@@ -428,3 +428,43 @@ def test_second_order_of_a_reduced_list_rebuilt_in_a_loop():
     check_everywhere(largest_square_twice, Duplicated(x.copy(), np.zeros(3)), ret=Active, out=())
     np.testing.assert_allclose(ad.hvp(largest_square_twice, (x.copy(),), (np.ones(3),))[0], [0.0, 4.0, 0.0])
     np.testing.assert_allclose(ad.hessian(largest_square_twice)(x.copy()), np.diag([0.0, 4.0, 0.0]))
+
+
+def rows_vstacked(x, W):
+    rows = []
+    for i in range(3):
+        rows.append(np.sin(x * (i + 1)))
+    M = np.vstack(rows)   # (3, n)
+    blocks = []
+    for i in range(2):
+        blocks.append(W * x[i])
+    B = np.vstack(blocks)   # (4, 2) from two (2, 2)
+    return np.sum(M ** 2 * x) + np.sum(B[1:] ** 3)
+
+
+def joined_every_way(x, W):
+    parts = [x[i] * W for i in range(2)]   # two (2, 2)
+    H = np.hstack(parts)        # (2, 4)
+    C = np.concatenate(parts, axis=1)
+    cols = []
+    for j in range(3):
+        cols.append(x * j)
+    S = np.column_stack(cols)   # (n, 3)
+    F = np.concatenate([np.cos(x[i:i + 2]) for i in range(3)])
+    v = np.hstack(cols)
+    return np.sum(H * C) + np.sum(np.tanh(S) * S) + np.sum(F ** 2) + np.sum(v ** 3) * x[0]
+
+
+@pytest.mark.parametrize("f", [rows_vstacked, joined_every_way])
+def test_lists_joined_everywhere(f):
+    x, W = np.array([0.3, -0.7, 1.1, 0.4]), np.array([[0.5, -1.2], [0.8, 0.1]])
+    check_everywhere(f, Duplicated(x, np.zeros(4)), Duplicated(W, np.zeros((2, 2))), tapes=("autograd", "torch", "jax"))
+
+
+def ragged_concatenated(x):
+    return np.sum(np.concatenate([x[i:] for i in range(3)]) ** 2)
+
+
+def test_a_list_of_items_of_different_shapes_joined_is_refused_at_its_line():
+    with pytest.raises(AdCompilerError, match=r"test_lists\.py:\d+.*cannot be stacked"):
+        ad.grad(ragged_concatenated)(np.arange(4.0))

@@ -344,8 +344,8 @@ class AnfRewrite:
             return ast.Subscript(e.value, self.index_part(e.slice), ast.Load())
         if self.lists.reads_items(e.value) and not isinstance(e.slice, ast.Slice):
             # an item of a list that may carry derivatives: read from its items stacked (frontend/lists.py)
-            from .inplace import _stack_list
-            base = self.temp(_stack_list(self, e, e.value, ast.Constant(0), read_only=True))
+            from .stacking import stack_list
+            base = self.temp(stack_list(self, e, e.value, ast.Constant(0), read_only=True))
             return ast.Subscript(base, self.index_part(e.slice), ast.Load())
         base = self.name_atom(e.value)
         return ast.Subscript(base, self.index_part(e.slice), ast.Load())

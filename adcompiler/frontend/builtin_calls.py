@@ -42,8 +42,8 @@ class BuiltinRewrite:
                 if built:
                     items = self.comprehension(items)   # (a list built by a loop, then stacked)
                 if built or self.lists.reads_items(items):
-                    from .inplace import _stack_list
-                    items = self.temp(_stack_list(self, e, items, ast.Constant(0), empty_ok=True))
+                    from .stacking import stack_list
+                    items = self.temp(stack_list(self, e, items, ast.Constant(0), empty_ok=True))
                 return self.make_call(np.max if target is builtins.max else np.min, [self.atom(items)], [], e)
             if len(e.args) < 2 or kw:
                 self.err(e, f"`{target.__name__}` with keywords is not supported.",
@@ -66,8 +66,8 @@ class BuiltinRewrite:
                     acc = ast.copy_location(ast.BinOp(acc, ast.Add(), x), e)
                 return self.simple(acc)
             if self.lists.reads_items(items):   # a list that may carry derivatives: its items stacked
-                from .inplace import _stack_list
-                items = self.temp(_stack_list(self, e, items, ast.Constant(0), empty_ok=True))
+                from .stacking import stack_list
+                items = self.temp(stack_list(self, e, items, ast.Constant(0), empty_ok=True))
             total = self.make_call(np.sum, [self.atom(items)], [ast.keyword("axis", ast.Constant(0))], e)
             if len(e.args) == 2:   # sum(v, start) is start + the sum
                 return ast.BinOp(self.atom(e.args[1]), ast.Add(), self.atom(self.temp(total)))
@@ -78,8 +78,8 @@ class BuiltinRewrite:
             if isinstance(items, (ast.ListComp, ast.GeneratorExp)):   # a flag set by a loop
                 return self.comprehension(items, test=name)
             if self.lists.reads_items(items):   # a list's items stacked first
-                from .inplace import _stack_list
-                items = self.temp(_stack_list(self, e, items, ast.Constant(0), empty_ok=True))
+                from .stacking import stack_list
+                items = self.temp(stack_list(self, e, items, ast.Constant(0), empty_ok=True))
             return self.make_call(np.any if name == "any" else np.all, [self.atom(items)], [], e)
         if target is builtins.pow and len(e.args) == 2 and not kw:
             # pow(a, b) is a ** b (an int to a negative power a float, as the operator's kinds say)

@@ -51,20 +51,14 @@ import numpy as np
 from ..rules import lookup, writes
 from ..runtime import lists as _lists
 from ..runtime import numpy as _rnumpy
-from . import notes
+from .stacking import arg, joins, local_list, only_keywords, stack_list
 
 HANDLERS: dict = {}
 METHOD_HANDLERS: dict = {}
 
 
-def _arg(call, kw, k, name, default=None):
-    if len(call.args) > k:
-        return call.args[k]
-    return kw.get(name, default)
-
-
 def _seq(nz, call, kw, name="arrays"):
-    seq = _arg(call, kw, 0, name)
+    seq = arg(call, kw, 0, name)
     if not isinstance(seq, (ast.Tuple, ast.List)) or not seq.elts:
         nz.err(call, f"`{ast.unparse(call.func)}` needs a literal tuple or list of arrays.",
                "write the arrays out, e.g. np.concatenate((a, b)).")
@@ -109,44 +103,17 @@ def _each(nz, call, parts, func, extra=()):
     return [nz.temp(nz.make_call(func, [p], list(extra), call)) for p in parts]
 
 
-def _only_keywords(nz, call, kw, allowed):
-    """Refuse keywords a rewrite would otherwise drop (``dtype=``, ``casting=``)."""
-    extra = sorted(set(kw) - set(allowed))
-    if extra:
-        nz.err(call, f"`{ast.unparse(call.func)}` with {', '.join(k + '=' for k in extra)} is not supported.",
-               "cast with .astype after joining, and pass only the arrays, axis= and out=.")
-
-
 def concatenate(nz, call, kw):
-    _only_keywords(nz, call, kw, ("arrays", "axis"))
-    axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
+    only_keywords(nz, call, kw, ("arrays", "axis"))
+    axis = nz.arg_atom(arg(call, kw, 1, "axis", ast.Constant(0)))
     return _join(nz, call, _seq(nz, call, kw), axis)
 
 
-def _local_list(nz, node) -> bool:
-    """Whether ``node`` names a list the function builds (``L = []``, or a
-    comprehension; frontend/lists.py)."""
-    return isinstance(node, ast.Name) and node.id in nz.lists.local
-
-
-def _stack_list(nz, call, node, axis, empty_ok=False, read_only=False):
-    """``np.stack(L, axis)`` of a local list: one call the transform knows
-    (rules.stack.LIST_STACK); ``np.array(L)`` (``empty_ok``) runs as
-    ``_ad_stack_items``, which makes an empty list an empty array, as numpy does;
-    an item read (``read_only``) as ``_ad_list_items``, the same array read-only."""
-    from ..rules.stack import LIST_STACK
-    func = ast.Name("_ad_list_items" if read_only else "_ad_stack_items", ast.Load()) if empty_ok or read_only \
-        else nz.func_expr(np.stack, call)
-    new = ast.Call(func=func, args=[ast.Name(node.id, ast.Load()), axis], keywords=[])
-    notes.resolve_call(new, np.stack, LIST_STACK)
-    return new
-
-
 def stack(nz, call, kw):
-    _only_keywords(nz, call, kw, ("arrays", "axis"))
-    axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
-    if _local_list(nz, _arg(call, kw, 0, "arrays")):
-        return _stack_list(nz, call, _arg(call, kw, 0, "arrays"), axis)
+    only_keywords(nz, call, kw, ("arrays", "axis"))
+    axis = nz.arg_atom(arg(call, kw, 1, "axis", ast.Constant(0)))
+    if local_list(nz, arg(call, kw, 0, "arrays")):
+        return stack_list(nz, call, arg(call, kw, 0, "arrays"), axis)
     parts = _each(nz, call, _seq(nz, call, kw), np.expand_dims, [ast.keyword("axis", axis)])
     return _join(nz, call, parts, axis)
 
@@ -185,15 +152,15 @@ def _array_of(nz, call, node):
 
 def array(func):
     def handler(nz, call, kw):
-        obj = _arg(call, kw, 0, "object" if func is np.array else "a")
+        obj = arg(call, kw, 0, "object" if func is np.array else "a")
         literal = isinstance(obj, (ast.List, ast.Tuple)) and not all(
             isinstance(n, ast.Constant) for n in ast.walk(obj) if not isinstance(n, (ast.List, ast.Tuple, ast.Load)))
         keywords = [ast.keyword(k, nz.arg_atom(v)) for k, v in kw.items() if k not in ("object", "a")]
         if isinstance(obj, ast.ListComp) and not keywords and nz.lists.may_carry(obj):
             # np.array([... for ...]) of values that may carry derivatives: the list built, stacked
             obj = nz.comprehension(obj)
-        if _local_list(nz, obj) and not keywords:
-            return _stack_list(nz, call, obj, ast.Constant(0), empty_ok=True)
+        if local_list(nz, obj) and not keywords:
+            return stack_list(nz, call, obj, ast.Constant(0), empty_ok=True)
         if not literal:
             return nz.make_call(func, [nz.arg_atom(obj)], keywords, call)
         value = nz.atom(_array_of(nz, call, obj))
@@ -213,10 +180,10 @@ def _written(call, kw, name, table=writes.FUNCTIONS):
 
 
 def copyto(nz, call, kw):
-    dst, src = _written(call, kw, "copyto"), _arg(call, kw, 1, "src")
+    dst, src = _written(call, kw, "copyto"), arg(call, kw, 1, "src")
     if "casting" in kw:
         nz.err(call, "np.copyto with casting= is not supported.", "cast with .astype before copying.")
-    where = _arg(call, kw, 2, "where")
+    where = arg(call, kw, 2, "where")
     if where is None:
         nz.store(dst, nz.atom(src), call)
         return ast.Constant(None)
@@ -232,12 +199,12 @@ def _cycled(nz, call, values, shape):
 def putmask(nz, call, kw):
     a = _target(nz, _written(call, kw, "putmask"), call)
     shape = ast.Attribute(ast.Name(a.id, ast.Load()), "shape", ast.Load())
-    values = _cycled(nz, call, _arg(call, kw, 2, "values"), shape)
-    return _where_store(nz, call, a, _arg(call, kw, 1, "mask"), values)
+    values = _cycled(nz, call, arg(call, kw, 2, "values"), shape)
+    return _where_store(nz, call, a, arg(call, kw, 1, "mask"), values)
 
 
 def put(nz, call, kw):
-    a, ind, v = _written(call, kw, "put"), _arg(call, kw, 1, "ind"), _arg(call, kw, 2, "v")
+    a, ind, v = _written(call, kw, "put"), arg(call, kw, 1, "ind"), arg(call, kw, 2, "v")
     if "mode" in kw:
         nz.err(call, "np.put with mode= is not supported.", "index the array explicitly.")
     a = _target(nz, a, call)
@@ -254,8 +221,8 @@ def put(nz, call, kw):
 def fill_diagonal(nz, call, kw):
     """``np.fill_diagonal(a, val)``: ``a[np.diag_indices(min(a.shape), a.ndim)] = val``, the
     elements numpy fills without ``wrap`` (a square or rectangular matrix, or equal sides)."""
-    a, val = _written(call, kw, "fill_diagonal"), _arg(call, kw, 1, "val")
-    wrap = _arg(call, kw, 2, "wrap")
+    a, val = _written(call, kw, "fill_diagonal"), arg(call, kw, 1, "val")
+    wrap = arg(call, kw, 2, "wrap")
     if wrap is not None and not (isinstance(wrap, ast.Constant) and wrap.value is False):
         nz.err(call, "np.fill_diagonal with wrap= is not supported.",
                "index the diagonal explicitly (a[np.diag_indices(n)] = val).")
@@ -269,7 +236,7 @@ def fill_diagonal(nz, call, kw):
 
 
 def place(nz, call, kw):
-    a, mask, v = _written(call, kw, "place"), _arg(call, kw, 1, "mask"), _arg(call, kw, 2, "vals")
+    a, mask, v = _written(call, kw, "place"), arg(call, kw, 1, "mask"), arg(call, kw, 2, "vals")
     a, mask = _target(nz, a, call), nz.atom(mask)
     v = _cycled(nz, call, v, nz.temp(nz.make_call(np.count_nonzero, [mask], [], call)))
     nz.store(ast.Subscript(a, mask, ast.Store()), v, call)
@@ -445,7 +412,7 @@ def _masked_var(nz, call, func, a, mask, axis, kw):
 
 
 def sort_method(nz, call, arr):
-    axis = nz.arg_atom(_arg(call, {k.arg: k.value for k in call.keywords}, 0, "axis", ast.Constant(-1)))
+    axis = nz.arg_atom(arg(call, {k.arg: k.value for k in call.keywords}, 0, "axis", ast.Constant(-1)))
     a = nz.atom(arr)
     value = nz.temp(nz.make_call(np.sort, [a], [ast.keyword("axis", axis)], call))
     nz.store(a, value, call)
@@ -455,8 +422,8 @@ def sort_method(nz, call, arr):
 #: handlers of functions that return a value and take numpy's ``out=`` (stored by the caller)
 VALUE_HANDLERS = frozenset({np.concatenate, np.stack})
 HANDLERS.update({
-    np.concatenate: concatenate, np.stack: stack, np.vstack: vstack, np.hstack: hstack,
-    np.column_stack: column_stack,
+    np.concatenate: joins("concatenate", concatenate, "arrays"), np.stack: stack, np.vstack: joins("vstack", vstack, "tup"),
+    np.hstack: joins("hstack", hstack, "tup"), np.column_stack: joins("column_stack", column_stack, "tup"),
     np.array: array(np.array), np.asarray: array(np.asarray),
     np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place, np.fill_diagonal: fill_diagonal,
     np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),
@@ -465,14 +432,14 @@ HANDLERS.update({
 
 def stack_items(nz, call, kw):
     """``_ad_stack_items(L, axis)`` in generated code differentiated again: as written."""
-    axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
-    return _stack_list(nz, call, _arg(call, kw, 0, "items"), axis, empty_ok=True)
+    axis = nz.arg_atom(arg(call, kw, 1, "axis", ast.Constant(0)))
+    return stack_list(nz, call, arg(call, kw, 0, "items"), axis, empty_ok=True)
 
 
 def list_items(nz, call, kw):
     """``_ad_list_items(L, axis)`` in generated code differentiated again: as written."""
-    axis = nz.arg_atom(_arg(call, kw, 1, "axis", ast.Constant(0)))
-    return _stack_list(nz, call, _arg(call, kw, 0, "items"), axis, read_only=True)
+    axis = nz.arg_atom(arg(call, kw, 1, "axis", ast.Constant(0)))
+    return stack_list(nz, call, arg(call, kw, 0, "items"), axis, read_only=True)
 
 
 HANDLERS[_lists.stack_items] = stack_items

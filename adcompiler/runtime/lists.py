@@ -7,14 +7,19 @@ import numpy as np
 
 from .core import unbroadcast
 
+ITEMS_UNSTACKED = "the items of a list that carry derivatives cannot be stacked"
+
 
 def stack_items(items, axis=0):
     """``np.array(L)`` of a list built with append: the items stacked, and an
-    empty float array for an empty list (``np.stack`` refuses one)."""
-    return np.stack(items, axis) if len(items) else np.array(items, dtype=float)
-
-
-ITEMS_UNSTACKED = "the items of a list that carry derivatives cannot be stacked"
+    empty float array for an empty list (``np.stack`` refuses one). Items of
+    different shapes are refused (``ITEMS_UNSTACKED``: at the user's line)."""
+    if not len(items):
+        return np.array(items, dtype=float)
+    try:
+        return np.stack(items, axis)
+    except ValueError as e:
+        raise ValueError(ITEMS_UNSTACKED, str(e)) from None
 
 
 def seq_adjoint(g, v):
@@ -45,10 +50,7 @@ def list_items(items, axis=0):
                                                     for e in x) for x in items):
             raise ValueError(ITEMS_UNSTACKED, "tuples that mix integers with floats: the integers, indices "
                                               "perhaps, would become floats")
-        try:
-            out = stack_items(items, axis)
-        except ValueError as e:   # (codegen.compile.copied_view makes it a refusal at the user's line)
-            raise ValueError(ITEMS_UNSTACKED, str(e)) from None
+        out = stack_items(items, axis)   # (codegen.compile.copied_view makes its error a refusal at the line)
     out.flags.writeable = False
     return out
 
@@ -86,3 +88,22 @@ def wide(v):
 def all_wide(*values) -> bool:
     """Whether none of ``values`` is a numpy scalar narrower than float64 (``wide``)."""
     return not any(type(v) in (np.float32, np.float16, np.complex64) for v in values)
+
+
+def joined(stacked, how, axis=0):
+    """``np.vstack(L)`` (``hstack``, ``column_stack``, ``dstack``, ``concatenate(L,
+    axis)``) of a list built with append, given its items stacked: the same join
+    of the stacked array's items (numpy iterates an array's first axis)."""
+    if how == "concatenate":
+        return np.concatenate(stacked, axis)
+    return getattr(np, how)(stacked)
+
+
+def joined_adjoint(g, stacked, how, axis=0):
+    """The adjoint of ``joined``: each element of the join is one element of
+    ``stacked``, found by joining the elements' flat positions; ``g``'s values go
+    back to them."""
+    pos = joined(np.arange(np.size(stacked)).reshape(np.shape(stacked)), how, axis)
+    out = np.zeros(np.size(stacked), dtype=np.result_type(g, float))
+    out[np.ravel(pos)] = np.ravel(np.broadcast_to(g, np.shape(pos)))
+    return out.reshape(np.shape(stacked))
