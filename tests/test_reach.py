@@ -907,3 +907,15 @@ def test_zip_of_a_range_and_arrays_everywhere():
     x = np.arange(1.0, 6.0)
     check_everywhere(weighted_by_position, Duplicated(x.copy(), np.zeros(5)), Duplicated(x * 0.5, np.zeros(5)),
                      tapes=("autograd", "torch", "jax"))
+
+
+def vander_fit(x, w):
+    V = np.vander(x, 4)
+    U = np.vander(x, increasing=True)
+    return np.sum((V @ w) ** 2) + np.sum(U[:, 1:] * x[:, None])
+
+
+def test_vander_everywhere():
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    check_everywhere(vander_fit, Duplicated(x, np.zeros(4)), Duplicated(np.array([0.5, -1.0, 2.0, 0.3]), np.zeros(4)),
+                     tapes=("autograd", "torch", "jax"))

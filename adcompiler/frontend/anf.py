@@ -102,6 +102,7 @@ def _innermost(e, lst, elt, start, test):
     return [ast.Assign(targets=[ast.Name(lst, ast.Store())],
                        value=ast.BinOp(ast.Name(lst, ast.Load()), ast.Add(), elt))]
 
+
 class AnfRewrite:
     """Emits statements into the current block and brings expressions to
     A-normal form; the other rewrites are mixed into the same walker

@@ -1,7 +1,7 @@
 """Functions of sampled curves: ``np.trapezoid`` (in the samples, the sample
 points and the spacing), ``np.interp`` (in the queries, the values and the
 outside values; the sample points must be constant) and ``np.polyval`` /
-``np.polyder``. Their helpers: ``runtime/curves.py``."""
+``np.polyder``, ``np.vander``. Their helpers: ``runtime/curves.py``."""
 import numpy as np
 
 from ..analysis.kinds import FLOAT, array
@@ -40,3 +40,6 @@ defrule(np.polyval, "p, x", p="_ad_polyval_adjoint_p(g, p, x)", x="g * _ad_polyv
         doc="coefficients highest power first")
 defrule(np.polyder, "p, m=1", p="_ad_polyder_adjoint(g, p, m)", tangents={"p": "np.polyder(t, m)"},
         result=lambda kinds, bound: array(1))
+defrule(np.vander, "x, N=None, increasing=False", x="np.sum(g * _ad_vander_slopes(x, N, increasing), axis=1)",
+        tangents={"x": "t[:, None] * _ad_vander_slopes(x, N, increasing)"}, result=lambda kinds, bound: array(2),
+        doc="columns x ** p, the powers decreasing unless increasing=True")

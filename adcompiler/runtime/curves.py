@@ -164,3 +164,16 @@ def polyval_slope(p, x):
     if np.shape(p)[0] < 2:
         return np.zeros(np.shape(x))
     return np.polyval(np.polyder(p), x)
+
+
+def vander_slopes(x, N=None, increasing=False):
+    """The derivative of each column of ``np.vander(x, N, increasing)`` in ``x``:
+    ``p * x ** (p - 1)`` for the power ``p`` of the column (0 for ``p = 0``)."""
+    x = np.asarray(x)
+    n = len(x) if N is None else N
+    powers = np.arange(n) if increasing else np.arange(n - 1, -1, -1)
+    lower = np.vander(x, max(n - 1, 1), increasing=True)   # x ** 0 ... x ** (n - 2)
+    out = np.zeros((len(x), n), dtype=np.result_type(x, float))
+    cols = powers >= 1
+    out[:, cols] = powers[cols] * lower[:, powers[cols] - 1]
+    return out
