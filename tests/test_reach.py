@@ -919,3 +919,20 @@ def test_vander_everywhere():
     x = np.array([0.3, -0.7, 1.1, 0.4])
     check_everywhere(vander_fit, Duplicated(x, np.zeros(4)), Duplicated(np.array([0.5, -1.0, 2.0, 0.3]), np.zeros(4)),
                      tapes=("autograd", "torch", "jax"))
+
+
+def other_names_and_constant_tables(x, idx):
+    # np.asanyarray/np.around/np.concat are np.asarray/np.round/np.concatenate under other names;
+    # window tables, isin, nanargmax and isposinf have no derivative
+    y = np.asanyarray(x)
+    m = np.isin(idx, [1, 2])
+    w = np.hamming(4) + np.kaiser(4, 2.0) + np.blackman(4) + np.hanning(4) + np.bartlett(4)
+    k = np.nanargmax(x)
+    z = np.concat([y * 2, np.around(x) * y])
+    return np.sum(z ** 2 * np.tile(w, 2)) + np.sum(np.where(m, x, 0.0)) + x[k] + np.sum(np.isposinf(x))
+
+
+def test_other_names_and_constant_tables_everywhere():
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    check_everywhere(other_names_and_constant_tables, Duplicated(x, np.zeros(4)), Const(np.array([0, 1, 2, 3])),
+                     tapes=("autograd", "torch", "jax"))

@@ -9,6 +9,7 @@ from .kinds import BOOL, FLOAT, INT, OTHER, Kind, array, broadcast
 
 def nondiff_result(name, e, arg_kinds) -> Kind:
     """The result kind of a function without a derivative, by its name."""
+    name = {"nanargmax": "argmax", "nanargmin": "argmin"}.get(name, name)
     if name == "round" and (len(e.args) > 1 or e.keywords or any(k.cls != "float" for k in arg_kinds[:1])):
         # round(x, n) keeps x's kind; np.round(a) is an array of a's dtype; only round(x) is an int
         return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
@@ -19,8 +20,11 @@ def nondiff_result(name, e, arg_kinds) -> Kind:
         return INT
     if name in ("range",):
         return OTHER
-    if name in ("bool", "isinstance", "isnan", "isinf", "isfinite", "isclose"):
+    if name in ("bool", "isinstance", "isnan", "isinf", "isfinite", "isclose", "isneginf", "isposinf"):
         return broadcast(*arg_kinds) if name.startswith("is") and any(k.is_array for k in arg_kinds) else BOOL
+    if name == "isin":   # the shape of its first argument
+        k = arg_kinds[0] if arg_kinds else OTHER
+        return array(k.ndim, "b") if k.cls == "array" else BOOL
     if name in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
                 "logical_and", "logical_or", "logical_not"):
         k = broadcast(*arg_kinds)

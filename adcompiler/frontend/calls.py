@@ -62,6 +62,10 @@ def _numpy_positional(target) -> list | None:
     return [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+#: numpy functions that are others under another name (as numpy defines them)
+SAME_AS = {f: g for f, g in ((getattr(np, "asanyarray", None), np.asarray), (getattr(np, "around", None), np.round),
+                             (getattr(np, "concat", None), np.concatenate)) if f is not None and f is not g}
+
 class CallRewrite:
     """Resolves calls and binds their arguments (mixed into ``normalize.Normalizer``)."""
 
@@ -116,6 +120,10 @@ class CallRewrite:
         if None in kw:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")
         e = self.out_by_position(e, target, kw)
+        if target in SAME_AS:   # another name of a function (np.around is np.round's)
+            target = SAME_AS[target]
+            e = ast.copy_location(ast.Call(ast.Attribute(ast.Name("np", ast.Load()), target.__name__, ast.Load()),
+                                           list(e.args), list(e.keywords)), e)
         if target is np.where and len(e.args) == 1 and not kw:
             # np.where(c) is np.nonzero(c): a tuple of index arrays, not the elementwise choice
             target = np.nonzero

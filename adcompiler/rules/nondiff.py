@@ -18,7 +18,11 @@ nondifferentiable(
     np.argmax, np.argmin, np.argsort, np.argwhere, np.flatnonzero, np.count_nonzero,
     np.searchsorted, np.digitize, np.shape, np.ndim, np.size, np.result_type, np.int64,
     np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal,
+    np.isin, np.isneginf, np.isposinf, np.nanargmax, np.nanargmin,
 )
+# window functions of a length: tables of constants
+nondifferentiable(np.hamming, np.hanning, np.blackman, np.bartlett, params="M", result=lambda kinds, bound: array(1))
+nondifferentiable(np.kaiser, params="M, beta", result=lambda kinds, bound: array(1))
 allocating(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
            np.eye, np.identity, np.tri)
 # float conversions pass the derivative through (np.float64(x[0]) is x[0])
