@@ -936,3 +936,20 @@ def test_other_names_and_constant_tables_everywhere():
     x = np.array([0.3, -0.7, 1.1, 0.4])
     check_everywhere(other_names_and_constant_tables, Duplicated(x, np.zeros(4)), Const(np.array([0, 1, 2, 3])),
                      tapes=("autograd", "torch", "jax"))
+
+
+def on_grids(x, y, z):
+    X, Y = np.meshgrid(x, y)
+    A, B = np.meshgrid(x, y, indexing="ij")
+    P, Q, R = np.meshgrid(x, y, z)
+    S, T = np.meshgrid(x, y, sparse=True)
+    G = np.meshgrid(y, x, copy=False)
+    X[0, 0] = 2.0 * Y[1, 0]   # (a new array: the write stays in it)
+    return np.sum(np.sin(X) * Y ** 2) + np.sum(A * B ** 3) + np.sum(P * Q * R ** 2) + np.sum(S * T) + \
+        np.sum(G[0] * G[1] ** 2)
+
+
+def test_meshgrid_everywhere():
+    x, y, z = np.array([0.3, -0.7, 1.1, 0.4]), np.array([0.5, 1.5, -0.2]), np.array([0.9, 0.1])
+    check_everywhere(on_grids, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(3)), Duplicated(z, np.zeros(2)),
+                     tapes=("autograd", "torch", "jax"))

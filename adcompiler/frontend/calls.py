@@ -59,12 +59,15 @@ def _numpy_positional(target) -> list | None:
         sig = inspect.signature(target)
     except (TypeError, ValueError):
         return None
+    if any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values()):
+        return None   # (np.meshgrid(*xi, ...): every positional argument is one of them)
     return [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 #: numpy functions that are others under another name (as numpy defines them)
 SAME_AS = {f: g for f, g in ((getattr(np, "asanyarray", None), np.asarray), (getattr(np, "around", None), np.round),
                              (getattr(np, "concat", None), np.concatenate)) if f is not None and f is not g}
+
 
 class CallRewrite:
     """Resolves calls and binds their arguments (mixed into ``normalize.Normalizer``)."""

@@ -51,6 +51,7 @@ import numpy as np
 from ..rules import lookup, writes
 from ..runtime import lists as _lists
 from ..runtime import numpy as _rnumpy
+from .grids import meshgrid
 from .stacking import arg, joins, local_list, only_keywords, stack_list
 
 HANDLERS: dict = {}
@@ -424,7 +425,7 @@ VALUE_HANDLERS = frozenset({np.concatenate, np.stack})
 HANDLERS.update({
     np.concatenate: joins("concatenate", concatenate, "arrays"), np.stack: stack, np.vstack: joins("vstack", vstack, "tup"),
     np.hstack: joins("hstack", hstack, "tup"), np.column_stack: joins("column_stack", column_stack, "tup"),
-    np.array: array(np.array), np.asarray: array(np.asarray),
+    np.meshgrid: meshgrid, np.array: array(np.array), np.asarray: array(np.asarray),
     np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place, np.fill_diagonal: fill_diagonal,
     np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),
 })
