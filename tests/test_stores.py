@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere
 
-from adcompiler import Const, Duplicated, Reverse, autodiff
+from adcompiler import AdCompilerError, Const, Duplicated, Forward, Reverse, autodiff
 
 rng = np.random.default_rng(5)
 
@@ -46,3 +46,48 @@ def test_swap_of_views_seeds():
     np.testing.assert_allclose(y, [10.0, 20.0, 30.0])
     np.testing.assert_allclose(dx, 0.0)
     np.testing.assert_allclose(dy, 101.0)
+
+
+def out_into_selection(y, a, idx):
+    np.multiply(a, 2.0, out=y[idx])
+
+
+def sine_into_mask(y, a, m):
+    np.sin(a, out=y[m])
+
+
+def copied_into_selection(y, a, idx):
+    np.copyto(y[idx], a)
+
+
+def assembled_with_out(y, a, conn):
+    for e in range(conn.shape[0]):
+        np.add(y[conn[e]], a[e], out=y[conn[e]])
+
+
+@pytest.mark.parametrize("f,index", [(out_into_selection, np.array([0, 2])),
+                                     (sine_into_mask, np.array([True, False, True])),
+                                     (copied_into_selection, np.array([0, 2])),
+                                     (assembled_with_out, np.array([[0, 2]]))])
+def test_out_into_an_advanced_selection_is_refused(f, index):
+    """numpy writes into a copy of ``y[idx]`` and drops it (``y`` unchanged); read as
+    the store ``y[idx] = ...`` it changed ``y`` and the gradient, silently."""
+    a = np.array([[1.0, 2.0]]) if f is assembled_with_out else np.array([1.0, 2.0])
+    y = np.zeros(3)
+    ref = y.copy()
+    f(ref, a.copy(), index)
+    np.testing.assert_array_equal(ref, 0.0)   # (numpy's own behaviour)
+    with pytest.raises(AdCompilerError, match=r"test_stores\.py:\d+: .*a copy of the selection"):
+        autodiff(Reverse, f, Const, Duplicated(y, np.ones(3)), Duplicated(a, np.zeros_like(a)), Const(index))
+    with pytest.raises(AdCompilerError, match=r"a copy of the selection"):
+        autodiff(Forward, f, Const, Duplicated(y, np.ones(3)), Duplicated(a, np.ones_like(a)), Const(index))
+
+
+def out_into_slices(y, a, i):
+    np.multiply(a, 2.0, out=y[2:])
+    np.copyto(y[i:i + 1], a[0] * 3.0)
+
+
+def test_out_into_a_basic_selection_still_writes():
+    check_everywhere(out_into_slices, Duplicated(np.zeros(4), np.zeros(4)), Duplicated(np.array([1.0, 2.0]), np.zeros(2)),
+                     Const(0), tapes=("autograd", "torch", "jax"))

@@ -99,3 +99,19 @@ def refuse_mixed_dtype_stores(body, inference, pf) -> None:
                 "written: numpy truncates what is stored into the integer one.",
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
                 hint="bind the integer and the float arrays to names of their own.")
+
+
+def refuse_writes_into_copies(body, inference, pf) -> None:
+    """Refuse ``out=y[idx]`` and ``np.copyto(y[idx], v)`` with an advanced index
+    (an integer or boolean array): numpy writes into a copy of the selection and
+    drops it, ``y`` unchanged; the store they were read as would change ``y``."""
+    from ..errors import UnsupportedSyntaxError
+    from ..frontend import notes
+    for s in (n for n in ast.walk(ast.Module(body=list(body), type_ignores=[])) if notes.written_into(n)):
+        idx = s.targets[0].slice
+        if any(inference.index_kind(p) == "fancy" for p in (idx.elts if isinstance(idx, ast.Tuple) else [idx])):
+            raise UnsupportedSyntaxError(
+                "out= (or np.copyto) given an array selected by an index array or a mask: numpy writes into a "
+                "copy of the selection and drops it, the array unchanged.",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint=f"assign the result instead: `{ast.unparse(s.targets[0])} = ...`.")

@@ -25,6 +25,7 @@ _COUNTER = "_ad_counter"   # on ``_count += 1``: the trip counter of a while loo
 _COUNT = "_ad_count"       # on a while loop: the name of its trip counter
 _METHOD = "_ad_method"     # on a call written as an array method whose meaning depends on the dtype
 _ELEMENT = "_ad_element"   # on ``L[k] = new``: an in-place operator on an element of a list, tuple or dict
+_INTO = "_ad_into"         # on ``y[idx] = v`` made of ``out=y[idx]`` or ``np.copyto(y[idx], v)``
 
 
 def resolve_call(call: ast.Call, func: object, rule: object) -> None:
@@ -95,3 +96,14 @@ def mark_element_update(stmt: ast.Assign, old: str) -> None:
 def element_update(stmt: ast.AST) -> str | None:
     """The name of the element read for ``mark_element_update``, or None."""
     return getattr(stmt, _ELEMENT, None)
+
+
+def mark_written_into(stmt: ast.Assign) -> None:
+    """Note that ``stmt`` (``y[idx] = v``) stands for numpy writing into the array
+    ``y[idx]`` evaluates to (``out=y[idx]``, ``np.copyto(y[idx], v)``): a copy of
+    the selection where the index is advanced, and the write then lost."""
+    setattr(stmt, _INTO, True)
+
+
+def written_into(stmt: ast.AST) -> bool:
+    return bool(getattr(stmt, _INTO, False))

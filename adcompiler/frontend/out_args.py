@@ -30,5 +30,5 @@ class OutRewrite:
     def out_store(self, call, out, node):
         """Store the result of ``call`` into ``out``; the expression that reads it back."""
         result = self.temp(call)
-        self.store(out, result, node)
+        self.store(out, result, node, into=True)
         return out if isinstance(out, ast.Name) else self.subscript_load(out)

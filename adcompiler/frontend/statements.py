@@ -119,16 +119,21 @@ class StatementRewrite:
         if isinstance(v, ast.Call):
             self.emit(ast.Expr(v))
 
-    def store(self, target, value_atom, node):
-        """``target[index] = value_atom``; a bare name stores into all of it (``x[...]``)."""
+    def store(self, target, value_atom, node, into=False):
+        """``target[index] = value_atom``; a bare name stores into all of it (``x[...]``).
+        ``into``: it stands for numpy writing into the array ``target`` evaluates to
+        (``out=y[idx]``; ``notes.mark_written_into``)."""
         if isinstance(target, ast.Name):
             target = ast.Subscript(ast.Name(target.id, ast.Load()), ast.Constant(Ellipsis), ast.Store())
         if not isinstance(target, ast.Subscript) or not isinstance(target.value, ast.Name):
             self.err(node, "this store target is not supported.", "store into a named array, e.g. `x[i] = v`.")
         self.check_writable(target.value.id, node)
         idx = self.index_part(target.slice)
-        self.emit(ast.Assign(targets=[ast.Subscript(ast.Name(target.value.id, ast.Load()), idx, ast.Store())],
-                             value=value_atom))
+        stmt = ast.Assign(targets=[ast.Subscript(ast.Name(target.value.id, ast.Load()), idx, ast.Store())],
+                          value=value_atom)
+        if into:
+            notes.mark_written_into(stmt)
+        self.emit(stmt)
 
     def containers(self) -> set:
         """The names the function binds to a list, tuple or dict (a display, a
