@@ -464,3 +464,26 @@ def test_narrow_integer_scalars_refused_and_auto_falls_back():
     with np.errstate(over="ignore"):
         autodiff(Reverse, _scaled_by_a_count, Active, Duplicated(np.ones(3), dx), Const(n), backend="auto")
         np.testing.assert_array_equal(dx, np.full(3, float(n * n)))
+
+
+def neighbour_sums(x, nbrs):
+    s = 0.0
+    for i in range(len(nbrs)):
+        for j in nbrs[i]:
+            s += x[j] * x[i]
+    return s
+
+
+def test_a_list_of_lists_refused_under_numba_and_auto_falls_back():
+    """A ragged neighbour table passed as a list of lists: numba's TypeError (it cannot
+    reflect a list of lists) became a located refusal; ``auto`` runs numpy."""
+    from adcompiler import gradient
+    nbrs, x = [[1, 2], [0], [0, 1]], np.array([0.5, -1.0, 2.0])
+    with pytest.raises(BackendError, match=r"test_numba_silent\.py:\d+.*cannot take the arguments"):
+        gradient(neighbour_sums, x.copy(), nbrs, backend="numba")
+    want = np.zeros(3)
+    for i, row in enumerate(nbrs):
+        for j in row:
+            want[j] += x[i]
+            want[i] += x[j]
+    np.testing.assert_allclose(gradient(neighbour_sums, x.copy(), nbrs, backend="auto")[0], want)
