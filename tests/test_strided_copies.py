@@ -117,17 +117,98 @@ def _sum_of_squares_2d(A):
     return t
 
 
-def test_a_strided_2d_view_asks_for_a_shadow_it_can_take():
-    """A 2-D strided view given np.zeros_like(A) as shadow: the hint said to use
-    np.zeros_like(A), which was what was given; it names the two ways that work,
-    and both do."""
-    from adcompiler import Active, Duplicated, Reverse, autodiff
+def test_a_strided_2d_view_and_a_shadow_in_another_layout():
+    """A 2-D strided view given np.zeros_like(A) (contiguous) as shadow: autodiff
+    runs on a copy of the shadow with A's strides and writes it back; split mode,
+    whose halves cannot, refuses it naming the two ways that work, and both do."""
+    from adcompiler import (
+        Active,
+        Duplicated,
+        Reverse,
+        ReverseSplitWithPrimal,
+        autodiff,
+        autodiff_thunk,
+    )
     from adcompiler.errors import ShapeError
     base = np.arange(12.0).reshape(3, 4) / 10
     A = base[:, 1:]
+    dA = np.zeros_like(A)
+    autodiff(Reverse, _sum_of_squares_2d, Active, Duplicated(A, dA))
+    np.testing.assert_allclose(dA, 2 * A)
+    fwd, _ = autodiff_thunk(ReverseSplitWithPrimal, _sum_of_squares_2d, Active, Duplicated)
     with pytest.raises(ShapeError, match=r"np.ascontiguousarray\(A\)") as e:
-        autodiff(Reverse, _sum_of_squares_2d, Active, Duplicated(A, np.zeros_like(A)))
+        fwd(Duplicated(A, np.zeros_like(A)))
     assert "np.zeros_like(base)[:, 1:]" in str(e.value)
     for x, dx in ((np.ascontiguousarray(A), np.zeros_like(A)), (A, np.zeros_like(base)[:, 1:])):
-        autodiff(Reverse, _sum_of_squares_2d, Active, Duplicated(x, dx))
-        np.testing.assert_allclose(dx, 2 * A)
+        tape, _ = fwd(Duplicated(x, dx))
+        assert tape is not None
+
+
+def _smoothed_through_a_ravel(x):
+    y = np.ravel(x)   # (x contiguous: a view, the loop updates x)
+    for i in range(1, y.shape[0]):
+        y[i] = y[i] + 0.5 * y[i - 1] ** 2
+
+
+def _chained_through_a_ravel(x):
+    y = np.ravel(x)
+    for i in range(1, y.shape[0]):
+        y[i] = y[i] + 0.5 * y[i - 1] ** 2
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] ** 2
+    return s
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "auto"])
+def test_a_shadow_that_is_a_column_of_a_matrix(backend):
+    """A contiguous argument whose shadow is a column of a gradient matrix (strides
+    differ): the derivative followed ``np.ravel(dx)``, a copy, and its writes were
+    lost (the seed came back unchanged), silently; with an Active return under
+    numba the gradient was off. autodiff now runs on a copy in ``x``'s layout.
+    (numba refuses the Const-return kernel's view of a shadow: checked under
+    numpy and auto.)"""
+    from adcompiler import Active, Const, Duplicated, Forward, Reverse, autodiff
+    if backend != "numpy":
+        pytest.importorskip("numba")
+    x0, w = np.array([0.3, -0.2, 0.5, 0.1]), np.array([1.0, 2.0, -1.0, 0.5])
+    h, eye = 1e-6, np.eye(4)
+
+    def chained(x):
+        return _chained_through_a_ravel(x.copy())
+    want = np.array([(chained(x0 + h * e) - chained(x0 - h * e)) / (2 * h) for e in eye])
+    G = np.zeros((4, 3))
+    autodiff(Reverse, _chained_through_a_ravel, Active, Duplicated(x0.copy(), G[:, 1]), backend=backend)
+    np.testing.assert_allclose(G[:, 1], want, rtol=1e-6)
+    assert not G[:, [0, 2]].any()
+    if backend == "numba":
+        return
+
+    def seeded(x):
+        x = x.copy()
+        _smoothed_through_a_ravel(x)
+        return w @ x
+    want = np.array([(seeded(x0 + h * e) - seeded(x0 - h * e)) / (2 * h) for e in eye])
+    G[:, 1] = w
+    autodiff(Reverse, _smoothed_through_a_ravel, Const, Duplicated(x0.copy(), G[:, 1]), backend=backend)
+    np.testing.assert_allclose(G[:, 1], want, rtol=1e-6)
+    T = np.zeros((4, 3))
+    T[:, 2] = eye[0]
+    autodiff(Forward, _smoothed_through_a_ravel, Const, Duplicated(x0.copy(), T[:, 2]), backend=backend)
+    want = np.array([(seeded_col(x0 + h * eye[0], k) - seeded_col(x0 - h * eye[0], k)) / (2 * h) for k in range(4)])
+    np.testing.assert_allclose(T[:, 2], want, rtol=1e-6, atol=1e-9)
+
+
+def seeded_col(x, k):
+    x = x.copy()
+    _smoothed_through_a_ravel(x)
+    return x[k]
+
+
+def test_split_mode_refuses_a_shadow_in_another_layout():
+    from adcompiler import Const, Duplicated, ReverseSplitWithPrimal, autodiff_thunk
+    from adcompiler.errors import ShapeError
+    fwd, _ = autodiff_thunk(ReverseSplitWithPrimal, _smoothed_through_a_ravel, Const, Duplicated)
+    x = np.array([0.3, -0.2, 0.5, 0.1])
+    with pytest.raises(ShapeError, match="steps through memory"):
+        fwd(Duplicated(x, np.zeros((4, 2))[:, 0]))

@@ -72,15 +72,52 @@ def layout_zeros(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def same_strides(x: np.ndarray, dx: np.ndarray) -> bool:
+    """Whether ``dx`` steps through memory as ``x`` does (along every axis longer
+    than 1): then a reshape or ravel views both or copies both."""
+    return x.strides == dx.strides or all(n <= 1 or s == t for n, s, t in zip(x.shape, x.strides, dx.strides))
+
+
+def shadows_in_layout(args) -> tuple:
+    """``(args, restore)``: each Duplicated array whose shadow (or tangent) steps
+    through memory otherwise than the array (a column of a matrix for a
+    contiguous array, ``C`` for ``F`` order) given a copy of it in the array's
+    layout (``layout_copy``); ``restore()`` writes the copies back into the
+    caller's shadows. (A shadow followed through ``np.ravel(x)``, a view of ``x``,
+    was a copy of the shadow: the writes through it were lost, silently.)"""
+    swaps, out = [], []
+    for a in args:
+        if isinstance(a, A.Duplicated) and type(a) is A.Duplicated and isinstance(a.val, np.ndarray) and \
+                isinstance(a.dval, np.ndarray) and a.val.shape == a.dval.shape and a.val.dtype == a.dval.dtype \
+                and a.dval.flags.writeable and not same_strides(a.val, a.dval):
+            work = layout_copy(a.val)
+            if same_strides(a.val, work):   # (not for repeated strides: a broadcast array; refused later)
+                work[...] = a.dval
+                swaps.append((a.dval, work))
+                a = A.Duplicated(a.val, work)
+        out.append(a)
+
+    def restore():
+        for dx, work in swaps:
+            dx[...] = work
+    return (out, restore) if swaps else (args, None)
+
+
 def check_layout(name, x, dx, what, hint) -> None:
-    """Refuse a ``what`` (shadow or tangent) ``dx`` whose memory layout (C or
-    Fortran order) is not ``x``'s: it follows ``x``'s views, and a reshape that
-    views one and copies the other would lose its writes."""
-    if x.ndim > 1 and (x.flags.c_contiguous, x.flags.f_contiguous) != (dx.flags.c_contiguous, dx.flags.f_contiguous):
-        if not (x.flags.c_contiguous or x.flags.f_contiguous):   # (a strided view: np.zeros_like is contiguous)
+    """Refuse a ``what`` (shadow or tangent) ``dx`` that steps through memory
+    otherwise than ``x`` (``same_strides``): it follows ``x``'s views, and a
+    reshape that views one and copies the other would lose its writes.
+    (``autodiff`` gives such a shadow a copy in ``x``'s layout first,
+    ``shadows_in_layout``; split mode's halves cannot.)"""
+    if not same_strides(x, dx):
+        if any(st == 0 and n > 1 for n, st in zip(x.shape, x.strides)):
+            hint = (f"`{name}` repeats its elements in memory (np.broadcast_to): pass a copy of it (np.array({name})) "
+                    f"and a shadow np.zeros_like of that copy.")
+        elif not (x.flags.c_contiguous or x.flags.f_contiguous):   # (a strided view: np.zeros_like is contiguous)
             hint = (f"`{name}` is a strided view: pass a contiguous copy (np.ascontiguousarray({name})), or make "
                     f"the {what} the same view of zeros of its base (np.zeros_like(base)[:, 1:] for base[:, 1:]).")
-        raise ShapeError(f"the {what} of `{name}` has a different memory layout (C/Fortran order) than `{name}`.",
+        raise ShapeError(f"the {what} of `{name}` steps through memory otherwise than `{name}` (its strides, "
+                         f"{dx.strides}, are not {x.strides}).",
                          construct=f"Duplicated({name}, d{name})", hint=hint)
 
 

@@ -13,7 +13,13 @@ from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, AliasingError, ShapeError
 from .arguments import check_alias as _check_alias
-from .arguments import check_dict_iteration, check_layout, kernel_of, layout_copy
+from .arguments import (
+    check_dict_iteration,
+    check_layout,
+    kernel_of,
+    layout_copy,
+    shadows_in_layout,
+)
 from .arguments import fill_defaults as _fill_defaults
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
@@ -81,6 +87,12 @@ def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: s
     args = _fill_defaults(f, [_wrap(a) for a in args])
     if any(isinstance(a, A.BatchDuplicated) for a in args):
         return _batch(mode, f, ret, args)
+    args, restore = shadows_in_layout(args)
+    if restore is not None:   # (a tangent in another layout than its array's: run on a copy in its layout)
+        try:
+            return autodiff_forward(mode, f, ret, *args, backend=backend)
+        finally:
+            restore()
     names = _param_names(f, len(args))
     _check(args, names)
     ret = _ret_name(ret)

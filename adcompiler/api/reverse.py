@@ -26,6 +26,7 @@ from .arguments import (
     is_float_array,
     is_float_scalar,
     kernel_of,
+    shadows_in_layout,
     warn_bare_arrays,
 )
 from .arguments import check_alias as _check_alias
@@ -65,7 +66,7 @@ def _fine(a) -> bool:
     x, dx = a.val, a.dval
     return type(x) is np.ndarray and type(dx) is np.ndarray and x.dtype is dx.dtype and x.shape == dx.shape \
         and x.dtype.kind in "fc" and dx.flags.writeable \
-        and (x.ndim < 2 or (x.flags.c_contiguous and dx.flags.c_contiguous))
+        and x.strides == dx.strides
 
 
 def _check(args, names):
@@ -239,6 +240,13 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
                                 hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...)")
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
     f = kernel_of(f)
+    if not mode.split:
+        args, restore = shadows_in_layout(args)
+        if restore is not None:   # (a shadow in another layout than its array's: run on a copy in its layout)
+            try:
+                return autodiff(mode, f, ret, *args, backend=backend, checkpoint=checkpoint, explain=explain)
+            finally:
+                restore()
     key = None
     if mode.reverse and not mode.split and not explain:
         key, hit = repeats.lookup(f, ret, backend, checkpoint, args)
