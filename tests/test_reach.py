@@ -953,3 +953,19 @@ def test_meshgrid_everywhere():
     x, y, z = np.array([0.3, -0.7, 1.1, 0.4]), np.array([0.5, 1.5, -0.2]), np.array([0.9, 0.1])
     check_everywhere(on_grids, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(3)), Duplicated(z, np.zeros(2)),
                      tapes=("autograd", "torch", "jax"))
+
+
+def correlated_and_normal(x, t):
+    import scipy.special as sp
+    c = np.correlate(x, t, mode="full")
+    d = np.correlate(x, t)   # (mode "valid" by default)
+    e = np.correlate(t, x, "same")
+    return np.sum(c ** 2) + np.sum(d * 3) + np.sum(e ** 3) + np.sum(sp.ndtr(x)) + np.sum(sp.log_ndtr(x)) + \
+        np.sum(sp.ndtri(t * 0.1 + 0.5)) + np.sum(sp.erfinv(t * 0.2))
+
+
+def test_correlate_and_the_normal_distribution_everywhere():
+    pytest.importorskip("scipy")
+    x, t = np.array([0.3, -0.7, 1.1, 0.4, 0.2]), np.array([0.5, 1.5, -0.2])
+    check_everywhere(correlated_and_normal, Duplicated(x, np.zeros(5)), Duplicated(t, np.zeros(3)),
+                     tapes=("autograd", "torch", "jax"))

@@ -21,7 +21,7 @@ _FINITE_CALLS = frozenset({
     "len", "range", "copy", "array", "asarray", "zeros", "ones", "zeros_like", "ones_like", "empty_like",
     "full", "full_like", "where", "clip", "transpose", "reshape", "ravel", "stack", "concatenate", "hstack",
     "vstack", "roll", "flip", "diag", "outer", "trace", "square", "negative", "positive", "round", "floor",
-    "ceil", "trunc", "arctan", "arctan2", "erf", "expit", "sort", "take", "broadcast_to",
+    "ceil", "trunc", "arctan", "arctan2", "erf", "expit", "sort", "take", "broadcast_to", "ndtr",
     "_ad_copy", "_ad_stack_items", "_ad_list_items",
 })
 
@@ -112,7 +112,7 @@ def _finite_op(n: ast.BinOp) -> bool:
 
 
 #: functions flat far out (their partial is 0 at an infinite argument): exp(-inf), tanh(inf)...
-_SATURATING = frozenset({"exp", "exp2", "expm1", "tanh", "arctan", "arctanh", "expit", "erf", "erfc", "logaddexp",
+_SATURATING = frozenset({"exp", "exp2", "expm1", "tanh", "arctan", "arctanh", "expit", "erf", "erfc", "ndtr", "logaddexp",
                          "logaddexp2", "log_expit", "sigmoid", "softmax", "log_softmax", "logsumexp", "reciprocal"})
 
 

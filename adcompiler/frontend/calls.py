@@ -69,6 +69,20 @@ SAME_AS = {f: g for f, g in ((getattr(np, "asanyarray", None), np.asarray), (get
                              (getattr(np, "concat", None), np.concatenate)) if f is not None and f is not g}
 
 
+def _np(name):
+    return ast.Attribute(ast.Name("np", ast.Load()), name, ast.Load())
+
+
+def _as_convolution(e, kw):
+    """``np.correlate(a, v, mode)`` as the convolution it is (for every mode and
+    either operand the longer): ``np.convolve(a, np.conj(v)[::-1], mode=mode)``."""
+    a, v, mode = (e.args[k] if len(e.args) > k else kw.get(name, default)
+                  for k, name, default in ((0, "a", None), (1, "v", None), (2, "mode", ast.Constant("valid"))))
+    flipped = ast.Subscript(ast.Call(_np("conj"), [v], []), ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+    return ast.fix_missing_locations(ast.copy_location(
+        ast.Call(_np("convolve"), [a, flipped], [ast.keyword("mode", mode)]), e))
+
+
 class CallRewrite:
     """Resolves calls and binds their arguments (mixed into ``normalize.Normalizer``)."""
 
@@ -127,6 +141,10 @@ class CallRewrite:
             target = SAME_AS[target]
             e = ast.copy_location(ast.Call(ast.Attribute(ast.Name("np", ast.Load()), target.__name__, ast.Load()),
                                            list(e.args), list(e.keywords)), e)
+        if target is np.correlate and len(e.args) + len(kw) >= 2 and set(kw) <= {"a", "v", "mode"}:
+            # np.correlate(a, v, mode) is np.convolve(a, np.conj(v)[::-1], mode) (its default mode "valid")
+            target, e, kw = np.convolve, _as_convolution(e, kw), {"mode": None}
+            kw["mode"] = e.keywords[0].value
         if target is np.where and len(e.args) == 1 and not kw:
             # np.where(c) is np.nonzero(c): a tuple of index arrays, not the elementwise choice
             target = np.nonzero

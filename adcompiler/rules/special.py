@@ -45,6 +45,11 @@ def scipy_rules() -> bool:
     elementwise(sp.logit, "x", name="scipy.special.logit", x="g / (x * (1 - x))")
     elementwise(sp.erf, "x", name="scipy.special.erf", x="g * 2 / np.sqrt(np.pi) * np.exp(-x * x)")
     elementwise(sp.erfc, "x", name="scipy.special.erfc", x="-g * 2 / np.sqrt(np.pi) * np.exp(-x * x)")
+    elementwise(sp.ndtr, "x", name="scipy.special.ndtr", x="g * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)",
+                doc="the standard normal CDF; its derivative the density")
+    elementwise(sp.log_ndtr, "x", name="scipy.special.log_ndtr", x="g * np.exp(-x * x / 2 - ans) / np.sqrt(2 * np.pi)")
+    elementwise(sp.ndtri, "x", name="scipy.special.ndtri", x="g * np.sqrt(2 * np.pi) * np.exp(ans * ans / 2)")
+    elementwise(sp.erfinv, "x", name="scipy.special.erfinv", x="g * np.sqrt(np.pi) / 2 * np.exp(ans * ans)")
     elementwise(sp.xlogy, "x, y", name="scipy.special.xlogy", x="g * np.log(y)", y="g * np.where(x == 0, 0.0, x / np.where(x == 0, 1.0, y))",
                 doc="d/dy is 0 where x == 0")
     rule = defrule(sp.logsumexp, "a, axis=None, b=None, keepdims=False, return_sign=False", result=_lse_result,
