@@ -271,3 +271,45 @@ def test_checkpointed_loop_whose_array_is_read_after_it(f):
         np.testing.assert_allclose(got, plain)
     from adcompiler.testing import check_grads
     check_grads(f, Duplicated(x.copy(), np.zeros(4)), Const(3), ret=Active)
+
+
+def _euler_step(y, out, h):
+    out[:] = y + h * (np.sin(y) - 0.1 * y ** 3)
+
+
+def _rk2_step(y, out, h):
+    k = np.sin(y)
+    mid = y + 0.5 * h * k
+    out[...] = y + h * np.sin(mid)
+
+
+def trajectory(traj, h):
+    # a helper writing row i from row i - 1: two views of one array, checked apart at run time
+    for i in range(1, traj.shape[0]):
+        if i % 2:
+            _euler_step(traj[i - 1], traj[i], h)
+        else:
+            _rk2_step(traj[i - 1], traj[i], h)
+    return float(np.sum(traj[-1] ** 2))
+
+
+def rows_named(traj, i, j):
+    _euler_step(traj[i], traj[j], 0.1)
+
+
+def test_a_helper_writing_one_row_of_an_array_from_another_everywhere():
+    T = np.zeros((5, 2))
+    T[0] = [0.5, 0.8]
+    check_everywhere(trajectory, Duplicated(T, np.zeros_like(T)), Active(0.2), tapes=("autograd", "torch", "jax"))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_two_views_of_one_array_that_overlap_are_refused_at_the_call(backend):
+    from adcompiler import Reverse, autodiff
+    T = np.arange(6.0).reshape(3, 2) / 10
+    with pytest.raises(AdCompilerError, match=r"test_calls\.py:\d+: .*share memory"):
+        autodiff(Reverse, rows_named, Const, Duplicated(T.copy(), np.ones_like(T)), Const(1), Const(1),
+                 backend=backend)
+    dT = np.ones_like(T)
+    autodiff(Reverse, rows_named, Const, Duplicated(T.copy(), dT), Const(0), Const(2), backend=backend)
+    assert dT[2].sum() == 0.0 and dT[0].sum() > 2.0

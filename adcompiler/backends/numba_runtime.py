@@ -127,6 +127,39 @@ def _ad_view_checked(dv, v, x, where):
     return dv
 
 
+def _ad_disjoint_checked(a, b, where):
+    return None
+
+
+@_ad_overload(_ad_disjoint_checked)
+def _ad_disjoint_checked_typed(a, b, where):
+    """Two arguments of a helper, views of one array (runtime.views.disjoint_checked):
+    refused where the memory they span overlaps (numba has no np.shares_memory)."""
+    if not (isinstance(a, _ad_types.Array) and isinstance(b, _ad_types.Array)):
+        return lambda a, b, where: None
+
+    def check(a, b, where):
+        if a.size > 0 and b.size > 0:
+            alo, ahi = _ad_spans(a)
+            blo, bhi = _ad_spans(b)
+            if alo < bhi and blo < ahi:
+                raise ValueError('two arguments share memory', where[0], where[1], where[2])
+    return check
+
+
+@_ad_jit
+def _ad_spans(x):
+    """The first and past-the-last byte addresses an array's elements span."""
+    lo = hi = x.ctypes.data
+    for k in range(x.ndim):
+        step = (x.shape[k] - 1) * x.strides[k]
+        if step < 0:
+            lo += step
+        else:
+            hi += step
+    return lo, hi + x.itemsize
+
+
 def _ad_rule_checked(value, like, rule, param, what, also=None):
     return value
 

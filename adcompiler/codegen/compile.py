@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import (
     AdCompilerError,
+    AliasingError,
     ShapeError,
     UnsupportedSyntaxError,
     UnsupportedValueError,
@@ -27,7 +28,7 @@ from ..errors import (
 )
 from ..runtime import HELPERS
 from ..runtime.lists import ITEMS_UNSTACKED
-from ..runtime.views import RULE_SHAPE, VIEW_COPIED
+from ..runtime.views import ALIASED, RULE_SHAPE, VIEW_COPIED
 from .naming import GENERATED, is_generated
 
 
@@ -104,6 +105,11 @@ def copied_view(e: Exception, origins: dict | None = None, failed=None):
             f"these items cannot be stacked ({e.args[1]}).", filename=file, lineno=line, construct=text,
             hint="keep the items of one shape (floats, or arrays of one shape), or build an array (np.zeros, "
                  "then stores) instead of the list.")
+    if isinstance(e, ValueError) and e.args[:1] == (ALIASED,) and len(e.args) == 4:
+        return AliasingError(
+            "two arguments of this call, views of one array, share memory, and the function writes one of them "
+            "(it is differentiated with the two apart).", filename=e.args[1], lineno=e.args[2], construct=e.args[3],
+            hint="pass a copy (x.copy()) for the argument that is only read.")
     if not (isinstance(e, ValueError) and e.args[:1] == (VIEW_COPIED,)):
         return None
     where = tuple(e.args[1:]) if len(e.args) == 4 else \

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..rules import from_source, is_runtime_helper, lookup, writes
+from ..runtime import views as _views
 from . import notes
 from .anf import is_index_expr
 from .inplace import HANDLERS, MASKED_FILL, VALUE_HANDLERS, reduction_where, ufunc_where
@@ -304,7 +305,7 @@ class CallRewrite:
             bound = sig.bind(*e.args, **kw)
         except TypeError as exc:
             self.err(e, f"the call does not match `{target.__name__}`'s parameters ({exc}).", "check the arguments.")
-        args = []
+        args, sources = [], []
         for p in sig.parameters.values():
             if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
                 rule = getattr(target, "_ad_rule", None)
@@ -314,6 +315,7 @@ class CallRewrite:
                              "for second derivatives call the kernel itself (with its output array) instead of "
                              "its differentiate'd wrapper, or give the function a defrule with tangents.")
                 self.err(e, f"`{target.__name__}` has *args or keyword-only parameters.", "use positional parameters.")
+            sources.append(bound.arguments.get(p.name))
             if p.name in bound.arguments:
                 args.append(self.atom(bound.arguments[p.name]))
             elif isinstance(p.default, (int, float, bool)) or p.default is None:
@@ -325,7 +327,28 @@ class CallRewrite:
         call = ast.Call(func=func, args=args, keywords=[])
         notes.resolve_call(call, target, None)
         ast.copy_location(call, e)
+        self.views_checked_apart(e, call, sources)
         return call
+
+    def views_checked_apart(self, e, call, sources):
+        """Two arguments indexing one array (``step(traj[i - 1], traj[i])``): checked
+        at run time to share no memory (``_ad_disjoint_checked``), which lets the
+        transform differentiate a helper writing one of them with the two apart."""
+        pairs = set()
+        for i, a in enumerate(sources):
+            for j in range(i + 1, len(sources)):
+                b = sources[j]
+                if isinstance(a, ast.Subscript) and isinstance(b, ast.Subscript) and isinstance(a.value, ast.Name) \
+                        and isinstance(b.value, ast.Name) and a.value.id == b.value.id \
+                        and isinstance(call.args[i], ast.Name) and isinstance(call.args[j], ast.Name):
+                    where = ast.Tuple([ast.Constant(self.pf.filename), ast.Constant(e.lineno),
+                                       ast.Constant(self.pf.line_text(e.lineno).strip())], ast.Load())
+                    check = self.make_call(_views.disjoint_checked, [ast.Name(call.args[i].id, ast.Load()),
+                                                                    ast.Name(call.args[j].id, ast.Load()), where], [], e)
+                    self.emit(ast.Expr(ast.copy_location(check, e)))
+                    pairs.add((i, j))
+        if pairs:
+            notes.mark_apart(call, pairs)
 
 
 def _is_slice_call(e, res) -> bool:

@@ -25,6 +25,7 @@ _COUNTER = "_ad_counter"   # on ``_count += 1``: the trip counter of a while loo
 _COUNT = "_ad_count"       # on a while loop: the name of its trip counter
 _METHOD = "_ad_method"     # on a call written as an array method whose meaning depends on the dtype
 _ELEMENT = "_ad_element"   # on ``L[k] = new``: an in-place operator on an element of a list, tuple or dict
+_APART = "_ad_apart"       # on a user call: the pairs of its arguments checked at run time to share no memory
 _INTO = "_ad_into"         # on ``y[idx] = v`` made of ``out=y[idx]`` or ``np.copyto(y[idx], v)``
 
 
@@ -107,3 +108,13 @@ def mark_written_into(stmt: ast.Assign) -> None:
 
 def written_into(stmt: ast.AST) -> bool:
     return bool(getattr(stmt, _INTO, False))
+
+
+def mark_apart(call: ast.Call, pairs: set) -> None:
+    """Note that the arguments ``(i, j)`` of the user call ``call`` are checked at
+    run time to share no memory (``runtime.views.disjoint_checked``)."""
+    setattr(call, _APART, frozenset(pairs))
+
+
+def apart(call: ast.AST) -> frozenset:
+    return getattr(call, _APART, frozenset())

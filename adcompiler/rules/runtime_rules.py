@@ -243,6 +243,12 @@ differentiate_source(
 nondifferentiable(H._bins_of, H._data_edges, H._edge_weights, Q.interp_side, L.lstsq_solution_only)
 nondifferentiable(RN._norm_axes, A._other_axes, A._weights_layout, L._kron_layout, L._svd_reduced_rank, L._tall)
 nondifferentiable(C._is_complex, G.linspace_weights)
+nondifferentiable(RV.disjoint_checked, params="a, b, where", result=lambda kinds, bound: _none())
+
+
+def _none():
+    from ..analysis.kinds import NONE
+    return NONE
 
 
 def _operands_kind(kinds, bound):

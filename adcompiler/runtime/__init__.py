@@ -80,6 +80,7 @@ HELPERS = {
     "_ad_checkpoint_actions": checkpoint.checkpoint_actions,
     "_ad_checkpoint_online": checkpoint.checkpoint_online,
     "_ad_put_back": checkpoint.put_back,
+    "_ad_disjoint_checked": views.disjoint_checked,
 }
 
 for _mod in (numpy, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists,

@@ -76,3 +76,15 @@ def rule_checked(value, like, rule, param, what, also=None):
     raise ValueError(RULE_SHAPE, f"the {what} the rule of `{rule}` gives for `{param}` has shape {shape}, but "
                                  f"{'the result' if what == 'tangent' else '`' + param + '`'} has shape "
                                  f"{np.shape(like)}")
+
+
+#: the first argument of the error ``disjoint_checked`` raises
+ALIASED = "two arguments share memory"
+
+
+def disjoint_checked(a, b, where):
+    """Refuse, at ``where`` (file, line, source text), a call of a helper given ``a``
+    and ``b``, views of one array it writes one of (``step(traj[i - 1], traj[i])``),
+    where they share memory: the helper is differentiated with the two apart."""
+    if np.may_share_memory(a, b) and np.shares_memory(a, b):
+        raise ValueError(ALIASED, *where)

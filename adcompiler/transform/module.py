@@ -290,8 +290,8 @@ class Module:
         writes = None
         for i in range(len(names)):
             for j in range(i + 1, len(names)):
-                if mem[i] is None or mem[i] != mem[j]:
-                    continue
+                if mem[i] is None or mem[i] != mem[j] or (i, j) in notes.apart(call):
+                    continue   # (apart: checked at run time to share no memory)
                 if writes is None:
                     an = self.passes.analyse(target, tuple(kinds))
                     writes = set(an.param_writes())
