@@ -126,7 +126,7 @@ def primal(w: Any, values: Sequence) -> Any:
     args = check_primal(w, values)
     vals = [a.val for a in args]
     ret = _run(w, w.mutating, vals, vals)
-    return _number(ret) if w.returns_value else _outputs(w, args)
+    return _number(ret, w) if w.returns_value else _outputs(w, args)
 
 
 def _run(w: Any, fn: Any, args: list, vals: list, split: bool = False) -> Any:
@@ -226,10 +226,17 @@ def _copied(v: Any) -> Any:
     return v
 
 
-def _number(ret: Any) -> Any:
+def _number(ret: Any, w: Any) -> Any:
     """A float-returning kernel's result as a float (``return 3`` on one path is
-    an int, which the tapes cannot differentiate)."""
-    return float(ret) if isinstance(ret, (int, np.integer, bool, np.bool_)) else ret
+    an int, which the tapes cannot differentiate); anything but a number (a
+    tuple, an array, a bool) is refused, as every tape and the plain call refuse it."""
+    if isinstance(ret, (bool, np.bool_)) or not (
+            isinstance(ret, (numbers.Number, np.number)) or isinstance(ret, np.ndarray) and ret.ndim == 0):
+        raise AdCompilerError(
+            f"{w.mutating.__name__} returned {type(ret).__name__}; the form without out= differentiates a "
+            "function returning one float.",
+            hint="return a float, or name the output arrays (differentiate(f, out=...)) and return None.")
+    return float(ret) if isinstance(ret, (int, np.integer)) else ret
 
 
 def _outputs(w: Any, args: list, fresh: bool = False) -> tuple:
@@ -266,7 +273,7 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     w.last_activities = types
     fwd, rev = thunk
     tape, ret = _run(w, fwd, args, [a.val for a in args], split=True)
-    result = _number(ret) if w.returns_value else _outputs(w, args, fresh=True)
+    result = _number(ret, w) if w.returns_value else _outputs(w, args, fresh=True)
     return result, Record(w, args, tape, rev)
 
 

@@ -75,7 +75,8 @@ class _Kernel(torch.autograd.Function):
         else:
             result, ctx.record = split.primal(w, values), None
         ctx.w = w
-        ctx.in_meta = [(a.dtype, a.device, a.dim()) if isinstance(a, torch.Tensor) else None for a in args]
+        ctx.in_meta = [(a.dtype, a.device, a.dim(), tuple(a.shape)) if isinstance(a, torch.Tensor) else None
+                       for a in args]
         if w.returns_value:
             dtype = next((a.dtype for a in args if isinstance(a, torch.Tensor) and a.dtype in _FLOAT_DTYPES),
                          torch.float64)
@@ -95,10 +96,13 @@ class _Kernel(torch.autograd.Function):
         grads = split.backward(ctx.record, cots[0] if w.returns_value else cots)
         out = []
         for g, meta, need in zip(grads, ctx.in_meta, ctx.needs_input_grad[2:]):
-            if g is None or meta is None or not need:
+            if meta is None or not need:
                 out.append(None)
                 continue
-            dtype, device, dim = meta
+            dtype, device, dim, shape = meta
+            if g is None:   # (a const= argument torch tracks anyway: a zero gradient, as the other tapes give)
+                out.append(torch.zeros(shape, dtype=dtype, device=device))
+                continue
             out.append(torch.as_tensor(np.asarray(g), dtype=dtype).reshape(()) if dim == 0
                        else torch.from_numpy(np.asarray(g)).to(device=device, dtype=dtype))
         return (None, None, *out)

@@ -199,3 +199,23 @@ def _maybe_returns_its_output_(y, x):
 def test_a_kernel_returning_its_output_or_none_is_accepted():
     f = differentiate(_maybe_returns_its_output_, out="y", like="x")
     np.testing.assert_allclose(f(np.array([0.5, 1.0])), np.sin([0.5, 1.0]))
+
+
+@differentiate
+def _two_numbers(x):
+    return float(np.sum(x)), float(np.sum(x ** 2))
+
+
+@differentiate
+def _a_flag(x):
+    return bool(np.sum(x) > 0)
+
+
+@pytest.mark.parametrize("k", [_two_numbers, _a_flag])
+def test_the_bare_form_refuses_a_result_that_is_not_a_number(k):
+    """A tuple (or bool) returned by a bare differentiate'd function: the plain call
+    returned it (a bool as 1.0), JAX raised its own internal error; every form
+    now refuses it, naming the function."""
+    x = np.array([0.3, -1.2, 0.8])
+    with pytest.raises(AdCompilerError, match=f"{k.__name__} returned"):
+        k(x)

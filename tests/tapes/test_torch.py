@@ -217,3 +217,18 @@ def test_a_0d_float32_tensor_keeps_its_dtype():
     torch.testing.assert_close(x.grad, 2 * x.detach())
     torch.testing.assert_close(s0.grad, torch.tensor(1.0))
     torch.testing.assert_close(out.detach(), 0.7 + (x.detach() ** 2).sum())
+
+
+@differentiate(out="y", like="x", const=("c",))
+def _scaled_squares(y, x, c):
+    y[:] = c * x ** 2
+
+
+def test_a_const_argument_torch_tracks_gets_a_zero_gradient():
+    """docs/tapes.md: a tape that tracks a const= argument anyway gets a zero
+    gradient (torch got None: torch.autograd.grad raised 'not used in the graph')."""
+    x = torch.tensor([0.5, 1.0], dtype=torch.float64, requires_grad=True)
+    c = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    gx, gc = torch.autograd.grad(_scaled_squares(x, c).sum(), (x, c))
+    np.testing.assert_allclose(gx.numpy(), [0.5, 1.0])
+    assert gc.shape == () and float(gc) == 0.0
