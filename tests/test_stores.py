@@ -91,3 +91,19 @@ def out_into_slices(y, a, i):
 def test_out_into_a_basic_selection_still_writes():
     check_everywhere(out_into_slices, Duplicated(np.zeros(4), np.zeros(4)), Duplicated(np.array([1.0, 2.0]), np.zeros(2)),
                      Const(0), tapes=("autograd", "torch", "jax"))
+
+
+def through_a_slice_object(y, x, lo):
+    s = slice(lo, lo + 2)
+    v = y[s]
+    v += x[s] ** 2
+    w = x[slice(None, 4, 2)]
+    y[s] *= w
+    return float(np.sum(y[s] * x[s]))
+
+
+def test_a_view_through_a_slice_object_everywhere():
+    """``s = slice(1, 3); v = y[s]; v += ...``: refused as 'array or scalar?' (the
+    name bound to a slice had no kind of its own)."""
+    check_everywhere(through_a_slice_object, Duplicated(np.linspace(0.1, 0.9, 5), np.zeros(5)),
+                     Duplicated(np.arange(1.0, 6.0) / 4, np.zeros(5)), Const(1), tapes=("autograd", "torch", "jax"))

@@ -143,6 +143,8 @@ class Inference:
         k = self.expr(e)
         if k.cls in ("int",):
             return "int"
+        if k.cls == "slice":   # (a name bound to slice(...))
+            return "slice"
         if k.cls == "none" and isinstance(e, ast.Name):
             return "newaxis"   # a name only ever bound to None (np.newaxis, as generated code binds it)
         if k.cls == "bool":

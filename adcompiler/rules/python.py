@@ -16,7 +16,7 @@ elementwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - (exp != 0)
             doc="pow(x, y) without a modulus; d/dy is taken as 0 where x <= 0")
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
                   builtins.isinstance, builtins.print)
-nondifferentiable(builtins.slice, params="*", result=lambda kinds, bound: Kind("other"))   # (an index)
+nondifferentiable(builtins.slice, params="*", result=lambda kinds, bound: Kind("slice"))   # (an index)
 
 elementwise(math.exp, "x", x="g * ans")
 elementwise(math.log, "x, base=math.e", x="g / (x * math.log(base))",
