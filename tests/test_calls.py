@@ -313,3 +313,26 @@ def test_two_views_of_one_array_that_overlap_are_refused_at_the_call(backend):
     dT = np.ones_like(T)
     autodiff(Reverse, rows_named, Const, Duplicated(T.copy(), dT), Const(0), Const(2), backend=backend)
     assert dT[2].sum() == 0.0 and dT[0].sum() > 2.0
+
+
+def _half_squares(a, b):
+    b[:] = 0.5 * a ** 2 + 0.1 * a
+
+
+def double_buffered(u, steps, same):
+    a = u.copy()
+    b = a if same else np.empty_like(u)
+    for _ in range(steps):
+        _half_squares(a, b)
+        a, b = b, a
+    return float(np.sum(a * u))
+
+
+def test_double_buffers_swapped_around_a_helper_everywhere():
+    """``step(a, b); a, b = b, a``: two allocations the swap makes one memory to the
+    analysis, refused as aliasing; now checked apart at run time."""
+    u = np.array([0.5, 0.7, -0.3])
+    check_everywhere(double_buffered, Duplicated(u, np.zeros(3)), Const(3), Const(False),
+                     tapes=("autograd", "torch", "jax"))
+    with pytest.raises(AdCompilerError, match=r"test_calls\.py:\d+: .*share memory"):
+        gradient(double_buffered, u, 3, True)

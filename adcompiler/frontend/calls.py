@@ -331,16 +331,20 @@ class CallRewrite:
         return call
 
     def views_checked_apart(self, e, call, sources):
-        """Two arguments indexing one array (``step(traj[i - 1], traj[i])``): checked
-        at run time to share no memory (``_ad_disjoint_checked``), which lets the
-        transform differentiate a helper writing one of them with the two apart."""
+        """Two arguments indexing one array (``step(traj[i - 1], traj[i])``), or two
+        buffers the function swaps (``step(a, b); a, b = b, a``): checked at run time
+        to share no memory (``_ad_disjoint_checked``), which lets the transform
+        differentiate a helper writing one of them with the two apart."""
         pairs = set()
+        swapped = self.swapped_names()
         for i, a in enumerate(sources):
             for j in range(i + 1, len(sources)):
                 b = sources[j]
-                if isinstance(a, ast.Subscript) and isinstance(b, ast.Subscript) and isinstance(a.value, ast.Name) \
-                        and isinstance(b.value, ast.Name) and a.value.id == b.value.id \
-                        and isinstance(call.args[i], ast.Name) and isinstance(call.args[j], ast.Name):
+                rows = isinstance(a, ast.Subscript) and isinstance(b, ast.Subscript) and \
+                    isinstance(a.value, ast.Name) and isinstance(b.value, ast.Name) and a.value.id == b.value.id
+                buffers = isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id != b.id and \
+                    swapped.get(a.id) is not None and swapped.get(a.id) == swapped.get(b.id)
+                if (rows or buffers) and isinstance(call.args[i], ast.Name) and isinstance(call.args[j], ast.Name):
                     where = ast.Tuple([ast.Constant(self.pf.filename), ast.Constant(e.lineno),
                                        ast.Constant(self.pf.line_text(e.lineno).strip())], ast.Load())
                     check = self.make_call(_views.disjoint_checked, [ast.Name(call.args[i].id, ast.Load()),
@@ -349,6 +353,22 @@ class CallRewrite:
                     pairs.add((i, j))
         if pairs:
             notes.mark_apart(call, pairs)
+
+    def swapped_names(self) -> dict:
+        """The names the function swaps (``a, b = b, a``: double buffers), each to
+        the group it is swapped in."""
+        found = getattr(self, "_swapped", None)
+        if found is None:
+            found = self._swapped = {}
+            for n in ast.walk(self.pf.tree):
+                if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Tuple) \
+                        and isinstance(n.value, ast.Tuple) and all(isinstance(x, ast.Name)
+                                                                   for x in n.targets[0].elts + n.value.elts):
+                    group = frozenset(x.id for x in n.targets[0].elts)
+                    if group == frozenset(x.id for x in n.value.elts) and len(group) > 1:
+                        for name in group:
+                            found[name] = group
+        return found
 
 
 def _is_slice_call(e, res) -> bool:
