@@ -468,3 +468,15 @@ def ragged_concatenated(x):
 def test_a_list_of_items_of_different_shapes_joined_is_refused_at_its_line():
     with pytest.raises(AdCompilerError, match=r"test_lists\.py:\d+.*cannot be stacked"):
         ad.grad(ragged_concatenated)(np.arange(4.0))
+
+
+@pytest.mark.parametrize("f", [rows_vstacked, joined_every_way])
+def test_lists_joined_second_order(f):
+    x, W = np.array([0.3, -0.7, 1.1, 0.4]), np.array([[0.5, -1.2], [0.8, 0.1]])
+    vx, vW = np.array([1.0, -0.5, 0.25, 2.0]), np.array([[0.3, 0.1], [-0.2, 0.4]])
+    h = 1e-5
+    gp = ad.gradient(f, x + h * vx, W + h * vW)
+    gm = ad.gradient(f, x - h * vx, W - h * vW)
+    got = ad.hvp(f, (x.copy(), W.copy()), (vx, vW))
+    for g, a, b in zip(got, gp, gm):
+        np.testing.assert_allclose(g, (a - b) / (2 * h), rtol=1e-5, atol=1e-7)
