@@ -145,6 +145,8 @@ class Inference:
             return "int"
         if k.cls == "slice":   # (a name bound to slice(...))
             return "slice"
+        if k.cls == "tuple" and k.elts and any(x.cls == "array" for x in k.elts):
+            return "fancy"   # (a tuple of index arrays, np.nonzero's: a copy)
         if k.cls == "none" and isinstance(e, ast.Name):
             return "newaxis"   # a name only ever bound to None (np.newaxis, as generated code binds it)
         if k.cls == "bool":

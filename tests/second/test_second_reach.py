@@ -192,3 +192,17 @@ def test_hvp_of_helpers_storing_at_an_integer_name(f, make):
     h = 1e-5
     for g, p, m in zip(got, grads(h), grads(-h)):
         np.testing.assert_allclose(g, (p - m) / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+def _squared_where_large(x):
+    idx = np.where(x > 0.4)   # (a tuple of index arrays: x[idx] is a copy)
+    x[idx] = x[idx] ** 2
+    return np.sum(x * x)
+
+
+def test_hvp_through_a_store_at_np_where_indices():
+    """hvp refused ``x[idx]`` with ``idx = np.where(mask)`` as 'a view or a copy?'
+    (first order took it): a tuple of index arrays indexes a copy."""
+    x, v = np.array([0.1, 0.5, 0.9]), np.array([1.0, -2.0, 0.5])
+    got = hvp(_squared_where_large, (x.copy(),), (v,))[0]
+    np.testing.assert_allclose(got, np.array([2.0, 12 * 0.25, 12 * 0.81]) * v, rtol=1e-12)
