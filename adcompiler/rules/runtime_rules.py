@@ -5,12 +5,14 @@ import ast
 
 from ..runtime import core as R
 from ..runtime import lists as LS
+from ..runtime import special as SP
 from ..runtime import views as RV
 from .registry import (
     REQUIRED,
     Rule,
     defrule,
     differentiate_source,
+    elementwise,
     nondifferentiable,
     register_rule,
 )
@@ -143,6 +145,8 @@ nondifferentiable(RN.popped_int, params="v", result=lambda kinds, bound: _INT)
 # the tangent in g counts only where g's tangent is not 0; in the partial, only where g is not 0
 defrule(RN.unread_product, "g, factor", result=lambda kinds, bound: kinds.get("g"),
         tangents={"g": "_ad_unread_product(t, factor)", "factor": "_ad_unread_product(g, t)"})
+# digamma (the derivative of lgamma/gammaln) differentiated again: trigamma
+elementwise(SP.digamma, "x", x="g * _ad_trigamma(x)")
 _linear(LS.joined_adjoint, "g, stacked, how, axis=0", zero=("stacked",))   # (stacked: its shape only)
 _linear(RN.mean_adjoint, "g, a, axis=None, keepdims=False, where=True", zero=("a", "where"))
 _linear(RN.var_adjoint, "g, a, axis=None, ddof=0, keepdims=False",

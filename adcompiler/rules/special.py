@@ -40,6 +40,7 @@ def scipy_rules() -> bool:
         return False
     elementwise(sp.gammaln, "x", name="scipy.special.gammaln", x="g * _ad_digamma(x)", doc="digamma(x) = d/dx log Γ(x)")
     elementwise(sp.gamma, "x", name="scipy.special.gamma", x="g * ans * _ad_digamma(x)")
+    elementwise(sp.digamma, "x", name="scipy.special.digamma", x="g * _ad_trigamma(x)")
     elementwise(sp.expit, "x", name="scipy.special.expit", x="g * ans * (1 - ans)")
     elementwise(sp.log_expit, "x", name="scipy.special.log_expit", x="g * (1 - np.exp(ans))")
     elementwise(sp.logit, "x", name="scipy.special.logit", x="g / (x * (1 - x))")
@@ -50,7 +51,7 @@ def scipy_rules() -> bool:
     elementwise(sp.log_ndtr, "x", name="scipy.special.log_ndtr", x="g * np.exp(-x * x / 2 - ans) / np.sqrt(2 * np.pi)")
     elementwise(sp.ndtri, "x", name="scipy.special.ndtri", x="g * np.sqrt(2 * np.pi) * np.exp(ans * ans / 2)")
     elementwise(sp.erfinv, "x", name="scipy.special.erfinv", x="g * np.sqrt(np.pi) / 2 * np.exp(ans * ans)")
-    elementwise(sp.xlogy, "x, y", name="scipy.special.xlogy", x="g * np.log(y)", y="g * np.where(x == 0, 0.0, x / np.where(x == 0, 1.0, y))",
+    elementwise(sp.xlogy, "x, y", name="scipy.special.xlogy", x="g * np.log(y)", y="g * x / np.where((x == 0) & (y == 0), 1.0, y)",
                 doc="d/dy is 0 where x == 0")
     rule = defrule(sp.logsumexp, "a, axis=None, b=None, keepdims=False, return_sign=False", result=_lse_result,
                    name="scipy.special.logsumexp",

@@ -23,3 +23,22 @@ def digamma(x):
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(reflect, acc + series - np.pi / np.tan(np.pi * x), acc + series)
     return out[()] if out.ndim == 0 else out
+
+
+def trigamma(x):
+    """ψ'(x), the derivative of ``digamma``, elementwise: shifted up by
+    ψ'(y) = ψ'(y + 1) + 1/y² until y >= 10, then the asymptotic series; below 1/2
+    by the reflection ψ'(x) = π² / sin²(π x) - ψ'(1 - x)."""
+    x = np.asarray(x, dtype=float)
+    reflect = x < 0.5
+    y = np.where(reflect, 1.0 - x, x)
+    acc = np.zeros_like(y)
+    for _ in range(10):
+        small = y < 10.0
+        acc = acc + np.where(small, 1.0 / np.where(small, y * y, 1.0), 0.0)
+        y = np.where(small, y + 1.0, y)
+    r = 1.0 / (y * y)
+    series = 1.0 / y + 0.5 * r + r / y * (1 / 6 - r * (1 / 30 - r * (1 / 42 - r * (1 / 30))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(reflect, np.pi ** 2 / np.sin(np.pi * x) ** 2 - (acc + series), acc + series)
+    return out[()] if out.ndim == 0 else out

@@ -2,12 +2,23 @@
 case with a float loss, ``hvp`` against finite differences of the gradient."""
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
 import pytest
+from scipy import special
 
-from adcompiler import Active, Const, Duplicated, Reverse, autodiff, hessian, hvp
+from adcompiler import (
+    Active,
+    Const,
+    Duplicated,
+    Reverse,
+    autodiff,
+    gradient,
+    hessian,
+    hvp,
+)
 
 from . import kernels as K
 
@@ -206,3 +217,41 @@ def test_hvp_through_a_store_at_np_where_indices():
     x, v = np.array([0.1, 0.5, 0.9]), np.array([1.0, -2.0, 0.5])
     got = hvp(_squared_where_large, (x.copy(),), (v,))[0]
     np.testing.assert_allclose(got, np.array([2.0, 12 * 0.25, 12 * 0.81]) * v, rtol=1e-12)
+
+
+def _gamma_family(la, y, w):
+    a = np.exp(la)
+    s = np.sum((a - 1) * np.log(y) - y - special.gammaln(a))
+    for k in range(a.shape[0]):
+        s += math.lgamma(a[k] + 0.5)
+    return s + np.sum(special.xlogy(w, y))
+
+
+def test_second_order_of_gamma_functions_and_xlogy_at_zero():
+    """hvp/hessian through gammaln/lgamma of a differentiated parameter (digamma
+    differentiated again: trigamma; they were refused) and through xlogy(w, y)
+    where w is 0 (the mixed derivative 1/y was 0, silently, and the Hessian not
+    symmetric)."""
+    x = np.array([0.3, -0.4, 0.5, 1.2, 0.0, 0.7])   # la, y, w
+
+    def grad(x):
+        return np.concatenate(gradient(_gamma_family, x[:2], x[2:4], x[4:]))
+    h = 1e-5
+    want = np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(6)], axis=1)
+    np.testing.assert_allclose(want, want.T, atol=1e-6)
+    H = hessian(_gamma_family, x[:2], x[2:4], x[4:])   # (in the first argument)
+    np.testing.assert_allclose(H, want[:2, :2], rtol=1e-5, atol=1e-6)
+    for e in np.eye(6)[[0, 3, 4]]:
+        got = np.concatenate(hvp(_gamma_family, (x[:2], x[2:4], x[4:]), (e[:2], e[2:4], e[4:])))
+        np.testing.assert_allclose(got, want @ e, rtol=1e-5, atol=1e-6)
+
+
+def _digamma_loss(x):
+    return float(np.sum(special.digamma(x) * x))
+
+
+def test_digamma_first_order():
+    x = np.array([0.3, 1.7, 4.0])
+    h = 1e-6
+    want = [(_digamma_loss(x + h * e) - _digamma_loss(x - h * e)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(gradient(_digamma_loss, x)[0], want, rtol=1e-6)
