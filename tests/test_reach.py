@@ -968,3 +968,21 @@ def test_correlate_and_the_normal_distribution_everywhere():
     x, t = np.array([0.3, -0.7, 1.1, 0.4, 0.2]), np.array([0.5, 1.5, -0.2])
     check_everywhere(correlated_and_normal, Duplicated(x, np.zeros(5)), Duplicated(t, np.zeros(3)),
                      tapes=("autograd", "torch", "jax"))
+
+
+def dihedral_energy(x, kd):
+    e = 0.0
+    for i in range(x.shape[0] - 1):
+        e += np.sum((x[i + 1] - x[i]) ** 2)
+    for t in range(x.shape[0] - 3):
+        n1 = np.cross(x[t + 1] - x[t], x[t + 2] - x[t + 1])
+        n2 = np.cross(x[t + 2] - x[t + 1], x[t + 3] - x[t + 2])
+        e += kd * np.dot(n1, n2) + np.cross(x[t], x[t + 1])[0]
+    return e
+
+
+def test_cross_products_of_rows_accumulated_everywhere():
+    """np.cross had no result kind: ``e += np.dot(n1, n2)`` was refused as 'array or
+    scalar?' (naming the first ``e +=`` of the function)."""
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    check_everywhere(dihedral_energy, Duplicated(x, np.zeros_like(x)), Active(0.4), tapes=("autograd", "torch", "jax"))

@@ -155,6 +155,7 @@ defrule(np.convolve, "a, v, mode='full'", a="_ad_convolve_adjoint(g, a, v, mode,
         result=lambda kinds, bound: array(1), doc="1-D operands; every mode")
 defrule(np.cross, "a, b", a="_ad_cross_adjoint(g, a, b, True)", b="_ad_cross_adjoint(g, a, b, False)",
         tangents={"a": "np.cross(t, b)", "b": "np.cross(a, t)"},
+        result=_product_kind(lambda na, nb, bound: max(na, nb)),   # (3-vectors: numpy deprecates 2-vectors)
         doc="2- or 3-vectors along the last axis (a 2-vector has a zero third component)")
 
 la = np.linalg

@@ -255,3 +255,14 @@ def test_digamma_first_order():
     h = 1e-6
     want = [(_digamma_loss(x + h * e) - _digamma_loss(x - h * e)) / (2 * h) for e in np.eye(3)]
     np.testing.assert_allclose(gradient(_digamma_loss, x)[0], want, rtol=1e-6)
+
+
+def _pair_sum(x):
+    r2 = (x[:, None] - x[None, :]) ** 2
+    iu = np.triu_indices(x.shape[0], 1)   # (a tuple of index arrays kept in one name)
+    return float(np.sum(np.exp(-r2[iu]) * x[iu[0]]))
+
+
+def test_hvp_through_an_index_tuple_kept_in_one_name():
+    x, v = np.array([0.1, 0.5, -0.3, 0.9]), np.array([1.0, -2.0, 0.5, 0.3])
+    np.testing.assert_allclose(hvp(_pair_sum, (x,), (v,))[0], fd_hvp(_pair_sum, [x], 0, v), rtol=1e-6, atol=1e-8)
