@@ -10,6 +10,7 @@ import pytest
 
 from adcompiler import (
     Active,
+    AdCompilerError,
     Const,
     Duplicated,
     Forward,
@@ -132,3 +133,19 @@ def test_a_refusal_of_a_renamed_argument_names_the_users_line():
         autodiff(Reverse, _copy_keyword_after_a_write, ad.Const, Duplicated(np.zeros(3), np.ones(3)),
                  Duplicated(np.ones(3), np.zeros(3)))
     assert f"{__file__}:{line}: `v = np.array(y, copy=False)`" in str(e.value), str(e.value)
+
+
+def _split_view(v, k):
+    return v[:k], np.sum(v[k:] ** 2)
+
+
+def _uses_split_view(x):
+    h, s = _split_view(x, 2)
+    return np.sum(h) * s
+
+
+def test_a_view_returned_inside_a_tuple_is_named_by_its_parameter():
+    """The refusal named the temporary ``_t1`` (and hinted ``_t1.copy()``)."""
+    with pytest.raises(AdCompilerError, match=r"test_errors_located\.py:\d+: .*its argument `v` \(a view of it\)") as e:
+        gradient(_uses_split_view, np.array([0.1, 0.2, 0.3]))
+    assert "_t" not in str(e.value)

@@ -90,10 +90,12 @@ class Analysis:
                 line = s.lineno
                 for e in v.elts if isinstance(v, ast.Tuple) else []:
                     if isinstance(e, ast.Name) and mem.get(e.id, e.id) in owners:
+                        param = self.params[owners[mem.get(e.id, e.id)]]
+                        what = f"`{param}`" if e.id == param else f"`{param}` (a view of it)"
                         raise UnsupportedSyntaxError(
-                            f"`{self.pf.name}` returns the memory of its argument `{e.id}` inside a tuple.",
+                            f"`{self.pf.name}` returns the memory of its argument {what} inside a tuple.",
                             filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
-                            hint=f"return a copy ({e.id}.copy()), or return the argument on its own.")
+                            hint="return a copy of it (.copy()) inside the tuple, or return the argument on its own.")
         if len(found) > 1:
             raise UnsupportedSyntaxError(
                 f"`{self.pf.name}` returns the memory of an argument on one path and another value on another.",
