@@ -48,8 +48,9 @@ def record(func, mode, asked, backend, reason) -> None:
     d = Decision(getattr(func, "__qualname__", repr(func)), mode, asked, backend, reason)
     with _lock:
         entries = _reports.setdefault(func, [])
-        if d not in entries:
-            entries.append(d)
+        if d in entries:   # (made again: the newest, last)
+            entries.remove(d)
+        entries.append(d)
 
 
 def backend_report(func) -> list:

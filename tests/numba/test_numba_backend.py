@@ -566,3 +566,24 @@ def test_forward_mode_of_max_and_min_under_numba():
     got = ad.autodiff(Forward, K.squares_and_max, Duplicated, Duplicated(x.copy(), t.copy()), backend="numba")[0]
     np.testing.assert_allclose(got, want, rtol=1e-12)
     np.testing.assert_allclose(got, 2 * x @ t + t[2] - t[3], rtol=1e-12)
+
+
+def _halving_sines(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s * 0.5 + np.sin(x[i])
+    return s
+
+
+def test_explain_names_this_calls_backend(capsys):
+    """explain=True printed the newest decision for the function, which could be an
+    earlier call's (backend='auto') rather than this one's (numba, asked for)."""
+    import adcompiler as ad
+    x = np.linspace(0.1, 1.0, 8)
+    ad.gradient(_halving_sines, x, backend="numba")
+    ad.gradient(_halving_sines, x, backend="auto")
+    capsys.readouterr()
+    ad.autodiff(ad.Reverse, _halving_sines, ad.Active, ad.Duplicated(x.copy(), np.zeros(8)), backend="numba",
+                explain=True)
+    line = next(ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("backend:"))
+    assert "backend='numba'" in line and "asked for" in line
