@@ -580,3 +580,20 @@ def _split_piece_bound(a, c):
 def test_a_piece_bound_to_a_name_is_written_through():
     check_everywhere(_split_piece_bound, D(np.arange(1.0, 7.0) / 7.0), Active(1.3), ret=Const, out="a",
                      tapes=("autograd", "torch", "jax"))
+
+
+def _scaled_layers(x, cfg):
+    h = x
+    for W in cfg["Ws"]:
+        h = np.tanh(W @ h)
+    return cfg["scale"] * np.sum(h) + np.sum(cfg["L"]) * x[0]
+
+
+def test_a_config_dict_of_values_of_different_kinds():
+    """A Const dict mixing a float, a list and arrays: each value's kind is read by
+    its key (the kinds the values have in common was unknown: refused at the def
+    line, or ``W`` taken for 'not an array')."""
+    rng = np.random.default_rng(0)
+    cfg = {"Ws": [rng.standard_normal((3, 3)) for _ in range(2)], "scale": 0.5, "L": [1.0, 2.0]}
+    check_everywhere(_scaled_layers, Duplicated(rng.standard_normal(3), np.zeros(3)), Const(cfg),
+                     tapes=("autograd", "torch", "jax"))

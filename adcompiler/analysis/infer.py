@@ -145,14 +145,10 @@ class Inference:
             return "int"
         if k.cls == "slice":   # (a name bound to slice(...))
             return "slice"
-        if k.cls == "tuple" and k.elts and any(x.cls == "array" for x in k.elts):
-            return "fancy"   # (a tuple of index arrays, np.nonzero's: a copy)
         if k.cls == "none" and isinstance(e, ast.Name):
             return "newaxis"   # a name only ever bound to None (np.newaxis, as generated code binds it)
-        if k.cls == "bool":
-            return "fancy"
-        if k.cls == "array":
-            return "fancy"
+        if k.cls in ("bool", "array") or k.cls == "tuple" and k.elts and any(x.cls == "array" for x in k.elts):
+            return "fancy"   # (a mask, an index array, a tuple of them: np.nonzero's)
         return "unknown"
 
     def subscript(self, e) -> Kind:
@@ -162,6 +158,8 @@ class Inference:
                 return Kind("tuple", elts=sliced(base.elts, e.slice))
             if base.elts == ():   # (an item of an empty tuple is never read: a number)
                 return INT
+            if base.keys and isinstance(e.slice, ast.Constant) and e.slice.value in dict(base.keys):
+                return dict(base.keys)[e.slice.value]   # (a dict's value by its key)
             if isinstance(e.slice, ast.Constant) and isinstance(e.slice.value, int) and base.elts:
                 try:
                     return base.elts[e.slice.value]

@@ -25,6 +25,7 @@ class Kind:
     dtype: str | None = None  # 'f' 'i' 'b' 'c' for arrays and num; 'c' for a complex scalar (cls float)
     elts: tuple | None = None  # tuples
     weak: bool = False       # a guess that any other binding overrides (values popped from a stack)
+    keys: tuple | None = None  # a dict of string keys (its value kinds also joined in elts): ((key, Kind), ...)
 
     @property
     def is_array(self) -> bool:
@@ -87,7 +88,9 @@ def kind_of_value(v) -> Kind:
         k = None
         for x in v.values():
             k = join(k, kind_of_value(x))
-        return Kind("tuple", elts=(k,))
+        keys = tuple((key, kind_of_value(x)) for key, x in v.items()) if all(isinstance(key, str) for key in v) \
+            else None   # (read by a constant key: that value's kind)
+        return Kind("tuple", elts=(k,), keys=keys)
     return OTHER
 
 

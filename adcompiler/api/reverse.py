@@ -265,16 +265,21 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
     args, ret, comp = _prepare(f, ret, args, choice.check(backend), checkpoint)
     derivs, value = _run(comp, ret, args)
     if explain and backend != "numpy":   # (after the run: auto falls back when numba refuses at the first call)
-        ran = next((d for d in reversed(choice.backend_report(f)) if d.asked == backend and d.mode == "reverse"),
-                   None)   # (this call's: the newest decision for the backend asked, not another call's)
-        print(f"backend: {ran if ran is not None else backend}" + (
-            "\n(the tape above is the numpy backend's: the numba backend keeps its own typed tape, not measured)"
-            if ran is None or ran.backend == "numba" else ""), file=sys.stderr)
+        _print_backend(f, backend)
     derivs = derivs[:given]
     repeats.remember(key, f, args, given, comp, ret)
     if mode.with_primal:
         return derivs, value
     return derivs
+
+
+def _print_backend(f, backend) -> None:
+    """``explain=True``: the backend this call ran (the newest decision for the
+    backend asked, not another call's)."""
+    ran = next((d for d in reversed(choice.backend_report(f)) if d.asked == backend and d.mode == "reverse"), None)
+    print(f"backend: {ran if ran is not None else backend}" + (
+        "\n(the tape above is the numpy backend's: the numba backend keeps its own typed tape, not measured)"
+        if ran is None or ran.backend == "numba" else ""), file=sys.stderr)
 
 
 def _run(comp, ret, args, flat=None) -> tuple:

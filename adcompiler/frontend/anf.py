@@ -332,8 +332,8 @@ class AnfRewrite:
             if isinstance(e, ast.Tuple):
                 return ast.Tuple([self.index_part(x) for x in e.elts], ast.Load())
             return self.temp(copy.deepcopy(e)) if is_index_expr(e, self.res) else self.name_atom(e)
-        if is_index_expr(e, self.res):
-            return e
+        if is_index_expr(e, self.res) or isinstance(e, ast.Constant) and isinstance(e.value, str):
+            return e   # (a dict's key stays written out: its value's kind is read by it)
         if isinstance(e, ast.Slice):
             return ast.Slice(*(None if p is None else self.index_part(p) for p in (e.lower, e.upper, e.step)))
         if isinstance(e, ast.Tuple):
