@@ -98,6 +98,9 @@ class Differentiated:
         from ..api.reverse import checkpoint_option
         self.options = {} if backend == "numpy" else {"backend": backend}
         if checkpoint is not None:
+            if backend == "numba":   # (refused here, not at every call, the plain one included)
+                raise AdCompilerError("checkpoint= is not supported with backend='numba' yet.",
+                                      hint="use backend='numpy' (or 'auto', which runs checkpoint= under numpy).")
             self.options["checkpoint"] = checkpoint_option(checkpoint)
         sig = inspect.signature(f_)
         for p in sig.parameters.values():

@@ -219,3 +219,13 @@ def test_the_bare_form_refuses_a_result_that_is_not_a_number(k):
     x = np.array([0.3, -1.2, 0.8])
     with pytest.raises(AdCompilerError, match=f"{k.__name__} returned"):
         k(x)
+
+
+def _halved_(u, n):
+    for _ in range(n):
+        u[:] = u * 0.5
+
+
+def test_checkpoint_with_the_numba_backend_refused_when_built():
+    with pytest.raises(AdCompilerError, match="checkpoint= is not supported with backend='numba'"):
+        differentiate(_halved_, out="u", checkpoint=2, backend="numba")
