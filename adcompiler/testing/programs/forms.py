@@ -42,7 +42,9 @@ lists of values that carry derivatives read by items, ``sum`` and loops
 (``value-list``), loops with an ``else:`` clause, ``max``/``min`` of
 generators and ``divmod`` of indices (``loop-else``), functions defined in
 the body and lambdas bound there (``nested``, at the top level only),
-pieces of ``np.split`` written through a name (``split-pieces``).
+pieces of ``np.split`` written through a name (``split-pieces``), and
+``any``/``all`` of generators, ``zip`` with ranges, lists joined,
+``np.meshgrid``, ``np.correlate``, ``np.vander`` and slice objects (``reach``).
 
 Every form reads only names of the scope, writes only writable ones, keeps
 indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
@@ -62,6 +64,7 @@ from .forms_more import (
     f_loop_else,
     f_masked,
     f_nested,
+    f_reach,
     f_split_pieces,
     f_ufunc_kw,
     f_value_list,
@@ -386,12 +389,12 @@ FORMS = {
     "flow": f_flow, "view-update": f_view_update, "int-signs": f_int_signs,
     "int-store": f_int_store, "computed-window": f_computed_window, "value-list": f_value_list,
     "loop-else": f_loop_else, "nested": f_nested,
-    "split-pieces": f_split_pieces,
+    "split-pieces": f_split_pieces, "reach": f_reach,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
            "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
-           "value-list": 1, "loop-else": 2, "nested": 1, "split-pieces": 2}
+           "value-list": 1, "loop-else": 2, "nested": 1, "split-pieces": 2, "reach": 2}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

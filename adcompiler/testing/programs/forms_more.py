@@ -333,3 +333,26 @@ def f_split_pieces(g, ex):
          f"{t} += float(np.sum({P}[0] * {P}[0])) * 0.5"],
         [f"{P} = np.split({w}, [1])", f"{t} += float(np.sum({P}[1] * {u}[1:])) * 0.25"],
     ])
+
+
+def f_reach(g, ex):
+    """Numpy code read as what it is: ``any``/``all`` of generators, ``zip`` of a
+    range with an array, lists joined by ``np.vstack``/``np.concatenate``,
+    ``np.meshgrid``, ``np.correlate``, ``np.vander``, a view through a name bound
+    to ``slice(...)`` written in place."""
+    r = g.rng
+    u, w, t = _pick(g)
+    i, v, L, A, B, s = (ex.name(k) for k in ("ir", "vr", "lr", "ar", "br", "sr"))
+    return r.choice([
+        [f"if any({u}[{i}] > 0.9 for {i} in range(n)):", f"    {t} += {u}[0] * 0.5",
+         f"if all({v} > -5.0 for {v} in {w}):", f"    {t} += float(np.sum({w})) * 0.25"],
+        [f"for {i}, {v} in zip(range(1, 2 * n, 2), {u}):", f"    {t} += {v} * {i} * 0.125",
+         f"for {i}, {v} in zip(reversed(range(n)), {w}):", f"    {w}[{i}] += {v} * 0.25"],
+        [f"{L} = []", f"for {i} in range(2):", f"    {L}.append({u} * ({i} + 0.5))",
+         f"{t} += float(np.sum(np.vstack({L}) ** 2)) * 0.125"],
+        [f"{t} += float(np.sum(np.concatenate([{u} * {w}[{i}] for {i} in range(2)]))) * 0.25"],
+        [f"{A}, {B} = np.meshgrid({u}, {w})", f"{t} += float(np.sum({A} * {B} * {B})) * 0.125"],
+        [f"{t} += float(np.sum(np.correlate({u}, {w}[:2], 'full') ** 2)) * 0.125"],
+        [f"{t} += float(np.sum(np.vander({u} * 0.5, 3) * {w}[:, None])) * 0.25"],
+        [f"{s} = slice(0, n - 1)", f"{v} = {w}[{s}]", f"{v} *= 1.25", f"{t} += float(np.sum({w}[{s}] * {u}[{s}])) * 0.5"],
+    ])
