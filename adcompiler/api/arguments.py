@@ -85,9 +85,16 @@ def shadows_in_layout(args) -> tuple:
     layout (``layout_copy``); ``restore()`` writes the copies back into the
     caller's shadows. (A shadow followed through ``np.ravel(x)``, a view of ``x``,
     was a copy of the shadow: the writes through it were lost, silently.)"""
+    dup = A.Duplicated
+    for a in args:   # (the common case, quickly: every call of autodiff passes here)
+        if type(a) is dup and type(a.dval) is np.ndarray and type(a.val) is np.ndarray \
+                and a.val.strides != a.dval.strides:
+            break
+    else:
+        return args, None
     swaps, out = [], []
     for a in args:
-        if isinstance(a, A.Duplicated) and type(a) is A.Duplicated and isinstance(a.val, np.ndarray) and \
+        if type(a) is A.Duplicated and isinstance(a.val, np.ndarray) and \
                 isinstance(a.dval, np.ndarray) and a.val.shape == a.dval.shape and a.val.dtype == a.dval.dtype \
                 and a.dval.flags.writeable and not same_strides(a.val, a.dval):
             work = layout_copy(a.val)
