@@ -959,7 +959,7 @@ def test_meshgrid_everywhere():
 def correlated_and_normal(x, t):
     c = np.correlate(x, t, mode="full")
     d = np.correlate(x, t)   # (mode "valid" by default)
-    e = np.correlate(t, x, "same")
+    e = np.correlate(t, x, "same") + np.correlate(t[:2], x, mode="same")   # (the shorter first, even: numpy's window)
     return np.sum(c ** 2) + np.sum(d * 3) + np.sum(e ** 3) + np.sum(special.ndtr(x)) + \
         np.sum(special.log_ndtr(x)) + np.sum(special.ndtri(t * 0.1 + 0.5)) + np.sum(special.erfinv(t * 0.2))
 
