@@ -986,3 +986,17 @@ def test_cross_products_of_rows_accumulated_everywhere():
     scalar?' (naming the first ``e +=`` of the function)."""
     x = np.random.default_rng(0).standard_normal((5, 3))
     check_everywhere(dihedral_energy, Duplicated(x, np.zeros_like(x)), Active(0.4), tapes=("autograd", "torch", "jax"))
+
+
+def kaiser_weighted(x, beta):
+    return np.sum(np.kaiser(x.shape[0], beta) * x ** 2)
+
+
+def test_a_window_of_a_differentiated_shape_parameter_is_refused():
+    """np.kaiser has no derivative in beta: with beta carrying one, its derivative
+    was 0, silently."""
+    x = np.arange(1.0, 5.0)
+    with pytest.raises(AdCompilerError, match=r"test_reach\.py:\d+: .*beta"):
+        gradient(kaiser_weighted, x, 2.0)
+    with pytest.raises(AdCompilerError, match="beta"):
+        autodiff(Forward, kaiser_weighted, Duplicated, Const(x), Duplicated(2.0, 1.0))

@@ -23,6 +23,8 @@ nondifferentiable(
 # window functions of a length: tables of constants
 nondifferentiable(np.hamming, np.hanning, np.blackman, np.bartlett, params="M", result=lambda kinds, bound: array(1))
 nondifferentiable(np.kaiser, params="M, beta", result=lambda kinds, bound: array(1))
+lookup(np.kaiser).refuse_when = lambda bound, p: (
+    "its shape parameter beta carries a derivative, which is not available" if p == "beta" else None)
 allocating(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
            np.eye, np.identity, np.tri)
 # float conversions pass the derivative through (np.float64(x[0]) is x[0])
