@@ -305,6 +305,12 @@ _EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars):
             raise ValueError(
                 f"{func}: `{name}` has {x.ndim} dimension(s), but this module was generated for {ndim} "
                 f"(--shape {name}=...). Emit the module again with the right --shape.")
+        if any(n > 1 and s != t for n, s, t in zip(x.shape, x.strides, dx.strides)):
+            raise ValueError(
+                f"{func}: the shadow `{sname}` steps through memory otherwise than `{name}` (strides "
+                f"{dx.strides}, not {x.strides}): it follows `{name}`'s views, and a reshape that views one "
+                f"and copies the other would lose its writes. Pass a shadow in `{name}`'s layout "
+                f"(np.zeros_like({name}) of a contiguous `{name}`).")
     for name, v in scalars:
         if isinstance(v, np.ndarray) and v.ndim > 0:
             raise TypeError(

@@ -50,6 +50,13 @@ def test_mismatched_shadow_and_wrong_rank_are_refused(tmp_path, reverse_ns):
         ns["scale_reverse"](np.zeros(2), np.ones(2), np.ones(1), np.zeros(1))
 
 
+def test_a_shadow_in_another_layout_is_refused(reverse_ns):
+    """A column of a matrix as the shadow of a contiguous array: the emitted module
+    followed the array's views with copies of the shadow and lost its writes."""
+    with pytest.raises(ValueError, match="shadow `dy` steps through memory otherwise than `y`"):
+        reverse_ns["scale_reverse"](np.zeros(2), np.ones((2, 3))[:, 1], 0.3, 0.0)
+
+
 def test_active_argument_given_an_array_is_refused(tmp_path):
     ns = emit_module(tmp_path, f"{SCALARS}:scale", "--active", "x")
     with pytest.raises(TypeError, match=r"`x` is Active .*--dup x"):
