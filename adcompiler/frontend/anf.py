@@ -103,6 +103,15 @@ def _innermost(e, lst, elt, start, test):
                        value=ast.BinOp(ast.Name(lst, ast.Load()), ast.Add(), elt))]
 
 
+def _boolean(test) -> bool:
+    """Whether ``test`` is a bool whatever its operands: a comparison, a ``not``, a
+    bool constant, or ``and``/``or`` of these."""
+    if isinstance(test, ast.BoolOp):
+        return all(_boolean(v) for v in test.values)
+    return isinstance(test, ast.Compare) or isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) \
+        or isinstance(test, ast.Constant) and isinstance(test.value, bool)
+
+
 class AnfRewrite:
     """Emits statements into the current block and brings expressions to
     A-normal form; the other rewrites are mixed into the same walker
@@ -167,9 +176,10 @@ class AnfRewrite:
 
     def cond_atom(self, test) -> ast.Name:
         name = self.namer.fresh(COND)
-        if isinstance(test, (ast.Name, ast.Subscript, ast.Attribute)):
+        if not _boolean(test):
             # the truth of the value now: a list tested here may be emptied later
-            # (``while st: ... st.pop()``), and the reverse sweep re-tests the condition
+            # (``while st: ... st.pop()``), and the reverse sweep re-tests the condition; a number
+            # tested (``if x[i] % 1.0:``) is kept as its truth (numba's tape kept int(0.5), False)
             test = ast.copy_location(ast.Call(ast.Name("bool", ast.Load()), [test], []), test)
         value = self.nondiff(test) if not isinstance(test, ast.Call) else self.simple(test)
         self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))

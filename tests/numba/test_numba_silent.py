@@ -487,3 +487,23 @@ def test_a_list_of_lists_refused_under_numba_and_auto_falls_back():
             want[j] += x[i]
             want[i] += x[j]
     np.testing.assert_allclose(gradient(neighbour_sums, x.copy(), nbrs, backend="auto")[0], want)
+
+
+def fractional_energy(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] % 1.0:   # a number tested: true where it is not 0
+            s += x[i] ** 2
+        s += x[i] if x[i] - 0.5 else 2.0 * x[i]
+        if x[i] and x[i] * 0.5:
+            s += 0.5 * x[i]
+    return s
+
+
+@pytest.mark.parametrize("backend", ["numba", "auto", "numpy"])
+def test_a_number_tested_as_a_condition(backend):
+    """numba's tape kept the condition as int(cond): 0.5 replayed as False and the
+    branch's derivative was lost, silently."""
+    from adcompiler import gradient
+    x = np.array([0.3, 0.6, 0.7, 0.9])
+    np.testing.assert_allclose(gradient(fractional_energy, x, backend=backend)[0], 2 * x + 1.5, rtol=1e-12)
