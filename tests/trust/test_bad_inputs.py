@@ -111,9 +111,10 @@ REFUSED = [
      ShapeError, ["float64", "float32"]),
     ("shadow_dtype_int", lambda: autodiff(Reverse, K.sumsq, Active, Duplicated(v(), np.zeros(3, int))),
      ShapeError, ["int64"]),
-    ("shadow_memory_order", lambda: autodiff(Reverse, K.sumsq, Active,
-                                             Duplicated(np.ones((3, 2)), np.zeros((3, 2), order="F"))),
-     ShapeError, ["memory layout", "Fortran"]),
+    # (autodiff runs on a copy of such a shadow in the array's layout; split mode's halves cannot)
+    ("shadow_memory_order", lambda: ad.autodiff_thunk(ReverseSplitWithPrimal, K.sumsq, Active, Duplicated)[0](
+        Duplicated(np.ones((3, 2)), np.zeros((3, 2), order="F"))),
+     ShapeError, ["steps through memory", "strides"]),
     ("shadow_is_list", lambda: autodiff(Reverse, K.sumsq, Active, Duplicated(v(), [0.0, 0.0, 0.0])),
      ShapeError, ["shadow", "list"]),
     ("shadow_read_only", lambda: autodiff(Reverse, K.sumsq, Active, Duplicated(v(), ro(np.zeros(3)))),
