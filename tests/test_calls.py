@@ -336,3 +336,31 @@ def test_double_buffers_swapped_around_a_helper_everywhere():
                      tapes=("autograd", "torch", "jax"))
     with pytest.raises(AdCompilerError, match=r"test_calls\.py:\d+: .*share memory"):
         gradient(double_buffered, u, 3, True)
+
+
+def _centered(v):
+    c = v - np.mean(v)
+    return c, np.sum(c * c)
+
+
+def tuple_element_scaled(x):
+    r = _centered(x)
+    c = r[0]   # (the helper's new array, from the tuple bound to a name)
+    c *= 2.0
+    return r[1] + np.sum(c) * 0.0
+
+
+def tuple_element_cut(x):
+    r = _centered(x)
+    q = r
+    c = q[0]
+    c[1:] = 0.0
+    return q[1] * x[0]
+
+
+@pytest.mark.parametrize("f", [tuple_element_scaled, tuple_element_cut])
+def test_a_helpers_tuple_bound_to_a_name_then_its_array_written(f):
+    """``r = h(x); c = r[0]; c *= 2``: the helper's reverse half read the array after
+    the caller's write (the caller copies what it writes only when the tuple was
+    unpacked), gradients off by the factor written, silently."""
+    check_everywhere(f, Duplicated(np.array([0.3, 0.9, 0.5, 0.1]), np.zeros(4)), tapes=("autograd", "torch", "jax"))

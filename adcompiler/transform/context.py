@@ -274,9 +274,15 @@ class FunctionContext:
             return False
         k = self.kinds.get(n)
         if k is not None and k.cls == "tuple":   # (its arrays: the names bound to its elements)
+            names, grew = {n}, True
+            while grew:   # (and to the elements of the names it is bound to: r = _t1; c = r[0])
+                more = {s.targets[0].id for s in self.eff.stmts if isinstance(s, ast.Assign)
+                        and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)
+                        and s.value.id in names}
+                grew, names = not more <= names, names | more
             parts = {s.targets[0].id for s in self.eff.stmts if isinstance(s, ast.Assign)
                      and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Subscript)
-                     and isinstance(s.value.value, ast.Name) and s.value.value.id == n}
+                     and isinstance(s.value.value, ast.Name) and s.value.value.id in names}
             if not any(self.eff.maybe_array(m) and self.eff.cell(m) in self.eff.written for m in parts):
                 return False
         elif not self.eff.maybe_array(n) or self.eff.cell(n) not in self.eff.written:
