@@ -1000,3 +1000,15 @@ def test_a_window_of_a_differentiated_shape_parameter_is_refused():
         gradient(kaiser_weighted, x, 2.0)
     with pytest.raises(AdCompilerError, match="beta"):
         autodiff(Forward, kaiser_weighted, Duplicated, Const(x), Duplicated(2.0, 1.0))
+
+
+def taylor_exp(x, terms):
+    s = np.zeros_like(x)
+    for k in range(terms):
+        s += x ** k / math.factorial(k) + 0.0 * math.comb(terms, k)
+    return float(np.sum(s))
+
+
+def test_integer_functions_of_integers_are_constants():
+    x = np.array([0.3, -0.7, 1.1])
+    check_everywhere(taylor_exp, Duplicated(x, np.zeros(3)), Const(12), tapes=("autograd", "torch", "jax"))

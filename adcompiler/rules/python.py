@@ -17,6 +17,8 @@ elementwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - (exp != 0)
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
                   builtins.isinstance, builtins.print)
 nondifferentiable(builtins.slice, params="*", result=lambda kinds, bound: Kind("slice"))   # (an index)
+# integer functions of integers (Taylor coefficients, binomial sums): no derivative
+nondifferentiable(math.factorial, math.comb, math.perm, math.gcd, math.isqrt, result=lambda kinds, bound: INT)
 
 elementwise(math.exp, "x", x="g * ans")
 elementwise(math.log, "x, base=math.e", x="g / (x * math.log(base))",
