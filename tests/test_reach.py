@@ -1012,3 +1012,17 @@ def taylor_exp(x, terms):
 def test_integer_functions_of_integers_are_constants():
     x = np.array([0.3, -0.7, 1.1])
     check_everywhere(taylor_exp, Duplicated(x, np.zeros(3)), Const(12), tapes=("autograd", "torch", "jax"))
+
+
+def diagonal_copied_in_a_loop(P):
+    for _ in range(2):
+        d = np.diag(P).copy()
+        P[0, 0] = 2.0 * P[0, 0] + d[1] * 0.5
+    return float(np.sum(d * d) + np.sum(P * P))
+
+
+def test_a_diagonal_copied_at_once_in_a_loop_that_writes_its_matrix():
+    """``d = np.diag(P).copy()`` in a loop writing P was refused, its hint the code
+    refused (the view is copied at once: no write comes between)."""
+    P = np.arange(4.0).reshape(2, 2) + 1.0
+    check_everywhere(diagonal_copied_in_a_loop, Duplicated(P, np.zeros_like(P)), tapes=("autograd", "torch", "jax"))
