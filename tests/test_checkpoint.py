@@ -773,3 +773,19 @@ def test_a_loop_writing_the_argument_it_returns(f, checkpoint):
     np.testing.assert_allclose(got[0], want[0], rtol=1e-14)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-14)
     check_grads(f, Duplicated(c.copy(), np.zeros(3)), Duplicated(d.copy(), np.zeros(3)))
+
+
+def test_the_reverse_actions_of_a_long_loop_are_made_as_replayed():
+    """The reverse part of a binomial schedule was a tuple of every action (50,000
+    steps with 10 snapshots: 253,539 actions, 28 MB, against 0.8 MB for the plain
+    tape); it is made lazily, the same actions (the schedule stays valid and
+    optimal: ``simulate``), and can be replayed again (a loop inside a loop)."""
+    tracemalloc.start()
+    fwd, rev = ck.schedule(50_001, 10)
+    count = sum(1 for _ in rev)
+    held = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert count > 250_000 and held < 200_000, held
+    advanced, most = simulate(50_001, 10)
+    assert most <= 11
+    assert not isinstance(rev, (list, tuple)) and list(rev) == list(rev)

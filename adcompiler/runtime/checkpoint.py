@@ -110,10 +110,11 @@ def schedule(steps: int, snapshots: int, _cache={}) -> tuple:  # noqa: B006 (the
 def _binomial(steps: int, snapshots: int) -> tuple:
     if steps <= 0:
         return ((), ())
-    full = [(SNAP, 0, 0)] + _reversal(steps, min(snapshots, steps) - 1)
-    first = next(i for i, op in enumerate(full) if op[0] == TAPED)
-    forward, pos, slots = [], 0, set()
-    for op in full[:first]:
+    free = min(snapshots, steps) - 1
+    forward, pos, slots = [(SNAP, 0, 0)], 0, {0}
+    for op in _reversal_lazy(steps, free):   # (the actions before the first taped step: a few)
+        if op[0] == TAPED:
+            break
         if op[0] == ADVANCE:
             forward.append(op)
             pos = op[2]
@@ -122,14 +123,56 @@ def _binomial(steps: int, snapshots: int) -> tuple:
             slots.add(op[1])
     # the forward sweep runs the loop to its end: the state where the first
     # taped step starts is kept if no snapshot holds it
-    reverse = [(RESTORE, pos, 0)]
     if pos not in slots:
         forward.append((SNAP, pos, 0))
     if pos < steps:
         forward.append((ADVANCE, pos, steps))
-    reverse += full[first:]
-    _forget_at_last_restore(reverse)
-    return tuple(forward), tuple(reverse)
+    return tuple(forward), BinomialActions(steps, free, pos)
+
+
+def _reversal_lazy(l: int, s: int):
+    """The actions of ``_reversal``, made one at a time, each snapshot's last
+    restore a ``RESTORE_DROP``: the restore in the leaf part that starts at it
+    (a part's right half runs first, so no part restores a snapshot after the
+    leaf that starts at it)."""
+    todo = [(0, l, s)]
+    while todo:
+        a, b, free = todo.pop()
+        n = b - a
+        if n == 1:
+            yield from ((RESTORE_DROP, a, 0), (TAPED, a, b), (REVERSE, a, b))
+            continue
+        if free == 0:
+            for k in range(b - 1, a - 1, -1):
+                yield (RESTORE if k > a else RESTORE_DROP, a, 0)
+                if k > a:
+                    yield (ADVANCE, a, k)
+                yield from ((TAPED, k, k + 1), (REVERSE, k, k + 1))
+            continue
+        m = a + _split(n, free + 1)
+        yield from ((RESTORE, a, 0), (ADVANCE, a, m), (SNAP, m, 0))
+        todo.append((a, m, free))
+        todo.append((m, b, free - 1))
+
+
+class BinomialActions:
+    """The reverse actions of a binomial schedule, made as they are replayed (a
+    long loop's actions, kept whole, took far more memory than its snapshots:
+    250,000 of them for 50,000 steps): the working state restored from where the
+    first taped step starts (the forward part kept it; nothing restores it
+    again), then the reversal from that step on."""
+
+    def __init__(self, steps: int, free: int, pos: int):
+        self.steps, self.free, self.pos = steps, free, pos
+
+    def __iter__(self):
+        yield (RESTORE_DROP, self.pos, 0)
+        ops = _reversal_lazy(self.steps, self.free)
+        for op in ops:
+            if op[0] == TAPED:
+                yield op
+                break
+        yield from ops
 
 
 def _forget_at_last_restore(ops: list) -> None:
