@@ -781,11 +781,11 @@ def test_the_reverse_actions_of_a_long_loop_are_made_as_replayed():
     tape); it is made lazily, the same actions (the schedule stays valid and
     optimal: ``simulate``), and can be replayed again (a loop inside a loop)."""
     tracemalloc.start()
-    fwd, rev = ck.schedule(50_001, 10)
+    _, rev = ck.schedule(50_001, 10)
     count = sum(1 for _ in rev)
     held = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert count > 250_000 and held < 200_000, held
-    advanced, most = simulate(50_001, 10)
+    _, most = simulate(50_001, 10)
     assert most <= 11
     assert not isinstance(rev, (list, tuple)) and list(rev) == list(rev)
