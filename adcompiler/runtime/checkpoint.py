@@ -63,36 +63,6 @@ def _split(n: int, c: int) -> int:
     return lo
 
 
-def _reversal(l: int, s: int) -> list:
-    """Actions reversing steps ``0 .. l-1`` from the working state at step 0,
-    which is snapshot 0, with ``s`` further snapshots."""
-    ops = []
-    todo = [("part", 0, l, s)]
-    while todo:
-        item = todo.pop()
-        if item[0] == "op":
-            ops.append(item[1])
-            continue
-        _, a, b, free = item
-        n = b - a
-        if n == 1:
-            ops += [(RESTORE, a, 0), (TAPED, a, b), (REVERSE, a, b)]
-            continue
-        if free == 0:
-            for k in range(b - 1, a - 1, -1):
-                ops.append((RESTORE, a, 0))
-                if k > a:
-                    ops.append((ADVANCE, a, k))
-                ops += [(TAPED, k, k + 1), (REVERSE, k, k + 1)]
-            continue
-        m = a + _split(n, free + 1)
-        ops += [(RESTORE, a, 0), (ADVANCE, a, m), (SNAP, m, 0)]
-        # (a stack: the right part runs first)
-        todo.append(("part", a, m, free))
-        todo.append(("part", m, b, free - 1))
-    return ops
-
-
 def schedule(steps: int, snapshots: int, _cache={}) -> tuple:  # noqa: B006 (the cache is meant to persist)
     """``(forward actions, reverse actions)`` for a loop of ``steps`` steps
     keeping at most ``snapshots`` snapshots (at least 1: the loop's initial
@@ -112,7 +82,7 @@ def _binomial(steps: int, snapshots: int) -> tuple:
         return ((), ())
     free = min(snapshots, steps) - 1
     forward, pos, slots = [(SNAP, 0, 0)], 0, {0}
-    for op in _reversal_lazy(steps, free):   # (the actions before the first taped step: a few)
+    for op in _reversal(steps, free):   # (the actions before the first taped step: a few)
         if op[0] == TAPED:
             break
         if op[0] == ADVANCE:
@@ -130,11 +100,12 @@ def _binomial(steps: int, snapshots: int) -> tuple:
     return tuple(forward), BinomialActions(steps, free, pos)
 
 
-def _reversal_lazy(l: int, s: int):
-    """The actions of ``_reversal``, made one at a time, each snapshot's last
-    restore a ``RESTORE_DROP``: the restore in the leaf part that starts at it
-    (a part's right half runs first, so no part restores a snapshot after the
-    leaf that starts at it)."""
+def _reversal(l: int, s: int):
+    """The actions reversing steps ``0 .. l-1`` from the working state at step 0,
+    which is snapshot 0, with ``s`` further snapshots, made one at a time; each
+    snapshot's last restore is a ``RESTORE_DROP``: the restore in the leaf part
+    that starts at it (a part's right half runs first, so no part restores a
+    snapshot after the leaf that starts at it)."""
     todo = [(0, l, s)]
     while todo:
         a, b, free = todo.pop()
@@ -167,22 +138,12 @@ class BinomialActions:
 
     def __iter__(self):
         yield (RESTORE_DROP, self.pos, 0)
-        ops = _reversal_lazy(self.steps, self.free)
+        ops = _reversal(self.steps, self.free)
         for op in ops:
             if op[0] == TAPED:
                 yield op
                 break
         yield from ops
-
-
-def _forget_at_last_restore(ops: list) -> None:
-    """Make each snapshot's last restore in ``ops`` forget it (in place)."""
-    last = {}
-    for i, op in enumerate(ops):
-        if op[0] == RESTORE:
-            last[op[1]] = i
-    for i in last.values():
-        ops[i] = (RESTORE_DROP, ops[i][1], 0)
 
 
 def snapshots_for(spec, state_bytes: int) -> int:
@@ -281,10 +242,9 @@ class OnlineActions:
         for j in range(len(starts) - 1, -1, -1):
             a = starts[j]
             b = starts[j + 1] if j + 1 < len(starts) else self.steps
-            ops = [(op, x + a, y + a) if op in (ADVANCE, TAPED, REVERSE) else (op, x + a, 0)
-                   for op, x, y in _reversal(b - a, max(0, self.total - (j + 1)))]
-            _forget_at_last_restore(ops)   # (each snapshot is restored only within its segment)
-            yield from ops
+            # (each snapshot is restored only within its segment: its last restore there forgets it)
+            yield from ((op, x + a, y + a) if op in (ADVANCE, TAPED, REVERSE) else (op, x + a, 0)
+                        for op, x, y in _reversal(b - a, max(0, self.total - (j + 1))))
 
 
 def checkpoint_online(spec, snaps: dict, *state):
