@@ -134,15 +134,13 @@ class CallRewrite:
         e = self.out_by_position(e, target, kw)
         if target in SAME_AS:   # another name of a function (np.around is np.round's)
             target = SAME_AS[target]
-            e = ast.copy_location(ast.Call(ast.Attribute(ast.Name("np", ast.Load()), target.__name__, ast.Load()),
-                                           list(e.args), list(e.keywords)), e)
+            e = ast.copy_location(ast.Call(_np(target.__name__), list(e.args), list(e.keywords)), e)
         if target is np.correlate and len(e.args) + len(kw) >= 2 and set(kw) <= {"a", "v", "mode"}:
             return self.correlation(e, kw)
         if target is np.where and len(e.args) == 1 and not kw:
             # np.where(c) is np.nonzero(c): a tuple of index arrays, not the elementwise choice
             target = np.nonzero
-            e = ast.copy_location(ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "nonzero", ast.Load()),
-                                           list(e.args), []), e)
+            e = ast.copy_location(ast.Call(_np("nonzero"), list(e.args), []), e)
         if target is np.clip and e.args:   # (min=/max=, or one bound by keyword)
             bounds, keywords = clip_bounds(list(e.args[1:]), [ast.keyword(k, v) for k, v in kw.items()])
             kw.clear()
