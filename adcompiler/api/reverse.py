@@ -240,7 +240,7 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
                                 hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...)")
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
     f = kernel_of(f)
-    if not mode.split:
+    if mode.reverse and not mode.split:   # (forward mode: autodiff_forward does the same)
         args, restore = shadows_in_layout(args)
         if restore is not None:   # (a shadow in another layout than its array's: run on a copy in its layout)
             try:
