@@ -207,16 +207,16 @@ class StatementRewrite:
             for tt, v in zip(t.elts, vals):
                 self.assign_one(tt, v)
             return
-        tup = self.name_atom(value)
         n = len(t.elts)
-        last = self.out[-1] if self.out and isinstance(value, ast.Call) else None
-        if isinstance(last, ast.Assign) and isinstance(last.value, ast.Tuple) and len(last.value.elts) == n and \
-                isinstance(last.targets[0], ast.Name) and last.targets[0].id == tup.id and \
-                all(isinstance(v, ast.Name) for v in last.value.elts):
-            self.out.pop()   # a rewrite's tuple of names (np.meshgrid): each bound as itself
-            for tt, v in zip(t.elts, last.value.elts):
-                self.assign_one(tt, v)
-            return
+        if isinstance(value, ast.Call):
+            v = self.simple(value)
+            if isinstance(v, ast.Tuple) and len(v.elts) == n and all(isinstance(x, ast.Name) for x in v.elts):
+                for tt, x in zip(t.elts, v.elts):   # a rewrite's tuple of names (np.meshgrid): each bound as itself
+                    self.assign_one(tt, x)
+                return
+            tup = self.temp(v)
+        else:
+            tup = self.name_atom(value)
         # Python raises where the lengths differ; indexing would take the first values
         check = ast.If(
             test=ast.Compare(ast.Call(ast.Name("len", ast.Load()), [tup], []), [ast.NotEq()], [ast.Constant(n)]),
