@@ -1026,3 +1026,19 @@ def test_a_diagonal_copied_at_once_in_a_loop_that_writes_its_matrix():
     refused (the view is copied at once: no write comes between)."""
     P = np.arange(4.0).reshape(2, 2) + 1.0
     check_everywhere(diagonal_copied_in_a_loop, Duplicated(P, np.zeros_like(P)), tapes=("autograd", "torch", "jax"))
+
+
+def numbers_tested(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] % 1.0:   # a number tested: its truth, kept for the reverse sweep
+            s += x[i] ** 2
+        s += x[i] if x[i] - 0.5 else 2.0 * x[i]
+        if x[i] and x[i] * 0.5:
+            s += 0.5 * x[i]
+    return s
+
+
+def test_numbers_tested_as_conditions_everywhere():
+    check_everywhere(numbers_tested, Duplicated(np.array([0.3, 0.6, 0.7, 0.9]), np.zeros(4)),
+                     tapes=("autograd", "torch", "jax"))
