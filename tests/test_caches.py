@@ -235,6 +235,52 @@ def test_repeated_calls_check_the_layout_of_shadows(backend):
         run(np.ones((4, 3)), np.zeros((3, 4)))
 
 
+def _cube(v):
+    return v * v * v
+
+
+def _square(v):
+    return v * v
+
+
+def _through_globals(y, x):
+    for i in range(x.shape[0]):
+        y[i] = _h(x[i]) + abs(x[i]) + np.sin(x[i])
+
+
+_h = _square
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_repeated_calls_see_module_names_rebound(backend, monkeypatch):
+    """A repeated call (``api/repeats``) checks that each module name the kernel
+    reads still means the same object: a helper rebound, a builtin shadowed by a
+    module name and a numpy function replaced are each differentiated again."""
+    if backend != "numpy":
+        pytest.importorskip("numba")
+    x0 = np.array([0.4, -0.7, 1.1])
+
+    def grad():
+        dy, dx = np.ones(3), np.zeros(3)
+        ad.autodiff(ad.Reverse, _through_globals, ad.Const, Duplicated(np.zeros(3), dy),
+                    Duplicated(x0.copy(), dx), backend=backend)
+        return dx
+    base = np.sign(x0) + np.cos(x0)
+    for _ in range(2):
+        np.testing.assert_allclose(grad(), 2 * x0 + base, rtol=1e-13)
+    monkeypatch.setitem(globals(), "_h", _cube)
+    for _ in range(2):
+        np.testing.assert_allclose(grad(), 3 * x0 ** 2 + base, rtol=1e-13)
+    monkeypatch.setitem(globals(), "abs", _square)          # a module name shadowing the builtin
+    for _ in range(2):
+        np.testing.assert_allclose(grad(), 3 * x0 ** 2 + 2 * x0 + np.cos(x0), rtol=1e-13)
+    monkeypatch.setattr(np, "sin", np.cos)                   # numpy's function replaced
+    for _ in range(2):
+        np.testing.assert_allclose(grad(), 3 * x0 ** 2 + 2 * x0 - np.sin(x0), rtol=1e-13)
+    monkeypatch.undo()
+    np.testing.assert_allclose(grad(), 2 * x0 + base, rtol=1e-13)
+
+
 _V1 = '''
 import numpy as np
 

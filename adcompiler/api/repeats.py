@@ -15,10 +15,14 @@ case takes the general path, which raises what it raises.
 """
 from __future__ import annotations
 
+import builtins
+import types
+
 import numpy as np
 
 from .. import activity as A
 from ..codegen import cache
+from ..frontend.resolve import LIFTED
 
 _REPEATS: dict = {}
 cache.on_clear.append(_REPEATS.clear)
@@ -32,21 +36,24 @@ def _scan(args):
     for a in args:
         t = type(a)
         if t is A.Duplicated:
-            x, dx = a.val, a.dval
+            x, dx = a.val, a._dval
             if type(x) is not np.ndarray or type(dx) is not np.ndarray:
                 return None
             dtype = x.dtype
-            if dtype is not dx.dtype or x.shape != dx.shape:
+            # (the same shape and strides as its array: then a C-contiguous shadow means a
+            # C-contiguous array, and a shadow in another layout takes the general path, which
+            # gives it a copy in its array's layout)
+            if dtype is not dx.dtype or x.shape != dx.shape or x.strides != dx.strides:
                 return None
-            flags, dflags = x.flags, dx.flags
-            if not (flags.owndata and dflags.owndata and dflags.writeable):
+            dflags = dx.flags
+            if not (dflags.owndata and dflags.writeable and x.flags.owndata) \
+                    or (x.ndim >= 2 and not dflags.c_contiguous):
                 return None
-            if x.ndim >= 2 and not (flags.c_contiguous and dflags.c_contiguous):
+            i, di = id(x), id(dx)
+            if i in seen or di in seen or i == di:
                 return None
-            if id(x) in seen or id(dx) in seen or x is dx:
-                return None
-            seen.add(id(x))
-            seen.add(id(dx))
+            seen.add(i)
+            seen.add(di)
             key.append((t, x.ndim, dtype.char))
             flat.append(x)
             flat.append(dx)
@@ -85,14 +92,55 @@ def lookup(f, ret, backend, checkpoint, args):
         return None, None
     if known is None:
         return key, None
-    comp, ret_name, writes = known
+    comp, ret_name, writes, names = known
     for k in writes:
         x = args[k].val
         if type(x) is np.ndarray and not x.flags.writeable:
             return key, None
-    if not comp.fresh(f):
+    if not (_same_names(names) if names is not None else comp.fresh(f)):
         return key, None
     return key, (comp, ret_name, flat)
+
+
+_MISSING = object()
+_METHODS = (types.BuiltinMethodType, types.MethodType)
+
+
+def _names(comp, f):
+    """``Compiled.fresh`` of ``f``'s entry as a tuple ``(module dictionary, name,
+    attribute chain, object)`` per non-local name, read back quickly by
+    ``_same_names`` (a callee's defaults and code: ``(None, callee, None,
+    (defaults, keyword defaults, code))``); None where a name is not a plain module
+    name or builtin (a closure's cell, a lifted name): ``fresh`` checks those."""
+    out = []
+    for fn, name, obj in comp.free:
+        if name == "__defaults__":
+            out.append((None, fn, None, obj))
+            continue
+        if fn.__code__ is f.__code__:
+            fn = f
+        root, *chain = name.split(".")
+        if root in (LIFTED.get(fn.__code__) or ()) or (fn.__closure__ and root in fn.__code__.co_freevars):
+            return None
+        out.append((fn.__globals__, root, tuple(chain), obj))
+    return tuple(out)
+
+
+def _same_names(names) -> bool:
+    """Whether each name of ``_names`` still means the same object (as ``Compiled.fresh``)."""
+    for space, root, chain, obj in names:
+        if space is None:   # (a callee: its defaults, written into the calls, and its code)
+            if root.__defaults__ is not obj[0] or root.__kwdefaults__ is not obj[1] or root.__code__ is not obj[2]:
+                return False
+            continue
+        now = space.get(root, _MISSING)
+        if now is _MISSING:
+            now = getattr(builtins, root, _MISSING)
+        for attr in chain:
+            now = getattr(now, attr, _MISSING)
+        if now is not obj and not (isinstance(obj, _METHODS) and now == obj):
+            return False
+    return True
 
 
 def remember(key, f, args, given, comp, ret_name) -> None:
@@ -103,4 +151,5 @@ def remember(key, f, args, given, comp, ret_name) -> None:
         return
     if len(_REPEATS) > 256:
         _REPEATS.clear()
-    _REPEATS[key] = (comp, ret_name, frozenset(k for k in comp.writes if isinstance(k, int) and 0 <= k < given))
+    _REPEATS[key] = (comp, ret_name, frozenset(k for k in comp.writes if isinstance(k, int) and 0 <= k < given),
+                     _names(comp, f))

@@ -240,6 +240,13 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
                                 hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...)")
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
     f = kernel_of(f)
+    key = None
+    if mode.reverse and not mode.split and not explain:
+        # (a repeat's shadows have their arrays' strides: other layouts are not taken here)
+        key, hit = repeats.lookup(f, ret, backend, checkpoint, args)
+        if hit is not None:
+            derivs, value = _run(hit[0], hit[1], args, hit[2])
+            return (derivs, value) if mode.with_primal else derivs
     if mode.reverse and not mode.split:   # (forward mode: autodiff_forward does the same)
         args, restore = shadows_in_layout(args)
         if restore is not None:   # (a shadow in another layout than its array's: run on a copy in its layout)
@@ -247,12 +254,6 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
                 return autodiff(mode, f, ret, *args, backend=backend, checkpoint=checkpoint, explain=explain)
             finally:
                 restore()
-    key = None
-    if mode.reverse and not mode.split and not explain:
-        key, hit = repeats.lookup(f, ret, backend, checkpoint, args)
-        if hit is not None:
-            derivs, value = _run(hit[0], hit[1], args, hit[2])
-            return (derivs, value) if mode.with_primal else derivs
     warn_bare_arrays(f, args)
     if not mode.reverse:
         return autodiff_forward(mode, f, ret, *args, backend=backend)
