@@ -17,10 +17,11 @@ says no to anything it does not recognise:
   idempotent reset) and is neither read nor accumulated, and no written
   memory is used whole (``cell`` maps a name to its memory, views and
   shadows included); or, in a loop over a range, each iteration touches only
-  its own elements of every memory it writes: every access goes through one
+  its own elements of every memory it writes and reads: every access goes through one
   name with the loop's variable itself at one position of the index
   (``_d = du[i]; du[i] = 0.0; dw[i] += _d``, the adjoint of ``u[i] = w[i]``:
-  10% of the heat stencil's gradient under numba);
+  10% of the heat stencil's gradient under numba), other memory it writes
+  being only accumulated into (``du[i - 1] += _d``, never read);
 - every name the body binds is bound before it is read in each iteration
   (nothing carries from one iteration to the next), and a name bound in a
   nested loop is not read outside it.
@@ -180,11 +181,14 @@ class _Scan:
     def verdict(self) -> bool:
         if not self.ok:
             return False
-        written = self.accumulated | set(self.reset)
-        # (a written memory read too: only where every iteration keeps to its own elements
-        # of every memory it writes, which leaves each element's sums in their order)
-        if (written & (self.reads | self.whole) or set(self.reset) & self.accumulated
-                or any(len(v) > 1 for v in self.reset.values())) and not all(self.own(c) for c in written):
+        # memory only accumulated (never read, never reset) takes its sums in any order; memory
+        # written and read, reset and accumulated, or reset to two constants: only where each
+        # iteration keeps to its own elements of it (the heat stencil's adjoint reads and resets
+        # dw[i] and accumulates du[i - 1], du[i + 1]: dw is its own, du only summed into)
+        shared = {c for c in self.accumulated | set(self.reset)
+                  if c in self.reads or c in self.whole or (c in self.reset and c in self.accumulated)
+                  or len(self.reset.get(c, ())) > 1}
+        if not all(self.own(c) for c in shared):
             return False
         return all(how == "write" for name, how in self.first.items() if name in self.inner or name in self.bound)
 

@@ -113,13 +113,32 @@ OWN = {
         du[0, i] = 0.0
         du[1, i] = 1.0
     """,
+    "a neighbour accumulated (the heat stencil's adjoint): du only summed into": """
+        _d = dw[i]
+        dw[i] = 0.0
+        du[i + 1] += _d * r
+        du[i - 1] += _d * r
+        du[i] += _d
+    """,
 }
 NOT_OWN = {
-    "a neighbour accumulated (the heat stencil's adjoint)": """
+    "a neighbour accumulated and read": """
         _d = dw[i]
         dw[i] = 0.0
         du[i + 1] += _d
-        du[i - 1] += _d
+        _e = du[i]
+        dx[i] += _e
+    """,
+    "a neighbour accumulated and reset": """
+        _d = dw[i]
+        dw[i] = 0.0
+        du[i + 1] += _d
+        du[i] = 0.0
+    """,
+    "its own element read, a neighbour of the same memory accumulated": """
+        _d = dw[i]
+        dw[i] = 0.0
+        dw[i + 1] += _d
     """,
     "the variable at two positions": """
         _d = du[i, 0]
