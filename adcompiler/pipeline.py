@@ -32,6 +32,7 @@ from .analysis.infer import Inference, infer_kinds
 from .analysis.kinds import OTHER
 from .analysis.nondiff_kinds import refuse_mixed_dtype_stores, refuse_writes_into_copies
 from .analysis.summary import Analysis
+from .analysis.tuple_parts import refuse_tuple_elements_read_after_written
 from .codegen import cache
 from .codegen import compile as compiler
 from .codegen.emit import emit_module, funcdef, unparse
@@ -163,6 +164,7 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
     an.pieces = pieces
     an.code = func.__code__   # (a function whose code is replaced, as %autoreload does, is analysed again)
     if not is_generated(pf.filename):
+        refuse_tuple_elements_read_after_written(an.eff, kinds, pf)
         an.check_free_arrays_unwritten(
             lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_free_array())
     hook("effects", lambda: _show_effects(an.eff))
