@@ -23,13 +23,14 @@ import re
 
 from ..codegen.emit import _MARK_RE
 from ..errors import BackendError
+from .numba_gather import gathered
 from .numba_loops import LoopRewrites, presized
 from .numba_runtime import HELPERS
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0}   # "n": an int or a float, made a float (int_powers)
 _POPS = re.compile(r"^_ad_pop_a[fib]\d$")
-_COUNTED = re.compile(r"^_ad_[klh]\d+$")     # the names of counted-down loops
+_COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|acc)\d+(?:_\d+)?$")   # the names of counted-down and gathered loops
 
 
 def _n(name, ctx=ast.Load):
@@ -76,6 +77,18 @@ class FunctionRewrite(LoopRewrites):
         self.ranks: set = set()      # (rank, dtype kind) of arrays popped (helpers to emit)
         self.threads = False         # takes and returns the tape
         self.counters = 0            # names of counted-down loops (_ad_k1, ...: no user name starts _ad_)
+
+    def kind_of(self, name):
+        """The kind of a name of the generated function (a shadow: its primal's)."""
+        k = self.kinds.get(name)
+        if k is None:
+            primal = next((x for x, d in self.namer.adjoints.items() if d == name), None)
+            k = self.kinds.get(primal) if primal is not None else None
+        return k
+
+    def counter(self) -> int:
+        self.counters += 1
+        return self.counters
 
     def refuse(self, node, why, hint):
         file, line, text = self.origins[self.where] if self.where is not None else (None, None, None)
@@ -237,6 +250,10 @@ class FunctionRewrite(LoopRewrites):
             self.expr(s, s.iter if isinstance(s, ast.For) else s.test)
             s.body = head + self.block(s.body)
             s.orelse = self.block(s.orelse)
+            if isinstance(s, ast.For) and not head:
+                gather = gathered(s, self.fn, self.kind_of, self.counter)
+                if gather is not None:
+                    return before + gather
             return before + presized(s)
         if isinstance(s, (ast.Assign, ast.Expr)) and isinstance(s.value, ast.Call) \
                 and any(isinstance(a, ast.Name) and a.id == self.tape for a in s.value.args):

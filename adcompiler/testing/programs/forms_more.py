@@ -356,3 +356,31 @@ def f_reach(g, ex):
         [f"{t} += float(np.sum(np.vander({u} * 0.5, 3) * {w}[:, None])) * 0.25"],
         [f"{s} = slice(0, n - 1)", f"{v} = {w}[{s}]", f"{v} *= 1.25", f"{t} += float(np.sum({w}[{s}] * {u}[{s}])) * 0.5"],
     ])
+
+
+def f_stencil(g, ex):
+    """A stencil over a range: ``w[i] = c * u[i - a] + sin(u[i + b])`` (each
+    iteration its own element of ``w``, neighbours of ``u`` read), whose adjoint
+    adds into ``du`` at the offsets (gathered under numba where ``c`` has no
+    derivative to sum); the range may start where ``u[i - a]`` counts from the
+    end, and ``w`` may be ``u`` (a recurrence)."""
+    r, s = g.rng, g.s
+    u, w, _t = _pick(g)
+    params = [v for v in s.vecs if v in ("x", "y", "a", "b", "out", "inp")]   # (their shadows are arguments)
+    writable = [v for v in s.w_vecs if v in params]
+    if writable and r.random() < 0.7:
+        w = r.choice(writable)
+        u = r.choice([v for v in params if v != w] or [u])
+    a, b = r.choice([(1, 1), (2, 1), (0, 2), (3, 2), (1, 0)])
+    lo, hi = r.choice([a, a, 0]), r.choice([b, b + 1])
+    c = r.choice([g.scalar(0), "0.25", "1.5"])   # (a constant: no sum into a scalar's adjoint, the loop gathers)
+    terms = [f"{u}[i - {a}] * {c}" if a else f"{u}[i] * 0.75",
+             f"np.sin({u}[i + {b}])" if b else f"{u}[i] * 0.5", f"{u}[i] ** 2", f"{w}[i] * 0.5"]
+    body = " + ".join(r.sample(terms, k=r.choice([2, 3])))
+    lines = [f"for i in range({lo}, n - {hi}):", f"    {w}[i] {r.choice(['=', '=', '+=', '-='])} {body}"]
+    if g.s.w_mats and r.random() < 0.3:
+        m, rows = r.choice(g.s.w_mats)
+        k = ex.name("k")
+        lines = [f"for {k} in range({rows}):", "    for i in range(1, n):",
+                 f"        {m}[{k}, i] = {m}[{k}, i] * 0.5 + {u}[i - 1] * {g.scalar(0)} + np.cos({u}[i])"]
+    return lines

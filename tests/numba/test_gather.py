@@ -1,0 +1,262 @@
+"""Adjoint loops that add into neighbours, gathered under numba
+(``backends/numba_gather.py``): the decision on generated code, and the
+derivatives of stencils of each shape against the numpy backend and finite
+differences (the gathered form where its run-time conditions hold, the loop
+as it was where they do not)."""
+from __future__ import annotations
+
+import ast
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from optional import require
+
+import adcompiler.backends.numba_rewrite as rewrite
+from adcompiler import Const, Duplicated, Reverse, autodiff
+from adcompiler import gradient as ad_gradient
+from adcompiler.analysis.kinds import Kind
+from adcompiler.backends.numba_gather import gathered
+from adcompiler.testing import check_grads
+
+require("numba")
+
+ARRAY, FLOAT, INT = Kind("array", 1, "f"), Kind("float"), Kind("int")
+
+
+def _decide(src, kinds=None):
+    fn = ast.parse(textwrap.dedent(src)).body[0]
+    loop = next(s for s in ast.walk(fn) if isinstance(s, ast.For) and s.target.id == "i")
+    kinds = {"du": ARRAY, "dw": ARRAY, "dv": ARRAY, "u": ARRAY, "r": FLOAT, "n": INT, "m": INT, "k": INT,
+             "D": Kind("array", 2, "f"), **(kinds or {})}
+    count = iter(range(1, 100))
+    return gathered(loop, fn, kinds.get, lambda: next(count))
+
+
+GATHERED = {
+    "the heat stencil's adjoint": """
+        def f(du, dw, r, n):
+            for i in range(1, n - 1):
+                _d = dw[i]
+                dw[i] = 0.0
+                du[i + 1] += _d * r
+                du[i] += _d * (1.0 - 2.0 * r)
+                du[i - 1] += _d * r
+    """,
+    "offsets far apart, subtracted": """
+        def f(du, u, dw, n):
+            for i in range(3, n - 2):
+                du[i - 3] -= dw[i] * np.cos(u[i])
+                du[i + 2] += dw[i]
+    """,
+    "a row that does not change in the loop": """
+        def f(D, dw, k, n):
+            for i in range(1, n):
+                D[k, i - 1] += dw[i]
+                D[k, i] += 2.0 * dw[i]
+    """,
+}
+KEPT = {
+    "the array added into is read": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                du[i + 1] += dw[i]
+                _t = du[i]
+                dw[i] += _t
+    """,
+    "an element read after its reset": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                dw[i] = 0.0
+                du[i + 1] += dw[i]
+                du[i - 1] += dw[i]
+    """,
+    "an element of the reset array at another index": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                _d = dw[i + 1]
+                dw[i] = 0.0
+                du[i + 1] += _d
+                du[i - 1] += _d
+    """,
+    "a name carried from one iteration to the next": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                du[i + 1] += _t
+                _t = dw[i]
+                du[i - 1] += _t
+    """,
+    "an array used whole": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                du[i + 1] += np.sum(dw)
+                du[i - 1] += dw[i]
+    """,
+    "an array parameter bound again": """
+        def f(du, dw, n):
+            du = dw
+            for i in range(1, n - 1):
+                du[i + 1] += dw[i]
+                du[i - 1] += dw[i]
+    """,
+    "the variable read after the loop": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                du[i + 1] += dw[i]
+                du[i - 1] += dw[i]
+            du[0] += i
+    """,
+    "a step other than one": """
+        def f(du, dw, n):
+            for i in range(1, n - 1, 2):
+                du[i + 1] += dw[i]
+                du[i - 1] += dw[i]
+    """,
+    "every addition at the variable itself": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                du[i] += dw[i]
+                du[i] += 2.0 * dw[i]
+    """,
+    "a local array read": """
+        def f(du, dw, n):
+            v = du[1:]
+            for i in range(1, n - 1):
+                du[i + 1] += v[i]
+                du[i - 1] += dw[i]
+    """,
+    "a call of a function of the user's": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                du[i + 1] += g(dw[i])
+                du[i - 1] += dw[i]
+    """,
+    "a value whose kind is not known": """
+        def f(du, dw, s, n):
+            for i in range(1, n - 1):
+                du[i + 1] += dw[i] * s
+                du[i - 1] += dw[i]
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(GATHERED))
+def test_gathered(name):
+    assert _decide(GATHERED[name]) is not None
+
+
+@pytest.mark.parametrize("name", sorted(KEPT))
+def test_kept(name):
+    assert _decide(KEPT[name]) is None
+
+
+# -- the derivatives ---------------------------------------------------------------------------
+
+def heat_step(w, u, r):
+    n = u.shape[0]
+    for i in range(1, n - 1):
+        w[i] = u[i] + r * (u[i - 1] - 2.0 * u[i] + u[i + 1])
+
+
+def far_offsets(w, u):
+    n = u.shape[0]
+    for i in range(3, n - 2):
+        w[i] = 0.5 * u[i - 3] * u[i - 3] - np.sin(u[i + 2])
+
+
+def wrapping(w, u):
+    n = u.shape[0]
+    for i in range(n - 1):           # u[i - 1] is u[-1] at i = 0: the loop as it was
+        w[i] = u[i - 1] * 2.0 + u[i + 1]
+
+
+def two_inputs(w, u, v):
+    n = u.shape[0]
+    for i in range(1, n - 1):
+        w[i] = u[i - 1] * v[i + 1] - v[i - 1]
+
+
+def rows(W, U, c):
+    m, n = U.shape
+    for k in range(m):
+        for i in range(1, n):
+            W[k, i] = c * U[k, i - 1] + U[k, i] ** 2
+
+
+def time_steps(u, work, r, steps):
+    n = u.shape[0]
+    for _ in range(steps):
+        for i in range(1, n - 1):
+            work[i] = u[i] + r * (u[i - 1] - 2.0 * u[i] + u[i + 1])
+        for i in range(1, n - 1):
+            u[i] = work[i]
+
+
+def _args(f, n, rng):
+    x = lambda *s: rng.uniform(0.5, 1.5, s)
+    return {heat_step: [x(n), x(n), 0.3], far_offsets: [x(n), x(n)], wrapping: [x(n), x(n)],
+            two_inputs: [x(n), x(n), x(n)], rows: [x(3, n), x(3, n), 0.7], time_steps: [x(n), x(n), 0.2, 3]}[f]
+
+
+def _run(f, vals, backend, seeds):
+    vals = [v.copy() if isinstance(v, np.ndarray) else v for v in vals]
+    shadows = [s.copy() if s is not None else None for s in seeds]
+    ann = [Duplicated(v, d) if isinstance(v, np.ndarray) else Const(v) for v, d in zip(vals, shadows)]
+    autodiff(Reverse, f, Const, *ann, backend=backend)
+    return [v for v in vals if isinstance(v, np.ndarray)] + [d for d in shadows if d is not None]
+
+
+KERNELS = [heat_step, far_offsets, wrapping, two_inputs, rows, time_steps]
+
+
+@pytest.mark.parametrize("f", KERNELS, ids=[f.__name__ for f in KERNELS])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 9, 40])
+def test_gathered_stencils_against_numpy_and_finite_differences(f, n, monkeypatch):
+    rng = np.random.default_rng(n)
+    vals = _args(f, n, rng)
+    seeds = [rng.standard_normal(v.shape) if isinstance(v, np.ndarray) else None for v in vals]
+    made = []
+    monkeypatch.setattr(rewrite, "gathered", lambda *a: made.append(gathered(*a)) or made[-1])
+    got = _run(f, vals, "numba", seeds)
+    want = _run(f, vals, "numpy", seeds)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-13)
+    if f is not wrapping and made:   # (compiled once per kernel in this process)
+        assert any(m is not None for m in made)
+    if n in (4, 9):
+        check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) if isinstance(v, np.ndarray) else Const(v)
+                         for v in vals], ret=Const, engine=_Numba)
+
+
+class _Numba:
+    """adcompiler's ``autodiff`` under the numba backend (an engine of ``check_grads``)."""
+
+    @staticmethod
+    def autodiff(*call):
+        return autodiff(*call, backend="numba")
+
+
+def stencil_loss(x, y):
+    n = x.shape[0]
+    for i in range(1, n - 1):
+        y[i] = x[i - 1] * 0.25 + np.sin(x[i + 1])
+    return float(np.sum(y * y))
+
+
+def test_gathered_under_a_loss_updating_the_shadow_whole(monkeypatch):
+    """The reverse sweep adds into ``dy`` whole (``dy += ...``) before the loop: an
+    update in place, not a binding, so the loop still gathers."""
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0.5, 1.5, 9), rng.uniform(0.5, 1.5, 9)
+    made = []
+    monkeypatch.setattr(rewrite, "gathered", lambda *a: made.append(gathered(*a)) or made[-1])
+    got = ad_gradient(stencil_loss, x.copy(), y.copy(), backend="numba")
+    want = ad_gradient(stencil_loss, x.copy(), y.copy())
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-13)
+    assert any(m is not None for m in made)
+    check_grads(stencil_loss, Duplicated(x.copy(), np.zeros(9)), Duplicated(y.copy(), np.zeros(9)), engine=_Numba)
