@@ -25,7 +25,8 @@ Where the iterations are independent, the same sums are taken per element of
 
 ``gathered(loop, ...)`` decides it on the generated code alone and says no to
 anything it does not recognise. The body may only bind names to expressions
-(no calls but numpy's and math's functions and ``_ad_copy``), add into
+(no calls but numpy's and math's functions and ``_ad_copy``), sum into local
+floats (``dc = dc + _d * x[i]``: the reductions run in a loop of their own), add into
 elements of arrays at the loop's variable plus a constant (``du[i + 1] += e``,
 other index positions not changing in the loop), and reset elements to 0.0 at
 the variable itself. The arrays it adds into or resets are parameters of the
@@ -43,6 +44,7 @@ import ast
 import copy
 
 from ..codegen.emit import _MARK_RE
+from ..transform.loop_order import sum_reductions, summed_name
 
 _PURE_CALLS = {"_ad_copy", "_ad_unbroadcast", "float", "abs"}
 _SCALARS = ("int", "float", "bool")
@@ -91,11 +93,13 @@ class _Body:
 
     def __init__(self, var, params, kind_of):
         self.var, self.params, self.kind_of = var, params, kind_of
-        self.temps: dict = {}     # name -> its value (in the order bound)
+        self.temps: dict = {}     # name -> its value as bound last, the temporaries it read replaced
         self.adds: list = []      # (array, index elements, position of the variable, offset, op, value)
         self.resets: dict = {}    # array -> (index dump, position of the statement in the body)
         self.reads: list = []     # (array, index dump, position of the statement)
-        self.loaded: set = set()  # the names read so far
+        self.unbound: set = set()  # names read before the body binds them (carried: refused)
+        self.reductions: set = set()   # scalars only summed into (loop_order.sum_reductions)
+        self.sums: list = []      # their statements
 
     def element(self, t, allow_offset):
         """``(array, index elements, position of the variable, offset)`` of an element target, or None."""
@@ -135,7 +139,8 @@ class _Body:
                     return False
                 self.reads.append((node.value.id, ast.dump(node.slice), at))
             elif isinstance(node, ast.Name):
-                self.loaded.add(node.id)
+                if node.id not in self.temps:
+                    self.unbound.add(node.id)
                 if node.id in self.temps or node.id == self.var or node.id in _PURE_MODULES \
                         or node.id in _PURE_CALLS or self.is_base(node, e):
                     continue
@@ -155,20 +160,23 @@ class _Body:
         return any(isinstance(n, ast.Subscript) and n.value is name for n in ast.walk(e))
 
     def scan(self, body) -> bool:
+        self.reductions = {n for n in sum_reductions(body) if n != self.var and n not in self.params
+                           and getattr(self.kind_of(n), "cls", None) == "float"}
         for at, s in enumerate(body):
-            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
-                name = s.targets[0].id
-                if name == self.var or name in self.temps or name in self.params or name in self.loaded \
-                        or not self.expr(s.value, at):
-                    return False   # (bound twice, or read before it is bound: carried between iterations)
-                if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(s.value)):
+            if summed_name(s) in self.reductions:
+                if not self.expr(s.value if isinstance(s, ast.AugAssign) else s.value.right, at):
                     return False
-                self.temps[name] = s.value
+                self.sums.append(s)
+            elif isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+                name = s.targets[0].id
+                if name == self.var or name in self.params or not self.expr(s.value, at) or name in self.unbound:
+                    return False   # (read before the body binds it: carried from one iteration to the next)
+                self.temps[name] = _Substitute(self.temps).visit(copy.deepcopy(s.value))
             elif isinstance(s, ast.AugAssign) and isinstance(s.op, (ast.Add, ast.Sub)):
                 el = self.element(s.target, True)
                 if el is None or not self.expr(s.value, at) or not self.expr(s.target.slice, at):
                     return False
-                self.adds.append((*el, s.op, s.value))
+                self.adds.append((*el, s.op, _Substitute(self.temps).visit(copy.deepcopy(s.value))))
             elif isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.value, ast.Constant) \
                     and type(s.value.value) is float and s.value.value == 0.0:
                 el = self.element(s.targets[0], False)
@@ -189,17 +197,37 @@ class _Body:
 
 
 def _loaded_outside(fn, loop, names) -> bool:
-    """Whether a name of ``names`` is read in ``fn`` outside ``loop`` (the loop variable
-    of another ``for`` inside that loop excepted)."""
-    inside = {id(n) for n in ast.walk(loop)}
-    excused = set()
-    for node in ast.walk(fn):
-        if isinstance(node, ast.For) and node is not loop and isinstance(node.target, ast.Name) \
-                and node.target.id in names:
-            excused |= {id(m) for b in node.body for m in ast.walk(b)
-                        if isinstance(m, ast.Name) and m.id == node.target.id}
-    return any(isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load) and id(n) not in inside
-               and id(n) not in excused for n in ast.walk(fn))
+    """Whether a name of ``names`` may be read in ``fn`` after ``loop`` ran (a read
+    after it, or before it inside a loop around it: the next iteration's), the
+    loop variable of another ``for`` inside that ``for`` excepted."""
+    order: list = []   # (statement, the loops around it)
+
+    def visit(stmts, around):
+        for st in stmts:
+            order.append((st, around))
+            if st is loop:
+                continue
+            inner = around + (st,) if isinstance(st, (ast.For, ast.While)) else around
+            for field in ("body", "orelse", "finalbody"):
+                visit(getattr(st, field, []) or [], inner)
+            for h in getattr(st, "handlers", []) or []:
+                visit(h.body, inner)
+    visit(fn.body, ())
+    at = next(k for k, (st, _) in enumerate(order) if st is loop)
+    enclosing = set(map(id, order[at][1]))
+    for k, (st, around) in enumerate(order):
+        if st is loop or (k < at and not enclosing & set(map(id, around))):
+            continue   # (ours, or run before it and never after)
+        own = [n for field, value in ast.iter_fields(st) if field not in ("body", "orelse", "finalbody", "handlers")
+               for v in (value if isinstance(value, list) else [value]) if isinstance(v, ast.AST)
+               for n in ast.walk(v)]
+        for n in own:
+            # (a read in the body of a ``for`` binding the name reads that loop's value)
+            if isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load) and not any(
+                    isinstance(a, ast.For) and isinstance(a.target, ast.Name) and a.target.id == n.id
+                    for a in around):
+                return True
+    return False
 
 
 def _stored_anywhere(fn, names) -> bool:
@@ -219,14 +247,6 @@ class _Substitute(ast.NodeTransformer):
         if isinstance(node.ctx, ast.Load) and node.id in self.values:
             return copy.deepcopy(self.values[node.id])
         return node
-
-
-def _inlined(e, temps, var, index):
-    """``e`` with each temporary replaced by its value and the variable by ``index``."""
-    values = {var: index}
-    for name, value in temps.items():   # (in the order bound: a value reads only earlier ones)
-        values[name] = _Substitute(dict(values)).visit(copy.deepcopy(value))
-    return _Substitute(values).visit(copy.deepcopy(e))
 
 
 def gathered(loop, fn, kind_of, counter) -> list | None:
@@ -250,7 +270,7 @@ def gathered(loop, fn, kind_of, counter) -> list | None:
         return None   # (no element gets sums from two iterations: nothing to gain)
     touched = {a[0] for a in scan.adds} | set(scan.resets) | {r[0] for r in scan.reads}
     if _stored_anywhere(fn, touched) or _loaded_outside(fn, loop, set(scan.temps) | {var}):
-        return None
+        return None   # (the sums are read after the loop: they end with the same values)
     if any(isinstance(e, ast.Name) and e.id in scan.temps for _, idx, *_ in scan.adds for e in idx):
         return None
     k = counter()
@@ -259,6 +279,11 @@ def gathered(loop, fn, kind_of, counter) -> list | None:
               ast.Assign([_n(hi, ast.Store)], copy.deepcopy(bounds[1]))]
     guards = [ast.Compare(_n(lo), [ast.Lt()], [_n(hi)])]
     code = []
+    if scan.sums:   # the reductions (and the names they read) in a loop of their own
+        keep = [s for s in body if (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+                                    and s.targets[0].id in scan.temps) or any(s is t for t in scan.sums)]
+        code.append(ast.For(target=_n(var, ast.Store), iter=ast.Call(_n("range"), [_n(lo), _n(hi)], []),
+                            body=copy.deepcopy(keep), orelse=[]))
     for gi, ((array, pos, _), adds) in enumerate(sorted(groups.items(), key=lambda kv: kv[0])):
         cs = [c for _, c, _, _ in adds]
         cmin, cmax = min(cs), max(cs)
@@ -295,7 +320,7 @@ def _gather_loops(array, pos, adds, temps, var, j, lo, hi, cmin, cmax, acc):
     idx = adds[0][0]
 
     def term(c, value):
-        return _inlined(value, temps, var, _shift(_n(j), -c))
+        return _Substitute({var: _shift(_n(j), -c)}).visit(copy.deepcopy(value))
 
     def signed(total, c, op, value):
         t = term(c, value)

@@ -24,7 +24,9 @@ says no to anything it does not recognise:
   being only accumulated into (``du[i - 1] += _d``, never read);
 - every name the body binds is bound before it is read in each iteration
   (nothing carries from one iteration to the next), and a name bound in a
-  nested loop is not read outside it.
+  nested loop is not read outside it; a name the body only sums into
+  (``dc = dc + _d * x[i]``, the adjoint of a coefficient every iteration
+  reads) is a reduction, whose terms commute.
 
 ``drop_self_reset`` first removes the no-op the adjoint of ``acc += e`` leaves
 in a loop body: ``g = d; d = 0.0; d = d + g`` sets ``d`` to its own value.
@@ -84,12 +86,15 @@ class _Scan:
         self.first: dict = {}          # name -> "read" or "write" (its first use in an iteration)
         self.inner: dict = {}          # name bound in a nested loop -> that loop
         self.access: dict = {}         # memory -> {(name, position of the loop's variable in the index)}
+        self.reductions: set = set()   # names only summed into (sum_reductions)
         self.ok = True
 
     def fail(self):
         self.ok = False
 
     def use(self, name, how, loop):
+        if name in self.reductions:
+            return   # (summed into only: the sums commute)
         if name in self.inner and self.inner[name] is not loop:
             self.fail()
         self.first.setdefault(name, how)
@@ -210,6 +215,36 @@ def counting_var(loop):
     return loop.target.id
 
 
+def summed_name(s):
+    """``name`` of ``name = name + e``, ``name = name - e``, ``name += e`` or
+    ``name -= e`` where ``e`` does not read ``name``, else None."""
+    if isinstance(s, ast.AugAssign) and isinstance(s.op, (ast.Add, ast.Sub)) and isinstance(s.target, ast.Name):
+        name, e = s.target.id, s.value
+    elif isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+            and isinstance(s.value, ast.BinOp) and isinstance(s.value.op, (ast.Add, ast.Sub)) \
+            and isinstance(s.value.left, ast.Name) and s.value.left.id == s.targets[0].id:
+        name, e = s.targets[0].id, s.value.right
+    else:
+        return None
+    return None if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(e)) else name
+
+
+def sum_reductions(body: list) -> set:
+    """The names the statements of ``body`` only sum into (``summed_name``), used
+    nowhere else in it: a reduction, whose terms commute (the adjoint of a scalar
+    read in every iteration, ``dc = dc + _d * x[i]``)."""
+    summing: dict = {}
+    for s in body:
+        name = summed_name(s)
+        if name is not None:
+            summing[name] = summing.get(name, 0) + (1 if isinstance(s, ast.AugAssign) else 2)
+    uses: dict = {}
+    for node in ast.walk(ast.Module(body=list(body), type_ignores=[])):
+        if isinstance(node, ast.Name) and node.id in summing:
+            uses[node.id] = uses.get(node.id, 0) + 1
+    return {name for name, k in summing.items() if uses.get(name) == k}
+
+
 def order_free(body: list, cell, var=None) -> bool:
     """Whether the iterations of a reversed loop whose body is ``body`` may run
     in any order (see the module docstring); ``cell(name)`` is the memory a
@@ -220,5 +255,6 @@ def order_free(body: list, cell, var=None) -> bool:
             if isinstance(node, (ast.AugAssign, ast.For)) else []
         bound |= {t.id for t in targets if isinstance(t, ast.Name)}
     scan = _Scan(cell, bound, var)
+    scan.reductions = sum_reductions(body)
     scan.block(body, None)
     return scan.verdict()

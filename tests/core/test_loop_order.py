@@ -48,7 +48,30 @@ FREE = {
         dx[i] += _t1 * g
     """,
 }
+FREE.update({
+    "a coefficient's adjoint summed into (a reduction)": """
+        _d = g * x[i]
+        dc = dc + _d * y[i]
+        dy[i] += _d * c
+    """,
+    "two reductions, one subtracted, one augmented": """
+        ds = ds - x[i]
+        dt += 2.0 * x[i]
+    """,
+})
 CARRIED = {
+    "a sum read in the body": """
+        dc = dc + g * x[i]
+        dx[i] += dc
+    """,
+    "a sum whose term reads it": """
+        dc = dc + dc * x[i]
+    """,
+    "a sum reset in the body": """
+        dc = dc + x[i]
+        dc = 0.0
+    """,
+
     "a recurrence (ds read and accumulated)": """
         _d = ds[i]
         ds[i] = 0.0

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from optional import require
 
 import adcompiler.backends.numba_rewrite as rewrite
-from adcompiler import Const, Duplicated, Reverse, autodiff
+from adcompiler import Active, Const, Duplicated, Reverse, autodiff
 from adcompiler import gradient as ad_gradient
 from adcompiler.analysis.kinds import Kind
 from adcompiler.backends.numba_gather import gathered
@@ -31,7 +31,7 @@ ARRAY, FLOAT, INT = Kind("array", 1, "f"), Kind("float"), Kind("int")
 def _decide(src, kinds=None):
     fn = ast.parse(textwrap.dedent(src)).body[0]
     loop = next(s for s in ast.walk(fn) if isinstance(s, ast.For) and s.target.id == "i")
-    kinds = {"du": ARRAY, "dw": ARRAY, "dv": ARRAY, "u": ARRAY, "r": FLOAT, "n": INT, "m": INT, "k": INT,
+    kinds = {"du": ARRAY, "dw": ARRAY, "dv": ARRAY, "u": ARRAY, "r": FLOAT, "n": INT, "m": INT, "k": INT, "dr": FLOAT,
              "D": Kind("array", 2, "f"), **(kinds or {})}
     count = iter(range(1, 100))
     return gathered(loop, fn, kinds.get, lambda: next(count))
@@ -60,7 +60,37 @@ GATHERED = {
                 D[k, i] += 2.0 * dw[i]
     """,
 }
+GATHERED["names read before the loop, the variable in later loops"] = """
+    def f(du, dw, n):
+        _t = dw[0]
+        du[0] += _t
+        for i in range(1, n - 1):
+            _t = dw[i]
+            du[i + 1] += _t
+            du[i - 1] += _t
+        for i in range(n):
+            du[i] += 1.0
+"""
+GATHERED["a coefficient's adjoint summed into"] = """
+    def f(du, dw, u, r, n):
+        dr = 0.0
+        for i in range(1, n - 1):
+            _d = dw[i]
+            dw[i] = 0.0
+            dr = dr + _d * u[i - 1]
+            du[i + 1] += _d * r
+            du[i - 1] += _d * r
+        return dr
+"""
 KEPT = {
+    "a sum read in the loop": """
+        def f(du, dw, r, n):
+            dr = 0.0
+            for i in range(1, n - 1):
+                dr = dr + dw[i]
+                du[i + 1] += dr
+                du[i - 1] += dw[i]
+    """,
     "the array added into is read": """
         def f(du, dw, n):
             for i in range(1, n - 1):
@@ -109,6 +139,23 @@ KEPT = {
                 du[i + 1] += dw[i]
                 du[i - 1] += dw[i]
             du[0] += i
+    """,
+    "the variable read in a later loop's range": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                du[i + 1] += dw[i]
+                du[i - 1] += dw[i]
+            for i in range(i):
+                du[i] += 1.0
+    """,
+    "a name read before the loop inside a loop around it": """
+        def f(du, dw, n, m):
+            for k in range(m):
+                du[0] += _t
+                for i in range(1, n - 1):
+                    _t = dw[i]
+                    du[i + 1] += _t
+                    du[i - 1] += _t
     """,
     "a step other than one": """
         def f(du, dw, n):
@@ -260,3 +307,27 @@ def test_gathered_under_a_loss_updating_the_shadow_whole(monkeypatch):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-13)
     assert any(m is not None for m in made)
     check_grads(stencil_loss, Duplicated(x.copy(), np.zeros(9)), Duplicated(y.copy(), np.zeros(9)), engine=_Numba)
+
+
+def coefficient_loss(x, y, c):
+    n = x.shape[0]
+    for i in range(1, n - 1):
+        y[i] = x[i - 1] * c + np.sin(x[i + 1]) * c
+    return float(np.sum(y * y))
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 12])
+def test_gathered_with_a_coefficient_differentiated(n, monkeypatch):
+    """An Active coefficient every iteration reads: its adjoint is a sum over the
+    iterations (a reduction, run in a loop of its own), and the loop still gathers."""
+    rng = np.random.default_rng(n)
+    x, y = rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 1.5, n)
+    made = []
+    monkeypatch.setattr(rewrite, "gathered", lambda *a: made.append(gathered(*a)) or made[-1])
+    got = ad_gradient(coefficient_loss, x.copy(), y.copy(), 0.7, backend="numba")
+    want = ad_gradient(coefficient_loss, x.copy(), y.copy(), 0.7)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-13)
+    assert not made or any(m is not None for m in made)
+    check_grads(coefficient_loss, Duplicated(x.copy(), np.zeros(n)), Duplicated(y.copy(), np.zeros(n)),
+                Active(0.7), engine=_Numba)
