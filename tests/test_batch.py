@@ -153,3 +153,26 @@ def test_no_tangent_or_a_complex_tangent_of_a_real_argument_is_refused():
     with pytest.raises(ShapeError, match="complex tangent for a real argument"):
         autodiff(Forward, _square_into, Const, BatchDuplicated(np.zeros(3), (np.zeros(3),)),
                  BatchDuplicated(np.ones(3), (np.ones(3) * 1j,)))
+
+
+def _squares(x):
+    for i in range(x.shape[0]):
+        x[i] = x[i] * x[i] + 0.5 * x[i - 1]
+
+
+def test_vector_mode_takes_the_backend():
+    """``backend=`` under vector mode: numba runs each direction compiled (it was
+    dropped: numpy ran and nothing was recorded), an unknown name is refused."""
+    from optional import require
+    require("numba")
+    x = np.arange(1.0, 4.0)
+    dirs = (np.array([1.0, 0.0, 0.5]), np.array([0.0, 2.0, 1.0]))
+    got = [d.copy() for d in dirs]
+    ad.autodiff(ad.Forward, _squares, ad.Const, ad.BatchDuplicated(x.copy(), tuple(got)), backend="numba")
+    for d, g in zip(dirs, got):
+        want = d.copy()
+        ad.autodiff(ad.Forward, _squares, ad.Const, ad.Duplicated(x.copy(), want))
+        np.testing.assert_allclose(g, want, rtol=1e-13)
+    assert any(r.backend == "numba" for r in ad.backend_report(_squares))
+    with pytest.raises(ad.AdCompilerError, match="unknown backend"):
+        ad.autodiff(ad.Forward, _squares, ad.Const, ad.BatchDuplicated(x.copy(), dirs), backend="no-such-backend")

@@ -84,9 +84,10 @@ def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: s
     return, ``()`` for Const; ForwardWithPrimal appends the primal return.
     Trailing parameters left out take their default values as Const."""
     f = kernel_of(f)
+    backend = choice.check(backend)
     args = _fill_defaults(f, [_wrap(a) for a in args])
     if any(isinstance(a, A.BatchDuplicated) for a in args):
-        return _batch(mode, f, ret, args)
+        return _batch(mode, f, ret, args, backend)
     args, restore = shadows_in_layout(args)
     if restore is not None:   # (a tangent in another layout than its array's: run on a copy in its layout)
         try:
@@ -96,7 +97,7 @@ def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: s
     names = _param_names(f, len(args))
     _check(args, names)
     ret = _ret_name(ret)
-    comp = compiled_forward(f, args, ret, choice.check(backend))
+    comp = compiled_forward(f, args, ret, backend)
     _check_alias(args, names, comp.writes, comp.module_arrays)
     check_dict_iteration(f, args, names)
     flat = []
@@ -120,12 +121,13 @@ def _check_returned(ret, value):
                             hint="return a value on every path, or use Const as the return activity.")
 
 
-def _batch(mode, f, ret, args):
+def _batch(mode, f, ret, args, backend="numpy"):
     """Vector mode: k tangents propagated together, each tangent carrying a
     leading axis of length k (``transform/batch.py``). Code that has no
     vector form runs one tangent sweep per direction instead, on copies of the
     inputs, the last one on the arguments themselves so that the primal side
-    effects happen exactly once."""
+    effects happen exactly once. Under ``backend="numba"`` each direction is
+    such a sweep, compiled (the vector form is numpy code)."""
     for a in args:
         if isinstance(a, A.Duplicated) and not isinstance(a, A.BatchDuplicated):
             raise ActivityError("Duplicated and BatchDuplicated arguments in one call: vector mode takes k "
@@ -145,12 +147,12 @@ def _batch(mode, f, ret, args):
             raise ShapeError("a complex tangent for a real argument.", construct="BatchDuplicated",
                              hint="give real tangents for real arguments (complex ones for complex arguments).")
     _check_directions_apart(f, args)
-    if not any(type(a) is A.Duplicated for a in args) and k > 0:
+    if not any(type(a) is A.Duplicated for a in args) and k > 0 and backend != "numba":
         try:
             return _batch_vectorised(mode, f, ret, args, k)
         except AdCompilerError:
             pass
-    return _batch_loop(mode, f, ret, args, k)
+    return _batch_loop(mode, f, ret, args, k, backend)
 
 
 def _check_directions_apart(f, args) -> None:
@@ -236,7 +238,7 @@ def _copied(v, memo: dict):
     return memo[id(v)]
 
 
-def _batch_loop(mode, f, ret, args, k):
+def _batch_loop(mode, f, ret, args, k, backend="numpy"):
     results = []
     for j in range(k):
         last = j == k - 1
@@ -247,7 +249,7 @@ def _batch_loop(mode, f, ret, args, k):
                 call.append(A.Duplicated(v, a.dvals[j]))
             else:
                 call.append(type(a)(v) if isinstance(a, A.Annotation) else v)
-        results.append(autodiff_forward(mode if last else A.Forward, f, ret, *call))
+        results.append(autodiff_forward(mode if last else A.Forward, f, ret, *call, backend=backend))
     tangents = tuple(r[0] for r in results) if _ret_name(ret) == "Duplicated" else None
     out = (tangents,) if tangents is not None else ()
     if mode.with_primal:
