@@ -29,6 +29,7 @@ from .numba_runtime import HELPERS
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0}   # "n": an int or a float, made a float (int_powers)
+_TAPE_UNCOVERED = "the generated code uses the tape in a way the typed tape does not cover"
 _POPS = re.compile(r"^_ad_pop_a[fib]\d$")
 _COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|acc)\d+(?:_\d+)?$")   # the names of counted-down and gathered loops
 
@@ -297,7 +298,7 @@ class FunctionRewrite(LoopRewrites):
             return
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and sub.id == self.tape:
-                self.refuse(s, "the generated code uses the tape in a way the typed tape does not cover",
+                self.refuse(s, _TAPE_UNCOVERED,
                             "use backend='numpy' for this function.")
             if isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Add, ast.Sub, ast.Mult)) \
                     and self.bool_expr(sub.left) and self.bool_expr(sub.right):
@@ -425,8 +426,9 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
     name -> ``BackendError`` (a function that calls a refused one is refused
     with its error; the others still compile, so the fused function may run
     where a split half cannot)."""
-    out, ranks, refused = [], set(), {}
+    out, ranks, refused, calls = [], set(), {}, {}
     for fn in functions:
+        calls[fn.name] = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
         if fn.name not in contexts:
             refused[fn.name] = BackendError(f"the numba backend cannot compile the generated function `{fn.name}`.",
                                             hint="use backend='numpy'.")
@@ -439,6 +441,15 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
             refused[fn.name] = e
             continue
         ranks |= rw.ranks
+    changed = True
+    while changed:   # (a function whose tape use is not covered because it calls a refused one: the callee's reason)
+        changed = False
+        for name, e in list(refused.items()):
+            callee = min((c for c in calls.get(name, ()) & set(refused) if c != name
+                          and refused[c] is not e and _TAPE_UNCOVERED not in str(refused[c])), default=None)
+            if _TAPE_UNCOVERED in str(e) and callee is not None:
+                refused[name] = refused[callee]
+                changed = True
     changed = True
     while changed:
         changed = False

@@ -587,3 +587,26 @@ def test_explain_names_this_calls_backend(capsys):
                 explain=True)
     line = next(ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("backend:"))
     assert "backend='numba'" in line and "asked for" in line
+
+
+def _ata(A):
+    A[:] = A.T @ A
+
+
+def _loss_calling_ata(A, W):
+    B = A.copy()
+    _ata(B)
+    return np.sum(B * W)
+
+
+def test_a_helper_numba_refuses_is_named_with_its_reason():
+    """A loss calling a helper the numba backend refuses: the refusal names the
+    helper's line and reason (it named the caller's return line, saying only that
+    the tape was used in a way not covered)."""
+    A, W = np.random.default_rng(0).standard_normal((3, 3)), np.ones((3, 3))
+    with pytest.raises(BackendError) as e:
+        ad.gradient(_loss_calling_ata, A, W, backend="numba")
+    assert "A[:] = A.T @ A" in str(e.value) and "typed tape does not cover" not in str(e.value)
+    got = ad.gradient(_loss_calling_ata, A, W, backend="auto")
+    want = ad.gradient(_loss_calling_ata, A, W)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
