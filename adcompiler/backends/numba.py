@@ -60,7 +60,8 @@ class _DefaultKeywords:
     """Drops the keywords a reduction is given at their defaults (``np.sum(t,
     axis=None, keepdims=False, where=True)`` in tangent code), which numba's
     reductions do not take); and calls ``_ad_fmod`` for ``np.fmod`` (numba's is
-    wrong for negative integers: ``fmod(-5, 3)`` gave 2)."""
+    wrong for negative integers: ``fmod(-5, 3)`` gave 2) and ``_ad_roll`` for
+    ``np.roll`` (numba's takes no axis)."""
 
     DEFAULTS = types.MappingProxyType({"axis": None, "keepdims": False, "where": True})
     DTYPE_AT = types.MappingProxyType({"zeros": 1, "ones": 1, "empty": 1, "zeros_like": 1, "ones_like": 1,
@@ -76,6 +77,10 @@ class _DefaultKeywords:
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
                     node.func.attr == "fmod":
                 node.func = ast.Name("_ad_fmod", ast.Load())
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
+                    node.func.attr == "roll":   # (numba's np.roll takes no axis)
+                node.func = ast.Name("_ad_roll", ast.Load())
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "math" and \
                     node.func.attr == "fmod" and len(node.args) == 2:   # (numba has no math.fmod; a float)

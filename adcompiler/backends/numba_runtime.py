@@ -305,6 +305,55 @@ def _ad_none(t):
     return t is None or isinstance(t, (_ad_types.NoneType, _ad_types.Omitted))
 
 
+def _ad_roll(a, shift, axis=None):
+    return np.roll(a, shift, axis)
+
+
+@_ad_overload(_ad_roll)
+def _ad_roll_typed(a, shift, axis=None):
+    """np.roll by an int shift: flat (numba's) or along an axis of a 1-D or 2-D array."""
+    if not isinstance(a, _ad_types.Array) or not isinstance(shift, _ad_types.Integer):
+        return None
+    if _ad_none(axis):
+        return lambda a, shift, axis=None: np.roll(a, shift)
+    if not isinstance(axis, _ad_types.Integer) or a.ndim > 2:
+        return None
+
+    if a.ndim == 1:
+        def along1(a, shift, axis=None):
+            n = a.shape[0]
+            out = np.empty_like(a)
+            for i in range(n):
+                out[(i + shift) % n] = a[i]
+            return out
+        return along1
+
+    def along2(a, shift, axis=None):
+        out = np.empty_like(a)
+        if axis % 2 == 0:
+            n = a.shape[0]
+            for i in range(n):
+                out[(i + shift) % n, :] = a[i, :]
+        else:
+            n = a.shape[1]
+            for j in range(n):
+                out[:, (j + shift) % n] = a[:, j]
+        return out
+    return along2
+
+
+def _ad_roll_adjoint(g, shift, axis=None):
+    return np.roll(g, -shift, axis)
+
+
+@_ad_overload(_ad_roll_adjoint)
+def _ad_roll_adjoint_typed(g, shift, axis=None):
+    """np.roll's adjoint: a roll back."""
+    if not isinstance(shift, _ad_types.Integer):
+        return None
+    return lambda g, shift, axis=None: _ad_roll(g, -shift, axis)
+
+
 def _ad_unreduce(g, x, axis=None, keepdims=False):
     return g
 
