@@ -149,3 +149,20 @@ def test_a_view_returned_inside_a_tuple_is_named_by_its_parameter():
     with pytest.raises(AdCompilerError, match=r"test_errors_located\.py:\d+: .*its argument `v` \(a view of it\)") as e:
         gradient(_uses_split_view, np.array([0.1, 0.2, 0.3]))
     assert "_t" not in str(e.value)
+
+
+def _trained(p, X, y, lr):
+    W = p["W"]
+    for _ in range(3):
+        W -= lr * X.T @ (X @ W - y)
+    return float(np.sum((X @ W - y) ** 2))
+
+
+def test_a_dict_of_parameters_written_gets_a_hint_it_can_follow():
+    """A dict argument whose array a training loop writes: the hint said to pass it as
+    Duplicated(x, dx), which a dict cannot be."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    with pytest.raises(AdCompilerError) as e:
+        gradient(_trained, {"W": rng.standard_normal((3, 2))}, X, y, 0.05)
+    assert "is a dict" in str(e.value) and "as Duplicated" not in str(e.value)

@@ -36,7 +36,11 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
                 f"the Const argument `{p}` receives a differentiable value that flows to the result, "
                 "so its derivative would be silently lost.",
                 filename=getattr(pf, "filename", None), lineno=getattr(stmt, "lineno", None), construct=p,
-                hint=f"pass `{p}` as Duplicated(x, dx) (a scratch shadow of zeros is fine).")
+                hint=(f"pass `{p}` as Duplicated(x, dx) (a scratch shadow of zeros is fine)." if kinds[p].cls
+                      in ("array", "num", "float") else f"`{p}` is a {'dict' if kinds[p].keys else kinds[p].cls}: "
+                      "pass the arrays it holds as "
+                      "arguments of their own (Duplicated where they are written with differentiable values), "
+                      "or write the differentiable values into arrays that are arguments."))
     return active
 
 
