@@ -198,6 +198,16 @@ def test_hvp_of_curve_functions():
     _hvp_against_differences(curves)
 
 
+def vandermonde(A, b):
+    return float(np.sum(np.vander(b, 4) ** 2) + np.sum(np.vander(A[0] * b, 3, increasing=True) @ b)
+                 + np.sum(np.vander(b) ** 3))
+
+
+def test_hvp_of_vandermonde_matrices():
+    """np.vander's slopes (its adjoint's helper) had no rule: hvp was refused."""
+    _hvp_against_differences(vandermonde)
+
+
 def stacked_list(A, b):
     st = []
     for i in range(3):
