@@ -667,3 +667,18 @@ def _element_written_other_read(x):
 def test_a_tuple_element_written_through_its_name_and_another_element_read():
     check_everywhere(_element_written_other_read, Duplicated(np.array([0.3, -0.7, 1.1]), np.zeros(3)),
                      out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _element_read_before_written(x):
+    r = _pair(x)
+    a = np.sum(r[0] * x)
+    c = r[0]
+    c *= x
+    return a + np.sum(c * c)
+
+
+def test_a_tuple_element_read_before_a_name_bound_to_it_is_written():
+    """A read of the element before the name is bound (and not in a loop around both)
+    takes the element as it was: differentiated, not refused."""
+    check_everywhere(_element_read_before_written, Duplicated(np.array([0.3, -0.7, 1.1]), np.zeros(3)),
+                     out=(), tapes=("autograd", "torch", "jax"))

@@ -38,12 +38,36 @@ def _own_nodes(s):
                 yield from ast.walk(v)
 
 
-def refuse_tuple_elements_read_after_written(eff, kinds, pf) -> None:
+def _loops_around(body) -> tuple:
+    """(statement id -> its position in execution order, statement id -> the ids of the loops around it)."""
+    order, around = {}, {}
+
+    def visit(stmts, loops):
+        for st in stmts:
+            order[id(st)] = len(order)
+            around[id(st)] = loops
+            inner = loops | {id(st)} if isinstance(st, (ast.For, ast.While)) else loops
+            for field in ("body", "orelse", "finalbody"):
+                visit(getattr(st, field, []) or [], inner)
+            for h in getattr(st, "handlers", []) or []:
+                visit(h.body, inner)
+    visit(body, frozenset())
+    return order, around
+
+
+def refuse_tuple_elements_read_after_written(eff, kinds, pf, body) -> None:
     """Refuse a read of a tuple's element (or of the tuple whole) that a name
-    bound to the element writes in place (see the module docstring)."""
+    bound to the element writes in place, after the binding (or before it in a
+    loop around both): see the module docstring."""
     if pf is None:
         return
     stmts = eff.stmts
+    order, around = _loops_around(body)
+
+    def after(s, binding) -> bool:
+        if id(s) not in order or id(binding) not in order:
+            return True
+        return order[id(s)] > order[id(binding)] or bool(around[id(s)] & around[id(binding)])
     tuples = {n for n, k in kinds.items() if k is not None and k.cls == "tuple"}
     for t in sorted(tuples):
         group, grew = {t}, True
@@ -88,7 +112,11 @@ def refuse_tuple_elements_read_after_written(eff, kinds, pf) -> None:
                 k = _constant_index(sub, size) if sub is not None else None
                 if sub is not None and k is not None and k not in written:
                     continue   # (another element)
-                w = written[k] if k in written else next(iter(written.values()))
+                ws = [written[k]] if k in written else list(written.values())
+                ws = [w for w in ws if after(s, w)]
+                if not ws:
+                    continue   # (read before the element's name is bound, and not again after)
+                w = ws[0]
                 what = f"`{n.id}[{k}]`" if k is not None else f"`{n.id}`"
                 raise UnsupportedSyntaxError(
                     f"{what} is read after `{w.targets[0].id}`, bound to element {_binding_index(w, group, size)} "
