@@ -172,6 +172,9 @@ class _Scan:
         """Record which of ``node``'s index positions is the loop's bare variable (None: none)."""
         idx = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         at = [k for k, e in enumerate(idx) if isinstance(e, ast.Name) and e.id == self.var]
+        if any(isinstance(e, ast.Starred) or (isinstance(e, ast.Constant) and e.value in (None, Ellipsis))
+               or (isinstance(e, ast.Name) and e.id == "None") for e in idx):
+            at = []   # (``...`` and ``None`` move the axes: a position is no axis)
         self.access.setdefault(self.cell(node.value.id), set()).add((node.value.id, at[0] if at else None))
 
     def own(self, c) -> bool:

@@ -145,6 +145,17 @@ OWN = {
     """,
 }
 NOT_OWN = {
+    "the variable after an ellipsis (another axis than the same position without)": """
+        _d = dw[:, i]
+        dw[:, i] = 0.0
+        dw[..., i] = 0.0
+        du[i] += _d
+    """,
+    "the variable after a new axis": """
+        _d = dw[0, i]
+        dw[None, i, 1] = 0.0
+        du[i] += _d
+    """,
     "a neighbour accumulated and read": """
         _d = dw[i]
         dw[i] = 0.0
@@ -303,3 +314,27 @@ def test_derivatives(f, backend):
             out[be] = [a.dval for a in ann if isinstance(a, ad.Duplicated)]
         for g, w in zip(out["numba"], out["numpy"]):
             np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+
+
+def _planes(u, w):
+    for i in range(3):
+        w[:, i] = 0.5 * u[i] + 1.0
+        w[..., i] = 0.0
+    return np.sum(w ** 2)
+
+
+def _new_axis(u, w):
+    for i in range(3):
+        w[0, i] = u[i] * u[i]
+        w[None, i, 1] = 0.5 * u[i]
+    return np.sum(w ** 2)
+
+
+@pytest.mark.parametrize("f,shape", [(_planes, (2, 3, 3)), (_new_axis, (3, 3))], ids=["ellipsis", "newaxis"])
+def test_positions_moved_by_an_ellipsis_or_a_new_axis(f, shape):
+    """``w[:, i]`` and ``w[..., i]`` put ``i`` at one position of the index but on
+    different axes (and ``w[None, i, 1]`` against ``w[0, i]``): the reversed loop was
+    run forward as if each iteration kept to its own elements (gradient 0 where
+    0.7, 8.2)."""
+    check_everywhere(f, ad.Duplicated(np.array([0.4, -1.3, 2.1]), np.zeros(3)),
+                     ad.Duplicated(np.zeros(shape), np.zeros(shape)))
