@@ -682,3 +682,68 @@ def test_a_tuple_element_read_before_a_name_bound_to_it_is_written():
     takes the element as it was: differentiated, not refused."""
     check_everywhere(_element_read_before_written, Duplicated(np.array([0.3, -0.7, 1.1]), np.zeros(3)),
                      out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _nest(x):
+    return (x * 2.0, np.sin(x)), np.cos(x)
+
+
+def _nested_element_written(x):
+    r = _nest(x)
+    c = r[0][0]
+    c *= x
+    return np.sum(r[0][0])
+
+
+def _nested_unpacked_written(x):
+    (p, q), _z = _nest(x)
+    p *= x
+    return np.sum(p) + np.sum(q)
+
+
+def _shared_nest(x):
+    a = x * 2.0
+    return (a, np.sin(x)), a
+
+
+def _nested_shared_written(x):
+    (p, _q), z = _shared_nest(x)
+    z *= x
+    return np.sum(p)
+
+
+def _scaled_pair(x):
+    r = _pair(x)
+    c = r[0]
+    c *= x
+    return r
+
+
+def _returned_after_written(x):
+    a, _b = _scaled_pair(x)
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("f", [_nested_element_written, _nested_unpacked_written, _nested_shared_written,
+                               _returned_after_written])
+def test_arrays_of_nested_tuples_written_and_tuples_returned_after_a_write_are_refused(f):
+    """An array inside a tuple of tuples written through a name (the checks of what a
+    write reaches follow one level), and a helper returning the tuple whose element it
+    wrote through a name: each gave the element's derivative as bound (2 for 4x)."""
+    x = np.array([0.3, -0.7, 1.1])
+    with pytest.raises(AdCompilerError) as e:
+        ad.gradient(f, x.copy())
+    assert e.value.lineno is not None and "`_t" not in str(e.value)
+    with pytest.raises(AdCompilerError):
+        autodiff(Forward, f, Duplicated, Duplicated(x.copy(), np.ones(3)))
+
+
+def _last_of_pair(x):
+    r = _pair(x)
+    return np.sum(r[-1]) + np.sum(r[-2] * x)
+
+
+def test_a_tuple_read_at_a_negative_index():
+    """``r[-1]`` of a tuple carrying derivatives (refused as 'indexed with a variable')."""
+    check_everywhere(_last_of_pair, Duplicated(np.array([0.3, -0.7, 1.1]), np.zeros(3)), out=(),
+                     tapes=("autograd", "torch", "jax"))

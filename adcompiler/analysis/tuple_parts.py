@@ -15,7 +15,7 @@ import ast
 from ..errors import UnsupportedSyntaxError
 
 
-def _constant_index(node, size):
+def constant_index(node, size):
     """``k`` of ``t[k]`` for an int constant ``k`` (a negative one counted from
     the end when the tuple's length is known), else None."""
     idx = node.slice
@@ -55,81 +55,149 @@ def _loops_around(body) -> tuple:
     return order, around
 
 
-def refuse_tuple_elements_read_after_written(eff, kinds, pf, body) -> None:
+def _paths(stmts, kinds) -> dict:
+    """name -> (the tuple it is bound from, the element indices leading to it)
+    for the names bound to a tuple's elements, at any depth (``c = r[0][0]``)."""
+    paths = {n: (n, ()) for n, k in kinds.items() if k is not None and k.cls == "tuple"}
+    grew = True
+    while grew:
+        grew = False
+        for s in stmts:
+            if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)):
+                continue
+            m, v = s.targets[0].id, s.value
+            if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) and v.value.id in paths:
+                g = paths[v.value.id]
+                size = len(kinds[g[0]].elts) if not g[1] and kinds[g[0]].elts is not None else None
+                k = constant_index(v, size)
+                if k is not None and (m not in paths or paths[m][0] == m) and paths.get(m) != (g[0], g[1] + (k,)):
+                    paths[m] = (g[0], g[1] + (k,))
+                    grew = True
+    return paths
+
+
+def _refuse_nested(eff, kinds, pf, paths) -> None:
+    """An array of a tuple held in a tuple, written in place through a name bound
+    to it (or any element written where the tuple holds tuples): the checks of
+    what such a write reaches follow one level of elements only."""
+    for m, (root, path) in sorted(paths.items()):
+        if not path or not eff.maybe_array(m) or eff.cell(m) not in eff.written:
+            continue
+        k = kinds.get(root)
+        if len(path) > 1 or (k is not None and k.elts is not None
+                             and any(e is not None and e.cls == "tuple" for e in k.elts)):
+            s = next(s for s in eff.stmts if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+                     and s.targets[0].id == m)
+            name = min((n for n in kinds if not n.startswith("_") and eff.maybe_array(n)
+                        and eff.cell(n) == eff.cell(m)), default=None) or (None if m.startswith("_") else m)
+            what = f"`{name}`, an array" if name else "an array"
+            where = f" `{root}" + "".join(f"[{i}]" for i in path) + "`" if not root.startswith("_") else ""
+            raise UnsupportedSyntaxError(
+                f"{what} of a tuple that holds tuples{where} is written in place: what the write reaches "
+                "through the tuples is not followed.",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint="write a copy of the array (`v = v.copy()` before the write), or return flat tuples.")
+
+
+def _groups(stmts, kinds, ret):
+    """(a name for the tuple, the names bound to it either way: ``r = _t1``, ``_ret = r``), once each."""
+    tuples = {n for n, k in kinds.items() if k is not None and k.cls == "tuple"}
+    links = [(s.targets[0].id, s.value.id) for s in stmts if isinstance(s, ast.Assign) and len(s.targets) == 1
+             and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name) and s.value.id in tuples
+             and (s.targets[0].id in tuples or s.targets[0].id == ret)]
+    for t in sorted(tuples):
+        group, grew = {t}, True
+        while grew:
+            more = {a for a, b in links if b in group} | {b for a, b in links if a in group}
+            grew, group = not more <= group, group | more
+        if min(group) == t:
+            yield min((n for n in group if n in tuples and not n.startswith("_")), default=t), group
+
+
+def _written_elements(eff, stmts, group, size) -> dict:
+    """element -> the first statement binding a name to it that is written in place."""
+    written = {}
+    for s in stmts:
+        k = _binding_index(s, group, size)
+        if k is not None and eff.maybe_array(s.targets[0].id) and eff.cell(s.targets[0].id) in eff.written:
+            written.setdefault(k, s)
+    return written
+
+
+def _shown(eff, kinds, m) -> str:
+    """``m``, or a name of the user's for the same memory where ``m`` is a temporary."""
+    return m if not m.startswith("_") else min(
+        (n for n in kinds if not n.startswith("_") and eff.maybe_array(n) and eff.cell(n) == eff.cell(m)), default=m)
+
+
+def refuse_tuple_elements_read_after_written(eff, kinds, pf, body, ret=None) -> None:
     """Refuse a read of a tuple's element (or of the tuple whole) that a name
     bound to the element writes in place, after the binding (or before it in a
-    loop around both): see the module docstring."""
+    loop around both), and the tuple returned: see the module docstring."""
     if pf is None:
         return
     stmts = eff.stmts
+    _refuse_nested(eff, kinds, pf, _paths(stmts, kinds))
     order, around = _loops_around(body)
 
     def after(s, binding) -> bool:
         if id(s) not in order or id(binding) not in order:
             return True
         return order[id(s)] > order[id(binding)] or bool(around[id(s)] & around[id(binding)])
-    tuples = {n for n, k in kinds.items() if k is not None and k.cls == "tuple"}
-    for t in sorted(tuples):
-        group, grew = {t}, True
-        while grew:   # (the names the tuple is bound to: r2 = r)
-            more = {s.targets[0].id for s in stmts if isinstance(s, ast.Assign) and len(s.targets) == 1
-                    and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)
-                    and s.value.id in group and s.targets[0].id in tuples}
-            grew, group = not more <= group, group | more
-        if min(group) != t:
-            continue   # (each group once)
+    for t, group in _groups(stmts, kinds, ret):
         size = len(kinds[t].elts) if kinds[t].elts is not None else None
-        bindings = {}   # element -> the statements binding a name to it
-        for s in stmts:
-            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
-                    and isinstance(s.value, ast.Subscript) and isinstance(s.value.value, ast.Name) \
-                    and s.value.value.id in group:
-                k = _constant_index(s.value, size)
-                if k is not None:
-                    bindings.setdefault(k, []).append(s)
-        written = {}
-        for k, binds in bindings.items():
-            for s in binds:
-                m = s.targets[0].id
-                if eff.maybe_array(m) and eff.cell(m) in eff.written:
-                    written.setdefault(k, s)
+        written = _written_elements(eff, stmts, group, size)
         if not written:
             continue
+        if ret in group:
+            w = next(iter(written.values()))
+            c, k = _shown(eff, kinds, w.targets[0].id), _binding_index(w, group, size)
+            raise UnsupportedSyntaxError(
+                f"the tuple `{t}` is returned after `{c}`, bound to its element {k}, is written in place: the "
+                "derivative follows the element's name and the tuple apart.", filename=pf.filename,
+                lineno=w.lineno, construct=pf.line_text(w.lineno),
+                hint=f"copy the element before writing it (`{c} = {t}[{k}].copy()`) and return a tuple of the names.")
         for s in stmts:
-            if s is written.get(_binding_index(s, group, size)):
-                continue   # (the binding of the written element itself)
-            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
-                    and isinstance(s.value, ast.Name) and s.value.id in group and s.targets[0].id in group:
-                continue   # (the tuple bound to another name)
-            elements = {id(n.value): n for n in _own_nodes(s) if isinstance(n, ast.Subscript)
-                        and isinstance(n.value, ast.Name) and n.value.id in group}
-            sized = {id(n.args[0]) for n in _own_nodes(s) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                     and n.func.id == "len" and len(n.args) == 1}   # (an unpacking's check of the length)
-            for n in _own_nodes(s):
-                if not (isinstance(n, ast.Name) and n.id in group and isinstance(n.ctx, ast.Load)) or id(n) in sized:
-                    continue
-                sub = elements.get(id(n))
-                k = _constant_index(sub, size) if sub is not None else None
-                if sub is not None and k is not None and k not in written:
-                    continue   # (another element)
-                ws = [written[k]] if k in written else list(written.values())
-                ws = [w for w in ws if after(s, w)]
-                if not ws:
-                    continue   # (read before the element's name is bound, and not again after)
-                w = ws[0]
-                what = f"`{n.id}[{k}]`" if k is not None else f"`{n.id}`"
+            read = _read_after(s, group, size, written, after)
+            if read is not None:
+                k, w = read
+                c, j = _shown(eff, kinds, w.targets[0].id), _binding_index(w, group, size)
                 raise UnsupportedSyntaxError(
-                    f"{what} is read after `{w.targets[0].id}`, bound to element {_binding_index(w, group, size)} "
+                    (f"`{t}[{k}]`" if k is not None else f"`{t}`") + f" is read after `{c}`, bound to element {j} "
                     f"of the tuple (line {w.lineno}), is written in place: the derivative follows the element's "
-                    "name and the tuple apart.",
-                    filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
-                    hint="unpack the tuple (`a, b = ...`) and use the names, or copy the element before writing "
-                         f"it (`{w.targets[0].id} = {n.id}[{_binding_index(w, group, size)}].copy()`).")
+                    "name and the tuple apart.", filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                    hint=f"unpack the tuple (`a, b = ...`) and use the names, or copy the element before writing "
+                         f"it (`{c} = {t}[{j}].copy()`).")
+
+
+def _read_after(s, group, size, written, after):
+    """``(element or None for the whole tuple, the written binding)`` of a read in
+    ``s`` of a written element (or of the tuple whole) after its binding, else None."""
+    if s is written.get(_binding_index(s, group, size)):
+        return None   # (the binding of the written element itself)
+    if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+            and isinstance(s.value, ast.Name) and s.value.id in group and s.targets[0].id in group:
+        return None   # (the tuple bound to another name)
+    elements = {id(n.value): n for n in _own_nodes(s) if isinstance(n, ast.Subscript)
+                and isinstance(n.value, ast.Name) and n.value.id in group}
+    sized = {id(n.args[0]) for n in _own_nodes(s) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+             and n.func.id == "len" and len(n.args) == 1}   # (an unpacking's check of the length)
+    for n in _own_nodes(s):
+        if not (isinstance(n, ast.Name) and n.id in group and isinstance(n.ctx, ast.Load)) or id(n) in sized:
+            continue
+        sub = elements.get(id(n))
+        k = constant_index(sub, size) if sub is not None else None
+        if sub is not None and k is not None and k not in written:
+            continue   # (another element)
+        ws = [w for w in ([written[k]] if k in written else list(written.values())) if after(s, w)]
+        if ws:   # (else read before the element's name is bound, and not again after)
+            return k, ws[0]
+    return None
 
 
 def _binding_index(s, group, size):
     if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
             and isinstance(s.value, ast.Subscript) and isinstance(s.value.value, ast.Name) \
             and s.value.value.id in group:
-        return _constant_index(s.value, size)
+        return constant_index(s.value, size)
     return None

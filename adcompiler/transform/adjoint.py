@@ -1,19 +1,18 @@
 """adjoint: the reverse-sweep code of each normalized statement.
 
 ``AdjointBuilder.block(stmts)`` walks a body backwards and returns one
-``Record`` per statement with its adjoint code (``core``). The code reads the
-adjoint of the statement's target through the placeholder ``__G__`` and its
-value through ``__ANS__``; the sweep assembler decides later whether they are read
-directly or from a captured copy (a name restored from the tape). Rules from the tables are instantiated here.
+``Record`` per statement with its adjoint code (``core``). The code reads the adjoint of the statement's
+target through the placeholder ``__G__`` and its value through ``__ANS__``; the sweep assembler decides later
+whether they are read directly or from a captured copy (a name restored from the tape). Rules are instantiated here.
 
-One handler per statement form (``on_<kind>``, see ``forms``) and per form of a bound value (``adjoint_<form>``).
-"""
+One handler per statement form (``on_<kind>``, see ``forms``) and per form of a bound value (``adjoint_<form>``)."""
 from __future__ import annotations
 
 import ast
 import copy
 from dataclasses import dataclass, field
 
+from ..analysis.tuple_parts import constant_index
 from ..codegen.naming import RESULT
 from ..frontend import notes
 from ..rules.binding import bind
@@ -314,10 +313,11 @@ class AdjointBuilder(FormBuilder):
 
     def tuple_read(self, s, m, kind, idx) -> list:
         """``n = t[k]``: the adjoint of ``n`` joins element ``k`` of ``t``'s."""
-        if not (isinstance(idx, ast.Constant) and type(idx.value) is int):
+        k = constant_index(ast.Subscript(N(m), idx, ast.Load()), len(kind.elts))   # (t[-1]: the last element)
+        if k is None:
             self.err(s, f"`{m}` is a tuple that carries derivatives and is indexed with a variable.",
                      "index it with a constant, or unpack it.")
-        g = N(G)
+        g, idx = N(G), ast.Constant(k)
         if kind.elts[idx.value].cls in ("array", "num", "other"):
             # summed to the element's shape (read from the tuple: the target may be recomputed)
             g = ast.Call(N("_ad_unbroadcast"), [g, ast.Subscript(N(m), copy.deepcopy(idx), ast.Load())], [])
