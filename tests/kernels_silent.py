@@ -698,7 +698,7 @@ def svd_bound_whole_written(A, out):
     r = np.linalg.svd(A, full_matrices=False)
     U = r[0]
     U[0] = 1.0
-    out[:] = r[0][1] * r[1] + r[2][1]
+    out[:] = U[1] * r[1] + r[2][1]
 
 
 def _overlapping_halves(x):
