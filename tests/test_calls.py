@@ -13,7 +13,16 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere
 
-from adcompiler import Active, AdCompilerError, Const, Duplicated, extend, gradient
+from adcompiler import (
+    Active,
+    AdCompilerError,
+    Const,
+    Duplicated,
+    Reverse,
+    autodiff,
+    extend,
+    gradient,
+)
 
 rng = np.random.default_rng(11)
 
@@ -364,3 +373,32 @@ def test_a_helpers_tuple_bound_to_a_name_then_its_array_written(f):
     the caller's write (the caller copies what it writes only when the tuple was
     unpacked), gradients off by the factor written, silently."""
     check_everywhere(f, Duplicated(np.array([0.3, 0.9, 0.5, 0.1]), np.zeros(4)), tapes=("autograd", "torch", "jax"))
+
+
+def _difference(w, a, b):
+    w[:] = b - a
+
+
+def _difference_of_shifts(y, x):
+    _difference(y, x[:-1], x[1:])
+
+
+def _writes_through_a_view(w, a, b):
+    v = a[:]
+    v[0] = 1.0
+    w[:] = b * a
+
+
+def _shifts_one_written(y, x):
+    _writes_through_a_view(y, x[:-1], x[1:])
+
+
+def test_a_helper_reading_two_overlapping_views():
+    """A helper given ``x[:-1]`` and ``x[1:]`` that writes neither (it writes ``w``):
+    refused as two views of which it writes one; a helper writing one through a
+    view bound inside it is still refused."""
+    x = np.linspace(0.5, 1.5, 6)
+    check_everywhere(_difference_of_shifts, Duplicated(np.zeros(5), np.zeros(5)), Duplicated(x, np.zeros(6)),
+                     ret=Const, out="y", tapes=("autograd", "torch", "jax"))
+    with pytest.raises(AdCompilerError, match="may share memory"):
+        autodiff(Reverse, _shifts_one_written, Const, Duplicated(np.zeros(5), np.ones(5)), Duplicated(x, np.zeros(6)))

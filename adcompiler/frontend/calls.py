@@ -353,9 +353,12 @@ class CallRewrite:
         differentiate a helper writing one of them with the two apart."""
         pairs = set()
         swapped = self.swapped_names()
+        target = notes.target(call)
         for i, a in enumerate(sources):
             for j in range(i + 1, len(sources)):
                 b = sources[j]
+                if not (_may_write(target, i) or _may_write(target, j)):
+                    continue   # (both only read: nothing to check; the transform's check of writes stands)
                 rows = isinstance(a, ast.Subscript) and isinstance(b, ast.Subscript) and \
                     isinstance(a.value, ast.Name) and isinstance(b.value, ast.Name) and a.value.id == b.value.id
                 buffers = isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id != b.id and \
@@ -385,6 +388,45 @@ class CallRewrite:
                         for name in group:
                             found[name] = group
         return found
+
+
+_WRITERS = frozenset({"copyto", "fill_diagonal", "put", "place", "putmask", "put_along_axis"})
+_METHODS_WRITING = frozenset({"fill", "sort", "resize", "put", "itemset", "partition", "setfield", "byteswap"})
+
+
+def _may_write(func, k) -> bool:
+    """Whether ``func`` may write its ``k``-th parameter as its source reads: a
+    store through it, an in-place operator, ``out=`` or a numpy writer given it,
+    a writing method, the name bound again or passed to another function (True
+    where the source cannot be read). A write this misses (through a view bound
+    to another name) is still refused by the transform's check of the call."""
+    import inspect
+    import textwrap
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+        fn = tree.body[0]
+        name = fn.args.args[k].arg
+    except (OSError, TypeError, SyntaxError, IndexError, AttributeError):
+        return True
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load):
+            return True
+        if isinstance(n, (ast.Subscript, ast.Attribute)) and not isinstance(n.ctx, ast.Load) \
+                and any(isinstance(m, ast.Name) and m.id == name for m in ast.walk(n.value)):
+            return True
+        if isinstance(n, ast.Call):
+            f = n.func
+            given = [a for a in n.args + [kw.value for kw in n.keywords]
+                     if isinstance(a, ast.Name) and a.id == name]
+            numpy = isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("np", "math")
+            if given and (not numpy or f.attr in _WRITERS or any(kw.arg == "out" for kw in n.keywords)):
+                return True
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == name \
+                    and f.attr in _METHODS_WRITING | {"at"}:
+                return True
+            if isinstance(f, ast.Attribute) and f.attr == "at" and given:
+                return True
+    return False
 
 
 def _is_slice_call(e, res) -> bool:
