@@ -453,9 +453,11 @@ def _refuse_items_written(ctx, body, stacks) -> None:
             shown = "an array" if name in ctx.namer.generated else f"`{name}`"
             raise UnsupportedSyntaxError(
                 f"{shown} is {verb} a list and its memory is written in place in this function: the list "
-                "holds the array itself, which the writes change.",
+                "holds the array itself, and the derivatives do not tell writes before the push (or into a "
+                "new array each iteration) from writes that change the item.",
                 filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
-                hint="push a copy (st.append(h.copy())), or write into a new array instead of in place.")
+                hint=f"push a copy ({f.stack if isinstance(f, Push) else 'st'}.append({name if not name.startswith('_') else 'h'}.copy())), "
+                     "or write into a new array instead of in place.")
 
 
 def _refuse_stack_use(ctx, s, name) -> None:
