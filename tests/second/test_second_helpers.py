@@ -208,6 +208,22 @@ def test_hvp_of_vandermonde_matrices():
     _hvp_against_differences(vandermonde)
 
 
+def _shifted_diagonal(A, lam):
+    np.fill_diagonal(A, A.diagonal() + lam)
+
+
+def diagonal_shifted_in_a_helper(A, b):
+    B = A.copy()
+    _shifted_diagonal(B, b[0])
+    return float(np.sum(B * B * b[1]))
+
+
+def test_hvp_through_a_helper_filling_a_diagonal():
+    """np.fill_diagonal in a helper: its value is resized to the diagonal, whose
+    integer shape was refused as having no derivative (naming a runtime function)."""
+    _hvp_against_differences(diagonal_shifted_in_a_helper)
+
+
 def stacked_list(A, b):
     st = []
     for i in range(3):
