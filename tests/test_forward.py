@@ -194,3 +194,24 @@ def test_tangent_in_another_layout(layout):
                               ad.BatchDuplicated(u.copy(), (du, d2)), ad.BatchDuplicated(a.copy(), (np.zeros(2),) * 2))
     assert (t1, t2) == (pytest.approx(fd, rel=1e-6), pytest.approx(2 * fd, rel=1e-6))
     np.testing.assert_allclose(d2, 2 * a[0] * np.ones_like(u))
+
+
+def _running_products(x):
+    for i in range(1, x.shape[0]):
+        x[i] = x[i] * x[i - 1] + 0.1
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_read_only_tangent_of_a_written_argument_is_refused_before_running(backend):
+    """Forward mode wrote the tangent of a written argument in place: a read-only one
+    raised numpy's ValueError halfway (the argument half updated; numba: its typing text)."""
+    if backend == "numba":
+        from optional import require
+        require("numba")
+    x0 = np.linspace(0.3, 1.3, 5)
+    x, dx = x0.copy(), np.ones(5)
+    dx.flags.writeable = False
+    with pytest.raises(ad.AdCompilerError, match="read-only"):
+        ad.autodiff(ad.Forward, _running_products, ad.Duplicated, ad.Duplicated(x, dx), backend=backend)
+    np.testing.assert_array_equal(x, x0)

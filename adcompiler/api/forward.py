@@ -99,6 +99,11 @@ def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: s
     ret = _ret_name(ret)
     comp = compiled_forward(f, args, ret, backend)
     _check_alias(args, names, comp.writes, comp.module_arrays)
+    for k, a in enumerate(args):   # (the tangent of an array the function writes is written with it)
+        if k in comp.writes and isinstance(a, A.Duplicated) and isinstance(a.dval, np.ndarray) \
+                and not a.dval.flags.writeable:
+            raise ActivityError(f"the tangent of `{names[k]}` is read-only, and the function writes `{names[k]}`.",
+                                construct=f"d{names[k]}", hint="pass a writeable array (a copy).")
     check_dict_iteration(f, args, names)
     flat = []
     for a in args:
