@@ -402,3 +402,18 @@ def test_a_helper_reading_two_overlapping_views():
                      ret=Const, out="y", tapes=("autograd", "torch", "jax"))
     with pytest.raises(AdCompilerError, match="may share memory"):
         autodiff(Reverse, _shifts_one_written, Const, Duplicated(np.zeros(5), np.ones(5)), Duplicated(x, np.zeros(6)))
+
+
+def _doubled_into(a, b):
+    np.multiply(b, 2.0, a)
+
+
+def _halves_doubled(x):
+    _doubled_into(x[:3], x[3:])
+
+
+def test_a_helper_writing_one_of_two_disjoint_views_through_positional_out():
+    """``np.multiply(b, 2.0, a)`` writes ``a`` (numpy's positional out): the run-time
+    check of the views was not inserted and the call was refused as aliasing."""
+    check_everywhere(_halves_doubled, Duplicated(np.linspace(0.5, 1.5, 6), np.zeros(6)), ret=Const, out="x",
+                     tapes=("autograd", "torch", "jax"))

@@ -419,7 +419,9 @@ def _may_write(func, k) -> bool:
             given = [a for a in n.args + [kw.value for kw in n.keywords]
                      if isinstance(a, ast.Name) and a.id == name]
             numpy = isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("np", "math")
-            if given and (not numpy or f.attr in _WRITERS or any(kw.arg == "out" for kw in n.keywords)):
+            if given and (not numpy or f.attr in _WRITERS or any(kw.arg == "out" for kw in n.keywords)
+                          or any(isinstance(a, ast.Name) and a.id == name
+                                 for a in n.args[_positional_out(f.attr):])):
                 return True
             if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == name \
                     and f.attr in _METHODS_WRITING | {"at"}:
@@ -427,6 +429,22 @@ def _may_write(func, k) -> bool:
             if isinstance(f, ast.Attribute) and f.attr == "at" and given:
                 return True
     return False
+
+
+def _positional_out(attr) -> int:
+    """Where numpy's ``attr`` takes ``out`` positionally (a ufunc: after its inputs;
+    a function: its parameter's place; unknown: from the third argument on)."""
+    import inspect
+
+    import numpy as np
+    fn = getattr(np, attr, None)
+    if isinstance(fn, np.ufunc):
+        return fn.nin
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return 2
+    return params.index("out") if "out" in params else len(params) + 1
 
 
 def _is_slice_call(e, res) -> bool:
