@@ -154,8 +154,10 @@ def _array_of(nz, call, node):
 def array(func):
     def handler(nz, call, kw):
         obj = arg(call, kw, 0, "object" if func is np.array else "a")
-        literal = isinstance(obj, (ast.List, ast.Tuple)) and not all(
-            isinstance(n, ast.Constant) for n in ast.walk(obj) if not isinstance(n, (ast.List, ast.Tuple, ast.Load)))
+        literal = isinstance(obj, (ast.List, ast.Tuple)) and not all(   # (numbers, signed ones too: -1.0)
+            isinstance(n, ast.Constant) or (isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd))
+                                            and isinstance(n.operand, ast.Constant))
+            for n in ast.walk(obj) if not isinstance(n, (ast.List, ast.Tuple, ast.Load, ast.unaryop)))
         keywords = [ast.keyword(k, nz.arg_atom(v)) for k, v in kw.items() if k not in ("object", "a")]
         if isinstance(obj, ast.ListComp) and not keywords and nz.lists.may_carry(obj):
             # np.array([... for ...]) of values that may carry derivatives: the list built, stacked

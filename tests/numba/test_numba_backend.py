@@ -646,3 +646,26 @@ def test_periodic_rolls_under_numba(f, shape, extra):
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
     check_grads(f, Duplicated(u0.copy(), np.zeros(shape)), *map(Const, extra), ret=Const, engine=NumbaEngine())
+
+
+def _smoothed(y, buf):
+    c = np.array([-1.0, 2.0, +1.0])
+    buf[:] = y
+    for i in range(1, len(y) - 1):
+        y[i] = c[0] * buf[i - 1] + c[1] * buf[i] + c[2] * buf[i + 1]
+
+
+def test_a_constant_array_with_negative_numbers_under_numba():
+    """``np.array([-1.0, 2.0, 1.0])``: the signed number was taken for an expression and
+    the array built element by element, which numba refused (np.expand_dims of a float)."""
+    rng = np.random.default_rng(2)
+    y0, seed = rng.standard_normal(6), rng.standard_normal(6)
+    got, want = [], []
+    for backend, out in (("numba", got), ("numpy", want)):
+        y, dy = y0.copy(), seed.copy()
+        autodiff(Reverse, _smoothed, Const, Duplicated(y, dy), Duplicated(np.zeros(6), np.zeros(6)), backend=backend)
+        out += [y, dy]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+    check_grads(_smoothed, Duplicated(y0.copy(), np.zeros(6)), Duplicated(np.zeros(6), np.zeros(6)), ret=Const,
+                engine=NumbaEngine())
