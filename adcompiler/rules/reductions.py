@@ -40,7 +40,7 @@ defrule(np.sum, "a, " + RED + ", initial=0, where=True", result=_reduced,
 defrule(np.mean, "a, " + RED + ", where=True", result=_reduced,
         a="_ad_mean_adjoint(g, a, axis, keepdims, where)",
         tangents={"a": "np.mean(t, axis=axis, keepdims=keepdims, where=where)"})
-defrule(np.nansum, "a, " + RED, result=_reduced, a="_ad_unreduce(g, a, axis, keepdims) * ~np.isnan(a)",
+defrule(np.nansum, "a, " + RED, result=_reduced, a="np.where(np.isnan(a), 0.0, _ad_unreduce(g, a, axis, keepdims))",
         tangents={"a": "np.sum(np.where(np.isnan(a), 0, t), axis=axis, keepdims=keepdims)"},
         doc="NaN entries get no adjoint")
 defrule(np.nanmean, "a, " + RED, result=_reduced, a="_ad_nan_mean_adjoint(g, a, axis, keepdims)",

@@ -224,6 +224,16 @@ def test_hvp_through_a_helper_filling_a_diagonal():
     _hvp_against_differences(diagonal_shifted_in_a_helper)
 
 
+def nan_sums(A, b):
+    return float(np.nansum(A * A * b[0]) + np.nansum(b ** 3, keepdims=True)[0] + np.sum(np.nansum(A * b[1], axis=0)))
+
+
+def test_hvp_of_nan_sums():
+    """np.nansum of an expression: its adjoint's mask (``~np.isnan(a)``) had no kind
+    the second-order pass could tell (refused)."""
+    _hvp_against_differences(nan_sums)
+
+
 def stacked_list(A, b):
     st = []
     for i in range(3):
