@@ -417,3 +417,37 @@ def test_a_helper_writing_one_of_two_disjoint_views_through_positional_out():
     check of the views was not inserted and the call was refused as aliasing."""
     check_everywhere(_halves_doubled, Duplicated(np.linspace(0.5, 1.5, 6), np.zeros(6)), ret=Const, out="x",
                      tapes=("autograd", "torch", "jax"))
+
+
+_W12 = np.linspace(0.5, 1.7, 12)
+
+
+def _sorted_flat(X):
+    u = np.sort(X, axis=None)
+    return u[-1] * u[0]
+
+
+def _appended_flat(X):
+    u = np.append(X, X ** 2)
+    return np.dot(u, _W12)
+
+
+def _joined_flat(X):
+    u = np.concatenate([X, X * X], axis=None)
+    return u[7] * u[1]
+
+
+def _appended_iterated(X):
+    u = np.append(X, X ** 2)
+    s = 0.0
+    for v in u:
+        s += v * v
+    return s
+
+
+@pytest.mark.parametrize("f", [_sorted_flat, _appended_flat, _joined_flat, _appended_iterated])
+def test_results_flattened_by_axis_none_are_one_dimensional(f):
+    """np.sort(X, axis=None), np.append(X, Y), np.concatenate(..., axis=None) of a 2-D X
+    flatten: typed as rank 2, a float loss reading them was refused."""
+    X = np.array([[0.3, -1.2, 2.0], [0.7, 1.1, -0.4]])
+    check_everywhere(f, Duplicated(X, np.zeros_like(X)), out=(), tapes=("autograd", "torch", "jax"))

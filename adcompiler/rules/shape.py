@@ -23,6 +23,17 @@ def _rank(delta=0, param="a", fixed=None):
     return result
 
 
+def _flat_at_none(param="a", default_none=False):
+    """``_rank(param=param)``, or rank 1 where ``axis`` is None (given so, or its
+    default): ``np.sort(X, axis=None)`` and ``np.append(X, Y)`` flatten."""
+    def result(kinds, bound):
+        axis = bound.get("axis")
+        flat = (axis is None and default_none) or (isinstance(axis, ast.Constant) and axis.value is None)
+        k = _rank(param=param)(kinds, bound)
+        return array(1, k.dtype or "f") if flat and k.cls == "array" else k
+    return result
+
+
 def _count(node, default=1):
     """How many axes an ``axis``/``reps`` argument names: a tuple's length, 1 for one int."""
     if isinstance(node, (ast.Tuple, ast.List)):
@@ -234,13 +245,13 @@ defrule(np.take_along_axis, "arr, indices, axis=-1", arr="_ad_take_along_axis_ad
         tangents={"arr": "np.take_along_axis(t, indices, axis)"}, result=_rank(param="arr"),
         doc="repeated indices accumulate")
 defrule(np.sort, "a, axis=-1, kind=None", a="_ad_sort_adjoint(g, a, axis)",
-        tangents={"a": "_ad_sort_tangent(t, a, axis)"}, result=_rank(),
+        tangents={"a": "_ad_sort_tangent(t, a, axis)"}, result=_flat_at_none(),
         doc="ties: equal values keep their order (stable sort), so each gets its own adjoint")
 defrule(np.append, "arr, values, axis=None", arr="_ad_concat_part(g, arr, values, axis, True)",
         values="_ad_concat_part(g, arr, values, axis, False)",
         tangents={"arr": "np.append(t, np.zeros(np.shape(values), np.result_type(t)), axis)",
                   "values": "np.append(np.zeros(np.shape(arr), np.result_type(t)), t, axis)"},
-        result=lambda kinds, bound: _widened(_rank(param="arr")(kinds, bound), kinds.get("values")))
+        result=lambda kinds, bound: _widened(_flat_at_none("arr", True)(kinds, bound), kinds.get("values")))
 
 
 def _widened(k, other):

@@ -57,11 +57,11 @@ elementwise(np.hypot, B, x1="g * _ad_safe_div(x1, ans)", x2="g * _ad_safe_div(x2
 elementwise(np.arctan2, B, x1="g * _ad_safe_div(x2, x1 * x1 + x2 * x2)",
             x2="-g * _ad_safe_div(x1, x1 * x1 + x2 * x2)", doc="0 at x1 == x2 == 0")
 elementwise(np.fabs, U, x="g * np.sign(x)", doc="0 at x == 0")
-elementwise(np.fmax, B, x1="g * (((x1 > x2) | np.isnan(x2)) + 0.5 * (x1 == x2))",
-            x2="g * (((x2 > x1) | np.isnan(x1)) + 0.5 * (x1 == x2))",
+elementwise(np.fmax, B, x1="g * (np.logical_or(x1 > x2, np.isnan(x2)) + 0.5 * (x1 == x2))",
+            x2="g * (np.logical_or(x2 > x1, np.isnan(x1)) + 0.5 * (x1 == x2))",
             doc="ties split the adjoint equally; a NaN operand gets nothing")
-elementwise(np.fmin, B, x1="g * (((x1 < x2) | np.isnan(x2)) + 0.5 * (x1 == x2))",
-            x2="g * (((x2 < x1) | np.isnan(x1)) + 0.5 * (x1 == x2))",
+elementwise(np.fmin, B, x1="g * (np.logical_or(x1 < x2, np.isnan(x2)) + 0.5 * (x1 == x2))",
+            x2="g * (np.logical_or(x2 < x1, np.isnan(x1)) + 0.5 * (x1 == x2))",
             doc="ties split the adjoint equally; a NaN operand gets nothing")
 elementwise(np.clip, "a, a_min=None, a_max=None", a="g * _ad_clip_inside(a, a_min, a_max)",
             a_min="g * _ad_clip_low(a, a_min, a_max)", a_max="g * _ad_clip_high(a, a_min, a_max)",

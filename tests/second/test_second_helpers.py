@@ -234,6 +234,16 @@ def test_hvp_of_nan_sums():
     _hvp_against_differences(nan_sums)
 
 
+def nan_aware_extremes(A, b):
+    return float(np.sum(np.fmax(A * b[0], A ** 2) ** 2) + np.sum(np.fmin(A, b[1] * 0.5) * A))
+
+
+def test_hvp_of_nan_aware_extremes():
+    """np.fmax/np.fmin: their adjoints' ``(x1 > x2) | np.isnan(x2)`` had no kind the
+    second-order pass could tell (refused)."""
+    _hvp_against_differences(nan_aware_extremes)
+
+
 def stacked_list(A, b):
     st = []
     for i in range(3):
