@@ -291,7 +291,7 @@ def gathered(loop, fn, kind_of, counter) -> list | None:
         guards += [ast.Compare(_shift(_n(lo), cmin), [ast.GtE()], [ast.Constant(0)]),
                    ast.Compare(_shift(_n(hi), cmax - 1), [ast.Lt()], [shape])]
         j = f"_ad_j{k}_{gi}"
-        code += _gather_loops(array, pos, adds, scan.temps, var, j, lo, hi, cmin, cmax, f"_ad_acc{k}_{gi}")
+        code += _gather_loops(array, pos, adds, var, j, lo, hi, cmin, cmax, f"_ad_acc{k}_{gi}")
     resets = [s for s in body if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript)]
     if resets:
         code.append(ast.For(target=_n(var, ast.Store), iter=ast.Call(_n("range"), [_n(lo), _n(hi)], []),
@@ -314,7 +314,7 @@ def _element(array, idx, pos, j):
     return ast.Subscript(_n(array), idx[0] if len(idx) == 1 else ast.Tuple(idx, ast.Load()), ast.Store())
 
 
-def _gather_loops(array, pos, adds, temps, var, j, lo, hi, cmin, cmax, acc):
+def _gather_loops(array, pos, adds, var, j, lo, hi, cmin, cmax, acc):
     """The loops adding the group's sums into ``array`` per element: the middle, where
     every offset's iteration is in the range, and the edges, where each is tested."""
     idx = adds[0][0]
