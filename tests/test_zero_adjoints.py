@@ -5,13 +5,15 @@ floats (the reverse loops run on lists) raised where numpy gives inf."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import warnings
 
 import numpy as np
 import pytest
 from everywhere import check_everywhere
 
-from adcompiler import Const, Duplicated, Reverse, autodiff
+from adcompiler import Active, Const, Duplicated, Reverse, autodiff
 from adcompiler import gradient as ad_gradient
 
 
@@ -307,3 +309,79 @@ def test_infinite_entries_of_an_argument_read_through_a_saturating_function():
             np.testing.assert_allclose(d, fd, rtol=1e-6)
             (*_, d) = autodiff(Reverse, f, Active, *args, backend="numba")
             np.testing.assert_allclose(d, fd, rtol=1e-6)
+
+
+def softened_forces(x, f):
+    n = x.shape[0]
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                dx = x[i, 0] - x[j, 0]
+                dy = x[i, 1] - x[j, 1]
+                r2 = dx * dx + dy * dy + 0.1
+                w = 1.0 / (r2 * np.sqrt(r2))
+                f[i, 0] += w * dx
+                f[i, 1] += w * dy
+
+
+def test_numbers_kept_away_from_zero_need_no_guard():
+    """``r2 = dx * dx + dy * dy + 0.1`` is at least 0.1, its root at least
+    0.316: ``1 / (r2 * sqrt(r2))`` and the root's adjoint ``g / (2 * sqrt(r2))``
+    are finite, and their terms are plain products (the guards on the result of
+    the division, which an infinite argument can make infinite, stay)."""
+    import ast
+
+    from adcompiler.analysis.finite import lower_bounds
+    from adcompiler.analysis.kinds import FLOAT
+    body = ast.parse("r2 = dx * dx + dy * dy + 0.1\ns = np.sqrt(r2)\nw = 1.0 / (r2 * s)\n"
+                     "q = abs(w) + 2.0\np = np.maximum(t, 0.5)\nr = t\nr = 1.0\nc = 1.0\nc += t").body
+    kinds = dict.fromkeys(["r2", "s", "w", "q", "p", "r", "c", "t", "dx", "dy"], FLOAT)
+    b = lower_bounds(body, kinds)
+    assert b["r2"] == 0.1 and b["s"] == pytest.approx(0.1 ** 0.5) and b["w"] == 0.0
+    assert b["q"] == 2.0 and b["p"] == 0.5 and "r" not in b and "c" not in b and "t" not in b
+    assert "r2" not in lower_bounds(body, kinds, params=("r2",))   # (a parameter's value is not bound here)
+    emitted = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{__file__}:softened_forces", "--target",
+                              "numba", "--dup", "x,f", "--shape", "x=3,2", "--shape", "f=3,2", "--ret", "const"],
+                             capture_output=True, text=True, check=True).stdout
+    assert "_d_t8 / (2 * _t8)" in emitted and "_d_t8 / (2 * _t8) if" not in emitted
+    assert "_d_t9 * _t8 if _d_t9 != 0.0 else 0.0" in emitted
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((5, 2))
+    check_everywhere(softened_forces, Duplicated(x, np.zeros((5, 2))), Duplicated(np.zeros((5, 2)), np.zeros((5, 2))),
+                     out="f", tapes=("autograd", "torch", "jax"))
+    seed = rng.standard_normal((5, 2))
+    got = {}
+    for backend in ("numpy", "numba", "auto"):
+        dx = np.zeros_like(x)
+        autodiff(Reverse, softened_forces, Const, Duplicated(x.copy(), dx), Duplicated(np.zeros_like(x), seed.copy()),
+                 backend=backend)
+        got[backend] = dx
+    np.testing.assert_allclose(got["numba"], got["numpy"], rtol=1e-12)
+    np.testing.assert_allclose(got["auto"], got["numpy"], rtol=1e-12)
+
+
+def reciprocal_of_a_parameter_rebound(x, y, r):
+    for i in range(x.shape[0]):
+        w = 1.0 / r   # (r == 0 on entry: infinite, read only from the second step)
+        if i > 0:
+            y[i] = w * x[i]
+        else:
+            y[i] = x[i]
+        r = x[i] * x[i] + 1.0
+
+
+def test_a_parameter_rebound_to_bounded_values_keeps_its_guard():
+    """``r`` is bound in the loop to ``x[i] ** 2 + 1 >= 1``, but its first value
+    is the argument's (0 here): ``1 / r`` is infinite there, unread, and its term
+    ``-g * w * w`` (g == 0) must stay guarded: the derivative in r is 0, not nan."""
+    x = np.array([0.5, -1.5, 2.0])
+    for backend in ("numpy", "numba"):
+        dx, y = np.zeros(3), np.zeros(3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            (_, _, dr) = autodiff(Reverse, reciprocal_of_a_parameter_rebound, Const, Duplicated(x.copy(), dx),
+                                  Duplicated(y, np.ones(3)), Active(np.float64(0.0)), backend=backend)
+        assert dr == 0.0, backend
+        want = [1.0 + (-2 * 0.5) * (-1.5) / 1.25 ** 2, 1 / 1.25 + (-2 * -1.5) * 2.0 / 3.25 ** 2, 1 / 3.25]
+        np.testing.assert_allclose(dx, want, rtol=1e-12)
+

@@ -31,13 +31,14 @@ def _call_name(call: ast.Call) -> str | None:
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
 
 
-def _unsafe(e, names: set) -> bool:
+def _unsafe(e, names: set, bounds: dict) -> bool:
     for n in ast.walk(e):
         if isinstance(n, ast.Name) and n.id in names:
             return True
-        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)) \
+                and not _bounded_op(n, bounds):
             return True
-        if isinstance(n, ast.Call) and _call_name(n) not in _FINITE_CALLS:
+        if isinstance(n, ast.Call) and _call_name(n) not in _FINITE_CALLS and not _bounded_call(n, bounds):
             return True
         if isinstance(n, ast.Constant) and isinstance(n.value, float) and not np.isfinite(n.value):
             return True
@@ -53,11 +54,14 @@ def _stored(t) -> list:
     return [t.id] if isinstance(t, ast.Name) else []
 
 
-def may_be_nonfinite(body: list, memory_of: dict, kinds: dict, given: frozenset = frozenset()) -> set:
+def may_be_nonfinite(body: list, memory_of: dict, kinds: dict, given: frozenset = frozenset(),
+                     params=()) -> set:
     """The names of ``body`` (a normalized function body) that may hold an
     infinite or nan number, or an array with one, where the arguments are finite
-    (``memory_of``: a name's memory; a write through a view marks every name of it)."""
+    (``memory_of``: a name's memory; a write through a view marks every name of it; ``params``:
+    the function's parameters)."""
     names: set = set(given)   # (a helper's parameters: its caller may pass a number it does not read)
+    bounds = lower_bounds(body, kinds, params)
     sharing: dict = {}
     for n, m in memory_of.items():
         sharing.setdefault(m, set()).update((n, m))
@@ -79,7 +83,7 @@ def may_be_nonfinite(body: list, memory_of: dict, kinds: dict, given: frozenset 
                 value = s.value
             else:
                 continue
-            if _unsafe(value, names):
+            if _unsafe(value, names, bounds):
                 for n in (n for t in targets for n in _stored(t)):
                     for m in sharing.get(memory_of.get(n, n), set()) | {n}:
                         if m not in names:
@@ -88,16 +92,17 @@ def may_be_nonfinite(body: list, memory_of: dict, kinds: dict, given: frozenset 
     return names
 
 
-def reads_values(expr, g, risks=None) -> bool:
+def reads_values(expr, g, risks=None, bounds=None) -> bool:
     """Whether the adjoint term ``expr`` reads a value besides ``g`` that may be
     infinite or nan where it is not read (an operand or the result, ``g * x2`` of a
     product with ``x2 = 1 / d`` at ``d == 0`` on a branch not taken: of ``risks``,
-    or any where None), or divides. A term of ``g`` and constants does not."""
+    or any where None), or divides (by what ``bounds``, from ``lower_bounds``, does not
+    keep away from 0). A term of ``g`` and constants does not."""
     own = {n.id for n in ast.walk(g) if isinstance(n, ast.Name)}
     return any(isinstance(n, ast.Name) and n.id not in own | {"np", "math"} and (risks is None or n.id in risks)
                for n in ast.walk(expr)) or any(
         isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)) and not _finite_op(n)
-        for n in ast.walk(expr)) or any(
+        and not _bounded_op(n, bounds or {}) for n in ast.walk(expr)) or any(
         isinstance(n, ast.Call) for n in ast.walk(expr))
 
 
@@ -128,3 +133,102 @@ def saturated_inputs(body: list) -> set:
         elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and isinstance(n.right, ast.Name):
             out.add(n.right.id)
     return out
+
+
+def lower_bounds(body: list, kinds: dict, params=()) -> dict:
+    """``{name: b}`` for the float names of ``body`` every binding of which gives a
+    number at least ``b`` where the arguments are finite (``r2 = dx * dx + dy * dy + 0.1``:
+    0.1; ``s = np.sqrt(r2)``: its root): a division by one, or its root or logarithm, is
+    finite. Names bound otherwise (a parameter, a loop's variable, ``+=``, an unpacking)
+    have none."""
+    binds: dict = {}
+    plain: set = set()   # (the target nodes of those bindings)
+    tree = ast.Module(body=list(body), type_ignores=[])
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            binds.setdefault(n.targets[0].id, []).append(n.value)
+            plain.add(id(n.targets[0]))
+    other = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+             and id(n) not in plain} | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)} | set(params)
+    candidates = {k: v for k, v in binds.items() if k not in other and getattr(kinds.get(k), "cls", None) == "float"}
+    bounds: dict = {}
+    changed = True
+    while changed:   # (from none: a name is bounded once all its values are, by names bounded before)
+        changed = False
+        for name, values in candidates.items():
+            if name in bounds:
+                continue
+            found = [lower_bound(v, bounds) for v in values]
+            if all(b is not None for b in found):
+                bounds[name] = min(found)
+                changed = True
+    return bounds
+
+
+def _same(a, b) -> bool:
+    return ast.dump(a) == ast.dump(b)
+
+
+def lower_bound(e, bounds: dict):
+    """A number ``e`` is at least (where the arguments are finite; None: not known)."""
+    if isinstance(e, ast.Constant) and type(e.value) in (int, float):
+        return float(e.value) if np.isfinite(e.value) else None
+    if isinstance(e, ast.Name):
+        return bounds.get(e.id)
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.UAdd):
+        return lower_bound(e.operand, bounds)
+    if isinstance(e, ast.IfExp):
+        a, b = lower_bound(e.body, bounds), lower_bound(e.orelse, bounds)
+        return None if a is None or b is None else min(a, b)
+    if isinstance(e, ast.BinOp):
+        if isinstance(e.op, ast.Mult) and _same(e.left, e.right):
+            return 0.0
+        if isinstance(e.op, ast.Pow) and isinstance(e.right, ast.Constant) and type(e.right.value) in (int, float) \
+                and float(e.right.value).is_integer() and e.right.value % 2 == 0 and e.right.value >= 0:
+            return 0.0
+        a, b = lower_bound(e.left, bounds), lower_bound(e.right, bounds)
+        if a is None or b is None:
+            return None
+        if isinstance(e.op, ast.Add):
+            return a + b
+        if isinstance(e.op, ast.Mult) and a >= 0 and b >= 0:
+            return a * b
+        if isinstance(e.op, ast.Div) and a >= 0 and b > 0:
+            return 0.0
+        return None
+    if isinstance(e, ast.Call) and not e.keywords and len(e.args) in (1, 2):
+        name = _call_name(e)
+        args = [lower_bound(a, bounds) for a in e.args]
+        if len(e.args) == 2:
+            if name in ("maximum", "max", "fmax"):
+                known = [a for a in args if a is not None]
+                return max(known) if known else None
+            return 0.0 if name == "hypot" else None
+        if name in ("exp", "square"):
+            return 0.0
+        if name in ("abs", "absolute", "fabs"):
+            return max(0.0, args[0] or 0.0)
+        if name == "cosh":
+            return 1.0
+        if name == "sqrt" and args[0] is not None and args[0] >= 0:
+            return float(np.sqrt(args[0]))
+    return None
+
+
+def _bounded_op(n: ast.BinOp, bounds: dict) -> bool:
+    """A division by a number kept away from 0 (``lower_bounds``), or a power of one."""
+    if isinstance(n.op, ast.Div):
+        b = lower_bound(n.right, bounds)
+        return b is not None and b > 0
+    if isinstance(n.op, ast.Pow) and isinstance(n.right, ast.Constant) and type(n.right.value) in (int, float):
+        b = lower_bound(n.left, bounds)
+        return b is not None and b > 0
+    return False
+
+
+def _bounded_call(n: ast.Call, bounds: dict) -> bool:
+    """The root of a number at least 0, or the logarithm of one kept away from 0."""
+    if len(n.args) != 1 or n.keywords:
+        return False
+    b = lower_bound(n.args[0], bounds)
+    return b is not None and (b >= 0 if _call_name(n) == "sqrt" else b > 0 if _call_name(n) == "log" else False)

@@ -136,7 +136,7 @@ class AdjointBuilder(FormBuilder):
         k = self.ctx.kinds.get(self.target) if self.target is not None else None
         if k is not None and k.cls == "float" and rule.kind == "elementwise":
             if not self.ctx.module.options.second_order:
-                expr = zero_where_unread(expr, mapping["g"], self.ctx.unread_risks(self.target, saturated=True))
+                expr = zero_where_unread(expr, mapping["g"], *self.ctx.unread_guard(self.target, ANS))
             elif not (self.ctx.complex and rule.complex_mode(p) != "holomorphic"):
                 # (code differentiated again; g times the partial only where complex-linear in g: abs's is not)
                 expr = unread_product(expr, mapping["g"], rule.adjoint_asts[p],

@@ -47,6 +47,7 @@ class FunctionContext:
         self._uses = None
         self._nonfinite = None
         self._saturated = None
+        self._bounds = None
         self.alias: dict = {}
         self.is_callee = False
         #: complex values occur: rules are checked for them and holomorphic adjoints conjugated
@@ -61,10 +62,25 @@ class FunctionContext:
         if self._nonfinite is None:
             from ..analysis.finite import may_be_nonfinite
             self._nonfinite = may_be_nonfinite(self.an.body, dict(getattr(self.eff, "memory_of", {}) or {}),
-                                               self.kinds, frozenset(self.params) if self.is_callee else frozenset())
+                                               self.kinds, frozenset(self.params) if self.is_callee else frozenset(),
+                                               self.params)
         if saturated and target in self.saturated():
             return None   # (any name it reads: an argument's element may be infinite)
         return self._nonfinite | ({"__ANS__"} if target in self._nonfinite else set())
+
+    def unread_guard(self, target, result) -> tuple:
+        """``unread_risks(target, saturated=True)`` and, where those are known, the float names kept
+        away from 0 where the arguments are finite (``analysis.finite.lower_bounds``), with ``result``
+        (a template's name for the target's value) bounded as ``target``."""
+        risks = self.unread_risks(target, saturated=True)
+        if risks is None:   # (an argument's element may be infinite: no bound holds)
+            return None, None
+        if self._bounds is None:
+            from ..analysis.finite import lower_bounds
+            self._bounds = lower_bounds(self.an.body, self.kinds, self.params)
+        if target in self._bounds:
+            return risks, dict(self._bounds, **{result: self._bounds[target]})
+        return risks, self._bounds
 
     def saturated(self) -> set:
         """The names passed to a function flat far out or divided by (``analysis.finite.saturated_inputs``):

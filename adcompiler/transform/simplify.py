@@ -440,14 +440,15 @@ class _Replace(ast.NodeTransformer):
         return node
 
 
-def zero_where_unread(expr, g, risks=None):
+def zero_where_unread(expr, g, risks=None, bounds=None):
     """The adjoint term ``expr`` (``g`` times a partial derivative) of a
     number: 0 where ``g`` is 0. A number no path to the result reads (a branch
     not taken) passes on nothing, whatever its partial derivative: 0 * inf was
     nan (``r = x ** 0.5`` computed for x < 0, used only where x > 0). Only
     where the partial may be infinite (``analysis.finite.reads_values``; ``risks``: the names
-    that may be infinite or nan, ``analysis.finite``; None: any name)."""
-    if not reads_values(expr, g, risks):
+    that may be infinite or nan, ``analysis.finite``; None: any name; ``bounds``: the names
+    kept away from 0 where the arguments are finite, ``analysis.finite.lower_bounds``)."""
+    if not reads_values(expr, g, risks, bounds):
         return expr
     return ast.IfExp(test=ast.Compare(copy.deepcopy(g), [ast.NotEq()], [ast.Constant(0.0)]),
                      body=expr, orelse=ast.Constant(0.0))
