@@ -85,14 +85,14 @@ def lookup(f, ret, backend, checkpoint, args):
     if scanned is None:
         return None, None
     part, flat = scanned
-    key = (f, getattr(f, "__code__", None), ret, backend, checkpoint, *part)
+    key = (f, ret, backend, checkpoint, *part)
     try:
         known = _REPEATS.get(key)
     except TypeError:   # (an unhashable return activity)
         return None, None
-    if known is None:
+    if known is None or known[4] is not getattr(f, "__code__", None):   # (the code swapped: not a repeat)
         return key, None
-    comp, ret_name, writes, names = known
+    comp, ret_name, writes, names, _ = known
     for k in writes:
         x = args[k].val
         if type(x) is np.ndarray and not x.flags.writeable:
@@ -152,4 +152,4 @@ def remember(key, f, args, given, comp, ret_name) -> None:
     if len(_REPEATS) > 256:
         _REPEATS.clear()
     _REPEATS[key] = (comp, ret_name, frozenset(k for k in comp.writes if isinstance(k, int) and 0 <= k < given),
-                     _names(comp, f))
+                     _names(comp, f), getattr(f, "__code__", None))
