@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 
 from ..errors import UnsupportedSyntaxError
+from .order import in_order
 
 
 def constant_index(node, size):
@@ -40,19 +41,9 @@ def _own_nodes(s):
 
 def _loops_around(body) -> tuple:
     """(statement id -> its position in execution order, statement id -> the ids of the loops around it)."""
-    order, around = {}, {}
-
-    def visit(stmts, loops):
-        for st in stmts:
-            order[id(st)] = len(order)
-            around[id(st)] = loops
-            inner = loops | {id(st)} if isinstance(st, (ast.For, ast.While)) else loops
-            for field in ("body", "orelse", "finalbody"):
-                visit(getattr(st, field, []) or [], inner)
-            for h in getattr(st, "handlers", []) or []:
-                visit(h.body, inner)
-    visit(body, frozenset())
-    return order, around
+    listed = in_order(body)
+    return ({id(st): k for k, (st, _) in enumerate(listed)},
+            {id(st): frozenset(map(id, loops)) for st, loops in listed})
 
 
 def _paths(stmts, kinds) -> dict:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import ast
 import copy
 
+from ..analysis.order import in_order
 from ..codegen.emit import _MARK_RE
 from ..transform.loop_order import sum_reductions, summed_name
 
@@ -200,19 +201,7 @@ def _loaded_outside(fn, loop, names) -> bool:
     """Whether a name of ``names`` may be read in ``fn`` after ``loop`` ran (a read
     after it, or before it inside a loop around it: the next iteration's), the
     loop variable of another ``for`` inside that ``for`` excepted."""
-    order: list = []   # (statement, the loops around it)
-
-    def visit(stmts, around):
-        for st in stmts:
-            order.append((st, around))
-            if st is loop:
-                continue
-            inner = around + (st,) if isinstance(st, (ast.For, ast.While)) else around
-            for field in ("body", "orelse", "finalbody"):
-                visit(getattr(st, field, []) or [], inner)
-            for h in getattr(st, "handlers", []) or []:
-                visit(h.body, inner)
-    visit(fn.body, ())
+    order = in_order(fn.body, stop=loop)   # (statement, the loops around it)
     at = next(k for k, (st, _) in enumerate(order) if st is loop)
     enclosing = set(map(id, order[at][1]))
     for k, (st, around) in enumerate(order):

@@ -1,0 +1,26 @@
+"""order: a function body's statements in execution order, each with the loops
+around it (a statement inside a loop also runs after the statements that
+follow it in the loop's body: the next iteration)."""
+from __future__ import annotations
+
+import ast
+
+
+def in_order(body, stop=None) -> list:
+    """``[(statement, (the loops around it, outermost first))]`` for the statements of
+    ``body`` at any depth, in the order they first run (``stop``: a statement whose own
+    body is not entered)."""
+    out: list = []
+
+    def visit(stmts, around):
+        for st in stmts:
+            out.append((st, around))
+            if st is stop:
+                continue
+            inner = around + (st,) if isinstance(st, (ast.For, ast.While)) else around
+            for field in ("body", "orelse", "finalbody"):
+                visit(getattr(st, field, []) or [], inner)
+            for h in getattr(st, "handlers", []) or []:
+                visit(h.body, inner)
+    visit(body, ())
+    return out
