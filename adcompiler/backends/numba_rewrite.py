@@ -208,6 +208,11 @@ class FunctionRewrite(LoopRewrites):
                 if isinstance(node, ast.Name) and node.id.startswith("_ad_") and node.id not in STATE \
                         and node.id not in HELPERS and not _POPS.match(node.id) and node.id != "_ad_void" \
                         and not _COUNTED.match(node.id):
+                    if node.id in ("_ad_shadow_ref", "_ad_roots"):
+                        self.refuse(s, "the split halves (autodiff_thunk, differentiate) would pass the shadow of "
+                                       "a view or a local array from one half to the other, which the typed tape "
+                                       "does not carry", "use backend='numpy' or 'auto' for split mode (autodiff "
+                                       "with backend='numba' runs both sweeps in one compiled function).")
                     self.refuse(s, f"its derivative calls the runtime helper `{node.id}`, which has no numba "
                                    "version", "use backend='numpy' (or backend='auto') for this function.")
 
@@ -445,8 +450,9 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
     while changed:   # (a function whose tape use is not covered because it calls a refused one: the callee's reason)
         changed = False
         for name, e in list(refused.items()):
-            callee = min((c for c in calls.get(name, ()) & set(refused) if c != name
-                          and refused[c] is not e and _TAPE_UNCOVERED not in str(refused[c])), default=None)
+            known = [c for c in refused if c != name and refused[c] is not e and _TAPE_UNCOVERED not in str(refused[c])]
+            # (a callee's reason; else another function's of the module: the split halves are a pair)
+            callee = min((c for c in known if c in calls.get(name, ())), default=min(known, default=None))
             if _TAPE_UNCOVERED in str(e) and callee is not None:
                 refused[name] = refused[callee]
                 changed = True

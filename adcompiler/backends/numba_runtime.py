@@ -2,11 +2,12 @@
 
 Kept as source text: the same text heads the module the numba backend
 compiles and the module ``adcompiler emit --target numba`` writes (which
-needs numpy and numba only). ``_ad_jit`` is the decorator (``numba.njit``
-with the on-disk cache). The typed tape is two growable buffers (float64
-and int64) with their fill counts, passed and returned by value.
-"""
+needs numpy and numba only; the index helpers' text is ``numba_indexing``'s). ``_ad_jit``
+is the decorator (``numba.njit`` with the on-disk cache). The typed tape is two growable
+buffers (float64 and int64) with their fill counts, passed and returned by value."""
 from __future__ import annotations
+
+from .numba_indexing import INDEXING
 
 HEADER = '''\
 import math
@@ -478,17 +479,14 @@ def pop_source(ranks) -> str:
     out = []
     for rank, dk in sorted(ranks):
         dims = ", ".join(f"ti[ni + {k}]" for k in range(rank))
-        if dk == "f":
-            body = _POP_FLOAT
-        else:
-            body = _POP_INT.format(cast="out != 0" if dk == "b" else "out")
+        body = _POP_FLOAT if dk == "f" else _POP_INT.format(cast="out != 0" if dk == "b" else "out")
         out.append(_POP.format(dk=dk, rank=rank, dims=dims, body=body))
     return "".join(out)
 
 
 def source(ranks) -> str:
     """The header and helpers of a numba module that pops arrays of ``ranks``."""
-    return HEADER + CORE + pop_source(ranks)
+    return HEADER + CORE + INDEXING + pop_source(ranks)
 
 
 def _defined(text: str) -> frozenset:
@@ -496,5 +494,5 @@ def _defined(text: str) -> frozenset:
     return frozenset(n.name for n in ast.parse(text).body if isinstance(n, ast.FunctionDef))
 
 
-#: the helpers ``CORE`` defines (generated code may call these; pops are per rank)
-HELPERS = _defined(CORE)
+#: the helpers ``CORE`` and ``INDEXING`` define (generated code may call these; pops are per rank)
+HELPERS = _defined(CORE + INDEXING)

@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from backend_kernels import heat
+from numba_engine import Numba
 from optional import require
 
 import adcompiler.backends.numba_rewrite as rewrite
@@ -26,7 +27,6 @@ from adcompiler import (
     Reverse,
     ReverseSplitWithPrimal,
     autodiff,
-    autodiff_thunk,
 )
 from adcompiler import gradient as ad_gradient
 from adcompiler.analysis.kinds import Kind
@@ -281,19 +281,7 @@ def test_gathered_stencils_against_numpy_and_finite_differences(f, n, monkeypatc
     if n in (4, 9):   # (split mode driven as the tapes drive it: fresh shadows for each half)
         for mode in (Reverse, ReverseSplitWithPrimal):
             check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) if isinstance(v, np.ndarray) else Const(v)
-                             for v in vals], ret=Const, mode=mode, engine=_Numba)
-
-
-class _Numba:
-    """adcompiler's ``autodiff`` under the numba backend (an engine of ``check_grads``)."""
-
-    @staticmethod
-    def autodiff(*call):
-        return autodiff(*call, backend="numba")
-
-    @staticmethod
-    def autodiff_thunk(*call):
-        return autodiff_thunk(*call, backend="numba")
+                             for v in vals], ret=Const, mode=mode, engine=Numba)
 
 
 def stencil_loss(x, y):
@@ -315,7 +303,7 @@ def test_gathered_under_a_loss_updating_the_shadow_whole(monkeypatch):
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-13)
     assert any(m is not None for m in made)
-    check_grads(stencil_loss, Duplicated(x.copy(), np.zeros(9)), Duplicated(y.copy(), np.zeros(9)), engine=_Numba)
+    check_grads(stencil_loss, Duplicated(x.copy(), np.zeros(9)), Duplicated(y.copy(), np.zeros(9)), engine=Numba)
 
 
 def coefficient_loss(x, y, c):
@@ -339,4 +327,4 @@ def test_gathered_with_a_coefficient_differentiated(n, monkeypatch):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-13)
     assert not made or any(m is not None for m in made)
     check_grads(coefficient_loss, Duplicated(x.copy(), np.zeros(n)), Duplicated(y.copy(), np.zeros(n)),
-                Active(0.7), engine=_Numba)
+                Active(0.7), engine=Numba)

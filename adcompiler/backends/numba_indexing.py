@@ -1,0 +1,195 @@
+"""numba_indexing: the source of the numba versions of the runtime helpers
+for an index array (``x[idx]`` read, ``y[idx] = v`` and ``y[idx] += v``
+written, ``np.take``), part of the text ``numba_runtime.source`` gives.
+
+Each is an overload of the numpy backend's helper (``runtime.core.add_at``,
+``store_adjoint``, ``gather_last``, ``runtime.numpy.take_adjoint``) for the
+forms numba's own indexing takes: one index array of one dimension (integers,
+negative ones counting from the end, or a mask) on the first axis of a 1-D or
+2-D array, or two integer ones of one length selecting elements of a 2-D array. Any other form leaves the overload untyped, and the backend refuses
+the line. An integer out of range raises IndexError, as numpy does.
+"""
+from __future__ import annotations
+
+INDEXING = '''
+
+def _ad_index_typed(dx, idx):
+    """Whether the numba types are a 1-D or 2-D array and a 1-D int or bool index array."""
+    return isinstance(dx, _ad_types.Array) and dx.ndim in (1, 2) and isinstance(idx, _ad_types.Array) \\
+        and idx.ndim == 1 and isinstance(idx.dtype, (_ad_types.Integer, _ad_types.Boolean))
+
+
+def _ad_positions(n, idx):
+    return None
+
+
+@_ad_overload(_ad_positions)
+def _ad_positions_typed(n, idx):
+    """The positions ``idx`` selects in an axis of ``n`` (a mask's True places; an int
+    array's, counted from the end where negative)."""
+    if isinstance(idx.dtype, _ad_types.Boolean):
+        def mask(n, idx):
+            if idx.shape[0] != n:
+                raise IndexError("boolean index did not match indexed array")
+            return np.nonzero(idx)[0]
+        return mask
+
+    def ints(n, idx):
+        out = np.empty(idx.shape[0], np.int64)
+        for k in range(idx.shape[0]):
+            p = idx[k]
+            if p < 0:
+                p += n
+            if p < 0 or p >= n:
+                raise IndexError("index out of bounds")
+            out[k] = p
+        return out
+    return ints
+
+
+def _ad_pair_typed(dx, idx):
+    """Whether the numba types are a 2-D array and a pair of 1-D int arrays (``A[rows, cols]``)."""
+    return isinstance(dx, _ad_types.Array) and dx.ndim == 2 and isinstance(idx, _ad_types.UniTuple) \
+        and idx.count == 2 and isinstance(idx.dtype, _ad_types.Array) and idx.dtype.ndim == 1 \
+        and isinstance(idx.dtype.dtype, _ad_types.Integer)
+
+
+@_ad_jit
+def _ad_pair_positions(dx, idx):
+    """The rows and columns ``A[rows, cols]`` selects (of equal lengths)."""
+    if idx[0].shape[0] != idx[1].shape[0]:
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together")
+    return _ad_positions(dx.shape[0], idx[0]), _ad_positions(dx.shape[1], idx[1])
+
+
+def _ad_add_at(dx, idx, g):
+    np.add.at(dx, idx, g)
+
+
+@_ad_overload(_ad_add_at)
+def _ad_add_at_typed(dx, idx, g):
+    """``dx[idx] += g`` counting repeated indices (runtime.core.add_at)."""
+    if _ad_pair_typed(dx, idx):
+        if isinstance(g, _ad_types.Array) and g.ndim == 1:
+            def pair(dx, idx, g):
+                rows, cols = _ad_pair_positions(dx, idx)
+                for k in range(rows.shape[0]):
+                    dx[rows[k], cols[k]] += g[k]
+            return pair
+        if isinstance(g, (_ad_types.Number, _ad_types.Boolean)):
+            def pair_every(dx, idx, g):
+                rows, cols = _ad_pair_positions(dx, idx)
+                for k in range(rows.shape[0]):
+                    dx[rows[k], cols[k]] += g
+            return pair_every
+        return None
+    if not _ad_index_typed(dx, idx):
+        return None
+    if isinstance(g, _ad_types.Array) and g.ndim == dx.ndim:
+        if dx.ndim == 1:
+            def each1(dx, idx, g):
+                pos = _ad_positions(dx.shape[0], idx)
+                for k in range(pos.shape[0]):
+                    dx[pos[k]] += g[k]
+            return each1
+
+        def each2(dx, idx, g):
+            pos = _ad_positions(dx.shape[0], idx)
+            for k in range(pos.shape[0]):
+                for j in range(dx.shape[1]):
+                    dx[pos[k], j] += g[k, j]
+        return each2
+    if isinstance(g, (_ad_types.Number, _ad_types.Boolean)):
+        def every(dx, idx, g):
+            pos = _ad_positions(dx.shape[0], idx)
+            for k in range(pos.shape[0]):
+                dx[pos[k]] += g
+        return every
+    return None
+
+
+def _ad_last_adjoint(dx, idx, zero):
+    return None
+
+
+@_ad_overload(_ad_last_adjoint)
+def _ad_last_adjoint_typed(dx, idx, zero):
+    """``dx[idx]`` where each position keeps only its last occurrence (the others 0:
+    numpy keeps the last value stored), then ``dx[idx] = 0`` where ``zero``."""
+    if _ad_pair_typed(dx, idx):
+        def last_pair(dx, idx, zero):
+            rows, cols = _ad_pair_positions(dx, idx)
+            seen = np.zeros(dx.shape, np.bool_)
+            g = np.zeros(rows.shape[0], dx.dtype)
+            for k in range(rows.shape[0] - 1, -1, -1):
+                if not seen[rows[k], cols[k]]:
+                    seen[rows[k], cols[k]] = True
+                    g[k] = dx[rows[k], cols[k]]
+            if zero:
+                for k in range(rows.shape[0]):
+                    dx[rows[k], cols[k]] = 0
+            return g
+        return last_pair
+    if not _ad_index_typed(dx, idx):
+        return None
+
+    def last(dx, idx, zero):
+        n = dx.shape[0]
+        pos = _ad_positions(n, idx)
+        seen = np.zeros(n, np.bool_)
+        g = np.zeros((pos.shape[0],) + dx.shape[1:], dx.dtype)
+        for k in range(pos.shape[0] - 1, -1, -1):
+            if not seen[pos[k]]:
+                seen[pos[k]] = True
+                g[k] = dx[pos[k]]
+        if zero:
+            for k in range(pos.shape[0]):
+                dx[pos[k]] = 0
+        return g
+    return last
+
+
+def _ad_store_adjoint(dx, idx):
+    return None
+
+
+@_ad_overload(_ad_store_adjoint)
+def _ad_store_adjoint_typed(dx, idx):
+    """The adjoint of ``v`` in ``x[idx] = v``; ``dx[idx]`` zeroed (runtime.core.store_adjoint)."""
+    if _ad_index_typed(dx, idx) or _ad_pair_typed(dx, idx):
+        return lambda dx, idx: _ad_last_adjoint(dx, idx, True)
+    return None
+
+
+def _ad_gather_last(dx, idx):
+    return None
+
+
+@_ad_overload(_ad_gather_last)
+def _ad_gather_last_typed(dx, idx):
+    """The adjoint of ``v`` in ``x[idx] += v`` (runtime.core.gather_last)."""
+    if _ad_index_typed(dx, idx) or _ad_pair_typed(dx, idx):
+        return lambda dx, idx: _ad_last_adjoint(dx, idx, False)
+    return None
+
+
+def _ad_take_adjoint(g, a, indices, axis=None):
+    return None
+
+
+@_ad_overload(_ad_take_adjoint)
+def _ad_take_adjoint_typed(g, a, indices, axis=None):
+    """The adjoint of ``np.take(a, indices)`` of a 1-D ``a`` or with no axis (runtime.numpy.take_adjoint)."""
+    if not (isinstance(a, _ad_types.Array) and isinstance(g, _ad_types.Array) and isinstance(indices, _ad_types.Array)
+            and isinstance(indices.dtype, _ad_types.Integer) and (_ad_none(axis) or a.ndim == 1)):
+        return None
+
+    def flat(g, a, indices, axis=None):
+        out = np.zeros(a.size, g.dtype)
+        ix, gf = indices.ravel(), g.ravel()
+        pos = _ad_positions(a.size, ix)
+        for k in range(pos.shape[0]):
+            out[pos[k]] += gf[k]
+        return out.reshape(a.shape)
+    return flat
+'''
