@@ -1042,3 +1042,21 @@ def numbers_tested(x):
 def test_numbers_tested_as_conditions_everywhere():
     check_everywhere(numbers_tested, Duplicated(np.array([0.3, 0.6, 0.7, 0.9]), np.zeros(4)),
                      tapes=("autograd", "torch", "jax"))
+
+
+def items_read(X):
+    return X.item(1) * X.item(1, 2) + X.item((0, 1)) ** 2 + X.item(-1) * np.sum(X)
+
+
+def test_item_with_an_index():
+    """``x.item(k)`` (the k-th element of the flattened array), ``x.item(i, j)`` and
+    ``x.item((i, j))``: differentiated like the elements they read (refused before,
+    while ``x[k].item()`` was differentiated)."""
+    X = np.random.default_rng(0).uniform(0.5, 1.5, (2, 3))
+    check_everywhere(items_read, Duplicated(X, np.zeros((2, 3))), out=(), tapes=("autograd", "torch", "jax"))
+    want = np.full((2, 3), X.item(-1))
+    want[0, 1] += X.item(1, 2) + 2 * X.item(0, 1)
+    want[1, 2] += X.item(1)
+    want[1, 2] += np.sum(X)
+    for backend in ("numpy", "numba", "auto"):
+        np.testing.assert_allclose(gradient(items_read, X.copy(), backend=backend)[0], want, rtol=1e-12)

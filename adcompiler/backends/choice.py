@@ -126,6 +126,8 @@ def _fallback(comp, to_numpy):
     state = {"numpy": None}
 
     def pick(e):
+        if getattr(e, "ran", False):   # (numba stopped partway: the arguments may be half updated)
+            raise e
         if state["numpy"] is None:
             state["numpy"] = to_numpy(e)
         return state["numpy"]

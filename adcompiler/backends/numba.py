@@ -227,6 +227,18 @@ def _untyped(e, origins):
                              "backend='numpy' (backend='auto' falls back by itself).")
 
 
+def _ran(e, origins):
+    """numba's limits met while the function ran: the arguments may be half updated, so
+    ``auto`` does not run it again on numpy (``ran``)."""
+    where = next(iter(origins.values()), (None, None, None))
+    err = BackendError(f"numba could not run the derivative of this function ({e}); it stopped partway, and "
+                       "the arrays it writes may be partly updated.", filename=where[0], lineno=where[1],
+                       construct=where[2], hint="use backend='numpy' for this function, or pass contiguous "
+                                                "arrays (np.ascontiguousarray) where they are strided.")
+    err.ran = True
+    return err
+
+
 def _guarded(fn, path, origins):
     from numba.core.errors import NumbaError
 
@@ -242,6 +254,8 @@ def _guarded(fn, path, origins):
                 raise refusal from None
             if "fingerprint" in str(e):   # (an argument numba cannot type: an empty list)
                 raise _untyped(e, origins) from None
+            if "numba backend:" in str(e):   # (a helper's case numba's version does not cover, met running)
+                raise _ran(e, origins) from None
             raise
         except ZeroDivisionError as e:
             # (numba's compiled code keeps no line: name the function, and the backend that names the line)
@@ -258,11 +272,7 @@ def _guarded(fn, path, origins):
             # an operation on a 0-d array it does not lower)
             if _while_compiling(e):
                 raise _refusal(e, path, origins) from None
-            where = next(iter(origins.values()), (None, None, None))
-            raise BackendError(f"numba could not run the derivative of this function ({e}).",
-                               filename=where[0], lineno=where[1], construct=where[2],
-                               hint="use backend='numpy' (backend='auto' falls back by itself), or pass "
-                                    "contiguous arrays (np.ascontiguousarray) where they are strided.") from None
+            raise _ran(e, origins) from None
         except Exception as e:
             if _while_compiling(e):   # numba failed to compile (lowering), nothing ran
                 raise _refusal(e, path, origins) from None

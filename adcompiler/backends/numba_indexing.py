@@ -1,6 +1,7 @@
 """numba_indexing: the source of the numba versions of the runtime helpers
 for an index array (``x[idx]`` read, ``y[idx] = v`` and ``y[idx] += v``
-written, ``np.take``), part of the text ``numba_runtime.source`` gives.
+written, ``np.take``) and for ``np.roll`` along an axis (numba's takes none),
+part of the text ``numba_runtime.source`` gives.
 
 Each is an overload of the numpy backend's helper (``runtime.core.add_at``,
 ``store_adjoint``, ``gather_last``, ``runtime.numpy.take_adjoint``) for the
@@ -180,6 +181,17 @@ def _ad_take_adjoint(g, a, indices, axis=None):
 @_ad_overload(_ad_take_adjoint)
 def _ad_take_adjoint_typed(g, a, indices, axis=None):
     """The adjoint of ``np.take(a, indices)`` of a 1-D ``a`` or with no axis (runtime.numpy.take_adjoint)."""
+    if isinstance(a, _ad_types.Array) and isinstance(indices, _ad_types.Integer) and _ad_none(axis):
+        dtype = g if isinstance(g, (_ad_types.Float, _ad_types.Complex)) else _ad_types.float64
+
+        def one(g, a, indices, axis=None):
+            out = np.zeros(a.size, dtype)
+            k = indices + a.size if indices < 0 else indices
+            if k < 0 or k >= a.size:
+                raise IndexError("index out of bounds")
+            out[k] = g
+            return out.reshape(a.shape)
+        return one
     if not (isinstance(a, _ad_types.Array) and isinstance(g, _ad_types.Array) and isinstance(indices, _ad_types.Array)
             and isinstance(indices.dtype, _ad_types.Integer) and (_ad_none(axis) or a.ndim == 1)):
         return None
@@ -192,4 +204,53 @@ def _ad_take_adjoint_typed(g, a, indices, axis=None):
             out[pos[k]] += gf[k]
         return out.reshape(a.shape)
     return flat
+
+
+def _ad_roll(a, shift, axis=None):
+    return np.roll(a, shift, axis)
+
+
+@_ad_overload(_ad_roll)
+def _ad_roll_typed(a, shift, axis=None):
+    """np.roll by an int shift: flat (numba's) or along an axis of a 1-D or 2-D array."""
+    if not isinstance(a, _ad_types.Array) or not isinstance(shift, _ad_types.Integer):
+        return None
+    if _ad_none(axis):
+        return lambda a, shift, axis=None: np.roll(a, shift)
+    if not isinstance(axis, _ad_types.Integer) or a.ndim > 2:
+        return None
+
+    if a.ndim == 1:
+        def along1(a, shift, axis=None):
+            n = a.shape[0]
+            out = np.empty_like(a)
+            for i in range(n):
+                out[(i + shift) % n] = a[i]
+            return out
+        return along1
+
+    def along2(a, shift, axis=None):
+        out = np.empty_like(a)
+        if axis % 2 == 0:
+            n = a.shape[0]
+            for i in range(n):
+                out[(i + shift) % n, :] = a[i, :]
+        else:
+            n = a.shape[1]
+            for j in range(n):
+                out[:, (j + shift) % n] = a[:, j]
+        return out
+    return along2
+
+
+def _ad_roll_adjoint(g, shift, axis=None):
+    return np.roll(g, -shift, axis)
+
+
+@_ad_overload(_ad_roll_adjoint)
+def _ad_roll_adjoint_typed(g, shift, axis=None):
+    """np.roll's adjoint: a roll back."""
+    if not isinstance(shift, _ad_types.Integer):
+        return None
+    return lambda g, shift, axis=None: _ad_roll(g, -shift, axis)
 '''

@@ -216,6 +216,15 @@ class FunctionRewrite(LoopRewrites):
                     self.refuse(s, f"its derivative calls the runtime helper `{node.id}`, which has no numba "
                                    "version", "use backend='numpy' (or backend='auto') for this function.")
 
+    def one_element(self, e) -> bool:
+        """Whether ``x[..., i]`` (an index with an ellipsis) may select one element: no slice or
+        new axis, and ``x`` of a rank no larger than its other entries (or unknown)."""
+        elts = [i for i in e.slice.elts if not (isinstance(i, ast.Constant) and i.value is Ellipsis)]
+        if any(isinstance(i, ast.Slice) or (isinstance(i, ast.Constant) and i.value is None) for i in elts):
+            return False
+        k = self.kinds.get(e.value.id) if isinstance(e.value, ast.Name) else None
+        return k is None or k.cls != "array" or k.ndim is None or k.ndim <= len(elts)
+
     def stmt(self, s):
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name):
             m = _MARK_RE.match(s.value.id)
@@ -231,7 +240,8 @@ class FunctionRewrite(LoopRewrites):
             return self.pop(s, s.value)
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Subscript) \
                 and isinstance(s.value.slice, ast.Tuple) and len(s.value.slice.elts) > 1 and any(
-                    isinstance(e, ast.Constant) and e.value is Ellipsis for e in s.value.slice.elts):
+                    isinstance(e, ast.Constant) and e.value is Ellipsis for e in s.value.slice.elts) \
+                and self.one_element(s.value):
             # numpy's x[0, ...] is a 0-d view (it sees later writes of x); numba's a copy
             self.refuse(s, "a view of one element with an ellipsis (x[0, ...]), which numba copies",
                         "read the element after the writes, or use backend='numpy'.")

@@ -253,6 +253,17 @@ def _ad_unbroadcast_typed(g, x):
                 r = np.sum(r, axis=1).reshape((r.shape[0], 1))
             return r
         return two
+    if g.ndim == x.ndim == 3:
+        def three(g, x):
+            r = np.ascontiguousarray(g)
+            if x.shape[0] == 1 and r.shape[0] != 1:
+                r = np.sum(r, axis=0).reshape((1, r.shape[1], r.shape[2]))
+            if x.shape[1] == 1 and r.shape[1] != 1:
+                r = np.sum(r, axis=1).reshape((r.shape[0], 1, r.shape[2]))
+            if x.shape[2] == 1 and r.shape[2] != 1:
+                r = np.sum(r, axis=2).reshape((r.shape[0], r.shape[1], 1))
+            return r
+        return three
     if g.ndim == x.ndim + 1 and x.ndim >= 1:
         return lambda g, x: _ad_unbroadcast(np.sum(g, axis=0), x)
     if g.ndim == x.ndim:
@@ -304,55 +315,6 @@ def _ad_scatter_sum_typed(x, weights, minlength):
 def _ad_none(t):
     """Whether the numba type ``t`` is None (given or left out)."""
     return t is None or isinstance(t, (_ad_types.NoneType, _ad_types.Omitted))
-
-
-def _ad_roll(a, shift, axis=None):
-    return np.roll(a, shift, axis)
-
-
-@_ad_overload(_ad_roll)
-def _ad_roll_typed(a, shift, axis=None):
-    """np.roll by an int shift: flat (numba's) or along an axis of a 1-D or 2-D array."""
-    if not isinstance(a, _ad_types.Array) or not isinstance(shift, _ad_types.Integer):
-        return None
-    if _ad_none(axis):
-        return lambda a, shift, axis=None: np.roll(a, shift)
-    if not isinstance(axis, _ad_types.Integer) or a.ndim > 2:
-        return None
-
-    if a.ndim == 1:
-        def along1(a, shift, axis=None):
-            n = a.shape[0]
-            out = np.empty_like(a)
-            for i in range(n):
-                out[(i + shift) % n] = a[i]
-            return out
-        return along1
-
-    def along2(a, shift, axis=None):
-        out = np.empty_like(a)
-        if axis % 2 == 0:
-            n = a.shape[0]
-            for i in range(n):
-                out[(i + shift) % n, :] = a[i, :]
-        else:
-            n = a.shape[1]
-            for j in range(n):
-                out[:, (j + shift) % n] = a[:, j]
-        return out
-    return along2
-
-
-def _ad_roll_adjoint(g, shift, axis=None):
-    return np.roll(g, -shift, axis)
-
-
-@_ad_overload(_ad_roll_adjoint)
-def _ad_roll_adjoint_typed(g, shift, axis=None):
-    """np.roll's adjoint: a roll back."""
-    if not isinstance(shift, _ad_types.Integer):
-        return None
-    return lambda g, shift, axis=None: _ad_roll(g, -shift, axis)
 
 
 def _ad_unreduce(g, x, axis=None, keepdims=False):

@@ -131,6 +131,14 @@ class MethodRewrite:
             # x.item() of a one-element array of any rank: reshape to 0-d first
             flat = self.temp(self.make_call(np.reshape, [self.atom(obj), ast.Tuple([], ast.Load())], [], e))
             return self.make_call(float, [flat], [], e)
+        if name == "item" and e.args and not e.keywords:
+            # x.item(k): the k-th element of the flattened array; x.item(i, j) and x.item((i, j)): x[i, j]
+            if len(e.args) == 1 and not isinstance(e.args[0], ast.Tuple):
+                value = self.make_call(np.take, [self.atom(obj), self.arg_atom(e.args[0])], [], e)
+            else:
+                idx = e.args[0] if len(e.args) == 1 else ast.Tuple(list(e.args), ast.Load())
+                value = self.subscript_load(ast.Subscript(obj, idx, ast.Load()))
+            return self.make_call(float, [self.temp(value)], [], e)
         self.err(e, f"the method `.{name}()` is not supported: the array methods of docs/rules.md and a "
                     "list's append and pop are.",
                  "use the equivalent numpy function (for a dict's values, pass the arrays as arguments), or "

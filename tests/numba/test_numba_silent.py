@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numba_kernels as K
+from numba_engine import Numba
 from optional import require
 
 from adcompiler import Const, Duplicated, Reverse, autodiff
@@ -507,3 +508,44 @@ def test_a_number_tested_as_a_condition(backend):
     from adcompiler import gradient
     x = np.array([0.3, 0.6, 0.7, 0.9])
     np.testing.assert_allclose(gradient(fractional_energy, x, backend=backend)[0], 2 * x + 1.5, rtol=1e-12)
+
+
+def premultiplied(img, w):
+    img[..., :3] *= img[..., 3:4]
+    for c in range(3):
+        img[..., c] = w[c] * img[..., c] + np.sin(img[..., 3])
+
+
+def premultiplied_4d(img):
+    for k in range(img.shape[0]):
+        img[k, ..., :3] *= img[k, ..., 3:4] * 1.0
+    img[..., :3] *= img[..., 3:4]
+
+
+def test_ellipses_with_slices_compile():
+    """``img[..., :3]`` and ``img[..., c]`` of a 3-D array are views in numba as in
+    numpy (only a 0-d ``x[0, ...]`` is copied): compiled, not refused; the adjoint of
+    ``img[..., 3:4]`` broadcast over the channels sums over them (a 3-D unbroadcast)."""
+    rng = np.random.default_rng(2)
+    img, w = rng.uniform(0.5, 1.5, (3, 2, 4)), np.array([0.5, 1.5, 2.0])
+    got, want = {}, {}
+    for backend, out in (("numba", got), ("numpy", want)):
+        x, dx = img.copy(), np.arange(24.0).reshape(3, 2, 4)
+        autodiff(Reverse, premultiplied, Const, Duplicated(x, dx), Const(w), backend=backend)
+        out["x"], out["dx"] = x, dx
+    np.testing.assert_allclose(got["x"], want["x"], rtol=1e-13)
+    np.testing.assert_allclose(got["dx"], want["dx"], rtol=1e-13)
+    check_grads(premultiplied, Duplicated(img.copy(), np.zeros((3, 2, 4))), Const(w), ret=Const, engine=Numba)
+
+
+def test_a_helper_case_numba_meets_running_is_not_run_again_by_auto():
+    """A 4-D broadcast's adjoint, which numba's unbroadcast does not cover, is met
+    while the function runs, after it wrote its argument: refused under numba and
+    under auto (numpy would run on the half-updated array), never a ValueError."""
+    img = np.random.default_rng(4).uniform(0.5, 1.5, (2, 2, 2, 4))
+    for backend in ("numba", "auto"):
+        with pytest.raises(BackendError, match="stopped partway"):
+            autodiff(Reverse, premultiplied_4d, Const, Duplicated(img.copy(), np.ones(img.shape)), backend=backend)
+    x, dx = img.copy(), np.ones(img.shape)
+    autodiff(Reverse, premultiplied_4d, Const, Duplicated(x, dx))
+    check_grads(premultiplied_4d, Duplicated(img.copy(), np.zeros(img.shape)), ret=Const)
