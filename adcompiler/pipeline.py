@@ -38,6 +38,7 @@ from .codegen import compile as compiler
 from .codegen.emit import emit_module, funcdef, unparse
 from .codegen.naming import TEMP, Namer, is_generated, names_in
 from .errors import AdCompilerError, BackendError, UnsupportedSyntaxError
+from .frontend.contexts import drop_warning_contexts
 from .frontend.fence import fence
 from .frontend.nested import lift_nested
 from .frontend.normalize import Normalizer
@@ -105,6 +106,7 @@ def _analyse(func, param_kinds, hook: Hook) -> Analysis:
     lift_nested(pf)                                                         # (nested functions, lifted)
     hook("parse", lambda: ast.unparse(pf.tree))
     resolver = Resolver(pf)                                                 # resolve
+    drop_warning_contexts(pf, resolver)                                     # (np.errstate that only warns)
     fence(pf, resolver)                                                     # fence
     params = [a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args]
     if len(params) != len(param_kinds):

@@ -26,7 +26,7 @@ def kernel(x, y):
 """,
     "with": """
 def kernel(x, y):
-    with np.errstate(all="ignore"):
+    with np.errstate(all="raise"):
         x[:] = y * 2.0
 """,
     "lambda": """

@@ -26,6 +26,7 @@ from adcompiler import (
     autodiff_thunk,
     gradient,
 )
+from adcompiler.errors import UnsupportedSyntaxError
 from adcompiler.testing import check_grads
 
 
@@ -1060,3 +1061,29 @@ def test_item_with_an_index():
     want[1, 2] += np.sum(X)
     for backend in ("numpy", "numba", "auto"):
         np.testing.assert_allclose(gradient(items_read, X.copy(), backend=backend)[0], want, rtol=1e-12)
+
+
+def damped_quietly(y, k, n):
+    for _ in range(n):
+        with np.errstate(over="ignore", invalid="warn"):
+            y += 0.1 * (-k * y)
+    with np.errstate(all="ignore"):
+        return np.sum(y ** 2)
+
+
+def damped_raising(y, k, n):
+    with np.errstate(over="raise"):
+        y += 0.1 * (-k * y)
+    return np.sum(y ** 2)
+
+
+def test_errstate_that_only_silences_warnings():
+    """``with np.errstate(over="ignore")`` (common in time loops) changes only what numpy
+    prints: its body is differentiated as written. ``"raise"`` changes what runs: refused."""
+    y = np.array([1.0, 0.5])
+    check_everywhere(damped_quietly, Duplicated(y.copy(), np.zeros(2)), Active(0.5), Const(3), out=None,
+                     tapes=("autograd", "torch", "jax"))
+    g = gradient(damped_quietly, y.copy(), 0.5, 3)
+    np.testing.assert_allclose(g[0], 2 * y * 0.95 ** 6, rtol=1e-12)
+    with pytest.raises(UnsupportedSyntaxError, match="with"):
+        gradient(damped_raising, y.copy(), 0.5, 1)

@@ -13,7 +13,8 @@ from ..errors import UnsupportedSyntaxError
 
 _REFUSED = {
     ast.Try: ("try/except", "move error handling outside the differentiated function."),
-    ast.With: ("with", "move the context manager outside the differentiated function."),
+    ast.With: ("with (other than np.errstate setting warnings only)",
+               "move the context manager outside the differentiated function."),
     ast.AsyncWith: ("async with", "differentiate a plain function."),
     ast.AsyncFor: ("async for", "differentiate a plain function."),
     ast.Await: ("await", "differentiate a plain function."),
