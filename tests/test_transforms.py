@@ -312,3 +312,29 @@ def test_gradient_and_hessian_take_keyword_arguments_directly():
     assert g[1] == pytest.approx(np.sum(x ** 2))
     np.testing.assert_allclose(ad.gradient(_scaled_square, x, shift=0.5, wrt=0)[0], 2.0 * (x + 0.5))
     np.testing.assert_allclose(ad.hessian(_scaled_square, x, c=3.0), 6.0 * np.eye(3))
+
+
+def trajectory(y0, k, dt, n):
+    out = np.zeros((n + 1, y0.shape[0]))
+    y = y0.copy()
+    out[0] = y
+    for i in range(n):
+        y -= dt * k * y ** 3
+        out[i + 1] = y
+    return out
+
+
+def nothing_returned(y, k):
+    y *= k
+
+
+@pytest.mark.parametrize("f", [trajectory, nothing_returned])
+def test_transforms_of_a_number_refuse_other_returns_in_their_words(f):
+    """grad and vjp without out= need a float: an array (or nothing) returned is refused
+    naming the transform, not a return activity the user never chose."""
+    args = (np.ones(2), 0.5, 0.1, 4) if f is trajectory else (np.ones(2), 0.5)
+    for entry, call in (("vjp", lambda: vjp(f, *args)), ("grad", lambda: grad(f, 1)(*args)),
+                        ("grad", lambda: value_and_grad(f)(*args))):
+        with pytest.raises(AdCompilerError, match=f"{entry} without out= needs `{f.__name__}` to return a number") as e:
+            call()
+        assert "return activity" not in str(e.value) and e.value.lineno is not None

@@ -75,7 +75,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         args = positional(f, args, kwargs)
         nums = _positions(f, argnums, args)
         ann = annotate(args, nums, f)
-        derivs, value = autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
+        derivs, value = _of_a_number("grad", f, ann)
         grads = tuple(derivative(a, d) for a, d in ((ann[i], derivs[i]) for i in nums))
         return float(value), (grads[0] if isinstance(argnums, numbers.Integral) else grads)
     return value_and_gradient
@@ -97,7 +97,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
     if out is None:
         nums = _all_float_positions(args)
         ann = annotate(args, nums, f)
-        derivs, value = autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
+        derivs, value = _of_a_number("vjp", f, ann)
         grads = [derivative(a, d) for a, d in zip(ann, derivs)]
 
         def pullback_value(ct: Any) -> tuple:
@@ -184,6 +184,23 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _of_a_number(entry, f, ann) -> tuple:
+    """``autodiff`` in ReverseWithPrimal of ``f``, which must return a number: an array or
+    nothing returned is refused in the words of ``entry`` (no return activity was chosen)."""
+    try:
+        return autodiff(A.ReverseWithPrimal, f, A.Active, *ann)
+    except ActivityError as e:
+        what = next((w for w in ("returns an array", "returns nothing") if f"` {w}" in str(e)), None)
+        if "the return activity is Active but" not in str(e) or what is None:
+            raise
+        hint = ("name the arguments whose final values are the outputs with out=..., or return a float."
+                if entry == "vjp" else "return a float (e.g. np.sum(...)); for an array's derivatives use vjp, "
+                "jacobian or autodiff.")
+        raise ActivityError(f"{entry} without out= needs `{getattr(f, '__name__', f)}` to return a number; it "
+                            f"{what}.", filename=e.filename, lineno=e.lineno, construct=e.construct,
+                            hint=hint) from None
+
+
 def _all_float_positions(args) -> tuple:
     return tuple(i for i, a in enumerate(args) if is_float_array(a) or is_float_scalar(a))
 
