@@ -130,8 +130,9 @@ def _rank_refusal(an, s, n: str, base: str, unknown: dict) -> None:
     names = unknown.get(an.eff.cell(base)) or sorted({q for qs in unknown.values() for q in qs})
     shapes = " ".join(f"--shape {p}=DIMS" for p in names)
     text = ast.unparse(s.value)
+    line = (an.pf.line_text(s.lineno) or f"{n} = {text}").strip()
     raise UsageError(
-        f"{an.pf.filename}:{s.lineno}: `{n} = {text}`: whether this is a view of `{base}` or a copy of "
+        f"{an.pf.filename}:{s.lineno}: `{line}`: whether `{text}` is a view of `{base}` or a copy of "
         f"one element depends on the rank of {', '.join(f'`{p}`' for p in names)}, which the command "
         f"line does not know, and `{base}` is written, so the derivative differs between the two. Give "
         f"the shape of the array argument{'s' if len(names) > 1 else ''}: {shapes} (only the rank is used; "

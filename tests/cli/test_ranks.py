@@ -6,6 +6,7 @@ finite differences and autodiff through the Python API."""
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,6 +37,9 @@ def test_emit_asks_for_the_shape(func, line, param):
     assert proc.stderr.startswith("adcompiler: error:") and proc.stderr.count("\n") == 1
     assert f"ranks.py:{line}:" in proc.stderr
     assert f"--shape {param}=DIMS" in proc.stderr and f"rank of `{param}`" in proc.stderr
+    # (the user's line as written, not a normalized statement naming a temporary)
+    written = Path(RANKS).read_text().splitlines()[line - 1].strip()
+    assert f"`{written}`" in proc.stderr and "_t" not in proc.stderr.split("`")[1]
 
 
 def _objective(func, X0, seed, *rest):
