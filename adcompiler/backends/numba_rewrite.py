@@ -361,9 +361,16 @@ class FunctionRewrite(LoopRewrites):
         if k is not None and k.dtype == "c":
             return self.refuse(s, "the reverse sweep needs a complex value, and the typed tape holds no complex "
                                   "numbers", "use backend='numpy' (backend='auto' falls back by itself).")
+        made = set(self.namer.generated) | set(self.namer.adjoints.values()) if self.namer is not None else set()
+        vague = [a.arg for a in self.fn.args.args if a.arg not in made and a.arg not in ("dret", "_tape")
+                 and getattr(self.kinds.get(a.arg), "cls", "num") in ("num", "other")]
         return self.refuse(s, f"the reverse sweep needs `{ast.unparse(value)}`, whose type (a float, an int, a "
                               "bool or an array of known rank) is not known",
-                           "give the arrays' ranks (annotations or shapes), or use backend='numpy'.")
+                           (f"give the types of {', '.join(f'`{n}`' for n in vague)} (annotations such as "
+                            f"`{vague[0]}: int`, or on the command line --shape {vague[0]}=:int64 for an int, "
+                            f"--shape {vague[0]}=DIMS for an array)"
+                            if vague else "give the arrays' ranks (annotations or shapes)") +
+                           ", or use backend='numpy'.")
 
     def pop(self, s, call):
         tag = getattr(call, "tape_tag", None)

@@ -346,3 +346,16 @@ def squares_and_max(x):
     for i in range(x.shape[0]):
         s += x[i] * x[i]
     return s + np.max(x) - np.min(x)
+
+
+def seasonal_level(y, season, fc, m):
+    """Holt-Winters' level with a season of length ``m`` (``t % m``)."""
+    L = y[0]
+    sse = 0.0
+    for t in range(y.shape[0]):
+        i = t % m
+        fc[t] = L * season[i]
+        e = y[t] - fc[t]
+        sse += e ** 2
+        L = 0.3 * y[t] / season[i] + 0.7 * L
+    return sse

@@ -669,3 +669,23 @@ def test_a_constant_array_with_negative_numbers_under_numba():
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
     check_grads(_smoothed, Duplicated(y0.copy(), np.zeros(6)), Duplicated(np.zeros(6), np.zeros(6)), ret=Const,
                 engine=NumbaEngine())
+
+
+def test_emit_numba_names_a_const_of_unknown_type(tmp_path):
+    """``--const m`` read as ``t % m``: numba needs its type; the refusal names `m` and
+    how to give it (it hinted at the arrays' ranks, all given); with it, the module runs."""
+    base = ["emit", f"{K.__file__}:seasonal_level", "--target", "numba", "--dup", "y,season,fc", "--const", "m",
+            "--shape", "y=8", "--shape", "season=4", "--shape", "fc=8"]
+    proc = subprocess.run([sys.executable, "-m", "adcompiler", *base], check=False, capture_output=True, text=True)
+    assert proc.returncode == 2 and "`m`" in proc.stderr and "--shape m=:int64" in proc.stderr
+    out = tmp_path / "seasonal_numba.py"
+    subprocess.run([sys.executable, "-m", "adcompiler", *base, "--shape", "m=:int64", "-o", str(out)], check=True)
+    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); import seasonal_numba as m\n"
+            "y = 10 + np.sin(np.arange(8.0)); s = np.array([1.05, 1.02, 0.96, 0.97]); fc = np.zeros(8)\n"
+            "dy, ds, dfc = np.zeros(8), np.zeros(4), np.zeros(8)\n"
+            "d = m.seasonal_level_reverse(y, dy, s, ds, fc, dfc, 4)\n"
+            "print(repr(list(dy) + list(ds)))\n")
+    got = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True, text=True)
+    want = ad.gradient(K.seasonal_level, 10 + np.sin(np.arange(8.0)), np.array([1.05, 1.02, 0.96, 0.97]),
+                       np.zeros(8), 4)
+    np.testing.assert_allclose(eval(got.stdout), np.concatenate([want[0], want[1]]), rtol=1e-12)
