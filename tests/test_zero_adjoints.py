@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere
 
-from adcompiler import Active, Const, Duplicated, Reverse, autodiff
+from adcompiler import (
+    Active,
+    Const,
+    Duplicated,
+    Reverse,
+    ReverseSplitWithPrimal,
+    autodiff,
+    autodiff_thunk,
+)
 from adcompiler import gradient as ad_gradient
 
 
@@ -385,3 +393,78 @@ def test_a_parameter_rebound_to_bounded_values_keeps_its_guard():
         want = [1.0 + (-2 * 0.5) * (-1.5) / 1.25 ** 2, 1 / 1.25 + (-2 * -1.5) * 2.0 / 3.25 ** 2, 1 / 3.25]
         np.testing.assert_allclose(dx, want, rtol=1e-12)
 
+
+
+def reciprocal_of_a_sum_unread(x, c):
+    s = np.sum(x * x)
+    inv = 1.0 / s   # (inf at x == 0, read only when c > 0)
+    if c > 0.0:
+        return inv
+    return s
+
+
+def test_an_unread_reciprocal_recomputed_from_the_tape():
+    """``s`` goes on the tape, and the reverse sweep recomputes ``inv = 1 / s``: a
+    Python float popped from a typed stack raised ZeroDivisionError at ``s == 0``
+    (numpy's number gives inf, unread). Divisors stay numpy numbers on the tape."""
+    x = np.zeros(2)
+    for backend in ("numpy", "numba", "auto"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            g = ad_gradient(reciprocal_of_a_sum_unread, x.copy(), -1.0, backend=backend)[0]
+        np.testing.assert_array_equal(g, [0.0, 0.0])
+    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, reciprocal_of_a_sum_unread, Active, Duplicated, Const)
+    dx = np.zeros(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        tape, value = fwd(Duplicated(x, np.zeros(2)), Const(-1.0))
+        rev(Duplicated(x, dx), Const(-1.0), 1.0, tape)
+    assert value == 0.0 and np.array_equal(dx, [0.0, 0.0])
+    xs = np.array([0.5, -1.5])
+    check_everywhere(reciprocal_of_a_sum_unread, Duplicated(xs, np.zeros(2)), Const(1.0), out=None,
+                     tapes=("autograd", "torch", "jax"))
+
+
+def tiny_softening(x, y, c):
+    for i in range(x.shape[0]):
+        d = x[i] * 2.0
+        r2 = d * d + 1e-150
+        w = r2 ** -1.5   # (its partial overflows at d == 0 where r2 is tiny: not kept away from 0 enough)
+        if c > 0.0:
+            y[i] = w
+        else:
+            y[i] = x[i] * 2.0
+
+
+def axis_maximum(x, y):
+    m = np.max(x, 0)   # (an axis, not a number: no bound on m)
+    w = 1.0 / (m + 1.0)
+    if m > 5.0:
+        y[0] = w
+    else:
+        y[0] = m
+
+
+def test_bounds_too_small_or_not_numbers_keep_their_guards():
+    """A divisor at least 1e-150 is not kept away from 0 for the partials (its
+    -2.5th power overflows): the term stays guarded, the derivative 0 where unread;
+    ``np.max(x, 0)`` reads an axis, not a second number, and bounds nothing."""
+    from adcompiler.analysis.finite import lower_bounds
+    from adcompiler.analysis.kinds import FLOAT, Kind
+    for backend in ("numpy", "numba"):
+        dx = np.zeros(2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            autodiff(Reverse, tiny_softening, Const, Duplicated(np.array([0.0, 0.5]), dx),
+                     Duplicated(np.zeros(2), np.ones(2)), Const(-1.0), backend=backend)
+        np.testing.assert_array_equal(dx, [2.0, 2.0])
+    import ast
+    body = ast.parse("m = np.max(x, 0)\nk = max(a, 0.5)\nq = np.maximum(a, 2.0)\nz = z0 * z0 + 1.0").body
+    kinds = {"m": FLOAT, "k": FLOAT, "q": FLOAT, "z": Kind("float", dtype="c")}
+    assert lower_bounds(body, kinds) == {"k": 0.5, "q": 2.0}
+    x = np.array([-1.0, -3.0])
+    dx = np.zeros(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        autodiff(Reverse, axis_maximum, Const, Duplicated(x, dx), Duplicated(np.zeros(1), np.ones(1)))
+    np.testing.assert_array_equal(dx, [1.0, 0.0])

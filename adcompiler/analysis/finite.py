@@ -150,7 +150,8 @@ def lower_bounds(body: list, kinds: dict, params=()) -> dict:
             plain.add(id(n.targets[0]))
     other = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
              and id(n) not in plain} | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)} | set(params)
-    candidates = {k: v for k, v in binds.items() if k not in other and getattr(kinds.get(k), "cls", None) == "float"}
+    candidates = {k: v for k, v in binds.items() if k not in other and getattr(kinds.get(k), "cls", None) == "float"
+                  and getattr(kinds.get(k), "dtype", None) != "c"}   # (real numbers: z * z of a complex z is not >= 0)
     bounds: dict = {}
     changed = True
     while changed:   # (from none: a name is bounded once all its values are, by names bounded before)
@@ -197,16 +198,16 @@ def lower_bound(e, bounds: dict):
             return 0.0
         return None
     if isinstance(e, ast.Call) and not e.keywords and len(e.args) in (1, 2):
-        name = _call_name(e)
+        name = _bounding_call(e)
         args = [lower_bound(a, bounds) for a in e.args]
         if len(e.args) == 2:
-            if name in ("maximum", "max", "fmax"):
+            if name == "max":
                 known = [a for a in args if a is not None]
                 return max(known) if known else None
             return 0.0 if name == "hypot" else None
         if name in ("exp", "square"):
             return 0.0
-        if name in ("abs", "absolute", "fabs"):
+        if name == "abs":
             return max(0.0, args[0] or 0.0)
         if name == "cosh":
             return 1.0
@@ -215,14 +216,44 @@ def lower_bound(e, bounds: dict):
     return None
 
 
+def _bounding_call(call: ast.Call) -> str | None:
+    """The name ``lower_bound`` knows the function of ``call`` by (``max``: of two numbers,
+    ``np.maximum`` or the builtin; not ``np.max(x, axis)``), from the function the call was
+    resolved to, or else from a numpy or math attribute."""
+    import builtins
+    import math
+    known = {np.sqrt: "sqrt", math.sqrt: "sqrt", np.exp: "exp", math.exp: "exp", np.square: "square",
+             np.abs: "abs", np.fabs: "abs", math.fabs: "abs", builtins.abs: "abs", np.cosh: "cosh",
+             math.cosh: "cosh", np.maximum: "max", np.fmax: "max", builtins.max: "max", np.hypot: "hypot",
+             math.hypot: "hypot", np.log: "log", math.log: "log"}
+    from ..frontend import notes
+    fn = notes.target(call)
+    if fn is None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
+            and call.func.value.id in ("np", "numpy", "math"):
+        fn = getattr(np if call.func.value.id != "math" else math, call.func.attr, None)
+    elif fn is None and isinstance(call.func, ast.Name) and call.func.id in ("abs", "max"):
+        fn = getattr(builtins, call.func.id)
+    try:
+        return known.get(fn)
+    except TypeError:   # (an unhashable callable)
+        return None
+
+
+#: the smallest lower bound a divisor may have: the partials of a division by a
+#: number at least this (powers of its inverse up to the tenth) stay finite
+_TINY = 1e-30
+
+
 def _bounded_op(n: ast.BinOp, bounds: dict) -> bool:
-    """A division by a number kept away from 0 (``lower_bounds``), or a power of one."""
+    """A division by a number kept away from 0 (``lower_bounds``), or a power of one
+    (to a constant exponent no larger than 8 in size)."""
     if isinstance(n.op, ast.Div):
         b = lower_bound(n.right, bounds)
-        return b is not None and b > 0
-    if isinstance(n.op, ast.Pow) and isinstance(n.right, ast.Constant) and type(n.right.value) in (int, float):
+        return b is not None and b >= _TINY
+    if isinstance(n.op, ast.Pow) and isinstance(n.right, ast.Constant) and type(n.right.value) in (int, float) \
+            and abs(n.right.value) <= 8:
         b = lower_bound(n.left, bounds)
-        return b is not None and b > 0
+        return b is not None and b >= _TINY
     return False
 
 
@@ -231,4 +262,5 @@ def _bounded_call(n: ast.Call, bounds: dict) -> bool:
     if len(n.args) != 1 or n.keywords:
         return False
     b = lower_bound(n.args[0], bounds)
-    return b is not None and (b >= 0 if _call_name(n) == "sqrt" else b > 0 if _call_name(n) == "log" else False)
+    name = _bounding_call(n)
+    return b is not None and (b >= 0 if name == "sqrt" else b >= _TINY if name == "log" else False)

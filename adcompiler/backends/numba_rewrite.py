@@ -209,10 +209,11 @@ class FunctionRewrite(LoopRewrites):
                         and node.id not in HELPERS and not _POPS.match(node.id) and node.id != "_ad_void" \
                         and not _COUNTED.match(node.id):
                     if node.id in ("_ad_shadow_ref", "_ad_roots"):
-                        self.refuse(s, "the split halves (autodiff_thunk, differentiate) would pass the shadow of "
-                                       "a view or a local array from one half to the other, which the typed tape "
-                                       "does not carry", "use backend='numpy' or 'auto' for split mode (autodiff "
-                                       "with backend='numba' runs both sweeps in one compiled function).")
+                        self.refuse(s, "the derivative passes the shadow of a view or of a new array (a local "
+                                       "array, an array a helper returns) from a forward half to its reverse half "
+                                       "(split mode: autodiff_thunk, differentiate; or a helper's halves), which "
+                                       "the typed tape does not carry", "use backend='numpy' (backend='auto' falls "
+                                       "back by itself).")
                     self.refuse(s, f"its derivative calls the runtime helper `{node.id}`, which has no numba "
                                    "version", "use backend='numpy' (or backend='auto') for this function.")
 
@@ -468,8 +469,10 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
         changed = False
         for name, e in list(refused.items()):
             known = [c for c in refused if c != name and refused[c] is not e and _TAPE_UNCOVERED not in str(refused[c])]
-            # (a callee's reason; else another function's of the module: the split halves are a pair)
-            callee = min((c for c in known if c in calls.get(name, ())), default=min(known, default=None))
+            # (a callee's reason; else the other split half's: the halves are a pair)
+            half = {"_fwd": "_rev", "_rev": "_fwd"}.get(name[-4:])
+            callee = min((c for c in known if c in calls.get(name, ())),
+                         default=name[:-4] + half if half and name[:-4] + half in known else None)
             if _TAPE_UNCOVERED in str(e) and callee is not None:
                 refused[name] = refused[callee]
                 changed = True

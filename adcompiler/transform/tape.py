@@ -22,6 +22,22 @@ def assign(names, value):
     return ast.Assign(targets=[ast.Tuple([N(n, ast.Store) for n in names], ast.Store())], value=value)
 
 
+def _divisors(body) -> set:
+    """The names read in a divisor (``1.0 / (s - 1.0)``) or a power's base (``s ** 0.5``):
+    kept numpy numbers on the tape, not Python floats (a typed stack pops those), on
+    which a division by zero raises where numpy's gives inf (an unread ``1 / s`` at
+    ``s == 0`` recomputed by the reverse sweep) and a negative base's fractional power
+    is complex where numpy's is nan."""
+    out = set()
+    for n in ast.walk(ast.Module(body=list(body), type_ignores=[])):
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod)):
+            out |= {m.id for m in ast.walk(n.right) if isinstance(m, ast.Name)}
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) and not (
+                isinstance(n.right, ast.Constant) and type(n.right.value) is int and n.right.value >= 0):
+            out |= {m.id for m in ast.walk(n.left) if isinstance(m, ast.Name)}
+    return out
+
+
 class TapeAccess:
     """Tape pushes and pops, and the shadow references of split halves (a mixin of ``Sweeps``)."""
 
@@ -64,7 +80,7 @@ class TapeAccess:
         if not self.ctx.module.options.typed_tape or tag not in ("f", "i"):
             return None
         if self._typed is None:
-            self._typed = typed_names(self.body, self.ctx)
+            self._typed = typed_names(self.body, self.ctx) - _divisors(self.body)
         return tag if name in self._typed else None
 
     def placeholder(self, n) -> ast.expr:

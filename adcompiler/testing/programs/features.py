@@ -197,13 +197,17 @@ def ragged_loop(g: ExprGen, ind: str, ex: Extras) -> list[str]:
         x = r.choice(s.vecs)
         w = r.choice(s.w_vecs)
         k = r.random()
-        if k < 0.4:   # y = A x, row by row
+        if k < 0.25:   # the index array whole: gathered, stored and added into at repeated positions
+            return [ind + r.choice([f"{w}[{ix}] += {vals} * {x}[{ix}]", f"{w}[{ix}] = {vals} * 0.5 + {x}[{ix}]",
+                                    f"np.add.at({w}, {ix}, {vals} * {x}[{ix}])",
+                                    f"{r.choice(s.w_scalars)} += float(np.sum({vals} * {x}[{ix}] ** 2))"])]
+        if k < 0.5:   # y = A x, row by row
             acc = ex.name("racc")
             return [ind + "for i in range(n):", ind + f"    {acc} = 0.0",
                     ind + f"    for k in range({ip}[i], {ip}[i + 1]):",
                     ind + f"        {acc} += {vals}[k] * {x}[{ix}[k]]",
                     ind + f"    {w}[i] {r.choice(['=', '+='])} {acc}"]
-        if k < 0.75:  # y += A^T x: scatter with repeated indices
+        if k < 0.8:  # y += A^T x: scatter with repeated indices
             return [ind + "for i in range(n):", ind + f"    for k in range({ip}[i], {ip}[i + 1]):",
                     ind + f"        {w}[{ix}[k]] += {vals}[k] * {x}[i]"]
         t = r.choice(s.w_scalars)
