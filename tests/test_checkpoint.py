@@ -814,3 +814,31 @@ def test_a_budget_on_a_scalar_loop_stays_near_it():
     tracemalloc.stop()
     np.testing.assert_allclose(g, ad.gradient(_scan, x, 20_000)[0], rtol=1e-10)
     assert peak < 1_000_000, peak
+
+
+def spring_steps(x, k, nsteps):
+    v = np.zeros_like(x)
+    for _ in range(nsteps):
+        for i in range(x.shape[0] - 1):
+            d = x[i + 1] - x[i]
+            v[i] += k * d * d
+        x += 0.1 * v
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("checkpoint", [None, 2, "1KB"])
+def test_split_halves_given_other_arrays_of_the_same_values(checkpoint):
+    """The reverse half given a copy of the argument (equal values, other memory):
+    the checkpointed steps replayed on the memory the forward half's steps used while
+    the snapshots were put back into the copy (the steps read ``x_1``, the alias of the
+    argument ``x``): a wrong gradient without an error. Now as without checkpoints."""
+    x0 = np.array([0.0, 1.0, 1.5, 3.0])
+    want = ad.gradient(spring_steps, x0.copy(), 0.7, 3)
+    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, spring_steps, Active, Duplicated, Active, Const,
+                              checkpoint=checkpoint)
+    x = x0.copy()
+    tape, _ = fwd(Duplicated(x, np.zeros(4)), Active(0.7), Const(3))
+    dx = np.zeros(4)
+    d = rev(Duplicated(x.copy(), dx), Active(0.7), Const(3), 1.0, tape)
+    np.testing.assert_allclose(dx, want[0], rtol=1e-12)
+    assert d[1] == pytest.approx(want[1], rel=1e-12)

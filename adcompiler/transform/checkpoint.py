@@ -221,7 +221,10 @@ class Checkpointing:
                 if k is None or k.cls not in ("array", "num", "list"):
                     return f"the loop writes `{n}`, which is neither a numpy array nor a list"
                 if self._is_root(n) and self._bound_before(n, s):
-                    roots.append(n)   # (a root bound only after the loop shares the cell by a later rebinding)
+                    # (a root bound only after the loop shares the cell by a later rebinding; the name
+                    # the steps use where it is the root's alias: a reverse half may be given other
+                    # arrays of the same values, and restores the memory its steps replay on)
+                    roots.append(self._alias_used(n, s, bound_in))
         why = self._bound_and_read_after(inside, bound_in) or next(   # (a snapshot would read it unbound)
             (f"the loop writes memory `{n}` may name, bound on some paths only" for n in roots
              if not self._bound_on_every_path(n, s)), None)
@@ -254,6 +257,21 @@ class Checkpointing:
                 return "the loop reads memory written after it that has no name outside the loop"
             fixed += names
         return {"roots": roots, "carried": carried, "bound": bound_in, "outside": bound_out, "fixed": sorted(fixed)}
+
+    def _alias_used(self, root, loop, bound_in) -> str:
+        """``root``, or the name the steps of ``loop`` read its whole memory by instead
+        (``x_1`` of ``x_1 = x``, bound once before the loop, where the steps never read ``x``)."""
+        used = loads(loop.body) | {t.id for st in walk_stmts(loop.body) for t in ast.walk(st)
+                                   if isinstance(t, ast.Name) and isinstance(t.ctx, ast.Store)}
+        if root in used:
+            return root
+        for st in walk_stmts(self.body):
+            if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name) \
+                    and isinstance(st.value, ast.Name) and st.value.id == root and st.targets[0].id in used \
+                    and st.targets[0].id not in bound_in and self.after(loop, st) \
+                    and self.nbind.get(st.targets[0].id, 0) == 1:
+                return st.targets[0].id
+        return root
 
     def _bound_before(self, n, loop) -> bool:
         """Whether ``n`` is an argument or bound by a statement before ``loop``."""
