@@ -221,10 +221,7 @@ class Checkpointing:
                 if k is None or k.cls not in ("array", "num", "list"):
                     return f"the loop writes `{n}`, which is neither a numpy array nor a list"
                 if self._is_root(n) and self._bound_before(n, s):
-                    # (a root bound only after the loop shares the cell by a later rebinding; the name
-                    # the steps use where it is the root's alias: a reverse half may be given other
-                    # arrays of the same values, and restores the memory its steps replay on)
-                    roots.append(self._alias_used(n, s, bound_in))
+                    roots.append(self._alias_used(n, s, bound_in))   # (see _alias_used)
         why = self._bound_and_read_after(inside, bound_in) or next(   # (a snapshot would read it unbound)
             (f"the loop writes memory `{n}` may name, bound on some paths only" for n in roots
              if not self._bound_on_every_path(n, s)), None)
@@ -260,7 +257,10 @@ class Checkpointing:
 
     def _alias_used(self, root, loop, bound_in) -> str:
         """``root``, or the name the steps of ``loop`` read its whole memory by instead
-        (``x_1`` of ``x_1 = x``, bound once before the loop, where the steps never read ``x``)."""
+        (``x_1`` of ``x_1 = x``, bound once before the loop, where the steps never read ``x``):
+        a reverse half may be given other arrays of the same values, and puts the snapshots
+        back into the memory its steps replay on. (A root bound only after the loop shares
+        the cell by a later rebinding: not a root.)"""
         used = loads(loop.body) | {t.id for st in walk_stmts(loop.body) for t in ast.walk(st)
                                    if isinstance(t, ast.Name) and isinstance(t.ctx, ast.Store)}
         if root in used:
