@@ -78,6 +78,13 @@ def taken(x, idx, out):
     out[:] = np.take(x, idx) * x[0]
 
 
+def listed_indices(x, v, X):
+    x[[0, 2]] += v
+    x[[0, 2, 2]] = v[[1, 0, 1]] * v[[0, 0, 1]]
+    X[[0, 1]] = X[[1, 0]] * 2.0
+    X[[-1]] += x[[1]] * 0.5
+
+
 def csr_rows_loss(data, indptr, indices, x):
     y = np.zeros(indptr.shape[0] - 1)
     for r in range(y.shape[0]):
@@ -108,6 +115,7 @@ def _cases():
         "masked_rows": (masked_rows, [_dup(X), Const(MASK), _dup(np.zeros((3, 2)))]),
         "rows_updated": (rows_updated, [_dup(X), Const(IDX)]),
         "taken": (taken, [_dup(x), Const(IDX), _dup(np.zeros(5))]),
+        "listed_indices": (listed_indices, [_dup(x), _dup(vals[:2].copy()), _dup(X)]),
     }
 
 
@@ -160,7 +168,7 @@ def test_a_sparse_loss_in_a_loop_and_on_a_tape():
     dd, dv = np.zeros(5), np.zeros(4)
     autodiff(Reverse, csr_rows_loss, Active, Duplicated(data.copy(), dd), Const(indptr), Const(indices),
              Duplicated(x.copy(), dv), backend="numba")
-    with pytest.raises(BackendError, match="shadow of a view or of a new array .* split mode"):
+    with pytest.raises(BackendError, match="shadow of a view or of a new array"):
         autograd.grad(lambda d, v: differentiate(csr_rows_loss, backend="numba")(d, indptr, indices, v))(data, x)
     g = autograd.grad(lambda d, v: differentiate(csr_rows_loss, backend="auto")(d, indptr, indices, v), (0, 1))(data, x)
     np.testing.assert_allclose(g[0], dd, rtol=1e-12)
