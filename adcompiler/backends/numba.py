@@ -60,8 +60,9 @@ class _DefaultKeywords:
     """Drops the keywords a reduction is given at their defaults (``np.sum(t,
     axis=None, keepdims=False, where=True)`` in tangent code), which numba's
     reductions do not take); and calls ``_ad_fmod`` for ``np.fmod`` (numba's is
-    wrong for negative integers: ``fmod(-5, 3)`` gave 2) and ``_ad_roll`` for
-    ``np.roll`` (numba's takes no axis)."""
+    wrong for negative integers: ``fmod(-5, 3)`` gave 2), ``_ad_roll`` for
+    ``np.roll`` (numba's takes no axis) and ``_ad_clip`` for ``np.clip`` (numba's
+    takes no number)."""
 
     DEFAULTS = types.MappingProxyType({"axis": None, "keepdims": False, "where": True})
     DTYPE_AT = types.MappingProxyType({"zeros": 1, "ones": 1, "empty": 1, "zeros_like": 1, "ones_like": 1,
@@ -79,8 +80,9 @@ class _DefaultKeywords:
                 node.func = ast.Name("_ad_fmod", ast.Load())
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
-                    node.func.attr == "roll":   # (numba's np.roll takes no axis)
-                node.func = ast.Name("_ad_roll", ast.Load())
+                    (node.func.attr == "roll" or node.func.attr == "clip" and len(node.args) == 3
+                     and all(k.arg == "out" for k in node.keywords)):   # (numba's np.roll: no axis, np.clip: no number)
+                node.func = ast.Name("_ad_" + node.func.attr, ast.Load())
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "math" and \
                     node.func.attr == "fmod" and len(node.args) == 2:   # (numba has no math.fmod; a float)

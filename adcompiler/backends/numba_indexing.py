@@ -1,7 +1,8 @@
 """numba_indexing: the source of the numba versions of the runtime helpers
 for an index array (``x[idx]`` read, ``y[idx] = v`` and ``y[idx] += v``
-written, ``np.take``) and for ``np.roll`` along an axis (numba's takes none),
-part of the text ``numba_runtime.source`` gives.
+written, ``np.take``), for ``np.roll`` along an axis (numba's takes none) and
+for the mask of where ``np.clip`` passes its argument through, part of the
+text ``numba_runtime.source`` gives.
 
 Each is an overload of the numpy backend's helper (``runtime.core.add_at``,
 ``store_adjoint``, ``gather_last``, ``runtime.numpy.take_adjoint``) for the
@@ -253,4 +254,53 @@ def _ad_roll_adjoint_typed(g, shift, axis=None):
     if not isinstance(shift, _ad_types.Integer):
         return None
     return lambda g, shift, axis=None: _ad_roll(g, -shift, axis)
+
+
+def _ad_clip_inside(a, lo, hi):
+    return None
+
+
+@_ad_overload(_ad_clip_inside)
+def _ad_clip_inside_typed(a, lo, hi):
+    """Where ``np.clip`` passes ``a`` through, bounds included (runtime.numpy.clip_inside):
+    of a number, or of an array between numbers or arrays."""
+    low, high = not _ad_none(lo), not _ad_none(hi)
+    if isinstance(a, (_ad_types.Float, _ad_types.Integer)):
+        if low and high:
+            return lambda a, lo, hi: a >= lo and a <= hi
+        if low:
+            return lambda a, lo, hi: a >= lo
+        if high:
+            return lambda a, lo, hi: a <= hi
+        return lambda a, lo, hi: True
+    if isinstance(a, _ad_types.Array):
+        if low and high:
+            return lambda a, lo, hi: (a >= lo) & (a <= hi)
+        if low:
+            return lambda a, lo, hi: a >= lo
+        if high:
+            return lambda a, lo, hi: a <= hi
+        return lambda a, lo, hi: np.ones(a.shape, np.bool_)
+    return None
+
+
+def _ad_clip(a, lo, hi, out=None):
+    return np.clip(a, lo, hi, out=out)
+
+
+@_ad_overload(_ad_clip)
+def _ad_clip_typed(a, lo, hi, out=None):
+    """np.clip, of a number too (numba's takes arrays only)."""
+    if isinstance(a, (_ad_types.Float, _ad_types.Integer)) and _ad_none(out):
+        low, high = not _ad_none(lo), not _ad_none(hi)
+        if low and high:
+            return lambda a, lo, hi, out=None: min(max(a, lo), hi)
+        if low:
+            return lambda a, lo, hi, out=None: max(a, lo)
+        if high:
+            return lambda a, lo, hi, out=None: min(a, hi)
+        return lambda a, lo, hi, out=None: a
+    if _ad_none(out):
+        return lambda a, lo, hi, out=None: np.clip(a, lo, hi)
+    return lambda a, lo, hi, out=None: np.clip(a, lo, hi, out)
 '''

@@ -194,3 +194,23 @@ def test_the_emitted_numba_module(tmp_path, monkeypatch):
              Duplicated(y.copy(), want[2]), Const(ROWS), Const(COLS))
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-13)
+
+
+def bond_angles(c, lo):
+    e = 0.0
+    for i in range(c.shape[0]):
+        e += np.arccos(np.clip(c[i], -1.0, 1.0)) + np.clip(c[i] * 2.0, lo, None) ** 2
+    return e + float(np.sum(np.clip(c, -0.2, 0.4) ** 2))
+
+
+def test_clip_of_a_number_and_its_mask():
+    """``np.clip`` of a float in an element loop (numba's takes arrays only), and the
+    mask of where it passes its argument through (its adjoint), of numbers and arrays."""
+    c = np.array([0.1, -0.3, 0.5, 0.35])
+    want = -1.0 / np.sqrt(1 - c ** 2) + np.where(c * 2.0 > -0.1, 8.0 * c, 0.0) + np.where(
+        (c >= -0.2) & (c <= 0.4), 2 * c, 0.0)
+    for backend in ("numpy", "numba", "auto"):
+        dc = np.zeros(4)
+        autodiff(Reverse, bond_angles, Active, Duplicated(c.copy(), dc), Const(-0.1), backend=backend)
+        np.testing.assert_allclose(dc, want, rtol=1e-12)
+    check_grads(bond_angles, Duplicated(c.copy(), np.zeros(4)), Const(-0.1), ret=Active, engine=Numba)
