@@ -147,6 +147,7 @@ defrule(RN.unread_product, "g, factor", result=lambda kinds, bound: kinds.get("g
         tangents={"g": "_ad_unread_product(t, factor)", "factor": "_ad_unread_product(g, t)"})
 # digamma (the derivative of lgamma/gammaln) differentiated again: trigamma
 elementwise(SP.digamma, "x", x="g * _ad_trigamma(x)")
+elementwise(SP.trigamma, "x", x="g * _ad_tetragamma(x)")   # (digamma's, second order)
 _linear(LS.joined_adjoint, "g, stacked, how, axis=0", zero=("stacked",))   # (stacked: its shape only)
 _linear(RN.mean_adjoint, "g, a, axis=None, keepdims=False, where=True", zero=("a", "where"))
 _linear(RN.var_adjoint, "g, a, axis=None, ddof=0, keepdims=False",

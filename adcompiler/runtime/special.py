@@ -45,3 +45,16 @@ def trigamma(x):
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(reflect, np.pi ** 2 / np.sin(np.pi * x) ** 2 - (acc + series), acc + series)
     return out[()] if out.ndim == 0 else out
+
+
+def tetragamma(x):
+    """ψ''(x), the derivative of ``trigamma``, elementwise: shifted up by
+    ψ''(y) = ψ''(y + 1) - 2/y³ until y >= 10, then the asymptotic series; below 1/2
+    by the reflection ψ''(x) = ψ''(1 - x) - 2π³ cos(π x) / sin³(π x)."""
+    x, reflect, y, acc = _shifted_up(x, 3)
+    r = 1.0 / (y * y)
+    series = -r * (1.0 + 1.0 / y + r * (0.5 - r * (1 / 6 - r * (1 / 6 - r * (3 / 10 - r * (5 / 6))))))
+    inner = series - 2.0 * acc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(reflect, inner - 2.0 * np.pi ** 3 * np.cos(np.pi * x) / np.sin(np.pi * x) ** 3, inner)
+    return out[()] if out.ndim == 0 else out

@@ -266,3 +266,16 @@ def _pair_sum(x):
 def test_hvp_through_an_index_tuple_kept_in_one_name():
     x, v = np.array([0.1, 0.5, -0.3, 0.9]), np.array([1.0, -2.0, 0.5, 0.3])
     np.testing.assert_allclose(hvp(_pair_sum, (x,), (v,))[0], fd_hvp(_pair_sum, [x], 0, v), rtol=1e-6, atol=1e-8)
+
+
+def test_digamma_second_order():
+    """hessian/hvp of digamma: trigamma differentiated again (tetragamma, against
+    scipy's polygamma(2, x)); it was refused naming the generated helper _ad_trigamma."""
+    from adcompiler.runtime.special import tetragamma
+    x = np.array([-1.3, 0.3, 0.5, 1.7, 4.0, 30.0])
+    np.testing.assert_allclose(tetragamma(x), special.polygamma(2, x), rtol=1e-11)
+    H = hessian(_digamma_loss, x)
+    want = np.diag(2 * special.polygamma(1, x) + x * special.polygamma(2, x))
+    np.testing.assert_allclose(H, want, rtol=1e-10, atol=1e-12)
+    v = np.linspace(-1.0, 1.0, 6)
+    np.testing.assert_allclose(hvp(_digamma_loss, (x,), (v,))[0], want @ v, rtol=1e-10, atol=1e-12)
