@@ -11,7 +11,9 @@ from .registry import defrule, elementwise
 elementwise(math.lgamma, "x", x="g * _ad_digamma(x)", doc="digamma(x) = d/dx log Γ(x)")
 elementwise(math.gamma, "x", x="g * ans * _ad_digamma(x)")
 
-_LSE = "np.exp(a - _ad_unreduce(ans, a, axis, keepdims)) * (1.0 if b is None else b)"
+# (a broadcast against b first: scipy broadcasts them, and b may be the larger)
+_AB = "(a if b is None else a + np.zeros(np.shape(b)))"
+_LSE = f"np.exp({_AB} - _ad_unreduce(ans, {_AB}, axis, keepdims)) * (1.0 if b is None else b)"
 
 
 def _lse_result(kinds, bound):
@@ -55,7 +57,7 @@ def scipy_rules() -> bool:
                 doc="d/dy is 0 where x == 0")
     rule = defrule(sp.logsumexp, "a, axis=None, b=None, keepdims=False, return_sign=False", result=_lse_result,
                    name="scipy.special.logsumexp",
-                   a="_ad_unreduce(g, a, axis, keepdims) * " + _LSE,
+                   a=f"_ad_unbroadcast(_ad_unreduce(g, {_AB}, axis, keepdims) * {_LSE}, a)",
                    tangents={"a": f"np.sum(t * {_LSE}, axis=axis, keepdims=keepdims)"},
                    doc="with b a constant; not with return_sign")
     rule.refuse_when = _lse_refused

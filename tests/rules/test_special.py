@@ -11,6 +11,7 @@ import pytest
 import scipy.signal
 import scipy.special as sp
 from everywhere import check_everywhere
+from optional import require
 from scipy.special import erf, expit, gammaln, log_expit, logit, logsumexp, xlogy
 
 import adcompiler as ad
@@ -133,3 +134,26 @@ def test_a_library_function_without_a_rule_is_refused_at_the_users_call():
     with pytest.raises(AdCompilerError) as e:
         ad.gradient(_library_call, np.linspace(0.0, 1.0, 5))
     assert "test_special.py" in str(e.value) and "detrend" in str(e.value) and "no derivative rule" in str(e.value)
+
+
+def weighted_lse_squared(a, B):
+    return np.sum(logsumexp(a, axis=1, b=B) ** 2)
+
+
+def test_logsumexp_of_a_broadcast_against_larger_weights():
+    """scipy broadcasts ``a`` against ``b``: ``a`` of shape (1, 4), ``b`` (3, 4). The
+    adjoint of ``a`` was taken in ``a``'s shape (numpy's ValueError in the derivative);
+    now summed back to it, against JAX to second order."""
+    jax = require("jax")
+    import jax.numpy as jnp
+    import jax.scipy.special as jsp
+    jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(0)
+    a, B = rng.normal(size=(1, 4)), rng.uniform(0.5, 1.5, (3, 4))
+    check_everywhere(weighted_lse_squared, Duplicated(a.copy(), np.zeros((1, 4))), Const(B), out=None,
+                     tapes=("autograd", "torch", "jax"))
+    ref = lambda a: jnp.sum(jsp.logsumexp(a, axis=1, b=B) ** 2)
+    np.testing.assert_allclose(ad.gradient(weighted_lse_squared, a.copy(), B, wrt=0)[0], np.asarray(jax.grad(ref)(a)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(ad.hessian(weighted_lse_squared, a.copy(), B)).reshape(4, 4),
+                               np.asarray(jax.hessian(ref)(a)).reshape(4, 4), rtol=1e-10, atol=1e-12)
