@@ -1087,3 +1087,22 @@ def test_errstate_that_only_silences_warnings():
     np.testing.assert_allclose(g[0], 2 * y * 0.95 ** 6, rtol=1e-12)
     with pytest.raises(UnsupportedSyntaxError, match="with"):
         gradient(damped_raising, y.copy(), 0.5, 1)
+
+
+def item_of_complex_and_ints(z, big, idx, x):
+    return abs(z.item(1)) * x[idx.item(1)] + float(big.item(0) - big.item(1)) * x[0] + z[:1].item().real * x[1]
+
+
+def test_item_keeps_the_arrays_dtype():
+    """``.item`` gives a number of the array's dtype: float() dropped a complex
+    element's imaginary part (|3 - 4j| came out 3), rounded int64 above 2**53 (a
+    difference of 1 came out 0) and made an int index a float (numpy's IndexError)."""
+    z = np.array([1.0 + 1.0j, 3.0 - 4.0j])
+    big = np.array([2 ** 60 + 1, 2 ** 60], dtype=np.int64)
+    idx = np.array([0, 2])
+    x = np.array([0.5, 1.5, 2.5])
+    want = np.array([1.0, 1.0, 5.0])
+    for backend in ("numpy", "auto"):
+        np.testing.assert_allclose(gradient(item_of_complex_and_ints, z, big, idx, x, wrt=3, backend=backend)[3],
+                                   want, rtol=1e-14)
+    assert item_of_complex_and_ints(z, big, idx, x) == pytest.approx(5.0 * 2.5 + 0.5 + 1.5)

@@ -84,7 +84,7 @@ def render() -> str:
               "| method | function |", "|---|---|"]
     for name, target in sorted(METHODS.items()):
         shown = {"flatten": "numpy.copy(numpy.ravel(x))", "astype": "numpy.asarray(x, dtype)",
-                 "item": "float(x); .item(k): float(numpy.take(x, k)); .item(i, j): float(x[i, j])", "tolist": "(not supported)"}.get(name) if not callable(target) else \
+                 "item": "numpy.take(numpy.reshape(x, ()), 0); .item(k): numpy.take(x, k); .item(i, j): x[i, j]", "tolist": "(not supported)"}.get(name) if not callable(target) else \
             "numpy." + target.__name__
         lines.append(f"| `.{name}()` | {shown} |")
     lines += ["| `.fill(v)` | store `x[...] = v` |", "| `.sort(axis)` | store of `numpy.sort` |",

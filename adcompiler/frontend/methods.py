@@ -7,7 +7,8 @@ After this rewrite no call has an array method as its function, except
   and ``transpose`` with several arguments take them as one tuple);
 - ``x.astype(t)`` is ``np.array(x, dtype=t)`` (a copy; with ``copy=False``,
   ``np.asarray``), ``x.flatten()`` is ``np.copy(np.ravel(x))``, ``x.item()``
-  is ``float(np.reshape(x, ()))``;
+  is ``np.take(np.reshape(x, ()), 0)``, ``x.item(k)`` ``np.take(x, k)``, ``x.item(i, j)``
+  ``x[i, j]`` (numbers of the array's dtype);
 - ``x.T`` is ``np.transpose(x)``; ``x.shape``-like attributes stay;
 - methods that write the array (``x.fill``, ``x.sort``, ``x.put``: see
   ``rules/writes.py``) are rewritten into stores by ``frontend/inplace.py``.
@@ -127,18 +128,18 @@ class MethodRewrite:
         if name == "flatten" and not e.args and all(
                 k.arg == "order" and isinstance(k.value, ast.Constant) and k.value.value == "C" for k in e.keywords):
             return self.make_call(np.copy, [self.temp(self.make_call(np.ravel, [self.atom(obj)], [], e))], [], e)
-        if name == "item" and not e.args:
-            # x.item() of a one-element array of any rank: reshape to 0-d first
-            flat = self.temp(self.make_call(np.reshape, [self.atom(obj), ast.Tuple([], ast.Load())], [], e))
-            return self.make_call(float, [flat], [], e)
-        if name == "item" and e.args and not e.keywords:
-            # x.item(k): the k-th element of the flattened array; x.item(i, j) and x.item((i, j)): x[i, j]
+        if name == "item" and not e.keywords:
+            # the element as a number of the array's dtype (a float, an int, a complex: float() dropped an
+            # imaginary part and rounded large ints): x.item() of a one-element array of any rank (reshaped
+            # to 0-d first: numpy's error otherwise), x.item(k) the k-th of the flattened array, x.item(i, j)
+            # and x.item((i, j)) x[i, j]
+            if not e.args:
+                zero_d = self.temp(self.make_call(np.reshape, [self.atom(obj), ast.Tuple([], ast.Load())], [], e))
+                return self.make_call(np.take, [zero_d, ast.Constant(0)], [], e)
             if len(e.args) == 1 and not isinstance(e.args[0], ast.Tuple):
-                value = self.make_call(np.take, [self.atom(obj), self.arg_atom(e.args[0])], [], e)
-            else:
-                idx = e.args[0] if len(e.args) == 1 else ast.Tuple(list(e.args), ast.Load())
-                value = self.subscript_load(ast.Subscript(obj, idx, ast.Load()))
-            return self.make_call(float, [self.temp(value)], [], e)
+                return self.make_call(np.take, [self.atom(obj), self.arg_atom(e.args[0])], [], e)
+            idx = e.args[0] if len(e.args) == 1 else ast.Tuple(list(e.args), ast.Load())
+            return self.subscript_load(ast.Subscript(obj, idx, ast.Load()))
         self.err(e, f"the method `.{name}()` is not supported: the array methods of docs/rules.md and a "
                     "list's append and pop are.",
                  "use the equivalent numpy function (for a dict's values, pass the arrays as arguments), or "

@@ -54,11 +54,11 @@ CASES = [
      '_ret = None\n_t1 = np.transpose(x)\n_ret = np.sum(_t1, axis=0)'),
     ('methods',
      'def f(x):\n    return x.reshape(2, 3).astype(np.float32).item()',
-     '_ret = None\n_t1 = np.reshape(x, (2, 3))\n_t2 = np.array(_t1, dtype=np.float32)\n_t3 = np.reshape(_t2, ())\n_ret = float(_t3)'),
+     ('_ret = None\n_t1 = np.reshape(x, (2, 3))\n_t2 = np.array(_t1, dtype=np.float32)\n_t3 = np.reshape(_t2, ())\n'
+      '_ret = np.take(_t3, 0)')),
     ('methods',
      'def f(x):\n    return x.item(1) + x.item(0, 2) + x.item((1, 0))',
-     ('_ret = None\n_t1 = np.take(x, 1)\n_t2 = float(_t1)\n_t3 = x[0, 2]\n_t4 = float(_t3)\n_t5 = _t2 + _t4\n'
-      '_t6 = x[1, 0]\n_t7 = float(_t6)\n_ret = _t5 + _t7')),
+     '_ret = None\n_t1 = np.take(x, 1)\n_t2 = x[0, 2]\n_t3 = _t1 + _t2\n_t4 = x[1, 0]\n_ret = _t3 + _t4'),
     ('methods',
      'def f(x):\n    return x.flatten()',
      '_ret = None\n_t1 = np.ravel(x)\n_ret = np.copy(_t1)'),
