@@ -827,18 +827,36 @@ def spring_steps(x, k, nsteps):
 
 
 @pytest.mark.parametrize("checkpoint", [None, 2, "1KB"])
-def test_split_halves_given_other_arrays_of_the_same_values(checkpoint):
-    """The reverse half given a copy of the argument (equal values, other memory):
-    the checkpointed steps replayed on the memory the forward half's steps used while
-    the snapshots were put back into the copy (the steps read ``x_1``, the alias of the
-    argument ``x``): a wrong gradient without an error. Now as without checkpoints."""
+def test_split_halves_given_other_arrays_for_written_arguments_refused(checkpoint):
+    """The reverse half given a copy of an argument the function writes (equal values,
+    other memory): what the forward half recorded refers to the argument's memory (the
+    checkpointed steps replayed on it while the snapshots were put back into the copy):
+    a wrong gradient without an error. Refused; the same arrays give the gradient, and
+    an argument only read may be another array of equal values (as the tapes pass it)."""
     x0 = np.array([0.0, 1.0, 1.5, 3.0])
     want = ad.gradient(spring_steps, x0.copy(), 0.7, 3)
     fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, spring_steps, Active, Duplicated, Active, Const,
                               checkpoint=checkpoint)
     x = x0.copy()
     tape, _ = fwd(Duplicated(x, np.zeros(4)), Active(0.7), Const(3))
+    with pytest.raises(AdCompilerError, match="another array for `x`"):
+        rev(Duplicated(x.copy(), np.zeros(4)), Active(0.7), Const(3), 1.0, tape)
     dx = np.zeros(4)
-    d = rev(Duplicated(x.copy(), dx), Active(0.7), Const(3), 1.0, tape)
+    d = rev(Duplicated(x, dx), Active(0.7), Const(3), 1.0, tape)
     np.testing.assert_allclose(dx, want[0], rtol=1e-12)
     assert d[1] == pytest.approx(want[1], rel=1e-12)
+    y, w = np.array([0.5, 1.0, -0.5, 2.0]), np.array([1.0, 2.0, 3.0, 4.0])
+    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, weighted_steps, Active, Duplicated, Duplicated,
+                              checkpoint=checkpoint)
+    tape, _ = fwd(Duplicated(y, np.zeros(4)), Duplicated(w, np.zeros(4)))
+    dy, dw = np.zeros(4), np.zeros(4)
+    rev(Duplicated(y, dy), Duplicated(w.copy(), dw), 1.0, tape)   # (w is only read: a copy is fine)
+    want = ad.gradient(weighted_steps, np.array([0.5, 1.0, -0.5, 2.0]), w)
+    np.testing.assert_allclose(dy, want[0], rtol=1e-12)
+    np.testing.assert_allclose(dw, want[1], rtol=1e-12)
+
+
+def weighted_steps(y, w):
+    for _ in range(3):
+        y += 0.1 * w * np.sin(y)
+    return np.sum(y * y)

@@ -306,12 +306,14 @@ def _run(comp, ret, args, flat=None) -> tuple:
 class Tape:
     """What the forward pass of split mode records for the reverse pass."""
 
-    __slots__ = ("compiled", "stack", "used")
+    __slots__ = ("compiled", "stack", "used", "written")
 
-    def __init__(self, compiled, stack):
+    def __init__(self, compiled, stack, written=()):
         self.compiled = compiled
         self.stack = stack
         self.used = False
+        #: (position, array) of the arguments the function writes: the record refers to their memory
+        self.written = written
 
 
 def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
@@ -321,9 +323,10 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
 
     ``tape, primal = fwd(*args)`` runs the primal and records what the reverse
     sweep needs; ``derivs = rev(*args, dret, tape)`` runs only the reverse
-    sweep with the same argument objects (shadows now holding the seeds).
-    Trailing parameters left out take their defaults as Const, as in
-    ``autodiff``; ``checkpoint`` as in ``autodiff``.
+    sweep with the same argument objects (shadows now holding the seeds; an
+    argument ``f`` only reads may be another array of equal values, one it
+    writes must be the same array). Trailing parameters left out take their
+    defaults as Const; ``checkpoint`` as in ``autodiff``.
     """
     f = kernel_of(f)
     if not isinstance(mode, A.Mode) or not mode.split:
@@ -352,7 +355,8 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
         stack = runtime_core.Tape()
         value = comp.fwd(*_flat_args(args), stack)
         _finish_primal(ret, value)
-        return Tape(comp, stack), (value if mode.with_primal else None)
+        written = tuple((k, a.val) for k, a in enumerate(args) if k in comp.writes and isinstance(a.val, np.ndarray))
+        return Tape(comp, stack, written), (value if mode.with_primal else None)
 
     def rev(*call):
         if len(call) < 2 or not isinstance(call[-1], Tape):
@@ -364,6 +368,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
         if tape.used:
             raise ActivityError("this tape has already been consumed by a reverse pass.",
                                 hint="run fwd again for another reverse pass.")
+        _same_written(f, args, tape)
         tape.used = True
         given = len(args)
         args = _fill_defaults(f, args)
@@ -371,6 +376,19 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
         d = tape.compiled.rev(*_flat_args(args), dret if ret == "Active" else None, tape.stack)
         return _derivs(args, d)[:given]
     return fwd, rev
+
+
+def _same_written(f, args, tape) -> None:
+    """Refuse a reverse half given another array than its forward half for an argument
+    ``f`` writes: what the forward half recorded refers to that memory."""
+    for k, was in tape.written:
+        if k < len(args) and args[k].val is not was:
+            name = _param_names(f, len(args))[k]
+            raise ActivityError(
+                f"rev was given another array for `{name}` than fwd was: `{f.__name__}` writes it, and what "
+                "fwd recorded refers to its memory (a copy of equal values is other memory).",
+                construct=name, hint="pass rev the arrays fwd was given for the arguments the function "
+                                     "writes (other buffers of equal values only for the ones it reads).")
 
 
 def memory_report(f: Callable, ret: Any, *args: Any, checkpoint: int | str | None = None) -> explain.MemoryReport:

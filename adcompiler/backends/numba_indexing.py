@@ -8,10 +8,43 @@ Each is an overload of the numpy backend's helper (``runtime.core.add_at``,
 ``store_adjoint``, ``gather_last``, ``runtime.numpy.take_adjoint``) for the
 forms numba's own indexing takes: one index array of one dimension (integers,
 negative ones counting from the end, or a mask) on the first axis of a 1-D or
-2-D array, or two integer ones of one length selecting elements of a 2-D array. Any other form leaves the overload untyped, and the backend refuses
+2-D array, or two integer ones of one length selecting elements of a 2-D
+array. Any other form leaves the overload untyped, and the backend refuses
 the line. An integer out of range raises IndexError, as numpy does.
+``list_indices`` rewrites generated code for them: an index written as a list
+of ints becomes an int array.
 """
 from __future__ import annotations
+
+import ast
+
+_INDEXING = ("_ad_add_at", "_ad_store_adjoint", "_ad_gather_last", "_ad_take_adjoint")
+
+
+def _int_list(e) -> bool:
+    return isinstance(e, ast.List) and bool(e.elts) and all(
+        isinstance(v, ast.Constant) and type(v.value) is int or isinstance(v, ast.UnaryOp)
+        and isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Constant) and type(v.operand.value) is int
+        for v in e.elts)
+
+
+def list_indices(fn) -> None:
+    """``x[[0, 2]]`` (an index, or the index an adjoint helper takes, as a list of ints) as
+    ``x[np.array([0, 2])]``: numba indexes by an array, not a list."""
+    for node in ast.walk(fn):
+        slots = []
+        if isinstance(node, ast.Subscript):
+            slots = [(node, "slice")] if not isinstance(node.slice, ast.Tuple) else \
+                [(node.slice.elts, k) for k in range(len(node.slice.elts))]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _INDEXING:
+            slots = [(node.args, k) for k in range(len(node.args))]
+        for holder, key in slots:
+            e = getattr(holder, key) if isinstance(key, str) else holder[key]
+            if _int_list(e):
+                arr = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "array", ast.Load()), [e],
+                               [ast.keyword("dtype", ast.Attribute(ast.Name("np", ast.Load()), "int64", ast.Load()))])
+                setattr(holder, key, arr) if isinstance(key, str) else holder.__setitem__(key, arr)
+
 
 INDEXING = '''
 

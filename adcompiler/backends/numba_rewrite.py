@@ -24,38 +24,13 @@ import re
 from ..codegen.emit import _MARK_RE
 from ..errors import BackendError
 from .numba_gather import gathered
+from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, presized
 from .numba_runtime import HELPERS
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0}   # "n": an int or a float, made a float (int_powers)
 _TAPE_UNCOVERED = "the generated code uses the tape in a way the typed tape does not cover"
-_INDEXING = ("_ad_add_at", "_ad_store_adjoint", "_ad_gather_last", "_ad_take_adjoint")
-
-
-def _int_list(e) -> bool:
-    return isinstance(e, ast.List) and bool(e.elts) and all(
-        isinstance(v, ast.Constant) and type(v.value) is int or isinstance(v, ast.UnaryOp)
-        and isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Constant) and type(v.operand.value) is int
-        for v in e.elts)
-
-
-def _list_indices(fn) -> None:
-    """``x[[0, 2]]`` (an index, or the index an adjoint helper takes, as a list of ints) as
-    ``x[np.array([0, 2])]``: numba indexes by an array, not a list."""
-    for node in ast.walk(fn):
-        slots = []
-        if isinstance(node, ast.Subscript):
-            slots = [(node, "slice")] if not isinstance(node.slice, ast.Tuple) else \
-                [(node.slice.elts, k) for k in range(len(node.slice.elts))]
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _INDEXING:
-            slots = [(node.args, k) for k in range(len(node.args))]
-        for holder, key in slots:
-            e = getattr(holder, key) if isinstance(key, str) else holder[key]
-            if _int_list(e):
-                arr = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "array", ast.Load()), [e],
-                               [ast.keyword("dtype", ast.Attribute(ast.Name("np", ast.Load()), "int64", ast.Load()))])
-                setattr(holder, key, arr) if isinstance(key, str) else holder.__setitem__(key, arr)
 _POPS = re.compile(r"^_ad_pop_a[fib]\d$")
 _COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|acc)\d+(?:_\d+)?$")   # the names of counted-down and gathered loops
 
@@ -138,7 +113,7 @@ class FunctionRewrite(LoopRewrites):
             self.fn.body = _without_unused_tape(self.fn.body)
         self.ellipses()
         self.int_powers()
-        _list_indices(self.fn)
+        list_indices(self.fn)
         return ast.fix_missing_locations(self.fn)
 
     def array_adjoints(self):
