@@ -468,3 +468,38 @@ def test_bounds_too_small_or_not_numbers_keep_their_guards():
         warnings.simplefilter("ignore", RuntimeWarning)
         autodiff(Reverse, axis_maximum, Const, Duplicated(x, dx), Duplicated(np.zeros(1), np.ones(1)))
     np.testing.assert_array_equal(dx, [1.0, 0.0])
+
+
+def reciprocal_of_a_product_unread(x, c):
+    s = np.sum(x * x)
+    t = s * 2.0
+    inv = 1.0 / t   # (t recomputed from s by the reverse sweep)
+    if c > 0.0:
+        return inv
+    return s
+
+
+def negative_power_unread(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        d = x[i] - 1.0
+        g = d ** -1   # (numba's float ** negative int raised ZeroDivisionError at 0)
+        if d != 0:
+            s += g * x[i]
+        else:
+            s += x[i]
+    return s
+
+
+def test_unread_infinities_from_recomputed_divisors_and_negative_powers():
+    """``1 / t`` with ``t = s * 2`` recomputed from a taped ``s`` (a Python float off the
+    typed stack raised ZeroDivisionError), and ``d ** -1`` at ``d == 0`` under numba (its
+    float to a negative int power raised): unread, so derivative 0 there."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for backend in ("numpy", "numba", "auto"):
+            g = ad_gradient(reciprocal_of_a_product_unread, np.zeros(2), -1.0, backend=backend)[0]
+            np.testing.assert_array_equal(g, [0.0, 0.0])
+            x = np.array([0.5, 1.0, 2.5])
+            want = [-1.0 / (0.5 - 1.0) ** 2 * 0.5 + 1.0 / (0.5 - 1.0), 1.0, -2.5 / 1.5 ** 2 + 1.0 / 1.5]
+            np.testing.assert_allclose(ad_gradient(negative_power_unread, x, backend=backend)[0], want, rtol=1e-12)

@@ -135,8 +135,9 @@ class FunctionRewrite(LoopRewrites):
 
     def int_powers(self):
         """``n ** e`` (and ``n **= e``; ``pow(n, e)`` is written as ``n ** e``) of a real number ``n`` to a
-        power not known to be a non-negative int as ``float(n) ** e``: Python makes a
-        float of ``2 ** -1``, numba an int (0). A name taken as a float may hold an int
+        power not known to be a non-negative int as ``float(n) ** float(e)``: Python makes a
+        float of ``2 ** -1``, numba an int (0), and numba's float to a negative int power
+        raises ZeroDivisionError at 0 (numpy: inf). A name taken as a float may hold an int
         there: numba types each assignment of a name on its own (``k = i + 2; k **= -1``)."""
         def negative_maybe(e):
             return not (isinstance(e, ast.Constant) and type(e.value) is int and e.value >= 0)
@@ -144,6 +145,8 @@ class FunctionRewrite(LoopRewrites):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and negative_maybe(node.right) \
                     and self.real_scalar(node.left):
                 node.left = _call("float", [node.left])
+                if self.real_scalar(node.right):   # (numba's float ** negative int raises at 0; numpy: inf)
+                    node.right = _call("float", [node.right])
         for node in ast.walk(self.fn):
             for field in ("body", "orelse"):
                 block = getattr(node, field, None)

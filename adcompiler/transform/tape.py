@@ -29,12 +29,22 @@ def _divisors(body) -> set:
     ``s == 0`` recomputed by the reverse sweep) and a negative base's fractional power
     is complex where numpy's is nan."""
     out = set()
-    for n in ast.walk(ast.Module(body=list(body), type_ignores=[])):
+    tree = ast.Module(body=list(body), type_ignores=[])
+    for n in ast.walk(tree):
         if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod)):
             out |= {m.id for m in ast.walk(n.right) if isinstance(m, ast.Name)}
         elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) and not (
                 isinstance(n.right, ast.Constant) and type(n.right.value) is int and n.right.value >= 0):
             out |= {m.id for m in ast.walk(n.left) if isinstance(m, ast.Name)}
+    binds = [(n.targets[0].id, {m.id for m in ast.walk(n.value) if isinstance(m, ast.Name)}) for n in ast.walk(tree)
+             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]
+    grew = True
+    while grew:   # (and what they are computed from: the reverse sweep may recompute ``t = s * 2.0`` from ``s``)
+        grew = False
+        for target, read in binds:
+            if target in out and not read <= out:
+                out |= read
+                grew = True
     return out
 
 
