@@ -1106,3 +1106,20 @@ def test_item_keeps_the_arrays_dtype():
         np.testing.assert_allclose(gradient(item_of_complex_and_ints, z, big, idx, x, wrt=3, backend=backend)[3],
                                    want, rtol=1e-14)
     assert item_of_complex_and_ints(z, big, idx, x) == pytest.approx(5.0 * 2.5 + 0.5 + 1.5)
+
+
+def skip_near(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if math.isclose(x[i], 0.3, rel_tol=1e-3):
+            continue
+        s += x[i] * x[i]
+    return s
+
+
+def test_math_isclose_in_a_condition():
+    """``math.isclose`` (a test, as ``math.isfinite`` and ``np.isclose``) has no derivative to take."""
+    x = np.array([0.4, 0.3, 0.9])
+    np.testing.assert_allclose(gradient(skip_near, x)[0], [0.8, 0.0, 1.8], rtol=1e-14)
+    check_everywhere(skip_near, Duplicated(np.array([0.4, 0.7, 0.9]), np.zeros(3)), out=(),
+                     tapes=("autograd", "torch", "jax"))

@@ -51,7 +51,7 @@ elementwise(math.degrees, "x", x="g * (180 / math.pi)")
 elementwise(math.radians, "x", x="g * (math.pi / 180)")
 elementwise(math.copysign, "x, y", x="g * math.copysign(1.0, x) * math.copysign(1.0, y)",
             doc="no derivative for y (the sign)").constant = {"y"}
-nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)
+nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose)
 elementwise(math.fmod, "x, y", x="g", y="-g * math.trunc(x / y)", doc="x - y * trunc(x / y)")
 
 
