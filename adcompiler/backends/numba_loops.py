@@ -83,6 +83,8 @@ class LoopRewrites:
         if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice) and inner.slice.lower is None \
                 and inner.slice.step is None and inner.slice.upper is not None:
             inner, limit = inner.value, inner.slice.upper   # reversed(range(...)[:m]): the first m of the range
+        if limit is not None and _range_backwards(inner):   # (of a reversed range: that range written out)
+            inner = self.reversed_range(s, inner)
         if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "range"
                 and not inner.keywords and 1 <= len(inner.args) <= 3):
             self.refuse(s, "a reversed loop over something other than a range", "use backend='numpy'.")

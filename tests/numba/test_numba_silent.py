@@ -14,7 +14,8 @@ import numba_kernels as K
 from numba_engine import Numba
 from optional import require
 
-from adcompiler import Const, Duplicated, Reverse, autodiff
+from adcompiler import Active, Const, Duplicated, Reverse, autodiff
+from adcompiler import gradient as ad_gradient
 from adcompiler.errors import BackendError
 from adcompiler.testing import check_grads
 
@@ -549,3 +550,26 @@ def test_a_helper_case_numba_meets_running_is_not_run_again_by_auto():
     x, dx = img.copy(), np.ones(img.shape)
     autodiff(Reverse, premultiplied_4d, Const, Duplicated(x, dx))
     check_grads(premultiplied_4d, Duplicated(img.copy(), np.zeros(img.shape)), ret=Const)
+
+
+def reversed_with_a_break(x, lo, step):
+    acc = 0.0
+    for i in reversed(range(lo, x.shape[0], step)):
+        acc = 0.5 * acc + x[i] * x[i]
+        if acc > 2.0:
+            break
+    return acc * acc
+
+
+@pytest.mark.parametrize("n,lo,step", [(1, 0, 1), (3, 0, 1), (6, 1, 2), (9, 2, 3), (12, 0, 1)])
+def test_reversed_range_that_may_break(n, lo, step):
+    """``for i in reversed(range(...))`` with a ``break``: its adjoint loops over the
+    steps run, the range reversed and cut (refused under numba as a reversed loop over
+    something other than a range)."""
+    x = np.linspace(0.4, 1.3, n)
+    want = ad_gradient(reversed_with_a_break, x.copy(), lo, step)[0]
+    for backend in ("numba", "auto"):
+        np.testing.assert_allclose(ad_gradient(reversed_with_a_break, x.copy(), lo, step, backend=backend)[0], want,
+                                   rtol=1e-13)
+    check_grads(reversed_with_a_break, Duplicated(x.copy(), np.zeros(n)), Const(lo), Const(step), ret=Active,
+                engine=Numba)
