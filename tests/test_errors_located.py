@@ -166,3 +166,17 @@ def test_a_dict_of_parameters_written_gets_a_hint_it_can_follow():
     with pytest.raises(AdCompilerError) as e:
         gradient(_trained, {"W": rng.standard_normal((3, 2))}, X, y, 0.05)
     assert "is a dict" in str(e.value) and "as Duplicated" not in str(e.value)
+
+
+def shifted_diagonal(A, s):
+    n = A.shape[0]
+    A.flat[::n + 1] += s
+    return float(np.sum(A * A))
+
+
+def test_a_store_through_flat_names_what_to_write_instead():
+    """``A.flat[::n + 1] += s`` is refused at its line with the indexing that is
+    differentiated (the hint said to store into a named array, which A is)."""
+    with pytest.raises(AdCompilerError, match=r"\.flat") as e:
+        gradient(shifted_diagonal, np.eye(3), 0.5)
+    assert e.value.lineno is not None and "np.diag_indices" in str(e.value)

@@ -81,5 +81,9 @@ def fence(pf, resolver) -> None:
                      "pass the array as an argument (Duplicated to differentiate it, Const otherwise).")
             if isinstance(node.value, ast.Subscript):
                 _err(pf, node, "a chained subscript store", "index with one subscript, e.g. `x[i, j] = v`.")
+            if isinstance(base, ast.Attribute) and base.attr == "flat":
+                _err(pf, node, f"a store through `.flat` (`{ast.unparse(node)}`)",
+                     "index the array by its axes: x.flat[::n + 1] (the diagonal) as x[np.diag_indices(n)] or "
+                     "np.fill_diagonal(x, v), x.flat[k] of a 2-D x as x[k // m, k % m].")
             if not isinstance(base, ast.Name):
                 _err(pf, node, "a store into an expression", "store into a named array.")
