@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 from everywhere import check_everywhere
+from optional import require
 from real.kernels_idioms import rnn_collect
 from scipy import special
 
@@ -25,6 +26,7 @@ from adcompiler import (
     autodiff,
     autodiff_thunk,
     gradient,
+    hessian,
 )
 from adcompiler.errors import UnsupportedSyntaxError
 from adcompiler.testing import check_grads
@@ -1123,3 +1125,44 @@ def test_math_isclose_in_a_condition():
     np.testing.assert_allclose(gradient(skip_near, x)[0], [0.8, 0.0, 1.8], rtol=1e-14)
     check_everywhere(skip_near, Duplicated(np.array([0.4, 0.7, 0.9]), np.zeros(3)), out=(),
                      tapes=("autograd", "torch", "jax"))
+
+
+def matrix_powers(A, k):
+    return float(np.sum(np.linalg.matrix_power(A, k) ** 2))
+
+
+def squared_up(A, s):
+    E = A * 2.0 ** -s
+    for _ in range(s):
+        E = np.linalg.matrix_power(E, 2)
+    return float(np.trace(E))
+
+
+def complex_power(A):
+    return float(np.sum(np.abs(np.linalg.matrix_power(A, 3)) ** 2))
+
+
+def test_matrix_power():
+    """``np.linalg.matrix_power`` (scaling and squaring, Padé loops): its adjoint by
+    the recurrence over the powers, of a negative power through the inverse; against
+    JAX to second order, every entry point, complex matrices."""
+    jax = require("jax")
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(1)
+    A = np.eye(3) + 0.3 * rng.standard_normal((3, 3))
+    for k in (0, 1, 2, 3, 5, -1, -2, -3):
+        ref = lambda A, k=k: jnp.sum(jnp.linalg.matrix_power(A, k) ** 2)
+        np.testing.assert_allclose(gradient(matrix_powers, A.copy(), k)[0], np.asarray(jax.grad(ref)(A)),
+                                   rtol=1e-12, atol=1e-12)
+        if k in (3, -2, 5):
+            np.testing.assert_allclose(np.asarray(hessian(matrix_powers, A.copy(), k)).reshape(9, 9),
+                                       np.asarray(jax.hessian(ref)(A)).reshape(9, 9), rtol=1e-10, atol=1e-10)
+    check_everywhere(matrix_powers, Duplicated(A.copy(), np.zeros((3, 3))), Const(4), out=(),
+                     tapes=("autograd", "torch", "jax"))
+    check_everywhere(squared_up, Duplicated(A.copy(), np.zeros((3, 3))), Const(3), out=(),
+                     tapes=("autograd", "torch", "jax"))
+    Ac = A + 0.2j * rng.standard_normal((3, 3))
+    want = np.conj(jax.grad(lambda A: jnp.sum(jnp.abs(jnp.linalg.matrix_power(A, 3)) ** 2))(Ac))
+    np.testing.assert_allclose(gradient(complex_power, Ac.copy())[0], np.asarray(want), rtol=1e-12)
+    check_grads(complex_power, Duplicated(Ac.copy(), np.zeros((3, 3), complex)), ret=Active)

@@ -50,7 +50,7 @@ HOLOMORPHIC = (
     np.cosh, np.arcsinh, np.arccosh, np.arctanh,
     np.prod, np.cumprod, np.average,
     np.dot, np.matmul, np.inner, np.outer, np.tensordot, np.einsum, np.kron, np.cross, np.convolve,
-    np.linalg.solve, np.linalg.inv, np.linalg.det,
+    np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.matrix_power,
 )
 #: helpers of generated reverse code, differentiated again for second derivatives (forward mode only)
 RUNTIME_LINEAR = (

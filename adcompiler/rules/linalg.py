@@ -164,6 +164,8 @@ defrule(la.solve, "a, b", a="_ad_unbroadcast(_ad_solve_adjoint_a(g, a, ans), a)"
         tangents={"a": "_ad_solve_tangent_a(t, a, ans)", "b": "np.linalg.solve(a, t)"},
         result=_product_kind(_solve_rank))
 defrule(la.inv, "a", a="_ad_inv_adjoint(g, ans)", tangents={"a": "-(ans @ t @ ans)"}, result=_same_rank)
+defrule(la.matrix_power, "a, n", a="_ad_matrix_power_adjoint(g, a, n)",
+        tangents={"a": "_ad_matrix_power_tangent(t, a, n)"}, result=_same_rank)
 defrule(la.det, "a", a="_ad_det_adjoint(g, a, ans)", tangents={"a": "_ad_det_tangent(t, a, ans)"},
         result=_scalar_of_matrix, doc="needs an invertible matrix")
 defrule(la.slogdet, "a", a="_ad_slogdet_adjoint(g, a)", tangents={"a": "_ad_slogdet_tangent(t, a, ans)"},

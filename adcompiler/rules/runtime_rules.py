@@ -236,7 +236,8 @@ _linear(F.irfftn_adjoint, "g, a, s=None, axes=None, norm=None, default=None", ze
 # and outputs of a matrix function): forward mode differentiates their bodies as it
 # does a user function's; tests/second/test_second_helpers.py checks each
 differentiate_source(
-    L.solve_adjoint_a, L.solve_adjoint_b, L.inv_adjoint, L.slogdet_adjoint,
+    L.solve_adjoint_a, L.solve_adjoint_b, L.inv_adjoint, L.slogdet_adjoint, L.matrix_power_adjoint,
+    L.matrix_power_tangent,
     L.cholesky_adjoint, L.qr_adjoint, L.eigh_adjoint, L.eigvalsh_adjoint, L.svd_adjoint,
     L.svdvals_adjoint, L.pinv_adjoint, L.lstsq_adjoint_a, L.lstsq_adjoint_b, L.kron_adjoint,
     C.angle_adjoint, V.corrcoef_adjoint, G.linspace_adjoint,

@@ -411,3 +411,31 @@ def _lstsq_rest(ans):
     so NaN (a zero would pass for a derivative), the rank's 0."""
     return tuple(np.full(np.shape(v), np.nan) if k != 1 else np.zeros(np.shape(v))
                  for k, v in enumerate(ans[1:]))
+
+
+def matrix_power_adjoint(g, a, n):
+    """Adjoint of ``np.linalg.matrix_power(a, n)``: the sum over j of (aᵀ)ʲ g (aᵀ)ⁿ⁻¹⁻ʲ, by the
+    recurrence t ← aᵀ t + g (aᵀ)ᵏ; of a negative ``n``, through the inverse."""
+    b = np.linalg.inv(a) if n < 0 else a
+    m = -n if n < 0 else n
+    bt = _t(b)
+    t = g + np.zeros_like(bt) if m > 0 else np.zeros_like(bt)
+    p = np.eye(bt.shape[-1]) + np.zeros_like(bt)
+    for _ in range(1, m):
+        p = p @ bt
+        t = bt @ t + g @ p
+    return inv_adjoint(t, b) if n < 0 else t
+
+
+def matrix_power_tangent(t, a, n):
+    """Tangent of ``np.linalg.matrix_power(a, n)``: the sum over j of aʲ t aⁿ⁻¹⁻ʲ (of a negative
+    ``n``, with the tangent of the inverse)."""
+    b = np.linalg.inv(a) if n < 0 else a
+    m = -n if n < 0 else n
+    db = -(b @ t @ b) if n < 0 else t + np.zeros_like(b)
+    s = db if m > 0 else np.zeros_like(db)
+    p = np.eye(b.shape[-1]) + np.zeros_like(b)
+    for _ in range(1, m):
+        p = p @ b
+        s = b @ s + db @ p
+    return s
