@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,10 @@ from adcompiler import (
     autodiff_thunk,
 )
 from adcompiler import gradient as ad_gradient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import backend_kernels as kernels
+from backend_kernels import forces
 
 
 def sqrt_where_positive(x, y):
@@ -319,19 +324,6 @@ def test_infinite_entries_of_an_argument_read_through_a_saturating_function():
             np.testing.assert_allclose(d, fd, rtol=1e-6)
 
 
-def softened_forces(x, f):
-    n = x.shape[0]
-    for i in range(n):
-        for j in range(n):
-            if i != j:
-                dx = x[i, 0] - x[j, 0]
-                dy = x[i, 1] - x[j, 1]
-                r2 = dx * dx + dy * dy + 0.1
-                w = 1.0 / (r2 * np.sqrt(r2))
-                f[i, 0] += w * dx
-                f[i, 1] += w * dy
-
-
 def test_numbers_kept_away_from_zero_need_no_guard():
     """``r2 = dx * dx + dy * dy + 0.1`` is at least 0.1, its root at least
     0.316: ``1 / (r2 * sqrt(r2))`` and the root's adjoint ``g / (2 * sqrt(r2))``
@@ -348,20 +340,20 @@ def test_numbers_kept_away_from_zero_need_no_guard():
     assert b["r2"] == 0.1 and b["s"] == pytest.approx(0.1 ** 0.5) and b["w"] == 0.0
     assert b["q"] == 2.0 and b["p"] == 0.5 and "r" not in b and "c" not in b and "t" not in b
     assert "r2" not in lower_bounds(body, kinds, params=("r2",))   # (a parameter's value is not bound here)
-    emitted = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{__file__}:softened_forces", "--target",
+    emitted = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{kernels.__file__}:forces", "--target",
                               "numba", "--dup", "x,f", "--shape", "x=3,2", "--shape", "f=3,2", "--ret", "const"],
                              capture_output=True, text=True, check=True).stdout
     assert "_d_t8 / (2 * _t8)" in emitted and "_d_t8 / (2 * _t8) if" not in emitted
     assert "_d_t9 * _t8 if _d_t9 != 0.0 else 0.0" in emitted
     rng = np.random.default_rng(5)
     x = rng.standard_normal((5, 2))
-    check_everywhere(softened_forces, Duplicated(x, np.zeros((5, 2))), Duplicated(np.zeros((5, 2)), np.zeros((5, 2))),
+    check_everywhere(forces, Duplicated(x, np.zeros((5, 2))), Duplicated(np.zeros((5, 2)), np.zeros((5, 2))),
                      out="f", tapes=("autograd", "torch", "jax"))
     seed = rng.standard_normal((5, 2))
     got = {}
     for backend in ("numpy", "numba", "auto"):
         dx = np.zeros_like(x)
-        autodiff(Reverse, softened_forces, Const, Duplicated(x.copy(), dx), Duplicated(np.zeros_like(x), seed.copy()),
+        autodiff(Reverse, forces, Const, Duplicated(x.copy(), dx), Duplicated(np.zeros_like(x), seed.copy()),
                  backend=backend)
         got[backend] = dx
     np.testing.assert_allclose(got["numba"], got["numpy"], rtol=1e-12)
