@@ -73,3 +73,14 @@ def test_a_defsplit_record_may_keep_its_arguments(forget_rules):
     from adcompiler.testing import check_grads
     check_grads(km.split_product_steps, adcompiler.Duplicated(rng.uniform(0.5, 1.5, 4), np.zeros(4)),
                 adcompiler.Duplicated(rng.uniform(0.5, 1.5, 4), np.zeros(4)), ret=adcompiler.Active)
+
+
+def test_second_order_through_a_user_rule(user_rule):
+    """hvp/hessian through a user's rule: its adjoint expression differentiated again,
+    through the shape check that wraps it (refused naming ``_ad_rule_checked``)."""
+    x, w = np.array([-1.0, 0.5, 2.0]), np.array([0.3, 1.0, -2.0])
+    s = 1 / (1 + np.exp(-x))
+    H = adcompiler.hessian(km.user_rule_k, x, w)
+    np.testing.assert_allclose(H, np.diag(2.0 * w * s * (1 - s)), rtol=1e-12, atol=1e-14)
+    v = np.array([1.0, -0.5, 0.25])
+    np.testing.assert_allclose(adcompiler.hvp(km.user_rule_k, (x, w), (v, np.zeros(3)))[0], H @ v, rtol=1e-12)
