@@ -338,3 +338,18 @@ def test_transforms_of_a_number_refuse_other_returns_in_their_words(f):
         with pytest.raises(AdCompilerError, match=f"{entry} without out= needs `{f.__name__}` to return a number") as e:
             call()
         assert "return activity" not in str(e.value) and e.value.lineno is not None
+
+
+def _quartic(x):
+    return float(np.sum(x ** 4))
+
+
+@pytest.mark.parametrize("call", [lambda x: grad(grad(_quartic))(x),
+                                  lambda x: adcompiler.hvp(grad(_quartic), (x,), (x,)),
+                                  lambda x: jvp(value_and_grad(_quartic), (x,), (x,))])
+def test_a_transform_of_a_transform_is_refused_pointing_to_hessian(call):
+    """grad(grad(f)) and the like: refused at the user's function with hessian/hvp as the
+    way (it blamed functools.wraps at a line of adcompiler's own transforms)."""
+    with pytest.raises(AdCompilerError, match="transform of a transform") as e:
+        call(np.array([0.5, -1.0]))
+    assert "hessian" in str(e.value) and e.value.filename == __file__

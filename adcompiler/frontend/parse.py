@@ -12,6 +12,7 @@ import copy
 import functools
 import inspect
 import linecache
+import os
 import textwrap
 import types
 from dataclasses import dataclass
@@ -89,6 +90,10 @@ def source_lines(code, module_globals=None) -> tuple:
     return inspect.getblock(lines[first:]), first + 1
 
 
+#: the package's directory (a function transform's code lives in one of its subpackages)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def parse_function(f) -> ParsedFunction:
     """Parse ``f`` (a plain function defined in a file) into an AST."""
     f = _unwrap(f)
@@ -97,6 +102,14 @@ def parse_function(f) -> ParsedFunction:
     lifted = getattr(f, "_ad_lifted_tree", None)
     if lifted is not None:   # (a function defined in another one: frontend/nested.py)
         return ParsedFunction(f, copy.deepcopy(lifted), filename, ast.unparse(lifted), _file_lines(filename, []))
+    if getattr(f, "__wrapped__", None) is not None and os.path.dirname(os.path.dirname(filename)) == _PACKAGE:
+        inner = getattr(f.__wrapped__, "__code__", code)
+        raise SourceError(
+            f"an adcompiler function transform (grad, value_and_grad, ...) of `{f.__wrapped__.__name__}` is "
+            "differentiated again: a transform of a transform is not supported.", construct=f.__name__,
+            filename=inner.co_filename, lineno=inner.co_firstlineno,
+            hint="use adcompiler.hessian or adcompiler.hvp for second derivatives, adcompiler.jacobian for "
+                 "the derivatives of several outputs.")
     if getattr(f, "__wrapped__", None) is not None or code.co_name != f.__name__:
         raise SourceError(
             f"`{f.__name__}` wraps another function (functools.wraps); its own source is not the one "
