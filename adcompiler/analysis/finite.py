@@ -11,6 +11,8 @@ factors may be infinite are zeroed where the adjoint is 0
 from __future__ import annotations
 
 import ast
+import builtins
+import math
 
 import numpy as np
 
@@ -220,12 +222,6 @@ def _bounding_call(call: ast.Call) -> str | None:
     """The name ``lower_bound`` knows the function of ``call`` by (``max``: of two numbers,
     ``np.maximum`` or the builtin; not ``np.max(x, axis)``), from the function the call was
     resolved to, or else from a numpy or math attribute."""
-    import builtins
-    import math
-    known = {np.sqrt: "sqrt", math.sqrt: "sqrt", np.exp: "exp", math.exp: "exp", np.square: "square",
-             np.abs: "abs", np.fabs: "abs", math.fabs: "abs", builtins.abs: "abs", np.cosh: "cosh",
-             math.cosh: "cosh", np.maximum: "max", np.fmax: "max", builtins.max: "max", np.hypot: "hypot",
-             math.hypot: "hypot", np.log: "log", math.log: "log"}
     from ..frontend import notes
     fn = notes.target(call)
     if fn is None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
@@ -234,9 +230,16 @@ def _bounding_call(call: ast.Call) -> str | None:
     elif fn is None and isinstance(call.func, ast.Name) and call.func.id in ("abs", "max"):
         fn = getattr(builtins, call.func.id)
     try:
-        return known.get(fn)
+        return _BOUNDING.get(fn)
     except TypeError:   # (an unhashable callable)
         return None
+
+
+#: the functions ``lower_bound`` knows, by the name it knows them by
+_BOUNDING = {np.sqrt: "sqrt", math.sqrt: "sqrt", np.exp: "exp", math.exp: "exp", np.square: "square",
+             np.abs: "abs", np.fabs: "abs", math.fabs: "abs", builtins.abs: "abs", np.cosh: "cosh",
+             math.cosh: "cosh", np.maximum: "max", np.fmax: "max", builtins.max: "max", np.hypot: "hypot",
+             math.hypot: "hypot", np.log: "log", math.log: "log"}
 
 
 #: the smallest lower bound a divisor may have: the partials of a division by a
