@@ -150,6 +150,7 @@ elementwise(SP.digamma, "x", x="g * _ad_trigamma(x)")
 elementwise(SP.trigamma, "x", x="g * _ad_tetragamma(x)")   # (digamma's, second order)
 _linear(LS.joined_adjoint, "g, stacked, how, axis=0", zero=("stacked",))   # (stacked: its shape only)
 _linear(RN.mean_adjoint, "g, a, axis=None, keepdims=False, where=True", zero=("a", "where"))
+_linear(RN.gradient_adjoint, "g, f, spacing, axis, edge_order", zero=("f",))   # (f: its shape only)
 _linear(RN.var_adjoint, "g, a, axis=None, ddof=0, keepdims=False",
         extra={"a": "_ad_var_adjoint(g, t, axis, ddof, keepdims)"})
 # linear in a - mean(a) with ans fixed; through ans: -adjoint * t / ans (0 where ans is 0)

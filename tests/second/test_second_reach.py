@@ -7,6 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
+from optional import require
 from scipy import special
 
 from adcompiler import (
@@ -279,3 +280,30 @@ def test_digamma_second_order():
     np.testing.assert_allclose(H, want, rtol=1e-10, atol=1e-12)
     v = np.linspace(-1.0, 1.0, 6)
     np.testing.assert_allclose(hvp(_digamma_loss, (x,), (v,))[0], want @ v, rtol=1e-10, atol=1e-12)
+
+
+def _gradient_cubed(x):
+    g = np.gradient(x, 0.5)
+    return float(np.sum(g ** 3) + np.sum(np.gradient(x * x, 0.25, edge_order=2) ** 2))
+
+
+def test_np_gradient_second_order():
+    """hessian/hvp through np.gradient (its adjoint, linear in g, differentiated again;
+    refused naming the generated helper _ad_gradient_adjoint), against JAX."""
+    jax = require("jax")
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    x = np.array([0.3, -1.2, 0.8, 2.0, 0.1, -0.4])
+    ref = lambda x: jnp.sum(jnp.gradient(x, 0.5) ** 3) + jnp.sum(_jnp_gradient2(jnp, x * x, 0.25) ** 2)
+    np.testing.assert_allclose(hessian(_gradient_cubed, x), np.asarray(jax.hessian(ref)(x)), rtol=1e-10, atol=1e-10)
+    v = np.linspace(-1.0, 1.0, 6)
+    np.testing.assert_allclose(hvp(_gradient_cubed, (x,), (v,))[0], np.asarray(jax.hessian(ref)(x)) @ v,
+                               rtol=1e-10, atol=1e-10)
+
+
+def _jnp_gradient2(jnp, f, h):
+    """np.gradient(f, h, edge_order=2) in jax (jnp.gradient has no edge_order)."""
+    inner = (f[2:] - f[:-2]) / (2 * h)
+    first = (-1.5 * f[0] + 2.0 * f[1] - 0.5 * f[2]) / h
+    last = (0.5 * f[-3] - 2.0 * f[-2] + 1.5 * f[-1]) / h
+    return jnp.concatenate([first[None], inner, last[None]])
