@@ -285,7 +285,7 @@ def _scalar_body(loop, arrays, int_names):
                 ok = ok or (isinstance(f, ast.Attribute) and f.attr == "pop" and not node.args)
                 if not ok:
                     return None
-            elif isinstance(node, ast.BinOp) and not _same_on_python_floats(node):
+            elif isinstance(node, ast.BinOp) and not same_on_python_floats(node):
                 return None
             elif isinstance(node, ast.Subscript):
                 if not (isinstance(node.value, ast.Name) and node.value.id in arrays
@@ -307,7 +307,7 @@ def _scalar_body(loop, arrays, int_names):
     return used, written
 
 
-def _same_on_python_floats(e: ast.BinOp) -> bool:
+def same_on_python_floats(e: ast.BinOp) -> bool:
     """Whether Python floats give what numpy's give: a division (or ``//``, ``%``)
     by zero raises on them where numpy gives inf or nan, and a power of a
     negative number is a complex number where numpy gives nan."""

@@ -13,6 +13,7 @@ import ast
 
 from ..codegen.naming import COND, COUNT
 from .builder import N
+from .optimize import same_on_python_floats
 
 
 def assign(names, value):
@@ -31,11 +32,9 @@ def _divisors(body) -> set:
     out = set()
     tree = ast.Module(body=list(body), type_ignores=[])
     for n in ast.walk(tree):
-        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod)):
-            out |= {m.id for m in ast.walk(n.right) if isinstance(m, ast.Name)}
-        elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) and not (
-                isinstance(n.right, ast.Constant) and type(n.right.value) is int and n.right.value >= 0):
-            out |= {m.id for m in ast.walk(n.left) if isinstance(m, ast.Name)}
+        if isinstance(n, ast.BinOp) and not same_on_python_floats(n):
+            side = n.left if isinstance(n.op, ast.Pow) else n.right
+            out |= {m.id for m in ast.walk(side) if isinstance(m, ast.Name)}
     binds = [(n.targets[0].id, {m.id for m in ast.walk(n.value) if isinstance(m, ast.Name)}) for n in ast.walk(tree)
              if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]
     grew = True
