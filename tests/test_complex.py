@@ -376,6 +376,21 @@ def max_of_real(x, z):
     return np.sum(np.maximum(np.abs(z), x))   # real operands: accepted
 
 
+def sign_of(z):
+    return np.sum(np.imag(np.sign(z)))   # z / |z|: not constant for complex z
+
+
+def sign_in_a_loop(z):
+    s = 0.0
+    for i in range(z.shape[0]):
+        s += np.imag(np.sign(z[i]))
+    return s
+
+
+def sign_of_real(x, z):
+    return np.sum(np.sign(x) * np.abs(z) + x * np.real(z))   # the sign of a real value: constant
+
+
 @pytest.mark.parametrize("f, args, construct", [
     (cmp_max, lambda: (dup(cplx(3)),), "np.maximum(z, 0.0)"),
     (cmp_reduce, lambda: (dup(cplx(3)),), "np.max(z)"),
@@ -389,6 +404,9 @@ def max_of_real(x, z):
     (astype_max, lambda: (dup(RNG.standard_normal(3)),), "np.max(y)"),
     (list_max, lambda: (dup(cplx(3)),), "np.maximum(a, 0.0)"),
     (full_max, lambda: (dup(RNG.standard_normal(3)),), "np.max(f * x)"),
+    # declared constant for real values only (it was taken as constant: a zero derivative)
+    (sign_of, lambda: (dup(cplx(3)),), "np.sign(z)"),
+    (sign_in_a_loop, lambda: (dup(cplx(3)),), "np.sign(z[i])"),
 ])
 def test_non_holomorphic_rules_refuse_complex(f, args, construct):
     for mode in (Reverse, Forward):
@@ -405,6 +423,7 @@ def test_non_holomorphic_rules_refuse_complex(f, args, construct):
 
 def test_real_operands_of_a_real_only_rule_are_accepted():
     check_everywhere(max_of_real, dup(RNG.uniform(0.5, 1.5, 3)), dup(cplx(3)))
+    check_everywhere(sign_of_real, dup(RNG.uniform(0.5, 1.5, 3)), dup(cplx(3)))
 
 
 def test_gradient_and_transforms_take_complex_arrays():

@@ -20,6 +20,7 @@ nondifferentiable(
     np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal,
     np.isin, np.isneginf, np.isposinf, np.nanargmax, np.nanargmin,
 )
+lookup(np.sign).complex_varies = True   # (z / |z| for complex z: refused, not taken as constant)
 # window functions of a length: tables of constants
 nondifferentiable(np.hamming, np.hanning, np.blackman, np.bartlett, params="M", result=lambda kinds, bound: array(1))
 nondifferentiable(np.kaiser, params="M, beta", result=lambda kinds, bound: array(1))

@@ -61,6 +61,9 @@ class Rule:
     fresh_parts: int = 0             # returns a tuple of this many separate fresh arrays
     #: ``refuse_when(bound, param)``: why the derivative in ``param`` of this call is not available, or None
     refuse_when: Callable | None = None
+    #: constant by declaration for real values only: a complex value carrying a derivative is refused
+    #: (numpy's sign of a complex ``z`` is ``z / |z|``)
+    complex_varies: bool = False
 
     def __post_init__(self):
         self.adjoint_asts = {p: ast.parse(t, mode="eval").body for p, t in self.adjoints.items()}

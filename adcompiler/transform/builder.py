@@ -113,6 +113,38 @@ class FormBuilder:
 
     def __init__(self, ctx):
         self.ctx = ctx
+        if ctx.complex:
+            self.refuse_complex_constants()
+
+    def refuse_complex_constants(self) -> None:
+        """A call constant by declaration for real values only (``np.sign``) given a
+        complex value that carries a derivative: refused, not taken as constant."""
+        stmts = [s for s in ast.walk(ast.Module(body=list(self.ctx.an.body), type_ignores=[]))
+                 if isinstance(s, ast.stmt)]
+        varied = {p for p in self.ctx.params if self.ctx.activities[p] != "Const"}
+        grew = True
+        while grew:   # (the names computed from the arguments carrying derivatives; a use need not be)
+            grew = False
+            for s in stmts:
+                value = s.iter if isinstance(s, ast.For) else getattr(s, "value", None)
+                if isinstance(s, (ast.Assign, ast.AugAssign, ast.For)) and value is not None and any(
+                        isinstance(n, ast.Name) and n.id in varied for n in ast.walk(value)):
+                    targets = s.targets if isinstance(s, ast.Assign) else [s.target]
+                    new = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)} - varied
+                    varied |= new
+                    grew = grew or bool(new)
+        for s in stmts:
+            heads = [s.iter] if isinstance(s, ast.For) else [s.test] if isinstance(s, (ast.If, ast.While)) else \
+                [] if isinstance(s, (ast.FunctionDef, ast.With)) else [s]
+            for c in (c for h in heads for c in ast.walk(h) if isinstance(c, ast.Call)):
+                rule = notes.rule(c)
+                if rule is not None and rule.complex_varies and any(   # (a name, or the array of ``z[i]``)
+                        isinstance(n, ast.Name) and n.id in varied and self.maybe_complex(n)
+                        for a in c.args for n in ast.walk(a)):
+                    self.err(s, f"{rule.name} of a complex value is {rule.name}(z) = z / |z|, which is not "
+                                "constant; it is differentiated for real values only.",
+                             "write z / np.abs(z) (np.where(z == 0, 0, z / np.abs(z)) where z may be 0), or take "
+                             f"{rule.name} of a real value.")
 
     def stmt(self, s):
         form = classify(s)
