@@ -763,3 +763,52 @@ def test_a_tuple_read_at_a_negative_index():
     """``r[-1]`` of a tuple carrying derivatives (refused as 'indexed with a variable')."""
     check_everywhere(_last_of_pair, Duplicated(np.array([0.3, -0.7, 1.1]), np.zeros(3)), out=(),
                      tapes=("autograd", "torch", "jax"))
+
+
+WEIGHTS = {"W": np.linspace(0.5, 1.5, 5)}
+LAYERS = [np.linspace(0.5, 1.5, 5)]
+
+
+def scale_by_module_dict(x):
+    for i in range(x.shape[0]):
+        x[i] = x[i] * WEIGHTS["W"][i]
+
+
+def scale_by_module_list(x):
+    for i in range(x.shape[0]):
+        x[i] = x[i] * LAYERS[0][i]
+
+
+def weighted_by_a_list(x, y, ws):
+    for i in range(5):
+        y[i] = x[i] * ws[0][4 - i]
+
+
+@pytest.mark.parametrize("f, held", [(scale_by_module_dict, lambda: WEIGHTS["W"]),
+                                     (scale_by_module_list, lambda: LAYERS[0])])
+def test_an_argument_that_is_an_array_of_a_module_container_is_refused(f, held):
+    """``x`` passed as the very array of a module dict or list the function reads
+    (``x[i] * D["W"][i]`` is ``x[i] ** 2``): the derivative took ``D["W"]`` for
+    separate constant memory (x0**2 for 2*x0); refused, as a module array is.
+    A copy is differentiated as the product it then is."""
+    for mode in (Reverse, Forward):
+        with pytest.raises(ad.errors.AliasingError, match="an array in `(WEIGHTS|LAYERS)`"):
+            autodiff(mode, f, Const if mode is Reverse else Duplicated, Duplicated(held(), np.ones(5)))
+    w = held().copy()
+    x, dx = np.linspace(0.2, 1.0, 5), np.ones(5)
+    autodiff(Reverse, f, Const, Duplicated(x, dx))
+    np.testing.assert_allclose(dx, w, rtol=1e-15)
+
+
+def test_a_shadow_held_in_a_const_container_is_refused():
+    """The seed ``dy`` passed again in a Const list the function reads as weights:
+    the reverse sweep read the weights after it had zeroed ``dy`` (dx [0 0 0 1 1]
+    for ones); refused, as ``Const(dy)`` is."""
+    x, dy = np.linspace(0.5, 1.5, 5), np.ones(5)
+    with pytest.raises(ad.errors.AliasingError, match="the shadow of `y` is the memory of an array in `ws`"):
+        autodiff(Reverse, weighted_by_a_list, Const, Duplicated(x, np.zeros(5)), Duplicated(np.zeros(5), dy),
+                 Const([dy]))
+    dx = np.zeros(5)
+    autodiff(Reverse, weighted_by_a_list, Const, Duplicated(x, dx), Duplicated(np.zeros(5), np.ones(5)),
+             Const([np.ones(5)]))
+    np.testing.assert_allclose(dx, np.ones(5), rtol=1e-15)

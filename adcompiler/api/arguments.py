@@ -273,6 +273,30 @@ def _apart(arrays) -> bool:
     return True
 
 
+def _check_hidden(args, arrays, names, writes, module_arrays):
+    """Refuse an argument that carries a derivative or is written, or a shadow, whose memory is
+    an array the analyses cannot see as the argument's: one the function reads from its module
+    (``module_arrays``: (name, an array or a container of them)) or one a container argument holds."""
+    # (a container's arrays as they are now: a dict the function reads may have changed)
+    hidden = [(f"`{name}`, an array the function reads from its module" if isinstance(v, np.ndarray) else
+               f"an array in `{name}`, which the function reads from its module", g)
+              for name, v in module_arrays for g in _leaves(v)]
+    hidden += [(f"an array in `{names[i]}`", x) for i, a in enumerate(args)
+               if isinstance(a.val, (dict, list, tuple)) for x in _leaves(a.val)]
+    for what, g in hidden:
+        for i, a in arrays:
+            if (isinstance(a, A.Duplicated) or i in writes) and np.may_share_memory(g, a.val) \
+                    and np.shares_memory(g, a.val):
+                raise AliasingError(
+                    f"`{names[i]}` is the memory of {what}.", construct=f"{names[i]}",
+                    hint="pass a copy (.copy()) of one of them: the analyses take them for separate memory.")
+            if isinstance(a, A.Duplicated) and np.may_share_memory(g, a.dval) and np.shares_memory(g, a.dval):
+                raise AliasingError(
+                    f"the shadow of `{names[i]}` is the memory of {what}: the reverse sweep would read it "
+                    "as a constant while it holds the adjoints.", construct=f"d{names[i]}",
+                    hint="shadows must be separate arrays (pass a copy of the value the function reads).")
+
+
 def check_alias(args, names, writes, module_arrays=()):
     """Refuse arguments that share memory where the function writes one of them,
     shadows that do not share memory as their arrays do, and an argument that
@@ -287,16 +311,7 @@ def check_alias(args, names, writes, module_arrays=()):
                 construct=names[i], hint=f"pass np.asarray({names[i]}) (with the masked values filled first).")
     arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
     # memory the analyses cannot see is an argument's: (what it is, the array)
-    hidden = [(f"`{name}`, an array the function reads from its module", g) for name, g in module_arrays]
-    hidden += [(f"an array in `{names[i]}`", x) for i, a in enumerate(args)
-               if isinstance(a.val, (dict, list, tuple)) for x in _leaves(a.val)]
-    for what, g in hidden:
-        for i, a in arrays:
-            if (isinstance(a, A.Duplicated) or i in writes) and np.may_share_memory(g, a.val) \
-                    and np.shares_memory(g, a.val):
-                raise AliasingError(
-                    f"`{names[i]}` is the memory of {what}.", construct=f"{names[i]}",
-                    hint="pass a copy (.copy()) of one of them: the analyses take them for separate memory.")
+    _check_hidden(args, arrays, names, writes, module_arrays)
     if _apart(arrays):
         for i, a in arrays:
             if writes and i in writes and not a.val.flags.writeable:

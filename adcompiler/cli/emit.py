@@ -206,7 +206,8 @@ def _checks_note(acts: Activities, mode: str) -> str:
         return ""
     return ("Each of these functions first checks its arguments (`_ad_expect_arguments`): a\n"
             "Duplicated argument and its shadow must be float arrays of the same shape and\n"
-            "dtype, an Active one a scalar; anything else raises before the code runs.\n")
+            "dtype, an Active one a scalar, and no two arrays (arguments and shadows) may\n"
+            "share memory; anything else raises before the code runs.\n")
 
 
 def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=(), ret: str | None = None,
@@ -269,8 +270,9 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     arrays = [p for p in acts.params if acts.acts[p] == DUP]
     scalars = [p for p in acts.params if acts.acts[p] == ACTIVE]
     rank_of = {p: k.ndim for p, k in zip(acts.params, kinds) if k.is_array and k.ndim is not None}
+    consts = [p for p in acts.params if acts.acts[p] not in (DUP, ACTIVE)]
     source = add_entry_checks(mod.source, entries, arrays, scalars, rank_of, scalar_tangents=mode == "forward",
-                              complex_arrays=cplx)
+                              complex_arrays=cplx, consts=consts)
     defaults = {p.name: p.default for p in inspect.signature(target.func).parameters.values()
                 if p.default is not p.empty}
     source = add_defaults(source, [info.fused_name], defaults)

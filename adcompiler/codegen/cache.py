@@ -47,8 +47,10 @@ class Compiled:
 
     @functools.cached_property
     def module_arrays(self) -> list:
-        """(name, array) of the arrays the module's functions read from their modules."""
-        return [(name, obj) for _, name, obj in self.free if isinstance(obj, np.ndarray) and name != "__defaults__"]
+        """(name, object) of the arrays the module's functions read from their modules, and of
+        the dicts, lists and tuples they read that hold arrays (``D["W"]``: its arrays are
+        memory too, looked up at each call: ``api.arguments.check_alias``)."""
+        return [(name, obj) for _, name, obj in self.free if name != "__defaults__" and _holds_arrays(obj)]
 
     def fresh(self, func) -> bool:
         """Whether every non-local name of every function in the module (the
@@ -110,3 +112,12 @@ def clear():
 
 # a rule registered (or registered again, corrected) after code was generated with the old one
 registry.on_register.append(clear)
+
+
+def _holds_arrays(v, depth=0) -> bool:
+    """Whether ``v`` is an array or a dict, list or tuple holding one (nested up to 4 deep)."""
+    if isinstance(v, np.ndarray):
+        return True
+    if isinstance(v, (dict, list, tuple)) and depth < 4:
+        return any(_holds_arrays(x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return False

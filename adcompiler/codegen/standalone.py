@@ -280,12 +280,13 @@ def _short(obj) -> str:
 
 EXPECT = "_ad_expect_arguments"
 
-_EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars):
+_EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
     """Refuse arguments this module was not generated for, before anything runs.
 
     ``arrays``: ``(name, value, shadow name, shadow, rank or None[, "c"])`` of
     each Duplicated argument ("c": generated for complex arrays, else float);
-    ``scalars``: ``(name, value)`` of each Active one."""
+    ``scalars``: ``(name, value)`` of each Active one; ``consts``: ``(name, value)``
+    of each Const one (an array among them must not share memory with the others)."""
     for name, x, sname, dx, ndim, *dtype in arrays:
         kind = dtype[0] if dtype else "f"
         for what, v in ((name, x), (sname, dx)):
@@ -311,6 +312,14 @@ _EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars):
                 f"{dx.strides}, not {x.strides}): it follows `{name}`'s views, and a reshape that views one "
                 f"and copies the other would lose its writes. Pass a shadow in `{name}`'s layout "
                 f"(np.zeros_like({name}) of a contiguous `{name}`).")
+    # the derivative takes the arrays for separate memory (autodiff refuses such arguments too)
+    held = [(n, v) for row in arrays for n, v in (row[:2], row[2:4])]
+    for k, (a, u) in enumerate(held):
+        for b, v in held[k + 1:] + [(n, v) for n, v in consts if isinstance(v, np.ndarray)]:
+            if np.may_share_memory(u, v) and np.shares_memory(u, v):
+                raise ValueError(
+                    f"{func}: `{a}` and `{b}` share memory; this module takes separate arrays for the "
+                    f"differentiated arguments and their shadows. Pass a copy of one of them.")
     for name, v in scalars:
         if isinstance(v, np.ndarray) and v.ndim > 0:
             raise TypeError(
@@ -320,12 +329,13 @@ _EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars):
 
 
 def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, ranks: dict,
-                     scalar_tangents: bool = False, complex_arrays=()) -> str:
+                     scalar_tangents: bool = False, complex_arrays=(), consts=()) -> str:
     """``source`` with a call of the argument check at the top of each function in
     ``functions``. ``arrays`` names the Duplicated parameters (each is followed by
     its shadow in the generated signature), ``scalars`` the Active ones (followed
     by their scalar tangent when ``scalar_tangents``, in forward mode);
-    ``complex_arrays`` the Duplicated ones the module was generated complex for."""
+    ``complex_arrays`` the Duplicated ones the module was generated complex for;
+    ``consts`` the Const ones (checked not to share memory with the others)."""
     tree = ast.parse(source)
     defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in functions}
     lines = source.split("\n")
@@ -345,15 +355,17 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
                 singles.append(f"({a!r}, {a})")
                 if scalar_tangents and k + 1 < len(args):
                     singles.append(f"({args[k + 1]!r}, {args[k + 1]})")
+        others = [f"({a!r}, {a})" for a in args if a in consts] if pairs else []
         if not pairs and not singles:
             continue
         row = node.lineno - 1
         while not lines[row].rstrip().endswith(":"):
             row += 1   # (a signature ast.unparse wrapped)
-        call = f"    {EXPECT}({name!r}, {_tuple(pairs)}, {_tuple(singles)})"
+        tail = [_tuple(others)] if others else []
+        call = f"    {EXPECT}({', '.join([repr(name), _tuple(pairs), _tuple(singles)] + tail)})"
         if len(call) > 100:
             call = "\n".join([f"    {EXPECT}(", f"        {name!r},", f"        {_tuple(pairs)},",
-                               f"        {_tuple(singles)},", "    )"])
+                               f"        {_tuple(singles)},"] + [f"        {t}," for t in tail] + ["    )"])
         inserts.append((row + 1, [call]))
     for row, text in sorted(inserts, reverse=True):
         lines[row:row] = text

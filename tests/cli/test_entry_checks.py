@@ -106,3 +106,23 @@ def test_the_module_says_it_checks(reverse_ns, tmp_path):
     text = path.read_text()
     assert "first checks its arguments" in text
     assert not re.search(r"^\s*(import|from) adcompiler", text, re.MULTILINE)
+
+
+def test_arguments_sharing_memory_are_refused(tmp_path):
+    """``f_reverse(x, dx, x, dx)``: the module takes the arrays for separate memory and
+    gave a wrong derivative without a word (autodiff refuses such arguments); the
+    check refuses two arguments, or an argument and a shadow, that share memory."""
+    ns = emit_module(tmp_path, f"{SCALARS}:head_scale", "--shape", "y=4", "--shape", "x=4", "--const", "n")
+    f = ns["head_scale_reverse"]
+    x, dx = np.linspace(0.5, 1.5, 4), np.ones(4)
+    with pytest.raises(ValueError, match="`y` and `x` share memory"):
+        f(x, dx, x, dx, 4)
+    y, dy, seed = np.zeros(4), np.ones(4), np.zeros(8)
+    with pytest.raises(ValueError, match="`dy` and `dx` share memory"):
+        f(y, seed[:4], x, seed[2:6], 4)
+    with pytest.raises(ValueError, match="`dy` and `x` share memory"):
+        f(y, x[:4], x, np.zeros(4), 4)
+    x0, dx = x.copy(), np.zeros(4)
+    f(y, dy, x, dx, 4)   # separate arrays: y += x * x, so dx = 2 x
+    np.testing.assert_allclose(dx, 2 * x0, rtol=1e-15)
+    np.testing.assert_allclose(y, x0 * x0, rtol=1e-15)
