@@ -27,6 +27,7 @@ from adcompiler import (
     autodiff_thunk,
     gradient,
     hessian,
+    jvp,
 )
 from adcompiler.errors import UnsupportedSyntaxError
 from adcompiler.testing import check_grads
@@ -691,6 +692,39 @@ def test_divmod_of_values_with_derivatives_is_refused_at_its_line():
     with pytest.raises(AdCompilerError, match=r"divmod: its remainder has a derivative.*a // b") as e:
         gradient(remainder_of_values, np.array([1.3, 0.4]))
     assert e.value.lineno is not None and "divmod(x[0], 0.7)" in str(e.value)
+
+
+def phase_fraction(a):
+    q, r = divmod(a * 2, 1.0)
+    return r * r
+
+
+def learned_window(x, beta):
+    return np.sum(x * np.kaiser(8, beta + 1))
+
+
+def log_grid(c):
+    return np.sum(np.logspace(0.0, -c, 4))
+
+
+def shifted_range(c):
+    return np.sum(np.arange(c * 2, 5.0))
+
+
+@pytest.mark.parametrize("f, args, construct", [
+    (phase_fraction, (0.7,), "divmod(a * 2, 1.0)"),
+    (learned_window, (np.linspace(0.1, 0.8, 8), 1.3), "np.kaiser(8, beta + 1)"),
+    (log_grid, (0.6,), "np.logspace(0.0, -c, 4)"),
+    (shifted_range, (0.3,), "np.arange(c * 2, 5.0)"),
+])
+def test_calls_refusing_a_derivative_refuse_it_in_an_expression(f, args, construct):
+    """A value carrying a derivative reaches a call with no derivative in that argument
+    inside an expression the call keeps whole (``a * 2``, ``beta + 1``, ``-c``): it
+    was refused as a bare name only, and gave 0 (divmod: 0 for 1.6; kaiser 0 for -0.585)."""
+    for run in (lambda: gradient(f, *args), lambda: jvp(f, args, tuple(np.ones_like(a) for a in args))):
+        with pytest.raises(AdCompilerError) as e:
+            run()
+        assert construct in str(e.value) and e.value.lineno is not None
 
 
 def element_energy(X, tri, u):

@@ -262,8 +262,9 @@ class Effects:
             if rule is not None and not rule.differentiable and rule.refuse_when is not None:
                 # a result built from its arguments' values, not differentiated: the
                 # arguments flow to it, so that a derivative reaching them is refused
-                return {a.id for a in v.args if isinstance(a, ast.Name)} | \
-                    {k.value.id for k in v.keywords if isinstance(k.value, ast.Name)}
+                # (of every name an argument reads: ``divmod(a * 2, 1.0)`` keeps ``a * 2`` whole)
+                return {n.id for a in v.args + [k.value for k in v.keywords]
+                        for n in ast.walk(a) if isinstance(n, ast.Name)}
             if rule is None or not rule.differentiable:
                 return set()
             if rule.kind == "split":

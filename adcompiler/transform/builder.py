@@ -239,7 +239,8 @@ class FormBuilder:
         if rule.refuse_when is None:
             return
         for p, a in bound.items():
-            if isinstance(a, ast.Name) and self.active(a.id):
+            # (a name, or an expression kept whole that reads one: ``a * 2``, ``beta + 1``)
+            if isinstance(a, ast.AST) and any(isinstance(n, ast.Name) and self.active(n.id) for n in ast.walk(a)):
                 why = rule.refuse_when(bound, p)
                 if why:
                     self.err(s, f"{rule.name}: {why}", "give the call constant arguments where it has no derivative.")
