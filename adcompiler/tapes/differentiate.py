@@ -143,6 +143,7 @@ class Differentiated:
         self.adapter_cache: dict = {}  # per-tape objects reused across calls
         self.last_activities: tuple | None = None
         self.__signature__ = sig.replace(parameters=[sig.parameters[n] for n in self.inputs])
+        self._function, self._defaults = f_, (f_.__defaults__, f_.__kwdefaults__)
         functools.update_wrapper(self, f_)
         self._register_rule()
 
@@ -183,6 +184,12 @@ class Differentiated:
 
     def bind(self, args: tuple, kwargs: dict) -> list:
         """The pure function's arguments as a list in ``inputs`` order."""
+        f = self._function
+        if f.__defaults__ is not self._defaults[0] or f.__kwdefaults__ is not self._defaults[1]:
+            # the user replaced the defaults (``f.__defaults__ = ...``): ``f(x)`` takes the new ones
+            sig = inspect.signature(f)
+            self.__signature__ = sig.replace(parameters=[sig.parameters[n] for n in self.inputs])
+            self._defaults = (f.__defaults__, f.__kwdefaults__)
         try:
             bound = self.__signature__.bind(*args, **kwargs)
         except TypeError as exc:

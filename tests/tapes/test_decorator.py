@@ -229,3 +229,25 @@ def _halved_(u, n):
 def test_checkpoint_with_the_numba_backend_refused_when_built():
     with pytest.raises(AdCompilerError, match="checkpoint= is not supported with backend='numba'"):
         differentiate(_halved_, out="u", checkpoint=2, backend="numba")
+
+
+def _scaled_norm(x, c=2.0):
+    return c * np.sum(x ** 2)
+
+
+def test_defaults_replaced_after_wrapping_are_the_ones_used():
+    """``f.__defaults__ = (5.0,)`` after ``differentiate(f)``: ``f(x)`` and ``grad``
+    take the new default; the wrapped function kept the one it was made with
+    (value and gradient both for c = 2)."""
+    import autograd
+    f = _scaled_norm
+    pure = differentiate(f)
+    x = np.array([0.3, -0.7, 1.1])
+    try:
+        np.testing.assert_allclose(autograd.grad(pure)(x), 4.0 * x, rtol=1e-14)
+        f.__defaults__ = (5.0,)
+        assert pure(x) == pytest.approx(f(x), rel=1e-14)
+        np.testing.assert_allclose(autograd.grad(pure)(x), 10.0 * x, rtol=1e-14)
+        assert inspect.signature(pure).parameters["c"].default == 5.0
+    finally:
+        f.__defaults__ = (2.0,)
