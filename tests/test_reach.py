@@ -695,7 +695,7 @@ def test_divmod_of_values_with_derivatives_is_refused_at_its_line():
 
 
 def phase_fraction(a):
-    q, r = divmod(a * 2, 1.0)
+    _q, r = divmod(a * 2, 1.0)
     return r * r
 
 
