@@ -27,6 +27,7 @@ from .numba_gather import gathered
 from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, presized
 from .numba_runtime import HELPERS
+from .numba_shadows import fresh_shadows
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0}   # "n": an int or a float, made a float (int_powers)
@@ -348,7 +349,8 @@ class FunctionRewrite(LoopRewrites):
                     _assign([ast.Subscript(_n(buf), _n(count), ast.Store())], value),
                     ast.AugAssign(_n(count, ast.Store), ast.Add(), ast.Constant(1))]
         if tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
-            if isinstance(value, ast.Name) and value.id in set(self.namer.adjoints.values()):
+            if isinstance(value, ast.Name) and value.id in set(self.namer.adjoints.values()) \
+                    and not getattr(call, "shadow_shape", False):
                 # the typed tape holds an array's values, not the array: a shadow popped back
                 # would be a copy, and the adjoints added to it would never reach the argument's
                 if value.id == self.namer.adjoints.get(self.namer.ret):
@@ -368,7 +370,7 @@ class FunctionRewrite(LoopRewrites):
             return self.refuse(s, "the reverse sweep needs a complex value, and the typed tape holds no complex "
                                   "numbers", "use backend='numpy' (backend='auto' falls back by itself).")
         made = set(self.namer.generated) | set(self.namer.adjoints.values()) if self.namer is not None else set()
-        vague = [a.arg for a in self.fn.args.args if a.arg not in made and a.arg not in ("dret", "_tape")
+        vague = [a.arg for a in self.fn.args.args if a.arg not in made and a.arg not in ("dret", "_tape", *STATE)
                  and getattr(self.kinds.get(a.arg), "cls", "num") in ("num", "other")]
         return self.refuse(s, f"the reverse sweep needs `{ast.unparse(value)}`, whose type (a float, an int, a "
                               "bool or an array of known rank) is not known",
@@ -455,14 +457,14 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
     with its error; the others still compile, so the fused function may run
     where a split half cannot)."""
     out, ranks, refused, calls = [], set(), {}, {}
-    for fn in functions:
+    for fn in fresh_shadows([copy.deepcopy(fn) for fn in functions], contexts):
         calls[fn.name] = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
         if fn.name not in contexts:
             refused[fn.name] = BackendError(f"the numba backend cannot compile the generated function `{fn.name}`.",
                                             hint="use backend='numpy'.")
             continue
         kinds, namer = contexts[fn.name]
-        rw = FunctionRewrite(copy.deepcopy(fn), kinds, namer, origins, None)
+        rw = FunctionRewrite(fn, kinds, namer, origins, None)
         try:
             out.append(rw.run())
         except BackendError as e:

@@ -80,6 +80,15 @@ def _ad_push_ai(tf, nf, ti, ni, x):
     return tf, nf, ti, ni + m + x.ndim
 
 
+@_ad_jit
+def _ad_shape_of(x):
+    """An array's shape as an int array (what a forward half records for the shadow of a new array)."""
+    s = np.empty(x.ndim, np.int64)
+    for k in range(x.ndim):
+        s[k] = x.shape[k]
+    return s
+
+
 def _ad_copy(x):
     return x.copy() if hasattr(x, "copy") else x
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from adcompiler import (
     Reverse,
     ReverseSplitWithPrimal,
     autodiff,
+    autodiff_thunk,
     differentiate,
 )
 from adcompiler.errors import BackendError
@@ -157,22 +159,44 @@ def test_an_index_out_of_range_raises():
 
 
 def test_a_sparse_loss_in_a_loop_and_on_a_tape():
-    """A CSR product into a local work array: the fused function compiles; the split
-    halves a tape drives would pass the local's shadow between them, which the typed
-    tape does not carry: refused saying so, and ``auto`` runs them on numpy."""
+    """A CSR product into a local work array, fused and in the split halves a tape
+    drives: the forward half records the local's shape for its shadow (the typed tape
+    holds no references), and the gradient under autograd is the fused one's."""
     import autograd
     indptr, indices = np.array([0, 2, 2, 5]), np.array([1, 0, 3, 3, 2])
     data, x = RNG.uniform(0.5, 1.5, 5), RNG.uniform(0.5, 1.5, 4)
-    check_grads(csr_rows_loss, Duplicated(data.copy(), np.zeros(5)), Const(indptr), Const(indices),
-                Duplicated(x.copy(), np.zeros(4)), engine=Numba)
+    for mode in (Reverse, ReverseSplitWithPrimal):
+        check_grads(csr_rows_loss, Duplicated(data.copy(), np.zeros(5)), Const(indptr), Const(indices),
+                    Duplicated(x.copy(), np.zeros(4)), mode=mode, engine=Numba)
     dd, dv = np.zeros(5), np.zeros(4)
     autodiff(Reverse, csr_rows_loss, Active, Duplicated(data.copy(), dd), Const(indptr), Const(indices),
              Duplicated(x.copy(), dv), backend="numba")
-    with pytest.raises(BackendError, match="shadow of a view or of a new array"):
-        autograd.grad(lambda d, v: differentiate(csr_rows_loss, backend="numba")(d, indptr, indices, v))(data, x)
-    g = autograd.grad(lambda d, v: differentiate(csr_rows_loss, backend="auto")(d, indptr, indices, v), (0, 1))(data, x)
+    g = autograd.grad(lambda d, v: differentiate(csr_rows_loss, backend="numba")(d, indptr, indices, v), (0, 1))(
+        data, x)
     np.testing.assert_allclose(g[0], dd, rtol=1e-12)
     np.testing.assert_allclose(g[1], dv, rtol=1e-12)
+
+
+def shifted_view_loss(x, y):
+    t = y[1:]
+    for i in range(t.shape[0]):
+        t[i] = x[i] * x[i + 1]
+    return float(np.sum(y * y))
+
+
+def test_split_halves_passing_a_view_of_an_argument_are_refused():
+    """A local view of an argument the function writes: its shadow is the same view of
+    the shadow the reverse half is given, which the typed tape cannot record; refused saying so,
+    and ``auto`` runs the halves on numpy."""
+    x, y = RNG.uniform(0.5, 1.5, 5), np.zeros(4)
+    with pytest.raises(BackendError, match="shadow of a view or of a new array"):
+        fwd, _ = autodiff_thunk(ReverseSplitWithPrimal, shifted_view_loss, Active, Duplicated, Duplicated,
+                                backend="numba")
+        fwd(Duplicated(x, np.zeros(5)), Duplicated(y, np.zeros(4)))
+    auto = SimpleNamespace(autodiff=lambda *call: autodiff(*call, backend="auto"),
+                           autodiff_thunk=lambda *call: autodiff_thunk(*call, backend="auto"))
+    check_grads(shifted_view_loss, Duplicated(x.copy(), np.zeros(5)), Duplicated(y.copy(), np.zeros(4)),
+                mode=ReverseSplitWithPrimal, engine=auto)
 
 
 def test_the_emitted_numba_module(tmp_path, monkeypatch):

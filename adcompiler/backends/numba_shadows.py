@@ -1,0 +1,236 @@
+"""numba_shadows: the shadows of new local arrays in split halves, as the typed tape carries them.
+
+A forward half owns no shadow memory: for the shadow of an array the function makes
+(``w = np.zeros(n)``, an array a helper returns) it records a reference, a token holding the
+array (``_ad_shadow_ref(None, w)``), and its reverse half makes a zero shadow of that array's
+shape (``_ad_rebase``). The typed tape holds numbers and the values of arrays, not references.
+Where every shadow a pair of halves records is of new memory (none is a view of an argument or
+of another array), the forward half records the array's shape instead (``_ad_shape_of(w)``, an
+int array on the tape) and the reverse half makes the zero shadow from it: the same shadow,
+made at the same point. The arguments' references (``dx = _ad_shadow_ref(0, x)``), which only
+views name, and the arguments pushed for the reverse half's memory map (``_ad_roots``) go.
+A pair recording a view keeps its references, which ``numba_rewrite`` refuses.
+"""
+from __future__ import annotations
+
+import ast
+
+SHAPE_TAG = "a1i"   # the tape tag of a recorded shape: a rank-1 int array
+
+
+def _n(name, ctx=ast.Load):
+    return ast.Name(name, ctx())
+
+
+def _called(e, name) -> bool:
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == name
+
+
+def _tape_call(e, tape, method) -> bool:
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr == method \
+        and isinstance(e.func.value, ast.Name) and e.func.value.id == tape
+
+
+def _statements(body):
+    """Every statement of ``body``, nested ones too, with the list holding it."""
+    for s in body:
+        yield s, body
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
+def _heads(s) -> list:
+    """The parts of ``s`` that are not statements of its own (a loop's iterable, a test)."""
+    return [s.iter] if isinstance(s, ast.For) else [s.test] if isinstance(s, (ast.If, ast.While)) else [s]
+
+
+def _pushed(s, tape):
+    """The name ``s`` pushes (``_tape.append(n)`` or of its copy), else None."""
+    if not (isinstance(s, ast.Expr) and _tape_call(s.value, tape, "append") and len(s.value.args) == 1):
+        return None
+    v = s.value.args[0]
+    if _called(v, "_ad_copy") and len(v.args) == 1:
+        v = v.args[0]
+    return v.id if isinstance(v, ast.Name) else None
+
+
+def _rank(kinds, namer, primal):
+    from ..transform.tape import tape_tag
+    tag = tape_tag(kinds, namer, primal) or ""
+    return int(tag[1:-1]) if tag.startswith("a") and tag[-1] == "f" and tag[1:-1].isdigit() else 0
+
+
+class _Plan:
+    """What a forward half records for its shadows, if it records only new memory."""
+
+    def __init__(self, fwd, rev, tape, passed):
+        self.fwd, self.rev, self.tape = fwd, rev, tape
+        self.passed = passed  # (a call, an argument's position) -> whether the callee ignores what it is given
+        self.fresh = {}      # shadow name -> its primal's name
+        self.params = []     # the statements binding the arguments' references
+        self.refs = []       # the statements binding the fresh references
+        self.tail = None     # the push of the arguments (the reverse half's memory map)
+        self.roots = None    # the reverse half's memory map: its statement
+
+    def read(self) -> bool:
+        for s, _ in _statements(self.fwd.body):
+            if isinstance(s, ast.Assign) and _called(s.value, "_ad_shadow_ref"):
+                if len(s.targets) != 1 or not isinstance(s.targets[0], ast.Name) or len(s.value.args) != 2:
+                    return False
+                root, view = s.value.args
+                if not (isinstance(root, ast.Constant) and isinstance(view, ast.Name)):
+                    return False   # a view: its root's reference is needed
+                if root.value is None:
+                    self.fresh[s.targets[0].id] = view.id
+                    self.refs.append(s)
+                elif isinstance(root.value, int):
+                    self.params.append(s)
+                else:
+                    return False
+        if not self.fresh:
+            return False
+        last = self.fwd.body[-2] if len(self.fwd.body) > 1 else None
+        if isinstance(last, ast.Expr) and _tape_call(last.value, self.tape, "append") \
+                and isinstance(last.value.args[0], ast.Tuple):
+            self.tail = last
+        for s in self.rev.body:
+            if isinstance(s, ast.Assign) and _called(s.value, "_ad_roots"):
+                self.roots = s
+        return (self.tail is None) == (self.roots is None) and self._uses_known()
+
+    def _uses_known(self) -> bool:
+        """Whether the forward half reads the fresh references only to push them and the
+        arguments' references not at all, and the reverse half reads its memory map only
+        to rebase fresh shadows."""
+        bound = {id(s) for s in self.params + self.refs}
+        params = {s.targets[0].id for s in self.params}
+        for s, _ in _statements(self.fwd.body):
+            if id(s) in bound or _pushed(s, self.tape) in self.fresh:
+                continue
+            for head in _heads(s):
+                ignored = {id(a) for call in ast.walk(head) if isinstance(call, ast.Call)
+                           for k, a in enumerate(call.args) if self.passed(call, k)}
+                for node in ast.walk(head):
+                    if isinstance(node, ast.Name) and (node.id in params or node.id in self.fresh) \
+                            and id(node) not in ignored:
+                        placed = isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) \
+                            and s.value.value is None and node.id in self.fresh
+                        if not placed:
+                            return False
+        if self.roots is None:
+            return True
+        name = self.roots.targets[0].id
+        for s, _ in _statements(self.rev.body):
+            if s is self.roots:
+                continue
+            reads = [node for head in _heads(s) for node in ast.walk(head)
+                     if isinstance(node, ast.Name) and node.id == name]
+            if reads and not self._rebased(s):
+                return False
+        return True
+
+    def _rebased(self, s):
+        """The fresh shadow ``s`` rebases (``dw = _ad_rebase(_tape.pop(), _roots)``), else None."""
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and _called(s.value, "_ad_rebase") and _tape_call(s.value.args[0], self.tape, "pop") \
+                and s.targets[0].id in self.fresh:
+            return s.targets[0].id
+        return None
+
+
+class _Ignored:
+    """Which shadows a forward half is given it never reads. A forward half binds its own
+    references in place of its arguments' shadows (``dx = _ad_shadow_ref(0, x)``) or
+    passes them on to its callees' forward halves, which do the same: what a caller
+    passes there may be anything (a recorded shape)."""
+
+    def __init__(self, by_name, contexts):
+        self.by_name, self.contexts, self.memo = by_name, contexts, {}
+
+    def passed(self, call, k) -> bool:
+        """Whether the callee of ``call`` (a forward half of the module) ignores its argument ``k``."""
+        if not (isinstance(call.func, ast.Name) and call.func.id.endswith("_fwd") and call.func.id in self.by_name):
+            return False
+        return self.ignores(call.func.id, k)
+
+    def ignores(self, name, k) -> bool:
+        key = (name, k)
+        if key not in self.memo:
+            self.memo[key] = True   # (a call of itself: decided by its other uses)
+            self.memo[key] = self._ignores(self.by_name[name], k)
+        return self.memo[key]
+
+    def _ignores(self, fn, k) -> bool:
+        params = [a.arg for a in fn.args.args]
+        if k >= len(params) or fn.name not in self.contexts:
+            return False
+        namer = self.contexts[fn.name][1]
+        p = params[k]
+        if p not in set(namer.adjoints.values()):
+            return False   # (only shadows)
+        for s in fn.body:
+            if isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == p for t in s.targets) \
+                    and not any(isinstance(n, ast.Name) and n.id == p for n in ast.walk(s.value)):
+                return True   # rebound before any read
+            passed = {id(a) for call in ast.walk(s) if isinstance(call, ast.Call) for j, a in enumerate(call.args)
+                      if isinstance(a, ast.Name) and a.id == p and self.passed(call, j)}
+            if any(isinstance(n, ast.Name) and n.id == p and id(n) not in passed for n in ast.walk(s)):
+                return False
+        return True
+
+
+def fresh_shadows(functions, contexts) -> list:
+    """``functions`` with each split pair (``f_fwd``, ``f_rev``) that records only
+    shadows of new memory rewritten to record their shapes (see the module's text)."""
+    by_name = {fn.name: fn for fn in functions}
+    ignores = _Ignored(by_name, contexts)
+    for fn in functions:
+        if not fn.name.endswith("_fwd"):
+            continue
+        rev = by_name.get(fn.name[:-4] + "_rev")
+        if rev is None or fn.name not in contexts or rev.name not in contexts:
+            continue
+        kinds, namer = contexts[rev.name]
+        plan = _Plan(fn, rev, namer.tape, ignores.passed)
+        if not plan.read():
+            continue
+        ranks = {dn: _rank(kinds, namer, x) for dn, x in plan.fresh.items()}
+        if not all(ranks.values()):
+            continue
+        _rewrite(plan, ranks, namer)
+    return functions
+
+
+def _rewrite(plan, ranks, namer):
+    fwd, rev, tape = plan.fwd, plan.rev, plan.tape
+    gone = {id(s) for s in plan.params} | ({id(plan.tail)} if plan.tail is not None else set())
+    for s, body in list(_statements(fwd.body)):
+        if id(s) in gone:
+            body.remove(s)
+        elif any(s is r for r in plan.refs):
+            s.value = ast.Call(_n("_ad_shape_of"), [_n(plan.fresh[s.targets[0].id])], [])
+        elif _pushed(s, tape) in plan.fresh:
+            s.value.args = [_n(_pushed(s, tape))]
+            s.value.tape_tag = SHAPE_TAG
+            s.value.shadow_shape = True   # (not the shadow itself: numba_rewrite lets it pass)
+        elif isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) and s.value.value is None \
+                and isinstance(s.targets[0], ast.Name) and s.targets[0].id in plan.fresh:
+            rank = ranks[s.targets[0].id]   # (a shape of zeros: the placeholder of a name never bound)
+            s.value = ast.Call(ast.Attribute(_n("np"), "zeros", ast.Load()),
+                               [ast.Constant(rank), ast.Attribute(_n("np"), "int64", ast.Load())], [])
+    if plan.roots is not None:
+        rev.body.remove(plan.roots)
+    for s, body in list(_statements(rev.body)):
+        dn = plan._rebased(s)
+        if dn is None:
+            continue
+        shape = namer.role("_shape")
+        pop = s.value.args[0]
+        pop.tape_tag = SHAPE_TAG
+        dims = [ast.Subscript(_n(shape), ast.Constant(k), ast.Load()) for k in range(ranks[dn])]
+        zeros = ast.Call(ast.Attribute(_n("np"), "zeros", ast.Load()), [ast.Tuple(dims, ast.Load())], [])
+        k = body.index(s)
+        body[k:k + 1] = [ast.Assign(targets=[_n(shape, ast.Store)], value=pop),
+                         ast.Assign(targets=[_n(dn, ast.Store)], value=zeros)]
