@@ -9,6 +9,7 @@ numbers; a few are also checked element by element against central
 differences on Re and Im separately. Rules that do not hold for complex
 values refuse them with a located error.
 """
+import cmath
 import inspect
 
 import numpy as np
@@ -557,3 +558,32 @@ def test_put_fill_diagonal_and_resize_of_complex_values_everywhere():
     for f in (_fill_diagonal_complex, _resize_complex):
         check_everywhere(f, Duplicated(np.zeros(3, complex), np.zeros(3, complex)),
                          Duplicated(x.copy(), np.zeros(2, complex)), out="y", tapes=("autograd", "jax"))
+
+
+def phasor_power(x, w):
+    s = 0j
+    for k in range(x.shape[0]):
+        s += x[k] * cmath.exp(1j * w * k)
+    return abs(s) ** 2
+
+
+def built_numbers(a, b, z):
+    s = 0.0
+    for k in range(a.shape[0]):
+        c = complex(a[k], b[k] * 2.0)
+        s += abs(c * cmath.sqrt(c + 3.0) + cmath.log(c + 2.0)) + (cmath.sin(c) * cmath.cosh(c)).real
+    return s + abs(complex(0.0, 0.0) + z[0] * cmath.tanh(z[1]))
+
+
+def test_cmath_functions_and_the_complex_constructor_everywhere():
+    """``cmath.exp``/``log``/``sqrt``/``sin``/... (holomorphic, a real argument gives a
+    complex number) and ``complex(re, im)`` (``re + 1j * im``) had no rules."""
+    check_everywhere(phasor_power, dup(RNG.standard_normal(5)), Active(0.7), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+    check_everywhere(built_numbers, dup(RNG.uniform(0.5, 1.0, 4)), dup(RNG.uniform(0.5, 1.0, 4)),
+                     dup(np.array([0.3 + 0.2j, 0.5 - 0.1j])), ret=Active, out=(), tapes=("autograd", "torch", "jax"))
+    x, h = RNG.standard_normal(5), 1e-5
+    H = ad.hessian(phasor_power, argnums=0)(x, 0.7)
+    g = ad.grad(phasor_power)
+    want = np.array([(g(x + h * e, 0.7) - g(x - h * e, 0.7)) / (2 * h) for e in np.eye(5)])
+    np.testing.assert_allclose(H, want, rtol=1e-6, atol=1e-8)

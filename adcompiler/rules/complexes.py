@@ -9,10 +9,11 @@ adjoint is ``conj(f'(x)) * g``: the code generator wraps the real template as
 complex value reaches it (see ``transform/builder.FormBuilder.check_complex``).
 """
 import builtins
+import cmath
 
 import numpy as np
 
-from ..analysis.kinds import FLOAT, Kind, array
+from ..analysis.kinds import COMPLEX, FLOAT, Kind, array
 from ..runtime import complexes as C
 from ..runtime import core as R
 from ..runtime import einsums as E
@@ -134,3 +135,14 @@ _variant(np.vdot, "a, b", adjoints={"a": "_ad_vdot_adjoint_a(g, a, b)", "b": "g 
 _NORM = "x, ord=None, axis=None, keepdims=False"
 _variant(np.linalg.norm, _NORM, real=True, adjoints={"x": "_ad_cnorm_adjoint(g, x, ans, ord, axis, keepdims)"},
          tangents={"x": "_ad_cnorm_tangent(t, x, ans, ord, axis, keepdims)"})
+
+# cmath: complex numbers of numbers (a real argument gives a complex result); holomorphic
+for _f, _adjoint in ((cmath.exp, "g * ans"), (cmath.log, "g / x"), (cmath.sqrt, "g / (2 * ans)"),
+                     (cmath.sin, "g * np.cos(x)"), (cmath.cos, "-g * np.sin(x)"), (cmath.tan, "g * (1 + ans * ans)"),
+                     (cmath.sinh, "g * np.cosh(x)"), (cmath.cosh, "g * np.sinh(x)"),
+                     (cmath.tanh, "g * (1 - ans * ans)")):
+    defrule(_f, "x", "elementwise", result=lambda kinds, bound: COMPLEX, x=_adjoint).complex["*"] = "holomorphic"
+# complex(re, im) is re + 1j * im: the adjoint of a real part is Re(g), of an imaginary part Im(g)
+_exact(defrule(builtins.complex, "real=0.0, imag=0.0", real="_ad_real_if(g, real)",
+               imag="_ad_real_if(-1j * g, imag)", tangents={"real": "t + 0j", "imag": "1j * t"},
+               result=lambda kinds, bound: COMPLEX, doc="real + 1j * imag"))

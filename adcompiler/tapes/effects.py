@@ -72,7 +72,7 @@ def _is_library(func: ast.AST, env: dict) -> bool:
         return False
     obj = env.get(base.id, getattr(builtins, base.id, None))
     if isinstance(obj, types.ModuleType):
-        return obj.__name__.split(".")[0] in ("numpy", "math", "scipy")
+        return obj.__name__.split(".")[0] in ("numpy", "math", "cmath", "scipy")
     if obj is None:
         return False
     if isinstance(obj, (types.BuiltinFunctionType, type, np.ufunc)) or obj is math:
