@@ -74,8 +74,9 @@ def layout_zeros(a: np.ndarray) -> np.ndarray:
 
 def same_strides(x: np.ndarray, dx: np.ndarray) -> bool:
     """Whether ``dx`` steps through memory as ``x`` does (along every axis longer
-    than 1): then a reshape or ravel views both or copies both."""
-    return x.strides == dx.strides or all(n <= 1 or s == t for n, s, t in zip(x.shape, x.strides, dx.strides))
+    than 1): then a reshape or ravel views both or copies both. An empty array has no layout."""
+    return x.strides == dx.strides or x.size == 0 or \
+        all(n <= 1 or s == t for n, s, t in zip(x.shape, x.strides, dx.strides))
 
 
 def shadows_in_layout(args) -> tuple:

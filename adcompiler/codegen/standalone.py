@@ -306,7 +306,7 @@ _EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
             raise ValueError(
                 f"{func}: `{name}` has {x.ndim} dimension(s), but this module was generated for {ndim} "
                 f"(--shape {name}=...). Emit the module again with the right --shape.")
-        if any(n > 1 and s != t for n, s, t in zip(x.shape, x.strides, dx.strides)):
+        if x.size and any(n > 1 and s != t for n, s, t in zip(x.shape, x.strides, dx.strides)):
             raise ValueError(
                 f"{func}: the shadow `{sname}` steps through memory otherwise than `{name}` (strides "
                 f"{dx.strides}, not {x.strides}): it follows `{name}`'s views, and a reshape that views one "

@@ -220,3 +220,18 @@ def test_an_integer_argument_under_jit_is_a_number_again(backend):
     x = jnp.array([0.7, 1.2, 0.9, 1.1])
     g = jax.jit(jax.grad(lambda x, n: jnp.sum(f(x, n))))(x, 3)
     np.testing.assert_allclose(np.asarray(g), [1.4, 2.4, 1.8, 0.0], rtol=1e-12)
+
+
+def _column_sums_into(A, c):
+    c += A.sum(axis=0)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_an_empty_matrix(jit):
+    """A (0, 3) array: JAX's zero-size shadow has strides (0, 0), which the layout
+    check refused (an empty array has no layout)."""
+    F = differentiate(_column_sums_into, out="c")
+    grad = jax.grad(lambda A, c: jnp.sum(F(A, c)), (0, 1))
+    gA, gc = (jax.jit(grad) if jit else grad)(jnp.zeros((0, 3)), jnp.ones(3))
+    assert gA.shape == (0, 3)
+    np.testing.assert_array_equal(np.asarray(gc), np.ones(3))
