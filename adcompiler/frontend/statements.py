@@ -32,13 +32,47 @@ x[0] = _t4
 from __future__ import annotations
 
 import ast
+import copy
 
 from ..codegen.naming import TEMP
+from ..errors import AdCompilerError
 from . import notes
 
 
 class StatementRewrite:
     """Rewrites statements into the forms above (mixed into ``normalize.Normalizer``)."""
+
+    def fixed_test(self, test):
+        """``True``/``False`` for a test of a non-local name against None (``prev is None``,
+        ``prev is not None``), else None."""
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+                and isinstance(test.left, ast.Name) and not self.res.is_local(test.left.id)
+                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+            return None
+        try:
+            value = self.res.lookup(test.left.id, test)
+        except AdCompilerError:
+            return None
+        return (value is None) == isinstance(test.ops[0], ast.Is)
+
+    def fold_fixed(self, stmts) -> list:
+        """``stmts`` with each ``if`` whose test ``fixed_test`` decides replaced by the branch
+        taken (a module's or closure's ``prev is None``: the code is remade if ``prev`` comes
+        to hold another object), and what follows a ``return`` in the same block dropped."""
+        out = []
+        for s in stmts:
+            if isinstance(s, ast.If) and self.fixed_test(s.test) is not None:
+                out += self.fold_fixed(s.body if self.fixed_test(s.test) else s.orelse)
+            else:
+                if any(isinstance(getattr(s, f, None), list) and getattr(s, f) for f in ("body", "orelse", "finalbody")):
+                    s = copy.copy(s)   # (the parsed tree keeps its names: the cache compares what they hold)
+                    for field in ("body", "orelse", "finalbody"):
+                        if isinstance(getattr(s, field, None), list) and getattr(s, field):
+                            setattr(s, field, self.fold_fixed(getattr(s, field)) or [ast.Pass()])
+                out.append(s)
+            if out and isinstance(out[-1], ast.Return):
+                break
+        return out
 
     def block(self, stmts):
         saved, self.out = self.out, []

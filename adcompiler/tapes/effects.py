@@ -149,6 +149,9 @@ class _Writes(ast.NodeVisitor):
         if isinstance(func, ast.Name) and func.id in self.nested:
             self.nested_call(node)
             return
+        if isinstance(func, ast.Name) and func.id in self.env and self.env[func.id] is None:
+            self.generic_visit(node)   # (a call of None raises before it could write: ``prev(x)`` never taken)
+            return
         if not _is_library(func, self.env) and not array_method:   # (``x.dot(y)`` reads y)
             callee = _python_function(func, self.env)
             written = set() if _is_differentiated(callee) else \
