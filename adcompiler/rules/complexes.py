@@ -63,7 +63,7 @@ RUNTIME_LINEAR = (
 )
 RUNTIME_HOLOMORPHIC = (R.dot_adjoint_a, R.dot_adjoint_b, R.matmul_adjoint_a, R.matmul_adjoint_b,
                        L.inner_adjoint_a, L.inner_adjoint_b, L.tensordot_adjoint_a, L.tensordot_adjoint_b,
-                       R.einsum_maybe, RN.safe_div, L.det_adjoint, E.einsum_adjoints,
+                       R.einsum_maybe, RN.safe_div, RN.prod_adjoint, L.det_adjoint, E.einsum_adjoints,
                        L.convolve_adjoint, L.cross_adjoint)
 #: helpers written for complex values (runtime/complexes.py, runtime/fft.py)
 RUNTIME_EXACT = (C.real_if, C.conj_each, C.imag_adjoint, C.abs_adjoint, C.vdot_adjoint_a, NM.norm_adjoint,

@@ -21,8 +21,9 @@ def prod_adjoint_tangent(g, a, t, axis=None, keepdims=False):
     times the product of the elements other than ``i`` and ``j``. That is
     computed exactly (zeros included) as the exclusive products of ``a`` with
     ``a[i]`` set to one: quadratic in the number of elements reduced."""
-    a = np.asarray(a, dtype=float)
-    t = np.broadcast_to(np.asarray(t, dtype=float), a.shape)
+    dtype = np.result_type(np.asarray(a).dtype, np.asarray(t).dtype, float)   # (complex kept complex)
+    a = np.asarray(a, dtype=dtype)
+    t = np.broadcast_to(np.asarray(t, dtype=dtype), a.shape)
     if a.ndim == 0:
         return np.zeros_like(a)
     axes = _norm_axes(axis, a.ndim)

@@ -64,8 +64,14 @@ def real_and_complex(x, z):
     return float(np.sum(np.abs(z * x) ** 2) + np.sum(np.real(np.exp(1j * x) * z)))
 
 
+def modulus_of_product(z):
+    # np.prod's adjoint differentiated again (refused for complex values; its tangent helper
+    # cast to float, dropping the imaginary parts)
+    return float(np.abs(np.prod(z)) + np.sum(np.abs(np.cumprod(z))))
+
+
 CASES = [(modulus_weighted, 1), (update_in_place, 2), (loop_of_moduli, 1), (spectrum_and_phase, 2),
-         (linear_algebra, 1), (recurrence, 1)]
+         (linear_algebra, 1), (recurrence, 1), (modulus_of_product, 1)]
 
 
 def _gradient(f, args):
