@@ -711,6 +711,20 @@ def shifted_range(c):
     return np.sum(np.arange(c * 2, 5.0))
 
 
+def decay_at_steps(x, rate):
+    t = np.arange(0.0, x.shape[0])   # a float start, the stop a shape: no derivative
+    k = np.arange(int(rate * 10.0))    # a length from int() of a value: none either
+    return float(np.sum(x * np.exp(-rate * t)) + rate * k.shape[0] + divmod(len(x) + 1, 2)[1])
+
+
+def test_calls_without_a_derivative_of_shapes_and_int_values_are_accepted():
+    """What an argument of such a call reads for a shape (``x.shape[0]``, ``len(x)``) or
+    through ``int`` carries no derivative into it (refused once expressions were checked)."""
+    x, rate = np.array([0.5, 1.5, -0.3, 2.0]), 0.33
+    check_everywhere(decay_at_steps, Duplicated(x.copy(), np.zeros(4)), Active(rate), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+
+
 @pytest.mark.parametrize("f, args, construct", [
     (phase_fraction, (0.7,), "divmod(a * 2, 1.0)"),
     (learned_window, (np.linspace(0.1, 0.8, 8), 1.3), "np.kaiser(8, beta + 1)"),

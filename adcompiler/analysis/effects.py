@@ -263,8 +263,7 @@ class Effects:
                 # a result built from its arguments' values, not differentiated: the
                 # arguments flow to it, so that a derivative reaching them is refused
                 # (of every name an argument reads: ``divmod(a * 2, 1.0)`` keeps ``a * 2`` whole)
-                return {n.id for a in v.args + [k.value for k in v.keywords]
-                        for n in ast.walk(a) if isinstance(n, ast.Name)}
+                return {n.id for a in v.args + [k.value for k in v.keywords] for n in value_names(a)}
             if rule is None or not rule.differentiable:
                 return set()
             if rule.kind == "split":
@@ -303,6 +302,26 @@ class Effects:
                     and notes.is_user_call(w.value)):
                 return True
         return False
+
+
+_SHAPE_ATTRS = frozenset({"shape", "size", "ndim", "dtype"})
+_CONSTANT_CALLS = frozenset({"len", "int", "round", "bool", "range", "shape", "size", "ndim", "floor", "ceil",
+                             "trunc", "rint", "isqrt", "argmax", "argmin", "count_nonzero"})
+
+
+def value_names(e):
+    """The names whose values an expression kept whole reads (``a`` of ``a * 2``), not
+    those read for a shape (``x.shape[0]``, ``len(x)``) or through a function constant
+    in them (``int(c * 2)``, ``math.floor(t)``)."""
+    if isinstance(e, ast.Name):
+        yield e
+        return
+    func = getattr(e, "func", None) if isinstance(e, ast.Call) else None
+    called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    if (isinstance(e, ast.Attribute) and e.attr in _SHAPE_ATTRS) or called in _CONSTANT_CALLS:
+        return
+    for child in ast.iter_child_nodes(e):
+        yield from value_names(child)
 
 
 def _names(e) -> set:

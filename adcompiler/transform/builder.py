@@ -20,6 +20,7 @@ import copy
 
 import numpy as np
 
+from ..analysis.effects import value_names
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from ..rules import is_runtime_helper, lookup
@@ -240,7 +241,7 @@ class FormBuilder:
             return
         for p, a in bound.items():
             # (a name, or an expression kept whole that reads one: ``a * 2``, ``beta + 1``)
-            if isinstance(a, ast.AST) and any(isinstance(n, ast.Name) and self.active(n.id) for n in ast.walk(a)):
+            if isinstance(a, ast.AST) and any(self.active(n.id) for n in value_names(a)):
                 why = rule.refuse_when(bound, p)
                 if why:
                     self.err(s, f"{rule.name}: {why}", "give the call constant arguments where it has no derivative.")
