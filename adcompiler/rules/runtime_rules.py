@@ -142,6 +142,15 @@ def _linear(fn, params, linear="g", zero=(), extra=None):
 
 
 nondifferentiable(RN.popped_int, params="v", result=lambda kinds, bound: _INT)
+
+
+def _popped_ints(kinds, bound):
+    from ..analysis.kinds import array
+    rank = bound.get("rank")
+    return array(rank.value if isinstance(rank, ast.Constant) else None, "i")
+
+
+nondifferentiable(RN.popped_ints, params="v, rank", result=_popped_ints)
 # the tangent in g counts only where g's tangent is not 0; in the partial, only where g is not 0
 defrule(RN.unread_product, "g, factor", result=lambda kinds, bound: kinds.get("g"),
         tangents={"g": "_ad_unread_product(t, factor)", "factor": "_ad_unread_product(g, t)"})

@@ -58,6 +58,11 @@ def popped_int(v):
     return v
 
 
+def popped_ints(v, rank):
+    """``v``: an int or bool array of rank ``rank`` popped from the tape of code differentiated again."""
+    return v
+
+
 def unread_product(g, factor):
     """``g * factor`` of numbers, 0 where ``g`` is 0: the adjoint of a number no
     path reads, whatever its partial ``factor`` (inf: ``sqrt`` at 0)."""

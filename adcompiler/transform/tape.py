@@ -78,6 +78,9 @@ class TapeAccess:
             # (code differentiated again pops from a list: the kind of what comes off it is
             # otherwise a guess, and an index of unknown kind may make a copy)
             call = ast.Call(N("_ad_popped_int"), [call], [])
+        elif tag and tag[0] == "a" and tag[-1] in "ib" and tag[1:-1].isdigit() and self.ctx.module.options.second_order:
+            # (an int array guessed a float one would get a tangent: np.nonzero(m)[0] indexed)
+            call = ast.Call(N("_ad_popped_ints"), [call, ast.Constant(int(tag[1:-1]))], [])
         call.tape_tag = tag
         return call
 

@@ -253,3 +253,24 @@ def stacked_list(A, b):
 
 def test_hvp_through_a_stacked_list():
     _hvp_against_differences(stacked_list, atol=1e-7)
+
+
+def _scale_by_last_positive(v):
+    k = np.nonzero(v > 0)[0][-1]   # an int array computed in the helper, indexed
+    return v / (k + 1.0)
+
+
+def last_positive_scaled(x):
+    y = _scale_by_last_positive(x)
+    return float(np.sum(y ** 2) + np.sum(np.sin(x) * y))
+
+
+def test_hvp_through_a_helper_indexing_an_int_array_it_computes():
+    """``np.nonzero(m)[0][-1]`` in a helper (a simplex projection's ``rho``): the int array
+    popped by the helper's reverse half, differentiated again, was taken for a float one
+    and given a tangent (TypeError: 'float' object is not subscriptable)."""
+    x, v = np.array([0.5, 0.3, 0.9, 0.05]), np.array([0.3, -0.2, 0.5, 0.1])
+    got = hvp(last_positive_scaled, (x.copy(),), (v,))[0]
+    np.testing.assert_allclose(got, fd_hvp(last_positive_scaled, [x], 0, v), rtol=1e-6, atol=1e-8)
+    H = hessian(last_positive_scaled, x.copy())
+    np.testing.assert_allclose(H @ v, got, rtol=1e-10, atol=1e-12)
