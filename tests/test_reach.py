@@ -711,6 +711,10 @@ def shifted_range(c):
     return np.sum(np.arange(c * 2, 5.0))
 
 
+def keyword_range(c):
+    return np.sum(np.arange(start=c, stop=5.0))   # (its kind: floats, from a keyword's float)
+
+
 def decay_at_steps(x, rate):
     t = np.arange(0.0, x.shape[0])   # a float start, the stop a shape: no derivative
     k = np.arange(int(rate * 10.0))    # a length from int() of a value: none either
@@ -730,6 +734,7 @@ def test_calls_without_a_derivative_of_shapes_and_int_values_are_accepted():
     (learned_window, (np.linspace(0.1, 0.8, 8), 1.3), "np.kaiser(8, beta + 1)"),
     (log_grid, (0.6,), "np.logspace(0.0, -c, 4)"),
     (shifted_range, (0.3,), "np.arange(c * 2, 5.0)"),
+    (keyword_range, (0.3,), "np.arange(start=c, stop=5.0)"),
 ])
 def test_calls_refusing_a_derivative_refuse_it_in_an_expression(f, args, construct):
     """A value carrying a derivative reaches a call with no derivative in that argument

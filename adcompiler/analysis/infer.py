@@ -291,17 +291,16 @@ class Inference:
         at = _DTYPE_AT.get(name)
         given = next((kw.value for kw in e.keywords if kw.arg == "dtype"), None) or (
             e.args[at] if at is not None and len(e.args) > at else None)
-        if given is not None and not (isinstance(given, ast.Constant) and given.value is None):
-            dtype = self.dtype_of(given)
-        else:
-            given = None
+        given = None if given is None or (isinstance(given, ast.Constant) and given.value is None) else given
+        dtype = self.dtype_of(given) if given is not None else dtype
         if name in ("full", "full_like") and given is None and any(_dtype(k) == "c" for k in arg_kinds[1:2]):
             dtype = "c"   # a complex fill value
         if name.endswith("_like"):
             k = arg_kinds[0] if arg_kinds else OTHER
             return array(k.ndim if k.cls == "array" else None, dtype if given is not None else (k.dtype or "f"))
-        if name in ("arange",):
-            return array(1, dtype if given is not None else "f" if any(k.cls == "float" for k in arg_kinds) else "i")
+        if name in ("arange",):   # (a float start, stop or step, by position or keyword: floats)
+            ks = arg_kinds + [self.expr(kw.value) for kw in e.keywords if kw.arg in ("start", "stop", "step")]
+            return array(1, dtype if given is not None else "f" if any(k.cls == "float" for k in ks) else "i")
         if name in ("linspace",):
             return array(1, "f")
         if name in ("eye", "identity"):
