@@ -280,8 +280,9 @@ def _check_hidden(args, arrays, names, writes, module_arrays):
     (``module_arrays``: (name, an array or a container of them)) or one a container argument holds."""
     # (a container's arrays as they are now: a dict the function reads may have changed)
     hidden = [(f"`{name}`, an array the function reads from its module" if isinstance(v, np.ndarray) else
-               f"an array in `{name}`, which the function reads from its module", g)
-              for name, v in module_arrays for g in _leaves(v)]
+               f"an array in `{name}{''.join(f'[{k!r}]' for k in path)}`, which the function reads from its "
+               "module", g)
+              for name, v, paths in module_arrays for path in paths for g in _leaves(_follow(v, path))]
     hidden += [(f"an array in `{names[i]}`", x) for i, a in enumerate(args)
                if isinstance(a.val, (dict, list, tuple)) for x in _leaves(a.val)]
     for what, g in hidden:
@@ -388,13 +389,28 @@ def _loop_over(f, dicts):
     return None
 
 
-def _leaves(v, depth=0):
-    """The arrays a container argument holds (nested containers too)."""
+def _leaves(v, seen=None):
+    """The arrays a container holds (nested containers too, each once)."""
     if isinstance(v, np.ndarray):
         yield v
-    elif isinstance(v, (dict, list, tuple)) and depth < 4:
-        for x in (v.values() if isinstance(v, dict) else v):
-            yield from _leaves(x, depth + 1)
+    elif isinstance(v, (dict, list, tuple)):
+        seen = set() if seen is None else seen
+        if id(v) not in seen:
+            seen.add(id(v))
+            for x in (v.values() if isinstance(v, dict) else v):
+                yield from _leaves(x, seen)
+
+
+def _follow(v, path):
+    """What ``v[k1][k2]...`` holds now (up to an array: its elements are its memory), or None."""
+    for k in path:
+        if isinstance(v, np.ndarray):
+            return v
+        try:
+            v = v[k]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return v
 
 
 def fill_defaults(f, args: list) -> list:

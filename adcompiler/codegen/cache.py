@@ -47,10 +47,17 @@ class Compiled:
 
     @functools.cached_property
     def module_arrays(self) -> list:
-        """(name, object) of the arrays the module's functions read from their modules, and of
-        the dicts, lists and tuples they read that hold arrays (``D["W"]``: its arrays are
-        memory too, looked up at each call: ``api.arguments.check_alias``)."""
-        return [(name, obj) for _, name, obj in self.free if name != "__defaults__" and _holds_arrays(obj)]
+        """(name, object, paths) of the arrays the module's functions read from their modules,
+        and of the dicts, lists and tuples they read (what those hold is memory too, looked up
+        at each call: ``api.arguments.check_alias``; a dict holding numbers now may hold an
+        array later). ``paths``: the constant subscripts a function reads the object by
+        (``D["W"][i]``: ``("W",)``), ``()`` for all of it."""
+        out = []
+        for fn, name, obj in self.free:
+            if name != "__defaults__" and (isinstance(obj, (np.ndarray, dict, list)) or
+                                           isinstance(obj, tuple) and _holds_containers(obj)):
+                out.append((name, obj, ((),) if isinstance(obj, np.ndarray) else _read_paths(fn, name)))
+        return out
 
     def fresh(self, func) -> bool:
         """Whether every non-local name of every function in the module (the
@@ -114,10 +121,30 @@ def clear():
 registry.on_register.append(clear)
 
 
-def _holds_arrays(v, depth=0) -> bool:
-    """Whether ``v`` is an array or a dict, list or tuple holding one (nested up to 4 deep)."""
-    if isinstance(v, np.ndarray):
-        return True
-    if isinstance(v, (dict, list, tuple)) and depth < 4:
-        return any(_holds_arrays(x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
-    return False
+
+def _holds_containers(v, depth=0) -> bool:
+    """Whether a tuple holds an array, dict or list (nested tuples too): what could be memory."""
+    return any(isinstance(x, (np.ndarray, dict, list)) or isinstance(x, tuple) and depth < 8
+               and _holds_containers(x, depth + 1) for x in v)
+
+
+def _read_paths(fn, name) -> tuple:
+    """The constant subscripts by which ``fn`` reads its non-local ``name`` (``((),)``: all of it)."""
+    import ast
+    import inspect
+    import textwrap
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return ((),)
+    parents = {c: p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    paths = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
+            path, node = [], n
+            while isinstance(parents.get(node), ast.Subscript) and parents[node].value is node \
+                    and isinstance(parents[node].slice, ast.Constant):
+                node = parents[node]
+                path.append(node.slice.value)
+            paths.add(tuple(path))
+    return tuple(sorted(paths, key=repr)) or ((),)
