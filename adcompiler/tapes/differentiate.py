@@ -38,14 +38,20 @@ from .effects import indexed_params, rebound_params, written_params
 from .split import backward, forward, is_float_array, is_float_scalar
 
 
-def _names(value: Any, what: str) -> tuple:
+def _names(value: Any, what: str, params: tuple = ()) -> tuple:
+    """Parameter names from names or positions (``out=0``, as vjp/jvp/jacobian take them)."""
     if value is None:
         return ()
-    if isinstance(value, str):
-        return (value,)
-    names = tuple(value)
+    items = (value,) if isinstance(value, (str, int, np.integer)) and not isinstance(value, bool) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = (value,)
+    names = tuple(params[n] if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and -len(params) <= n
+                  < len(params) else n for n in items)
     if not all(isinstance(n, str) for n in names):
-        raise AdCompilerError(f"{what}= takes a parameter name or a sequence of names, got {value!r}.")
+        raise AdCompilerError(f"{what}= takes parameter names or positions (of {len(params)} parameters), "
+                              f"got {value!r}.")
     return names
 
 
@@ -109,7 +115,7 @@ class Differentiated:
                     f"{f_.__name__}: parameter {p.name!r} is {p.kind.description}; "
                     "differentiate supports positional parameters only.")
         self.params = tuple(sig.parameters)
-        self.outputs = _names(out, "out")
+        self.outputs = _names(out, "out", self.params)
         for name in self.outputs:
             if name not in self.params:
                 raise AdCompilerError(f"out= names {name!r}, which is not a parameter of {f_.__name__}{sig}.")
@@ -117,11 +123,11 @@ class Differentiated:
             raise AdCompilerError(f"out= names an argument twice: {self.outputs}.")
         self.allocated = {o: s for o, s in _like_map(self.outputs, like).items() if s is not None}
         self.inputs = tuple(p for p in self.params if p not in self.allocated)
-        self.const = frozenset(_names(const, "const"))
+        self.const = frozenset(_names(const, "const", self.params))
         for name in self.const:
             if name not in self.inputs or name in self.outputs:
                 raise AdCompilerError(f"const= names {name!r}, which is not a non-output input of {f_.__name__}.")
-        self.scratch = frozenset(_names(scratch, "scratch"))
+        self.scratch = frozenset(_names(scratch, "scratch", self.params))
         for name in self.scratch:
             if name not in self.inputs or name in self.outputs:
                 raise AdCompilerError(f"scratch= names {name!r}, which is not a non-output input of {f_.__name__}.")
@@ -156,6 +162,11 @@ class Differentiated:
                 hint="name the written arguments with out=... (and like=... for the ones to allocate), or "
                      "with scratch=... if they are work arrays the result does not return.")
 
+    def __deepcopy__(self, memo):
+        """Shared, never copied (the trees of code calling it note it, and are deep-copied;
+        its caches hold the tapes' objects, a JAX custom_vjp among them)."""
+        return self
+
     def _register_rule(self) -> None:
         """Let adcompiler itself differentiate code that calls this function:
         its forward pass runs the kernel once and keeps the record, its
@@ -163,17 +174,19 @@ class Differentiated:
         if len(self.outputs) > 1:
             return   # a tuple result carries no derivative through generated code
 
-        def fwd(*values):
+        def fwd(*given):
             # (integers and other values without derivatives are constants; the result
-            # is a copy, which the calling code may write: ``s *= 2.0``)
+            # is a copy, which the calling code may write: ``s *= 2.0``; parameters the
+            # call leaves out take their defaults)
+            values = self.bind(given, {})
             needs = [is_float_array(v) or is_float_scalar(v) for v in values]
-            return forward(self, list(values), needs)[::-1]
+            return forward(self, values, needs)[::-1]
 
-        def rev(record, g, *values):
+        def rev(record, g, *given):
             # values: the arguments as they were at the call (the calling code may
             # have written them since), for the kernel's reverse sweep to read
             cot = g if self.returns_value else [g]
-            return tuple(backward(record, cot, list(values)))
+            return tuple(backward(record, cot, self.bind(given, {})))[:len(given)]
 
         # (no copies for fwd: the kernel's forward pass copies what it writes, and rev reads the arguments
         # as they were at the call)

@@ -251,3 +251,39 @@ def test_defaults_replaced_after_wrapping_are_the_ones_used():
         assert inspect.signature(pure).parameters["c"].default == 5.0
     finally:
         f.__defaults__ = (2.0,)
+
+
+def _prefix_sums(M, e):
+    M[0] = e[0]
+    for i in range(1, e.shape[0]):
+        M[i] = e[i] + M[i - 1]
+
+
+def test_out_by_position_is_out_by_name():
+    """``out=0`` as vjp/jvp/jacobian take it (it raised a bare TypeError)."""
+    import autograd
+    e = np.random.default_rng(3).uniform(size=(3, 4))
+    by_position, by_name = differentiate(_prefix_sums, out=0), differentiate(_prefix_sums, out="M")
+    np.testing.assert_array_equal(by_position(np.zeros((3, 4)), e), by_name(np.zeros((3, 4)), e))
+    g = autograd.grad(lambda v: autograd.numpy.sum(by_position(np.zeros((3, 4)), v) ** 2))(e)
+    np.testing.assert_allclose(g, autograd.grad(lambda v: autograd.numpy.sum(by_name(np.zeros((3, 4)), v) ** 2))(e),
+                               rtol=1e-15)
+    with pytest.raises(AdCompilerError, match="positions"):
+        differentiate(_prefix_sums, out=5)
+
+
+@differentiate
+def _weighted_energy(x, scale=2.0):
+    return float(np.sum(scale * x ** 2))
+
+
+def _calls_with_the_default(x):
+    return _weighted_energy(x) + float(np.sum(x))
+
+
+def test_a_wrapped_function_called_with_its_default_in_differentiated_code():
+    """Code adcompiler differentiates calls a wrapped function leaving out a parameter with
+    a default (IndexError in the split rule's arguments)."""
+    from adcompiler import gradient
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(gradient(_calls_with_the_default, x)[0], 4 * x + 1, rtol=1e-15)

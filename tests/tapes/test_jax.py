@@ -235,3 +235,21 @@ def test_an_empty_matrix(jit):
     gA, gc = (jax.jit(grad) if jit else grad)(jnp.zeros((0, 3)), jnp.ones(3))
     assert gA.shape == (0, 3)
     np.testing.assert_array_equal(np.asarray(gc), np.ones(3))
+
+
+@differentiate
+def _energy(x):
+    return float(np.sum(2.0 * x ** 2))
+
+
+def _energy_plus_sum(x):
+    return _energy(x) + float(np.sum(x))
+
+
+def test_a_wrapped_function_used_by_jax_then_called_in_differentiated_code():
+    """After jax.grad the wrapped function's caches hold a custom_vjp, which the copy of
+    the calling code's tree tried to copy (TypeError)."""
+    from adcompiler import gradient
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(np.asarray(jax.grad(_energy)(jnp.asarray(x))), 4 * x, rtol=1e-15)
+    np.testing.assert_allclose(gradient(_energy_plus_sum, x)[0], 4 * x + 1, rtol=1e-15)
