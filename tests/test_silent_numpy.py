@@ -90,7 +90,14 @@ def diagonal_named(A):
     return s + np.sum(A)
 
 
-@pytest.mark.parametrize("f", [damped_step, logdet_then_scale, broadcast_then_write, diagonal_named])
+def levenberg_marquardt_damping(J, lam):
+    H = J.T @ J
+    H += lam * np.diag(np.diag(H))   # the outer np.diag (of a vector) builds a new matrix: no view kept
+    return np.sum(H ** 2)
+
+
+@pytest.mark.parametrize("f", [damped_step, logdet_then_scale, broadcast_then_write, diagonal_named,
+                               levenberg_marquardt_damping])
 def test_read_only_views_read_before_a_write_everywhere(f):
     """``np.diag(H)`` and ``np.broadcast_to(a, ...)`` are views: read before ``H``
     (``a``) is written, the reverse sweep read them after, with the written
@@ -99,7 +106,8 @@ def test_read_only_views_read_before_a_write_everywhere(f):
     rng = np.random.default_rng(4)
     args = {damped_step: lambda: (P(rng, 3), P(rng, 3, 3), P(rng, 3), Active(0.3)),
             logdet_then_scale: lambda: (P(rng, 3, 3),), broadcast_then_write: lambda: (P(rng, 3), P(rng, 3, 3)),
-            diagonal_named: lambda: (P(rng, 3, 3),)}[f]()
+            diagonal_named: lambda: (P(rng, 3, 3),),
+            levenberg_marquardt_damping: lambda: (P(rng, 5, 3), Active(0.1))}[f]()
     check_everywhere(f, *args, ret=Active)
 
 

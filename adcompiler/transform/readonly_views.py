@@ -47,7 +47,7 @@ def check_read_only_views(ctx, body) -> None:
                  and placed.after(w, st)]
         reads = _reads_of_view(ctx, body, st.targets[0].id, placed)
         # held by a list, a tuple or a helper, the view is read for as long as they live
-        kept = bool(later) and any(_keeps(r) for r in reads)
+        kept = bool(later) and any(_keeps(r, ctx) for r in reads)
         copied_at_once = len(reads) == 1 and _copied_next(body, st, reads[0])   # (np.diag(P).copy())
         if later and not kept and (copied_at_once or not any(placed.after(r, w) for w in later for r in reads)):
             # read before the writes only: a copy is the same value, and the one the derivative may read
@@ -84,13 +84,14 @@ def _check_returned_view(ctx, st, v, placed) -> None:
             hint="return a copy from the helper (np.diag(A).copy()), or call it after the writes.")
 
 
-def _keeps(s) -> bool:
+def _keeps(s, ctx) -> bool:
     """Whether statement ``s`` keeps what it reads beyond itself: pushes it onto a
     list, puts it in a tuple or list, or passes it to a helper."""
     v = s.value if isinstance(s, (ast.Assign, ast.Expr)) else None
     return isinstance(v, (ast.Tuple, ast.List)) or (isinstance(v, ast.Call) and (
         notes.is_user_call(v) or notes.rule_kind(v) == "stack" or
-        notes.target(v) in _READ_ONLY_VIEWS or notes.target(v) is np.einsum or   # a view of the view
+        notes.target(v) in _READ_ONLY_VIEWS and not _diag_of_vector(v, ctx) or
+        notes.target(v) is np.einsum or   # a view of the view (np.diag of a vector is a new matrix)
         isinstance(v.func, ast.Attribute) and v.func.attr in ("append", "extend", "insert")))
 
 
@@ -161,3 +162,10 @@ def _copied_next(body, st, read) -> bool:
                 k = next(i for i, b in enumerate(block) if b is st)
                 return k + 1 < len(block) and block[k + 1] is read
     return False
+
+
+def _diag_of_vector(v, ctx) -> bool:
+    """Whether ``v`` is ``np.diag`` of a vector (which builds a new matrix, no view)."""
+    a = v.args[0] if v.args else None
+    k = ctx.kinds.get(a.id) if isinstance(a, ast.Name) else None
+    return notes.target(v) is np.diag and k is not None and k.cls == "array" and k.ndim == 1
