@@ -634,6 +634,14 @@ def _copyto_a_slice_where(a, x):
     return float(np.sum(a * a * x))
 
 
+def _masked_decay_in_a_loop(y, x):
+    m = x > 0.0
+    for _ in range(2):
+        np.multiply(y, 0.9, out=y, where=m)   # (y an operand of its own out=: was refused naming np.broadcast_to)
+        np.add(y, x, out=y, where=m)
+    return float(np.sum(y * y))
+
+
 def _writes_into_unnamed_views(y, x):
     np.copyto(y[::2], x[1::2] * 3.0)
     np.multiply(x[:2], 2.0, out=y[-2:])
@@ -643,6 +651,7 @@ def _writes_into_unnamed_views(y, x):
     (_where_into_new_array, lambda: [np.array([1.0, -2.0, 3.0]), np.array([0.5, 0.7, 0.2])], ()),
     (_copyto_a_slice_where, lambda: [np.array([1.0, -2.0, 3.0, 0.4]), np.array([0.5, -0.7, 0.2, 0.3])], None),
     (_writes_into_unnamed_views, lambda: [np.zeros(6), np.linspace(0.1, 0.9, 6)], "y"),
+    (_masked_decay_in_a_loop, lambda: [np.array([1.0, 2.0, 3.0]), np.array([0.5, -0.7, 0.2])], None),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_writes_into_an_expression(f, make, out):
     """``out=np.zeros_like(a)`` with ``where=``, ``np.copyto(a[1:], ..., where=...)``:

@@ -350,7 +350,10 @@ def ufunc_where(nz, call, ufunc, kw):
     m = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(mask), shape], [], call))
     picked = []
     for x in call.args:
-        full = nz.temp(nz.make_call(np.broadcast_to, [nz.atom(x), shape], [], call))
+        x = nz.atom(x)
+        # (the out array itself as an operand: a copy, not a view, of what the store then writes)
+        how = _rnumpy.broadcast_copy if isinstance(x, ast.Name) and x.id == o.id else np.broadcast_to
+        full = nz.temp(nz.make_call(how, [x, shape], [], call))
         picked.append(nz.temp(nz.subscript_load(ast.Subscript(full, m, ast.Load()))))
     value = nz.temp(nz.make_call(ufunc, picked, [], call))
     nz.store(ast.Subscript(ast.Name(o.id, ast.Load()), m, ast.Store()), value, call)
