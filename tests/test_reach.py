@@ -724,6 +724,34 @@ def keyword_range(c):
     return np.sum(np.arange(start=c, stop=5.0))   # (its kind: floats, from a keyword's float)
 
 
+def _half(n):
+    return n // 2
+
+
+def _doubled(c):
+    return c * 2.0
+
+
+def first_half_squares(x):
+    t = np.arange(_half(x.shape[0]))   # a helper's int in a call without a derivative
+    w = np.zeros(_half(x.shape[0]))
+    w += x[t]
+    return float(np.sum(w ** 2) + x[divmod(_half(x.shape[0]) + 1, 3)[1]])
+
+
+def range_from_a_helper(c):
+    return np.sum(np.arange(_doubled(c), 5.0))
+
+
+def test_a_helper_inside_a_call_without_a_derivative():
+    """``np.arange(_half(n))``: refused as a user call "inside a condition"; computed first now,
+    and refused where the helper's result carries a derivative (``np.arange(_doubled(c), 5.0)``)."""
+    check_everywhere(first_half_squares, Duplicated(np.linspace(0.3, 1.7, 8), np.zeros(8)), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+    with pytest.raises(AdCompilerError, match="numpy.arange: its result is built from the value of `start`"):
+        gradient(range_from_a_helper, 0.3)
+
+
 def decay_at_steps(x, rate):
     t = np.arange(0.0, x.shape[0])   # a float start, the stop a shape: no derivative
     k = np.arange(int(rate * 10.0))    # a length from int() of a value: none either

@@ -289,6 +289,11 @@ class AnfRewrite:
         # and an operation inside a tuple would carry no derivative
         return kind([self.atom(x) for x in e.elts], ast.Load())
 
+    def calls_user(self, e) -> bool:
+        """Whether ``e`` calls a user function (not a rule's)."""
+        return any(isinstance(n, ast.Call) and isinstance(self.resolve_call_target(n), types.FunctionType)
+                   and lookup(self.resolve_call_target(n)) is None for n in ast.walk(e))
+
     def nondiff(self, e):
         """A non-differentiable expression kept whole (its calls must be known)."""
         for node in ast.walk(e):

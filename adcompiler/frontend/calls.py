@@ -190,10 +190,13 @@ class CallRewrite:
                      "adcompiler.extend.nondifferentiable), or rewrite the code with supported functions.",
                      cls=NoRuleError)
         if rule.kind in ("nondiff", "alloc") and out is None:
-            for a in list(e.args) + list(kw.values()):
+            # (an argument calling a helper, np.zeros(_half(n)), is computed first: a name)
+            args = [self.atom(a) if self.calls_user(a) else a for a in e.args]
+            kw = {k: self.atom(v) if self.calls_user(v) else v for k, v in kw.items()}
+            for a in args + list(kw.values()):
                 self.nondiff(a)
             call = ast.Call(func=f, args=[self.index_part(a) if is_index_expr(a, self.res) else self.simple_or_atom(a)
-                                          for a in e.args],
+                                          for a in args],
                             keywords=[ast.keyword(k, self.simple_or_atom(v)) for k, v in kw.items()])
             notes.resolve_call(call, target, rule)
             return call
