@@ -133,3 +133,22 @@ def test_arrays_without_a_direction_are_constants():
     value, tangent = ad.jvp(interp_cubed, (x, t), (v, None))
     assert value == pytest.approx(interp_cubed(x, t))
     assert tangent == pytest.approx(float(ad.gradient(interp_cubed, x, t, wrt=(0,))[0] @ v))
+
+
+def _interpolate_into(y, t, xp, fp):
+    y[:] = np.interp(t, xp, fp)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_takes_arrays_it_only_reads_outside_wrt_as_constants(mode):
+    """np.interp's grid ``xp`` (no derivative) outside ``wrt``: jacobian gave every float array
+    a shadow, and the refusal's hint (make `xp` constant) had no way to be followed."""
+    t, xp, fp = np.array([0.1, 0.5, 1.5]), np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 2.0])
+    J = ad.jacobian(_interpolate_into, np.zeros(3), t, xp, fp, out="y", wrt=("fp",), mode=mode)
+    h, want = 1e-6, np.zeros((3, 3))
+    for k in range(3):
+        e = np.eye(3)[k] * h
+        want[:, k] = (np.interp(t, xp, fp + e) - np.interp(t, xp, fp - e)) / (2 * h)
+    np.testing.assert_allclose(J, want, rtol=1e-8, atol=1e-10)
+    with pytest.raises(ad.AdCompilerError, match="xp"):
+        ad.jacobian(_interpolate_into, np.zeros(3), t, xp, fp, out="y", wrt=("xp",), mode=mode)
