@@ -3,6 +3,7 @@ raised again with the same type, chained to the original, with the file,
 line and source text of the statement whose derivative failed."""
 from __future__ import annotations
 
+import enum
 import inspect
 
 import numpy as np
@@ -180,3 +181,46 @@ def test_a_store_through_flat_names_what_to_write_instead():
     with pytest.raises(AdCompilerError, match=r"\.flat") as e:
         gradient(shifted_diagonal, np.eye(3), 0.5)
     assert e.value.lineno is not None and "np.diag_indices" in str(e.value)
+
+
+class _Mode(enum.Enum):
+    SQ = 1
+    CUBE = 2
+
+
+_TERMS = {"a": 1.0, "b": 3.0}
+
+
+def _enum_bound_to_a_name(x):
+    m = _Mode.CUBE
+    if m is _Mode.SQ:
+        return np.sum(x ** 2)
+    return np.sum(x ** 3)
+
+
+def _dict_iterated(x):
+    s = 0.0
+    for v in _TERMS.values():
+        s += v * np.sum(x ** 2)
+    return s
+
+
+def _nested_default_from_a_value(x):
+    c = x[0]
+
+    def g(v, c=c):
+        return c * v
+    return g(x[1])
+
+
+@pytest.mark.parametrize("f, says", [
+    (_enum_bound_to_a_name, "`_Mode.CUBE` is a _Mode, not a number or an array"),
+    (_dict_iterated, "a dict's methods"),
+    (_nested_default_from_a_value, "is not a literal number (`c` is evaluated when the function is defined"),
+])
+def test_refusals_of_module_objects_say_what_they_are(f, says):
+    """They said "this attribute is not a number", "`_TERMS.items` has no derivative rule ... register one",
+    "a default value ... is not a number" (of a float)."""
+    with pytest.raises(AdCompilerError) as e:
+        gradient(f, np.array([0.3, -0.7, 1.1]))
+    assert says in str(e.value) and "test_errors_located.py" in str(e.value) and e.value.lineno is not None

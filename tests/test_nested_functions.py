@@ -367,7 +367,7 @@ def relax_view(x):
     (as_value, "used as a value", "h = g"),
     (recursive, "calls itself", "return v if n == 0"),
     (uses_nonlocal, "nonlocal", "nonlocal t"),
-    (array_default, "not a number", "def g(v, m=w):"),
+    (array_default, "not a literal number", "def g(v, m=w):"),
     (called_first, "before its definition", "s = np.sum(g(x))"),
     (decorated, "decorators", "def g(v):"),
 ])

@@ -182,6 +182,10 @@ class CallRewrite:
                         "adcompiler differentiates cannot call.",
                      f"call the kernel itself with its output arrays ({getattr(target.mutating, '__name__', '')}"
                      "(y, z, ...)); a kernel with one output can be called as it is.", cls=NoRuleError)
+        if rule is None and isinstance(getattr(target, "__self__", None), dict):
+            self.err(e, f"`{ast.unparse(f)}()`: a dict's methods (.items(), .values(), .keys(), .get()) are not "
+                        "differentiated.", "read its entries by constant keys (D['a']), or pass the values as "
+                        "arguments (a tuple or an array).", cls=NoRuleError)
         if rule is None:
             name = getattr(target, "__name__", ast.unparse(f))
             mod = getattr(target, "__module__", None) or type(target).__name__

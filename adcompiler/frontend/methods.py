@@ -152,7 +152,9 @@ class MethodRewrite:
                 return e   # e.g. math.pi, np.pi: a constant
             if obj is None:
                 return ast.copy_location(ast.Constant(None), e)   # np.newaxis
-            self.err(e, "this attribute is not a number.", "use numbers or call functions.")
+            self.err(e, f"`{ast.unparse(e)}` is a {type(obj).__name__}, not a number or an array: it cannot be "
+                        "bound to a name or computed with here.",
+                     f"compare it where it is read (`if {ast.unparse(e)} is ...`), or pass it as a Const argument.")
         if e.attr in SHAPE_ATTRS:
             return ast.Attribute(self.name_atom(e.value), e.attr, ast.Load())
         if e.attr == "T":

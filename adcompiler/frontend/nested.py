@@ -50,8 +50,10 @@ def _check(pf, d: ast.FunctionDef) -> None:
         if isinstance(v, ast.UnaryOp) and isinstance(v.op, (ast.USub, ast.UAdd)):
             v = v.operand
         if not (isinstance(v, ast.Constant) and (v.value is None or isinstance(v.value, (int, float, bool)))):
-            _err(pf, d, f"a default value of the nested function `{d.name}` is not a number (it is evaluated "
-                        "when the function is defined).", "pass the argument explicitly.")
+            _err(pf, d, f"a default value of the nested function `{d.name}` is not a literal number "
+                        f"(`{ast.unparse(v)}` is evaluated when the function is defined, and a value bound by "
+                        "the default is not differentiated).", "pass the argument explicitly at each call, "
+                        "or read the enclosing function's name in the body.")
     for n in ast.walk(d):
         if isinstance(n, (ast.Nonlocal, ast.Global)):
             _err(pf, n, f"`{'nonlocal' if isinstance(n, ast.Nonlocal) else 'global'}` in the nested function "
