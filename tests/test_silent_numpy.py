@@ -393,3 +393,31 @@ def test_a_narrow_active_scalar_in_a_reversed_loop():
     dc, = ns[info.rev_name](x, dx, c, y, dy, None, tape)
     np.testing.assert_allclose(dy, want[1], rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(dc, want[2], rtol=1e-13)
+
+
+def ones_from_an_int_float64(x, a):
+    w = np.full(x.size, np.float64(1))   # np.float64 of an int: floats
+    w *= a
+    return np.sum(w * x)
+
+
+def zeros_from_float64_items(x, a):
+    t = np.array([np.float64(0), np.float64(0), np.float64(0)])
+    for i in range(3):
+        t[i] = x[i] * a
+    return np.sum(t ** 2)
+
+
+def range_from_a_rounded_float(x, a):
+    r = np.arange(np.round(a * 0 + 4.3))   # np.round of a float is a float (round() gives an int)
+    r[0] = a
+    return np.sum(r[:3] * x)
+
+
+@pytest.mark.parametrize("f", [ones_from_an_int_float64, zeros_from_float64_items, range_from_a_rounded_float])
+def test_float_conversions_of_ints_make_floats_everywhere(f):
+    """``np.float64(1)`` took its argument's kind (int), ``np.round(4.3)`` was taken for ``round``'s
+    int: arrays built from them were int arrays, and the derivatives written into them were 0."""
+    from adcompiler import Active
+    check_everywhere(f, Duplicated(np.array([0.3, -0.7, 1.2]), np.zeros(3)), Active(0.8), ret=Active,
+                     tapes=("autograd", "torch", "jax"))

@@ -8,9 +8,12 @@ from .kinds import BOOL, FLOAT, INT, OTHER, Kind, array, broadcast
 
 
 def nondiff_result(name, e, arg_kinds) -> Kind:
-    """The result kind of a function without a derivative, by its name."""
-    name = {"nanargmax": "argmax", "nanargmin": "argmin"}.get(name, name)
-    if name == "round" and (len(e.args) > 1 or e.keywords or any(k.cls != "float" for k in arg_kinds[:1])):
+    """The result kind of a function without a derivative, by its (qualified) name."""
+    numpy_function = name.startswith("numpy.")   # (np.round(2.7) is a float, round(2.7) an int)
+    name = name.split(".")[-1]
+    name = {"nanargmax": "argmax", "nanargmin": "argmin", "around": "round"}.get(name, name)
+    if name == "round" and (numpy_function or len(e.args) > 1 or e.keywords
+                            or any(k.cls != "float" for k in arg_kinds[:1])):
         # round(x, n) keeps x's kind; np.round(a) is an array of a's dtype; only round(x) is an int
         return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
     if name in ("argmax", "argmin", "argsort", "argwhere", "flatnonzero", "count_nonzero", "searchsorted",

@@ -7,7 +7,7 @@ import ast
 
 import numpy as np
 
-from ..analysis.kinds import Kind, array
+from ..analysis.kinds import FLOAT, Kind, array
 from .registry import allocating, defrule, elementwise, lookup, nondifferentiable
 
 nondifferentiable(
@@ -29,8 +29,14 @@ lookup(np.kaiser).refuse_when = lambda bound, p: (
 allocating(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
            np.eye, np.identity, np.tri)
 # float conversions pass the derivative through (np.float64(x[0]) is x[0])
-elementwise(np.float64, "x", x="g")
-elementwise(np.float32, "x", x="g")
+def _floats_of(kinds, bound):
+    """np.float64(n) of an int (or a bool) is a float: its kind is not its argument's."""
+    k = kinds.get("x")
+    return array(k.ndim, "f") if k is not None and k.cls == "array" else FLOAT
+
+
+elementwise(np.float64, "x", x="g").result = _floats_of
+elementwise(np.float32, "x", x="g").result = _floats_of
 # ranges whose values are their arguments' values: linspace is differentiated
 # (its elements are linear in start and stop); the others are refused where
 # an argument carries a derivative (their result used to pass for a constant)
