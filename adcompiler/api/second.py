@@ -252,21 +252,24 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i]), dtype=complex if cplx else float)
          for o in outs for i in ins}
     copy_values(args, f_)   # (arguments sharing memory that f_ writes: refused)
-    # the other float arrays the kernel writes get shadows of zeros too: work buffers (an RK4's stages)
-    # carry derivatives between its steps, which a Const could not hold; those it only reads are
-    # Const (np.interp's grid xp, which has no derivative)
+    unit = functools.partial(_unit, args, sorted(set(ins) | set(outs) | _written_floats(f_, args)))
+    (_columns if mode == "forward" else _rows)(f_, args, outs, ins, complex_in, unit, J)
+    if len(outs) == 1 and len(ins) == 1:
+        return J[outs[0], ins[0]]
+    return {key: value for key, value in J.items()}
+
+
+def _written_floats(f_, args) -> set:
+    """The float arrays ``f_`` may write: they get shadows of zeros too, as work buffers (an RK4's
+    stages) carry derivatives between its steps, which a Const could not hold; those it only reads
+    are Const (np.interp's grid, which has no derivative)."""
     from ..tapes.effects import written_params
     try:
         written, names = written_params(f_), list(inspect.signature(f_).parameters)
     except (AdCompilerError, TypeError, ValueError):   # (the source or signature not known: all of them)
         written, names = set(), []
-    floats = {k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind in "fc"
-              and (k >= len(names) or names[k] in written)}
-    unit = functools.partial(_unit, args, sorted(set(ins) | set(outs) | floats))
-    (_columns if mode == "forward" else _rows)(f_, args, outs, ins, complex_in, unit, J)
-    if len(outs) == 1 and len(ins) == 1:
-        return J[outs[0], ins[0]]
-    return {key: value for key, value in J.items()}
+    return {k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind in "fc"
+            and (k >= len(names) or names[k] in written)}
 
 
 def _unit(args, diff, position, idx, value=1.0):

@@ -115,6 +115,22 @@ class _Writes(ast.NodeVisitor):
                     for a in node.value.args:
                         if _root(a) is not None:
                             self.aliases.setdefault(target.id, set()).add(_root(a))
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                # ``a, b = u, work`` (a ping-pong swap): each name may view any array the value names
+                roots = {_root(v) for v in ast.walk(node.value) if _root(v) is not None}
+                for t in ast.walk(target):
+                    if isinstance(t, ast.Name):
+                        self.aliases.setdefault(t.id, set()).update(roots)
+                    elif isinstance(t, (ast.Subscript, ast.Attribute)):
+                        self.mark(t)
+        self.generic_visit(node)
+
+    def visit_For(self, node: ast.For) -> None:
+        # ``for k in (k1, k2):``: the loop name views each array the iterable names
+        roots = {_root(v) for v in ast.walk(node.iter) if _root(v) is not None}
+        for t in ast.walk(node.target):
+            if isinstance(t, ast.Name):
+                self.aliases.setdefault(t.id, set()).update(roots)
         self.generic_visit(node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:

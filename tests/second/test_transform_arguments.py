@@ -152,3 +152,29 @@ def test_jacobian_takes_arrays_it_only_reads_outside_wrt_as_constants(mode):
     np.testing.assert_allclose(J, want, rtol=1e-8, atol=1e-10)
     with pytest.raises(ad.AdCompilerError, match="xp"):
         ad.jacobian(_interpolate_into, np.zeros(3), t, xp, fp, out="y", wrt=("xp",), mode=mode)
+
+
+def _ping_pong_heat(u, work, nu, n):
+    a, b = u, work
+    for _ in range(n):
+        b[1:-1] = a[1:-1] + nu * (a[2:] - 2 * a[1:-1] + a[:-2]) + 0.01 * a[1:-1] ** 2
+        b[0] = a[0]
+        b[-1] = a[-1]
+        a, b = b, a
+    if n % 2 == 1:
+        u[:] = work
+
+
+def test_jacobian_follows_writes_through_swapped_names():
+    """The work buffer written through ``a, b = u, work`` (then swapped) carries derivatives:
+    jacobian's reading of the writes must see it (it was made Const and refused)."""
+    u0, nu, n = np.linspace(0, 1, 6) ** 2, 0.2, 3
+
+    def final(u):
+        u, work = u.copy(), np.zeros(6)
+        _ping_pong_heat(u, work, nu, n)
+        return u
+    want = np.stack([(final(u0 + 1e-6 * e) - final(u0 - 1e-6 * e)) / 2e-6 for e in np.eye(6)], axis=1)
+    for mode in ("forward", "reverse"):
+        J = ad.jacobian(_ping_pong_heat, u0.copy(), np.zeros(6), nu, n, out=0, wrt=(0,), mode=mode)
+        np.testing.assert_allclose(J, want, rtol=1e-6, atol=1e-8)
