@@ -204,6 +204,8 @@ class CallRewrite:
                             keywords=[ast.keyword(k, self.simple_or_atom(v)) for k, v in kw.items()])
             notes.resolve_call(call, target, rule)
             return call
+        if rule.kind == "split" and kw:
+            e, kw = self.split_positional(e, target, kw), {}
         # the runtime helpers of generated code take integer-array indices as lists
         # (``_ad_store_adjoint(dx, [0, 1])``): a list stays a list, a tuple would index two axes
         runtime = is_runtime_helper(target)
@@ -219,6 +221,24 @@ class CallRewrite:
         if out is not None:
             return self.out_store(call, self.single_out(out, e), e)
         return call
+
+    def split_positional(self, e, target, kw):
+        """A call of a split rule (a wrapped kernel) with keywords, as a positional one: its
+        forward and reverse functions take positions (a keyword crashed the forward one)."""
+        try:
+            bound = inspect.signature(target).bind(*e.args, **kw)
+        except (TypeError, ValueError) as exc:
+            self.err(e, f"`{ast.unparse(e.func)}`: {exc}.", "pass the arguments its signature takes.")
+        bound.apply_defaults()
+        args = []
+        for name, v in bound.arguments.items():
+            if not isinstance(v, ast.AST):
+                if not (v is None or isinstance(v, (bool, int, float, complex, str))):
+                    self.err(e, f"`{ast.unparse(e.func)}`: the default of `{name}` is not a constant number.",
+                             f"pass `{name}` at the call.")
+                v = ast.Constant(v)
+            args.append(v)
+        return ast.copy_location(ast.Call(func=e.func, args=args, keywords=[]), e)
 
     def sequences_as_arrays(self, e, rule, kw):
         """``np.min([a, b, c])``, ``np.mean((u, v), axis=0)``: a list or tuple written

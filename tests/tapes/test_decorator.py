@@ -287,3 +287,22 @@ def test_a_wrapped_function_called_with_its_default_in_differentiated_code():
     from adcompiler import gradient
     x = np.array([1.0, 2.0])
     np.testing.assert_allclose(gradient(_calls_with_the_default, x)[0], 4 * x + 1, rtol=1e-15)
+
+
+@differentiate(out="y", like="x")
+def _scaled_squares(y, x, beta=2.0):
+    y[:] = beta * x ** 2
+
+
+def _calls_by_keyword(x, a):
+    return float(np.sum(_scaled_squares(x, beta=a))) + _weighted_energy(x, scale=a)
+
+
+def test_a_wrapped_function_called_by_keyword_in_differentiated_code():
+    """``scale_(x, beta=a)`` in code adcompiler differentiates: the forward function of the
+    split rule took positions only (TypeError), and the reverse one dropped the keyword."""
+    from adcompiler import gradient
+    x, a = np.array([0.3, -0.7, 1.2]), 0.8
+    gx, ga = gradient(_calls_by_keyword, x, a)
+    np.testing.assert_allclose(gx, 4 * a * x, rtol=1e-14)
+    np.testing.assert_allclose(ga, 2 * np.sum(x ** 2), rtol=1e-14)
