@@ -856,3 +856,25 @@ def test_module_containers_are_checked_where_the_function_reads_them():
         PARAMS["scale"] = 2.0
     with pytest.raises(ad.errors.AliasingError, match="CONFIG"):
         autodiff(Reverse, deep_weights, Const, Duplicated(CONFIG["a"]["b"]["c"]["d"]["e"], np.ones(3)))
+
+
+KERNEL_WEIGHTS = np.array([1.0, 2.0, 3.0])
+
+
+@differentiate(out="y", like="x")
+def _weighted_squares(y, x):
+    y[:] = KERNEL_WEIGHTS * x * x
+
+
+def through_a_wrapped_kernel(x):
+    return np.sum(_weighted_squares(x))
+
+
+def test_an_argument_that_is_an_array_a_wrapped_kernel_reads_is_refused():
+    """``x`` is the module array a wrapped kernel the function calls reads: it ran (2Wx for
+    3x**2), while a plain helper reading it was refused; a copy is differentiated."""
+    with pytest.raises(ad.errors.AliasingError, match="KERNEL_WEIGHTS"):
+        autodiff(Reverse, through_a_wrapped_kernel, Active, Duplicated(KERNEL_WEIGHTS, np.zeros(3)))
+    x, dx = KERNEL_WEIGHTS.copy(), np.zeros(3)
+    autodiff(Reverse, through_a_wrapped_kernel, Active, Duplicated(x, dx))
+    np.testing.assert_allclose(dx, 2 * KERNEL_WEIGHTS * x, rtol=1e-15)

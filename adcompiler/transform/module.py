@@ -11,6 +11,7 @@ the functions of a ``defsplit`` rule (``split_names``). ``add_reverse`` and
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import os
 from collections.abc import Callable
@@ -330,9 +331,22 @@ class Module:
                     hint="give the objects different names.")
             self.namespace[name] = obj
             self.free_names.append((an.pf.func, name, obj))
+            if getattr(type(obj), "pure_function_of_kernel", False):
+                # a wrapped kernel's own module arrays are memory the call reads too (the alias check)
+                self.free_names += _read_from_module(obj._function)
         # what the generated code reaches through them (m.helper) and the callees' defaults it wrote in
         self.free_names += [(an.pf.func, name, obj) for name, obj in an.resolver.attributes.items()]
         self.free_names += [(f, "__defaults__", (d, kd, c)) for f, d, kd, c in an.callee_defaults]
+
+
+def _read_from_module(f) -> list:
+    """(f, name, object) of the arrays and containers ``f`` reads from its module or closure."""
+    try:
+        cv = inspect.getclosurevars(f)
+    except (TypeError, ValueError):
+        return []
+    return [(f, name, obj) for name, obj in {**cv.globals, **cv.nonlocals}.items()
+            if isinstance(obj, (np.ndarray, dict, list, tuple))]
 
 
 class _InPlaceShadows(ast.NodeTransformer):
