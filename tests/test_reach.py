@@ -642,6 +642,11 @@ def _masked_decay_in_a_loop(y, x):
     return float(np.sum(y * y))
 
 
+def _trajectory_where(Y, x):
+    for i in range(Y.shape[0] - 1):
+        np.multiply(Y[i], x, out=Y[i + 1], where=x > 0)   # (an operand viewing the memory out= writes)
+
+
 def _writes_into_unnamed_views(y, x):
     np.copyto(y[::2], x[1::2] * 3.0)
     np.multiply(x[:2], 2.0, out=y[-2:])
@@ -652,6 +657,7 @@ def _writes_into_unnamed_views(y, x):
     (_copyto_a_slice_where, lambda: [np.array([1.0, -2.0, 3.0, 0.4]), np.array([0.5, -0.7, 0.2, 0.3])], None),
     (_writes_into_unnamed_views, lambda: [np.zeros(6), np.linspace(0.1, 0.9, 6)], "y"),
     (_masked_decay_in_a_loop, lambda: [np.array([1.0, 2.0, 3.0]), np.array([0.5, -0.7, 0.2])], None),
+    (_trajectory_where, lambda: [np.vstack([[0.4, 0.9, -0.7], np.ones((3, 3))]), np.array([0.5, -0.3, 0.8])], "Y"),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_writes_into_an_expression(f, make, out):
     """``out=np.zeros_like(a)`` with ``where=``, ``np.copyto(a[1:], ..., where=...)``:

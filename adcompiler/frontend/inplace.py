@@ -351,8 +351,9 @@ def ufunc_where(nz, call, ufunc, kw):
     picked = []
     for x in call.args:
         x = nz.atom(x)
-        # (the out array itself as an operand: a copy, not a view, of what the store then writes)
-        how = _rnumpy.broadcast_copy if isinstance(x, ast.Name) and x.id == o.id else np.broadcast_to
+        # (an operand may be, or view, the memory the store then writes, ``out=y`` or ``Y[i]`` with
+        # ``out=Y[i + 1]``: a copy, not a view, read at the call)
+        how = _rnumpy.broadcast_copy if isinstance(x, ast.Name) else np.broadcast_to
         full = nz.temp(nz.make_call(how, [x, shape], [], call))
         picked.append(nz.temp(nz.subscript_load(ast.Subscript(full, m, ast.Load()))))
     value = nz.temp(nz.make_call(ufunc, picked, [], call))
