@@ -181,6 +181,67 @@ class _Ignored:
         return True
 
 
+def _fused(fn, kinds, namer) -> None:
+    """In a function that pushes and pops a shadow itself (the fused function: the shadow of an
+    array made at each step of a loop, ``w = u.copy()``, put back for the step before), the shadow
+    of new memory is recorded as its shape too: the typed tape holds values, and a zero shadow of
+    that shape is what comes back (the forward sweep leaves shadows untouched)."""
+    tape, shadows = namer.tape, set(namer.adjoints.values())
+    stores, pushes, pops = {}, {}, {}
+    for s, body in _statements(fn.body):
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and s.targets[0].id in shadows:
+            d = s.targets[0].id
+            v = s.value
+            fresh = _called(v, "_ad_shadow_like") and len(v.args) == 1 and isinstance(v.args[0], ast.Name)
+            placed = isinstance(v, ast.Constant) and v.value is None
+            if _tape_call(v, tape, "pop"):
+                pops.setdefault(d, []).append((s, body))
+            elif not (fresh or placed):
+                stores[d] = None   # (bound otherwise: a view of another shadow, an argument's)
+            elif fresh and stores.get(d, 0) is not None:
+                stores[d] = v.args[0].id if stores.get(d, v.args[0].id) == v.args[0].id else None
+        elif _pushed(s, tape) in shadows and not getattr(s.value, "shadow_shape", False):
+            pushes.setdefault(_pushed(s, tape), []).append(s)
+    for d in [d for d in pops if d in pushes and stores.get(d)]:
+        rank = _rank(kinds, namer, stores[d])
+        viewed = any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id in shadows - {d}
+                                                       for t in s.targets) and _views(s.value, d, rank)
+                     for s, _ in _statements(fn.body))
+        if not rank or viewed:
+            continue
+        for s in pushes[d]:
+            s.value.args = [ast.Call(_n("_ad_shape_of"), [_n(d)], [])]   # (the shadow here is an array)
+            s.value.tape_tag = SHAPE_TAG
+            s.value.shadow_shape = True
+        for s, body in pops[d]:
+            _zeros_from_shape(s, body, s.value, d, rank, namer)
+
+
+def _views(v, d, rank) -> bool:
+    """Whether the value ``v`` may be a view of the array ``d`` (not one of its elements):
+    ``d`` itself, a slice of it, or ``d`` passed to a call (``np.reshape(d, ...)``)."""
+    if isinstance(v, ast.Name):
+        return v.id == d
+    if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) and v.value.id == d:
+        idx = v.slice.elts if isinstance(v.slice, ast.Tuple) else [v.slice]
+        return len(idx) < rank or any(isinstance(i, ast.Slice) or isinstance(i, ast.Constant)
+                                      and i.value in (None, Ellipsis) for i in idx)
+    return any(isinstance(n, ast.Call) and any(isinstance(a, ast.Name) and a.id == d for a in n.args)
+               for n in ast.walk(v))
+
+
+def _zeros_from_shape(s, body, pop, d, rank, namer) -> None:
+    """``s`` (``d = ...`` of the pop ``pop``) -> ``_shape = <pop>; d = np.zeros((_shape[0], ...))``."""
+    shape = namer.role("_shape")
+    pop.tape_tag = SHAPE_TAG
+    dims = [ast.Subscript(_n(shape), ast.Constant(k), ast.Load()) for k in range(rank)]
+    zeros = ast.Call(ast.Attribute(_n("np"), "zeros", ast.Load()), [ast.Tuple(dims, ast.Load())], [])
+    k = next(i for i, t in enumerate(body) if t is s)
+    body[k:k + 1] = [ast.Assign(targets=[_n(shape, ast.Store)], value=pop),
+                     ast.Assign(targets=[_n(d, ast.Store)], value=zeros)]
+
+
 def fresh_shadows(functions, contexts) -> list:
     """``functions`` with each split pair (``f_fwd``, ``f_rev``) that records only
     shadows of new memory rewritten to record their shapes (see the module's text)."""
@@ -200,6 +261,9 @@ def fresh_shadows(functions, contexts) -> list:
         if not all(ranks.values()):
             continue
         _rewrite(plan, ranks, namer)
+    for fn in functions:
+        if fn.name in contexts:
+            _fused(fn, *contexts[fn.name])
     return functions
 
 
@@ -224,13 +288,5 @@ def _rewrite(plan, ranks, namer):
         rev.body.remove(plan.roots)
     for s, body in list(_statements(rev.body)):
         dn = plan._rebased(s)
-        if dn is None:
-            continue
-        shape = namer.role("_shape")
-        pop = s.value.args[0]
-        pop.tape_tag = SHAPE_TAG
-        dims = [ast.Subscript(_n(shape), ast.Constant(k), ast.Load()) for k in range(ranks[dn])]
-        zeros = ast.Call(ast.Attribute(_n("np"), "zeros", ast.Load()), [ast.Tuple(dims, ast.Load())], [])
-        k = body.index(s)
-        body[k:k + 1] = [ast.Assign(targets=[_n(shape, ast.Store)], value=pop),
-                         ast.Assign(targets=[_n(dn, ast.Store)], value=zeros)]
+        if dn is not None:
+            _zeros_from_shape(s, body, s.value.args[0], dn, ranks[dn], namer)
