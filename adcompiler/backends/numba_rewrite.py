@@ -27,7 +27,7 @@ from .numba_gather import gathered
 from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, presized
 from .numba_runtime import HELPERS
-from .numba_shadows import fresh_shadows
+from .numba_shadows import fresh_shadows, view_line
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0}   # "n": an int or a float, made a float (int_powers)
@@ -215,6 +215,7 @@ class FunctionRewrite(LoopRewrites):
                         and node.id not in HELPERS and not _POPS.match(node.id) and node.id != "_ad_void" \
                         and not _COUNTED.match(node.id):
                     if node.id in ("_ad_shadow_ref", "_ad_roots"):
+                        self.where = view_line(self.fn) or self.where   # (the view's line, not the first)
                         self.refuse(s, "the derivative passes the shadow of a view or of a new array (a local "
                                        "array, an array a helper returns) from a forward half to its reverse half "
                                        "(split mode: autodiff_thunk, differentiate; or a helper's halves), which "

@@ -290,3 +290,18 @@ def _rewrite(plan, ranks, namer):
         dn = plan._rebased(s)
         if dn is not None:
             _zeros_from_shape(s, body, s.value.args[0], dn, ranks[dn], namer)
+
+
+def view_line(fn):
+    """The comment (an index into the module's origins) heading the first statement of ``fn``
+    recording the shadow of a view (``_ad_shadow_ref(dw[0], v)``, or a helper's view of its
+    argument), where a refusal of split halves is best located; None if there is none."""
+    from ..codegen.emit import _MARK_RE
+    where = None
+    for s, _ in _statements(fn.body):
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name) and _MARK_RE.match(s.value.id):
+            where = int(_MARK_RE.match(s.value.id).group(2))
+        elif isinstance(s, ast.Assign) and _called(s.value, "_ad_shadow_ref") and len(s.value.args) == 2 \
+                and not isinstance(s.value.args[0], ast.Constant):
+            return where
+    return None

@@ -189,10 +189,11 @@ def test_split_halves_passing_a_view_of_an_argument_are_refused():
     the shadow the reverse half is given, which the typed tape cannot record; refused saying so,
     and ``auto`` runs the halves on numpy."""
     x, y = RNG.uniform(0.5, 1.5, 5), np.zeros(4)
-    with pytest.raises(BackendError, match="shadow of a view or of a new array"):
+    with pytest.raises(BackendError, match="shadow of a view or of a new array") as e:
         fwd, _ = autodiff_thunk(ReverseSplitWithPrimal, shifted_view_loss, Active, Duplicated, Duplicated,
                                 backend="numba")
         fwd(Duplicated(x, np.zeros(5)), Duplicated(y, np.zeros(4)))
+    assert "t = y[1:]" in str(e.value)   # (the view's line; it named the function's first line)
     auto = SimpleNamespace(autodiff=lambda *call: autodiff(*call, backend="auto"),
                            autodiff_thunk=lambda *call: autodiff_thunk(*call, backend="auto"))
     check_grads(shifted_view_loss, Duplicated(x.copy(), np.zeros(5)), Duplicated(y.copy(), np.zeros(4)),
