@@ -246,14 +246,22 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
                                  "or pass the real and imaginary parts as two float arrays.")
     n_in = sum(np.size(args[i]) for i in ins)
     n_out = sum(np.size(args[o]) for o in outs)
-    if mode is None:
+    chosen = mode is None
+    if chosen:
         mode = "forward" if n_in <= n_out else "reverse"
     cplx = any(np.iscomplexobj(args[k]) for k in outs + ins)
     J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i]), dtype=complex if cplx else float)
          for o in outs for i in ins}
     copy_values(args, f_)   # (arguments sharing memory that f_ writes: refused)
     unit = functools.partial(_unit, args, sorted(set(ins) | set(outs) | _written_floats(f_, args)))
-    (_columns if mode == "forward" else _rows)(f_, args, outs, ins, complex_in, unit, J)
+    try:
+        (_columns if mode == "forward" else _rows)(f_, args, outs, ins, complex_in, unit, J)
+    except AdCompilerError:
+        if not (chosen and mode == "forward"):
+            raise
+        for v in J.values():   # (forward mode refused where reverse may not be: a wrapped kernel has no tangents)
+            v.fill(0)
+        _rows(f_, args, outs, ins, complex_in, unit, J)
     if len(outs) == 1 and len(ins) == 1:
         return J[outs[0], ins[0]]
     return {key: value for key, value in J.items()}
