@@ -203,6 +203,11 @@ def _fused(fn, kinds, namer) -> None:
                 stores[d] = v.args[0].id if stores.get(d, v.args[0].id) == v.args[0].id else None
         elif _pushed(s, tape) in shadows and not getattr(s.value, "shadow_shape", False):
             pushes.setdefault(_pushed(s, tape), []).append(s)
+        else:   # (bound by a swap, ``da, db = db, da``, or as a loop's name: the arrays themselves matter)
+            for t in s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.For) else []:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name) and n.id in shadows:
+                        stores[n.id] = None
     for d in [d for d in pops if d in pushes and stores.get(d)]:
         rank = _rank(kinds, namer, stores[d])
         viewed = any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id in shadows - {d}
