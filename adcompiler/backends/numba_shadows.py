@@ -206,7 +206,7 @@ def _fused(fn, kinds, namer) -> None:
         else:   # (bound by a swap, ``da, db = db, da``, or as a loop's name: the arrays themselves matter)
             for t in s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.For) else []:
                 for n in ast.walk(t):
-                    if isinstance(n, ast.Name) and n.id in shadows:
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in shadows:
                         stores[n.id] = None
     for d in [d for d in pops if d in pushes and stores.get(d)]:
         rank = _rank(kinds, namer, stores[d])
