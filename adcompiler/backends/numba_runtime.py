@@ -200,6 +200,20 @@ def _ad_rule_checked_typed(value, like, rule, param, what, also=None):
     return wrong
 
 
+def _ad_shape(x):
+    return x if isinstance(x, tuple) else np.shape(x)
+
+
+@_ad_overload(_ad_shape)
+def _ad_shape_typed(x):
+    """An operand's shape (a tuple given is the shape): the adjoint of a reshape or ravel."""
+    if isinstance(x, (_ad_types.UniTuple, _ad_types.Tuple)):
+        return lambda x: x
+    if isinstance(x, _ad_types.Array):
+        return lambda x: x.shape
+    return None
+
+
 def _ad_shadow_like(x):
     return np.zeros(np.shape(x))
 

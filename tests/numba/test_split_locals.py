@@ -97,6 +97,16 @@ def per_branch_buffer(u, c):
             u[i] = w[i] + 0.2 * (w[i - 1] - 2.0 * w[i] + w[i + 1])
 
 
+def flattened(A, y):
+    v = A.reshape(A.shape[0] * A.shape[1])   # (their adjoints reshape back: _ad_shape had no numba version)
+    s = 0.0
+    for i in range(v.shape[0]):
+        s += v[i] * v[i] * (i + 1.0)
+    w = np.ravel(A * A)
+    for i in range(y.shape[0]):
+        y[i] = w[i] * 2.0 + s
+
+
 def _dup(*shape):
     x = RNG.uniform(0.5, 1.5, shape)
     return Duplicated(x, np.zeros_like(x))
@@ -110,6 +120,7 @@ CASES = [
     (read_view, lambda: (_dup(5), _dup(4)), Active),
     (rk4_stages, lambda: (_dup(5), _dup(5)), Const),
     (per_branch_buffer, lambda: (_dup(6), _dup(6)), Const),
+    (flattened, lambda: (_dup(2, 3), _dup(4)), Const),
 ]
 
 
