@@ -26,7 +26,7 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
     generated = is_generated(getattr(pf, "filename", ""))
     popped = _popped_from_parameters(effects, params) if generated else set()
     pushed = _pushed_onto_parameters(effects, kinds, params) if generated else set()
-    active, flows = _varied_and_useful(effects, params, activities, ret_active, ret, floaty, popped, pushed)
+    active, flows, _ = _varied_and_useful(effects, params, activities, ret_active, ret, floaty, popped, pushed)
     _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret)
     for p, a in zip(params, activities):
         e = ent(p)
@@ -78,7 +78,7 @@ def _pushed_onto_parameters(effects, kinds, params) -> set:
 
 def _varied_and_useful(effects, params, activities, ret_active, ret, carries, useful_too=frozenset(),
                        varied_too=frozenset()) -> tuple:
-    """(the cells both varied and useful, the flows between cells), where only
+    """(the cells both varied and useful, the flows between cells, the varied cells), where only
     names for which ``carries`` holds pass a derivative on; the cells
     ``useful_too`` are useful and ``varied_too`` varied whatever flows."""
     def ent(n):
@@ -99,7 +99,13 @@ def _varied_and_useful(effects, params, activities, ret_active, ret, carries, us
             if d in useful and srcs - useful:
                 useful |= srcs
                 changed = True
-    return varied & useful, flows
+    return varied & useful, flows, varied
+
+
+def varied_cells(effects, params, activities) -> set:
+    """The cells that depend on a Duplicated or Active argument, whatever kind of value passes
+    it on and whether or not a result uses them (the argument of a call declared constant)."""
+    return _varied_and_useful(effects, params, activities, False, None, lambda n: True)[2]
 
 
 def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
@@ -112,7 +118,7 @@ def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
     def carrier(n):
         k = kinds.get(n)
         return k is None or k.is_float or k.cls in ("tuple", "other")
-    both, _ = _varied_and_useful(effects, params, activities, ret_active, ret, carrier)
+    both, _, _ = _varied_and_useful(effects, params, activities, ret_active, ret, carrier)
     for n in sorted(kinds):
         k = kinds[n]
         if k.is_float or k.cls not in ("tuple", "other") or effects.cell(n) not in both:

@@ -1,9 +1,16 @@
 """order: a function body's statements in execution order, each with the loops
 around it (a statement inside a loop also runs after the statements that
-follow it in the loop's body: the next iteration)."""
+follow it in the loop's body: the next iteration), and the parts of a statement
+that are its own (``heads``)."""
 from __future__ import annotations
 
 import ast
+
+
+def heads(s) -> list:
+    """The parts of statement ``s`` that are not statements of its own: a loop's iterable,
+    an ``if``'s or a ``while``'s test, or all of a simple statement."""
+    return [s.iter] if isinstance(s, ast.For) else [s.test] if isinstance(s, (ast.If, ast.While)) else [s]
 
 
 def in_order(body, stop=None) -> list:

@@ -21,6 +21,7 @@ import ast
 import copy
 import re
 
+from ..analysis.order import heads
 from ..codegen.emit import _MARK_RE
 from ..errors import BackendError
 from .numba_gather import gathered
@@ -207,9 +208,7 @@ class FunctionRewrite(LoopRewrites):
 
     def helpers_known(self, s, new):
         """Refuse a runtime helper that has no numba version (the numpy backend's ``_ad_*``)."""
-        heads = [new.test] if isinstance(new, (ast.If, ast.While)) else [new.iter] if isinstance(new, ast.For) \
-            else [new]
-        for head in heads:
+        for head in heads(new):
             for node in ast.walk(head):
                 if isinstance(node, ast.Name) and node.id.startswith("_ad_") and node.id not in STATE \
                         and node.id not in HELPERS and not _POPS.match(node.id) and node.id != "_ad_void" \

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.order import heads
+
 SHAPE_TAG = "a1i"   # the tape tag of a recorded shape: a rank-1 int array
 
 
@@ -39,11 +41,6 @@ def _statements(body):
             inner = getattr(s, field, None)
             if isinstance(inner, list):
                 yield from _statements(inner)
-
-
-def _heads(s) -> list:
-    """The parts of ``s`` that are not statements of its own (a loop's iterable, a test)."""
-    return [s.iter] if isinstance(s, ast.For) else [s.test] if isinstance(s, (ast.If, ast.While)) else [s]
 
 
 def _pushed(s, tape):
@@ -109,7 +106,7 @@ class _Plan:
         for s, _ in _statements(self.fwd.body):
             if id(s) in bound or _pushed(s, self.tape) in self.fresh:
                 continue
-            for head in _heads(s):
+            for head in heads(s):
                 ignored = {id(a) for call in ast.walk(head) if isinstance(call, ast.Call)
                            for k, a in enumerate(call.args) if self.passed(call, k)}
                 for node in ast.walk(head):
@@ -125,7 +122,7 @@ class _Plan:
         for s, _ in _statements(self.rev.body):
             if s is self.roots:
                 continue
-            reads = [node for head in _heads(s) for node in ast.walk(head)
+            reads = [node for head in heads(s) for node in ast.walk(head)
                      if isinstance(node, ast.Name) and node.id == name]
             if reads and not self._rebased(s):
                 return False

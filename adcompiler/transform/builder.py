@@ -21,6 +21,7 @@ import copy
 import numpy as np
 
 from ..analysis.effects import value_names
+from ..analysis.order import heads
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from ..rules import is_runtime_helper, lookup
@@ -120,27 +121,15 @@ class FormBuilder:
     def refuse_complex_constants(self) -> None:
         """A call constant by declaration for real values only (``np.sign``) given a
         complex value that carries a derivative: refused, not taken as constant."""
-        stmts = [s for s in ast.walk(ast.Module(body=list(self.ctx.an.body), type_ignores=[]))
-                 if isinstance(s, ast.stmt)]
-        varied = {p for p in self.ctx.params if self.ctx.activities[p] != "Const"}
-        grew = True
-        while grew:   # (the names computed from the arguments carrying derivatives; a use need not be)
-            grew = False
-            for s in stmts:
-                value = s.iter if isinstance(s, ast.For) else getattr(s, "value", None)
-                if isinstance(s, (ast.Assign, ast.AugAssign, ast.For)) and value is not None and any(
-                        isinstance(n, ast.Name) and n.id in varied for n in ast.walk(value)):
-                    targets = s.targets if isinstance(s, ast.Assign) else [s.target]
-                    new = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)} - varied
-                    varied |= new
-                    grew = grew or bool(new)
-        for s in stmts:
-            heads = [s.iter] if isinstance(s, ast.For) else [s.test] if isinstance(s, (ast.If, ast.While)) else \
-                [] if isinstance(s, (ast.FunctionDef, ast.With)) else [s]
-            for c in (c for h in heads for c in ast.walk(h) if isinstance(c, ast.Call)):
+        from ..analysis.activity import varied_cells
+        from ..analysis.infer import walk_stmts
+        ctx = self.ctx
+        varied = varied_cells(ctx.eff, ctx.params, [ctx.activities[p] for p in ctx.params])
+        for s in walk_stmts(ctx.an.body):
+            for c in (c for h in heads(s) for c in ast.walk(h) if isinstance(c, ast.Call)):
                 rule = notes.rule(c)
                 if rule is not None and rule.complex_varies and any(   # (a name, or the array of ``z[i]``)
-                        isinstance(n, ast.Name) and n.id in varied and self.maybe_complex(n)
+                        isinstance(n, ast.Name) and ctx.eff.cell(n.id) in varied and self.maybe_complex(n)
                         for a in c.args for n in ast.walk(a)):
                     self.err(s, f"{rule.name} of a complex value is {rule.name}(z) = z / |z|, which is not "
                                 "constant; it is differentiated for real values only.",

@@ -6,6 +6,7 @@ import copy
 
 import numpy as np
 
+from ..analysis.order import heads
 from ..codegen.naming import TEMP, is_generated
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
@@ -168,8 +169,7 @@ class FunctionContext:
         if self._uses is None:
             self._uses = {}
             for w in self.eff.stmts:
-                parts = [w.iter] if isinstance(w, ast.For) else [w.test] if isinstance(w, (ast.If, ast.While)) else [w]
-                for part in parts:
+                for part in heads(w):
                     for node in ast.walk(part):
                         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                             self._uses[node.id] = self._uses.get(node.id, 0) + 1

@@ -9,6 +9,7 @@ import ast
 
 import numpy as np
 
+from ..analysis.order import heads
 from ..frontend import notes
 from ..rules.registry import lookup
 from ..runtime import numpy as RN
@@ -140,9 +141,8 @@ def _reads_of_view(ctx, body, v, placed) -> list:
                 names.add(s.targets[0].id)
                 grew = True
     for s in stmts:
-        parts = [s.test] if isinstance(s, (ast.If, ast.While)) else [s.iter] if isinstance(s, ast.For) else [s]
         if any(isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load)
-               for p in parts for n in ast.walk(p)):
+               for p in heads(s) for n in ast.walk(p)):
             reads.append(s)
     return reads
 
