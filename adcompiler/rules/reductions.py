@@ -1,5 +1,7 @@
 """Reductions (``axis`` int or tuple, ``keepdims``, ``where=`` where numpy has
 it), cumulative functions, ``diff``, ``average`` and ``linalg.norm``."""
+import ast
+
 import numpy as np
 
 from ..analysis.kinds import FLOAT, array
@@ -80,3 +82,57 @@ defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", result=_norm_r
         tangents={"x": "_ad_norm_tangent(t, x, ans, ord, axis, keepdims)"},
         doc="0 at the zero vector; ties of the inf and 1 norms split equally; ord=0 has no derivative; "
             "matrix 2/-2/nuc norms need distinct singular values")
+
+
+def _quantile_result(kinds, bound):
+    """Numpy's layout: ``q``'s axes, then those ``a`` keeps; floats whatever ``a`` holds."""
+    k = _reduced({"a": kinds.get("a", FLOAT)}, bound)
+    qk = kinds.get("q")
+    qn = 0 if qk is None or qk.cls in ("float", "int", "bool") else qk.ndim if qk.cls == "array" else None
+    base = k.ndim if k.cls == "array" else 0
+    if qn is None or base is None:
+        return array(None)
+    return FLOAT if base + qn == 0 else array(base + qn)
+
+
+def _quantile_rule(func, params, q, scale, nan):
+    """``func``'s rule: quantile ``q`` (an expression in the parameters) of ``a``, whose
+    derivative in ``q`` is ``scale`` times that in the quantile's own ``q``."""
+    args = f"a, {q}, axis, keepdims, {'method' if 'method' in params else repr('linear')}, {nan}"
+    adjoints = {"a": f"_ad_quantile_adjoint(g, {args})"}
+    tangents = {"a": f"_ad_quantile_gather(t, {args})"}
+    if "q," in params:
+        adjoints["q"] = f"_ad_quantile_adjoint_q(g, {args}) * {scale}"
+        tangents["q"] = f"_ad_quantile_tangent_q(t * {scale}, {args})"
+    rule = defrule(func, params, result=_quantile_result, tangents=tangents,
+                   doc="the adjoint goes to the one or two elements each quantile reads (ties: those "
+                       "np.argsort puts there)" + ("; NaN gets nothing" if nan else "")
+                       + "; methods linear, lower, higher, midpoint, nearest", **adjoints)
+    rule.refuse_when = _quantile_refusals
+    return rule
+
+
+def _quantile_refusals(bound, p):
+    from ..runtime.quantiles import METHODS
+    method, over = bound.get("method"), bound.get("overwrite_input")
+    if method is not None and not (isinstance(method, ast.Constant) and method.value in METHODS):
+        return (f"method={ast.unparse(method)} is not differentiated (the methods {', '.join(METHODS)} are; "
+                "give the method as a string constant)")
+    if over is not None and not (isinstance(over, ast.Constant) and over.value is False):
+        return "overwrite_input lets numpy reorder the array in place; leave it False"
+    for name in ("weights", "interpolation"):
+        v = bound.get(name)
+        if v is not None and not (isinstance(v, ast.Constant) and v.value is None):
+            return f"{name}= is not differentiated" + ("; use method=" if name == "interpolation" else "")
+    return None
+
+
+_Q = "a, q, axis=None, out=None, overwrite_input=False, method='linear', keepdims=False, weights=None, " \
+     "interpolation=None"
+_M = "a, axis=None, out=None, overwrite_input=False, keepdims=False"
+_quantile_rule(np.quantile, _Q, "q", "1", False)
+_quantile_rule(np.nanquantile, _Q, "q", "1", True)
+_quantile_rule(np.percentile, _Q, "np.asarray(q) / 100", "0.01", False)
+_quantile_rule(np.nanpercentile, _Q, "np.asarray(q) / 100", "0.01", True)
+_quantile_rule(np.median, _M, "0.5", "1", False)
+_quantile_rule(np.nanmedian, _M, "0.5", "1", True)

@@ -281,3 +281,28 @@ def _operands_kind(kinds, bound):
 defrule(E.einsum_adjoints, "g, subscripts, operands", result=_operands_kind,
         tangents={"g": "_ad_einsum_adjoints(t, subscripts, operands)",
                   "operands": "_ad_einsum_adjoints_tangent(g, subscripts, operands, t)"}).tuple_result = True
+
+
+# -- order statistics (np.quantile and its kin): each helper is linear in its first argument;
+# the order (``a``) is piecewise constant, and ``v`` is the values read in that order
+from ..runtime import quantiles as QT
+
+_QP = "a, q, axis=None, keepdims=False, method='linear', nan=False"
+_QA = "a, q, axis, keepdims, method, nan"
+
+
+def _NUMF(kinds, bound):
+    from ..analysis.kinds import Kind
+    return Kind("num", None, "f")   # (a float or an array of unknown rank)
+
+
+_linear(QT.quantile_adjoint, "g, " + _QP + ", dq=None", zero=("a",),
+        extra={"q": f"(_ad_quantile_adjoint(g, {_QA}, t) if dq is None else 0.0)"})
+defrule(QT.quantile_gather, "v, " + _QP, result=_NUMF,
+        tangents={"v": f"_ad_quantile_gather(t, {_QA})", "a": "0.0", "q": f"_ad_quantile_tangent_q(t, {_QA}, v)"})
+defrule(QT.quantile_adjoint_q, "g, " + _QP + ", v=None", result=_NUMF,
+        tangents={"g": f"_ad_quantile_adjoint_q(t, {_QA}, v)",
+                  "a": f"(_ad_quantile_adjoint_q(g, {_QA}, t) if v is None else 0.0)", "v": f"_ad_quantile_adjoint_q(g, {_QA}, t)", "q": "0.0"})
+defrule(QT.quantile_tangent_q, "u, " + _QP + ", v=None", result=_NUMF,
+        tangents={"u": f"_ad_quantile_tangent_q(t, {_QA}, v)",
+                  "a": f"(_ad_quantile_tangent_q(u, {_QA}, t) if v is None else 0.0)", "v": f"_ad_quantile_tangent_q(u, {_QA}, t)", "q": "0.0"})

@@ -23,6 +23,7 @@ from . import (
     norms,
     numpy,
     products,
+    quantiles,
     ranges,
     special,
     views,
@@ -84,7 +85,7 @@ HELPERS = {
 }
 
 for _mod in (numpy, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists,
-             special):
+             special, quantiles):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)
