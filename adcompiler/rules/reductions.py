@@ -75,8 +75,37 @@ defrule(np.cumsum, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
 defrule(np.cumprod, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
         a="_ad_cumprod_adjoint(g, a, axis)",
         tangents={"a": "_ad_cumprod_tangent(t, a, ans, axis)"}, doc="exact with zeros in the input")
-defrule(np.diff, "a, n=1, axis=-1", result=_same("a"), a="_ad_diff_adjoint(g, n, axis)",
-        tangents={"a": "np.diff(t, n=n, axis=axis)"})
+_ENDS = "a, n, axis, prepend, append"
+defrule(np.diff, "a, n=1, axis=-1, prepend=None, append=None", result=_same("a"),
+        a=f"_ad_diff_adjoint(g, n, axis) if prepend is None and append is None else _ad_diff_ends(g, {_ENDS}, 0)",
+        prepend=f"_ad_diff_ends(g, {_ENDS}, -1)", append=f"_ad_diff_ends(g, {_ENDS}, 1)",
+        tangents={"a": "np.diff(t, n=n, axis=axis) if prepend is None and append is None else "
+                       f"_ad_diff_ends_tangent(t, {_ENDS}, 0)",
+                  "prepend": f"_ad_diff_ends_tangent(t, {_ENDS}, -1)", "append": f"_ad_diff_ends_tangent(t, {_ENDS}, 1)"},
+        doc="prepend= and append= as numpy joins them (a number is broadcast along the axis)")
+_NAN = "np.where(np.isnan(a), {}, a)"
+_OK_T = "np.where(np.isnan(a), 0.0, t)"
+defrule(np.nanvar, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", result=_reduced,
+        a="_ad_nan_var_adjoint(g, a, axis, ddof, keepdims)",
+        tangents={"a": f"np.sum(_ad_nan_var_adjoint(1.0, a, axis, ddof, True) * {_OK_T}, axis=axis, keepdims=keepdims)"},
+        doc="NaN entries get no adjoint")
+defrule(np.nanstd, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", result=_reduced,
+        a="_ad_nan_std_adjoint(g, a, ans, axis, ddof, keepdims)",
+        tangents={"a": "np.sum(_ad_nan_std_adjoint(np.ones(np.shape(ans)), a, ans, axis, ddof, keepdims) * "
+                       f"{_OK_T}, axis=axis, keepdims=keepdims)"},
+        doc="NaN entries get no adjoint; 0 where the deviation is 0")
+defrule(np.nanprod, "a, " + RED, result=_reduced,
+        a=f"np.where(np.isnan(a), 0.0, _ad_prod_adjoint(g, {_NAN.format('1.0')}, axis, keepdims))",
+        tangents={"a": f"np.sum(_ad_prod_adjoint(1.0, {_NAN.format('1.0')}, axis, True) * {_OK_T}, axis=axis, "
+                       "keepdims=keepdims)"},
+        doc="NaN entries (taken as 1) get no adjoint")
+defrule(np.nancumsum, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
+        a="np.where(np.isnan(a), 0.0, _ad_cumsum_adjoint(g, a, axis))",
+        tangents={"a": f"np.cumsum({_OK_T}, axis=axis)"}, doc="NaN entries (taken as 0) get no adjoint")
+defrule(np.nancumprod, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
+        a=f"np.where(np.isnan(a), 0.0, _ad_cumprod_adjoint(g, {_NAN.format('1.0')}, axis))",
+        tangents={"a": f"_ad_cumprod_tangent({_OK_T}, {_NAN.format('1.0')}, ans, axis)"},
+        doc="NaN entries (taken as 1) get no adjoint")
 defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", result=_norm_result,
         x="_ad_norm_adjoint(g, x, ans, ord, axis, keepdims)",
         tangents={"x": "_ad_norm_tangent(t, x, ans, ord, axis, keepdims)"},

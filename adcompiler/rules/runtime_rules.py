@@ -173,6 +173,16 @@ _linear(RN.ptp_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.nan_mean_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.cumsum_adjoint, "g, a, axis=None", zero=("a",))
 _linear(RN.diff_adjoint, "g, n=1, axis=-1")
+_linear(RN.diff_ends, "g, a, n=1, axis=-1, prepend=None, append=None, which=0", zero=("a", "prepend", "append"))
+_linear(RN.diff_ends_tangent, "t, a, n=1, axis=-1, prepend=None, append=None, which=0",
+        linear="t", zero=("a", "prepend", "append"))
+_NAN_T = "np.where(np.isnan(a), np.nan, t)"   # (a's NaN entries stay NaN: they are left out)
+_linear(RN.nan_var_adjoint, "g, a, axis=None, ddof=0, keepdims=False",
+        extra={"a": f"_ad_nan_var_adjoint(g, {_NAN_T}, axis, ddof, keepdims)"})
+_linear(RN.nan_std_adjoint, "g, a, ans, axis=None, ddof=0, keepdims=False",
+        extra={"a": f"_ad_nan_std_adjoint(g, {_NAN_T}, ans, axis, ddof, keepdims)",
+               "ans": "-_ad_nan_std_adjoint(g, a, ans, axis, ddof, keepdims) * "
+                      "_ad_safe_div(_ad_expand(t, a, axis, keepdims), _ad_expand(ans, a, axis, keepdims))"})
 _linear(NM.norm_adjoint, "g, x, ans, ord=None, axis=None, keepdims=False",
         extra={"x": "_ad_norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t)",
                "ans": "_ad_norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t)"})

@@ -185,6 +185,57 @@ def nan_mean_adjoint(g, a, axis=None, keepdims=False):
     return unreduce(g, a, axis, keepdims) * ok / count
 
 
+def nan_var_adjoint(g, a, axis=None, ddof=0, keepdims=False):
+    """Adjoint of ``np.nanvar``: NaN entries receive nothing."""
+    ok = ~np.isnan(a)
+    count = np.sum(ok, axis=_norm_axes(axis, np.ndim(a)), keepdims=True)
+    mean = np.nanmean(a, axis=axis, keepdims=True)
+    return np.where(ok, unreduce(g, a, axis, keepdims) * (2 * (a - mean) / (count - ddof)), 0.0)
+
+
+def nan_std_adjoint(g, a, ans, axis=None, ddof=0, keepdims=False):
+    """Adjoint of ``np.nanstd``: NaN entries receive nothing; 0 where the deviation is 0."""
+    ok = ~np.isnan(a)
+    count = np.sum(ok, axis=_norm_axes(axis, np.ndim(a)), keepdims=True)
+    mean = np.nanmean(a, axis=axis, keepdims=True)
+    part = safe_div(np.where(ok, a - mean, 0.0), (count - ddof) * expand(ans, a, axis, keepdims))
+    return unreduce(g, a, axis, keepdims) * part
+
+
+def diff_ends(g, a, n=1, axis=-1, prepend=None, append=None, which=0):
+    """Adjoint of ``np.diff(a, n, axis, prepend=..., append=...)`` for ``a`` (``which=0``),
+    ``prepend`` (-1) or ``append`` (1): the adjoint of the joined array's differences, cut
+    (a number prepended or appended is broadcast along ``axis``: its adjoint is summed)."""
+    a = np.asarray(a)
+    axis = axis % a.ndim
+    sizes = [0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1), a.shape[axis]]
+    full = np.moveaxis(diff_adjoint(g, n, axis), axis, 0)
+    part = {-1: full[:sizes[0]], 0: full[sizes[0]:sizes[0] + sizes[1]], 1: full[sizes[0] + sizes[1]:]}[which]
+    part = np.moveaxis(part, 0, axis)
+    end = {-1: prepend, 0: a, 1: append}[which]
+    return part if np.ndim(end) else np.sum(part)
+
+
+def diff_ends_tangent(t, a, n=1, axis=-1, prepend=None, append=None, which=0):
+    """The tangent of ``np.diff(a, n, axis, prepend=..., append=...)`` for the tangent ``t``
+    of one of its parts (``which`` as in ``diff_ends``), the others held."""
+    a = np.asarray(a)
+    axis = axis % a.ndim
+
+    def edge(v):
+        shape = list(a.shape)
+        shape[axis] = np.shape(v)[axis] if np.ndim(v) else 1
+        return np.zeros(shape)
+
+    def part(v, k):
+        if which != k:
+            return edge(v) if k else np.zeros(a.shape)
+        return np.broadcast_to(t, edge(v).shape) if k else np.asarray(t)
+    parts = ([] if prepend is None else [part(prepend, -1)]) + [part(a, 0)] \
+        + ([] if append is None else [part(append, 1)])
+    return np.diff(np.concatenate(parts, axis=axis), n=n, axis=axis)
+
+
 def _along(g, axis, shape):
     """``g`` for a function that flattens when ``axis is None``: (array, axis)."""
     g = np.asarray(g)

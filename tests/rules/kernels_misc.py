@@ -53,8 +53,8 @@ def user_rule_k(x, w):
 
 
 def missing_rule_k(x):
-    y = np.nancumprod(x)
-    return np.sum(y)
+    y = np.ediff1d(x)
+    return np.sum(y * y)
 
 
 def doubled(x):
