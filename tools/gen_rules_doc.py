@@ -17,6 +17,7 @@ KINDS = {"elementwise": "elementwise", "general": "general", "view": "view", "sp
 REWRITES = [
     ("numpy.concatenate, stack, hstack, vstack, column_stack", "chain of `numpy.append` (per-operand adjoints)"),
     ("numpy.array / numpy.asarray of a list of values", "stacked with `expand_dims` + `append`"),
+    ("numpy.select(condlist, choicelist, default)", "`numpy.where` chained (the first true condition wins)"),
     ("numpy.copyto (with `where=`), numpy.putmask", "`dst[...] = np.where(mask, src, dst)`"),
     ("numpy.put, x.put", "store at `np.unravel_index(ind, a.shape)` (last write wins)"),
     ("numpy.place", "boolean-mask store (`vals` must have one value per True)"),

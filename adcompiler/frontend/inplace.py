@@ -14,6 +14,7 @@ Rewrites (each keeps numpy's result and semantics):
   or ``np.asarray`` of a list of values: a chain of ``np.append`` calls (after
   ``expand_dims``/``atleast_2d``... per element), so each array is one
   operand of a rule;
+- ``np.select(conds, choices, default)``: ``np.where`` chained, last to first;
 - ``np.copyto(dst, src, where=m)``: ``dst[...] = np.where(m, src, dst)``;
   ``np.putmask(a, m, v)`` the same with ``np.resize(v, a.shape)`` (numpy
   repeats values cyclically over ``a``'s flat positions, it does not
@@ -108,6 +109,22 @@ def concatenate(nz, call, kw):
     only_keywords(nz, call, kw, ("arrays", "axis"))
     axis = nz.arg_atom(arg(call, kw, 1, "axis", ast.Constant(0)))
     return _join(nz, call, _seq(nz, call, kw), axis)
+
+
+def select(nz, call, kw):
+    """``np.select(condlist, choicelist, default)``: a chain of ``np.where``, the first
+    true condition's choice winning (numpy broadcasts the operands alike)."""
+    only_keywords(nz, call, kw, ("condlist", "choicelist", "default"))
+    conds, choices = arg(call, kw, 0, "condlist"), arg(call, kw, 1, "choicelist")
+    if not all(isinstance(s, (ast.List, ast.Tuple)) for s in (conds, choices)) \
+            or len(conds.elts) != len(choices.elts) or not conds.elts:
+        nz.err(call, "`np.select` needs literal lists of conditions and of choices, of one length.",
+               "write the lists out: np.select([x < 0, x < 1], [a, b], default=c).")
+    conds, choices = [nz.atom(c) for c in conds.elts], [nz.atom(v) for v in choices.elts]
+    acc = nz.atom(arg(call, kw, 2, "default", ast.Constant(0)))
+    for c, v in reversed(list(zip(conds, choices))):
+        acc = nz.temp(nz.make_call(np.where, [c, v, acc], [], call))
+    return acc
 
 
 def stack(nz, call, kw):
@@ -432,7 +449,7 @@ HANDLERS.update({
     np.concatenate: joins("concatenate", concatenate, "arrays"), np.stack: stack, np.vstack: joins("vstack", vstack, "tup"),
     np.hstack: joins("hstack", hstack, "tup"), np.column_stack: joins("column_stack", column_stack, "tup"),
     np.meshgrid: meshgrid, np.array: array(np.array), np.asarray: array(np.asarray),
-    np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place, np.fill_diagonal: fill_diagonal,
+    np.select: select, np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place, np.fill_diagonal: fill_diagonal,
     np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),
 })
 
