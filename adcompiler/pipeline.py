@@ -107,8 +107,9 @@ def _analyse(func, param_kinds, hook: Hook) -> Analysis:
     hook("parse", lambda: ast.unparse(pf.tree))
     resolver = Resolver(pf)                                                 # resolve
     drop_warning_contexts(pf, resolver)                                     # (np.errstate that only warns)
-    fence(pf, resolver)                                                     # fence
     params = [a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args]
+    resolver.bind_functions(params, param_kinds)
+    fence(pf, resolver)                                                     # fence
     if len(params) != len(param_kinds):
         raise AdCompilerError(f"`{pf.name}` takes {len(params)} arguments but {len(param_kinds)} were given.",
                               filename=pf.filename, lineno=pf.tree.lineno, construct=pf.name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import numbers
+import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ class Kind:
     elts: tuple | None = None  # tuples
     weak: bool = False       # a guess that any other binding overrides (values popped from a stack)
     keys: tuple | None = None  # a dict of string keys (its value kinds also joined in elts): ((key, Kind), ...)
+    value: object = None     # the function itself, for cls "function" (a function passed as an argument)
 
     @property
     def is_array(self) -> bool:
@@ -81,6 +83,8 @@ def kind_of_value(v) -> Kind:
         return array(v.ndim, "i" if v.dtype.kind == "u" else v.dtype.kind if v.dtype.kind in "fibc" else "o")
     if v is None:
         return NONE
+    if isinstance(v, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
+        return Kind("function", value=v)   # (calls through a parameter holding it are calls of it)
     if isinstance(v, (tuple, list)):
         return Kind("tuple", elts=tuple(kind_of_value(x) for x in v))
     if isinstance(v, dict) and v:
@@ -157,7 +161,7 @@ def broadcast(*ks: Kind) -> Kind:
     ks = [k for k in ks if k is not None and k.cls != "none"]
     if not ks:
         return FLOAT
-    if any(k.cls in ("other", "tuple") for k in ks):
+    if any(k.cls in ("other", "tuple", "function") for k in ks):
         return OTHER
     dt = "b"
     for k in ks:

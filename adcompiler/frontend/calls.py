@@ -84,9 +84,12 @@ class CallRewrite:
     def resolve_call_target(self, call):
         f = call.func
         if isinstance(f, ast.Name):
+            if self.res.is_local(f.id) and f.id in self.res.bound:
+                return self.res.bound[f.id]   # (a parameter holding a function, never bound again)
             if self.res.is_local(f.id):
                 self.err(call, f"calling the local variable `{f.id}` is not supported.",
-                         "call a module-level function by its name.")
+                         "call a module-level function by its name, or pass the function as an argument "
+                         "and do not bind its parameter again.")
             return self.res.lookup(f.id, f)
         if isinstance(f, ast.Attribute):
             return self.res.resolve_attr(f)

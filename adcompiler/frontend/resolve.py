@@ -37,8 +37,17 @@ class Resolver:
         except (TypeError, ValueError):
             self.closure = {}
         self.globals = self.func.__globals__
+        self.bound = {}   # parameters holding a function (bind_functions)
         self.attributes: dict = {}   # "m.helper" -> what it named (a module's attribute may be replaced)
         self.lifted = getattr(pf, "lifted", {})   # nested functions, lifted out (frontend/nested.py)
+
+    def bind_functions(self, params, kinds) -> None:
+        """The parameters that hold a function (``rk4(f, y, h)`` called as ``rk4(rhs, ...)``)
+        and are never bound again in the body: calls through them are calls of that function
+        (the analyses are made for each function passed: it is part of the parameter's kind)."""
+        stored = {n.id for n in ast.walk(self.pf.tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        self.bound = {p: k.value for p, k in zip(params, kinds)
+                      if getattr(k, "cls", None) == "function" and p not in stored}
 
     def is_local(self, name: str) -> bool:
         return name in self.locals

@@ -94,6 +94,7 @@ class _Writes(ast.NodeVisitor):
         self.touched: set = set()   # names written through
         self.aliases: dict = {}     # local name -> set of names it may view
         self.through_memory: set = set()   # ... other than by ``x op= e`` on the bare name
+        self.local_names: set = set()      # names the body binds (not the module's of the same name)
 
     def mark(self, node: ast.AST, bare: bool = False) -> None:
         name = _root(node)
@@ -171,7 +172,8 @@ class _Writes(ast.NodeVisitor):
         if not _is_library(func, self.env) and not array_method:   # (``x.dot(y)`` reads y)
             callee = _python_function(func, self.env)
             written = set() if _is_differentiated(callee) else \
-                _callee_writes(callee, self.direct) if callee is not None else None
+                _callee_writes(callee, self.direct, self.functions_passed(callee, node)) if callee is not None \
+                else None
             if written is None:   # not known: any argument may be written
                 for arg in node.args:
                     self.mark(arg)
@@ -195,6 +197,18 @@ class _Writes(ast.NodeVisitor):
                                 self.mark(v)
         self.generic_visit(node)
 
+
+    def functions_passed(self, callee, node: ast.Call) -> dict:
+        """The callee's parameters this call binds to functions (``rk4(rhs, y)``): the callee's
+        calls through them are calls of those functions."""
+        try:
+            bound = inspect.signature(callee).bind_partial(*node.args, **{
+                kw.arg: kw.value for kw in node.keywords if kw.arg is not None}).arguments
+        except (TypeError, ValueError):
+            return {}
+        return {p: self.env[v.id] for p, v in bound.items()
+                if isinstance(v, ast.Name) and v.id in self.env and v.id not in self.local_names
+                and (inspect.isfunction(self.env[v.id]) or _is_differentiated(self.env[v.id]))}
 
     def nested_call(self, node: ast.Call) -> None:
         """A call of a function defined in the body: the arguments its parameters
@@ -263,14 +277,15 @@ def _is_differentiated(obj) -> bool:
 _ANALYSING: list = []
 
 
-def _callee_writes(f_: Callable, direct: bool = False) -> set | None:
+def _callee_writes(f_: Callable, direct: bool = False, functions: dict | None = None) -> set | None:
     """The parameters a called Python function may write (``direct``: by their own
-    names), or None if its source cannot be read (or it calls itself)."""
+    names), or None if its source cannot be read (or it calls itself). ``functions``:
+    its parameters that hold a known function."""
     if f_ in _ANALYSING:
         return None
     _ANALYSING.append(f_)
     try:
-        return written_params(f_, through_memory=direct, direct=direct)
+        return written_params(f_, through_memory=direct, direct=direct, functions=functions)
     except (SourceError, SyntaxError):
         return None
     finally:
@@ -317,12 +332,15 @@ def indexed_params(f_: Callable) -> set:
     return out
 
 
-def written_params(f_: Callable, through_memory: bool = False, direct: bool = False) -> set:
+def written_params(f_: Callable, through_memory: bool = False, direct: bool = False,
+                   functions: dict | None = None) -> set:
     """Parameters of ``f_`` that it may write (a superset of the true set);
     with ``through_memory``, those it may write other than by ``x op= e`` on
     the parameter's own name (which rebinds a float: ``x[...] = e`` does not);
     with ``direct`` (and ``through_memory``), only those written by their own
-    name (``x[i] = e``; not through ``v = x[i]; v += e``, where ``v`` may be a number)."""
+    name (``x[i] = e``; not through ``v = x[i]; v += e``, where ``v`` may be a number).
+    ``functions``: parameters holding a known function (never bound again in the body),
+    whose calls are that function's."""
     try:
         source = textwrap.dedent(inspect.getsource(f_))
     except (OSError, TypeError) as exc:
@@ -341,10 +359,14 @@ def written_params(f_: Callable, through_memory: bool = False, direct: bool = Fa
                 env[name] = cell.cell_contents
             except ValueError:
                 pass
+    stored = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    env.update({p: v for p, v in (functions or {}).items() if p not in stored})
     visitor = _Writes(env, frozenset(t.id for n in ast.walk(fn) if isinstance(n, ast.Assign)
                                      and isinstance(n.value, (ast.List, ast.ListComp))
                                      for t in n.targets if isinstance(t, ast.Name) and t.id not in env),
                        _nested_functions(fn), direct)
+    visitor.local_names = stored | {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
+                                    if a.arg not in (functions or {})}
     for stmt in fn.body:
         visitor.visit(stmt)
     written = set(visitor.through_memory if through_memory else visitor.touched)

@@ -9,7 +9,9 @@ records the productions it used in ``Program.features``:
   ``np.empty_like`` + element stores, ``copy`` + ``*=``), a mutated
   argument (``a *= c; return a``), an alias of an argument (``return a``)
   that the caller writes through, or a tuple of arrays and floats (indexed
-  ``t[0]`` or unpacked ``u, v = h(...)``);
+  ``t[0]`` or unpacked ``u, v = h(...)``); ``helper-callback``: a helper given
+  another as an argument (``happly(hret, x, y)``), calling it through its
+  parameter and passing it on;
 - ``ragged``/``csr``: loops whose bounds come from Const integer arrays
   (``range(lo[i], hi[i])``, CSR ``indptr``/``indices`` gathers and scatters);
 - ``container``: Const lists, tuples and dicts of floats read as scalars;
@@ -122,6 +124,13 @@ def _helper(g: ExprGen, ex: Extras, kind: str) -> tuple[str, list[str]]:
         body = [f"def {h}(a, b):", f"    a *= {r.choice(['2.0', 'b', c])}", "    return a"]
     elif kind == "alias":
         body = [f"def {h}(a, b):", f"    return {r.choice(['a', 'a', 'a[::-1]', 'a[:]'])}"]
+    elif kind == "callback":   # a function passed as an argument, called (and passed on) through it
+        inner, inner_body = _helper(g, ex, r.choice(["expr", "zeros", "float"]))
+        outer, via = ex.name("happly"), ex.name("hvia")
+        use = "float(np.sum(f(a, b)))" if "float(" in inner_body[1] else "np.sum(f(a, b) * b)"
+        body = inner_body + ["", "", f"def {via}(f, a, b):", f"    return {use} * {c}", "", "",
+                             f"def {outer}(f, a, b):", f"    return {r.choice([f'{via}(f, a, b)', use])} + {via}(f, b, a)"]
+        return f"{outer}({inner}, ", body
     else:  # tuple
         body = [f"def {h}(a, b):", f"    return {r.choice(['a * b, float(np.sum(a))', 'np.sin(a), b * 2.0', 'a + b, float(np.dot(a, b)), a * 0.5'])}"]
     return h, body
@@ -130,7 +139,7 @@ def _helper(g: ExprGen, ex: Extras, kind: str) -> tuple[str, list[str]]:
 def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
     """Call a helper returning one kind of value and use what it returns."""
     r, s = g.rng, g.s
-    kind = r.choice(["float", "expr", "zeros", "empty_like", "copy", "mutated", "alias", "tuple", "tuple"])
+    kind = r.choice(["float", "expr", "zeros", "empty_like", "copy", "mutated", "alias", "tuple", "tuple", "callback"])
     h, body = _helper(g, ex, kind)
     ex.helpers += body + ["", ""]
     ex.features.add(f"helper-{kind}")
@@ -143,9 +152,9 @@ def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
         b = g.scalar(1)
     elif kind == "mutated":
         b = f"np.cos({b})"
-    call = f"{h}({a}, {b})"
+    call = f"{h}{a}, {b})" if h.endswith(", ") else f"{h}({a}, {b})"
     w = r.choice(s.w_vecs)
-    if kind == "float":
+    if kind in ("float", "callback"):
         return [ind + f"{r.choice(s.w_scalars)} += {call}"]
     if kind in ("expr", "zeros", "empty_like", "copy"):
         k = r.random()

@@ -1,0 +1,68 @@
+"""Kernels that take a function as an argument (an integrator given its right-hand
+side), for tests/test_function_arguments.py."""
+import numpy as np
+
+
+def pendulum(y, p, dy):
+    dy[0] = y[1]
+    dy[1] = -p * np.sin(y[0])
+
+
+def damped(y, p, dy):
+    dy[0] = y[1]
+    dy[1] = -p * y[0] - 0.3 * y[1]
+
+
+def decay(y):
+    return -0.5 * y * y
+
+
+def rk4(f, y, p, h, n):
+    k1, k2, k3, k4 = np.zeros_like(y), np.zeros_like(y), np.zeros_like(y), np.zeros_like(y)
+    for _ in range(n):
+        f(y, p, k1)
+        f(y + 0.5 * h * k1, p, k2)
+        f(y + 0.5 * h * k2, p, k3)
+        f(y + h * k3, p, k4)
+        y += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def pendulum_loss(y0, p):
+    y = y0.copy()
+    rk4(pendulum, y, p, 0.1, 12)
+    return float(np.sum(y ** 2))
+
+
+def two_systems(y0, p, out):
+    a, b = y0.copy(), y0.copy()
+    rk4(pendulum, a, p, 0.1, 6)
+    rk4(damped, b, p, 0.05, 9)
+    out[:2] = a
+    out[2:] = b
+
+
+def euler(f, y, h, n):
+    for _ in range(n):
+        y[:] = y + h * f(y)
+
+
+def step_with(f, y, h):
+    y += h * f(y)
+
+
+def twice(f, y, h, n):
+    for _ in range(n):
+        step_with(f, y, h)   # (the function passed on to another helper)
+
+
+def apply_elementwise(g, x, out):
+    out[:] = g(x) * x
+
+
+def rebinds(f, y):
+    f = decay
+    y += f(y)
+
+
+def passes_a_lambda(y):
+    euler(lambda v: -v, y, 0.1, 3)

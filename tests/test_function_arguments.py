@@ -1,0 +1,142 @@
+"""A function passed as an argument (``rk4(f, y, ...)`` called with a module-level
+right-hand side): calls through the parameter are calls of that function, the
+kernel analysed for each function passed. Every entry point against central
+differences; what stays refused says so at its line."""
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+from kernels_callables import (
+    apply_elementwise,
+    damped,
+    decay,
+    euler,
+    passes_a_lambda,
+    pendulum,
+    pendulum_loss,
+    rebinds,
+    rk4,
+    twice,
+    two_systems,
+)
+from optional import require
+
+import adcompiler as ad
+from adcompiler import Active, AdCompilerError, Const, Duplicated
+
+TAPES = ("autograd", "torch", "jax")
+
+
+def test_rk4_given_its_right_hand_side_everywhere():
+    for rhs in (pendulum, damped):
+        y = np.array([1.0, -0.3])
+        check_everywhere(rk4, Const(rhs), Duplicated(y, np.zeros(2)), Active(2.0), Const(0.1), Const(8), tapes=TAPES,
+                         out="y")
+
+
+def test_a_kernel_passing_a_module_function_everywhere():
+    check_everywhere(pendulum_loss, Duplicated(np.array([1.0, 0.2]), np.zeros(2)), Active(1.5), ret=Active,
+                     tapes=TAPES, out=())
+
+
+def test_one_helper_two_functions():
+    """The helper is analysed once per function passed: each call differentiates its own."""
+    y0 = np.array([0.7, 0.1])
+    check_everywhere(two_systems, Duplicated(y0, np.zeros(2)), Active(1.2), Duplicated(np.zeros(4), np.zeros(4)),
+                     out="out", tapes=TAPES)
+
+
+def test_a_function_returning_values():
+    check_everywhere(euler, Const(decay), Duplicated(np.array([0.5, 1.5, 2.0]), np.zeros(3)), Const(0.1), Const(5),
+                     out="y")
+
+
+def test_passed_on_to_another_helper():
+    check_everywhere(twice, Const(decay), Duplicated(np.array([0.5, 1.5]), np.zeros(2)), Const(0.2), Const(4),
+                     out="y")
+
+
+def test_a_numpy_function_passed():
+    x = np.array([0.3, -1.2, 2.0])
+    for g in (np.sin, np.tanh):
+        check_everywhere(apply_elementwise, Const(g), Duplicated(x, np.zeros(3)),
+                         Duplicated(np.zeros(3), np.zeros(3)), out="out")
+
+
+def test_grad_with_the_function_as_a_plain_argument():
+    def loss(y0, p, f):
+        y = y0.copy()
+        rk4(f, y, p, 0.1, 10)
+        return float(np.sum(y ** 2))
+    y0, p = np.array([1.0, 0.0]), 2.0
+    g = ad.grad(loss, argnums=(0, 1))(y0, p, damped)
+    eps = 1e-6
+    fd_p = (loss(y0, p + eps, damped) - loss(y0, p - eps, damped)) / (2 * eps)
+    fd_y = [(loss(y0 + eps * e, p, damped) - loss(y0 - eps * e, p, damped)) / (2 * eps) for e in np.eye(2)]
+    np.testing.assert_allclose(g[0], fd_y, rtol=1e-6)
+    np.testing.assert_allclose(g[1], fd_p, rtol=1e-6)
+    # another function at the same call: another analysis, not the first one's cached
+    g2 = ad.grad(loss, argnums=(1,))(y0, p, pendulum)
+    fd_p2 = (loss(y0, p + eps, pendulum) - loss(y0, p - eps, pendulum)) / (2 * eps)
+    np.testing.assert_allclose(g2[0], fd_p2, rtol=1e-6)
+
+
+def test_under_the_tapes_with_the_function_constant():
+    torch = require("torch")
+    solve = ad.differentiate(rk4, out="y", const=("f", "h", "n"))
+    y0, p = np.array([1.0, -0.3]), 2.0
+
+    def ref(y0, p):
+        y = y0.copy()
+        rk4(pendulum, y, p, 0.1, 8)
+        return y
+    yt = torch.tensor(y0, requires_grad=True)
+    pt = torch.tensor(p, requires_grad=True)
+    out = solve(pendulum, yt, pt, 0.1, 8)
+    torch.sum(out ** 2).backward()
+    eps = 1e-6
+    fd_p = (np.sum(ref(y0, p + eps) ** 2) - np.sum(ref(y0, p - eps) ** 2)) / (2 * eps)
+    np.testing.assert_allclose(pt.grad.item(), fd_p, rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), ref(y0, p), rtol=1e-14)
+
+
+def test_numba_backend_right_or_refused():
+    require("numba")
+    y0, p = np.array([1.0, 0.2]), 1.5
+    want = ad.gradient(pendulum_loss, y0, p)
+    try:
+        got = ad.gradient(pendulum_loss, y0, p, backend="numba")
+    except AdCompilerError as e:
+        assert "kernels_callables.py" in str(e)
+        return
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-10)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-10)
+
+
+def test_a_parameter_bound_again_is_refused():
+    with pytest.raises(AdCompilerError) as e:
+        ad.autodiff(ad.Reverse, rebinds, Const, Const(damped), Duplicated(np.ones(2), np.ones(2)))
+    assert "kernels_callables.py" in str(e.value) and "`f`" in str(e.value)
+
+
+def test_a_lambda_passed_is_refused():
+    with pytest.raises(AdCompilerError) as e:
+        ad.autodiff(ad.Reverse, passes_a_lambda, Const, Duplicated(np.ones(2), np.ones(2)))
+    assert "kernels_callables.py" in str(e.value)
+
+
+def test_second_order_and_jvp():
+    y0, p, v = np.array([1.0, 0.2]), 1.5, np.array([0.3, -0.7])
+    got = ad.hvp(pendulum_loss, (y0, p), (v, 0.4))
+    eps = 1e-6
+    plus = ad.grad(pendulum_loss, argnums=(0, 1))(y0 + eps * v, p + eps * 0.4)
+    minus = ad.grad(pendulum_loss, argnums=(0, 1))(y0 - eps * v, p - eps * 0.4)
+    for k in range(2):
+        np.testing.assert_allclose(got[k], (plus[k] - minus[k]) / (2 * eps), rtol=1e-6)
+
+    def ref(y0, p):
+        y = y0.copy()
+        rk4(pendulum, y, p, 0.1, 8)
+        return y
+    _, tangent = ad.jvp(rk4, (pendulum, y0.copy(), p, 0.1, 8), (None, v, 0.4, None, None), out="y")
+    np.testing.assert_allclose(tangent, (ref(y0 + eps * v, p + eps * 0.4) - ref(y0 - eps * v, p - eps * 0.4))
+                               / (2 * eps), rtol=1e-6)
