@@ -54,15 +54,17 @@ def _complex(rule):
 
 
 def render() -> str:
+    import scipy.linalg
     import scipy.special
 
     from adcompiler.frontend.normalize import METHODS
     from adcompiler.rules import BUILTIN_RULES, all_rules, lookup
     # rules for adcompiler's own runtime helpers and the tape of generated code are internal;
     # rules registered at run time (extend, differentiate) are not part of the table, but those of
-    # scipy.special are (registered once scipy.special is imported, by the first look-up)
+    # scipy.special and scipy.linalg are (registered once they are imported, by the first look-up)
     lookup(scipy.special.gammaln)
-    shipped = list(BUILTIN_RULES) + [r for r in all_rules() if r.name.startswith("scipy.special.")]
+    lookup(scipy.linalg.cho_solve)
+    shipped = list(BUILTIN_RULES) + [r for r in all_rules() if r.name.startswith(("scipy.special.", "scipy.linalg."))]
     rules = sorted((r for r in shipped if not r.name.startswith(("adcompiler.", "list."))),
                    key=lambda r: r.name)
     lines = ["# Supported functions", "",

@@ -250,7 +250,7 @@ class CallRewrite:
         (its derivative was taken for one per element, and raised)."""
         def arrayed(p, a):
             if isinstance(a, (ast.List, ast.Tuple)) and a.elts and p in rule.adjoint_asts and p != rule.varargs \
-                    and not any(isinstance(x, ast.Starred) for x in a.elts):
+                    and p not in rule.tuples and not any(isinstance(x, ast.Starred) for x in a.elts):
                 return ast.copy_location(ast.Call(func=self.func_expr(np.array, e), args=[a], keywords=[]), a)
             return a
         names = rule.param_names

@@ -10,6 +10,7 @@ from . import python as _python  # noqa: F401
 from . import reductions as _reductions  # noqa: F401
 from . import registry as _registry
 from . import runtime_rules as _runtime_rules  # noqa: F401
+from . import scipy_linalg as _scipy_linalg
 from . import shape as _shape  # noqa: F401
 from . import special as _special
 from . import stack as _stack  # noqa: F401
@@ -34,4 +35,4 @@ from .registry import (  # noqa: F401
 #: the rules adcompiler ships (users and tests may register more later)
 BUILTIN_RULES = tuple(all_rules())
 _registry.shipped()
-_registry._later.append(_special.scipy_rules)
+_registry._later += [("scipy.special", _special.scipy_rules), ("scipy.linalg", _scipy_linalg.scipy_linalg_rules)]

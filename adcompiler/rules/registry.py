@@ -64,6 +64,9 @@ class Rule:
     #: constant by declaration for real values only: a complex value carrying a derivative is refused
     #: (numpy's sign of a complex ``z`` is ``z / |z|``)
     complex_varies: bool = False
+    #: parameters that take a tuple written out at the call, kept a tuple (``cho_solve((c, lower), b)``;
+    #: a sequence written where any other parameter takes an array is the array numpy makes of it)
+    tuples: set = field(default_factory=set)
 
     def __post_init__(self):
         self.adjoint_asts = {p: ast.parse(t, mode="eval").body for p, t in self.adjoints.items()}
@@ -168,12 +171,15 @@ def lookup(func) -> Rule | None:
         rule = _RULES.get(_key(func))
     except TypeError:
         return None
-    if rule is None and _later and "scipy.special" in sys.modules:
+    ready = [entry for entry in _later if entry[0] in sys.modules] if rule is None else []
+    if ready:
         global _shipped
         shipped_before, _shipped = _shipped, False   # (rules adcompiler ships, registered late)
         users = dict(_RULES)   # (a rule a user registered already stays)
         try:
-            _later.pop()()
+            for entry in ready:
+                _later.remove(entry)
+                entry[1]()
         finally:
             _shipped = shipped_before
             _RULES.update(users)
@@ -181,7 +187,8 @@ def lookup(func) -> Rule | None:
     return rule
 
 
-#: registrations made on the first look-up once a module is imported (``rules.special``)
+#: registrations made on the first look-up once their module is imported: (module name,
+#: registering function), e.g. ``rules.special``'s for ``scipy.special``
 _later: list = []
 
 
