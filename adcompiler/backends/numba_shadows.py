@@ -9,7 +9,9 @@ of another array), the forward half records the array's shape instead (``_ad_sha
 int array on the tape) and the reverse half makes the zero shadow from it: the same shadow,
 made at the same point. The arguments' references (``dx = _ad_shadow_ref(0, x)``), which only
 views name, and the arguments pushed for the reverse half's memory map (``_ad_roots``) go.
-A pair recording a view keeps its references, which ``numba_rewrite`` refuses.
+A name that is an argument itself under another name (``y += e`` binds ``y_1 = y``) records
+nothing: its shadow in the reverse half is the argument's. A pair recording any other view
+keeps its references, which ``numba_rewrite`` refuses.
 """
 from __future__ import annotations
 
@@ -66,10 +68,12 @@ class _Plan:
         self.fwd, self.rev, self.tape = fwd, rev, tape
         self.passed = passed  # (a call, an argument's position) -> whether the callee ignores what it is given
         self.fresh = {}      # shadow name -> its primal's name
+        self.aliases = {}    # shadow name -> the argument's reference it is (of ``y_1 = y``, as ``y += e`` binds)
         self.params = []     # the statements binding the arguments' references
         self.refs = []       # the statements binding the fresh references
         self.tail = None     # the push of the arguments (the reverse half's memory map)
         self.roots = None    # the reverse half's memory map: its statement
+        self.viewed = []     # (statement, root, view name) of each view's reference
 
     def read(self) -> bool:
         for s, _ in _statements(self.fwd.body):
@@ -77,6 +81,9 @@ class _Plan:
                 if len(s.targets) != 1 or not isinstance(s.targets[0], ast.Name) or len(s.value.args) != 2:
                     return False
                 root, view = s.value.args
+                if isinstance(root, ast.Subscript) and isinstance(view, ast.Name):
+                    self.viewed.append((s, root, view.id))
+                    continue
                 if not (isinstance(root, ast.Constant) and isinstance(view, ast.Name)):
                     return False   # a view: its root's reference is needed
                 if root.value is None:
@@ -86,7 +93,9 @@ class _Plan:
                     self.params.append(s)
                 else:
                     return False
-        if not self.fresh:
+        if not self._aliases():
+            return False
+        if not self.fresh and not self.aliases:
             return False
         last = self.fwd.body[-2] if len(self.fwd.body) > 1 else None
         if isinstance(last, ast.Expr) and _tape_call(last.value, self.tape, "append") \
@@ -97,6 +106,30 @@ class _Plan:
                 self.roots = s
         return (self.tail is None) == (self.roots is None) and self._uses_known()
 
+    def _aliases(self) -> bool:
+        """Whether every view recorded is an argument itself under another name (``y_1 = y``,
+        each binding of it): its shadow in the reverse half is the argument's."""
+        refs = {s.targets[0].id: s.value.args for s in self.params}   # dy -> (k, y)
+        for s, root, view in self.viewed:
+            d = root.value.id if isinstance(root.value, ast.Name) else None
+            if d not in refs or not (isinstance(root.slice, ast.Constant) and root.slice.value == 0) \
+                    or not isinstance(refs[d][1], ast.Name):
+                return False
+            arg = refs[d][1].id
+            for t, _ in _statements(self.fwd.body):
+                for n in ast.walk(t):
+                    if not (isinstance(n, ast.Name) and n.id == view and not isinstance(n.ctx, ast.Load)):
+                        continue
+                    simple = isinstance(t, ast.Assign) and len(t.targets) == 1 and t.targets[0] is n
+                    if not simple or not (isinstance(t.value, ast.Name) and t.value.id == arg
+                                          or isinstance(t.value, ast.Constant) and t.value.value is None):
+                        return False   # (None: the placeholder of a name the tape carries)
+            if self.aliases.get(s.targets[0].id, d) != d:
+                return False
+            self.aliases[s.targets[0].id] = d
+            self.refs.append(s)
+        return True
+
     def _uses_known(self) -> bool:
         """Whether the forward half reads the fresh references only to push them and the
         arguments' references not at all, and the reverse half reads its memory map only
@@ -104,16 +137,16 @@ class _Plan:
         bound = {id(s) for s in self.params + self.refs}
         params = {s.targets[0].id for s in self.params}
         for s, _ in _statements(self.fwd.body):
-            if id(s) in bound or _pushed(s, self.tape) in self.fresh:
+            if id(s) in bound or _pushed(s, self.tape) in self.fresh or _pushed(s, self.tape) in self.aliases:
                 continue
             for head in heads(s):
                 ignored = {id(a) for call in ast.walk(head) if isinstance(call, ast.Call)
                            for k, a in enumerate(call.args) if self.passed(call, k)}
                 for node in ast.walk(head):
-                    if isinstance(node, ast.Name) and (node.id in params or node.id in self.fresh) \
-                            and id(node) not in ignored:
+                    if isinstance(node, ast.Name) and (node.id in params or node.id in self.fresh
+                                                       or node.id in self.aliases) and id(node) not in ignored:
                         placed = isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) \
-                            and s.value.value is None and node.id in self.fresh
+                            and s.value.value is None and (node.id in self.fresh or node.id in self.aliases)
                         if not placed:
                             return False
         if self.roots is None:
@@ -129,10 +162,10 @@ class _Plan:
         return True
 
     def _rebased(self, s):
-        """The fresh shadow ``s`` rebases (``dw = _ad_rebase(_tape.pop(), _roots)``), else None."""
+        """The fresh or alias shadow ``s`` rebases (``dw = _ad_rebase(_tape.pop(), _roots)``), else None."""
         if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
                 and _called(s.value, "_ad_rebase") and _tape_call(s.value.args[0], self.tape, "pop") \
-                and s.targets[0].id in self.fresh:
+                and (s.targets[0].id in self.fresh or s.targets[0].id in self.aliases):
             return s.targets[0].id
         return None
 
@@ -273,8 +306,9 @@ def _rewrite(plan, ranks, namer):
     fwd, rev, tape = plan.fwd, plan.rev, plan.tape
     gone = {id(s) for s in plan.params} | ({id(plan.tail)} if plan.tail is not None else set())
     for s, body in list(_statements(fwd.body)):
-        if id(s) in gone:
-            body.remove(s)
+        if id(s) in gone or _pushed(s, tape) in plan.aliases or isinstance(s, ast.Assign) \
+                and isinstance(s.targets[0], ast.Name) and s.targets[0].id in plan.aliases:
+            body.remove(s)   # (an alias's shadow is the argument's in the reverse half: nothing recorded)
         elif any(s is r for r in plan.refs):
             s.value = ast.Call(_n("_ad_shape_of"), [_n(plan.fresh[s.targets[0].id])], [])
         elif _pushed(s, tape) in plan.fresh:
@@ -290,7 +324,9 @@ def _rewrite(plan, ranks, namer):
         rev.body.remove(plan.roots)
     for s, body in list(_statements(rev.body)):
         dn = plan._rebased(s)
-        if dn is not None:
+        if dn in plan.aliases:
+            s.value = _n(plan.aliases[dn])
+        elif dn is not None:
             _zeros_from_shape(s, body, s.value.args[0], dn, ranks[dn], namer)
 
 
