@@ -8,6 +8,7 @@ buffers (float64 and int64) with their fill counts, passed and returned by value
 from __future__ import annotations
 
 from .numba_indexing import INDEXING
+from .numba_reductions import REDUCTIONS
 
 HEADER = '''\
 import math
@@ -340,86 +341,6 @@ def _ad_none(t):
     return t is None or isinstance(t, (_ad_types.NoneType, _ad_types.Omitted))
 
 
-def _ad_unreduce(g, x, axis=None, keepdims=False):
-    return g
-
-
-@_ad_overload(_ad_unreduce)
-def _ad_unreduce_typed(g, x, axis=None, keepdims=False):
-    """A reduction's adjoint spread over ``x``: over all elements (a scalar), or over one
-    axis (``g`` has ``x``'s shape without that axis, or with it of length 1; tuples of
-    axes: refused)."""
-    if not _ad_none(axis) and isinstance(axis, _ad_types.Integer) and isinstance(x, _ad_types.Array):
-        if not isinstance(g, _ad_types.Array):
-            return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
-        return lambda g, x, axis=None, keepdims=False: _ad_spread_axis(g, x, axis)
-    if not _ad_none(axis) or isinstance(g, _ad_types.Array):
-        return None
-    if isinstance(x, _ad_types.Array):
-        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
-    return lambda g, x, axis=None, keepdims=False: g
-
-
-@_ad_jit
-def _ad_spread_axis(g, x, axis):
-    """``g`` (one value per line of ``x`` along ``axis``, in C order) at every element of its line."""
-    shape = x.shape
-    ax = axis % len(shape)
-    n = shape[ax]
-    inner = 1
-    for k in range(ax + 1, len(shape)):
-        inner *= shape[k]
-    flat = np.ascontiguousarray(g).ravel()
-    out = np.empty(x.size, flat.dtype)
-    for k in range(x.size):
-        out[k] = flat[(k // (inner * n)) * inner + k % inner]
-    return out.reshape(shape)
-
-
-def _ad_select_adjoint(g, x, ans, axis=None, keepdims=False):
-    return g
-
-
-@_ad_overload(_ad_select_adjoint)
-def _ad_select_adjoint_typed(g, x, ans, axis=None, keepdims=False):
-    """max/min over all elements: ``g`` shared by the elements equal to the result
-    (a 0-d array ``g``: forward mode's ``np.ones(np.shape(ans))``)."""
-    if not _ad_none(axis) or isinstance(g, _ad_types.Array) and g.ndim != 0:
-        return None
-    if isinstance(g, _ad_types.Array) and isinstance(x, _ad_types.Array):
-        def impl0(g, x, ans, axis=None, keepdims=False):
-            mask = (x == ans).astype(np.float64)
-            return mask * (np.sum(g) / np.sum(mask))
-        return impl0
-    if isinstance(x, _ad_types.Array):
-        def impl(g, x, ans, axis=None, keepdims=False):
-            mask = (x == ans).astype(np.float64)
-            return mask * (g / np.sum(mask))
-        return impl
-    return lambda g, x, ans, axis=None, keepdims=False: g
-
-
-def _ad_mean_adjoint(g, a, axis=None, keepdims=False, where=True):
-    return g
-
-
-@_ad_overload(_ad_mean_adjoint)
-def _ad_mean_adjoint_typed(g, a, axis=None, keepdims=False, where=True):
-    """The mean over all elements or over one axis (no ``where``)."""
-    if not (where is None or isinstance(where, (_ad_types.Omitted, _ad_types.BooleanLiteral, _ad_types.Boolean))):
-        return None
-    if not _ad_none(axis) and isinstance(axis, _ad_types.Integer) and isinstance(a, _ad_types.Array):
-        if not isinstance(g, _ad_types.Array):
-            return lambda g, a, axis=None, keepdims=False, where=True: np.full(a.shape, g / a.shape[axis % a.ndim])
-        return lambda g, a, axis=None, keepdims=False, where=True: \
-            _ad_spread_axis(g, a, axis) / a.shape[axis % a.ndim]
-    if not _ad_none(axis) or isinstance(g, _ad_types.Array):
-        return None
-    if isinstance(a, _ad_types.Array):
-        return lambda g, a, axis=None, keepdims=False, where=True: np.full(a.shape, g / a.size)
-    return lambda g, a, axis=None, keepdims=False, where=True: g
-
-
 def _ad_dot_adjoint_a(g, a, b):
     return g
 
@@ -499,7 +420,7 @@ def pop_source(ranks) -> str:
 
 def source(ranks) -> str:
     """The header and helpers of a numba module that pops arrays of ``ranks``."""
-    return HEADER + CORE + INDEXING + pop_source(ranks)
+    return HEADER + CORE + REDUCTIONS + INDEXING + pop_source(ranks)
 
 
 def _defined(text: str) -> frozenset:
@@ -507,5 +428,5 @@ def _defined(text: str) -> frozenset:
     return frozenset(n.name for n in ast.parse(text).body if isinstance(n, ast.FunctionDef))
 
 
-#: the helpers ``CORE`` and ``INDEXING`` define (generated code may call these; pops are per rank)
-HELPERS = _defined(CORE + INDEXING)
+#: the helpers ``CORE``, ``REDUCTIONS`` and ``INDEXING`` define (generated code may call these; pops are per rank)
+HELPERS = _defined(CORE + REDUCTIONS + INDEXING)

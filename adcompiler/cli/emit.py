@@ -12,6 +12,8 @@ import inspect
 import os
 import types
 
+import numpy as np
+
 from .. import pipeline
 from ..analysis.kinds import FLOAT, INT, Kind, array
 from ..api.explain import tape_sites
@@ -246,8 +248,10 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     if target_backend == "numba":
         if checkpoint is not None:
             raise UsageError("--checkpoint is not supported with --target numba yet. Hint: drop one of them.")
-        return numba_module(target, build(target.func, kinds, names, ret_active, public=True, options=pipeline.NUMBA),
-                            acts, mode, ret_active, ret_why, argv)
+        mod = build(target.func, kinds, names, ret_active, public=True, options=pipeline.NUMBA)
+        text = numba_module(target, mod, acts, mode, ret_active, ret_why, argv)
+        numba_typed(text, mod.main, target, _dummies(acts, kinds, mode, ret_active), mode)
+        return text
     if checkpoint is not None and mode == "reverse":
         options = dataclasses.replace(pipeline.DEFAULT, checkpoint=checkpoint_option(checkpoint))
         mod = build(target.func, kinds, names, ret_active, public=True, options=options)
@@ -301,6 +305,76 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
             f"`ret, *tape = {info.fwd_name}(..., *_ad_tape_new())`, then\n"
             f"`derivs, *_ = {info.rev_name}(..., dret, *tape)`.\n")
     return standalone(source, mod.namespace, target.func.__name__, doc, header, prelude=prelude)
+
+
+def _dummies(acts: Activities, kinds: tuple, mode: str, ret_active: bool) -> list | None:
+    """Values of the types the emitted functions are called with, in ``_call``'s order
+    (None where a type is not known: numba types that argument at the first call)."""
+    dtypes = {"f": np.float64, "c": np.complex128, "i": np.int64, "b": np.bool_}
+    out = []
+    for p, k in zip(acts.params, kinds):
+        if k.is_array and k.ndim is not None and k.dtype in dtypes:
+            v = np.zeros((2,) * k.ndim, dtypes[k.dtype])
+        elif k.cls in ("int", "float", "bool") and k.dtype != "c":
+            v = {"int": 1, "float": 0.5, "bool": True}[k.cls]
+        elif k.cls == "none":
+            v = None
+        else:
+            return None
+        out.append(v)
+        if acts.acts[p] == DUP or (mode == "forward" and acts.acts[p] == ACTIVE):
+            out.append(np.zeros_like(v) if isinstance(v, np.ndarray) else 0.5)
+    return out + ([1.0] if mode == "reverse" and ret_active else [])
+
+
+def numba_typed(text: str, info, target: Target, values: list | None, mode: str) -> None:
+    """Compile the emitted module's entry points for the types of ``values`` (nothing runs):
+    what numba cannot type is refused now, at the user's line, not when the module is
+    first called."""
+    if values is None:
+        return
+    import importlib.util
+    import re
+    import sys
+    import tempfile
+
+    import numba
+
+    from ..backends.numba import _refusal
+    origins = {}
+    for k, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"\s*# ([^:\s]+\.py):(\d+): (.*)$", line)
+        if m:
+            origins[k] = (target.path, int(m.group(2)), m.group(3))
+    with tempfile.TemporaryDirectory() as folder:
+        name = f"_ad_emitted_{abs(hash(text)) % 10 ** 12}"
+        path = os.path.join(folder, name + ".py")
+        with open(path, "w") as fh:
+            fh.write(text)
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        try:
+            spec.loader.exec_module(mod)
+            tape = (np.empty(1024), 0, np.empty(1024, np.int64), 0)
+            calls = [(info.fused_name, values)]
+            if mode == "reverse":
+                calls.append((info.fwd_name, values[:_n_args(text, info.fwd_name) - 4] + list(tape)))
+            for entry, args in calls:
+                fn = getattr(mod, entry, None)
+                if fn is None or not hasattr(fn, "compile"):
+                    continue
+                try:
+                    fn.compile(tuple(numba.typeof(v) for v in args))
+                except Exception as e:   # noqa: BLE001 (numba's typing and lowering errors alike)
+                    raise _refusal(e, path, origins) from None
+        finally:
+            sys.modules.pop(name, None)
+
+
+def _n_args(text: str, name: str) -> int:
+    node = next(n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == name)
+    return len(node.args.args)
 
 
 def integer_arrays(acts: Activities, dtypes: dict) -> None:
