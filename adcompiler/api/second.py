@@ -77,6 +77,11 @@ def _at_user_line(exc, f):
         return exc
     lines = linecache.getlines(exc.filename)[:exc.lineno]
     m = next((m for m in map(_COMMENT.match, reversed(lines)) if m), None)
+    code = getattr(f, "__code__", None)
+    if m is None and code is not None:   # (above the first line's code: a placeholder, ``_t2 = None``)
+        return type(exc)(f"{exc.reason} (met in the derivative of `{f.__name__}`, differentiated again for "
+                         "second derivatives; the gradient of this code is supported)", filename=code.co_filename,
+                         lineno=code.co_firstlineno, construct=f.__name__, hint=exc.hint)
     if m is None:
         return exc
     own = getattr(getattr(f, "__code__", None), "co_filename", "")

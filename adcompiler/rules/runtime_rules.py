@@ -151,6 +151,23 @@ def _popped_ints(kinds, bound):
 
 
 nondifferentiable(RN.popped_ints, params="v, rank", result=_popped_ints)
+
+
+def _popped_tuple(kinds, bound):
+    from ..analysis.kinds import BOOL, INT, Kind, array
+    spec = bound.get("spec")
+    if not (isinstance(spec, ast.Constant) and isinstance(spec.value, str)):
+        return Kind("tuple")
+    if spec.value in ("ai", "ai1"):   # (integer arrays, how many not known)
+        return Kind("tuple", dtype=spec.value)
+    elts = []
+    for e in spec.value.split(","):
+        elts.append(INT if e == "i" else BOOL if e == "b" else
+                    array(int(e[1:-1]) if e[1:-1].isdigit() else None, e[-1]))
+    return Kind("tuple", elts=tuple(elts))
+
+
+nondifferentiable(LS.popped_tuple, params="v, spec", result=_popped_tuple)
 # the tangent in g counts only where g's tangent is not 0; in the partial, only where g is not 0
 defrule(RN.unread_product, "g, factor", result=lambda kinds, bound: kinds.get("g"),
         tangents={"g": "_ad_unread_product(t, factor)", "factor": "_ad_unread_product(g, t)"})

@@ -81,6 +81,9 @@ class TapeAccess:
         elif tag and tag[0] == "a" and tag[-1] in "ib" and tag[1:-1].isdigit() and self.ctx.module.options.second_order:
             # (an int array guessed a float one would get a tangent: np.nonzero(m)[0] indexed)
             call = ast.Call(N("_ad_popped_ints"), [call, ast.Constant(int(tag[1:-1]))], [])
+        elif self.ctx.module.options.second_order and _int_tuple(self.ctx.kinds.get(name)):
+            # (a tuple of indices, np.ix_(e, e): taken for one carrying derivatives otherwise)
+            call = ast.Call(N("_ad_popped_tuple"), [call, ast.Constant(_int_tuple(self.ctx.kinds.get(name)))], [])
         call.tape_tag = tag
         return call
 
@@ -137,6 +140,23 @@ class TapeAccess:
         """Shadow names bound by the function itself (not arguments)."""
         ctx = self.ctx
         return {ctx.namer.adjoint(n) for n in ctx.kinds if ctx.needs_shadow(n)} - ctx.param_shadows()
+
+
+def _int_tuple(k) -> str | None:
+    """The elements of a tuple of integers and int or bool arrays (``"i,a1i"``), else None."""
+    if k is not None and k.cls == "tuple" and k.elts is None and k.dtype in ("ai", "ai1"):
+        return k.dtype   # (integer arrays, as many as a value known when the code runs: np.nonzero's)
+    if k is None or k.cls != "tuple" or not k.elts or any(e is None for e in k.elts):
+        return None
+    parts = []
+    for e in k.elts:
+        if e.cls in ("int", "bool"):
+            parts.append(e.cls[0])
+        elif e.cls == "array" and e.dtype in ("i", "b"):
+            parts.append(f"a{'' if e.ndim is None else e.ndim}{e.dtype}")
+        else:
+            return None
+    return ",".join(parts)
 
 
 def _uncopied(expr):
