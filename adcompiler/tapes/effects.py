@@ -145,6 +145,8 @@ class _Writes(ast.NodeVisitor):
         if out is not None:
             for elt in (out.elts if isinstance(out, ast.Tuple) else [out]):
                 self.mark(elt)
+        for elt in _positional_out(func, node, self.env):   # (np.sin(x, x), np.sum(a, 0, None, s))
+            self.mark(elt)
         if isinstance(func, ast.Attribute):
             for table in (writes.FUNCTIONS, writes.UFUNC_METHODS):
                 written = writes.written_argument(func.attr, node.args, keywords, table)
@@ -228,6 +230,28 @@ class _Writes(ast.NodeVisitor):
             if kw.arg is None or kw.arg in written:
                 self.mark(kw.value)
         self.generic_visit(node)
+
+
+def _positional_out(func: ast.AST, node: ast.Call, env: dict) -> list:
+    """The arguments a numpy call writes as its ``out`` given by position: a ufunc's
+    arguments after its inputs, a function's at the position of its ``out`` parameter."""
+    chain = []
+    while isinstance(func, ast.Attribute):
+        chain.append(func.attr)
+        func = func.value
+    obj = env.get(func.id) if isinstance(func, ast.Name) else None
+    for attr in reversed(chain):
+        obj = getattr(obj, attr, None)
+    if isinstance(obj, np.ufunc):
+        return list(node.args[obj.nin:])
+    if obj is None or not (getattr(obj, "__module__", None) or "").startswith("numpy"):
+        return []
+    try:
+        names = list(inspect.signature(obj).parameters)
+    except (TypeError, ValueError):
+        return []
+    k = names.index("out") if "out" in names else None
+    return [node.args[k]] if k is not None and k < len(node.args) else []
 
 
 def _closed(written: set, aliases: dict) -> set:
