@@ -27,6 +27,8 @@ def _to_numpy(t: torch.Tensor) -> Any:
     a = t.detach().cpu().resolve_conj().resolve_neg().numpy()
     if a.ndim == 0 and t.dtype in _FLOAT_DTYPES:   # a number: a Python float, a numpy scalar in single precision
         return a[()].item() if a.dtype in (np.float64, np.complex128) else a[()]
+    if a.ndim == 0 and a.dtype.kind in "iub":   # (an int: a loop bound, an index; as JAX's adapter gives it)
+        return a[()].item()
     return a
 
 

@@ -36,3 +36,21 @@ def test_the_callers_array_is_not_written():
     g = autograd.grad(lambda v: anp.sum(f(v)))(x)
     np.testing.assert_array_equal(x, keep)
     np.testing.assert_allclose(g, 2 * (2 * np.sin(x)) * 2 * np.cos(x), rtol=1e-12)
+
+
+def squares_to(y, x, n):
+    for i in range(n):
+        y[i] = x[i] * x[i]
+
+
+def test_a_torch_int_tensor_is_an_int():
+    """A 0-d integer tensor (a loop bound) arrives as a Python int, as JAX's adapter gives
+    it: under numba it was refused (``range`` of a 0-d array)."""
+    from optional import require
+    torch = require("torch")
+    require("numba")
+    x = np.random.default_rng(3).uniform(-1, 1, 4)
+    for backend in ("numpy", "numba"):
+        t = torch.tensor(x, requires_grad=True)
+        differentiate(squares_to, out="y", like="x", backend=backend)(t, torch.tensor(3)).sum().backward()
+        np.testing.assert_allclose(t.grad.numpy(), np.where(np.arange(4) < 3, 2 * x, 0.0), rtol=1e-12)
