@@ -333,7 +333,6 @@ def numba_typed(text: str, info, target: Target, values: list | None, mode: str)
     first called."""
     if values is None:
         return
-    import importlib.util
     import re
     import sys
     import tempfile
@@ -341,6 +340,7 @@ def numba_typed(text: str, info, target: Target, values: list | None, mode: str)
     import numba
 
     from ..backends.numba import _refusal
+    from ..codegen.compile import execute_file_source
     origins = {}
     for k, line in enumerate(text.splitlines(), 1):
         m = re.match(r"\s*# ([^:\s]+\.py):(\d+): (.*)$", line)
@@ -351,11 +351,11 @@ def numba_typed(text: str, info, target: Target, values: list | None, mode: str)
         path = os.path.join(folder, name + ".py")
         with open(path, "w") as fh:
             fh.write(text)
-        spec = importlib.util.spec_from_file_location(name, path)
-        mod = importlib.util.module_from_spec(spec)
+        mod = types.ModuleType(name)
+        mod.__file__ = path
         sys.modules[name] = mod
         try:
-            spec.loader.exec_module(mod)
+            execute_file_source(text, path, vars(mod))
             tape = (np.empty(1024), 0, np.empty(1024, np.int64), 0)
             calls = [(info.fused_name, values)]
             if mode == "reverse":
