@@ -347,6 +347,31 @@ def test_double_buffers_swapped_around_a_helper_everywhere():
         gradient(double_buffered, u, 3, True)
 
 
+def _heat_step(b, a, dt):
+    b[1:-1] = a[1:-1] + dt * (a[2:] - 2.0 * a[1:-1] + a[:-2])
+    b[0] = a[0]
+    b[-1] = a[-1]
+
+
+def heat_given_buffers(a, b, dt, nsteps):
+    for _ in range(nsteps):
+        _heat_step(b, a, dt)
+        a, b = b, a
+    return float(np.sum(a ** 2) + np.sum(a * b))
+
+
+def test_double_buffers_that_are_arguments():
+    """The same with the buffers the caller gives: the parameters the body rebinds are
+    read as their locals (``a_1 = a``), which the check apart now knows as swapped (it
+    was refused as aliasing)."""
+    u, w = np.array([0.5, 0.7, -0.3, 1.1, 0.2]), np.array([0.1, -0.4, 0.3, 0.6, -0.2])
+    check_everywhere(heat_given_buffers, Duplicated(u, np.zeros(5)), Duplicated(w, np.zeros(5)), Const(0.2),
+                     Const(3), tapes=("autograd", "torch", "jax"))
+    with pytest.raises(AdCompilerError, match=r"`a` and `b` share memory"):
+        autodiff(Reverse, heat_given_buffers, Active, Duplicated(u, np.zeros(5)), Duplicated(u, np.zeros(5)),
+                 Const(0.2), Const(3))
+
+
 def _centered(v):
     c = v - np.mean(v)
     return c, np.sum(c * c)

@@ -415,6 +415,9 @@ class CallRewrite:
                                                                    for x in n.targets[0].elts + n.value.elts):
                     group = frozenset(x.id for x in n.targets[0].elts)
                     if group == frozenset(x.id for x in n.value.elts) and len(group) > 1:
+                        # (parameters the body rebinds are read as their locals: ``a_1 = a``)
+                        renamed = getattr(self, "params_renamed", {})
+                        group = group | {renamed[x] for x in group if x in renamed}
                         for name in group:
                             found[name] = group
         return found

@@ -56,6 +56,7 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
     def run(self) -> list:
         self.returned = None   # the flag of the loops a ``return`` leaves (statements.loop_returning)
         user_body, entry = rename_rebound_params(self.pf.tree, self.namer, self.res)
+        self.params_renamed = {e.value.id: e.targets[0].id for e in entry}   # (x -> x_1)
         user_body = self.fold_fixed(user_body)
         user_body = loop_else(user_body, self._loop_flag)
         user_body = prepare_lists(self.pf.tree, user_body, self.namer, self.res)
