@@ -5,6 +5,8 @@ over them, ``np.array`` of them, the name rebound to that array.
 Every case runs through every entry point (``check_everywhere``) against
 central differences; the refusals name the line.
 """
+import math
+
 import numpy as np
 import pytest
 from everywhere import check_everywhere
@@ -480,3 +482,27 @@ def test_lists_joined_second_order(f):
     got = ad.hvp(f, (x.copy(), W.copy()), (vx, vW))
     for g, a, b in zip(got, gp, gm):
         np.testing.assert_allclose(g, (a - b) / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+def capped_stack(c, a, b):
+    st = [a, b]
+    total = 0.0
+    count = 0
+    while st and count < 40:   # (a test of the list inside `and`: each operand's truth)
+        hi = st.pop()
+        lo = st.pop()
+        total += (hi - lo) * math.exp(c * 0.5 * (lo + hi))
+        if count < 2 and hi - lo > 0.1:
+            mid = 0.5 * (lo + hi)
+            st.append(lo)
+            st.append(mid)
+            st.append(mid)
+            st.append(hi)
+        count += 1
+    return total
+
+
+def test_a_list_tested_inside_and_everywhere():
+    from everywhere import check_everywhere
+    check_everywhere(capped_stack, Active(1.3), Active(0.2), Active(1.5), ret=Active,
+                     tapes=("autograd", "torch", "jax"))

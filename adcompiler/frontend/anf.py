@@ -47,16 +47,6 @@ def _negative_number(e) -> bool:
         and type(e.operand.value) in (int, float)
 
 
-def _boolean(e) -> bool:
-    """An expression whose value is surely a bool (comparisons, ``not``,
-    ``and``/``or`` of those): kept whole as a condition."""
-    if isinstance(e, ast.BoolOp):
-        return all(_boolean(v) for v in e.values)
-    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
-        return True
-    return isinstance(e, ast.Compare) or (isinstance(e, ast.Constant) and isinstance(e.value, bool))
-
-
 def _is_atom(e):
     if _negative_number(e):
         return False
@@ -105,11 +95,23 @@ def _innermost(e, lst, elt, start, test):
 
 def _boolean(test) -> bool:
     """Whether ``test`` is a bool whatever its operands: a comparison, a ``not``, a
-    bool constant, or ``and``/``or`` of these."""
+    bool constant, ``bool(...)``, or ``and``/``or`` of these (kept whole as a condition)."""
     if isinstance(test, ast.BoolOp):
         return all(_boolean(v) for v in test.values)
     return isinstance(test, ast.Compare) or isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) \
-        or isinstance(test, ast.Constant) and isinstance(test.value, bool)
+        or isinstance(test, ast.Constant) and isinstance(test.value, bool) \
+        or isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "bool" \
+        and len(test.args) == 1 and not test.keywords
+
+
+def _truths(test):
+    """``a and b`` (``or``) of any operands as ``bool(a) and bool(b)``: the same truth, the
+    same short circuit, and no operand taken as the value (a list tested stays a test of it)."""
+    if isinstance(test, ast.BoolOp):
+        return ast.copy_location(ast.BoolOp(test.op, [_truths(v) for v in test.values]), test)
+    if _boolean(test):
+        return test
+    return ast.copy_location(ast.Call(ast.Name("bool", ast.Load()), [test], []), test)
 
 
 class AnfRewrite:
@@ -176,6 +178,8 @@ class AnfRewrite:
 
     def cond_atom(self, test) -> ast.Name:
         name = self.namer.fresh(COND)
+        if isinstance(test, ast.BoolOp) and not _boolean(test):
+            test = _truths(test)   # (``while st and n < 40``: the truth of each operand, not ``st`` as a value)
         if not _boolean(test):
             # the truth of the value now: a list tested here may be emptied later
             # (``while st: ... st.pop()``), and the reverse sweep re-tests the condition; a number
