@@ -353,3 +353,43 @@ def test_a_transform_of_a_transform_is_refused_pointing_to_hessian(call):
     with pytest.raises(AdCompilerError, match="transform of a transform") as e:
         call(np.array([0.5, -1.0]))
     assert "hessian" in str(e.value) and e.value.filename == __file__
+
+
+def _interp_loss(x, xp, fp):
+    return float(np.sum(np.interp(x, xp, fp) ** 2))
+
+
+def _interp_out(y, x, xp, fp):
+    y[:] = np.interp(x, xp, fp) * x
+
+
+def test_a_grid_without_derivative_is_left_out_of_vjp_and_gradient():
+    """vjp and gradient differentiate every float array: np.interp's grid ``xp``, read only
+    and without a derivative, is a constant there (its entry None, and a warning says so),
+    as jvp and grad with argnums make it (the refusal said to make it constant, which they
+    cannot). The only argument is never left out: its refusal stands (test_parameters)."""
+    from adcompiler import gradient
+    x, xp, fp = np.array([0.3, 1.7, 2.2]), np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.5, 1.5, 0.2, 1.0])
+    want = grad(_interp_loss, argnums=(0, 2))(x, xp, fp)
+    with pytest.warns(UserWarning, match="`xp` is taken as a constant"):
+        value, pull = vjp(_interp_loss, x, xp, fp)
+    got = pull(1.0)
+    assert got[1] is None and value == _interp_loss(x, xp, fp)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-14)
+    np.testing.assert_allclose(got[2], want[1], rtol=1e-14)
+    with pytest.warns(UserWarning, match="`xp` is taken as a constant"):
+        g = gradient(_interp_loss, x, xp, fp)
+    assert g[1] is None
+    np.testing.assert_allclose(g[0], want[0], rtol=1e-14)
+    _, pull = vjp(_interp_out, np.zeros(3), x, xp, fp, out="y")
+    ct = np.array([1.0, -2.0, 0.5])
+    with pytest.warns(UserWarning, match="`xp` is taken as a constant"):
+        cot = pull(ct)
+    assert cot[2] is None
+    eps = 1e-6
+    for k in range(3):
+        e = np.eye(3)[k] * eps
+        plus, minus = np.zeros(3), np.zeros(3)
+        _interp_out(plus, x + e, xp, fp)
+        _interp_out(minus, x - e, xp, fp)
+        np.testing.assert_allclose(cot[1][k], ct @ (plus - minus) / (2 * eps), rtol=1e-6)

@@ -28,6 +28,7 @@ from .arguments import (
     kernel_of,
     shadows_in_layout,
     warn_bare_arrays,
+    without_underivable,
 )
 from .arguments import check_alias as _check_alias
 from .arguments import fill_defaults as _fill_defaults
@@ -425,9 +426,14 @@ def gradient(f: Callable, *args: Any, wrt: int | Sequence[int] | None = None, ba
                                 f"({type(a).__name__}{' of dtype ' + str(a.dtype) if isinstance(a, np.ndarray) else ''}).",
                                 construct="wrt", hint="name only float arguments in wrt; integers have no gradient.")
     # a scratch shadow where no gradient is asked for: a loss may write the array
-    ann = annotate(args, range(len(args)) if wrt is None else wanted, f)
-    d = autodiff(A.Reverse, f, A.Active, *ann, backend=backend, checkpoint=checkpoint)
-    return tuple(derivative(a, di) if wrt is None or i in wanted else None for i, (a, di) in enumerate(zip(ann, d)))
+    def attempt(positions):
+        ann = annotate(args, positions, f)
+        return ann, autodiff(A.Reverse, f, A.Active, *ann, backend=backend, checkpoint=checkpoint)
+    if wrt is None:   # (every float argument: one np.interp's grid is, read only, left out where refused)
+        (ann, d), wanted = without_underivable(f, args, range(len(args)), attempt)
+    else:
+        ann, d = attempt(wanted)
+    return tuple(derivative(a, di) if i in wanted else None for i, (a, di) in enumerate(zip(ann, d)))
 
 
 def _wrt_positions(f, wrt, args) -> tuple:

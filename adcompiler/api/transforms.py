@@ -48,6 +48,7 @@ from .arguments import (
     layout_zeros,
     param_names,
     positional,
+    without_underivable,
 )
 from .forward import autodiff_forward
 from .reverse import autodiff
@@ -95,9 +96,10 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
     """
     f = kernel_of(f)
     if out is None:
-        nums = _all_float_positions(args)
-        ann = annotate(args, nums, f)
-        derivs, value = _of_a_number("vjp", f, ann)
+        def attempt(nums):
+            ann = annotate(args, nums, f)
+            return ann, _of_a_number("vjp", f, ann)
+        ann, (derivs, value) = without_underivable(f, args, _all_float_positions(args), attempt)[0]
         grads = [derivative(a, d) for a, d in zip(ann, derivs)]
 
         def pullback_value(ct: Any) -> tuple:
@@ -110,14 +112,16 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
         if len(cts) != len(outs):
             raise ShapeError(f"the pullback takes one cotangent per output ({len(outs)}), got {len(cts)}.",
                              construct="pullback", hint="pass a cotangent array for each `out` argument.")
-        ann = annotate(args, _all_float_positions(args), f)
-        for k, ct in zip(outs, cts):
-            ct = np.asarray(ct, dtype=ann[k].val.dtype)
-            if ct.shape != ann[k].val.shape:
-                raise ShapeError(f"the cotangent of output {k} has shape {ct.shape}, not {ann[k].val.shape}.",
-                                 construct="pullback", hint="pass one array of each output's shape.")
-            ann[k].dval[...] += ct   # (an output named twice: the sum of its cotangents)
-        derivs = autodiff(A.Reverse, f, A.Const, *ann)
+        def attempt(nums):
+            ann = annotate(args, nums, f)
+            for k, ct in zip(outs, cts):
+                ct = np.asarray(ct, dtype=ann[k].val.dtype)
+                if ct.shape != ann[k].val.shape:
+                    raise ShapeError(f"the cotangent of output {k} has shape {ct.shape}, not {ann[k].val.shape}.",
+                                     construct="pullback", hint="pass one array of each output's shape.")
+                ann[k].dval[...] += ct   # (an output named twice: the sum of its cotangents)
+            return ann, autodiff(A.Reverse, f, A.Const, *ann)
+        ann, derivs = without_underivable(f, args, _all_float_positions(args), attempt)[0]
         return tuple(derivative(a, d) for a, d in zip(ann, derivs))
     return (outputs[0] if len(outs) == 1 else outputs), pullback
 
