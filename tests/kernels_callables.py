@@ -66,3 +66,11 @@ def rebinds(f, y):
 
 def passes_a_lambda(y):
     euler(lambda v: -v, y, 0.1, 3)
+
+
+def passes_numpy_functions(y0):
+    y = y0.copy()
+    euler(np.sin, y, 0.1, 5)       # (a ufunc, by its attribute)
+    w = y0.copy()
+    euler(np.cumsum, w, 0.1, 2)    # (a numpy function that is no ufunc)
+    return float(np.sum(y * w) + np.sum(w ** 2))

@@ -11,6 +11,7 @@ from kernels_callables import (
     decay,
     euler,
     passes_a_lambda,
+    passes_numpy_functions,
     pendulum,
     pendulum_loss,
     rebinds,
@@ -57,9 +58,14 @@ def test_passed_on_to_another_helper():
 
 def test_a_numpy_function_passed():
     x = np.array([0.3, -1.2, 2.0])
-    for g in (np.sin, np.tanh):
+    for g in (np.sin, np.tanh, np.cumsum, np.flip):
         check_everywhere(apply_elementwise, Const(g), Duplicated(x, np.zeros(3)),
                          Duplicated(np.zeros(3), np.zeros(3)), out="out")
+
+
+def test_numpy_functions_passed_by_their_attributes():
+    check_everywhere(passes_numpy_functions, Duplicated(np.array([0.3, -0.5, 1.2]), np.zeros(3)), ret=Active,
+                     tapes=TAPES, out=())
 
 
 def test_grad_with_the_function_as_a_plain_argument():
@@ -106,10 +112,24 @@ def test_numba_backend_right_or_refused():
     try:
         got = ad.gradient(pendulum_loss, y0, p, backend="numba")
     except AdCompilerError as e:
-        assert "kernels_callables.py" in str(e)
+        assert "kernels_callables.py" in str(e) and "function is passed" in str(e)
         return
     np.testing.assert_allclose(got[0], want[0], rtol=1e-10)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-10)
+
+
+def test_numba_refuses_and_auto_falls_back():
+    require("numba")
+    y = np.array([1.0, -0.3])
+    with pytest.raises(AdCompilerError, match=r"kernels_callables\.py:\d+: .*function passed as an argument"):
+        ad.autodiff(ad.Reverse, rk4, Const, Const(pendulum), Duplicated(y.copy(), np.ones(2)), Active(2.0), Const(0.1),
+                    Const(8), backend="numba")
+    got, want = np.ones(2), np.ones(2)
+    ad.autodiff(ad.Reverse, rk4, Const, Const(pendulum), Duplicated(y.copy(), got), Active(2.0), Const(0.1), Const(8),
+                backend="auto")
+    ad.autodiff(ad.Reverse, rk4, Const, Const(pendulum), Duplicated(y.copy(), want), Active(2.0), Const(0.1), Const(8))
+    np.testing.assert_array_equal(got, want)
+    assert "function is passed" in ad.backend_report(rk4)[-1].reason
 
 
 def test_a_parameter_bound_again_is_refused():

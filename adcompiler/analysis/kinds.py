@@ -70,6 +70,10 @@ def stacked(item: Kind | None) -> Kind:
                  _dtype(item) or "f")
 
 
+#: numpy's functions that are not ufuncs (np.sum, np.linalg.norm) are objects of this type
+_NUMPY_FUNCTION = type(np.sum)
+
+
 def kind_of_value(v) -> Kind:
     if isinstance(v, (bool, np.bool_)):
         return BOOL
@@ -83,7 +87,7 @@ def kind_of_value(v) -> Kind:
         return array(v.ndim, "i" if v.dtype.kind == "u" else v.dtype.kind if v.dtype.kind in "fibc" else "o")
     if v is None:
         return NONE
-    if isinstance(v, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
+    if isinstance(v, (types.FunctionType, types.BuiltinFunctionType, np.ufunc, _NUMPY_FUNCTION)):
         return Kind("function", value=v)   # (calls through a parameter holding it are calls of it)
     if isinstance(v, (tuple, list)):
         return Kind("tuple", elts=tuple(kind_of_value(x) for x in v))

@@ -86,6 +86,14 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
     check(backend)
     if backend == "numpy":
         return pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, checkpoint=checkpoint)
+    passed = _functions_passed(func, kinds)
+    if backend == "numba" and passed:
+        code = func.__code__
+        raise BackendError(f"the numba backend cannot compile a function passed as an argument (`{passed}`): "
+                           "numba takes no Python function as an argument.", filename=code.co_filename,
+                           lineno=code.co_firstlineno, construct=func.__name__,
+                           hint="use backend='numpy' (backend='auto' falls back by itself), or call the "
+                                "function by its module-level name in the kernel.")
     if backend == "numba":
         comp = pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, backend="numba", checkpoint=checkpoint)
         record(func, mode, backend, "numba", "asked for")
@@ -102,6 +110,8 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
         record(func, mode, "auto", "numpy", reason)
         return pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes)
     why = element_loop(func)
+    if passed:
+        return numpy(f"a function is passed as an argument (`{passed}`), which numba does not take")
     if mode not in ("reverse", "forward"):
         return numpy(f"the numba backend does not do {mode} mode")
     if why is None:
@@ -117,6 +127,15 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
     with _lock:
         _autos[key] = auto
     return auto
+
+
+def _functions_passed(func, kinds) -> str | None:
+    """The name of a parameter holding a function (``rk4(rhs, ...)``), or None."""
+    import inspect
+    for name, k in zip(inspect.signature(func).parameters, kinds):
+        if getattr(k, "cls", None) == "function":
+            return name
+    return None
 
 
 def _fallback(comp, to_numpy):

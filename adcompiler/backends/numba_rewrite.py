@@ -105,6 +105,11 @@ class FunctionRewrite(LoopRewrites):
                 self.where = int(_MARK_RE.match(node.value.id).group(2))
                 break
         params = [a.arg for a in self.fn.args.args]
+        passed = next((p for p in params if getattr(self.kinds.get(p), "cls", None) == "function"), None)
+        if passed is not None:
+            self.refuse(self.fn, f"a function is passed to it as an argument (`{passed}`), and numba takes no Python "
+                                 "function as an argument", "use backend='numpy' (backend='auto' falls back by "
+                                                            "itself), or call the function by its module-level name.")
         if self.tape in params:
             self.threads = True
             k = params.index(self.tape)

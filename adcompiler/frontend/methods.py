@@ -25,6 +25,7 @@ import ast
 
 import numpy as np
 
+from ..analysis.kinds import kind_of_value
 from ..errors import NoRuleError
 from ..rules import lookup
 from . import notes
@@ -152,6 +153,8 @@ class MethodRewrite:
                 return e   # e.g. math.pi, np.pi: a constant
             if obj is None:
                 return ast.copy_location(ast.Constant(None), e)   # np.newaxis
+            if kind_of_value(obj).cls == "function":
+                return e   # (a function passed as an argument: euler(np.sin, y))
             self.err(e, f"`{ast.unparse(e)}` is a {type(obj).__name__}, not a number or an array: it cannot be "
                         "bound to a name or computed with here.",
                      f"compare it where it is read (`if {ast.unparse(e)} is ...`), or pass it as a Const argument.")
