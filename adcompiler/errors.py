@@ -43,6 +43,11 @@ class UnsupportedSyntaxError(AdCompilerError):
     """A statement or expression outside the supported subset."""
 
 
+class NoDerivativeError(UnsupportedSyntaxError):
+    """A value carrying a derivative reaches a parameter the rule has no derivative for
+    (np.interp's grid, a refused parameter value)."""
+
+
 class NoRuleError(AdCompilerError):
     """A call to a function that has no derivative rule."""
 

@@ -479,10 +479,10 @@ def without_underivable(f, args, positions, attempt) -> tuple:
     derivative), the first that ``attempt`` accepts, if another float argument is still
     differentiated: its derivative is None (not computed), and a warning says why. A
     refusal no such array lifts is raised as it was."""
-    from ..errors import AdCompilerError, AdCompilerWarning
+    from ..errors import AdCompilerError, AdCompilerWarning, NoDerivativeError
     try:
         return attempt(tuple(positions)), tuple(positions)
-    except AdCompilerError as exc:
+    except NoDerivativeError as exc:
         written = _may_write(f, len(args))
         floats = [i for i in positions if is_float_array(args[i]) or is_float_scalar(args[i])]
         for i in [i for i in floats if is_float_array(args[i]) and i not in written]:

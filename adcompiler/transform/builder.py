@@ -22,7 +22,7 @@ import numpy as np
 
 from ..analysis.effects import value_names
 from ..analysis.order import heads
-from ..errors import UnsupportedSyntaxError
+from ..errors import NoDerivativeError, UnsupportedSyntaxError
 from ..frontend import notes
 from ..rules import is_runtime_helper, lookup
 from .forms import classify, value_form
@@ -165,9 +165,9 @@ class FormBuilder:
                         "carry derivatives, is not differentiated.",
                      "start from an empty list and append every value, or build an array.")
 
-    def err(self, s, msg, hint):
-        raise UnsupportedSyntaxError(msg, filename=self.ctx.pf.filename, lineno=s.lineno,
-                                     construct=self.ctx.pf.line_text(s.lineno), hint=hint)
+    def err(self, s, msg, hint, cls=UnsupportedSyntaxError):
+        raise cls(msg, filename=self.ctx.pf.filename, lineno=s.lineno, construct=self.ctx.pf.line_text(s.lineno),
+                  hint=hint)
 
     # -- rules ----------------------------------------------------------------------
     @staticmethod
@@ -222,7 +222,8 @@ class FormBuilder:
             elts = a.elts if isinstance(a, (ast.Tuple, ast.List)) else [a]
             if any(isinstance(e, ast.Name) and self.active(e.id) for e in elts):
                 self.err(s, f"{rule.name} has no derivative with respect to its argument `{p}`, which carries "
-                            "one here.", f"make `{p}` constant (or compute the result another way).")
+                            "one here.", f"make `{p}` constant (or compute the result another way).",
+                         NoDerivativeError)
 
     def check_call(self, rule, bound, s):
         """Refuse a call whose arguments the rule says it cannot differentiate (``Rule.refuse_when``)."""
@@ -233,7 +234,8 @@ class FormBuilder:
             if isinstance(a, ast.AST) and any(self.active(n.id) for n in value_names(a)):
                 why = rule.refuse_when(bound, p)
                 if why:
-                    self.err(s, f"{rule.name}: {why}", "give the call constant arguments where it has no derivative.")
+                    self.err(s, f"{rule.name}: {why}", "give the call constant arguments where it has no derivative.",
+                             NoDerivativeError)
 
     def check_objects(self, rule, bound, s):
         """Refuse an operand of a differentiated call that is no array or number (a
