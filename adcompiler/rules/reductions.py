@@ -76,7 +76,17 @@ defrule(np.cumprod, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
         a="_ad_cumprod_adjoint(g, a, axis)",
         tangents={"a": "_ad_cumprod_tangent(t, a, ans, axis)"}, doc="exact with zeros in the input")
 _ENDS = "a, n, axis, prepend, append"
-defrule(np.diff, "a, n=1, axis=-1, prepend=None, append=None", result=_same("a"),
+def _diff_kind(kinds, bound):
+    """``a``'s rank; floats where ``a``, ``prepend`` or ``append`` are (an int array with a float
+    prepended is a float array: the derivative reaching it was dropped)."""
+    k = _same("a")(kinds, bound)
+    ends = [kinds.get(p) for p in ("prepend", "append") if kinds.get(p) is not None]
+    if k.cls == "array" and k.dtype in ("i", "b") and any(e.is_float for e in ends):
+        return array(k.ndim, "c" if any(e.dtype == "c" for e in ends) else "f")
+    return k
+
+
+defrule(np.diff, "a, n=1, axis=-1, prepend=None, append=None", result=_diff_kind,
         a=f"_ad_diff_adjoint(g, n, axis) if prepend is None and append is None else _ad_diff_ends(g, {_ENDS}, 0)",
         prepend=f"_ad_diff_ends(g, {_ENDS}, -1)", append=f"_ad_diff_ends(g, {_ENDS}, 1)",
         tangents={"a": "np.diff(t, n=n, axis=axis) if prepend is None and append is None else "
@@ -144,9 +154,8 @@ def _quantile_rule(func, params, q, scale, nan):
 def _quantile_refusals(bound, p):
     from ..runtime.quantiles import METHODS
     method, over = bound.get("method"), bound.get("overwrite_input")
-    if method is not None and not (isinstance(method, ast.Constant) and method.value in METHODS):
-        return (f"method={ast.unparse(method)} is not differentiated (the methods {', '.join(METHODS)} are; "
-                "give the method as a string constant)")
+    if isinstance(method, ast.Constant) and method.value not in METHODS:   # (a name: checked when it runs)
+        return f"method={ast.unparse(method)} is not differentiated (the methods {', '.join(METHODS)} are)"
     if over is not None and not (isinstance(over, ast.Constant) and over.value is False):
         return "overwrite_input lets numpy reorder the array in place; leave it False"
     for name in ("weights", "interpolation"):

@@ -189,17 +189,20 @@ def nan_var_adjoint(g, a, axis=None, ddof=0, keepdims=False):
     """Adjoint of ``np.nanvar``: NaN entries receive nothing."""
     ok = ~np.isnan(a)
     count = np.sum(ok, axis=_norm_axes(axis, np.ndim(a)), keepdims=True)
-    mean = np.nanmean(a, axis=axis, keepdims=True)
-    return np.where(ok, unreduce(g, a, axis, keepdims) * (2 * (a - mean) / (count - ddof)), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):   # (a slice of too few numbers: NaN, no derivative)
+        mean = np.nanmean(a, axis=axis, keepdims=True)
+        return np.where(ok & (count > ddof), unreduce(g, a, axis, keepdims) * (2 * (a - mean) / (count - ddof)), 0.0)
 
 
 def nan_std_adjoint(g, a, ans, axis=None, ddof=0, keepdims=False):
     """Adjoint of ``np.nanstd``: NaN entries receive nothing; 0 where the deviation is 0."""
     ok = ~np.isnan(a)
     count = np.sum(ok, axis=_norm_axes(axis, np.ndim(a)), keepdims=True)
-    mean = np.nanmean(a, axis=axis, keepdims=True)
-    part = safe_div(np.where(ok, a - mean, 0.0), (count - ddof) * expand(ans, a, axis, keepdims))
-    return unreduce(g, a, axis, keepdims) * part
+    with np.errstate(invalid="ignore", divide="ignore"):   # (a slice of too few numbers: NaN, no derivative)
+        mean = np.nanmean(a, axis=axis, keepdims=True)
+        scale = np.where(count > ddof, (count - ddof) * expand(ans, a, axis, keepdims), 0.0)
+        part = safe_div(np.where(ok & (count > ddof), a - mean, 0.0), np.nan_to_num(scale, nan=0.0))
+        return np.where(ok & (count > ddof), unreduce(g, a, axis, keepdims) * part, 0.0)
 
 
 def diff_ends(g, a, n=1, axis=-1, prepend=None, append=None, which=0):
@@ -208,6 +211,8 @@ def diff_ends(g, a, n=1, axis=-1, prepend=None, append=None, which=0):
     (a number prepended or appended is broadcast along ``axis``: its adjoint is summed)."""
     a = np.asarray(a)
     axis = axis % a.ndim
+    if n == 0:   # (numpy returns ``a`` itself, leaving the ends out)
+        return np.asarray(g) if which == 0 else np.zeros(np.shape({-1: prepend, 1: append}[which]))
     sizes = [0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1), a.shape[axis]]
     full = np.moveaxis(diff_adjoint(g, n, axis), axis, 0)
     part = {-1: full[:sizes[0]], 0: full[sizes[0]:sizes[0] + sizes[1]], 1: full[sizes[0] + sizes[1]:]}[which]
@@ -221,6 +226,8 @@ def diff_ends_tangent(t, a, n=1, axis=-1, prepend=None, append=None, which=0):
     of one of its parts (``which`` as in ``diff_ends``), the others held."""
     a = np.asarray(a)
     axis = axis % a.ndim
+    if n == 0:
+        return np.asarray(t) if which == 0 else np.zeros(a.shape)
 
     def edge(v):
         shape = list(a.shape)

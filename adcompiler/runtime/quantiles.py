@@ -45,6 +45,11 @@ def _picks(a, q, axis, method, nan):
     each of shape ``q.shape + kept + (1,)``: the elements' positions, the weight of
     ``hi`` (``1 - gamma`` that of ``lo``), and ``n - 1`` of each slice."""
     axes = _axes(a, axis)
+    if method not in METHODS:
+        raise NotImplementedError(f"no derivative of method={method!r} (the methods {', '.join(METHODS)} have one)")
+    if nan and np.ndim(q) > 1 and 1 < len(axes) < np.ndim(a):
+        raise NotImplementedError("a NaN-ignoring quantile of a q of more than one axis over some of the array's "
+                                  "axes is not differentiated (numpy lays its result out otherwise)")
     flat = _flat(a, axes)
     order = np.argsort(flat, axis=-1, kind="stable")
     n = flat.shape[-1]
@@ -68,6 +73,9 @@ def _picks(a, q, axis, method, nan):
     else:
         raise ValueError(f"no derivative of method={method!r}")
     lo = np.clip(lo.astype(np.intp), 0, top)
+    if method == "linear":   # (at the last element: its neighbour below, weight 0, for the slope in q)
+        last = (lo == top) & (top > 0)
+        lo, gamma = np.where(last, top - 1, lo), np.where(last, 1.0, gamma)
     hi = np.minimum(lo + 1, top)
     shape = np.broadcast_shapes(lo.shape, order.shape[:-1] + (1,))
     order = np.broadcast_to(order, shape[:-1] + (n,))

@@ -115,3 +115,47 @@ def test_scalar_ends_active():
     x = _x(6, 10)
     check_everywhere(f, Duplicated(x, np.zeros(6)), Active(0.2), Active(-0.4), ret=Active, tapes=TAPES)
     check_everywhere(f, Const(x), Active(0.2), Const(-0.4), ret=Active)
+
+
+def diff_of_ints(p, k):
+    return float(np.sum(np.diff(k, prepend=p) ** 2))
+
+
+def test_an_int_array_with_a_float_end_is_a_float_array():
+    """np.diff of integers with a float prepended: the result is floats, and the
+    derivative reaching it counts (it was taken for an int array: 0)."""
+    k = np.array([[3, 1, 4], [1, 5, 9], [2, 6, 5], [3, 5, 8]])
+    eps = 1e-6
+    want = (diff_of_ints(0.3 + eps, k) - diff_of_ints(0.3 - eps, k)) / (2 * eps)
+    np.testing.assert_allclose(ad.grad(diff_of_ints)(0.3, k), want, rtol=1e-7)
+    check_everywhere(diff_of_ints, Active(0.3), Const(k), ret=Active)
+
+
+def masked_std(Y):
+    s = np.nanstd(Y, axis=0, ddof=1)   # (a column of one number: NaN, masked below)
+    v = np.nanvar(Y, axis=0, ddof=2)
+    return float(np.sum(np.where(np.isnan(s), 0.0, s) ** 2) + np.sum(np.where(np.isnan(v), 0.0, v)))
+
+
+def test_slices_of_too_few_numbers_have_no_derivative():
+    """Where a slice has ddof numbers or fewer, numpy gives NaN: its entries' derivative is 0
+    (it was NaN), as JAX's and the differences are."""
+    Y = np.array([[0.3, 1.0, 2.0], [np.nan, 1.5, 0.2], [np.nan, -0.4, np.nan]])
+    g = ad.grad(masked_std)(Y)
+    assert np.all(np.isfinite(g)) and np.all(g[:, 0] == 0.0)
+    eps = 1e-6
+    for i, j in [(0, 1), (1, 1), (2, 1), (0, 2), (1, 2)]:
+        e = np.zeros_like(Y)
+        e[i, j] = eps
+        np.testing.assert_allclose(g[i, j], (masked_std(Y + e) - masked_std(Y - e)) / (2 * eps), rtol=1e-6)
+
+
+def diff_none(x, p):
+    return float(np.sum(np.diff(x, n=0, prepend=p, append=np.array([1.0, 2.0])) ** 2))
+
+
+def test_diff_of_order_zero_leaves_the_ends_out():
+    x = _x(3, 12)
+    g = ad.grad(diff_none, argnums=(0, 1))(x, 0.7)
+    np.testing.assert_allclose(g[0], 2 * x, rtol=1e-14)
+    assert g[1] == 0.0

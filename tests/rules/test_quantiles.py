@@ -165,3 +165,37 @@ def test_second_order_in_q():
     plus, minus = ad.grad(f, argnums=(0, 1))(x + eps * v, q + eps * u), ad.grad(f, argnums=(0, 1))(x - eps * v, q - eps * u)
     for k in range(2):
         np.testing.assert_allclose(got[k], (plus[k] - minus[k]) / (2 * eps), rtol=1e-6, atol=1e-7)
+
+
+def quantile_at_ends(x, q):
+    return float(np.sum(np.quantile(x, q)) + np.percentile(x, q[1] * 100.0))
+
+
+def test_the_derivative_in_q_at_one_is_the_slope_below():
+    """At q = 1 the derivative in q is the slope to the last element from its neighbour
+    below, as at q = 0 it is the slope above (it was 0)."""
+    x = np.array([0.2, 1.7, -0.4, 3.5, 2.3])
+    s = np.sort(x)
+    g = ad.grad(quantile_at_ends, argnums=1)(x, np.array([0.0, 1.0]))
+    np.testing.assert_allclose(g, [4 * (s[1] - s[0]), 4 * (s[-1] - s[-2]) * 2], rtol=1e-12)
+
+
+def quantile_by_name(x, method="linear"):
+    return float(np.quantile(x, 0.35, method=method) ** 2)
+
+
+def test_a_method_given_by_a_parameter():
+    x = _x(9, 13)
+    for method in ("linear", "lower", "nearest"):
+        check_everywhere(quantile_by_name, Duplicated(x.copy(), np.zeros(9)), Const(method), ret=Active)
+    with pytest.raises(AdCompilerError, match="hazen"):
+        ad.grad(quantile_by_name)(x, "hazen")
+
+
+def nan_quantile_2d_q(x):
+    return float(np.sum(np.nanquantile(x, np.array([[0.2, 0.4], [0.6, 0.8]]), axis=(0, 2))))
+
+
+def test_a_layout_numpy_changes_is_refused():
+    with pytest.raises(AdCompilerError, match="lays its result out"):
+        ad.grad(nan_quantile_2d_q)(_x((5, 2, 3), 14))
