@@ -252,6 +252,12 @@ class CallRewrite:
             if isinstance(a, (ast.List, ast.Tuple)) and a.elts and p in rule.adjoint_asts and p != rule.varargs \
                     and p not in rule.tuples and not any(isinstance(x, ast.Starred) for x in a.elts):
                 return ast.copy_location(ast.Call(func=self.func_expr(np.array, e), args=[a], keywords=[]), a)
+            if p in rule.tuples and not isinstance(a, (ast.List, ast.Tuple)):
+                # a tuple given by a name or a call (cho_solve(cho_factor(K), y)): its elements written out
+                t = self.name_atom(a)
+                return ast.copy_location(ast.Tuple([ast.Subscript(ast.Name(t.id, ast.Load()), ast.Constant(k),
+                                                                  ast.Load()) for k in range(rule.tuples[p])],
+                                                   ast.Load()), a)
             return a
         names = rule.param_names
         args = [arrayed(names[i], a) if i < len(names) else a for i, a in enumerate(e.args)]

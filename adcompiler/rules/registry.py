@@ -64,9 +64,10 @@ class Rule:
     #: constant by declaration for real values only: a complex value carrying a derivative is refused
     #: (numpy's sign of a complex ``z`` is ``z / |z|``)
     complex_varies: bool = False
-    #: parameters that take a tuple written out at the call, kept a tuple (``cho_solve((c, lower), b)``;
-    #: a sequence written where any other parameter takes an array is the array numpy makes of it)
-    tuples: set = field(default_factory=set)
+    #: parameters that take a tuple, kept a tuple, with its length (``cho_solve((c, lower), b)``: 2; one
+    #: given by a name is written out; a sequence written where any other parameter takes an array is
+    #: the array numpy makes of it)
+    tuples: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.adjoint_asts = {p: ast.parse(t, mode="eval").body for p, t in self.adjoints.items()}

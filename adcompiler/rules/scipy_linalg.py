@@ -102,7 +102,7 @@ def scipy_linalg_rules() -> bool:
           b="_ad_sl_cho_solve_adjoint_b(g, c_and_lower, b)",
           tangents={"c_and_lower": "_ad_sl_cho_solve_tangent_c(t, c_and_lower, b, ans)",
                     "b": "_ad_sl_cho_solve_tangent_b(t, c_and_lower, b)"},
-          result=_cho_solve_kind, doc="the factor read from its triangle of c").tuples = {"c_and_lower"}
+          result=_cho_solve_kind, doc="the factor read from its triangle of c").tuples = {"c_and_lower": 2}
     _rule(sl.solve, "a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True, "
                     "assume_a=None, transposed=False",
           dict(_FLAGS, assume_a=S.STRUCTURES + (..., _STRUCTURE + ", 'diagonal')")),

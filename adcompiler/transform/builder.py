@@ -234,8 +234,7 @@ class FormBuilder:
             if isinstance(a, ast.AST) and any(self.active(n.id) for n in value_names(a)):
                 why = rule.refuse_when(bound, p)
                 if why:
-                    self.err(s, f"{rule.name}: {why}", "give the call constant arguments where it has no derivative.",
-                             NoDerivativeError)
+                    self.err(s, f"{rule.name}: {why}", "give the call constant arguments where it has no derivative.")
 
     def check_objects(self, rule, bound, s):
         """Refuse an operand of a differentiated call that is no array or number (a
