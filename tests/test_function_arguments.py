@@ -10,6 +10,7 @@ from kernels_callables import (
     damped,
     decay,
     euler,
+    optional_rhs,
     passes_a_lambda,
     passes_numpy_functions,
     pendulum,
@@ -54,6 +55,14 @@ def test_a_function_returning_values():
 def test_passed_on_to_another_helper():
     check_everywhere(twice, Const(decay), Duplicated(np.array([0.5, 1.5]), np.zeros(2)), Const(0.2), Const(4),
                      out="y")
+
+
+def test_an_optional_function_left_none_or_given():
+    """``if f is None`` of a parameter holding None or a function is decided when the code is
+    made, for each (the branch calling None was refused)."""
+    for f in (None, decay, np.tanh):
+        check_everywhere(optional_rhs, Duplicated(np.array([0.5, 1.5, 2.0]), np.zeros(3)), Const(0.1), Const(4),
+                         Const(f), out="y")
 
 
 def test_a_numpy_function_passed():

@@ -38,6 +38,7 @@ class Resolver:
             self.closure = {}
         self.globals = self.func.__globals__
         self.bound = {}   # parameters holding a function (bind_functions)
+        self.nones = set()
         self.attributes: dict = {}   # "m.helper" -> what it named (a module's attribute may be replaced)
         self.lifted = getattr(pf, "lifted", {})   # nested functions, lifted out (frontend/nested.py)
 
@@ -48,6 +49,8 @@ class Resolver:
         stored = {n.id for n in ast.walk(self.pf.tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
         self.bound = {p: k.value for p, k in zip(params, kinds)
                       if getattr(k, "cls", None) == "function" and p not in stored}
+        #: parameters never bound again that hold None (an optional callback left out)
+        self.nones = {p for p, k in zip(params, kinds) if getattr(k, "cls", None) == "none" and p not in stored}
 
     def is_local(self, name: str) -> bool:
         return name in self.locals

@@ -44,10 +44,16 @@ class StatementRewrite:
 
     def fixed_test(self, test):
         """``True``/``False`` for a test of a non-local name against None (``prev is None``,
-        ``prev is not None``), else None."""
+        ``prev is not None``), or of a parameter never bound again holding a function or None
+        (an optional callback: the code is made for each), else None."""
         if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot))
-                and isinstance(test.left, ast.Name) and not self.res.is_local(test.left.id)
-                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+                and isinstance(test.left, ast.Name) and isinstance(test.comparators[0], ast.Constant)
+                and test.comparators[0].value is None):
+            return None
+        name = test.left.id
+        if name in self.res.bound or name in self.res.nones:   # (a parameter: a function, or None, given)
+            return (name in self.res.nones) == isinstance(test.ops[0], ast.Is)
+        if self.res.is_local(name):
             return None
         try:
             value = self.res.lookup(test.left.id, test)
