@@ -351,3 +351,7 @@ def fortran_written(A):
     r = np.asfortranarray(A)
     r[0] *= 3.0
     return (A * A).sum() + np.sum(np.asfortranarray(A.T) ** 3)
+
+
+def gram_row_(y, A):
+    y[:] = (A.T @ A)[0]   # (A.T's adjoint has no numba version: the numba backend refuses it)

@@ -143,6 +143,8 @@ class _Plan:
                 ignored = {id(a) for call in ast.walk(head) if isinstance(call, ast.Call)
                            for k, a in enumerate(call.args) if self.passed(call, k)}
                 for node in ast.walk(head):
+                    if isinstance(node, ast.Name) and node.id in self.aliases and isinstance(node.ctx, ast.Load):
+                        return False   # (an alias's shadow passed on, even to a callee ignoring it: kept)
                     if isinstance(node, ast.Name) and (node.id in params or node.id in self.fresh
                                                        or node.id in self.aliases) and id(node) not in ignored:
                         placed = isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) \

@@ -136,3 +136,21 @@ def test_a_name_bound_to_other_arrays_stays_refused_or_right():
         check_grads(aliased_then_other, *args(), mode=ReverseSplitWithPrimal, engine=Numba)
     except BackendError as e:
         assert "test_split_aliases.py" in str(e)
+
+
+def _grow(a, b):
+    a += b * b
+
+
+def passed_to_a_helper(y, x):
+    _grow(y, x)
+    y *= 2.0
+
+
+def test_an_alias_passed_to_a_helper_stays_refused_or_right():
+    """The argument under another name passed on to a helper's halves: its shadow is read
+    there, so nothing may be dropped (a dropped binding read as a missing name)."""
+    try:
+        check_grads(passed_to_a_helper, _dup(4), _dup(4), mode=ReverseSplitWithPrimal, engine=Numba)
+    except BackendError as e:
+        assert "test_split_aliases.py" in str(e) and "NameError" not in str(e)
