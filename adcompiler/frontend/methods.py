@@ -148,6 +148,9 @@ class MethodRewrite:
 
     def attribute(self, e):
         obj = self.res.resolve_attr(e)
+        if obj is not MISSING and isinstance(e.value, ast.Name) and not self.res.is_local(e.value.id) \
+                and isinstance(self.res.lookup(e.value.id, e), np.ndarray):
+            obj = MISSING   # (a module's array: H.T, H.real are its views, as of an argument)
         if obj is not MISSING:
             if isinstance(obj, (int, float)):
                 return e   # e.g. math.pi, np.pi: a constant

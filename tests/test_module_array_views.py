@@ -1,0 +1,28 @@
+"""A module's array read through ``.T`` (a Kalman filter's ``F @ P @ F.T + Q`` with ``F``,
+``H`` at module level): the transpose is a view of the module's array, as of an argument
+(it was refused as "a ndarray, not a number or an array"). Every entry point against
+central differences."""
+import numpy as np
+from everywhere import check_everywhere
+
+from adcompiler import Active, Duplicated
+
+F = np.array([[1.0, 0.1], [0.0, 1.0]])
+H = np.array([[1.0, 0.0]])
+Q = np.eye(2) * 0.01
+
+
+def kalman_step(x, P, z, r):
+    x[:] = F @ x
+    P[:] = F @ P @ F.T + Q
+    S = H @ P @ H.T + r
+    K = P @ H.T / S[0, 0]
+    x += (K * (z - H @ x)).ravel()
+    P[:] = P - K @ H @ P
+    return float(np.sum(x ** 2) + np.trace(P) + S[0, 0] * H.T[0, 0])
+
+
+def test_a_module_array_transposed_everywhere():
+    x, P = np.array([0.5, -0.2]), np.array([[1.0, 0.2], [0.2, 0.5]])
+    check_everywhere(kalman_step, Duplicated(x, np.zeros(2)), Duplicated(P, np.zeros((2, 2))),
+                     Duplicated(np.array([0.7]), np.zeros(1)), Active(0.3), ret=Active, tapes=("autograd", "torch", "jax"))
