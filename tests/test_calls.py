@@ -476,3 +476,22 @@ def test_results_flattened_by_axis_none_are_one_dimensional(f):
     flatten: typed as rank 2, a float loss reading them was refused."""
     X = np.array([[0.3, -1.2, 2.0], [0.7, 1.1, -0.4]])
     check_everywhere(f, Duplicated(X, np.zeros_like(X)), out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _smooth(x, window_len=5, window="hanning"):
+    if window == "flat":
+        w = np.ones(window_len)
+    else:
+        w = np.hanning(window_len)
+    return np.convolve(w / w.sum(), x, mode="valid")
+
+
+def smoothed_cubes(x):
+    return float(np.sum(_smooth(x, 5) ** 3) + np.sum(_smooth(x, 3, "flat") ** 2))
+
+
+def test_a_helper_string_default_left_out():
+    """A helper's default that is a string (a mode: window='hanning'), left out at the call:
+    written into the call as numbers are (it was refused as not a number)."""
+    check_everywhere(smoothed_cubes, Duplicated(np.linspace(0.0, 2.0, 12), np.zeros(12)), ret=Active,
+                     tapes=("autograd", "torch", "jax"))

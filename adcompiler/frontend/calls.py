@@ -344,10 +344,10 @@ class CallRewrite:
             sources.append(bound.arguments.get(p.name))
             if p.name in bound.arguments:
                 args.append(self.atom(bound.arguments[p.name]))
-            elif isinstance(p.default, (int, float, bool)) or p.default is None:
-                args.append(ast.Constant(p.default))
+            elif isinstance(p.default, (int, float, bool, str)) or p.default is None:
+                args.append(ast.Constant(p.default))   # (a string: a mode, window='hanning')
             else:
-                self.err(e, f"the default value of `{p.name}` in `{target.__name__}` is not a number.",
+                self.err(e, f"the default value of `{p.name}` in `{target.__name__}` is not a number or a string.",
                          "pass the argument explicitly.")
         func = e.func if not isinstance(e.func, ast.Name) else ast.Name(e.func.id, ast.Load())
         call = ast.Call(func=func, args=args, keywords=[])
