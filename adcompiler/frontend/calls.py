@@ -74,10 +74,6 @@ def _np(name):
     return ast.Attribute(ast.Name("np", ast.Load()), name, ast.Load())
 
 
-def _len(name):
-    return ast.Call(ast.Name("len", ast.Load()), [ast.Name(name, ast.Load())], [])
-
-
 class CallRewrite:
     """Resolves calls and binds their arguments (mixed into ``normalize.Normalizer``)."""
 
@@ -355,32 +351,6 @@ class CallRewrite:
         ast.copy_location(call, e)
         self.views_checked_apart(e, call, sources)
         return call
-
-    def correlation(self, e, kw):
-        """``np.correlate(a, v, mode)`` as the convolution it is: ``np.convolve(a,
-        np.conj(v)[::-1], mode)`` for "valid" (its default) and "full"; for "same"
-        the full convolution's window numpy takes: from ``len(a) // 2`` where ``a``
-        is the shorter, else from ``(len(v) - 1) // 2``, ``max(len(a), len(v))`` long."""
-        a, v, mode = (e.args[k] if len(e.args) > k else kw.get(name, default)
-                      for k, name, default in ((0, "a", None), (1, "v", None), (2, "mode", ast.Constant("valid"))))
-        if not (isinstance(mode, ast.Constant) and mode.value in ("valid", "full", "same")):
-            self.err(e, "np.correlate with a mode that is not written out is not supported.",
-                     "write mode='valid', 'same' or 'full'.")
-        a, v = self.name_atom(a), self.name_atom(v)
-        flipped = ast.Subscript(ast.Call(_np("conj"), [ast.Name(v.id, ast.Load())], []),
-                                ast.Slice(None, None, ast.Constant(-1)), ast.Load())
-        conv = ast.Call(_np("convolve"), [ast.Name(a.id, ast.Load()), flipped],
-                        [ast.keyword("mode", ast.Constant("full" if mode.value == "same" else mode.value))])
-        if mode.value != "same":
-            return self.call(ast.fix_missing_locations(ast.copy_location(conv, e)))
-        start = ast.IfExp(ast.Compare(_len(a.id), [ast.Lt()], [_len(v.id)]),
-                          ast.BinOp(_len(a.id), ast.FloorDiv(), ast.Constant(2)),
-                          ast.BinOp(ast.BinOp(_len(v.id), ast.Sub(), ast.Constant(1)), ast.FloorDiv(), ast.Constant(2)))
-        first = self.name_atom(ast.fix_missing_locations(ast.copy_location(start, e)))
-        stop = ast.BinOp(ast.Name(first.id, ast.Load()), ast.Add(),
-                         ast.Call(ast.Name("max", ast.Load()), [_len(a.id), _len(v.id)], []))
-        window = ast.Subscript(conv, ast.Slice(ast.Name(first.id, ast.Load()), stop), ast.Load())
-        return self.subscript_load(ast.fix_missing_locations(ast.copy_location(window, e)))
 
     def views_checked_apart(self, e, call, sources):
         """Two arguments indexing one array (``step(traj[i - 1], traj[i])``), or two
