@@ -37,7 +37,7 @@ from ..runtime import views as _views
 from . import notes
 from .anf import is_index_expr
 from .inplace import HANDLERS, MASKED_FILL, VALUE_HANDLERS, reduction_where, ufunc_where
-from .methods import clip_bounds
+from .methods import _np, clip_bounds
 from .resolve import MISSING
 
 #: packages whose Python functions are not differentiated as the user's helpers (a function of
@@ -68,10 +68,6 @@ def _numpy_positional(target) -> list | None:
 #: numpy functions that are others under another name (as numpy defines them)
 SAME_AS = {f: g for f, g in ((getattr(np, "asanyarray", None), np.asarray), (getattr(np, "around", None), np.round),
                              (getattr(np, "concat", None), np.concatenate)) if f is not None and f is not g}
-
-
-def _np(name):
-    return ast.Attribute(ast.Name("np", ast.Load()), name, ast.Load())
 
 
 class CallRewrite:
