@@ -393,3 +393,47 @@ def test_a_grid_without_derivative_is_left_out_of_vjp_and_gradient():
         _interp_out(plus, x + e, xp, fp)
         _interp_out(minus, x - e, xp, fp)
         np.testing.assert_allclose(cot[1][k], ct @ (plus - minus) / (2 * eps), rtol=1e-6)
+
+
+_G = np.array([1.0, 2.0, 3.0])
+
+
+def _reads_g(x):
+    return np.sum(x * _G)
+
+
+def _doubles_and_reads_g(x):
+    x *= 2.0
+    return _reads_g(x)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: adcompiler.grad(_doubles_and_reads_g)(x),
+    lambda x: adcompiler.value_and_grad(_doubles_and_reads_g)(x),
+    lambda x: adcompiler.jvp(_doubles_and_reads_g, (x,), (np.ones(3),)),
+    lambda x: adcompiler.jacobian(_doubles_and_reads_g, x, out=0),
+    lambda x: adcompiler.vjp(_doubles_and_reads_g, x, out=0),
+    lambda x: adcompiler.hvp(_doubles_and_reads_g, (x,), (np.ones(3),)),
+])
+def test_a_written_argument_that_is_an_array_the_module_reads_is_refused(call):
+    """The transforms run on copies: a written argument that is ``_G`` itself, which a
+    helper reads from the module, would leave ``_G`` as it was (the function of numpy
+    gives 56 where the copy gives 28). Refused as ``autodiff`` refuses it."""
+    before = _G.copy()
+    with pytest.raises(AdCompilerError, match="memory of `_G`"):
+        call(_G)
+    assert np.array_equal(_G, before)
+    # a copy is differentiated: 2 * _G, against the finite differences of the function
+    x = _G.copy()
+    g = adcompiler.grad(_doubles_and_reads_g)(x)
+    e = np.eye(3) * 1e-6
+    fd = [(_doubles_and_reads_g(x + e[i]) - _doubles_and_reads_g(x - e[i])) / 2e-6 for i in range(3)]
+    assert np.allclose(g, fd)
+
+
+def test_an_argument_the_function_only_reads_may_be_an_array_of_its_module():
+    """Not written, the copy and the original give the same values: the partial derivative
+    with the module's array held fixed, 2 x _G."""
+    def quadratic(x):
+        return np.sum(x * _G * x)
+    assert np.allclose(adcompiler.grad(quadratic)(_G), 2 * _G * _G)

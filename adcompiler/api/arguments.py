@@ -18,6 +18,7 @@ from ..errors import (
     AliasingError,
     ShapeError,
 )
+from .copies import copy_values
 
 
 def is_float_array(a) -> bool:
@@ -129,56 +130,11 @@ def check_layout(name, x, dx, what, hint) -> None:
                          construct=f"Duplicated({name}, d{name})", hint=hint)
 
 
-def copy_values(args, f=None) -> list:
-    """``copy_value`` of each argument. Arguments that share memory (``f(x, x)``,
-    or views of one array) are copied apart, which is right only while ``f``
-    writes none of them: otherwise (the caller's call reads the write through
-    the other) they are refused, as ``autodiff`` refuses them."""
-    arrays = [(k, a) for k, v in enumerate(args) for a in _arrays_in(v)]   # (those inside containers too)
-    shared = {k for n, (k, a) in enumerate(arrays) for m, (j, b) in enumerate(arrays)
-              if m != n and np.may_share_memory(a, b) and np.shares_memory(a, b)}   # (the bounds first: cheap)
-    if shared and f is not None:
-        written = shared & _written_params(f, args)
-        if written:
-            raise AliasingError(
-                f"arguments {sorted(shared)} share memory and argument {min(written)} is written by "
-                f"`{getattr(f, '__name__', f)}`: the derivative is taken on copies of the arguments, which "
-                "would not share it.", hint="pass separate arrays (copy one of them).")
-    return [copy_value(a) for a in args]
-
-
-def _arrays_in(v) -> list:
-    """The arrays ``v`` is or holds (in tuples, lists and dict values, nested)."""
-    if isinstance(v, np.ndarray):
-        return [v]
-    if isinstance(v, (tuple, list)):
-        return [a for x in v for a in _arrays_in(x)]
-    if isinstance(v, dict):
-        return [a for x in v.values() for a in _arrays_in(x)]
-    return []
-
-
 def kind_of_argument(v):
     """The kind the analyses take a value passed as an argument for (an array by its
     rank and dtype)."""
     from ..analysis.kinds import array, kind_of_value
     return array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v)
-
-
-def _written_params(f, args) -> set:
-    """The positions of the parameters ``f`` writes, called with ``args`` (all,
-    where the analysis cannot tell)."""
-    import inspect
-
-    from .. import pipeline
-    from ..analysis.kinds import kind_of_value
-    kinds = [kind_of_argument(a) for a in args]
-    try:
-        params = list(inspect.signature(f).parameters.values())
-        kinds += [kind_of_value(p.default) for p in params[len(kinds):]]
-        return set(pipeline.analyse(f, tuple(kinds)).param_writes())
-    except (AdCompilerError, TypeError, ValueError):
-        return set(range(len(args)))
 
 
 def annotate(args, active_positions, f=None) -> list:
@@ -371,7 +327,6 @@ def check_dict_iteration(f, args, names) -> None:
 
 
 def _loop_over(f, dicts):
-    from ..errors import AdCompilerError
     from ..frontend.parse import parse_function
     try:
         pf = parse_function(f)
@@ -479,7 +434,7 @@ def without_underivable(f, args, positions, attempt) -> tuple:
     derivative), the first that ``attempt`` accepts, if another float argument is still
     differentiated: its derivative is None (not computed), and a warning says why. A
     refusal no such array lifts is raised as it was."""
-    from ..errors import AdCompilerError, AdCompilerWarning, NoDerivativeError
+    from ..errors import AdCompilerWarning, NoDerivativeError
     try:
         return attempt(tuple(positions)), tuple(positions)
     except NoDerivativeError as exc:

@@ -1,0 +1,101 @@
+"""The copies of the arguments the function transforms (``grad``, ``jvp``,
+``jacobian``...) run on, and the memory checks that make running on copies
+give what the call on the caller's arrays gives."""
+from __future__ import annotations
+
+import inspect
+import types
+
+import numpy as np
+
+from ..errors import AdCompilerError, AliasingError
+
+
+def copy_values(args, f=None) -> list:
+    """``copy_value`` of each argument. Arguments that share memory (``f(x, x)``,
+    or views of one array) are copied apart, which is right only while ``f``
+    writes none of them: otherwise (the caller's call reads the write through
+    the other) they are refused, as ``autodiff`` refuses them. So is a written
+    argument that is the memory of an array ``f`` (or a function it calls)
+    reads from its module or closure: the copy would leave that array as it was."""
+    from .arguments import copy_value
+    arrays = [(k, a) for k, v in enumerate(args) for a in _arrays_in(v)]   # (those inside containers too)
+    shared = {k for n, (k, a) in enumerate(arrays) for m, (j, b) in enumerate(arrays)
+              if m != n and np.may_share_memory(a, b) and np.shares_memory(a, b)}   # (the bounds first: cheap)
+    if shared and f is not None:
+        written = shared & _written_params(f, args)
+        if written:
+            raise AliasingError(
+                f"arguments {sorted(shared)} share memory and argument {min(written)} is written by "
+                f"`{getattr(f, '__name__', f)}`: the derivative is taken on copies of the arguments, which "
+                "would not share it.", hint="pass separate arrays (copy one of them).")
+    if f is not None and arrays:
+        _refuse_module_memory(f, args, arrays)
+    return [copy_value(a) for a in args]
+
+
+def _refuse_module_memory(f, args, arrays) -> None:
+    hidden = [(name, g) for name, v in module_memory(f, args) for g in _arrays_in(v)]
+    hit = {k: name for k, a in arrays for name, g in hidden
+           if np.may_share_memory(a, g) and np.shares_memory(a, g)}
+    if not hit:
+        return
+    written = set(hit) & _written_params(f, args)
+    if written:
+        k = min(written)
+        from .arguments import param_names
+        raise AliasingError(
+            f"`{param_names(f, len(args))[k]}` (argument {k}) is the memory of `{hit[k]}`, an array `{getattr(f, '__name__', f)}` reads from its "
+            "module or closure, and the function writes it: the derivative is taken on a copy of the "
+            "argument, which would leave that array as it was.",
+            construct=hit[k], hint="pass a copy (.copy()) of the array as the argument.")
+
+
+def module_memory(f, args=()) -> list:
+    """(name, value) of the arrays and containers ``f``, the functions it names
+    and the functions passed in ``args`` read from their modules or closures
+    (a superset: a function named but never called is counted too)."""
+    out, seen = [], set()
+    todo = [f, *(a for a in args if isinstance(a, types.FunctionType))]
+    while todo:
+        g = todo.pop()
+        g = getattr(g, "_function", g)   # (a wrapped kernel)
+        if not isinstance(g, types.FunctionType) or g.__code__ in seen:
+            continue
+        seen.add(g.__code__)
+        try:
+            cv = inspect.getclosurevars(g)
+        except (TypeError, ValueError):
+            continue
+        for name, obj in {**cv.globals, **cv.nonlocals}.items():
+            if isinstance(obj, (np.ndarray, dict, list, tuple)):
+                out.append((name, obj))
+            elif isinstance(obj, types.FunctionType) or hasattr(obj, "_function"):
+                todo.append(obj)
+    return out
+
+
+def _arrays_in(v) -> list:
+    """The arrays ``v`` is or holds (in tuples, lists and dict values, nested)."""
+    if isinstance(v, np.ndarray):
+        return [v]
+    if isinstance(v, (tuple, list)):
+        return [a for x in v for a in _arrays_in(x)]
+    if isinstance(v, dict):
+        return [a for x in v.values() for a in _arrays_in(x)]
+    return []
+
+
+def _written_params(f, args) -> set:
+    """The positions of the parameters ``f`` writes, called with ``args`` (all,
+    where the analysis cannot tell)."""
+    from .. import pipeline
+    from ..analysis.kinds import kind_of_value
+    from .arguments import kind_of_argument
+    kinds = [kind_of_argument(a) for a in args]
+    try:
+        params = list(inspect.signature(f).parameters.values())
+        kinds += [kind_of_value(p.default) for p in params[len(kinds):]]
+        return set(pipeline.analyse(f, tuple(kinds)).param_writes())
+    except (AdCompilerError, TypeError, ValueError):
+        return set(range(len(args)))
