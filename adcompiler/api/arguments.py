@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ast
-import copy
 import functools
 import inspect
 import numbers
@@ -18,7 +17,7 @@ from ..errors import (
     AliasingError,
     ShapeError,
 )
-from .copies import copy_values
+from .copies import copy_values, layout_copy
 
 
 def is_float_array(a) -> bool:
@@ -30,38 +29,6 @@ def is_float_scalar(a) -> bool:
     """A float or complex scalar."""
     return isinstance(a, numbers.Complex) and not isinstance(a, (bool, np.bool_, numbers.Integral)) \
         and not isinstance(a, np.ndarray)
-
-
-def copy_value(a):
-    """A copy of an argument the caller keeps: an array in its own layout, a
-    container (dict, list, tuple) whole, anything else itself. (A container's
-    arrays written by the function changed the caller's, and each call of a
-    Hessian's or Jacobian's loop saw the last one's writes.)"""
-    if isinstance(a, np.ndarray):
-        return layout_copy(a)
-    if isinstance(a, (dict, list, tuple)):
-        return copy.deepcopy(a)
-    return a
-
-
-def layout_copy(a: np.ndarray) -> np.ndarray:
-    """A copy of ``a`` with ``a``'s strides (a step-sliced view's copy is strided
-    too): whether ``np.ravel``, ``reshape``... of it return a view or a copy is
-    as for the caller's array, so the function copied runs as the caller's
-    would (a contiguous copy turned ``v = np.ravel(X); v *= 2`` into a write of
-    ``X``). Arrays with repeated or odd strides are copied in order "K"."""
-    if a.flags.c_contiguous or a.flags.f_contiguous or a.dtype.hasobject:
-        return a.copy(order="K")
-    size = a.itemsize
-    steps = [s for s, n in zip(a.strides, a.shape) if n > 1]
-    if a.size == 0 or any(s == 0 or s % size for s in steps):
-        return a.copy(order="K")
-    lo = sum(min(0, (n - 1) * s) for s, n in zip(a.strides, a.shape) if n > 1) // size
-    hi = sum(max(0, (n - 1) * s) for s, n in zip(a.strides, a.shape) if n > 1) // size
-    buf = np.zeros(hi - lo + 1, a.dtype)
-    out = np.lib.stride_tricks.as_strided(buf[-lo:], a.shape, a.strides, writeable=True)
-    out[...] = a
-    return out
 
 
 def layout_zeros(a: np.ndarray) -> np.ndarray:
@@ -128,13 +95,6 @@ def check_layout(name, x, dx, what, hint) -> None:
         raise ShapeError(f"the {what} of `{name}` steps through memory otherwise than `{name}` (its strides, "
                          f"{dx.strides}, are not {x.strides}).",
                          construct=f"Duplicated({name}, d{name})", hint=hint)
-
-
-def kind_of_argument(v):
-    """The kind the analyses take a value passed as an argument for (an array by its
-    rank and dtype)."""
-    from ..analysis.kinds import array, kind_of_value
-    return array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v)
 
 
 def annotate(args, active_positions, f=None) -> list:

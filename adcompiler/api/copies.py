@@ -3,6 +3,7 @@
 give what the call on the caller's arrays gives."""
 from __future__ import annotations
 
+import copy
 import inspect
 import types
 
@@ -18,7 +19,6 @@ def copy_values(args, f=None) -> list:
     the other) they are refused, as ``autodiff`` refuses them. So is a written
     argument that is the memory of an array ``f`` (or a function it calls)
     reads from its module or closure: the copy would leave that array as it was."""
-    from .arguments import copy_value
     arrays = [(k, a) for k, v in enumerate(args) for a in _arrays_in(v)]   # (those inside containers too)
     shared = {k for n, (k, a) in enumerate(arrays) for m, (j, b) in enumerate(arrays)
               if m != n and np.may_share_memory(a, b) and np.shares_memory(a, b)}   # (the bounds first: cheap)
@@ -43,9 +43,8 @@ def _refuse_module_memory(f, args, arrays) -> None:
     written = set(hit) & _written_params(f, args)
     if written:
         k = min(written)
-        from .arguments import param_names
         raise AliasingError(
-            f"`{param_names(f, len(args))[k]}` (argument {k}) is the memory of `{hit[k]}`, an array `{getattr(f, '__name__', f)}` reads from its "
+            f"`{_name(f, k)}` (argument {k}) is the memory of `{hit[k]}`, an array `{getattr(f, '__name__', f)}` reads from its "
             "module or closure, and the function writes it: the derivative is taken on a copy of the "
             "argument, which would leave that array as it was.",
             construct=hit[k], hint="pass a copy (.copy()) of the array as the argument.")
@@ -75,6 +74,51 @@ def module_memory(f, args=()) -> list:
     return out
 
 
+def copy_value(a):
+    """A copy of an argument the caller keeps: an array in its own layout, a
+    container (dict, list, tuple) whole, anything else itself. (A container's
+    arrays written by the function changed the caller's, and each call of a
+    Hessian's or Jacobian's loop saw the last one's writes.)"""
+    if isinstance(a, np.ndarray):
+        return layout_copy(a)
+    if isinstance(a, (dict, list, tuple)):
+        return copy.deepcopy(a)
+    return a
+
+
+def layout_copy(a: np.ndarray) -> np.ndarray:
+    """A copy of ``a`` with ``a``'s strides (a step-sliced view's copy is strided
+    too): whether ``np.ravel``, ``reshape``... of it return a view or a copy is
+    as for the caller's array, so the function copied runs as the caller's
+    would (a contiguous copy turned ``v = np.ravel(X); v *= 2`` into a write of
+    ``X``). Arrays with repeated or odd strides are copied in order "K"."""
+    if a.flags.c_contiguous or a.flags.f_contiguous or a.dtype.hasobject:
+        return a.copy(order="K")
+    size = a.itemsize
+    steps = [s for s, n in zip(a.strides, a.shape) if n > 1]
+    if a.size == 0 or any(s == 0 or s % size for s in steps):
+        return a.copy(order="K")
+    lo = sum(min(0, (n - 1) * s) for s, n in zip(a.strides, a.shape) if n > 1) // size
+    hi = sum(max(0, (n - 1) * s) for s, n in zip(a.strides, a.shape) if n > 1) // size
+    buf = np.zeros(hi - lo + 1, a.dtype)
+    out = np.lib.stride_tricks.as_strided(buf[-lo:], a.shape, a.strides, writeable=True)
+    out[...] = a
+    return out
+
+
+def kind_of_argument(v):
+    """The kind the analyses take a value passed as an argument for (an array by its
+    rank and dtype)."""
+    from ..analysis.kinds import array, kind_of_value
+    return array(v.ndim, v.dtype.kind) if isinstance(v, np.ndarray) else kind_of_value(v)
+
+
+def _name(f, k) -> str:
+    code = getattr(f, "__code__", None)
+    names = code.co_varnames[:code.co_argcount] if code is not None else ()
+    return names[k] if k < len(names) else f"argument {k}"
+
+
 def _arrays_in(v) -> list:
     """The arrays ``v`` is or holds (in tuples, lists and dict values, nested)."""
     if isinstance(v, np.ndarray):
@@ -91,7 +135,6 @@ def _written_params(f, args) -> set:
     where the analysis cannot tell)."""
     from .. import pipeline
     from ..analysis.kinds import kind_of_value
-    from .arguments import kind_of_argument
     kinds = [kind_of_argument(a) for a in args]
     try:
         params = list(inspect.signature(f).parameters.values())

@@ -28,9 +28,9 @@ from .arguments import (
     fill_defaults,
     is_float_scalar,
     kernel_of,
-    kind_of_argument,
     layout_zeros,
 )
+from .copies import kind_of_argument
 from .forward import autodiff_forward
 from .reverse import autodiff
 from .transforms import _out_positions
