@@ -375,7 +375,7 @@ def _user_names(e: AdCompilerError, namer) -> None:
     e.reason = pattern.sub(lambda m: renamed[m.group(1)], e.reason)
     if e.hint:
         e.hint = pattern.sub(lambda m: renamed[m.group(1)], e.hint)
-    if e.construct and e.filename is None:   # (a construct of the normalized code: `_locate` finds the user's line)
+    if e.construct:   # (generated names are never the user's: a user's line keeps its own)
         e.construct = pattern.sub(lambda m: renamed[m.group(1)], e.construct)
     e.args = (e._format(),)
 

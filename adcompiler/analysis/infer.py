@@ -34,6 +34,8 @@ from .kinds import (
     int_power,
     join,
     kind_of_value,
+    matmul_kind,
+    maybe_number_product,
     numbers_of,
     sliced,
     stacked,
@@ -81,13 +83,7 @@ class Inference:
         if isinstance(e, ast.BinOp):
             lk, rk = self.expr(e.left), self.expr(e.right)
             if isinstance(e.op, ast.MatMult):
-                cx = "c" in (_dtype(lk), _dtype(rk))
-                if lk.ndim == 1 and rk.ndim == 1:
-                    return COMPLEX if cx else FLOAT
-                # a matrix and a vector: a vector; matrices (stacks of them): the larger rank
-                nd = None if lk.ndim is None or rk.ndim is None or 0 in (lk.ndim, rk.ndim) else \
-                    max(lk.ndim, rk.ndim) - (1 if 1 in (lk.ndim, rk.ndim) else 0)
-                return array(nd, "c" if cx else "f")
+                return matmul_kind(lk, rk)
             k = broadcast(lk, rk)
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
@@ -275,6 +271,8 @@ class Inference:
                 return FLOAT
             if len(arg_kinds) >= 2 and (arg_kinds[0].cls == "float" or arg_kinds[1].cls == "float"):
                 return broadcast(*arg_kinds[:2])
+            if len(arg_kinds) >= 2 and maybe_number_product(*arg_kinds[:2]):
+                return Kind("num", None, "f")
             return array(None)
         if name in ("full", "full_like"):
             k = self.alloc(name, e, arg_kinds)
@@ -497,3 +495,4 @@ def _complex_result(rule, k: Kind, kinds: dict) -> Kind:
     if k.dtype in ("f", None) and any(_dtype(a) == "c" for a in kinds.values() if a is not None):
         return COMPLEX if k.cls == "float" else Kind(k.cls, k.ndim, "c")
     return k
+

@@ -278,3 +278,24 @@ def sliced(elts: tuple, sl: ast.Slice) -> tuple:
         return elts[slice(*(const(b) for b in (sl.lower, sl.upper, sl.step)))]
     except ValueError:   # (a bound not known, or a step of 0)
         return elts
+
+
+def maybe_number_product(ka, kb) -> bool:
+    """Whether ``a @ b`` (``np.dot(a, b)``) may be a number where the ranks are
+    not known: neither operand is known to have two dimensions or more (a number,
+    not an array, which ``x += a @ b`` rebinds)."""
+    ranks = [k.ndim if k.cls == "array" else (0 if k.cls in ("float", "int", "bool") else None) for k in (ka, kb)]
+    return None in ranks and not any(r is not None and r >= 2 for r in ranks) and 0 not in ranks
+
+
+def matmul_kind(lk, rk) -> Kind:
+    """The kind of ``a @ b`` from its operands'."""
+    cx = "c" in (_dtype(lk), _dtype(rk))
+    if lk.ndim == 1 and rk.ndim == 1:
+        return COMPLEX if cx else FLOAT
+    if maybe_number_product(lk, rk):   # (vectors of unknown rank: a number, maybe)
+        return Kind("num", None, "c" if cx else "f")
+    # a matrix and a vector: a vector; matrices (stacks of them): the larger rank
+    nd = None if lk.ndim is None or rk.ndim is None or 0 in (lk.ndim, rk.ndim) else \
+        max(lk.ndim, rk.ndim) - (1 if 1 in (lk.ndim, rk.ndim) else 0)
+    return array(nd, "c" if cx else "f")

@@ -4,7 +4,16 @@ import ast
 
 import numpy as np
 
-from ..analysis.kinds import BOOL, COMPLEX, FLOAT, INT, Kind, _dtype, array
+from ..analysis.kinds import (
+    BOOL,
+    COMPLEX,
+    FLOAT,
+    INT,
+    Kind,
+    _dtype,
+    array,
+    maybe_number_product,
+)
 from .registry import defrule, lookup
 
 NUM = Kind("num", None, "f")
@@ -30,7 +39,7 @@ def _product_kind(rank, a="a", b="b"):
         ka, kb = kinds.get(a, FLOAT), kinds.get(b, FLOAT)
         na, nb = _nd(ka), _nd(kb)
         if na is None or nb is None:
-            return array(None) if "array" in (ka.cls, kb.cls) else NUM
+            return array(None) if "array" in (ka.cls, kb.cls) and not maybe_number_product(ka, kb) else NUM
         nd = rank(na, nb, bound)
         return array(None) if nd is None else _of_rank(nd, ka, kb)
     return result

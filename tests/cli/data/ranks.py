@@ -30,3 +30,9 @@ def _bump(P):
 def calls_helper(X, a):
     X[0] = X[0] * a[0]
     _bump(X)
+
+
+def product_added(x):
+    r = 0.0
+    r += (x * 0.5) @ x
+    return float(r + x[0])
