@@ -348,6 +348,16 @@ def fill_defaults(f, args: list) -> list:
     return list(args) + [A.Const(d) for d in defaults[len(args) - first:]]
 
 
+def brief(v) -> str:
+    """``v`` named in a message without its values (an annotation of a large array)."""
+    if isinstance(v, np.ndarray):
+        return f"an array of shape {v.shape}"
+    if isinstance(v, (A.Duplicated, A.Const, A.Active)):
+        return f"{type(v).__name__}({brief(v.val)}{', ...' if isinstance(v, A.Duplicated) else ''})"
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def param_names(f, n):
     code = getattr(f, "__code__", None)
     if code is None:

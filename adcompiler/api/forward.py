@@ -12,14 +12,15 @@ from .. import pipeline
 from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, AliasingError, ShapeError
-from .arguments import check_alias as _check_alias
 from .arguments import (
+    brief,
     check_dict_iteration,
     check_layout,
     kernel_of,
     layout_copy,
     shadows_in_layout,
 )
+from .arguments import check_alias as _check_alias
 from .arguments import fill_defaults as _fill_defaults
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
@@ -30,8 +31,9 @@ def _ret_name(ret) -> str:
         return "Duplicated"
     if ret in (A.Const, None) or isinstance(ret, A.Const):
         return "Const"
-    raise ActivityError(f"in forward mode the return activity is Duplicated or Const, not {ret!r}.",
-                        construct=repr(ret), hint="use Duplicated to get the return value's tangent.")
+    what = brief(ret)
+    raise ActivityError(f"in forward mode the return activity is Duplicated or Const, not {what}.",
+                        construct=what, hint="use Duplicated to get the return value's tangent.")
 
 
 def _check(args, names):

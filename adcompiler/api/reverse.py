@@ -20,6 +20,7 @@ from ..runtime.checkpoint import parse_bytes
 from . import explain, repeats
 from .arguments import (
     annotate,
+    brief,
     check_dict_iteration,
     check_layout,
     derivative,
@@ -46,8 +47,10 @@ def _ret_name(ret) -> str:
     if ret in (A.Duplicated, A.DuplicatedNoNeed):
         raise ActivityError("a Duplicated return activity exists only in forward mode.",
                             construct="Duplicated", hint="use Active (a float return) or Const in reverse mode.")
-    raise ActivityError(f"the return activity must be Active or Const, not {ret!r}.",
-                        construct=repr(ret), hint="pass the class Active or Const.")
+    what = brief(ret)
+    raise ActivityError(f"the return activity must be Active or Const, not {what}.", construct=what,
+                        hint="pass the class Active or Const after the function, before the arguments: "
+                             "autodiff(Reverse, f, Const, Duplicated(x, dx), ...).")
 
 
 def _act_name(a) -> str:
