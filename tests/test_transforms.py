@@ -437,3 +437,19 @@ def test_an_argument_the_function_only_reads_may_be_an_array_of_its_module():
     def quadratic(x):
         return np.sum(x * _G * x)
     assert np.allclose(adcompiler.grad(quadratic)(_G), 2 * _G * _G)
+
+
+def _squares(s, a):
+    s[:] = a * a
+
+
+def test_the_pullback_of_vjp_with_out_is_taken_where_vjp_was_called():
+    """The caller changes its array between ``vjp`` and the pullback (an optimiser's
+    step): the pullback is the derivative at the outputs' point, 2a of the old a
+    (it was 2a of the new one), as autograd's vjp gives."""
+    a = np.array([1.0, 2.0, 3.0])
+    outs, pullback = vjp(_squares, np.zeros(3), a, out="s")
+    a += 10.0
+    got = pullback(np.ones(3))[1]
+    ref = autograd.make_vjp(lambda v: v * v)(np.array([1.0, 2.0, 3.0]))[0](np.ones(3))
+    assert np.allclose(outs, [1.0, 4.0, 9.0]) and np.allclose(got, ref)

@@ -92,7 +92,8 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
     the final values of those arguments (a tuple for several) and
     ``pullback(*cts)`` takes one cotangent per output and returns the
     cotangents of every argument's initial value. Each ``pullback`` call runs
-    the function again on fresh copies.
+    the function again on fresh copies of the arguments as they were when
+    ``vjp`` was called (the caller may change its arrays in between).
     """
     f = kernel_of(f)
     if out is None:
@@ -107,6 +108,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
         return float(value), pullback_value
     outs = _out_positions(f, out, args)
     outputs = _run_outputs(f, args, outs)
+    args = tuple(copy_values(args))   # (the point the pullback is taken at: not the caller's arrays changed since)
 
     def pullback(*cts: Any) -> tuple:
         if len(cts) != len(outs):
