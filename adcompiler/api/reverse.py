@@ -473,12 +473,28 @@ def adjoint_source(f: Callable, *activities: Any, ret: Any = None) -> str:
             a = _wrap(a)
             acts.append(_act_name(a))
             kinds.append(_kind(a))
+    for d in _omitted_defaults(f, len(acts)):   # (classes given: the defaults left out are Const values)
+        acts.append("Const")
+        kinds.append(_kind(A.Const(d)))
     if ret is None:
         an = pipeline.analyse(f, tuple(kinds))
         ret = "Active" if an.has_return else "Const"
     else:
         ret = _ret_name(ret)
     return pipeline.reverse_module(f, tuple(kinds), tuple(acts), ret == "Active").source
+
+
+def _omitted_defaults(f, given: int) -> list:
+    """The default values of the parameters of ``f`` after the first ``given``
+    (none where a parameter left out has no default: the count is refused later)."""
+    import inspect
+    try:
+        params = list(inspect.signature(f).parameters.values())[given:]
+    except (TypeError, ValueError):
+        return []
+    if any(p.default is p.empty or p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
+        return []
+    return [p.default for p in params]
 
 
 __all__ = ["AdCompilerError", "adjoint_source", "autodiff", "autodiff_thunk", "gradient"]

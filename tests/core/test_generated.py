@@ -104,3 +104,21 @@ def test_untouched_duplicated_keeps_its_shadow_exactly():
     d = ad.autodiff(K.seed, ad.Const, ad.Duplicated(s, ds), ad.Duplicated(a, np.zeros(3)), ad.Const(b))
     assert d == (None, None, None)
     np.testing.assert_array_equal(extra, [1.5, -2.0, 3.25])
+
+
+def _scaled_power(s, a, scale=2.0, power=2):
+    s[:] = scale * a ** power
+
+
+def test_adjoint_source_of_classes_fills_the_defaults_left_out():
+    """As every entry point does: the defaults left out are Const values (their kinds
+    from the defaults), and the module's gradient is the finite differences'."""
+    src = ad.adjoint_source(_scaled_power, ad.Duplicated, ad.Duplicated)
+    assert "def _scaled_power_reverse(s, ds, a, da, scale, power" in src
+    with_values = ad.adjoint_source(_scaled_power, ad.Duplicated(np.zeros(3), np.zeros(3)),
+                                    ad.Duplicated(np.ones(3), np.zeros(3)), ad.Const(2.0), ad.Const(2))
+    assert "def _scaled_power_reverse(s, ds, a, da, scale, power" in with_values
+    a0 = np.array([0.5, 1.0, 1.5])
+    s, ds, a, da = np.zeros(3), np.ones(3), a0.copy(), np.zeros(3)
+    ad.autodiff(ad.Reverse, _scaled_power, ad.Const, ad.Duplicated(s, ds), ad.Duplicated(a, da))
+    assert np.allclose(da, 4.0 * a0)   # d/da of 2 a^2
