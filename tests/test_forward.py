@@ -215,3 +215,16 @@ def test_a_read_only_tangent_of_a_written_argument_is_refused_before_running(bac
     with pytest.raises(ad.AdCompilerError, match="read-only"):
         ad.autodiff(ad.Forward, _running_products, ad.Duplicated, ad.Duplicated(x, dx), backend=backend)
     np.testing.assert_array_equal(x, x0)
+
+
+def _scaled_sum(x, n):
+    return float(np.sum(x * n))
+
+
+@pytest.mark.parametrize("n", [3, np.int64(3), True])
+def test_an_integer_scalar_is_refused_a_tangent_as_reverse_mode_refuses_it_active(n):
+    x = np.ones(3)
+    with pytest.raises(ad.AdCompilerError, match="integer"):
+        ad.autodiff(ad.Forward, _scaled_sum, ad.Duplicated, ad.Duplicated(x, np.ones(3)), ad.Duplicated(n, 1.0))
+    t = ad.autodiff(ad.Forward, _scaled_sum, ad.Duplicated, ad.Duplicated(x, np.ones(3)), ad.Const(n))
+    assert np.isclose(t[0], 3.0 * float(n))

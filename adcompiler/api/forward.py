@@ -53,8 +53,12 @@ def _check(args, names):
                                      construct=f"Duplicated({name}, d{name})", hint=f"use np.zeros_like({name}).")
                 check_layout(name, x, dx, "tangent",
                              f"create the tangent with np.zeros_like({name}) (or a copy in {name}'s order).")
-            elif isinstance(x, (float, np.floating, complex, np.complexfloating)) or (
-                    isinstance(x, (int, np.integer)) and not isinstance(x, bool)):
+            elif isinstance(x, (int, np.integer, bool, np.bool_)):
+                raise ActivityError(f"`{name}` is Duplicated but is an integer ({type(x).__name__}): integers "
+                                    "carry no derivatives (reverse mode refuses Active for them too).",
+                                    construct=f"Duplicated({name}, ...)",
+                                    hint=f"pass Const({name}), or Duplicated(float({name}), tangent) for a real number.")
+            elif isinstance(x, (float, np.floating, complex, np.complexfloating)):
                 if not isinstance(dx, (float, int, np.floating, np.integer, complex, np.complexfloating)):
                     raise ShapeError(f"the tangent of the scalar `{name}` must be a float.",
                                      construct=f"Duplicated({name}, d{name})", hint="pass a float tangent.")
