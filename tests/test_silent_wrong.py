@@ -401,3 +401,16 @@ def test_read_only_views_after_the_writes(rng):
     A, v, o = rng.uniform(0.5, 1.5, (3, 3)), rng.uniform(0.5, 1.5, 3), rng.uniform(0.5, 1.5, 3)
     check_everywhere(K.views_after_the_writes, Duplicated(A, np.zeros((3, 3))), Duplicated(v, np.zeros(3)),
                      Duplicated(o, np.zeros(3)), out="out")
+
+
+def _fills(x, s):
+    x[[0, 1]].fill(s)        # a copy: x unchanged
+    x[2:].fill(s * 2.0)      # a view: written
+    x[0:1].fill(s)
+    return float(np.sum(x * x))
+
+
+def test_fill_of_a_view_writes_it_and_of_a_copy_nothing(rng):
+    """`x[2:].fill(s)` was refused ("this store target is not supported") where
+    `x[2:] = s` was not; a fancy-indexed copy's fill changes nothing."""
+    check_everywhere(_fills, Duplicated(rng.uniform(1, 2, 5), np.zeros(5)), Active(0.3), ret=Active)

@@ -481,6 +481,8 @@ def put_method(nz, call, arr):
 
 
 def fill_method(nz, call, arr):
+    if not isinstance(arr, ast.Name):   # (x[2:].fill(s): into the view, bound to a name; a copy's fill is lost)
+        arr = nz.atom(arr)
     nz.store(ast.Subscript(arr, ast.Constant(Ellipsis), ast.Store()), nz.atom(call.args[0]), call)
     return ast.Constant(None)
 
