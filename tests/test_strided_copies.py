@@ -212,3 +212,17 @@ def test_split_mode_refuses_a_shadow_in_another_layout():
     x = np.array([0.3, -0.2, 0.5, 0.1])
     with pytest.raises(ShapeError, match="steps through memory"):
         fwd(Duplicated(x, np.zeros((4, 2))[:, 0]))
+
+
+def _inner(x, y):
+    return float(np.sum(x * y))
+
+
+def test_one_shadow_in_another_order_for_an_array_passed_twice():
+    """f(A, A) with one F-ordered shadow object for both (A in C order): each got its
+    own copy in A's layout, which no longer shared memory, and the call was refused;
+    one copy serves both now: the seed plus 2A."""
+    A = np.arange(1.0, 7.0).reshape(2, 3)
+    dF = np.asfortranarray(np.ones((2, 3)))
+    ad.autodiff(ad.Reverse, _inner, ad.Active, ad.Duplicated(A, dF), ad.Duplicated(A, dF))
+    assert np.allclose(dF, 1.0 + 2.0 * A) and dF.flags.f_contiguous

@@ -61,12 +61,14 @@ def shadows_in_layout(args) -> tuple:
             break
     else:
         return args, None
-    swaps, out = [], []
+    swaps, out, made = [], [], {}
     for a in args:
-        if type(a) is A.Duplicated and isinstance(a.val, np.ndarray) and \
+        if type(a) is A.Duplicated and (id(a.val), id(a.dval)) in made:   # (f(A, A), one shadow: one copy)
+            a = A.Duplicated(a.val, made[id(a.val), id(a.dval)])
+        elif type(a) is A.Duplicated and isinstance(a.val, np.ndarray) and \
                 isinstance(a.dval, np.ndarray) and a.val.shape == a.dval.shape and a.val.dtype == a.dval.dtype \
                 and a.dval.flags.writeable and not same_strides(a.val, a.dval):
-            work = layout_copy(a.val)
+            work = made[id(a.val), id(a.dval)] = layout_copy(a.val)
             if same_strides(a.val, work):   # (not for repeated strides: a broadcast array; refused later)
                 work[...] = a.dval
                 swaps.append((a.dval, work))
