@@ -495,3 +495,25 @@ def test_a_helper_string_default_left_out():
     written into the call as numbers are (it was refused as not a number)."""
     check_everywhere(smoothed_cubes, Duplicated(np.linspace(0.0, 2.0, 12), np.zeros(12)), ret=Active,
                      tapes=("autograd", "torch", "jax"))
+
+
+def _products(x, y):
+    return float(np.sum(x * y))
+
+
+def _scales_second(x, y):
+    y *= 2.0
+    return float(np.sum(x * y))
+
+
+def test_one_array_duplicated_and_const_is_the_partial_derivative_and_refused_when_written():
+    """docs/semantics.md: `f(Duplicated(x, dx), Const(x))` holds the second argument
+    constant where the function writes neither (autograd's grad in the first argument
+    of f(x, x)); where it writes one, refused."""
+    import autograd
+    x = np.array([1.0, 2.0, 3.0])
+    dx = np.zeros(3)
+    autodiff(Reverse, _products, Active, Duplicated(x, dx), Const(x))
+    assert np.allclose(dx, autograd.grad(lambda a, b: (a * b).sum(), 0)(x, x))
+    with pytest.raises(AdCompilerError, match="share memory"):
+        autodiff(Reverse, _scales_second, Active, Duplicated(x, np.zeros(3)), Const(x))
