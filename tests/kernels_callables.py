@@ -82,3 +82,22 @@ def optional_rhs(y, h, n, f=None):
             y[:] = y - h * y
         else:
             y[:] = y + h * f(y)
+
+
+def euler_loss(f, y0, p, h, n):
+    """A float-returning integrator over a copy of its state: the bare differentiate."""
+    y = y0.copy()
+    k = np.zeros_like(y)
+    for _ in range(n):
+        f(y, p, k)
+        y = y + h * k
+    return float(np.sum(y * y))
+
+
+def linear_rhs(y, p, dy):
+    dy[:] = -p * y
+
+
+def rhs_scaling_p(y, p, dy):
+    p *= 1.01
+    dy[:] = -p * y

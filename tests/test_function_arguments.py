@@ -10,12 +10,15 @@ from kernels_callables import (
     damped,
     decay,
     euler,
+    euler_loss,
+    linear_rhs,
     optional_rhs,
     passes_a_lambda,
     passes_numpy_functions,
     pendulum,
     pendulum_loss,
     rebinds,
+    rhs_scaling_p,
     rk4,
     twice,
     two_systems,
@@ -169,3 +172,18 @@ def test_second_order_and_jvp():
     _, tangent = ad.jvp(rk4, (pendulum, y0.copy(), p, 0.1, 8), (None, v, 0.4, None, None), out="y")
     np.testing.assert_allclose(tangent, (ref(y0 + eps * v, p + eps * 0.4) - ref(y0 - eps * v, p - eps * 0.4))
                                / (2 * eps), rtol=1e-6)
+
+
+def test_the_bare_differentiate_of_a_kernel_calling_its_function_parameter():
+    """Refused at the decoration ("writes ['p'] in place": the call of `f` was read as
+    writing every argument); the writes are known at the call, when `f` is. A function
+    that writes `p` is refused then, before the caller's array is written."""
+    autograd = require("autograd")
+    bare = ad.differentiate(euler_loss, const=("f",))
+    y0 = np.array([1.0, 2.0])
+    g = autograd.grad(lambda y: bare(linear_rhs, y, np.array([0.7, 0.7]), 0.1, 5))(y0)
+    np.testing.assert_allclose(g, 2 * (1 - 0.07) ** 10 * y0, rtol=1e-12)
+    p = np.array([0.7, 0.7])
+    with pytest.raises(AdCompilerError, match=r"writes \['p'\] in place"):
+        autograd.grad(lambda y: bare(rhs_scaling_p, y, p, 0.1, 5))(y0)
+    assert np.array_equal(p, [0.7, 0.7])

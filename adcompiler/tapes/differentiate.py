@@ -142,7 +142,10 @@ class Differentiated:
             # writes by the parameter's own name refused now; the others (``v = x[i]; v += e``,
             # ``x *= 2`` of a float) when the arguments' kinds are known (``split.check_writes``)
             # (a parameter rebound first, ``x = x.copy(); x[i] += ...``, is decided by the analysis too)
-            self.refuse_writes(frozenset(written_params(f_, through_memory=True, direct=True))
+            # (a parameter called as a function, ``f(y, p, k)``: its writes are known when the function
+            # passed is, at the call, ``split._check_writes``)
+            called = {p: None for p in _called_params(f_, self.params)}
+            self.refuse_writes(frozenset(written_params(f_, through_memory=True, direct=True, functions=called))
                                - frozenset(rebound_params(f_)))
         self._index = {name: i for i, name in enumerate(self.inputs)}
         self._thunks: dict = {}
@@ -314,3 +317,15 @@ def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = No
         raise ActivityError(f"differentiate: expected a function, got {f_!r}.",
                             hint="pass options by keyword: differentiate(out='s', like='a').")
     return Differentiated(f_, out, like, const, scratch, backend, checkpoint)
+
+
+def _called_params(f_, params) -> set:
+    """The parameters ``f_``'s body calls by name (functions passed as arguments)."""
+    import ast
+    import textwrap
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f_)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    return {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+            and n.func.id in params}
