@@ -198,13 +198,14 @@ def _reverse_function(module, func, kinds, acts, ret_active, main, hook, an, key
     check_read_only_views(ctx, an.body)
     check_scalar_conversions(ctx, an.body)
     ctx.is_callee = not main
-    module.check_free_names(an)
+    renames = module.check_free_names(an)
     info = FunctionInfo(func, an.pf.name, module.unique(f"{an.pf.name}_fwd"), module.unique(f"{an.pf.name}_rev"),
                         an.params, acts, ret_active)
     module.memo[key] = info
     sweeps = Sweeps(ctx, an.body)
     info.loops_kept_plain = dict(sweeps.checkpoint_skipped)                # for the memory report
     module.add_reverse(info, ctx, sweeps, fused=main)                      # reverse sweeps (+ peepholes)
+    module.rename_free(renames, {info.fwd_name, info.rev_name, info.fused_name})
     return info
 
 
@@ -225,12 +226,13 @@ def forward_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     check_tuple_elements(ctx, an.body)
     check_read_only_views(ctx, an.body)
     check_scalar_conversions(ctx, an.body)
-    module.check_free_names(an)
+    renames = module.check_free_names(an)
     name = module.unique(an.pf.name + ("_forward" if main else "_fwdtan") + ("_batch" if batch else ""))
     info = FunctionInfo(func, an.pf.name, name, name, an.params, acts, ret_active)
     module.memo[key] = info
     body = (BatchForwardBuilder if batch else ForwardBuilder)(ctx).block(an.body)   # tangents
     module.add_forward(info, ctx, body, main, batch)
+    module.rename_free(renames, {info.fwd_name, info.fused_name})
     return info
 
 

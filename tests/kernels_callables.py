@@ -101,3 +101,34 @@ def linear_rhs(y, p, dy):
 def rhs_scaling_p(y, p, dy):
     p *= 1.01
     dy[:] = -p * y
+
+
+def decay_at(c):
+    """A factory: each right-hand side holds its own rate `c`."""
+    def rhs(y, dy):
+        dy[:] = -c * y * y
+    return rhs
+
+
+slow, fast = decay_at(0.5), decay_at(2.0)
+
+
+def two_rates(y0):
+    """Two closures of one factory in one kernel: each reads its own `c`."""
+    y = y0.copy()
+    k = np.zeros_like(y)
+    for _ in range(3):
+        slow(y, k)
+        y = y + 0.1 * k
+        fast(y, k)
+        y = y + 0.1 * k
+    return float(np.sum(y * y))
+
+
+def two_rates_given(f, g, y, h):
+    """The same, the closures passed as arguments; y written in place."""
+    k = np.zeros_like(y)
+    f(y, k)
+    y += h * k
+    g(y, k)
+    y += h * k

@@ -11,6 +11,7 @@ from kernels_callables import (
     decay,
     euler,
     euler_loss,
+    fast,
     linear_rhs,
     optional_rhs,
     passes_a_lambda,
@@ -20,7 +21,10 @@ from kernels_callables import (
     rebinds,
     rhs_scaling_p,
     rk4,
+    slow,
     twice,
+    two_rates,
+    two_rates_given,
     two_systems,
 )
 from optional import require
@@ -187,3 +191,16 @@ def test_the_bare_differentiate_of_a_kernel_calling_its_function_parameter():
     with pytest.raises(AdCompilerError, match=r"writes \['p'\] in place"):
         autograd.grad(lambda y: bare(rhs_scaling_p, y, p, 0.1, 5))(y0)
     assert np.array_equal(p, [0.7, 0.7])
+
+
+def test_two_closures_of_one_factory_in_one_kernel(rng):
+    """Refused ("the name `c` means different things"): each closure's generated code
+    reads its own rate now, under its own name in the module."""
+    y0 = rng.uniform(0.5, 1.0, 3)
+    check_everywhere(two_rates, Duplicated(y0, np.zeros(3)), ret=Active)
+    check_everywhere(two_rates_given, Const(slow), Const(fast), Duplicated(y0.copy(), rng.uniform(-1, 1, 3)),
+                     Const(0.1), out="y")
+    g = ad.grad(two_rates)(y0)
+    eps, e = 1e-6, np.eye(3)
+    fd = [(two_rates(y0 + eps * e[i]) - two_rates(y0 - eps * e[i])) / (2 * eps) for i in range(3)]
+    np.testing.assert_allclose(g, fd, rtol=1e-7)

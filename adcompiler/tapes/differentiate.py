@@ -142,8 +142,7 @@ class Differentiated:
             # writes by the parameter's own name refused now; the others (``v = x[i]; v += e``,
             # ``x *= 2`` of a float) when the arguments' kinds are known (``split.check_writes``)
             # (a parameter rebound first, ``x = x.copy(); x[i] += ...``, is decided by the analysis too)
-            # (a parameter called as a function, ``f(y, p, k)``: its writes are known when the function
-            # passed is, at the call, ``split._check_writes``)
+            # (a parameter called as a function, ``f(y, p, k)``: its writes are checked at the call)
             called = {p: None for p in _called_params(f_, self.params)}
             self.refuse_writes(frozenset(written_params(f_, through_memory=True, direct=True, functions=called))
                                - frozenset(rebound_params(f_)))

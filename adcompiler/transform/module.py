@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import math
 import os
 from collections.abc import Callable
@@ -316,8 +317,11 @@ class Module:
 
     def check_free_names(self, an):
         """The names a function reads from its module mean one object in the
-        whole generated module (``np`` and ``math`` the modules themselves)."""
+        whole generated module (``np`` and ``math`` the modules themselves): a name
+        another function's object holds already is read by an alias in this
+        function's code (returned, ``{name: alias}``, for ``rename_free``)."""
         fixed = {"np": np, "math": math}
+        renames: dict = {}
         for name, obj in an.resolver.free_names().items():
             if name in fixed and obj is not fixed[name]:
                 raise UnsupportedSyntaxError(
@@ -325,11 +329,14 @@ class Module:
                     filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=name,
                     hint=f"import {fixed[name].__name__} as {name} in the function's module.")
             if name in self.namespace and self.namespace[name] is not obj:
-                raise UnsupportedSyntaxError(
-                    f"the name `{name}` means different things in the functions being differentiated.",
-                    filename=an.pf.filename, lineno=an.pf.tree.lineno, construct=name,
-                    hint="give the objects different names.")
-            self.namespace[name] = obj
+                # (two closures of one factory, two modules' `c`: this function's code reads another name)
+                alias = next(a for a in (f"{name}_{k}" for k in itertools.count(2))
+                             if a not in self.namespace and a not in an.namer.taken and a not in self.names.taken)
+                self.names.reserve(alias)
+                renames[name] = alias
+                self.namespace[alias] = obj
+            else:
+                self.namespace[name] = obj
             self.free_names.append((an.pf.func, name, obj))
             if getattr(type(obj), "pure_function_of_kernel", False):
                 # a wrapped kernel's own module arrays are memory the call reads too (the alias check)
@@ -337,6 +344,18 @@ class Module:
         # what the generated code reaches through them (m.helper) and the callees' defaults it wrote in
         self.free_names += [(an.pf.func, name, obj) for name, obj in an.resolver.attributes.items()]
         self.free_names += [(f, "__defaults__", (d, kd, c)) for f, d, kd, c in an.callee_defaults]
+        return renames
+
+    def rename_free(self, renames: dict, names) -> None:
+        """In the generated functions ``names``, read each free name of ``renames`` by its alias
+        (``check_free_names``)."""
+        if not renames:
+            return
+        for fn in self.functions:
+            if fn.name in names:
+                for n in ast.walk(fn):
+                    if isinstance(n, ast.Name) and n.id in renames:
+                        n.id = renames[n.id]
 
 
 def _read_from_module(f) -> list:
