@@ -132,3 +132,23 @@ def two_rates_given(f, g, y, h):
     y += h * k
     g(y, k)
     y += h * k
+
+
+def rk4_values(f, y0, p, h, n):
+    """RK4 of a right-hand side that returns its value (as a lambda does)."""
+    y = y0.copy()
+    for _ in range(n):
+        k1 = f(y, p)
+        k2 = f(y + 0.5 * h * k1, p)
+        k3 = f(y + 0.5 * h * k2, p)
+        k4 = f(y + h * k3, p)
+        y = y + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return float(np.sum(y * y))
+
+
+logistic = lambda y, p: p * y * (1.0 - y)  # noqa: E731 (a module-level lambda, as users write them)
+square, cube = (lambda x: float(np.sum(x ** 2))), (lambda x: float(np.sum(x ** 3)))  # noqa: E731
+
+
+def uses_a_module_lambda(y0, p):
+    return rk4_values(logistic, y0, p, 0.1, 4)

@@ -19,8 +19,13 @@ from kernels_callables import (
     pendulum,
     pendulum_loss,
     rebinds,
+    logistic,
+    square,
+    cube,
+    uses_a_module_lambda,
     rhs_scaling_p,
     rk4,
+    rk4_values,
     slow,
     twice,
     two_rates,
@@ -204,3 +209,26 @@ def test_two_closures_of_one_factory_in_one_kernel(rng):
     eps, e = 1e-6, np.eye(3)
     fd = [(two_rates(y0 + eps * e[i]) - two_rates(y0 - eps * e[i])) / (2 * eps) for i in range(3)]
     np.testing.assert_allclose(g, fd, rtol=1e-7)
+
+
+def test_lambdas_defined_outside_the_kernel(rng):
+    """A module-level lambda the kernel calls, a lambda passed to the differentiated
+    function, two lambdas on one line: each read from its file (by line, parameters and
+    the columns its code runs at) as a def. A lambda written inline inside the kernel
+    stays refused (test_a_lambda_passed_is_refused)."""
+    y0 = rng.uniform(0.2, 0.6, 3)
+    check_everywhere(uses_a_module_lambda, Duplicated(y0.copy(), np.zeros(3)), Active(0.9), ret=Active,
+                     tapes=("autograd", "torch", "jax"))
+    eps, e = 1e-6, np.eye(3)
+    for f in (logistic, lambda y, p: -p * y * y):
+        g = ad.grad(rk4_values, argnums=1)(f, y0, 0.9, 0.1, 4)
+        fd = [(rk4_values(f, y0 + eps * e[i], 0.9, 0.1, 4) - rk4_values(f, y0 - eps * e[i], 0.9, 0.1, 4)) / (2 * eps)
+              for i in range(3)]
+        np.testing.assert_allclose(g, fd, rtol=1e-7)
+    np.testing.assert_allclose(ad.grad(square)(y0), 2 * y0)
+    assert ad.autodiff(ad.Reverse, lambda x: x * x, Active, Active(1.5)) == (3.0,)
+    np.testing.assert_allclose(ad.grad(cube)(y0), 3 * y0 ** 2)
+    autograd = require("autograd")
+    bare = ad.differentiate(rk4_values, const=("f", "h", "n"))
+    np.testing.assert_allclose(autograd.grad(lambda y: bare(logistic, y, 0.9, 0.1, 4))(y0),
+                               ad.grad(rk4_values, argnums=1)(logistic, y0, 0.9, 0.1, 4), rtol=1e-12)

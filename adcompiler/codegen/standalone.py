@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import runtime
 from ..cli.load import UsageError
+from ..errors import AdCompilerError
 
 #: arrays up to this many elements are written out as literals
 MAX_ARRAY = 100_000
@@ -212,6 +213,7 @@ class _Globals:
         self.imports: dict = {}
         self.values: list = []
         self.functions: list = []
+        self.function_aliases: list = []   # (`rhs = pendulum`: after the functions it names)
         self.done: set = set()
         self.taken = taken
 
@@ -251,24 +253,29 @@ class _Globals:
         if fn.__module__ and fn.__module__.split(".")[0] == "adcompiler":
             raise UsageError(f"`{user}` calls `{name}` from adcompiler; the emitted module must run without "
                              "adcompiler.")
+        fname = fn.__name__
         try:
             src = textwrap.dedent(inspect.getsource(fn))
-        except (OSError, TypeError):
+            if fname == "<lambda>":   # (its line holds more than the lambda: written as a def)
+                from ..frontend.parse import parse_function
+                tree = parse_function(fn).tree
+                fname, src = tree.name, ast.unparse(tree)
+        except (OSError, TypeError, AdCompilerError):
             src = None
         closure = inspect.getclosurevars(fn) if src else None
         if src is None or fn.__qualname__ != fn.__name__ or closure.nonlocals or src.lstrip().startswith("@"):
             raise UsageError(f"`{user}` calls `{name}` ({_short(fn)}), which is not a plain module-level "
                              "function whose source can be copied. Hint: define it with `def` at module level, "
                              "without decorators or closures.")
-        if fn.__name__ in self.taken and fn.__name__ != name:
-            raise UsageError(f"`{user}` calls `{fn.__name__}` as `{name}`, and `{fn.__name__}` is already a "
+        if fname in self.taken and fname != name:
+            raise UsageError(f"`{user}` calls `{fname}` as `{name}`, and `{fname}` is already a "
                              "name of the generated module. Hint: rename the function.")
-        self.taken.add(fn.__name__)
+        self.taken.add(fname)
         for gname, gobj in sorted(closure.globals.items()):
-            self.define(gname, gobj, fn.__name__)
+            self.define(gname, gobj, fname)
         self.functions.append(src.rstrip() + "\n")
-        if fn.__name__ != name:
-            self.values.append(f"{name} = {fn.__name__}")
+        if fname != name:
+            self.function_aliases.append(f"{name} = {fname}")
 
 
 def _short(obj) -> str:
@@ -469,7 +476,8 @@ def standalone(source: str, namespace: dict, user: str, docstring: str, header: 
         parts.append("# --- runtime helpers (copied from adcompiler.runtime) ---\n\n" + helpers.rstrip())
     if g.functions:
         parts.append("# --- functions the code calls without differentiating them ---\n\n"
-                     + "\n\n\n".join(f.rstrip() for f in g.functions))
+                     + "\n\n\n".join(f.rstrip() for f in g.functions)
+                     + "".join(f"\n\n\n{a}" for a in g.function_aliases))
     if checks:
         parts.append("# --- argument checks ---\n\n" + _EXPECT_SOURCE.rstrip())
     if prelude:

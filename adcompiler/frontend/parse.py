@@ -63,11 +63,6 @@ def _unwrap(f):
             f"{type(f).__name__} object is not a Python function with source.",
             construct=repr(f)[:60],
             hint="pass a function defined with `def` in a file.")
-    if f.__name__ == "<lambda>":
-        raise SourceError(
-            "a lambda cannot be differentiated.",
-            construct="lambda", filename=f.__code__.co_filename, lineno=f.__code__.co_firstlineno,
-            hint="define the function with `def` in a file.")
     if inspect.isgeneratorfunction(f) or inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f):
         raise UnsupportedSyntaxError(
             "generator and async functions cannot be differentiated.",
@@ -115,6 +110,8 @@ def parse_function(f) -> ParsedFunction:
             f"`{f.__name__}` wraps another function (functools.wraps); its own source is not the one "
             "inspect would show.", construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
             hint="differentiate the undecorated function.")
+    if f.__name__ == "<lambda>":
+        return _parse_lambda(f)
     try:
         lines, start = source_lines(code, f.__globals__)
     except (OSError, TypeError) as exc:
@@ -140,6 +137,43 @@ def parse_function(f) -> ParsedFunction:
     tree.decorator_list = []   # (the function object is the code under its decorators: @differentiate(like=...))
     ast.increment_lineno(tree, start - 1)
     return ParsedFunction(f, tree, filename, source, _file_lines(filename, [""] * (start - 1) + source.splitlines()))
+
+
+def _parse_lambda(f) -> ParsedFunction:
+    """A lambda as the function ``def _lambda_LINE(args): return body``, found in its
+    file by its line and parameters (and, where several match, by the columns its
+    code runs at)."""
+    code = f.__code__
+    where = {"construct": "lambda", "filename": code.co_filename, "lineno": code.co_firstlineno}
+    lines = linecache.getlines(code.co_filename, f.__globals__)
+    try:
+        module = ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        module = None
+    if module is None or not lines:
+        raise SourceError("the source of this lambda cannot be retrieved.", **where,
+                          hint="define the function with `def` in a file.")
+    params = list(code.co_varnames[:code.co_argcount])
+    found = [n for n in ast.walk(module) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+             and [a.arg for a in n.args.posonlyargs + n.args.args] == params]
+    if len(found) > 1 and hasattr(code, "co_positions"):   # (Python 3.11: the columns of its instructions)
+        spots = {(ln, col) for ln, _, col, _ in code.co_positions() if ln is not None and col is not None}
+        found = [n for n in found if any((n.body.lineno, n.body.col_offset) <= spot <=
+                                         (n.body.end_lineno, n.body.end_col_offset) for spot in spots)
+                 and not any(m is not n and isinstance(m, ast.Lambda) for m in ast.walk(n.body))] or found
+    if len(found) != 1:
+        raise SourceError("this lambda cannot be told apart from another on its line.", **where,
+                          hint="define the function with `def`, or put the lambda on a line of its own.")
+    lam = found[0]
+    if lam.args.vararg or lam.args.kwarg or lam.args.kwonlyargs:
+        raise UnsupportedSyntaxError("a lambda with *args, **kwargs or keyword-only parameters is not "
+                                     "supported.", **where, hint="define the function with `def`.")
+    tree = ast.FunctionDef(name=f"_lambda_{code.co_firstlineno}", args=lam.args, body=[ast.Return(lam.body)],
+                           decorator_list=[], returns=None, type_comment=None, type_params=[])
+    for node in (tree, tree.body[0]):
+        ast.copy_location(node, lam)
+    all_lines = [line.rstrip("\n") for line in lines]
+    return ParsedFunction(f, tree, code.co_filename, ast.unparse(tree), all_lines)
 
 
 def _file_lines(filename, default) -> list:
