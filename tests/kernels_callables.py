@@ -146,8 +146,8 @@ def rk4_values(f, y0, p, h, n):
     return float(np.sum(y * y))
 
 
-logistic = lambda y, p: p * y * (1.0 - y)  # noqa: E731 (a module-level lambda, as users write them)
-square, cube = (lambda x: float(np.sum(x ** 2))), (lambda x: float(np.sum(x ** 3)))  # noqa: E731
+logistic = lambda y, p: p * y * (1.0 - y)
+square, cube = (lambda x: float(np.sum(x ** 2))), (lambda x: float(np.sum(x ** 3)))
 
 
 def uses_a_module_lambda(y0, p):

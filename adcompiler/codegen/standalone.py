@@ -251,8 +251,7 @@ class _Globals:
 
     def _function(self, name, fn, user):
         if fn.__module__ and fn.__module__.split(".")[0] == "adcompiler":
-            raise UsageError(f"`{user}` calls `{name}` from adcompiler; the emitted module must run without "
-                             "adcompiler.")
+            raise UsageError(f"`{user}` calls `{name}` from adcompiler; the emitted module must run without it.")
         fname = fn.__name__
         try:
             src = textwrap.dedent(inspect.getsource(fn))

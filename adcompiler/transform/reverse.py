@@ -39,6 +39,7 @@ from .remat import rematerializable
 from .rollback import Rollback
 from .simplify import fuse_forward, line_facts, simplify_records
 from .tape import TapeAccess, assign
+from .zeros import assign_first_terms
 
 
 class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
@@ -253,6 +254,10 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         out += ctx.adjoint_inits()
         keep, put_back = self.rollback_final()
         out += keep + self.rev_block(self.records) + put_back
+        if ctx.module.options.optimize:
+            numbers = {d for n, d in ctx.namer.adjoints.items()
+                       if getattr(ctx.kinds.get(n), "cls", None) in ("float", "int", "bool")}
+            assign_first_terms(out, set(ctx.namer.adjoints.values()), numbers)
         if self.split and self.rebased():
             shadows = ast.Tuple([N(ctx.namer.adjoint(p)) for p in self.dup_params()], ast.Load())
             out.insert(0, assign([self.roots_name()], ast.Call(N("_ad_roots"), [self.pop(), shadows], [])))
