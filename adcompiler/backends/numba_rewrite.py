@@ -9,11 +9,9 @@ an array to the float (or int) buffer element by element with its shape on the i
 grow geometrically. Functions that take the tape (callee halves, split halves) take the four values
 and return them after their own result; calls thread them through.
 
-Other rewrites: ``reversed(range(...))`` becomes a loop counting up whose index counts down, or a
-counting-down ``range`` (``numba_loops``), the transform's ``x = None`` placeholders of scalars become
-typed zeros (a user's None is refused), the argument checks (done by the caller's wrapper) are
-dropped, and copies pushed on the tape are left to the push itself. Anything that cannot be given a
-type is refused with the user's file, line and construct.
+Also: ``reversed(range(...))`` counts down (``numba_loops``), ``x = None`` placeholders of scalars are typed
+zeros, argument checks (the caller's) dropped, copies pushed left to the push. What cannot be typed
+is refused with the user's file, line and construct.
 """
 from __future__ import annotations
 
@@ -127,9 +125,11 @@ class FunctionRewrite(LoopRewrites):
         """``dp = 0.0`` of the adjoint of a local array ``p`` as ``np.zeros_like(p)``: the
         numpy backend starts it as a number that the first contribution makes an
         array; numba types each variable once. (Only of arrays bound at the top of
-        the function, ``p = None``: an array of the value ``p`` has there.)"""
-        placed = {s.targets[0].id for s in self.fn.body if isinstance(s, ast.Assign) and len(s.targets) == 1
-                  and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Constant) and s.value.value is None}
+        the function, ``p = None``, or popped there in a reverse half, ``p = _tape.pop()``.)"""
+        top = [s for s in self.fn.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+               and isinstance(s.targets[0], ast.Name)]
+        placed = {s.targets[0].id for s in top if isinstance(s.value, ast.Constant) and s.value.value is None or
+                  isinstance(s.value, ast.Call) and ast.unparse(s.value.func) == f"{self.tape}.pop"}
         primal_of = {d: x for x, d in self.namer.adjoints.items() if x in placed}
         for node in ast.walk(self.fn):
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \

@@ -107,6 +107,19 @@ def flattened(A, y):
         y[i] = w[i] * 2.0 + s
 
 
+def accepted_steps(y, out):
+    """An adaptive step: the state rebound to the new array only where the step is
+    accepted (the reverse half's shadow of it was a float, then an array: numba refused)."""
+    t, h = 0.0, 0.3
+    while t < 1.0:
+        ynew = y - h * y ** 3
+        if np.max(np.abs(ynew - y)) < 0.5:
+            t = t + h
+            y = ynew
+        h = 0.9 * h
+    out[:] = y
+
+
 def _dup(*shape):
     x = RNG.uniform(0.5, 1.5, shape)
     return Duplicated(x, np.zeros_like(x))
@@ -121,6 +134,7 @@ CASES = [
     (rk4_stages, lambda: (_dup(5), _dup(5)), Const),
     (per_branch_buffer, lambda: (_dup(6), _dup(6)), Const),
     (flattened, lambda: (_dup(2, 3), _dup(4)), Const),
+    (accepted_steps, lambda: (_dup(3), _dup(3)), Const),
 ]
 
 
