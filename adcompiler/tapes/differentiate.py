@@ -24,6 +24,7 @@ wraps a function that returns a float and mutates nothing.
 """
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 from collections.abc import Callable, Iterable
@@ -158,6 +159,7 @@ class Differentiated:
     def refuse_writes(self, written: frozenset) -> None:
         """Refuse the bare form of a function that writes these parameters."""
         if self.returns_value and written - self.scratch:
+            _check_fenced(self.mutating)   # (a call of what cannot be read is taken as writing all)
             raise AdCompilerError(
                 f"{self.mutating.__name__} writes {sorted(written - self.scratch)} in place, so the bare "
                 "@differentiate (a float-returning function that mutates nothing) does not apply.",
@@ -328,3 +330,21 @@ def _called_params(f_, params) -> set:
         return set()
     return {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
             and n.func.id in params}
+
+
+def _check_fenced(func) -> None:
+    """Parse, resolve and fence ``func`` alone (what needs no argument kinds): its
+    refusal, where it has one, names the construct (an import inside the function)."""
+    from ..frontend.contexts import drop_warning_contexts
+    from ..frontend.fence import fence
+    from ..frontend.nested import lift_nested
+    from ..frontend.parse import parse_function
+    from ..frontend.resolve import Resolver
+    pf = parse_function(func)
+    lift_nested(pf)
+    resolver = Resolver(pf)
+    drop_warning_contexts(pf, resolver)
+    fence(pf, resolver)
+    for n in ast.walk(pf.tree):   # (a call of a name the module does not define)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not resolver.is_local(n.func.id):
+            resolver.lookup(n.func.id, n)

@@ -306,3 +306,22 @@ def test_a_wrapped_function_called_by_keyword_in_differentiated_code():
     gx, ga = gradient(_calls_by_keyword, x, a)
     np.testing.assert_allclose(gx, 4 * a * x, rtol=1e-14)
     np.testing.assert_allclose(ga, 2 * np.sum(x ** 2), rtol=1e-14)
+
+
+def _imports_inside(z):
+    from math import fsum  # (an import inside the function)
+    return fsum(z)
+
+
+def _calls_an_undefined_name(z):
+    return float(np.sum(undefined_here(z)))  # noqa: F821
+
+
+@pytest.mark.parametrize("f, says", [(_imports_inside, "import inside the function"),
+                                     (_calls_an_undefined_name, "`undefined_here` is not defined")])
+def test_the_bare_form_names_what_it_cannot_read_not_a_write(f, says):
+    """A call of what cannot be read is taken as writing every argument: the bare
+    differentiate said "writes ['z'] in place"; it names the construct now, at its line."""
+    with pytest.raises(AdCompilerError, match=says) as e:
+        differentiate(f)
+    assert "test_decorator.py:" in str(e.value) and "in place" not in str(e.value)
