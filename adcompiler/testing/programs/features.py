@@ -11,7 +11,8 @@ records the productions it used in ``Program.features``:
   that the caller writes through, or a tuple of arrays and floats (indexed
   ``t[0]`` or unpacked ``u, v = h(...)``); ``helper-callback``: a helper given
   another as an argument (``happly(hret, x, y)``), calling it through its
-  parameter and passing it on;
+  parameter and passing it on; ``helper-lambda``: a module-level lambda;
+  ``helper-closure``: two closures of one factory, each with its own ``c``;
 - ``ragged``/``csr``: loops whose bounds come from Const integer arrays
   (``range(lo[i], hi[i])``, CSR ``indptr``/``indices`` gathers and scatters);
 - ``container``: Const lists, tuples and dicts of floats read as scalars;
@@ -131,6 +132,14 @@ def _helper(g: ExprGen, ex: Extras, kind: str) -> tuple[str, list[str]]:
         body = inner_body + ["", "", f"def {via}(f, a, b):", f"    return {use} * {c}", "", "",
                              f"def {outer}(f, a, b):", f"    return {r.choice([f'{via}(f, a, b)', use])} + {via}(f, b, a)"]
         return f"{outer}({inner}, ", body
+    elif kind == "lambda":   # a module-level lambda (read from its line as a def); draws as "expr" does
+        body = [f"{h} = lambda a, b: {r.choice(['np.tanh(a) * b', 'a * b + 0.5 * a', 'np.sin(a) - b * ' + c])}"]
+    elif kind == "closure":   # two closures of one factory, each holding its own `c`; draws as "expr" does
+        mk, one, two = ex.name("mk"), ex.name("hc"), ex.name("hc")
+        other = r.choice(["0.5", "-0.3", "1.25"])
+        body = [f"def {mk}(c):", "    def inner(a, b):", "        return a * b * c + np.sin(a)", "    return inner",
+                "", "", f"{one} = {mk}({c})", f"{two} = {mk}({other})", "", "",
+                f"def {h}(a, b):", f"    return {one}(a, b) + {two}(b, a) * 0.5"]
     else:  # tuple
         body = [f"def {h}(a, b):", f"    return {r.choice(['a * b, float(np.sum(a))', 'np.sin(a), b * 2.0', 'a + b, float(np.dot(a, b)), a * 0.5'])}"]
     return h, body
@@ -140,6 +149,9 @@ def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
     """Call a helper returning one kind of value and use what it returns."""
     r, s = g.rng, g.s
     kind = r.choice(["float", "expr", "zeros", "empty_like", "copy", "mutated", "alias", "tuple", "tuple", "callback"])
+    if kind == "expr":   # (decided apart: the programs of every earlier seed stay as they were)
+        x = random.Random(str(r.getstate()[1][:8])).random()
+        kind = "lambda" if x < 0.3 else "closure" if x < 0.6 else kind
     h, body = _helper(g, ex, kind)
     ex.helpers += body + ["", ""]
     ex.features.add(f"helper-{kind}")
@@ -156,7 +168,7 @@ def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
     w = r.choice(s.w_vecs)
     if kind in ("float", "callback"):
         return [ind + f"{r.choice(s.w_scalars)} += {call}"]
-    if kind in ("expr", "zeros", "empty_like", "copy"):
+    if kind in ("expr", "zeros", "empty_like", "copy", "lambda", "closure"):
         k = r.random()
         if k < 0.4:
             return [ind + f"{w}[:] = {call}"]
