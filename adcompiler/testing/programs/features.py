@@ -185,9 +185,7 @@ def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
         out.append(ind + r.choice([f"{loc} *= 3.0", f"{loc}[:] += {g.vec(1)}",
                                    f"{r.choice(s.w_scalars)} += float(np.sum({loc}))"]))
         return out
-    # tuple
-    parts = call.count(",")  # not used; arity follows the chosen body
-    del parts
+    # tuple (its arity follows the chosen body)
     arity = 3 if "a * 0.5" in body[1] else 2
     first_is_float = "float(np.sum(a))" in body[1]
     if r.random() < 0.5:
