@@ -587,3 +587,71 @@ def test_cmath_functions_and_the_complex_constructor_everywhere():
     g = ad.grad(phasor_power)
     want = np.array([(g(x + h * e, 0.7) - g(x - h * e, 0.7)) / (2 * h) for e in np.eye(5)])
     np.testing.assert_allclose(H, want, rtol=1e-6, atol=1e-8)
+
+
+def _cast_astype(z, c):
+    return np.sum(np.real(z.astype(float) * c))
+
+
+def _cast_asarray(z, c):
+    return np.sum(np.real(np.asarray(z, dtype=float) * c))
+
+
+def _cast_array_of_elements(z, c):
+    return np.sum(np.real(np.array([z[0], z[1], z[2]], dtype=float) * c))
+
+
+def _cast_float32(z, c):
+    return np.sum(np.real(z.astype(np.float32) * c))
+
+
+def _cast_sum(z, c):
+    return np.real(np.sum(z, dtype=float) * c[0])
+
+
+def _cast_cumsum(z, c):
+    return np.sum(np.real(np.cumsum(z, dtype=float) * c))
+
+
+def _real_reference(z, c):
+    return np.sum(np.real(np.real(z) * c))
+
+
+def _cast_square(z):
+    return np.sum(z.astype(float) ** 2)
+
+
+@pytest.mark.parametrize("f", [_cast_astype, _cast_asarray, _cast_array_of_elements, _cast_float32, _cast_sum,
+                               _cast_cumsum])
+def test_a_cast_of_complex_values_to_a_real_dtype_keeps_the_real_part_of_the_derivative(f):
+    """z.astype(float) (np.asarray/np.array with dtype=float, a reduction with dtype=float) keeps
+    Re z: its derivative let the imaginary part through (the gradient was Re c - i Im c...,
+    the tangent along i dz non-zero). Against central differences in Re z and Im z apart."""
+    import warnings
+    z = np.array([1.0 + 2.0j, -0.5 + 1.0j, 0.3 - 0.7j])
+    c = np.array([1j, 2.0 + 1j, -0.5 + 0.25j])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        g = ad.grad(f)(z, c)
+        h, e = (0.1 if f is _cast_float32 else 1e-6), np.eye(3)   # (linear in z: a large step is exact)
+        fd = np.array([(f(z + h * e[k], c) - f(z - h * e[k], c)) / (2 * h)
+                       + 1j * (f(z + 1j * h * e[k], c) - f(z - 1j * h * e[k], c)) / (2 * h) for k in range(3)])
+        rtol = 1e-4 if f is _cast_float32 else 1e-7
+        np.testing.assert_allclose(g, fd, rtol=rtol, atol=rtol)
+        _, t = ad.jvp(f, (z, c), (1j * np.ones(3), None))
+        assert abs(t) < 1e-6
+        dz = np.zeros(3, complex)
+        autodiff(Reverse, f, Active, Duplicated(z.copy(), dz), Const(c))
+        np.testing.assert_allclose(dz, fd, rtol=rtol, atol=rtol)
+
+
+def test_second_order_through_a_cast_to_real():
+    """hvp of sum(z.astype(float) ** 2) along i v is 0 (it was -2i v): the tangent of the
+    real cast keeps its real part."""
+    import warnings
+    z = np.array([1.0 + 2.0j, -0.5 + 1.0j])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        np.testing.assert_allclose(ad.hvp(_cast_square, (z,), (1j * np.ones(2),))[0], 0, atol=1e-12)
+        np.testing.assert_allclose(ad.hvp(_cast_square, (z,), (np.ones(2) + 0j,))[0], 2.0, atol=1e-12)
+    np.testing.assert_allclose(ad.grad(_real_reference)(z[:2].copy(), np.array([1j, 2.0 + 1j])), [0, 2])

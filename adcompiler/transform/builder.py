@@ -194,7 +194,14 @@ class FormBuilder:
             mapping["ans"] = N(ANS)
         self.check_templates(rule, bound, s)
         terms, inactive = [], []
-        for p in self.rule_params(rule, bound, s, mapping):
+        params = self.rule_params(rule, bound, s, mapping)
+        # a call given a dtype (z.astype(float), np.sum(z, dtype=float)): of complex operands, a real
+        # result keeps their real part, and so does its derivative
+        cast = self.ctx.complex and isinstance(bound.get("dtype"), ast.AST) and not (
+            isinstance(bound["dtype"], ast.Constant) and bound["dtype"].value is None)
+        if cast and "g" in mapping:
+            mapping["g"] = ast.Call(N("_ad_real_if"), [mapping["g"], N(ANS)], [])
+        for p in params:
             a = bound.get(p)
             if isinstance(a, (ast.Tuple, ast.List)):
                 if any(isinstance(e, ast.Name) and self.active(e.id) for e in a.elts):
@@ -203,7 +210,13 @@ class FormBuilder:
                 terms.append(self.rule_term(rule, p, a, bound, mapping, s))
             elif isinstance(a, ast.Name):
                 inactive.append((p, a.id))
-        return self.rule_result(rule, terms, inactive)
+        result = self.rule_result(rule, terms, inactive)
+        return self.real_cast(result) if cast else result
+
+    def real_cast(self, result):
+        """The result of a rule called with a dtype, where a mode's tangent keeps its real part
+        (``apply_rule``; the reverse mode's adjoint takes it from ``g``)."""
+        return result
 
     def has_template(self, rule, p) -> bool:
         """Whether this mode differentiates ``rule`` in ``p`` (reverse: an adjoint template)."""

@@ -237,6 +237,10 @@ class ForwardBuilder(FormBuilder):
             return False
         return a.id in self.ctx.unread_risks(None) or a.id in self.ctx.saturated()
 
+    def real_cast(self, result):
+        total, partial = result
+        return (None if total is None else ast.Call(N("_ad_real_if"), [total, N(ANS)], [])), partial
+
     def rule_result(self, rule, terms, inactive):
         total = None
         for t in terms:
