@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
+from collections import Counter
 
 from ..analysis.order import heads
 from ..codegen.emit import _MARK_RE
@@ -44,8 +45,7 @@ def _state(ctx=ast.Load):
 
 
 def _assign(targets, value):
-    target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
-    return ast.Assign(targets=[target], value=value)
+    return ast.Assign(targets=[targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())], value=value)
 
 
 _VIEW_ATTRS = frozenset({"T", "mT", "real", "imag", "reshape", "ravel", "transpose", "swapaxes", "squeeze",
@@ -122,14 +122,14 @@ class FunctionRewrite(LoopRewrites):
         return ast.fix_missing_locations(self.fn)
 
     def array_adjoints(self):
-        """``dp = 0.0`` of the adjoint of a local array ``p`` as ``np.zeros_like(p)``: the
-        numpy backend starts it as a number that the first contribution makes an
-        array; numba types each variable once. (Only of arrays bound at the top of
-        the function, ``p = None``, or popped there in a reverse half, ``p = _tape.pop()``.)"""
-        top = [s for s in self.fn.body if isinstance(s, ast.Assign) and len(s.targets) == 1
-               and isinstance(s.targets[0], ast.Name)]
-        placed = {s.targets[0].id for s in top if isinstance(s.value, ast.Constant) and s.value.value is None or
-                  isinstance(s.value, ast.Call) and ast.unparse(s.value.func) == f"{self.tape}.pop"}
+        """``dp = 0.0`` of the adjoint of a local array ``p`` as ``np.zeros_like(p)``: numpy's code starts
+        it as a number the first term makes an array; numba types a variable once. (Arrays bound at the
+        function's top: ``p = None``, popped in a reverse half, ``p = _tape.pop()``, or bound once.)"""
+        stores = Counter(n.id for n in ast.walk(self.fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+        placed = {s.targets[0].id for s in self.fn.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                  and isinstance(s.targets[0], ast.Name) and (stores[s.targets[0].id] == 1 or isinstance(
+                      s.value, ast.Constant) and s.value.value is None or isinstance(s.value, ast.Call)
+                      and ast.unparse(s.value.func) == f"{self.tape}.pop")}
         primal_of = {d: x for x, d in self.namer.adjoints.items() if x in placed}
         for node in ast.walk(self.fn):
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \

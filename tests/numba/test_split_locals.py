@@ -120,6 +120,17 @@ def accepted_steps(y, out):
     out[:] = y
 
 
+def taylor_exp(A, E):
+    """exp(A) by its Taylor series, the local X = A / 2 read in every term (its adjoint
+    started as a number and became an array: numba could not type it, fused or split)."""
+    X = A / 2.0
+    T = np.eye(A.shape[0])
+    E[:] = T
+    for k in range(1, 8):
+        T = T @ X / k
+        E += T
+
+
 def _dup(*shape):
     x = RNG.uniform(0.5, 1.5, shape)
     return Duplicated(x, np.zeros_like(x))
@@ -135,6 +146,7 @@ CASES = [
     (per_branch_buffer, lambda: (_dup(6), _dup(6)), Const),
     (flattened, lambda: (_dup(2, 3), _dup(4)), Const),
     (accepted_steps, lambda: (_dup(3), _dup(3)), Const),
+    (taylor_exp, lambda: (_dup(3, 3), _dup(3, 3)), Const),
 ]
 
 
