@@ -154,7 +154,7 @@ def _lower_aug(s, kinds, namer, pf):
         f"cannot tell whether `{n}` is an array (updated in place) or a scalar (rebound).",
         filename=pf.filename, lineno=s.lineno, construct=f"{n} {_op(s.op)}= ...",
         hint=f"write `{n}[...] {_op(s.op)}= ...` for an array or `{n} = {n} {_op(s.op)} ...` for a scalar, "
-             "or give the arguments' shapes.")
+             "or give the arguments' shapes (adcompiler emit: --shape NAME=DIMS, and --shape NAME= for a number).")
 
 
 def _op(op):
