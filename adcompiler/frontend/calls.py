@@ -166,6 +166,9 @@ class CallRewrite:
                          cls=NoRuleError)
             return self.user_call(e, target, kw)   # a user function's own `out` parameter is an argument
         out = kw.pop(writes.OUT, None)
+        if target is _views.disjoint_checked and all(isinstance(a, ast.Name) for a in e.args[:2]):
+            # (generated code differentiated again: the pair its check makes apart stays apart)
+            self.checked_apart = getattr(self, "checked_apart", set()) | {frozenset(a.id for a in e.args[:2])}
         return self.rule_call(e, target, kw, out)
 
     def rule_call(self, e, target, kw, out):
@@ -365,7 +368,10 @@ class CallRewrite:
                     isinstance(a.value, ast.Name) and isinstance(b.value, ast.Name) and a.value.id == b.value.id
                 buffers = isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id != b.id and \
                     swapped.get(a.id) is not None and swapped.get(a.id) == swapped.get(b.id)
-                if (rows or buffers) and isinstance(call.args[i], ast.Name) and isinstance(call.args[j], ast.Name):
+                names = [x.id for x in (call.args[i], call.args[j]) if isinstance(x, ast.Name)]
+                if len(names) == 2 and frozenset(names) in getattr(self, "checked_apart", ()):
+                    pairs.add((i, j))   # (checked already, by the code being differentiated again)
+                elif (rows or buffers) and len(names) == 2:
                     where = ast.Tuple([ast.Constant(self.pf.filename), ast.Constant(e.lineno),
                                        ast.Constant(self.pf.line_text(e.lineno).strip())], ast.Load())
                     check = self.make_call(_views.disjoint_checked, [ast.Name(call.args[i].id, ast.Load()),

@@ -497,4 +497,4 @@ class AdjointBuilder(FormBuilder):
                 k += 1
         if k == 0:
             rec.core[0] = ast.Expr(rcall)
-        return rec
+        return self.shadows_checked_apart(rec, s, call, info)

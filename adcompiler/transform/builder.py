@@ -218,6 +218,22 @@ class FormBuilder:
         (``apply_rule``; the reverse mode's adjoint takes it from ``g``)."""
         return result
 
+    def shadows_checked_apart(self, rec, s, call, info):
+        """``rec`` (the reverse code of a user call) where the code is differentiated again: the
+        shadows of two views checked at run time to share no memory (``notes.apart``) checked
+        so too first, as the code differentiated again knows them."""
+        if not self.ctx.module.options.second_order:
+            return rec
+        out = []
+        where = ast.Tuple([ast.Constant(self.ctx.pf.filename), ast.Constant(s.lineno),
+                           ast.Constant(self.ctx.pf.line_text(s.lineno))], ast.Load())
+        for i, j in sorted(notes.apart(call)):
+            if info.activities[i] == info.activities[j] == "Duplicated":
+                pair = [N(info.shadow_names[call.args[k].id]) for k in (i, j)]
+                out.append(ast.Expr(ast.Call(N("_ad_disjoint_checked"), [*pair, copy.deepcopy(where)], [])))
+        rec.core[:0] = out
+        return rec
+
     def has_template(self, rule, p) -> bool:
         """Whether this mode differentiates ``rule`` in ``p`` (reverse: an adjoint template)."""
         return p in rule.adjoint_asts
