@@ -44,6 +44,11 @@ def qr_complete(A):
     return float(np.sum(Q[0] * Q[1]) + np.sum(R))
 
 
+def qr_r_only(A):
+    R = np.linalg.qr(A, mode="r")
+    return float(np.sum(R ** 3))
+
+
 def linspace_step(a, b):
     y, step = np.linspace(a, b, 5, retstep=True)
     return float(np.sum(y)) + 10.0 * step

@@ -23,6 +23,7 @@ REFUSED = [
     (K.pinv_hermitian, (A3,), "hermitian=True"),
     (K.svd_hermitian, (A3,), "hermitian=True"),
     (K.qr_complete, (R.standard_normal((3, 2)),), "mode='complete'"),
+    (K.qr_r_only, (R.standard_normal((3, 2)),), "mode='r'"),   # (it named the line that used R)
     (K.linspace_step, (0.2, 1.3), "retstep=True"),
     (K.take_wrapped, (np.array([1.0, 2.0, 3.0]),), "mode='wrap'"),
 ]

@@ -182,8 +182,17 @@ defrule(la.slogdet, "a", a="_ad_slogdet_adjoint(g, a)", tangents={"a": "_ad_slog
 defrule(la.cholesky, "a", a="_ad_cholesky_adjoint(g, ans)", tangents={"a": "_ad_cholesky_tangent(t, ans)"},
         result=_same_rank,
         doc="numpy reads the lower triangle only, so the adjoint lives there")
+_QR_PAIR = _tuple_of((0, False), (0, False))
+
+
+def _qr_result(kinds, bound):
+    """(Q, R); R alone for mode="r" (refused with its line where a derivative reaches it)."""
+    mode = bound.get("mode")
+    return array(2) if isinstance(mode, ast.Constant) and mode.value == "r" else _QR_PAIR(kinds, bound)
+
+
 defrule(la.qr, "a, mode='reduced'", a="_ad_qr_adjoint(g, a, ans)", tangents={"a": "_ad_qr_tangent(t, a, ans)"},
-        result=_tuple_of((0, False), (0, False)), doc="reduced mode, rows >= columns, full rank")
+        result=_qr_result, doc="reduced mode, rows >= columns, full rank")
 defrule(la.eigh, "a, UPLO='L'", a="_ad_eigh_adjoint(g, a, ans)", tangents={"a": "_ad_eigh_tangent(t, a, ans)"},
         result=_tuple_of((1, True), (0, False)), doc="distinct eigenvalues; lower triangle read (UPLO='L')")
 defrule(la.eigvalsh, "a, UPLO='L'", a="_ad_eigvalsh_adjoint(g, a)",
