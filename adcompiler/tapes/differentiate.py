@@ -259,11 +259,12 @@ class Differentiated:
         raise ShapeError(f"like= for output {name!r} gave {spec!r}; expected an input name, a shape or an array.")
 
     def _default_dtype(self, values: list) -> np.dtype:
-        for v in values:
-            dtype = getattr(v, "dtype", None)
-            if getattr(v, "ndim", 0) and _np_dtype(dtype) in (np.float32, np.float64):
-                return _np_dtype(dtype)
-        return np.dtype(np.float64)
+        """The dtype of an output allocated from a shape: the first float array input's, complex
+        where an array input is complex (a real one would keep only the real parts written)."""
+        dtypes = [_np_dtype(getattr(v, "dtype", None)) for v in values if getattr(v, "ndim", 0)]
+        out = next((d for d in dtypes if d in (np.float32, np.float64)), np.dtype(np.float64))
+        cplx = [d for d in dtypes if d in (np.complex64, np.complex128)]
+        return np.result_type(out, *cplx) if cplx else out
 
     @property
     def adjoint_source(self) -> str:

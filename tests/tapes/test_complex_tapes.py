@@ -148,3 +148,25 @@ def test_complex_scalar_input_on_each_tape():
     (torch.abs(torch.tensor(z) * cs[1] + 1.0) ** 2).sum().backward()
     assert np.isclose(cs[0].grad.item(), cs[1].grad.item(), rtol=1e-12)
     assert np.isclose(cs[0].grad.item(), np.conj(want), rtol=1e-12)   # torch: the conjugate of autograd's
+
+
+def spectrum_(y, x):
+    y[:] = np.fft.fft(x, norm="ortho")
+
+
+def test_an_output_allocated_from_a_shape_is_complex_where_an_input_is():
+    """like=(3,) with a complex input: the output was float64 and kept only the real parts
+    (numpy's ComplexWarning the only sign); it is complex128 now, and JAX's gradient of a
+    real loss of it is that of jnp.fft."""
+    jax = require("jax")
+    jnp = jax.numpy
+    jax.config.update("jax_enable_x64", True)
+    x = np.array([1.0 + 1.0j, 2.0 - 1.0j, 0.5j])
+    f = differentiate(spectrum_, out="y", like=(3,))
+    y = f(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(y), np.fft.fft(x, norm="ortho"), rtol=1e-14)
+
+    def loss(v, fft):
+        return jnp.sum(jnp.abs(fft(v)) ** 2 * jnp.arange(1.0, 4.0))
+    np.testing.assert_allclose(jax.grad(loss)(jnp.asarray(x), f),
+                               jax.grad(loss)(jnp.asarray(x), lambda v: jnp.fft.fft(v, norm="ortho")), rtol=1e-12)
