@@ -96,7 +96,7 @@ def test_view_aliasing_a_written_argument_is_refused():
         ad.autodiff(K.seed, ad.Const, ad.Duplicated(x[:4], np.zeros(4)), ad.Const(x[2:]), ad.Const(np.ones(4)))
 
 
-@pytest.mark.parametrize("f", [len, np.sin, lambda s: None])
+@pytest.mark.parametrize("f", [len, np.sin, eval("lambda s: None")])   # (a lambda in a file has its source)
 def test_function_without_source(f):
     with pytest.raises(SourceError):
         ad.autodiff(f, ad.Const, ad.Duplicated(np.zeros(2), np.zeros(2)))
