@@ -38,6 +38,7 @@ from .codegen import compile as compiler
 from .codegen.emit import emit_module, funcdef, unparse
 from .codegen.naming import TEMP, Namer, is_generated, names_in
 from .errors import AdCompilerError, BackendError, UnsupportedSyntaxError
+from .frontend.attr_views import name_attribute_views
 from .frontend.contexts import drop_warning_contexts
 from .frontend.fence import fence
 from .frontend.nested import lift_nested
@@ -104,6 +105,7 @@ def analyse(func, param_kinds: tuple, hook: Hook | None = None) -> Analysis:
 def _analyse(func, param_kinds, hook: Hook) -> Analysis:
     pf = parse_function(func)                                               # parse
     lift_nested(pf)                                                         # (nested functions, lifted)
+    name_attribute_views(pf)                                                # (z.imag[:] = v: a named view)
     hook("parse", lambda: ast.unparse(pf.tree))
     resolver = Resolver(pf)                                                 # resolve
     drop_warning_contexts(pf, resolver)                                     # (np.errstate that only warns)

@@ -119,6 +119,15 @@ def part_views(z, x):
     return np.sum(np.abs(z) ** 2 + np.real(z) * np.imag(z))
 
 
+def part_stores_inline(z, x, A):
+    """Stores through the attribute views written inline (refused as stores into an expression)."""
+    z.imag[:] = 2.0 * x
+    z.real[1] += x[0] * x[2]
+    A.T[0] = x * 3.0
+    A.T[1:, 1] *= x[1:]
+    return np.sum(np.abs(z) ** 2 + np.real(z) * np.imag(z)) + np.sum(A * A)
+
+
 def scalar_loop(z):
     s = 0.0 + 0.0j
     for i in range(z.shape[0]):
@@ -231,6 +240,8 @@ CASES = {
     "views_all": (views_all, lambda: (dup(cplx(3, 3) * 0.5), dup(cplx(3) * 0.5), Const(0.3 + 0.2j)), None),
     "calls": (calls, lambda: (dup(RNG.standard_normal(3)), dup(cplx(3)), dup(np.zeros(3))), None),
     "part_views": (part_views, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3))), None),
+    "part_stores_inline": (part_stores_inline, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3)),
+                                                        dup(RNG.standard_normal((3, 3)))), None),
     "scalar_loop": (scalar_loop, lambda: (dup(cplx(4) * 0.5),), None),
     "mandelbrot": (mandelbrot, lambda: (dup(cplx(4) * 0.3), dup(RNG.standard_normal(4))), None),
 }

@@ -336,6 +336,7 @@ def _called_params(f_, params) -> set:
 def _check_fenced(func) -> None:
     """Parse, resolve and fence ``func`` alone (what needs no argument kinds): its
     refusal, where it has one, names the construct (an import inside the function)."""
+    from ..frontend.attr_views import name_attribute_views
     from ..frontend.contexts import drop_warning_contexts
     from ..frontend.fence import fence
     from ..frontend.nested import lift_nested
@@ -343,6 +344,7 @@ def _check_fenced(func) -> None:
     from ..frontend.resolve import Resolver
     pf = parse_function(func)
     lift_nested(pf)
+    name_attribute_views(pf)
     resolver = Resolver(pf)
     drop_warning_contexts(pf, resolver)
     fence(pf, resolver)

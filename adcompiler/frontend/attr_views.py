@@ -1,0 +1,64 @@
+"""attr_views: a store through an attribute view named first.
+
+``z.imag[:] = v``, ``z.real[i] += v`` and ``A.T[0] = v`` write into ``z``
+(or ``A``) through a view numpy returns for the attribute. The transform
+differentiates a store into a named array, and a named view of an argument
+(``r = z.real; r[0] = v``) is followed to its memory, so the store is
+written that way:
+
+    _z_imag = z.imag
+    _z_imag[:] = v
+
+Contract: ``name_attribute_views(pf)`` rewrites ``pf.tree`` in place, before
+``fence`` (which refuses any other store into an expression).
+"""
+from __future__ import annotations
+
+import ast
+
+VIEW_ATTRIBUTES = ("real", "imag", "T")
+
+
+def name_attribute_views(pf) -> None:
+    taken = {n.id for n in ast.walk(pf.tree) if isinstance(n, ast.Name)} | {
+        a.arg for a in ast.walk(pf.tree) if isinstance(a, ast.arg)}
+    _Rewrite(taken).visit(pf.tree)
+
+
+def _viewed(target):
+    """``(name, attribute)`` of a store target ``name.attribute[index]``, else None."""
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
+            and target.value.attr in VIEW_ATTRIBUTES and isinstance(target.value.value, ast.Name):
+        return target.value.value.id, target.value.attr
+    return None
+
+
+class _Rewrite(ast.NodeTransformer):
+    def __init__(self, taken: set):
+        self.taken = taken
+
+    def fresh(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+    def generic_visit(self, node):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                setattr(node, field, [out for s in block for out in self.statement(s)])
+        return super().generic_visit(node)
+
+    def statement(self, s) -> list:
+        target = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else \
+            s.target if isinstance(s, ast.AugAssign) else None
+        seen = _viewed(target) if target is not None else None
+        if seen is None:
+            return [s]
+        name = self.fresh(f"_{seen[0]}_{seen[1]}")
+        bind = ast.copy_location(ast.Assign(targets=[ast.Name(name, ast.Store())], value=target.value), s)
+        target.value = ast.copy_location(ast.Name(name, ast.Load()), target.value)
+        return [ast.fix_missing_locations(bind), s]
