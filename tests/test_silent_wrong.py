@@ -414,3 +414,22 @@ def test_fill_of_a_view_writes_it_and_of_a_copy_nothing(rng):
     """`x[2:].fill(s)` was refused ("this store target is not supported") where
     `x[2:] = s` was not; a fancy-indexed copy's fill changes nothing."""
     check_everywhere(_fills, Duplicated(rng.uniform(1, 2, 5), np.zeros(5)), Active(0.3), ret=Active)
+
+
+def _array_copied(x):
+    y = np.array(x, copy=True)
+    y *= 2.0
+    return float(np.sum(y * x))
+
+
+def _array_not_copied(x):
+    y = np.array(x, copy=None)   # (x itself: the write below is a write of x)
+    y *= 2.0
+    return float(np.sum(y * x))
+
+
+@pytest.mark.parametrize("f", [_array_copied, _array_not_copied])
+def test_np_array_with_copy(f, rng):
+    """np.array(x, copy=...) was refused (the keyword `copy`); copy=None or False may return
+    x itself, and is differentiated as np.asarray is."""
+    check_everywhere(f, Duplicated(rng.uniform(0.5, 1.5, 4), np.zeros(4)), ret=Active)

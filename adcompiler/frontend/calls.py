@@ -132,6 +132,12 @@ class CallRewrite:
             e = ast.copy_location(ast.Call(_np(target.__name__), list(e.args), list(e.keywords)), e)
         if target is np.correlate and len(e.args) + len(kw) >= 2 and set(kw) <= {"a", "v", "mode"}:
             return self.correlation(e, kw)
+        if target is np.array and isinstance(kw.get("copy"), ast.Constant) and len(e.args) <= 2:
+            # copy=True is np.array's own; copy=False/None return the argument itself where they can: np.asarray
+            copied = kw.pop("copy").value is True
+            target = np.array if copied else np.asarray
+            e = ast.copy_location(ast.Call(_np(target.__name__), list(e.args),
+                                           [ast.keyword(k, v) for k, v in kw.items()]), e)
         if target is np.where and len(e.args) == 1 and not kw:
             # np.where(c) is np.nonzero(c): a tuple of index arrays, not the elementwise choice
             target = np.nonzero
