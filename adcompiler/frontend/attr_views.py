@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import ast
 
+from ..codegen.naming import Namer
+
 VIEW_ATTRIBUTES = ("real", "imag", "T")
 
 
 def name_attribute_views(pf) -> None:
     taken = {n.id for n in ast.walk(pf.tree) if isinstance(n, ast.Name)} | {
         a.arg for a in ast.walk(pf.tree) if isinstance(a, ast.arg)}
-    _Rewrite(taken).visit(pf.tree)
+    _Rewrite(Namer(taken)).visit(pf.tree)
 
 
 def _viewed(target):
@@ -34,16 +36,8 @@ def _viewed(target):
 
 
 class _Rewrite(ast.NodeTransformer):
-    def __init__(self, taken: set):
-        self.taken = taken
-
-    def fresh(self, base: str) -> str:
-        name, k = base, 1
-        while name in self.taken:
-            k += 1
-            name = f"{base}_{k}"
-        self.taken.add(name)
-        return name
+    def __init__(self, names: Namer):
+        self.names = names
 
     def generic_visit(self, node):
         for field in ("body", "orelse", "finalbody"):
@@ -58,7 +52,7 @@ class _Rewrite(ast.NodeTransformer):
         seen = _viewed(target) if target is not None else None
         if seen is None:
             return [s]
-        name = self.fresh(f"_{seen[0]}_{seen[1]}")
+        name = self.names.reserve(f"_{seen[0]}_{seen[1]}")
         bind = ast.copy_location(ast.Assign(targets=[ast.Name(name, ast.Store())], value=target.value), s)
         target.value = ast.copy_location(ast.Name(name, ast.Load()), target.value)
         return [ast.fix_missing_locations(bind), s]
