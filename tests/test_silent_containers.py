@@ -500,6 +500,10 @@ def _sparse_dot_into(y, A, x):
     y += A.dot(x)
 
 
+def _sparse_transposed(y, A, x):
+    y[:] = A.T @ x
+
+
 def test_sparse_matrices_are_refused_at_the_line_that_uses_them():
     """A scipy.sparse matrix given as Const: the derivative of ``A @ x`` would
     read it as a numpy array (numpy's AxisError, or object arrays); refused at
@@ -509,10 +513,15 @@ def test_sparse_matrices_are_refused_at_the_line_that_uses_them():
     from adcompiler import AdCompilerError, Const, Duplicated, Reverse, autodiff
     A = scipy.sparse.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]]))
     for f in (_sparse_matvec, _sparse_dot_into):
-        with pytest.raises(AdCompilerError, match="`A` is not a numpy array or a number") as e:
+        with pytest.raises(AdCompilerError, match="`A` of .* is not a numpy array or a number") as e:
             autodiff(Reverse, f, Const, Duplicated(np.zeros(2), np.ones(2)), Const(A),
                      Duplicated(np.ones(3), np.zeros(3)))
         assert e.value.lineno is not None and "toarray()" in str(e.value)
+    # A.T (np.transpose of the object) is no array either: numpy's AxisError in the reverse sweep
+    with pytest.raises(AdCompilerError, match="an operand of .* is not a numpy array") as e:
+        autodiff(Reverse, _sparse_transposed, Const, Duplicated(np.zeros(3), np.ones(3)), Const(A),
+                 Duplicated(np.ones(2), np.zeros(2)))
+    assert "A.T @ x" in str(e.value)
 
 
 # -- the list of views np.split returns ---------------------------------------------------------

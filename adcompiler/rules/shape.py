@@ -17,6 +17,8 @@ def _rank(delta=0, param="a", fixed=None):
         k = kinds.get(param, FLOAT)
         if fixed is not None:
             return array(fixed, k.dtype or "f")
+        if k.cls == "other":   # (an object that is no array, a scipy.sparse matrix's A.T: still not one)
+            return k
         if k.cls != "array" or k.ndim is None:
             return array(None, k.dtype or "f") if k.cls == "array" else NUM
         return array(max(k.ndim + delta, 0), k.dtype or "f")

@@ -274,9 +274,10 @@ class FormBuilder:
         for p, a in bound.items():
             k = self.ctx.kinds.get(a.id) if isinstance(a, ast.Name) else None
             if k is not None and k.cls == "other" and p in rule.adjoints and p not in rule.constant:
-                self.err(s, f"`{a.id}` is not a numpy array or a number, and the derivative of "
-                            f"{rule.name} would read it as one.",
-                         f"pass it as an array (e.g. {a.id}.toarray() of a sparse matrix), or write the "
+                what = "an operand" if self.ctx.is_temp(a.id) else f"`{a.id}`"   # (A.T of a sparse A)
+                self.err(s, f"{what} of {rule.name} is not a numpy array or a number, and its derivative "
+                            "would read it as one.",
+                         "pass the object as an array (e.g. A.toarray() of a sparse matrix A), or write the "
                          "operation with its arrays (a loop over the indices of a CSR matrix).")
 
     def check_complex(self, rule, bound, s):
