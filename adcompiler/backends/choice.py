@@ -78,6 +78,14 @@ def element_loop(func) -> str | None:
     return None
 
 
+def _single_precision(dtypes: str) -> str | None:
+    """The single-precision dtype among the arguments' (``dtypes``: their dtype chars), if any."""
+    for char, name in (("e", "float16"), ("f", "float32"), ("F", "complex64")):
+        if char in dtypes:
+            return name
+    return None
+
+
 def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=None):
     """``pipeline.compiled`` under ``backend`` (see the module docstring);
     ``checkpoint`` runs under numpy (``auto`` picks numpy for it)."""
@@ -94,6 +102,14 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
                            lineno=code.co_firstlineno, construct=func.__name__,
                            hint="use backend='numpy' (backend='auto' falls back by itself), or call the "
                                 "function by its module-level name in the kernel.")
+    single = _single_precision(dtypes)
+    if backend == "numba" and single:
+        code = func.__code__
+        raise BackendError(f"the numba backend computes {single} values in double precision where they meet a "
+                           "Python float (s = 0.0; s += x[i]), which numpy computes in single precision: the "
+                           "values, and the branches taken on them, could differ from the function's.",
+                           filename=code.co_filename, lineno=code.co_firstlineno, construct=func.__name__,
+                           hint="use backend='numpy' (backend='auto' falls back by itself), or pass float64 arrays.")
     if backend == "numba":
         comp = pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, backend="numba", checkpoint=checkpoint)
         record(func, mode, backend, "numba", "asked for")
@@ -109,6 +125,8 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
     def numpy(reason):
         record(func, mode, "auto", "numpy", reason)
         return pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes)
+    if single:
+        return numpy(f"{single} arguments: numba computes them in double precision beside Python floats")
     why = element_loop(func)
     if passed:
         return numpy(f"a function is passed as an argument (`{passed}`), which numba does not take")

@@ -159,6 +159,11 @@ def _emit(args, out) -> int:
     specs = [parse_shape(s) for s in args.shape]
     ranks = {name: len(shape) for name, shape, _ in specs}
     dtypes = {name: "i" if dtype.kind == "u" else dtype.kind for name, _, dtype in specs}
+    single = [f"{name} ({dtype})" for name, _, dtype in specs if dtype.char in "efF"]
+    if args.backend_target == "numba" and single:
+        raise UsageError(f"--target numba: {', '.join(single)}: numba computes single-precision values in double "
+                         "precision where they meet a Python float, which numpy does not; the module could "
+                         "compute other values than the function. Hint: emit for float64 arrays, or drop --target numba.")
     text = emit_source(target, args.mode, _names(args.const), _names(args.active), _names(args.dup),
                        args.ret, args.dump_after, argv, ranks, dtypes=dtypes, checkpoint=checkpoint,
                        explain=args.explain, target_backend=args.backend_target)

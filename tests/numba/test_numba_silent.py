@@ -573,3 +573,28 @@ def test_reversed_range_that_may_break(n, lo, step):
                                    rtol=1e-13)
     check_grads(reversed_with_a_break, Duplicated(x.copy(), np.zeros(n)), Const(lo), Const(step), ret=Active,
                 engine=Numba)
+
+
+def _tail_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+    r = s - x[0]
+    if r > 1.0:
+        return r * x[1]
+    return r + 0.0
+
+
+def test_single_precision_arguments_are_refused_and_auto_runs_numpy():
+    """numba computes `s = 0.0; s += x[i]` of float32 x in float64, numpy in float32: the
+    primal was 8 where the function gives 0, and the branch taken another (gradient 9 for 1).
+    Refused under numba; auto takes numpy, which agrees with the function."""
+    from adcompiler import Active, Duplicated, ReverseWithPrimal, autodiff
+    from adcompiler.errors import BackendError
+    x = np.array([16777216.0] + [1.0] * 8, dtype=np.float32)
+    with pytest.raises(BackendError, match="float32"):
+        autodiff(ReverseWithPrimal, _tail_sum, Active, Duplicated(x.copy(), np.zeros_like(x)), backend="numba")
+    dx = np.zeros_like(x)
+    _, value = autodiff(ReverseWithPrimal, _tail_sum, Active, Duplicated(x.copy(), dx), backend="auto")
+    assert value == _tail_sum(x.copy()) == 0.0
+    np.testing.assert_array_equal(dx, [0.0] + [1.0] * 8)
