@@ -15,7 +15,7 @@ import types
 import numpy as np
 
 from .. import pipeline
-from ..analysis.kinds import FLOAT, INT, Kind, array
+from ..analysis.kinds import BOOL, FLOAT, INT, Kind, array
 from ..api.explain import tape_sites
 from ..api.reverse import checkpoint_option
 from ..codegen.standalone import (
@@ -75,7 +75,10 @@ def kinds_for(target: Target, acts: Activities, ranks: dict | None = None, known
             if a == ACTIVE:
                 raise UsageError(f"`{name}` has a --shape but is Active ({acts.reasons[name]}). Hint: use "
                                  "--dup or --const for arrays.")
-            out.append(array(ranks[name], dtypes.get(name, "f")))
+            if ranks[name] == 0 and dtypes.get(name) in ("i", "b") and a != DUP:
+                out.append(INT if dtypes[name] == "i" else BOOL)   # (--shape n=:int64: an int, as range(n) takes)
+            else:
+                out.append(array(ranks[name], dtypes.get(name, "f")))
         elif a == DUP:
             out.append(array(None, "f"))
         elif a == ACTIVE:

@@ -93,3 +93,22 @@ def test_indices_are_integer_consts(tmp_path):
     y, x, dy, dx = y0.copy(), x0.copy(), seed.copy(), np.zeros(5)
     ns["pick_reverse"](y, dy, x, dx, 1, 3)
     np.testing.assert_allclose(dx, fd_gradient(objective, x0), rtol=1e-7, atol=1e-9)
+
+
+def test_an_integer_given_by_shape_is_an_int_under_both_targets(tmp_path):
+    """`--shape n=:int64` (what the hints suggest for an int) was a 0-d int array, which numba's
+    range() refuses: it is an int now, and both modules give the finite differences' gradient."""
+    y0, x0 = np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.5, 0.6, 0.7, 0.8])
+
+    def loss(x):
+        y = y0.copy()
+        for _ in range(3):
+            y[:] = y * x
+        return float(np.sum(y))
+    want = fd_gradient(loss, x0)
+    for target in ("numpy", "numba"):
+        ns = emit_module(tmp_path, f"{SCALARS}:repeat_scale", "--target", target, "--shape", "y=4", "--shape", "x=4",
+                         "--shape", "n=:int64")
+        dx = np.zeros(4)
+        ns["repeat_scale_reverse"](y0.copy(), np.ones(4), x0.copy(), dx, 3)
+        np.testing.assert_allclose(dx, want, rtol=1e-7)

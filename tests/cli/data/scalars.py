@@ -29,3 +29,8 @@ def scale(y, x):
 def grow(y, a):
     """`y` is read and updated in place: the split halves must not keep the forward half's shadow."""
     y += a * y
+
+
+def repeat_scale(y, x, n):
+    for it in range(n):
+        y[:] = y * x
