@@ -251,6 +251,12 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     if target_backend == "numba":
         if checkpoint is not None:
             raise UsageError("--checkpoint is not supported with --target numba yet. Hint: drop one of them.")
+        untyped = [p for p, k in zip(acts.params, kinds) if acts.acts[p] not in (DUP, ACTIVE) and k.cls in ("num", "other")]
+        if untyped:   # (an int or an array: the code for either may not compile for the other at the first call)
+            raise UsageError(f"--target numba: the type of {', '.join(f'`{p}`' for p in untyped)} is not known (a "
+                             "number or an array). Hint: give it: " + ", ".join(
+                                 f"--shape {p}=:int64 for an int or --shape {p}=DIMS for an array" for p in untyped)
+                             + " (or a type hint in the source).")
         mod = build(target.func, kinds, names, ret_active, public=True, options=pipeline.NUMBA)
         text = numba_module(target, mod, acts, mode, ret_active, ret_why, argv)
         numba_typed(text, mod.main, target, _dummies(acts, kinds, mode, ret_active), mode)

@@ -359,3 +359,9 @@ def seasonal_level(y, season, fc, m):
         sse += e ** 2
         L = 0.3 * y[t] / season[i] + 0.7 * L
     return sse
+
+
+def shifted(y, x, k):
+    """A read at an offset given as an argument (x[i - k] wraps where i < k)."""
+    for i in range(x.shape[0]):
+        y[i] = x[i - k] * x[i]

@@ -689,3 +689,24 @@ def test_emit_numba_names_a_const_of_unknown_type(tmp_path):
     want = ad.gradient(K.seasonal_level, 10 + np.sin(np.arange(8.0)), np.array([1.05, 1.02, 0.96, 0.97]),
                        np.zeros(8), 4)
     np.testing.assert_allclose(eval(got.stdout), np.concatenate([want[0], want[1]]), rtol=1e-12)
+
+
+def test_emit_numba_asks_for_the_type_of_an_offset(tmp_path):
+    """``--const k`` read as ``x[i - k]``: the module was written for k of any kind and its
+    first call raised numba's TypingError (an index array's scatter); the type is asked
+    for, and with ``--shape k=:int64`` the module's gradient is autodiff's."""
+    base = ["emit", f"{K.__file__}:shifted", "--target", "numba", "--shape", "y=5", "--shape", "x=5", "--const", "k"]
+    proc = subprocess.run([sys.executable, "-m", "adcompiler", *base], check=False, capture_output=True, text=True)
+    assert proc.returncode == 2 and "`k`" in proc.stderr and "--shape k=:int64" in proc.stderr
+    out = tmp_path / "shifted_numba.py"
+    subprocess.run([sys.executable, "-m", "adcompiler", *base, "--shape", "k=:int64", "-o", str(out)], check=True)
+    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); import shifted_numba as m\n"
+            "x = np.array([0.5, 0.6, 0.7, 0.8, 0.9]); dx = np.zeros(5)\n"
+            "m.shifted_reverse(np.zeros(5), np.arange(1.0, 6.0), x, dx, 2)\n"
+            "print(repr(list(dx)))\n")
+    got = eval(subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True,
+                              text=True).stdout)
+    dx = np.zeros(5)
+    autodiff(Reverse, K.shifted, Const, Duplicated(np.zeros(5), np.arange(1.0, 6.0)),
+             Duplicated(np.array([0.5, 0.6, 0.7, 0.8, 0.9]), dx), Const(2))
+    np.testing.assert_allclose(got, dx, rtol=1e-12)
