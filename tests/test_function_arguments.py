@@ -232,3 +232,26 @@ def test_lambdas_defined_outside_the_kernel(rng):
     bare = ad.differentiate(rk4_values, const=("f", "h", "n"))
     np.testing.assert_allclose(autograd.grad(lambda y: bare(logistic, y, 0.9, 0.1, 4))(y0),
                                ad.grad(rk4_values, argnums=1)(logistic, y0, 0.9, 0.1, 4), rtol=1e-12)
+
+
+def _rate_lambda(k):
+    return lambda y, p: -k * p * y * y
+
+
+def test_a_lambda_made_again_at_each_call_is_analysed_once():
+    """`grad(rk4_values, argnums=1)(lambda y, p: ..., ...)` in a loop: each new lambda object
+    with the same code and closure values is the function seen before (it was analysed and
+    compiled again at every call); one capturing other values is another function."""
+    from adcompiler.codegen import cache
+    y0 = np.array([1.0, 0.5])
+    counts = []
+    for _ in range(5):
+        ad.grad(rk4_values, argnums=1)(lambda y, p: -p * y * y, y0, 0.7, 0.1, 4)
+        counts.append(cache.stats["transforms"])
+    assert counts[1:] == [counts[0]] * 4
+    eps, e = 1e-6, np.eye(2)
+    for k in (0.5, 2.0):
+        f = _rate_lambda(k)
+        fd = [(rk4_values(f, y0 + eps * e[i], 0.7, 0.1, 4) - rk4_values(f, y0 - eps * e[i], 0.7, 0.1, 4)) / (2 * eps)
+              for i in range(2)]
+        np.testing.assert_allclose(ad.grad(rk4_values, argnums=1)(_rate_lambda(k), y0, 0.7, 0.1, 4), fd, rtol=1e-7)

@@ -11,6 +11,7 @@ import ast
 import math
 import numbers
 import types
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,24 @@ def stacked(item: Kind | None) -> Kind:
 _NUMPY_FUNCTION = type(np.sum)
 
 
+_FUNCTIONS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def _same_function(f):
+    """A function made again with the same code, globals, defaults and closure values (a
+    lambda written in a loop, ``rk4(lambda y, p: -p * y, ...)`` at each step) as one seen
+    before: that one, whose code is made already (each new object was analysed anew)."""
+    if not isinstance(f, types.FunctionType):
+        return f
+    try:
+        cells = tuple(id(c.cell_contents) for c in f.__closure__ or ())
+    except ValueError:   # (an empty cell)
+        return f
+    key = (f.__code__, id(f.__globals__), tuple(map(id, f.__defaults__ or ())), cells,
+           tuple(sorted((k, id(x)) for k, x in (f.__kwdefaults__ or {}).items())))
+    return _FUNCTIONS.setdefault(key, f)
+
+
 def kind_of_value(v) -> Kind:
     if isinstance(v, (bool, np.bool_)):
         return BOOL
@@ -88,7 +107,7 @@ def kind_of_value(v) -> Kind:
     if v is None:
         return NONE
     if isinstance(v, (types.FunctionType, types.BuiltinFunctionType, np.ufunc, _NUMPY_FUNCTION)):
-        return Kind("function", value=v)   # (calls through a parameter holding it are calls of it)
+        return Kind("function", value=_same_function(v))   # (calls through a parameter holding it are calls of it)
     if isinstance(v, (tuple, list)):
         return Kind("tuple", elts=tuple(kind_of_value(x) for x in v))
     if isinstance(v, dict) and v:
