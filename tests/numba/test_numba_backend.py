@@ -671,24 +671,31 @@ def test_a_constant_array_with_negative_numbers_under_numba():
                 engine=NumbaEngine())
 
 
+def _typed_after_refusal(tmp_path, base, name, module, call):
+    """``adcompiler emit BASE`` refused, asking for ``--shape NAME=:int64``; with it, the module
+    written and ``call`` (a line using ``m``, the module, and numpy) run in a new process: its output."""
+    proc = subprocess.run([sys.executable, "-m", "adcompiler", *base], check=False, capture_output=True, text=True)
+    assert proc.returncode == 2 and f"`{name}`" in proc.stderr and f"--shape {name}=:int64" in proc.stderr
+    subprocess.run([sys.executable, "-m", "adcompiler", *base, "--shape", f"{name}=:int64", "-o",
+                    str(tmp_path / f"{module}.py")], check=True)
+    code = f"import sys, numpy as np; sys.path.insert(0, sys.argv[1]); import {module} as m\n{call}"
+    return eval(subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True,
+                               text=True).stdout)
+
+
 def test_emit_numba_names_a_const_of_unknown_type(tmp_path):
     """``--const m`` read as ``t % m``: numba needs its type; the refusal names `m` and
     how to give it (it hinted at the arrays' ranks, all given); with it, the module runs."""
     base = ["emit", f"{K.__file__}:seasonal_level", "--target", "numba", "--dup", "y,season,fc", "--const", "m",
             "--shape", "y=8", "--shape", "season=4", "--shape", "fc=8"]
-    proc = subprocess.run([sys.executable, "-m", "adcompiler", *base], check=False, capture_output=True, text=True)
-    assert proc.returncode == 2 and "`m`" in proc.stderr and "--shape m=:int64" in proc.stderr
-    out = tmp_path / "seasonal_numba.py"
-    subprocess.run([sys.executable, "-m", "adcompiler", *base, "--shape", "m=:int64", "-o", str(out)], check=True)
-    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); import seasonal_numba as m\n"
-            "y = 10 + np.sin(np.arange(8.0)); s = np.array([1.05, 1.02, 0.96, 0.97]); fc = np.zeros(8)\n"
-            "dy, ds, dfc = np.zeros(8), np.zeros(4), np.zeros(8)\n"
-            "d = m.seasonal_level_reverse(y, dy, s, ds, fc, dfc, 4)\n"
-            "print(repr(list(dy) + list(ds)))\n")
-    got = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True, text=True)
+    got = _typed_after_refusal(tmp_path, base, "m", "seasonal_numba",
+                               "y = 10 + np.sin(np.arange(8.0)); s = np.array([1.05, 1.02, 0.96, 0.97]); fc = np.zeros(8)\n"
+                               "dy, ds, dfc = np.zeros(8), np.zeros(4), np.zeros(8)\n"
+                               "d = m.seasonal_level_reverse(y, dy, s, ds, fc, dfc, 4)\n"
+                               "print(repr(list(dy) + list(ds)))\n")
     want = ad.gradient(K.seasonal_level, 10 + np.sin(np.arange(8.0)), np.array([1.05, 1.02, 0.96, 0.97]),
                        np.zeros(8), 4)
-    np.testing.assert_allclose(eval(got.stdout), np.concatenate([want[0], want[1]]), rtol=1e-12)
+    np.testing.assert_allclose(got, np.concatenate([want[0], want[1]]), rtol=1e-12)
 
 
 def test_emit_numba_asks_for_the_type_of_an_offset(tmp_path):
@@ -696,16 +703,10 @@ def test_emit_numba_asks_for_the_type_of_an_offset(tmp_path):
     first call raised numba's TypingError (an index array's scatter); the type is asked
     for, and with ``--shape k=:int64`` the module's gradient is autodiff's."""
     base = ["emit", f"{K.__file__}:shifted", "--target", "numba", "--shape", "y=5", "--shape", "x=5", "--const", "k"]
-    proc = subprocess.run([sys.executable, "-m", "adcompiler", *base], check=False, capture_output=True, text=True)
-    assert proc.returncode == 2 and "`k`" in proc.stderr and "--shape k=:int64" in proc.stderr
-    out = tmp_path / "shifted_numba.py"
-    subprocess.run([sys.executable, "-m", "adcompiler", *base, "--shape", "k=:int64", "-o", str(out)], check=True)
-    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); import shifted_numba as m\n"
-            "x = np.array([0.5, 0.6, 0.7, 0.8, 0.9]); dx = np.zeros(5)\n"
-            "m.shifted_reverse(np.zeros(5), np.arange(1.0, 6.0), x, dx, 2)\n"
-            "print(repr(list(dx)))\n")
-    got = eval(subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True,
-                              text=True).stdout)
+    got = _typed_after_refusal(tmp_path, base, "k", "shifted_numba",
+                               "x = np.array([0.5, 0.6, 0.7, 0.8, 0.9]); dx = np.zeros(5)\n"
+                               "m.shifted_reverse(np.zeros(5), np.arange(1.0, 6.0), x, dx, 2)\n"
+                               "print(repr(list(dx)))\n")
     dx = np.zeros(5)
     autodiff(Reverse, K.shifted, Const, Duplicated(np.zeros(5), np.arange(1.0, 6.0)),
              Duplicated(np.array([0.5, 0.6, 0.7, 0.8, 0.9]), dx), Const(2))
