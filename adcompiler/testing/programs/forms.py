@@ -52,6 +52,8 @@ matrix are offered only then) and stays smooth away from ties.
 """
 from __future__ import annotations
 
+import random
+
 from .exprs import ExprGen
 from .forms_more import (
     f_complex,
@@ -85,6 +87,7 @@ from .forms_silent import (
     f_svd,
 )
 from .forms_views import (
+    f_attr_stores,
     f_index_kinds,
     f_index_sep,
     f_loop_over,
@@ -422,5 +425,14 @@ def form_stmt(g: ExprGen, ind: str, ex) -> list[str]:
     if not names:   # (restricted to forms this scope cannot take)
         return [ind + "pass"]
     name = g.rng.choice(names)
+    lines = FORMS[name](g, ex)
+    sub = random.Random(str(g.rng.getstate()[1][:8]))
+    if ONLY is None and sub.random() < 0.06:
+        # (in place of the form drawn, whose draws are made all the same: earlier seeds' programs stay)
+        saved, g.rng = g.rng, sub
+        try:
+            name, lines = "attr-stores", f_attr_stores(g, ex)
+        finally:
+            g.rng = saved
     ex.features.add(f"form-{name}")
-    return [ind + line for line in FORMS[name](g, ex)]
+    return [ind + line for line in lines]

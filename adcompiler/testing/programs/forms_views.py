@@ -101,3 +101,19 @@ def f_number_list(g, ex):
          f"    {acc}[1] *= 1.0 + 0.1 * {u}[{k}]", f"{t} += {acc}[0] + {acc}[1]"],
         [f"{acc} = [{g.scalar(1)}, 0.5]", f"{acc}[1] -= {acc}[0] * 0.25", f"{w}[:] += {acc}[1] * {u}"],
     ])
+
+
+def f_attr_stores(g: ExprGen, ex):
+    """Stores through ``.real``/``.T`` views written inline, ``fill`` of a slice, and
+    ``np.array(..., copy=...)`` (a copy, or the argument itself) written after."""
+    r = g.rng
+    u, w, t = _pick(g)
+    loc = ex.name("cp")
+    return r.choice([
+        [f"{w}.real[1:] = {u}[1:] * 0.5 + {w}[:-1] * 0.25"],
+        [f"{w}.real[:] += np.tanh({u}) * 0.25"],
+        [f"{w}.T[0] = {g.scalar(1)} * {u}[-1]"],
+        [f"{w}[1:].fill({g.scalar(1)})"],
+        [f"{loc} = np.array({u}, copy=True)", f"{loc} *= 2.0", f"{t} += float(np.sum({loc} * {u})) * 0.25"],
+        [f"{loc} = np.array({w}, copy=None)", f"{loc} *= 0.5", f"{t} += float(np.sum({loc})) * 0.25"],
+    ])
