@@ -199,6 +199,12 @@ class FormBuilder:
         # result keeps their real part, and so does its derivative
         cast = self.ctx.complex and isinstance(bound.get("dtype"), ast.AST) and not (
             isinstance(bound["dtype"], ast.Constant) and bound["dtype"].value is None)
+        for p, a in bound.items() if cast and not _complex_dtype(bound["dtype"]) else ():
+            # (the real part taken before a product: its derivative reads the real parts, not the values)
+            if isinstance(a, ast.Name) and self.active(a.id) and self.maybe_complex(a) \
+                    and rule.complex_mode(p) not in ("linear", None):
+                self.err(s, f"{rule.name} of values that may be complex, given a dtype: numpy takes their real "
+                            "part first, which its derivative rule does not.", f"write np.real({a.id}) first.")
         if cast and "g" in mapping:
             mapping["g"] = ast.Call(N("_ad_real_if"), [mapping["g"], N(ANS)], [])
         for p in params:
@@ -323,3 +329,16 @@ class FormBuilder:
 
     def rule_result(self, rule, terms, inactive):
         raise NotImplementedError
+
+
+def _complex_dtype(e) -> bool:
+    """Whether the dtype expression ``e`` names a complex dtype (``complex``, ``np.complex128``,
+    ``"c16"``); False where it cannot tell."""
+    name = e.value if isinstance(e, ast.Constant) else e.id if isinstance(e, ast.Name) else \
+        e.attr if isinstance(e, ast.Attribute) else None
+    if not isinstance(name, str):
+        return False
+    try:
+        return np.dtype(getattr(np, name, name) if name != "complex" else complex).kind == "c"
+    except TypeError:
+        return False
