@@ -453,3 +453,35 @@ def test_the_pullback_of_vjp_with_out_is_taken_where_vjp_was_called():
     got = pullback(np.ones(3))[1]
     ref = autograd.make_vjp(lambda v: v * v)(np.array([1.0, 2.0, 3.0]))[0](np.ones(3))
     assert np.allclose(outs, [1.0, 4.0, 9.0]) and np.allclose(got, ref)
+
+
+_RATE = 0.5
+_WEIGHTS = np.full(3, 0.5)
+
+
+def _scaled_squares(s, x):
+    s[:] = _RATE * _WEIGHTS * x ** 2
+
+
+def test_the_pullback_of_vjp_refuses_module_values_changed_since():
+    """The pullback runs the function again: a module value bound again or an array written
+    between vjp and the pullback gave the derivative at the new value ([10, 20, 30] for
+    outputs computed with the old one); refused now. Unchanged, it is autograd's."""
+    global _RATE
+    x = np.array([1.0, 2.0, 3.0])
+    _, pullback = vjp(_scaled_squares, np.zeros(3), x, out="s")
+    np.testing.assert_allclose(pullback(np.ones(3))[1],
+                               autograd.grad(lambda v: anp.sum(0.25 * v ** 2))(x), rtol=1e-14)
+    try:
+        _RATE = 5.0
+        with pytest.raises(AdCompilerError, match="`_RATE`.*changed since vjp was called"):
+            pullback(np.ones(3))
+    finally:
+        _RATE = 0.5
+    _, pullback = vjp(_scaled_squares, np.zeros(3), x, out="s")
+    _WEIGHTS[:] = 5.0
+    try:
+        with pytest.raises(AdCompilerError, match="`_WEIGHTS`"):
+            pullback(np.ones(3))
+    finally:
+        _WEIGHTS[:] = 0.5

@@ -50,10 +50,29 @@ def _refuse_module_memory(f, args, arrays) -> None:
             construct=hit[k], hint="pass a copy (.copy()) of the array as the argument.")
 
 
-def module_memory(f, args=()) -> list:
-    """(name, value) of the arrays and containers ``f``, the functions it names
-    and the functions passed in ``args`` read from their modules or closures
-    (a superset: a function named but never called is counted too)."""
+def free_state(f, args=()) -> list:
+    """(name, object, a copy of it where it is an array) of every value ``f`` and the
+    functions it names read from their modules or closures, as they are now."""
+    return [(name, obj, layout_copy(obj) if isinstance(obj, np.ndarray) else None)
+            for name, obj in _free_values(f, args)]
+
+
+def check_free_state(f, args, state, what: str) -> None:
+    """Refuse where a value ``free_state`` recorded was bound again or an array of it written since."""
+    now = _free_values(f, args)   # (in the same order: the functions are walked alike)
+    if [n for n, _ in now] != [n for n, _, _ in state]:
+        now = [(name, None) for name, _, _ in state]   # (a function bound again: every name changed)
+    for (name, obj, saved), (_, current) in zip(state, now):
+        if current is not obj or (saved is not None and not np.array_equal(obj, saved, equal_nan=True)):
+            raise AliasingError(
+                f"`{name}`, which `{getattr(f, '__name__', f)}` reads from its module or closure, changed since "
+                f"{what}: the derivative would be taken at the new value, the outputs at the old one.",
+                construct=name, hint=f"call {what.split()[0]} again after changing `{name}`.")
+
+
+def _free_values(f, args) -> list:
+    """(name, value) of everything ``f``, the functions it names and the functions passed
+    in ``args`` read from their modules or closures (modules and classes left out)."""
     out, seen = [], set()
     todo = [f, *(a for a in args if isinstance(a, types.FunctionType))]
     while todo:
@@ -67,11 +86,19 @@ def module_memory(f, args=()) -> list:
         except (TypeError, ValueError):
             continue
         for name, obj in {**cv.globals, **cv.nonlocals}.items():
-            if isinstance(obj, (np.ndarray, dict, list, tuple)):
-                out.append((name, obj))
-            elif isinstance(obj, types.FunctionType) or hasattr(obj, "_function"):
+            if isinstance(obj, (types.ModuleType, type)):
+                continue
+            out.append((name, obj))
+            if isinstance(obj, types.FunctionType) or hasattr(obj, "_function"):
                 todo.append(obj)
     return out
+
+
+def module_memory(f, args=()) -> list:
+    """(name, value) of the arrays and containers ``f``, the functions it names
+    and the functions passed in ``args`` read from their modules or closures
+    (a superset: a function named but never called is counted too)."""
+    return [(name, obj) for name, obj in _free_values(f, args) if isinstance(obj, (np.ndarray, dict, list, tuple))]
 
 
 def copy_value(a):

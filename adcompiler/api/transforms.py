@@ -50,6 +50,7 @@ from .arguments import (
     positional,
     without_underivable,
 )
+from .copies import check_free_state, free_state
 from .forward import autodiff_forward
 from .reverse import autodiff
 
@@ -109,8 +110,10 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
     outs = _out_positions(f, out, args)
     outputs = _run_outputs(f, args, outs)
     args = tuple(copy_values(args))   # (the point the pullback is taken at: not the caller's arrays changed since)
+    state = free_state(f, args)   # (nor the module's values: the pullback runs the function again)
 
     def pullback(*cts: Any) -> tuple:
+        check_free_state(f, args, state, "vjp was called")
         if len(cts) != len(outs):
             raise ShapeError(f"the pullback takes one cotangent per output ({len(outs)}), got {len(cts)}.",
                              construct="pullback", hint="pass a cotangent array for each `out` argument.")
