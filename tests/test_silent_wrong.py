@@ -433,3 +433,14 @@ def test_np_array_with_copy(f, rng):
     """np.array(x, copy=...) was refused (the keyword `copy`); copy=None or False may return
     x itself, and is differentiated as np.asarray is."""
     check_everywhere(f, Duplicated(rng.uniform(0.5, 1.5, 4), np.zeros(4)), ret=Active)
+
+
+def _astype_by_keyword(x):
+    y = x.astype(dtype=np.float64, copy=True)
+    y *= 2.0
+    return float(np.sum(y * x))
+
+
+def test_astype_with_its_dtype_by_keyword(rng):
+    """x.astype(dtype=...) was refused ("the method .astype() is not supported")."""
+    check_everywhere(_astype_by_keyword, Duplicated(rng.uniform(0.5, 1.5, 4), np.zeros(4)), ret=Active)

@@ -128,6 +128,9 @@ class MethodRewrite:
     def converted(self, e, name):
         """``astype``, ``flatten`` and ``item``, which have no numpy function of their own."""
         obj = e.func.value
+        if name == "astype" and not e.args and any(k.arg == "dtype" for k in e.keywords):   # (x.astype(dtype=float))
+            e = ast.copy_location(ast.Call(e.func, [next(k.value for k in e.keywords if k.arg == "dtype")],
+                                           [k for k in e.keywords if k.arg != "dtype"]), e)
         if name == "astype" and len(e.args) == 1 and all(k.arg == "copy" for k in e.keywords):
             # a copy, unless copy=False (then a view when the dtype is already that one)
             copies = not any(isinstance(k.value, ast.Constant) and k.value.value is False for k in e.keywords)
