@@ -11,10 +11,11 @@ adjoints reset at each pair) that is a measurable part of the reverse sweep.
 
 A forward dataflow over the statements (branches joined by intersection,
 loops to a fixed point; ``break``/``continue`` leave every name the loop
-binds unknown). The adjoint of an array is assigned only a term that is new
-memory (an arithmetic expression, not a name, subscript or call that may
-return memory it shares), so it never aliases another array; the adjoint of
-a number (by the primal's kind) any term.
+binds unknown). An adjoint is assigned only a term that is new memory or an
+immutable number (an arithmetic expression, not a name or a call that may
+return memory it shares: ``_ad_unbroadcast(g, x)`` returns ``g`` itself), so
+it never aliases memory; the adjoint of a number (by the primal's kind) also
+an element ``dx[i, j]`` (not ``dx[i, ...]``, a 0-d view).
 """
 from __future__ import annotations
 
@@ -36,11 +37,23 @@ def _zero(e) -> bool:
 
 def _fresh(e) -> bool:
     """An expression whose value is new memory or an immutable number."""
-    if isinstance(e, (ast.BinOp, ast.UnaryOp)):
+    if isinstance(e, (ast.BinOp, ast.UnaryOp)) or _zero(e) or isinstance(e, ast.Constant) and type(e.value) is float:
         return True
     if isinstance(e, ast.IfExp):
         return all(_fresh(b) or _zero(b) for b in (e.body, e.orelse))
-    return False
+    # (what a new value unbroadcast is: the value itself, or a new reduced array)
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "_ad_unbroadcast" \
+        and len(e.args) == 2 and _fresh(e.args[0])
+
+
+def _element(e) -> bool:
+    """``x[i, j]``, integers and names only in the index: for the adjoint of a number, an element
+    (a copy). Not ``x[i, ...]``, a 0-d view that a later ``x[...] = 0.0`` would zero too."""
+    if not isinstance(e, ast.Subscript):
+        return False
+    parts = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+    return all(isinstance(p, (ast.Name, ast.BinOp)) or isinstance(p, ast.Constant) and type(p.value) is int
+               for p in parts)
 
 
 def _bound(node) -> set:
@@ -80,7 +93,7 @@ class _Flow:
             v = s.value
             if rewrite and name in zero and name in self.adjoints and isinstance(v, ast.BinOp) \
                     and isinstance(v.op, ast.Add) and isinstance(v.left, ast.Name) and v.left.id == name \
-                    and (name in self.numbers or _fresh(v.right)) and name not in {n.id for n in ast.walk(v.right) if isinstance(n, ast.Name)}:
+                    and (_fresh(v.right) or name in self.numbers and _element(v.right)) and name not in {n.id for n in ast.walk(v.right) if isinstance(n, ast.Name)}:
                 s.value = v.right
             return zero - {name} - _bound(s.value)
         if isinstance(s, ast.If):
