@@ -228,3 +228,20 @@ def test_an_integer_scalar_is_refused_a_tangent_as_reverse_mode_refuses_it_activ
         ad.autodiff(ad.Forward, _scaled_sum, ad.Duplicated, ad.Duplicated(x, np.ones(3)), ad.Duplicated(n, 1.0))
     t = ad.autodiff(ad.Forward, _scaled_sum, ad.Duplicated, ad.Duplicated(x, np.ones(3)), ad.Const(n))
     assert np.isclose(t[0], 3.0 * float(n))
+
+
+def _kept_before_overwrite(a, x):
+    s = float(a)          # s keeps a's old value
+    a[...] = x[0]         # a (0-d) overwritten
+    return s * s + float(a) * 3.0
+
+
+def test_the_tangent_of_float_of_a_0d_array_is_a_copy():
+    """The tangent of `float(a)` was `da` itself (a 0-d array), which the store into `a`
+    then overwrote: forward mode gave 0 where the derivative is 2a."""
+    x = np.array([0.3, -0.8])
+    (t,) = ad.autodiff(ad.Forward, _kept_before_overwrite, ad.Duplicated, ad.Duplicated(np.array(0.7), np.array(1.0)),
+                       ad.Duplicated(x.copy(), np.zeros(2)))
+    h = 1e-6
+    fd = (_kept_before_overwrite(np.array(0.7 + h), x.copy()) - _kept_before_overwrite(np.array(0.7 - h), x.copy())) / (2 * h)
+    np.testing.assert_allclose(t, fd, rtol=1e-7)

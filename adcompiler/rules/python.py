@@ -6,7 +6,7 @@ from ..analysis.kinds import FLOAT, INT, Kind
 from .registry import defrule, elementwise, lookup, nondifferentiable
 
 elementwise(builtins.abs, "x", x="g * np.sign(x)", doc="0 at x == 0")
-defrule(builtins.float, "x", x="g", tangents={"x": "t"})
+defrule(builtins.float, "x", x="g", tangents={"x": "_ad_copy(t)"})   # (t of a 0-d array: its copy, not a view)
 elementwise(builtins.max, "a, b", a="g * ((a > b) + 0.5 * (a == b))", b="g * ((b > a) + 0.5 * (a == b))",
             doc="ties split the adjoint equally")
 elementwise(builtins.min, "a, b", a="g * ((a < b) + 0.5 * (a == b))", b="g * ((b < a) + 0.5 * (a == b))",
