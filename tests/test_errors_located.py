@@ -120,20 +120,21 @@ def test_refusals_quote_the_names_the_user_wrote():
 
 def _copy_keyword_after_a_write(y, x):
     y[:] = x
-    v = np.array(y, copy=False)
+    v = np.array(y, ndmin=1)
     v *= 2.0
     y *= x
 
 
 def test_a_refusal_of_a_renamed_argument_names_the_users_line():
     """A keyword refused where the argument is a renamed local (``y_1``) had no
-    file and no line, and quoted ``np.array(y_1, copy=False)``."""
+    file and no line, and quoted ``np.array(y_1, copy=False)`` (copy= is taken now;
+    ndmin= is not)."""
     import adcompiler as ad
     line = inspect.getsourcelines(_copy_keyword_after_a_write)[1] + 2
     with pytest.raises(ad.AdCompilerError) as e:
         autodiff(Reverse, _copy_keyword_after_a_write, ad.Const, Duplicated(np.zeros(3), np.ones(3)),
                  Duplicated(np.ones(3), np.zeros(3)))
-    assert f"{__file__}:{line}: `v = np.array(y, copy=False)`" in str(e.value), str(e.value)
+    assert f"{__file__}:{line}: `v = np.array(y, ndmin=1)`" in str(e.value), str(e.value)
 
 
 def _split_view(v, k):
