@@ -125,6 +125,8 @@ def part_stores_inline(z, x, A):
     z.real[1] += x[0] * x[2]
     A.T[0] = x * 3.0
     A.T[1:, 1] *= x[1:]
+    z.real[0], z.imag[2] = x[1] * 0.5, x[0] * x[1]   # (a tuple target, and a chained one)
+    A.T[2, 0] = A.T[2, 1] = x[2] * 1.5
     return np.sum(np.abs(z) ** 2 + np.real(z) * np.imag(z)) + np.sum(A * A)
 
 

@@ -47,12 +47,16 @@ class _Rewrite(ast.NodeTransformer):
         return super().generic_visit(node)
 
     def statement(self, s) -> list:
-        target = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else \
-            s.target if isinstance(s, ast.AugAssign) else None
-        seen = _viewed(target) if target is not None else None
-        if seen is None:
-            return [s]
-        name = self.names.reserve(f"_{seen[0]}_{seen[1]}")
-        bind = ast.copy_location(ast.Assign(targets=[ast.Name(name, ast.Store())], value=target.value), s)
-        target.value = ast.copy_location(ast.Name(name, ast.Load()), target.value)
-        return [ast.fix_missing_locations(bind), s]
+        targets = list(s.targets) if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
+        # (every target: chained, a = b = v, and the elements of a tuple target, a, b = u, v)
+        targets = [e for t in targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
+        binds = []
+        for target in targets:
+            seen = _viewed(target)
+            if seen is None:
+                continue
+            name = self.names.reserve(f"_{seen[0]}_{seen[1]}")
+            binds.append(ast.fix_missing_locations(ast.copy_location(
+                ast.Assign(targets=[ast.Name(name, ast.Store())], value=target.value), s)))
+            target.value = ast.copy_location(ast.Name(name, ast.Load()), target.value)
+        return binds + [s]
