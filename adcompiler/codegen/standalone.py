@@ -179,8 +179,8 @@ def _literal(value) -> str | None:
             return None
         body = ", ".join(parts) + ("," if isinstance(value, tuple) and len(parts) == 1 else "")
         return f"({body})" if isinstance(value, tuple) else f"[{body}]"
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.size <= MAX_ARRAY:
-        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc" and value.size <= MAX_ARRAY:
+        if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
             return None
         return f"np.array({value.tolist()!r}, dtype=np.{value.dtype.name})"
     return None
@@ -234,10 +234,10 @@ class _Globals:
         elif isinstance(obj, types.FunctionType):
             self._function(name, obj, user)
         else:
-            raise UsageError(
-                f"`{user}` reads the global name `{name}`, a {type(obj).__name__} ({_short(obj)}), which cannot "
-                "be written into a self-contained module. Hint: pass it as an argument, make it a number or a "
-                "numpy array, or differentiate from Python with adcompiler.autodiff.")
+            what = f"{obj.size} {obj.dtype} values" if isinstance(obj, np.ndarray) else _short(obj)
+            raise UsageError(f"`{user}` reads the global name `{name}`, a {type(obj).__name__} ({what}), which cannot be "
+                             f"written into a self-contained module (arrays of at most {MAX_ARRAY} finite numbers can). "
+                             "Hint: pass it as an argument, or differentiate from Python with adcompiler.autodiff.")
 
     def _module(self, name, mod, user):
         full = mod.__name__

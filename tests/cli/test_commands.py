@@ -12,7 +12,7 @@ import pytest
 from adcompiler.cli.color import color_enabled, highlight
 from adcompiler.cli.load import load_target
 
-from .conftest import DATA, ROOT, run_cli, run_process
+from .conftest import DATA, ROOT, emit_module, run_cli, run_process
 
 SEED = "examples/seed.py:f_"
 SHAPES = ["--shape", "s=5", "--shape", "a=5", "--shape", "b=5"]
@@ -225,6 +225,23 @@ def test_refuses_what_cannot_be_self_contained(tmp_path):
     proc = run_process("emit", f"{path}:f")
     assert proc.returncode == 2 and "cannot be written into a self-contained module" in proc.stderr
     _no_traceback(proc.stderr)
+
+
+def test_a_complex_module_array_is_written_into_the_module(tmp_path):
+    """A complex array the kernel reads from its module was refused ("make it a number or a
+    numpy array", which it is); written as a literal now, the module's gradient is autodiff's."""
+    path = _write(tmp_path, "cmod.py", """\
+        import numpy as np
+
+        W = np.array([1 + 0.5j, -0.25 + 1j, 0.5 - 0.5j])
+
+        def k(y, x):
+            y[:] = np.real(W * x * x)
+        """)
+    ns = emit_module(tmp_path, f"{path}:k", "--shape", "y=3", "--shape", "x=3")
+    x, dx = np.array([0.3, -0.7, 1.1]), np.zeros(3)
+    ns["k_reverse"](np.zeros(3), np.ones(3), x.copy(), dx)
+    np.testing.assert_allclose(dx, 2 * np.real(np.array([1 + 0.5j, -0.25 + 1j, 0.5 - 0.5j])) * x, rtol=1e-14)
 
 
 # --- help, version, rules, colors --------------------------------------------
