@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import copy
 import inspect
-import types
 
 import numpy as np
 
 from ..errors import AdCompilerError, AliasingError
+from ..frontend.resolve import free_values
 
 
 def copy_values(args, f=None) -> list:
@@ -71,27 +71,9 @@ def check_free_state(f, args, state, what: str) -> None:
 
 
 def _free_values(f, args) -> list:
-    """(name, value) of everything ``f``, the functions it names and the functions passed
-    in ``args`` read from their modules or closures (modules and classes left out)."""
-    out, seen = [], set()
-    todo = [f, *(a for a in args if isinstance(a, types.FunctionType))]
-    while todo:
-        g = todo.pop()
-        g = getattr(g, "_function", g)   # (a wrapped kernel)
-        if not isinstance(g, types.FunctionType) or g.__code__ in seen:
-            continue
-        seen.add(g.__code__)
-        try:
-            cv = inspect.getclosurevars(g)
-        except (TypeError, ValueError):
-            continue
-        for name, obj in {**cv.globals, **cv.nonlocals}.items():
-            if isinstance(obj, (types.ModuleType, type)):
-                continue
-            out.append((name, obj))
-            if isinstance(obj, types.FunctionType) or hasattr(obj, "_function"):
-                todo.append(obj)
-    return out
+    """(name, value) of what ``f``, its callees and the functions in ``args`` read from their
+    modules or closures (``frontend.resolve.free_values``)."""
+    return [(name, obj) for _, name, obj in free_values(f, args)]
 
 
 def module_memory(f, args=()) -> list:

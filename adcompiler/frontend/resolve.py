@@ -130,3 +130,28 @@ def current_value(func, dotted: str, default=_MISSING):
         if obj is _MISSING:
             return default
     return obj
+
+
+def free_values(f, also=()) -> list:
+    """(function, name, value) of everything ``f``, the functions it names (and theirs) and the
+    functions in ``also`` read from their modules or closures; modules and classes left out."""
+    import types
+    out, seen = [], set()
+    todo = [f, *(a for a in also if isinstance(a, types.FunctionType))]
+    while todo:
+        g = todo.pop()
+        g = getattr(g, "_function", g)   # (a wrapped kernel)
+        if not isinstance(g, types.FunctionType) or g.__code__ in seen:
+            continue
+        seen.add(g.__code__)
+        try:
+            cv = inspect.getclosurevars(g)
+        except (TypeError, ValueError):
+            continue
+        for name, obj in {**cv.globals, **cv.nonlocals}.items():
+            if isinstance(obj, (types.ModuleType, type)):
+                continue
+            out.append((g, name, obj))
+            if isinstance(obj, types.FunctionType) or hasattr(obj, "_function"):
+                todo.append(obj)
+    return out

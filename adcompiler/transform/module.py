@@ -11,7 +11,6 @@ the functions of a ``defsplit`` rule (``split_names``). ``add_reverse`` and
 from __future__ import annotations
 
 import ast
-import inspect
 import itertools
 import math
 import os
@@ -25,6 +24,7 @@ from ..codegen.emit import comment_mark, funcdef
 from ..codegen.naming import Namer, is_generated
 from ..errors import AdCompilerError, AliasingError, UnsupportedSyntaxError
 from ..frontend import notes
+from ..frontend.resolve import free_values
 from ..rules.registry import is_runtime_helper, source_helper_error
 from .adjoint import N
 from .tape import hoist_typed_stacks
@@ -359,13 +359,9 @@ class Module:
 
 
 def _read_from_module(f) -> list:
-    """(f, name, object) of the arrays and containers ``f`` reads from its module or closure."""
-    try:
-        cv = inspect.getclosurevars(f)
-    except (TypeError, ValueError):
-        return []
-    return [(f, name, obj) for name, obj in {**cv.globals, **cv.nonlocals}.items()
-            if isinstance(obj, (np.ndarray, dict, list, tuple))]
+    """(function, name, object) of the arrays and containers ``f`` (and the functions it names)
+    reads from its module or closure."""
+    return [(g, name, obj) for g, name, obj in free_values(f) if isinstance(obj, (np.ndarray, dict, list, tuple))]
 
 
 class _InPlaceShadows(ast.NodeTransformer):
