@@ -102,13 +102,19 @@ def analyse(func, param_kinds: tuple, hook: Hook | None = None) -> Analysis:
         return an
 
 
-def _analyse(func, param_kinds, hook: Hook) -> Analysis:
+def front(func, hook: Hook = _quiet) -> tuple:
+    """``(pf, resolver)``: the passes that need no argument kinds, before ``fence``."""
     pf = parse_function(func)                                               # parse
     lift_nested(pf)                                                         # (nested functions, lifted)
     name_attribute_views(pf)                                                # (z.imag[:] = v: a named view)
     hook("parse", lambda: ast.unparse(pf.tree))
     resolver = Resolver(pf)                                                 # resolve
     drop_warning_contexts(pf, resolver)                                     # (np.errstate that only warns)
+    return pf, resolver
+
+
+def _analyse(func, param_kinds, hook: Hook) -> Analysis:
+    pf, resolver = front(func, hook)
     params = [a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args]
     resolver.bind_functions(params, param_kinds)
     fence(pf, resolver)                                                     # fence
@@ -213,8 +219,7 @@ def _reverse_function(module, func, kinds, acts, ret_active, main, hook, an, key
 
 def forward_function(module: Module, func, kinds: tuple, acts: tuple, ret_active: bool, main: bool = False,
                      batch: bool = False, hook: Hook = _quiet) -> FunctionInfo:
-    """The tangent-linear code of one function into ``module`` (with ``batch``,
-    tangents carry a leading axis of k directions)."""
+    """The tangent-linear code of one function into ``module`` (``batch``: k directions on a leading axis)."""
     key = ("forward", func, kinds, acts, ret_active, main, batch)
     if key in module.memo:
         return module.memo[key]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import textwrap
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -323,8 +324,6 @@ def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = No
 
 def _called_params(f_, params) -> set:
     """The parameters ``f_``'s body calls by name (functions passed as arguments)."""
-    import ast
-    import textwrap
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(f_)))
     except (OSError, TypeError, SyntaxError):
@@ -336,17 +335,9 @@ def _called_params(f_, params) -> set:
 def _check_fenced(func) -> None:
     """Parse, resolve and fence ``func`` alone (what needs no argument kinds): its
     refusal, where it has one, names the construct (an import inside the function)."""
-    from ..frontend.attr_views import name_attribute_views
-    from ..frontend.contexts import drop_warning_contexts
+    from .. import pipeline
     from ..frontend.fence import fence
-    from ..frontend.nested import lift_nested
-    from ..frontend.parse import parse_function
-    from ..frontend.resolve import Resolver
-    pf = parse_function(func)
-    lift_nested(pf)
-    name_attribute_views(pf)
-    resolver = Resolver(pf)
-    drop_warning_contexts(pf, resolver)
+    pf, resolver = pipeline.front(func)
     fence(pf, resolver)
     for n in ast.walk(pf.tree):   # (a call of a name the module does not define)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not resolver.is_local(n.func.id):
