@@ -24,9 +24,9 @@ import ast
 
 def assign_first_terms(code: list, adjoints: set, numbers: set = frozenset()) -> list:
     """``code`` with each ``d = d + e`` where ``d`` (one of ``adjoints``) is
-    0.0 on every path into it rewritten to ``d = e`` (in place). ``numbers``:
-    the adjoints of numbers, which any term may be assigned to (a term of an
-    array's adjoint must be new memory)."""
+    0.0 on every path into it rewritten to ``d = e`` (in place) where ``e`` is
+    new memory or an immutable number; ``numbers``: the adjoints of numbers,
+    which may also be assigned an element ``dx[i, j]``."""
     _Flow(adjoints, numbers).block(code, frozenset(), rewrite=True)
     return code
 
