@@ -78,6 +78,19 @@ def element_loop(func) -> str | None:
     return None
 
 
+#: why single-precision arguments are refused under numba (``{}``: their dtype)
+SINGLE_PRECISION = ("computes {} values in double precision where they meet a Python float (s = 0.0; "
+                    "s += x[i]), which numpy computes in single precision: the values, and the branches taken "
+                    "on them, could differ from the function's.")
+
+
+def _refuse(func, reason: str, otherwise: str):
+    """Refuse ``func`` under backend='numba', at its definition."""
+    code = func.__code__
+    raise BackendError(reason, filename=code.co_filename, lineno=code.co_firstlineno, construct=func.__name__,
+                       hint=f"use backend='numpy' (backend='auto' falls back by itself), or {otherwise}")
+
+
 def _single_precision(dtypes: str) -> str | None:
     """The single-precision dtype among the arguments' (``dtypes``: their dtype chars), if any."""
     for char, name in (("e", "float16"), ("f", "float32"), ("F", "complex64")):
@@ -95,21 +108,13 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
     if backend == "numpy":
         return pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, checkpoint=checkpoint)
     passed = _functions_passed(func, kinds)
-    if backend == "numba" and passed:
-        code = func.__code__
-        raise BackendError(f"the numba backend cannot compile a function passed as an argument (`{passed}`): "
-                           "numba takes no Python function as an argument.", filename=code.co_filename,
-                           lineno=code.co_firstlineno, construct=func.__name__,
-                           hint="use backend='numpy' (backend='auto' falls back by itself), or call the "
-                                "function by its module-level name in the kernel.")
     single = _single_precision(dtypes)
+    if backend == "numba" and passed:
+        _refuse(func, f"the numba backend cannot compile a function passed as an argument (`{passed}`): numba "
+                      "takes no Python function as an argument.", "call the function by its module-level name "
+                                                                 "in the kernel.")
     if backend == "numba" and single:
-        code = func.__code__
-        raise BackendError(f"the numba backend computes {single} values in double precision where they meet a "
-                           "Python float (s = 0.0; s += x[i]), which numpy computes in single precision: the "
-                           "values, and the branches taken on them, could differ from the function's.",
-                           filename=code.co_filename, lineno=code.co_firstlineno, construct=func.__name__,
-                           hint="use backend='numpy' (backend='auto' falls back by itself), or pass float64 arrays.")
+        _refuse(func, f"the numba backend {SINGLE_PRECISION.format(single)}", "pass float64 arrays.")
     if backend == "numba":
         comp = pipeline.compiled(func, kinds, acts, ret_active, mode, dtypes, backend="numba", checkpoint=checkpoint)
         record(func, mode, backend, "numba", "asked for")

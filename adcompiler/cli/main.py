@@ -16,6 +16,7 @@ import sys
 import traceback
 
 from .. import __version__
+from ..backends.choice import SINGLE_PRECISION
 from ..errors import AdCompilerError
 from .color import color_enabled, highlight, paint
 from .load import UsageError, load_target
@@ -161,9 +162,8 @@ def _emit(args, out) -> int:
     dtypes = {name: "i" if dtype.kind == "u" else dtype.kind for name, _, dtype in specs}
     single = [f"{name} ({dtype})" for name, _, dtype in specs if dtype.char in "efF"]
     if args.backend_target == "numba" and single:
-        raise UsageError(f"--target numba: {', '.join(single)}: numba computes single-precision values in double "
-                         "precision where they meet a Python float, which numpy does not; the module could "
-                         "compute other values than the function. Hint: emit for float64 arrays, or drop --target numba.")
+        raise UsageError(f"--target numba: {', '.join(single)}: numba {SINGLE_PRECISION.format('single-precision')} "
+                         "Hint: emit for float64 arrays, or drop --target numba.")
     text = emit_source(target, args.mode, _names(args.const), _names(args.active), _names(args.dup),
                        args.ret, args.dump_after, argv, ranks, dtypes=dtypes, checkpoint=checkpoint,
                        explain=args.explain, target_backend=args.backend_target)
