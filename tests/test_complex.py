@@ -695,3 +695,21 @@ def test_a_product_of_complex_values_given_a_real_dtype_is_refused():
                 ad.grad(f)(z)
     want = np.conj([z[1] * z[2], z[0] * z[2], z[0] * z[1]])
     np.testing.assert_allclose(ad.grad(_prod_complex_dtype)(z), want, rtol=1e-12)
+
+
+def _cast_into(y, z, c):
+    y[:] = np.real(z.astype(float) * c) + np.sum(z, dtype=float).real
+
+
+@pytest.mark.parametrize("tape", ["torch", "jax"])
+def test_a_cast_to_a_real_dtype_through_every_entry_point(tape):
+    """The real part of the derivative of z.astype(float) and np.sum(z, dtype=float), through
+    autodiff in each mode, split halves, the emitted module, forward and vector mode and the tapes."""
+    import warnings
+    require(tape)
+    c = np.array([1j, 2.0 + 1j, -0.5 + 0.25j])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        check_everywhere(_cast_into, Duplicated(np.zeros(3), RNG.standard_normal(3)),
+                         Duplicated(np.array([1.0 + 2.0j, -0.5 + 1.0j, 0.3 - 0.7j]), np.zeros(3, complex)), Const(c),
+                         out="y", tapes=(tape,))
