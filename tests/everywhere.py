@@ -143,8 +143,10 @@ def check_batch(f, kinds, vals, ret, rng, k=2):
 def emitted_module(f, args, ret):
     """The stand-alone module of ``f`` for these annotations, executed: its namespace."""
     from adcompiler.analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
+    from adcompiler.api.arguments import kernel_of
     from adcompiler.codegen.standalone import standalone
     from adcompiler.pipeline import reverse_module
+    f = kernel_of(f)   # (as the entry points take it: a numba-compiled function is its Python function)
     kinds, acts = [], []
     for a in args:
         v = a.val if isinstance(a, ad.activity.Annotation) else a

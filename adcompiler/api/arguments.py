@@ -17,6 +17,7 @@ from ..errors import (
     AliasingError,
     ShapeError,
 )
+from ..frontend.resolve import plain_function
 from .copies import copy_values, layout_copy
 
 
@@ -380,8 +381,9 @@ def flat_args(args):
 def kernel_of(f):
     """The function a ``differentiate`` object wraps (entry points differentiate
     it as that function: ``gradient(energy, x)`` of ``@differentiate def energy``),
-    else ``f``."""
-    return f.mutating if getattr(f, "pure_function_of_kernel", False) and hasattr(f, "mutating") else f
+    the Python function of a numba-compiled one (``resolve.plain_function``), else ``f``."""
+    return f.mutating if getattr(f, "pure_function_of_kernel", False) and hasattr(f, "mutating") \
+        else plain_function(f)
 
 
 def positional(f, args, kwargs) -> tuple:

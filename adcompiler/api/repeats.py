@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import activity as A
 from ..codegen import cache
-from ..frontend.resolve import LIFTED
+from ..frontend.resolve import LIFTED, plain_function
 
 _REPEATS: dict = {}
 cache.on_clear.append(_REPEATS.clear)
@@ -138,6 +138,7 @@ def _same_names(names) -> bool:
             now = getattr(builtins, root, _MISSING)
         for attr in chain:
             now = getattr(now, attr, _MISSING)
+        now = plain_function(now)
         if now is not obj and not (isinstance(obj, _METHODS) and now == obj):
             return False
     return True

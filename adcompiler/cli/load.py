@@ -26,6 +26,8 @@ import types
 import zlib
 from dataclasses import dataclass, field
 
+from ..frontend.resolve import plain_function
+
 DUP, ACTIVE, CONST = "Duplicated", "Active", "Const"
 
 
@@ -135,7 +137,7 @@ def load_target(spec: str) -> Target:
     if os.path.isdir(path) or not path.endswith(".py"):
         raise UsageError(f"`{path}` is not a .py file. Expected PATH.py:FUNC.")
     module, printed = _import(path)
-    obj = getattr(module, name, None)
+    obj = plain_function(getattr(module, name, None))   # (a numba-compiled function: its Python function)
     defined = sorted(k for k, v in vars(module).items()
                      if isinstance(v, types.FunctionType) and v.__module__ == module.__name__)
     if obj is None:

@@ -77,6 +77,9 @@ class LoopRewrite:
         """The builtin a call of a non-local name calls (``range``, ``zip``...), else None."""
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not self.res.is_local(node.func.id):
             return self.res.lookup(node.func.id, node.func)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):   # (numba.prange: range)
+            obj = self.res.resolve_attr(node.func)
+            return obj if obj is range else None
         return None
 
     def range_expr(self, it):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import sys
+import types
 
 from ..errors import UnsupportedSyntaxError
 
@@ -22,6 +24,21 @@ def local_names(tree: ast.FunctionDef) -> set:
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
     return names
+
+
+def plain_function(obj):
+    """A function compiled by numba (``numba.njit``, ``numba.jit``) as the Python function it
+    compiles, and ``numba.prange`` as ``range``: numba runs that code with Python's meaning, so
+    its derivative is that function's. Anything else as it is."""
+    numba = sys.modules.get("numba")
+    if numba is None:
+        return obj
+    if obj is getattr(numba, "prange", None):
+        return range
+    dispatcher = getattr(getattr(numba.core, "dispatcher", None), "Dispatcher", None)
+    if dispatcher is not None and isinstance(obj, dispatcher) and isinstance(obj.py_func, types.FunctionType):
+        return obj.py_func
+    return obj
 
 
 class Resolver:
@@ -59,9 +76,9 @@ class Resolver:
         if name in self.lifted:
             return self.lifted[name]
         if name in self.closure:
-            return self.closure[name]
+            return plain_function(self.closure[name])
         if name in self.globals:
-            return self.globals[name]
+            return plain_function(self.globals[name])
         if hasattr(builtins, name):
             return getattr(builtins, name)
         raise UnsupportedSyntaxError(
@@ -89,6 +106,7 @@ class Resolver:
                     f"`{ast.unparse(node)}` does not exist.",
                     filename=self.pf.filename, lineno=node.lineno, col=node.col_offset,
                     construct=ast.unparse(node), hint="check the spelling.") from None
+        obj = plain_function(obj)
         self.attributes[".".join([cur.id] + chain[::-1])] = obj
         return obj
 
@@ -116,11 +134,11 @@ def current_value(func, dotted: str, default=_MISSING):
         obj = lifted[root]
     elif func.__closure__ and root in func.__code__.co_freevars:
         try:
-            obj = func.__closure__[func.__code__.co_freevars.index(root)].cell_contents
+            obj = plain_function(func.__closure__[func.__code__.co_freevars.index(root)].cell_contents)
         except ValueError:   # an empty cell
             return default
     elif root in func.__globals__:
-        obj = func.__globals__[root]
+        obj = plain_function(func.__globals__[root])
     elif hasattr(builtins, root):
         obj = getattr(builtins, root)
     else:
@@ -129,13 +147,12 @@ def current_value(func, dotted: str, default=_MISSING):
         obj = getattr(obj, attr, _MISSING)
         if obj is _MISSING:
             return default
-    return obj
+    return plain_function(obj)
 
 
 def free_values(f, also=()) -> list:
     """(function, name, value) of everything ``f``, the functions it names (and theirs) and the
     functions in ``also`` read from their modules or closures; modules and classes left out."""
-    import types
     out, seen = [], set()
     todo = [f, *(a for a in also if isinstance(a, types.FunctionType))]
     while todo:
@@ -152,6 +169,7 @@ def free_values(f, also=()) -> list:
             if isinstance(obj, (types.ModuleType, type)):
                 continue
             out.append((g, name, obj))
+            obj = plain_function(obj)
             if isinstance(obj, types.FunctionType) or hasattr(obj, "_function"):
                 todo.append(obj)
     return out

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
+from ..frontend.resolve import plain_function
 from ..rules.registry import defsplit
 from .effects import indexed_params, rebound_params, written_params
 from .split import backward, forward, is_float_array, is_float_scalar
@@ -98,9 +99,9 @@ class Differentiated:
 
     def __init__(self, f_: Callable, out: Any = None, like: Any = None, const: Iterable = (),
                  scratch: Iterable = (), backend: str = "numpy", checkpoint: int | str | None = None):
+        self.mutating = f_ = plain_function(f_)   # (a numba-compiled function: the Python function it compiles)
         if not inspect.isfunction(f_):
             raise AdCompilerError(f"differentiate needs a plain Python function, got {type(f_).__name__}.")
-        self.mutating = f_
         self.backend = choice.check(backend)
         # options of the generated code, given only when not the default (the split seam stays two-argument)
         from ..api.reverse import checkpoint_option
