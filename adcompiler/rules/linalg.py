@@ -176,7 +176,7 @@ defrule(la.inv, "a", a="_ad_inv_adjoint(g, ans)", tangents={"a": "-(ans @ t @ an
 defrule(la.matrix_power, "a, n", a="_ad_matrix_power_adjoint(g, a, n)",
         tangents={"a": "_ad_matrix_power_tangent(t, a, n)"}, result=_same_rank)
 defrule(la.det, "a", a="_ad_det_adjoint(g, a, ans)", tangents={"a": "_ad_det_tangent(t, a, ans)"},
-        result=_scalar_of_matrix, doc="needs an invertible matrix")
+        result=_scalar_of_matrix, doc="singular matrices included (the cofactor matrix)")
 defrule(la.slogdet, "a", a="_ad_slogdet_adjoint(g, a)", tangents={"a": "_ad_slogdet_tangent(t, a, ans)"},
         result=_tuple_of((2, False), (2, True)), doc="the sign has no derivative")
 defrule(la.cholesky, "a", a="_ad_cholesky_adjoint(g, ans)", tangents={"a": "_ad_cholesky_tangent(t, ans)"},

@@ -223,8 +223,8 @@ nondifferentiable(RN.clip_inside, RN.clip_low, RN.clip_high, RN.sinc_grad2, RN.w
 defrule(RN.sinc_grad, "x", tangents={"x": "t * _ad_sinc_grad2(x)"}, result=_like("x"))
 defrule(RN.safe_div, "a, b", tangents={"a": "_ad_safe_div(t, b)", "b": "-_ad_safe_div(a * t, b * b)"},
         result=_like("a"))
-_linear(L.det_adjoint, "g, a, ans", extra={"a": "_ad_det_adjoint_da(g, a, ans, t)",
-                                            "ans": "_ad_det_adjoint(g, a, t)"})
+# (the cofactors of a, whatever det_adjoint computes them from: ans gives no term of its own)
+_linear(L.det_adjoint, "g, a, ans", extra={"a": "_ad_det_adjoint_da(g, a, t)"}, zero=("ans",))
 _COV = "m, y, rowvar, bias, ddof, fweights, aweights, first"
 _cov_adj = _linear(V.cov_adjoint, f"g, {_COV.replace('y,', 'y=None,')}",
                    extra={"m": f"_ad_cov_adjoint_tangent(g, t, None, {_COV})",

@@ -119,7 +119,7 @@ def scipy_linalg_rules() -> bool:
           doc="assume_a 'gen', 'sym', 'her', 'pos' (one triangle read), 'upper/lower triangular'")
     _rule(sl.det, "a, overwrite_a=False, check_finite=True", _FLAGS,
           a="_ad_det_adjoint(g, a, ans)", tangents={"a": "_ad_det_tangent(t, a, ans)"},
-          result=_scalar_of_matrix, doc="needs an invertible matrix")
+          result=_scalar_of_matrix, doc="singular matrices included (the cofactor matrix)")
     return True
 
 

@@ -166,19 +166,58 @@ def inv_adjoint(g, ans):
     return -_t(ans) @ g @ _t(ans)
 
 
+def _products_but_one(s):
+    """``p[..., i]``: the product of ``s[..., l]`` over every ``l`` but ``i`` (no division: zeros welcome)."""
+    ones = np.ones_like(s[..., :1])
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]
+    return before * after
+
+
+def _cofactor_frame(a):
+    """``(k, conj(u), s, conj(vh))`` of ``a = u diag(s) vh`` with ``k = det(u) det(vh)``: the
+    cofactor matrix of ``a`` is ``k conj(u) C(diag(s)) conj(vh)`` for the fixed unitary factors."""
+    u, s, vh = np.linalg.svd(a)
+    return np.linalg.det(u) * np.linalg.det(vh), np.conj(u), s, np.conj(vh)
+
+
+def det_cofactors(a):
+    """The cofactor matrix of ``a`` (the derivative of ``det``), singular matrices included."""
+    k, cu, s, cvh = _cofactor_frame(a)
+    return k[..., None, None] * (cu * _products_but_one(s)[..., None, :]) @ cvh
+
+
 def det_adjoint(g, a, ans):
     g, ans = np.asarray(g), np.asarray(ans)
-    return (g * ans)[..., None, None] * _t(np.linalg.inv(a))
+    try:
+        return (g * ans)[..., None, None] * _t(np.linalg.inv(a))
+    except np.linalg.LinAlgError:   # (a singular matrix: its cofactors, from the SVD)
+        return g[..., None, None] * det_cofactors(a)
 
 
-def det_adjoint_da(g, a, ans, t):
-    """Tangent of :func:`det_adjoint` in ``a`` alone (``ans`` held): through ``inv(a)``."""
-    inv = np.linalg.inv(a)
-    return -(np.asarray(g) * np.asarray(ans))[..., None, None] * _t(inv @ t @ inv)
+def det_adjoint_da(g, a, t):
+    """Tangent of :func:`det_adjoint` in ``a`` (``g`` held): ``g`` times the tangent of the cofactor
+    matrix, from the SVD ``a = u diag(s) vh``. In the frame of the factors the tangent of the
+    cofactors of ``diag(s)`` along ``t' = u^H t vh^H`` is ``-t'[j, i]`` times the product of the
+    ``s`` but ``s[i]`` and ``s[j]`` off the diagonal and ``sum over k != i of t'[k, k]`` times the
+    product of the ``s`` but ``s[i]`` and ``s[k]`` on it: polynomials in ``s``, so a singular
+    matrix is no exception (``det * inv(a)`` cancels there)."""
+    k, cu, s, cvh = _cofactor_frame(a)
+    n = s.shape[-1]
+    eye = np.eye(n, dtype=bool)
+    tp = _t(cu) @ t @ _t(cvh)   # u^H t vh^H
+    but_two = _products_but_one(np.where(eye, np.ones_like(s)[..., None, :], s[..., None, :]))   # [i, j]
+    but_two = np.where(eye, 0, but_two)
+    diagonal = but_two @ np.diagonal(tp, axis1=-2, axis2=-1)[..., None]
+    dcs = np.where(eye, diagonal, -_t(tp) * but_two)
+    return (np.asarray(g) * k)[..., None, None] * (cu @ dcs @ cvh)
 
 
 def det_tangent(t, a, ans):
-    return np.asarray(ans) * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    try:
+        return np.asarray(ans) * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    except np.linalg.LinAlgError:   # (a singular matrix)
+        return np.sum(det_cofactors(a) * t, axis=(-2, -1))
 
 
 def slogdet_adjoint(g, a):
