@@ -5,7 +5,8 @@ numpy; ``"numba"`` compiles it with numba and refuses what numba cannot
 compile; ``"auto"`` takes numba for a function whose work is in element loops
 (a loop that reads or writes single elements, ``x[i]``) and numpy otherwise,
 and falls back to numpy when numba is missing or refuses the code (before
-anything has run). Each decision is recorded: ``backend_report(f)`` lists
+anything has run), or stops partway on arguments of a layout its code has not run
+on before (their arrays restored from copies first). Each decision is recorded: ``backend_report(f)`` lists
 them for ``f``.
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ import ast
 import dataclasses
 import threading
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..errors import AdCompilerError, BackendError
 
@@ -161,25 +164,62 @@ def _functions_passed(func, kinds) -> str | None:
     return None
 
 
+def _layout(args) -> tuple:
+    """What decides whether numba's code can run on these arguments where numpy's can
+    (its reshape of an array that is not contiguous raises): types, ranks and contiguity."""
+    return tuple((type(a), a.ndim, a.flags.c_contiguous, a.flags.f_contiguous) if isinstance(a, np.ndarray)
+                 else tuple(_layout(a)) if isinstance(a, (list, tuple)) else type(a) for a in args)
+
+
+def _arrays(args) -> list:
+    """The writeable arrays among ``args`` and in their lists, tuples and dicts."""
+    out = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            if a.flags.writeable:
+                out.append(a)
+        elif isinstance(a, (list, tuple)):
+            out += _arrays(a)
+        elif isinstance(a, dict):
+            out += _arrays(list(a.values()))
+    return out
+
+
 def _fallback(comp, to_numpy):
     """``comp`` (numba) whose functions switch to numpy's for good when numba
-    refuses them at their first call (a refusal happens before anything runs);
-    forward halves mark the tape with the backend that wrote it."""
+    refuses them at their first call (a refusal happens before anything runs), or
+    stops partway on arguments of a layout not run before (their arrays are put back
+    first, from copies taken for that first run); forward halves mark the tape with the
+    backend that wrote it."""
     state = {"numpy": None}
+    ran_on = set()   # (layouts numba's code has run on to the end)
 
-    def pick(e):
+    def pick(e, saved):
         if getattr(e, "ran", False):   # (numba stopped partway: the arguments may be half updated)
-            raise e
+            if saved is None:
+                raise e
+            for a, c in saved:
+                np.copyto(a, c)
         if state["numpy"] is None:
             state["numpy"] = to_numpy(e)
         return state["numpy"]
 
+    def numba_call(fn, args):
+        layout = _layout(args)
+        saved = None if layout in ran_on else [(a, a.copy()) for a in _arrays(args)]
+        try:
+            out = fn(*args)
+        except BackendError as e:
+            pick(e, saved)
+            return None, False
+        ran_on.add(layout)
+        return out, True
+
     def fused(*args):
         if state["numpy"] is None:
-            try:
-                return comp.fused(*args)
-            except BackendError as e:
-                pick(e)
+            out, done = numba_call(comp.fused, args)
+            if done:
+                return out
         return state["numpy"].fused(*args)
 
     split = comp.rev is not None
@@ -187,13 +227,11 @@ def _fallback(comp, to_numpy):
 
     def fwd(*args):
         if state["numpy"] is None:
-            try:
-                out = comp.fwd(*args)
+            out, done = numba_call(comp.fwd, args)
+            if done:
                 if split:
                     args[-1].append("numba")
                 return out
-            except BackendError as e:
-                pick(e)
         out = state["numpy"].fwd(*args)
         if split:
             args[-1].append("numpy")

@@ -1,0 +1,76 @@
+"""``backend="auto"`` when numba's code stops partway on arguments of a new layout
+(its reshape of a Fortran-ordered array raises where numpy's copies): the arrays are
+put back from copies taken for that first run and the call runs under numpy, with
+the numpy backend's results; before, it raised, the arguments partly updated."""
+import numpy as np
+import pytest
+from optional import require
+
+import adcompiler as ad
+from adcompiler import (
+    Const,
+    Duplicated,
+    DuplicatedNoNeed,
+    Forward,
+    Reverse,
+    ReverseSplitWithPrimal,
+)
+from adcompiler.backends import choice
+from adcompiler.codegen import cache
+
+require("numba")
+
+
+def _forget():
+    cache.clear()
+    choice.clear()
+
+
+def reshape_read(out, A):
+    for k in range(out.shape[0]):   # (out written before numba's reshape raises: a partial run would show)
+        out[k] = out[k] * 0.5
+    v = A.reshape(A.shape[0] * A.shape[1])
+    for k in range(v.shape[0]):
+        out[k] += v[k] * v[(k + 1) % v.shape[0]]
+
+
+def _inputs(order):
+    rng = np.random.default_rng(4)
+    A = np.array(rng.uniform(0.5, 1.5, (3, 4)), order=order)
+    return rng.standard_normal(12), A, rng.standard_normal(12), np.array(rng.standard_normal((3, 4)), order=order)
+
+
+def _reverse(backend, order):
+    out, A, dout, dA = _inputs(order)
+    ad.autodiff(Reverse, reshape_read, Const, Duplicated(out, dout), Duplicated(A, dA), backend=backend)
+    return out, A, dout, dA
+
+
+@pytest.mark.parametrize("first", ["C", "F"])
+def test_reverse_falls_back_with_numpy_results(first):
+    _forget()
+    if first == "C":   # (numba's code has run on C-ordered arguments: a new layout still gets copies)
+        for got, want in zip(_reverse("auto", "C"), _reverse("numpy", "C")):
+            np.testing.assert_allclose(got, want, rtol=1e-13)
+    for got, want in zip(_reverse("auto", "F"), _reverse("numpy", "F")):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+    assert ad.backend_report(reshape_read)[-1].backend == "numpy"
+
+
+def test_split_mode_and_forward_mode_fall_back_too():
+    _forget()
+    runs = {}
+    for backend in ("auto", "numpy"):
+        out, A, dout, dA = _inputs("F")
+        fwd, rev = ad.autodiff_thunk(ReverseSplitWithPrimal, reshape_read, Const, Duplicated, Duplicated,
+                                     backend=backend)
+        args = (Duplicated(out, np.zeros(12)), Duplicated(A, np.zeros((3, 4), order="F")))
+        tape, _ = fwd(*args)
+        args = (Duplicated(out, dout), Duplicated(A, dA))
+        rev(*args, None, tape)
+        out2, A2, _, _ = _inputs("F")
+        t_out, t_A = np.zeros(12), np.array(np.random.default_rng(1).standard_normal((3, 4)), order="F")
+        ad.autodiff(Forward, reshape_read, Const, DuplicatedNoNeed(out2, t_out), Duplicated(A2, t_A), backend=backend)
+        runs[backend] = (out, A, dout, dA, out2, A2, t_out, t_A)
+    for got, want in zip(runs["auto"], runs["numpy"]):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
