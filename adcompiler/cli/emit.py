@@ -302,10 +302,13 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
     source, _, refused = module_source(mod, decorate=True, prelude=False)
     if refused:
         raise next(iter(refused.values()))
+    info = mod.main
+    source = add_defaults(source, [info.fused_name], {p.name: p.default for p in inspect.signature(
+        target.func).parameters.values() if p.default is not p.empty})   # (numba takes literal defaults)
     prelude = numba_prelude(source)
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
     doc = _docstring(target, mod.main, acts, mode, ret_active).split("\n`")[0].rstrip("\n")
-    info = mod.main
+    doc = doc.replace(_call_line(info.fused_name, acts, mode, ret_active), _signature(source, info.fused_name), 1)
     doc += (f"\n\nEvery function is compiled by numba (numba.njit, cached on disk next to this file).\n"
             f"`{info.fused_name}` is the entry point." if mode == "forward" else
             f"\n\nEvery function is compiled by numba (numba.njit, cached on disk next to this file).\n"

@@ -51,3 +51,35 @@ def test_a_module_numba_compiles_is_written_and_right(tmp_path):
     want = 2 * A * dout[:, None]
     row_sums_nb.row_sums_reverse(np.zeros(4), dout, A, dA)
     np.testing.assert_allclose(dA, want, rtol=1e-14)
+
+
+DEFAULTS = '''
+def powered_sum(x, scale=2.0, k=3):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += scale * x[i] ** k
+    return s
+'''
+
+
+def test_the_numba_module_keeps_the_source_defaults(tmp_path):
+    """``--target numba`` writes the trailing defaults on the entry point, as the numpy module does."""
+    require("numba")
+    (tmp_path / "kern_defaults.py").write_text(DEFAULTS)
+    namespaces = {}
+    for target in ("numpy", "numba"):
+        run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "kern_defaults.py:powered_sum",
+                              "--target", target, "--shape", "x=4", "-o", f"defaults_{target}.py"],
+                             check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        text = (tmp_path / f"defaults_{target}.py").read_text()
+        assert "def powered_sum_reverse(x, dx, scale=2.0, k=3, dret=1.0):" in text
+        ns: dict = {"__name__": f"defaults_{target}", "__file__": str(tmp_path / f"defaults_{target}.py")}
+        exec(compile(text, ns["__file__"], "exec"), ns)  # noqa: S102 - the module just written
+        namespaces[target] = ns
+    x = np.random.default_rng(2).uniform(0.5, 1.5, 4)
+    for target, ns in namespaces.items():
+        dx = np.zeros(4)
+        (dscale,) = ns["powered_sum_reverse"](x, dx)
+        np.testing.assert_allclose(dx, 6.0 * x ** 2, rtol=1e-13, err_msg=target)
+        np.testing.assert_allclose(dscale, np.sum(x ** 3), rtol=1e-13, err_msg=target)
