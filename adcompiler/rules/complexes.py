@@ -35,7 +35,7 @@ from .registry import Rule, _params, defrule, lookup
 
 LINEAR = (
     np.add, np.subtract, np.negative, np.positive, np.where, np.nan_to_num,
-    np.sum, np.mean, np.nansum, np.cumsum, np.diff, np.trace,
+    np.sum, np.mean, np.nansum, np.cumsum, np.diff, np.trace, np.add.reduce, np.add.accumulate,
     np.reshape, np.transpose, np.ravel, np.moveaxis, np.swapaxes, np.expand_dims, np.squeeze,
     np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip, np.fliplr, np.flipud,
     np.rot90, np.roll, np.tile, np.repeat, np.pad, np.diag, np.diagflat, np.diagonal, np.tril, np.triu,

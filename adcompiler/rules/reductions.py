@@ -72,6 +72,19 @@ defrule(np.average, "a, axis=None, weights=None, returned=False, keepdims=False"
                   "weights": "_ad_average_tangent_w(t, a, ans, axis, weights, keepdims)"})
 defrule(np.cumsum, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
         a="_ad_cumsum_adjoint(g, a, axis)", tangents={"a": "np.cumsum(t, axis=axis)"})
+def _add_reduce_kind(kinds, bound):
+    """``np.add.reduce``'s result: ``np.sum``'s, along axis 0 unless another is given."""
+    from ..analysis.kinds import reduce_kind
+    return reduce_kind({"a": kinds.get("array", FLOAT)}, {"axis": ast.Constant(0), **bound})
+
+
+# (ufunc methods, looked up as the bound method numpy gives: the sum and running sum along axis 0)
+defrule(np.add.reduce, "array, axis=0, dtype=None, out=None, keepdims=False", result=_add_reduce_kind,
+        name="numpy.add.reduce", array="_ad_unreduce(g, array, axis, keepdims)",
+        tangents={"array": "np.add.reduce(t, axis=axis, keepdims=keepdims)"})
+defrule(np.add.accumulate, "array, axis=0, dtype=None, out=None", result=_same("array"),
+        name="numpy.add.accumulate", array="_ad_cumsum_adjoint(g, array, axis)",
+        tangents={"array": "np.add.accumulate(t, axis=axis)"})
 defrule(np.cumprod, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
         a="_ad_cumprod_adjoint(g, a, axis)",
         tangents={"a": "_ad_cumprod_tangent(t, a, ans, axis)"}, doc="exact with zeros in the input")
