@@ -458,10 +458,15 @@ def _positional_out(attr) -> int:
     if isinstance(fn, np.ufunc):
         return fn.nin
     try:
-        params = list(inspect.signature(fn).parameters)
+        params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return 2
-    return params.index("out") if "out" in params else len(params) + 1
+    for k, p in enumerate(params):
+        if p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY):   # (np.einsum(*operands, out=None): by keyword only)
+            return len(params) + 1
+        if p.name == "out":
+            return k
+    return len(params) + 1
 
 
 def _is_slice_call(e, res) -> bool:
