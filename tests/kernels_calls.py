@@ -68,6 +68,16 @@ def p_avg_ret(A, w):
     return np.sum(m ** 2)
 
 
+def p_avg_ret_keyword(A, w):
+    m, sw = np.average(A, weights=w, returned=True)
+    return float(m * sw)
+
+
+def p_avg_ret_const(x, c, w):
+    m, sw = np.average(c, weights=w, returned=True)
+    return float(np.sum(x * m * sw))
+
+
 def conj_real(x, y):
     c = x.conj()   # x itself: x is real
     c *= y

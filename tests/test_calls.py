@@ -129,6 +129,17 @@ def test_std_ddof_by_position():
 def test_average_returned_refused_at_the_line():
     with pytest.raises(AdCompilerError, match=r"kernels_calls.py:\d+.*returned=True is not differentiated"):
         gradient(K.p_avg_ret, rng.standard_normal((3, 2)), np.array([1.0, 2.0, 3.0]))
+    # (by keyword, unpacked: the same refusal, not one about a value of unknown kind)
+    with pytest.raises(AdCompilerError, match=r"kernels_calls.py:\d+.*returned=True is not differentiated"):
+        gradient(K.p_avg_ret_keyword, rng.standard_normal(3), np.array([1.0, 2.0, 3.0]))
+
+
+def test_average_returned_of_constants_runs():
+    x, c, w = rng.standard_normal(3), rng.standard_normal(3), np.array([1.0, 2.0, 3.0])
+    dx = np.zeros(3)
+    autodiff(Reverse, K.p_avg_ret_const, Active, Duplicated(x, dx), Const(c), Const(w))
+    m, sw = np.average(c, weights=w, returned=True)
+    np.testing.assert_allclose(dx, m * sw, rtol=1e-14)
 
 
 def test_list_of_float_arrays_differentiated_rather_than_dropped():

@@ -65,7 +65,18 @@ defrule(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", re
 defrule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", result=_reduced, a="_ad_std_adjoint(g, a, ans, axis, ddof, keepdims)",
         tangents={"a": "np.sum(_ad_std_adjoint(np.ones(np.shape(ans)), a, ans, axis, ddof, keepdims) * t, axis=axis, keepdims=keepdims)"},
         doc="0 where the standard deviation is 0 (the derivative is infinite)")
-defrule(np.average, "a, axis=None, weights=None, returned=False, keepdims=False", result=_reduced,
+def _average_kind(kinds, bound):
+    """``np.average``'s result; with ``returned=True`` the pair (average, sum of the weights),
+    so that unpacking it reaches the parameter's refusal (``rules/parameters.py``)."""
+    from ..analysis.kinds import Kind
+    one = _reduced(kinds, bound)
+    returned = bound.get("returned")
+    if isinstance(returned, ast.Constant) and returned.value is True:
+        return Kind("tuple", elts=(one, one))
+    return one
+
+
+defrule(np.average, "a, axis=None, weights=None, returned=False, keepdims=False", result=_average_kind,
         a="_ad_average_adjoint_a(g, a, axis, weights, keepdims)",
         weights="_ad_average_adjoint_w(g, a, ans, axis, weights, keepdims)",
         tangents={"a": "np.average(t, axis=axis, weights=weights, keepdims=keepdims)",
