@@ -269,6 +269,8 @@ class LoopRewrite:
         self.cur = s
         brk = ast.Break()
         ast.copy_location(brk, s)
+        # (``while True:``: this break is never taken, the loop is left by break or return in its body)
+        brk.ad_never = isinstance(s.test, ast.Constant) and bool(s.test.value)
         inner = cond_stmts + [ast.copy_location(ast.If(test=test, body=body or [ast.Pass()], orelse=[brk]), s)]
         self.loop(ast.While(test=ast.Constant(True), body=inner, orelse=[]), inner, force_count=True)
 

@@ -40,6 +40,7 @@ def _may_return_unset(body: list, ret: str) -> bool:
     """Whether some path leaves the function (a bare ``return``, or the end)
     without binding ``ret``: the function may return None."""
     escapes = False
+    breaks: list = []   # (per loop run, innermost last: whether ``ret`` is bound at each of its breaks)
 
     def run(stmts, bound):
         """Whether ``ret`` is bound where ``stmts`` complete (None: they never do)."""
@@ -52,19 +53,29 @@ def _may_return_unset(body: list, ret: str) -> bool:
                 return None
             elif isinstance(st, ast.Raise):
                 return None
+            elif isinstance(st, ast.Break):
+                if breaks and not getattr(st, "ad_never", False):
+                    breaks[-1].append(bound)
+                return None
             elif isinstance(st, ast.If):
                 ends = [e for e in (run(st.body, bound), run(st.orelse, bound)) if e is not None]
                 if not ends:
                     return None
                 bound = all(ends)
-            elif isinstance(st, (ast.For, ast.While, ast.Try, ast.With)):
+            elif isinstance(st, (ast.For, ast.While)):
+                breaks.append([])
+                run(st.body, bound)
+                left = breaks.pop()
+                run(st.orelse, bound)
+                if isinstance(st, ast.While) and isinstance(st.test, ast.Constant) and st.test.value:
+                    if not left:
+                        return None   # ``while True:`` left only by ``return``
+                    bound = all(left)   # (left only by its breaks)
+            elif isinstance(st, (ast.Try, ast.With)):   # (``bound`` kept: a block may stop anywhere)
                 for block in ("body", "orelse", "finalbody"):
                     run(getattr(st, block, []), bound)
                 for h in getattr(st, "handlers", []):
                     run(h.body, bound)
-                if isinstance(st, ast.While) and isinstance(st.test, ast.Constant) and st.test.value \
-                        and not any(isinstance(n, ast.Break) for n in ast.walk(st)):
-                    return None   # ``while True:`` left only by ``return``
         return bound
 
     end = run(body, False)
