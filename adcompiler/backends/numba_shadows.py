@@ -144,7 +144,9 @@ class _Plan:
                            for k, a in enumerate(call.args) if self.passed(call, k)}
                 for node in ast.walk(head):
                     if isinstance(node, ast.Name) and node.id in self.aliases and isinstance(node.ctx, ast.Load):
-                        return False   # (an alias's shadow passed on, even to a callee ignoring it: kept)
+                        if id(node) in ignored:
+                            continue   # (passed to a callee ignoring it: the argument's shadow is passed)
+                        return False   # (an alias's shadow read otherwise: kept)
                     if isinstance(node, ast.Name) and (node.id in params or node.id in self.fresh
                                                        or node.id in self.aliases) and id(node) not in ignored:
                         placed = isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) \
@@ -322,6 +324,11 @@ def _rewrite(plan, ranks, namer):
             rank = ranks[s.targets[0].id]   # (a shape of zeros: the placeholder of a name never bound)
             s.value = ast.Call(ast.Attribute(_n("np"), "zeros", ast.Load()),
                                [ast.Constant(rank), ast.Attribute(_n("np"), "int64", ast.Load())], [])
+    for s, _ in _statements(fwd.body):   # (an alias's shadow passed to a callee ignoring it: the argument's)
+        for head in heads(s):
+            for name in ast.walk(head):
+                if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load) and name.id in plan.aliases:
+                    name.id = plan.aliases[name.id]
     if plan.roots is not None:
         rev.body.remove(plan.roots)
     for s, body in list(_statements(rev.body)):

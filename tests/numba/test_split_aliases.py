@@ -60,6 +60,21 @@ def loss_scratch(x, work):
     return float(np.sum(np.sin(work)))
 
 
+def _cubic_rhs(y, out):
+    out[:] = -y ** 3 + 0.5 * y
+
+
+def rk4_buffers(y, h, n):
+    """Work arrays filled by a helper at each step, then ``y += ...``: the argument under its
+    second name (``y_1 = y``) is passed to the helper's forward half, which ignores its shadow."""
+    k1 = np.empty_like(y)
+    k2 = np.empty_like(y)
+    for _ in range(n):
+        _cubic_rhs(y, k1)
+        _cubic_rhs(y + 0.5 * h * k1, k2)
+        y += h * (k1 + k2) / 2
+
+
 def _dup(*shape):
     x = RNG.uniform(0.5, 1.5, shape)
     return Duplicated(x, np.zeros_like(x))
@@ -73,6 +88,7 @@ CASES = [
     (branch, lambda: (_dup(4), _dup(4), Const(0.7)), Active),
     (branch, lambda: (_dup(4), _dup(4), Const(-0.7)), Active),
     (loss_scratch, lambda: (_dup(5), _dup(5)), Active),
+    (rk4_buffers, lambda: (_dup(3), Const(0.1), Const(3)), Const),
 ]
 IDS = [f"{f.__name__}{k}" for k, (f, _, _) in enumerate(CASES)]
 
