@@ -35,7 +35,7 @@ def parse_shape(text: str) -> tuple[str, tuple, np.dtype]:
         raise UsageError(f"--shape {text}: `{dtype_text}` is not a float, complex or integer numpy dtype; use "
                          "e.g. float64, float32, complex128, int64, int32 or bool.")
     try:
-        shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip())
+        shape = tuple(int(d) for d in dims.strip().strip("()").replace("x", ",").split(",") if d.strip())   # ((): 0-d)
     except ValueError:
         raise UsageError(f"--shape {text}: dimensions must be integers, e.g. A=3,4.") from None
     if any(d < 0 for d in shape):

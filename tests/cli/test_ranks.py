@@ -129,3 +129,10 @@ def test_a_product_of_arrays_of_unknown_rank_added_to_a_number(tmp_path):
     e = np.eye(4) * 1e-6
     fd = [(K.product_added(x0 + e[i]) - K.product_added(x0 - e[i])) / 2e-6 for i in range(4)]
     assert np.allclose(dx, fd, atol=1e-7)
+
+
+def test_a_zero_d_shape_written_as_empty_parentheses():
+    """``--shape t=()`` (numpy's spelling of a 0-d shape) means what ``--shape t=`` means."""
+    from adcompiler.cli.check import parse_shape
+    assert parse_shape("t=():float64") == parse_shape("t=:float64") == ("t", (), np.dtype("float64"))
+    assert parse_shape("A=(3,4)") == ("A", (3, 4), np.dtype("float64"))
