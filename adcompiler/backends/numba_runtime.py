@@ -138,6 +138,13 @@ def _ad_view_checked(dv, v, x, where):
     return dv
 
 
+@_ad_jit
+def _ad_real_power_checked(v, base, where):
+    # (numba's power of a negative float to a fractional exponent is nan where Python's is complex)
+    if v != v and base < 0:
+        raise ValueError('a power that is a complex number', where[0], where[1], where[2])
+
+
 def _ad_disjoint_checked(a, b, where):
     return None
 

@@ -28,7 +28,7 @@ from ..errors import (
 )
 from ..runtime import HELPERS
 from ..runtime.lists import ITEMS_UNSTACKED
-from ..runtime.views import ALIASED, RULE_SHAPE, VIEW_COPIED
+from ..runtime.views import ALIASED, COMPLEX_POWER, RULE_SHAPE, VIEW_COPIED
 from .naming import GENERATED, is_generated
 
 
@@ -110,6 +110,13 @@ def copied_view(e: Exception, origins: dict | None = None, failed=None):
             "two arguments of this call, views of one array, share memory, and the function writes one of them "
             "(it is differentiated with the two apart).", filename=e.args[1], lineno=e.args[2], construct=e.args[3],
             hint="pass a copy (x.copy()) for the argument that is only read.")
+    if isinstance(e, ValueError) and e.args[:1] == (COMPLEX_POWER,) and len(e.args) == 4:
+        return UnsupportedSyntaxError(
+            "this power of a negative Python float to a fractional exponent is a complex number in Python "
+            "((-2.0) ** 1.5; numpy's float64 gives nan), where the derivative takes it for a real one.",
+            filename=e.args[1], lineno=e.args[2], construct=e.args[3],
+            hint="write the real power meant (abs(a) ** 1.5, or np.float64(a) ** 1.5 for numpy's nan), or make "
+                 "the base complex (complex(a) ** 1.5).")
     if not (isinstance(e, ValueError) and e.args[:1] == (VIEW_COPIED,)):
         return None
     where = tuple(e.args[1:]) if len(e.args) == 4 else \

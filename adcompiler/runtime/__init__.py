@@ -83,6 +83,7 @@ HELPERS = {
     "_ad_checkpoint_online": checkpoint.checkpoint_online,
     "_ad_put_back": checkpoint.put_back,
     "_ad_disjoint_checked": views.disjoint_checked,
+    "_ad_real_power_checked": views.real_power_checked,
 }
 
 for _mod in (numpy, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists,

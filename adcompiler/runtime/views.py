@@ -81,6 +81,17 @@ def rule_checked(value, like, rule, param, what, also=None):
 #: the first argument of the error ``disjoint_checked`` raises
 ALIASED = "two arguments share memory"
 
+#: the first argument of the error ``real_power_checked`` raises
+COMPLEX_POWER = "a power that is a complex number"
+
+
+def real_power_checked(v, base, where):
+    """Refuse, at ``where`` (file, line, source text), a power ``v`` of ``base`` the analyses
+    take for a real number that is a complex one: Python's ``(-2.0) ** 1.5`` (numpy's float64
+    gives nan; so does numba's, whose version refuses a nan power of a negative base)."""
+    if isinstance(v, complex):
+        raise ValueError(COMPLEX_POWER, *where)  # noqa: TRY004 (the tag the located refusal is made from)
+
 
 def disjoint_checked(a, b, where):
     """Refuse, at ``where`` (file, line, source text), a call of a helper given ``a``

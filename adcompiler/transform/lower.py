@@ -10,23 +10,29 @@ names the old value and the result apart.
 from __future__ import annotations
 
 import ast
+import copy
 
 from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 
 
-def lower(body, kinds, namer, pf, pieces) -> list:
+def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
     """``pieces``: the names bound to lists of views (``piece_lists``), whose
-    elements may not be stored into."""
+    elements may not be stored into. A real power of a number that may be a
+    negative Python float to a fractional exponent is checked at run time
+    (``_power_check``); ``bounds``: the names known to be at least a number."""
+    if bounds is None:
+        from ..analysis.finite import lower_bounds
+        bounds = lower_bounds(body, kinds)
     out = []
     for s in body:
         if isinstance(s, (ast.For, ast.While)):
-            s.body = lower(s.body, kinds, namer, pf, pieces)
+            s.body = lower(s.body, kinds, namer, pf, pieces, bounds)
             out.append(s)
         elif isinstance(s, ast.If):
-            s.body = lower(s.body, kinds, namer, pf, pieces)
-            s.orelse = lower(s.orelse, kinds, namer, pf, pieces)
+            s.body = lower(s.body, kinds, namer, pf, pieces, bounds)
+            s.orelse = lower(s.orelse, kinds, namer, pf, pieces, bounds)
             out.append(s)
         elif isinstance(s, (ast.Assign, ast.AugAssign)) and _store_base(s) in pieces:
             raise UnsupportedSyntaxError(
@@ -50,7 +56,40 @@ def lower(body, kinds, namer, pf, pieces) -> list:
             out.extend(_through_temp(s, namer))
         else:
             out.append(s)
+            if _python_power(s, kinds, bounds):
+                out.append(_power_check(s, pf))
     return out
+
+
+def _python_power(s, kinds, bounds) -> bool:
+    """``t = a ** e`` of a real number ``a`` not known to be at least 0 (a Python float:
+    negative, to a fractional power, it gives a complex number) where the analyses take
+    ``t`` for a real number."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+            and isinstance(s.value, ast.BinOp) and isinstance(s.value.op, ast.Pow)):
+        return False
+    t, base, exp = kinds.get(s.targets[0].id), s.value.left, s.value.right
+    if t is None or t.cls != "float" or t.dtype == "c":
+        return False
+    if isinstance(exp, ast.Constant) and type(exp.value) in (int, float) and float(exp.value).is_integer() \
+            or isinstance(exp, ast.Name) and getattr(kinds.get(exp.id), "cls", None) in ("int", "bool"):
+        return False   # (an integer exponent: real)
+    if isinstance(base, ast.Constant):
+        return type(base.value) in (int, float) and base.value < 0
+    return isinstance(base, ast.Name) and getattr(kinds.get(base.id), "cls", None) in ("float", "int", "num") \
+        and not bounds.get(base.id, -1.0) >= 0
+
+
+def _power_check(s, pf) -> ast.stmt:
+    """``_ad_real_power_checked(t, a, where)``: refused at run time where ``t`` is complex."""
+    from ..rules import lookup
+    from ..runtime.views import real_power_checked
+    where = ast.Tuple([ast.Constant(pf.filename), ast.Constant(s.lineno),
+                       ast.Constant(pf.line_text(s.lineno).strip())], ast.Load())
+    call = ast.Call(ast.Name("_ad_real_power_checked", ast.Load()),
+                    [ast.Name(s.targets[0].id, ast.Load()), copy.deepcopy(s.value.left), where], [])
+    notes.resolve_call(call, real_power_checked, lookup(real_power_checked))
+    return ast.copy_location(ast.Expr(call), s)
 
 
 def piece_lists(body, returns_pieces=lambda call: None) -> dict:

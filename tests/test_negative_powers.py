@@ -1,0 +1,89 @@
+"""A negative Python float to a fractional power is a complex number in Python
+(``(-2.0) ** 1.5``; numpy's float64 gives nan). The analyses take a power of a real
+number for a real number: where it is complex at run time, the call is refused at the
+user's line, on every entry point. Before, reverse and forward mode gave the derivative
+with the wrong sign without an error (or raised a bare TypeError from the tape)."""
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+from optional import require
+
+import adcompiler as ad
+from adcompiler import (
+    Active,
+    BatchDuplicated,
+    Const,
+    Duplicated,
+    Forward,
+    Reverse,
+    ReverseSplitWithPrimal,
+    ReverseWithPrimal,
+    autodiff,
+)
+
+
+def scaled(x, a):
+    return np.sum(np.abs(x * a ** 1.5))
+
+
+def in_a_loop(x, a):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * a ** 0.5
+    return s
+
+
+X = np.array([0.3, -1.2, 0.7])
+REFUSED = "test_negative_powers.py:[0-9]+.*complex number in Python"
+
+
+@pytest.mark.parametrize("f", [scaled, in_a_loop])
+def test_refused_at_the_line_on_every_entry_point(f):
+    with pytest.raises(ad.AdCompilerError, match=REFUSED):
+        autodiff(Reverse, f, Active, Const(X), Active(-2.0))
+    with pytest.raises(ad.AdCompilerError, match=REFUSED):
+        autodiff(ReverseWithPrimal, f, Active, Duplicated(X.copy(), np.zeros(3)), Active(-2.0))
+    with pytest.raises(ad.AdCompilerError, match=REFUSED):
+        fwd, _ = ad.autodiff_thunk(ReverseSplitWithPrimal, f, Active, Duplicated, Active)
+        fwd(Duplicated(X.copy(), np.zeros(3)), Active(-2.0))
+    with pytest.raises(ad.AdCompilerError, match=REFUSED):
+        autodiff(Forward, f, Duplicated, Const(X), Duplicated(-2.0, 1.0))
+    with pytest.raises(ad.AdCompilerError, match=REFUSED):
+        autodiff(Forward, f, Duplicated, Const(X), BatchDuplicated(-2.0, (1.0, 2.0)))
+    with pytest.raises(ad.AdCompilerError, match=REFUSED):
+        ad.gradient(f, X, -2.0)
+    autograd = require("autograd")
+    g = ad.differentiate(f)
+    with pytest.raises(ad.AdCompilerError, match=REFUSED):
+        autograd.grad(g, 1)(X, -2.0)
+
+
+@pytest.mark.parametrize("f", [scaled, in_a_loop])
+def test_positive_bases_everywhere(f):
+    check_everywhere(f, Duplicated(X.copy(), np.zeros(3)), Active(2.0), ret=Active, out=(),
+                     tapes=("autograd", "torch", "jax"))
+
+
+def test_a_base_known_to_be_positive_is_not_checked():
+    """``r2 = d * d + 0.1``: at least 0.1, so its power is real; no check is emitted."""
+    def gravity(x, f):
+        for i in range(x.shape[0]):
+            d = x[i] - 1.0
+            r2 = d * d + 0.1
+            f[i] += d / r2 ** 1.5
+    from adcompiler.analysis.kinds import array
+    from adcompiler.pipeline import reverse_module
+    mod = reverse_module(gravity, (array(1), array(1)), ("Duplicated", "Duplicated"), False)
+    assert "_ad_real_power_checked" not in mod.source and "r2 ** 1.5" in mod.source
+
+
+def test_under_numba_too():
+    """numba's power of a negative float is nan where Python's is complex: refused the same way."""
+    require("numba")
+    for backend in ("numba", "auto"):
+        with pytest.raises(ad.AdCompilerError, match=REFUSED):
+            autodiff(Reverse, in_a_loop, Active, Duplicated(X.copy(), np.zeros(3)), Active(-2.0), backend=backend)
+        (_, da), value = autodiff(ReverseWithPrimal, in_a_loop, Active, Duplicated(X.copy(), np.zeros(3)),
+                                  Active(2.0), backend=backend)
+        assert value == pytest.approx(np.sum(X) * np.sqrt(2.0), rel=1e-14)
+        assert da == pytest.approx(np.sum(X) * 0.5 / np.sqrt(2.0), rel=1e-14)
