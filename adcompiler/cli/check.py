@@ -155,7 +155,8 @@ def run_check(target: Target, args, out, color: bool) -> int:
     if not prob.diff:
         out.write("nothing to check: no argument is differentiable (all Const).\n")
         return 0
-    rtol = 1e-3 if any(prob.vals[k].dtype != np.float64 for k in prob.dups) else 1e-6
+    # (single precision: float32, complex64; complex128 is double precision)
+    rtol = 1e-3 if any(prob.vals[k].dtype not in (np.float64, np.complex128) for k in prob.dups) else 1e-6
     groups = [(kinds[k][0], kinds[k][1], [k]) for k in prob.diff]
     if len(prob.diff) > 1:
         groups.append(("all", "together", list(prob.diff)))

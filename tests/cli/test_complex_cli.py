@@ -18,11 +18,13 @@ def test_check_complex_kernel():
     for path in ("reverse", "split", "emitted", "emitted-split", "forward"):
         for name in ("s", "z", "x", "all"):
             assert rows[path, name][-1] == "pass", out
+    assert "tolerance: 1e-06" in out, out   # (complex128 is double precision: float64's tolerance)
 
 
 def test_check_complex_loss_with_an_fft():
     status, out, err = run_cli("check", f"{KERNELS}:energy", "--shape", "z=5:complex64", "--shape", "x=5")
     assert status == 0 and "all checks passed" in out, out + err
+    assert "tolerance: 0.001" in out, out   # (complex64: single precision)
 
 
 def test_emitted_module_of_complex_arrays(tmp_path):
