@@ -54,7 +54,8 @@ def _numpy_positional(target) -> list | None:
     """The names of the parameters of a numpy function that can be given by
     position, in order (None: not a numpy function, or no signature)."""
     mod = getattr(target, "__module__", None) or ""
-    if not (mod.startswith("numpy") or isinstance(target, np.ufunc)):
+    if not (mod.startswith("numpy") or isinstance(target, np.ufunc)
+            or isinstance(getattr(target, "__self__", None), np.ufunc)):   # (a ufunc's method: np.add.reduce)
         return None
     try:
         sig = inspect.signature(target)

@@ -244,7 +244,8 @@ def _positional_out(func: ast.AST, node: ast.Call, env: dict) -> list:
         obj = getattr(obj, attr, None)
     if isinstance(obj, np.ufunc):
         return list(node.args[obj.nin:])
-    if obj is None or not (getattr(obj, "__module__", None) or "").startswith("numpy"):
+    if obj is None or not ((getattr(obj, "__module__", None) or "").startswith("numpy")
+                           or isinstance(getattr(obj, "__self__", None), np.ufunc)):   # (np.add.reduce)
         return []
     try:
         params = list(inspect.signature(obj).parameters.values())

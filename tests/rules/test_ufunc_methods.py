@@ -31,10 +31,25 @@ def complex_running(z):
     return float(np.sum(np.abs(c) ** 2))
 
 
+def reduce_out_by_position(s, A):
+    np.add.reduce(A * A, 0, None, s)   # (out given by position: a store, as out=s)
+
+
+def accumulate_out_by_position(y, x):
+    np.add.accumulate(x * x, 0, None, y)
+
+
+def local_buffer(A):
+    col = np.empty(A.shape[1])
+    np.add.reduce(A * A, 0, None, col)
+    return float(np.sum(col ** 2))
+
+
 RNG = np.random.default_rng(8)
 
 
-@pytest.mark.parametrize("case", ["prefix", "rows", "columns", "kept", "complex"])
+@pytest.mark.parametrize("case", ["prefix", "rows", "columns", "kept", "complex", "reduce-out", "accumulate-out",
+                                  "buffer"])
 def test_everywhere(case):
     A = RNG.standard_normal((3, 4))
     if case == "prefix":
@@ -47,6 +62,15 @@ def test_everywhere(case):
         check_everywhere(columns_summed, Duplicated(A, np.zeros((3, 4))), ret=Active, out=())
     elif case == "kept":
         check_everywhere(kept, Duplicated(np.zeros((3, 4)), np.zeros((3, 4))), Duplicated(A, np.zeros((3, 4))), out="out")
-    else:
+    elif case == "complex":
         z = RNG.standard_normal(5) + 1j * RNG.standard_normal(5)
         check_everywhere(complex_running, Duplicated(z, np.zeros(5, complex)), ret=Active)
+    elif case == "reduce-out":
+        check_everywhere(reduce_out_by_position, Duplicated(np.zeros(4), np.zeros(4)), Duplicated(A, np.zeros((3, 4))),
+                         out="s", tapes=("autograd", "torch", "jax"))
+    elif case == "accumulate-out":
+        x = RNG.standard_normal(5)
+        check_everywhere(accumulate_out_by_position, Duplicated(np.zeros(5), np.zeros(5)), Duplicated(x, np.zeros(5)),
+                         out="y")
+    else:
+        check_everywhere(local_buffer, Duplicated(A, np.zeros((3, 4))), ret=Active, out=())
