@@ -61,6 +61,8 @@ def fence(pf, resolver) -> None:
             "*args, **kwargs and keyword-only parameters are not supported.",
             filename=pf.filename, lineno=tree.lineno, construct=f"def {tree.name}(...)",
             hint="use plain positional parameters.")
+    from .resolve import JITTED
+    jitted = getattr(pf.func, "__code__", None) in JITTED
     for node in ast.walk(tree):
         if node is tree:
             continue
@@ -72,6 +74,13 @@ def fence(pf, resolver) -> None:
             _err(pf, node, f"the name `{node.id}` (the `_ad_` prefix is reserved)", "rename the variable.")
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
             _err(pf, node, "assignment to an attribute", "store into an array argument instead.")
+        if isinstance(node, ast.AugAssign) and jitted and _reads_own_view(node):
+            raise UnsupportedSyntaxError(
+                "in a function numba compiles, this in-place update reads a view of the array it writes: numba "
+                "updates element by element, reading elements it has already updated, where numpy reads the "
+                "operand first, so the compiled function and its Python source compute different things.",
+                filename=pf.filename, lineno=node.lineno, col=node.col_offset, construct=ast.unparse(node)[:80],
+                hint="copy the operand (`x[1:] += x[:-1].copy()` means the same in both), or write the loop.")
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
             base = node.value
             while isinstance(base, ast.Subscript):
@@ -87,3 +96,24 @@ def fence(pf, resolver) -> None:
                      "np.fill_diagonal(x, v), x.flat[k] of a 2-D x as x[k // m, k % m].")
             if not isinstance(base, ast.Name):
                 _err(pf, node, "a store into an expression", "store into a named array.")
+
+
+def _reads_own_view(node: ast.AugAssign) -> bool:
+    """Whether ``x[...] op= e`` takes for ``e`` a view of the array it writes (``x[1:] += x[:-1]``,
+    ``x += x.T``): numba reads it while it writes. An operand computed first (``2 * x[:-1]``,
+    ``x[:-1].copy()``) is a new array in both."""
+    root = node.target
+    while isinstance(root, (ast.Subscript, ast.Attribute)):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return False
+    n = node.value
+    if not isinstance(n, (ast.Subscript, ast.Attribute)):
+        return False
+    base = n.value
+    while isinstance(base, (ast.Subscript, ast.Attribute)):
+        base = base.value
+    sliced = isinstance(n, ast.Subscript) and any(isinstance(i, ast.Slice) for i in ast.walk(n.slice))
+    # (an element, ``x[i] += x[i - 1]``, is read before the update: the same in both)
+    return isinstance(base, ast.Name) and base.id == root.id and (
+        isinstance(n, ast.Attribute) and n.attr in ("T", "mT") or sliced)

@@ -37,8 +37,14 @@ def plain_function(obj):
         return range
     dispatcher = getattr(getattr(numba.core, "dispatcher", None), "Dispatcher", None)
     if dispatcher is not None and isinstance(obj, dispatcher) and isinstance(obj.py_func, types.FunctionType):
+        JITTED.add(obj.py_func.__code__)
         return obj.py_func
     return obj
+
+
+#: the code of the functions numba compiles that ``plain_function`` has read (``fence`` refuses in
+#: them what numba computes otherwise than Python)
+JITTED: set = set()
 
 
 class Resolver:

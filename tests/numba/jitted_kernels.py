@@ -39,3 +39,21 @@ def vsquare(v):
 
 def calls_a_vectorized_ufunc(y, x):
     y[:] = vsquare(x)
+
+
+@numba.njit
+def smooth_overlapping(x, w):
+    x *= w
+    x[1:] += x[:-1]   # (numba: a running sum; numpy: the old values added)
+
+
+@numba.njit
+def smooth_copied(x, w):
+    x *= w
+    x[1:] += x[:-1].copy()
+
+
+@numba.njit
+def running_by_elements(x, w):
+    for i in range(1, x.shape[0]):
+        x[i] += w * x[i - 1]

@@ -87,3 +87,29 @@ def test_emit_writes_the_jitted_kernel_and_its_helper(tmp_path, target):
     (dc,) = ns["accumulate_reverse"](y.copy(), dy.copy(), x, dx, 1.5)
     np.testing.assert_allclose(dx, (3.0 * x + np.cos(x)) * dy, rtol=1e-12)
     assert dc == pytest.approx(float(np.sum(x * x * dy)), rel=1e-12)
+
+
+def test_an_update_numba_computes_otherwise_than_python_is_refused():
+    """numba runs ``x[1:] += x[:-1]`` element by element (a running sum), numpy with the old
+    values: the dispatcher and its Python source differ, so the derivative of either would be
+    wrong for one of them. Refused at the line; the copied operand and element loops run."""
+    x0 = np.array([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ad.AdCompilerError, match=r"jitted_kernels.py:\d+.*reads a view of the array it writes"):
+        ad.autodiff(Reverse, J.smooth_overlapping, Const, Duplicated(x0.copy(), np.ones(4)), ad.Active(0.5))
+    for f in (J.smooth_copied, J.running_by_elements):
+        user = x0.copy()
+        f(user, 0.5)   # (the user's compiled function)
+        x, dx = x0.copy(), RNG.standard_normal(4)
+        seed = dx.copy()
+        (_, dw) = ad.autodiff(Reverse, f, Const, Duplicated(x, dx), ad.Active(0.5))
+        np.testing.assert_allclose(x, user, rtol=1e-14)
+        # reference: central differences of the user's compiled function
+        h = 1e-6
+
+        def final(v, w, f=f, seed=seed):
+            out = v.copy()
+            f(out, w)
+            return float(seed @ out)
+        fd = [(final(x0 + h * e, 0.5) - final(x0 - h * e, 0.5)) / (2 * h) for e in np.eye(4)]
+        np.testing.assert_allclose(dx, fd, rtol=1e-7, atol=1e-9)
+        assert dw == pytest.approx((final(x0, 0.5 + h) - final(x0, 0.5 - h)) / (2 * h), rel=1e-7)
