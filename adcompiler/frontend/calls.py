@@ -54,13 +54,15 @@ def _numpy_positional(target) -> list | None:
     """The names of the parameters of a numpy function that can be given by
     position, in order (None: not a numpy function, or no signature)."""
     mod = getattr(target, "__module__", None) or ""
-    if not (mod.startswith("numpy") or isinstance(target, np.ufunc)
-            or isinstance(getattr(target, "__self__", None), np.ufunc)):   # (a ufunc's method: np.add.reduce)
+    method = isinstance(getattr(target, "__self__", None), np.ufunc)   # (a ufunc's method: np.add.reduce)
+    if not (mod.startswith("numpy") or isinstance(target, np.ufunc) or method):
         return None
     try:
         sig = inspect.signature(target)
     except (TypeError, ValueError):
         return None
+    if method and "out" not in sig.parameters:
+        return None   # (np.add.at, np.add.outer: nothing given by position is written as out)
     if any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values()):
         return None   # (np.meshgrid(*xi, ...): every positional argument is one of them)
     return [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
