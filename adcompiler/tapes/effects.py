@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import SourceError
+from ..frontend.resolve import plain_function
 from ..rules import writes
 
 _READ_METHODS = frozenset({
@@ -295,6 +296,7 @@ def _python_function(func: ast.AST, env: dict):
     obj = env[func.id]
     for attr in reversed(chain):
         obj = getattr(obj, attr, None)
+    obj = plain_function(obj)   # (a function numba compiles: its Python function)
     return obj if inspect.isfunction(obj) or _is_differentiated(obj) else None
 
 

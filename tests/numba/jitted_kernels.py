@@ -57,3 +57,15 @@ def smooth_copied(x, w):
 def running_by_elements(x, w):
     for i in range(1, x.shape[0]):
         x[i] += w * x[i - 1]
+
+
+@numba.njit
+def _sum_of_squares(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+    return s
+
+
+def reads_through_a_jitted_helper(x):
+    return 0.5 * _sum_of_squares(x)
