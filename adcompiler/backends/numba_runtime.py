@@ -140,9 +140,9 @@ def _ad_view_checked(dv, v, x, where):
 
 @_ad_jit
 def _ad_real_power_checked(v, base, where):
-    # (numba's power of a negative float to a fractional exponent is nan where Python's is complex)
-    if v != v and base < 0:
-        raise ValueError('a power that is a complex number', where[0], where[1], where[2])
+    # (numba's power of a negative float to a fractional exponent is nan, as numpy's float64 gives,
+    # and an array's elements are those: nothing to refuse where Python's floats would be complex)
+    return None
 
 
 def _ad_disjoint_checked(a, b, where):
