@@ -28,8 +28,10 @@ def local_names(tree: ast.FunctionDef) -> set:
 
 def plain_function(obj):
     """A function compiled by numba (``numba.njit``, ``numba.jit``) as the Python function it
-    compiles, and ``numba.prange`` as ``range``: numba runs that code with Python's meaning, so
-    its derivative is that function's. Anything else as it is."""
+    compiles, and ``numba.prange`` as ``range``: its derivative is that function's. Where numba
+    computes otherwise than Python, ``fence`` refuses the construct in the functions recorded in
+    ``JITTED``; the module values numba froze when it compiled are read as they are now (the
+    docs say so). Anything else as it is."""
     numba = sys.modules.get("numba")
     if numba is None:
         return obj
