@@ -50,24 +50,6 @@ def _is_none(node) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-def _numpy_positional(target) -> list | None:
-    """The names of the parameters of a numpy function that can be given by
-    position, in order (None: not a numpy function, or no signature)."""
-    mod = getattr(target, "__module__", None) or ""
-    method = isinstance(getattr(target, "__self__", None), np.ufunc)   # (a ufunc's method: np.add.reduce)
-    if not (mod.startswith("numpy") or isinstance(target, np.ufunc) or method):
-        return None
-    try:
-        sig = inspect.signature(target)
-    except (TypeError, ValueError):
-        return None
-    if method and "out" not in sig.parameters:
-        return None   # (np.add.at, np.add.outer: nothing given by position is written as out)
-    if any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values()):
-        return None   # (np.meshgrid(*xi, ...): every positional argument is one of them)
-    return [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-
-
 #: numpy functions that are others under another name (as numpy defines them)
 SAME_AS = {f: g for f, g in ((getattr(np, "asanyarray", None), np.asarray), (getattr(np, "around", None), np.round),
                              (getattr(np, "concat", None), np.concatenate)) if f is not None and f is not g}
@@ -272,7 +254,7 @@ class CallRewrite:
         """numpy's ``out`` passed by position (``np.sum(a, 0, None, s)``,
         ``np.dot(A, x, s)``): ``e`` with it, and the arguments after it, given
         by keyword in ``kw`` (``out`` is then a store, never an ignored argument)."""
-        pos = _numpy_positional(target)
+        pos = writes.numpy_positional(target)
         if pos is None or writes.OUT not in pos or len(e.args) <= pos.index(writes.OUT) or len(e.args) > len(pos):
             # (more arguments than numpy takes: the rule's binding refuses them)
             if _is_none(kw.get(writes.OUT)):
@@ -287,7 +269,7 @@ class CallRewrite:
         """``e`` with its arguments after the first given by keyword in ``kw``
         (numpy's names), for the rewrites of ``HANDLERS``, which read them by
         name (``np.array(x, int)``: the dtype was dropped)."""
-        pos = _numpy_positional(target)
+        pos = writes.numpy_positional(target)
         if pos is None or len(e.args) <= 1:
             return e
         if len(e.args) > len(pos):

@@ -5,7 +5,8 @@ that needs to know.
   finds the written array through ``FUNCTIONS``/``UFUNC_METHODS``;
 - ``frontend/out_args.py`` turns the ``OUT`` keyword into a store;
 - ``tapes/effects.py`` copies the parameters a kernel may write before calling
-  it (every entry here counts as a write there).
+  it (every entry here counts as a write there);
+- both read ``out`` given by position from ``numpy_positional``.
 
 Keys are names as they appear in source (``np.copyto`` -> ``"copyto"``), so a
 pass that has not resolved names (``tapes/effects.py``) can use them too.
@@ -19,6 +20,10 @@ A written argument is given as ``(position, keyword)``.
 True
 """
 from __future__ import annotations
+
+import inspect
+
+import numpy as np
 
 #: the keyword through which a numpy function or ufunc writes its result
 OUT = "out"
@@ -54,3 +59,21 @@ def written_argument(name: str, args: list, keywords: dict, table: dict = FUNCTI
     if len(args) > position:
         return args[position]
     return keywords.get(keyword)
+
+
+def numpy_positional(target) -> list | None:
+    """The names of the parameters of a numpy function that can be given by
+    position, in order (None: not a numpy function, or no signature)."""
+    mod = getattr(target, "__module__", None) or ""
+    method = isinstance(getattr(target, "__self__", None), np.ufunc)   # (a ufunc's method: np.add.reduce)
+    if not (mod.startswith("numpy") or isinstance(target, np.ufunc) or method):
+        return None
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):
+        return None
+    if method and "out" not in sig.parameters:
+        return None   # (np.add.at, np.add.outer: nothing given by position is written as out)
+    if any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values()):
+        return None   # (np.meshgrid(*xi, ...): every positional argument is one of them)
+    return [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]

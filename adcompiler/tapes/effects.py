@@ -245,18 +245,8 @@ def _positional_out(func: ast.AST, node: ast.Call, env: dict) -> list:
         obj = getattr(obj, attr, None)
     if isinstance(obj, np.ufunc):
         return list(node.args[obj.nin:])
-    if obj is None or not ((getattr(obj, "__module__", None) or "").startswith("numpy")
-                           or isinstance(getattr(obj, "__self__", None), np.ufunc)):   # (np.add.reduce)
-        return []
-    try:
-        params = list(inspect.signature(obj).parameters.values())
-    except (TypeError, ValueError):
-        return []
-    # (given by position only before a ``*args``: ``np.einsum(*operands, out=None)`` takes it by keyword)
-    names = [p.name for p in params[:next((i for i, p in enumerate(params) if p.kind in (p.VAR_POSITIONAL,
-                                                                                             p.KEYWORD_ONLY)),
-                                          len(params))]]
-    k = names.index("out") if "out" in names else None
+    names = writes.numpy_positional(obj)
+    k = names.index(writes.OUT) if names and writes.OUT in names else None
     return [node.args[k]] if k is not None and k < len(node.args) else []
 
 
