@@ -33,11 +33,16 @@ def in_a_loop(x, a):
     return s
 
 
+def raised_in_place(x, a):
+    a **= 1.5   # (a number: a = a ** 1.5)
+    return np.sum(np.abs(x * a))
+
+
 X = np.array([0.3, -1.2, 0.7])
 REFUSED = "test_negative_powers.py:[0-9]+.*complex number in Python"
 
 
-@pytest.mark.parametrize("f", [scaled, in_a_loop])
+@pytest.mark.parametrize("f", [scaled, in_a_loop, raised_in_place])
 def test_refused_at_the_line_on_every_entry_point(f):
     with pytest.raises(ad.AdCompilerError, match=REFUSED):
         autodiff(Reverse, f, Active, Const(X), Active(-2.0))
@@ -52,13 +57,26 @@ def test_refused_at_the_line_on_every_entry_point(f):
         autodiff(Forward, f, Duplicated, Const(X), BatchDuplicated(-2.0, (1.0, 2.0)))
     with pytest.raises(ad.AdCompilerError, match=REFUSED):
         ad.gradient(f, X, -2.0)
-    autograd = require("autograd")
+    autograd, torch = require("autograd"), require("torch")
     g = ad.differentiate(f)
     with pytest.raises(ad.AdCompilerError, match=REFUSED):
         autograd.grad(g, 1)(X, -2.0)
+    a = torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(ad.AdCompilerError, match=REFUSED):
+        g(torch.tensor(X), a).backward()
 
 
-@pytest.mark.parametrize("f", [scaled, in_a_loop])
+def test_the_emitted_module_refuses_it_too():
+    """The stand-alone module carries the check: it raises where the base is negative."""
+    from everywhere import emitted_module
+    ns, info = emitted_module(scaled, [Const(X), Active(-2.0)], Active)
+    with pytest.raises(ValueError, match="a power that is a complex number"):
+        ns[info.fused_name](X, -2.0)
+    got = ns[info.fused_name](X, 2.0)
+    assert got[0] == pytest.approx(1.5 * np.sqrt(2.0) * np.sum(np.abs(X)), rel=1e-14)
+
+
+@pytest.mark.parametrize("f", [scaled, in_a_loop, raised_in_place])
 def test_positive_bases_everywhere(f):
     check_everywhere(f, Duplicated(X.copy(), np.zeros(3)), Active(2.0), ret=Active, out=(),
                      tapes=("autograd", "torch", "jax"))

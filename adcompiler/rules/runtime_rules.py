@@ -288,7 +288,7 @@ nondifferentiable(H._bins_of, H._data_edges, H._edge_weights, Q.interp_side, L.l
 nondifferentiable(RN._norm_axes, A._other_axes, A._weights_layout, L._kron_layout, L._svd_reduced_rank, L._tall)
 nondifferentiable(C._is_complex, G.linspace_weights)
 nondifferentiable(RV.disjoint_checked, params="a, b, where", result=lambda kinds, bound: _none())
-nondifferentiable(RV.real_power_checked, params="v, base, where", result=lambda kinds, bound: _none())
+nondifferentiable(RV.real_power_checked, params="v, where", result=lambda kinds, bound: _none())
 # a user's rule's adjoint, its shape checked: the value itself, differentiated again (its shape checked again)
 defrule(RV.rule_checked, "value, like, rule, param, what, also=None", result=_like("value"),
         tangents={"value": "_ad_rule_checked(t, like, rule, param, what, also)"})

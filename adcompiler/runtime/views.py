@@ -85,10 +85,10 @@ ALIASED = "two arguments share memory"
 COMPLEX_POWER = "a power that is a complex number"
 
 
-def real_power_checked(v, base, where):
-    """Refuse, at ``where`` (file, line, source text), a power ``v`` of ``base`` the analyses
-    take for a real number that is a complex one: Python's ``(-2.0) ** 1.5`` (numpy's float64
-    gives nan; so does numba's, whose version refuses a nan power of a negative base)."""
+def real_power_checked(v, where):
+    """Refuse, at ``where`` (file, line, source text), a power ``v`` the analyses take for a
+    real number that is a complex one: Python's ``(-2.0) ** 1.5`` (numpy's float64, and numba,
+    give nan)."""
     if isinstance(v, complex):
         raise ValueError(COMPLEX_POWER, *where)  # noqa: TRY004 (the tag the located refusal is made from)
 

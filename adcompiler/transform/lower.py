@@ -10,7 +10,6 @@ names the old value and the result apart.
 from __future__ import annotations
 
 import ast
-import copy
 
 from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
@@ -24,7 +23,10 @@ def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
     (``_power_check``); ``bounds``: the names known to be at least a number."""
     if bounds is None:
         from ..analysis.finite import lower_bounds
-        bounds = lower_bounds(body, kinds)
+        powers = any(isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Pow)
+                     for st in body for n in ast.walk(st))   # (the bounds only serve powers)
+        params = [a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args]
+        bounds = lower_bounds(body, kinds, params) if powers else {}
     out = []
     for s in body:
         if isinstance(s, (ast.For, ast.While)):
@@ -50,14 +52,17 @@ def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
                 "writing into an element of a list, tuple or dict is not supported.",
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
                 hint="update the array through its own name, or build a new list.")
-        elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
-            out.extend(_lower_aug(s, kinds, namer, pf))
-        elif _rebinds_from_itself(s, kinds):
-            out.extend(_through_temp(s, namer))
         else:
-            out.append(s)
-            if _python_power(s, kinds, bounds):
-                out.append(_power_check(s, pf))
+            if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
+                new = _lower_aug(s, kinds, namer, pf)
+            elif _rebinds_from_itself(s, kinds):
+                new = _through_temp(s, namer)
+            else:
+                new = [s]
+            for n in new:   # (``a **= 1.5`` of a number is ``a = a ** 1.5``: checked as written out)
+                out.append(n)
+                if _python_power(n, kinds, bounds):
+                    out.append(_power_check(n, pf))
     return out
 
 
@@ -81,13 +86,13 @@ def _python_power(s, kinds, bounds) -> bool:
 
 
 def _power_check(s, pf) -> ast.stmt:
-    """``_ad_real_power_checked(t, a, where)``: refused at run time where ``t`` is complex."""
+    """``_ad_real_power_checked(t, where)``: refused at run time where ``t`` is complex."""
     from ..rules import lookup
     from ..runtime.views import real_power_checked
     where = ast.Tuple([ast.Constant(pf.filename), ast.Constant(s.lineno),
                        ast.Constant(pf.line_text(s.lineno).strip())], ast.Load())
     call = ast.Call(ast.Name("_ad_real_power_checked", ast.Load()),
-                    [ast.Name(s.targets[0].id, ast.Load()), copy.deepcopy(s.value.left), where], [])
+                    [ast.Name(s.targets[0].id, ast.Load()), where], [])
     notes.resolve_call(call, real_power_checked, lookup(real_power_checked))
     return ast.copy_location(ast.Expr(call), s)
 
