@@ -10,6 +10,7 @@ import ast
 
 from ..codegen.naming import is_generated
 from ..errors import UnsupportedSyntaxError
+from .resolve import JITTED
 
 _REFUSED = {
     ast.Try: ("try/except", "move error handling outside the differentiated function."),
@@ -61,7 +62,6 @@ def fence(pf, resolver) -> None:
             "*args, **kwargs and keyword-only parameters are not supported.",
             filename=pf.filename, lineno=tree.lineno, construct=f"def {tree.name}(...)",
             hint="use plain positional parameters.")
-    from .resolve import JITTED
     jitted = getattr(pf.func, "__code__", None) in JITTED
     for node in ast.walk(tree):
         if node is tree:

@@ -74,3 +74,18 @@ def test_a_stack_with_a_singular_matrix_in_it():
     want = jax.grad(lambda A: jnp.sum(jnp.linalg.det(A) ** 2))
     np.testing.assert_allclose(ad.gradient(stacked_det_loss, A)[0], want(A), atol=1e-12)
     np.testing.assert_allclose(ad.hvp(stacked_det_loss, (A,), (V,))[0], jax.jvp(want, (A,), (V,))[1], atol=1e-10)
+
+
+def det_into(out, A):
+    out[0] = np.linalg.det(A) * 2.0
+
+
+@pytest.mark.parametrize("name", ["exactly singular 2x2", "rank 1", "rank 2, near singular in floating point"])
+def test_every_first_order_entry_point_at_singular_matrices(name):
+    """Reverse, split halves with fresh shadows, the emitted module, forward and vector mode and
+    ``differentiate`` on each tape, at matrices whose inverse does not exist (or barely)."""
+    from everywhere import check_everywhere
+    A = MATRICES[name]
+    check_everywhere(det_loss, Duplicated(A.copy(), np.zeros(A.shape)), out=(), tapes=("autograd", "torch", "jax"))
+    check_everywhere(det_into, Duplicated(np.zeros(1), np.zeros(1)), Duplicated(A.copy(), np.zeros(A.shape)),
+                     out="out")
