@@ -286,11 +286,14 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     consts = [p for p in acts.params if acts.acts[p] not in (DUP, ACTIVE)]
     source = add_entry_checks(mod.source, entries, arrays, scalars, rank_of, scalar_tangents=mode == "forward",
                               complex_arrays=cplx, consts=consts)
-    defaults = {p.name: p.default for p in inspect.signature(target.func).parameters.values()
-                if p.default is not p.empty}
-    source = add_defaults(source, [info.fused_name], defaults)
+    source = add_defaults(source, [info.fused_name], _source_defaults(target))
     doc = doc.replace(_call_line(info.fused_name, acts, mode, ret_active), _signature(source, info.fused_name), 1)
     return standalone(source, mod.namespace, target.func.__name__, doc, header)
+
+
+def _source_defaults(target: Target) -> dict:
+    """The default values of the function's parameters, by name (written on the entry point)."""
+    return {p.name: p.default for p in inspect.signature(target.func).parameters.values() if p.default is not p.empty}
 
 
 def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: bool, ret_why: str, argv) -> str:
@@ -303,8 +306,7 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
     if refused:
         raise next(iter(refused.values()))
     info = mod.main
-    source = add_defaults(source, [info.fused_name], {p.name: p.default for p in inspect.signature(
-        target.func).parameters.values() if p.default is not p.empty})   # (numba takes literal defaults)
+    source = add_defaults(source, [info.fused_name], _source_defaults(target))   # (numba takes literal defaults)
     prelude = numba_prelude(source)
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
     doc = _docstring(target, mod.main, acts, mode, ret_active).split("\n`")[0].rstrip("\n")
