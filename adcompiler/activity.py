@@ -11,7 +11,9 @@
 """
 from __future__ import annotations
 
+import copy
 import numbers
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -35,10 +37,61 @@ class Annotation:
         return f"{type(self).__name__}({self.val!r})"
 
 
+class Fields(dict):
+    """The attributes of a record passed as Const (a dataclass, a ``SimpleNamespace``,
+    an instance of a plain class), as of the call: the differentiated code reads
+    ``p.k`` as ``p["k"]``. Code that runs the function itself (finite differences)
+    sees the record: other attributes (properties, methods) and stores are its."""
+
+    __slots__ = ("_ad_record",)
+
+    def __init__(self, record):
+        super().__init__(vars(record))
+        object.__setattr__(self, "_ad_record", record)
+
+    def __getattr__(self, name):
+        return getattr(self._ad_record, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._ad_record, name, value)
+        self[name] = value
+
+    def __reduce__(self):   # (a copy is a copy of the record's)
+        return Fields, (self._ad_record,)
+
+    def __deepcopy__(self, memo):
+        return Fields(copy.deepcopy(self._ad_record, memo))
+
+
+def _record_fields(val: Any) -> Any:
+    """``val``'s attributes as ``Fields`` when it is a record whose attributes are all in its
+    ``__dict__`` (a dataclass, a ``SimpleNamespace``, an instance of a class of the user's
+    without slots); ``val`` itself otherwise (named tuples are tuples, read by position)."""
+    if isinstance(val, (np.ndarray, np.generic, numbers.Number, str, bytes, tuple, list, dict, set, frozenset,
+                        type(None), type)) or callable(val):
+        return val
+    attrs = getattr(val, "__dict__", None)
+    cls = type(val)
+    if type(attrs) is not dict or not attrs or not all(isinstance(k, str) for k in attrs):
+        return val
+    if cls is not SimpleNamespace and (str(getattr(cls, "__module__", "")).split(".")[0] in _LIBRARIES
+                                       or cls.__getattribute__ is not object.__getattribute__
+                                       or hasattr(cls, "__getattr__")):
+        return val
+    return Fields(val)
+
+
+#: packages whose objects are not records of the user's (their attributes are not plain values)
+_LIBRARIES = {"builtins", "types", "numpy", "torch", "jax", "jaxlib", "autograd", "numba", "scipy", "adcompiler"}
+
+
 class Const(Annotation):
-    """A value that is not differentiated."""
+    """A value that is not differentiated (a record's attributes are read as of the call)."""
 
     __slots__ = ()
+
+    def __init__(self, val: Any):
+        super().__init__(_record_fields(val))
 
 
 class Active(Annotation):

@@ -37,11 +37,18 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
                 "so its derivative would be silently lost.",
                 filename=getattr(pf, "filename", None), lineno=getattr(stmt, "lineno", None), construct=p,
                 hint=(f"pass `{p}` as Duplicated(x, dx) (a scratch shadow of zeros is fine)." if kinds[p].cls
-                      in ("array", "num", "float") else f"`{p}` is a {'dict' if kinds[p].keys else kinds[p].cls}: "
+                      in ("array", "num", "float") else f"`{p}` is a {_container(kinds[p])}: "
                       "pass the arrays it holds as "
                       "arguments of their own (Duplicated where they are written with differentiable values), "
                       "or write the differentiable values into arrays that are arguments."))
     return active
+
+
+def _container(kind) -> str:
+    """What a container parameter is called in messages."""
+    if kind.fields:
+        return "record" if kind.keys else "named tuple"
+    return "dict" if kind.keys else kind.cls
 
 
 def _popped_from_parameters(effects, params) -> set:

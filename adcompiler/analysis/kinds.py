@@ -29,6 +29,8 @@ class Kind:
     weak: bool = False       # a guess that any other binding overrides (values popped from a stack)
     keys: tuple | None = None  # a dict of string keys (its value kinds also joined in elts): ((key, Kind), ...)
     value: object = None     # the function itself, for cls "function" (a function passed as an argument)
+    fields: tuple | None = None  # a record's attribute names (a named tuple's fields, read by position, or the
+    #                              attributes of a dataclass or object, passed as ``activity.Fields``, by key)
 
     @property
     def is_array(self) -> bool:
@@ -109,7 +111,9 @@ def kind_of_value(v) -> Kind:
     if isinstance(v, (types.FunctionType, types.BuiltinFunctionType, np.ufunc, _NUMPY_FUNCTION)):
         return Kind("function", value=_same_function(v))   # (calls through a parameter holding it are calls of it)
     if isinstance(v, (tuple, list)):
-        return Kind("tuple", elts=tuple(kind_of_value(x) for x in v))
+        fields = getattr(type(v), "_fields", None) if isinstance(v, tuple) else None   # (a named tuple)
+        return Kind("tuple", elts=tuple(kind_of_value(x) for x in v),
+                    fields=tuple(fields) if isinstance(fields, tuple) and len(fields) == len(v) else None)
     if isinstance(v, dict) and v:
         # read by key: every value has the kind the values have in common
         k = None
@@ -117,7 +121,8 @@ def kind_of_value(v) -> Kind:
             k = join(k, kind_of_value(x))
         keys = tuple((key, kind_of_value(x)) for key, x in v.items()) if all(isinstance(key, str) for key in v) \
             else None   # (read by a constant key: that value's kind)
-        return Kind("tuple", elts=(k,), keys=keys)
+        record = hasattr(type(v), "_ad_record")   # (activity.Fields: a record's attributes)
+        return Kind("tuple", elts=(k,), keys=keys, fields=tuple(v) if record and keys is not None else None)
     return OTHER
 
 

@@ -153,6 +153,10 @@ class MethodRewrite:
                 return self.make_call(np.take, [self.atom(obj), self.arg_atom(e.args[0])], [], e)
             idx = e.args[0] if len(e.args) == 1 else ast.Tuple(list(e.args), ast.Load())
             return self.subscript_load(ast.Subscript(obj, idx, ast.Load()))
+        if isinstance(obj, ast.Name) and obj.id in self.res.records:
+            self.err(e, f"`{obj.id}.{name}()` calls a method of the record `{obj.id}`: a method's code is not "
+                        "differentiated.", f"compute `{obj.id}.{name}(...)` before the call and pass it as an "
+                                           "argument, or write the method as a function of the fields.")
         self.err(e, f"the method `.{name}()` is not supported: the array methods of docs/rules.md and a "
                     "list's append and pop are.",
                  "use the equivalent numpy function (for a dict's values, pass the arrays as arguments), or "
@@ -173,6 +177,15 @@ class MethodRewrite:
             self.err(e, f"`{ast.unparse(e)}` is a {type(obj).__name__}, not a number or an array: it cannot be "
                         "bound to a name or computed with here.",
                      f"compare it where it is read (`if {ast.unparse(e)} is ...`), or pass it as a Const argument.")
+        if isinstance(e.value, ast.Name) and e.value.id in self.res.records:
+            # a record's field (a named tuple's, read by position; a dataclass's or object's, by key)
+            fields = self.res.records[e.value.id]
+            if e.attr not in fields:
+                self.err(e, f"`{e.value.id}.{e.attr}` is not one of the fields of `{e.value.id}` "
+                            f"({', '.join(fields)}): a property's or method's code is not differentiated.",
+                         f"compute `{e.value.id}.{e.attr}` before the call and pass it as an argument of its own.")
+            return self.subscript_load(ast.copy_location(
+                ast.Subscript(e.value, ast.copy_location(ast.Constant(fields[e.attr]), e), ast.Load()), e))
         if e.attr in SHAPE_ATTRS:
             return ast.Attribute(self.name_atom(e.value), e.attr, ast.Load())
         if e.attr == "T":

@@ -64,6 +64,7 @@ class Resolver:
         self.globals = self.func.__globals__
         self.bound = {}   # parameters holding a function (bind_functions)
         self.nones = set()
+        self.records = {}   # parameters holding a record (bind_functions)
         self.attributes: dict = {}   # "m.helper" -> what it named (a module's attribute may be replaced)
         self.lifted = getattr(pf, "lifted", {})   # nested functions, lifted out (frontend/nested.py)
 
@@ -76,6 +77,10 @@ class Resolver:
                       if getattr(k, "cls", None) == "function" and p not in stored}
         #: parameters never bound again that hold None (an optional callback left out)
         self.nones = {p for p, k in zip(params, kinds) if getattr(k, "cls", None) == "none" and p not in stored}
+        #: parameters never bound again that hold a record (a named tuple, a dataclass, an object passed as
+        #: Const): attribute -> what ``p.attr`` reads as a subscript (a named tuple's position, the key)
+        self.records = {p: {f: (i if k.keys is None else f) for i, f in enumerate(k.fields)}
+                        for p, k in zip(params, kinds) if getattr(k, "fields", None) and p not in stored}
 
     def is_local(self, name: str) -> bool:
         return name in self.locals

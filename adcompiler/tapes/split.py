@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..activity import Active, Const, Duplicated, ReverseSplitWithPrimal
+from ..activity import Active, Const, Duplicated, Fields, ReverseSplitWithPrimal
 from ..api.arguments import layout_copy, layout_zeros
 from ..errors import AdCompilerError, ShapeError
 
@@ -219,8 +219,11 @@ def _copied(v: Any) -> Any:
     """``v`` with every array in it copied (dicts, lists and tuples of arrays too)."""
     if isinstance(v, np.ndarray):
         return layout_copy(v)
-    if isinstance(v, dict):
-        return {k: _copied(e) for k, e in v.items()}
+    if isinstance(v, dict):   # (a record's fields stay its fields)
+        out = copy.copy(v) if isinstance(v, Fields) else {}
+        for k, e in v.items():
+            out[k] = _copied(e)
+        return out
     if isinstance(v, (list, tuple)):
         return type(v)(_copied(e) for e in v) if type(v) in (list, tuple) else v
     return v
