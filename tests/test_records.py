@@ -212,3 +212,17 @@ def test_const_keeps_the_record_for_the_function_itself():
     c = Const(Material()).val
     assert isinstance(c, ad.activity.Fields) and c["a"] == 0.3
     assert c.twice == 0.6 and c.scale(2.0) == 0.6
+
+
+SETTINGS = SimpleNamespace(dt=0.1, w=np.linspace(1.0, 2.0, 6))
+
+
+def reads_module_record(x):
+    return np.sum(SETTINGS.w * x ** 2) * SETTINGS.dt
+
+
+def test_module_record_array_refused_located():
+    """A module-level record's number is read as of the call; its array is refused (not followed by name)."""
+    with pytest.raises(AdCompilerError, match="array read through an attribute of a module-level object") as e:
+        gradient(reads_module_record, X.copy())
+    assert e.value.filename == __file__ and e.value.lineno is not None

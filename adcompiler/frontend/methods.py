@@ -174,6 +174,10 @@ class MethodRewrite:
                 return ast.copy_location(ast.Constant(None), e)   # np.newaxis
             if kind_of_value(obj).cls == "function":
                 return e   # (a function passed as an argument: euler(np.sin, y))
+            if isinstance(obj, np.ndarray):
+                self.err(e, f"`{ast.unparse(e)}` is an array read through an attribute of a module-level object: "
+                            "the analyses follow a module's arrays by their names only.",
+                         f"pass `{ast.unparse(e)}` as an argument (Const, or Duplicated to differentiate it).")
             self.err(e, f"`{ast.unparse(e)}` is a {type(obj).__name__}, not a number or an array: it cannot be "
                         "bound to a name or computed with here.",
                      f"compare it where it is read (`if {ast.unparse(e)} is ...`), or pass it as a Const argument.")
