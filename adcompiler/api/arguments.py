@@ -18,7 +18,7 @@ from ..errors import (
     ShapeError,
 )
 from ..frontend.resolve import plain_function
-from .copies import copy_values, layout_copy
+from .copies import copy_values, layout_copy, overlaps_itself
 
 
 def is_float_array(a) -> bool:
@@ -89,7 +89,11 @@ def check_layout(name, x, dx, what, hint) -> None:
     (``autodiff`` gives such a shadow a copy in ``x``'s layout first,
     ``shadows_in_layout``; split mode's halves cannot.)"""
     if not same_strides(x, dx):
-        if any(st == 0 and n > 1 for n, st in zip(x.shape, x.strides)):
+        if overlaps_itself(x) and not any(st == 0 and n > 1 for n, st in zip(x.shape, x.strides)):
+            hint = (f"`{name}`'s elements share memory (a sliding window, as_strided): pass a copy of it "
+                    f"(np.array({name})), whose elements each have a derivative of their own, and a shadow "
+                    "np.zeros_like of that copy.")
+        elif any(st == 0 and n > 1 for n, st in zip(x.shape, x.strides)):
             hint = (f"`{name}` repeats its elements in memory (np.broadcast_to): pass a copy of it (np.array({name})) "
                     f"and a shadow np.zeros_like of that copy.")
         elif not (x.flags.c_contiguous or x.flags.f_contiguous):   # (a strided view: np.zeros_like is contiguous)
@@ -239,6 +243,16 @@ def check_alias(args, names, writes, module_arrays=()):
                 raise ActivityError(f"`{names[i]}` is written by the function but is read-only.",
                                     construct=names[i], hint="pass a writeable array.")
         return
+    for i, a in arrays:
+        for what, v in ((f"`{names[i]}`", a.val), (f"the shadow of `{names[i]}`", a.dval)) \
+                if isinstance(a, A.Duplicated) else ((f"`{names[i]}`", a.val),) if i in writes else ():
+            if isinstance(v, np.ndarray) and overlaps_itself(v):
+                raise AliasingError(
+                    f"{what} is an array whose elements share memory (a sliding window, a broadcast, "
+                    "as_strided) and " + ("it is written by the function" if i in writes else "carries a derivative")
+                    + ": the analyses take its elements for separate memory.", construct=names[i],
+                    hint=f"pass a copy (np.array({names[i]})): each of its elements has memory, and a derivative, "
+                         "of its own.")
     for p, (i, a) in enumerate(arrays):
         for j, b in arrays[p + 1:]:
             share = np.may_share_memory(a.val, b.val) and np.shares_memory(a.val, b.val)

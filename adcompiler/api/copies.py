@@ -14,7 +14,7 @@ from ..frontend.resolve import free_values
 
 def copy_values(args, f=None) -> list:
     """``copy_value`` of each argument. Arguments that share memory (``f(x, x)``,
-    or views of one array) are copied apart, which is right only while ``f``
+    views of one array, an array whose elements do) are copied apart, which is right only while ``f``
     writes none of them: otherwise (the caller's call reads the write through
     the other) they are refused, as ``autodiff`` refuses them. So is a written
     argument that is the memory of an array ``f`` (or a function it calls)
@@ -22,11 +22,13 @@ def copy_values(args, f=None) -> list:
     arrays = [(k, a) for k, v in enumerate(args) for a in _arrays_in(v)]   # (those inside containers too)
     shared = {k for n, (k, a) in enumerate(arrays) for m, (j, b) in enumerate(arrays)
               if m != n and np.may_share_memory(a, b) and np.shares_memory(a, b)}   # (the bounds first: cheap)
+    shared |= {k for k, a in arrays if overlaps_itself(a)}   # (a sliding window: its copy's elements are apart)
     if shared and f is not None:
         written = shared & _written_params(f, args)
         if written:
             raise AliasingError(
-                f"arguments {sorted(shared)} share memory and argument {min(written)} is written by "
+                f"arguments {sorted(shared)} share memory (with each other, or between their own elements) and "
+                f"argument {min(written)} is written by "
                 f"`{getattr(f, '__name__', f)}`: the derivative is taken on copies of the arguments, which "
                 "would not share it.", hint="pass separate arrays (copy one of them).")
     if f is not None and arrays:
@@ -95,13 +97,28 @@ def copy_value(a):
     return a
 
 
+def overlaps_itself(a: np.ndarray) -> bool:
+    """Whether two elements of ``a`` may be one place in memory (a broadcast array, a
+    sliding window, ``as_strided``): conservatively, unless each axis (by stride) steps
+    over all the elements of the axes of smaller stride."""
+    if a.flags.c_contiguous or a.flags.f_contiguous or a.size <= 1:
+        return False
+    reach = a.itemsize
+    for step, n in sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n > 1):
+        if step < reach:
+            return True
+        reach = step * (n - 1) + reach
+    return False
+
+
 def layout_copy(a: np.ndarray) -> np.ndarray:
     """A copy of ``a`` with ``a``'s strides (a step-sliced view's copy is strided
     too): whether ``np.ravel``, ``reshape``... of it return a view or a copy is
     as for the caller's array, so the function copied runs as the caller's
     would (a contiguous copy turned ``v = np.ravel(X); v *= 2`` into a write of
-    ``X``). Arrays with repeated or odd strides are copied in order "K"."""
-    if a.flags.c_contiguous or a.flags.f_contiguous or a.dtype.hasobject:
+    ``X``). Arrays with repeated or odd strides, or whose elements share memory,
+    are copied in order "K" (each element its own memory)."""
+    if a.flags.c_contiguous or a.flags.f_contiguous or a.dtype.hasobject or overlaps_itself(a):
         return a.copy(order="K")
     size = a.itemsize
     steps = [s for s, n in zip(a.strides, a.shape) if n > 1]
