@@ -15,7 +15,9 @@ KINDS = {"elementwise": "elementwise", "general": "general", "view": "view", "sp
          "nondiff": "no derivative", "alloc": "creation (no derivative)"}
 
 REWRITES = [
-    ("numpy.concatenate, stack, hstack, vstack, column_stack", "chain of `numpy.append` (per-operand adjoints)"),
+    ("numpy.concatenate, stack, hstack, vstack, column_stack, dstack", "chain of `numpy.append` (per-operand adjoints)"),
+    ("numpy.r_[a, 0.0, 0:n, 0:1:5j], numpy.c_[a, b]",
+     "parts at least 1-d (slices as `numpy.arange`/`numpy.linspace`) or as columns, joined by `numpy.append`"),
     ("numpy.array / numpy.asarray of a list of values", "stacked with `expand_dims` + `append`"),
     ("numpy.select(condlist, choicelist, default)", "`numpy.where` chained (the first true condition wins)"),
     ("numpy.copyto (with `where=`), numpy.putmask", "`dst[...] = np.where(mask, src, dst)`"),

@@ -29,8 +29,10 @@ import ast
 import copy
 import types
 
+import numpy as np
+
 from ..codegen.naming import COND, TEMP
-from ..errors import UnsupportedSyntaxError
+from ..errors import AdCompilerError, UnsupportedSyntaxError
 from ..rules import lookup
 from . import notes
 from .resolve import MISSING
@@ -367,8 +369,22 @@ class AnfRewrite:
             from .stacking import stack_list
             base = self.temp(stack_list(self, e, e.value, ast.Constant(0), read_only=True))
             return ast.Subscript(base, self.index_part(e.slice), ast.Load())
+        joins = self.index_joins(e.value)
+        if joins is not None:   # (np.r_[a, b], np.c_[a, b])
+            from .grids import index_join
+            return index_join(self, e, joins)
         base = self.name_atom(e.value)
         return ast.Subscript(base, self.index_part(e.slice), ast.Load())
+
+    def index_joins(self, node):
+        """"r_" or "c_" where ``node`` names ``np.r_`` or ``np.c_``."""
+        if not isinstance(node, (ast.Attribute, ast.Name)) or isinstance(node, ast.Name) and self.res.is_local(node.id):
+            return None
+        try:
+            obj = self.res.resolve_attr(node) if isinstance(node, ast.Attribute) else self.res.lookup(node.id, node)
+        except AdCompilerError:
+            return None
+        return next((k for k in ("r_", "c_") if obj is getattr(np, k)), None)
 
     # -- call arguments -----------------------------------------------------
     def simple_or_atom(self, a):

@@ -1,4 +1,5 @@
-"""grids: ``np.meshgrid`` as the reshapes and broadcasts it is.
+"""grids: ``np.meshgrid`` as the reshapes and broadcasts it is; ``np.r_[...]``,
+``np.c_[...]`` and ``np.dstack`` as the joins they are.
 
 ``X, Y = np.meshgrid(x, y)`` (``indexing="xy"``: ``X[i, j] = x[j]``,
 ``Y[i, j] = y[i]``; ``"ij"``: ``X[i, j] = x[i]``) becomes, for each argument,
@@ -14,7 +15,7 @@ import ast
 import numpy as np
 
 from ..runtime import numpy as _rnumpy
-from .stacking import only_keywords
+from .stacking import arg, only_keywords
 
 
 def meshgrid(nz, call, kw):
@@ -46,3 +47,68 @@ def meshgrid(nz, call, kw):
             v = nz.temp(nz.make_call(np.copy, [v], [], call))
         out.append(ast.Name(v.id, ast.Load()))
     return ast.Tuple(out, ast.Load())
+
+
+def dstack(nz, call, kw):
+    """``np.dstack((a, b))``: each part at least 3-d, joined along axis 2."""
+    only_keywords(nz, call, kw, ("tup",))
+    seq = arg(call, kw, 0, "tup")
+    if not isinstance(seq, (ast.Tuple, ast.List)) or not seq.elts:
+        nz.err(call, "`np.dstack` needs a literal tuple or list of arrays.", "write the arrays out: np.dstack((a, b)).")
+    return _joined(nz, call, [nz.temp(nz.make_call(np.atleast_3d, [nz.atom(e)], [], call)) for e in seq.elts], 2)
+
+
+def index_join(nz, e, which):
+    """``np.r_[a, 0.0, 1:4]`` (``which`` "r_"): the parts at least 1-d (a slice as
+    ``np.arange``, one with a complex step ``k*1j`` as ``np.linspace`` of ``k``
+    points) joined along axis 0; ``np.c_[a, b]``: the parts as columns
+    (``np.column_stack``'s join)."""
+    parts = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+    out = []
+    for p in parts:
+        if isinstance(p, ast.Constant) and isinstance(p.value, str):
+            nz.err(e, f"`np.{which}` with a directive string ({p.value!r}) is not supported.",
+                   "join with np.concatenate, np.stack or np.column_stack.")
+        if isinstance(p, ast.Slice) and which == "r_":
+            out.append(nz.temp(_slice_range(nz, e, p)))
+            continue
+        if isinstance(p, (ast.Slice, ast.Starred)):
+            nz.err(e, f"`np.{which}` with `{ast.unparse(p)}` is not supported.",
+                   "join arrays and numbers only: np.column_stack((a, b)).")
+        v = nz.atom(p)
+        if which == "r_":
+            out.append(nz.temp(nz.make_call(np.atleast_1d, [v], [], e)))
+        else:   # (a 1-d part a column, a 2-d part as it is: atleast_2d(p.T).T)
+            t = nz.temp(nz.make_call(np.transpose, [v], [], e))
+            t = nz.temp(nz.make_call(np.atleast_2d, [t], [], e))
+            out.append(nz.temp(nz.make_call(np.transpose, [t], [], e)))
+    return _joined(nz, e, out, 0 if which == "r_" else 1)
+
+
+def _slice_range(nz, e, s):
+    """``start:stop:step`` of ``np.r_``: ``np.arange``, or ``np.linspace(start, stop,
+    k)`` for a constant imaginary step ``k*1j`` (the stop included, as numpy has it)."""
+    start = nz.atom(s.lower) if s.lower is not None else ast.Constant(0)
+    if s.upper is None:
+        nz.err(e, "`np.r_` with a slice without its stop is not supported.", "write the stop: np.r_[0:n].")
+    stop = nz.atom(s.upper)
+    step = s.step
+    if isinstance(step, ast.Constant) and isinstance(step.value, complex):
+        num = ast.Constant(int(abs(step.value)))
+        return nz.make_call(np.linspace, [start, stop, num], [], e)
+    if step is not None and not (isinstance(step, ast.Constant) and isinstance(step.value, (int, float))
+                                 or isinstance(step, ast.Name)):
+        nz.err(e, f"`np.r_` with the step `{ast.unparse(step)}` is not supported.",
+               "write np.arange(start, stop, step) or np.linspace(start, stop, num).")
+    return nz.make_call(np.arange, [start, stop] + ([nz.atom(step)] if step is not None else []), [], e)
+
+
+def _joined(nz, call, parts, axis):
+    """``np.append`` chain joining ``parts`` along ``axis``."""
+    if len(parts) == 1:
+        return nz.make_call(np.copy, [parts[0]], [], call)
+    acc = parts[0]
+    for k, p in enumerate(parts[1:]):
+        c = nz.make_call(np.append, [acc, p], [ast.keyword("axis", ast.Constant(axis))], call)
+        acc = c if k == len(parts) - 2 else nz.temp(c)
+    return acc

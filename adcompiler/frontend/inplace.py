@@ -10,7 +10,8 @@ method name, with the array expression as an extra argument.
 
 Rewrites (each keeps numpy's result and semantics):
 
-- ``np.concatenate/stack/hstack/vstack/column_stack(seq)`` and ``np.array``
+- ``np.concatenate/stack/hstack/vstack/column_stack/dstack(seq)`` (and
+  ``np.r_[...]``, ``np.c_[...]``: ``grids.index_join``) and ``np.array``
   or ``np.asarray`` of a list of values: a chain of ``np.append`` calls (after
   ``expand_dims``/``atleast_2d``... per element), so each array is one
   operand of a rule;
@@ -52,7 +53,7 @@ import numpy as np
 from ..rules import lookup, writes
 from ..runtime import lists as _lists
 from ..runtime import numpy as _rnumpy
-from .grids import meshgrid
+from .grids import dstack, meshgrid
 from .stacking import arg, joins, local_list, only_keywords, stack_list
 
 HANDLERS: dict = {}
@@ -448,6 +449,7 @@ VALUE_HANDLERS = frozenset({np.concatenate, np.stack})
 HANDLERS.update({
     np.concatenate: joins("concatenate", concatenate, "arrays"), np.stack: stack, np.vstack: joins("vstack", vstack, "tup"),
     np.hstack: joins("hstack", hstack, "tup"), np.column_stack: joins("column_stack", column_stack, "tup"),
+    np.dstack: joins("dstack", dstack, "tup"),
     np.meshgrid: meshgrid, np.array: array(np.array), np.asarray: array(np.asarray),
     np.select: select, np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place, np.fill_diagonal: fill_diagonal,
     np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),
