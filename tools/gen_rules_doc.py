@@ -16,6 +16,7 @@ KINDS = {"elementwise": "elementwise", "general": "general", "view": "view", "sp
 
 REWRITES = [
     ("numpy.concatenate, stack, hstack, vstack, column_stack, dstack", "chain of `numpy.append` (per-operand adjoints)"),
+    ("numpy.linalg.multi_dot([A, B, C])", "`A @ B @ C`"),
     ("numpy.r_[a, 0.0, 0:n, 0:1:5j], numpy.c_[a, b]",
      "parts at least 1-d (slices as `numpy.arange`/`numpy.linspace`) or as columns, joined by `numpy.append`"),
     ("numpy.array / numpy.asarray of a list of values", "stacked with `expand_dims` + `append`"),

@@ -1,5 +1,6 @@
 """grids: ``np.meshgrid`` as the reshapes and broadcasts it is; ``np.r_[...]``,
-``np.c_[...]`` and ``np.dstack`` as the joins they are.
+``np.c_[...]`` and ``np.dstack`` as the joins they are; ``np.linalg.multi_dot``
+as the chain of products it is.
 
 ``X, Y = np.meshgrid(x, y)`` (``indexing="xy"``: ``X[i, j] = x[j]``,
 ``Y[i, j] = y[i]``; ``"ij"``: ``X[i, j] = x[i]``) becomes, for each argument,
@@ -110,5 +111,22 @@ def _joined(nz, call, parts, axis):
     acc = parts[0]
     for k, p in enumerate(parts[1:]):
         c = nz.make_call(np.append, [acc, p], [ast.keyword("axis", ast.Constant(axis))], call)
+        acc = c if k == len(parts) - 2 else nz.temp(c)
+    return acc
+
+
+def multi_dot(nz, call, kw):
+    """``np.linalg.multi_dot([A, B, C])``: ``A @ B @ C`` (a 1-d first or last
+    operand a row or column vector, as ``@`` takes it; numpy picks the cheapest
+    order, which changes the result by rounding only)."""
+    only_keywords(nz, call, kw, ("arrays",))
+    seq = arg(call, kw, 0, "arrays")
+    if not isinstance(seq, (ast.Tuple, ast.List)) or len(seq.elts) < 2:
+        nz.err(call, "`np.linalg.multi_dot` needs a literal list of two or more arrays.",
+               "write the arrays out: np.linalg.multi_dot([A, B, C]), or A @ B @ C.")
+    parts = [nz.atom(e) for e in seq.elts]
+    acc = parts[0]
+    for k, p in enumerate(parts[1:]):
+        c = nz.make_call(np.matmul, [acc, p], [], call)
         acc = c if k == len(parts) - 2 else nz.temp(c)
     return acc

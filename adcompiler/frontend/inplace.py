@@ -53,7 +53,7 @@ import numpy as np
 from ..rules import lookup, writes
 from ..runtime import lists as _lists
 from ..runtime import numpy as _rnumpy
-from .grids import dstack, meshgrid
+from .grids import dstack, meshgrid, multi_dot
 from .stacking import arg, joins, local_list, only_keywords, stack_list
 
 HANDLERS: dict = {}
@@ -449,7 +449,7 @@ VALUE_HANDLERS = frozenset({np.concatenate, np.stack})
 HANDLERS.update({
     np.concatenate: joins("concatenate", concatenate, "arrays"), np.stack: stack, np.vstack: joins("vstack", vstack, "tup"),
     np.hstack: joins("hstack", hstack, "tup"), np.column_stack: joins("column_stack", column_stack, "tup"),
-    np.dstack: joins("dstack", dstack, "tup"),
+    np.dstack: joins("dstack", dstack, "tup"), np.linalg.multi_dot: multi_dot,
     np.meshgrid: meshgrid, np.array: array(np.array), np.asarray: array(np.asarray),
     np.select: select, np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place, np.fill_diagonal: fill_diagonal,
     np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),

@@ -1,4 +1,4 @@
-"""``np.r_[...]``, ``np.c_[...]`` and ``np.dstack`` (boundary padding
+"""``np.r_[...]``, ``np.c_[...]``, ``np.dstack`` and ``np.linalg.multi_dot`` (boundary padding
 ``np.r_[0.0, u, 0.0]``, columns ``np.c_[x, y]``), rewritten as the joins they
 are, through every entry point against finite differences; their forms that
 are not joins of values refused at the line."""
@@ -94,3 +94,13 @@ def test_refused_at_the_line(f, match):
     with pytest.raises(AdCompilerError, match=match) as e:
         gradient(f, np.ones(4))
     assert e.value.filename == __file__ and e.value.lineno is not None
+
+
+def chained_products(A, B, v, out):
+    out[:] = np.linalg.multi_dot([v, A, B, A.T]) + np.linalg.multi_dot((A, B, v))
+
+
+def test_multi_dot():
+    rng = np.random.default_rng(5)
+    check_everywhere(chained_products, _d(rng.standard_normal((3, 3))), _d(rng.standard_normal((3, 3))),
+                     _d(rng.standard_normal(3)), _d(np.zeros(3)), out="out", tapes=("autograd", "torch", "jax"))
