@@ -61,8 +61,10 @@ class _DefaultKeywords:
     axis=None, keepdims=False, where=True)`` in tangent code), which numba's
     reductions do not take); and calls ``_ad_fmod`` for ``np.fmod`` (numba's is
     wrong for negative integers: ``fmod(-5, 3)`` gave 2), ``_ad_roll`` for
-    ``np.roll`` (numba's takes no axis) and ``_ad_clip`` for ``np.clip`` (numba's
-    takes no number)."""
+    ``np.roll`` (numba's takes no axis), ``_ad_clip`` for ``np.clip`` and
+    ``_ad_atleast_1d`` for ``np.atleast_1d`` and ``_ad_expand_dims`` for
+    ``np.expand_dims`` (numba's take no number: ``np.array([y[1], -y[0]])``); and
+    ``_ad_reshape_as(g, x)`` for ``np.reshape(g, _ad_shape(x))`` (a number for a number)."""
 
     DEFAULTS = types.MappingProxyType({"axis": None, "keepdims": False, "where": True})
     DTYPE_AT = types.MappingProxyType({"zeros": 1, "ones": 1, "empty": 1, "zeros_like": 1, "ones_like": 1,
@@ -81,8 +83,19 @@ class _DefaultKeywords:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
                     (node.func.attr == "roll" or node.func.attr == "clip" and len(node.args) == 3
-                     and all(k.arg == "out" for k in node.keywords)):   # (numba's np.roll: no axis, np.clip: no number)
+                     and all(k.arg == "out" for k in node.keywords)
+                     or node.func.attr == "atleast_1d" and len(node.args) == 1 and not node.keywords
+                     or node.func.attr == "expand_dims"):
+                # (numba's np.roll: no axis, np.clip: no number, np.atleast_1d: no number)
                 node.func = ast.Name("_ad_" + node.func.attr, ast.Load())
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
+                    node.func.attr == "reshape" and len(node.args) == 2 and not node.keywords and \
+                    isinstance(node.args[1], ast.Call) and isinstance(node.args[1].func, ast.Name) and \
+                    node.args[1].func.id == "_ad_shape" and len(node.args[1].args) == 1:
+                # (an adjoint shaped as its operand: a number's is a number, not a 0-d array)
+                node.func = ast.Name("_ad_reshape_as", ast.Load())
+                node.args = [node.args[0], node.args[1].args[0]]
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "math" and \
                     node.func.attr == "fmod" and len(node.args) == 2:   # (numba has no math.fmod; a float)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .numba_indexing import INDEXING
 from .numba_reductions import REDUCTIONS
+from .numba_shapes import SHAPES
 
 HEADER = '''\
 import math
@@ -219,6 +220,8 @@ def _ad_shape_typed(x):
         return lambda x: x
     if isinstance(x, _ad_types.Array):
         return lambda x: x.shape
+    if isinstance(x, (_ad_types.Float, _ad_types.Integer, _ad_types.Boolean)):
+        return lambda x: ()
     return None
 
 
@@ -427,7 +430,7 @@ def pop_source(ranks) -> str:
 
 def source(ranks) -> str:
     """The header and helpers of a numba module that pops arrays of ``ranks``."""
-    return HEADER + CORE + REDUCTIONS + INDEXING + pop_source(ranks)
+    return HEADER + CORE + REDUCTIONS + SHAPES + INDEXING + pop_source(ranks)
 
 
 def _defined(text: str) -> frozenset:
@@ -435,5 +438,6 @@ def _defined(text: str) -> frozenset:
     return frozenset(n.name for n in ast.parse(text).body if isinstance(n, ast.FunctionDef))
 
 
-#: the helpers ``CORE``, ``REDUCTIONS`` and ``INDEXING`` define (generated code may call these; pops are per rank)
-HELPERS = _defined(CORE + REDUCTIONS + INDEXING)
+#: the helpers ``CORE``, ``REDUCTIONS``, ``SHAPES`` and ``INDEXING`` define (generated code may call these;
+#: pops are per rank)
+HELPERS = _defined(CORE + REDUCTIONS + SHAPES + INDEXING)

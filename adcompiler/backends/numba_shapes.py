@@ -1,0 +1,82 @@
+"""numba_shapes: the source of the numba versions of the helpers that shape small arrays
+built from numbers (``np.array([y[1], -y[0]])``, ``np.r_[0.0, u, 0.0]``) and their
+adjoints, part of the text ``numba_runtime.source`` gives (after its core, whose
+``_ad_jit``, ``_ad_overload``, ``_ad_types`` and ``_ad_none`` they use).
+
+numba's ``np.atleast_1d`` and ``np.expand_dims`` take no number, and the adjoint of a
+number's reshape is a 0-d array numba cannot add into an element: the generated code
+calls these instead (``numba._DefaultKeywords``). A form an overload does not cover
+leaves it untyped, and the backend refuses the line.
+"""
+from __future__ import annotations
+
+SHAPES = '''
+def _ad_atleast_1d(a):
+    return np.atleast_1d(a)
+
+
+@_ad_overload(_ad_atleast_1d)
+def _ad_atleast_1d_typed(a):
+    """``np.atleast_1d`` of a number too (``np.r_[0.0, u]``): a new array of one element."""
+    if isinstance(a, _ad_types.Array):
+        return lambda a: np.atleast_1d(a)
+    if isinstance(a, (_ad_types.Float, _ad_types.Integer, _ad_types.Boolean)):
+        return lambda a: np.full(1, a)
+    return None
+
+
+def _ad_expand_dims(a, axis):
+    return np.expand_dims(a, axis)
+
+
+@_ad_overload(_ad_expand_dims)
+def _ad_expand_dims_typed(a, axis):
+    """``np.expand_dims`` of a number too (an element of ``np.array([y[1], -y[0]])``)."""
+    if isinstance(a, _ad_types.Array):
+        return lambda a, axis: np.expand_dims(a, axis)
+    if isinstance(a, (_ad_types.Float, _ad_types.Integer, _ad_types.Boolean)):
+        return lambda a, axis: np.full(1, a)
+    return None
+
+
+def _ad_reshape_as(g, x):
+    return np.reshape(g, np.shape(x))
+
+
+@_ad_overload(_ad_reshape_as)
+def _ad_reshape_as_typed(g, x):
+    """``g`` in the shape of ``x``: the adjoint of a reshape, a ravel, an ``atleast_1d`` (of a
+    number, its one element)."""
+    if isinstance(x, _ad_types.Array) and isinstance(g, _ad_types.Array):
+        return lambda g, x: np.reshape(np.ascontiguousarray(g), x.shape)
+    if isinstance(x, (_ad_types.Float, _ad_types.Integer, _ad_types.Boolean)):
+        if isinstance(g, _ad_types.Array):
+            return lambda g, x: np.ascontiguousarray(g).ravel()[0]
+        return lambda g, x: g
+    return None
+
+
+def _ad_concat_part(g, arr, values, axis, first):
+    return g
+
+
+@_ad_overload(_ad_concat_part, prefer_literal=True)
+def _ad_concat_part_typed(g, arr, values, axis, first):
+    """The adjoint of one operand of ``np.append(arr, values, axis)`` whose result is 1-d
+    (``np.r_[0.0, u, 0.0]``, joins of vectors and numbers): its run of ``g``, in its shape."""
+    if not isinstance(first, _ad_types.BooleanLiteral) or not isinstance(g, _ad_types.Array) or g.ndim != 1 \
+            or not (_ad_none(axis) or isinstance(axis, _ad_types.Integer)):
+        return None
+    arrays = isinstance(arr, _ad_types.Array), isinstance(values, _ad_types.Array)
+    if first.literal_value:
+        if arrays[0]:
+            return lambda g, arr, values, axis, first: np.ascontiguousarray(g[:arr.size]).reshape(arr.shape)
+        return lambda g, arr, values, axis, first: g[0]
+    if arrays[1]:
+        if arrays[0]:
+            return lambda g, arr, values, axis, first: np.ascontiguousarray(g[arr.size:]).reshape(values.shape)
+        return lambda g, arr, values, axis, first: np.ascontiguousarray(g[1:]).reshape(values.shape)
+    if arrays[0]:
+        return lambda g, arr, values, axis, first: g[arr.size]
+    return lambda g, arr, values, axis, first: g[1]
+'''

@@ -1,0 +1,101 @@
+"""Small arrays built from numbers under the numba backend: a right-hand side
+``np.array([y[1], -w * w * y[0]])`` of an RK4 step, boundary padding
+``np.r_[0.0, u, 0.0]`` and periodic ghost cells ``np.r_[u[-1], u, u[0]]``.
+numba's ``np.expand_dims`` and ``np.atleast_1d`` take no number, and the
+adjoint of a number's ``atleast_1d`` was a 0-d array numba cannot add into an
+element; these were refused under numba. Each against finite differences
+(split mode with fresh shadows included), the numpy backend, and the module
+``emit --target numba`` writes."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+from numba_engine import Numba
+from optional import require
+
+from adcompiler import Active, Const, Duplicated, gradient
+from adcompiler.testing import check_grads
+
+require("numba")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rhs(y, w):
+    return np.array([y[1], -w * w * y[0] - 0.1 * y[1]])
+
+
+def rk4(y, w, h, n):
+    for _ in range(n):
+        k1 = rhs(y, w)
+        k2 = rhs(y + 0.5 * h * k1, w)
+        k3 = rhs(y + 0.5 * h * k2, w)
+        k4 = rhs(y + h * k3, w)
+        y += h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y[0] ** 2 + y[1]
+
+
+def features(y, n):
+    out = 0.0
+    for _ in range(n):
+        v = np.array([np.sin(y[0]), np.cos(y[1]), y[0] * y[1]])
+        out += np.sum(v ** 2)
+        y[0] += 0.01 * v[2]
+    return out
+
+
+def padded_laplacian(u, out):
+    p = np.r_[0.0, u, 0.0]
+    out[:] = p[:-2] - 2.0 * p[1:-1] + p[2:]
+
+
+def ghost_cells(u, steps):
+    for _ in range(steps):
+        v = np.r_[u[-1], u, u[0]]
+        u[:] = u + 0.1 * (v[:-2] - 2.0 * u + v[2:])
+
+
+def _d(x):
+    return Duplicated(x, np.zeros_like(x))
+
+
+def test_rk4_of_a_small_state():
+    args = (_d(np.array([1.0, 0.0])), Active(1.3), Const(0.05), Const(20))
+    check_grads(rk4, *args, ret=Active, engine=Numba)
+    vals = (np.array([1.0, 0.0]), 1.3, 0.05, 20)
+    for got, want in zip(gradient(rk4, *vals, backend="numba"), gradient(rk4, *vals)):
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_features_of_numbers():
+    check_grads(features, _d(np.array([0.3, 0.4])), Const(10), ret=Active, engine=Numba)
+
+
+def test_padding_and_ghost_cells():
+    check_grads(padded_laplacian, _d(np.linspace(0.3, 1.7, 6)), _d(np.zeros(6)), ret=Const, engine=Numba)
+    check_grads(ghost_cells, _d(np.sin(np.linspace(0.0, 3.0, 7))), Const(3), ret=Const, engine=Numba)
+
+
+def test_emitted_numba_module(tmp_path):
+    src = tmp_path / "small.py"
+    src.write_text("import numpy as np\n\n\n" + "\n\n".join(
+        __import__("inspect").getsource(f) for f in (rhs, rk4)))
+    out = tmp_path / "small_numba.py"
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "small.py:rk4", "--target", "numba",
+                          "--shape", "y=2", "--active", "w", "--const", "h,n", "--shape", "h=:float64", "--shape", "n=:int64",
+                          "-o", str(out)],
+                         cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    ns: dict = {"__name__": "small_numba"}
+    sys.path.insert(0, str(tmp_path))
+    try:
+        exec(compile(out.read_text(), str(out), "exec"), ns)  # noqa: S102 - the module just written
+    finally:
+        sys.path.remove(str(tmp_path))
+    y, dy = np.array([1.0, 0.0]), np.zeros(2)
+    derivs = ns["rk4_reverse"](y, dy, 1.3, 0.05, 20, 1.0)
+    want = gradient(rk4, np.array([1.0, 0.0]), 1.3, 0.05, 20)
+    np.testing.assert_allclose(dy, want[0], rtol=1e-12)
+    np.testing.assert_allclose(derivs[0], want[1], rtol=1e-12)
