@@ -485,3 +485,30 @@ def test_the_pullback_of_vjp_refuses_module_values_changed_since():
             pullback(np.ones(3))
     finally:
         _WEIGHTS[:] = 0.5
+
+
+_C0 = np.array([0.5, 1.5, 1.1])
+
+
+def _scaled_by_default(x, c=_C0):
+    x *= c
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: adcompiler.gradient(_scaled_by_default, x),
+    lambda x: adcompiler.grad(_scaled_by_default)(x),
+    lambda x: adcompiler.value_and_grad(_scaled_by_default)(x),
+    lambda x: adcompiler.vjp(_scaled_by_default, x)[1](1.0),
+    lambda x: adcompiler.jvp(_scaled_by_default, (x,), (np.ones(3),)),
+    lambda x: adcompiler.hvp(_scaled_by_default, (x,), (np.ones(3),)),
+], ids=["gradient", "grad", "value_and_grad", "vjp", "jvp", "hvp"])
+def test_an_argument_that_is_an_omitted_default_and_written_is_refused(call):
+    """``f(_C0)`` for ``def f(x, c=_C0): x *= c`` squares ``_C0``: the transforms' copy of ``x``
+    left ``c`` the default's memory, and the derivative was that of x times a constant,
+    silently. Refused as ``autodiff`` refuses it; a copy is differentiated as written."""
+    before = _C0.copy()
+    with pytest.raises(AdCompilerError, match="default value of `c`|share memory"):
+        call(_C0)
+    assert np.array_equal(_C0, before)
+    np.testing.assert_allclose(adcompiler.grad(_scaled_by_default)(_C0.copy()), _C0)

@@ -20,6 +20,8 @@ def copy_values(args, f=None) -> list:
     argument that is the memory of an array ``f`` (or a function it calls)
     reads from its module or closure: the copy would leave that array as it was."""
     arrays = [(k, a) for k, v in enumerate(args) for a in _arrays_in(v)]   # (those inside containers too)
+    if f is not None:   # (an omitted parameter's default is the function's memory, never copied)
+        arrays += [(k, a) for k, v in _omitted_defaults(f, len(args)) for a in _arrays_in(v)]
     shared = {k for n, (k, a) in enumerate(arrays) for m, (j, b) in enumerate(arrays)
               if m != n and np.may_share_memory(a, b) and np.shares_memory(a, b)}   # (the bounds first: cheap)
     shared |= {k for k, a in arrays if overlaps_itself(a)}   # (a sliding window: its copy's elements are apart)
@@ -29,11 +31,27 @@ def copy_values(args, f=None) -> list:
             raise AliasingError(
                 f"arguments {sorted(shared)} share memory (with each other, or between their own elements) and "
                 f"argument {min(written)} is written by "
-                f"`{getattr(f, '__name__', f)}`: the derivative is taken on copies of the arguments, which "
-                "would not share it.", hint="pass separate arrays (copy one of them).")
+                f"`{getattr(f, '__name__', f)}`{_defaults_named(f, shared, len(args))}: the derivative is taken on "
+                "copies of the arguments, which would not share it.", hint="pass separate arrays (copy one of them).")
     if f is not None and arrays:
         _refuse_module_memory(f, args, arrays)
     return [copy_value(a) for a in args]
+
+
+def _defaults_named(f, positions, given) -> str:
+    """`` (argument 1 is the default value of `c`)`` for the omitted parameters among ``positions``."""
+    names = [f"argument {k} is the default value of `{_name(f, k)}`" for k in sorted(positions) if k >= given]
+    return f" ({', '.join(names)})" if names else ""
+
+
+def _omitted_defaults(f, given) -> list:
+    """(position, default value) of the parameters of ``f`` after the ``given`` ones that take their
+    defaults (``fill_defaults``)."""
+    code, defaults = getattr(f, "__code__", None), getattr(f, "__defaults__", None) or ()
+    if code is None:
+        return []
+    first = code.co_argcount - len(defaults)
+    return [(k, defaults[k - first]) for k in range(max(given, first), code.co_argcount)]
 
 
 def _refuse_module_memory(f, args, arrays) -> None:
