@@ -108,6 +108,12 @@ class CallRewrite:
         if isinstance(f, ast.Attribute) and self.res.resolve_attr(f) is MISSING:
             return self.method_call(e)
         target = self.resolve_call_target(e)
+        try:
+            hash(target)
+        except TypeError:   # (a ctypes function pointer: numba's cfunc.ctypes)
+            self.err(e, f"`{ast.unparse(f)}` is a {type(target).__name__}, a callable without Python source or "
+                        "a rule.", "call the Python function it was compiled from, or register a rule for a "
+                                   "function that calls it (adcompiler.extend.defrule).")
         kw = {k.arg: k.value for k in e.keywords}
         if None in kw:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")

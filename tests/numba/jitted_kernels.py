@@ -69,3 +69,15 @@ def _sum_of_squares(x):
 
 def reads_through_a_jitted_helper(x):
     return 0.5 * _sum_of_squares(x)
+
+
+@numba.cfunc("float64(float64)")
+def _c_square(v):
+    return v * v
+
+
+def through_a_cfunc_pointer(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += _c_square.ctypes(x[i])
+    return s

@@ -63,6 +63,13 @@ def test_the_compiled_function_still_runs_compiled():
     np.testing.assert_allclose(s, [1.0, 1.5, 1.75, 1.875])
 
 
+def test_a_cfunc_pointer_is_refused_at_its_line():
+    """A ``cfunc``'s ctypes pointer (unhashable: it crashed the frontend with a bare TypeError)."""
+    with pytest.raises(ad.AdCompilerError, match="CFunctionType, a callable without Python source") as e:
+        ad.gradient(J.through_a_cfunc_pointer, np.ones(3))
+    assert e.value.filename == J.__file__ and e.value.lineno is not None
+
+
 def test_a_numba_vectorized_ufunc_is_refused_not_differentiated():
     """``@numba.vectorize`` makes a ufunc whose Python function takes scalars: no rule, refused."""
     with pytest.raises(ad.AdCompilerError, match="vsquare"):
