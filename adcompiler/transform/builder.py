@@ -29,7 +29,7 @@ from .forms import classify, value_form
 
 G, ANS = "__G__", "__ANS__"
 BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
-          ast.Pow: np.power, ast.MatMult: np.matmul, ast.Mod: np.remainder}
+          ast.Pow: np.power, ast.MatMult: np.matmul, ast.Mod: np.remainder, ast.FloorDiv: np.floor_divide}
 
 
 def N(name, ctx=ast.Load):
