@@ -275,7 +275,7 @@ def test_new_productions_are_drawn_and_run():
             load_program(p)(*p.build_inputs(seed))
     kinds = {"float", "expr", "zeros", "empty_like", "copy", "mutated", "alias", "tuple"}
     want = {f"helper-{k}" for k in kinds} | {"ragged", "csr", "container", "names", "newaxis", "fancy",
-                                             "aug-view", "stack", "boolop"}
+                                             "aug-view", "stack", "boolop", "record"}
     want |= {f"form-{k}" for k in forms.FORMS}
     assert want <= seen, want - seen
     assert features.__doc__

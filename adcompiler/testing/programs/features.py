@@ -90,11 +90,13 @@ def extra_params(rng: random.Random, n: int, ex: Extras, scope) -> list[Param]:
                    Param("vals", "array", rng.choice(["Duplicated", "Const"]), (nnz,))]
         ex.csr = ("indptr", "indices", "vals")
     if rng.random() < 0.35:
-        kind = rng.choice(["dict", "list", "tuple"])
-        if kind == "dict":
+        kind = rng.choice(["dict", "list", "tuple", "namedtuple", "namespace"])
+        if kind in ("dict", "namedtuple", "namespace"):
             data = (("scale", rng.choice([0.5, 0.75, -0.6])), ("shift", rng.choice([0.25, -0.4])))
-            params.append(Param("cfg", "dict", "Const", data=data))
-            scope.scalars += ['cfg["scale"]', 'cfg["shift"]']
+            params.append(Param("cfg", kind, "Const", data=data))
+            scope.scalars += ['cfg["scale"]', 'cfg["shift"]'] if kind == "dict" else ["cfg.scale", "cfg.shift"]
+            if kind != "dict":
+                ex.features.add("record")
         else:
             data = tuple(rng.choice([0.5, -0.3, 0.8, 1.2]) for _ in range(3))
             params.append(Param("coef", kind, "Const", data=data))
@@ -245,7 +247,7 @@ def ragged_loop(g: ExprGen, ind: str, ex: Extras) -> list[str]:
 
 def container_stmt(g: ExprGen, ind: str, ex: Extras) -> list[str]:
     r, s = g.rng, g.s
-    reads = [v for v in s.scalars if "[" in v and ("cfg" in v or "coef" in v)]
+    reads = [v for v in s.scalars if v.startswith(("cfg[", "cfg.", "coef["))]
     w = r.choice(s.w_vecs)
     c = r.choice(reads)
     opts = [f"{w} *= {c}", f"{w}[:] = {w} * {c} + {r.choice(reads)}", f"{r.choice(s.w_scalars)} += {c} * {g.scalar(1)}"]

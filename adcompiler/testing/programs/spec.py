@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import random
+from collections import namedtuple
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -13,7 +15,9 @@ class Param:
 
     ``kind`` is ``"array"``, ``"float"``, ``"int"``, ``"intarray"`` (a
     Const integer array: loop bounds, CSR ``indptr``/``indices``) or a Const
-    container of floats: ``"list"``, ``"tuple"``, ``"dict"``. ``activity``
+    container of floats: ``"list"``, ``"tuple"``, ``"dict"``, or a record read as
+    ``cfg.scale``: ``"namedtuple"`` or ``"namespace"`` (a ``SimpleNamespace``, passed as
+    ``Const`` gives it: its fields as ``activity.Fields``). ``activity``
     is ``"Duplicated"``, ``"Const"`` or ``"Active"`` (float scalars only).
     ``shape`` is the array shape (``()`` for a 0-d array); ``value`` fixes
     the value of an int argument; ``data`` the contents of an integer array
@@ -67,6 +71,9 @@ class Program:
             if p.kind in ("list", "tuple", "dict"):
                 values.append({"list": list, "tuple": tuple, "dict": dict}[p.kind](p.data))
                 continue
+            if p.kind in ("namedtuple", "namespace"):
+                values.append(_record(p.kind, p.data))
+                continue
             mag = rng.uniform(0.3, 1.0, size=p.shape)
             sign = np.where(rng.random(size=p.shape) < 0.5, -1.0, 1.0)
             v = mag * sign
@@ -111,3 +118,17 @@ def choice(rng: random.Random, weighted: list[tuple[object, float]]) -> object:
     items = [w[0] for w in weighted]
     weights = [w[1] for w in weighted]
     return rng.choices(items, weights=weights, k=1)[0]
+
+
+#: the named tuple type of the generated programs' ``"namedtuple"`` records
+Record = namedtuple("Record", "scale shift")
+
+
+def _record(kind: str, data: tuple):
+    """A record of ``(field, value)`` pairs: a named tuple, or the fields of a
+    ``SimpleNamespace`` as ``Const`` passes them (every entry, the emitted module too,
+    then gets the same value)."""
+    if kind == "namedtuple":
+        return Record(**dict(data))
+    from ...activity import Const
+    return Const(SimpleNamespace(**dict(data))).val
