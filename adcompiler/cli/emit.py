@@ -10,6 +10,7 @@ import ast
 import dataclasses
 import inspect
 import os
+import re
 import types
 
 import numpy as np
@@ -18,9 +19,9 @@ from .. import pipeline
 from ..analysis.kinds import BOOL, FLOAT, INT, Kind, array
 from ..api.explain import tape_sites
 from ..api.reverse import checkpoint_option
+from ..codegen.entry_checks import add_entry_checks
 from ..codegen.standalone import (
     add_defaults,
-    add_entry_checks,
     numba_prelude,
     standalone,
 )
@@ -258,7 +259,8 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
                                  f"--shape {p}=:int64 for an int or --shape {p}=DIMS for an array" for p in untyped)
                              + " (or a type hint in the source).")
         mod = build(target.func, kinds, names, ret_active, public=True, options=pipeline.NUMBA)
-        text = numba_module(target, mod, acts, mode, ret_active, ret_why, argv)
+        ranks = {p: k.ndim for p, k in zip(acts.params, kinds) if k.is_array and k.ndim is not None}
+        text = numba_module(target, mod, acts, mode, ret_active, ret_why, argv, ranks)
         numba_typed(text, mod.main, target, _dummies(acts, kinds, mode, ret_active), mode)
         return text
     if checkpoint is not None and mode == "reverse":
@@ -296,9 +298,11 @@ def _source_defaults(target: Target) -> dict:
     return {p.name: p.default for p in inspect.signature(target.func).parameters.values() if p.default is not p.empty}
 
 
-def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: bool, ret_why: str, argv) -> str:
+def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: bool, ret_why: str, argv,
+                 ranks: dict | None = None) -> str:
     """The module of ``mod`` (built for the numba backend) with every function
-    ``numba.njit``-compiled; its argument checks are left to numba's typing."""
+    ``numba.njit``-compiled, its entry points called through functions that check
+    their arguments (``checked_entries``; ``ranks``: the arrays' ranks given)."""
     from ..backends.numba import module_source
     if mode == "forward" and mod.main.fused_name is None:
         mod.main.fused_name = mod.main.fwd_name
@@ -307,18 +311,51 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
         raise next(iter(refused.values()))
     info = mod.main
     source = add_defaults(source, [info.fused_name], _source_defaults(target))   # (numba takes literal defaults)
+    entries = [info.fused_name] if mode == "forward" else [info.fused_name, info.fwd_name, info.rev_name]
+    source = checked_entries(source, entries, acts, mode, ranks or {})
     prelude = numba_prelude(source)
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
     doc = _docstring(target, mod.main, acts, mode, ret_active).split("\n`")[0].rstrip("\n")
     doc = doc.replace(_call_line(info.fused_name, acts, mode, ret_active), _signature(source, info.fused_name), 1)
     doc += (f"\n\nEvery function is compiled by numba (numba.njit, cached on disk next to this file).\n"
-            f"`{info.fused_name}` is the entry point." if mode == "forward" else
+            f"`{info.fused_name}` is the entry point: it checks its arguments, then calls the compiled\n"
+            f"`{JIT}{info.fused_name}`." if mode == "forward" else
             f"\n\nEvery function is compiled by numba (numba.njit, cached on disk next to this file).\n"
-            f"`{info.fused_name}` is the entry point. The split halves keep what the reverse half needs\n"
+            f"`{info.fused_name}` is the entry point: it checks its arguments, then calls the compiled\n"
+            f"`{JIT}{info.fused_name}` (the halves too). The split halves keep what the reverse half needs\n"
             f"on a typed tape (a float64 buffer, its count, an int64 buffer, its count):\n"
             f"`ret, *tape = {info.fwd_name}(..., *_ad_tape_new())`, then\n"
             f"`derivs, *_ = {info.rev_name}(..., dret, *tape)`.\n")
     return standalone(source, mod.namespace, target.func.__name__, doc, header, prelude=prelude)
+
+
+#: the prefix of the compiled entry points of a numba module, called by their checking Python functions
+JIT = "_ad_jit_"
+
+
+def checked_entries(source: str, entries: list, acts: Activities, mode: str, ranks: dict) -> str:
+    """Each entry point of a numba module as a Python function that checks its arguments
+    (``_ad_expect_arguments``, as the numpy module's do: shapes, ranks, layouts, memory
+    shared) and calls the compiled function, renamed ``_ad_jit_<name>`` (numba's typing
+    checks none of this: a shadow of the wrong shape is written out of bounds, arrays that
+    share memory give a wrong derivative)."""
+    tree = ast.parse(source)
+    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in entries}
+    lines = source.split("\n")
+    pattern = re.compile(r"\b(" + "|".join(re.escape(e) for e in defs) + r")\(") if defs else None
+    for k, line in enumerate(lines):
+        if pattern is not None and not line.lstrip().startswith("#"):
+            lines[k] = pattern.sub(lambda m: JIT + m.group(1) + "(", line)
+    wrappers = []
+    for name, node in defs.items():
+        call = ", ".join(a.arg for a in node.args.args)
+        wrappers.append(f"def {name}({ast.unparse(node.args)}):\n    return {JIT}{name}({call})")
+    source = "\n".join(lines).rstrip() + "\n\n\n" + "\n\n\n".join(wrappers) + "\n"
+    arrays = [p for p in acts.params if acts.acts[p] == DUP]
+    scalars = [p for p in acts.params if acts.acts[p] == ACTIVE]
+    consts = [p for p in acts.params if acts.acts[p] not in (DUP, ACTIVE)]
+    return add_entry_checks(source, list(defs), arrays, scalars, ranks, scalar_tangents=mode == "forward",
+                            consts=consts)
 
 
 def _dummies(acts: Activities, kinds: tuple, mode: str, ret_active: bool) -> list | None:
@@ -347,7 +384,6 @@ def numba_typed(text: str, info, target: Target, values: list | None, mode: str)
     first called."""
     if values is None:
         return
-    import re
     import sys
     import tempfile
 
@@ -375,7 +411,7 @@ def numba_typed(text: str, info, target: Target, values: list | None, mode: str)
             if mode == "reverse":
                 calls.append((info.fwd_name, values[:_n_args(text, info.fwd_name) - 4] + list(tape)))
             for entry, args in calls:
-                fn = getattr(mod, entry, None)
+                fn = getattr(mod, JIT + entry, None)
                 if fn is None or not hasattr(fn, "compile"):
                     continue
                 try:

@@ -103,17 +103,22 @@ class CallRewrite:
             self.err(node, "the name `np` is bound to something other than numpy.",
                      "import numpy as np in the function's module.")
 
+    def hashable(self, e, target):
+        """``target``, refused where it cannot be looked up in the tables (a ctypes function
+        pointer: numba's ``cfunc.ctypes``)."""
+        try:
+            hash(target)
+        except TypeError:
+            self.err(e, f"`{ast.unparse(e.func)}` is a {type(target).__name__}, a callable without Python source "
+                        "or a rule.", "call the Python function it was compiled from, or register a rule for a "
+                                      "function that calls it (adcompiler.extend.defrule).")
+        return target
+
     def call(self, e):
         f = e.func
         if isinstance(f, ast.Attribute) and self.res.resolve_attr(f) is MISSING:
             return self.method_call(e)
-        target = self.resolve_call_target(e)
-        try:
-            hash(target)
-        except TypeError:   # (a ctypes function pointer: numba's cfunc.ctypes)
-            self.err(e, f"`{ast.unparse(f)}` is a {type(target).__name__}, a callable without Python source or "
-                        "a rule.", "call the Python function it was compiled from, or register a rule for a "
-                                   "function that calls it (adcompiler.extend.defrule).")
+        target = self.hashable(e, self.resolve_call_target(e))
         kw = {k.arg: k.value for k in e.keywords}
         if None in kw:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")

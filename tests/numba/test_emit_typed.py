@@ -83,3 +83,39 @@ def test_the_numba_module_keeps_the_source_defaults(tmp_path):
         (dscale,) = ns["powered_sum_reverse"](x, dx)
         np.testing.assert_allclose(dx, 6.0 * x ** 2, rtol=1e-13, err_msg=target)
         np.testing.assert_allclose(dscale, np.sum(x ** 3), rtol=1e-13, err_msg=target)
+
+
+def test_the_numba_module_checks_its_arguments(tmp_path):
+    """numba's typing checks no shape, rank, layout or memory: the entry points check them
+    first, as the numpy module's do (arrays sharing memory gave a wrong derivative, silently;
+    a shadow of another shape was written out of bounds)."""
+    require("numba")
+    from numpy.lib.stride_tricks import as_strided
+    run = _emit(tmp_path, "row_sums", "-o", "row_sums_checked.py")
+    assert run.returncode == 0, run.stderr
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import row_sums_checked as m
+    finally:
+        sys.path.remove(str(tmp_path))
+    buf, dbuf = np.zeros(16), np.zeros(16)
+    calls = {
+        "share memory": lambda: m.row_sums_reverse(buf[:4], dbuf[:4], buf[2:14].reshape(4, 3), dbuf[2:14].reshape(4, 3)),
+        "does not match": lambda: m.row_sums_reverse(np.zeros(4), np.zeros(3), np.ones((4, 3)), np.zeros((4, 3))),
+        "dimension": lambda: m.row_sums_reverse(np.zeros(4), np.zeros(4), np.ones(12), np.zeros(12)),
+        "elements of `A` share memory": lambda: m.row_sums_reverse(
+            np.zeros(4), np.zeros(4), as_strided(np.ones(6), (4, 3), (8, 8)), as_strided(np.zeros(6), (4, 3), (8, 8))),
+    }
+    for says, call in calls.items():
+        try:
+            call()
+        except (ValueError, TypeError) as e:
+            assert says in str(e), (says, e)
+        else:
+            raise AssertionError(f"not refused: {says}")
+    fwd_refused = False
+    try:
+        m.row_sums_fwd(buf[:4], dbuf[:4], buf[2:14].reshape(4, 3), dbuf[2:14].reshape(4, 3), *m._ad_tape_new())
+    except ValueError as e:
+        fwd_refused = "share memory" in str(e)
+    assert fwd_refused

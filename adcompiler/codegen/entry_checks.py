@@ -1,0 +1,114 @@
+"""entry_checks: the argument check at the top of each public function of an emitted
+module (``adcompiler emit``, both targets): ``_ad_expect_arguments``, whose source the
+module carries, refuses arrays of another shape, rank, dtype or layout than the module
+was generated for, arrays that share memory, and arrays whose elements do, before
+anything runs (``autodiff`` refuses the same calls)."""
+from __future__ import annotations
+
+import ast
+
+
+def _tuple(items: list) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+EXPECT = "_ad_expect_arguments"
+
+EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
+    """Refuse arguments this module was not generated for, before anything runs.
+
+    ``arrays``: ``(name, value, shadow name, shadow, rank or None[, "c"])`` of
+    each Duplicated argument ("c": generated for complex arrays, else float);
+    ``scalars``: ``(name, value)`` of each Active one; ``consts``: ``(name, value)``
+    of each Const one (an array among them must not share memory with the others)."""
+    for name, x, sname, dx, ndim, *dtype in arrays:
+        kind = dtype[0] if dtype else "f"
+        for what, v in ((name, x), (sname, dx)):
+            if not isinstance(v, np.ndarray) or v.dtype.kind != kind:
+                got = f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) else type(v).__name__
+                raise TypeError(
+                    f"{func}: `{name}` is differentiated as an array (Duplicated), so `{what}` must be a "
+                    f"{'complex' if kind == 'c' else 'float'} numpy array, not {got}. Pass an array and its "
+                    f"shadow array `{sname}` (same "
+                    f"shape and dtype), or, for a float scalar, emit the module again with `--active "
+                    f"{name}` to make `{name}` an Active scalar (or `--const {name}`).")
+        if dx.shape != x.shape or dx.dtype != x.dtype:
+            raise ValueError(
+                f"{func}: the shadow `{sname}` (shape {dx.shape}, {dx.dtype}) does not match `{name}` "
+                f"(shape {x.shape}, {x.dtype}). Pass a shadow of the same shape and dtype.")
+        if ndim is not None and x.ndim != ndim:
+            raise ValueError(
+                f"{func}: `{name}` has {x.ndim} dimension(s), but this module was generated for {ndim} "
+                f"(--shape {name}=...). Emit the module again with the right --shape.")
+        if x.size and any(n > 1 and s != t for n, s, t in zip(x.shape, x.strides, dx.strides)):
+            raise ValueError(
+                f"{func}: the shadow `{sname}` steps through memory otherwise than `{name}` (strides "
+                f"{dx.strides}, not {x.strides}): it follows `{name}`'s views, and a reshape that views one "
+                f"and copies the other would lose its writes. Pass a shadow in `{name}`'s layout "
+                f"(np.zeros_like({name}) of a contiguous `{name}`).")
+    # the derivative takes the arrays for separate memory (autodiff refuses such arguments too)
+    held = [(n, v) for row in arrays for n, v in (row[:2], row[2:4])]
+    for k, (a, u) in enumerate(held):
+        for b, v in held[k + 1:] + [(n, v) for n, v in consts if isinstance(v, np.ndarray)]:
+            if np.may_share_memory(u, v) and np.shares_memory(u, v):
+                raise ValueError(
+                    f"{func}: `{a}` and `{b}` share memory; this module takes separate arrays for the "
+                    f"differentiated arguments and their shadows. Pass a copy of one of them.")
+    for name, v in held:   # (a sliding window, as_strided: elements that are one place in memory)
+        reach = v.itemsize
+        for step, n in sorted((abs(s), n) for s, n in zip(v.strides, v.shape) if n > 1):
+            if step < reach:
+                raise ValueError(
+                    f"{func}: elements of `{name}` share memory (a sliding window, a broadcast, as_strided); "
+                    f"this module takes each element for memory of its own. Pass a copy (np.array({name})).")
+            reach += step * (n - 1)
+    for name, v in scalars:
+        if isinstance(v, np.ndarray) and v.ndim > 0:
+            raise TypeError(
+                f"{func}: `{name}` is Active (a float scalar), not an array of shape {v.shape}. Pass a "
+                f"float, or emit the module again with `--dup {name}` (or `--const {name}`).")
+'''
+
+
+def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, ranks: dict,
+                     scalar_tangents: bool = False, complex_arrays=(), consts=()) -> str:
+    """``source`` with a call of the argument check at the top of each function in
+    ``functions``. ``arrays`` names the Duplicated parameters (each is followed by
+    its shadow in the generated signature), ``scalars`` the Active ones (followed
+    by their scalar tangent when ``scalar_tangents``, in forward mode);
+    ``complex_arrays`` the Duplicated ones the module was generated complex for;
+    ``consts`` the Const ones (checked not to share memory with the others)."""
+    tree = ast.parse(source)
+    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in functions}
+    lines = source.split("\n")
+    inserts = []
+    for name in functions:
+        node = defs.get(name)
+        if node is None:
+            continue
+        args = [a.arg for a in node.args.args]
+        pairs, singles = [], []
+        for k, a in enumerate(args[:-1]):
+            if a in arrays:
+                dtype = ", 'c'" if a in complex_arrays else ""
+                pairs.append(f"({a!r}, {a}, {args[k + 1]!r}, {args[k + 1]}, {ranks.get(a)!r}{dtype})")
+        for k, a in enumerate(args):
+            if a in scalars:
+                singles.append(f"({a!r}, {a})")
+                if scalar_tangents and k + 1 < len(args):
+                    singles.append(f"({args[k + 1]!r}, {args[k + 1]})")
+        others = [f"({a!r}, {a})" for a in args if a in consts] if pairs else []
+        if not pairs and not singles:
+            continue
+        row = node.lineno - 1
+        while not lines[row].rstrip().endswith(":"):
+            row += 1   # (a signature ast.unparse wrapped)
+        tail = [_tuple(others)] if others else []
+        call = f"    {EXPECT}({', '.join([repr(name), _tuple(pairs), _tuple(singles)] + tail)})"
+        if len(call) > 100:
+            call = "\n".join([f"    {EXPECT}(", f"        {name!r},", f"        {_tuple(pairs)},",
+                               f"        {_tuple(singles)},"] + [f"        {t}," for t in tail] + ["    )"])
+        inserts.append((row + 1, [call]))
+    for row, text in sorted(inserts, reverse=True):
+        lines[row:row] = text
+    return "\n".join(lines)
