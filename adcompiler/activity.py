@@ -63,7 +63,7 @@ class Fields(dict):
         return Fields(copy.deepcopy(self._ad_record, memo))
 
 
-def _record_fields(val: Any) -> Any:
+def record_fields(val: Any) -> Any:
     """``val``'s attributes as ``Fields`` when it is a record whose attributes are all in its
     ``__dict__`` (a dataclass, a ``SimpleNamespace``, an instance of a class of the user's
     without slots); ``val`` itself otherwise (named tuples are tuples, read by position)."""
@@ -91,7 +91,7 @@ class Const(Annotation):
     __slots__ = ()
 
     def __init__(self, val: Any):
-        super().__init__(_record_fields(val))
+        super().__init__(record_fields(val))
 
 
 class Active(Annotation):

@@ -226,3 +226,57 @@ def test_module_record_array_refused_located():
     with pytest.raises(AdCompilerError, match="array read through an attribute of a module-level object") as e:
         gradient(reads_module_record, X.copy())
     assert e.value.filename == __file__ and e.value.lineno is not None
+
+
+def step_with_record(u, p):
+    for i in range(1, u.shape[0]):
+        u[i] = u[i] + p.c[i - 1] * u[i - 1]
+    return float(np.sum(u ** 2))
+
+
+def doubles_then_scales(out, x, p):
+    p.c.fill(p.c[0] * 2.0)
+    for i in range(x.shape[0]):
+        out[i] = p.c[i] * x[i] ** 2
+
+
+def cubic_with_record(x, p):
+    return float(np.sum(p.w * x ** 3) * p.k)
+
+
+def test_transforms_refuse_a_record_holding_the_written_argument():
+    """``u`` also a record's field: the transforms' copy of ``u`` left ``p.c`` the caller's ``u``
+    (the record was not looked into), and a different function was differentiated, silently."""
+    for make in (lambda u: SimpleNamespace(c=u), lambda u: Grid(6, 0.1, u), lambda u: SimpleNamespace(c=u[1:])):
+        u = X.copy()
+        with pytest.raises(AdCompilerError, match="share memory"):
+            ad.value_and_grad(step_with_record)(u, make(u))
+        with pytest.raises(AdCompilerError, match="share memory"):
+            ad.jvp(step_with_record, (u, make(u)), (np.ones(6), None))
+
+
+def test_transforms_copy_a_records_arrays():
+    """Writes into a record's array stay in the transforms' copies: the caller's record is
+    unchanged and each Jacobian row and each pullback call starts from it."""
+    x, p = np.array([0.3, -0.7, 1.1]), SimpleNamespace(c=np.ones(3))
+    want = np.diag(2.0 * 2 * x)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(ad.jacobian(doubles_then_scales, np.zeros(3), x, p, out="out", wrt="x",
+                                               mode=mode), want)
+    _, pullback = ad.vjp(doubles_then_scales, np.zeros(3), x, p, out="out")
+    first, second = pullback(np.ones(3)), pullback(np.ones(3))
+    np.testing.assert_allclose(first[1], np.diag(want))
+    np.testing.assert_allclose(second[1], np.diag(want))
+    np.testing.assert_array_equal(p.c, np.ones(3))
+
+
+def test_second_order_of_a_record():
+    x, p = np.array([0.3, -0.7, 1.1]), SimpleNamespace(w=np.arange(1.0, 4.0), k=2.0)
+    np.testing.assert_allclose(ad.hessian(cubic_with_record, x, p), np.diag(6.0 * p.w * x * p.k), rtol=1e-12)
+    np.testing.assert_allclose(ad.hvp(cubic_with_record, (x, p), (np.ones(3), None))[0], 6.0 * p.w * x * p.k)
+
+
+def test_tapes_refuse_a_record_holding_tape_arrays():
+    import autograd
+    with pytest.raises(AdCompilerError, match="SimpleNamespace holding autograd arrays"):
+        autograd.grad(lambda w: differentiate(cubic_with_record)(X[:3], SimpleNamespace(w=w, k=2.0)))(np.ones(3))

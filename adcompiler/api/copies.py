@@ -8,6 +8,7 @@ import inspect
 
 import numpy as np
 
+from ..activity import record_fields
 from ..errors import AdCompilerError, AliasingError
 from ..frontend.resolve import free_values
 
@@ -18,7 +19,10 @@ def copy_values(args, f=None) -> list:
     writes none of them: otherwise (the caller's call reads the write through
     the other) they are refused, as ``autodiff`` refuses them. So is a written
     argument that is the memory of an array ``f`` (or a function it calls)
-    reads from its module or closure: the copy would leave that array as it was."""
+    reads from its module or closure: the copy would leave that array as it was. A
+    record (a dataclass, a ``SimpleNamespace``) is taken as ``Const`` takes it: the
+    dict of its fields, its arrays copied too."""
+    args = [record_fields(a) for a in args]
     arrays = [(k, a) for k, v in enumerate(args) for a in _arrays_in(v)]   # (those inside containers too)
     if f is not None:   # (an omitted parameter's default is the function's memory, never copied)
         arrays += [(k, a) for k, v in _omitted_defaults(f, len(args)) for a in _arrays_in(v)]

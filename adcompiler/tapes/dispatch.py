@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ..activity import record_fields
 from ..errors import AdCompilerError
 from . import split
 
@@ -34,8 +35,8 @@ def call(w: Any, values: list) -> Any:
         fw = framework_of(v)
         if fw is not None:
             seen.setdefault(fw, name)
-        elif isinstance(v, (list, tuple, dict)):
-            inner = _framework_inside(v)
+        elif isinstance(record_fields(v), (list, tuple, dict)):   # (a record: its fields)
+            inner = _framework_inside(record_fields(v))
             if inner is not None:
                 raise AdCompilerError(
                     f"{w.__name__}: argument {name!r} is a {type(v).__name__} holding {inner} arrays; "
@@ -63,6 +64,7 @@ def call(w: Any, values: list) -> Any:
 def _framework_inside(v: Any) -> str | None:
     """The framework of a tape value inside the list, tuple or dict ``v``, or None."""
     for e in v.values() if isinstance(v, dict) else v:
+        e = record_fields(e)
         fw = framework_of(e) if not isinstance(e, (list, tuple, dict)) else _framework_inside(e)
         if fw is not None:
             return fw
