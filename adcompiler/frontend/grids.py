@@ -97,7 +97,8 @@ def _slice_range(nz, e, s):
     if isinstance(step, ast.Constant) and isinstance(step.value, complex):
         num = ast.Constant(int(abs(step.value)))
         return nz.make_call(np.linspace, [start, stop, num], [], e)
-    if step is not None and not (isinstance(step, ast.Constant) and isinstance(step.value, (int, float))
+    number = step.operand if isinstance(step, ast.UnaryOp) and isinstance(step.op, (ast.USub, ast.UAdd)) else step
+    if step is not None and not (isinstance(number, ast.Constant) and isinstance(number.value, (int, float))
                                  or isinstance(step, ast.Name)):
         nz.err(e, f"`np.r_` with the step `{ast.unparse(step)}` is not supported.",
                "write np.arange(start, stop, step) or np.linspace(start, stop, num).")
