@@ -64,7 +64,9 @@ class _DefaultKeywords:
     ``np.roll`` (numba's takes no axis), ``_ad_clip`` for ``np.clip`` and
     ``_ad_atleast_1d`` for ``np.atleast_1d`` and ``_ad_expand_dims`` for
     ``np.expand_dims`` (numba's take no number: ``np.array([y[1], -y[0]])``); and
-    ``_ad_reshape_as(g, x)`` for ``np.reshape(g, _ad_shape(x))`` (a number for a number)."""
+    ``_ad_reshape_as(g, x)`` for ``np.reshape(g, _ad_shape(x))`` (a number for a number),
+    ``_ad_zeros_as(v, t)`` for ``np.zeros(np.shape(v), np.result_type(t))`` (numba has no
+    ``np.result_type``)."""
 
     DEFAULTS = types.MappingProxyType({"axis": None, "keepdims": False, "where": True})
     DTYPE_AT = types.MappingProxyType({"zeros": 1, "ones": 1, "empty": 1, "zeros_like": 1, "ones_like": 1,
@@ -88,6 +90,11 @@ class _DefaultKeywords:
                      or node.func.attr == "expand_dims"):
                 # (numba's np.roll: no axis, np.clip: no number, np.atleast_1d: no number)
                 node.func = ast.Name("_ad_" + node.func.attr, ast.Load())
+            if _np_call(node, "zeros", 2) and _np_call(node.args[0], "shape", 1) and \
+                    _np_call(node.args[1], "result_type", 1):
+                # (a tangent's zeros for an operand: np.zeros(np.shape(v), np.result_type(t)))
+                node.func = ast.Name("_ad_zeros_as", ast.Load())
+                node.args = [node.args[0].args[0], node.args[1].args[0]]
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
                     node.func.attr == "reshape" and len(node.args) == 2 and not node.keywords and \
@@ -118,6 +125,14 @@ class _DefaultKeywords:
                 node.keywords = [k for k in node.keywords if not (
                     k.arg in self.DEFAULTS and isinstance(k.value, ast.Constant)
                     and k.value.value is self.DEFAULTS[k.arg])]
+
+
+def _np_call(node, name: str, n: int) -> bool:
+    """Whether ``node`` is ``np.<name>(...)`` with ``n`` arguments and no keyword."""
+    import ast
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and node.func.attr == name and \
+        len(node.args) == n and not node.keywords
 
 
 def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:

@@ -79,4 +79,22 @@ def _ad_concat_part_typed(g, arr, values, axis, first):
     if arrays[0]:
         return lambda g, arr, values, axis, first: g[arr.size]
     return lambda g, arr, values, axis, first: g[1]
+
+
+def _ad_zeros_as(v, t):
+    return np.zeros(np.shape(v), np.result_type(t))
+
+
+@_ad_overload(_ad_zeros_as)
+def _ad_zeros_as_typed(v, t):
+    """Zeros of ``v``'s shape in ``t``'s dtype: the tangent of an operand that carries none
+    (``np.append(t, np.zeros(np.shape(values), np.result_type(t)))``)."""
+    if isinstance(t, _ad_types.Array):
+        if isinstance(v, _ad_types.Array):
+            return lambda v, t: np.zeros(v.shape, t.dtype)
+        return lambda v, t: np.zeros((), t.dtype)
+    kind = np.complex128 if isinstance(t, _ad_types.Complex) else np.float64
+    if isinstance(v, _ad_types.Array):
+        return lambda v, t: np.zeros(v.shape, kind)
+    return lambda v, t: np.zeros((), kind)
 '''

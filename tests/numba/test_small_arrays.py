@@ -99,3 +99,35 @@ def test_emitted_numba_module(tmp_path):
     want = gradient(rk4, np.array([1.0, 0.0]), 1.3, 0.05, 20)
     np.testing.assert_allclose(dy, want[0], rtol=1e-12)
     np.testing.assert_allclose(derivs[0], want[1], rtol=1e-12)
+
+
+def rhs_into(y, out):
+    out[:] = rhs(y, 1.3) * 2.0
+
+
+def test_forward_and_vector_mode_under_numba():
+    """Forward and vector mode under numba: the tangent of a join's operand without one is
+    zeros in the tangent's dtype (``np.result_type``, which numba lacks, refused them)."""
+    from adcompiler import BatchDuplicated, Forward, autodiff
+    rng = np.random.default_rng(2)
+    for f, n in ((padded_laplacian, 6), (rhs_into, 2), (ghost_cells, 7)):
+        u, t = rng.standard_normal(n), rng.standard_normal(n)
+        extra = (Const(3),) if f is ghost_cells else (Duplicated(np.zeros(n), np.zeros(n)),)
+        outs = []
+        for backend in ("numba", "numpy"):
+            args = [Duplicated(u.copy(), t.copy())] + [
+                Duplicated(a.val.copy(), a.dval.copy()) if isinstance(a, Duplicated) else a for a in extra]
+            autodiff(Forward, f, Const, *args, backend=backend)
+            outs.append([a.dval for a in args if isinstance(a, Duplicated)])
+        for got, want in zip(*outs):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+        ts = [rng.standard_normal(n) for _ in range(2)]
+        batch = [BatchDuplicated(u.copy(), [x.copy() for x in ts])] + (
+            [Const(3)] if f is ghost_cells else [BatchDuplicated(np.zeros(n), [np.zeros(n), np.zeros(n)])])
+        autodiff(Forward, f, Const, *batch, backend="numba")
+        for k, x in enumerate(ts):
+            args = [Duplicated(u.copy(), x.copy())] + (
+                [Const(3)] if f is ghost_cells else [Duplicated(np.zeros(n), np.zeros(n))])
+            autodiff(Forward, f, Const, *args)
+            np.testing.assert_allclose(batch[-1 if f is not ghost_cells else 0].dvals[k],
+                                       args[-1 if f is not ghost_cells else 0].dval, rtol=1e-12, atol=1e-14)
