@@ -87,9 +87,15 @@ class _DefaultKeywords:
                     (node.func.attr == "roll" or node.func.attr == "clip" and len(node.args) == 3
                      and all(k.arg == "out" for k in node.keywords)
                      or node.func.attr == "atleast_1d" and len(node.args) == 1 and not node.keywords
-                     or node.func.attr == "expand_dims"):
+                     or node.func.attr == "expand_dims" or node.func.attr == "matmul" and len(node.args) == 2
+                     and not node.keywords):
                 # (numba's np.roll: no axis, np.clip: no number, np.atleast_1d: no number)
                 node.func = ast.Name("_ad_" + node.func.attr, ast.Load())
+            if _np_call(node, "transpose", 2) and isinstance(node.args[1], ast.Call) and \
+                    isinstance(node.args[1].func, ast.Name) and node.args[1].func.id == "_ad_inverse_axes" and \
+                    len(node.args[1].args) == 1 and isinstance(node.args[1].args[0], ast.Constant) and \
+                    node.args[1].args[0].value is None:
+                node.args = node.args[:1]   # (the adjoint of a transpose of all axes: a transpose)
             if _np_call(node, "zeros", 2) and _np_call(node.args[0], "shape", 1) and \
                     _np_call(node.args[1], "result_type", 1):
                 # (a tangent's zeros for an operand: np.zeros(np.shape(v), np.result_type(t)))

@@ -63,11 +63,27 @@ def _ad_concat_part(g, arr, values, axis, first):
 @_ad_overload(_ad_concat_part, prefer_literal=True)
 def _ad_concat_part_typed(g, arr, values, axis, first):
     """The adjoint of one operand of ``np.append(arr, values, axis)`` whose result is 1-d
-    (``np.r_[0.0, u, 0.0]``, joins of vectors and numbers): its run of ``g``, in its shape."""
-    if not isinstance(first, _ad_types.BooleanLiteral) or not isinstance(g, _ad_types.Array) or g.ndim != 1 \
+    (``np.r_[0.0, u, 0.0]``, joins of vectors and numbers): its run of ``g``, in its shape;
+    or 2-d, of two matrices along an axis (``np.c_[x, y]``): its rows or columns of ``g``."""
+    if not isinstance(first, _ad_types.BooleanLiteral) or not isinstance(g, _ad_types.Array) \
             or not (_ad_none(axis) or isinstance(axis, _ad_types.Integer)):
         return None
     arrays = isinstance(arr, _ad_types.Array), isinstance(values, _ad_types.Array)
+    if g.ndim == 2 and isinstance(axis, _ad_types.Integer) and arrays == (True, True) \
+            and arr.ndim == 2 and values.ndim == 2:
+        # (np.c_[x, y], np.hstack/vstack of matrices: the operand's rows or columns of g)
+        if first.literal_value:
+            def rows_first(g, arr, values, axis, first):
+                n = arr.shape[axis % 2]
+                return np.ascontiguousarray(g[:n, :]) if axis % 2 == 0 else np.ascontiguousarray(g[:, :n])
+            return rows_first
+
+        def rows_after(g, arr, values, axis, first):
+            n = arr.shape[axis % 2]
+            return np.ascontiguousarray(g[n:, :]) if axis % 2 == 0 else np.ascontiguousarray(g[:, n:])
+        return rows_after
+    if g.ndim != 1:
+        return None
     if first.literal_value:
         if arrays[0]:
             return lambda g, arr, values, axis, first: np.ascontiguousarray(g[:arr.size]).reshape(arr.shape)
@@ -97,4 +113,28 @@ def _ad_zeros_as_typed(v, t):
     if isinstance(v, _ad_types.Array):
         return lambda v, t: np.zeros(v.shape, kind)
     return lambda v, t: np.zeros((), kind)
+
+
+def _ad_inverse_axes(axes):
+    return axes
+
+
+@_ad_overload(_ad_inverse_axes)
+def _ad_inverse_axes_typed(axes):
+    """The permutation undoing a transpose: of all axes (``x.T``, ``np.transpose(x)``), None."""
+    if _ad_none(axes):
+        return lambda axes: None
+    return None
+
+
+def _ad_matmul(a, b):
+    return np.matmul(a, b)
+
+
+@_ad_overload(_ad_matmul)
+def _ad_matmul_typed(a, b):
+    """``np.matmul`` (numba has the operator ``@`` only) of arrays of rank 1 and 2."""
+    if isinstance(a, _ad_types.Array) and isinstance(b, _ad_types.Array) and a.ndim <= 2 and b.ndim <= 2:
+        return lambda a, b: np.ascontiguousarray(a) @ np.ascontiguousarray(b)
+    return None
 '''

@@ -131,3 +131,30 @@ def test_forward_and_vector_mode_under_numba():
             autodiff(Forward, f, Const, *args)
             np.testing.assert_allclose(batch[-1 if f is not ghost_cells else 0].dvals[k],
                                        args[-1 if f is not ghost_cells else 0].dval, rtol=1e-12, atol=1e-14)
+
+
+def squares_of_transpose(A, B):
+    T = A.T
+    for i in range(B.shape[0]):
+        for j in range(B.shape[1]):
+            B[i, j] = T[i, j] ** 2
+
+
+def design_matrix(x, y):
+    X = np.c_[x, y ** 2, np.ones_like(x)]
+    return np.sum((X @ np.array([1.0, -2.0, 0.5])) ** 2)
+
+
+def chained(A, B):
+    return np.sum(np.tanh(np.linalg.multi_dot([A, B, A.T])))
+
+
+def test_transposes_columns_and_chains_under_numba():
+    """``A.T`` read in a loop (its adjoint's ``_ad_inverse_axes``), ``np.c_`` (a 2-d join's adjoint)
+    and ``multi_dot`` (``np.matmul``, which numba has as ``@`` only) compile under numba."""
+    rng = np.random.default_rng(6)
+    check_grads(squares_of_transpose, _d(rng.standard_normal((2, 3))), _d(np.zeros((3, 2))), ret=Const,
+                engine=Numba)
+    check_grads(design_matrix, _d(rng.standard_normal(4)), _d(rng.standard_normal(4)), ret=Active, engine=Numba)
+    check_grads(chained, _d(rng.standard_normal((3, 3))), _d(rng.standard_normal((3, 3))), ret=Active,
+                engine=Numba)
