@@ -409,7 +409,12 @@ def numba_typed(text: str, info, target: Target, values: list | None, mode: str)
             tape = (np.empty(1024), 0, np.empty(1024, np.int64), 0)
             calls = [(info.fused_name, values)]
             if mode == "reverse":
-                calls.append((info.fwd_name, values[:_n_args(text, info.fwd_name) - 4] + list(tape)))
+                given = values[:_n_args(text, JIT + info.fwd_name) - 4]
+                calls.append((info.fwd_name, given + list(tape)))
+                # (the reverse half: its seed, then the tape; a name it reads that only the forward
+                # half binds failed when the module was first called)
+                seed = [values[-1] if len(values) > len(given) else None]
+                calls.append((info.rev_name, given + seed + list(tape)))
             for entry, args in calls:
                 fn = getattr(mod, JIT + entry, None)
                 if fn is None or not hasattr(fn, "compile"):

@@ -119,3 +119,25 @@ def test_the_numba_module_checks_its_arguments(tmp_path):
     except ValueError as e:
         fwd_refused = "share memory" in str(e)
     assert fwd_refused
+
+
+EMBED = '''import numpy as np
+
+
+def embed(E, idx, W, out):
+    e = E[idx]
+    out[:] = np.tanh(e @ W)
+'''
+
+
+def test_a_reverse_half_numba_cannot_compile_is_refused_at_emit(tmp_path):
+    """The reverse half is compiled at emit too: it read a name only the forward half binds,
+    and the module written failed with numba's NotDefinedError at its first call."""
+    require("numba")
+    (tmp_path / "embed_kernel.py").write_text(EMBED)
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "embed_kernel.py:embed", "--target", "numba",
+                          "--dup", "E,W,out", "--const", "idx", "--shape", "E=5,3", "--shape", "idx=5:int64",
+                          "--shape", "W=3,2", "--shape", "out=5,2"],
+                         check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0 and not run.stdout
+    assert "embed_kernel.py:" in run.stderr and "Traceback" not in run.stderr
