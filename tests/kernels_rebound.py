@@ -354,4 +354,8 @@ def fortran_written(A):
 
 
 def gram_row_(y, A):
-    y[:] = (A.T @ A)[0]   # (A.T's adjoint has no numba version: the numba backend refuses it)
+    y[:] = (A.T @ A)[0]
+
+
+def sorted_row_(y, A):
+    y[:] = np.sort(A, axis=0)[0] * 2.0   # (np.sort's adjoint has no numba version: the numba backend refuses it)

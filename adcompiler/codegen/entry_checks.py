@@ -55,6 +55,8 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
                     f"{func}: `{a}` and `{b}` share memory; this module takes separate arrays for the "
                     f"differentiated arguments and their shadows. Pass a copy of one of them.")
     for name, v in held:   # (a sliding window, as_strided: elements that are one place in memory)
+        if v.size <= 1 or v.flags.c_contiguous or v.flags.f_contiguous:
+            continue
         reach = v.itemsize
         for step, n in sorted((abs(s), n) for s, n in zip(v.strides, v.shape) if n > 1):
             if step < reach:
