@@ -275,6 +275,14 @@ def _ran(e, origins):
     return err
 
 
+def _from_numba(e) -> bool:
+    """Whether ``e`` was raised by numba's own code (its version of a numpy function)."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and f"{os.sep}numba{os.sep}" in tb.tb_frame.f_code.co_filename
+
+
 def _guarded(fn, path, origins):
     from numba.core.errors import NumbaError
 
@@ -290,7 +298,9 @@ def _guarded(fn, path, origins):
                 raise refusal from None
             if "fingerprint" in str(e):   # (an argument numba cannot type: an empty list)
                 raise _untyped(e, origins) from None
-            if "numba backend:" in str(e):   # (a helper's case numba's version does not cover, met running)
+            if "numba backend:" in str(e) or _from_numba(e):
+                # (a helper's case numba's version does not cover, or numba's own numpy, met running:
+                # np.cross of 2-vectors)
                 raise _ran(e, origins) from None
             raise
         except ZeroDivisionError as e:

@@ -74,3 +74,26 @@ def test_split_mode_and_forward_mode_fall_back_too():
         runs[backend] = (out, A, dout, dA, out2, A2, t_out, t_A)
     for got, want in zip(runs["auto"], runs["numpy"]):
         np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def cross_of_planar_vectors(y, b):
+    for i in range(y.shape[0]):
+        y[i] = y[i] * 2.0 + b[i]
+    c = np.cross(np.stack((b, b), axis=1), np.stack((b, b * 0.5), axis=1))   # (a constant: no adjoint)
+    return float(np.sum(c * y))
+
+
+def test_numbas_own_numpy_stopping_partway():
+    """numba's np.cross of 2-vectors raises a ValueError of its own while the code runs: a
+    located BackendError under numba (it came out as numba's bare ValueError), the numpy
+    backend's results under auto."""
+    _forget()
+    b, y = np.array([0.3, -0.7, 1.1]), np.array([0.5, 0.2, -0.4])
+
+    def run(backend):
+        dy = np.zeros(3)
+        ad.autodiff(Reverse, cross_of_planar_vectors, ad.Active, Duplicated(y.copy(), dy), Const(b), backend=backend)
+        return dy
+    with pytest.raises(ad.AdCompilerError, match="could not run the derivative"):
+        run("numba")
+    np.testing.assert_allclose(run("auto"), run("numpy"), rtol=1e-12)
