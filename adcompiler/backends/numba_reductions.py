@@ -1,6 +1,5 @@
 """numba_reductions: the source of the numba versions of the reductions' adjoint helpers
-(``_ad_unreduce``, ``_ad_select_adjoint``, ``_ad_mean_adjoint``, ``_ad_norm_adjoint``
-and ``_ad_norm_tangent`` of the norm of all elements), part of the text
+(``_ad_unreduce``, ``_ad_select_adjoint``, ``_ad_mean_adjoint``), part of the text
 ``numba_runtime.source`` gives (after its core, whose ``_ad_jit``, ``_ad_overload``,
 ``_ad_types`` and ``_ad_none`` they use).
 
@@ -90,43 +89,4 @@ def _ad_mean_adjoint_typed(g, a, axis=None, keepdims=False, where=True):
     if isinstance(a, _ad_types.Array):
         return lambda g, a, axis=None, keepdims=False, where=True: np.full(a.shape, g / a.size)
     return lambda g, a, axis=None, keepdims=False, where=True: g
-
-
-def _ad_norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
-    return g
-
-
-@_ad_overload(_ad_norm_adjoint)
-def _ad_norm_adjoint_typed(g, x, ans, ord=None, axis=None, keepdims=False):
-    """``np.linalg.norm`` of a real array's elements (the 2-norm of a vector, Frobenius of a
-    matrix; no ``ord``, ``axis``): ``g * x / ans``, 0 at the zero array."""
-    if not (_ad_none(ord) and _ad_none(axis) and isinstance(x, _ad_types.Array)
-            and isinstance(x.dtype, _ad_types.Float) and not isinstance(g, _ad_types.Array)
-            and (keepdims is None or isinstance(keepdims, (_ad_types.Omitted, _ad_types.BooleanLiteral,
-                                                           _ad_types.Boolean)))):
-        return None
-
-    def adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
-        if ans == 0.0:
-            return np.zeros_like(x)
-        return x * (g / ans)
-    return adjoint
-
-
-def _ad_norm_tangent(t, x, ans, ord=None, axis=None, keepdims=False):
-    return t
-
-
-@_ad_overload(_ad_norm_tangent)
-def _ad_norm_tangent_typed(t, x, ans, ord=None, axis=None, keepdims=False):
-    """The tangent of the same norm: ``sum(x * t) / ans``, 0 at the zero array."""
-    if not (_ad_none(ord) and _ad_none(axis) and isinstance(x, _ad_types.Array)
-            and isinstance(x.dtype, _ad_types.Float)):
-        return None
-
-    def tangent(t, x, ans, ord=None, axis=None, keepdims=False):
-        if ans == 0.0:
-            return 0.0
-        return np.sum(x * t) / ans
-    return tangent
 '''
