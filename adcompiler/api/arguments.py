@@ -89,11 +89,12 @@ def check_layout(name, x, dx, what, hint) -> None:
     (``autodiff`` gives such a shadow a copy in ``x``'s layout first,
     ``shadows_in_layout``; split mode's halves cannot.)"""
     if not same_strides(x, dx):
-        if overlaps_itself(x) and not any(st == 0 and n > 1 for n, st in zip(x.shape, x.strides)):
+        repeats = any(st == 0 and n > 1 for n, st in zip(x.shape, x.strides))
+        if overlaps_itself(x) and not repeats:
             hint = (f"`{name}`'s elements share memory (a sliding window, as_strided): pass a copy of it "
                     f"(np.array({name})), whose elements each have a derivative of their own, and a shadow "
                     "np.zeros_like of that copy.")
-        elif any(st == 0 and n > 1 for n, st in zip(x.shape, x.strides)):
+        elif repeats:
             hint = (f"`{name}` repeats its elements in memory (np.broadcast_to): pass a copy of it (np.array({name})) "
                     f"and a shadow np.zeros_like of that copy.")
         elif not (x.flags.c_contiguous or x.flags.f_contiguous):   # (a strided view: np.zeros_like is contiguous)

@@ -16,7 +16,7 @@ import ast
 import numpy as np
 
 from ..runtime import numpy as _rnumpy
-from .stacking import arg, only_keywords
+from .stacking import arg, as_column, join_parts, only_keywords
 
 
 def meshgrid(nz, call, kw):
@@ -56,7 +56,8 @@ def dstack(nz, call, kw):
     seq = arg(call, kw, 0, "tup")
     if not isinstance(seq, (ast.Tuple, ast.List)) or not seq.elts:
         nz.err(call, "`np.dstack` needs a literal tuple or list of arrays.", "write the arrays out: np.dstack((a, b)).")
-    return _joined(nz, call, [nz.temp(nz.make_call(np.atleast_3d, [nz.atom(e)], [], call)) for e in seq.elts], 2)
+    return join_parts(nz, call, [nz.temp(nz.make_call(np.atleast_3d, [nz.atom(e)], [], call)) for e in seq.elts],
+                      ast.Constant(2))
 
 
 def index_join(nz, e, which):
@@ -77,13 +78,8 @@ def index_join(nz, e, which):
             nz.err(e, f"`np.{which}` with `{ast.unparse(p)}` is not supported.",
                    "join arrays and numbers only: np.column_stack((a, b)).")
         v = nz.atom(p)
-        if which == "r_":
-            out.append(nz.temp(nz.make_call(np.atleast_1d, [v], [], e)))
-        else:   # (a 1-d part a column, a 2-d part as it is: atleast_2d(p.T).T)
-            t = nz.temp(nz.make_call(np.transpose, [v], [], e))
-            t = nz.temp(nz.make_call(np.atleast_2d, [t], [], e))
-            out.append(nz.temp(nz.make_call(np.transpose, [t], [], e)))
-    return _joined(nz, e, out, 0 if which == "r_" else 1)
+        out.append(nz.temp(nz.make_call(np.atleast_1d, [v], [], e)) if which == "r_" else as_column(nz, e, v))
+    return join_parts(nz, e, out, ast.Constant(0 if which == "r_" else 1))
 
 
 def _slice_range(nz, e, s):
@@ -103,17 +99,6 @@ def _slice_range(nz, e, s):
         nz.err(e, f"`np.r_` with the step `{ast.unparse(step)}` is not supported.",
                "write np.arange(start, stop, step) or np.linspace(start, stop, num).")
     return nz.make_call(np.arange, [start, stop] + ([nz.atom(step)] if step is not None else []), [], e)
-
-
-def _joined(nz, call, parts, axis):
-    """``np.append`` chain joining ``parts`` along ``axis``."""
-    if len(parts) == 1:
-        return nz.make_call(np.copy, [parts[0]], [], call)
-    acc = parts[0]
-    for k, p in enumerate(parts[1:]):
-        c = nz.make_call(np.append, [acc, p], [ast.keyword("axis", ast.Constant(axis))], call)
-        acc = c if k == len(parts) - 2 else nz.temp(c)
-    return acc
 
 
 def multi_dot(nz, call, kw):

@@ -54,7 +54,15 @@ from ..rules import lookup, writes
 from ..runtime import lists as _lists
 from ..runtime import numpy as _rnumpy
 from .grids import dstack, meshgrid, multi_dot
-from .stacking import arg, joins, local_list, only_keywords, stack_list
+from .stacking import (
+    arg,
+    as_column,
+    join_parts,
+    joins,
+    local_list,
+    only_keywords,
+    stack_list,
+)
 
 HANDLERS: dict = {}
 METHOD_HANDLERS: dict = {}
@@ -66,17 +74,6 @@ def _seq(nz, call, kw, name="arrays"):
         nz.err(call, f"`{ast.unparse(call.func)}` needs a literal tuple or list of arrays.",
                "write the arrays out, e.g. np.concatenate((a, b)).")
     return [nz.atom(e) for e in seq.elts]
-
-
-def _join(nz, call, parts, axis):
-    """``np.append`` chain joining ``parts`` along ``axis`` (an AST atom)."""
-    if len(parts) == 1:
-        return nz.make_call(np.copy, [parts[0]], [], call)
-    acc = parts[0]
-    for k, p in enumerate(parts[1:]):
-        c = nz.make_call(np.append, [acc, p], [ast.keyword("axis", axis)], call)
-        acc = c if k == len(parts) - 2 else nz.temp(c)
-    return acc
 
 
 def _target(nz, node, call):
@@ -109,7 +106,7 @@ def _each(nz, call, parts, func, extra=()):
 def concatenate(nz, call, kw):
     only_keywords(nz, call, kw, ("arrays", "axis"))
     axis = nz.arg_atom(arg(call, kw, 1, "axis", ast.Constant(0)))
-    return _join(nz, call, _seq(nz, call, kw), axis)
+    return join_parts(nz, call, _seq(nz, call, kw), axis)
 
 
 def select(nz, call, kw):
@@ -134,12 +131,12 @@ def stack(nz, call, kw):
     if local_list(nz, arg(call, kw, 0, "arrays")):
         return stack_list(nz, call, arg(call, kw, 0, "arrays"), axis)
     parts = _each(nz, call, _seq(nz, call, kw), np.expand_dims, [ast.keyword("axis", axis)])
-    return _join(nz, call, parts, axis)
+    return join_parts(nz, call, parts, axis)
 
 
 def vstack(nz, call, kw):
     parts = _each(nz, call, _seq(nz, call, kw, "tup"), np.atleast_2d)
-    return _join(nz, call, parts, ast.Constant(0))
+    return join_parts(nz, call, parts, ast.Constant(0))
 
 
 def hstack(nz, call, kw):
@@ -147,25 +144,19 @@ def hstack(nz, call, kw):
     nd = ast.Attribute(ast.Name(parts[0].id, ast.Load()), "ndim", ast.Load())
     axis = nz.atom(ast.BinOp(ast.Call(ast.Name("min", ast.Load()), [nd, ast.Constant(2)], []),
                              ast.Sub(), ast.Constant(1)))
-    return _join(nz, call, parts, axis)
+    return join_parts(nz, call, parts, axis)
 
 
 def column_stack(nz, call, kw):
-    # a 1-d part becomes a column, a 2-d part stays: atleast_2d(p.T).T (also for
-    # empty parts, which a reshape to (rows, -1) cannot take)
-    parts = []
-    for p in _seq(nz, call, kw, "tup"):
-        t = nz.temp(nz.make_call(np.transpose, [p], [], call))
-        t = nz.temp(nz.make_call(np.atleast_2d, [t], [], call))
-        parts.append(nz.temp(nz.make_call(np.transpose, [t], [], call)))
-    return _join(nz, call, parts, ast.Constant(1))
+    parts = [as_column(nz, call, p) for p in _seq(nz, call, kw, "tup")]
+    return join_parts(nz, call, parts, ast.Constant(1))
 
 
 def _array_of(nz, call, node):
     if isinstance(node, (ast.List, ast.Tuple)):
         parts = [nz.atom(_array_of(nz, call, e)) for e in node.elts]
         parts = _each(nz, call, parts, np.expand_dims, [ast.keyword("axis", ast.Constant(0))])
-        return _join(nz, call, parts, ast.Constant(0))
+        return join_parts(nz, call, parts, ast.Constant(0))
     return node
 
 

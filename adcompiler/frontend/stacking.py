@@ -63,3 +63,23 @@ def joins(how, handler, seq_param):
         stacked = nz.temp(stack_list(nz, call, seq, ast.Constant(0), empty_ok=True))
         return nz.make_call(_joins.joined, [stacked, ast.Constant(how), axis], [], call)
     return handle
+
+
+def join_parts(nz, call, parts, axis):
+    """``np.append`` chain joining ``parts`` (atoms) along ``axis`` (an AST atom); a copy of one part."""
+    if len(parts) == 1:
+        return nz.make_call(np.copy, [parts[0]], [], call)
+    acc = parts[0]
+    for k, p in enumerate(parts[1:]):
+        c = nz.make_call(np.append, [acc, p], [ast.keyword("axis", axis)], call)
+        acc = c if k == len(parts) - 2 else nz.temp(c)
+    return acc
+
+
+def as_column(nz, call, part):
+    """``part`` as ``np.column_stack`` and ``np.c_`` take it: a 1-d part a column, a 2-d part as
+    it is (``atleast_2d(p.T).T``, which an empty part takes too, unlike a reshape to (rows, -1))."""
+    t = nz.temp(nz.make_call(np.transpose, [part], [], call))
+    t = nz.temp(nz.make_call(np.atleast_2d, [t], [], call))
+    return nz.temp(nz.make_call(np.transpose, [t], [], call))
+
