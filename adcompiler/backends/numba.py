@@ -101,10 +101,8 @@ class _DefaultKeywords:
                 # (a tangent's zeros for an operand: np.zeros(np.shape(v), np.result_type(t)))
                 node.func = ast.Name("_ad_zeros_as", ast.Load())
                 node.args = [node.args[0].args[0], node.args[1].args[0]]
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
-                    node.func.attr == "reshape" and len(node.args) == 2 and not node.keywords and \
-                    isinstance(node.args[1], ast.Call) and isinstance(node.args[1].func, ast.Name) and \
+            if _np_call(node, "reshape", 2) and isinstance(node.args[1], ast.Call) and \
+                    isinstance(node.args[1].func, ast.Name) and \
                     node.args[1].func.id == "_ad_shape" and len(node.args[1].args) == 1:
                 # (an adjoint shaped as its operand: a number's is a number, not a 0-d array)
                 node.func = ast.Name("_ad_reshape_as", ast.Load())

@@ -35,8 +35,10 @@ def call(w: Any, values: list) -> Any:
         fw = framework_of(v)
         if fw is not None:
             seen.setdefault(fw, name)
-        elif isinstance(record_fields(v), (list, tuple, dict)):   # (a record: its fields)
-            inner = _framework_inside(record_fields(v))
+            continue
+        held = record_fields(v)   # (a record: its fields)
+        if isinstance(held, (list, tuple, dict)):
+            inner = _framework_inside(held)
             if inner is not None:
                 raise AdCompilerError(
                     f"{w.__name__}: argument {name!r} is a {type(v).__name__} holding {inner} arrays; "
