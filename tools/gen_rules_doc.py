@@ -17,6 +17,14 @@ KINDS = {"elementwise": "elementwise", "general": "general", "view": "view", "sp
 REWRITES = [
     ("numpy.concatenate, stack, hstack, vstack, column_stack, dstack", "chain of `numpy.append` (per-operand adjoints)"),
     ("numpy.linalg.multi_dot([A, B, C])", "`A @ B @ C`"),
+    ("numpy.cumulative_sum, cumulative_prod (include_initial=)", "`numpy.cumsum`/`cumprod` (after a 0 or 1)"),
+    ("numpy.linalg.vector_norm, matrix_norm", "`numpy.linalg.norm` (flattened, one constant axis, the last two)"),
+    ("numpy.vecdot, numpy.linalg.vecdot", "`np.sum(np.conj(a) * b, axis=axis)`"),
+    ("numpy.matrix_transpose, numpy.linalg.trace, diagonal", "`swapaxes`, `trace`, `diagonal` on the last two axes"),
+    ("numpy.linalg.matmul, tensordot, outer, cross; numpy.astype", "numpy's own functions; `x.astype(dtype)`"),
+    ("numpy.ediff1d(a, to_end, to_begin)", "`numpy.diff` of the flattened array, the ends joined"),
+    ("numpy.max / min (amax, amin) with initial=", "the flattened array with `initial` appended; along an axis, "
+     "`np.maximum`/`np.minimum` of the reduction and `initial`"),
     ("numpy.r_[a, 0.0, 0:n, 0:1:5j], numpy.c_[a, b]",
      "parts at least 1-d (slices as `numpy.arange`/`numpy.linspace`) or as columns, joined by `numpy.append`"),
     ("numpy.array / numpy.asarray of a list of values", "stacked with `expand_dims` + `append`"),

@@ -34,7 +34,7 @@ import numpy as np
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..rules import from_source, is_runtime_helper, lookup, writes
 from ..runtime import views as _views
-from . import notes
+from . import notes, spellings
 from .anf import is_index_expr
 from .inplace import HANDLERS, MASKED_FILL, VALUE_HANDLERS, reduction_where, ufunc_where
 from .methods import _np, clip_bounds
@@ -52,7 +52,9 @@ def _is_none(node) -> bool:
 
 #: numpy functions that are others under another name (as numpy defines them)
 SAME_AS = {f: g for f, g in ((getattr(np, "asanyarray", None), np.asarray), (getattr(np, "around", None), np.round),
-                             (getattr(np, "concat", None), np.concatenate)) if f is not None and f is not g}
+                             (getattr(np, "concat", None), np.concatenate),
+                             *((getattr(np.linalg, n, None), getattr(np, n)) for n in ("matmul", "tensordot", "outer", "cross")))
+          if f is not None and f is not g}
 
 
 class CallRewrite:
@@ -143,7 +145,7 @@ class CallRewrite:
             kw.clear()
             kw.update({k.arg: k.value for k in keywords})
             e = ast.copy_location(ast.Call(e.func, [e.args[0]] + bounds, keywords), e)
-        if target in HANDLERS:
+        if target in HANDLERS and not (target in spellings.HANDLERS and lookup(target) is not None):
             e = self.by_keyword(e, target, kw)
             out = kw.pop(writes.OUT, None) if target in VALUE_HANDLERS else None
             value = HANDLERS[target](self, e, kw)
@@ -152,6 +154,8 @@ class CallRewrite:
             return ufunc_where(self, e, target, kw)
         if "where" in kw and (target in MASKED_FILL or target in (np.var, np.std)):
             return reduction_where(self, e, target, kw)
+        if "initial" in kw and target in spellings.INITIAL:
+            return spellings.with_initial(self, e, target, kw)
         rewritten = self.builtin_call(e, target, kw)
         if rewritten is not None:
             return rewritten

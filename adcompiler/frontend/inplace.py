@@ -53,6 +53,7 @@ import numpy as np
 from ..rules import lookup, writes
 from ..runtime import lists as _lists
 from ..runtime import numpy as _rnumpy
+from . import spellings
 from .grids import dstack, meshgrid, multi_dot
 from .stacking import (
     arg,
@@ -445,6 +446,7 @@ HANDLERS.update({
     np.select: select, np.copyto: copyto, np.putmask: putmask, np.put: put, np.place: place, np.fill_diagonal: fill_diagonal,
     np.add.at: ufunc_at(1), np.subtract.at: ufunc_at(-1),
 })
+HANDLERS.update(spellings.HANDLERS)
 
 
 def stack_items(nz, call, kw):

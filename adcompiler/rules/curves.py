@@ -1,7 +1,7 @@
 """Functions of sampled curves: ``np.trapezoid`` (in the samples, the sample
 points and the spacing), ``np.interp`` (in the queries, the values and the
 outside values; the sample points must be constant) and ``np.polyval`` /
-``np.polyder``, ``np.vander``. Their helpers: ``runtime/curves.py``."""
+``np.polyder``, ``np.vander``, ``np.unwrap`` (the phase). Their helpers: ``runtime/curves.py``."""
 import numpy as np
 
 from ..analysis.kinds import FLOAT, array
@@ -43,3 +43,7 @@ defrule(np.polyder, "p, m=1", p="_ad_polyder_adjoint(g, p, m)", tangents={"p": "
 defrule(np.vander, "x, N=None, increasing=False", x="np.sum(g * _ad_vander_slopes(x, N, increasing), axis=1)",
         tangents={"x": "t[:, None] * _ad_vander_slopes(x, N, increasing)"}, result=lambda kinds, bound: array(2),
         doc="columns x ** p, the powers decreasing unless increasing=True")
+defrule(np.unwrap, "p, discont=None, axis=-1, period=6.283185307179586", p="g", tangents={"p": "t"},
+        result=lambda kinds, bound: array(getattr(kinds.get("p"), "ndim", None), "f"),
+        doc="in p (the multiples of the period it adds are constant between jumps); discont and period "
+            "constant").refuse = {"discont", "period"}

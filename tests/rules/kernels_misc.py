@@ -53,7 +53,7 @@ def user_rule_k(x, w):
 
 
 def missing_rule_k(x):
-    y = np.ediff1d(x)
+    y = np.diff(np.asarray_chkfinite(x))
     return np.sum(y * y)
 
 
@@ -81,3 +81,7 @@ def split_product_steps(x, y):
     for t in range(3):
         x[:] = split_product(x, y) + 0.1   # x is written after each call
     return np.sum(x ** 3)
+
+
+def user_ediff1d_k(x):
+    return np.sum(np.ediff1d(x))

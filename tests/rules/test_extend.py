@@ -25,15 +25,30 @@ def test_user_rule_inside_kernel(user_rule):
 
 
 def test_rule_for_a_numpy_function_we_lack():
-    rule = extend.defrule(np.ediff1d, "ary", ary="_ad_diff_adjoint(g, 1, -1)",
-                          tangents={"ary": "np.ediff1d(t)"})
+    rule = extend.defrule(np.asarray_chkfinite, "a", a="g", tangents={"a": "t"})
     try:
         x = np.array([0.5, 2.0, 1.5])   # (differences 1.5, -0.5: the gradient of their sum of squares)
         (g,) = adcompiler.gradient(km.missing_rule_k, x)
         np.testing.assert_allclose(g, [-3.0, 3.0 + 1.0, -1.0])
+        assert rule.name == "numpy.asarray_chkfinite"
+    finally:
+        registry._RULES.pop(registry._key(np.asarray_chkfinite), None)
+
+
+def test_a_rule_of_ones_own_before_a_rewrite():
+    """A rule registered for a function ``frontend/spellings.py`` rewrites is the one used."""
+    rule = extend.defrule(np.ediff1d, "ary", ary="_ad_diff_adjoint(g, 1, -1) * 2.0",
+                          tangents={"ary": "np.ediff1d(t) * 2.0"})
+    try:
+        (g,) = adcompiler.gradient(km.user_ediff1d_k, np.array([0.5, 2.0, 1.5]))
+        np.testing.assert_allclose(g, [-2.0, 0.0, 2.0])   # (twice the true [-1, 0, 1]: the registered rule)
         assert rule.name == "numpy.ediff1d"
     finally:
         registry._RULES.pop(registry._key(np.ediff1d), None)
+        for forget in registry.on_register:   # (what the cache made with the rule)
+            forget()
+    (g,) = adcompiler.gradient(km.user_ediff1d_k, np.array([0.5, 2.0, 1.5]))
+    np.testing.assert_allclose(g, [-1.0, 0.0, 1.0])
 
 
 @pytest.fixture
