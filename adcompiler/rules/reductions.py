@@ -96,6 +96,12 @@ defrule(np.add.reduce, "array, axis=0, dtype=None, out=None, keepdims=False", re
 defrule(np.add.accumulate, "array, axis=0, dtype=None, out=None", result=_same("array"),
         name="numpy.add.accumulate", array="_ad_cumsum_adjoint(g, array, axis)",
         tangents={"array": "np.add.accumulate(t, axis=axis)"})
+for _ufunc, _larger in ((np.maximum, True), (np.minimum, False)):
+    defrule(_ufunc.accumulate, "array, axis=0, dtype=None, out=None", result=_same("array"),
+            name=f"numpy.{_ufunc.__name__}.accumulate",
+            array=f"_ad_running_extreme_adjoint(g, array, ans, axis, {_larger})",
+            tangents={"array": f"_ad_running_extreme_tangent(t, array, ans, axis, {_larger})"},
+            doc="a tie gives half to each side, as np.maximum's rule")
 defrule(np.cumprod, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
         a="_ad_cumprod_adjoint(g, a, axis)",
         tangents={"a": "_ad_cumprod_tangent(t, a, ans, axis)"}, doc="exact with zeros in the input")
