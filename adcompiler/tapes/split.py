@@ -253,12 +253,35 @@ def _outputs(w: Any, args: list, fresh: bool = False) -> tuple:
 
 
 class Record:
-    """What one forward pass leaves for the backward passes."""
+    """What one forward pass leaves for the backward passes (``module``: the arrays
+    the kernel reads from its module, with copies of their values at the forward pass)."""
 
-    __slots__ = ("args", "rev", "tape", "uses", "w")
+    __slots__ = ("args", "module", "rev", "tape", "uses", "w")
 
-    def __init__(self, w: Any, args: list, tape: Any, rev: Any):
-        self.w, self.args, self.tape, self.rev, self.uses = w, args, tape, rev, 0
+    def __init__(self, w: Any, args: list, tape: Any, rev: Any, module: list = ()):
+        self.w, self.args, self.tape, self.rev, self.uses, self.module = w, args, tape, rev, 0, module
+
+
+def _module_values(w: Any, args: list) -> list:
+    """``(name, array, copy)`` of each array the kernel reads from its module (also
+    through a dict, list or tuple there): the backward pass reads them again."""
+    from ..api.arguments import _follow, _leaves
+    from ..api.reverse import compiled_for
+    comp = compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", **w.options)
+    return [(name + "".join(f"[{k!r}]" for k in path), g, g.copy()) for name, v, paths in comp.module_arrays
+            for path in paths for g in _leaves(_follow(v, path))]
+
+
+def _check_module_values(rec: Record) -> None:
+    """Refuse a backward pass whose kernel's module arrays were written since its forward
+    pass: the reverse sweep reads them anew, and would differentiate other values."""
+    for name, now, then in rec.module:
+        if now.shape != then.shape or not np.array_equal(now, then, equal_nan=now.dtype.kind in "fc"):
+            raise AdCompilerError(
+                f"{rec.w.__name__}: `{name}`, an array the kernel reads from its module, was written between the "
+                "forward pass and this backward pass; the derivative would read its new values.",
+                hint=f"pass `{name}` to the kernel as an argument (const=... if it needs no gradient), or write it "
+                     "only after the backward pass.")
 
 
 def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
@@ -277,7 +300,7 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     fwd, rev = thunk
     tape, ret = _run(w, fwd, args, [a.val for a in args], split=True)
     result = _number(ret, w) if w.returns_value else _outputs(w, args, fresh=True)
-    return result, Record(w, args, tape, rev)
+    return result, Record(w, args, tape, rev, _module_values(w, args))
 
 
 def backward(rec: Record, cotangents: Any, values: Sequence | None = None, conjugate: bool = False) -> list:
@@ -292,6 +315,7 @@ def backward(rec: Record, cotangents: Any, values: Sequence | None = None, conju
     convention for complex values is the complex conjugate of adcompiler's
     (autograd, JAX): cotangents and gradients are conjugated on the way in and out."""
     w = rec.w
+    _check_module_values(rec)
     rec.uses += 1
     pos = {n: i for i, n in enumerate(w.params)}
     args = []

@@ -433,3 +433,60 @@ def test_allocated_outputs_listed_out_of_parameter_order(tape):
     assert a.dtype == np.float64 and b.dtype == np.float32
     np.testing.assert_allclose(a, want_a, rtol=1e-15)
     np.testing.assert_allclose(b, want_b, rtol=1e-6)
+
+
+# ---- arrays the kernel reads from its module, written between the passes ----------------------
+_W = np.array([1.0, 2.0, 3.0])
+_P = {"s": np.array([0.5, 0.5, 0.5])}
+
+
+def _weighted_(x):
+    return np.sum(_W * x * x * _P["s"])
+
+
+weighted = differentiate(_weighted_)
+
+
+def _backward_after_writing(tape, write):
+    """The gradient of ``weighted`` on ``tape`` with ``write()`` run between its forward and backward passes."""
+    x = np.array([0.3, -0.2, 0.5])
+    if tape == "torch":
+        torch = require("torch")
+        t = torch.tensor(x, requires_grad=True)
+        y = weighted(t)
+        write()
+        y.backward()
+        return t.grad.numpy()
+    if tape == "autograd":
+        from autograd import make_vjp
+        vjp, _ = make_vjp(weighted)(x)
+        write()
+        return vjp(1.0)
+    jax = require("jax")
+    jax.config.update("jax_enable_x64", True)
+    _, pull = jax.vjp(weighted, jax.numpy.asarray(x))
+    write()
+    return np.asarray(pull(1.0)[0])
+
+
+@pytest.mark.parametrize("tape", ["torch", "autograd", "jax"])
+def test_module_arrays_written_between_the_passes_are_refused(tape):
+    """The reverse sweep reads a module array again: written since the forward pass, its
+    derivative would be another function's, so the backward pass is refused (JAX wraps the
+    refusal in its own runtime error, raised from the callback)."""
+    def write_w():
+        _W[0] = 10.0
+
+    def write_p():
+        _P["s"][1] = 3.0
+
+    x = np.array([0.3, -0.2, 0.5])
+    for write, name in ((write_w, "`_W`"), (write_p, "`_P['s']`")):
+        _W[:], _P["s"][:] = [1.0, 2.0, 3.0], 0.5
+        with pytest.raises(Exception) as err:
+            _backward_after_writing(tape, write)
+        assert name in str(err.value) and "between the forward pass and this backward pass" in str(err.value)
+        if tape != "jax":
+            assert isinstance(err.value, AdCompilerError)
+    _W[:], _P["s"][:] = [1.0, 2.0, 3.0], 0.5
+    np.testing.assert_allclose(_backward_after_writing(tape, lambda: None), 2.0 * _W * x * 0.5)
