@@ -197,6 +197,7 @@ class Differentiated:
         # (no copies for fwd: the kernel's forward pass copies what it writes, and rev reads the arguments
         # as they were at the call)
         rule = defsplit(self, ", ".join(self.inputs), fwd, rev, name=self.__name__, copy_args=False)
+        rule.constant = set(self.const) & set(self.inputs)   # (const=: no gradient by declaration, as on the tapes)
         if self.returns_value:
             from ..analysis.kinds import FLOAT
             rule.result = lambda kinds, bound: FLOAT
@@ -253,7 +254,9 @@ class Differentiated:
                 raise ShapeError(
                     f"output {name!r} of {self.__name__} would have dtype {dtype}; "
                     "outputs must be float32, float64, complex64 or complex128.",
-                    hint="point like= at a float input or give a shape.")
+                    hint="point like= at a float input or give a shape." if name in self.allocated else
+                    f"pass {name!r} as a float array (under JAX a kernel's outputs are float), or count in a "
+                    "float output and convert after the call.")
             return tuple(int(n) for n in spec.shape), dtype
         if isinstance(spec, (float, complex, np.floating, np.complexfloating)):
             # an in-out number, or like= a number (a tape's 0-d tensor arrives as one)

@@ -94,6 +94,11 @@ class _Kernel(torch.autograd.Function):
         w = ctx.w
         if ctx.record is None:
             return (None, None) + (None,) * len(ctx.in_meta)
+        if any(isinstance(g, torch.Tensor) and _batched(g) for g in grad_outputs):
+            raise AdCompilerError(   # (jacobian(vectorize=True), is_grads_batched=True: a vmap over the backward)
+                f"{w.__name__}: a batched backward pass (torch.func.vmap of it, jacobian(..., vectorize=True), "
+                "is_grads_batched=True) does not reach adcompiler's kernels.",
+                hint="compute the Jacobian row by row: torch.autograd.functional.jacobian(f, x) (vectorize=False).")
         cots = [None if g is None else g.detach().cpu().resolve_conj().resolve_neg().numpy() for g in grad_outputs]
         grads = split.backward(ctx.record, cots[0] if w.returns_value else cots)
         out = []
@@ -125,6 +130,16 @@ def call_torch(w: Any, values: list) -> Any:
                  "generated adjoint; loop over a batch instead of vmap.")
     n_out = 1 if w.returns_value else len(w.outputs)
     return _apply(w, n_out, *values)
+
+
+def _batched(t) -> bool:
+    """Whether ``t`` is a batch of values under a vmap (of torch.func or of autograd's batched gradients)."""
+    functorch = getattr(torch._C, "_functorch", None)
+    for name in ("is_batchedtensor", "is_legacy_batchedtensor", "is_functorch_wrapped_tensor"):
+        check = getattr(functorch, name, None)
+        if check is not None and check(t):
+            return True
+    return False
 
 
 def _functorch_wrapped(t) -> bool:

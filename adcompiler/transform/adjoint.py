@@ -462,8 +462,9 @@ class AdjointBuilder(FormBuilder):
         args = [copy.deepcopy(a) for a in call.args]
         rec.core.append(ast.Assign(targets=[N(result, ast.Store)],
                                    value=ast.Call(N(rev_name), [pop, self.exact_g(n)] + args, [])))
-        for k, a in enumerate(call.args):
-            if isinstance(a, ast.Name) and self.active(a.id):
+        names = f.rule.param_names
+        for k, a in enumerate(call.args):   # (a parameter constant by declaration, const= of a kernel: none)
+            if isinstance(a, ast.Name) and self.active(a.id) and not (k < len(names) and names[k] in f.rule.constant):
                 rec.core += self.contrib(a.id, ast.Subscript(N(result), ast.Constant(k), ast.Load()))
         return rec
 

@@ -74,3 +74,12 @@ stencil = ad.differentiate(_stencil, out="u")   # (an int argument: a constant)
 def stencil_loss(u, c):
     v = stencil(u, c, 3)
     return float(np.sum(v * v))
+
+
+@ad.differentiate(out="y", like="x", const=("w",))
+def weighted_square(y, x, w):
+    y[:] = w * x ** 2
+
+
+def weighted_square_loss(x, w):
+    return np.sum(weighted_square(x, w) * x)

@@ -73,3 +73,13 @@ def test_kernel_called_with_an_integer_argument():
     h = 1e-6
     fd = (K.stencil_loss(u.copy(), 0.2 + h) - K.stencil_loss(u.copy(), 0.2 - h)) / (2 * h)
     assert gc == pytest.approx(fd, rel=1e-6)
+
+
+def test_kernel_with_const_arguments():
+    """A ``const=`` argument of the kernel carries a derivative in the calling code: its
+    gradient through the kernel is zero by that declaration, as on the tapes (the reverse
+    sweep added the kernel's None into the adjoint: a numpy casting error)."""
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    gx, gw = ad.gradient(K.weighted_square_loss, x, w)
+    np.testing.assert_allclose(gx, 3.0 * w * x ** 2)
+    np.testing.assert_array_equal(gw, np.zeros(3))

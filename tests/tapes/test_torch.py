@@ -202,6 +202,18 @@ def test_torch_func_transforms_refused(transform):
         fn()
 
 
+def test_batched_backward_refused():
+    """jacobian(vectorize=True) runs the backward pass under a vmap: refused by name (it raised torch's
+    own batching error); row by row, the Jacobian is right."""
+    step = differentiate(_sines_, out="y", like="x")
+    x = torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64)
+    with pytest.raises(AdCompilerError, match="batched backward pass"):
+        torch.autograd.functional.jacobian(step, x, vectorize=True)
+    xd = x.detach()
+    want = torch.diag(torch.cos(xd) * xd + torch.sin(xd))
+    torch.testing.assert_close(torch.autograd.functional.jacobian(step, x), want, rtol=1e-12, atol=1e-14)
+
+
 def _acc_(s, x):
     for i in range(x.shape[0]):
         s += x[i] * x[i]
