@@ -1262,3 +1262,30 @@ def test_matrix_power():
     want = np.conj(jax.grad(lambda A: jnp.sum(jnp.abs(jnp.linalg.matrix_power(A, 3)) ** 2))(Ac))
     np.testing.assert_allclose(gradient(complex_power, Ac.copy())[0], np.asarray(want), rtol=1e-12)
     check_grads(complex_power, Duplicated(Ac.copy(), np.zeros((3, 3), complex)), ret=Active)
+
+
+def boundary_values(u, a, b, out):
+    v = np.concatenate(([a], u, [b]))
+    w = np.hstack((u, [a * b, 2.0]))
+    out[:] = v[1:-1] * v[:-2] + v[2:] + w[:-2] * w[-2]
+
+
+def weighted_by_ramp(x):
+    total = 0.0
+    for xi, wi in zip(x, np.linspace(0.0, 1.0, len(x))):
+        total += wi * xi ** 2
+    return total
+
+
+def test_parts_written_as_lists():
+    """``np.concatenate(([a], u, [b]))`` with numbers carrying derivatives: the list part is
+    the array numpy makes of it (it was refused as a list of values)."""
+    u = np.array([0.3, -0.6, 0.9, 1.2])
+    check_everywhere(boundary_values, Duplicated(u, np.zeros(4)), Active(0.5), Active(-1.1),
+                     Duplicated(np.zeros(4), np.zeros(4)), out="out")
+
+
+def test_loop_over_a_linspace():
+    """``zip(x, np.linspace(...))``: a range between numbers is 1-d, so its items are numbers
+    (the running sum was refused: array or number unknown)."""
+    check_everywhere(weighted_by_ramp, Duplicated(np.array([0.4, -1.3, 0.8, 2.0]), np.zeros(4)))

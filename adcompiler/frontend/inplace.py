@@ -74,7 +74,9 @@ def _seq(nz, call, kw, name="arrays"):
     if not isinstance(seq, (ast.Tuple, ast.List)) or not seq.elts:
         nz.err(call, f"`{ast.unparse(call.func)}` needs a literal tuple or list of arrays.",
                "write the arrays out, e.g. np.concatenate((a, b)).")
-    return [nz.atom(e) for e in seq.elts]
+    # (a part written as a list, np.concatenate(([a], u, [b])): the array numpy makes of it)
+    return [nz.atom(ast.copy_location(ast.Call(nz.func_expr(np.array, e), [e], []), e)
+                    if isinstance(e, (ast.List, ast.Tuple)) else e) for e in seq.elts]
 
 
 def _target(nz, node, call):

@@ -40,7 +40,17 @@ elementwise(np.float32, "x", x="g").result = _floats_of
 # ranges whose values are their arguments' values: linspace is differentiated
 # (its elements are linear in start and stop); the others are refused where
 # an argument carries a derivative (their result used to pass for a constant)
-defrule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0",
+def _ramp_kind(kinds, bound):
+    """A range between numbers is 1-d; between arrays, one axis more than they have (unknown otherwise)."""
+    ends = [kinds.get(p) for p in ("start", "stop")]
+    if any(k is None or k.cls not in ("float", "int", "bool", "num", "array") for k in ends):
+        return array(None)
+    dtype = "c" if any(k.dtype == "c" for k in ends) else "f"
+    ranks = [k.ndim if k.cls in ("array", "num") else 0 for k in ends]
+    return array(None if None in ranks else max(ranks) + 1, dtype)
+
+
+defrule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0", result=_ramp_kind,
         start="_ad_linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, 'start')",
         stop="_ad_linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, 'stop')",
         tangents={"start": "_ad_linspace_tangent(t, start, stop, num, endpoint, axis, 'start')",

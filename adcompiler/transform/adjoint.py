@@ -462,9 +462,8 @@ class AdjointBuilder(FormBuilder):
         args = [copy.deepcopy(a) for a in call.args]
         rec.core.append(ast.Assign(targets=[N(result, ast.Store)],
                                    value=ast.Call(N(rev_name), [pop, self.exact_g(n)] + args, [])))
-        names = f.rule.param_names
-        for k, a in enumerate(call.args):   # (a parameter constant by declaration, const= of a kernel: none)
-            if isinstance(a, ast.Name) and self.active(a.id) and not (k < len(names) and names[k] in f.rule.constant):
+        for k, a in enumerate(call.args):   # (none into a parameter constant by declaration: a kernel's const=)
+            if isinstance(a, ast.Name) and self.active(a.id) and not set(f.rule.param_names[k:k + 1]) & f.rule.constant:
                 rec.core += self.contrib(a.id, ast.Subscript(N(result), ast.Constant(k), ast.Load()))
         return rec
 
