@@ -249,6 +249,9 @@ defrule(np.take_along_axis, "arr, indices, axis=-1", arr="_ad_take_along_axis_ad
 defrule(np.sort, "a, axis=-1, kind=None", a="_ad_sort_adjoint(g, a, axis)",
         tangents={"a": "_ad_sort_tangent(t, a, axis)"}, result=_flat_at_none(),
         doc="ties: equal values keep their order (stable sort), so each gets its own adjoint")
+defrule(np.partition, "a, kth, axis=-1, kind='introselect', order=None", a="_ad_partition_adjoint(g, a, ans, axis)",
+        tangents={"a": "_ad_partition_tangent(t, a, ans, axis)"}, result=_flat_at_none(),
+        doc="each value's adjoint goes back to where it came from; ties as np.sort's")
 defrule(np.append, "arr, values, axis=None", arr="_ad_concat_part(g, arr, values, axis, True)",
         values="_ad_concat_part(g, arr, values, axis, False)",
         tangents={"arr": "np.append(t, np.zeros(np.shape(values), np.result_type(t)), axis)",

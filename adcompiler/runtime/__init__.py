@@ -22,6 +22,7 @@ from . import (
     lists,
     norms,
     numpy,
+    orders,
     products,
     quantiles,
     ranges,
@@ -88,7 +89,7 @@ HELPERS = {
 }
 
 for _mod in (numpy, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists,
-             special, quantiles, scipy_linalg, running):
+             special, quantiles, scipy_linalg, running, orders):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)
