@@ -3,15 +3,14 @@
 The numpy backend's code keeps what its reverse sweep needs on a Python list (``_tape.append(v)`` /
 ``v = _tape.pop()``). numba types every variable, so here the tape becomes four locals: a float64
 buffer and its fill count, an int64 buffer and its fill count (``_ad_tf, _ad_nf, _ad_ti, _ad_ni``).
-Each push and pop was tagged by the transform with the kind of the value
-(``transform/tape.tape_tag``): a float goes to the float buffer, an int or bool to the int buffer,
-an array to the float (or int) buffer element by element with its shape on the int buffer. Buffers
-grow geometrically. Functions that take the tape (callee halves, split halves) take the four values
+Each push and pop was tagged by the transform with the kind of the value (``transform/tape.tape_tag``):
+a float goes to the float buffer, an int or bool to the int buffer, an array to the float (or int)
+buffer element by element with its shape on the int buffer. Buffers grow geometrically. Functions that take the tape (callee halves, split halves) take the four values
 and return them after their own result; calls thread them through.
 
 Also: ``reversed(range(...))`` counts down (``numba_loops``), ``x = None`` placeholders of scalars are typed
-zeros, argument checks (the caller's) dropped, copies pushed left to the push. What cannot be typed
-is refused with the user's file, line and construct.
+zeros, argument checks dropped, copies pushed left to the push. What cannot be typed (or made values of a
+narrow dtype, ``numba_dtypes``) is refused with the user's file, line and construct.
 """
 from __future__ import annotations
 
@@ -23,6 +22,7 @@ from collections import Counter
 from ..analysis.order import heads
 from ..codegen.emit import _MARK_RE
 from ..errors import BackendError
+from .numba_dtypes import refuse_narrow
 from .numba_gather import gathered
 from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, presized
@@ -325,8 +325,7 @@ class FunctionRewrite(LoopRewrites):
             return
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and sub.id == self.tape:
-                self.refuse(s, _TAPE_UNCOVERED,
-                            "use backend='numpy' for this function.")
+                self.refuse(s, _TAPE_UNCOVERED, "use backend='numpy' for this function.")
             if isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Add, ast.Sub, ast.Mult)) \
                     and self.bool_expr(sub.left) and self.bool_expr(sub.right):
                 # numpy bools add as a logical or, Python bools as ints: numba adds ints
@@ -471,6 +470,7 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
         kinds, namer = contexts[fn.name]
         rw = FunctionRewrite(fn, kinds, namer, origins, None)
         try:
+            refuse_narrow(fn, origins)
             out.append(rw.run())
         except BackendError as e:
             refused[fn.name] = e

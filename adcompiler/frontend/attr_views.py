@@ -1,7 +1,9 @@
 """attr_views: a store through an attribute view named first.
 
 ``z.imag[:] = v``, ``z.real[i] += v`` and ``A.T[0] = v`` write into ``z``
-(or ``A``) through a view numpy returns for the attribute. The transform
+(or ``A``) through a view numpy returns for the attribute; ``z.imag += v``
+and ``z.real = v`` (an array's parts set in place) are ``z.imag[...] += v``
+and ``z.real[...] = v``. The transform
 differentiates a store into a named array, and a named view of an argument
 (``r = z.real; r[0] = v``) is followed to its memory, so the store is
 written that way:
@@ -35,6 +37,17 @@ def _viewed(target):
     return None
 
 
+def _whole_part(target):
+    """``z.real`` as a store target: ``z.real[...]`` (in a tuple target too)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        target.elts = [_whole_part(e) for e in target.elts]
+        return target
+    if isinstance(target, ast.Attribute) and target.attr in ("real", "imag") and isinstance(target.value, ast.Name):
+        part = ast.copy_location(ast.Attribute(target.value, target.attr, ast.Load()), target)
+        return ast.copy_location(ast.Subscript(part, ast.Constant(Ellipsis), ast.Store()), target)
+    return target
+
+
 class _Rewrite(ast.NodeTransformer):
     def __init__(self, names: Namer):
         self.names = names
@@ -47,6 +60,10 @@ class _Rewrite(ast.NodeTransformer):
         return super().generic_visit(node)
 
     def statement(self, s) -> list:
+        if isinstance(s, ast.Assign):
+            s.targets = [_whole_part(t) for t in s.targets]
+        elif isinstance(s, ast.AugAssign):
+            s.target = _whole_part(s.target)
         targets = list(s.targets) if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
         # (every target: chained, a = b = v, and the elements of a tuple target, a, b = u, v)
         targets = [e for t in targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]

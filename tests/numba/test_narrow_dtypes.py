@@ -1,0 +1,107 @@
+"""Values of a narrow dtype made inside a kernel (``np.float32(x[i]) * 3.0``, a local
+``np.zeros(n, dtype=np.int32)``): numba computes them in double precision or at 64
+bits where numpy keeps single precision or wraps, so the primal and the derivative
+differed from the function's, silently (here a branch went the other way). They are
+refused under ``backend="numba"`` at the line, ``auto`` falls back to numpy with
+numpy's results, and ``emit --target numba`` refuses them."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from optional import require
+
+import adcompiler as ad
+from adcompiler import Const, Duplicated, Forward, Reverse, ReverseSplitWithPrimal
+from adcompiler.errors import BackendError
+
+require("numba")
+
+
+def scaled_single(y, x):
+    for i in range(x.shape[0]):
+        v = np.float32(x[i]) * 3.0   # (1/3 in float32 times 3 is exactly 1.0)
+        if v <= 1.0:
+            y[i] = x[i] * 2.0
+        else:
+            y[i] = x[i] * x[i]
+
+
+def local_single(y, x):
+    w = np.zeros(x.shape[0], dtype="float32")
+    for i in range(x.shape[0]):
+        w[i] = x[i]
+    for i in range(x.shape[0]):
+        if w[i] * 3.0 <= 1.0:
+            y[i] = x[i] * 2.0
+        else:
+            y[i] = x[i] * x[i]
+
+
+def local_int32(y, x):
+    n = x.shape[0]
+    k = np.zeros(n, dtype=np.int32)
+    for i in range(n):
+        k[i] = 1103515245 + i
+    for i in range(n):
+        j = (k[i] * 3) % n   # (wraps at 32 bits in numpy)
+        y[i] = x[j] * (i + 1.0)
+
+
+CASES = [(scaled_single, np.array([1.0 / 3.0, 0.2])), (local_single, np.array([1.0 / 3.0, 0.2])),
+         (local_int32, np.arange(1.0, 8.0))]
+
+
+def _reverse(f, x, backend):
+    y, dy, dx = np.zeros_like(x), np.linspace(1.0, 2.0, x.size), np.zeros_like(x)
+    ad.autodiff(Reverse, f, Const, Duplicated(y, dy), Duplicated(x.copy(), dx), backend=backend)
+    return y, dx
+
+
+@pytest.mark.parametrize("f, x", CASES)
+def test_refused_under_numba_at_the_line(f, x):
+    with pytest.raises(BackendError, match="numba computes") as err:
+        _reverse(f, x, "numba")
+    assert "test_narrow_dtypes.py" in str(err.value)
+    fwd, _ = ad.autodiff_thunk(ReverseSplitWithPrimal, f, Const, Duplicated, Duplicated, backend="numba")
+    with pytest.raises(BackendError, match="numba computes"):
+        fwd(Duplicated(np.zeros_like(x), np.zeros_like(x)), Duplicated(x.copy(), np.zeros_like(x)))
+    with pytest.raises(BackendError, match="numba computes"):
+        ad.autodiff(Forward, f, Const, Duplicated(np.zeros_like(x), np.zeros_like(x)),
+                    Duplicated(x.copy(), np.ones_like(x)), backend="numba")
+
+
+def _jacobian_t(f, x, dy):
+    """``J^T dy`` of a kernel linear in ``x``, by central differences."""
+    out = np.zeros_like(x)
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e[j] = 1.0
+        y1, y2 = np.zeros_like(x), np.zeros_like(x)
+        f(y1, x + 1e-3 * e)
+        f(y2, x - 1e-3 * e)
+        out[j] = np.dot(dy, (y1 - y2) / 2e-3)
+    return out
+
+
+@pytest.mark.parametrize("f, x", CASES)
+def test_auto_gives_the_functions_numbers(f, x):
+    y, dx = _reverse(f, x, "auto")
+    want_y = np.zeros_like(x)
+    f(want_y, x.copy())
+    np.testing.assert_array_equal(y, want_y)
+    np.testing.assert_array_equal(dx, _reverse(f, x, "numpy")[1])
+    if f is local_int32:   # (linear in x: central differences are exact up to rounding)
+        np.testing.assert_allclose(dx, _jacobian_t(f, x, np.linspace(1.0, 2.0, x.size)), rtol=1e-9)
+    else:   # both elements take the first branch (float32(1/3) * 3 is 1.0): y = 2 x
+        np.testing.assert_array_equal(dx, 2.0 * np.linspace(1.0, 2.0, x.size))
+
+
+def test_emit_numba_refuses(tmp_path):
+    kernel = tmp_path / "single.py"
+    kernel.write_text("import numpy as np\n\n\ndef scaled(y, x):\n    for i in range(x.shape[0]):\n"
+                      "        y[i] = np.float32(x[i]) * 3.0\n")
+    r = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{kernel}:scaled", "--target", "numba",
+                        "--dup", "y,x", "--shape", "y=2", "--shape", "x=2"], check=False, capture_output=True,
+                       text=True)
+    assert r.returncode != 0 and "float32" in r.stderr and "single.py:6" in r.stderr
