@@ -130,6 +130,17 @@ def part_stores_inline(z, x, A):
     return np.sum(np.abs(z) ** 2 + np.real(z) * np.imag(z)) + np.sum(A * A)
 
 
+def parts_set_whole(z, x, w):
+    """``z.imag += x`` and ``z.real = v``: an array's parts set in place (they were refused as
+    stores into an attribute)."""
+    z.imag += x * x
+    w.real = np.sin(x)
+    z.real, w.imag = z.real * 2.0, x[::-1]
+    y = x.astype(complex)
+    y.imag += x
+    return np.sum(np.abs(z) ** 2 + np.real(z * w)) + np.sum(np.abs(y) ** 2)
+
+
 def scalar_loop(z):
     s = 0.0 + 0.0j
     for i in range(z.shape[0]):
@@ -244,6 +255,7 @@ CASES = {
     "part_views": (part_views, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3))), None),
     "part_stores_inline": (part_stores_inline, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3)),
                                                         dup(RNG.standard_normal((3, 3)))), None),
+    "parts_set_whole": (parts_set_whole, lambda: (dup(cplx(3)), dup(RNG.standard_normal(3)), dup(cplx(3))), None),
     "scalar_loop": (scalar_loop, lambda: (dup(cplx(4) * 0.5),), None),
     "mandelbrot": (mandelbrot, lambda: (dup(cplx(4) * 0.3), dup(RNG.standard_normal(4))), None),
 }
