@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from collections import Counter
 
 from ..analysis.order import heads
 from ..codegen.emit import _MARK_RE
@@ -27,7 +26,7 @@ from .numba_gather import gathered
 from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, presized
 from .numba_runtime import HELPERS
-from .numba_shadows import fresh_shadows, view_line
+from .numba_shadows import array_adjoints, fresh_shadows, view_line
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0}   # "n": an int or a float, made a float (int_powers)
@@ -112,7 +111,7 @@ class FunctionRewrite(LoopRewrites):
             self.threads = True
             k = params.index(self.tape)
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
-        self.array_adjoints()
+        array_adjoints(self.fn, self.kinds, self.namer, self.tape)
         self.fn.body = self.block(self.fn.body)
         if not self.threads:
             self.fn.body = _without_unused_tape(self.fn.body)
@@ -120,25 +119,6 @@ class FunctionRewrite(LoopRewrites):
         self.int_powers()
         list_indices(self.fn)
         return ast.fix_missing_locations(self.fn)
-
-    def array_adjoints(self):
-        """``dp = 0.0`` of the adjoint of a local array ``p`` as ``np.zeros_like(p)``: numpy's code starts
-        it as a number the first term makes an array; numba types a variable once. (Arrays bound at the
-        function's top: ``p = None``, popped in a reverse half, ``p = _tape.pop()``, or bound once.)"""
-        stores = Counter(n.id for n in ast.walk(self.fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
-        placed = {s.targets[0].id for s in self.fn.body if isinstance(s, ast.Assign) and len(s.targets) == 1
-                  and isinstance(s.targets[0], ast.Name) and (stores[s.targets[0].id] == 1 or isinstance(
-                      s.value, ast.Constant) and s.value.value is None or isinstance(s.value, ast.Call)
-                      and ast.unparse(s.value.func) == f"{self.tape}.pop")}
-        primal_of = {d: x for x, d in self.namer.adjoints.items() if x in placed}
-        for node in ast.walk(self.fn):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                    and isinstance(node.value, ast.Constant) and type(node.value.value) is float \
-                    and node.value.value == 0.0 and node.targets[0].id in primal_of:
-                k = self.kinds.get(primal_of[node.targets[0].id])
-                if k is not None and k.cls == "array" and k.ndim and k.dtype in ("f", "c"):
-                    node.value = ast.Call(ast.Attribute(_n("np"), "zeros_like", ast.Load()),
-                                          [_n(primal_of[node.targets[0].id])], [])
 
     def int_powers(self):
         """``n ** e`` (and ``n **= e``; ``pow(n, e)`` is written as ``n ** e``) of a real number ``n`` to a

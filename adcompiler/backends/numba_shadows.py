@@ -12,10 +12,14 @@ views name, and the arguments pushed for the reverse half's memory map (``_ad_ro
 A name that is an argument itself under another name (``y += e`` binds ``y_1 = y``) records
 nothing: its shadow in the reverse half is the argument's. A pair recording any other view
 keeps its references, which ``numba_rewrite`` refuses.
+
+Also ``array_adjoints``: the zero a local array's adjoint starts as, made an array of its
+shape (numba types a variable once), after the array is bound (a reverse half binds it late).
 """
 from __future__ import annotations
 
 import ast
+from collections import Counter
 
 from ..analysis.order import heads
 
@@ -352,3 +356,37 @@ def view_line(fn):
                 and not isinstance(s.value.args[0], ast.Constant):
             return where
     return None
+
+
+def array_adjoints(fn, kinds, namer, tape) -> None:
+    """``dp = 0.0`` of the adjoint of a local array ``p`` as ``np.zeros_like(p)``: numpy's code starts
+    it as a number the first term makes an array; numba types a variable once. (Arrays bound at the
+    function's top: ``p = None``, popped in a reverse half, ``p = _tape.pop()``, or bound once.)"""
+    stores = Counter(n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    placed = {s.targets[0].id for s in fn.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+              and isinstance(s.targets[0], ast.Name) and (stores[s.targets[0].id] == 1 or isinstance(
+                  s.value, ast.Constant) and s.value.value is None or isinstance(s.value, ast.Call)
+                  and ast.unparse(s.value.func) == f"{tape}.pop")}
+    primal_of = {d: x for x, d in namer.adjoints.items() if x in placed}
+    body, first = fn.body, {}
+    for i, s in enumerate(body):
+        for t in (s.targets if isinstance(s, ast.Assign) else []):
+            first.setdefault(getattr(t, "id", None), i)
+    for i, top in reversed(list(enumerate(body))):   # (from the last: a move changes later positions only)
+        for node in ast.walk(top):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Constant) and type(node.value.value) is float \
+                    and node.value.value == 0.0 and node.targets[0].id in primal_of:
+                p = primal_of[node.targets[0].id]
+                k = kinds.get(p)
+                if k is None or k.cls != "array" or not k.ndim or k.dtype not in ("f", "c"):
+                    continue
+                zeros = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "zeros_like", ast.Load()), [ast.Name(p, ast.Load())], [])
+                j = first.get(p, -1)
+                if j < i:
+                    node.value = zeros
+                elif node is top and not any(isinstance(n, ast.Name) and n.id == node.targets[0].id
+                                             for s in body[i + 1:j + 1] for n in ast.walk(s)):
+                    # (a reverse half binds p after the adjoint's first zero: zero it there)
+                    body.insert(j + 1, ast.Assign([node.targets[0]], zeros))
+                    del body[i]

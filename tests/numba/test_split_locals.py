@@ -227,3 +227,28 @@ def test_swapped_buffers_stay_refused_and_auto_runs_them():
         autodiff(Reverse, ping_pong, Const, *want)
         autodiff(Reverse, ping_pong, Const, u, y, backend="auto")
         np.testing.assert_allclose(u.dval, want[0].dval, rtol=1e-13)
+
+
+def gather_then_scatter(out, x, idx):
+    t = x[idx]
+    out[idx] += t * t
+
+
+def test_a_gathered_local_read_late_in_the_reverse_half():
+    """The reverse half binds the gathered ``t`` after its adjoint's first zero: the zero is made
+    an array there (it read ``t`` before ``t`` was bound: numba refused the split halves)."""
+    idx = np.array([0, 2, 2, 1, 0, 2, 4])
+    x = RNG.standard_normal(5)
+    for mode in (Reverse, ReverseSplitWithPrimal):
+        check_grads(gather_then_scatter, Duplicated(np.zeros(5), np.zeros(5)), Duplicated(x, np.zeros(5)),
+                    Const(idx), ret=Const, mode=mode, engine=Numba)
+    got = []
+    for backend in ("numpy", "numba"):
+        fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, gather_then_scatter, Const, Duplicated, Duplicated, Const,
+                                  backend=backend)
+        out, xv = np.zeros(5), x.copy()
+        tape, _ = fwd(Duplicated(out, np.zeros(5)), Duplicated(xv, np.zeros(5)), Const(idx))
+        dout, dx = np.linspace(1.0, 2.0, 5), np.zeros(5)
+        rev(Duplicated(out, dout), Duplicated(xv, dx), Const(idx), None, tape)
+        got.append(dx)
+    np.testing.assert_allclose(got[1], got[0], rtol=1e-12)
