@@ -28,15 +28,37 @@ def _int_list(e) -> bool:
         for v in e.elts)
 
 
+def _whole(e) -> bool:
+    """``slice(None, None, None)``, as generated code writes ``:`` in an index it passes on."""
+    if isinstance(e, ast.Slice):
+        return e.lower is None and e.upper is None and e.step is None
+    if isinstance(e, ast.Constant):   # (a trailing ... takes the rest whole too)
+        return e.value is Ellipsis or e.value == slice(None)
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "slice" and not e.keywords \
+        and all(isinstance(a, ast.Constant) and a.value is None for a in e.args)
+
+
+def _without_whole_slices(index):
+    """``(idx, :)`` or ``(idx, ...)`` as ``idx``: the axes an index leaves out are taken whole, as numpy
+    takes them."""
+    elts = list(index.elts)
+    while len(elts) > 1 and _whole(elts[-1]):
+        elts.pop()
+    return elts[0] if len(elts) == 1 else ast.Tuple(elts, ast.Load())
+
+
 def list_indices(fn) -> None:
     """``x[[0, 2]]`` (an index, or the index an adjoint helper takes, as a list of ints) as
-    ``x[np.array([0, 2])]``: numba indexes by an array, not a list."""
+    ``x[np.array([0, 2])]``: numba indexes by an array, not a list; an adjoint helper's index
+    ``(idx, slice(None, None, None))`` as ``idx``."""
     for node in ast.walk(fn):
         slots = []
         if isinstance(node, ast.Subscript):
             slots = [(node, "slice")] if not isinstance(node.slice, ast.Tuple) else \
                 [(node.slice.elts, k) for k in range(len(node.slice.elts))]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _INDEXING:
+            if len(node.args) > 1 and isinstance(node.args[1], ast.Tuple):
+                node.args[1] = _without_whole_slices(node.args[1])
             slots = [(node.args, k) for k in range(len(node.args))]
         for holder, key in slots:
             e = getattr(holder, key) if isinstance(key, str) else holder[key]

@@ -76,6 +76,11 @@ def rows_updated(X, idx):
     X[idx] *= X[idx]
 
 
+def rows_with_whole_columns(X, idx, B):
+    X[idx, :] += B   # (the adjoint helper's index (idx, :) is idx: numba's overload took no tuple)
+    X[idx, ...] *= 1.5
+
+
 def taken(x, idx, out):
     out[:] = np.take(x, idx) * x[0]
 
@@ -117,6 +122,7 @@ def _cases():
         "masked_rows": (masked_rows, [_dup(X), Const(MASK), _dup(np.zeros((3, 2)))]),
         "rows_updated": (rows_updated, [_dup(X), Const(IDX)]),
         "taken": (taken, [_dup(x), Const(IDX), _dup(np.zeros(5))]),
+        "rows_with_whole_columns": (rows_with_whole_columns, [_dup(X), Const(IDX), _dup(RNG.uniform(-1, 1, (5, 2)))]),
         "listed_indices": (listed_indices, [_dup(x), _dup(vals[:2].copy()), _dup(X)]),
     }
 
