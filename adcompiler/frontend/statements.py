@@ -285,13 +285,22 @@ class StatementRewrite:
         self.check_writable(t.value.id, t)
         container = t.value.id in self.containers() or (
             isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str))   # a dict's entry
-        v = self.atom(s.value)
+        # Python's order: the index, the element's old value, then the value; an element (not a view) read
+        # after a call that writes it would be the new one (``y[0] += f(y)``, f writing y[0])
         idx = self.index_part(t.slice)
+        mark = len(self.out)
+        v = self.atom(s.value)
         base = ast.Name(t.value.id, ast.Load())
-        if isinstance(op, (ast.Add, ast.Sub)) and not container:
+        called = not any(isinstance(n, ast.Slice) or isinstance(n, ast.Constant) and n.value is Ellipsis
+                         for n in ast.walk(idx)) and any(notes.is_user_call(n) for st in self.out[mark:]
+                                                         for n in ast.walk(st))
+        if isinstance(op, (ast.Add, ast.Sub)) and not container and not called:
             self.emit(ast.AugAssign(target=ast.Subscript(base, idx, ast.Store()), op=op, value=v))
             return
         old = self.temp(ast.Subscript(base, idx, ast.Load()))
+        if called:
+            self.out.insert(mark, self.out.pop())
+            self.namer.read_late.add(old.id)
         new = self.temp(ast.BinOp(old, op, v))
         store = ast.Assign(targets=[ast.Subscript(base, idx, ast.Store())], value=new)
         if container:   # lower refuses it where the element may be an array (a float is rebound alike)
