@@ -44,7 +44,9 @@ generators and ``divmod`` of indices (``loop-else``), functions defined in
 the body and lambdas bound there (``nested``, at the top level only),
 pieces of ``np.split`` written through a name (``split-pieces``), and
 ``any``/``all`` of generators, ``zip`` with ranges, lists joined,
-``np.meshgrid``, ``np.correlate``, ``np.vander`` and slice objects (``reach``).
+``np.meshgrid``, ``np.correlate``, ``np.vander`` and slice objects (``reach``),
+numpy 2's array-API spellings, running maxima, ``np.partition``, ``np.unwrap``
+and joins of parts written as lists (``spellings``).
 
 Every form reads only names of the scope, writes only writable ones, keeps
 indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
@@ -67,6 +69,7 @@ from .forms_more import (
     f_masked,
     f_nested,
     f_reach,
+    f_spellings,
     f_split_pieces,
     f_stencil,
     f_ufunc_kw,
@@ -393,12 +396,13 @@ FORMS = {
     "flow": f_flow, "view-update": f_view_update, "int-signs": f_int_signs,
     "int-store": f_int_store, "computed-window": f_computed_window, "value-list": f_value_list,
     "loop-else": f_loop_else, "nested": f_nested,
-    "split-pieces": f_split_pieces, "reach": f_reach, "stencil": f_stencil,
+    "split-pieces": f_split_pieces, "reach": f_reach, "stencil": f_stencil, "spellings": f_spellings,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
            "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
-           "value-list": 1, "loop-else": 2, "nested": 1, "split-pieces": 2, "reach": 2, "stencil": 4}
+           "value-list": 1, "loop-else": 2, "nested": 1, "split-pieces": 2, "reach": 2, "stencil": 4,
+           "spellings": 3}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

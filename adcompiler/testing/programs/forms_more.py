@@ -384,3 +384,25 @@ def f_stencil(g, ex):
         lines = [f"for {k} in range({rows}):", "    for i in range(1, n):",
                  f"        {m}[{k}, i] = {m}[{k}, i] * 0.5 + {u}[i - 1] * {g.scalar(0)} + np.cos({u}[i])"]
     return lines
+
+
+def f_spellings(g, ex):
+    """numpy 2's array-API spellings and the functions added with them (rewritten into calls
+    with rules, ``frontend/spellings.py``): running totals with ``include_initial=``, vector
+    norms, ``np.vecdot``, ``max(initial=)``, ``np.ediff1d``, running maxima, ``np.partition``,
+    ``np.unwrap``, and a join whose parts are written as lists of numbers."""
+    r = g.rng
+    u, w, t = _pick(g)
+    v = r.choice(g.s.vecs)
+    a = ex.name("sp")
+    return r.choice([
+        [f"{a} = np.cumulative_sum({u}, include_initial=True)", f"{w}[:] += {a}[1:] * 0.5 - {a}[:-1] * 0.25"],
+        [f"{t} += float(np.sum(np.cumulative_prod(1.0 + 0.1 * np.tanh({u})))) * 0.25"],
+        [f"{t} += float(np.linalg.vector_norm({u} + 2.5)) * 0.5", f"{t} += float(np.vecdot({u}, {v})) * 0.25"],
+        [f"{t} += float(np.max({u}, initial=0.25)) + float(np.min({v}, initial=-0.25)) * 0.5"],
+        [f"{w}[:] = np.ediff1d({u}, to_begin={u}[0] * 0.5) + {w} * 0.5"],
+        [f"{w}[:] = np.maximum.accumulate({u}) * 0.5 + np.minimum.accumulate({v}) * 0.25"],
+        [f"{w}[:] = np.partition({u} * 1.5, 1) * 0.5 + {w}"],
+        [f"{w}[:] = np.unwrap({u} * 2.0) * 0.25 + {w}"],
+        [f"{a} = np.concatenate(([{t} * 0.5], {u}, [{v}[0]]))", f"{w}[:] += {a}[:-2] * {a}[2:] * 0.25"],
+    ])
