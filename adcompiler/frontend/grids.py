@@ -64,7 +64,8 @@ def index_join(nz, e, which):
     """``np.r_[a, 0.0, 1:4]`` (``which`` "r_"): the parts at least 1-d (a slice as
     ``np.arange``, one with a complex step ``k*1j`` as ``np.linspace`` of ``k``
     points) joined along axis 0; ``np.c_[a, b]``: the parts as columns
-    (``np.column_stack``'s join)."""
+    (a 1-d part made a column), joined along the last axis (for 2-d parts
+    ``np.column_stack``'s join; 3-d parts join along axis 2, as numpy joins them)."""
     parts = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
     out = []
     for p in parts:
@@ -79,7 +80,7 @@ def index_join(nz, e, which):
                    "join arrays and numbers only: np.column_stack((a, b)).")
         v = nz.atom(p)
         out.append(nz.temp(nz.make_call(np.atleast_1d, [v], [], e)) if which == "r_" else as_column(nz, e, v))
-    return join_parts(nz, e, out, ast.Constant(0 if which == "r_" else 1))
+    return join_parts(nz, e, out, ast.Constant(0 if which == "r_" else -1))   # (np.c_ joins along the last axis)
 
 
 def _slice_range(nz, e, s):

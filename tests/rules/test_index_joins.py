@@ -41,6 +41,11 @@ def matrix_and_column(A, b):
     return np.sum(np.tanh(M @ M.T))
 
 
+def columns_of_blocks(A, B):
+    C = np.c_[A, B * B]   # (3-d parts: joined along the last axis, as numpy joins them)
+    return np.sum(C * np.arange(C.size).reshape(C.shape))
+
+
 def depth_stack(a, b, out):
     out[...] = np.dstack((a, b * a))
 
@@ -68,6 +73,13 @@ def test_columns():
 def test_matrix_and_column():
     rng = np.random.default_rng(3)
     check_everywhere(matrix_and_column, _d(rng.standard_normal((3, 2))), _d(rng.standard_normal(3)))
+
+
+def test_columns_of_blocks():
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((2, 2, 2)), rng.standard_normal((2, 2, 2))
+    check_everywhere(columns_of_blocks, _d(A), _d(B))
+    np.testing.assert_allclose(gradient(columns_of_blocks, A, B)[0].ravel(), [0, 1, 4, 5, 8, 9, 12, 13])
 
 
 def test_depth_stack():
