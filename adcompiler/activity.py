@@ -86,12 +86,20 @@ _LIBRARIES = {"builtins", "types", "numpy", "torch", "jax", "jaxlib", "autograd"
 
 
 class Const(Annotation):
-    """A value that is not differentiated (a record's attributes are read as of the call)."""
+    """A value that is not differentiated (a record's attributes are read as of the call:
+    ``val`` reads them anew each time, so an annotation made once and passed to several
+    calls gives each the record as it is then)."""
 
-    __slots__ = ()
+    __slots__ = ("_given", "_record")
 
-    def __init__(self, val: Any):
-        super().__init__(record_fields(val))
+    @property
+    def val(self) -> Any:
+        return record_fields(self._given) if self._record else self._given
+
+    @val.setter
+    def val(self, value: Any) -> None:
+        self._given = value
+        self._record = record_fields(value) is not value
 
 
 class Active(Annotation):

@@ -280,3 +280,25 @@ def test_tapes_refuse_a_record_holding_tape_arrays():
     import autograd
     with pytest.raises(AdCompilerError, match="SimpleNamespace holding autograd arrays"):
         autograd.grad(lambda w: differentiate(cubic_with_record)(X[:3], SimpleNamespace(w=w, k=2.0)))(np.ones(3))
+
+
+def test_a_const_made_once_reads_the_record_at_each_call():
+    """``Const(p)`` made once and passed to several calls: each reads the record's fields as they
+    are then (the annotation held the fields as of ``Const(p)``: a stale value and gradient)."""
+    from types import SimpleNamespace
+
+    from adcompiler import Active, ReverseWithPrimal, autodiff
+
+    x, dx = np.array([1.0, 2.0, 3.0]), np.zeros(3)
+    p = SimpleNamespace(k=1.0, w=np.ones(3))
+    cp, dup = Const(p), Duplicated(x, dx)
+    for k, w in ((1.0, np.ones(3)), (10.0, np.array([0.5, 1.0, 2.0]))):
+        p.k, p.w = k, w
+        dx[:] = 0.0
+        _, val = autodiff(ReverseWithPrimal, _scaled_squares, Active, dup, cp)
+        assert val == pytest.approx(np.sum(k * w * x ** 2))
+        np.testing.assert_allclose(dx, 2.0 * k * w * x)
+
+
+def _scaled_squares(x, p):
+    return np.sum(p.k * p.w * x ** 2)
