@@ -241,8 +241,12 @@ def _direct_uses(fn) -> tuple[dict, set, list, list]:
                 for n in _int_names(a):
                     found[n] = RANGE_BOUND
         elif isinstance(node, ast.Subscript):
-            for n in _int_names(node.slice):
-                found.setdefault(n, INDEX)
+            # (np.r_[0.0, u, 0.0] and np.c_[x, y] join values: only their slices' bounds are integers)
+            joined = isinstance(node.value, ast.Attribute) and node.value.attr in ("r_", "c_")
+            parts = node.slice.elts if joined and isinstance(node.slice, ast.Tuple) else [node.slice]
+            for part in parts:
+                for n in (_int_names(part) if not joined or isinstance(part, ast.Slice) else ()):
+                    found.setdefault(n, INDEX)
         if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
             arrays.add(node.value.id)
         if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Call) \

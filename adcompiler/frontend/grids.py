@@ -91,8 +91,9 @@ def _slice_range(nz, e, s):
         nz.err(e, "`np.r_` with a slice without its stop is not supported.", "write the stop: np.r_[0:n].")
     stop = nz.atom(s.upper)
     step = s.step
-    if isinstance(step, ast.Constant) and isinstance(step.value, complex):
-        num = ast.Constant(int(abs(step.value)))
+    signed = step.operand if isinstance(step, ast.UnaryOp) and isinstance(step.op, (ast.USub, ast.UAdd)) else step
+    if isinstance(signed, ast.Constant) and isinstance(signed.value, complex):   # (numpy takes -5j as 5 points)
+        num = ast.Constant(int(abs(signed.value)))
         return nz.make_call(np.linspace, [start, stop, num], [], e)
     number = step.operand if isinstance(step, ast.UnaryOp) and isinstance(step.op, (ast.USub, ast.UAdd)) else step
     if step is not None and not (isinstance(number, ast.Constant) and isinstance(number.value, (int, float))

@@ -112,3 +112,31 @@ def test_an_integer_given_by_shape_is_an_int_under_both_targets(tmp_path):
         dx = np.zeros(4)
         ns["repeat_scale_reverse"](y0.copy(), np.ones(4), x0.copy(), dx, 3)
         np.testing.assert_allclose(dx, want, rtol=1e-7)
+
+
+def test_names_joined_by_r_and_c_are_values(tmp_path):
+    """``np.r_[0.0, u, 0.0]`` and ``np.c_[x, y ** 2]`` join values: their names are float arrays,
+    not indices (they were taken as integers and lost their derivatives); a slice bound stays an int."""
+    kernel = tmp_path / "joins.py"
+    kernel.write_text("import numpy as np\n\n\ndef pad_energy(u, n):\n    p = np.r_[0.0, u, 0.0, 0:n]\n"
+                      "    return np.sum((p[1:] - p[:-1]) ** 2)\n\n\ndef design(x, y):\n"
+                      "    X = np.c_[x, y ** 2]\n    return np.sum(np.tanh(X @ np.array([1.0, -0.5])))\n")
+    _, out, _ = run_cli("emit", f"{kernel}:pad_energy")
+    assert "#   u       Duplicated" in out and "#   n       Const: used as an index" in out
+    ns = emit_module(tmp_path, f"{kernel}:pad_energy")
+    u0 = np.array([0.3, -0.8, 1.1, 0.4])
+    du = np.zeros(4)
+    ns["pad_energy_reverse"](u0.copy(), du, 3)
+
+    def energy(u):
+        p = np.r_[0.0, u, 0.0, 0:3]
+        return float(np.sum((p[1:] - p[:-1]) ** 2))
+    np.testing.assert_allclose(du, fd_gradient(energy, u0), rtol=1e-7, atol=1e-9)
+    ns = emit_module(tmp_path, f"{kernel}:design")
+    x0, y0 = np.array([0.2, -0.4, 0.9]), np.array([1.1, 0.3, -0.6])
+    dx, dy = np.zeros(3), np.zeros(3)
+    ns["design_reverse"](x0.copy(), dx, y0.copy(), dy)
+    np.testing.assert_allclose(dx, fd_gradient(lambda x: float(np.sum(np.tanh(np.c_[x, y0 ** 2] @ [1.0, -0.5]))), x0),
+                               rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(dy, fd_gradient(lambda y: float(np.sum(np.tanh(np.c_[x0, y ** 2] @ [1.0, -0.5]))), y0),
+                               rtol=1e-7, atol=1e-9)
