@@ -1289,3 +1289,20 @@ def test_loop_over_a_linspace():
     """``zip(x, np.linspace(...))``: a range between numbers is 1-d, so its items are numbers
     (the running sum was refused: array or number unknown)."""
     check_everywhere(weighted_by_ramp, Duplicated(np.array([0.4, -1.3, 0.8, 2.0]), np.zeros(4)))
+
+
+def enumerated_ranges(x):
+    s = 0.0
+    for k, i in enumerate(reversed(range(len(x)))):
+        s += (k + 1.0) * x[i] ** 2
+    for k, i in enumerate(range(1, len(x), 2), start=1):
+        s += k * x[i]
+    for k, v in enumerate(reversed(x)):
+        s += k * v
+    return s
+
+
+def test_enumerate_of_a_range():
+    """``enumerate(reversed(range(n)))`` and ``enumerate(range(...))``: the range's numbers, counted
+    (refused: reversed was read as a function without a rule)."""
+    check_everywhere(enumerated_ranges, Duplicated(np.array([0.5, -1.0, 2.0, 0.3]), np.zeros(4)))

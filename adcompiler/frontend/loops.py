@@ -187,9 +187,8 @@ class LoopRewrite:
         if self.builtin_of(inner) is zip and isinstance(inner_target, ast.Tuple) \
                 and len(inner_target.elts) == len(inner.args) and not inner.keywords:
             stop, pre = self.zipped(inner, inner_target, k)
-        else:
-            arr = self.iterable(inner)
-            stop, pre = _len(arr), [(inner_target, ast.Subscript(arr, ast.Name(k, ast.Load()), ast.Load()))]
+        else:   # (an array, reversed(array), range(...), reversed(range(...)): as zip of it alone)
+            stop, pre = self.zipped(ast.Call(ast.Name("zip", ast.Load()), [inner], []), ast.Tuple([inner_target]), k)
         if start is not None:   # the index counts from start: i = k + start
             first = self.name_atom(start)
             pre.insert(0, (index, ast.BinOp(ast.Name(k, ast.Load()), ast.Add(), first)))
