@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import numbers
 from types import SimpleNamespace
 from typing import Any
@@ -45,8 +46,8 @@ class Fields(dict):
 
     __slots__ = ("_ad_record",)
 
-    def __init__(self, record):
-        super().__init__(vars(record))
+    def __init__(self, record, values=None):
+        super().__init__(_values_of(record) if values is None else values)
         object.__setattr__(self, "_ad_record", record)
 
     def __getattr__(self, name):
@@ -63,22 +64,44 @@ class Fields(dict):
         return Fields(copy.deepcopy(self._ad_record, memo))
 
 
+def _class_values(cls) -> dict:
+    """The plain values a class of the user's defines for its instances (``dt = 0.01`` in the
+    class body): not functions, properties or other descriptors, nor dunder names."""
+    out: dict = {}
+    for c in reversed(cls.__mro__[:-1]):
+        for k, v in vars(c).items():
+            if isinstance(k, str) and not k.startswith("__") and not callable(v) and not hasattr(v, "__get__"):
+                out[k] = v
+    return out
+
+
+def _values_of(record) -> dict:
+    """A record's fields: its class's plain values, then its own attributes (its ``__dict__``,
+    or a slotted dataclass's fields)."""
+    own = getattr(record, "__dict__", None)
+    if type(own) is not dict:
+        own = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    return {**_class_values(type(record)), **own}
+
+
 def record_fields(val: Any) -> Any:
-    """``val``'s attributes as ``Fields`` when it is a record whose attributes are all in its
-    ``__dict__`` (a dataclass, a ``SimpleNamespace``, an instance of a class of the user's
-    without slots); ``val`` itself otherwise (named tuples are tuples, read by position)."""
+    """``val``'s attributes as ``Fields`` when it is a record whose attributes are plain values:
+    a dataclass (slotted too), a ``SimpleNamespace``, an instance of a class of the user's
+    without slots (with the plain values its class defines); ``val`` itself otherwise (named
+    tuples are tuples, read by position)."""
     if isinstance(val, (np.ndarray, np.generic, numbers.Number, str, bytes, tuple, list, dict, set, frozenset,
                         type(None), type)) or callable(val):
         return val
-    attrs = getattr(val, "__dict__", None)
-    cls = type(val)
-    if type(attrs) is not dict or not attrs or not all(isinstance(k, str) for k in attrs):
+    attrs, cls = getattr(val, "__dict__", None), type(val)
+    slotted = attrs is None and dataclasses.is_dataclass(val)   # (@dataclass(slots=True): no __dict__)
+    if type(attrs) is not dict and not slotted or not all(isinstance(k, str) for k in (attrs or {})):
         return val
     if cls is not SimpleNamespace and (str(getattr(cls, "__module__", "")).split(".")[0] in _LIBRARIES
                                        or cls.__getattribute__ is not object.__getattribute__
                                        or hasattr(cls, "__getattr__")):
         return val
-    return Fields(val)
+    values = _values_of(val)
+    return Fields(val, values) if values else val
 
 
 #: packages whose objects are not records of the user's (their attributes are not plain values)

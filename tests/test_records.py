@@ -85,6 +85,29 @@ def with_default(x, s=DEFAULT):
     return np.sum((x * s.scale + s.shift) ** 2)
 
 
+class Physics:
+    """Constants in the class body (read as fields too) and one set per instance."""
+    dt = 0.1
+    nu = 0.5
+
+    def __init__(self, k):
+        self.k = k
+
+
+@dataclass(slots=True)
+class Slotted:
+    a: float
+    w: np.ndarray
+
+
+def class_constants(x, p):
+    return np.sum(p.k * x ** 2) * p.dt + p.nu * x[0]
+
+
+def slotted_fields(x, q):
+    return q.a * np.sum(q.w * x ** 2)
+
+
 X = np.linspace(0.1, 1.2, 6)
 
 
@@ -98,6 +121,8 @@ CASES = [
     (material_loss, Material, None),
     (affine_loss, lambda: SimpleNamespace(scale=1.5, shift=0.1), None),
     (unpacked, _params, None),
+    (class_constants, lambda: Physics(2.0), None),
+    (slotted_fields, lambda: Slotted(1.5, np.linspace(1.0, 3.0, 6)), None),
 ]
 
 
