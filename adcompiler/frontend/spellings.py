@@ -17,6 +17,7 @@ import ast
 
 import numpy as np
 
+from ..codegen.naming import TEMP
 from .stacking import arg, join_parts, only_keywords
 
 
@@ -106,13 +107,17 @@ def matrix_norm(nz, call, kw):
 
 
 def vecdot(nz, call, kw):
-    """``np.vecdot(a, b, axis=k)``: ``np.sum(np.conj(a) * b, axis=k)``."""
+    """``np.vecdot(a, b, axis=k)``: ``np.sum(np.conj(a) * b, axis=-1)`` with each operand's axis
+    ``k`` moved last first (numpy's ``axis`` names the contracted axis of each operand, whatever
+    their ranks; the other axes broadcast)."""
     _keywords(nz, call, kw, ("x1", "x2", "axis"), "pass axis= only.")
     a, b = nz.atom(arg(call, kw, 0, "x1")), nz.atom(arg(call, kw, 1, "x2"))
     axis = _int_axis(nz, call, kw["axis"]) if "axis" in kw else ast.Constant(-1)
+    if axis.value != -1:
+        a, b = (nz.temp(nz.make_call(np.moveaxis, [v, axis, ast.Constant(-1)], [], call)) for v in (a, b))
     conj = nz.temp(nz.make_call(np.conj, [a], [], call))
     product = nz.temp(ast.BinOp(conj, ast.Mult(), b))
-    return nz.make_call(np.sum, [product], [ast.keyword("axis", axis)], call)
+    return nz.make_call(np.sum, [product], [ast.keyword("axis", ast.Constant(-1))], call)
 
 
 def matrix_transpose(nz, call, kw):
@@ -165,18 +170,27 @@ _JOINED = {np.max: np.maximum, np.amax: np.maximum, np.min: np.minimum, np.amin:
 def with_initial(nz, call, func, kw):
     """``np.max(a, axis, initial=v)`` (no ``where=``): without an axis, the
     maximum of the flattened ``a`` with ``v`` appended (numpy's value for an
-    empty ``a`` too); along an axis, ``np.maximum`` of the reduction and ``v``."""
+    empty ``a`` too); along an axis, ``np.maximum`` of the reduction and ``v``;
+    either cast to ``a``'s dtype, as numpy casts ``v`` (an int array's maximum is an int)."""
     kw = dict(kw)
     initial = nz.atom(kw.pop("initial"))
-    _keywords(nz, call, kw, ("a", "axis", "keepdims"), "pass axis= and keepdims= only.")
+    _keywords(nz, call, kw, ("a", "axis", "out", "keepdims"), "pass axis= and keepdims= only.")
+    if len(call.args) > 4 or not _constant(arg(call, kw, 2, "out", ast.Constant(None))) is None:
+        nz.err(call, f"`{ast.unparse(call.func)}` with initial= and out= is not supported.",
+               "store the result with an assignment.")
     a = nz.atom(arg(call, kw, 0, "a"))
-    axis, keep = kw.get("axis", ast.Constant(None)), kw.get("keepdims", ast.Constant(False))
+    axis, keep = arg(call, kw, 1, "axis", ast.Constant(None)), arg(call, kw, 3, "keepdims", ast.Constant(False))
     if _constant(axis) is None and _constant(keep) is False:
         joined = nz.temp(nz.make_call(np.append, [a, initial], [], call))
-        return nz.make_call(func, [joined], [], call)
-    reduced = nz.temp(nz.make_call(func, [a], [ast.keyword("axis", nz.arg_atom(axis)),
-                                               ast.keyword("keepdims", nz.arg_atom(keep))], call))
-    return nz.make_call(_JOINED[func], [reduced, initial], [], call)
+        value = nz.temp(nz.make_call(func, [joined], [], call))
+    else:
+        reduced = nz.temp(nz.make_call(func, [a], [ast.keyword("axis", nz.arg_atom(axis)),
+                                                   ast.keyword("keepdims", nz.arg_atom(keep))], call))
+        value = nz.temp(nz.make_call(_JOINED[func], [reduced, initial], [], call))
+    if not isinstance(a, ast.Name) or nz.namer.made(a.id, TEMP):   # (an expression's dtype: not read here)
+        return value
+    dtype = ast.Attribute(ast.Name(a.id, ast.Load()), "dtype", ast.Load())
+    return nz.make_call(np.asarray, [value], [ast.keyword("dtype", dtype)], call)
 
 
 INITIAL = frozenset(_JOINED)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere
 
-from adcompiler import AdCompilerError, Duplicated, gradient
+from adcompiler import AdCompilerError, Const, Duplicated, gradient
 
 
 def _d(x):
@@ -33,6 +33,7 @@ def norms(X):
 
 def dots(X, y, out):
     out[:] = np.vecdot(X, y) + np.linalg.vecdot(X[::-1], X, axis=-1) + np.sum(np.vecdot(X.T, X.T, axis=0))
+    out[:] += np.vecdot(y, X, axis=0) * 0.5   # (each operand's own axis 0: y with X's columns)
 
 
 def array_api_linalg(A, B):
@@ -50,9 +51,11 @@ def phase_unwrapped(x):
     return np.sum(np.unwrap(3.0 * x) ** 2) + np.sum(np.unwrap(np.outer(x, x), axis=0))
 
 
-def with_initial(X):
+def with_initial(X, counts):
     return (np.max(X, initial=0.3) + np.sum(np.min(X, axis=0, initial=-0.2))
-            + np.sum(np.amax(X, axis=1, keepdims=True, initial=0.1) * X) + np.max(X[:0], initial=0.7))
+            + np.sum(np.amax(X, axis=1, keepdims=True, initial=0.1) * X) + np.max(X[:0], initial=0.7)
+            + np.sum(np.max(X, 1, initial=0.2) * np.array([1.0, 2.0]))   # (the axis given by position)
+            + np.max(counts, initial=X[0, 0] * 17.0) * X[1, 1])   # (an int array's: initial cast to int)
 
 
 def test_cumulative_sum_and_prod():
@@ -89,7 +92,7 @@ def test_unwrap():
 
 def test_initial():
     X = np.array([[0.25, -1.2, 0.8], [2.1, 0.4, -0.7]])
-    check_everywhere(with_initial, _d(X))
+    check_everywhere(with_initial, _d(X), Const(np.array([1, 3])))
     # where the initial value is the maximum, the entries get no derivative
     np.testing.assert_array_equal(gradient(top_or_initial, -np.abs(X) - 1.0)[0], np.zeros_like(X))
     np.testing.assert_array_equal(gradient(top_or_initial, X)[0], [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
