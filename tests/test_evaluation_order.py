@@ -82,3 +82,46 @@ def test_index_array_in_a_loop():
 
 def test_slice_target():
     check_everywhere(slice_target, _d(np.array([0.6, 0.2])), _d(np.array([1.5, -0.5, 0.25])))
+
+
+def out_write_in_the_value(x, y):
+    y[2] += np.sum(np.multiply(y, x, out=y))   # (numpy's out= writes y after y[2] was read)
+    return float(np.sum(y ** 2))
+
+
+def out_write_in_a_product(x, y):
+    y[0] *= np.cumsum(x[:2], out=y[1:]).sum() + 1.0
+    return float(np.sum(y ** 2))
+
+
+def two(a, b):
+    return a * b + a
+
+
+def keywords_in_source_order(x, y):
+    y[2] = two(b=bump(y, x[0]), a=y[0])   # (bump runs first: a is the y[0] it wrote)
+    return float(np.sum(y ** 2))
+
+
+def written_in_a_comparison(x, y):
+    m = np.multiply(y, x, out=y) > 0.0
+    return float(np.sum(y ** 2)) + float(np.sum(m))
+
+
+def test_out_write_in_the_value():
+    for f in (out_write_in_the_value, out_write_in_a_product):
+        check_everywhere(f, _d(np.array([0.7, -0.4, 0.3])), _d(np.array([2.0, 3.0, -0.5])))
+
+
+def test_keyword_arguments_in_source_order():
+    check_everywhere(keywords_in_source_order, _d(np.array([0.7, -0.4, 0.3])), _d(np.array([2.0, 3.0, -0.5])))
+
+
+def test_a_write_in_a_comparison_is_refused():
+    """Kept whole as a test, the write was out of the derivative (dx was 0): refused at the call."""
+    import pytest
+
+    from adcompiler import AdCompilerError
+    with pytest.raises(AdCompilerError, match="out= inside a condition or comparison") as err:
+        gradient(written_in_a_comparison, np.array([0.7, -0.4, 0.3]), np.array([2.0, 3.0, -0.5]))
+    assert "test_evaluation_order.py" in str(err.value)

@@ -308,6 +308,10 @@ class AnfRewrite:
                 if isinstance(target, types.FunctionType) and lookup(target) is None:
                     self.err(node, "a call to a user function inside a condition or comparison is not supported.",
                              "call it in a separate assignment before the condition.")
+                if any(k.arg == "out" for k in node.keywords) or isinstance(target, np.ufunc) \
+                        and len(node.args) > target.nin:   # (its write would be kept whole, out of the derivative)
+                    self.err(node, "a call writing through out= inside a condition or comparison is not supported.",
+                             "call it in a separate statement before the condition.")
         return e
 
     def ifexp(self, e):

@@ -333,6 +333,9 @@ class CallRewrite:
         except TypeError as exc:
             self.err(e, f"the call does not match `{target.__name__}`'s parameters ({exc}).", "check the arguments.")
         args, sources = [], []
+        # (evaluated in the order they are written, as Python evaluates them: a keyword argument
+        # given before another may write what the other reads)
+        atoms = {id(a): self.atom(a) for a in [*e.args, *kw.values()]}
         for p in sig.parameters.values():
             if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
                 rule = getattr(target, "_ad_rule", None)
@@ -344,7 +347,7 @@ class CallRewrite:
                 self.err(e, f"`{target.__name__}` has *args or keyword-only parameters.", "use positional parameters.")
             sources.append(bound.arguments.get(p.name))
             if p.name in bound.arguments:
-                args.append(self.atom(bound.arguments[p.name]))
+                args.append(atoms[id(bound.arguments[p.name])])
             elif isinstance(p.default, (int, float, bool, str)) or p.default is None:
                 args.append(ast.Constant(p.default))   # (a string: a mode, window='hanning')
             else:

@@ -292,8 +292,7 @@ class StatementRewrite:
         v = self.atom(s.value)
         base = ast.Name(t.value.id, ast.Load())
         called = not any(isinstance(n, ast.Slice) or isinstance(n, ast.Constant) and n.value is Ellipsis
-                         for n in ast.walk(idx)) and any(notes.is_user_call(n) for st in self.out[mark:]
-                                                         for n in ast.walk(st))
+                         for n in ast.walk(idx)) and any(_may_write(st) for st in self.out[mark:])
         if isinstance(op, (ast.Add, ast.Sub)) and not container and not called:
             self.emit(ast.AugAssign(target=ast.Subscript(base, idx, ast.Store()), op=op, value=v))
             return
@@ -317,3 +316,10 @@ def _as_tuples(v):
     if isinstance(v, ast.List) and not any(isinstance(e, ast.Starred) for e in v.elts):
         return ast.copy_location(ast.Tuple([_as_tuples(e) for e in v.elts], ast.Load()), v)
     return v
+
+
+def _may_write(st) -> bool:
+    """Whether a statement the value of an update made may write memory: a store into an element or
+    a view (numpy's ``out=`` is one), an in-place update, a call of a user function."""
+    return any(isinstance(n, ast.AugAssign) or isinstance(n, ast.Assign) and any(
+        not isinstance(t, ast.Name) for t in n.targets) or notes.is_user_call(n) for n in ast.walk(st))
