@@ -27,11 +27,23 @@ _INT = _int_kind()
 
 
 def _like(param):
+    """The kind of ``param``, as an adjoint or a tangent of it has it: float where ``param`` is an
+    int or bool array (the adjoint of ``np.append(np.arange(2), x)``'s int part is float too)."""
     def result(kinds, bound):
-        from ..analysis.kinds import FLOAT
+        from ..analysis.kinds import FLOAT, array
         k = kinds.get(param)
+        if k is not None and k.cls == "array" and k.dtype in ("i", "b"):
+            return array(k.ndim, "f")
         return k if k is not None and k.cls in ("array", "num", "float") else FLOAT
     return result
+
+
+def _concat_part_kind(kinds, bound):
+    """``_ad_concat_part(g, arr, values, axis, first)``: the adjoint of ``arr`` (``first``) or of
+    ``values``, of that part's rank (it was ``arr``'s, also for ``values``: an int ``arr`` made the
+    adjoint of ``values`` an int, and a second derivative dropped it)."""
+    first = bound.get("first")
+    return _like("arr" if isinstance(first, ast.Constant) and first.value is True else "values")(kinds, bound)
 
 
 defrule(LS.seq_adjoint, "g, v", result=lambda kinds, bound: kinds.get("g"),
@@ -203,7 +215,7 @@ _linear(RN.nan_std_adjoint, "g, a, ans, axis=None, ddof=0, keepdims=False",
 _linear(NM.norm_adjoint, "g, x, ans, ord=None, axis=None, keepdims=False",
         extra={"x": "_ad_norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t)",
                "ans": "_ad_norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t)"})
-_linear(RN.concat_part, "g, arr, values, axis, first", zero=("arr", "values"))
+_linear(RN.concat_part, "g, arr, values, axis, first", zero=("arr", "values")).result = _concat_part_kind
 _linear(RN.split_adjoint, "g, ary, axis=0", zero=("ary",))
 _linear(RN.pad_adjoint, "g, array, pad_width, mode='constant'", zero=("array",))
 _linear(RN.take_adjoint, "g, a, indices, axis=None", zero=("a",))
