@@ -63,9 +63,9 @@ def _check_differentiable(w: Any, name: str, v: Any) -> None:
         hint=f"pass a float value, or declare it const=({name!r},).")
 
 
-def _check_writes(w: Any, args: list) -> None:
-    """Refuse a kernel whose analysis finds writes to parameters the wrapper's
-    reading of the source did not (through ``for row in X``, ``v, c = x[1:], 2.0``,
+def _check_writes(w: Any, args: list) -> Any:
+    """The kernel compiled for ``args``, refused where its analysis finds writes to parameters
+    the wrapper's reading of the source did not (through ``for row in X``, ``v, c = x[1:], 2.0``,
     ``np.reshape(x, ...)``...): their arrays would be the caller's, written in place."""
     from ..api.reverse import compiled_for
     comp = compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", **w.options)
@@ -77,6 +77,7 @@ def _check_writes(w: Any, args: list) -> None:
             "differentiate did not see in its source: the caller's arrays would be written.",
             hint="name the written arguments with out=... (and like=...), or with scratch=... if they are work "
                  "arrays the result does not return.")
+    return comp
 
 
 def check_primal(w: Any, values: Sequence) -> list:
@@ -161,10 +162,8 @@ def prepare(w: Any, values: Sequence, needs: Sequence) -> None:
     """Differentiate the kernel for these argument kinds now (the result is
     cached), so that a refusal is raised where a tape traces the call rather
     than inside a callback (``values``: any arrays of the right shapes)."""
-    from ..api.reverse import compiled_for
     args, _ = _arguments(w, values, needs)
-    _check_writes(w, args)
-    comp = compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", **w.options)
+    comp = _check_writes(w, args)
     for half in (comp.fwd, comp.rev):
         refusal = getattr(half, "refusal", None)
         if refusal is not None:   # a half the numba backend refused: raised when called, so say it now
@@ -262,12 +261,10 @@ class Record:
         self.w, self.args, self.tape, self.rev, self.uses, self.module = w, args, tape, rev, 0, module
 
 
-def _module_values(w: Any, args: list) -> list:
-    """``(name, array, copy)`` of each array the kernel reads from its module (also
-    through a dict, list or tuple there): the backward pass reads them again."""
+def _module_values(comp: Any) -> list:
+    """``(name, array, copy)`` of each array the kernel (compiled as ``comp``) reads from its
+    module (also through a dict, list or tuple there): the backward pass reads them again."""
     from ..api.arguments import _follow, _leaves
-    from ..api.reverse import compiled_for
-    comp = compiled_for(w.mutating, args, "Active" if w.returns_value else "Const", **w.options)
     return [(name + "".join(f"[{k!r}]" for k in path), g, g.copy()) for name, v, paths in comp.module_arrays
             for path in paths for g in _leaves(_follow(v, path))]
 
@@ -290,7 +287,7 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     Returns ``(result, record)``: ``result`` as :func:`primal` gives it.
     ``needs[i]`` says whether input ``i`` needs a gradient."""
     args, types = _arguments(w, values, needs)
-    _check_writes(w, args)
+    comp = _check_writes(w, args)
     ret_act = Active if w.returns_value else Const
     key = (types, tuple(getattr(a.val, "dtype", None) for a in args))
     thunk = w._thunks.get(key)
@@ -300,7 +297,7 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     fwd, rev = thunk
     tape, ret = _run(w, fwd, args, [a.val for a in args], split=True)
     result = _number(ret, w) if w.returns_value else _outputs(w, args, fresh=True)
-    return result, Record(w, args, tape, rev, _module_values(w, args))
+    return result, Record(w, args, tape, rev, _module_values(comp))
 
 
 def backward(rec: Record, cotangents: Any, values: Sequence | None = None, conjugate: bool = False) -> list:
