@@ -14,6 +14,7 @@ import ast
 
 import numpy as np
 
+from ..analysis.order import heads, in_order
 from ..codegen.emit import _MARK_RE
 from ..errors import BackendError
 
@@ -43,28 +44,21 @@ def _found(node):
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("astype", "dtype") and node.args:
             given.append(node.args[0])
         for g in given:
-            if isinstance(g, ast.Constant) and isinstance(g.value, str) and _narrow(g.value):
-                return _narrow(g.value), g.value
+            what = _narrow(g.value) if isinstance(g, ast.Constant) and isinstance(g.value, str) else None
+            if what:
+                return what, g.value
     return None
-
-
-def _statements(body):
-    """The statements of ``body`` in the order they are written (nested ones after their head)."""
-    for s in body:
-        yield s
-        for field in ("body", "orelse"):
-            yield from _statements(getattr(s, field, None) or [])
 
 
 def refuse_narrow(fn, origins) -> None:
     """Raise at the first statement of ``fn`` that makes values of a narrow dtype."""
     where = None
-    for s in _statements(fn.body):
+    for s, _ in in_order(fn.body):
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name) and _MARK_RE.match(s.value.id):
             where = int(_MARK_RE.match(s.value.id).group(2))
             continue
-        found = next((f for child in ast.iter_child_nodes(s) if not isinstance(child, ast.stmt)
-                      for node in ast.walk(child) for f in [_found(node)] if f is not None and f[0]), None)
+        found = next((f for part in heads(s) for node in ast.walk(part) for f in [_found(node)]
+                      if f is not None and f[0]), None)
         if found is None:
             continue
         what, name = found

@@ -21,12 +21,6 @@ from ..codegen.naming import TEMP
 from .stacking import arg, join_parts, only_keywords
 
 
-def _keywords(nz, call, kw, allowed, hint):
-    extra = sorted(set(kw) - set(allowed))
-    if extra:
-        nz.err(call, f"`{ast.unparse(call.func)}` with {', '.join(k + '=' for k in extra)} is not supported.", hint)
-
-
 def _constant(node):
     """The constant an AST node spells (``-1``, ``(0,)``), or ``MISSING``."""
     try:
@@ -64,7 +58,7 @@ def cumulative(total, unit):
     1) along the axis. ``axis`` may be left out for a 1-d ``x`` only (numpy)."""
     def handle(nz, call, kw):
         only = ("x", "axis", "include_initial")
-        _keywords(nz, call, kw, only, "cast with .astype first, and store the result with an assignment.")
+        only_keywords(nz, call, kw, only, "cast with .astype first, and store the result with an assignment.")
         x = nz.atom(arg(call, kw, 0, "x"))
         axis = kw.get("axis")
         axis = ast.Constant(0) if axis is None or _constant(axis) is None else _int_axis(nz, call, axis)
@@ -80,7 +74,7 @@ def cumulative(total, unit):
 def vector_norm(nz, call, kw):
     """``np.linalg.vector_norm``: ``np.linalg.norm`` of the flattened array
     (no axis), or along one constant axis (a vector norm there too)."""
-    _keywords(nz, call, kw, ("x", "axis", "keepdims", "ord"), "pass axis=, keepdims= and ord= only.")
+    only_keywords(nz, call, kw, ("x", "axis", "keepdims", "ord"), "pass axis=, keepdims= and ord= only.")
     x = nz.atom(arg(call, kw, 0, "x"))
     order = nz.arg_atom(kw.get("ord", ast.Constant(2)))
     axis = kw.get("axis")
@@ -97,7 +91,7 @@ def vector_norm(nz, call, kw):
 
 def matrix_norm(nz, call, kw):
     """``np.linalg.matrix_norm``: ``np.linalg.norm`` over the last two axes."""
-    _keywords(nz, call, kw, ("x", "keepdims", "ord"), "pass keepdims= and ord= only.")
+    only_keywords(nz, call, kw, ("x", "keepdims", "ord"), "pass keepdims= and ord= only.")
     x = nz.atom(arg(call, kw, 0, "x"))
     order = nz.arg_atom(kw.get("ord", ast.Constant("fro")))
     axes = ast.Tuple([ast.Constant(-2), ast.Constant(-1)], ast.Load())
@@ -110,7 +104,7 @@ def vecdot(nz, call, kw):
     """``np.vecdot(a, b, axis=k)``: ``np.sum(np.conj(a) * b, axis=-1)`` with each operand's axis
     ``k`` moved last first (numpy's ``axis`` names the contracted axis of each operand, whatever
     their ranks; the other axes broadcast)."""
-    _keywords(nz, call, kw, ("x1", "x2", "axis"), "pass axis= only.")
+    only_keywords(nz, call, kw, ("x1", "x2", "axis"), "pass axis= only.")
     a, b = nz.atom(arg(call, kw, 0, "x1")), nz.atom(arg(call, kw, 1, "x2"))
     axis = _int_axis(nz, call, kw["axis"]) if "axis" in kw else ast.Constant(-1)
     if axis.value != -1:
@@ -121,7 +115,7 @@ def vecdot(nz, call, kw):
 
 
 def matrix_transpose(nz, call, kw):
-    _keywords(nz, call, kw, ("x",), "pass the array only.")
+    only_keywords(nz, call, kw, ("x",), "pass the array only.")
     x = nz.atom(arg(call, kw, 0, "x"))
     return nz.make_call(np.swapaxes, [x, ast.Constant(-1), ast.Constant(-2)], [], call)
 
@@ -129,7 +123,7 @@ def matrix_transpose(nz, call, kw):
 def last_two(func):
     """``np.linalg.trace``/``diagonal``: numpy's ``trace``/``diagonal`` over the last two axes."""
     def handle(nz, call, kw):
-        _keywords(nz, call, kw, ("x", "offset"), "pass offset= only (cast with .astype after).")
+        only_keywords(nz, call, kw, ("x", "offset"), "pass offset= only (cast with .astype after).")
         x = nz.atom(arg(call, kw, 0, "x"))
         offset = nz.arg_atom(kw.get("offset", ast.Constant(0)))
         return nz.make_call(func, [x], [ast.keyword("offset", offset), ast.keyword("axis1", ast.Constant(-2)),
@@ -139,7 +133,7 @@ def last_two(func):
 
 def astype(nz, call, kw):
     """``np.astype(x, dtype, copy=c)``: the method ``x.astype(dtype, copy=c)``."""
-    _keywords(nz, call, kw, ("x", "dtype", "copy"), "pass the dtype and copy= only.")
+    only_keywords(nz, call, kw, ("x", "dtype", "copy"), "pass the dtype and copy= only.")
     x, dtype = arg(call, kw, 0, "x"), arg(call, kw, 1, "dtype")
     if x is None or dtype is None:
         nz.err(call, "`np.astype` needs the array and the dtype.", "pass both: np.astype(x, np.float64).")
@@ -174,7 +168,7 @@ def with_initial(nz, call, func, kw):
     either cast to ``a``'s dtype, as numpy casts ``v`` (an int array's maximum is an int)."""
     kw = dict(kw)
     initial = nz.atom(kw.pop("initial"))
-    _keywords(nz, call, kw, ("a", "axis", "out", "keepdims"), "pass axis= and keepdims= only.")
+    only_keywords(nz, call, kw, ("a", "axis", "out", "keepdims"), "pass axis= and keepdims= only.")
     if len(call.args) > 4 or not _constant(arg(call, kw, 2, "out", ast.Constant(None))) is None:
         nz.err(call, f"`{ast.unparse(call.func)}` with initial= and out= is not supported.",
                "store the result with an assignment.")

@@ -20,12 +20,12 @@ def arg(call, kw, k, name, default=None):
     return kw.get(name, default)
 
 
-def only_keywords(nz, call, kw, allowed):
+def only_keywords(nz, call, kw, allowed,
+                  hint="cast with .astype after joining, and pass only the arrays, axis= and out=."):
     """Refuse keywords a rewrite would otherwise drop (``dtype=``, ``casting=``)."""
     extra = sorted(set(kw) - set(allowed))
     if extra:
-        nz.err(call, f"`{ast.unparse(call.func)}` with {', '.join(k + '=' for k in extra)} is not supported.",
-               "cast with .astype after joining, and pass only the arrays, axis= and out=.")
+        nz.err(call, f"`{ast.unparse(call.func)}` with {', '.join(k + '=' for k in extra)} is not supported.", hint)
 
 
 def local_list(nz, node) -> bool:

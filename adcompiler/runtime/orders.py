@@ -29,9 +29,7 @@ def partition_adjoint(g, a, ans, axis=-1):
 
 
 def partition_tangent(t, a, ans, axis=-1):
+    t = np.broadcast_to(t, np.shape(a))
     if axis is None:
-        return np.take_along_axis(np.ravel(np.broadcast_to(t, np.shape(a))), _sources(np.ravel(a), np.ravel(ans), -1),
-                                  axis=-1)
-    src = _sources(a, ans, axis)
-    return np.moveaxis(np.take_along_axis(np.moveaxis(np.broadcast_to(t, np.shape(a)), axis, -1), src, axis=-1),
-                       -1, axis)
+        t, a, ans, axis = np.ravel(t), np.ravel(a), np.ravel(ans), -1
+    return np.moveaxis(np.take_along_axis(np.moveaxis(t, axis, -1), _sources(a, ans, axis), axis=-1), -1, axis)
