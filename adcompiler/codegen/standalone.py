@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import inspect
 import io
 import math
@@ -174,7 +175,7 @@ def _literal(value) -> str | None:
         return repr(value) if math.isfinite(value) else f"float({str(value)!r})"
     if isinstance(value, complex):
         return repr(value) if math.isfinite(abs(value)) else None
-    if isinstance(value, (tuple, list)):
+    if type(value) in (tuple, list):
         parts = [_literal(v) for v in value]
         if any(p is None for p in parts):
             return None
@@ -184,6 +185,14 @@ def _literal(value) -> str | None:
         if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
             return None
         return f"np.array({value.tolist()!r}, dtype=np.{value.dtype.name})"
+    return None
+
+
+def _fields(obj) -> tuple | None:
+    """A named tuple's field names (of strings), else None."""
+    fields = getattr(type(obj), "_fields", None)
+    if isinstance(obj, tuple) and isinstance(fields, tuple) and all(isinstance(f, str) for f in fields):
+        return fields
     return None
 
 
@@ -228,6 +237,13 @@ class _Globals:
             return
         elif (path := _numpy_path(obj)) is not None:
             self.values.append(f"{name} = {path}")
+            root = path.split(".")[0]   # (`tanh = math.tanh`: its module imported too)
+            self.define(root, np if root == "np" else math, user)
+        elif _fields(obj) is not None and (lit := _literal(tuple(obj))) is not None:
+            # (a named tuple: rebuilt with its fields, which the code reads by name)
+            self.define("collections", collections, user)
+            self.values.append(f"{name} = collections.namedtuple({type(obj).__name__!r}, {_fields(obj)!r})"
+                               f"(*{lit})")
         elif (lit := _literal(obj)) is not None:
             self.values.append(f"{name} = {lit}")
         elif (where := _library_module(obj)) is not None:
