@@ -109,7 +109,10 @@ class StatementRewrite:
             if s.value is not None:
                 self.has_return_value = True
                 v = self.fresh_call(self.simple(s.value))
-                self.emit(ast.Assign(targets=[ast.Name(self.namer.ret, ast.Store())], value=v))
+                node = ast.Assign(targets=[ast.Name(self.namer.ret, ast.Store())], value=v)
+                if isinstance(v, ast.Constant) and v.value is None:
+                    node.ad_none = True   # ``return None`` (a compiled backend cannot hold it beside a number)
+                self.emit(node)
             if self.returned:   # in a loop: leave it, and the loops around it
                 self.emit(ast.Assign(targets=[ast.Name(self.returned, ast.Store())], value=ast.Constant(True)))
                 self.emit(ast.Break())

@@ -602,3 +602,40 @@ def test_single_precision_arguments_are_refused_and_auto_runs_numpy():
     _, value = autodiff(ReverseWithPrimal, _tail_sum, Active, Duplicated(x.copy(), dx), backend="auto")
     assert value == _tail_sum(x.copy()) == 0.0
     np.testing.assert_array_equal(dx, [0.0] + [1.0] * 8)
+
+
+def _first_above(v, t):
+    for i in range(len(v)):
+        if v[i] > t:
+            return v[i]
+    return None
+
+
+def found_or_first(x):
+    q = _first_above(x, 5.0)
+    if q is None:
+        q = x[0]
+    return q * q
+
+
+def scaled_if_found(x):
+    s = x[1]
+    q = _first_above(x, 5.0)
+    if q is not None:
+        s = s * q
+    return s * s
+
+
+@pytest.mark.parametrize("f", [found_or_first, scaled_if_found])
+def test_helper_returning_none_explicitly_refused_and_auto_falls_back(f):
+    """A helper's ``return None`` beside ``return v[i]``: numba's code made it 0.0, so
+    ``q is None`` was never true (primal and gradient 0 where they are 0.09 and 0.6);
+    the bare ``return`` was refused, the explicit one was not. Now both are, at the
+    ``return None`` line, and ``auto`` gives the numbers of finite differences."""
+    x0 = np.array([0.3, 0.6, 0.9])
+    with pytest.raises(BackendError, match=r"test_numba_silent\.py:\d+: `return None`.*may be None or a number"):
+        ad_gradient(f, x0.copy(), backend="numba")
+    check_grads(f, Duplicated(x0.copy(), np.zeros(3)), ret=Active)
+    np.testing.assert_allclose(ad_gradient(f, x0.copy(), backend="auto")[0], ad_gradient(f, x0.copy())[0],
+                               rtol=1e-12)
+    assert ad_gradient(f, x0.copy())[0] == pytest.approx([0.6, 0, 0] if f is found_or_first else [0, 1.2, 0])
