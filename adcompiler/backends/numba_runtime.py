@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .numba_indexing import INDEXING
 from .numba_reductions import REDUCTIONS
+from .numba_sequences import SEQUENCES
 from .numba_shapes import SHAPES
 
 HEADER = '''\
@@ -430,7 +431,7 @@ def pop_source(ranks) -> str:
 
 def source(ranks) -> str:
     """The header and helpers of a numba module that pops arrays of ``ranks``."""
-    return HEADER + CORE + REDUCTIONS + SHAPES + INDEXING + pop_source(ranks)
+    return HEADER + CORE + REDUCTIONS + SEQUENCES + SHAPES + INDEXING + pop_source(ranks)
 
 
 def _defined(text: str) -> frozenset:
@@ -440,4 +441,4 @@ def _defined(text: str) -> frozenset:
 
 #: the helpers ``CORE``, ``REDUCTIONS``, ``SHAPES`` and ``INDEXING`` define (generated code may call these;
 #: pops are per rank)
-HELPERS = _defined(CORE + REDUCTIONS + SHAPES + INDEXING)
+HELPERS = _defined(CORE + REDUCTIONS + SEQUENCES + SHAPES + INDEXING)

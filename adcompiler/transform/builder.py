@@ -76,6 +76,14 @@ def subst(tree, mapping):
                 return ast.Constant(same if isinstance(node.ops[0], ast.Is) else not same)
             return node
 
+        def visit_BoolOp(self, node):
+            # (``prepend is None and append is None`` of two constants: one constant)
+            self.generic_visit(node)
+            if all(isinstance(v, ast.Constant) and isinstance(v.value, (bool, type(None))) for v in node.values):
+                stop = not isinstance(node.op, ast.And)   # (Python's: the first value that decides, else the last)
+                return next((v for v in node.values if bool(v.value) == stop), node.values[-1])
+            return node
+
         def visit_BinOp(self, node):
             self.generic_visit(node)
             if isinstance(node.op, (ast.Add, ast.Sub)) and _plain_number(node.left) \
