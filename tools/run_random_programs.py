@@ -30,11 +30,13 @@ wrong result, raised a non-AdCompilerError exception or was invalid; else 0.
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 from adcompiler.testing.programs import (
     check_all,
@@ -64,12 +66,24 @@ def category(error_type: str, text: str) -> str:
     return f"{error_type}: {line[:110]}"
 
 
-def _check(program, mode: str):
+def _api(backend: str):
+    """adcompiler as the checks call it, ``autodiff`` and ``autodiff_thunk`` under ``backend``."""
+    import adcompiler as ad
+    from adcompiler.errors import AdCompilerError
+    module = SimpleNamespace(**{n: getattr(ad, n) for n in dir(ad) if not n.startswith("_")})
+    if backend != "numpy":
+        module.autodiff = functools.partial(ad.autodiff, backend=backend)
+        module.autodiff_thunk = functools.partial(ad.autodiff_thunk, backend=backend)
+    return SimpleNamespace(module=module, error=AdCompilerError)
+
+
+def _check(program, mode: str, backend: str = "numpy"):
+    api = _api(backend)
     if mode == "legacy":
-        return check_program(program)
+        return check_program(program, api=api)
     entries = {"reverse": REVERSE_ENTRIES, "forward": FORWARD_ENTRIES,
                "checkpoint": ("Reverse",) + CHECKPOINT_ENTRIES, "second": ("Reverse",) + SECOND_ENTRIES}.get(mode)
-    return check_all(program, entries=entries)
+    return check_all(program, api=api, entries=entries)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="which entry points to drive (see above)")
     ap.add_argument("--features", type=float, default=None,
                     help="probability of the productions of fuzz.features (default: the generator's)")
+    ap.add_argument("--backend", choices=("numpy", "numba", "auto"), default="numpy",
+                    help="run autodiff and autodiff_thunk (and what the checks build on them) under this backend")
     ap.add_argument("--forms", default=None,
                     help="comma-separated names of programs.forms.FORMS: draw only these forms")
     args = ap.parse_args(argv)
@@ -104,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         options = {} if args.tuple_alias is None else {"tuple_alias": args.tuple_alias}
         if args.features is not None:
             options["features"] = args.features
-        out = _check(generate_program(seed, **options), args.mode)
+        out = _check(generate_program(seed, **options), args.mode, args.backend)
         tally[out.status] += 1
         for name, e in out.entries.items():
             per_entry[(name, e.status)] += 1

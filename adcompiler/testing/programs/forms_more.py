@@ -201,6 +201,12 @@ def f_flow(g, ex):
          [f"{t} += {h}({u}, 0.25)"]),
         ([f"def {h}(a, b):", "    return float(np.sum(a * np.tanh(b)))"],   # one array as both (read-only) arguments
          [f"{t} += {h}({u}, {u}) * 0.5"]),
+        # a number found or None, tested by the caller (found: the first element, or never)
+        ([f"def {h}(a, lim):", "    for i in range(len(a)):", "        if a[i] > lim:",
+          "            return a[i] * 0.5", "    return None"],
+         [f"{k} = {h}({u}, {r.choice(['-1e9', '1e9'])})", f"if {k} is {r.choice(['', 'not '])}None:",
+          f"    {k} = {u}[0] * 0.25" if s.n >= 1 else f"    {k} = {t} * 0.25",
+          f"{t} += {k} if {k} is not None else 0.0"]),
     ]
     if r.random() < 0.6:
         module, body = r.choice(helpers)
