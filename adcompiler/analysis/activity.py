@@ -78,7 +78,7 @@ def _pushed_onto_parameters(effects, kinds, params) -> set:
         if isinstance(s, ast.Expr) and notes.rule_kind(v) == "stack" and len(v.args) == 1 and \
                 isinstance(v.args[0], ast.Name) and getattr(v.func.value, "id", None) in params:
             k = kinds.get(v.args[0].id)
-            if k is not None and k.cls in ("array", "num") and k.dtype == "f":
+            if k is not None and k.cls in ("array", "num") and k.dtype in ("f", "c"):
                 out.add(effects.cell(v.args[0].id))
     return out
 
