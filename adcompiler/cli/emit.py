@@ -16,7 +16,7 @@ import types
 import numpy as np
 
 from .. import pipeline
-from ..analysis.kinds import BOOL, FLOAT, INT, Kind, array
+from ..analysis.kinds import BOOL, COMPLEX, FLOAT, INT, Kind, array
 from ..api.explain import tape_sites
 from ..api.reverse import checkpoint_option
 from ..codegen.entry_checks import add_entry_checks
@@ -40,10 +40,18 @@ from .load import (
 MODES = ("reverse", "forward")
 
 
+def _base_hint(acts: Activities, name: str) -> str:
+    """The last dotted part of a parameter's type hint, before any ``[...]`` (``""``: none)."""
+    hint = acts.hinted.get(name, "")
+    return hint.split("[", 1)[0].rsplit(".", 1)[-1] if isinstance(hint, str) else ""
+
+
 def _const_kind(target: Target, acts: Activities, name: str) -> Kind:
     p = inspect.signature(target.func).parameters[name]
     hint = acts.hinted.get(name, "")
-    base = hint.split("[", 1)[0].rsplit(".", 1)[-1] if isinstance(hint, str) else ""
+    base = _base_hint(acts, name)
+    if base == "complex" or (p.default is not p.empty and isinstance(p.default, complex)):
+        return COMPLEX
     if base in ("int", "bool") or (p.default is not p.empty and isinstance(p.default, int)):
         return INT
     if base == "float" or (p.default is not p.empty and isinstance(p.default, float)):
@@ -72,6 +80,8 @@ def kinds_for(target: Target, acts: Activities, ranks: dict | None = None, known
         a = acts.acts[name]
         if name in known:
             out.append(known[name])
+        elif name in ranks and ranks[name] == 0 and dtypes.get(name) == "c" and a != DUP:
+            out.append(COMPLEX)   # (--shape c=:complex128: a complex number)
         elif name in ranks:
             if a == ACTIVE:
                 raise UsageError(f"`{name}` has a --shape but is Active ({acts.reasons[name]}). Hint: use "
@@ -83,7 +93,7 @@ def kinds_for(target: Target, acts: Activities, ranks: dict | None = None, known
         elif a == DUP:
             out.append(array(None, "f"))
         elif a == ACTIVE:
-            out.append(FLOAT)
+            out.append(COMPLEX if _base_hint(acts, name) == "complex" else FLOAT)
         else:
             out.append(_const_kind(target, acts, name))
     return tuple(out)
@@ -260,7 +270,7 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
                              + " (or a type hint in the source).")
         mod = build(target.func, kinds, names, ret_active, public=True, options=pipeline.NUMBA)
         ranks = {p: k.ndim for p, k in zip(acts.params, kinds) if k.is_array and k.ndim is not None}
-        text = numba_module(target, mod, acts, mode, ret_active, ret_why, argv, ranks)
+        text = numba_module(target, mod, acts, mode, ret_active, ret_why, argv, ranks, kinds)
         numba_typed(text, mod.main, target, _dummies(acts, kinds, mode, ret_active), mode)
         return text
     if checkpoint is not None and mode == "reverse":
@@ -287,7 +297,7 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     rank_of = {p: k.ndim for p, k in zip(acts.params, kinds) if k.is_array and k.ndim is not None}
     consts = [p for p in acts.params if acts.acts[p] not in (DUP, ACTIVE)]
     source = add_entry_checks(mod.source, entries, arrays, scalars, rank_of, scalar_tangents=mode == "forward",
-                              complex_arrays=cplx, consts=consts)
+                              complex_arrays=cplx, consts=consts, complex_scalars=_complex_scalars(acts, kinds))
     source = add_defaults(source, [info.fused_name], _source_defaults(target))
     doc = doc.replace(_call_line(info.fused_name, acts, mode, ret_active), _signature(source, info.fused_name), 1)
     return standalone(source, mod.namespace, target.func.__name__, doc, header)
@@ -299,7 +309,7 @@ def _source_defaults(target: Target) -> dict:
 
 
 def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: bool, ret_why: str, argv,
-                 ranks: dict | None = None) -> str:
+                 ranks: dict | None = None, kinds: tuple = ()) -> str:
     """The module of ``mod`` (built for the numba backend) with every function
     ``numba.njit``-compiled, its entry points called through functions that check
     their arguments (``checked_entries``; ``ranks``: the arrays' ranks given)."""
@@ -312,7 +322,7 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
     info = mod.main
     source = add_defaults(source, [info.fused_name], _source_defaults(target))   # (numba takes literal defaults)
     entries = [info.fused_name] if mode == "forward" else [info.fused_name, info.fwd_name, info.rev_name]
-    source = checked_entries(source, entries, acts, mode, ranks or {})
+    source = checked_entries(source, entries, acts, mode, ranks or {}, kinds)
     prelude = numba_prelude(source)
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
     doc = _docstring(target, mod.main, acts, mode, ret_active).split("\n`")[0].rstrip("\n")
@@ -333,7 +343,7 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
 JIT = "_ad_jit_"
 
 
-def checked_entries(source: str, entries: list, acts: Activities, mode: str, ranks: dict) -> str:
+def checked_entries(source: str, entries: list, acts: Activities, mode: str, ranks: dict, kinds: tuple = ()) -> str:
     """Each entry point of a numba module as a Python function that checks its arguments
     (``_ad_expect_arguments``, as the numpy module's do: shapes, ranks, layouts, memory
     shared) and calls the compiled function, renamed ``_ad_jit_<name>`` (numba's typing
@@ -354,8 +364,14 @@ def checked_entries(source: str, entries: list, acts: Activities, mode: str, ran
     arrays = [p for p in acts.params if acts.acts[p] == DUP]
     scalars = [p for p in acts.params if acts.acts[p] == ACTIVE]
     consts = [p for p in acts.params if acts.acts[p] not in (DUP, ACTIVE)]
+    cplx = [p for p, k in zip(acts.params, kinds) if k.dtype == "c" and acts.acts[p] == DUP]
     return add_entry_checks(source, list(defs), arrays, scalars, ranks, scalar_tangents=mode == "forward",
-                            consts=consts)
+                            consts=consts, complex_arrays=cplx, complex_scalars=_complex_scalars(acts, kinds))
+
+
+def _complex_scalars(acts: Activities, kinds: tuple) -> list:
+    """The Active parameters the module is generated complex for."""
+    return [p for p, k in zip(acts.params, kinds) if k.dtype == "c" and acts.acts[p] == ACTIVE]
 
 
 def _dummies(acts: Activities, kinds: tuple, mode: str, ret_active: bool) -> list | None:

@@ -162,7 +162,7 @@ def _hint_activity(ann) -> str | None:
     text = ann if isinstance(ann, str) else getattr(ann, "__name__", None) or repr(ann)
     text = text.replace(" ", "")
     base = text.split("[", 1)[0].rsplit(".", 1)[-1]
-    if ann is float or base == "float":
+    if ann in (float, complex) or base in ("float", "complex"):
         return ACTIVE
     if ann in (int, bool) or base in ("int", "bool"):
         return CONST

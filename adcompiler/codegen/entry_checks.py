@@ -19,7 +19,7 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
 
     ``arrays``: ``(name, value, shadow name, shadow, rank or None[, "c"])`` of
     each Duplicated argument ("c": generated for complex arrays, else float);
-    ``scalars``: ``(name, value)`` of each Active one; ``consts``: ``(name, value)``
+    ``scalars``: ``(name, value[, "c"])`` of each Active one ("c": generated for complex numbers); ``consts``: ``(name, value)``
     of each Const one (an array among them must not share memory with the others)."""
     for name, x, sname, dx, ndim, *dtype in arrays:
         kind = dtype[0] if dtype else "f"
@@ -64,21 +64,27 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
                     f"{func}: elements of `{name}` share memory (a sliding window, a broadcast, as_strided); "
                     f"this module takes each element for memory of its own. Pass a copy (np.array({name})).")
             reach += step * (n - 1)
-    for name, v in scalars:
+    for name, v, *dtype in scalars:
         if isinstance(v, np.ndarray) and v.ndim > 0:
             raise TypeError(
                 f"{func}: `{name}` is Active (a float scalar), not an array of shape {v.shape}. Pass a "
                 f"float, or emit the module again with `--dup {name}` (or `--const {name}`).")
+        if not dtype and np.iscomplexobj(v):
+            raise TypeError(
+                f"{func}: `{name}` is complex, but this module was generated for a real number (its "
+                f"derivative would be wrong). Emit the module again with `--shape {name}=:complex128` (or "
+                f"annotate `{name}: complex`).")
 '''
 
 
 def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, ranks: dict,
-                     scalar_tangents: bool = False, complex_arrays=(), consts=()) -> str:
+                     scalar_tangents: bool = False, complex_arrays=(), consts=(), complex_scalars=()) -> str:
     """``source`` with a call of the argument check at the top of each function in
     ``functions``. ``arrays`` names the Duplicated parameters (each is followed by
     its shadow in the generated signature), ``scalars`` the Active ones (followed
     by their scalar tangent when ``scalar_tangents``, in forward mode);
-    ``complex_arrays`` the Duplicated ones the module was generated complex for;
+    ``complex_arrays`` the Duplicated ones the module was generated complex for (``complex_scalars``
+    the Active ones);
     ``consts`` the Const ones (checked not to share memory with the others)."""
     tree = ast.parse(source)
     defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in functions}
@@ -96,9 +102,10 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
                 pairs.append(f"({a!r}, {a}, {args[k + 1]!r}, {args[k + 1]}, {ranks.get(a)!r}{dtype})")
         for k, a in enumerate(args):
             if a in scalars:
-                singles.append(f"({a!r}, {a})")
+                flag = ", 'c'" if a in complex_scalars else ""
+                singles.append(f"({a!r}, {a}{flag})")
                 if scalar_tangents and k + 1 < len(args):
-                    singles.append(f"({args[k + 1]!r}, {args[k + 1]})")
+                    singles.append(f"({args[k + 1]!r}, {args[k + 1]}{flag})")
         others = [f"({a!r}, {a})" for a in args if a in consts] if pairs else []
         if not pairs and not singles:
             continue
