@@ -6,8 +6,16 @@ from __future__ import annotations
 import kernels_parameters as K
 import numpy as np
 import pytest
+from optional import require
 
-from adcompiler import AdCompilerError, Duplicated, Forward, gradient, hvp
+from adcompiler import (
+    AdCompilerError,
+    Duplicated,
+    Forward,
+    differentiate,
+    gradient,
+    hvp,
+)
 from adcompiler.testing import check_grads
 
 R = np.random.default_rng(7)
@@ -56,6 +64,11 @@ def test_lstsq_derivative_only_through_the_solution():
     """The residuals' and singular values' derivative is not computed: a reverse
     sweep that needs it raises at the line (it was zero); forward mode gives NaN."""
     A, b = R.standard_normal((3, 2)), R.standard_normal(3)
-    with pytest.raises(ValueError, match=r"residuals and singular values.*kernels_parameters\.py:\d+"):
+    with pytest.raises(AdCompilerError, match=r"kernels_parameters\.py:\d+.*residuals and singular values"):
         gradient(K.lstsq_residuals, A, b)
+    torch = require("torch")   # (through a tape too: refused at the line, from inside backward)
+    loss = differentiate(K.lstsq_residuals)
+    At, bt = torch.tensor(A, requires_grad=True), torch.tensor(b, requires_grad=True)
+    with pytest.raises(AdCompilerError, match=r"kernels_parameters\.py:\d+.*residuals and singular values"):
+        loss(At, bt).backward()
     check_grads(K.lstsq_solution, Duplicated(A.copy(), np.zeros_like(A)), Duplicated(b.copy(), np.zeros_like(b)))

@@ -336,7 +336,8 @@ def lstsq_solution_only(g):
     """Raise when a derivative reaches ``lstsq``'s residuals or singular values
     (only the solution is differentiated: their adjoints were dropped)."""
     if isinstance(g, (list, tuple)) and any(np.any(np.asarray(g[k]) != 0) for k in (1, 3) if k < len(g)):
-        raise ValueError("the derivative of np.linalg.lstsq's residuals and singular values is not computed "
+        # (NotImplementedError: refused at the user's line, codegen.compile._relocated)
+        raise NotImplementedError("the derivative of np.linalg.lstsq's residuals and singular values is not computed "
                          "(only the solution's is); compute them from the solution (np.sum((b - a @ x) ** 2), "
                          "np.linalg.svd(a, compute_uv=False))")
 
