@@ -172,6 +172,17 @@ def _hint_activity(ann) -> str | None:
     return None
 
 
+def _named_tuple_hints(func) -> set:
+    """The parameters annotated with a named tuple class (records of constants: Const)."""
+    import typing
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:   # noqa: BLE001 (a hint that does not resolve)
+        return set()
+    return {n for n, h in hints.items() if isinstance(h, type) and issubclass(h, tuple)
+            and isinstance(getattr(h, "_fields", None), tuple)}
+
+
 def _default_activity(value) -> str | None:
     import numpy as np
     if isinstance(value, np.ndarray):
@@ -335,8 +346,9 @@ def decide_activities(func, const=(), active=(), dup=()) -> Activities:
     acts, reasons, hinted, source = {}, {}, {}, {}
     uses = integer_uses(func)
     integers = {}
+    records = _named_tuple_hints(func)
     for name, p in sig.parameters.items():
-        hint = _hint_activity(p.annotation)
+        hint = _hint_activity(p.annotation) or (CONST if name in records else None)
         if hint is not None:
             hinted[name] = p.annotation if isinstance(p.annotation, str) else getattr(
                 p.annotation, "__name__", repr(p.annotation))

@@ -97,3 +97,48 @@ def test_check_runs_the_emitted_module_as_a_file():
     ns = load_emitted("import math\ntanh = math.tanh\n", "f")
     assert ns["tanh"](0.5) == pytest.approx(np.tanh(0.5))
     assert "np" not in ns
+
+
+RECORD = """
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Params(NamedTuple):
+    dt: float
+    nu: float
+    steps: int
+
+
+def heat(x: np.ndarray, p: Params) -> float:
+    for _ in range(p.steps):
+        for i in range(1, x.shape[0] - 1):
+            x[i] = x[i] + p.dt * p.nu * (x[i - 1] - 2 * x[i] + x[i + 1])
+    return float(np.sum(x * x))
+"""
+
+
+@pytest.mark.parametrize("target", ["numpy", "numba"])
+def test_named_tuple_parameter_is_a_const_record(tmp_path, target):
+    """A parameter annotated with a named tuple of numbers is a Const record, read
+    by field (it was refused: the fields' kinds were not known)."""
+    src = tmp_path / "record_kernel.py"
+    src.write_text(RECORD)
+    out = tmp_path / f"record_{target}_ad.py"
+    rc, _, err = run_cli("emit", f"{src}:heat", "--shape", "x=6", "--target", target, "-o", str(out))
+    assert rc == 0, err
+    kernel = _load(str(src))
+    p = kernel.Params(0.1, 0.3, 4)
+    x = np.linspace(0.2, 1.1, 6)
+    with open(tmp_path / "cases.pkl", "wb") as fh:
+        pickle.dump({"heat": (str(out), "heat_reverse", [x.copy(), np.zeros(6), tuple(p)], {})}, fh)
+    driver = os.path.join(os.path.dirname(__file__), "isolated_driver.py")
+    proc = subprocess.run([sys.executable, "-I", driver, str(tmp_path / "cases.pkl"), str(tmp_path / "results.pkl"),
+                           ROOT], check=False, cwd=str(tmp_path), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(tmp_path / "results.pkl", "rb") as fh:
+        result = pickle.load(fh)["heat"]
+    assert result[0] == "ok", result
+    np.testing.assert_allclose(result[2][1], _finite_differences(lambda v: kernel.heat(v, p), x), rtol=1e-6,
+                               atol=1e-8)
