@@ -19,8 +19,9 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
 
     ``arrays``: ``(name, value, shadow name, shadow, rank or None[, "c"])`` of
     each Duplicated argument ("c": generated for complex arrays, else float);
-    ``scalars``: ``(name, value[, "c"])`` of each Active one ("c": generated for complex numbers); ``consts``: ``(name, value)``
-    of each Const one (an array among them must not share memory with the others)."""
+    ``scalars``: ``(name, value[, "c"])`` of each Active one ("c": generated for complex
+    numbers); ``consts``: ``(name, value)`` of each Const one (an array among them must not
+    share memory with the others)."""
     for name, x, sname, dx, ndim, *dtype in arrays:
         kind = dtype[0] if dtype else "f"
         for what, v in ((name, x), (sname, dx)):
