@@ -11,6 +11,10 @@ written that way:
     _z_imag = z.imag
     _z_imag[:] = v
 
+A store into what a call returns (``interior(u)[:] += e``, ``x.reshape(2,
+3)[1] *= c``, ``A.swapaxes(0, 1)[0] = v``) is written the same way, the call
+named first (``called_view``).
+
 Contract: ``name_attribute_views(pf)`` rewrites ``pf.tree`` in place, before
 ``fence`` (which refuses any other store into an expression).
 """
@@ -64,6 +68,9 @@ class _Rewrite(ast.NodeTransformer):
             s.targets = [_whole_part(t) for t in s.targets]
         elif isinstance(s, ast.AugAssign):
             s.target = _whole_part(s.target)
+        called = self.called_view(s)
+        if called is not None:
+            return called
         targets = list(s.targets) if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
         # (every target: chained, a = b = v, and the elements of a tuple target, a, b = u, v)
         targets = [e for t in targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
@@ -77,3 +84,32 @@ class _Rewrite(ast.NodeTransformer):
                 ast.Assign(targets=[ast.Name(name, ast.Store())], value=target.value), s)))
             target.value = ast.copy_location(ast.Name(name, ast.Load()), target.value)
         return binds + [s]
+
+    def called_view(self, s) -> list | None:
+        """``f(u)[i] op= v`` or ``x.reshape(2, 3).T[0] = v``: a store into what a call returns,
+        named first (``_t = f(u); _t[i] op= v``), as the user would name it: a view is followed to
+        its memory, a copy (a new array) takes the store and is dropped, as in Python. Of a plain
+        assignment the value is computed first (Python evaluates it before the target); None
+        where the statement is not such a store."""
+        if isinstance(s, ast.AugAssign):
+            target = s.target
+        elif isinstance(s, ast.Assign) and len(s.targets) == 1:
+            target = s.targets[0]
+        else:
+            return None
+        if not isinstance(target, ast.Subscript):
+            return None
+        base = target.value
+        while isinstance(base, ast.Attribute) and base.attr in VIEW_ATTRIBUTES:
+            base = base.value
+        if not isinstance(base, ast.Call):
+            return None
+        out = []
+        if isinstance(s, ast.Assign):
+            value = self.names.reserve("_stored")
+            out.append(ast.copy_location(ast.Assign(targets=[ast.Name(value, ast.Store())], value=s.value), s))
+            s.value = ast.copy_location(ast.Name(value, ast.Load()), s.value)
+        name = self.names.reserve("_called")
+        out.append(ast.copy_location(ast.Assign(targets=[ast.Name(name, ast.Store())], value=target.value), s))
+        target.value = ast.copy_location(ast.Name(name, ast.Load()), target.value)
+        return [ast.fix_missing_locations(x) for x in out + [s]]

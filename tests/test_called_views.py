@@ -1,0 +1,113 @@
+"""A store into what a call returns (``frontend/attr_views.called_view``):
+``interior(u)[:] += nu * lap``, ``x.reshape(2, 3)[1] *= 2.0``,
+``A.swapaxes(0, 1)[0] = v`` were refused ("a store into an expression");
+the call is named first, as a user would name it, so a view is followed to
+its memory and a new array takes the store and is dropped, as in Python. Of a
+plain assignment the value is computed before the call, as Python does.
+Every entry point against finite differences (and numba against numpy)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere, check_numba_gradient
+
+from adcompiler import Active, Duplicated
+
+
+def interior(u):
+    return u[1:-1]
+
+
+def into_helper_view(u, lap, nu):
+    interior(u)[:] += nu * lap
+    return np.sum(u * u)
+
+
+def into_reshape(x):
+    x.reshape(2, 3)[1] *= 2.0
+    return np.sum(x ** 3)
+
+
+def into_swapped(A, v):
+    A.swapaxes(0, 1)[0] = v * v
+    return np.sum(A * A)
+
+
+def into_reshaped_transpose(x):
+    x.reshape(2, 3).T[1] += x[:2] * 3.0
+    return np.sum(np.sin(x))
+
+
+def fresh(u):
+    return u * 2.0
+
+
+def into_new_array(u):
+    fresh(u)[0] = 100.0   # (a new array: the store is dropped, u is unchanged)
+    return np.sum(u * u)
+
+
+def bump(u):
+    u[0] += 1.0
+    return u[1:]
+
+
+def value_first(u):
+    bump(u)[:] = u[0] * u[1:]   # (Python computes the value, u[0] before bump adds 1, then the target)
+    return np.sum(u * u)
+
+
+def stencil_steps(u, nu, steps):
+    for _ in range(steps):
+        lap = u[2:] - 2.0 * u[1:-1] + u[:-2]
+        interior(u)[:] += nu * lap
+    return np.sum(u * u)
+
+
+R = np.random.default_rng(1)
+CASES = [(into_helper_view, (R.random(6), R.random(4), 0.3)), (into_reshape, (R.random(6),)),
+         (into_swapped, (R.random((3, 2)), R.random(3))), (into_reshaped_transpose, (R.random(6),)),
+         (into_new_array, (R.random(4),)), (value_first, (R.random(4),)), (stencil_steps, (R.random(8), 0.2, 3))]
+
+
+def _annotated(args):
+    out = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            out.append(Duplicated(a.copy(), np.zeros_like(a)))
+        elif isinstance(a, float):
+            out.append(Active(a))
+        else:
+            out.append(a)
+    return out
+
+
+@pytest.mark.parametrize("f,args", CASES, ids=[f.__name__ for f, _ in CASES])
+def test_store_into_a_call_everywhere(f, args):
+    plain = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    want = f(*plain)
+    check_everywhere(f, *_annotated(args), ret=Active)
+    from adcompiler import ReverseWithPrimal, autodiff
+    mine = _annotated(args)
+    _, value = autodiff(ReverseWithPrimal, f, Active, *mine)
+    assert value == pytest.approx(want, rel=1e-12)
+    for a, b in zip(mine, plain):
+        if isinstance(b, np.ndarray):
+            np.testing.assert_allclose(a.val, b, rtol=1e-12)
+
+
+def test_under_numba():
+    """numba compiles a store into a reshape; a helper's returned view (which the typed tape
+    does not carry) is refused at the line, and auto runs numpy's numbers."""
+    from optional import require
+    require("numba")
+    from adcompiler import gradient
+    from adcompiler.errors import BackendError
+    x = R.random(6)
+    check_numba_gradient(into_reshape, Duplicated(x, np.zeros(6)))
+    u = R.random(8)
+    with pytest.raises(BackendError, match=r"test_called_views\.py:\d+: `interior\(u\)\[:\] \+= nu \* lap`"):
+        gradient(stencil_steps, u.copy(), 0.2, 3, backend="numba")
+    for got, want in zip(gradient(stencil_steps, u.copy(), 0.2, 3, backend="auto")[:2],
+                         gradient(stencil_steps, u.copy(), 0.2, 3)[:2]):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
