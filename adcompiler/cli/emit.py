@@ -35,6 +35,7 @@ from .load import (
     Target,
     UsageError,
     decide_activities,
+    record_kind,
 )
 
 MODES = ("reverse", "forward")
@@ -46,26 +47,9 @@ def _base_hint(acts: Activities, name: str) -> str:
     return hint.split("[", 1)[0].rsplit(".", 1)[-1] if isinstance(hint, str) else ""
 
 
-def _record_kind(target: Target, name: str) -> Kind | None:
-    """The kind of a parameter annotated with a named tuple class whose fields are annotated
-    numbers (``p: Params``, ``class Params(NamedTuple): dt: float; steps: int``), else None."""
-    import typing
-    try:
-        cls = typing.get_type_hints(target.func).get(name)
-        fields = getattr(cls, "_fields", None)
-        if not (isinstance(cls, type) and issubclass(cls, tuple) and isinstance(fields, tuple)):
-            return None
-        hints = typing.get_type_hints(cls)
-    except Exception:   # noqa: BLE001 (a hint that does not resolve: not a record)
-        return None
-    numbers = {float: FLOAT, int: INT, bool: BOOL, complex: COMPLEX}
-    elts = tuple(numbers.get(hints.get(f)) for f in fields)
-    return None if any(e is None for e in elts) else Kind("tuple", elts=elts, fields=fields)
-
-
 def _const_kind(target: Target, acts: Activities, name: str) -> Kind:
     p = inspect.signature(target.func).parameters[name]
-    record = _record_kind(target, name)
+    record = record_kind(target.func, name)
     if record is not None:
         return record
     hint = acts.hinted.get(name, "")

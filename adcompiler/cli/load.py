@@ -172,15 +172,33 @@ def _hint_activity(ann) -> str | None:
     return None
 
 
-def _named_tuple_hints(func) -> set:
-    """The parameters annotated with a named tuple class (records of constants: Const)."""
+def _named_tuple_class(func, name):
+    """The named tuple class parameter ``name`` of ``func`` is annotated with, else None."""
     import typing
     try:
-        hints = typing.get_type_hints(func)
-    except Exception:   # noqa: BLE001 (a hint that does not resolve)
-        return set()
-    return {n for n, h in hints.items() if isinstance(h, type) and issubclass(h, tuple)
-            and isinstance(getattr(h, "_fields", None), tuple)}
+        cls = typing.get_type_hints(func).get(name)
+    except Exception:   # noqa: BLE001 (a hint that does not resolve: not a record)
+        return None
+    ok = isinstance(cls, type) and issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple)
+    return cls if ok else None
+
+
+def record_kind(func, name: str):
+    """The kind of a parameter annotated with a named tuple class whose fields are annotated
+    numbers (``p: Params``, ``class Params(NamedTuple): dt: float; steps: int``), else None."""
+    import typing
+
+    from ..analysis.kinds import BOOL, COMPLEX, FLOAT, INT, Kind
+    cls = _named_tuple_class(func, name)
+    try:
+        hints = typing.get_type_hints(cls) if cls is not None else None
+    except Exception:   # noqa: BLE001
+        hints = None
+    if hints is None:
+        return None
+    numbers = {float: FLOAT, int: INT, bool: BOOL, complex: COMPLEX}
+    elts = tuple(numbers.get(hints.get(f)) for f in cls._fields)
+    return None if any(e is None for e in elts) else Kind("tuple", elts=elts, fields=cls._fields)
 
 
 def _default_activity(value) -> str | None:
@@ -346,9 +364,8 @@ def decide_activities(func, const=(), active=(), dup=()) -> Activities:
     acts, reasons, hinted, source = {}, {}, {}, {}
     uses = integer_uses(func)
     integers = {}
-    records = _named_tuple_hints(func)
     for name, p in sig.parameters.items():
-        hint = _hint_activity(p.annotation) or (CONST if name in records else None)
+        hint = _hint_activity(p.annotation) or (CONST if _named_tuple_class(func, name) is not None else None)
         if hint is not None:
             hinted[name] = p.annotation if isinstance(p.annotation, str) else getattr(
                 p.annotation, "__name__", repr(p.annotation))
