@@ -273,16 +273,10 @@ def _emitted_module(target, prob, kinds, ret_active) -> dict:
 
 
 def load_emitted(text: str, name: str) -> dict:
-    """Run an emitted module as the file it is and return its namespace: nothing
-    is given to it but the builtins (what it needs, it imports), so a name the
-    module reads and does not define fails here as it would for its user."""
-    import builtins
-    import linecache
-    filename = f"<emitted module of {name}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    ns = {"__name__": f"emitted_{name}", "__builtins__": builtins}
-    exec(compile(text, filename, "exec"), ns)  # noqa: S102 (the module adcompiler emit writes)
-    return ns
+    """Run an emitted module as the file it is and return its namespace
+    (``codegen.compile.run_standalone``: nothing given to it but the builtins)."""
+    from ..codegen.compile import run_standalone
+    return run_standalone(text, f"emitted module of {name}")
 
 
 def _flat(prob, values, shadows) -> list:

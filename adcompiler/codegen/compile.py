@@ -45,6 +45,17 @@ def compile_source(source: str, namespace: dict, label: str) -> dict:
     return ns
 
 
+def run_standalone(source: str, label: str) -> dict:
+    """Run the text of a module ``adcompiler emit`` wrote as its user would: its namespace
+    holds nothing but the builtins (what it needs, it imports), so a name it reads and does
+    not define fails here as it would for the user."""
+    filename = f"{GENERATED} {label}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    ns = {"__name__": "adcompiler_emitted", "__builtins__": __builtins__}
+    exec(compile(source, filename, "exec"), ns)  # noqa: S102 (a module adcompiler emit wrote)
+    return ns
+
+
 def define_function(tree, filename: str, module_globals: dict):
     """The function a generated ``def`` (``tree``, an ``ast.FunctionDef``: a
     function nested in the user's, lifted by ``frontend/nested.py``) defines,
