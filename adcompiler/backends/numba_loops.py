@@ -150,7 +150,7 @@ def presized(loop) -> list:
         out = []
         for st in stmts:
             if getattr(st, "grows", None):
-                counts[st.grows] = counts.get(st.grows, 0) + 1
+                counts[st.grows] = counts.get(st.grows, 0) + getattr(st, "grows_by", 1)
                 continue
             if isinstance(st, ast.If):
                 st.body, st.orelse = strip(st.body) or [ast.Pass()], strip(st.orelse)
@@ -163,3 +163,25 @@ def presized(loop) -> list:
         room = ast.BinOp(ast.Constant(k), ast.Mult(), _call("len", [copy.deepcopy(loop.iter)]))
         before.append(_assign([_n(buf, ast.Store)], _call("_ad_reserve", [_n(buf), _n(count), room])))
     return before + [loop]
+
+
+def complex_push(value) -> list:
+    """A complex number ``value`` (a name) onto the float buffer: its real part, then its
+    imaginary part (the growth check counts two places, see ``presized``)."""
+    full = ast.Compare(ast.BinOp(_n("_ad_nf"), ast.Add(), ast.Constant(2)), [ast.Gt()],
+                       [ast.Subscript(ast.Attribute(_n("_ad_tf"), "shape", ast.Load()), ast.Constant(0), ast.Load())])
+    guard = ast.If(full, [_assign([_n("_ad_tf", ast.Store)], _call("_ad_reserve", [_n("_ad_tf"), _n("_ad_nf"),
+                                                                                   ast.Constant(2)]))], [])
+    guard.grows, guard.grows_by = "_ad_tf", 2
+    at = [_n("_ad_nf"), ast.BinOp(_n("_ad_nf"), ast.Add(), ast.Constant(1))]
+    return [guard] + [_assign([ast.Subscript(_n("_ad_tf"), k, ast.Store())], ast.Attribute(copy.deepcopy(value),
+                                                                                        part, ast.Load()))
+                      for k, part in zip(at, ("real", "imag"))] + \
+        [ast.AugAssign(_n("_ad_nf", ast.Store), ast.Add(), ast.Constant(2))]
+
+
+def complex_pop(target) -> list:
+    """``complex_push`` undone: ``target = complex(real, imaginary)`` off the float buffer."""
+    parts = [ast.Subscript(_n("_ad_tf"), k, ast.Load())
+             for k in (_n("_ad_nf"), ast.BinOp(_n("_ad_nf"), ast.Add(), ast.Constant(1)))]
+    return [ast.AugAssign(_n("_ad_nf", ast.Store), ast.Sub(), ast.Constant(2)), _assign([target], _call("complex", parts))]

@@ -24,14 +24,14 @@ from ..errors import BackendError
 from .numba_dtypes import refuse_narrow
 from .numba_gather import gathered
 from .numba_indexing import list_indices
-from .numba_loops import LoopRewrites, presized
+from .numba_loops import LoopRewrites, complex_pop, complex_push, presized
 from .numba_runtime import HELPERS
 from .numba_shadows import array_adjoints, fresh_shadows, view_line
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
-ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0}   # "n": an int or a float, made a float (int_powers)
+ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0, "c": 0j}   # "n": an int or a float, made a float (int_powers)
 _TAPE_UNCOVERED = "the generated code uses the tape in a way the typed tape does not cover"
-_POPS = re.compile(r"^_ad_pop_a[fib]\d$")
+_POPS = re.compile(r"^_ad_pop_a[fibc]\d$")
 _COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|acc)\d+(?:_\d+)?$")   # the names of counted-down and gathered loops
 
 
@@ -332,6 +332,8 @@ class FunctionRewrite(LoopRewrites):
             return [guard,
                     _assign([ast.Subscript(_n(buf), _n(count), ast.Store())], value),
                     ast.AugAssign(_n(count, ast.Store), ast.Add(), ast.Constant(1))]
+        if tag == "c" and isinstance(value, ast.Name):
+            return complex_push(value)
         if tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
             if isinstance(value, ast.Name) and value.id in set(self.namer.adjoints.values()) \
                     and not getattr(call, "shadow_shape", False):
@@ -347,7 +349,7 @@ class FunctionRewrite(LoopRewrites):
                                "`for row in A:`), which the typed tape cannot hold",
                             "bind a new name instead of rebinding the array's, index the rows (A[i]) in a range "
                             "loop, or use backend='numpy' (backend='auto' falls back by itself).")
-            helper = "_ad_push_af" if tag[-1] == "f" else "_ad_push_ai"
+            helper = {"f": "_ad_push_af", "c": "_ad_push_ac"}.get(tag[-1], "_ad_push_ai")
             return [_assign(_state(ast.Store), _call(helper, _state() + [value]))]
         k = self.kinds.get(value.id) if isinstance(value, ast.Name) else None
         if k is not None and k.dtype == "c":
@@ -370,6 +372,8 @@ class FunctionRewrite(LoopRewrites):
         if tag == "f":
             return [ast.AugAssign(_n("_ad_nf", ast.Store), ast.Sub(), ast.Constant(1)),
                     _assign([target], ast.Subscript(_n("_ad_tf"), _n("_ad_nf"), ast.Load()))]
+        if tag == "c":
+            return complex_pop(target)
         if tag in ("i", "b"):
             value = ast.Subscript(_n("_ad_ti"), _n("_ad_ni"), ast.Load())
             if tag == "b":
@@ -413,7 +417,7 @@ class FunctionRewrite(LoopRewrites):
             s.value = ast.Constant(ZERO[tag])
         elif tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
             # an empty array of the right rank and dtype (numba unifies it with views)
-            dtype = {"f": "float64", "i": "int64", "b": "bool_"}[tag[-1]]
+            dtype = {"f": "float64", "i": "int64", "b": "bool_", "c": "complex128"}[tag[-1]]
             shape = ast.Tuple([ast.Constant(0)] * int(tag[1:-1]), ast.Load())
             s.value = ast.Call(ast.Attribute(_n("np"), "zeros", ast.Load()),
                                [shape, ast.Attribute(_n("np"), dtype, ast.Load())], [])

@@ -71,6 +71,22 @@ def _ad_push_af(tf, nf, ti, ni, x):
 
 
 @_ad_jit
+def _ad_push_ac(tf, nf, ti, ni, x):
+    """A complex array: the real and imaginary part of each element on the float buffer, then
+    its shape on the int buffer."""
+    flat = x.copy().ravel()
+    m = flat.shape[0]
+    tf = _ad_reserve(tf, nf, 2 * m)
+    for k in range(m):
+        tf[nf + 2 * k] = flat[k].real
+        tf[nf + 2 * k + 1] = flat[k].imag
+    ti = _ad_reserve(ti, ni, x.ndim)
+    for k in range(x.ndim):
+        ti[ni + k] = x.shape[k]
+    return tf, nf + 2 * m, ti, ni + x.ndim
+
+
+@_ad_jit
 def _ad_push_ai(tf, nf, ti, ni, x):
     """An int or bool array: its elements, then its shape, on the int buffer."""
     flat = x.copy().ravel()
@@ -106,6 +122,27 @@ def _ad_copy_typed(x):
 
 
 _ad_int64, _ad_float64, _ad_bool = np.int64, np.float64, np.bool_   # (Python's types as numpy dtypes)
+
+
+def _ad_real_if(g, like):
+    return g
+
+
+def _ad_complex_type(t):
+    return isinstance(t, _ad_types.Complex) or isinstance(t, _ad_types.Array) and isinstance(t.dtype, _ad_types.Complex)
+
+
+@_ad_overload(_ad_real_if)
+def _ad_real_if_typed(g, like):
+    """``g`` for ``like``: its real part where ``like`` is real and ``g`` complex (tuples: refused)."""
+    if isinstance(like, (_ad_types.BaseTuple, _ad_types.List)) or isinstance(g, (_ad_types.BaseTuple,
+                                                                                   _ad_types.List)):
+        return None
+    if _ad_complex_type(like) or not _ad_complex_type(g):
+        return lambda g, like: g
+    if isinstance(g, _ad_types.Array):
+        return lambda g, like: np.real(g).copy()
+    return lambda g, like: g.real
 
 
 def _ad_fmod(a, b):
@@ -413,6 +450,13 @@ _POP_FLOAT = '''\
     nf -= m
     return tf[nf:nf + m].copy().reshape(shape), nf, ni'''
 
+_POP_COMPLEX = '''\
+    nf -= 2 * m
+    out = np.empty(m, np.complex128)
+    for k in range(m):
+        out[k] = complex(tf[nf + 2 * k], tf[nf + 2 * k + 1])
+    return out.reshape(shape), nf, ni'''
+
 _POP_INT = '''\
     ni -= m
     out = ti[ni:ni + m].copy().reshape(shape)
@@ -424,7 +468,8 @@ def pop_source(ranks) -> str:
     out = []
     for rank, dk in sorted(ranks):
         dims = ", ".join(f"ti[ni + {k}]" for k in range(rank))
-        body = _POP_FLOAT if dk == "f" else _POP_INT.format(cast="out != 0" if dk == "b" else "out")
+        body = _POP_FLOAT if dk == "f" else _POP_COMPLEX if dk == "c" else \
+            _POP_INT.format(cast="out != 0" if dk == "b" else "out")
         out.append(_POP.format(dk=dk, rank=rank, dims=dims, body=body))
     return "".join(out)
 

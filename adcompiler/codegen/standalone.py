@@ -340,7 +340,7 @@ def numba_prelude(source: str) -> str:
     """The numba imports and helpers (``backends/numba_runtime``) that the
     numba-compiled ``source`` calls, numpy and math imports left to ``standalone``."""
     from ..backends import numba_runtime
-    ranks = {(int(r), k) for k, r in re.findall(r"\b_ad_pop_a([fib])(\d+)\b", source)}
+    ranks = {(int(r), k) for k, r in re.findall(r"\b_ad_pop_a([fibc])(\d+)\b", source)}
     text = numba_runtime.source(ranks)
     return "\n".join(line for line in text.split("\n") if line not in ("import math", "import numpy as np")).strip()
 

@@ -110,7 +110,7 @@ class TapeAccess:
         return ast.Attribute(tape, stack, ast.Load()) if stack else tape
 
     def tape_tag(self, name):
-        """The typed stack a value of ``name`` goes to (``f`` float, ``i`` int,
+        """The typed stack a value of ``name`` goes to (``f`` float, ``c`` complex, ``i`` int,
         ``b`` bool, ``n`` an int or a float, ``a<rank><dtype kind>`` an array), or None when its kind is
         not known well enough for a typed tape (a compiled backend refuses it)."""
         tag = tape_tag(self.ctx.kinds, self.ctx.namer, name)
@@ -191,11 +191,13 @@ def tape_tag(kinds, namer, name):
         return None
     if (k.cls == "float" and k.dtype != "c") or (k.cls == "num" and k.ndim == 0 and k.dtype == "f"):
         return "f"
+    if k.cls == "float" and k.dtype == "c":
+        return "c"   # (a complex number: two floats on a typed tape)
     if k.cls in ("int", "bool"):
         return k.cls[0]
     if k.cls == "num" and k.ndim == 0 and k.dtype == "i":
         return "n"   # an int or a float (``2 ** k``): the tape list keeps which; numba makes it a float
-    if k.cls == "array" and k.ndim is not None and k.dtype in ("f", "i", "b"):
+    if k.cls == "array" and k.ndim is not None and k.dtype in ("f", "i", "b", "c"):
         return f"a{k.ndim}{k.dtype}"
     return None
 
