@@ -37,6 +37,7 @@ from .arguments import flat_args as _flat_args
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
 from .forward import autodiff_forward
+from .split_record import Tape, same_written, written_record
 
 
 def _ret_name(ret) -> str:
@@ -307,19 +308,6 @@ def _run(comp, ret, args, flat=None) -> tuple:
     return _derivs(args, d), value
 
 
-class Tape:
-    """What the forward pass of split mode records for the reverse pass."""
-
-    __slots__ = ("compiled", "stack", "used", "written")
-
-    def __init__(self, compiled, stack, written=()):
-        self.compiled = compiled
-        self.stack = stack
-        self.used = False
-        #: (position, array) of the arguments the function writes: the record refers to their memory
-        self.written = written
-
-
 def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
                    *activity_types: type, backend: str = "numpy",
                    checkpoint: int | str | None = None) -> tuple[Callable, Callable]:
@@ -329,9 +317,18 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
     sweep needs; ``derivs = rev(*args, dret, tape)`` runs only the reverse
     sweep with the same argument objects (shadows now holding the seeds; an
     argument ``f`` only reads may be another array of equal values, one it
-    writes must be the same array). Trailing parameters left out take their
+    writes must be the same array, holding the values fwd left in it: rev refuses
+    it otherwise). Trailing parameters left out take their
     defaults as Const; ``checkpoint`` as in ``autodiff``.
     """
+    return split_halves(mode, f, ret_activity, *activity_types, backend=backend, checkpoint=checkpoint)
+
+
+def split_halves(mode: A.Mode, f: Callable, ret_activity: Any, *activity_types: type, backend: str = "numpy",
+                 checkpoint: int | str | None = None, watch: bool = True) -> tuple[Callable, Callable]:
+    """``autodiff_thunk``; ``watch``: check that the arrays the function writes still hold, at
+    the reverse half, the values the forward half left in them (``split_record``; the tape
+    adapters, which own those arrays, skip it)."""
     f = kernel_of(f)
     if not isinstance(mode, A.Mode) or not mode.split:
         raise ActivityError("autodiff_thunk takes ReverseSplitWithPrimal or ReverseSplitNoPrimal.",
@@ -359,8 +356,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
         stack = runtime_core.Tape()
         value = comp.fwd(*_flat_args(args), stack)
         _finish_primal(ret, value)
-        written = tuple((k, a.val) for k, a in enumerate(args) if k in comp.writes and isinstance(a.val, np.ndarray))
-        return Tape(comp, stack, written), (value if mode.with_primal else None)
+        return Tape(comp, stack, written_record(args, comp.writes, watch)), (value if mode.with_primal else None)
 
     def rev(*call):
         if len(call) < 2 or not isinstance(call[-1], Tape):
@@ -372,7 +368,7 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
         if tape.used:
             raise ActivityError("this tape has already been consumed by a reverse pass.",
                                 hint="run fwd again for another reverse pass.")
-        _same_written(f, args, tape)
+        same_written(f, _param_names(f, len(args)), args, tape)
         tape.used = True
         given = len(args)
         args = _fill_defaults(f, args)
@@ -380,19 +376,6 @@ def autodiff_thunk(mode: A.Mode, f: Callable, ret_activity: Any,
         d = tape.compiled.rev(*_flat_args(args), dret if ret == "Active" else None, tape.stack)
         return _derivs(args, d)[:given]
     return fwd, rev
-
-
-def _same_written(f, args, tape) -> None:
-    """Refuse a reverse half given another array than its forward half for an argument
-    ``f`` writes: what the forward half recorded refers to that memory."""
-    for k, was in tape.written:
-        if k < len(args) and args[k].val is not was:
-            name = _param_names(f, len(args))[k]
-            raise ActivityError(
-                f"rev was given another array for `{name}` than fwd was: `{f.__name__}` writes it, and what "
-                "fwd recorded refers to its memory (a copy of equal values is other memory).",
-                construct=name, hint="pass rev the arrays fwd was given for the arguments the function "
-                                     "writes (other buffers of equal values only for the ones it reads).")
 
 
 def memory_report(f: Callable, ret: Any, *args: Any, checkpoint: int | str | None = None) -> explain.MemoryReport:
