@@ -65,3 +65,28 @@ def test_halves_on_separate_arrays_in_any_order():
     for x0, got in ((U0, da), (2 * U0, db)):
         fd = [(doubled(x0 + h * e) - doubled(x0 - h * e)) / (2 * h) for e in np.eye(3)]
         np.testing.assert_allclose(got, fd, rtol=1e-6)
+
+
+def stepped(u, c):
+    u[1:] += c[1:] * u[:-1] ** 2
+    return float(np.sum(u ** 2))
+
+
+def test_read_argument_changed_between_the_halves_is_refused():
+    """An argument the function only reads may be passed to rev as another array of equal
+    values; with other values the record no longer holds (du was wrong, silently)."""
+    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, stepped, Active, Duplicated, Duplicated)
+    u, c = np.array([0.3, -0.4, 0.5, 0.2]), np.array([0.1, 0.7, -0.3, 0.4])
+    tape, _ = fwd(Duplicated(u, np.zeros(4)), Duplicated(c, np.zeros(4)))
+    c2 = c.copy()
+    c2[2] += 1.0
+    with pytest.raises(AdCompilerError, match="`c` holds other values than it did when fwd ran"):
+        rev(Duplicated(u, np.zeros(4)), Duplicated(c2, np.zeros(4)), 1.0, tape)
+    u0 = np.array([0.3, -0.4, 0.5, 0.2])
+    u = u0.copy()
+    tape, _ = fwd(Duplicated(u, np.zeros(4)), Duplicated(c, np.zeros(4)))
+    du, dc = np.zeros(4), np.zeros(4)
+    rev(Duplicated(u, du), Duplicated(c.copy(), dc), 1.0, tape)   # (an equal copy: allowed)
+    h = 1e-6
+    fd = [(stepped(u0 + h * e, c) - stepped(u0 - h * e, c)) / (2 * h) for e in np.eye(4)]
+    np.testing.assert_allclose(du, fd, rtol=1e-6)

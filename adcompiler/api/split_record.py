@@ -8,8 +8,10 @@ equal values), and, where ``autodiff_thunk`` is driven by a user, their
 contents must be unchanged: running the forward half again on the same
 array, or writing into it, before the reverse half makes it read other
 values, and its derivatives were silently those of other values. A digest of
-each written array's bytes (blake2b, no copy for a contiguous array) taken at
-the end of the forward half is compared at the start of the reverse half.
+each array argument's bytes (blake2b, no copy for a contiguous array) taken at
+the end of the forward half is compared at the start of the reverse half; an
+array the function only reads may be another array of equal values, as the
+contract allows, but not of other values (the record was computed from them).
 The tape adapters, which own the arrays they pass, skip it.
 """
 from __future__ import annotations
@@ -35,18 +37,24 @@ class Tape:
         self.written = written
 
 
-def digest(a: np.ndarray) -> bytes:
-    """A digest of ``a``'s values (its bytes in C order, with its shape and dtype)."""
+def digest(a: np.ndarray) -> bytes | None:
+    """A digest of ``a``'s values (its bytes in C order, with its shape and dtype); None for
+    an array of objects (its bytes are references)."""
+    if a.dtype.hasobject:
+        return None
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((a.shape, a.dtype.str)).encode())
-    h.update(memoryview(np.ascontiguousarray(a)).cast("B"))
+    if a.size:
+        h.update(memoryview(np.ascontiguousarray(a).reshape(-1)).cast("B"))
     return h.digest()
 
 
 def written_record(args, writes, watch: bool) -> tuple:
-    """``Tape.written`` of the annotated ``args`` (positions ``writes`` written by the function)."""
-    return tuple((k, a.val, digest(a.val) if watch else None) for k, a in enumerate(args)
-                 if k in writes and isinstance(a.val, np.ndarray))
+    """``Tape.written`` of the annotated ``args`` (positions ``writes`` written by the function):
+    ``(position, array or None, digest or None)``, the array for one the function writes
+    (rev must be given it), a digest of each array's values where ``watch``."""
+    return tuple((k, a.val if k in writes else None, digest(a.val) if watch else None) for k, a in enumerate(args)
+                 if isinstance(a.val, np.ndarray) and (watch or k in writes))
 
 
 def same_written(f, names, args, tape) -> None:
@@ -54,6 +62,15 @@ def same_written(f, names, args, tape) -> None:
     ``f`` writes, or the same array with other values."""
     for k, was, values in tape.written:
         if k >= len(args):
+            continue
+        if was is None:   # (an array the function only reads: another array of equal values will do)
+            now = args[k].val
+            if values is not None and (not isinstance(now, np.ndarray) or digest(now) != values):
+                raise ActivityError(
+                    f"`{names[k]}` holds other values than it did when fwd ran: `{f.__name__}` reads it, and "
+                    "what fwd recorded was computed from those values.",
+                    construct=names[k], hint="pass rev the values fwd was given (the same array unchanged, or "
+                                             "an equal copy).")
             continue
         if args[k].val is not was:
             raise ActivityError(
