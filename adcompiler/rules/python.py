@@ -21,7 +21,8 @@ nondifferentiable(builtins.slice, params="*", result=lambda kinds, bound: Kind("
 nondifferentiable(math.factorial, math.comb, math.perm, math.gcd, math.isqrt, result=lambda kinds, bound: INT)
 
 elementwise(math.exp, "x", x="g * ans")
-elementwise(math.log, "x, base=math.e", x="g / (x * math.log(base))",
+# (the default base a literal: `math.e` written into the derivative needed the name `math` in the user's module)
+elementwise(math.log, "x, base=2.718281828459045", x="g / (x * math.log(base))",
             base="-g * math.log(x) / (base * math.log(base) ** 2)")
 elementwise(math.sin, "x", x="g * math.cos(x)")
 elementwise(math.cos, "x", x="-g * math.sin(x)")
