@@ -349,7 +349,11 @@ class FunctionRewrite(LoopRewrites):
                                "`for row in A:`), which the typed tape cannot hold",
                             "bind a new name instead of rebinding the array's, index the rows (A[i]) in a range "
                             "loop, or use backend='numpy' (backend='auto' falls back by itself).")
-            helper = {"f": "_ad_push_af", "c": "_ad_push_ac"}.get(tag[-1], "_ad_push_ai")
+            if tag[-1] == "c":   # (a complex array as its float view: each element's real and imaginary part)
+                whole = ast.Call(ast.Attribute(_n("np"), "ascontiguousarray", ast.Load()), [value], [])
+                value = ast.Call(ast.Attribute(whole, "view", ast.Load()), [ast.Attribute(_n("np"), "float64",
+                                                                                            ast.Load())], [])
+            helper = "_ad_push_ai" if tag[-1] in "ib" else "_ad_push_af"
             return [_assign(_state(ast.Store), _call(helper, _state() + [value]))]
         k = self.kinds.get(value.id) if isinstance(value, ast.Name) else None
         if k is not None and k.dtype == "c":

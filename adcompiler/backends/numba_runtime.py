@@ -71,22 +71,6 @@ def _ad_push_af(tf, nf, ti, ni, x):
 
 
 @_ad_jit
-def _ad_push_ac(tf, nf, ti, ni, x):
-    """A complex array: the real and imaginary part of each element on the float buffer, then
-    its shape on the int buffer."""
-    flat = x.copy().ravel()
-    m = flat.shape[0]
-    tf = _ad_reserve(tf, nf, 2 * m)
-    for k in range(m):
-        tf[nf + 2 * k] = flat[k].real
-        tf[nf + 2 * k + 1] = flat[k].imag
-    ti = _ad_reserve(ti, ni, x.ndim)
-    for k in range(x.ndim):
-        ti[ni + k] = x.shape[k]
-    return tf, nf + 2 * m, ti, ni + x.ndim
-
-
-@_ad_jit
 def _ad_push_ai(tf, nf, ti, ni, x):
     """An int or bool array: its elements, then its shape, on the int buffer."""
     flat = x.copy().ravel()
@@ -451,11 +435,8 @@ _POP_FLOAT = '''\
     return tf[nf:nf + m].copy().reshape(shape), nf, ni'''
 
 _POP_COMPLEX = '''\
-    nf -= 2 * m
-    out = np.empty(m, np.complex128)
-    for k in range(m):
-        out[k] = complex(tf[nf + 2 * k], tf[nf + 2 * k + 1])
-    return out.reshape(shape), nf, ni'''
+    nf -= m
+    return tf[nf:nf + m].copy().reshape(shape).view(np.complex128), nf, ni'''   # (pushed as its float view)
 
 _POP_INT = '''\
     ni -= m

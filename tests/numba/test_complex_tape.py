@@ -66,6 +66,13 @@ def rebound_steps(z, w):
     return np.sum((z * np.conj(z)).real)
 
 
+def rebound_steps_2d(Z, W):
+    for _ in range(3):
+        T = Z * W
+        Z[:, :] = np.sin(T) + 0.5 * Z
+    return np.sum((Z * np.conj(Z)).real)
+
+
 R = np.random.default_rng(5)
 
 
@@ -81,6 +88,9 @@ CASES = [
                                               Duplicated(_c(7) * 0.5, np.zeros(7, complex)), Const(3)], Active),
     ("rebound_steps", rebound_steps, lambda: [Duplicated(_c(4) * 0.5, np.zeros(4, complex)),
                                               Duplicated(_c(4) * 0.5, np.zeros(4, complex))], Active),
+    ("rebound_steps_2d", rebound_steps_2d, lambda: [Duplicated(_c(12).reshape(3, 4) * 0.5, np.zeros((3, 4), complex)),
+                                                    Duplicated(_c(12).reshape(3, 4) * 0.5, np.zeros((3, 4), complex))],
+     Active),
     ("products", products, lambda: [Duplicated(_c(5) * 0.8, np.zeros(5, complex)), Duplicated(np.zeros(5),
                                                                                                np.zeros(5))], Active),
 ]
