@@ -244,7 +244,7 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     acts = decide_activities(target.func, const, active, dup)
     integer_arrays(acts, dtypes or {})
     kinds = kinds_for(target, acts, ranks, known, dtypes)
-    cplx = [p for p, k in zip(acts.params, kinds) if k.dtype == "c" and acts.acts[p] == DUP]
+    cplx = _complex(acts, kinds, DUP)
     ret_active, ret_why = return_activity(target, ret)
     if not ret_why:
         ret_active = pipeline.analyse(target.func, kinds).has_return
@@ -301,7 +301,7 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     rank_of = {p: k.ndim for p, k in zip(acts.params, kinds) if k.is_array and k.ndim is not None}
     consts = [p for p in acts.params if acts.acts[p] not in (DUP, ACTIVE)]
     source = add_entry_checks(mod.source, entries, arrays, scalars, rank_of, scalar_tangents=mode == "forward",
-                              complex_arrays=cplx, consts=consts, complex_scalars=_complex_scalars(acts, kinds))
+                              complex_arrays=cplx, consts=consts, complex_scalars=_complex(acts, kinds, ACTIVE))
     source = add_defaults(source, [info.fused_name], _source_defaults(target))
     doc = doc.replace(_call_line(info.fused_name, acts, mode, ret_active), _signature(source, info.fused_name), 1)
     return standalone(source, mod.namespace, target.func.__name__, doc, header)
@@ -368,14 +368,14 @@ def checked_entries(source: str, entries: list, acts: Activities, mode: str, ran
     arrays = [p for p in acts.params if acts.acts[p] == DUP]
     scalars = [p for p in acts.params if acts.acts[p] == ACTIVE]
     consts = [p for p in acts.params if acts.acts[p] not in (DUP, ACTIVE)]
-    cplx = [p for p, k in zip(acts.params, kinds) if k.dtype == "c" and acts.acts[p] == DUP]
     return add_entry_checks(source, list(defs), arrays, scalars, ranks, scalar_tangents=mode == "forward",
-                            consts=consts, complex_arrays=cplx, complex_scalars=_complex_scalars(acts, kinds))
+                            consts=consts, complex_arrays=_complex(acts, kinds, DUP),
+                            complex_scalars=_complex(acts, kinds, ACTIVE))
 
 
-def _complex_scalars(acts: Activities, kinds: tuple) -> list:
-    """The Active parameters the module is generated complex for."""
-    return [p for p, k in zip(acts.params, kinds) if k.dtype == "c" and acts.acts[p] == ACTIVE]
+def _complex(acts: Activities, kinds: tuple, activity: str) -> list:
+    """The parameters of ``activity`` the module is generated complex for."""
+    return [p for p, k in zip(acts.params, kinds) if k.dtype == "c" and acts.acts[p] == activity]
 
 
 def _dummies(acts: Activities, kinds: tuple, mode: str, ret_active: bool) -> list | None:
