@@ -106,3 +106,14 @@ def test_other_forms_refused_at_the_line_and_auto_runs_numpy(f, args):
     for w, g in zip(ad.gradient(f, *[a.copy() for a in args]), ad.gradient(f, *[a.copy() for a in args],
                                                                             backend="auto")):
         np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+@pytest.mark.parametrize("f,args", COMPILED, ids=[f.__name__ for f, _ in COMPILED])
+def test_split_halves_under_numba(f, args):
+    """The numba halves, driven as the tapes drive them (fresh shadows), against finite differences."""
+    from numba_engine import Numba
+
+    from adcompiler import ReverseSplitWithPrimal
+    floats = [Duplicated(a.copy(), np.zeros_like(a)) for a in args if a.dtype.kind == "f"]
+    rest = [ad.Const(a.copy()) for a in args if a.dtype.kind != "f"]
+    check_grads(f, *floats, *rest, ret=Active, mode=ReverseSplitWithPrimal, engine=Numba)
