@@ -13,7 +13,10 @@ written that way:
 
 A store into what a call returns (``interior(u)[:] += e``, ``x.reshape(2,
 3)[1] *= c``, ``A.swapaxes(0, 1)[0] = v``) is written the same way, the call
-named first (``called_view``).
+named first (``called_view``), and so is a chained subscript store
+(``A[i][j] += v`` is ``_part = A[i]; _part[j] += v``, as Python runs it: a
+view when ``A[i]`` is one, a copy that takes the store and is dropped when
+``A[i]`` is fancy indexing).
 
 Contract: ``name_attribute_views(pf)`` rewrites ``pf.tree`` in place, before
 ``fence`` (which refuses any other store into an expression).
@@ -30,7 +33,7 @@ VIEW_ATTRIBUTES = ("real", "imag", "T")
 def name_attribute_views(pf) -> None:
     taken = {n.id for n in ast.walk(pf.tree) if isinstance(n, ast.Name)} | {
         a.arg for a in ast.walk(pf.tree) if isinstance(a, ast.arg)}
-    _Rewrite(Namer(taken)).visit(pf.tree)
+    _Rewrite(Namer(taken), pf.chained_parts).visit(pf.tree)
 
 
 def _viewed(target):
@@ -53,8 +56,9 @@ def _whole_part(target):
 
 
 class _Rewrite(ast.NodeTransformer):
-    def __init__(self, names: Namer):
+    def __init__(self, names: Namer, parts: set):
         self.names = names
+        self.parts = parts
 
     def generic_visit(self, node):
         for field in ("body", "orelse", "finalbody"):
@@ -86,8 +90,8 @@ class _Rewrite(ast.NodeTransformer):
         return binds + [s]
 
     def called_view(self, s) -> list | None:
-        """``f(u)[i] op= v`` or ``x.reshape(2, 3).T[0] = v``: a store into what a call returns,
-        named first (``_t = f(u); _t[i] op= v``), as the user would name it: a view is followed to
+        """``f(u)[i] op= v``, ``x.reshape(2, 3).T[0] = v`` or ``A[i][j] = v``: a store into what a
+        call or a subscript returns, named first (``_t = f(u); _t[i] op= v``), as the user would name it: a view is followed to
         its memory, a copy (a new array) takes the store and is dropped, as in Python. Of a plain
         assignment the value is computed first (Python evaluates it before the target); None
         where the statement is not such a store."""
@@ -102,14 +106,16 @@ class _Rewrite(ast.NodeTransformer):
         base = target.value
         while isinstance(base, ast.Attribute) and base.attr in VIEW_ATTRIBUTES:
             base = base.value
-        if not isinstance(base, ast.Call):
+        if not isinstance(base, (ast.Call, ast.Subscript)):
             return None
         out = []
         if isinstance(s, ast.Assign):
             value = self.names.reserve("_stored")
             out.append(ast.copy_location(ast.Assign(targets=[ast.Name(value, ast.Store())], value=s.value), s))
             s.value = ast.copy_location(ast.Name(value, ast.Load()), s.value)
-        name = self.names.reserve("_called")
+        name = self.names.reserve("_called" if isinstance(base, ast.Call) else "_part")
+        if base is target.value:   # (A[i][j] = v: lower writes A[i, j] = v where A[i] is an element's row)
+            self.parts.add(name)
         out.append(ast.copy_location(ast.Assign(targets=[ast.Name(name, ast.Store())], value=target.value), s))
         target.value = ast.copy_location(ast.Name(name, ast.Load()), target.value)
         return [ast.fix_missing_locations(x) for x in out + [s]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import functools
 import inspect
 import linecache
@@ -29,6 +30,8 @@ class ParsedFunction:
     filename: str
     source: str          # dedented source of the function
     source_lines: list   # lines of the user's file (for comments)
+    #: names ``attr_views`` binds to the first subscript of a chained store (``A[i][j] = v``)
+    chained_parts: set = dataclasses.field(default_factory=set)
 
     @property
     def name(self) -> str:

@@ -10,6 +10,7 @@ names the old value and the result apart.
 from __future__ import annotations
 
 import ast
+import copy
 
 from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
@@ -22,6 +23,7 @@ def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
     negative Python float to a fractional exponent is checked at run time
     (``_power_check``); ``bounds``: the names known to be at least a number."""
     if bounds is None:
+        body = _merge_chained(body, kinds, pf, namer)
         from ..analysis.finite import lower_bounds
         powers = any(isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Pow)
                      for st in body for n in ast.walk(st))   # (the bounds only serve powers)
@@ -122,6 +124,104 @@ def piece_lists(body, returns_pieces=lambda call: None) -> dict:
                 out[s.targets[0].id] = what
                 changed = True
     return out
+
+
+def _merge_chained(body, kinds, pf, namer) -> list:
+    """Chained subscripts of an array by integers, written as one subscript: the same
+    memory, and no view bound in a loop (which the numba backend's tape cannot restore).
+
+    A read ``A[i][j]`` reaches lower as ``_t = A[i]; _u = _t[j]`` (normalize): it is
+    ``_u = A[i, j]``. A store ``A[i][j] op= v`` reaches it as ``_part = A[i]; ...; _part[j]
+    op= v`` (``attr_views``): it is ``A[i, j] op= v`` where ``A`` is a name of the user's.
+    Only a name used nowhere else is dropped."""
+    uses: dict = {}
+    for s in body:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name):
+                uses[n.id] = uses.get(n.id, 0) + 1
+
+    def block(stmts):
+        out = []
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(s, (ast.For, ast.While, ast.If)):
+                    setattr(s, field, block(getattr(s, field)))
+            prev = out[-1] if out else None
+            if _reads_part(s) and _row_of(prev, kinds) and prev.targets[0].id == s.value.value.id \
+                    and namer.made(prev.targets[0].id, TEMP) and uses.get(prev.targets[0].id) == 2:
+                s.value = _merged(prev.value, s.value)
+                out.pop()
+            out.append(s)
+        for s in list(out):
+            if _row_of(s, kinds) and s.targets[0].id in pf.chained_parts and uses.get(s.targets[0].id) \
+                    and not namer.made(s.value.value.id, TEMP) and _through(out, s, uses):
+                out.remove(s)
+        return out
+    return block(body)
+
+
+def _reads_part(s) -> bool:
+    return isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+        and isinstance(s.value, ast.Subscript) and isinstance(s.value.value, ast.Name)
+
+
+def _row_of(s, kinds) -> bool:
+    """``t = A[i]`` (``A`` an array, ``i`` integers: a view of a row of ``A``)."""
+    if not (s is not None and _reads_part(s) and getattr(kinds.get(s.value.value.id), "is_array", False)):
+        return False
+    first = s.value.slice
+    return all(_integer(e, kinds) for e in (first.elts if isinstance(first, ast.Tuple) else [first]))
+
+
+def _merged(row, sub):
+    """``A[i]`` and ``t[j]``: ``A[i, j]`` (in ``sub``'s context)."""
+    first, rest = row.slice, sub.slice
+    elts = [copy.deepcopy(e) for e in (first.elts if isinstance(first, ast.Tuple) else [first])]
+    elts += rest.elts if isinstance(rest, ast.Tuple) else [rest]
+    return ast.copy_location(ast.Subscript(ast.Name(row.value.id, ast.Load()),
+                                           ast.copy_location(ast.Tuple(elts, ast.Load()), rest), sub.ctx), sub)
+
+
+def _through(out, s, uses) -> bool:
+    """Write every use of the row ``s`` binds (``_part[j]``, read or stored, in the statements
+    after it up to its store) as a subscript of the array; False (nothing changed) where a
+    use is of another form, or a statement between rebinds the array or an index."""
+    part = s.targets[0].id
+    held = {s.value.value.id} | {n.id for n in ast.walk(s.value.slice) if isinstance(n, ast.Name)}
+    found, names = [], 0
+    for later in out[out.index(s) + 1:]:
+        if any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in held | {part}
+               for n in ast.walk(later)) or isinstance(later, (ast.For, ast.While, ast.If)):
+            return False   # (only the value's temporaries come between; anything else: the row stays named)
+        for n in ast.walk(later):
+            names += isinstance(n, ast.Name) and n.id == part
+            for field, v in ast.iter_fields(n):
+                for k, x in enumerate(v) if isinstance(v, list) else [(None, v)]:
+                    if isinstance(x, ast.Subscript) and isinstance(x.value, ast.Name) and x.value.id == part:
+                        found.append((n, field, k, x))
+        if names == uses[part] - 1:
+            break
+    if not names or names != len(found) or names != uses[part] - 1:
+        return False
+    for node, field, k, v in found:
+        if k is None:
+            setattr(node, field, _merged(s.value, v))
+        else:
+            getattr(node, field)[k] = _merged(s.value, v)
+    return True
+
+
+def _integer(e, kinds) -> bool:
+    """An index expression that is a Python integer (a constant, an int name, their arithmetic)."""
+    if isinstance(e, ast.Constant):
+        return type(e.value) is int
+    if isinstance(e, ast.Name):
+        return getattr(kinds.get(e.id), "cls", None) == "int"
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+        return _integer(e.operand, kinds)
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+        return _integer(e.left, kinds) and _integer(e.right, kinds)
+    return False
 
 
 def _store_base(s):
