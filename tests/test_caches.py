@@ -394,3 +394,70 @@ def test_a_test_of_an_optional_callable_is_decided_and_remade_when_it_changes():
     np.testing.assert_allclose(ad.gradient(plain, x)[0], 2 * x, rtol=1e-15)
     import autograd
     np.testing.assert_allclose(autograd.grad(lambda v: 2.0 * ad.differentiate(plain)(v))(x), 4 * x, rtol=1e-15)
+
+
+_EDITABLE = '''from __future__ import annotations
+import numpy as np
+
+def helper(v):
+    return v * v
+
+def kernel(y, x):
+    for i in range(x.shape[0]):
+        y[i] = helper(x[i])
+
+def outer(c):
+    def inner(v: np.ndarray) -> float:
+        return np.sum(c * v ** 2)
+    return inner
+'''
+
+
+@pytest.mark.parametrize("edited", ["kernel", "helper"])
+def test_a_file_edited_after_import_is_refused(tmp_path, monkeypatch, edited):
+    """The kernel's (or its helper's) file edited after the module was imported, and not
+    reloaded: the text on disk is not the code that runs, and differentiating it gave the
+    edited function's derivative and values, silently. Every entry point refuses at the
+    function's line; after importlib.reload the new code is differentiated."""
+    import importlib
+
+    from adcompiler import Const, Duplicated, Forward, Reverse, autodiff, differentiate
+    from adcompiler.errors import SourceError
+    path = tmp_path / f"edited_{edited}.py"
+    path.write_text(_EDITABLE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = importlib.import_module(f"edited_{edited}")
+    x = np.array([0.3, -1.2, 2.0])
+    old = _EDITABLE.replace("y[i] = helper(x[i])", "y[i] = 3.0 * helper(x[i])") if edited == "kernel" else \
+        _EDITABLE.replace("return v * v\n", "return v * v * v\n")
+    path.write_text(old)
+    where = rf"edited_{edited}\.py:{4 if edited == 'helper' else 7}: `{edited}`: the source of `{edited}` in its file " \
+        "is not the code that runs"
+    for backend in ("numpy", "numba"):
+        with pytest.raises(SourceError, match=where):
+            autodiff(Reverse, m.kernel, Const, Duplicated(np.zeros(3), np.ones(3)), Duplicated(x.copy(), np.zeros(3)),
+                     backend=backend)
+    with pytest.raises(SourceError, match=where):
+        autodiff(Forward, m.kernel, Const, Duplicated(np.zeros(3), np.zeros(3)), Duplicated(x.copy(), np.ones(3)))
+    f = differentiate(m.kernel, out=(0,))
+    with pytest.raises(SourceError, match=where):
+        import autograd
+        autograd.grad(lambda v: autograd.numpy.sum(f(np.zeros(3), v)))(x)
+    m = importlib.reload(m)
+    y, dx = np.zeros(3), np.zeros(3)
+    autodiff(Reverse, m.kernel, Const, Duplicated(y, np.ones(3)), Duplicated(x.copy(), dx))
+    np.testing.assert_allclose(y, 3.0 * x * x if edited == "kernel" else x ** 3)
+    np.testing.assert_allclose(dx, 6.0 * x if edited == "kernel" else 3 * x * x)
+
+
+def test_closures_and_future_annotations_are_the_code_that_runs(tmp_path, monkeypatch):
+    """The comparison of the file's text with the running code compiles it as it was
+    compiled (a closure's free names, ``from __future__ import annotations``): an unedited
+    file is not refused."""
+    import importlib
+    path = tmp_path / "unedited_closure.py"
+    path.write_text(_EDITABLE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = importlib.import_module("unedited_closure")
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(ad.gradient(m.outer(2.0), x)[0], 4.0 * x)

@@ -6,6 +6,7 @@ numbers in ``filename`` (so every error and every generated comment points at
 the user's file).
 """
 from __future__ import annotations
+import __future__
 
 import ast
 import copy
@@ -136,10 +137,77 @@ def parse_function(f) -> ParsedFunction:
             f"the source of `{f.__name__}` is not a single function definition.",
             construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
             hint="define the function with `def` at the top level of a file.")
+    _check_current(f, start)
     tree = defs[0]
     tree.decorator_list = []   # (the function object is the code under its decorators: @differentiate(like=...))
     ast.increment_lineno(tree, start - 1)
     return ParsedFunction(f, tree, filename, source, _file_lines(filename, [""] * (start - 1) + source.splitlines()))
+
+
+#: the compiler flags of ``from __future__ import ...`` (a code object keeps those it was compiled with)
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+
+def _check_current(f, start: int) -> None:
+    """Refuse a function whose source in its file is not the code that runs: the file
+    edited after the module was imported (and not reloaded). The file's text is compiled
+    as the module was (its future flags; the whole file, since the code of a function
+    depends on its module: names bound by imports, enclosing functions and classes) and
+    the function's code found at its line compared with the running one: instructions,
+    names and constants. Code rewritten on import (pytest's assertions) is not compared."""
+    code = f.__code__
+    if any(n.startswith("@py") for n in code.co_varnames + code.co_names):
+        return
+    lines = linecache.getlines(code.co_filename, f.__globals__)
+    held = _COMPILED.get(code.co_filename)
+    if held is None or held[0] is not lines:
+        try:
+            compiled = compile("".join(lines), code.co_filename, "exec", flags=code.co_flags & _FUTURE_FLAGS,
+                               dont_inherit=True)
+        except (SyntaxError, ValueError):
+            compiled = None   # (a file that does not compile as a whole: a cell of a notebook's own syntax)
+        held = _COMPILED[code.co_filename] = (lines, compiled)
+    if held[1] is None:
+        return
+    found = _code_at(held[1], code.co_name, code.co_firstlineno)
+    if found is not None and _same_code(found, code):
+        return
+    raise SourceError(
+        f"the source of `{f.__name__}` in its file is not the code that runs: the file was edited after the "
+        "module was imported, so its derivative would be of other code.",
+        construct=f.__name__, filename=code.co_filename, lineno=start,
+        hint="reload the module (importlib.reload, or %autoreload in IPython) or restart the interpreter, "
+             "so that the function runs what its file says.")
+
+
+#: file name -> (its lines as linecache holds them, their code compiled), for ``_check_current``
+_COMPILED: dict = {}
+
+
+def _code_at(code, name, line):
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            if c.co_name == name and c.co_firstlineno == line:
+                return c
+            inner = _code_at(c, name, line)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _same_code(a, b) -> bool:
+    if (a.co_code, a.co_names, a.co_varnames, a.co_freevars, a.co_argcount) != \
+            (b.co_code, b.co_names, b.co_varnames, b.co_freevars, b.co_argcount) or len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or repr(x) != repr(y):
+            return False
+    return True
 
 
 def _parse_lambda(f) -> ParsedFunction:
