@@ -345,7 +345,8 @@ def f_reach(g, ex):
     """Numpy code read as what it is: ``any``/``all`` of generators, ``zip`` of a
     range with an array, lists joined by ``np.vstack``/``np.concatenate``,
     ``np.meshgrid``, ``np.correlate``, ``np.vander``, a view through a name bound
-    to ``slice(...)`` written in place."""
+    to ``slice(...)`` written in place, chained subscript stores (into a view, and
+    into a copy that drops them)."""
     r = g.rng
     u, w, t = _pick(g)
     i, v, L, A, B, s = (ex.name(k) for k in ("ir", "vr", "lr", "ar", "br", "sr"))
@@ -361,6 +362,8 @@ def f_reach(g, ex):
         [f"{t} += float(np.sum(np.correlate({u}, {w}[:2], 'full') ** 2)) * 0.125"],
         [f"{t} += float(np.sum(np.vander({u} * 0.5, 3) * {w}[:, None])) * 0.25"],
         [f"{s} = slice(0, n - 1)", f"{v} = {w}[{s}]", f"{v} *= 1.25", f"{t} += float(np.sum({w}[{s}] * {u}[{s}])) * 0.5"],
+        [f"for {i} in range(n - 1):", f"    {w}[{i}:][1] += {u}[{i}] * {w}[{i}:][0] * 0.25"],   # (chained: a view)
+        [f"{w}[[0, n - 1]][0] = {u}[0] * 3.0", f"{w}[{w} > 100.0][:] = 0.0", f"{t} += {w}[::-1][0] * 0.5"],
     ])
 
 
@@ -387,8 +390,9 @@ def f_stencil(g, ex):
     if g.s.w_mats and r.random() < 0.3:
         m, rows = r.choice(g.s.w_mats)
         k = ex.name("k")
+        at = r.choice([f"{m}[{k}, i]", f"{m}[{k}][i]"])   # (chained, as code ported from lists is written)
         lines = [f"for {k} in range({rows}):", "    for i in range(1, n):",
-                 f"        {m}[{k}, i] = {m}[{k}, i] * 0.5 + {u}[i - 1] * {g.scalar(0)} + np.cos({u}[i])"]
+                 f"        {at} = {m}[{k}][i] * 0.5 + {u}[i - 1] * {g.scalar(0)} + np.cos({u}[i])"]
     return lines
 
 
