@@ -17,6 +17,7 @@ from ..errors import (
     AliasingError,
     ShapeError,
 )
+from ..frontend.parse import parameters
 from ..frontend.resolve import plain_function
 from .copies import copy_values, layout_copy, overlaps_itself
 
@@ -350,17 +351,17 @@ def fill_defaults(f, args: list) -> list:
     """``args`` followed by ``Const(default)`` for each omitted trailing
     parameter of ``f`` that has a default value (as Python would fill it).
 
-    Keyword-only parameters keep their defaults: the generated code passes
-    every argument by position, and they are never given by position.
+    Keyword-only parameters come after the positional ones, as the generated
+    code takes them (``parse.parameters``).
 
     >>> def f(x, tol=1e-8, max_iter=50): ...
     >>> [a.val for a in fill_defaults(f, [A.Const(1.0)])]
     [1.0, 1e-08, 50]
     """
-    code, defaults = getattr(f, "__code__", None), getattr(f, "__defaults__", None)
-    if code is None or not defaults or len(args) >= code.co_argcount:
+    names, defaults = parameters(f)
+    if not defaults or len(args) >= len(names):
         return list(args)
-    first = code.co_argcount - len(defaults)   # the first parameter with a default
+    first = len(names) - len(defaults)   # the first parameter with a default
     if len(args) < first:
         return list(args)   # a required parameter is missing: the call itself says so
     return list(args) + [A.Const(d) for d in defaults[len(args) - first:]]
@@ -377,10 +378,7 @@ def brief(v) -> str:
 
 
 def param_names(f, n):
-    code = getattr(f, "__code__", None)
-    if code is None:
-        return [f"argument {i}" for i in range(n)]
-    names = list(code.co_varnames[:code.co_argcount])
+    names = parameters(f)[0]
     return names + [f"argument {i}" for i in range(len(names), n)]
 
 

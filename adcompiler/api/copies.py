@@ -10,6 +10,7 @@ import numpy as np
 
 from ..activity import record_fields
 from ..errors import AdCompilerError, AliasingError
+from ..frontend.parse import parameters
 from ..frontend.resolve import free_values
 
 
@@ -51,11 +52,9 @@ def _defaults_named(f, positions, given) -> str:
 def _omitted_defaults(f, given) -> list:
     """(position, default value) of the parameters of ``f`` after the ``given`` ones that take their
     defaults (``fill_defaults``)."""
-    code, defaults = getattr(f, "__code__", None), getattr(f, "__defaults__", None) or ()
-    if code is None:
-        return []
-    first = code.co_argcount - len(defaults)
-    return [(k, defaults[k - first]) for k in range(max(given, first), code.co_argcount)]
+    names, defaults = parameters(f)
+    first = len(names) - len(defaults)
+    return [(k, defaults[k - first]) for k in range(max(given, first), len(names))]
 
 
 def _refuse_module_memory(f, args, arrays) -> None:
@@ -162,8 +161,7 @@ def kind_of_argument(v):
 
 
 def _name(f, k) -> str:
-    code = getattr(f, "__code__", None)
-    names = code.co_varnames[:code.co_argcount] if code is not None else ()
+    names = parameters(f)[0]
     return names[k] if k < len(names) else f"argument {k}"
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import activity as A
 from ..codegen import cache
+from ..frontend.parse import parameters
 from ..frontend.resolve import LIFTED, plain_function
 
 _REPEATS: dict = {}
@@ -147,7 +148,7 @@ def _same_names(names) -> bool:
 def remember(key, f, args, given, comp, ret_name) -> None:
     """Remember a call (``key`` from ``lookup``) that ``_prepare`` passed, when its
     arguments needed no defaults and no module array is the function's."""
-    if key is None or len(args) != given or given != getattr(getattr(f, "__code__", None), "co_argcount", -1) \
+    if key is None or len(args) != given or given != len(parameters(f)[0]) \
             or comp.module_arrays:
         return
     if len(_REPEATS) > 256:

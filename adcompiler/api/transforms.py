@@ -37,6 +37,7 @@ import numpy as np
 
 from .. import activity as A
 from ..errors import ActivityError, ShapeError
+from ..frontend.parse import by_position
 from .arguments import (
     _may_write,
     annotate,
@@ -250,7 +251,7 @@ def _out_positions(f, out, args, what="out") -> tuple:
 
 def _run_outputs(f, args, outs) -> tuple:
     vals = copy_values(args, f)
-    f(*vals)
+    by_position(f)(*vals)
     return tuple(vals[k] for k in outs)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from .. import activity as A
 from ..api.reverse import autodiff
 from ..codegen.compile import commented_origin
+from ..frontend.parse import by_position
 from .color import paint
 from .load import ACTIVE, CONST, DUP, Target, UsageError, decide_activities
 from .load import split_names as _names
@@ -147,7 +148,7 @@ def run_check(target: Target, args, out, color: bool) -> int:
     prob = Problem(target.func, annots, np.random.default_rng(args.seed + 1))
     ref_vals = prob.fresh()
     try:
-        ref_ret = target.func(*ref_vals)
+        ref_ret = by_position(target.func)(*ref_vals)
     except Exception as e:
         raise UsageError(f"`{target.func.__name__}` raised {type(e).__name__} on the random inputs: {e}. "
                          "Hint: check the --shape and --value arguments (or rerun with --traceback).") from e

@@ -345,9 +345,10 @@ def decide_activities(func, const=(), active=(), dup=()) -> Activities:
     sig = inspect.signature(func)
     params = list(sig.parameters)
     for p in sig.parameters.values():
-        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            raise UsageError(f"`{func.__name__}` has the parameter `{p}`; only plain positional parameters "
-                             "can be differentiated.")
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and not (
+                p.kind == p.KEYWORD_ONLY and p.default is not p.empty):   # (taken after the positional ones)
+            raise UsageError(f"`{func.__name__}` has the parameter `{p}`; only positional parameters and "
+                             "keyword-only ones with defaults can be differentiated.")
     flags: dict = {}
     for flag, names, act in (("--const", const, CONST), ("--active", active, ACTIVE), ("--dup", dup, DUP)):
         for n in names:

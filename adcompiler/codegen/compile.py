@@ -191,3 +191,9 @@ def commented_origin(exc: BaseException) -> str | None:
         if m:
             origins[k] = f"{m['file']}:{m['line']}: {m['text'].strip()}"
     return origin_at(origins, failed[1])
+
+
+def code_of_file(text: str, filename: str, flags: int):
+    """The code of a user's file (its text as linecache holds it), compiled and never run:
+    ``frontend/parse`` compares a function's running code with its file's."""
+    return compile(text, filename, "exec", flags=flags, dont_inherit=True)

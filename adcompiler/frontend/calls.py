@@ -337,14 +337,15 @@ class CallRewrite:
         # given before another may write what the other reads)
         atoms = {id(a): self.atom(a) for a in [*e.args, *kw.values()]}
         for p in sig.parameters.values():
-            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) or \
+                    p.kind == p.KEYWORD_ONLY and any(q.kind == q.VAR_POSITIONAL for q in sig.parameters.values()):
                 rule = getattr(target, "_ad_rule", None)
                 if rule is not None:   # (the forward half of a split rule, in code differentiated again)
                     self.err(e, f"`{rule.name}` is differentiated by a forward and a reverse function (defsplit, or "
                                 "a differentiate'd kernel), which cannot be differentiated again.",
                              "for second derivatives call the kernel itself (with its output array) instead of "
                              "its differentiate'd wrapper, or give the function a defrule with tangents.")
-                self.err(e, f"`{target.__name__}` has *args or keyword-only parameters.", "use positional parameters.")
+                self.err(e, f"`{target.__name__}` has *args or **kwargs.", "use positional parameters.")
             sources.append(bound.arguments.get(p.name))
             if p.name in bound.arguments:
                 args.append(atoms[id(bound.arguments[p.name])])

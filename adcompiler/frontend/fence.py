@@ -59,7 +59,7 @@ def fence(pf, resolver) -> None:
     a = tree.args
     if a.vararg or a.kwarg or a.kwonlyargs:
         raise UnsupportedSyntaxError(
-            "*args, **kwargs and keyword-only parameters are not supported.",
+            "*args, **kwargs and keyword-only parameters without a default are not supported.",
             filename=pf.filename, lineno=tree.lineno, construct=f"def {tree.name}(...)",
             hint="use plain positional parameters.")
     jitted = getattr(pf.func, "__code__", None) in JITTED

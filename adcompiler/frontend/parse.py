@@ -19,6 +19,7 @@ import textwrap
 import types
 from dataclasses import dataclass
 
+from ..codegen.compile import code_of_file
 from ..errors import SourceError, UnsupportedSyntaxError
 
 
@@ -139,6 +140,7 @@ def parse_function(f) -> ParsedFunction:
             hint="define the function with `def` at the top level of a file.")
     _check_current(f, start)
     tree = defs[0]
+    _keywords_by_position(tree)
     tree.decorator_list = []   # (the function object is the code under its decorators: @differentiate(like=...))
     ast.increment_lineno(tree, start - 1)
     return ParsedFunction(f, tree, filename, source, _file_lines(filename, [""] * (start - 1) + source.splitlines()))
@@ -164,8 +166,7 @@ def _check_current(f, start: int) -> None:
     held = _COMPILED.get(code.co_filename)
     if held is None or held[0] is not lines:
         try:
-            compiled = compile("".join(lines), code.co_filename, "exec", flags=code.co_flags & _FUTURE_FLAGS,
-                               dont_inherit=True)
+            compiled = code_of_file("".join(lines), code.co_filename, code.co_flags & _FUTURE_FLAGS)
         except (SyntaxError, ValueError):
             compiled = None   # (a file that does not compile as a whole: a cell of a notebook's own syntax)
         held = _COMPILED[code.co_filename] = (lines, compiled)
@@ -208,6 +209,46 @@ def _same_code(a, b) -> bool:
         elif type(x) is not type(y) or repr(x) != repr(y):
             return False
     return True
+
+
+def _keywords_by_position(tree) -> None:
+    """Keyword-only parameters with defaults (``def f(x, *, alpha=0.5)``) as positional ones
+    after the others: the generated code passes every argument by position, in the order of
+    ``parameters``. Required ones are left for ``fence`` to refuse."""
+    a = tree.args
+    if a.kwonlyargs and not a.vararg and all(d is not None for d in a.kw_defaults):
+        a.args, a.defaults = a.args + a.kwonlyargs, a.defaults + a.kw_defaults
+        a.kwonlyargs, a.kw_defaults = [], []
+
+
+def parameters(f) -> tuple[list, tuple]:
+    """``(names, defaults)`` of ``f``'s parameters as the generated code takes them, all by
+    position: the positional ones, then the keyword-only ones where each has a default
+    (their defaults after the positional ones'), as ``_keywords_by_position`` writes them."""
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return [], ()
+    names, defaults = list(code.co_varnames[:code.co_argcount]), tuple(getattr(f, "__defaults__", None) or ())
+    kw = list(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
+    given = getattr(f, "__kwdefaults__", None) or {}
+    if kw and not code.co_flags & inspect.CO_VARARGS and all(k in given for k in kw):
+        names, defaults = names + kw, defaults + tuple(given[k] for k in kw)
+    return names, defaults
+
+
+def by_position(f):
+    """``f``, or where it has keyword-only parameters, a function taking them by position
+    after the others (as ``parameters`` orders them): what calls the user's function with
+    the arguments of an entry point (the references of the checks, the plain runs)."""
+    code = getattr(f, "__code__", None)
+    names = parameters(f)[0]
+    if code is None or len(names) == code.co_argcount:
+        return f
+    given, kw = code.co_argcount, names[code.co_argcount:]
+
+    def call(*args):
+        return f(*args[:given], **dict(zip(kw, args[given:])))
+    return call
 
 
 def _parse_lambda(f) -> ParsedFunction:

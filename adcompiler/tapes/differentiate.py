@@ -84,6 +84,19 @@ def _like_map(outputs: tuple, like: Any) -> dict:
     return {o: like for o in outputs}
 
 
+def _signature(f_) -> inspect.Signature:
+    """``f_``'s signature, refused where a parameter cannot be given by position (keyword-only ones
+    with defaults are taken after the positional ones, as the generated code takes them)."""
+    sig = inspect.signature(f_)
+    for p in sig.parameters.values():
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and not (
+                p.kind == p.KEYWORD_ONLY and p.default is not p.empty):
+            raise AdCompilerError(f"{f_.__name__}: parameter {p.name!r} is {p.kind.description}"
+                                  f"{' without a default' if p.kind == p.KEYWORD_ONLY else ''}; differentiate "
+                                  "supports positional parameters and keyword-only ones with defaults only.")
+    return sig
+
+
 class Differentiated:
     """The pure function ``differentiate`` returns.
 
@@ -111,12 +124,7 @@ class Differentiated:
                 raise AdCompilerError("checkpoint= is not supported with backend='numba' yet.",
                                       hint="use backend='numpy' (or 'auto', which runs checkpoint= under numpy).")
             self.options["checkpoint"] = checkpoint_option(checkpoint)
-        sig = inspect.signature(f_)
-        for p in sig.parameters.values():
-            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-                raise AdCompilerError(
-                    f"{f_.__name__}: parameter {p.name!r} is {p.kind.description}; "
-                    "differentiate supports positional parameters only.")
+        sig = _signature(f_)
         self.params = tuple(sig.parameters)
         self.outputs = _names(out, "out", self.params)
         for name in self.outputs:

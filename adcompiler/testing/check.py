@@ -37,6 +37,7 @@ from ..activity import (
     ReverseSplitWithPrimal,
     ReverseWithPrimal,
 )
+from ..frontend.parse import by_position
 from . import fd
 from .fd import close, is_float_array, is_float_scalar
 
@@ -114,7 +115,7 @@ class Problem:
 
     def J(self, values: list, ret_active: bool, cret: float) -> tuple[float, float]:
         """J after running ``f`` on ``values`` (mutated), and the magnitude of its terms."""
-        return fd.seeded_sum(self.f, values, {k: self.seeds[k] for k in self.dups},
+        return fd.seeded_sum(by_position(self.f), values, {k: self.seeds[k] for k in self.dups},
                              cret if ret_active else None)
 
     def objective(self, t: float, dirs: dict[int, Any], ret_active: bool,
@@ -177,7 +178,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     if not prob.diff:
         _nothing_to_check(f)
     ref_vals = prob.fresh()
-    ref_ret = f(*ref_vals)
+    ref_ret = by_position(f)(*ref_vals)
     if ret is None:
         ret = Active if is_float_scalar(ref_ret) else Const
     if rtol is None:
@@ -343,7 +344,7 @@ def check_gradient(f: Callable, *args: Any, seed: int = 0, rtol: float = 1e-6,
     dirs = {k: _direction(rng, before[k]) for k in diff}
 
     def J(vs: list) -> tuple[float, float]:
-        r = float(np.real(f(*vs)))
+        r = float(np.real(by_position(f)(*vs)))
         return r, abs(r)
 
     return _check_directions(label, names, kinds, before, diff, dirs, grads, J, rtol, atol, h)

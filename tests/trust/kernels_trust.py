@@ -99,7 +99,7 @@ async def coro(x):
     return np.sum(x)
 
 
-def kwonly(x, *, scale=2.0):
+def kwonly(x, *, scale):   # (a required keyword-only parameter: no position to give it)
     return np.sum(scale * x)
 
 
