@@ -39,7 +39,7 @@ from .codegen.emit import emit_module, funcdef, unparse
 from .codegen.naming import TEMP, Namer, is_generated, names_in
 from .errors import AdCompilerError, BackendError, UnsupportedSyntaxError
 from .frontend.attr_views import name_attribute_views
-from .frontend.contexts import drop_warning_contexts
+from .frontend.contexts import drop_inert
 from .frontend.fence import fence
 from .frontend.nested import lift_nested
 from .frontend.normalize import Normalizer
@@ -109,7 +109,7 @@ def front(func, hook: Hook = _quiet) -> tuple:
     name_attribute_views(pf)                                                # (z.imag[:] = v: a named view)
     hook("parse", lambda: ast.unparse(pf.tree))
     resolver = Resolver(pf)                                                 # resolve
-    drop_warning_contexts(pf, resolver)                                     # (np.errstate that only warns)
+    drop_inert(pf, resolver)                                                # (np.errstate that only warns, del)
     return pf, resolver
 
 

@@ -85,8 +85,8 @@ def kernel(x, y):
     "del": """
 def kernel(x, y):
     t = y * 2.0
-    x[:] = t
     del t
+    x[:] = t
 """,
     "import-in-body": """
 def kernel(x, y):

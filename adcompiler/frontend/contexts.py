@@ -1,8 +1,15 @@
-"""contexts: ``with np.errstate(...)`` blocks that only silence or report
-floating-point warnings (``over="ignore"``, ``all="warn"``...) are replaced
-by their bodies: they change no value the function computes (nor a
-derivative), only what numpy prints. ``"raise"`` and ``"call"`` change what
-runs and stay refused by ``fence``, as does any other ``with``."""
+"""contexts: statements that change no value the function computes (nor a
+derivative), dropped before ``fence``.
+
+``with np.errstate(...)`` blocks that only silence or report floating-point
+warnings (``over="ignore"``, ``all="warn"``...) are replaced by their bodies:
+they change only what numpy prints. ``"raise"`` and ``"call"`` change what
+runs and stay refused by ``fence``, as does any other ``with``.
+
+``del tmp`` of local names (freeing a large temporary) is dropped where no
+later line reads the name and, in a loop, each iteration binds it before
+anything reads it: then it only frees memory. Any other ``del`` (of an
+element, of a name read again) stays refused by ``fence``."""
 from __future__ import annotations
 
 import ast
@@ -31,7 +38,58 @@ class _Unwrap(ast.NodeTransformer):
         return node
 
 
-def drop_warning_contexts(pf, resolver) -> None:
-    """Replace, in ``pf.tree``, each ``with np.errstate(...)`` that only sets warnings by its body."""
+def drop_inert(pf, resolver) -> None:
+    """Replace, in ``pf.tree``, each ``with np.errstate(...)`` that only sets warnings by its body,
+    and drop each ``del`` that only frees memory."""
     if any(isinstance(n, ast.With) for n in ast.walk(pf.tree)):
         _Unwrap(resolver).visit(pf.tree)
+    if any(isinstance(n, ast.Delete) for n in ast.walk(pf.tree)):
+        _drop_deletes(pf.tree, pf.tree, [])
+
+
+def _drop_deletes(tree, node, loops) -> None:
+    for field in ("body", "orelse"):
+        block = getattr(node, field, None)
+        if not isinstance(block, list):
+            continue
+        keep = []
+        for s in block:
+            if not (isinstance(s, ast.Delete) and _frees_only(tree, s, block, loops)):
+                keep.append(s)
+            if isinstance(s, (ast.For, ast.While, ast.If)):
+                _drop_deletes(tree, s, loops + [s] if isinstance(s, (ast.For, ast.While)) else loops)
+        if block:
+            setattr(node, field, keep or [ast.copy_location(ast.Pass(), block[0])])
+
+
+def _where(n) -> tuple:
+    return n.lineno, n.col_offset
+
+
+def _frees_only(tree, d, block, loops) -> bool:
+    """``del a, b`` of names no line after it reads before a plain assignment after it in its
+    block binds them again, and that each enclosing loop's body binds (a plain assignment at
+    its top level) before anything in it reads them."""
+    if not all(isinstance(t, ast.Name) for t in d.targets):
+        return False
+    after = block[block.index(d) + 1:]
+    for name in (t.id for t in d.targets):
+        uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Del)]
+        rebind = next((k for k, s in enumerate(after) if isinstance(s, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in s.targets)), None)
+        if rebind is not None and not any(isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Raise))
+                                          for s in after[:rebind] for n in ast.walk(s)):
+            value = after[rebind].value   # (reads after the name is bound again are of the new value)
+            until = (value.end_lineno, value.end_col_offset)
+        else:
+            until = (float("inf"), 0)
+        if any(isinstance(n.ctx, ast.Load) and _where(d) < _where(n) < until for n in uses):
+            return False
+        for loop in loops:
+            first = min((n for n in uses if any(n is m for m in ast.walk(loop))
+                         and _where(n) < _where(d)), key=_where, default=None)
+            binds = [s for s in loop.body if isinstance(s, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in s.targets)]
+            if first is not None and not any(any(first is t for t in s.targets) for s in binds):
+                return False
+    return True
