@@ -346,7 +346,7 @@ def f_reach(g, ex):
     range with an array, lists joined by ``np.vstack``/``np.concatenate``,
     ``np.meshgrid``, ``np.correlate``, ``np.vander``, a view through a name bound
     to ``slice(...)`` written in place, chained subscript stores (into a view, and
-    into a copy that drops them)."""
+    into a copy that drops them), ``del`` of a temporary in a loop."""
     r = g.rng
     u, w, t = _pick(g)
     i, v, L, A, B, s = (ex.name(k) for k in ("ir", "vr", "lr", "ar", "br", "sr"))
@@ -364,6 +364,7 @@ def f_reach(g, ex):
         [f"{s} = slice(0, n - 1)", f"{v} = {w}[{s}]", f"{v} *= 1.25", f"{t} += float(np.sum({w}[{s}] * {u}[{s}])) * 0.5"],
         [f"for {i} in range(n - 1):", f"    {w}[{i}:][1] += {u}[{i}] * {w}[{i}:][0] * 0.25"],   # (chained: a view)
         [f"{w}[[0, n - 1]][0] = {u}[0] * 3.0", f"{w}[{w} > 100.0][:] = 0.0", f"{t} += {w}[::-1][0] * 0.5"],
+        [f"for {i} in range(2):", f"    {v} = {u} * ({i} + 1.5)", f"    {w}[:] += {v} * 0.25", f"    del {v}"],
     ])
 
 
