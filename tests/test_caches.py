@@ -461,3 +461,47 @@ def test_closures_and_future_annotations_are_the_code_that_runs(tmp_path, monkey
     m = importlib.import_module("unedited_closure")
     x = np.array([0.3, -1.2, 2.0])
     np.testing.assert_allclose(ad.gradient(m.outer(2.0), x)[0], 4.0 * x)
+
+
+def _imported(tmp_path, monkeypatch, name, text, encoding="utf-8"):
+    import importlib
+    path = tmp_path / f"{name}.py"
+    path.write_bytes(text.encode(encoding))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return path, importlib.import_module(name)
+
+
+def test_an_edited_lambda_is_refused(tmp_path, monkeypatch):
+    """A lambda (the kernel, or a helper it calls) edited on disk after import is refused as a def is."""
+    from adcompiler.errors import SourceError
+    text = "import numpy as np\ng = lambda x: np.sum(np.sin(x) * 3.0)\nsq = lambda v: v ** 2\n" \
+           "def f(x):\n    return np.sum(sq(x))\n"
+    path, m = _imported(tmp_path, monkeypatch, "edited_lambdas", text)
+    path.write_text(text.replace("* 3.0", "* 7.0").replace("v ** 2", "v ** 3"))
+    x = np.array([0.3, 0.7, 1.1])
+    for kernel in (m.g, m.f):
+        with pytest.raises(SourceError, match=r"edited_lambdas\.py:[23]: `<lambda>`: the source of `<lambda>`"):
+            ad.gradient(kernel, x)
+
+
+def test_a_file_that_does_not_compile_as_a_whole(tmp_path, monkeypatch):
+    """An edit half typed elsewhere in the file (the file does not compile): the function's own
+    text is compared alone; an unedited kernel runs, an edited one is refused."""
+    from adcompiler.errors import SourceError
+    text = "import numpy as np\ndef f(x):\n    return np.sum(x ** 2)\ndef g(x):\n    return np.sum(x * 3.0)\n" \
+           "def other():\n    return 1\n"
+    path, m = _imported(tmp_path, monkeypatch, "half_typed", text)
+    path.write_text(text.replace("return 1", "return (1").replace("x ** 2", "x ** 3"))
+    x = np.array([0.3, 0.7, 1.1])
+    np.testing.assert_allclose(ad.gradient(m.g, x)[0], 3.0)
+    with pytest.raises(SourceError, match=r"half_typed\.py:2: `f`: the source of `f` in its file is not the code"):
+        ad.gradient(m.f, x)
+
+
+def test_a_file_in_latin_1(tmp_path, monkeypatch):
+    """A file whose coding line names latin-1, with a non-ASCII character, is read in its encoding."""
+    text = "# -*- coding: latin-1 -*-\nimport numpy as np\n\ndef f(x):\n    # d\u00e9riv\u00e9e\n" \
+           "    return np.sum(x ** 2)\n"
+    _, m = _imported(tmp_path, monkeypatch, "latin_kernel", text, encoding="latin-1")
+    x = np.array([0.3, 0.7, 1.1])
+    np.testing.assert_allclose(ad.gradient(m.f, x)[0], 2 * x)

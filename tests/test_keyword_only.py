@@ -116,3 +116,18 @@ def test_command_line(tmp_path):
     np.testing.assert_allclose(du, want_u, rtol=1e-12)
     np.testing.assert_allclose(df, want_f, rtol=1e-12)
     assert domega == pytest.approx(want_omega, rel=1e-12)
+
+
+def scale_into(y, x, *, c=2.0):
+    y[:] = c * x
+
+
+def test_differentiate_called_without_a_tape():
+    """A differentiate'd function called on plain arrays (no gradient asked) passes its keyword-only
+    arguments by name to the function (they were passed by position: TypeError)."""
+    x = np.arange(3.0)
+    S, L = ad.differentiate(scale_into, out="y", like="x"), ad.differentiate(loss)
+    np.testing.assert_allclose(S(x, c=3.0), 3.0 * x)
+    np.testing.assert_allclose(S(x), 2.0 * x)
+    assert L(x, alpha=2.0) == pytest.approx(loss(x, alpha=2.0))
+    assert L(x) == pytest.approx(loss(x))

@@ -16,6 +16,7 @@ import inspect
 import linecache
 import os
 import textwrap
+import tokenize
 import types
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ class ParsedFunction:
     source_lines: list   # lines of the user's file (for comments)
     #: names ``attr_views`` binds to the first subscript of a chained store (``A[i][j] = v``)
     chained_parts: set = dataclasses.field(default_factory=set)
+    #: names ``lower`` rebinds at each ``n op= e`` (``transform/lower.fresh_accumulators``)
+    accumulators: set = dataclasses.field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -138,7 +141,7 @@ def parse_function(f) -> ParsedFunction:
             f"the source of `{f.__name__}` is not a single function definition.",
             construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
             hint="define the function with `def` at the top level of a file.")
-    _check_current(f, start)
+    _check_current(f, start, source)
     tree = defs[0]
     _keywords_by_position(tree)
     tree.decorator_list = []   # (the function object is the code under its decorators: @differentiate(like=...))
@@ -152,59 +155,80 @@ for _feature in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
 
 
-def _check_current(f, start: int) -> None:
+def _check_current(f, start: int, source: str | None = None) -> None:
     """Refuse a function whose source in its file is not the code that runs: the file
     edited after the module was imported (and not reloaded). The file's text is compiled
     as the module was (its future flags; the whole file, since the code of a function
     depends on its module: names bound by imports, enclosing functions and classes) and
     the function's code found at its line compared with the running one: instructions,
-    names and constants. Code rewritten on import (pytest's assertions) is not compared."""
+    names and constants. Where the file does not compile as a whole (an edit half typed
+    elsewhere), the function's own text (``source``) is compiled alone and its names and
+    constants compared. Code rewritten on import (pytest's assertions) is not compared."""
     code = f.__code__
     if any(n.startswith("@py") for n in code.co_varnames + code.co_names):
         return
     lines = linecache.getlines(code.co_filename, f.__globals__)
     held = _COMPILED.get(code.co_filename)
     if held is None or held[0] is not lines:
-        try:
-            compiled = code_of_file("".join(lines), code.co_filename, code.co_flags & _FUTURE_FLAGS)
-        except (SyntaxError, ValueError):
-            compiled = None   # (a file that does not compile as a whole: a cell of a notebook's own syntax)
+        compiled = None
+        for extra in (0, ast.PyCF_ALLOW_TOP_LEVEL_AWAIT):   # (a notebook's cell may await at its top level)
+            try:
+                compiled = code_of_file("".join(lines), code.co_filename, code.co_flags & _FUTURE_FLAGS | extra)
+                break
+            except (SyntaxError, ValueError):
+                pass
         held = _COMPILED[code.co_filename] = (lines, compiled)
-    if held[1] is None:
-        return
-    found = _code_at(held[1], code.co_name, code.co_firstlineno)
-    if found is not None and _same_code(found, code):
-        return
-    raise SourceError(
-        f"the source of `{f.__name__}` in its file is not the code that runs: the file was edited after the "
-        "module was imported, so its derivative would be of other code.",
-        construct=f.__name__, filename=code.co_filename, lineno=start,
-        hint="reload the module (importlib.reload, or %autoreload in IPython) or restart the interpreter, "
-             "so that the function runs what its file says.")
+    if held[1] is not None:
+        same = any(_same_code(c, code) for c in _codes_at(held[1], code.co_name, code.co_firstlineno))
+    else:
+        same = source is not None and _same_alone(code, source)
+    if not same:
+        raise SourceError(
+            f"the source of `{f.__name__}` in its file is not the code that runs: the file was edited after the "
+            "module was imported, so its derivative would be of other code.",
+            construct=f.__name__, filename=code.co_filename, lineno=start,
+            hint="reload the module (importlib.reload, or %autoreload in IPython) or restart the interpreter, "
+                 "so that the function runs what its file says.")
+
+
+def _same_alone(code, source: str) -> bool:
+    """The function's own text, compiled alone (a closure's free names as an enclosing
+    function's locals), has the running code's names and constants (not its instructions,
+    which depend on the module around it)."""
+    text = source
+    if code.co_freevars:
+        text = "def _ad_enclosing():\n" + "".join(f"    {n} = None\n" for n in code.co_freevars) + \
+            textwrap.indent(source, "    ")
+    try:
+        found = _codes_at(code_of_file(text, code.co_filename, code.co_flags & _FUTURE_FLAGS), code.co_name, None)
+    except (SyntaxError, ValueError):
+        return False
+    return any(_same_code(c, code, instructions=False) for c in found)
 
 
 #: file name -> (its lines as linecache holds them, their code compiled), for ``_check_current``
 _COMPILED: dict = {}
 
 
-def _code_at(code, name, line):
+def _codes_at(code, name, line) -> list:
+    """The code objects named ``name`` at ``line`` (any line: None) in ``code``, nested."""
+    out = []
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
-            if c.co_name == name and c.co_firstlineno == line:
-                return c
-            inner = _code_at(c, name, line)
-            if inner is not None:
-                return inner
-    return None
+            if c.co_name == name and line in (None, c.co_firstlineno):
+                out.append(c)
+            out += _codes_at(c, name, line)
+    return out
 
 
-def _same_code(a, b) -> bool:
-    if (a.co_code, a.co_names, a.co_varnames, a.co_freevars, a.co_argcount) != \
-            (b.co_code, b.co_names, b.co_varnames, b.co_freevars, b.co_argcount) or len(a.co_consts) != len(b.co_consts):
+def _same_code(a, b, instructions: bool = True) -> bool:
+    if (a.co_names, a.co_varnames, a.co_freevars, a.co_argcount) != \
+            (b.co_names, b.co_varnames, b.co_freevars, b.co_argcount) or len(a.co_consts) != len(b.co_consts) \
+            or instructions and a.co_code != b.co_code:
         return False
     for x, y in zip(a.co_consts, b.co_consts):
         if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
-            if not _same_code(x, y):
+            if not _same_code(x, y, instructions):
                 return False
         elif type(x) is not type(y) or repr(x) != repr(y):
             return False
@@ -284,13 +308,14 @@ def _parse_lambda(f) -> ParsedFunction:
                            decorator_list=[], returns=None, type_comment=None, type_params=[])
     for node in (tree, tree.body[0]):
         ast.copy_location(node, lam)
+    _check_current(f, code.co_firstlineno)
     all_lines = [line.rstrip("\n") for line in lines]
     return ParsedFunction(f, tree, code.co_filename, ast.unparse(tree), all_lines)
 
 
 def _file_lines(filename, default) -> list:
     try:
-        with open(filename, encoding="utf-8") as fh:
+        with tokenize.open(filename) as fh:   # (in the encoding its coding line names)
             return fh.read().splitlines()
-    except OSError:
+    except (OSError, UnicodeDecodeError, SyntaxError, LookupError):
         return default

@@ -30,6 +30,7 @@ import numpy as np
 from ..activity import Active, Const, Duplicated, Fields, ReverseSplitWithPrimal
 from ..api.arguments import layout_copy, layout_zeros
 from ..errors import AdCompilerError, ShapeError
+from ..frontend.parse import by_position
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 #: dtypes that carry derivatives (complex shadows follow the contract's convention:
@@ -127,7 +128,7 @@ def primal(w: Any, values: Sequence) -> Any:
     """Run the kernel on numpy values; no tape. Returns the pure result."""
     args = check_primal(w, values)
     vals = [a.val for a in args]
-    ret = _run(w, w.mutating, vals, vals)
+    ret = _run(w, by_position(w.mutating), vals, vals)
     return _number(ret, w) if w.returns_value else _outputs(w, args)
 
 
