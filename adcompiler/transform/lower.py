@@ -24,6 +24,7 @@ def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
     (``_power_check``); ``bounds``: the names known to be at least a number."""
     if bounds is None:
         body = _merge_chained(body, kinds, pf, namer)
+        pf.accumulators = fresh_accumulators(body, kinds, namer, pf)
         from ..analysis.finite import lower_bounds
         powers = any(isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Pow)
                      for st in body for n in ast.walk(st))   # (the bounds only serve powers)
@@ -294,11 +295,59 @@ def _lower_aug(s, kinds, namer, pf):
         return [loc(ast.Assign(targets=[ast.Name(t, ast.Store())],
                                value=ast.BinOp(ast.Name(n, ast.Load()), s.op, s.value))),
                 loc(ast.Assign(targets=[whole], value=ast.Name(t, ast.Load())))]
+    if n in pf.accumulators:   # (a number, then a new array no other name holds: rebound at each update)
+        return [loc(ast.Assign(targets=[ast.Name(n, ast.Store())],
+                               value=ast.BinOp(ast.Name(n, ast.Load()), s.op, s.value)))]
     raise UnsupportedSyntaxError(
         f"cannot tell whether `{n}` is an array (updated in place) or a scalar (rebound).",
         filename=pf.filename, lineno=s.lineno, construct=f"{n} {_op(s.op)}= ...",
         hint=f"write `{n}[...] {_op(s.op)}= ...` for an array or `{n} = {n} {_op(s.op)} ...` for a scalar, "
              "or give the arguments' shapes (adcompiler emit: --shape NAME=DIMS, and --shape NAME= for a number).")
+
+
+def fresh_accumulators(body, kinds, namer, pf) -> set:
+    """Names bound only to numbers and updated by ``n op= e`` (+ - * /) whose kind is neither
+    a number nor an array (``acc = 0; for row in A: acc += row``). Python rebinds such a name to
+    a new array at its first update and updates that array in place after: where no other name,
+    container or view takes the array (each read of the name is an operand, an element read as
+    one, an argument of a numpy function that makes a new value, a value stored into other
+    memory, or the return value), rebinding it at every update computes the same."""
+    nodes = [n for s in body for n in ast.walk(s)]
+    parent = {id(c): p for p in nodes for c in ast.iter_child_nodes(p)}
+    params = {a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args}
+    names = {n.target.id for n in nodes if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    out = set()
+    for name in names - params:
+        if getattr(kinds.get(name), "cls", None) in ("int", "float", "bool", "array"):
+            continue
+        if all(_accumulated(n, parent.get(id(n)), parent, namer) for n in nodes
+               if isinstance(n, ast.Name) and n.id == name):
+            out.add(name)
+    return out
+
+
+#: numpy functions that make a new value of their arguments (never a view, never the argument)
+_NEW_VALUE = frozenset({"sum", "mean", "max", "min", "prod", "dot", "vdot", "inner", "sqrt", "exp", "log", "sin",
+                        "cos", "tanh", "abs", "square", "linalg"})
+
+
+def _accumulated(node, p, parent, namer) -> bool:
+    if isinstance(node.ctx, ast.Store):
+        return isinstance(p, ast.Assign) and p.targets == [node] and isinstance(p.value, ast.Constant) \
+            and type(p.value.value) in (int, float) or isinstance(p, ast.AugAssign) and p.target is node \
+            and isinstance(p.op, (ast.Add, ast.Sub, ast.Mult, ast.Div))
+    if isinstance(p, ast.Subscript) and p.value is node:   # (an element or a part read as an operand)
+        node, p = p, parent.get(id(p))
+    if isinstance(p, (ast.BinOp, ast.UnaryOp, ast.Compare)) or isinstance(p, ast.AugAssign) and p.value is node:
+        return True
+    if isinstance(p, ast.Assign) and p.value is node:
+        return all(isinstance(t, ast.Subscript) for t in p.targets) or p.targets == [] or (
+            len(p.targets) == 1 and isinstance(p.targets[0], ast.Name) and p.targets[0].id == namer.ret)
+    if isinstance(p, ast.Call) and any(a is node for a in p.args) and not p.keywords:
+        f = p.func
+        return isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("np", "numpy") \
+            and f.attr in _NEW_VALUE or isinstance(f, ast.Name) and f.id in ("float", "len")
+    return False
 
 
 def _op(op):

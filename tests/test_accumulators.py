@@ -1,0 +1,75 @@
+"""A name bound to a number and accumulated with arrays, ``acc = 0; for row in A:
+acc += row`` (or ``total = 0.0; total += w[k] * X[k]``), was refused ("cannot tell
+whether `acc` is an array or a scalar"). Python rebinds it to a new array at the
+first update and updates that array in place after; where nothing else holds the
+array (no other name, container or view), rebinding at every update computes the
+same (``transform/lower.fresh_accumulators``). Every entry point against finite
+differences; a name that another one takes stays refused."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+from adcompiler import Active, Duplicated, gradient
+from adcompiler.errors import UnsupportedSyntaxError
+
+
+def rows(s, a):
+    acc = 0
+    for row in a:
+        acc += row
+    s[:] = acc
+    return np.sum(s * s)
+
+
+def weighted(X, w):
+    total = 0.0
+    for k in range(X.shape[0]):
+        total += w[k] * X[k]
+    return np.sum(total ** 2) + float(np.max(total))
+
+
+def product_until(a):
+    acc = 1
+    for row in a:
+        acc *= 1.0 + row
+        if acc[0] > 3.0:
+            return np.sum(acc)
+    return np.sum(acc * 2.0)
+
+
+def taken(a):
+    acc = 0
+    prev = 0
+    for row in a:
+        prev = acc   # (the array acc holds, taken by another name and then updated in place)
+        acc += row
+    return np.sum(prev * acc)
+
+
+def viewed(a):
+    acc = 0
+    for row in a:
+        acc += row
+        head = acc[:2]   # (a view of the array, updated in place later)
+    return np.sum(head)
+
+
+R = np.random.default_rng(4)
+CASES = [(rows, (np.zeros(3), R.random((4, 3)))), (weighted, (R.random((3, 4)), R.random(3))),
+         (product_until, (R.random((4, 3)),))]
+
+
+@pytest.mark.parametrize("f,args", CASES, ids=[f.__name__ for f, _ in CASES])
+def test_accumulated_everywhere(f, args):
+    check_everywhere(f, *[Duplicated(a.copy(), np.zeros_like(a)) for a in args], ret=Active,
+                     tapes=("autograd", "jax", "torch"))
+    np.testing.assert_allclose(gradient(f, *[a.copy() for a in args], backend="auto")[-1],
+                               gradient(f, *[a.copy() for a in args])[-1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("f", [taken, viewed])
+def test_held_elsewhere_refused(f):
+    with pytest.raises(UnsupportedSyntaxError, match=r"test_accumulators\.py:\d+: `acc \+= \.\.\.`: cannot tell"):
+        gradient(f, R.random((3, 4)))
