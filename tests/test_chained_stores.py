@@ -67,6 +67,20 @@ def argmax_row(A, v):
     return np.sum(A ** 3)
 
 
+def transpose_in_place(A):
+    n = A.shape[0]
+    for i in range(n):
+        for j in range(i + 1, n):
+            A[i][j], A[j][i] = A[j][i], A[i][j] * 1.5   # (C-style: a tuple of chained stores)
+    return np.sum(A * np.arange(A.size).reshape(A.shape))
+
+
+def several_targets(A, v):
+    A[0][1] = A[1][0] = A[2][2] * v[0]
+    s, A[2][0:2] = v[1] * 2.0, A[0][1:] * v[2]
+    return np.sum(A ** 2) + s
+
+
 def list_of_rows(x, v):
     us = [np.zeros(2), np.zeros(3)]
     for k in range(2):
@@ -78,7 +92,8 @@ R = np.random.default_rng(3)
 CASES = [(rows_c_style, (R.random((3, 3)), R.random(3))), (row_slices, (R.random((3, 4)), 0.7)),
          (three_deep, (R.random((2, 2, 3)), R.random(3))), (fancy_copy, (R.random((3, 3)), R.random(3))),
          (value_first, (R.random((2, 2)),)), (recurrence_table, (R.random((4, 5)), R.random(4))),
-         (column_view, (R.random((4, 3)), R.random(3))), (argmax_row, (R.random((3, 3)), R.random(3)))]
+         (column_view, (R.random((4, 3)), R.random(3))), (argmax_row, (R.random((3, 3)), R.random(3))),
+         (transpose_in_place, (R.random((3, 3)),)), (several_targets, (R.random((3, 3)), R.random(3)))]
 
 
 def _annotated(args):

@@ -55,6 +55,17 @@ def _whole_part(target):
     return target
 
 
+def _expression_base(target):
+    """The call or subscript a store target ``f(u)[i]``, ``A[i][j]``, ``f(u).T[i]`` stores through;
+    None for another target."""
+    if not isinstance(target, ast.Subscript):
+        return None
+    base = target.value
+    while isinstance(base, ast.Attribute) and base.attr in VIEW_ATTRIBUTES:
+        base = base.value
+    return base if isinstance(base, (ast.Call, ast.Subscript)) else None
+
+
 class _Rewrite(ast.NodeTransformer):
     def __init__(self, names: Namer, parts: set):
         self.names = names
@@ -68,6 +79,9 @@ class _Rewrite(ast.NodeTransformer):
         return super().generic_visit(node)
 
     def statement(self, s) -> list:
+        spread = self.spread(s)
+        if spread is not None:
+            return [out for t in spread for out in self.statement(t)]
         if isinstance(s, ast.Assign):
             s.targets = [_whole_part(t) for t in s.targets]
         elif isinstance(s, ast.AugAssign):
@@ -89,6 +103,25 @@ class _Rewrite(ast.NodeTransformer):
             target.value = ast.copy_location(ast.Name(name, ast.Load()), target.value)
         return binds + [s]
 
+    def spread(self, s) -> list | None:
+        """``A[i][j], A[j][i] = u, v`` and ``A[0][1] = A[1][0] = v`` with a target stored through a
+        call or a subscript: the value computed first into names, then each target given its
+        part, left to right, as Python assigns them (``_v1, _v2 = u, v; A[i][j] = _v1; ...``)."""
+        if not isinstance(s, ast.Assign):
+            return None
+        single = len(s.targets) == 1 and isinstance(s.targets[0], (ast.Tuple, ast.List))
+        parts = s.targets[0].elts if single else s.targets
+        if not (single or len(s.targets) > 1) or not any(_expression_base(t) is not None for t in parts) or any(
+                isinstance(t, (ast.Starred, ast.Tuple, ast.List)) for t in parts):
+            return None
+        names = [self.names.reserve("_stored") for _ in parts] if single else [self.names.reserve("_stored")]
+        held = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store()) if single else \
+            ast.Name(names[0], ast.Store())
+        first = ast.copy_location(ast.Assign(targets=[held], value=s.value), s)
+        rest = [ast.copy_location(ast.Assign(targets=[t], value=ast.Name(names[k if single else 0], ast.Load())), s)
+                for k, t in enumerate(parts)]
+        return [ast.fix_missing_locations(x) for x in [first, *rest]]
+
     def called_view(self, s) -> list | None:
         """``f(u)[i] op= v``, ``x.reshape(2, 3).T[0] = v`` or ``A[i][j] = v``: a store into what a
         call or a subscript returns, named first (``_t = f(u); _t[i] op= v``), as the user would name it: a view is followed to
@@ -101,12 +134,8 @@ class _Rewrite(ast.NodeTransformer):
             target = s.targets[0]
         else:
             return None
-        if not isinstance(target, ast.Subscript):
-            return None
-        base = target.value
-        while isinstance(base, ast.Attribute) and base.attr in VIEW_ATTRIBUTES:
-            base = base.value
-        if not isinstance(base, (ast.Call, ast.Subscript)):
+        base = _expression_base(target)
+        if base is None:
             return None
         out = []
         if isinstance(s, ast.Assign):
