@@ -346,7 +346,8 @@ def f_reach(g, ex):
     range with an array, lists joined by ``np.vstack``/``np.concatenate``,
     ``np.meshgrid``, ``np.correlate``, ``np.vander``, a view through a name bound
     to ``slice(...)`` written in place, chained subscript stores (into a view, and
-    into a copy that drops them), ``del`` of a temporary in a loop."""
+    into a copy that drops them; in a tuple target), ``del`` of a temporary in a loop,
+    a number accumulated with arrays (``acc = 0; acc += u``)."""
     r = g.rng
     u, w, t = _pick(g)
     i, v, L, A, B, s = (ex.name(k) for k in ("ir", "vr", "lr", "ar", "br", "sr"))
@@ -365,6 +366,8 @@ def f_reach(g, ex):
         [f"for {i} in range(n - 1):", f"    {w}[{i}:][1] += {u}[{i}] * {w}[{i}:][0] * 0.25"],   # (chained: a view)
         [f"{w}[[0, n - 1]][0] = {u}[0] * 3.0", f"{w}[{w} > 100.0][:] = 0.0", f"{t} += {w}[::-1][0] * 0.5"],
         [f"for {i} in range(2):", f"    {v} = {u} * ({i} + 1.5)", f"    {w}[:] += {v} * 0.25", f"    del {v}"],
+        [f"{A} = 0", f"for {i} in range(2):", f"    {A} += {u} * ({i} + 0.5)", f"{w}[:] += {A} * 0.25"],
+        [f"{w}[0:][0], {w}[1:][0] = {w}[1] * 0.5, {w}[0:][0] * 1.5"],   # (chained stores in a tuple target)
     ])
 
 
