@@ -73,3 +73,31 @@ def test_accumulated_everywhere(f, args):
 def test_held_elsewhere_refused(f):
     with pytest.raises(UnsupportedSyntaxError, match=r"test_accumulators\.py:\d+: `acc \+= \.\.\.`: cannot tell"):
         gradient(f, R.random((3, 4)))
+
+
+def reduced_by_axis(a, s):
+    acc = 0.0
+    for k in range(a.shape[0]):
+        acc += a[k] * (k + 1.0)
+    s[:] = np.sum(acc, axis=0) + np.max(acc, axis=0)
+    return np.sum(s * s)
+
+
+def test_reduced_with_keywords():
+    """A numpy reduction of the array with keywords (``axis=``) makes a new value: accepted."""
+    a, s = R.random((3, 2, 4)), np.zeros(4)
+    check_everywhere(reduced_by_axis, Duplicated(a.copy(), np.zeros_like(a)), Duplicated(s, np.zeros(4)), ret=Active)
+
+
+def into_out(a, s):
+    acc = 0
+    for row in a:
+        acc += row
+        np.multiply(acc, 2.0, out=s)   # (out= writes s, and acc is only read)
+    return np.sum(s)
+
+
+def test_out_keyword_refused():
+    """A call with ``out=`` is not taken for one that makes a new value (refused, as before)."""
+    with pytest.raises(UnsupportedSyntaxError, match=r"`acc \+= \.\.\.`: cannot tell"):
+        gradient(into_out, R.random((3, 4)), np.zeros(4))

@@ -328,7 +328,7 @@ def fresh_accumulators(body, kinds, namer, pf) -> set:
 
 #: numpy functions that make a new value of their arguments (never a view, never the argument)
 _NEW_VALUE = frozenset({"sum", "mean", "max", "min", "prod", "dot", "vdot", "inner", "sqrt", "exp", "log", "sin",
-                        "cos", "tanh", "abs", "square", "linalg"})
+                        "cos", "tanh", "abs", "square"})
 
 
 def _accumulated(node, p, parent, namer) -> bool:
@@ -343,7 +343,8 @@ def _accumulated(node, p, parent, namer) -> bool:
     if isinstance(p, ast.Assign) and p.value is node:
         return all(isinstance(t, ast.Subscript) for t in p.targets) or p.targets == [] or (
             len(p.targets) == 1 and isinstance(p.targets[0], ast.Name) and p.targets[0].id == namer.ret)
-    if isinstance(p, ast.Call) and any(a is node for a in p.args) and not p.keywords:
+    if isinstance(p, ast.Call) and any(a is node for a in p.args) and not any(k.arg in ("out", None)
+                                                                               for k in p.keywords):
         f = p.func
         return isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("np", "numpy") \
             and f.attr in _NEW_VALUE or isinstance(f, ast.Name) and f.id in ("float", "len")
