@@ -38,6 +38,15 @@ def _like(param):
     return result
 
 
+def _any_rank(param):
+    """An array of ``param``'s dtype whose rank is not known here."""
+    def result(kinds, bound):
+        from ..analysis.kinds import array
+        k = kinds.get(param)
+        return array(None, k.dtype if k is not None and k.dtype in ("f", "c") else "f")
+    return result
+
+
 def _concat_part_kind(kinds, bound):
     """``_ad_concat_part(g, arr, values, axis, first)``: the adjoint of ``arr`` (``first``) or of
     ``values``, of that part's rank (it was ``arr``'s, also for ``values``: an int ``arr`` made the
@@ -141,14 +150,17 @@ from ..runtime import norms as NM
 from ..runtime import numpy as RN
 
 
-def _linear(fn, params, linear="g", zero=(), extra=None):
+def _linear(fn, params, linear="g", zero=(), extra=None, like=None):
+    """``like``: the parameter whose kind the result has (the second one where not given: the
+    primal array an adjoint is of)."""
     names = [p.split("=")[0].strip() for p in params.split(",")]
     name = "_ad_" + fn.__name__
     call = f"{name}({', '.join('t' if p == linear else p for p in names)})"
     tangents = {linear: call}
     tangents.update({p: "0.0" for p in zero})
     tangents.update(extra or {})
-    rule = defrule(fn, params, tangents=tangents, result=_like(names[1]) if len(names) > 1 else None)
+    rule = defrule(fn, params, tangents=tangents,
+                   result=_like(like or names[1]) if len(names) > 1 or like else None)
     rule.refuse = {p for p in names if p not in tangents}
     return rule
 
@@ -201,7 +213,7 @@ _linear(RN.prod_adjoint, "g, a, axis=None, keepdims=False",
 _linear(RN.ptp_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.nan_mean_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.cumsum_adjoint, "g, a, axis=None", zero=("a",))
-_linear(RN.diff_adjoint, "g, n=1, axis=-1")
+_linear(RN.diff_adjoint, "g, n=1, axis=-1", like="g")
 _linear(RN.diff_ends, "g, a, n=1, axis=-1, prepend=None, append=None, which=0", zero=("a", "prepend", "append"))
 _linear(RN.diff_ends_tangent, "t, a, n=1, axis=-1, prepend=None, append=None, which=0",
         linear="t", zero=("a", "prepend", "append"))
@@ -221,8 +233,8 @@ _linear(RN.pad_adjoint, "g, array, pad_width, mode='constant'", zero=("array",))
 _linear(RN.take_adjoint, "g, a, indices, axis=None", zero=("a",))
 _linear(RN.take_along_axis_adjoint, "g, arr, indices, axis=-1", zero=("arr",))
 _linear(RN.sort_adjoint, "g, a, axis=-1", zero=("a",))
-_linear(RN.roll_adjoint, "g, shift, axis=None")
-_linear(RN.rot90_adjoint, "g, k=1, axes=None")
+_linear(RN.roll_adjoint, "g, shift, axis=None", like="g")
+_linear(RN.rot90_adjoint, "g, k=1, axes=None", like="g")
 _linear(RN.tile_adjoint, "g, a, reps", zero=("a",))
 _linear(RN.resize_adjoint, "g, a, new_shape", zero=("a", "new_shape"))   # (new_shape: integers)
 _linear(RN.repeat_adjoint, "g, a, repeats, axis=None", zero=("a",))
@@ -245,7 +257,7 @@ _cov_adj = _linear(V.cov_adjoint, f"g, {_COV.replace('y,', 'y=None,')}",
 _linear(L.convolve_adjoint, "g, a, v, mode='full', first=True",
         extra={"a": "0.0 if first else _ad_convolve_adjoint(g, t, v, mode, first)",
                "v": "_ad_convolve_adjoint(g, a, t, mode, first) if first else 0.0"})
-_linear(RN.outer_sum, "g, nd_a, nd_g, first")
+_linear(RN.outer_sum, "g, nd_a, nd_g, first").result = _any_rank("g")
 _linear(L.cross_adjoint, "g, a, b, first=True",
         extra={"a": "0.0 if first else _ad_cross_adjoint(g, t, b, first)",
                "b": "_ad_cross_adjoint(g, a, t, first) if first else 0.0"})
