@@ -68,6 +68,7 @@ from .forms_more import (
     f_loop_else,
     f_masked,
     f_nested,
+    f_ported,
     f_reach,
     f_spellings,
     f_split_pieces,
@@ -397,12 +398,13 @@ FORMS = {
     "int-store": f_int_store, "computed-window": f_computed_window, "value-list": f_value_list,
     "loop-else": f_loop_else, "nested": f_nested,
     "split-pieces": f_split_pieces, "reach": f_reach, "stencil": f_stencil, "spellings": f_spellings,
+    "ported": f_ported,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
            "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
            "value-list": 1, "loop-else": 2, "nested": 1, "split-pieces": 2, "reach": 2, "stencil": 4,
-           "spellings": 3}
+           "spellings": 3, "ported": 2}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

@@ -345,9 +345,7 @@ def f_reach(g, ex):
     """Numpy code read as what it is: ``any``/``all`` of generators, ``zip`` of a
     range with an array, lists joined by ``np.vstack``/``np.concatenate``,
     ``np.meshgrid``, ``np.correlate``, ``np.vander``, a view through a name bound
-    to ``slice(...)`` written in place, chained subscript stores (into a view, and
-    into a copy that drops them; in a tuple target), ``del`` of a temporary in a loop,
-    a number accumulated with arrays (``acc = 0; acc += u``)."""
+    to ``slice(...)`` written in place."""
     r = g.rng
     u, w, t = _pick(g)
     i, v, L, A, B, s = (ex.name(k) for k in ("ir", "vr", "lr", "ar", "br", "sr"))
@@ -363,11 +361,6 @@ def f_reach(g, ex):
         [f"{t} += float(np.sum(np.correlate({u}, {w}[:2], 'full') ** 2)) * 0.125"],
         [f"{t} += float(np.sum(np.vander({u} * 0.5, 3) * {w}[:, None])) * 0.25"],
         [f"{s} = slice(0, n - 1)", f"{v} = {w}[{s}]", f"{v} *= 1.25", f"{t} += float(np.sum({w}[{s}] * {u}[{s}])) * 0.5"],
-        [f"for {i} in range(n - 1):", f"    {w}[{i}:][1] += {u}[{i}] * {w}[{i}:][0] * 0.25"],   # (chained: a view)
-        [f"{w}[[0, n - 1]][0] = {u}[0] * 3.0", f"{w}[{w} > 100.0][:] = 0.0", f"{t} += {w}[::-1][0] * 0.5"],
-        [f"for {i} in range(2):", f"    {v} = {u} * ({i} + 1.5)", f"    {w}[:] += {v} * 0.25", f"    del {v}"],
-        [f"{A} = 0", f"for {i} in range(2):", f"    {A} += {u} * ({i} + 0.5)", f"{w}[:] += {A} * 0.25"],
-        [f"{w}[0:][0], {w}[1:][0] = {w}[1] * 0.5, {w}[0:][0] * 1.5"],   # (chained stores in a tuple target)
     ])
 
 
@@ -420,3 +413,29 @@ def f_spellings(g, ex):
         [f"{w}[:] = np.unwrap({u} * 2.0) * 0.25 + {w}"],
         [f"{a} = np.concatenate(([{t} * 0.5], {u}, [{v}[0]]))", f"{w}[:] += {a}[:-2] * {a}[2:] * 0.25"],
     ])
+
+
+def f_ported(g, ex):
+    """Code ported from C or from lists of lists: chained subscripts (``m[k][i] += ...`` in
+    element loops, into a view ``w[i:][1]``, into a fancy-indexed copy that drops the store,
+    in a tuple target), ``del`` of a temporary in a loop, and a name bound to 0 that
+    accumulates arrays (``acc = 0; acc += u``)."""
+    r = g.rng
+    u, w, t = _pick(g)
+    i, j, v, A = (ex.name(k) for k in ("ip", "jp", "vp", "ap"))
+    options = [
+        [f"for {i} in range(n - 1):", f"    {w}[{i}:][1] += {u}[{i}] * {w}[{i}:][0] * 0.25"],   # (a view)
+        [f"{w}[[0, n - 1]][0] = {u}[0] * 3.0", f"{w}[{w} > 100.0][:] = 0.0", f"{t} += {w}[::-1][0] * 0.5"],
+        [f"for {i} in range(2):", f"    {v} = {u} * ({i} + 1.5)", f"    {w}[:] += {v} * 0.25", f"    del {v}"],
+        [f"{A} = 0", f"for {i} in range(2):", f"    {A} += {u} * ({i} + 0.5)", f"{w}[:] += {A} * 0.25"],
+        [f"{w}[0:][0], {w}[1:][0] = {w}[1] * 0.5, {w}[0:][0] * 1.5"],
+    ]
+    if g.s.w_mats:
+        m, rows = r.choice(g.s.w_mats)
+        options += [
+            [f"for {i} in range({rows}):", f"    for {j} in range(1, n):",
+             f"        {m}[{i}][{j}] += {m}[{i}][{j} - 1] * 0.5 + {u}[{j}] * 0.25"],
+            [f"for {i} in range(min({rows}, n) - 1):",
+             f"    {m}[{i}][{i} + 1], {m}[{i} + 1][{i}] = {m}[{i} + 1][{i}] * 0.5, {m}[{i}][{i} + 1] * 1.5"],
+        ]
+    return r.choice(options)
