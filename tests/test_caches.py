@@ -498,6 +498,17 @@ def test_a_file_that_does_not_compile_as_a_whole(tmp_path, monkeypatch):
         ad.gradient(m.f, x)
 
 
+def test_an_edit_keeping_names_and_constants(tmp_path, monkeypatch):
+    """Operands swapped (the same names and constants) in a file that does not compile as a
+    whole: the instructions are compared too (the edit passed, the edited text differentiated)."""
+    from adcompiler.errors import SourceError
+    text = "import numpy as np\ndef energy(x, y):\n    return float(np.sum(x ** 3 - y * x))\n"
+    path, m = _imported(tmp_path, monkeypatch, "swapped_operands", text)
+    path.write_text(text.replace("x ** 3 - y * x", "y * x - x ** 3") + "def next_one(:\n")
+    with pytest.raises(SourceError, match=r"swapped_operands\.py:2: `energy`"):
+        ad.gradient(m.energy, np.array([1.1, 0.7]), np.array([0.2, -0.5]))
+
+
 def test_a_file_in_latin_1(tmp_path, monkeypatch):
     """A file whose coding line names latin-1, with a non-ASCII character, is read in its encoding."""
     text = "# -*- coding: latin-1 -*-\nimport numpy as np\n\ndef f(x):\n    # d\u00e9riv\u00e9e\n" \

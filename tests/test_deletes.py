@@ -83,3 +83,20 @@ def test_del_that_frees_everywhere(f, args):
 def test_other_del_refused(f):
     with pytest.raises(UnsupportedSyntaxError, match=r"test_deletes\.py:\d+:\d+: `del .*`: this del \(of an element, or of a name a later line reads"):
         gradient(f, R.random(3))
+
+
+def read_by_nested(x):
+    t = x * 2.0
+
+    def g():
+        return np.sum(t * t)
+    r = g()
+    del t
+    return float(r)
+
+
+def test_del_of_a_name_a_nested_function_reads():
+    """A name a nested function reads (it is passed to the lifted function): its del is
+    refused at its line (it raised AttributeError inside the compiler)."""
+    with pytest.raises(UnsupportedSyntaxError, match=r"test_deletes\.py:\d+:\d+: `del t`"):
+        gradient(read_by_nested, R.random(3))

@@ -75,6 +75,8 @@ def _frees_only(tree, d, block, loops) -> bool:
     after = block[block.index(d) + 1:]
     for name in (t.id for t in d.targets):
         uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Del)]
+        if any(not hasattr(n, "lineno") for n in uses):
+            return False   # (a name a lifted nested function reads: kept, and refused)
         rebind = next((k for k, s in enumerate(after) if isinstance(s, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == name for t in s.targets)), None)
         if rebind is not None and not any(isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Raise))

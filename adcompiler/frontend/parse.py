@@ -11,6 +11,7 @@ import __future__
 import ast
 import copy
 import dataclasses
+import dis
 import functools
 import inspect
 import linecache
@@ -203,7 +204,7 @@ def _same_alone(code, source: str) -> bool:
         found = _codes_at(code_of_file(text, code.co_filename, code.co_flags & _FUTURE_FLAGS), code.co_name, None)
     except (SyntaxError, ValueError):
         return False
-    return any(_same_code(c, code, instructions=False) for c in found)
+    return any(_same_code(c, code, exact=False) for c in found)
 
 
 #: file name -> (its lines as linecache holds them, their code compiled), for ``_check_current``
@@ -221,14 +222,34 @@ def _codes_at(code, name, line) -> list:
     return out
 
 
-def _same_code(a, b, instructions: bool = True) -> bool:
+def _instructions(code) -> list:
+    """``(operation, argument)`` of each instruction, a jump's argument the index of the one it
+    goes to, ``LOAD_METHOD`` read as ``LOAD_ATTR`` (a method of a name bound by an import is
+    loaded as an attribute: the same call)."""
+    ins = [i for i in dis.get_instructions(code) if i.opname not in ("EXTENDED_ARG", "CACHE", "NOP")]
+    jumps = set(dis.hasjrel) | set(dis.hasjabs)
+    out = []
+    for i in ins:
+        arg = i.argval
+        if i.opcode in jumps and isinstance(arg, int):
+            arg = next((k for k, j in enumerate(ins) if j.offset >= arg), -1)
+        elif isinstance(arg, types.CodeType):
+            arg = arg.co_name
+        out.append(("LOAD_ATTR" if i.opname == "LOAD_METHOD" else i.opname, repr(arg)))
+    return out
+
+
+def _same_code(a, b, exact: bool = True) -> bool:
+    """The same names, constants and instructions (``exact``: the same bytes; else the same
+    instructions up to how a method call on a module is loaded, which depends on the module
+    the function was compiled in, and the jumps' offsets that follow from it)."""
     if (a.co_names, a.co_varnames, a.co_freevars, a.co_argcount) != \
             (b.co_names, b.co_varnames, b.co_freevars, b.co_argcount) or len(a.co_consts) != len(b.co_consts) \
-            or instructions and a.co_code != b.co_code:
+            or (a.co_code != b.co_code if exact else _instructions(a) != _instructions(b)):
         return False
     for x, y in zip(a.co_consts, b.co_consts):
         if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
-            if not _same_code(x, y, instructions):
+            if not _same_code(x, y, exact):
                 return False
         elif type(x) is not type(y) or repr(x) != repr(y):
             return False
