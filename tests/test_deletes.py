@@ -89,7 +89,7 @@ def read_by_nested(x):
     t = x * 2.0
 
     def g():
-        return np.sum(t * t)
+        return np.sum(t * t)   # noqa: F821  (ruff reads the del below as unbinding t first)
     r = g()
     del t
     return float(r)
