@@ -125,3 +125,24 @@ def test_list_element_refused():
     from adcompiler.errors import UnsupportedSyntaxError
     with pytest.raises(UnsupportedSyntaxError, match=r"test_chained_stores\.py:\d+: `us\[k\]\[0\] = v\[k\] \* x\[k\]`"):
         gradient(list_of_rows, R.random(3), R.random(2))
+
+
+def swap_by_index(A, v, idx):
+    for i in range(len(idx)):
+        A[idx[i]][0], A[0, idx[i]] = A[0][idx[i]] * v[i], A[idx[i], 0] + v[i]
+    return float(np.sum(A ** 2))
+
+
+def test_index_array_of_a_tuple_target_is_read():
+    """An int array indexing the elements of a tuple target (``A[idx[i], 0], ... = ...``) is read,
+    not written: differentiate took it for written and refused the bare form."""
+    import autograd
+
+    from adcompiler import Const, differentiate, gradient
+    A, v, idx = R.random((3, 3)), R.random(2), np.array([2, 1])
+    check_everywhere(swap_by_index, Duplicated(A, np.zeros_like(A)), Duplicated(v, np.zeros(2)), Const(idx),
+                     ret=Active, tapes=("autograd", "jax", "torch"))
+    F = differentiate(swap_by_index, scratch=("A",))
+    got = autograd.grad(lambda w: F(A.copy(), w, idx))(v)
+    want = gradient(swap_by_index, A.copy(), v, idx)[1]
+    np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -46,6 +46,15 @@ _VIEW_FUNCS = _VIEW_ATTRS | frozenset({
     "matrix_transpose", "permute_dims", "require"})
 
 
+def _elements(target) -> list:
+    """The names, subscripts and attributes a tuple target stores into (nested, starred)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [e for t in target.elts for e in _elements(t)]
+    if isinstance(target, ast.Starred):
+        return _elements(target.value)
+    return [target]
+
+
 def _root(node: ast.AST) -> str | None:
     """The name a view expression is rooted at (``x``, ``x[1:]``, ``x.T``)."""
     while True:
@@ -120,7 +129,7 @@ class _Writes(ast.NodeVisitor):
             elif isinstance(target, (ast.Tuple, ast.List)):
                 # ``a, b = u, work`` (a ping-pong swap): each name may view any array the value names
                 roots = {_root(v) for v in ast.walk(node.value) if _root(v) is not None}
-                for t in ast.walk(target):
+                for t in _elements(target):   # (not into an element's index: ``A[idx[i], 0]`` reads idx)
                     if isinstance(t, ast.Name):
                         self.aliases.setdefault(t.id, set()).update(roots)
                     elif isinstance(t, (ast.Subscript, ast.Attribute)):
