@@ -516,3 +516,23 @@ def test_a_file_in_latin_1(tmp_path, monkeypatch):
     _, m = _imported(tmp_path, monkeypatch, "latin_kernel", text, encoding="latin-1")
     x = np.array([0.3, 0.7, 1.1])
     np.testing.assert_allclose(ad.gradient(m.f, x)[0], 2 * x)
+
+
+def test_a_notebook_cell_compiled_statement_by_statement():
+    """IPython compiles each top-level statement of a cell as a module of its own (so `np`, bound by
+    an import of the same cell, is not an import of the def's module and `np.sum(...)` loads as a
+    method): the comparison of the cell's text with the running code allows for it (an unedited
+    cell was refused)."""
+    import ast
+    import linecache
+    cell = "import numpy as np\n\ndef f(x):\n    return np.sum(np.sin(x) * x)\n"
+    name = "<ipython-input-7-0123456789ab>"
+    linecache.cache[name] = (len(cell), None, cell.splitlines(True), name)
+    ns = {"__name__": "__main__"}
+    try:
+        for node in ast.parse(cell).body:
+            exec(compile(ast.Module([node], []), name, "exec"), ns)   # noqa: S102  (as IPython runs a cell)
+        x = np.array([0.3, 0.7])
+        np.testing.assert_allclose(ad.gradient(ns["f"], x)[0], np.cos(x) * x + np.sin(x))
+    finally:
+        linecache.cache.pop(name, None)

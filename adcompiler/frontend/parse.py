@@ -204,7 +204,7 @@ def _same_alone(code, source: str) -> bool:
         found = _codes_at(code_of_file(text, code.co_filename, code.co_flags & _FUTURE_FLAGS), code.co_name, None)
     except (SyntaxError, ValueError):
         return False
-    return any(_same_code(c, code, exact=False) for c in found)
+    return any(_same_code(c, code) for c in found)
 
 
 #: file name -> (its lines as linecache holds them, their code compiled), for ``_check_current``
@@ -239,17 +239,17 @@ def _instructions(code) -> list:
     return out
 
 
-def _same_code(a, b, exact: bool = True) -> bool:
-    """The same names, constants and instructions (``exact``: the same bytes; else the same
-    instructions up to how a method call on a module is loaded, which depends on the module
-    the function was compiled in, and the jumps' offsets that follow from it)."""
+def _same_code(a, b) -> bool:
+    """The same names, constants and instructions, up to how a method call on a module is
+    loaded (it depends on what else the module compiled with the function binds by imports:
+    IPython compiles each statement of a cell alone) and the jumps' offsets that follow."""
     if (a.co_names, a.co_varnames, a.co_freevars, a.co_argcount) != \
             (b.co_names, b.co_varnames, b.co_freevars, b.co_argcount) or len(a.co_consts) != len(b.co_consts) \
-            or (a.co_code != b.co_code if exact else _instructions(a) != _instructions(b)):
+            or a.co_code != b.co_code and _instructions(a) != _instructions(b):
         return False
     for x, y in zip(a.co_consts, b.co_consts):
         if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
-            if not _same_code(x, y, exact):
+            if not _same_code(x, y):
                 return False
         elif type(x) is not type(y) or repr(x) != repr(y):
             return False
