@@ -101,3 +101,33 @@ def test_out_keyword_refused():
     """A call with ``out=`` is not taken for one that makes a new value (refused, as before)."""
     with pytest.raises(UnsupportedSyntaxError, match=r"`acc \+= \.\.\.`: cannot tell"):
         gradient(into_out, R.random((3, 4)), np.zeros(4))
+
+
+def element_read(a):
+    acc = 0
+    s = 0.0
+    for row in a:
+        acc += row
+        s = s + acc[1] * 2.0 + np.sum(acc[1:] ** 2)
+    return s
+
+
+def test_parts_read_as_operands():
+    """Elements and parts of the array read as operands (normalize names them first)."""
+    a = R.random((3, 4))
+    check_everywhere(element_read, Duplicated(a.copy(), np.zeros_like(a)), ret=Active)
+
+
+def kept_in_list(a):
+    acc = 0
+    held = [0.0]
+    for row in a:
+        acc += row
+        held[0] = acc   # (the list holds the array, which the next update changes in place)
+    return np.sum(held[0])
+
+
+def test_stored_into_a_list_refused():
+    """A store into a list's element (not an array's memory) keeps the array itself: refused."""
+    with pytest.raises(UnsupportedSyntaxError, match=r"`held\[0\] = acc[^`]*`: writing into an element of a list"):
+        gradient(kept_in_list, R.random((3, 4)))

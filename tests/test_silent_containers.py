@@ -887,3 +887,30 @@ def test_an_argument_that_is_an_array_a_wrapped_kernel_reads_is_refused():
     x, dx = KERNEL_WEIGHTS.copy(), np.zeros(3)
     autodiff(Reverse, through_a_wrapped_kernel, Active, Duplicated(x, dx))
     np.testing.assert_allclose(dx, 2 * KERNEL_WEIGHTS * x, rtol=1e-15)
+
+
+def _held_then_scaled(x):
+    held = [0.0]
+    v = x * 2.0
+    held[0] = v   # (the list holds v's array, which the next line scales in place)
+    v *= 3.0
+    return np.sum(held[0])
+
+
+def _held_number(x):
+    held = [0.0]
+    held[0] = x[0] * 2.0
+    return held[0] * x[1]
+
+
+def test_an_array_stored_into_a_written_out_list_is_refused():
+    """A list written out (``held = [0.0]``) is typed as its array, so ``held[0] = v`` of an array
+    was taken for a copy into its memory: the gradient was 2 for 6 (Python's list holds v itself,
+    scaled after). Refused at its line; a number stored there is still taken."""
+    import adcompiler as ad
+    from adcompiler.errors import UnsupportedSyntaxError
+    with pytest.raises(UnsupportedSyntaxError, match=r"test_silent_containers\.py:\d+: `held\[0\] = v[^`]*`: writing into "
+                                                     r"an element of a list"):
+        ad.gradient(_held_then_scaled, np.ones(3))
+    x = np.array([0.5, 1.5, 2.0])
+    np.testing.assert_allclose(ad.gradient(_held_number, x)[0], [2.0 * x[1], 2.0 * x[0], 0.0])

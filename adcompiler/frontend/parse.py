@@ -38,6 +38,8 @@ class ParsedFunction:
     chained_parts: set = dataclasses.field(default_factory=set)
     #: names ``lower`` rebinds at each ``n op= e`` (``transform/lower.fresh_accumulators``)
     accumulators: set = dataclasses.field(default_factory=set)
+    #: names ``lower`` finds bound to a list display or comprehension (``held = [0.0]``)
+    lists: set = dataclasses.field(default_factory=set)
 
     @property
     def name(self) -> str:

@@ -25,6 +25,8 @@ def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
     if bounds is None:
         body = _merge_chained(body, kinds, pf, namer)
         pf.accumulators = fresh_accumulators(body, kinds, namer, pf)
+        pf.lists = {t.id for st in body for n in ast.walk(st) if isinstance(n, ast.Assign)
+                    and isinstance(n.value, (ast.List, ast.ListComp)) for t in n.targets if isinstance(t, ast.Name)}
         from ..analysis.finite import lower_bounds
         powers = any(isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Pow)
                      for st in body for n in ast.walk(st))   # (the bounds only serve powers)
@@ -50,7 +52,7 @@ def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
         elif notes.element_update(s) is not None:
             _check_element_update(s, kinds, pf)
             out.append(s)
-        elif isinstance(s, (ast.Assign, ast.AugAssign)) and _stores_into_container(s, kinds):
+        elif isinstance(s, (ast.Assign, ast.AugAssign)) and _stores_into_container(s, kinds, pf.lists):
             raise UnsupportedSyntaxError(
                 "writing into an element of a list, tuple or dict is not supported.",
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
@@ -243,12 +245,21 @@ def _check_element_update(s, kinds, pf) -> None:
             hint="update the array through its own name (`x *= 2.0`), or bind a new value (`L[k] = L[k] * 2.0`).")
 
 
-def _stores_into_container(s, kinds) -> bool:
-    """A store into an element of a list or tuple argument (its kind is a tuple)."""
+def _stores_into_container(s, kinds, lists=frozenset()) -> bool:
+    """A store into an element of a list or tuple argument (its kind is a tuple), or of a list
+    the function writes out (``held = [0.0]``, typed as its array) of a value that may be an
+    array: Python puts the array itself into the list (a later update of it shows there),
+    where an array's element would take a copy."""
     t = s.targets[0] if isinstance(s, ast.Assign) else s.target
     if not (isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)):
         return False
     k = kinds.get(t.value.id)
+    if t.value.id in lists and isinstance(s, ast.Assign):
+        v = s.value
+        number = isinstance(v, ast.Constant) or isinstance(v, ast.Name) and getattr(
+            kinds.get(v.id), "cls", None) in ("int", "float", "bool")
+        if not number:
+            return True
     return k is not None and k.cls == "tuple"
 
 
@@ -320,7 +331,7 @@ def fresh_accumulators(body, kinds, namer, pf) -> set:
     for name in names - params:
         if getattr(kinds.get(name), "cls", None) in ("int", "float", "bool", "array"):
             continue
-        if all(_accumulated(n, parent.get(id(n)), parent, namer) for n in nodes
+        if all(_accumulated(n, parent.get(id(n)), parent, namer, kinds, nodes) for n in nodes
                if isinstance(n, ast.Name) and n.id == name):
             out.add(name)
     return out
@@ -331,18 +342,26 @@ _NEW_VALUE = frozenset({"sum", "mean", "max", "min", "prod", "dot", "vdot", "inn
                         "cos", "tanh", "abs", "square"})
 
 
-def _accumulated(node, p, parent, namer) -> bool:
+def _accumulated(node, p, parent, namer, kinds, nodes, part=False) -> bool:
+    """Whether this occurrence of the name (or, ``part``, of a temporary holding a part of it)
+    leaves the array it holds to no other name, container or view."""
     if isinstance(node.ctx, ast.Store):
-        return isinstance(p, ast.Assign) and p.targets == [node] and isinstance(p.value, ast.Constant) \
-            and type(p.value.value) in (int, float) or isinstance(p, ast.AugAssign) and p.target is node \
-            and isinstance(p.op, (ast.Add, ast.Sub, ast.Mult, ast.Div))
-    if isinstance(p, ast.Subscript) and p.value is node:   # (an element or a part read as an operand)
+        return not part and (isinstance(p, ast.Assign) and p.targets == [node] and isinstance(p.value, ast.Constant)
+                             and type(p.value.value) in (int, float) or isinstance(p, ast.AugAssign)
+                             and p.target is node and isinstance(p.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)))
+    if isinstance(p, ast.Subscript) and p.value is node and not part:   # (an element or a part read)
         node, p = p, parent.get(id(p))
+        if isinstance(p, ast.Assign) and p.value is node and len(p.targets) == 1 and isinstance(
+                p.targets[0], ast.Name) and namer.made(p.targets[0].id, TEMP):   # (normalize's ``_t = acc[0]``)
+            t = p.targets[0].id
+            return all(_accumulated(n, parent.get(id(n)), parent, namer, kinds, nodes, part=True) for n in nodes
+                       if isinstance(n, ast.Name) and n.id == t and n is not p.targets[0])
     if isinstance(p, (ast.BinOp, ast.UnaryOp, ast.Compare)) or isinstance(p, ast.AugAssign) and p.value is node:
         return True
-    if isinstance(p, ast.Assign) and p.value is node:
-        return all(isinstance(t, ast.Subscript) for t in p.targets) or p.targets == [] or (
-            len(p.targets) == 1 and isinstance(p.targets[0], ast.Name) and p.targets[0].id == namer.ret)
+    if isinstance(p, ast.Assign) and p.value is node:   # (stored into an array's memory: copied)
+        return all(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                   and getattr(kinds.get(t.value.id), "is_array", False) for t in p.targets) or (
+            not part and len(p.targets) == 1 and isinstance(p.targets[0], ast.Name) and p.targets[0].id == namer.ret)
     if isinstance(p, ast.Call) and any(a is node for a in p.args) and not any(k.arg in ("out", None)
                                                                                for k in p.keywords):
         f = p.func
