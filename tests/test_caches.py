@@ -536,3 +536,35 @@ def test_a_notebook_cell_compiled_statement_by_statement():
         np.testing.assert_allclose(ad.gradient(ns["f"], x)[0], np.cos(x) * x + np.sin(x))
     finally:
         linecache.cache.pop(name, None)
+
+
+def test_under_python_optimised(tmp_path):
+    """``python -OO`` (docstrings and asserts stripped): adcompiler imports (a rule read numpy's
+    docstring) and differentiates a kernel of a file, its asserts gone as in the running code."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+    kernel = tmp_path / "opt_kernel.py"
+    kernel.write_text("import numpy as np\n\ndef f(x):\n    \"\"\"A kernel.\"\"\"\n    assert x.ndim == 1\n"
+                      "    return np.sum(np.reshape(x, (2, 2)) ** 2)\n")
+    script = ("import sys; sys.path.insert(0, sys.argv[1])\nimport numpy as np, adcompiler as ad, opt_kernel\n"
+              "print(ad.gradient(opt_kernel.f, np.arange(4.0))[0].tolist())\n")
+    root = str(pathlib.Path(ad.__file__).parent.parent)
+    out = subprocess.run([sys.executable, "-OO", "-c", script, str(tmp_path)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": root}, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[0.0, 2.0, 4.0, 6.0]"
+
+
+def test_a_lambda_reloaded_after_an_edit(tmp_path, monkeypatch):
+    """A lambda kernel differentiated, its file edited and the module reloaded: the new text is
+    read (the lambda was compared with the text linecache held from before, and refused)."""
+    import importlib
+    text = "import numpy as np\nk = lambda x: np.sum(np.sin(x) * 0.5)\n"
+    path, m = _imported(tmp_path, monkeypatch, "reloaded_lambda", text)
+    x = np.array([0.3, 0.7])
+    np.testing.assert_allclose(ad.gradient(m.k, x)[0], 0.5 * np.cos(x))
+    path.write_text(text.replace("0.5", "0.9") + "# edited\n")
+    m = importlib.reload(m)
+    np.testing.assert_allclose(ad.gradient(m.k, x)[0], 0.9 * np.cos(x))

@@ -304,6 +304,7 @@ def _parse_lambda(f) -> ParsedFunction:
     code runs at)."""
     code = f.__code__
     where = {"construct": "lambda", "filename": code.co_filename, "lineno": code.co_firstlineno}
+    linecache.checkcache(code.co_filename)   # (a file edited, then reloaded: its new text)
     lines = linecache.getlines(code.co_filename, f.__globals__)
     try:
         module = ast.parse("".join(lines))

@@ -38,6 +38,19 @@ def _like(param):
     return result
 
 
+def _like_part(first, other):
+    """The kind of ``first`` where the ``first`` flag is true (or not given), else of ``other``:
+    the adjoint of one operand or the other (``_ad_cross_adjoint(g, a, b, first)``)."""
+    def result(kinds, bound):
+        flag = bound.get("first")
+        if flag is None or isinstance(flag, ast.Constant) and flag.value is True:
+            return _like(first)(kinds, bound)
+        if isinstance(flag, ast.Constant) and flag.value is False:
+            return _like(other)(kinds, bound)
+        return _any_rank("g")(kinds, bound)
+    return result
+
+
 def _any_rank(param):
     """An array of ``param``'s dtype whose rank is not known here."""
     def result(kinds, bound):
@@ -253,20 +266,21 @@ _COV = "m, y, rowvar, bias, ddof, fweights, aweights, first"
 _cov_adj = _linear(V.cov_adjoint, f"g, {_COV.replace('y,', 'y=None,')}",
                    extra={"m": f"_ad_cov_adjoint_tangent(g, t, None, {_COV})",
                           "y": f"_ad_cov_adjoint_tangent(g, None, t, {_COV})"})
+_cov_adj.result = _like_part("m", "y")
 # linear in the adjoint and in the other operand (its own operand gives only the length)
 _linear(L.convolve_adjoint, "g, a, v, mode='full', first=True",
         extra={"a": "0.0 if first else _ad_convolve_adjoint(g, t, v, mode, first)",
-               "v": "_ad_convolve_adjoint(g, a, t, mode, first) if first else 0.0"})
+               "v": "_ad_convolve_adjoint(g, a, t, mode, first) if first else 0.0"}).result = _like_part("a", "v")
 _linear(RN.outer_sum, "g, nd_a, nd_g, first").result = _any_rank("g")
 _linear(L.cross_adjoint, "g, a, b, first=True",
         extra={"a": "0.0 if first else _ad_cross_adjoint(g, t, b, first)",
-               "b": "_ad_cross_adjoint(g, a, t, first) if first else 0.0"})
+               "b": "_ad_cross_adjoint(g, a, t, first) if first else 0.0"}).result = _like_part("a", "b")
 _linear(L.inner_adjoint_a, "g, a, b", zero=("a",), extra={"b": "_ad_inner_adjoint_a(g, a, t)"})
-_linear(L.inner_adjoint_b, "g, a, b", zero=("b",), extra={"a": "_ad_inner_adjoint_b(g, t, b)"})
+_linear(L.inner_adjoint_b, "g, a, b", zero=("b",), extra={"a": "_ad_inner_adjoint_b(g, t, b)"}, like="b")
 _linear(L.tensordot_adjoint_a, "g, a, b, axes=2", zero=("a",),
         extra={"b": "_ad_tensordot_adjoint_a(g, a, t, axes)"})
 _linear(L.tensordot_adjoint_b, "g, a, b, axes=2", zero=("b",),
-        extra={"a": "_ad_tensordot_adjoint_b(g, t, b, axes)"})
+        extra={"a": "_ad_tensordot_adjoint_b(g, t, b, axes)"}, like="b")
 nondifferentiable(R.inverse_axes, R.default)
 _linear(R.einsum_maybe, "subscripts, a, b", linear="a", zero=("subscripts",),
         extra={"b": "_ad_einsum_maybe(subscripts, a, t)"})

@@ -2,6 +2,7 @@
 padding, diagonals, triangles, take, sort. Each is linear in its array
 argument; the tangent applies the same function to the tangent ``t``."""
 import ast
+import inspect
 
 import numpy as np
 
@@ -172,7 +173,8 @@ def _same(name, extra=""):
     return {name: f"np.{name}(t{extra})"}
 
 
-RESHAPE = "shape" if "shape" in np.reshape.__doc__.split(")")[0] else "newshape"
+# (numpy 2.1 renamed newshape to shape; read from the signature: docstrings are None under python -OO)
+RESHAPE = "shape" if "shape" in inspect.signature(np.reshape).parameters else "newshape"
 
 defrule(np.copy, "a", a="g", tangents={"a": "np.copy(t)"}, result=_copy_kind)
 defrule(np.transpose, "a, axes=None", kind="view", a="np.transpose(g, _ad_inverse_axes(axes))",

@@ -52,7 +52,7 @@ def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
         elif notes.element_update(s) is not None:
             _check_element_update(s, kinds, pf)
             out.append(s)
-        elif isinstance(s, (ast.Assign, ast.AugAssign)) and _stores_into_container(s, kinds, pf.lists):
+        elif isinstance(s, (ast.Assign, ast.AugAssign)) and _stores_into_container(s, kinds, pf.lists, namer):
             raise UnsupportedSyntaxError(
                 "writing into an element of a list, tuple or dict is not supported.",
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
@@ -245,7 +245,7 @@ def _check_element_update(s, kinds, pf) -> None:
             hint="update the array through its own name (`x *= 2.0`), or bind a new value (`L[k] = L[k] * 2.0`).")
 
 
-def _stores_into_container(s, kinds, lists=frozenset()) -> bool:
+def _stores_into_container(s, kinds, lists=frozenset(), namer=None) -> bool:
     """A store into an element of a list or tuple argument (its kind is a tuple), or of a list
     the function writes out (``held = [0.0]``, typed as its array) of a value that may be an
     array: Python puts the array itself into the list (a later update of it shows there),
@@ -254,12 +254,10 @@ def _stores_into_container(s, kinds, lists=frozenset()) -> bool:
     if not (isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)):
         return False
     k = kinds.get(t.value.id)
-    if t.value.id in lists and isinstance(s, ast.Assign):
-        v = s.value
-        number = isinstance(v, ast.Constant) or isinstance(v, ast.Name) and getattr(
-            kinds.get(v.id), "cls", None) in ("int", "float", "bool")
-        if not number:
-            return True
+    if t.value.id in lists and isinstance(s, ast.Assign) and isinstance(s.value, ast.Name):
+        cls = getattr(kinds.get(s.value.id), "cls", None)
+        if cls == "array" or cls not in ("int", "float", "bool") and not namer.made(s.value.id, TEMP):
+            return True   # (an array, or a name of the user's that may hold one; a number computed: taken)
     return k is not None and k.cls == "tuple"
 
 
