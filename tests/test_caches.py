@@ -568,3 +568,24 @@ def test_a_lambda_reloaded_after_an_edit(tmp_path, monkeypatch):
     path.write_text(text.replace("0.5", "0.9") + "# edited\n")
     m = importlib.reload(m)
     np.testing.assert_allclose(ad.gradient(m.k, x)[0], 0.9 * np.cos(x))
+
+
+def test_code_compiled_from_the_function_text_alone(tmp_path, monkeypatch):
+    """IPython 9's ``%autoreload 2`` patches a function with code compiled from its own text under
+    its module's file name: its first line is 1, not the line of its def. The definition is found
+    in the file by its code (it was refused as edited); an edit after it, not reloaded, leaves the
+    derivative of the code that runs."""
+    text = "import numpy as np\n\n\ndef k(x):\n    x *= 2.0\n    return np.sum(np.sin(x))\n"
+    path, m = _imported(tmp_path, monkeypatch, "patched_alone", text)
+    new = text.replace("2.0", "3.0")
+    path.write_text(new)
+    ns = {"np": np}
+    own = "def k(x):\n    x *= 3.0\n    return np.sum(np.sin(x))\n"
+    exec(compile(own, str(path), "exec"), ns)   # noqa: S102  (as the autoreload compiles the edited def)
+    m.k.__code__ = ns["k"].__code__
+    assert m.k.__code__.co_firstlineno == 1
+    x = np.array([0.3, 0.7, 1.1])
+    np.testing.assert_allclose(ad.gradient(m.k, x.copy())[0], 3.0 * np.cos(3.0 * x))
+    path.write_text(new.replace("3.0", "4.0") + "\n")
+    np.testing.assert_allclose(ad.gradient(m.k, x.copy())[0], 3.0 * np.cos(3.0 * x))
+    np.testing.assert_allclose(ad.gradient(m.k, x.copy(), backend="auto")[0], 3.0 * np.cos(3.0 * x))

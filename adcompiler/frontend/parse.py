@@ -82,15 +82,16 @@ def _unwrap(f):
     return f
 
 
-def source_lines(code, module_globals=None) -> tuple:
+def source_lines(code, module_globals=None, line: int | None = None) -> tuple:
     """The lines of a function's definition and the number of the first, as
     ``inspect.getsourcelines`` gives them, read through ``linecache`` directly
     (inspect first maps the file to a module by scanning ``sys.modules``: a
-    tenth of a second on the first call)."""
+    tenth of a second on the first call); from ``line`` where given (else the
+    code's first line)."""
     filename = code.co_filename
     linecache.checkcache(filename)   # (a file edited since it was read; doctest serves its own lines)
     lines = linecache.getlines(filename, module_globals)
-    first = code.co_firstlineno - 1
+    first = (line or code.co_firstlineno) - 1
     if not lines or not 0 <= first < len(lines):
         raise OSError("could not get source code")
     return inspect.getblock(lines[first:]), first + 1
@@ -123,8 +124,9 @@ def parse_function(f) -> ParsedFunction:
             hint="differentiate the undecorated function.")
     if f.__name__ == "<lambda>":
         return _parse_lambda(f)
+    first, checked = _located(f)
     try:
-        lines, start = source_lines(code, f.__globals__)
+        lines, start = source_lines(code, f.__globals__, first)
     except (OSError, TypeError) as exc:
         raise SourceError(
             f"the source of `{f.__name__}` cannot be retrieved ({exc}).",
@@ -144,7 +146,8 @@ def parse_function(f) -> ParsedFunction:
             f"the source of `{f.__name__}` is not a single function definition.",
             construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
             hint="define the function with `def` at the top level of a file.")
-    _check_current(f, start, source)
+    if not checked:
+        _check_alone(f, start, source)
     tree = defs[0]
     _keywords_by_position(tree)
     tree.decorator_list = []   # (the function object is the code under its decorators: @differentiate(like=...))
@@ -158,19 +161,23 @@ for _feature in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
 
 
-def _check_current(f, start: int, source: str | None = None) -> None:
-    """Refuse a function whose source in its file is not the code that runs: the file
-    edited after the module was imported (and not reloaded). The file's text is compiled
-    as the module was (its future flags; the whole file, since the code of a function
-    depends on its module: names bound by imports, enclosing functions and classes) and
-    the function's code found at its line compared with the running one: instructions,
-    names and constants. Where the file does not compile as a whole (an edit half typed
-    elsewhere), the function's own text (``source``) is compiled alone and its names and
-    constants compared. Code rewritten on import (pytest's assertions) is not compared."""
+def _located(f) -> tuple:
+    """``(line, checked)``: the first line, in ``f``'s file as it is now, of the definition whose
+    code is the code that runs. The file's text is compiled as the module was (its future
+    flags; the whole file, since a function's code depends on its module: names bound by
+    imports, enclosing functions and classes) and the code of that name at the code's own line
+    compared with the running one (names, constants, instructions), else the others of that
+    name (IPython's autoreload compiles a function from its own text, at line 1; lines added
+    above). None of them: the file was edited after the module was imported, refused.
+    ``checked`` False (the code's own line): the file does not compile as a whole (an edit half
+    typed elsewhere: ``_check_alone``), or the code is rewritten on import (pytest's asserts)."""
     code = f.__code__
-    if any(n.startswith("@py") for n in code.co_varnames + code.co_names):
-        return
+    if _rewritten(code):
+        return code.co_firstlineno, False
+    linecache.checkcache(code.co_filename)
     lines = linecache.getlines(code.co_filename, f.__globals__)
+    if not lines:
+        return code.co_firstlineno, False   # (no source: source_lines says so)
     held = _COMPILED.get(code.co_filename)
     if held is None or held[0] is not lines:
         compiled = None
@@ -181,17 +188,35 @@ def _check_current(f, start: int, source: str | None = None) -> None:
             except (SyntaxError, ValueError):
                 pass
         held = _COMPILED[code.co_filename] = (lines, compiled)
-    if held[1] is not None:
-        same = any(_same_code(c, code) for c in _codes_at(held[1], code.co_name, code.co_firstlineno))
-    else:
-        same = source is not None and _same_alone(code, source)
-    if not same:
-        raise SourceError(
-            f"the source of `{f.__name__}` in its file is not the code that runs: the file was edited after the "
-            "module was imported, so its derivative would be of other code.",
-            construct=f.__name__, filename=code.co_filename, lineno=start,
-            hint="reload the module (importlib.reload, or %autoreload in IPython) or restart the interpreter, "
-                 "so that the function runs what its file says.")
+    if held[1] is None:
+        return code.co_firstlineno, False
+    found = _codes_at(held[1], code.co_name, None)
+    found.sort(key=lambda c: c.co_firstlineno != code.co_firstlineno)   # (its own line first)
+    for c in found:
+        if _same_code(c, code):
+            return c.co_firstlineno, True
+    raise _edited(f, code.co_firstlineno)
+
+
+def _rewritten(code) -> bool:
+    """Code rewritten on import (pytest's assertions), which no compilation of its text gives."""
+    return any(n.startswith("@py") for n in code.co_varnames + code.co_names)
+
+
+def _edited(f, line) -> SourceError:
+    return SourceError(
+        f"the source of `{f.__name__}` in its file is not the code that runs: the file was edited after the "
+        "module was imported, so its derivative would be of other code.",
+        construct=f.__name__, filename=f.__code__.co_filename, lineno=line,
+        hint="reload the module (importlib.reload, or %autoreload in IPython) or restart the interpreter, "
+             "so that the function runs what its file says.")
+
+
+def _check_alone(f, start: int, source: str | None) -> None:
+    """Where the file does not compile as a whole: the function's own text compiled alone
+    compared with the running code (``_same_alone``)."""
+    if not _rewritten(f.__code__) and not (source is not None and _same_alone(f.__code__, source)):
+        raise _edited(f, start)
 
 
 def _same_alone(code, source: str) -> bool:
@@ -209,7 +234,7 @@ def _same_alone(code, source: str) -> bool:
     return any(_same_code(c, code) for c in found)
 
 
-#: file name -> (its lines as linecache holds them, their code compiled), for ``_check_current``
+#: file name -> (its lines as linecache holds them, their code compiled), for ``_located``
 _COMPILED: dict = {}
 
 
@@ -332,7 +357,9 @@ def _parse_lambda(f) -> ParsedFunction:
                            decorator_list=[], returns=None, type_comment=None, type_params=[])
     for node in (tree, tree.body[0]):
         ast.copy_location(node, lam)
-    _check_current(f, code.co_firstlineno)
+    line, checked = _located(f)
+    if not checked or line != code.co_firstlineno:   # (a lambda is found by its line: that one must match)
+        _check_alone(f, code.co_firstlineno, None)
     all_lines = [line.rstrip("\n") for line in lines]
     return ParsedFunction(f, tree, code.co_filename, ast.unparse(tree), all_lines)
 
