@@ -27,6 +27,7 @@ def check_read_only_views(ctx, body) -> None:
     from ..analysis.infer import walk_stmts
     from ..errors import UnsupportedSyntaxError
     placed = StatementOrder(body)
+    _refuse_stale_tuples(ctx, body, placed)
     for st in walk_stmts(body):
         v = st.value if isinstance(st, ast.Assign) else None
         if isinstance(v, ast.Call) and notes.target(v) is np.einsum and _einsum_view(v):
@@ -169,3 +170,22 @@ def _diag_of_vector(v, ctx) -> bool:
     a = v.args[0] if v.args else None
     k = ctx.kinds.get(a.id) if isinstance(a, ast.Name) else None
     return notes.target(v) is np.diag and k is not None and k.cls == "array" and k.ndim == 1
+
+
+def _refuse_stale_tuples(ctx, body, placed) -> None:
+    """A tuple holds its arrays by reference: memory written after the tuple is built would
+    change what the derivative reads as the tuple's elements (the reverse sweep's values).
+    Refused, in every mode alike."""
+    from ..analysis.infer import walk_stmts
+    from ..errors import UnsupportedSyntaxError
+    for s in walk_stmts(body):
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+                and isinstance(s.value, (ast.Tuple, ast.List)) and ctx.is_active(s.targets[0].id)):
+            continue
+        for e in s.value.elts:
+            if isinstance(e, ast.Name) and ctx.is_memory(e.id) and any(
+                    placed.after(w, s) for w in ctx.eff.writers_of_memory(e.id) if w is not s):
+                raise UnsupportedSyntaxError(
+                    f"the tuple holds the array `{e.id}`, which is written after the tuple is built.",
+                    filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
+                    hint=f"put a copy in the tuple ({e.id}.copy()), or build the tuple after the writes.")
