@@ -305,6 +305,26 @@ def check_everywhere(f, *args, ret=None, out=None, seed=0, tapes=("autograd",), 
         check_differentiate(f, kinds, vals, ret, out, rng, tapes)
 
 
+def annotated(args) -> list:
+    """Plain values as ``autodiff`` takes them: arrays Duplicated (a copy, zero shadow), floats
+    Active, anything else as it is."""
+    return [Duplicated(a.copy(), np.zeros_like(a)) if isinstance(a, np.ndarray) else
+            Active(a) if isinstance(a, float) else a for a in args]
+
+
+def check_primal(f, args) -> None:
+    """``ReverseWithPrimal``'s return, and the arrays it leaves, against ``f`` run on copies of the
+    plain values ``args`` (a float-returning ``f``)."""
+    plain = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    want = f(*plain)
+    mine = annotated(args)
+    _, value = autodiff(ReverseWithPrimal, f, Active, *mine)
+    assert np.isclose(value, want, rtol=1e-12, atol=0.0), (value, want)
+    for a, b in zip(mine, plain):
+        if isinstance(b, np.ndarray):
+            np.testing.assert_allclose(a.val, b, rtol=1e-12)
+
+
 def check_numba_gradient(f, *args, rtol=1e-10):
     """``gradient(f, ...)`` under the numba backend against the numpy backend's, at
     the values of the annotated ``args`` (numba required: skipped or failed as

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from everywhere import check_everywhere, check_numba_gradient
+from everywhere import annotated, check_everywhere, check_numba_gradient, check_primal
 
 from adcompiler import Active, Duplicated
 
@@ -70,30 +70,10 @@ CASES = [(into_helper_view, (R.random(6), R.random(4), 0.3)), (into_reshape, (R.
          (into_new_array, (R.random(4),)), (value_first, (R.random(4),)), (stencil_steps, (R.random(8), 0.2, 3))]
 
 
-def _annotated(args):
-    out = []
-    for a in args:
-        if isinstance(a, np.ndarray):
-            out.append(Duplicated(a.copy(), np.zeros_like(a)))
-        elif isinstance(a, float):
-            out.append(Active(a))
-        else:
-            out.append(a)
-    return out
-
-
 @pytest.mark.parametrize("f,args", CASES, ids=[f.__name__ for f, _ in CASES])
 def test_store_into_a_call_everywhere(f, args):
-    plain = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    want = f(*plain)
-    check_everywhere(f, *_annotated(args), ret=Active)
-    from adcompiler import ReverseWithPrimal, autodiff
-    mine = _annotated(args)
-    _, value = autodiff(ReverseWithPrimal, f, Active, *mine)
-    assert value == pytest.approx(want, rel=1e-12)
-    for a, b in zip(mine, plain):
-        if isinstance(b, np.ndarray):
-            np.testing.assert_allclose(a.val, b, rtol=1e-12)
+    check_everywhere(f, *annotated(args), ret=Active)
+    check_primal(f, args)
 
 
 def test_under_numba():
