@@ -589,3 +589,29 @@ def test_code_compiled_from_the_function_text_alone(tmp_path, monkeypatch):
     path.write_text(new.replace("3.0", "4.0") + "\n")
     np.testing.assert_allclose(ad.gradient(m.k, x.copy())[0], 3.0 * np.cos(3.0 * x))
     np.testing.assert_allclose(ad.gradient(m.k, x.copy(), backend="auto")[0], 3.0 * np.cos(3.0 * x))
+
+
+def _traced_kernel(x, w):
+    s = np.sum(np.sin(x) * w)
+    return s * 2.0
+
+
+def test_ast_nodes_marked_by_other_tools():
+    """IPython's tracebacks (``executing``) mark the nodes they parse with ``parent``, the
+    ``ast.Load()``, ``ast.Store()`` and operators every tree shares among them: copying the
+    generated code followed those marks round a cycle (RecursionError, after any traceback shown
+    in a notebook). The marks are kept as they are, not followed."""
+    import ast
+    other = ast.parse("y = x * 2")
+    shared = [ast.Load(), ast.Store(), ast.Mult(), ast.Add()]
+    for node in ast.walk(other):
+        for child in ast.iter_child_nodes(node):
+            child.parent = node
+    for s in shared:
+        s.parent = other.body[0]   # (a cycle: the statement's own nodes lead back to it)
+    try:
+        x, w = np.array([0.3, 0.7]), np.array([1.5, -0.5])
+        np.testing.assert_allclose(ad.gradient(_traced_kernel, x, w)[0], 2.0 * np.cos(x) * w)
+    finally:
+        for node in [*shared, *ast.walk(other)]:
+            node.__dict__.pop("parent", None)

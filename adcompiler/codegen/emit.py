@@ -44,13 +44,19 @@ def _index_value(e):
 
 def copy_tree(node):
     """A copy of an AST (a node or a list of them), several times faster than
-    ``copy.deepcopy``; a node that appears twice is copied twice."""
+    ``copy.deepcopy``; a node that appears twice is copied twice. Only the node's
+    fields are copied through: other attributes are kept as they are (tools mark the
+    nodes they parse, ``parent`` on the ``ast.Load()`` every tree shares: IPython's
+    tracebacks do, and following it never ended)."""
     if isinstance(node, list):
         return [copy_tree(x) for x in node]
     if isinstance(node, ast.AST):
         new = node.__class__.__new__(node.__class__)
-        new.__dict__.update({k: copy_tree(v) if isinstance(v, (ast.AST, list)) else v
-                             for k, v in node.__dict__.items()})
+        new.__dict__.update(node.__dict__)
+        for k in node._fields:
+            v = node.__dict__.get(k)
+            if isinstance(v, (ast.AST, list)):
+                new.__dict__[k] = copy_tree(v)
         return new
     return node
 
