@@ -155,6 +155,19 @@ def parse_function(f) -> ParsedFunction:
     return ParsedFunction(f, tree, filename, source, _file_lines(filename, [""] * (start - 1) + source.splitlines()))
 
 
+def _shared(node, memo):
+    return node
+
+
+# The parser shares one instance of each field-less node (``ast.Load()``, ``ast.Add()``...) among
+# all trees, and tools mark those with attributes (IPython's tracebacks set ``parent`` to a node of
+# a tree of theirs): ``copy.deepcopy`` of a tree of ours copied theirs through it, 100 times slower
+# after a traceback was shown. Such nodes are copied as themselves, as the parser shares them.
+for _base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop):
+    for _cls in _base.__subclasses__():
+        copy._deepcopy_dispatch.setdefault(_cls, _shared)
+
+
 #: the compiler flags of ``from __future__ import ...`` (a code object keeps those it was compiled with)
 _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
