@@ -173,9 +173,12 @@ def _diag_of_vector(v, ctx) -> bool:
 
 
 def _refuse_stale_tuples(ctx, body, placed) -> None:
-    """A tuple holds its arrays by reference: memory written after the tuple is built would
-    change what the derivative reads as the tuple's elements (the reverse sweep's values).
-    Refused, in every mode alike."""
+    """A tuple holding an array that a later statement writes by the array's own name
+    (``t = (y * 0.5, y); y[:] = ...``): the reverse sweep refuses any later write of the
+    element's memory (it would read the tuple's elements as written); forward and vector mode,
+    which follow the tuple's elements by reference, refuse this one too, so that every mode
+    agrees on the common case (a write through the tuple's element itself, ``a = t[0]; a *= 3``,
+    stays differentiated forward)."""
     from ..analysis.infer import walk_stmts
     from ..errors import UnsupportedSyntaxError
     for s in walk_stmts(body):
@@ -184,7 +187,8 @@ def _refuse_stale_tuples(ctx, body, placed) -> None:
             continue
         for e in s.value.elts:
             if isinstance(e, ast.Name) and ctx.is_memory(e.id) and any(
-                    placed.after(w, s) for w in ctx.eff.writers_of_memory(e.id) if w is not s):
+                    placed.after(w, s) and any(isinstance(n, ast.Name) and n.id == e.id for n in ast.walk(w))
+                    for w in ctx.eff.writers_of_memory(e.id) if w is not s):
                 raise UnsupportedSyntaxError(
                     f"the tuple holds the array `{e.id}`, which is written after the tuple is built.",
                     filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
