@@ -26,6 +26,7 @@ import types
 import zlib
 from dataclasses import dataclass, field
 
+from ..frontend.parse import taken_by_position
 from ..frontend.resolve import plain_function
 
 DUP, ACTIVE, CONST = "Duplicated", "Active", "Const"
@@ -345,8 +346,7 @@ def decide_activities(func, const=(), active=(), dup=()) -> Activities:
     sig = inspect.signature(func)
     params = list(sig.parameters)
     for p in sig.parameters.values():
-        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and not (
-                p.kind == p.KEYWORD_ONLY and p.default is not p.empty):   # (taken after the positional ones)
+        if not taken_by_position(p):
             raise UsageError(f"`{func.__name__}` has the parameter `{p}`; only positional parameters and "
                              "keyword-only ones with defaults can be differentiated.")
     flags: dict = {}

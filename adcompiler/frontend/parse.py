@@ -36,10 +36,6 @@ class ParsedFunction:
     source_lines: list   # lines of the user's file (for comments)
     #: names ``attr_views`` binds to the first subscript of a chained store (``A[i][j] = v``)
     chained_parts: set = dataclasses.field(default_factory=set)
-    #: names ``lower`` rebinds at each ``n op= e`` (``transform/lower.fresh_accumulators``)
-    accumulators: set = dataclasses.field(default_factory=set)
-    #: names ``lower`` finds bound to a list display or comprehension (``held = [0.0]``)
-    lists: set = dataclasses.field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -234,8 +230,8 @@ def _check_alone(f, start: int, source: str | None) -> None:
 
 def _same_alone(code, source: str) -> bool:
     """The function's own text, compiled alone (a closure's free names as an enclosing
-    function's locals), has the running code's names and constants (not its instructions,
-    which depend on the module around it)."""
+    function's locals), is the running code (``_same_code``: how a module's method is loaded
+    depends on the module around it, and is not compared)."""
     text = source
     if code.co_freevars:
         text = "def _ad_enclosing():\n" + "".join(f"    {n} = None\n" for n in code.co_freevars) + \
@@ -319,6 +315,13 @@ def parameters(f) -> tuple[list, tuple]:
     if kw and not code.co_flags & inspect.CO_VARARGS and all(k in given for k in kw):
         names, defaults = names + kw, defaults + tuple(given[k] for k in kw)
     return names, defaults
+
+
+def taken_by_position(p: inspect.Parameter) -> bool:
+    """Whether the generated code takes parameter ``p`` (positional, or keyword-only with a
+    default, after the positional ones: ``parameters``)."""
+    return p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or \
+        p.kind == p.KEYWORD_ONLY and p.default is not p.empty
 
 
 def by_position(f):

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
+from ..frontend.parse import taken_by_position
 from ..frontend.resolve import plain_function
 from ..rules.registry import defsplit
 from .effects import indexed_params, rebound_params, written_params
@@ -89,8 +90,7 @@ def _signature(f_) -> inspect.Signature:
     with defaults are taken after the positional ones, as the generated code takes them)."""
     sig = inspect.signature(f_)
     for p in sig.parameters.values():
-        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and not (
-                p.kind == p.KEYWORD_ONLY and p.default is not p.empty):
+        if not taken_by_position(p):
             raise AdCompilerError(f"{f_.__name__}: parameter {p.name!r} is {p.kind.description}"
                                   f"{' without a default' if p.kind == p.KEYWORD_ONLY else ''}; differentiate "
                                   "supports positional parameters and keyword-only ones with defaults only.")

@@ -11,35 +11,50 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 
 from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 
 
-def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
+@dataclasses.dataclass(frozen=True)
+class _Facts:
+    """What ``lower`` finds in the whole body once, for every block: ``bounds``, the names known
+    to be at least a number; ``accumulators`` (``fresh_accumulators``); ``lists``, the names bound
+    to a list display or comprehension (``held = [0.0]``)."""
+
+    bounds: dict
+    accumulators: set
+    lists: set
+
+
+def lower(body, kinds, namer, pf, pieces) -> list:
     """``pieces``: the names bound to lists of views (``piece_lists``), whose
     elements may not be stored into. A real power of a number that may be a
     negative Python float to a fractional exponent is checked at run time
-    (``_power_check``); ``bounds``: the names known to be at least a number."""
-    if bounds is None:
-        body = _merge_chained(body, kinds, pf, namer)
-        pf.accumulators = fresh_accumulators(body, kinds, namer, pf)
-        pf.lists = {t.id for st in body for n in ast.walk(st) if isinstance(n, ast.Assign)
-                    and isinstance(n.value, (ast.List, ast.ListComp)) for t in n.targets if isinstance(t, ast.Name)}
-        from ..analysis.finite import lower_bounds
-        powers = any(isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Pow)
-                     for st in body for n in ast.walk(st))   # (the bounds only serve powers)
-        params = [a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args]
-        bounds = lower_bounds(body, kinds, params) if powers else {}
+    (``_power_check``)."""
+    from ..analysis.finite import lower_bounds
+    body = _merge_chained(body, kinds, pf, namer)
+    powers = any(isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Pow)
+                 for st in body for n in ast.walk(st))   # (the bounds only serve powers)
+    params = [a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args]
+    lists = {t.id for st in body for n in ast.walk(st) if isinstance(n, ast.Assign)
+             and isinstance(n.value, (ast.List, ast.ListComp)) for t in n.targets if isinstance(t, ast.Name)}
+    facts = _Facts(lower_bounds(body, kinds, params) if powers else {},
+                   fresh_accumulators(body, kinds, namer, pf), lists)
+    return _lower_block(body, kinds, namer, pf, pieces, facts)
+
+
+def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
     out = []
     for s in body:
         if isinstance(s, (ast.For, ast.While)):
-            s.body = lower(s.body, kinds, namer, pf, pieces, bounds)
+            s.body = _lower_block(s.body, kinds, namer, pf, pieces, facts)
             out.append(s)
         elif isinstance(s, ast.If):
-            s.body = lower(s.body, kinds, namer, pf, pieces, bounds)
-            s.orelse = lower(s.orelse, kinds, namer, pf, pieces, bounds)
+            s.body = _lower_block(s.body, kinds, namer, pf, pieces, facts)
+            s.orelse = _lower_block(s.orelse, kinds, namer, pf, pieces, facts)
             out.append(s)
         elif isinstance(s, (ast.Assign, ast.AugAssign)) and _store_base(s) in pieces:
             raise UnsupportedSyntaxError(
@@ -52,21 +67,21 @@ def lower(body, kinds, namer, pf, pieces, bounds=None) -> list:
         elif notes.element_update(s) is not None:
             _check_element_update(s, kinds, pf)
             out.append(s)
-        elif isinstance(s, (ast.Assign, ast.AugAssign)) and _stores_into_container(s, kinds, pf.lists, namer):
+        elif isinstance(s, (ast.Assign, ast.AugAssign)) and _stores_into_container(s, kinds, facts.lists, namer):
             raise UnsupportedSyntaxError(
                 "writing into an element of a list, tuple or dict is not supported.",
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
                 hint="update the array through its own name, or build a new list.")
         else:
             if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
-                new = _lower_aug(s, kinds, namer, pf)
+                new = _lower_aug(s, kinds, namer, pf, facts.accumulators)
             elif _rebinds_from_itself(s, kinds):
                 new = _through_temp(s, namer)
             else:
                 new = [s]
             for n in new:   # (``a **= 1.5`` of a number is ``a = a ** 1.5``: checked as written out)
                 out.append(n)
-                if _python_power(n, kinds, bounds):
+                if _python_power(n, kinds, facts.bounds):
                     out.append(_power_check(n, pf))
     return out
 
@@ -286,14 +301,15 @@ def _through_temp(s, namer) -> list:
     return [first, second]
 
 
-def _lower_aug(s, kinds, namer, pf):
+def _lower_aug(s, kinds, namer, pf, accumulators):
     n = s.target.id
     k = kinds.get(n)
     def loc(node):
         ast.copy_location(node, s)
         node.end_lineno = getattr(s, "end_lineno", s.lineno)
         return node
-    if k is not None and k.cls in ("int", "float", "bool"):
+    if k is not None and k.cls in ("int", "float", "bool") or n in accumulators:
+        # (a number; or a number, then a new array no other name holds: rebound at each update)
         return [loc(ast.Assign(targets=[ast.Name(n, ast.Store())],
                                value=ast.BinOp(ast.Name(n, ast.Load()), s.op, s.value)))]
     if k is not None and k.cls == "array":
@@ -304,9 +320,6 @@ def _lower_aug(s, kinds, namer, pf):
         return [loc(ast.Assign(targets=[ast.Name(t, ast.Store())],
                                value=ast.BinOp(ast.Name(n, ast.Load()), s.op, s.value))),
                 loc(ast.Assign(targets=[whole], value=ast.Name(t, ast.Load())))]
-    if n in pf.accumulators:   # (a number, then a new array no other name holds: rebound at each update)
-        return [loc(ast.Assign(targets=[ast.Name(n, ast.Store())],
-                               value=ast.BinOp(ast.Name(n, ast.Load()), s.op, s.value)))]
     raise UnsupportedSyntaxError(
         f"cannot tell whether `{n}` is an array (updated in place) or a scalar (rebound).",
         filename=pf.filename, lineno=s.lineno, construct=f"{n} {_op(s.op)}= ...",
