@@ -32,6 +32,8 @@ def plain_function(obj):
     computes otherwise than Python, ``fence`` refuses the construct in the functions recorded in
     ``JITTED``; the module values numba froze when it compiled are read as they are now (the
     docs say so). Anything else as it is."""
+    if type(obj) is types.FunctionType:   # (the common case, on every call of autodiff: quickly)
+        return obj
     numba = sys.modules.get("numba")
     if numba is None:
         return obj
