@@ -30,7 +30,7 @@ from .analysis.activity import analyse_activity, check_reverse_activities
 from .analysis.effects import Effects
 from .analysis.infer import Inference, infer_kinds
 from .analysis.kinds import OTHER
-from .analysis.nondiff_kinds import refuse_mixed_dtype_stores, refuse_writes_into_copies
+from .analysis.nondiff_kinds import refuse_after_lower
 from .analysis.summary import Analysis
 from .analysis.tuple_parts import refuse_tuple_elements_read_after_written
 from .codegen import cache
@@ -154,8 +154,7 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
         kinds = infer(body)
     hook("lower", lambda: _show(pf, body))
     inference = Inference(kinds, resolver, user_return, namer)
-    refuse_mixed_dtype_stores(body, inference, pf)
-    refuse_writes_into_copies(body, inference, pf)
+    refuse_after_lower(body, inference, pf)
 
     def callee_writes(f, call):
         return analyse(f, tuple(inference.expr(a) for a in call.args)).param_writes()

@@ -104,6 +104,32 @@ def refuse_mixed_dtype_stores(body, inference, pf) -> None:
                 hint="bind the integer and the float arrays to names of their own.")
 
 
+def refuse_after_lower(body, inference, pf) -> None:
+    """The refusals that need the kinds of the lowered code: ``refuse_mixed_dtype_stores``,
+    ``refuse_writes_into_copies``, ``refuse_array_membership``."""
+    refuse_mixed_dtype_stores(body, inference, pf)
+    refuse_writes_into_copies(body, inference, pf)
+    refuse_array_membership(body, inference, pf)
+
+
+def refuse_array_membership(body, inference, pf) -> None:
+    """Refuse ``in``/``not in`` with an array on either side: Python compares the array with
+    each member by ``==`` and needs one truth value (an error for more than one element; a set,
+    read as a tuple by ``frontend.contexts``, cannot hold an array at all)."""
+    from ..errors import UnsupportedSyntaxError
+    for e in ast.walk(ast.Module(body=list(body), type_ignores=[])):
+        if not isinstance(e, ast.Compare) or not any(isinstance(op, (ast.In, ast.NotIn)) for op in e.ops):
+            continue
+        parts = [e.left] + [m for c in e.comparators for m in (c.elts if isinstance(c, ast.Tuple) else [c])]
+        if any(inference.expr(p).is_array for p in parts):
+            raise UnsupportedSyntaxError(
+                "`in` with an array: Python tests membership by `==`, which numpy computes element by element "
+                "(one truth value is needed; a set cannot hold an array).",
+                filename=pf.filename, lineno=getattr(e, "lineno", None), construct=pf.line_text(e.lineno)
+                if getattr(e, "lineno", None) else ast.unparse(e),
+                hint="compare elements (`x[i] in (0.0, 1.0)`), or use np.isin(x, values) for an array of tests.")
+
+
 def refuse_writes_into_copies(body, inference, pf) -> None:
     """Refuse ``out=y[idx]`` and ``np.copyto(y[idx], v)`` with an advanced index
     (an integer or boolean array): numpy writes into a copy of the selection and

@@ -9,7 +9,12 @@ runs and stay refused by ``fence``, as does any other ``with``.
 ``del tmp`` of local names (freeing a large temporary) is dropped where no
 later line reads the name and, in a loop, each iteration binds it before
 anything reads it: then it only frees memory. Any other ``del`` (of an
-element, of a name read again) stays refused by ``fence``."""
+element, of a name read again) stays refused by ``fence``.
+
+A set display tested for membership (``i in {0, n - 1}``) is the tuple of its
+elements: for the numbers and strings such tests hold, a set and a tuple hold
+the same members. (An array there, unhashable, is refused after the kinds are
+known, ``analysis.nondiff_kinds``; a set anywhere else stays refused.)"""
 from __future__ import annotations
 
 import ast
@@ -40,11 +45,16 @@ class _Unwrap(ast.NodeTransformer):
 
 def drop_inert(pf, resolver) -> None:
     """Replace, in ``pf.tree``, each ``with np.errstate(...)`` that only sets warnings by its body,
-    and drop each ``del`` that only frees memory."""
+    drop each ``del`` that only frees memory, and read a set display tested for membership as a tuple."""
     if any(isinstance(n, ast.With) for n in ast.walk(pf.tree)):
         _Unwrap(resolver).visit(pf.tree)
     if any(isinstance(n, ast.Delete) for n in ast.walk(pf.tree)):
         _drop_deletes(pf.tree, pf.tree, [])
+    for n in ast.walk(pf.tree):
+        if isinstance(n, ast.Compare):
+            n.comparators = [ast.copy_location(ast.Tuple(c.elts, ast.Load()), c)
+                             if isinstance(c, ast.Set) and isinstance(op, (ast.In, ast.NotIn)) else c
+                             for op, c in zip(n.ops, n.comparators)]
 
 
 def _drop_deletes(tree, node, loops) -> None:
