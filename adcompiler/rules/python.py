@@ -1,6 +1,7 @@
 """Python builtins and the ``math`` module on scalars."""
 import builtins
 import math
+import warnings
 
 from ..analysis.kinds import FLOAT, INT, Kind
 from .registry import defrule, elementwise, lookup, nondifferentiable
@@ -16,6 +17,7 @@ elementwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - (exp != 0)
             doc="pow(x, y) without a modulus; d/dy is taken as 0 where x <= 0")
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
                   builtins.isinstance, builtins.print)
+nondifferentiable(warnings.warn, params="message, category=None, stacklevel=1")   # (a message: no value)
 nondifferentiable(builtins.slice, params="*", result=lambda kinds, bound: Kind("slice"))   # (an index)
 # integer functions of integers (Taylor coefficients, binomial sums): no derivative
 nondifferentiable(math.factorial, math.comb, math.perm, math.gcd, math.isqrt, result=lambda kinds, bound: INT)
