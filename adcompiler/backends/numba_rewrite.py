@@ -168,6 +168,17 @@ class FunctionRewrite(LoopRewrites):
             return self.real_scalar(e.left) and self.real_scalar(e.right)
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
             return self.real_scalar(e.operand)
+        # the ints of an array's form, read where they are used (x.shape[0] ** -1: numba's int power was 0)
+        if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Attribute) and e.value.attr == "shape":
+            return True
+        if isinstance(e, ast.Attribute) and e.attr in ("size", "ndim", "itemsize", "nbytes"):
+            return True
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("len", "int", "float") \
+                and len(e.args) == 1 and not e.keywords:
+            return True
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("min", "max", "abs") \
+                and e.args and not e.keywords:
+            return all(self.real_scalar(a) for a in e.args)
         return False
 
     def ellipses(self):

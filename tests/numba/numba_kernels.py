@@ -112,6 +112,17 @@ def damped_by_augmented_power(y, x):
         y[i] = x[i] * x[i] * k
 
 
+def mean_by_shape_power(y, x):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * x[i]
+    y *= x.shape[0] ** -1   # (an int of the array's form, read where it is used: numba's int power was 0)
+
+
+def scaled_by_sizes(y, x):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * pow(x.shape[0], -1) + x[i] * len(x) ** -2 + x[i] ** 2 * max(x.size, 2) ** -1
+
+
 def pair_energy(pos):
     n = pos.shape[0]
     e = 0.0

@@ -113,11 +113,13 @@ def test_a_view_numpy_returns_as_a_copy_refused_at_the_line():
         autodiff(Reverse, KR.ravel_of_strided_written, Active, Duplicated(A, np.zeros_like(A)), backend="numba")
 
 
-@pytest.mark.parametrize("f", [K.damped_by_pow, K.damped_by_augmented_power], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [K.damped_by_pow, K.damped_by_augmented_power, K.mean_by_shape_power,
+                               K.scaled_by_sizes], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("backend", ["numba", "auto"])
 def test_ints_to_negative_powers_are_floats(f, backend, rng):
-    """``pow(2, -i)`` and ``k **= -1`` of an int: floats in Python, 0 in numba's
-    int arithmetic (the primal and the gradient were 0 past the first element)."""
+    """``pow(2, -i)``, ``k **= -1`` of an int, ``x.shape[0] ** -1``, ``len(x) ** -2``:
+    floats in Python, 0 in numba's int arithmetic (the primal and the gradient
+    were 0 past the first element; of the whole array for the shape's)."""
     vals = [np.zeros(4), rng.uniform(0.5, 1.5, 4)]
     seeds = [np.ones(4), np.zeros(4)]
     got = _run(f, vals, seeds, backend)
