@@ -32,7 +32,7 @@ STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0, "c": 0j}   # "n": an int or a float, made a float (int_powers)
 _TAPE_UNCOVERED = "the generated code uses the tape in a way the typed tape does not cover"
 _POPS = re.compile(r"^_ad_pop_a[fibc]\d$")
-_COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|acc)\d+(?:_\d+)?$")   # the names of counted-down and gathered loops
+_COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|acc|refs)\d+(?:_\d+)?$")   # counted-down and gathered loops, lists
 
 
 def _n(name, ctx=ast.Load):
@@ -78,6 +78,7 @@ class FunctionRewrite(LoopRewrites):
         self.ranks: set = set()      # (rank, dtype kind) of arrays popped (helpers to emit)
         self.threads = False         # takes and returns the tape
         self.counters = 0            # names of counted-down loops (_ad_k1, ...: no user name starts _ad_)
+        self.refs: dict = {}         # a shadow restored by reference -> the local list holding it (push_reference)
 
     def kind_of(self, name):
         """The kind of a name of the generated function (a shadow: its primal's)."""
@@ -113,6 +114,8 @@ class FunctionRewrite(LoopRewrites):
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
         array_adjoints(self.fn, self.kinds, self.namer, self.tape)
         self.fn.body = self.block(self.fn.body)
+        # (the lists of push_reference, empty: numba types them by what is appended)
+        self.fn.body[:0] = [_assign([_n(k, ast.Store)], ast.List([], ast.Load())) for k in self.refs.values()]
         if not self.threads:
             self.fn.body = _without_unused_tape(self.fn.body)
         self.ellipses()
@@ -355,6 +358,8 @@ class FunctionRewrite(LoopRewrites):
                                    "it, whose shadow the typed tape cannot hold",
                                 "write the helper's result into an array argument (out=) or inline it, or use "
                                 "backend='numpy' (backend='auto' falls back by itself).")
+                if not self.threads:
+                    return self.push_reference(value.id)
                 self.refuse(s, f"the reverse sweep restores the shadow `{value.id}` of an array name bound "
                                "more than once (`x = x * 2`, `a, b = b, a`, a loop over the rows of an array "
                                "`for row in A:`), which the typed tape cannot hold",
@@ -381,9 +386,22 @@ class FunctionRewrite(LoopRewrites):
                             if vague else "give the arrays' ranks (annotations or shapes)") +
                            ", or use backend='numpy'.")
 
+    def push_reference(self, name):
+        """A shadow pushed where the tape does not leave the function (the fused function): the array
+        itself onto a list of its own, ``_ad_refs<k>.append(d)`` (the typed tape holds values, and the
+        adjoints added to a copy would never reach the array), popped by ``d = _ad_refs<k>.pop()``. Each
+        name's pushes and pops keep the tape's order among themselves (a stack's subsequence)."""
+        if name not in self.refs:
+            self.refs[name] = f"_ad_refs{self.counter()}"
+        append = ast.Attribute(_n(self.refs[name]), "append", ast.Load())
+        return [ast.Expr(ast.Call(append, [_n(name)], []))]
+
     def pop(self, s, call):
         tag = getattr(call, "tape_tag", None)
         target = s.targets[0]
+        if isinstance(target, ast.Name) and target.id in self.refs:
+            pop = ast.Attribute(_n(self.refs[target.id]), "pop", ast.Load())
+            return [_assign([target], ast.Call(pop, [], []))]
         if tag == "f":
             return [ast.AugAssign(_n("_ad_nf", ast.Store), ast.Sub(), ast.Constant(1)),
                     _assign([target], ast.Subscript(_n("_ad_tf"), _n("_ad_nf"), ast.Load()))]

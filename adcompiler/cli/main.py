@@ -98,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     _activity_flags(e)
     e.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS[:DTYPE]",
                    help="an array argument's shape, e.g. A=3,4; only its rank is used (the code is "
-                   "specialised on it); an integer dtype (idx=3:int64) makes it a Const index array")
+                   "specialised on it); an integer dtype (idx=3:int64) makes it a Const index array, a complex one "
+                   "(z=5:complex128) a complex array (complex for a scalar: z=:complex128)")
     e.add_argument("--ret", choices=("active", "const"),
                    help="return activity (default: active when the function returns a value)")
     e.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE instead of standard output")

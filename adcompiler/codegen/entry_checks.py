@@ -32,7 +32,9 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
                     f"{'complex' if kind == 'c' else 'float'} numpy array, not {got}. Pass an array and its "
                     f"shadow array `{sname}` (same "
                     f"shape and dtype), or, for a float scalar, emit the module again with `--active "
-                    f"{name}` to make `{name}` an Active scalar (or `--const {name}`).")
+                    f"{name}` to make `{name}` an Active scalar (or `--const {name}`)"
+                    + (f"; for a complex array, with `--shape {name}=...:complex128`." if kind == "f" and
+                       isinstance(v, np.ndarray) and v.dtype.kind == "c" else "."))
         if dx.shape != x.shape or dx.dtype != x.dtype:
             raise ValueError(
                 f"{func}: the shadow `{sname}` (shape {dx.shape}, {dx.dtype}) does not match `{name}` "

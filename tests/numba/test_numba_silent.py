@@ -14,7 +14,7 @@ import numba_kernels as K
 from numba_engine import Numba
 from optional import require
 
-from adcompiler import Active, Const, Duplicated, Reverse, autodiff
+from adcompiler import Active, Const, Duplicated, Reverse, ReverseSplitWithPrimal, autodiff
 from adcompiler import gradient as ad_gradient
 from adcompiler.errors import BackendError
 from adcompiler.testing import check_grads
@@ -49,17 +49,20 @@ def test_names_rebound_at_the_top_level_compile(f, shapes, rng):
 
 
 @pytest.mark.parametrize("f,shapes", REFUSED, ids=[f.__name__ for f, _ in REFUSED])
-def test_shadows_restored_by_value_refused_and_auto_falls_back(f, shapes, rng):
-    """A shadow popped from the typed tape would be a copy (its adjoints lost):
-    refused with the line; ``auto`` runs the numpy backend's right numbers."""
+def test_shadows_restored_by_reference_in_the_fused_function(f, shapes, rng):
+    """A shadow popped from the typed tape would be a copy (its adjoints lost): in the fused
+    function it is kept by reference on a list of its own (the numpy backend's numbers); the
+    split halves, whose tape crosses calls, refuse it with the line."""
     vals = [rng.uniform(0.5, 1.5, s) for s in shapes]
     seeds = [rng.standard_normal(s) for s in shapes]
-    with pytest.raises(BackendError, match=r"numba_kernels\.py:\d+.*typed tape cannot hold"):
-        _run(f, vals, seeds, "numba")
-    got = _run(f, vals, seeds, "auto")
-    want = _run(f, vals, seeds, "numpy")
-    for g, w in zip(got[0] + got[1], want[0] + want[1]):
-        np.testing.assert_allclose(g, w, rtol=1e-12)
+    for backend in ("numba", "auto"):
+        got = _run(f, vals, seeds, backend)
+        want = _run(f, vals, seeds, "numpy")
+        for g, w in zip(got[0] + got[1], want[0] + want[1]):
+            np.testing.assert_allclose(g, w, rtol=1e-12)
+    with pytest.raises(BackendError, match=r"numba_kernels\.py:\d+.*the numba backend cannot compile this"):
+        check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Const,
+                    mode=ReverseSplitWithPrimal, engine=Numba)
     check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Const)
 
 
