@@ -37,7 +37,7 @@ from .arguments import flat_args as _flat_args
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
 from .forward import autodiff_forward
-from .split_record import Tape, same_written, written_record
+from .split_record import Tape, read_record, same_read, same_written, written_record
 
 
 def _ret_name(ret) -> str:
@@ -356,7 +356,8 @@ def split_halves(mode: A.Mode, f: Callable, ret_activity: Any, *activity_types: 
         stack = runtime_core.Tape()
         value = comp.fwd(*_flat_args(args), stack)
         _finish_primal(ret, value)
-        return Tape(comp, stack, written_record(args, comp.writes, watch)), (value if mode.with_primal else None)
+        return Tape(comp, stack, written_record(args, comp.writes, watch), read_record(args, comp) if watch else ()), \
+            (value if mode.with_primal else None)
 
     def rev(*call):
         if len(call) < 2 or not isinstance(call[-1], Tape):
@@ -369,9 +370,11 @@ def split_halves(mode: A.Mode, f: Callable, ret_activity: Any, *activity_types: 
             raise ActivityError("this tape has already been consumed by a reverse pass.",
                                 hint="run fwd again for another reverse pass.")
         same_written(f, _param_names(f, len(args)), args, tape)
-        tape.used = True
         given = len(args)
         args = _fill_defaults(f, args)
+        if tape.read:
+            same_read(f, _param_names(f, len(args)), args, tape.compiled, tape)
+        tape.used = True
         _check(args, _param_names(f, len(args)))
         d = tape.compiled.rev(*_flat_args(args), dret if ret == "Active" else None, tape.stack)
         return _derivs(args, d)[:given]

@@ -12,7 +12,12 @@ each array argument's bytes (blake2b, no copy for a contiguous array) taken at
 the end of the forward half is compared at the start of the reverse half; an
 array the function only reads may be another array of equal values, as the
 contract allows, but not of other values (the record was computed from them).
-The tape adapters, which own the arrays they pass, skip it.
+The same holds for what else the function reads: the numbers and containers
+given as Const or Active (a dict of parameters, a float) and the arrays it
+reads from its module or closure (also through a dict, list or tuple there),
+which the reverse half reads again: a fingerprint of each is compared too.
+The tape adapters, which own the arrays they pass (and check the module's
+arrays themselves), skip it.
 """
 from __future__ import annotations
 
@@ -26,15 +31,17 @@ from ..errors import ActivityError
 class Tape:
     """What the forward pass of split mode records for the reverse pass."""
 
-    __slots__ = ("compiled", "stack", "used", "written")
+    __slots__ = ("compiled", "read", "stack", "used", "written")
 
-    def __init__(self, compiled, stack, written=()):
+    def __init__(self, compiled, stack, written=(), read=()):
         self.compiled = compiled
         self.stack = stack
         self.used = False
         #: (position, array, digest or None) of the arguments the function writes: the record
         #: refers to their memory
         self.written = written
+        #: (position or module name, fingerprint) of the other values it reads (``read_record``)
+        self.read = read
 
 
 def digest(a: np.ndarray) -> bytes | None:
@@ -55,6 +62,53 @@ def written_record(args, writes, watch: bool) -> tuple:
     (rev must be given it), a digest of each array's values where ``watch``."""
     return tuple((k, a.val if k in writes else None, digest(a.val) if watch else None) for k, a in enumerate(args)
                  if isinstance(a.val, np.ndarray) and (watch or k in writes))
+
+
+def fingerprint(v):
+    """What ``v`` holds, to compare: an array's digest, a number's type and value, a container's
+    items' fingerprints (a record passed as Const: its fields); other objects by identity."""
+    if isinstance(v, np.ndarray):
+        return "array", digest(v) if not v.dtype.hasobject else id(v)
+    if isinstance(v, dict):   # (also a record's Fields)
+        return "dict", tuple((k, fingerprint(x)) for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return type(v).__name__, tuple(fingerprint(x) for x in v)
+    if v is None or isinstance(v, (bool, int, float, complex, str, bytes, np.generic)):
+        return type(v).__name__, repr(v)
+    return "object", id(v)
+
+
+def read_record(args, comp) -> tuple:
+    """``Tape.read``: the fingerprint of each argument that is not an array (a number, a container
+    given as Const or Active), and of each array the function reads from its module or closure."""
+    from .arguments import _follow, _leaves
+    out = [(k, fingerprint(a.val)) for k, a in enumerate(args) if not isinstance(a.val, np.ndarray)]
+    for name, v, paths in comp.module_arrays:
+        for path in paths:
+            label = name + "".join(f"[{k!r}]" for k in path)
+            out.append((label, tuple(fingerprint(g) for g in _leaves(_follow(v, path)))))
+    return tuple(out)
+
+
+def same_read(f, names, args, comp, tape) -> None:
+    """Refuse a reverse half whose function reads other values than its forward half did:
+    an argument that is not an array, or an array of its module, changed between them."""
+    now = dict(read_record(args, comp))
+    for k, then in tape.read:
+        if k in now and now[k] == then:
+            continue
+        if isinstance(k, str):
+            raise ActivityError(
+                f"`{k}`, an array `{f.__name__}` reads from its module (or closure), was written between fwd and "
+                "rev: the reverse half reads it again, and would differentiate other values than fwd computed.",
+                construct=k, hint="write it only after the reverse half, or pass it to the function as an "
+                                  "argument (Const).")
+        if k < len(names):
+            raise ActivityError(
+                f"`{names[k]}` holds other values than it did when fwd ran: `{f.__name__}` reads it, and "
+                "what fwd recorded was computed from those values.",
+                construct=names[k], hint="pass rev the values fwd was given (the same numbers and containers, "
+                                         "unchanged).")
 
 
 def same_written(f, names, args, tape) -> None:

@@ -1,0 +1,106 @@
+"""Split mode driven by a user (``autodiff_thunk``): the reverse half reads again
+what the function reads besides its array arguments. A module (or closure)
+array written between ``fwd`` and ``rev``, a Const dict or list whose entries
+changed, a Const or Active number given other values: the derivatives were
+silently those of other values than fwd computed (``3 * 9 * x**2`` for
+``3 * W * x**2``). Refused now, with the name, as an array argument written
+between them already was; unchanged values (equal copies too) are taken.
+The tape adapters, which check the module's arrays themselves, are unchanged."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adcompiler import Active, Const, Duplicated, ReverseSplitWithPrimal, autodiff_thunk, gradient
+from adcompiler.errors import ActivityError
+
+W = np.array([1.0, 2.0, 3.0, 4.0])
+CFG = {"w": np.array([1.0, 2.0, 3.0, 4.0])}
+X = np.array([0.5, 0.7, 0.9, 1.1])
+
+
+def module_weighted(x):
+    return np.sum(W * x ** 3)
+
+
+def config_weighted(x):
+    return np.sum(CFG["w"] * x ** 3)
+
+
+def make_closure():
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+
+    def closure_weighted(x):
+        return np.sum(w * x ** 3)
+    return closure_weighted, w
+
+
+def dict_weighted(x, d):
+    return np.sum(d["w"] * x ** 3) + d["c"] * x[0]
+
+
+def list_weighted(x, cs):
+    return np.sum(cs[0] * x ** 3) + cs[1] * x[0]
+
+
+def scaled(x, c):
+    return c * np.sum(x ** 3)
+
+
+def _halves(f, *types):
+    return autodiff_thunk(ReverseSplitWithPrimal, f, Active, Duplicated, *types)
+
+
+def _reverse(rev, tape, *rest):
+    dx = np.zeros(4)
+    derivs = rev(Duplicated(X.copy(), dx), *rest, 1.0, tape)
+    return dx, derivs
+
+
+@pytest.mark.parametrize("f,weights", [(module_weighted, W), (config_weighted, CFG["w"]),
+                                       (*make_closure(),)], ids=["module", "module dict", "closure"])
+def test_arrays_read_from_the_module_written_between_the_halves(f, weights):
+    weights[:] = [1.0, 2.0, 3.0, 4.0]
+    fwd, rev = _halves(f)
+    tape, _ = fwd(Duplicated(X.copy(), np.zeros(4)))
+    dx, _ = _reverse(rev, tape)   # (unchanged: taken)
+    np.testing.assert_allclose(dx, 3 * weights * X ** 2, rtol=1e-13)
+    np.testing.assert_allclose(dx, gradient(f, X)[0], rtol=1e-13)
+    tape, _ = fwd(Duplicated(X.copy(), np.zeros(4)))
+    weights[1] = 9.0
+    with pytest.raises(ActivityError, match=r"was written between fwd and rev"):
+        _reverse(rev, tape)
+    weights[:] = [1.0, 2.0, 3.0, 4.0]
+
+
+def test_const_containers_changed_between_the_halves():
+    d = {"w": np.array([1.0, 2.0, 3.0, 4.0]), "c": 3.0}
+    fwd, rev = _halves(dict_weighted, Const)
+    tape, _ = fwd(Duplicated(X.copy(), np.zeros(4)), Const(d))
+    dx, _ = _reverse(rev, tape, Const({"w": d["w"].copy(), "c": 3.0}))   # (an equal copy: taken)
+    np.testing.assert_allclose(dx, gradient(dict_weighted, X, d)[0], rtol=1e-13)
+    for change in (lambda: d["w"].__setitem__(0, 9.0), lambda: d.__setitem__("c", 9.0),
+                   lambda: d.__setitem__("w", np.full(4, 9.0))):
+        tape, _ = fwd(Duplicated(X.copy(), np.zeros(4)), Const(d))
+        change()
+        with pytest.raises(ActivityError, match=r"`d` holds other values than it did when fwd ran"):
+            _reverse(rev, tape, Const(d))
+    cs = [np.array([1.0, 2.0, 3.0, 4.0]), 3.0]
+    fwd, rev = _halves(list_weighted, Const)
+    tape, _ = fwd(Duplicated(X.copy(), np.zeros(4)), Const(cs))
+    cs[1] = 9.0
+    with pytest.raises(ActivityError, match=r"`cs` holds other values"):
+        _reverse(rev, tape, Const(cs))
+
+
+@pytest.mark.parametrize("kind", [Const, Active])
+def test_numbers_changed_between_the_halves(kind):
+    fwd, rev = _halves(scaled, kind)
+    tape, _ = fwd(Duplicated(X.copy(), np.zeros(4)), kind(2.0))
+    dx, derivs = _reverse(rev, tape, kind(2.0))
+    np.testing.assert_allclose(dx, 6.0 * X ** 2, rtol=1e-13)
+    if kind is Active:
+        np.testing.assert_allclose(derivs[1], np.sum(X ** 3), rtol=1e-13)
+    tape, _ = fwd(Duplicated(X.copy(), np.zeros(4)), kind(2.0))
+    with pytest.raises(ActivityError, match=r"`c` holds other values than it did when fwd ran"):
+        _reverse(rev, tape, kind(9.0))
