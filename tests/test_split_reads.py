@@ -11,7 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adcompiler import Active, Const, Duplicated, ReverseSplitWithPrimal, autodiff_thunk, gradient
+from adcompiler import (
+    Active,
+    Const,
+    Duplicated,
+    ReverseSplitWithPrimal,
+    autodiff_thunk,
+    gradient,
+)
 from adcompiler.errors import ActivityError
 
 W = np.array([1.0, 2.0, 3.0, 4.0])

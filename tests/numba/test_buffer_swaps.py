@@ -83,7 +83,7 @@ CASES = [(nonlinear_swap, [R.random(7)], [5]), (nonlinear_swap, [R.random(6)], [
 def _run(f, arrays, consts, seeds, backend):
     vals = [a.copy() for a in arrays]
     shadows = [s.copy() for s in seeds]
-    derivs, value = autodiff(ReverseWithPrimal, f, Active, *[Duplicated(v, d) for v, d in zip(vals, shadows)],
+    _, value = autodiff(ReverseWithPrimal, f, Active, *[Duplicated(v, d) for v, d in zip(vals, shadows)],
                              *[Const(c) for c in consts], backend=backend)
     return vals + shadows, value
 
@@ -116,7 +116,7 @@ def test_split_halves_still_refused_and_auto_falls_back():
             Duplicated(u.copy(), np.zeros(7)), Const(3))
     fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, nonlinear_swap, Active, Duplicated, Const, backend="auto")
     x, dx = u.copy(), np.zeros(7)
-    tape, value = fwd(Duplicated(x, np.zeros(7)), Const(3))
+    tape, _ = fwd(Duplicated(x, np.zeros(7)), Const(3))
     rev(Duplicated(x, dx), Const(3), 1.0, tape)
     want = np.zeros(7)
     autodiff(ReverseWithPrimal, nonlinear_swap, Active, Duplicated(u.copy(), want), Const(3))

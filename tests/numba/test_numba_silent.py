@@ -14,7 +14,14 @@ import numba_kernels as K
 from numba_engine import Numba
 from optional import require
 
-from adcompiler import Active, Const, Duplicated, Reverse, ReverseSplitWithPrimal, autodiff
+from adcompiler import (
+    Active,
+    Const,
+    Duplicated,
+    Reverse,
+    ReverseSplitWithPrimal,
+    autodiff,
+)
 from adcompiler import gradient as ad_gradient
 from adcompiler.errors import BackendError
 from adcompiler.testing import check_grads
