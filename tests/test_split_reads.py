@@ -1,4 +1,4 @@
-"""Split mode driven by a user (``autodiff_thunk``): the reverse half reads again
+"""Split mode driven by a user (``autodiff_thunk``, and ``vjp``'s pullback): the reverse half reads again
 what the function reads besides its array arguments. A module (or closure)
 array written between ``fwd`` and ``rev``, a Const dict or list whose entries
 changed, a Const or Active number given other values: the derivatives were
@@ -111,3 +111,32 @@ def test_numbers_changed_between_the_halves(kind):
     tape, _ = fwd(Duplicated(X.copy(), np.zeros(4)), kind(2.0))
     with pytest.raises(ActivityError, match=r"`c` holds other values than it did when fwd ran"):
         _reverse(rev, tape, kind(9.0))
+
+
+def config_written(x, y):
+    y[:] = CFG["w"] * x ** 3
+
+
+LIST = [np.array([1.0, 2.0, 3.0, 4.0])]
+
+
+def list_written(x, y):
+    y[:] = LIST[0] * x ** 3
+
+
+@pytest.mark.parametrize("f,weights", [(config_written, CFG["w"]), (list_written, LIST[0])],
+                         ids=["dict", "list"])
+def test_vjp_pullback_after_an_array_in_a_module_container_was_written(f, weights):
+    """``vjp``'s pullback runs the function again: an array a module dict or list holds,
+    written after ``vjp`` (``CFG["w"][:] = ...``), gave the derivative at the new values
+    (the container itself had not been bound again, and only that was checked)."""
+    from adcompiler import vjp
+    from adcompiler.errors import AliasingError
+    weights[:] = [1.0, 2.0, 3.0, 4.0]
+    _, pullback = vjp(f, X.copy(), np.zeros(4), out=1)
+    np.testing.assert_allclose(pullback(np.ones(4))[0], 3 * weights * X ** 2, rtol=1e-13)
+    weights[2] = 9.0
+    with pytest.raises(AliasingError, match=r"changed since vjp was called"):
+        pullback(np.ones(4))
+    weights[:] = [1.0, 2.0, 3.0, 4.0]
+    np.testing.assert_allclose(pullback(np.ones(4))[0], 3 * weights * X ** 2, rtol=1e-13)

@@ -12,6 +12,7 @@ from ..activity import record_fields
 from ..errors import AdCompilerError, AliasingError
 from ..frontend.parse import parameters
 from ..frontend.resolve import free_values
+from .split_record import fingerprint
 
 
 def copy_values(args, f=None) -> list:
@@ -76,17 +77,20 @@ def _refuse_module_memory(f, args, arrays) -> None:
 def free_state(f, args=()) -> list:
     """(name, object, a copy of it where it is an array) of every value ``f`` and the
     functions it names read from their modules or closures, as they are now."""
-    return [(name, obj, layout_copy(obj) if isinstance(obj, np.ndarray) else None)
+    return [(name, obj, layout_copy(obj) if isinstance(obj, np.ndarray) else
+             fingerprint(obj) if isinstance(obj, (dict, list, tuple)) else None)
             for name, obj in _free_values(f, args)]
 
 
 def check_free_state(f, args, state, what: str) -> None:
-    """Refuse where a value ``free_state`` recorded was bound again or an array of it written since."""
+    """Refuse where a value ``free_state`` recorded was bound again or an array of it written since
+    (an array a dict, list or tuple holds too: ``CFG["w"][:] = ...`` or ``CFG["w"] = ...``)."""
     now = _free_values(f, args)   # (in the same order: the functions are walked alike)
     if [n for n, _ in now] != [n for n, _, _ in state]:
         now = [(name, None) for name, _, _ in state]   # (a function bound again: every name changed)
     for (name, obj, saved), (_, current) in zip(state, now):
-        if current is not obj or (saved is not None and not np.array_equal(obj, saved, equal_nan=True)):
+        if current is not obj or (isinstance(obj, np.ndarray) and not np.array_equal(obj, saved, equal_nan=True)) \
+                or (isinstance(obj, (dict, list, tuple)) and fingerprint(obj) != saved):
             raise AliasingError(
                 f"`{name}`, which `{getattr(f, '__name__', f)}` reads from its module or closure, changed since "
                 f"{what}: the derivative would be taken at the new value, the outputs at the old one.",
