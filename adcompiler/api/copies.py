@@ -4,6 +4,7 @@ give what the call on the caller's arrays gives."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import inspect
 
 import numpy as np
@@ -12,7 +13,6 @@ from ..activity import record_fields
 from ..errors import AdCompilerError, AliasingError
 from ..frontend.parse import parameters
 from ..frontend.resolve import free_values
-from .split_record import fingerprint
 
 
 def copy_values(args, f=None) -> list:
@@ -192,3 +192,29 @@ def _written_params(f, args) -> set:
         return set(pipeline.analyse(f, tuple(kinds)).param_writes())
     except (AdCompilerError, TypeError, ValueError):
         return set(range(len(args)))
+
+
+def digest(a: np.ndarray) -> bytes | None:
+    """A digest of ``a``'s values (its bytes in C order, with its shape and dtype); None for
+    an array of objects (its bytes are references)."""
+    if a.dtype.hasobject:
+        return None
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((a.shape, a.dtype.str)).encode())
+    if a.size:
+        h.update(memoryview(np.ascontiguousarray(a).reshape(-1)).cast("B"))
+    return h.digest()
+
+
+def fingerprint(v):
+    """What ``v`` holds, to compare: an array's digest, a number's type and value, a container's
+    items' fingerprints (a record passed as Const: its fields); other objects by identity."""
+    if isinstance(v, np.ndarray):
+        return "array", digest(v) if not v.dtype.hasobject else id(v)
+    if isinstance(v, dict):   # (also a record's Fields)
+        return "dict", tuple((k, fingerprint(x)) for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return type(v).__name__, tuple(fingerprint(x) for x in v)
+    if v is None or isinstance(v, (bool, int, float, complex, str, bytes, np.generic)):
+        return type(v).__name__, repr(v)
+    return "object", id(v)

@@ -21,11 +21,10 @@ arrays themselves), skip it.
 """
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
 from ..errors import ActivityError
+from .copies import digest, fingerprint
 
 
 class Tape:
@@ -44,38 +43,12 @@ class Tape:
         self.read = read
 
 
-def digest(a: np.ndarray) -> bytes | None:
-    """A digest of ``a``'s values (its bytes in C order, with its shape and dtype); None for
-    an array of objects (its bytes are references)."""
-    if a.dtype.hasobject:
-        return None
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr((a.shape, a.dtype.str)).encode())
-    if a.size:
-        h.update(memoryview(np.ascontiguousarray(a).reshape(-1)).cast("B"))
-    return h.digest()
-
-
 def written_record(args, writes, watch: bool) -> tuple:
     """``Tape.written`` of the annotated ``args`` (positions ``writes`` written by the function):
     ``(position, array or None, digest or None)``, the array for one the function writes
     (rev must be given it), a digest of each array's values where ``watch``."""
     return tuple((k, a.val if k in writes else None, digest(a.val) if watch else None) for k, a in enumerate(args)
                  if isinstance(a.val, np.ndarray) and (watch or k in writes))
-
-
-def fingerprint(v):
-    """What ``v`` holds, to compare: an array's digest, a number's type and value, a container's
-    items' fingerprints (a record passed as Const: its fields); other objects by identity."""
-    if isinstance(v, np.ndarray):
-        return "array", digest(v) if not v.dtype.hasobject else id(v)
-    if isinstance(v, dict):   # (also a record's Fields)
-        return "dict", tuple((k, fingerprint(x)) for k, x in v.items())
-    if isinstance(v, (list, tuple)):
-        return type(v).__name__, tuple(fingerprint(x) for x in v)
-    if v is None or isinstance(v, (bool, int, float, complex, str, bytes, np.generic)):
-        return type(v).__name__, repr(v)
-    return "object", id(v)
 
 
 def read_record(args, comp) -> tuple:
