@@ -69,6 +69,30 @@ def heat_adjoint(u, du, work, dwork, r, steps):
             du[i + 1] += g * r
 
 
+def heat_swap(u, v, r, steps):
+    """The heat stencil with two buffers whose names swap after each step (the
+    result in ``u`` after an even number of steps)."""
+    n = u.shape[0]
+    for _ in range(steps):
+        for i in range(1, n - 1):
+            v[i] = u[i] + r * (u[i - 1] - 2.0 * u[i] + u[i + 1])
+        u, v = v, u
+
+
+def heat_swap_adjoint(u, du, v, dv, r, steps):
+    n = u.shape[0]
+    # the shadows of the arrays the names u and v hold at the end (swapped once per step)
+    gu, gv = (du, dv) if steps % 2 == 0 else (dv, du)
+    for _ in range(steps):
+        gu, gv = gv, gu
+        for i in range(n - 2, 0, -1):
+            g = gv[i]
+            gv[i] = 0.0
+            gu[i] += g * (1.0 - 2.0 * r)
+            gu[i - 1] += g * r
+            gu[i + 1] += g * r
+
+
 def gauss_seidel(u, f, sweeps):
     n, m = u.shape
     for _ in range(sweeps):

@@ -4,8 +4,8 @@ Usage: ``python benchmarks/bench_backends.py [--quick]``
 
 One run, one process, medians (``time.perf_counter``). For each kernel of
 ``backend_kernels.py`` (the recurrence ``s[i] = s[i-1]*a[i] + b[i]``, gemm as
-three scalar loops, a heat stencil, a 2-D Gauss-Seidel sweep, a particle
-force loop) it times
+three scalar loops, a heat stencil, the same with two buffers whose names
+swap after each step, a 2-D Gauss-Seidel sweep, a particle force loop) it times
 
 - the primal as Python over numpy and compiled by numba (``numba.njit``);
 - ``autodiff(Reverse, kernel, Const, Duplicated...)`` with random seeds on
@@ -184,6 +184,9 @@ def cases(quick: bool) -> list:
                         (True, True, True), (True, False, False), slow_numpy=n > 64))
     n, steps = (200, 20) if quick else (10_000, 200)
     out.append(Case(f"heat n={n} steps={steps}", K.heat,
+                    lambda r, n=n, steps=steps: [r.standard_normal(n), np.zeros(n), 0.2, steps],
+                    (True, True, False, False), (True, False, False, False), slow_numpy=not quick))
+    out.append(Case(f"heat, two buffers swapped n={n} steps={steps}", K.heat_swap,
                     lambda r, n=n, steps=steps: [r.standard_normal(n), np.zeros(n), 0.2, steps],
                     (True, True, False, False), (True, False, False, False), slow_numpy=not quick))
     for n in ((16,) if quick else (32, 128)):

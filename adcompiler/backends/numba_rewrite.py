@@ -25,7 +25,9 @@ from .numba_dtypes import refuse_narrow
 from .numba_gather import gathered
 from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, complex_pop, complex_push, presized
+from .numba_refs import pop_reference, push_reference, reference_lists, referenced
 from .numba_runtime import HELPERS
+from .numba_scalars import bool_expr, int_powers
 from .numba_shadows import array_adjoints, fresh_shadows, view_line
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
@@ -78,7 +80,8 @@ class FunctionRewrite(LoopRewrites):
         self.ranks: set = set()      # (rank, dtype kind) of arrays popped (helpers to emit)
         self.threads = False         # takes and returns the tape
         self.counters = 0            # names of counted-down loops (_ad_k1, ...: no user name starts _ad_)
-        self.refs: dict = {}         # a shadow restored by reference -> the local list holding it (push_reference)
+        self.refs: dict = {}         # an array pushed by reference -> the local list holding it (numba_refs)
+        self.by_reference: set = set()   # the names pushed so
 
     def kind_of(self, name):
         """The kind of a name of the generated function (a shadow: its primal's)."""
@@ -113,76 +116,15 @@ class FunctionRewrite(LoopRewrites):
             k = params.index(self.tape)
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
         array_adjoints(self.fn, self.kinds, self.namer, self.tape)
-        self.fn.body = self.block(self.fn.body)
-        # (the lists of push_reference, empty: numba types them by what is appended)
-        self.fn.body[:0] = [_assign([_n(k, ast.Store)], ast.List([], ast.Load())) for k in self.refs.values()]
+        self.by_reference = referenced(self.fn, self.tape, self.kinds, self.namer) if not self.threads else set()
+        body = self.block(self.fn.body)
+        self.fn.body = reference_lists(self.refs) + body
         if not self.threads:
             self.fn.body = _without_unused_tape(self.fn.body)
         self.ellipses()
-        self.int_powers()
+        int_powers(self.fn, self.kinds)
         list_indices(self.fn)
         return ast.fix_missing_locations(self.fn)
-
-    def int_powers(self):
-        """``n ** e`` (and ``n **= e``; ``pow(n, e)`` is written as ``n ** e``) of a real number ``n`` to a
-        power not known to be a non-negative int as ``float(n) ** float(e)``: Python makes a
-        float of ``2 ** -1``, numba an int (0), and numba's float to a negative int power
-        raises ZeroDivisionError at 0 (numpy: inf). A name taken as a float may hold an int
-        there: numba types each assignment of a name on its own (``k = i + 2; k **= -1``)."""
-        def negative_maybe(e):
-            return not (isinstance(e, ast.Constant) and type(e.value) is int and e.value >= 0)
-        for node in ast.walk(self.fn):
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and negative_maybe(node.right) \
-                    and self.real_scalar(node.left):
-                node.left = _call("float", [node.left])
-                if self.real_scalar(node.right):   # (numba's float ** negative int raises at 0; numpy: inf)
-                    node.right = _call("float", [node.right])
-        for node in ast.walk(self.fn):
-            for field in ("body", "orelse"):
-                block = getattr(node, field, None)
-                if not isinstance(block, list):
-                    continue
-                for k, s in enumerate(block):
-                    if isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Pow) and isinstance(s.target, ast.Name) \
-                            and negative_maybe(s.value) and self.real_scalar(s.target):
-                        base = _call("float", [ast.Name(s.target.id, ast.Load())])
-                        block[k] = ast.copy_location(ast.Assign(
-                            targets=[s.target], value=ast.BinOp(base, ast.Pow(), s.value)), s)
-
-    def bool_expr(self, e) -> bool:
-        """Whether ``e`` is a (numpy) bool by its form and kinds."""
-        if isinstance(e, ast.Compare) or (isinstance(e, ast.Constant) and type(e.value) is bool):
-            return True
-        if isinstance(e, ast.Name):   # (np.isfinite(x), np.signbit(x)... of a number: a numpy bool)
-            k = self.kinds.get(e.id)
-            return k is not None and (k.cls == "bool" or (k.cls in ("num", "array") and k.dtype == "b"))
-        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Mult, ast.BitOr, ast.BitAnd)):
-            return self.bool_expr(e.left) and self.bool_expr(e.right)
-        return False
-
-    def real_scalar(self, e) -> bool:
-        """Whether ``e`` is an int, bool or real float by its form and kinds (not an array)."""
-        if isinstance(e, ast.Constant):
-            return type(e.value) in (int, bool, float)
-        if isinstance(e, ast.Name):
-            k = self.kinds.get(e.id)
-            return k is not None and k.cls in ("int", "bool", "float") and k.dtype != "c"
-        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
-            return self.real_scalar(e.left) and self.real_scalar(e.right)
-        if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
-            return self.real_scalar(e.operand)
-        # the ints of an array's form, read where they are used (x.shape[0] ** -1: numba's int power was 0)
-        if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Attribute) and e.value.attr == "shape":
-            return True
-        if isinstance(e, ast.Attribute) and e.attr in ("size", "ndim", "itemsize", "nbytes"):
-            return True
-        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("len", "int", "float") \
-                and len(e.args) == 1 and not e.keywords:
-            return True
-        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("min", "max", "abs") \
-                and e.args and not e.keywords:
-            return all(self.real_scalar(a) for a in e.args)
-        return False
 
     def ellipses(self):
         """``x[...]`` of an array of known rank r >= 1 as ``x[:, ..., :]`` (numba lowers no ``...``)."""
@@ -321,7 +263,7 @@ class FunctionRewrite(LoopRewrites):
             if isinstance(sub, ast.Name) and sub.id == self.tape:
                 self.refuse(s, _TAPE_UNCOVERED, "use backend='numpy' for this function.")
             if isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Add, ast.Sub, ast.Mult)) \
-                    and self.bool_expr(sub.left) and self.bool_expr(sub.right):
+                    and bool_expr(sub.left, self.kinds) and bool_expr(sub.right, self.kinds):
                 # numpy bools add as a logical or, Python bools as ints: numba adds ints
                 self.refuse(s, "arithmetic on two comparisons (numpy's bools add as a logical or, Python's as "
                                "ints, and numba cannot tell which these are)",
@@ -349,6 +291,8 @@ class FunctionRewrite(LoopRewrites):
         if tag == "c" and isinstance(value, ast.Name):
             return complex_push(value)
         if tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
+            if isinstance(value, ast.Name) and value.id in self.by_reference:
+                return push_reference(self.refs, value.id, self.counter)
             if isinstance(value, ast.Name) and value.id in set(self.namer.adjoints.values()) \
                     and not getattr(call, "shadow_shape", False):
                 # the typed tape holds an array's values, not the array: a shadow popped back
@@ -358,8 +302,6 @@ class FunctionRewrite(LoopRewrites):
                                    "it, whose shadow the typed tape cannot hold",
                                 "write the helper's result into an array argument (out=) or inline it, or use "
                                 "backend='numpy' (backend='auto' falls back by itself).")
-                if not self.threads:
-                    return self.push_reference(value.id)
                 self.refuse(s, f"the reverse sweep restores the shadow `{value.id}` of an array name bound "
                                "more than once (`x = x * 2`, `a, b = b, a`, a loop over the rows of an array "
                                "`for row in A:`), which the typed tape cannot hold",
@@ -386,22 +328,11 @@ class FunctionRewrite(LoopRewrites):
                             if vague else "give the arrays' ranks (annotations or shapes)") +
                            ", or use backend='numpy'.")
 
-    def push_reference(self, name):
-        """A shadow pushed where the tape does not leave the function (the fused function): the array
-        itself onto a list of its own, ``_ad_refs<k>.append(d)`` (the typed tape holds values, and the
-        adjoints added to a copy would never reach the array), popped by ``d = _ad_refs<k>.pop()``. Each
-        name's pushes and pops keep the tape's order among themselves (a stack's subsequence)."""
-        if name not in self.refs:
-            self.refs[name] = f"_ad_refs{self.counter()}"
-        append = ast.Attribute(_n(self.refs[name]), "append", ast.Load())
-        return [ast.Expr(ast.Call(append, [_n(name)], []))]
-
     def pop(self, s, call):
         tag = getattr(call, "tape_tag", None)
         target = s.targets[0]
-        if isinstance(target, ast.Name) and target.id in self.refs:
-            pop = ast.Attribute(_n(self.refs[target.id]), "pop", ast.Load())
-            return [_assign([target], ast.Call(pop, [], []))]
+        if isinstance(target, ast.Name) and target.id in self.by_reference:
+            return pop_reference(self.refs, target, self.counter)
         if tag == "f":
             return [ast.AugAssign(_n("_ad_nf", ast.Store), ast.Sub(), ast.Constant(1)),
                     _assign([target], ast.Subscript(_n("_ad_tf"), _n("_ad_nf"), ast.Load()))]

@@ -1,0 +1,80 @@
+"""numba_scalars: where numba types a number otherwise than Python computes it.
+
+numba types each assignment of a name on its own and does integer arithmetic
+in int64: ``2 ** -1`` (Python: 0.5) is 0, ``x.shape[0] ** -1`` too. The
+powers of a real number to an exponent not known to be a non-negative int are
+written on floats (``int_powers``); ``bool_expr`` tells a comparison or a
+numpy bool by its form (numpy's bools add as a logical or, numba's as ints:
+``numba_rewrite`` refuses such sums).
+"""
+from __future__ import annotations
+
+import ast
+
+
+def _float(e):
+    return ast.Call(ast.Name("float", ast.Load()), [e], [])
+
+
+def int_powers(fn, kinds):
+    """``n ** e`` (and ``n **= e``; ``pow(n, e)`` is written as ``n ** e``) of a real number ``n`` to a
+    power not known to be a non-negative int as ``float(n) ** float(e)``: Python makes a
+    float of ``2 ** -1``, numba an int (0), and numba's float to a negative int power
+    raises ZeroDivisionError at 0 (numpy: inf). A name taken as a float may hold an int
+    there: numba types each assignment of a name on its own (``k = i + 2; k **= -1``)."""
+    def negative_maybe(e):
+        return not (isinstance(e, ast.Constant) and type(e.value) is int and e.value >= 0)
+    for node in ast.walk(fn):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and negative_maybe(node.right) \
+                and real_scalar(node.left, kinds):
+            node.left = _float(node.left)
+            if real_scalar(node.right, kinds):   # (numba's float ** negative int raises at 0; numpy: inf)
+                node.right = _float(node.right)
+    for node in ast.walk(fn):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for k, s in enumerate(block):
+                if isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Pow) and isinstance(s.target, ast.Name) \
+                        and negative_maybe(s.value) and real_scalar(s.target, kinds):
+                    base = _float(ast.Name(s.target.id, ast.Load()))
+                    block[k] = ast.copy_location(ast.Assign(
+                        targets=[s.target], value=ast.BinOp(base, ast.Pow(), s.value)), s)
+
+
+def bool_expr(e, kinds) -> bool:
+    """Whether ``e`` is a (numpy) bool by its form and kinds."""
+    if isinstance(e, ast.Compare) or (isinstance(e, ast.Constant) and type(e.value) is bool):
+        return True
+    if isinstance(e, ast.Name):   # (np.isfinite(x), np.signbit(x)... of a number: a numpy bool)
+        k = kinds.get(e.id)
+        return k is not None and (k.cls == "bool" or (k.cls in ("num", "array") and k.dtype == "b"))
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Mult, ast.BitOr, ast.BitAnd)):
+        return bool_expr(e.left, kinds) and bool_expr(e.right, kinds)
+    return False
+
+
+def real_scalar(e, kinds) -> bool:
+    """Whether ``e`` is an int, bool or real float by its form and kinds (not an array)."""
+    if isinstance(e, ast.Constant):
+        return type(e.value) in (int, bool, float)
+    if isinstance(e, ast.Name):
+        k = kinds.get(e.id)
+        return k is not None and k.cls in ("int", "bool", "float") and k.dtype != "c"
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+        return real_scalar(e.left, kinds) and real_scalar(e.right, kinds)
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
+        return real_scalar(e.operand, kinds)
+    # the ints of an array's form, read where they are used (x.shape[0] ** -1: numba's int power was 0)
+    if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Attribute) and e.value.attr == "shape":
+        return True
+    if isinstance(e, ast.Attribute) and e.attr in ("size", "ndim", "itemsize", "nbytes"):
+        return True
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("len", "int", "float") \
+            and len(e.args) == 1 and not e.keywords:
+        return True
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("min", "max", "abs") \
+            and e.args and not e.keywords:
+        return all(real_scalar(a, kinds) for a in e.args)
+    return False
