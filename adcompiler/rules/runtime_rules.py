@@ -60,6 +60,16 @@ def _any_rank(param):
     return result
 
 
+def _same(param):
+    """The kind of ``param`` itself (a copy's: an int array's copy is an int array, which
+    ``_like`` would make a float one, as an adjoint of it is)."""
+    def result(kinds, bound):
+        from ..analysis.kinds import FLOAT
+        k = kinds.get(param)
+        return k if k is not None and k.cls in ("array", "num", "float") else FLOAT
+    return result
+
+
 def _concat_part_kind(kinds, bound):
     """``_ad_concat_part(g, arr, values, axis, first)``: the adjoint of ``arr`` (``first``) or of
     ``values``, of that part's rank (it was ``arr``'s, also for ``values``: an int ``arr`` made the
@@ -123,7 +133,7 @@ defrule(R.tplus, "dt, g", result=_tuple_adjoint,
 defrule(R.alias_view, "dx, x, v", kind="view", result=_like("v"), tangents={"dx": "_ad_alias_view(t, x, v)"})
 defrule(RV.view_checked, "dv, v, x, where", kind="view", result=_like("dv"),
         tangents={"dv": "_ad_view_checked(t, v, x, where)"})
-defrule(R.copy, "x", result=_like("x"), x="g", tangents={"x": "_ad_copy(t)"})
+defrule(R.copy, "x", result=_same("x"), x="g", tangents={"x": "_ad_copy(t)"})
 defrule(R.gather_last, "x, idx", tangents={"x": "_ad_gather_last(t, idx)"})
 defrule(R.index_adjoint, "v, x, idx", result=_like("x"), tangents={"v": "_ad_index_adjoint(t, x, idx)"})
 defrule(R.per_element, "gs, n", tangents={"gs": "t"})
