@@ -95,7 +95,8 @@ class Inference:
         if isinstance(e, ast.UnaryOp):
             if isinstance(e.op, ast.Not):
                 return BOOL
-            return self.expr(e.operand)
+            k = self.expr(e.operand)   # (-True is -1: numpy refuses - of its bools, so this one is Python's)
+            return INT if isinstance(e.op, (ast.USub, ast.UAdd)) and k.cls == "bool" else k
         if isinstance(e, (ast.Compare, ast.BoolOp)):
             parts = [e.left] + e.comparators if isinstance(e, ast.Compare) else e.values
             ks = [self.expr(p) for p in parts]

@@ -27,7 +27,7 @@ from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, complex_pop, complex_push, presized
 from .numba_refs import pop_reference, push_reference, reference_lists, referenced
 from .numba_runtime import HELPERS
-from .numba_scalars import bool_expr, int_powers
+from .numba_scalars import bool_expr, computed_otherwise, int_powers
 from .numba_shadows import array_adjoints, fresh_shadows, view_line
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
@@ -269,6 +269,9 @@ class FunctionRewrite(LoopRewrites):
                                "ints, and numba cannot tell which these are)",
                             "convert one side (float(x > a) + float(x > b) counts, np.logical_or(...) ors), or "
                             "use backend='numpy'.")
+            otherwise = computed_otherwise(sub, self.kinds)
+            if otherwise is not None:
+                self.refuse(s, *otherwise)
 
     # -- the tape -------------------------------------------------------------------------
     def push(self, s, call):

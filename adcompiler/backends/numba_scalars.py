@@ -3,7 +3,8 @@
 numba types each assignment of a name on its own and does integer arithmetic
 in int64: ``2 ** -1`` (Python: 0.5) is 0, ``x.shape[0] ** -1`` too. The
 powers of a real number to an exponent not known to be a non-negative int are
-written on floats (``int_powers``); ``bool_expr`` tells a comparison or a
+written on floats (``int_powers``); ``computed_otherwise`` finds `~` of a bool
+scalar and `round(x, n)`, which numba computes otherwise; ``bool_expr`` tells a comparison or a
 numpy bool by its form (numpy's bools add as a logical or, numba's as ints:
 ``numba_rewrite`` refuses such sums).
 """
@@ -78,3 +79,30 @@ def real_scalar(e, kinds) -> bool:
             and e.args and not e.keywords:
         return all(real_scalar(a, kinds) for a in e.args)
     return False
+
+
+def _scalar_bool(e, kinds) -> bool:
+    """Whether ``e`` is a bool scalar (a Python bool, or a numpy one: by its form they look alike)."""
+    if isinstance(e, ast.Constant):
+        return type(e.value) is bool
+    if isinstance(e, ast.Name):
+        k = kinds.get(e.id)
+        return k is not None and k.cls == "bool"
+    if isinstance(e, ast.Compare):
+        return all(real_scalar(p, kinds) for p in [e.left] + e.comparators)
+    return False
+
+
+def computed_otherwise(e, kinds):
+    """``(why, hint)`` where numba computes the expression ``e`` otherwise than Python, else None:
+    ``~b`` of a bool scalar (Python's ``~True`` is -2, an int; numba's, as numpy's, False) and
+    ``round(x, n)`` with digits (Python rounds the decimal value, 2.675 to 2.67; numba as
+    ``np.round``, to 2.68)."""
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Invert) and _scalar_bool(e.operand, kinds):
+        return (("`~` of a bool (Python's ~True is -2, numpy's and numba's False, and numba cannot tell a "
+                "Python bool from a numpy one)"), "write `not b` (or 1 - b), or use backend='numpy'.")
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "round" \
+            and (len(e.args) > 1 or e.keywords):
+        return (("round(x, ndigits) (Python rounds the decimal value, round(2.675, 2) == 2.67; numba as "
+                "np.round does, 2.68)"), "use np.round(x, ndigits) if its rounding will do, or backend='numpy'.")
+    return None

@@ -1,0 +1,97 @@
+"""Python's scalar arithmetic where numba computes otherwise, found by a search:
+``-b`` of a Python bool is -1 (an int) but was typed a bool, and the typed
+tape gave back +1 in the reverse sweep (the gradient's sign flipped past the
+last step); ``~b`` of a Python bool is -2 or -1 in Python, a logical not
+under numba (the primal and the gradient wrong); ``round(x, 2)`` rounds the
+decimal value in Python (2.675 to 2.67), as np.round does under numba
+(2.68). The first is computed as Python does; the other two are refused at
+their line under numba, and ``auto`` runs numpy. Against the plain function
+and finite differences."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from optional import require
+
+from adcompiler import Active, Duplicated, ReverseWithPrimal, autodiff, gradient
+from adcompiler.errors import BackendError
+from adcompiler.testing import check_grads
+
+require("numba")
+
+
+def negated_flag(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        b = i > 2
+        s += x[i] * (-b)
+    return s
+
+
+def negated_inline(x, y):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * -(i > 2) + x[i] ** 2 * -(i == 1)
+    return np.sum(y * y)
+
+
+def inverted_flag(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        b = i > 2
+        s += x[i] * (~b)
+    return s
+
+
+def inverted_const(x, flag):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * ~flag
+    return s
+
+
+def rounded_parameter(x, a):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * round(a, 2)
+    return s
+
+
+X = np.arange(1.0, 6.0)
+
+
+def _primal_and_gradient(f, args, backend):
+    vals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    shadows = [np.zeros_like(v) if isinstance(v, np.ndarray) else None for v in vals]
+    from adcompiler import Const
+    ann = [Duplicated(v, d) if d is not None else Const(v) for v, d in zip(vals, shadows)]
+    _, value = autodiff(ReverseWithPrimal, f, Active, *ann, backend=backend)
+    return value, shadows[0]
+
+
+@pytest.mark.parametrize("f,args", [(negated_flag, (X,)), (negated_inline, (X, np.zeros(5)))],
+                         ids=["name", "inline"])
+@pytest.mark.parametrize("backend", ["numba", "auto"])
+def test_negated_python_bools_are_ints(f, args, backend):
+    value, dx = _primal_and_gradient(f, args, backend)
+    want_value, want_dx = _primal_and_gradient(f, args, "numpy")
+    np.testing.assert_allclose(value, f(*[a.copy() for a in args]), rtol=1e-13)
+    np.testing.assert_allclose(value, want_value, rtol=1e-13)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-13)
+    check_grads(f, *[Duplicated(a.copy(), np.zeros_like(a)) for a in args], ret=Active)
+
+
+@pytest.mark.parametrize("f,args,construct", [(inverted_flag, (X,), r"~b"), (inverted_const, (X, True), r"~flag"),
+                                              (rounded_parameter, (X, 2.675), r"round\(a, 2\)")],
+                         ids=["invert", "invert const", "round"])
+def test_python_semantics_numba_lacks_refused_and_auto_runs_numpy(f, args, construct):
+    with pytest.raises(BackendError, match=r"test_python_scalars\.py:\d+: `.*" + construct + ".*`: the numba backend"):
+        _primal_and_gradient(f, args, "numba")
+    value, dx = _primal_and_gradient(f, args, "auto")
+    np.testing.assert_allclose(value, f(*[a.copy() if isinstance(a, np.ndarray) else a for a in args]), rtol=1e-13)
+    want = gradient(f, *[a.copy() if isinstance(a, np.ndarray) else a for a in args], wrt=0)[0]
+    np.testing.assert_allclose(dx, want, rtol=1e-13)
