@@ -11,6 +11,12 @@ later line reads the name and, in a loop, each iteration binds it before
 anything reads it: then it only frees memory. Any other ``del`` (of an
 element, of a name read again) stays refused by ``fence``.
 
+A list comprehension or generator unpacked into names over a range of
+constants or a display (``ig, fg, og = [sig(g[k * H:(k + 1) * H]) for k in
+range(3)]``, an LSTM's gates) is the tuple of its elements, each with the
+loop's value in place of its variable: a tuple is built whole before it is
+unpacked, as the list is.
+
 A set display tested for membership (``i in {0, n - 1}``) is the tuple of its
 elements: for the numbers and strings such tests hold, a set and a tuple hold
 the same members. (An array there, unhashable, is refused after the kinds are
@@ -18,6 +24,7 @@ known, ``analysis.nondiff_kinds``; a set anywhere else stays refused.)"""
 from __future__ import annotations
 
 import ast
+import copy
 
 import numpy as np
 
@@ -51,6 +58,8 @@ def drop_inert(pf, resolver) -> None:
     if any(isinstance(n, ast.Delete) for n in ast.walk(pf.tree)):
         _drop_deletes(pf.tree, pf.tree, [])
     for n in ast.walk(pf.tree):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], (ast.Tuple, ast.List)):
+            n.value = _unrolled(n.value, len(n.targets[0].elts)) or n.value
         if isinstance(n, ast.Compare):
             n.comparators = [ast.copy_location(ast.Tuple(c.elts, ast.Load()), c)
                              if isinstance(c, ast.Set) and isinstance(op, (ast.In, ast.NotIn)) else c
@@ -105,3 +114,33 @@ def _frees_only(tree, d, block, loops) -> bool:
             if first is not None and not any(any(first is t for t in s.targets) for s in binds):
                 return False
     return True
+
+
+def _unrolled(e, count):
+    """``[f(k) for k in range(3)]`` (or a generator, or over a display of names and constants)
+    unpacked into ``count`` names: the tuple ``(f(0), f(1), f(2))``; None where it is not that."""
+    if not isinstance(e, (ast.ListComp, ast.GeneratorExp)) or len(e.generators) != 1:
+        return None
+    gen = e.generators[0]
+    if gen.ifs or gen.is_async or not isinstance(gen.target, ast.Name):
+        return None
+    var = gen.target.id
+    if isinstance(gen.iter, (ast.Tuple, ast.List)) and all(isinstance(v, (ast.Name, ast.Constant))
+                                                           for v in gen.iter.elts):
+        values = gen.iter.elts
+    elif isinstance(gen.iter, ast.Call) and isinstance(gen.iter.func, ast.Name) and gen.iter.func.id == "range" \
+            and not gen.iter.keywords and 1 <= len(gen.iter.args) <= 3 \
+            and all(isinstance(a, ast.Constant) and type(a.value) is int for a in gen.iter.args):
+        values = [ast.Constant(v) for v in range(*(a.value for a in gen.iter.args))]
+    else:
+        return None
+    inner = [n for n in ast.walk(e.elt) if isinstance(n, (ast.comprehension, ast.Lambda, ast.NamedExpr))]
+    if len(values) != count or inner or any(isinstance(v, ast.Name) and v.id == var for v in values):
+        return None   # (a name bound inside the element, or a count Python would refuse: left as written)
+
+    def put(value):
+        class Put(ast.NodeTransformer):
+            def visit_Name(self, node):
+                return ast.copy_location(copy.deepcopy(value), node) if node.id == var else node
+        return Put().visit(copy.deepcopy(e.elt))
+    return ast.copy_location(ast.Tuple([put(v) for v in values], ast.Load()), e)
