@@ -35,6 +35,7 @@ from .load import (
     Target,
     UsageError,
     decide_activities,
+    ranks_from_subscripts,
     record_kind,
 )
 
@@ -243,6 +244,8 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
         raise UsageError(f"unknown mode `{mode}`; choose reverse or forward.")
     acts = decide_activities(target.func, const, active, dup)
     integer_arrays(acts, dtypes or {})
+    if target_backend == "numba":
+        ranks = ranks_from_subscripts(target.func, acts, dict(ranks or {}))
     kinds = kinds_for(target, acts, ranks, known, dtypes)
     cplx = _complex(acts, kinds, DUP)
     ret_active, ret_why = return_activity(target, ret)

@@ -164,3 +164,59 @@ def test_a_reverse_half_binding_a_gather_late_is_written_and_right(tmp_path):
             e[k] = h
             args = [(E + e, W), (E - e, W)] if which == 0 else [(E, W + e), (E, W - e)]
             assert dX[k] == pytest.approx((loss(*args[0]) - loss(*args[1])) / (2 * h), rel=1e-6, abs=1e-8)
+
+
+SWEEP = '''
+def sweep(u, f, sweeps):
+    n, m = u.shape
+    for _ in range(sweeps):
+        for i in range(1, n - 1):
+            for j in range(1, m - 1):
+                u[i, j] = 0.25 * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - f[i, j] * u[i, j] ** 2)
+
+
+def smooth(y, x):
+    for i in range(1, x.shape[0] - 1):
+        y[i] = x[i - 1] * x[i + 1] + x[i]
+'''
+
+
+def test_ranks_read_from_subscripts_without_shapes(tmp_path):
+    """``emit --target numba`` without ``--shape`` refused every array kernel ("the type of ... is
+    not known"): the ranks are read from the subscripts (``u[i, j]``, ``n, m = u.shape``, ``x[i]``),
+    said in the header, and the module refuses an array of another rank at the call."""
+    require("numba")
+    from adcompiler import Const, Duplicated, Reverse, autodiff
+    (tmp_path / "kern_sweep.py").write_text(SWEEP)
+    for name in ("sweep", "smooth"):
+        run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"kern_sweep.py:{name}", "--target", "numba",
+                              "--const", "sweeps", "--shape", "sweeps=:int64", "--ret", "const", "-o", f"{name}_nb.py"]
+                             if name == "sweep" else
+                             [sys.executable, "-m", "adcompiler", "emit", f"kern_sweep.py:{name}", "--target", "numba",
+                              "--ret", "const", "-o", f"{name}_nb.py"],
+                             check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        assert "read from its subscripts" in (tmp_path / f"{name}_nb.py").read_text()
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import kern_sweep
+        import smooth_nb
+        import sweep_nb
+    finally:
+        sys.path.remove(str(tmp_path))
+    rng = np.random.default_rng(1)
+    u, f, seed = rng.random((5, 6)), rng.random((5, 6)), rng.standard_normal((5, 6))
+    got = [u.copy(), seed.copy(), f.copy(), np.zeros((5, 6))]
+    sweep_nb.sweep_reverse(got[0], got[1], got[2], got[3], 3)
+    want = [u.copy(), seed.copy(), f.copy(), np.zeros((5, 6))]
+    autodiff(Reverse, kern_sweep.sweep, Const, Duplicated(want[0], want[1]), Duplicated(want[2], want[3]), Const(3))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"`u` has 3 dimension\(s\), but this module was generated for 2"):
+        sweep_nb.sweep_reverse(np.zeros((2, 2, 2)), np.zeros((2, 2, 2)), np.zeros((2, 2, 2)), np.zeros((2, 2, 2)), 1)
+    x, dy = rng.random(6), rng.standard_normal(6)
+    dx = np.zeros(6)
+    smooth_nb.smooth_reverse(np.zeros(6), dy.copy(), x.copy(), dx)
+    want_dx = np.zeros(6)
+    autodiff(Reverse, kern_sweep.smooth, Const, Duplicated(np.zeros(6), dy.copy()), Duplicated(x.copy(), want_dx))
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-12)
