@@ -81,16 +81,16 @@ def real_scalar(e, kinds) -> bool:
     return False
 
 
-def _scalar_bool(e, kinds) -> bool:
-    """Whether ``e`` is a bool scalar (a Python bool, or a numpy one: by its form they look alike)."""
+def _may_be_python_bool(e, kinds) -> bool:
+    """Whether ``e`` may be a Python bool: anything but an array or an element of one (a numpy
+    scalar, whose ``~`` numba computes as numpy does). (An int too: a flag given as a bool may
+    be typed an int, and ``~`` of an int is rare enough in a kernel.)"""
     if isinstance(e, ast.Constant):
-        return type(e.value) is bool
+        return not isinstance(e.value, int) or type(e.value) is bool
     if isinstance(e, ast.Name):
         k = kinds.get(e.id)
-        return k is not None and k.cls == "bool"
-    if isinstance(e, ast.Compare):
-        return all(real_scalar(p, kinds) for p in [e.left] + e.comparators)
-    return False
+        return k is None or k.cls != "array"
+    return not isinstance(e, ast.Subscript)
 
 
 def computed_otherwise(e, kinds):
@@ -98,7 +98,7 @@ def computed_otherwise(e, kinds):
     ``~b`` of a bool scalar (Python's ``~True`` is -2, an int; numba's, as numpy's, False) and
     ``round(x, n)`` with digits (Python rounds the decimal value, 2.675 to 2.67; numba as
     ``np.round``, to 2.68)."""
-    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Invert) and _scalar_bool(e.operand, kinds):
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Invert) and _may_be_python_bool(e.operand, kinds):
         return (("`~` of a bool (Python's ~True is -2, numpy's and numba's False, and numba cannot tell a "
                 "Python bool from a numpy one)"), "write `not b` (or 1 - b), or use backend='numpy'.")
     if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "round" \

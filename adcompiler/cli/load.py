@@ -165,8 +165,8 @@ def _hint_activity(ann) -> str | None:
     base = text.split("[", 1)[0].rsplit(".", 1)[-1]
     if ann in (float, complex) or base in ("float", "complex"):
         return ACTIVE
-    if ann in (int, bool) or base in ("int", "bool"):
-        return CONST
+    if ann in (int, bool, str, bytes) or base in ("int", "bool", "str", "bytes", "Literal"):
+        return CONST   # (a flag, a count, a method's name)
     import numpy as np
     if ann is np.ndarray or base in _ARRAY_HINTS or "ndarray" in text:
         return DUP

@@ -5,7 +5,9 @@ last step); ``~b`` of a Python bool is -2 or -1 in Python, a logical not
 under numba (the primal and the gradient wrong); ``round(x, 2)`` rounds the
 decimal value in Python (2.675 to 2.67), as np.round does under numba
 (2.68). The first is computed as Python does; the other two are refused at
-their line under numba, and ``auto`` runs numpy. Against the plain function
+their line under numba (``~`` of anything but an array or its element: ``in``,
+``and``, ``not`` give Python bools too, and a flag hinted ``bool`` is typed an
+int), and ``auto`` runs numpy; the emitted numba module refuses it when written. Against the plain function
 and finite differences."""
 from __future__ import annotations
 
@@ -54,6 +56,23 @@ def inverted_const(x, flag):
     return s
 
 
+def inverted_membership(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * (~(i in {0, 5}))
+    return s
+
+
+def inverted_and(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if ~(i > 1 and i < 4):
+            s += x[i] ** 2
+        else:
+            s += x[i]
+    return s
+
+
 def rounded_parameter(x, a):
     s = 0.0
     for i in range(x.shape[0]):
@@ -86,8 +105,10 @@ def test_negated_python_bools_are_ints(f, args, backend):
 
 
 @pytest.mark.parametrize("f,args,construct", [(inverted_flag, (X,), r"~b"), (inverted_const, (X, True), r"~flag"),
+                                              (inverted_membership, (X,), r"~\(i in"),
+                                              (inverted_and, (X,), r"~\(i > 1 and"),
                                               (rounded_parameter, (X, 2.675), r"round\(a, 2\)")],
-                         ids=["invert", "invert const", "round"])
+                         ids=["invert", "invert const", "invert in", "invert and", "round"])
 def test_python_semantics_numba_lacks_refused_and_auto_runs_numpy(f, args, construct):
     with pytest.raises(BackendError, match=r"test_python_scalars\.py:\d+: `.*" + construct + ".*`: the numba backend"):
         _primal_and_gradient(f, args, "numba")
@@ -95,3 +116,14 @@ def test_python_semantics_numba_lacks_refused_and_auto_runs_numpy(f, args, const
     np.testing.assert_allclose(value, f(*[a.copy() if isinstance(a, np.ndarray) else a for a in args]), rtol=1e-13)
     want = gradient(f, *[a.copy() if isinstance(a, np.ndarray) else a for a in args], wrt=0)[0]
     np.testing.assert_allclose(dx, want, rtol=1e-13)
+
+
+
+def test_emitted_numba_module_refuses_inverted_flag(tmp_path):
+    import subprocess
+    (tmp_path / "inv_flag.py").write_text("import numpy as np\n\n\ndef inv_param(x, flag: bool) -> float:\n"
+                                          "    return float(np.sum(x ** 2) * ~flag)\n")
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "inv_flag.py:inv_param", "--target", "numba",
+                          "--shape", "x=3"], check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0 and not run.stdout
+    assert "inv_flag.py:5" in run.stderr and "`~` of a bool" in run.stderr
