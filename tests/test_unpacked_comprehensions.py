@@ -37,6 +37,11 @@ def over_names(x, w1, w2):
     return np.sum(p * q)
 
 
+def counted_down(x):
+    a, b, c = [x[k] * x[k - 1] for k in range(4, 1, -1)]
+    return a + 2.0 * b + 3.0 * c
+
+
 def reads_its_targets(x, y):
     """The elements read ``y`` as it was: the tuple is built before ``y`` is bound again."""
     y, z = [y * (k + 2.0) + x for k in range(2)]
@@ -46,7 +51,7 @@ def reads_its_targets(x, y):
 R = np.random.default_rng(4)
 H, X = 3, 2
 CASES = [(lstm_cell, (R.random((4 * H, X + H)), R.random(X), R.random(H), R.random(H))),
-         (interleaved, (R.random(6),)), (over_names, (R.random(4), R.random(4), R.random(4))),
+         (interleaved, (R.random(6),)), (counted_down, (R.random(5),)), (over_names, (R.random(4), R.random(4), R.random(4))),
          (reads_its_targets, (R.random(3), R.random(3)))]
 
 

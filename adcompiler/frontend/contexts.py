@@ -130,8 +130,11 @@ def _unrolled(e, count):
         values = gen.iter.elts
     elif isinstance(gen.iter, ast.Call) and isinstance(gen.iter.func, ast.Name) and gen.iter.func.id == "range" \
             and not gen.iter.keywords and 1 <= len(gen.iter.args) <= 3 \
-            and all(isinstance(a, ast.Constant) and type(a.value) is int for a in gen.iter.args):
-        values = [ast.Constant(v) for v in range(*(a.value for a in gen.iter.args))]
+            and all(type(_literal(a)) is int for a in gen.iter.args):
+        bounds = [_literal(a) for a in gen.iter.args]
+        if bounds[2:] == [0]:
+            return None   # (Python raises)
+        values = [ast.Constant(v) for v in range(*bounds)]
     else:
         return None
     inner = [n for n in ast.walk(e.elt) if isinstance(n, (ast.comprehension, ast.Lambda, ast.NamedExpr))]
@@ -144,3 +147,11 @@ def _unrolled(e, count):
                 return ast.copy_location(copy.deepcopy(value), node) if node.id == var else node
         return Put().visit(copy.deepcopy(e.elt))
     return ast.copy_location(ast.Tuple([put(v) for v in values], ast.Load()), e)
+
+
+def _literal(node):
+    """The constant ``node`` spells (``-1`` too), else None."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
