@@ -245,7 +245,7 @@ def count_in_a_loop(x, a):
 # -- floats made of integers, integers made of floats (the numba tape keeps ints and floats apart)
 def root_of_the_step(x):
     for t in range(x.shape[0]):
-        s = np.sqrt(t + 2) + math.sqrt(t + 1) + (t + 1) ** -1 + round(t / 3, 2)
+        s = np.sqrt(t + 2) + math.sqrt(t + 1) + (t + 1) ** -1 + np.round(t / 3, 2)   # (round(v, 2): refused under numba)
         x[t] = x[t] * s
     return float(np.sum(x ** 2))
 
