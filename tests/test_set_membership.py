@@ -104,25 +104,3 @@ def test_other_sets_refused():
     with pytest.raises(UnsupportedSyntaxError, match=r"test_set_membership\.py:\d+:\d+: `\{1, 3\}`: set display"):
         gradient(loop_over_set, R.random(4))
 
-
-def test_emit_takes_a_string_parameter_as_const(tmp_path):
-    """``method: str`` was taken by the command line for a float array (no rule for the hint), and
-    ``method in {"a", "b"}`` refused as an array tested with ``in``: a ``str`` hint is Const."""
-    import subprocess
-    import sys
-    (tmp_path / "by_method.py").write_text(
-        "import numpy as np\n\n\ndef by_method(x, method: str):\n    s = 0.0\n    for i in range(x.shape[0]):\n"
-        "        if method in {'a', 'b'}:\n            s += x[i] ** 2\n    return s\n")
-    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "by_method.py:by_method", "-o", "by_method_ad.py"],
-                         check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import by_method_ad
-    finally:
-        sys.path.remove(str(tmp_path))
-    x = np.array([0.5, -1.0, 2.0])
-    for method, want in (("a", 2 * x), ("c", np.zeros(3))):
-        dx = np.zeros(3)
-        by_method_ad.by_method_reverse(x.copy(), dx, method)
-        np.testing.assert_allclose(dx, want, rtol=1e-14)
