@@ -76,12 +76,11 @@ def same_read(f, names, args, comp, tape) -> None:
                 "rev: the reverse half reads it again, and would differentiate other values than fwd computed.",
                 construct=k, hint="write it only after the reverse half, or pass it to the function as an "
                                   "argument (Const).")
-        if k < len(names):
-            raise ActivityError(
-                f"`{names[k]}` holds other values than it did when fwd ran: `{f.__name__}` reads it, and "
-                "what fwd recorded was computed from those values.",
-                construct=names[k], hint="pass rev the values fwd was given (the same numbers and containers, "
-                                         "unchanged).")
+        name = names[k] if k < len(names) else f"argument {k}"
+        raise ActivityError(
+            f"`{name}` holds other values than it did when fwd ran: `{f.__name__}` reads it, and "
+            "what fwd recorded was computed from those values.",
+            construct=name, hint="pass rev the values fwd was given (the same numbers and containers, unchanged).")
 
 
 def same_written(f, names, args, tape) -> None:
