@@ -27,8 +27,9 @@ def _tape_append(node, tape) -> bool:
 
 
 def _pushed(v):
-    """The name a push pushes (itself, or a copy ``_ad_copy(x)``), else None."""
-    if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "_ad_copy" and len(v.args) == 1:
+    """The name a push pushes something of (itself, a copy ``_ad_copy(x)``, a shape
+    ``_ad_shape(x)``), else None."""
+    if isinstance(v, ast.Call) and v.args:
         v = v.args[0]
     return v.id if isinstance(v, ast.Name) else None
 
