@@ -27,7 +27,7 @@ def check_read_only_views(ctx, body) -> None:
     from ..analysis.infer import walk_stmts
     from ..errors import UnsupportedSyntaxError
     placed = StatementOrder(body)
-    _refuse_stale_tuples(ctx, body, placed)
+    refuse_stale_tuples(ctx, body, placed)
     for st in walk_stmts(body):
         v = st.value if isinstance(st, ast.Assign) else None
         if isinstance(v, ast.Call) and notes.target(v) is np.einsum and _einsum_view(v):
@@ -172,13 +172,14 @@ def _diag_of_vector(v, ctx) -> bool:
     return notes.target(v) is np.diag and k is not None and k.cls == "array" and k.ndim == 1
 
 
-def _refuse_stale_tuples(ctx, body, placed) -> None:
-    """A tuple holding an array that a later statement writes by the array's own name
-    (``t = (y * 0.5, y); y[:] = ...``): the reverse sweep refuses any later write of the
-    element's memory (it would read the tuple's elements as written); forward and vector mode,
-    which follow the tuple's elements by reference, refuse this one too, so that every mode
-    agrees on the common case (a write through the tuple's element itself, ``a = t[0]; a *= 3``,
-    stays differentiated forward)."""
+def refuse_stale_tuples(ctx, body, placed, by_name=True) -> None:
+    """A tuple holds its arrays by reference: memory of an element written after the tuple is
+    built changes what the tuple's element reads. The reverse sweep (``by_name`` False:
+    ``transform/reverse.py``) refuses any such write (it would read the tuple's elements as
+    written); forward and vector mode (``by_name``), which follow the tuple's elements by
+    reference, refuse a write by the array's own name (``t = (y * 0.5, y); y[:] = ...``), so
+    that every mode agrees on the common case (a write through the tuple's element itself,
+    ``a = t[0]; a *= 3``, stays differentiated forward)."""
     from ..analysis.infer import walk_stmts
     from ..errors import UnsupportedSyntaxError
     for s in walk_stmts(body):
@@ -187,7 +188,8 @@ def _refuse_stale_tuples(ctx, body, placed) -> None:
             continue
         for e in s.value.elts:
             if isinstance(e, ast.Name) and ctx.is_memory(e.id) and any(
-                    placed.after(w, s) and any(isinstance(n, ast.Name) and n.id == e.id for n in ast.walk(w))
+                    placed.after(w, s) and (not by_name or any(isinstance(n, ast.Name) and n.id == e.id
+                                                               for n in ast.walk(w)))
                     for w in ctx.eff.writers_of_memory(e.id) if w is not s):
                 raise UnsupportedSyntaxError(
                     f"the tuple holds the array `{e.id}`, which is written after the tuple is built.",

@@ -25,7 +25,6 @@ from __future__ import annotations
 import ast
 import copy
 
-from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from .adjoint import AdjointBuilder
 from .builder import ANS, G, N, subst
@@ -34,6 +33,7 @@ from .forms import StatementOrder, classify
 from .loop_order import counting_var, drop_self_reset, order_free
 from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
+from .readonly_views import refuse_stale_tuples
 from .remat import order as remat_order
 from .remat import rematerializable
 from .rollback import Rollback
@@ -55,7 +55,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             simplify_records(self.records, ctx.kinds)
         self.by_stmt: dict = {}
         self._index(self.records)
-        self._refuse_stale_tuples()
+        refuse_stale_tuples(ctx, body, self.placed, by_name=False)   # (any write of an element's memory)
         self.nbind = self._count_bindings()
         self._ck_vars: dict = {}
         self.ckpt = self._checkpoint_loops()   # id(loop) -> how it is checkpointed (checkpoint.py)
@@ -99,23 +99,6 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             self.by_stmt[id(r.stmt)] = r
             for ch in r.children:
                 self._index(ch)
-
-    def _refuse_stale_tuples(self):
-        """A tuple holds its arrays by reference: memory written after the
-        tuple is built would change what the reverse sweep reads as the
-        tuple's elements. Refused."""
-        ctx = self.ctx
-        for r in self.by_stmt.values():
-            s = r.stmt
-            if r.kind != "bind" or not isinstance(s.value, (ast.Tuple, ast.List)) or not ctx.is_active(r.target):
-                continue
-            for e in s.value.elts:
-                if isinstance(e, ast.Name) and ctx.is_memory(e.id) and any(
-                        self.after(w, s) for w in ctx.eff.writers_of_memory(e.id) if w is not s):
-                    raise UnsupportedSyntaxError(
-                        f"the tuple holds the array `{e.id}`, which is written after the tuple is built.",
-                        filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
-                        hint=f"put a copy in the tuple ({e.id}.copy()), or build the tuple after the writes.")
 
     def in_loop(self, s) -> bool:
         return bool(self.loops[id(s)])
