@@ -199,7 +199,7 @@ def _located(f) -> tuple:
         held = _COMPILED[code.co_filename] = (lines, compiled)
     if held[1] is None:
         return code.co_firstlineno, False
-    found = _codes_at(held[1], code.co_name, None)
+    found = _codes_named(held[1], code.co_name)
     found.sort(key=lambda c: c.co_firstlineno != code.co_firstlineno)   # (its own line first)
     for c in found:
         if _same_code(c, code):
@@ -237,7 +237,7 @@ def _same_alone(code, source: str) -> bool:
         text = "def _ad_enclosing():\n" + "".join(f"    {n} = None\n" for n in code.co_freevars) + \
             textwrap.indent(source, "    ")
     try:
-        found = _codes_at(code_of_file(text, code.co_filename, code.co_flags & _FUTURE_FLAGS), code.co_name, None)
+        found = _codes_named(code_of_file(text, code.co_filename, code.co_flags & _FUTURE_FLAGS), code.co_name)
     except (SyntaxError, ValueError):
         return False
     return any(_same_code(c, code) for c in found)
@@ -247,14 +247,14 @@ def _same_alone(code, source: str) -> bool:
 _COMPILED: dict = {}
 
 
-def _codes_at(code, name, line) -> list:
-    """The code objects named ``name`` at ``line`` (any line: None) in ``code``, nested."""
+def _codes_named(code, name) -> list:
+    """The code objects named ``name`` in ``code``, nested, at any line."""
     out = []
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
-            if c.co_name == name and line in (None, c.co_firstlineno):
+            if c.co_name == name:
                 out.append(c)
-            out += _codes_at(c, name, line)
+            out += _codes_named(c, name)
     return out
 
 
