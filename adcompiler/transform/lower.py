@@ -335,13 +335,14 @@ def fresh_accumulators(body, kinds, namer, pf) -> set:
     one, an argument of a numpy function that makes a new value, a value stored into other
     memory, or the return value), rebinding it at every update computes the same."""
     nodes = [n for s in body for n in ast.walk(s)]
-    parent = {id(c): p for p in nodes for c in ast.iter_child_nodes(p)}
     params = {a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args}
-    names = {n.target.id for n in nodes if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    names = {n.target.id for n in nodes if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+             and getattr(kinds.get(n.target.id), "cls", None) not in ("int", "float", "bool", "array")} - params
+    if not names:   # (the common case: no parent map to build)
+        return set()
+    parent = {id(c): p for p in nodes for c in ast.iter_child_nodes(p)}
     out = set()
-    for name in names - params:
-        if getattr(kinds.get(name), "cls", None) in ("int", "float", "bool", "array"):
-            continue
+    for name in names:
         if all(_accumulated(n, parent.get(id(n)), parent, namer, kinds, nodes) for n in nodes
                if isinstance(n, ast.Name) and n.id == name):
             out.add(name)
