@@ -26,15 +26,26 @@ def _int_kind():
 _INT = _int_kind()
 
 
-def _like(param):
-    """The kind of ``param``, as an adjoint or a tangent of it has it: float where ``param`` is an
-    int or bool array (the adjoint of ``np.append(np.arange(2), x)``'s int part is float too)."""
+def _kind_of(param):
+    """The kind of ``param`` itself (a copy's: an int array's copy is an int array), float where
+    it is not an array or a number."""
     def result(kinds, bound):
-        from ..analysis.kinds import FLOAT, array
+        from ..analysis.kinds import FLOAT
         k = kinds.get(param)
-        if k is not None and k.cls == "array" and k.dtype in ("i", "b"):
-            return array(k.ndim, "f")
         return k if k is not None and k.cls in ("array", "num", "float") else FLOAT
+    return result
+
+
+def _like(param):
+    """The kind of ``param``, as an adjoint or a tangent of it has it: ``_kind_of``, float where
+    ``param`` is an int or bool array (the adjoint of ``np.append(np.arange(2), x)``'s int part is
+    float too)."""
+    same = _kind_of(param)
+
+    def result(kinds, bound):
+        from ..analysis.kinds import array
+        k = same(kinds, bound)
+        return array(k.ndim, "f") if k.cls == "array" and k.dtype in ("i", "b") else k
     return result
 
 
@@ -57,16 +68,6 @@ def _any_rank(param):
         from ..analysis.kinds import array
         k = kinds.get(param)
         return array(None, k.dtype if k is not None and k.dtype in ("f", "c") else "f")
-    return result
-
-
-def _same(param):
-    """The kind of ``param`` itself (a copy's: an int array's copy is an int array, which
-    ``_like`` would make a float one, as an adjoint of it is)."""
-    def result(kinds, bound):
-        from ..analysis.kinds import FLOAT
-        k = kinds.get(param)
-        return k if k is not None and k.cls in ("array", "num", "float") else FLOAT
     return result
 
 
@@ -133,7 +134,7 @@ defrule(R.tplus, "dt, g", result=_tuple_adjoint,
 defrule(R.alias_view, "dx, x, v", kind="view", result=_like("v"), tangents={"dx": "_ad_alias_view(t, x, v)"})
 defrule(RV.view_checked, "dv, v, x, where", kind="view", result=_like("dv"),
         tangents={"dv": "_ad_view_checked(t, v, x, where)"})
-defrule(R.copy, "x", result=_same("x"), x="g", tangents={"x": "_ad_copy(t)"})
+defrule(R.copy, "x", result=_kind_of("x"), x="g", tangents={"x": "_ad_copy(t)"})
 defrule(R.gather_last, "x, idx", tangents={"x": "_ad_gather_last(t, idx)"})
 defrule(R.index_adjoint, "v, x, idx", result=_like("x"), tangents={"v": "_ad_index_adjoint(t, x, idx)"})
 defrule(R.per_element, "gs, n", tangents={"gs": "t"})
