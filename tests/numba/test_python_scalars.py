@@ -127,3 +127,37 @@ def test_emitted_numba_module_refuses_inverted_flag(tmp_path):
                           "--shape", "x=3"], check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode != 0 and not run.stdout
     assert "inv_flag.py:5" in run.stderr and "`~` of a bool" in run.stderr
+
+
+POWERED = """import numpy as np
+
+
+def mean_signed(y, x):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * x[i] * -(i > 1)
+    y *= x.shape[0] ** -1
+"""
+
+
+def test_emitted_numba_module_computes_int_powers_and_negated_bools_as_python(tmp_path):
+    """The emitted numba module goes through the same rewrite: ``x.shape[0] ** -1`` is 1/n
+    (it was 0) and ``-(i > 1)`` is -1 on the way back too."""
+    import subprocess
+    (tmp_path / "powered.py").write_text(POWERED)
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "powered.py:mean_signed", "--target", "numba",
+                          "--shape", "y=4", "--shape", "x=4", "--ret", "const", "-o", "powered_nb.py"],
+                         check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import powered
+        import powered_nb
+    finally:
+        sys.path.remove(str(tmp_path))
+    x, seed = np.array([0.5, 1.5, -2.0, 3.0]), np.array([1.0, -2.0, 0.5, 4.0])
+    y, dy, dx = np.zeros(4), seed.copy(), np.zeros(4)
+    powered_nb.mean_signed_reverse(y, dy, x.copy(), dx)
+    want_y = np.zeros(4)
+    powered.mean_signed(want_y, x.copy())
+    np.testing.assert_allclose(y, want_y, rtol=1e-14)
+    np.testing.assert_allclose(dx, seed * 2 * x * np.where(np.arange(4) > 1, -1.0, 0.0) / 4, rtol=1e-14)
