@@ -2,16 +2,18 @@
 
 A call whose arguments are all annotated (``Duplicated``, ``Const``,
 ``Active``) arrays and numbers, that needed no defaults, is remembered by
-its function, return activity, backend, checkpoint option and the
-arguments' activities, types, ranks and dtypes: a repeat finds the compiled
-code and return activity without the general path's look-ups (argument
-names, defaults, containers, the kinds and the cache's key). What depends on
-the arrays themselves is checked on every call, as ``_prepare`` checks it:
-each shadow has its array's shape, dtype and (2-D and up) C layout and can
-be written, every array (value or shadow) owns its memory and is another
-object than the others (so none shares memory with another), the written
-arguments can be written, and the compiled code is still fresh. Any other
-case takes the general path, which raises what it raises.
+its function, return activity, backend and checkpoint option with a checker
+generated for its arguments' activities, types, ranks and dtypes (at most
+``_PER_FUNCTION`` signatures per function, the newest first). A repeat runs
+the checker, straight-line code without the general path's look-ups
+(argument names, defaults, containers, the kinds and the cache's key), which
+checks what depends on the arrays themselves as ``_prepare`` checks it: each
+shadow has its array's shape, dtype and (2-D and up) C layout and can be
+written, every array (value or shadow) owns its memory and is another object
+than the others (so none shares memory with another), the written arguments
+can be written, and the compiled code is still fresh (the function's code,
+each module name it reads, its callees' code and defaults). Any other case
+takes the general path, which raises what it raises.
 """
 from __future__ import annotations
 
@@ -22,18 +24,21 @@ import numpy as np
 
 from .. import activity as A
 from ..codegen import cache
+from ..codegen.compile import compile_source
 from ..frontend.parse import parameters
 from ..frontend.resolve import LIFTED, plain_function
 
 _REPEATS: dict = {}
 cache.on_clear.append(_REPEATS.clear)
 _SCALARS = (float, int, bool, complex)
+_PER_FUNCTION = 8
 
 
 def _scan(args):
-    """(the key's part for ``args``, the flat argument list), or None where a
-    repeat of these arguments is not taken quickly."""
-    key, flat, seen = [], [], set()
+    """The signature of ``args`` (per argument, ``(activity, rank, dtype)`` for
+    an array, ``(activity, type)`` for a number), or None where a repeat of
+    these arguments is not taken quickly."""
+    sig, seen = [], set()
     for a in args:
         t = type(a)
         if t is A.Duplicated:
@@ -55,9 +60,7 @@ def _scan(args):
                 return None
             seen.add(i)
             seen.add(di)
-            key.append((t, x.ndim, dtype.char))
-            flat.append(x)
-            flat.append(dx)
+            sig.append((t, x.ndim, dtype))
         elif t is A.Const or t is A.Active:
             x = a.val
             tv = type(x)
@@ -65,42 +68,122 @@ def _scan(args):
                 if not x.flags.owndata or id(x) in seen:
                     return None
                 seen.add(id(x))
-                key.append((t, x.ndim, x.dtype.char))
+                sig.append((t, x.ndim, x.dtype))
             elif tv in _SCALARS:
-                key.append((t, tv))
+                sig.append((t, tv))
             else:
                 return None
-            flat.append(x)
         else:
             return None
-    return key, flat
+    return sig
 
 
 def lookup(f, ret, backend, checkpoint, args):
-    """``(key, hit)``: ``key`` under which the call is remembered (None: it is
-    not), ``hit`` the remembered ``(compiled, return activity, flat
+    """``(signature, hit)``: ``signature`` under which the call may be remembered
+    (None: it is not), ``hit`` the remembered ``(compiled, return activity, flat
     arguments)`` when this call is a repeat whose arguments pass the checks."""
-    if not isinstance(checkpoint, (int, str, type(None))) or not isinstance(backend, str):
+    if not (checkpoint is None or type(checkpoint) in (int, str)) or type(backend) is not str \
+            or not (ret is None or type(ret) in (type, str)):
         return None, None
-    scanned = _scan(args)
-    if scanned is None:
-        return None, None
-    part, flat = scanned
-    key = (f, ret, backend, checkpoint, *part)
     try:
-        known = _REPEATS.get(key)
-    except TypeError:   # (an unhashable return activity)
+        known = _REPEATS.get(f)
+    except TypeError:   # (an unhashable callable)
         return None, None
-    if known is None or known[4] is not getattr(f, "__code__", None):   # (the code swapped: not a repeat)
-        return key, None
-    comp, ret_name, writes, names, _ = known
-    for k in writes:
-        x = args[k].val
-        if type(x) is np.ndarray and not x.flags.writeable:
-            return key, None
-    if not (_same_names(names) if names is not None else comp.fresh(f)):
-        return key, None
-    return key, (comp, ret_name, flat)
+    if known:
+        n = len(args)
+        for r, b, c, m, check, comp, ret_name in known:
+            if m == n and r == ret and b == backend and c == checkpoint:
+                flat = check(args)
+                if flat is not None:
+                    return None, (comp, ret_name, flat)
+    return _scan(args), None
+
+
+def remember(sig, f, ret, backend, checkpoint, args, given, comp, ret_name) -> None:
+    """Remember a call (``sig`` from ``lookup``) that ``_prepare`` passed, when its
+    arguments needed no defaults and no module array is the function's."""
+    code = getattr(f, "__code__", None)
+    if sig is None or code is None or len(args) != given or given != len(parameters(f)[0]) \
+            or comp.module_arrays:
+        return
+    writes = {k for k in comp.writes if isinstance(k, int) and 0 <= k < given}
+    check = _checker(f, code, sig, writes, _names(comp, f), comp)
+    if len(_REPEATS) > 256:
+        _REPEATS.clear()
+    known = [e for e in _REPEATS.get(f, ()) if e[4].signature != (ret, backend, checkpoint, tuple(sig))]
+    entry = (ret, backend, checkpoint, given, check, comp, ret_name)
+    check.signature = (ret, backend, checkpoint, tuple(sig))
+    _REPEATS[f] = [entry, *known][:_PER_FUNCTION]
+
+
+def _checker(f, code, sig, writes, names, comp):
+    """The generated function of ``args`` that returns the flat arguments (each
+    array, then its shadow) when a call with ``args`` is a repeat of ``sig``,
+    else None."""
+    ns = {"_F": f, "_CODE": code, "_ndarray": np.ndarray, "_builtins": builtins, "_MISSING": _MISSING,
+          "_same_plain": _same_plain, "_fresh": comp.fresh}
+    params = [f"a{k}" for k in range(len(sig))]
+    body = [f"    {', '.join(params)}{',' if len(params) == 1 else ''} = args"] if params else []
+    body.append("    if _F.__code__ is not _CODE:\n        return None")
+    flat, arrays, types_ = [], [], []
+    for k, s in enumerate(sig):
+        ns[f"_T{k}"] = s[0]
+        types_.append(f"type(a{k}) is not _T{k}")
+    if types_:
+        body.append(f"    if {' or '.join(types_)}:\n        return None")
+    for k, s in enumerate(sig):
+        t = s[0]
+        # (a Const's value as given: a record's would be read field by field, and is not taken here)
+        read = f"    if a{k}._record:\n        return None\n    v{k} = a{k}._given\n" if t is A.Const else \
+            f"    v{k} = a{k}.val\n"
+        if len(s) == 2:   # (a number)
+            ns[f"_S{k}"] = s[1]
+            body.append(f"{read}    if type(v{k}) is not _S{k}:\n        return None")
+            flat.append(f"v{k}")
+            continue
+        _, rank, dtype = s
+        ns[f"_D{k}"] = dtype
+        body.append(f"{read}    if type(v{k}) is not _ndarray or v{k}.dtype is not _D{k} "
+                    f"or v{k}.ndim != {rank}:\n        return None")
+        own = f"v{k}.flags"
+        body.append(f"    fl = {own}\n    if not fl.owndata{' or not fl.writeable' if k in writes else ''}:\n"
+                    f"        return None")
+        flat.append(f"v{k}")
+        arrays.append(f"v{k}")
+        if t is A.Duplicated:
+            body.append(f"    d{k} = a{k}._dval\n    if type(d{k}) is not _ndarray or d{k}.dtype is not _D{k} "
+                        f"or v{k}.shape != d{k}.shape or v{k}.strides != d{k}.strides:\n        return None")
+            layout = " or not fl.c_contiguous" if rank >= 2 else ""
+            body.append(f"    fl = d{k}.flags\n    if not fl.owndata or not fl.writeable{layout}:\n        return None")
+            flat.append(f"d{k}")
+            arrays.append(f"d{k}")
+    if len(arrays) > 1:   # (another object each: two arrays that own their memory share none)
+        body.append(f"    if len({{{', '.join(f'id({a})' for a in arrays)}}}) != {len(arrays)}:\n        return None")
+    body.extend(_name_checks(names, ns))
+    body.append(f"    return ({', '.join(flat)}{',' if len(flat) == 1 else ''})")
+    source = "def check(args):\n" + "\n".join(body) + "\n"
+    return compile_source(source, ns, f"repeat check of {getattr(f, '__qualname__', 'a kernel')}")["check"]
+
+
+def _name_checks(names, ns) -> list:
+    """Lines of the checker: each name of ``_names`` still means the same object
+    (``Compiled.fresh`` where the names are not all plain module names)."""
+    if names is None:
+        return ["    if not _fresh(_F):\n        return None"]
+    out = []
+    for k, (space, root, chain, obj) in enumerate(names):
+        ns[f"_O{k}"] = obj
+        if space is None:   # (a callee: its defaults, written into the calls, and its code)
+            ns[f"_C{k}"] = root
+            out.append(f"    if _C{k}.__defaults__ is not _O{k}[0] or _C{k}.__kwdefaults__ is not _O{k}[1] "
+                       f"or _C{k}.__code__ is not _O{k}[2]:\n        return None")
+            continue
+        ns[f"_G{k}"] = space
+        line = f"    now = _G{k}.get({root!r}, _MISSING)\n    if now is _MISSING:\n" \
+               f"        now = getattr(_builtins, {root!r}, _MISSING)\n"
+        line += "".join(f"    now = getattr(now, {attr!r}, _MISSING)\n" for attr in chain)
+        out.append(line + f"    if now is not _O{k} and not _same_plain(now, _O{k}):\n        return None")
+    return out
 
 
 _MISSING = object()
@@ -109,10 +192,10 @@ _METHODS = (types.BuiltinMethodType, types.MethodType)
 
 def _names(comp, f):
     """``Compiled.fresh`` of ``f``'s entry as a tuple ``(module dictionary, name,
-    attribute chain, object)`` per non-local name, read back quickly by
-    ``_same_names`` (a callee's defaults and code: ``(None, callee, None,
-    (defaults, keyword defaults, code))``); None where a name is not a plain module
-    name or builtin (a closure's cell, a lifted name): ``fresh`` checks those."""
+    attribute chain, object)`` per non-local name, checked by the generated
+    checker (a callee's defaults and code: ``(None, callee, None, (defaults,
+    keyword defaults, code))``); None where a name is not a plain module name or
+    builtin (a closure's cell, a lifted name): ``fresh`` checks those."""
     out = []
     for fn, name, obj in comp.free:
         if name == "__defaults__":
@@ -127,31 +210,7 @@ def _names(comp, f):
     return tuple(out)
 
 
-def _same_names(names) -> bool:
-    """Whether each name of ``_names`` still means the same object (as ``Compiled.fresh``)."""
-    for space, root, chain, obj in names:
-        if space is None:   # (a callee: its defaults, written into the calls, and its code)
-            if root.__defaults__ is not obj[0] or root.__kwdefaults__ is not obj[1] or root.__code__ is not obj[2]:
-                return False
-            continue
-        now = space.get(root, _MISSING)
-        if now is _MISSING:
-            now = getattr(builtins, root, _MISSING)
-        for attr in chain:
-            now = getattr(now, attr, _MISSING)
-        now = plain_function(now)
-        if now is not obj and not (isinstance(obj, _METHODS) and now == obj):
-            return False
-    return True
-
-
-def remember(key, f, args, given, comp, ret_name) -> None:
-    """Remember a call (``key`` from ``lookup``) that ``_prepare`` passed, when its
-    arguments needed no defaults and no module array is the function's."""
-    if key is None or len(args) != given or given != len(parameters(f)[0]) \
-            or comp.module_arrays:
-        return
-    if len(_REPEATS) > 256:
-        _REPEATS.clear()
-    _REPEATS[key] = (comp, ret_name, frozenset(k for k in comp.writes if isinstance(k, int) and 0 <= k < given),
-                     _names(comp, f), getattr(f, "__code__", None))
+def _same_plain(now, obj) -> bool:
+    """Whether ``now``, a name's object that is not ``obj``, still means ``obj`` (as ``Compiled.fresh``)."""
+    now = plain_function(now)
+    return now is obj or (isinstance(obj, _METHODS) and now == obj)

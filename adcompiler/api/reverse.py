@@ -268,15 +268,14 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
     given = len(args)
     if explain:
         print(memory_report(f, ret, *args, checkpoint=checkpoint), file=sys.stderr)
+    asked = ret
     args, ret, comp = _prepare(f, ret, args, choice.check(backend), checkpoint)
     derivs, value = _run(comp, ret, args)
     if explain and backend != "numpy":   # (after the run: auto falls back when numba refuses at the first call)
         _print_backend(f, backend)
     derivs = derivs[:given]
-    repeats.remember(key, f, args, given, comp, ret)
-    if mode.with_primal:
-        return derivs, value
-    return derivs
+    repeats.remember(key, f, asked, backend, checkpoint, args, given, comp, ret)
+    return (derivs, value) if mode.with_primal else derivs
 
 
 def _print_backend(f, backend) -> None:
