@@ -24,8 +24,6 @@ import linecache
 import types
 from collections.abc import Callable
 
-import numpy as np
-
 from .analysis.activity import analyse_activity, check_reverse_activities
 from .analysis.effects import Effects
 from .analysis.infer import Inference, infer_kinds
@@ -33,11 +31,12 @@ from .analysis.kinds import OTHER
 from .analysis.nondiff_kinds import refuse_after_lower
 from .analysis.summary import Analysis
 from .analysis.tuple_parts import refuse_tuple_elements_read_after_written
+from .backends.numba_dtypes import refuse_narrow_arguments
 from .codegen import cache
 from .codegen import compile as compiler
 from .codegen.emit import emit_module, funcdef, unparse
 from .codegen.naming import TEMP, Namer, is_generated, names_in
-from .errors import AdCompilerError, BackendError, UnsupportedSyntaxError
+from .errors import AdCompilerError, UnsupportedSyntaxError
 from .frontend.attr_views import name_attribute_views
 from .frontend.contexts import drop_inert
 from .frontend.fence import fence
@@ -295,15 +294,8 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
             raise AdCompilerError("checkpoint= is not supported with backend='numba' yet: the snapshots and the "
                                   "schedule are Python objects.", construct=f"checkpoint={checkpoint!r}",
                                   hint="use backend='numpy' with checkpoint=, or drop checkpoint=.")
-        if any(c.isalpha() and np.dtype(c).kind in "ui" and np.dtype(c).itemsize < 8 or np.dtype(c).kind == "u"
-               for c in dtypes if c.isalpha()):
-            # (numba computes with their elements at 64 bits: int8 100 * 100 is 10000, numpy's 16; uint8 1 - 200
-            # is 2**64 - 199)
-            raise BackendError("the numba backend does not take integers narrower than 64 bits or unsigned "
-                               "(arrays or numpy scalars): numba's arithmetic on them is 64-bit where numpy's "
-                               "wraps at their width.",
-                               hint="use backend='numpy' (backend='auto' falls back by itself), or pass them as "
-                                    "int64 (a.astype(np.int64)).")
+        # (numba computes with narrow ints at 64 bits: int8 100 * 100 is 10000, numpy's 16)
+        refuse_narrow_arguments(func, kinds, dtypes)
         return cache.get(func, (mode, kinds, acts, dtypes, ret_active, backend),
                          lambda: _build_numba(func, kinds, acts, ret_active, mode))
 

@@ -71,3 +71,130 @@ def refuse_narrow(fn, origins) -> None:
                            lineno=line, construct=text or ast.unparse(s)[:80],
                            hint="compute in float64 and int64 (cast at the end), or use backend='numpy' "
                                 "(backend='auto' falls back by itself).")
+
+
+_SIZES = ("shape", "size", "ndim")
+
+
+def narrow_index_uses(tree: ast.FunctionDef, name: str):
+    """None where the narrow integer array parameter ``name`` of ``tree`` (a user's
+    function) is only read element by element and each element (directly or through
+    a local name bound to it) only indexes, bounds a ``range`` or is compared: then
+    its values are the same at any width (numba's 64-bit arithmetic never meets
+    them). Else the first node that uses it otherwise."""
+    parents = {c: p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    carriers, elements = {name}, []
+    changed = True
+    while changed:
+        changed, elements = False, []
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Name) and node.id in carriers):
+                continue
+            if isinstance(node.ctx, ast.Store):
+                if node.id == name or not _element_binding(node, parents, carriers):
+                    return node
+                continue
+            if node.id != name:
+                elements.append(node)   # (a local name holding an element)
+                continue
+            up = parents.get(node)
+            if isinstance(up, ast.Attribute) and up.attr in _SIZES or _is_len(up):
+                continue
+            if not (isinstance(up, ast.Subscript) and up.value is node and isinstance(up.ctx, ast.Load)
+                    and not any(isinstance(s, ast.Slice) for s in ast.walk(up.slice))):
+                return up if up is not None else node
+            elements.append(up)
+        for e in elements:
+            target = _bound_to(e, parents)
+            if target is not None and target.id not in carriers:
+                carriers.add(target.id)
+                changed = True
+    for e in elements:
+        if not _index_use(e, parents):
+            return parents.get(e, e)
+    return None
+
+
+def _is_len(node) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
+
+
+def _bound_to(e, parents: dict):
+    """The local name an element ``e`` is bound to (``j = idx[p]``, ``a, b = ptr[i], ptr[i + 1]``), else None."""
+    up = parents.get(e)
+    if isinstance(up, ast.Tuple) and isinstance(parents.get(up), ast.Assign) and parents[up].value is up:
+        assign = parents[up]
+        targets = assign.targets[0].elts if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Tuple) \
+            and len(assign.targets[0].elts) == len(up.elts) else None
+        target = None if targets is None else targets[up.elts.index(e)]
+    elif isinstance(up, ast.Assign) and len(up.targets) == 1 and up.value is e:
+        target = up.targets[0]
+    else:
+        return None
+    return target if isinstance(target, ast.Name) else None
+
+
+def _element_binding(target: ast.Name, parents: dict, carriers: set) -> bool:
+    """Whether the store ``target`` binds an element of a carried array (``j = idx[p]``)."""
+    up = parents.get(target)
+    if isinstance(up, ast.Tuple):
+        assign = parents.get(up)
+        if not (isinstance(assign, ast.Assign) and isinstance(assign.value, ast.Tuple)
+                and len(assign.value.elts) == len(up.elts)):
+            return False
+        v = assign.value.elts[up.elts.index(target)]
+    elif isinstance(up, ast.Assign) and len(up.targets) == 1 and up.targets[0] is target:
+        v = up.value
+    else:
+        return False
+    return isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) and v.value.id in carriers
+
+
+def _index_use(e, parents: dict) -> bool:
+    """Whether the element ``e`` indexes another array, bounds a ``range`` or is compared
+    (or is bound to a local name, whose own uses are checked as the element's)."""
+    up = parents.get(e)
+    if isinstance(up, ast.Tuple) and isinstance(parents.get(up), ast.Subscript) and parents[up].slice is up:
+        return True
+    if isinstance(up, ast.Subscript) and up.slice is e:
+        return True
+    if isinstance(up, ast.Call) and isinstance(up.func, ast.Name) and up.func.id == "range" and e in up.args:
+        return True
+    if isinstance(up, ast.Compare):
+        return True
+    return _bound_to(e, parents) is not None
+
+
+def refuse_narrow_arguments(func, kinds: tuple, dtypes: str) -> None:
+    """Refuse under numba the arguments of an integer dtype narrower than 64 bits or
+    unsigned (``dtypes``: one dtype char per argument, ``-`` for none): numba's
+    arithmetic on their values is 64-bit where numpy's wraps at their width. A
+    signed one that is an array of ``func`` only read for indices, ``range`` bounds
+    and comparisons (``narrow_index_uses``: a sparse matrix's ``indices`` and
+    ``indptr``, int32 in scipy) is taken: its values meet no arithmetic."""
+    narrow = [k for k, c in enumerate(dtypes) if c.isalpha() and np.dtype(c).kind in "ui"
+              and (np.dtype(c).itemsize < 8 or np.dtype(c).kind == "u")]
+    if not narrow:
+        return
+    from ..frontend.parse import parameters, parse_function
+    names = parameters(func)[0]
+    parsed = parse_function(func)
+    for k in narrow:
+        c = np.dtype(dtypes[k])
+        if c.kind == "i" and k < len(kinds) and kinds[k].is_array and k < len(names):
+            where = narrow_index_uses(parsed.tree, names[k])
+            if where is None:
+                continue
+            line = getattr(where, "lineno", None)
+            raise BackendError(
+                f"the numba backend takes the {c} array `{names[k]}` only where its elements index, bound a range "
+                "or are compared: numba's arithmetic on them is 64-bit where numpy's wraps at 32 bits.",
+                filename=parsed.filename, lineno=line,
+                construct=ast.unparse(where)[:80],
+                hint=f"pass `{names[k]}` as int64 ({names[k]}.astype(np.int64)), or use backend='numpy' "
+                     "(backend='auto' falls back by itself).")
+        raise BackendError("the numba backend does not take integers narrower than 64 bits or unsigned "
+                           "(arrays or numpy scalars): numba's arithmetic on them is 64-bit where numpy's "
+                           "wraps at their width.",
+                           hint="use backend='numpy' (backend='auto' falls back by itself), or pass them as "
+                                "int64 (a.astype(np.int64)).")
