@@ -156,7 +156,7 @@ def _index_use(e, parents: dict) -> bool:
     up = parents.get(e)
     if isinstance(up, ast.Tuple) and isinstance(parents.get(up), ast.Subscript) and parents[up].slice is up:
         return True
-    if isinstance(up, ast.Subscript) and up.slice is e:
+    if isinstance(up, ast.Subscript) and up.slice is e or isinstance(up, ast.Slice):   # (an index, a slice's bound)
         return True
     if isinstance(up, ast.Call) and isinstance(up.func, ast.Name) and up.func.id == "range" and e in up.args:
         return True

@@ -45,6 +45,23 @@ def off_diagonal_energy(data, indices, indptr, x):
     return e
 
 
+def row_sums(y, data, indptr):
+    for i in range(indptr.shape[0] - 1):
+        y[i] = np.sum(data[indptr[i]:indptr[i + 1]] ** 2)
+
+
+def test_elements_as_slice_bounds():
+    a = _matrix(6, 7)
+    d = np.zeros_like(a.data)
+    seed = np.random.default_rng(8).standard_normal(6)
+    y = np.zeros(6)
+    ad.autodiff(Reverse, row_sums, Const, Duplicated(y, seed.copy()), Duplicated(a.data.copy(), d), Const(a.indptr),
+                backend="numba")
+    rows = np.repeat(np.arange(6), np.diff(a.indptr))
+    np.testing.assert_allclose(y, (a.multiply(a)).sum(axis=1).A.ravel(), rtol=1e-13)
+    np.testing.assert_allclose(d, 2 * a.data * seed[rows], rtol=1e-13)
+
+
 def shifted_column(y, data, indices, indptr, x):
     for i in range(indptr.shape[0] - 1):
         for p in range(indptr[i], indptr[i + 1]):
