@@ -25,7 +25,7 @@ from ..codegen.standalone import (
     numba_prelude,
     standalone,
 )
-from ..frontend import notes
+from ..errors import UnsupportedSyntaxError
 from .load import (
     ACTIVE,
     CONST,
@@ -35,9 +35,9 @@ from .load import (
     Target,
     UsageError,
     decide_activities,
-    ranks_from_subscripts,
     record_kind,
 )
+from .ranks import ranks_from_subscripts, refuse_rank_dependent_views
 
 MODES = ("reverse", "forward")
 
@@ -102,62 +102,6 @@ def kinds_for(target: Target, acts: Activities, ranks: dict | None = None, known
         else:
             out.append(_const_kind(target, acts, name))
     return tuple(out)
-
-
-def _statements(body):
-    for s in body:
-        yield s
-        for part in ("body", "orelse"):
-            yield from _statements(getattr(s, part, None) or [])
-
-
-def refuse_rank_dependent_views(func, kinds: tuple, unknown: dict, seen: set | None = None) -> None:
-    """Refuse, asking for ``--shape``, code whose derivative depends on ranks the CLI does not know.
-
-    ``v = X[i, j]`` with ``X`` of unknown rank binds either a view of ``X`` (rank
-    above 2) or a copy of one element (rank 2). When the function writes ``X``'s
-    memory, the reverse sweep handles the two differently (a view's adjoint is a
-    view of ``X``'s shadow; an element's is a number added back to it), and code
-    generated for "either" is wrong for one of them. ``unknown`` maps each
-    parameter to the command-line parameters of unknown rank its value comes
-    from. Callees are checked with the kinds their calls give them."""
-    seen = set() if seen is None else seen
-    if (func, kinds) in seen:
-        return
-    seen.add((func, kinds))
-    an = pipeline.analyse(func, kinds)
-    eff = an.eff
-    for s in _statements(an.body):
-        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
-            n = s.targets[0].id
-            k = an.kinds.get(n)
-            if k is not None and k.cls == "num" and n in eff.memory_names:
-                base = eff.view_base(s.value)
-                if base is not None and eff.maybe_array(base) and eff.cell(n) == eff.cell(base):
-                    _rank_refusal(an, s, n, base, unknown)
-        for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else ():
-            target = notes.target(node)
-            if notes.is_user_call(node) and isinstance(target, types.FunctionType):
-                arg_kinds = tuple(an.inference.expr(a) for a in node.args)
-                if any(k.cls == "num" or (k.is_array and k.ndim is None) for k in arg_kinds):
-                    inner = {}
-                    for p, a in zip(inspect.signature(target).parameters, node.args):
-                        cells = {eff.cell(m.id) for m in ast.walk(a) if isinstance(m, ast.Name)}
-                        inner[p] = sorted({q for c in cells for q in unknown.get(c, ())})
-                    refuse_rank_dependent_views(target, arg_kinds, inner, seen)
-
-
-def _rank_refusal(an, s, n: str, base: str, unknown: dict) -> None:
-    names = unknown.get(an.eff.cell(base)) or sorted({q for qs in unknown.values() for q in qs})
-    shapes = " ".join(f"--shape {p}=DIMS" for p in names)
-    text = ast.unparse(s.value)
-    line = (an.pf.line_text(s.lineno) or f"{n} = {text}").strip()
-    raise UsageError(
-        f"{an.pf.filename}:{s.lineno}: `{line}`: whether `{text}` is a view of `{base}` or a copy of "
-        f"one element depends on the rank of {', '.join(f'`{p}`' for p in names)}, which the command "
-        f"line does not know, and `{base}` is written, so the derivative differs between the two. Give "
-        f"the shape of the array argument{'s' if len(names) > 1 else ''}: {shapes} (only the rank is used; "
-        f"the code is specialised on it).")
 
 
 def return_activity(target: Target, choice: str | None) -> tuple[bool, str]:
@@ -239,12 +183,31 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
     argument kinds known exactly (``check`` has the values); ``ranks`` and ``dtypes``
     (dtype kinds, ``"f"``, ``"i"``...) from ``--shape NAME=DIMS[:DTYPE]``; ``checkpoint``
     as in ``autodiff`` (reverse mode; the module carries the schedule's code); ``explain``:
-    instead of the module, what its forward half keeps for the reverse sweep, per loop step."""
+    instead of the module, what its forward half keeps for the reverse sweep, per loop step.
+    Arrays of no given rank are taken at any rank; where the code needs their ranks
+    (``acc += A[i, j]``: a number, or an array if ``A`` had three axes), at the ranks their
+    subscripts read, as ``--target numba`` always takes them (the header says so)."""
+    given = (mode, const, active, dup, ret, dump_after, argv, ranks, known, dtypes, checkpoint, explain,
+             target_backend)
+    try:
+        return _emit_source(target, *given)
+    except UnsupportedSyntaxError as e:
+        if target_backend == "numba" or "cannot tell whether" not in e.reason:
+            raise
+        guessed = ranks_from_subscripts(target.func, decide_activities(target.func, const, active, dup),
+                                        dict(ranks or {}))
+        if guessed == dict(ranks or {}):
+            raise
+        return _emit_source(target, *given, guess_ranks=True)
+
+
+def _emit_source(target, mode, const, active, dup, ret, dump_after, argv, ranks, known, dtypes, checkpoint,
+                 explain, target_backend, guess_ranks=False) -> str:
     if mode not in MODES:
         raise UsageError(f"unknown mode `{mode}`; choose reverse or forward.")
     acts = decide_activities(target.func, const, active, dup)
     integer_arrays(acts, dtypes or {})
-    if target_backend == "numba":
+    if target_backend == "numba" or guess_ranks:
         ranks = ranks_from_subscripts(target.func, acts, dict(ranks or {}))
     kinds = kinds_for(target, acts, ranks, known, dtypes)
     cplx = _complex(acts, kinds, DUP)

@@ -387,33 +387,3 @@ def decide_activities(func, const=(), active=(), dup=()) -> Activities:
         if name in uses and hint is None and p.default is inspect.Parameter.empty:
             integers[name] = uses[name]   # (also under --const: the kind the code is specialised on)
     return Activities(params, acts, reasons, hinted, source, integers)
-
-
-def ranks_from_subscripts(func, acts: Activities, ranks: dict) -> dict:
-    """``ranks`` with, for each Duplicated array of ``func`` that has none, the rank its subscripts
-    read (``u[i]``: 1, ``A[i, j]``: 2, the largest where several; ``n, m = A.shape``: 2), for
-    ``--target numba``, which compiles for one rank. The emitted module refuses, at the call, an
-    array of another rank (emit again with ``--shape``). Not for a name the function binds again,
-    nor one indexed with ``...`` or ``None`` or read for its ``.ndim``."""
-    from ..frontend.parse import parse_function
-    names = {p for p in acts.params if acts.acts[p] == DUP and p not in ranks}
-    if not names:
-        return ranks
-    tree = parse_function(func).tree
-    seen: dict = {}
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)) \
-                or isinstance(n, ast.Attribute) and n.attr == "ndim" and isinstance(n.value, ast.Name):
-            names.discard(n.id if isinstance(n, ast.Name) else n.value.id)
-        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name):
-            parts = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
-            if any(isinstance(e, ast.Constant) and (e.value is None or e.value is Ellipsis) for e in parts):
-                names.discard(n.value.id)
-            seen[n.value.id] = max(seen.get(n.value.id, 0), len(parts))
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Attribute) and n.value.attr == "shape" \
-                and isinstance(n.value.value, ast.Name) and isinstance(n.targets[0], ast.Tuple):
-            seen[n.value.value.id] = max(seen.get(n.value.value.id, 0), len(n.targets[0].elts))
-    guessed = {p: seen[p] for p in names if seen.get(p)}
-    for p, r in guessed.items():
-        acts.reasons[p] += f"; rank {r}, read from its subscripts (--shape {p}=... to say otherwise)"
-    return {**ranks, **guessed}
