@@ -312,6 +312,9 @@ class AnfRewrite:
                         and len(node.args) > target.nin:   # (its write would be kept whole, out of the derivative)
                     self.err(node, "a call writing through out= inside a condition or comparison is not supported.",
                              "call it in a separate statement before the condition.")
+                rule = lookup(target) if target is not MISSING and notes.target(node) is None else None
+                if rule is not None:   # (noted as other calls are: the kinds read its result, `np.abs(u) < 1`)
+                    notes.resolve_call(node, target, rule)
         return e
 
     def ifexp(self, e):
