@@ -220,6 +220,49 @@ def test_array_subclasses_refused():
         gradient(K.matrix_product_by_star, np.eye(2), M)
 
 
+def _scaled_in_place(A, B):
+    A *= B
+    return float(np.sum(A ** 2))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("entry", ["reverse", "forward", "batch", "split forward", "split reverse"])
+def test_array_subclass_shadows_refused(entry, backend):
+    """A plain array with an np.matrix shadow (``np.zeros_like`` of a matrix is one): the
+    adjoint's ``*`` on the shadows was np.matrix's product, and the gradient was wrong without
+    an error (reverse mode, numpy backend). Each entry point refuses it now."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    from adcompiler import (
+        Active,
+        BatchDuplicated,
+        ReverseSplitWithPrimal,
+        autodiff_thunk,
+    )
+    rng = np.random.default_rng(6)
+    A, B = rng.uniform(0.2, 1.2, (3, 3)), rng.uniform(0.2, 1.2, (3, 3))
+
+    def shadow():
+        return np.matrix(np.zeros((3, 3)))
+    with pytest.raises(AdCompilerError, match="shadow of `A` is a matrix"):
+        if entry == "reverse":
+            autodiff(Reverse, _scaled_in_place, Active, Duplicated(A.copy(), shadow()),
+                     Duplicated(B.copy(), np.zeros((3, 3))), backend=backend)
+        elif entry == "forward":
+            autodiff(Forward, _scaled_in_place, Duplicated, Duplicated(A.copy(), shadow()), Const(B.copy()),
+                     backend=backend)
+        elif entry == "batch":
+            autodiff(Forward, _scaled_in_place, Duplicated, BatchDuplicated(A.copy(), (np.zeros((3, 3)), shadow())),
+                     Const(B.copy()))
+        else:
+            fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, _scaled_in_place, Active, Duplicated, Duplicated,
+                                      backend=backend)
+            first = shadow() if entry == "split forward" else np.zeros((3, 3))
+            a, b = A.copy(), B.copy()
+            tape, _ = fwd(Duplicated(a, first), Duplicated(b, np.zeros((3, 3))))
+            rev(Duplicated(a, shadow()), Duplicated(b, np.zeros((3, 3))), 1.0, tape)
+
+
 # -- a loop variable in its own range -----------------------------------------------------
 
 def _resumes_from_the_last_index(x):

@@ -224,18 +224,27 @@ def _check_hidden(args, arrays, names, writes, module_arrays):
                     hint="shadows must be separate arrays (pass a copy of the value the function reads).")
 
 
+def refuse_subclasses(args, names) -> None:
+    """Refuse an array, or a shadow, of a subclass of numpy's array (``np.matrix``: the
+    adjoint's products on a shadow would be its, and ``np.zeros_like`` of a matrix is one)."""
+    for i, a in enumerate(args):
+        shadows = a.dvals if isinstance(a, A.BatchDuplicated) else (a.dval,) if isinstance(a, A.Duplicated) else ()
+        for what, v in ((f"`{names[i]}`", a.val), *((f"the shadow of `{names[i]}`", d) for d in shadows)):
+            if isinstance(v, np.ndarray) and type(v) is not np.ndarray:
+                raise ActivityError(
+                    f"{what} is a {type(v).__name__}, a subclass of numpy's array whose operators "
+                    "mean other things (np.matrix multiplies with *, a masked array skips its mask).",
+                    construct=names[i], hint=f"pass np.asarray({names[i]}) (with the masked values filled first)"
+                    + (f" and a plain array for its shadow (np.zeros({names[i]}.shape))." if v is not a.val else "."))
+
+
 def check_alias(args, names, writes, module_arrays=()):
     """Refuse arguments that share memory where the function writes one of them,
     shadows that do not share memory as their arrays do, and an argument that
     carries a derivative or is written whose memory is an array the function reads
     from its module (``module_arrays``: (name, array)), which the analyses take
     for separate memory."""
-    for i, a in enumerate(args):
-        if isinstance(a.val, np.ndarray) and type(a.val) is not np.ndarray:
-            raise ActivityError(
-                f"`{names[i]}` is a {type(a.val).__name__}, a subclass of numpy's array whose operators "
-                "mean other things (np.matrix multiplies with *, a masked array skips its mask).",
-                construct=names[i], hint=f"pass np.asarray({names[i]}) (with the masked values filled first).")
+    refuse_subclasses(args, names)
     arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
     # memory the analyses cannot see is an argument's: (what it is, the array)
     _check_hidden(args, arrays, names, writes, module_arrays)

@@ -18,6 +18,7 @@ from .arguments import (
     check_layout,
     kernel_of,
     layout_copy,
+    refuse_subclasses,
     shadows_in_layout,
 )
 from .arguments import check_alias as _check_alias
@@ -173,6 +174,7 @@ def _check_directions_apart(f, args) -> None:
     argument's value; within one direction the shadows are checked as
     ``Duplicated`` ones are."""
     names = _param_names(f, len(args))
+    refuse_subclasses(args, names)
     bufs = [(i, p, d) for i, a in enumerate(args) if isinstance(a, A.BatchDuplicated)
             for p, d in enumerate(a.dvals) if isinstance(d, np.ndarray)]
     vals = [(names[i], a.val) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]

@@ -27,6 +27,7 @@ from .arguments import (
     is_float_array,
     is_float_scalar,
     kernel_of,
+    refuse_subclasses,
     shadows_in_layout,
     warn_bare_arrays,
     without_underivable,
@@ -99,6 +100,7 @@ def _check(args, names):
             if not dx.flags.writeable:
                 raise ActivityError(f"the shadow of `{name}` is read-only.", construct=f"d{name}",
                                     hint="pass a writeable array (np.zeros_like).")
+            refuse_subclasses([a], [name])
             check_layout(name, x, dx, "shadow",
                          f"create the shadow with np.zeros_like({name}) or pass contiguous copies.")
 
