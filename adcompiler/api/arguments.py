@@ -224,6 +224,25 @@ def _check_hidden(args, arrays, names, writes, module_arrays):
                     hint="shadows must be separate arrays (pass a copy of the value the function reads).")
 
 
+def dtype_chars(args) -> str:
+    """One dtype char per annotated argument: an array's or numpy scalar's; for a container
+    (tuple, list, dict, record) its first leaf of a narrow dtype (float32, int32...), which
+    the numba backend refuses as it refuses one given alone; ``-`` otherwise."""
+    return "".join(_dtype_char(a.val) for a in args)
+
+
+def _dtype_char(v, depth: int = 0) -> str:
+    if isinstance(v, (np.ndarray, np.generic)):
+        return v.dtype.char
+    if depth < 4 and isinstance(v, (tuple, list, dict)):
+        for x in v.values() if isinstance(v, dict) else v:
+            c = _dtype_char(x, depth + 1)
+            d = np.dtype(c) if c != "-" else None
+            if d is not None and (d.kind in "fiu" and d.itemsize < 8 or d.kind == "u" or d.kind == "c" and d.itemsize < 16):
+                return c
+    return "-"
+
+
 def refuse_subclasses(args, names) -> None:
     """Refuse an array, or a shadow, of a subclass of numpy's array (``np.matrix``: the
     adjoint's products on a shadow would be its, and ``np.zeros_like`` of a matrix is one)."""

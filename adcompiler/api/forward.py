@@ -16,6 +16,7 @@ from .arguments import (
     brief,
     check_dict_iteration,
     check_layout,
+    dtype_chars,
     kernel_of,
     layout_copy,
     refuse_subclasses,
@@ -81,7 +82,7 @@ def compiled_forward(f, args, ret, backend="numpy"):
     """The (cached) tangent code of ``f`` for these annotated arguments."""
     kinds = tuple(_kind(a) for a in args)
     acts = tuple("Duplicated" if isinstance(a, A.Duplicated) else "Const" for a in args)
-    dtypes = "".join(a.val.dtype.char if isinstance(a.val, (np.ndarray, np.generic)) else "-" for a in args)
+    dtypes = dtype_chars(args)
     return choice.compiled(f, kinds, acts, ret == "Duplicated", "forward", dtypes, backend)
 
 
@@ -212,7 +213,7 @@ def _batch_vectorised(mode, f, ret, args, k):
     ret = _ret_name(ret)
     kinds = tuple(_kind(a) for a in single)
     acts = tuple("Duplicated" if isinstance(a, A.BatchDuplicated) else "Const" for a in args)
-    dtypes = "".join(a.val.dtype.char if isinstance(a.val, (np.ndarray, np.generic)) else "-" for a in args)
+    dtypes = dtype_chars(args)
 
     comp = pipeline.compiled(f, kinds, acts, ret == "Duplicated", "batch", dtypes)
     _check_alias(single, names, comp.writes, comp.module_arrays)

@@ -24,6 +24,7 @@ from .arguments import (
     check_dict_iteration,
     check_layout,
     derivative,
+    dtype_chars,
     is_float_array,
     is_float_scalar,
     kernel_of,
@@ -176,7 +177,7 @@ def compiled_for(f, args, ret: str, backend: str = "numpy", checkpoint=None):
 def _compiled_for(f, args, ret, backend, checkpoint):
     kinds = tuple(_kind(a) for a in args)
     acts = tuple(_act_name(a) for a in args)
-    dtypes = "".join(a.val.dtype.char if isinstance(a.val, (np.ndarray, np.generic)) else "-" for a in args)
+    dtypes = dtype_chars(args)
     return choice.compiled(f, kinds, acts, ret == "Active", "reverse", dtypes, backend,
                            checkpoint_option(checkpoint))
 

@@ -105,3 +105,33 @@ def test_emit_numba_refuses(tmp_path):
                         "--dup", "y,x", "--shape", "y=2", "--shape", "x=2"], check=False, capture_output=True,
                        text=True)
     assert r.returncode != 0 and "float32" in r.stderr and "single.py:6" in r.stderr
+
+
+_Params = __import__("collections").namedtuple("_Params", "w b dt")
+
+
+def record_loss(x, p):
+    y = x * p.w + p.b
+    return float(np.sum(y ** 2)) * p.dt
+
+
+@pytest.mark.parametrize("field", ["dt", "w"])
+def test_a_narrow_value_inside_a_const_record(field):
+    """A float32 number (or array) in a Const namedtuple was computed in double precision
+    under numba (the primal differed from the function's at float32's rounding); one given
+    alone was refused. The record's is refused likewise; auto gives numpy's numbers."""
+    from adcompiler import Active, ReverseWithPrimal
+    x = np.random.default_rng(4).uniform(0.2, 1.2, 6)
+    w = np.linspace(-1, 1, 6)
+    p = _Params(w.astype(np.float32) if field == "w" else w, 0.3, np.float32(0.1) if field == "dt" else 0.1)
+    with pytest.raises(BackendError, match="float32"):
+        ad.autodiff(ReverseWithPrimal, record_loss, Active, Duplicated(x.copy(), np.zeros(6)), Const(p),
+                    backend="numba")
+    with pytest.raises(BackendError, match="float32"):
+        ad.autodiff(ad.ForwardWithPrimal, record_loss, Duplicated, Duplicated(x.copy(), np.ones(6)), Const(p),
+                    backend="numba")
+    got, want = np.zeros(6), np.zeros(6)
+    _, value = ad.autodiff(ReverseWithPrimal, record_loss, Active, Duplicated(x.copy(), got), Const(p), backend="auto")
+    ad.autodiff(ReverseWithPrimal, record_loss, Active, Duplicated(x.copy(), want), Const(p))
+    assert value == record_loss(x.copy(), p)
+    np.testing.assert_array_equal(got, want)
