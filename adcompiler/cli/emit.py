@@ -336,7 +336,7 @@ def checked_entries(source: str, entries: list, acts: Activities, mode: str, ran
     consts = [p for p in acts.params if acts.acts[p] not in (DUP, ACTIVE)]
     return add_entry_checks(source, list(defs), arrays, scalars, ranks, scalar_tangents=mode == "forward",
                             consts=consts, complex_arrays=_complex(acts, kinds, DUP),
-                            complex_scalars=_complex(acts, kinds, ACTIVE))
+                            complex_scalars=_complex(acts, kinds, ACTIVE), double=True)
 
 
 def _complex(acts: Activities, kinds: tuple, activity: str) -> list:

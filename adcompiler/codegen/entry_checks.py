@@ -14,14 +14,27 @@ def _tuple(items: list) -> str:
 
 EXPECT = "_ad_expect_arguments"
 
-EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
+EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=(), double=False):
     """Refuse arguments this module was not generated for, before anything runs.
 
     ``arrays``: ``(name, value, shadow name, shadow, rank or None[, "c"])`` of
     each Duplicated argument ("c": generated for complex arrays, else float);
     ``scalars``: ``(name, value[, "c"])`` of each Active one ("c": generated for complex
     numbers); ``consts``: ``(name, value)`` of each Const one (an array among them must not
-    share memory with the others)."""
+    share memory with the others); ``double``: compiled by numba, which computes narrower
+    floats in double precision and narrower integers at 64 bits (numpy keeps their width)."""
+    if double:
+        for name, v in [row[:2] for row in arrays] + [row[2:4] for row in arrays] + [row[:2] for row in scalars] \
+                + list(consts):
+            dt = getattr(v, "dtype", None)
+            if dt is not None and (dt.kind in "fc" and dt.itemsize < (16 if dt.kind == "c" else 8)
+                                   or dt.kind in "iu" and (dt.itemsize < 8 or dt.kind == "u")):
+                raise TypeError(
+                    f"{func}: `{name}` is {dt}: this module is compiled by numba, which computes narrower "
+                    f"floats in double precision and narrower integers at 64 bits, where numpy keeps their "
+                    f"width (the values, and the branches taken on them, could differ from the function's). "
+                    f"Pass {'float64' if dt.kind == 'f' else 'complex128' if dt.kind == 'c' else 'int64'} "
+                    f"values (`{name}.astype(...)`), or emit the module for the numpy target.")
     for name, x, sname, dx, ndim, *dtype in arrays:
         kind = dtype[0] if dtype else "f"
         for what, v in ((name, x), (sname, dx)):
@@ -81,14 +94,16 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=()):
 
 
 def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, ranks: dict,
-                     scalar_tangents: bool = False, complex_arrays=(), consts=(), complex_scalars=()) -> str:
+                     scalar_tangents: bool = False, complex_arrays=(), consts=(), complex_scalars=(),
+                     double: bool = False) -> str:
     """``source`` with a call of the argument check at the top of each function in
     ``functions``. ``arrays`` names the Duplicated parameters (each is followed by
     its shadow in the generated signature), ``scalars`` the Active ones (followed
     by their scalar tangent when ``scalar_tangents``, in forward mode);
     ``complex_arrays`` the Duplicated ones the module was generated complex for (``complex_scalars``
     the Active ones);
-    ``consts`` the Const ones (checked not to share memory with the others)."""
+    ``consts`` the Const ones (checked not to share memory with the others); ``double``: the
+    module is numba's (narrower dtypes refused)."""
     tree = ast.parse(source)
     defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in functions}
     lines = source.split("\n")
@@ -109,13 +124,13 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
                 singles.append(f"({a!r}, {a}{flag})")
                 if scalar_tangents and k + 1 < len(args):
                     singles.append(f"({args[k + 1]!r}, {args[k + 1]}{flag})")
-        others = [f"({a!r}, {a})" for a in args if a in consts] if pairs else []
-        if not pairs and not singles:
+        others = [f"({a!r}, {a})" for a in args if a in consts] if pairs or double else []
+        if not pairs and not singles and not others:
             continue
         row = node.lineno - 1
         while not lines[row].rstrip().endswith(":"):
             row += 1   # (a signature ast.unparse wrapped)
-        tail = [_tuple(others)] if others else []
+        tail = ([_tuple(others)] if others or double else []) + (["double=True"] if double else [])
         call = f"    {EXPECT}({', '.join([repr(name), _tuple(pairs), _tuple(singles)] + tail)})"
         if len(call) > 100:
             call = "\n".join([f"    {EXPECT}(", f"        {name!r},", f"        {_tuple(pairs)},",
