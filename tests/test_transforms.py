@@ -512,3 +512,29 @@ def test_an_argument_that_is_an_omitted_default_and_written_is_refused(call):
         call(_C0)
     assert np.array_equal(_C0, before)
     np.testing.assert_allclose(adcompiler.grad(_scaled_by_default)(_C0.copy()), _C0)
+
+
+def _scaled_in_float32(x, a, n):
+    for i in range(x.shape[0]):
+        x[i] = x[i] * a + n
+    return float(np.sum(x ** 2)) * a
+
+
+def test_a_float32_number_keeps_its_precision():
+    """``value_and_grad``, ``vjp`` and ``jvp`` made an np.float32 argument a Python float: the
+    primal they returned was computed in double precision, not the function's float32."""
+    import adcompiler as ad
+    x = np.random.default_rng(3).uniform(0.2, 1.2, 6)
+    a = np.float32(1.3)
+    want = _scaled_in_float32(x.copy(), a, 2)
+    assert isinstance(want, np.float32)
+    got = [ad.value_and_grad(_scaled_in_float32, argnums=(0, 1))(x.copy(), a, 2)[0],
+           ad.vjp(_scaled_in_float32, x.copy(), a, 2)[0],
+           ad.jvp(_scaled_in_float32, (x.copy(), a, 2), (np.ones(6), 1.0, None))[0]]
+    for v in got:
+        assert type(v) is np.float32 and v == want
+    h = 1e-3   # (the derivative in a, against central differences in double precision)
+    fd = (_scaled_in_float32(x.copy(), 1.3 + h, 2) - _scaled_in_float32(x.copy(), 1.3 - h, 2)) / (2 * h)
+    assert ad.gradient(_scaled_in_float32, x.copy(), a, 2, wrt=1)[1] == pytest.approx(fd, rel=1e-5)
+    tangent = ad.jvp(_scaled_in_float32, (x.copy(), a, 2), (np.zeros(6), 1.0, None))[1]
+    assert tangent == pytest.approx(fd, rel=1e-5)

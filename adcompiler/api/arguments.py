@@ -120,7 +120,9 @@ def annotate(args, active_positions, f=None) -> list:
             x = copies[i]
             ann.append(A.Duplicated(x, layout_zeros(x)))
         elif i in active_positions and is_float_scalar(a):
-            ann.append(A.Active(float(a) if isinstance(a, numbers.Real) else complex(a)))
+            # (a numpy scalar as it is: the function computes in its precision, np.float32 too)
+            ann.append(A.Active(a if isinstance(a, np.inexact) else float(a) if isinstance(a, numbers.Real)
+                                else complex(a)))
         else:
             ann.append(A.Const(copies[i]))
     return ann

@@ -80,8 +80,13 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         ann = annotate(args, nums, f)
         derivs, value = _of_a_number("grad", f, ann)
         grads = tuple(derivative(a, d) for a, d in ((ann[i], derivs[i]) for i in nums))
-        return float(value), (grads[0] if isinstance(argnums, numbers.Integral) else grads)
+        return _number(value), (grads[0] if isinstance(argnums, numbers.Integral) else grads)
     return value_and_gradient
+
+
+def _number(value):
+    """The float ``f`` returned (a numpy scalar as it is: np.float32 keeps its precision)."""
+    return value if isinstance(value, np.floating) else float(value)
 
 
 def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
@@ -107,7 +112,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
 
         def pullback_value(ct: Any) -> tuple:
             return tuple(None if g is None else ct * g for g in grads)
-        return float(value), pullback_value
+        return _number(value), pullback_value
     outs = _out_positions(f, out, args)
     outputs = _run_outputs(f, args, outs)
     args = tuple(copy_values(args))   # (the point the pullback is taken at: not the caller's arrays changed since)
@@ -169,7 +174,7 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
                     t, (numbers.Number, np.generic, np.ndarray)):
                 raise ShapeError(f"the tangent of argument {i}, a {num.__name__}, must be a {num.__name__}, "
                                  f"not {type(t).__name__}.", construct="jvp", hint="pass a number of the argument's type.")
-            ann.append(A.Duplicated(num(a), num(t)))
+            ann.append(A.Duplicated(a if isinstance(a, np.inexact) else num(a), num(t)))   # (np.float32 kept)
         else:
             if t is not None:
                 raise ActivityError(f"argument {i} is not a float array or scalar, so it has no tangent.",
@@ -185,7 +190,7 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
                 f"{type(value).__name__}.", construct="jvp",
                 hint="name the arguments whose final values are the outputs with out=..., or return a float.")
         num = complex if np.iscomplexobj(value) else float   # (a complex value: its complex tangent)
-        return num(value), num(tangent)
+        return value if isinstance(value, np.inexact) else num(value), num(tangent)
     outs = _out_positions(f, out, args)
     autodiff_forward(A.Forward, f, A.Const, *ann)
     values = tuple(ann[k].val for k in outs)
