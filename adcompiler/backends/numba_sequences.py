@@ -7,7 +7,8 @@ Each is an overload of the numpy backend's helper (``runtime/numpy.py``) for the
 
 - cumulative sums and products and sorts of a 1-D array, or of any array
   flattened (``axis=None``); ``np.cumprod``'s exact with zeros, as numpy's;
-- differences of a 1-D array (``n`` times, no ``prepend``/``append``).
+- differences of a 1-D array (``n`` times, no ``prepend``/``append``);
+- the tangents of sorts and cumulative products of the same forms (forward mode).
 
 (``np.linalg.norm`` stays refused: numba's own norm of a reversed view,
 ``x[::-1]``, is wrong.)
@@ -128,5 +129,54 @@ def _ad_sort_adjoint_typed(g, a, axis=-1):
         for k in range(perm.size):
             out[perm[k]] = flat[k]
         return out.reshape(a.shape)
+    return impl
+
+
+def _ad_sort_tangent(t, a, axis=-1):
+    return t
+
+
+@_ad_overload(_ad_sort_tangent)
+def _ad_sort_tangent_typed(t, a, axis=-1):
+    """``t`` reordered by the stable sorting permutation of a 1-D (or flattened) ``a``."""
+    if not (_ad_float_array(t) and _ad_flat_or_1d(a, axis) and isinstance(a.dtype, (_ad_types.Float,
+                                                                                    _ad_types.Integer))):
+        return None
+
+    def impl(t, a, axis=-1):
+        flat = np.ascontiguousarray(t).ravel()
+        perm = np.argsort(np.ascontiguousarray(a).ravel(), kind="mergesort")   # (stable, as numpy's)
+        out = np.empty(perm.size, np.float64)
+        for k in range(perm.size):
+            out[k] = flat[perm[k]]
+        return out
+    return impl
+
+
+def _ad_cumprod_tangent(t, a, ans, axis=None):
+    return t
+
+
+@_ad_overload(_ad_cumprod_tangent)
+def _ad_cumprod_tangent_typed(t, a, ans, axis=None):
+    """``out[i]``: the sum over ``j <= i`` of ``t[j]`` times the product of ``a[l]``,
+    ``l <= i``, but ``a[j]`` (no division: zeros welcome), of a 1-D (or flattened) ``a``."""
+    if not (_ad_float_array(t) and _ad_flat_or_1d(a, axis) and isinstance(a.dtype, _ad_types.Float)):
+        return None
+
+    def impl(t, a, ans, axis=None):
+        tt = np.ascontiguousarray(t).ravel()
+        x = np.ascontiguousarray(a).ravel()
+        n = x.size
+        out = np.zeros(n, np.float64)
+        before = 1.0
+        for j in range(n):
+            q = tt[j] * before
+            out[j] += q
+            for i in range(j + 1, n):
+                q = q * x[i]
+                out[i] += q
+            before = before * x[j]
+        return out
     return impl
 '''
