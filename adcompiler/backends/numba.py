@@ -129,14 +129,20 @@ class _DefaultKeywords:
                 node.keywords = [k for k in node.keywords if not (
                     k.arg in self.DEFAULTS and isinstance(k.value, ast.Constant)
                     and k.value.value is self.DEFAULTS[k.arg])]
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
-                    node.func.attr == "diff" and len(node.args) == 1:
-                # (a tangent's np.diff(t, n=1, axis=-1): numba's takes n by position, and no axis)
-                kw = {k.arg: k.value for k in node.keywords}
-                if set(kw) <= {"n", "axis"} and ast.unparse(kw.get("axis", ast.Constant(-1))) == "-1":
-                    node.args += [kw["n"]] if "n" in kw else []
-                    node.keywords = []
+            _diff_by_position(node)
+
+
+def _diff_by_position(node) -> None:
+    """A tangent's ``np.diff(t, n=1, axis=-1)`` as ``np.diff(t, 1)``: numba's takes ``n`` by
+    position, and no axis (its last axis, the default)."""
+    import ast
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
+            node.func.attr == "diff" and len(node.args) == 1:
+        kw = {k.arg: k.value for k in node.keywords}
+        if set(kw) <= {"n", "axis"} and ast.unparse(kw.get("axis", ast.Constant(-1))) == "-1":
+            node.args += [kw["n"]] if "n" in kw else []
+            node.keywords = []
 
 
 def _np_call(node, name: str, n: int) -> bool:
