@@ -43,7 +43,12 @@ from .frontend.fence import fence
 from .frontend.nested import lift_nested
 from .frontend.normalize import Normalizer
 from .frontend.parse import parse_function
-from .frontend.resolve import Resolver, current_value
+from .frontend.resolve import (
+    Resolver,
+    current_value,
+    keyword_defaults,
+    same_keyword_defaults,
+)
 from .transform.batch import BatchForwardBuilder
 from .transform.builtin_minmax import builtin_minmax_of_arrays, conj_methods_of_reals
 from .transform.context import FunctionContext
@@ -433,7 +438,7 @@ def _callee_defaults(body) -> list:
     for node in (n for s in body for n in ast.walk(s)):
         f = notes.target(node) if isinstance(node, ast.Call) else None
         if inspect.isfunction(f):
-            out[f] = (f, f.__defaults__, f.__kwdefaults__, f.__code__)
+            out[f] = (f, f.__defaults__, keyword_defaults(f), f.__code__)
     return list(out.values())
 
 
@@ -446,7 +451,7 @@ def _fresh(an) -> bool:
     for name, obj in an.free.items():
         if current_value(func, name) is not obj:
             return False
-    return func.__code__ is an.code and all(f.__defaults__ is d and f.__kwdefaults__ is kd and f.__code__ is c
+    return func.__code__ is an.code and all(f.__defaults__ is d and same_keyword_defaults(f, kd) and f.__code__ is c
                                             for f, d, kd, c in an.callee_defaults)
 
 

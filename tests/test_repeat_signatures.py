@@ -145,3 +145,31 @@ def test_a_callee_default_changed_between_repeats(backend, monkeypatch):
     monkeypatch.setattr(_power, "__defaults__", (3,))
     for _ in range(2):
         np.testing.assert_allclose(grad(), 3 * x0 ** 2, rtol=1e-13)
+
+
+def _scaled_by(v, *, c=2.0):
+    return v * c
+
+
+def _through_a_keyword_default(x):
+    for i in range(x.shape[0]):
+        x[i] = _scaled_by(x[i])
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_keyword_default_changed_in_its_dict(backend, monkeypatch):
+    """``h.__kwdefaults__["c"] = 7.0`` changes the dict in place: the code made with 2.0 was
+    kept (the check compared the dict object), on the repeat path and the general one."""
+    if backend != "numpy":
+        pytest.importorskip("numba")
+    monkeypatch.setitem(_scaled_by.__kwdefaults__, "c", 2.0)
+    for c in (2.0, 7.0, 7.0, -1.5):
+        _scaled_by.__kwdefaults__["c"] = c
+        x, dx = np.ones(3), np.zeros(3)
+        _, value = ad.autodiff(ad.ReverseWithPrimal, _through_a_keyword_default, Active, Duplicated(x, dx),
+                               backend=backend)
+        assert value == pytest.approx(3 * c)
+        np.testing.assert_allclose(x, c)
+        np.testing.assert_allclose(dx, c)
+        assert ad.gradient(_through_a_keyword_default, np.ones(3), backend=backend)[0] == pytest.approx([c] * 3)

@@ -26,7 +26,7 @@ from .. import activity as A
 from ..codegen import cache
 from ..codegen.compile import compile_source
 from ..frontend.parse import parameters
-from ..frontend.resolve import LIFTED, plain_function
+from ..frontend.resolve import LIFTED, plain_function, same_keyword_defaults
 
 _REPEATS: dict = {}
 cache.on_clear.append(_REPEATS.clear)
@@ -121,7 +121,7 @@ def _checker(f, code, sig, writes, names, comp):
     array, then its shadow) when a call with ``args`` is a repeat of ``sig``,
     else None."""
     ns = {"_F": f, "_CODE": code, "_ndarray": np.ndarray, "_builtins": builtins, "_MISSING": _MISSING,
-          "_same_plain": _same_plain, "_fresh": comp.fresh}
+          "_same_plain": _same_plain, "_fresh": comp.fresh, "_same_kw": same_keyword_defaults}
     params = [f"a{k}" for k in range(len(sig))]
     body = [f"    {', '.join(params)}{',' if len(params) == 1 else ''} = args"] if params else []
     body.append("    if _F.__code__ is not _CODE:\n        return None")
@@ -175,7 +175,7 @@ def _name_checks(names, ns) -> list:
         ns[f"_O{k}"] = obj
         if space is None:   # (a callee: its defaults, written into the calls, and its code)
             ns[f"_C{k}"] = root
-            out.append(f"    if _C{k}.__defaults__ is not _O{k}[0] or _C{k}.__kwdefaults__ is not _O{k}[1] "
+            out.append(f"    if _C{k}.__defaults__ is not _O{k}[0] or not _same_kw(_C{k}, _O{k}[1]) "
                        f"or _C{k}.__code__ is not _O{k}[2]:\n        return None")
             continue
         ns[f"_G{k}"] = space

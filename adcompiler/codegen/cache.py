@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import __version__
-from ..frontend.resolve import current_value
+from ..frontend.resolve import current_value, same_keyword_defaults
 from ..rules import registry
 
 lock = threading.RLock()
@@ -67,7 +67,7 @@ class Compiled:
         shares the entry's key, and its own values are compared."""
         for fn, name, obj in self.free:
             if name == "__defaults__":   # a callee's defaults, written into the calls (and its code)
-                if fn.__defaults__ is not obj[0] or fn.__kwdefaults__ is not obj[1] or fn.__code__ is not obj[2]:
+                if fn.__defaults__ is not obj[0] or not same_keyword_defaults(fn, obj[1]) or fn.__code__ is not obj[2]:
                     return False
                 continue
             if fn.__code__ is func.__code__:

@@ -188,3 +188,18 @@ def free_values(f, also=()) -> list:
             if isinstance(obj, types.FunctionType) or hasattr(obj, "_function"):
                 todo.append(obj)
     return out
+
+
+def keyword_defaults(f):
+    """``f``'s keyword-only defaults as recorded with the code made from them: the items
+    of its ``__kwdefaults__`` (the dict may be changed in place), or None."""
+    kd = getattr(f, "__kwdefaults__", None)
+    return None if kd is None else tuple(kd.items())
+
+
+def same_keyword_defaults(f, recorded) -> bool:
+    """Whether ``f``'s keyword-only defaults are still the objects ``keyword_defaults`` recorded."""
+    kd = getattr(f, "__kwdefaults__", None)
+    if kd is None or recorded is None:
+        return kd is None and recorded is None
+    return len(kd) == len(recorded) and all(kd.get(k, _MISSING) is v for k, v in recorded)

@@ -36,7 +36,7 @@ import numpy as np
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, ShapeError
 from ..frontend.parse import taken_by_position
-from ..frontend.resolve import plain_function
+from ..frontend.resolve import keyword_defaults, plain_function, same_keyword_defaults
 from ..rules.registry import defsplit
 from .effects import indexed_params, rebound_params, written_params
 from .split import backward, forward, is_float_array, is_float_scalar
@@ -162,7 +162,7 @@ class Differentiated:
         self.adapter_cache: dict = {}  # per-tape objects reused across calls
         self.last_activities: tuple | None = None
         self.__signature__ = sig.replace(parameters=[sig.parameters[n] for n in self.inputs])
-        self._function, self._defaults = f_, (f_.__defaults__, f_.__kwdefaults__)
+        self._function, self._defaults = f_, (f_.__defaults__, keyword_defaults(f_))
         functools.update_wrapper(self, f_)
         self._register_rule()
 
@@ -213,11 +213,11 @@ class Differentiated:
     def bind(self, args: tuple, kwargs: dict) -> list:
         """The pure function's arguments as a list in ``inputs`` order."""
         f = self._function
-        if f.__defaults__ is not self._defaults[0] or f.__kwdefaults__ is not self._defaults[1]:
+        if f.__defaults__ is not self._defaults[0] or not same_keyword_defaults(f, self._defaults[1]):
             # the user replaced the defaults (``f.__defaults__ = ...``): ``f(x)`` takes the new ones
             sig = inspect.signature(f)
             self.__signature__ = sig.replace(parameters=[sig.parameters[n] for n in self.inputs])
-            self._defaults = (f.__defaults__, f.__kwdefaults__)
+            self._defaults = (f.__defaults__, keyword_defaults(f))
         try:
             bound = self.__signature__.bind(*args, **kwargs)
         except TypeError as exc:

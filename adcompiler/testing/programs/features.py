@@ -75,8 +75,9 @@ def extra_params(rng: random.Random, n: int, ex: Extras, scope) -> list[Param]:
             b = rng.randint(a, n)
             lo.append(a)
             hi.append(b)
-        params += [Param("lo", "intarray", "Const", (m,), data=tuple(lo)),
-                   Param("hi", "intarray", "Const", (m,), data=tuple(hi))]
+        wide = "int32" if m % 2 else "int64"   # (from the data: the random stream of older seeds is kept)
+        params += [Param("lo", "intarray", "Const", (m,), data=tuple(lo), dtype=wide),
+                   Param("hi", "intarray", "Const", (m,), data=tuple(hi), dtype=wide)]
         ex.ragged = ("lo", "hi", m)
     if rng.random() < 0.3:
         indptr, indices = [0], []
@@ -85,8 +86,9 @@ def extra_params(rng: random.Random, n: int, ex: Extras, scope) -> list[Param]:
             indices += [rng.randrange(n) for _ in range(k)] if n else []
             indptr.append(len(indices))
         nnz = len(indices)
-        params += [Param("indptr", "intarray", "Const", (n + 1,), data=tuple(indptr)),
-                   Param("indices", "intarray", "Const", (nnz,), data=tuple(indices)),
+        wide = "int32" if nnz % 2 == 0 else "int64"   # (int32: scipy.sparse's)
+        params += [Param("indptr", "intarray", "Const", (n + 1,), data=tuple(indptr), dtype=wide),
+                   Param("indices", "intarray", "Const", (nnz,), data=tuple(indices), dtype=wide),
                    Param("vals", "array", rng.choice(["Duplicated", "Const"]), (nnz,))]
         ex.csr = ("indptr", "indices", "vals")
     if rng.random() < 0.35:

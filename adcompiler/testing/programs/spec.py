@@ -21,7 +21,9 @@ class Param:
     is ``"Duplicated"``, ``"Const"`` or ``"Active"`` (float scalars only).
     ``shape`` is the array shape (``()`` for a 0-d array); ``value`` fixes
     the value of an int argument; ``data`` the contents of an integer array
-    or a container (a tuple; ``(key, value)`` pairs for a dict).
+    or a container (a tuple; ``(key, value)`` pairs for a dict); ``dtype`` an integer
+    array's (``int32``: scipy.sparse's index arrays, which the numba backend takes only
+    where their elements meet no arithmetic).
     """
 
     name: str
@@ -30,6 +32,7 @@ class Param:
     shape: tuple[int, ...] = ()
     value: int = 0
     data: tuple = ()
+    dtype: str = "int64"
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Program:
                 values.append(p.value)
                 continue
             if p.kind == "intarray":
-                values.append(np.array(p.data, dtype=np.int64))
+                values.append(np.array(p.data, dtype=p.dtype))
                 continue
             if p.kind in ("list", "tuple", "dict"):
                 values.append({"list": list, "tuple": tuple, "dict": dict}[p.kind](p.data))
