@@ -198,3 +198,10 @@ def refuse_narrow_arguments(func, kinds: tuple, dtypes: str) -> None:
                            "wraps at their width.",
                            hint="use backend='numpy' (backend='auto' falls back by itself), or pass them as "
                                 "int64 (a.astype(np.int64)).")
+
+
+def index_only(func, names) -> set:
+    """The parameters among ``names`` that ``narrow_index_uses`` takes as index arrays."""
+    from ..frontend.parse import parse_function
+    tree = parse_function(func).tree
+    return {n for n in names if narrow_index_uses(tree, n) is None}

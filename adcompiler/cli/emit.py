@@ -19,6 +19,7 @@ from .. import pipeline
 from ..analysis.kinds import BOOL, COMPLEX, FLOAT, INT, Kind, array
 from ..api.explain import tape_sites
 from ..api.reverse import checkpoint_option
+from ..backends.numba_dtypes import index_only
 from ..codegen.entry_checks import add_entry_checks
 from ..codegen.standalone import (
     add_defaults,
@@ -292,7 +293,7 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
     info = mod.main
     source = add_defaults(source, [info.fused_name], _source_defaults(target))   # (numba takes literal defaults)
     entries = [info.fused_name] if mode == "forward" else [info.fused_name, info.fwd_name, info.rev_name]
-    source = checked_entries(source, entries, acts, mode, ranks or {}, kinds)
+    source = checked_entries(source, entries, acts, mode, ranks or {}, kinds, target.func)
     prelude = numba_prelude(source)
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
     doc = _docstring(target, mod.main, acts, mode, ret_active).split("\n`")[0].rstrip("\n")
@@ -313,7 +314,8 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
 JIT = "_ad_jit_"
 
 
-def checked_entries(source: str, entries: list, acts: Activities, mode: str, ranks: dict, kinds: tuple = ()) -> str:
+def checked_entries(source: str, entries: list, acts: Activities, mode: str, ranks: dict, kinds: tuple = (),
+                    func=None) -> str:
     """Each entry point of a numba module as a Python function that checks its arguments
     (``_ad_expect_arguments``, as the numpy module's do: shapes, ranks, layouts, memory
     shared) and calls the compiled function, renamed ``_ad_jit_<name>`` (numba's typing
@@ -336,7 +338,8 @@ def checked_entries(source: str, entries: list, acts: Activities, mode: str, ran
     consts = [p for p in acts.params if acts.acts[p] not in (DUP, ACTIVE)]
     return add_entry_checks(source, list(defs), arrays, scalars, ranks, scalar_tangents=mode == "forward",
                             consts=consts, complex_arrays=_complex(acts, kinds, DUP),
-                            complex_scalars=_complex(acts, kinds, ACTIVE), double=True)
+                            complex_scalars=_complex(acts, kinds, ACTIVE), double=True,
+                            index_arrays=index_only(func, consts) if func is not None else ())
 
 
 def _complex(acts: Activities, kinds: tuple, activity: str) -> list:

@@ -20,15 +20,16 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=(), do
     ``arrays``: ``(name, value, shadow name, shadow, rank or None[, "c"])`` of
     each Duplicated argument ("c": generated for complex arrays, else float);
     ``scalars``: ``(name, value[, "c"])`` of each Active one ("c": generated for complex
-    numbers); ``consts``: ``(name, value)`` of each Const one (an array among them must not
-    share memory with the others); ``double``: compiled by numba, which computes narrower
-    floats in double precision and narrower integers at 64 bits (numpy keeps their width)."""
+    numbers); ``consts``: ``(name, value[, "i"])`` of each Const one (an array among them must not
+    share memory with the others; "i": an index array, whose elements meet no arithmetic);
+    ``double``: compiled by numba, which computes narrower floats in double precision and
+    narrower integers at 64 bits (numpy keeps their width): refused, but index arrays' ints."""
     if double:
-        for name, v in [row[:2] for row in arrays] + [row[2:4] for row in arrays] + [row[:2] for row in scalars] \
-                + list(consts):
+        for name, v, *index in [row[:2] for row in arrays] + [row[2:4] for row in arrays] \
+                + [row[:2] for row in scalars] + list(consts):
             dt = getattr(v, "dtype", None)
             if dt is not None and (dt.kind in "fc" and dt.itemsize < (16 if dt.kind == "c" else 8)
-                                   or dt.kind in "iu" and (dt.itemsize < 8 or dt.kind == "u")):
+                                   or dt.kind == "u" or dt.kind == "i" and dt.itemsize < 8 and not index):
                 raise TypeError(
                     f"{func}: `{name}` is {dt}: this module is compiled by numba, which computes narrower "
                     f"floats in double precision and narrower integers at 64 bits, where numpy keeps their "
@@ -65,7 +66,7 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=(), do
     # the derivative takes the arrays for separate memory (autodiff refuses such arguments too)
     held = [(n, v) for row in arrays for n, v in (row[:2], row[2:4])]
     for k, (a, u) in enumerate(held):
-        for b, v in held[k + 1:] + [(n, v) for n, v in consts if isinstance(v, np.ndarray)]:
+        for b, v in held[k + 1:] + [(n, v) for n, v, *_ in consts if isinstance(v, np.ndarray)]:
             if np.may_share_memory(u, v) and np.shares_memory(u, v):
                 raise ValueError(
                     f"{func}: `{a}` and `{b}` share memory; this module takes separate arrays for the "
@@ -95,7 +96,7 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=(), do
 
 def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, ranks: dict,
                      scalar_tangents: bool = False, complex_arrays=(), consts=(), complex_scalars=(),
-                     double: bool = False) -> str:
+                     double: bool = False, index_arrays=()) -> str:
     """``source`` with a call of the argument check at the top of each function in
     ``functions``. ``arrays`` names the Duplicated parameters (each is followed by
     its shadow in the generated signature), ``scalars`` the Active ones (followed
@@ -103,7 +104,8 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
     ``complex_arrays`` the Duplicated ones the module was generated complex for (``complex_scalars``
     the Active ones);
     ``consts`` the Const ones (checked not to share memory with the others); ``double``: the
-    module is numba's (narrower dtypes refused)."""
+    module is numba's (narrower dtypes refused, but in ``index_arrays``: Const integer arrays
+    whose elements only index, bound ranges and slices, or are compared)."""
     tree = ast.parse(source)
     defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in functions}
     lines = source.split("\n")
@@ -124,7 +126,8 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
                 singles.append(f"({a!r}, {a}{flag})")
                 if scalar_tangents and k + 1 < len(args):
                     singles.append(f"({args[k + 1]!r}, {args[k + 1]}{flag})")
-        others = [f"({a!r}, {a})" for a in args if a in consts] if pairs or double else []
+        others = [f"({a!r}, {a}" + (", 'i')" if a in index_arrays else ")") for a in args if a in consts] \
+            if pairs or double else []
         if not pairs and not singles and not others:
             continue
         row = node.lineno - 1

@@ -181,3 +181,50 @@ def test_unsigned_and_scalars_still_refused():
             dx = np.zeros(4)
             ad.autodiff(Reverse, _gather, Active, Duplicated(x.copy(), dx), Const(idx), backend="numba")
             np.testing.assert_array_equal(dx, np.ones(4))
+
+
+EMITTED = '''import numpy as np
+
+
+def spmv(y, data, indices, indptr, x):
+    for i in range(indptr.shape[0] - 1):
+        acc = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            acc += data[p] * x[indices[p]]
+        y[i] = acc
+
+
+def shifted(y, data, indices, indptr, x):
+    for i in range(indptr.shape[0] - 1):
+        for p in range(indptr[i], indptr[i + 1]):
+            y[i] += data[p] * x[indices[p] - 1]
+'''
+
+
+def test_the_emitted_numba_module_takes_index_arrays_alone(tmp_path):
+    """``emit --target numba``: the entry points take scipy's int32 index arrays where the
+    elements meet no arithmetic, as ``autodiff`` under numba does, and refuse them elsewhere."""
+    import importlib.util
+    import subprocess
+    import sys
+    (tmp_path / "csr_kernels.py").write_text(EMITTED)
+    mods = {}
+    for name in ("spmv", "shifted"):
+        run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"csr_kernels.py:{name}", "--target", "numba",
+                              "--dup", "y,data,x", "--const", "indices,indptr", "--shape", "indices=1:int64",
+                              "--shape", "indptr=1:int64", "--shape", "y=1", "--shape", "data=1", "--shape", "x=1",
+                              "-o", f"em_{name}.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                             check=False)
+        assert run.returncode == 0, run.stderr
+        spec = importlib.util.spec_from_file_location(f"em_csr_{name}", tmp_path / f"em_{name}.py")
+        mods[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mods[name])
+    a = _matrix(6, 9)
+    x, seed = np.random.default_rng(2).standard_normal(6), np.random.default_rng(3).standard_normal(6)
+    y, dx, dd = np.zeros(6), np.zeros(6), np.zeros_like(a.data)
+    mods["spmv"].spmv_reverse(y, seed.copy(), a.data.copy(), dd, a.indices, a.indptr, x.copy(), dx)
+    np.testing.assert_allclose(y, a @ x, rtol=1e-13)
+    np.testing.assert_allclose(dx, a.T @ seed, rtol=1e-13)
+    with pytest.raises(TypeError, match="`indices` is int32"):
+        mods["shifted"].shifted_reverse(np.zeros(6), seed.copy(), a.data.copy(), dd, a.indices, a.indptr, x.copy(),
+                                        np.zeros(6))
