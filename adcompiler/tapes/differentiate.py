@@ -39,7 +39,7 @@ from ..frontend.parse import taken_by_position
 from ..frontend.resolve import keyword_defaults, plain_function, same_keyword_defaults
 from ..rules.registry import defsplit
 from .effects import indexed_params, rebound_params, written_params
-from .split import backward, forward, is_float_array, is_float_scalar
+from .split import backward, forward, is_float_array, is_float_scalar, tangent
 
 
 def _names(value: Any, what: str, params: tuple = ()) -> tuple:
@@ -204,7 +204,13 @@ class Differentiated:
 
         # (no copies for fwd: the kernel's forward pass copies what it writes, and rev reads the arguments
         # as they were at the call)
+        def jvp(*given):
+            # (the arguments, then their tangents: None where held constant)
+            k = len(given) // 2
+            return tangent(self, self.bind(given[:k], {}), list(given[k:]) + [None] * (len(self.inputs) - k))
+
         rule = defsplit(self, ", ".join(self.inputs), fwd, rev, name=self.__name__, copy_args=False)
+        rule.jvp = jvp
         rule.constant = set(self.const) & set(self.inputs)   # (const=: no gradient by declaration, as on the tapes)
         if self.returns_value:
             from ..analysis.kinds import FLOAT

@@ -373,3 +373,30 @@ def _tape_for(rec: Record) -> Any:
     if hasattr(fresh, "used"):
         fresh.used = False
     return fresh
+
+
+def tangent(w: Any, values: Sequence, tangents: Sequence) -> tuple:
+    """``(result, its tangent)`` of the pure function at ``values`` in the direction
+    ``tangents`` (None: held constant), the kernel run once in forward mode on copies
+    (outputs allocated with zero tangents, work arrays too): code that calls a
+    differentiate'd kernel, differentiated in forward mode."""
+    from ..activity import ForwardWithPrimal
+    from ..api.forward import autodiff_forward
+    needs = [t is not None for t in tangents]
+    args, _ = _arguments(w, values, needs)
+    _check_writes(w, args)
+    index = w._index
+    for k, name in enumerate(w.params):
+        t = tangents[index[name]] if name in index and index[name] < len(tangents) else None
+        a = args[k]
+        if isinstance(a, Active):   # (a number: forward mode carries its tangent beside it)
+            args[k] = Duplicated(a.val, complex(t) if np.iscomplexobj(a.val) else float(t))
+        elif isinstance(a, Duplicated) and t is not None:
+            np.copyto(a.dval, t)
+    ret = Duplicated if w.returns_value else Const
+    out = autodiff_forward(ForwardWithPrimal, w.mutating, ret, *args, backend=w.options.get("backend", "numpy"))
+    if w.returns_value:
+        return _number(out[1], w), out[0]
+    pos = {n: i for i, n in enumerate(w.params)}
+    o = w.outputs[0]
+    return args[pos[o]].val, args[pos[o]].dval

@@ -118,6 +118,15 @@ class ForwardBuilder(FormBuilder):
 
     def on_split_call(self, f) -> list:
         n = f.name
+        if n is not None and self.active(n) and getattr(f.rule, "jvp", None) is not None and not self.batch \
+                and not f.call.keywords:
+            # (a differentiate'd kernel: its value and tangent, the kernel run once in forward mode)
+            args = [copy.deepcopy(a) for a in f.call.args]
+            tans = [N(self.tan(a.id)) if isinstance(a, ast.Name) and self.active(a.id) else ast.Constant(None)
+                    for a in f.call.args]
+            call = ast.Call(N(self.ctx.module.jvp_name(f.rule)), args + tans, [])
+            return [ast.Assign(targets=[ast.Tuple([N(n, ast.Store), N(self.tan(n), ast.Store)], ast.Store())],
+                               value=call)]
         if n is not None and self.active(n):
             self.err(f.stmt, f"`{f.rule.name}` is differentiated by a forward and a reverse function (defsplit, "
                              "or a differentiate'd kernel), which have no forward mode.",

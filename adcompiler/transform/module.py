@@ -142,6 +142,20 @@ class Module:
         """A module-level name not used yet (``name``, ``name_2``...)."""
         return self.names.reserve(name)
 
+    def jvp_name(self, rule):
+        """The name under which a ``defsplit`` rule's tangent function (``rule.jvp``:
+        ``(value, tangent) = jvp(*args, *tangents)``) is called."""
+        base = "".join(ch if ch.isalnum() else "_" for ch in rule.name.split(".")[-1])
+        name = f"_ad_{base}_jvp"
+        if name not in self.namespace or getattr(self.namespace[name], "_ad_rule", None) is not rule:
+            jvp = rule.jvp
+
+            def called(*args):
+                return jvp(*args)
+            called._ad_rule = rule
+            self.namespace.setdefault(name, called)
+        return name
+
     def split_names(self, rule):
         """Names under which a ``defsplit`` rule's functions are called."""
         base = "".join(ch if ch.isalnum() else "_" for ch in rule.name.split(".")[-1])

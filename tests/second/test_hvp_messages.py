@@ -40,8 +40,9 @@ def test_hvp_through_a_differentiate_wrapper_refused_with_its_name():
         ad.hvp(_loss_through_a_wrapped_kernel, (x,), (np.ones(3),))
 
 
-def test_forward_mode_through_a_differentiate_wrapper_refused_with_its_name():
-    x = np.array([0.1, 0.2, 0.3])
-    with pytest.raises(ad.AdCompilerError, match=r"`y = _step\(x\)`: `_sines_` is differentiated by a forward and "
-                                                 r"a reverse function.*no forward mode"):
-        ad.jvp(_loss_through_a_wrapped_kernel, (x,), (np.ones(3),))
+def test_forward_mode_through_a_differentiate_wrapper():
+    """(refused before: the kernel is now run in forward mode at the call, tests/tapes/test_forward_callers.py)"""
+    x, t = np.array([0.1, 0.2, 0.3]), np.array([1.0, -2.0, 0.5])
+    value, tangent = ad.jvp(_loss_through_a_wrapped_kernel, (x,), (t,))
+    assert value == pytest.approx(float(np.sum(np.sin(x) ** 2)), rel=1e-14)
+    assert tangent == pytest.approx(float(np.sin(2 * x) @ t), rel=1e-13)
