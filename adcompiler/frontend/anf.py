@@ -26,6 +26,7 @@ s[0] = _t2
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import types
 
@@ -354,6 +355,11 @@ class AnfRewrite:
     def index_part(self, e):
         if isinstance(e, ast.List):   # a list index is an integer-array (fancy) index
             return ast.List([self.index_part(x) for x in e.elts], ast.Load())
+        if isinstance(e, ast.Call) and len(e.args) == 1 and not e.keywords and not isinstance(e.args[0], ast.Starred) \
+                and isinstance(e.func, ast.Name) and not self.res.is_local(e.func.id) \
+                and self.resolve_call_target(e) is builtins.list:
+            # (``X[list(t)]``, the rows of a mesh's ``for t in tris``: the list indexes as the array of its items)
+            return self.name_atom(self.make_call(np.asarray, [e.args[0]], [], e))
         if self.lists.resized_len(e):   # (len of a list that grows: its value when the line runs, in a name)
             if isinstance(e, ast.Slice):
                 return ast.Slice(*(None if p is None else self.index_part(p) for p in (e.lower, e.upper, e.step)))
