@@ -188,6 +188,12 @@ class AnfRewrite:
             # (``while st: ... st.pop()``), and the reverse sweep re-tests the condition; a number
             # tested (``if x[i] % 1.0:``) is kept as its truth (numba's tape kept int(0.5), False)
             test = ast.copy_location(ast.Call(ast.Name("bool", ast.Load()), [test], []), test)
+        if not isinstance(test, ast.Call) and self.calls_user(test) and not any(
+                isinstance(n, (ast.BoolOp, ast.IfExp, ast.Lambda)) or isinstance(n, ast.Compare) and len(n.ops) > 1
+                or isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)) for n in ast.walk(test)):
+            # (``while f(x - t * g) > f0 - c * t:``, a line search: the user function called first, as Python
+            # calls it, in a statement of its own; not where an operand is evaluated only on a condition)
+            test = _UserCallsFirst(self).visit(copy.deepcopy(test))
         value = self.nondiff(test) if not isinstance(test, ast.Call) else self.simple(test)
         self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
         return ast.Name(name, ast.Load())
@@ -421,3 +427,19 @@ class AnfRewrite:
         if isinstance(a, ast.Attribute) and self.res.resolve_attr(a) is not MISSING:
             return a
         return self.atom(a)
+
+
+class _UserCallsFirst(ast.NodeTransformer):
+    """A condition's calls of user functions, innermost first, each as a statement of its own
+    (``_t = f(...)``), the condition reading their results."""
+
+    def __init__(self, norm):
+        self.norm = norm
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        target = self.norm.resolve_call_target(node)
+        if isinstance(target, types.FunctionType) and lookup(target) is None:
+            return self.norm.name_atom(node)
+        return node
+

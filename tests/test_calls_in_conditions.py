@@ -1,0 +1,83 @@
+"""A user function called in a loop's or a branch's condition (``while f(x - t * g) > f0 -
+c * t * g @ g:``, a backtracking line search) was refused ("call it in a separate assignment
+before the condition"): the call now runs first, as Python calls it, in a statement of its own.
+Where an operand is evaluated only on a condition (``and``, ``or``, a chained comparison) it
+is still refused. References: every entry point (central differences, the dot-product test, a
+tape) and the numba backend where it applies."""
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+import adcompiler as ad
+from adcompiler import Const, Duplicated
+
+
+def _rosen(x):
+    return float(np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
+
+
+def _rosen_grad(x, g):
+    g[:] = 0.0
+    g[:-1] += -400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+    g[1:] += 200.0 * (x[1:] - x[:-1] ** 2)
+
+
+def backtracking(x, iters):
+    g = np.zeros_like(x)
+    for _ in range(iters):
+        _rosen_grad(x, g)
+        t = 1.0
+        f0 = _rosen(x)
+        while _rosen(x - t * g) > f0 - 0.5 * t * np.dot(g, g):
+            t *= 0.5
+        x -= t * g
+    return _rosen(x)
+
+
+def _scaled(v, c):
+    v *= c
+    return float(np.sum(v))
+
+
+def branch_on_a_writing_call(x, y):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if _scaled(y, 1.5) > 2.0 * i:   # (writes y each time: the call runs once per test, as in Python)
+            s += x[i] * y[i]
+        else:
+            s -= x[i] ** 2
+    return s
+
+
+def short_circuit(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if i > 0 and _rosen(x[:i + 1]) > 1.0:
+            s += x[i]
+    return s
+
+
+def test_a_line_search():
+    x = np.array([0.5, 0.8, 1.2, 0.9])
+    check_everywhere(backtracking, Duplicated(x, np.zeros(4)), Const(3))
+
+
+def test_a_branch_on_a_call_that_writes():
+    x, y = np.array([0.4, -0.3, 0.9, 1.1]), np.array([0.5, 1.0, 1.5, 2.0])
+    check_everywhere(branch_on_a_writing_call, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(4)))
+
+
+def test_an_operand_evaluated_on_a_condition_is_still_refused():
+    with pytest.raises(ad.AdCompilerError, match="user function inside a condition"):
+        ad.gradient(short_circuit, np.array([0.5, 1.5, 2.0]))
+
+
+def test_under_numba():
+    pytest.importorskip("numba")
+    x = np.array([0.5, 0.8, 1.2, 0.9])
+    np.testing.assert_allclose(ad.gradient(backtracking, x, 3, backend="numba")[0], ad.gradient(backtracking, x, 3)[0],
+                               rtol=1e-12)
+    y, xx = np.array([0.5, 1.0, 1.5, 2.0]), np.array([0.4, -0.3, 0.9, 1.1])
+    for got, want in zip(ad.gradient(branch_on_a_writing_call, xx, y, backend="numba"),
+                         ad.gradient(branch_on_a_writing_call, xx, y)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
