@@ -339,6 +339,40 @@ def _ad_clip_inside_typed(a, lo, hi):
     return None
 
 
+def _ad_clip_low(a, lo, hi):
+    return None
+
+
+@_ad_overload(_ad_clip_low)
+def _ad_clip_low_typed(a, lo, hi):
+    """Where ``np.clip`` gives ``lo`` (runtime.numpy.clip_low): below it, unless ``hi`` is
+    lower still; of numbers, or of arrays of one shape or numbers."""
+    if _ad_none(lo):
+        return None
+    if _ad_none(hi):
+        return lambda a, lo, hi: a < lo
+    if all(isinstance(v, (_ad_types.Float, _ad_types.Integer)) for v in (a, lo, hi)):
+        return lambda a, lo, hi: a < lo and not lo > hi
+    return lambda a, lo, hi: (a < lo) & ~(lo > hi)
+
+
+def _ad_clip_high(a, lo, hi):
+    return None
+
+
+@_ad_overload(_ad_clip_high)
+def _ad_clip_high_typed(a, lo, hi):
+    """Where ``np.clip`` gives ``hi`` (runtime.numpy.clip_high): above it, or wherever
+    ``lo > hi``; of numbers, or of arrays of one shape or numbers."""
+    if _ad_none(hi):
+        return None
+    if _ad_none(lo):
+        return lambda a, lo, hi: a > hi
+    if all(isinstance(v, (_ad_types.Float, _ad_types.Integer)) for v in (a, lo, hi)):
+        return lambda a, lo, hi: a > hi or lo > hi
+    return lambda a, lo, hi: (a > hi) | (lo > hi)
+
+
 def _ad_clip(a, lo, hi, out=None):
     return np.clip(a, lo, hi, out=out)
 
