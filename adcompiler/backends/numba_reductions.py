@@ -70,6 +70,34 @@ def _ad_select_adjoint_typed(g, x, ans, axis=None, keepdims=False):
     return lambda g, x, ans, axis=None, keepdims=False: g
 
 
+def _ad_prod_adjoint(g, a, axis=None, keepdims=False):
+    return g
+
+
+@_ad_overload(_ad_prod_adjoint)
+def _ad_prod_adjoint_typed(g, a, axis=None, keepdims=False):
+    """The product of all elements: ``g`` times the product of the others, from the products
+    before and after each element (exact with zeros, no division)."""
+    if not _ad_none(axis) or isinstance(g, _ad_types.Array) or not isinstance(a, _ad_types.Array) \
+            or not isinstance(a.dtype, (_ad_types.Float, _ad_types.Integer)):
+        return None
+
+    def impl(g, a, axis=None, keepdims=False):
+        x = np.ascontiguousarray(a).ravel()
+        n = x.size
+        out = np.empty(n, np.float64)
+        before = 1.0
+        for k in range(n):
+            out[k] = before
+            before = before * x[k]
+        after = 1.0
+        for k in range(n - 1, -1, -1):
+            out[k] = g * out[k] * after
+            after = after * x[k]
+        return out.reshape(a.shape)
+    return impl
+
+
 def _ad_mean_adjoint(g, a, axis=None, keepdims=False, where=True):
     return g
 
