@@ -37,12 +37,12 @@ def kernel(x, y):
 def kernel(x, y):
     x[:] = np.array([v * 2.0 for v in y], dtype=float)
 """,
-    "nested-def-in-branch": """
+    "nested-def-called-out-of-its-branch": """
 def kernel(x, y):
     if x.shape[0] > 0:
         def inner(v):
             return v * 2.0
-        x[:] = inner(y)
+    x[:] = inner(y)
 """,
     "nested-def-as-value": """
 def kernel(x, y):

@@ -286,6 +286,21 @@ def in_loop(x):
     return s
 
 
+def out_of_its_loop(x):
+    for i in range(2):
+        def g(v):
+            return v * i  # noqa: B023
+    return np.sum(g(x))
+
+
+def test_a_def_in_a_loop_reads_the_loop_variable_when_called():
+    """(refused before: lifted now, tests/test_nested_in_blocks.py)"""
+    x = np.linspace(0.5, 1.0, 3)
+    dx = np.zeros(3)
+    autodiff(Reverse, in_loop, Active, Duplicated(x.copy(), dx))
+    np.testing.assert_allclose(dx, np.ones(3))   # (0 + 1 per element)
+
+
 def as_value(x):
     def g(v):
         return v * 2.0
@@ -363,7 +378,7 @@ def relax_view(x):
 @pytest.mark.parametrize("f, what, line", [
     (comprehension_hides, "comprehension's variable", "return sum([g(x[k])"),
     (relax_view, "a nested function, reads", "relax()"),
-    (in_loop, "nested def inside a loop", "def g(v):"),
+    (out_of_its_loop, "called outside the block that defines it", "return np.sum(g(x))"),
     (as_value, "used as a value", "h = g"),
     (recursive, "calls itself", "return v if n == 0"),
     (uses_nonlocal, "nonlocal", "nonlocal t"),

@@ -11,9 +11,13 @@ lifted function is then differentiated like any helper.
 Lifted: a ``def`` (or ``g = lambda v: ...``) at the top level of the function's body, without
 decorators, whose defaults are numbers, that is only called (after its
 definition, by its name) and never bound again. Helpers may call one
-another (each passes on what its callees read) but not themselves. Anything
-else, a ``def`` inside a loop or a branch, a nested function passed as a
-value, is left in place for ``fence`` to refuse with its line.
+another (each passes on what its callees read) but not themselves. One
+defined in a loop's or a branch's body (``f = lambda y: ...`` in an
+integrator's ``while``) is lifted too where it is only called later in that
+body: each definition there makes a function reading the same names when it
+is called (its defaults are numbers), so one lifted function is each of them.
+Anything else, a nested function passed as a value, one called outside the
+body that defines it, is left for ``fence`` to refuse with its line.
 
 Contract: ``lift_nested(pf)`` rewrites ``pf.tree`` in place (the lifted
 ``def`` statements removed, the calls extended) and sets ``pf.lifted`` to
@@ -64,9 +68,10 @@ def lift_nested(pf) -> None:
     """Lift the nested functions of ``pf`` (see the module's docstring)."""
     pf.lifted = dict(getattr(pf.func, "_ad_siblings", {}))   # (a lifted helper calls the others)
     body = pf.tree.body = [_as_def(s) for s in pf.tree.body]
-    defs = [s for s in body if isinstance(s, ast.FunctionDef)]
+    inner = [found for s in body for found in _inner_defs(s)]
+    defs = [s for s in body if isinstance(s, ast.FunctionDef)] + [d for d, _, _ in inner]
     if defs:
-        _lift(pf, body, defs)
+        _lift(pf, body, defs, inner)
     if pf.lifted:
         LIFTED[pf.func.__code__] = pf.lifted
 
@@ -81,7 +86,42 @@ def _as_def(s):
     return s
 
 
-def _lift(pf, body, defs) -> None:
+_BLOCKS = (ast.For, ast.While, ast.If, ast.With)
+
+
+def _inner_defs(s) -> list:
+    """``(def, its statement list, the statements after it)`` of each function defined in the
+    body of a loop, a branch or a ``with`` under ``s`` (lambdas bound to a name made ``def``)."""
+    if not isinstance(s, _BLOCKS):
+        return []
+    out = []
+    for part in ("body", "orelse"):
+        block = getattr(s, part, None) or []
+        block[:] = [_as_def(b) for b in block]
+        for k, b in enumerate(block):
+            if isinstance(b, ast.FunctionDef):
+                out.append((b, block, block[k + 1:]))
+            else:
+                out += _inner_defs(b)
+    return out
+
+
+def _check_inner(pf, inner, by_name) -> None:
+    """Each call of a function defined in a block comes after it in that block."""
+    for d, block, after in inner:
+        inside = {id(n) for s in after for n in ast.walk(s)}
+        calls = [n for s in pf.tree.body for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == d.name
+                 and isinstance(n.ctx, ast.Load)]
+        for n in calls:
+            if id(n) not in inside:
+                _err(pf, n, f"the nested function `{d.name}` is called outside the block that defines it.",
+                     f"define `{d.name}` at the top of `{pf.tree.name}`.")
+        block.remove(d)
+        if not block:
+            block.append(ast.copy_location(ast.Pass(), d))
+
+
+def _lift(pf, body, defs, inner=()) -> None:
     names = [d.name for d in defs]
     if len(set(names)) != len(names):
         d = next(d for d in defs if names.count(d.name) > 1)
@@ -89,6 +129,7 @@ def _lift(pf, body, defs) -> None:
     by_name = {d.name: d for d in defs}
     rest = [s for s in body if not isinstance(s, ast.FunctionDef)]
     table, tables = _tables(pf, by_name)
+    _check_inner(pf, inner, by_name)   # (and the definitions taken out of their blocks)
     closure = set(getattr(pf.func.__code__, "co_freevars", ()))
     enclosing = _bound(table) - set(by_name)
     for d in defs:
