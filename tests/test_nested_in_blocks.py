@@ -14,7 +14,7 @@ from adcompiler import Active, Const, Duplicated
 def integrator(y, k, dt, n):
     t = 0.0
     for _ in range(n):
-        f = lambda yy: -k * yy + np.sin(t)   # noqa: E731
+        f = lambda yy: -k * yy + np.sin(t)  # noqa: B023  (read when called, as intended)
         k1 = f(y)
         k2 = f(y + 0.5 * dt * k1)
         y[:] = y + dt * k2
@@ -26,9 +26,9 @@ def in_a_while(y, k, n):
     i = 0
     while i < n:
         def rhs(v):
-            return -k * v * (i + 1)
+            return -k * v * (i + 1)  # noqa: B023
         if i % 2 == 0:
-            g = lambda v, c=2.0: c * rhs(v)   # noqa: E731
+            g = lambda v, c=2.0: c * rhs(v)
             y += 0.1 * g(y)
         else:
             y += 0.1 * rhs(y)
@@ -38,7 +38,7 @@ def in_a_while(y, k, n):
 
 def called_after_its_loop(y, k):
     for _ in range(2):
-        g = lambda v: k * v   # noqa: E731
+        g = lambda v: k * v
     return float(np.sum(g(y)))
 
 
