@@ -399,3 +399,41 @@ def test_a_returned_view_indexed_in_the_same_expression(f, shape):
     entry point, silently."""
     x = np.linspace(0.5, 1.5, int(np.prod(shape))).reshape(shape)
     check_everywhere(f, Duplicated(x, np.zeros(shape)), ret=Active, out=(), tapes=("autograd", "torch", "jax"))
+
+
+_GM = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+
+
+def _times_an_entry(x, p):
+    return float(np.sum(x * p["W"]))
+
+
+def _times_the_first(x, ws):
+    return float(np.sum(x * ws[0]))
+
+
+def _times_a_module_matrix(x):
+    return float(np.sum(x * _GM))
+
+
+def _squares(x):
+    return float(np.sum(x * x))
+
+
+@pytest.mark.parametrize("sub", ["matrix", "masked"])
+def test_array_subclasses_held_by_containers_or_modules_refused(sub):
+    """An np.matrix (or a masked array) in a Const dict, list or record, read from the module, or
+    given to hessian: the derivative took its `*` for numpy's elementwise product (its mask for
+    none) and was wrong without an error, on every reverse entry point (and in hessian)."""
+    from adcompiler import hessian, jvp, value_and_grad
+    x = np.array([[1.0, 2.0], [3.0, 5.0]])
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])
+    V = np.matrix(W) if sub == "matrix" else np.ma.masked_array(W, mask=[[0, 1], [0, 0]])
+    calls = [lambda: gradient(_times_an_entry, x.copy(), {"W": V}),
+             lambda: value_and_grad(_times_the_first)(x.copy(), [V]),
+             lambda: jvp(_times_the_first, (x.copy(), (V,)), (np.ones((2, 2)), None)),
+             lambda: hessian(_squares, np.matrix(x) if sub == "matrix" else np.ma.masked_array(x, mask=[[0, 1], [0, 0]])),
+             lambda: gradient(_times_a_module_matrix, x.copy())]
+    for call in calls:
+        with pytest.raises(AdCompilerError, match="subclass of numpy's array"):
+            call()

@@ -213,6 +213,12 @@ def _check_hidden(args, arrays, names, writes, module_arrays):
     hidden += [(f"an array in `{names[i]}`", x) for i, a in enumerate(args)
                if isinstance(a.val, (dict, list, tuple)) for x in _leaves(a.val)]
     for what, g in hidden:
+        if type(g) is not np.ndarray:   # (np.matrix's `*` is a product of matrices: refused as an argument is)
+            raise ActivityError(
+                f"{what} is a {type(g).__name__}, a subclass of numpy's array whose "
+                "operators mean other things (np.matrix multiplies with *, a masked array skips its mask).",
+                construct=what.split("`")[1] if "`" in what else None,
+                hint="hold a plain array (np.asarray, with the masked values filled first).")
         for i, a in arrays:
             if (isinstance(a, A.Duplicated) or i in writes) and np.may_share_memory(g, a.val) \
                     and np.shares_memory(g, a.val):

@@ -29,6 +29,8 @@ from .arguments import (
     is_float_scalar,
     kernel_of,
     layout_zeros,
+    param_names,
+    refuse_subclasses,
 )
 from .copies import kind_of_argument
 from .forward import autodiff_forward
@@ -184,6 +186,8 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any, **kwargs: Any) -> Any:
         return functools.wraps(f)(lambda *args, **kwargs: hessian(f, *positional(f, args, kwargs)))
     if kwargs:
         return hessian(f, *positional(f, (x,) + rest, kwargs))
+    if isinstance(x, np.ndarray) and type(x) is not np.ndarray:   # (np.asarray below would differentiate another f)
+        refuse_subclasses([A.Const(x)], [param_names(f, 1)[0]])
     if np.iscomplexobj(x):
         return _complex_hessian(f, np.asarray(x), rest)
     if is_float_scalar(x):   # (hvp checks that the float is not written as a 0-d array would be)

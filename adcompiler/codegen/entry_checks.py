@@ -63,6 +63,13 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=(), do
                 f"{dx.strides}, not {x.strides}): it follows `{name}`'s views, and a reshape that views one "
                 f"and copies the other would lose its writes. Pass a shadow in `{name}`'s layout "
                 f"(np.zeros_like({name}) of a contiguous `{name}`).")
+    for name, v, *_ in [row[:2] for row in arrays] + [row[2:4] for row in arrays] + list(consts):
+        for u in [v] + ([*v.values()] if isinstance(v, dict) else list(v) if isinstance(v, (list, tuple)) else []):
+            if isinstance(u, np.ndarray) and type(u) is not np.ndarray:
+                raise TypeError(
+                    f"{func}: `{name}` is or holds a {type(u).__name__}, a subclass of numpy's array whose "
+                    f"operators mean other things (np.matrix multiplies with *, a masked array skips its mask). "
+                    f"Pass np.asarray({name}) (with the masked values filled first).")
     # the derivative takes the arrays for separate memory (autodiff refuses such arguments too)
     held = [(n, v) for row in arrays for n, v in (row[:2], row[2:4])]
     for k, (a, u) in enumerate(held):
@@ -126,8 +133,7 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
                 singles.append(f"({a!r}, {a}{flag})")
                 if scalar_tangents and k + 1 < len(args):
                     singles.append(f"({args[k + 1]!r}, {args[k + 1]}{flag})")
-        others = [f"({a!r}, {a}" + (", 'i')" if a in index_arrays else ")") for a in args if a in consts] \
-            if pairs or double else []
+        others = [f"({a!r}, {a}" + (", 'i')" if a in index_arrays else ")") for a in args if a in consts]
         if not pairs and not singles and not others:
             continue
         row = node.lineno - 1

@@ -126,3 +126,28 @@ def test_arguments_sharing_memory_are_refused(tmp_path):
     f(y, dy, x, dx, 4)   # separate arrays: y += x * x, so dx = 2 x
     np.testing.assert_allclose(dx, 2 * x0, rtol=1e-15)
     np.testing.assert_allclose(y, x0 * x0, rtol=1e-15)
+
+
+SUBCLASS_KERNEL = """import numpy as np
+
+
+def weighted(x: np.ndarray, W: np.ndarray) -> float:
+    return float(np.sum(x * W))
+"""
+
+
+@pytest.mark.parametrize("which", ["W", "x", "dx"])
+def test_array_subclasses_are_refused(tmp_path, which):
+    """An np.matrix or masked array for an argument, a shadow or a Const: its `*` is another
+    product (a matrix product), and the emitted module's derivative was wrong without an error."""
+    (tmp_path / "weighted.py").write_text(SUBCLASS_KERNEL)
+    ns = emit_module(tmp_path, f"{tmp_path / 'weighted.py'}:weighted", "--const", "W", "--ret", "active")
+    x, W = np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.0, 2.0], [3.0, 4.0]])
+    args = {"x": x.copy(), "dx": np.zeros((2, 2)), "W": W.copy()}
+    for sub in (np.matrix, lambda a: np.ma.masked_array(a, mask=[[0, 1], [0, 0]])):
+        given = dict(args, **{which: sub(args[which])})
+        with pytest.raises(TypeError, match="subclass of numpy's array"):
+            ns["weighted_reverse"](given["x"], given["dx"], given["W"])
+    dx = np.zeros((2, 2))
+    ns["weighted_reverse"](x.copy(), dx, W.copy())
+    np.testing.assert_allclose(dx, W)
