@@ -16,6 +16,7 @@ reverse half pops it.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import math
@@ -132,6 +133,28 @@ class _DefaultKeywords:
             _diff_by_position(node)
 
 
+def _whole_arrays(fn) -> None:
+    """``x[...]`` read as ``x`` (numba lowers no read by an ellipsis: code made for an array of
+    any rank, ``emit --target numba`` without ``--shape``), and ``x[...] op= v`` as
+    ``x[...] = x op v`` (numpy, too, computes the operand before it writes)."""
+    import ast
+
+    def whole(node):
+        return isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+            and node.slice.value is Ellipsis
+    for node in ast.walk(fn):
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                for k, v in enumerate(value):
+                    if isinstance(v, ast.AugAssign) and whole(v.target):
+                        read = ast.BinOp(copy.deepcopy(v.target.value), v.op, v.value)
+                        value[k] = ast.copy_location(ast.Assign([v.target], read), v)
+                    elif whole(v) and isinstance(v.ctx, ast.Load):
+                        value[k] = v.value
+            elif whole(value) and isinstance(value.ctx, ast.Load):
+                setattr(node, field, value.value)
+
+
 def _diff_by_position(node) -> None:
     """A tangent's ``np.diff(t, n=1, axis=-1)`` as ``np.diff(t, 1)``: numba's takes ``n`` by
     position, and no axis (its last axis, the default)."""
@@ -161,6 +184,7 @@ def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
         raise next(iter(refused.values()))
     for fn in functions:
         _DefaultKeywords().visit(fn)
+        _whole_arrays(fn)
     if decorate:
         import ast
         for fn in functions:

@@ -225,3 +225,48 @@ def test_ranks_read_from_subscripts_without_shapes(tmp_path):
     want_dx = np.zeros(6)
     autodiff(Reverse, kern_sweep.smooth, Const, Duplicated(np.zeros(6), dy.copy()), Duplicated(x.copy(), want_dx))
     np.testing.assert_allclose(dx, want_dx, rtol=1e-12)
+
+
+WHOLE = '''import numpy as np
+
+
+def axpy(y: np.ndarray, a: float, x: np.ndarray) -> None:
+    y += a * x
+
+
+def rank_one(M: np.ndarray, u: np.ndarray, v: np.ndarray) -> None:
+    M += np.outer(u, v)
+'''
+
+
+def test_whole_array_updates_of_any_rank(tmp_path):
+    """``y += a * x`` with no --shape: the code made for any rank reads ``y[...]``, which numba
+    does not lower; every call of the emitted numba module failed (NotImplementedError)."""
+    require("numba")
+    (tmp_path / "whole.py").write_text(WHOLE)
+    for name in ("axpy", "rank_one"):
+        run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"whole.py:{name}", "--target", "numba",
+                              "-o", f"whole_{name}.py"], check=False, cwd=tmp_path, capture_output=True, text=True,
+                             timeout=300)
+        assert run.returncode == 0, run.stderr
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import whole_axpy
+        import whole_rank_one
+    finally:
+        sys.path.remove(str(tmp_path))
+    rng = np.random.default_rng(3)
+    for shape in ((4,), (2, 3)):
+        y, x, seed = rng.standard_normal(shape), rng.standard_normal(shape), rng.standard_normal(shape)
+        yy, dy, dx = y.copy(), seed.copy(), np.zeros(shape)
+        (da,) = whole_axpy.axpy_reverse(yy, dy, 0.5, x.copy(), dx)
+        np.testing.assert_allclose(yy, y + 0.5 * x, rtol=1e-14)
+        assert da == pytest.approx(float(np.sum(seed * x)), rel=1e-13)
+        np.testing.assert_allclose(dx, 0.5 * seed, rtol=1e-14)
+        np.testing.assert_allclose(dy, seed, rtol=1e-14)
+    u, v, seed = rng.standard_normal(3), rng.standard_normal(2), rng.standard_normal((3, 2))
+    M, du, dv = np.zeros((3, 2)), np.zeros(3), np.zeros(2)
+    whole_rank_one.rank_one_reverse(M, seed.copy(), u.copy(), du, v.copy(), dv)
+    np.testing.assert_allclose(M, np.outer(u, v), rtol=1e-14)
+    np.testing.assert_allclose(du, seed @ v, rtol=1e-13)
+    np.testing.assert_allclose(dv, seed.T @ u, rtol=1e-13)
