@@ -6,6 +6,8 @@ only indexes, bounds a ``range`` or is compared (directly or through a local nam
 bound to it): there no arithmetic meets the values, and a CSR kernel fed scipy's
 arrays compiles (``auto`` picks numba for it). An element that meets arithmetic
 is refused at its line, and ``auto`` falls back to numpy with numpy's numbers."""
+import inspect
+
 import numpy as np
 import pytest
 from optional import require
@@ -183,22 +185,7 @@ def test_unsigned_and_scalars_still_refused():
             np.testing.assert_array_equal(dx, np.ones(4))
 
 
-EMITTED = '''import numpy as np
-
-
-def spmv(y, data, indices, indptr, x):
-    for i in range(indptr.shape[0] - 1):
-        acc = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            acc += data[p] * x[indices[p]]
-        y[i] = acc
-
-
-def shifted(y, data, indices, indptr, x):
-    for i in range(indptr.shape[0] - 1):
-        for p in range(indptr[i], indptr[i + 1]):
-            y[i] += data[p] * x[indices[p] - 1]
-'''
+EMITTED = "import numpy as np\n\n\n" + inspect.getsource(spmv) + "\n\n" + inspect.getsource(shifted_column)
 
 
 def test_the_emitted_numba_module_takes_index_arrays_alone(tmp_path):
@@ -209,7 +196,7 @@ def test_the_emitted_numba_module_takes_index_arrays_alone(tmp_path):
     import sys
     (tmp_path / "csr_kernels.py").write_text(EMITTED)
     mods = {}
-    for name in ("spmv", "shifted"):
+    for name in ("spmv", "shifted_column"):
         run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"csr_kernels.py:{name}", "--target", "numba",
                               "--dup", "y,data,x", "--const", "indices,indptr", "--shape", "indices=1:int64",
                               "--shape", "indptr=1:int64", "--shape", "y=1", "--shape", "data=1", "--shape", "x=1",
@@ -226,5 +213,5 @@ def test_the_emitted_numba_module_takes_index_arrays_alone(tmp_path):
     np.testing.assert_allclose(y, a @ x, rtol=1e-13)
     np.testing.assert_allclose(dx, a.T @ seed, rtol=1e-13)
     with pytest.raises(TypeError, match="`indices` is int32"):
-        mods["shifted"].shifted_reverse(np.zeros(6), seed.copy(), a.data.copy(), dd, a.indices, a.indptr, x.copy(),
-                                        np.zeros(6))
+        mods["shifted_column"].shifted_column_reverse(np.zeros(6), seed.copy(), a.data.copy(), dd, a.indices,
+                                                      a.indptr, x.copy(), np.zeros(6))
