@@ -137,4 +137,19 @@ def _ad_matmul_typed(a, b):
     if isinstance(a, _ad_types.Array) and isinstance(b, _ad_types.Array) and a.ndim <= 2 and b.ndim <= 2:
         return lambda a, b: np.ascontiguousarray(a) @ np.ascontiguousarray(b)
     return None
+
+
+def _ad_broadcast_like(t, x):
+    return t
+
+
+@_ad_overload(_ad_broadcast_like)
+def _ad_broadcast_like_typed(t, x):
+    """A tangent ``t`` in the shape of ``x`` (runtime.core.broadcast_like: some operands were
+    constant): a number's as itself, an array's broadcast (a read-only view, as numpy's)."""
+    if not isinstance(x, _ad_types.Array):
+        return None if isinstance(t, _ad_types.Array) else (lambda t, x: t)
+    if isinstance(t, _ad_types.Array):
+        return lambda t, x: np.broadcast_to(t, x.shape)
+    return lambda t, x: np.broadcast_to(np.asarray(t), x.shape)
 '''
