@@ -131,6 +131,8 @@ class _DefaultKeywords:
                     k.arg in self.DEFAULTS and isinstance(k.value, ast.Constant)
                     and k.value.value is self.DEFAULTS[k.arg])]
             _diff_by_position(node)
+            if _np_call(node, "where", 3):   # (of numbers: a number, not numba's 0-d array)
+                node.func = ast.Name("_ad_where", ast.Load())
 
 
 def _whole_arrays(fn) -> None:

@@ -339,6 +339,19 @@ def _ad_clip_inside_typed(a, lo, hi):
     return None
 
 
+def _ad_where(c, a, b):
+    return np.where(c, a, b)
+
+
+@_ad_overload(_ad_where)
+def _ad_where_typed(c, a, b):
+    """``np.where``: of numbers, the number chosen (numba's is a 0-d array, which its typing
+    does not unify with the float a loop's other path holds); else numba's."""
+    if any(isinstance(v, _ad_types.Array) for v in (c, a, b)):
+        return lambda c, a, b: np.where(c, a, b)
+    return lambda c, a, b: a if c else b
+
+
 def _ad_clip_low(a, lo, hi):
     return None
 

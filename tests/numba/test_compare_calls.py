@@ -59,3 +59,26 @@ def test_a_mask_compared_in_a_loop(backend):
     y, dy, du = np.zeros(5), np.zeros(5), np.zeros(5)
     ad.autodiff(Reverse, doubled_inside, Active, Duplicated(y, dy), Duplicated(u.copy(), du), backend=backend)
     np.testing.assert_allclose(du, _fd(lambda v: doubled_inside(np.zeros(5), v), u), rtol=1e-6, atol=1e-7)
+
+
+def chosen_per_element(r, x):
+    for i in range(x.shape[0]):
+        r[i] = np.where(np.cos(x[i]) > 0.3, x[i] ** 2, x[i])
+    return float(np.sum(r * r))
+
+
+def test_where_of_numbers_under_numba():
+    """``np.where`` of numbers in a loop: numba's result is a 0-d array, which its typing did not
+    unify with a float (refused with numba's message); the number chosen now."""
+    x = np.array([0.1, 1.4, -0.3, 2.0])
+    got, want = {}, {}
+    for backend, out in (("numba", got), ("numpy", want)):
+        r, dr, dx = np.zeros(4), np.arange(1.0, 5.0), np.zeros(4)
+        _, out["value"] = ad.autodiff(ad.ReverseWithPrimal, chosen_per_element, Active, Duplicated(r, dr),
+                                      Duplicated(x.copy(), dx), backend=backend)
+        out["dx"], out["r"] = dx, r
+    assert got["value"] == pytest.approx(want["value"], rel=1e-14)
+    np.testing.assert_allclose(got["dx"], want["dx"], rtol=1e-14)
+    np.testing.assert_allclose(got["r"], want["r"], rtol=1e-14)
+    np.testing.assert_allclose(want["dx"], _fd(lambda v: chosen_per_element(np.zeros(4), v), x)
+                               + np.where(np.cos(x) > 0.3, 2 * x, 1.0) * np.arange(1.0, 5.0), rtol=1e-6)
