@@ -27,7 +27,7 @@ _REFUSED = {
     ast.DictComp: ("dict comprehension", "write a `for` loop."),
     ast.Global: ("global", "pass the value as an argument (Duplicated if it is an array you write)."),
     ast.Nonlocal: ("nonlocal", "pass the value as an argument."),
-    ast.FunctionDef: ("a nested def inside a loop or a branch",
+    ast.FunctionDef: ("a nested def that is not lifted (inside a `try`)",
                       "define it at the top level of the function's body (it becomes a helper) or at module level."),
     ast.AsyncFunctionDef: ("nested async def", "define helpers at module level."),
     ast.ClassDef: ("class definition", "define classes outside the differentiated function."),

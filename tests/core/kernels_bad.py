@@ -41,7 +41,7 @@ def writes_global_array(s, a):
 def nested_def(s, a):
     for _ in range(1):
         def inner(v): return v  # noqa: E704
-        s[:] = inner(a)
+    s[:] = inner(a)
 
 
 def class_body(s, a):

@@ -25,7 +25,7 @@ REFUSED = [
     (K.uses_comprehension, "holds values that carry derivatives", 29),
     (K.writes_global, "global", 33),
     (K.writes_global_array, "writing into `G`", 38),
-    (K.nested_def, "nested def", 43),
+    (K.nested_def, "called outside the block that defines it", 44),
     (K.class_body, "class definition", 48),
 ]
 
