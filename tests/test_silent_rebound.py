@@ -416,7 +416,7 @@ def _times_a_module_matrix(x):
     return float(np.sum(x * _GM))
 
 
-def _squares(x):
+def _sum_of_squares(x):
     return float(np.sum(x * x))
 
 
@@ -432,7 +432,7 @@ def test_array_subclasses_held_by_containers_or_modules_refused(sub):
     calls = [lambda: gradient(_times_an_entry, x.copy(), {"W": V}),
              lambda: value_and_grad(_times_the_first)(x.copy(), [V]),
              lambda: jvp(_times_the_first, (x.copy(), (V,)), (np.ones((2, 2)), None)),
-             lambda: hessian(_squares, np.matrix(x) if sub == "matrix" else np.ma.masked_array(x, mask=[[0, 1], [0, 0]])),
+             lambda: hessian(_sum_of_squares, np.matrix(x) if sub == "matrix" else np.ma.masked_array(x, mask=[[0, 1], [0, 0]])),
              lambda: gradient(_times_a_module_matrix, x.copy())]
     for call in calls:
         with pytest.raises(AdCompilerError, match="subclass of numpy's array"):
