@@ -213,12 +213,9 @@ def _check_hidden(args, arrays, names, writes, module_arrays):
     hidden += [(f"an array in `{names[i]}`", x) for i, a in enumerate(args)
                if isinstance(a.val, (dict, list, tuple)) for x in _leaves(a.val)]
     for what, g in hidden:
-        if type(g) is not np.ndarray:   # (np.matrix's `*` is a product of matrices: refused as an argument is)
-            raise ActivityError(
-                f"{what} is a {type(g).__name__}, a subclass of numpy's array whose "
-                "operators mean other things (np.matrix multiplies with *, a masked array skips its mask).",
-                construct=what.split("`")[1] if "`" in what else None,
-                hint="hold a plain array (np.asarray, with the masked values filled first).")
+        # (np.matrix's `*` is a product of matrices: refused as an argument is)
+        _refuse_subclass(what, g, what.split("`")[1] if "`" in what else None,
+                         "hold a plain array (np.asarray, with the masked values filled first).")
         for i, a in arrays:
             if (isinstance(a, A.Duplicated) or i in writes) and np.may_share_memory(g, a.val) \
                     and np.shares_memory(g, a.val):
@@ -257,12 +254,16 @@ def refuse_subclasses(args, names) -> None:
     for i, a in enumerate(args):
         shadows = a.dvals if isinstance(a, A.BatchDuplicated) else (a.dval,) if isinstance(a, A.Duplicated) else ()
         for what, v in ((f"`{names[i]}`", a.val), *((f"the shadow of `{names[i]}`", d) for d in shadows)):
-            if isinstance(v, np.ndarray) and type(v) is not np.ndarray:
-                raise ActivityError(
-                    f"{what} is a {type(v).__name__}, a subclass of numpy's array whose operators "
-                    "mean other things (np.matrix multiplies with *, a masked array skips its mask).",
-                    construct=names[i], hint=f"pass np.asarray({names[i]}) (with the masked values filled first)"
-                    + (f" and a plain array for its shadow (np.zeros({names[i]}.shape))." if v is not a.val else "."))
+            _refuse_subclass(what, v, names[i], f"pass np.asarray({names[i]}) (with the masked values filled first)"
+                             + (f" and a plain array for its shadow (np.zeros({names[i]}.shape))." if v is not a.val
+                                else "."))
+
+
+def _refuse_subclass(what: str, v, construct, hint: str) -> None:
+    if isinstance(v, np.ndarray) and type(v) is not np.ndarray:
+        raise ActivityError(f"{what} is a {type(v).__name__}, a subclass of numpy's array whose operators mean "
+                            "other things (np.matrix multiplies with *, a masked array skips its mask).",
+                            construct=construct, hint=hint)
 
 
 def check_alias(args, names, writes, module_arrays=()):

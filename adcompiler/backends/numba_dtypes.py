@@ -119,34 +119,30 @@ def _is_len(node) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
 
 
+def _pairs(node) -> list:
+    """``(target, value)`` of each name an assignment binds: ``j = v``, ``a, b = v, w``."""
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+        return []
+    t, v = node.targets[0], node.value
+    if isinstance(t, ast.Tuple) and isinstance(v, ast.Tuple) and len(t.elts) == len(v.elts):
+        return list(zip(t.elts, v.elts))
+    return [(t, v)]
+
+
+def _assignment(node, parents: dict):
+    """The assignment whose target or value ``node`` is (or an element of their tuples)."""
+    up = parents.get(node)
+    return parents.get(up) if isinstance(up, ast.Tuple) else up
+
+
 def _bound_to(e, parents: dict):
     """The local name an element ``e`` is bound to (``j = idx[p]``, ``a, b = ptr[i], ptr[i + 1]``), else None."""
-    up = parents.get(e)
-    if isinstance(up, ast.Tuple) and isinstance(parents.get(up), ast.Assign) and parents[up].value is up:
-        assign = parents[up]
-        targets = assign.targets[0].elts if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Tuple) \
-            and len(assign.targets[0].elts) == len(up.elts) else None
-        target = None if targets is None else targets[up.elts.index(e)]
-    elif isinstance(up, ast.Assign) and len(up.targets) == 1 and up.value is e:
-        target = up.targets[0]
-    else:
-        return None
-    return target if isinstance(target, ast.Name) else None
+    return next((t for t, v in _pairs(_assignment(e, parents)) if v is e and isinstance(t, ast.Name)), None)
 
 
 def _element_binding(target: ast.Name, parents: dict, carriers: set) -> bool:
     """Whether the store ``target`` binds an element of a carried array (``j = idx[p]``)."""
-    up = parents.get(target)
-    if isinstance(up, ast.Tuple):
-        assign = parents.get(up)
-        if not (isinstance(assign, ast.Assign) and isinstance(assign.value, ast.Tuple)
-                and len(assign.value.elts) == len(up.elts)):
-            return False
-        v = assign.value.elts[up.elts.index(target)]
-    elif isinstance(up, ast.Assign) and len(up.targets) == 1 and up.targets[0] is target:
-        v = up.value
-    else:
-        return False
+    v = next((v for t, v in _pairs(_assignment(target, parents)) if t is target), None)
     return isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) and v.value.id in carriers
 
 

@@ -304,15 +304,14 @@ class AnfRewrite:
 
     def calls_user(self, e) -> bool:
         """Whether ``e`` calls a user function (not a rule's)."""
-        return any(isinstance(n, ast.Call) and isinstance(self.resolve_call_target(n), types.FunctionType)
-                   and lookup(self.resolve_call_target(n)) is None for n in ast.walk(e))
+        return any(isinstance(n, ast.Call) and _user_function(self.resolve_call_target(n)) for n in ast.walk(e))
 
     def nondiff(self, e):
         """A non-differentiable expression kept whole (its calls must be known)."""
         for node in ast.walk(e):
             if isinstance(node, ast.Call):
                 target = self.resolve_call_target(node)
-                if isinstance(target, types.FunctionType) and lookup(target) is None:
+                if _user_function(target):
                     self.err(node, "a call to a user function inside a condition or comparison is not supported.",
                              "call it in a separate assignment before the condition.")
                 if any(k.arg == "out" for k in node.keywords) or isinstance(target, np.ufunc) \
@@ -429,6 +428,11 @@ class AnfRewrite:
         return self.atom(a)
 
 
+def _user_function(target) -> bool:
+    """Whether a call's target is a user function (differentiated by its source, no rule)."""
+    return isinstance(target, types.FunctionType) and lookup(target) is None
+
+
 class _UserCallsFirst(ast.NodeTransformer):
     """A condition's calls of user functions, innermost first, each as a statement of its own
     (``_t = f(...)``), the condition reading their results."""
@@ -438,8 +442,5 @@ class _UserCallsFirst(ast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        target = self.norm.resolve_call_target(node)
-        if isinstance(target, types.FunctionType) and lookup(target) is None:
-            return self.norm.name_atom(node)
-        return node
+        return self.norm.name_atom(node) if _user_function(self.norm.resolve_call_target(node)) else node
 
