@@ -82,3 +82,13 @@ def test_where_of_numbers_under_numba():
     np.testing.assert_allclose(got["r"], want["r"], rtol=1e-14)
     np.testing.assert_allclose(want["dx"], _fd(lambda v: chosen_per_element(np.zeros(4), v), x)
                                + np.where(np.cos(x) > 0.3, 2 * x, 1.0) * np.arange(1.0, 5.0), rtol=1e-6)
+
+
+def test_where_of_numbers_in_numba_split_halves():
+    from numba_engine import Numba
+
+    from adcompiler import ReverseSplitWithPrimal
+    from adcompiler.testing import check_grads
+    x = np.array([0.1, 1.4, -0.3, 2.0])
+    check_grads(chosen_per_element, Duplicated(np.zeros(4), np.zeros(4)), Duplicated(x, np.zeros(4)), ret=Active,
+                mode=ReverseSplitWithPrimal, engine=Numba)

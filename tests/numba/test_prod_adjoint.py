@@ -34,3 +34,14 @@ def test_products_under_numba(x):
             dn[i, j] -= h
             fd[i, j] = (rows_of_products(up, w) - rows_of_products(dn, w)) / (2 * h)
     np.testing.assert_allclose(got[0], fd, rtol=1e-6, atol=1e-8)
+
+
+def test_split_halves_under_numba():
+    """The numba halves, driven as the tapes drive them (fresh shadows), against finite differences."""
+    from numba_engine import Numba
+
+    from adcompiler import Active, Const, Duplicated, ReverseSplitWithPrimal
+    from adcompiler.testing import check_grads
+    x = np.array([[0.5, 0.0, 2.0], [1.5, -1.0, 0.3], [0.7, 0.4, -0.2]])
+    check_grads(rows_of_products, Duplicated(x, np.zeros((3, 3))), Const(np.array([1.0, 2.0, 0.5])), ret=Active,
+                mode=ReverseSplitWithPrimal, engine=Numba)
