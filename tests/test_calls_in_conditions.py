@@ -1,8 +1,10 @@
 """A user function called in a loop's or a branch's condition (``while f(x - t * g) > f0 -
 c * t * g @ g:``, a backtracking line search) was refused ("call it in a separate assignment
 before the condition"): the call now runs first, as Python calls it, in a statement of its own.
-Where an operand is evaluated only on a condition (``and``, ``or``, a chained comparison) it
-is still refused. References: every entry point (central differences, the dot-product test, a
+Under ``and``/``or`` (``while it < maxit and f(x) > tol:``) the operand calling it runs only
+when Python would run it (the operand before it true, or false); in a chained comparison
+a call in the first two operands runs first, one in a later operand (evaluated only on a
+condition) is still refused, as is one in a conditional expression. References: every entry point (central differences, the dot-product test, a
 tape) and the numba backend where it applies."""
 import numpy as np
 import pytest
@@ -67,9 +69,67 @@ def test_a_branch_on_a_call_that_writes():
     check_everywhere(branch_on_a_writing_call, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(4)))
 
 
-def test_an_operand_evaluated_on_a_condition_is_still_refused():
-    with pytest.raises(ad.AdCompilerError, match="user function inside a condition"):
-        ad.gradient(short_circuit, np.array([0.5, 1.5, 2.0]))
+def _tail_sum(x, i):
+    return float(np.sum(x[i:] ** 2)) if i < x.shape[0] else float("nan")   # (past the end: nan, a wrong path)
+
+
+def _bump(y, c):
+    y[0] += c   # (a write: how often it runs shows in y)
+    return float(y[0])
+
+
+def guarded_while(x, y):
+    i = 0
+    s = 0.0
+    while i < x.shape[0] and _tail_sum(x, i) > 0.5:   # (i == n stops before the call)
+        s += x[i] * _tail_sum(x, i)
+        i += 1
+    for k in range(x.shape[0]):
+        if x[k] < 0.0 or _bump(y, x[k]) > 3.0:   # (y written only where x[k] >= 0)
+            s += y[0] * x[k]
+    return s
+
+
+def chained_call(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if 0.1 < _rosen(x[i:]) <= 50.0:   # (the call is in the first two operands: always run)
+            s += x[i] ** 3
+    return s
+
+
+def test_and_or_run_an_operand_only_when_python_does():
+    x, y = np.array([0.9, -0.4, 1.2, 0.7]), np.array([0.5, 1.0])
+    check_everywhere(short_circuit, Duplicated(np.array([0.5, 1.5, 2.0]), np.zeros(3)))
+    check_everywhere(guarded_while, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(2)))
+    yy, xx = y.copy(), x.copy()
+    ad.autodiff(ad.Reverse, guarded_while, ad.Active, Duplicated(xx, np.zeros(4)), Duplicated(yy, np.zeros(2)))
+    y0 = y.copy()
+    guarded_while(x.copy(), y0)
+    np.testing.assert_array_equal(yy, y0)   # the writes of the calls that ran, and no other
+
+
+def test_a_call_in_a_chained_comparison():
+    check_everywhere(chained_call, Duplicated(np.array([0.5, 1.5, 0.2, 0.8]), np.zeros(4)))
+
+
+def test_an_operand_evaluated_on_a_condition_is_still_refused_where_it_is_not_and_or():
+    def later_operand(x):
+        s = 0.0
+        for i in range(x.shape[0]):
+            if 0.0 < x[i] < _rosen(x[:i + 1]):
+                s += x[i]
+        return s
+
+    def conditional(x):
+        s = 0.0
+        for i in range(1, x.shape[0]):
+            if (_rosen(x[:i + 1]) if i > 1 else 0.0) > 1.0:
+                s += x[i]
+        return s
+    for f in (later_operand, conditional):
+        with pytest.raises(ad.AdCompilerError, match="user function inside a condition"):
+            ad.gradient(f, np.array([0.5, 1.5, 2.0]))
 
 
 def test_under_numba():
@@ -80,4 +140,7 @@ def test_under_numba():
     y, xx = np.array([0.5, 1.0, 1.5, 2.0]), np.array([0.4, -0.3, 0.9, 1.1])
     for got, want in zip(ad.gradient(branch_on_a_writing_call, xx, y, backend="numba"),
                          ad.gradient(branch_on_a_writing_call, xx, y)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    x, y = np.array([0.9, -0.4, 1.2, 0.7]), np.array([0.5, 1.0])
+    for got, want in zip(ad.gradient(guarded_while, x, y, backend="numba"), ad.gradient(guarded_while, x, y)):
         np.testing.assert_allclose(got, want, rtol=1e-12)

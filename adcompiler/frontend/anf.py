@@ -188,14 +188,37 @@ class AnfRewrite:
             # (``while st: ... st.pop()``), and the reverse sweep re-tests the condition; a number
             # tested (``if x[i] % 1.0:``) is kept as its truth (numba's tape kept int(0.5), False)
             test = ast.copy_location(ast.Call(ast.Name("bool", ast.Load()), [test], []), test)
+        if isinstance(test, ast.BoolOp) and self.calls_user(test):
+            test = self.short_circuit(test)
         if not isinstance(test, ast.Call) and self.calls_user(test) and not any(
-                isinstance(n, (ast.BoolOp, ast.IfExp, ast.Lambda)) or isinstance(n, ast.Compare) and len(n.ops) > 1
+                isinstance(n, (ast.BoolOp, ast.IfExp, ast.Lambda)) or isinstance(n, ast.Compare)
+                and any(self.calls_user(c) for c in n.comparators[1:])
                 or isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)) for n in ast.walk(test)):
             # (``while f(x - t * g) > f0 - c * t:``, a line search: the user function called first, as Python
             # calls it, in a statement of its own; not where an operand is evaluated only on a condition)
             test = _UserCallsFirst(self).visit(copy.deepcopy(test))
         value = self.nondiff(test) if not isinstance(test, ast.Call) else self.simple(test)
         self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
+        return ast.Name(name, ast.Load())
+
+    def short_circuit(self, test) -> ast.Name:
+        """``a and b`` (``or``) of truths, ``b`` calling a user function, as a condition: ``b``
+        (its calls) evaluated only when ``a`` is true (false), as Python evaluates it
+        (``while it < maxit and f(x) > tol:``)."""
+        name = self.namer.fresh(TEMP)
+        rest = test.values[1] if len(test.values) == 2 else ast.copy_location(ast.BoolOp(test.op, test.values[1:]), test)
+        first = self.cond_atom(test.values[0])
+
+        def branch(e):
+            saved, self.out = self.out, []
+            value = e if isinstance(e, ast.Constant) else self.cond_atom(e)
+            self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
+            block, self.out = self.out, saved
+            return block
+        if isinstance(test.op, ast.And):
+            self.emit(ast.If(test=first, body=branch(rest), orelse=branch(ast.Constant(False))))
+        else:
+            self.emit(ast.If(test=first, body=branch(ast.Constant(True)), orelse=branch(rest)))
         return ast.Name(name, ast.Load())
 
     # -- expressions ----------------------------------------------------------
