@@ -3,6 +3,7 @@
 Usage::
 
     python tools/fuzz_coverage.py --count 1000 [--seed 0] [--entries all|legacy]
+                                  [--backend numpy|numba|auto]
                                   [--missing] [--json FILE] [--tree DIR]
 
 Runs ``count`` random programs (seeds ``seed ..``) through the checker under
@@ -26,6 +27,12 @@ on input the compiler refuses, so it counts in the first figure only (the
 refusal test suites cover those). ``--combine A.json B.json ...`` merges
 reports of runs over disjoint seed ranges (for example two processes on two
 cores) and prints the figures of the union without running anything.
+
+``--backend numba`` (or ``auto``) runs ``autodiff`` and ``autodiff_thunk``
+(and what the checks build on them) under that backend, as
+``run_random_programs.py --backend`` does, and measures
+``adcompiler/backends`` too: what the random programs reach of the numba
+translation.
 
 ``--tree DIR`` measures the ``adcompiler`` package in ``DIR`` instead of the
 installed one: a snapshot such as ``git archive HEAD adcompiler | tar -x -C
@@ -74,11 +81,27 @@ def _package_base() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _package_dirs() -> list[str]:
+def _package_dirs(packages: tuple[str, ...] = PACKAGES) -> list[str]:
     """The measured code: the compiler's passes, never ``adcompiler/testing`` (the generator)."""
     base = _package_base()
-    assert not any((base / p).resolve().is_relative_to((base / "testing").resolve()) for p in PACKAGES)
-    return [str(base / p) for p in PACKAGES]
+    assert not any((base / p).resolve().is_relative_to((base / "testing").resolve()) for p in packages)
+    return [str(base / p) for p in packages]
+
+
+def _api(backend: str):
+    """adcompiler as the checks call it, ``autodiff`` and ``autodiff_thunk`` under ``backend``
+    (None: the checker's default, the package itself)."""
+    if backend == "numpy":
+        return None
+    import functools
+    from types import SimpleNamespace
+
+    import adcompiler as ad
+    from adcompiler.errors import AdCompilerError
+    module = SimpleNamespace(**{n: getattr(ad, n) for n in dir(ad) if not n.startswith("_")})
+    module.autodiff = functools.partial(ad.autodiff, backend=backend)
+    module.autodiff_thunk = functools.partial(ad.autodiff_thunk, backend=backend)
+    return SimpleNamespace(module=module, error=AdCompilerError)
 
 
 def _ranges(lines: list[int]) -> str:
@@ -96,12 +119,13 @@ def _ranges(lines: list[int]) -> str:
     return ", ".join(out)
 
 
-def run(count: int, seed: int, entries: str, every: int) -> dict:
+def run(count: int, seed: int, entries: str, every: int, backend: str = "numpy") -> dict:
     """Run the programs under coverage; return coverage.py's JSON report."""
     import coverage
 
     omit = [str(_package_base() / "testing" / "*")]   # the generator and checker are not the compiler
-    cov = coverage.Coverage(branch=True, source=_package_dirs(), omit=omit, data_file=None)
+    packages = PACKAGES + (("backends",) if backend != "numpy" else ())
+    cov = coverage.Coverage(branch=True, source=_package_dirs(packages), omit=omit, data_file=None)
     cov.start()
     try:
         from adcompiler.testing import programs as fuzz
@@ -111,13 +135,14 @@ def run(count: int, seed: int, entries: str, every: int) -> dict:
         for k, s in enumerate(range(seed, seed + count), 1):
             prog = fuzz.generate_program(s)
             check = fuzz.check_program if entries == "legacy" else fuzz.check_all
-            tally[check(prog).status] += 1
+            tally[check(prog, api=_api(backend)).status] += 1
             if every and k % every == 0:
                 print(f"... {k} programs {dict(tally)} {time.perf_counter() - start:.0f}s",
                       file=sys.stderr, flush=True)
     finally:
         cov.stop()
-    print(f"programs: {count} (seeds {seed}..{seed + count - 1}, entries={entries}) {dict(tally)}")
+    print(f"programs: {count} (seeds {seed}..{seed + count - 1}, entries={entries}, backend={backend})"
+          f" {dict(tally)}")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cov.json"
         cov.json_report(outfile=str(out))
@@ -194,7 +219,7 @@ def summarize(report: dict, missing: bool) -> float:
 
     print(f"{'package':<12} {'branches':>9} {'covered':>8} {'branch %':>9} {'stmt+branch %':>14}"
           f" {'valid-program branches':>23} {'branch %':>9}")
-    for key in [*PACKAGES, "overall"]:
+    for key in [*PACKAGES, *(["backends"] if "backends" in per else []), "overall"]:
         b, cb, st, cs, vb, vcb = per[key]
         print(f"{key:<12} {b:>9} {cb:>8} {pct(cb, b):>8.1f}% {pct(cb + cs, b + st):>13.1f}%"
               f" {f'{vcb}/{vb}':>23} {pct(vcb, vb):>8.1f}%")
@@ -215,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--missing", action="store_true", help="list uncovered branches and lines")
     ap.add_argument("--json", type=Path, default=None, help="also write coverage.py's JSON report here")
     ap.add_argument("--every", type=int, default=200, help="progress line (stderr) every N programs")
+    ap.add_argument("--backend", choices=("numpy", "numba", "auto"), default="numpy",
+                    help="run the programs under this backend (numba, auto: adcompiler/backends is measured too)")
     ap.add_argument("--tree", type=Path, default=None,
                     help="measure the adcompiler package in this directory (a snapshot)")
     ap.add_argument("--combine", type=Path, nargs="+", default=None, metavar="JSON",
@@ -225,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.tree:
         use_tree(args.tree)
-    report = run(args.count, args.seed, args.entries, args.every)
+    report = run(args.count, args.seed, args.entries, args.every, args.backend)
     if args.json:
         args.json.write_text(json.dumps(report))
     summarize(report, args.missing)

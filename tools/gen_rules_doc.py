@@ -23,8 +23,8 @@ REWRITES = [
     ("numpy.matrix_transpose, numpy.linalg.trace, diagonal", "`swapaxes`, `trace`, `diagonal` on the last two axes"),
     ("numpy.linalg.matmul, tensordot, outer, cross; numpy.astype", "numpy's own functions; `x.astype(dtype)`"),
     ("numpy.ediff1d(a, to_end, to_begin)", "`numpy.diff` of the flattened array, the ends joined"),
-    ("numpy.max / min (amax, amin) with initial=", "the flattened array with `initial` appended; along an axis, "
-     "`np.maximum`/`np.minimum` of the reduction and `initial`"),
+    ("numpy.max / min (amax, amin) with initial=", ("the flattened array with `initial` appended; along an axis, "
+     "`np.maximum`/`np.minimum` of the reduction and `initial`")),
     ("numpy.r_[a, 0.0, 0:n, 0:1:5j], numpy.c_[a, b]",
      "parts at least 1-d (slices as `numpy.arange`/`numpy.linspace`) or as columns, joined by `numpy.append`"),
     ("numpy.array / numpy.asarray of a list of values", "stacked with `expand_dims` + `append`"),
