@@ -26,3 +26,31 @@ def test_a_module_array_transposed_everywhere():
     x, P = np.array([0.5, -0.2]), np.array([[1.0, 0.2], [0.2, 0.5]])
     check_everywhere(kalman_step, Duplicated(x, np.zeros(2)), Duplicated(P, np.zeros((2, 2))),
                      Duplicated(np.array([0.7]), np.zeros(1)), Active(0.3), ret=Active, tapes=("autograd", "torch", "jax"))
+
+
+C = np.array([1.0, 2.0, 3.0, 4.0])
+M = np.arange(6.0).reshape(2, 3)
+
+
+def module_array_methods(x, y):
+    y[:] = M.reshape(-1)[:4] * x + M.sum(axis=0).max() * x ** 2 + C.clip(1.5, 3.5) * M.T.ravel()[:4] \
+        + C.copy() * C.dot(x)
+    return float(np.sum(C.astype(np.float64) * x) + C.item(2) * x[0] + C.mean() * x[1] + C.cumsum()[2] * x[3])
+
+
+def test_methods_of_a_module_array_everywhere():
+    # (`C.ravel()` of a module's array was a bound builtin method without a rule, refused)
+    x = np.array([0.3, -0.2, 0.5, 1.0])
+    check_everywhere(module_array_methods, Duplicated(x, np.zeros(4)), Duplicated(np.zeros(4), np.ones(4)))
+
+
+def test_a_module_array_method_that_writes_is_refused():
+    import pytest
+
+    import adcompiler as ad
+
+    def fills(x):
+        C.fill(2.0)
+        return float(np.sum(C * x))
+    with pytest.raises(ad.AdCompilerError, match="writing into `C`"):
+        ad.gradient(fills, np.ones(4))

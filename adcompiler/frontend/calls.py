@@ -121,6 +121,8 @@ class CallRewrite:
         if isinstance(f, ast.Attribute) and self.res.resolve_attr(f) is MISSING:
             return self.method_call(e)
         target = self.hashable(e, self.resolve_call_target(e))
+        if isinstance(f, ast.Attribute) and isinstance(getattr(target, "__self__", None), np.ndarray):
+            return self.method_call(e)   # (a method of an array the module holds: `C.ravel()` as `np.ravel(C)`)
         kw = {k.arg: k.value for k in e.keywords}
         if None in kw:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")
