@@ -116,6 +116,11 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
         _refuse(func, f"the numba backend cannot compile a function passed as an argument (`{passed}`): numba "
                       "takes no Python function as an argument.", "call the function by its module-level name "
                                                                  "in the kernel.")
+    held = _dicts_passed(func, kinds)
+    if backend == "numba" and held:
+        _refuse(func, f"the numba backend cannot take a dict (`{held}`): numba types no Python dict passed to "
+                      "compiled code.", f"pass the values as a namedtuple (a record numba types) or as "
+                                        f"arguments of their own in place of `{held}`.")
     if backend == "numba" and single:
         _refuse(func, f"the numba backend {SINGLE_PRECISION.format(single)}", "pass float64 arrays.")
     if backend == "numba":
@@ -138,6 +143,8 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
     why = element_loop(func)
     if passed:
         return numpy(f"a function is passed as an argument (`{passed}`), which numba does not take")
+    if held:
+        return numpy(f"a dict is passed as an argument (`{held}`), which numba does not take")
     if mode not in ("reverse", "forward"):
         return numpy(f"the numba backend does not do {mode} mode")
     if why is None:
@@ -153,6 +160,15 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
     with _lock:
         _autos[key] = auto
     return auto
+
+
+def _dicts_passed(func, kinds) -> str | None:
+    """The name of a parameter holding a dict (``cfg["scale"]``), or None."""
+    import inspect
+    for name, k in zip(inspect.signature(func).parameters, kinds):
+        if getattr(k, "keys", None) is not None and not getattr(k, "fields", None):
+            return name
+    return None
 
 
 def _functions_passed(func, kinds) -> str | None:

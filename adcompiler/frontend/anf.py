@@ -190,6 +190,9 @@ class AnfRewrite:
             test = ast.copy_location(ast.Call(ast.Name("bool", ast.Load()), [test], []), test)
         if isinstance(test, ast.BoolOp) and self.calls_user(test):
             test = self.short_circuit(test)
+        elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.BoolOp) \
+                and self.calls_user(test):   # (``not (a or f(x))``)
+            test = ast.copy_location(ast.UnaryOp(ast.Not(), self.short_circuit(_truths(test.operand))), test)
         if not isinstance(test, ast.Call) and self.calls_user(test) and not any(
                 isinstance(n, (ast.BoolOp, ast.IfExp, ast.Lambda)) or isinstance(n, ast.Compare)
                 and any(self.calls_user(c) for c in n.comparators[1:])

@@ -115,3 +115,34 @@ def test_norm_of_a_reversed_view_is_refused_under_numba_not_wrong():
         ad.gradient(tail_norm, x0.copy(), backend="numba")
     np.testing.assert_allclose(ad.gradient(tail_norm, x0.copy(), backend="auto")[0],
                                ad.gradient(tail_norm, x0.copy())[0], rtol=1e-12)
+
+
+def _helper_sq(a):
+    return float(np.sum(a * a)) * 0.5
+
+
+def dict_parameters(x, y, cfg):
+    t = 0.75
+    if cfg["scale"] ** 2 > 0.2:
+        t += cfg["scale"] * 0.25 * _helper_sq(x)
+    for i in range(y.shape[0]):
+        y[i] += x[i] * cfg["shift"]
+    return float(np.sum(y * x)) + t
+
+
+def test_a_dict_argument_is_refused_at_the_function_and_auto_runs_numpy():
+    # (numba's own "non-precise type pyobject" was reported at the helper's line)
+    _forget()
+    cfg = {"scale": -0.6, "shift": 0.25}
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.5, -0.5])
+    with pytest.raises(ad.AdCompilerError, match=r"cannot take a dict \(`cfg`\).*namedtuple"):
+        ad.autodiff(Reverse, dict_parameters, ad.Active, Duplicated(x.copy(), np.zeros(3)),
+                    Duplicated(y.copy(), np.zeros(3)), Const(cfg), backend="numba")
+    got = [np.zeros(3), np.zeros(3)]
+    want = [np.zeros(3), np.zeros(3)]
+    for backend, (dx, dy) in (("auto", got), ("numpy", want)):
+        ad.autodiff(Reverse, dict_parameters, ad.Active, Duplicated(x.copy(), dx), Duplicated(y.copy(), dy),
+                    Const(cfg), backend=backend)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    assert any("a dict is passed as an argument (`cfg`)" in str(d) for d in ad.backend_report(dict_parameters))

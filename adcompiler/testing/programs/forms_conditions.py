@@ -1,0 +1,44 @@
+"""Forms of user functions called in conditions and of a module's array methods.
+
+``cond-calls``: a helper called in an operand of ``and``/``or`` (run only
+when Python runs it; one helper writes its argument, so a call run once too
+often shows in the array), in a ``while`` condition beside a counter, and in
+a chained comparison's first two operands. ``module-methods``: methods of an
+array the module holds (``W.clip(lo, hi)``, ``W.sum()``, ``W.dot(u)``), read
+as numpy's functions of it.
+"""
+from __future__ import annotations
+
+from .exprs import ExprGen
+from .forms_silent import _pick
+
+
+def f_cond_calls(g: ExprGen, ex):
+    r = g.rng
+    u, w, t = _pick(g)
+    h, hw, k = ex.name("hsq"), ex.name("hshrink"), ex.name("it")
+    ex.helpers += [f"def {h}(a):", "    return float(np.sum(a * a)) * 0.5", "", "",
+                   f"def {hw}(a):", "    a *= 0.9", "    return float(np.sum(a))", "", ""]
+    c = g.scalar(1)
+    return r.choice([
+        [f"if {c} > 0 and {h}({u}) > 0.25:", f"    {t} += {h}({u}) * 0.5", "else:", f"    {w}[:] *= 0.75"],
+        [f"if {u}[0] < 0 or {hw}({w}) > 0.5:", f"    {t} += {w}[0] * 0.5"],
+        [f"if {c} > 0.2 and {hw}({w}) < 100.0 and {h}({u}) > 0.01:", f"    {t} += {c} * 0.25"],
+        [f"{k} = 0", f"while {k} < 3 and {h}({w}) < 40.0:", f"    {w}[:] = {w} * 1.25 + 0.1", f"    {k} += 1"],
+        [f"if 0.0 <= {h}({u}) < 1000.0:", f"    {t} += {h}({u}) * 0.25"],
+        [f"if not ({c} < -5.0 or {h}({w}) > 1e6):", f"    {w}[:] += {u} * 0.5"],
+    ])
+
+
+def f_module_methods(g: ExprGen, ex):
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    name = ex.name("K_")
+    weights = ", ".join(repr(r.choice([0.5, -0.25, 1.0, 0.75])) for _ in range(s.n))
+    ex.helpers += [f"{name}W = np.array([{weights}])", "", ""]
+    return r.choice([
+        [f"{w}[:] += {name}W.clip(-0.3, 0.6) * {u} + {name}W.sum() * 0.1"],
+        [f"{t} += float({name}W.dot({u})) * 0.5 + {name}W.max() * {g.scalar(1)}"],
+        [f"{w}[:] += {name}W.ravel() * {u}.mean() + {name}W.cumsum() * 0.25"],
+        [f"{t} += float(np.sum({name}W.copy() * {u})) + {name}W.mean() * 0.5"],
+    ])
