@@ -109,6 +109,19 @@ def test_and_or_run_an_operand_only_when_python_does():
     np.testing.assert_array_equal(yy, y0)   # the writes of the calls that ran, and no other
 
 
+def negated(x, y):
+    s = 0.0
+    for k in range(x.shape[0]):
+        if not (x[k] > 1.0 or _bump(y, x[k]) < 0.0):   # (y written where x[k] <= 1 only)
+            s += y[0] * x[k]
+    return s
+
+
+def test_not_of_and_or():
+    x, y = np.array([0.9, -0.4, 1.2, 0.7]), np.array([0.5, 1.0])
+    check_everywhere(negated, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(2)))
+
+
 def test_a_call_in_a_chained_comparison():
     check_everywhere(chained_call, Duplicated(np.array([0.5, 1.5, 0.2, 0.8]), np.zeros(4)))
 
