@@ -725,3 +725,26 @@ def test_a_cast_to_a_real_dtype_through_every_entry_point(tape):
         check_everywhere(_cast_into, Duplicated(np.zeros(3), RNG.standard_normal(3)),
                          Duplicated(np.array([1.0 + 2.0j, -0.5 + 1.0j, 0.3 - 0.7j]), np.zeros(3, complex)), Const(c),
                          out="y", tapes=(tape,))
+
+
+def complex_polynomial(p, x, y):
+    y[:] = np.polyval(p, x) * y
+    return float(np.sum(np.abs(np.polyval(p, x * 0.5)) ** 2))
+
+
+def test_polyval_of_complex_coefficients_and_points_everywhere():
+    # (refused before: "its derivative rule in `p` holds for real values only", though documented)
+    check_everywhere(complex_polynomial, dup(cplx(3)), dup(cplx(4)), dup(cplx(4)))
+    check_everywhere(complex_polynomial, dup(cplx(3)), dup(np.linspace(-1.0, 1.0, 4)), dup(cplx(4)))
+    check_everywhere(complex_polynomial, dup(np.array([0.5, -1.0, 2.0])), dup(cplx(4)), dup(cplx(4)))
+
+
+def test_hvp_through_polyval_of_complex_values():
+    def f(p, x):
+        return float(np.sum(np.abs(np.polyval(p, x)) ** 2))
+    p, x, vp, vx = cplx(3), cplx(4), cplx(3), cplx(4)
+    got = ad.hvp(f, (p, x), (vp, vx))
+    e = 1e-6
+    plus, minus = ad.gradient(f, p + e * vp, x + e * vx), ad.gradient(f, p - e * vp, x - e * vx)
+    for g, a, b in zip(got, plus, minus):
+        np.testing.assert_allclose(g, (a - b) / (2 * e), rtol=1e-5, atol=1e-6)

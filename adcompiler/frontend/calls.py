@@ -127,26 +127,9 @@ class CallRewrite:
         if None in kw:
             self.err(e, "`**kwargs` in a call is not supported.", "pass keywords explicitly.")
         e = self.out_by_position(e, target, kw)
-        if target in SAME_AS:   # another name of a function (np.around is np.round's)
-            target = SAME_AS[target]
-            e = ast.copy_location(ast.Call(_np(target.__name__), list(e.args), list(e.keywords)), e)
+        e, target = self.respelled(e, target, kw)
         if target is np.correlate and len(e.args) + len(kw) >= 2 and set(kw) <= {"a", "v", "mode"}:
             return self.correlation(e, kw)
-        if target is np.array and isinstance(kw.get("copy"), ast.Constant) and len(e.args) <= 2:
-            # copy=True is np.array's own; copy=False/None return the argument itself where they can: np.asarray
-            copied = kw.pop("copy").value is True
-            target = np.array if copied else np.asarray
-            e = ast.copy_location(ast.Call(_np(target.__name__), list(e.args),
-                                           [ast.keyword(k, v) for k, v in kw.items()]), e)
-        if target is np.where and len(e.args) == 1 and not kw:
-            # np.where(c) is np.nonzero(c): a tuple of index arrays, not the elementwise choice
-            target = np.nonzero
-            e = ast.copy_location(ast.Call(_np("nonzero"), list(e.args), []), e)
-        if target is np.clip and e.args:   # (min=/max=, or one bound by keyword)
-            bounds, keywords = clip_bounds(list(e.args[1:]), [ast.keyword(k, v) for k, v in kw.items()])
-            kw.clear()
-            kw.update({k.arg: k.value for k in keywords})
-            e = ast.copy_location(ast.Call(e.func, [e.args[0]] + bounds, keywords), e)
         if target in HANDLERS and not (target in spellings.HANDLERS and lookup(target) is not None):
             e = self.by_keyword(e, target, kw)
             out = kw.pop(writes.OUT, None) if target in VALUE_HANDLERS else None
@@ -178,6 +161,30 @@ class CallRewrite:
             # (generated code differentiated again: the pair its check makes apart stays apart)
             self.checked_apart = getattr(self, "checked_apart", set()) | {frozenset(a.id for a in e.args[:2])}
         return self.rule_call(e, target, kw, out)
+
+    def respelled(self, e, target, kw):
+        """The call and its target in one spelling of each function (``kw``, its keywords, updated):
+        another name of a function (np.around is np.round's), np.array's copy=, np.where of one
+        argument, np.clip's bounds by keyword."""
+        if target in SAME_AS:
+            target = SAME_AS[target]
+            e = ast.copy_location(ast.Call(_np(target.__name__), list(e.args), list(e.keywords)), e)
+        if target is np.array and isinstance(kw.get("copy"), ast.Constant) and len(e.args) <= 2:
+            # copy=True is np.array's own; copy=False/None return the argument itself where they can: np.asarray
+            copied = kw.pop("copy").value is True
+            target = np.array if copied else np.asarray
+            e = ast.copy_location(ast.Call(_np(target.__name__), list(e.args),
+                                           [ast.keyword(k, v) for k, v in kw.items()]), e)
+        if target is np.where and len(e.args) == 1 and not kw:
+            # np.where(c) is np.nonzero(c): a tuple of index arrays, not the elementwise choice
+            target = np.nonzero
+            e = ast.copy_location(ast.Call(_np("nonzero"), list(e.args), []), e)
+        if target is np.clip and e.args:   # (min=/max=, or one bound by keyword)
+            bounds, keywords = clip_bounds(list(e.args[1:]), [ast.keyword(k, v) for k, v in kw.items()])
+            kw.clear()
+            kw.update({k.arg: k.value for k in keywords})
+            e = ast.copy_location(ast.Call(e.func, [e.args[0]] + bounds, keywords), e)
+        return e, target
 
     def rule_call(self, e, target, kw, out):
         """A call of ``target`` by its rule; ``out`` is its ``out=`` argument or None."""

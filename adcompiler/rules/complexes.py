@@ -22,6 +22,7 @@ from ..runtime import linalg as L
 from ..runtime import norms as NM
 from ..runtime import numpy as RN
 from . import (  # noqa: F401  (marked here)
+    curves,
     indexing,
     linalg,
     nondiff,
@@ -43,7 +44,7 @@ LINEAR = (
     np.take, np.take_along_axis, np.append, np.array, np.asarray, np.ascontiguousarray, np.asfortranarray, np.copy, np.split, np.array_split,
     np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack, np.full, np.full_like, np.bincount,
     RN.scatter_sum, np.resize,
-    np.sort,
+    np.sort, np.polyder,
 )
 HOLOMORPHIC = (
     np.multiply, np.divide, np.square, np.reciprocal, np.exp, np.log, np.sin, np.cos, np.tan, np.tanh,
@@ -51,7 +52,7 @@ HOLOMORPHIC = (
     np.cosh, np.arcsinh, np.arccosh, np.arctanh,
     np.prod, np.cumprod, np.average,
     np.dot, np.matmul, np.inner, np.outer, np.tensordot, np.einsum, np.kron, np.cross, np.convolve,
-    np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.matrix_power,
+    np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.matrix_power, np.polyval,
 )
 #: helpers of generated reverse code, differentiated again for second derivatives (forward mode only)
 RUNTIME_LINEAR = (

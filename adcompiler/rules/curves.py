@@ -4,7 +4,7 @@ outside values; the sample points must be constant) and ``np.polyval`` /
 ``np.polyder``, ``np.vander``, ``np.unwrap`` (the phase). Their helpers: ``runtime/curves.py``."""
 import numpy as np
 
-from ..analysis.kinds import FLOAT, array
+from ..analysis.kinds import COMPLEX, FLOAT, array
 from .registry import defrule
 
 
@@ -35,8 +35,16 @@ defrule(np.interp, "x, xp, fp, left=None, right=None, period=None",
         result=_rank_of("x"),
         doc="the sample points xp constant; the slope of the interval at a query (0 outside xp; at a "
             "sample point, the interval to its right); period= refused").refuse = {"xp", "period"}
+def _polyval_result(kinds, bound):
+    """x's rank; complex where the coefficients or x are."""
+    k = _rank_of("x")(kinds, bound)
+    if not any(getattr(kinds.get(q), "dtype", None) == "c" for q in ("p", "x")):
+        return k
+    return COMPLEX if k is FLOAT else array(k.ndim, "c")
+
+
 defrule(np.polyval, "p, x", p="_ad_polyval_adjoint_p(g, p, x)", x="g * _ad_polyval_slope(p, x)",
-        tangents={"p": "np.polyval(t, x)", "x": "t * _ad_polyval_slope(p, x)"}, result=_rank_of("x"),
+        tangents={"p": "np.polyval(t, x)", "x": "t * _ad_polyval_slope(p, x)"}, result=_polyval_result,
         doc="coefficients highest power first")
 defrule(np.polyder, "p, m=1", p="_ad_polyder_adjoint(g, p, m)", tangents={"p": "np.polyder(t, m)"},
         result=lambda kinds, bound: array(1))
