@@ -33,7 +33,9 @@ the variable itself. The arrays it adds into or resets are parameters of the
 function that it never binds again (parameters are distinct memory: their
 callers refuse aliased arguments), those it adds into are never read in the
 loop, those it resets are read only at the element reset and before the reset;
-the other arrays it reads are parameters too, not written in the loop. Names
+the other arrays it reads are parameters too, not written in the loop (a second
+name bound once to a parameter before the loop, ``dy_1 = dy``, neither bound
+again, is read as the parameter: one array under two names). Names
 the body binds (and the variable) are not read after the loop. At run time the
 gathered form runs where the range is not empty and every index added into is
 inside its array (no index counted from the end); elsewhere the loop as it was.
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections import Counter
 
 from ..analysis.order import in_order
 from ..codegen.emit import _MARK_RE
@@ -238,15 +241,44 @@ class _Substitute(ast.NodeTransformer):
         return node
 
 
+def _parameter_aliases(fn, loop, kind_of) -> dict:
+    """``{name: parameter}`` of the array parameters bound to a second name once, before the
+    statement holding ``loop`` (``dy_1 = dy``, where the function updates ``y`` in place as a
+    whole), neither name bound again: one array under two names, read as the parameter."""
+    params = {a.arg for a in fn.args.args}
+    in_place = {id(n.target) for n in ast.walk(fn) if isinstance(n, ast.AugAssign)}
+    stores = Counter(n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                     and id(n) not in in_place)
+    top = next((k for k, s in enumerate(fn.body) if any(n is loop for n in ast.walk(s))), 0)
+    out = {}
+    for s in fn.body[:top]:
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and isinstance(s.value, ast.Name) and s.value.id in params and s.targets[0].id not in params \
+                and stores[s.targets[0].id] == 1 and not stores[s.value.id] \
+                and getattr(kind_of(s.value.id), "cls", None) == "array":
+            out[s.targets[0].id] = s.value.id
+    return out
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Name(self, node):
+        return ast.copy_location(ast.Name(self.names[node.id], node.ctx), node) if node.id in self.names else node
+
+
 def gathered(loop, fn, kind_of, counter) -> list | None:
     """The statements that replace ``loop`` (see the module docstring), or None.
     ``kind_of(name)`` is a name's kind, ``counter()`` a fresh number for names."""
     bounds = _range_bounds(loop)
     if bounds is None:
         return None
+    aliases = _parameter_aliases(fn, loop, kind_of)
+    work = _Rename(aliases).visit(copy.deepcopy(loop)) if aliases else loop   # (the arrays by their parameters)
     var = loop.target.id
-    marks = [s for s in loop.body if _is_mark(s)]
-    body = [s for s in loop.body if not _is_mark(s)]
+    marks = [s for s in work.body if _is_mark(s)]
+    body = [s for s in work.body if not _is_mark(s)]
     params = {a.arg for a in fn.args.args}
     scan = _Body(var, params, kind_of)
     if not body or not scan.scan(body) or not scan.adds:
@@ -287,7 +319,7 @@ def gathered(loop, fn, kind_of, counter) -> list | None:
                             body=copy.deepcopy(resets), orelse=[]))
     test = ast.BoolOp(ast.And(), guards)
     original = ast.For(target=copy.deepcopy(loop.target), iter=ast.Call(_n("range"), [_n(lo), _n(hi)], []),
-                       body=copy.deepcopy(loop.body), orelse=[])
+                       body=copy.deepcopy(work.body), orelse=[])
     return marks + before + [ast.If(test=test, body=code, orelse=[original])]
 
 

@@ -48,6 +48,17 @@ def _decide(src, kinds=None):
 
 
 GATHERED = {
+    "the arrays under second names bound once before the loop": """
+        def f(du, dw, n):
+            dw_1 = dw
+            du_1 = du
+            du_1 += 1.0
+            for i in range(1, n - 1):
+                _d = dw_1[i]
+                dw_1[i] = 0.0
+                du_1[i + 1] += _d
+                du[i - 1] += _d
+    """,
     "the heat stencil's adjoint": """
         def f(du, dw, r, n):
             for i in range(1, n - 1):
@@ -167,6 +178,28 @@ KEPT = {
                     du[i + 1] += _t
                     du[i - 1] += _t
     """,
+    "a second name of an array read where the first is added into": """
+        def f(du, dw, n):
+            du_1 = du
+            for i in range(1, n - 1):
+                du_1[i + 1] += dw[i]
+                du_1[i - 1] += du[i]
+    """,
+    "a second name bound again": """
+        def f(du, dw, n):
+            du_1 = du
+            for i in range(1, n - 1):
+                du_1[i + 1] += dw[i]
+                du_1[i - 1] += dw[i]
+            du_1 = dw
+    """,
+    "a second name bound after the loop": """
+        def f(du, dw, n):
+            for i in range(1, n - 1):
+                du_1[i + 1] += dw[i]
+                du_1[i - 1] += dw[i]
+            du_1 = du
+    """,
     "a step other than one": """
         def f(du, dw, n):
             for i in range(1, n - 1, 2):
@@ -244,13 +277,21 @@ def rows(W, U, c):
             W[k, i] = c * U[k, i - 1] + U[k, i] ** 2
 
 
+def scaled_after(w, u):
+    n = u.shape[0]
+    for i in range(1, n - 1):
+        w[i] = u[i - 1] * 0.25 + np.sin(u[i + 1])
+    w *= 2.0   # (w under a second name in the generated code: the loop gathers all the same)
+
+
 time_steps = heat   # (the benchmark's heat stencil: time steps around the stencil)
 
 
 def _args(f, n, rng):
     x = lambda *s: rng.uniform(0.5, 1.5, s)
     return {heat_step: [x(n), x(n), 0.3], far_offsets: [x(n), x(n)], wrapping: [x(n), x(n)],
-            two_inputs: [x(n), x(n), x(n)], rows: [x(3, n), x(3, n), 0.7], time_steps: [x(n), x(n), 0.2, 3]}[f]
+            two_inputs: [x(n), x(n), x(n)], rows: [x(3, n), x(3, n), 0.7], time_steps: [x(n), x(n), 0.2, 3],
+            scaled_after: [x(n), x(n)]}[f]
 
 
 def _run(f, vals, backend, seeds):
@@ -261,7 +302,7 @@ def _run(f, vals, backend, seeds):
     return [v for v in vals if isinstance(v, np.ndarray)] + [d for d in shadows if d is not None]
 
 
-KERNELS = [heat_step, far_offsets, wrapping, two_inputs, rows, time_steps]
+KERNELS = [heat_step, far_offsets, wrapping, two_inputs, rows, time_steps, scaled_after]
 
 
 @pytest.mark.parametrize("f", KERNELS, ids=[f.__name__ for f in KERNELS])

@@ -383,7 +383,12 @@ def f_stencil(g, ex):
     terms = [f"{u}[i - {a}] * {c}" if a else f"{u}[i] * 0.75",
              f"np.sin({u}[i + {b}])" if b else f"{u}[i] * 0.5", f"{u}[i] ** 2", f"{w}[i] * 0.5"]
     body = " + ".join(r.sample(terms, k=r.choice([2, 3])))
-    lines = [f"for i in range({lo}, n - {hi}):", f"    {w}[i] {r.choice(['=', '=', '+=', '-='])} {body}"]
+    op = r.choice(['=', '=', '+=', '-='])
+    if w != u and r.random() < 0.5:
+        # (w's element written from u's neighbours alone: the adjoint adds into du at two offsets and
+        # resets dw[i], the loop numba's backend gathers; w read or u == w keeps it a scatter)
+        body, op = " + ".join(r.sample(terms[:3], k=r.choice([2, 3]))), "="
+    lines = [f"for i in range({lo}, n - {hi}):", f"    {w}[i] {op} {body}"]
     if g.s.w_mats and r.random() < 0.3:
         m, rows = r.choice(g.s.w_mats)
         k = ex.name("k")
