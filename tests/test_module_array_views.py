@@ -54,3 +54,44 @@ def test_a_module_array_method_that_writes_is_refused():
         return float(np.sum(C * x))
     with pytest.raises(ad.AdCompilerError, match="writing into `C`"):
         ad.gradient(fills, np.ones(4))
+
+
+_Params = __import__("collections").namedtuple("_Params", "b w M")
+PARAMS = _Params(np.array([1.0, 2.0, 3.0]), 2.0, np.eye(3) * 0.5)
+
+
+def module_record(x, y):
+    y[:] = PARAMS.M @ x + PARAMS.b * PARAMS.w
+    for i in range(x.shape[0]):
+        y[i] += PARAMS.b[i] * x[i] ** 2 + PARAMS.M.T[i, 0] * x[0]
+    return float(np.sum(PARAMS.b.sum() * x) + PARAMS.M[1, 1] * x[1])
+
+
+def test_arrays_of_a_module_named_tuple_everywhere():
+    # (`PARAMS.b` was refused: "an array read through an attribute of a module-level object")
+    check_everywhere(module_record, Duplicated(np.array([0.3, -0.5, 0.8]), np.zeros(3)),
+                     Duplicated(np.zeros(3), np.ones(3)))
+
+
+def test_a_module_named_tuple_rebound_or_written_between_calls():
+    global PARAMS
+    import adcompiler as ad
+
+    def seeded(x):   # the return plus the seeded y (its shadow holds ones)
+        y = np.zeros(3)
+        return module_record(x, y) + float(np.sum(y))
+
+    def fd(x):
+        return np.array([(seeded(x + 1e-6 * e) - seeded(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)])
+    saved = PARAMS
+    try:
+        x = np.array([0.3, -0.5, 0.8])
+        for change in (lambda: None, lambda: PARAMS.b.__setitem__(0, 10.0),
+                       lambda: globals().__setitem__("PARAMS", _Params(np.full(3, 2.0), 1.0, np.eye(3)))):
+            change()
+            dx = np.zeros(3)
+            ad.autodiff(ad.Reverse, module_record, ad.Active, Duplicated(x.copy(), dx),
+                        Duplicated(np.zeros(3), np.ones(3)))
+            np.testing.assert_allclose(dx, fd(x), rtol=1e-6)
+    finally:
+        PARAMS = saved

@@ -164,9 +164,11 @@ class MethodRewrite:
 
     def attribute(self, e):
         obj = self.res.resolve_attr(e)
-        if obj is not MISSING and isinstance(e.value, ast.Name) and not self.res.is_local(e.value.id) \
-                and isinstance(self.res.lookup(e.value.id, e), np.ndarray):
-            obj = MISSING   # (a module's array: H.T, H.real are its views, as of an argument)
+        if obj is not MISSING and (isinstance(e.value, ast.Name) and not self.res.is_local(e.value.id)
+                                   and isinstance(self.res.lookup(e.value.id, e), np.ndarray)
+                                   or isinstance(e.value, ast.Attribute)
+                                   and isinstance(self.res.resolve_attr(e.value), np.ndarray)):
+            obj = MISSING   # (a module's array: H.T, H.real are its views, as of an argument; P.M.T too)
         if obj is not MISSING:
             if isinstance(obj, (int, float)):
                 return e   # e.g. math.pi, np.pi: a constant
@@ -174,10 +176,17 @@ class MethodRewrite:
                 return ast.copy_location(ast.Constant(None), e)   # np.newaxis
             if kind_of_value(obj).cls == "function":
                 return e   # (a function passed as an argument: euler(np.sin, y))
+            owner = self.res.lookup(e.value.id, e) if isinstance(e.value, ast.Name) \
+                and not self.res.is_local(e.value.id) else None
+            if isinstance(obj, np.ndarray) and isinstance(owner, tuple) and e.attr in getattr(owner, "_fields", ()):
+                # (a module's named tuple: its field by position, as a module's tuple is read)
+                index = ast.copy_location(ast.Constant(owner._fields.index(e.attr)), e)
+                return self.subscript_load(ast.copy_location(ast.Subscript(e.value, index, ast.Load()), e))
             if isinstance(obj, np.ndarray):
                 self.err(e, f"`{ast.unparse(e)}` is an array read through an attribute of a module-level object: "
                             "the analyses follow a module's arrays by their names only.",
-                         f"pass `{ast.unparse(e)}` as an argument (Const, or Duplicated to differentiate it).")
+                         f"pass `{ast.unparse(e)}` as an argument (Const, or Duplicated to differentiate it), or "
+                         "hold the module's arrays in a named tuple.")
             self.err(e, f"`{ast.unparse(e)}` is a {type(obj).__name__}, not a number or an array: it cannot be "
                         "bound to a name or computed with here.",
                      f"compare it where it is read (`if {ast.unparse(e)} is ...`), or pass it as a Const argument.")
