@@ -206,8 +206,10 @@ class MethodRewrite:
         if e.attr in ("real", "imag"):
             return self.make_call(np.real if e.attr == "real" else np.imag, [self.atom(e.value)], [], e)
         if isinstance(e.value, ast.Name) and not (e.attr.startswith("__") or e.attr in ("flat", "flags", "strides")):
-            self.err(e, f"the attribute `{e.value.id}.{e.attr}` is not supported (an object's attributes, a "
-                        "dataclass's or named tuple's fields, are not read inside a differentiated function).",
+            self.err(e, f"the attribute `{e.value.id}.{e.attr}` is not supported: `{e.value.id}` is not known "
+                        "here as a record (a named tuple, dataclass or object given as a Const argument, whose "
+                        "fields are read from its value at the call; `adcompiler emit` has no value to read "
+                        "them from).",
                      f"pass `{e.value.id}.{e.attr}` as an argument of its own (Duplicated to differentiate it), "
                      "or use the equivalent numpy function for an array's attribute.")
         self.err(e, f"the attribute `.{e.attr}` is not supported.", "use the equivalent numpy function.")
