@@ -5,7 +5,8 @@ when Python runs it; one helper writes its argument, so a call run once too
 often shows in the array), in a ``while`` condition beside a counter, and in
 a chained comparison's first two operands. ``module-methods``: methods of an
 array the module holds (``W.clip(lo, hi)``, ``W.sum()``, ``W.dot(u)``), read
-as numpy's functions of it.
+as numpy's functions of it, and the array fields of a module's named tuple
+(``P.w @ u``, ``P.w.sum()``).
 """
 from __future__ import annotations
 
@@ -35,10 +36,14 @@ def f_module_methods(g: ExprGen, ex):
     u, w, t = _pick(g)
     name = ex.name("K_")
     weights = ", ".join(repr(r.choice([0.5, -0.25, 1.0, 0.75])) for _ in range(s.n))
-    ex.helpers += [f"{name}W = np.array([{weights}])", "", ""]
+    ex.helpers += [f"{name}W = np.array([{weights}])",
+                   "from collections import namedtuple",
+                   f"{name}P = namedtuple('{name}P', 'w c')(np.array([{weights}]) * 0.5, 0.75)", "", ""]
     return r.choice([
         [f"{w}[:] += {name}W.clip(-0.3, 0.6) * {u} + {name}W.sum() * 0.1"],
         [f"{t} += float({name}W.dot({u})) * 0.5 + {name}W.max() * {g.scalar(1)}"],
         [f"{w}[:] += {name}W.ravel() * {u}.mean() + {name}W.cumsum() * 0.25"],
         [f"{t} += float(np.sum({name}W.copy() * {u})) + {name}W.mean() * 0.5"],
+        [f"{w}[:] += {name}P.w * {u} * {name}P.c + {name}P.w.sum() * 0.1"],
+        [f"{t} += float({name}P.w @ {u}) * {name}P.c"],
     ])
