@@ -122,6 +122,35 @@ def test_not_of_and_or():
     check_everywhere(negated, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(2)))
 
 
+def read_before_the_call(x, y):
+    s = 0.0
+    for k in range(x.shape[0]):
+        # (Python reads y[0] and np.sum(y) before _bump adds 1 to y[0]: both tests are false;
+        # read after it, both were true)
+        if y[0] + 0.5 > _bump(y, 1.0) or np.sum(y) + 0.5 * x[k] ** 2 > _bump(y, 1.0) + y[1] + x[k] ** 2:
+            s += x[k] * y[1]
+        else:
+            s -= x[k] ** 2 * y[0]
+    it = 0
+    while it < 3 and y[0] + 0.5 > _bump(y, 1.0) - 0.25:   # (false at once in Python)
+        s += x[0] * y[0]
+        it += 1
+    return s
+
+
+def test_what_python_reads_before_the_call_is_read_before_it():
+    # (the call ran before the operands Python evaluates ahead of it: the primal took the
+    # other branch, and the gradient was that branch's, without an error)
+    for y0 in ([0.5, 1.0], [2.0, 1.0], [0.0, 3.0]):
+        x, y = np.array([0.9, -0.4, 1.2, 0.7]), np.array(y0)
+        check_everywhere(read_before_the_call, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(2)))
+        yy, y_plain = y.copy(), y.copy()
+        _, value = ad.autodiff(ad.ReverseWithPrimal, read_before_the_call, ad.Active,
+                               Duplicated(x.copy(), np.zeros(4)), Duplicated(yy, np.zeros(2)))
+        assert value == read_before_the_call(x.copy(), y_plain)
+        np.testing.assert_array_equal(yy, y_plain)
+
+
 def test_a_call_in_a_chained_comparison():
     check_everywhere(chained_call, Duplicated(np.array([0.5, 1.5, 0.2, 0.8]), np.zeros(4)))
 
@@ -155,5 +184,6 @@ def test_under_numba():
                          ad.gradient(branch_on_a_writing_call, xx, y)):
         np.testing.assert_allclose(got, want, rtol=1e-12)
     x, y = np.array([0.9, -0.4, 1.2, 0.7]), np.array([0.5, 1.0])
-    for got, want in zip(ad.gradient(guarded_while, x, y, backend="numba"), ad.gradient(guarded_while, x, y)):
-        np.testing.assert_allclose(got, want, rtol=1e-12)
+    for f in (guarded_while, read_before_the_call):
+        for got, want in zip(ad.gradient(f, x, y, backend="numba"), ad.gradient(f, x, y)):
+            np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -199,10 +199,40 @@ class AnfRewrite:
                 or isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)) for n in ast.walk(test)):
             # (``while f(x - t * g) > f0 - c * t:``, a line search: the user function called first, as Python
             # calls it, in a statement of its own; not where an operand is evaluated only on a condition)
-            test = _UserCallsFirst(self).visit(copy.deepcopy(test))
+            test = self.calls_in_order(copy.deepcopy(test))
         value = self.nondiff(test) if not isinstance(test, ast.Call) else self.simple(test)
         self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
         return ast.Name(name, ast.Load())
+
+    def calls_in_order(self, e):
+        """``e`` (a condition's expression) with its user functions' calls each run as a statement
+        of its own, in Python's order: what Python evaluates before a call and may read memory
+        the call writes (``y[0] + 0.5 > bump(y)``) is evaluated before it, into a name."""
+        if not isinstance(e, ast.expr) or not self.calls_user(e):
+            return e
+        slots = []   # the operands, in the order Python evaluates them: (operand, put it back)
+        for field, value in ast.iter_fields(e):
+            if isinstance(value, list):
+                value = [copy.copy(v) if isinstance(v, ast.keyword) else v for v in value]
+                setattr(e, field, value)
+                for k, v in enumerate(value):
+                    if isinstance(v, ast.keyword):
+                        slots.append((v.value, lambda new, v=v: setattr(v, "value", new)))
+                    elif isinstance(v, ast.expr):
+                        slots.append((v, lambda new, value=value, k=k: value.__setitem__(k, new)))
+            elif isinstance(value, ast.expr):
+                slots.append((value, lambda new, field=field: setattr(e, field, new)))
+        before = []
+        for v, put in slots:
+            if not self.calls_user(v):
+                before.append((v, put))
+                continue
+            for w, put_w in before:
+                if any(isinstance(n, (ast.Subscript, ast.Call)) for n in ast.walk(w)):
+                    put_w(self.name_atom(w))
+            before = []
+            put(self.calls_in_order(v))
+        return self.name_atom(e) if isinstance(e, ast.Call) and _user_function(self.resolve_call_target(e)) else e
 
     def short_circuit(self, test) -> ast.Name:
         """``a and b`` (``or``) of truths, ``b`` calling a user function, as a condition: ``b``
@@ -458,15 +488,4 @@ def _user_function(target) -> bool:
     """Whether a call's target is a user function (differentiated by its source, no rule)."""
     return isinstance(target, types.FunctionType) and lookup(target) is None
 
-
-class _UserCallsFirst(ast.NodeTransformer):
-    """A condition's calls of user functions, innermost first, each as a statement of its own
-    (``_t = f(...)``), the condition reading their results."""
-
-    def __init__(self, norm):
-        self.norm = norm
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        return self.norm.name_atom(node) if _user_function(self.norm.resolve_call_target(node)) else node
 

@@ -1,8 +1,8 @@
 """Forms of user functions called in conditions and of a module's array methods.
 
 ``cond-calls``: a helper called in an operand of ``and``/``or`` (run only
-when Python runs it; one helper writes its argument, so a call run once too
-often shows in the array), in a ``while`` condition beside a counter, and in
+when Python runs it; helpers write their argument, so a call run once too
+often, or before what Python reads ahead of it, shows in the array), in a ``while`` condition beside a counter, and in
 a chained comparison's first two operands. ``module-methods``: methods of an
 array the module holds (``W.clip(lo, hi)``, ``W.sum()``, ``W.dot(u)``), read
 as numpy's functions of it, and the array fields of a module's named tuple
@@ -17,9 +17,10 @@ from .forms_silent import _pick
 def f_cond_calls(g: ExprGen, ex):
     r = g.rng
     u, w, t = _pick(g)
-    h, hw, k = ex.name("hsq"), ex.name("hshrink"), ex.name("it")
+    h, hw, hb, k = ex.name("hsq"), ex.name("hshrink"), ex.name("hbump"), ex.name("it")
     ex.helpers += [f"def {h}(a):", "    return float(np.sum(a * a)) * 0.5", "", "",
-                   f"def {hw}(a):", "    a *= 0.9", "    return float(np.sum(a))", "", ""]
+                   f"def {hw}(a):", "    a *= 0.9", "    return float(np.sum(a))", "", "",
+                   f"def {hb}(a):", "    a += 1.0", "    return float(a[0])", "", ""]
     c = g.scalar(1)
     return r.choice([
         [f"if {c} > 0 and {h}({u}) > 0.25:", f"    {t} += {h}({u}) * 0.5", "else:", f"    {w}[:] *= 0.75"],
@@ -28,6 +29,9 @@ def f_cond_calls(g: ExprGen, ex):
         [f"{k} = 0", f"while {k} < 3 and {h}({w}) < 40.0:", f"    {w}[:] = {w} * 1.25 + 0.1", f"    {k} += 1"],
         [f"if 0.0 <= {h}({u}) < 1000.0:", f"    {t} += {h}({u}) * 0.25"],
         [f"if not ({c} < -5.0 or {h}({w}) > 1e6):", f"    {w}[:] += {u} * 0.5"],
+        # (w read before the call that writes it, as Python reads it: false; read after it, true)
+        [f"if {w}[0] + float(np.sum({w})) * 0.0 + 0.5 > {hb}({w}):", f"    {t} += {c} * 0.5",
+         "else:", f"    {w}[:] *= 1.1"],
     ])
 
 
