@@ -13,6 +13,7 @@ import pytest
 import scipy.optimize
 
 import adcompiler
+import adcompiler as ad
 import adcompiler.api.transforms
 from adcompiler import AdCompilerError, grad, jvp, value_and_grad, vjp
 
@@ -538,3 +539,44 @@ def test_a_float32_number_keeps_its_precision():
     assert ad.gradient(_scaled_in_float32, x.copy(), a, 2, wrt=1)[1] == pytest.approx(fd, rel=1e-5)
     tangent = ad.jvp(_scaled_in_float32, (x.copy(), a, 2), (np.zeros(6), 1.0, None))[1]
     assert tangent == pytest.approx(fd, rel=1e-5)
+
+
+def _soft_f32(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.exp(x[i])
+    return s
+
+
+def _double_into(y, x):
+    for i in range(x.shape[0]):
+        y[i] = 2.0 * x[i] ** 2
+
+
+def test_hessian_and_jacobian_of_float32_keep_float32():
+    # (hessian took np.asarray(x, dtype=float): the Hessian of the float64 function, finite where the
+    # function overflows in float32; jacobian's matrix was float64)
+    x = np.array([1.0, 90.0], np.float32)
+    H = ad.hessian(_soft_f32, x.copy())
+    assert H.dtype == np.float32
+    for k in range(2):
+        e = np.zeros(2, np.float32)
+        e[k] = 1.0
+        np.testing.assert_array_equal(H[:, k], ad.hvp(_soft_f32, (x.copy(),), (e,))[0])
+    assert np.isinf(H[1, 1])
+    J = ad.jacobian(_double_into, np.zeros(2, np.float32), np.ones(2, np.float32), out=0, wrt=1)
+    assert J.dtype == np.float32
+    np.testing.assert_allclose(J, np.diag([4.0, 4.0]))
+
+
+def test_a_complex_tangent_of_a_real_array_is_refused():
+    # (its imaginary part was dropped by numpy's cast, with only a ComplexWarning)
+    x = np.array([0.5, 1.0, 1.5])
+    t = np.array([1.0, 2.0, 3.0]) * (1 + 1j)
+    with pytest.raises(ad.AdCompilerError, match="tangent of argument 1 is complex"):
+        ad.jvp(_double_into, (np.zeros(3), x), (None, t), out="y")
+    _, pullback = ad.vjp(_double_into, np.zeros(3), x, out="y")
+    with pytest.raises(ad.AdCompilerError, match="cotangent of output 0 is complex"):
+        pullback(t)
+    with pytest.raises(ad.AdCompilerError, match="direction of argument 0 is complex"):
+        ad.hvp(lambda v: float(np.sum(v * v)), (x,), (t,))

@@ -42,6 +42,15 @@ def layout_zeros(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def real_direction(t, x: np.ndarray, what: str) -> np.ndarray:
+    """A tangent, cotangent or direction ``t`` for the array ``x``, in its dtype; a complex one for a
+    real ``x`` is refused (its imaginary part would be dropped, as numpy's cast drops it)."""
+    if np.iscomplexobj(t) and not np.iscomplexobj(x):
+        raise ShapeError(f"{what} is complex, for a real array.", construct="tangent",
+                         hint="give real tangents for real arguments (complex ones for complex arguments).")
+    return np.asarray(t, dtype=x.dtype)
+
+
 def same_strides(x: np.ndarray, dx: np.ndarray) -> bool:
     """Whether ``dx`` steps through memory as ``x`` does (along every axis longer
     than 1): then a reshape or ravel views both or copies both. An empty array has no layout."""

@@ -30,6 +30,7 @@ from .arguments import (
     kernel_of,
     layout_zeros,
     param_names,
+    real_direction,
     refuse_subclasses,
 )
 from .copies import kind_of_argument
@@ -143,7 +144,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
                 if np.shape(v) != x.shape:
                     raise ShapeError(f"hvp: the direction of argument {i} has shape {np.shape(v)}, not "
                                      f"{x.shape}.", construct="hvp", hint="pass directions of the arguments' shapes.")
-                direction[...] = np.asarray(v, dtype=x.dtype)
+                direction[...] = real_direction(v, x, f"hvp: the direction of argument {i}")
             call.append(A.Duplicated(x, direction))
             hv[i] = layout_zeros(x)
             call.append(A.Duplicated(layout_zeros(x), hv[i]))
@@ -192,11 +193,13 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any, **kwargs: Any) -> Any:
         return _complex_hessian(f, np.asarray(x), rest)
     if is_float_scalar(x):   # (hvp checks that the float is not written as a 0-d array would be)
         return np.asarray(hvp(f, (float(x),) + rest, (1.0,) + (None,) * len(rest))[0])
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(float)   # (a float32 x keeps its precision: the Hessian of the function as it computes)
     n = x.size
-    H = np.zeros((n, n))
+    H = np.zeros((n, n), dtype=x.dtype)
     for k in range(n):
-        e = np.zeros(n)
+        e = np.zeros(n, dtype=x.dtype)
         e[k] = 1.0
         H[:, k] = np.ravel(hvp(f, (x.reshape(x.shape),) + rest, (e.reshape(x.shape),) + (None,) * len(rest))[0])
     return H.reshape(x.shape + x.shape)
@@ -259,7 +262,8 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     if chosen:
         mode = "forward" if n_in <= n_out else "reverse"
     cplx = any(np.iscomplexobj(args[k]) for k in outs + ins)
-    J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i]), dtype=complex if cplx else float)
+    J = {(o, i): np.zeros(np.shape(args[o]) + np.shape(args[i]), dtype=np.result_type(
+             *(args[k] for k in outs + ins), np.float32, *((np.complex64,) if cplx else ())))
          for o in outs for i in ins}
     copy_values(args, f_)   # (arguments sharing memory that f_ writes: refused)
     unit = functools.partial(_unit, args, sorted(set(ins) | set(outs) | _written_floats(f_, args)))

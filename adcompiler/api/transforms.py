@@ -49,6 +49,7 @@ from .arguments import (
     layout_zeros,
     param_names,
     positional,
+    real_direction,
     without_underivable,
 )
 from .copies import check_free_state, free_state
@@ -126,7 +127,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
         def attempt(nums):
             ann = annotate(args, nums, f)
             for k, ct in zip(outs, cts):
-                ct = np.asarray(ct, dtype=ann[k].val.dtype)
+                ct = real_direction(ct, ann[k].val, f"the cotangent of output {k}")
                 if ct.shape != ann[k].val.shape:
                     raise ShapeError(f"the cotangent of output {k} has shape {ct.shape}, not {ann[k].val.shape}.",
                                      construct="pullback", hint="pass one array of each output's shape.")
@@ -163,7 +164,7 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
         elif is_float_array(a):
             dx = layout_zeros(x)
             if t is not None and np.shape(t) == x.shape:
-                dx[...] = np.asarray(t, dtype=x.dtype)
+                dx[...] = real_direction(t, x, f"the tangent of argument {i}")
             elif t is not None:
                 raise ShapeError(f"the tangent of argument {i} has shape {np.shape(t)}, not {x.shape}.",
                                  construct="jvp", hint="pass tangents of the arguments' shapes.")
