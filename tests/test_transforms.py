@@ -580,3 +580,17 @@ def test_a_complex_tangent_of_a_real_array_is_refused():
         pullback(t)
     with pytest.raises(ad.AdCompilerError, match="direction of argument 0 is complex"):
         ad.hvp(lambda v: float(np.sum(v * v)), (x,), (t,))
+
+
+def _int_when_empty(x, t):
+    s = 0
+    for i in range(x.shape[0]):
+        if x[i] > t:
+            s += x[i] * 2.0
+    return s
+
+
+def test_jvp_of_a_function_returning_an_int_where_no_float_met_it():
+    # (refused: "needs ... to return a number; it returned int"; value_and_grad gave 0.0)
+    assert ad.jvp(_int_when_empty, (np.array([1.0, 2.0]), 5.0), (np.ones(2), None)) == (0.0, 0.0)
+    assert ad.jvp(_int_when_empty, (np.array([1.0, 7.0]), 5.0), (np.ones(2), None)) == (14.0, 2.0)

@@ -185,7 +185,7 @@ def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tup
         tangent, value = autodiff_forward(A.ForwardWithPrimal, f, A.Duplicated, *ann)
         if isinstance(value, np.ndarray) and value.ndim == 0:
             value, tangent = value[()], np.asarray(tangent)[()]
-        if not is_float_scalar(value):
+        if not is_float_scalar(value) and not (isinstance(value, numbers.Number) and not isinstance(value, bool)):
             raise ActivityError(
                 f"jvp without out= needs `{getattr(f, '__name__', f)}` to return a number; it returned "
                 f"{type(value).__name__}.", construct="jvp",
