@@ -1306,3 +1306,22 @@ def test_enumerate_of_a_range():
     """``enumerate(reversed(range(n)))`` and ``enumerate(range(...))``: the range's numbers, counted
     (refused: reversed was read as a function without a rule)."""
     check_everywhere(enumerated_ranges, Duplicated(np.array([0.5, -1.0, 2.0, 0.3]), np.zeros(4)))
+
+
+def guarded_norms(x, y):
+    eps = np.finfo(float).eps
+    tiny = np.finfo(np.float64).tiny
+    y[:] = np.sqrt(x * x + eps) + np.log(x * x + tiny) * 0.1
+    big = np.iinfo(np.int32).max
+    return float(np.sum(y)) + min(x.shape[0], big) * 0.0
+
+
+def test_numbers_of_a_named_dtype():
+    # (np.finfo(float).eps was refused: "the attribute `.eps` is not supported")
+    check_everywhere(guarded_norms, Duplicated(np.array([0.5, -1.5, 2.0]), np.zeros(3)),
+                     Duplicated(np.zeros(3), np.ones(3)))
+
+    def of_an_argument(x):
+        return float(np.sum(x + np.finfo(x.dtype).eps))
+    with pytest.raises(AdCompilerError, match="name the dtype"):
+        gradient(of_an_argument, np.ones(2))

@@ -163,6 +163,9 @@ class MethodRewrite:
                  "register a rule with adcompiler.extend.")
 
     def attribute(self, e):
+        limit = self.type_limit(e)
+        if limit is not None:
+            return limit
         obj = self.res.resolve_attr(e)
         if obj is not MISSING and (isinstance(e.value, ast.Name) and not self.res.is_local(e.value.id)
                                    and isinstance(self.res.lookup(e.value.id, e), np.ndarray)
@@ -213,6 +216,27 @@ class MethodRewrite:
                      f"pass `{e.value.id}.{e.attr}` as an argument of its own (Duplicated to differentiate it), "
                      "or use the equivalent numpy function for an array's attribute.")
         self.err(e, f"the attribute `.{e.attr}` is not supported.", "use the equivalent numpy function.")
+
+    def type_limit(self, e):
+        """``np.finfo(float).eps`` (``tiny``, ``max``, ``resolution``...; ``np.iinfo(np.int32).max``) of a
+        dtype the module names, as its number: a constant; None for other attributes."""
+        call = e.value
+        if not (isinstance(call, ast.Call) and len(call.args) == 1 and not call.keywords
+                and self.resolve_call_target(call) in (np.finfo, np.iinfo)):
+            return None
+        arg = call.args[0]
+        dtype = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else \
+            self.res.resolve_attr(arg) if isinstance(arg, ast.Attribute) else \
+            self.res.lookup(arg.id, arg) if isinstance(arg, ast.Name) and not self.res.is_local(arg.id) else MISSING
+        try:
+            value = getattr(self.resolve_call_target(call)(dtype), e.attr)
+        except (TypeError, ValueError, AttributeError):
+            self.err(e, f"`{ast.unparse(e)}` is not a number of a dtype the module names.",
+                     "name the dtype (np.finfo(np.float64).eps, np.finfo(float).eps), or compute the number "
+                     "before the call and pass it as an argument.")
+        if not isinstance(value, (int, float, np.integer, np.floating)):
+            self.err(e, f"`{ast.unparse(e)}` is not a number.", "read eps, tiny, max, min or resolution.")
+        return ast.copy_location(ast.Constant(int(value) if isinstance(value, (int, np.integer)) else float(value)), e)
 
     def correlation(self, e, kw):
         """``np.correlate(a, v, mode)`` as the convolution it is: ``np.convolve(a,
