@@ -339,7 +339,8 @@ def checked_entries(source: str, entries: list, acts: Activities, mode: str, ran
     return add_entry_checks(source, list(defs), arrays, scalars, ranks, scalar_tangents=mode == "forward",
                             consts=consts, complex_arrays=_complex(acts, kinds, DUP),
                             complex_scalars=_complex(acts, kinds, ACTIVE), double=True,
-                            index_arrays=index_only(func, consts) if func is not None else ())
+                            index_arrays=index_only(func, consts) if func is not None else (),
+                            int_scalars=[p for p, k in zip(acts.params, kinds) if p in consts and k.cls == "int"])
 
 
 def _complex(acts: Activities, kinds: tuple, activity: str) -> list:

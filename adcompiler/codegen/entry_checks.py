@@ -21,7 +21,8 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=(), do
     each Duplicated argument ("c": generated for complex arrays, else float);
     ``scalars``: ``(name, value[, "c"])`` of each Active one ("c": generated for complex
     numbers); ``consts``: ``(name, value[, "i"])`` of each Const one (an array among them must not
-    share memory with the others; "i": an index array, whose elements meet no arithmetic);
+    share memory with the others; "i": an index array, whose elements meet no arithmetic; "n": an
+    int, which a float given for it is not);
     ``double``: compiled by numba, which computes narrower floats in double precision and
     narrower integers at 64 bits (numpy keeps their width): refused, but index arrays' ints."""
     if double:
@@ -29,13 +30,19 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=(), do
                 + [row[:2] for row in scalars] + list(consts):
             dt = getattr(v, "dtype", None)
             if dt is not None and (dt.kind in "fc" and dt.itemsize < (16 if dt.kind == "c" else 8)
-                                   or dt.kind == "u" or dt.kind == "i" and dt.itemsize < 8 and not index):
+                                   or dt.kind == "u" or dt.kind == "i" and dt.itemsize < 8 and index != ["i"]):
                 raise TypeError(
                     f"{func}: `{name}` is {dt}: this module is compiled by numba, which computes narrower "
                     f"floats in double precision and narrower integers at 64 bits, where numpy keeps their "
                     f"width (the values, and the branches taken on them, could differ from the function's). "
                     f"Pass {'float64' if dt.kind == 'f' else 'complex128' if dt.kind == 'c' else 'int64'} "
                     f"values (`{name}.astype(...)`), or emit the module for the numpy target.")
+    for name, v, *flag in consts:
+        if flag == ["n"] and not isinstance(v, (int, np.integer)):
+            raise TypeError(
+                f"{func}: `{name}` is an int in this module (its type hint or default), not "
+                f"{type(v).__name__}: numba's code would take the number as it is where the function, run "
+                f"by Python, could refuse it (range({v!r})). Pass an int.")
     for name, x, sname, dx, ndim, *dtype in arrays:
         kind = dtype[0] if dtype else "f"
         for what, v in ((name, x), (sname, dx)):
@@ -103,7 +110,7 @@ EXPECT_SOURCE = '''def _ad_expect_arguments(func, arrays, scalars, consts=(), do
 
 def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, ranks: dict,
                      scalar_tangents: bool = False, complex_arrays=(), consts=(), complex_scalars=(),
-                     double: bool = False, index_arrays=()) -> str:
+                     double: bool = False, index_arrays=(), int_scalars=()) -> str:
     """``source`` with a call of the argument check at the top of each function in
     ``functions``. ``arrays`` names the Duplicated parameters (each is followed by
     its shadow in the generated signature), ``scalars`` the Active ones (followed
@@ -112,7 +119,9 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
     the Active ones);
     ``consts`` the Const ones (checked not to share memory with the others); ``double``: the
     module is numba's (narrower dtypes refused, but in ``index_arrays``: Const integer arrays
-    whose elements only index, bound ranges and slices, or are compared)."""
+    whose elements only index, bound ranges and slices, or are compared; ``int_scalars``: Const
+    ints, a float given for one refused: numba's code, typed for the float, truncates it where
+    Python raises, ``range(2.5)``)."""
     tree = ast.parse(source)
     defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in functions}
     lines = source.split("\n")
@@ -133,7 +142,8 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
                 singles.append(f"({a!r}, {a}{flag})")
                 if scalar_tangents and k + 1 < len(args):
                     singles.append(f"({args[k + 1]!r}, {args[k + 1]}{flag})")
-        others = [f"({a!r}, {a}" + (", 'i')" if a in index_arrays else ")") for a in args if a in consts]
+        others = [f"({a!r}, {a}" + (", 'i')" if a in index_arrays else ", 'n')" if a in int_scalars else ")")
+                  for a in args if a in consts]
         if not pairs and not singles and not others:
             continue
         row = node.lineno - 1

@@ -270,3 +270,45 @@ def test_whole_array_updates_of_any_rank(tmp_path):
     np.testing.assert_allclose(M, np.outer(u, v), rtol=1e-14)
     np.testing.assert_allclose(du, seed @ v, rtol=1e-13)
     np.testing.assert_allclose(dv, seed.T @ u, rtol=1e-13)
+
+
+SWEEPS = '''import numpy as np
+
+
+def relax(u, nit: int, w: float):
+    for k in range(nit):
+        for i in range(1, u.shape[0] - 1):
+            u[i] = (u[i - 1] + u[i + 1]) * 0.5 * w
+    return float(np.sum(u * u))
+'''
+
+
+def test_the_numba_module_refuses_a_float_for_an_int(tmp_path):
+    """numba typed the call for the float and ran range(2.5) as two sweeps, where the function, run
+    by Python, raises: a float given for a Const int is refused (an int32 one, computed at 64 bits,
+    too)."""
+    require("numba")
+    (tmp_path / "kern_sweeps.py").write_text(SWEEPS)
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "kern_sweeps.py:relax", "--target", "numba",
+                          "--const", "w", "--shape", "u=5", "-o", "sweeps_numba.py"],
+                         check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    text = (tmp_path / "sweeps_numba.py").read_text()
+    ns: dict = {"__name__": "sweeps_numba", "__file__": str(tmp_path / "sweeps_numba.py")}
+    exec(compile(text, ns["__file__"], "exec"), ns)  # noqa: S102 - the module just written
+    u = np.linspace(0.5, 1.5, 5)
+    for nit in (2, np.int64(2)):
+        du = np.zeros(5)
+        ns["relax_reverse"](u.copy(), du, nit, 0.9, 1.0)
+        h, fd = 1e-6, np.zeros(5)
+        for k in range(5):
+            e = np.zeros(5)
+            e[k] = h
+            plus, minus = u + e, u - e
+            exec_ns: dict = {}
+            exec(SWEEPS, exec_ns)  # noqa: S102 - the kernel above
+            fd[k] = (exec_ns["relax"](plus, 2, 0.9) - exec_ns["relax"](minus, 2, 0.9)) / (2 * h)
+        np.testing.assert_allclose(du, fd, rtol=1e-6)
+    for bad, says in ((2.5, "is an int in this module"), (np.int32(2), "is int32")):
+        with pytest.raises(TypeError, match=says):
+            ns["relax_reverse"](u.copy(), np.zeros(5), bad, 0.9, 1.0)
