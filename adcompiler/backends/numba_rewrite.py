@@ -272,6 +272,11 @@ class FunctionRewrite(LoopRewrites):
             otherwise = computed_otherwise(sub, self.kinds)
             if otherwise is not None:
                 self.refuse(s, *otherwise)
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "range" and any(
+                    isinstance(a, ast.Constant) and type(a.value) is float or isinstance(a, ast.Name)
+                    and getattr(self.kinds.get(a.id), "cls", None) == "float" for a in sub.args):
+                self.refuse(s, "range() of a float (Python raises a TypeError; numba's range runs to the "
+                               "float truncated)", "pass an int (int(n), n // 1 is a float), or use backend='numpy'.")
 
     # -- the tape -------------------------------------------------------------------------
     def push(self, s, call):

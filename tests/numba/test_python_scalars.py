@@ -161,3 +161,27 @@ def test_emitted_numba_module_computes_int_powers_and_negated_bools_as_python(tm
     powered.mean_signed(want_y, x.copy())
     np.testing.assert_allclose(y, want_y, rtol=1e-14)
     np.testing.assert_allclose(dx, seed * 2 * x * np.where(np.arange(4) > 1, -1.0, 0.0) / 4, rtol=1e-14)
+
+
+def relax_sweeps(u, nit, w):
+    for k in range(nit):
+        for i in range(1, u.shape[0] - 1):
+            u[i] = (u[i - 1] + u[i + 1]) * 0.5 * w
+    return float(np.sum(u * u))
+
+
+def test_range_of_a_float_is_refused_under_numba():
+    # (numba's range ran range(2.5) as two sweeps, where Python raises a TypeError: a result for a call
+    # the plain function refuses)
+    from adcompiler import Const, Reverse
+    u = np.linspace(0.5, 1.5, 5)
+    with pytest.raises(BackendError, match="range\\(\\) of a float"):
+        autodiff(Reverse, relax_sweeps, Active, Duplicated(u.copy(), np.zeros(5)), Const(2.5), Const(0.9),
+                 backend="numba")
+    with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
+        autodiff(Reverse, relax_sweeps, Active, Duplicated(u.copy(), np.zeros(5)), Const(2.5), Const(0.9),
+                 backend="auto")
+    got, want = np.zeros(5), np.zeros(5)
+    for backend, du in (("numba", got), ("numpy", want)):
+        autodiff(Reverse, relax_sweeps, Active, Duplicated(u.copy(), du), Const(2), Const(0.9), backend=backend)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
