@@ -162,22 +162,20 @@ def compiled(func, kinds, acts, ret_active, mode, dtypes, backend, checkpoint=No
     return auto
 
 
+def _parameter(func, kinds, holds) -> str | None:
+    """The name of the first parameter whose kind ``holds`` (a test of a kind), or None."""
+    import inspect
+    return next((name for name, k in zip(inspect.signature(func).parameters, kinds) if holds(k)), None)
+
+
 def _dicts_passed(func, kinds) -> str | None:
     """The name of a parameter holding a dict (``cfg["scale"]``), or None."""
-    import inspect
-    for name, k in zip(inspect.signature(func).parameters, kinds):
-        if getattr(k, "keys", None) is not None and not getattr(k, "fields", None):
-            return name
-    return None
+    return _parameter(func, kinds, lambda k: getattr(k, "keys", None) is not None and not getattr(k, "fields", None))
 
 
 def _functions_passed(func, kinds) -> str | None:
     """The name of a parameter holding a function (``rk4(rhs, ...)``), or None."""
-    import inspect
-    for name, k in zip(inspect.signature(func).parameters, kinds):
-        if getattr(k, "cls", None) == "function":
-            return name
-    return None
+    return _parameter(func, kinds, lambda k: getattr(k, "cls", None) == "function")
 
 
 def _layout(args) -> tuple:
