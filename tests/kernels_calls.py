@@ -312,3 +312,10 @@ def subtract_outer(a, b):
 
 def multiply_outer(a, B):
     return np.sum(np.sin(np.multiply.outer(a, B)))
+
+
+def noisy_generator(u, T, seed):
+    rng = np.random.default_rng(seed)
+    for t in range(T):
+        u[:] = u * (0.9 + 0.1 * rng.standard_normal(u.shape[0]))
+    return np.sum(u ** 2)

@@ -528,3 +528,13 @@ def test_one_array_duplicated_and_const_is_the_partial_derivative_and_refused_wh
     assert np.allclose(dx, autograd.grad(lambda a, b: (a * b).sum(), 0)(x, x))
     with pytest.raises(AdCompilerError, match="share memory"):
         autodiff(Reverse, _scales_second, Active, Duplicated(x, np.zeros(3)), Const(x))
+
+
+@pytest.mark.parametrize("f,args,line", [(K.noisy_steps, (np.ones(3), 2), "115"),
+                                         (K.noisy_generator, (np.ones(3), 2, 0), r"\d+")],
+                         ids=["numpy-random", "generator"])
+def test_random_draws_refused_with_what_to_do(f, args, line):
+    """A draw with no declared rule: refused at the line, saying to pass the numbers in
+    (it said to register a derivative rule)."""
+    with pytest.raises(AdCompilerError, match=rf"kernels_calls.py:{line}.*draws random numbers.*pass them in"):
+        gradient(f, *args)

@@ -21,6 +21,7 @@ import re
 from ..analysis.order import heads
 from ..codegen.emit import _MARK_RE
 from ..errors import BackendError
+from ..frontend import notes
 from .numba_dtypes import refuse_narrow
 from .numba_gather import gathered
 from .numba_indexing import list_indices
@@ -269,6 +270,11 @@ class FunctionRewrite(LoopRewrites):
                                "ints, and numba cannot tell which these are)",
                             "convert one side (float(x > a) + float(x > b) counts, np.logical_or(...) ors), or "
                             "use backend='numpy'.")
+            if notes.draws_random(sub):
+                self.refuse(s, f"`{ast.unparse(sub.func)}` draws random numbers, and numba's generators keep a state "
+                               "of their own (its numbers would not be the ones the function draws, seeded or not)",
+                            "draw the numbers before the call and pass them in as an argument, or use "
+                            "backend='numpy' (backend='auto' falls back by itself).")
             otherwise = computed_otherwise(sub, self.kinds)
             if otherwise is not None:
                 self.refuse(s, *otherwise)

@@ -37,7 +37,7 @@ from ..runtime import views as _views
 from . import notes, spellings
 from .anf import is_index_expr
 from .inplace import HANDLERS, MASKED_FILL, VALUE_HANDLERS, reduction_where, ufunc_where
-from .methods import _np, clip_bounds
+from .methods import _np, clip_bounds, no_rule
 from .resolve import MISSING
 
 #: packages whose Python functions are not differentiated as the user's helpers (a function of
@@ -200,12 +200,7 @@ class CallRewrite:
                         "differentiated.", "read its entries by constant keys (D['a']), or pass the values as "
                         "arguments (a tuple or an array).", cls=NoRuleError)
         if rule is None:
-            name = getattr(target, "__name__", ast.unparse(f))
-            mod = getattr(target, "__module__", None) or type(target).__name__
-            self.err(e, f"`{ast.unparse(f)}` ({mod}.{name}) has no derivative rule.",
-                     "register one with adcompiler.extend.defrule (or declare it non-differentiable with "
-                     "adcompiler.extend.nondifferentiable), or rewrite the code with supported functions.",
-                     cls=NoRuleError)
+            self.err(e, *no_rule(f, target), cls=NoRuleError)
         if rule.kind in ("nondiff", "alloc") and out is None:
             # (an argument calling a helper, np.zeros(_half(n)), is computed first: a name)
             args = [self.atom(a) if self.calls_user(a) else a for a in e.args]
@@ -498,3 +493,4 @@ def _has_slice_call(a, res) -> bool:
 def _slices(a):
     return ast.Tuple([ast.Slice(*[None if isinstance(p, ast.Constant) and p.value is None else p for p in x.args])
                       if isinstance(x, ast.Call) else x for x in a.elts], ast.Load())
+

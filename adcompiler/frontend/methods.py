@@ -263,3 +263,17 @@ class MethodRewrite:
                          ast.Call(ast.Name("max", ast.Load()), [_len(a.id), _len(v.id)], []))
         window = ast.Subscript(conv, ast.Slice(ast.Name(first.id, ast.Load()), stop), ast.Load())
         return self.subscript_load(ast.fix_missing_locations(ast.copy_location(window, e)))
+
+
+def no_rule(f, target) -> tuple:
+    """What to say of a call of ``target`` that has no rule, and what to do."""
+    if notes.random_function(target):
+        return (f"`{ast.unparse(f)}` draws random numbers, which have no derivative rule.",
+                ("draw the numbers before the call and pass them in as a Const argument, or declare the draw "
+                "non-differentiable with its result's kind (docs/extending.md: "
+                "adcompiler.extend.nondifferentiable(..., result=...))."))
+    name = getattr(target, "__name__", ast.unparse(f))
+    mod = getattr(target, "__module__", None) or type(target).__name__
+    return (f"`{ast.unparse(f)}` ({mod}.{name}) has no derivative rule.",
+            ("register one with adcompiler.extend.defrule (or declare it non-differentiable with "
+             "adcompiler.extend.nondifferentiable), or rewrite the code with supported functions."))

@@ -52,6 +52,26 @@ def rule_kind(node: ast.AST) -> str | None:
     return r.kind if r is not None else None
 
 
+def draws_random(node: ast.AST) -> bool:
+    """A resolved call of a random number generator (``random_function``)."""
+    return random_function(target(node))
+
+
+def random_function(func) -> bool:
+    """numpy.random's functions, a Generator's or RandomState's methods, Python's
+    random: their values cannot be computed again (a replayed step, another
+    generator's state)."""
+    import random
+
+    import numpy as np
+    if func is None:
+        return False
+    owner = getattr(func, "__self__", None)
+    module = getattr(func, "__module__", None) or ""
+    return module.startswith("numpy.random") or module == "random" or \
+        isinstance(owner, (random.Random, np.random.Generator, np.random.RandomState))
+
+
 def is_user_call(node: ast.AST) -> bool:
     """A resolved call of a user function (one without a rule)."""
     return isinstance(node, ast.Call) and target(node) is not None and rule(node) is None

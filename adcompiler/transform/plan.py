@@ -71,18 +71,9 @@ def _bound(node) -> set:
 def random_call(stmts) -> str | None:
     """The source of a call to a random number generator among ``stmts`` (a
     replayed step would draw other numbers), or None."""
-    import random
-
-    import numpy as np
     for st in walk_stmts(stmts):
         for node in ast.walk(st):
-            target = notes.target(node)
-            if target is None:
-                continue
-            mod = getattr(target, "__module__", None) or ""
-            owner = getattr(target, "__self__", None)
-            if mod.startswith("numpy.random") or mod == "random" or \
-                    isinstance(owner, (random.Random, np.random.Generator, np.random.RandomState)):
+            if notes.draws_random(node):
                 return ast.unparse(node.func)
     return None
 
