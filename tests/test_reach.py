@@ -1321,7 +1321,34 @@ def test_numbers_of_a_named_dtype():
     check_everywhere(guarded_norms, Duplicated(np.array([0.5, -1.5, 2.0]), np.zeros(3)),
                      Duplicated(np.zeros(3), np.ones(3)))
 
-    def of_an_argument(x):
-        return float(np.sum(x + np.finfo(x.dtype).eps))
-    with pytest.raises(AdCompilerError, match="name the dtype"):
-        gradient(of_an_argument, np.ones(2))
+
+
+def dtype_guarded(y, x, idx):
+    t = np.finfo(x.dtype).tiny
+    bits = np.finfo(x.dtype).bits
+    top = np.iinfo(idx.dtype).max
+    for i in range(x.shape[0]):
+        y[i] = np.sqrt(x[i] * x[i] + np.finfo(y.dtype).eps) * (bits / 64.0) + x[i] * t * (top > 100)
+    return float(np.sum(y * y))
+
+
+def test_numbers_of_an_arguments_dtype():
+    """``np.finfo(x.dtype).eps`` of an argument (refused: "name the dtype") is read when the
+    code runs: float32's eps for a float32 array, in the numba module the typed dtype's."""
+    x = np.array([0.5, -1.5, 0.3])
+    check_everywhere(dtype_guarded, Duplicated(np.zeros(3), np.zeros(3)), Duplicated(x.copy(), np.zeros(3)),
+                     Const(np.arange(3)))
+    (g,) = gradient(lambda_free_eps, np.float32([1e-4, 0.5]))
+    eps32 = float(np.finfo(np.float32).eps)
+    np.testing.assert_allclose(g, np.float32([1e-4, 0.5]) / np.sqrt(np.float32([1e-8, 0.25]) + eps32), rtol=1e-5)
+    assert g.dtype == np.float32
+    with pytest.raises(AdCompilerError, match="not a number"):
+        gradient(dtype_kind, np.ones(2))
+
+
+def lambda_free_eps(x):
+    return np.sum(np.sqrt(x * x + np.finfo(x.dtype).eps))
+
+
+def dtype_kind(x):
+    return float(np.sum(x)) * np.finfo(x.dtype).dtype

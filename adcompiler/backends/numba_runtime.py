@@ -129,6 +129,21 @@ def _ad_real_if_typed(g, like):
     return lambda g, like: g.real
 
 
+def _ad_type_limit(x, which, attr):
+    v = getattr((np.finfo if which == "finfo" else np.iinfo)(np.asarray(x).dtype), attr)
+    return int(v) if isinstance(v, (int, np.integer)) else float(v)
+
+
+@_ad_overload(_ad_type_limit, prefer_literal=True)
+def _ad_type_limit_typed(x, which, attr):
+    """``np.finfo(x.dtype).eps`` (``np.iinfo``...) for the dtype numba typed ``x`` with: a constant."""
+    from numba.np.numpy_support import as_dtype
+    if not isinstance(which, _ad_types.StringLiteral) or not isinstance(attr, _ad_types.StringLiteral):
+        return None
+    v = _ad_type_limit(np.empty(0, as_dtype(getattr(x, "dtype", x))), which.literal_value, attr.literal_value)
+    return lambda x, which, attr: v
+
+
 def _ad_fmod(a, b):
     return np.fmod(a, b)
 

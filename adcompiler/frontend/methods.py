@@ -225,6 +225,9 @@ class MethodRewrite:
                 and self.resolve_call_target(call) in (np.finfo, np.iinfo)):
             return None
         arg = call.args[0]
+        if isinstance(arg, ast.Attribute) and arg.attr == "dtype" and isinstance(arg.value, ast.Name) \
+                and self.res.is_local(arg.value.id):
+            return self.dtype_limit(e, arg.value.id, self.resolve_call_target(call).__name__)
         dtype = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else \
             self.res.resolve_attr(arg) if isinstance(arg, ast.Attribute) else \
             self.res.lookup(arg.id, arg) if isinstance(arg, ast.Name) and not self.res.is_local(arg.id) else MISSING
@@ -237,6 +240,17 @@ class MethodRewrite:
         if not isinstance(value, (int, float, np.integer, np.floating)):
             self.err(e, f"`{ast.unparse(e)}` is not a number.", "read eps, tiny, max, min or resolution.")
         return ast.copy_location(ast.Constant(int(value) if isinstance(value, (int, np.integer)) else float(value)), e)
+
+    def dtype_limit(self, e, name, which):
+        """``np.finfo(x.dtype).eps`` of a local ``x``: read when the code runs (a number, no derivative)."""
+        from ..runtime import ranges
+        probe = np.finfo(np.float64) if which == "finfo" else np.iinfo(np.int64)
+        if not isinstance(getattr(probe, e.attr, None), (int, float, np.integer, np.floating)):
+            self.err(e, f"`{ast.unparse(e)}` is not a number.", "read eps, tiny, max, min or resolution.")
+        call = ast.Call(ast.Name("_ad_type_limit", ast.Load()),
+                        [ast.Name(name, ast.Load()), ast.Constant(which), ast.Constant(e.attr)], [])
+        notes.resolve_call(ast.copy_location(call, e), ranges.type_limit, lookup(ranges.type_limit))
+        return call
 
     def correlation(self, e, kw):
         """``np.correlate(a, v, mode)`` as the convolution it is: ``np.convolve(a,

@@ -7,7 +7,8 @@ import ast
 
 import numpy as np
 
-from ..analysis.kinds import FLOAT, Kind, array
+from ..analysis.kinds import FLOAT, INT, Kind, array
+from ..runtime import ranges as RG
 from .registry import allocating, defrule, elementwise, lookup, nondifferentiable
 
 nondifferentiable(
@@ -55,6 +56,17 @@ defrule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=N
         stop="_ad_linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, 'stop')",
         tangents={"start": "_ad_linspace_tangent(t, start, stop, num, endpoint, axis, 'start')",
                   "stop": "_ad_linspace_tangent(t, start, stop, num, endpoint, axis, 'stop')"})
+
+
+def _limit_kind(kinds, bound):
+    """``np.finfo(x.dtype).eps`` is a float, ``.bits`` and ``np.iinfo``'s attributes ints."""
+    from ..runtime.ranges import FINFO_INTS
+    which, attr = (bound.get(p) for p in ("which", "attr"))
+    ints = which is not None and which.value == "iinfo" or attr is not None and attr.value in FINFO_INTS
+    return INT if ints else FLOAT
+
+
+nondifferentiable(RG.type_limit, params="x, which, attr", result=_limit_kind)
 
 
 def _values_not_differentiated(bound, param):

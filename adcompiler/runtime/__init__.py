@@ -35,6 +35,7 @@ from . import (
 HELPERS = {
     "_ad_unbroadcast": core.unbroadcast,
     "_ad_shape": core.shape,
+    "_ad_type_limit": ranges.type_limit,
     "_ad_unreduce": core.unreduce,
     "_ad_reduce_count": core.reduce_count,
     "_ad_select_adjoint": core.select_adjoint,

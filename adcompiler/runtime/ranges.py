@@ -1,4 +1,5 @@
-"""Adjoints and tangents of numpy's ranges (``np.linspace``), for the rule tables."""
+"""Adjoints and tangents of numpy's ranges (``np.linspace``), for the rule tables;
+the range of an array's dtype (``np.finfo(x.dtype).eps``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -34,3 +35,14 @@ def linspace_tangent(t, start, stop, num=50, endpoint=True, axis=0, which="stop"
     w = linspace_weights(num, endpoint, axis, ans.ndim)
     t = np.expand_dims(np.asarray(t, dtype=float), axis % ans.ndim)
     return t * (w if which == "stop" else 1.0 - w) + np.zeros(ans.shape)
+
+
+#: np.finfo's attributes that are ints (the others are numbers of the dtype)
+FINFO_INTS = frozenset({"bits", "precision", "iexp", "machep", "maxexp", "minexp", "negep", "nexp", "nmant"})
+
+
+def type_limit(x, which, attr):
+    """``np.finfo(x.dtype).<attr>`` (``which`` is ``"finfo"``) or
+    ``np.iinfo(x.dtype).<attr>``: a Python float or int."""
+    value = getattr((np.finfo if which == "finfo" else np.iinfo)(np.asarray(x).dtype), attr)
+    return int(value) if isinstance(value, (int, np.integer)) else float(value)

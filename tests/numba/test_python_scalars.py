@@ -185,3 +185,23 @@ def test_range_of_a_float_is_refused_under_numba():
     for backend, du in (("numba", got), ("numpy", want)):
         autodiff(Reverse, relax_sweeps, Active, Duplicated(u.copy(), du), Const(2), Const(0.9), backend=backend)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def dtype_limits(y, x, idx):
+    t = np.finfo(x.dtype).tiny
+    bits = np.finfo(x.dtype).bits
+    for i in range(x.shape[0]):
+        y[i] = np.sqrt(x[i] * x[i] + np.finfo(y.dtype).eps) * (bits / 64.0) + x[i] * t * (np.iinfo(idx.dtype).max > 9)
+    return float(np.sum(y * y))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "split"])
+def test_numbers_of_an_arguments_dtype(mode):
+    """``np.finfo(x.dtype).eps`` under numba: the constant of the dtype numba typed, every half."""
+    from numba_engine import Numba
+
+    from adcompiler import Const, Reverse, ReverseSplitWithPrimal
+    args = (Duplicated(np.zeros(3), np.ones(3)), Duplicated(np.array([0.5, -1.5, 0.3]), np.zeros(3)),
+            Const(np.arange(3)))
+    check_grads(dtype_limits, *args, ret=Active, mode=Reverse if mode == "reverse" else ReverseSplitWithPrimal,
+                engine=Numba)
