@@ -10,10 +10,10 @@ import ast
 
 from ..codegen.naming import is_generated
 from ..errors import UnsupportedSyntaxError
+from . import attempts
 from .resolve import JITTED
 
 _REFUSED = {
-    ast.Try: ("try/except", "move error handling outside the differentiated function."),
     ast.With: ("with (other than np.errstate setting warnings only)",
                "move the context manager outside the differentiated function."),
     ast.AsyncWith: ("async with", "differentiate a plain function."),
@@ -42,7 +42,7 @@ _REFUSED = {
     ast.Match: ("match statement", "use if/elif/else."),
 }
 if hasattr(ast, "TryStar"):
-    _REFUSED[ast.TryStar] = _REFUSED[ast.Try]
+    _REFUSED[ast.TryStar] = ("try/except*", "move error handling outside the differentiated function.")
 
 
 def _err(pf, node, what, hint):
@@ -71,6 +71,8 @@ def fence(pf, resolver) -> None:
         if kind in _REFUSED:
             what, hint = _REFUSED[kind]
             _err(pf, node, what, hint)
+        if isinstance(node, ast.Try) and attempts.refusal(node) is not None:
+            _err(pf, node, *attempts.refusal(node))
         if isinstance(node, ast.Name) and node.id.startswith("_ad_") and not is_generated(pf.filename):
             _err(pf, node, f"the name `{node.id}` (the `_ad_` prefix is reserved)", "rename the variable.")
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):

@@ -35,7 +35,9 @@ s_1 += _t2
 from __future__ import annotations
 
 from ..codegen.naming import is_generated
+from ..runtime.attempts import attempt
 from .anf import AnfRewrite, is_index_expr  # noqa: F401  (is_index_expr: used by other passes)
+from .attempts import tries_as_branches
 from .builtin_calls import BuiltinRewrite
 from .calls import CallRewrite
 from .lists import ListNames, prepare_lists
@@ -56,6 +58,7 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
     def run(self) -> list:
         self.returned = None   # the flag of the loops a ``return`` leaves (statements.loop_returning)
         user_body, entry = rename_rebound_params(self.pf.tree, self.namer, self.res)
+        user_body = tries_as_branches(user_body, self, attempt)
         self.params_renamed = {e.value.id: e.targets[0].id for e in entry}   # (x -> x_1)
         user_body = self.fold_fixed(user_body)
         user_body = loop_else(user_body, self._loop_flag)
@@ -68,6 +71,12 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
         for e in entry:
             e.end_lineno = e.lineno
         return single_exit(entry + body, self.has_return_value, self.namer.ret, self.pf.tree)
+
+    def local(self, fmt: str) -> str:
+        """A new local name of the form ``fmt``."""
+        name = self.namer.fresh(fmt)
+        self.res.locals.add(name)
+        return name
 
     def _loop_flag(self) -> str:
         """A new local: whether a loop with an ``else:`` clause was left by ``break``."""

@@ -8,6 +8,7 @@ import ast
 import numpy as np
 
 from ..analysis.kinds import FLOAT, INT, Kind, array
+from ..runtime import attempts as AT
 from ..runtime import ranges as RG
 from .registry import allocating, defrule, elementwise, lookup, nondifferentiable
 
@@ -67,6 +68,7 @@ def _limit_kind(kinds, bound):
 
 
 nondifferentiable(RG.type_limit, params="x, which, attr", result=_limit_kind)
+nondifferentiable(AT.attempt, result=lambda kinds, bound: INT)   # (frontend/attempts.py: a try's probe)
 
 
 def _values_not_differentiated(bound, param):

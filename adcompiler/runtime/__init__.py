@@ -8,6 +8,7 @@ stand-alone module writer copies their source into emitted modules.
 from __future__ import annotations
 
 from . import (
+    attempts,
     averages,
     batch,
     checkpoint,
@@ -36,6 +37,7 @@ HELPERS = {
     "_ad_unbroadcast": core.unbroadcast,
     "_ad_shape": core.shape,
     "_ad_type_limit": ranges.type_limit,
+    "_ad_attempt": attempts.attempt,
     "_ad_unreduce": core.unreduce,
     "_ad_reduce_count": core.reduce_count,
     "_ad_select_adjoint": core.select_adjoint,

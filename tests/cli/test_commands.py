@@ -152,7 +152,7 @@ ERROR_FILES = {
     "raises": ("raise RuntimeError('boom')\n", "raised RuntimeError: boom"),
     "reads_stdin": ("name = input()\n\ndef f(x):\n    x[:] = 1.0\n", "standard input"),
     "unsupported": ("def f(x):\n    try:\n        x[0] = 1.0\n    except ValueError:\n        pass\n",
-                    "try/except is not supported"),
+                    "try/except (other than around one call of a library function) is not supported"),
 }
 
 

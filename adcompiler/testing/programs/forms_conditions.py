@@ -6,7 +6,10 @@ often, or before what Python reads ahead of it, shows in the array), in a ``whil
 a chained comparison's first two operands. ``module-methods``: methods of an
 array the module holds (``W.clip(lo, hi)``, ``W.sum()``, ``W.dot(u)``), read
 as numpy's functions of it, and the array fields of a module's named tuple
-(``P.w @ u``, ``P.w.sum()``).
+(``P.w @ u``, ``P.w.sum()``). ``attempts``: ``try``/``except`` around one
+library call that returns (a Cholesky factor of a positive definite matrix)
+or raises (of a negative definite one), with ``else``, ``finally``, several
+clauses and tuples of types, in a loop too.
 """
 from __future__ import annotations
 
@@ -50,4 +53,27 @@ def f_module_methods(g: ExprGen, ex):
         [f"{t} += float(np.sum({name}W.copy() * {u})) + {name}W.mean() * 0.5"],
         [f"{w}[:] += {name}P.w * {u} * {name}P.c + {name}P.w.sum() * 0.1"],
         [f"{t} += float({name}P.w @ {u}) * {name}P.c"],
+    ])
+
+
+def f_attempts(g: ExprGen, ex):
+    r = g.rng
+    u, w, t = _pick(g)
+    m, k = ex.name("tm"), ex.name("tk")
+    ex.helpers += ["from numpy.linalg import LinAlgError", "", ""]
+    c = g.scalar(1)
+    n = f"{u}.shape[0]"
+    return r.choice([
+        [f"{m} = np.outer({u}, {u}) + 2.0 * np.eye({n})", "try:", f"    {m} = np.linalg.cholesky({m})",
+         "except LinAlgError:", f"    {m} = np.eye({n}) * {c}", f"{t} += float(np.sum({m})) * 0.5"],
+        ["try:", f"    {m} = np.linalg.cholesky(-np.diag(1.0 + {u} * {u}))", "except LinAlgError:",
+         f"    {m} = np.diag({u} * {c})", "else:", f"    {m} = {m} * 2.0", f"{w}[:] += np.diag({m}) * 0.5"],
+        [f"for {k} in range(3):", "    try:",
+         # (2k - 1: -1, where the directions apart from w make it indefinite, then 1 and 3: positive definite)
+         f"        {m} = np.linalg.cholesky(np.outer({w}, {w}) + (2.0 * {k} - 1.0) * np.eye({n}))",
+         "    except (ValueError, LinAlgError):", f"        {m} = np.eye({n}) * 0.5", f"    {t} += float(np.sum({m} * {m})) * 0.25"],
+        ["try:", f"    {m} = np.tanh({u})", "finally:", f"    {t} += 0.1", f"{w}[:] += {m} * {c}"],
+        ["try:", f"    {m} = np.linalg.cholesky(-np.eye({n}) - np.outer({u}, {u}))", "except TypeError:",
+         f"    {m} = np.outer({u}, {u})", "except (ZeroDivisionError, LinAlgError):", f"    {m} = np.outer({u}, {w})",
+         f"{t} += float(np.sum({m})) * 0.5"],
     ])
