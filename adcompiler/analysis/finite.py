@@ -33,18 +33,33 @@ def _call_name(call: ast.Call) -> str | None:
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
 
 
-def _unsafe(e, names: set, bounds: dict) -> bool:
+def _unsafe(e, names: set, bounds: dict, written=False) -> bool:
+    """Whether ``e`` may be infinite or nan (``written``: only from an infinite or nan
+    number written in the code, ``np.inf``, or a name holding one)."""
     for n in ast.walk(e):
         if isinstance(n, ast.Name) and n.id in names:
             return True
+        if _infinite_literal(n):
+            return True
+        if written:
+            continue
         if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)) \
                 and not _bounded_op(n, bounds):
             return True
         if isinstance(n, ast.Call) and _call_name(n) not in _FINITE_CALLS and not _bounded_call(n, bounds):
             return True
-        if isinstance(n, ast.Constant) and isinstance(n.value, float) and not np.isfinite(n.value):
-            return True
     return False
+
+
+def _infinite_literal(n) -> bool:
+    """``inf``, ``np.inf``, ``math.nan``, ``float("inf")``: an infinite or nan number written in the code."""
+    if isinstance(n, ast.Constant):
+        return isinstance(n.value, float) and not np.isfinite(n.value)
+    if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in ("np", "numpy", "math"):
+        return n.attr in ("inf", "nan", "Inf", "NaN", "NAN", "Infinity", "PINF", "NINF", "infty")
+    return isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "float" and len(n.args) == 1 \
+        and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str) \
+        and n.args[0].value.strip().lstrip("+-").lower() in ("inf", "infinity", "nan")
 
 
 def _stored(t) -> list:
@@ -57,13 +72,14 @@ def _stored(t) -> list:
 
 
 def may_be_nonfinite(body: list, memory_of: dict, kinds: dict, given: frozenset = frozenset(),
-                     params=()) -> set:
+                     params=(), written=False) -> set:
     """The names of ``body`` (a normalized function body) that may hold an
     infinite or nan number, or an array with one, where the arguments are finite
     (``memory_of``: a name's memory; a write through a view marks every name of it; ``params``:
-    the function's parameters)."""
+    the function's parameters; ``written``: only those holding one the code writes, ``np.inf``
+    (a boundary of dynamic programming, ``np.full((n, m), np.inf)``), or computed from one)."""
     names: set = set(given)   # (a helper's parameters: its caller may pass a number it does not read)
-    bounds = lower_bounds(body, kinds, params)
+    bounds = lower_bounds(body, kinds, params) if not written else {}
     sharing: dict = {}
     for n, m in memory_of.items():
         sharing.setdefault(m, set()).update((n, m))
@@ -85,7 +101,7 @@ def may_be_nonfinite(body: list, memory_of: dict, kinds: dict, given: frozenset 
                 value = s.value
             else:
                 continue
-            if _unsafe(value, names, bounds):
+            if _unsafe(value, names, bounds, written):
                 for n in (n for t in targets for n in _stored(t)):
                     for m in sharing.get(memory_of.get(n, n), set()) | {n}:
                         if m not in names:

@@ -7,6 +7,7 @@ is the decorator (``numba.njit`` with the on-disk cache). The typed tape is two 
 buffers (float64 and int64) with their fill counts, passed and returned by value."""
 from __future__ import annotations
 
+from .numba_guards import GUARDS
 from .numba_indexing import INDEXING
 from .numba_reductions import REDUCTIONS
 from .numba_sequences import SEQUENCES
@@ -127,21 +128,6 @@ def _ad_real_if_typed(g, like):
     if isinstance(g, _ad_types.Array):
         return lambda g, like: np.real(g).copy()
     return lambda g, like: g.real
-
-
-def _ad_type_limit(x, which, attr):
-    v = getattr((np.finfo if which == "finfo" else np.iinfo)(np.asarray(x).dtype), attr)
-    return int(v) if isinstance(v, (int, np.integer)) else float(v)
-
-
-@_ad_overload(_ad_type_limit, prefer_literal=True)
-def _ad_type_limit_typed(x, which, attr):
-    """``np.finfo(x.dtype).eps`` (``np.iinfo``...) for the dtype numba typed ``x`` with: a constant."""
-    from numba.np.numpy_support import as_dtype
-    if not isinstance(which, _ad_types.StringLiteral) or not isinstance(attr, _ad_types.StringLiteral):
-        return None
-    v = _ad_type_limit(np.empty(0, as_dtype(getattr(x, "dtype", x))), which.literal_value, attr.literal_value)
-    return lambda x, which, attr: v
 
 
 def _ad_fmod(a, b):
@@ -472,7 +458,7 @@ def pop_source(ranks) -> str:
 
 def source(ranks) -> str:
     """The header and helpers of a numba module that pops arrays of ``ranks``."""
-    return HEADER + CORE + REDUCTIONS + SEQUENCES + SHAPES + INDEXING + pop_source(ranks)
+    return HEADER + CORE + GUARDS + REDUCTIONS + SEQUENCES + SHAPES + INDEXING + pop_source(ranks)
 
 
 def _defined(text: str) -> frozenset:
@@ -480,6 +466,6 @@ def _defined(text: str) -> frozenset:
     return frozenset(n.name for n in ast.parse(text).body if isinstance(n, ast.FunctionDef))
 
 
-#: the helpers ``CORE``, ``REDUCTIONS``, ``SHAPES`` and ``INDEXING`` define (generated code may call these;
+#: the helpers ``CORE``, ``GUARDS``, ``REDUCTIONS``, ``SHAPES`` and ``INDEXING`` define (generated code may call these;
 #: pops are per rank)
-HELPERS = _defined(CORE + REDUCTIONS + SEQUENCES + SHAPES + INDEXING)
+HELPERS = _defined(CORE + GUARDS + REDUCTIONS + SEQUENCES + SHAPES + INDEXING)

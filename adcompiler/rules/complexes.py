@@ -18,6 +18,7 @@ from ..runtime import complexes as C
 from ..runtime import core as R
 from ..runtime import einsums as E
 from ..runtime import fft as F
+from ..runtime import finite as FN
 from ..runtime import linalg as L
 from ..runtime import norms as NM
 from ..runtime import numpy as RN
@@ -68,7 +69,7 @@ RUNTIME_HOLOMORPHIC = (R.dot_adjoint_a, R.dot_adjoint_b, R.matmul_adjoint_a, R.m
                        L.convolve_adjoint, L.cross_adjoint)
 #: helpers written for complex values (runtime/complexes.py, runtime/fft.py)
 RUNTIME_EXACT = (C.real_if, C.conj_each, C.imag_adjoint, C.abs_adjoint, C.vdot_adjoint_a, NM.norm_adjoint,
-                 RN.unread_product,
+                 FN.unread_product, FN.finite_tangent,
                  F.fft_adjoint, F.fftn_adjoint, F.rfft_adjoint, F.irfft_adjoint, F.rfftn_adjoint,
                  F.irfftn_adjoint)
 #: holomorphic in the named parameters only (the others are refused)

@@ -169,6 +169,7 @@ register_rule(Rule(LS.stack_list_adjoint, "adcompiler.runtime.stack_list_adjoint
 
 from ..runtime import covariance as V
 from ..runtime import einsums as E
+from ..runtime import finite as FN
 from ..runtime import linalg as L
 from ..runtime import norms as NM
 from ..runtime import numpy as RN
@@ -217,8 +218,10 @@ def _popped_tuple(kinds, bound):
 
 nondifferentiable(LS.popped_tuple, params="v, spec", result=_popped_tuple)
 # the tangent in g counts only where g's tangent is not 0; in the partial, only where g is not 0
-defrule(RN.unread_product, "g, factor", result=lambda kinds, bound: kinds.get("g"),
+defrule(FN.unread_product, "g, factor", result=lambda kinds, bound: kinds.get("g"),
         tangents={"g": "_ad_unread_product(t, factor)", "factor": "_ad_unread_product(g, t)"})
+defrule(FN.finite_tangent, "t, y", result=lambda kinds, bound: kinds.get("t"),
+        tangents={"t": "_ad_finite_tangent(t, y)", "y": "0.0"})
 # digamma (the derivative of lgamma/gammaln) differentiated again: trigamma
 elementwise(SP.digamma, "x", x="g * _ad_trigamma(x)")
 elementwise(SP.trigamma, "x", x="g * _ad_tetragamma(x)")   # (digamma's, second order)

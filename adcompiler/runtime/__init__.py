@@ -18,6 +18,7 @@ from . import (
     curves,
     einsums,
     fft,
+    finite,
     histogram,
     linalg,
     lists,
@@ -91,7 +92,7 @@ HELPERS = {
     "_ad_real_power_checked": views.real_power_checked,
 }
 
-for _mod in (numpy, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists,
+for _mod in (numpy, finite, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists,
              special, quantiles, scipy_linalg, running, orders):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:

@@ -63,12 +63,6 @@ def popped_ints(v, rank):
     return v
 
 
-def unread_product(g, factor):
-    """``g * factor`` of numbers, 0 where ``g`` is 0: the adjoint of a number no
-    path reads, whatever its partial ``factor`` (inf: ``sqrt`` at 0)."""
-    return g * factor if g != 0 else 0.0 * g
-
-
 def clip_inside(a, lo, hi):
     """1 where ``np.clip`` passes ``a`` through (bounds included), else 0."""
     mask = np.ones(np.shape(a), dtype=bool)

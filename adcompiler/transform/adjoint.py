@@ -134,13 +134,13 @@ class AdjointBuilder(FormBuilder):
     def rule_term(self, rule, p, a, bound, mapping, s) -> list:
         expr = self.adjoint_template(rule, p, mapping)
         k = self.ctx.kinds.get(self.target) if self.target is not None else None
-        if k is not None and k.cls == "float" and rule.kind == "elementwise":
-            if not self.ctx.module.options.second_order:
-                expr = zero_where_unread(expr, mapping["g"], *self.ctx.unread_guard(self.target, ANS))
-            elif not (self.ctx.complex and rule.complex_mode(p) != "holomorphic"):
-                # (code differentiated again; g times the partial only where complex-linear in g: abs's is not)
-                expr = unread_product(expr, mapping["g"], rule.adjoint_asts[p],
-                                      lambda one: self.adjoint_template(rule, p, dict(mapping, g=one)))
+        scalar = k is not None and k.cls == "float" and rule.kind == "elementwise"
+        if scalar and not self.ctx.module.options.second_order:
+            expr = zero_where_unread(expr, mapping["g"], *self.ctx.unread_guard(self.target, ANS))
+        elif self.ctx.holds_written_infinity(self.target, k, rule, p, bound, scalar):
+            # (differentiated again: only where complex-linear in g; an array with a written inf: 0 * inf)
+            expr = unread_product(expr, mapping["g"], rule.adjoint_asts[p],
+                                  lambda one: self.adjoint_template(rule, p, dict(mapping, g=one)))
         return self.contrib(a.id, expr, self.broadcasts(rule, bound))
 
     def adjoint_template(self, rule, p, mapping, each=False):

@@ -49,6 +49,7 @@ class FunctionContext:
         self._nonfinite = None
         self._saturated = None
         self._bounds = None
+        self._written_inf = None
         self.alias: dict = {}
         self.is_callee = False
         #: complex values occur: rules are checked for them and holomorphic adjoints conjugated
@@ -68,6 +69,29 @@ class FunctionContext:
         if saturated and target in self.saturated():
             return None   # (any name it reads: an argument's element may be infinite)
         return self._nonfinite | ({"__ANS__"} if target in self._nonfinite else set())
+
+    def written_infinite(self) -> set:
+        """The names that may hold an infinite or nan number the code writes (``np.inf``), or an
+        array with one (``analysis.finite.may_be_nonfinite``, ``written``)."""
+        if self._written_inf is None:
+            from ..analysis.finite import may_be_nonfinite
+            self._written_inf = may_be_nonfinite(self.an.body, dict(getattr(self.eff, "memory_of", {}) or {}),
+                                                 self.kinds, params=self.params, written=True)
+        return self._written_inf
+
+    def holds_written_infinity(self, target, kind, rule, p, bound, scalar=False) -> bool:
+        """Whether the array result ``target`` (of ``kind``) of an elementwise ``rule`` or one of its
+        operands (``bound``) may hold an infinite number the code writes: the term of ``p``, 0 where
+        its adjoint is 0 (an element no path reads: ``R / -gamma`` at ``R = inf``). ``scalar``: a
+        number's term in code differentiated again, 0 so where complex-linear in the adjoint."""
+        if scalar:
+            return not (self.complex and rule.complex_mode(p) != "holomorphic")
+        names = self.written_infinite()
+        if not names or kind is None or kind.cls not in ("array", "num") or rule.kind != "elementwise" or (
+                self.complex and rule.complex_mode(p) != "holomorphic"):
+            return False
+        return target in names or any(isinstance(n, ast.Name) and n.id in names for v in bound.values()
+                                      if isinstance(v, ast.AST) for n in ast.walk(v))
 
     def unread_guard(self, target, result) -> tuple:
         """``unread_risks(target, saturated=True)`` and, where those are known, the float names kept

@@ -278,15 +278,29 @@ class ForwardBuilder(FormBuilder):
         own = self.tangent_may_alias(n, v, t)
         self_ref = any(isinstance(x, ast.Name) and x.id == n for x in ast.walk(v))
         if not self_ref:
-            return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=self.tangent_value(n, n, t, partial, own))]
+            value = self.tangent_value(n, n, t, partial, own)
+            value = self.finite_only(n, value, n) if t is not None else value
+            return [primal, ast.Assign(targets=[N(self.tan(n), ast.Store)], value=value)]
         # ``n = f(n)``: the tangent reads the old value of ``n``
         ans = self.ctx.namer.fresh("_p{}")
         out = [ast.Assign(targets=[N(ans, ast.Store)], value=copy.deepcopy(v))]
         value = self.tangent_value(n, ans, t, partial, own)
+        value = self.finite_only(n, value, ans) if t is not None else value
         tmp = self.ctx.namer.fresh("_q{}")
         return out + [ast.Assign(targets=[N(tmp, ast.Store)], value=value),
                       ast.Assign(targets=[N(n, ast.Store)], value=N(ans)),
                       ast.Assign(targets=[N(self.tan(n), ast.Store)], value=N(tmp))]
+
+    def finite_only(self, n, value, ans):
+        """The tangent ``value`` of ``n`` (its value in ``ans``), 0 where the value is infinite
+        when ``n`` may hold an infinite number the code writes (``np.inf``, which stays infinite:
+        ``R / gamma`` at ``R = inf`` carried ``inf * dgamma``, and ``0 * inf`` past a max or an exp)."""
+        k = self.ctx.kinds.get(n)
+        if self.ctx.module.options.second_order or self.ctx.complex or n not in self.ctx.written_infinite() \
+                or self.ctx.is_memory(n) or k is None or k.cls not in ("float", "array", "num") \
+                or k.dtype not in (None, "f"):
+            return value
+        return ast.Call(N("_ad_finite_tangent"), [value, N(ans)], [])
 
     def tangent_may_alias(self, n, v, t) -> bool:
         """Whether the tangent ``t`` of the new array ``n = v`` may share memory with

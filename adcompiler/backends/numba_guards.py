@@ -1,0 +1,71 @@
+"""numba_guards: the source of the numba versions of the helpers that read a
+value's dtype or finiteness, part of the text ``numba_runtime.source`` gives
+(after its core, whose ``_ad_overload`` and ``_ad_types`` they use):
+
+- ``_ad_type_limit``: ``np.finfo(x.dtype).eps`` for the dtype numba typed ``x``
+  with, a constant (``runtime/ranges.py``);
+- ``_ad_unread_product`` and ``_ad_finite_tangent``: adjoint terms 0 where the
+  adjoint is 0, tangents 0 where the value is infinite (``runtime/finite.py``).
+
+Any other form leaves the overload untyped, and the backend refuses the line
+(``backend="auto"`` runs it on numpy).
+"""
+from __future__ import annotations
+
+GUARDS = '''
+def _ad_type_limit(x, which, attr):
+    v = getattr((np.finfo if which == "finfo" else np.iinfo)(np.asarray(x).dtype), attr)
+    return int(v) if isinstance(v, (int, np.integer)) else float(v)
+
+
+@_ad_overload(_ad_type_limit, prefer_literal=True)
+def _ad_type_limit_typed(x, which, attr):
+    """``np.finfo(x.dtype).eps`` (``np.iinfo``...) for the dtype numba typed ``x`` with: a constant."""
+    from numba.np.numpy_support import as_dtype
+    if not isinstance(which, _ad_types.StringLiteral) or not isinstance(attr, _ad_types.StringLiteral):
+        return None
+    v = _ad_type_limit(np.empty(0, as_dtype(getattr(x, "dtype", x))), which.literal_value, attr.literal_value)
+    return lambda x, which, attr: v
+
+
+def _ad_unread_product(g, factor):
+    return g * factor if g != 0 else 0.0 * g
+
+
+@_ad_overload(_ad_unread_product)
+def _ad_unread_product_typed(g, factor):
+    """``g * factor``, 0 where ``g`` is 0 (runtime.finite.unread_product)."""
+    if isinstance(g, _ad_types.Array) and g.ndim >= getattr(factor, "ndim", 0):
+        def whole(g, factor):
+            out = g * factor
+            flat, gf = out.reshape(-1), g.reshape(-1)   # (the same shape: factor broadcasts to g's)
+            for k in range(gf.shape[0]):
+                if gf[k] == 0:
+                    flat[k] = 0.0
+            return out
+        return whole
+    if not isinstance(g, _ad_types.Array) and not isinstance(factor, _ad_types.Array):
+        return lambda g, factor: g * factor if g != 0 else 0.0 * g
+    return None
+
+
+def _ad_finite_tangent(t, y):
+    return t if np.isfinite(y) else np.zeros_like(t)[()]
+
+
+@_ad_overload(_ad_finite_tangent)
+def _ad_finite_tangent_typed(t, y):
+    """The tangent ``t`` of ``y``, 0 where ``y`` is not finite (runtime.finite.finite_tangent)."""
+    if isinstance(y, _ad_types.Array):
+        def whole(t, y):
+            out = np.zeros(y.shape) + t
+            flat, yf = out.reshape(-1), np.ascontiguousarray(y).reshape(-1)
+            for k in range(yf.shape[0]):
+                if not np.isfinite(yf[k]):
+                    flat[k] = 0.0
+            return out
+        return whole
+    if not isinstance(t, _ad_types.Array):
+        return lambda t, y: t if np.isfinite(y) else 0.0
+    return None
+'''

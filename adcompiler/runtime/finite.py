@@ -1,0 +1,24 @@
+"""Adjoints and tangents where a value may be infinite (``analysis.finite``): 0 from
+a number no path reads, and from an element holding an infinite number the code
+writes (``np.inf``: a boundary of dynamic programming)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def unread_product(g, factor):
+    """``g * factor``, 0 where ``g`` is 0: the adjoint of a number (an element) no
+    path reads, whatever its partial ``factor`` (inf: ``sqrt`` at 0, ``np.inf`` written)."""
+    if np.ndim(g) == 0 and np.ndim(factor) == 0:
+        return g * factor if g != 0 else 0.0 * g
+    with np.errstate(invalid="ignore"):
+        return np.where(g != 0, g * factor, 0.0 * g)
+
+
+def finite_tangent(t, y):
+    """The tangent ``t`` of ``y``, 0 where ``y`` is infinite or nan: an infinite number the
+    code writes (``np.inf``) stays infinite whatever the arguments, so it has no tangent
+    (``R / gamma`` at ``R = inf`` would carry ``inf * dgamma``)."""
+    if np.ndim(y) == 0 and np.ndim(t) == 0:
+        return t if np.isfinite(y) else np.zeros_like(t)[()]   # (t may be infinite: not 0 * t)
+    return np.where(np.isfinite(y), t, 0.0)
