@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import choice
-from ..errors import ActivityError, AdCompilerError, ShapeError
+from ..errors import ActivityError, AdCompilerError, ShapeError, UnsupportedSyntaxError
 from ..frontend.parse import taken_by_position
 from ..frontend.resolve import keyword_defaults, plain_function, same_keyword_defaults
 from ..rules.registry import defsplit
@@ -359,4 +359,8 @@ def _check_fenced(func) -> None:
     fence(pf, resolver)
     for n in ast.walk(pf.tree):   # (a call of a name the module does not define)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not resolver.is_local(n.func.id):
-            resolver.lookup(n.func.id, n)
+            called = resolver.lookup(n.func.id, n)
+            if getattr(called, "__code__", None) is getattr(func, "__code__", False):   # (as analyse refuses it)
+                raise UnsupportedSyntaxError("recursive functions are not supported.", filename=pf.filename,
+                                             lineno=n.lineno, construct=ast.unparse(n),
+                                             hint="rewrite the recursion as a loop.")

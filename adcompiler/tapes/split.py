@@ -75,8 +75,10 @@ def _check_writes(w: Any, args: list) -> Any:
     missed = sorted(w.params[i] for i in comp.writes if i < len(w.params) and w.params[i] not in w.written)
     if missed:
         raise AdCompilerError(
-            f"{w.mutating.__name__} writes {missed} in place (through an alias of the argument), which "
-            "differentiate did not see in its source: the caller's arrays would be written.",
+            f"{w.mutating.__name__} may write {missed} in place: its analysis finds a write through a name "
+            "that holds the argument (an alias, or a name bound to it and then to an array that is written, "
+            "which the analysis does not tell apart), which differentiate did not see in its source: the "
+            "caller's arrays could be written.",
             hint="name the written arguments with out=... (and like=...), or with scratch=... if they are work "
                  "arrays the result does not return.")
     return comp

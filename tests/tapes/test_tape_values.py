@@ -490,3 +490,29 @@ def test_module_arrays_written_between_the_passes_are_refused(tape):
             assert isinstance(err.value, AdCompilerError)
     _W[:], _P["s"][:] = [1.0, 2.0, 3.0], 0.5
     np.testing.assert_allclose(_backward_after_writing(tape, lambda: None), 2.0 * _W * x * 0.5)
+
+
+def _halves(x, k):
+    if k == 0:
+        return float(np.sum(x * x))
+    return _halves(x, k - 1) * 0.5
+
+
+def _two_stages(y, x):
+    cur = x
+    for s in range(2):
+        for n in range(x.shape[0]):
+            y[s, n] = 0.5 * cur[n]
+        cur = y[s]
+
+
+def test_refusals_say_what_the_function_does():
+    """A recursive function was refused as writing its argument (its call of itself was
+    read as a call that may write); a name bound to an argument and then to the output the
+    function writes, as a write the tapes' reading did not see: it only may be."""
+    with pytest.raises(AdCompilerError, match=r"test_tape_values.py:\d+.*recursive functions are not supported"):
+        differentiate(_halves)
+    x = np.array([0.5, 1.5, 2.0])
+    with pytest.raises(AdCompilerError, match=r"may write \['x'\] in place.*does not tell apart"):
+        differentiate(_two_stages, out="y", like=(2, 3))(x)
+    np.testing.assert_array_equal(x, [0.5, 1.5, 2.0])
