@@ -346,3 +346,26 @@ def test_emit_joins_arrays_of_unknown_dtype(tmp_path):
     status, out, err = run_cli("emit", f"{path}:kernel", "--const", "z,coef,a,M", "--dup", "y,x")
     assert status == 0, err
     compile(out, "emitted", "exec")
+
+
+
+def test_a_float_shape_for_an_active_number(tmp_path):
+    """``--active w --shape w=:float64`` names the float it is (it was refused as an array's
+    shape on an Active argument, where ``--shape c=:complex128`` was taken); an array's shape
+    for an Active argument stays refused."""
+    ns = emit_module(tmp_path, f"{DATA}/cli_kernels.py:blend", "--shape", "out=3", "--shape", "a=3", "--shape",
+                     "b=3", "--active", "w", "--shape", "w=:float64")
+    spec = importlib.util.spec_from_file_location("cli_kernels_ref", f"{DATA}/cli_kernels.py")
+    K = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(K)
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal(3), rng.standard_normal(3)
+    (dw,) = ns["blend_reverse"](np.zeros(3), np.ones(3), a, np.zeros(3), b.copy(), np.zeros(3), 0.25)
+    h, ends = 1e-6, []
+    for w in (0.25 + h, 0.25 - h):
+        out = np.zeros(3)
+        K.blend(out, a, b.copy(), w)
+        ends.append(out)
+    assert dw == pytest.approx(float(np.sum(ends[0] - ends[1])) / (2 * h), rel=1e-6)   # (seed 1 on out)
+    status, _, err = run_cli("emit", f"{DATA}/cli_kernels.py:blend", "--active", "w", "--shape", "w=3")
+    assert status != 0 and "has a --shape but is Active" in err
