@@ -70,7 +70,7 @@ def test_the_emitted_module_refuses_it_too():
     """The stand-alone module carries the check: it raises where the base is negative."""
     from everywhere import emitted_module
     ns, info = emitted_module(scaled, [Const(X), Active(-2.0)], Active)
-    with pytest.raises(ValueError, match="a power that is a complex number"):
+    with pytest.raises(ValueError, match=r"negative_powers.py:\d+: .*is a complex number in Python"):
         ns[info.fused_name](X, -2.0)
     got = ns[info.fused_name](X, 2.0)
     assert got[0] == pytest.approx(1.5 * np.sqrt(2.0) * np.sum(np.abs(X)), rel=1e-14)

@@ -109,28 +109,30 @@ def copied_view(e: Exception, origins: dict | None = None, failed=None):
     function returned where the transform took (a view of) its argument
     (``runtime.views.VIEW_COPIED``), for the error ``e`` raised in generated code
     (``failed``: its line, from ``_failing_line``); None for any other error."""
-    if isinstance(e, ValueError) and e.args[:1] == (ITEMS_UNSTACKED,) and failed is not None and origins:
+    args = (e.ad_tag, *e.ad_where) if isinstance(e, ValueError) and hasattr(e, "ad_tag") else \
+        getattr(e, "args", ())
+    if isinstance(e, ValueError) and args[:1] == (ITEMS_UNSTACKED,) and failed is not None and origins:
         file, line, text = origin_at(origins, failed[1], failed[2]) or (None, None, None)
         return UnsupportedSyntaxError(
             f"adcompiler reads the items of a list whose values carry derivatives from one array of them, and "
-            f"these items cannot be stacked ({e.args[1]}).", filename=file, lineno=line, construct=text,
+            f"these items cannot be stacked ({args[1]}).", filename=file, lineno=line, construct=text,
             hint="keep the items of one shape (floats, or arrays of one shape), or build an array (np.zeros, "
                  "then stores) instead of the list.")
-    if isinstance(e, ValueError) and e.args[:1] == (ALIASED,) and len(e.args) == 4:
+    if isinstance(e, ValueError) and args[:1] == (ALIASED,) and len(args) == 4:
         return AliasingError(
             "two arguments of this call, views of one array, share memory, and the function writes one of them "
-            "(it is differentiated with the two apart).", filename=e.args[1], lineno=e.args[2], construct=e.args[3],
+            "(it is differentiated with the two apart).", filename=args[1], lineno=args[2], construct=args[3],
             hint="pass a copy (x.copy()) for the argument that is only read.")
-    if isinstance(e, ValueError) and e.args[:1] == (COMPLEX_POWER,) and len(e.args) == 4:
+    if isinstance(e, ValueError) and args[:1] == (COMPLEX_POWER,) and len(args) == 4:
         return UnsupportedSyntaxError(
             "this power of a negative Python float to a fractional exponent is a complex number in Python "
             "((-2.0) ** 1.5; numpy's float64 gives nan), where the derivative takes it for a real one.",
-            filename=e.args[1], lineno=e.args[2], construct=e.args[3],
+            filename=args[1], lineno=args[2], construct=args[3],
             hint="write the real power meant (abs(a) ** 1.5, or np.float64(a) ** 1.5 for numpy's nan), or make "
                  "the base complex (complex(a) ** 1.5).")
-    if not (isinstance(e, ValueError) and e.args[:1] == (VIEW_COPIED,)):
+    if not (isinstance(e, ValueError) and args[:1] == (VIEW_COPIED,)):
         return None
-    where = tuple(e.args[1:]) if len(e.args) == 4 else \
+    where = tuple(args[1:]) if len(args) == 4 else \
         None if failed is None or origins is None else origin_at(origins, failed[1], failed[2])
     if where is None and failed is not None and origins:   # (a reverse half's first lines: its function)
         where = next((origins[k] for k in sorted(origins) if k >= failed[2]), None)

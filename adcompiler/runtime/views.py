@@ -47,6 +47,15 @@ def _owner(a):
     return a
 
 
+def located(tag, where, what):
+    """A ValueError saying ``what`` at ``where`` (file, line, source text): an emitted
+    module raises it as it is; the wrapper of generated code reads ``tag`` and ``where``
+    (its attributes ``ad_tag``, ``ad_where``) and raises adcompiler's located refusal."""
+    e = ValueError(f"{where[0]}:{where[1]}: `{where[2]}`: {what}")
+    e.ad_tag, e.ad_where = tag, tuple(where)
+    return e
+
+
 def view_checked(dv, v, x, where):
     """``dv`` (the shadow of ``v``), once ``v`` is seen to be a view of ``x``'s
     memory. ``np.reshape``, ``np.ravel`` and ``np.asarray`` return a view or a
@@ -57,7 +66,9 @@ def view_checked(dv, v, x, where):
     ValueError itself)."""
     if v is x or _owner(v) is _owner(x):
         return dv
-    raise ValueError(VIEW_COPIED, *where)
+    raise located(VIEW_COPIED, where, "this call returned a copy, not a view, of its argument, and the copy or "
+                  "the argument is written later: the derivative would follow the wrong memory. Copy explicitly "
+                  "(.copy()) if a separate array is meant, or pass a contiguous array if a view is meant.")
 
 
 #: the first argument of the error ``rule_checked`` raises (a user's rule gave a
@@ -90,7 +101,9 @@ def real_power_checked(v, where):
     real number that is a complex one: Python's ``(-2.0) ** 1.5`` (numpy's float64, and numba,
     give nan)."""
     if isinstance(v, complex):
-        raise ValueError(COMPLEX_POWER, *where)  # noqa: TRY004 (the tag the located refusal is made from)
+        raise located(COMPLEX_POWER, where, "this power of a negative float to a fractional exponent is a "
+                      "complex number in Python, where the derivative takes it for a real one. Write the real "
+                      "power meant (abs(a) ** 1.5), or make the base complex.")
 
 
 def disjoint_checked(a, b, where):
@@ -98,4 +111,6 @@ def disjoint_checked(a, b, where):
     and ``b``, views of one array it writes one of (``step(traj[i - 1], traj[i])``),
     where they share memory: the helper is differentiated with the two apart."""
     if np.may_share_memory(a, b) and np.shares_memory(a, b):
-        raise ValueError(ALIASED, *where)
+        raise located(ALIASED, where, "two arguments of this call, views of one array, share memory, and the "
+                      "function writes one of them (it is differentiated with the two apart). Pass a copy "
+                      "(x.copy()) for the argument that is only read.")

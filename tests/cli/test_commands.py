@@ -369,3 +369,12 @@ def test_a_float_shape_for_an_active_number(tmp_path):
     assert dw == pytest.approx(float(np.sum(ends[0] - ends[1])) / (2 * h), rel=1e-6)   # (seed 1 on out)
     status, _, err = run_cli("emit", f"{DATA}/cli_kernels.py:blend", "--active", "w", "--shape", "w=3")
     assert status != 0 and "has a --shape but is Active" in err
+
+
+def test_an_emitted_modules_refusal_says_where_and_why(tmp_path):
+    """A view numpy returned as a copy, met by the emitted module: its ValueError names the
+    user's line and says what to do (it was a bare tuple of a tag and the line)."""
+    ns = emit_module(tmp_path, f"{DATA}/cli_kernels.py:ravel_copy", "--shape", "A=2,3")
+    A = np.array([[0.3, -0.7, 1.1], [0.4, -0.2, 0.9]])
+    with pytest.raises(ValueError, match=r"cli_kernels.py:\d+: `r = np.ravel\(A.T\)`: this call returned a copy"):
+        ns["ravel_copy_reverse"](A, np.zeros_like(A))

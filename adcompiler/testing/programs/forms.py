@@ -49,7 +49,8 @@ numpy 2's array-API spellings, running maxima, ``np.partition``, ``np.unwrap``
 and joins of parts written as lists (``spellings``); user functions called in
 ``and``/``or`` operands, ``while`` conditions and chained comparisons
 (``cond-calls``), methods of a module's arrays (``module-methods``) and
-``try``/``except`` around one library call (``attempts``, ``programs.forms_conditions``).
+``try``/``except`` around one library call (``attempts``) and infinite numbers the code
+writes (``written-inf``, ``programs.forms_conditions``).
 
 Every form reads only names of the scope, writes only writable ones, keeps
 indices in bounds for the scope's ``n`` (forms that need ``n >= 1`` or a
@@ -60,7 +61,7 @@ from __future__ import annotations
 import random
 
 from .exprs import ExprGen
-from .forms_conditions import f_attempts, f_cond_calls, f_module_methods
+from .forms_conditions import f_attempts, f_cond_calls, f_module_methods, f_written_inf
 from .forms_more import (
     f_complex,
     f_computed_window,
@@ -403,12 +404,13 @@ FORMS = {
     "loop-else": f_loop_else, "nested": f_nested,
     "split-pieces": f_split_pieces, "reach": f_reach, "stencil": f_stencil, "spellings": f_spellings,
     "ported": f_ported, "cond-calls": f_cond_calls, "module-methods": f_module_methods, "attempts": f_attempts,
+    "written-inf": f_written_inf,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
            "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
            "value-list": 1, "loop-else": 2, "nested": 1, "split-pieces": 2, "reach": 2, "stencil": 4,
-           "spellings": 3, "ported": 2, "cond-calls": 1, "attempts": 2}
+           "spellings": 3, "ported": 2, "cond-calls": 1, "attempts": 2, "written-inf": 1}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

@@ -9,7 +9,10 @@ as numpy's functions of it, and the array fields of a module's named tuple
 (``P.w @ u``, ``P.w.sum()``). ``attempts``: ``try``/``except`` around one
 library call that returns (a Cholesky factor of a positive definite matrix)
 or raises (of a negative definite one), with ``else``, ``finally``, several
-clauses and tuples of types, in a loop too.
+clauses and tuples of types, in a loop too. ``written-inf``: infinite numbers
+the code writes, which carry no derivative: a soft-DTW table bounded by
+``np.inf`` and divided by a parameter, a ``-np.inf`` mask scaled by one, maxima
+and ``np.logaddexp`` accumulated from ``-inf``.
 """
 from __future__ import annotations
 
@@ -76,4 +79,25 @@ def f_attempts(g: ExprGen, ex):
         ["try:", f"    {m} = np.linalg.cholesky(-np.eye({n}) - np.outer({u}, {u}))", "except TypeError:",
          f"    {m} = np.outer({u}, {u})", "except (ZeroDivisionError, LinAlgError):", f"    {m} = np.outer({u}, {w})",
          f"{t} += float(np.sum({m})) * 0.5"],
+    ])
+
+
+def f_written_inf(g: ExprGen, ex):
+    r = g.rng
+    u, w, t = _pick(g)
+    R, q, m, i, j, gm = (ex.name(k) for k in ("iR", "iq", "im", "ii", "ij", "ig"))
+    c = g.scalar(1)
+    n = f"{u}.shape[0]"
+    return r.choice([
+        [f"{gm} = 0.5 + ({c}) ** 2", f"{R} = np.full(({n} + 1, {w}.shape[0] + 1), np.inf)", f"{R}[0, 0] = 0.0",
+         f"for {i} in range(1, {n} + 1):", f"    for {j} in range(1, {w}.shape[0] + 1):",
+         f"        {q} = np.array([{R}[{i} - 1, {j} - 1], {R}[{i} - 1, {j}], {R}[{i}, {j} - 1]]) / -{gm}",
+         f"        {m} = np.max({q})",
+         f"        {R}[{i}, {j}] = ({u}[{i} - 1] - {w}[{j} - 1]) ** 2 - {gm} * (np.log(np.sum(np.exp({q} - {m}))) + {m})",
+         f"{t} += {R}[{n}, {w}.shape[0]] * 0.1"],
+        [f"{q} = np.where(np.arange({n}) % 2 == 0, {u}, -np.inf) * (0.5 + ({c}) ** 2)",
+         f"{m} = np.exp({q} - np.max({q}))", f"{w}[:] += {m} / np.sum({m}) * 0.5"],
+        [f"{m} = -np.inf", f"for {i} in range({n}):", f"    {m} = max({m}, {u}[{i}] * ({c}))", f"{t} += {m} * 0.5"],
+        [f"{m} = -math.inf", f"for {i} in range({n}):", f"    {m} = np.logaddexp({m}, {u}[{i}] * 0.5)",
+         f"{t} += {m} * 0.25"],
     ])

@@ -34,3 +34,9 @@ def has_try(x):
         x[0] = 1.0
     except ValueError:
         pass
+
+
+def ravel_copy(A):
+    r = np.ravel(A.T)
+    r *= 2.0
+    return np.sum(A * A) + np.sum(r * r)
