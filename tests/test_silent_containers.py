@@ -914,3 +914,19 @@ def test_an_array_stored_into_a_written_out_list_is_refused():
         ad.gradient(_held_then_scaled, np.ones(3))
     x = np.array([0.5, 1.5, 2.0])
     np.testing.assert_allclose(ad.gradient(_held_number, x)[0], [2.0 * x[1], 2.0 * x[0], 0.0])
+
+
+def _pair_product(xs):
+    return float(np.sum(xs[0] * xs[1]))
+
+
+@pytest.mark.parametrize("call", ["gradient", "vjp"])
+def test_a_container_of_floats_is_said_to_be_a_constant(call):
+    """``gradient`` and ``vjp`` take a tuple, list or dict of float arrays for a constant
+    (None; ``grad`` refuses it): a warning says so (the None came silently)."""
+    from adcompiler import gradient, vjp
+    from adcompiler.errors import AdCompilerWarning
+    x = np.array([1.0, 2.0])
+    with pytest.warns(AdCompilerWarning, match="`xs` is a tuple of floats, taken as a constant"):
+        got = gradient(_pair_product, (x, 2 * x)) if call == "gradient" else vjp(_pair_product, (x, 2 * x))[1](1.0)
+    assert got == (None,)

@@ -459,30 +459,3 @@ def positional(f, args, kwargs) -> tuple:
     last = max(names.index(k) for k in bound.arguments)
     bound.apply_defaults()
     return tuple(bound.arguments[k] for k in names[:last + 1])
-
-
-def without_underivable(f, args, positions, attempt) -> tuple:
-    """``(attempt(positions), positions)``; where that is refused, with one float array
-    ``f`` only reads left out of ``positions`` (a constant: np.interp's grid has no
-    derivative), the first that ``attempt`` accepts, if another float argument is still
-    differentiated: its derivative is None (not computed), and a warning says why. A
-    refusal no such array lifts is raised as it was."""
-    from ..errors import AdCompilerWarning, NoDerivativeError
-    try:
-        return attempt(tuple(positions)), tuple(positions)
-    except NoDerivativeError as exc:
-        written = _may_write(f, len(args))
-        floats = [i for i in positions if is_float_array(args[i]) or is_float_scalar(args[i])]
-        for i in [i for i in floats if is_float_array(args[i]) and i not in written]:
-            if len(floats) < 2:
-                break
-            rest = tuple(p for p in positions if p != i)
-            try:
-                result = attempt(rest)
-            except AdCompilerError:
-                continue
-            names = param_names(f, len(args))
-            warnings.warn(f"{exc.reason} The argument `{names[i]}` is taken as a constant: its derivative is "
-                          "None (not computed).", AdCompilerWarning, stacklevel=3)
-            return result, rest
-        raise

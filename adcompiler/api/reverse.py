@@ -31,13 +31,13 @@ from .arguments import (
     refuse_subclasses,
     shadows_in_layout,
     warn_bare_arrays,
-    without_underivable,
 )
 from .arguments import check_alias as _check_alias
 from .arguments import fill_defaults as _fill_defaults
 from .arguments import flat_args as _flat_args
 from .arguments import param_names as _param_names
 from .arguments import wrap as _wrap
+from .constants import without_underivable
 from .forward import autodiff_forward
 from .split_record import Tape, read_record, same_read, same_written, written_record
 

@@ -50,8 +50,8 @@ from .arguments import (
     param_names,
     positional,
     real_direction,
-    without_underivable,
 )
+from .constants import without_underivable
 from .copies import check_free_state, free_state
 from .forward import autodiff_forward
 from .reverse import autodiff

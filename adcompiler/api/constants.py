@@ -1,0 +1,55 @@
+"""The arguments ``gradient`` and ``vjp`` take as constants, and say so: a float array
+a refusal names that ``f`` only reads (``np.interp``'s grid), a container of floats."""
+from __future__ import annotations
+
+import warnings
+
+from ..errors import AdCompilerError
+from .arguments import _may_write, is_float_array, is_float_scalar, param_names
+
+
+def without_underivable(f, args, positions, attempt) -> tuple:
+    """``(attempt(positions), positions)``; where that is refused, with one float array
+    ``f`` only reads left out of ``positions`` (a constant: np.interp's grid has no
+    derivative), the first that ``attempt`` accepts, if another float argument is still
+    differentiated: its derivative is None (not computed), and a warning says why. A
+    refusal no such array lifts is raised as it was."""
+    from ..errors import AdCompilerWarning, NoDerivativeError
+    _warn_containers(f, args, range(len(args)))
+    try:
+        return attempt(tuple(positions)), tuple(positions)
+    except NoDerivativeError as exc:
+        written = _may_write(f, len(args))
+        floats = [i for i in positions if is_float_array(args[i]) or is_float_scalar(args[i])]
+        for i in [i for i in floats if is_float_array(args[i]) and i not in written]:
+            if len(floats) < 2:
+                break
+            rest = tuple(p for p in positions if p != i)
+            try:
+                result = attempt(rest)
+            except AdCompilerError:
+                continue
+            names = param_names(f, len(args))
+            warnings.warn(f"{exc.reason} The argument `{names[i]}` is taken as a constant: its derivative is "
+                          "None (not computed).", AdCompilerWarning, stacklevel=3)
+            return result, rest
+        raise
+
+
+def _holds_floats(v) -> bool:
+    """A tuple, list or dict holding float arrays or float numbers (at any depth)."""
+    items = v.values() if isinstance(v, dict) else v if isinstance(v, (tuple, list)) else None
+    return items is not None and any(is_float_array(x) or is_float_scalar(x) or _holds_floats(x) for x in items)
+
+
+def _warn_containers(f, args, positions) -> None:
+    """A container of floats is a constant to ``gradient`` and ``vjp`` (its derivative is
+    None, where ``grad`` refuses it): say so, as its derivative is then not computed."""
+    from ..errors import AdCompilerWarning
+    names = None
+    for i in positions:
+        if i < len(args) and _holds_floats(args[i]):
+            names = names or param_names(f, len(args))
+            warnings.warn(f"`{names[i]}` is a {type(args[i]).__name__} of floats, taken as a constant: its "
+                          "derivative is None (not computed). Pass its arrays as separate arguments for their "
+                          "derivatives.", AdCompilerWarning, stacklevel=4)
