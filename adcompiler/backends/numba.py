@@ -62,7 +62,8 @@ class _DefaultKeywords:
     axis=None, keepdims=False, where=True)`` in tangent code), which numba's
     reductions do not take); and calls ``_ad_fmod`` for ``np.fmod`` (numba's is
     wrong for negative integers: ``fmod(-5, 3)`` gave 2), ``_ad_roll`` for
-    ``np.roll`` (numba's takes no axis), ``_ad_clip`` for ``np.clip`` and
+    ``np.roll`` (numba's takes no axis), ``_ad_trace`` for ``np.trace`` with an offset
+    (numba's takes one argument), ``_ad_clip`` for ``np.clip`` and
     ``_ad_atleast_1d`` for ``np.atleast_1d`` and ``_ad_expand_dims`` for
     ``np.expand_dims`` (numba's take no number: ``np.array([y[1], -y[0]])``); and
     ``_ad_reshape_as(g, x)`` for ``np.reshape(g, _ad_shape(x))`` (a number for a number),
@@ -89,7 +90,7 @@ class _DefaultKeywords:
                      and all(k.arg == "out" for k in node.keywords)
                      or node.func.attr == "atleast_1d" and len(node.args) == 1 and not node.keywords
                      or node.func.attr == "expand_dims" or node.func.attr == "matmul" and len(node.args) == 2
-                     and not node.keywords):
+                     and not node.keywords or node.func.attr == "trace" and len(node.args) > 1):
                 # (numba's np.roll: no axis, np.clip: no number, np.atleast_1d: no number)
                 node.func = ast.Name("_ad_" + node.func.attr, ast.Load())
             if _np_call(node, "transpose", 2) and isinstance(node.args[1], ast.Call) and \

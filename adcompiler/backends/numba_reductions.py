@@ -1,10 +1,12 @@
 """numba_reductions: the source of the numba versions of the reductions' adjoint helpers
-(``_ad_unreduce``, ``_ad_select_adjoint``, ``_ad_mean_adjoint``), part of the text
+(``_ad_unreduce``, ``_ad_select_adjoint``, ``_ad_mean_adjoint``, ``_ad_var_adjoint``,
+``_ad_std_adjoint``), part of the text
 ``numba_runtime.source`` gives (after its core, whose ``_ad_jit``, ``_ad_overload``,
 ``_ad_types`` and ``_ad_none`` they use).
 
 Each is an overload of the numpy backend's helper for the forms numba compiles: a
-reduction over all elements, and for sums and means one over a single axis (the
+reduction over all elements (variances and standard deviations: only that), and for
+sums and means one over a single axis (the
 adjoint of each line spread back over it, in C order). Any other form leaves the
 overload untyped, and the backend refuses the line.
 """
@@ -117,4 +119,39 @@ def _ad_mean_adjoint_typed(g, a, axis=None, keepdims=False, where=True):
     if isinstance(a, _ad_types.Array):
         return lambda g, a, axis=None, keepdims=False, where=True: np.full(a.shape, g / a.size)
     return lambda g, a, axis=None, keepdims=False, where=True: g
+
+
+def _ad_var_adjoint(g, a, axis=None, ddof=0, keepdims=False):
+    return g
+
+
+@_ad_jit
+def _ad_centered(a, ddof):
+    """``a`` less its mean, over ``a.size - ddof``."""
+    x = np.asarray(a).astype(np.float64)
+    return (x - np.mean(x)) / (x.size - ddof)
+
+
+@_ad_overload(_ad_var_adjoint)
+def _ad_var_adjoint_typed(g, a, axis=None, ddof=0, keepdims=False):
+    """The variance of all elements (``g`` a number, or forward mode's 0-d array)."""
+    if not _ad_none(axis) or not isinstance(a, _ad_types.Array) or isinstance(g, _ad_types.Array) and g.ndim != 0:
+        return None
+    return lambda g, a, axis=None, ddof=0, keepdims=False: 2.0 * np.sum(np.asarray(g)) * _ad_centered(a, ddof)
+
+
+def _ad_std_adjoint(g, a, ans, axis=None, ddof=0, keepdims=False):
+    return g
+
+
+@_ad_overload(_ad_std_adjoint)
+def _ad_std_adjoint_typed(g, a, ans, axis=None, ddof=0, keepdims=False):
+    """The standard deviation of all elements; 0 where it is 0 (runtime.numpy.std_adjoint)."""
+    if not _ad_none(axis) or not isinstance(a, _ad_types.Array) or isinstance(g, _ad_types.Array) and g.ndim != 0:
+        return None
+
+    def impl(g, a, ans, axis=None, ddof=0, keepdims=False):
+        c = _ad_centered(a, ddof)
+        return c * (np.sum(np.asarray(g)) / ans) if ans != 0 else c * 0.0
+    return impl
 '''

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .numba_guards import GUARDS
 from .numba_indexing import INDEXING
+from .numba_linalg import LINALG
 from .numba_reductions import REDUCTIONS
 from .numba_sequences import SEQUENCES
 from .numba_shapes import SHAPES
@@ -458,7 +459,7 @@ def pop_source(ranks) -> str:
 
 def source(ranks) -> str:
     """The header and helpers of a numba module that pops arrays of ``ranks``."""
-    return HEADER + CORE + GUARDS + REDUCTIONS + SEQUENCES + SHAPES + INDEXING + pop_source(ranks)
+    return HEADER + CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING + pop_source(ranks)
 
 
 def _defined(text: str) -> frozenset:
@@ -468,4 +469,4 @@ def _defined(text: str) -> frozenset:
 
 #: the helpers ``CORE``, ``GUARDS``, ``REDUCTIONS``, ``SHAPES`` and ``INDEXING`` define (generated code may call these;
 #: pops are per rank)
-HELPERS = _defined(CORE + GUARDS + REDUCTIONS + SEQUENCES + SHAPES + INDEXING)
+HELPERS = _defined(CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING)

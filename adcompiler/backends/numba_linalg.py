@@ -1,0 +1,124 @@
+"""numba_linalg: the source of the numba versions of the adjoint helpers of
+``np.linalg.solve``, ``np.diag`` and ``np.trace`` (and of ``np.trace`` itself with
+an offset or axes, which numba's does not take), part of the text
+``numba_runtime.source`` gives (after its core, whose ``_ad_jit``, ``_ad_overload``
+and ``_ad_types`` they use).
+
+Each is an overload of the numpy backend's helper (``runtime/linalg.py``,
+``runtime/numpy.py``) for one matrix (no stacks): ``solve(a, b)`` of a 2-D ``a``
+and a 1-D or 2-D ``b``; ``np.diag`` of a vector or of a matrix; ``np.trace`` of a
+matrix over its first two axes. Any other form leaves the overload untyped, and the
+backend refuses the line (``backend="auto"`` runs it on numpy).
+"""
+from __future__ import annotations
+
+LINALG = '''
+def _ad_solve_adjoint_b(g, a, ans):
+    return g
+
+
+@_ad_overload(_ad_solve_adjoint_b)
+def _ad_solve_adjoint_b_typed(g, a, ans):
+    """``solve(a.T, g)``: the adjoint of ``b`` in ``solve(a, b)``."""
+    if not (isinstance(a, _ad_types.Array) and a.ndim == 2 and isinstance(g, _ad_types.Array) and g.ndim <= 2):
+        return None
+    return lambda g, a, ans: np.linalg.solve(np.ascontiguousarray(a.T), np.ascontiguousarray(g))
+
+
+def _ad_solve_adjoint_a(g, a, ans):
+    return g
+
+
+@_ad_overload(_ad_solve_adjoint_a)
+def _ad_solve_adjoint_a_typed(g, a, ans):
+    """``-solve(a.T, g) ans.T``: the adjoint of ``a`` in ``solve(a, b)``."""
+    if not (isinstance(a, _ad_types.Array) and a.ndim == 2 and isinstance(g, _ad_types.Array)
+            and isinstance(ans, _ad_types.Array) and g.ndim == ans.ndim and g.ndim in (1, 2)):
+        return None
+    if g.ndim == 1:
+        return lambda g, a, ans: -np.outer(np.linalg.solve(np.ascontiguousarray(a.T), np.ascontiguousarray(g)), ans)
+    return lambda g, a, ans: -(np.linalg.solve(np.ascontiguousarray(a.T), np.ascontiguousarray(g))
+                               @ np.ascontiguousarray(ans.T))
+
+
+def _ad_solve_tangent_a(t, a, ans):
+    return t
+
+
+@_ad_overload(_ad_solve_tangent_a)
+def _ad_solve_tangent_a_typed(t, a, ans):
+    """``-solve(a, t ans)``: the tangent of ``solve(a, b)`` from ``a``'s."""
+    if not (isinstance(a, _ad_types.Array) and a.ndim == 2 and isinstance(t, _ad_types.Array) and t.ndim == 2
+            and isinstance(ans, _ad_types.Array) and ans.ndim in (1, 2)):
+        return None
+    return lambda t, a, ans: -np.linalg.solve(np.ascontiguousarray(a), np.ascontiguousarray(t) @ ans)
+
+
+def _ad_trace(a, offset=0, axis1=0, axis2=1):
+    return np.trace(a, offset, axis1, axis2)
+
+
+@_ad_overload(_ad_trace)
+def _ad_trace_typed(a, offset=0, axis1=0, axis2=1):
+    """``np.trace`` of a matrix with an offset (over its two axes)."""
+    if not (isinstance(a, _ad_types.Array) and a.ndim == 2):
+        return None
+
+    def impl(a, offset=0, axis1=0, axis2=1):
+        if not (axis1 % 2 == 0 and axis2 % 2 == 1):
+            raise ValueError("numba backend: the trace over other axes is not compiled")
+        s = 0.0
+        for i in range(a.shape[0]):
+            if 0 <= i + offset < a.shape[1]:
+                s += a[i, i + offset]
+        return s
+    return impl
+
+
+def _ad_diag_adjoint(g, v, k=0):
+    return g
+
+
+@_ad_overload(_ad_diag_adjoint)
+def _ad_diag_adjoint_typed(g, v, k=0):
+    """``np.diag(v, k)``: a vector's adjoint is the diagonal of ``g``; a matrix's is ``g`` on
+    its diagonal."""
+    if not (isinstance(v, _ad_types.Array) and isinstance(g, _ad_types.Array) and v.ndim + g.ndim == 3):
+        return None
+
+    def impl(g, v, k=0):
+        if v.ndim == 1:
+            n = v.shape[0]
+            out = np.empty(n, np.float64)
+            for i in range(n):
+                out[i] = g[i + max(-k, 0), i + max(k, 0)]
+            return out
+        out = np.zeros(v.shape, np.float64)
+        for i in range(g.shape[0]):
+            out[i + max(-k, 0), i + max(k, 0)] = g[i]
+        return out
+    return impl
+
+
+def _ad_trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    return g
+
+
+@_ad_overload(_ad_trace_adjoint)
+def _ad_trace_adjoint_typed(g, a, offset=0, axis1=0, axis2=1):
+    """The trace of a matrix: ``g`` on its diagonal (``offset`` from it)."""
+    if not (isinstance(a, _ad_types.Array) and a.ndim == 2) or isinstance(g, _ad_types.Array) and g.ndim != 0:
+        return None
+
+    def impl(g, a, offset=0, axis1=0, axis2=1):
+        if not (axis1 % 2 == 0 and axis2 % 2 == 1):
+            raise ValueError("numba backend: the trace over other axes is not compiled")
+        out = np.zeros(a.shape, np.float64)
+        gg = np.sum(np.asarray(g))
+        for i in range(a.shape[0]):
+            j = i + offset
+            if 0 <= j < a.shape[1]:
+                out[i, j] = gg
+        return out
+    return impl
+'''
