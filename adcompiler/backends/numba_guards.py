@@ -38,7 +38,9 @@ def _ad_unread_product_typed(g, factor):
     if isinstance(g, _ad_types.Array) and g.ndim >= getattr(factor, "ndim", 0):
         def whole(g, factor):
             out = g * factor
-            flat, gf = out.reshape(-1), g.reshape(-1)   # (the same shape: factor broadcasts to g's)
+            flat, gf = out.reshape(-1), np.ascontiguousarray(g).reshape(-1)
+            if flat.shape[0] != gf.shape[0]:   # (factor broadcasts to g's shape, the result's)
+                raise ValueError("numba backend: an adjoint term larger than its adjoint")
             for k in range(gf.shape[0]):
                 if gf[k] == 0:
                     flat[k] = 0.0
