@@ -203,3 +203,35 @@ def test_a_parameter_bound_again_in_the_try(singular):
     check_everywhere(rebinds_its_argument, Const(A), Duplicated(b.copy(), np.zeros(2)))
     if singular:
         np.testing.assert_allclose(gradient(rebinds_its_argument, A, b, wrt=(1,))[1], 8 * b)
+
+
+def least_squares_or_mean(A, b):
+    try:
+        x = np.linalg.lstsq(A, b, rcond=None)[0]
+    except LinAlgError:
+        x = np.full(A.shape[1], np.mean(b))
+    return float(np.sum(x * x))
+
+
+def nested_call(x):
+    try:
+        d = np.linalg.det(np.linalg.cholesky(np.outer(x, x)))
+    except LinAlgError:
+        d = 1.0
+    return d * float(np.sum(x))
+
+
+def test_an_item_of_the_calls_result():
+    """``x = np.linalg.lstsq(A, b, rcond=None)[0]``: the call, then its item (refused)."""
+    A, b = RNG_A.standard_normal((4, 2)), RNG_A.standard_normal(4)
+    check_everywhere(least_squares_or_mean, Duplicated(A.copy(), np.zeros((4, 2))), Duplicated(b.copy(), np.zeros(4)))
+
+
+def test_a_call_among_the_arguments_raises_as_itself():
+    """The arguments are computed before the probe (docs/subset.md): a call among them that
+    raises is not caught, and its error leaves the function (never a wrong number)."""
+    with pytest.raises(LinAlgError):
+        gradient(nested_call, X.copy())
+
+
+RNG_A = np.random.default_rng(8)

@@ -51,7 +51,8 @@ def refusal(node: ast.Try):
 
 
 def _one_call(s) -> bool:
-    """``name = f(...)``, ``a, b = f(...)`` or ``f(...)``, with no call inside the call."""
+    """``name = f(...)``, ``a, b = f(...)``, ``x = f(...)[0]`` or ``f(...)`` (a call among
+    the arguments is computed before the probe: one that raised would not be caught)."""
     if isinstance(s, ast.Assign) and len(s.targets) == 1:
         target = s.targets[0]
         names = target.elts if isinstance(target, ast.Tuple) else [target]
@@ -59,9 +60,17 @@ def _one_call(s) -> bool:
             return False
     elif not isinstance(s, ast.Expr):
         return False
-    call = s.value
-    return isinstance(call, ast.Call) and not any(isinstance(k.value, ast.Starred) for k in call.keywords) \
-        and all(k.arg is not None for k in call.keywords) and not any(isinstance(a, ast.Starred) for a in call.args)
+    call = _called(s)
+    return isinstance(call, ast.Call) and all(k.arg is not None for k in call.keywords) \
+        and not any(isinstance(a, ast.Starred) for a in call.args)
+
+
+def _called(s):
+    """The call of the statement ``s`` of a ``try`` (``f(...)``, or ``f(...)[k]``)."""
+    v = s.value
+    if isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Constant) and isinstance(v.slice.value, int):
+        return v.value
+    return v
 
 
 def tries_as_branches(stmts: list, nz, attempt_target) -> list:
@@ -91,7 +100,7 @@ def _branch(s: ast.Try, nz, attempt_target) -> list:
     if not s.handlers:
         return again(s.body) + again(s.finalbody)
     stmt = s.body[0]
-    call = stmt.value
+    call = _called(stmt)
     target = nz.resolve_call_target(call) if not (isinstance(call.func, ast.Name) and nz.res.is_local(call.func.id)) \
         else None
     if target is None or lookup(target) is None or any(k.arg == "out" for k in call.keywords):
@@ -112,7 +121,8 @@ def _branch(s: ast.Try, nz, attempt_target) -> list:
     again_call = ast.Call(copy.deepcopy(call.func), [copy.deepcopy(a) for a in args],
                           [copy.deepcopy(k) for k in keywords])
     first = copy.copy(stmt)
-    first.value = _at(again_call, call)
+    first.value = _at(again_call, call) if stmt.value is call else \
+        _at(ast.Subscript(_at(again_call, call), copy.deepcopy(stmt.value.slice), ast.Load()), stmt.value)
     chain: list = []
     for k in range(len(s.handlers), -1, -1):
         body = [first] + again(s.orelse) if k == 0 else again(s.handlers[k - 1].body) or [ast.Pass()]
