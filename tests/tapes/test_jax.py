@@ -253,3 +253,24 @@ def test_a_wrapped_function_used_by_jax_then_called_in_differentiated_code():
     x = np.array([1.0, 2.0])
     np.testing.assert_allclose(np.asarray(jax.grad(_energy)(jnp.asarray(x))), 4 * x, rtol=1e-15)
     np.testing.assert_allclose(gradient(_energy_plus_sum, x)[0], 4 * x + 1, rtol=1e-15)
+
+
+def _binned_energy(v, wts):
+    idx = np.floor(v).astype(np.int64)
+    acc = np.bincount(idx, weights=wts, minlength=4)
+    return np.sum(acc ** 2)
+
+
+def test_a_numba_refusal_under_jit_is_adcompilers():
+    """What numba cannot type is refused at its first call: under jax.jit that call was inside
+    a callback, and the refusal reached the user as JAX's runtime error. The halves now run
+    once when the call is traced, and the refusal is raised there."""
+    require("numba")
+    from adcompiler.errors import BackendError
+    pure = differentiate(_binned_energy, backend="numba")
+    v, w = jnp.asarray([0.5, 1.5, 2.5, 1.2]), jnp.asarray([1.0, 2.0, 0.5, 1.0])
+    with pytest.raises(BackendError, match=r"test_jax.py:\d+"):
+        jax.jit(jax.grad(lambda w: pure(v, w)))(w)
+    auto = differentiate(_binned_energy, backend="auto")   # (auto runs it on numpy)
+    got = jax.jit(jax.grad(lambda w: auto(v, w)))(w)
+    np.testing.assert_allclose(got, 2 * np.array([1.0, 3.0, 0.5, 3.0]))   # (2 acc[idx]: bins 0, 1, 2, 1)
