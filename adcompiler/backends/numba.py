@@ -442,6 +442,13 @@ def halves(ns: dict, info, mode: str) -> tuple:
         *args, tape = args
         state = tape.pop()
         return nb_rev(*args, *state)[0]
+    def typed(*args):
+        """Compile both halves for the types of ``args`` (fwd's, without the tape), running
+        neither: what numba cannot type is refused now (a tape's callback under jax.jit)."""
+        state = _tape_arrays()
+        _typed(nb_fwd, [*args, *state], path, origins)
+        _typed(nb_rev, [*args, 1.0 if info.ret_active else None, *state], path, origins)
+    fwd.typed = typed
     # (what a call would raise, for callers that must refuse before running: the tapes)
     fwd.refusal = ns["__refused__"].get(info.fwd_name) or ns["__refused__"].get(info.rev_name)
     rev.refusal = fwd.refusal

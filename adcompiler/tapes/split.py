@@ -172,20 +172,10 @@ def prepare(w: Any, values: Sequence, needs: Sequence) -> None:
         refusal = getattr(half, "refusal", None)
         if refusal is not None:   # a half the numba backend refused: raised when called, so say it now
             raise refusal
-    tried = w.adapter_cache.setdefault("numba dry runs", set())   # (the needs whose halves ran once)
-    if w.options.get("backend") == "numba" and tuple(needs) not in tried:
-        # numba types each half at its first call, and what it cannot type is refused then: inside
-        # a callback under jax.jit, JAX's error. The halves run once here on these values (zeros),
-        # so that a refusal is raised now; whatever else such a run raises is the values', not numba's.
-        tried.add(tuple(needs))
-        try:
-            _, rec = forward(w, values, needs)
-            backward(rec, 0.0 if w.returns_value else [None] * len(w.outputs), values)
-        except AdCompilerError:
-            raise
-        except Exception:   # noqa: BLE001, S110  (a value the dry run's zeros give: a singular matrix)
-            pass
-
+    typed = getattr(comp.fwd, "typed", None)
+    if typed is not None:   # (numba types each half at its first call: inside a callback under jax.jit)
+        from ..api.reverse import _flat_args
+        typed(*_flat_args(args))
 
 
 def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:

@@ -263,8 +263,8 @@ def _binned_energy(v, wts):
 
 def test_a_numba_refusal_under_jit_is_adcompilers():
     """What numba cannot type is refused at its first call: under jax.jit that call was inside
-    a callback, and the refusal reached the user as JAX's runtime error. The halves now run
-    once when the call is traced, and the refusal is raised there."""
+    a callback, and the refusal reached the user as JAX's runtime error. The halves are now
+    compiled for the arguments' types when the call is traced, and the refusal is raised there."""
     require("numba")
     from adcompiler.errors import BackendError
     pure = differentiate(_binned_energy, backend="numba")
