@@ -1127,6 +1127,23 @@ def test_a_diagonal_copied_at_once_in_a_loop_that_writes_its_matrix():
     check_everywhere(diagonal_copied_in_a_loop, Duplicated(P, np.zeros_like(P)), tapes=("autograd", "torch", "jax"))
 
 
+def damped_normal_matrix(J, lam):
+    s = 0.0
+    for it in range(2):
+        H = J.T @ J
+        H += lam * np.diag(np.diag(H))
+        s += float(np.sum(H * H)) * (it + 1.0)
+    return s
+
+
+def test_a_diagonal_made_a_matrix_at_once_in_a_loop_that_writes_its_matrix():
+    """Levenberg-Marquardt's damping, ``H += lam * np.diag(np.diag(H))`` in a loop, was
+    refused (the view of H's diagonal read after H is written): it becomes a new matrix at once."""
+    J = np.array([[1.0, 2.0], [0.5, -1.0], [0.3, 0.2]])
+    check_everywhere(damped_normal_matrix, Duplicated(J, np.zeros_like(J)), Active(0.1),
+                     tapes=("autograd", "torch", "jax"))
+
+
 def numbers_tested(x):
     s = 0.0
     for i in range(x.shape[0]):

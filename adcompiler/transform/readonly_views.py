@@ -50,7 +50,7 @@ def check_read_only_views(ctx, body) -> None:
         reads = _reads_of_view(ctx, body, st.targets[0].id, placed)
         # held by a list, a tuple or a helper, the view is read for as long as they live
         kept = bool(later) and any(_keeps(r, ctx) for r in reads)
-        copied_at_once = len(reads) == 1 and _copied_next(body, st, reads[0])   # (np.diag(P).copy())
+        copied_at_once = len(reads) == 1 and _copied_next(body, st, reads[0], ctx)   # (np.diag(P).copy())
         if later and not kept and (copied_at_once or not any(placed.after(r, w) for w in later for r in reads)):
             # read before the writes only: a copy is the same value, and the one the derivative may read
             # in the reverse sweep (the view would show the writes by then)
@@ -148,14 +148,15 @@ def _reads_of_view(ctx, body, v, placed) -> list:
     return reads
 
 
-def _copied_next(body, st, read) -> bool:
+def _copied_next(body, st, read, ctx) -> bool:
     """Whether ``read``, the only read of the view ``st`` binds, is the statement
-    right after it in its block and copies it (``d = np.diag(P).copy()``): no write
-    can come between, whatever loop they are in."""
+    right after it in its block and copies it (``d = np.diag(P).copy()``, or
+    ``np.diag(np.diag(H))``: a new matrix of the diagonal): no write can come
+    between, whatever loop they are in."""
     v = read.value if isinstance(read, ast.Assign) else None
     if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "_ad_copy" or
-            notes.target(v) is np.copy) or not (len(v.args) == 1 and isinstance(v.args[0], ast.Name)
-                                                and v.args[0].id == st.targets[0].id):
+            notes.target(v) is np.copy or isinstance(v, ast.Call) and _diag_of_vector(v, ctx)) \
+            or not (len(v.args) == 1 and isinstance(v.args[0], ast.Name) and v.args[0].id == st.targets[0].id):
         return False
     for node in ast.walk(ast.Module(body=list(body), type_ignores=[])):
         for block in (getattr(node, f, None) for f in ("body", "orelse")):
