@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 
-from ..errors import AdCompilerError
+from ..errors import AdCompilerError, AdCompilerWarning, NoDerivativeError
 from .arguments import _may_write, is_float_array, is_float_scalar, param_names
 
 
@@ -14,8 +14,7 @@ def without_underivable(f, args, positions, attempt) -> tuple:
     derivative), the first that ``attempt`` accepts, if another float argument is still
     differentiated: its derivative is None (not computed), and a warning says why. A
     refusal no such array lifts is raised as it was."""
-    from ..errors import AdCompilerWarning, NoDerivativeError
-    _warn_containers(f, args, range(len(args)))
+    _warn_containers(f, args)
     try:
         return attempt(tuple(positions)), tuple(positions)
     except NoDerivativeError as exc:
@@ -42,14 +41,13 @@ def _holds_floats(v) -> bool:
     return items is not None and any(is_float_array(x) or is_float_scalar(x) or _holds_floats(x) for x in items)
 
 
-def _warn_containers(f, args, positions) -> None:
+def _warn_containers(f, args) -> None:
     """A container of floats is a constant to ``gradient`` and ``vjp`` (its derivative is
     None, where ``grad`` refuses it): say so, as its derivative is then not computed."""
-    from ..errors import AdCompilerWarning
     names = None
-    for i in positions:
-        if i < len(args) and _holds_floats(args[i]):
+    for i, a in enumerate(args):
+        if _holds_floats(a):
             names = names or param_names(f, len(args))
-            warnings.warn(f"`{names[i]}` is a {type(args[i]).__name__} of floats, taken as a constant: its "
+            warnings.warn(f"`{names[i]}` is a {type(a).__name__} of floats, taken as a constant: its "
                           "derivative is None (not computed). Pass its arrays as separate arguments for their "
                           "derivatives.", AdCompilerWarning, stacklevel=4)

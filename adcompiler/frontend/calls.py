@@ -495,4 +495,3 @@ def _has_slice_call(a, res) -> bool:
 def _slices(a):
     return ast.Tuple([ast.Slice(*[None if isinstance(p, ast.Constant) and p.value is None else p for p in x.args])
                       if isinstance(x, ast.Call) else x for x in a.elts], ast.Load())
-

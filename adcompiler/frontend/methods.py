@@ -237,16 +237,18 @@ class MethodRewrite:
             self.err(e, f"`{ast.unparse(e)}` is not a number of a dtype the module names.",
                      "name the dtype (np.finfo(np.float64).eps, np.finfo(float).eps), or compute the number "
                      "before the call and pass it as an argument.")
+        self.limit_number(e, value)
+        return ast.copy_location(ast.Constant(int(value) if isinstance(value, (int, np.integer)) else float(value)), e)
+
+    def limit_number(self, e, value) -> None:
+        """Refuse ``np.finfo(...).<attr>`` whose ``value`` is not a number (``.dtype``)."""
         if not isinstance(value, (int, float, np.integer, np.floating)):
             self.err(e, f"`{ast.unparse(e)}` is not a number.", "read eps, tiny, max, min or resolution.")
-        return ast.copy_location(ast.Constant(int(value) if isinstance(value, (int, np.integer)) else float(value)), e)
 
     def dtype_limit(self, e, name, which):
         """``np.finfo(x.dtype).eps`` of a local ``x``: read when the code runs (a number, no derivative)."""
         from ..runtime import ranges
-        probe = np.finfo(np.float64) if which == "finfo" else np.iinfo(np.int64)
-        if not isinstance(getattr(probe, e.attr, None), (int, float, np.integer, np.floating)):
-            self.err(e, f"`{ast.unparse(e)}` is not a number.", "read eps, tiny, max, min or resolution.")
+        self.limit_number(e, getattr(np.finfo(np.float64) if which == "finfo" else np.iinfo(np.int64), e.attr, None))
         call = ast.Call(ast.Name("_ad_type_limit", ast.Load()),
                         [ast.Name(name, ast.Load()), ast.Constant(which), ast.Constant(e.attr)], [])
         notes.resolve_call(ast.copy_location(call, e), ranges.type_limit, lookup(ranges.type_limit))

@@ -80,6 +80,4 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
 
     def _loop_flag(self) -> str:
         """A new local: whether a loop with an ``else:`` clause was left by ``break``."""
-        name = self.namer.fresh("_broke{}")
-        self.res.locals.add(name)
-        return name
+        return self.local("_broke{}")

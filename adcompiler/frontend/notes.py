@@ -18,6 +18,9 @@ True
 from __future__ import annotations
 
 import ast
+import random
+
+import numpy as np
 
 _TARGET = "_ad_target"     # the object a call calls (a numpy function, a user function...)
 _RULE = "_ad_rule"         # its rule (rules.registry.Rule), None for a user function
@@ -61,9 +64,6 @@ def random_function(func) -> bool:
     """numpy.random's functions, a Generator's or RandomState's methods, Python's
     random: their values cannot be computed again (a replayed step, another
     generator's state)."""
-    import random
-
-    import numpy as np
     if func is None:
         return False
     owner = getattr(func, "__self__", None)

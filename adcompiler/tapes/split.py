@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..activity import Active, Const, Duplicated, Fields, ReverseSplitWithPrimal
-from ..api.arguments import layout_copy, layout_zeros
+from ..api.arguments import flat_args, layout_copy, layout_zeros
 from ..errors import AdCompilerError, ShapeError
 from ..frontend.parse import by_position
 
@@ -174,8 +174,7 @@ def prepare(w: Any, values: Sequence, needs: Sequence) -> None:
             raise refusal
     typed = getattr(comp.fwd, "typed", None)
     if typed is not None:   # (numba types each half at its first call: inside a callback under jax.jit)
-        from ..api.reverse import _flat_args
-        typed(*_flat_args(args))
+        typed(*flat_args(args))
 
 
 def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:

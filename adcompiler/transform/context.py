@@ -79,16 +79,17 @@ class FunctionContext:
                                                  self.kinds, params=self.params, written=True)
         return self._written_inf
 
-    def holds_written_infinity(self, target, kind, rule, p, bound, scalar=False) -> bool:
+    def complex_linear(self, rule, p) -> bool:
+        """Whether the adjoint of ``rule``'s parameter ``p`` is linear in the adjoint over the complex
+        numbers (a real function, or a holomorphic one): a term may then be zeroed where it is 0."""
+        return not (self.complex and rule.complex_mode(p) != "holomorphic")
+
+    def holds_written_infinity(self, target, kind, rule, bound) -> bool:
         """Whether the array result ``target`` (of ``kind``) of an elementwise ``rule`` or one of its
-        operands (``bound``) may hold an infinite number the code writes: the term of ``p``, 0 where
-        its adjoint is 0 (an element no path reads: ``R / -gamma`` at ``R = inf``). ``scalar``: a
-        number's term in code differentiated again, 0 so where complex-linear in the adjoint."""
-        if scalar:
-            return not (self.complex and rule.complex_mode(p) != "holomorphic")
+        operands (``bound``) may hold an infinite number the code writes: its terms, 0 where their
+        adjoint is 0 (an element no path reads: ``R / -gamma`` at ``R = inf``)."""
         names = self.written_infinite()
-        if not names or kind is None or kind.cls not in ("array", "num") or rule.kind != "elementwise" or (
-                self.complex and rule.complex_mode(p) != "holomorphic"):
+        if not names or kind is None or kind.cls not in ("array", "num") or rule.kind != "elementwise":
             return False
         return target in names or any(isinstance(n, ast.Name) and n.id in names for v in bound.values()
                                       if isinstance(v, ast.AST) for n in ast.walk(v))
