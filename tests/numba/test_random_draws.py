@@ -138,3 +138,19 @@ def test_emit_numba_target_refuses_draws(kernels, tmp_path):
                          check=False, capture_output=True, text=True)
     assert run.returncode != 0
     assert "draw_kernels.py:8" in run.stderr and "np.random.standard_normal" in run.stderr
+
+
+def test_forward_and_vector_modes_take_the_functions_draws(kernels):
+    """Forward mode (one tangent, and two at once) draws as the function does: the tangent
+    is <gradient, direction> of the reverse sweep on the same seed."""
+    from adcompiler import BatchDuplicated
+    x0, v = np.array([0.4, 0.7, 1.1]), np.array([0.3, -1.0, 0.5])
+    _, _, dx, dtheta = _reverse(kernels, "numpy")
+    np.random.seed(3)
+    (t,) = ad.autodiff(Forward, kernels.noisy, Duplicated, Duplicated(x0.copy(), v.copy()), Duplicated(0.3, 0.5),
+                       Const(4))
+    assert t == pytest.approx(dx @ v + dtheta * 0.5, rel=1e-10)
+    np.random.seed(3)
+    (ts,) = ad.autodiff(Forward, kernels.noisy, Duplicated, BatchDuplicated(x0.copy(), (v.copy(), 2 * v)),
+                        Const(0.3), Const(4))
+    assert ts[0] == pytest.approx(dx @ v, rel=1e-10) and ts[1] == pytest.approx(2 * (dx @ v), rel=1e-10)
