@@ -78,7 +78,7 @@ def shadows_in_layout(args) -> tuple:
             a = A.Duplicated(a.val, made[id(a.val), id(a.dval)])
         elif type(a) is A.Duplicated and isinstance(a.val, np.ndarray) and \
                 isinstance(a.dval, np.ndarray) and a.val.shape == a.dval.shape and a.val.dtype == a.dval.dtype \
-                and a.dval.flags.writeable and not same_strides(a.val, a.dval):
+                and a.dval.flags.writeable and not same_strides(a.val, a.dval) and not _shares_other(a, args):
             work = made[id(a.val), id(a.dval)] = layout_copy(a.val)
             if same_strides(a.val, work):   # (not for repeated strides: a broadcast array; refused later)
                 work[...] = a.dval
@@ -90,6 +90,21 @@ def shadows_in_layout(args) -> tuple:
         for dx, work in swaps:
             dx[...] = work
     return (out, restore) if swaps else (args, None)
+
+
+def _shares_other(a, args) -> bool:
+    """Whether the shadow of ``a`` shares memory with an array of ``args`` other than
+    itself given again with the same array (``f(A, A)``): with its own array or another
+    argument, or another's shadow. Such a shadow is not copied (a copy of each would
+    part memory the alias checks must see shared); its layout is refused instead."""
+    dx = a.dval
+    for b in args:
+        for v in (getattr(b, "val", None), getattr(b, "dval", None)):
+            if not isinstance(v, np.ndarray) or v is dx and b.val is a.val:
+                continue
+            if np.may_share_memory(dx, v) and np.shares_memory(dx, v):
+                return True
+    return False
 
 
 def check_layout(name, x, dx, what, hint) -> None:
