@@ -19,7 +19,7 @@ from optional import require
 
 import adcompiler as ad
 from adcompiler import Active, Const, Duplicated, Forward, Reverse, autodiff
-from adcompiler.errors import AdCompilerError
+from adcompiler.errors import AdCompilerError, ShapeError
 
 RNG = np.random.default_rng(7)
 # a complex value cast into real memory would be a derivative rule's mistake here
@@ -748,3 +748,22 @@ def test_hvp_through_polyval_of_complex_values():
     plus, minus = ad.gradient(f, p + e * vp, x + e * vx), ad.gradient(f, p - e * vp, x - e * vx)
     for g, a, b in zip(got, plus, minus):
         np.testing.assert_allclose(g, (a - b) / (2 * e), rtol=1e-5, atol=1e-6)
+
+
+def _scaled_power(a, z):
+    return np.sum(np.abs(z * a) ** 2)
+
+
+@pytest.mark.parametrize("tangent", [1j, np.complex128(0.5 + 1j)])
+def test_forward_complex_tangent_of_a_real_number_is_refused(tangent):
+    """A real number's tangent is real (BatchDuplicated and jvp refused a complex one;
+    Forward took it, and returned a complex "tangent" of a real function)."""
+    z = np.array([1 + 2j, 0.5 - 1j])
+    for mode in (ad.Forward, ad.ForwardWithPrimal):
+        with pytest.raises(ShapeError, match="real number"):
+            ad.autodiff(mode, _scaled_power, ad.Duplicated, ad.Duplicated(0.3, tangent), ad.Const(z))
+    # a complex number moved along its imaginary axis: d|z a|^2 / d Im(a) at a real a is 0
+    (d,) = ad.autodiff(ad.Forward, _scaled_power, ad.Duplicated, ad.Duplicated(0.3 + 0j, 1j), ad.Const(z))
+    assert d == 0.0
+    (d,) = ad.autodiff(ad.Forward, _scaled_power, ad.Duplicated, ad.Duplicated(0.3, 1.0), ad.Const(z))
+    np.testing.assert_allclose(d, 2 * 0.3 * np.sum(np.abs(z) ** 2), rtol=1e-14)

@@ -64,6 +64,11 @@ def _check(args, names):
                 if not isinstance(dx, (float, int, np.floating, np.integer, complex, np.complexfloating)):
                     raise ShapeError(f"the tangent of the scalar `{name}` must be a float.",
                                      construct=f"Duplicated({name}, d{name})", hint="pass a float tangent.")
+                if isinstance(dx, (complex, np.complexfloating)) and not isinstance(x, (complex, np.complexfloating)):
+                    raise ShapeError(f"the tangent of the real number `{name}` is complex ({dx!r}): a real number "
+                                     "moves along the real line only.", construct=f"Duplicated({name}, d{name})",
+                                     hint=f"pass a float tangent, or a complex `{name}` (complex({name})) to move it "
+                                          "in the complex plane.")
             else:
                 raise ActivityError(f"`{name}` is Duplicated but is a {type(x).__name__}.",
                                     construct=f"Duplicated({name}, ...)", hint="pass an array or a float.")
