@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from optional import require
 
 import adcompiler as ad
 from adcompiler.errors import AdCompilerError
-
-from optional import require
 
 
 def ew(y, x):
