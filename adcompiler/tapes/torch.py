@@ -49,10 +49,11 @@ def _first_order(backward):
             return grads
         # the tensors the gradients depend on are inputs of the error node too, so that a
         # derivative of the gradients with respect to them reaches it (and raises)
+        name = getattr(getattr(ctx, "w", None), "__name__", "a differentiated kernel")
         err = torch._C._functions.DelayedError(
-            b"adcompiler: the gradient of a differentiated kernel is computed outside PyTorch and cannot be "
-            b"differentiated again; for second derivatives of the kernel use adcompiler.hvp or adcompiler.hessian",
-            len(grads) + len(needing))
+            f"adcompiler: {name}: the gradient of a differentiated kernel is computed outside PyTorch and cannot "
+            f"be differentiated again; for second derivatives of the kernel use adcompiler.hvp or "
+            f"adcompiler.hessian".encode(), len(grads) + len(needing))
 
         def marked(g):
             if g is None:
@@ -87,6 +88,14 @@ class _Kernel(torch.autograd.Function):
             outs = tuple(torch.from_numpy(r).to(device) for r in (result if n_out > 1 else (result,)))
         ctx.save_for_backward(*[a for a in args if isinstance(a, torch.Tensor)])   # (the outputs are copies)
         return outs if n_out > 1 else outs[0]
+
+    @staticmethod
+    def jvp(ctx: Any, *tangents: Any) -> Any:
+        raise AdCompilerError(
+            f"{ctx.w.__name__}: PyTorch's forward mode (torch.autograd.forward_ad, double backward's jvp) does not "
+            "reach adcompiler's kernels: they are registered with a backward pass only.",
+            hint="differentiate the kernel in forward mode with adcompiler.jvp or autodiff(Forward, ...), or use "
+                 "reverse mode (loss.backward(), torch.autograd.grad).")
 
     @staticmethod
     @_first_order

@@ -156,11 +156,21 @@ def test_second_derivative_through_the_kernel_raises(thunk):
     silently constant (the Hessian's kernel part zero)."""
     f = differentiate(K.seed_, out="s", like="a")
     a, b = _t(np.array([0.5, 1.5, -0.7])), _t(np.array([0.1, 0.2, 0.3]))
-    with pytest.raises(RuntimeError, match="cannot be differentiated again"):
+    with pytest.raises(RuntimeError, match="seed_: the gradient of a differentiated kernel .* cannot be differentiated again"):
         torch.autograd.functional.hessian(lambda a: (f(a, b) ** 2).sum() + (a ** 2).sum(), a)
     # first derivatives under create_graph=True still come out (the kernel's part a constant leaf)
     g, = torch.autograd.grad((f(a, b) ** 2).sum(), a, create_graph=True)
     torch.testing.assert_close(g.detach(), 2 * (a + b).detach())
+
+
+def test_forward_mode_through_the_kernel_is_refused_naming_it(thunk):
+    """PyTorch's forward mode (a dual tensor through the kernel) raised torch's own
+    NotImplementedError, naming no kernel: refused, naming it, with what to use."""
+    import torch.autograd.forward_ad as fwAD
+    f = differentiate(K.seed_, out="s", like="a")
+    a, b = _t(np.array([0.5, 1.5, -0.7])), _t(np.array([0.1, 0.2, 0.3]))
+    with fwAD.dual_level(), pytest.raises(AdCompilerError, match="seed_: PyTorch's forward mode"):
+        f(fwAD.make_dual(a.detach(), torch.ones(3, dtype=torch.float64)), b)
 
 
 def test_like_a_tensor(thunk):
