@@ -24,7 +24,7 @@ elementwise(np.sin, U, x="g * np.cos(x)")
 elementwise(np.cos, U, x="-g * np.sin(x)")
 elementwise(np.tan, U, x="g * (1 + ans * ans)")
 elementwise(np.tanh, U, x="g * (1 - ans * ans)")
-elementwise(np.sqrt, U, x="g / (2 * ans)", doc="infinite at 0")
+elementwise(np.sqrt, U, x="g * (0.5 / ans)", doc="infinite at 0")
 elementwise(np.absolute, U, x="g * np.sign(x)", doc="0 at x == 0")
 elementwise(np.maximum, B, x1="g * ((x1 > x2) + 0.5 * (x1 == x2))", x2="g * ((x2 > x1) + 0.5 * (x1 == x2))",
             doc="ties split the adjoint equally")
