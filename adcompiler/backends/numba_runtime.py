@@ -262,6 +262,8 @@ def _ad_shadow_like_typed(x):
         return lambda x: np.zeros(x.shape)
     if isinstance(x, (_ad_types.Float, _ad_types.Integer, _ad_types.Boolean)):
         return lambda x: 0.0
+    if _ad_none(x):   # (a name bound to None before its value, whose type was not known: the return's)
+        return lambda x: None
     return None
 
 

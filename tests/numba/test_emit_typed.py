@@ -312,3 +312,52 @@ def test_the_numba_module_refuses_a_float_for_an_int(tmp_path):
     for bad, says in ((2.5, "is an int in this module"), (np.int32(2), "is int32")):
         with pytest.raises(TypeError, match=says):
             ns["relax_reverse"](u.copy(), np.zeros(5), bad, 0.9, 1.0)
+
+
+UNRANKED = '''import numpy as np
+
+
+def traced(A: np.ndarray, v: np.ndarray) -> float:
+    s = 0.0
+    for i in range(v.shape[0]):
+        s += v[i]
+    return s * np.trace(A)
+
+
+def col_max(A: np.ndarray, w: np.ndarray) -> float:
+    c = np.max(A, axis=0)
+    s = 0.0
+    for j in range(c.shape[0]):
+        s += c[j] * w[j]
+    return s
+'''
+
+
+def test_forward_modules_of_arrays_whose_rank_is_not_known(tmp_path):
+    """``--mode forward --target numba`` without shapes, a matrix never subscripted (its rank
+    not known when the module is written): the return's tangent started as the shadow of None,
+    which numba could not type (its TypingError at the first call); it is right now. What numba
+    cannot compile for the arguments given is a TypeError saying to give the shapes, not numba's
+    traceback."""
+    require("numba")
+    (tmp_path / "kern_unranked.py").write_text(UNRANKED)
+    for name in ("traced", "col_max"):
+        run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"kern_unranked.py:{name}", "--mode",
+                              "forward", "--target", "numba", "-o", f"{name}_fnb.py"],
+                             check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import col_max_fnb
+        import kern_unranked
+        import traced_fnb
+    finally:
+        sys.path.remove(str(tmp_path))
+    rng = np.random.default_rng(3)
+    A, dA, v, dv = rng.random((3, 3)), rng.standard_normal((3, 3)), rng.random(4), rng.standard_normal(4)
+    got = traced_fnb.traced_forward(A.copy(), dA.copy(), v.copy(), dv.copy())
+    h = 1e-6
+    fd = (kern_unranked.traced(A + h * dA, v + h * dv) - kern_unranked.traced(A - h * dA, v - h * dv)) / (2 * h)
+    np.testing.assert_allclose(got, fd, rtol=1e-7)
+    with pytest.raises(TypeError, match=r"col_max_forward: numba cannot compile .*--shape NAME=DIMS"):
+        col_max_fnb.col_max_forward(A.copy(), dA.copy(), v[:3].copy(), dv[:3].copy())
