@@ -257,11 +257,13 @@ def _ad_shadow_like(x):
 def _ad_shadow_like_typed(x):
     """A zero float shadow for a freshly bound array or scalar."""
     if isinstance(x, _ad_types.Array):
-        if isinstance(x.dtype, _ad_types.Float):
+        if isinstance(x.dtype, (_ad_types.Float, _ad_types.Complex)):   # (a complex array's shadow is complex)
             return lambda x: np.zeros_like(x)
         return lambda x: np.zeros(x.shape)
     if isinstance(x, (_ad_types.Float, _ad_types.Integer, _ad_types.Boolean)):
         return lambda x: 0.0
+    if isinstance(x, _ad_types.Complex):
+        return lambda x: 0j
     if _ad_none(x):   # (a name bound to None before its value, whose type was not known: the return's)
         return lambda x: None
     return None
