@@ -12,7 +12,7 @@ negative ones counting from the end, or a mask) on the first axis of a 1-D or
 array. Any other form leaves the overload untyped, and the backend refuses
 the line. An integer out of range raises IndexError, as numpy does.
 ``list_indices`` rewrites generated code for them: an index written as a list
-of ints becomes an int array.
+of ints (or of names: ``A[[k, p]]``) becomes an array.
 """
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ def _int_list(e) -> bool:
         isinstance(v, ast.Constant) and type(v.value) is int or isinstance(v, ast.UnaryOp)
         and isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Constant) and type(v.operand.value) is int
         for v in e.elts)
+
+
+def _name_list(e) -> bool:
+    """``[k, p]``: a list of names (and ints), an index of rows (``A[[k, p]] = A[[p, k]]``, a
+    pivoting swap). As an array without a dtype: numba types its elements, ints (an index
+    array) or bools (a mask) as numpy takes them; floats are refused."""
+    return isinstance(e, ast.List) and bool(e.elts) and any(isinstance(v, ast.Name) for v in e.elts) and all(
+        isinstance(v, ast.Name) or isinstance(v, ast.Constant) and type(v.value) is int for v in e.elts)
 
 
 def _whole(e) -> bool:
@@ -62,9 +70,10 @@ def list_indices(fn) -> None:
             slots = [(node.args, k) for k in range(len(node.args))]
         for holder, key in slots:
             e = getattr(holder, key) if isinstance(key, str) else holder[key]
-            if _int_list(e):
-                arr = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "array", ast.Load()), [e],
-                               [ast.keyword("dtype", ast.Attribute(ast.Name("np", ast.Load()), "int64", ast.Load()))])
+            if _int_list(e) or _name_list(e):
+                typed = [ast.keyword("dtype", ast.Attribute(ast.Name("np", ast.Load()), "int64", ast.Load()))] \
+                    if _int_list(e) else []
+                arr = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "array", ast.Load()), [e], typed)
                 setattr(holder, key, arr) if isinstance(key, str) else holder.__setitem__(key, arr)
 
 

@@ -99,6 +99,30 @@ def csr_rows_loss(data, indptr, indices, x):
     return float(np.sum(y * y))
 
 
+def pivoted_lu(A, perm):
+    # (rows swapped by a list of names, A[[k, p]] = A[[p, k]]: refused under numba, "getitem")
+    n = A.shape[0]
+    for k in range(n - 1):
+        p = k
+        big = abs(A[k, k])
+        for i in range(k + 1, n):
+            if abs(A[i, k]) > big:
+                big = abs(A[i, k])
+                p = i
+        if p != k:
+            A[[k, p]] = A[[p, k]]
+            t = perm[k]
+            perm[k] = perm[p]
+            perm[p] = t
+        A[k + 1:, k] /= A[k, k]
+        A[k + 1:, k + 1:] -= np.outer(A[k + 1:, k], A[k, k + 1:])
+
+
+def flagged_rows(X, y, a: bool, b: bool, c: bool, d: bool):
+    # (a list of bools is a mask, as numpy takes it)
+    y[:] = X[[a, b, c, d]] * 2.0
+
+
 RNG = np.random.default_rng(11)
 ROWS, COLS, IDX = np.array([0, 2, 2, 3, -1]), np.array([1, 1, 0, 3, 2]), np.array([0, 3, 3, 1, -2])
 MASK = np.array([True, False, True, True])
@@ -124,6 +148,10 @@ def _cases():
         "taken": (taken, [_dup(x), Const(IDX), _dup(np.zeros(5))]),
         "rows_with_whole_columns": (rows_with_whole_columns, [_dup(X), Const(IDX), _dup(RNG.uniform(-1, 1, (5, 2)))]),
         "listed_indices": (listed_indices, [_dup(x), _dup(vals[:2].copy()), _dup(X)]),
+        "pivoted_lu": (pivoted_lu, [_dup(RNG.uniform(-1, 1, (4, 4)) + np.diag([0.1, 2.0, 0.3, 3.0])),
+                                    Const(np.arange(4))]),
+        "flagged_rows": (flagged_rows, [_dup(X), _dup(np.zeros((2, 2))), Const(False), Const(True),
+                                        Const(True), Const(False)]),
     }
 
 
