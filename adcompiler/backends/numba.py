@@ -57,13 +57,22 @@ def cache_dir() -> str:
     return os.path.join(base, "numba")
 
 
+def _linalg_norm(node) -> bool:
+    """Whether ``node`` is a call of ``np.linalg.norm``."""
+    import ast
+    f = getattr(node, "func", None) if isinstance(node, ast.Call) else None
+    return isinstance(f, ast.Attribute) and f.attr == "norm" and isinstance(f.value, ast.Attribute) and \
+        f.value.attr == "linalg" and isinstance(f.value.value, ast.Name) and f.value.value.id == "np"
+
+
 class _DefaultKeywords:
     """Drops the keywords a reduction is given at their defaults (``np.sum(t,
     axis=None, keepdims=False, where=True)`` in tangent code), which numba's
     reductions do not take); and calls ``_ad_fmod`` for ``np.fmod`` (numba's is
     wrong for negative integers: ``fmod(-5, 3)`` gave 2), ``_ad_roll`` for
     ``np.roll`` (numba's takes no axis), ``_ad_trace`` for ``np.trace`` with an offset
-    (numba's takes one argument), ``_ad_clip`` for ``np.clip`` and
+    (numba's takes one argument), ``_ad_norm`` for ``np.linalg.norm`` (numba's is wrong
+    for a vector with a negative stride), ``_ad_clip`` for ``np.clip`` and
     ``_ad_atleast_1d`` for ``np.atleast_1d`` and ``_ad_expand_dims`` for
     ``np.expand_dims`` (numba's take no number: ``np.array([y[1], -y[0]])``); and
     ``_ad_reshape_as(g, x)`` for ``np.reshape(g, _ad_shape(x))`` (a number for a number),
@@ -93,6 +102,8 @@ class _DefaultKeywords:
                      and not node.keywords or node.func.attr == "trace" and len(node.args) > 1):
                 # (numba's np.roll: no axis, np.clip: no number, np.atleast_1d: no number)
                 node.func = ast.Name("_ad_" + node.func.attr, ast.Load())
+            if _linalg_norm(node):
+                node.func = ast.Name("_ad_norm", ast.Load())   # (numba's own: wrong for x[::-1])
             if _np_call(node, "transpose", 2) and isinstance(node.args[1], ast.Call) and \
                     isinstance(node.args[1].func, ast.Name) and node.args[1].func.id == "_ad_inverse_axes" and \
                     len(node.args[1].args) == 1 and isinstance(node.args[1].args[0], ast.Constant) and \

@@ -1,13 +1,16 @@
 """numba_linalg: the source of the numba versions of the adjoint helpers of
-``np.linalg.solve``, ``np.diag`` and ``np.trace`` (and of ``np.trace`` itself with
-an offset or axes, which numba's does not take), part of the text
+``np.linalg.solve``, ``np.diag``, ``np.trace`` and ``np.linalg.norm`` (and of ``np.trace``
+itself with an offset or axes, which numba's does not take, and of ``np.linalg.norm``,
+numba's own of which is wrong for a vector with a negative stride), part of the text
 ``numba_runtime.source`` gives (after its core, whose ``_ad_jit``, ``_ad_overload``
 and ``_ad_types`` they use).
 
 Each is an overload of the numpy backend's helper (``runtime/linalg.py``,
 ``runtime/numpy.py``) for one matrix (no stacks): ``solve(a, b)`` of a 2-D ``a``
 and a 1-D or 2-D ``b``; ``np.diag`` of a vector or of a matrix; ``np.trace`` of a
-matrix over its first two axes. Any other form leaves the overload untyped, and the
+matrix over its first two axes; ``np.linalg.norm`` of all elements (no ``ord``, ``axis``
+or ``keepdims``) for its adjoint and tangent, and for its value the forms numba's own
+takes (``ord``), given a contiguous copy. Any other form leaves the overload untyped, and the
 backend refuses the line (``backend="auto"`` runs it on numpy).
 """
 from __future__ import annotations
@@ -120,5 +123,61 @@ def _ad_trace_adjoint_typed(g, a, offset=0, axis1=0, axis2=1):
             if 0 <= j < a.shape[1]:
                 out[i, j] = gg
         return out
+    return impl
+
+
+def _ad_norm(x, ord=None):
+    return np.linalg.norm(x, ord)
+
+
+@_ad_overload(_ad_norm)
+def _ad_norm_typed(x, ord=None):
+    """``np.linalg.norm`` of a contiguous copy (numba's own of a vector with a negative stride,
+    ``x[::-1]``, read other memory)."""
+    if not (isinstance(x, _ad_types.Array) and x.ndim in (1, 2)):
+        return None
+    return lambda x, ord=None: np.linalg.norm(np.ascontiguousarray(x), ord)
+
+
+def _ad_norm_plain(ord, axis, keepdims):
+    """Whether the numba types say the norm of all elements (no ``ord``, ``axis`` or ``keepdims``)."""
+    return _ad_none(ord) and _ad_none(axis) and (
+        _ad_none(keepdims) or isinstance(keepdims, _ad_types.BooleanLiteral) and not keepdims.literal_value)
+
+
+def _ad_norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
+    return g
+
+
+@_ad_overload(_ad_norm_adjoint, prefer_literal=True)
+def _ad_norm_adjoint_typed(g, x, ans, ord=None, axis=None, keepdims=False):
+    """``g x / ans`` (0 at the zero array): the adjoint of the norm of all elements of a real array."""
+    if not (isinstance(x, _ad_types.Array) and isinstance(x.dtype, _ad_types.Float)
+            and _ad_norm_plain(ord, axis, keepdims)) or isinstance(g, _ad_types.Array) and g.ndim != 0:
+        return None
+
+    def impl(g, x, ans, ord=None, axis=None, keepdims=False):
+        gg = np.sum(np.asarray(g))
+        if ans == 0.0:
+            return np.zeros(x.shape, np.float64)
+        return x * (gg / ans)
+    return impl
+
+
+def _ad_norm_tangent(t, x, ans, ord=None, axis=None, keepdims=False):
+    return t
+
+
+@_ad_overload(_ad_norm_tangent, prefer_literal=True)
+def _ad_norm_tangent_typed(t, x, ans, ord=None, axis=None, keepdims=False):
+    """``sum(x t) / ans`` (0 at the zero array): the tangent of the norm of all elements of a real array."""
+    if not (isinstance(x, _ad_types.Array) and isinstance(x.dtype, _ad_types.Float)
+            and _ad_norm_plain(ord, axis, keepdims)):
+        return None
+
+    def impl(t, x, ans, ord=None, axis=None, keepdims=False):
+        if ans == 0.0:
+            return 0.0
+        return np.sum(x * t) / ans
     return impl
 '''

@@ -10,9 +10,6 @@ Each is an overload of the numpy backend's helper (``runtime/numpy.py``) for the
 - differences of a 1-D array (``n`` times, no ``prepend``/``append``);
 - the tangents of sorts and cumulative products of the same forms (forward mode).
 
-(``np.linalg.norm`` stays refused: numba's own norm of a reversed view,
-``x[::-1]``, is wrong.)
-
 A real (float) adjoint only. Any other form leaves the overload untyped, and
 the backend refuses the line (``backend="auto"`` runs it on numpy).
 """
