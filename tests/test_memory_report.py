@@ -130,3 +130,30 @@ def test_explain_names_the_backend_that_ran(capsys):
         err = capsys.readouterr().err
         assert f"backend: cubes (reverse, backend='{backend}'): numba" in err
         assert "the numba backend keeps its own typed tape" in err
+
+
+def _softmin3(a, b, c, g):
+    m = min(a, b, c)
+    return m - g * np.log(np.exp(-(a - m) / g) + np.exp(-(b - m) / g) + np.exp(-(c - m) / g))
+
+
+def soft_dtw(x, y, R, g):
+    for i in range(1, x.shape[0] + 1):
+        for j in range(1, y.shape[0] + 1):
+            R[i, j] = (x[i - 1] - y[j - 1]) ** 2 + _softmin3(R[i - 1, j], R[i, j - 1], R[i - 1, j - 1], g)
+    return R[x.shape[0], y.shape[0]]
+
+
+def test_a_helpers_pushes_count_in_the_loop_that_calls_it():
+    """What a helper called in a loop pushes is that loop's, per step, at the call's line
+    (it was listed outside loops, and left out of the bytes per step)."""
+    x, y = np.linspace(0, 1, 4), np.linspace(0, 1, 5) ** 2
+    R = np.full((5, 6), np.inf)
+    R[0, 0] = 0.0
+    r = memory_report(soft_dtw, Active, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(5)),
+                      Duplicated(R, np.zeros_like(R)), Active(0.5))
+    (loop,) = r.loops
+    call = [s for s in loop.sites if "_softmin3" in s.expression]
+    assert len(call) == 1 and call[0].count >= 20 and call[0].origin[2].lstrip().startswith("R[i, j] =")
+    assert not any(s.origin is not None and s.origin[2].lstrip().startswith("m = min") for s in r.outside)
+    assert loop.bytes_per_step * loop.steps >= sum(s.nbytes for s in loop.sites) > call[0].nbytes

@@ -133,13 +133,18 @@ class _RecordingTape(Tape):
 
     def __init__(self, fn):
         super().__init__()
-        self.filename = getattr(fn, "__wrapped__", fn).__code__.co_filename
+        code = getattr(fn, "__wrapped__", fn).__code__
+        self.filename, self.main = code.co_filename, code.co_name
         self.seen: dict = {}
         self.f = _RecordingStack(self, "d")
         self.i = _RecordingStack(self, "q")
 
     def note(self, value, nbytes):
         frame = sys._getframe(2)
+        caller = frame   # (a helper's push counts at its call in the main function: in the loop that calls it)
+        while caller is not None and not (caller.f_code.co_name == self.main and caller.f_code.co_filename == self.filename):
+            caller = caller.f_back
+        frame = caller if caller is not None else frame
         if frame.f_code.co_filename == self.filename:
             n, size, example = self.seen.get(frame.f_lineno, (0, 0, ""))
             described = _describe(value) if value is not None else ""
