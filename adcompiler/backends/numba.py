@@ -333,6 +333,21 @@ def _from_numba(e) -> bool:
     return tb is not None and f"{os.sep}numba{os.sep}" in tb.tb_frame.f_code.co_filename
 
 
+def _raised_in(e, path) -> bool:
+    """Whether the code of ``path`` raises ``e`` itself (``raise ValueError("negative")``, the user's
+    check, which numba raises as it is written: not numba's own limits)."""
+    import ast
+    try:
+        with open(path) as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, TypeError):
+        return False
+    said = str(e)
+    return any(isinstance(n, ast.Raise) and isinstance(n.exc, ast.Call) and isinstance(n.exc.func, ast.Name)
+               and n.exc.func.id == type(e).__name__ and [getattr(a, "value", None) for a in n.exc.args] == (
+                   [said] if said else []) for n in ast.walk(tree))
+
+
 def _guarded(fn, path, origins):
     from numba.core.errors import NumbaError
 
@@ -348,7 +363,7 @@ def _guarded(fn, path, origins):
                 raise refusal from None
             if "fingerprint" in str(e):   # (an argument numba cannot type: an empty list)
                 raise _untyped(e, origins) from None
-            if "numba backend:" in str(e) or _from_numba(e):
+            if "numba backend:" in str(e) or _from_numba(e) and not _raised_in(e, path):
                 # (a helper's case numba's version does not cover, or numba's own numpy, met running:
                 # np.cross of 2-vectors)
                 raise _ran(e, origins) from None

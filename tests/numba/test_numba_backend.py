@@ -729,3 +729,32 @@ def test_emit_numba_asks_for_the_type_of_an_offset(tmp_path):
     autodiff(Reverse, K.shifted, Const, Duplicated(np.zeros(5), np.arange(1.0, 6.0)),
              Duplicated(np.array([0.5, 0.6, 0.7, 0.8, 0.9]), dx), Const(2))
     np.testing.assert_allclose(got, dx, rtol=1e-12)
+
+
+def _checked_sum_of_squares(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] < -5.0:
+            raise ValueError("an entry below -5")
+        s += x[i] ** 2
+    return s
+
+
+@pytest.mark.parametrize("backend", ["numba", "auto"])
+def test_the_kernels_own_error_is_raised_as_it_is(backend):
+    """A kernel's own ``raise ValueError(...)`` met under numba was a BackendError ("numba could not
+    run the derivative ... it stopped partway"): a caller catching ValueError missed it on numba only.
+    It is the kernel's ValueError, as on numpy; the derivative where nothing raises is unchanged."""
+    for mode, ret in ((ad.Reverse, ad.Active), (ad.Forward, ad.Duplicated)):
+        with pytest.raises(ValueError, match="an entry below -5") as info:
+            ad.autodiff(mode, _checked_sum_of_squares, ret, ad.Duplicated(np.array([1.0, -6.0]), np.zeros(2)),
+                        backend=backend)
+        assert not isinstance(info.value, AdCompilerError)
+    fwd, _rev = ad.autodiff_thunk(ad.ReverseSplitWithPrimal, _checked_sum_of_squares, ad.Active, ad.Duplicated,
+                                 backend=backend)
+    with pytest.raises(ValueError, match="an entry below -5"):
+        fwd(ad.Duplicated(np.array([-7.0, 1.0]), np.zeros(2)))
+    dx = np.zeros(2)
+    ad.autodiff(ad.Reverse, _checked_sum_of_squares, ad.Active, ad.Duplicated(np.array([1.5, -2.0]), dx),
+                backend=backend)
+    np.testing.assert_allclose(dx, [3.0, -4.0], rtol=1e-14)
