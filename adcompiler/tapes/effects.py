@@ -105,6 +105,7 @@ class _Writes(ast.NodeVisitor):
         self.aliases: dict = {}     # local name -> set of names it may view
         self.through_memory: set = set()   # ... other than by ``x op= e`` on the bare name
         self.local_names: set = set()      # names the body binds (not the module's of the same name)
+        self.params: set = set()           # its parameters never bound again
 
     def mark(self, node: ast.AST, bare: bool = False) -> None:
         name = _root(node)
@@ -218,9 +219,15 @@ class _Writes(ast.NodeVisitor):
                 kw.arg: kw.value for kw in node.keywords if kw.arg is not None}).arguments
         except (TypeError, ValueError):
             return {}
-        return {p: self.env[v.id] for p, v in bound.items()
-                if isinstance(v, ast.Name) and v.id in self.env and v.id not in self.local_names
-                and (inspect.isfunction(self.env[v.id]) or _is_differentiated(self.env[v.id]))}
+        out = {p: self.env[v.id] for p, v in bound.items()
+               if isinstance(v, ast.Name) and v.id in self.env and v.id not in self.local_names
+               and (inspect.isfunction(self.env[v.id]) or _is_differentiated(self.env[v.id]))}
+        # a parameter of a function the call does not know, or one called as a function, which the
+        # callee calls: its writes are checked at the call, with the function given (as a call of it here)
+        called = _called_names(callee)
+        out.update({p: None for p, v in bound.items() if isinstance(v, ast.Name) and p in called and p not in out
+                    and (v.id in self.params or v.id in self.env and self.env[v.id] is None)})
+        return out
 
     def nested_call(self, node: ast.Call) -> None:
         """A call of a function defined in the body: the arguments its parameters
@@ -240,6 +247,16 @@ class _Writes(ast.NodeVisitor):
             if kw.arg is None or kw.arg in written:
                 self.mark(kw.value)
         self.generic_visit(node)
+
+
+def _called_names(f_) -> set:
+    """The parameters ``f_`` calls by name (none where its source cannot be read)."""
+    try:
+        tree, params = _tree_and_params(f_)
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return set()
+    return {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+            and n.func.id in params}
 
 
 def _positional_out(func: ast.AST, node: ast.Call, env: dict) -> list:
@@ -397,6 +414,7 @@ def written_params(f_: Callable, through_memory: bool = False, direct: bool = Fa
                        _nested_functions(fn), direct)
     visitor.local_names = stored | {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
                                     if a.arg not in (functions or {})}
+    visitor.params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs} - stored
     for stmt in fn.body:
         visitor.visit(stmt)
     written = set(visitor.through_memory if through_memory else visitor.touched)

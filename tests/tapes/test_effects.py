@@ -1,5 +1,6 @@
 """The conservative reading of which parameters a kernel writes."""
 import numpy as np
+import pytest
 
 from adcompiler.tapes.effects import written_params
 
@@ -92,3 +93,57 @@ def test_direct_writes_follow_helpers_by_their_own_names():
     assert written_params(k_helper_writes_through_a_slice) == {"x"}
     assert written_params(k_nested) == {"y"}   # (calls of functions defined in the body are followed)
     assert written_params(k_nested, **direct) == {"y"}
+
+
+def _rhs(y, p):
+    return -p * y
+
+
+def _euler(f, y, p, h, n):
+    for _ in range(n):
+        y = y + h * f(y, p)
+    return y
+
+
+def k_passes_its_callback_on(y0, p, f):
+    y = _euler(f, y0.copy(), p, 0.1, 5)
+    return float(np.sum(y ** 2))
+
+
+def _stage_into(y, p, k):
+    k[:] = y * p
+
+
+def _integrate_into(f, y, p, k, n):
+    for _ in range(n):
+        f(y, p, k)
+        y = y + 0.1 * k
+    return y
+
+
+def k_callback_writes_k(y0, p, k, f):
+    return float(np.sum(_integrate_into(f, y0.copy(), p, k, 3) ** 2))
+
+
+def test_a_callback_a_helper_calls_is_checked_at_the_call():
+    """A function passed on to a helper that calls it (an integrator's right-hand side)
+    was a call of an unknown function: every argument of it taken as written, and the bare
+    differentiate refused ("writes ['p']", a float). Its writes are checked at the call,
+    with the function given, as for a parameter called in the kernel itself."""
+    import autograd
+
+    from adcompiler import differentiate, gradient
+    from adcompiler.errors import AdCompilerError
+    assert written_params(k_passes_its_callback_on, through_memory=True, direct=True) == set()
+    y0 = np.array([0.3, -0.7, 1.1])
+    F = differentiate(k_passes_its_callback_on, const=("f",))
+    got = autograd.grad(lambda y: F(y, 0.7, _rhs))(y0.copy())
+    np.testing.assert_allclose(got, gradient(k_passes_its_callback_on, y0.copy(), 0.7, _rhs)[0], rtol=1e-14)
+    y = y0.copy()
+    for _ in range(5):
+        y = y + 0.1 * (-0.7 * y)
+    np.testing.assert_allclose(got, 2 * y * 0.93 ** 5, rtol=1e-12)
+    # a callback that writes an argument: refused at the call, not differentiated
+    G = differentiate(k_callback_writes_k, const=("f",))
+    with pytest.raises(AdCompilerError, match="`k`"):
+        autograd.grad(lambda y: G(y, 0.7, np.zeros(3), _stage_into))(y0.copy())
