@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import inspect
 import math
 import textwrap
@@ -289,16 +290,20 @@ def _closed(written: set, aliases: dict) -> set:
 
 
 def _nested_functions(fn) -> dict:
-    """The functions defined at the top of ``fn``'s body (``def``, ``g = lambda``): name -> (parameters, body)."""
-    out = {}
-    for s in fn.body:
+    """The functions defined in ``fn``'s body (``def``, ``g = lambda``, in a loop too): name -> (parameters,
+    body), for the names bound once, to that function only (a name bound otherwise too is not known)."""
+    out, bound = {}, collections.Counter()
+    for s in (n for stmt in fn.body for n in ast.walk(stmt)):
         if isinstance(s, ast.FunctionDef):
             out[s.name] = ([a.arg for a in s.args.posonlyargs + s.args.args], s.body)
+            bound[s.name] += 1
         elif isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
                 and isinstance(s.value, ast.Lambda):
             lam = s.value
             out[s.targets[0].id] = ([a.arg for a in lam.args.posonlyargs + lam.args.args], [ast.Expr(lam.body)])
-    return out
+        elif isinstance(s, ast.Name) and isinstance(s.ctx, ast.Store):
+            bound[s.id] += 1
+    return {name: f for name, f in out.items() if bound[name] == 1}
 
 
 def _python_function(func: ast.AST, env: dict):
