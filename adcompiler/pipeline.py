@@ -324,6 +324,9 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
             fwd = compiler.located(ns[info.fwd_name], lines)
             rev = compiler.located(ns[info.rev_name], lines) if mode == "reverse" else None
             fused = compiler.located(ns[info.fused_name], lines) if mode == "reverse" else None
+            if fused is not None and ret_active:   # (a real number, as typed: seeded in one call, checked after)
+                rk = an.kinds.get(an.namer.ret)
+                fused.seeds_return = rk is not None and rk.cls in ("float", "int") and rk.dtype != "c"
         return cache.Compiled(mod.source, fwd, rev, info, mod.free_names, fused,
                               frozenset(an.param_writes()), lines)
     return cache.get(func, (mode, kinds, acts, dtypes, ret_active, checkpoint), build)
