@@ -34,7 +34,7 @@ defrule(np.interp, "x, xp, fp, left=None, right=None, period=None",
                   "left": "t * _ad_interp_side(x, xp, 'left')", "right": "t * _ad_interp_side(x, xp, 'right')"},
         result=_rank_of("x"),
         doc="the sample points xp constant; the slope of the interval at a query (0 outside xp; at a "
-            "sample point, the interval to its right); period= refused").refuse = {"xp", "period"}
+            "sample point, the interval to its right; at the last one, the last interval); period= refused").refuse = {"xp", "period"}
 def _polyval_result(kinds, bound):
     """x's rank; complex where the coefficients or x are."""
     k = _rank_of("x")(kinds, bound)
