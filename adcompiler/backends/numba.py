@@ -57,12 +57,21 @@ def cache_dir() -> str:
     return os.path.join(base, "numba")
 
 
-def _linalg_norm(node) -> bool:
-    """Whether ``node`` is a call of ``np.linalg.norm``."""
+def _numpys_values(node) -> str | None:
+    """The helper computing numpy's values for a call numba's numpy computes otherwise
+    (``numba_linalg``, ``numba_shapes``), or None: ``np.linalg.norm`` (numba's, of ``x[::-1]``, read
+    other memory; its inf norm skips a nan), ``np.median`` (a nan ordered among the numbers),
+    ``np.tanh`` (of a complex number far out: nan), ``np.arange`` (floats stepped otherwise)."""
     import ast
     f = getattr(node, "func", None) if isinstance(node, ast.Call) else None
-    return isinstance(f, ast.Attribute) and f.attr == "norm" and isinstance(f.value, ast.Attribute) and \
-        f.value.attr == "linalg" and isinstance(f.value.value, ast.Name) and f.value.value.id == "np"
+    if isinstance(f, ast.Attribute) and f.attr == "norm" and isinstance(f.value, ast.Attribute) and \
+            f.value.attr == "linalg" and isinstance(f.value.value, ast.Name) and f.value.value.id == "np":
+        return "_ad_norm"
+    if _np_call(node, "median", 1) or _np_call(node, "tanh", 1):
+        return "_ad_" + f.attr
+    if any(_np_call(node, "arange", n) for n in (1, 2, 3)):
+        return "_ad_arange"
+    return None
 
 
 class _DefaultKeywords:
@@ -102,8 +111,9 @@ class _DefaultKeywords:
                      and not node.keywords or node.func.attr == "trace" and len(node.args) > 1):
                 # (numba's np.roll: no axis, np.clip: no number, np.atleast_1d: no number)
                 node.func = ast.Name("_ad_" + node.func.attr, ast.Load())
-            if _linalg_norm(node):
-                node.func = ast.Name("_ad_norm", ast.Load())   # (numba's own: wrong for x[::-1])
+            renamed = _numpys_values(node)
+            if renamed is not None:
+                node.func = ast.Name(renamed, ast.Load())
             if _np_call(node, "transpose", 2) and isinstance(node.args[1], ast.Call) and \
                     isinstance(node.args[1].func, ast.Name) and node.args[1].func.id == "_ad_inverse_axes" and \
                     len(node.args[1].args) == 1 and isinstance(node.args[1].args[0], ast.Constant) and \

@@ -401,17 +401,25 @@ def _ad_clip(a, lo, hi, out=None):
 
 @_ad_overload(_ad_clip)
 def _ad_clip_typed(a, lo, hi, out=None):
-    """np.clip, of a number too (numba's takes arrays only)."""
-    if isinstance(a, (_ad_types.Float, _ad_types.Integer)) and _ad_none(out):
-        low, high = not _ad_none(lo), not _ad_none(hi)
+    """np.clip as numpy computes it, ``minimum(maximum(a, lo), hi)``: of a number too (numba's takes
+    arrays only), a nan bound giving nan (``min``/``max`` and numba's clip dropped it) and an int
+    array clipped to float bounds giving floats (numba's kept the ints)."""
+    low, high = not _ad_none(lo), not _ad_none(hi)
+    if not isinstance(a, (_ad_types.Float, _ad_types.Integer, _ad_types.Array)):
+        return None
+    if not _ad_none(out):
         if low and high:
-            return lambda a, lo, hi, out=None: min(max(a, lo), hi)
+            return lambda a, lo, hi, out=None: np.minimum(np.maximum(a, lo), hi, out)
         if low:
-            return lambda a, lo, hi, out=None: max(a, lo)
+            return lambda a, lo, hi, out=None: np.maximum(a, lo, out)
         if high:
-            return lambda a, lo, hi, out=None: min(a, hi)
-        return lambda a, lo, hi, out=None: a
-    if _ad_none(out):
-        return lambda a, lo, hi, out=None: np.clip(a, lo, hi)
-    return lambda a, lo, hi, out=None: np.clip(a, lo, hi, out)
+            return lambda a, lo, hi, out=None: np.minimum(a, hi, out)
+        return None
+    if low and high:
+        return lambda a, lo, hi, out=None: np.minimum(np.maximum(a, lo), hi)
+    if low:
+        return lambda a, lo, hi, out=None: np.maximum(a, lo)
+    if high:
+        return lambda a, lo, hi, out=None: np.minimum(a, hi)
+    return lambda a, lo, hi, out=None: a
 '''

@@ -1,7 +1,8 @@
 """numba_linalg: the source of the numba versions of the adjoint helpers of
 ``np.linalg.solve``, ``np.diag``, ``np.trace`` and ``np.linalg.norm`` (and of ``np.trace``
-itself with an offset or axes, which numba's does not take, and of ``np.linalg.norm``,
-numba's own of which is wrong for a vector with a negative stride), part of the text
+itself with an offset or axes, which numba's does not take, of ``np.linalg.norm``,
+numba's own of which is wrong for a vector with a negative stride and skips a nan in its
+inf and 1 norms, and of ``np.median``, numba's of which orders a nan), part of the text
 ``numba_runtime.source`` gives (after its core, whose ``_ad_jit``, ``_ad_overload``
 and ``_ad_types`` they use).
 
@@ -136,7 +137,31 @@ def _ad_norm_typed(x, ord=None):
     ``x[::-1]``, read other memory)."""
     if not (isinstance(x, _ad_types.Array) and x.ndim in (1, 2)):
         return None
-    return lambda x, ord=None: np.linalg.norm(np.ascontiguousarray(x), ord)
+
+    def impl(x, ord=None):
+        c = np.ascontiguousarray(x)
+        r = np.linalg.norm(c, ord)
+        if r == r and np.isnan(c).any() and not (ord is not None and ord == 0):
+            return np.nan   # (numba's inf and 1 norms skip a nan; numpy's, but the count of ord=0, give nan)
+        return r
+    return impl
+
+
+def _ad_median(a):
+    return np.median(a)
+
+
+@_ad_overload(_ad_median)
+def _ad_median_typed(a):
+    """``np.median`` of all elements: nan where one is (numba's ordered a nan among the numbers)."""
+    if not isinstance(a, _ad_types.Array):
+        return None
+
+    def impl(a):
+        if np.isnan(a).any():
+            return np.nan
+        return np.median(a)
+    return impl
 
 
 def _ad_norm_plain(ord, axis, keepdims):
@@ -179,5 +204,50 @@ def _ad_norm_tangent_typed(t, x, ans, ord=None, axis=None, keepdims=False):
         if ans == 0.0:
             return 0.0
         return np.sum(x * t) / ans
+    return impl
+
+
+def _ad_tanh(z):
+    return np.tanh(z)
+
+
+@_ad_overload(_ad_tanh)
+def _ad_tanh_typed(z):
+    """``np.tanh``; of a complex number far from the imaginary axis (|Re z| >= 22), numpy's
+    ``sign(Re z) + 4i sin(y) cos(y) exp(-2|x|)`` (numba's overflowed to nan from |Re z| of about 357)."""
+    if isinstance(z, _ad_types.Complex):
+        def one(z):
+            x, y = z.real, z.imag
+            if abs(x) >= 22.0:
+                return complex(math.copysign(1.0, x), 4.0 * math.sin(y) * math.cos(y) * math.exp(-2.0 * abs(x)))
+            return np.tanh(z)
+        return one
+    if isinstance(z, _ad_types.Array) and isinstance(z.dtype, _ad_types.Complex):
+        def each(z):
+            out = np.empty(z.shape, z.dtype)
+            flat, src = out.ravel(), np.ascontiguousarray(z).ravel()
+            for k in range(src.shape[0]):
+                flat[k] = _ad_tanh(src[k])
+            return out
+        return each
+    return lambda z: np.tanh(z)
+
+
+def _ad_cpow(a, b):
+    return a ** b
+
+
+@_ad_overload(_ad_cpow)
+def _ad_cpow_typed(a, b):
+    """A power of complex numbers: 0 at ``a == 0`` to a power of positive real part, as Python and
+    numpy give (numba's is nan there)."""
+    if not (isinstance(a, (_ad_types.Number, _ad_types.Boolean)) and isinstance(b, (_ad_types.Number,
+                                                                                  _ad_types.Boolean))):
+        return None
+
+    def impl(a, b):
+        if a == 0 and b.real > 0:
+            return 0j
+        return a ** b
     return impl
 '''

@@ -28,7 +28,7 @@ from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, complex_pop, complex_push, presized
 from .numba_refs import pop_reference, push_reference, reference_lists, referenced
 from .numba_runtime import HELPERS
-from .numba_scalars import bool_expr, computed_otherwise, int_powers
+from .numba_scalars import bool_expr, complex_powers, computed_otherwise, int_powers
 from .numba_shadows import array_adjoints, fresh_shadows, view_line
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
@@ -124,6 +124,7 @@ class FunctionRewrite(LoopRewrites):
             self.fn.body = _without_unused_tape(self.fn.body)
         self.ellipses()
         int_powers(self.fn, self.kinds)
+        complex_powers(self.fn, self.kinds)
         list_indices(self.fn)
         return ast.fix_missing_locations(self.fn)
 

@@ -44,6 +44,25 @@ def int_powers(fn, kinds):
                         targets=[s.target], value=ast.BinOp(base, ast.Pow(), s.value)), s)
 
 
+def complex_powers(fn, kinds) -> None:
+    """``z ** w`` of a complex number (or to a complex power) as ``_ad_cpow(z, w)``: numba's is
+    nan at ``z == 0`` (``0j ** (1.5 + 0.5j)``), where Python and numpy give 0."""
+    def complex_scalar(e):
+        if isinstance(e, ast.Constant):
+            return type(e.value) is complex
+        k = kinds.get(e.id) if isinstance(e, ast.Name) else None
+        return k is not None and k.cls in ("float", "num") and k.dtype == "c"
+
+    class Powers(ast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            if isinstance(node.op, ast.Pow) and (complex_scalar(node.left) or complex_scalar(node.right)):
+                return ast.copy_location(ast.Call(ast.Name("_ad_cpow", ast.Load()), [node.left, node.right], []),
+                                         node)
+            return node
+    Powers().visit(fn)
+
+
 def bool_expr(e, kinds) -> bool:
     """Whether ``e`` is a (numpy) bool by its form and kinds."""
     if isinstance(e, ast.Compare) or (isinstance(e, ast.Constant) and type(e.value) is bool):

@@ -3,6 +3,9 @@ built from numbers (``np.array([y[1], -y[0]])``, ``np.r_[0.0, u, 0.0]``) and the
 adjoints, part of the text ``numba_runtime.source`` gives (after its core, whose
 ``_ad_jit``, ``_ad_overload``, ``_ad_types`` and ``_ad_none`` they use).
 
+numba's ``np.arange`` of floats steps as ``start + i * step`` where numpy's steps by
+``(start + step) - start`` (``np.arange(-1.0, 1.01, 0.2)[5]`` is -2.2e-16 in numpy, 0.0 in
+numba: a branch on its sign went the other way); ``_ad_arange`` fills as numpy does.
 numba's ``np.atleast_1d`` and ``np.expand_dims`` take no number, and the adjoint of a
 number's reshape is a 0-d array numba cannot add into an element: the generated code
 calls these instead (``numba._DefaultKeywords``). A form an overload does not cover
@@ -152,4 +155,43 @@ def _ad_broadcast_like_typed(t, x):
     if isinstance(t, _ad_types.Array):
         return lambda t, x: np.broadcast_to(t, x.shape)
     return lambda t, x: np.broadcast_to(np.asarray(t), x.shape)
+
+
+def _ad_arange(a, b=None, c=None):
+    return np.arange(a, b, c)
+
+
+@_ad_jit
+def _ad_arange_fill(start, stop, step):
+    """numpy's float arange: ``ceil((stop - start) / step)`` values, the second ``start + step``, the
+    others ``start + i * delta`` with ``delta = (start + step) - start``."""
+    n = int(np.ceil((stop - start) / step))
+    out = np.empty(max(n, 0), np.float64)
+    if n > 0:
+        out[0] = start
+    if n > 1:
+        out[1] = start + step
+        delta = (start + step) - start
+        for i in range(2, n):
+            out[i] = start + i * delta
+    return out
+
+
+@_ad_overload(_ad_arange)
+def _ad_arange_typed(a, b=None, c=None):
+    """``np.arange`` as numpy fills it: of ints, numba's (exact); with a float, numpy's steps."""
+    given = [t for t in (a, b, c) if not _ad_none(t)]
+    if not all(isinstance(t, (_ad_types.Integer, _ad_types.Float)) for t in given):
+        return None
+    if all(isinstance(t, _ad_types.Integer) for t in given):
+        if _ad_none(b):
+            return lambda a, b=None, c=None: np.arange(a)
+        if _ad_none(c):
+            return lambda a, b=None, c=None: np.arange(a, b)
+        return lambda a, b=None, c=None: np.arange(a, b, c)
+    if _ad_none(b):
+        return lambda a, b=None, c=None: _ad_arange_fill(0.0, float(a), 1.0)
+    if _ad_none(c):
+        return lambda a, b=None, c=None: _ad_arange_fill(float(a), float(b), 1.0)
+    return lambda a, b=None, c=None: _ad_arange_fill(float(a), float(b), float(c))
 '''

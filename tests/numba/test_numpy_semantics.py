@@ -1,0 +1,139 @@
+"""Where numba's numpy computes other values than numpy's, the numba backend computes
+numpy's (each of these gave another primal, and derivatives through it, without an error,
+under backend="numba" and under "auto", which picks numba for element loops): a float
+``np.arange`` (numba steps by ``i * step``, numpy by ``(start + step) - start``: a grid's
+middle point 0.0 against -2.2e-16, a branch on its sign taken the other way), ``np.clip``
+(a nan bound dropped, an int array clipped to float bounds kept ints), ``np.linalg.norm``
+(its inf norm skipped a nan), ``np.median`` (a nan ordered among the numbers), complex
+``np.tanh`` (nan far from the imaginary axis) and a complex power at 0 (nan). Against
+running the function itself and against the numpy backend."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from optional import require
+
+from adcompiler import (
+    Active,
+    Const,
+    Duplicated,
+    ForwardWithPrimal,
+    ReverseWithPrimal,
+    autodiff,
+    backend_report,
+)
+
+require("numba")
+
+
+def grid_branch(x, y):
+    t = np.arange(-1.0, 1.0 + 1e-12, 0.2)
+    s = 0.0
+    for i in range(x.shape[0]):
+        if t[i] < 0.0:
+            s += 5.0 * x[i]
+        else:
+            s += x[i] * x[i]
+    y[0] = s
+    return s
+
+
+def grids(x, y):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * (np.arange(-2.0, 2.05, 0.1)[i] + np.arange(-0.5, 0.55, 0.1)[i % 11] + np.arange(7)[i % 7])
+    return float(np.sum(y))
+
+
+def clip_int(x, idx, y):
+    c = np.clip(idx, 0.5, 2.5)
+    for i in range(x.shape[0]):
+        y[i] = x[i] * c[i]
+    return np.sum(y)
+
+
+def clip_nan(x, lo, y):
+    s = 0.0
+    for i in range(x.shape[0]):
+        y[i] = np.clip(x[i], lo[i], 1.0) * x[i]
+        s += y[i]
+    return s
+
+
+def norm_stop(x, y):
+    for _ in range(6):
+        for i in range(x.shape[0]):
+            y[i] = 0.5 * y[i] + x[i]
+        if np.linalg.norm(y, np.inf) > 3.0:
+            break
+    return y[0] * y[0]
+
+
+def median_branch(x, c, y):
+    m = np.median(c)
+    for i in range(x.shape[0]):
+        if c[i] > m:
+            y[i] = x[i] * x[i]
+        else:
+            y[i] = 2.0 * x[i]
+    return np.sum(y)
+
+
+def tanh_far(z, w):
+    for i in range(z.shape[0]):
+        w[i] = np.tanh(z[i]) * z[i]
+    return np.sum(w.real)
+
+
+def power_at_zero(z, w):
+    for i in range(z.shape[0]):
+        w[i] = z[i] ** (1.5 + 0.5j) + z[i]
+    return np.sum(w.real)
+
+
+CASES = {
+    "grid_branch": (grid_branch, lambda: [np.linspace(1, 2, 11), np.zeros(1)], (0,)),
+    "grids": (grids, lambda: [np.linspace(-1, 1, 41), np.zeros(41)], (0,)),
+    "clip_int": (clip_int, lambda: [np.array([1.0, 2.0, 3.0]), np.array([0, 1, 3]), np.zeros(3)], (0,)),
+    "clip_nan": (clip_nan, lambda: [np.array([2.0, 0.1, 0.5]), np.array([np.nan, 0.0, -1.0]), np.zeros(3)], (0,)),
+    "norm_stop": (norm_stop, lambda: [np.array([2.0, np.nan, 1.0]), np.zeros(3)], (0,)),
+    "median_branch": (median_branch, lambda: [np.arange(5.0) + 1, np.array([np.nan, 5.0, 1.0, 2.0, 0.0]),
+                                              np.zeros(5)], (0,)),
+    "tanh_far": (tanh_far, lambda: [np.array([400 + 1j, 0.5 - 0.2j, -30 + 2j]), np.zeros(3, complex)], (0,)),
+    "power_at_zero": (power_at_zero, lambda: [np.array([0j, 0.5 + 0.5j]), np.zeros(2, complex)], (0,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_primal_and_derivatives_as_numpys(name):
+    f, make, dup = CASES[name]
+    args = make()
+    if name in ("clip_nan", "median_branch", "clip_int"):   # (the second argument is Const data)
+        dup = (0, 2)
+    ran = [a.copy() for a in args]
+    with np.errstate(all="ignore"):
+        want_value = f(*ran)
+    got = {}
+    for backend in ("numpy", "numba", "auto"):
+        ann = [Duplicated(a.copy(), np.zeros_like(a)) if k in dup or k == len(args) - 1 else Const(a.copy())
+               for k, a in enumerate(args)]
+        with np.errstate(all="ignore"):
+            _derivs, value = autodiff(ReverseWithPrimal, f, Active, *ann, backend=backend)
+        np.testing.assert_allclose(value, want_value, rtol=1e-13, equal_nan=True)
+        for a, r in zip(ann, ran):
+            np.testing.assert_allclose(a.val, r, rtol=1e-13, equal_nan=True)
+        got[backend] = [a.dval for a in ann if isinstance(a, Duplicated)]
+        tangents = [Duplicated(a.val.copy() * 0 + r, np.ones_like(r)) if isinstance(a, Duplicated) else Const(r.copy())
+                    for a, r in zip(ann, args)]
+        with np.errstate(all="ignore"):
+            t, v = autodiff(ForwardWithPrimal, f, Duplicated, *tangents, backend=backend)
+        np.testing.assert_allclose(v, want_value, rtol=1e-13, equal_nan=True)
+        got[backend].append(np.asarray(t))
+    for backend in ("numba", "auto"):
+        for g, w in zip(got[backend], got["numpy"]):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14, equal_nan=True)
+    assert any(d.backend == "numba" for d in backend_report(f))
