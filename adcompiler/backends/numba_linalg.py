@@ -225,9 +225,8 @@ def _ad_tanh_typed(z):
     if isinstance(z, _ad_types.Array) and isinstance(z.dtype, _ad_types.Complex):
         def each(z):
             out = np.empty(z.shape, z.dtype)
-            flat, src = out.ravel(), np.ascontiguousarray(z).ravel()
-            for k in range(src.shape[0]):
-                flat[k] = _ad_tanh(src[k])
+            for k in np.ndindex(z.shape):
+                out[k] = _ad_tanh(z[k])
             return out
         return each
     return lambda z: np.tanh(z)

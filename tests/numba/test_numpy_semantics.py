@@ -89,6 +89,11 @@ def tanh_far(z, w):
     return np.sum(w.real)
 
 
+def tanh_far_array(Z, W):
+    W[:, :] = np.tanh(Z[::-1, :]) * 2.0
+    return np.sum(W.real)
+
+
 def power_at_zero(z, w):
     for i in range(z.shape[0]):
         w[i] = z[i] ** (1.5 + 0.5j) + z[i]
@@ -104,6 +109,8 @@ CASES = {
     "median_branch": (median_branch, lambda: [np.arange(5.0) + 1, np.array([np.nan, 5.0, 1.0, 2.0, 0.0]),
                                               np.zeros(5)], (0,)),
     "tanh_far": (tanh_far, lambda: [np.array([400 + 1j, 0.5 - 0.2j, -30 + 2j]), np.zeros(3, complex)], (0,)),
+    "tanh_far_array": (tanh_far_array, lambda: [np.array([[400 + 1j, 0.5 - 0.2j], [-30 + 2j, 1 + 1j]]),
+                                                np.zeros((2, 2), complex)], (0,)),
     "power_at_zero": (power_at_zero, lambda: [np.array([0j, 0.5 + 0.5j]), np.zeros(2, complex)], (0,)),
 }
 
