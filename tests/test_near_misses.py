@@ -14,9 +14,15 @@ import adcompiler as adc
 from adcompiler.errors import AdCompilerError
 from adcompiler.testing.programs.loader import load_source
 
-HEAD = "import numpy as np\n\nCOUNTER = 0\n\n\n"
+HEAD = "import math\n\nimport numpy as np\n\nCOUNTER = 0\n\n\n"
 
 SYNTAX_CASES = {
+    # (an exactly rounded sum: differentiated as an ordinary sum, its value was the ordinary sum's, 0.0
+    # for math.fsum([1e16, 1.0, -1e16]), on every backend)
+    "fsum": """
+def kernel(x, y):
+    x[0] = math.fsum([y[0], y[1], y[2]])
+""",
     "try": """
 def kernel(x, y):
     try:

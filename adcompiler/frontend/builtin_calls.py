@@ -9,8 +9,9 @@ After this rewrite:
 - ``max(a, b)`` / ``min(a, b)`` stay builtin calls of exactly two arguments
   (their rule splits ties); ``max(a, b, c)`` is ``max(max(a, b), c)``;
   keywords are refused;
-- ``sum(v)`` and ``math.fsum(v)`` are ``np.sum(v, axis=0)`` (the builtin
-  adds along the first axis); ``sum(v, start)`` adds ``start`` to that;
+- ``sum(v)`` is ``np.sum(v, axis=0)`` (the builtin adds along the first axis);
+  ``sum(v, start)`` adds ``start`` to that; ``math.fsum`` (an exactly rounded
+  sum, which an ordinary sum's value is not) is refused;
 - ``any``/``all`` of a comprehension are a loop setting a flag (stopping at
   the deciding element, as a generator does); of a value, ``np.any``/``np.all``.
 
@@ -53,8 +54,13 @@ class BuiltinRewrite:
                 for a in e.args[1:]:
                     acc = ast.copy_location(ast.Call(e.func, [acc, a], []), e)
                 return self.call(acc)
-        if target is builtins.sum or target is math.fsum:
-            if len(e.args) not in (1, 2) or kw or (target is math.fsum and len(e.args) != 1):
+        if target is math.fsum:   # (an exactly rounded sum: an np.sum's value differs, by all of it at worst)
+            self.err(e, "math.fsum's exactly rounded sum is not differentiated (its value would be an ordinary "
+                        "sum's: math.fsum([1e16, 1.0, -1e16]) is 1.0, the ordinary sum 0.0).",
+                     "use sum() or np.sum() (the same derivative, the value rounded as they round it), or take the "
+                     "exact sum outside the differentiated function.")
+        if target is builtins.sum:
+            if len(e.args) not in (1, 2) or kw:
                 self.err(e, f"this call of `{ast.unparse(e.func)}` is not supported.", "use np.sum.")
             items = e.args[0]
             if isinstance(items, (ast.ListComp, ast.GeneratorExp)):   # added up by a loop, from 0 (or start)

@@ -30,6 +30,23 @@ def _emit(tmp_path, name, *extra):
                           check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
 
 
+def _emitted(folder, *argv) -> None:
+    """``adcompiler emit`` run in ``folder`` with ``argv``, written without an error."""
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", *argv], check=False, cwd=folder,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+
+
+def _imported(folder, *names) -> list:
+    """The modules ``names`` of ``folder``, imported."""
+    import importlib
+    sys.path.insert(0, str(folder))
+    try:
+        return [importlib.import_module(n) for n in names]
+    finally:
+        sys.path.remove(str(folder))
+
+
 def test_a_line_numba_cannot_compile_is_refused_at_emit(tmp_path):
     require("numba")
     run = _emit(tmp_path, "lse_rows")
@@ -142,16 +159,10 @@ def test_a_reverse_half_binding_a_gather_late_is_written_and_right(tmp_path):
     made there now, and the module's split halves give the derivatives the finite differences give."""
     require("numba")
     (tmp_path / "embed_kernel.py").write_text(EMBED)
-    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "embed_kernel.py:embed", "--target", "numba",
-                          "--dup", "E,W,out", "--const", "idx", "--shape", "E=5,3", "--shape", "idx=5:int64",
-                          "--shape", "W=3,2", "--shape", "out=5,2", "-o", "embed_nb.py"],
-                         check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import embed_nb
-    finally:
-        sys.path.remove(str(tmp_path))
+    _emitted(tmp_path, "embed_kernel.py:embed", "--target", "numba", "--dup", "E,W,out", "--const", "idx",
+             "--shape", "E=5,3", "--shape", "idx=5:int64", "--shape", "W=3,2", "--shape", "out=5,2",
+             "-o", "embed_nb.py")
+    (embed_nb,) = _imported(tmp_path, "embed_nb")
     rng = np.random.default_rng(3)
     E, W, idx, seed = rng.standard_normal((5, 3)), rng.standard_normal((3, 2)), np.array([4, 0, 2, 2, 1]), \
         rng.standard_normal((5, 2))
@@ -342,17 +353,8 @@ def test_forward_modules_of_arrays_whose_rank_is_not_known(tmp_path):
     require("numba")
     (tmp_path / "kern_unranked.py").write_text(UNRANKED)
     for name in ("traced", "col_max"):
-        run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"kern_unranked.py:{name}", "--mode",
-                              "forward", "--target", "numba", "-o", f"{name}_fnb.py"],
-                             check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0, run.stderr
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import col_max_fnb
-        import kern_unranked
-        import traced_fnb
-    finally:
-        sys.path.remove(str(tmp_path))
+        _emitted(tmp_path, f"kern_unranked.py:{name}", "--mode", "forward", "--target", "numba", "-o", f"{name}_fnb.py")
+    col_max_fnb, kern_unranked, traced_fnb = _imported(tmp_path, "col_max_fnb", "kern_unranked", "traced_fnb")
     rng = np.random.default_rng(3)
     A, dA, v, dv = rng.random((3, 3)), rng.standard_normal((3, 3)), rng.random(4), rng.standard_normal(4)
     got = traced_fnb.traced_forward(A.copy(), dA.copy(), v.copy(), dv.copy())

@@ -17,7 +17,7 @@ and ``zip``, boolean masks and integer index arrays, ``np.arange``,
 ``np.putmask``/``np.add.at``, tuples as values, shape attributes, matrix
 products of matrices, ``enumerate`` with a start and of ``zip``,
 ``reversed(arr)``, ``sum`` with a start, ``max`` of three, ``pow``,
-``math.fsum``, ``np.trapezoid``, ``np.interp``, ``np.polyval``,
+``sum`` of a tuple, ``np.trapezoid``, ``np.interp``, ``np.polyval``,
 ``np.convolve`` and the results of ``eigh`` written in place; names rebound
 from themselves, aliases rebound, wrapping indices, loop variables and bounds
 rebound in the body, ``astype`` and ``reshape`` results written (``rebind``);
@@ -143,7 +143,7 @@ def f_builtins(g, ex):
     a, b = g.scalar(1), g.scalar(1)
     opts = [f"{t} += sum({u}) * 0.5", f"{t} += abs({g.scalar(1)}) * 0.5",
             f"{t} += sum([{a}, {b}], 0.25) * 0.5", f"{t} += max({a}, {b}, 0.1) * 0.5",
-            f"{t} += pow(1.0 + abs({a}), 2) * 0.1", f"{t} += math.fsum([{a}, {b} * 0.5])"]
+            f"{t} += pow(1.0 + abs({a}), 2) * 0.1", f"{t} += sum(({a}, {b} * 0.5))"]
     if g.s.n >= 1:
         opts += [f"{t} += max({u}) * 0.5", f"{t} -= min({u}) * 0.25", f"{t} += sum({u}, {a}) * 0.25"]
     return [g.rng.choice(opts)]
