@@ -33,6 +33,7 @@ from ..codegen.emit import emit_module
 from ..errors import BackendError
 from . import numba_runtime
 from .numba_rewrite import STATE, rewrite_functions
+from .numba_values import numpys_values
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -55,23 +56,6 @@ def cache_dir() -> str:
     base = os.environ.get("ADCOMPILER_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "adcompiler")
     return os.path.join(base, "numba")
-
-
-def _numpys_values(node) -> str | None:
-    """The helper computing numpy's values for a call numba's numpy computes otherwise
-    (``numba_linalg``, ``numba_shapes``), or None: ``np.linalg.norm`` (numba's, of ``x[::-1]``, read
-    other memory; its inf norm skips a nan), ``np.median`` (a nan ordered among the numbers),
-    ``np.tanh`` (of a complex number far out: nan), ``np.arange`` (floats stepped otherwise)."""
-    import ast
-    f = getattr(node, "func", None) if isinstance(node, ast.Call) else None
-    if isinstance(f, ast.Attribute) and f.attr == "norm" and isinstance(f.value, ast.Attribute) and \
-            f.value.attr == "linalg" and isinstance(f.value.value, ast.Name) and f.value.value.id == "np":
-        return "_ad_norm"
-    if _np_call(node, "median", 1) or _np_call(node, "tanh", 1):
-        return "_ad_" + f.attr
-    if any(_np_call(node, "arange", n) for n in (1, 2, 3)):
-        return "_ad_arange"
-    return None
 
 
 class _DefaultKeywords:
@@ -111,9 +95,7 @@ class _DefaultKeywords:
                      and not node.keywords or node.func.attr == "trace" and len(node.args) > 1):
                 # (numba's np.roll: no axis, np.clip: no number, np.atleast_1d: no number)
                 node.func = ast.Name("_ad_" + node.func.attr, ast.Load())
-            renamed = _numpys_values(node)
-            if renamed is not None:
-                node.func = ast.Name(renamed, ast.Load())
+            numpys_values(node)
             if _np_call(node, "transpose", 2) and isinstance(node.args[1], ast.Call) and \
                     isinstance(node.args[1].func, ast.Name) and node.args[1].func.id == "_ad_inverse_axes" and \
                     len(node.args[1].args) == 1 and isinstance(node.args[1].args[0], ast.Constant) and \

@@ -5,7 +5,10 @@ value's dtype or finiteness, part of the text ``numba_runtime.source`` gives
 - ``_ad_type_limit``: ``np.finfo(x.dtype).eps`` for the dtype numba typed ``x``
   with, a constant (``runtime/ranges.py``);
 - ``_ad_unread_product`` and ``_ad_finite_tangent``: adjoint terms 0 where the
-  adjoint is 0, tangents 0 where the value is infinite (``runtime/finite.py``).
+  adjoint is 0, tangents 0 where the value is infinite (``runtime/finite.py``);
+- ``_ad_to_int``: ``int(x)``, ``round(x)``, ``math.floor``/``ceil``/``trunc`` of a float,
+  raising where Python's int would not fit in int64 (numba's saturated: ``round(1e19)``
+  was -9.2e18) or where Python raises (nan, inf).
 
 Any other form leaves the overload untyped, and the backend refuses the line
 (``backend="auto"`` runs it on numpy).
@@ -70,4 +73,35 @@ def _ad_finite_tangent_typed(t, y):
     if not isinstance(t, _ad_types.Array):
         return lambda t, y: t if np.isfinite(y) else 0.0
     return None
+
+
+def _ad_to_int(x, how):
+    return int(x)
+
+
+@_ad_overload(_ad_to_int, prefer_literal=True)
+def _ad_to_int_typed(x, how):
+    """``int``/``round``/``floor``/``ceil``/``trunc`` (``how``) of a number, in int64 where Python's fits."""
+    if not isinstance(how, _ad_types.StringLiteral):
+        return None
+    if isinstance(x, (_ad_types.Integer, _ad_types.Boolean)):
+        return lambda x, how: int(x)
+    if not isinstance(x, _ad_types.Float):
+        return None
+    op = how.literal_value
+
+    def impl(x, how):
+        if x != x:
+            raise ValueError("cannot convert float NaN to integer")
+        if not -9.223372036854775808e18 <= x < 9.223372036854775808e18:
+            raise OverflowError("an int beyond int64 (or of an infinity), which numba's code cannot hold: use "
+                                "backend='numpy' for this function")
+        if op == "round":
+            return round(x)
+        if op == "floor":
+            return math.floor(x)
+        if op == "ceil":
+            return math.ceil(x)
+        return int(x)
+    return impl
 '''

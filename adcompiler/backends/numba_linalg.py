@@ -2,7 +2,8 @@
 ``np.linalg.solve``, ``np.diag``, ``np.trace`` and ``np.linalg.norm`` (and of ``np.trace``
 itself with an offset or axes, which numba's does not take, of ``np.linalg.norm``,
 numba's own of which is wrong for a vector with a negative stride and skips a nan in its
-inf and 1 norms, and of ``np.median``, numba's of which orders a nan), part of the text
+inf and 1 norms, of ``np.median``, numba's of which orders a nan, and of ``np.argsort``,
+numba's of which orders ties otherwise), part of the text
 ``numba_runtime.source`` gives (after its core, whose ``_ad_jit``, ``_ad_overload``
 and ``_ad_types`` they use).
 
@@ -249,4 +250,28 @@ def _ad_cpow_typed(a, b):
             return 0j
         return a ** b
     return impl
+
+
+def _ad_argsort(a):
+    return np.argsort(a)
+
+
+@_ad_overload(_ad_argsort)
+def _ad_argsort_typed(a):
+    """``np.argsort`` (its default kind) by numpy itself, through numba's object mode: numba's
+    quicksort orders ties otherwise (a permutation indexing another array read other elements)."""
+    if not isinstance(a, _ad_types.Array) or a.ndim not in (1, 2):
+        return None
+    if a.ndim == 1:
+        def one(a):
+            with numba.objmode(p="intp[:]"):
+                p = np.ascontiguousarray(np.argsort(a)).astype(np.intp)
+            return p
+        return one
+
+    def two(a):
+        with numba.objmode(p="intp[:, :]"):
+            p = np.ascontiguousarray(np.argsort(a)).astype(np.intp)
+        return p
+    return two
 '''

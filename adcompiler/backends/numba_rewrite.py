@@ -28,7 +28,13 @@ from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, complex_pop, complex_push, presized
 from .numba_refs import pop_reference, push_reference, reference_lists, referenced
 from .numba_runtime import HELPERS
-from .numba_scalars import bool_expr, complex_powers, computed_otherwise, int_powers
+from .numba_scalars import (
+    big_int,
+    bool_expr,
+    complex_powers,
+    computed_otherwise,
+    int_powers,
+)
 from .numba_shadows import array_adjoints, fresh_shadows, view_line
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
@@ -150,9 +156,14 @@ class FunctionRewrite(LoopRewrites):
         return out
 
     def helpers_known(self, s, new):
-        """Refuse a runtime helper that has no numba version (the numpy backend's ``_ad_*``)."""
+        """Refuse a runtime helper that has no numba version (the numpy backend's ``_ad_*``), and an int
+        the code writes beyond int64 (``2 ** 70``: numba's is 0)."""
         for head in heads(new):
             for node in ast.walk(head):
+                if big_int(node):
+                    self.refuse(s, f"`{ast.unparse(node)}` is an int beyond 64 bits, which numba computes in int64 "
+                                   "(2 ** 70 is 0 there)", "write it as a float (2.0 ** 70), or use backend='numpy' "
+                                   "(backend='auto' falls back by itself).")
                 if isinstance(node, ast.Name) and node.id.startswith("_ad_") and node.id not in STATE \
                         and node.id not in HELPERS and not _POPS.match(node.id) and node.id != "_ad_void" \
                         and not _COUNTED.match(node.id):

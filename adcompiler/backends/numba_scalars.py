@@ -63,6 +63,35 @@ def complex_powers(fn, kinds) -> None:
     Powers().visit(fn)
 
 
+def big_int(e) -> bool:
+    """Whether ``e`` is an int the code writes (a number, or an arithmetic of numbers: ``2 ** 70``,
+    ``1 << 64``) beyond int64, which numba computes in int64."""
+    if not isinstance(e, (ast.Constant, ast.BinOp, ast.UnaryOp)):
+        return False
+    try:
+        v = _folded(e)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return False
+    return type(v) is int and not -2 ** 63 <= v < 2 ** 63
+
+
+def _folded(e):
+    """The value of an arithmetic of int numbers (ValueError where it is not one)."""
+    if isinstance(e, ast.Constant) and type(e.value) is int:
+        return e.value
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+        return -_folded(e.operand)
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub, ast.Mult, ast.Pow, ast.LShift)):
+        a, b = _folded(e.left), _folded(e.right)
+        if isinstance(e.op, (ast.Pow, ast.LShift)) and b < 0:
+            raise ValueError(e)
+        if isinstance(e.op, ast.Pow) and b > 64 and abs(a) > 1 or isinstance(e.op, ast.LShift) and b > 64 and a:
+            return 2 ** 64   # (beyond int64, not computed further)
+        return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(e.op)) if not isinstance(
+            e.op, (ast.Pow, ast.LShift)) else a ** b if isinstance(e.op, ast.Pow) else a << b
+    raise ValueError(e)
+
+
 def bool_expr(e, kinds) -> bool:
     """Whether ``e`` is a (numpy) bool by its form and kinds."""
     if isinstance(e, ast.Compare) or (isinstance(e, ast.Constant) and type(e.value) is bool):

@@ -9,6 +9,7 @@ middle point 0.0 against -2.2e-16, a branch on its sign taken the other way), ``
 running the function itself and against the numpy backend."""
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from adcompiler import (
     autodiff,
     backend_report,
 )
+from adcompiler.errors import BackendError
 
 require("numba")
 
@@ -89,6 +91,13 @@ def tanh_far(z, w):
     return np.sum(w.real)
 
 
+def argsort_ties(x, keys, y):
+    p = np.argsort(keys)
+    for i in range(x.shape[0]):
+        y[i] = x[p[i]] * x[p[i]] * (i + 1.0)
+    return y[0] + y[5]
+
+
 def tanh_far_array(Z, W):
     W[:, :] = np.tanh(Z[::-1, :]) * 2.0
     return np.sum(W.real)
@@ -109,6 +118,8 @@ CASES = {
     "median_branch": (median_branch, lambda: [np.arange(5.0) + 1, np.array([np.nan, 5.0, 1.0, 2.0, 0.0]),
                                               np.zeros(5)], (0,)),
     "tanh_far": (tanh_far, lambda: [np.array([400 + 1j, 0.5 - 0.2j, -30 + 2j]), np.zeros(3, complex)], (0,)),
+    "argsort_ties": (argsort_ties, lambda: [np.arange(1.0, 19.0), np.array([1.0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1,
+                                                                              0, 0, 1, 0]), np.zeros(18)], (0,)),
     "tanh_far_array": (tanh_far_array, lambda: [np.array([[400 + 1j, 0.5 - 0.2j], [-30 + 2j, 1 + 1j]]),
                                                 np.zeros((2, 2), complex)], (0,)),
     "power_at_zero": (power_at_zero, lambda: [np.array([0j, 0.5 + 0.5j]), np.zeros(2, complex)], (0,)),
@@ -119,7 +130,7 @@ CASES = {
 def test_primal_and_derivatives_as_numpys(name):
     f, make, dup = CASES[name]
     args = make()
-    if name in ("clip_nan", "median_branch", "clip_int"):   # (the second argument is Const data)
+    if name in ("clip_nan", "median_branch", "clip_int", "argsort_ties"):   # (the second argument is Const data)
         dup = (0, 2)
     ran = [a.copy() for a in args]
     with np.errstate(all="ignore"):
@@ -144,3 +155,41 @@ def test_primal_and_derivatives_as_numpys(name):
         for g, w in zip(got[backend], got["numpy"]):
             np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14, equal_nan=True)
     assert any(d.backend == "numba" for d in backend_report(f))
+
+
+def times_big_int(x, y):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * 2 ** 70
+    return y[0]
+
+
+def rounded(x, y):
+    for i in range(x.shape[0]):
+        y[i] = round(x[i]) * x[i] + math.floor(x[i]) + int(x[i] * 0.5)
+    return y[0]
+
+
+def test_ints_beyond_int64_are_refused_not_wrapped():
+    """numba computes ints in int64: ``2 ** 70`` was 0 and ``round(1e19)`` -9.2e18, each a wrong primal
+    and derivative without an error (under auto too). An int the code writes beyond int64 is refused
+    when the code is generated (auto runs numpy); an int made from a float beyond it raises at the call."""
+    x = np.array([1.5, 2.0])
+    for backend, want in (("numba", None), ("auto", 1.5 * 2 ** 70), ("numpy", 1.5 * 2 ** 70)):
+        ann = [Duplicated(x.copy(), np.zeros(2)), Duplicated(np.zeros(2), np.zeros(2))]
+        if want is None:
+            with pytest.raises(BackendError, match=r"2 \*\* 70.*int64"):
+                autodiff(ReverseWithPrimal, times_big_int, Active, *ann, backend=backend)
+            continue
+        _, value = autodiff(ReverseWithPrimal, times_big_int, Active, *ann, backend=backend)
+        assert value == want and ann[0].dval[0] == 2.0 ** 70
+    for backend in ("numba", "auto"):
+        with pytest.raises(OverflowError, match="int64"):
+            autodiff(ReverseWithPrimal, rounded, Active, Duplicated(np.array([1e19, 2.5]), np.zeros(2)),
+                     Duplicated(np.zeros(2), np.zeros(2)), backend=backend)
+        with pytest.raises(ValueError, match="NaN"):
+            autodiff(ReverseWithPrimal, rounded, Active, Duplicated(np.array([np.nan, 2.5]), np.zeros(2)),
+                     Duplicated(np.zeros(2), np.zeros(2)), backend=backend)
+    small = np.array([-3.7, 2.5])
+    got = [autodiff(ReverseWithPrimal, rounded, Active, Duplicated(small.copy(), np.zeros(2)),
+                    Duplicated(np.zeros(2), np.zeros(2)), backend=b)[1] for b in ("numpy", "numba")]
+    assert got[0] == got[1] == rounded(small.copy(), np.zeros(2))

@@ -1,0 +1,51 @@
+"""numba_values: the calls of generated code that numba's numpy computes otherwise than
+numpy (or Python) computes them, written as calls of the helpers that compute numpy's
+values (``numba_linalg``, ``numba_shapes``, ``numba_guards``): ``np.linalg.norm`` (numba's,
+of ``x[::-1]``, read other memory; its inf norm skips a nan), ``np.median`` (a nan ordered
+among the numbers), ``np.tanh`` (of a complex number far out: nan), ``np.arange`` (floats
+stepped otherwise), ``np.argsort`` (ties ordered otherwise), and ``int``, ``round``,
+``math.floor``/``ceil``/``trunc`` of a float (saturated beyond int64).
+"""
+from __future__ import annotations
+
+import ast
+
+
+def _np_call(node, name: str, n: int) -> bool:
+    """Whether ``node`` is ``np.<name>(...)`` with ``n`` arguments and no keyword."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and node.func.attr == name and \
+        len(node.args) == n and not node.keywords
+
+
+def numpys_values(node) -> None:
+    """``node``, a call numba computes otherwise, made a call of the helper that computes numpy's value."""
+    _to_int(node)
+    renamed = _renamed(node)
+    if renamed is not None:
+        node.func = ast.Name(renamed, ast.Load())
+
+
+def _renamed(node) -> str | None:
+    """The helper computing numpy's values for ``node``, or None."""
+    f = getattr(node, "func", None) if isinstance(node, ast.Call) else None
+    if isinstance(f, ast.Attribute) and f.attr == "norm" and isinstance(f.value, ast.Attribute) and \
+            f.value.attr == "linalg" and isinstance(f.value.value, ast.Name) and f.value.value.id == "np":
+        return "_ad_norm"
+    if _np_call(node, "median", 1) or _np_call(node, "tanh", 1) or _np_call(node, "argsort", 1):
+        return "_ad_" + f.attr
+    if any(_np_call(node, "arange", n) for n in (1, 2, 3)):
+        return "_ad_arange"
+    return None
+
+
+def _to_int(node) -> None:
+    """``int(x)``, ``round(x)``, ``math.floor(x)``... as ``_ad_to_int(x, "how")`` (numba's saturate beyond int64)."""
+    if not (isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords):
+        return
+    f = node.func
+    how = f.id if isinstance(f, ast.Name) and f.id in ("int", "round") else f.attr if isinstance(
+        f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "math" and f.attr in (
+        "floor", "ceil", "trunc") else None
+    if how is not None:
+        node.func, node.args = ast.Name("_ad_to_int", ast.Load()), [node.args[0], ast.Constant(how)]
