@@ -274,4 +274,53 @@ def _ad_argsort_typed(a):
             p = np.ascontiguousarray(np.argsort(a)).astype(np.intp)
         return p
     return two
+
+
+def _ad_floor_divide(a, b):
+    return np.floor_divide(a, b)
+
+
+def _ad_remainder(a, b):
+    return np.remainder(a, b)
+
+
+@_ad_jit
+def _ad_divmod_float(a, b):
+    """numpy's float ``divmod``: the quotient floored, the remainder with the divisor's sign (a zero
+    one too), through ``fmod`` (an infinite divisor: ``floor_divide(5, -inf)`` is -1)."""
+    mod = np.fmod(a, b)
+    if b == 0.0:
+        return a / b, mod
+    div = (a - mod) / b
+    if mod != 0.0:
+        if (b < 0) != (mod < 0):
+            mod += b
+            div -= 1.0
+    else:
+        mod = math.copysign(0.0, b)
+    if div != 0.0:
+        q = np.floor(div)
+        if div - q > 0.5:
+            q += 1.0
+    else:
+        q = math.copysign(0.0, a / b)
+    return q, mod
+
+
+@_ad_overload(_ad_floor_divide)
+def _ad_floor_divide_typed(a, b):
+    """``np.floor_divide`` of two real numbers as numpy's (numba's gave 0 for ``5 // -inf``); else numba's."""
+    if isinstance(a, (_ad_types.Float, _ad_types.Integer)) and isinstance(b, (_ad_types.Float, _ad_types.Integer)) \
+            and (isinstance(a, _ad_types.Float) or isinstance(b, _ad_types.Float)):
+        return lambda a, b: _ad_divmod_float(float(a), float(b))[0]
+    return lambda a, b: np.floor_divide(a, b)
+
+
+@_ad_overload(_ad_remainder)
+def _ad_remainder_typed(a, b):
+    """``np.remainder`` of two real numbers as numpy's (a zero takes the divisor's sign; numba's: +0.0)."""
+    if isinstance(a, (_ad_types.Float, _ad_types.Integer)) and isinstance(b, (_ad_types.Float, _ad_types.Integer)) \
+            and (isinstance(a, _ad_types.Float) or isinstance(b, _ad_types.Float)):
+        return lambda a, b: _ad_divmod_float(float(a), float(b))[1]
+    return lambda a, b: np.remainder(a, b)
 '''

@@ -3,7 +3,8 @@ numpy (or Python) computes them, written as calls of the helpers that compute nu
 values (``numba_linalg``, ``numba_shapes``, ``numba_guards``): ``np.linalg.norm`` (numba's,
 of ``x[::-1]``, read other memory; its inf norm skips a nan), ``np.median`` (a nan ordered
 among the numbers), ``np.tanh`` (of a complex number far out: nan), ``np.arange`` (floats
-stepped otherwise), ``np.argsort`` (ties ordered otherwise), and ``int``, ``round``,
+stepped otherwise), ``np.argsort`` (ties ordered otherwise), ``np.floor_divide`` and
+``np.remainder`` of numbers (an infinite divisor, a zero's sign), and ``int``, ``round``,
 ``math.floor``/``ceil``/``trunc`` of a float (saturated beyond int64).
 """
 from __future__ import annotations
@@ -36,6 +37,10 @@ def _renamed(node) -> str | None:
         return "_ad_" + f.attr
     if any(_np_call(node, "arange", n) for n in (1, 2, 3)):
         return "_ad_arange"
+    if _np_call(node, "floor_divide", 2):   # (numba's of numbers: 5 // -inf was 0)
+        return "_ad_floor_divide"
+    if _np_call(node, "remainder", 2) or _np_call(node, "mod", 2):   # (numba's zero: +0.0 whatever the divisor)
+        return "_ad_remainder"
     return None
 
 

@@ -193,3 +193,32 @@ def test_ints_beyond_int64_are_refused_not_wrapped():
     got = [autodiff(ReverseWithPrimal, rounded, Active, Duplicated(small.copy(), np.zeros(2)),
                     Duplicated(np.zeros(2), np.zeros(2)), backend=b)[1] for b in ("numpy", "numba")]
     assert got[0] == got[1] == rounded(small.copy(), np.zeros(2))
+
+
+def divmods(a, b, q, r):
+    for i in range(a.shape[0]):
+        q[i] = np.floor_divide(a[i], b[i])
+        r[i] = np.remainder(a[i], b[i]) * 1.0
+    return np.sum(r)
+
+
+def test_floor_divide_and_remainder_of_numbers_as_numpys():
+    """numba's np.floor_divide of numbers gave 0 for ``5 // -inf`` (numpy: -1) and its np.remainder
+    a zero of the wrong sign (numpy's takes the divisor's): the values, signs of zeros included, are
+    numpy's on edge values (infinities, nan, signed zeros, exact multiples)."""
+    edge = [5.0, -3.0, 4.0, -4.0, 0.0, -0.0, 1e-300, 7.5, np.inf, -np.inf, np.nan, 2.0]
+    a = np.array([u for u in edge for _ in edge])
+    b = np.array([v for _ in edge for v in edge])
+    want_q, want_r = np.zeros_like(a), np.zeros_like(a)
+    with np.errstate(all="ignore"):
+        divmods(a, b, want_q, want_r)
+    for backend in ("numba", "auto"):
+        q, r = np.zeros_like(a), np.zeros_like(a)
+        with np.errstate(all="ignore"):
+            autodiff(ReverseWithPrimal, divmods, Const, Const(a), Const(b), Duplicated(q, np.zeros_like(a)),
+                     Duplicated(r, np.zeros_like(a)), backend=backend)
+        np.testing.assert_array_equal(q, want_q)
+        np.testing.assert_array_equal(r, want_r)
+        np.testing.assert_array_equal(np.signbit(q), np.signbit(want_q))
+        np.testing.assert_array_equal(np.signbit(r), np.signbit(want_r))
+    assert any(d.backend == "numba" for d in backend_report(divmods))
