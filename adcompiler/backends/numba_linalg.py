@@ -307,11 +307,16 @@ def _ad_divmod_float(a, b):
     return q, mod
 
 
+def _ad_real_numbers(a, b):
+    """Whether the numba types are two real numbers, one of them a float (numpy's float divmod)."""
+    real = (_ad_types.Float, _ad_types.Integer)
+    return isinstance(a, real) and isinstance(b, real) and (isinstance(a, _ad_types.Float) or isinstance(b, _ad_types.Float))
+
+
 @_ad_overload(_ad_floor_divide)
 def _ad_floor_divide_typed(a, b):
     """``np.floor_divide`` of two real numbers as numpy's (numba's gave 0 for ``5 // -inf``); else numba's."""
-    if isinstance(a, (_ad_types.Float, _ad_types.Integer)) and isinstance(b, (_ad_types.Float, _ad_types.Integer)) \
-            and (isinstance(a, _ad_types.Float) or isinstance(b, _ad_types.Float)):
+    if _ad_real_numbers(a, b):
         return lambda a, b: _ad_divmod_float(float(a), float(b))[0]
     return lambda a, b: np.floor_divide(a, b)
 
@@ -319,8 +324,7 @@ def _ad_floor_divide_typed(a, b):
 @_ad_overload(_ad_remainder)
 def _ad_remainder_typed(a, b):
     """``np.remainder`` of two real numbers as numpy's (a zero takes the divisor's sign; numba's: +0.0)."""
-    if isinstance(a, (_ad_types.Float, _ad_types.Integer)) and isinstance(b, (_ad_types.Float, _ad_types.Integer)) \
-            and (isinstance(a, _ad_types.Float) or isinstance(b, _ad_types.Float)):
+    if _ad_real_numbers(a, b):
         return lambda a, b: _ad_divmod_float(float(a), float(b))[1]
     return lambda a, b: np.remainder(a, b)
 '''
