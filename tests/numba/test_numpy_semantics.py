@@ -222,3 +222,21 @@ def test_floor_divide_and_remainder_of_numbers_as_numpys():
         np.testing.assert_array_equal(np.signbit(q), np.signbit(want_q))
         np.testing.assert_array_equal(np.signbit(r), np.signbit(want_r))
     assert any(d.backend == "numba" for d in backend_report(divmods))
+
+
+@pytest.mark.parametrize("name", ["grid_branch", "clip_int", "argsort_ties", "tanh_far", "tanh_far_array"])
+def test_split_halves_with_fresh_shadows(name):
+    """The same kernels through the numba split halves as the tapes drive them (fresh shadows),
+    against finite differences (numpy's values through the halves too; the kernels without a nan
+    in their data or a point where finite differences fail)."""
+    from numba_engine import Numba
+
+    from adcompiler import ReverseSplitWithPrimal
+    from adcompiler.testing import check_grads
+    f, make, _ = CASES[name]
+    args = make()
+    const = {"clip_int", "argsort_ties"}
+    ann = [Const(a.copy()) if k == 1 and name in const else Duplicated(a.copy(), np.zeros_like(a))
+           for k, a in enumerate(args)]
+    with np.errstate(all="ignore"):
+        check_grads(f, *ann, ret=Active, mode=ReverseSplitWithPrimal, engine=Numba)
