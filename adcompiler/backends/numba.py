@@ -33,6 +33,7 @@ from ..codegen.emit import emit_module
 from ..errors import BackendError
 from . import numba_runtime
 from .numba_rewrite import STATE, rewrite_functions
+from .numba_values import np_call as _np_call
 from .numba_values import numpys_values
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -172,14 +173,6 @@ def _diff_by_position(node) -> None:
         if set(kw) <= {"n", "axis"} and ast.unparse(kw.get("axis", ast.Constant(-1))) == "-1":
             node.args += [kw["n"]] if "n" in kw else []
             node.keywords = []
-
-
-def _np_call(node, name: str, n: int) -> bool:
-    """Whether ``node`` is ``np.<name>(...)`` with ``n`` arguments and no keyword."""
-    import ast
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-        isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and node.func.attr == name and \
-        len(node.args) == n and not node.keywords
 
 
 def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 
-def _np_call(node, name: str, n: int) -> bool:
+def np_call(node, name: str, n: int) -> bool:
     """Whether ``node`` is ``np.<name>(...)`` with ``n`` arguments and no keyword."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
         isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and node.func.attr == name and \
@@ -33,13 +33,13 @@ def _renamed(node) -> str | None:
     if isinstance(f, ast.Attribute) and f.attr == "norm" and isinstance(f.value, ast.Attribute) and \
             f.value.attr == "linalg" and isinstance(f.value.value, ast.Name) and f.value.value.id == "np":
         return "_ad_norm"
-    if _np_call(node, "median", 1) or _np_call(node, "tanh", 1) or _np_call(node, "argsort", 1):
+    if np_call(node, "median", 1) or np_call(node, "tanh", 1) or np_call(node, "argsort", 1):
         return "_ad_" + f.attr
-    if any(_np_call(node, "arange", n) for n in (1, 2, 3)):
+    if any(np_call(node, "arange", n) for n in (1, 2, 3)):
         return "_ad_arange"
-    if _np_call(node, "floor_divide", 2):   # (numba's of numbers: 5 // -inf was 0)
+    if np_call(node, "floor_divide", 2):   # (numba's of numbers: 5 // -inf was 0)
         return "_ad_floor_divide"
-    if _np_call(node, "remainder", 2) or _np_call(node, "mod", 2):   # (numba's zero: +0.0 whatever the divisor)
+    if np_call(node, "remainder", 2) or np_call(node, "mod", 2):   # (numba's zero: +0.0 whatever the divisor)
         return "_ad_remainder"
     return None
 
