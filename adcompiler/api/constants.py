@@ -13,11 +13,13 @@ def without_underivable(f, args, positions, attempt) -> tuple:
     ``f`` only reads left out of ``positions`` (a constant: np.interp's grid has no
     derivative), the first that ``attempt`` accepts, if another float argument is still
     differentiated: its derivative is None (not computed), and a warning says why. A
-    refusal no such array lifts is raised as it was."""
+    refusal no such array lifts is raised as it was, or, where leaving one out met
+    another refusal (the backend cannot compile the call at all), that one."""
     _warn_containers(f, args)
     try:
         return attempt(tuple(positions)), tuple(positions)
     except NoDerivativeError as exc:
+        other = None   # a refusal met with the array left out: the backend's own (numba has no np.interp)
         written = _may_write(f, len(args))
         floats = [i for i in positions if is_float_array(args[i]) or is_float_scalar(args[i])]
         for i in [i for i in floats if is_float_array(args[i]) and i not in written]:
@@ -26,12 +28,17 @@ def without_underivable(f, args, positions, attempt) -> tuple:
             rest = tuple(p for p in positions if p != i)
             try:
                 result = attempt(rest)
-            except AdCompilerError:
+            except NoDerivativeError:
+                continue
+            except AdCompilerError as err:
+                other = other or err
                 continue
             names = param_names(f, len(args))
             warnings.warn(f"{exc.reason} The argument `{names[i]}` is taken as a constant: its derivative is "
                           "None (not computed).", AdCompilerWarning, stacklevel=3)
             return result, rest
+        if other is not None:
+            raise other from exc
         raise
 
 

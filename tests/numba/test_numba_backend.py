@@ -41,7 +41,7 @@ from adcompiler import (
     autodiff,
 )
 from adcompiler.backends.choice import element_loop
-from adcompiler.errors import AdCompilerError, BackendError
+from adcompiler.errors import AdCompilerError, AdCompilerWarning, BackendError
 from adcompiler.testing import check_grads
 
 # This folder has no __init__.py on purpose: as a package it would be named
@@ -211,6 +211,24 @@ def test_refusal_names_file_line_construct():
     assert e.filename.endswith("numba_kernels.py") and e.lineno == K.UNSUPPORTED_LINE, str(e)
     assert "np.einsum" in (e.construct or ""), str(e)
     assert "Traceback" not in str(e)
+
+
+def test_gradient_names_what_numba_refuses_after_leaving_a_constant_out():
+    """``gradient`` takes a float array a call has no derivative for (np.interp's grid)
+    as a constant (None, with a warning); under numba, which cannot compile np.interp
+    at all, that retry is refused too, and numba's refusal is what the user sees (the
+    missing derivative was, which making the grid constant does not cure)."""
+    x, grid = np.array([0.3, 1.2]), np.linspace(0.0, 2.0, 5)
+    with pytest.warns(AdCompilerWarning, match="`grid` is taken as a constant"):
+        g = ad.gradient(K.interpolated, x.copy(), grid.copy())
+    assert g[1] is None
+    with pytest.raises(BackendError, match="numba") as info:
+        ad.gradient(K.interpolated, x.copy(), grid.copy(), backend="numba")
+    assert info.value.lineno == K.INTERPOLATED_LINE, str(info.value)
+    with pytest.warns(AdCompilerWarning, match="`grid` is taken as a constant"):
+        g_auto = ad.gradient(K.interpolated, x.copy(), grid.copy(), backend="auto")
+    np.testing.assert_allclose(g_auto[0], g[0], rtol=1e-12)
+    assert g_auto[1] is None
 
 
 def test_auto_picks_and_falls_back():
