@@ -927,6 +927,8 @@ def test_a_container_of_floats_is_said_to_be_a_constant(call):
     from adcompiler import gradient, vjp
     from adcompiler.errors import AdCompilerWarning
     x = np.array([1.0, 2.0])
-    with pytest.warns(AdCompilerWarning, match="`xs` is a tuple of floats, taken as a constant"):
+    with pytest.warns(AdCompilerWarning, match="`xs` is a tuple of float arrays, taken as a constant"):
         got = gradient(_pair_product, (x, 2 * x)) if call == "gradient" else vjp(_pair_product, (x, 2 * x))[1](1.0)
     assert got == (None,)
+    with pytest.warns(AdCompilerWarning, match="`xs` is a list of floats, taken as a constant"):
+        gradient(_pair_product, [1.5, 2.5])

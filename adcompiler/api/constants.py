@@ -48,6 +48,11 @@ def _holds_floats(v) -> bool:
     return items is not None and any(is_float_array(x) or is_float_scalar(x) or _holds_floats(x) for x in items)
 
 
+def _holds_arrays(v) -> bool:
+    items = v.values() if isinstance(v, dict) else v if isinstance(v, (tuple, list)) else ()
+    return any(is_float_array(x) or _holds_arrays(x) for x in items)
+
+
 def _warn_containers(f, args) -> None:
     """A container of floats is a constant to ``gradient`` and ``vjp`` (its derivative is
     None, where ``grad`` refuses it): say so, as its derivative is then not computed."""
@@ -55,6 +60,7 @@ def _warn_containers(f, args) -> None:
     for i, a in enumerate(args):
         if _holds_floats(a):
             names = names or param_names(f, len(args))
-            warnings.warn(f"`{names[i]}` is a {type(a).__name__} of floats, taken as a constant: its "
+            held = "float arrays" if _holds_arrays(a) else "floats"
+            warnings.warn(f"`{names[i]}` is a {type(a).__name__} of {held}, taken as a constant: its "
                           "derivative is None (not computed). Pass its arrays as separate arguments for their "
                           "derivatives.", AdCompilerWarning, stacklevel=4)
