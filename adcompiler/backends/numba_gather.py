@@ -31,7 +31,9 @@ elements of arrays at the loop's variable plus a constant (``du[i + 1] += e``,
 other index positions not changing in the loop), and reset elements to 0.0 at
 the variable itself. The arrays it adds into or resets are parameters of the
 function that it never binds again (parameters are distinct memory: their
-callers refuse aliased arguments), those it adds into are never read in the
+callers refuse aliased arguments), or names bound outside the loop, whose
+arrays a guard at run time finds apart from the others' (``_ad_apart``: the
+shadows of two buffers whose names swap after each step); those it adds into are never read in the
 loop, those it resets are read only at the element reset and before the reset;
 the other arrays it reads are parameters too, not written in the loop (a second
 name bound once to a parameter before the loop, ``dy_1 = dy``, neither bound
@@ -39,6 +41,9 @@ again, is read as the parameter: one array under two names). Names
 the body binds (and the variable) are not read after the loop. At run time the
 gathered form runs where the range is not empty and every index added into is
 inside its array (no index counted from the end); elsewhere the loop as it was.
+A loop counting down (the reverse sweep's order, where ``loop_order`` could not
+show its iterations commute: two names that may hold one array) is taken too:
+under those conditions and guards its iterations commute.
 """
 from __future__ import annotations
 
@@ -67,15 +72,28 @@ def _is_mark(s) -> bool:
 
 
 def _range_bounds(loop):
-    """``(lo, hi)`` of ``for i in range(hi)`` / ``range(lo, hi)`` / ``range(lo, hi, 1)``, else None."""
+    """``(lo, hi)`` of ``for i in range(hi)`` / ``range(lo, hi)`` / ``range(lo, hi, 1)``, and of
+    the same values counted down, ``range(hi - 1, lo - 1, -1)``; else None."""
     it = loop.iter
     if not (isinstance(loop.target, ast.Name) and isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
             and it.func.id == "range" and not it.keywords and 1 <= len(it.args) <= 3) or loop.orelse \
             or any(isinstance(a, ast.Starred) for a in it.args):
         return None
-    if len(it.args) == 3 and not (isinstance(it.args[2], ast.Constant) and it.args[2].value == 1):
-        return None
+    if len(it.args) == 3:
+        if _counts_up(it.args[2]) is None:
+            return None
+        if not _counts_up(it.args[2]):
+            return _shift(it.args[1], 1), _shift(it.args[0], 1)
     return (it.args[0] if len(it.args) >= 2 else ast.Constant(0)), it.args[1 if len(it.args) >= 2 else 0]
+
+
+def _counts_up(step):
+    """True for a step of 1, False for -1, else None."""
+    if isinstance(step, ast.UnaryOp) and isinstance(step.op, ast.USub) and isinstance(step.operand, ast.Constant):
+        step = ast.Constant(-step.operand.value)
+    if isinstance(step, ast.Constant) and type(step.value) is int and step.value in (1, -1):
+        return step.value == 1
+    return None
 
 
 def _offset(e, var):
@@ -231,6 +249,14 @@ def _stored_anywhere(fn, names) -> bool:
                and id(n) not in in_place for n in ast.walk(fn))
 
 
+def _local_arrays(fn, params, kind_of) -> set:
+    """The names ``fn`` binds (not its parameters) to float arrays: a loop may add into
+    them where a guard at run time finds the arrays they then hold apart in memory
+    (the shadows of two buffers whose names swap after each step)."""
+    names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - params
+    return {n for n in names if getattr(kind_of(n), "cls", None) == "array" and kind_of(n).dtype == "f"}
+
+
 class _Substitute(ast.NodeTransformer):
     def __init__(self, values):
         self.values = values
@@ -280,7 +306,8 @@ def gathered(loop, fn, kind_of, counter) -> list | None:
     marks = [s for s in work.body if _is_mark(s)]
     body = [s for s in work.body if not _is_mark(s)]
     params = {a.arg for a in fn.args.args}
-    scan = _Body(var, params, kind_of)
+    local = _local_arrays(fn, params, kind_of)
+    scan = _Body(var, params | local, kind_of)
     if not body or not scan.scan(body) or not scan.adds:
         return None
     groups: dict = {}
@@ -299,6 +326,10 @@ def gathered(loop, fn, kind_of, counter) -> list | None:
     before = [ast.Assign([_n(lo, ast.Store)], copy.deepcopy(bounds[0])),
               ast.Assign([_n(hi, ast.Store)], copy.deepcopy(bounds[1]))]
     guards = [ast.Compare(_n(lo), [ast.Lt()], [_n(hi)])]
+    written = {a[0] for a in scan.adds} | set(scan.resets)
+    for a, b in ((a, b) for a in sorted(touched) for b in sorted(touched) if a < b):
+        if (a in local or b in local) and (a in written or b in written):
+            guards.append(ast.Call(_n("_ad_apart"), [_n(a), _n(b)], []))   # (two names, one memory?)
     code = []
     if scan.sums:   # the reductions (and the names they read) in a loop of their own
         keep = [s for s in body if (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
@@ -318,7 +349,10 @@ def gathered(loop, fn, kind_of, counter) -> list | None:
         code.append(ast.For(target=_n(var, ast.Store), iter=ast.Call(_n("range"), [_n(lo), _n(hi)], []),
                             body=copy.deepcopy(resets), orelse=[]))
     test = ast.BoolOp(ast.And(), guards)
-    original = ast.For(target=copy.deepcopy(loop.target), iter=ast.Call(_n("range"), [_n(lo), _n(hi)], []),
+    # (elsewhere the loop as it was, in its order: counted down where it was)
+    span = [_n(lo), _n(hi)] if len(loop.iter.args) < 3 or _counts_up(loop.iter.args[2]) else \
+        [_shift(_n(hi), -1), _shift(_n(lo), -1), ast.Constant(-1)]
+    original = ast.For(target=copy.deepcopy(loop.target), iter=ast.Call(_n("range"), span, []),
                        body=copy.deepcopy(work.body), orelse=[])
     return marks + before + [ast.If(test=test, body=code, orelse=[original])]
 

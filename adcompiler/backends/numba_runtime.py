@@ -203,6 +203,16 @@ def _ad_spans(x):
     return lo, hi + x.itemsize
 
 
+@_ad_jit
+def _ad_apart(a, b):
+    """Whether two arrays span memory apart (an empty one spans none)."""
+    if a.size == 0 or b.size == 0:
+        return True
+    alo, ahi = _ad_spans(a)
+    blo, bhi = _ad_spans(b)
+    return ahi <= blo or bhi <= alo
+
+
 def _ad_rule_checked(value, like, rule, param, what, also=None):
     return value
 
