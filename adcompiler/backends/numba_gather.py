@@ -249,6 +249,12 @@ def _stored_anywhere(fn, names) -> bool:
                and id(n) not in in_place for n in ast.walk(fn))
 
 
+def _apart(touched, local, written) -> list:
+    """The run-time tests that two names, one of them local and one written, hold arrays apart."""
+    return [ast.Call(_n("_ad_apart"), [_n(a), _n(b)], []) for a in sorted(touched) for b in sorted(touched)
+            if a < b and (a in local or b in local) and (a in written or b in written)]
+
+
 def _local_arrays(fn, params, kind_of) -> set:
     """The names ``fn`` binds (not its parameters) to float arrays: a loop may add into
     them where a guard at run time finds the arrays they then hold apart in memory
@@ -326,10 +332,7 @@ def gathered(loop, fn, kind_of, counter) -> list | None:
     before = [ast.Assign([_n(lo, ast.Store)], copy.deepcopy(bounds[0])),
               ast.Assign([_n(hi, ast.Store)], copy.deepcopy(bounds[1]))]
     guards = [ast.Compare(_n(lo), [ast.Lt()], [_n(hi)])]
-    written = {a[0] for a in scan.adds} | set(scan.resets)
-    for a, b in ((a, b) for a in sorted(touched) for b in sorted(touched) if a < b):
-        if (a in local or b in local) and (a in written or b in written):
-            guards.append(ast.Call(_n("_ad_apart"), [_n(a), _n(b)], []))   # (two names, one memory?)
+    guards += _apart(touched, local, {a[0] for a in scan.adds} | set(scan.resets))
     code = []
     if scan.sums:   # the reductions (and the names they read) in a loop of their own
         keep = [s for s in body if (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
