@@ -145,16 +145,18 @@ def _checker(f, code, sig, writes, names, comp):
         ns[f"_D{k}"] = dtype
         body.append(f"{read}    if type(v{k}) is not _ndarray or v{k}.dtype is not _D{k} "
                     f"or v{k}.ndim != {rank}:\n        return None")
-        own = f"v{k}.flags"
-        body.append(f"    fl = {own}\n    if not fl.owndata{' or not fl.writeable' if k in writes else ''}:\n"
-                    f"        return None")
+        # (flags.num, one read of the flags: C-contiguous 1, owns its data 4, writeable 0x400)
+        dup, c = t is A.Duplicated, rank >= 2 and t is A.Duplicated
+        need = _OWN | (_WRITEABLE if k in writes else 0) | (_C if c else 0)
+        body.append(f"    if v{k}.flags.num & {need} != {need}:\n        return None")
         flat.append(f"v{k}")
         arrays.append(f"v{k}")
-        if t is A.Duplicated:
+        if dup:
+            # (a C-contiguous array and shadow of one shape have one layout; a 1-D one may be strided)
+            same = f"v{k}.shape != d{k}.shape" + ("" if c else f" or v{k}.strides != d{k}.strides")
+            need = _OWN | _WRITEABLE | (_C if c else 0)
             body.append(f"    d{k} = a{k}._dval\n    if type(d{k}) is not _ndarray or d{k}.dtype is not _D{k} "
-                        f"or v{k}.shape != d{k}.shape or v{k}.strides != d{k}.strides:\n        return None")
-            layout = " or not fl.c_contiguous" if rank >= 2 else ""
-            body.append(f"    fl = d{k}.flags\n    if not fl.owndata or not fl.writeable{layout}:\n        return None")
+                        f"or d{k}.flags.num & {need} != {need} or {same}:\n        return None")
             flat.append(f"d{k}")
             arrays.append(f"d{k}")
     if len(arrays) > 1:   # (another object each: two arrays that own their memory share none)
@@ -186,6 +188,7 @@ def _name_checks(names, ns) -> list:
     return out
 
 
+_C, _OWN, _WRITEABLE = 0x1, 0x4, 0x400   # (numpy's NPY_ARRAY_C_CONTIGUOUS, _OWNDATA, _WRITEABLE)
 _MISSING = object()
 _METHODS = (types.BuiltinMethodType, types.MethodType)
 
