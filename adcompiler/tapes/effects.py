@@ -56,6 +56,21 @@ def _elements(target) -> list:
     return [target]
 
 
+def _roots(node: ast.AST) -> set:
+    """The names a view expression may be rooted at: ``_root``'s, or each arm's of a
+    conditional expression (``t = x if c else y``, ``(y if c else x)[1:]``)."""
+    out, arms = set(), [node]
+    while arms:
+        e = arms.pop()
+        while isinstance(e, ast.Subscript) or isinstance(e, ast.Attribute) and e.attr in _VIEW_ATTRS:
+            e = e.value
+        if isinstance(e, ast.IfExp):
+            arms += [e.body, e.orelse]
+        elif _root(e) is not None:
+            out.add(_root(e))
+    return out
+
+
 def _root(node: ast.AST) -> str | None:
     """The name a view expression is rooted at (``x``, ``x[1:]``, ``x.T``)."""
     while True:
@@ -109,8 +124,7 @@ class _Writes(ast.NodeVisitor):
         self.params: set = set()           # its parameters never bound again
 
     def mark(self, node: ast.AST, bare: bool = False) -> None:
-        name = _root(node)
-        if name is not None:
+        for name in _roots(node):
             self.touched.add(name)
             if not bare:
                 self.through_memory.add(name)
@@ -120,9 +134,9 @@ class _Writes(ast.NodeVisitor):
             if isinstance(target, (ast.Subscript, ast.Attribute)):
                 self.mark(target)
             elif isinstance(target, ast.Name):
-                root = _root(node.value)
-                if root is not None:
-                    self.aliases.setdefault(target.id, set()).add(root)
+                roots = _roots(node.value)
+                if roots:
+                    self.aliases.setdefault(target.id, set()).update(roots)
                 elif isinstance(node.value, ast.Call) and not _is_library(node.value.func, self.env):
                     # a function of the user's may return a view of an argument (``t = tail(x)``)
                     for a in node.value.args:

@@ -43,6 +43,42 @@ def k_read_only(s, a, b):
     s[...] = t
 
 
+def k_either(x, y, flag):
+    t = x if flag > 0 else y
+    t *= 2.0
+
+
+def k_either_view(x, y, z, c):
+    w = (y if 0 < c < 2 else z)[1:]
+    w *= 3.0
+    (x if c > 0 else z)[0] = 1.0
+
+
+def test_written_through_a_conditional_expression():
+    """A name bound to either of two arrays (``t = x if c else y``) writes both: the
+    reading took neither, and ``grad`` then refused ``y`` as a written constant."""
+    assert written_params(k_either) == {"x", "y"}
+    assert written_params(k_either_view) == {"x", "y", "z"}
+
+
+def tern_alias(x, y, flag=1):
+    t = x if flag > 0 else y
+    t *= 2.0
+    t[1] = t[0] * y[2]
+    return float(np.sum(x * y))
+
+
+def test_grad_of_a_function_writing_through_a_conditional_expression():
+    from adcompiler import grad, value_and_grad
+    x, y = np.array([0.7, 0.9, 1.1, 0.6]), np.array([1.2, 0.8, 0.5, 1.0])
+    want = value_and_grad(tern_alias, argnums=(0, 1))(x.copy(), y.copy())[1][0]
+    got = grad(tern_alias, argnums=0)(x.copy(), y.copy())
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    h = 1e-6
+    fd = [(tern_alias(x + h * e, y.copy()) - tern_alias(x - h * e, y.copy())) / (2 * h) for e in np.eye(4)]
+    np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+
+
 def test_written_params():
     assert written_params(k_store) == {"s"}
     assert written_params(k_aug) == {"s"}
