@@ -101,6 +101,39 @@ def test_emitted_numba_module(tmp_path):
     np.testing.assert_allclose(derivs[0], want[1], rtol=1e-12)
 
 
+def adaptive(y, w, T, dt0):
+    """Steps clipped at the end time (``min(dt, T - t)``): a float T and dt0 given to
+    ``emit --target numba`` as ``--shape T=:float64``."""
+    t, dt = 0.0, dt0
+    while t < T:
+        dt = min(dt, T - t)
+        y += dt * rhs(y, w)
+        t += dt
+        dt = dt * 1.3
+    return y[0]
+
+
+def test_emitted_numba_module_of_float_constants_given_a_dtype(tmp_path):
+    """``--shape T=:float64`` of a Const is the float it is, as ``n=:int64`` is an int (it was a
+    0-d array, and numba refused ``min(dt, T - t)``)."""
+    src = tmp_path / "adaptive_src.py"
+    src.write_text("import numpy as np\n\n\n" + "\n\n".join(
+        __import__("inspect").getsource(f) for f in (rhs, adaptive)))
+    out = tmp_path / "adaptive_numba.py"
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "adaptive_src.py:adaptive", "--target", "numba",
+                          "--shape", "y=2", "--active", "w", "--const", "T,dt0", "--shape", "T=:float64",
+                          "--shape", "dt0=:float64", "-o", str(out)],
+                         cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    ns: dict = {"__name__": "adaptive_numba"}
+    exec(compile(out.read_text(), str(out), "exec"), ns)  # noqa: S102 - the module just written
+    dy = np.zeros(2)
+    derivs = ns["adaptive_reverse"](np.array([1.0, 0.5]), dy, 1.3, 1.0, 0.1, dret=1.0)
+    want = gradient(adaptive, np.array([1.0, 0.5]), 1.3, 1.0, 0.1, wrt=(0, 1))
+    np.testing.assert_allclose(dy, want[0], rtol=1e-12)
+    np.testing.assert_allclose(derivs[0], want[1], rtol=1e-12)
+
+
 def rhs_into(y, out):
     out[:] = rhs(y, 1.3) * 2.0
 
