@@ -11,6 +11,7 @@ import dataclasses
 import inspect
 import os
 import re
+import textwrap
 import types
 
 import numpy as np
@@ -291,11 +292,12 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
     if mode == "forward" and mod.main.fused_name is None:
         mod.main.fused_name = mod.main.fwd_name
     source, _, refused = module_source(mod, decorate=True, prelude=False)
-    if refused:
-        raise next(iter(refused.values()))
     info = mod.main
+    halves = mode != "forward" and bool(refused) and set(refused) <= {info.fwd_name, info.rev_name}
+    if refused and not halves:
+        raise next(iter(refused.values()))
     source = add_defaults(source, [info.fused_name], _source_defaults(target))   # (numba takes literal defaults)
-    entries = [info.fused_name] if mode == "forward" else [info.fused_name, info.fwd_name, info.rev_name]
+    entries = [info.fused_name] if mode == "forward" or halves else [info.fused_name, info.fwd_name, info.rev_name]
     source = checked_entries(source, entries, acts, mode, ranks or {}, kinds, target.func)
     prelude = numba_prelude(source)
     header = _header(target, acts, mode, ret_active, ret_why, argv or [target.spec])
@@ -310,6 +312,12 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
             f"on a typed tape (a float64 buffer, its count, an int64 buffer, its count):\n"
             f"`ret, *tape = {info.fwd_name}(..., *_ad_tape_new())`, then\n"
             f"`derivs, *_ = {info.rev_name}(..., dret, *tape)`.\n")
+    if halves:   # (the fused function compiles where its halves cannot: a shadow crossing them)
+        why = next(iter(refused.values()))
+        why = getattr(why, "reason", str(why)).replace("the numba backend cannot compile this: ", "")
+        doc = doc.split(" (the halves too).")[0] + ".\n" + textwrap.fill(
+            f"The split halves `{info.fwd_name}`/`{info.rev_name}` are not in this module: {why} "
+            "(the numpy target has them).", 92) + "\n"
     return standalone(source, mod.namespace, target.func.__name__, doc, header, prelude=prelude)
 
 
@@ -415,7 +423,7 @@ def numba_typed(text: str, info, target: Target, values: list | None, mode: str)
             execute_file_source(text, path, vars(mod))
             tape = (np.empty(1024), 0, np.empty(1024, np.int64), 0)
             calls = [(info.fused_name, values)]
-            if mode == "reverse":
+            if mode == "reverse" and f"def {JIT}{info.fwd_name}(" in text:   # (halves left out: not there)
                 given = values[:_n_args(text, JIT + info.fwd_name) - 4]
                 calls.append((info.fwd_name, given + list(tape)))
                 # (the reverse half: its seed, then the tape; a name it reads that only the forward

@@ -121,3 +121,32 @@ def test_split_halves_still_refused_and_auto_falls_back():
     want = np.zeros(7)
     autodiff(ReverseWithPrimal, nonlinear_swap, Active, Duplicated(u.copy(), want), Const(3))
     np.testing.assert_allclose(dx, want, rtol=1e-12)
+
+
+def test_emitted_numba_module_has_the_fused_function_without_the_halves(tmp_path):
+    """``emit --target numba`` of a double buffer wrote nothing (the split halves are refused);
+    it writes the fused function now, its docstring saying why the halves are not there."""
+    import importlib.util
+    import inspect
+    import subprocess
+    src = tmp_path / "swaps_src.py"
+    src.write_text("import numpy as np\n\n\n" + inspect.getsource(swap_arguments))
+    out = tmp_path / "swaps_numba.py"
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "swaps_src.py:swap_arguments", "--target",
+                          "numba", "--shape", "u=5", "--shape", "v=5", "--const", "steps", "--shape", "steps=:int64",
+                          "-o", str(out)], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    text = out.read_text()
+    assert "def swap_arguments_fwd" not in text and "are not in this module" in text
+    spec = importlib.util.spec_from_file_location("swaps_numba", out)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    u, v = R.random(5), R.random(5)
+    seeds = [R.standard_normal(5), R.standard_normal(5)]
+    got = [u.copy(), v.copy(), seeds[0].copy(), seeds[1].copy()]
+    mod.swap_arguments_reverse(got[0], got[2], got[1], got[3], 3, dret=1.0)
+    want = [u.copy(), v.copy(), seeds[0].copy(), seeds[1].copy()]
+    autodiff(ReverseWithPrimal, swap_arguments, Active, Duplicated(want[0], want[2]), Duplicated(want[1], want[3]),
+             Const(3))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
