@@ -18,12 +18,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..codegen import cache
 from ..errors import AdCompilerError, BackendError
 
 BACKENDS = ("numpy", "numba", "auto")
 _lock = threading.Lock()
 _reports: dict = {}     # function -> [Decision]
 _autos: dict = {}       # (function, signature) -> the auto-chosen Compiled
+
+
+def _forget_compiled() -> None:
+    """Forget the auto-chosen code with the cache's (a rule registered again: new code)."""
+    with _lock:
+        _autos.clear()
+
+
+cache.on_clear.append(_forget_compiled)
 
 
 @dataclass(frozen=True)

@@ -145,3 +145,51 @@ def test_a_dict_argument_is_refused_at_the_function_and_auto_runs_numpy():
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12)
     assert any("a dict is passed as an argument (`cfg`)" in str(d) for d in ad.backend_report(dict_parameters))
+
+
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def softplus_loop(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += softplus(x[i])
+    return s
+
+
+def tanh_loop(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.tanh(x[i])
+    return s
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "auto"])
+def test_a_rule_registered_again_reaches_every_backend(backend, monkeypatch):
+    """A rule registered after a first call gets new code: ``auto`` kept the code it
+    had chosen (numba's, or numpy's where numba refused the first) with the old rule."""
+    from adcompiler.rules import registry
+    monkeypatch.setattr(registry, "_RULES", dict(registry._RULES))   # (the rules end with the test,
+    _forget()
+    try:
+        _rules_registered_again(backend)
+    finally:
+        _forget()   # (and so does the code compiled with them)
+
+
+def _rules_registered_again(backend):
+    from adcompiler import extend
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(ad.gradient(tanh_loop, x.copy(), backend=backend)[0], 1 - np.tanh(x) ** 2,
+                               rtol=1e-12)
+    extend.elementwise(np.tanh, "x", x="g * 2.0")
+    np.testing.assert_allclose(ad.gradient(tanh_loop, x.copy(), backend=backend)[0], [2.0, 2.0, 2.0])
+    if backend == "numba":
+        return   # (numba does not call a user function with a rule: the next part is numpy's or auto's)
+    sigmoid = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(ad.gradient(softplus_loop, x.copy(), backend=backend)[0], sigmoid, rtol=1e-12)
+    extend.elementwise(softplus, "x", x="g * 0.5")
+    np.testing.assert_allclose(ad.gradient(softplus_loop, x.copy(), backend=backend)[0], [0.5, 0.5, 0.5])
+    extend.elementwise(softplus, "x", x="g / (1 + np.exp(-x))")   # (a rule corrected)
+    np.testing.assert_allclose(ad.gradient(softplus_loop, x.copy(), backend=backend)[0], sigmoid, rtol=1e-12)
