@@ -27,6 +27,7 @@ from .numba_gather import gathered
 from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, complex_pop, complex_push, presized
 from .numba_refs import pop_reference, push_reference, reference_lists, referenced
+from .numba_roots import indexed_pairs
 from .numba_runtime import HELPERS
 from .numba_scalars import (
     big_int,
@@ -41,7 +42,8 @@ STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0, "c": 0j}   # "n": an int or a float, made a float (int_powers)
 _TAPE_UNCOVERED = "the generated code uses the tape in a way the typed tape does not cover"
 _POPS = re.compile(r"^_ad_pop_a[fibc]\d$")
-_COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|acc|refs)\d+(?:_\d+)?$")   # counted-down and gathered loops, lists
+_COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|acc|refs|root)\d+(?:_\d+)?$")   # counted-down and gathered loops, lists,
+# the positions of arguments whose shadows swap (numba_roots)
 
 
 def _n(name, ctx=ast.Load):
@@ -435,7 +437,7 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
     with its error; the others still compile, so the fused function may run
     where a split half cannot)."""
     out, ranks, refused, calls = [], set(), {}, {}
-    for fn in fresh_shadows([copy.deepcopy(fn) for fn in functions], contexts):
+    for fn in indexed_pairs(fresh_shadows([copy.deepcopy(fn) for fn in functions], contexts), contexts):
         calls[fn.name] = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
         if fn.name not in contexts:
             refused[fn.name] = BackendError(f"the numba backend cannot compile the generated function `{fn.name}`.",

@@ -3,8 +3,10 @@ three) rebinds array names whose shadows the reverse sweep restores. The typed
 tape holds values, so numba refused them ("the reverse sweep restores the shadow
 ... of an array name bound more than once") and ``auto`` ran the element loops
 in Python. In the fused function (the tape never leaves it) each such shadow is
-now kept by reference on a list of its own; the split halves, whose tape
-crosses calls, still refuse, and ``auto`` falls back there. Against the numpy
+now kept by reference on a list of its own. In the split halves, whose tape
+crosses calls, names that only hold the arguments' arrays record the argument's
+position (``backends/numba_roots.py``); a buffer made in the function is still
+refused there, and ``auto`` falls back. Against the numpy
 backend (every final array and shadow, the primal's return) and finite
 differences."""
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from numba_engine import Numba
 from optional import require
 
 from adcompiler import (
@@ -109,6 +112,53 @@ def test_the_numba_backend_runs_them():
     assert backend_report(nonlinear_swap)[-1].backend == "numba"
 
 
+def rotate_arguments(a, b, c, steps):
+    """Three arguments' names rotated each step."""
+    for _ in range(steps):
+        for i in range(1, a.shape[0] - 1):
+            c[i] = 2.0 * b[i] - a[i] + 0.1 * (b[i - 1] - 2.0 * b[i] + b[i + 1]) * a[i]
+        a, b, c = b, c, a
+    return np.sum(b * b) + np.sum(a)
+
+
+def swap_when(u, v, flags):
+    """Names swapped on some steps only, and on one step both names bound to one array."""
+    for k in range(flags.shape[0]):
+        for i in range(u.shape[0]):
+            v[i] = np.sin(u[i]) + 0.5 * v[i]
+        if flags[k] == 1:
+            u, v = v, u
+        elif flags[k] == 2:
+            v = u
+    return np.sum(u * v)
+
+
+SPLIT = [(swap_arguments, [R.random(5), R.random(5)], [3]), (swap_arguments, [R.random(4), R.random(4)], [0]),
+         (rotate_arguments, [R.random(6), R.random(6), R.random(6)], [4]),
+         (swap_when, [R.random(5), R.random(5)], [np.array([1, 0, 1, 2, 1, 0])])]
+
+
+@pytest.mark.parametrize("f,arrays,consts", SPLIT, ids=[f"{f.__name__}-{k}" for k, (f, _, _) in enumerate(SPLIT)])
+def test_split_halves_of_swapped_arguments_with_fresh_shadows(f, arrays, consts):
+    """Arguments whose names swap: the split halves compile under numba (each name's shadow
+    recorded as the argument's position), driven as the tapes drive them (zero shadows to the
+    forward half, other shadows holding the seeds to the reverse half)."""
+    seeds = [R.standard_normal(a.shape) for a in arrays]
+    got = {}
+    for backend in ("numpy", "numba"):
+        fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, Active, *[Duplicated] * len(arrays),
+                                  *[Const] * len(consts), backend=backend)
+        vals = [a.copy() for a in arrays]
+        tape, value = fwd(*[Duplicated(v, np.zeros_like(v)) for v in vals], *[Const(c) for c in consts])
+        shadows = [s.copy() for s in seeds]
+        rev(*[Duplicated(v, d) for v, d in zip(vals, shadows)], *[Const(c) for c in consts], 0.7, tape)
+        got[backend] = [value, *vals, *shadows]
+    for g, w in zip(got["numba"], got["numpy"]):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+    check_grads(f, *[Duplicated(a.copy(), np.zeros_like(a)) for a in arrays], *[Const(c) for c in consts],
+                ret=Active, mode=ReverseSplitWithPrimal, engine=Numba)
+
+
 def test_split_halves_still_refused_and_auto_falls_back():
     u = R.random(7)
     with pytest.raises(BackendError, match=r"test_buffer_swaps\.py:\d+.*the numba backend cannot compile this"):
@@ -123,30 +173,49 @@ def test_split_halves_still_refused_and_auto_falls_back():
     np.testing.assert_allclose(dx, want, rtol=1e-12)
 
 
-def test_emitted_numba_module_has_the_fused_function_without_the_halves(tmp_path):
-    """``emit --target numba`` of a double buffer wrote nothing (the split halves are refused);
-    it writes the fused function now, its docstring saying why the halves are not there."""
+def _emit(tmp_path, f, *flags):
     import importlib.util
     import inspect
     import subprocess
-    src = tmp_path / "swaps_src.py"
-    src.write_text("import numpy as np\n\n\n" + inspect.getsource(swap_arguments))
-    out = tmp_path / "swaps_numba.py"
-    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "swaps_src.py:swap_arguments", "--target",
-                          "numba", "--shape", "u=5", "--shape", "v=5", "--const", "steps", "--shape", "steps=:int64",
-                          "-o", str(out)], cwd=tmp_path, capture_output=True, text=True, check=False)
+    src = tmp_path / f"{f.__name__}_src.py"
+    src.write_text("import numpy as np\n\n\n" + inspect.getsource(f))
+    out = tmp_path / f"{f.__name__}_numba.py"
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", f"{src.name}:{f.__name__}", "--target",
+                          "numba", *flags, "-o", str(out)], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
-    text = out.read_text()
-    assert "def swap_arguments_fwd" not in text and "are not in this module" in text
-    spec = importlib.util.spec_from_file_location("swaps_numba", out)
+    spec = importlib.util.spec_from_file_location(out.stem, out)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return out.read_text(), mod
+
+
+def test_emitted_numba_module_has_the_fused_function_without_the_halves(tmp_path):
+    """``emit --target numba`` of a double buffer made in the function (its shadow a new
+    array's, which the typed tape does not carry across the halves) wrote nothing; it writes
+    the fused function now, its docstring saying why the halves are not there."""
+    text, mod = _emit(tmp_path, nonlinear_swap, "--shape", "u=7", "--const", "steps", "--shape", "steps=:int64")
+    assert "def nonlinear_swap_fwd" not in text and "are not in this module" in text
+    u, seed = R.random(7), R.standard_normal(7)
+    got = [u.copy(), seed.copy()]
+    mod.nonlinear_swap_reverse(got[0], got[1], 3, dret=1.0)
+    want, _ = _run(nonlinear_swap, [u], [3], [seed], "numpy")
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_emitted_numba_halves_of_swapped_arguments(tmp_path):
+    """The split halves of a function swapping two arguments' names compile under numba
+    (the forward half records which argument each name's shadow is, an int), and the
+    reverse half, given other shadows, adds into them."""
+    text, mod = _emit(tmp_path, swap_arguments, "--shape", "u=5", "--shape", "v=5", "--const", "steps",
+                      "--shape", "steps=:int64")
+    assert "def swap_arguments_fwd" in text
     u, v = R.random(5), R.random(5)
     seeds = [R.standard_normal(5), R.standard_normal(5)]
-    got = [u.copy(), v.copy(), seeds[0].copy(), seeds[1].copy()]
-    mod.swap_arguments_reverse(got[0], got[2], got[1], got[3], 3, dret=1.0)
-    want = [u.copy(), v.copy(), seeds[0].copy(), seeds[1].copy()]
-    autodiff(ReverseWithPrimal, swap_arguments, Active, Duplicated(want[0], want[2]), Duplicated(want[1], want[3]),
-             Const(3))
-    for g, w in zip(got, want):
+    x, y = u.copy(), v.copy()
+    ret, *tape = mod.swap_arguments_fwd(x, np.zeros(5), y, np.zeros(5), 3, *mod._ad_tape_new())
+    du, dv = seeds[0].copy(), seeds[1].copy()
+    mod.swap_arguments_rev(x, du, y, dv, 3, 1.0, *tape)
+    want, want_value = _run(swap_arguments, [u, v], [3], seeds, "numpy")
+    np.testing.assert_allclose(ret, want_value, rtol=1e-12)
+    for g, w in zip([x, y, du, dv], want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
