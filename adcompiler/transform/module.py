@@ -27,6 +27,7 @@ from ..frontend import notes
 from ..frontend.resolve import free_values
 from ..rules.registry import is_runtime_helper, source_helper_error
 from .adjoint import N
+from .release import keep_shapes
 from .tape import hoist_typed_stacks
 
 
@@ -208,7 +209,10 @@ class Module:
                 value = N(an.namer.ret) if rk is not None and rk.cls in ("float", "int", "bool", "none") \
                     else ast.Call(N("_ad_copy"), [N(an.namer.ret)], [])
                 body.append(ast.Assign(targets=[N(primal, ast.Store)], value=value))
-            body += sweeps.reverse(end_tuple=False)
+            backward = sweeps.reverse(end_tuple=False)
+            if self.options.shape_restores:   # (numpy's code: a name may hold a shape in place of its array)
+                body = keep_shapes(body, backward)
+            body += backward
             if self.public:
                 body.append(ast.Return(ret))
                 extra, defaults = ([dret], [ast.Constant(1.0)]) if info.ret_active else ([], [])
