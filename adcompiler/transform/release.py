@@ -46,6 +46,9 @@ def keep_shapes(forward: list, reverse: list) -> list:
     level that ``reverse`` reads only for its shape."""
     names, _ = _shape_reads(reverse)
     bound = {t.id for s in forward if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)}
+    # (a name a nested function or lambda reads may be read when it is called, later)
+    bound -= {n.id for s in forward + reverse for f in ast.walk(s)
+              if isinstance(f, (ast.Lambda, ast.FunctionDef)) for n in ast.walk(f) if isinstance(n, ast.Name)}
     last = {}
     for k, s in enumerate(forward):
         for node in ast.walk(s):
