@@ -36,9 +36,12 @@ def indexed(fwd, rev, tape) -> bool:
     refs = _References(fwd)
     if not refs.read() or not refs.views_are_arguments() or not refs.only_pushed(tape):
         return False
-    tail = next((s for s in fwd.body if isinstance(s, ast.Expr) and _tape_call(s.value, tape, "append")
-                 and len(s.value.args) == 1 and isinstance(s.value.args[0], ast.Tuple)), None)
-    made = next((s for s in rev.body if isinstance(s, ast.Assign) and _called(s.value, "_ad_roots")), None)
+    # (the arguments pushed last for the reverse half's memory map, popped first into it)
+    pushes = [s for s in fwd.body if isinstance(s, ast.Expr) and _tape_call(s.value, tape, "append")]
+    tail = pushes[-1] if pushes and len(pushes[-1].value.args) == 1 \
+        and isinstance(pushes[-1].value.args[0], ast.Tuple) else None
+    pops = [s for s in rev.body if any(_tape_call(n, tape, "pop") for n in ast.walk(s))]
+    made = pops[0] if pops and isinstance(pops[0], ast.Assign) and _called(pops[0].value, "_ad_roots") else None
     if tail is None or made is None or len(made.value.args) != 2 or not isinstance(made.value.args[1], ast.Tuple) \
             or not all(isinstance(e, ast.Name) for e in made.value.args[1].elts):
         return False
