@@ -118,6 +118,7 @@ class Module:
         self.origins: list = []        # (file, line, source text) of each comment
         self.comment_lines: dict = {}  # line of the emitted source -> index of its comment
         self.namespace: dict = {}
+        self.rule_bases: dict = {}     # id of a defsplit rule -> (the rule, the stem of its functions' names)
         #: (function, name, object) for each non-local name of each function in the module
         self.free_names: list = []
         self.names = Namer(set())
@@ -143,11 +144,26 @@ class Module:
         """A module-level name not used yet (``name``, ``name_2``...)."""
         return self.names.reserve(name)
 
+    def rule_base(self, rule) -> str:
+        """The stem of the names of ``rule``'s functions in this module, another than any other
+        rule's: two kernels of one name, or one kernel wrapped twice (``differentiate`` with
+        other ``const=``), are other rules (the second was served the first one's functions)."""
+        known = self.rule_bases.get(id(rule))
+        if known is not None and known[0] is rule:
+            return known[1]
+        base = "".join(ch if ch.isalnum() else "_" for ch in rule.name.split(".")[-1])
+        taken = {b for _, b in self.rule_bases.values()}
+        stem, k = base, 1
+        while stem in taken:
+            k += 1
+            stem = f"{base}{k}"
+        self.rule_bases[id(rule)] = (rule, stem)
+        return stem
+
     def jvp_name(self, rule):
         """The name under which a ``defsplit`` rule's tangent function (``rule.jvp``:
         ``(value, tangent) = jvp(*args, *tangents)``) is called."""
-        base = "".join(ch if ch.isalnum() else "_" for ch in rule.name.split(".")[-1])
-        name = f"_ad_{base}_jvp"
+        name = f"_ad_{self.rule_base(rule)}_jvp"
         if name not in self.namespace or getattr(self.namespace[name], "_ad_rule", None) is not rule:
             jvp = rule.jvp
 
@@ -159,7 +175,7 @@ class Module:
 
     def split_names(self, rule):
         """Names under which a ``defsplit`` rule's functions are called."""
-        base = "".join(ch if ch.isalnum() else "_" for ch in rule.name.split(".")[-1])
+        base = self.rule_base(rule)
         fwd_name, rev_name = f"_ad_{base}_fwd", f"_ad_{base}_rev"
         fwd, rev = rule.split
 

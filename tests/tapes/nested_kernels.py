@@ -83,3 +83,40 @@ def weighted_square(y, x, w):
 
 def weighted_square_loss(x, w):
     return np.sum(weighted_square(x, w) * x)
+
+
+# two kernels of one name (as from two modules), and one kernel wrapped twice: each wrapper is
+# its own rule in a caller's generated code (the second was served the first one's functions)
+def step(s, a):
+    s[:] = np.sin(a)
+
+
+sine_step = ad.differentiate(step, out="s", like="a")
+
+
+def step(s, a):   # (the same name on purpose)
+    s[:] = a ** 3
+
+
+cube_step = ad.differentiate(step, out="s", like="a")
+
+
+def same_names(a):
+    return float(np.sum(sine_step(a)) + np.sum(cube_step(a)))
+
+
+def scale(s, a, c):
+    s[:] = c * a ** 2
+
+
+scaled = ad.differentiate(scale, out="s", like="a")
+scaled_const_c = ad.differentiate(scale, out="s", like="a", const=("c",))
+
+
+def both_scales(a, c):
+    return float(np.sum(scaled(a, c) + scaled_const_c(a, c)))
+
+
+def both_scales_other_order(a, c):
+    t = scaled_const_c(a, c)
+    return float(np.sum(scaled(a, c) + t))

@@ -83,3 +83,30 @@ def test_kernel_with_const_arguments():
     gx, gw = ad.gradient(K.weighted_square_loss, x, w)
     np.testing.assert_allclose(gx, 3.0 * w * x ** 2)
     np.testing.assert_array_equal(gw, np.zeros(3))
+
+
+def test_wrapped_kernels_of_one_name_stay_apart():
+    """Two ``differentiate``d kernels named alike in one caller: reverse mode ran the second for
+    both and forward mode the first for both (the value 12.6 for 6.57, without an error)."""
+    a = np.array([0.3, -1.2, 2.0])
+    want_value = float(np.sum(np.sin(a)) + np.sum(a ** 3))
+    want = np.cos(a) + 3 * a ** 2
+    value, g = ad.value_and_grad(K.same_names)(a.copy())
+    assert value == pytest.approx(want_value, rel=1e-12)
+    np.testing.assert_allclose(g, want, rtol=1e-12)
+    value, tangent = ad.jvp(K.same_names, (a.copy(),), (np.array([1.0, 0.0, 0.0]),))
+    assert value == pytest.approx(want_value, rel=1e-12)
+    assert tangent == pytest.approx(want[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("caller", [K.both_scales, K.both_scales_other_order])
+def test_one_kernel_wrapped_twice_stays_two_rules(caller):
+    """``const=("c",)`` on one wrapper of a kernel and not on the other: each keeps its own
+    derivative with respect to ``c`` (gradient raised a TypeError or doubled it; jvp gave 0 or 28)."""
+    a, c = np.array([1.0, 2.0, 3.0]), 0.7
+    da, dc = ad.gradient(caller, a.copy(), c)
+    np.testing.assert_allclose(da, 4 * c * a, rtol=1e-12)
+    assert dc == pytest.approx(np.sum(a ** 2), rel=1e-12)   # (the const= call adds nothing)
+    _, tangent = ad.jvp(caller, (a.copy(), c), (np.zeros(3), 1.0))
+    assert tangent == pytest.approx(np.sum(a ** 2), rel=1e-12)
+    check_grads(caller, ad.Duplicated(a.copy(), np.zeros(3)), ad.Const(c))
