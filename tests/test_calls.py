@@ -22,6 +22,7 @@ from adcompiler import (
     autodiff,
     extend,
     gradient,
+    jvp,
 )
 
 rng = np.random.default_rng(11)
@@ -538,3 +539,65 @@ def test_random_draws_refused_with_what_to_do(f, args, line):
     (it said to register a derivative rule)."""
     with pytest.raises(AdCompilerError, match=rf"kernels_calls.py:{line}.*draws random numbers.*pass them in"):
         gradient(f, *args)
+
+
+SCALE = 5.0   # (a module name the rules' templates below also use, for other values)
+
+
+def doubled_square(x):
+    return 2.0 * x ** 2
+
+
+def reads_module_scale(x):
+    return float(np.sum(doubled_square(x) * SCALE))
+
+
+def squared_twice(x):
+    return 2.0 * x ** 2
+
+
+def reads_local_scale(x):
+    w = 10.0
+    return float(np.sum(squared_twice(x) * w))
+
+
+def test_a_rules_namespace_is_its_own(monkeypatch):
+    """``defrule(..., namespace={"SCALE": 4.0})``: the templates read the rule's value, not
+    the calling function's module global or local of that name (they did: 25x for 20x), nor
+    a NameError where the caller has none."""
+    from adcompiler.rules import registry
+    monkeypatch.setattr(registry, "_RULES", dict(registry._RULES))   # (the rules end with the test)
+    x = np.array([0.5, -1.0, 2.0])
+    extend.defrule(doubled_square, "x", x="g * SCALE * x", tangents={"x": "SCALE * x * t"},
+                   namespace={"SCALE": 4.0})
+    np.testing.assert_allclose(gradient(reads_module_scale, x)[0], SCALE * 4.0 * x, rtol=1e-12)
+    _, tangent = jvp(reads_module_scale, (x,), (np.ones(3),))
+    assert tangent == pytest.approx(SCALE * 4.0 * np.sum(x), rel=1e-12)
+    extend.defrule(squared_twice, "x", x="g * w * x", tangents={"x": "w * x * t"}, namespace={"w": 4.0})
+    np.testing.assert_allclose(gradient(reads_local_scale, x)[0], 10.0 * 4.0 * x, rtol=1e-12)
+    _, tangent = jvp(reads_local_scale, (x,), (np.ones(3),))
+    assert tangent == pytest.approx(40.0 * np.sum(x), rel=1e-12)
+    extend.defrule(squared_twice, "x", x="g * FOUR * x", namespace={"FOUR": 4.0})
+    np.testing.assert_allclose(gradient(reads_local_scale, x)[0], 10.0 * 4.0 * x, rtol=1e-12)
+
+
+def mix(g, ans):
+    return g * ans ** 2
+
+
+def mixed(a, b):
+    return float(np.sum(mix(a, b)))
+
+
+def test_a_rule_parameter_named_g_is_refused_and_another_name_works(monkeypatch):
+    """A rule parameter named ``g`` was read as the result's adjoint in the templates (d/db 2b
+    for 2ab); refused, and the same rule under other parameter names is right."""
+    from adcompiler.rules import registry
+    monkeypatch.setattr(registry, "_RULES", dict(registry._RULES))
+    with pytest.raises(AdCompilerError, match="parameter named `g`"):
+        extend.elementwise(mix, "g, ans", g="ans ** 2", ans="2 * g * ans")
+    extend.elementwise(mix, "p, q", p="q ** 2", q="2 * p * q")
+    a, b = np.array([0.3, 0.7]), np.array([0.5, 1.2])
+    da, db = gradient(mixed, a, b)
+    np.testing.assert_allclose(da, b ** 2, rtol=1e-12)
+    np.testing.assert_allclose(db, 2 * a * b, rtol=1e-12)

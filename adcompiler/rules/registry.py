@@ -271,6 +271,13 @@ def defrule(func, params: str, kind: str = "general", tangent: str | None = None
     rules need no tangents: their adjoint with ``g`` replaced by ``t`` is the
     tangent. ``namespace`` supplies any other names the templates use.
     """
+    if adjoints and any(p == "g" for p, _ in _params(params)):
+        from ..errors import AdCompilerError
+        raise AdCompilerError(
+            f"the rule of {name or _name_of(func)} has a parameter named `g`, which its adjoint templates "
+            "cannot tell from `g`, the adjoint of the result.",
+            construct=params, hint="name the parameter otherwise in the rule's parameter list (the "
+                                   "arguments are matched to it by position).")
     return register_rule(Rule(func, name or _name_of(func), _params(params), adjoints,
                               tangent, kind, result, doc, varargs, dict(tangents or {}),
                               dict(namespace or {})))

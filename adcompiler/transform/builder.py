@@ -200,6 +200,9 @@ class FormBuilder:
         mapping = {k: v for k, v in bound.items() if isinstance(v, ast.AST)}
         if "ans" not in rule.param_names:   # (a helper's parameter named ans is that argument)
             mapping["ans"] = N(ANS)
+        for name, value in rule.namespace.items():   # (the rule's own names, not the caller's)
+            if name not in mapping:
+                mapping[name] = N(self.ctx.module.rule_value(rule, name, value, self.ctx.namer.taken))
         self.check_templates(rule, bound, s)
         terms, inactive = [], []
         params = self.rule_params(rule, bound, s, mapping)

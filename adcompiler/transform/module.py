@@ -118,7 +118,8 @@ class Module:
         self.origins: list = []        # (file, line, source text) of each comment
         self.comment_lines: dict = {}  # line of the emitted source -> index of its comment
         self.namespace: dict = {}
-        self.rule_bases: dict = {}     # id of a defsplit rule -> (the rule, the stem of its functions' names)
+        self.rule_bases: dict = {}     # id of a rule -> (the rule, the stem of its functions' names)
+        self.rule_values: dict = {}    # (id of a rule, a name of its namespace=) -> (the rule, the module's name)
         #: (function, name, object) for each non-local name of each function in the module
         self.free_names: list = []
         self.names = Namer(set())
@@ -159,6 +160,21 @@ class Module:
             stem = f"{base}{k}"
         self.rule_bases[id(rule)] = (rule, stem)
         return stem
+
+    def rule_value(self, rule, name: str, value, taken) -> str:
+        """The module name holding ``value``, which ``rule``'s templates call ``name``
+        (``defrule(..., namespace={name: value})``): the templates' name would otherwise
+        be read from the calling function's module or locals (``taken``: its names)."""
+        known = self.rule_values.get((id(rule), name))
+        if known is not None and known[0] is rule:
+            return known[1]
+        stem = f"{self.rule_base(rule)}_{name}"
+        alias = next(a for a in (stem if k == 1 else f"{stem}{k}" for k in itertools.count(1))
+                     if a not in self.namespace and a not in taken and a not in self.names.taken)
+        self.names.reserve(alias)
+        self.namespace[alias] = value
+        self.rule_values[(id(rule), name)] = (rule, alias)
+        return alias
 
     def jvp_name(self, rule):
         """The name under which a ``defsplit`` rule's tangent function (``rule.jvp``:
