@@ -18,6 +18,7 @@ from adcompiler import (
     AdCompilerError,
     Const,
     Duplicated,
+    Forward,
     Reverse,
     autodiff,
     extend,
@@ -601,3 +602,39 @@ def test_a_rule_parameter_named_g_is_refused_and_another_name_works(monkeypatch)
     da, db = gradient(mixed, a, b)
     np.testing.assert_allclose(da, b ** 2, rtol=1e-12)
     np.testing.assert_allclose(db, 2 * a * b, rtol=1e-12)
+
+
+def lstsq_into(out, A, b):
+    out[...] = np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+def gradient_on_a_grid(x, t):
+    return float(np.sum(np.gradient(x, t) ** 2))
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (4, 3)])
+def test_lstsq_of_dependent_columns_is_refused(shape):
+    """np.linalg.lstsq's derivative solves with A.T @ A: for a wide matrix (3x4) or a tall one of
+    deficient rank it gave numbers off by 30-150% (or numpy's LinAlgError); refused at the line."""
+    rng = np.random.default_rng(1)
+    A, b = rng.standard_normal(shape), rng.standard_normal(shape[0])
+    if shape[0] > shape[1]:
+        A[:, 2] = A[:, 0] + A[:, 1]   # (rank 2 of 3)
+    for mode in (Reverse, Forward):
+        with pytest.raises(AdCompilerError, match="full column rank"):
+            autodiff(mode, lstsq_into, Const, Duplicated(np.zeros(shape[1]), np.ones(shape[1])),
+                     Duplicated(A.copy(), np.zeros(shape)), Duplicated(b.copy(), np.zeros(shape[0])))
+
+
+def test_lstsq_of_full_column_rank_against_finite_differences():
+    rng = np.random.default_rng(2)
+    A, b = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    check_everywhere(lstsq_into, np.zeros(3), A, b, ret=Const, out="out")
+
+
+def test_gradient_on_coordinate_arrays_is_refused_at_its_line():
+    """np.gradient(x, t) with a coordinate array raised a plain ValueError from the derivative."""
+    x, t = np.array([0.3, 0.9, 1.4, 2.2]), np.array([0.0, 0.5, 1.5, 1.7])
+    with pytest.raises(AdCompilerError, match="coordinate arrays") as info:
+        gradient(gradient_on_a_grid, x, t)
+    assert info.value.lineno == gradient_on_a_grid.__code__.co_firstlineno + 1

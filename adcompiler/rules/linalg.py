@@ -216,7 +216,8 @@ defrule(la.pinv, "a, rcond=None, hermitian=False", a="_ad_pinv_adjoint(g, a, ans
 defrule(la.lstsq, "a, b, rcond=None", a="_ad_lstsq_adjoint_a(g, a, b, ans)", b="_ad_lstsq_adjoint_b(g, a, ans)",
         tangents={"a": "_ad_lstsq_tangent_a(t, a, b, ans)", "b": "_ad_lstsq_tangent_b(t, a, ans)"},
         result=lambda k, b: NUM,
-        doc="full column rank; only the solution (first result) is differentiated")
+        doc="full column rank (a matrix of dependent columns is refused when the derivative runs); "
+            "only the solution (first result) is differentiated")
 for _f in (la.lstsq, la.slogdet, la.qr, la.eigh):
     lookup(_f).tuple_result = True
 for _f, _n in ((la.slogdet, 2), (la.qr, 2), (la.eigh, 2), (la.svd, 3)):

@@ -342,9 +342,23 @@ def lstsq_solution_only(g):
                          "np.linalg.svd(a, compute_uv=False))")
 
 
+def _full_column_rank(a, ans):
+    """Refuse a matrix whose columns are not independent (more columns than rows, or the rank
+    numpy's lstsq found, ``ans[2]``, short of them): the derivatives below solve with ``a.T @ a``,
+    singular there (numpy's error, or rounding's numbers where it is nearly so)."""
+    m, n = np.shape(a)[-2:]
+    rank = int(ans[2]) if isinstance(ans, tuple) and len(ans) > 2 and np.ndim(ans[2]) == 0 else n
+    if m < n or rank < n:
+        raise NotImplementedError(
+            f"np.linalg.lstsq of a {m}x{n} matrix of rank {min(rank, m)}: its derivative is known for a matrix of "
+            f"full column rank ({n}); the minimum-norm solution of an underdetermined or rank-deficient system "
+            "is not differentiated. Differentiate np.linalg.pinv(a) @ b instead.")
+
+
 def lstsq_adjoint_a(g, a, b, ans):
     """Adjoint of ``lstsq(a, b)[0]`` for a full-column-rank ``a``."""
     lstsq_solution_only(g)
+    _full_column_rank(a, ans)
     x, xbar = ans[0], np.asarray(g[0])
     A = np.asarray(a)
     z = np.linalg.solve(_t(A) @ A, xbar)
@@ -356,6 +370,7 @@ def lstsq_adjoint_a(g, a, b, ans):
 
 def lstsq_adjoint_b(g, a, ans):
     lstsq_solution_only(g)
+    _full_column_rank(a, ans)
     A = np.asarray(a)
     return A @ np.linalg.solve(_t(A) @ A, np.asarray(g[0]))
 
@@ -434,6 +449,7 @@ def pinv_tangent(t, a, ans):
 
 
 def lstsq_tangent_a(t, a, b, ans):
+    _full_column_rank(a, ans)
     A, x = np.asarray(a), ans[0]
     r = np.asarray(b) - A @ x
     dx = np.linalg.solve(_t(A) @ A, _t(t) @ r - _t(A) @ (t @ x))
@@ -441,6 +457,7 @@ def lstsq_tangent_a(t, a, b, ans):
 
 
 def lstsq_tangent_b(t, a, ans):
+    _full_column_rank(a, ans)
     A = np.asarray(a)
     dx = np.linalg.solve(_t(A) @ A, _t(A) @ t)
     return (dx,) + _lstsq_rest(ans)

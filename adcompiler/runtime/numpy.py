@@ -461,7 +461,8 @@ def _spacings(spacing, count):
     """The uniform spacing of each of ``count`` axes: ``np.gradient``'s varargs."""
     hs = tuple(spacing) if isinstance(spacing, (tuple, list)) else (spacing,)
     if any(np.ndim(h) != 0 for h in hs):
-        raise ValueError("np.gradient with coordinate arrays is not differentiated: give uniform spacings")
+        # (NotImplementedError: refused at the user's line, codegen.compile._relocated)
+        raise NotImplementedError("np.gradient with coordinate arrays is not differentiated: give uniform spacings")
     return (1.0,) * count if not hs else hs * count if len(hs) == 1 else hs
 
 
