@@ -42,15 +42,10 @@ def without_underivable(f, args, positions, attempt) -> tuple:
         raise
 
 
-def _holds_floats(v) -> bool:
-    """A tuple, list or dict holding float arrays or float numbers (at any depth)."""
-    items = v.values() if isinstance(v, dict) else v if isinstance(v, (tuple, list)) else None
-    return items is not None and any(is_float_array(x) or is_float_scalar(x) or _holds_floats(x) for x in items)
-
-
-def _holds_arrays(v) -> bool:
+def _holds_floats(v, numbers: bool = True) -> bool:
+    """A tuple, list or dict holding float arrays (or, with ``numbers``, float numbers), at any depth."""
     items = v.values() if isinstance(v, dict) else v if isinstance(v, (tuple, list)) else ()
-    return any(is_float_array(x) or _holds_arrays(x) for x in items)
+    return any(is_float_array(x) or (numbers and is_float_scalar(x)) or _holds_floats(x, numbers) for x in items)
 
 
 def _warn_containers(f, args) -> None:
@@ -60,7 +55,7 @@ def _warn_containers(f, args) -> None:
     for i, a in enumerate(args):
         if _holds_floats(a):
             names = names or param_names(f, len(args))
-            held = "float arrays" if _holds_arrays(a) else "floats"
+            held = "float arrays" if _holds_floats(a, numbers=False) else "floats"
             warnings.warn(f"`{names[i]}` is a {type(a).__name__} of {held}, taken as a constant: its "
                           "derivative is None (not computed). Pass its arrays as separate arguments for their "
                           "derivatives.", AdCompilerWarning, stacklevel=4)

@@ -182,11 +182,8 @@ def _ad_disjoint_checked_typed(a, b, where):
         return lambda a, b, where: None
 
     def check(a, b, where):
-        if a.size > 0 and b.size > 0:
-            alo, ahi = _ad_spans(a)
-            blo, bhi = _ad_spans(b)
-            if alo < bhi and blo < ahi:
-                raise ValueError('two arguments share memory', where[0], where[1], where[2])
+        if not _ad_apart(a, b):
+            raise ValueError('two arguments share memory', where[0], where[1], where[2])
     return check
 
 

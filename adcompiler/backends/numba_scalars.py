@@ -87,8 +87,11 @@ def _folded(e):
             raise ValueError(e)
         if isinstance(e.op, ast.Pow) and b > 64 and abs(a) > 1 or isinstance(e.op, ast.LShift) and b > 64 and a:
             return 2 ** 64   # (beyond int64, not computed further)
-        return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(e.op)) if not isinstance(
-            e.op, (ast.Pow, ast.LShift)) else a ** b if isinstance(e.op, ast.Pow) else a << b
+        if isinstance(e.op, ast.Pow):
+            return a ** b
+        if isinstance(e.op, ast.LShift):
+            return a << b
+        return a + b if isinstance(e.op, ast.Add) else a - b if isinstance(e.op, ast.Sub) else a * b
     raise ValueError(e)
 
 

@@ -119,6 +119,7 @@ class Module:
         self.comment_lines: dict = {}  # line of the emitted source -> index of its comment
         self.namespace: dict = {}
         self.rule_bases: dict = {}     # id of a rule -> (the rule, the stem of its functions' names)
+        self.rule_stems = Namer(set())  # (the stems handed out: one per rule)
         self.rule_values: dict = {}    # (id of a rule, a name of its namespace=) -> (the rule, the module's name)
         #: (function, name, object) for each non-local name of each function in the module
         self.free_names: list = []
@@ -152,12 +153,7 @@ class Module:
         known = self.rule_bases.get(id(rule))
         if known is not None and known[0] is rule:
             return known[1]
-        base = "".join(ch if ch.isalnum() else "_" for ch in rule.name.split(".")[-1])
-        taken = {b for _, b in self.rule_bases.values()}
-        stem, k = base, 1
-        while stem in taken:
-            k += 1
-            stem = f"{base}{k}"
+        stem = self.rule_stems.reserve("".join(ch if ch.isalnum() else "_" for ch in rule.name.split(".")[-1]))
         self.rule_bases[id(rule)] = (rule, stem)
         return stem
 
@@ -169,11 +165,16 @@ class Module:
         if known is not None and known[0] is rule:
             return known[1]
         stem = f"{self.rule_base(rule)}_{name}"
-        alias = next(a for a in (stem if k == 1 else f"{stem}{k}" for k in itertools.count(1))
-                     if a not in self.namespace and a not in taken and a not in self.names.taken)
-        self.names.reserve(alias)
+        alias = self.free_alias(itertools.chain([stem], (f"{stem}_{k}" for k in itertools.count(2))), taken)
         self.namespace[alias] = value
         self.rule_values[(id(rule), name)] = (rule, alias)
+        return alias
+
+    def free_alias(self, names, taken) -> str:
+        """The first of ``names`` that neither the module (its namespace, its names) nor a
+        function (``taken``) uses, reserved for the module."""
+        alias = next(a for a in names if a not in self.namespace and a not in taken and a not in self.names.taken)
+        self.names.reserve(alias)
         return alias
 
     def jvp_name(self, rule):
@@ -380,9 +381,7 @@ class Module:
                     hint=f"import {fixed[name].__name__} as {name} in the function's module.")
             if name in self.namespace and self.namespace[name] is not obj:
                 # (two closures of one factory, two modules' `c`: this function's code reads another name)
-                alias = next(a for a in (f"{name}_{k}" for k in itertools.count(2))
-                             if a not in self.namespace and a not in an.namer.taken and a not in self.names.taken)
-                self.names.reserve(alias)
+                alias = self.free_alias((f"{name}_{k}" for k in itertools.count(2)), an.namer.taken)
                 renames[name] = alias
                 self.namespace[alias] = obj
             else:
