@@ -8,6 +8,7 @@ lost. A list of float arrays was typed as an int array and its derivatives
 dropped. ``np.einsum`` of complex operands to a scalar lost the imaginary part."""
 from __future__ import annotations
 
+import autograd
 import kernels_calls as K
 import numpy as np
 import pytest
@@ -16,11 +17,15 @@ from everywhere import check_everywhere
 from adcompiler import (
     Active,
     AdCompilerError,
+    BatchDuplicated,
     Const,
     Duplicated,
     Forward,
     Reverse,
+    ReverseSplitWithPrimal,
     autodiff,
+    autodiff_thunk,
+    differentiate,
     extend,
     gradient,
     jvp,
@@ -574,6 +579,22 @@ def test_a_rules_namespace_is_its_own(monkeypatch):
     np.testing.assert_allclose(gradient(reads_module_scale, x)[0], SCALE * 4.0 * x, rtol=1e-12)
     _, tangent = jvp(reads_module_scale, (x,), (np.ones(3),))
     assert tangent == pytest.approx(SCALE * 4.0 * np.sum(x), rel=1e-12)
+    # (every entry point reads the rule's value: against reverse mode's, as the rule is not the function's
+    # true derivative, finite differences do not apply)
+    for mode in (Reverse, ReverseSplitWithPrimal):
+        dx = np.zeros(3)
+        if mode is Reverse:
+            autodiff(mode, reads_module_scale, Active, Duplicated(x.copy(), dx))
+        else:
+            fwd, rev = autodiff_thunk(mode, reads_module_scale, Active, Duplicated)
+            tape, _ = fwd(Duplicated(x.copy(), np.zeros(3)))
+            rev(Duplicated(x.copy(), dx), 1.0, tape)
+        np.testing.assert_allclose(dx, SCALE * 4.0 * x, rtol=1e-12)
+    tangents = [np.eye(3)[0], np.ones(3)]
+    got = autodiff(Forward, reads_module_scale, Duplicated, BatchDuplicated(x.copy(), tangents))
+    np.testing.assert_allclose(got[0], [SCALE * 4.0 * x @ t for t in tangents], rtol=1e-12)
+    pure = differentiate(reads_module_scale)
+    np.testing.assert_allclose(autograd.grad(pure)(x.copy()), SCALE * 4.0 * x, rtol=1e-12)
     extend.defrule(squared_twice, "x", x="g * w * x", tangents={"x": "w * x * t"}, namespace={"w": 4.0})
     np.testing.assert_allclose(gradient(reads_local_scale, x)[0], 10.0 * 4.0 * x, rtol=1e-12)
     _, tangent = jvp(reads_local_scale, (x,), (np.ones(3),))
@@ -638,3 +659,25 @@ def test_gradient_on_coordinate_arrays_is_refused_at_its_line():
     with pytest.raises(AdCompilerError, match="coordinate arrays") as info:
         gradient(gradient_on_a_grid, x, t)
     assert info.value.lineno == gradient_on_a_grid.__code__.co_firstlineno + 1
+
+
+def test_a_rules_namespace_in_the_emitted_module(tmp_path):
+    """The emitted module holds the rule's value under a name of its own, beside the module's
+    global of the templates' name."""
+    import importlib.util
+    import subprocess
+    import sys
+    (tmp_path / "ns_kernel.py").write_text(
+        "import numpy as np\nfrom adcompiler import extend\n\nK = 5.0\n\n\ndef scaled(x):\n    return 2.0 * x ** 2\n\n\n"
+        "extend.defrule(scaled, 'x', x='g * K * x', namespace={'K': 4.0})\n\n\n"
+        "def f(x):\n    return float(np.sum(scaled(x) * K))\n")
+    out = tmp_path / "ns_emitted.py"
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "emit", "ns_kernel.py:f", "--shape", "x=3", "-o", str(out)],
+                         cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    spec = importlib.util.spec_from_file_location("ns_emitted", out)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    x, dx = np.array([0.5, -1.0, 2.0]), np.zeros(3)
+    mod.f_reverse(x, dx)
+    np.testing.assert_allclose(dx, 5.0 * 4.0 * x, rtol=1e-12)

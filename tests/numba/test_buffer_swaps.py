@@ -29,6 +29,8 @@ from adcompiler import (
     ReverseWithPrimal,
     autodiff,
     autodiff_thunk,
+    backend_report,
+    differentiate,
 )
 from adcompiler.errors import BackendError
 from adcompiler.testing import check_grads
@@ -157,6 +159,32 @@ def test_split_halves_of_swapped_arguments_with_fresh_shadows(f, arrays, consts)
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
     check_grads(f, *[Duplicated(a.copy(), np.zeros_like(a)) for a in arrays], *[Const(c) for c in consts],
                 ret=Active, mode=ReverseSplitWithPrimal, engine=Numba)
+
+
+@pytest.mark.parametrize("tape", ["autograd", "torch", "jax"])
+def test_differentiate_of_swapped_arguments_under_numba(tape):
+    """``differentiate`` (the tapes run the split halves) of a function swapping its arguments'
+    names, under numba, against the numpy backend's."""
+    require(tape)
+    u, v = R.random(5), R.random(5)
+    got = {}
+    for backend in ("numpy", "numba"):
+        pure = differentiate(swap_arguments, scratch=("u", "v"), const=("steps",), backend=backend)
+        if tape == "autograd":
+            import autograd
+            got[backend] = autograd.grad(pure, (0, 1))(u.copy(), v.copy(), 3)
+        elif tape == "torch":
+            import torch
+            tu, tv = (torch.tensor(a, requires_grad=True) for a in (u, v))
+            pure(tu, tv, 3).backward()
+            got[backend] = (tu.grad.numpy(), tv.grad.numpy())
+        else:
+            import jax
+            jax.config.update("jax_enable_x64", True)
+            got[backend] = jax.grad(pure, (0, 1))(jax.numpy.asarray(u), jax.numpy.asarray(v), 3)
+    for g, w in zip(got["numba"], got["numpy"]):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-12)
+    assert [d.backend for d in backend_report(swap_arguments) if d.asked == "numba"][-1] == "numba"
 
 
 def test_split_halves_still_refused_and_auto_falls_back():

@@ -446,9 +446,10 @@ def test_swapped_buffers_gathered_against_numpy_and_finite_differences(n, steps,
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-13)
     assert not made or any(m is not None and "_ad_apart" in ast.unparse(m) for m in made)
-    if n in (4, 7):   # (split mode is refused under numba: the halves would carry the swapped shadows)
-        check_grads(heat_swap, Duplicated(vals[0].copy(), np.zeros(n)), Duplicated(vals[1].copy(), np.zeros(n)),
-                    Const(0.2), Const(steps), ret=Const, mode=Reverse, engine=Numba)
+    if n in (4, 7):   # (the split halves record which argument each swapped name's shadow is: numba_roots)
+        for mode in (Reverse, ReverseSplitWithPrimal):
+            check_grads(heat_swap, Duplicated(vals[0].copy(), np.zeros(n)), Duplicated(vals[1].copy(), np.zeros(n)),
+                        Const(0.2), Const(steps), ret=Const, mode=mode, engine=Numba)
 
 
 @pytest.mark.parametrize("one", [False, True])
