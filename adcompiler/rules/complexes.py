@@ -22,6 +22,7 @@ from ..runtime import finite as FN
 from ..runtime import linalg as L
 from ..runtime import norms as NM
 from ..runtime import numpy as RN
+from ..runtime import products as P
 from . import (  # noqa: F401  (marked here)
     curves,
     indexing,
@@ -63,7 +64,7 @@ RUNTIME_LINEAR = (
     RN.repeat_adjoint, RN.resize_adjoint, RN.diag_adjoint, RN.diagonal_adjoint, RN.trace_adjoint,
     RN.concat_part, RN.expand,
 )
-RUNTIME_HOLOMORPHIC = (R.dot_adjoint_a, R.dot_adjoint_b, R.matmul_adjoint_a, R.matmul_adjoint_b,
+RUNTIME_HOLOMORPHIC = (P.dot_adjoint_a, P.dot_adjoint_b, P.matmul_adjoint_a, P.matmul_adjoint_b,
                        L.inner_adjoint_a, L.inner_adjoint_b, L.tensordot_adjoint_a, L.tensordot_adjoint_b,
                        R.einsum_maybe, RN.safe_div, RN.prod_adjoint, L.det_adjoint, E.einsum_adjoints,
                        L.convolve_adjoint, L.cross_adjoint)

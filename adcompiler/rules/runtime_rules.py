@@ -5,6 +5,7 @@ import ast
 
 from ..runtime import core as R
 from ..runtime import lists as LS
+from ..runtime import products as P
 from ..runtime import special as SP
 from ..runtime import views as RV
 from .registry import (
@@ -87,13 +88,13 @@ defrule(R.unreduce, "v, x, axis=None, keepdims=False", result=_like("x"),
         v="_ad_unbroadcast(g, v)", tangents={"v": "_ad_unreduce(t, x, axis, keepdims)"})
 defrule(R.select_adjoint, "v, x, ans, axis=None, keepdims=False", result=_like("x"),
         tangents={"v": "_ad_select_adjoint(t, x, ans, axis, keepdims)", "x": "0.0", "ans": "0.0"})
-defrule(R.dot_adjoint_a, "v, a, b", result=_like("a"),
+defrule(P.dot_adjoint_a, "v, a, b", result=_like("a"),
         tangents={"v": "_ad_dot_adjoint_a(t, a, b)", "a": "0.0", "b": "_ad_dot_adjoint_a(v, a, t)"})
-defrule(R.dot_adjoint_b, "v, a, b", result=_like("b"),
+defrule(P.dot_adjoint_b, "v, a, b", result=_like("b"),
         tangents={"v": "_ad_dot_adjoint_b(t, a, b)", "a": "_ad_dot_adjoint_b(v, t, b)", "b": "0.0"})
-defrule(R.matmul_adjoint_a, "v, a, b", result=_like("a"),
+defrule(P.matmul_adjoint_a, "v, a, b", result=_like("a"),
         tangents={"v": "_ad_matmul_adjoint_a(t, a, b)", "a": "0.0", "b": "_ad_matmul_adjoint_a(v, a, t)"})
-defrule(R.matmul_adjoint_b, "v, a, b", result=_like("b"),
+defrule(P.matmul_adjoint_b, "v, a, b", result=_like("b"),
         tangents={"v": "_ad_matmul_adjoint_b(t, a, b)", "a": "_ad_matmul_adjoint_b(v, t, b)", "b": "0.0"})
 
 

@@ -84,10 +84,15 @@ def select_adjoint(g, x, ans, axis=None, keepdims=False):
         if g.ndim == len(shape) - len(axes):
             g = insert_axes(g, axes)
     mask = np.asarray(x) == a
-    count = np.count_nonzero(mask, axis=axes, keepdims=True)
-    if g.ndim == len(shape) and all(d == 1 or d == n for d, n in zip(g.shape, shape)):
-        return g * mask / count    # g broadcasts against the mask as against its view of x's shape
-    return unreduce(g, x, axis, True) * mask / count
+    if not (g.ndim == len(shape) and all(d == 1 or d == n for d, n in zip(g.shape, shape))):
+        g = unreduce(g, x, axis, True)
+    out = g * mask    # (g broadcasts against the mask as against its view of x's shape)
+    # Each group holds its result at least once where no result is NaN (a NaN result equals
+    # nothing); then as many equal elements as groups means one each, and nothing to share.
+    if np.count_nonzero(mask) != a.size or a.dtype.kind in "fc" and np.isnan(a).any() \
+            or out.dtype.kind not in "fc":
+        out = out / np.count_nonzero(mask, axis=axes, keepdims=True)
+    return out
 
 
 def select_tangent(t, x, ans, axis=None, keepdims=False):
@@ -101,63 +106,6 @@ def select_tangent(t, x, ans, axis=None, keepdims=False):
     t = np.broadcast_to(t, shape)
     out = np.sum(t * mask, axis=axes, keepdims=keepdims) / np.sum(mask, axis=axes, keepdims=keepdims)
     return out
-
-
-def dot_adjoint_a(g, a, b):
-    """Adjoint of ``np.dot(a, b)`` with respect to ``a``."""
-    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
-    if a.ndim == 0 or b.ndim == 0:
-        return unbroadcast(g * b, a)
-    if b.ndim == 1:
-        return np.multiply.outer(g, b) if a.ndim > 1 else g * b
-    if a.ndim == 1:
-        return np.dot(b, g) if b.ndim == 2 else np.tensordot(g, b, axes=(tuple(range(g.ndim)), tuple(i for i in range(b.ndim) if i != b.ndim - 2)))
-    return np.tensordot(g, b, axes=(tuple(range(a.ndim - 1, g.ndim)), tuple(i for i in range(b.ndim) if i != b.ndim - 2)))
-
-
-def dot_adjoint_b(g, a, b):
-    """Adjoint of ``np.dot(a, b)`` with respect to ``b``."""
-    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
-    if a.ndim == 0 or b.ndim == 0:
-        return unbroadcast(g * a, b)
-    if a.ndim == 1:
-        # dot(a, b)[..., m] = sum_k a[k] b[..., k, m]: k goes to b's second-to-last axis
-        return np.moveaxis(np.multiply.outer(a, g), 0, b.ndim - 2) if b.ndim > 1 else g * a
-    if b.ndim == 1:
-        return np.tensordot(a, g, axes=(tuple(range(a.ndim - 1)), tuple(range(g.ndim))))
-    # g axes: a.shape[:-1] + b.shape[:-2] + b.shape[-1:]
-    na = a.ndim - 1
-    t = np.tensordot(a, g, axes=(tuple(range(na)), tuple(range(na))))
-    # t axes: (k, b.shape[:-2]..., m) -> move k to position b.ndim - 2
-    return np.moveaxis(t, 0, b.ndim - 2)
-
-
-def matmul_adjoint_a(g, a, b):
-    """Adjoint of ``a @ b`` with respect to ``a`` (1-D, 2-D and batched)."""
-    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
-    if a.ndim == 2 and b.ndim == 2:
-        return unbroadcast(g @ b.T, a)
-    if b.ndim == 1:
-        r = np.expand_dims(g, -1) * b
-    elif a.ndim == 1:
-        r = np.matmul(np.expand_dims(g, -2), np.swapaxes(b, -1, -2))[..., 0, :]
-    else:
-        r = np.matmul(g, np.swapaxes(b, -1, -2))
-    return unbroadcast(r, a)
-
-
-def matmul_adjoint_b(g, a, b):
-    """Adjoint of ``a @ b`` with respect to ``b`` (1-D, 2-D and batched)."""
-    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
-    if a.ndim == 2 and b.ndim == 2:
-        return unbroadcast(a.T @ g, b)
-    if a.ndim == 1:
-        r = np.expand_dims(a, -1) * np.expand_dims(g, -2) if b.ndim > 1 else g * a
-    elif b.ndim == 1:
-        r = np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0]
-    else:
-        r = np.matmul(np.swapaxes(a, -1, -2), g)
-    return unbroadcast(r, b)
 
 
 def add_at(dx, idx, g):

@@ -77,6 +77,20 @@ class _Simplify(ast.NodeTransformer):
             node.operand = self.first_power(node.operand)
         return node
 
+    def visit_AugAssign(self, node):
+        """``d += _ad_unbroadcast(-e, r)`` -> ``d -= _ad_unbroadcast(e, r)`` (and ``d += -e``):
+        one pass less; a sum of negated terms is the negated sum, bit for bit."""
+        self.generic_visit(node)
+        v = node.value
+        inner = v.args[0] if _call_of(v, "_ad_unbroadcast") and len(v.args) == 2 else v
+        if isinstance(node.op, ast.Add) and isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
+            node.op = ast.Sub()
+            if inner is v:
+                node.value = inner.operand
+            else:
+                v.args[0] = inner.operand
+        return node
+
     @staticmethod
     def first_power(e):
         """``x ** 1`` -> ``x`` (an operand of arithmetic: the result is a new value anyway)."""

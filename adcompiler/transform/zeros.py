@@ -41,9 +41,15 @@ def _fresh(e) -> bool:
         return True
     if isinstance(e, ast.IfExp):
         return all(_fresh(b) or _zero(b) for b in (e.body, e.orelse))
+    if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name)):
+        return False
     # (what a new value unbroadcast is: the value itself, or a new reduced array)
-    return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "_ad_unbroadcast" \
-        and len(e.args) == 2 and _fresh(e.args[0])
+    return e.func.id in _NEW_MEMORY or e.func.id == "_ad_unbroadcast" and len(e.args) == 2 and _fresh(e.args[0])
+
+
+#: helpers whose result is always new memory or a number, on both backends (a product, a
+#: matrix product, or a sum of one)
+_NEW_MEMORY = frozenset({"_ad_matmul_adjoint_a", "_ad_matmul_adjoint_b", "_ad_select_adjoint"})
 
 
 def _element(e) -> bool:

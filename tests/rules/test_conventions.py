@@ -68,3 +68,29 @@ def test_function_without_rule_is_refused():
     import inspect
     line = inspect.getsourcelines(km.missing_rule_k)[1] + 1
     assert f"kernels_misc.py:{line}:" in msg
+
+
+def test_max_ties_split_in_one_group_while_another_has_none():
+    # two ties in the first row, the second row's maximum NaN (equal to no element): as many
+    # elements equal their results as there are rows, but the first row's are still shared
+    (g,) = adcompiler.gradient(km.max_axis_k, np.array([[2.0, 2.0], [np.nan, 1.0]]))
+    np.testing.assert_allclose(g[0], [0.5, 0.5])
+    assert np.isnan(g[1]).all()
+
+
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (0, False), (1, True), ((0, 2), False), (-1, True)])
+def test_select_adjoint_shares_at_ties_on_every_axis(axis, keepdims):
+    from adcompiler.runtime.core import select_adjoint
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 3, (4, 3, 5)).astype(float)   # (many ties)
+    ans = np.max(x, axis=axis, keepdims=keepdims)
+    g = rng.standard_normal(np.shape(ans))
+    axes = tuple(range(3)) if axis is None else tuple(a % 3 for a in np.atleast_1d(axis))
+    full = np.max(x, axis=axes, keepdims=True)
+    mask = x == full
+    want = np.reshape(g, full.shape) * mask / mask.sum(axis=axes, keepdims=True)
+    np.testing.assert_array_equal(select_adjoint(g, x, ans, axis, keepdims), want)
+    one = np.arange(60.0).reshape(4, 3, 5)   # (no ties: one element each)
+    ans = np.max(one, axis=axis, keepdims=keepdims)
+    mask = one == np.max(one, axis=axes, keepdims=True)
+    np.testing.assert_array_equal(select_adjoint(np.ones(np.shape(ans)), one, ans, axis, keepdims), mask * 1.0)
