@@ -87,6 +87,7 @@ class _Scan:
         self.inner: dict = {}          # name bound in a nested loop -> that loop
         self.access: dict = {}         # memory -> {(name, position of the loop's variable in the index)}
         self.reductions: set = set()   # names only summed into (sum_reductions)
+        self.open: list = [None]       # the nested loops the scan is in (None: the body itself)
         self.ok = True
 
     def fail(self):
@@ -95,8 +96,8 @@ class _Scan:
     def use(self, name, how, loop):
         if name in self.reductions:
             return   # (summed into only: the sums commute)
-        if name in self.inner and self.inner[name] is not loop:
-            self.fail()
+        if name in self.inner and self.inner[name] not in self.open:
+            self.fail()   # (used outside the nested loop that binds it: it carries a value out)
         self.first.setdefault(name, how)
         if how == "write" and loop is not None:
             self.inner.setdefault(name, loop)
@@ -138,7 +139,9 @@ class _Scan:
                     return
                 self.expr(s.iter, loop)
                 self.use(s.target.id, "write", s)
+                self.open.append(s)
                 self.block(s.body, s)
+                self.open.pop()
             elif isinstance(s, ast.Assign) and len(s.targets) == 1:
                 self.expr(s.value, loop)
                 self.target(s.targets[0], s.value, None, loop)
@@ -261,3 +264,19 @@ def order_free(body: list, cell, var=None) -> bool:
     scan.reductions = sum_reductions(body)
     scan.block(body, None)
     return scan.verdict()
+
+
+def forward_where_free(code: list) -> None:
+    """Each loop of ``code`` kept reversed with an ``order_again`` (``(cell, var)`` as
+    ``order_free`` takes them) run forward, in place, where its body, now that the
+    first accumulation into an adjoint zero at each iteration's start is an assignment
+    (``zeros``), passes ``order_free``: gemm's ``dacc = dacc + dc[i, j]`` read the
+    accumulator first, but ``dacc`` is zero on entry and reset at each iteration's end,
+    and the assignment ``dacc = dc[i, j]`` says so."""
+    for node in ast.walk(ast.Module(body=code, type_ignores=[])):
+        again = getattr(node, "order_again", None)
+        if isinstance(node, ast.For) and again:
+            it = node.iter
+            if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed" \
+                    and len(it.args) == 1 and order_free(node.body, *again):
+                node.iter = it.args[0]

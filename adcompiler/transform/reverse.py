@@ -30,7 +30,7 @@ from .adjoint import AdjointBuilder
 from .builder import ANS, G, N, subst
 from .checkpoint import Checkpointing
 from .forms import StatementOrder, classify
-from .loop_order import counting_var, drop_self_reset, order_free
+from .loop_order import counting_var, drop_self_reset, forward_where_free, order_free
 from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
 from .readonly_views import refuse_stale_tuples
@@ -241,6 +241,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             numbers = {d for n, d in ctx.namer.adjoints.items()
                        if getattr(ctx.kinds.get(n), "cls", None) in ("float", "int", "bool")}
             assign_first_terms(out, set(ctx.namer.adjoints.values()), numbers)
+            forward_where_free(out)
         if self.split and self.rebased():
             shadows = ast.Tuple([N(ctx.namer.adjoint(p)) for p in self.dup_params()], ast.Load())
             out.insert(0, assign([self.roots_name()], ast.Call(N("_ad_roots"), [self.pop(), shadows], [])))
@@ -327,10 +328,14 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
                 body = drop_self_reset(body)
                 # (a loop that may break runs the first iterations of a sliced range: kept reversed,
                 # the form the numba backend rewrites)
+                again = None
                 if notes.count(s) is not None or not order_free(body, self.memory_cells(), counting_var(s)):
+                    again = notes.count(s) is None and (self.memory_cells(), counting_var(s))
                     it = ast.Call(N("reversed"), [it], [])
-                code = [ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])]
-                code = listify_reversed(self, s, code[0]) or code
+                loop = ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])
+                code = listify_reversed(self, s, loop) or [loop]
+                if again and code[0] is loop:
+                    loop.order_again = again   # (asked again once the zero adjoints are known: forward_where_free)
             else:
                 k = self.ctx.namer.fresh("_k{}")
                 code = [ast.For(target=N(k, ast.Store), iter=ast.Call(N("range"), [N(notes.count(s))], []),

@@ -106,6 +106,12 @@ CARRIED = {
             t = a[i, j]
         dx[i] += t
     """,
+    "a name bound in a nested loop read in the loop after it": """
+        for j in range(m):
+            t = a[i, j]
+        for k in range(p):
+            dx[k] += t
+    """,
 }
 
 
@@ -120,6 +126,13 @@ def test_order_matters(name):
 
 
 OWN = {
+    "a scalar a nested loop binds, read in a loop nested in that one": """
+        for j in range(m):
+            _d = dc[i, j]
+            dc[i, j] = 0.0
+            for k in range(p):
+                da[i, k] += _d * b[k, j]
+    """,
     "read, reset and accumulated at its own element": """
         _d = du[i]
         du[i] = 0.0
@@ -277,8 +290,45 @@ def copy_rows(y, dst, src):
         y[i] = y[i] * dst[i, 0]
 
 
+def last_value(y, a, out):
+    """``acc``'s adjoint enters the reversed loop nonzero (the read after it): kept reversed."""
+    acc = 0.0
+    for i in range(a.shape[0]):
+        acc = 2.0 * a[i]
+        y[i] = acc * acc
+    out[0] = acc * 3.0
+
+
+def rows_then_columns(y, A, x):
+    """Three nested loops, an accumulator per (i, j) and one per i: the reversed loops
+    run forward once the accumulators' first terms are assignments."""
+    n, m = A.shape
+    for i in range(n):
+        tot = 0.0
+        for j in range(m):
+            acc = 0.0
+            for k in range(x.shape[0]):
+                acc += A[i, j] * x[k] ** 2
+            tot = tot + acc * A[i, j]
+        y[i] = tot
+
+
+def test_accumulators_zero_at_each_iteration_run_forward():
+    # gemm's reversed i and j loops read ``dacc`` first until the zero adjoints are known
+    rng = np.random.default_rng(0)
+    a, b, c = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), np.zeros((3, 2))
+    src = ad.adjoint_source(gemm, *(ad.Duplicated(v, np.zeros_like(v)) for v in (c, a, b)), ret=ad.Const)
+    rev = src[src.index("def gemm_reverse"):]
+    rev = rev[:rev.index("return")]
+    assert "for i in range(n)" in rev.split("dacc = 0.0", 1)[1] and "reversed(" not in rev
+    src = ad.adjoint_source(last_value, *(ad.Duplicated(v, np.zeros_like(v)) for v in (np.zeros(3), a[0], np.zeros(1))),
+                            ret=ad.Const)
+    assert "reversed(" in src[src.index("def last_value_reverse"):]
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
-@pytest.mark.parametrize("f", [gemm, horner_rows, scatter, heat, copy_rows], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [gemm, horner_rows, scatter, heat, copy_rows, last_value, rows_then_columns],
+                         ids=lambda f: f.__name__)
 def test_derivatives(f, backend):
     if backend == "numba":
         pytest.importorskip("numba")
@@ -293,6 +343,9 @@ def test_derivatives(f, backend):
     elif f is heat:
         args = [ad.Duplicated(rng.standard_normal(6), np.zeros(6)), ad.Duplicated(np.zeros(6), np.zeros(6)),
                 ad.Const(0.2), ad.Const(3)]
+    elif f is last_value:
+        args = [ad.Duplicated(np.zeros(4), np.zeros(4)), ad.Duplicated(rng.standard_normal(4), np.zeros(4)),
+                ad.Duplicated(np.zeros(1), np.zeros(1))]
     elif f is copy_rows:
         args = [ad.Duplicated(rng.standard_normal(3), np.zeros(3)), ad.Duplicated(np.zeros((3, 2)), np.zeros((3, 2))),
                 ad.Duplicated(rng.standard_normal((3, 2)), np.zeros((3, 2)))]
