@@ -28,9 +28,11 @@ def parse_shape(text: str) -> tuple[str, tuple, np.dtype]:
         raise UsageError(f"--shape {text}: expected NAME=DIMS, e.g. A=3,4 (or x= for a 0-d array, "
                          "idx=3:int64 for an integer array).")
     dims, colon, dtype_text = dims.partition(":")
+    if "=" in dtype_text or "=" in dims:
+        raise UsageError(f"--shape {text}: one argument per --shape; give each its own (--shape s=6 --shape t=6).")
     try:
         dtype = np.dtype(dtype_text.strip() or "float64")
-    except TypeError:
+    except (TypeError, ValueError):   # (ValueError: a text numpy reads as a record's format, "f8,i4")
         dtype = None
     if dtype is None or dtype.kind not in "fciub" or (colon and not dtype_text.strip()):
         raise UsageError(f"--shape {text}: `{dtype_text}` is not a float, complex or integer numpy dtype; use "

@@ -133,3 +133,12 @@ def test_a_zero_d_shape_written_as_empty_parentheses():
     from adcompiler.cli.check import parse_shape
     assert parse_shape("t=():float64") == parse_shape("t=:float64") == ("t", (), np.dtype("float64"))
     assert parse_shape("A=(3,4)") == ("A", (3, 4), np.dtype("float64"))
+
+
+@pytest.mark.parametrize("text", ["s=6:float64,t=6:float64", "s=6,t=6", "x=3:f8,i4"])
+def test_two_shapes_in_one_option_are_a_usage_error(text):
+    """``--shape s=6:float64,t=6:float64`` (as ``--dup a,b`` is written) was an internal error (numpy
+    read ``float64,t=6:float64`` as a record's format): a usage error, saying one per ``--shape``."""
+    proc = run_process("emit", f"{RANKS}:product_added", "--shape", text)
+    assert proc.returncode == 2 and "internal error" not in proc.stderr, proc.stderr
+    assert f"--shape {text}:" in proc.stderr
