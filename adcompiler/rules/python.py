@@ -1,4 +1,7 @@
-"""Python builtins and the ``math`` module on scalars."""
+"""Python builtins and the ``math`` module on scalars.
+
+A partial that is infinite where the function is defined (``math.sqrt`` at 0) divides by a numpy
+float: inf, as numpy and numba give, where Python's float division raises ZeroDivisionError."""
 import builtins
 import math
 import warnings
@@ -30,7 +33,7 @@ elementwise(math.sin, "x", x="g * math.cos(x)")
 elementwise(math.cos, "x", x="-g * math.sin(x)")
 elementwise(math.tan, "x", x="g * (1 + ans * ans)")
 elementwise(math.tanh, "x", x="g * (1 - ans * ans)")
-elementwise(math.sqrt, "x", x="g / (2 * ans)", doc="infinite at 0")
+elementwise(math.sqrt, "x", x="g / (2 * np.float64(ans))", doc="infinite at 0")
 elementwise(math.fabs, "x", x="g * np.sign(x)", doc="0 at x == 0")
 elementwise(math.pow, "x, y", x="g * y * x ** (y - (y != 0))", y="g * ans * math.log(x) if x > 0 else 0.0",
             doc="d/dy is taken as 0 where x <= 0")
@@ -38,13 +41,13 @@ elementwise(math.expm1, "x", x="g * (ans + 1)")
 elementwise(math.log1p, "x", x="g / (1 + x)")
 elementwise(math.log2, "x", x="g / (x * math.log(2.0))")
 elementwise(math.log10, "x", x="g / (x * math.log(10.0))")
-elementwise(math.asin, "x", x="g / math.sqrt(1 - x * x)")
-elementwise(math.acos, "x", x="-g / math.sqrt(1 - x * x)")
+elementwise(math.asin, "x", x="g / np.sqrt(1 - x * x)", doc="infinite at -1 and 1")
+elementwise(math.acos, "x", x="-g / np.sqrt(1 - x * x)", doc="infinite at -1 and 1")
 elementwise(math.atan, "x", x="g / (1 + x * x)")
 elementwise(math.sinh, "x", x="g * math.cosh(x)")
 elementwise(math.cosh, "x", x="g * math.sinh(x)")
 elementwise(math.asinh, "x", x="g / math.sqrt(x * x + 1)")
-elementwise(math.acosh, "x", x="g / math.sqrt(x * x - 1)")
+elementwise(math.acosh, "x", x="g / np.sqrt(x * x - 1)", doc="infinite at 1")
 elementwise(math.atanh, "x", x="g / (1 - x * x)")
 elementwise(math.atan2, "y, x", y="g * x / (x * x + y * y)", x="-g * y / (x * x + y * y)")
 elementwise(math.hypot, "x, y", x="g * x / ans", y="g * y / ans")

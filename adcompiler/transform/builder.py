@@ -16,7 +16,9 @@ result as ``__ANS__`` (``ANS``) until the code is placed.
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
+import math
 
 import numpy as np
 
@@ -28,6 +30,7 @@ from ..rules import is_runtime_helper, lookup
 from .forms import classify, value_form
 
 G, ANS = "__G__", "__ANS__"
+_POWERS = {np.power: ("x1", "x2"), builtins.pow: ("base", "exp"), math.pow: ("x", "y")}
 BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
           ast.Pow: np.power, ast.MatMult: np.matmul, ast.Mod: np.remainder, ast.FloorDiv: np.floor_divide}
 
@@ -204,6 +207,7 @@ class FormBuilder:
             if name not in mapping:
                 mapping[name] = N(self.ctx.module.rule_value(rule, name, value, self.ctx.namer.taken))
         self.check_templates(rule, bound, s)
+        self.float_base(rule, bound, mapping)
         terms, inactive = [], []
         params = self.rule_params(rule, bound, s, mapping)
         # a call given a dtype (z.astype(float), np.sum(z, dtype=float)): of complex operands, a real
@@ -229,6 +233,19 @@ class FormBuilder:
                 inactive.append((p, a.id))
         result = self.rule_result(rule, terms, inactive)
         return self.real_cast(result) if cast else result
+
+    def float_base(self, rule, bound, mapping) -> None:
+        """A Python float to a power that may be below 1 (``v ** 0.5``, ``pow(v, y)``): its
+        derivative's ``v ** (y - 1)`` is infinite at 0, which Python's arithmetic raises
+        (ZeroDivisionError) where numpy's and numba's give inf; the templates read ``v`` as a
+        numpy float there."""
+        names = _POWERS.get(rule.func)
+        base, power = (bound.get(n) for n in names) if names else (None, None)
+        if not (isinstance(base, ast.Name) and getattr(self.ctx.kinds.get(base.id), "cls", None) == "float"):
+            return
+        if isinstance(power, ast.Constant) and type(power.value) in (int, float) and (power.value >= 1 or power.value == 0):
+            return
+        mapping[names[0]] = ast.Call(ast.Attribute(N("np"), "float64", ast.Load()), [N(base.id)], [])
 
     def real_cast(self, result):
         """The result of a rule called with a dtype, where a mode's tangent keeps its real part

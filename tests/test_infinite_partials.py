@@ -1,0 +1,71 @@
+"""A partial derivative that is infinite where the function is defined (``math.sqrt``,
+``v ** 0.5`` and ``pow`` of a Python float at 0, ``math.asin``/``acos`` at 1): numpy's
+backend raised Python's ZeroDivisionError from the derivative where numba's, and numpy's own
+``np.sqrt``, give inf. Both give inf now, and the derivatives away from those points are
+right through every entry point."""
+import warnings
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+from kernels_infinite import (
+    arcs,
+    cubed_roots,
+    half_power,
+    power_of_a_float,
+    root_sum,
+    squares,
+)
+
+import adcompiler as ad
+
+BACKENDS = ["numpy", "numba"]
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # (numpy's divide by zero, as for np.sqrt)
+        yield
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_infinite_at_zero_on_both_backends(backend):
+    x = np.array([0.0, 4.0])
+    (g,) = ad.gradient(root_sum, x, backend=backend)
+    np.testing.assert_array_equal(g, [np.inf, 0.25])
+    (g,) = ad.gradient(half_power, x, backend=backend)
+    assert g[0] == np.inf and g[1] == pytest.approx(0.25 + 1.5 * 2.0 + 0.25 * 4.0 ** -0.75)
+    gx, _ = ad.gradient(power_of_a_float, x, np.array([0.5, 2.0]), backend=backend)
+    assert gx[0] == np.inf and gx[1] == pytest.approx(2 * 4.0 + 0.25)
+    (g,) = ad.gradient(arcs, np.array([1.0, 1.0, 0.0]), backend=backend)
+    np.testing.assert_array_equal(g, [np.inf, -np.inf, np.inf])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_forward_mode_is_infinite_too(backend):
+    x, t = np.array([0.0, 4.0]), np.array([1.0, 0.0])
+    tangent, _ = ad.autodiff(ad.ForwardWithPrimal, root_sum, ad.Duplicated, ad.Duplicated(x, t), backend=backend)
+    assert tangent == np.inf
+    tangent, _ = ad.autodiff(ad.ForwardWithPrimal, half_power, ad.Duplicated, ad.Duplicated(x, t), backend=backend)
+    assert tangent == np.inf
+
+
+@pytest.mark.parametrize("f, args", [
+    (root_sum, (np.array([0.3, 4.0, 1.7]),)),
+    (half_power, (np.array([0.3, 4.0, 1.7]),)),
+    (power_of_a_float, (np.array([0.3, 4.0]), np.array([0.7, -1.5]))),
+    (arcs, (np.array([0.3, -0.6, 0.8]),)),
+    (squares, (np.array([0.3, -4.0]),)),
+    (cubed_roots, (np.zeros(3), np.array([0.3, 4.0, 1.7]))),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_right_away_from_the_points(f, args):
+    check_everywhere(f, *(ad.Duplicated(a.copy(), np.zeros_like(a)) for a in args),
+                     ret=ad.Active if f is not cubed_roots else ad.Const, out=() if f is not cubed_roots else "y")
+
+
+def test_powers_of_one_and_two_keep_python_floats():
+    src = ad.adjoint_source(squares, ad.Duplicated(np.ones(2), np.zeros(2)), ret=ad.Active)
+    assert "np.float64" not in src[src.index("def squares_reverse"):]
+    src = ad.adjoint_source(half_power, ad.Duplicated(np.ones(2), np.zeros(2)), ret=ad.Active)
+    assert "np.float64(v)" in src
