@@ -62,12 +62,12 @@ def _ad_select_adjoint_typed(g, x, ans, axis=None, keepdims=False):
     if isinstance(g, _ad_types.Array) and isinstance(x, _ad_types.Array):
         def impl0(g, x, ans, axis=None, keepdims=False):
             mask = (x == ans).astype(np.float64)
-            return mask * (np.sum(g) / np.sum(mask))
+            return mask * (np.sum(g) / max(np.sum(mask), 1.0))   # (a NaN result equals nothing: 0)
         return impl0
     if isinstance(x, _ad_types.Array):
         def impl(g, x, ans, axis=None, keepdims=False):
             mask = (x == ans).astype(np.float64)
-            return mask * (g / np.sum(mask))
+            return mask * (g / max(np.sum(mask), 1.0))
         return impl
     return lambda g, x, ans, axis=None, keepdims=False: g
 

@@ -71,12 +71,13 @@ def reduce_count(x, axis=None):
 
 
 def select_adjoint(g, x, ans, axis=None, keepdims=False):
-    """Adjoint of max/min: ``g`` split equally among the elements equal to the result."""
+    """Adjoint of max/min: ``g`` split equally among the elements equal to the result (none of a
+    group whose result is NaN: NaN equals nothing, and the group gets 0, not 0 / 0)."""
     shape = np.shape(x)
     a = np.asarray(ans)
     if not shape:
         mask = np.asarray(x) == a
-        return unreduce(g, x, axis, keepdims) * mask / np.sum(mask, keepdims=True)
+        return unreduce(g, x, axis, keepdims) * mask / np.maximum(np.sum(mask, keepdims=True), 1)
     axes = _norm_axes(axis, len(shape))
     g = np.asarray(g)
     if not keepdims:
@@ -91,7 +92,7 @@ def select_adjoint(g, x, ans, axis=None, keepdims=False):
     # nothing); then as many equal elements as groups means one each, and nothing to share.
     if np.count_nonzero(mask) != a.size or a.dtype.kind in "fc" and np.isnan(a).any() \
             or out.dtype.kind not in "fc":
-        out = out / np.count_nonzero(mask, axis=axes, keepdims=True)
+        out = out / np.maximum(np.count_nonzero(mask, axis=axes, keepdims=True), 1)
     return out
 
 

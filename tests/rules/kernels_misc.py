@@ -1,5 +1,7 @@
 """Kernels for the convention, extension and indexing tests (module level, so
 ``inspect.getsource`` works)."""
+import math
+
 import numpy as np
 
 IDX = np.array([0, 0, 2])
@@ -85,3 +87,13 @@ def split_product_steps(x, y):
 
 def user_ediff1d_k(x):
     return np.sum(np.ediff1d(x))
+
+
+def nanmax_masked_k(x):
+    m = np.nanmax(x, axis=1)
+    return np.sum(np.where(np.isnan(m), 0.0, m) ** 2)
+
+
+def nan_total_max_k(x):
+    m = np.max(x)
+    return m if not math.isnan(m) else 0.0
