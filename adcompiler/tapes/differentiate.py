@@ -28,15 +28,23 @@ import ast
 import functools
 import inspect
 import textwrap
+import types
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from ..backends import choice
-from ..errors import ActivityError, AdCompilerError, ShapeError, UnsupportedSyntaxError
+from ..errors import (
+    ActivityError,
+    AdCompilerError,
+    ShapeError,
+    SourceError,
+    UnsupportedSyntaxError,
+)
 from ..frontend.parse import taken_by_position
 from ..frontend.resolve import keyword_defaults, plain_function, same_keyword_defaults
+from ..rules import lookup
 from ..rules.registry import defsplit
 from .effects import indexed_params, rebound_params, written_params
 from .split import backward, forward, is_float_array, is_float_scalar, tangent
@@ -350,17 +358,25 @@ def _called_params(f_, params) -> set:
             and n.func.id in params}
 
 
-def _check_fenced(func) -> None:
+def _check_fenced(func, stack=()) -> None:
     """Parse, resolve and fence ``func`` alone (what needs no argument kinds): its
-    refusal, where it has one, names the construct (an import inside the function)."""
+    refusal, where it has one, names the construct (an import inside the function); and so
+    for the functions it calls, a call back into one of them refused as analyse refuses it."""
     from .. import pipeline
     from ..frontend.fence import fence
     pf, resolver = pipeline.front(func)
     fence(pf, resolver)
+    stack = (*stack, getattr(func, "__code__", None))
     for n in ast.walk(pf.tree):   # (a call of a name the module does not define)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not resolver.is_local(n.func.id):
             called = resolver.lookup(n.func.id, n)
-            if getattr(called, "__code__", None) is getattr(func, "__code__", False):   # (as analyse refuses it)
+            code = getattr(called, "__code__", None)
+            if code is not None and code in stack:
                 raise UnsupportedSyntaxError("recursive functions are not supported.", filename=pf.filename,
                                              lineno=n.lineno, construct=ast.unparse(n),
                                              hint="rewrite the recursion as a loop.")
+            if isinstance(called, types.FunctionType) and lookup(called) is None and len(stack) < 16:
+                try:
+                    _check_fenced(called, stack)
+                except SourceError:   # (a function without source: the analysis says what it says)
+                    pass

@@ -498,6 +498,10 @@ def _halves(x, k):
     return _halves(x, k - 1) * 0.5
 
 
+def _through_a_recursive_helper(x):
+    return _halves(x, 3)
+
+
 def _two_stages(y, x):
     cur = x
     for s in range(2):
@@ -512,6 +516,9 @@ def test_refusals_say_what_the_function_does():
     function writes, as a write the tapes' reading did not see: it only may be."""
     with pytest.raises(AdCompilerError, match=r"test_tape_values.py:\d+.*recursive functions are not supported"):
         differentiate(_halves)
+    # (a recursive helper: the kernel's call of it was read as a call that may write)
+    with pytest.raises(AdCompilerError, match=r"test_tape_values.py:\d+.*recursive functions are not supported"):
+        differentiate(_through_a_recursive_helper)(np.ones(2))
     x = np.array([0.5, 1.5, 2.0])
     with pytest.raises(AdCompilerError, match=r"may write \['x'\] in place.*does not tell apart"):
         differentiate(_two_stages, out="y", like=(2, 3))(x)
