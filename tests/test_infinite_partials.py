@@ -69,3 +69,14 @@ def test_powers_of_one_and_two_keep_python_floats():
     assert "np.float64" not in src[src.index("def squares_reverse"):]
     src = ad.adjoint_source(half_power, ad.Duplicated(np.ones(2), np.zeros(2)), ret=ad.Active)
     assert "np.float64(v)" in src
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_zero_tangent_times_an_infinite_partial_is_zero(backend):
+    # d/dy of pow(v, y) at v = 0 is 0, and v's tangent is 0 there: the term of v was 0 * inf,
+    # nan, in forward mode where reverse mode gives 0 (the dot-product test failed)
+    x, y = np.array([0.0, 1.0]), np.array([0.5, 2.0])
+    tangent, _ = ad.autodiff(ad.ForwardWithPrimal, power_of_a_float, ad.Duplicated,
+                             ad.Duplicated(x, np.zeros(2)), ad.Duplicated(y, np.array([1.0, 0.0])), backend=backend)
+    _, gy = ad.gradient(power_of_a_float, x, y, backend=backend)
+    assert tangent == gy[0] == 0.0

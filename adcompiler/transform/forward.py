@@ -22,6 +22,7 @@ from ..frontend import notes
 from ..rules.binding import bind
 from .builder import ANS, FormBuilder, N, call_arguments, subst
 from .forms import classify
+from .simplify import zero_where_unread
 
 
 def _add(a, b):
@@ -233,7 +234,20 @@ class ForwardBuilder(FormBuilder):
             partial = ForwardBuilder.term(self, rule, copy.deepcopy(tree), var, mapping, one)   # (a number)
             term = ast.IfExp(test=ast.Compare(partial, [ast.NotEq()], [ast.Constant(0.0)]), body=term,
                              orelse=self.scalar_zero(N(ANS)))
+        elif self._scalar_term(rule, a, bound):
+            # a zero tangent times a partial that may be infinite (d/dv of v ** e at v = 0): 0, not
+            # 0 * inf, as reverse mode skips the terms of a zero adjoint
+            term = zero_where_unread(term, N(self.tan(a.id)), *self.ctx.unread_guard(a.id, ANS))
         return term
+
+    def _scalar_term(self, rule, a, bound) -> bool:
+        """An elementwise rule of numbers (one tangent per number: not vector mode), in code not
+        differentiated again."""
+        if rule.kind != "elementwise" or self.ctx.module.options.second_order or self.batch:
+            return False
+        k = self.ctx.kinds.get(a.id)
+        return k is not None and k.cls == "float" and not any(
+            isinstance(v, ast.Name) and self.may_be_array(v.id) for v in bound.values())
 
     def _tangent_may_be_infinite(self, rule, a, bound) -> bool:
         """An elementwise rule of numbers whose operand ``a`` may be infinite (``analysis.finite``),
