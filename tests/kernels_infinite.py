@@ -42,3 +42,11 @@ def squares(x):
 def cubed_roots(y, x):
     for i in range(x.shape[0]):
         y[i] = math.sqrt(float(x[i]) ** 3)
+
+
+def root_of_squares(x):
+    return math.sqrt(x[0] ** 2 + x[1] ** 2) + x[2]
+
+
+def root_of_abs(x):
+    return math.sqrt(abs(x[0])) + x[1]

@@ -13,6 +13,8 @@ from kernels_infinite import (
     cubed_roots,
     half_power,
     power_of_a_float,
+    root_of_abs,
+    root_of_squares,
     root_sum,
     squares,
 )
@@ -80,3 +82,19 @@ def test_a_zero_tangent_times_an_infinite_partial_is_zero(backend):
                              ad.Duplicated(x, np.zeros(2)), ad.Duplicated(y, np.array([1.0, 0.0])), backend=backend)
     _, gy = ad.gradient(power_of_a_float, x, y, backend=backend)
     assert tangent == gy[0] == 0.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("f", [root_of_squares, root_of_abs], ids=lambda f: f.__name__)
+def test_vector_mode_and_a_square_root_at_zero(f, backend):
+    # the tangent along the last argument is 1 whatever the infinite partial of the square root at
+    # 0 (whose operand's tangent is 0): forward mode gave nan where the operand was x ** 2 (its
+    # tangent taken as one that may be infinite), vector mode on numpy nan for both
+    n = 3 if f is root_of_squares else 2
+    x, e = np.zeros(n), np.eye(n)[-1]
+    x[-1] = 1.0
+    tangent, _ = ad.autodiff(ad.ForwardWithPrimal, f, ad.Duplicated, ad.Duplicated(x, e), backend=backend)
+    assert tangent == 1.0
+    (t,) = ad.autodiff(ad.Forward, f, ad.Duplicated, ad.BatchDuplicated(x, (e, 2 * e)), backend=backend)
+    np.testing.assert_array_equal(t, [1.0, 2.0])
+    assert ad.gradient(f, x, backend=backend)[0][-1] == 1.0

@@ -241,7 +241,8 @@ class FormBuilder:
         numpy float there."""
         names = _POWERS.get(rule.func)
         base, power = (bound.get(n) for n in names) if names else (None, None)
-        if not (isinstance(base, ast.Name) and getattr(self.ctx.kinds.get(base.id), "cls", None) == "float"):
+        if not (isinstance(base, ast.Name) and getattr(self.ctx.kinds.get(base.id), "cls", None) == "float") \
+                or self.maybe_complex(base):   # (a complex base keeps Python's complex arithmetic)
             return
         if isinstance(power, ast.Constant) and type(power.value) in (int, float) and (power.value >= 1 or power.value == 0):
             return

@@ -226,39 +226,33 @@ class ForwardBuilder(FormBuilder):
         if p not in rule.adjoint_asts and p not in rule.tangent_asts:
             return None   # a parameter with no derivative (a shape, an index, a flag)
         tree, var = self.template(rule, p, s)
-        term = self.term(rule, tree, var, mapping, N(self.tan(a.id)))
-        if self._tangent_may_be_infinite(rule, a, bound):
+        t = N(self.tan(a.id))
+        term = self.term(rule, tree, var, mapping, t)
+        if not self._number_term(rule, a, bound):
+            return term
+        if a.id in self.ctx.unread_risks(None) or a.id in self.ctx.saturated():
             # the partial times a tangent that may be infinite (of `-r / gamma` at r = inf): 0 where the
             # partial is 0 (exp(-inf) * inf was nan), as reverse mode zeroes the unread adjoint's terms
             one = ast.Call(ast.Attribute(N("np"), "float64", ast.Load()), [ast.Constant(1.0)], [])
             partial = ForwardBuilder.term(self, rule, copy.deepcopy(tree), var, mapping, one)   # (a number)
             term = ast.IfExp(test=ast.Compare(partial, [ast.NotEq()], [ast.Constant(0.0)]), body=term,
                              orelse=self.scalar_zero(N(ANS)))
-        elif self._scalar_term(rule, a, bound):
-            # a zero tangent times a partial that may be infinite (d/dv of v ** e at v = 0): 0, not
-            # 0 * inf, as reverse mode skips the terms of a zero adjoint
-            term = zero_where_unread(term, N(self.tan(a.id)), *self.ctx.unread_guard(a.id, ANS))
-        return term
+        # and a zero tangent times a partial that may be infinite (d/dv of v ** e at v = 0, of
+        # math.sqrt(v) where v = x ** 2 is 0): 0, not 0 * inf, as reverse mode skips a zero adjoint's terms
+        target = s.targets[0].id if isinstance(s, ast.Assign) and len(s.targets) == 1 \
+            and isinstance(s.targets[0], ast.Name) else None
+        guarded = zero_where_unread(term, t, *self.ctx.unread_guard(target, ANS))
+        if self.batch and guarded is not term:   # (one tangent per direction: zero each where it is 0)
+            return ast.Call(ast.Attribute(N("np"), "where", ast.Load()), [guarded.test, term, ast.Constant(0.0)], [])
+        return guarded
 
-    def _scalar_term(self, rule, a, bound) -> bool:
-        """An elementwise rule of numbers (one tangent per number: not vector mode), in code not
-        differentiated again."""
-        if rule.kind != "elementwise" or self.ctx.module.options.second_order or self.batch:
+    def _number_term(self, rule, a, bound) -> bool:
+        """An elementwise rule of numbers, in code not differentiated again."""
+        if rule.kind != "elementwise" or self.ctx.module.options.second_order:
             return False
         k = self.ctx.kinds.get(a.id)
         return k is not None and k.cls == "float" and not any(
             isinstance(v, ast.Name) and self.may_be_array(v.id) for v in bound.values())
-
-    def _tangent_may_be_infinite(self, rule, a, bound) -> bool:
-        """An elementwise rule of numbers whose operand ``a`` may be infinite (``analysis.finite``),
-        in code not differentiated again."""
-        if rule.kind != "elementwise" or self.ctx.module.options.second_order:
-            return False
-        k = self.ctx.kinds.get(a.id)
-        if k is None or k.cls != "float" or any(isinstance(v, ast.Name) and self.may_be_array(v.id)
-                                                 for v in bound.values()):
-            return False
-        return a.id in self.ctx.unread_risks(None) or a.id in self.ctx.saturated()
 
     def real_cast(self, result):
         total, partial = result
