@@ -206,8 +206,12 @@ class FunctionRewrite(LoopRewrites):
                     isinstance(e, ast.Constant) and e.value is Ellipsis for e in s.value.slice.elts) \
                 and self.one_element(s.value):
             # numpy's x[0, ...] is a 0-d view (it sees later writes of x); numba's a copy
-            self.refuse(s, "a view of one element with an ellipsis (x[0, ...]), which numba copies",
-                        "read the element after the writes, or use backend='numpy'.")
+            k = self.kinds.get(s.value.value.id) if isinstance(s.value.value, ast.Name) else None
+            known = k is not None and k.cls == "array" and k.ndim is not None
+            self.refuse(s, "a view of one element with an ellipsis (x[0, ...]), which numba copies" if known else
+                        "an index with an ellipsis that may select one element (x[0, ...]; the array's rank is not "
+                        "known here), a view numba would copy", "read the element after the writes, index without "
+                        "the ellipsis (x[i, :] for a row), or use backend='numpy'.")
         if isinstance(s, ast.Assign) and isinstance(s.value, ast.List) and not s.value.elts \
                 and isinstance(s.targets[0], ast.Name) and s.targets[0].id == self.tape:
             return [_assign(_state(ast.Store), _call("_ad_tape_new", []))]
