@@ -358,7 +358,7 @@ def _called_params(f_, params) -> set:
             and n.func.id in params}
 
 
-def _check_fenced(func, stack=()) -> None:
+def _check_fenced(func, stack=(), seen=None) -> None:
     """Parse, resolve and fence ``func`` alone (what needs no argument kinds): its
     refusal, where it has one, names the construct (an import inside the function); and so
     for the functions it calls, a call back into one of them refused as analyse refuses it."""
@@ -367,6 +367,8 @@ def _check_fenced(func, stack=()) -> None:
     pf, resolver = pipeline.front(func)
     fence(pf, resolver)
     stack = (*stack, getattr(func, "__code__", None))
+    seen = set() if seen is None else seen
+    seen.add(stack[-1])
     for n in ast.walk(pf.tree):   # (a call of a name the module does not define)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not resolver.is_local(n.func.id):
             called = resolver.lookup(n.func.id, n)
@@ -375,8 +377,9 @@ def _check_fenced(func, stack=()) -> None:
                 raise UnsupportedSyntaxError("recursive functions are not supported.", filename=pf.filename,
                                              lineno=n.lineno, construct=ast.unparse(n),
                                              hint="rewrite the recursion as a loop.")
-            if isinstance(called, types.FunctionType) and lookup(called) is None and len(stack) < 16:
+            if isinstance(called, types.FunctionType) and code not in seen and lookup(called) is None \
+                    and (called.__module__ or "").partition(".")[0] not in ("numpy", "scipy") and len(stack) < 16:
                 try:
-                    _check_fenced(called, stack)
+                    _check_fenced(called, stack, seen)
                 except SourceError:   # (a function without source: the analysis says what it says)
                     pass
