@@ -288,3 +288,16 @@ def test_primal_returns_holding_arrays_are_compared_element_by_element():
     assert not close((2.8, x ** 2), (2.8, x ** 2 + 1e-6))
     assert not close((2.8, x ** 2), (2.8, x ** 2, 1.0))
     assert close({"a": x}, {"a": x.copy()}) and not close({"a": x}, {"b": x})
+
+
+def test_primal_results_with_nan_and_inf_are_compared():
+    """``close`` (the primal results' comparison of ``check_grads``): an argument holding NaN was
+    reported as changed (NaN != NaN); one holding inf made the tolerance infinite, so that any
+    other values passed."""
+    from adcompiler.testing.fd import close
+    assert close(np.array([1.0, np.nan]), np.array([1.0, np.nan]))
+    assert not close(np.array([1.0, np.nan]), np.array([1.0, 2.0]))
+    assert not close(np.array([np.inf, 1.0]), np.array([np.inf, 5.0]))
+    assert close(np.array([np.inf, -np.inf]), np.array([np.inf, -np.inf]))
+    assert not close(np.array([np.inf, 1.0]), np.array([-np.inf, 1.0]))
+    assert close(float("nan"), float("nan")) and not close(float("nan"), 1.0)

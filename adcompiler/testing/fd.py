@@ -162,17 +162,19 @@ def agree(got: Any, want: Any, rtol: float) -> bool:
 
 
 def close(x: Any, ref: Any) -> bool:
-    """Primal results agree up to rounding (1e-12 relative for float64, 1e-5 for float32 arrays)."""
+    """Primal results agree up to rounding (1e-12 relative for float64, 1e-5 for float32 arrays);
+    a NaN where the reference has one."""
     if isinstance(ref, np.ndarray):
         if not isinstance(x, np.ndarray) or x.shape != ref.shape:
             return False
         rtol = 1e-12 if ref.dtype == np.float64 else 1e-5
-        scale = float(np.max(np.abs(ref))) if ref.size and ref.dtype.kind in "fc" else 0.0
-        return bool(np.allclose(x, ref, rtol=rtol, atol=rtol * max(scale, 1e-300)))
+        finite = np.abs(ref[np.isfinite(ref)]) if ref.dtype.kind in "fc" else np.zeros(0)
+        scale = float(np.max(finite)) if finite.size else 0.0
+        return bool(np.allclose(x, ref, rtol=rtol, atol=rtol * max(scale, 1e-300), equal_nan=True))
     if ref is None or x is None:
         return ref is x
     if is_float_scalar(ref) or is_float_scalar(x):
-        return bool(np.isclose(float(x), float(ref), rtol=1e-12, atol=1e-300))
+        return bool(np.isclose(float(x), float(ref), rtol=1e-12, atol=1e-300, equal_nan=True))
     if isinstance(ref, (tuple, list, dict)):   # (a tuple holding arrays: element by element)
         if type(x) is not type(ref) or len(x) != len(ref):
             return False
