@@ -200,7 +200,7 @@ class Differentiated:
             # (integers and other values without derivatives are constants; the result
             # is a copy, which the calling code may write: ``s *= 2.0``; parameters the
             # call leaves out take their defaults)
-            values = self.bind(given, {})
+            values = self.bind_in_order(given)
             needs = [is_float_array(v) or is_float_scalar(v) for v in values]
             return forward(self, values, needs)[::-1]
 
@@ -208,14 +208,14 @@ class Differentiated:
             # values: the arguments as they were at the call (the calling code may
             # have written them since), for the kernel's reverse sweep to read
             cot = g if self.returns_value else [g]
-            return tuple(backward(record, cot, self.bind(given, {})))[:len(given)]
+            return tuple(backward(record, cot, self.bind_in_order(given)))[:len(given)]
 
         # (no copies for fwd: the kernel's forward pass copies what it writes, and rev reads the arguments
         # as they were at the call)
         def jvp(*given):
             # (the arguments, then their tangents: None where held constant)
             k = len(given) // 2
-            return tangent(self, self.bind(given[:k], {}), list(given[k:]) + [None] * (len(self.inputs) - k))
+            return tangent(self, self.bind_in_order(given[:k]), list(given[k:]) + [None] * (len(self.inputs) - k))
 
         rule = defsplit(self, ", ".join(self.inputs), fwd, rev, name=self.__name__, copy_args=False)
         rule.jvp = jvp
@@ -223,6 +223,18 @@ class Differentiated:
         if self.returns_value:
             from ..analysis.kinds import FLOAT
             rule.result = lambda kinds, bound: FLOAT
+
+    def bind_in_order(self, given: tuple) -> list:
+        """``bind`` of the arguments code differentiated by adcompiler passes to the rule: in
+        ``inputs`` order, keyword-only ones included (``F(u, dt=0.05)`` is ``F(u, 0.05)`` there);
+        those left out take their defaults."""
+        args, kwargs = [], {}
+        for p, v in zip(self.__signature__.parameters.values(), given):
+            if p.kind is p.KEYWORD_ONLY:
+                kwargs[p.name] = v
+            else:
+                args.append(v)
+        return self.bind(tuple(args), kwargs)
 
     def bind(self, args: tuple, kwargs: dict) -> list:
         """The pure function's arguments as a list in ``inputs`` order."""

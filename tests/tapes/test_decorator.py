@@ -308,6 +308,38 @@ def test_a_wrapped_function_called_by_keyword_in_differentiated_code():
     np.testing.assert_allclose(ga, 2 * np.sum(x ** 2), rtol=1e-14)
 
 
+@differentiate(out="u")
+def _explicit_steps(u, *, dt=0.1, p=2.0):
+    for i in range(u.shape[0]):
+        u[i] = u[i] + dt * abs(u[i]) ** p
+
+
+def _calls_with_keyword_only(u, dt, p):
+    return float(np.sum(np.arange(1.0, 5.0) * _explicit_steps(u, dt=dt, p=p)))
+
+
+def _calls_with_one_keyword_only(u, dt):
+    return float(np.sum(_explicit_steps(u, dt=dt) ** 2))
+
+
+def test_a_wrapped_function_given_keyword_only_parameters_in_differentiated_code():
+    """``F(u, dt=dt, p=p)`` of a kernel with keyword-only ``dt`` and ``p``, in code adcompiler
+    differentiates: the generated code passes them in order, which the split rule bound as
+    the kernel's positions (refused: too many positional arguments)."""
+    from adcompiler import Active, Duplicated, Forward, autodiff, gradient
+    from adcompiler.testing import check_grads
+    u0 = np.array([0.5, -1.2, 0.8, 2.0])
+    check_grads(_calls_with_keyword_only, Duplicated(u0.copy(), np.zeros(4)), Active(0.15), Active(1.7))
+    check_grads(_calls_with_one_keyword_only, Duplicated(u0.copy(), np.zeros(4)), Active(0.15))
+    _, gdt = gradient(_calls_with_one_keyword_only, u0.copy(), 0.15)
+    h = 1e-6
+    want = (_calls_with_one_keyword_only(u0.copy(), 0.15 + h) - _calls_with_one_keyword_only(u0.copy(), 0.15 - h)) / (2 * h)
+    assert gdt == pytest.approx(want, rel=1e-6)
+    (t,) = autodiff(Forward, _calls_with_one_keyword_only, Duplicated, Duplicated(u0.copy(), np.zeros(4)),
+                    Duplicated(0.15, 1.0))
+    assert t == pytest.approx(want, rel=1e-6)
+
+
 def _imports_inside(z):
     from math import fsum  # (an import inside the function)
     return fsum(z)
