@@ -27,6 +27,7 @@ class _Facts:
     bounds: dict
     accumulators: set
     lists: set
+    numbers_maybe: set = frozenset()   # (``_numbers_maybe``)
 
 
 def lower(body, kinds, namer, pf, pieces) -> list:
@@ -42,8 +43,29 @@ def lower(body, kinds, namer, pf, pieces) -> list:
     lists = {t.id for st in body for n in ast.walk(st) if isinstance(n, ast.Assign)
              and isinstance(n.value, (ast.List, ast.ListComp)) for t in n.targets if isinstance(t, ast.Name)}
     facts = _Facts(lower_bounds(body, kinds, params) if powers else {},
-                   fresh_accumulators(body, kinds, namer, pf), lists)
+                   fresh_accumulators(body, kinds, namer, pf), lists, _numbers_maybe(body, kinds, params))
     return _lower_block(body, kinds, namer, pf, pieces, facts)
+
+
+def _numbers_maybe(body, kinds, params) -> set:
+    """Arrays of unknown rank (``adcompiler emit`` without ``--shape``) bound only to arithmetic:
+    numpy's arithmetic of 0-d operands gives a number, not an array, so ``n += e`` may rebind
+    ``n`` rather than write it."""
+    binds: dict = {}
+    for st in body:
+        for node in ast.walk(st):
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    for name in ast.walk(t):
+                        if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Store):
+                            arith = t is name and isinstance(node.value, (ast.BinOp, ast.UnaryOp))
+                            binds[name.id] = binds.get(name.id, True) and arith
+            elif isinstance(node, (ast.For, ast.With, ast.NamedExpr)):
+                for name in ast.walk(node.target if isinstance(node, (ast.For, ast.NamedExpr)) else node):
+                    if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Store):
+                        binds[name.id] = False
+    return {n for n, arith in binds.items() if arith and n not in params
+            and getattr(kinds.get(n), "cls", None) == "array" and kinds[n].ndim is None}
 
 
 def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
@@ -74,7 +96,7 @@ def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
                 hint="update the array through its own name, or build a new list.")
         else:
             if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
-                new = _lower_aug(s, kinds, namer, pf, facts.accumulators)
+                new = _lower_aug(s, kinds, namer, pf, facts.accumulators, facts.numbers_maybe)
             elif _rebinds_from_itself(s, kinds):
                 new = _through_temp(s, namer)
             else:
@@ -301,9 +323,9 @@ def _through_temp(s, namer) -> list:
     return [first, second]
 
 
-def _lower_aug(s, kinds, namer, pf, accumulators):
+def _lower_aug(s, kinds, namer, pf, accumulators, numbers_maybe=frozenset()):
     n = s.target.id
-    k = kinds.get(n)
+    k = kinds.get(n) if n not in numbers_maybe else None   # (None: refused below, as of no kind)
     def loc(node):
         ast.copy_location(node, s)
         node.end_lineno = getattr(s, "end_lineno", s.lineno)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adcompiler import Const, Duplicated, Reverse, autodiff
+from adcompiler import Active, Const, Duplicated, Reverse, autodiff
 
 from .conftest import DATA, emit_module, fd_gradient, run_process
 
@@ -142,3 +142,21 @@ def test_two_shapes_in_one_option_are_a_usage_error(text):
     proc = run_process("emit", f"{RANKS}:product_added", "--shape", text)
     assert proc.returncode == 2 and "internal error" not in proc.stderr, proc.stderr
     assert f"--shape {text}:" in proc.stderr
+
+
+def test_a_name_of_arithmetic_of_unknown_rank_updated_in_place(tmp_path):
+    """``s = 0.5 * abs(x[0] * z[...]); s += e``: without ``z``'s shape the module wrote ``s[...] += e``,
+    a TypeError where ``z`` is 0-d (``s`` is then a number): refused, asking for the shapes; with
+    them the module is right."""
+    proc = run_process("emit", f"{RANKS}:scaled_then_added", "--dup", "z,x")
+    assert proc.returncode != 0 and "cannot tell whether `s` is an array" in proc.stderr, proc.stderr
+    assert "--shape" in proc.stderr
+    ns = emit_module(tmp_path, f"{RANKS}:scaled_then_added", "--dup", "z,x", "--shape", "z=", "--shape", "x=2")
+    z0, x0 = np.array(0.7), np.array([-0.9, 0.4])
+    z, dz, x, dx = z0.copy(), np.zeros(()), x0.copy(), np.zeros(2)
+    ns["scaled_then_added_reverse"](z, dz, x, dx, 1.0)
+    z2, dz2, x2, dx2 = z0.copy(), np.zeros(()), x0.copy(), np.zeros(2)
+    autodiff(Reverse, K.scaled_then_added, Active, Duplicated(z2, dz2), Duplicated(x2, dx2))
+    np.testing.assert_allclose(dz, dz2, rtol=1e-14)
+    np.testing.assert_allclose(dx, dx2, rtol=1e-14)
+    assert float(dz) == pytest.approx(0.5 * 0.9 + 1.0) and dx[1] == pytest.approx(0.8)

@@ -36,3 +36,10 @@ def product_added(x):
     r = 0.0
     r += (x * 0.5) @ x
     return float(r + x[0])
+
+
+def scaled_then_added(z, x):
+    """``s`` is a number where ``z`` is 0-d (numpy's arithmetic of 0-d operands gives one)."""
+    s = 0.5 * abs(x[0] * z[...])
+    s += float(z)
+    return float(s + x[0] * x[0] + x[1] * x[1])
