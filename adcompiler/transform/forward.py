@@ -238,7 +238,9 @@ class ForwardBuilder(FormBuilder):
             term = ast.IfExp(test=ast.Compare(partial, [ast.NotEq()], [ast.Constant(0.0)]), body=term,
                              orelse=self.scalar_zero(N(ANS)))
         if is_generated(self.ctx.pf.filename):
-            return term   # (code differentiated again (hvp): an adjoint taken there as a number may hold an array, as a list element's does)
+            # (code differentiated again, by hvp: an adjoint taken there as a number may hold an
+            # array, as a list element's does)
+            return term
         # and a zero tangent times a partial that may be infinite (d/dv of v ** e at v = 0, of
         # math.sqrt(v) where v = x ** 2 is 0): 0, not 0 * inf, as reverse mode skips a zero adjoint's terms
         target = s.targets[0].id if isinstance(s, ast.Assign) and len(s.targets) == 1 \

@@ -51,21 +51,14 @@ def _numbers_maybe(body, kinds, params) -> set:
     """Arrays of unknown rank (``adcompiler emit`` without ``--shape``) bound only to arithmetic:
     numpy's arithmetic of 0-d operands gives a number, not an array, so ``n += e`` may rebind
     ``n`` rather than write it."""
-    binds: dict = {}
-    for st in body:
-        for node in ast.walk(st):
-            if isinstance(node, ast.Assign):
-                for t in node.targets:
-                    for name in ast.walk(t):
-                        if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Store):
-                            arith = t is name and isinstance(node.value, (ast.BinOp, ast.UnaryOp))
-                            binds[name.id] = binds.get(name.id, True) and arith
-            elif isinstance(node, (ast.For, ast.With, ast.NamedExpr)):
-                for name in ast.walk(node.target if isinstance(node, (ast.For, ast.NamedExpr)) else node):
-                    if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Store):
-                        binds[name.id] = False
-    return {n for n, arith in binds.items() if arith and n not in params
-            and getattr(kinds.get(n), "cls", None) == "array" and kinds[n].ndim is None}
+    nodes = [n for st in body for n in ast.walk(st)]
+    arithmetic = {id(t) for n in nodes if isinstance(n, ast.Assign) and isinstance(n.value, (ast.BinOp, ast.UnaryOp))
+                  for t in n.targets if isinstance(t, ast.Name)}
+    updated = {id(n.target) for n in nodes if isinstance(n, ast.AugAssign)}   # (the update asked about: no binding)
+    stores = [n for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and id(n) not in updated]
+    other = {n.id for n in stores if id(n) not in arithmetic}   # (a loop's target, an unpacking, a call's result)
+    return {n.id for n in stores if n.id not in other and n.id not in params
+            and getattr(kinds.get(n.id), "cls", None) == "array" and kinds[n.id].ndim is None}
 
 
 def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:

@@ -328,13 +328,14 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
                 body = drop_self_reset(body)
                 # (a loop that may break runs the first iterations of a sliced range: kept reversed,
                 # the form the numba backend rewrites)
-                again = None
-                if notes.count(s) is not None or not order_free(body, self.memory_cells(), counting_var(s)):
-                    again = notes.count(s) is None and (self.memory_cells(), counting_var(s))
+                again = None if notes.count(s) is not None else (self.memory_cells(), counting_var(s))
+                if again is None or not order_free(body, *again):
                     it = ast.Call(N("reversed"), [it], [])
+                else:
+                    again = None   # (forward already)
                 loop = ast.For(target=copy.deepcopy(s.target), iter=it, body=body, orelse=[])
                 code = listify_reversed(self, s, loop) or [loop]
-                if again and code[0] is loop:
+                if again is not None and code[0] is loop:
                     loop.order_again = again   # (asked again once the zero adjoints are known: forward_where_free)
             else:
                 k = self.ctx.namer.fresh("_k{}")
