@@ -112,3 +112,19 @@ def test_a_group_of_nans_gets_nothing(backend):
             assert t == pytest.approx(6.0)
         (g,) = adcompiler.gradient(km.nan_total_max_k, np.array([np.nan, np.nan]), backend=backend)
         np.testing.assert_array_equal(g, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_a_small_network_through_every_entry_point(ties):
+    # the max's adjoint (sharing only where a row ties), the 2-D products' adjoints assigned to a
+    # zero adjoint, `dm -= ...`: every mode, split halves, the emitted module, forward and vector
+    # mode, and the three tapes
+    from everywhere import check_everywhere
+    rng = np.random.default_rng(5)
+    x, W, V = rng.standard_normal((6, 4)), 0.5 * rng.standard_normal((4, 5)), rng.standard_normal((5, 3))
+    if ties:
+        V[:, 2] = V[:, 1]   # (two equal columns: every row's maximum may tie)
+    y = np.eye(3)[[0, 2, 1, 1, 0, 2]]
+    args = [adcompiler.Const(x), adcompiler.Duplicated(W, np.zeros_like(W)),
+            adcompiler.Duplicated(V, np.zeros_like(V)), adcompiler.Const(y)]
+    check_everywhere(km.small_network, *args, ret=adcompiler.Active, out=(), tapes=("autograd", "torch", "jax"))
