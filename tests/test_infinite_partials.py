@@ -98,3 +98,23 @@ def test_vector_mode_and_a_square_root_at_zero(f, backend):
     (t,) = ad.autodiff(ad.Forward, f, ad.Duplicated, ad.BatchDuplicated(x, (e, 2 * e)), backend=backend)
     np.testing.assert_array_equal(t, [1.0, 2.0])
     assert ad.gradient(f, x, backend=backend)[0][-1] == 1.0
+
+
+def complex_root(x, z):
+    return (z ** 0.5).real + 2.0 * pow(z, 0.25).real + x[0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_complex_number_to_a_power_below_one_at_zero(backend):
+    # Python's complex arithmetic raised ZeroDivisionError from the derivative at z = 0; the
+    # derivative there is numpy's, nan (as for a complex array), and right elsewhere
+    x = np.array([0.5, 1.0])
+    gx, gz = ad.gradient(complex_root, x, 0j, backend=backend)
+    np.testing.assert_array_equal(gx, [1.0, 0.0])
+    assert np.isnan(gz)
+    z = 1.0 + 2.0j
+    gx, gz = ad.gradient(complex_root, x, z, backend=backend)
+    # dL/dRe z + 1j dL/dIm z of Re(sqrt z) + 2 Re(z ** 0.25), by central differences
+    h = 1e-6
+    fd = [(complex_root(x, z + h * d) - complex_root(x, z - h * d)) / (2 * h) for d in (1.0, 1j)]
+    assert gz == pytest.approx(fd[0] + 1j * fd[1], rel=1e-7)

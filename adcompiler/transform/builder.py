@@ -238,15 +238,17 @@ class FormBuilder:
         """A Python float to a power that may be below 1 (``v ** 0.5``, ``pow(v, y)``): its
         derivative's ``v ** (y - 1)`` is infinite at 0, which Python's arithmetic raises
         (ZeroDivisionError) where numpy's and numba's give inf; the templates read ``v`` as a
-        numpy float there."""
+        numpy float there (a complex number as a numpy complex: Python's complex arithmetic raises
+        there too, numpy's gives nan as it does for a complex array)."""
         names = _POWERS.get(rule.func)
         base, power = (bound.get(n) for n in names) if names else (None, None)
-        if not (isinstance(base, ast.Name) and getattr(self.ctx.kinds.get(base.id), "cls", None) == "float") \
-                or self.maybe_complex(base):   # (a complex base keeps Python's complex arithmetic)
+        kind = self.ctx.kinds.get(base.id) if isinstance(base, ast.Name) else None
+        if getattr(kind, "cls", None) != "float" or kind.dtype not in (None, "f", "c"):
             return
         if isinstance(power, ast.Constant) and type(power.value) in (int, float) and (power.value >= 1 or power.value == 0):
             return
-        mapping[names[0]] = ast.Call(ast.Attribute(N("np"), "float64", ast.Load()), [N(base.id)], [])
+        cast = "complex128" if kind.dtype == "c" else "float64"
+        mapping[names[0]] = ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [N(base.id)], [])
 
     def real_cast(self, result):
         """The result of a rule called with a dtype, where a mode's tangent keeps its real part
