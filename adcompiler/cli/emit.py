@@ -21,7 +21,7 @@ from ..analysis.kinds import BOOL, COMPLEX, FLOAT, INT, Kind, array
 from ..api.explain import tape_sites
 from ..api.reverse import checkpoint_option
 from ..backends.numba_dtypes import index_only
-from ..codegen.entry_checks import add_entry_checks
+from ..codegen.entry_checks import NUMBA_ERRORS, add_entry_checks
 from ..codegen.standalone import (
     add_defaults,
     numba_prelude,
@@ -324,17 +324,6 @@ def numba_module(target: Target, mod, acts: Activities, mode: str, ret_active: b
 #: the prefix of the compiled entry points of a numba module, called by their checking Python functions
 JIT = "_ad_jit_"
 
-#: a numba module's error for arguments numba cannot type (where the arguments' types were not known
-#: when it was written, its typing could not be checked then)
-_UNTYPED = '''def _ad_untyped(func, e):
-    """numba's typing error at the first call, as a readable TypeError."""
-    first = next((ln.strip() for ln in str(e).splitlines() if ln.strip() and not ln.startswith("Failed in")), "")
-    return TypeError(
-        f"{func}: numba cannot compile this module's code for these arguments ({first}). Emit the module "
-        f"again with each array argument's shape (--shape NAME=DIMS), which checks numba's typing when the "
-        f"module is written and names the line it refuses, or emit it for the numpy target.")'''
-
-
 def checked_entries(source: str, entries: list, acts: Activities, mode: str, ranks: dict, kinds: tuple = (),
                     func=None) -> str:
     """Each entry point of a numba module as a Python function that checks its arguments
@@ -354,9 +343,11 @@ def checked_entries(source: str, entries: list, acts: Activities, mode: str, ran
         call = ", ".join(a.arg for a in node.args.args)
         wrappers.append(f"def {name}({ast.unparse(node.args)}):\n    try:\n        return {JIT}{name}({call})\n"
                         f"    except numba.core.errors.TypingError as e:\n"
-                        f"        raise _ad_untyped({name!r}, e) from None")
+                        f"        raise _ad_untyped({name!r}, e) from None\n"
+                        f"    except (ValueError, NotImplementedError) as e:\n"
+                        f"        raise _ad_ran({name!r}, e) from None")
     if wrappers:
-        wrappers.insert(0, _UNTYPED)
+        wrappers.insert(0, NUMBA_ERRORS)
     source = "\n".join(lines).rstrip() + "\n\n\n" + "\n\n\n".join(wrappers) + "\n"
     arrays = [p for p in acts.params if acts.acts[p] == DUP]
     scalars = [p for p in acts.params if acts.acts[p] == ACTIVE]

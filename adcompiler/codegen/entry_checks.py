@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 
+from ..runtime.views import RULE_SHAPE, WHY
+
 
 def _tuple(items: list) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
@@ -158,3 +160,34 @@ def add_entry_checks(source: str, functions: list, arrays: list, scalars: list, 
     for row, text in sorted(inserts, reverse=True):
         lines[row:row] = text
     return "\n".join(lines)
+
+
+#: a numba module's errors: for arguments numba cannot type (where the arguments' types were not known
+#: when it was written, its typing could not be checked then)
+_NUMBA_ERRORS = '''def _ad_untyped(func, e):
+    """numba's typing error at the first call, as a readable TypeError."""
+    first = next((ln.strip() for ln in str(e).splitlines() if ln.strip() and not ln.startswith("Failed in")), "")
+    return TypeError(
+        f"{func}: numba cannot compile this module's code for these arguments ({first}). Emit the module "
+        f"again with each array argument's shape (--shape NAME=DIMS), which checks numba's typing when the "
+        f"module is written and names the line it refuses, or emit it for the numpy target.")
+
+
+def _ad_ran(func, e):
+    """An error numba's compiled code raised running, as a readable one: a check's, which
+    carries its tag and the line (file, line, source text) only, or numba's own limit."""
+    a, why = e.args, _AD_WHY
+    if isinstance(e, ValueError) and len(a) == 4 and a[0] in why:
+        return ValueError(f"{a[1]}:{a[2]}: `{a[3]}`: {why[a[0]]}")
+    if isinstance(e, ValueError) and len(a) == 2 and a[0] == _AD_RULE_SHAPE:
+        return ValueError(f"{func}: {a[1]}")
+    if isinstance(e, NotImplementedError):
+        return ValueError(
+            f"{func}: numba could not run this module's code on these arguments (numba: {e}; its reshape, "
+            f"for one, takes contiguous arrays only); it stopped partway, and the arrays it writes may be "
+            f"partly updated. Pass C-contiguous arrays (np.ascontiguousarray), or emit the module for the "
+            f"numpy target.")
+    return e'''
+
+#: (the tags and what they say written in)
+NUMBA_ERRORS = _NUMBA_ERRORS.replace("_AD_WHY", repr(WHY)).replace("_AD_RULE_SHAPE", repr(RULE_SHAPE))

@@ -66,9 +66,7 @@ def view_checked(dv, v, x, where):
     ValueError itself)."""
     if v is x or _owner(v) is _owner(x):
         return dv
-    raise located(VIEW_COPIED, where, "this call returned a copy, not a view, of its argument, and the copy or "
-                  "the argument is written later: the derivative would follow the wrong memory. Copy explicitly "
-                  "(.copy()) if a separate array is meant, or pass a contiguous array if a view is meant.")
+    raise located(VIEW_COPIED, where, COPIED_WHY)
 
 
 #: the first argument of the error ``rule_checked`` raises (a user's rule gave a
@@ -101,9 +99,21 @@ def real_power_checked(v, where):
     real number that is a complex one: Python's ``(-2.0) ** 1.5`` (numpy's float64, and numba,
     give nan)."""
     if isinstance(v, complex):
-        raise located(COMPLEX_POWER, where, "this power of a negative float to a fractional exponent is a "
-                      "complex number in Python, where the derivative takes it for a real one. Write the real "
-                      "power meant (abs(a) ** 1.5), or make the base complex.")
+        raise located(COMPLEX_POWER, where, POWER_WHY)
+
+
+#: what the checks' errors say at the user's line (a numba module's compiled code raises the tag and
+#: the line only: its wrappers say this, ``WHY`` by tag)
+COPIED_WHY = "this call returned a copy, not a view, of its argument, and the copy or the argument is written " \
+             "later: the derivative would follow the wrong memory. Copy explicitly (.copy()) if a separate " \
+             "array is meant, or pass a contiguous array if a view is meant."
+ALIASED_WHY = "two arguments of this call, views of one array, share memory, and the function writes one of " \
+              "them (it is differentiated with the two apart). Pass a copy (x.copy()) for the argument that is " \
+              "only read."
+POWER_WHY = "this power of a negative float to a fractional exponent is a complex number in Python, where the " \
+            "derivative takes it for a real one. Write the real power meant (abs(a) ** 1.5), or make the base " \
+            "complex."
+WHY = {VIEW_COPIED: COPIED_WHY, ALIASED: ALIASED_WHY, COMPLEX_POWER: POWER_WHY}
 
 
 def disjoint_checked(a, b, where):
@@ -111,6 +121,4 @@ def disjoint_checked(a, b, where):
     and ``b``, views of one array it writes one of (``step(traj[i - 1], traj[i])``),
     where they share memory: the helper is differentiated with the two apart."""
     if np.may_share_memory(a, b) and np.shares_memory(a, b):
-        raise located(ALIASED, where, "two arguments of this call, views of one array, share memory, and the "
-                      "function writes one of them (it is differentiated with the two apart). Pass a copy "
-                      "(x.copy()) for the argument that is only read.")
+        raise located(ALIASED, where, ALIASED_WHY)

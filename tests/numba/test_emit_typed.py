@@ -363,3 +363,53 @@ def test_forward_modules_of_arrays_whose_rank_is_not_known(tmp_path):
     np.testing.assert_allclose(got, fd, rtol=1e-7)
     with pytest.raises(TypeError, match=r"col_max_forward: numba cannot compile .*--shape NAME=DIMS"):
         col_max_fnb.col_max_forward(A.copy(), dA.copy(), v[:3].copy(), dv[:3].copy())
+
+
+RUN_LIMITS = '''import numpy as np
+
+
+def flat_squares(A, y):
+    v = A.reshape(-1)
+    for i in range(v.shape[0]):
+        y[0] += v[i] * v[i]
+
+
+def written_ravel(A, y):
+    v = A.ravel()
+    v[0] = 2.0 * v[1]
+    y[0] = np.sum(A * A)
+'''
+
+
+@pytest.mark.parametrize("name", ["flat_squares", "written_ravel"])
+def test_errors_running_a_numba_module_are_readable(tmp_path, name):
+    # on a Fortran-ordered A, numba's reshape stopped with its bare NotImplementedError, and the
+    # check that ravel returned a view raised a ValueError holding a tuple (tag, file, line, text);
+    # both are a sentence now, the check's at the user's line, as the numpy target's module says
+    require("numba")
+    (tmp_path / "limits.py").write_text(RUN_LIMITS)
+    for target in ("numpy", "numba"):
+        _emitted(tmp_path, f"limits.py:{name}", "--target", target, "--shape", "A=3,4", "--shape", "y=1",
+                 "-o", f"{name}_{target}.py")
+    mods = _imported(tmp_path, f"{name}_numpy", f"{name}_numba")
+    for c_order in (True, False):
+        results = []
+        for mod in mods:
+            A = np.arange(12.0).reshape(3, 4) / 7
+            A = A if c_order else np.asfortranarray(A)
+            dA, y, dy = np.zeros_like(A), np.zeros(1), np.ones(1)
+            try:
+                getattr(mod, f"{name}_reverse")(A, dA, y, dy)
+            except ValueError as e:
+                results.append(str(e))
+            else:
+                results.append(dA)
+        if name == "written_ravel" and not c_order:   # (the copy refused by both, at the user's line)
+            assert results[0] == results[1] and "limits.py:11: `v = A.ravel()`: this call returned a copy" \
+                in results[0]
+        elif name == "flat_squares" and not c_order:   # (numpy's reshape copies, numba's stops)
+            assert "np.ascontiguousarray" in results[1] and "numba: incompatible shape" in results[1]
+            np.testing.assert_allclose(results[0], 2 * A)
+        else:
+            np.testing.assert_allclose(results[0], results[1], rtol=1e-13)
+            np.testing.assert_allclose(results[0], 2 * A if name == "flat_squares" else results[0])
