@@ -95,3 +95,13 @@ def copied_view_error(where) -> UnsupportedSyntaxError:
         "derivative would follow the wrong memory.", filename=file, lineno=line,
         construct=text, hint="copy explicitly (.copy()) if a separate array is meant, or make the argument "
                              "contiguous (np.ascontiguousarray) if a view is meant.")
+
+
+def at_definition(e: AdCompilerError, f) -> AdCompilerError:
+    """``e``, an error about the arguments of a call of ``f`` that names no line, located at
+    ``f``'s definition (whose line names the parameters); ``e`` itself otherwise."""
+    code = getattr(f, "__code__", None)
+    if isinstance(e, AdCompilerError) and e.filename is None and code is not None:
+        e.filename, e.lineno = code.co_filename, code.co_firstlineno
+        e.args = (e._format(),)
+    return e

@@ -225,3 +225,46 @@ def test_refusals_of_module_objects_say_what_they_are(f, says):
     with pytest.raises(AdCompilerError) as e:
         gradient(f, np.array([0.3, -0.7, 1.1]))
     assert says in str(e.value) and "test_errors_located.py" in str(e.value) and e.value.lineno is not None
+
+
+def scaled_into(y, x):
+    for i in range(x.shape[0]):
+        y[i] += 2.0 * x[i]
+
+
+def relax_and_measure(u, f):
+    n = u.shape[0]
+    u[1:-1] += 0.25 * (u[:-2] - 2 * u[1:-1] + u[2:] - f[1:-1])
+    return float(np.sum(u[:n] ** 2))
+
+
+def _def_line(f):
+    return f"{__file__}:{inspect.getsourcelines(f)[1]}:"
+
+
+@pytest.mark.parametrize("call", ["reverse", "forward", "split", "shadow"])
+def test_errors_about_the_arguments_name_the_definition(call):
+    # arguments sharing memory, or a shadow of the wrong shape, were refused with no file or line
+    x = np.ones(3)
+    args = [Duplicated(x, np.zeros(3)), Duplicated(x, np.zeros(3))]
+    with pytest.raises(AdCompilerError) as e:
+        if call == "reverse":
+            autodiff(Reverse, scaled_into, Const, *args)
+        elif call == "forward":
+            autodiff(Forward, scaled_into, Const, *args)
+        elif call == "split":
+            fwd, _ = autodiff_thunk(ReverseSplitWithPrimal, scaled_into, Const, Duplicated, Duplicated)
+            fwd(*args)
+        else:
+            autodiff(Reverse, scaled_into, Const, Duplicated(np.ones(3), np.zeros(2)), args[1])
+    assert str(e.value).startswith(_def_line(scaled_into))
+    assert e.value.lineno == inspect.getsourcelines(scaled_into)[1]
+
+
+def test_the_bare_differentiate_of_a_writing_function_names_the_write():
+    from adcompiler import differentiate
+    with pytest.raises(AdCompilerError) as e:
+        differentiate(relax_and_measure)
+    line = inspect.getsourcelines(relax_and_measure)[1] + 2
+    assert str(e.value).startswith(f"{__file__}:{line}: `u[1:-1] += 0.25 *")
+    assert "writes ['u'] in place" in str(e.value)

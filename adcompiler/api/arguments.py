@@ -16,6 +16,7 @@ from ..errors import (
     AdCompilerWarning,
     AliasingError,
     ShapeError,
+    at_definition,
 )
 from ..frontend.parse import parameters
 from ..frontend.resolve import plain_function
@@ -458,6 +459,27 @@ def kernel_of(f):
     the Python function of a numba-compiled one (``resolve.plain_function``), else ``f``."""
     return f.mutating if getattr(f, "pure_function_of_kernel", False) and hasattr(f, "mutating") \
         else plain_function(f)
+
+
+def function_called(call):
+    """The function of an ``autodiff`` call ``call`` (None where there is none)."""
+    f = call[1] if call and isinstance(call[0], A.Mode) and len(call) > 1 else call[0] if call else None
+    try:
+        return kernel_of(f) if callable(f) else None
+    except AdCompilerError:
+        return None
+
+
+def located_half(half, f):
+    """A split half, its errors about the arguments that name no line located at ``f``'s definition."""
+    @functools.wraps(half)
+    def run(*args):
+        try:
+            return half(*args)
+        except AdCompilerError as e:
+            at_definition(e, f)
+            raise
+    return run
 
 
 def positional(f, args, kwargs) -> tuple:

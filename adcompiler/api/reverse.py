@@ -14,7 +14,7 @@ from .. import pipeline
 from ..analysis.kinds import COMPLEX, FLOAT, Kind, array, kind_of_value
 from ..backends import choice
 from ..codegen import cache
-from ..errors import ActivityError, AdCompilerError, ShapeError
+from ..errors import ActivityError, AdCompilerError, ShapeError, at_definition
 from ..runtime import core as runtime_core
 from ..runtime.checkpoint import parse_bytes
 from . import explain, repeats
@@ -25,9 +25,11 @@ from .arguments import (
     check_layout,
     derivative,
     dtype_chars,
+    function_called,
     is_float_array,
     is_float_scalar,
     kernel_of,
+    located_half,
     refuse_subclasses,
     shadows_in_layout,
     warn_bare_arrays,
@@ -242,6 +244,14 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
     standard error what the reverse sweep keeps, per loop and per step (see
     ``memory_report``), measured on copies of the arguments.
     """
+    try:
+        return _autodiff(call, backend, checkpoint, explain)
+    except AdCompilerError as e:   # (one about the arguments, which names no line: at f's definition)
+        at_definition(e, function_called(call))
+        raise
+
+
+def _autodiff(call, backend, checkpoint, explain):
     if call and isinstance(call[0], A.Mode):
         mode, f, ret, args = call[0], call[1], call[2], call[3:]
     else:
@@ -261,7 +271,7 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
         args, restore = shadows_in_layout(args)
         if restore is not None:   # (a shadow in another layout than its array's: run on a copy in its layout)
             try:
-                return autodiff(mode, f, ret, *args, backend=backend, checkpoint=checkpoint, explain=explain)
+                return _autodiff((mode, f, ret, *args), backend, checkpoint, explain)
             finally:
                 restore()
     warn_bare_arrays(f, args)
@@ -382,7 +392,7 @@ def split_halves(mode: A.Mode, f: Callable, ret_activity: Any, *activity_types: 
         _check(args, _param_names(f, len(args)))
         d = tape.compiled.rev(*_flat_args(args), dret if ret == "Active" else None, tape.stack)
         return _derivs(args, d)[:given]
-    return fwd, rev
+    return located_half(fwd, f), located_half(rev, f)
 
 
 def memory_report(f: Callable, ret: Any, *args: Any, checkpoint: int | str | None = None) -> explain.MemoryReport:

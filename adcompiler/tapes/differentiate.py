@@ -182,7 +182,8 @@ class Differentiated:
                 f"{self.mutating.__name__} writes {sorted(written - self.scratch)} in place, so the bare "
                 "@differentiate (a float-returning function that mutates nothing) does not apply.",
                 hint="name the written arguments with out=... (and like=... for the ones to allocate), or "
-                     "with scratch=... if they are work arrays the result does not return.")
+                     "with scratch=... if they are work arrays the result does not return.",
+                **_first_write(self.mutating, written - self.scratch))
 
     def __deepcopy__(self, memo):
         """Shared, never copied (the trees of code calling it note it, and are deep-copied;
@@ -395,3 +396,36 @@ def _check_fenced(func, stack=(), seen=None) -> None:
                     _check_fenced(called, stack, seen)
                 except SourceError:   # (a function without source: the analysis says what it says)
                     pass
+
+
+def _first_write(f, names) -> dict:
+    """Where ``f`` first writes one of the parameters ``names`` by its own name (``x[i] = e``,
+    ``x[i] += e``, ``out=x``), as an error's location; its definition where none is seen."""
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return {}
+    where = {"filename": code.co_filename, "lineno": code.co_firstlineno}
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
+    except (OSError, TypeError, SyntaxError):
+        return where
+
+    def root(e):
+        while isinstance(e, (ast.Subscript, ast.Attribute, ast.Starred)):
+            e = e.value
+        return e.id if isinstance(e, ast.Name) else None
+
+    def writes(node) -> bool:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        if any(isinstance(t, (ast.Subscript, ast.Attribute)) and root(t) in names
+               for e in targets for t in (e.elts if isinstance(e, (ast.Tuple, ast.List)) else [e])):
+            return True
+        return isinstance(node, ast.Call) and any(k.arg == "out" and root(k.value) in names for k in node.keywords)
+
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.stmt | ast.Call) and writes(n)]
+    if not found:
+        return where
+    node = min(found, key=lambda n: n.lineno)
+    lines = inspect.getsourcelines(f)[0]
+    return {**where, "lineno": code.co_firstlineno + node.lineno - 1, "construct": lines[node.lineno - 1].strip()}
