@@ -5,6 +5,7 @@ by value_and_grad."""
 from __future__ import annotations
 
 import doctest
+import math
 
 import autograd
 import autograd.numpy as anp
@@ -594,3 +595,33 @@ def test_jvp_of_a_function_returning_an_int_where_no_float_met_it():
     # (refused: "needs ... to return a number; it returned int"; value_and_grad gave 0.0)
     assert ad.jvp(_int_when_empty, (np.array([1.0, 2.0]), 5.0), (np.ones(2), None)) == (0.0, 0.0)
     assert ad.jvp(_int_when_empty, (np.array([1.0, 7.0]), 5.0), (np.ones(2), None)) == (14.0, 2.0)
+
+
+def _root(s):
+    return math.sqrt(s)
+
+
+def _powers(s):
+    return s ** 0.5 + pow(s, 0.3) + math.pow(s, 0.7) + math.asin(s / 10) + math.acosh(s + 2.0)
+
+
+def norm_by_helper(x):
+    return _root(float(np.sum(x * x)))
+
+
+def powers_by_helper(x):
+    return _powers(float(np.sum(x * x)))
+
+
+@pytest.mark.parametrize("f", [norm_by_helper, powers_by_helper], ids=lambda f: f.__name__)
+def test_hessian_through_a_helper_returning_a_root(f):
+    # math.sqrt's adjoint converted its result with np.float64, which the code differentiated again
+    # refused as a conversion of an array (the helper's result had no known rank there)
+    x = np.array([0.3, -1.2, 0.5])
+    H = ad.hessian(f, x)
+    h = 1e-6
+    fd = np.array([(ad.gradient(f, x + h * e)[0] - ad.gradient(f, x - h * e)[0]) / (2 * h) for e in np.eye(3)])
+    np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-8)
+    if f is norm_by_helper:   # (the closed form: (I - u u^T) / |x|, u = x / |x|)
+        r = np.linalg.norm(x)
+        np.testing.assert_allclose(H, (np.eye(3) - np.outer(x, x) / r ** 2) / r, rtol=1e-12)
