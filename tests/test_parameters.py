@@ -6,6 +6,7 @@ from __future__ import annotations
 import kernels_parameters as K
 import numpy as np
 import pytest
+from everywhere import check_everywhere
 from optional import require
 
 from adcompiler import (
@@ -60,15 +61,23 @@ def test_kept_parameters_against_differences(f, x):
     np.testing.assert_allclose(hvp(f, (x,), (v,))[0], fd, atol=1e-6)
 
 
-def test_lstsq_derivative_only_through_the_solution():
-    """The residuals' and singular values' derivative is not computed: a reverse
-    sweep that needs it raises at the line (it was zero); forward mode gives NaN."""
+def test_lstsq_residuals_and_singular_values_are_differentiated():
+    """The residuals' and singular values' derivative: reverse mode refused it at the line and
+    forward mode gave NaN; both compute it now (through every entry point, and a tape)."""
     A, b = R.standard_normal((3, 2)), R.standard_normal(3)
-    with pytest.raises(AdCompilerError, match=r"kernels_parameters\.py:\d+.*residuals and singular values"):
-        gradient(K.lstsq_residuals, A, b)
-    torch = require("torch")   # (through a tape too: refused at the line, from inside backward)
+    check_everywhere(K.lstsq_residuals, Duplicated(A.copy(), np.zeros_like(A)), Duplicated(b.copy(), np.zeros_like(b)),
+                     out=())
+    torch = require("torch")
     loss = differentiate(K.lstsq_residuals)
     At, bt = torch.tensor(A, requires_grad=True), torch.tensor(b, requires_grad=True)
-    with pytest.raises(AdCompilerError, match=r"kernels_parameters\.py:\d+.*residuals and singular values"):
-        loss(At, bt).backward()
+    loss(At, bt).backward()
+    gA, gb = gradient(K.lstsq_residuals, A, b)
+    np.testing.assert_allclose(At.grad.numpy(), gA, rtol=1e-12)
+    np.testing.assert_allclose(bt.grad.numpy(), gb, rtol=1e-12)
+    # the closed forms: |r|^2 gives -2 r x^T and 2 r; the sum of the singular values U V^T
+    x = np.linalg.lstsq(A, b, rcond=None)[0]
+    r = b - A @ x
+    U, _, Vh = np.linalg.svd(A, full_matrices=False)
+    np.testing.assert_allclose(gA, -2 * np.outer(r, x) + U @ Vh, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gb, 2 * r, rtol=1e-10, atol=1e-12)
     check_grads(K.lstsq_solution, Duplicated(A.copy(), np.zeros_like(A)), Duplicated(b.copy(), np.zeros_like(b)))

@@ -213,11 +213,11 @@ if hasattr(la, "svdvals"):   # numpy >= 2.0
             doc="distinct non-zero singular values")
 defrule(la.pinv, "a, rcond=None, hermitian=False", a="_ad_pinv_adjoint(g, a, ans)",
         tangents={"a": "_ad_pinv_tangent(t, a, ans)"}, result=_same_rank, doc="constant rank")
-defrule(la.lstsq, "a, b, rcond=None", a="_ad_lstsq_adjoint_a(g, a, b, ans)", b="_ad_lstsq_adjoint_b(g, a, ans)",
-        tangents={"a": "_ad_lstsq_tangent_a(t, a, b, ans)", "b": "_ad_lstsq_tangent_b(t, a, ans)"},
+defrule(la.lstsq, "a, b, rcond=None", a="_ad_lstsq_adjoint_a(g, a, b, ans)", b="_ad_lstsq_adjoint_b(g, a, b, ans)",
+        tangents={"a": "_ad_lstsq_tangent_a(t, a, b, ans)", "b": "_ad_lstsq_tangent_b(t, a, b, ans)"},
         result=lambda k, b: NUM,
         doc="full column rank (a matrix of dependent columns is refused when the derivative runs); "
-            "only the solution (first result) is differentiated")
+            "the solution, the residuals and the singular values are differentiated (distinct singular values)")
 for _f in (la.lstsq, la.slogdet, la.qr, la.eigh):
     lookup(_f).tuple_result = True
 for _f, _n in ((la.slogdet, 2), (la.qr, 2), (la.eigh, 2), (la.svd, 3)):

@@ -332,16 +332,6 @@ def pinv_adjoint(g, a, ans):
     return term + _t(P) @ P @ _t(G) @ (np.eye(n) - P @ A)
 
 
-def lstsq_solution_only(g):
-    """Raise when a derivative reaches ``lstsq``'s residuals or singular values
-    (only the solution is differentiated: their adjoints were dropped)."""
-    if isinstance(g, (list, tuple)) and any(np.any(np.asarray(g[k]) != 0) for k in (1, 3) if k < len(g)):
-        # (NotImplementedError: refused at the user's line, codegen.compile._relocated)
-        raise NotImplementedError("the derivative of np.linalg.lstsq's residuals and singular values is not computed "
-                         "(only the solution's is); compute them from the solution (np.sum((b - a @ x) ** 2), "
-                         "np.linalg.svd(a, compute_uv=False))")
-
-
 def _full_column_rank(a, ans):
     """Refuse a matrix whose columns are not independent (more columns than rows, or the rank
     numpy's lstsq found, ``ans[2]``, short of them): the derivatives below solve with ``a.T @ a``,
@@ -356,25 +346,37 @@ def _full_column_rank(a, ans):
 
 
 def lstsq_adjoint_a(g, a, b, ans):
-    """Adjoint of ``lstsq(a, b)[0]`` for a full-column-rank ``a``."""
-    lstsq_solution_only(g)
+    """Adjoint of ``lstsq(a, b)`` in ``a`` for a full-column-rank ``a``: of the solution ``x``, of the
+    residuals (``|b - a x|^2`` per column of ``b``: ``-2 r x^T``, as ``a^T r = 0`` the change of ``x``
+    adds nothing) and of the singular values (``U diag(g) V^T``)."""
     _full_column_rank(a, ans)
     x, xbar = ans[0], np.asarray(g[0])
     A = np.asarray(a)
     z = np.linalg.solve(_t(A) @ A, xbar)
     r = np.asarray(b) - A @ x
     if np.ndim(x) == 1:
-        return np.outer(r, z) - A @ np.outer(z, x)
-    return r @ _t(z) - A @ z @ _t(x)
+        out = np.outer(r, z) - A @ np.outer(z, x)
+    else:
+        out = r @ _t(z) - A @ z @ _t(x)
+    gres, gsv = g[1], g[3]
+    if np.size(ans[1]) and np.any(np.asarray(gres) != 0):
+        out = out - 2 * (np.sum(gres) * np.outer(r, x) if np.ndim(x) == 1 else (r * gres) @ _t(x))
+    if np.any(np.asarray(gsv) != 0):
+        out = out + svdvals_adjoint(gsv, A)
+    return out
 
 
-def lstsq_adjoint_b(g, a, ans):
-    lstsq_solution_only(g)
+def lstsq_adjoint_b(g, a, b, ans):
+    """Adjoint of ``lstsq(a, b)`` in ``b``: of the solution and of the residuals (``2 r``)."""
     _full_column_rank(a, ans)
     A = np.asarray(a)
-    return A @ np.linalg.solve(_t(A) @ A, np.asarray(g[0]))
-
-
+    out = A @ np.linalg.solve(_t(A) @ A, np.asarray(g[0]))
+    gres = g[1]
+    if np.size(ans[1]) and np.any(np.asarray(gres) != 0):
+        x = ans[0]
+        r = np.asarray(b) - A @ x
+        out = out + 2 * (np.sum(gres) if np.ndim(x) == 1 else gres) * r
+    return out
 
 
 def _sym_lower(t):
@@ -449,25 +451,25 @@ def pinv_tangent(t, a, ans):
 
 
 def lstsq_tangent_a(t, a, b, ans):
+    """Tangent of ``lstsq(a, b)`` along ``a``'s: the solution's, the residuals' (``-2 r . (t x)``
+    per column, as ``a^T r = 0``), the rank's (0) and the singular values' (``u_i^T t v_i``)."""
     _full_column_rank(a, ans)
     A, x = np.asarray(a), ans[0]
     r = np.asarray(b) - A @ x
-    dx = np.linalg.solve(_t(A) @ A, _t(t) @ r - _t(A) @ (t @ x))
-    return (dx,) + _lstsq_rest(ans)
+    tx = t @ x
+    dx = np.linalg.solve(_t(A) @ A, _t(t) @ r - _t(A) @ tx)
+    dres = np.reshape(-2 * np.sum(r * tx, axis=0), np.shape(ans[1])) if np.size(ans[1]) else np.zeros(0)
+    return dx, dres, np.zeros(np.shape(ans[2])), svd_tangent(t, A, None, False, False)
 
 
-def lstsq_tangent_b(t, a, ans):
+def lstsq_tangent_b(t, a, b, ans):
+    """Tangent of ``lstsq(a, b)`` along ``b``'s: the solution's and the residuals' (``2 r . t``)."""
     _full_column_rank(a, ans)
-    A = np.asarray(a)
+    A, x = np.asarray(a), ans[0]
     dx = np.linalg.solve(_t(A) @ A, _t(A) @ t)
-    return (dx,) + _lstsq_rest(ans)
-
-
-def _lstsq_rest(ans):
-    """The tangents of lstsq's residuals, rank and singular values: not computed,
-    so NaN (a zero would pass for a derivative), the rank's 0."""
-    return tuple(np.full(np.shape(v), np.nan) if k != 1 else np.zeros(np.shape(v))
-                 for k, v in enumerate(ans[1:]))
+    r = np.asarray(b) - A @ x
+    dres = np.reshape(2 * np.sum(r * t, axis=0), np.shape(ans[1])) if np.size(ans[1]) else np.zeros(0)
+    return dx, dres, np.zeros(np.shape(ans[2])), np.zeros(np.shape(ans[3]))
 
 
 def matrix_power_adjoint(g, a, n):
