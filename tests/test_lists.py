@@ -506,3 +506,30 @@ def test_a_list_tested_inside_and_everywhere():
     from everywhere import check_everywhere
     check_everywhere(capped_stack, Active(1.3), Active(0.2), Active(1.5), ret=Active,
                      tapes=("autograd", "torch", "jax"))
+
+
+def two_lists_unpacked(x):
+    acc, other = [], []
+    for i in range(x.shape[0]):
+        acc.append(x[i] ** 2)
+        other.append(x[i] * 3.0)
+    return acc[-1] + other[0]
+
+
+def rows_stacked_from_unpacked(x):
+    rows, count = [], 0
+    for i in range(x.shape[0]):
+        rows.append(x * i)
+        count += 1
+    return float(np.sum(np.stack(rows) ** 2)) / count
+
+
+@pytest.mark.parametrize("f", [two_lists_unpacked, rows_stacked_from_unpacked], ids=lambda f: f.__name__)
+def test_lists_bound_by_unpacking_literals(f):
+    # `a, b = [], []` was refused (a value of unknown kind, or np.stack of a list it did not know)
+    # where `a = []` then `b = []` was differentiated
+    x = np.array([1.0, 2.0, 3.0])
+    check_everywhere(f, Duplicated(x.copy(), np.zeros(3)), out=())
+    # (x[2] ** 2 + 3 x[0]; the sum over i of i^2 |x|^2, over 3)
+    want = np.array([3.0, 0.0, 2 * x[2]]) if f is two_lists_unpacked else 2 * x * 5 / 3
+    np.testing.assert_allclose(ad.gradient(f, x)[0], want, rtol=1e-12)

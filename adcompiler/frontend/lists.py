@@ -51,6 +51,10 @@ def _displays_appended(body: list, derived: set) -> list:
     def rewrite(stmts):
         out = []
         for s in stmts:
+            parts = _literals_unpacked(s)
+            if parts:   # (`a, b = [], []`: two lists, each a list the function builds)
+                out += parts
+                continue
             if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
                     and isinstance(s.value, ast.List) and s.value.elts \
                     and not any(isinstance(x, ast.Starred) for x in s.value.elts) \
@@ -70,6 +74,25 @@ def _displays_appended(body: list, derived: set) -> list:
             out.append(s)
         return out
     return rewrite(copy.deepcopy(body))
+
+
+def _literals_unpacked(s) -> list:
+    """``a, b = [], []`` (names bound to literals that read no name, a list among them) as
+    ``a = []`` then ``b = []``, which bind the same; [] for any other statement."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], (ast.Tuple, ast.List))
+            and isinstance(s.value, (ast.Tuple, ast.List)) and len(s.value.elts) == len(s.targets[0].elts)):
+        return []
+    names, values = s.targets[0].elts, s.value.elts
+    if not all(isinstance(t, ast.Name) for t in names) or len({t.id for t in names}) != len(names) \
+            or any(isinstance(n, (ast.Name, ast.Starred, ast.NamedExpr)) for v in values for n in ast.walk(v)) \
+            or not any(isinstance(v, ast.List) for v in values):
+        return []
+    out = []
+    for t, v in zip(names, values):
+        n = ast.copy_location(ast.Assign(targets=[ast.Name(t.id, ast.Store())], value=v), s)
+        n.end_lineno = getattr(s, "end_lineno", s.lineno)
+        out.append(ast.fix_missing_locations(n))
+    return out
 
 
 def prepare_lists(tree: ast.FunctionDef, body: list, namer, resolver) -> list:
