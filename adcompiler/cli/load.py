@@ -291,6 +291,27 @@ def _direct_uses(fn) -> tuple[dict, set, list, list]:
     return found, arrays, assigns, compares
 
 
+def _counters(fn, params) -> dict:
+    """``{name: values}`` of the locals bound only by ``n = e`` and ``n += e`` (``-=``, ``*=``,
+    ``//=``, ``%=``): each is an int where all of its values are integer arithmetic."""
+    values: dict = {}
+    simple: dict = {}
+    stores: dict = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) \
+                and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+            name = node.target.id
+        else:
+            continue
+        values.setdefault(name, []).append(node.value)
+        simple[name] = simple.get(name, 0) + 1
+    return {n: vs for n, vs in values.items() if n not in params and simple[n] == stores.get(n)}
+
+
 def integer_uses(func) -> dict:
     """Parameters the body uses as integers: ``{name: RANGE_BOUND, LOOP_BOUND or INDEX}``.
 
@@ -298,7 +319,8 @@ def integer_uses(func) -> dict:
     (``x[i]``, ``x[n - 1, 0]``, ``x[:n]``) is an integer, possibly an integer
     array (a fancy index). The use may go through locals (``m = n - 1`` then
     ``range(m)``) or a comparison with an integer (``while i < n`` where ``i``
-    indexes an array or counts a ``range`` loop: a loop bound, an int). A
+    indexes an array, counts a ``range`` loop or is a local counter, ``i = 0; i += 1``:
+    a loop bound, an int). A
     parameter that is itself subscripted, or whose attributes are read, is an
     array and is left out."""
     try:
@@ -310,9 +332,13 @@ def integer_uses(func) -> dict:
         return {}
     params = {a.arg for a in fn.args.posonlyargs + fn.args.args}
     found, arrays, assigns, compares = _direct_uses(fn)
+    counters = _counters(fn, params)
     changed = True
     while changed:   # propagate through assignments and comparisons until nothing changes
         changed = False
+        for n, values in counters.items():   # (a local counter, `it = 0; it += 1`: an int)
+            if n not in found and all(_is_int_expr(v, {**found, n: LOOP_BOUND}) for v in values):
+                found[n], changed = LOOP_BOUND, True
         for targets, value in assigns:
             how = next((found[t] for t in targets if t in found), None)
             for n in _int_names(value) if how is not None else ():

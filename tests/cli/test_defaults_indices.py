@@ -102,18 +102,20 @@ def test_float32_shape_checks(in_root):
 @pytest.mark.parametrize("name, why", [
     ("through_local", "used as a range() bound: taken as an int"),
     ("while_bound", "used as a loop bound: taken as an int"),
+    ("counted_halvings", "used as a loop bound: taken as an int"),
 ])
 def test_loop_bound_through_locals_and_while_is_const(name, why):
     acts = decide_activities(_func(name))
     assert acts.acts["n"] == "Const" and acts.reasons["n"] == why
 
 
-def test_float_compared_with_a_float_is_not_an_int():
-    acts = decide_activities(_func("float_threshold"))
+@pytest.mark.parametrize("name", ["float_threshold", "halving_float_counter"])
+def test_float_compared_with_a_float_is_not_an_int(name):
+    acts = decide_activities(_func(name))
     assert "tol" not in acts.integers and acts.acts["tol"] != "Const"
 
 
-@pytest.mark.parametrize("name", ["through_local", "while_bound"])
+@pytest.mark.parametrize("name", ["through_local", "while_bound", "counted_halvings"])
 def test_inferred_bound_emits_and_differentiates(tmp_path, name):
     ns = emit_module(tmp_path, f"{KERNELS}:{name}")
     func = _func(name)

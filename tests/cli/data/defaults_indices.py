@@ -35,6 +35,22 @@ def while_bound(u, n):
         i += 1
 
 
+def counted_halvings(u, n):
+    """``n`` bounds a while loop whose counter counts only (``it = 0; it += 1``)."""
+    it = 0
+    while it < n:
+        it += 1
+        u *= 0.5
+
+
+def halving_float_counter(u, tol):
+    """``t`` starts at an int but grows by a float: ``tol`` stays a float."""
+    t = 0
+    while t < tol:
+        t += 0.5
+        u *= 0.5
+
+
 def float_threshold(u, tol):
     """``tol`` is compared with a float, not with a counter: it stays a float."""
     total = 0.0
