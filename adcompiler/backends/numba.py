@@ -71,7 +71,8 @@ class _DefaultKeywords:
     ``np.expand_dims`` (numba's take no number: ``np.array([y[1], -y[0]])``); and
     ``_ad_reshape_as(g, x)`` for ``np.reshape(g, _ad_shape(x))`` (a number for a number),
     ``_ad_zeros_as(v, t)`` for ``np.zeros(np.shape(v), np.result_type(t))`` (numba has no
-    ``np.result_type``)."""
+    ``np.result_type``); ``np.sort(x, axis=-1)`` (``x.sort()``) without its axis, numba's
+    sorting the last one."""
 
     DEFAULTS = types.MappingProxyType({"axis": None, "keepdims": False, "where": True})
     DTYPE_AT = types.MappingProxyType({"zeros": 1, "ones": 1, "empty": 1, "zeros_like": 1, "ones_like": 1,
@@ -135,9 +136,20 @@ class _DefaultKeywords:
                 node.keywords = [k for k in node.keywords if not (
                     k.arg in self.DEFAULTS and isinstance(k.value, ast.Constant)
                     and k.value.value is self.DEFAULTS[k.arg])]
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
+                    node.func.attr == "sort" and len(node.args) == 1:   # (x.sort(): numba's sorts the last axis)
+                node.keywords = [k for k in node.keywords if not (k.arg == "axis" and _minus_one(k.value))]
             _diff_by_position(node)
             if _np_call(node, "where", 3):   # (of numbers: a number, not numba's 0-d array)
                 node.func = ast.Name("_ad_where", ast.Load())
+
+
+def _minus_one(e) -> bool:
+    import ast
+    return isinstance(e, ast.Constant) and e.value == -1 and type(e.value) is int or isinstance(e, ast.UnaryOp) \
+        and isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) and e.operand.value == 1 \
+        and type(e.operand.value) is int
 
 
 def _whole_arrays(fn) -> None:

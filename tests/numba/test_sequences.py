@@ -73,6 +73,11 @@ def k_sort_int(x, idx):
     for i in range(x.shape[0]):
         s += x[i] * x[i]
     return s * np.sum(np.sort(idx))
+def k_sort_method(x, y):
+    for i in range(x.shape[0]):
+        y[i] = x[i] * x[i] - x[(i + 2) % x.shape[0]]
+    y.sort()   # (x[...] = np.sort(x, axis=-1): numba's np.sort takes no axis, and was refused)
+    return np.sum(y * np.arange(y.shape[0]))
 def k_sort2d(x, Y):
     for i in range(Y.shape[0]):
         Y[i, 0] = np.sin(x[i]); Y[i, 1] = x[i] * x[i]
@@ -82,7 +87,7 @@ R = np.random.default_rng(0)
 X = R.standard_normal(5)
 COMPILED = [(k_diff, (X, np.zeros(5))), (k_diff2, (X, np.zeros(5))), (k_cumsum, (X, np.zeros(5))),
             (k_cumsum2d, (X, np.zeros((5, 2)))), (k_cumprod, (X, np.zeros(5))), (k_sort, (X, np.zeros(5))),
-            (k_sort_int, (X, np.array([3, 1, 2]))), (k_norm, (X,)), (k_norm_reversed, (X,))]
+            (k_sort_method, (X, np.zeros(5))), (k_sort_int, (X, np.array([3, 1, 2]))), (k_norm, (X,)), (k_norm_reversed, (X,))]
 REFUSED = [(k_cumsum2d_axis, (X, np.zeros((5, 2)))), (k_norm_axis, (R.standard_normal((3, 2)),))]
 
 
