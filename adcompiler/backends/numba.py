@@ -136,13 +136,19 @@ class _DefaultKeywords:
                 node.keywords = [k for k in node.keywords if not (
                     k.arg in self.DEFAULTS and isinstance(k.value, ast.Constant)
                     and k.value.value is self.DEFAULTS[k.arg])]
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
-                    node.func.attr == "sort" and len(node.args) == 1:   # (x.sort(): numba's sorts the last axis)
-                node.keywords = [k for k in node.keywords if not (k.arg == "axis" and _minus_one(k.value))]
+            _sort_without_axis(node)
             _diff_by_position(node)
             if _np_call(node, "where", 3):   # (of numbers: a number, not numba's 0-d array)
                 node.func = ast.Name("_ad_where", ast.Load())
+
+
+def _sort_without_axis(node) -> None:
+    """``np.sort(x, axis=-1)`` (``x.sort()``) as ``np.sort(x)``: numba's takes no axis, and sorts the last."""
+    import ast
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and \
+            node.func.attr == "sort" and len(node.args) == 1:
+        node.keywords = [k for k in node.keywords if not (k.arg == "axis" and _minus_one(k.value))]
 
 
 def _minus_one(e) -> bool:
