@@ -268,3 +268,18 @@ def test_the_bare_differentiate_of_a_writing_function_names_the_write():
     line = inspect.getsourcelines(relax_and_measure)[1] + 2
     assert str(e.value).startswith(f"{__file__}:{line}: `u[1:-1] += 0.25 *")
     assert "writes ['u'] in place" in str(e.value)
+
+
+def gradient_of_all_axes(u):
+    gy, gx = np.gradient(u)
+    return np.sum(gx * gy)
+
+
+def test_a_result_no_rule_covers_says_what_the_rule_covers():
+    # np.gradient of a 2-D array over both axes returns a list: the refusal said only that a value
+    # of unknown kind carried a derivative
+    with pytest.raises(AdCompilerError) as e:
+        gradient(gradient_of_all_axes, np.ones((3, 4)))
+    line = inspect.getsourcelines(gradient_of_all_axes)[1] + 1
+    assert str(e.value).startswith(f"{__file__}:{line}: `gy, gx = np.gradient(u)`")
+    assert "the result of numpy.gradient" in str(e.value) and "along one axis" in str(e.value)

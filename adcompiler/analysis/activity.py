@@ -12,6 +12,7 @@ import ast
 
 from ..codegen.naming import is_generated
 from ..errors import ActivityError
+from ..frontend import notes
 
 
 def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, ret="_ret") -> set:
@@ -132,8 +133,11 @@ def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
             continue
         stmt = next((s for _, (kind, dest), s in effects.flows if kind == "name" and dest == n), None)
         what = "a tuple" if k.cls == "tuple" else "a value whose kind (float, array...) is unknown"
+        rule = notes.rule(stmt.value) if isinstance(stmt, ast.Assign) else None
+        if rule is not None and rule.doc:   # (a call's result its rule does not cover: say what it covers)
+            what = f"the result of {rule.name}, {what} (its derivative is known for: {rule.doc})"
         raise ActivityError(
-            f"a derivative flows through {what} here, which adcompiler does not differentiate.",
+            f"a derivative flows here through {what}, which adcompiler does not differentiate.",
             filename=getattr(pf, "filename", None), lineno=getattr(stmt, "lineno", None),
             construct=pf.line_text(stmt.lineno) if pf is not None and stmt is not None else n,
             hint="bind each array or float to its own name (return one value per helper), "
