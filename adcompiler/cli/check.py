@@ -46,6 +46,17 @@ def parse_shape(text: str) -> tuple[str, tuple, np.dtype]:
     return name.strip(), shape, dtype
 
 
+def numbers_given(shape_args) -> frozenset:
+    """The names ``--shape NAME=:DTYPE`` gives no dimensions and a float or complex dtype: numbers
+    (a real or complex scalar; ``--shape NAME=`` without a dtype is a 0-d array)."""
+    out = set()
+    for text in shape_args:
+        name, shape, dtype = parse_shape(text)
+        if shape == () and text.partition("=")[2].partition(":")[1] and dtype.kind in "fc":
+            out.add(name)
+    return frozenset(out)
+
+
 def _random_array(rng, shape: tuple, dtype: np.dtype, lo: float, hi: float, extent: int) -> np.ndarray:
     """Uniform floats in [lo, hi); integers in [0, extent) (valid indices of every axis); random booleans."""
     if dtype.kind == "f":
@@ -72,6 +83,7 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
     """(values, activities, reasons) for the function's parameters."""
     import inspect
     specs = [parse_shape(s) for s in args.shape]
+    numbers = numbers_given(args.shape)
     shapes = {name: shape for name, shape, _ in specs}
     dtypes = {name: dtype for name, _, dtype in specs}
     float_dims = [d for name, shape, dtype in specs if dtype.kind in "fc" for d in shape]
@@ -101,6 +113,11 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
                 raise UsageError(f"`{name}` is an integer array (--shape) but is {act} ({why}). Hint: only "
                                  "float arrays are differentiated; drop the flag.")
             act, why = CONST, f"an {dtypes[name]} array given with --shape (values in [0, {extent}))"
+        elif name in numbers and not (act == DUP and not weak):
+            v = _random_array(rng, (), dtypes[name], lo, hi, extent)[()]
+            v = complex(v) if dtypes[name].kind == "c" else float(v)
+            if weak:
+                act, why = ACTIVE, "a number given with --shape NAME=:DTYPE"
         elif name in shapes:
             v = _random_array(rng, shapes[name], dtypes[name], lo, hi, extent)
             if weak and act != DUP:
@@ -146,7 +163,7 @@ def run_check(target: Target, args, out, color: bool) -> int:
         if act == DUP:
             annots.append(A.Duplicated(v, np.zeros_like(v)))
         else:
-            annots.append(A.Active(float(v)) if act == ACTIVE else A.Const(v))
+            annots.append(A.Active(v if isinstance(v, complex) else float(v)) if act == ACTIVE else A.Const(v))
     prob = Problem(target.func, annots, np.random.default_rng(args.seed + 1))
     ref_vals = prob.fresh()
     try:
@@ -355,7 +372,8 @@ def _forward_rows(target, prob, kinds, groups, ret_active, rtol, rows, fds) -> s
                 tangents[k] = (np.asarray(prob.dirs[k]) if k in ks else np.zeros_like(v)).astype(v.dtype)
                 call.append(A.Duplicated(v, tangents[k]))
             elif k in prob.diff:
-                call.append(A.Duplicated(v, float(prob.dirs[k]) if k in ks else 0.0))
+                number = complex if isinstance(v, complex) else float   # (a complex Active number: its direction)
+                call.append(A.Duplicated(v, number(prob.dirs[k]) if k in ks else number(0.0)))
             else:
                 call.append(A.Const(v))
         try:

@@ -183,17 +183,19 @@ def _checks_note(acts: Activities, mode: str) -> str:
 def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=(), ret: str | None = None,
                 dump_after: str | None = None, argv: list | None = None, ranks: dict | None = None,
                 known: dict | None = None, dtypes: dict | None = None, checkpoint=None,
-                explain: bool = False, target_backend: str = "numpy") -> str:
+                explain: bool = False, target_backend: str = "numpy", numbers: frozenset = frozenset()) -> str:
     """The self-contained module text (or one pass's output with ``dump_after``); ``known``:
     argument kinds known exactly (``check`` has the values); ``ranks`` and ``dtypes``
-    (dtype kinds, ``"f"``, ``"i"``...) from ``--shape NAME=DIMS[:DTYPE]``; ``checkpoint``
+    (dtype kinds, ``"f"``, ``"i"``...) from ``--shape NAME=DIMS[:DTYPE]``, ``numbers`` the names
+    it gives no dimensions and a float or complex dtype (numbers, Active unless a flag or a type
+    hint says otherwise; ``check.numbers_given``); ``checkpoint``
     as in ``autodiff`` (reverse mode; the module carries the schedule's code); ``explain``:
     instead of the module, what its forward half keeps for the reverse sweep, per loop step.
     Arrays of no given rank are taken at any rank; where the code needs their ranks
     (``acc += A[i, j]``: a number, or an array if ``A`` had three axes), at the ranks their
     subscripts read, as ``--target numba`` always takes them (the header says so)."""
     given = (mode, const, active, dup, ret, dump_after, argv, ranks, known, dtypes, checkpoint, explain,
-             target_backend)
+             target_backend, numbers)
     try:
         return _emit_source(target, *given)
     except UnsupportedSyntaxError as e:
@@ -207,11 +209,15 @@ def emit_source(target: Target, mode: str = "reverse", const=(), active=(), dup=
 
 
 def _emit_source(target, mode, const, active, dup, ret, dump_after, argv, ranks, known, dtypes, checkpoint,
-                 explain, target_backend, guess_ranks=False) -> str:
+                 explain, target_backend, numbers, guess_ranks=False) -> str:
     if mode not in MODES:
         raise UsageError(f"unknown mode `{mode}`; choose reverse or forward.")
     acts = decide_activities(target.func, const, active, dup)
     integer_arrays(acts, dtypes or {})
+    for name in numbers:   # (--shape c=:complex128: a number, Active unless a flag or a type hint says otherwise)
+        if name in acts.acts and acts.source[name] not in ("flag", "hint"):
+            acts.acts[name], acts.source[name] = ACTIVE, "shape"
+            acts.reasons[name] = "a number (--shape NAME=:DTYPE)"
     if target_backend == "numba" or guess_ranks:
         ranks = ranks_from_subscripts(target.func, acts, dict(ranks or {}))
     kinds = kinds_for(target, acts, ranks, known, dtypes)

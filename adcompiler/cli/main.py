@@ -144,7 +144,7 @@ def _activity_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _emit(args, out) -> int:
-    from .check import parse_shape
+    from .check import numbers_given, parse_shape
     from .emit import emit_source
     target = load_target(args.target)
     _report_import_output(target)
@@ -167,7 +167,8 @@ def _emit(args, out) -> int:
                          "Hint: emit for float64 arrays, or drop --target numba.")
     text = emit_source(target, args.mode, _names(args.const), _names(args.active), _names(args.dup),
                        args.ret, args.dump_after, argv, ranks, dtypes=dtypes, checkpoint=checkpoint,
-                       explain=args.explain, target_backend=args.backend_target)
+                       explain=args.explain, target_backend=args.backend_target,
+                       numbers=numbers_given(args.shape))
     if not text.endswith("\n"):
         text += "\n"
     if args.output:

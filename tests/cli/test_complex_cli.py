@@ -4,6 +4,8 @@ differences on the real and imaginary parts; ``emit`` writes a module whose
 argument checks expect complex arrays where it was generated for them."""
 from __future__ import annotations
 
+import pytest
+
 from .conftest import DATA, run_cli
 from .test_commands import _rows
 
@@ -144,3 +146,41 @@ def test_emitted_module_of_a_complex_const_scalar(tmp_path):
     mod.scaled_reverse(x.copy(), dx, c)
     fd = [(ns["scaled"](x + 1e-6 * e, c) - ns["scaled"](x - 1e-6 * e, c)) / 2e-6 for e in np.eye(3)]
     np.testing.assert_allclose(dx, fd, atol=1e-6)
+
+
+@pytest.mark.parametrize("flags", [[], ["--active", "p"]], ids=["no flag", "active"])
+@pytest.mark.parametrize("dtype", ["complex128", "float64"])
+def test_check_of_a_number_given_by_shape(flags, dtype):
+    """``--shape p=:complex128`` (or ``:float64``) is a number, Active unless a flag says otherwise:
+    check refused it with --active as an array, gave an internal error without a flag (complex)
+    or failed on its own error (real)."""
+    arrays = ["--shape", "y=6:complex128", "--shape", "x=6:complex128"] if dtype == "complex128" else \
+        ["--shape", "y=6", "--shape", "x=6"]
+    status, out, err = run_cli("check", f"{KERNELS}:iir", *arrays, "--shape", f"p=:{dtype}", *flags)
+    assert status == 0 and "all checks passed" in out, out + err
+    rows = _rows(out)
+    for path in ("reverse", "split", "emitted", "emitted-split", "forward"):
+        assert rows[path, "p"][2] == "Active" and rows[path, "p"][-1] == "pass", out
+
+
+def test_emit_of_a_number_given_by_shape_is_active(tmp_path):
+    import numpy as np
+    mod = _module(tmp_path, f"{KERNELS}:iir", "--shape", "y=6:complex128", "--shape", "x=6:complex128",
+                  "--shape", "p=:complex128")
+    with open(mod.__file__) as fh:
+        text = fh.read()
+    assert "p       Active: a number (--shape NAME=:DTYPE)" in text
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(6) + 1j * rng.standard_normal(6)
+    seed = rng.standard_normal(6) + 1j * rng.standard_normal(6)
+    p = complex(0.5, -0.3)
+
+    def loss(q):   # (the real inner product the shadow's seed stands for)
+        y = np.zeros(6, complex)
+        y[0] = x[0]
+        for n in range(1, 6):
+            y[n] = q * y[n - 1] + x[n]
+        return float(np.sum(np.real(np.conj(seed) * y)))
+    y, dy, dx = np.zeros(6, complex), seed.copy(), np.zeros(6, complex)
+    (dp,) = mod.iir_reverse(y, dy, x.copy(), dx, p)
+    assert dp == pytest.approx(_fd_complex(loss, p), abs=1e-6)
