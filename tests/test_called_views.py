@@ -91,3 +91,23 @@ def test_under_numba():
     for got, want in zip(gradient(stencil_steps, u.copy(), 0.2, 3, backend="auto")[:2],
                          gradient(stencil_steps, u.copy(), 0.2, 3)[:2]):
         np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def parts_of_a_transpose(A, B):
+    A.real.T[0, :] = B[:, 0].real * 3.0
+    A.T.imag[:, 2] += B[1].imag
+    return float(np.sum(np.abs(A @ B) ** 2))
+
+
+def test_a_store_through_a_chain_of_attribute_views():
+    # A.real.T[...] and A.T.imag[...] (views of views) were refused as stores into an expression,
+    # where the views named one by one were differentiated
+    R = np.random.default_rng(3)
+    A = R.standard_normal((3, 3)) + 1j * R.standard_normal((3, 3))
+    B = R.standard_normal((3, 3)) + 1j * R.standard_normal((3, 3))
+    check_everywhere(parts_of_a_transpose, Duplicated(A.copy(), np.zeros_like(A)), Duplicated(B.copy(), np.zeros_like(B)))
+    plain, want = A.copy(), A.copy()
+    parts_of_a_transpose(plain, B)
+    want[:, 0] = (B[:, 0].real * 3.0) + 1j * want[:, 0].imag
+    want[2, :] += 1j * B[1].imag
+    np.testing.assert_array_equal(plain, want)

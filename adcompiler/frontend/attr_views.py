@@ -1,7 +1,8 @@
 """attr_views: a store through an attribute view named first.
 
 ``z.imag[:] = v``, ``z.real[i] += v`` and ``A.T[0] = v`` write into ``z``
-(or ``A``) through a view numpy returns for the attribute; ``z.imag += v``
+(or ``A``) through a view numpy returns for the attribute (``A.real.T[0] = v``
+through a view of a view, each named in turn); ``z.imag += v``
 and ``z.real = v`` (an array's parts set in place) are ``z.imag[...] += v``
 and ``z.real[...] = v``. The transform
 differentiates a store into a named array, and a named view of an argument
@@ -37,11 +38,15 @@ def name_attribute_views(pf) -> None:
 
 
 def _viewed(target):
-    """``(name, attribute)`` of a store target ``name.attribute[index]``, else None."""
-    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
-            and target.value.attr in VIEW_ATTRIBUTES and isinstance(target.value.value, ast.Name):
-        return target.value.value.id, target.value.attr
-    return None
+    """``(name, attributes)`` of a store target ``name.attribute[index]`` (or a chain of them,
+    ``A.T.real[index]``), else None."""
+    if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)):
+        return None
+    chain, base = [], target.value
+    while isinstance(base, ast.Attribute) and base.attr in VIEW_ATTRIBUTES:
+        chain.append(base.attr)
+        base = base.value
+    return (base.id, chain[::-1]) if chain and isinstance(base, ast.Name) else None
 
 
 def _whole_part(target):
@@ -97,10 +102,15 @@ class _Rewrite(ast.NodeTransformer):
             seen = _viewed(target)
             if seen is None:
                 continue
-            name = self.names.reserve(f"_{seen[0]}_{seen[1]}")
-            binds.append(ast.fix_missing_locations(ast.copy_location(
-                ast.Assign(targets=[ast.Name(name, ast.Store())], value=target.value), s)))
-            target.value = ast.copy_location(ast.Name(name, ast.Load()), target.value)
+            root, chain = seen
+            held = root   # (A.T.real[i] = v: _A_T = A.T, then _A_T_real = _A_T.real, each view named)
+            for attr in chain:
+                name = self.names.reserve(f"_{root}_{attr}" if held == root else f"{held}_{attr}")
+                binds.append(ast.fix_missing_locations(ast.copy_location(ast.Assign(
+                    targets=[ast.Name(name, ast.Store())],
+                    value=ast.Attribute(ast.Name(held, ast.Load()), attr, ast.Load())), s)))
+                held = name
+            target.value = ast.copy_location(ast.Name(held, ast.Load()), target.value)
         return binds + [s]
 
     def spread(self, s) -> list | None:
