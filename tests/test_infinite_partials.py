@@ -3,6 +3,7 @@
 backend raised Python's ZeroDivisionError from the derivative where numba's, and numpy's own
 ``np.sqrt``, give inf. Both give inf now, and the derivatives away from those points are
 right through every entry point."""
+import math
 import warnings
 
 import numpy as np
@@ -118,3 +119,20 @@ def test_a_complex_number_to_a_power_below_one_at_zero(backend):
     h = 1e-6
     fd = [(complex_root(x, z + h * d) - complex_root(x, z - h * d)) / (2 * h) for d in (1.0, 1j)]
     assert gz == pytest.approx(fd[0] + 1j * fd[1], rel=1e-7)
+
+
+def root_and_product(x):
+    return x[1] ** 2 + math.sqrt(x[0]) + x[0] * x[1]
+
+
+def test_second_order_a_zero_tangent_times_an_infinite_partial_is_zero():
+    # hvp and hessian run forward mode over the reverse code, whose zero-tangent guard was left out
+    # (an adjoint there may hold an array): d/dx1 of the gradient's first element, 0.5 / sqrt(x0) + x1,
+    # is 1 at x0 = 0, and was nan (0 * inf from the tangent of 0.5 / sqrt(x0) along x1)
+    x = np.array([0.0, 1.5])
+    np.testing.assert_array_equal(ad.hvp(root_and_product, (x,), (np.array([0.0, 1.0]),))[0], [1.0, 2.0])
+    H = ad.hessian(root_and_product, x)
+    assert H[0, 0] == -np.inf and H[0, 1] == H[1, 0] == 1.0 and H[1, 1] == 2.0
+    x = np.array([0.7, 1.5])   # (away from 0: the closed form)
+    np.testing.assert_allclose(ad.hessian(root_and_product, x), [[-0.25 * 0.7 ** -1.5, 1.0], [1.0, 2.0]],
+                               rtol=1e-12)

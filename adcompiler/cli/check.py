@@ -79,6 +79,36 @@ def _parse_value(text: str):
     return name.strip(), value
 
 
+def _range(text: str) -> tuple[float, float]:
+    """``--range LO,HI``: the interval the arrays' random values are drawn from."""
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise UsageError(f"--range {text}: expected LO,HI, e.g. 0.5,1.5.") from None
+    if not lo < hi:
+        raise UsageError(f"--range {text}: LO must be below HI, e.g. 0.5,1.5.")
+    return lo, hi
+
+
+def _shaped(name, v, act, why, source, number, extent) -> tuple:
+    """The activity of an argument ``--shape`` gives, and why: an integer array is Const, a number
+    (``NAME=:DTYPE``) Active, a float array Duplicated, unless a flag or a type hint says otherwise."""
+    weak = source not in ("flag", "hint")   # defaults, usage and guesses give way
+    if v.dtype.kind not in "fc":
+        if act != CONST and source == "flag":
+            raise UsageError(f"`{name}` is an integer array (--shape) but is {act} ({why}). Hint: only "
+                             "float arrays are differentiated; drop the flag.")
+        return CONST, f"an {v.dtype} array given with --shape (values in [0, {extent}))"
+    if number and not (act == DUP and not weak):
+        return (ACTIVE, "a number given with --shape NAME=:DTYPE") if weak else (act, why)
+    if weak and act != DUP:
+        act, why = DUP, "a float array given with --shape"
+    if act == ACTIVE:
+        raise UsageError(f"`{name}` is an array (--shape) but is Active ({why}). Hint: use --dup or "
+                         "--const for arrays.")
+    return act, why
+
+
 def _inputs(target: Target, args) -> tuple[list, list, dict]:
     """(values, activities, reasons) for the function's parameters."""
     import inspect
@@ -89,10 +119,7 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
     float_dims = [d for name, shape, dtype in specs if dtype.kind in "fc" for d in shape]
     extent = min(float_dims) if float_dims else 1
     values = dict(_parse_value(v) for v in args.value)
-    try:
-        lo, hi = (float(x) for x in args.range.split(","))
-    except ValueError:
-        raise UsageError(f"--range {args.range}: expected LO,HI, e.g. 0.5,1.5.") from None
+    lo, hi = _range(args.range)
     sig = inspect.signature(target.func)
     for n in list(shapes) + list(values):
         if n not in sig.parameters:
@@ -107,24 +134,11 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
     for name, p in sig.parameters.items():
         act, why = acts.acts[name], acts.reasons[name]
         weak = acts.source[name] not in ("flag", "hint")   # defaults, usage and guesses give way
-        if name in shapes and dtypes[name].kind not in "fc":
+        if name in shapes:
             v = _random_array(rng, shapes[name], dtypes[name], lo, hi, extent)
-            if act != CONST and acts.source[name] == "flag":
-                raise UsageError(f"`{name}` is an integer array (--shape) but is {act} ({why}). Hint: only "
-                                 "float arrays are differentiated; drop the flag.")
-            act, why = CONST, f"an {dtypes[name]} array given with --shape (values in [0, {extent}))"
-        elif name in numbers and not (act == DUP and not weak):
-            v = _random_array(rng, (), dtypes[name], lo, hi, extent)[()]
-            v = complex(v) if dtypes[name].kind == "c" else float(v)
-            if weak:
-                act, why = ACTIVE, "a number given with --shape NAME=:DTYPE"
-        elif name in shapes:
-            v = _random_array(rng, shapes[name], dtypes[name], lo, hi, extent)
-            if weak and act != DUP:
-                act, why = DUP, "a float array given with --shape"
-            if act == ACTIVE:
-                raise UsageError(f"`{name}` is an array (--shape) but is Active ({why}). Hint: use --dup or "
-                                 "--const for arrays.")
+            act, why = _shaped(name, v, act, why, acts.source[name], name in numbers, extent)
+            v = v[()] if name in numbers and act != DUP else v
+            v = (complex(v) if v.dtype.kind == "c" else float(v)) if isinstance(v, np.generic) else v
         elif name in values:
             v = values[name]
             if weak:
@@ -135,6 +149,9 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
                                  "--active or --const for scalars.")
         elif p.default is not p.empty:
             v = p.default
+            if act == DUP and not isinstance(v, np.ndarray):
+                raise UsageError(f"`{name}` is a scalar (its default, {v!r}) but is Duplicated ({why}). Hint: "
+                                 "use --active or --const for scalars.")
         elif act == ACTIVE:
             v = float(rng.uniform(lo, hi))
         else:

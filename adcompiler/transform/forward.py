@@ -237,16 +237,22 @@ class ForwardBuilder(FormBuilder):
             partial = ForwardBuilder.term(self, rule, copy.deepcopy(tree), var, mapping, one)   # (a number)
             term = ast.IfExp(test=ast.Compare(partial, [ast.NotEq()], [ast.Constant(0.0)]), body=term,
                              orelse=self.scalar_zero(N(ANS)))
-        if is_generated(self.ctx.pf.filename):
-            # (code differentiated again, by hvp: an adjoint taken there as a number may hold an
-            # array, as a list element's does)
-            return term
-        # and a zero tangent times a partial that may be infinite (d/dv of v ** e at v = 0, of
-        # math.sqrt(v) where v = x ** 2 is 0): 0, not 0 * inf, as reverse mode skips a zero adjoint's terms
+        return self.zero_tangent_guarded(term, t, s)
+
+    def zero_tangent_guarded(self, term, t, s):
+        """``term`` (the tangent ``t`` times a partial that may be infinite: d/dv of v ** e at v = 0,
+        of math.sqrt(v) where v = x ** 2 is 0) 0 where ``t`` is, not 0 * inf, as reverse mode skips
+        a zero adjoint's terms."""
         target = s.targets[0].id if isinstance(s, ast.Assign) and len(s.targets) == 1 \
             and isinstance(s.targets[0], ast.Name) else None
         guarded = zero_where_unread(term, t, *self.ctx.unread_guard(target, ANS))
-        if self.batch and guarded is not term:   # (one tangent per direction: zero each where it is 0)
+        if guarded is term:
+            return term
+        if is_generated(self.ctx.pf.filename):
+            # (code differentiated again, by hvp: an adjoint taken there as a number may hold an
+            # array, as a list element's does: a helper that tests each element)
+            return ast.Call(N("_ad_zero_where_zero"), [copy.deepcopy(t), term], [])
+        if self.batch:   # (one tangent per direction: zero each where it is 0)
             return ast.Call(ast.Attribute(N("np"), "where", ast.Load()), [guarded.test, term, ast.Constant(0.0)], [])
         return guarded
 
