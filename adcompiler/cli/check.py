@@ -265,8 +265,13 @@ def _annotated(prob, kinds, values, shadows) -> list:
 
 
 def _seeds(prob, values) -> dict:
-    """Fresh shadow arrays holding the seeds."""
-    return {k: prob.seeds[k].astype(values[k].dtype) for k in prob.dups}
+    """Fresh shadow arrays holding the seeds (in their arrays' dtypes and layouts; a 0-d array's
+    seed is a number)."""
+    out = {}
+    for k in prob.dups:
+        out[k] = np.empty_like(values[k])
+        out[k][...] = prob.seeds[k]
+    return out
 
 
 def _zeros(prob, values) -> dict:

@@ -140,3 +140,21 @@ def test_names_joined_by_r_and_c_are_values(tmp_path):
                                rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(dy, fd_gradient(lambda y: float(np.sum(np.tanh(np.c_[x0, y ** 2] @ [1.0, -0.5]))), y0),
                                rtol=1e-7, atol=1e-9)
+
+
+def test_check_of_a_zero_d_array():
+    # a 0-d array's seed is a number: check failed every reverse path on its own AttributeError
+    status, out, err = run_cli("check", f"{SCALARS}:zero_d_update", "--shape", "s=", "--shape", "x=5")
+    assert status == 0 and "all checks passed" in out, out + err
+    rows = _rows(out)
+    for path in ("reverse", "split", "emitted", "emitted-split", "forward"):
+        assert rows[path, "s"][2] == "Duplicated" and rows[path, "s"][-1] == "pass", out
+
+
+def test_check_usage_mistakes_are_usage_errors():
+    # (they ended as internal errors, exit 3)
+    status, _, err = run_cli("check", f"{SCALARS}:zero_d_update", "--shape", "s=", "--shape", "x=5",
+                             "--range", "2,1")
+    assert status == 2 and "LO must be below HI" in err, err
+    status, _, err = run_cli("check", f"{SCALARS}:decay", "--shape", "u=4", "--dup", "dt")
+    assert status == 2 and "`dt` is a scalar (its default, 0.01) but is Duplicated" in err, err

@@ -1,6 +1,7 @@
 """Kernels whose scalar parameters have no type hint: the command line must
 tell a float (Active) from an integer (Const) by --value or by how the body
 uses the parameter, never take them as float arrays."""
+import numpy as np
 
 
 def ema(y, x, alpha):
@@ -34,3 +35,14 @@ def grow(y, a):
 def repeat_scale(y, x, n):
     for it in range(n):
         y[:] = y * x
+
+
+def zero_d_update(s, x):
+    """``s`` a 0-d array (``--shape s=``) updated in place."""
+    s += np.sum(x * x)
+    s *= 2.0
+
+
+def decay(u, dt=0.01):
+    """``dt`` a float default."""
+    u *= 1.0 - dt
