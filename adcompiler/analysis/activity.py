@@ -97,6 +97,9 @@ def _varied_and_useful(effects, params, activities, ret_active, ret, carries, us
         useful.add(ent(ret))
     flows = [({ent(s) for s in srcs if carries(s)}, ent(dest) if kind == "name" else dest, stmt)
              for srcs, (kind, dest), stmt in effects.flows]
+    if isinstance(ret_active, tuple):   # (the elements of a returned tuple its caller reads: the others are not useful)
+        flows = [(_parts_read(stmt.value, ret_active, ent, carries) if d == ent(ret) and isinstance(
+            getattr(stmt, "value", None), ast.Tuple) else srcs, d, stmt) for srcs, d, stmt in flows]
     changed = True
     while changed:
         changed = False
@@ -108,6 +111,13 @@ def _varied_and_useful(effects, params, activities, ret_active, ret, carries, us
                 useful |= srcs
                 changed = True
     return varied & useful, flows, varied
+
+
+def _parts_read(value, mask, ent, carries) -> set:
+    """The cells of the names in the elements of the returned tuple ``value`` that ``mask`` (one
+    bool per element, from the caller: ``Module.parts_read``) says its caller reads."""
+    return {ent(x.id) for k, e in enumerate(value.elts) if k < len(mask) and mask[k]
+            for x in ast.walk(e) if isinstance(x, ast.Name) and carries(x.id)}
 
 
 def varied_cells(effects, params, activities) -> set:

@@ -11,8 +11,10 @@ themselves stay differentiated.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 
 from ..errors import UnsupportedSyntaxError
+from .infer import walk_stmts
 from .order import in_order
 
 
@@ -192,3 +194,56 @@ def _binding_index(s, group, size):
             and s.value.value.id in group:
         return constant_index(s.value, size)
     return None
+
+
+def parts_read(body, n, is_active):
+    """Of a returned tuple bound to ``n`` (and names bound once to it, ``e = n``) and read only by
+    constant index (``x = n[k]``, ``n[0] * 2``) and ``len(n)``, one bool per element up to the last
+    read: whether a derivative may flow from it (an element ``x = n[k]`` binds where ``is_active(x)``
+    is false does not). An element no result reads passes on no adjoint: its zero times an infinite
+    partial made nan. None where ``n`` is read otherwise."""
+    stmts = list(walk_stmts(body))
+    stores = Counter(x.id for s in stmts for x in _own_nodes(s) if isinstance(x, ast.Name)
+                     and isinstance(x.ctx, ast.Store))
+    names, read, k = {n}, {}, 0
+    while k < len(stmts):   # (an alias found later restarts the scan)
+        s, k = stmts[k], k + 1
+        uses = [x for x in _own_nodes(s) if isinstance(x, ast.Name) and x.id in names
+                and isinstance(x.ctx, ast.Load)]
+        if not uses:
+            continue
+        v = getattr(s, "value", None)
+        target = s.targets[0].id if isinstance(s, ast.Assign) and len(s.targets) == 1 and \
+            isinstance(s.targets[0], ast.Name) else None
+        if target is not None and v in uses:
+            if stores[target] != 1:
+                return None
+            if target not in names:
+                names.add(target)
+                read, k = {}, 0
+            continue
+        parts = {id(x.value): x.slice.value for x in _own_nodes(s) if isinstance(x, ast.Subscript)
+                 and x.value in uses and isinstance(x.slice, ast.Constant) and type(x.slice.value) is int
+                 and x.slice.value >= 0}
+        lengths = {id(c.args[0]) for c in _own_nodes(s) if isinstance(c, ast.Call) and
+                   isinstance(c.func, ast.Name) and c.func.id == "len" and len(c.args) == 1}
+        if any(id(u) not in parts and id(u) not in lengths for u in uses):
+            return None
+        whole = target is not None and isinstance(v, ast.Subscript) and id(v.value) in parts
+        for i in parts.values():
+            read[i] = read.get(i, False) or (is_active(target) if whole else True)
+    if not read:
+        return None
+    return tuple(read.get(i, False) for i in range(max(read) + 1))
+
+
+def _own_nodes(s):
+    """The nodes of statement ``s`` but those of the statements it holds (a loop's or a branch's
+    header only)."""
+    blocks = ("body", "orelse", "finalbody", "handlers")
+    for field, value in ast.iter_fields(s):
+        if field in blocks and isinstance(value, list):
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, ast.AST):
+                yield from ast.walk(v)

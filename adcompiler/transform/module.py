@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..analysis.kinds import kind_of_value
+from ..analysis.tuple_parts import parts_read
 from ..codegen.emit import comment_mark, funcdef
 from ..codegen.naming import Namer, is_generated
 from ..errors import AdCompilerError, AliasingError, UnsupportedSyntaxError
@@ -317,6 +318,8 @@ class Module:
         acts = [self._reverse_activity(ctx, call, a, k) for a, k in zip(call.args, kinds)]
         # a returned argument's memory carries its adjoint in the argument's shadow
         ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
+        if ret_active:
+            ret_active = parts_read(ctx.an.body, n, ctx.is_active) or ret_active
         self._check_call_aliasing(ctx, call, target, kinds)
         info = self.passes.reverse_function(self, target, tuple(kinds), tuple(acts), ret_active)
         shadows = {a.id: ctx.namer.adjoint(a.id) for a, act in zip(call.args, acts) if act == "Duplicated"}

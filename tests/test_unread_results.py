@@ -1,0 +1,116 @@
+# ruff: noqa: RUF059 (the kernels bind results they do not read: what is tested)
+"""A helper's result its caller never reads passes on no adjoint. A helper returning
+``KE, PE`` to a caller that reads only ``KE`` (npbench's nbody) gave a gradient of NaN:
+the adjoint of ``PE``, 0, met the infinite partial of ``np.sqrt`` at 0 on the zero diagonal
+of the pairwise distances (0 * inf), where the same code written inline gave the gradient
+(JAX too). The helper is differentiated for the elements its caller reads."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+import adcompiler as ad
+from adcompiler import Duplicated
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def energies(x):
+    KE = 0.5 * np.sum(x ** 2)
+    d = x[np.newaxis, :] - x[:, np.newaxis]   # (a zero diagonal)
+    r = np.sqrt(d ** 2)                       # (sqrt at 0 there)
+    PE = np.sum(r)
+    return KE, PE
+
+
+def kinetic(x):
+    KE, PE = energies(x)
+    return KE
+
+
+def kinetic_indexed(x):
+    e = energies(x)
+    return e[0] * 2.0
+
+
+def three_parts(x, w):
+    a = np.sum(x * w)
+    b = np.sum(np.sqrt((x[:, None] - x[None, :]) ** 2))
+    c = np.sum(np.log(x * x))
+    return a, b, c
+
+
+def first_and_last(x, w):
+    total = 0.0
+    for k in range(2):
+        a, b, c = three_parts(x, w)
+        total += a * c
+    return total
+
+
+def moments(x):
+    return 0.5 * np.sum(x ** 2), np.sum(x ** 3)
+
+
+def both(x):
+    m2, m3 = moments(x)
+    return m2 + 0.5 * m3
+
+
+def nbody_kinetic(mass, vel, pos):
+    # npbench's nbody energy, its potential computed and not read
+    KE = 0.5 * np.sum(np.sum(mass * vel ** 2))
+    dx = pos[:, 0:1].T - pos[:, 0:1]
+    dy = pos[:, 1:2].T - pos[:, 1:2]
+    inv_r = np.sqrt(dx ** 2 + dy ** 2)
+    inv_r[inv_r > 0] = 1.0 / inv_r[inv_r > 0]
+    PE = np.sum(np.sum(np.triu(-(mass * mass.T) * inv_r, 1)))
+    return KE, PE
+
+
+def nbody_loss(mass, vel, pos):
+    KE, PE = nbody_kinetic(mass, vel, pos)
+    return KE
+
+
+X = np.array([0.3, -1.2, 0.7])
+
+
+@pytest.mark.parametrize("f", [kinetic, kinetic_indexed], ids=lambda f: f.__name__)
+def test_an_unread_result_leaves_the_gradient_finite(f):
+    scale = 2.0 if f is kinetic_indexed else 1.0
+    np.testing.assert_allclose(ad.gradient(f, X)[0], scale * X, rtol=1e-14)
+    check_everywhere(f, Duplicated(X.copy(), np.zeros(3)), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def test_a_middle_result_unread_in_a_loop():
+    w = np.array([0.5, 2.0, -1.0])
+    g = ad.gradient(first_and_last, X, w)
+    # d/dx of 2 * sum(x w) * sum(log x^2), by hand
+    a, c = np.sum(X * w), np.sum(np.log(X * X))
+    np.testing.assert_allclose(g[0], 2 * (w * c + a * 2 / X), rtol=1e-12)
+    np.testing.assert_allclose(g[1], 2 * X * c, rtol=1e-12)
+    check_everywhere(first_and_last, Duplicated(X.copy(), np.zeros(3)), Duplicated(w.copy(), np.zeros(3)), out=())
+
+
+def test_the_nbody_energy_without_its_potential():
+    R = np.random.default_rng(4)
+    mass, vel, pos = R.uniform(1, 2, (5, 1)), R.standard_normal((5, 3)), R.standard_normal((5, 3))
+    gm, gv, gp = ad.gradient(nbody_loss, mass, vel, pos)
+    np.testing.assert_allclose(gm, 0.5 * np.sum(vel ** 2, axis=1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(gv, mass * vel, rtol=1e-12)
+    np.testing.assert_array_equal(gp, np.zeros_like(pos))
+    check_everywhere(nbody_loss, *(Duplicated(a.copy(), np.zeros_like(a)) for a in (mass, vel, pos)), out=())
+
+
+def test_every_result_read_is_differentiated_as_before():
+    np.testing.assert_allclose(ad.gradient(both, X)[0], X + 1.5 * X ** 2, rtol=1e-14)
+    check_everywhere(both, Duplicated(X.copy(), np.zeros(3)), out=())
