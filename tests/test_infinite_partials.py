@@ -136,3 +136,26 @@ def test_second_order_a_zero_tangent_times_an_infinite_partial_is_zero():
     x = np.array([0.7, 1.5])   # (away from 0: the closed form)
     np.testing.assert_allclose(ad.hessian(root_and_product, x), [[-0.25 * 0.7 ** -1.5, 1.0], [1.0, 2.0]],
                                rtol=1e-12)
+
+
+def hypot_and_angle(x, y):
+    s = 0.0
+    for i in range(x.shape[0]):
+        y[i] = x[i] * x[i]
+        s += math.hypot(x[i], y[i]) + math.atan2(y[i], x[i])
+    return s
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hypot_and_atan2_at_the_origin(backend):
+    # Python floats divided by 0 in their adjoints (ZeroDivisionError on the numpy backend, nan under
+    # numba); 0 there now, as np.hypot's and np.arctan2's rules give, and right elsewhere
+    x = np.array([0.0, 1.0])
+    dx, dy = np.zeros(2), np.zeros(2)
+    ad.autodiff(ad.Reverse, hypot_and_angle, ad.Active, ad.Duplicated(x.copy(), dx), ad.Duplicated(np.zeros(2), dy),
+                backend=backend)
+    # d/dx of hypot(x, x^2) + atan2(x^2, x) at 1: 3 / sqrt(2) + 1 / 2
+    np.testing.assert_allclose(dx, [0.0, 3 / math.sqrt(2) + 0.5], rtol=1e-12)
+    x = np.array([0.3, -1.2, 0.7])
+    check_everywhere(hypot_and_angle, ad.Duplicated(x.copy(), np.zeros(3)), ad.Duplicated(np.zeros(3), np.zeros(3)),
+                     ret=ad.Active)

@@ -49,8 +49,10 @@ elementwise(math.cosh, "x", x="g * math.sinh(x)")
 elementwise(math.asinh, "x", x="g / math.sqrt(x * x + 1)")
 elementwise(math.acosh, "x", x="g / np.sqrt(x * x - 1)", doc="infinite at 1")
 elementwise(math.atanh, "x", x="g / (1 - x * x)")
-elementwise(math.atan2, "y, x", y="g * x / (x * x + y * y)", x="-g * y / (x * x + y * y)")
-elementwise(math.hypot, "x, y", x="g * x / ans", y="g * y / ans")
+elementwise(math.atan2, "y, x", y="g * _ad_safe_div(x, x * x + y * y)", x="-g * _ad_safe_div(y, x * x + y * y)",
+            doc="0 at x == y == 0 (as np.arctan2's)")
+elementwise(math.hypot, "x, y", x="g * _ad_safe_div(x, ans)", y="g * _ad_safe_div(y, ans)",
+            doc="0 at x == y == 0 (as np.hypot's)")
 elementwise(math.erf, "x", x="g * 2 / math.sqrt(math.pi) * math.exp(-x * x)")
 elementwise(math.erfc, "x", x="-g * 2 / math.sqrt(math.pi) * math.exp(-x * x)")
 elementwise(math.degrees, "x", x="g * (180 / math.pi)")
