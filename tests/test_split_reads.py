@@ -140,3 +140,46 @@ def test_vjp_pullback_after_an_array_in_a_module_container_was_written(f, weight
         pullback(np.ones(4))
     weights[:] = [1.0, 2.0, 3.0, 4.0]
     np.testing.assert_allclose(pullback(np.ones(4))[0], 3 * weights * X ** 2, rtol=1e-13)
+
+
+KERNEL_MODULE = """import numpy as np
+from {other} import g
+W = np.array([0.25, 0.5])
+
+
+def f(u, out):
+    out[1] = W[1] * u[0] * u[0]
+    g(u, out)
+"""
+
+OTHER_MODULE = """import numpy as np
+W = np.array([3.0, -1.0])
+
+
+def g(u, out):
+    out[0] += W[0] * u[0] * u[1]
+"""
+
+
+def test_arrays_of_one_name_in_two_modules(tmp_path, monkeypatch):
+    # the record of what fwd read was compared by name: two modules' `W` made one entry, and every
+    # reverse half was refused as if `W` had been written between the halves
+    import importlib
+    (tmp_path / "split_two_w.py").write_text(KERNEL_MODULE.format(other="split_two_w_other"))
+    (tmp_path / "split_two_w_other.py").write_text(OTHER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    kern, other = importlib.import_module("split_two_w"), importlib.import_module("split_two_w_other")
+    u = np.array([1.2, 0.7])
+    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, kern.f, Const, Duplicated, Duplicated)
+    out = np.zeros(2)
+    tape, _ = fwd(Duplicated(u.copy(), np.zeros(2)), Duplicated(out, np.zeros(2)))
+    du = np.zeros(2)
+    rev(Duplicated(u.copy(), du), Duplicated(out, np.ones(2)), None, tape)
+    np.testing.assert_allclose(du, [2 * 0.5 * 1.2 + 3.0 * 0.7, 3.0 * 1.2], rtol=1e-14)
+    for changed in (kern.W, other.W):   # (either written between the halves: refused)
+        out = np.zeros(2)
+        tape, _ = fwd(Duplicated(u.copy(), np.zeros(2)), Duplicated(out, np.zeros(2)))
+        changed[0] += 1.0
+        with pytest.raises(ActivityError, match=r"`W`, an array `f` reads from its module"):
+            rev(Duplicated(u.copy(), np.zeros(2)), Duplicated(out, np.ones(2)), None, tape)
+        changed[0] -= 1.0

@@ -66,9 +66,9 @@ def read_record(args, comp) -> tuple:
 def same_read(f, names, args, comp, tape) -> None:
     """Refuse a reverse half whose function reads other values than its forward half did:
     an argument that is not an array, or an array of its module, changed between them."""
-    now = dict(read_record(args, comp))
-    for k, then in tape.read:
-        if k in now and now[k] == then:
+    now = read_record(args, comp)   # (in the order fwd recorded: two modules' arrays may share a name)
+    for (k, then), (k_now, fp) in zip(tape.read, now + ((None, None),) * max(0, len(tape.read) - len(now))):
+        if k == k_now and fp == then:
             continue
         if isinstance(k, str):
             raise ActivityError(
