@@ -297,6 +297,9 @@ def _refusal(e: Exception, path: str, origins: dict) -> BackendError:
             "*", "Function(")
     said = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(skip)]
     first = (said[0] if said else text.strip().splitlines()[0] if text.strip() else type(e).__name__)[:200]
+    if not text.strip():   # (numba's own assertion, no message: what numba lowers is not all it types)
+        first = f"numba's compiler stopped on it with an {type(e).__name__} of its own: a construct it types " \
+                "but does not lower, such as a store through a boolean mask of a 2-D array"
     what = "this line"
     if where is None and origins:   # (numba named no line: a global or an argument it cannot type)
         where, what = origins[min(origins)], "this function (a value it reads has no numba type)"

@@ -193,3 +193,29 @@ def _rules_registered_again(backend):
     np.testing.assert_allclose(ad.gradient(softplus_loop, x.copy(), backend=backend)[0], [0.5, 0.5, 0.5])
     extend.elementwise(softplus, "x", x="g / (1 + np.exp(-x))")   # (a rule corrected)
     np.testing.assert_allclose(ad.gradient(softplus_loop, x.copy(), backend=backend)[0], sigmoid, rtol=1e-12)
+
+
+def relu_into(W, X, h):
+    np.dot(X, W, out=h)
+    h[h < 0] = 0.0
+
+
+def test_an_assertion_of_numba_itself_is_refused_in_words_and_auto_runs_numpy():
+    # numba types a store through a 2-D boolean mask but stops lowering its tangent with an
+    # AssertionError of no message: the refusal said only "(AssertionError)"
+    R = np.random.default_rng(0)
+    W, X = R.standard_normal((3, 4)), R.standard_normal((5, 3))
+    tW = R.standard_normal((3, 4))
+
+    def args():
+        return (ad.Duplicated(W.copy(), tW.copy()), ad.Duplicated(X.copy(), np.zeros_like(X)),
+                ad.Duplicated(np.zeros((5, 4)), np.zeros((5, 4))))
+    with pytest.raises(ad.AdCompilerError, match=r"test_auto_fallback\.py:\d+: `h\[h < 0\] = 0\.0`: .*"
+                                                 r"AssertionError of its own"):
+        ad.autodiff(ad.Forward, relu_into, ad.Const, *args(), backend="numba")
+    got, want = args(), args()
+    ad.autodiff(ad.Forward, relu_into, ad.Const, *got, backend="auto")
+    ad.autodiff(ad.Forward, relu_into, ad.Const, *want)
+    h = np.maximum(X @ W, 0.0)
+    np.testing.assert_allclose(got[2].dval, want[2].dval, rtol=1e-14)
+    np.testing.assert_allclose(want[2].dval, np.where(h > 0, X @ tW, 0.0), rtol=1e-12)
