@@ -159,3 +159,45 @@ def test_hypot_and_atan2_at_the_origin(backend):
     x = np.array([0.3, -1.2, 0.7])
     check_everywhere(hypot_and_angle, ad.Duplicated(x.copy(), np.zeros(3)), ad.Duplicated(np.zeros(3), np.zeros(3)),
                      ret=ad.Active)
+
+
+def over_a_root(x):
+    return x[1] / math.sqrt(x[0]) + x[2] / float(x[0])
+
+
+def reciprocal_powers(x):
+    return x[0] ** -1 + pow(x[1], -2) + x[2]
+
+
+def power_of_elements(x):
+    return pow(x[0], x[1])
+
+
+def powers_of_arrays(x, y):
+    return float(np.sum(np.power(x, y)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_divisions_and_negative_powers_of_zero(backend):
+    # a Python float divided by 0.0 in the adjoint (ZeroDivisionError on the numpy backend) and
+    # numba's float to a negative int power at 0 (ZeroDivisionError under numba): inf, as the primal
+    x = np.array([0.0, 1.0, 2.0])
+    g = ad.gradient(over_a_root, x, backend=backend)[0]
+    assert g[0] == -np.inf and g[1] == np.inf and g[2] == np.inf
+    tangent, value = ad.autodiff(ad.ForwardWithPrimal, over_a_root, ad.Duplicated,
+                                 ad.Duplicated(x.copy(), np.array([0.0, 1.0, 0.0])), backend=backend)
+    assert value == np.inf and tangent == np.inf
+    x = np.array([0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(ad.gradient(reciprocal_powers, x, backend=backend)[0], [-np.inf, -np.inf, 1.0])
+    x = np.array([0.7, -1.3, 2.0])   # (away from 0: every entry point)
+    for f in (over_a_root, reciprocal_powers):
+        check_everywhere(f, ad.Duplicated(x.copy(), np.zeros(3)), ret=ad.Active, out=())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_d_dy_of_a_power_of_zero_is_zero(backend):
+    # the rules say d/dy is 0 where x <= 0; at x = 0, y < 0 it was inf * log(1) = nan
+    np.testing.assert_array_equal(ad.gradient(power_of_elements, np.array([0.0, -1.0]), backend=backend)[0],
+                                  [-np.inf, 0.0])
+    gx, gy = ad.gradient(powers_of_arrays, np.array([0.0, 2.0]), np.array([-0.5, 1.5]))
+    assert gx[0] == -np.inf and gy[0] == 0.0 and gy[1] == pytest.approx(2.0 ** 1.5 * math.log(2.0))

@@ -17,6 +17,24 @@ def _float(e):
     return ast.Call(ast.Name("float", ast.Load()), [e], [])
 
 
+def _negative_int(e) -> bool:
+    """A negative int literal (``-1``, parsed as the negation of 1)."""
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+        e = e.operand
+        return isinstance(e, ast.Constant) and type(e.value) is int and e.value > 0
+    return isinstance(e, ast.Constant) and type(e.value) is int and e.value < 0
+
+
+def _float_base(e, kinds) -> bool:
+    """A float element or number by its form: ``x[i]`` of a float array, ``np.float64(v)``, ``float(v)``."""
+    if isinstance(e, ast.Call):
+        return ast.unparse(e.func) in ("np.float64", "float")
+    if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name):
+        k = kinds.get(e.value.id)
+        return k is not None and k.cls == "array" and k.dtype == "f"
+    return False
+
+
 def int_powers(fn, kinds):
     """``n ** e`` (and ``n **= e``; ``pow(n, e)`` is written as ``n ** e``) of a real number ``n`` to a
     power not known to be a non-negative int as ``float(n) ** float(e)``: Python makes a
@@ -29,8 +47,11 @@ def int_powers(fn, kinds):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and negative_maybe(node.right) \
                 and real_scalar(node.left, kinds):
             node.left = _float(node.left)
-            if real_scalar(node.right, kinds):   # (numba's float ** negative int raises at 0; numpy: inf)
-                node.right = _float(node.right)
+            if real_scalar(node.right, kinds) or _negative_int(node.right):
+                node.right = _float(node.right)   # (numba's float ** negative int raises at 0; numpy: inf)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and _negative_int(node.right) \
+                and _float_base(node.left, kinds):
+            node.right = _float(node.right)   # (x[0] ** -1, np.float64(v) ** -2 of a derivative: as above)
     for node in ast.walk(fn):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)

@@ -16,7 +16,7 @@ elementwise(builtins.max, "a, b", a="g * ((a > b) + 0.5 * (a == b))", b="g * ((b
 elementwise(builtins.min, "a, b", a="g * ((a < b) + 0.5 * (a == b))", b="g * ((b < a) + 0.5 * (a == b))",
             doc="ties split the adjoint equally")
 elementwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - (exp != 0))",
-            exp="g * ans * np.log(np.where(base > 0, base, 1))",
+            exp="g * np.where(base > 0, ans, 0.0) * np.log(np.where(base > 0, base, 1))",
             doc="pow(x, y) without a modulus; d/dy is taken as 0 where x <= 0")
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
                   builtins.isinstance, builtins.print)

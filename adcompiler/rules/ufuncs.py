@@ -14,7 +14,7 @@ elementwise(np.divide, B, x1="g / x2", x2="-g * ans / x2")
 elementwise(np.negative, U, x="-g")
 elementwise(np.positive, U, x="g")
 elementwise(np.power, B, x1="g * x2 * x1 ** (x2 - (x2 != 0))",
-            x2="g * ans * np.log(np.where(x1 > 0, x1, 1))",
+            x2="g * np.where(x1 > 0, ans, 0.0) * np.log(np.where(x1 > 0, x1, 1))",
             doc="d/dx2 is taken as 0 where x1 <= 0")
 elementwise(np.square, U, x="2 * g * x")
 elementwise(np.reciprocal, U, x="-g * ans * ans")
@@ -34,7 +34,8 @@ elementwise(np.where, "condition, x=None, y=None", x="np.where(condition, g, 0)"
             y="np.where(condition, 0, g)").constant = {"condition"}
 elementwise(np.remainder, B, x1="g", x2="-g * np.floor(x1 / x2)")
 elementwise(np.float_power, B, x1="g * x2 * np.float_power(x1, x2 - (x2 != 0))",
-            x2="g * ans * np.log(np.where(x1 > 0, x1, 1))", doc="d/dx2 is taken as 0 where x1 <= 0")
+            x2="g * np.where(x1 > 0, ans, 0.0) * np.log(np.where(x1 > 0, x1, 1))",
+            doc="d/dx2 is taken as 0 where x1 <= 0")
 elementwise(np.fmod, B, x1="g", x2="-g * np.trunc(x1 / x2)")
 elementwise(np.cbrt, U, x="_ad_safe_div(g, 3 * ans * ans)", doc="0 at x == 0 (the derivative is infinite)")
 elementwise(np.exp2, U, x="g * ans * np.log(2.0)")

@@ -240,6 +240,10 @@ class FormBuilder:
         (ZeroDivisionError) where numpy's and numba's give inf; the templates read ``v`` as a
         numpy float there (a complex number as a numpy complex: Python's complex arithmetic raises
         there too, numpy's gives nan as it does for a complex array)."""
+        if self.ctx.module.options.second_order:   # (code differentiated again reads no conversion of a number)
+            return
+        if rule.func is np.divide:   # (and a Python float divided by: 1 / v at v = 0 is inf, as the primal's)
+            self.float_divisor(bound, mapping)
         names = _POWERS.get(rule.func)
         base, power = (bound.get(n) for n in names) if names else (None, None)
         kind = self.ctx.kinds.get(base.id) if isinstance(base, ast.Name) else None
@@ -249,6 +253,20 @@ class FormBuilder:
             return
         cast = "complex128" if kind.dtype == "c" else "float64"
         mapping[names[0]] = ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [N(base.id)], [])
+
+    def float_divisor(self, bound, mapping) -> None:
+        """``a / v`` of a Python float ``v`` that may be 0 (``x[1] / math.sqrt(x[0])``: numpy's float
+        over 0.0 is inf): the templates' ``g / v`` divides Python floats, which raises there; ``v`` is
+        read as a numpy float where the analyses do not keep it away from 0."""
+        v = bound.get("x2")
+        kind = self.ctx.kinds.get(v.id) if isinstance(v, ast.Name) else None
+        if getattr(kind, "cls", None) != "float" or kind.dtype not in (None, "f", "c"):
+            return
+        _, bounds = self.ctx.unread_guard(None, ANS)
+        if bounds is not None and v.id in bounds:
+            return
+        cast = "complex128" if kind.dtype == "c" else "float64"
+        mapping["x2"] = ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [N(v.id)], [])
 
     def real_cast(self, result):
         """The result of a rule called with a dtype, where a mode's tangent keeps its real part
