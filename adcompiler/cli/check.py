@@ -85,8 +85,9 @@ def _range(text: str) -> tuple[float, float]:
         lo, hi = (float(x) for x in text.split(","))
     except ValueError:
         raise UsageError(f"--range {text}: expected LO,HI, e.g. 0.5,1.5.") from None
-    if not lo < hi:
-        raise UsageError(f"--range {text}: LO must be below HI, e.g. 0.5,1.5.")
+    if not (lo < hi and np.isfinite(hi - lo)):
+        raise UsageError(f"--range {text}: LO must be below HI, both finite and within a float's range of each "
+                         "other, e.g. 0.5,1.5.")
     return lo, hi
 
 
@@ -137,8 +138,10 @@ def _inputs(target: Target, args) -> tuple[list, list, dict]:
         if name in shapes:
             v = _random_array(rng, shapes[name], dtypes[name], lo, hi, extent)
             act, why = _shaped(name, v, act, why, acts.source[name], name in numbers, extent)
-            v = v[()] if name in numbers and act != DUP else v
-            v = (complex(v) if v.dtype.kind == "c" else float(v)) if isinstance(v, np.generic) else v
+            if name in numbers and act != DUP:   # (a number; else an array, 0-d too)
+                v = complex(v) if np.iscomplexobj(v) else float(v)
+            else:
+                v = np.asarray(v)
         elif name in values:
             v = values[name]
             if weak:

@@ -89,6 +89,9 @@ def kinds_for(target: Target, acts: Activities, ranks: dict | None = None, known
             out.append(known[name])
         elif name in ranks and ranks[name] == 0 and dtypes.get(name) == "c" and a != DUP:
             out.append(COMPLEX)   # (--shape c=:complex128: a complex number)
+        elif name in ranks and ranks[name] == 0 and a == CONST and name in acts.integers \
+                and dtypes.get(name, "f") in ("f", "i"):
+            out.append(INT)   # (--shape n= of a parameter the body uses as an int: an int, not a float)
         elif name in ranks and ranks[name] == 0 and (dtypes.get(name, "f") == "f" and a == ACTIVE
                                                       or dtypes.get(name) == "f" and a != DUP):
             out.append(FLOAT)   # (--active sigma --shape sigma=:float64, or a Const T=:float64: the float it is)

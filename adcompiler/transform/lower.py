@@ -339,7 +339,8 @@ def _lower_aug(s, kinds, namer, pf, accumulators, numbers_maybe=frozenset()):
         f"cannot tell whether `{n}` is an array (updated in place) or a scalar (rebound).",
         filename=pf.filename, lineno=s.lineno, construct=f"{n} {_op(s.op)}= ...",
         hint=f"write `{n}[...] {_op(s.op)}= ...` for an array or `{n} = {n} {_op(s.op)} ...` for a scalar, "
-             "or give the arguments' shapes (adcompiler emit: --shape NAME=DIMS, and --shape NAME= for a number).")
+             "or give the arguments' shapes (adcompiler emit: --shape NAME=DIMS for an array, --shape "
+             "NAME=:float64 or NAME=:int64 for a number).")
 
 
 def fresh_accumulators(body, kinds, namer, pf) -> set:

@@ -158,3 +158,20 @@ def test_check_usage_mistakes_are_usage_errors():
     assert status == 2 and "LO must be below HI" in err, err
     status, _, err = run_cli("check", f"{SCALARS}:decay", "--shape", "u=4", "--dup", "dt")
     assert status == 2 and "`dt` is a scalar (its default, 0.01) but is Duplicated" in err, err
+
+
+def test_a_zero_d_shape_of_an_index_is_an_int(tmp_path):
+    # `--shape n=` (as a refusal's hint said) made the counter a float: the module's reverse sweep
+    # indexed with 3.0 and raised IndexError
+    ns = emit_module(tmp_path, f"{SCALARS}:countdown", "--shape", "u=3", "--shape", "n=")
+    u, du = np.array([1.0, 2.0, 3.0]), np.ones(3)
+    ns["countdown_reverse"](u, du, 3)
+    np.testing.assert_allclose(du, [2.0, 4.0, 6.0])
+
+
+def test_check_of_a_complex_zero_d_array_and_a_range_beyond_floats():
+    status, out, err = run_cli("check", f"{SCALARS}:rotated", "--shape", "z=4:complex128", "--shape",
+                               "c=:complex128", "--dup", "c")
+    assert status == 0 and "all checks passed" in out, out + err   # (an internal error: a number, Duplicated)
+    status, _, err = run_cli("check", f"{SCALARS}:rotated", "--shape", "z=4", "--shape", "c=", "--range=0,inf")
+    assert status == 2 and "LO must be below HI, both finite" in err, err

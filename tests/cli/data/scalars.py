@@ -46,3 +46,16 @@ def zero_d_update(s, x):
 def decay(u, dt=0.01):
     """``dt`` a float default."""
     u *= 1.0 - dt
+
+
+def countdown(u, n):
+    """``n`` starts a counter that indexes ``u``: an int, even given as ``--shape n=``."""
+    k = n
+    while k > 0:
+        u[k - 1] = u[k - 1] * u[k - 1]
+        k -= 1
+
+
+def rotated(z, c):
+    """``c`` complex: a number (``--shape c=:complex128``), or a 0-d array with ``--dup c``."""
+    z *= c
