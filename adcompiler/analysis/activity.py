@@ -115,7 +115,7 @@ def _varied_and_useful(effects, params, activities, ret_active, ret, carries, us
 
 def _parts_read(value, mask, ent, carries) -> set:
     """The cells of the names in the elements of the returned tuple ``value`` that ``mask`` (one
-    bool per element, from the caller: ``Module.parts_read``) says its caller reads."""
+    bool per element, from the caller: ``tuple_parts.parts_read``) says its caller reads."""
     return {ent(x.id) for k, e in enumerate(value.elts) if k < len(mask) and mask[k]
             for x in ast.walk(e) if isinstance(x, ast.Name) and carries(x.id)}
 

@@ -240,9 +240,9 @@ class FormBuilder:
         (ZeroDivisionError) where numpy's and numba's give inf; the templates read ``v`` as a
         numpy float there (a complex number as a numpy complex: Python's complex arithmetic raises
         there too, numpy's gives nan as it does for a complex array)."""
-        if self.ctx.module.options.second_order:   # (code differentiated again reads no conversion of a number)
-            return
-        if rule.func is np.divide:   # (and a Python float divided by: 1 / v at v = 0 is inf, as the primal's)
+        if rule.func is np.divide and not self.ctx.module.options.second_order:
+            # (and a Python float divided by: 1 / v at v = 0 is inf, as the primal's; code differentiated
+            # again, whose kinds are not exact, reads no conversion of a number where it may be an array)
             self.float_divisor(bound, mapping)
         names = _POWERS.get(rule.func)
         base, power = (bound.get(n) for n in names) if names else (None, None)
