@@ -201,3 +201,20 @@ def test_d_dy_of_a_power_of_zero_is_zero(backend):
                                   [-np.inf, 0.0])
     gx, gy = ad.gradient(powers_of_arrays, np.array([0.0, 2.0]), np.array([-0.5, 1.5]))
     assert gx[0] == -np.inf and gy[0] == 0.0 and gy[1] == pytest.approx(2.0 ** 1.5 * math.log(2.0))
+
+
+def root_and_product_of_numbers(a, b):
+    return b ** 2 + math.sqrt(a) + a * b
+
+
+def arcsine_times(a, b):
+    return math.asin(a) * b
+
+
+def test_second_order_of_numbers_a_zero_tangent_is_zero():
+    # hvp takes number arguments as 0-d arrays, whose terms had no zero-tangent guard: nan where
+    # the Hessian's entries along the direction are finite
+    assert ad.hvp(root_and_product_of_numbers, (0.0, 1.5), (0.0, 1.0)) == (1.0, 2.0)
+    assert ad.hvp(arcsine_times, (1.0, 2.0), (0.0, 1.0)) == (np.inf, 0.0)
+    hv = ad.hvp(root_and_product_of_numbers, (0.7, 1.5), (0.3, -1.0))   # (away from 0: the closed form)
+    np.testing.assert_allclose(hv, (-0.25 * 0.7 ** -1.5 * 0.3 - 1.0, 0.3 - 2.0), rtol=1e-12)

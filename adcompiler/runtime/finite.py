@@ -28,6 +28,6 @@ def zero_where_zero(t, term):
     """``term``, a tangent ``t`` times a partial that may be infinite, 0 where ``t`` is 0 (as
     reverse mode skips a zero adjoint's terms): in code differentiated again, where ``t`` taken
     as a number may hold an array."""
-    if np.ndim(t) == 0 and np.ndim(term) == 0:
-        return term if t != 0 else np.zeros_like(term)[()]
+    if np.ndim(t) == 0 and np.ndim(term) == 0:   # (a 0-d array stays one)
+        return term if t != 0 else np.zeros_like(term) if isinstance(term, np.ndarray) else np.zeros_like(term)[()]
     return np.where(np.asarray(t) == 0, np.zeros_like(term), term)

@@ -228,6 +228,8 @@ class ForwardBuilder(FormBuilder):
         tree, var = self.template(rule, p, s)
         t = N(self.tan(a.id))
         term = self.term(rule, tree, var, mapping, t)
+        if self._zero_d_term(rule, a, bound):   # (hvp of numbers, differentiated as 0-d arrays)
+            return self.zero_tangent_guarded(term, t, s)
         if not self._number_term(rule, a, bound):
             return term
         if a.id in self.ctx.unread_risks(None) or a.id in self.ctx.saturated():
@@ -263,6 +265,16 @@ class ForwardBuilder(FormBuilder):
         k = self.ctx.kinds.get(a.id)
         return k is not None and k.cls == "float" and not any(
             isinstance(v, ast.Name) and self.may_be_array(v.id) for v in bound.values())
+
+    def _zero_d_term(self, rule, a, bound) -> bool:
+        """An elementwise rule of 0-d arrays and numbers in code differentiated again: hvp and hessian
+        take a number argument as a 0-d array, whose zero tangent passes on 0 as a number's does."""
+        if rule.kind != "elementwise" or not is_generated(self.ctx.pf.filename):
+            return False
+        k = self.ctx.kinds.get(a.id)
+        zero_d = [self.ctx.kinds.get(v.id) for v in bound.values() if isinstance(v, ast.Name)]
+        return k is not None and k.cls == "array" and k.ndim == 0 and all(
+            x is not None and (x.cls in ("float", "int", "bool") or x.cls == "array" and x.ndim == 0) for x in zero_d)
 
     def real_cast(self, result):
         total, partial = result
