@@ -196,12 +196,13 @@ def _binding_index(s, group, size):
     return None
 
 
-def parts_read(body, n, is_active):
+def parts_read(body, n, is_active, returned=None):
     """Of a returned tuple bound to ``n`` (and names bound once to it, ``e = n``) and read only by
     constant index (``x = n[k]``, ``n[0] * 2``) and ``len(n)``, one bool per element up to the last
     read: whether a derivative may flow from it (an element ``x = n[k]`` binds where ``is_active(x)``
     is false does not). An element no result reads passes on no adjoint: its zero times an infinite
-    partial made nan. None where ``n`` is read otherwise."""
+    partial made nan. None where ``n`` is read otherwise. ``returned``: ``(name, mask)`` of the
+    function's own return (a helper returning ``n`` as it is: the elements its caller reads)."""
     stmts = list(walk_stmts(body))
     stores = Counter(x.id for s in stmts for x in _own_nodes(s) if isinstance(x, ast.Name)
                      and isinstance(x.ctx, ast.Store))
@@ -216,6 +217,12 @@ def parts_read(body, n, is_active):
         target = s.targets[0].id if isinstance(s, ast.Assign) and len(s.targets) == 1 and \
             isinstance(s.targets[0], ast.Name) else None
         if target is not None and v in uses:
+            if returned is not None and target == returned[0]:   # (returned as it is: what the caller reads)
+                if not isinstance(returned[1], tuple):
+                    return None
+                for i, used in enumerate(returned[1]):
+                    read[i] = read.get(i, False) or used
+                continue
             if stores[target] != 1:
                 return None
             if target not in names:
