@@ -283,3 +283,22 @@ def test_a_result_no_rule_covers_says_what_the_rule_covers():
     line = inspect.getsourcelines(gradient_of_all_axes)[1] + 1
     assert str(e.value).startswith(f"{__file__}:{line}: `gy, gx = np.gradient(u)`")
     assert "the result of numpy.gradient" in str(e.value) and "along one axis" in str(e.value)
+
+
+def weighted_product(x, y, c=2.0):
+    return np.sum(x * y) * c
+
+
+@pytest.mark.parametrize("call", ["grad keyword", "differentiate too many", "differentiate missing"])
+def test_arguments_not_matching_the_parameters_name_the_definition(call):
+    # grad's and a differentiate()d function's binding of the arguments named no file or line
+    import adcompiler as ad
+    x = np.array([0.3, 0.8, 1.1])
+    with pytest.raises(AdCompilerError) as e:
+        if call == "grad keyword":
+            ad.grad(weighted_product)(x, x.copy(), d=2.0)
+        elif call == "differentiate too many":
+            ad.differentiate(weighted_product)(x, x.copy(), 2.0, 1.0)
+        else:
+            ad.differentiate(weighted_product)(x)
+    assert str(e.value).startswith(_def_line(weighted_product)), str(e.value)

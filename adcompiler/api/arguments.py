@@ -490,8 +490,9 @@ def positional(f, args, kwargs) -> tuple:
     try:
         bound = inspect.signature(f).bind(*args, **kwargs)
     except TypeError as e:
-        raise ActivityError(f"the arguments do not match {getattr(f, '__name__', 'f')}'s parameters: {e}.",
-                            hint="pass each parameter once, by position or by name.") from None
+        raise at_definition(ActivityError(f"the arguments do not match {getattr(f, '__name__', 'f')}'s parameters: "
+                                          f"{e}.", hint="pass each parameter once, by position or by name."),
+                            kernel_of(f)) from None
     names = list(inspect.signature(f).parameters)
     last = max(names.index(k) for k in bound.arguments)
     bound.apply_defaults()

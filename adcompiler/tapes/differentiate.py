@@ -41,6 +41,7 @@ from ..errors import (
     ShapeError,
     SourceError,
     UnsupportedSyntaxError,
+    at_definition,
 )
 from ..frontend.parse import taken_by_position
 from ..frontend.resolve import keyword_defaults, plain_function, same_keyword_defaults
@@ -254,7 +255,12 @@ class Differentiated:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from .dispatch import call
-        return call(self, self.bind(args, kwargs))
+        try:
+            bound = self.bind(args, kwargs)
+        except AdCompilerError as e:   # (arguments that do not match the parameters: at the definition)
+            at_definition(e, self.mutating)
+            raise
+        return call(self, bound)
 
     def output_specs(self, values: list) -> list:
         """``(shape, dtype)`` for each allocated output, given the inputs.
