@@ -218,3 +218,26 @@ def test_second_order_of_numbers_a_zero_tangent_is_zero():
     assert ad.hvp(arcsine_times, (1.0, 2.0), (0.0, 1.0)) == (np.inf, 0.0)
     hv = ad.hvp(root_and_product_of_numbers, (0.7, 1.5), (0.3, -1.0))   # (away from 0: the closed form)
     np.testing.assert_allclose(hv, (-0.25 * 0.7 ** -1.5 * 0.3 - 1.0, 0.3 - 2.0), rtol=1e-12)
+
+
+def over_an_absolute_value(x):
+    v = abs(float(x[0]))   # (bounded below by 0 only: 0 itself is reached)
+    return x[1] / v
+
+
+def floor_divided(x, L):
+    return np.sum(np.floor_divide(x, L) * x)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_divisor_bounded_by_zero_only_and_floor_divide_of_arrays(backend):
+    # abs(v) is at least 0, which was taken for kept away from 0: ZeroDivisionError on numpy; and
+    # numba's np.floor_divide of a float array floors the quotient (5.1 // 1.7 gave 3, numpy's 2)
+    g = ad.gradient(over_an_absolute_value, np.array([0.0, 1.3]), backend=backend)[0]
+    assert g[1] == np.inf
+    x = np.array([5.1, 0.3, -5.1, 1.0])
+    gx, _ = ad.gradient(floor_divided, x, 1.7, backend=backend)
+    np.testing.assert_array_equal(gx, np.floor_divide(x, 1.7))   # (the quotient: piecewise constant)
+    _, value = ad.autodiff(ad.ReverseWithPrimal, floor_divided, ad.Active, ad.Duplicated(x.copy(), np.zeros(4)),
+                           ad.Active(1.7), backend=backend)
+    assert value == pytest.approx(25.5, rel=1e-14)

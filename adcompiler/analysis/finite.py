@@ -263,6 +263,12 @@ _BOUNDING = {np.sqrt: "sqrt", math.sqrt: "sqrt", np.exp: "exp", math.exp: "exp",
 _TINY = 1e-30
 
 
+def kept_from_zero(e, bounds: dict) -> bool:
+    """Whether ``e`` is kept at least ``_TINY`` away from 0 where the arguments are finite (``lower_bounds``)."""
+    b = lower_bound(e, bounds)
+    return b is not None and b >= _TINY
+
+
 def _bounded_op(n: ast.BinOp, bounds: dict) -> bool:
     """A division by a number kept away from 0 (``lower_bounds``), or a power of one
     (to a constant exponent no larger than 8 in size)."""

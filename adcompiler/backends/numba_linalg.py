@@ -315,10 +315,39 @@ def _ad_real_numbers(a, b):
 
 @_ad_overload(_ad_floor_divide)
 def _ad_floor_divide_typed(a, b):
-    """``np.floor_divide`` of two real numbers as numpy's (numba's gave 0 for ``5 // -inf``); else numba's."""
+    """``np.floor_divide`` as numpy's: of two real numbers (numba's gave 0 for ``5 // -inf``) and, element
+    by element, of a float array and a number or an array of its shape (numba's divides then floors:
+    ``5.1 // 1.7`` was 3, numpy's 2); of ints, numba's."""
     if _ad_real_numbers(a, b):
         return lambda a, b: _ad_divmod_float(float(a), float(b))[0]
-    return lambda a, b: np.floor_divide(a, b)
+    arr_a, arr_b = isinstance(a, _ad_types.Array), isinstance(b, _ad_types.Array)
+    floats = any(isinstance(getattr(t, "dtype", t), _ad_types.Float) for t in (a, b))
+    if not floats or not (arr_a or arr_b):
+        return lambda a, b: np.floor_divide(a, b)
+
+    if arr_a and arr_b:
+        def both(a, b):
+            if a.shape != b.shape:
+                raise ValueError("numba backend: np.floor_divide of float arrays of two shapes is not compiled")
+            out = np.empty(a.shape, np.float64)
+            for idx in np.ndindex(a.shape):
+                out[idx] = _ad_divmod_float(float(a[idx]), float(b[idx]))[0]
+            return out
+        return both
+    if arr_a:
+        def by_number(a, b):
+            out = np.empty(a.shape, np.float64)
+            for idx in np.ndindex(a.shape):
+                out[idx] = _ad_divmod_float(float(a[idx]), float(b))[0]
+            return out
+        return by_number
+
+    def of_number(a, b):
+        out = np.empty(b.shape, np.float64)
+        for idx in np.ndindex(b.shape):
+            out[idx] = _ad_divmod_float(float(a), float(b[idx]))[0]
+        return out
+    return of_number
 
 
 @_ad_overload(_ad_remainder)

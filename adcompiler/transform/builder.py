@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from ..analysis.effects import value_names
+from ..analysis.finite import kept_from_zero
 from ..analysis.order import heads
 from ..errors import NoDerivativeError, UnsupportedSyntaxError
 from ..frontend import notes
@@ -263,7 +264,7 @@ class FormBuilder:
         if getattr(kind, "cls", None) != "float" or kind.dtype not in (None, "f", "c"):
             return
         _, bounds = self.ctx.unread_guard(None, ANS)
-        if bounds is not None and v.id in bounds:
+        if bounds is not None and kept_from_zero(v, bounds):   # (abs(v), exp(-v) are bounded by 0 only)
             return
         cast = "complex128" if kind.dtype == "c" else "float64"
         mapping["x2"] = ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [N(v.id)], [])
