@@ -247,27 +247,34 @@ class FormBuilder:
             self.float_divisor(bound, mapping)
         names = _POWERS.get(rule.func)
         base, power = (bound.get(n) for n in names) if names else (None, None)
-        kind = self.ctx.kinds.get(base.id) if isinstance(base, ast.Name) else None
-        if getattr(kind, "cls", None) != "float" or kind.dtype not in (None, "f", "c"):
+        cast = self.numpy_number(base)
+        if cast is None:
             return
         if isinstance(power, ast.Constant) and type(power.value) in (int, float) and (power.value >= 1 or power.value == 0):
             return
-        cast = "complex128" if kind.dtype == "c" else "float64"
-        mapping[names[0]] = ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [N(base.id)], [])
+        mapping[names[0]] = cast
 
     def float_divisor(self, bound, mapping) -> None:
         """``a / v`` of a Python float ``v`` that may be 0 (``x[1] / math.sqrt(x[0])``: numpy's float
         over 0.0 is inf): the templates' ``g / v`` divides Python floats, which raises there; ``v`` is
         read as a numpy float where the analyses do not keep it away from 0."""
         v = bound.get("x2")
-        kind = self.ctx.kinds.get(v.id) if isinstance(v, ast.Name) else None
-        if getattr(kind, "cls", None) != "float" or kind.dtype not in (None, "f", "c"):
+        cast = self.numpy_number(v)
+        if cast is None:
             return
         _, bounds = self.ctx.unread_guard(None, ANS)
         if bounds is not None and kept_from_zero(v, bounds):   # (abs(v), exp(-v) are bounded by 0 only)
             return
+        mapping["x2"] = cast
+
+    def numpy_number(self, v):
+        """``np.float64(v)`` (``np.complex128(v)`` of a complex one) of a name ``v`` that holds a
+        number (a Python float where numpy's arithmetic is meant); None for anything else."""
+        kind = self.ctx.kinds.get(v.id) if isinstance(v, ast.Name) else None
+        if getattr(kind, "cls", None) != "float" or kind.dtype not in (None, "f", "c"):
+            return None
         cast = "complex128" if kind.dtype == "c" else "float64"
-        mapping["x2"] = ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [N(v.id)], [])
+        return ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [N(v.id)], [])
 
     def real_cast(self, result):
         """The result of a rule called with a dtype, where a mode's tangent keeps its real part
