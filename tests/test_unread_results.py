@@ -123,3 +123,72 @@ def test_the_nbody_energy_without_its_potential():
 def test_every_result_read_is_differentiated_as_before():
     np.testing.assert_allclose(ad.gradient(both, X)[0], X + 1.5 * X ** 2, rtol=1e-14)
     check_everywhere(both, Duplicated(X.copy(), np.zeros(3)), out=())
+
+
+def energies_named(x):
+    KE = 0.5 * np.sum(x ** 2)
+    PE = np.sum(np.sqrt((x[np.newaxis, :] - x[:, np.newaxis]) ** 2))
+    r = (KE, PE)
+    return r
+
+
+def energies_nested(x):
+    KE = 0.5 * np.sum(x ** 2)
+    PE = np.sum(np.sqrt((x[np.newaxis, :] - x[:, np.newaxis]) ** 2))
+    return (KE, PE), 3.0 * KE
+
+
+def kinetic_by_negative_index(x):
+    e = energies(x)
+    return e[-2] * 2.0
+
+
+def kinetic_of_a_named_tuple(x):
+    KE, PE = energies_named(x)
+    return KE
+
+
+def kinetic_of_a_nested_tuple(x):
+    (a, b), c = energies_nested(x)
+    return a + c
+
+
+def kinetic_of_a_nested_tuple_by_index(x):
+    t, c = energies_nested(x)
+    u = t
+    return u[0] + c
+
+
+def moments_named(x):
+    m2 = 0.5 * np.sum(x ** 2)
+    m3 = np.sum(x ** 3)
+    r = (m2, m3)
+    return r, m3 * m2
+
+
+def all_of_a_nested_tuple(x):
+    (m2, m3), p = moments_named(x)
+    return m3 + p
+
+
+def the_inner_tuple_by_index(x):
+    t, p = moments_named(x)
+    return t[-1] * 2.0
+
+
+@pytest.mark.parametrize("f", [kinetic_by_negative_index, kinetic_of_a_named_tuple, kinetic_of_a_nested_tuple,
+                               kinetic_of_a_nested_tuple_by_index], ids=lambda f: f.__name__)
+def test_an_unread_result_by_other_forms_leaves_the_gradient_finite(f):
+    # a negative index, a tuple built under a name, a tuple in the tuple
+    scale = {kinetic_by_negative_index: 2.0, kinetic_of_a_named_tuple: 1.0}.get(f, 4.0)
+    np.testing.assert_allclose(ad.gradient(f, X)[0], scale * X, rtol=1e-14)
+    check_everywhere(f, Duplicated(X.copy(), np.zeros(3)), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def test_the_elements_read_through_those_forms_keep_their_derivatives():
+    m2, m3 = 0.5 * np.sum(X ** 2), np.sum(X ** 3)
+    np.testing.assert_allclose(ad.gradient(all_of_a_nested_tuple, X)[0],
+                               3 * X ** 2 + 3 * X ** 2 * m2 + m3 * X, rtol=1e-13)
+    np.testing.assert_allclose(ad.gradient(the_inner_tuple_by_index, X)[0], 6 * X ** 2, rtol=1e-13)
+    for f in (all_of_a_nested_tuple, the_inner_tuple_by_index):
+        check_everywhere(f, Duplicated(X.copy(), np.zeros(3)), out=())

@@ -13,6 +13,7 @@ import ast
 from ..codegen.naming import is_generated
 from ..errors import ActivityError
 from ..frontend import notes
+from .tuple_parts import returned_reads
 
 
 def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, ret="_ret") -> set:
@@ -98,8 +99,9 @@ def _varied_and_useful(effects, params, activities, ret_active, ret, carries, us
     flows = [({ent(s) for s in srcs if carries(s)}, ent(dest) if kind == "name" else dest, stmt)
              for srcs, (kind, dest), stmt in effects.flows]
     if isinstance(ret_active, tuple):   # (the elements of a returned tuple its caller reads: the others are not useful)
-        flows = [(_parts_read(stmt.value, ret_active, ent, carries) if d == ent(ret) and isinstance(
-            getattr(stmt, "value", None), ast.Tuple) else srcs, d, stmt) for srcs, d, stmt in flows]
+        reads = returned_reads(effects.stmts, ret, ret_active)
+        flows = [(_parts_read(stmt.value, reads[stmt.targets[0].id], reads, ent, carries)
+                  if _display_bound(stmt, reads) and d == ent(stmt.targets[0].id) else srcs, d, stmt) for srcs, d, stmt in flows]
     changed = True
     while changed:
         changed = False
@@ -113,11 +115,30 @@ def _varied_and_useful(effects, params, activities, ret_active, ret, carries, us
     return varied & useful, flows, varied
 
 
-def _parts_read(value, mask, ent, carries) -> set:
-    """The cells of the names in the elements of the returned tuple ``value`` that ``mask`` (one
-    bool per element, from the caller: ``tuple_parts.parts_read``) says its caller reads."""
-    return {ent(x.id) for k, e in enumerate(value.elts) if k < len(mask) and mask[k]
-            for x in ast.walk(e) if isinstance(x, ast.Name) and carries(x.id)}
+def _display_bound(stmt, reads) -> bool:
+    return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+        and stmt.targets[0].id in reads and isinstance(stmt.value, ast.Tuple)
+
+
+def _parts_read(value, mask, reads, ent, carries) -> set:
+    """The cells of the names in the elements of the tuple display ``value`` that ``mask`` (one
+    entry per element, from the caller: ``tuple_parts.parts_read``) says its caller reads: a name
+    with entries of its own (``reads``: a tuple display bound to it) as itself, a tuple display in
+    the tuple by its own entries."""
+    if mask is True:
+        return {ent(x.id) for x in ast.walk(value) if isinstance(x, ast.Name) and carries(x.id)}
+    out = set()
+    for k, e in enumerate(value.elts):
+        m = mask[k] if mask and k < len(mask) else False
+        if not m:
+            continue
+        if isinstance(e, ast.Name) and e.id in reads:
+            out.add(ent(e.id))
+        elif isinstance(e, ast.Tuple) and m is not True:
+            out |= _parts_read(e, m, reads, ent, carries)
+        else:
+            out |= {ent(x.id) for x in ast.walk(e) if isinstance(x, ast.Name) and carries(x.id)}
+    return out
 
 
 def varied_cells(effects, params, activities) -> set:

@@ -196,13 +196,27 @@ def _binding_index(s, group, size):
     return None
 
 
-def parts_read(body, n, is_active, returned=None):
+def merge_reads(a, b):
+    """The elements read of a tuple read as ``a`` and as ``b`` (each True, False or a
+    tuple of such, one per element)."""
+    if a is True or b is True:
+        return True
+    if not a or not b:
+        return a or b
+    n = max(len(a), len(b))
+    return tuple(merge_reads(a[i] if i < len(a) else False, b[i] if i < len(b) else False) for i in range(n))
+
+
+def parts_read(body, n, is_active, returned=None, sizes=None, _seen=()):
     """Of a returned tuple bound to ``n`` (and names bound once to it, ``e = n``) and read only by
-    constant index (``x = n[k]``, ``n[0] * 2``) and ``len(n)``, one bool per element up to the last
-    read: whether a derivative may flow from it (an element ``x = n[k]`` binds where ``is_active(x)``
-    is false does not). An element no result reads passes on no adjoint: its zero times an infinite
-    partial made nan. None where ``n`` is read otherwise. ``returned``: ``(name, mask)`` of the
-    function's own return (a helper returning ``n`` as it is: the elements its caller reads)."""
+    constant index (``x = n[k]``, ``n[-1] * 2``) and ``len(n)``, one entry per element up to the
+    last read: whether a derivative may flow from it (an element ``x = n[k]`` binds where
+    ``is_active(x)`` is false does not), or, for an element that is itself a tuple bound to a
+    name, the entries of its own elements. An element no result reads passes on no adjoint: its
+    zero times an infinite partial made nan. None where ``n`` is read otherwise. ``returned``:
+    ``(name, entries)`` of the function's own return (a helper returning ``n`` as it is: the
+    elements its caller reads). ``sizes(name)``: the length of a tuple, where known (negative
+    indices count from it)."""
     stmts = list(walk_stmts(body))
     stores = Counter(x.id for s in stmts for x in _own_nodes(s) if isinstance(x, ast.Name)
                      and isinstance(x.ctx, ast.Store))
@@ -221,7 +235,7 @@ def parts_read(body, n, is_active, returned=None):
                 if not isinstance(returned[1], tuple):
                     return None
                 for i, used in enumerate(returned[1]):
-                    read[i] = read.get(i, False) or used
+                    read[i] = merge_reads(read.get(i, False), used)
                 continue
             if stores[target] != 1:
                 return None
@@ -229,19 +243,74 @@ def parts_read(body, n, is_active, returned=None):
                 names.add(target)
                 read, k = {}, 0
             continue
-        parts = {id(x.value): x.slice.value for x in _own_nodes(s) if isinstance(x, ast.Subscript)
-                 and x.value in uses and isinstance(x.slice, ast.Constant) and type(x.slice.value) is int
-                 and x.slice.value >= 0}
+        parts = {}
+        for x in _own_nodes(s):
+            if isinstance(x, ast.Subscript) and x.value in uses:
+                i = constant_index(x, sizes(x.value.id) if sizes is not None else None)
+                if i is not None and i >= 0:
+                    parts[id(x.value)] = i
         lengths = {id(c.args[0]) for c in _own_nodes(s) if isinstance(c, ast.Call) and
                    isinstance(c.func, ast.Name) and c.func.id == "len" and len(c.args) == 1}
         if any(id(u) not in parts and id(u) not in lengths for u in uses):
             return None
         whole = target is not None and isinstance(v, ast.Subscript) and id(v.value) in parts
+        used = True
+        if whole:
+            used = is_active(target)
+            if used and stores[target] == 1 and target not in _seen:   # (a tuple in the tuple: its own elements)
+                used = parts_read(body, target, is_active, None, sizes, _seen + (n,)) or used
         for i in parts.values():
-            read[i] = read.get(i, False) or (is_active(target) if whole else True)
+            read[i] = merge_reads(read.get(i, False), used)
     if not read:
         return None
     return tuple(read.get(i, False) for i in range(max(read) + 1))
+
+
+def returned_reads(stmts, ret, reads) -> dict:
+    """name -> the elements of it a caller reads (``parts_read``'s entries), for the function's
+    return ``ret`` (``reads``) and for the names bound once to a tuple display that are read only
+    as the value, or an element of the tuple display, bound to such a name (``r = (a, b); return
+    r``, ``return (a, b), c``)."""
+    stores = Counter(x.id for s in stmts for x in _own_nodes(s) if isinstance(x, ast.Name)
+                     and isinstance(x.ctx, ast.Store))
+    displays = {s.targets[0].id: s for s in stmts if isinstance(s, ast.Assign) and len(s.targets) == 1
+                and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Tuple)
+                and stores[s.targets[0].id] == 1}
+    out, grew = {ret: reads}, True
+    while grew:
+        grew = False
+        for y in sorted(set(displays) - set(out)):
+            got = False
+            for s in stmts:
+                loads = [x for x in _own_nodes(s) if isinstance(x, ast.Name) and x.id == y
+                         and isinstance(x.ctx, ast.Load)]
+                if not loads:
+                    continue
+                part = _read_as(s, loads, out)
+                if part is None:
+                    break
+                got = merge_reads(got, part)
+            else:
+                if got is not False:
+                    out[y], grew = got, True
+    return out
+
+
+def _read_as(s, loads, out):
+    """The entries of a name loaded in ``s`` only as the value bound to a name of ``out``, or as a
+    direct element of a tuple display bound to one; else None."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+            and s.targets[0].id in out) or len(loads) != 1:
+        return None
+    dest, v = out[s.targets[0].id], s.value
+    if v is loads[0]:
+        return dest
+    if isinstance(v, ast.Tuple) and any(e is loads[0] for e in v.elts):
+        i = next(i for i, e in enumerate(v.elts) if e is loads[0])
+        if dest is True or dest is False:
+            return dest
+        return dest[i] if i < len(dest) else False
+    return None
 
 
 def _own_nodes(s):

@@ -58,6 +58,11 @@ class FunctionContext:
         # differentiated again for second order) are guessed real but may be complex
         self.popped = any(k is not None and k.weak for k in self.kinds.values())
 
+    def tuple_size(self, n):
+        """The length of the tuple bound to ``n``, where its kind knows it."""
+        k = self.kinds.get(n)
+        return len(k.elts) if k is not None and k.cls == "tuple" and k.elts is not None else None
+
     def unread_risks(self, target, saturated=False) -> set | None:
         """The names whose values may be infinite or nan with finite arguments
         (``analysis.finite``), and ``__ANS__`` when the result ``target`` may be."""

@@ -319,7 +319,8 @@ class Module:
         # a returned argument's memory carries its adjoint in the argument's shadow
         ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
         if ret_active:
-            ret_active = parts_read(ctx.an.body, n, ctx.is_active, (ctx.namer.ret, ctx.ret_active)) or ret_active
+            ret_active = parts_read(ctx.an.body, n, ctx.is_active, (ctx.namer.ret, ctx.ret_active),
+                                    ctx.tuple_size) or ret_active
         self._check_call_aliasing(ctx, call, target, kinds)
         info = self.passes.reverse_function(self, target, tuple(kinds), tuple(acts), ret_active)
         shadows = {a.id: ctx.namer.adjoint(a.id) for a, act in zip(call.args, acts) if act == "Duplicated"}
