@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
+import random
 
 import numpy as np
 
@@ -13,6 +14,23 @@ from ..activity import record_fields
 from ..errors import AdCompilerError, AliasingError
 from ..frontend.parse import parameters
 from ..frontend.resolve import free_values
+
+
+class SameDraws:
+    """Called before each run of ``f`` by a transform that runs it once per direction (``jacobian``,
+    ``hessian``): every run starts from the state numpy's and Python's global random generators had
+    at the first, so numbers ``f`` draws (a draw declared non-differentiable) are one realization,
+    not one per column. The state afterwards is that of a single call."""
+
+    def __init__(self):
+        self.states = None
+
+    def __call__(self) -> None:
+        if self.states is None:
+            self.states = (np.random.get_state(), random.getstate())
+        else:
+            np.random.set_state(self.states[0])
+            random.setstate(self.states[1])
 
 
 def copy_values(args, f=None) -> list:

@@ -33,7 +33,7 @@ from .arguments import (
     real_direction,
     refuse_subclasses,
 )
-from .copies import kind_of_argument
+from .copies import SameDraws, kind_of_argument
 from .forward import autodiff_forward
 from .reverse import autodiff
 from .transforms import _out_positions
@@ -198,9 +198,11 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any, **kwargs: Any) -> Any:
         x = x.astype(float)   # (a float32 x keeps its precision: the Hessian of the function as it computes)
     n = x.size
     H = np.zeros((n, n), dtype=x.dtype)
+    draws = SameDraws()
     for k in range(n):
         e = np.zeros(n, dtype=x.dtype)
         e[k] = 1.0
+        draws()
         H[:, k] = np.ravel(hvp(f, (x.reshape(x.shape),) + rest, (e.reshape(x.shape),) + (None,) * len(rest))[0])
     return H.reshape(x.shape + x.shape)
 
@@ -209,10 +211,12 @@ def _complex_hessian(f, z, rest):
     n = z.size
     real = np.finfo(z.dtype).dtype
     H = np.zeros((2, n, 2, n), dtype=real)
+    draws = SameDraws()
     for q, unit in enumerate((1.0, 1j)):
         for k in range(n):
             e = np.zeros(n, dtype=z.dtype)
             e[k] = unit
+            draws()
             hv = np.ravel(hvp(f, (z,) + rest, (e.reshape(z.shape),) + (None,) * len(rest))[0])
             H[0, :, q, k], H[1, :, q, k] = hv.real, hv.imag
     return H.reshape((2,) + z.shape + (2,) + z.shape)
@@ -306,12 +310,15 @@ def _unit(args, diff, position, idx, value=1.0):
 def _columns(f_, args, outs, ins, complex_in, unit, J):
     """Forward mode: one column per input element (and its imaginary direction for
     a complex input, which must give 1j times the column)."""
+    draws = SameDraws()
     for i in ins:
         for idx in np.ndindex(np.shape(args[i])):
             ann, shadows = unit(i, idx)
+            draws()
             autodiff_forward_call(f_, ann)
             if i in complex_in:
                 ann_im, shadows_im = unit(i, idx, 1j)
+                draws()
                 autodiff_forward_call(f_, ann_im)
             for o in outs:
                 J[o, i][(Ellipsis,) + idx] = shadows[o]
@@ -322,14 +329,17 @@ def _columns(f_, args, outs, ins, complex_in, unit, J):
 def _rows(f_, args, outs, ins, complex_in, unit, J):
     """Reverse mode: one row per output element; a complex output takes a second
     sweep seeded with 1j (the gradient of its imaginary part)."""
+    draws = SameDraws()
     for o in outs:
         complex_out = np.iscomplexobj(args[o])
         for idx in np.ndindex(np.shape(args[o])):
             ann, shadows = unit(o, idx)
+            draws()
             autodiff(A.Reverse, f_, A.Const, *ann)
             im = {}
             if complex_out:
                 ann_im, shadows_im = unit(o, idx, 1j)
+                draws()
                 autodiff(A.Reverse, f_, A.Const, *ann_im)
                 im = {i: shadows_im[i] for i in ins}
             for i in ins:

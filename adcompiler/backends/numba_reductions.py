@@ -61,13 +61,13 @@ def _ad_select_adjoint_typed(g, x, ans, axis=None, keepdims=False):
         return None
     if isinstance(g, _ad_types.Array) and isinstance(x, _ad_types.Array):
         def impl0(g, x, ans, axis=None, keepdims=False):
-            mask = (x == ans).astype(np.float64)
-            return mask * (np.sum(g) / max(np.sum(mask), 1.0))   # (a NaN result equals nothing: 0)
+            mask = x == ans
+            return np.where(mask, np.sum(g) / max(np.sum(mask), 1.0), 0.0)   # (a NaN result equals nothing: 0)
         return impl0
     if isinstance(x, _ad_types.Array):
         def impl(g, x, ans, axis=None, keepdims=False):
-            mask = (x == ans).astype(np.float64)
-            return mask * (g / max(np.sum(mask), 1.0))
+            mask = x == ans
+            return np.where(mask, g / max(np.sum(mask), 1.0), 0.0)   # (a selection: an infinite g, 0 elsewhere)
         return impl
     return lambda g, x, ans, axis=None, keepdims=False: g
 

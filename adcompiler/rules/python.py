@@ -11,10 +11,12 @@ from .registry import defrule, elementwise, lookup, nondifferentiable
 
 elementwise(builtins.abs, "x", x="g * np.sign(x)", doc="0 at x == 0")
 defrule(builtins.float, "x", x="g", tangents={"x": "_ad_copy(t)"})   # (t of a 0-d array: its copy, not a view)
-elementwise(builtins.max, "a, b", a="g * ((a > b) + 0.5 * (a == b))", b="g * ((b > a) + 0.5 * (a == b))",
+elementwise(builtins.max, "a, b", a="g if a > b else (0.5 * g if a == b else 0.0)",
+            b="g if b > a else (0.5 * g if a == b else 0.0)",
             doc="ties split the adjoint equally; max(a, b, c) is max(max(a, b), c) (a three-way tie: 1/4, "
                 "1/4, 1/2), max of one list or generator splits it equally among all")
-elementwise(builtins.min, "a, b", a="g * ((a < b) + 0.5 * (a == b))", b="g * ((b < a) + 0.5 * (a == b))",
+elementwise(builtins.min, "a, b", a="g if a < b else (0.5 * g if a == b else 0.0)",
+            b="g if b < a else (0.5 * g if a == b else 0.0)",
             doc="ties split the adjoint equally; min(a, b, c) is min(min(a, b), c), as max")
 elementwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - (exp != 0))",
             exp="g * np.where(base > 0, ans, 0.0) * np.log(np.where(base > 0, base, 1))",

@@ -26,9 +26,13 @@ elementwise(np.tan, U, x="g * (1 + ans * ans)")
 elementwise(np.tanh, U, x="g * (1 - ans * ans)")
 elementwise(np.sqrt, U, x="g * (0.5 / ans)", doc="infinite at 0")
 elementwise(np.absolute, U, x="g * np.sign(x)", doc="0 at x == 0")
-elementwise(np.maximum, B, x1="g * ((x1 > x2) + 0.5 * (x1 == x2))", x2="g * ((x2 > x1) + 0.5 * (x1 == x2))",
+# (a selection, not a product with 0 or 1: an infinite adjoint, of np.sqrt at 0 after the
+# maximum, reaches the operand that lost as 0, not 0 * inf)
+elementwise(np.maximum, B, x1="np.where(x1 > x2, g, np.where(x1 == x2, 0.5 * g, 0.0))",
+            x2="np.where(x2 > x1, g, np.where(x1 == x2, 0.5 * g, 0.0))",
             doc="ties split the adjoint equally")
-elementwise(np.minimum, B, x1="g * ((x1 < x2) + 0.5 * (x1 == x2))", x2="g * ((x2 < x1) + 0.5 * (x1 == x2))",
+elementwise(np.minimum, B, x1="np.where(x1 < x2, g, np.where(x1 == x2, 0.5 * g, 0.0))",
+            x2="np.where(x2 < x1, g, np.where(x1 == x2, 0.5 * g, 0.0))",
             doc="ties split the adjoint equally")
 elementwise(np.where, "condition, x=None, y=None", x="np.where(condition, g, 0)",
             y="np.where(condition, 0, g)").constant = {"condition"}
@@ -58,14 +62,15 @@ elementwise(np.hypot, B, x1="g * _ad_safe_div(x1, ans)", x2="g * _ad_safe_div(x2
 elementwise(np.arctan2, B, x1="g * _ad_safe_div(x2, x1 * x1 + x2 * x2)",
             x2="-g * _ad_safe_div(x1, x1 * x1 + x2 * x2)", doc="0 at x1 == x2 == 0")
 elementwise(np.fabs, U, x="g * np.sign(x)", doc="0 at x == 0")
-elementwise(np.fmax, B, x1="g * (np.logical_or(x1 > x2, np.isnan(x2)) + 0.5 * (x1 == x2))",
-            x2="g * (np.logical_or(x2 > x1, np.isnan(x1)) + 0.5 * (x1 == x2))",
+elementwise(np.fmax, B, x1="np.where(np.logical_or(x1 > x2, np.isnan(x2)), g, np.where(x1 == x2, 0.5 * g, 0.0))",
+            x2="np.where(np.logical_or(x2 > x1, np.isnan(x1)), g, np.where(x1 == x2, 0.5 * g, 0.0))",
             doc="ties split the adjoint equally; a NaN operand gets nothing")
-elementwise(np.fmin, B, x1="g * (np.logical_or(x1 < x2, np.isnan(x2)) + 0.5 * (x1 == x2))",
-            x2="g * (np.logical_or(x2 < x1, np.isnan(x1)) + 0.5 * (x1 == x2))",
+elementwise(np.fmin, B, x1="np.where(np.logical_or(x1 < x2, np.isnan(x2)), g, np.where(x1 == x2, 0.5 * g, 0.0))",
+            x2="np.where(np.logical_or(x2 < x1, np.isnan(x1)), g, np.where(x1 == x2, 0.5 * g, 0.0))",
             doc="ties split the adjoint equally; a NaN operand gets nothing")
-elementwise(np.clip, "a, a_min=None, a_max=None", a="g * _ad_clip_inside(a, a_min, a_max)",
-            a_min="g * _ad_clip_low(a, a_min, a_max)", a_max="g * _ad_clip_high(a, a_min, a_max)",
+elementwise(np.clip, "a, a_min=None, a_max=None", a="np.where(_ad_clip_inside(a, a_min, a_max), g, 0.0)",
+            a_min="np.where(_ad_clip_low(a, a_min, a_max), g, 0.0)",
+            a_max="np.where(_ad_clip_high(a, a_min, a_max), g, 0.0)",
             doc="at a bound the adjoint goes to `a` (the bounds are inclusive); where a_min > a_max, to a_max")
 elementwise(np.copysign, B, x1="g * np.copysign(1.0, x1) * np.copysign(1.0, x2)",
             doc="no derivative for x2 (the sign); d/dx1 at x1 == 0 follows the sign bit of 0").constant = {"x2"}
@@ -76,4 +81,4 @@ elementwise(np.rad2deg, U, x="g * (180 / np.pi)")
 elementwise(np.degrees, U, x="g * (180 / np.pi)")
 elementwise(np.conjugate, U, x="g")
 elementwise(np.ldexp, B, x1="g * np.exp2(x2)", doc="no derivative for the integer exponent x2")
-elementwise(np.nan_to_num, U, x="g * np.isfinite(x)", doc="0 where x is not finite")
+elementwise(np.nan_to_num, U, x="np.where(np.isfinite(x), g, 0.0)", doc="0 where x is not finite")

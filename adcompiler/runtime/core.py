@@ -77,7 +77,8 @@ def select_adjoint(g, x, ans, axis=None, keepdims=False):
     a = np.asarray(ans)
     if not shape:
         mask = np.asarray(x) == a
-        return unreduce(g, x, axis, keepdims) * mask / np.maximum(np.sum(mask, keepdims=True), 1)
+        g = unreduce(g, x, axis, keepdims)
+        return np.where(mask, g, np.zeros((), np.result_type(g, mask))) / np.maximum(np.sum(mask, keepdims=True), 1)
     axes = _norm_axes(axis, len(shape))
     g = np.asarray(g)
     if not keepdims:
@@ -87,7 +88,9 @@ def select_adjoint(g, x, ans, axis=None, keepdims=False):
     mask = np.asarray(x) == a
     if not (g.ndim == len(shape) and all(d == 1 or d == n for d, n in zip(g.shape, shape))):
         g = unreduce(g, x, axis, True)
-    out = g * mask    # (g broadcasts against the mask as against its view of x's shape)
+    # (g broadcasts against the mask as against its view of x's shape; a selection: an infinite g
+    # gives the other elements 0, not 0 * inf)
+    out = np.where(mask, g, np.zeros((), np.result_type(g, mask)))
     # Each group holds its result at least once where no result is NaN (a NaN result equals
     # nothing); then as many equal elements as groups means one each, and nothing to share.
     if np.count_nonzero(mask) != a.size or a.dtype.kind in "fc" and np.isnan(a).any() \

@@ -231,7 +231,7 @@ class ForwardBuilder(FormBuilder):
         if self._zero_d_term(rule, a, bound):   # (hvp of numbers, differentiated as 0-d arrays)
             return self.zero_tangent_guarded(term, t, s)
         if not self._number_term(rule, a, bound):
-            return term
+            return self._array_term_guarded(rule, term, t, s)
         if a.id in self.ctx.unread_risks(None) or a.id in self.ctx.saturated():
             # the partial times a tangent that may be infinite (of `-r / gamma` at r = inf): 0 where the
             # partial is 0 (exp(-inf) * inf was nan), as reverse mode zeroes the unread adjoint's terms
@@ -257,6 +257,20 @@ class ForwardBuilder(FormBuilder):
         if self.batch:   # (one tangent per direction: zero each where it is 0)
             return ast.Call(ast.Attribute(N("np"), "where", ast.Load()), [guarded.test, term, ast.Constant(0.0)], [])
         return guarded
+
+    def _array_term_guarded(self, rule, term, t, s):
+        """An elementwise rule's ``term`` of arrays, 0 where the tangent is, where the partial may be
+        infinite: np.sqrt(np.maximum(v, 0)) at v < 0, whose tangent is 0 there (not 0 * inf), as
+        reverse mode's selection gives the operand that lost no adjoint."""
+        if rule.kind != "elementwise" or self.ctx.module.options.second_order \
+                or is_generated(self.ctx.pf.filename):
+            return term
+        target = s.targets[0].id if isinstance(s, ast.Assign) and len(s.targets) == 1 \
+            and isinstance(s.targets[0], ast.Name) else None
+        guarded = zero_where_unread(term, t, *self.ctx.unread_guard(target, ANS))
+        if guarded is term:
+            return term
+        return ast.Call(ast.Attribute(N("np"), "where", ast.Load()), [guarded.test, term, ast.Constant(0.0)], [])
 
     def _number_term(self, rule, a, bound) -> bool:
         """An elementwise rule of numbers, in code not differentiated again."""

@@ -1,0 +1,167 @@
+"""A selection's adjoint (max, min, clip, np.max, nan_to_num) gives the operand that was not
+selected nothing, whatever the adjoint is. Written as a product with 0 or 1 it was 0 * inf = nan
+where an infinite partial followed the selection: the full truncation of Heston's Euler scheme,
+``math.sqrt(max(v, 0.0))`` at ``v < 0``, gave a NaN gradient in reverse mode (forward mode and
+finite differences: the derivative of the flat side, 0). Forward mode on arrays likewise passes a
+zero tangent on as 0 through such a partial."""
+from __future__ import annotations
+
+import math
+import random
+import warnings
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+import adcompiler as ad
+from adcompiler import Active, Duplicated, extend
+from adcompiler.analysis.kinds import array
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def truncated(v):
+    vp = max(v, 0.0)
+    return math.sqrt(vp) + v
+
+
+def truncated_min(v):
+    vn = min(-v, 0.0)
+    return math.sqrt(-vn) + 2.0 * v
+
+
+def heston_scalar(v0, kappa, theta, xi, z):
+    # Euler with full truncation, written element by element
+    v = v0
+    total = 0.0
+    for k in range(z.shape[0]):
+        vp = max(v, 0.0)
+        v = v + kappa * (theta - vp) * 0.1 + xi * math.sqrt(vp) * z[k]
+        total += v
+    return total
+
+
+def truncated_arrays(v, z):
+    vp = np.maximum(v, 0.0)
+    return np.sum(np.sqrt(vp) * z + v)
+
+
+def truncated_minimum(v, z):
+    return np.sum(np.sqrt(-np.minimum(-v, 0.0)) * z + v)
+
+
+def truncated_fmax(v, z):
+    return np.sum(np.sqrt(np.fmax(v, 0.0)) * z + v)
+
+
+def clipped(v, z):
+    return np.sum(np.sqrt(np.clip(v, 0.0, 4.0)) * z + v)
+
+
+def largest(v):
+    return math.sqrt(np.max(v)) + np.sum(v * v)
+
+
+def heston_arrays(v0, z, out):
+    v = v0.copy()
+    for k in range(z.shape[0]):
+        vp = np.maximum(v, 0.0)
+        v += (0.04 - vp) * 0.5 + 0.9 * np.sqrt(vp) * z[k]
+        out[k] = v
+
+
+V = -0.3
+VS = np.array([-0.3, 0.5, -1.2, 2.0])
+ZS = np.array([1.0, 2.0, -0.5, 0.7])
+
+
+@pytest.mark.parametrize("f, want", [(truncated, 1.0), (truncated_min, 2.0)], ids=["max", "min"])
+def test_the_number_that_lost_gets_nothing(f, want):
+    assert ad.autodiff(ad.Reverse, f, Active, Active(V))[0] == want
+    assert ad.autodiff(ad.Forward, f, ad.Duplicated, ad.Duplicated(V, 1.0))[0] == want
+    assert ad.gradient(f, V) == (want,)
+    assert ad.gradient(f, V, backend="numba") == (want,)
+    check_everywhere(f, Active(V), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def test_the_truncated_heston_scheme_of_numbers():
+    # v goes negative within the steps: the truncation is flat there
+    z = np.array([-2.5, -1.0, 0.3, 1.2, -0.4])
+    g = ad.gradient(heston_scalar, 0.04, 2.0, 0.04, 0.9, z)
+    assert all(np.isfinite(gk).all() for gk in g)
+    check_everywhere(heston_scalar, Active(0.04), Active(2.0), Active(0.04), Active(0.9), ad.Const(z), out=())
+    gn = ad.gradient(heston_scalar, 0.04, 2.0, 0.04, 0.9, z, backend="numba")
+    for a, b in zip(g, gn):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("f", [truncated_arrays, truncated_minimum, truncated_fmax, clipped],
+                         ids=lambda f: f.__name__)
+def test_the_elements_that_lost_get_nothing(f):
+    g = ad.gradient(f, VS, ZS)[0]
+    want = np.where(VS > 0, ZS * 0.5 / np.sqrt(np.abs(VS)), 0.0) + 1.0
+    np.testing.assert_allclose(g, want, rtol=1e-14)
+    # forward mode along each element: the tangent of the flat side is 0, not 0 * inf
+    for k in range(VS.size):
+        e = np.zeros(VS.size)
+        e[k] = 1.0
+        np.testing.assert_allclose(ad.jvp(f, (VS, ZS), (e, None))[1], want[k], rtol=1e-14)
+    check_everywhere(f, Duplicated(VS.copy(), np.zeros(4)), ad.Const(ZS), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def test_the_elements_a_maximum_did_not_select_get_nothing():
+    v = np.array([-1.0, 0.0, -2.0])   # (the maximum is 0: sqrt's partial there is infinite)
+    g = ad.gradient(largest, v)[0]
+    assert np.isinf(g[1]) and g[0] == 2 * v[0] and g[2] == 2 * v[2]
+
+
+def test_the_truncated_heston_scheme_of_arrays():
+    z = np.array([[-2.5, 0.3], [-1.0, -0.2], [0.3, 1.5]])
+    v0 = np.array([0.04, 0.09])
+    out = np.zeros((3, 2))
+    check_everywhere(heston_arrays, Duplicated(v0.copy(), np.zeros(2)), ad.Const(z),
+                     Duplicated(out, np.zeros((3, 2))), out="out", tapes=("autograd", "jax", "torch"))
+
+
+def draw_normals(n):
+    return np.random.standard_normal(n)
+
+
+def draw_gauss(n):
+    return np.array([random.gauss(0.0, 1.0) for _ in range(n)])
+
+
+extend.nondifferentiable(draw_normals, draw_gauss, result=lambda kinds, bound: array(1, "f"))
+
+
+def noisy(x):
+    z = draw_normals(x.shape[0]) + draw_gauss(x.shape[0])
+    return np.sum(x * x * z)
+
+
+def noisy_out(out, x):
+    out[:] = x * (draw_normals(x.shape[0]) + draw_gauss(x.shape[0]))
+
+
+def test_jacobian_and_hessian_see_one_realization_of_the_draws():
+    # one run per column: each starts from the generators' state at the first
+    x = np.linspace(0.5, 1.5, 5)
+    np.random.seed(7)
+    random.seed(7)
+    z = draw_normals(5) + draw_gauss(5)
+    after = (np.random.standard_normal(), random.random())
+    np.random.seed(7)
+    random.seed(7)
+    np.testing.assert_allclose(ad.hessian(noisy, x), np.diag(2 * z), rtol=1e-14)
+    assert (np.random.standard_normal(), random.random()) == after   # (the state of one call)
+    for mode in ("forward", "reverse"):
+        np.random.seed(7)
+        random.seed(7)
+        J = ad.jacobian(noisy_out, np.zeros(5), x, out=0, wrt=1, mode=mode)
+        np.testing.assert_allclose(J, np.diag(z), rtol=1e-14)
