@@ -319,3 +319,7 @@ def noisy_generator(u, T, seed):
     for t in range(T):
         u[:] = u * (0.9 + 0.1 * rng.standard_normal(u.shape[0]))
     return np.sum(u ** 2)
+
+
+def einsum_interleaved(a, b):
+    return np.sum(np.einsum(a, [0, 1], b, [1, 2], [0, 2]))

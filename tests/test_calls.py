@@ -209,7 +209,9 @@ def test_nonzero_element_is_an_index_array():
 @pytest.mark.parametrize("f,args,what", [
     (K.lstsq_cut, lambda: (rng.standard_normal((5, 3)), rng.standard_normal(5)), "rcond=0.5 is not differentiated"),
     (K.pad_ramp, lambda: (rng.standard_normal(4),), "mode='linear_ramp' is not differentiated"),
-], ids=["lstsq-rcond", "pad-linear-ramp"])
+    (K.einsum_interleaved, lambda: (rng.standard_normal((2, 3)), rng.standard_normal((3, 4))),
+     "the interleaved form .* is not differentiated; write the subscripts as a string"),
+], ids=["lstsq-rcond", "pad-linear-ramp", "einsum-interleaved"])
 def test_parameters_refused_at_the_line(f, args, what):
     with pytest.raises(AdCompilerError, match=r"kernels_calls.py:\d+.*" + what):
         gradient(f, *args())

@@ -155,6 +155,16 @@ defrule(np.einsum, "subscripts, operands, optimize=False", varargs="operands",
         tangents={"operands": "_ad_einsum_tangent(subscripts, operands, t)"}, result=_einsum_kind,
         doc="any number of operands (each adjoint an einsum of the cotangent with the others, in the "
             "order np.einsum_path finds); explicit or implicit output; repeated indices; '...'")
+def _einsum_interleaved(bound, p):
+    """np.einsum's interleaved form (operands and lists of axis numbers): its derivative is not known."""
+    s = bound.get("subscripts")
+    if p == "subscripts" and not (isinstance(s, ast.Constant) and isinstance(s.value, str)):
+        return ("the interleaved form (operand, list of axes, operand, list of axes, ..., output axes) is not "
+                "differentiated; write the subscripts as a string: np.einsum('ij,jk->ik', a, b)")
+    return None
+
+
+lookup(np.einsum).refuse_when = _einsum_interleaved
 defrule(np.kron, "a, b", a="_ad_kron_adjoint(g, a, b, True)", b="_ad_kron_adjoint(g, a, b, False)",
         tangents={"a": "np.kron(t, b)", "b": "np.kron(a, t)"},
         result=_product_kind(lambda na, nb, bound: max(na, nb)), doc="operands of any ranks")
