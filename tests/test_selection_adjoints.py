@@ -165,3 +165,42 @@ def test_jacobian_and_hessian_see_one_realization_of_the_draws():
         random.seed(7)
         J = ad.jacobian(noisy_out, np.zeros(5), x, out=0, wrt=1, mode=mode)
         np.testing.assert_allclose(J, np.diag(z), rtol=1e-14)
+
+
+def scaled_by_an_element(u):
+    b = float(u[0])
+    u[:] = u * b
+    return float(np.sum(u))
+
+
+def divided_by_rows(Y, A, b):
+    Y[:] = b / A
+
+
+def times_its_largest(y, x):
+    s = np.max(x)
+    y[:] = s * x
+
+
+def test_vector_mode_of_broadcast_operands():
+    # a tangent with the directions first is not aligned with a broadcast term's shape: the
+    # zero-tangent guard of arrays is left out there (it picked the wrong direction's rows)
+    u = np.array([2.0, 3.0, 0.5, 1.0, 4.0])
+    e = [np.eye(5)[k] for k in range(3)]
+    got = ad.autodiff(ad.Forward, scaled_by_an_element, ad.Duplicated,
+                      ad.BatchDuplicated(u.copy(), tuple(d.copy() for d in e)))[0]
+    for k in range(3):
+        one = ad.autodiff(ad.Forward, scaled_by_an_element, ad.Duplicated, ad.Duplicated(u.copy(), e[k].copy()))[0]
+        np.testing.assert_allclose(got[k], one, rtol=1e-14)
+    A = np.array([[1.0, 2.0, 4.0], [0.5, 1.0, 2.0]])
+    for k in (2, 3):
+        dirs = tuple(np.random.default_rng(k + j).standard_normal(3) for j in range(k))
+        Y, dY = np.zeros((2, 3)), tuple(np.zeros((2, 3)) for _ in range(k))
+        ad.autodiff(ad.Forward, divided_by_rows, ad.Const, ad.BatchDuplicated(Y, dY), ad.Const(A),
+                    ad.BatchDuplicated(np.array([1.0, 0.5, 2.0]), dirs))
+        for j in range(k):
+            np.testing.assert_allclose(dY[j], dirs[j] / A, rtol=1e-14)
+    x = np.array([2.0, 3.0])
+    check_everywhere(times_its_largest, Duplicated(np.zeros(2), np.zeros(2)), Duplicated(x, np.zeros(2)), out="y")
+    check_everywhere(divided_by_rows, Duplicated(np.zeros((2, 3)), np.zeros((2, 3))), ad.Const(A),
+                     Duplicated(np.array([1.0, 0.5, 2.0]), np.zeros(3)), out="Y")

@@ -270,7 +270,11 @@ class ForwardBuilder(FormBuilder):
         guarded = zero_where_unread(term, t, *self.ctx.unread_guard(target, ANS))
         if guarded is term:
             return term
-        return ast.Call(ast.Attribute(N("np"), "where", ast.Load()), [guarded.test, term, ast.Constant(0.0)], [])
+        test = guarded.test
+        if self.batch:   # (the directions first: the tangent lifted to the result's rank, as the term's is)
+            test = ast.Compare(ast.Call(N("_ad_blift"), [copy.deepcopy(t), N(ANS)], []), [ast.NotEq()],
+                               [ast.Constant(0.0)])
+        return ast.Call(ast.Attribute(N("np"), "where", ast.Load()), [test, term, ast.Constant(0.0)], [])
 
     def _number_term(self, rule, a, bound) -> bool:
         """An elementwise rule of numbers, in code not differentiated again."""
