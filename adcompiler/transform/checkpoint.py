@@ -474,7 +474,7 @@ class Checkpointing:
         split, self.split = self.split, False   # the steps run here own their shadows
         try:
             taped = self.fwd_block(s.body)
-            adjoint = self.rev_block(r.children[0])
+            adjoint = self.rev_block(r.children[0]) + self.target_resets(s)
             untaped, scratch = self._untaped(s, names)
         finally:
             self.split = split

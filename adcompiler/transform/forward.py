@@ -54,8 +54,11 @@ class ForwardBuilder(FormBuilder):
 
     def on_for(self, f) -> list:
         s = f.stmt
+        # (a name that carries a derivative elsewhere, bound by each step to a value without one)
+        zero = [ast.Assign(targets=[N(self.tan(n.id), ast.Store)], value=ast.Constant(0.0))
+                for n in ast.walk(s.target) if isinstance(n, ast.Name) and self.active(n.id)]
         return [ast.For(target=copy.deepcopy(s.target), iter=copy.deepcopy(s.iter),
-                        body=self.block(s.body) or [ast.Pass()], orelse=[])]
+                        body=zero + self.block(s.body) or [ast.Pass()], orelse=[])]
 
     def on_while(self, f) -> list:
         s = f.stmt

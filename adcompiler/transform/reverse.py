@@ -325,7 +325,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
                 it = copy.deepcopy(s.iter)
                 if notes.count(s) is not None:
                     it = ast.Subscript(it, ast.Slice(None, N(notes.count(s)), None), ast.Load())
-                body = drop_self_reset(body)
+                body = drop_self_reset(body) + self.target_resets(s)
                 # (a loop that may break runs the first iterations of a sliced range: kept reversed,
                 # the form the numba backend rewrites)
                 again = None if notes.count(s) is not None else (self.memory_cells(), counting_var(s))
@@ -348,6 +348,12 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
         if rest:
             code += self.restore(rest)
         return code
+
+    def target_resets(self, s) -> list:
+        """``dt = 0.0`` for each name the loop ``s`` binds that carries a derivative elsewhere (``t``
+        a float before ``for t in range(3)``): each step binds it anew, to a value without one."""
+        return [assign([self.ctx.adjoint_of(n.id)], ast.Constant(0.0)) for n in ast.walk(s.target)
+                if isinstance(n, ast.Name) and self.ctx.is_active(n.id)]
 
     def memory_cells(self):
         """``name -> the memory it stands for`` (a shadow: its primal's, marked), for ``order_free``."""
