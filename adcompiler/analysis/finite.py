@@ -117,11 +117,21 @@ def reads_values(expr, g, risks=None, bounds=None) -> bool:
     or any where None), or divides (by what ``bounds``, from ``lower_bounds``, does not
     keep away from 0). A term of ``g`` and constants does not."""
     own = {n.id for n in ast.walk(g) if isinstance(n, ast.Name)}
+    ops = [_as_operation(n) for n in ast.walk(expr)]
     return any(isinstance(n, ast.Name) and n.id not in own | {"np", "math"} and (risks is None or n.id in risks)
                for n in ast.walk(expr)) or any(
         isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)) and not _finite_op(n)
-        and not _bounded_op(n, bounds or {}) for n in ast.walk(expr)) or any(
-        isinstance(n, ast.Call) for n in ast.walk(expr))
+        and not _bounded_op(n, bounds or {}) for n in ops) or any(isinstance(n, ast.Call) for n in ops)
+
+
+def _as_operation(n):
+    """``np.divide(a, b)`` and ``np.power(a, b)`` (the rules' division and power, numpy's on Python
+    floats too) as the operations ``a / b`` and ``a ** b``; any other node as it is."""
+    f = getattr(n, "func", None)
+    if isinstance(n, ast.Call) and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) \
+            and f.value.id == "np" and f.attr in ("divide", "power") and len(n.args) == 2 and not n.keywords:
+        return ast.BinOp(n.args[0], ast.Div() if f.attr == "divide" else ast.Pow(), n.args[1])
+    return n
 
 
 def _finite_op(n: ast.BinOp) -> bool:

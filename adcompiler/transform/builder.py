@@ -44,60 +44,76 @@ def _plain_number(node) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) in (int, float)
 
 
+class _Substitute(ast.NodeTransformer):
+    """Replaces the names of ``mapping``; a template's ``a if c else b`` whose
+    condition is then a constant keeps only the branch taken."""
+
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def visit_Name(self, node):
+        if node.id in self.mapping:
+            return copy.deepcopy(self.mapping[node.id])
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        test = node.test
+        negate = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        if negate:
+            test = test.operand
+        if isinstance(test, ast.Constant) and isinstance(test.value, (bool, type(None))):
+            return node.body if bool(test.value) != negate else node.orelse
+        return node
+
+    def visit_Compare(self, node):
+        # ``2 != 0`` of a constant put into ``x2 - (x2 != 0)``: the exponent of a power's derivative
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)) \
+                and all(_plain_number(x) for x in (node.left, node.comparators[0])):
+            same = node.left.value == node.comparators[0].value
+            return ast.Constant(same if isinstance(node.ops[0], ast.Eq) else not same)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot)) \
+                and all(isinstance(x, ast.Constant) for x in (node.left, node.comparators[0])):   # (b is None)
+            same = node.left.value is node.comparators[0].value
+            return ast.Constant(same if isinstance(node.ops[0], ast.Is) else not same)
+        return node
+
+    def visit_BoolOp(self, node):
+        # (``prepend is None and append is None`` of two constants: one constant)
+        self.generic_visit(node)
+        if all(isinstance(v, ast.Constant) and isinstance(v.value, (bool, type(None))) for v in node.values):
+            stop = not isinstance(node.op, ast.And)   # (Python's: the first value that decides, else the last)
+            return next((v for v in node.values if bool(v.value) == stop), node.values[-1])
+        return node
+
+    def visit_Call(self, node):
+        # (a rule's ``np.power(x1, x2 - (x2 != 0))`` of a constant whole exponent k >= 0: ``x1 ** k``,
+        # what Python floats give too, and numpy's fast square of an array)
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr == "power" and isinstance(f.value, ast.Name) \
+                and f.value.id == "np" and len(node.args) == 2 and not node.keywords \
+                and _plain_number(node.args[1]) and node.args[1].value >= 0 \
+                and float(node.args[1].value).is_integer():
+            return ast.BinOp(node.args[0], ast.Pow(), ast.Constant(int(node.args[1].value)))
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, (ast.Add, ast.Sub)) and _plain_number(node.left) \
+                and isinstance(node.right, ast.Constant) and type(node.right.value) is bool:
+            v = node.right.value
+            return ast.Constant(node.left.value + v if isinstance(node.op, ast.Add) else node.left.value - v)
+        return node
+
+
 def subst(tree, mapping):
     """Copy of ``tree`` with Name ids replaced by expressions from ``mapping``."""
     tree = copy.deepcopy(tree)
-
-    class T(ast.NodeTransformer):
-        """Replaces the names of ``mapping``; a template's ``a if c else b`` whose
-        condition is then a constant keeps only the branch taken."""
-
-        def visit_Name(self, node):
-            if node.id in mapping:
-                return copy.deepcopy(mapping[node.id])
-            return node
-
-        def visit_IfExp(self, node):
-            self.generic_visit(node)
-            test = node.test
-            negate = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-            if negate:
-                test = test.operand
-            if isinstance(test, ast.Constant) and isinstance(test.value, (bool, type(None))):
-                return node.body if bool(test.value) != negate else node.orelse
-            return node
-
-        def visit_Compare(self, node):
-            # ``2 != 0`` of a constant put into ``x2 - (x2 != 0)``: the exponent of a power's derivative
-            self.generic_visit(node)
-            if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)) \
-                    and all(_plain_number(x) for x in (node.left, node.comparators[0])):
-                same = node.left.value == node.comparators[0].value
-                return ast.Constant(same if isinstance(node.ops[0], ast.Eq) else not same)
-            if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot)) \
-                    and all(isinstance(x, ast.Constant) for x in (node.left, node.comparators[0])):   # (b is None)
-                same = node.left.value is node.comparators[0].value
-                return ast.Constant(same if isinstance(node.ops[0], ast.Is) else not same)
-            return node
-
-        def visit_BoolOp(self, node):
-            # (``prepend is None and append is None`` of two constants: one constant)
-            self.generic_visit(node)
-            if all(isinstance(v, ast.Constant) and isinstance(v.value, (bool, type(None))) for v in node.values):
-                stop = not isinstance(node.op, ast.And)   # (Python's: the first value that decides, else the last)
-                return next((v for v in node.values if bool(v.value) == stop), node.values[-1])
-            return node
-
-        def visit_BinOp(self, node):
-            self.generic_visit(node)
-            if isinstance(node.op, (ast.Add, ast.Sub)) and _plain_number(node.left) \
-                    and isinstance(node.right, ast.Constant) and type(node.right.value) is bool:
-                v = node.right.value
-                return ast.Constant(node.left.value + v if isinstance(node.op, ast.Add) else node.left.value - v)
-            return node
     if isinstance(tree, ast.Name) and tree.id in mapping:
         return copy.deepcopy(mapping[tree.id])
-    return T().visit(tree)
+    return _Substitute(mapping).visit(tree)
 
 
 def call_arguments(call: ast.Call, activities, shadow) -> list:

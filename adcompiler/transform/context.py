@@ -99,11 +99,11 @@ class FunctionContext:
         return target in names or any(isinstance(n, ast.Name) and n.id in names for v in bound.values()
                                       if isinstance(v, ast.AST) for n in ast.walk(v))
 
-    def unread_guard(self, target, result) -> tuple:
-        """``unread_risks(target, saturated=True)`` and, where those are known, the float names kept
+    def unread_guard(self, target, result, saturated=True) -> tuple:
+        """``unread_risks(target, saturated)`` and, where those are known, the float names kept
         away from 0 where the arguments are finite (``analysis.finite.lower_bounds``), with ``result``
         (a template's name for the target's value) bounded as ``target``."""
-        risks = self.unread_risks(target, saturated=True)
+        risks = self.unread_risks(target, saturated=saturated)
         if risks is None:   # (an argument's element may be infinite: no bound holds)
             return None, None
         if self._bounds is None:

@@ -270,7 +270,9 @@ class ForwardBuilder(FormBuilder):
             return term
         target = s.targets[0].id if isinstance(s, ast.Assign) and len(s.targets) == 1 \
             and isinstance(s.targets[0], ast.Name) else None
-        guarded = zero_where_unread(term, t, *self.ctx.unread_guard(target, ANS))
+        # (where the partial may be infinite with finite arguments: an argument's infinite element
+        # is not looked for, each guard costing two passes over the array)
+        guarded = zero_where_unread(term, t, *self.ctx.unread_guard(target, ANS, saturated=False))
         if guarded is term:
             return term
         test = guarded.test
