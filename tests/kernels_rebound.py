@@ -359,3 +359,10 @@ def gram_row_(y, A):
 
 def sorted_row_(y, A):
     y[:] = np.sort(A, axis=0)[0] * 2.0   # (np.sort's adjoint has no numba version: the numba backend refuses it)
+
+
+def levinson_errors(ef, x):
+    # (names whose shadows would be keywords: d + ef, d + el)
+    el = x[0] * x[1]
+    ef = ef * el
+    return ef * el

@@ -7,9 +7,10 @@ import warnings
 import kernels_rebound as K
 import numpy as np
 import pytest
+from everywhere import check_everywhere
 from optional import require
 
-from adcompiler import AdCompilerError, differentiate, gradient, hvp
+from adcompiler import Active, AdCompilerError, Duplicated, differentiate, gradient, hvp
 from adcompiler.errors import AdCompilerWarning
 
 
@@ -104,3 +105,14 @@ def test_differentiate_copies_an_input_written_through_np_reshape():
     np.testing.assert_allclose(g(X), 4 * X ** 2)
     np.testing.assert_allclose(autograd.jacobian(g)(X), np.diag(8 * X))
     np.testing.assert_array_equal(X, [1.0, 2.0, 3.0])
+
+
+def test_names_whose_shadows_would_be_keywords():
+    """``ef`` and ``el`` (Levinson's forward and backward errors): their shadows were named
+    ``def`` and ``del``, and the generated code did not compile (SyntaxError)."""
+    x = np.array([1.5, -2.0])
+    g = gradient(K.levinson_errors, 0.7, x)
+    el = x[0] * x[1]
+    assert g[0] == pytest.approx(el * el)
+    np.testing.assert_allclose(g[1], 2 * 0.7 * el * np.array([x[1], x[0]]))
+    check_everywhere(K.levinson_errors, Active(0.7), Duplicated(x.copy(), np.zeros(2)), out=())

@@ -7,6 +7,7 @@ random ids, so the same input gives byte-identical output.
 from __future__ import annotations
 
 import ast
+import keyword
 
 #: the file name every compiled module of generated code starts with
 GENERATED = "<adcompiler"
@@ -85,9 +86,10 @@ class Namer:
                 return name
 
     def reserve(self, name: str) -> str:
-        """``name`` itself if free, else ``name_2``, ``name_3``..."""
+        """``name`` itself if free, else ``name_2``, ``name_3``... (a keyword is not free: the
+        shadow of ``ef`` is not ``def``)"""
         cand, k = name, 1
-        while cand in self.taken:
+        while cand in self.taken or keyword.iskeyword(cand):
             k += 1
             cand = f"{name}_{k}"
         self.taken.add(cand)
