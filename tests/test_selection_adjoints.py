@@ -245,3 +245,20 @@ def test_elements_a_step_saved_everywhere():
     x = np.array([-0.5, 0.25, 1.2, 1.5])   # (arctanh(x - 1) defined)
     for f in (truncated_by_element, powers_by_element, logs_by_element):
         check_everywhere(f, Duplicated(np.zeros(4), np.zeros(4)), Duplicated(x.copy(), np.zeros(4)), out="y")
+
+
+def truncated_squared(v0, z0):
+    v1 = v0 + z0
+    v2 = v1 + math.sqrt(max(v1, 0.0))
+    return v2 * v2
+
+
+def test_second_order_of_a_truncation():
+    # at v1 < 0 the function is v1 ** 2: the selection's zero partial times sqrt's infinite adjoint
+    # is 0 in the code differentiated again too
+    assert ad.hvp(truncated_squared, (0.04, -1.0), (1.0, None))[0] == pytest.approx(2.0, rel=1e-14)
+    hv = ad.hvp(truncated_squared, (0.04, -1.0), (1.0, 1.0))   # (H = 2 everywhere there)
+    assert hv[0] == pytest.approx(4.0, rel=1e-14) and hv[1] == pytest.approx(4.0, rel=1e-14)
+    v1 = 0.5   # (the other side: (v + sqrt v)^2)
+    want = 2 * (1 + 0.5 / v1 ** 0.5) ** 2 + 2 * (v1 + v1 ** 0.5) * (-0.25 * v1 ** -1.5)
+    assert ad.hvp(truncated_squared, (0.5, 0.0), (1.0, None))[0] == pytest.approx(want, rel=1e-12)

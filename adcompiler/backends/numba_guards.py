@@ -32,12 +32,13 @@ def _ad_type_limit_typed(x, which, attr):
 
 
 def _ad_unread_product(g, factor):
-    return g * factor if g != 0 else 0.0 * g
+    return g * factor if g != 0 and factor != 0 else 0.0 * g if g == 0 else 0.0 * factor
 
 
 @_ad_overload(_ad_unread_product)
 def _ad_unread_product_typed(g, factor):
-    """``g * factor``, 0 where ``g`` is 0 (runtime.finite.unread_product)."""
+    """``g * factor``, 0 where ``g`` is 0 (runtime.finite.unread_product; of numbers, 0 where
+    ``factor`` is 0 too)."""
     if isinstance(g, _ad_types.Array) and g.ndim >= getattr(factor, "ndim", 0):
         def whole(g, factor):
             out = g * factor
@@ -50,7 +51,7 @@ def _ad_unread_product_typed(g, factor):
             return out
         return whole
     if not isinstance(g, _ad_types.Array) and not isinstance(factor, _ad_types.Array):
-        return lambda g, factor: g * factor if g != 0 else 0.0 * g
+        return lambda g, factor: g * factor if g != 0 and factor != 0 else 0.0 * g if g == 0 else 0.0 * factor
     return None
 
 

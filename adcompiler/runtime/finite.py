@@ -8,11 +8,13 @@ import numpy as np
 
 def unread_product(g, factor):
     """``g * factor``, 0 where ``g`` is 0: the adjoint of a number (an element) no
-    path reads, whatever its partial ``factor`` (inf: ``sqrt`` at 0, ``np.inf`` written)."""
+    path reads, whatever its partial ``factor`` (inf: ``sqrt`` at 0, ``np.inf`` written);
+    and 0 where ``factor`` is 0, whatever ``g``: the operand a selection did not take
+    (``max(v, 0.0)`` at ``v < 0`` under an infinite adjoint of ``sqrt`` at 0)."""
     if np.ndim(g) == 0 and np.ndim(factor) == 0:
-        return g * factor if g != 0 else 0.0 * g
+        return g * factor if g != 0 and factor != 0 else 0.0 * g if g == 0 else 0.0 * factor
     with np.errstate(invalid="ignore"):
-        return np.where(g != 0, g * factor, 0.0 * g)
+        return np.where(g != 0, np.where(factor != 0, g * factor, 0.0 * factor), 0.0 * g)
 
 
 def finite_tangent(t, y):
