@@ -323,3 +323,22 @@ def noisy_generator(u, T, seed):
 
 def einsum_interleaved(a, b):
     return np.sum(np.einsum(a, [0, 1], b, [1, 2], [0, 2]))
+
+
+def float_out_into_ints(k, x):
+    np.multiply(x, 2.5, out=k)
+    return np.sum(x * x)
+
+
+def complex_out_into_reals(y, z):
+    np.multiply(z, z, out=y)
+
+
+def copied_into_ints(k, x):
+    np.copyto(k, x)
+    return np.sum(x * x)
+
+
+def summed_into_an_int(k, x):
+    np.sum(x, out=k)   # (a reduction casts whatever the kind)
+    return np.sum(x * x)

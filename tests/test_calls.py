@@ -683,3 +683,28 @@ def test_a_rules_namespace_in_the_emitted_module(tmp_path):
     x, dx = np.array([0.5, -1.0, 2.0]), np.zeros(3)
     mod.f_reverse(x, dx)
     np.testing.assert_allclose(dx, 5.0 * 4.0 * x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("f, args", [
+    (K.float_out_into_ints, lambda: (np.zeros(3, dtype=np.int64), rng.standard_normal(3))),
+    (K.complex_out_into_reals, lambda: (np.zeros(3), rng.standard_normal(3) + 1j)),
+    (K.copied_into_ints, lambda: (np.zeros(3, dtype=np.int64), rng.standard_normal(3))),
+], ids=["float-into-ints", "complex-into-reals", "copyto"])
+def test_an_out_of_another_kind_numpy_refuses_is_refused(f, args):
+    # numpy raises (casting="same_kind"); the store out= is read as cast silently
+    a = args()
+    with pytest.raises(TypeError):
+        f(*(v.copy() for v in a))
+    from adcompiler import Reverse, autodiff
+    with pytest.raises(AdCompilerError, match=r"kernels_calls.py:\d+.*numpy refuses the cast"):
+        autodiff(Reverse, f, Const, Const(a[0]), Duplicated(a[1].copy(), np.zeros_like(a[1])))
+
+
+def test_a_reduction_into_an_int_out_is_cast_as_numpy_casts():
+    x = np.array([1.5, 2.5, -0.7])
+    k = np.zeros((), dtype=np.int64)
+    from adcompiler import Active, ReverseWithPrimal, autodiff
+    dx = np.zeros(3)
+    _, value = autodiff(ReverseWithPrimal, K.summed_into_an_int, Active, Const(k), Duplicated(x.copy(), dx))
+    assert value == pytest.approx(np.sum(x * x)) and k == int(np.sum(x))
+    np.testing.assert_allclose(dx, 2 * x)

@@ -137,6 +137,8 @@ def refuse_writes_into_copies(body, inference, pf) -> None:
     from ..errors import UnsupportedSyntaxError
     from ..frontend import notes
     for s in (n for n in ast.walk(ast.Module(body=list(body), type_ignores=[])) if notes.written_into(n)):
+        if notes.same_kind(s):
+            _refuse_unsafe_cast(s, inference, pf)
         idx = s.targets[0].slice
         if any(inference.index_kind(p) == "fancy" for p in (idx.elts if isinstance(idx, ast.Tuple) else [idx])):
             raise UnsupportedSyntaxError(
@@ -144,3 +146,23 @@ def refuse_writes_into_copies(body, inference, pf) -> None:
                 "copy of the selection and drops it, the array unchanged.",
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
                 hint=f"assign the result instead: `{ast.unparse(s.targets[0])} = ...`.")
+
+
+_WIDTH = {"b": 0, "i": 1, "f": 2, "c": 3}
+
+
+def _refuse_unsafe_cast(s, inference, pf) -> None:
+    """Refuse ``out=y`` (or ``np.copyto(y, v)``) of a value numpy does not cast into ``y``'s dtype
+    ("same_kind": a float into an int array, a complex into a real one): numpy raises, where the
+    store it is read as would cast."""
+    from ..errors import UnsupportedSyntaxError
+    value, into = inference.expr(s.value), inference.expr(s.targets[0].value)
+    if _WIDTH.get(value.dtype, -1) > _WIDTH.get(into.dtype, 9):
+        what = {"c": "complex", "f": "float", "i": "integer"}[value.dtype]
+        raise UnsupportedSyntaxError(
+            f"out= (or np.copyto) writes a {what} result into an array of "
+            f"{ {'b': 'bools', 'i': 'integers', 'f': 'real floats'}[into.dtype] }: numpy refuses the cast "
+            "(casting='same_kind') and raises.", filename=pf.filename, lineno=s.lineno,
+            construct=pf.line_text(s.lineno),
+            hint="give an output array of the result's dtype, or assign the result (`y[...] = ...` casts as numpy's "
+                 "assignment does).")

@@ -200,7 +200,7 @@ def copyto(nz, call, kw):
         nz.err(call, "np.copyto with casting= is not supported.", "cast with .astype before copying.")
     where = arg(call, kw, 2, "where")
     if where is None:
-        nz.store(dst, nz.atom(src), call, into=True)
+        nz.store(dst, nz.atom(src), call, into=True, same_kind=True)
         return ast.Constant(None)
     return _where_store(nz, call, dst, where, src)
 

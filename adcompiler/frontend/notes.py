@@ -30,6 +30,7 @@ _METHOD = "_ad_method"     # on a call written as an array method whose meaning 
 _ELEMENT = "_ad_element"   # on ``L[k] = new``: an in-place operator on an element of a list, tuple or dict
 _APART = "_ad_apart"       # on a user call: the pairs of its arguments checked at run time to share no memory
 _INTO = "_ad_into"         # on ``y[idx] = v`` made of ``out=y[idx]`` or ``np.copyto(y[idx], v)``
+_SAME_KIND = "_ad_same_kind"   # on such a store where numpy casts only within a kind (a ufunc's out=)
 
 
 def resolve_call(call: ast.Call, func: object, rule: object) -> None:
@@ -128,6 +129,16 @@ def mark_written_into(stmt: ast.Assign) -> None:
 
 def written_into(stmt: ast.AST) -> bool:
     return bool(getattr(stmt, _INTO, False))
+
+
+def mark_same_kind(stmt: ast.Assign) -> None:
+    """Note that numpy casts the value of ``stmt`` (a ``mark_written_into`` store) into the array
+    only within a kind ("same_kind": a ufunc's ``out=``, ``np.copyto``), raising otherwise."""
+    setattr(stmt, _SAME_KIND, True)
+
+
+def same_kind(stmt: ast.AST) -> bool:
+    return bool(getattr(stmt, _SAME_KIND, False))
 
 
 def mark_apart(call: ast.Call, pairs: set) -> None:

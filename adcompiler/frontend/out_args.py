@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
+
+from . import notes
+
 
 class OutRewrite:
     """Stores the result of a call with ``out=`` (mixed into ``normalize.Normalizer``)."""
@@ -29,6 +33,10 @@ class OutRewrite:
 
     def out_store(self, call, out, node):
         """Store the result of ``call`` into ``out``; the expression that reads it back."""
+        f = notes.target(call) if isinstance(call, ast.Call) else None
+        # (numpy casts a ufunc's result into out= only within a kind, as np.clip's, np.round's, np.dot's;
+        # a reduction's, np.sum's, whatever the kind)
+        strict = isinstance(f, np.ufunc) or any(f is g for g in (np.clip, np.around, np.round, np.dot))
         result = self.temp(call)
-        self.store(out, result, node, into=True)
+        self.store(out, result, node, into=True, same_kind=strict)
         return out if isinstance(out, ast.Name) else self.subscript_load(out)

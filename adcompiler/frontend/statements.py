@@ -162,10 +162,10 @@ class StatementRewrite:
         if isinstance(v, ast.Call):
             self.emit(ast.Expr(v))
 
-    def store(self, target, value_atom, node, into=False):
+    def store(self, target, value_atom, node, into=False, same_kind=False):
         """``target[index] = value_atom``; a bare name stores into all of it (``x[...]``).
         ``into``: it stands for numpy writing into the array ``target`` evaluates to
-        (``out=y[idx]``; ``notes.mark_written_into``)."""
+        (``out=y[idx]``; ``notes.mark_written_into``), ``same_kind`` casting only within a kind."""
         if isinstance(target, ast.Name):
             target = ast.Subscript(ast.Name(target.id, ast.Load()), ast.Constant(Ellipsis), ast.Store())
         if not isinstance(target, ast.Subscript) or not isinstance(target.value, ast.Name):
@@ -176,6 +176,8 @@ class StatementRewrite:
                           value=value_atom)
         if into:
             notes.mark_written_into(stmt)
+        if same_kind:
+            notes.mark_same_kind(stmt)
         self.emit(stmt)
 
     def containers(self) -> set:
