@@ -73,3 +73,24 @@ def test_checkpointed_and_with_arrays():
     ad.autodiff(ad.Reverse, nested_in_a_time_loop, ad.Const, Duplicated(X.copy(), ck),
                 Duplicated(np.zeros(3), seeds.copy()), checkpoint=2)
     np.testing.assert_allclose(ck, plain, rtol=1e-13)
+
+
+def while_checkpointed(x, out):
+    u = x.copy()
+    k = 0
+    while k < 5:   # adcompiler: checkpoint
+        u[1:] += 0.1 * u[:-1] * u[1:]
+        k += 1
+    out[:] = u
+
+
+def test_a_checkpointed_while_loop_binds_no_target():
+    check_everywhere(while_checkpointed, Duplicated(X.copy(), np.zeros(3)), Duplicated(np.zeros(3), np.ones(3)),
+                     out="out")
+    seeds = np.array([1.0, -2.0, 0.5])
+    plain, ck = np.zeros(3), np.zeros(3)
+    ad.autodiff(ad.Reverse, while_checkpointed, ad.Const, Duplicated(X.copy(), plain),
+                Duplicated(np.zeros(3), seeds.copy()))
+    ad.autodiff(ad.Reverse, while_checkpointed, ad.Const, Duplicated(X.copy(), ck),
+                Duplicated(np.zeros(3), seeds.copy()), checkpoint=2)
+    np.testing.assert_allclose(ck, plain, rtol=1e-13)

@@ -352,6 +352,8 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
     def target_resets(self, s) -> list:
         """``dt = 0.0`` for each name the loop ``s`` binds that carries a derivative elsewhere (``t``
         a float before ``for t in range(3)``): each step binds it anew, to a value without one."""
+        if not isinstance(s, ast.For):
+            return []
         return [assign([self.ctx.adjoint_of(n.id)], ast.Constant(0.0)) for n in ast.walk(s.target)
                 if isinstance(n, ast.Name) and self.ctx.is_active(n.id)]
 
