@@ -262,3 +262,18 @@ def test_second_order_of_a_truncation():
     v1 = 0.5   # (the other side: (v + sqrt v)^2)
     want = 2 * (1 + 0.5 / v1 ** 0.5) ** 2 + 2 * (v1 + v1 ** 0.5) * (-0.25 * v1 ** -1.5)
     assert ad.hvp(truncated_squared, (0.5, 0.0), (1.0, None))[0] == pytest.approx(want, rel=1e-12)
+
+
+def inverse_squares(x):
+    return np.sum(x ** -2)
+
+
+def test_an_array_to_a_negative_whole_power_at_zero_under_numba():
+    # (numba's power of a float to a negative int raised ZeroDivisionError at 0; numpy gives inf)
+    x = np.array([0.0, 2.0])
+    for backend in ("numpy", "numba"):
+        dx = np.zeros(2)
+        _, value = ad.autodiff(ad.ReverseWithPrimal, inverse_squares, Active, Duplicated(x.copy(), dx),
+                               backend=backend)
+        assert value == np.inf
+        np.testing.assert_array_equal(dx, [-np.inf, -0.25])

@@ -192,3 +192,33 @@ def test_the_elements_read_through_those_forms_keep_their_derivatives():
     np.testing.assert_allclose(ad.gradient(the_inner_tuple_by_index, X)[0], 6 * X ** 2, rtol=1e-13)
     for f in (all_of_a_nested_tuple, the_inner_tuple_by_index):
         check_everywhere(f, Duplicated(X.copy(), np.zeros(3)), out=())
+
+
+def forces_and_distances(x, k):
+    F = -k * x
+    r = np.sqrt(x ** 2)   # (sqrt at 0 where x is 0: the caller never reads it)
+    return F, r
+
+
+def halved_force_energy(x, k):
+    F, r = forces_and_distances(x, k)
+    F *= 0.5   # (the element read, written in place: its memory is the tuple's)
+    return np.sum(F * F)
+
+
+def test_an_unread_result_beside_an_element_written_in_place():
+    x = np.array([0.0, 1.3, -0.5])
+    g = ad.gradient(halved_force_energy, x, 1.3)
+    np.testing.assert_allclose(g[0], 0.5 * 1.3 ** 2 * x, rtol=1e-14)
+    np.testing.assert_allclose(g[1], 0.5 * 1.3 * np.sum(x * x), rtol=1e-14)
+    check_everywhere(halved_force_energy, Duplicated(x.copy(), np.zeros(3)), ad.Active(1.3), out=(),
+                     tapes=("autograd", "jax", "torch"))
+
+
+def test_second_derivatives_through_an_element_written_in_place_are_refused():
+    # (the tangent of the write did not reach the tuple's element: a Hessian of 2.0 for 2.845)
+    x = np.array([0.2, 1.3, -0.5])
+    with pytest.raises(ad.AdCompilerError, match=r"test_unread_results.py:\d+.*written in place: second derivatives"):
+        ad.hessian(halved_force_energy, x, 1.3)
+    with pytest.raises(ad.AdCompilerError, match="written in place: second derivatives"):
+        ad.hvp(halved_force_energy, (x, 1.3), (np.ones(3), None))

@@ -156,13 +156,20 @@ def _refuse_unsafe_cast(s, inference, pf) -> None:
     ("same_kind": a float into an int array, a complex into a real one): numpy raises, where the
     store it is read as would cast."""
     from ..errors import UnsupportedSyntaxError
-    value, into = inference.expr(s.value), inference.expr(s.targets[0].value)
-    if _WIDTH.get(value.dtype, -1) > _WIDTH.get(into.dtype, 9):
-        what = {"c": "complex", "f": "float", "i": "integer"}[value.dtype]
+    value, into = _dtype(inference.expr(s.value)), _dtype(inference.expr(s.targets[0].value))
+    if _WIDTH.get(value, -1) > _WIDTH.get(into, 9):
+        what = {"c": "complex", "f": "float", "i": "integer"}[value]
         raise UnsupportedSyntaxError(
             f"out= (or np.copyto) writes a {what} result into an array of "
-            f"{ {'b': 'bools', 'i': 'integers', 'f': 'real floats'}[into.dtype] }: numpy refuses the cast "
+            f"{ {'b': 'bools', 'i': 'integers', 'f': 'real floats'}[into] }: numpy refuses the cast "
             "(casting='same_kind') and raises.", filename=pf.filename, lineno=s.lineno,
             construct=pf.line_text(s.lineno),
             hint="give an output array of the result's dtype, or assign the result (`y[...] = ...` casts as numpy's "
                  "assignment does).")
+
+
+def _dtype(kind):
+    """The kind letter of an array's elements or a number ("b", "i", "f", "c"), or None."""
+    if kind.dtype is not None or kind.cls == "array":
+        return kind.dtype
+    return {"float": "f", "int": "i", "bool": "b"}.get(kind.cls)

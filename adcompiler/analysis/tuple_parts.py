@@ -92,6 +92,29 @@ def _refuse_nested(eff, kinds, pf, paths) -> None:
                 hint="write a copy of the array (`v = v.copy()` before the write), or return flat tuples.")
 
 
+def refuse_written_elements_differentiated_again(ctx) -> None:
+    """Code differentiated again (hvp, hessian): refuse an array of a tuple written in place
+    through a name bound to it (``F, r = parts(x); F *= 0.5``): the tangent of the write did
+    not reach the tuple's element, and the second derivative through it was lost (a Hessian of
+    2.0 where it is 2.845)."""
+    from ..frontend import notes
+    eff, pf = ctx.eff, ctx.an.pf
+    made = {s.targets[0].id: s.value for s in eff.stmts if isinstance(s, ast.Assign) and len(s.targets) == 1
+            and isinstance(s.targets[0], ast.Name)}
+    for m, (root, path) in sorted(_paths(eff.stmts, ctx.kinds).items()):
+        # (a function's own tuple: the rules' results, np.linalg.eigh's, are followed)
+        if path and notes.is_user_call(made.get(root)) and eff.maybe_array(m) and eff.cell(m) in eff.written \
+                and ctx.is_active(m):
+            s = next(s for s in eff.stmts if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+                     and s.targets[0].id == m)
+            name = _shown(eff, ctx.kinds, m)
+            raise UnsupportedSyntaxError(
+                "an array of a tuple a call returned" + (f" (as `{name}` is)" if not name.startswith("_") else "")
+                + " is written in place: second derivatives (hvp, hessian) through such a write are not followed "
+                "(the gradient is).", filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint="copy the element before writing it (`F = F.copy()`), or rebind it (`F = F * 0.5`).")
+
+
 def _groups(stmts, kinds, ret):
     """(a name for the tuple, the names bound to it either way: ``r = _t1``, ``_ret = r``), once each."""
     tuples = {n for n, k in kinds.items() if k is not None and k.cls == "tuple"}
@@ -220,6 +243,7 @@ def parts_read(body, n, is_active, returned=None, sizes=None, _seen=()):
     stmts = list(walk_stmts(body))
     stores = Counter(x.id for s in stmts for x in _own_nodes(s) if isinstance(x, ast.Name)
                      and isinstance(x.ctx, ast.Store))
+    unread = _unread(stmts, stores)
     names, read, k = {n}, {}, 0
     while k < len(stmts):   # (an alias found later restarts the scan)
         s, k = stmts[k], k + 1
@@ -256,7 +280,9 @@ def parts_read(body, n, is_active, returned=None, sizes=None, _seen=()):
         whole = target is not None and isinstance(v, ast.Subscript) and id(v.value) in parts
         used = True
         if whole:
-            used = is_active(target)
+            # (an element bound to a name nothing reads, ``F, r = f(x)`` with ``r`` unused, is not read
+            # though its memory is the tuple's: an array written through ``F`` makes it active)
+            used = is_active(target) and not unread(target)
             if used and stores[target] == 1 and target not in _seen:   # (a tuple in the tuple: its own elements)
                 used = parts_read(body, target, is_active, None, sizes, _seen + (n,)) or used
         for i in parts.values():
@@ -264,6 +290,22 @@ def parts_read(body, n, is_active, returned=None, sizes=None, _seen=()):
     if not read:
         return None
     return tuple(read.get(i, False) for i in range(max(read) + 1))
+
+
+def _unread(stmts, stores):
+    """The test of a name nothing reads but bindings of names nothing reads (``_t3 = t[1]; r = _t3``)."""
+    read_by = {}   # name -> the statements that read it
+    for s in stmts:
+        for x in _own_nodes(s):
+            if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load):
+                read_by.setdefault(x.id, []).append(s)
+
+    def unread(m, seen=()):
+        return m not in seen and all(
+            isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+            and isinstance(s.value, ast.Name) and s.value.id == m and stores[s.targets[0].id] == 1
+            and unread(s.targets[0].id, seen + (m,)) for s in read_by.get(m, ()))
+    return unread
 
 
 def returned_reads(stmts, ret, reads) -> dict:

@@ -35,6 +35,12 @@ def _float_base(e, kinds) -> bool:
     return False
 
 
+def _float_array(e, kinds) -> bool:
+    """A name of a float array (numba's power of its elements to a negative int raises at 0)."""
+    k = kinds.get(e.id) if isinstance(e, ast.Name) else None
+    return k is not None and k.cls == "array" and k.dtype == "f"
+
+
 def int_powers(fn, kinds):
     """``n ** e`` (and ``n **= e``; ``pow(n, e)`` is written as ``n ** e``) of a real number ``n`` to a
     power not known to be a non-negative int as ``float(n) ** float(e)``: Python makes a
@@ -50,8 +56,8 @@ def int_powers(fn, kinds):
             if real_scalar(node.right, kinds) or _negative_int(node.right):
                 node.right = _float(node.right)   # (numba's float ** negative int raises at 0; numpy: inf)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and _negative_int(node.right) \
-                and _float_base(node.left, kinds):
-            node.right = _float(node.right)   # (x[0] ** -1, np.float64(v) ** -2 of a derivative: as above)
+                and (_float_base(node.left, kinds) or _float_array(node.left, kinds)):
+            node.right = _float(node.right)   # (x[0] ** -1, np.float64(v) ** -2 of a derivative, x ** -2: as above)
     for node in ast.walk(fn):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
@@ -82,6 +88,13 @@ def complex_powers(fn, kinds) -> None:
             if isinstance(node.op, ast.Pow) and (complex_scalar(node.left) or complex_scalar(node.right)):
                 return ast.copy_location(ast.Call(ast.Name("_ad_cpow", ast.Load()), [node.left, node.right], []),
                                          node)
+            return node
+
+        def visit_Call(self, node):   # (np.power of numbers: a rule's derivative)
+            self.generic_visit(node)
+            if ast.unparse(node.func) == "np.power" and len(node.args) == 2 and not node.keywords \
+                    and any(complex_scalar(a) for a in node.args):
+                return ast.copy_location(ast.Call(ast.Name("_ad_cpow", ast.Load()), node.args, []), node)
             return node
     Powers().visit(fn)
 

@@ -240,6 +240,9 @@ def check_tuple_elements(ctx, body) -> None:
     from ..errors import UnsupportedSyntaxError
     if is_generated(ctx.pf.filename):
         return
+    if ctx.module.options.second_order:
+        from ..analysis.tuple_parts import refuse_written_elements_differentiated_again
+        refuse_written_elements_differentiated_again(ctx)
     eff = ctx.eff
     from_calls = {s.targets[0].id for s in walk_stmts(body) if isinstance(s, ast.Assign)
                   and isinstance(s.targets[0], ast.Name) and notes.is_user_call(s.value)
