@@ -342,3 +342,8 @@ def copied_into_ints(k, x):
 def summed_into_an_int(k, x):
     np.sum(x, out=k)   # (a reduction casts whatever the kind)
     return np.sum(x * x)
+
+
+def copied_number_into_ints(k, x):
+    np.copyto(k, x[0] * 2.0)
+    return np.sum(x * x)

@@ -689,7 +689,8 @@ def test_a_rules_namespace_in_the_emitted_module(tmp_path):
     (K.float_out_into_ints, lambda: (np.zeros(3, dtype=np.int64), rng.standard_normal(3))),
     (K.complex_out_into_reals, lambda: (np.zeros(3), rng.standard_normal(3) + 1j)),
     (K.copied_into_ints, lambda: (np.zeros(3, dtype=np.int64), rng.standard_normal(3))),
-], ids=["float-into-ints", "complex-into-reals", "copyto"])
+    (K.copied_number_into_ints, lambda: (np.zeros(3, dtype=np.int64), rng.standard_normal(3))),
+], ids=["float-into-ints", "complex-into-reals", "copyto", "copyto-number"])
 def test_an_out_of_another_kind_numpy_refuses_is_refused(f, args):
     # numpy raises (casting="same_kind"); the store out= is read as cast silently
     a = args()
