@@ -62,17 +62,19 @@ def test_the_values():
     np.testing.assert_allclose(ad.gradient(enumerated_after, X)[0], [3 * X[1], 3 * X[0] + 1, 2.0], rtol=1e-14)
 
 
-def test_checkpointed_and_with_arrays():
-    out = np.zeros(3)
-    check_everywhere(nested_in_a_time_loop, Duplicated(X.copy(), np.zeros(3)), Duplicated(out, np.ones(3)),
-                     out="out")
+def checkpointed_as_plain(f):
+    """``f(x, out)`` through every entry point, and checkpointed as on a plain tape."""
+    check_everywhere(f, Duplicated(X.copy(), np.zeros(3)), Duplicated(np.zeros(3), np.ones(3)), out="out")
     seeds = np.array([1.0, -2.0, 0.5])
     plain, ck = np.zeros(3), np.zeros(3)
-    ad.autodiff(ad.Reverse, nested_in_a_time_loop, ad.Const, Duplicated(X.copy(), plain),
-                Duplicated(np.zeros(3), seeds.copy()))
-    ad.autodiff(ad.Reverse, nested_in_a_time_loop, ad.Const, Duplicated(X.copy(), ck),
-                Duplicated(np.zeros(3), seeds.copy()), checkpoint=2)
+    ad.autodiff(ad.Reverse, f, ad.Const, Duplicated(X.copy(), plain), Duplicated(np.zeros(3), seeds.copy()))
+    ad.autodiff(ad.Reverse, f, ad.Const, Duplicated(X.copy(), ck), Duplicated(np.zeros(3), seeds.copy()),
+                checkpoint=2)
     np.testing.assert_allclose(ck, plain, rtol=1e-13)
+
+
+def test_checkpointed_and_with_arrays():
+    checkpointed_as_plain(nested_in_a_time_loop)
 
 
 def while_checkpointed(x, out):
@@ -85,12 +87,4 @@ def while_checkpointed(x, out):
 
 
 def test_a_checkpointed_while_loop_binds_no_target():
-    check_everywhere(while_checkpointed, Duplicated(X.copy(), np.zeros(3)), Duplicated(np.zeros(3), np.ones(3)),
-                     out="out")
-    seeds = np.array([1.0, -2.0, 0.5])
-    plain, ck = np.zeros(3), np.zeros(3)
-    ad.autodiff(ad.Reverse, while_checkpointed, ad.Const, Duplicated(X.copy(), plain),
-                Duplicated(np.zeros(3), seeds.copy()))
-    ad.autodiff(ad.Reverse, while_checkpointed, ad.Const, Duplicated(X.copy(), ck),
-                Duplicated(np.zeros(3), seeds.copy()), checkpoint=2)
-    np.testing.assert_allclose(ck, plain, rtol=1e-13)
+    checkpointed_as_plain(while_checkpointed)
