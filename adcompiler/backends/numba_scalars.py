@@ -79,6 +79,11 @@ def complex_powers(fn, kinds) -> None:
             return type(e.value) is complex
         if isinstance(e, ast.Call) and ast.unparse(e.func) == "np.complex128" and len(e.args) == 1:
             return True   # (a complex base read as numpy's: FormBuilder.float_base)
+        if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name):   # (an element: z[i] of a complex array)
+            k = kinds.get(e.value.id)
+            idx = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+            return k is not None and k.cls == "array" and k.dtype == "c" and k.ndim == len(idx) and not any(
+                isinstance(i, ast.Slice) for i in idx)
         k = kinds.get(e.id) if isinstance(e, ast.Name) else None
         return k is not None and k.cls in ("float", "num") and k.dtype == "c"
 

@@ -378,6 +378,8 @@ def standalone(source: str, namespace: dict, user: str, docstring: str, header: 
                              "resolve; please report this with the function's source.")
     if helpers or g.values or g.functions or checks or prelude:
         g.define("np", np, user)
+    if re.search(r"\bmath\.", prelude):   # (numba's helpers: math.copysign of a floored division)
+        g.define("math", math, user)
     mods = sorted({line.split()[1] for line in g.imports.values()}, key=lambda m: (m not in ("numpy", "math"), m))
     if prelude:
         mods.append("numba")

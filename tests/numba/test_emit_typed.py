@@ -413,3 +413,24 @@ def test_errors_running_a_numba_module_are_readable(tmp_path, name):
         else:
             np.testing.assert_allclose(results[0], results[1], rtol=1e-13)
             np.testing.assert_allclose(results[0], 2 * A if name == "flat_squares" else results[0])
+
+
+def test_a_floored_remainder_of_elements_is_written_with_its_imports(tmp_path):
+    # (numba's floored division helper calls math.copysign: the module imports math, else numba's
+    # typing failed on a NameError and the line was refused)
+    require("numba")
+    (tmp_path / "kern_rem.py").write_text(
+        "import numpy as np\n\n\ndef rem(y, a, b):\n    for i in range(a.shape[0]):\n"
+        "        y[i] = np.remainder(a[i], b[i]) * a[i] + np.floor_divide(a[i], b[i])\n    return np.sum(y)\n")
+    _emitted(tmp_path, "kern_rem.py:rem", "--target", "numba", "--shape", "y=3", "--shape", "a=3",
+             "--shape", "b=3", "-o", "rem_nb.py")
+    (mod,) = _imported(tmp_path, "rem_nb")
+    from adcompiler import Active, Duplicated, Reverse, autodiff
+    (kern,) = _imported(tmp_path, "kern_rem")
+    a, b = np.array([1.4, -2.0, 3.0]), np.array([0.7, 0.7, -1.0])
+    want = np.zeros(3)
+    autodiff(Reverse, kern.rem, Active, Duplicated(np.zeros(3), np.zeros(3)), Duplicated(a.copy(), want),
+             Duplicated(b.copy(), np.zeros(3)))
+    got = np.zeros(3)
+    mod.rem_reverse(np.zeros(3), np.zeros(3), a.copy(), got, b.copy(), np.zeros(3), 1.0)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
