@@ -241,6 +241,16 @@ def _ad_cpow(a, b):
 def _ad_cpow_typed(a, b):
     """A power of complex numbers: 0 at ``a == 0`` to a power of positive real part, as Python and
     numpy give (numba's is nan there)."""
+    if isinstance(a, _ad_types.Array) or isinstance(b, _ad_types.Array):
+        def whole(a, b):   # (of arrays, element by element; broadcast as numpy's)
+            out = a ** b
+            zero = np.logical_and(a == 0, np.real(b) > 0)
+            flat, zf = out.reshape(-1), zero.reshape(-1)
+            for k in range(zf.shape[0]):
+                if zf[k]:
+                    flat[k] = 0
+            return out
+        return whole
     if not (isinstance(a, (_ad_types.Number, _ad_types.Boolean)) and isinstance(b, (_ad_types.Number,
                                                                                   _ad_types.Boolean))):
         return None

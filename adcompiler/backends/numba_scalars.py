@@ -72,8 +72,8 @@ def int_powers(fn, kinds):
 
 
 def complex_powers(fn, kinds) -> None:
-    """``z ** w`` of a complex number (or to a complex power) as ``_ad_cpow(z, w)``: numba's is
-    nan at ``z == 0`` (``0j ** (1.5 + 0.5j)``), where Python and numpy give 0."""
+    """``z ** w`` of a complex number or array (or to a complex power) as ``_ad_cpow(z, w)``: numba's
+    is nan at ``z == 0`` (``0j ** (1.5 + 0.5j)``), where Python and numpy give 0."""
     def complex_scalar(e):
         if isinstance(e, ast.Constant):
             return type(e.value) is complex
@@ -85,7 +85,7 @@ def complex_powers(fn, kinds) -> None:
             return k is not None and k.cls == "array" and k.dtype == "c" and k.ndim == len(idx) and not any(
                 isinstance(i, ast.Slice) for i in idx)
         k = kinds.get(e.id) if isinstance(e, ast.Name) else None
-        return k is not None and k.cls in ("float", "num") and k.dtype == "c"
+        return k is not None and (k.cls in ("float", "num") or k.cls == "array" and k.ndim) and k.dtype == "c"
 
     class Powers(ast.NodeTransformer):
         def visit_BinOp(self, node):

@@ -116,6 +116,11 @@ def power_of_elements_at_zero(z, c, w):
     return np.sum(w.real)
 
 
+def power_of_arrays_at_zero(z, c, w):
+    w[:] = z ** c + z ** 2 * 0.5
+    return np.sum(w.real)
+
+
 CASES = {
     "grid_branch": (grid_branch, lambda: [np.linspace(1, 2, 11), np.zeros(1)], (0,)),
     "grids": (grids, lambda: [np.linspace(-1, 1, 41), np.zeros(41)], (0,)),
@@ -130,6 +135,8 @@ CASES = {
     "tanh_far_array": (tanh_far_array, lambda: [np.array([[400 + 1j, 0.5 - 0.2j], [-30 + 2j, 1 + 1j]]),
                                                 np.zeros((2, 2), complex)], (0,)),
     "power_at_zero": (power_at_zero, lambda: [np.array([0j, 0.5 + 0.5j]), np.zeros(2, complex)], (0,)),
+    "power_of_arrays_at_zero": (power_of_arrays_at_zero, lambda: [
+        np.array([0j, 0.5 + 0.5j]), np.array([1.5 + 0.5j, 2.0 + 0j]), np.zeros(2, complex)], (0,)),
     "power_of_elements_at_zero": (power_of_elements_at_zero, lambda: [
         np.array([0j, 0.5 + 0.5j]), np.array([1.5 + 0.5j, 2.0 + 0j]), np.zeros(2, complex)], (0,)),
 }
