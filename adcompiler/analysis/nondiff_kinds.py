@@ -156,6 +156,7 @@ def _refuse_unsafe_cast(s, inference, pf) -> None:
     ("same_kind": a float into an int array, a complex into a real one): numpy raises, where the
     store it is read as would cast."""
     from ..errors import UnsupportedSyntaxError
+    from .kinds import _dtype
     value, into = _dtype(inference.expr(s.value)), _dtype(inference.expr(s.targets[0].value))
     if _WIDTH.get(value, -1) > _WIDTH.get(into, 9):
         what = {"c": "complex", "f": "float", "i": "integer"}[value]
@@ -166,10 +167,3 @@ def _refuse_unsafe_cast(s, inference, pf) -> None:
             construct=pf.line_text(s.lineno),
             hint="give an output array of the result's dtype, or assign the result (`y[...] = ...` casts as numpy's "
                  "assignment does).")
-
-
-def _dtype(kind):
-    """The kind letter of an array's elements or a number ("b", "i", "f", "c"), or None."""
-    if kind.dtype is not None or kind.cls == "array":
-        return kind.dtype
-    return {"float": "f", "int": "i", "bool": "b"}.get(kind.cls)

@@ -31,16 +31,6 @@ def constant_index(node, size):
     return value
 
 
-def _own_nodes(s):
-    """The expression nodes of statement ``s`` itself (not of the statements it holds)."""
-    for field, value in ast.iter_fields(s):
-        if field in ("body", "orelse", "finalbody", "handlers"):
-            continue
-        for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, ast.AST) and not isinstance(v, ast.stmt):
-                yield from ast.walk(v)
-
-
 def _loops_around(body) -> tuple:
     """(statement id -> its position in execution order, statement id -> the ids of the loops around it)."""
     listed = in_order(body)
