@@ -36,7 +36,7 @@ elementwise(math.sin, "x", x="g * math.cos(x)")
 elementwise(math.cos, "x", x="-g * math.sin(x)")
 elementwise(math.tan, "x", x="g * (1 + ans * ans)")
 elementwise(math.tanh, "x", x="g * (1 - ans * ans)")
-elementwise(math.sqrt, "x", x="np.divide(g, 2 * ans)", doc="infinite at 0")
+elementwise(math.sqrt, "x", x="g / (2 * ans)", doc="infinite at 0")
 elementwise(math.fabs, "x", x="g * np.sign(x)", doc="0 at x == 0")
 elementwise(math.pow, "x, y", x="g * y * x ** (y - (y != 0))", y="g * ans * math.log(x) if x > 0 else 0.0",
             doc="d/dy is taken as 0 where x <= 0")

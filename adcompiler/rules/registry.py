@@ -80,6 +80,8 @@ class Rule:
         self.param_names = [p for p, _ in self.params]
         #: parameters whose primal value some adjoint reads
         self.reads = {p for p in self.param_names if p in names}
+        #: the names (parameters, ``ans``) the templates divide by or raise to a power, with the exponents
+        self.divisors = _divisors([*self.adjoint_asts.values(), *self.tangent_asts.values(), self.tangent_ast])
 
     def __deepcopy__(self, memo):
         """A rule is shared, never copied (trees noted with it are deep-copied)."""
@@ -111,6 +113,28 @@ class Rule:
         if self.kind == "elementwise" and param in self.adjoint_asts:
             return self.adjoint_asts[param], "g"
         return None, None
+
+
+def _divisors(trees) -> dict:
+    """``{name: [exponent or None, ...]}``: the names of the templates ``trees`` that a division (``/``,
+    ``//``, ``%``) divides by (None) or a power raises (its exponent's tree), by the arithmetic around
+    them (a call's argument is the call's: ``np.sqrt(1 - x)`` is a numpy float already). Python's
+    arithmetic on a float there raises ZeroDivisionError at 0 where numpy's gives inf."""
+    def operands(e):
+        if isinstance(e, ast.Name):
+            yield e.id
+        elif not isinstance(e, ast.Call):
+            for c in ast.iter_child_nodes(e):
+                yield from operands(c)
+    out = {}
+    for n in (n for tree in trees if tree is not None for n in ast.walk(tree)):
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod)):
+            for name in operands(n.right):
+                out.setdefault(name, []).append(None)
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow):
+            for name in operands(n.left):
+                out.setdefault(name, []).append(n.right)
+    return out
 
 
 _RULES: dict = {}

@@ -7,26 +7,26 @@ from .registry import elementwise
 B = "x1, x2"
 U = "x"
 
-# (np.divide and np.power, not / and **: the value a loop's step pops from the tape is a Python
-# float, whose division by 0 raises ZeroDivisionError where numpy's gives inf)
+# (a Python float a template divides by, or raises to a power below 1, is read as a numpy float
+# where it may be 0: ``Rule.divisors``, ``FormBuilder.numpy_divisors``)
 elementwise(np.add, B, x1="g", x2="g")
 elementwise(np.subtract, B, x1="g", x2="-g")
 elementwise(np.multiply, B, x1="g * x2", x2="g * x1")
-elementwise(np.divide, B, x1="np.divide(g, x2)", x2="np.divide(-g * ans, x2)")
+elementwise(np.divide, B, x1="g / x2", x2="-g * ans / x2")
 elementwise(np.negative, U, x="-g")
 elementwise(np.positive, U, x="g")
-elementwise(np.power, B, x1="g * x2 * np.power(x1, x2 - (x2 != 0))",
+elementwise(np.power, B, x1="g * x2 * x1 ** (x2 - (x2 != 0))",
             x2="g * np.where(x1 > 0, ans, 0.0) * np.log(np.where(x1 > 0, x1, 1))",
             doc="d/dx2 is taken as 0 where x1 <= 0")
 elementwise(np.square, U, x="2 * g * x")
 elementwise(np.reciprocal, U, x="-g * ans * ans")
 elementwise(np.exp, U, x="g * ans")
-elementwise(np.log, U, x="np.divide(g, x)")
+elementwise(np.log, U, x="g / x")
 elementwise(np.sin, U, x="g * np.cos(x)")
 elementwise(np.cos, U, x="-g * np.sin(x)")
 elementwise(np.tan, U, x="g * (1 + ans * ans)")
 elementwise(np.tanh, U, x="g * (1 - ans * ans)")
-elementwise(np.sqrt, U, x="g * np.divide(0.5, ans)", doc="infinite at 0")
+elementwise(np.sqrt, U, x="g * (0.5 / ans)", doc="infinite at 0")
 elementwise(np.absolute, U, x="g * np.sign(x)", doc="0 at x == 0")
 # (a selection, not a product with 0 or 1: an infinite adjoint, of np.sqrt at 0 after the
 # maximum, reaches the operand that lost as 0, not 0 * inf)
@@ -38,17 +38,17 @@ elementwise(np.minimum, B, x1="np.where(x1 < x2, g, np.where(x1 == x2, 0.5 * g, 
             doc="ties split the adjoint equally")
 elementwise(np.where, "condition, x=None, y=None", x="np.where(condition, g, 0)",
             y="np.where(condition, 0, g)").constant = {"condition"}
-elementwise(np.remainder, B, x1="g", x2="-g * np.floor(np.divide(x1, x2))")
+elementwise(np.remainder, B, x1="g", x2="-g * np.floor(x1 / x2)")
 elementwise(np.float_power, B, x1="g * x2 * np.float_power(x1, x2 - (x2 != 0))",
             x2="g * np.where(x1 > 0, ans, 0.0) * np.log(np.where(x1 > 0, x1, 1))",
             doc="d/dx2 is taken as 0 where x1 <= 0")
-elementwise(np.fmod, B, x1="g", x2="-g * np.trunc(np.divide(x1, x2))")
+elementwise(np.fmod, B, x1="g", x2="-g * np.trunc(x1 / x2)")
 elementwise(np.cbrt, U, x="_ad_safe_div(g, 3 * ans * ans)", doc="0 at x == 0 (the derivative is infinite)")
 elementwise(np.exp2, U, x="g * ans * np.log(2.0)")
 elementwise(np.expm1, U, x="g * (ans + 1)")
 elementwise(np.log2, U, x="g / (x * np.log(2.0))")
 elementwise(np.log10, U, x="g / (x * np.log(10.0))")
-elementwise(np.log1p, U, x="np.divide(g, 1 + x)")
+elementwise(np.log1p, U, x="g / (1 + x)")
 elementwise(np.logaddexp, B, x1="g * np.exp(x1 - ans)", x2="g * np.exp(x2 - ans)")
 elementwise(np.logaddexp2, B, x1="g * np.exp2(x1 - ans)", x2="g * np.exp2(x2 - ans)")
 elementwise(np.arcsin, U, x="g / np.sqrt(1 - x * x)")
@@ -58,7 +58,7 @@ elementwise(np.sinh, U, x="g * np.cosh(x)")
 elementwise(np.cosh, U, x="g * np.sinh(x)")
 elementwise(np.arcsinh, U, x="g / np.sqrt(x * x + 1)")
 elementwise(np.arccosh, U, x="g / np.sqrt(x * x - 1)")
-elementwise(np.arctanh, U, x="np.divide(g, 1 - x * x)")
+elementwise(np.arctanh, U, x="g / (1 - x * x)")
 elementwise(np.hypot, B, x1="g * _ad_safe_div(x1, ans)", x2="g * _ad_safe_div(x2, ans)",
             doc="0 at x1 == x2 == 0")
 elementwise(np.arctan2, B, x1="g * _ad_safe_div(x2, x1 * x1 + x2 * x2)",

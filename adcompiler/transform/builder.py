@@ -16,9 +16,7 @@ result as ``__ANS__`` (``ANS``) until the code is placed.
 from __future__ import annotations
 
 import ast
-import builtins
 import copy
-import math
 
 import numpy as np
 
@@ -31,7 +29,6 @@ from ..rules import is_runtime_helper, lookup
 from .forms import classify, value_form
 
 G, ANS = "__G__", "__ANS__"
-_POWERS = {np.power: ("x1", "x2"), builtins.pow: ("base", "exp"), math.pow: ("x", "y")}
 BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
           ast.Pow: np.power, ast.MatMult: np.matmul, ast.Mod: np.remainder, ast.FloorDiv: np.floor_divide}
 
@@ -224,7 +221,7 @@ class FormBuilder:
             if name not in mapping:
                 mapping[name] = N(self.ctx.module.rule_value(rule, name, value, self.ctx.namer.taken))
         self.check_templates(rule, bound, s)
-        self.float_base(rule, bound, mapping)
+        self.numpy_divisors(rule, bound, mapping, s)
         terms, inactive = [], []
         params = self.rule_params(rule, bound, s, mapping)
         # a call given a dtype (z.astype(float), np.sum(z, dtype=float)): of complex operands, a real
@@ -251,46 +248,47 @@ class FormBuilder:
         result = self.rule_result(rule, terms, inactive)
         return self.real_cast(result) if cast else result
 
-    def float_base(self, rule, bound, mapping) -> None:
-        """A Python float to a power that may be below 1 (``v ** 0.5``, ``pow(v, y)``): its
-        derivative's ``v ** (y - 1)`` is infinite at 0, which Python's arithmetic raises
-        (ZeroDivisionError) where numpy's and numba's give inf; the templates read ``v`` as a
-        numpy float there (a complex number as a numpy complex: Python's complex arithmetic raises
-        there too, numpy's gives nan as it does for a complex array)."""
-        if rule.func is np.divide and not self.ctx.module.options.second_order:
-            # (and a Python float divided by: 1 / v at v = 0 is inf, as the primal's; code differentiated
-            # again, whose kinds are not exact, reads no conversion of a number where it may be an array)
-            self.float_divisor(bound, mapping)
-        names = _POWERS.get(rule.func)
-        base, power = (bound.get(n) for n in names) if names else (None, None)
-        cast = self.numpy_number(base)
-        if cast is None:
-            return
-        if isinstance(power, ast.Constant) and type(power.value) in (int, float) and (power.value >= 1 or power.value == 0):
-            return
-        mapping[names[0]] = cast
+    def numpy_divisors(self, rule, bound, mapping, s) -> None:
+        """The Python floats a template divides by (``rule.divisors``: ``g / x`` of np.log, ``0.5 / ans``
+        of np.sqrt, the value a loop's step pops from the tape) read as numpy floats where the analyses
+        do not keep them away from 0 (``analysis.finite.lower_bounds``), and those it raises to a power
+        that may be below 1 (``v ** (y - 1)`` of ``v ** y``, ``v ** -0.5``) in any case: Python's
+        arithmetic raises ZeroDivisionError there (and makes a complex number of a negative float to a
+        fractional power), numpy's and numba's give inf (nan) as the primal's does. A complex number is
+        read as a numpy complex. The rest stays Python's arithmetic, several times faster on numbers."""
+        target = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else getattr(s, "target", None)
+        target = target.id if isinstance(target, ast.Name) else None
+        second = self.ctx.module.options.second_order
+        bounds = False
+        for name, exponents in rule.divisors.items():
+            value = mapping.get(name)
+            if not isinstance(value, ast.Name):
+                continue
+            cast = self.numpy_number(target if value.id == ANS else value.id, value)
+            if cast is None:
+                continue
+            powers = [subst(e, mapping) for e in exponents if e is not None]
+            if any(not (isinstance(e, ast.Constant) and type(e.value) in (int, float) and (e.value >= 1 or e.value == 0))
+                   for e in powers):
+                mapping[name] = cast
+                continue
+            if len(powers) == len(exponents) or second:
+                # (code differentiated again, whose kinds are not exact, reads no conversion of a number
+                # that is a 0-d array there: its division gives inf)
+                continue
+            if bounds is False:
+                bounds = self.ctx.unread_guard(target, ANS)[1]
+            if bounds is None or not kept_from_zero(value, bounds):   # (abs(v), exp(-v) are bounded by 0 only)
+                mapping[name] = cast
 
-    def float_divisor(self, bound, mapping) -> None:
-        """``a / v`` of a Python float ``v`` that may be 0 (``x[1] / math.sqrt(x[0])``: numpy's float
-        over 0.0 is inf): the templates' ``g / v`` divides Python floats, which raises there; ``v`` is
-        read as a numpy float where the analyses do not keep it away from 0."""
-        v = bound.get("x2")
-        cast = self.numpy_number(v)
-        if cast is None:
-            return
-        _, bounds = self.ctx.unread_guard(None, ANS)
-        if bounds is not None and kept_from_zero(v, bounds):   # (abs(v), exp(-v) are bounded by 0 only)
-            return
-        mapping["x2"] = cast
-
-    def numpy_number(self, v):
-        """``np.float64(v)`` (``np.complex128(v)`` of a complex one) of a name ``v`` that holds a
-        number (a Python float where numpy's arithmetic is meant); None for anything else."""
-        kind = self.ctx.kinds.get(v.id) if isinstance(v, ast.Name) else None
+    def numpy_number(self, name, value):
+        """``np.float64(value)`` (``np.complex128(value)`` of a complex one) where the name ``name`` holds
+        a number (a Python float where numpy's arithmetic is meant); None for anything else."""
+        kind = self.ctx.kinds.get(name) if name is not None else None
         if getattr(kind, "cls", None) != "float" or kind.dtype not in (None, "f", "c"):
             return None
         cast = "complex128" if kind.dtype == "c" else "float64"
-        return ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [N(v.id)], [])
+        return ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [copy.deepcopy(value)], [])
 
     def real_cast(self, result):
         """The result of a rule called with a dtype, where a mode's tangent keeps its real part
