@@ -220,7 +220,7 @@ def merge_reads(a, b):
     return tuple(merge_reads(a[i] if i < len(a) else False, b[i] if i < len(b) else False) for i in range(n))
 
 
-def parts_read(body, n, is_active, returned=None, sizes=None, _seen=()):
+def parts_read(body, n, is_active, returned=None, sizes=None, _seen=(), _ret=None):
     """Of a returned tuple bound to ``n`` (and names bound once to it, ``e = n``) and read only by
     constant index (``x = n[k]``, ``n[-1] * 2``) and ``len(n)``, one entry per element up to the
     last read: whether a derivative may flow from it (an element ``x = n[k]`` binds where
@@ -233,7 +233,8 @@ def parts_read(body, n, is_active, returned=None, sizes=None, _seen=()):
     stmts = list(walk_stmts(body))
     stores = Counter(x.id for s in stmts for x in _own_nodes(s) if isinstance(x, ast.Name)
                      and isinstance(x.ctx, ast.Store))
-    unread = _unread(stmts, stores)
+    ret = returned[0] if returned is not None else _ret   # (the function's return: read by its caller)
+    unread = _unread(stmts, stores, ret)
     names, read, k = {n}, {}, 0
     while k < len(stmts):   # (an alias found later restarts the scan)
         s, k = stmts[k], k + 1
@@ -269,12 +270,14 @@ def parts_read(body, n, is_active, returned=None, sizes=None, _seen=()):
             return None
         whole = target is not None and isinstance(v, ast.Subscript) and id(v.value) in parts
         used = True
-        if whole:
+        if whole and returned is not None and target == ret:
+            used = returned[1]   # (the element returned, ``return f(x)[1]``: what the caller reads of it)
+        elif whole:
             # (an element bound to a name nothing reads, ``F, r = f(x)`` with ``r`` unused, is not read
             # though its memory is the tuple's: an array written through ``F`` makes it active)
             used = is_active(target) and not unread(target)
             if used and stores[target] == 1 and target not in _seen:   # (a tuple in the tuple: its own elements)
-                used = parts_read(body, target, is_active, None, sizes, _seen + (n,)) or used
+                used = parts_read(body, target, is_active, None, sizes, _seen + (n,), ret) or used
         for i in parts.values():
             read[i] = merge_reads(read.get(i, False), used)
     if not read:
@@ -282,8 +285,9 @@ def parts_read(body, n, is_active, returned=None, sizes=None, _seen=()):
     return tuple(read.get(i, False) for i in range(max(read) + 1))
 
 
-def _unread(stmts, stores):
-    """The test of a name nothing reads but bindings of names nothing reads (``_t3 = t[1]; r = _t3``)."""
+def _unread(stmts, stores, ret=None):
+    """The test of a name nothing reads but bindings of names nothing reads (``_t3 = t[1]; r = _t3``);
+    the function's return ``ret`` is read (by the caller)."""
     read_by = {}   # name -> the statements that read it
     for s in stmts:
         for x in _own_nodes(s):
@@ -291,7 +295,7 @@ def _unread(stmts, stores):
                 read_by.setdefault(x.id, []).append(s)
 
     def unread(m, seen=()):
-        return m not in seen and all(
+        return m != ret and m not in seen and all(
             isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
             and isinstance(s.value, ast.Name) and s.value.id == m and stores[s.targets[0].id] == 1
             and unread(s.targets[0].id, seen + (m,)) for s in read_by.get(m, ()))

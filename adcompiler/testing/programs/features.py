@@ -192,6 +192,13 @@ def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
     # tuple (its arity follows the chosen body)
     arity = 3 if "a * 0.5" in body[1] else 2
     first_is_float = "float(np.sum(a))" in body[1]
+    apart = random.Random(str(r.getstate()[1][:8]) + "returned").random()   # (drawn apart: the draws after stay)
+    if apart < 0.35:   # an element returned as it is, by a helper between (``return h(a, b)[k]``)
+        k = ["0", "1", "-1"][int(apart / 0.35 * 3)]
+        mid = ex.name("hmid")
+        ex.helpers += [f"def {mid}(a, b):", f"    return {h}(a, b)[{k}]", "", ""]
+        ex.features.add("helper-tuple-element-returned")
+        return [ind + f"{r.choice(s.w_scalars)} += float(np.sum({mid}({a}, {b}))) * 0.5"]
     if r.random() < 0.5:
         t = ex.name("tp")
         out = [ind + f"{t} = {call}", ind + f"{w}[...] = {t}[0]"]

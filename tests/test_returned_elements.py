@@ -1,0 +1,114 @@
+"""An element of a helper's tuple returned as it is read (``return parts(x)[1]``) carries its
+derivative. The element bound straight to the function's return was taken for a name nothing
+reads (nothing in the function reads the return), and the helper was differentiated for no
+element: a zero gradient, silently, where binding the element to a name first (``t = parts(x)[1];
+return t``) gave the right one."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+import adcompiler as ad
+from adcompiler import Duplicated
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def parts(x):
+    a = np.sin(x[0]) * np.sum(x)
+    b = x[1] * 2.0 + np.sum(np.sqrt(x * x))   # (sqrt at 0 where x is 0)
+    return a, b
+
+
+def second(x):
+    return parts(x)[1]
+
+
+def last(x):
+    return parts(x)[-1]
+
+
+def first(x):
+    return parts(x)[0]
+
+
+def through_a_middle_helper(x):
+    return second(x) * 3.0 + first(x)
+
+
+def nested(x):
+    return parts(x), np.sum(x ** 3)
+
+
+def inner_element(x):
+    return nested(x)[0][1]
+
+
+def outer_element(x):
+    return nested(x)[1]
+
+
+def into_an_array(y, x):
+    for i in range(y.shape[0]):
+        y[i] = parts(x * (i + 1.0))[1]
+
+
+def branch_returned(x, flip):
+    if flip:
+        return parts(x)[0]
+    return parts(x)[1]
+
+
+X = np.array([0.4, -1.3, 0.7])
+
+
+def grads(x):
+    s, c = np.sum(x), np.cos(x[0])
+    ga = np.sin(x[0]) * np.ones(3)
+    ga[0] += c * s
+    gb = np.sign(x)
+    gb[1] += 2.0
+    return ga, gb
+
+
+@pytest.mark.parametrize("backend", ["numpy", "auto"])   # (numba refuses helpers returning tuples)
+def test_an_element_returned_as_it_is(backend):
+    ga, gb = grads(X)
+    for f, want in ((second, gb), (last, gb), (first, ga), (through_a_middle_helper, 3 * gb + ga),
+                    (inner_element, gb), (outer_element, 3 * X ** 2)):
+        dx = np.zeros(3)
+        ad.autodiff(ad.Reverse, f, ad.Active, Duplicated(X.copy(), dx), backend=backend)
+        np.testing.assert_allclose(dx, want, rtol=1e-13, err_msg=f.__name__)
+        np.testing.assert_allclose(ad.gradient(f, X, backend=backend)[0], want, rtol=1e-13, err_msg=f.__name__)
+    for flip, want in ((True, ga), (False, gb)):
+        dx = np.zeros(3)
+        ad.autodiff(ad.Reverse, branch_returned, ad.Active, Duplicated(X.copy(), dx), ad.Const(flip),
+                    backend=backend)
+        np.testing.assert_allclose(dx, want, rtol=1e-13)
+
+
+def test_numba_refuses_at_the_line():
+    with pytest.raises(ad.AdCompilerError, match=r"test_returned_elements.py:\d+.*return parts\(x\)\[1\]"):
+        ad.gradient(second, X, backend="numba")
+
+
+def test_an_element_returned_as_it_is_everywhere():
+    for f in (second, last, first, through_a_middle_helper, inner_element, outer_element):
+        check_everywhere(f, Duplicated(X.copy(), np.zeros(3)), out=(), tapes=("autograd", "jax", "torch"))
+    check_everywhere(into_an_array, Duplicated(np.zeros(2), np.zeros(2)), Duplicated(X.copy(), np.zeros(3)),
+                     out="y")
+
+
+def test_an_unread_element_at_an_infinite_partial_stays_out():
+    # (the element not returned holds sqrt at 0's infinite partial: it passes on no adjoint)
+    x = np.array([0.0, -1.3, 0.7])
+    ga, _ = grads(x)
+    np.testing.assert_allclose(ad.gradient(first, x)[0], ga, rtol=1e-13)
