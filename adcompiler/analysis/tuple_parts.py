@@ -268,21 +268,26 @@ def parts_read(body, n, is_active, returned=None, sizes=None, _seen=(), _ret=Non
                    isinstance(c.func, ast.Name) and c.func.id == "len" and len(c.args) == 1}
         if any(id(u) not in parts and id(u) not in lengths for u in uses):
             return None
-        whole = target is not None and isinstance(v, ast.Subscript) and id(v.value) in parts
         used = True
-        if whole and returned is not None and target == ret:
-            used = returned[1]   # (the element returned, ``return f(x)[1]``: what the caller reads of it)
-        elif whole:
-            # (an element bound to a name nothing reads, ``F, r = f(x)`` with ``r`` unused, is not read
-            # though its memory is the tuple's: an array written through ``F`` makes it active)
-            used = is_active(target) and not unread(target)
-            if used and stores[target] == 1 and target not in _seen:   # (a tuple in the tuple: its own elements)
-                used = parts_read(body, target, is_active, None, sizes, _seen + (n,), ret) or used
+        if target is not None and isinstance(v, ast.Subscript) and id(v.value) in parts:
+            used = _element_read(body, target, is_active, returned, sizes, _seen + (n,), ret, unread, stores)
         for i in parts.values():
             read[i] = merge_reads(read.get(i, False), used)
     if not read:
         return None
     return tuple(read.get(i, False) for i in range(max(read) + 1))
+
+
+def _element_read(body, target, is_active, returned, sizes, seen, ret, unread, stores):
+    """``parts_read``'s entry of an element bound to the name ``target``."""
+    if returned is not None and target == ret:
+        return returned[1]   # (the element returned, ``return f(x)[1]``: what the caller reads of it)
+    # (an element bound to a name nothing reads, ``F, r = f(x)`` with ``r`` unused, is not read
+    # though its memory is the tuple's: an array written through ``F`` makes it active)
+    used = is_active(target) and not unread(target)
+    if used and stores[target] == 1 and target not in seen:   # (a tuple in the tuple: its own elements)
+        used = parts_read(body, target, is_active, None, sizes, seen, ret) or used
+    return used
 
 
 def _unread(stmts, stores, ret=None):

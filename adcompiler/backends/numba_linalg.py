@@ -237,13 +237,77 @@ def _ad_cpow(a, b):
     return a ** b
 
 
+@_ad_jit
+def _ad_cpow_whole(a, n):
+    """``a ** n`` of a complex ``a`` and an int ``n`` (|n| < 100) by products, as numpy's: numba's goes
+    through exp and log, off by a rounding of ``|a|`` in each part (the imaginary part a complex
+    step carries, 1e-20, came out 8e-17)."""
+    if n == 1:
+        return a
+    if n == 2:
+        return a * a
+    if n == 3:
+        return a * (a * a)
+    m = abs(n)
+    out = complex(1.0, 0.0)
+    p = a
+    mask = 1
+    while True:
+        if m & mask:
+            out = out * p
+        mask <<= 1
+        if m < mask:
+            break
+        p = p * p
+    if n < 0 and out == 0:   # (underflowed: numba's complex division by 0 raises)
+        return complex(np.inf, np.nan)
+    return 1.0 / out if n < 0 else out
+
+
+@_ad_jit
+def _ad_cpow_one(a, b):
+    """A power of numbers, one of them complex, as numpy's: at ``a == 0`` 1 to the power 0, 0 to a
+    power of positive real part (numba's is nan there), nan to any other; a whole exponent by products."""
+    if a == 0:
+        if b == 0:
+            return 1 + 0j
+        return 0j if b.real > 0 else complex(np.nan, np.nan)
+    br = b.real
+    if b.imag == 0 and br == math.floor(br) and abs(br) < 100:
+        return _ad_cpow_whole(a + 0j, int(br))
+    return a ** b + 0j
+
+
 @_ad_overload(_ad_cpow)
 def _ad_cpow_typed(a, b):
-    """A power of complex numbers: 0 at ``a == 0`` to a power of positive real part, as Python and
-    numpy give (numba's is nan there)."""
-    if isinstance(a, _ad_types.Array) or isinstance(b, _ad_types.Array):
-        def whole(a, b):   # (of arrays, element by element; broadcast as numpy's)
-            out = a ** b
+    """A power of complex numbers or arrays as numpy's (``_ad_cpow_one``), element by element; arrays
+    of two shapes broadcast by numba's power, with its value 0 at 0 made numpy's."""
+    array_a, array_b = isinstance(a, _ad_types.Array), isinstance(b, _ad_types.Array)
+    small = all(t in (_ad_types.complex64, _ad_types.float32, _ad_types.float16) or isinstance(
+        t, (_ad_types.Integer, _ad_types.Boolean)) for t in (a.dtype if array_a else a, b.dtype if array_b else b))
+    cdt = np.complex64 if small else np.complex128   # (numpy's result type: complex64 of complex64 and float32)
+    if array_a and not array_b:
+        def of_a(a, b):
+            out = np.empty(a.shape, cdt)
+            for k in np.ndindex(a.shape):
+                out[k] = _ad_cpow_one(a[k], b)
+            return out
+        return of_a
+    if array_b and not array_a:
+        def of_b(a, b):
+            out = np.empty(b.shape, cdt)
+            for k in np.ndindex(b.shape):
+                out[k] = _ad_cpow_one(a, b[k])
+            return out
+        return of_b
+    if array_a:
+        def whole(a, b):
+            if a.shape == b.shape:
+                out = np.empty(a.shape, cdt)
+                for k in np.ndindex(a.shape):
+                    out[k] = _ad_cpow_one(a[k], b[k])
+                return out
+            out = a ** b + 0j
             zero = np.logical_and(a == 0, np.real(b) > 0)
             flat, zf = out.reshape(-1), zero.reshape(-1)
             for k in range(zf.shape[0]):
@@ -254,12 +318,7 @@ def _ad_cpow_typed(a, b):
     if not (isinstance(a, (_ad_types.Number, _ad_types.Boolean)) and isinstance(b, (_ad_types.Number,
                                                                                   _ad_types.Boolean))):
         return None
-
-    def impl(a, b):
-        if a == 0 and b.real > 0:
-            return 0j
-        return a ** b
-    return impl
+    return lambda a, b: _ad_cpow_one(a, b)
 
 
 def _ad_argsort(a):

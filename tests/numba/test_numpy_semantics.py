@@ -256,3 +256,34 @@ def test_split_halves_with_fresh_shadows(name):
            for k, a in enumerate(args)]
     with np.errstate(all="ignore"):
         check_grads(f, *ann, ret=Active, mode=ReverseSplitWithPrimal, engine=Numba)
+
+
+def complex_step(x, v):
+    z = x + 1j * 1e-20 * v   # (a complex step: the imaginary part is the whole result)
+    return float(np.sum(np.imag(1.0 / (1.0 + z ** 2)))) * 1e20
+
+
+def complex_step_by_element(x, v):
+    s = 0.0
+    for i in range(x.shape[0]):
+        z = x[i] + 1j * 1e-20 * v[i]
+        s += (1.0 / (1.0 + z ** 3)).imag * 1e20 + (z ** -2).imag * 1e20
+    return s
+
+
+def test_whole_powers_of_complex_numbers_by_products():
+    """numba's complex power to a whole exponent goes through exp and log (``z ** 1`` of
+    -0.65+8e-21j: an imaginary part of 8e-17); numpy's multiplies. The tangent of ``z ** 2``,
+    ``2 * z ** 1``, lost a complex step's derivative under numba and auto (-7866.8 for 0.1487)."""
+    x, v = np.array([-0.65, -0.17, 1.66]), np.array([0.8, -2.1, 0.5])
+    want = -2 * v * (1 - 3 * x ** 2) / (1 + x ** 2) ** 3   # (d/dx of the step's derivative, v * d/dx 1/(1+x^2))
+    for backend in ("numpy", "numba", "auto"):
+        for k in range(3):
+            e = np.eye(3)[k]
+            t = autodiff(ForwardWithPrimal, complex_step, Duplicated, Duplicated(x.copy(), e), Const(v.copy()),
+                         backend=backend)[0]
+            assert t == pytest.approx(want[k], rel=1e-12), backend
+        t = autodiff(ForwardWithPrimal, complex_step_by_element, Duplicated, Duplicated(x.copy(), np.ones(3)),
+                     Const(v.copy()), backend=backend)[0]
+        want_loop = np.sum(v * (-3 * x * (2 - 4 * x ** 3) / (1 + x ** 3) ** 3) + v * 6 / x ** 4)
+        assert t == pytest.approx(want_loop, rel=1e-11), backend

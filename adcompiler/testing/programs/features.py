@@ -189,16 +189,22 @@ def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
         out.append(ind + r.choice([f"{loc} *= 3.0", f"{loc}[:] += {g.vec(1)}",
                                    f"{r.choice(s.w_scalars)} += float(np.sum({loc}))"]))
         return out
-    # tuple (its arity follows the chosen body)
+    return _tuple_call(g, ind, ex, h, body, call, (a, b), w)
+
+
+def _tuple_call(g: ExprGen, ind: str, ex: Extras, h: str, body: list, call: str, ab: tuple, w: str) -> list[str]:
+    """The use of a helper returning a tuple (its arity follows the chosen body): an element read by
+    index, the tuple unpacked, or an element returned as it is by a helper between."""
+    r, s = g.rng, g.s
     arity = 3 if "a * 0.5" in body[1] else 2
     first_is_float = "float(np.sum(a))" in body[1]
     apart = random.Random(str(r.getstate()[1][:8]) + "returned").random()   # (drawn apart: the draws after stay)
-    if apart < 0.35:   # an element returned as it is, by a helper between (``return h(a, b)[k]``)
+    if apart < 0.35:   # ``return h(a, b)[k]``
         k = ["0", "1", "-1"][int(apart / 0.35 * 3)]
         mid = ex.name("hmid")
         ex.helpers += [f"def {mid}(a, b):", f"    return {h}(a, b)[{k}]", "", ""]
         ex.features.add("helper-tuple-element-returned")
-        return [ind + f"{r.choice(s.w_scalars)} += float(np.sum({mid}({a}, {b}))) * 0.5"]
+        return [ind + f"{r.choice(s.w_scalars)} += float(np.sum({mid}({ab[0]}, {ab[1]}))) * 0.5"]
     if r.random() < 0.5:
         t = ex.name("tp")
         out = [ind + f"{t} = {call}", ind + f"{w}[...] = {t}[0]"]
