@@ -932,3 +932,25 @@ def test_a_container_of_floats_is_said_to_be_a_constant(call):
     assert got == (None,)
     with pytest.warns(AdCompilerWarning, match="`xs` is a list of floats, taken as a constant"):
         gradient(_pair_product, [1.5, 2.5])
+
+
+def _list_element_written_through_itself(s, x):
+    L = [np.zeros(3), np.zeros(3)]
+    L[0][1] = x[0] * x[1]
+    s[:] = L[0] + x[:3]
+
+
+def _list_argument_element_written(x, bufs):
+    bufs[0][:] = x * 2.0
+    return float(np.sum(bufs[0] ** 2))
+
+
+def test_an_element_written_through_its_subscript_then_read_is_refused_in_the_users_words():
+    # (the element is bound to a temporary: the refusal names the container, not the temporary)
+    with pytest.raises(AdCompilerError, match=r"`L\[0\]` is read after element 0 of `L` is written in place "
+                                              r"\(line \d+\)") as e:
+        autodiff(ad.ReverseWithPrimal, _list_element_written_through_itself, ad.Const, Duplicated(np.zeros(3), np.ones(3)),
+                 Duplicated(np.ones(4), np.zeros(4)))
+    assert "_part" not in str(e.value) and "tuple" not in str(e.value)
+    with pytest.raises(AdCompilerError, match=r"`bufs\[0\]` is read after element 0 of `bufs`"):
+        ad.gradient(_list_argument_element_written, np.ones(3), [np.zeros(3)])

@@ -168,8 +168,16 @@ def refuse_tuple_elements_read_after_written(eff, kinds, pf, body, ret=None) -> 
             if read is not None:
                 k, w = read
                 c, j = _shown(eff, kinds, w.targets[0].id), _binding_index(w, group, size)
+                what = f"`{t}[{k}]`" if k is not None else f"`{t}`"
+                if c.startswith("_"):   # (written through the element itself: ``L[0][1] = v``)
+                    raise UnsupportedSyntaxError(
+                        f"{what} is read after element {j} of `{t}` is written in place (line {w.lineno}): the "
+                        f"derivative follows the write and `{t}` apart.", filename=pf.filename, lineno=s.lineno,
+                        construct=pf.line_text(s.lineno),
+                        hint=f"bind the element to a name (`a = {t}[{j}]`) and write and read it through the name, "
+                             f"or give each array a name of its own.")
                 raise UnsupportedSyntaxError(
-                    (f"`{t}[{k}]`" if k is not None else f"`{t}`") + f" is read after `{c}`, bound to element {j} "
+                    f"{what} is read after `{c}`, bound to element {j} "
                     f"of the tuple (line {w.lineno}), is written in place: the derivative follows the element's "
                     "name and the tuple apart.", filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
                     hint=f"unpack the tuple (`a, b = ...`) and use the names, or copy the element before writing "
