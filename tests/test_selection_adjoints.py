@@ -277,3 +277,38 @@ def test_an_array_to_a_negative_whole_power_at_zero_under_numba():
                                backend=backend)
         assert value == np.inf
         np.testing.assert_array_equal(dx, [-np.inf, -0.25])
+
+
+def roots_summed(x):
+    s = x[0] * 0
+    for i in range(x.shape[0]):
+        s = s + np.sqrt(x[i])
+    return s
+
+
+def test_a_number_divided_by_keeps_its_precision():
+    # (the number a rule divides by is read as numpy's only where it is Python's: a float32 stays one)
+    x = np.array([0.25, 4.0, 0.0], dtype=np.float32)
+    t, v = ad.autodiff(ad.ForwardWithPrimal, roots_summed, ad.Duplicated, Duplicated(x.copy(), np.ones(3, np.float32)))
+    assert type(v) is np.float32 and type(t) is np.float32 and t == np.inf
+    t, v = ad.autodiff(ad.ForwardWithPrimal, roots_summed, ad.Duplicated,
+                       Duplicated(x[:2].copy(), np.ones(2, np.float32)))
+    assert type(t) is np.float32 and t == pytest.approx(1.25, rel=1e-6)
+
+
+def complex_roots(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        c = complex(x[i], 0.5)
+        s += (c ** 0.5).real + (c ** -1.5).imag
+    return s
+
+
+def test_second_order_of_a_complex_number_to_a_fractional_power():
+    # (the power's derivative reads its base as numpy's number; that read is differentiated again)
+    x = np.array([0.7, 1.3])
+    v = np.array([1.0, -0.5])
+    got = ad.hvp(complex_roots, (x.copy(),), (v,))[0]
+    h = 1e-5
+    want = (ad.gradient(complex_roots, x + h * v)[0] - ad.gradient(complex_roots, x - h * v)[0]) / (2 * h)
+    np.testing.assert_allclose(got, want, rtol=1e-7)

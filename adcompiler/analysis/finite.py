@@ -126,15 +126,14 @@ def reads_values(expr, g, risks=None, bounds=None) -> bool:
 
 def _as_operation(n):
     """``np.divide(a, b)`` and ``np.power(a, b)`` as the operations ``a / b`` and ``a ** b``, and
-    ``np.float64(v)`` (``np.complex128(v)``: a number a rule divides by read as numpy's,
-    ``FormBuilder.numpy_divisors``) as a constant; any other node as it is."""
+    ``_ad_np_number(v)`` (a number a rule divides by read as numpy's, ``FormBuilder.numpy_divisors``)
+    as a constant; any other node as it is."""
     f = getattr(n, "func", None)
+    if isinstance(n, ast.Call) and isinstance(f, ast.Name) and f.id == "_ad_np_number" and len(n.args) == 1:
+        return ast.Constant(1.0)   # (its argument, a name, is walked on its own)
     if isinstance(n, ast.Call) and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) \
-            and f.value.id == "np" and not n.keywords:
-        if f.attr in ("divide", "power") and len(n.args) == 2:
-            return ast.BinOp(n.args[0], ast.Div() if f.attr == "divide" else ast.Pow(), n.args[1])
-        if f.attr in ("float64", "complex128") and len(n.args) == 1:
-            return ast.Constant(1.0)   # (its argument, a name, is walked on its own)
+            and f.value.id == "np" and not n.keywords and f.attr in ("divide", "power") and len(n.args) == 2:
+        return ast.BinOp(n.args[0], ast.Div() if f.attr == "divide" else ast.Pow(), n.args[1])
     return n
 
 

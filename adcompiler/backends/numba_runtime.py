@@ -110,6 +110,16 @@ def _ad_copy_typed(x):
 _ad_int64, _ad_float64, _ad_bool = np.int64, np.float64, np.bool_   # (Python's types as numpy dtypes)
 
 
+def _ad_np_number(v):
+    return v
+
+
+@_ad_overload(_ad_np_number)
+def _ad_np_number_typed(v):
+    """numba's numbers divide as numpy's (error_model="numpy"): ``v`` as it is."""
+    return lambda v: v
+
+
 def _ad_real_if(g, like):
     return g
 

@@ -26,7 +26,11 @@ def _negative_int(e) -> bool:
 
 
 def _float_base(e, kinds) -> bool:
-    """A float element or number by its form: ``x[i]`` of a float array, ``np.float64(v)``, ``float(v)``."""
+    """A float element or number by its form: ``x[i]`` of a float array, ``np.float64(v)``, ``float(v)``,
+    ``_ad_np_number(v)`` of a real number ``v``."""
+    if isinstance(e, ast.Call) and ast.unparse(e.func) == "_ad_np_number" and len(e.args) == 1:
+        k = kinds.get(e.args[0].id) if isinstance(e.args[0], ast.Name) else None
+        return k is not None and k.cls == "float" and k.dtype != "c"
     if isinstance(e, ast.Call):
         return ast.unparse(e.func) in ("np.float64", "float")
     if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name):
@@ -78,7 +82,9 @@ def complex_powers(fn, kinds) -> None:
         if isinstance(e, ast.Constant):
             return type(e.value) is complex
         if isinstance(e, ast.Call) and ast.unparse(e.func) == "np.complex128" and len(e.args) == 1:
-            return True   # (a complex base read as numpy's: FormBuilder.float_base)
+            return True
+        if isinstance(e, ast.Call) and ast.unparse(e.func) == "_ad_np_number" and len(e.args) == 1:
+            e = e.args[0]   # (a number read as numpy's: FormBuilder.numpy_divisors)
         if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name):   # (an element: z[i] of a complex array)
             k = kinds.get(e.value.id)
             idx = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]

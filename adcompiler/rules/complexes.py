@@ -58,7 +58,7 @@ HOLOMORPHIC = (
 )
 #: helpers of generated reverse code, differentiated again for second derivatives (forward mode only)
 RUNTIME_LINEAR = (
-    R.unbroadcast, R.unreduce, R.broadcast_like, R.fresh_like, R.copy, R.index_adjoint, R.per_element,
+    R.unbroadcast, R.unreduce, R.broadcast_like, R.fresh_like, R.copy, R.np_number, R.index_adjoint, R.per_element,
     R.gather_last, RN.mean_adjoint, RN.cumsum_adjoint, RN.diff_adjoint, RN.split_adjoint, RN.pad_adjoint,
     RN.take_adjoint, RN.take_along_axis_adjoint, RN.roll_adjoint, RN.rot90_adjoint, RN.tile_adjoint,
     RN.repeat_adjoint, RN.resize_adjoint, RN.diag_adjoint, RN.diagonal_adjoint, RN.trace_adjoint,

@@ -60,6 +60,7 @@ HELPERS = {
     "_ad_rule_checked": views.rule_checked,
     "_ad_gather_last": core.gather_last,
     "_ad_copy": core.copy,
+    "_ad_np_number": core.np_number,
     "_ad_tape": core.Tape,
     "_ad_as_list": core.as_list,
     "_ad_put_list": core.put_list,

@@ -14,6 +14,19 @@ from .positions import flat_positions
 from .views import VIEW_COPIED, broadcast, insert_axes
 
 
+def np_number(v):
+    """``v`` as numpy's number where it is Python's (a value a loop's step pops from the tape, ``float(x)``,
+    ``math.sqrt(v)``), for a derivative that divides by it: Python's float division by 0 raises
+    ZeroDivisionError, numpy's gives inf, as the primal's numpy arithmetic does. Numbers of numpy's
+    (``np.float32``) are kept as they are, with their precision."""
+    t = type(v)
+    if t is float:
+        return np.float64(v)
+    if t is complex:
+        return np.complex128(v)
+    return v
+
+
 def shape(x):
     """``x``'s shape; the helpers take a tuple wherever only an operand's shape matters."""
     return x if isinstance(x, tuple) else np.shape(x)

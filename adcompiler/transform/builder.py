@@ -282,13 +282,12 @@ class FormBuilder:
                 mapping[name] = cast
 
     def numpy_number(self, name, value):
-        """``np.float64(value)`` (``np.complex128(value)`` of a complex one) where the name ``name`` holds
-        a number (a Python float where numpy's arithmetic is meant); None for anything else."""
+        """``_ad_np_number(value)`` (numpy's number of a Python float or complex, ``runtime.core.np_number``) where
+        the name ``name`` holds a number; None for anything else."""
         kind = self.ctx.kinds.get(name) if name is not None else None
         if getattr(kind, "cls", None) != "float" or kind.dtype not in (None, "f", "c"):
             return None
-        cast = "complex128" if kind.dtype == "c" else "float64"
-        return ast.Call(ast.Attribute(N("np"), cast, ast.Load()), [copy.deepcopy(value)], [])
+        return ast.Call(N("_ad_np_number"), [copy.deepcopy(value)], [])
 
     def real_cast(self, result):
         """The result of a rule called with a dtype, where a mode's tangent keeps its real part
