@@ -112,3 +112,51 @@ def test_an_unread_element_at_an_infinite_partial_stays_out():
     x = np.array([0.0, -1.3, 0.7])
     ga, _ = grads(x)
     np.testing.assert_allclose(ad.gradient(first, x)[0], ga, rtol=1e-13)
+
+
+def energies(x):
+    KE = 0.5 * np.sum(x ** 2)
+    PE = np.sum(np.sqrt(x))   # (infinite partial at 0: the callers below never read it)
+    return KE, PE
+
+
+def held_in_a_display(x):
+    p = (energies(x),)
+    return p[0][0]
+
+
+def held_beside_another(x):
+    p = (energies(x), np.sum(x ** 3))
+    return p[0][0] * p[1]
+
+
+def held_and_returned(x):
+    return (energies(x), 2.0)
+
+
+def read_through_a_returned_display(x):
+    p = held_and_returned(x)
+    return p[0][0] + p[1]
+
+
+def held_in_a_loop(x):
+    s = 0.0
+    for k in range(2):
+        p = (energies(x * (k + 1.0)), k)
+        s += p[0][0]
+    return s
+
+
+def test_an_unread_element_held_in_a_tuple_display():
+    # (the helper's tuple held in another tuple: the element never read passed its adjoint, 0, into
+    # sqrt's infinite partial at 0: NaN)
+    x = np.array([0.0, 0.5, 1.2])
+    m3 = np.sum(x ** 3)
+    for f, want in ((held_in_a_display, x), (held_beside_another, x * m3 + 0.5 * np.sum(x ** 2) * 3 * x ** 2),
+                    (read_through_a_returned_display, x), (held_in_a_loop, x + 4 * x)):
+        np.testing.assert_allclose(ad.gradient(f, x.copy())[0], want, rtol=1e-13, err_msg=f.__name__)
+        dx = np.zeros(3)
+        ad.autodiff(ad.Reverse, f, ad.Active, Duplicated(x.copy(), dx))
+        np.testing.assert_allclose(dx, want, rtol=1e-13, err_msg=f.__name__)
+    for f in (held_in_a_display, held_beside_another, read_through_a_returned_display, held_in_a_loop):
+        check_everywhere(f, Duplicated(X.copy() + 1.0, np.zeros(3)), out=(), tapes=("autograd", "jax", "torch"))

@@ -266,12 +266,15 @@ def parts_read(body, n, is_active, returned=None, sizes=None, _seen=(), _ret=Non
                 names.add(target)
                 read, k = {}, 0
             continue
-        parts = {}
-        for x in _own_nodes(s):
-            if isinstance(x, ast.Subscript) and x.value in uses:
-                i = constant_index(x, sizes(x.value.id) if sizes is not None else None)
-                if i is not None and i >= 0:
-                    parts[id(x.value)] = i
+        if target is not None and isinstance(v, ast.Tuple) and all(any(u is e for e in v.elts) for u in uses):
+            # (held in a tuple display, ``p = (f(x), y)``: what is read of its element)
+            held = _held_read(body, v, target, uses, is_active, returned, sizes, _seen + (n,), ret, stores)
+            if held is None:
+                return None
+            for i, used in enumerate(held):
+                read[i] = merge_reads(read.get(i, False), used)
+            continue
+        parts = _constant_parts(s, uses, sizes)
         lengths = {id(c.args[0]) for c in _own_nodes(s) if isinstance(c, ast.Call) and
                    isinstance(c.func, ast.Name) and c.func.id == "len" and len(c.args) == 1}
         if any(id(u) not in parts and id(u) not in lengths for u in uses):
@@ -284,6 +287,36 @@ def parts_read(body, n, is_active, returned=None, sizes=None, _seen=(), _ret=Non
     if not read:
         return None
     return tuple(read.get(i, False) for i in range(max(read) + 1))
+
+
+def _constant_parts(s, uses, sizes) -> dict:
+    """id of a use in ``uses`` -> the constant index ``k`` of ``use[k]`` in statement ``s``."""
+    parts = {}
+    for x in _own_nodes(s):
+        if isinstance(x, ast.Subscript) and x.value in uses:
+            i = constant_index(x, sizes(x.value.id) if sizes is not None else None)
+            if i is not None and i >= 0:
+                parts[id(x.value)] = i
+    return parts
+
+
+def _held_read(body, display, target, uses, is_active, returned, sizes, seen, ret, stores):
+    """``parts_read``'s entries of a tuple held as an element of the tuple display ``display`` bound
+    to ``target`` (what is read of that element), or None where all of it may be."""
+    if returned is not None and target == ret:
+        outer = returned[1]
+    elif stores[target] == 1 and target not in seen:
+        outer = parts_read(body, target, is_active, None, sizes, seen, ret)
+    else:
+        return None
+    held = False
+    for u in uses:
+        i = next(i for i, e in enumerate(display.elts) if e is u)
+        entry = outer[i] if isinstance(outer, tuple) and i < len(outer) else outer if outer is not None else True
+        if entry is True:
+            return None
+        held = merge_reads(held, entry)
+    return held or ()
 
 
 def _element_read(body, target, is_active, returned, sizes, seen, ret, unread, stores):
