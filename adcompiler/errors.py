@@ -91,7 +91,8 @@ def copied_view_error(where) -> UnsupportedSyntaxError:
     return UnsupportedSyntaxError(
         "this call returned a copy, not a view, of its argument (numpy's reshape and ravel copy an array "
         "whose layout they cannot view, asarray one of another dtype; a function may return its argument "
-        "on one path and new memory on another), and the copy or the argument is written later: its "
+        "on one path and another argument or new memory on another), and the copy or the argument is written "
+        "later: its "
         "derivative would follow the wrong memory.", filename=file, lineno=line,
         construct=text, hint="copy explicitly (.copy()) if a separate array is meant, or make the argument "
                              "contiguous (np.ascontiguousarray) if a view is meant.")

@@ -104,8 +104,8 @@ def real_power_checked(v, where):
 
 #: what the checks' errors say at the user's line (a numba module's compiled code raises the tag and
 #: the line only: its wrappers say this, ``WHY`` by tag)
-COPIED_WHY = "this call returned a copy, not a view, of its argument, and the copy or the argument is written " \
-             "later: the derivative would follow the wrong memory. Copy explicitly (.copy()) if a separate " \
+COPIED_WHY = "this call returned a copy, not a view, of its argument (or another argument, taken on another " \
+             "path), and the copy or the argument is written later: the derivative would follow the wrong memory. Copy explicitly (.copy()) if a separate " \
              "array is meant, or pass a contiguous array if a view is meant."
 ALIASED_WHY = "two arguments of this call, views of one array, share memory, and the function writes one of " \
               "them (it is differentiated with the two apart). Pass a copy (x.copy()) for the argument that is " \
