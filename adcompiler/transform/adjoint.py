@@ -119,8 +119,9 @@ class AdjointBuilder(FormBuilder):
         for p, a in bound.items():
             k = self.ctx.kinds.get(a.id) if isinstance(a, ast.Name) else None
             if k is not None and k.cls == "tuple" and self.active(a.id):
-                self.err(s, f"{rule.name} is given `{a.id}`, a tuple that carries derivatives.",
-                         "pass its elements, e.g. (t[0], t[1]).")
+                what = f"`{a.id}`, a tuple" if not a.id.startswith("_") else "a tuple"
+                self.err(s, f"{rule.name} is given {what} that carries derivatives.",
+                         "unpack it (`a, b = ...`) and pass or combine its elements.")
         mapping["g"] = N(G) if rule.kind == "elementwise" else self.exact_g(n)
         return rule.adjoint_asts
 

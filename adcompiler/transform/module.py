@@ -334,6 +334,12 @@ class Module:
             return "Duplicated"
         if k.cls == "float":
             return "Active"
+        if k.cls == "tuple":
+            what = f"`{a.id}`, a tuple" if not a.id.startswith("_") else "a tuple"
+            raise UnsupportedSyntaxError(
+                f"{what} that carries derivatives is passed to a function: the derivatives of its elements are "
+                "not followed through the call.", filename=ctx.pf.filename, lineno=call.lineno,
+                construct=ctx.pf.line_text(call.lineno), hint="unpack it (`a, b = ...`) and pass the elements.")
         raise UnsupportedSyntaxError(
             f"cannot tell whether `{a.id}` is an array or a scalar in this call.",
             filename=ctx.pf.filename, lineno=call.lineno, construct=ast.unparse(call),
