@@ -65,6 +65,24 @@ def test_split_forward_mode_and_gradient_name_the_users_line():
     _check(err)
 
 
+def reciprocals(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        v = float(x[i])
+        s += 1.0 / v
+    return s
+
+
+def test_second_order_names_the_users_line():
+    # (code differentiated again fails in the generated code it differentiates: its comment names the line)
+    import adcompiler as ad
+    line = inspect.getsourcelines(reciprocals)[1] + 4
+    for call in (lambda x: ad.gradient(reciprocals, x), lambda x: ad.hvp(reciprocals, (x,), (np.ones(2),)),
+                 lambda x: ad.hessian(reciprocals, x)):
+        with pytest.raises(ZeroDivisionError, match=rf"test_errors_located.py:{line}: s \+= 1.0 / v"):
+            call(np.array([0.0, 4.0]))
+
+
 def test_index_from_a_const_integer_array():
     line = inspect.getsourcelines(divide_rows)[1] + 2
     out, x = np.zeros(2), np.ones(3)

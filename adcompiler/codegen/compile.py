@@ -96,7 +96,7 @@ def located(fn: Callable, origins: dict) -> Callable:
             refusal = copied_view(e, origins, failed)
             if refusal is not None:
                 raise refusal from None
-            where = None if failed is None else origin_at(origins, failed[1], failed[2])
+            where = None if failed is None else _through_generated(origin_at(origins, failed[1], failed[2]))
             new = None if where is None else _relocated(e, where)
             if new is None or new is e:
                 raise
@@ -178,6 +178,21 @@ def _relocated(e: Exception, where: tuple) -> Exception:
 
 
 _COMMENT = re.compile(r"^\s*# (?P<file>[^:]+):(?P<line>\d+): (?P<text>.*)$")
+
+
+def _through_generated(where):
+    """``where`` (file, line, text), or, where it is a line of generated code (code differentiated again:
+    hvp, hessian), the origin its own comment names, as far back as generated code goes."""
+    seen = set()
+    while where is not None and is_generated(where[0]) and where[0] not in seen:
+        seen.add(where[0])
+        comments = {k: (m["file"], int(m["line"]), m["text"].strip())
+                    for k, m in enumerate(map(_COMMENT.match, linecache.getlines(where[0])), 1) if m}
+        back = origin_at(comments, where[1])
+        if back is None:
+            break
+        where = back
+    return where
 
 
 def commented_origin(exc: BaseException) -> str | None:
