@@ -160,3 +160,46 @@ def test_an_unread_element_held_in_a_tuple_display():
         np.testing.assert_allclose(dx, want, rtol=1e-13, err_msg=f.__name__)
     for f in (held_in_a_display, held_beside_another, read_through_a_returned_display, held_in_a_loop):
         check_everywhere(f, Duplicated(X.copy() + 1.0, np.zeros(3)), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def pairwise_parts(x):
+    d = x[:, None] - x[None, :]   # (a zero diagonal: sqrt at 0 in the element nobody reads)
+    return 0.5 * np.sum(x ** 2), np.sum(np.sqrt(d ** 2))
+
+
+def unpacked_and_packed_again(x):
+    a, b = pairwise_parts(x)
+    t = (a, b)
+    return t[0]
+
+
+def swapped_and_packed_again(x):
+    a, b = pairwise_parts(x)
+    t = (b, a)
+    return t[-1] * 2.0
+
+
+def packed_inline(x):
+    d = x[:, None] - x[None, :]
+    a = 0.5 * np.sum(x ** 2)
+    b = np.sum(np.sqrt(d ** 2))
+    t = (a, b)
+    return t[0]
+
+
+def packed_in_a_loop(x):
+    s = 0.0
+    for k in range(2):
+        a, b = pairwise_parts(x * (k + 1.0))
+        t = (a, (b, a))
+        s += t[1][1]
+    return s
+
+
+def test_an_unread_element_of_a_tuple_display():
+    # (t = (a, b) read only at t[0]: b carried a zero adjoint into sqrt's infinite partial, NaN)
+    x = np.array([0.3, -1.2, 0.7, 0.5])
+    for f, want in ((unpacked_and_packed_again, x), (swapped_and_packed_again, 2 * x), (packed_inline, x),
+                    (packed_in_a_loop, x + 4 * x)):
+        np.testing.assert_allclose(ad.gradient(f, x.copy())[0], want, rtol=1e-13, err_msg=f.__name__)
+        check_everywhere(f, Duplicated(x.copy(), np.zeros(4)), out=(), tapes=("autograd", "jax", "torch"))

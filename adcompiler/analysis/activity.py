@@ -13,7 +13,7 @@ import ast
 from ..codegen.naming import is_generated
 from ..errors import ActivityError
 from ..frontend import notes
-from .tuple_parts import returned_reads
+from .tuple_parts import displays_read
 
 
 def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, ret="_ret") -> set:
@@ -98,8 +98,10 @@ def _varied_and_useful(effects, params, activities, ret_active, ret, carries, us
         useful.add(ent(ret))
     flows = [({ent(s) for s in srcs if carries(s)}, ent(dest) if kind == "name" else dest, stmt)
              for srcs, (kind, dest), stmt in effects.flows]
-    if isinstance(ret_active, tuple):   # (the elements of a returned tuple its caller reads: the others are not useful)
-        reads = returned_reads(effects.stmts, ret, ret_active)
+    # (the elements of a tuple display that nothing reads, ``t = (a, b); return t[0]``, and of a returned
+    # tuple that its caller does not read: not useful through the tuple)
+    reads = displays_read(effects.stmts, ret, ret_active)
+    if reads:
         flows = [(_parts_read(stmt.value, reads[stmt.targets[0].id], reads, ent, carries)
                   if _display_bound(stmt, reads) and d == ent(stmt.targets[0].id) else srcs, d, stmt) for srcs, d, stmt in flows]
     changed = True

@@ -378,6 +378,30 @@ def returned_reads(stmts, ret, reads) -> dict:
     return out
 
 
+def displays_read(stmts, ret, ret_active) -> dict:
+    """name -> the elements read of it (``parts_read``'s entries) for the names bound to a tuple display
+    (``t = (a, b)``) whose elements are read apart, and for the function's return where its caller reads
+    some elements of it (``returned_reads``); ``stmts`` the function's statements, nested ones too."""
+    reads = returned_reads(stmts, ret, ret_active) if isinstance(ret_active, tuple) else {}
+    inner = {id(c) for s in stmts for field in ("body", "orelse") for c in getattr(s, field, None) or ()
+             if isinstance(getattr(s, field, None), list)}
+    body = [s for s in stmts if id(s) not in inner]
+    returned = (ret, ret_active) if ret is not None else None
+    displays = [s for s in stmts if isinstance(s, ast.Assign) and len(s.targets) == 1
+                and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Tuple)]
+    sizes = Counter()
+    for s in displays:   # (the length of a name's displays, where they agree: negative indices count from it)
+        sizes[s.targets[0].id] = len(s.value.elts) if sizes.get(s.targets[0].id, len(s.value.elts)) == len(
+            s.value.elts) else -1
+    for s in displays:
+        if s.targets[0].id not in reads and s.targets[0].id != ret:
+            mask = parts_read(body, s.targets[0].id, lambda n: True, returned,
+                              lambda m: sizes[m] if sizes.get(m, -1) >= 0 else None)
+            if mask is not None:
+                reads[s.targets[0].id] = mask
+    return reads
+
+
 def _read_as(s, loads, out):
     """The entries of a name loaded in ``s`` only as the value bound to a name of ``out``, or as a
     direct element of a tuple display bound to one; else None."""

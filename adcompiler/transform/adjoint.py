@@ -119,9 +119,8 @@ class AdjointBuilder(FormBuilder):
         for p, a in bound.items():
             k = self.ctx.kinds.get(a.id) if isinstance(a, ast.Name) else None
             if k is not None and k.cls == "tuple" and self.active(a.id):
-                what = f"`{a.id}`, a tuple" if not a.id.startswith("_") else "a tuple"
-                self.err(s, f"{rule.name} is given {what} that carries derivatives.",
-                         "unpack it (`a, b = ...`) and pass or combine its elements.")
+                self.err(s, f"{rule.name} is given {'a tuple' if a.id.startswith('_') else f'`{a.id}`, a tuple'} "
+                            "that carries derivatives.", "unpack it (`a, b = ...`) and pass or combine its elements.")
         mapping["g"] = N(G) if rule.kind == "elementwise" else self.exact_g(n)
         return rule.adjoint_asts
 
