@@ -3,14 +3,15 @@
 Matrix functions accept stacks of matrices (leading batch axes) where numpy
 does. Conventions: ``cholesky`` and ``eigh`` read the lower triangle of their
 input, as numpy does, so their adjoints live on the lower triangle;
-``eigh`` and ``svd`` need distinct eigen/singular values, ``qr`` a matrix with
-at least as many rows as columns and full rank.
+``eigh`` and ``svd`` need distinct eigen/singular values where their vectors' adjoints
+are read, ``qr`` a matrix with at least as many rows as columns and full rank.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .core import unbroadcast
+from .finite import unread_product
 
 
 def _t(x):
@@ -21,8 +22,6 @@ def _lower(abar):
     """Fold a symmetric adjoint onto the lower triangle numpy reads."""
     s = (abar + _t(abar)) / 2
     return np.tril(2 * s) - s * np.eye(s.shape[-1])
-
-
 
 
 def inner_adjoint_a(g, a, b):
@@ -268,10 +267,10 @@ def eigh_adjoint(g, a, ans):
     """Adjoint of ``eigh`` (distinct eigenvalues; lower triangle read)."""
     w, v = ans
     wbar, vbar = g[0] + np.zeros_like(w), g[1] + np.zeros_like(v)   # (an unused part's adjoint is 0.0)
-    diff = w[..., None, :] - w[..., :, None]
-    n = w.shape[-1]
-    F = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0, diff))
-    inner = wbar[..., None, :] * np.eye(n) + F * (_t(v) @ vbar)
+    n, eye = w.shape[-1], np.eye(w.shape[-1], dtype=bool)
+    with np.errstate(divide="ignore"):   # (repeated eigenvalues: infinite, and 0 where no vector's adjoint is)
+        F = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, w[..., None, :] - w[..., :, None]))
+    inner = wbar[..., None, :] * np.eye(n) + unread_product(_t(v) @ vbar, F)
     return _lower(v @ inner @ _t(v))
 
 
@@ -302,10 +301,10 @@ def svd_adjoint(g, a, ans, full_matrices=True, compute_uv=True):
     V, Vb = _t(Vh), _t(Vhb)
     k = S.shape[-1]
     eye = np.eye(k, dtype=bool)
-    s2 = S[..., None, :] ** 2 - S[..., :, None] ** 2
-    F = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, s2))
-    J = F * (_t(U) @ Ub - _t(Ub) @ U)
-    K = F * (_t(V) @ Vb - _t(Vb) @ V)
+    with np.errstate(divide="ignore"):   # (repeated singular values: as eigh_adjoint's)
+        F = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, S[..., None, :] ** 2 - S[..., :, None] ** 2))
+    J = unread_product(_t(U) @ Ub - _t(Ub) @ U, F)
+    K = unread_product(_t(V) @ Vb - _t(Vb) @ V, F)
     Sm = S[..., None, :] * np.eye(k)
     core = J @ Sm + Sb[..., None, :] * np.eye(k) + Sm @ K
     out = U @ core @ Vh

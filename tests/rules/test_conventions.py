@@ -128,3 +128,38 @@ def test_a_small_network_through_every_entry_point(ties):
     args = [adcompiler.Const(x), adcompiler.Duplicated(W, np.zeros_like(W)),
             adcompiler.Duplicated(V, np.zeros_like(V)), adcompiler.Const(y)]
     check_everywhere(km.small_network, *args, ret=adcompiler.Active, out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _eigenvalues_squared(A):
+    w, V = np.linalg.eigh(A)   # noqa: RUF059 (V never read: what is tested)
+    return np.sum(w ** 2)
+
+
+def _singular_values_squared(B):
+    U, s, Vt = np.linalg.svd(B)   # noqa: RUF059 (U and Vt never read)
+    return np.sum(s ** 2)
+
+
+def _top_vector(out, A):
+    w, V = np.linalg.eigh(A)
+    out[:] = V[:, -1] ** 2 * w[-1]
+
+
+def test_repeated_eigenvalues_where_no_vector_adjoint_reaches_them():
+    # (the pairs' 1 / (w_j - w_i) is infinite at a repeated eigenvalue; the vectors' adjoint there is
+    # 0 when the vectors are not read: the gradient was NaN everywhere, JAX gives 2A)
+    A = np.diag([1.0, 1.0, 2.0])
+    np.testing.assert_allclose(adcompiler.gradient(_eigenvalues_squared, A)[0], 2 * A, atol=1e-14)
+    B = np.eye(3, 4)
+    np.testing.assert_allclose(adcompiler.gradient(_singular_values_squared, B)[0], 2 * B, atol=1e-14)
+    # the isolated top eigenvector's derivative is finite: reverse against forward mode
+    A = np.diag([1.0, 1.0, 3.0])
+    T = np.array([[0.3, 0.0, 0.2], [0.0, -0.1, 0.4], [0.2, 0.4, 0.5]])   # (symmetric)
+    seed = np.array([0.7, -0.2, 1.1])
+    dA = np.zeros((3, 3))
+    ad = adcompiler
+    ad.autodiff(ad.Reverse, _top_vector, ad.Const, ad.Duplicated(np.zeros(3), seed.copy()), ad.Duplicated(A.copy(), dA))
+    out_t = np.zeros(3)
+    ad.autodiff(ad.Forward, _top_vector, ad.Const, ad.Duplicated(np.zeros(3), out_t), ad.Duplicated(A.copy(), T.copy()))
+    assert np.all(np.isfinite(dA))
+    assert np.sum(dA * T) == pytest.approx(seed @ out_t, rel=1e-10) and seed @ out_t != 0
