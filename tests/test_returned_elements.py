@@ -203,3 +203,30 @@ def test_an_unread_element_of_a_tuple_display():
                     (packed_in_a_loop, x + 4 * x)):
         np.testing.assert_allclose(ad.gradient(f, x.copy())[0], want, rtol=1e-13, err_msg=f.__name__)
         check_everywhere(f, Duplicated(x.copy(), np.zeros(4)), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def named_display_returned(x):
+    p = (energies(x), 1.0)
+    return p
+
+
+def named_display_passed_on(x):
+    return named_display_returned(x)
+
+
+def reads_a_named_display(x):
+    q = named_display_returned(x)
+    return q[0][0]
+
+
+def reads_a_display_passed_on(x):
+    (ke, pe), c = named_display_passed_on(x)   # noqa: RUF059 (pe never read: what is tested)
+    return ke * c
+
+
+def test_a_display_a_helper_names_and_returns():
+    x = np.array([0.0, 0.7, 0.0, 1.3])
+    for f in (reads_a_named_display, reads_a_display_passed_on):
+        np.testing.assert_allclose(ad.gradient(f, x.copy())[0], x, rtol=1e-13, err_msg=f.__name__)
+        np.testing.assert_allclose(ad.hvp(f, (x.copy(),), (np.ones(4),))[0], np.ones(4), rtol=1e-13)
+        check_everywhere(f, Duplicated(x.copy() + 0.5, np.zeros(4)), out=(), tapes=("autograd", "jax", "torch"))

@@ -305,8 +305,8 @@ def _held_read(body, display, target, uses, is_active, returned, sizes, seen, re
     to ``target`` (what is read of that element), or None where all of it may be."""
     if returned is not None and target == ret:
         outer = returned[1]
-    elif stores[target] == 1 and target not in seen:
-        outer = parts_read(body, target, is_active, None, sizes, seen, ret)
+    elif stores[target] == 1 and target not in seen:   # (``returned``: the display may be returned as it is)
+        outer = parts_read(body, target, is_active, returned, sizes, seen, ret)
     else:
         return None
     held = False
@@ -327,7 +327,7 @@ def _element_read(body, target, is_active, returned, sizes, seen, ret, unread, s
     # though its memory is the tuple's: an array written through ``F`` makes it active)
     used = is_active(target) and not unread(target)
     if used and stores[target] == 1 and target not in seen:   # (a tuple in the tuple: its own elements)
-        used = parts_read(body, target, is_active, None, sizes, seen, ret) or used
+        used = parts_read(body, target, is_active, returned, sizes, seen, ret) or used
     return used
 
 
