@@ -230,3 +230,23 @@ def test_a_display_a_helper_names_and_returns():
         np.testing.assert_allclose(ad.gradient(f, x.copy())[0], x, rtol=1e-13, err_msg=f.__name__)
         np.testing.assert_allclose(ad.hvp(f, (x.copy(),), (np.ones(4),))[0], np.ones(4), rtol=1e-13)
         check_everywhere(f, Duplicated(x.copy() + 0.5, np.zeros(4)), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def held_read_from_the_end(x):
+    p = (energies(x), 1.0)
+    return p[-2][0] + p[-1]
+
+
+def numbers_held_read_from_the_end(x):
+    a = np.sum(x ** 2)
+    p = ((a, 1.0), 2.0)
+    return p[-2][0] * p[-1]
+
+
+def test_a_tuple_in_a_tuple_read_by_a_negative_index():
+    # (the kind of p[-2] was not known: refused as a value of unknown kind, at the def line)
+    x = np.array([0.3, 0.7, 0.5, 1.3])
+    np.testing.assert_allclose(ad.gradient(held_read_from_the_end, x.copy())[0], x, rtol=1e-13)
+    np.testing.assert_allclose(ad.gradient(numbers_held_read_from_the_end, x.copy())[0], 4 * x, rtol=1e-13)
+    for f in (held_read_from_the_end, numbers_held_read_from_the_end):
+        check_everywhere(f, Duplicated(x.copy(), np.zeros(4)), out=(), tapes=("autograd", "jax", "torch"))

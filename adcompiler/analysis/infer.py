@@ -157,11 +157,11 @@ class Inference:
                 return INT
             if base.keys and isinstance(e.slice, ast.Constant) and e.slice.value in dict(base.keys):
                 return dict(base.keys)[e.slice.value]   # (a dict's value by its key)
-            if isinstance(e.slice, ast.Constant) and isinstance(e.slice.value, int) and base.elts:
-                try:
-                    return base.elts[e.slice.value]
-                except IndexError:
-                    return OTHER
+            k = e.slice.value if isinstance(e.slice, ast.Constant) else -e.slice.operand.value if isinstance(
+                e.slice, ast.UnaryOp) and isinstance(e.slice.op, ast.USub) and isinstance(e.slice.operand, ast.Constant) \
+                else None   # (a negative index, ``t[-2]``, counts from the end)
+            if type(k) is int and base.elts:
+                return base.elts[k] if -len(base.elts) <= k < len(base.elts) else OTHER
             if base.elts:   # (an index not known: any element)
                 return functools.reduce(join, base.elts, None)
             # a tuple of integer index arrays of unknown length (np.nonzero of an array of
