@@ -95,9 +95,20 @@ def test_an_element_returned_as_it_is(backend):
         np.testing.assert_allclose(dx, want, rtol=1e-13)
 
 
-def test_numba_refuses_at_the_line():
-    with pytest.raises(ad.AdCompilerError, match=r"test_returned_elements.py:\d+.*return parts\(x\)\[1\]"):
+def loops_over_a_result(x):
+    s = 0.0
+    for v in parts(x):
+        s += v
+    return s
+
+
+def test_refusals_say_what_in_the_users_words():
+    with pytest.raises(ad.AdCompilerError, match=r"test_returned_elements.py:\d+.*return parts\(x\)\[1\]") as e:
         ad.gradient(second, X, backend="numba")
+    assert "tuple that carries derivatives" in str(e.value) and "_ad_" not in str(e.value)
+    with pytest.raises(ad.AdCompilerError, match="a tuple .* indexed with a variable") as e:
+        ad.gradient(loops_over_a_result, X)
+    assert "`_t" not in str(e.value)
 
 
 def test_an_element_returned_as_it_is_everywhere():

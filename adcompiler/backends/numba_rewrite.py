@@ -78,6 +78,16 @@ def _uncopied(expr):
     return expr
 
 
+
+#: what a runtime helper that has no numba version does, in the words of a refusal
+_HELPERS_SAID = {"_ad_tadd": "adds to the adjoint of a tuple that carries derivatives (a function's result of "
+                             "several values)",
+                 "_ad_tget": "reads the adjoint of a tuple that carries derivatives (a function's result of several "
+                             "values)",
+                 "_ad_tplus": "adds the adjoints of tuples that carry derivatives (a function's result of several "
+                              "values)",
+                 "_ad_stack_list_adjoint": "takes the adjoint of np.stack (or np.array) of a list"}
+
 class FunctionRewrite(LoopRewrites):
     """Rewrites one generated function (a ``FunctionDef``, changed in place)."""
 
@@ -176,8 +186,9 @@ class FunctionRewrite(LoopRewrites):
                                        "(split mode: autodiff_thunk, differentiate; or a helper's halves), which "
                                        "the typed tape does not carry", "use backend='numpy' (backend='auto' falls "
                                        "back by itself).")
-                    self.refuse(s, f"its derivative calls the runtime helper `{node.id}`, which has no numba "
-                                   "version", "use backend='numpy' (or backend='auto') for this function.")
+                    what = _HELPERS_SAID.get(node.id, f"calls the runtime helper `{node.id}`")
+                    self.refuse(s, f"its derivative {what}, which has no numba version",
+                                "use backend='numpy' (or backend='auto') for this function.")
 
     def one_element(self, e) -> bool:
         """Whether ``x[..., i]`` (an index with an ellipsis) may select one element: no slice or
@@ -382,7 +393,9 @@ class FunctionRewrite(LoopRewrites):
             self.ranks.add((rank, dk))
             return [_assign([target, _n("_ad_nf", ast.Store), _n("_ad_ni", ast.Store)],
                             _call(f"_ad_pop_a{dk}{rank}", _state()))]
-        return self.refuse(s, f"the reverse sweep restores `{ast.unparse(target)}`, whose type is not known",
+        shown = ast.unparse(target)
+        return self.refuse(s, f"the reverse sweep restores {f'`{shown}`' if not shown.startswith('_') else 'a value'}"
+                              ", whose type is not known (a tuple or list a function returns, a value of several types)",
                            "give the arrays' ranks (annotations or shapes), or use backend='numpy'.")
 
     def threaded_call(self, s):

@@ -315,8 +315,8 @@ class AdjointBuilder(FormBuilder):
         """``n = t[k]``: the adjoint of ``n`` joins element ``k`` of ``t``'s."""
         k = constant_index(ast.Subscript(N(m), idx, ast.Load()), len(kind.elts))   # (t[-1]: the last element)
         if k is None:
-            self.err(s, f"`{m}` is a tuple that carries derivatives and is indexed with a variable.",
-                     "index it with a constant, or unpack it.")
+            self.err(s, f"{f'`{m}` is a tuple' if not m.startswith('_') else 'a tuple (a result looped over)'} that "
+                        "carries derivatives and is indexed with a variable.", "index it with a constant, or unpack it.")
         g, idx = N(G), ast.Constant(k)
         if kind.elts[idx.value].cls in ("array", "num", "other"):
             # summed to the element's shape (read from the tuple: the target may be recomputed)
