@@ -29,7 +29,7 @@ import numpy as np
 
 from ..activity import Active, Const, Duplicated, Fields, ReverseSplitWithPrimal
 from ..api.arguments import flat_args, layout_copy, layout_zeros
-from ..errors import AdCompilerError, ShapeError
+from ..errors import AdCompilerError, ShapeError, at_definition
 from ..frontend.parse import by_position
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -74,13 +74,13 @@ def _check_writes(w: Any, args: list) -> Any:
     w.refuse_writes(frozenset(w.params[i] for i in comp.writes if i < len(w.params)))
     missed = sorted(w.params[i] for i in comp.writes if i < len(w.params) and w.params[i] not in w.written)
     if missed:
-        raise AdCompilerError(
+        raise at_definition(AdCompilerError(
             f"{w.mutating.__name__} may write {missed} in place: its analysis finds a write through a name "
             "that holds the argument (an alias, or a name bound to it and then to an array that is written, "
             "which the analysis does not tell apart), which differentiate did not see in its source: the "
             "caller's arrays could be written.",
             hint="name the written arguments with out=... (and like=...), or with scratch=... if they are work "
-                 "arrays the result does not return.")
+                 "arrays the result does not return."), w.mutating)
     return comp
 
 

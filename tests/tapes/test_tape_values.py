@@ -520,6 +520,6 @@ def test_refusals_say_what_the_function_does():
     with pytest.raises(AdCompilerError, match=r"test_tape_values.py:\d+.*recursive functions are not supported"):
         differentiate(_through_a_recursive_helper)(np.ones(2))
     x = np.array([0.5, 1.5, 2.0])
-    with pytest.raises(AdCompilerError, match=r"may write \['x'\] in place.*does not tell apart"):
+    with pytest.raises(AdCompilerError, match=r"test_tape_values.py:\d+: _two_stages may write \['x'\] in place.*does not tell apart"):
         differentiate(_two_stages, out="y", like=(2, 3))(x)
     np.testing.assert_array_equal(x, [0.5, 1.5, 2.0])
