@@ -261,3 +261,37 @@ def test_a_tuple_in_a_tuple_read_by_a_negative_index():
     np.testing.assert_allclose(ad.gradient(numbers_held_read_from_the_end, x.copy())[0], 4 * x, rtol=1e-13)
     for f in (held_read_from_the_end, numbers_held_read_from_the_end):
         check_everywhere(f, Duplicated(x.copy(), np.zeros(4)), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def _two(x, y):
+    return (np.sum(x ** 2), np.sum(y))
+
+
+def _three(x, y):
+    return (np.sum(y), np.sum(x ** 2), np.sum(x * y))
+
+
+def last_of_either(x, y, flag):
+    if flag > 0:
+        t = _two(x, y)
+    else:
+        t = _three(x, y)
+    return t[-1] + t[0]
+
+
+def last_of_a_growing_display(x, y):
+    t = (np.sum(x ** 2), np.sum(y))
+    acc = 0.0
+    for i in range(3):
+        acc += t[-1]
+        t = (acc, np.sum(x * y), np.sum(y ** 2) * i)
+    return acc
+
+
+def test_a_tuple_of_lengths_that_differ_read_from_the_end_is_refused():
+    # (t[-1] was resolved by one path's length: the adjoint went to an element the other path's tuple
+    # does not have, a gradient of 0 for 1, silently)
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    for f, args in ((last_of_either, (x, y, 1)), (last_of_a_growing_display, (x, y))):
+        with pytest.raises(ad.AdCompilerError, match=r"test_returned_elements.py:\d+.*from the end, of lengths"):
+            ad.gradient(f, *args)

@@ -15,6 +15,7 @@ from collections import Counter
 
 from ..errors import UnsupportedSyntaxError
 from .infer import walk_stmts
+from .kinds import length
 from .order import in_order
 
 
@@ -29,6 +30,14 @@ def constant_index(node, size):
     if value is not None and value < 0:
         value = value + size if size is not None else None
     return value
+
+
+def variable_index_said(m) -> tuple:
+    """(message, hint) of the refusal of a tuple ``m`` that carries derivatives read by an index not known."""
+    what = f"`{m}` is a tuple" if not m.startswith("_") else "a tuple (a result looped over)"
+    said = f"{what} that carries derivatives and is indexed with a variable (or from the end, of lengths that " \
+           "differ between paths)."
+    return said, "index it with a constant from its start, or unpack it."
 
 
 def _loops_around(body) -> tuple:
@@ -51,7 +60,7 @@ def _paths(stmts, kinds) -> dict:
             m, v = s.targets[0].id, s.value
             if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) and v.value.id in paths:
                 g = paths[v.value.id]
-                size = len(kinds[g[0]].elts) if not g[1] and kinds[g[0]].elts is not None else None
+                size = length(kinds[g[0]]) if not g[1] else None
                 k = constant_index(v, size)
                 if k is not None and (m not in paths or paths[m][0] == m) and paths.get(m) != (g[0], g[1] + (k,)):
                     paths[m] = (g[0], g[1] + (k,))
@@ -151,7 +160,7 @@ def refuse_tuple_elements_read_after_written(eff, kinds, pf, body, ret=None) -> 
             return True
         return order[id(s)] > order[id(binding)] or bool(around[id(s)] & around[id(binding)])
     for t, group in _groups(stmts, kinds, ret):
-        size = len(kinds[t].elts) if kinds[t].elts is not None else None
+        size = length(kinds[t])
         written = _written_elements(eff, stmts, group, size)
         if not written:
             continue

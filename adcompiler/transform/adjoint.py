@@ -12,7 +12,8 @@ import ast
 import copy
 from dataclasses import dataclass, field
 
-from ..analysis.tuple_parts import constant_index
+from ..analysis.kinds import length
+from ..analysis.tuple_parts import constant_index, variable_index_said
 from ..codegen.naming import RESULT
 from ..frontend import notes
 from ..rules.binding import bind
@@ -313,10 +314,9 @@ class AdjointBuilder(FormBuilder):
 
     def tuple_read(self, s, m, kind, idx) -> list:
         """``n = t[k]``: the adjoint of ``n`` joins element ``k`` of ``t``'s."""
-        k = constant_index(ast.Subscript(N(m), idx, ast.Load()), len(kind.elts))   # (t[-1]: the last element)
+        k = constant_index(ast.Subscript(N(m), idx, ast.Load()), length(kind))   # (t[-1]: the last element)
         if k is None:
-            self.err(s, f"{f'`{m}` is a tuple' if not m.startswith('_') else 'a tuple (a result looped over)'} that "
-                        "carries derivatives and is indexed with a variable.", "index it with a constant, or unpack it.")
+            self.err(s, *variable_index_said(m))
         g, idx = N(G), ast.Constant(k)
         if kind.elts[idx.value].cls in ("array", "num", "other"):
             # summed to the element's shape (read from the tuple: the target may be recomputed)

@@ -6,6 +6,7 @@ import copy
 
 import numpy as np
 
+from ..analysis.kinds import length
 from ..analysis.order import heads
 from ..codegen.naming import TEMP, is_generated
 from ..errors import UnsupportedSyntaxError
@@ -60,8 +61,7 @@ class FunctionContext:
 
     def tuple_size(self, n):
         """The length of the tuple bound to ``n``, where its kind knows it."""
-        k = self.kinds.get(n)
-        return len(k.elts) if k is not None and k.cls == "tuple" and k.elts is not None else None
+        return length(self.kinds.get(n))
 
     def unread_risks(self, target, saturated=False) -> set | None:
         """The names whose values may be infinite or nan with finite arguments
