@@ -308,11 +308,12 @@ def svd_adjoint(g, a, ans, full_matrices=True, compute_uv=True):
     Sm = S[..., None, :] * np.eye(k)
     core = J @ Sm + Sb[..., None, :] * np.eye(k) + Sm @ K
     out = U @ core @ Vh
-    Sinv = (1.0 / S)[..., None, :] * np.eye(k)
+    with np.errstate(divide="ignore"):   # (a zero singular value: 0 where no adjoint of its vectors is)
+        inv = 1.0 / S
     if m > k:
-        out = out + (np.eye(m) - U @ _t(U)) @ Ub @ Sinv @ Vh
+        out = out + (np.eye(m) - U @ _t(U)) @ unread_product(Ub, inv[..., None, :]) @ Vh
     if n > k:
-        out = out + U @ Sinv @ _t(Vb) @ (np.eye(n) - V @ Vh)
+        out = out + U @ unread_product(_t(Vb), inv[..., :, None]) @ (np.eye(n) - V @ Vh)
     return out
 
 

@@ -163,3 +163,13 @@ def test_repeated_eigenvalues_where_no_vector_adjoint_reaches_them():
     ad.autodiff(ad.Forward, _top_vector, ad.Const, ad.Duplicated(np.zeros(3), out_t), ad.Duplicated(A.copy(), T.copy()))
     assert np.all(np.isfinite(dA))
     assert np.sum(dA * T) == pytest.approx(seed @ out_t, rel=1e-10) and seed @ out_t != 0
+
+
+def _singular_values_squared_reduced(B):
+    return np.sum(np.linalg.svd(B, full_matrices=False)[1] ** 2)
+
+
+def test_a_zero_singular_value_of_a_non_square_matrix():
+    # (the tall or wide term divided by the singular values: 0 * inf where the vectors' adjoint is 0)
+    for B in (np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])):
+        np.testing.assert_allclose(adcompiler.gradient(_singular_values_squared_reduced, B)[0], 2 * B, atol=1e-14)
