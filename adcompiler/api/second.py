@@ -21,7 +21,7 @@ import numpy as np
 from .. import activity as A
 from .. import pipeline
 from ..codegen.compile import _COMMENT
-from ..errors import ActivityError, AdCompilerError, ShapeError
+from ..errors import ActivityError, AdCompilerError, ShapeError, at_definition
 from .arguments import (
     _may_write,
     copy_values,
@@ -107,6 +107,20 @@ def _hvp_arguments(f, args, vs) -> tuple:
     return tuple(args) + tuple(c.val for c in filled[len(args):]), tuple(vs) + (None,) * (len(filled) - len(args))
 
 
+def _refuse_floats_written(f, args, vs, comp) -> None:
+    """Refuse a float argument written in place (``s = c; s += e``): as the 0-d array it is differentiated
+    as, the write reaches ``c`` too; as the float it is, it does not."""
+    for i, (a, v) in enumerate(zip(args, vs)):
+        if is_float_scalar(a) and v is not None and i in comp.writes:
+            names = list(inspect.signature(f).parameters)
+            shown = f"`{names[i]}`" if i < len(names) else str(i)
+            raise at_definition(ActivityError(
+                f"hvp and hessian: argument {shown} of `{getattr(f, '__name__', f)}`, a float, is written in place "
+                "once it is differentiated again as a 0-d array (a name bound to it updated with +=, *=...), which "
+                "the float itself never is.", hint="rebind instead of updating in place (`s = s + e`), or pass the "
+                                                   "argument as a 1-element array and index it."), f)
+
+
 def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     """Hessian-vector products of a float-returning ``f`` at ``args``.
 
@@ -128,14 +142,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
         else:
             values.append(c)
     comp, acts = _reverse_for_hvp(f, args, vs, values)
-    for i, (a, v) in enumerate(zip(args, vs)):
-        if is_float_scalar(a) and v is not None and i in comp.writes:
-            # (as a 0-d array, `s = c; s += e` writes c too; as the float it is, it does not)
-            raise ActivityError(
-                f"argument {i} of `{getattr(f, '__name__', f)}`, a float, is written in place here once it is "
-                "differentiated as a 0-d array (a name bound to it updated with +=, *=...), which the float "
-                "itself never is.", hint="rebind instead of updating in place (`s = s + e`), or pass the "
-                                         "argument as a 1-element array and index it.")
+    _refuse_floats_written(f, args, vs, comp)
     call, hv = [], {}
     for i, (x, act, v) in enumerate(zip(values, acts, vs)):
         if act == "Duplicated":
