@@ -295,3 +295,20 @@ def test_a_tuple_of_lengths_that_differ_read_from_the_end_is_refused():
     for f, args in ((last_of_either, (x, y, 1)), (last_of_a_growing_display, (x, y))):
         with pytest.raises(ad.AdCompilerError, match=r"test_returned_elements.py:\d+.*from the end, of lengths"):
             ad.gradient(f, *args)
+
+
+def weights_of_either_length(x, n):
+    if n > 2:
+        w = (1.0, 2.0, 3.0)
+    else:
+        w = (0.5, 4.0)
+    return sum(w) * float(np.sum(x)) + w[0] * np.sum(x ** 2)
+
+
+def test_constants_in_a_tuple_of_lengths_that_differ():
+    # (a tuple of numbers read whole, np.sum of it, and from its start: as for one length)
+    x = np.array([1.0, 2.0, 3.0])
+    for n, w in ((3, (1.0, 2.0, 3.0)), (1, (0.5, 4.0))):
+        np.testing.assert_allclose(ad.gradient(weights_of_either_length, x, n)[0], sum(w) + 2 * w[0] * x, rtol=1e-14)
+        check_everywhere(weights_of_either_length, Duplicated(x.copy(), np.zeros(3)), n, out=(),
+                         tapes=("autograd", "jax", "torch"))

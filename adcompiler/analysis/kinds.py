@@ -31,6 +31,7 @@ class Kind:
     value: object = None     # the function itself, for cls "function" (a function passed as an argument)
     fields: tuple | None = None  # a record's attribute names (a named tuple's fields, read by position, or the
     #                              attributes of a dataclass or object, passed as ``activity.Fields``, by key)
+    ragged: bool = False     # a tuple of lengths that differ between paths (``elts``: the longest's)
 
     @property
     def is_array(self) -> bool:
@@ -150,8 +151,7 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         # a number or an array: of rank 0 when both are (a 0-d array or a scalar)
         return Kind("num", 0 if _rank0(a) and _rank0(b) else None, _dt(_dtype(a), _dtype(b)))
     if a.cls == "tuple" and b.cls == "tuple" and len(a.elts or ()) == len(b.elts or ()):
-        return Kind("tuple", elts=tuple(join(x, y) for x, y in zip(a.elts, b.elts)),
-                    dtype="ragged" if "ragged" in (a.dtype, b.dtype) else None)
+        return Kind("tuple", elts=tuple(join(x, y) for x, y in zip(a.elts, b.elts)), ragged=a.ragged or b.ragged)
     if a.cls == "tuple" and b.cls == "tuple" and all(e is not None and e.cls in ("float", "int", "bool")
                                                      for e in (a.elts or ()) + (b.elts or ())):
         # tuples of numbers of different lengths (the rows of a Butcher tableau): numbers
@@ -159,13 +159,13 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         for e in (a.elts or ()) + (b.elts or ()):
             k = join(k, e)
         if k is not None:   # (of no one length: a negative index is read from the end of none, ``length``)
-            return Kind("tuple", elts=(k,) * max(len(a.elts or ()), len(b.elts or ())), dtype="ragged")
+            return Kind("tuple", elts=(k,) * max(len(a.elts or ()), len(b.elts or ())), ragged=True)
     return OTHER
 
 
 def length(k: Kind | None) -> int | None:
     """The length of a tuple of kind ``k``, where one is known (not of tuples of several lengths)."""
-    return len(k.elts) if k is not None and k.cls == "tuple" and k.elts is not None and k.dtype != "ragged" else None
+    return len(k.elts) if k is not None and k.cls == "tuple" and k.elts is not None and not k.ragged else None
 
 
 def _rank0(k: Kind) -> bool:
