@@ -205,8 +205,8 @@ defrule(la.qr, "a, mode='reduced'", a="_ad_qr_adjoint(g, a, ans)", tangents={"a"
         result=_qr_result, doc="reduced mode, rows >= columns, full rank")
 defrule(la.eigh, "a, UPLO='L'", a="_ad_eigh_adjoint(g, a, ans)", tangents={"a": "_ad_eigh_tangent(t, a, ans)"},
         result=_tuple_of((1, True), (0, False)),
-        doc="distinct eigenvalues where the eigenvectors' adjoints are read (eigenvalues alone may repeat); "
-            "lower triangle read (UPLO='L')")
+        doc="distinct eigenvalues where the eigenvectors' adjoints are read (eigenvalues alone may repeat in "
+            "first derivatives; second derivatives need them distinct); lower triangle read (UPLO='L')")
 defrule(la.eigvalsh, "a, UPLO='L'", a="_ad_eigvalsh_adjoint(g, a)",
         tangents={"a": "_ad_eigvalsh_tangent(t, a)"}, result=lambda k, b: array(1),
         doc="distinct eigenvalues; lower triangle read")
@@ -217,8 +217,8 @@ defrule(la.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
                              if isinstance(b.get("compute_uv"), ast.Constant) and b["compute_uv"].value is False
                              else _tuple_of((0, False), (1, True), (0, False))(k, b)
                              if "compute_uv" not in b or isinstance(b["compute_uv"], ast.Constant) else NUM),
-        doc="non-zero singular values, distinct where the vectors' adjoints are read; full_matrices=False "
-            "unless the matrix is square")
+        doc="non-zero singular values, distinct where the vectors' adjoints are read (and for second "
+            "derivatives); full_matrices=False unless the matrix is square")
 if hasattr(la, "svdvals"):   # numpy >= 2.0
     defrule(la.svdvals, "x", x="_ad_svdvals_adjoint(g, x)",
             tangents={"x": "_ad_svd_tangent(t, x, None, False, False)"},
