@@ -321,7 +321,8 @@ def _held_read(body, display, target, uses, is_active, returned, sizes, seen, re
     held = False
     for u in uses:
         i = next(i for i, e in enumerate(display.elts) if e is u)
-        entry = outer[i] if isinstance(outer, tuple) and i < len(outer) else outer if outer is not None else True
+        entry = (outer[i] if i < len(outer) else False) if isinstance(outer, tuple) else True if outer is None \
+            else outer   # (past the last element read: not read)
         if entry is True:
             return None
         held = merge_reads(held, entry)
