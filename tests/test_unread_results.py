@@ -222,3 +222,53 @@ def test_second_derivatives_through_an_element_written_in_place_are_refused():
         ad.hessian(halved_force_energy, x, 1.3)
     with pytest.raises(ad.AdCompilerError, match="written in place: second derivatives"):
         ad.hvp(halved_force_energy, (x, 1.3), (np.ones(3), None))
+
+
+def _energy_pair(x):
+    return 0.5 * np.sum(x * x), np.sum(np.sqrt(x))
+
+
+def rebound_before_read_in_a_loop(x, n):
+    tot = 0.0
+    for t in range(n):
+        pe = np.sum(np.sqrt(x))   # (bound again before anything reads it)
+        pe = 0.5 * np.sum(x * x)
+        tot += pe
+    return tot
+
+
+def element_rebound_before_read_in_a_loop(x, n):
+    tot = 0.0
+    for t in range(n):
+        KE, PE = _energy_pair(x)
+        PE, KE2 = _energy_pair(x + 1.0)
+        tot += KE + PE
+    return tot
+
+
+def rebound_after_a_branch_that_leaves(x, n):
+    tot = 0.0
+    for t in range(n):
+        pe = np.sum(x ** 3)
+        if t == n - 1:
+            break   # (the first value is read after the loop: not unread)
+        pe = 0.5 * np.sum(x * x)
+        tot += pe
+    return tot + pe
+
+
+def test_a_value_rebound_before_any_read_in_a_loop():
+    # (at the top level the two bindings were two names; in a loop one name: the first value's zero
+    # adjoint met sqrt's infinite partial at 0, NaN)
+    x = np.array([0.0, 0.5, 1.2])
+    np.testing.assert_allclose(ad.gradient(rebound_before_read_in_a_loop, x, 2)[0], 2 * x, rtol=1e-14)
+    np.testing.assert_allclose(ad.gradient(element_rebound_before_read_in_a_loop, x, 2)[0],
+                               4 * x + 2.0, rtol=1e-14)   # (PE is the second call's half square)
+    for f in (rebound_before_read_in_a_loop, element_rebound_before_read_in_a_loop, rebound_after_a_branch_that_leaves):
+        check_everywhere(f, Duplicated(X.copy(), np.zeros(3)), 3, out=())
+        for backend in ("numba", "auto"):
+            try:
+                g = ad.gradient(f, X.copy(), 3, backend=backend)[0]
+            except ad.AdCompilerError:
+                continue
+            np.testing.assert_allclose(g, ad.gradient(f, X.copy(), 3)[0], rtol=1e-13)

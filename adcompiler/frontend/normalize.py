@@ -49,7 +49,7 @@ from .resolve import MISSING  # noqa: F401  (read by analysis/infer.py)
 from .restructure import loop_else
 from .returns import single_exit
 from .statements import StatementRewrite
-from .versions import version_rebindings
+from .versions import unread_in_loops, version_rebindings
 
 
 class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, BuiltinRewrite, CallRewrite, AnfRewrite):
@@ -65,6 +65,7 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
         user_body = prepare_lists(self.pf.tree, user_body, self.namer, self.res)
         if not is_generated(self.pf.filename):
             user_body = version_rebindings(user_body, [e.targets[0].id for e in entry], self.namer, self.res)
+            unread_in_loops(user_body, self.namer, self.res, self.pf.tree)
         self.lists = ListNames(self.pf.tree, user_body, self.namer)
         body = self.block(user_body)
         self.cur = self.pf.tree

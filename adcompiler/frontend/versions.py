@@ -96,3 +96,54 @@ def _rename(node, cur: dict, hidden: frozenset = frozenset()) -> None:
         return
     for child in ast.iter_child_nodes(node):
         _rename(child, cur, hidden)
+
+
+_STOPS = (ast.Break, ast.Continue, ast.Return, ast.Raise, ast.Yield, ast.YieldFrom)
+
+
+def unread_in_loops(body: list, namer, resolver, tree) -> None:
+    """In a loop's body, a plain binding of a name that the same block binds again before any statement
+    reads it (``pe = a; pe = b``; ``KE, PE = f(x); PE = 0.0``) binds a name of its own, which nothing
+    reads: its value takes no derivative, as at the top level, where ``version_rebindings`` makes two
+    names (a value nothing reads passed a zero adjoint on, 0 * inf = nan where ``np.sqrt`` met 0). Only
+    straight-line statements between the two are looked through; none of them reads, writes or leaves."""
+    if any(isinstance(n, (ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Global,
+                          ast.Nonlocal)) for n in ast.walk(tree) if n is not tree):
+        return
+    renamed = getattr(namer, "renamed", None) or {}
+
+    def blocks(stmts, in_loop):
+        for s in stmts:
+            for field in ("body", "orelse"):
+                sub = getattr(s, field, None)
+                if isinstance(sub, list):
+                    inner = in_loop or (isinstance(s, (ast.For, ast.While)) and field == "body")
+                    if inner:
+                        _unread_bindings(sub, namer, resolver, renamed)
+                    blocks(sub, inner)
+    blocks(body, False)
+    if renamed:
+        namer.renamed = renamed
+
+
+def _unread_bindings(block, namer, resolver, renamed) -> None:
+    for i, s in enumerate(block):
+        for t in _top_targets(s) or ():
+            if _rebound_unread(t.id, block[i + 1:]):
+                new = namer.reserve(f"{renamed.get(t.id, t.id)}_unread")
+                resolver.locals.add(new)
+                renamed[new] = renamed.get(t.id, t.id)
+                t.id = new
+
+
+def _rebound_unread(m, rest) -> bool:
+    """Whether the statements ``rest`` bind ``m`` again (a plain assignment) before any reads, writes
+    or leaves (break, continue, return, raise)."""
+    for u in rest:
+        nodes = list(ast.walk(u))
+        if any(isinstance(n, _STOPS) for n in nodes) or any(isinstance(n, ast.Name) and n.id == m and not (
+                isinstance(n.ctx, ast.Store) and n in (_top_targets(u) or ())) for n in nodes):
+            return False
+        if any(t.id == m for t in _top_targets(u) or ()):
+            return True
+    return False
