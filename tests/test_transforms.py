@@ -625,17 +625,3 @@ def test_hessian_through_a_helper_returning_a_root(f):
     if f is norm_by_helper:   # (the closed form: (I - u u^T) / |x|, u = x / |x|)
         r = np.linalg.norm(x)
         np.testing.assert_allclose(H, (np.eye(3) - np.outer(x, x) / r ** 2) / r, rtol=1e-12)
-
-
-def _scaled_sum(x, a):
-    return np.sum(x * a) * a
-
-
-def test_the_derivative_of_a_numpy_number_is_of_its_type():
-    x = np.ones(3, np.float32)
-    d = ad.autodiff(ad.Reverse, _scaled_sum, ad.Active, ad.Duplicated(x, np.zeros(3, np.float32)),
-                    ad.Active(np.float32(2.0)))[1]
-    assert type(d) is np.float32 and d == 12.0
-    g = ad.gradient(_scaled_sum, x, np.float32(2.0))
-    assert g[0].dtype == np.float32 and type(g[1]) is np.float32
-    assert type(ad.gradient(_scaled_sum, np.ones(3), 2.0)[1]) is float   # (a Python float's: a Python float)

@@ -215,9 +215,9 @@ def _derivs(args, active_derivs):
     for a in args:
         if isinstance(a, A.Active):
             d = active_derivs[k]
-            d = d if np.iscomplexobj(a.val) else np.real(d)   # (a real argument's name may hold complex values later)
-            cast = type(a.val) if isinstance(a.val, np.inexact) else complex if np.iscomplexobj(d) else float
-            out.append(cast(d) if np.ndim(d) == 0 else d)   # (a numpy number's derivative: of its type)
+            if not np.iscomplexobj(a.val):
+                d = np.real(d)   # a real argument (its name may hold complex values later in the function)
+            out.append((complex(d) if np.iscomplexobj(d) else float(d)) if np.ndim(d) == 0 else d)
             k += 1
         else:
             out.append(None)
