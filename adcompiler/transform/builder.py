@@ -84,18 +84,6 @@ class _Substitute(ast.NodeTransformer):
             return next((v for v in node.values if bool(v.value) == stop), node.values[-1])
         return node
 
-    def visit_Call(self, node):
-        # (a rule's ``np.power(x1, x2 - (x2 != 0))`` of a constant whole exponent k >= 0: ``x1 ** k``,
-        # what Python floats give too, and numpy's fast square of an array)
-        self.generic_visit(node)
-        f = node.func
-        if isinstance(f, ast.Attribute) and f.attr == "power" and isinstance(f.value, ast.Name) \
-                and f.value.id == "np" and len(node.args) == 2 and not node.keywords \
-                and _plain_number(node.args[1]) and node.args[1].value >= 0 \
-                and float(node.args[1].value).is_integer():
-            return ast.BinOp(node.args[0], ast.Pow(), ast.Constant(int(node.args[1].value)))
-        return node
-
     def visit_BinOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, (ast.Add, ast.Sub)) and _plain_number(node.left) \
