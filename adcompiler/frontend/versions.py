@@ -140,10 +140,11 @@ def _rebound_unread(m, rest) -> bool:
     """Whether the statements ``rest`` bind ``m`` again (a plain assignment) before any reads, writes
     or leaves (break, continue, return, raise)."""
     for u in rest:
+        targets = _top_targets(u) or []
         nodes = list(ast.walk(u))
         if any(isinstance(n, _STOPS) for n in nodes) or any(isinstance(n, ast.Name) and n.id == m and not (
-                isinstance(n.ctx, ast.Store) and n in (_top_targets(u) or ())) for n in nodes):
+                isinstance(n.ctx, ast.Store) and n in targets) for n in nodes):
             return False
-        if any(t.id == m for t in _top_targets(u) or ()):
+        if any(t.id == m for t in targets):
             return True
     return False
