@@ -173,3 +173,15 @@ def test_a_zero_singular_value_of_a_non_square_matrix():
     # (the tall or wide term divided by the singular values: 0 * inf where the vectors' adjoint is 0)
     for B in (np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])):
         np.testing.assert_allclose(adcompiler.gradient(_singular_values_squared_reduced, B)[0], 2 * B, atol=1e-14)
+
+
+def test_repeated_eigenvalues_through_every_entry_point():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from everywhere import check_everywhere
+    check_everywhere(_eigenvalues_squared, adcompiler.Duplicated(np.diag([1.0, 1.0, 2.0]), np.zeros((3, 3))), out=(),
+                     tapes=("autograd", "jax", "torch"))
+    check_everywhere(_singular_values_squared_reduced,
+                     adcompiler.Duplicated(np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), np.zeros((3, 2))), out=(),
+                     tapes=("autograd", "jax", "torch"))
