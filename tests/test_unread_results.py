@@ -272,3 +272,34 @@ def test_a_value_rebound_before_any_read_in_a_loop():
             except ad.AdCompilerError:
                 continue
             np.testing.assert_allclose(g, ad.gradient(f, X.copy(), 3)[0], rtol=1e-13)
+
+
+def energy_and_roots(x):
+    return 0.5 * np.sum(x ** 2), np.sqrt(x)   # (sqrt at 0: an infinite partial)
+
+
+def energy_beside_roots_halved(x):
+    E, F = energy_and_roots(x)
+    F *= 0.5   # (written in place, then read by nothing)
+    return E
+
+
+def energy_beside_roots_scaled_by_element(x, w):
+    E, F = energy_and_roots(x)
+    for i in range(F.shape[0]):
+        F[i] = F[i] * w[i]   # (written back where it came from, element by element)
+    return E * w[0]
+
+
+def test_an_element_written_in_place_and_never_read_again_passes_on_nothing():
+    # (it passed its zero adjoint to sqrt's infinite partial at 0: NaN for x)
+    x = np.array([0.0, 1.3, 2.0])
+    np.testing.assert_allclose(ad.gradient(energy_beside_roots_halved, x)[0], x, rtol=1e-15)
+    check_everywhere(energy_beside_roots_halved, Duplicated(x.copy(), np.zeros(3)), out=(),
+                     tapes=("autograd", "jax", "torch"))
+    w = np.array([1.5, -0.5, 2.0])
+    g = ad.gradient(energy_beside_roots_scaled_by_element, x, w)
+    np.testing.assert_allclose(g[0], x * 1.5, rtol=1e-15)
+    np.testing.assert_allclose(g[1], [0.5 * np.sum(x ** 2), 0.0, 0.0], rtol=1e-15)
+    check_everywhere(energy_beside_roots_scaled_by_element, Duplicated(x.copy(), np.zeros(3)),
+                     Duplicated(w.copy(), np.zeros(3)), out=())

@@ -350,12 +350,52 @@ def _unread(stmts, stores, ret=None):
             if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load):
                 read_by.setdefault(x.id, []).append(s)
 
-    def unread(m, seen=()):
+    def unread(m, seen=(), into=None):
+        # (``into``: the name whose memory a value computed from ``m`` may be written back into)
         return m != ret and m not in seen and all(
-            isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-            and isinstance(s.value, ast.Name) and s.value.id == m and stores[s.targets[0].id] == 1
-            and unread(s.targets[0].id, seen + (m,)) for s in read_by.get(m, ()))
+            _writes_only_into(s, into or m) or _reads_only_shape(s, m) or (
+                isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+                and stores[s.targets[0].id] == 1 and (
+                    isinstance(s.value, ast.Name) and s.value.id == m and into is None
+                    and unread(s.targets[0].id, seen + (m,))
+                    or _computed(s.value) and unread(s.targets[0].id, seen + (m,), into or m)))
+            for s in read_by.get(m, ()))
     return unread
+
+
+def _writes_only_into(s, m) -> bool:
+    """Whether statement ``s`` writes into ``m``'s own memory (``F[...] = _t4``, ``F[i] = e``)
+    and reads nothing it writes from in its index: a value written back where it came from is
+    read only where ``m`` is read again."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Subscript)):
+        return False
+    t = s.targets[0]
+    return isinstance(t.value, ast.Name) and t.value.id == m and \
+        not any(isinstance(x, ast.Name) and x.id == m for x in ast.walk(t.slice))
+
+
+def _reads_only_shape(s, m) -> bool:
+    """Whether statement ``s`` reads of ``m`` only its shape (``m.shape``, ``len(m)``)."""
+    meta = set()
+    for x in _own_nodes(s):
+        if isinstance(x, ast.Attribute) and x.attr in ("shape", "ndim", "size", "dtype"):
+            meta.add(id(x.value))
+        elif isinstance(x, ast.Call) and isinstance(x.func, ast.Name) and x.func.id == "len" and len(x.args) == 1:
+            meta.add(id(x.args[0]))
+    return all(id(x) in meta for x in _own_nodes(s) if isinstance(x, ast.Name) and x.id == m)
+
+
+def _computed(e) -> bool:
+    """Whether ``e`` computes a value without writing anything (arithmetic, an element, a numpy
+    function without ``out=``): ``_t4 = F * 0.5`` of ``F *= 0.5``."""
+    if isinstance(e, (ast.BinOp, ast.UnaryOp, ast.Subscript, ast.Constant, ast.Name)):
+        return True
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and isinstance(e.func.value, ast.Name) \
+        and e.func.value.id == "np" and e.func.attr not in _NP_WRITERS and not any(k.arg == "out" for k in e.keywords)
+
+
+#: numpy functions that write into an argument
+_NP_WRITERS = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "random"})
 
 
 def returned_reads(stmts, ret, reads) -> dict:
