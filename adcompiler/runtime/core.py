@@ -443,7 +443,10 @@ def per_element(gs, n):
 
 
 def zero_tangent(x):
-    """The zero tangent of a value that depends on nothing differentiated."""
+    """The zero tangent of a value that depends on nothing differentiated (of a tuple, a tuple
+    of those of its elements)."""
+    if isinstance(x, tuple):
+        return tuple(zero_tangent(v) for v in x)
     if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
         return np.zeros_like(x)
     return 0.0

@@ -195,7 +195,8 @@ class ForwardBuilder(FormBuilder):
             return None, False
         self.tuple_tangent(s)
         return ast.Tuple([N(self.tan(x.id)) if isinstance(x, ast.Name) and self.active(x.id)
-                          else ast.Constant(0.0) for x in v.elts], ast.Load()), False
+                          else self.zeros(N(x.id)) if isinstance(x, ast.Name) and self.may_be_array(x.id)
+                          else ast.Constant(0.0) for x in v.elts], ast.Load()), False   # (read by element)
 
     def tuple_tangent(self, s):
         """Tuples carry a tuple of tangents (vector mode refuses them)."""

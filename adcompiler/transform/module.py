@@ -284,6 +284,8 @@ class Module:
                 d_ret = ast.Call(N("_ad_bzeros"), [ret_val, N("_k")], [])
             elif rk is None or rk.cls in ("array", "num", "other"):
                 d_ret = ast.Call(N("_ad_shadow_like"), [ret_val], [])
+            elif rk.cls == "tuple":   # (read by element: ``d_t1[0]``)
+                d_ret = ast.Call(N("_ad_zero_tangent"), [ret_val], [])
         if main and self.public:
             body.append(ast.Return(d_ret))
         else:
