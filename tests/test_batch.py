@@ -41,6 +41,8 @@ def test_batch_matches_separate_directions(row: Row, pattern: str) -> None:
                 np.testing.assert_allclose(batch[i].dvals[j], one[i].dval, **tol)
         if returns:
             np.testing.assert_allclose(out[0][j], ref[0], **tol)
+            # (float32 tangents stay float32, as one direction's are: they were float64)
+            assert np.asarray(out[0][j]).dtype == np.asarray(ref[0]).dtype, (out[0][j], ref[0])
     ref_args = _copy(values)
     row.fn(*ref_args)
     for a, b in zip(xs, ref_args):
@@ -176,3 +178,25 @@ def test_vector_mode_takes_the_backend():
     assert any(r.backend == "numba" for r in ad.backend_report(_squares))
     with pytest.raises(ad.AdCompilerError, match="unknown backend"):
         ad.autodiff(ad.Forward, _squares, ad.Const, ad.BatchDuplicated(x.copy(), dirs), backend="no-such-backend")
+
+
+def _float32_energy(x, y):
+    y[:] = np.sin(x) * 2
+    return np.sum(y * x)
+
+
+def test_float32_tangents_stay_float32():
+    # (the directions were stacked as float64: the returned tangents were float64, computed in it)
+    x = np.linspace(0.1, 1, 4).astype(np.float32)
+    t = [np.ones(4, np.float32), np.arange(4, dtype=np.float32)]
+    dy = [np.zeros(4, np.float32), np.zeros(4, np.float32)]
+    out = ad.autodiff(ad.Forward, _float32_energy, ad.Duplicated, ad.BatchDuplicated(x.copy(), t),
+                      ad.BatchDuplicated(np.zeros(4, np.float32), dy))
+    for j in range(2):
+        one = ad.autodiff(ad.Forward, _float32_energy, ad.Duplicated, ad.Duplicated(x.copy(), t[j].copy()),
+                          ad.Duplicated(np.zeros(4, np.float32), np.zeros(4, np.float32)))
+        assert np.asarray(out[0][j]).dtype == np.float32 == np.asarray(one[0]).dtype
+        assert dy[j].dtype == np.float32
+        np.testing.assert_allclose(out[0][j], one[0], rtol=1e-6)
+        exact = np.sum((2 * np.sin(x.astype(float)) + 2 * x.astype(float) * np.cos(x.astype(float))) * t[j])
+        np.testing.assert_allclose(out[0][j], exact, rtol=1e-5)

@@ -21,8 +21,12 @@ def bmap(fn, ts):
 
 
 def bzeros(x, k):
-    """Zero batched tangents for ``x`` (complex where ``x`` is)."""
-    return np.zeros((k,) + np.shape(x), dtype=complex if np.iscomplexobj(x) else float)
+    """Zero batched tangents for ``x``: of its dtype where it is a numpy float or complex
+    (float32 stays float32), complex where it is complex, float otherwise."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or dtype.kind not in "fc":
+        dtype = complex if np.iscomplexobj(x) else float
+    return np.zeros((k,) + np.shape(x), dtype=dtype)
 
 
 def bfresh(t, x, k):
