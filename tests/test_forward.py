@@ -245,3 +245,22 @@ def test_the_tangent_of_float_of_a_0d_array_is_a_copy():
     h = 1e-6
     fd = (_kept_before_overwrite(np.array(0.7 + h), x.copy()) - _kept_before_overwrite(np.array(0.7 - h), x.copy())) / (2 * h)
     np.testing.assert_allclose(t, fd, rtol=1e-7)
+
+
+def _constant_buffers(n):
+    return np.zeros(n), [0.5, 2.0]   # (depends on nothing differentiated)
+
+
+def _energy_in_constant_buffers(x):
+    a, w = _constant_buffers(x.shape[0])
+    a += x   # (written in place: its tangent made from the tuple's)
+    return np.sum(a * a) * w[0] + w[1] * np.sum(a)
+
+
+def test_a_constant_tuple_holding_a_list_written_through():
+    # (the tuple's zero tangent was 0.0 for the list too: TypeError unpacking it)
+    from everywhere import check_everywhere
+    x, v = np.array([0.4, 1.1, 0.8]), np.array([1.0, -2.0, 0.5])
+    (t,) = ad.autodiff(ad.Forward, _energy_in_constant_buffers, ad.Duplicated, ad.Duplicated(x.copy(), v.copy()))
+    np.testing.assert_allclose(t, np.dot(x + 2.0, v), rtol=1e-14)
+    check_everywhere(_energy_in_constant_buffers, ad.Duplicated(x.copy(), np.zeros(3)), out=())

@@ -409,6 +409,8 @@ def fresh_like(t, x):
     tuple or list ``x``, such as the results of ``lstsq`` or ``split``, one per element;
     a named tuple such as the result of ``eigh`` gives a plain tuple)."""
     if isinstance(x, (tuple, list)):
+        if not isinstance(t, (tuple, list)) and np.ndim(t) == 0:   # (a zero tangent, 0.0, for every element)
+            t = [t] * len(x)
         parts = [fresh_like(ti, xi) for ti, xi in zip(t, x)]
         return parts if isinstance(x, list) else tuple(parts)
     out = shadow_like(x)
@@ -443,10 +445,11 @@ def per_element(gs, n):
 
 
 def zero_tangent(x):
-    """The zero tangent of a value that depends on nothing differentiated (of a tuple, a tuple
-    of those of its elements)."""
-    if isinstance(x, tuple):
-        return tuple(zero_tangent(v) for v in x)
+    """The zero tangent of a value that depends on nothing differentiated (of a tuple or a
+    list, one of those of its elements)."""
+    if isinstance(x, (tuple, list)):
+        parts = [zero_tangent(v) for v in x]
+        return parts if isinstance(x, list) else tuple(parts)
     if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
         return np.zeros_like(x)
     return 0.0
