@@ -218,6 +218,15 @@ def _tuple_call(g: ExprGen, ind: str, ex: Extras, h: str, body: list, call: str,
     names = [ex.name("u") for _ in range(arity)]
     out = [ind + f"{', '.join(names)} = {call}", ind + f"{w}[:] += {names[0]} * 0.5"]
     second = names[1]
+    written = random.Random(str(r.getstate()[1][:8]) + "written").random()   # (drawn apart too)
+    if written < 0.3 and not first_is_float and arity == 2:
+        # the second element written back into itself, then read or not (a helper differentiated
+        # without an element nothing reads after its own writes)
+        ex.features.add("helper-tuple-element-written")
+        out.append(ind + [f"{second} *= 0.5", f"{second}[...] = np.tanh({second})",
+                          f"{second}[1:] = {second}[:-1] * 2.0"][int(written / 0.1)])
+        if written < 0.15:
+            return out
     out.append(ind + f"{r.choice(s.w_scalars)} += " +
                (f"{second} * 0.25" if first_is_float or arity == 3 else f"float(np.sum({second}))"))
     return out
