@@ -52,6 +52,10 @@ class Analysis:
         one another (``return y[:2], y[1:]``); a tuple not written out in the
         return (another call's result) counts as may."""
         ret, mem = self.namer.ret, self.eff.memory_of
+        binds: dict = {}
+        for s in walk_stmts(self.body):
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+                binds.setdefault(s.targets[0].id, []).append(s.value)
         for s in walk_stmts(self.body):
             if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret) \
                     or isinstance(s.value, ast.Constant):
@@ -59,7 +63,7 @@ class Analysis:
             v = s.value
             k = self.kinds.get(ret)
             if not isinstance(v, ast.Tuple):
-                if k is not None and k.cls == "tuple":
+                if k is not None and k.cls == "tuple" and self._call_tuple_may_share(v, binds):
                     return True
                 continue
             roots = [mem.get(e.id, e.id) for e in v.elts if isinstance(e, ast.Name)
@@ -67,6 +71,17 @@ class Analysis:
             if len(roots) != len(set(roots)):
                 return True
         return False
+
+    def _call_tuple_may_share(self, v, binds) -> bool:
+        """Whether the tuple ``v`` (a name bound once to another, or to a call) may hold arrays
+        that share memory: a tuple another call returned as it is holds what that call's does."""
+        seen = set()
+        while isinstance(v, ast.Name) and v.id not in seen and len(binds.get(v.id, ())) == 1:
+            seen.add(v.id)
+            v = binds[v.id][0]
+        if not notes.is_user_call(v):
+            return True
+        return self.eff.callee_ret_shares(notes.target(v), v)
 
     def ret_alias(self):
         """The index of the parameter whose memory the return value is (a view
