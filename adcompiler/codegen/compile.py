@@ -21,6 +21,7 @@ import numpy as np
 from ..errors import (
     AdCompilerError,
     AliasingError,
+    NoDerivativeError,
     ShapeError,
     UnsupportedSyntaxError,
     UnsupportedValueError,
@@ -28,7 +29,7 @@ from ..errors import (
 )
 from ..runtime import HELPERS
 from ..runtime.lists import ITEMS_UNSTACKED
-from ..runtime.views import ALIASED, COMPLEX_POWER, RULE_SHAPE, VIEW_COPIED
+from ..runtime.views import ALIASED, COMPLEX_POWER, NO_TANGENT, RULE_SHAPE, VIEW_COPIED
 from .naming import GENERATED, is_generated
 
 
@@ -165,6 +166,11 @@ def _relocated(e: Exception, where: tuple) -> Exception:
         return ShapeError(e.args[1] + ".", filename=file, lineno=line, construct=text,
                           hint="a rule's adjoint must have its operand's shape, and its tangent the result's: "
                                "fix the rule's template.")
+    if isinstance(e, ValueError) and e.args[:1] == (NO_TANGENT,) and len(e.args) == 3:
+        return NoDerivativeError(f"{e.args[1]} has no derivative with respect to its argument `{e.args[2]}`, "
+                                 "which carries one here (in second derivatives).", filename=file, lineno=line,
+                                 construct=text, hint=f"make `{e.args[2]}` constant (or compute the result "
+                                 "another way).")
     if type(e) is NotImplementedError:   # (a runtime helper's refusal of a value it does not cover)
         return UnsupportedValueError(str(e), filename=file, lineno=line, construct=text)
     message = f"{e} (raised by the derivative of {file}:{line}: {text})"

@@ -87,6 +87,7 @@ HELPERS = {
     "_ad_put_back": checkpoint.put_back,
     "_ad_disjoint_checked": views.disjoint_checked,
     "_ad_real_power_checked": views.real_power_checked,
+    "_ad_no_tangent": views.no_tangent,
 }
 
 for _mod in (numpy, finite, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists,

@@ -122,3 +122,16 @@ def disjoint_checked(a, b, where):
     where they share memory: the helper is differentiated with the two apart."""
     if np.may_share_memory(a, b) and np.shares_memory(a, b):
         raise located(ALIASED, where, ALIASED_WHY)
+
+
+#: the first argument of the error ``no_tangent`` raises
+NO_TANGENT = "a tangent where a rule has no derivative"
+
+
+def no_tangent(t, rule, param):
+    """0, where the tangent ``t`` of the argument ``param`` of ``rule`` (which has no derivative
+    in it) is zero: in code differentiated again, an argument the analyses take as active may be
+    constant (a value popped from the first derivative's tape); where it is not, refused."""
+    if t is None or not np.any(t):
+        return 0.0
+    raise ValueError(NO_TANGENT, rule, param)

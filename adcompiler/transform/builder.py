@@ -233,6 +233,7 @@ class FormBuilder:
                 terms.append(self.rule_term(rule, p, a, bound, mapping, s))
             elif isinstance(a, ast.Name):
                 inactive.append((p, a.id))
+        terms.extend(self.checked_zero_terms(rule, bound, s))
         result = self.rule_result(rule, terms, inactive)
         return self.real_cast(result) if cast else result
 
@@ -314,9 +315,18 @@ class FormBuilder:
                 continue
             elts = a.elts if isinstance(a, (ast.Tuple, ast.List)) else [a]
             if any(isinstance(e, ast.Name) and self.active(e.id) for e in elts):
-                self.err(s, f"{rule.name} has no derivative with respect to its argument `{p}`, which carries "
-                            "one here.", f"make `{p}` constant (or compute the result another way).",
-                         NoDerivativeError)
+                self.refuse_untemplated(rule, p, a, s)
+
+    def refuse_untemplated(self, rule, p, a, s):
+        """``check_templates``' refusal of ``a``, active, bound to ``rule``'s parameter ``p``."""
+        self.err(s, f"{rule.name} has no derivative with respect to its argument `{p}`, which carries "
+                    "one here.", f"make `{p}` constant (or compute the result another way).", NoDerivativeError)
+
+    def checked_zero_terms(self, rule, bound, s) -> list:
+        """Terms of the arguments taken as active that the rule has no derivative for, their
+        derivative checked to be zero as the code runs (``ForwardBuilder``: in code differentiated
+        again); none here."""
+        return []
 
     def check_call(self, rule, bound, s):
         """Refuse a call whose arguments the rule says it cannot differentiate (``Rule.refuse_when``)."""

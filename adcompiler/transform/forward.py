@@ -223,6 +223,9 @@ class ForwardBuilder(FormBuilder):
         return subst(tree, dict(mapping, **{var: ast.Tuple(elts, ast.Load())}))
 
     def rule_term(self, rule, p, a, bound, mapping, s):
+        if p in rule.refuse and is_generated(self.ctx.pf.filename) and not self.batch:
+            # (a value popped from the tape may be constant: checked as the code runs)
+            return ast.Call(N("_ad_no_tangent"), [N(self.tan(a.id)), ast.Constant(rule.name), ast.Constant(p)], [])
         if p in rule.refuse:
             self.err(s, f"the derivative of {rule.name} with respect to `{p}` is not available "
                         "(second derivatives through this function are not supported).",
@@ -304,6 +307,19 @@ class ForwardBuilder(FormBuilder):
         total, partial = result
         return (None if total is None else ast.Call(N("_ad_real_if"), [total, N(ANS)], [])), partial
 
+    def refuse_untemplated(self, rule, p, a, s):
+        """In code differentiated again (hvp, hessian), a value taken as active may be constant
+        (popped from the tape the first derivative's code keeps): its tangent is checked to be
+        zero as the code runs (``checked_zero_terms``), refused at the line where it is not."""
+        if not is_generated(self.ctx.pf.filename) or self.batch or not isinstance(a, ast.Name):
+            return super().refuse_untemplated(rule, p, a, s)
+        self.__dict__.setdefault("_unchecked", []).append((p, a.id))
+
+    def checked_zero_terms(self, rule, bound, s) -> list:
+        out = [ast.Call(N("_ad_no_tangent"), [N(self.tan(n)), ast.Constant(rule.name), ast.Constant(p)], [])
+               for p, n in self.__dict__.pop("_unchecked", [])]
+        return out
+
     def rule_result(self, rule, terms, inactive):
         total = None
         for t in terms:
@@ -315,7 +331,9 @@ class ForwardBuilder(FormBuilder):
         used = {x.id for x in ast.walk(total) if isinstance(x, ast.Name)} if total is not None else set()
         partial = rule.kind == "elementwise" and any(
             q not in used for p, q in inactive if self.may_be_array(q) and p in rule.adjoint_asts)
-        return total, partial
+        checked = any(isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id == "_ad_no_tangent"
+                      for t in terms)   # (a number 0, of any result)
+        return total, partial or checked
 
     # -- statements ------------------------------------------------------------------
     def on_bind(self, f) -> list:
