@@ -11,7 +11,7 @@ import random
 import numpy as np
 
 from ..activity import record_fields
-from ..errors import AdCompilerError, AliasingError
+from ..errors import AliasingError
 from ..frontend.parse import parameters
 from ..frontend.resolve import free_values
 
@@ -200,15 +200,19 @@ def _arrays_in(v) -> list:
 
 def _written_params(f, args) -> set:
     """The positions of the parameters ``f`` writes, called with ``args`` (all,
-    where the analysis cannot tell)."""
+    where the signature cannot be read). Where the analysis refuses ``f``, its
+    refusal (at the line it names) is raised: the derivative would meet it too."""
     from .. import pipeline
     from ..analysis.kinds import kind_of_value
     kinds = [kind_of_argument(a) for a in args]
     try:
         params = list(inspect.signature(f).parameters.values())
         kinds += [kind_of_value(p.default) for p in params[len(kinds):]]
+    except (TypeError, ValueError):
+        return set(range(len(args)))
+    try:
         return set(pipeline.analyse(f, tuple(kinds)).param_writes())
-    except (AdCompilerError, TypeError, ValueError):
+    except (TypeError, ValueError):
         return set(range(len(args)))
 
 
