@@ -92,8 +92,8 @@ def element_loop(func) -> str | None:
 
 
 #: why single-precision arguments are refused under numba (``{}``: their dtype)
-SINGLE_PRECISION = ("computes {} values in double precision where they meet a Python float (s = 0.0; "
-                    "s += x[i]), which numpy computes in single precision: the values, and the branches taken "
+SINGLE_PRECISION = ("computes {} values in double precision where they meet a Python float (as in "
+                    "`s = 0.0; s += x[i]`, an example), which numpy computes in single precision: the values, and the branches taken "
                     "on them, could differ from the function's.")
 
 
