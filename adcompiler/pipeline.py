@@ -25,7 +25,7 @@ import types
 from collections.abc import Callable
 
 from .analysis.activity import analyse_activity, check_reverse_activities
-from .analysis.effects import Effects
+from .analysis.effects import Effects, written_beside_stacks
 from .analysis.infer import Inference, infer_kinds
 from .analysis.kinds import OTHER
 from .analysis.nondiff_kinds import refuse_after_lower
@@ -161,7 +161,8 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
     refuse_after_lower(body, inference, pf)
 
     def callee_writes(f, call):
-        return analyse(f, tuple(inference.expr(a) for a in call.args)).param_writes()
+        kinds = tuple(inference.expr(a) for a in call.args)
+        return written_beside_stacks(analyse(f, kinds).param_writes(), kinds, is_generated(pf.filename))
 
     def callee_ret_alias(f, call):
         return analyse(f, tuple(inference.expr(a) for a in call.args)).ret_alias()

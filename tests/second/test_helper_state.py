@@ -1,0 +1,81 @@
+"""Second order through a helper that updates a local state array in place and is called
+more than once (an optimizer's step: ``step(w, m)`` with ``m = np.zeros_like(w)`` in the
+caller). The first derivative's code passes the state's shadow to the helper's halves with
+the tape; the forward half pushes it, the reverse half pops and writes it, a flow the code
+differentiated again did not see: the shadow was taken for a constant and ``hvp`` and
+``hessian`` were silently wrong ([-0.0106, -14.98] for [-0.3469, -20.354])."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from adcompiler import gradient, hessian, hvp
+
+from .test_second_reach import fd_hvp
+
+
+def _step(p, m):
+    m += p
+    p -= m * m
+
+
+def two_steps_with_local_state(w):
+    m = np.zeros_like(w)
+    _step(w, m)
+    _step(w, m)
+    return np.sum(w * w * w)
+
+
+def _adam_step(p, gp, m, s, lr, t):
+    m *= 0.9
+    m += 0.1 * gp
+    s *= 0.999
+    s += 0.001 * gp * gp
+    mh = m / (1.0 - 0.9 ** t)
+    sh = s / (1.0 - 0.999 ** t)
+    p -= lr * mh / (np.sqrt(sh) + 1e-8)
+
+
+def adam_on_columns(W, X, Y, lr):
+    M = np.zeros_like(W)
+    S = np.zeros_like(W)
+    for t in range(1, 4):
+        G = X.T @ (X @ W - Y) / X.shape[0]
+        for j in range(W.shape[1]):
+            _adam_step(W[:, j], G[:, j], M[:, j], S[:, j], lr * math.cos(0.1 * t), t)
+    R = X @ W - Y
+    return 0.5 * np.sum(R * R)
+
+
+def _reference(w):
+    # (the same two steps, written out)
+    m = w.copy()
+    w = w - m * m
+    m = m + w
+    w = w - m * m
+    return w
+
+
+def test_hvp_and_hessian_through_a_helpers_local_state():
+    w, v = np.array([0.3, -0.2]), np.array([1.0, 0.5])
+    want = fd_hvp(two_steps_with_local_state, [w], 0, v, h=1e-6)
+    np.testing.assert_allclose(want, [-0.34688579, -20.35341988], rtol=1e-6)   # (JAX's, on the steps written out)
+    np.testing.assert_allclose(hvp(two_steps_with_local_state, [w.copy()], [v])[0], want, rtol=1e-6)
+    np.testing.assert_allclose(hessian(two_steps_with_local_state, w.copy()) @ v, want, rtol=1e-6)
+    h = 1e-6
+    g = gradient(two_steps_with_local_state, w.copy())[0]
+    fd = [(np.sum(_reference(w + h * e) ** 3) - np.sum(_reference(w - h * e) ** 3)) / (2 * h) for e in np.eye(2)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+
+
+def test_hvp_through_an_optimizer_step_on_column_views():
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    W, V = rng.standard_normal((3, 2)) * 0.3, rng.standard_normal((3, 2))
+    np.testing.assert_allclose(hvp(adam_on_columns, [W.copy(), X, Y, 0.05], [V, None, None, None])[0],
+                               fd_hvp(adam_on_columns, [W, X, Y, 0.05], 0, V), rtol=2e-5, atol=1e-7)
+    got = hvp(adam_on_columns, [W.copy(), X, Y, 0.05], [None, None, None, 1.0])[3]
+    h = 1e-6
+    fd = (gradient(adam_on_columns, W.copy(), X, Y, 0.05 + h)[3] - gradient(adam_on_columns, W.copy(), X, Y, 0.05 - h)[3]) / (2 * h)
+    np.testing.assert_allclose(got, fd, rtol=2e-5)
