@@ -720,6 +720,21 @@ def _fresh_pair_passed_on(n):
     return t
 
 
+def _fresh_pair_bound_on_each_branch(n, flag):
+    if flag > 0:
+        t = _fresh_pair(n)
+    else:
+        t = _fresh_pair_passed_on(n)
+    return t
+
+
+def _filled_on_a_branch(x, flag):
+    a, b = _fresh_pair_bound_on_each_branch(x.shape[0], flag)
+    a += x
+    b += x * x
+    return np.sum(a * b)
+
+
 def _overlapping_pair(n):
     y = np.zeros(n + 1)
     return y[:-1], y[1:]
@@ -752,3 +767,5 @@ def test_a_tuple_passed_on_as_another_call_returned_it():
     check_everywhere(_filled_fresh, Duplicated(x.copy(), np.zeros(3)), tapes=("autograd", "torch", "jax"))
     with pytest.raises(AdCompilerError, match="may share memory"):
         gradient(_filled_overlapping, x)
+    for flag in (1.0, -1.0):   # (bound on each branch)
+        np.testing.assert_allclose(gradient(_filled_on_a_branch, x, flag)[0], 3 * x ** 2, rtol=1e-14)

@@ -72,13 +72,14 @@ class Analysis:
                 return True
         return False
 
-    def _call_tuple_may_share(self, v, binds) -> bool:
-        """Whether the tuple ``v`` (a name bound once to another, or to a call) may hold arrays
-        that share memory: a tuple another call returned as it is holds what that call's does."""
-        seen = set()
-        while isinstance(v, ast.Name) and v.id not in seen and len(binds.get(v.id, ())) == 1:
-            seen.add(v.id)
-            v = binds[v.id][0]
+    def _call_tuple_may_share(self, v, binds, seen=()) -> bool:
+        """Whether the tuple ``v`` (a name bound, on every path, to another such name or to a
+        call) may hold arrays that share memory: a tuple another call returned as it is holds
+        what that call's does."""
+        if isinstance(v, ast.Name):
+            values = binds.get(v.id, ())
+            return v.id in seen or not values or any(self._call_tuple_may_share(b, binds, seen + (v.id,))
+                                                     for b in values)
         if not notes.is_user_call(v):
             return True
         return self.eff.callee_ret_shares(notes.target(v), v)

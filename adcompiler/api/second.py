@@ -200,7 +200,14 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any, **kwargs: Any) -> Any:
         return _complex_hessian(f, np.asarray(x), rest)
     if is_float_scalar(x):   # (hvp checks that the float is not written as a 0-d array would be)
         return np.asarray(hvp(f, (float(x),) + rest, (1.0,) + (None,) * len(rest))[0])
-    x = np.asarray(x)
+    given, x = x, np.asarray(x)
+    if x.dtype.kind not in "biuf":   # (a dict, a string, an object: no coordinates to differentiate in)
+        raise at_definition(ActivityError(
+            f"hessian differentiates `{f.__name__}` in its first argument `{param_names(f, 1)[0]}`, which is "
+            f"a {type(given).__name__}{'' if x.dtype.kind == 'O' else ' of ' + str(x.dtype)}, not a float "
+            "array or a float.", construct=param_names(f, 1)[0],
+            hint="put the array to differentiate first (a lambda reordering the arguments), or use hvp with a "
+                 "direction for each float array."), f)
     if x.dtype.kind != "f":
         x = x.astype(float)   # (a float32 x keeps its precision: the Hessian of the function as it computes)
     n = x.size

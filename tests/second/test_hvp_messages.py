@@ -46,3 +46,15 @@ def test_forward_mode_through_a_differentiate_wrapper():
     value, tangent = ad.jvp(_loss_through_a_wrapped_kernel, (x,), (t,))
     assert value == pytest.approx(float(np.sum(np.sin(x) ** 2)), rel=1e-14)
     assert tangent == pytest.approx(float(np.sin(2 * x) @ t), rel=1e-13)
+
+
+def _weighted_by_a_dict(d, b):
+    return float(np.sum(d["w"] * b ** 2))
+
+
+def test_hessian_in_a_first_argument_that_is_no_array_is_refused():
+    # (it raised a bare TypeError from converting the dict to floats)
+    x = np.array([0.5, 0.8, 1.1])
+    for first in ({"w": x}, "w", None):
+        with pytest.raises(ad.AdCompilerError, match=r"test_hvp_messages.py:\d+.*first argument `d`.*not a float"):
+            ad.hessian(_weighted_by_a_dict, first, x)
