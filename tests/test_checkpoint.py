@@ -860,3 +860,33 @@ def weighted_steps(y, w):
     for _ in range(3):
         y += 0.1 * w * np.sin(y)
     return np.sum(y * y)
+
+
+def _momentum_over_pairs(a, b, lr, T):
+    ma = np.zeros_like(a)
+    mb = np.zeros_like(b)
+    for _ in range(T):
+        for p, m in ((a, ma), (b, mb)):   # (the local states' shadows: read by the steps run again)
+            m *= 0.9
+            m += p
+            p -= lr * m
+    return float(np.sum(a * a) + np.sum(b * b))
+
+
+def test_split_halves_run_again_steps_reading_local_shadows():
+    # (the reverse half read `dma`, the shadow of a local the forward half bound: NameError)
+    from everywhere import check_everywhere
+    a, b = np.array([1.0, 2.0]), np.array([0.5, -1.0, 3.0])
+    ref = ad.gradient(_momentum_over_pairs, a.copy(), b.copy(), 0.1, 4)
+    for k in (1, 2, 3):
+        fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, _momentum_over_pairs, Active, Duplicated, Duplicated,
+                                  Active, Const, checkpoint=k)
+        x, y = a.copy(), b.copy()
+        tape, _ = fwd(Duplicated(x, np.zeros(2)), Duplicated(y, np.zeros(3)), Active(0.1), Const(4))
+        dx, dy = np.zeros(2), np.zeros(3)
+        d = rev(Duplicated(x, dx), Duplicated(y, dy), Active(0.1), Const(4), 1.0, tape)
+        np.testing.assert_allclose(dx, ref[0], rtol=1e-13)
+        np.testing.assert_allclose(dy, ref[1], rtol=1e-13)
+        np.testing.assert_allclose(d[2], ref[2], rtol=1e-13)
+    check_everywhere(_momentum_over_pairs, Duplicated(a.copy(), np.zeros(2)), Duplicated(b.copy(), np.zeros(3)),
+                     Active(0.1), Const(4))

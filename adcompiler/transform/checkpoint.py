@@ -15,9 +15,8 @@ snapshots or a memory budget), the outermost ``for`` loops of the function
   of the body) and their adjoints (the plain reverse sweep of the body), and
   finally puts the final values back into the memory it rolled back.
 
-A loop whose state cannot be captured this way (it rebinds a name to memory
-it writes, writes a Python list, leaves early) keeps the plain tape, and the
-reason is kept in ``checkpoint_skipped`` for the memory report.
+A loop whose state cannot be captured this way (it rebinds a name to memory it writes, writes a
+Python list, leaves early) keeps the plain tape, the reason in ``checkpoint_skipped`` (memory report).
 """
 from __future__ import annotations
 
@@ -315,10 +314,11 @@ class Checkpointing:
                 for n in self.checkpoint_state_names(s)}
 
     def checkpoint_free_names(self, s) -> set:
-        """Names the steps of checkpointed loop ``s`` read and do not bind, and its roots."""
-        plan = self.ckpt[id(s)]
-        head = s.iter if isinstance(s, ast.For) else s.test
-        return (loads([ast.Expr(head)] + s.body) - plan["bound"]) | set(plan["roots"]) | set(plan["fixed"])
+        """Names the steps of checkpointed loop ``s`` read and do not bind, its roots, and their
+        shadows (``_d_v2 = dma`` of ``_v2 = ma``: a split reverse half runs the steps again)."""
+        plan, head = self.ckpt[id(s)], s.iter if isinstance(s, ast.For) else s.test
+        free = (loads([ast.Expr(head)] + s.body) - plan["bound"]) | set(plan["roots"]) | set(plan["fixed"])
+        return free | {self.ctx.namer.adjoint(n) for n in free if self.ctx.needs_shadow(n)}
 
     def checkpoint_state_names(self, s) -> list:
         """Names a snapshot of loop ``s`` keeps besides its roots' memory."""
