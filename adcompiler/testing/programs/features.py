@@ -13,6 +13,10 @@ records the productions it used in ``Program.features``:
   another as an argument (``happly(hret, x, y)``), calling it through its
   parameter and passing it on; ``helper-lambda``: a module-level lambda;
   ``helper-closure``: two closures of one factory, each with its own ``c``;
+  ``helper-state``: a helper updating a state array and a parameter in place
+  (an optimizer's step), called twice on a state its caller allocates;
+  ``helper-tuple-element-written``: an unpacked element written back into
+  itself, then read or not;
 - ``ragged``/``csr``: loops whose bounds come from Const integer arrays
   (``range(lo[i], hi[i])``, CSR ``indptr``/``indices`` gathers and scatters);
 - ``container``: Const lists, tuples and dicts of floats read as scalars;
@@ -156,6 +160,8 @@ def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
     if kind == "expr":   # (decided apart: the programs of every earlier seed stay as they were)
         x = random.Random(str(r.getstate()[1][:8])).random()
         kind = "lambda" if x < 0.3 else "closure" if x < 0.6 else kind
+    if kind == "mutated" and random.Random(str(r.getstate()[1][:8]) + "state").random() < 0.5:
+        return _state_helper_calls(g, ind, ex)   # (decided apart too)
     h, body = _helper(g, ex, kind)
     ex.helpers += body + ["", ""]
     ex.features.add(f"helper-{kind}")
@@ -190,6 +196,27 @@ def helper_call(g: ExprGen, ind: str, ex: Extras) -> list[str]:
                                    f"{r.choice(s.w_scalars)} += float(np.sum({loc}))"]))
         return out
     return _tuple_call(g, ind, ex, h, body, call, (a, b), w)
+
+
+def _state_helper_calls(g: ExprGen, ind: str, ex: Extras) -> list[str]:
+    """A helper updating a state array and a parameter in place (an optimizer's step), called more
+    than once on a state the caller allocates (its shadow passes between the halves of the
+    helper's derivative through the tape)."""
+    r, s = g.rng, g.s
+    h, st = ex.name("hstep"), ex.name("st")
+    c = r.choice(["0.5", "0.9", "-0.3"])
+    ex.helpers += [f"def {h}(p, m):", f"    m *= {c}", f"    m += {r.choice(['p', 'np.tanh(p)', 'p * p'])}",
+                   f"    p -= {r.choice(['0.1 * m * m', '0.2 * m', '0.05 * np.sin(m)'])}", "", ""]
+    ex.features.add("helper-state")
+    p = r.choice(s.w_vecs)
+    out = [ind + f"{st} = np.zeros_like({p})"]
+    if r.random() < 0.5:
+        out += [ind + f"{h}({p}, {st})", ind + f"{h}({p}, {st})"]
+    else:
+        out += [ind + "for _k in range(2):", ind + f"    {h}({p}, {st})"]
+    if r.random() < 0.5:
+        out.append(ind + f"{r.choice(s.w_scalars)} += float(np.sum({st} * {st}))")
+    return out
 
 
 def _tuple_call(g: ExprGen, ind: str, ex: Extras, h: str, body: list, call: str, ab: tuple, w: str) -> list[str]:
