@@ -34,8 +34,9 @@ def without_underivable(f, args, positions, attempt) -> tuple:
                 other = other or err
                 continue
             names = param_names(f, len(args))
-            warnings.warn(f"{exc.reason} The argument `{names[i]}` is taken as a constant: its derivative is "
-                          "None (not computed).", AdCompilerWarning, stacklevel=3)
+            where = f"{exc.filename}:{exc.lineno}: " if exc.filename and exc.lineno else ""   # (the call's line)
+            warnings.warn(f"{where}{exc.reason} The argument `{names[i]}` is taken as a constant: its derivative "
+                          "is None (not computed).", AdCompilerWarning, stacklevel=3)
             return result, rest
         if other is not None:
             raise other from exc
