@@ -110,3 +110,30 @@ def test_any_and_all_of_comprehensions(f, args):
 
 def test_any_of_a_generator_under_numba():
     check_numba_gradient(scaled_while_any, D(X * 3.0), Const(1.0))
+
+
+def _pairs_by_a_list_of_a_range(x):
+    idx = list(range(1, x.shape[0]))   # (scipy's Nelder-Mead: one2np1 = list(range(1, N + 1)))
+    s = 0.0
+    for j in idx:
+        s += x[j] * x[j - 1]
+    return s
+
+
+def _elements_listed(x, w):
+    y = x * w
+    vals = list(y)   # (the numbers of an array)
+    return sum(v * v for v in vals)
+
+
+def test_list_of_an_iterable_is_the_list_of_its_items():
+    # (refused: `list` had no derivative rule)
+    from everywhere import check_everywhere
+
+    from adcompiler import Duplicated, gradient
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(gradient(_pairs_by_a_list_of_a_range, x)[0], [2.0, 4.0, 6.0, 3.0], rtol=1e-15)
+    check_everywhere(_pairs_by_a_list_of_a_range, Duplicated(x.copy(), np.zeros(4)))
+    w = np.array([0.5, -1.0, 2.0, 0.25])
+    np.testing.assert_allclose(gradient(_elements_listed, x, w)[0], 2 * x * w * w, rtol=1e-15)
+    check_everywhere(_elements_listed, Duplicated(x.copy(), np.zeros(4)), Duplicated(w.copy(), np.zeros(4)))

@@ -35,7 +35,10 @@ _ret = v_2[0]
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
+
+from ..errors import AdCompilerError
 
 _SHAPES = frozenset({"shape", "ndim", "size", "dtype"})
 _CHANGES = frozenset({"append", "pop", "extend", "insert", "remove", "clear"})
@@ -95,10 +98,38 @@ def _literals_unpacked(s) -> list:
     return out
 
 
+class _ListCalls(ast.NodeTransformer):
+    """``list(v)`` as the comprehension ``[_v for _v in v]`` (scipy's ``list(range(1, N + 1))``),
+    which is built and read as a list the function builds; as an index (``X[list(t)]``) it stays."""
+
+    def __init__(self, namer, resolver):
+        self.namer, self.resolver = namer, resolver
+
+    def visit_Subscript(self, node):
+        node.value = self.visit(node.value)   # (the index left as it is)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if not (isinstance(f, ast.Name) and f.id == "list" and len(node.args) == 1 and not node.keywords
+                and not isinstance(node.args[0], ast.Starred) and not self.resolver.is_local("list")):
+            return node
+        try:
+            if self.resolver.lookup("list") is not builtins.list:
+                return node
+        except AdCompilerError:
+            return node
+        v = self.namer.fresh("_it{}")
+        comp = ast.ListComp(ast.Name(v, ast.Load()), [ast.comprehension(ast.Name(v, ast.Store()), node.args[0], [], 0)])
+        return ast.copy_location(comp, node)
+
+
 def prepare_lists(tree: ast.FunctionDef, body: list, namer, resolver) -> list:
     """The body with lists written out as displays built by appends, and each
     top-level rebinding of a list name (``vals = np.array(vals)``) and every later
     use of the name renamed."""
+    body = [_ListCalls(namer, resolver).visit(s) for s in body]
     body = _displays_appended(body, _derived(tree, body, namer))
     lists = {t.id for s in ast.walk(ast.Module(body=body, type_ignores=[])) if isinstance(s, ast.Assign)
              and _empty_list(s.value) for t in s.targets if isinstance(t, ast.Name)}
