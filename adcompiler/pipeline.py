@@ -172,8 +172,8 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
     temps = {n for n in namer.generated if namer.made(n, TEMP)} - namer.read_late
     an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference,
                   {**resolver.free_names(), **resolver.attributes})
-    an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic, temps, callee_ret_alias)   # effects
-    an.eff.callee_ret_shares = callee_ret_shares
+    an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic, temps, callee_ret_alias,   # effects
+                     callee_ret_shares)
     an.eff.callee_ret_readonly = lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_readonly_view()
     an.callee_defaults = _callee_defaults(body)
     an.pieces = pieces

@@ -33,7 +33,7 @@ class Effects:
     cells. Read-only: it never changes the body it analyses."""
 
     def __init__(self, body, kinds: dict, params: list, callee_writes, index_is_basic, temps=frozenset(),
-                 callee_ret_alias=None):
+                 callee_ret_alias=None, callee_ret_shares=None):
         self.kinds = kinds
         self.temps = temps
         self.binding_line: dict = {}
@@ -48,8 +48,8 @@ class Effects:
         self.callee_writes = callee_writes
         # (function, call) -> index of the argument whose memory a user function returns, or None
         self.callee_ret_alias = callee_ret_alias or (lambda f, call: None)
-        #: whether arrays of a tuple a user function returns may share memory (set by the pipeline)
-        self.callee_ret_shares = lambda f, call: True
+        #: whether arrays of a tuple a user function returns may share memory
+        self.callee_ret_shares = callee_ret_shares or (lambda f, call: True)
         self.index_is_basic = index_is_basic
         self.stmts = list(walk_stmts(body))
         once = _bound_once(self.stmts)
@@ -58,7 +58,7 @@ class Effects:
         self.tuples = follow_bindings({n: v.elts for n, v in once.items() if isinstance(v, ast.Tuple) or (
             isinstance(v, ast.List) and kinds.get(n) is not None and kinds[n].cls == "tuple")},
                                       [(n, v.id) for n, v in once.items() if isinstance(v, ast.Name)])
-        self.fresh_tuples = _fresh_tuples(once)
+        self.fresh_tuples = _fresh_tuples(once, kinds, self.callee_ret_shares)
         #: the memory of each element of those tuples (``view_base`` of ``t[k]``)
         self.elements = {_element(n, k) for n, c in self.fresh_tuples.items() for k in range(c)}
         for s in self.stmts:
@@ -355,12 +355,18 @@ def _bound_once(stmts) -> dict:
     return {n: vs[0] for n, vs in bound.items() if len(vs) == 1}
 
 
-def _fresh_tuples(once) -> dict:
+def _fresh_tuples(once, kinds, callee_ret_shares) -> dict:
     """The length of each name bound once (``once``) to a call of a numpy rule whose
-    result is a tuple of separate fresh arrays (``np.linalg.qr``, ``eigh``, ``slogdet``...)."""
+    result is a tuple of separate fresh arrays (``np.linalg.qr``, ``eigh``, ``slogdet``...),
+    or of a user function whose returned tuple's arrays share no memory (``m, v =
+    make_state(w)``: two ``np.zeros_like``; a tuple holding an argument's memory is refused)."""
     out = {}
     for n, v in once.items():
-        if isinstance(v, ast.Call) and not notes.is_user_call(v):
+        k = kinds.get(n)
+        if notes.is_user_call(v) and k is not None and k.cls == "tuple" and k.elts \
+                and not callee_ret_shares(notes.target(v), v):
+            out[n] = len(k.elts)
+        elif isinstance(v, ast.Call) and not notes.is_user_call(v):
             rule = notes.rule(v)
             if rule is not None and rule.fresh_parts:
                 out[n] = rule.fresh_parts

@@ -378,16 +378,17 @@ class CallRewrite:
         for i, a in enumerate(sources):
             for j in range(i + 1, len(sources)):
                 b = sources[j]
+                names = [x.id for x in (call.args[i], call.args[j]) if isinstance(x, ast.Name)]
+                if len(names) == 2 and frozenset(names) in getattr(self, "checked_apart", ()):
+                    pairs.add((i, j))   # (checked already, by the code being differentiated again)
+                    continue
                 if not (_may_write(target, i) or _may_write(target, j)):
                     continue   # (both only read: nothing to check; the transform's check of writes stands)
                 rows = isinstance(a, ast.Subscript) and isinstance(b, ast.Subscript) and \
                     isinstance(a.value, ast.Name) and isinstance(b.value, ast.Name) and a.value.id == b.value.id
                 buffers = isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id != b.id and \
                     swapped.get(a.id) is not None and swapped.get(a.id) == swapped.get(b.id)
-                names = [x.id for x in (call.args[i], call.args[j]) if isinstance(x, ast.Name)]
-                if len(names) == 2 and frozenset(names) in getattr(self, "checked_apart", ()):
-                    pairs.add((i, j))   # (checked already, by the code being differentiated again)
-                elif (rows or buffers) and len(names) == 2:
+                if (rows or buffers) and len(names) == 2:
                     where = ast.Tuple([ast.Constant(self.pf.filename), ast.Constant(e.lineno),
                                        ast.Constant(self.pf.line_text(e.lineno).strip())], ast.Load())
                     check = self.make_call(_views.disjoint_checked, [ast.Name(call.args[i].id, ast.Load()),
