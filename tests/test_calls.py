@@ -806,3 +806,24 @@ def test_two_arrays_of_a_helpers_tuple_passed_to_a_writer():
                                gradient(_stepped_from_a_local_state, w)[0], rtol=1e-14)
     check_everywhere(_stepped_from_a_helpers_state, Duplicated(w.copy(), np.zeros(3)),
                      tapes=("autograd", "torch", "jax"))
+
+
+def _two_rows_step(w, m, v):
+    m += w
+    v += w * m
+    w -= 0.1 * v
+
+
+def _rows_of_a_state_shaped_by_concatenation(w):
+    S = np.zeros((2,) + w.shape)   # (its rank: one more than w's)
+    _two_rows_step(w, S[0], S[1])
+    return float(np.sum(w ** 3))
+
+
+def test_the_rank_of_an_array_allocated_with_a_concatenated_shape():
+    # (S[0] was refused: whether it is an array or a number was not known)
+    w = np.array([0.3, -0.5, 0.8])
+    w1 = w - 0.1 * w ** 2
+    np.testing.assert_allclose(gradient(_rows_of_a_state_shaped_by_concatenation, w)[0], 3 * w1 ** 2 * (1 - 0.2 * w),
+                               rtol=1e-14)
+    check_everywhere(_rows_of_a_state_shaped_by_concatenation, Duplicated(w.copy(), np.zeros(3)))

@@ -1,9 +1,8 @@
 """Kind inference over a normalized body (see ``kinds``).
 
-Contract: ``infer_kinds(body, param_kinds, resolver, user_return)`` returns a
-dict name -> Kind for every local name. ``user_return(func, arg_kinds)`` gives
-the return kind of a user function (the pipeline analyses callees first).
-Statements are visited until no kind changes (at most a few rounds).
+Contract: ``infer_kinds(body, param_kinds, resolver, user_return)`` returns a dict name -> Kind for
+every local name. ``user_return(func, arg_kinds)`` gives the return kind of a user function (the
+pipeline analyses callees first). Statements are visited until no kind changes (a few rounds).
 """
 from __future__ import annotations
 
@@ -84,6 +83,8 @@ class Inference:
             lk, rk = self.expr(e.left), self.expr(e.right)
             if isinstance(e.op, ast.MatMult):
                 return matmul_kind(lk, rk)
+            if isinstance(e.op, ast.Add) and lk.cls == rk.cls == "tuple" and None not in (lk.elts, rk.elts):
+                return Kind("tuple", elts=tuple(lk.elts) + tuple(rk.elts))   # ((2,) + w.shape: a shape)
             k = broadcast(lk, rk)
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
