@@ -155,6 +155,7 @@ def _emit(args, out) -> int:
     argv += [f"--ret {args.ret}"] if args.ret else []
     argv += [f"--checkpoint {args.checkpoint}"] if args.checkpoint else []
     argv += ["--explain"] if args.explain else []
+    argv += [f"--target {args.backend_target}"] if args.backend_target != "numpy" else []
     checkpoint = None
     if args.checkpoint:
         checkpoint = int(args.checkpoint) if args.checkpoint.strip().isdigit() else args.checkpoint
