@@ -630,3 +630,24 @@ def test_field_less_nodes_are_copied_as_themselves():
     assert twin.body[0].targets[0].ctx is tree.body[0].targets[0].ctx
     assert twin.body[0].value.left.op is tree.body[0].value.left.op
     assert twin.body[0].value is not tree.body[0].value
+
+
+def _listed_then_weighted(x):
+    L = list(x)   # (rewritten as a comprehension: the name `list` is still what the code was made for)
+    return float(np.sum(np.asarray(L) * x))
+
+
+def _doubled(v):
+    return 2.0 * v
+
+
+def test_a_module_name_shadowing_list_after_a_call_is_differentiated_again(monkeypatch):
+    # (the rewrite of list(v) took the name out of the code's free names: the old code ran on)
+    x = np.array([0.7, 1.3, 0.9])
+    np.testing.assert_allclose(ad.gradient(_listed_then_weighted, x)[0], 2 * x, rtol=1e-14)
+    monkeypatch.setitem(globals(), "list", _doubled)
+    np.testing.assert_allclose(ad.gradient(_listed_then_weighted, x)[0], 4 * x, rtol=1e-14)
+    d = ad.autodiff(ad.ReverseWithPrimal, _listed_then_weighted, ad.Active, Duplicated(x.copy(), np.zeros(3)))
+    assert d[1] == pytest.approx(_listed_then_weighted(x))
+    monkeypatch.undo()
+    np.testing.assert_allclose(ad.gradient(_listed_then_weighted, x)[0], 2 * x, rtol=1e-14)

@@ -137,3 +137,21 @@ def test_list_of_an_iterable_is_the_list_of_its_items():
     w = np.array([0.5, -1.0, 2.0, 0.25])
     np.testing.assert_allclose(gradient(_elements_listed, x, w)[0], 2 * x * w * w, rtol=1e-15)
     check_everywhere(_elements_listed, Duplicated(x.copy(), np.zeros(4)), Duplicated(w.copy(), np.zeros(4)))
+
+
+def _pairs_over_an_inline_list(x):
+    s = 0.0
+    for j in list(range(1, x.shape[0])):   # (the loop's items: those of the range)
+        s += x[j] * x[j - 1]
+    for j in reversed(list(range(1, len(list(x))))):
+        s += 0.5 * x[j] * x[j]
+    return s
+
+
+def test_a_list_of_a_call_iterated_inline():
+    # (refused: "this loop is not supported")
+    from adcompiler import gradient
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    want = np.array([2.0, 4.0 + 2.0, 6.0 + 3.0, 3.0 + 4.0])
+    np.testing.assert_allclose(gradient(_pairs_over_an_inline_list, x)[0], want, rtol=1e-15)
+    check_everywhere(_pairs_over_an_inline_list, Duplicated(x.copy(), np.zeros(4)))

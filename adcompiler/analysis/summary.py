@@ -66,11 +66,43 @@ class Analysis:
                 if k is not None and k.cls == "tuple" and self._call_tuple_may_share(v, binds):
                     return True
                 continue
-            roots = [mem.get(e.id, e.id) for e in v.elts if isinstance(e, ast.Name)
-                     and (self.kinds.get(e.id) is None or self.kinds[e.id].cls in ("array", "num", "other"))]
-            if len(roots) != len(set(roots)):
+            arrays = [e for e in v.elts if not (isinstance(e, ast.Name) and self.kinds.get(e.id) is not None
+                                                and self.kinds[e.id].cls in ("float", "int", "bool", "none"))]
+            roots = [mem.get(e.id, e.id) for e in arrays if isinstance(e, ast.Name)]
+            if len(roots) != len(set(roots)) or not all(self._fresh_element(e, binds) for e in arrays):
                 return True
         return False
+
+    def _fresh_element(self, e, binds) -> bool:
+        """Whether the returned element ``e`` is provably an array of its own: a name bound once,
+        to arithmetic, an elementwise rule's result (no ``out=``) or an allocation, that nothing
+        else holds (no other name, list or tuple: ``hist = [m]; return hist[0], m`` is one array)."""
+        if not (isinstance(e, ast.Name) and len(binds.get(e.id, ())) == 1):
+            return False
+        v = binds[e.id][0]
+        if isinstance(v, ast.Call):
+            rule = notes.rule(v)
+            if rule is None or notes.is_user_call(v) or any(k.arg == "out" for k in v.keywords) or \
+                    rule.kind not in ("elementwise", "alloc"):
+                return False
+        elif isinstance(v, (ast.List, ast.Tuple)):   # (a list of numbers: ``[0.5, 2.0]``)
+            if not all(isinstance(x, ast.Constant) or isinstance(x, ast.Name) and getattr(
+                    self.kinds.get(x.id), "cls", None) in ("float", "int", "bool") for x in v.elts):
+                return False
+        elif not isinstance(v, (ast.BinOp, ast.UnaryOp)):
+            return False
+        ret = self.namer.ret
+        for s in walk_stmts(self.body):   # (held elsewhere: bound to a name, put in a display or a list)
+            returned = isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret
+            for n in ast.walk(s):
+                display = isinstance(n, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and not (returned and n is s.value)
+                pushed = isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and \
+                    n.func.attr in ("append", "insert", "extend")
+                if (display or pushed) and any(isinstance(x, ast.Name) and x.id == e.id for x in ast.walk(n)):
+                    return False
+                if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id == e.id:
+                    return False
+        return True
 
     def _call_tuple_may_share(self, v, binds, seen=()) -> bool:
         """Whether the tuple ``v`` (a name bound, on every path, to another such name or to a

@@ -109,17 +109,39 @@ class _ListCalls(ast.NodeTransformer):
         node.value = self.visit(node.value)   # (the index left as it is)
         return node
 
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        f = node.func
+    def _items_of(self, node, any_value=False):
+        """``v`` of ``list(v)`` where ``v`` is a call (``range``, ``zip``...; any value, measured by
+        ``len``): iterated, measured or reversed as its list is, with no list made."""
+        if self._is_list_call(node) and (any_value or isinstance(node.args[0], ast.Call)):
+            self.resolver.rewritten.add("list")
+            return node.args[0]
+        return node
+
+    def visit_For(self, node):
+        node.iter = self._items_of(node.iter)
+        return self.generic_visit(node)
+
+    def visit_comprehension(self, node):
+        node.iter = self._items_of(node.iter)
+        return self.generic_visit(node)
+
+    def _is_list_call(self, node) -> bool:
+        f = node.func if isinstance(node, ast.Call) else None
         if not (isinstance(f, ast.Name) and f.id == "list" and len(node.args) == 1 and not node.keywords
                 and not isinstance(node.args[0], ast.Starred) and not self.resolver.is_local("list")):
-            return node
+            return False
         try:
-            if self.resolver.lookup("list") is not builtins.list:
-                return node
+            return self.resolver.lookup("list") is builtins.list
         except AdCompilerError:
+            return False
+
+    def visit_Call(self, node):
+        if isinstance(node.func, ast.Name) and node.func.id in ("reversed", "len", "enumerate", "zip"):
+            node.args = [self._items_of(a, node.func.id == "len") for a in node.args]
+        self.generic_visit(node)
+        if not self._is_list_call(node):
             return node
+        self.resolver.rewritten.add("list")   # (its meaning stays part of what the code was made for)
         v = self.namer.fresh("_it{}")
         comp = ast.ListComp(ast.Name(v, ast.Load()), [ast.comprehension(ast.Name(v, ast.Store()), node.args[0], [], 0)])
         return ast.copy_location(comp, node)

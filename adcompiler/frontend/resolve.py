@@ -69,6 +69,7 @@ class Resolver:
         self.records = {}   # parameters holding a record (bind_functions)
         self.attributes: dict = {}   # "m.helper" -> what it named (a module's attribute may be replaced)
         self.lifted = getattr(pf, "lifted", {})   # nested functions, lifted out (frontend/nested.py)
+        self.rewritten: set = set()   # non-local names a rewrite took out of the code (``list``)
 
     def bind_functions(self, params, kinds) -> None:
         """The parameters that hold a function (``rk4(f, y, h)`` called as ``rk4(rhs, ...)``)
@@ -128,10 +129,11 @@ class Resolver:
     def free_names(self) -> dict:
         """The non-local names the function loads, with their current values."""
         out = {}
-        for node in ast.walk(self.pf.tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not self.is_local(node.id):
+        names = [(n.id, n) for n in ast.walk(self.pf.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+        for name, node in names + [(n, None) for n in sorted(self.rewritten)]:
+            if not self.is_local(name):
                 try:
-                    out[node.id] = self.lookup(node.id, node)
+                    out[name] = self.lookup(name, node)
                 except UnsupportedSyntaxError:
                     continue
         return out

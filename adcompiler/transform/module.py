@@ -304,6 +304,10 @@ class Module:
         target = notes.target(call)
         kinds = self.call_kinds(ctx, call)
         acts = ["Duplicated" if isinstance(a, ast.Name) and ctx.is_active(a.id) else "Const" for a in call.args]
+        for a, k, act in zip(call.args, kinds, acts):   # (as reverse mode refuses them: _reverse_activity)
+            if act == "Duplicated" and k.cls == "tuple" and not is_generated(ctx.pf.filename) \
+                    and not is_runtime_helper(ctx.pf.func):   # (their tuple adjoints are followed)
+                self._reverse_activity(ctx, call, a, k)
         ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
         self._check_call_aliasing(ctx, call, target, kinds)
         try:
