@@ -217,7 +217,13 @@ def _ad_apart(a, b):
         return True
     alo, ahi = _ad_spans(a)
     blo, bhi = _ad_spans(b)
-    return ahi <= blo or bhi <= alo
+    if ahi <= blo or bhi <= alo:
+        return True
+    if a.ndim == 1 and b.ndim == 1 and a.strides[0] == b.strides[0] != 0 and a.itemsize == b.itemsize:
+        # (two columns of a matrix: one step, elements interleaved and apart)
+        r = (b.ctypes.data - a.ctypes.data) % abs(a.strides[0])
+        return r >= a.itemsize and abs(a.strides[0]) - r >= a.itemsize
+    return False
 
 
 def _ad_rule_checked(value, like, rule, param, what, also=None):
