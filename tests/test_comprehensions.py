@@ -155,3 +155,18 @@ def test_a_list_of_a_call_iterated_inline():
     want = np.array([2.0, 4.0 + 2.0, 6.0 + 3.0, 3.0 + 4.0])
     np.testing.assert_allclose(gradient(_pairs_over_an_inline_list, x)[0], want, rtol=1e-15)
     check_everywhere(_pairs_over_an_inline_list, Duplicated(x.copy(), np.zeros(4)))
+
+
+def _over_a_list_of_an_array_written_in_the_loop(x):
+    for i, v in enumerate(list(np.ravel(x))):   # (the items as they were before the loop)
+        if i + 1 < x.shape[0]:
+            x[i + 1] += v * v * 0.5
+
+
+def test_a_list_of_an_arrays_items_is_not_the_array_itself():
+    # (list(np.ravel(x)) iterated as np.ravel(x): the loop read values it had written, primal and
+    # gradient wrong)
+    from adcompiler import AdCompilerError, Reverse, autodiff
+    x = np.array([0.3, -0.7, 1.1, 0.5])
+    with pytest.raises(AdCompilerError):
+        autodiff(Reverse, _over_a_list_of_an_array_written_in_the_loop, Const, Duplicated(x.copy(), np.ones(4)))

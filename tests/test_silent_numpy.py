@@ -421,3 +421,19 @@ def test_float_conversions_of_ints_make_floats_everywhere(f):
     from adcompiler import Active
     check_everywhere(f, Duplicated(np.array([0.3, -0.7, 1.2]), np.zeros(3)), Active(0.8), ret=Active,
                      tapes=("autograd", "torch", "jax"))
+
+
+def _over_a_buffer(y, x):
+    a = x * 2.0
+    b = np.ndarray(a.shape, buffer=a)   # (an array over a's memory)
+    a *= x
+    y[:] = b * 3.0
+
+
+def test_an_ndarray_over_a_buffer_is_refused():
+    # (taken for new memory like np.empty: dx 0 where it is 12 x)
+    import adcompiler as ad
+    x = np.array([0.3, -0.7, 1.1, 0.5])
+    with pytest.raises(ad.AdCompilerError, match=r"test_silent_numpy.py:\d+.*np.ndarray. given a buffer"):
+        ad.autodiff(ad.Reverse, _over_a_buffer, ad.Const, ad.Duplicated(np.zeros(4), np.ones(4)),
+                    ad.Duplicated(x.copy(), np.zeros(4)))

@@ -158,6 +158,8 @@ class CallRewrite:
                          "adcompiler.extend.nondifferentiable), or rewrite the code with supported functions.",
                          cls=NoRuleError)
             return self.user_call(e, target, kw)   # a user function's own `out` parameter is an argument
+        if target is np.ndarray and (len(e.args) > 2 or "buffer" in kw):   # (a view of the buffer, not new memory)
+            self.err(e, "`np.ndarray` given a buffer is an array over its memory, not followed.", "use the buffer.")
         out = kw.pop(writes.OUT, None)
         if target is _views.disjoint_checked and all(isinstance(a, ast.Name) for a in e.args[:2]):
             # (generated code differentiated again: the pair its check makes apart stays apart)

@@ -110,9 +110,12 @@ class _ListCalls(ast.NodeTransformer):
         return node
 
     def _items_of(self, node, any_value=False):
-        """``v`` of ``list(v)`` where ``v`` is a call (``range``, ``zip``...; any value, measured by
-        ``len``): iterated, measured or reversed as its list is, with no list made."""
-        if self._is_list_call(node) and (any_value or isinstance(node.args[0], ast.Call)):
+        """``v`` of ``list(v)`` where ``v`` is a ``range`` (any value, measured by ``len``): iterated,
+        measured or reversed as its list is, with no list made. (A list of an array's items is a
+        copy taken before the loop: ``for v in list(np.ravel(x))`` with ``x`` written in it.)"""
+        inner = node.args[0] if self._is_list_call(node) else None
+        if inner is not None and (any_value or isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name)
+                                  and inner.func.id == "range" and not self.resolver.is_local("range")):
             self.resolver.rewritten.add("list")
             return node.args[0]
         return node
