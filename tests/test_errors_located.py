@@ -340,3 +340,17 @@ def test_one_array_passed_twice_to_refused_code_gets_the_refusal_at_its_line():
         with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line}:.*with") as err:
             call()
         assert "share memory" not in str(err.value)
+
+
+def _steps_in_place(x, v, f):
+    v += 0.1 * f
+    x += 0.1 * v
+    return float(np.sum(x * x))
+
+
+def test_one_array_passed_twice_to_gradient_names_the_definition():
+    # (the refusal named no file or line)
+    v = np.array([0.1, 0.2])
+    line = inspect.getsourcelines(_steps_in_place)[1]
+    with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line}:.*share memory"):
+        gradient(_steps_in_place, np.array([1.0, 2.0]), v, v)

@@ -11,7 +11,7 @@ import random
 import numpy as np
 
 from ..activity import record_fields
-from ..errors import AliasingError
+from ..errors import AliasingError, at_definition
 from ..frontend.parse import parameters
 from ..frontend.resolve import free_values
 
@@ -52,11 +52,12 @@ def copy_values(args, f=None) -> list:
     if shared and f is not None:
         written = shared & _written_params(f, args)
         if written:
-            raise AliasingError(
+            raise at_definition(AliasingError(   # (at the definition, whose line names the parameters)
                 f"arguments {sorted(shared)} share memory (with each other, or between their own elements) and "
                 f"argument {min(written)} is written by "
                 f"`{getattr(f, '__name__', f)}`{_defaults_named(f, shared, len(args))}: the derivative is taken on "
-                "copies of the arguments, which would not share it.", hint="pass separate arrays (copy one of them).")
+                "copies of the arguments, which would not share it.", hint="pass separate arrays (copy one of them)."),
+                f)
     if f is not None and arrays:
         _refuse_module_memory(f, args, arrays)
     return [copy_value(a) for a in args]
