@@ -223,9 +223,9 @@ def suitable(program: Program, values: list) -> None:
     except (FloatingPointError, OverflowError) as exc:
         raise Unsuitable(str(exc)) from exc
     except ValueError as exc:
-        if "math domain error" not in str(exc):
+        if "math domain error" not in str(exc) and "zero-size array" not in str(exc):
             raise
-        raise Unsuitable(str(exc)) from exc   # e.g. math.log of a negative value
+        raise Unsuitable(str(exc)) from exc   # e.g. math.log of a negative value, np.max of no elements
     except TypeError as exc:
         if "Cannot cast" not in str(exc):
             raise
