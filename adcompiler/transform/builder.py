@@ -233,7 +233,7 @@ class FormBuilder:
                 terms.append(self.rule_term(rule, p, a, bound, mapping, s))
             elif isinstance(a, ast.Name):
                 inactive.append((p, a.id))
-        terms.extend(self.checked_zero_terms(rule, bound, s))
+        terms.extend(self.checked_zero_terms(rule, bound))
         result = self.rule_result(rule, terms, inactive)
         return self.real_cast(result) if cast else result
 
@@ -303,29 +303,35 @@ class FormBuilder:
         """Whether this mode differentiates ``rule`` in ``p`` (reverse: an adjoint template)."""
         return p in rule.adjoint_asts
 
-    def check_templates(self, rule, bound, s):
-        """Refuse a value that carries a derivative into a parameter the rule has no
-        derivative for (and does not declare constant): it would be dropped. (The
-        rules of the helpers generated code calls leave out the parameters they read
-        only for shapes; their ``refuse`` sets name the others.)"""
+    def untemplated(self, rule, bound) -> list:
+        """``(parameter, argument)`` of each value that carries a derivative into a parameter the
+        rule has no derivative for (and does not declare constant). (The rules of the helpers
+        generated code calls leave out the parameters they read only for shapes; their ``refuse``
+        sets name the others.)"""
         if is_runtime_helper(rule.func):
-            return
+            return []
+        out = []
         for p, a in bound.items():
             if p in rule.constant or (p not in rule.refuse and self.has_template(rule, p)):
                 continue
             elts = a.elts if isinstance(a, (ast.Tuple, ast.List)) else [a]
             if any(isinstance(e, ast.Name) and self.active(e.id) for e in elts):
-                self.refuse_untemplated(rule, p, a, s)
+                out.append((p, a))
+        return out
+
+    def check_templates(self, rule, bound, s):
+        """Refuse the ``untemplated`` values: their derivative would be dropped."""
+        for p, a in self.untemplated(rule, bound):
+            self.refuse_untemplated(rule, p, a, s)
 
     def refuse_untemplated(self, rule, p, a, s):
         """``check_templates``' refusal of ``a``, active, bound to ``rule``'s parameter ``p``."""
         self.err(s, f"{rule.name} has no derivative with respect to its argument `{p}`, which carries "
                     "one here.", f"make `{p}` constant (or compute the result another way).", NoDerivativeError)
 
-    def checked_zero_terms(self, rule, bound, s) -> list:
-        """Terms of the arguments taken as active that the rule has no derivative for, their
-        derivative checked to be zero as the code runs (``ForwardBuilder``: in code differentiated
-        again); none here."""
+    def checked_zero_terms(self, rule, bound) -> list:
+        """Terms of ``untemplated`` values whose derivative is checked to be zero as the code runs
+        (``ForwardBuilder``: in code differentiated again); none here."""
         return []
 
     def check_call(self, rule, bound, s):

@@ -223,9 +223,8 @@ class ForwardBuilder(FormBuilder):
         return subst(tree, dict(mapping, **{var: ast.Tuple(elts, ast.Load())}))
 
     def rule_term(self, rule, p, a, bound, mapping, s):
-        if p in rule.refuse and is_generated(self.ctx.pf.filename) and not self.batch:
-            # (a value popped from the tape may be constant: checked as the code runs)
-            return ast.Call(N("_ad_no_tangent"), [N(self.tan(a.id)), ast.Constant(rule.name), ast.Constant(p)], [])
+        if p in rule.refuse and self.checked_as_it_runs(a):
+            return self.no_tangent(rule, p, a)
         if p in rule.refuse:
             self.err(s, f"the derivative of {rule.name} with respect to `{p}` is not available "
                         "(second derivatives through this function are not supported).",
@@ -307,18 +306,24 @@ class ForwardBuilder(FormBuilder):
         total, partial = result
         return (None if total is None else ast.Call(N("_ad_real_if"), [total, N(ANS)], [])), partial
 
-    def refuse_untemplated(self, rule, p, a, s):
-        """In code differentiated again (hvp, hessian), a value taken as active may be constant
-        (popped from the tape the first derivative's code keeps): its tangent is checked to be
-        zero as the code runs (``checked_zero_terms``), refused at the line where it is not."""
-        if not is_generated(self.ctx.pf.filename) or self.batch or not isinstance(a, ast.Name):
-            return super().refuse_untemplated(rule, p, a, s)
-        self.__dict__.setdefault("_unchecked", []).append((p, a.id))
+    def checked_as_it_runs(self, a) -> bool:
+        """Whether the tangent of ``a``, taken as active where a rule has no derivative, is checked
+        to be zero as the code runs rather than refused: in code differentiated again (hvp,
+        hessian), where a value popped from the first derivative's tape may be constant."""
+        return is_generated(self.ctx.pf.filename) and not self.batch and isinstance(a, ast.Name)
 
-    def checked_zero_terms(self, rule, bound, s) -> list:
-        out = [ast.Call(N("_ad_no_tangent"), [N(self.tan(n)), ast.Constant(rule.name), ast.Constant(p)], [])
-               for p, n in self.__dict__.pop("_unchecked", [])]
-        return out
+    def no_tangent(self, rule, p, a):
+        """The term of ``a`` (``checked_as_it_runs``): 0, refused at the line where its tangent is not."""
+        return ast.Call(N("_ad_no_tangent"), [N(self.tan(a.id)), ast.Constant(rule.name), ast.Constant(p)], [])
+
+    def refuse_untemplated(self, rule, p, a, s):
+        if not self.checked_as_it_runs(a):
+            super().refuse_untemplated(rule, p, a, s)
+
+    def checked_zero_terms(self, rule, bound) -> list:
+        # (those of ``rule.refuse``: ``rule_term``'s)
+        return [self.no_tangent(rule, p, a) for p, a in self.untemplated(rule, bound)
+                if p not in rule.refuse and self.checked_as_it_runs(a)]
 
     def rule_result(self, rule, terms, inactive):
         total = None
