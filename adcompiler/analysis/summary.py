@@ -91,17 +91,17 @@ class Analysis:
                 return False
         elif not isinstance(v, (ast.BinOp, ast.UnaryOp)):
             return False
-        ret = self.namer.ret
-        for s in walk_stmts(self.body):   # (held elsewhere: bound to a name, put in a display or a list)
-            returned = isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret
-            for n in ast.walk(s):
-                display = isinstance(n, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and not (returned and n is s.value)
-                pushed = isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and \
-                    n.func.attr in ("append", "insert", "extend")
-                if (display or pushed) and any(isinstance(x, ast.Name) and x.id == e.id for x in ast.walk(n)):
-                    return False
-                if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id == e.id:
-                    return False
+        returned = {id(s.value) for s in walk_stmts(self.body) if isinstance(s, ast.Assign)
+                    and isinstance(s.targets[0], ast.Name) and s.targets[0].id == self.namer.ret}
+        # (held elsewhere: bound to another name, put in a display other than the return, or in a list)
+        for n in ast.walk(ast.Module(body=list(self.body), type_ignores=[])):
+            display = isinstance(n, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and id(n) not in returned
+            pushed = isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and \
+                n.func.attr in ("append", "insert", "extend")
+            if (display or pushed) and any(isinstance(x, ast.Name) and x.id == e.id for x in ast.walk(n)):
+                return False
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id == e.id:
+                return False
         return True
 
     def _call_tuple_may_share(self, v, binds, seen=()) -> bool:
