@@ -200,3 +200,15 @@ def test_float32_tangents_stay_float32():
         np.testing.assert_allclose(out[0][j], one[0], rtol=1e-6)
         exact = np.sum((2 * np.sin(x.astype(float)) + 2 * x.astype(float) * np.cos(x.astype(float))) * t[j])
         np.testing.assert_allclose(out[0][j], exact, rtol=1e-5)
+
+
+def _doubled_number(x):
+    return x * 2.0
+
+
+def test_a_float32_number_s_tangents_stay_float32():
+    # (one rule for the dtype of vector mode's tangents: a numpy float32 number's were float64)
+    out = ad.autodiff(ad.Forward, _doubled_number, ad.Duplicated, ad.BatchDuplicated(np.float32(1.5), (np.float32(1.0),)))
+    one = ad.autodiff(ad.Forward, _doubled_number, ad.Duplicated, ad.Duplicated(np.float32(1.5), np.float32(1.0)))
+    assert np.asarray(out[0][0]).dtype == np.asarray(one[0]).dtype == np.float32
+    assert out[0][0] == one[0] == 2.0

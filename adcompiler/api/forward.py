@@ -12,6 +12,7 @@ from .. import pipeline
 from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..backends import choice
 from ..errors import ActivityError, AdCompilerError, AliasingError, ShapeError
+from ..runtime.batch import tangent_dtype
 from .arguments import (
     brief,
     check_dict_iteration,
@@ -226,7 +227,7 @@ def _batch_vectorised(mode, f, ret, args, k):
     for i, a in enumerate(args):
         flat.append(a.val)
         if isinstance(a, A.BatchDuplicated):
-            stacked[i] = np.stack([np.asarray(d, dtype=_tangent_dtype(a.val)) for d in a.dvals])
+            stacked[i] = np.stack([np.asarray(d, dtype=tangent_dtype(a.val)) for d in a.dvals])
             flat.append(stacked[i])
     value, dvalue = comp.fwd(*flat)
     _check_returned(ret, value)
@@ -239,14 +240,6 @@ def _batch_vectorised(mode, f, ret, args, k):
     if mode.with_primal:
         out = out + (value,)
     return out
-
-
-def _tangent_dtype(v):
-    """The dtype of the tangents of ``v``: its own where it is a float or complex array
-    (float32 tangents for float32), complex where it is complex, float otherwise."""
-    if isinstance(v, np.ndarray) and v.dtype.kind in "fc":
-        return v.dtype
-    return complex if np.iscomplexobj(v) else float
 
 
 def _copied(v, memo: dict):

@@ -20,13 +20,16 @@ def bmap(fn, ts):
     return np.stack([np.asarray(fn(t)) for t in ts])
 
 
-def bzeros(x, k):
-    """Zero batched tangents for ``x``: of its dtype where it is a numpy float or complex
-    (float32 stays float32), complex where it is complex, float otherwise."""
+def tangent_dtype(x):
+    """The dtype of the tangents of ``x``: its own where it is a numpy float or complex (float32
+    stays float32), complex where it is complex, float otherwise."""
     dtype = getattr(x, "dtype", None)
-    if dtype is None or dtype.kind not in "fc":
-        dtype = complex if np.iscomplexobj(x) else float
-    return np.zeros((k,) + np.shape(x), dtype=dtype)
+    return dtype if dtype is not None and dtype.kind in "fc" else complex if np.iscomplexobj(x) else float
+
+
+def bzeros(x, k):
+    """Zero batched tangents for ``x`` (of ``tangent_dtype``)."""
+    return np.zeros((k,) + np.shape(x), dtype=tangent_dtype(x))
 
 
 def bfresh(t, x, k):
