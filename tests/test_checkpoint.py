@@ -457,8 +457,23 @@ def relax_into(u0, u, nu, T):
         k += 1
 
 
+def momentum_pairs_into(u0, u, nu, T):
+    # (a loop over (parameter, local state) pairs: the split reverse half runs the steps again with
+    # the local states' shadows)
+    u[...] = u0
+    mu = np.zeros_like(u)
+    mv = np.zeros_like(u)
+    v = u0 * 0.5
+    for t in range(T):
+        for p, m in ((u, mu), (v, mv)):
+            m *= 0.9
+            m += p
+            p -= nu * m
+
+
 @pytest.mark.parametrize("kernel,marker", [(burgers_into, "_ad_checkpoint_actions"),
-                                           (relax_into, "_ad_checkpoint_online")])
+                                           (relax_into, "_ad_checkpoint_online"),
+                                           (momentum_pairs_into, "_ad_checkpoint_actions")])
 @pytest.mark.parametrize("tape", ["autograd", "torch", "jax"])
 def test_differentiate_checkpointed_on_every_tape(tape, kernel, marker):
     """``differentiate(..., checkpoint=)`` under each tape (the tape drives the
