@@ -337,6 +337,7 @@ differentiate_source(
     Q._last, Q._widths, Q._pad, Q._trapezoid_coefficients, Q.trapezoid_tangent_x, Q.trapezoid_tangent_dx,
     Q.interp_adjoint_fp, Q._interp_parts, Q.interp_slope, Q.interp_tangent_fp, Q.polyval_adjoint_p,
     Q.polyval_slope, Q.polyder_adjoint, Q.vander_slopes, H.histogram_adjoint_w, H.histogram_adjoint_a, H._counts,
+    H.histogram_adjoint_bins, H.histogram_adjoint_range,
 )
 nondifferentiable(H._bins_of, H._data_edges, H._edge_weights, Q.interp_side, L._full_column_rank)
 nondifferentiable(RN._norm_axes, A._other_axes, A._weights_layout, L._kron_layout, L._svd_reduced_rank, L._tall)

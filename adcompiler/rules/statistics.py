@@ -43,13 +43,15 @@ defrule(np.corrcoef, "x, y=None, rowvar=True, dtype=None",
 HIST = "a, bins, range, density, weights, ans"
 _hist = defrule(np.histogram, "a, bins=10, range=None, density=None, weights=None",
                 a=f"_ad_histogram_adjoint_a(g, {HIST})", weights=f"_ad_histogram_adjoint_w(g, {HIST})",
-                tangents={"a": f"_ad_histogram_tangent_a(t, {HIST})", "weights": f"_ad_histogram_tangent_w(t, {HIST})"},
+                bins=f"_ad_histogram_adjoint_bins(g, {HIST})", range=f"_ad_histogram_adjoint_range(g, {HIST})",
+                tangents={"a": f"_ad_histogram_tangent_a(t, {HIST})", "weights": f"_ad_histogram_tangent_w(t, {HIST})",
+                          "bins": f"_ad_histogram_tangent_bins(t, {HIST})",
+                          "range": f"_ad_histogram_tangent_range(t, {HIST})"},
                 result=lambda kinds, bound: NUM,
-                doc="the counts are piecewise constant in `a` (derivative 0); differentiable in `weights` "
-                    "(with density=True too); the edges follow min(a) and max(a) when bins is a count and "
-                    "range is not given")
+                doc="the counts are piecewise constant in `a` and in the edges (derivative 0); differentiable "
+                    "in `weights` (with density=True too); the edges returned follow `bins` given as edges, "
+                    "`range`, or min(a) and max(a) when bins is a count and range is not given")
 _hist.tuple_result = True
-_hist.constant = {"bins", "range"}   # the counts are piecewise constant in the edges
 
 
 def _named_bins(bound, param):

@@ -64,6 +64,40 @@ def _edge_weights(edges):
     return 1.0 - k, k   # d edge_k = (1 - k/n) d min + (k/n) d max
 
 
+def histogram_adjoint_bins(g, a, bins, range, density, weights, ans):
+    """Adjoint in ``bins`` given as edges: the edges returned are those numbers (the counts are
+    piecewise constant in them; ``density=True`` with edges that carry derivatives is refused)."""
+    if np.ndim(bins) == 0:
+        return 0.0
+    return np.array(np.broadcast_to(np.asarray(g[1], dtype=float), np.shape(bins)))
+
+
+def histogram_tangent_bins(t, a, bins, range, density, weights, ans):
+    hist, edges = ans
+    if np.ndim(bins) == 0:
+        return np.zeros(np.shape(hist)), np.zeros(np.shape(edges))
+    return np.zeros(np.shape(hist)), np.asarray(t, dtype=float) + np.zeros(np.shape(edges))
+
+
+def histogram_adjoint_range(g, a, bins, range, density, weights, ans):
+    """Adjoint in ``range = (lo, hi)`` with a bin count: the edges returned are
+    ``linspace(lo, hi, bins + 1)`` (the counts are piecewise constant in them)."""
+    if range is None or np.ndim(bins) != 0:
+        return (0.0, 0.0)
+    edges = ans[1]
+    ge = np.broadcast_to(np.asarray(g[1], dtype=float), np.shape(edges))
+    wlo, whi = _edge_weights(edges)
+    return (np.sum(ge * wlo), np.sum(ge * whi))
+
+
+def histogram_tangent_range(t, a, bins, range, density, weights, ans):
+    hist, edges = ans
+    if range is None or np.ndim(bins) != 0:
+        return np.zeros(np.shape(hist)), np.zeros(np.shape(edges))
+    wlo, whi = _edge_weights(edges)
+    return np.zeros(np.shape(hist)), wlo * t[0] + whi * t[1]
+
+
 def histogram_adjoint_a(g, a, bins, range, density, weights, ans):
     """Adjoint in the data: 0 through the counts; through the edges (and the
     bin width of ``density=True``) when they follow the data."""

@@ -5,7 +5,16 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere
 
-from adcompiler import Active, Duplicated, Reverse, autodiff
+from adcompiler import (
+    Active,
+    AdCompilerError,
+    Duplicated,
+    Reverse,
+    autodiff,
+    grad,
+    gradient,
+    hvp,
+)
 
 RNG = np.random.default_rng(9)
 A = RNG.uniform(0.05, 0.95, 14)
@@ -83,3 +92,52 @@ def test_named_bins_refused_in_the_data():
     with pytest.raises(AdCompilerError, match="auto") as err:
         autodiff(Reverse, named_bins, Active, dup(A))
     assert "test_histogram.py:" in str(err.value) and 'np.histogram(a, bins="auto")' in str(err.value)
+
+
+def edges_given(edges):
+    h, e = np.histogram(np.array([0.1, 0.5, 0.9, 1.4, 2.2]), bins=edges)
+    return np.sum(e ** 2) + np.sum(h * e[1:])
+
+
+def edges_from_range(lo):
+    _h, e = np.histogram(np.array([0.1, 0.5, 0.9, 1.4, 2.2]), bins=4, range=(lo, 3.0))
+    return np.sum(e * e)
+
+
+def range_of_the_data(x, w):
+    h, e = np.histogram(x, bins=5, range=(x.min() - 0.5, x.max() * 2.0), weights=w)
+    return np.sum(h * e[:-1] ** 2) + np.sum(e[1:] * h)
+
+
+def test_edges_follow_bins_and_range():
+    """The edges returned are ``bins`` given as edges, or ``linspace(lo, hi, bins + 1)`` of ``range``
+    (they were taken for constants: a derivative through them was 0)."""
+    edges = np.array([0.0, 0.6, 1.2, 2.5])
+    h, _ = np.histogram(np.array([0.1, 0.5, 0.9, 1.4, 2.2]), bins=edges)
+    want = 2 * edges + np.concatenate([[0.0], h])
+    np.testing.assert_allclose(gradient(edges_given, edges)[0], want)
+    np.testing.assert_allclose(hvp(edges_given, (edges,), (np.ones(4),))[0], 2 * np.ones(4))
+    e = np.linspace(0.05, 3.0, 5)
+    assert np.isclose(grad(edges_from_range)(0.05), np.sum(2 * e * (1 - np.arange(5) / 4)))
+    check_everywhere(edges_given, dup(edges))
+    check_everywhere(edges_from_range, Active(0.05))
+    x = np.array([0.3, 1.2, -0.4, 0.8, 2.0, 1.1])
+    check_everywhere(range_of_the_data, dup(x), dup(W[:6]))
+    for backend in ("numba", "auto"):
+        try:
+            got = gradient(range_of_the_data, x, W[:6], backend=backend)
+        except AdCompilerError:
+            assert backend == "numba"
+            continue
+        for a, b in zip(got, gradient(range_of_the_data, x, W[:6])):
+            np.testing.assert_allclose(a, b)
+
+
+def density_of_varied_range(lo):
+    h, _e = np.histogram(np.array([0.1, 0.5, 0.9]), bins=3, range=(lo, 1.0), density=True)
+    return np.sum(h ** 2)
+
+
+def test_density_with_varied_range_refused():
+    with pytest.raises(AdCompilerError, match="range"):
+        grad(density_of_varied_range)(0.0)
