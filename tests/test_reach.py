@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from everywhere import check_everywhere
+from everywhere import check_everywhere, check_numba_gradient
 from optional import require
 from real.kernels_idioms import rnn_collect
 from scipy import special
@@ -1323,6 +1323,39 @@ def test_enumerate_of_a_range():
     """``enumerate(reversed(range(n)))`` and ``enumerate(range(...))``: the range's numbers, counted
     (refused: reversed was read as a function without a rule)."""
     check_everywhere(enumerated_ranges, Duplicated(np.array([0.5, -1.0, 2.0, 0.3]), np.zeros(4)))
+
+
+def _doubled(x):
+    return x * 2.0
+
+
+def reversed_results(x, y):
+    s = 0.0
+    for i in reversed(np.argsort(x)):
+        s = s * 0.5 + x[i] ** 2
+    for k, v in enumerate(reversed(_doubled(x))):
+        s += (k + 1.0) * np.sin(v)
+    for v, w in zip(reversed(np.sort(x)), x):
+        s += v * w
+    for j, i in enumerate(reversed(np.argsort(-x))):
+        y[j] = x[i] * (j + 1.0)
+    y[0] += s
+
+
+def reversed_total(x):
+    y = np.zeros_like(x)
+    reversed_results(x, y)
+    return np.sum(y * y)
+
+
+def test_reversed_call_results():
+    """``reversed(np.argsort(x))``, ``reversed(helper(x))``: the call's result evaluated once before
+    the loop, its items from the last (refused: "this loop is not supported")."""
+    x = np.array([0.5, -1.0, 2.0, 0.3])
+    check_everywhere(reversed_results, Duplicated(x, np.zeros(4)), Duplicated(np.zeros(4), np.ones(4)),
+                     out="y", tapes=("autograd", "jax", "torch"))
+    check_everywhere(reversed_total, Duplicated(x, np.zeros(4)))
+    check_numba_gradient(reversed_total, Duplicated(x, np.zeros(4)))
 
 
 def guarded_norms(x, y):

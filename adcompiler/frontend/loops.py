@@ -114,8 +114,7 @@ class LoopRewrite:
             k = self.namer.fresh("_k{}")
             stop, pre = self.zipped(it, s.target, k)
             return _range(stop), ast.Name(k, ast.Store()), pre
-        if fn is reversed and len(it.args) == 1 and not it.keywords \
-                and isinstance(it.args[0], (ast.Name, ast.Subscript, ast.Attribute)):
+        if fn is reversed and len(it.args) == 1 and not it.keywords and self.reversible(it.args[0]):
             arr = self.iterable(it.args[0])   # for v in reversed(arr): the indices from the last
             k = self.namer.fresh("_k{}")
             backwards = ast.Subscript(_range(_len(arr)), ast.Slice(None, None, ast.Constant(-1)), ast.Load())
@@ -130,14 +129,27 @@ class LoopRewrite:
         self.err(it, "this loop is not supported.",
                  "loop over range(...), an array, reversed(array), enumerate(array) or zip(arrays).")
 
+    def reversible(self, e) -> bool:
+        """Whether ``reversed(e)`` is of an array, a tuple or a list the loop indexes from the
+        last: a name, a view, an attribute, or the result of a numpy function or of the user's
+        (``reversed(np.argsort(x))``, evaluated once before the loop, as Python does)."""
+        if isinstance(e, (ast.Name, ast.Subscript, ast.Attribute)):
+            return True
+        if not isinstance(e, ast.Call):
+            return False
+        if isinstance(e.func, ast.Name):
+            return inspect.isfunction(self.builtin_of(e))
+        obj = self.res.resolve_attr(e.func) if isinstance(e.func, ast.Attribute) else None
+        return callable(obj) and (getattr(obj, "__module__", None) or "").split(".")[0] == "numpy"
+
     def iterable(self, e) -> ast.Name:
         """The name a loop iterates over; a view bound to a temporary (``for v in y[::-1]``)
         is read at every step, after the body's writes (numpy iterates it live): the
         analyses follow it as a view, not as a value read at once; ``reversed(arr)``
         (inside ``enumerate`` or ``zip``) is the view ``arr[::-1]``."""
-        if self.builtin_of(e) is reversed and len(e.args) == 1 and not e.keywords \
-                and isinstance(e.args[0], (ast.Name, ast.Subscript, ast.Attribute)):
-            e = ast.copy_location(ast.Subscript(e.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load()), e)
+        if self.builtin_of(e) is reversed and len(e.args) == 1 and not e.keywords and self.reversible(e.args[0]):
+            inner = e.args[0] if not isinstance(e.args[0], ast.Call) else self.name_atom(e.args[0])
+            e = ast.copy_location(ast.Subscript(inner, ast.Slice(None, None, ast.Constant(-1)), ast.Load()), e)
         values = _constant_numbers(e)
         if values is not None:   # (a tuple of numbers written out: a constant, nothing to save for the reverse sweep)
             return ast.Constant(values)
