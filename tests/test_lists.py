@@ -533,3 +533,54 @@ def test_lists_bound_by_unpacking_literals(f):
     # (x[2] ** 2 + 3 x[0]; the sum over i of i^2 |x|^2, over 3)
     want = np.array([3.0, 0.0, 2 * x[2]]) if f is two_lists_unpacked else 2 * x * 5 / 3
     np.testing.assert_allclose(ad.gradient(f, x)[0], want, rtol=1e-12)
+
+
+def lattice_directions(f, u):
+    c = [(0, 0), (1, 0), (0, 1), (-1, 0), (0, -1)]
+    w = [4.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9]
+    for k in range(5):
+        cu = c[k][0] * u[0] + c[k][1] * u[1]
+        f[k] = w[k] * (1.0 + 3.0 * cu + 4.5 * cu * cu)
+        rows = [[1.5, 0.5], [0.25, 2.0]]
+        f[k] += rows[k % 2][1] * u[k % 2] ** 2
+
+
+def test_items_of_a_list_of_tuples_read_by_chained_indices():
+    """``c[k][0]`` of a list of number tuples: it is a list when the code runs, and the two
+    subscripts were merged into ``c[k, 0]`` (a TypeError raised by the derivative)."""
+    u = np.array([0.3, -0.2])
+    check_everywhere(lattice_directions, Duplicated(np.zeros(5), np.ones(5)), Duplicated(u, np.zeros(2)),
+                     out="f", tapes=("autograd", "jax", "torch"))
+
+    def total(u):
+        f = np.zeros(5)
+        lattice_directions(f, u)
+        return np.sum(f * f)
+    np.testing.assert_allclose(ad.gradient(total, u, backend="auto")[0], ad.gradient(total, u)[0])
+    h, eps = 1e-6, np.eye(2) * 1e-6
+    fd = np.array([(ad.gradient(total, u + e)[0] - ad.gradient(total, u - e)[0]) / (2 * h) for e in eps])
+    np.testing.assert_allclose(ad.hessian(total, u), fd, rtol=1e-6, atol=1e-8)
+
+
+def over_an_index_list(x):
+    idx = list(range(x.shape[0]))
+    order = []
+    for i in idx:
+        order.append(x.shape[0] - 1 - i)
+    s = 0.0
+    for i in idx:
+        s += np.sin(x[i]) * x[order[i]]
+    return s
+
+
+def test_items_of_a_list_of_indices_are_ints_in_second_order_and_numba():
+    """``idx = list(range(n))``, ``order.append(n - 1 - i)``: the items are ints (the kind of
+    ``x[i]`` was unknown in second order and under numba: refused)."""
+    x = np.array([0.4, -1.2, 0.9, 2.0])
+    check_everywhere(over_an_index_list, Duplicated(x, np.zeros(4)))
+    h, eps = 1e-6, np.eye(4) * 1e-6
+    fd = np.array([(ad.gradient(over_an_index_list, x + e)[0] - ad.gradient(over_an_index_list, x - e)[0]) / (2 * h)
+                   for e in eps])
+    np.testing.assert_allclose(ad.hessian(over_an_index_list, x), fd, rtol=1e-6, atol=1e-8)
+    from everywhere import check_numba_gradient
+    check_numba_gradient(over_an_index_list, Duplicated(x, np.zeros(4)))

@@ -492,6 +492,55 @@ def test_list_of_numbers_appended_values_with_derivatives_is_refused():
         autodiff(Reverse, _numbers_then_appended, Active, D([0.3, 0.9]))
 
 
+def _log_appended(u, log):
+    log.append(u * 2.0)
+    return np.sum(log[0] * u)
+
+
+def _log_in_a_loop(u, log):
+    for i in range(u.shape[0]):
+        log.append(u[i] ** 2)
+    s = 0.0
+    for v in log:
+        s += v
+    return s
+
+
+def _log_by_default(u, log=[]):   # noqa: B006 (the mutable default is the case)
+    log.append(float(u[0]))
+    return log[-1] * u[1]
+
+
+def _indices_appended(u, idx):
+    idx.append(1)
+    return np.sum(u[idx] ** 2)
+
+
+@pytest.mark.parametrize("f", [_log_appended, _log_in_a_loop, _log_by_default])
+def test_a_list_argument_empty_on_entry_appended_values_with_derivatives_is_refused(f):
+    """The items a list argument receives are read back: derivatives through them were lost
+    where the list was empty on entry (its items were taken for numbers, never read)."""
+    u = np.array([0.3, 0.6, 0.9])
+    calls = [lambda: autodiff(Reverse, f, Active, Duplicated(u.copy(), np.zeros(3)), Const([])),
+             lambda: ad.gradient(f, u.copy(), []),
+             lambda: ad.gradient(f, u.copy(), [], backend="auto"),
+             lambda: autodiff(Forward, f, Duplicated, Duplicated(u.copy(), np.ones(3)), Const([])),
+             lambda: ad.jvp(f, (u.copy(), []), (np.ones(3), None)),
+             lambda: ad.hvp(f, (u.copy(), []), (np.ones(3), None)),
+             lambda: ad.autodiff_thunk(ad.ReverseSplitWithPrimal, f, Active, Duplicated, Const)[0](
+                 Duplicated(u.copy(), np.zeros(3)), Const([]))]
+    for call in calls:
+        with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+"):
+            call()
+
+
+def test_a_list_of_indices_appended_an_index():
+    u = np.array([0.3, 0.6, 0.9])
+    np.testing.assert_allclose(ad.gradient(_indices_appended, u, [0])[0], [0.6, 1.2, 0.0])
+    _, t = ad.jvp(_indices_appended, (u, [0]), (np.ones(3), None))
+    assert np.isclose(t, 1.8)
+
+
 def _sparse_matvec(y, A, x):
     y[:] = A @ x
 

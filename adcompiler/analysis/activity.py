@@ -32,7 +32,8 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
     _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret)
     for p, a in zip(params, activities):
         e = ent(p)
-        if a == "Const" and e in active and kinds.get(p) is not None and kinds[p].is_float:
+        if a == "Const" and e in active and kinds.get(p) is not None and (kinds[p].is_float or kinds[p].cls == "tuple"):
+            # (a container's items: an empty list, or one of ints, appended a differentiable value)
             stmt = next((s for srcs, d, s in flows if d == e), None)
             raise ActivityError(
                 f"the Const argument `{p}` receives a differentiable value that flows to the result, "
@@ -50,7 +51,7 @@ def _container(kind) -> str:
     """What a container parameter is called in messages."""
     if kind.fields:
         return "record" if kind.keys else "named tuple"
-    return "dict" if kind.keys else kind.cls
+    return "dict" if kind.keys else "list or tuple" if kind.cls == "tuple" else kind.cls
 
 
 def _popped_from_parameters(effects, params) -> set:
@@ -169,11 +170,16 @@ def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
         rule = notes.rule(stmt.value) if isinstance(stmt, ast.Assign) else None
         if rule is not None and rule.doc:   # (a call's result its rule does not cover: say what it covers)
             what = f"the result of {rule.name}, {what} (its derivative is known for: {rule.doc})"
+        given = n in params and k.cls == "tuple"   # (a list argument appended values with derivatives)
         raise ActivityError(
+            f"a derivative flows here into `{n}`, a list or tuple the function is given, which adcompiler does "
+            "not follow (the derivative would be lost)." if given else
             f"a derivative flows here through {what}, which adcompiler does not differentiate.",
             filename=getattr(pf, "filename", None), lineno=getattr(stmt, "lineno", None),
             construct=pf.line_text(stmt.lineno) if pf is not None and stmt is not None else n,
-            hint="bind each array or float to its own name (return one value per helper), "
+            hint=f"build the list inside the function ({n} = []), or write the values into an array that is "
+                 "an argument (Duplicated)." if given else
+                 "bind each array or float to its own name (return one value per helper), "
                  "or pass containers of constants as Const.")
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..frontend import notes
 from ..rules.registry import is_runtime_helper
-from .infer import walk_stmts
+from .order import walk_stmts
 
 VIEW_RULES = ("view",)
 

@@ -40,15 +40,7 @@ from .kinds import (
     stacked,
 )
 from .nondiff_kinds import nondiff_result
-
-
-def walk_stmts(body):
-    for s in body:
-        yield s
-        for field in ("body", "orelse"):
-            sub = getattr(s, field, None)
-            if isinstance(sub, list):
-                yield from walk_stmts(sub)
+from .order import walk_stmts
 
 
 class Inference:
@@ -151,6 +143,10 @@ class Inference:
 
     def subscript(self, e) -> Kind:
         base = self.expr(e.value)
+        pushed = self.stacks.get(e.value.id) if isinstance(e.value, ast.Name) and not isinstance(e.slice, ast.Slice) \
+            else None   # (an item of a list the function appends to or stores into: may be one of those)
+        if pushed is not None and (base.cls == "list" or base.cls == "tuple" and base.keys is None):
+            return functools.reduce(join, base.elts or (), pushed)
         if base.cls == "tuple":
             if isinstance(e.slice, ast.Slice) and base.elts is not None:   # (a tuple)
                 return Kind("tuple", elts=sliced(base.elts, e.slice))
@@ -343,6 +339,9 @@ class Inference:
             if saved is not None:
                 return self.bind(s.targets[0].id, saved)
             changed = self.bind(s.targets[0].id, self.named_list(s.value) or self.expr(s.value))
+        elif isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript) and len(s.targets) == 1 \
+                and isinstance(s.targets[0].value, ast.Name) and self.name(s.targets[0].value.id).cls == "list":
+            changed = self.push(s.targets[0].value.id, self.expr(s.value))   # (``L[k] = v``: the list holds v)
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
             if notes.is_counter(s):
                 return self.bind(s.target.id, INT)
@@ -354,13 +353,14 @@ class Inference:
             changed = self.bind(s.target.id, INT)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and \
                 notes.rule_kind(s.value) == "stack" and s.value.args:
-            name = s.value.func.value.id
-            old = self.stacks.get(name)
-            new = join(old, self.expr(s.value.args[0]))
-            if new != old:
-                self.stacks[name] = new
-                changed = True
+            changed = self.push(s.value.func.value.id, self.expr(s.value.args[0]))
         return changed
+
+    def push(self, name, k) -> bool:
+        """``k`` joined into what the list ``name`` holds."""
+        old = self.stacks.get(name)
+        self.stacks[name] = join(old, k)
+        return self.stacks[name] != old
 
     def restores(self, name, value) -> bool:
         """Whether ``name = value`` pops, in generated reverse code, the value

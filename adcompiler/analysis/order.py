@@ -13,6 +13,17 @@ def heads(s) -> list:
     return [s.iter] if isinstance(s, ast.For) else [s.test] if isinstance(s, (ast.If, ast.While)) else [s]
 
 
+def walk_stmts(body):
+    """The statements of ``body`` at any depth (of loops' and ifs' bodies and else blocks), in
+    the order they are written."""
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            sub = getattr(s, field, None)
+            if isinstance(sub, list):
+                yield from walk_stmts(sub)
+
+
 def in_order(body, stop=None) -> list:
     """``[(statement, (the loops around it, outermost first))]`` for the statements of
     ``body`` at any depth, in the order they first run (``stop``: a statement whose own

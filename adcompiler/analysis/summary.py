@@ -8,7 +8,8 @@ from ..codegen.naming import Namer
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from .effects import Effects, follow_bindings
-from .infer import Inference, walk_stmts
+from .infer import Inference
+from .order import walk_stmts
 
 
 @dataclass

@@ -14,9 +14,8 @@ import ast
 from collections import Counter
 
 from ..errors import UnsupportedSyntaxError
-from .infer import walk_stmts
 from .kinds import length
-from .order import in_order
+from .order import in_order, walk_stmts
 
 
 def constant_index(node, size):

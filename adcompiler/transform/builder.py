@@ -135,7 +135,7 @@ class FormBuilder:
         """A call constant by declaration for real values only (``np.sign``) given a
         complex value that carries a derivative: refused, not taken as constant."""
         from ..analysis.activity import varied_cells
-        from ..analysis.infer import walk_stmts
+        from ..analysis.order import walk_stmts
         ctx = self.ctx
         varied = varied_cells(ctx.eff, ctx.params, [ctx.activities[p] for p in ctx.params])
         for s in walk_stmts(ctx.an.body):

@@ -8,8 +8,8 @@ import builtins
 
 import numpy as np
 
-from ..analysis.infer import walk_stmts
 from ..analysis.kinds import _dtype
+from ..analysis.order import walk_stmts
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from ..rules import lookup

@@ -24,7 +24,7 @@ import ast
 import copy
 import warnings
 
-from ..analysis.infer import walk_stmts
+from ..analysis.order import walk_stmts
 from ..errors import AdCompilerError, AdCompilerWarning
 from ..frontend import notes
 from .builder import N

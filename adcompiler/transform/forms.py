@@ -235,7 +235,7 @@ def check_tuple_elements(ctx, body) -> None:
     of its elements are taken: they may share memory (``return y[:2], y[1:]``),
     and their shadows would not (a silent wrong gradient before this check)."""
     from ..analysis.effects import follow_bindings
-    from ..analysis.infer import walk_stmts
+    from ..analysis.order import walk_stmts
     from ..codegen.naming import is_generated
     from ..errors import UnsupportedSyntaxError
     if is_generated(ctx.pf.filename):
@@ -337,7 +337,7 @@ def check_scalar_conversions(ctx, body) -> None:
     """Refuse ``np.float64(x)`` of an array ``x``: numpy returns ``x`` itself
     (or a copy of another dtype), while the rule differentiates a conversion
     of a number; a write to either would reach the other unseen."""
-    from ..analysis.infer import walk_stmts
+    from ..analysis.order import walk_stmts
     from ..errors import UnsupportedSyntaxError
     for st in walk_stmts(body):
         for node in ast.walk(st) if isinstance(st, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) else ():
@@ -361,7 +361,7 @@ def check_stacks(ctx, body) -> None:
     ``np.stack(st)`` (``np.array(st)``, ``np.asarray(st)``)
     (an alias ``st2 = st``, ``sum(st)``, ``np.array(st)``, ``st.copy()`` or
     ``st[k]`` once lost it silently or crashed)."""
-    from ..analysis.infer import walk_stmts
+    from ..analysis.order import walk_stmts
     from ..codegen.naming import is_generated
     if is_generated(ctx.pf.filename):
         return   # generated code differentiated again: its tape and adjoint stacks are lists it passes on
@@ -426,7 +426,7 @@ def _refuse_items_written(ctx, body, stacks) -> None:
     in place anywhere in the function: the list holds the array itself, so the
     item changes with the writes, and its derivative would be that of the value
     at the push (a silent wrong gradient before this check)."""
-    from ..analysis.infer import walk_stmts
+    from ..analysis.order import walk_stmts
     from ..errors import UnsupportedSyntaxError
     eff = ctx.eff
     for s in walk_stmts(body):

@@ -168,10 +168,13 @@ def _merge_chained(body, kinds, pf, namer) -> list:
     op= v`` (``attr_views``): it is ``A[i, j] op= v`` where ``A`` is a name of the user's.
     Only a name used nowhere else is dropped."""
     uses: dict = {}
+    listed = set()   # (a list written out, typed as its array, is a list when the code runs: c[k][0] stays)
     for s in body:
         for n in ast.walk(s):
             if isinstance(n, ast.Name):
                 uses[n.id] = uses.get(n.id, 0) + 1
+            elif isinstance(n, ast.Assign) and isinstance(n.value, ast.List):
+                listed |= {t.id for t in n.targets if isinstance(t, ast.Name)}
 
     def block(stmts):
         out = []
@@ -181,12 +184,14 @@ def _merge_chained(body, kinds, pf, namer) -> list:
                     setattr(s, field, block(getattr(s, field)))
             prev = out[-1] if out else None
             if _reads_part(s) and _row_of(prev, kinds) and prev.targets[0].id == s.value.value.id \
+                    and prev.value.value.id not in listed \
                     and namer.made(prev.targets[0].id, TEMP) and uses.get(prev.targets[0].id) == 2:
                 s.value = _merged(prev.value, s.value)
                 out.pop()
             out.append(s)
         for s in list(out):
             if _row_of(s, kinds) and s.targets[0].id in pf.chained_parts and uses.get(s.targets[0].id) \
+                    and s.value.value.id not in listed \
                     and not namer.made(s.value.value.id, TEMP) and _through(out, s, uses):
                 out.remove(s)
         return out

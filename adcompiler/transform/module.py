@@ -460,7 +460,7 @@ def _accumulated_only(an, p) -> bool:
     second argument of ``_ad_unbroadcast``): then two such parameters may be
     one array, the sums commute. What a reverse half does with the shadows of
     arguments its primal only reads."""
-    from ..analysis.infer import walk_stmts
+    from ..analysis.order import walk_stmts
     from ..runtime import core
 
     def reads(node, allowed=()):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import copy
 
-from ..analysis.infer import walk_stmts
+from ..analysis.order import walk_stmts
 from .simplify import (
     _names,
     _Replace,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.infer import walk_stmts
+from ..analysis.order import walk_stmts
 from ..codegen.naming import COND, COUNT, RESULT
 from ..frontend import notes
 from .builder import ANS, G, N

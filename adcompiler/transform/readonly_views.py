@@ -24,7 +24,7 @@ def check_read_only_views(ctx, body) -> None:
     """Refuse ``b = np.broadcast_to(x, ...)`` or ``d = np.diag(A)`` (A a matrix)
     when ``x``'s memory may be written after the call: numpy returns a view, which
     shows the write, while the derivative is that of a copy taken at the call."""
-    from ..analysis.infer import walk_stmts
+    from ..analysis.order import walk_stmts
     from ..errors import UnsupportedSyntaxError
     placed = StatementOrder(body)
     refuse_stale_tuples(ctx, body, placed)
@@ -130,7 +130,7 @@ def _check_einsum_view(ctx, st, v, placed) -> None:
 
 def _reads_of_view(ctx, body, v, placed) -> list:
     """The statements that read ``v`` or a name bound to (a view of) it."""
-    from ..analysis.infer import walk_stmts
+    from ..analysis.order import walk_stmts
     names, reads = {v}, []
     stmts = [s for s in walk_stmts(body) if id(s) in placed.order]
     grew = True
@@ -181,7 +181,7 @@ def refuse_stale_tuples(ctx, body, placed, by_name=True) -> None:
     reference, refuse a write by the array's own name (``t = (y * 0.5, y); y[:] = ...``), so
     that every mode agrees on the common case (a write through the tuple's element itself,
     ``a = t[0]; a *= 3``, stays differentiated forward)."""
-    from ..analysis.infer import walk_stmts
+    from ..analysis.order import walk_stmts
     from ..errors import UnsupportedSyntaxError
     for s in walk_stmts(body):
         if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
