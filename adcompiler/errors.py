@@ -2,6 +2,8 @@
 why, and says what to do instead."""
 from __future__ import annotations
 
+import functools
+
 
 class AdCompilerError(Exception):
     """Base class of every error adcompiler raises on purpose.
@@ -106,3 +108,23 @@ def at_definition(e: AdCompilerError, f) -> AdCompilerError:
         e.filename, e.lineno = code.co_filename, code.co_firstlineno
         e.args = (e._format(),)
     return e
+
+
+def located_at_definition(position: int, unwrap):
+    """A decorator of an entry point: its errors about the arguments that name no line are
+    located at the definition of the function it is given at ``position`` (``unwrap(f)``: the
+    user's function of a wrapper)."""
+    def wrap(entry):
+        @functools.wraps(entry)
+        def run(*args, **kwargs):
+            try:
+                return entry(*args, **kwargs)
+            except AdCompilerError as e:
+                f = args[position] if len(args) > position else None
+                try:
+                    at_definition(e, unwrap(f) if callable(f) else None)
+                except AdCompilerError:
+                    pass
+                raise
+        return run
+    return wrap

@@ -220,6 +220,26 @@ def test_array_subclasses_refused():
         gradient(K.matrix_product_by_star, np.eye(2), M)
 
 
+class _Tagged(np.ndarray):
+    pass
+
+
+def _tagged_squares(x):
+    return np.sum(x * x)
+
+
+def test_array_subclasses_refused_at_the_definition_by_every_entry():
+    """jvp, hvp, hessian and forward mode refused a subclass without naming the function's line."""
+    import adcompiler as ad
+    x = np.array([0.3, -0.7, 1.1]).view(_Tagged)
+    where = r"test_silent_rebound\.py:\d+: .*subclass of numpy's array"
+    for call in (lambda: gradient(_tagged_squares, x), lambda: ad.jvp(_tagged_squares, (x,), (np.ones(3),)),
+                 lambda: ad.hvp(_tagged_squares, (x,), (np.ones(3),)), lambda: ad.hessian(_tagged_squares, x),
+                 lambda: autodiff(Forward, _tagged_squares, Duplicated, Duplicated(x, np.ones(3)))):
+        with pytest.raises(AdCompilerError, match=where):
+            call()
+
+
 def _scaled_in_place(A, B):
     A *= B
     return float(np.sum(A ** 2))

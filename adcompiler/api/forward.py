@@ -11,7 +11,13 @@ from .. import activity as A
 from .. import pipeline
 from ..analysis.kinds import COMPLEX, FLOAT, array, kind_of_value
 from ..backends import choice
-from ..errors import ActivityError, AdCompilerError, AliasingError, ShapeError
+from ..errors import (
+    ActivityError,
+    AdCompilerError,
+    AliasingError,
+    ShapeError,
+    located_at_definition,
+)
 from ..runtime.batch import tangent_dtype
 from .arguments import (
     brief,
@@ -92,6 +98,7 @@ def compiled_forward(f, args, ret, backend="numpy"):
     return choice.compiled(f, kinds, acts, ret == "Duplicated", "forward", dtypes, backend)
 
 
+@located_at_definition(1, kernel_of)
 def autodiff_forward(mode: A.Mode, f: Callable, ret: Any, *args: Any, backend: str = "numpy") -> tuple:
     """Forward mode: Duplicated shadows carry tangents of initial values in and
     of final values out. Returns ``(tangent_of_return,)`` for a Duplicated

@@ -21,7 +21,13 @@ import numpy as np
 from .. import activity as A
 from .. import pipeline
 from ..codegen.compile import _COMMENT
-from ..errors import ActivityError, AdCompilerError, ShapeError, at_definition
+from ..errors import (
+    ActivityError,
+    AdCompilerError,
+    ShapeError,
+    at_definition,
+    located_at_definition,
+)
 from .arguments import (
     _may_write,
     copy_values,
@@ -121,6 +127,7 @@ def _refuse_floats_written(f, args, vs, comp) -> None:
                                                    "argument as a 1-element array and index it."), f)
 
 
+@located_at_definition(0, kernel_of)
 def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     """Hessian-vector products of a float-returning ``f`` at ``args``.
 
@@ -179,6 +186,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
 _MISSING = object()
 
 
+@located_at_definition(0, kernel_of)
 def hessian(f: Callable, x: Any = _MISSING, *rest: Any, **kwargs: Any) -> Any:
     """The Hessian of a float-returning ``f`` with respect to its first
     argument ``x`` (other arguments constant), one ``hvp`` per coordinate.

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .. import activity as A
-from ..errors import ActivityError, ShapeError
+from ..errors import ActivityError, ShapeError, located_at_definition
 from ..frontend.parse import by_position
 from .arguments import (
     _may_write,
@@ -138,6 +138,7 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
     return (outputs[0] if len(outs) == 1 else outputs), pullback
 
 
+@located_at_definition(0, kernel_of)
 def jvp(f: Callable, args: Sequence, tangents: Sequence, out: Any = None) -> tuple[Any, Any]:
     """``(outputs, output_tangents) = jvp(f, args, tangents, out=None)``.
 
