@@ -374,6 +374,8 @@ def _guarded(fn, path, origins):
                 # np.cross of 2-vectors)
                 raise _ran(e, origins) from None
             raise
+        except OverflowError as e:   # (an int of numba's code beyond int64: auto runs the function on numpy)
+            raise _ran(e, origins) from None
         except ZeroDivisionError as e:
             # (numba's compiled code keeps no line: name the function, and the backend that names the line)
             where = next(iter(origins.values()), None)
