@@ -40,6 +40,13 @@ defrule(np.corrcoef, "x, y=None, rowvar=True, dtype=None",
                   "y": "_ad_corrcoef_tangent(None, t, x, y, rowvar)"},
         result=_matrix_kind(FLOAT), doc="numpy's clipping of the result to [-1, 1] is ignored")
 
+def _hist_kind(bound):
+    """(the counts: ints unless weighted or a density, the edges): a tuple of two fresh 1-d arrays."""
+    plain = all(bound.get(p) is None or isinstance(bound[p], ast.Constant) and bound[p].value in (None, False)
+                for p in ("weights", "density"))
+    return Kind("tuple", elts=(array(1, "i" if plain else "f"), array(1)))
+
+
 HIST = "a, bins, range, density, weights, ans"
 _hist = defrule(np.histogram, "a, bins=10, range=None, density=None, weights=None",
                 a=f"_ad_histogram_adjoint_a(g, {HIST})", weights=f"_ad_histogram_adjoint_w(g, {HIST})",
@@ -47,7 +54,7 @@ _hist = defrule(np.histogram, "a, bins=10, range=None, density=None, weights=Non
                 tangents={"a": f"_ad_histogram_tangent_a(t, {HIST})", "weights": f"_ad_histogram_tangent_w(t, {HIST})",
                           "bins": f"_ad_histogram_tangent_bins(t, {HIST})",
                           "range": f"_ad_histogram_tangent_range(t, {HIST})"},
-                result=lambda kinds, bound: NUM,
+                result=lambda kinds, bound: _hist_kind(bound),
                 doc="the counts are piecewise constant in `a` and in the edges (derivative 0); differentiable "
                     "in `weights` (with density=True too); the edges returned follow `bins` given as edges, "
                     "`range`, or min(a) and max(a) when bins is a count and range is not given")

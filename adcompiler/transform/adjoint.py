@@ -306,9 +306,9 @@ class AdjointBuilder(FormBuilder):
         n = self.target
         if not self.ctx.is_memory(n) and self.may_be_array(N(n)):
             g = ast.Call(N("_ad_unbroadcast"), [g, ast.Subscript(N(dm), copy.deepcopy(idx), ast.Load())], [])
-        if self.ctx.complex and not _known_complex(kind):
-            g = ast.Call(N("_ad_real_if"), [g, N(dm)], [])   # real memory takes the real part
-        if self.ctx.index_is_basic(v.slice):
+        if self.ctx.complex and not _known_complex(kind):   # (real memory takes the real part: of the region
+            g = ast.Call(N("_ad_real_if"), [g, ast.Subscript(N(dm), copy.deepcopy(idx), ast.Load())], [])
+        if self.ctx.index_is_basic(v.slice):   # read, an element of a tuple's adjoint list among them)
             return [ast.AugAssign(target=ast.Subscript(N(dm), idx, ast.Store()), op=ast.Add(), value=g)]
         return [ast.Expr(ast.Call(N("_ad_add_at"), [N(dm), idx, g], []))]
 
