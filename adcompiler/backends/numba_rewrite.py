@@ -34,6 +34,8 @@ from .numba_scalars import (
     bool_expr,
     complex_powers,
     computed_otherwise,
+    int_list_given_float,
+    int_lists,
     int_powers,
 )
 from .numba_shadows import array_adjoints, fresh_shadows, view_line
@@ -76,7 +78,6 @@ def _uncopied(expr):
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "_ad_copy":
         return expr.args[0]
     return expr
-
 
 
 #: what a runtime helper that has no numba version does, in the words of a refusal
@@ -134,6 +135,7 @@ class FunctionRewrite(LoopRewrites):
             self.threads = True
             k = params.index(self.tape)
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
+        self.int_lists = int_lists(self.fn)
         array_adjoints(self.fn, self.kinds, self.namer, self.tape)
         self.by_reference = referenced(self.fn, self.tape, self.kinds, self.namer) if not self.threads else set()
         body = self.block(self.fn.body)
@@ -170,6 +172,10 @@ class FunctionRewrite(LoopRewrites):
     def helpers_known(self, s, new):
         """Refuse a runtime helper that has no numba version (the numpy backend's ``_ad_*``), and an int
         the code writes beyond int64 (``2 ** 70``: numba's is 0)."""
+        if (named := int_list_given_float(new, self.int_lists, self.kind_of)) is not None:
+            self.refuse(s, f"the list `{named}` is written out with ints and given a float, which numba would "
+                           "make an int (its list holds one type)", "write its numbers as floats ([1.0] * n), or "
+                                                                     "use backend='numpy' (backend='auto' falls back).")
         for head in heads(new):
             for node in ast.walk(head):
                 if big_int(node):
@@ -491,3 +497,4 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
                 out.remove(fn)
                 changed = True
     return out, ranks, refused
+

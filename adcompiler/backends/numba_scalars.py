@@ -6,7 +6,8 @@ powers of a real number to an exponent not known to be a non-negative int are
 written on floats (``int_powers``); ``computed_otherwise`` finds `~` of a bool
 scalar and `round(x, n)`, which numba computes otherwise; ``bool_expr`` tells a comparison or a
 numpy bool by its form (numpy's bools add as a logical or, numba's as ints:
-``numba_rewrite`` refuses such sums).
+``numba_rewrite`` refuses such sums); ``int_lists`` finds the lists written out with ints, whose numba
+list holds int64, and ``may_be_float`` a store that may give one a float (refused).
 """
 from __future__ import annotations
 
@@ -203,4 +204,50 @@ def computed_otherwise(e, kinds):
             and (len(e.args) > 1 or e.keywords):
         return (("round(x, ndigits) (Python rounds the decimal value, round(2.675, 2) == 2.67; numba as "
                 "np.round does, 2.68)"), "use np.round(x, ndigits) if its rounding will do, or backend='numpy'.")
+    return None
+
+
+def int_lists(fn) -> set:
+    """The names bound to a list written out with ints only, or repeated from one (``[1] * n``,
+    ``_t1 = [1]; w = _t1 * n``): numba's list of them holds int64."""
+    names: set = set()
+    binds = [st for st in ast.walk(fn) if isinstance(st, ast.Assign) and len(st.targets) == 1
+             and isinstance(st.targets[0], ast.Name)]
+    changed = True
+    while changed:
+        changed = False
+        for st in binds:
+            v, t = st.value, st.targets[0].id
+            ints = isinstance(v, ast.List) and v.elts and all(
+                isinstance(e, ast.Constant) and type(e.value) is int for e in v.elts)
+            if t not in names and (ints or isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) and any(
+                    isinstance(x, ast.Name) and x.id in names for x in (v.left, v.right))):
+                names.add(t)
+                changed = True
+    return names
+
+
+def may_be_float(s, kind_of) -> bool:
+    """Whether the value the store ``s`` writes may be a float: a float written out, a division, a
+    call (other than int or len), or a name ``kind_of`` does not know to hold an int or a bool."""
+    if isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Div):
+        return True
+    for n in ast.walk(s.value):
+        if isinstance(n, ast.Constant) and isinstance(n.value, float) or isinstance(n, ast.BinOp) \
+                and isinstance(n.op, ast.Div) or isinstance(n, ast.Call) and not (
+                    isinstance(n.func, ast.Name) and n.func.id in ("int", "len")):
+            return True
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and \
+                getattr(kind_of(n.id), "cls", None) not in ("int", "bool", "array"):
+            return True
+    return False
+
+
+def int_list_given_float(s, lists, kind_of) -> str | None:
+    """The list of ``lists`` (``int_lists``) the statement ``s`` may store a float into, else None."""
+    t = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else \
+        s.target if isinstance(s, ast.AugAssign) else None
+    if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in lists \
+            and may_be_float(s, kind_of):
+        return t.value.id
     return None

@@ -128,6 +128,7 @@ class FormBuilder:
 
     def __init__(self, ctx):
         self.ctx = ctx
+        self.number_lists = _number_lists(ctx.an.body)
         if ctx.complex:
             self.refuse_complex_constants()
 
@@ -150,6 +151,7 @@ class FormBuilder:
                              f"{rule.name} of a real value.")
 
     def stmt(self, s):
+        self.refuse_number_list_use(s)
         form = classify(s)
         return getattr(self, "on_" + form.kind)(form)
 
@@ -177,6 +179,61 @@ class FormBuilder:
             self.err(s, "a list written out with values, then used as a stack (append, pop) of values that "
                         "carry derivatives, is not differentiated.",
                      "start from an empty list and append every value, or build an array.")
+
+    def floaty(self, name) -> bool:
+        """Whether ``name`` may hold a float (its kind unknown, or one that carries derivatives)."""
+        k = self.ctx.kinds.get(name)
+        return k is None or k.is_float
+
+    def varied(self, name) -> bool:
+        """Whether ``name`` depends on an argument that carries a derivative."""
+        if getattr(self, "_varied", None) is None:
+            from ..analysis.activity import varied_cells
+            ctx = self.ctx
+            self._varied = varied_cells(ctx.eff, ctx.params, [ctx.activities[p] for p in ctx.params])
+        return self.ctx.eff.cell(name) in self._varied
+
+    def refuse_number_list_use(self, s) -> None:
+        """A list written out or repeated (``[0.0] * n``, ``[None] * 2``: taken for an array of
+        numbers, whose shadow is an array of numbers) given an array as an item (``L[0] = x * 2.0``),
+        or used as a stack (append, pop) where it or the values pushed carry derivatives: refused
+        (the item's derivative was summed into a number, or lost)."""
+        t = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else \
+            s.target if isinstance(s, ast.AugAssign) else None
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in self.number_lists \
+                and not isinstance(t.slice, ast.Slice) and isinstance(s.value, ast.Name):
+            k = self.ctx.kinds.get(s.value.id)   # (an array known to be one: not a value of unknown kind,
+            # as a value popped in code differentiated again is)
+            if (self.active(t.value.id) or self.active(s.value.id)) and k is not None and k.cls == "array" \
+                    and k.ndim != 0:
+                self.err(s, f"an array is stored as an item of the list `{t.value.id}`, written out with numbers "
+                            "(or repeated: [0.0] * n), which is taken for an array of numbers.",
+                         "start from an empty list and append the arrays, or store into an array "
+                         "(np.zeros((n,) + x.shape), then L[k] = ...).")
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in self.number_lists \
+                and isinstance(s.value, ast.Name) and self.varied(s.value.id) and self.floaty(s.value.id) \
+                and not getattr(self.ctx.kinds.get(t.value.id), "is_float", False):
+            self.err(s, f"the list `{t.value.id}` is written out with ints or bools (or repeated: [0] * n), taken for "
+                        "an array of them, and given a value that carries a derivative.",
+                     f"write its numbers as floats ({t.value.id} = [0.0] * n).")
+        v = s.value if isinstance(s, ast.Assign) else None
+        if isinstance(v, ast.BinOp) and any(isinstance(x, ast.Name) and x.id in self.number_lists and self.active(x.id)
+                                            for x in (v.left, v.right)):
+            self.err(s, "a list of numbers that carry derivatives is repeated or joined (L * 3, a + b): the list "
+                        "is taken for an array of numbers, and the operation for arithmetic.",
+                     "build the list with append (or an array: np.array(L), np.tile, np.concatenate).")
+        calls = [c for c in ast.walk(s) if isinstance(c, ast.Call) and notes.rule_kind(c) == "stack"
+                 and isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
+                 and c.func.value.id in self.number_lists]
+        for c in calls:
+            pushed = [a.id for a in c.args if isinstance(a, ast.Name)]
+            got = [n.id for n in s.targets if isinstance(n, ast.Name)] if isinstance(s, ast.Assign) else []
+            lk = self.ctx.kinds.get(c.func.value.id)
+            if any(self.active(n) for n in [c.func.value.id] + pushed + got) or pushed and not (
+                    lk is not None and lk.is_float) and self.varied(pushed[0]) and self.floaty(pushed[0]):
+                self.err(s, f"the list `{c.func.value.id}`, written out with numbers (or repeated: [0.0] * n), "
+                            "is used as a stack (append, pop) of values that carry derivatives.",
+                         "start from an empty list and append every value, or build an array.")
 
     def err(self, s, msg, hint, cls=UnsupportedSyntaxError):
         raise cls(msg, filename=self.ctx.pf.filename, lineno=s.lineno, construct=self.ctx.pf.line_text(s.lineno),
@@ -416,3 +473,23 @@ def _complex_dtype(e) -> bool:
         return np.dtype(getattr(np, name, name) if name != "complex" else complex).kind == "c"
     except TypeError:
         return False
+
+
+def _number_lists(body) -> set:
+    """The names bound to a list written out with values or repeated from one (``c = [0.5, 1.0]``,
+    ``L = [0.0] * n``, ``[None] * 2``): the kinds take such a list for an array of numbers."""
+    from ..analysis.order import walk_stmts
+    names: set = set()
+    changed = True
+    while changed:
+        changed = False
+        for st in walk_stmts(body):
+            if not (isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name)) or st.targets[0].id in names:
+                continue
+            v = st.value
+            if isinstance(v, ast.List) and v.elts or isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) and any(
+                    isinstance(x, ast.List) and x.elts or isinstance(x, ast.Name) and x.id in names
+                    for x in (v.left, v.right)):
+                names.add(st.targets[0].id)
+                changed = True
+    return names
