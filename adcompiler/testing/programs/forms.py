@@ -345,7 +345,12 @@ def f_curves(g, ex):
     if s.n >= 1:   # (np.convolve refuses empty arrays; an eigenvalue to write)
         opts += [[f"{w}[:] = np.convolve({u}, {v} * 0.5, mode='same')"]]
     if s.n >= 2:
-        opts += [[f"{w}[:] = np.interp({u}, np.linspace(-1.0, 1.0, n), {v})"]]
+        opts += [[f"{w}[:] = np.interp({u}, np.linspace(-1.0, 1.0, n), {v})"],
+                 # (the edges returned follow the range given: lo and hi carry derivatives)
+                 [f"{loc}lo = float(np.min({v})) - 1.0",
+                  f"{loc}h, {loc} = np.histogram({u}, bins=3, range=({loc}lo, {loc}lo + 3.0 + abs({g.scalar(1)})))",
+                  f"{t} += float(np.sum({loc} * {loc})) * 0.1 + float(np.sum({loc}h)) * 0.01"],
+                 [f"{loc}h, {loc} = np.histogram({u}, bins=np.sort({v}))", f"{t} += float(np.sum({loc}[1:] ** 2)) * 0.1"]]
     if s.mats and s.n >= 1:
         m, _rows = r.choice(s.mats)
         opts += [[f"{loc}, {loc}v = np.linalg.eigh({m}.T @ {m} + np.diag(np.arange(1.0, n + 1.0)))",
@@ -410,7 +415,8 @@ FORMS = {
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
            "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
            "value-list": 1, "loop-else": 2, "nested": 1, "split-pieces": 2, "reach": 2, "stencil": 4,
-           "spellings": 3, "ported": 2, "cond-calls": 1, "attempts": 2, "written-inf": 1}
+           "spellings": 3, "ported": 2, "cond-calls": 1, "attempts": 2, "written-inf": 1,
+           "number-list": 1}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

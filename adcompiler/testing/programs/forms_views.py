@@ -26,6 +26,8 @@ def f_loop_over(g: ExprGen, ex):
         [f"for {i} in np.flatnonzero({u} > 0.0):", f"    {t} += {v}[{i}] ** 2 * 0.25"],
         [f"for {a}, {b} in np.stack(({u}, {v}), axis=1):", f"    {t} += {a} * {b} * 0.5"],
         [f"for {i}, ({a}, {b}) in enumerate(zip({u}, {v})):", f"    {w}[{i}] += {a} * {b} * 0.25"],
+        [f"for {i} in reversed(np.argsort({u})):", f"    {t} = {t} * 0.5 + {u}[{i}] * {v}[{i}]"],
+        [f"for {i}, {a} in enumerate(reversed(np.sort({u} * {v}))):", f"    {w}[{i}] += {a} * 0.25"],
     ])
 
 
@@ -100,6 +102,11 @@ def f_number_list(g, ex):
         [f"{acc} = [0.0, 1.0]", f"for {k} in range(n):", f"    {acc}[0] += {u}[{k}] * 0.5",
          f"    {acc}[1] *= 1.0 + 0.1 * {u}[{k}]", f"{t} += {acc}[0] + {acc}[1]"],
         [f"{acc} = [{g.scalar(1)}, 0.5]", f"{acc}[1] -= {acc}[0] * 0.25", f"{w}[:] += {acc}[1] * {u}"],
+        # (a table of number tuples read by two subscripts; a list of indices built by appends)
+        [f"{acc} = [(0.5, -1.0), (0.25, 2.0), (-1, 0)]", f"for {k} in range(3):",
+         f"    {t} += {acc}[{k}][0] * {u}[{k} % n] + {acc}[{k}][1] * {t} * 0.1"],
+        [f"{acc} = list(range(n))", f"{acc}r = []", f"for {k} in {acc}:", f"    {acc}r.append(n - 1 - {k})",
+         f"for {k} in {acc}:", f"    {w}[{k}] += {u}[{acc}r[{k}]] * {u}[{k}] * 0.25"],
     ])
 
 
