@@ -312,3 +312,20 @@ def test_second_order_of_a_complex_number_to_a_fractional_power():
     h = 1e-5
     want = (ad.gradient(complex_roots, x + h * v)[0] - ad.gradient(complex_roots, x - h * v)[0]) / (2 * h)
     np.testing.assert_allclose(got, want, rtol=1e-7)
+
+
+def weighted_truncation(S, v):
+    return np.sum(S * np.sqrt(np.maximum(v, 0.0)))
+
+
+def test_second_derivatives_on_the_flat_side_of_a_truncated_root():
+    """Full truncation, ``S * sqrt(maximum(v, 0))`` at ``v < 0``: the root's tangent in the reverse
+    code differentiated again was 0 * inf (nan) where ``v`` is truncated, and hvp and hessian gave
+    nan for the whole S part (a Heston path's every entry)."""
+    S, v = np.array([1.0, 2.0, 0.5]), np.array([0.04, -0.01, 0.09])
+    want_ss = np.zeros((3, 3))
+    np.testing.assert_array_equal(ad.hessian(weighted_truncation, S, v), want_ss)
+    hs, hv = ad.hvp(weighted_truncation, (S, v), (np.ones(3), np.ones(3)))
+    pos = v > 0
+    np.testing.assert_allclose(hs, np.where(pos, 0.5 / np.sqrt(np.abs(v)), 0.0))
+    np.testing.assert_allclose(hv, np.where(pos, 0.5 / np.sqrt(np.abs(v)) - 0.25 * S * np.abs(v) ** -1.5, 0.0))

@@ -268,8 +268,7 @@ class ForwardBuilder(FormBuilder):
         """An elementwise rule's ``term`` of arrays, 0 where the tangent is, where the partial may be
         infinite: np.sqrt(np.maximum(v, 0)) at v < 0, whose tangent is 0 there (not 0 * inf), as
         reverse mode's selection gives the operand that lost no adjoint."""
-        if rule.kind != "elementwise" or self.ctx.module.options.second_order \
-                or is_generated(self.ctx.pf.filename):
+        if rule.kind != "elementwise" or self.ctx.module.options.second_order:
             return term
         target = s.targets[0].id if isinstance(s, ast.Assign) and len(s.targets) == 1 \
             and isinstance(s.targets[0], ast.Name) else None
@@ -278,6 +277,8 @@ class ForwardBuilder(FormBuilder):
         guarded = zero_where_unread(term, t, *self.ctx.unread_guard(target, ANS, saturated=False))
         if guarded is term:
             return term
+        if is_generated(self.ctx.pf.filename):   # (hvp: sqrt(maximum(v, 0)) at v < 0 in the reverse code
+            return ast.Call(N("_ad_zero_where_zero"), [copy.deepcopy(t), term], [])   # of S * sqrt(...))
         test = guarded.test
         if self.batch:   # (the directions first: the tangent lifted to the result's rank, as the term's is)
             test = ast.Compare(ast.Call(N("_ad_blift"), [copy.deepcopy(t), N(ANS)], []), [ast.NotEq()],
