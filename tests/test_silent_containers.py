@@ -1149,3 +1149,46 @@ def test_lists_of_ints_given_ints_and_float_lists_given_numbers_still_differenti
     check_everywhere(_recurrence_in_a_float_list, Duplicated(y.copy(), np.zeros(3)))
     h = ad.hessian(_recurrence_in_a_float_list, y)
     np.testing.assert_allclose(h, [[0, y[2], y[1]], [y[2], 0, y[0]], [y[1], y[0], 0]])
+
+
+def _list_as_an_item(x):
+    L = [0.0] * 2
+    L[0] = [x[0], x[1]]
+    return L[0][0] * L[0][1]
+
+
+def _tuple_as_an_item(x):
+    P = [None] * 2
+    P[0] = (x[0], x[1])
+    a, b = P[0]
+    return a * b
+
+
+def _numbers_in_a_none_list(x):
+    L = [None] * 2
+    L[0] = x[0] * 2.0
+    L[1] = x[1] - x[0]
+    return np.sum(np.array(L) ** 2)
+
+
+def test_lists_and_tuples_stored_as_items_of_a_list_of_numbers_are_refused():
+    """``L[0] = [x[0], x[1]]`` into ``[0.0] * 2`` raised a TypeError from the derivative (``L[0, 0]``);
+    ``P[0] = (x[0], x[1])`` into ``[None] * 2`` was refused with another construct's reason, and hvp
+    raised an IndexError."""
+    x = np.array([0.7, -0.3])
+    for f in (_list_as_an_item, _tuple_as_an_item):
+        for call in (lambda: ad.gradient(f, x), lambda: ad.jvp(f, (x,), (np.ones(2),)),
+                     lambda: ad.hvp(f, (x,), (np.ones(2),))):
+            with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+: `\w\[0\] = .*stored as an item"):
+                call()
+
+
+def test_numbers_in_a_list_repeated_from_none():
+    """First order through ``[None] * 2`` holding numbers; second order refused at its line (hvp raised
+    a TypeError: the list's shadow is a list, written as an array)."""
+    x = np.array([0.7, -0.3])
+    check_everywhere(_numbers_in_a_none_list, Duplicated(x, np.zeros(2)))
+    np.testing.assert_allclose(ad.gradient(_numbers_in_a_none_list, x)[0], [8 * x[0] - 2 * (x[1] - x[0]),
+                                                                          2 * (x[1] - x[0])])
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+: `L = \[None\] \* 2`"):
+        ad.hvp(_numbers_in_a_none_list, (x,), (np.ones(2),))

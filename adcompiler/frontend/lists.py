@@ -20,7 +20,9 @@ list beside it. After this rewrite:
 
 Which lists may carry derivatives is read from the source: those whose
 appended values mention an argument or a name bound from one (shapes,
-lengths and ranges aside).
+lengths and ranges aside). ``number_lists`` finds the lists written out with
+values or repeated (``[0.0] * n``), which the kinds take for arrays of
+numbers (``transform/builder`` refuses the uses that need a list).
 
 >>> from adcompiler.testing.passes import normal_form
 >>> print(normal_form("def f(x):\\n    v = []\\n    v.append(x[0] * 2.0)\\n    v = np.array(v)\\n    return v[0]"))
@@ -267,3 +269,25 @@ def changes_list(body, name) -> bool:
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del)):
             return True
     return False
+
+
+def number_lists(body, of=lambda e: True) -> set:
+    """The names bound to a list written out with values or repeated from one (``c = [0.5, 1.0]``,
+    ``L = [0.0] * n``, ``[None] * 2``): the kinds take such a list for an array of numbers (``of``:
+    those whose display has an element it takes)."""
+    from ..analysis.order import walk_stmts
+    names: set = set()
+    changed = True
+    while changed:
+        changed = False
+        for st in walk_stmts(body):
+            if not (isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name)) or st.targets[0].id in names:
+                continue
+            v = st.value
+            if isinstance(v, ast.List) and any(of(e) for e in v.elts) or isinstance(v, ast.BinOp) \
+                    and isinstance(v.op, ast.Mult) and any(
+                    isinstance(x, ast.List) and any(of(e) for e in x.elts) or isinstance(x, ast.Name) and x.id in names
+                    for x in (v.left, v.right)):
+                names.add(st.targets[0].id)
+                changed = True
+    return names

@@ -23,8 +23,10 @@ import numpy as np
 from ..analysis.effects import value_names
 from ..analysis.finite import kept_from_zero
 from ..analysis.order import heads
+from ..codegen.naming import is_generated
 from ..errors import NoDerivativeError, UnsupportedSyntaxError
 from ..frontend import notes
+from ..frontend.lists import number_lists
 from ..rules import is_runtime_helper, lookup
 from .forms import classify, value_form
 
@@ -128,7 +130,8 @@ class FormBuilder:
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self.number_lists = _number_lists(ctx.an.body)
+        self.number_lists = number_lists(ctx.an.body)
+        self.none_lists = number_lists(ctx.an.body, of=lambda e: isinstance(e, ast.Constant) and e.value is None)
         if ctx.complex:
             self.refuse_complex_constants()
 
@@ -204,9 +207,10 @@ class FormBuilder:
                 and not isinstance(t.slice, ast.Slice) and isinstance(s.value, ast.Name):
             k = self.ctx.kinds.get(s.value.id)   # (an array known to be one: not a value of unknown kind,
             # as a value popped in code differentiated again is)
-            if (self.active(t.value.id) or self.active(s.value.id)) and k is not None and k.cls == "array" \
-                    and k.ndim != 0:
-                self.err(s, f"an array is stored as an item of the list `{t.value.id}`, written out with numbers "
+            if (self.active(t.value.id) or self.active(s.value.id)) and k is not None and (
+                    k.cls == "array" and k.ndim != 0 or k.cls == "tuple"):
+                self.err(s, f"an array (or a tuple, a list) is stored as an item of the list `{t.value.id}`, written "
+                            "out with numbers "
                             "(or repeated: [0.0] * n), which is taken for an array of numbers.",
                          "start from an empty list and append the arrays, or store into an array "
                          "(np.zeros((n,) + x.shape), then L[k] = ...).")
@@ -217,6 +221,10 @@ class FormBuilder:
                         "an array of them, and given a value that carries a derivative.",
                      f"write its numbers as floats ({t.value.id} = [0.0] * n).")
         v = s.value if isinstance(s, ast.Assign) else None
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id in self.none_lists \
+                and self.active(s.targets[0].id) and is_generated(self.ctx.pf.filename):
+            self.err(s, "second derivatives through a list repeated from None ([None] * n) are not followed.",
+                     "start from numbers: [0.0] * n.")
         if isinstance(v, ast.BinOp) and any(isinstance(x, ast.Name) and x.id in self.number_lists and self.active(x.id)
                                             for x in (v.left, v.right)):
             self.err(s, "a list of numbers that carry derivatives is repeated or joined (L * 3, a + b): the list "
@@ -474,22 +482,3 @@ def _complex_dtype(e) -> bool:
     except TypeError:
         return False
 
-
-def _number_lists(body) -> set:
-    """The names bound to a list written out with values or repeated from one (``c = [0.5, 1.0]``,
-    ``L = [0.0] * n``, ``[None] * 2``): the kinds take such a list for an array of numbers."""
-    from ..analysis.order import walk_stmts
-    names: set = set()
-    changed = True
-    while changed:
-        changed = False
-        for st in walk_stmts(body):
-            if not (isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name)) or st.targets[0].id in names:
-                continue
-            v = st.value
-            if isinstance(v, ast.List) and v.elts or isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) and any(
-                    isinstance(x, ast.List) and x.elts or isinstance(x, ast.Name) and x.id in names
-                    for x in (v.left, v.right)):
-                names.add(st.targets[0].id)
-                changed = True
-    return names
