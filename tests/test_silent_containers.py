@@ -1177,8 +1177,8 @@ def test_lists_and_tuples_stored_as_items_of_a_list_of_numbers_are_refused():
     raised an IndexError."""
     x = np.array([0.7, -0.3])
     for f in (_list_as_an_item, _tuple_as_an_item):
-        for call in (lambda: ad.gradient(f, x), lambda: ad.jvp(f, (x,), (np.ones(2),)),
-                     lambda: ad.hvp(f, (x,), (np.ones(2),))):
+        for call in (lambda f=f: ad.gradient(f, x), lambda f=f: ad.jvp(f, (x,), (np.ones(2),)),
+                     lambda f=f: ad.hvp(f, (x,), (np.ones(2),))):
             with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+: `\w\[0\] = .*stored as an item"):
                 call()
 
