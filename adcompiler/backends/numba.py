@@ -32,6 +32,7 @@ from ..codegen.compile import copied_view, execute_file_source, origin_at
 from ..codegen.emit import emit_module
 from ..errors import BackendError
 from . import numba_runtime
+from .numba_indexing import through_index_arrays
 from .numba_rewrite import STATE, rewrite_functions
 from .numba_values import np_call as _np_call
 from .numba_values import numpys_values
@@ -205,7 +206,8 @@ def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
     if decorate:
         import ast
         for fn in functions:
-            fn.decorator_list = [ast.Name("_ad_jit", ast.Load())]
+            checked = fn.name in module.contexts and through_index_arrays(fn, module.contexts[fn.name][0])
+            fn.decorator_list = [ast.Name("_ad_checked_jit" if checked else "_ad_jit", ast.Load())]
     head = numba_runtime.source(ranks) + "\n\n# --- generated code ---\n\n" if prelude else ""
     where: dict = {}
     body = emit_module(functions, module.comments, where)

@@ -423,3 +423,15 @@ def _ad_clip_typed(a, lo, hi, out=None):
         return lambda a, lo, hi, out=None: np.minimum(a, hi)
     return lambda a, lo, hi, out=None: a
 '''
+
+
+def through_index_arrays(fn, kinds) -> bool:
+    """Whether ``fn`` reads an int array, or indexes with one (``x[idx]``, ``x[idx[i]]``, ``k = idx[i]``
+    then ``x[k]``): indices read from data, which it compiles with numba's bounds checks."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Subscript):
+            for n in [node.value, *ast.walk(node.slice)]:
+                k = kinds.get(n.id) if isinstance(n, ast.Name) else None
+                if k is not None and k.cls == "array" and k.dtype == "i":
+                    return True
+    return False

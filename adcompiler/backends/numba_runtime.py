@@ -23,6 +23,7 @@ from numba.core import types as _ad_types
 from numba.extending import overload as _ad_overload
 
 _ad_jit = numba.njit(cache=True, error_model="numpy")   # float division by zero: inf or nan, as numpy gives
+_ad_checked_jit = numba.njit(cache=True, error_model="numpy", boundscheck=True)   # (indices read from data)
 '''
 
 CORE = '''

@@ -291,3 +291,40 @@ def test_whole_powers_of_complex_numbers_by_products():
                      Const(v.copy()), backend=backend)[0]
         want_loop = np.sum(v * (-3 * x * (2 - 4 * x ** 3) / (1 + x ** 3) ** 3) + v * 6 / x ** 4)
         assert t == pytest.approx(want_loop, rel=1e-11), backend
+
+
+def gathered_squares(x, idx):
+    return np.sum(x[idx] ** 2)
+
+
+def element_squares(x, idx):
+    s = 0.0
+    for i in range(idx.shape[0]):
+        s += x[idx[i]] * x[idx[i]]
+    return s
+
+
+def scattered(y, x, idx):
+    y[idx] = x * 2.0
+
+
+def test_indices_read_from_data_out_of_range_raise_as_numpy():
+    """An index read from an int array out of range: numba's unchecked code read other memory (a
+    wrong primal and tangent in forward mode) or wrote it (a corrupted heap); a function that reads
+    an int array is compiled with bounds checks, and raises IndexError as numpy does."""
+    from adcompiler import Forward, Reverse
+    x = np.arange(1.0, 7.0)
+    calls = [
+        lambda: autodiff(ForwardWithPrimal, gathered_squares, Duplicated, Duplicated(x.copy(), np.ones(6)),
+                         Const(np.array([0, 6])), backend="numba"),
+        lambda: autodiff(Reverse, element_squares, Active, Duplicated(x.copy(), np.zeros(6)),
+                         Const(np.array([0, 9])), backend="numba"),
+        lambda: autodiff(Forward, scattered, Const, Duplicated(np.zeros(3), np.zeros(3)),
+                         Duplicated(np.ones(2), np.ones(2)), Const(np.array([0, 1000])), backend="numba"),
+    ]
+    for call in calls:
+        with pytest.raises(IndexError):
+            call()
+    dx = np.zeros(6)   # (in range, negative ones too: as numpy)
+    autodiff(Reverse, element_squares, Active, Duplicated(x.copy(), dx), Const(np.array([0, 5, -1])), backend="numba")
+    np.testing.assert_allclose(dx, [2.0, 0, 0, 0, 0, 24.0])
