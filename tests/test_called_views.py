@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from everywhere import annotated, check_everywhere, check_numba_gradient, check_primal
 
-from adcompiler import Active, Duplicated
+import adcompiler as ad
+from adcompiler import Active, AdCompilerError, Duplicated
 
 
 def interior(u):
@@ -111,3 +112,34 @@ def test_a_store_through_a_chain_of_attribute_views():
     want[:, 0] = (B[:, 0].real * 3.0) + 1j * want[:, 0].imag
     want[2, :] += 1j * B[1].imag
     np.testing.assert_array_equal(plain, want)
+
+
+def _relax_into(dst, src, w):
+    for i in range(dst.shape[0]):
+        dst[i] = (1.0 - w) * dst[i] + w * src[i] * src[i]
+
+
+def columns_through_the_transpose(A):
+    _relax_into(A.T[0], A.T[1], 0.3)
+    return float(np.sum(A ** 2))
+
+
+def columns_by_index(A):
+    _relax_into(A[:, 0], A[:, 1], 0.3)
+    return float(np.sum(A ** 2))
+
+
+def one_column_twice(A):
+    _relax_into(A.T[1], A.T[1], 0.3)
+    return float(np.sum(A ** 2))
+
+
+def test_rows_of_a_transpose_given_to_a_writing_helper():
+    """``helper(A.T[0], A.T[1])``: two views of one array, checked apart at run time as
+    ``A[:, 0], A[:, 1]`` are (refused: "may share memory"); one view twice is refused when it runs."""
+    A = np.random.default_rng(0).standard_normal((4, 3))
+    check_everywhere(columns_through_the_transpose, Duplicated(A.copy(), np.zeros_like(A)))
+    np.testing.assert_allclose(ad.gradient(columns_through_the_transpose, A)[0],
+                               ad.gradient(columns_by_index, A)[0])
+    with pytest.raises(AdCompilerError, match="share memory"):
+        ad.gradient(one_column_twice, A)

@@ -489,3 +489,10 @@ def _user_function(target) -> bool:
     return isinstance(target, types.FunctionType) and lookup(target) is None
 
 
+def named_view(v) -> str | None:
+    """``A`` or ``A.T`` (a name, or attributes of one): the text of what two indexed arguments
+    (``A.T[0]``, ``A.T[1]``) are views of, else None."""
+    root = v
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return ast.unparse(v) if isinstance(root, ast.Name) else None

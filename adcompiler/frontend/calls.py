@@ -35,7 +35,7 @@ from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..rules import from_source, is_runtime_helper, lookup, writes
 from ..runtime import views as _views
 from . import notes, spellings
-from .anf import is_index_expr
+from .anf import is_index_expr, named_view
 from .inplace import HANDLERS, MASKED_FILL, VALUE_HANDLERS, reduction_where, ufunc_where
 from .methods import _np, clip_bounds, no_rule
 from .resolve import MISSING
@@ -387,7 +387,7 @@ class CallRewrite:
                 if not (_may_write(target, i) or _may_write(target, j)):
                     continue   # (both only read: nothing to check; the transform's check of writes stands)
                 rows = isinstance(a, ast.Subscript) and isinstance(b, ast.Subscript) and \
-                    isinstance(a.value, ast.Name) and isinstance(b.value, ast.Name) and a.value.id == b.value.id
+                    named_view(a.value) is not None and named_view(a.value) == named_view(b.value)
                 buffers = isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id != b.id and \
                     swapped.get(a.id) is not None and swapped.get(a.id) == swapped.get(b.id)
                 if (rows or buffers) and len(names) == 2:
