@@ -143,3 +143,25 @@ def test_rows_of_a_transpose_given_to_a_writing_helper():
                                ad.gradient(columns_by_index, A)[0])
     with pytest.raises(AdCompilerError, match="share memory"):
         ad.gradient(one_column_twice, A)
+
+
+def _axpy_into(dst, src, alpha):
+    dst += alpha * np.tanh(src)
+
+
+def planes_of_a_transpose(A):
+    for k in range(A.shape[2] - 1):
+        _axpy_into(A.T[k + 1], A.T[k], 0.5)
+    return float(np.sum(np.sin(A)))
+
+
+def test_planes_of_a_transpose_under_auto():
+    """Two 2-D views ``A.T[k + 1], A.T[k]`` of a 3-D array share no element, but the memory they span
+    overlaps: numba's check refused them, and auto did not run numpy (which tells them apart)."""
+    from optional import require
+    require("numba")
+    A = np.random.default_rng(1).standard_normal((2, 3, 4))
+    want = ad.gradient(planes_of_a_transpose, A)[0]
+    np.testing.assert_allclose(ad.gradient(planes_of_a_transpose, A, backend="auto")[0], want)
+    with pytest.raises(AdCompilerError, match="numba tells views apart"):
+        ad.gradient(planes_of_a_transpose, A, backend="numba")

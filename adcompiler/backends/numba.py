@@ -30,7 +30,7 @@ import numpy as np
 
 from ..codegen.compile import copied_view, execute_file_source, origin_at
 from ..codegen.emit import emit_module
-from ..errors import BackendError
+from ..errors import AliasingError, BackendError
 from . import numba_runtime
 from .numba_indexing import through_index_arrays
 from .numba_rewrite import STATE, rewrite_functions
@@ -367,6 +367,12 @@ def _guarded(fn, path, origins):
             raise _refusal(e, path, origins) from None
         except ValueError as e:
             refusal = copied_view(e)   # the numpy backend's located refusal
+            if isinstance(refusal, AliasingError):   # (numba's check, by the memory two views span, is coarser
+                refusal = BackendError(   # than numpy's: auto runs numpy, which tells them apart element by element)
+                    f"{refusal.reason} numba tells views apart by the memory they span.", filename=refusal.filename,
+                    lineno=refusal.lineno, construct=refusal.construct, hint="use backend='numpy' (backend='auto' "
+                    "falls back by itself), which tells the views apart element by element, or pass a copy.")
+                refusal.ran = True
             if refusal is not None:
                 raise refusal from None
             if "fingerprint" in str(e):   # (an argument numba cannot type: an empty list)
