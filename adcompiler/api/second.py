@@ -25,7 +25,6 @@ from ..errors import (
     ActivityError,
     AdCompilerError,
     ShapeError,
-    at_definition,
     located_at_definition,
 )
 from .arguments import (
@@ -120,11 +119,11 @@ def _refuse_floats_written(f, args, vs, comp) -> None:
         if is_float_scalar(a) and v is not None and i in comp.writes:
             names = list(inspect.signature(f).parameters)
             shown = f"`{names[i]}`" if i < len(names) else str(i)
-            raise at_definition(ActivityError(
+            raise ActivityError(   # (located at f's definition by hvp's decorator)
                 f"hvp and hessian: argument {shown} of `{getattr(f, '__name__', f)}`, a float, is written in place "
                 "once it is differentiated again as a 0-d array (a name bound to it updated with +=, *=...), which "
                 "the float itself never is.", hint="rebind instead of updating in place (`s = s + e`), or pass the "
-                                                   "argument as a 1-element array and index it."), f)
+                                                   "argument as a 1-element array and index it.")
 
 
 @located_at_definition(0, kernel_of)
@@ -210,12 +209,12 @@ def hessian(f: Callable, x: Any = _MISSING, *rest: Any, **kwargs: Any) -> Any:
         return np.asarray(hvp(f, (float(x),) + rest, (1.0,) + (None,) * len(rest))[0])
     given, x = x, np.asarray(x)
     if x.dtype.kind not in "biuf":   # (a dict, a string, an object: no coordinates to differentiate in)
-        raise at_definition(ActivityError(
+        raise ActivityError(   # (located at f's definition by hessian's decorator)
             f"hessian differentiates `{f.__name__}` in its first argument `{param_names(f, 1)[0]}`, which is "
             f"a {type(given).__name__}{'' if x.dtype.kind == 'O' else ' of ' + str(x.dtype)}, not a float "
             "array or a float.", construct=param_names(f, 1)[0],
             hint="put the array to differentiate first (a lambda reordering the arguments), or use hvp with a "
-                 "direction for each float array."), f)
+                 "direction for each float array.")
     if x.dtype.kind != "f":
         x = x.astype(float)   # (a float32 x keeps its precision: the Hessian of the function as it computes)
     n = x.size
