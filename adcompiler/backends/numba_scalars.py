@@ -210,21 +210,9 @@ def computed_otherwise(e, kinds):
 def int_lists(fn) -> set:
     """The names bound to a list written out with ints only, or repeated from one (``[1] * n``,
     ``_t1 = [1]; w = _t1 * n``): numba's list of them holds int64."""
-    names: set = set()
-    binds = [st for st in ast.walk(fn) if isinstance(st, ast.Assign) and len(st.targets) == 1
-             and isinstance(st.targets[0], ast.Name)]
-    changed = True
-    while changed:
-        changed = False
-        for st in binds:
-            v, t = st.value, st.targets[0].id
-            ints = isinstance(v, ast.List) and v.elts and all(
-                isinstance(e, ast.Constant) and type(e.value) is int for e in v.elts)
-            if t not in names and (ints or isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) and any(
-                    isinstance(x, ast.Name) and x.id in names for x in (v.left, v.right))):
-                names.add(t)
-                changed = True
-    return names
+    from ..frontend.lists import number_lists
+    return number_lists(fn.body, of=lambda elts: bool(elts) and all(
+        isinstance(e, ast.Constant) and type(e.value) is int for e in elts))
 
 
 def may_be_float(s, kind_of) -> bool:

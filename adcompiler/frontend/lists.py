@@ -271,10 +271,10 @@ def changes_list(body, name) -> bool:
     return False
 
 
-def number_lists(body, of=lambda e: True) -> set:
+def number_lists(body, of=bool) -> set:
     """The names bound to a list written out with values or repeated from one (``c = [0.5, 1.0]``,
-    ``L = [0.0] * n``, ``[None] * 2``): the kinds take such a list for an array of numbers (``of``:
-    those whose display has an element it takes)."""
+    ``L = [0.0] * n``, ``_t = [None]; L = _t * 2``): the kinds take such a list for an array of
+    numbers (``of``: those whose display's elements it takes; any display but ``[]``)."""
     from ..analysis.order import walk_stmts
     names: set = set()
     changed = True
@@ -284,10 +284,9 @@ def number_lists(body, of=lambda e: True) -> set:
             if not (isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name)) or st.targets[0].id in names:
                 continue
             v = st.value
-            if isinstance(v, ast.List) and any(of(e) for e in v.elts) or isinstance(v, ast.BinOp) \
-                    and isinstance(v.op, ast.Mult) and any(
-                    isinstance(x, ast.List) and any(of(e) for e in x.elts) or isinstance(x, ast.Name) and x.id in names
-                    for x in (v.left, v.right)):
+            if isinstance(v, ast.List) and of(v.elts) or isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) \
+                    and any(isinstance(x, ast.List) and of(x.elts) or isinstance(x, ast.Name) and x.id in names
+                            for x in (v.left, v.right)):
                 names.add(st.targets[0].id)
                 changed = True
     return names

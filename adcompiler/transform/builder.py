@@ -131,22 +131,20 @@ class FormBuilder:
     def __init__(self, ctx):
         self.ctx = ctx
         self.number_lists = number_lists(ctx.an.body)
-        self.none_lists = number_lists(ctx.an.body, of=lambda e: isinstance(e, ast.Constant) and e.value is None)
+        self.none_lists = number_lists(ctx.an.body, of=lambda elts: any(
+            isinstance(e, ast.Constant) and e.value is None for e in elts))
         if ctx.complex:
             self.refuse_complex_constants()
 
     def refuse_complex_constants(self) -> None:
         """A call constant by declaration for real values only (``np.sign``) given a
         complex value that carries a derivative: refused, not taken as constant."""
-        from ..analysis.activity import varied_cells
         from ..analysis.order import walk_stmts
-        ctx = self.ctx
-        varied = varied_cells(ctx.eff, ctx.params, [ctx.activities[p] for p in ctx.params])
-        for s in walk_stmts(ctx.an.body):
+        for s in walk_stmts(self.ctx.an.body):
             for c in (c for h in heads(s) for c in ast.walk(h) if isinstance(c, ast.Call)):
                 rule = notes.rule(c)
                 if rule is not None and rule.complex_varies and any(   # (a name, or the array of ``z[i]``)
-                        isinstance(n, ast.Name) and ctx.eff.cell(n.id) in varied and self.maybe_complex(n)
+                        isinstance(n, ast.Name) and self.varied(n.id) and self.maybe_complex(n)
                         for a in c.args for n in ast.walk(a)):
                     self.err(s, f"{rule.name} of a complex value is {rule.name}(z) = z / |z|, which is not "
                                 "constant; it is differentiated for real values only.",
