@@ -562,6 +562,44 @@ def test_items_of_a_list_of_tuples_read_by_chained_indices():
     np.testing.assert_allclose(ad.hessian(total, u), fd, rtol=1e-6, atol=1e-8)
 
 
+def repeated_tuples(x):
+    c = [(1.0, 0.5)] * 3
+    s = 0.0
+    for k in range(3):
+        s = s + c[k][0] * x[k] + c[k][1] * x[k] ** 2
+    return s
+
+
+def repeated_int_tuples(x):
+    pairs = 2 * [(2, 1)]
+    s = 0.0
+    for k in range(2):
+        s = s + pairs[k][1] * x[pairs[k][0]] ** 3
+    return s
+
+
+def repeated_lists(x):
+    c = [[1.0, 0.5]] * 3
+    s = 0.0
+    for k in range(3):
+        s = s + c[k][1] * x[k] ** 2
+    return s
+
+
+def test_items_of_a_repeated_list_of_tuples_read_by_chained_indices():
+    """``c = [(1.0, 0.5)] * 3; c[k][0]``: a list of tuples when the code runs, whose two subscripts
+    were merged (a TypeError raised by the derivative); ``[[1.0, 0.5]] * 3`` is refused at the
+    line that reads it (it was refused at the ``def``)."""
+    x = np.array([0.7, -0.3, 1.1])
+    check_everywhere(repeated_tuples, Duplicated(x, np.zeros(3)))
+    np.testing.assert_allclose(ad.gradient(repeated_tuples, x)[0], 1.0 + x)
+    np.testing.assert_allclose(ad.hessian(repeated_tuples, x), np.eye(3))
+    check_everywhere(repeated_int_tuples, Duplicated(x, np.zeros(3)))
+    np.testing.assert_allclose(ad.gradient(repeated_int_tuples, x)[0], [0.0, 0.0, 6 * x[2] ** 2])
+    with pytest.raises(AdCompilerError, match=r"test_lists\.py:\d+: `s = s \+ c\[k\]\[1\] \* x\[k\] \*\* 2`"):
+        ad.gradient(repeated_lists, x)
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

@@ -161,11 +161,16 @@ def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
         k = kinds.get(n)
         return k is None or k.is_float or k.cls in ("tuple", "other")
     both, _, _ = _varied_and_useful(effects, params, activities, ret_active, ret, carrier)
+    found = []
     for n in sorted(kinds):
         k = kinds[n]
         if k.is_float or k.cls not in ("tuple", "other") or effects.cell(n) not in both:
             continue
-        stmt = next((s for _, (kind, dest), s in effects.flows if kind == "name" and dest == n), None)
+        into = [(src, s) for src, (kind, dest), s in effects.flows if kind == "name" and dest == n]
+        # (the binding the derivative flows through, not an initializer: ``_ret = None``)
+        found.append((n, k, next((s for src, s in into if src), into[0][1] if into else None)))
+    # (the first in the source: the others are bound from it)
+    for n, k, stmt in sorted(found, key=lambda f: getattr(f[2], "lineno", None) or float("inf"))[:1]:
         what = "a tuple" if k.cls == "tuple" else "a value whose kind (float, array...) is unknown"
         rule = notes.rule(stmt.value) if isinstance(stmt, ast.Assign) else None
         if rule is not None and rule.doc:   # (a call's result its rule does not cover: say what it covers)

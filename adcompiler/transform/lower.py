@@ -16,6 +16,7 @@ import dataclasses
 from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
+from ..frontend.lists import number_lists
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,6 +176,7 @@ def _merge_chained(body, kinds, pf, namer) -> list:
                 uses[n.id] = uses.get(n.id, 0) + 1
             elif isinstance(n, ast.Assign) and isinstance(n.value, ast.List):
                 listed |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    listed |= number_lists(body, of=lambda elts: not all(_number(e, kinds) for e in elts))   # ([(1.0, 0.5)] * 3)
 
     def block(stmts):
         out = []
@@ -196,6 +198,14 @@ def _merge_chained(body, kinds, pf, namer) -> list:
                 out.remove(s)
         return out
     return block(body)
+
+
+def _number(e, kinds) -> bool:
+    """Whether ``e`` (an element of a list display) is known to be a number."""
+    if isinstance(e, ast.Constant):
+        return isinstance(e.value, (int, float, bool)) or e.value is None
+    k = kinds.get(e.id) if isinstance(e, ast.Name) else None
+    return k is not None and (k.cls in ("int", "float", "bool", "none") or k.cls in ("array", "num") and k.ndim == 0)
 
 
 def _reads_part(s) -> bool:
