@@ -600,6 +600,24 @@ def test_items_of_a_repeated_list_of_tuples_read_by_chained_indices():
         ad.gradient(repeated_lists, x)
 
 
+def tableau_with_an_empty_row(x):
+    a = [[], [0.5], [0.0, 0.5]]
+    s = 0.0
+    for i in range(3):
+        for j in range(i):
+            s = s + a[i][j] * x[j] ** 2
+    return s
+
+
+def test_a_ragged_list_of_numbers_with_an_empty_row():
+    """A Butcher tableau written as lists, its first row empty: differentiated (refused: the kind of
+    ``a[i]`` was unknown)."""
+    x = np.array([0.7, -0.3, 1.1])
+    check_everywhere(tableau_with_an_empty_row, Duplicated(x, np.zeros(3)))
+    np.testing.assert_allclose(ad.gradient(tableau_with_an_empty_row, x)[0], [x[0], x[1], 0.0])
+    np.testing.assert_allclose(ad.hessian(tableau_with_an_empty_row, x), np.diag([1.0, 1.0, 0.0]))
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

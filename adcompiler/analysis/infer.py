@@ -320,15 +320,15 @@ class Inference:
         return _dtype_of(node, self.res)
 
     def named_list(self, e) -> Kind | None:
-        """A list display of arrays bound to a name (``fields = [u, v]``) holds the
-        arrays themselves: ``fields[0]`` is ``u``, not a row of a new array. Its
-        kind is a tuple's, whose elements the analyses follow (or refuse)."""
+        """A list display of arrays bound to a name (``fields = [u, v]``) holds the arrays themselves:
+        ``fields[0]`` is ``u``, not a row of a new array. A tuple's kind, whose elements are followed."""
         if not (isinstance(e, ast.List) and e.elts):
             return None
         ks = [self.expr(x) for x in e.elts]
         if not any(k.cls == "array" and k.ndim != 0 for k in ks):
             return None   # numbers: a list of values, as an array of them
-        return Kind("tuple", elts=tuple(ks))
+        rows = {k for k in ks if k.cls != "list" or k.elts}   # (``[[], [0.5], [0.0, 0.5]]``: an empty row too)
+        return Kind("tuple", elts=(*rows,) * len(ks) if [k.ndim for k in rows] == [1] else tuple(ks))
 
     def stmt(self, s) -> bool:
         changed = False
