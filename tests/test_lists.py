@@ -618,6 +618,42 @@ def test_a_ragged_list_of_numbers_with_an_empty_row():
     np.testing.assert_allclose(ad.hessian(tableau_with_an_empty_row, x), np.diag([1.0, 1.0, 0.0]))
 
 
+def equilibrium(f, feq):
+    c = [(0, 0), (1, 0), (0, 1), (-1, 0), (0, -1)]
+    w = [4.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9]
+    for i in range(f.shape[1]):
+        rho = 0.0
+        ux = 0.0
+        uy = 0.0
+        for k in range(5):
+            rho += f[k, i]
+            ux += c[k][0] * f[k, i]
+            uy = uy + c[k][1] * f[k, i]
+        ux = ux / rho
+        uy = uy / rho
+        for k in range(5):
+            cu = 3.0 * (c[k][0] * ux + c[k][1] * uy)
+            feq[k, i] = w[k] * rho * (1.0 + cu + 0.5 * cu * cu - 1.5 * (ux * ux + uy * uy))
+
+
+def test_a_list_of_int_tuples_is_a_matrix_of_ints():
+    """``c = [(0, 0), (1, 0), ...]``: a list of rows of ints, whose items ``c[k][0]`` are numbers
+    (the kind took it for an array of unknown rank: ``ux += c[k][0] * f[k, i]`` then ``ux = ux /
+    rho`` was refused as maybe an array). numba refuses the rows (tuples when the code runs): auto runs
+    numpy."""
+    f = np.random.default_rng(0).random((5, 4)) + 0.5
+    check_everywhere(equilibrium, Duplicated(f, np.zeros_like(f)), Duplicated(np.zeros_like(f), np.ones_like(f)),
+                     out="feq", tapes=("autograd", "jax", "torch"))
+    from optional import require
+    require("numba")
+    seed = np.random.default_rng(1).random(f.shape)
+    got, want = np.zeros_like(f), np.zeros_like(f)
+    autodiff(Reverse, equilibrium, Const, Duplicated(f.copy(), got), Duplicated(np.zeros_like(f), seed.copy()),
+             backend="auto")
+    autodiff(Reverse, equilibrium, Const, Duplicated(f.copy(), want), Duplicated(np.zeros_like(f), seed.copy()))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

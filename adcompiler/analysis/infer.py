@@ -394,13 +394,12 @@ class Inference:
 
 
 def _list_kind(ks) -> Kind:
-    """The kind of a list display of values of kinds ``ks``: numpy's promotion of
-    their dtypes (arrays' too: a list of float arrays is a float array); an
-    element of unknown dtype makes it float, so that derivatives through it are
-    followed rather than dropped as an int's."""
-    dt = "b"
-    for k in ks:
-        dt = _dt(dt, _dtype(k))
+    """The kind of a list display of values of kinds ``ks``: numpy's promotion of their dtypes (arrays'
+    too: a list of float arrays is a float array; a tuple of numbers is a row of them, ``[(1, 0), (0, 1)]``);
+    an element of unknown dtype makes it float (derivatives followed, not dropped as an int's)."""
+    ks = [array(1, functools.reduce(_dt, map(_dtype, k.elts))) if k.cls == "tuple" and k.elts and k.keys is None
+          and all(e is not None and e.cls in ("int", "float", "bool") for e in k.elts) else k for k in ks]
+    dt = functools.reduce(_dt, map(_dtype, ks), "b")
     dt = dt if dt in ("b", "i", "f", "c") else "f"
     ranks = {0 if k.cls in ("int", "float", "bool") else k.ndim if k.cls == "array" else None for k in ks}
     # one more axis than elements of one known rank ([[1.0, 0.5]]: a matrix)
