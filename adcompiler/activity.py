@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ActivityError
+from .errors import ActivityError, at_caller
 
 
 class Annotation:
@@ -132,16 +132,16 @@ class Active(Annotation):
 
     def __init__(self, val: Any):
         if isinstance(val, np.ndarray) and val.ndim > 0:
-            raise ActivityError(
+            raise at_caller(ActivityError(
                 f"Active was given an array of shape {val.shape}; Active is for immutable float scalars.",
                 construct="Active(array)",
-                hint="use Duplicated(x, dx) for an array whose gradient you want, or Const(x).")
+                hint="use Duplicated(x, dx) for an array whose gradient you want, or Const(x)."))
         if isinstance(val, np.ndarray):
             val = val[()]
         if not isinstance(val, numbers.Complex) or isinstance(val, (bool, np.bool_, numbers.Integral)):
-            raise ActivityError(
+            raise at_caller(ActivityError(
                 f"Active needs a float scalar, got {type(val).__name__}.",
-                construct="Active(...)", hint="use Const for non-float values.")
+                construct="Active(...)", hint="use Const for non-float values."))
         super().__init__(val)
 
 

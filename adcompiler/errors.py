@@ -110,6 +110,21 @@ def at_definition(e: AdCompilerError, f) -> AdCompilerError:
     return e
 
 
+def at_caller(e: AdCompilerError) -> AdCompilerError:
+    """``e``, an error that names no line, located at the line of the user's code that led to it
+    (the innermost frame outside adcompiler: ``Active(3)``, where no function is known yet)."""
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame = frame.f_back
+    if e.filename is None and frame is not None:
+        e.filename, e.lineno = frame.f_code.co_filename, frame.f_lineno
+        e.args = (e._format(),)
+    return e
+
+
 def located_at_definition(position: int, unwrap):
     """A decorator of an entry point: its errors about the arguments that name no line are
     located at the definition of the function it is given at ``position`` (``unwrap(f)``: the

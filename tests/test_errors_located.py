@@ -354,3 +354,30 @@ def test_one_array_passed_twice_to_gradient_names_the_definition():
     line = inspect.getsourcelines(_steps_in_place)[1]
     with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line}:.*share memory"):
         gradient(_steps_in_place, np.array([1.0, 2.0]), v, v)
+
+
+def _scaled_energy(x, s):
+    return np.sum(x ** 2) * s
+
+
+def _positive(x):
+    return bool(np.sum(x) > 0)
+
+
+def test_errors_about_arguments_and_results_name_a_line():
+    """``Active(3)``, ``grad(f, argnums=1)(x, 3)`` and ``differentiate(g)`` of a function returning a
+    bool were refused without a file or line."""
+    import adcompiler as ad
+    from adcompiler import Active, Duplicated, Reverse, autodiff
+    x = np.array([0.5, 1.0, 1.5])
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line}: `Active\(\.\.\.\)`"):
+        autodiff(Reverse, _scaled_energy, Active, Duplicated(x.copy(), np.zeros(3)), Active(3))
+    with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line + 2}: `Active\(array\)`"):
+        Active(x)
+    line = inspect.getsourcelines(_scaled_energy)[1]
+    with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line}: `argnums`"):
+        ad.grad(_scaled_energy, argnums=1)(x, 3)
+    line = inspect.getsourcelines(_positive)[1]
+    with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line}:.*returned bool"):
+        ad.differentiate(_positive)(x)

@@ -36,7 +36,13 @@ from typing import Any
 import numpy as np
 
 from .. import activity as A
-from ..errors import ActivityError, ShapeError, located_at_definition
+from ..errors import (
+    ActivityError,
+    AdCompilerError,
+    ShapeError,
+    at_definition,
+    located_at_definition,
+)
 from ..frontend.parse import by_position
 from .arguments import (
     _may_write,
@@ -77,7 +83,10 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     @functools.wraps(f)
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple:
         args = positional(f, args, kwargs)
-        nums = _positions(f, argnums, args)
+        try:
+            nums = _positions(f, argnums, args)
+        except AdCompilerError as e:
+            raise at_definition(e, f)
         ann = annotate(args, nums, f)
         derivs, value = _of_a_number("grad", f, ann)
         grads = tuple(derivative(a, d) for a, d in ((ann[i], derivs[i]) for i in nums))

@@ -241,10 +241,10 @@ def _number(ret: Any, w: Any) -> Any:
     tuple, an array, a bool) is refused, as every tape and the plain call refuse it."""
     if isinstance(ret, (bool, np.bool_)) or not (
             isinstance(ret, (numbers.Number, np.number)) or isinstance(ret, np.ndarray) and ret.ndim == 0):
-        raise AdCompilerError(
+        raise at_definition(AdCompilerError(
             f"{w.mutating.__name__} returned {type(ret).__name__}; the form without out= differentiates a "
             "function returning one float.",
-            hint="return a float, or name the output arrays (differentiate(f, out=...)) and return None.")
+            hint="return a float, or name the output arrays (differentiate(f, out=...)) and return None."), w.mutating)
     return float(ret) if isinstance(ret, (int, np.integer)) else ret
 
 
