@@ -260,7 +260,7 @@ def compile_module(module) -> dict:
     require()
     for name, value in sorted(module.namespace.items()):
         if _holds_array(value):   # (an array, or a tuple of them)
-            file, line, _ = module.origins[0] if module.origins else (None, None, None)
+            file, line, _ = next((o for o in module.origins if re.search(rf"\b{name}\b", o[2] or "")), (None,) * 3)
             raise BackendError(f"the function reads the array `{name}` from its module or closure, which numba would freeze at "
                                "its first compilation (later changes to it would not be seen).",
                                filename=file, lineno=line, construct=name,

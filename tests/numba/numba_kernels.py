@@ -46,6 +46,18 @@ def reads_global_array(x):
     return t
 
 
+def _sines(y, out):
+    out[:] = np.sin(y)
+
+
+def reads_global_array_after_a_helper(y, h):
+    k = np.zeros_like(y)
+    for i in range(4):
+        _sines(y, k)
+        y += h * WEIGHTS[i] * k
+    return float(np.sum(y ** 2))
+
+
 def matvec_from(y, A, x, lo):
     """An inner loop indexed by its bare variable (counted down by the numba
     rewrite), over a range that starts at ``lo`` (empty when ``lo`` is past

@@ -16,6 +16,7 @@ of each sample is printed and bounded.
 """
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 import zlib
@@ -277,6 +278,12 @@ def test_module_level_array_is_refused():
     want = 2.0 * K.WEIGHTS * x
     np.testing.assert_allclose(ad.gradient(K.reads_global_array, x)[0], want, rtol=1e-12)
     np.testing.assert_allclose(ad.gradient(K.reads_global_array, x, backend="auto")[0], want, rtol=1e-12)
+    # (at the line that reads it: it named the first line of a helper called before)
+    line = inspect.getsourcelines(K.reads_global_array_after_a_helper)[1] + 4
+    with pytest.raises(BackendError, match=rf"numba_kernels.py:{line}: `WEIGHTS`"):
+        ad.gradient(K.reads_global_array_after_a_helper, x, 0.1, backend="numba")
+    np.testing.assert_allclose(ad.gradient(K.reads_global_array_after_a_helper, x, 0.1, backend="auto")[0],
+                               ad.gradient(K.reads_global_array_after_a_helper, x, 0.1)[0], rtol=1e-12)
 
 
 def test_differentiate_under_torch_and_jax():
