@@ -9,8 +9,8 @@ buffer element by element with its shape on the int buffer. Buffers grow geometr
 and return them after their own result; calls thread them through.
 
 Also: ``reversed(range(...))`` counts down (``numba_loops``), ``x = None`` placeholders of scalars are typed
-zeros, argument checks dropped, copies pushed left to the push. What cannot be typed (or made values of a
-narrow dtype, ``numba_dtypes``) is refused with the user's file, line and construct.
+zeros, argument checks dropped, copies pushed left to the push, lists of ints pushed as arrays. What cannot be
+typed (or made values of a narrow dtype, ``numba_dtypes``) is refused with the user's file, line and construct.
 """
 from __future__ import annotations
 
@@ -93,8 +93,7 @@ class FunctionRewrite(LoopRewrites):
     """Rewrites one generated function (a ``FunctionDef``, changed in place)."""
 
     def __init__(self, fn, kinds, namer, origins, where):
-        self.fn, self.kinds, self.namer = fn, kinds, namer
-        self.tape = namer.tape
+        self.fn, self.kinds, self.namer, self.tape = fn, kinds, namer, namer.tape
         self.origins = origins       # the module's (file, line, text) of each comment
         self.where = where           # the last comment seen: index into origins
         self.ranks: set = set()      # (rank, dtype kind) of arrays popped (helpers to emit)
@@ -360,6 +359,8 @@ class FunctionRewrite(LoopRewrites):
                 whole = ast.Call(ast.Attribute(_n("np"), "ascontiguousarray", ast.Load()), [value], [])
                 value = ast.Call(ast.Attribute(whole, "view", ast.Load()), [ast.Attribute(_n("np"), "float64",
                                                                                             ast.Load())], [])
+            if isinstance(value, ast.Name) and value.id in self.int_lists:
+                value = ast.Call(ast.Attribute(_n("np"), "asarray", ast.Load()), [value], [])
             helper = "_ad_push_ai" if tag[-1] in "ib" else "_ad_push_af"
             return [_assign(_state(ast.Store), _call(helper, _state() + [value]))]
         k = self.kinds.get(value.id) if isinstance(value, ast.Name) else None
@@ -440,8 +441,7 @@ class FunctionRewrite(LoopRewrites):
 
 
 def _without_unused_tape(body) -> list:
-    """``body`` without its ``_ad_tape_new()`` when nothing else uses the tape
-    (a function that pushes nothing: two buffers fewer to allocate a call)."""
+    """``body`` without its ``_ad_tape_new()`` when nothing else uses the tape (nothing pushed)."""
     new = [s for s in body if isinstance(s, ast.Assign) and _call_of_helper(s.value, "_ad_tape_new")]
     if len(new) != 1:
         return body

@@ -434,3 +434,49 @@ def test_a_floored_remainder_of_elements_is_written_with_its_imports(tmp_path):
     got = np.zeros(3)
     mod.rem_reverse(np.zeros(3), np.zeros(3), a.copy(), got, b.copy(), np.zeros(3), 1.0)
     np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+COUNTERS = '''import numpy as np
+
+
+def counters(x, out):
+    cnt = [0] * 2
+    for i in range(x.shape[0]):
+        if x[i] > 0.0:
+            cnt[0] += 1
+        else:
+            cnt[1] += 1
+        out[i] = x[i] * (cnt[0] + 1)
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += out[i] * cnt[1]
+    return s
+'''
+
+
+def test_a_list_of_int_counters_kept_for_the_reverse_half(tmp_path):
+    """``cnt = [0] * 2`` read after its loop: the split halves keep it on the typed tape (numba's list
+    of ints has no ravel: the module and split mode were refused, naming ``return s``)."""
+    require("numba")
+    import adcompiler as ad
+    (tmp_path / "kern_counters.py").write_text(COUNTERS)
+    _emitted(tmp_path, "kern_counters.py:counters", "--target", "numba", "-o", "counters_nb.py")
+    kern, nb = _imported(tmp_path, "kern_counters", "counters_nb")
+    x = np.array([0.5, -1.0, 2.0, -0.3])
+    want = np.zeros(4)
+    ad.autodiff(ad.Reverse, kern.counters, ad.Active, ad.Duplicated(x, want), ad.Duplicated(np.zeros(4), np.zeros(4)))
+    np.testing.assert_allclose(want, [4.0, 4.0, 6.0, 6.0])   # (2 * (cnt[0] + 1) at each, cnt[1] = 2 at the end)
+    got = np.zeros(4)
+    nb.counters_reverse(x, got, np.zeros(4), np.zeros(4))
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    out, split = np.zeros(4), np.zeros(4)
+    tape = nb.counters_fwd(x, np.zeros(4), out, np.zeros(4), *nb._ad_tape_new())
+    nb.counters_rev(x, split, out, np.zeros(4), 1.0, *tape[1:])
+    np.testing.assert_allclose(split, want, rtol=1e-14)
+    fwd, rev = ad.autodiff_thunk(ad.ReverseSplitWithPrimal, kern.counters, ad.Active, ad.Duplicated, ad.Duplicated,
+                                 backend="numba")
+    out, split = np.zeros(4), np.zeros(4)
+    record, value = fwd(ad.Duplicated(x, np.zeros(4)), ad.Duplicated(out, np.zeros(4)))
+    rev(ad.Duplicated(x, split), ad.Duplicated(out, np.zeros(4)), 1.0, record)
+    np.testing.assert_allclose(split, want, rtol=1e-14)
+    assert value == kern.counters(x, np.zeros(4))
