@@ -611,6 +611,22 @@ def sign_and_condition_constant(x):
     return float(np.sum(np.copysign(x, x[::-1] - 0.1)) + np.sum(np.where(x, x * x, 0.0)) + np.sum(h))
 
 
+def tuple_of_views_then_written(x, out):
+    """A list holds the tuple of views, which see the write (the derivative was that of the values
+    at the push: a silent wrong gradient)."""
+    segs = [(x[0:2], x[1:3])]
+    x[0:2] = x[0:2] * x[1:3]
+    for a, b in segs:
+        out[0:2] = a * b
+
+
+def tuple_of_views_appended_then_written(x, out):
+    segs = []
+    segs.append((x[0:2], x[1:3]))
+    x[0:2] = x[0:2] * x[1:3]
+    out[0:2] = segs[0][0] * segs[0][1]
+
+
 def pushed_then_written(x, out):
     """The list holds the array itself: a write after the push changes the item
     (the derivative was that of the value at the push)."""

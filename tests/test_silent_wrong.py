@@ -345,8 +345,11 @@ def test_parameters_constant_by_declaration_still_differentiate(rng):
 
 @pytest.mark.parametrize("f,line", [(K.pushed_then_written, "st.append(h)"),
                                     (K.argument_pushed_then_written, "st.append(x)"),
-                                    (K.popped_then_written, "v = st.pop()")],
-                         ids=["pushed_then_written", "argument_pushed", "popped_then_written"])
+                                    (K.popped_then_written, "v = st.pop()"),
+                                    (K.tuple_of_views_then_written, "segs = [(x[0:2], x[1:3])]"),
+                                    (K.tuple_of_views_appended_then_written, "segs.append((x[0:2], x[1:3]))")],
+                         ids=["pushed_then_written", "argument_pushed", "popped_then_written", "tuple_of_views",
+                              "tuple_of_views_appended"])
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_list_item_written_in_place_refused(f, line, mode, rng):
     """A list holds the arrays pushed onto it: writing one in place (before or

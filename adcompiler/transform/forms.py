@@ -449,10 +449,17 @@ def _refuse_items_written(ctx, body, stacks) -> None:
             name, verb = f.name, "popped from"
         else:
             continue
-        k = ctx.kinds.get(name)
-        # (the memory a view shares with its base: a temporary view pushed, st.append(x[0:2]), too)
-        if (k is None or k.cls in ("array", "num", "other") and k.dtype in ("f", "c", None)) \
-                and (eff.cell(name) in eff.written or eff.memory_writers.get(eff.memory_of.get(name, name))):
+        def written(n, seen=()):
+            k = ctx.kinds.get(n)
+            if k is not None and k.cls == "tuple":   # (a tuple of views pushed: segs.append((x[0:2], x[2:4])))
+                return any(written(e.id, seen + (n,)) for b in walk_stmts(body) if isinstance(b, ast.Assign)
+                           and isinstance(b.value, ast.Tuple) and any(isinstance(t, ast.Name) and t.id == n
+                                                                      for t in b.targets)
+                           for e in b.value.elts if isinstance(e, ast.Name) and e.id not in seen)
+            # (the memory a view shares with its base: a temporary view pushed, st.append(x[0:2]), too)
+            return (k is None or k.cls in ("array", "num", "other") and k.dtype in ("f", "c", None)) \
+                and (eff.cell(n) in eff.written or eff.memory_writers.get(eff.memory_of.get(n, n)))
+        if written(name):
             shown = "an array" if name in ctx.namer.generated else f"`{name}`"
             raise UnsupportedSyntaxError(
                 f"{shown} is {verb} a list and its memory is written in place in this function: the list "
