@@ -654,6 +654,41 @@ def test_a_list_of_int_tuples_is_a_matrix_of_ints():
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
+def stencil_of_offsets_and_weights(u, out):
+    offs = [(-1, 0, 1.0), (1, 0, 1.0), (0, -1, 0.5), (0, 1, 0.5)]
+    for i in range(1, u.shape[0] - 1):
+        for j in range(1, u.shape[1] - 1):
+            acc = -3.0 * u[i, j]
+            for di, dj, wk in offs:
+                acc += wk * np.sin(u[i + di, j + dj])
+            out[i, j] = acc
+
+
+def terms_of_indices_and_weights(x):
+    terms = [(0, 1.0), (2, 2.5), (0, -0.5)]
+    s = 0.0
+    for k in range(3):
+        s += terms[k][1] * x[terms[k][0]] ** 2
+    for idx, coef in terms:
+        s += coef * x[idx]
+    return s
+
+
+def test_a_list_of_tuples_of_ints_and_floats():
+    """``[(-1, 0, 1.0), ...]``, offsets and a weight: its rows are tuples of ints and floats (the list
+    was taken for an array of floats of unknown rank, its items' kinds unknown: refused; a list of
+    int-float rows taken for a float matrix made the ints floats, raising an IndexError)."""
+    u = np.random.default_rng(0).random((4, 5))
+    check_everywhere(stencil_of_offsets_and_weights, Duplicated(u, np.zeros_like(u)),
+                     Duplicated(np.zeros_like(u), np.ones_like(u)), out="out", tapes=("autograd", "jax", "torch"))
+    x = np.array([0.7, -0.3, 1.1])
+    check_everywhere(terms_of_indices_and_weights, Duplicated(x, np.zeros(3)))
+    np.testing.assert_allclose(ad.gradient(terms_of_indices_and_weights, x)[0], [x[0] + 0.5, 0.0, 5 * x[2] + 2.5])
+    np.testing.assert_allclose(ad.hessian(terms_of_indices_and_weights, x), np.diag([1.0, 0.0, 5.0]))
+    np.testing.assert_allclose(ad.gradient(terms_of_indices_and_weights, x, backend="auto")[0],
+                               [x[0] + 0.5, 0.0, 5 * x[2] + 2.5])
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

@@ -25,7 +25,6 @@ from .kinds import (
     OTHER,
     POPPED,
     Kind,
-    _dt,
     _dtype,
     array,
     broadcast,
@@ -33,6 +32,7 @@ from .kinds import (
     int_power,
     join,
     kind_of_value,
+    list_kind,
     matmul_kind,
     maybe_number_product,
     numbers_of,
@@ -114,7 +114,7 @@ class Inference:
         if isinstance(e, ast.List) and not e.elts:
             return Kind("list")    # a stack (the tape of generated reverse code)
         if isinstance(e, ast.List):
-            return _list_kind([self.expr(x) for x in e.elts])
+            return list_kind([self.expr(x) for x in e.elts])
         if isinstance(e, ast.Call):
             return self.call(e)
         if isinstance(e, ast.JoinedStr):
@@ -325,6 +325,9 @@ class Inference:
         if not (isinstance(e, ast.List) and e.elts):
             return None
         ks = [self.expr(x) for x in e.elts]
+        if all(k.cls == "tuple" and k.elts and not k.keys and len(k.elts) == len(ks[0].elts) and len({*k.elts}) > 1
+               and all(x is not None and x.cls in ("int", "float") for x in k.elts) for k in ks):
+            return Kind("tuple", elts=tuple(ks))   # (rows of ints and floats: ``[(-1, 0, 0.5), ...]``)
         if not any(k.cls == "array" and k.ndim != 0 for k in ks):
             return None   # numbers: a list of values, as an array of them
         rows = {k for k in ks if k.cls != "list" or k.elts}   # (``[[], [0.5], [0.0, 0.5]]``: an empty row too)
@@ -391,19 +394,6 @@ class Inference:
             self.env[name] = new
             return True
         return False
-
-
-def _list_kind(ks) -> Kind:
-    """The kind of a list display of values of kinds ``ks``: numpy's promotion of their dtypes (arrays'
-    too: a list of float arrays is a float array; a tuple of numbers is a row of them, ``[(1, 0), (0, 1)]``);
-    an element of unknown dtype makes it float (derivatives followed, not dropped as an int's)."""
-    ks = [array(1, functools.reduce(_dt, map(_dtype, k.elts))) if k.cls == "tuple" and k.elts and k.keys is None
-          and all(e is not None and e.cls in ("int", "float", "bool") for e in k.elts) else k for k in ks]
-    dt = functools.reduce(_dt, map(_dtype, ks), "b")
-    dt = dt if dt in ("b", "i", "f", "c") else "f"
-    ranks = {0 if k.cls in ("int", "float", "bool") else k.ndim if k.cls == "array" else None for k in ks}
-    # one more axis than elements of one known rank ([[1.0, 0.5]]: a matrix)
-    return array(ranks.pop() + 1 if len(ranks) == 1 and None not in ranks else None, dt)
 
 
 #: where the allocating functions take their dtype by position

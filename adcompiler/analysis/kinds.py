@@ -8,6 +8,7 @@ scalar or a view, and which names can carry a derivative at all.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import numbers
 import types
@@ -329,3 +330,17 @@ def matmul_kind(lk, rk) -> Kind:
     nd = None if lk.ndim is None or rk.ndim is None or 0 in (lk.ndim, rk.ndim) else \
         max(lk.ndim, rk.ndim) - (1 if 1 in (lk.ndim, rk.ndim) else 0)
     return array(nd, "c" if cx else "f")
+
+
+def list_kind(ks) -> Kind:
+    """The kind of a list display of values of kinds ``ks``: numpy's promotion of their dtypes (arrays'
+    too: a list of float arrays is a float array; a tuple of numbers is a row of them, ``[(1, 0), (0, 1)]``);
+    an element of unknown dtype makes it float (derivatives followed, not dropped as an int's)."""
+    ks = [array(1, _dtype(k.elts[0])) if k.cls == "tuple" and k.elts and k.keys is None and all(
+          e is not None and e.cls in ("int", "float", "bool") for e in k.elts) and len({*k.elts}) == 1 else k
+          for k in ks]   # (not (0, 1.0): the int an index)
+    dt = functools.reduce(_dt, map(_dtype, ks), "b")
+    dt = dt if dt in ("b", "i", "f", "c") else "f"
+    ranks = {0 if k.cls in ("int", "float", "bool") else k.ndim if k.cls == "array" else None for k in ks}
+    # one more axis than elements of one known rank ([[1.0, 0.5]]: a matrix)
+    return array(ranks.pop() + 1 if len(ranks) == 1 and None not in ranks else None, dt)
