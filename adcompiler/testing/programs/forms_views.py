@@ -107,6 +107,17 @@ def f_number_list(g, ex):
          f"    {t} += {acc}[{k}][0] * {u}[{k} % n] + {acc}[{k}][1] * {t} * 0.1"],
         [f"{acc} = list(range(n))", f"{acc}r = []", f"for {k} in {acc}:", f"    {acc}r.append(n - 1 - {k})",
          f"for {k} in {acc}:", f"    {w}[{k}] += {u}[{acc}r[{k}]] * {u}[{k}] * 0.25"],
+        # (tables: tuples repeated, offsets and weights unpacked, int rows as indices, a ragged tableau)
+        [f"{acc} = [(0.5, -0.25)] * 3", f"for {k} in range(3):", f"    {t} += {acc}[{k}][0] * {u}[{k} % n] * {acc}[{k}][1]"],
+        [f"{acc} = [(1, 0.5), (0, -0.25), (2, 0.125)]", f"for {k}d, {k}c in {acc}:",
+         f"    {w}[{k}d % n] += {k}c * {u}[({k}d + 1) % n]"],
+        [f"{acc} = [(0, 1), (1, 0), (1, 1)]", f"for {k} in range(3):",
+         f"    {t} += {u}[{acc}[{k}][0] % n] * {u}[{acc}[{k}][1] % n] * 0.25"],
+        [f"{acc} = [[], [0.5], [0.25, 0.5]]", f"for {k} in range(3):", f"    for {k}j in range({k}):",
+         f"        {t} += {acc}[{k}][{k}j] * {u}[{k}j % n] * 0.5"],
+        # (views held by a list, their memory written after: refused)
+        [f"{acc} = [({w}[:1], {w}[n - 1:])]", f"{w}[:1] = {w}[:1] * 0.5 + {u}[:1]",
+         f"for {k}a, {k}b in {acc}:", f"    {t} += float(np.sum({k}a * {k}b)) * 0.5"],
     ])
 
 
