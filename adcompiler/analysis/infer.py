@@ -77,6 +77,11 @@ class Inference:
                 return matmul_kind(lk, rk)
             if isinstance(e.op, ast.Add) and lk.cls == rk.cls == "tuple" and None not in (lk.elts, rk.elts):
                 return Kind("tuple", elts=tuple(lk.elts) + tuple(rk.elts))   # ((2,) + w.shape: a shape)
+            if isinstance(e.op, ast.Mult) and {lk.cls, rk.cls} == {"tuple", "int"}:   # (``[(1.0, 0.5)] * n``)
+                t, m = (lk, e.right) if lk.cls == "tuple" else (rk, e.left)
+                if t.elts and not t.keys and len({*t.elts}) == 1:
+                    n = m.value if isinstance(m, ast.Constant) and type(m.value) is int else None
+                    return Kind("tuple", elts=t.elts * n if n else t.elts, ragged=t.ragged or not n)
             k = broadcast(lk, rk)
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
@@ -158,7 +163,8 @@ class Inference:
                 e.slice, ast.UnaryOp) and isinstance(e.slice.op, ast.USub) and isinstance(e.slice.operand, ast.Constant) \
                 else None   # (a negative index, ``t[-2]``, counts from the end)
             if type(k) is int and base.elts:
-                return base.elts[k] if -len(base.elts) <= k < len(base.elts) else OTHER
+                return base.elts[k] if -len(base.elts) <= k < len(base.elts) or base.ragged and len({*base.elts}) == 1 \
+                    else OTHER
             if base.elts:   # (an index not known: any element)
                 return functools.reduce(join, base.elts, None)
             # a tuple of integer index arrays of unknown length (np.nonzero of an array of
@@ -325,9 +331,9 @@ class Inference:
         if not (isinstance(e, ast.List) and e.elts):
             return None
         ks = [self.expr(x) for x in e.elts]
-        if all(k.cls == "tuple" and k.elts and not k.keys and len(k.elts) == len(ks[0].elts) and len({*k.elts}) > 1
-               and all(x is not None and x.cls in ("int", "float") for x in k.elts) for k in ks):
-            return Kind("tuple", elts=tuple(ks))   # (rows of ints and floats: ``[(-1, 0, 0.5), ...]``)
+        if all(k.cls == "tuple" and k.elts and not k.keys and len(k.elts) == len(ks[0].elts)
+               and all(x is not None and x.cls in ("int", "float", "bool") for x in k.elts) for k in ks):
+            return Kind("tuple", elts=tuple(ks))   # (tuples of numbers, ``[(-1, 0, 0.5), ...]``: c[k] is a tuple)
         if not any(k.cls == "array" and k.ndim != 0 for k in ks):
             return None   # numbers: a list of values, as an array of them
         rows = {k for k in ks if k.cls != "list" or k.elts}   # (``[[], [0.5], [0.0, 0.5]]``: an empty row too)
