@@ -188,11 +188,14 @@ def refuse_stale_tuples(ctx, body, placed, by_name=True) -> None:
                 and isinstance(s.value, (ast.Tuple, ast.List)) and ctx.is_active(s.targets[0].id)):
             continue
         for e in s.value.elts:
-            if isinstance(e, ast.Name) and ctx.is_memory(e.id) and any(
+            if isinstance(e, ast.Name) and (ctx.is_memory(e.id) or getattr(ctx.kinds.get(e.id), "maybe_array", False)) \
+                    and any(
                     placed.after(w, s) and (not by_name or any(isinstance(n, ast.Name) and n.id == e.id
                                                                for n in ast.walk(w)))
                     for w in ctx.eff.writers_of_memory(e.id) if w is not s):
+                shown = "an array (a view)" if ctx.is_temp(e.id) else f"the array `{e.id}`"
                 raise UnsupportedSyntaxError(
-                    f"the tuple holds the array `{e.id}`, which is written after the tuple is built.",
+                    f"the tuple holds {shown}, which is written after the tuple is built.",
                     filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
-                    hint=f"put a copy in the tuple ({e.id}.copy()), or build the tuple after the writes.")
+                    hint=("put copies of the views in the tuple (.copy())" if ctx.is_temp(e.id) else
+                          f"put a copy in the tuple ({e.id}.copy())") + ", or build the tuple after the writes.")
