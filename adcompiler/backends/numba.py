@@ -8,7 +8,7 @@ cache serves a second process, and executes it with the user's globals.
 
 numba compiles a function at its first call, for the argument types it is
 given; a construct it cannot type is then refused with an ``BackendError``
-naming the user's file, line and construct (``_refusal``), before any of the
+naming the user's file, line and construct (``numba_errors``), before any of the
 function has run. The wrappers returned keep the numpy backend's calling
 convention, so the API and the tapes are unchanged: a forward half takes the
 Python list the API passes as tape and pushes the typed tape on it; the
@@ -28,16 +28,15 @@ import types
 
 import numpy as np
 
-from ..codegen.compile import copied_view, execute_file_source, origin_at
+from ..codegen.compile import copied_view, execute_file_source
 from ..codegen.emit import emit_module
 from ..errors import AliasingError, BackendError
 from . import numba_runtime
+from .numba_errors import refusal as numba_refusal
 from .numba_indexing import through_index_arrays
 from .numba_rewrite import STATE, rewrite_functions
 from .numba_values import np_call as _np_call
 from .numba_values import numpys_values
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def available() -> bool:
@@ -285,33 +284,6 @@ def compile_module(module) -> dict:
     return ns
 
 
-def _refusal(e: Exception, path: str, origins: dict) -> BackendError:
-    text = _ANSI.sub("", str(e))
-    lines = [int(m) for m in re.findall(r'File "' + re.escape(path) + r'", line (\d+)', text)]
-    lines += [int(m) for m in re.findall(re.escape(os.path.basename(path)) + r"\s*\((\d+)\)", text)]
-    lines += _lowered_lines(e, path)
-    where = None
-    for line in lines:
-        where = origin_at(origins, line)
-        if where is not None:
-            break
-    skip = ("Failed in", "During", "File ", "^", "-", "Resolution failure", "Rewrite", "Known signatures",
-            "*", "Function(")
-    said = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(skip)]
-    first = (said[0] if said else text.strip().splitlines()[0] if text.strip() else type(e).__name__)[:200]
-    if not text.strip():   # (numba's own assertion, no message: what numba lowers is not all it types)
-        first = f"numba's compiler stopped on it with an {type(e).__name__} of its own: a construct it types " \
-                "but does not lower, such as a store through a boolean mask of a 2-D array"
-    what = "this line"
-    if where is None and origins:   # (numba named no line: a global or an argument it cannot type)
-        where, what = origins[min(origins)], "this function (a value it reads has no numba type)"
-    file, line, src = where if where is not None else (None, None, None)
-    return BackendError(f"numba cannot compile the derivative of {what} ({first})", filename=file,
-                        lineno=line, construct=src,
-                        hint="rewrite it with the numpy subset numba supports, or use backend='numpy' "
-                             "(backend='auto' falls back by itself).")
-
-
 def _untyped(e, origins):
     """numba types each argument before anything runs: one it cannot type, refused."""
     where = next(iter(origins.values()), (None, None, None))
@@ -364,7 +336,7 @@ def _guarded(fn, path, origins):
         try:
             return fn(*args)
         except NumbaError as e:
-            raise _refusal(e, path, origins) from None
+            raise numba_refusal(e, path, origins) from None
         except ValueError as e:
             refusal = copied_view(e)   # the numpy backend's located refusal
             if isinstance(refusal, AliasingError):   # (numba's check, by the memory two views span, is coarser
@@ -398,27 +370,14 @@ def _guarded(fn, path, origins):
             # numba's own limits met at run time (its reshape of an array that is not contiguous,
             # an operation on a 0-d array it does not lower)
             if _while_compiling(e):
-                raise _refusal(e, path, origins) from None
+                raise numba_refusal(e, path, origins) from None
             raise _ran(e, origins) from None
         except Exception as e:
             if _while_compiling(e):   # numba failed to compile (lowering), nothing ran
-                raise _refusal(e, path, origins) from None
+                raise numba_refusal(e, path, origins) from None
             raise
     run.dispatcher = fn
     return run
-
-
-def _lowered_lines(e, path) -> list:
-    """Lines of ``path`` that numba was lowering when ``e`` was raised (its
-    lowering errors do not always say where)."""
-    out, tb = [], e.__traceback__
-    while tb is not None:
-        for name in ("inst", "self"):
-            loc = getattr(tb.tb_frame.f_locals.get(name), "loc", None)
-            if getattr(loc, "filename", None) == path and isinstance(getattr(loc, "line", None), int):
-                out.append(loc.line)
-        tb = tb.tb_next
-    return out[::-1]
 
 
 def _while_compiling(e) -> bool:
@@ -448,9 +407,9 @@ def _typed(run, args, path, origins) -> None:
     try:
         run.dispatcher.compile(tuple(numba.typeof(a) for a in args))
     except NumbaError as e:
-        raise _refusal(e, path, origins) from None
+        raise numba_refusal(e, path, origins) from None
     except Exception as e:   # noqa: BLE001 (numba failed to compile: lowering errors are plain exceptions)
-        raise _refusal(e, path, origins) from None
+        raise numba_refusal(e, path, origins) from None
 
 
 def _tape_arrays():

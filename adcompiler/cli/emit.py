@@ -404,7 +404,7 @@ def numba_typed(text: str, info, target: Target, values: list | None, mode: str)
 
     import numba
 
-    from ..backends.numba import _refusal
+    from ..backends.numba_errors import refusal
     from ..codegen.compile import execute_file_source
     origins = {}
     for k, line in enumerate(text.splitlines(), 1):
@@ -437,7 +437,7 @@ def numba_typed(text: str, info, target: Target, values: list | None, mode: str)
                 try:
                     fn.compile(tuple(numba.typeof(v) for v in args))
                 except Exception as e:   # noqa: BLE001 (numba's typing and lowering errors alike)
-                    raise _refusal(e, path, origins) from None
+                    raise refusal(e, path, origins) from None
         finally:
             sys.modules.pop(name, None)
 

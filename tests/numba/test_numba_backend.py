@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from scipy import special
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # the catalogue (no package here: see below)
 import numba_kernels as K
@@ -783,3 +784,26 @@ def test_the_kernels_own_error_is_raised_as_it_is(backend):
     ad.autodiff(ad.Reverse, _checked_sum_of_squares, ad.Active, ad.Duplicated(np.array([1.5, -2.0]), dx),
                 backend=backend)
     np.testing.assert_allclose(dx, [3.0, -4.0], rtol=1e-14)
+
+
+def _hmm_forward(logA, alpha0):
+    alpha = alpha0.copy()
+    for t in range(3):
+        new = np.zeros_like(alpha)
+        for j in range(alpha.shape[0]):
+            new[j] = special.logsumexp(alpha + logA[:, j])
+        alpha[:] = new
+    return special.logsumexp(alpha)
+
+
+def test_a_global_numba_cannot_type_is_refused_at_the_line_that_reads_it():
+    """numba names no line for a global it cannot type (scipy's logsumexp): the refusal named the
+    function's ``def``; it names the first line that reads it, and auto runs numpy."""
+    require("scipy")
+    logA = np.log(np.array([[0.7, 0.3], [0.4, 0.6]]))
+    alpha0 = np.log(np.array([0.5, 0.5]))
+    line = inspect.getsourcelines(_hmm_forward)[1] + 5
+    with pytest.raises(BackendError, match=rf"test_numba_backend.py:{line}: `new\[j\] = special.logsumexp"):
+        ad.gradient(_hmm_forward, logA, alpha0, backend="numba")
+    for got, want in zip(ad.gradient(_hmm_forward, logA, alpha0, backend="auto"), ad.gradient(_hmm_forward, logA, alpha0)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
