@@ -334,11 +334,8 @@ def matmul_kind(lk, rk) -> Kind:
 
 def list_kind(ks) -> Kind:
     """The kind of a list display of values of kinds ``ks``: numpy's promotion of their dtypes (arrays'
-    too: a list of float arrays is a float array; a tuple of numbers is a row of them, ``[(1, 0), (0, 1)]``);
-    an element of unknown dtype makes it float (derivatives followed, not dropped as an int's)."""
-    ks = [array(1, _dtype(k.elts[0])) if k.cls == "tuple" and k.elts and k.keys is None and all(
-          e is not None and e.cls in ("int", "float", "bool") for e in k.elts) and len({*k.elts}) == 1 else k
-          for k in ks]   # (not (0, 1.0): the int an index)
+    too: a list of float arrays is a float array); an element of unknown dtype makes it float (derivatives
+    followed, not dropped as an int's). (A list of tuples bound to a name holds them: ``named_list``.)"""
     dt = functools.reduce(_dt, map(_dtype, ks), "b")
     dt = dt if dt in ("b", "i", "f", "c") else "f"
     ranks = {0 if k.cls in ("int", "float", "bool") else k.ndim if k.cls == "array" else None for k in ks}

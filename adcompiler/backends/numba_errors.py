@@ -41,6 +41,7 @@ def refusal(e: Exception, path: str, origins: dict) -> BackendError:
                         hint="rewrite it with the numpy subset numba supports, or use backend='numpy' "
                              "(backend='auto' falls back by itself).")
 
+
 def lowered_lines(e, path) -> list:
     """Lines of ``path`` that numba was lowering when ``e`` was raised (its
     lowering errors do not always say where)."""
