@@ -725,6 +725,60 @@ def test_items_of_a_list_of_tuples_are_tuples():
     check_everywhere(rows_of_ints_and_of_floats, Duplicated(x, np.zeros(4)))
 
 
+def adams_bashforth_history(y0, k):
+    y = y0.copy()
+    hist = [-k * y]
+    for step in range(4):
+        acc = np.zeros_like(y)
+        for f in hist:
+            acc = acc + 0.5 * f
+        y = y + 0.1 * acc
+        hist.append(-k * y)
+    return float(np.sum(y ** 2))
+
+
+def weights_appended_after_their_loop(x):
+    w = [1.0, 2.0]
+    c = [(0, 1.0), (1, 2.0)]
+    s = 0.0
+    for it in range(3):
+        for wt in reversed(w):
+            s += wt * x[0] ** 2
+        for i, wt in c:
+            s += wt * x[i] ** 3
+        w.append(float(it))
+    c.append((2, 4.0))
+    return s
+
+
+def list_extended_in_place(x):
+    w = [1.0, 2.0]
+    s = 0.0
+    for it in range(2):
+        for wt in w:
+            s += wt * x[0] ** 2
+        w += [float(it)]
+    return s
+
+
+def test_a_loop_over_a_list_appended_to_after_it():
+    """A loop over a list the function appends to after the loop (in a loop around it: an
+    Adams-Bashforth history) runs backwards the times it ran (the reverse sweep took the list's
+    length at its end: an IndexError, or a TypeError, from the derivative); ``w += [v]`` is refused
+    (a TypeError from the derivative: the list taken for an array)."""
+    y0, k = np.array([1.0, 2.0]), 0.7
+    check_everywhere(adams_bashforth_history, Duplicated(y0, np.zeros(2)), Active(k))
+    x = np.array([0.5, -1.0, 2.0])
+    check_everywhere(weights_appended_after_their_loop, Duplicated(x, np.zeros(3)))
+    # (3 passes over [1, 2] grown by 0, 1: weights 3 + 3 + 4 on x0 ** 2; 3 passes over c)
+    want = [2 * 10 * x[0] + 3 * 3 * 1.0 * x[0] ** 2, 3 * 3 * 2.0 * x[1] ** 2, 0.0]
+    np.testing.assert_allclose(ad.gradient(weights_appended_after_their_loop, x)[0], want)
+    np.testing.assert_allclose(ad.hessian(weights_appended_after_their_loop, x),
+                               np.diag([20 + 18 * x[0], 36 * x[1], 0.0]))
+    with pytest.raises(AdCompilerError, match=r"test_lists\.py:\d+: `w \+= \[float\(it\)\]`: .*extends"):
+        ad.gradient(list_extended_in_place, x)
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

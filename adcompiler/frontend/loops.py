@@ -34,7 +34,7 @@ import inspect
 
 from ..codegen.naming import COUNT, TEMP
 from . import notes
-from .lists import changes_list
+from .lists import _CHANGES, changes_list
 from .restructure import has_jump, restructure
 
 
@@ -117,17 +117,27 @@ class LoopRewrite:
         if fn is reversed and len(it.args) == 1 and not it.keywords and self.reversible(it.args[0]):
             arr = self.iterable(it.args[0])   # for v in reversed(arr): the indices from the last
             k = self.namer.fresh("_k{}")
-            backwards = ast.Subscript(_range(_len(arr)), ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+            backwards = ast.Subscript(_range(self.length(arr)), ast.Slice(None, None, ast.Constant(-1)), ast.Load())
             return backwards, ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
                                                                                       ast.Load()))]
         if (fn is None and isinstance(it, (ast.Name, ast.Subscript, ast.Attribute, ast.Call, ast.Tuple, ast.List))) \
                 or (inspect.isfunction(fn) and isinstance(it, ast.Call)):
             arr = self.iterable(it)   # an array, a tuple or a call's result: evaluated once, before the loop
             k = self.namer.fresh("_k{}")
-            return _range(_len(arr)), ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
+            return _range(self.length(arr)), ast.Name(k, ast.Store()), [(s.target, ast.Subscript(arr, ast.Name(k, ast.Load()),
                                                                                              ast.Load()))]
         self.err(it, "this loop is not supported.",
                  "loop over range(...), an array, reversed(array), enumerate(array) or zip(arrays).")
+
+    def length(self, arr) -> ast.expr:
+        """``len(arr)``; bound before the loop where the function appends to or pops from the list anywhere
+        (after the loop, or in a loop around it: the reverse sweep must run the loop the times it ran)."""
+        if isinstance(arr, ast.Name) and any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGES
+                and isinstance(n.func.value, ast.Name) and n.func.value.id == arr.id or isinstance(n, ast.Delete)
+                for n in ast.walk(self.pf.tree)):
+            return self.name_atom(_len(arr))
+        return _len(arr)
 
     def reversible(self, e) -> bool:
         """Whether ``reversed(e)`` is of an array, a tuple or a list the loop indexes from the
@@ -181,7 +191,7 @@ class LoopRewrite:
                 pre.append((tt, ast.BinOp(start, ast.Add(), ast.BinOp(at, ast.Mult(), step))))
                 continue
             a = self.iterable(a)
-            lens.append(_len(a))
+            lens.append(self.length(a))
             pre.append((tt, ast.Subscript(a, ast.Name(k, ast.Load()), ast.Load())))
         stop = lens[0] if len(lens) == 1 else ast.Call(ast.Name("min", ast.Load()), lens, [])
         return stop, pre

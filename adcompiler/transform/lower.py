@@ -88,6 +88,13 @@ def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
                 "writing into an element of a list, tuple or dict is not supported.",
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
                 hint="update the array through its own name, or build a new list.")
+        elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and s.target.id in facts.lists \
+                and isinstance(s.op, (ast.Add, ast.Mult)):
+            raise UnsupportedSyntaxError(   # (the list taken for an array: ``w[...] += [v]`` raised a TypeError)
+                f"`{s.target.id} {'+' if isinstance(s.op, ast.Add) else '*'}= ...` extends or repeats the list "
+                f"`{s.target.id}` in place, which is not differentiated.", filename=pf.filename, lineno=s.lineno,
+                construct=pf.line_text(s.lineno), hint=f"append the values ({s.target.id}.append(v)), or bind a new "
+                f"list ({s.target.id} = {s.target.id} + [...]).")
         else:
             if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
                 new = _lower_aug(s, kinds, namer, pf, facts.accumulators, facts.numbers_maybe)
