@@ -6,6 +6,7 @@ Every case runs through every entry point (``check_everywhere``) against
 central differences; the refusals name the line.
 """
 import math
+import re
 
 import numpy as np
 import pytest
@@ -777,6 +778,37 @@ def test_a_loop_over_a_list_appended_to_after_it():
                                np.diag([20 + 18 * x[0], 36 * x[1], 0.0]))
     with pytest.raises(AdCompilerError, match=r"test_lists\.py:\d+: `w \+= \[float\(it\)\]`: .*extends"):
         ad.gradient(list_extended_in_place, x)
+
+
+def worklist_of_indices(x):
+    todo = [0]
+    t = 0.0
+    for i in todo:
+        t = t + x[i] ** 2
+        if i + 1 < x.shape[0]:
+            todo.append(i + 1)
+    return t
+
+
+def indices_popped_while_read(x):
+    L = [0, 1, 2, 3]
+    t = 0.0
+    for i in L:
+        t = t + x[i] ** 2
+        L.pop()
+    return t
+
+
+@pytest.mark.parametrize("f,line", [(worklist_of_indices, "for i in todo:"), (indices_popped_while_read, "for i in L:")])
+def test_a_loop_over_a_list_of_ints_its_body_resizes_is_refused(f, line):
+    """Python's loop over a list its body appends to runs over the items appended: the loop ran over
+    the list's first length (a worklist: wrong primal and gradient, silently); one its body pops from
+    raised an IndexError from the derivative."""
+    x = np.array([0.3, 0.7, 1.1, -0.4, 0.9])
+    for call in (lambda: ad.gradient(f, x.copy()), lambda: ad.jvp(f, (x.copy(),), (np.ones(5),)),
+                 lambda: ad.gradient(f, x.copy(), backend="auto")):
+        with pytest.raises(AdCompilerError, match=rf"test_lists\.py:\d+:\d+: `{re.escape(line)}`: a loop over the list"):
+            call()
 
 
 def over_an_index_list(x):

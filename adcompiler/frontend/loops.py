@@ -62,6 +62,15 @@ def _constant_numbers(e) -> tuple | None:
     return tuple(out)
 
 
+def _changes_length(body, name) -> bool:
+    """Whether ``body`` appends to, pops from or otherwise resizes the list ``name`` (``del L[k]`` too)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGES
+               and isinstance(n.func.value, ast.Name) and n.func.value.id == name or isinstance(n, ast.Delete)
+               and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name
+                       for t in n.targets)
+               for n in ast.walk(ast.Module(body=list(body), type_ignores=[])))
+
+
 def _range(*args) -> ast.Call:
     return ast.Call(ast.Name("range", ast.Load()), list(args), [])
 
@@ -132,10 +141,7 @@ class LoopRewrite:
     def length(self, arr) -> ast.expr:
         """``len(arr)``; bound before the loop where the function appends to or pops from the list anywhere
         (after the loop, or in a loop around it: the reverse sweep must run the loop the times it ran)."""
-        if isinstance(arr, ast.Name) and any(
-                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGES
-                and isinstance(n.func.value, ast.Name) and n.func.value.id == arr.id or isinstance(n, ast.Delete)
-                for n in ast.walk(self.pf.tree)):
+        if isinstance(arr, ast.Name) and _changes_length(self.pf.tree.body, arr.id):
             return self.name_atom(_len(arr))
         return _len(arr)
 
@@ -165,9 +171,11 @@ class LoopRewrite:
             return ast.Constant(values)
         arr = self.name_atom(e)
         loop = self.cur
-        if self.lists.reads_items(arr) and isinstance(loop, ast.For) and changes_list(loop.body, arr.id):
+        if isinstance(loop, ast.For) and (self.lists.reads_items(arr) and changes_list(loop.body, arr.id)
+                                          or _changes_length(loop.body, arr.id)):   # (a worklist of ints too)
             self.err(loop, f"a loop over the list `{arr.id}` that its body appends to, pops from or rebinds.",
-                     "loop over range(len(...)) of the length before the loop, or over a copy (list(L)).")
+                     "loop over range(len(...)) of the length before the loop, over a copy (list(L)), or "
+                     "with while k < len(L) and an index k into the list.")
         if self.namer.made(arr.id, TEMP):
             self.namer.read_late.add(arr.id)
         return arr
