@@ -811,6 +811,28 @@ def test_a_loop_over_a_list_of_ints_its_body_resizes_is_refused(f, line):
             call()
 
 
+def popped_and_pushed_back(x):
+    L = []
+    L.append(x[0] * x[0])
+    L.append(x[1] * x[1])
+    a = L.pop()
+    b = L.pop()
+    L.append(a)
+    return L[-1] * x[1] + b
+
+
+def test_second_order_through_a_value_popped_and_pushed_back():
+    """``a = L.pop(); L.append(a)``: the reverse code, differentiated again, took the pop for its own
+    restore of ``a`` (pushed after it) and gave ``a`` no kind: its tangent was dropped (the Hessian
+    4 x1 where 6 x1 is right, silently; the first derivatives were right)."""
+    x = np.array([0.8, 1.3])
+    check_everywhere(popped_and_pushed_back, Duplicated(x, np.zeros(2)))
+    np.testing.assert_allclose(ad.gradient(popped_and_pushed_back, x)[0], [2 * x[0], 3 * x[1] ** 2])
+    np.testing.assert_allclose(ad.hessian(popped_and_pushed_back, x), np.diag([2.0, 6 * x[1]]))
+    np.testing.assert_allclose(ad.hvp(popped_and_pushed_back, (x,), (np.array([0.5, -1.0]),))[0],
+                               [1.0, -6 * x[1]])
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

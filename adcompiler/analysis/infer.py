@@ -51,7 +51,7 @@ class Inference:
         self.env = dict(param_kinds)
         self.generated = namer.generated if namer is not None else set()
         self.stacks: dict = {}
-        self.restoring: dict = {}   # stack -> names generated code pushes and pops back into themselves
+        self.restoring: set = set()   # the pops of generated code into the name pushed before them (their ids)
         self.copied: dict = {}      # stack -> names whose copies generated code pushes (saves)
         self.res = resolver
         self.user_return = user_return
@@ -374,9 +374,7 @@ class Inference:
     def restores(self, name, value) -> bool:
         """Whether ``name = value`` pops, in generated reverse code, the value
         pushed for ``name`` (``_tape.append(name)`` ... ``name = _tape.pop()``)."""
-        return isinstance(value, ast.Call) and not value.args and notes.rule_kind(value) == "stack" and \
-            isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Name) and \
-            name in self.restoring.get(value.func.value.id, ())
+        return id(value) in self.restoring
 
     def saved_kind(self, name, value):
         """In generated reverse code, the kind of a save ``_s<k>_x = _tape.pop()``:
@@ -471,14 +469,21 @@ def restoring_pops(stmts) -> dict:
     the name it was pushed for (a restore), or into a fresh name (a save), so a
     pop into a pushed name reads an earlier value of that name, not the join of
     everything on the tape (a loop index restored beside float values would
-    otherwise be of unknown kind, and ``a[i]`` neither a view nor a copy)."""
+    otherwise be of unknown kind, and ``a[i]`` neither a view nor a copy). The ids of those pops: a pop
+    into a name pushed only after it (the user's ``a = L.pop(); L.append(a)``) reads the list's values."""
     pushed: dict = {}
+    out: set = set()
     for s in stmts:
-        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and notes.rule_kind(s.value) == "stack" \
-                and len(s.value.args) == 1 and isinstance(s.value.args[0], ast.Name) \
-                and isinstance(s.value.func, ast.Attribute) and isinstance(s.value.func.value, ast.Name):
-            pushed.setdefault(s.value.func.value.id, set()).add(s.value.args[0].id)
-    return pushed
+        v = s.value if isinstance(s, (ast.Expr, ast.Assign)) else None
+        if not (isinstance(v, ast.Call) and notes.rule_kind(v) == "stack" and isinstance(v.func, ast.Attribute)
+                and isinstance(v.func.value, ast.Name)):
+            continue
+        if isinstance(s, ast.Expr) and len(v.args) == 1 and isinstance(v.args[0], ast.Name):
+            pushed.setdefault(v.func.value.id, set()).add(v.args[0].id)
+        elif isinstance(s, ast.Assign) and not v.args and isinstance(s.targets[0], ast.Name) \
+                and s.targets[0].id in pushed.get(v.func.value.id, ()):
+            out.add(id(v))
+    return out
 
 
 def _complex_result(rule, k: Kind, kinds: dict) -> Kind:
