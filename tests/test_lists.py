@@ -833,6 +833,40 @@ def test_second_order_through_a_value_popped_and_pushed_back():
                                [1.0, -6 * x[1]])
 
 
+def limited_history_direction(g, S, Y):
+    s_list = []
+    y_list = []
+    d = 0.0
+    for it in range(S.shape[0]):
+        s_list.append(S[it] * g[it % g.shape[0]])
+        y_list.append(Y[it] + 0.1 * g)
+        if len(s_list) > 2:   # (the newest kept, the one before dropped)
+            ns = s_list.pop()
+            s_list.pop()
+            s_list.append(ns)
+            ny = y_list.pop()
+            y_list.pop()
+            y_list.append(ny)
+        q = g.copy()
+        for i in range(len(s_list) - 1, -1, -1):
+            q = q - np.dot(s_list[i], q) / np.dot(y_list[i], s_list[i]) * y_list[i]
+        d = d + np.sum(q * g)
+    return d
+
+
+def test_second_order_through_a_list_of_arrays_with_items_dropped():
+    """A history of arrays whose second newest item is dropped (pop, pop, push back): hvp raised a
+    ValueError from the derivative (the adjoint list's items, pushed by the adjoint of the items
+    read, were taken for numbers)."""
+    rng = np.random.default_rng(0)
+    g, S, Y = rng.standard_normal(3), rng.standard_normal((5, 3)), rng.standard_normal((5, 3)) + 2.0
+    check_everywhere(limited_history_direction, Duplicated(g, np.zeros(3)), Const(S), Const(Y))
+    v, h = rng.standard_normal(3), 1e-5
+    want = (ad.gradient(limited_history_direction, g + h * v, S, Y)[0]
+            - ad.gradient(limited_history_direction, g - h * v, S, Y)[0]) / (2 * h)
+    np.testing.assert_allclose(ad.hvp(limited_history_direction, (g, S, Y), (v, None, None))[0], want, rtol=1e-6)
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

@@ -41,11 +41,14 @@ from .kinds import (
 )
 from .nondiff_kinds import nondiff_result
 from .order import walk_stmts
+from .tape_pops import copies_pushed, restoring_pops
 
 
 class Inference:
     """The kind of any expression of a normalized body, from the kinds of its
     names, the rules' result kinds and the analyses of user functions."""
+
+    reverse_code = False   # (generated reverse code: a 0.0 pushed is a zero adjoint, of any kind)
 
     def __init__(self, param_kinds: dict, resolver, user_return, namer=None):
         self.env = dict(param_kinds)
@@ -362,18 +365,22 @@ class Inference:
             changed = self.bind(s.target.id, INT)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and \
                 notes.rule_kind(s.value) == "stack" and s.value.args:
-            changed = self.push(s.value.func.value.id, self.expr(s.value.args[0]))
+            a = s.value.args[0]
+            zero = self.reverse_code and isinstance(a, ast.Constant) and a.value == 0.0
+            changed = self.push(s.value.func.value.id, Kind("float", weak=True) if zero else self.expr(a))
+        elif isinstance(s, ast.Expr) and getattr(notes.rule(s.value), "name", "") == "adcompiler.runtime.stack_list_adjoint" \
+                and isinstance(s.value.args[0], ast.Name):   # (an item's adjoint per item: a slice of the stacked one)
+            k = self.expr(s.value.args[-1] if len(s.value.args) > 3 else s.value.args[1])
+            changed = self.push(s.value.args[0].id, array(k.ndim - 1 if k.is_array and k.ndim else None, k.dtype))
         return changed
 
     def push(self, name, k) -> bool:
         """``k`` joined into what the list ``name`` holds."""
-        old = self.stacks.get(name)
-        self.stacks[name] = join(old, k)
+        old, self.stacks[name] = self.stacks.get(name), join(self.stacks.get(name), k)
         return self.stacks[name] != old
 
     def restores(self, name, value) -> bool:
-        """Whether ``name = value`` pops, in generated reverse code, the value
-        pushed for ``name`` (``_tape.append(name)`` ... ``name = _tape.pop()``)."""
+        """Whether ``name = value`` pops, in generated reverse code, the value pushed for ``name``."""
         return id(value) in self.restoring
 
     def saved_kind(self, name, value):
@@ -423,7 +430,7 @@ def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> d
         # generated reverse code: pops restore names (``restoring_pops``), and the
         # adjoint of a tuple is a list or 0.0 (all zeros): ``_d_ret = 0.0`` leaves
         # a name that is otherwise a tuple's adjoint a tuple
-        inf.restoring = restoring_pops(stmts)
+        inf.restoring, inf.reverse_code = restoring_pops(stmts), True
         inf.copied = copies_pushed(stmts)
         _fixpoint(inf, [s for s in stmts if not _zero_binding(s)])
         stmts = [s for s in stmts if not _zero_binding(s) or inf.env.get(s.targets[0].id, NONE).cls != "tuple"]
@@ -443,47 +450,6 @@ def _zero_binding(s) -> bool:
 
 
 _SAVE = re.compile(r"_s\d+_(.+)$")
-
-
-def copies_pushed(stmts) -> dict:
-    """For generated reverse code: the names whose copies are pushed onto each
-    stack (``_t = _ad_copy(x)``, ``st.append(_t)``: what a save pops back)."""
-    from ..runtime import core
-    copies, out = {}, {}
-    for s in stmts:
-        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call) \
-                and notes.target(s.value) is core.copy and len(s.value.args) == 1 \
-                and isinstance(s.value.args[0], ast.Name):
-            copies[s.targets[0].id] = s.value.args[0].id
-        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and notes.rule_kind(s.value) == "stack" \
-                and len(s.value.args) == 1 and isinstance(s.value.args[0], ast.Name) \
-                and isinstance(s.value.func, ast.Attribute) and isinstance(s.value.func.value, ast.Name) \
-                and s.value.args[0].id in copies:
-            out.setdefault(s.value.func.value.id, set()).add(copies[s.value.args[0].id])
-    return out
-
-
-def restoring_pops(stmts) -> dict:
-    """For generated reverse code (one tape for values of every kind): the
-    names pushed by name onto each stack. Generated code pops a value back into
-    the name it was pushed for (a restore), or into a fresh name (a save), so a
-    pop into a pushed name reads an earlier value of that name, not the join of
-    everything on the tape (a loop index restored beside float values would
-    otherwise be of unknown kind, and ``a[i]`` neither a view nor a copy). The ids of those pops: a pop
-    into a name pushed only after it (the user's ``a = L.pop(); L.append(a)``) reads the list's values."""
-    pushed: dict = {}
-    out: set = set()
-    for s in stmts:
-        v = s.value if isinstance(s, (ast.Expr, ast.Assign)) else None
-        if not (isinstance(v, ast.Call) and notes.rule_kind(v) == "stack" and isinstance(v.func, ast.Attribute)
-                and isinstance(v.func.value, ast.Name)):
-            continue
-        if isinstance(s, ast.Expr) and len(v.args) == 1 and isinstance(v.args[0], ast.Name):
-            pushed.setdefault(v.func.value.id, set()).add(v.args[0].id)
-        elif isinstance(s, ast.Assign) and not v.args and isinstance(s.targets[0], ast.Name) \
-                and s.targets[0].id in pushed.get(v.func.value.id, ()):
-            out.add(id(v))
-    return out
 
 
 def _complex_result(rule, k: Kind, kinds: dict) -> Kind:
