@@ -96,8 +96,8 @@ def copied_view_error(where) -> UnsupportedSyntaxError:
         "on one path and another argument or new memory on another), and the copy or the argument is written "
         "later: its "
         "derivative would follow the wrong memory.", filename=file, lineno=line,
-        construct=text, hint="copy explicitly (.copy()) if a separate array is meant, or make the argument "
-                             "contiguous (np.ascontiguousarray) if a view is meant.")
+        construct=text, hint="copy explicitly (.copy()) if a separate array is meant; if the argument itself is "
+                             "meant, write into it by indexing it (A.T[0, 1] = ..., not ravel(A.T)[1] = ...).")
 
 
 def at_definition(e: AdCompilerError, f) -> AdCompilerError:

@@ -294,7 +294,7 @@ def _check_element_update(s, kinds, pf) -> None:
             "an in-place operator on an array held by a list, tuple or dict is not supported (Python "
             "updates the array itself).",
             filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
-            hint="update the array through its own name (`x *= 2.0`), or bind a new value (`L[k] = L[k] * 2.0`).")
+            hint="keep the arrays in one array instead of a list (`A = np.stack([...])`, then `A[k] *= 2.0`).")
 
 
 def _stores_into_container(s, kinds, lists=frozenset(), namer=None) -> bool:
