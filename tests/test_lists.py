@@ -867,6 +867,33 @@ def test_second_order_through_a_list_of_arrays_with_items_dropped():
     np.testing.assert_allclose(ad.hvp(limited_history_direction, (g, S, Y), (v, None, None))[0], want, rtol=1e-6)
 
 
+def adams_bashforth_zipped(y, h):
+    hist = []
+    c = [1.5, -0.5, 0.25]
+    for step in range(3):
+        hist.append(-0.5 * y * y)
+        inc = np.zeros_like(y)
+        for cj, fj in zip(c, reversed(hist)):
+            inc = inc + cj * fj
+        for j, fj in enumerate(reversed(hist)):
+            inc = inc + (0.1 / (j + 1)) * fj
+        y = y + h * inc
+    return np.sum(y ** 2)
+
+
+def test_a_list_of_arrays_reversed_inside_zip_and_enumerate():
+    """``zip(c, reversed(hist))`` and ``enumerate(reversed(hist))`` of a history of arrays: read from
+    the last item (refused: the reversed list was a slice of a list, of unknown kind)."""
+    y = np.array([1.0, 2.0])
+    check_everywhere(adams_bashforth_zipped, Duplicated(y, np.zeros(2)), Active(0.1))
+    v, e = np.array([0.3, -1.0]), 1e-5
+    want = (ad.gradient(adams_bashforth_zipped, y + e * v, 0.1)[0]
+            - ad.gradient(adams_bashforth_zipped, y - e * v, 0.1)[0]) / (2 * e)
+    np.testing.assert_allclose(ad.hvp(adams_bashforth_zipped, (y, 0.1), (v, None))[0], want, rtol=1e-6)
+    np.testing.assert_allclose(ad.gradient(adams_bashforth_zipped, y, 0.1, backend="auto")[0],
+                               ad.gradient(adams_bashforth_zipped, y, 0.1)[0], rtol=1e-12)
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

@@ -198,6 +198,13 @@ class LoopRewrite:
                     at = ast.BinOp(ast.BinOp(_len(copy.deepcopy(inner)), ast.Sub(), ast.Constant(1)), ast.Sub(), at)
                 pre.append((tt, ast.BinOp(start, ast.Add(), ast.BinOp(at, ast.Mult(), step))))
                 continue
+            if self.builtin_of(a) is reversed and len(a.args) == 1 and isinstance(a.args[0], ast.Name) \
+                    and self.lists.reads_items(a.args[0]):   # (a list from its last item: len - 1 - k, not a slice)
+                arr = self.iterable(a.args[0])
+                lens.append(self.length(arr))
+                last = ast.BinOp(copy.deepcopy(lens[-1]), ast.Sub(), ast.Constant(1))
+                pre.append((tt, ast.Subscript(arr, ast.BinOp(last, ast.Sub(), ast.Name(k, ast.Load())), ast.Load())))
+                continue
             a = self.iterable(a)
             lens.append(self.length(a))
             pre.append((tt, ast.Subscript(a, ast.Name(k, ast.Load()), ast.Load())))
