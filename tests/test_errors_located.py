@@ -381,3 +381,6 @@ def test_errors_about_arguments_and_results_name_a_line():
     line = inspect.getsourcelines(_positive)[1]
     with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line}:.*returned bool"):
         ad.differentiate(_positive)(x)
+    line = inspect.currentframe().f_lineno + 2   # (a mode given as a string: it said an activity was misplaced)
+    with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line}: .*mode is given as the string 'reverse'"):
+        autodiff("reverse", _scaled_energy, Active, Duplicated(x.copy(), np.zeros(3)), Active(2.0))

@@ -1,5 +1,4 @@
-"""Reverse mode: autodiff, autodiff_thunk, gradient, adjoint_source (forward
-modes passed to ``autodiff`` go on to ``api.forward``)."""
+"""Reverse mode: autodiff, autodiff_thunk, gradient, adjoint_source (forward modes go to ``api.forward``)."""
 from __future__ import annotations
 
 import numbers
@@ -254,10 +253,12 @@ def autodiff(*call: Any, backend: str = "numpy", checkpoint: int | str | None = 
 def _autodiff(call, backend, checkpoint, explain):
     if call and isinstance(call[0], A.Mode):
         mode, f, ret, args = call[0], call[1], call[2], call[3:]
+    elif len(call) < 2 or isinstance(call[0], str):
+        from ..errors import at_caller
+        raise at_caller(ActivityError(f"autodiff's mode is given as the string {call[0]!r}." if call and isinstance(
+            call[0], str) else "autodiff needs a function and a return activity.", construct="autodiff(...)",
+            hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...): a mode of adcompiler (Reverse, Forward...)"))
     else:
-        if len(call) < 2:
-            raise ActivityError("autodiff needs a function and a return activity.",
-                                hint="autodiff(Reverse, f, Const, Duplicated(x, dx), ...)")
         mode, f, ret, args = A.Reverse, call[0], call[1], call[2:]
     f = kernel_of(f)
     key = None
@@ -294,8 +295,7 @@ def _autodiff(call, backend, checkpoint, explain):
 
 
 def _print_backend(f, backend) -> None:
-    """``explain=True``: the backend this call ran (the newest decision for the
-    backend asked, not another call's)."""
+    """``explain=True``: the backend this call ran (the newest decision for the backend asked)."""
     ran = next((d for d in reversed(choice.backend_report(f)) if d.asked == backend and d.mode == "reverse"), None)
     print(f"backend: {ran if ran is not None else backend}" + (
         "\n(the tape above is the numpy backend's: the numba backend keeps its own typed tape, not measured)"
