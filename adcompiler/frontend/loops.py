@@ -174,8 +174,8 @@ class LoopRewrite:
         if isinstance(loop, ast.For) and (self.lists.reads_items(arr) and changes_list(loop.body, arr.id)
                                           or _changes_length(loop.body, arr.id)):   # (a worklist of ints too)
             self.err(loop, f"a loop over the list `{arr.id}` that its body appends to, pops from or rebinds.",
-                     "loop over range(len(...)) of the length before the loop, over a copy (list(L)), or "
-                     "with while k < len(L) and an index k into the list.")
+                     "loop over range(len(...)) of the length before the loop, over a copy bound to a name "
+                     "(L2 = list(L), then for v in L2), or with while k < len(L) and an index k into the list.")
         if self.namer.made(arr.id, TEMP):
             self.namer.read_late.add(arr.id)
         return arr
