@@ -332,10 +332,14 @@ def take_along_axis_adjoint(g, arr, indices, axis=-1):
     if axis is None:
         np.add.at(out.reshape(-1), np.asarray(indices).reshape(-1), np.asarray(g).reshape(-1))
         return out
-    ax = axis % arr.ndim
-    idx = list(np.ix_(*[np.arange(n) for n in np.shape(indices)]))
+    ax, indices = axis % arr.ndim, np.asarray(indices)
+    # (numpy broadcasts arr and indices over the other axes: an axis of arr of length 1 is read throughout)
+    shape = list(np.broadcast_shapes(*[tuple(1 if k == ax else n for k, n in enumerate(a.shape))
+                                       for a in (arr, indices)]))
+    shape[ax] = indices.shape[ax]
+    idx = list(np.ix_(*[np.arange(n) if arr.shape[k] != 1 else np.zeros(n, np.intp) for k, n in enumerate(shape)]))
     idx[ax] = indices
-    np.add.at(out, tuple(np.broadcast_arrays(*idx)), g)
+    np.add.at(out, tuple(np.broadcast_arrays(*idx)), np.broadcast_to(g, shape))
     return out
 
 
