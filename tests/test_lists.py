@@ -894,6 +894,29 @@ def test_a_list_of_arrays_reversed_inside_zip_and_enumerate():
                                ad.gradient(adams_bashforth_zipped, y, 0.1)[0], rtol=1e-12)
 
 
+def tables_on_two_branches(x):
+    if x[0] > 0:
+        c = [(0, 1.0), (1, 2.0)]
+    else:
+        c = [(1, 3.0), (2, 4.0), (3, 5.0)]
+    s = 0.0
+    for i, wt in c:
+        s += wt * x[i] ** 2
+    return s
+
+
+def test_tables_of_different_lengths_on_two_branches():
+    """Tables of (index, weight) pairs of different lengths on two branches (refused: their join was
+    of unknown kind)."""
+    for x0 in (0.7, -0.7):
+        x = np.array([x0, -0.3, 1.1, 0.4])
+        check_everywhere(tables_on_two_branches, Duplicated(x, np.zeros(4)))
+        want = [2 * x[0], 4 * x[1], 0.0, 0.0] if x0 > 0 else [0.0, 6 * x[1], 8 * x[2], 10 * x[3]]
+        np.testing.assert_allclose(ad.gradient(tables_on_two_branches, x)[0], want)
+        np.testing.assert_allclose(ad.hessian(tables_on_two_branches, x),
+                                   np.diag([2.0, 4.0, 0.0, 0.0] if x0 > 0 else [0.0, 6.0, 8.0, 10.0]))
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []
