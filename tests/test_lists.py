@@ -917,6 +917,23 @@ def test_tables_of_different_lengths_on_two_branches():
                                    np.diag([2.0, 4.0, 0.0, 0.0] if x0 > 0 else [0.0, 6.0, 8.0, 10.0]))
 
 
+def table_popped(x):
+    c = [(0, 1.0), (1, 2.0), (2, 0.5)]
+    s = 0.0
+    while len(c) > 1:
+        r = c.pop()
+        s += r[1] * x[r[0]] ** 2
+    return s
+
+
+def test_a_table_popped_row_by_row():
+    """``r = c.pop()`` of a list of (index, weight) pairs: a pair (refused: cannot tell whether ``s``
+    is an array)."""
+    x = np.array([0.7, -0.3, 1.1])
+    check_everywhere(table_popped, Duplicated(x, np.zeros(3)))
+    np.testing.assert_allclose(ad.gradient(table_popped, x)[0], [0.0, 4 * x[1], x[2]])
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

@@ -227,6 +227,8 @@ class Inference:
                 # a list written out ([a, b], typed as its array): an item (the transform refuses the
                 # list itself where its items carry derivatives, with the reason)
                 return {"f": FLOAT, "i": INT, "b": BOOL, "c": COMPLEX}.get(own.dtype, POPPED)
+            if not e.args and own is not None and own.cls == "tuple" and own.elts and not own.keys:   # (a table)
+                return functools.reduce(join, own.elts, self.stacks.get(e.func.value.id))
             return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
         if rule.kind == "list_stack" and e.args and isinstance(e.args[0], ast.Name):
             item = self.stacks.get(e.args[0].id)   # (np.stack of a list the function builds; none pushed yet: none)
