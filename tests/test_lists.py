@@ -934,6 +934,30 @@ def test_a_table_popped_row_by_row():
     np.testing.assert_allclose(ad.gradient(table_popped, x)[0], [2 * x[0], 4 * x[1], x[2]])
 
 
+def stack_of_pairs(x, y):
+    st = []
+    for i in range(x.shape[0]):
+        st.append((x[i], y[i] * x[i], i))
+    s = 0.0
+    while st:
+        a, b, k = st.pop()
+        s = s + a * b * k + b
+    return s
+
+
+def test_second_order_through_a_stack_of_tuples():
+    """A stack of tuples, differentiated again: the adjoint popped from the adjoint list of tuples
+    was taken for a number or a tuple (refused: kind unknown; the gradient was right)."""
+    x, y = np.array([0.5, -1.0, 2.0, 0.3]), np.array([0.2, 0.7, -0.4, 1.1])
+    check_everywhere(stack_of_pairs, Duplicated(x, np.zeros(4)), Duplicated(y, np.zeros(4)))
+    k = np.arange(4.0)
+    np.testing.assert_allclose(ad.hessian(stack_of_pairs, x, y), np.diag(2 * k * y))
+    v, w = np.array([0.3, -1.0, 0.5, 2.0]), np.array([1.0, 0.5, -0.5, 0.2])
+    hx, hy = ad.hvp(stack_of_pairs, (x, y), (v, w))
+    np.testing.assert_allclose(hx, 2 * k * y * v + (2 * k * x + 1) * w)
+    np.testing.assert_allclose(hy, (2 * k * x + 1) * v)
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

@@ -217,8 +217,8 @@ class Inference:
             return OTHER
         if rule.kind == "inplace" and rule.name == "adcompiler.runtime.stack_pop" and isinstance(e.args[0], ast.Name):
             # the top of an adjoint list (what was pushed onto it), or 0.0 once it is empty
-            pushed = self.stacks.get(e.args[0].id)
-            return FLOAT if pushed is None else join(pushed, FLOAT)
+            pushed = self.stacks.get(e.args[0].id)   # (a tuple's adjoint: 0.0 stands for all zeros)
+            return FLOAT if pushed is None else pushed if pushed.cls == "tuple" else join(pushed, FLOAT)
         if rule.kind == "stack":
             # a value popped from a stack has the kind of what was pushed onto it
             own = self.expr(e.func.value) if isinstance(e.func.value, ast.Name) else None
