@@ -281,11 +281,11 @@ def _check_module_values(rec: Record) -> None:
     pass: the reverse sweep reads them anew, and would differentiate other values."""
     for name, now, then in rec.module:
         if now.shape != then.shape or not np.array_equal(now, then, equal_nan=now.dtype.kind in "fc"):
-            raise AdCompilerError(
+            raise at_definition(AdCompilerError(
                 f"{rec.w.__name__}: `{name}`, an array the kernel reads from its module, was written between the "
                 "forward pass and this backward pass; the derivative would read its new values.",
                 hint=f"pass `{name}` to the kernel as an argument (const=... if it needs no gradient), or write it "
-                     "only after the backward pass.")
+                     "only after the backward pass."), rec.w.mutating)
 
 
 def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
