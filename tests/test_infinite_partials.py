@@ -241,3 +241,26 @@ def test_a_divisor_bounded_by_zero_only_and_floor_divide_of_arrays(backend):
     _, value = ad.autodiff(ad.ReverseWithPrimal, floor_divided, ad.Active, ad.Duplicated(x.copy(), np.zeros(4)),
                            ad.Active(1.7), backend=backend)
     assert value == pytest.approx(25.5, rel=1e-14)
+
+
+def _masked_softmax_beside_complex(x):
+    z = np.zeros(x.shape[0], dtype=np.complex128)
+    z[:] = x + 1j * x
+    z *= 1j
+    x[:] += np.imag(z) * 0.5
+    q = np.where(np.arange(x.shape[0]) % 2 == 0, x, -np.inf) * (0.5 + np.min(x) ** 2)
+    e = np.exp(q - np.max(q))
+    x[:] += e / np.sum(e) * 0.5
+    return float(np.sum(x * x))
+
+
+def test_tangents_of_written_infinities_in_a_function_with_complex_values():
+    """``np.where(m, x, -np.inf) * c`` then its max and exp, in a function that also holds complex
+    values: forward mode gave NaN (the tangent of the infinite entries, -inf * dc, was kept where
+    the value is infinite; the guard was left out of every function with complex values)."""
+    x = np.array([0.89, -0.42, 0.82, -0.34, -0.68, 0.42])
+    check_everywhere(_masked_softmax_beside_complex, ad.Duplicated(x, np.zeros(6)))
+    v, h = np.array([0.77, 0.6, 0.77, 0.26, -0.39, -0.87]), 1e-6
+    want = (_masked_softmax_beside_complex(x + h * v) - _masked_softmax_beside_complex(x - h * v)) / (2 * h)
+    got = ad.autodiff(ad.Forward, _masked_softmax_beside_complex, ad.Duplicated, ad.Duplicated(x.copy(), v.copy()))[0]
+    np.testing.assert_allclose(got, want, rtol=1e-6)

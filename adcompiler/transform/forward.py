@@ -374,9 +374,9 @@ class ForwardBuilder(FormBuilder):
         when ``n`` may hold an infinite number the code writes (``np.inf``, which stays infinite:
         ``R / gamma`` at ``R = inf`` carried ``inf * dgamma``, and ``0 * inf`` past a max or an exp)."""
         k = self.ctx.kinds.get(n)
-        if self.ctx.module.options.second_order or self.ctx.complex or n not in self.ctx.written_infinite() \
+        if self.ctx.module.options.second_order or n not in self.ctx.written_infinite() \
                 or self.ctx.is_memory(n) or k is None or k.cls not in ("float", "array", "num") \
-                or k.dtype not in (None, "f"):
+                or k.dtype not in (None, "f") or self.ctx.complex and k.dtype != "f":   # (real where complex)
             return value
         return ast.Call(N("_ad_finite_tangent"), [value, N(ans)], [])
 
