@@ -958,6 +958,22 @@ def test_second_order_through_a_stack_of_tuples():
     np.testing.assert_allclose(hy, (2 * k * x + 1) * v)
 
 
+def table_as_an_array(x):
+    c = [(0.0, 1.0), (1.0, 0.5), (2.0, 0.25)]
+    C = np.array(c)
+    return np.sum(C[:, 1] * x[:3] ** 2 + C[:, 0] * x[:3])
+
+
+def test_second_order_through_an_array_of_a_named_table():
+    """``C = np.array(c)`` of a table of float tuples bound to a name: hvp refused it (in the reverse
+    code differentiated again, an item's placeholder None made the table an array on one pass and a
+    tuple of tuples on the next: of unknown kind)."""
+    x = np.array([0.7, -0.3, 1.1, 0.4])
+    check_everywhere(table_as_an_array, Duplicated(x, np.zeros(4)))
+    v = np.array([1.0, -0.5, 0.3, 2.0])
+    np.testing.assert_allclose(ad.hvp(table_as_an_array, (x,), (v,))[0], [2.0 * v[0], v[1], 0.5 * v[2], 0.0])
+
+
 def over_an_index_list(x):
     idx = list(range(x.shape[0]))
     order = []

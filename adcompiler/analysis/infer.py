@@ -336,8 +336,8 @@ class Inference:
         if not (isinstance(e, ast.List) and e.elts):
             return None
         ks = [self.expr(x) for x in e.elts]
-        if all(k.cls == "tuple" and k.elts and not k.keys and len(k.elts) == len(ks[0].elts)
-               and all(x is not None and x.cls in ("int", "float", "bool") for x in k.elts) for k in ks):
+        if all(k.cls == "tuple" and k.elts and not k.keys and len(k.elts) == len(ks[0].elts)   # (None, weak: not yet known)
+               and all(x is None or x.weak or x.cls in ("int", "float", "bool", "none") for x in k.elts) for k in ks):
             return Kind("tuple", elts=tuple(ks))   # (tuples of numbers, ``[(-1, 0, 0.5), ...]``: c[k] is a tuple)
         if not any(k.cls == "array" and k.ndim != 0 for k in ks):
             return None   # numbers: a list of values, as an array of them
