@@ -153,19 +153,22 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         return Kind("num", 0 if _rank0(a) and _rank0(b) else None, _dt(_dtype(a), _dtype(b)))
     if a.cls == "tuple" and b.cls == "tuple" and len(a.elts or ()) == len(b.elts or ()):
         return Kind("tuple", elts=tuple(join(x, y) for x, y in zip(a.elts, b.elts)), ragged=a.ragged or b.ragged)
-    if a.cls == "tuple" and b.cls == "tuple" and (all(e is not None and e.cls in ("float", "int", "bool")
-                                                      for e in (a.elts or ()) + (b.elts or ())) or all(
-            e is not None and e.cls == "tuple" and not e.keys and all(x is not None and x.cls in ("float", "int", "bool")
-                                                                       for x in e.elts or ())
-            for e in (a.elts or ()) + (b.elts or ()))):
+    both = (a.elts or ()) + (b.elts or ()) if a.cls == b.cls == "tuple" else None
+    if both is not None and (_numbers(both) or all(e is not None and e.cls == "tuple" and not e.keys
+                                                   and _numbers(e.elts or ()) for e in both)):
         # tuples of numbers of different lengths (the rows of a Butcher tableau): numbers; tuples of such
         # tuples (tables of (index, weight) pairs of different lengths on two branches): such tuples
         k = None
-        for e in (a.elts or ()) + (b.elts or ()):
+        for e in both:
             k = join(k, e)
         if k is not None:   # (of no one length: a negative index is read from the end of none, ``length``)
             return Kind("tuple", elts=(k,) * max(len(a.elts or ()), len(b.elts or ())), ragged=True)
     return OTHER
+
+
+def _numbers(ks) -> bool:
+    """Whether every kind of ``ks`` is known to be a number's."""
+    return all(k is not None and k.cls in ("float", "int", "bool") for k in ks)
 
 
 def length(k: Kind | None) -> int | None:

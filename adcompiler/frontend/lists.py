@@ -260,15 +260,19 @@ class ListNames:
         return isinstance(node, ast.Name) and node.id in self.carrying
 
 
+def resizes_list(body, name) -> bool:
+    """Whether ``body`` appends to, pops from or otherwise resizes the list ``name`` (``del L[k]`` too)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGES
+               and isinstance(n.func.value, ast.Name) and n.func.value.id == name or isinstance(n, ast.Delete)
+               and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name
+                       for t in n.targets)
+               for n in ast.walk(ast.Module(body=list(body), type_ignores=[])))
+
+
 def changes_list(body, name) -> bool:
-    """Whether ``body`` appends to, pops from or rebinds the list ``name``."""
-    for n in ast.walk(ast.Module(body=list(body), type_ignores=[])):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGES \
-                and isinstance(n.func.value, ast.Name) and n.func.value.id == name:
-            return True
-        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del)):
-            return True
-    return False
+    """Whether ``body`` resizes or rebinds the list ``name``."""
+    return resizes_list(body, name) or any(isinstance(n, ast.Name) and n.id == name and isinstance(
+        n.ctx, (ast.Store, ast.Del)) for n in ast.walk(ast.Module(body=list(body), type_ignores=[])))
 
 
 def number_lists(body, of=bool) -> set:

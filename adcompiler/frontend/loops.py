@@ -34,7 +34,7 @@ import inspect
 
 from ..codegen.naming import COUNT, TEMP
 from . import notes
-from .lists import _CHANGES, changes_list
+from .lists import changes_list, resizes_list
 from .restructure import has_jump, restructure
 
 
@@ -60,15 +60,6 @@ def _constant_numbers(e) -> tuple | None:
             return None
         out.append(-c.value if neg else c.value)
     return tuple(out)
-
-
-def _changes_length(body, name) -> bool:
-    """Whether ``body`` appends to, pops from or otherwise resizes the list ``name`` (``del L[k]`` too)."""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGES
-               and isinstance(n.func.value, ast.Name) and n.func.value.id == name or isinstance(n, ast.Delete)
-               and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name
-                       for t in n.targets)
-               for n in ast.walk(ast.Module(body=list(body), type_ignores=[])))
 
 
 def _range(*args) -> ast.Call:
@@ -141,7 +132,7 @@ class LoopRewrite:
     def length(self, arr) -> ast.expr:
         """``len(arr)``; bound before the loop where the function appends to or pops from the list anywhere
         (after the loop, or in a loop around it: the reverse sweep must run the loop the times it ran)."""
-        if isinstance(arr, ast.Name) and _changes_length(self.pf.tree.body, arr.id):
+        if isinstance(arr, ast.Name) and resizes_list(self.pf.tree.body, arr.id):
             return self.name_atom(_len(arr))
         return _len(arr)
 
@@ -172,7 +163,7 @@ class LoopRewrite:
         arr = self.name_atom(e)
         loop = self.cur
         if isinstance(loop, ast.For) and (self.lists.reads_items(arr) and changes_list(loop.body, arr.id)
-                                          or _changes_length(loop.body, arr.id)):   # (a worklist of ints too)
+                                          or resizes_list(loop.body, arr.id)):   # (a worklist of ints too)
             self.err(loop, f"a loop over the list `{arr.id}` that its body appends to, pops from or rebinds.",
                      "loop over range(len(...)) of the length before the loop, over a copy bound to a name "
                      "(L2 = list(L), then for v in L2), or with while k < len(L) and an index k into the list.")
