@@ -307,3 +307,18 @@ def test_where_refused(src, match):
     exec(compile(text, name, "exec"), ns)  # noqa: S102 - a two-line kernel written above
     with pytest.raises(AdCompilerError, match=match):
         autodiff(Rev, ns["f"], Active, Duplicated(np.ones(3), np.zeros(3)))
+
+
+def _taken_along_broadcast(out, X, idx):
+    out[...] = np.take_along_axis(X, idx, axis=1) * X[:, :1]
+
+
+def test_take_along_axis_with_a_broadcast_index_through_every_entry_point():
+    """An index of one row broadcast over the rows of X (and X of one row over the index's rows): the
+    adjoint sums over the broadcast (a ValueError or IndexError from the derivative)."""
+    rng = np.random.default_rng(3)
+    for X, idx in ((rng.standard_normal((3, 5)), np.array([[4, 0, 4]])),
+                   (rng.standard_normal((1, 5)), np.array([[0, 1], [4, 4], [2, 0]]))):
+        shape = np.broadcast_shapes((X.shape[0], idx.shape[1]), idx.shape)
+        check_everywhere(_taken_along_broadcast, Duplicated(np.zeros(shape), rng.standard_normal(shape)),
+                         Duplicated(X, np.zeros_like(X)), Const(idx), out="out", tapes=("autograd", "jax", "torch"))
