@@ -996,3 +996,27 @@ def test_items_of_a_list_of_indices_are_ints_in_second_order_and_numba():
     np.testing.assert_allclose(ad.hessian(over_an_index_list, x), fd, rtol=1e-6, atol=1e-8)
     from everywhere import check_numba_gradient
     check_numba_gradient(over_an_index_list, Duplicated(x, np.zeros(4)))
+
+
+def weighted_rows(x, w):
+    rows = []
+    for i in range(x.shape[0]):
+        rows.append((i, 0.5))
+    s = 0.0
+    for i, c in rows:
+        s += c * w[i] * x[i] ** 3
+    return s
+
+
+def test_second_order_through_a_list_of_index_and_weight_pairs():
+    """A list of constant (index, weight) pairs built by appends, differentiated again: an index
+    used in a store of the reverse code (``dx[i] += ...``) was taken for a name bound from the
+    arguments, the list for one whose values carry derivatives, and its items stacked (refused: ints
+    beside floats; the gradient was right)."""
+    x, w = np.array([1.0, 2.0, -3.0, 0.5]), np.array([0.3, -1.0, 2.0, 1.5])
+    check_everywhere(weighted_rows, Duplicated(x, np.zeros(4)), Duplicated(w, np.zeros(4)))
+    np.testing.assert_allclose(ad.hessian(weighted_rows, x, w), np.diag(3.0 * w * x))
+    v, u = np.array([0.3, -1.0, 0.5, 2.0]), np.array([1.0, 0.5, -0.5, 0.2])
+    hx, hw = ad.hvp(weighted_rows, (x, w), (v, u))
+    np.testing.assert_allclose(hx, 3.0 * w * x * v + 1.5 * x ** 2 * u)
+    np.testing.assert_allclose(hw, 1.5 * x ** 2 * v)

@@ -43,6 +43,9 @@ import copy
 from ..errors import AdCompilerError
 
 _SHAPES = frozenset({"shape", "ndim", "size", "dtype"})
+# (calls whose values carry no derivatives: lengths, ranges, and the ints that generated reverse code,
+# differentiated again, pops back)
+_NOT_CARRIED = frozenset({"len", "range", "_ad_popped_int", "_ad_popped_ints"})
 _CHANGES = frozenset({"append", "pop", "extend", "insert", "remove", "clear"})
 
 
@@ -190,7 +193,7 @@ def _mentions(e, names) -> bool:
     """Whether ``e`` reads one of ``names`` other than through a shape, a length or a range."""
     if isinstance(e, ast.Attribute) and e.attr in _SHAPES:
         return False
-    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("len", "range"):
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in _NOT_CARRIED:
         return False
     if isinstance(e, ast.Name):
         return e.id in names
@@ -217,11 +220,21 @@ def _derived(tree: ast.FunctionDef, body: list, namer) -> set:
                     and isinstance(s.func.value, ast.Name) and any(_mentions(x, derived) for x in s.args):
                 bound = [s.func.value]
             for t in bound:
-                for n in ast.walk(t):
-                    if isinstance(n, ast.Name) and n.id not in derived:
-                        derived.add(n.id)
+                for n in _bound_names(t):
+                    if n not in derived:
+                        derived.add(n)
                         changed = True
     return derived
+
+
+def _bound_names(t) -> list:
+    """The names a target binds or writes into: ``a`` of ``a``, ``a[i]`` and ``a.b[i]`` (not the index
+    ``i``, which the store does not change), each name of a tuple target."""
+    if isinstance(t, (ast.Tuple, ast.List)):
+        return [n for e in t.elts for n in _bound_names(e)]
+    while isinstance(t, (ast.Subscript, ast.Attribute, ast.Starred)):
+        t = t.value
+    return [t.id] if isinstance(t, ast.Name) else []
 
 
 class ListNames:
