@@ -86,16 +86,18 @@ def _at_user_line(exc, f):
     lines = linecache.getlines(exc.filename)[:exc.lineno]
     m = next((m for m in map(_COMMENT.match, reversed(lines)) if m), None)
     code = getattr(f, "__code__", None)
+    # (a refusal met while the derivative ran with these values: the gradient may meet it too)
+    supported = "" if getattr(exc, "at_run_time", False) else "; the gradient of this code is supported"
     if m is None and code is not None:   # (above the first line's code: a placeholder, ``_t2 = None``)
         return type(exc)(f"{exc.reason} (met in the derivative of `{f.__name__}`, differentiated again for "
-                         "second derivatives; the gradient of this code is supported)", filename=code.co_filename,
+                         f"second derivatives{supported})", filename=code.co_filename,
                          lineno=code.co_firstlineno, construct=f.__name__, hint=exc.hint)
     if m is None:
         return exc
     own = getattr(getattr(f, "__code__", None), "co_filename", "")
     file = own if os.path.basename(own) == m["file"] else m["file"]
     return type(exc)(f"{exc.reason} (met in the derivative of this line, differentiated again for second "
-                     "derivatives; the gradient of this code is supported)", filename=file,
+                     f"derivatives{supported})", filename=file,
                      lineno=int(m["line"]), construct=m["text"].strip(), hint=exc.hint)
 
 

@@ -96,6 +96,7 @@ def located(fn: Callable, origins: dict) -> Callable:
             failed = _failing_line(e.__traceback__, filename)
             refusal = copied_view(e, origins, failed)
             if refusal is not None:
+                refusal.at_run_time = True   # (met with these values: a gradient with them may meet it too)
                 raise refusal from None
             where = None if failed is None else _through_generated(origin_at(origins, failed[1], failed[2]))
             new = None if where is None else _relocated(e, where)

@@ -58,3 +58,27 @@ def test_hessian_in_a_first_argument_that_is_no_array_is_refused():
     for first in ({"w": x}, "w", None):
         with pytest.raises(ad.AdCompilerError, match=r"test_hvp_messages.py:\d+.*first argument `d`.*not a float"):
             ad.hessian(_weighted_by_a_dict, first, x)
+
+
+def _layers_of_two_shapes(x, W1, W2):
+    Ws = [W1, W2]
+    h = x
+    for W in Ws:
+        h = np.tanh(W @ h)
+    return float(np.sum(h ** 2))
+
+
+def test_a_refusal_met_running_the_derivative_does_not_say_the_gradient_is_supported():
+    """A list of arrays of two shapes read through its stacked items: the gradient refuses it
+    when it runs, and so does the Hessian, which said the gradient of this code was supported."""
+    r = np.random.default_rng(0)
+    x, W1, W2 = r.standard_normal(3), r.standard_normal((4, 3)), r.standard_normal((2, 4))
+    where = r"test_hvp_messages\.py:\d+: `for W in Ws:`.*cannot be stacked"
+    with pytest.raises(ad.AdCompilerError, match=where):
+        ad.gradient(_layers_of_two_shapes, x, W1, W2)
+    with pytest.raises(ad.AdCompilerError, match=where) as got:
+        ad.hvp(_layers_of_two_shapes, (x, W1, W2), (np.ones(3), None, None))
+    assert "differentiated again" in str(got.value) and "gradient of this code is supported" not in str(got.value)
+    # (a refusal of the reverse code's form, met before it runs, says the gradient is supported)
+    with pytest.raises(ad.AdCompilerError, match="gradient of this code is supported"):
+        ad.hvp(_loss_through_a_wrapped_kernel, (np.ones(3),), (np.ones(3),))
