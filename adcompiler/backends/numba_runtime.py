@@ -1,10 +1,9 @@
 """numba_runtime: the source of the helpers numba-compiled generated code calls.
 
-Kept as source text: the same text heads the module the numba backend
-compiles and the module ``adcompiler emit --target numba`` writes (which
-needs numpy and numba only; the index helpers' text is ``numba_indexing``'s). ``_ad_jit``
-is the decorator (``numba.njit`` with the on-disk cache). The typed tape is two growable
-buffers (float64 and int64) with their fill counts, passed and returned by value."""
+Kept as source text: the same text heads the module the numba backend compiles and the module ``adcompiler
+emit --target numba`` writes (which needs numpy and numba only; the index helpers' text is ``numba_indexing``'s).
+``_ad_jit`` is the decorator (``numba.njit`` with the on-disk cache where the module is imported by its file's
+name). The typed tape is two growable buffers (float64 and int64) with their fill counts, passed and returned."""
 from __future__ import annotations
 
 from .numba_guards import GUARDS
@@ -16,14 +15,17 @@ from .numba_shapes import SHAPES
 
 HEADER = '''\
 import math
+import os
 
 import numba
 import numpy as np
 from numba.core import types as _ad_types
 from numba.extending import overload as _ad_overload
 
-_ad_jit = numba.njit(cache=True, error_model="numpy")   # float division by zero: inf or nan, as numpy gives
-_ad_checked_jit = numba.njit(cache=True, error_model="numpy", boundscheck=True)   # (indices read from data)
+# (numba's cache names the module: written under another name, it breaks a later import by the file's name)
+_ad_cache = __name__.rpartition(".")[2] == os.path.splitext(os.path.basename(globals().get("__file__", "")))[0]
+_ad_jit = numba.njit(cache=_ad_cache, error_model="numpy")   # float division by zero: inf or nan, as numpy gives
+_ad_checked_jit = numba.njit(cache=_ad_cache, error_model="numpy", boundscheck=True)   # (indices read from data)
 '''
 
 CORE = '''
@@ -148,8 +150,7 @@ def _ad_fmod(a, b):
 
 @_ad_overload(_ad_fmod)
 def _ad_fmod_typed(a, b):
-    """np.fmod (numba's is wrong for negative integers: fmod(-5, 3) gave 2): the
-    remainder with the sign of the dividend."""
+    """np.fmod (numba's is wrong for negative integers: fmod(-5, 3) gave 2): the remainder with the dividend's sign."""
     if not all(isinstance(getattr(t, "dtype", t), _ad_types.Integer) for t in (a, b)):
         return lambda a, b: np.fmod(a, b)
     if not isinstance(a, _ad_types.Array) and not isinstance(b, _ad_types.Array):
@@ -166,9 +167,8 @@ def _ad_fmod_typed(a, b):
 
 @_ad_jit
 def _ad_view_checked(dv, v, x, where):
-    # reshape, ravel and asarray return a view starting where their argument does, or a copy
-    # (the wrapper of the compiled function turns this error, runtime.views.VIEW_COPIED, into
-    # a located refusal)
+    # reshape, ravel and asarray return a view starting where their argument does, or a copy (the wrapper
+    # of the compiled function turns this error, runtime.views.VIEW_COPIED, into a located refusal)
     if v.size > 0 and v.ctypes.data != x.ctypes.data:
         raise ValueError('returned a copy, not a view', where[0], where[1], where[2])
     return dv
@@ -176,8 +176,8 @@ def _ad_view_checked(dv, v, x, where):
 
 @_ad_jit
 def _ad_real_power_checked(v, where):
-    # (numba's power of a negative float to a fractional exponent is nan, as numpy's float64 gives,
-    # and an array's elements are those: nothing to refuse where Python's floats would be complex)
+    # (numba's power of a negative float to a fractional exponent is nan, as numpy's float64 gives, and an
+    # array's elements are those: nothing to refuse where Python's floats would be complex)
     return None
 
 

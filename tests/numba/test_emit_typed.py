@@ -480,3 +480,39 @@ def test_a_list_of_int_counters_kept_for_the_reverse_half(tmp_path):
     rev(ad.Duplicated(x, split), ad.Duplicated(out, np.zeros(4)), 1.0, record)
     np.testing.assert_allclose(split, want, rtol=1e-14)
     assert value == kern.counters(x, np.zeros(4))
+
+
+LOADER = '''import importlib.util, sys
+import numpy as np
+name, path = sys.argv[1], sys.argv[2]
+if name == "row_sums_nb":
+    sys.path.insert(0, sys.argv[3])
+    import row_sums_nb as m
+else:
+    spec = importlib.util.spec_from_file_location(name, path)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+A = np.arange(12.0).reshape(4, 3)
+dA, dout = np.zeros((4, 3)), np.ones(4)
+m.row_sums_reverse(np.zeros(4), dout, A, dA)
+print(repr(dA.tolist()))
+'''
+
+
+def test_a_module_loaded_under_another_name_leaves_its_cache_loadable(tmp_path):
+    """numba's on-disk cache names the module its functions live in: the module, loaded once under
+    another name (importlib with any name), wrote a cache that a later process importing it by its
+    file's name failed to load (ModuleNotFoundError: '<dynamic>'). Only the import by the file's name
+    caches now."""
+    require("numba")
+    assert _emit(tmp_path, "row_sums", "-o", "row_sums_nb.py").returncode == 0
+    (tmp_path / "loader.py").write_text(LOADER)
+    expected = repr((2 * np.arange(12.0).reshape(4, 3)).tolist())
+    path = str(tmp_path / "row_sums_nb.py")
+    for name in ("some_other_name", "row_sums_nb", "some_other_name", "row_sums_nb"):
+        run = subprocess.run([sys.executable, "loader.py", name, path, str(tmp_path)], check=False, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == expected
+    cached = [p.name for p in (tmp_path / "__pycache__").iterdir() if p.suffix in (".nbi", ".nbc")]
+    assert cached and all(p.startswith("row_sums_nb.") for p in cached), cached
