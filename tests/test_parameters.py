@@ -81,3 +81,15 @@ def test_lstsq_residuals_and_singular_values_are_differentiated():
     np.testing.assert_allclose(gA, -2 * np.outer(r, x) + U @ Vh, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gb, 2 * r, rtol=1e-10, atol=1e-12)
     check_grads(K.lstsq_solution, Duplicated(A.copy(), np.zeros_like(A)), Duplicated(b.copy(), np.zeros_like(b)))
+
+
+def normalised(y, x, eps=1e-5):
+    y[:] = x / np.sqrt(np.sum(x * x) + eps)
+
+
+def test_a_trailing_default_through_every_entry_point():
+    """A kernel called without its trailing default, through every entry point (the emitted module
+    takes every argument: the default is given to it as Python fills it)."""
+    x = np.array([1.0, 2.0, -3.0])
+    check_everywhere(normalised, Duplicated(np.zeros(3), np.zeros(3)), Duplicated(x, np.zeros(3)), out="y",
+                     tapes=("autograd", "jax", "torch"))
