@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from catalogue import Row
+from everywhere import check_everywhere
 from test_forward import PARAMS, _inputs
 
 import adcompiler as ad
@@ -212,3 +213,24 @@ def test_a_float32_number_s_tangents_stay_float32():
     one = ad.autodiff(ad.Forward, _doubled_number, ad.Duplicated, ad.Duplicated(np.float32(1.5), np.float32(1.0)))
     assert np.asarray(out[0][0]).dtype == np.asarray(one[0]).dtype == np.float32
     assert out[0][0] == one[0] == 2.0
+
+
+def complex_into_real_elements(x, out):
+    out[0] += 1j * x[1]
+    out[1] -= x[0] * np.exp(1j * x[1])
+    out[2] = x[0] * np.exp(1j * x[1])
+
+
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
+def test_a_complex_value_added_into_an_element_of_real_memory():
+    """``out[0] += 1j * x[1]`` on a real ``out`` keeps the real part (numpy's ComplexWarning); vector
+    mode added the complex tangents into the real tangent's region and raised numpy's casting error."""
+    x = np.array([1.3, 2.0])
+    check_everywhere(complex_into_real_elements, ad.Duplicated(x, np.zeros(2)),
+                     ad.Duplicated(np.array([0.5, -1.0, 2.0]), np.zeros(3)))
+    t = (np.array([1.0, 0.0]), np.array([0.0, 1.0]))
+    tan = (np.zeros(3), np.zeros(3))
+    ad.autodiff(ad.Forward, complex_into_real_elements, ad.Const, ad.BatchDuplicated(x.copy(), t),
+                ad.BatchDuplicated(np.zeros(3), tan))
+    jac = np.array([[0.0, 0.0], [-np.cos(2.0), 1.3 * np.sin(2.0)], [np.cos(2.0), -1.3 * np.sin(2.0)]])
+    np.testing.assert_allclose(np.stack(tan, axis=1), jac, rtol=1e-14, atol=1e-15)

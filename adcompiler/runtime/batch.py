@@ -105,4 +105,6 @@ def bstore(dm, idx, v):
 def bincrement(dm, idx, v, sign):
     """``dm[:, idx] += sign * v`` with ``v`` lifted to the region's rank."""
     full, v = _into_region(dm, idx, v)
+    if np.iscomplexobj(v) and not np.iscomplexobj(dm):
+        v = np.real(v)   # (real memory keeps the real part: ``out[0] += 1j * x[1]`` of the primal does)
     dm[full] += sign * v
