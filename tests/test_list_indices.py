@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere, check_numba_gradient
 
+import adcompiler as ad
 from adcompiler import Const, Duplicated
 
 
@@ -53,3 +54,52 @@ def test_the_list_indexes_as_its_items(tris):
             cm[i, j] -= h
             fd[i, j] = (triangle_energy(cp, tris) - triangle_energy(cm, tris)) / (2 * h)
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+def pairs_table(A, x):
+    idx = [(0, 1), (1, 2), (2, 0)]
+    s = 0.0
+    for k in range(3):
+        s += A[idx[k]] * x[k] ** 2 * A[idx[k]]
+    return s
+
+
+def squares_at(A, t):
+    return float(np.sum(A[t] ** 2))
+
+
+def stored_through_a_tuple(y, A):
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            t = (i, j)
+            y[t] = A[t] * A[j, i]
+            y[t] += np.sin(A[t])
+
+
+def test_a_tuple_of_ints_indexes_one_element_and_a_list_many():
+    """``A[t]`` with ``t`` a tuple of ints is one element (``A[0, 2]``), with ``t`` a list of ints
+    the rows it lists (``A[[0, 2]]``): the kinds now tell a tuple from a list, and the table of
+    pairs ``idx[k]`` is read as elements (it was a value of unknown kind: an array perhaps, its
+    adjoint scattered with np.add.at, and the reverse code, differentiated again, refused)."""
+    A = np.arange(9.0).reshape(3, 3) / 3 + 0.1
+    x = np.array([1.0, 2.0, 3.0])
+    check_everywhere(pairs_table, Duplicated(A.copy(), np.zeros((3, 3))), Duplicated(x, np.zeros(3)))
+    check_numba_gradient(pairs_table, Duplicated(A.copy(), np.zeros((3, 3))), Duplicated(x, np.zeros(3)))
+    for t in [(0, 2), [0, 2], (np.array([0, 1]), 1), (slice(0, 2), 1)]:
+        want = np.zeros((3, 3))
+        np.add.at(want, t, 2 * A[t])
+        np.testing.assert_allclose(ad.gradient(squares_at, A, t)[0], want, err_msg=repr(t))
+        check_everywhere(squares_at, Duplicated(A.copy(), np.zeros((3, 3))), Const(t))
+    check_everywhere(stored_through_a_tuple, Duplicated(np.zeros((3, 3)), np.zeros((3, 3))),
+                     Duplicated(A.copy(), np.zeros((3, 3))), out="y", tapes=("autograd", "jax", "torch"))
+
+
+def test_second_order_through_a_table_of_index_pairs():
+    A = np.arange(9.0).reshape(3, 3) / 3 + 0.1
+    x = np.array([1.0, 2.0, 3.0])
+    r = np.random.default_rng(1)
+    vA, vx = r.standard_normal((3, 3)), r.standard_normal(3)
+    h = 1e-6
+    plus, minus = ad.gradient(pairs_table, A + h * vA, x + h * vx), ad.gradient(pairs_table, A - h * vA, x - h * vx)
+    for got, p, m in zip(ad.hvp(pairs_table, (A, x), (vA, vx)), plus, minus):
+        np.testing.assert_allclose(got, (p - m) / (2 * h), rtol=1e-6, atol=1e-8)

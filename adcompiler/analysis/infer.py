@@ -79,12 +79,13 @@ class Inference:
             if isinstance(e.op, ast.MatMult):
                 return matmul_kind(lk, rk)
             if isinstance(e.op, ast.Add) and lk.cls == rk.cls == "tuple" and None not in (lk.elts, rk.elts):
-                return Kind("tuple", elts=tuple(lk.elts) + tuple(rk.elts))   # ((2,) + w.shape: a shape)
+                return Kind("tuple", elts=tuple(lk.elts) + tuple(rk.elts),   # ((2,) + w.shape: a shape)
+                            seq=lk.seq if lk.seq == rk.seq else None)
             if isinstance(e.op, ast.Mult) and {lk.cls, rk.cls} == {"tuple", "int"}:   # (``[(1.0, 0.5)] * n``)
                 t, m = (lk, e.right) if lk.cls == "tuple" else (rk, e.left)
                 if t.elts and not t.keys and len({*t.elts}) == 1:
                     n = m.value if isinstance(m, ast.Constant) and type(m.value) is int else None
-                    return Kind("tuple", elts=t.elts * n if n else t.elts, ragged=t.ragged or not n)
+                    return Kind("tuple", elts=t.elts * n if n else t.elts, ragged=t.ragged or not n, seq=t.seq)
             k = broadcast(lk, rk)
             if isinstance(e.op, ast.Div) and k.cls in ("int", "bool"):
                 return FLOAT
@@ -118,7 +119,7 @@ class Inference:
             obj = self.res.resolve_attr(e)
             return kind_of_value(obj) if obj is not MISSING else OTHER
         if isinstance(e, ast.Tuple):
-            return Kind("tuple", elts=tuple(self.expr(x) for x in e.elts))
+            return Kind("tuple", elts=tuple(self.expr(x) for x in e.elts), seq="tuple")
         if isinstance(e, ast.List) and not e.elts:
             return Kind("list")    # a stack (the tape of generated reverse code)
         if isinstance(e, ast.List):
@@ -149,6 +150,18 @@ class Inference:
             return "fancy"   # (a mask, an index array, a tuple of them: np.nonzero's)
         return "unknown"
 
+    def index_parts(self, idx) -> tuple:
+        """The parts of the index ``idx`` and their ``index_kind``s: a name bound to a tuple of ints and
+        slices (``t = (i, j)``, ``A[t]``) is its elements (a list's are one index array)."""
+        if not isinstance(idx, ast.Tuple):
+            k = self.expr(idx)
+            kinds = [{"int": "int", "slice": "slice"}.get(x.cls) for x in k.elts or ()] \
+                if k.cls == "tuple" and k.seq == "tuple" and not k.keys and not k.ragged else [None]
+            if kinds and None not in kinds:
+                return [idx] * len(kinds), kinds
+        parts = idx.elts if isinstance(idx, ast.Tuple) else [idx]
+        return parts, [self.index_kind(p) for p in parts]
+
     def subscript(self, e) -> Kind:
         base = self.expr(e.value)
         pushed = self.stacks.get(e.value.id) if isinstance(e.value, ast.Name) and not isinstance(e.slice, ast.Slice) \
@@ -177,8 +190,7 @@ class Inference:
             return INT if not isinstance(e.slice, ast.Slice) else Kind("shape")
         if base.cls not in ("array", "num"):
             return OTHER if base.cls != "none" else NONE
-        parts = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
-        kinds = [self.index_kind(p) for p in parts]
+        parts, kinds = self.index_parts(e.slice)
         dt = base.dtype
         if "unknown" in kinds:
             return Kind("num", None, dt)

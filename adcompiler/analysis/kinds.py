@@ -33,6 +33,7 @@ class Kind:
     fields: tuple | None = None  # a record's attribute names (a named tuple's fields, read by position, or the
     #                              attributes of a dataclass or object, passed as ``activity.Fields``, by key)
     ragged: bool = False     # a tuple of lengths that differ between paths (``elts``: the longest's)
+    seq: str | None = None   # "tuple": known to be a Python tuple, not a list (``A[t]`` indexes one element)
 
     @property
     def is_array(self) -> bool:
@@ -115,7 +116,8 @@ def kind_of_value(v) -> Kind:
     if isinstance(v, (tuple, list)):
         fields = getattr(type(v), "_fields", None) if isinstance(v, tuple) else None   # (a named tuple)
         return Kind("tuple", elts=tuple(kind_of_value(x) for x in v),
-                    fields=tuple(fields) if isinstance(fields, tuple) and len(fields) == len(v) else None)
+                    fields=tuple(fields) if isinstance(fields, tuple) and len(fields) == len(v) else None,
+                    seq="tuple" if isinstance(v, tuple) else None)
     if isinstance(v, dict) and v:
         # read by key: every value has the kind the values have in common
         k = None
@@ -152,7 +154,8 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         # a number or an array: of rank 0 when both are (a 0-d array or a scalar)
         return Kind("num", 0 if _rank0(a) and _rank0(b) else None, _dt(_dtype(a), _dtype(b)))
     if a.cls == "tuple" and b.cls == "tuple" and len(a.elts or ()) == len(b.elts or ()):
-        return Kind("tuple", elts=tuple(join(x, y) for x, y in zip(a.elts, b.elts)), ragged=a.ragged or b.ragged)
+        return Kind("tuple", elts=tuple(join(x, y) for x, y in zip(a.elts, b.elts)), ragged=a.ragged or b.ragged,
+                    seq=a.seq if a.seq == b.seq else None)
     both = (a.elts or ()) + (b.elts or ()) if a.cls == b.cls == "tuple" else None
     if both is not None and (_numbers(both) or all(e is not None and e.cls == "tuple" and not e.keys
                                                    and _numbers(e.elts or ()) for e in both)):

@@ -34,10 +34,8 @@ class Analysis:
 
     def index_is_basic(self, idx):
         """True for int/slice/None/... indices, False for fancy ones, None if unknown."""
-        parts = idx.elts if isinstance(idx, ast.Tuple) else [idx]
         res = True
-        for p in parts:
-            k = self.inference.index_kind(p)
+        for k in self.inference.index_parts(idx)[1]:
             if k == "fancy":
                 return False
             if k == "unknown":
