@@ -1020,3 +1020,82 @@ def test_second_order_through_a_list_of_index_and_weight_pairs():
     hx, hw = ad.hvp(weighted_rows, (x, w), (v, u))
     np.testing.assert_allclose(hx, 3.0 * w * x * v + 1.5 * x ** 2 * u)
     np.testing.assert_allclose(hw, 1.5 * x ** 2 * v)
+
+
+def _fill_twice(w, x):
+    w[:] = 2.0 * x
+
+
+def list_of_a_viewed_array(x):
+    w = np.zeros(x.shape[0])
+    v = w[:]
+    v[:] = x
+    L = []
+    for i in range(x.shape[0]):
+        L.append(w[i] ** 2)
+    return sum(L)
+
+
+def list_of_a_copied_array(x):
+    w = np.zeros(x.shape[0])
+    np.copyto(w, x)
+    L = [w[i] ** 3 for i in range(x.shape[0])]
+    return L[0] * L[-1] + max(L)
+
+
+def history_of_an_array_a_helper_fills(x):
+    w = np.zeros(x.shape[0])
+    _fill_twice(w, x)
+    hist = []
+    for k in range(3):
+        hist.append(w * k)
+    s = 0.0
+    for h in hist:
+        s += np.sum(h ** 2)
+    return s
+
+
+def list_of_a_reshaped_array(x):
+    w = np.zeros((2, 2))
+    w.reshape(4)[:] = x
+    Q = []
+    Q.append(w[0, 1] * w[1, 0])
+    return sum(Q) + w[0, 0]
+
+
+def list_of_an_array_scattered_into(x):
+    w = np.zeros(4)
+    np.add.at(w, np.array([0, 1, 1]), x[:3])
+    L = []
+    L.append(w[1] ** 2)
+    return L[0]
+
+
+def _pendulum(y, dydt):
+    dydt[0] = y[1]
+    dydt[1] = -np.sin(y[0])
+
+
+def stages_a_helper_writes(x):
+    k = np.zeros(2)
+    ks = []
+    for i in range(3):
+        _pendulum(x[:2] + 0.1 * i * x[2:], k)
+        ks.append(k.copy())
+    s = 0.0
+    for v in ks:
+        s += np.sum(v ** 2)
+    return s
+
+
+@pytest.mark.parametrize("f", [list_of_a_viewed_array, list_of_a_copied_array, history_of_an_array_a_helper_fills,
+                               list_of_a_reshaped_array, list_of_an_array_scattered_into, stages_a_helper_writes])
+def test_a_list_of_values_of_a_local_array_written_indirectly(f):
+    """The values appended come from a local array the function writes through a view, np.copyto, a
+    helper, a reshape or np.add.at: the list was not taken for one that carries derivatives, and its
+    reads (``sum(L)``, ``L[0]``, ``for h in hist``) were refused."""
+    x = np.array([0.3, -1.2, 0.8, 0.5])
+    check_everywhere(f, Duplicated(x.copy(), np.zeros(4)))
+    h = 1e-6
+    fd = np.array([(ad.gradient(f, x + h * e)[0] - ad.gradient(f, x - h * e)[0]) / (2 * h) for e in np.eye(4)])
+    np.testing.assert_allclose(ad.hessian(f, x), fd, rtol=1e-6, atol=1e-8)

@@ -204,8 +204,10 @@ def _derived(tree: ast.FunctionDef, body: list, namer) -> set:
     """The arguments (and their renamed locals, ``x_1``) and the names bound from
     them (shapes, lengths and ranges aside)."""
     nodes = list(ast.walk(ast.Module(body=body, type_ignores=[])))
+    expr_calls = {id(s.value) for s in nodes if isinstance(s, ast.Expr)}
     a = tree.args
     derived = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs} | set(getattr(namer, "renamed", None) or ())
+    written: set = set()
     changed = True
     while changed:   # to a fixed point
         changed = False
@@ -219,12 +221,54 @@ def _derived(tree: ast.FunctionDef, body: list, namer) -> set:
             elif isinstance(s, ast.Call) and isinstance(s.func, ast.Attribute) and s.func.attr in _CHANGES \
                     and isinstance(s.func.value, ast.Name) and any(_mentions(x, derived) for x in s.args):
                 bound = [s.func.value]
-            for t in bound:
+            elif isinstance(s, ast.Call) and any(_mentions(x, derived) for x in s.args + [k.value for k in s.keywords]):
+                bound = _written_by(s, expr_calls)
+            # (written in place: through a store, an augmented assignment, a call; and a view so written
+            # writes the array it views, ``v = w[:]; v[:] = x``)
+            into = [t for t in bound if not isinstance(t, ast.Name) or isinstance(s, (ast.AugAssign, ast.Call))]
+            if isinstance(s, ast.Assign) and any(n in written for t in s.targets for n in _bound_names(t)):
+                into.append(_viewed(s.value))
+            for t in bound + into:
                 for n in _bound_names(t):
-                    if n not in derived:
+                    if n not in derived and n not in _MODULES:
                         derived.add(n)
                         changed = True
+            for n in (n for t in into for n in _bound_names(t) if n not in written and n not in _MODULES):
+                written.add(n)
+                changed = True
     return derived
+
+
+_MODULES = frozenset({"np", "numpy", "math", "scipy"})
+_WRITERS = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "at", "fill"})
+
+
+def _written_by(call, expr_calls) -> list:
+    """The arguments a call given values from the arguments may write them into: those of a
+    helper (a name called), of a call made for its effects (a statement), of a numpy function or
+    method that writes (``np.copyto(w, x)``, ``np.add.at``, ``w.fill(v)``), and ``out=``."""
+    out = [k.value for k in call.keywords if k.arg == "out"]
+    f = call.func
+    if isinstance(f, ast.Attribute) and f.attr in _WRITERS or isinstance(f, ast.Name) and f.id.startswith("_ad_"):
+        out += call.args[:1]   # (numpy's writers, and the runtime's in reverse code differentiated again: the first)
+    elif isinstance(f, ast.Name) and not hasattr(builtins, f.id) or id(call) in expr_calls:
+        out += list(call.args)
+    if isinstance(f, ast.Attribute) and not (isinstance(f.value, ast.Name) and f.value.id in _MODULES) \
+            and (f.attr in _WRITERS or id(call) in expr_calls):
+        out.append(f.value)   # (a method's object)
+    return out
+
+
+def _viewed(e):
+    """The expression ``e`` may be a view of (``w[:]``, ``w.T``, ``w.reshape(n)``, ``np.ravel(w)``), or ``e``."""
+    while True:
+        if isinstance(e, (ast.Subscript, ast.Attribute, ast.Starred)):
+            e = e.value
+        elif isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute):
+            base = e.func.value
+            e = e.args[0] if isinstance(base, ast.Name) and base.id in _MODULES and e.args else base
+        else:
+            return e
 
 
 def _bound_names(t) -> list:
