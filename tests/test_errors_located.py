@@ -19,6 +19,7 @@ from adcompiler import (
     ReverseSplitWithPrimal,
     autodiff,
     autodiff_thunk,
+    differentiate,
     gradient,
 )
 
@@ -384,3 +385,19 @@ def test_errors_about_arguments_and_results_name_a_line():
     line = inspect.currentframe().f_lineno + 2   # (a mode given as a string: it said an activity was misplaced)
     with pytest.raises(AdCompilerError, match=rf"test_errors_located.py:{line}: .*mode is given as the string 'reverse'"):
         autodiff("reverse", _scaled_energy, Active, Duplicated(x.copy(), np.zeros(3)), Active(2.0))
+
+
+def _scaled_into(y, x):
+    y[:] = 2.0 * x
+
+
+def test_refusals_of_differentiates_options_name_the_line_that_gave_them():
+    """differentiate's refusals of its options (checkpoint= under numba, out= naming no parameter)
+    named no file or line."""
+    line = inspect.currentframe().f_lineno
+    with pytest.raises(AdCompilerError, match=rf"test_errors_located\.py:{line + 2}: `checkpoint=3`"):
+        differentiate(_scaled_into, out="y", like="x", backend="numba", checkpoint=3)
+    with pytest.raises(AdCompilerError, match=rf"test_errors_located\.py:{line + 4}: .*out= names 'z'"):
+        differentiate(_scaled_into, out="z", like="x")
+    with pytest.raises(AdCompilerError, match=rf"test_errors_located\.py:{line + 6}: .*out= names 'z'"):
+        differentiate(out="z", like="x")(_scaled_into)

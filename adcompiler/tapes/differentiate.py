@@ -41,6 +41,7 @@ from ..errors import (
     ShapeError,
     SourceError,
     UnsupportedSyntaxError,
+    at_caller,
     at_definition,
 )
 from ..frontend.parse import taken_by_position
@@ -130,7 +131,7 @@ class Differentiated:
         self.options = {} if backend == "numpy" else {"backend": backend}
         if checkpoint is not None:
             if backend == "numba":   # (refused here, not at every call, the plain one included)
-                raise AdCompilerError("checkpoint= is not supported with backend='numba' yet.",
+                raise AdCompilerError("checkpoint= is not supported with backend='numba' yet.", construct=f"checkpoint={checkpoint!r}",
                                       hint="use backend='numpy' (or 'auto', which runs checkpoint= under numpy).")
             self.options["checkpoint"] = checkpoint_option(checkpoint)
         sig = _signature(f_)
@@ -360,11 +361,19 @@ def differentiate(f_: Callable | None = None, *, out: Any = None, like: Any = No
     runs the kernel's generated reverse half on the tape's recorded values.
     """
     if f_ is None:
-        return lambda g: Differentiated(g, out, like, const, scratch, backend, checkpoint)
+        return lambda g: _made(g, out, like, const, scratch, backend, checkpoint)
     if not callable(f_):
-        raise ActivityError(f"differentiate: expected a function, got {f_!r}.",
-                            hint="pass options by keyword: differentiate(out='s', like='a').")
-    return Differentiated(f_, out, like, const, scratch, backend, checkpoint)
+        raise at_caller(ActivityError(f"differentiate: expected a function, got {f_!r}.",
+                                      hint="pass options by keyword: differentiate(out='s', like='a')."))
+    return _made(f_, out, like, const, scratch, backend, checkpoint)
+
+
+def _made(*options) -> Differentiated:
+    """``Differentiated(*options)``, its refusals of the options located at the user's line that gave them."""
+    try:
+        return Differentiated(*options)
+    except AdCompilerError as e:
+        raise at_caller(e) from None
 
 
 def _called_params(f_, params) -> set:
