@@ -175,3 +175,14 @@ def test_check_of_a_complex_zero_d_array_and_a_range_beyond_floats():
     assert status == 0 and "all checks passed" in out, out + err   # (an internal error: a number, Duplicated)
     status, _, err = run_cli("check", f"{SCALARS}:rotated", "--shape", "z=4", "--shape", "c=", "--range=0,inf")
     assert status == 2 and "LO must be below HI, both finite" in err, err
+
+
+def test_numba_target_hint_for_a_const_scalar_of_unknown_type_offers_a_float():
+    """--target numba with a Const scalar whose type is unknown: the hint offered an int or an array
+    only, and following it made a float an int."""
+    status, out, err = run_cli("emit", f"{SCALARS}:ema", "--shape", "y=8", "--shape", "x=8", "--const", "alpha",
+                               "--target", "numba")
+    assert status != 0 and "--shape alpha=:float64 for a float" in err, err
+    status, out, err = run_cli("emit", f"{SCALARS}:ema", "--shape", "y=8", "--shape", "x=8", "--const", "alpha",
+                               "--shape", "alpha=:float64", "--target", "numba")
+    assert status == 0, err
