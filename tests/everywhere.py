@@ -271,7 +271,8 @@ def _tape_vjp(tape, pure, vals, outs, cots, diff):
     if tape == "torch":
         import torch
         xs = {k: torch.tensor(vals[k], requires_grad=True,   # (a float as float64: torch's default is float32)
-                              dtype=torch.float64 if isinstance(vals[k], float) else None) for k in diff}
+                              dtype=torch.float64 if isinstance(vals[k], float) else
+                              torch.complex128 if isinstance(vals[k], complex) else None) for k in diff}
         full = [xs.get(k, v) for k, v in enumerate(vals)]
         total = _weighed(torch, pure(*full), outs, {n: c if n is None else torch.tensor(c) for n, c in cots.items()})
         total.backward()
