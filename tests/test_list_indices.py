@@ -103,3 +103,31 @@ def test_second_order_through_a_table_of_index_pairs():
     plus, minus = ad.gradient(pairs_table, A + h * vA, x + h * vx), ad.gradient(pairs_table, A - h * vA, x - h * vx)
     for got, p, m in zip(ad.hvp(pairs_table, (A, x), (vA, vx)), plus, minus):
         np.testing.assert_allclose(got, (p - m) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def at_the_greatest_index(x):
+    idx = [0, 2]
+    return x[max(idx)] * x[min(idx)]
+
+
+def extremes_of_values(x):
+    vals = [x[0] * 2.0, x[1], np.sin(x[2])]
+    return max(vals) + min(vals) * 0.5
+
+
+def shifted_by_the_greatest_offset(y, x):
+    offs = [1, 3, 2]
+    for i in range(x.shape[0] - max(offs)):
+        y[i] = x[i + max(offs)] * x[i + min(offs)]
+
+
+def test_max_and_min_of_a_list_of_numbers_is_an_element():
+    """``max(idx)`` of a list written out with numbers (typed as its 1-d array) was taken for the
+    array: ``x[max(idx)]`` an array of rank 1 (refused as the Active return); it is an element."""
+    x = np.array([0.3, -1.2, 0.8, 0.5, 1.1])
+    check_everywhere(at_the_greatest_index, Duplicated(x.copy(), np.zeros(5)))
+    np.testing.assert_allclose(ad.gradient(at_the_greatest_index, x)[0], [x[2], 0, x[0], 0, 0])
+    check_everywhere(extremes_of_values, Duplicated(x.copy(), np.zeros(5)))
+    np.testing.assert_allclose(ad.gradient(extremes_of_values, x)[0], [0, 0.5, np.cos(x[2]), 0, 0])
+    check_everywhere(shifted_by_the_greatest_offset, Duplicated(np.zeros(5), np.zeros(5)),
+                     Duplicated(x.copy(), np.zeros(5)), out="y", tapes=("autograd", "jax", "torch"))

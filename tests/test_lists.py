@@ -1088,8 +1088,32 @@ def stages_a_helper_writes(x):
     return s
 
 
+def stages_a_helper_writes_by_keyword(x):
+    k = np.zeros(2)
+    ks = []
+    for i in range(3):
+        _pendulum(x[:2] * (1.0 + i) + x[2:], dydt=k)
+        ks.append(k[0] * k[1])
+    return sum(ks)
+
+
+def _first_half(w):
+    return w[: w.shape[0] // 2]
+
+
+def list_of_an_array_written_through_a_helpers_view(x):
+    w = np.zeros(4)
+    v = _first_half(w)
+    v[:] = x[:2] ** 2 + x[2:]
+    L = []
+    for i in range(2):
+        L.append(w[i] * 3.0)
+    return sum(L) * L[1]
+
+
 @pytest.mark.parametrize("f", [list_of_a_viewed_array, list_of_a_copied_array, history_of_an_array_a_helper_fills,
-                               list_of_a_reshaped_array, list_of_an_array_scattered_into, stages_a_helper_writes])
+                               list_of_a_reshaped_array, list_of_an_array_scattered_into, stages_a_helper_writes,
+                               stages_a_helper_writes_by_keyword, list_of_an_array_written_through_a_helpers_view])
 def test_a_list_of_values_of_a_local_array_written_indirectly(f):
     """The values appended come from a local array the function writes through a view, np.copyto, a
     helper, a reshape or np.add.at: the list was not taken for one that carries derivatives, and its

@@ -227,7 +227,7 @@ def _derived(tree: ast.FunctionDef, body: list, namer) -> set:
             # writes the array it views, ``v = w[:]; v[:] = x``)
             into = [t for t in bound if not isinstance(t, ast.Name) or isinstance(s, (ast.AugAssign, ast.Call))]
             if isinstance(s, ast.Assign) and any(n in written for t in s.targets for n in _bound_names(t)):
-                into.append(_viewed(s.value))
+                into += _viewed(s.value)
             for t in bound + into:
                 for n in _bound_names(t):
                     if n not in derived and n not in _MODULES:
@@ -252,23 +252,26 @@ def _written_by(call, expr_calls) -> list:
     if isinstance(f, ast.Attribute) and f.attr in _WRITERS or isinstance(f, ast.Name) and f.id.startswith("_ad_"):
         out += call.args[:1]   # (numpy's writers, and the runtime's in reverse code differentiated again: the first)
     elif isinstance(f, ast.Name) and not hasattr(builtins, f.id) or id(call) in expr_calls:
-        out += list(call.args)
+        out += list(call.args) + [k.value for k in call.keywords if k.arg != "out"]
     if isinstance(f, ast.Attribute) and not (isinstance(f.value, ast.Name) and f.value.id in _MODULES) \
             and (f.attr in _WRITERS or id(call) in expr_calls):
         out.append(f.value)   # (a method's object)
     return out
 
 
-def _viewed(e):
-    """The expression ``e`` may be a view of (``w[:]``, ``w.T``, ``w.reshape(n)``, ``np.ravel(w)``), or ``e``."""
+def _viewed(e) -> list:
+    """The expressions ``e`` may be a view of (``w[:]``, ``w.T``, ``w.reshape(n)``, ``np.ravel(w)``; any
+    argument of a helper, which may return a view of one), or ``[e]``."""
     while True:
         if isinstance(e, (ast.Subscript, ast.Attribute, ast.Starred)):
             e = e.value
         elif isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute):
             base = e.func.value
             e = e.args[0] if isinstance(base, ast.Name) and base.id in _MODULES and e.args else base
+        elif isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and not hasattr(builtins, e.func.id):
+            return [x for a in list(e.args) + [k.value for k in e.keywords] for x in _viewed(a)]
         else:
-            return e
+            return [e]
 
 
 def _bound_names(t) -> list:

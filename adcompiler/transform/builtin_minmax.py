@@ -37,6 +37,13 @@ def builtin_minmax_of_arrays(pf, body, inference) -> bool:
             if not any(k.cls == "array" for k in kinds):
                 continue
             bound = s.targets[0].id if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) else None
+            if len(node.args) == 1 and not node.keywords and kinds[0].ndim == 1:
+                # (of a list of numbers, taken for a 1-d array: its greatest element, np.max's; ties split)
+                f = np.min if target is builtins.min else np.max
+                node.func = ast.Attribute(ast.Name("np", ast.Load()), f.__name__, ast.Load())
+                notes.resolve_call(node, f, lookup(f))
+                changed = True
+                continue
             if len(node.args) == 2 and not node.keywords and bound not in written \
                     and all(k.cls != "array" or k.ndim == 0 for k in kinds):
                 f = np.minimum if target is builtins.min else np.maximum

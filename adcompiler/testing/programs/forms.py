@@ -99,6 +99,8 @@ from .forms_views import (
     f_attr_stores,
     f_index_kinds,
     f_index_sep,
+    f_index_tuples,
+    f_indirect_list,
     f_loop_over,
     f_nested_tuple,
     f_number_list,
@@ -402,7 +404,8 @@ FORMS = {
     "out-pos": f_out_pos, "out-none": f_out_none, "opt-pos": f_opt_pos, "conj": f_conj, "intpow": f_intpow,
     "cycle": f_cycle, "kron": f_kron, "cross": f_cross, "average": f_average, "svd": f_svd,
     "loop-over": f_loop_over, "index-kinds": f_index_kinds, "ro-views": f_ro_views, "index-sep": f_index_sep,
-    "nested-tuple": f_nested_tuple, "number-list": f_number_list,
+    "nested-tuple": f_nested_tuple, "number-list": f_number_list, "index-tuples": f_index_tuples,
+    "indirect-list": f_indirect_list,
     "complex": f_complex, "masked": f_masked, "ufunc-kw": f_ufunc_kw, "globals": f_globals, "einsum": f_einsum,
     "flow": f_flow, "view-update": f_view_update, "int-signs": f_int_signs,
     "int-store": f_int_store, "computed-window": f_computed_window, "value-list": f_value_list,
@@ -416,7 +419,7 @@ NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop
            "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
            "value-list": 1, "loop-else": 2, "nested": 1, "split-pieces": 2, "reach": 2, "stencil": 4,
            "spellings": 3, "ported": 2, "cond-calls": 1, "attempts": 2, "written-inf": 1,
-           "number-list": 1}
+           "number-list": 1, "index-tuples": 2, "indirect-list": 1}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

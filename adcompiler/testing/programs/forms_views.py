@@ -135,3 +135,36 @@ def f_attr_stores(g: ExprGen, ex):
         [f"{loc} = np.array({u}, copy=True)", f"{loc} *= 2.0", f"{t} += float(np.sum({loc} * {u})) * 0.25"],
         [f"{loc} = np.array({w}, copy=None)", f"{loc} *= 0.5", f"{t} += float(np.sum({loc})) * 0.25"],
     ])
+
+
+def f_index_tuples(g, ex):
+    """A name bound to a tuple of ints indexes one element (``A[t]``, ``A[c[k]]`` of a table of int
+    pairs), a list of ints the rows or elements it lists (``u[[0, n - 1]]``)."""
+    r = g.rng
+    u, w, t = _pick(g)
+    lines, m, rows = _mat(g, ex)
+    k, c = ex.name("tk"), ex.name("tc")
+    return r.choice([
+        lines + [f"{k} = ({rows - 1}, n - 1)", f"{t} += {m}[{k}] * {u}[0] * 0.5"],
+        lines + [f"{c} = [(0, 0), ({rows - 1}, n - 1), (1, 0)]", f"for {k} in range(3):",
+                 f"    {t} += {m}[{c}[{k}]] ** 2 * 0.25"],
+        [f"{k} = [0, n - 1, 0]", f"{w}[:] += float(np.sum({u}[{k}] ** 2)) * 0.25"],
+        lines + [f"{k} = (0, n - 1)", f"{w}[{k}[1]] += {m}[{k}] * 0.5", f"{t} += {m}[{k}[0], :1].sum() * 0.25"],
+    ])
+
+
+def f_indirect_list(g, ex):
+    """A list of the values of a local array the function writes through a view, np.copyto or
+    ``out=`` (not by a store to its name), read by ``sum``, an index and a loop."""
+    r, s = g.rng, g.s
+    u, w, t = _pick(g)
+    v = r.choice(s.vecs)
+    loc, vw, L, k = ex.name("iw"), ex.name("iv"), ex.name("iL"), ex.name("ik")
+    return r.choice([
+        [f"{loc} = np.zeros(n)", f"{vw} = {loc}[:]", f"{vw}[:] = {u} * 0.5", f"{L} = []", f"for {k} in range(n):",
+         f"    {L}.append({loc}[{k}] ** 2)", f"{t} += sum({L}) * 0.25"],
+        [f"{loc} = np.zeros(n)", f"np.copyto({loc}, {u})", f"{L} = [{loc}[{k}] * {v}[{k}] for {k} in range(n)]",
+         f"{t} += max({L}) * 0.5 + {L}[0] * 0.25"],
+        [f"{loc} = np.zeros(n)", f"np.multiply({u}, {v}, out={loc})", f"{L} = []", f"for {k} in range(2):",
+         f"    {L}.append({loc} * (0.5 + {k}))", f"for {vw} in {L}:", f"    {w}[:] += np.tanh({vw}) * 0.25"],
+    ])
