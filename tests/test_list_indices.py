@@ -131,3 +131,33 @@ def test_max_and_min_of_a_list_of_numbers_is_an_element():
     np.testing.assert_allclose(ad.gradient(extremes_of_values, x)[0], [0, 0.5, np.cos(x[2]), 0, 0])
     check_everywhere(shifted_by_the_greatest_offset, Duplicated(np.zeros(5), np.zeros(5)),
                      Duplicated(x.copy(), np.zeros(5)), out="y", tapes=("autograd", "jax", "torch"))
+
+
+def at_a_sliced_tuple(A):
+    t = (2, 1) + (0,)
+    return A[t[:2]] ** 2 * A[t[1:]]
+
+
+def at_divmod(A):
+    return A[divmod(5, 3)] ** 3
+
+
+def at_unravelled(A):
+    return A[np.unravel_index(7, A.shape)] ** 2 * A[0, 0]
+
+
+def at_a_new_axis_tuple(A):
+    t = (None, 1)
+    return float(np.sum(A[t] ** 2))
+
+
+@pytest.mark.parametrize("f", [at_a_sliced_tuple, at_divmod, at_unravelled, at_a_new_axis_tuple])
+def test_tuples_of_ints_made_otherwise_index_as_their_elements(f):
+    """Tuples sliced, of divmod and np.unravel_index, and holding None: the Hessian refused them
+    ("cannot tell whether dA[...] is a view or a copy"; the gradient was right)."""
+    A = np.arange(9.0).reshape(3, 3) / 4 + 0.5
+    check_everywhere(f, Duplicated(A.copy(), np.zeros((3, 3))))
+    h = 1e-6
+    fd = np.array([(ad.gradient(f, A + h * e.reshape(3, 3))[0] - ad.gradient(f, A - h * e.reshape(3, 3))[0]).ravel()
+                   / (2 * h) for e in np.eye(9)])
+    np.testing.assert_allclose(ad.hessian(f, A).reshape(9, 9), fd, rtol=1e-6, atol=1e-7)

@@ -156,7 +156,7 @@ class Inference:
         slices (``t = (i, j)``, ``A[t]``) is its elements (a list's are one index array)."""
         if not isinstance(idx, ast.Tuple):
             k = self.expr(idx)
-            kinds = [{"int": "int", "slice": "slice"}.get(x.cls) for x in k.elts or ()] \
+            kinds = [{"int": "int", "slice": "slice", "none": "newaxis"}.get(x.cls) for x in k.elts or ()] \
                 if k.cls == "tuple" and k.seq == "tuple" and not k.keys and not k.ragged else [None]
             if kinds and None not in kinds:
                 return [idx] * len(kinds), kinds
@@ -171,7 +171,7 @@ class Inference:
             return functools.reduce(join, base.elts or (), pushed)
         if base.cls == "tuple":
             if isinstance(e.slice, ast.Slice) and base.elts is not None:   # (a tuple)
-                return Kind("tuple", elts=sliced(base.elts, e.slice))
+                return Kind("tuple", elts=sliced(base.elts, e.slice), seq=base.seq)
             if base.elts == ():   # (an item of an empty tuple is never read: a number)
                 return INT
             if base.keys and isinstance(e.slice, ast.Constant) and e.slice.value in dict(base.keys):

@@ -33,7 +33,7 @@ def _int_arrays(count, rank=1):
         elt = array(r, "i") if r != 0 else Kind("int")
         # of unknown length: "ai1" (rank-1 arrays, np.nonzero's) or "ai" (integer arrays of unknown rank)
         return Kind("tuple", elts=(elt,) * n if n is not None else None,
-                    dtype=None if n is not None else "ai1" if r == 1 else "ai")
+                    dtype=None if n is not None else "ai1" if r == 1 else "ai", seq="tuple")
     return result
 
 
@@ -84,7 +84,7 @@ def _open_mesh(kinds, bound):
     """``np.ix_(a, b, ...)``: one integer array per argument, each of rank the number of arguments."""
     seqs = bound.get("args")
     n = len(seqs.elts) if isinstance(seqs, ast.Tuple) else None
-    return Kind("tuple", elts=(array(n, "i"),) * n) if n else Kind("tuple", dtype="ai")
+    return Kind("tuple", elts=(array(n, "i"),) * n, seq="tuple") if n else Kind("tuple", dtype="ai", seq="tuple")
 
 
 nondifferentiable(np.ix_, params="args", result=_open_mesh)

@@ -68,7 +68,7 @@ elementwise(math.fmod, "x, y", x="g", y="-g * math.trunc(x / y)", doc="x - y * t
 
 def _divmod_kinds(kinds, bound):
     ints = all(kinds.get(p) is not None and kinds[p].cls in ("int", "bool") for p in ("a", "b"))
-    return Kind("tuple", elts=(INT, INT) if ints else (FLOAT, FLOAT))
+    return Kind("tuple", elts=(INT, INT) if ints else (FLOAT, FLOAT), seq="tuple")
 
 
 # divmod of integers (index arithmetic); of numbers with derivatives refused (write a // b, a % b)
