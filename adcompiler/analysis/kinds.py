@@ -8,6 +8,7 @@ scalar or a view, and which names can carry a derivative at all.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import math
 import numbers
@@ -143,6 +144,8 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         return b
     if b.weak:
         return a
+    if a.seq != b.seq and dataclasses.replace(a, seq=None) == dataclasses.replace(b, seq=None):
+        return dataclasses.replace(a, seq=None)   # (a tuple on one path, maybe a list on another)
     scal = {"bool": 0, "int": 1, "float": 2}
     if a.cls in scal and b.cls in scal:
         if "c" in (a.dtype, b.dtype):
