@@ -159,12 +159,12 @@ def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
     silently (a tuple of arrays, a product with a value of unknown kind)."""
     def carrier(n):
         k = kinds.get(n)
-        return k is None or k.is_float or k.cls in ("tuple", "other")
+        return k is None or k.is_float or k.cls == "other" or k.cls == "tuple" and not _of_ints(k)
     both, _, _ = _varied_and_useful(effects, params, activities, ret_active, ret, carrier)
     found = []
     for n in sorted(kinds):
         k = kinds[n]
-        if k.is_float or k.cls not in ("tuple", "other") or effects.cell(n) not in both:
+        if k.is_float or k.cls not in ("tuple", "other") or _of_ints(k) or effects.cell(n) not in both:
             continue
         into = [(src, s) for src, (kind, dest), s in effects.flows if kind == "name" and dest == n]
         # (the binding the derivative flows through, not an initializer: ``_ret = None``)
@@ -186,6 +186,13 @@ def _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret):
                  "an argument (Duplicated)." if given else
                  "bind each array or float to its own name (return one value per helper), "
                  "or pass containers of constants as Const.")
+
+
+def _of_ints(k) -> bool:
+    """A tuple known to hold ints only (``(i, i + 1)``, an index): nothing in it carries a derivative (a
+    list may: its appends)."""
+    return k.seq == "tuple" and bool(k.elts) and not k.keys and all(
+        e is not None and not e.weak and e.cls in ("int", "bool") for e in k.elts)
 
 
 def check_reverse_activities(an, kinds, acts, ret_active, main: bool) -> None:

@@ -345,3 +345,37 @@ def test_hvp_of_views_checked_apart(f, shape):
     x, v = rng.standard_normal(shape), rng.standard_normal(shape)
     got = hvp(f, (x.copy(),), (v,))[0]
     np.testing.assert_allclose(got, fd_hvp(f, [x], 0, v), rtol=1e-6, atol=1e-8)
+
+
+def _index_pair(i):
+    return (i, i + 1)
+
+
+def _picked(A, t):
+    return A[t] * A[t[1], t[0]]
+
+
+def index_pairs_of_a_helper_in_a_loop(x):
+    A = x.reshape(3, 3)
+    s = 0.0
+    for i in range(2):
+        t = _index_pair(i)
+        s = s + A[t] ** 2 * A[i, i]
+    return s
+
+
+def index_pair_passed_on(x):
+    A = x.reshape(3, 3)
+    t = _index_pair(0)
+    return _picked(A, t) ** 2
+
+
+@pytest.mark.parametrize("f", [index_pairs_of_a_helper_in_a_loop, index_pair_passed_on])
+def test_a_tuple_of_ints_a_helper_returns_carries_no_derivative(f):
+    """A helper's tuple of ints used as an index: in the reverse code, differentiated again, the
+    helper is given the tape, and its tuple was taken for one that may carry derivatives (refused:
+    "a derivative flows here through a tuple"; the gradient was right)."""
+    x = np.random.default_rng(0).standard_normal(9)
+    h = 1e-6
+    fd = np.array([(gradient(f, x + h * e)[0] - gradient(f, x - h * e)[0]) / (2 * h) for e in np.eye(9)])
+    np.testing.assert_allclose(hessian(f, x), fd, rtol=1e-6, atol=1e-8)
