@@ -250,7 +250,8 @@ def _emit_source(target, mode, const, active, dup, ret, dump_after, argv, ranks,
         if untyped:   # (an int or an array: the code for either may not compile for the other at the first call)
             raise UsageError(f"--target numba: the type of {', '.join(f'`{p}`' for p in untyped)} is not known (a "
                              "number or an array). Hint: give it: " + ", ".join(
-                                 f"--shape {p}=:float64 for a float, :int64 for an int or DIMS for an array"
+                                 f"--shape {p}=:int64 for an int, --shape {p}=:float64 for a float or --shape {p}=DIMS "
+                                 "for an array"
                                  for p in untyped) + " (or a type hint in the source).")
         mod = build(target.func, kinds, names, ret_active, public=True, options=pipeline.NUMBA)
         ranks = {p: k.ndim for p, k in zip(acts.params, kinds) if k.is_array and k.ndim is not None}
