@@ -6,6 +6,7 @@ import ast
 from ..runtime import core as R
 from ..runtime import lists as LS
 from ..runtime import products as P
+from ..runtime import running as RN
 from ..runtime import special as SP
 from ..runtime import views as RV
 from .registry import (
@@ -88,6 +89,8 @@ defrule(R.unreduce, "v, x, axis=None, keepdims=False", result=_like("x"),
         v="_ad_unbroadcast(g, v)", tangents={"v": "_ad_unreduce(t, x, axis, keepdims)"})
 defrule(R.select_adjoint, "v, x, ans, axis=None, keepdims=False", result=_like("x"),
         tangents={"v": "_ad_select_adjoint(t, x, ans, axis, keepdims)", "x": "0.0", "ans": "0.0"})
+defrule(RN.running_extreme_adjoint, "v, a, ans, axis=0, larger=True", result=_like("a"),   # (weights: 0 or 1 away from ties)
+        tangents={"v": "_ad_running_extreme_adjoint(t, a, ans, axis, larger)", "a": "0.0", "ans": "0.0"})
 defrule(P.dot_adjoint_a, "v, a, b", result=_like("a"),
         tangents={"v": "_ad_dot_adjoint_a(t, a, b)", "a": "0.0", "b": "_ad_dot_adjoint_a(v, a, t)"})
 defrule(P.dot_adjoint_b, "v, a, b", result=_like("b"),

@@ -379,3 +379,22 @@ def test_a_tuple_of_ints_a_helper_returns_carries_no_derivative(f):
     h = 1e-6
     fd = np.array([(gradient(f, x + h * e)[0] - gradient(f, x - h * e)[0]) / (2 * h) for e in np.eye(9)])
     np.testing.assert_allclose(hessian(f, x), fd, rtol=1e-6, atol=1e-8)
+
+
+def running_extremes(x, b):
+    v = np.maximum.accumulate(x * b) * 0.5 + np.minimum.accumulate(np.sin(x)) * 0.25
+    return float(np.sum(v ** 2) + np.sum(np.maximum.accumulate(x[::-1]) * x))
+
+
+def test_second_order_through_running_extremes():
+    """np.maximum.accumulate / np.minimum.accumulate: their adjoint had no rule for reverse code
+    differentiated again (hessian and hvp refused; found by the random programs)."""
+    x, b = np.array([0.3, -0.2, 0.9, 0.1, 1.2]), np.array([1.0, 2.0, 0.5, 1.5, 0.7])
+    h = 1e-6
+    fd = np.array([(gradient(running_extremes, x + h * e, b)[0] - gradient(running_extremes, x - h * e, b)[0]) / (2 * h)
+                   for e in np.eye(5)])
+    np.testing.assert_allclose(hessian(running_extremes, x, b), fd, rtol=1e-6, atol=1e-8)
+    v, w = np.array([0.5, -1.0, 0.25, 2.0, 1.0]), np.array([1.0, 0.5, -0.5, 0.2, 0.3])
+    plus, minus = gradient(running_extremes, x + h * v, b + h * w), gradient(running_extremes, x - h * v, b - h * w)
+    for got, p, m in zip(hvp(running_extremes, (x, b), (v, w)), plus, minus):
+        np.testing.assert_allclose(got, (p - m) / (2 * h), rtol=1e-6, atol=1e-8)
