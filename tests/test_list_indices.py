@@ -161,3 +161,29 @@ def test_tuples_of_ints_made_otherwise_index_as_their_elements(f):
     fd = np.array([(ad.gradient(f, A + h * e.reshape(3, 3))[0] - ad.gradient(f, A - h * e.reshape(3, 3))[0]).ravel()
                    / (2 * h) for e in np.eye(9)])
     np.testing.assert_allclose(ad.hessian(f, A).reshape(9, 9), fd, rtol=1e-6, atol=1e-7)
+
+
+def at_the_greatest_of_a_tuple(x):
+    k = max((1, 2))
+    t = (0, 3)
+    return x[k] ** 2 * x[min(t)] + x[np.max(t)]
+
+
+def extremes_written_out(x):
+    a, b = x[0] ** 2, np.sin(x[1])
+    return max([a, b, x[2]]) * x[3] + min([a, b]) * 0.5
+
+
+def test_max_of_a_tuple_of_ints_and_of_a_list_written_out():
+    """``max((1, 2))`` of a tuple of ints was taken for a float (np.max's result): kept on the split
+    tape as a float, it failed as an index (IndexError); ``max([a, b])`` of values that carry
+    derivatives, written out inline, was refused (a named list was not)."""
+    x = np.array([0.3, -1.2, 0.8, 0.5, 1.1])
+    check_everywhere(at_the_greatest_of_a_tuple, Duplicated(x.copy(), np.zeros(5)))
+    np.testing.assert_allclose(ad.gradient(at_the_greatest_of_a_tuple, x)[0],
+                               [x[2] ** 2, 0, 2 * x[2] * x[0], 1, 0])
+    check_everywhere(extremes_written_out, Duplicated(x.copy(), np.zeros(5)))
+    np.testing.assert_allclose(ad.gradient(extremes_written_out, x)[0],
+                               [0, 0.5 * np.cos(x[1]), x[3], x[2], 0])
+    tie = np.array([0.5, 0.0, 0.25, 2.0, 0.0])   # (x0 ** 2 == x2: the list's maximum split equally)
+    np.testing.assert_allclose(ad.gradient(extremes_written_out, tie)[0], [0.5 * 2.0, 0.5 * 1.0, 1.0, 0.25, 0])

@@ -232,6 +232,8 @@ def broadcast(*ks: Kind) -> Kind:
 
 def reduce_kind(kinds: dict, bound: dict) -> Kind:
     a = kinds.get("a", FLOAT)
+    if a.cls == "tuple" and _numbers(a.elts or (None,)) and not a.keys:   # (of a tuple of numbers: their array's)
+        a = array(1, functools.reduce(_dt, map(_dtype, a.elts)))
     axis = bound.get("axis")
     keep = bound.get("keepdims")
     keep = isinstance(keep, ast.Constant) and keep.value is True

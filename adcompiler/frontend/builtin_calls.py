@@ -39,6 +39,11 @@ class BuiltinRewrite:
         if target is builtins.max or target is builtins.min:
             if len(e.args) == 1 and not kw:
                 items = e.args[0]
+                if isinstance(items, ast.List) and items.elts and self.lists.may_carry(items):
+                    # (a list written out, ``max([a, b])``: as the list a comprehension over its values builds)
+                    v = ast.Name("_v", ast.Load())
+                    items = ast.copy_location(ast.ListComp(v, [ast.comprehension(
+                        ast.Name("_v", ast.Store()), ast.Tuple(items.elts, ast.Load()), [], 0)]), items)
                 built = isinstance(items, (ast.ListComp, ast.GeneratorExp)) and self.lists.may_carry(items)
                 if built:
                     items = self.comprehension(items)   # (a list built by a loop, then stacked)
