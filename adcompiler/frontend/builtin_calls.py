@@ -38,12 +38,8 @@ class BuiltinRewrite:
         """The rewritten call of a builtin reduction, or None to go on."""
         if target is builtins.max or target is builtins.min:
             if len(e.args) == 1 and not kw:
-                items = e.args[0]
-                if isinstance(items, ast.List) and items.elts and self.lists.may_carry(items):
-                    # (a list written out, ``max([a, b])``: as the list a comprehension over its values builds)
-                    v = ast.Name("_v", ast.Load())
-                    items = ast.copy_location(ast.ListComp(v, [ast.comprehension(
-                        ast.Name("_v", ast.Store()), ast.Tuple(items.elts, ast.Load()), [], 0)]), items)
+                items = _as_comprehension(e.args[0]) if isinstance(e.args[0], ast.List) and e.args[0].elts \
+                    and self.lists.may_carry(e.args[0]) else e.args[0]
                 built = isinstance(items, (ast.ListComp, ast.GeneratorExp)) and self.lists.may_carry(items)
                 if built:
                     items = self.comprehension(items)   # (a list built by a loop, then stacked)
@@ -96,3 +92,10 @@ class BuiltinRewrite:
             # pow(a, b) is a ** b (an int to a negative power a float, as the operator's kinds say)
             return self.simple(ast.copy_location(ast.BinOp(e.args[0], ast.Pow(), e.args[1]), e))
         return None
+
+
+def _as_comprehension(items):
+    """A list written out, ``[a, b]``, as the list a comprehension over its values builds
+    (``max([a, b])`` of values that carry derivatives: as of a named list)."""
+    return ast.copy_location(ast.ListComp(ast.Name("_v", ast.Load()), [ast.comprehension(
+        ast.Name("_v", ast.Store()), ast.Tuple(items.elts, ast.Load()), [], 0)]), items)
