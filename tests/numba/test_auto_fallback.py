@@ -219,3 +219,21 @@ def test_an_assertion_of_numba_itself_is_refused_in_words_and_auto_runs_numpy():
     h = np.maximum(X @ W, 0.0)
     np.testing.assert_allclose(got[2].dval, want[2].dval, rtol=1e-14)
     np.testing.assert_allclose(want[2].dval, np.where(h > 0, X @ tW, 0.0), rtol=1e-12)
+
+
+def _counted_when_an_int(x, p):
+    if isinstance(p, (int, np.integer)):
+        return float(np.sum(x[:p] ** 2))
+    return float(np.sum(x ** 2)) * p
+
+
+def test_an_isinstance_of_a_numpy_abstract_type_is_refused_at_its_line():
+    """``isinstance(p, np.integer)``: numba's typing of np.integer raised a bare TypeError (not an
+    AdCompilerError); it is refused at the line, and auto runs numpy."""
+    require("numba")
+    x = np.arange(1.0, 5.0)
+    line = _counted_when_an_int.__code__.co_firstlineno + 1
+    with pytest.raises(ad.AdCompilerError, match=rf"test_auto_fallback\.py:{line}: `if isinstance\(p, \(int, np\.integer\)\):`"):
+        ad.gradient(_counted_when_an_int, x, 3, backend="numba")
+    np.testing.assert_allclose(ad.gradient(_counted_when_an_int, x, 3, backend="auto")[0], [2.0, 4.0, 6.0, 0.0])
+    np.testing.assert_allclose(ad.gradient(_counted_when_an_int, x, 1.5, backend="auto")[0], 3.0 * x)
