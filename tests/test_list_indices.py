@@ -171,13 +171,13 @@ def at_the_greatest_of_a_tuple(x):
 
 def extremes_written_out(x):
     a, b = x[0] ** 2, np.sin(x[1])
-    return max([a, b, x[2]]) * x[3] + min([a, b]) * 0.5
+    return max([a, b, x[2]]) * x[3] + min((a, b)) * 0.5
 
 
 def test_max_of_a_tuple_of_ints_and_of_a_list_written_out():
     """``max((1, 2))`` of a tuple of ints was taken for a float (np.max's result): kept on the split
-    tape as a float, it failed as an index (IndexError); ``max([a, b])`` of values that carry
-    derivatives, written out inline, was refused (a named list was not)."""
+    tape as a float, it failed as an index (IndexError); ``max([a, b])`` and ``min((a, b))`` of values
+    that carry derivatives, written out inline, were refused (a named list was not)."""
     x = np.array([0.3, -1.2, 0.8, 0.5, 1.1])
     check_everywhere(at_the_greatest_of_a_tuple, Duplicated(x.copy(), np.zeros(5)))
     np.testing.assert_allclose(ad.gradient(at_the_greatest_of_a_tuple, x)[0],

@@ -38,8 +38,9 @@ class BuiltinRewrite:
         """The rewritten call of a builtin reduction, or None to go on."""
         if target is builtins.max or target is builtins.min:
             if len(e.args) == 1 and not kw:
-                items = _as_comprehension(e.args[0]) if isinstance(e.args[0], ast.List) and e.args[0].elts \
-                    and self.lists.may_carry(e.args[0]) else e.args[0]
+                items = e.args[0]
+                if isinstance(items, (ast.List, ast.Tuple)) and items.elts and self.lists.may_carry(items):
+                    items = _as_comprehension(items)
                 built = isinstance(items, (ast.ListComp, ast.GeneratorExp)) and self.lists.may_carry(items)
                 if built:
                     items = self.comprehension(items)   # (a list built by a loop, then stacked)
@@ -95,7 +96,7 @@ class BuiltinRewrite:
 
 
 def _as_comprehension(items):
-    """A list written out, ``[a, b]``, as the list a comprehension over its values builds
+    """A list or tuple written out, ``[a, b]``, as the list a comprehension over its values builds
     (``max([a, b])`` of values that carry derivatives: as of a named list)."""
     return ast.copy_location(ast.ListComp(ast.Name("_v", ast.Load()), [ast.comprehension(
         ast.Name("_v", ast.Store()), ast.Tuple(items.elts, ast.Load()), [], 0)]), items)
