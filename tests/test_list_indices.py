@@ -187,3 +187,28 @@ def test_max_of_a_tuple_of_ints_and_of_a_list_written_out():
                                [0, 0.5 * np.cos(x[1]), x[3], x[2], 0])
     tie = np.array([0.5, 0.0, 0.25, 2.0, 0.0])   # (x0 ** 2 == x2: the list's maximum split equally)
     np.testing.assert_allclose(ad.gradient(extremes_written_out, tie)[0], [0.5 * 2.0, 0.5 * 1.0, 1.0, 0.25, 0])
+
+
+def at_pythons_extremes(x):
+    k = max((3, 1.5))
+    j = min([2, 2.5, 4])
+    return x[k] * 2.0 + x[j] * x[max((0, 1))]
+
+
+def weighted_by_pythons_extremes(x, c):
+    return max([0.5, c]) * x[0] + min((c, 0.25, 2.0)) * x[1]
+
+
+def test_builtin_max_of_numbers_without_derivatives_is_pythons():
+    """``max((3, 1.5))`` of numbers without derivatives is Python's, the int 3 (numpy's max of the tuple
+    is the float 3.0, which failed as an index: IndexError)."""
+    x = np.array([0.3, -1.2, 0.8, 0.5, 1.1])
+    check_everywhere(at_pythons_extremes, Duplicated(x.copy(), np.zeros(5)))
+    np.testing.assert_allclose(ad.gradient(at_pythons_extremes, x)[0], [0, x[2], x[1], 2.0, 0])
+    for c in (0.1, 3.0):
+        dx = np.zeros(5)
+        _, ret = ad.autodiff(ad.ReverseWithPrimal, weighted_by_pythons_extremes, ad.Active, Duplicated(x.copy(), dx),
+                          Const(c))
+        np.testing.assert_allclose(ret, weighted_by_pythons_extremes(x, c))
+        np.testing.assert_allclose(dx[:2], [max([0.5, c]), min((c, 0.25, 2.0))])
+    check_everywhere(weighted_by_pythons_extremes, Duplicated(x.copy(), np.zeros(5)), Const(0.1))

@@ -29,6 +29,8 @@ from .kinds import (
     _dtype,
     array,
     broadcast,
+    builtin_extreme,
+    element_of,
     fancy_rank,
     int_power,
     join,
@@ -216,7 +218,7 @@ class Inference:
                 return INT
             if e.func.id in ("min", "max") and len(arg_kinds) == 1 and arg_kinds[0].cls == "array" \
                     and arg_kinds[0].ndim == 1:   # (of a list of numbers, typed as its 1-d array: an element)
-                return _element(arg_kinds[0])
+                return element_of(arg_kinds[0])
             if e.func.id in ("min", "max", "abs") and arg_kinds:
                 k = arg_kinds[0]
                 for other in arg_kinds[1:]:
@@ -231,9 +233,8 @@ class Inference:
                         raise
                     raise source_helper_error(e, err) from err
             return OTHER
-        if target in (builtins.min, builtins.max) and len(arg_kinds) == 1 and arg_kinds[0].cls == "array" \
-                and arg_kinds[0].ndim == 1:   # (rewritten to np.max once the kinds are known: builtin_minmax)
-            return _element(arg_kinds[0])
+        if target in (builtins.min, builtins.max) and builtin_extreme(arg_kinds) is not None:
+            return builtin_extreme(arg_kinds)
         if rule.kind == "inplace" and rule.name == "adcompiler.runtime.stack_pop" and isinstance(e.args[0], ast.Name):
             # the top of an adjoint list (what was pushed onto it), or 0.0 once it is empty
             pushed = self.stacks.get(e.args[0].id)   # (a tuple's adjoint: 0.0 stands for all zeros)
@@ -245,7 +246,7 @@ class Inference:
                     and own.ndim == 1:
                 # a list written out ([a, b], typed as its array): an item (the transform refuses the
                 # list itself where its items carry derivatives, with the reason)
-                return _element(own, POPPED)
+                return element_of(own, POPPED)
             if not e.args and own is not None and own.cls == "tuple" and own.elts and not own.keys:   # (a table)
                 return functools.reduce(join, own.elts, self.stacks.get(e.func.value.id))
             return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
@@ -457,11 +458,6 @@ def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> d
         stmts = [s for s in stmts if not _zero_binding(s) or inf.env.get(s.targets[0].id, NONE).cls != "tuple"]
     _fixpoint(inf, stmts)
     return inf.env
-
-
-def _element(k, unknown=FLOAT) -> Kind:
-    """The kind of an element of an array of kind ``k``."""
-    return {"f": FLOAT, "i": INT, "b": BOOL, "c": COMPLEX}.get(k.dtype, unknown)
 
 
 def _fixpoint(inf, stmts):

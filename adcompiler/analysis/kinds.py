@@ -356,3 +356,21 @@ def list_kind(ks) -> Kind:
     ranks = {0 if k.cls in ("int", "float", "bool") else k.ndim if k.cls == "array" else None for k in ks}
     # one more axis than elements of one known rank ([[1.0, 0.5]]: a matrix)
     return array(ranks.pop() + 1 if len(ranks) == 1 and None not in ranks else None, dt)
+
+
+def builtin_extreme(arg_kinds) -> Kind | None:
+    """The kind of Python's max/min of values of ``arg_kinds`` where the rule's does not say it: of a
+    list of numbers (typed as its 1-d array; rewritten to np.max by ``builtin_minmax``), an element;
+    of an int and a float, either (``max(3, 1.5)`` is the int 3)."""
+    if len(arg_kinds) == 1 and arg_kinds[0].cls == "array" and arg_kinds[0].ndim == 1:
+        return element_of(arg_kinds[0])
+    if len(arg_kinds) > 1 and {k.cls for k in arg_kinds} not in ({"int"}, {"float"}) and all(
+            k.cls in ("int", "float") and k.dtype != "c" or k.cls == "num" and k.ndim == 0 and k.dtype is None
+            for k in arg_kinds):
+        return Kind("num", 0, None)
+    return None
+
+
+def element_of(k, unknown=FLOAT) -> Kind:
+    """The kind of an element of an array of kind ``k``."""
+    return {"f": FLOAT, "i": INT, "b": BOOL, "c": COMPLEX}.get(k.dtype, unknown)

@@ -34,20 +34,28 @@ import numpy as np
 class BuiltinRewrite:
     """Rewrites calls of Python's reductions (mixed into ``normalize.Normalizer``)."""
 
+    def extreme_of_items(self, e, target, items):
+        """``max(items)``/``min(items)`` of one argument."""
+        if isinstance(items, (ast.List, ast.Tuple)) and len(items.elts) > 1 \
+                and not any(isinstance(x, ast.Starred) for x in items.elts) and not self.lists.may_carry(items):
+            # (of numbers the function is given or computes without derivatives: Python's max of
+            # them, pairwise, which keeps the winner's type, an int, and compares as Python does)
+            return self.call(ast.copy_location(ast.Call(e.func, list(items.elts), []), e))
+        if isinstance(items, (ast.List, ast.Tuple)) and items.elts and self.lists.may_carry(items):
+            items = _as_comprehension(items)
+        built = isinstance(items, (ast.ListComp, ast.GeneratorExp)) and self.lists.may_carry(items)
+        if built:
+            items = self.comprehension(items)   # (a list built by a loop, then stacked)
+        if built or self.lists.reads_items(items):
+            from .stacking import stack_list
+            items = self.temp(stack_list(self, e, items, ast.Constant(0), empty_ok=True))
+        return self.make_call(np.max if target is builtins.max else np.min, [self.atom(items)], [], e)
+
     def builtin_call(self, e, target, kw):
         """The rewritten call of a builtin reduction, or None to go on."""
         if target is builtins.max or target is builtins.min:
             if len(e.args) == 1 and not kw:
-                items = e.args[0]
-                if isinstance(items, (ast.List, ast.Tuple)) and items.elts and self.lists.may_carry(items):
-                    items = _as_comprehension(items)
-                built = isinstance(items, (ast.ListComp, ast.GeneratorExp)) and self.lists.may_carry(items)
-                if built:
-                    items = self.comprehension(items)   # (a list built by a loop, then stacked)
-                if built or self.lists.reads_items(items):
-                    from .stacking import stack_list
-                    items = self.temp(stack_list(self, e, items, ast.Constant(0), empty_ok=True))
-                return self.make_call(np.max if target is builtins.max else np.min, [self.atom(items)], [], e)
+                return self.extreme_of_items(e, target, e.args[0])
             if len(e.args) < 2 or kw:
                 self.err(e, f"`{target.__name__}` with keywords is not supported.",
                          f"nest two-argument calls or use np.{target.__name__}imum.")
