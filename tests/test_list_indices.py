@@ -200,15 +200,40 @@ def weighted_by_pythons_extremes(x, c):
 
 
 def test_builtin_max_of_numbers_without_derivatives_is_pythons():
-    """``max((3, 1.5))`` of numbers without derivatives is Python's, the int 3 (numpy's max of the tuple
-    is the float 3.0, which failed as an index: IndexError)."""
+    """``max((3, 1.5))`` written out is Python's, the int 3 (numpy's max of the tuple is the float
+    3.0, which failed as an index: IndexError), and Python compares a NaN as it does (``max([0.5, c])``
+    of a NaN ``c`` is 0.5)."""
     x = np.array([0.3, -1.2, 0.8, 0.5, 1.1])
     check_everywhere(at_pythons_extremes, Duplicated(x.copy(), np.zeros(5)))
     np.testing.assert_allclose(ad.gradient(at_pythons_extremes, x)[0], [0, x[2], x[1], 2.0, 0])
-    for c in (0.1, 3.0):
+    for c in (0.1, 3.0, np.nan):
         dx = np.zeros(5)
         _, ret = ad.autodiff(ad.ReverseWithPrimal, weighted_by_pythons_extremes, ad.Active, Duplicated(x.copy(), dx),
                           Const(c))
         np.testing.assert_allclose(ret, weighted_by_pythons_extremes(x, c))
         np.testing.assert_allclose(dx[:2], [max([0.5, c]), min((c, 0.25, 2.0))])
     check_everywhere(weighted_by_pythons_extremes, Duplicated(x.copy(), np.zeros(5)), Const(0.1))
+
+
+def at_a_const_or_a_float(x, k):
+    m = max((k, 1.5))
+    s = 0.0
+    for i in range(max((k - 1, 0.5))):
+        if max((i, 1)) == 1:
+            s += x[i] ** 2
+    return x[m] ** 2 + s
+
+
+def after_a_nan(x):
+    return max([x[0] ** 2, float("nan")]) * x[1] + min((x[2], float("nan"), x[3])) * 0.5
+
+
+def test_builtin_max_of_values_written_out_with_arguments_and_nan_is_pythons():
+    """``max((k, 1.5))`` of a Const int ``k`` (an index, a range bound) was numpy's float: IndexError
+    and TypeError; ``max([x0 ** 2, nan])`` was NaN where Python's is ``x0 ** 2``; ``if max((i, 2)) ==
+    2:`` in a condition was refused ("max needs the argument b")."""
+    x = np.array([0.3, -1.2, 0.8, 0.5, 1.1])
+    check_everywhere(at_a_const_or_a_float, Duplicated(x.copy(), np.zeros(5)), Const(3))
+    np.testing.assert_allclose(ad.gradient(at_a_const_or_a_float, x, 3)[0], [2 * x[0], 2 * x[1], 0, 2 * x[3], 0])
+    check_everywhere(after_a_nan, Duplicated(x.copy(), np.zeros(5)))
+    np.testing.assert_allclose(ad.gradient(after_a_nan, x)[0], [2 * x[0] * x[1], x[0] ** 2, 0, 0.5, 0])

@@ -233,6 +233,9 @@ class Inference:
                         raise
                     raise source_helper_error(e, err) from err
             return OTHER
+        if target in (builtins.min, builtins.max) and len(e.args) == 1 and isinstance(e.args[0], (ast.Tuple, ast.List)):
+            arg_kinds = [self.expr(x) for x in e.args[0].elts]   # (kept in a condition: Python's, of the values)
+            return builtin_extreme(arg_kinds) or functools.reduce(join, arg_kinds, None) or OTHER
         if target in (builtins.min, builtins.max) and builtin_extreme(arg_kinds) is not None:
             return builtin_extreme(arg_kinds)
         if rule.kind == "inplace" and rule.name == "adcompiler.runtime.stack_pop" and isinstance(e.args[0], ast.Name):

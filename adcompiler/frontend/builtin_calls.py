@@ -37,12 +37,12 @@ class BuiltinRewrite:
     def extreme_of_items(self, e, target, items):
         """``max(items)``/``min(items)`` of one argument."""
         if isinstance(items, (ast.List, ast.Tuple)) and len(items.elts) > 1 \
-                and not any(isinstance(x, ast.Starred) for x in items.elts) and not self.lists.may_carry(items):
-            # (of numbers the function is given or computes without derivatives: Python's max of
-            # them, pairwise, which keeps the winner's type, an int, and compares as Python does)
+                and not any(isinstance(x, ast.Starred) for x in items.elts):
+            # (written out: Python's max of the values, pairwise, as ``max(a, b, c)``: the winner's own
+            # type, an int, and Python's comparisons, a NaN after a number not taken)
             return self.call(ast.copy_location(ast.Call(e.func, list(items.elts), []), e))
         if isinstance(items, (ast.List, ast.Tuple)) and items.elts and self.lists.may_carry(items):
-            items = _as_comprehension(items)
+            items = _as_comprehension(items)   # (one value: the list of it)
         built = isinstance(items, (ast.ListComp, ast.GeneratorExp)) and self.lists.may_carry(items)
         if built:
             items = self.comprehension(items)   # (a list built by a loop, then stacked)

@@ -11,11 +11,12 @@ from .registry import defrule, elementwise, lookup, nondifferentiable
 
 elementwise(builtins.abs, "x", x="g * np.sign(x)", doc="0 at x == 0")
 defrule(builtins.float, "x", x="g", tangents={"x": "_ad_copy(t)"})   # (t of a 0-d array: its copy, not a view)
-elementwise(builtins.max, "a, b", a="g if a > b else (0.5 * g if a == b else 0.0)",
+# (Python's max(a, b) is b where b > a, else a: a NaN b loses to a, as its value does)
+elementwise(builtins.max, "a, b", a="0.0 if b > a else (0.5 * g if a == b else g)",
             b="g if b > a else (0.5 * g if a == b else 0.0)",
-            doc="ties split the adjoint equally; max(a, b, c) is max(max(a, b), c) (a three-way tie: 1/4, "
-                "1/4, 1/2), max of one list or generator splits it equally among all")
-elementwise(builtins.min, "a, b", a="g if a < b else (0.5 * g if a == b else 0.0)",
+            doc="ties split the adjoint equally; max(a, b, c) and max([a, b, c]) are max(max(a, b), c) (a "
+                "three-way tie: 1/4, 1/4, 1/2), max of a list built or of a generator splits it equally among all")
+elementwise(builtins.min, "a, b", a="0.0 if b < a else (0.5 * g if a == b else g)",
             b="g if b < a else (0.5 * g if a == b else 0.0)",
             doc="ties split the adjoint equally; min(a, b, c) is min(min(a, b), c), as max")
 elementwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - (exp != 0))",
