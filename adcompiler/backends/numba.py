@@ -363,11 +363,11 @@ def _guarded(fn, path, origins):
                     "line)" if where else ""
             raise ZeroDivisionError(f"{e}{about}") from None
         except TypeError as e:
+            if "unbox" in str(e) or "reflected container" in str(e):
+                raise _untyped(e, origins) from None   # (a list mixing types or array layouts, a list of lists)
             if _while_compiling(e):   # (numba's typing of a global it cannot take: isinstance(p, np.integer))
                 raise numba_refusal(e, path, origins) from None
-            if "unbox" not in str(e) and "reflected container" not in str(e):
-                raise
-            raise _untyped(e, origins) from None   # (a list mixing types or array layouts, a list of lists)
+            raise
         except NotImplementedError as e:
             # numba's own limits met at run time (its reshape of an array that is not contiguous,
             # an operation on a 0-d array it does not lower)
