@@ -216,9 +216,8 @@ class Inference:
             # a call kept inline in an index expression (len, int, min, max, abs)
             if e.func.id in ("len", "int"):
                 return INT
-            if e.func.id in ("min", "max") and len(arg_kinds) == 1 and arg_kinds[0].cls == "array" \
-                    and arg_kinds[0].ndim == 1:   # (of a list of numbers, typed as its 1-d array: an element)
-                return element_of(arg_kinds[0])
+            if e.func.id in ("min", "max") and (k := builtin_extreme(arg_kinds)) is not None:
+                return k   # (of a list of numbers, typed as its 1-d array: an element)
             if e.func.id in ("min", "max", "abs") and arg_kinds:
                 k = arg_kinds[0]
                 for other in arg_kinds[1:]:
@@ -236,8 +235,8 @@ class Inference:
         if target in (builtins.min, builtins.max) and len(e.args) == 1 and isinstance(e.args[0], (ast.Tuple, ast.List)):
             arg_kinds = [self.expr(x) for x in e.args[0].elts]   # (kept in a condition: Python's, of the values)
             return builtin_extreme(arg_kinds) or functools.reduce(join, arg_kinds, None) or OTHER
-        if target in (builtins.min, builtins.max) and builtin_extreme(arg_kinds) is not None:
-            return builtin_extreme(arg_kinds)
+        if target in (builtins.min, builtins.max) and (k := builtin_extreme(arg_kinds)) is not None:
+            return k
         if rule.kind == "inplace" and rule.name == "adcompiler.runtime.stack_pop" and isinstance(e.args[0], ast.Name):
             # the top of an adjoint list (what was pushed onto it), or 0.0 once it is empty
             pushed = self.stacks.get(e.args[0].id)   # (a tuple's adjoint: 0.0 stands for all zeros)
