@@ -220,3 +220,30 @@ def check_reverse_activities(an, kinds, acts, ret_active, main: bool) -> None:
         raise ActivityError(f"the return activity is Active but `{pf.name}` returns nothing.",
                             filename=pf.filename, lineno=pf.tree.lineno, construct=pf.name,
                             hint="use Const as the return activity.")
+
+
+def refuse_list_changed_by_callee(ctx, call, callee, kinds) -> None:
+    """Refuse a call of a user function that appends to (or stores into) a list this function builds
+    values that may carry derivatives: this function's kinds and activities see only its own pushes
+    (the list's items would be read as what it pushed, their derivatives lost)."""
+    if is_generated(ctx.pf.filename):
+        return   # (generated code: its tapes are given to the halves it calls, which push onto them)
+    lists = {i for i, (a, k) in enumerate(zip(call.args, kinds)) if isinstance(a, ast.Name) and k is not None
+             and k.cls == "list"}
+    changed = lists & set(callee.param_writes()) if lists else set()
+    if not changed:
+        return
+    varied = varied_cells(ctx.eff, ctx.params, [ctx.activities[p] for p in ctx.params])
+    acts = ["Active" if isinstance(a, ast.Name) and ctx.eff.cell(a.id) in varied and k is not None and k.is_float
+            and k.cls != "list" else "Const" for a, k in zip(call.args, kinds)]
+    into = varied_cells(callee.eff, callee.params, acts)
+    for i in sorted(changed):
+        if callee.eff.cell(callee.params[i]) in into:
+            name = call.args[i].id
+            raise ActivityError(
+                f"`{ast.unparse(call.func)}` appends to or stores into `{name}`, a list this function builds, "
+                "values that carry derivatives, which adcompiler does not follow into the list (the derivative "
+                "would be lost).", filename=ctx.pf.filename, lineno=call.lineno,
+                construct=ctx.pf.line_text(call.lineno),
+                hint=f"return the value from `{ast.unparse(call.func)}` and append it here "
+                     f"(`{name}.append(...)`), or write the values into an array.")

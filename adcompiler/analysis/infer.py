@@ -56,7 +56,7 @@ class Inference:
     def __init__(self, param_kinds: dict, resolver, user_return, namer=None):
         self.env = dict(param_kinds)
         self.generated = namer.generated if namer is not None else set()
-        self.stacks: dict = {}
+        self.stacks: dict = {n: k.elts[0] for n, k in param_kinds.items() if k.cls == "list" and k.elts}
         self.restoring: set = set()   # the pops of generated code into the name pushed before them (their ids)
         self.copied: dict = {}      # stack -> names whose copies generated code pushes (saves)
         self.res = resolver
@@ -64,7 +64,9 @@ class Inference:
 
     def name(self, n: str) -> Kind:
         if n in self.env:
-            return self.env[n]
+            k = self.env[n]   # (a list the function builds: with what it holds, for a helper given it)
+            return Kind("list", elts=(self.stacks[n],)) if k.cls == "list" and not k.elts and not self.reverse_code \
+                and self.stacks.get(n) is not None else k
         if self.res.is_local(n) or n in self.generated:
             return NONE
         try:
@@ -459,6 +461,9 @@ def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> d
         _fixpoint(inf, [s for s in stmts if not _zero_binding(s)])
         stmts = [s for s in stmts if not _zero_binding(s) or inf.env.get(s.targets[0].id, NONE).cls != "tuple"]
     _fixpoint(inf, stmts)
+    if not inf.reverse_code:   # (a list the function builds holds what it pushed: a helper given it, the same)
+        inf.env.update({n: Kind("list", elts=(inf.stacks[n],)) for n, k in inf.env.items()
+                        if k.cls == "list" and not k.elts and inf.stacks.get(n) is not None})
     return inf.env
 
 

@@ -1,0 +1,133 @@
+"""Lists a function builds by appends and passes to a helper.
+
+A helper sees what the list holds (the kinds of the values appended to it),
+so a list of constants (``(index, weight)`` pairs, weights computed from a
+Const argument, rows of a Const array, ints) is read by the helper as the
+written-out list is. A helper that appends to such a list values carrying
+derivatives is refused at the call: the caller reads the list's items as
+what it pushed itself, and their derivatives would be lost (they were, before
+this refusal: a silently wrong gradient in every mode).
+"""
+import numpy as np
+import pytest
+from everywhere import check_everywhere
+
+import adcompiler as ad
+from adcompiler import AdCompilerError, Const, Duplicated, Forward, Reverse, autodiff
+
+
+def _weighted_squares(x, pairs):
+    s = 0.0
+    for i, w in pairs:
+        s += w * x[i] ** 2
+    return s
+
+
+def pairs_built(x):
+    pairs = []
+    for i in range(x.shape[0]):
+        pairs.append((i, 0.25 * i + 0.5))
+    return _weighted_squares(x, pairs)
+
+
+def _dotted(ws, x):
+    s = 0.0
+    for k in range(len(ws)):
+        s += ws[k] * x[k]
+    return s
+
+
+def weights_from_const(x, c):
+    ws = []
+    for k in range(3):
+        ws.append(c[k] * 2.0)
+    return _dotted(ws, x) * x[0]
+
+
+def _rows_dot(rows, x):
+    s = 0.0
+    for r in rows:
+        s += np.dot(r, np.sin(x))
+    return s
+
+
+def rows_of_const(x, A):
+    rows = []
+    for k in range(A.shape[0]):
+        rows.append(A[k] * 0.5)
+    return _rows_dot(rows, x)
+
+
+def _scale_at(y, idx, x):
+    for i in idx:
+        y[i] *= x[i]
+
+
+def index_list(y, x):
+    idx = []
+    for i in range(0, x.shape[0], 2):
+        idx.append(i)  # noqa: PERF402 (a list built by appends, as kernels build them)
+    _scale_at(y, idx, x)
+
+
+@pytest.mark.parametrize("f, extra", [(pairs_built, ()), (weights_from_const, (Const,)), (rows_of_const, (Const,))])
+def test_a_list_of_constants_read_by_a_helper(f, extra):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(4)
+    args = [Duplicated(x, np.zeros(4))]
+    if extra:
+        args.append(Const(rng.standard_normal((2, 4)) if f is rows_of_const else rng.standard_normal(4)))
+    check_everywhere(f, *args, out=(), tapes=("autograd", "jax", "torch"))
+
+
+def test_a_list_of_ints_given_to_a_writing_helper():
+    rng = np.random.default_rng(4)
+    y, x = rng.standard_normal(5), rng.standard_normal(5)
+    check_everywhere(index_list, Duplicated(y, np.zeros(5)), Duplicated(x, np.zeros(5)), out="y",
+                     tapes=("autograd", "jax", "torch"))
+
+
+def _push(L, v):
+    L.append(v)
+
+
+def pushed_by_helper(x):
+    L = []
+    L.append(1)
+    _push(L, x[0] * 2.0)
+    return x[1] * L[-1]
+
+
+def stored_by_helper(x):
+    L = []
+    L.append(0.0)
+    _put(L, x)
+    return x[1] * L[0]
+
+
+def _put(L, x):
+    L[0] = np.sin(x[0])
+
+
+@pytest.mark.parametrize("f", [pushed_by_helper, stored_by_helper])
+def test_a_helper_appending_derivatives_to_a_list_is_refused_at_the_call(f):
+    x = np.array([0.3, 0.7, 1.1])
+    line = {pushed_by_helper: "_push(L, x[0] * 2.0)", stored_by_helper: "_put(L, x)"}[f]
+    for run in (lambda: autodiff(Reverse, f, ad.Active, Duplicated(x.copy(), np.zeros(3))),
+                lambda: autodiff(Forward, f, Duplicated, Duplicated(x.copy(), np.ones(3))),
+                lambda: ad.gradient(f, x.copy())):
+        with pytest.raises(AdCompilerError, match="list") as e:
+            run()
+        assert e.value.construct.strip() == line and e.value.filename == __file__
+
+
+def pushed_constant_by_helper(x):
+    L = []
+    L.append(1)
+    _push(L, 2.5)
+    return x[1] * L[-1]
+
+
+def test_a_helper_appending_a_constant_is_differentiated():
+    check_everywhere(pushed_constant_by_helper, Duplicated(np.array([0.3, 0.7, 1.1]), np.zeros(3)), out=(),
+                     tapes=("autograd", "jax", "torch"))
