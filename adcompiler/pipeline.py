@@ -162,7 +162,8 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
 
     def callee_writes(f, call):
         kinds = tuple(inference.expr(a) for a in call.args)
-        return written_beside_stacks(analyse(f, kinds).param_writes(), kinds, is_generated(pf.filename))
+        callee = analyse(f, kinds)
+        return written_beside_stacks(callee.param_writes(), kinds, is_generated(pf.filename), callee.writes_popped())
 
     def callee_ret_alias(f, call):
         return analyse(f, tuple(inference.expr(a) for a in call.args)).ret_alias()

@@ -26,7 +26,7 @@ def analyse_activity(effects, kinds, params, activities, ret_active, pf=None, re
         return k is None or k.is_float
 
     generated = is_generated(getattr(pf, "filename", ""))
-    popped = _popped_from_parameters(effects, params) if generated else set()
+    popped = popped_from_parameters(effects, params) if generated else set()
     pushed = _pushed_onto_parameters(effects, kinds, params) if generated else set()
     active, flows, _ = _varied_and_useful(effects, params, activities, ret_active, ret, floaty, popped, pushed)
     _refuse_untracked(effects, kinds, params, activities, ret_active, pf, ret)
@@ -54,7 +54,7 @@ def _container(kind) -> str:
     return "dict" if kind.keys else "list or tuple" if kind.cls == "tuple" else kind.cls
 
 
-def _popped_from_parameters(effects, params) -> set:
+def popped_from_parameters(effects, params) -> set:
     """In generated code, the cells of names popped from a stack the function is
     given (the tape of a reverse half): what its forward half pushed, such as the
     shadow of an argument under another name, which the caller sees written."""

@@ -45,6 +45,12 @@ class Analysis:
     def param_writes(self) -> list:
         return [k for k, p in enumerate(self.params) if self.eff.cell(p) in self.eff.written]
 
+    def writes_popped(self) -> bool:
+        """Whether this function writes in place a value it pops from a stack it is given (a reverse
+        half writing a shadow its forward half pushed: memory its caller passed, under another name)."""
+        from .activity import popped_from_parameters
+        return bool(popped_from_parameters(self.eff, self.params) & self.eff.written)
+
 
     def ret_elements_may_share(self) -> bool:
         """Whether arrays of a tuple this function returns may share memory with

@@ -100,3 +100,31 @@ def test_hvp_through_a_helper_given_two_views_of_one_state_buffer():
     want = fd_hvp(state_rows_of_one_buffer, [w], 0, v)
     np.testing.assert_allclose(hvp(state_rows_of_one_buffer, [w.copy()], [v])[0], want, rtol=1e-7)
     np.testing.assert_allclose(hessian(state_rows_of_one_buffer, w.copy()) @ v, want, rtol=1e-7)
+
+
+def _force(x):
+    return -np.sin(x)
+
+
+def leapfrog_tuple_state(q, p):
+    # (a tuple rebuilt each step from arrays bound anew, a helper called on one of them: the helper's
+    # halves are given the array with the tape, which the code differentiated again took as written by
+    # them after the tuple was built, and refused)
+    state = (q, p)
+    for _ in range(3):
+        qq, pp = state
+        pp = pp + 0.05 * _force(qq)
+        qq = qq + 0.1 * pp
+        state = (qq, pp)
+    return float(np.sum(state[0] ** 2 + state[1] ** 3))
+
+
+def test_hvp_and_hessian_of_a_tuple_state_through_a_helper():
+    q, p = np.array([0.3, -0.5, 0.8]), np.array([0.2, 0.1, -0.4])
+    vq, vp = np.array([0.7, -0.2, 0.3]), np.array([0.1, 0.9, -0.5])
+    got = hvp(leapfrog_tuple_state, (q, p), (vq, np.zeros(3)))
+    np.testing.assert_allclose(got[0], fd_hvp(leapfrog_tuple_state, (q, p), 0, vq), rtol=1e-6, atol=1e-8)
+    got = hvp(leapfrog_tuple_state, (q, p), (np.zeros(3), vp))
+    np.testing.assert_allclose(got[1], fd_hvp(leapfrog_tuple_state, (q, p), 1, vp), rtol=1e-6, atol=1e-8)
+    H = hessian(leapfrog_tuple_state, q, p)
+    np.testing.assert_allclose(H @ vq, fd_hvp(leapfrog_tuple_state, (q, p), 0, vq), rtol=1e-6, atol=1e-8)
