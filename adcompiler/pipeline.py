@@ -162,8 +162,7 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
 
     def callee_writes(f, call):
         kinds = tuple(inference.expr(a) for a in call.args)
-        callee = analyse(f, kinds)
-        return written_beside_stacks(callee.param_writes(), kinds, is_generated(pf.filename), callee.writes_popped())
+        return written_beside_stacks(analyse(f, kinds), kinds, is_generated(pf.filename))
 
     def callee_ret_alias(f, call):
         return analyse(f, tuple(inference.expr(a) for a in call.args)).ret_alias()

@@ -373,13 +373,14 @@ def _fresh_tuples(once, kinds, callee_ret_shares) -> dict:
     return out
 
 
-def written_beside_stacks(writes, kinds, generated, writes_popped=True) -> list:
-    """The positions a call writes (``writes``: its summary's), and, in generated code, those of
+def written_beside_stacks(callee, kinds, generated) -> list:
+    """The positions a call of ``callee`` (its analysis) writes, and, in generated code, those of
     the float arrays passed with a stack (the tape: ``step_rev(w, dw, m, dm, _tape)``) to a
-    function that writes a value it pops (``writes_popped``): the forward half may have pushed
+    function that writes a value it pops (``callee.writes_popped``): the forward half may have pushed
     them under other names, which the reverse half pops and writes (``dm``, a local's shadow:
     its views are views, not values)."""
-    if not generated or not writes_popped or not any(k is not None and k.cls == "list" for k in kinds):
+    writes = callee.param_writes()
+    if not generated or not any(k is not None and k.cls == "list" for k in kinds) or not callee.writes_popped():
         return writes
     return sorted(set(writes) | {i for i, k in enumerate(kinds) if k is not None and k.cls in ("array", "num")
                                  and k.dtype in ("f", "c")})
