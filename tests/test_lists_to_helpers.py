@@ -131,3 +131,89 @@ def pushed_constant_by_helper(x):
 def test_a_helper_appending_a_constant_is_differentiated():
     check_everywhere(pushed_constant_by_helper, Duplicated(np.array([0.3, 0.7, 1.1]), np.zeros(3)), out=(),
                      tapes=("autograd", "jax", "torch"))
+
+
+# -- helpers writing into the arrays a list or tuple holds ---------------------------------------
+# (the container is passed without shadows: these were silently wrong, a gradient of 0 or twice the
+# right one, in every mode and on every tape)
+
+def _scale_each(layers, s):
+    for W in layers:
+        W *= s
+
+
+def list_of_arguments_scaled(w):
+    layers = [w]
+    _scale_each(layers, 0.5)
+    return np.sum(w * w)
+
+
+def tuple_of_arguments_scaled(w, u):
+    _scale_each((w, u), 0.5)
+    return np.sum(w * u)
+
+
+def _write_state(st, x):
+    a, b = st
+    b[:] = a + x
+
+
+def tuple_state_written(x):
+    a = np.zeros(3)
+    b = np.zeros(3)
+    st = (a, b)
+    _write_state(st, x)
+    return np.sum(b * b)
+
+
+def _store_item(arrs, x):
+    arrs[1][:] = arrs[0] * x
+
+
+def _store_item_outer(arrs, x):
+    _store_item(arrs, x)
+
+
+def list_items_stored_two_levels(x):
+    p = x * 1.0
+    q = np.zeros_like(x)
+    arrs = [p, q]
+    _store_item_outer(arrs, x)
+    return np.sum(q)
+
+
+@pytest.mark.parametrize("f, line", [(list_of_arguments_scaled, "_scale_each(layers, 0.5)"),
+                                     (tuple_of_arguments_scaled, "_scale_each((w, u), 0.5)"),
+                                     (tuple_state_written, "_write_state(st, x)"),
+                                     (list_items_stored_two_levels, "_store_item_outer(arrs, x)")])
+def test_a_helper_writing_into_the_arrays_of_a_container_is_refused_at_the_call(f, line):
+    args = [np.array([0.3, -0.7, 1.1])] * (2 if f is tuple_of_arguments_scaled else 1)
+    runs = [lambda: autodiff(Reverse, f, ad.Active, *[Duplicated(a.copy(), np.zeros(3)) for a in args]),
+            lambda: autodiff(Forward, f, Duplicated, *[Duplicated(a.copy(), np.ones(3)) for a in args]),
+            lambda: ad.gradient(f, *[a.copy() for a in args]),
+            lambda: ad.hvp(f, tuple(a.copy() for a in args), tuple(np.ones(3) for _ in args)),
+            lambda: autodiff(Reverse, f, ad.Active, *[Duplicated(a.copy(), np.zeros(3)) for a in args],
+                             backend="numba")]
+    for run in runs:
+        with pytest.raises(AdCompilerError, match="writes into the arrays") as e:
+            run()
+        assert e.value.construct.strip() == line and e.value.filename == __file__
+
+
+def _scale_buffers(bufs, s):
+    for b in bufs:
+        b *= s
+
+
+def constant_buffers_scaled(x):
+    # (arrays that carry no derivative, written by a helper through a list: differentiated)
+    b0 = np.ones(3)
+    b1 = np.full(3, 2.0)
+    bufs = [b0, b1]
+    _scale_buffers(bufs, 0.5)
+    return np.sum(x * b0 + x ** 2 * b1)
+
+
+def test_a_helper_writing_constant_arrays_of_a_container_is_differentiated():
+    check_everywhere(constant_buffers_scaled, Duplicated(np.array([0.3, -0.7, 1.1]), np.zeros(3)), out=(),
+                     tapes=("autograd", "jax", "torch"))

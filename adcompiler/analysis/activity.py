@@ -222,28 +222,41 @@ def check_reverse_activities(an, kinds, acts, ret_active, main: bool) -> None:
                             hint="use Const as the return activity.")
 
 
-def refuse_list_changed_by_callee(ctx, call, callee, kinds) -> None:
-    """Refuse a call of a user function that appends to (or stores into) a list this function builds
-    values that may carry derivatives: this function's kinds and activities see only its own pushes
-    (the list's items would be read as what it pushed, their derivatives lost)."""
+def refuse_container_changed_by_callee(ctx, call, callee, kinds) -> None:
+    """Refuse a call of a user function that changes a list or tuple it is given where derivatives
+    are involved: that appends to (or stores into) a list this function builds values that may
+    carry derivatives (this function's kinds and activities see only its own pushes: the items
+    would be read as what it pushed), or that writes into the arrays a list or tuple holds
+    (``for W in layers: W *= s``, ``a, b = st; b[:] = ...``) when they carry derivatives or are
+    written with values that do (a container is passed without shadows: the writes' derivatives
+    were lost)."""
     if is_generated(ctx.pf.filename):
         return   # (generated code: its tapes are given to the halves it calls, which push onto them)
-    lists = {i for i, (a, k) in enumerate(zip(call.args, kinds)) if isinstance(a, ast.Name) and k is not None
-             and k.cls == "list"}
-    changed = lists & set(callee.param_writes()) if lists else set()
+    held = {i for i, (a, k) in enumerate(zip(call.args, kinds)) if isinstance(a, ast.Name) and k is not None
+            and (k.cls == "list" or k.cls in ("tuple", "other") and not _of_ints(k))}
+    changed = held & set(callee.param_writes()) if held else set()
     if not changed:
         return
     varied = varied_cells(ctx.eff, ctx.params, [ctx.activities[p] for p in ctx.params])
-    acts = ["Active" if isinstance(a, ast.Name) and ctx.eff.cell(a.id) in varied and k is not None and k.is_float
-            and k.cls != "list" else "Const" for a, k in zip(call.args, kinds)]
+    acts = ["Active" if isinstance(a, ast.Name) and ctx.eff.cell(a.id) in varied and k is not None
+            and (k.is_float or k.cls == "other") and k.cls != "list" else "Const" for a, k in zip(call.args, kinds)]
     into = varied_cells(callee.eff, callee.params, acts)
     for i in sorted(changed):
-        if callee.eff.cell(callee.params[i]) in into:
-            name = call.args[i].id
+        name, f = call.args[i].id, ast.unparse(call.func)
+        carried = ctx.eff.cell(name) in varied   # (the arrays it holds carry derivatives)
+        if kinds[i].cls == "list" and callee.eff.cell(callee.params[i]) in into and not carried:
             raise ActivityError(
-                f"`{ast.unparse(call.func)}` appends to or stores into `{name}`, a list this function builds, "
-                "values that carry derivatives, which adcompiler does not follow into the list (the derivative "
+                f"`{f}` appends to or stores into `{name}`, a list this function builds, values that carry "
+                "derivatives, which adcompiler does not follow into the list (the derivative would be lost).",
+                filename=ctx.pf.filename, lineno=call.lineno, construct=ctx.pf.line_text(call.lineno),
+                hint=f"return the value from `{f}` and append it here (`{name}.append(...)`), or write the "
+                     "values into an array.")
+        if carried or callee.eff.cell(callee.params[i]) in into:
+            shown = f"`{name}` holds (a list or tuple)" if not ctx.is_temp(name) else "a list or tuple holds"
+            raise ActivityError(
+                f"`{f}` writes into the arrays {shown}, whose values carry derivatives: "
+                "adcompiler does not follow writes through a container passed to a function (the derivative "
                 "would be lost).", filename=ctx.pf.filename, lineno=call.lineno,
                 construct=ctx.pf.line_text(call.lineno),
-                hint=f"return the value from `{ast.unparse(call.func)}` and append it here "
-                     f"(`{name}.append(...)`), or write the values into an array.")
+                hint=f"pass the arrays to `{f}` as arguments of their own (`{f}(a, b, ...)`), or write them in "
+                     "this function.")

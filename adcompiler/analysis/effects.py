@@ -119,6 +119,12 @@ class Effects:
         k = self.kinds.get(name)
         return k is not None and k.cls == "tuple"
 
+    def _is_list(self, name) -> bool:
+        """A list (built by appends; a helper's parameter given one): an item read from it is the array
+        the list holds (``for W in layers: W *= s`` writes the list's memory)."""
+        k = self.kinds.get(name)
+        return k is not None and k.cls == "list"
+
     def holds_arrays(self, name) -> bool:
         """A tuple some of whose elements may be arrays (their memory is its memory)."""
         k = self.kinds.get(name)
@@ -180,7 +186,7 @@ class Effects:
             if keep is not None and n not in keep:
                 return
             if base is not None and self.maybe_array(n) and (self.maybe_array(base) or self._is_tuple(base)
-                                                              or base in self.elements):
+                                                              or base in self.elements or self._is_list(base)):
                 self.union(n, base)
                 self.views[n] = base
                 self.binding_line[n] = s.lineno

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..analysis.activity import refuse_list_changed_by_callee
+from ..analysis.activity import refuse_container_changed_by_callee
 from ..analysis.kinds import kind_of_value
 from ..analysis.tuple_parts import parts_read
 from ..codegen.emit import comment_mark, funcdef
@@ -311,7 +311,7 @@ class Module:
                 self._reverse_activity(ctx, call, a, k)
         ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
         self._check_call_aliasing(ctx, call, target, kinds)
-        refuse_list_changed_by_callee(ctx, call, self.passes.analyse(target, tuple(kinds)), kinds)
+        refuse_container_changed_by_callee(ctx, call, self.passes.analyse(target, tuple(kinds)), kinds)
         try:
             info = self.passes.forward_function(self, target, tuple(kinds), tuple(acts), ret_active, batch=batch)
         except AdCompilerError as e:
@@ -330,7 +330,7 @@ class Module:
             ret_active = parts_read(ctx.an.body, n, ctx.is_active, (ctx.namer.ret, ctx.ret_active),
                                     ctx.tuple_size) or ret_active
         self._check_call_aliasing(ctx, call, target, kinds)
-        refuse_list_changed_by_callee(ctx, call, self.passes.analyse(target, tuple(kinds)), kinds)
+        refuse_container_changed_by_callee(ctx, call, self.passes.analyse(target, tuple(kinds)), kinds)
         info = self.passes.reverse_function(self, target, tuple(kinds), tuple(acts), ret_active)
         shadows = {a.id: ctx.namer.adjoint(a.id) for a, act in zip(call.args, acts) if act == "Duplicated"}
         return CallInfo(info.fwd_name, info.rev_name, acts, ret_active, shadows)
