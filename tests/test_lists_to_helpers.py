@@ -217,3 +217,27 @@ def constant_buffers_scaled(x):
 def test_a_helper_writing_constant_arrays_of_a_container_is_differentiated():
     check_everywhere(constant_buffers_scaled, Duplicated(np.array([0.3, -0.7, 1.1]), np.zeros(3)), out=(),
                      tapes=("autograd", "jax", "torch"))
+
+
+def _triples_sum(x, tr):
+    s = 0.0
+    for i, j, w in tr:
+        s += w * x[i] * x[j]
+    return s
+
+
+def triples_built(x):
+    tr = []
+    for i in range(x.shape[0]):
+        for j in range(i, x.shape[0]):
+            tr.append((i, j, 1.0 / (1 + i + j)))
+    return _triples_sum(x, tr)
+
+
+def test_second_order_through_a_list_of_constants_given_to_a_helper():
+    # (the code differentiated again passes the list to the helper's halves: it holds the triples there too)
+    x = np.linspace(0.1, 0.5, 4)
+    W = np.array([[1.0 / (1 + i + j) if j >= i else 0.0 for j in range(4)] for i in range(4)])
+    np.testing.assert_allclose(ad.hessian(triples_built, x), W + W.T, rtol=1e-12)
+    v = np.array([0.3, -1.0, 0.5, 2.0])
+    np.testing.assert_allclose(ad.hvp(triples_built, (x,), (v,))[0], (W + W.T) @ v, rtol=1e-12)

@@ -20,6 +20,7 @@ from ..rules.registry import is_runtime_helper, source_helper_error
 from .kinds import (
     BOOL,
     COMPLEX,
+    DTYPE_AT,
     FLOAT,
     INT,
     NONE,
@@ -30,6 +31,7 @@ from .kinds import (
     array,
     broadcast,
     builtin_extreme,
+    dtype_of_node,
     element_of,
     fancy_rank,
     int_power,
@@ -56,17 +58,18 @@ class Inference:
     def __init__(self, param_kinds: dict, resolver, user_return, namer=None):
         self.env = dict(param_kinds)
         self.generated = namer.generated if namer is not None else set()
-        self.stacks: dict = {n: k.elts[0] for n, k in param_kinds.items() if k.cls == "list" and k.elts}
+        self.stacks: dict = {}   # (below: a list given with what it holds; generated code's pops are its tape's)
+        self.given: dict = {n: k.elts[0] for n, k in param_kinds.items() if k.cls == "list" and k.elts}
+        self.built: set = set()      # the names bound to a list display ``[]`` (lists the function builds)
         self.restoring: set = set()   # the pops of generated code into the name pushed before them (their ids)
         self.copied: dict = {}      # stack -> names whose copies generated code pushes (saves)
         self.res = resolver
         self.user_return = user_return
 
     def name(self, n: str) -> Kind:
-        if n in self.env:
-            k = self.env[n]   # (a list the function builds: with what it holds, for a helper given it)
-            return Kind("list", elts=(self.stacks[n],)) if k.cls == "list" and not k.elts and not self.reverse_code \
-                and self.stacks.get(n) is not None else k
+        if n in self.env:   # (a list the function builds, with what it holds: a helper given it sees that)
+            k, held = self.env[n], self.stacks.get(n) if n in self.built else None
+            return Kind("list", elts=(held,)) if k.cls == "list" and not k.elts and held is not None else k
         if self.res.is_local(n) or n in self.generated:
             return NONE
         try:
@@ -169,7 +172,7 @@ class Inference:
 
     def subscript(self, e) -> Kind:
         base = self.expr(e.value)
-        pushed = self.stacks.get(e.value.id) if isinstance(e.value, ast.Name) and not isinstance(e.slice, ast.Slice) \
+        pushed = self.held(e.value.id) if isinstance(e.value, ast.Name) and not isinstance(e.slice, ast.Slice) \
             else None   # (an item of a list the function appends to or stores into: may be one of those)
         if pushed is not None and (base.cls == "list" or base.cls == "tuple" and base.keys is None):
             return functools.reduce(join, base.elts or (), pushed)
@@ -253,9 +256,10 @@ class Inference:
                 return element_of(own, POPPED)
             if not e.args and own is not None and own.cls == "tuple" and own.elts and not own.keys:   # (a table)
                 return functools.reduce(join, own.elts, self.stacks.get(e.func.value.id))
-            return self.stacks.get(e.func.value.id, POPPED) if not e.args else NONE
+            return NONE if e.args else self.stacks.get(e.func.value.id) or (None if is_generated(
+                self.res.pf.filename) else self.given.get(e.func.value.id)) or POPPED
         if rule.kind == "list_stack" and e.args and isinstance(e.args[0], ast.Name):
-            item = self.stacks.get(e.args[0].id)   # (np.stack of a list the function builds; none pushed yet: none)
+            item = self.held(e.args[0].id)   # (np.stack of a list the function builds; none pushed yet: none)
             return None if item is None else stacked(item)
         bound = bind(rule, e)
         kinds = {p: self.expr(v) for p, v in bound.items() if isinstance(v, ast.AST)}
@@ -266,7 +270,7 @@ class Inference:
         if isinstance(dtype, ast.AST) and not (isinstance(dtype, ast.Constant) and dtype.value is None) \
                 and k.cls in ("array", "num", "float") and rule.kind != "alloc":
             # asarray(x, dtype=...), x.astype(...), sum(..., dtype=...); a dtype not known here: unknown
-            dt = self.dtype_of(dtype) if _dtype_of(dtype, self.res, None) is not None or \
+            dt = self.dtype_of(dtype) if dtype_of_node(dtype, self.res, None) is not None or \
                 isinstance(dtype, ast.Attribute) and dtype.attr == "dtype" else None
             k = Kind(k.cls, k.ndim, dt) if k.cls != "float" else {"c": COMPLEX, "i": INT, "b": BOOL}.get(dt, FLOAT)
         return k
@@ -319,7 +323,7 @@ class Inference:
     def alloc(self, name, e, arg_kinds) -> Kind:
         dtype = "f"
         # (the dtype by keyword, or by position: np.zeros(3, "i8"), np.eye(3, 3, 0, int))
-        at = _DTYPE_AT.get(name)
+        at = DTYPE_AT.get(name)
         given = next((kw.value for kw in e.keywords if kw.arg == "dtype"), None) or (
             e.args[at] if at is not None and len(e.args) > at else None)
         given = None if given is None or (isinstance(given, ast.Constant) and given.value is None) else given
@@ -352,7 +356,7 @@ class Inference:
                 return k.dtype
             if k.cls in ("float", "int", "bool"):
                 return {"float": "f", "int": "i", "bool": "b"}[k.cls]
-        return _dtype_of(node, self.res)
+        return dtype_of_node(node, self.res)
 
     def named_list(self, e) -> Kind | None:
         """A list display of arrays bound to a name (``fields = [u, v]``) holds the arrays themselves:
@@ -376,6 +380,8 @@ class Inference:
             saved = self.saved_kind(s.targets[0].id, s.value)
             if saved is not None:
                 return self.bind(s.targets[0].id, saved)
+            if isinstance(s.value, ast.List) and not s.value.elts:
+                self.built.add(s.targets[0].id)
             changed = self.bind(s.targets[0].id, self.named_list(s.value) or self.expr(s.value))
         elif isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript) and len(s.targets) == 1 \
                 and isinstance(s.targets[0].value, ast.Name) and self.name(s.targets[0].value.id).cls == "list":
@@ -399,6 +405,9 @@ class Inference:
             k = self.expr(s.value.args[-1] if len(s.value.args) > 3 else s.value.args[1])
             changed = self.push(s.value.args[0].id, array(k.ndim - 1 if k.is_array and k.ndim else None, k.dtype))
         return changed
+
+    def held(self, name) -> Kind | None:   # (what a list holds: what was pushed onto it, and given in it)
+        return join(self.stacks.get(name), self.given.get(name))
 
     def push(self, name, k) -> bool:
         """``k`` joined into what the list ``name`` holds."""
@@ -433,22 +442,6 @@ class Inference:
         return False
 
 
-#: where the allocating functions take their dtype by position
-_DTYPE_AT = {"zeros": 1, "ones": 1, "empty": 1, "ndarray": 1, "zeros_like": 1, "ones_like": 1, "empty_like": 1,
-             "full": 2, "full_like": 2, "eye": 3, "identity": 1, "arange": 3}
-
-
-def _dtype_of(node, res, unknown="f") -> str | None:
-    import numpy as np
-    try:
-        obj = res.resolve_attr(node) if isinstance(node, ast.Attribute) else (
-            res.lookup(node.id) if isinstance(node, ast.Name) else node.value)
-        kind = np.dtype(obj).kind
-        return "i" if kind == "u" else kind   # (unsigned integers are integers)
-    except (TypeError, ValueError, AttributeError, AdCompilerError):
-        return unknown
-
-
 def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> dict:
     inf = Inference(param_kinds, resolver, user_return, namer)
     stmts = list(walk_stmts(body))
@@ -461,9 +454,8 @@ def infer_kinds(body, param_kinds: dict, resolver, user_return, namer=None) -> d
         _fixpoint(inf, [s for s in stmts if not _zero_binding(s)])
         stmts = [s for s in stmts if not _zero_binding(s) or inf.env.get(s.targets[0].id, NONE).cls != "tuple"]
     _fixpoint(inf, stmts)
-    if not inf.reverse_code:   # (a list the function builds holds what it pushed: a helper given it, the same)
-        inf.env.update({n: Kind("list", elts=(inf.stacks[n],)) for n, k in inf.env.items()
-                        if k.cls == "list" and not k.elts and inf.stacks.get(n) is not None})
+    # (a list the function builds, ``L = []``, holds what it pushed: a helper given it, the same; not a tape)
+    inf.env.update({n: inf.name(n) for n in inf.built if n in inf.env})
     return inf.env
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import AdCompilerError
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -374,3 +376,18 @@ def builtin_extreme(arg_kinds) -> Kind | None:
 def element_of(k, unknown=FLOAT) -> Kind:
     """The kind of an element of an array of kind ``k``."""
     return {"f": FLOAT, "i": INT, "b": BOOL, "c": COMPLEX}.get(k.dtype, unknown)
+
+
+#: where the allocating functions take their dtype by position
+DTYPE_AT = {"zeros": 1, "ones": 1, "empty": 1, "ndarray": 1, "zeros_like": 1, "ones_like": 1, "empty_like": 1,
+             "full": 2, "full_like": 2, "eye": 3, "identity": 1, "arange": 3}
+
+
+def dtype_of_node(node, res, unknown="f") -> str | None:
+    try:
+        obj = res.resolve_attr(node) if isinstance(node, ast.Attribute) else (
+            res.lookup(node.id) if isinstance(node, ast.Name) else node.value)
+        kind = np.dtype(obj).kind
+        return "i" if kind == "u" else kind   # (unsigned integers are integers)
+    except (TypeError, ValueError, AttributeError, AdCompilerError):
+        return unknown
