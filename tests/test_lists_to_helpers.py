@@ -241,3 +241,87 @@ def test_second_order_through_a_list_of_constants_given_to_a_helper():
     np.testing.assert_allclose(ad.hessian(triples_built, x), W + W.T, rtol=1e-12)
     v = np.array([0.3, -1.0, 0.5, 2.0])
     np.testing.assert_allclose(ad.hvp(triples_built, (x,), (v,))[0], (W + W.T) @ v, rtol=1e-12)
+
+
+def _pairs_written(pairs, x):
+    for a, b in pairs:
+        b[:] = a * x
+
+
+def tuple_of_pairs_written(x):
+    a = x * 1.0
+    b = np.zeros(3)
+    _pairs_written(((a, b),), x)
+    return np.sum(b)
+
+
+def list_of_pairs_written(x):
+    a = x * 1.0
+    b = np.zeros(3)
+    _pairs_written([(a, b)], x)
+    return np.sum(b)
+
+
+def _same(st):
+    return st
+
+
+def _first_of(st):
+    return st[0]
+
+
+def _head_of(st):
+    return st[0][0:2]
+
+
+def returned_container_written(x):
+    a = np.zeros(3)
+    b = np.zeros(3)
+    st = _same((a, b))
+    st[1][:] = x * 2.0
+    return np.sum(b * x)
+
+
+def returned_item_written(x):
+    a = np.zeros(3)
+    b = np.zeros(3)
+    c = _first_of((a, b))
+    c[:] = np.sin(x)
+    return np.sum(a * x)
+
+
+def returned_view_written(x):
+    a = np.zeros(3)
+    v = _head_of((a,))
+    v[:] = x[:2] ** 2
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("f, line, what", [
+    (tuple_of_pairs_written, "_pairs_written(((a, b),), x)", "writes into the arrays"),
+    (list_of_pairs_written, "_pairs_written([(a, b)], x)", "writes into the arrays"),
+    (returned_container_written, "st = _same((a, b))", "writes through the result"),
+    (returned_item_written, "c = _first_of((a, b))", "writes through the result"),
+    (returned_view_written, "v = _head_of((a,))", "writes through the result")])
+def test_containers_of_containers_and_returned_containers_written_are_refused(f, line, what):
+    # (the tuples inside a tuple or list were not followed, and a helper's returned container was copied
+    # when written: the write never reached the arrays, a wrong primal and a gradient of 0)
+    x = np.array([0.3, -0.7, 1.1])
+    for run in (lambda: autodiff(Reverse, f, ad.Active, Duplicated(x.copy(), np.zeros(3))),
+                lambda: autodiff(Forward, f, Duplicated, Duplicated(x.copy(), np.ones(3))),
+                lambda: ad.gradient(f, x.copy())):
+        with pytest.raises(AdCompilerError, match=what) as e:
+            run()
+        assert e.value.construct.strip() == line and e.value.filename == __file__
+
+
+def returned_item_read(x, W1, W2):
+    W = _first_of((W1, W2))
+    return np.sum(np.tanh(W @ x))
+
+
+def test_a_returned_item_of_a_container_of_constants_only_read():
+    rng = np.random.default_rng(5)
+    check_everywhere(returned_item_read, Duplicated(rng.standard_normal(3), np.zeros(3)),
+                     Const(rng.standard_normal((2, 3))), Const(rng.standard_normal((2, 3))), out=(),
+                     tapes=("autograd", "jax", "torch"))

@@ -186,7 +186,9 @@ class Effects:
             if keep is not None and n not in keep:
                 return
             if base is not None and self.maybe_array(n) and (self.maybe_array(base) or self._is_tuple(base)
-                                                              or base in self.elements or self._is_list(base)):
+                                                              or base in self.elements or self._is_list(base)) \
+                    or base is not None and self.holds_arrays(n) and isinstance(s.value, ast.Subscript) \
+                    and (self._is_tuple(base) or self._is_list(base)):   # (a container a container holds)
                 self.union(n, base)
                 self.views[n] = base
                 self.binding_line[n] = s.lineno

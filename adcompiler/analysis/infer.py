@@ -367,8 +367,9 @@ class Inference:
         if all(k.cls == "tuple" and k.elts and not k.keys and len(k.elts) == len(ks[0].elts)   # (None, weak: not yet known)
                and all(x is None or x.weak or x.cls in ("int", "float", "bool", "none") for x in k.elts) for k in ks):
             return Kind("tuple", elts=tuple(ks))   # (tuples of numbers, ``[(-1, 0, 0.5), ...]``: c[k] is a tuple)
-        if not any(k.cls == "array" and k.ndim != 0 for k in ks):
-            return None   # numbers: a list of values, as an array of them
+        if not any(k.cls == "array" and k.ndim != 0 or k.cls == "tuple" and any(
+                e is not None and e.cls == "array" for e in k.elts or ()) for k in ks):
+            return None   # numbers: a list of values, as an array of them (tuples of arrays: those tuples)
         rows = {k for k in ks if k.cls != "list" or k.elts}   # (``[[], [0.5], [0.0, 0.5]]``: an empty row too)
         return Kind("tuple", elts=(*rows,) * len(ks) if [k.ndim for k in rows] == [1] else tuple(ks))
 

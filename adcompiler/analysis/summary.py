@@ -156,6 +156,20 @@ class Analysis:
                 hint="return a copy (x.copy()) on every path, or the same argument on every path.")
         return found.pop() if found else None
 
+    def ret_container_param(self) -> str | None:
+        """The parameter holding arrays in a list or tuple whose memory the return value is (the
+        container itself, ``return st``, or an array it holds or a view of one, ``return st[0][:2]``),
+        or None."""
+        mem = self.eff.memory_of
+        held = {mem.get(p, p): p for p in self.params if self.kinds.get(p) is not None
+                and self.kinds[p].cls in ("tuple", "list", "other")}
+        for s in walk_stmts(self.body):
+            if held and isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) \
+                    and s.targets[0].id == self.namer.ret and (base := self.eff.view_base(s.value)) is not None \
+                    and mem.get(base, base) in held:
+                return held[mem.get(base, base)]
+        return None
+
     def free_arrays(self) -> set:
         """The names the function reads from its module or closure that hold
         arrays (arrays, and lists, tuples and dicts of them)."""

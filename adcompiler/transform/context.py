@@ -316,6 +316,13 @@ class FunctionContext:
     def _result_written_fresh(self, call, n) -> bool:
         """Whether the array a user call returns (new memory, no argument's) is
         written by this function after the call (``r = cell(c); r *= 2``)."""
+        if not self.result_written(n):
+            return False
+        return self.module.passes.analyse(notes.target(call), tuple(self.module.call_kinds(self, call))).ret_alias() \
+            is None
+
+    def result_written(self, n) -> bool:
+        """Whether this function writes the result ``n`` of a user call, or an array of it (a tuple)."""
         if n is None or is_generated(self.pf.filename):
             return False
         k = self.kinds.get(n)
@@ -329,12 +336,19 @@ class FunctionContext:
             parts = {s.targets[0].id for s in self.eff.stmts if isinstance(s, ast.Assign)
                      and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Subscript)
                      and isinstance(s.value.value, ast.Name) and s.value.value.id in names}
-            if not any(self.eff.maybe_array(m) and self.eff.cell(m) in self.eff.written for m in parts):
-                return False
-        elif not self.eff.maybe_array(n) or self.eff.cell(n) not in self.eff.written:
-            return False
-        an = self.module.passes.analyse(notes.target(call), tuple(self.module.call_kinds(self, call)))
-        return an.ret_alias() is None
+            return any(self.eff.maybe_array(m) and self.eff.cell(m) in self.eff.written for m in parts)
+        return self.eff.maybe_array(n) and self.eff.cell(n) in self.eff.written
+
+    def refuse_written_container_result(self, call, n, callee) -> None:
+        """Refuse writes through what a user call returns when that is the list or tuple it was given,
+        or an array it holds (the container is passed without shadows: the writes' derivatives, and
+        in reverse mode, which copies a written result, the writes themselves, were lost)."""
+        if callee.ret_alias() is None and (p := callee.ret_container_param()) is not None and self.result_written(n):
+            raise UnsupportedSyntaxError(
+                f"`{ast.unparse(call.func)}` returns the list or tuple `{p}` it is given, or an array it holds, and "
+                "this function writes through the result (the writes would not reach the arrays the container "
+                "holds).", filename=self.pf.filename, lineno=call.lineno, construct=self.pf.line_text(call.lineno),
+                hint="write the arrays through their own names, or return a copy from the function.")
 
     def returns_memory(self) -> bool:
         """Whether the return value is memory (a local array filled in place):

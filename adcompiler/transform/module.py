@@ -312,6 +312,7 @@ class Module:
         ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
         self._check_call_aliasing(ctx, call, target, kinds)
         refuse_container_changed_by_callee(ctx, call, self.passes.analyse(target, tuple(kinds)), kinds)
+        ctx.refuse_written_container_result(call, n, self.passes.analyse(target, tuple(kinds)))
         try:
             info = self.passes.forward_function(self, target, tuple(kinds), tuple(acts), ret_active, batch=batch)
         except AdCompilerError as e:
@@ -331,6 +332,7 @@ class Module:
                                     ctx.tuple_size) or ret_active
         self._check_call_aliasing(ctx, call, target, kinds)
         refuse_container_changed_by_callee(ctx, call, self.passes.analyse(target, tuple(kinds)), kinds)
+        ctx.refuse_written_container_result(call, n, self.passes.analyse(target, tuple(kinds)))
         info = self.passes.reverse_function(self, target, tuple(kinds), tuple(acts), ret_active)
         shadows = {a.id: ctx.namer.adjoint(a.id) for a, act in zip(call.args, acts) if act == "Duplicated"}
         return CallInfo(info.fwd_name, info.rev_name, acts, ret_active, shadows)
