@@ -234,3 +234,24 @@ def test_a_complex_value_added_into_an_element_of_real_memory():
                 ad.BatchDuplicated(np.zeros(3), tan))
     jac = np.array([[0.0, 0.0], [-np.cos(2.0), 1.3 * np.sin(2.0)], [np.cos(2.0), -1.3 * np.sin(2.0)]])
     np.testing.assert_allclose(np.stack(tan, axis=1), jac, rtol=1e-14, atol=1e-15)
+
+
+def _step_with_state(p, m):
+    m *= -0.3
+    m += np.tanh(p)
+    p -= 0.05 * np.sin(m)
+
+
+def loop_variable_named_k(a):
+    # (vector mode bound its number of directions to `_k`, which this loop rebinds: a broadcast
+    # error from the derivative, found by the random programs)
+    v = a.copy()
+    st = np.zeros_like(v)
+    for _k in range(2):
+        _step_with_state(v, st)
+    a[...] = a * 0.5 + v
+
+
+def test_a_loop_variable_named_like_the_number_of_directions():
+    check_everywhere(loop_variable_named_k, ad.Duplicated(np.array([0.7, -0.7, -0.99, -0.48]), np.zeros(4)),
+                     out="a", tapes=("autograd", "jax", "torch"))

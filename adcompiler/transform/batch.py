@@ -91,17 +91,17 @@ class BatchForwardBuilder(ForwardBuilder):
         self.refuse(s, f"a sequence argument of {rule.name}")
 
     def zeros(self, ans):
-        return ast.Call(N("_ad_bzeros"), [ans, N("_k")], [])
+        return ast.Call(N("_ad_bzeros"), [ans, N(self.ctx.batch_count)], [])
 
     def scalar_zero(self, ans):
         # one zero per direction: a bare 0.0 combined with arrays would lose the batch axis
-        return ast.Call(N("_ad_bzeros"), [ans, N("_k")], [])
+        return ast.Call(N("_ad_bzeros"), [ans, N(self.ctx.batch_count)], [])
 
     def fresh(self, t, ans):
-        return ast.Call(N("_ad_bfresh"), [t, ans, N("_k")], [])
+        return ast.Call(N("_ad_bfresh"), [t, ans, N(self.ctx.batch_count)], [])
 
     def broadcast(self, t, ans):
-        return ast.Call(N("_ad_bbroadcast"), [t, ans, N("_k")], [])
+        return ast.Call(N("_ad_bbroadcast"), [t, ans, N(self.ctx.batch_count)], [])
 
     def alias_binding(self, s):
         v = s.value

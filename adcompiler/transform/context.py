@@ -123,6 +123,14 @@ class FunctionContext:
         return self._saturated
 
     # -- classification ---------------------------------------------------------
+    @property
+    def batch_count(self) -> str:
+        """In vector mode, the name of the number of directions (``_k``; another where the function
+        binds ``_k`` itself: a loop ``for _k in range(2)`` rebound it)."""
+        if getattr(self, "_batch_count", None) is None:
+            self._batch_count = self.namer.reserve("_k")
+        return self._batch_count
+
     def is_active(self, name) -> bool:
         k = self.kinds.get(name)
         if k is None or not k.is_float:

@@ -272,7 +272,7 @@ class Module:
         if batch:
             tangents = [ctx.namer.adjoint(p) for p, a in zip(an.params, acts) if a == "Duplicated"]
             k = ast.Call(N("len"), [N(tangents[0])], []) if tangents else ast.Constant(0)
-            body.insert(0, ast.Assign(targets=[N("_k", ast.Store)], value=k))
+            body.insert(0, ast.Assign(targets=[N(ctx.batch_count, ast.Store)], value=k))
         params = _with_shadows(ctx, an.params, acts)
         ret_val = N(an.namer.ret) if an.has_return else ast.Constant(None)
         d_ret = N(ctx.namer.adjoint(an.namer.ret)) if (an.has_return and ctx.is_active(an.namer.ret)) else \
@@ -282,7 +282,7 @@ class Module:
             # the caller may update the result in place: a zero tangent of its
             # shape (with the batch axis in vector mode)
             if batch:
-                d_ret = ast.Call(N("_ad_bzeros"), [ret_val, N("_k")], [])
+                d_ret = ast.Call(N("_ad_bzeros"), [ret_val, N(ctx.batch_count)], [])
             elif rk is None or rk.cls in ("array", "num", "other"):
                 d_ret = ast.Call(N("_ad_shadow_like"), [ret_val], [])
             elif rk.cls == "tuple":   # (read by element: ``d_t1[0]``)
