@@ -49,6 +49,7 @@ from .resolve import MISSING  # noqa: F401  (read by analysis/infer.py)
 from .restructure import loop_else
 from .returns import single_exit
 from .statements import StatementRewrite
+from .unroll import unroll_display_loops
 from .versions import unread_in_loops, version_rebindings
 
 
@@ -61,6 +62,8 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
         user_body = tries_as_branches(user_body, self, attempt)
         self.params_renamed = {e.value.id: e.targets[0].id for e in entry}   # (x -> x_1)
         user_body = self.fold_fixed(user_body)
+        if not is_generated(self.pf.filename):
+            user_body = unroll_display_loops(user_body, self.namer, self.res)
         user_body = loop_else(user_body, self._loop_flag)
         user_body = prepare_lists(self.pf.tree, user_body, self.namer, self.res)
         if not is_generated(self.pf.filename):

@@ -61,7 +61,9 @@ def test_hessian_in_a_first_argument_that_is_no_array_is_refused():
 
 
 def _layers_of_two_shapes(x, W1, W2):
-    Ws = [W1, W2]
+    Ws = []   # (built by appends: a list written out and only iterated is unrolled, frontend/unroll)
+    Ws.append(W1)
+    Ws.append(W2)
     h = x
     for W in Ws:
         h = np.tanh(W @ h)

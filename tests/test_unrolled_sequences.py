@@ -1,0 +1,124 @@
+"""Loops over lists and tuples written out (``frontend/unroll``): the layers of a network as a
+list of arrays of different shapes, of ``(W, b)`` tuples, zipped lists, ``enumerate``, and
+``range(len(L))`` with ``L[k]``. Each was refused (a list whose items carry derivatives is read
+from its items stacked, which arrays of different shapes cannot be; a tuple read by a variable
+index); unrolled, each copy of the body reads its item by a constant index.
+
+Every case runs through every entry point against central differences, under numba, and
+second order against differences of the gradient.
+"""
+import numpy as np
+import pytest
+from everywhere import check_everywhere, check_numba_gradient
+
+import adcompiler as ad
+from adcompiler import Duplicated
+
+
+def list_of_arrays(x, W1, W2):
+    Ws = [W1, W2]
+    h = x
+    for W in Ws:
+        h = np.tanh(W @ h)
+    return np.sum(h ** 2)
+
+
+def list_of_layer_tuples(x, W1, b1, W2, b2):
+    layers = [(W1, b1), (W2, b2)]
+    h = x
+    for W, b in layers:
+        h = np.tanh(W @ h + b)
+    return np.sum(h ** 2)
+
+
+def zipped_lists(x, W1, b1, W2, b2):
+    Ws = [W1, W2]
+    bs = [b1, b2]
+    h = x
+    for W, b in zip(Ws, bs):
+        h = np.tanh(W @ h + b)
+    return np.sum(h ** 2)
+
+
+def enumerated(x, W1, b1, W2, b2):
+    Ws = [W1, W2]
+    h = x
+    for k, W in enumerate(Ws, 1):
+        h = np.tanh(W @ h) * (1.0 / k)
+    return np.sum(h ** 2) + np.sum(b1) * np.sum(b2)
+
+
+def indexed_by_range(x, W1, b1, W2, b2):
+    layers = [(W1, b1), (W2, b2)]
+    h = x
+    for k in range(len(layers)):
+        W, b = layers[k]
+        h = np.tanh(W @ h + b)
+    return np.sum(h ** 2) + k
+
+
+def inline_tuple_of_pairs(x, W1, b1, W2, b2):
+    h = x
+    for W, b in ((W1, b1), (W2, b2)):
+        h = np.tanh(W @ h + b)
+    return np.sum(h ** 2)
+
+
+def items_evaluated_first(x, W1, b1, W2, b2):
+    # (the display is built before the loop, as in Python: the body rebinding h does not change its items)
+    h = x * 1.0
+    g = np.tanh(W1 @ h + b1)
+    for v in [h, g]:
+        h = np.sin(v[:2]) + b2
+    return np.sum(h ** 2) + np.sum(W2)
+
+
+def _args(rng):
+    return [rng.standard_normal(3), rng.standard_normal((4, 3)), rng.standard_normal(4),
+            rng.standard_normal((2, 4)), rng.standard_normal(2)]
+
+
+CASES = [list_of_layer_tuples, zipped_lists, enumerated, indexed_by_range, inline_tuple_of_pairs,
+         items_evaluated_first]
+
+
+@pytest.mark.parametrize("f", [list_of_arrays] + CASES, ids=lambda f: f.__name__)
+def test_layers_everywhere(f):
+    vals = _args(np.random.default_rng(8))
+    if f is list_of_arrays:
+        vals = [vals[0], vals[1], vals[3]]
+    args = [Duplicated(v, np.zeros_like(v)) for v in vals]
+    check_everywhere(f, *args, out=(), tapes=("autograd", "jax", "torch"))
+    check_numba_gradient(f, *args)
+
+
+@pytest.mark.parametrize("f", CASES[:4], ids=lambda f: f.__name__)
+def test_layers_second_order(f):
+    vals = _args(np.random.default_rng(9))
+    v = np.random.default_rng(10).standard_normal(3)
+    W1, b1, W2, b2 = vals[1:]
+
+    def of_x(x):
+        return f(x, W1, b1, W2, b2)
+    got = ad.hvp(of_x, (vals[0],), (v,))[0]
+    h = 1e-5
+    g = [ad.gradient(of_x, vals[0] + s * h * v)[0] for s in (1, -1)]
+    np.testing.assert_allclose(got, (g[0] - g[1]) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def with_break(x, W1, W2):
+    # (a loop left by break stays a loop: a list of arrays of one shape, read from its items stacked)
+    Ws = [W1, W2]
+    h = x
+    for W in Ws:
+        h = np.tanh(W @ h)
+        if np.sum(h) > 100.0:
+            break
+    return np.sum(h ** 2)
+
+
+def test_a_loop_with_break_stays_a_loop():
+    rng = np.random.default_rng(11)
+    args = [Duplicated(rng.standard_normal(3), np.zeros(3)), Duplicated(rng.standard_normal((3, 3)), np.zeros((3, 3))),
+            Duplicated(rng.standard_normal((3, 3)), np.zeros((3, 3)))]
+    check_everywhere(with_break, *args, out=(), tapes=("autograd",))
