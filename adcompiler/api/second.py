@@ -114,18 +114,27 @@ def _hvp_arguments(f, args, vs) -> tuple:
     return tuple(args) + tuple(c.val for c in filled[len(args):]), tuple(vs) + (None,) * (len(filled) - len(args))
 
 
-def _refuse_floats_written(f, args, vs, comp) -> None:
+def _refuse_floats_written(f, args, vs, comp, values) -> None:
     """Refuse a float argument written in place (``s = c; s += e``): as the 0-d array it is differentiated
     as, the write reaches ``c`` too; as the float it is, it does not."""
     for i, (a, v) in enumerate(zip(args, vs)):
         if is_float_scalar(a) and v is not None and i in comp.writes:
             names = list(inspect.signature(f).parameters)
             shown = f"`{names[i]}`" if i < len(names) else str(i)
-            raise ActivityError(   # (located at f's definition by hvp's decorator)
+            where = {}
+            try:   # (at the line that writes it; else at f's definition, by hvp's decorator)
+                an = pipeline.analyse(f, tuple(kind_of_argument(x) for x in values))
+                w = an.eff.writers_of_memory(an.params[i])
+                if w:
+                    line = w[0].lineno
+                    where = {"filename": an.pf.filename, "lineno": line, "construct": an.pf.line_text(line)}
+            except (AdCompilerError, IndexError):
+                pass
+            raise ActivityError(
                 f"hvp and hessian: argument {shown} of `{getattr(f, '__name__', f)}`, a float, is written in place "
                 "once it is differentiated again as a 0-d array (a name bound to it updated with +=, *=...), which "
                 "the float itself never is.", hint="rebind instead of updating in place (`s = s + e`), or pass the "
-                                                   "argument as a 1-element array and index it.")
+                                                   "argument as a 1-element array and index it.", **where)
 
 
 @located_at_definition(0, kernel_of)
@@ -150,7 +159,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
         else:
             values.append(c)
     comp, acts = _reverse_for_hvp(f, args, vs, values)
-    _refuse_floats_written(f, args, vs, comp)
+    _refuse_floats_written(f, args, vs, comp, values)
     call, hv = [], {}
     for i, (x, act, v) in enumerate(zip(values, acts, vs)):
         if act == "Duplicated":

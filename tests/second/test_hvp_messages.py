@@ -84,3 +84,19 @@ def test_a_refusal_met_running_the_derivative_does_not_say_the_gradient_is_suppo
     # (a refusal of the reverse code's form, met before it runs, says the gradient is supported)
     with pytest.raises(ad.AdCompilerError, match="gradient of this code is supported"):
         ad.hvp(_loss_through_a_wrapped_kernel, (np.ones(3),), (np.ones(3),))
+
+
+def _energy_from_a_float(x, e0):
+    e = e0
+    for i in range(len(x)):
+        e += x[i] ** 2 * e0
+    return e * e0
+
+
+def test_a_float_argument_updated_in_place_is_refused_at_the_update():
+    # (the float is differentiated again as a 0-d array, which `e += ...` would write; the refusal named
+    # the function's definition)
+    x = np.array([0.3, -1.2, 0.5])
+    with pytest.raises(ad.AdCompilerError, match=r"test_hvp_messages\.py:\d+: `e \+= x\[i\] \*\* 2 \* e0`.*`e0`"):
+        ad.hvp(_energy_from_a_float, (x, 0.7), (np.ones(3), 1.0))
+    np.testing.assert_allclose(ad.hessian(_energy_from_a_float, x, 0.7), 2 * 0.7 ** 2 * np.eye(3), rtol=1e-12)
