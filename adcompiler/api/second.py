@@ -285,7 +285,8 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     outs = _out_positions(f_, out, args)   # (positions or parameter names)
     if wrt is None:
         wrt = tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind in "fc")
-    ins = _out_positions(f_, wrt, args, "wrt")
+    ins = _out_positions(f_, wrt, args, "wrt", scalars=True)   # (a float input: one column, d out / d k)
+    floats = {i for i in ins if not isinstance(args[i], np.ndarray)}
     complex_in = [i for i in ins if np.iscomplexobj(args[i])]
     if complex_in and not holomorphic:
         raise ActivityError(f"jacobian: argument {complex_in[0]} is complex; the Jacobian in a complex input "
@@ -302,18 +303,25 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
              *(args[k] for k in outs + ins), np.float32, *((np.complex64,) if cplx else ())))
          for o in outs for i in ins}
     copy_values(args, f_)   # (arguments sharing memory that f_ writes: refused)
-    unit = functools.partial(_unit, args, sorted(set(ins) | set(outs) | _written_floats(f_, args)))
-    try:
-        (_columns if mode == "forward" else _rows)(f_, args, outs, ins, complex_in, unit, J)
-    except AdCompilerError:
-        if not (chosen and mode == "forward"):
-            raise
-        for v in J.values():   # (forward mode refused where reverse may not be: a wrapped kernel has no tangents)
-            v.fill(0)
-        _rows(f_, args, outs, ins, complex_in, unit, J)
+    unit = functools.partial(_unit, args, sorted((set(ins) - floats) | set(outs) | _written_floats(f_, args)),
+                             floats)
+    _sweeps(mode, chosen, (f_, args, outs, ins, complex_in, unit, J))
     if len(outs) == 1 and len(ins) == 1:
         return J[outs[0], ins[0]]
     return {key: value for key, value in J.items()}
+
+
+def _sweeps(mode, chosen, how) -> None:
+    """Fill the Jacobian (``how``: ``_columns``' arguments) in ``mode``; a forward mode that was
+    chosen, not asked for, and is refused falls back to reverse mode."""
+    try:
+        (_columns if mode == "forward" else _rows)(*how)
+    except AdCompilerError:
+        if not (chosen and mode == "forward"):
+            raise
+        for v in how[-1].values():   # (forward mode refused where reverse may not be: a wrapped kernel has no tangents)
+            v.fill(0)
+        _rows(*how)
 
 
 def _written_floats(f_, args) -> set:
@@ -329,13 +337,17 @@ def _written_floats(f_, args) -> set:
             and (k >= len(names) or names[k] in written)}
 
 
-def _unit(args, diff, position, idx, value=1.0):
+def _unit(args, diff, floats, position, idx, value=1.0, active=False):
     """Copies of the arguments; shadows of zeros for those in ``diff`` but ``value``
-    at ``idx`` of argument ``position``."""
+    at ``idx`` of argument ``position``; the float inputs (``floats``) Const, but ``position``
+    with the tangent ``value`` (forward mode), or all of them Active (``active``: reverse mode)."""
     vals = copy_values(args)
     shadows = {k: layout_zeros(vals[k]) for k in diff}
-    shadows[position][idx] = value
-    ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Const(vals[k]) for k in range(len(vals))]
+    if position in shadows:
+        shadows[position][idx] = value
+    ann = [A.Duplicated(vals[k], shadows[k]) if k in shadows else A.Active(float(vals[k])) if k in floats and active
+           else A.Duplicated(float(vals[k]), float(value)) if k == position else A.Const(vals[k])
+           for k in range(len(vals))]
     return ann, shadows
 
 
@@ -353,7 +365,7 @@ def _columns(f_, args, outs, ins, complex_in, unit, J):
                 draws()
                 autodiff_forward_call(f_, ann_im)
             for o in outs:
-                J[o, i][(Ellipsis,) + idx] = shadows[o]
+                J[o, i][(Ellipsis,) + idx] = shadows[o]   # (a float input: idx is (), the whole column)
                 if i in complex_in:
                     _cauchy_riemann(shadows_im[o], 1j * shadows[o], i, idx)
 
@@ -365,14 +377,15 @@ def _rows(f_, args, outs, ins, complex_in, unit, J):
     for o in outs:
         complex_out = np.iscomplexobj(args[o])
         for idx in np.ndindex(np.shape(args[o])):
-            ann, shadows = unit(o, idx)
+            ann, shadows = unit(o, idx, active=True)
             draws()
-            autodiff(A.Reverse, f_, A.Const, *ann)
+            shadows.update((i, d) for i, d in enumerate(autodiff(A.Reverse, f_, A.Const, *ann)) if d is not None)
             im = {}
             if complex_out:
-                ann_im, shadows_im = unit(o, idx, 1j)
+                ann_im, shadows_im = unit(o, idx, 1j, active=True)
                 draws()
-                autodiff(A.Reverse, f_, A.Const, *ann_im)
+                shadows_im.update((i, d) for i, d in enumerate(autodiff(A.Reverse, f_, A.Const, *ann_im))
+                                  if d is not None)
                 im = {i: shadows_im[i] for i in ins}
             for i in ins:
                 g_re = shadows[i]

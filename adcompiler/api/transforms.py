@@ -248,8 +248,9 @@ def _positions(f, argnums, args) -> tuple:
     return tuple(i % len(args) for i in nums)
 
 
-def _out_positions(f, out, args, what="out") -> tuple:
-    """The positions ``out`` names (positions or parameter names), each a float array."""
+def _out_positions(f, out, args, what="out", scalars=False) -> tuple:
+    """The positions ``out`` names (positions or parameter names), each a float array (or a real
+    float scalar, with ``scalars``: jacobian's inputs)."""
     names = param_names(f, len(args))
     outs = []
     for o in (out if isinstance(out, (tuple, list)) else (out,)):
@@ -257,10 +258,10 @@ def _out_positions(f, out, args, what="out") -> tuple:
         if not isinstance(k, numbers.Integral) or not 0 <= k < len(args):
             raise ActivityError(f"{what} names `{o}`, which is not an argument of `{getattr(f, '__name__', f)}`.",
                                 construct=what, hint=f"give positions or parameter names: {', '.join(names)}.")
-        if not is_float_array(args[k]):
-            raise ActivityError(f"`{names[k]}` (in {what}) is not a float array.", construct=what,
-                                hint="outputs are float arrays the function writes, inputs float arrays; "
-                                     "for a float scalar input, use jvp or grad.")
+        if not is_float_array(args[k]) and not (scalars and is_float_scalar(args[k]) and not np.iscomplexobj(args[k])):
+            raise ActivityError(f"`{names[k]}` (in {what}) is not a float array{' or a float' if scalars else ''}.",
+                                construct=what, hint="outputs are float arrays the function writes, inputs float "
+                                                     "arrays or floats.")
         outs.append(int(k))
     return tuple(outs)
 

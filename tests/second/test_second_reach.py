@@ -139,8 +139,8 @@ def test_float_arguments_updated_in_place_through_a_name_are_refused():
     18 for 3 c**2); refused, and the rebinding form is right."""
     from adcompiler.errors import ActivityError
     x = np.array([0.5, -0.3, 0.8])
-    with pytest.raises(ActivityError, match=r"\.py:\d+: hvp and hessian: argument `.*` of `scalar_accumulated`.*"
-                                            "written in place"):
+    with pytest.raises(ActivityError, match=r"kernels\.py:\d+: `s \+= x\[i\] \* c.*`: hvp and hessian: argument `.*` "
+                                            "of `scalar_accumulated`.*written in place"):
         hvp(K.scalar_accumulated, (x, 0.7), (None, 1.0))
     with pytest.raises(ActivityError, match=r"\.py:\d+: .*written in place"):
         hessian(K.scalar_scaled, 0.7)

@@ -197,3 +197,28 @@ def test_jacobian_through_a_wrapped_kernel_in_either_mode():
     for mode in (None, "forward", "reverse"):
         J = ad.jacobian(_sine_of_a_wrapped_kernel, np.zeros(3), x, out=0, wrt=1, **({"mode": mode} if mode else {}))
         np.testing.assert_allclose(J, want, rtol=1e-13, atol=1e-15)
+
+
+def _decaying_profile(out, x, k, dt):
+    for i in range(x.shape[0]):
+        out[i] = x[i] * np.exp(-k * dt * i) + k ** dt
+    out *= dt
+
+
+@pytest.mark.parametrize("mode", [None, "forward", "reverse"])
+def test_jacobian_with_respect_to_float_arguments(mode):
+    # (a float in wrt was refused: "not a float array"; its column is d out / d k)
+    x = np.random.default_rng(4).standard_normal(5)
+
+    def run(a, k, dt):
+        o = np.zeros(5)
+        _decaying_profile(o, a, k, dt)
+        return o
+    J = ad.jacobian(_decaying_profile, np.zeros(5), x, 0.7, 0.2, out="out", wrt=("x", "k", "dt"), mode=mode)
+    h = 1e-6
+    np.testing.assert_allclose(J[0, 2], (run(x, 0.7 + h, 0.2) - run(x, 0.7 - h, 0.2)) / (2 * h), rtol=1e-7)
+    np.testing.assert_allclose(J[0, 3], (run(x, 0.7, 0.2 + h) - run(x, 0.7, 0.2 - h)) / (2 * h), rtol=1e-7)
+    np.testing.assert_allclose(J[0, 1], np.stack([(run(x + h * e, 0.7, 0.2) - run(x - h * e, 0.7, 0.2)) / (2 * h)
+                                                  for e in np.eye(5)], 1), rtol=1e-7, atol=1e-10)
+    with pytest.raises(ad.AdCompilerError, match="not a float array or a float"):
+        ad.jacobian(_decaying_profile, np.zeros(5), x, 3, 0.2, out="out", wrt=("k",))
