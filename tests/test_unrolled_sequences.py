@@ -48,6 +48,15 @@ def enumerated(x, W1, b1, W2, b2):
     return np.sum(h ** 2) + np.sum(b1) * np.sum(b2)
 
 
+def enumerated_zip(x, W1, b1, W2, b2):
+    Ws = [W1, W2]
+    bs = [b1, b2]
+    h = x
+    for k, (W, b) in enumerate(zip(Ws, bs)):
+        h = np.tanh(W @ h + b) * (k + 1.0)
+    return np.sum(h ** 2)
+
+
 def indexed_by_range(x, W1, b1, W2, b2):
     layers = [(W1, b1), (W2, b2)]
     h = x
@@ -78,7 +87,7 @@ def _args(rng):
             rng.standard_normal((2, 4)), rng.standard_normal(2)]
 
 
-CASES = [list_of_layer_tuples, zipped_lists, enumerated, indexed_by_range, inline_tuple_of_pairs,
+CASES = [list_of_layer_tuples, zipped_lists, enumerated, indexed_by_range, enumerated_zip, inline_tuple_of_pairs,
          items_evaluated_first]
 
 
@@ -92,7 +101,7 @@ def test_layers_everywhere(f):
     check_numba_gradient(f, *args)
 
 
-@pytest.mark.parametrize("f", CASES[:4], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", CASES[:5], ids=lambda f: f.__name__)
 def test_layers_second_order(f):
     vals = _args(np.random.default_rng(9))
     v = np.random.default_rng(10).standard_normal(3)

@@ -126,17 +126,28 @@ def _allowed_uses(tree, fixed, resolver) -> set:
 def _iterated(it, resolver) -> list:
     """The sequences a ``for`` loop over ``it`` iterates, where the unrolled copies can read them:
     ``it`` itself, the arguments of ``zip``, the first of ``enumerate`` (with an int constant start
-    or none); [] for any other call."""
+    or none; ``enumerate(zip(a, b))`` too); [] for any other call."""
     if not isinstance(it, ast.Call):
         return [it]
     kind = it.func.id if isinstance(it.func, ast.Name) else None
     if kind not in ("zip", "enumerate") or it.keywords or not it.args or not _builtin(resolver, kind, getattr(builtins, kind)):
         return []
     if kind == "zip":
-        return list(it.args)
+        return [] if any(isinstance(a, ast.Call) for a in it.args) else list(it.args)
     if len(it.args) == 1 or len(it.args) == 2 and isinstance(it.args[1], ast.Constant) and type(it.args[1].value) is int:
-        return it.args[:1]
+        return _iterated(it.args[0], resolver)
     return []
+
+
+def _item(it, k, reads):
+    """The ``k``-th item of the loop over ``it`` (``_iterated``), reading its sequences' items from
+    ``reads`` in order."""
+    if not isinstance(it, ast.Call):
+        return next(reads)
+    if it.func.id == "zip":
+        return ast.Tuple([_item(a, k, reads) for a in it.args], ast.Load())
+    start = it.args[1].value if len(it.args) == 2 else 0
+    return ast.Tuple([ast.Constant(k + start), _item(it.args[0], k, reads)], ast.Load())
 
 
 def _range_unrolled(s, lengths, resolver) -> int | None:
@@ -258,16 +269,12 @@ class _Unroller(ast.NodeTransformer):
             isinstance(a, ast.Name) and a.id in self.fixed or _display(a) for a in args) else None
         if not args or not seqs:
             return [s]
-        kind = it.func.id if isinstance(it, ast.Call) else None
-        start = it.args[1].value if kind == "enumerate" and len(it.args) == 2 else 0
         n = min(q[2] for q in seqs)
         if n * sum(1 for st in s.body for _ in ast.walk(st)) > _MAX_NODES:
             return [s]
         out = [b for q in seqs for b in q[0]]
         for k in range(n):
-            items = [ast.Subscript(copy.deepcopy(q[1]), ast.Constant(k), ast.Load()) for q in seqs]
-            value = items[0] if kind is None else ast.Tuple(items, ast.Load()) if kind == "zip" else \
-                ast.Tuple([ast.Constant(k + start), items[0]], ast.Load())
+            value = _item(it, k, iter([ast.Subscript(copy.deepcopy(q[1]), ast.Constant(k), ast.Load()) for q in seqs]))
             out.append(ast.copy_location(ast.Assign([copy.deepcopy(s.target)], value), s))
             out += copy.deepcopy(s.body)
         return [ast.fix_missing_locations(x) for x in out]
