@@ -150,6 +150,17 @@ def _item(it, k, reads):
     return ast.Tuple([ast.Constant(k + start), _item(it.args[0], k, reads)], ast.Load())
 
 
+def _assigned(target, value) -> list:
+    """``target = value`` as one assignment per name where both are tuples written out and the
+    value reads none of the names (``k, (W, b) = (0, (W1, b1))``: no tuple made to be unpacked)."""
+    stored = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts) \
+            and not any(isinstance(x, ast.Starred) for x in target.elts) \
+            and not any(isinstance(n, ast.Name) and n.id in stored for n in ast.walk(value)):
+        return [a for t, v in zip(target.elts, value.elts) for a in _assigned(t, v)]
+    return [ast.Assign([target], value)]
+
+
 def _range_unrolled(s, lengths, resolver) -> int | None:
     """For ``for k in range(len(L))`` (``lengths``: L's number of items) or ``range(n)`` (``n`` an int
     constant) with no ``else``, ``break`` or ``continue``, whose body never binds ``k`` and is small
@@ -275,7 +286,7 @@ class _Unroller(ast.NodeTransformer):
         out = [b for q in seqs for b in q[0]]
         for k in range(n):
             value = _item(it, k, iter([ast.Subscript(copy.deepcopy(q[1]), ast.Constant(k), ast.Load()) for q in seqs]))
-            out.append(ast.copy_location(ast.Assign([copy.deepcopy(s.target)], value), s))
+            out += [ast.copy_location(a, s) for a in _assigned(copy.deepcopy(s.target), value)]
             out += copy.deepcopy(s.body)
         return [ast.fix_missing_locations(x) for x in out]
 
