@@ -356,11 +356,31 @@ def test_list_item_written_in_place_refused(f, line, mode, rng):
     after the pop) changed the item without the derivative knowing (silent wrong
     gradients); such a push or pop is refused at its line."""
     x, o = rng.uniform(0.5, 1.5, 3), rng.uniform(0.5, 1.5, 3)
-    with pytest.raises(AdCompilerError, match=rf"kernels_silent.py:\d+: `{re.escape(line)}`: .*written in place"):
+    if f is K.tuple_of_views_then_written and mode == "forward":
+        # (the list written out and only iterated is unrolled: forward mode follows the tuple's views by
+        # reference, the write included, and is right; reverse mode refuses the tuple written after)
+        check_forward_against_differences(f, x, o)
+        return
+    with pytest.raises(AdCompilerError, match=rf"kernels_silent.py:\d+: `{re.escape(line)}`: .*written (in place|after)"):
         if mode == "reverse":
             autodiff(Reverse, f, Const, Duplicated(x, np.zeros(3)), Duplicated(o, np.ones(3)))
         else:
             autodiff(Forward, f, Const, Duplicated(x, np.ones(3)), Duplicated(o, np.zeros(3)))
+
+
+def check_forward_against_differences(f, x, o, h=1e-6):
+    for k in range(x.size):
+        t = np.zeros_like(x)
+        t[k] = 1.0
+        shadow = Duplicated(o.copy(), np.zeros_like(o))
+        autodiff(Forward, f, Const, Duplicated(x.copy(), t), shadow)
+        ends = []
+        for s in (h, -h):
+            xs, os_ = x.copy(), o.copy()
+            xs[k] += s
+            f(xs, os_)
+            ends.append(os_)
+        np.testing.assert_allclose(shadow.dval, (ends[0] - ends[1]) / (2 * h), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])

@@ -245,16 +245,25 @@ class _Unroller(ast.NodeTransformer):
         return out
 
     def _sequence(self, e):
-        """(statements binding it, an expression of it, its length) for a sequence whose length
-        the source fixes, or None."""
+        """(statements binding it, its items, its length) for a sequence whose length the source
+        fixes, or None. A display in the loop's header is evaluated first, as Python builds it:
+        each element (each element of an element that is a tuple written out) into a name of its
+        own, which the copies read (no tuple of tuples to follow)."""
         if isinstance(e, ast.Name) and e.id in self.fixed:
-            return [], e, self.fixed[e.id]
+            return [], [ast.Subscript(ast.Name(e.id, ast.Load()), ast.Constant(k), ast.Load())
+                         for k in range(self.fixed[e.id])], self.fixed[e.id]
         if _display(e):
-            name = self.namer.fresh("_u{}")
-            self.res.locals.add(name)
-            bind = ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], ast.Tuple(e.elts, ast.Load())), e)
-            self.displays[name] = (e.elts, self.top + 0.5)   # (bound within this top-level statement)
-            return [bind], ast.Name(name, ast.Load()), len(e.elts)
+            pre: list = []
+
+            def bound(x):
+                if isinstance(x, ast.Tuple) and x.elts and not any(isinstance(y, ast.Starred) for y in x.elts):
+                    return ast.Tuple([bound(y) for y in x.elts], ast.Load())
+                name = self.namer.fresh("_u{}")
+                self.res.locals.add(name)
+                pre.append(ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], x), e))
+                return ast.Name(name, ast.Load())
+            items = [bound(x) for x in e.elts]
+            return pre, items, len(e.elts)
         return None
 
     def _indexed_range(self, s) -> int | None:
@@ -285,7 +294,7 @@ class _Unroller(ast.NodeTransformer):
             return [s]
         out = [b for q in seqs for b in q[0]]
         for k in range(n):
-            value = _item(it, k, iter([ast.Subscript(copy.deepcopy(q[1]), ast.Constant(k), ast.Load()) for q in seqs]))
+            value = _item(it, k, iter([copy.deepcopy(q[1][k]) for q in seqs]))
             out += [ast.copy_location(a, s) for a in _assigned(copy.deepcopy(s.target), value)]
             out += copy.deepcopy(s.body)
         return [ast.fix_missing_locations(x) for x in out]
