@@ -5,6 +5,7 @@ import ast
 
 from ..runtime import core as R
 from ..runtime import lists as LS
+from ..runtime import orders as OR
 from ..runtime import products as P
 from ..runtime import running as RN
 from ..runtime import special as SP
@@ -265,6 +266,8 @@ _linear(RN.pad_adjoint, "g, array, pad_width, mode='constant'", zero=("array",))
 _linear(RN.take_adjoint, "g, a, indices, axis=None", zero=("a",))
 _linear(RN.take_along_axis_adjoint, "g, arr, indices, axis=-1", zero=("arr",))
 _linear(RN.sort_adjoint, "g, a, axis=-1", zero=("a",))
+_linear(OR.partition_adjoint, "g, a, ans, axis=-1", zero=("a", "ans"))   # (a, ans: only the order, constant a.e.)
+_linear(OR.partition_tangent, "t, a, ans, axis=-1", linear="t", zero=("a", "ans"))
 _linear(RN.roll_adjoint, "g, shift, axis=None", like="g")
 _linear(RN.rot90_adjoint, "g, k=1, axes=None", like="g")
 _linear(RN.tile_adjoint, "g, a, reps", zero=("a",))
