@@ -45,6 +45,7 @@ import math
 import numpy as np
 
 from ..frontend import notes
+from .optimize import _stored
 
 
 def _offset(idx, var):
@@ -361,3 +362,46 @@ def _lowest(loop, step):
         return first.value if isinstance(first, ast.Constant) and type(first.value) is int else None
     stop = args[1] if len(args) >= 2 else None
     return stop.value + 1 if isinstance(stop, ast.Constant) and type(stop.value) is int else None
+
+
+_PURE_NAMES = frozenset({"_ad_copy", "abs", "float", "int", "min", "max", "len"})
+
+
+def _pure_call(c) -> bool:
+    """A call that writes no array: numpy's and math's functions without ``out=``, a copy, a pop."""
+    f = c.func
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("np", "math"):
+        return not any(k.arg == "out" for k in c.keywords)
+    return isinstance(f, ast.Name) and f.id in _PURE_NAMES or isinstance(f, ast.Attribute) and f.attr == "pop" \
+        and not c.args
+
+
+def recomputed_once(code: list, remat: dict, shadows: set) -> list:
+    """``code`` (one block of the reverse sweep) without the recomputation of a value (``remat``)
+    that an earlier statement of the block recomputed already, when nothing between rebinds what
+    it reads or writes memory it reads (a store into a shadow writes no primal's memory): each
+    source line's adjoint recomputes what it reads, and the lines of one loop body read the same
+    values (a force loop's ``dx``, ``r2``, ``w`` six times)."""
+    avail: dict = {}   # name -> (its value dumped, the names it reads, whether it reads memory)
+    out = []
+    for s in code:
+        t = s.targets[0].id if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(
+            s.targets[0], ast.Name) and s.targets[0].id in remat else None
+        if t is not None and avail.get(t, (None,))[0] == ast.dump(s.value):
+            continue
+        out.append(s)
+        if not isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass)) or any(
+                isinstance(n, ast.Call) and not _pure_call(n) for n in ast.walk(s)):
+            avail.clear()
+            continue
+        names = _stored(s)
+        targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
+        memory = any(isinstance(x, ast.Subscript) and not (isinstance(x.value, ast.Name) and x.value.id in shadows)
+                     for x in targets)
+        for k in [k for k, (_, reads, mem) in avail.items() if k in names or reads & names or memory and mem]:
+            del avail[k]
+        if t is not None:
+            reads = {n.id for n in ast.walk(s.value) if isinstance(n, ast.Name)}
+            if t not in reads:
+                avail[t] = (ast.dump(s.value), reads, any(isinstance(n, ast.Subscript) for n in ast.walk(s.value)))
+    return out

@@ -35,7 +35,7 @@ from .optimize import listify_reversed, optimize_line
 from .plan import SweepPlan, loads
 from .readonly_views import refuse_stale_tuples
 from .remat import order as remat_order
-from .remat import rematerializable
+from .remat import recomputed_once, rematerializable
 from .rollback import Rollback
 from .simplify import fuse_forward, line_facts, simplify_records
 from .tape import TapeAccess, assign
@@ -267,7 +267,7 @@ class Sweeps(SweepPlan, TapeAccess, Checkpointing, Rollback):
             self._facts = line_facts(self)
         for code in groups:
             out += optimize_line(code, self._facts) if self.ctx.module.options.optimize else code
-        return out
+        return recomputed_once(out, self.remat, set(self.ctx.namer.adjoints.values())) if self.remat else out
 
     def rev_record(self, r) -> list:
         """The reverse-sweep code of record ``r``, with the pops that restore
