@@ -396,8 +396,9 @@ def recomputed_once(code: list, remat: dict, shadows: set) -> list:
             continue
         names = _stored(s)
         targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
-        memory = any(isinstance(x, ast.Subscript) and not (isinstance(x.value, ast.Name) and x.value.id in shadows)
-                     for x in targets)
+        memory = any((isinstance(x, ast.Subscript) or isinstance(s, ast.AugAssign))   # (x += e: x may be an array)
+                     and not (isinstance(x.value if isinstance(x, ast.Subscript) else x, ast.Name)
+                              and (x.value if isinstance(x, ast.Subscript) else x).id in shadows) for x in targets)
         for k in [k for k, (_, reads, mem) in avail.items() if k in names or reads & names or memory and mem]:
             del avail[k]
         if t is not None:
