@@ -127,10 +127,13 @@ class _Call:
     def _record(self, key: Any) -> Any:
         rec = _RECORDS.get(int(key), _DONE.get(int(key)))
         if rec is None:
+            code = getattr(getattr(self.w, "_function", None), "__code__", None)   # (at the kernel's definition)
             raise AdCompilerError(
                 f"{self.w.__name__}: the forward record of this call is gone (its backward pass ran, and "
                 f"{_DONE_KEPT} other backward passes since).",
-                hint="call the vjp function of a jax.vjp right after its forward, or run the forward again.")
+                hint="call the vjp function of a jax.vjp right after its forward, or run the forward again.",
+                filename=getattr(code, "co_filename", None), lineno=getattr(code, "co_firstlineno", None),
+                construct=self.w.__name__)
         return rec
 
     def _grads(self, rec: Any, ops: tuple, gs: tuple) -> list:

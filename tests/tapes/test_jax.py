@@ -274,3 +274,19 @@ def test_a_numba_refusal_under_jit_is_adcompilers():
     auto = differentiate(_binned_energy, backend="auto")   # (auto runs it on numpy)
     got = jax.jit(jax.grad(lambda w: auto(v, w)))(w)
     np.testing.assert_allclose(got, 2 * np.array([1.0, 3.0, 0.5, 3.0]))   # (2 acc[idx]: bins 0, 1, 2, 1)
+
+
+def _doubled_into(y, x):
+    y[:] = 2.0 * x
+
+
+def test_a_pullback_whose_record_is_gone_is_refused_at_the_kernel():
+    # (the refusal named no file or line)
+    k = differentiate(_doubled_into, out="y", like="x")
+    x = jnp.ones(3)
+    _, pull = jax.vjp(k, x)
+    pull(jnp.ones(3))
+    for _ in range(5):
+        jax.grad(lambda v: jnp.sum(k(v)))(x)
+    with pytest.raises(Exception, match=r"test_jax\.py:\d+: `_doubled_into`: .*record of this call is gone"):
+        pull(jnp.ones(3))
