@@ -368,10 +368,13 @@ _PURE_NAMES = frozenset({"_ad_copy", "abs", "float", "int", "min", "max", "len"}
 
 
 def _pure_call(c) -> bool:
-    """A call that writes no array: numpy's and math's functions without ``out=``, a copy, a pop."""
-    f = c.func
+    """A call that writes no array: the math functions a recomputed value may call (``_MATH``, as
+    ``_math_call`` takes them, of one argument), a copy, a pop (any other call may write its arguments
+    or memory they view: np.copyto, a ufunc's positional out)."""
+    f = c.func   # (a pop writes no array: it takes the list's last item)
     if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("np", "math"):
-        return not any(k.arg == "out" for k in c.keywords)
+        return len(c.args) == 1 and not c.keywords and any(
+            g.__name__ == f.attr and (g.__module__ == "math") == (f.value.id == "math") for g in _MATH)
     return isinstance(f, ast.Name) and f.id in _PURE_NAMES or isinstance(f, ast.Attribute) and f.attr == "pop" \
         and not c.args
 
@@ -398,7 +401,8 @@ def recomputed_once(code: list, remat: dict, shadows: set) -> list:
         targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
         memory = any((isinstance(x, ast.Subscript) or isinstance(s, ast.AugAssign))   # (x += e: x may be an array)
                      and not (isinstance(x.value if isinstance(x, ast.Subscript) else x, ast.Name)
-                              and (x.value if isinstance(x, ast.Subscript) else x).id in shadows) for x in targets)
+                              and (x.value if isinstance(x, ast.Subscript) else x).id in shadows)
+                     for t in targets for x in ([t] if not isinstance(t, (ast.Tuple, ast.List)) else t.elts))
         for k in [k for k, (_, reads, mem) in avail.items() if k in names or reads & names or memory and mem]:
             del avail[k]
         if t is not None:
