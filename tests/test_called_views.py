@@ -165,3 +165,26 @@ def test_planes_of_a_transpose_under_auto():
     np.testing.assert_allclose(ad.gradient(planes_of_a_transpose, A, backend="auto")[0], want)
     with pytest.raises(AdCompilerError, match="numba tells views apart"):
         ad.gradient(planes_of_a_transpose, A, backend="numba")
+
+
+def _scaled_into(src, dst, c):
+    dst[:] = src * c + dst
+
+
+def reversed_view_and_another(x):
+    # (two views of x, one of them reversed: it was refused before anything ran as possibly sharing
+    # memory; they are checked at run time to share none, as two plain slices are)
+    _scaled_into(x[4:7][::-1], x[:3], 0.5)
+    x *= x
+
+
+def overlapping_reversed_views(x):
+    _scaled_into(x[2:5][::-1], x[:3], 0.5)
+    return np.sum(x ** 2)
+
+
+def test_views_of_views_passed_to_a_writing_helper_are_checked_at_run_time():
+    check_everywhere(reversed_view_and_another, Duplicated(np.linspace(0.5, 1.5, 7), np.zeros(7)), out="x",
+                     tapes=("autograd", "jax", "torch"))
+    with pytest.raises(AdCompilerError, match=r"test_called_views\.py:\d+"):
+        ad.gradient(overlapping_reversed_views, np.linspace(0.5, 1.5, 7))

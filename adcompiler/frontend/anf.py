@@ -490,8 +490,10 @@ def _user_function(target) -> bool:
 
 
 def named_view(v) -> str | None:
-    """``A`` or ``A.T`` (a name, or attributes of one): the text of what two indexed arguments
-    (``A.T[0]``, ``A.T[1]``) are views of, else None."""
+    """``A`` or ``A.T`` (a name, or attributes of one; views of it, ``x[4:7]`` of ``x[4:7][::-1]``): the
+    text of what two indexed arguments (``A.T[0]``, ``A.T[1]``) are views of, else None."""
+    while isinstance(v, ast.Subscript):
+        v = v.value
     root = v
     while isinstance(root, ast.Attribute):
         root = root.value
