@@ -114,9 +114,15 @@ def test_views_in_a_tuple_written_after_are_refused_however_the_tuple_is_reached
     display pushed onto a list: the views see the write (the gradient was that of the values
     before it, silently wrong); refused as the tuple display bound to a name is."""
     x = np.array([0.7, -0.3, 1.1, 0.4])
-    with pytest.raises(UnsupportedSyntaxError, match=r"test_stale_tuples\.py:\d+: .*the tuple holds an array"):
+    # (the loop over a display is unrolled: its tuple of views is pushed by the name the loop binds, refused there)
+    with pytest.raises(UnsupportedSyntaxError, match=r"test_stale_tuples\.py:\d+: .*(the tuple holds an array|"
+                                                     r"pushed onto a list and its memory is written)"):
         autodiff(Reverse, f, Active, Duplicated(x.copy(), np.zeros(4)))
     # (forward mode follows the views by reference: right; the value is sum(3 x[0:2] x[2:4]))
     v = np.array([1.0, -2.0, 0.5, 3.0])
+    if f is views_of_a_loop_pushed_then_written:   # (unrolled: the push of the tuple is refused in every mode)
+        with pytest.raises(UnsupportedSyntaxError, match=r"test_stale_tuples\.py:\d+: `segs.append\(t\)"):
+            autodiff(Forward, f, Duplicated, Duplicated(x.copy(), v.copy()))
+        return
     tangent = autodiff(Forward, f, Duplicated, Duplicated(x.copy(), v.copy()))[0]
     np.testing.assert_allclose(tangent, np.dot(3 * np.concatenate([x[2:4], x[0:2]]), v))
