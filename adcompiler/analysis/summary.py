@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ..codegen.naming import Namer
+from ..codegen.naming import Namer, is_generated
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from .effects import Effects, follow_bindings
@@ -243,3 +243,50 @@ class Analysis:
                     filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
                     hint=f"pass `{name}` as an argument (Duplicated to differentiate it, Const otherwise), or "
                          f"write into a local copy ({name}.copy()).")
+
+
+def accumulated_only(an, p, analyse=None) -> bool:
+    """Whether the function only adds into its parameter ``p`` (``p[...] += v``
+    with ``v`` not reading ``p``) and reads it for nothing but its shape (the
+    second argument of ``_ad_unbroadcast``): then two such parameters may be
+    one array, the sums commute. What a reverse half does with the shadows of
+    arguments its primal only reads."""
+    from ..runtime import core
+
+    def reads(node, allowed=()):
+        return any(isinstance(x, ast.Name) and x.id == p and x not in allowed for x in ast.walk(node))
+    for s in walk_stmts(an.body):
+        if isinstance(s, (ast.For, ast.While, ast.If)):
+            header = s.iter if isinstance(s, ast.For) else s.test
+            if reads(header) or (isinstance(s, ast.For) and reads(s.target)):
+                return False
+            continue
+        if isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Add):
+            t = s.target
+            base = t.value if isinstance(t, ast.Subscript) else t
+            if isinstance(base, ast.Name) and base.id == p:
+                if reads(s.value) or (isinstance(t, ast.Subscript) and reads(t.slice)):
+                    return False
+                continue
+        if analyse is not None and _passed_on(an, s, p, analyse):
+            continue   # (given to another reverse half that only adds into it)
+        shapes = {c.args[1] for c in ast.walk(s) if isinstance(c, ast.Call) and len(c.args) == 2
+                  and notes.target(c) is core.unbroadcast}
+        if reads(s, shapes):
+            return False
+    return True
+
+
+def _passed_on(an, s, p, analyse) -> bool:
+    """Whether ``s`` calls a function of generated code (bound or not) with ``p`` among its
+    arguments as a name, and nothing else of ``s`` reads ``p``, and the callee only adds into
+    each parameter ``p`` is given as (``_accumulated_only``)."""
+    call = s.value if isinstance(s, (ast.Expr, ast.Assign)) else None
+    if not (isinstance(call, ast.Call) and notes.is_user_call(call) and is_generated(
+            getattr(getattr(notes.target(call), "__code__", None), "co_filename", ""))):
+        return False
+    at = [k for k, a in enumerate(call.args) if isinstance(a, ast.Name) and a.id == p]
+    if not at or sum(isinstance(x, ast.Name) and x.id == p for x in ast.walk(s)) != len(at):
+        return False
+    callee = analyse(notes.target(call), tuple(an.inference.expr(a) for a in call.args))
+    return all(k < len(callee.params) and accumulated_only(callee, callee.params[k], analyse) for k in at)

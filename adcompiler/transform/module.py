@@ -21,6 +21,7 @@ import numpy as np
 
 from ..analysis.activity import refuse_container_changed_by_callee
 from ..analysis.kinds import kind_of_value
+from ..analysis.summary import accumulated_only
 from ..analysis.tuple_parts import parts_read
 from ..codegen.emit import comment_mark, funcdef
 from ..codegen.naming import Namer, is_generated
@@ -370,7 +371,7 @@ class Module:
                     an = self.passes.analyse(target, tuple(kinds))
                     writes = set(an.param_writes())
                 if (i in writes or j in writes) and is_generated(ctx.pf.filename) and \
-                        all(_accumulated_only(an, an.params[k]) for k in (i, j)):
+                        all(accumulated_only(an, an.params[k], self.passes.analyse) for k in (i, j)):
                     continue   # a reverse half adding into two shadows that are one array (f(x, x))
                 if (i in writes or j in writes) and getattr(target, "_ad_lifted_tree", None) is not None:
                     raise AliasingError(
@@ -458,33 +459,3 @@ def _with_shadows(ctx, params, acts) -> list:
             out.append(ctx.namer.adjoint(p))
     return out
 
-
-def _accumulated_only(an, p) -> bool:
-    """Whether the function only adds into its parameter ``p`` (``p[...] += v``
-    with ``v`` not reading ``p``) and reads it for nothing but its shape (the
-    second argument of ``_ad_unbroadcast``): then two such parameters may be
-    one array, the sums commute. What a reverse half does with the shadows of
-    arguments its primal only reads."""
-    from ..analysis.order import walk_stmts
-    from ..runtime import core
-
-    def reads(node, allowed=()):
-        return any(isinstance(x, ast.Name) and x.id == p and x not in allowed for x in ast.walk(node))
-    for s in walk_stmts(an.body):
-        if isinstance(s, (ast.For, ast.While, ast.If)):
-            header = s.iter if isinstance(s, ast.For) else s.test
-            if reads(header) or (isinstance(s, ast.For) and reads(s.target)):
-                return False
-            continue
-        if isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Add):
-            t = s.target
-            base = t.value if isinstance(t, ast.Subscript) else t
-            if isinstance(base, ast.Name) and base.id == p:
-                if reads(s.value) or (isinstance(t, ast.Subscript) and reads(t.slice)):
-                    return False
-                continue
-        shapes = {c.args[1] for c in ast.walk(s) if isinstance(c, ast.Call) and len(c.args) == 2
-                  and notes.target(c) is core.unbroadcast}
-        if reads(s, shapes):
-            return False
-    return True

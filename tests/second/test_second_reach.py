@@ -413,3 +413,34 @@ def test_second_order_through_np_partition():
                                fd_hvp(_partitioned_in_place, (a, w), 0, v), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(hessian(_partitioned_in_place, a, w) @ v,
                                fd_hvp(_partitioned_in_place, (a, w), 0, v), rtol=1e-6, atol=1e-8)
+
+
+def _shifted(a, b):
+    t = np.zeros(len(a))
+    t[:] = np.tanh(b) + a
+    return t
+
+
+def _through(f, a, b):
+    return np.sum(f(a, b) * b) * 0.75
+
+
+def _both_ways(f, a, b):
+    return _through(f, a, b) + _through(f, b, a)
+
+
+def _one_array_given_twice(y, w):
+    t, u = y, w
+    s = _both_ways(_shifted, y, t)
+    for i in range(len(y)):
+        y[i] += 0.1 * (1 - i) * w[i]
+    return float(s + np.sum(np.sin(y)) + np.sum(u) * -0.5)
+
+
+def test_hvp_of_a_helper_given_one_array_twice_that_calls_helpers():
+    # (the reverse half adds into the one shadow through the reverse halves it calls: refused as two
+    # arguments that may share memory, found by the random programs, seeds 32204 and 32243)
+    y, w = np.array([0.3, -0.8, 1.1]), np.array([0.5, 2.0, -1.0])
+    v = np.array([1.0, 0.2, -0.7])
+    np.testing.assert_allclose(hvp(_one_array_given_twice, (y, w), (v, None))[0],
+                               fd_hvp(_one_array_given_twice, (y, w), 0, v), rtol=1e-6, atol=1e-8)
