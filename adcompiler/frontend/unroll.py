@@ -109,11 +109,8 @@ def _allowed_uses(tree, fixed, resolver) -> set:
         if isinstance(n, ast.For) and _range_unrolled(n, fixed, resolver):   # (``L[k]`` in it: a constant index)
             allowed |= {id(x.value) for st in n.body for x in ast.walk(st) if isinstance(x, ast.Subscript)
                         and isinstance(x.value, ast.Name) and isinstance(x.slice, ast.Name) and x.slice.id == n.target.id}
-        if isinstance(n, ast.For) and not n.orelse and not _leaves(n.body):
-            args = _iterated(n.iter, resolver)
-            size = sum(1 for st in n.body for _ in ast.walk(st))
-            if args and all(isinstance(a, ast.Name) and a.id in fixed or _display(a) for a in args):
-                allowed |= {id(a) for a in args if isinstance(a, ast.Name) and fixed[a.id] * size <= _MAX_NODES}
+        if isinstance(n, ast.For) and _sequences_unrolled(n, fixed, resolver):
+            allowed |= {id(a) for a in _iterated(n.iter, resolver) if isinstance(a, ast.Name)}
         elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len" and len(n.args) == 1 \
                 and _builtin(resolver, "len", builtins.len):
             allowed |= {id(a) for a in n.args if isinstance(a, ast.Name)}
@@ -121,6 +118,23 @@ def _allowed_uses(tree, fixed, resolver) -> set:
                 and isinstance(n.slice, ast.Constant) and type(n.slice.value) is int:
             allowed.add(id(n.value))
     return allowed
+
+
+def _size(body) -> int:
+    """The number of nodes of ``body`` (a copy per item costs that many)."""
+    return sum(1 for st in body for _ in ast.walk(st))
+
+
+def _sequences_unrolled(s, lengths, resolver) -> int | None:
+    """For a ``for`` loop over sequences whose lengths the source fixes (``_iterated``: names of
+    ``lengths``, displays) with no ``else``, ``break`` or ``continue`` and a body small enough to
+    copy: the number of iterations (the shortest sequence's length, as ``zip`` stops)."""
+    args = _iterated(s.iter, resolver)
+    if s.orelse or not args or not all(isinstance(a, ast.Name) and a.id in lengths or _display(a) for a in args) \
+            or _leaves(s.body):
+        return None
+    n = min(lengths[a.id] if isinstance(a, ast.Name) else len(a.elts) for a in args)
+    return n if n * _size(s.body) <= _MAX_NODES else None
 
 
 def _iterated(it, resolver) -> list:
@@ -175,9 +189,9 @@ def _range_unrolled(s, lengths, resolver) -> int | None:
     n = a.value if isinstance(a, ast.Constant) and type(a.value) is int else lengths.get(a.args[0].id) if (
         isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id == "len" and len(a.args) == 1
         and isinstance(a.args[0], ast.Name) and _builtin(resolver, "len", builtins.len)) else None
-    nodes = [x for st in s.body for x in ast.walk(st)]
-    if n is None or not 0 < n <= _MAX_ITEMS or n * len(nodes) > _MAX_NODES or any(
-            isinstance(x, ast.Name) and x.id == k and not isinstance(x.ctx, ast.Load) for x in nodes):
+    if n is None or not 0 < n <= _MAX_ITEMS or n * _size(s.body) > _MAX_NODES or any(
+            isinstance(x, ast.Name) and x.id == k and not isinstance(x.ctx, ast.Load) for st in s.body
+            for x in ast.walk(st)):
         return None
     return n
 
@@ -245,26 +259,23 @@ class _Unroller(ast.NodeTransformer):
         return out
 
     def _sequence(self, e):
-        """(statements binding it, its items, its length) for a sequence whose length the source
-        fixes, or None. A display in the loop's header is evaluated first, as Python builds it:
+        """(statements binding it, its items) for a sequence whose length the source fixes (a name
+        of ``fixed`` or a display). A display in the loop's header is evaluated first, as Python builds it:
         each element (each element of an element that is a tuple written out) into a name of its
         own, which the copies read (no tuple of tuples to follow)."""
-        if isinstance(e, ast.Name) and e.id in self.fixed:
+        if isinstance(e, ast.Name):
             return [], [ast.Subscript(ast.Name(e.id, ast.Load()), ast.Constant(k), ast.Load())
-                         for k in range(self.fixed[e.id])], self.fixed[e.id]
-        if _display(e):
-            pre: list = []
+                        for k in range(self.fixed[e.id])]
+        pre: list = []
 
-            def bound(x):
-                if isinstance(x, ast.Tuple) and x.elts and not any(isinstance(y, ast.Starred) for y in x.elts):
-                    return ast.Tuple([bound(y) for y in x.elts], ast.Load())
-                name = self.namer.fresh("_u{}")
-                self.res.locals.add(name)
-                pre.append(ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], x), e))
-                return ast.Name(name, ast.Load())
-            items = [bound(x) for x in e.elts]
-            return pre, items, len(e.elts)
-        return None
+        def bound(x):
+            if isinstance(x, ast.Tuple) and x.elts and not any(isinstance(y, ast.Starred) for y in x.elts):
+                return ast.Tuple([bound(y) for y in x.elts], ast.Load())
+            name = self.namer.fresh("_u{}")
+            self.res.locals.add(name)
+            pre.append(ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], x), e))
+            return ast.Name(name, ast.Load())
+        return pre, [bound(x) for x in e.elts]
 
     def _indexed_range(self, s) -> int | None:
         """``_range_unrolled`` of a loop whose body reads a sequence of ``fixed`` by ``L[k]``."""
@@ -275,8 +286,6 @@ class _Unroller(ast.NodeTransformer):
             for st in s.body for x in ast.walk(st)) else None
 
     def unrolled(self, s) -> list:
-        if s.orelse or _leaves(s.body):
-            return [s]
         n = self._indexed_range(s)
         if n is not None:
             out = []   # (each copy reads the sequences by the constant index: k stays bound, as the loop leaves it)
@@ -284,17 +293,13 @@ class _Unroller(ast.NodeTransformer):
                 out.append(ast.copy_location(ast.Assign([copy.deepcopy(s.target)], ast.Constant(i)), s))
                 out += [_Constant(s.target.id, i).visit(copy.deepcopy(st)) for st in s.body]
             return [ast.fix_missing_locations(x) for x in out]
-        it, args = s.iter, _iterated(s.iter, self.res)
-        seqs = [self._sequence(a) for a in args] if all(
-            isinstance(a, ast.Name) and a.id in self.fixed or _display(a) for a in args) else None
-        if not args or not seqs:
+        n = _sequences_unrolled(s, self.fixed, self.res)
+        if n is None:
             return [s]
-        n = min(q[2] for q in seqs)
-        if n * sum(1 for st in s.body for _ in ast.walk(st)) > _MAX_NODES:
-            return [s]
+        seqs = [self._sequence(a) for a in _iterated(s.iter, self.res)]
         out = [b for q in seqs for b in q[0]]
         for k in range(n):
-            value = _item(it, k, iter([copy.deepcopy(q[1][k]) for q in seqs]))
+            value = _item(s.iter, k, iter([copy.deepcopy(q[1][k]) for q in seqs]))
             out += [ast.copy_location(a, s) for a in _assigned(copy.deepcopy(s.target), value)]
             out += copy.deepcopy(s.body)
         return [ast.fix_missing_locations(x) for x in out]
