@@ -311,9 +311,7 @@ class Module:
                     and not is_runtime_helper(ctx.pf.func):   # (their tuple adjoints are followed)
                 self._reverse_activity(ctx, call, a, k)
         ret_active = n is not None and ctx.is_active(n) and not ctx.is_alias_binding_call(call, n)
-        self._check_call_aliasing(ctx, call, target, kinds)
-        refuse_container_changed_by_callee(ctx, call, self.passes.analyse(target, tuple(kinds)), kinds)
-        ctx.refuse_written_container_result(call, n, self.passes.analyse(target, tuple(kinds)))
+        self._check_call(ctx, call, target, kinds, n)
         try:
             info = self.passes.forward_function(self, target, tuple(kinds), tuple(acts), ret_active, batch=batch)
         except AdCompilerError as e:
@@ -331,9 +329,7 @@ class Module:
         if ret_active:
             ret_active = parts_read(ctx.an.body, n, ctx.is_active, (ctx.namer.ret, ctx.ret_active),
                                     ctx.tuple_size) or ret_active
-        self._check_call_aliasing(ctx, call, target, kinds)
-        refuse_container_changed_by_callee(ctx, call, self.passes.analyse(target, tuple(kinds)), kinds)
-        ctx.refuse_written_container_result(call, n, self.passes.analyse(target, tuple(kinds)))
+        self._check_call(ctx, call, target, kinds, n)
         info = self.passes.reverse_function(self, target, tuple(kinds), tuple(acts), ret_active)
         shadows = {a.id: ctx.namer.adjoint(a.id) for a, act in zip(call.args, acts) if act == "Duplicated"}
         return CallInfo(info.fwd_name, info.rev_name, acts, ret_active, shadows)
@@ -356,6 +352,14 @@ class Module:
             f"cannot tell whether `{a.id}` is an array or a scalar in this call.",
             filename=ctx.pf.filename, lineno=call.lineno, construct=ast.unparse(call),
             hint="give the arguments' shapes.")
+
+    def _check_call(self, ctx, call, target, kinds, n):
+        """Refuse a call whose arguments the callee's analysis cannot take apart: one memory passed
+        twice, a container changed, a container written through what the call returns (as ``n``)."""
+        self._check_call_aliasing(ctx, call, target, kinds)
+        callee = self.passes.analyse(target, tuple(kinds))
+        refuse_container_changed_by_callee(ctx, call, callee, kinds)
+        ctx.refuse_written_container_result(call, n, callee)
 
     def _check_call_aliasing(self, ctx, call, target, kinds):
         """Refuse a call that passes one memory as two arguments of which the
