@@ -119,11 +119,11 @@ class Effects:
         k = self.kinds.get(name)
         return k is not None and k.cls == "tuple"
 
-    def _is_list(self, name) -> bool:
-        """A list (built by appends; a helper's parameter given one): an item read from it is the array
-        the list holds (``for W in layers: W *= s`` writes the list's memory)."""
+    def _is_container(self, name) -> bool:
+        """A tuple, or a list (built by appends; a helper's parameter given one): an item read from it is
+        the array it holds (``for W in layers: W *= s`` writes the list's memory)."""
         k = self.kinds.get(name)
-        return k is not None and k.cls == "list"
+        return k is not None and k.cls in ("tuple", "list")
 
     def holds_arrays(self, name) -> bool:
         """A tuple some of whose elements may be arrays (their memory is its memory)."""
@@ -185,10 +185,10 @@ class Effects:
             base = self.view_base(s.value)
             if keep is not None and n not in keep:
                 return
-            if base is not None and self.maybe_array(n) and (self.maybe_array(base) or self._is_tuple(base)
-                                                              or base in self.elements or self._is_list(base)) \
+            if base is not None and self.maybe_array(n) and (self.maybe_array(base) or self._is_container(base)
+                                                              or base in self.elements) \
                     or base is not None and self.holds_arrays(n) and isinstance(s.value, ast.Subscript) \
-                    and (self._is_tuple(base) or self._is_list(base)):   # (a container a container holds)
+                    and self._is_container(base):   # (a container a container holds)
                 self.union(n, base)
                 self.views[n] = base
                 self.binding_line[n] = s.lineno

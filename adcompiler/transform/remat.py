@@ -379,6 +379,14 @@ def _pure_call(c) -> bool:
         and not c.args
 
 
+def _writes_memory(target, augmented, shadows) -> bool:
+    """Whether storing into ``target`` may write memory a recomputed value reads: a store into an
+    element (``x[i] = ...``) or an augmented assignment to a name (``x += e``: x may be an array),
+    unless into a shadow (``shadows``), which is no primal's memory."""
+    base = target.value if isinstance(target, ast.Subscript) else target
+    return (isinstance(target, ast.Subscript) or augmented) and not (isinstance(base, ast.Name) and base.id in shadows)
+
+
 def recomputed_once(code: list, remat: dict, shadows: set) -> list:
     """``code`` (one block of the reverse sweep) without the recomputation of a value (``remat``)
     that an earlier statement of the block recomputed already, when nothing between rebinds what
@@ -399,10 +407,8 @@ def recomputed_once(code: list, remat: dict, shadows: set) -> list:
             continue
         names = _stored(s)
         targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
-        memory = any((isinstance(x, ast.Subscript) or isinstance(s, ast.AugAssign))   # (x += e: x may be an array)
-                     and not (isinstance(x.value if isinstance(x, ast.Subscript) else x, ast.Name)
-                              and (x.value if isinstance(x, ast.Subscript) else x).id in shadows)
-                     for t in targets for x in ([t] if not isinstance(t, (ast.Tuple, ast.List)) else t.elts))
+        memory = any(_writes_memory(x, isinstance(s, ast.AugAssign), shadows)
+                     for t in targets for x in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]))
         for k in [k for k, (_, reads, mem) in avail.items() if k in names or reads & names or memory and mem]:
             del avail[k]
         if t is not None:
