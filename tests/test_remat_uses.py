@@ -8,12 +8,18 @@ gradient was wrong on the numpy and the numba backends."""
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from everywhere import check_everywhere
 
 from adcompiler import Duplicated, gradient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import backend_kernels
+from backend_kernels import forces
 
 
 def later_loop_same_name(x):
@@ -131,19 +137,6 @@ def test_recomputed_values_under_numba(f):
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
-def pair_forces(x, f):
-    n = x.shape[0]
-    for i in range(n):
-        for j in range(n):
-            if i != j:
-                dx = x[i, 0] - x[j, 0]
-                dy = x[i, 1] - x[j, 1]
-                r2 = dx * dx + dy * dy + 0.1
-                w = 1.0 / (r2 * np.sqrt(r2))
-                f[i, 0] += w * dx
-                f[i, 1] += w * dy
-
-
 def test_values_recomputed_once_per_block_everywhere():
     """The reverse sweep recomputes dx, dy, r2 and w (not saved) once in the loop body, not once
     per line whose adjoint reads them (``remat.recomputed_once``); every entry point agrees."""
@@ -157,21 +150,21 @@ def test_values_recomputed_once_per_block_everywhere():
     require("numba")   # (the numba backend recomputes these scalars; the numpy backend saves them)
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        assert main(["emit", f"{__file__}:pair_forces", "--target", "numba", "--shape", "x=5,2",
+        assert main(["emit", f"{backend_kernels.__file__}:forces", "--target", "numba", "--shape", "x=5,2",
                      "--shape", "f=5,2"], out=out) == 0
     src = out.getvalue()
-    reverse = src[src.index("def _ad_jit_pair_forces_reverse"):]
+    reverse = src[src.index("def _ad_jit_forces_reverse"):]
     reverse = reverse[:reverse.index("\ndef ", 1)]
     code = [line for line in reverse.splitlines() if not line.strip().startswith("#")]
     assert sum("np.sqrt(r2)" in line for line in code) == 2   # (the primal's, and one in the reverse loop body)
     rng = np.random.default_rng(12)
     x, f = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
     args = [Duplicated(x, np.zeros_like(x)), Duplicated(f, np.zeros_like(f))]
-    check_everywhere(pair_forces, *args, out=("x", "f"), tapes=("autograd", "jax", "torch"))
+    check_everywhere(forces, *args, out=("x", "f"), tapes=("autograd", "jax", "torch"))
     check_numba_gradient(forces_energy, Duplicated(x, np.zeros_like(x)))
 
 
 def forces_energy(x):
     f = np.zeros_like(x)
-    pair_forces(x, f)
+    forces(x, f)
     return float(np.sum(f * f))
