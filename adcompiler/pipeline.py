@@ -5,14 +5,12 @@ becomes a derivative.
           -> activity -> reverse sweeps | tangents | batched tangents       (per function)
           -> emit -> compile/cache                                          (per module)
 
-``analyse`` runs the passes that do not depend on activities, once per
-function and signature of argument kinds. ``reverse_function`` and
-``forward_function`` run the rest for one function; the ``Module`` they fill
-calls them again for each user function the code calls. ``reverse_module``
-and ``forward_module`` emit a whole module; ``compiled`` compiles and caches
-it for the API. Every pass reports to an optional hook, ``hook(name, show)``
-(``show()`` gives its output as text): ``dump_after`` and the command line's
-``--dump-after`` use it.
+``analyse`` runs the passes that do not depend on activities, once per function and signature
+of argument kinds. ``reverse_function`` and ``forward_function`` run the rest for one function; the ``Module`` they fill
+calls them again for each user function the code calls. ``reverse_module`` and ``forward_module``
+emit a whole module; ``compiled`` compiles and caches it for the API. Every pass reports to an
+optional hook, ``hook(name, show)`` (``show()`` gives its output as text): ``dump_after`` and the
+command line's ``--dump-after`` use it.
 """
 from __future__ import annotations
 
@@ -49,6 +47,7 @@ from .frontend.resolve import (
     keyword_defaults,
     same_keyword_defaults,
 )
+from .frontend.specialise import specialise_container_calls
 from .transform.batch import BatchForwardBuilder
 from .transform.builtin_minmax import builtin_minmax_of_arrays, conj_methods_of_reals
 from .transform.context import FunctionContext
@@ -113,6 +112,7 @@ def front(func, hook: Hook = _quiet) -> tuple:
     name_attribute_views(pf)                                                # (z.imag[:] = v: a named view)
     hook("parse", lambda: ast.unparse(pf.tree))
     resolver = Resolver(pf)                                                 # resolve
+    specialise_container_calls(pf, resolver)                                # (helper(x, [a, b]): items as arguments)
     drop_inert(pf, resolver)                                                # (np.errstate that only warns, del)
     return pf, resolver
 
