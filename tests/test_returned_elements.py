@@ -312,3 +312,44 @@ def test_constants_in_a_tuple_of_lengths_that_differ():
         np.testing.assert_allclose(ad.gradient(weights_of_either_length, x, n)[0], sum(w) + 2 * w[0] * x, rtol=1e-14)
         check_everywhere(weights_of_either_length, Duplicated(x.copy(), np.zeros(3)), n, out=(),
                          tapes=("autograd", "jax", "torch"))
+
+
+# -- a helper returning a tuple of its arguments bound to a name first --------------------------
+# (``return (a, b)`` was refused; ``st = (a, b); return st`` was not, and the caller's write through
+# ``st[1]`` was lost: a gradient of the wrong sign, silently, in every mode)
+
+def _pair_named(a, b):
+    st = (a, b)
+    return st
+
+
+def _pair_nested(a, b):
+    inner = (a, b)
+    return inner, 2.0
+
+
+def pair_named_written(x):
+    a = np.zeros(3)
+    b = np.zeros(3)
+    st = _pair_named(a, b)
+    st[1][:] = x * 2.0
+    return np.sum(b * x)
+
+
+def pair_nested_written(x):
+    a = np.zeros(3)
+    b = np.zeros(3)
+    st, k = _pair_nested(a, b)
+    st[1][:] = x * k
+    return np.sum(b * x)
+
+
+@pytest.mark.parametrize("f, line", [(pair_named_written, "return st"), (pair_nested_written, "return inner, 2.0")])
+def test_a_tuple_of_arguments_returned_through_a_name_is_refused(f, line):
+    x = np.array([0.3, -0.7, 1.1])
+    for run in (lambda: ad.gradient(f, x.copy()),
+                lambda: ad.autodiff(ad.Forward, f, ad.Duplicated, ad.Duplicated(x.copy(), np.ones(3))),
+                lambda: ad.hvp(f, (x.copy(),), (np.ones(3),))):
+        with pytest.raises(ad.AdCompilerError, match="inside a tuple") as e:
+            run()
+        assert e.value.construct.strip() == line and e.value.filename == __file__

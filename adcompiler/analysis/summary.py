@@ -134,6 +134,10 @@ class Analysis:
         owners = {mem.get(p, p): k for k, p in enumerate(self.params)
                   if self.kinds.get(p) is not None and self.kinds[p].cls in ("array", "num")}
         found = set()
+        binds: dict = {}
+        for s in walk_stmts(self.body):
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+                binds.setdefault(s.targets[0].id, []).append(s.value)
         for s in walk_stmts(self.body):
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret \
                     and not (isinstance(s.value, ast.Constant) and s.value.value is None):
@@ -141,10 +145,13 @@ class Analysis:
                 base = self.eff.view_base(v)   # a name, a basic slice, a view function, a helper's alias
                 found.add(owners.get(mem.get(base, base)) if base is not None else None)
                 line = s.lineno
-                for e in v.elts if isinstance(v, ast.Tuple) else []:
-                    if isinstance(e, ast.Name) and mem.get(e.id, e.id) in owners:
-                        param = self.params[owners[mem.get(e.id, e.id)]]
-                        what = f"`{param}`" if e.id == param else f"`{param}` (a view of it)"
+                held = self._held_in(v, binds)
+                for e in held if held != [v] else []:
+                    e_base = self.eff.view_base(e)
+                    if e_base is not None and mem.get(e_base, e_base) in owners:
+                        param = self.params[owners[mem.get(e_base, e_base)]]
+                        what = f"`{param}`" if isinstance(e, ast.Name) and e.id == param else \
+                            f"`{param}` (a view of it)"
                         raise UnsupportedSyntaxError(
                             f"`{self.pf.name}` returns the memory of its argument {what} inside a tuple.",
                             filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
@@ -155,6 +162,16 @@ class Analysis:
                 filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
                 hint="return a copy (x.copy()) on every path, or the same argument on every path.")
         return found.pop() if found else None
+
+    def _held_in(self, v, binds, seen=()) -> list:
+        """The values a returned tuple ``v`` holds: the elements of a tuple or list written out, and
+        of those a name of a tuple or list is bound to (``st = (a, b); return st``), at any depth."""
+        if isinstance(v, (ast.Tuple, ast.List)):
+            return [x for e in v.elts for x in self._held_in(e, binds, seen)]
+        if isinstance(v, ast.Name) and v.id not in seen and getattr(self.kinds.get(v.id), "cls", None) \
+                in ("tuple", "list") and v.id not in self.params:
+            return [x for b in binds.get(v.id, ()) for x in self._held_in(b, binds, seen + (v.id,))]
+        return [v]
 
     def ret_container_param(self) -> str | None:
         """The parameter holding arrays in a list or tuple whose memory the return value is (the
