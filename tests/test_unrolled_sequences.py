@@ -131,3 +131,33 @@ def test_a_loop_with_break_stays_a_loop():
     args = [Duplicated(rng.standard_normal(3), np.zeros(3)), Duplicated(rng.standard_normal((3, 3)), np.zeros((3, 3))),
             Duplicated(rng.standard_normal((3, 3)), np.zeros((3, 3)))]
     check_everywhere(with_break, *args, out=(), tapes=("autograd",))
+
+
+def display_with_continue(x, a, b):
+    t = 0.0
+    for v in [a, b]:
+        if v[0] < -10.0:
+            continue
+        t += np.sum(v * x) ** 2
+    return t
+
+
+def tuple_display_with_continue(x, a, b):
+    t = 0.0
+    for v in (a, b * 2.0):
+        if v[0] > 0.2:
+            continue
+        t += np.sum(v * x) ** 2
+    return t
+
+
+@pytest.mark.parametrize("f", [display_with_continue, tuple_display_with_continue], ids=lambda f: f.__name__)
+def test_a_loop_over_a_display_that_stays_a_loop_reads_a_list_of_it(f):
+    # (written out in the header, such a loop was refused: a tuple indexed with a variable; as the loop
+    # over a named list it is, its items are read from their stacked array)
+    rng = np.random.default_rng(12)
+    for x0 in (rng.standard_normal(3), np.array([0.5, -0.3, 0.1])):
+        args = [Duplicated(x0.copy(), np.zeros(3))] + [Duplicated(rng.standard_normal(3), np.zeros(3)) for _ in range(2)]
+        check_everywhere(f, *args, out=(), tapes=("autograd", "jax", "torch"))
+    with pytest.raises(ad.AdCompilerError, match="no numba version"):
+        ad.gradient(f, *[rng.standard_normal(3) for _ in range(3)], backend="numba")

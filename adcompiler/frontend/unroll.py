@@ -294,6 +294,12 @@ class _Unroller(ast.NodeTransformer):
                 out += [_Constant(s.target.id, i).visit(copy.deepcopy(st)) for st in s.body]
             return [ast.fix_missing_locations(x) for x in out]
         n = _sequences_unrolled(s, self.fixed, self.res)
+        if n is None and _display(s.iter):   # (a loop that stays one, over a display: over a list of it, named)
+            name = self.namer.fresh("_u{}")
+            self.res.locals.add(name)
+            bind = ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], ast.List(s.iter.elts, ast.Load())), s)
+            s.iter = ast.copy_location(ast.Name(name, ast.Load()), s.iter)
+            return [ast.fix_missing_locations(bind), s]
         if n is None:
             return [s]
         seqs = [self._sequence(a) for a in _iterated(s.iter, self.res)]
