@@ -16,8 +16,8 @@ def nondiff_result(name, e, arg_kinds) -> Kind:
                             or any(k.cls != "float" for k in arg_kinds[:1])):
         # round(x, n) keeps x's kind; np.round(a) is an array of a's dtype; only round(x) is an int
         return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
-    if name in ("argmax", "argmin", "argsort", "argwhere", "flatnonzero", "count_nonzero", "searchsorted",
-                "digitize", "int64", "any", "all"):
+    if name in ("argmax", "argmin", "argsort", "argpartition", "argwhere", "flatnonzero", "count_nonzero",
+                "searchsorted", "digitize", "int64", "any", "all"):
         return index_result(name, e, arg_kinds)
     if name in ("len", "int", "round") and not e.keywords:
         return INT
@@ -62,8 +62,8 @@ def index_result(name, e, arg_kinds) -> Kind:
         if isinstance(axis, ast.Tuple):
             return array(None if rank is None else rank - len(axis.elts), dt)
         return array(None if rank is None else rank - 1, dt) if rank != 1 else scalar
-    if name == "argsort":
-        axis = arg(1, "axis")   # axis=None given: the flattened array's order
+    if name in ("argsort", "argpartition"):
+        axis = arg(1 if name == "argsort" else 2, "axis")   # axis=None given: the flattened array's order
         return array(1 if isinstance(axis, ast.Constant) and axis.value is None else rank, "i")
     if name == "argwhere":
         return array(2, "i")

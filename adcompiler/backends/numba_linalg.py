@@ -2,8 +2,8 @@
 ``np.linalg.solve``, ``np.diag``, ``np.trace`` and ``np.linalg.norm`` (and of ``np.trace``
 itself with an offset or axes, which numba's does not take, of ``np.linalg.norm``,
 numba's own of which is wrong for a vector with a negative stride and skips a nan in its
-inf and 1 norms, of ``np.median``, numba's of which orders a nan, and of ``np.argsort``,
-numba's of which orders ties otherwise), part of the text
+inf and 1 norms, of ``np.median``, numba's of which orders a nan, and of ``np.argsort`` and
+``np.argpartition`` of a vector, numba's of which order ties (and the sides of ``kth``) otherwise), part of the text
 ``numba_runtime.source`` gives (after its core, whose ``_ad_jit``, ``_ad_overload``
 and ``_ad_types`` they use).
 
@@ -343,6 +343,24 @@ def _ad_argsort_typed(a):
             p = np.ascontiguousarray(np.argsort(a)).astype(np.intp)
         return p
     return two
+
+
+def _ad_argpartition(a, kth):
+    return np.argpartition(a, kth)
+
+
+@_ad_overload(_ad_argpartition)
+def _ad_argpartition_typed(a, kth):
+    """``np.argpartition`` of a vector by numpy itself, through numba's object mode: numba's
+    orders the elements either side of ``kth`` otherwise (``idx[0]`` would name another one)."""
+    if not (isinstance(a, _ad_types.Array) and a.ndim == 1 and isinstance(kth, _ad_types.Integer)):
+        return None
+
+    def one(a, kth):
+        with numba.objmode(p="intp[:]"):
+            p = np.ascontiguousarray(np.argpartition(a, kth)).astype(np.intp)
+        return p
+    return one
 
 
 def _ad_floor_divide(a, b):

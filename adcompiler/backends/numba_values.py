@@ -3,7 +3,7 @@ numpy (or Python) computes them, written as calls of the helpers that compute nu
 values (``numba_linalg``, ``numba_shapes``, ``numba_guards``): ``np.linalg.norm`` (numba's,
 of ``x[::-1]``, read other memory; its inf norm skips a nan), ``np.median`` (a nan ordered
 among the numbers), ``np.tanh`` (of a complex number far out: nan), ``np.arange`` (floats
-stepped otherwise), ``np.argsort`` (ties ordered otherwise), ``np.floor_divide`` and
+stepped otherwise), ``np.argsort`` (ties ordered otherwise), ``np.argpartition`` (the sides of ``kth``), ``np.floor_divide`` and
 ``np.remainder`` of numbers (an infinite divisor, a zero's sign), and ``int``, ``round``,
 ``math.floor``/``ceil``/``trunc`` of a float (saturated beyond int64).
 """
@@ -35,6 +35,8 @@ def _renamed(node) -> str | None:
         return "_ad_norm"
     if np_call(node, "median", 1) or np_call(node, "tanh", 1) or np_call(node, "argsort", 1):
         return "_ad_" + f.attr
+    if np_call(node, "argpartition", 2):
+        return "_ad_argpartition"
     if any(np_call(node, "arange", n) for n in (1, 2, 3)):
         return "_ad_arange"
     if np_call(node, "floor_divide", 2):   # (numba's of numbers: 5 // -inf was 0)

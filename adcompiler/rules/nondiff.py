@@ -17,7 +17,7 @@ nondifferentiable(
     np.heaviside, np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
-    np.argmax, np.argmin, np.argsort, np.argwhere, np.flatnonzero, np.count_nonzero,
+    np.argmax, np.argmin, np.argsort, np.argpartition, np.argwhere, np.flatnonzero, np.count_nonzero,
     np.searchsorted, np.digitize, np.shape, np.ndim, np.size, np.result_type, np.int64,
     np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal,
     np.isin, np.isneginf, np.isposinf, np.nanargmax, np.nanargmin,

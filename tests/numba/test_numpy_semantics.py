@@ -121,6 +121,14 @@ def power_of_arrays_at_zero(z, c, w):
     return np.sum(w.real)
 
 
+def argpartition_sides(x, keys, y):
+    # (numba's own np.argpartition puts other elements first: 4, 1, 6... where numpy's gives 6, 1, 4...)
+    p = np.argpartition(keys, 3)
+    for i in range(4):
+        y[i] = x[p[i]] * x[p[i]] * (i + 1.0)
+    return y[0] + y[2]
+
+
 CASES = {
     "grid_branch": (grid_branch, lambda: [np.linspace(1, 2, 11), np.zeros(1)], (0,)),
     "grids": (grids, lambda: [np.linspace(-1, 1, 41), np.zeros(41)], (0,)),
@@ -132,6 +140,8 @@ CASES = {
     "tanh_far": (tanh_far, lambda: [np.array([400 + 1j, 0.5 - 0.2j, -30 + 2j]), np.zeros(3, complex)], (0,)),
     "argsort_ties": (argsort_ties, lambda: [np.arange(1.0, 19.0), np.array([1.0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1,
                                                                               0, 0, 1, 0]), np.zeros(18)], (0,)),
+    "argpartition_sides": (argpartition_sides, lambda: [np.arange(1.0, 9.0), np.array([0.9, 0.1, 0.5, 0.3, 0.2, 0.8,
+                                                                                       0.05, 0.6]), np.zeros(8)], (0,)),
     "tanh_far_array": (tanh_far_array, lambda: [np.array([[400 + 1j, 0.5 - 0.2j], [-30 + 2j, 1 + 1j]]),
                                                 np.zeros((2, 2), complex)], (0,)),
     "power_at_zero": (power_at_zero, lambda: [np.array([0j, 0.5 + 0.5j]), np.zeros(2, complex)], (0,)),
@@ -146,7 +156,7 @@ CASES = {
 def test_primal_and_derivatives_as_numpys(name):
     f, make, dup = CASES[name]
     args = make()
-    if name in ("clip_nan", "median_branch", "clip_int", "argsort_ties"):   # (the second argument is Const data)
+    if name in ("clip_nan", "median_branch", "clip_int", "argsort_ties", "argpartition_sides"):   # (Const data second)
         dup = (0, 2)
     ran = [a.copy() for a in args]
     with np.errstate(all="ignore"):
@@ -244,7 +254,8 @@ def test_floor_divide_and_remainder_of_numbers_as_numpys():
     assert any(d.backend == "numba" for d in backend_report(divmods))
 
 
-@pytest.mark.parametrize("name", ["grid_branch", "clip_int", "argsort_ties", "tanh_far", "tanh_far_array"])
+@pytest.mark.parametrize("name", ["grid_branch", "clip_int", "argsort_ties", "argpartition_sides", "tanh_far",
+                                  "tanh_far_array"])
 def test_split_halves_with_fresh_shadows(name):
     """The same kernels through the numba split halves as the tapes drive them (fresh shadows),
     against finite differences (numpy's values through the halves too; the kernels without a nan
@@ -255,7 +266,7 @@ def test_split_halves_with_fresh_shadows(name):
     from adcompiler.testing import check_grads
     f, make, _ = CASES[name]
     args = make()
-    const = {"clip_int", "argsort_ties"}
+    const = {"clip_int", "argsort_ties", "argpartition_sides"}
     ann = [Const(a.copy()) if k == 1 and name in const else Duplicated(a.copy(), np.zeros_like(a))
            for k, a in enumerate(args)]
     with np.errstate(all="ignore"):
