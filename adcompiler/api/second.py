@@ -27,6 +27,7 @@ from ..errors import (
     ShapeError,
     located_at_definition,
 )
+from ..frontend.specialise import with_floats_copied
 from .arguments import (
     _may_write,
     copy_values,
@@ -159,7 +160,13 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
         else:
             values.append(c)
     comp, acts = _reverse_for_hvp(f, args, vs, values)
-    _refuse_floats_written(f, args, vs, comp, values)
+    names = list(inspect.signature(f).parameters)
+    written = [names[i] for i, (a, v) in enumerate(zip(args, vs)) if is_float_scalar(a) and v is not None
+               and i in comp.writes and i < len(names)]
+    copied = with_floats_copied(f, written) if written else None
+    if copied is not None:   # (``a = alpha; a *= 0.5``: a float rebound, not the 0-d array written)
+        comp, acts = _reverse_for_hvp(copied, args, vs, values)
+    _refuse_floats_written(copied or f, args, vs, comp, values)
     call, hv = [], {}
     for i, (x, act, v) in enumerate(zip(values, acts, vs)):
         if act == "Duplicated":

@@ -381,3 +381,34 @@ def _named_items(st, taken) -> list:
         return ast.copy_location(ast.Name(n, ast.Load()), v)
     visit(st.value)
     return out
+
+
+# --- hvp: float arguments copied at the top ---
+
+_COPIED: dict = {}   # (function's code, parameters) -> the copy (stable across calls)
+
+
+def with_floats_copied(f, params):
+    """A copy of ``f`` whose first statements bind each of ``params`` to a copy of itself
+    (``p = p * 1.0``), or None where ``f`` cannot be copied (a closure, a lambda). hvp
+    differentiates a float argument as a 0-d array, which ``a = p; a *= 0.5`` writes in place
+    where Python rebinds the float: on the copy, the write reaches no argument."""
+    if f.__closure__ or f.__name__ == "<lambda>":
+        return None
+    key = (f.__code__, tuple(params))
+    fn = _COPIED.get(key)
+    if fn is None:
+        tree = _parsed(f)
+        if tree is None:
+            return None
+        for p in reversed(params):
+            bind = ast.Assign([ast.Name(p, ast.Store())], ast.BinOp(ast.Name(p, ast.Load()), ast.Mult(),
+                                                                      ast.Constant(1.0)))
+            tree.body.insert(0, _located(bind, tree.body[0]))
+        fn = define_function(tree, f.__code__.co_filename, f.__globals__)
+        fn.__qualname__ = f.__qualname__
+        fn._ad_lifted_tree = tree
+        if len(_COPIED) > 256:
+            _COPIED.clear()
+        _COPIED[key] = fn
+    return fn

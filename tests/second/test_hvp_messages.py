@@ -93,10 +93,32 @@ def _energy_from_a_float(x, e0):
     return e * e0
 
 
-def test_a_float_argument_updated_in_place_is_refused_at_the_update():
-    # (the float is differentiated again as a 0-d array, which `e += ...` would write; the refusal named
-    # the function's definition)
+def _backtracking(x, alpha0):
+    a = alpha0
+    for _ in range(3):
+        a *= 0.5
+    return float(np.sum(a * x ** 2)) + alpha0 ** 3
+
+
+def _scaled_by(c):
+    def energy(x, e0):
+        e = e0
+        e += np.sum(x ** 2) * c
+        return e * e0
+    return energy
+
+
+def test_a_float_argument_updated_in_place_is_differentiated_as_the_float_it_is():
+    # (the float is differentiated again as a 0-d array, which `e += ...` would write; hvp differentiates
+    # a copy of the function binding it to a copy first, as Python rebinds the float; refused before)
     x = np.array([0.3, -1.2, 0.5])
-    with pytest.raises(ad.AdCompilerError, match=r"test_hvp_messages\.py:\d+: `e \+= x\[i\] \*\* 2 \* e0`.*`e0`"):
-        ad.hvp(_energy_from_a_float, (x, 0.7), (np.ones(3), 1.0))
+    h = 1e-5
+    for f, v in ((_energy_from_a_float, (np.array([1.0, -0.5, 2.0]), 0.7)), (_backtracking, (np.ones(3), -1.3))):
+        got = ad.hvp(f, (x.copy(), 0.7), v)
+        plus, minus = ad.gradient(f, x + h * v[0], 0.7 + h * v[1]), ad.gradient(f, x - h * v[0], 0.7 - h * v[1])
+        for g, p, m in zip(got, plus, minus):
+            np.testing.assert_allclose(g, (p - m) / (2 * h), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(ad.hessian(_energy_from_a_float, x, 0.7), 2 * 0.7 ** 2 * np.eye(3), rtol=1e-12)
+    # (a closure is not copied: still refused, at the update)
+    with pytest.raises(ad.AdCompilerError, match=r"test_hvp_messages\.py:\d+: `e \+= np.sum\(x \*\* 2\) \* c`.*`e0`"):
+        ad.hvp(_scaled_by(2.0), (x, 0.7), (np.ones(3), 1.0))
