@@ -161,3 +161,29 @@ def test_a_loop_over_a_display_that_stays_a_loop_reads_a_list_of_it(f):
         check_everywhere(f, *args, out=(), tapes=("autograd", "jax", "torch"))
     with pytest.raises(ad.AdCompilerError, match="no numba version"):
         ad.gradient(f, *[rng.standard_normal(3) for _ in range(3)], backend="numba")
+
+
+def zipped_with_a_range(x, a, b):
+    t = 0.0
+    for i, v in zip(range(2), [a, b]):
+        t += v[i] * x[i] ** 2
+    return t
+
+
+def zipped_with_a_range_from_one(x, W1, W2):
+    h = x
+    for k, W in zip(range(1, 3), (W1, W2)):
+        h = np.tanh(W @ h) * k
+    return np.sum(h ** 2)
+
+
+@pytest.mark.parametrize("f, shapes", [(zipped_with_a_range, [(3,), (3,), (3,)]),
+                                       (zipped_with_a_range_from_one, [(3,), (4, 3), (2, 4)])],
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_a_range_of_constants_zipped_with_a_display_is_unrolled(f, shapes):
+    # (a call in zip's arguments kept the loop a loop: refused as a tuple indexed with a variable; layers of
+    # two shapes could not be stacked either)
+    rng = np.random.default_rng(13)
+    args = [Duplicated(rng.standard_normal(s), np.zeros(s)) for s in shapes]
+    check_everywhere(f, *args, out=(), tapes=("autograd", "jax", "torch"))
+    check_numba_gradient(f, *args)

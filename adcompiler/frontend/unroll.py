@@ -130,10 +130,12 @@ def _sequences_unrolled(s, lengths, resolver) -> int | None:
     ``lengths``, displays) with no ``else``, ``break`` or ``continue`` and a body small enough to
     copy: the number of iterations (the shortest sequence's length, as ``zip`` stops)."""
     args = _iterated(s.iter, resolver)
-    if s.orelse or not args or not all(isinstance(a, ast.Name) and a.id in lengths or _display(a) for a in args) \
-            or _leaves(s.body):
+    if s.orelse or not args or not all(isinstance(a, ast.Name) and a.id in lengths or _display(a) for a in args
+                                       if _range_of_constants(a, resolver) is None) \
+            or all(_range_of_constants(a, resolver) is not None for a in args) or _leaves(s.body):
         return None
-    n = min(lengths[a.id] if isinstance(a, ast.Name) else len(a.elts) for a in args)
+    n = min(len(_range_of_constants(a, resolver)) if _range_of_constants(a, resolver) is not None else
+            lengths[a.id] if isinstance(a, ast.Name) else len(a.elts) for a in args)
     return n if n * _size(s.body) <= _MAX_NODES else None
 
 
@@ -146,17 +148,34 @@ def _iterated(it, resolver) -> list:
     kind = it.func.id if isinstance(it.func, ast.Name) else None
     if kind not in ("zip", "enumerate") or it.keywords or not it.args or not _builtin(resolver, kind, getattr(builtins, kind)):
         return []
-    if kind == "zip":
-        return [] if any(isinstance(a, ast.Call) for a in it.args) else list(it.args)
+    if kind == "zip":   # (a range of int constants among them: its numbers, ``zip(range(2), [a, b])``)
+        return [] if any(isinstance(a, ast.Call) and _range_of_constants(a, resolver) is None for a in it.args) \
+            else list(it.args)
     if len(it.args) == 1 or len(it.args) == 2 and isinstance(it.args[1], ast.Constant) and type(it.args[1].value) is int:
         return _iterated(it.args[0], resolver)
     return []
 
 
+def _range_of_constants(e, resolver) -> range | None:
+    """The numbers of ``range(...)`` of int constants (the builtin), else None."""
+    if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "range" and not e.keywords
+            and 0 < len(e.args) <= 3 and _builtin(resolver, "range", builtins.range)):
+        return None
+    vals = [_int_of(a) for a in e.args]
+    return None if None in vals or 0 in vals[2:] else range(*vals)
+
+
+def _int_of(e) -> int | None:
+    sign = 1
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+        e, sign = e.operand, -1
+    return sign * e.value if isinstance(e, ast.Constant) and type(e.value) is int else None
+
+
 def _item(it, k, reads):
     """The ``k``-th item of the loop over ``it`` (``_iterated``), reading its sequences' items from
     ``reads`` in order."""
-    if not isinstance(it, ast.Call):
+    if not isinstance(it, ast.Call) or it.func.id == "range":   # (a range of constants: its numbers, read)
         return next(reads)
     if it.func.id == "zip":
         return ast.Tuple([_item(a, k, reads) for a in it.args], ast.Load())
@@ -266,6 +285,9 @@ class _Unroller(ast.NodeTransformer):
         if isinstance(e, ast.Name):
             return [], [ast.Subscript(ast.Name(e.id, ast.Load()), ast.Constant(k), ast.Load())
                         for k in range(self.fixed[e.id])]
+        numbers = _range_of_constants(e, self.res)
+        if numbers is not None:
+            return [], [ast.Constant(v) for v in numbers]
         pre: list = []
 
         def bound(x):
