@@ -439,8 +439,8 @@ def _callee_defaults(body) -> list:
     the body calls: their defaults are written into the calls, their code differentiated."""
     from .frontend import notes
     out = {}
-    for node in (n for s in body for n in ast.walk(s)):
-        f = notes.target(node) if isinstance(node, ast.Call) else None
+    for node in (n for s in body for n in ast.walk(s) if isinstance(n, ast.Call)):
+        f = getattr(notes.target(node), "_ad_copy_of", None) or notes.target(node)   # (a copy: frontend/specialise)
         if inspect.isfunction(f):
             out[f] = (f, f.__defaults__, keyword_defaults(f), f.__code__)
     return list(out.values())

@@ -276,3 +276,136 @@ def test_an_item_a_helper_returns_is_the_callers_array():
     np.testing.assert_allclose(ga, np.r_[0.0, b[1:]])
     np.testing.assert_allclose(gb, np.r_[5.0, a[1:]])
 
+
+
+# -- found by a search of this change: an item of a list returned, defaults, a helper rebound ----
+
+def _tail(L):
+    return L[1:]
+
+
+def _pick(L, i):
+    return L[i]
+
+
+def _pick_from_own_list(p, q, i):
+    L = [p, q]
+    return L[i]
+
+
+def _first_after_append(L, x):
+    L.append(x)
+    return L[0]
+
+
+def item_slice_written(a, b):
+    a2 = a * 1.0
+    R = _tail([b, a2])
+    R[0][:] = R[0] * 3.0
+    return np.sum(a2 ** 2)
+
+
+def item_by_variable_written(a):
+    a2 = a * 1.0
+    u = _pick([a2], 0)
+    u[:] = u * 3.0
+    return np.sum(a2 ** 2)
+
+
+def item_of_own_list_written(a, b):
+    a2 = a * 1.0
+    u = _pick_from_own_list(a2, b, 0)
+    u[:] = u * 3.0
+    return np.sum(a2 ** 2)
+
+
+def item_after_append_written(a, b):
+    a2 = a * 1.0
+    u = _first_after_append([a2], b)
+    u[:] = u * 3.0
+    return np.sum(a2 ** 2)
+
+
+@pytest.mark.parametrize("f, line", [(item_slice_written, "return L[1:]"), (item_by_variable_written, "return L[i]"),
+                                     (item_of_own_list_written, "return L[i]"),
+                                     (item_after_append_written, "return L[0]")])
+def test_an_item_or_slice_of_a_list_holding_arguments_returned_is_refused(f, line):
+    # (the caller's write through it never reached its array: 2a for 18a, silently, in every mode; the
+    # list built in the helper itself, _pick_from_own_list, was so before lists were given item by item)
+    args = [_r(3) for _ in range(f.__code__.co_argcount)]
+    runs = [lambda: ad.gradient(f, *[a.copy() for a in args]),
+            lambda: ad.autodiff(ad.Forward, f, ad.Duplicated, *[ad.Duplicated(a.copy(), np.ones(3)) for a in args]),
+            lambda: ad.hvp(f, tuple(a.copy() for a in args), tuple(np.ones(3) for _ in args))]
+    for run in runs:
+        with pytest.raises(AdCompilerError, match="returns an item") as e:
+            run()
+        assert e.value.construct.strip() == line and e.value.filename == __file__
+
+
+SCALE = 1.0
+
+
+def _weighted_pair(x, ws, k=SCALE):
+    return k * (np.sum(ws[0] * x) + np.sum(ws[1] * x))
+
+
+SCALE = 3.0
+
+
+def default_of_its_definition(x, a, b):
+    return _weighted_pair(x, [a, b])
+
+
+def _make_weighted(beta):
+    def weighted(x, ws, k=beta):
+        return k * np.sum(ws[0] * ws[1] * x)
+    return weighted
+
+
+_weighted_by_five = _make_weighted(5.0)
+
+
+def default_from_a_factory(x, a, b):
+    return _weighted_by_five(x, (a, b))
+
+
+def test_the_copy_keeps_the_helpers_defaults():
+    # (the copy evaluated its defaults again in the module: SCALE 3 where the helper holds 1, a NameError
+    # for a factory's argument; and a default set later was not seen)
+    x, a, b = np.array([1.0, 2.0, 3.0]), _r(3), _r(3)
+    np.testing.assert_allclose(ad.gradient(default_of_its_definition, x, a, b)[1], x)
+    np.testing.assert_allclose(ad.gradient(default_from_a_factory, x, a, b)[1], 5.0 * b * x)
+    check_everywhere(default_from_a_factory, *annotated([x, a, b]), out=(), tapes=("autograd", "jax", "torch"))
+    saved = _weighted_pair.__defaults__
+    try:
+        _weighted_pair.__defaults__ = (4.0,)
+        np.testing.assert_allclose(ad.gradient(default_of_its_definition, x, a, b)[1], 4.0 * x)
+    finally:
+        _weighted_pair.__defaults__ = saved
+    np.testing.assert_allclose(ad.gradient(default_of_its_definition, x, a, b)[1], x)
+
+
+def _energy(ps):
+    return np.sum(ps[0] ** 2) + np.sum(ps[1] ** 2)
+
+
+def _energy_cubed(ps):
+    return np.sum(ps[0] ** 3) + np.sum(ps[1] ** 3)
+
+
+def total_energy(a, b):
+    return _energy([a, b])
+
+
+def test_a_helper_rebound_in_its_module_is_differentiated_anew():
+    # (the caller's code, which calls the copy, was reused after `_energy` was rebound: 2a for 3a^2)
+    global _energy
+    a, b = np.array([1.0, 2.0, 3.0]), _r(3)
+    np.testing.assert_allclose(ad.gradient(total_energy, a, b)[0], 2 * a)
+    saved = _energy
+    try:
+        _energy = _energy_cubed
+        np.testing.assert_allclose(ad.gradient(total_energy, a, b)[0], 3 * a ** 2)
+    finally:
+        _energy = saved
+    np.testing.assert_allclose(ad.gradient(total_energy, a, b)[0], 2 * a)

@@ -146,13 +146,29 @@ class Analysis:
                 found.add(owners.get(mem.get(base, base)) if base is not None else None)
                 line = s.lineno
                 held = self._held_in(v, binds)
+                holder = v
+                while isinstance(holder, (ast.Subscript, ast.Attribute)):
+                    holder = holder.value
+                holder = holder.id if isinstance(holder, ast.Name) and holder is not v else None
+                read, items = holder, binds.get(holder, ())   # (``L[i]`` of a list of arrays reads its items stacked)
+                if items and all(isinstance(b, ast.Call) and isinstance(b.func, ast.Name) and b.func.id ==
+                                 "_ad_list_items" and b.args and isinstance(b.args[0], ast.Name) for b in items):
+                    holder = items[0].args[0].id
+                if holder is not None and holder not in self.params and getattr(self.kinds.get(holder), "cls", None) \
+                        in ("tuple", "list") and base in (read, None):
+                    held = self._held_in(ast.Name(holder, ast.Load()), binds) + self._pushed_into(holder)
+                    v = None   # (an item or a slice of a list or tuple holding them: one of them, or several)
                 for e in held if held != [v] else []:
                     e_base = self.eff.view_base(e)
                     if e_base is not None and mem.get(e_base, e_base) in owners:
                         param = self.params[owners[mem.get(e_base, e_base)]]
                         what = f"`{param}`" if isinstance(e, ast.Name) and e.id == param else \
                             f"`{param}` (a view of it)"
+                        item = getattr(self.pf.func, "_ad_items_of", {}).get(param)   # (frontend/specialise.py)
+                        what += f" (item {item[1]} of the list or tuple `{item[0]}` it is given)" if item else ""
                         raise UnsupportedSyntaxError(
+                            f"`{self.pf.name}` returns an item (or a slice) of a list or tuple holding its argument "
+                            f"{what}." if v is None else
                             f"`{self.pf.name}` returns the memory of its argument {what} inside a tuple.",
                             filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
                             hint="return a copy of it (.copy()) inside the tuple, or return the argument on its own.")
@@ -162,6 +178,16 @@ class Analysis:
                 filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
                 hint="return a copy (x.copy()) on every path, or the same argument on every path.")
         return found.pop() if found else None
+
+    def _pushed_into(self, name) -> list:
+        """The values appended, inserted or extended into the list ``name``."""
+        out = []
+        for n in ast.walk(ast.Module(body=list(self.body), type_ignores=[])):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
+                    and n.func.value.id == name and n.func.attr in ("append", "insert", "extend") and n.args:
+                v = n.args[-1]
+                out += list(v.elts) if isinstance(v, (ast.Tuple, ast.List)) else [v]
+        return out
 
     def _held_in(self, v, binds, seen=()) -> list:
         """The values a returned tuple ``v`` holds: the elements of a tuple or list written out, and

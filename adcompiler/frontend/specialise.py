@@ -71,6 +71,7 @@ def specialise_container_calls(pf, resolver) -> None:
                 k += 1
             name = f"{call.func.id}__items{k}"
             pf.lifted[name] = fn
+            resolver.rewritten.add(call.func.id)   # (the caller's code is reused while it means the same helper)
             call.func = ast.copy_location(ast.Name(name, ast.Load()), call.func)
             _replace(call, arg, _leaves(display), names)
     if pf.lifted:
@@ -159,7 +160,7 @@ def _specialise(helper, call, arg, display):
             n, j = f"{param}__{k}_{j}", j + 1
         names.append(n)
         taken.add(n)
-    key = (helper.__code__, found, _shape(display), ast.dump(tree))
+    key = (helper.__code__, found, _shape(display), ast.dump(tree), _defaults_key(helper))
     fn = _SPECIALISED.get(key)
     if fn is None:
         fn = _define(helper, tree, found, display, names)
@@ -183,6 +184,7 @@ def _define(helper, tree, found, display, names):
     a = tree.args
     group = getattr(a, field)
     old = group[i]
+    pos = [p.arg for p in a.posonlyargs + a.args]   # (the helper's, before the items replace ``old``)
     new = [ast.copy_location(ast.arg(n), old) for n in names]
     if field == "kwonlyargs":
         a.kw_defaults[i:i + 1] = [None if a.kw_defaults[i] is None else ast.Constant(None) for _ in new]
@@ -199,9 +201,17 @@ def _define(helper, tree, found, display, names):
         for n in ast.walk(bind):
             ast.copy_location(n, tree.body[0])
         tree.body.insert(0, bind)
-    fn = define_function(tree, helper.__code__.co_filename, helper.__globals__)
-    fn.__qualname__ = helper.__qualname__
-    fn._ad_lifted_tree = tree
+    fn = _defined(tree, helper)
+    defaults = list(helper.__defaults__ or ())
+    if field != "kwonlyargs" and defaults and (k := pos.index(old.arg) - (len(pos) - len(defaults))) >= 0:
+        defaults[k:k + 1] = [None] * len(names)
+    fn.__defaults__ = tuple(defaults) or None
+    kw = dict(helper.__kwdefaults__ or {})
+    if field == "kwonlyargs" and old.arg in kw:
+        del kw[old.arg]
+        kw.update({n: None for n in names})
+    fn.__kwdefaults__ = kw or None
+    fn._ad_items_of = {n: (old.arg, k) for k, n in enumerate(names)}   # (named so in messages)
     if hasattr(helper, "_ad_siblings"):
         fn._ad_siblings = helper._ad_siblings
     return fn
@@ -240,6 +250,30 @@ def _located(new, old):
     for n in ast.walk(new):
         ast.copy_location(n, old)
     return new
+
+
+def _defaults_key(f) -> tuple:
+    """What ``f``'s defaults are now (the objects: a copy keeps them, the cache keys on them)."""
+    return tuple(map(id, f.__defaults__ or ())), tuple((k, id(v)) for k, v in (f.__kwdefaults__ or {}).items())
+
+
+def _defined(tree, f):
+    """The function ``tree`` defines in ``f``'s module, its defaults and annotations not evaluated
+    again (the caller sets the defaults from ``f``'s own: they were evaluated where ``f`` was
+    defined, and may have been set since)."""
+    bare = copy.deepcopy(tree)
+    a = bare.args
+    a.defaults = [ast.Constant(None) for _ in a.defaults]
+    a.kw_defaults = [None if d is None else ast.Constant(None) for d in a.kw_defaults]
+    for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]:
+        if x is not None:
+            x.annotation = None
+    bare.returns = None
+    fn = define_function(bare, f.__code__.co_filename, f.__globals__)
+    fn.__qualname__ = f.__qualname__
+    fn._ad_lifted_tree = tree
+    fn._ad_copy_of = f   # (a caller's code is reused while f's defaults are the same: pipeline._callee_defaults)
+    return fn
 
 
 def _rebuilt(display, reads):
@@ -395,7 +429,7 @@ def with_floats_copied(f, params):
     where Python rebinds the float: on the copy, the write reaches no argument."""
     if f.__closure__ or f.__name__ == "<lambda>":
         return None
-    key = (f.__code__, tuple(params))
+    key = (f.__code__, tuple(params), _defaults_key(f))
     fn = _COPIED.get(key)
     if fn is None:
         tree = _parsed(f)
@@ -405,9 +439,8 @@ def with_floats_copied(f, params):
             bind = ast.Assign([ast.Name(p, ast.Store())], ast.BinOp(ast.Name(p, ast.Load()), ast.Mult(),
                                                                       ast.Constant(1.0)))
             tree.body.insert(0, _located(bind, tree.body[0]))
-        fn = define_function(tree, f.__code__.co_filename, f.__globals__)
-        fn.__qualname__ = f.__qualname__
-        fn._ad_lifted_tree = tree
+        fn = _defined(tree, f)
+        fn.__defaults__, fn.__kwdefaults__ = f.__defaults__, dict(f.__kwdefaults__) if f.__kwdefaults__ else None
         if len(_COPIED) > 256:
             _COPIED.clear()
         _COPIED[key] = fn

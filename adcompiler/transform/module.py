@@ -377,7 +377,8 @@ class Module:
                 if (i in writes or j in writes) and is_generated(ctx.pf.filename) and \
                         all(accumulated_only(an, an.params[k], self.passes.analyse) for k in (i, j)):
                     continue   # a reverse half adding into two shadows that are one array (f(x, x))
-                if (i in writes or j in writes) and getattr(target, "_ad_lifted_tree", None) is not None:
+                if (i in writes or j in writes) and getattr(target, "_ad_lifted_tree", None) is not None \
+                        and getattr(target, "_ad_copy_of", None) is None:   # (nested; not a copy taking items)
                     raise AliasingError(
                         f"`{ast.unparse(call.func)}`, a nested function, reads `{names[i]}` and `{names[j]}`, which "
                         "may share memory, and writes one of them (it is differentiated as a helper taking them "
@@ -386,9 +387,12 @@ class Module:
                         hint="bind the view inside the nested function, or define the function at module level "
                              "and pass it the one array.")
                 if i in writes or j in writes:
+                    items = getattr(target, "_ad_items_of", None)   # (a copy taking a list's items as arguments)
                     raise AliasingError(
-                        f"arguments {i + 1} and {j + 1} of `{ast.unparse(call.func)}` may share memory "
-                        "and the function writes one of them.",
+                        f"arguments {i + 1} and {j + 1} of `{ast.unparse(call.func)}` may share memory and the "
+                        "function writes one of them." if items is None else
+                        f"`{target.__name__}` is given `{names[i]}` and `{names[j]}` in a list or tuple, which may "
+                        "share memory, and writes one of them (the items are taken as its arguments).",
                         filename=ctx.pf.filename, lineno=call.lineno, construct=ctx.pf.line_text(call.lineno),
                         hint="pass a copy (x.copy()) for the argument that is only read.")
 
