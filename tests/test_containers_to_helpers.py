@@ -409,3 +409,27 @@ def test_a_helper_rebound_in_its_module_is_differentiated_anew():
     finally:
         _energy = saved
     np.testing.assert_allclose(ad.gradient(total_energy, a, b)[0], 2 * a)
+
+
+def _relax_pair(rs, w):
+    r0, r1 = rs
+    r0[:] = r0 + w * r1
+
+
+def rows_given_in_a_tuple(B):
+    _relax_pair((B[0], B[1]), 0.3)
+    B[2] *= B[0]
+
+
+def test_rows_of_one_array_given_in_a_tuple_are_checked_apart_at_run_time():
+    # (refused as two arguments that may share memory; given as arguments of their own they were checked
+    # at run time: the helper's unpacked names are its parameters too, param_writes._aliases)
+    B = _r(3, 3)
+    check_everywhere(rows_given_in_a_tuple, *annotated([B]), out=("B",), tapes=("autograd", "jax", "torch"))
+    with pytest.raises(AdCompilerError, match="share memory"):   # (the check, at run time: B[0] twice)
+        ad.gradient(_rows_twice, B.copy())
+
+
+def _rows_twice(B):
+    _relax_pair((B[0], B[0]), 0.3)
+    return np.sum(B ** 2)

@@ -38,6 +38,7 @@ from . import notes, spellings
 from .anf import is_index_expr, named_view
 from .inplace import HANDLERS, MASKED_FILL, VALUE_HANDLERS, reduction_where, ufunc_where
 from .methods import _np, clip_bounds, no_rule
+from .param_writes import may_write
 from .resolve import MISSING
 
 #: packages whose Python functions are not differentiated as the user's helpers (a function of
@@ -384,7 +385,7 @@ class CallRewrite:
                 if len(names) == 2 and frozenset(names) in getattr(self, "checked_apart", ()):
                     pairs.add((i, j))   # (checked already, by the code being differentiated again)
                     continue
-                if not (_may_write(target, i) or _may_write(target, j)):
+                if not (may_write(target, i) or may_write(target, j)):
                     continue   # (both only read: nothing to check; the transform's check of writes stands)
                 rows = isinstance(a, ast.Subscript) and isinstance(b, ast.Subscript) and \
                     named_view(a.value) is not None and named_view(a.value) == named_view(b.value)
@@ -418,68 +419,6 @@ class CallRewrite:
                         for name in group:
                             found[name] = group
         return found
-
-
-_WRITERS = frozenset({"copyto", "fill_diagonal", "put", "place", "putmask", "put_along_axis"})
-_METHODS_WRITING = frozenset({"fill", "sort", "resize", "put", "itemset", "partition", "setfield", "byteswap"})
-
-
-def _may_write(func, k) -> bool:
-    """Whether ``func`` may write its ``k``-th parameter as its source reads: a
-    store through it, an in-place operator, ``out=`` or a numpy writer given it,
-    a writing method, the name bound again or passed to another function (True
-    where the source cannot be read). A write this misses (through a view bound
-    to another name) is still refused by the transform's check of the call."""
-    import inspect
-    import textwrap
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-        fn = tree.body[0]
-        name = fn.args.args[k].arg
-    except (OSError, TypeError, SyntaxError, IndexError, AttributeError):
-        return True
-    for n in ast.walk(fn):
-        if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load):
-            return True
-        if isinstance(n, (ast.Subscript, ast.Attribute)) and not isinstance(n.ctx, ast.Load) \
-                and any(isinstance(m, ast.Name) and m.id == name for m in ast.walk(n.value)):
-            return True
-        if isinstance(n, ast.Call):
-            f = n.func
-            given = [a for a in n.args + [kw.value for kw in n.keywords]
-                     if isinstance(a, ast.Name) and a.id == name]
-            numpy = isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("np", "math")
-            if given and (not numpy or f.attr in _WRITERS or any(kw.arg == "out" for kw in n.keywords)
-                          or any(isinstance(a, ast.Name) and a.id == name
-                                 for a in n.args[_positional_out(f.attr):])):
-                return True
-            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == name \
-                    and f.attr in _METHODS_WRITING | {"at"}:
-                return True
-            if isinstance(f, ast.Attribute) and f.attr == "at" and given:
-                return True
-    return False
-
-
-def _positional_out(attr) -> int:
-    """Where numpy's ``attr`` takes ``out`` positionally (a ufunc: after its inputs;
-    a function: its parameter's place; unknown: from the third argument on)."""
-    import inspect
-
-    import numpy as np
-    fn = getattr(np, attr, None)
-    if isinstance(fn, np.ufunc):
-        return fn.nin
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return 2
-    for k, p in enumerate(params):
-        if p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY):   # (np.einsum(*operands, out=None): by keyword only)
-            return len(params) + 1
-        if p.name == "out":
-            return k
-    return len(params) + 1
 
 
 def _is_slice_call(e, res) -> bool:
