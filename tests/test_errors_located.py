@@ -401,3 +401,28 @@ def test_refusals_of_differentiates_options_name_the_line_that_gave_them():
         differentiate(_scaled_into, out="z", like="x")
     with pytest.raises(AdCompilerError, match=rf"test_errors_located\.py:{line + 6}: .*out= names 'z'"):
         differentiate(out="z", like="x")(_scaled_into)
+
+
+def _act_doubled(v):
+    return v * 2.0
+
+
+def _act_quintupled(v):
+    return 5.0 * v
+
+
+def _uses_act(x):
+    return np.sum(_act_doubled(x) ** 2)
+
+
+def test_a_helper_whose_code_was_replaced_by_another_functions_is_named_so():
+    # (the refusal said the helper wraps another function with functools.wraps)
+    import copy
+    saved = copy.copy(_act_doubled.__code__)
+    try:
+        _act_doubled.__code__ = _act_quintupled.__code__
+        with pytest.raises(AdCompilerError, match="the code of `_act_doubled` is the code of `_act_quintupled`"):
+            gradient(_uses_act, np.ones(2))
+    finally:
+        _act_doubled.__code__ = saved
+    np.testing.assert_allclose(gradient(_uses_act, np.ones(2))[0], [8.0, 8.0])

@@ -114,10 +114,14 @@ def parse_function(f) -> ParsedFunction:
             hint="use adcompiler.hessian or adcompiler.hvp for second derivatives, adcompiler.jacobian for "
                  "the derivatives of several outputs.")
     if getattr(f, "__wrapped__", None) is not None or code.co_name != f.__name__:
+        wraps = getattr(f, "__wrapped__", None) is not None
         raise SourceError(
             f"`{f.__name__}` wraps another function (functools.wraps); its own source is not the one "
-            "inspect would show.", construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
-            hint="differentiate the undecorated function.")
+            "inspect would show." if wraps else f"the code of `{f.__name__}` is the code of `{code.co_name}` (its "
+            "__code__ was replaced, or it was renamed); its source is not found under its name.",
+            construct=f.__name__, filename=filename, lineno=code.co_firstlineno,
+            hint="differentiate the undecorated function." if wraps else
+            "define the function anew (def) instead of replacing its code or its name.")
     if f.__name__ == "<lambda>":
         return _parse_lambda(f)
     first, checked = _located(f)
