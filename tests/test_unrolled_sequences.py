@@ -187,3 +187,18 @@ def test_a_range_of_constants_zipped_with_a_display_is_unrolled(f, shapes):
     args = [Duplicated(rng.standard_normal(s), np.zeros(s)) for s in shapes]
     check_everywhere(f, *args, out=(), tapes=("autograd", "jax", "torch"))
     check_numba_gradient(f, *args)
+
+
+def weights_zipped_with_stages(y, k1, k2, h):
+    acc = y * 1.0
+    for c, k in zip((0.5, 0.25), (k1, k2)):
+        acc += h * c * np.sin(k)
+    return np.sum(acc ** 2)
+
+
+def test_numbers_zipped_with_a_display_are_unrolled():
+    # (a tuple of numbers among zip's arguments kept the loop a loop: refused as a tuple indexed with a variable)
+    rng = np.random.default_rng(14)
+    args = [Duplicated(rng.standard_normal(3), np.zeros(3)) for _ in range(3)] + [ad.Active(0.1)]
+    check_everywhere(weights_zipped_with_stages, *args, out=(), tapes=("autograd", "jax", "torch"))
+    check_numba_gradient(weights_zipped_with_stages, *args)

@@ -130,9 +130,10 @@ def _sequences_unrolled(s, lengths, resolver) -> int | None:
     ``lengths``, displays) with no ``else``, ``break`` or ``continue`` and a body small enough to
     copy: the number of iterations (the shortest sequence's length, as ``zip`` stops)."""
     args = _iterated(s.iter, resolver)
-    if s.orelse or not args or not all(isinstance(a, ast.Name) and a.id in lengths or _display(a) for a in args
-                                       if _range_of_constants(a, resolver) is None) \
-            or all(_range_of_constants(a, resolver) is not None for a in args) or _leaves(s.body):
+    # (zipped with them: ranges of int constants, lists or tuples of numbers, ``zip((0.5, 0.25), (k1, k2))``)
+    beside = [a for a in args if _range_of_constants(a, resolver) is not None or _numbers(a)]
+    if s.orelse or not args or len(beside) == len(args) or _leaves(s.body) or not all(
+            isinstance(a, ast.Name) and a.id in lengths or _display(a) for a in args if a not in beside):
         return None
     n = min(len(_range_of_constants(a, resolver)) if _range_of_constants(a, resolver) is not None else
             lengths[a.id] if isinstance(a, ast.Name) else len(a.elts) for a in args)
@@ -154,6 +155,14 @@ def _iterated(it, resolver) -> list:
     if len(it.args) == 1 or len(it.args) == 2 and isinstance(it.args[1], ast.Constant) and type(it.args[1].value) is int:
         return _iterated(it.args[0], resolver)
     return []
+
+
+def _numbers(v) -> bool:
+    """A list or tuple of number constants written out."""
+    return isinstance(v, (ast.Tuple, ast.List)) and 0 < len(v.elts) <= _MAX_ITEMS and all(
+        _int_of(e) is not None or isinstance(e, ast.Constant) and type(e.value) in (float, int) or
+        isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant)
+        and type(e.operand.value) in (float, int) for e in v.elts)
 
 
 def _range_of_constants(e, resolver) -> range | None:

@@ -58,7 +58,8 @@ def _elements(target) -> list:
 
 def _roots(node: ast.AST) -> set:
     """The names a view expression may be rooted at: ``_root``'s, or each arm's of a
-    conditional expression (``t = x if c else y``, ``(y if c else x)[1:]``)."""
+    conditional expression (``t = x if c else y``, ``(y if c else x)[1:]``) or item's of a
+    list or tuple written out (``step((u, v), dt)`` may write both)."""
     out, arms = set(), [node]
     while arms:
         e = arms.pop()
@@ -66,6 +67,8 @@ def _roots(node: ast.AST) -> set:
             e = e.value
         if isinstance(e, ast.IfExp):
             arms += [e.body, e.orelse]
+        elif isinstance(e, (ast.Tuple, ast.List)):   # (a list or tuple written out: the arrays it holds)
+            arms += [x.value if isinstance(x, ast.Starred) else x for x in e.elts]
         elif _root(e) is not None:
             out.add(_root(e))
     return out
