@@ -410,14 +410,21 @@ def written_params(f_: Callable, through_memory: bool = False, direct: bool = Fa
     name (``x[i] = e``; not through ``v = x[i]; v += e``, where ``v`` may be a number).
     ``functions``: parameters holding a known function (never bound again in the body),
     whose calls are that function's."""
-    try:
-        source = textwrap.dedent(inspect.getsource(f_))
-    except (OSError, TypeError) as exc:
-        raise SourceError(f"cannot read the source of {getattr(f_, '__name__', f_)!r}: {exc}",
-                          hint="define the kernel with def in a file.") from None
-    tree = ast.parse(source) if f_.__name__ != "<lambda>" else None
-    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None) \
-        if tree is not None else None
+    if getattr(f_, "__name__", None) == "<lambda>":   # (a module's lambda, read as the def it is: one expression)
+        from ..errors import AdCompilerError
+        from ..frontend.parse import parse_function
+        try:
+            fn = parse_function(f_).tree
+        except AdCompilerError as exc:   # (two lambdas on its line, *args: unread, any argument may be written)
+            raise SourceError(exc.reason, hint=exc.hint) from None
+    else:
+        try:
+            source = textwrap.dedent(inspect.getsource(f_))
+        except (OSError, TypeError) as exc:
+            raise SourceError(f"cannot read the source of {getattr(f_, '__name__', f_)!r}: {exc}",
+                              hint="define the kernel with def in a file.") from None
+        fn = next((n for n in ast.walk(ast.parse(source)) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))),
+                  None)
     if fn is None:
         raise SourceError(f"{f_.__name__}: a lambda cannot be differentiated.",
                           hint="define the function with `def` in a file.")
