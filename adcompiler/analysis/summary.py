@@ -57,10 +57,7 @@ class Analysis:
         one another (``return y[:2], y[1:]``); a tuple not written out in the
         return (another call's result) counts as may."""
         ret, mem = self.namer.ret, self.eff.memory_of
-        binds: dict = {}
-        for s in walk_stmts(self.body):
-            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
-                binds.setdefault(s.targets[0].id, []).append(s.value)
+        binds = self._binds()
         for s in walk_stmts(self.body):
             if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret) \
                     or isinstance(s.value, ast.Constant):
@@ -134,10 +131,7 @@ class Analysis:
         owners = {mem.get(p, p): k for k, p in enumerate(self.params)
                   if self.kinds.get(p) is not None and self.kinds[p].cls in ("array", "num")}
         found = set()
-        binds: dict = {}
-        for s in walk_stmts(self.body):
-            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
-                binds.setdefault(s.targets[0].id, []).append(s.value)
+        binds = self._binds()
         for s in walk_stmts(self.body):
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == ret \
                     and not (isinstance(s.value, ast.Constant) and s.value.value is None):
@@ -178,6 +172,14 @@ class Analysis:
                 filename=self.pf.filename, lineno=line, construct=self.pf.line_text(line),
                 hint="return a copy (x.copy()) on every path, or the same argument on every path.")
         return found.pop() if found else None
+
+    def _binds(self) -> dict:
+        """Each name bound by a plain assignment -> the values it is bound to, in order."""
+        binds: dict = {}
+        for s in walk_stmts(self.body):
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+                binds.setdefault(s.targets[0].id, []).append(s.value)
+        return binds
 
     def _pushed_into(self, name) -> list:
         """The values appended, inserted or extended into the list ``name``."""

@@ -42,6 +42,7 @@ from ..errors import AdCompilerError
 from ..rules.registry import lookup
 from .parse import parse_function
 from .resolve import LIFTED
+from .unroll import int_constant
 
 _SPECIALISED: dict = {}   # (helper's code, parameter, structure, its tree) -> the copy (stable across analyses)
 _READERS = frozenset({"len", "sum", "zip", "enumerate", "reversed", "min", "max", "tuple", "list", "sorted"})
@@ -52,9 +53,10 @@ def specialise_container_calls(pf, resolver) -> None:
     """Rewrite the calls of ``pf`` that give a helper a list or tuple written out (see the module)."""
     if is_generated(pf.filename):   # (derivatives differentiated again: their calls pass arrays)
         return
-    calls = [n for n in ast.walk(pf.tree) if isinstance(n, ast.Call) and _helper(n, resolver) is not None]
-    if not calls:
+    helpers = {id(n): f for n in ast.walk(pf.tree) if isinstance(n, ast.Call) and (f := _helper(n, resolver))}
+    if not helpers:
         return
+    calls = [n for n in ast.walk(pf.tree) if id(n) in helpers]
     named = _named_sequences(pf, resolver, calls)
     k = 0
     for call in calls:
@@ -62,7 +64,7 @@ def specialise_container_calls(pf, resolver) -> None:
             display = arg if _is_display(arg) else named.get(arg.id) if isinstance(arg, ast.Name) else None
             if display is None:
                 continue
-            spec = _specialise(_helper(call, resolver), call, arg, display)
+            spec = _specialise(helpers[id(call)], call, arg, display)
             if spec is None:
                 continue
             fn, names = spec
@@ -74,6 +76,7 @@ def specialise_container_calls(pf, resolver) -> None:
             resolver.rewritten.add(call.func.id)   # (the caller's code is reused while it means the same helper)
             call.func = ast.copy_location(ast.Name(name, ast.Load()), call.func)
             _replace(call, arg, _leaves(display), names)
+            helpers[id(call)] = fn   # (a second list given to the same call: the copy's parameters)
     if pf.lifted:
         LIFTED[pf.func.__code__] = pf.lifted
     resolver.locals |= {n.id for n in ast.walk(pf.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
@@ -224,7 +227,7 @@ def _read_items(tree, param, value) -> None:
     class Items(ast.NodeTransformer):
         def visit_Subscript(self, n):
             self.generic_visit(n)
-            k = _int_constant(n.slice)
+            k = int_constant(n.slice)
             if isinstance(n.value, ast.Name) and n.value.id == param and isinstance(n.ctx, ast.Load) \
                     and k is not None and -len(value.elts) <= k < len(value.elts):
                 return _located(copy.deepcopy(value.elts[k]), n)
@@ -236,14 +239,6 @@ def _read_items(tree, param, value) -> None:
                 n.value = _located(copy.deepcopy(value), n.value)
             return n
     tree.body = [Items().visit(st) for st in tree.body]
-
-
-def _int_constant(v):
-    """The int ``v`` writes (``2``, ``-1``), else None."""
-    sign = 1
-    if isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.USub):
-        v, sign = v.operand, -1
-    return sign * v.value if isinstance(v, ast.Constant) and type(v.value) is int else None
 
 
 def _located(new, old):

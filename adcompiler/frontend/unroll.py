@@ -160,7 +160,7 @@ def _iterated(it, resolver) -> list:
 def _numbers(v) -> bool:
     """A list or tuple of number constants written out."""
     return isinstance(v, (ast.Tuple, ast.List)) and 0 < len(v.elts) <= _MAX_ITEMS and all(
-        _int_of(e) is not None or isinstance(e, ast.Constant) and type(e.value) in (float, int) or
+        int_constant(e) is not None or isinstance(e, ast.Constant) and type(e.value) in (float, int) or
         isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant)
         and type(e.operand.value) in (float, int) for e in v.elts)
 
@@ -170,11 +170,12 @@ def _range_of_constants(e, resolver) -> range | None:
     if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "range" and not e.keywords
             and 0 < len(e.args) <= 3 and _builtin(resolver, "range", builtins.range)):
         return None
-    vals = [_int_of(a) for a in e.args]
+    vals = [int_constant(a) for a in e.args]
     return None if None in vals or 0 in vals[2:] else range(*vals)
 
 
-def _int_of(e) -> int | None:
+def int_constant(e) -> int | None:
+    """The int ``e`` writes (``2``, ``-1``), else None."""
     sign = 1
     if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
         e, sign = e.operand, -1
