@@ -25,6 +25,7 @@ wraps a function that returns a float and mutates nothing.
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import inspect
 import textwrap
@@ -180,12 +181,20 @@ class Differentiated:
         """Refuse the bare form of a function that writes these parameters."""
         if self.returns_value and written - self.scratch:
             _check_fenced(self.mutating)   # (a call of what cannot be read is taken as writing all)
+            names, where = sorted(written - self.scratch), _first_write(self.mutating, written - self.scratch)
+            hint = "name the written arguments with out=... (and like=... for the ones to allocate), or " \
+                   "with scratch=... if they are work arrays the result does not return."
+            if where.pop("passed", None):   # (no write by its own name: given to a call that cannot be read)
+                raise AdCompilerError(
+                    f"{self.mutating.__name__} may write {names} in place through the call on this line (a function "
+                    "that writes them, or one whose effects cannot be read), so the bare @differentiate (a "
+                    "float-returning function that mutates nothing) does not apply.", **where,
+                    hint="if the call writes none of them (a method, a random generator), autodiff or gradient on "
+                         "the function names what cannot be differentiated; else " + hint)
             raise AdCompilerError(
-                f"{self.mutating.__name__} writes {sorted(written - self.scratch)} in place, so the bare "
+                f"{self.mutating.__name__} writes {names} in place, so the bare "
                 "@differentiate (a float-returning function that mutates nothing) does not apply.",
-                hint="name the written arguments with out=... (and like=... for the ones to allocate), or "
-                     "with scratch=... if they are work arrays the result does not return.",
-                **_first_write(self.mutating, written - self.scratch))
+                hint=hint, **where)
 
     def __deepcopy__(self, memo):
         """Shared, never copied (the trees of code calling it note it, and are deep-copied;
@@ -439,8 +448,14 @@ def _first_write(f, names) -> dict:
         return isinstance(node, ast.Call) and any(k.arg == "out" and root(k.value) in names for k in node.keywords)
 
     found = [n for n in ast.walk(tree) if isinstance(n, ast.stmt | ast.Call) and writes(n)]
-    if not found:
+    known = {"np", "numpy", "math"} | set(dir(builtins))   # (calls whose effects are read: not the one to name)
+    passed = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and any(
+        isinstance(a, ast.Name) and a.id in names for a in n.args + [k.value for k in n.keywords])
+        and not (isinstance(n.func, ast.Name) and n.func.id in known or isinstance(n.func, ast.Attribute)
+                 and isinstance(n.func.value, ast.Name) and n.func.value.id in known)]
+    if not found and not passed:
         return where
-    node = min(found, key=lambda n: n.lineno)
+    node = min(found or passed, key=lambda n: n.lineno)
     lines = inspect.getsourcelines(f)[0]
-    return {**where, "lineno": code.co_firstlineno + node.lineno - 1, "construct": lines[node.lineno - 1].strip()}
+    return {**where, "lineno": code.co_firstlineno + node.lineno - 1, "construct": lines[node.lineno - 1].strip(),
+            **({} if found else {"passed": True})}

@@ -357,3 +357,26 @@ def test_the_bare_form_names_what_it_cannot_read_not_a_write(f, says):
     with pytest.raises(AdCompilerError, match=says) as e:
         differentiate(f)
     assert "test_decorator.py:" in str(e.value) and "in place" not in str(e.value)
+
+
+class _Walker:
+    def steps(self, n):
+        return np.ones(n)
+
+
+def _walk(step, nwalk=4):
+    w = _Walker()
+    pos = np.zeros(nwalk)
+    pos += step * w.steps(nwalk)
+    return np.sum(pos ** 2)
+
+
+def test_an_argument_given_to_a_call_that_cannot_be_read_is_named_at_the_call():
+    """The bare form of a kernel passing an int to a method it cannot read said
+    "_walk writes ['nwalk'] in place" at its def line, a write it never makes: it names
+    the call now, and says it may write."""
+    with pytest.raises(AdCompilerError) as e:
+        differentiate(_walk)
+    line = inspect.getsourcelines(_walk)[1] + 3
+    assert f"test_decorator.py:{line}: `pos += step * w.steps(nwalk)`" in str(e.value)
+    assert "may write ['nwalk'] in place through the call on this line" in str(e.value)
