@@ -1,16 +1,14 @@
 """numba_rewrite: a generated module's functions as code numba can type.
 
-The numpy backend's code keeps what its reverse sweep needs on a Python list (``_tape.append(v)`` /
-``v = _tape.pop()``). numba types every variable, so here the tape becomes four locals: a float64
-buffer and its fill count, an int64 buffer and its fill count (``_ad_tf, _ad_nf, _ad_ti, _ad_ni``).
-Each push and pop was tagged by the transform with the kind of the value (``transform/tape.tape_tag``):
-a float goes to the float buffer, an int or bool to the int buffer, an array to the float (or int)
-buffer element by element with its shape on the int buffer. Buffers grow geometrically. Functions that take the tape (callee halves, split halves) take the four values
-and return them after their own result; calls thread them through.
-
-Also: ``reversed(range(...))`` counts down (``numba_loops``), ``x = None`` placeholders of scalars are typed
-zeros, argument checks dropped, copies pushed left to the push, lists of ints pushed as arrays. What cannot be
-typed (or made values of a narrow dtype, ``numba_dtypes``) is refused with the user's file, line and construct.
+The numpy backend's code keeps what its reverse sweep needs on a Python list (``_tape.append(v)`` / ``v = _tape.pop()``).
+numba types every variable, so here the tape becomes four locals: a float64 buffer and its fill count, an int64 buffer
+and its fill count (``_ad_tf, _ad_nf, _ad_ti, _ad_ni``). Each push and pop was tagged by the transform with the kind of
+the value (``transform/tape.tape_tag``): a float goes to the float buffer, an int or bool to the int buffer, an array to
+the float (or int) buffer element by element with its shape on the int buffer. Buffers grow geometrically. Functions that
+take the tape (callee halves, split halves) take the four values and return them after their own result; calls thread them.
+Also: ``reversed(range(...))`` counts down (``numba_loops``), ``x = None`` placeholders of scalars are typed zeros, argument
+checks dropped, copies pushed left to the push, lists of ints pushed as arrays. What cannot be typed (or made values of a
+narrow dtype, ``numba_dtypes``) is refused with the user's file, line and construct.
 """
 from __future__ import annotations
 
@@ -81,13 +79,11 @@ def _uncopied(expr):
 
 
 #: what a runtime helper that has no numba version does, in the words of a refusal
-_HELPERS_SAID = {"_ad_tadd": "adds to the adjoint of a tuple that carries derivatives (a function's result of "
-                             "several values)",
-                 "_ad_tget": "reads the adjoint of a tuple that carries derivatives (a function's result of several "
-                             "values)",
-                 "_ad_tplus": "adds the adjoints of tuples that carry derivatives (a function's result of several "
-                              "values)",
+_TUPLE = "a tuple that carries derivatives (a function's result of several values)"
+_HELPERS_SAID = {"_ad_tadd": f"adds to the adjoint of {_TUPLE}", "_ad_tget": f"reads the adjoint of {_TUPLE}",
+                 "_ad_tplus": f"adds two adjoints of {_TUPLE}",
                  "_ad_stack_list_adjoint": "takes the adjoint of np.stack (or np.array) of a list"}
+
 
 class FunctionRewrite(LoopRewrites):
     """Rewrites one generated function (a ``FunctionDef``, changed in place)."""
@@ -254,9 +250,9 @@ class FunctionRewrite(LoopRewrites):
                 if gather is not None:
                     return before + gather
             return before + presized(s)
-        if isinstance(s, (ast.Assign, ast.Expr)) and isinstance(s.value, ast.Call) \
-                and any(isinstance(a, ast.Name) and a.id == self.tape for a in s.value.args):
-            return [self.threaded_call(s)]
+        if isinstance(s, (ast.Assign, ast.Expr)) and isinstance(_uncopied(s.value), ast.Call) \
+                and any(isinstance(a, ast.Name) and a.id == self.tape for a in _uncopied(s.value).args):
+            return self.threaded_call(s)
         if isinstance(s, ast.AugAssign) and self.may_be_view(s.value):
             # numba updates in place element by element with no temporary: ``x[1:] += x[:-1]``
             # or ``A -= A[0]`` would read elements already updated (numpy reads a copy)
@@ -405,19 +401,21 @@ class FunctionRewrite(LoopRewrites):
                               ", whose type is not known (a tuple or list a function returns, a value of several types)",
                            "give the arrays' ranks (annotations or shapes), or use backend='numpy'.")
 
-    def threaded_call(self, s):
+    def threaded_call(self, s) -> list:
+        """``s`` calling a function that takes the tape, threading the typed tape's four values
+        through (``x = _ad_copy(f_fwd(..., _tape))``: the call, then the copy of what it returned)."""
+        call = _uncopied(s.value)
+        if call is not s.value and isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            t = s.targets[0].id
+            return self.threaded_call(ast.Assign(s.targets, call)) + [_assign([_n(t, ast.Store)], _call("_ad_copy", [_n(t)]))]
         call = s.value
         if not (isinstance(call.args[-1], ast.Name) and call.args[-1].id == self.tape) or \
                 any(isinstance(a, ast.Name) and a.id == self.tape for a in call.args[:-1]):
             self.refuse(s, "a call passes the tape where the typed tape does not expect it", "use backend='numpy'.")
         call.args[-1:] = _state()
-        if isinstance(s, ast.Expr):
-            target = _n("_ad_void", ast.Store)
-        elif len(s.targets) == 1:
-            target = s.targets[0]
-        else:
+        if isinstance(s, ast.Assign) and len(s.targets) > 1:
             self.refuse(s, "a chained assignment of a call that takes the tape", "use backend='numpy'.")
-        return _assign([target] + _state(ast.Store), call)
+        return [_assign([_n("_ad_void", ast.Store) if isinstance(s, ast.Expr) else s.targets[0]] + _state(ast.Store), call)]
 
     # -- the rest ---------------------------------------------------------------------------
     def placeholder(self, s):

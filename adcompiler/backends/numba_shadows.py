@@ -59,6 +59,13 @@ def _pushed(s, tape):
     return v.id if isinstance(v, ast.Name) else None
 
 
+def _bound(s) -> set:
+    """The names the assignment ``s`` binds (``x = ...``, ``x, y = ...``); empty for other statements."""
+    if not isinstance(s, ast.Assign):
+        return set()
+    return {n.id for t in s.targets for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
 def _rank(kinds, namer, primal):
     from ..transform.tape import tape_tag
     tag = tape_tag(kinds, namer, primal) or ""
@@ -116,12 +123,17 @@ class _Plan:
         refs = {s.targets[0].id: s.value.args for s in self.params}   # dy -> (k, y)
         for s, root, view in self.viewed:
             d = root.value.id if isinstance(root.value, ast.Name) else None
-            if d not in refs or not (isinstance(root.slice, ast.Constant) and root.slice.value == 0) \
-                    or not isinstance(refs[d][1], ast.Name):
+            if not (isinstance(root.slice, ast.Constant) and root.slice.value == 0):
                 return False
-            arg = refs[d][1].id
+            if d in refs and isinstance(refs[d][1], ast.Name):
+                arg = refs[d][1].id
+            elif d in self.fresh and self._bound_once(d):
+                arg = self.fresh[d]   # (``_ret = v`` of a new local array ``v``: its shadow is ``v``'s)
+            else:
+                return False
             for t, _ in _statements(self.fwd.body):
-                for n in ast.walk(t):
+                for n in (n for part in ([t.target] if isinstance(t, ast.For) else []) + heads(t)
+                          for n in ast.walk(part)):   # (a statement's own parts: those nested come on their own)
                     if not (isinstance(n, ast.Name) and n.id == view and not isinstance(n.ctx, ast.Load)):
                         continue
                     simple = isinstance(t, ast.Assign) and len(t.targets) == 1 and t.targets[0] is n
@@ -132,6 +144,71 @@ class _Plan:
                 return False
             self.aliases[s.targets[0].id] = d
             self.refs.append(s)
+        groups: dict = {}
+        for a, d in self.aliases.items():
+            if d in self.fresh:
+                groups.setdefault(d, []).append(a)
+        if not all(self._one_shadow(d, members) for d, members in groups.items()):
+            return False
+        for a in self.aliases:
+            self.fresh.pop(a, None)   # (its records of nothing go with the others)
+        return True
+
+    def _one_shadow(self, d, members) -> bool:
+        """The shadow ``d`` of a new array and the names that are it (``_d_ret`` of ``return v``,
+        ``dw`` of ``w = f(u)``, a helper's array ``d`` is): the one the reverse half binds first
+        records the array's shape and makes its zero shadow, the others are it."""
+        first = {}
+        for k, top in enumerate(self.rev.body):
+            for s, _ in _statements([top]):
+                for m in _bound(s):
+                    first.setdefault(m, k)
+        carrier = min([d] + members, key=lambda m: first.get(m, len(self.rev.body)))
+        if carrier != d:
+            if not self._bound_once(carrier):
+                return False
+            self.fresh[carrier] = next(v for s, _, v in self.viewed if s.targets[0].id == carrier)
+            for m in members + [d]:
+                self.aliases[m] = carrier
+            del self.aliases[carrier]
+        return all(self._fresh_alias(m, m == d) for m in [d] + members if m != carrier)
+
+    def _bound_once(self, d) -> bool:
+        """Whether the forward half binds the shadow ``d`` of a new array once (besides its
+        placeholder) and the reverse half binds it once, at its top."""
+        real = [t for t, _ in _statements(self.fwd.body) if d in _bound(t) and not (
+            isinstance(t.value, ast.Constant) and t.value.value is None)]
+        if len(real) != 1 or not _called(real[0].value, "_ad_shadow_ref"):
+            return False
+        rebound = [t for t, _ in _statements(self.rev.body) if d in _bound(t)]
+        return len(rebound) == 1 and any(t is rebound[0] for t in self.rev.body)
+
+    def _fresh_alias(self, a, once) -> bool:
+        """Whether the shadow ``a`` that is the shadow ``d`` of a new array (``_d_ret`` of
+        ``return v``) may be ``d`` wherever the reverse half binds it: ``a``'s other records
+        are of nothing (``_ret = None`` just before ``_d_ret = _ad_shadow_ref(None, _ret)``),
+        and the reverse half reads ``a`` only while it holds its last record (``_d_ret[...] += dret``),
+        bound at its top after ``d``."""
+        d = self.aliases[a]
+        for body in [] if once else [self.fwd.body] + [b for _, b in _statements(self.fwd.body)]:
+            for k, s in enumerate(body):
+                if a in _bound(s) and _called(s.value, "_ad_shadow_ref") and isinstance(s.value.args[0], ast.Constant):
+                    v, before = s.value.args[1], body[k - 1] if k else None
+                    if not (isinstance(v, ast.Name) and before is not None and _bound(before) == {v.id}
+                            and isinstance(before.value, ast.Constant) and before.value.value is None):
+                        return False
+        seen_d, bound = False, 0
+        for top in self.rev.body:
+            stores = [s for s, _ in _statements([top]) if a in _bound(s)]
+            reads = [n for n in ast.walk(top) if isinstance(n, ast.Name) and n.id == a and isinstance(n.ctx, ast.Load)]
+            seen_d = seen_d or d in _bound(top)
+            if stores:
+                if not all(self._rebased(s) for s in stores) or reads or not seen_d \
+                        or (bound == 0 and stores != [top]):
+                    return False
+                bound += 1
+            elif reads and bound != 1:
+                return False
         return True
 
     def _uses_known(self) -> bool:

@@ -458,11 +458,18 @@ def _blur(x, sigma, out):
         out[i] = w[0] * x[i - 1] + w[1] * x[i] + w[2] * x[i + 1]
 
 
-def test_a_helper_returning_an_array_with_a_derivative_refused_saying_so():
-    from adcompiler import Active
-    args = [Duplicated(np.linspace(0.0, 1.0, 6) ** 2, np.zeros(6)), Active(1.3), Duplicated(np.zeros(6), np.ones(6))]
-    with pytest.raises(BackendError, match=r"def _weights.*returns an array that carries a derivative"):
-        autodiff(Reverse, _blur, Const, *args, backend="numba")
+def test_a_helper_returning_an_array_with_a_derivative_is_right():
+    """Refused before ("returns an array that carries a derivative"): the helper's returned
+    array's shadow is its local's (test_returned_arrays.py has more)."""
+    from adcompiler import Active, ReverseSplitWithPrimal
+    args = lambda: [Duplicated(np.linspace(0.0, 1.0, 6) ** 2, np.zeros(6)), Active(1.3),
+                    Duplicated(np.zeros(6), np.ones(6))]
+    got, want = args(), args()
+    d_sigma = autodiff(Reverse, _blur, Const, *got, backend="numba")[1]
+    assert d_sigma == pytest.approx(autodiff(Reverse, _blur, Const, *want)[1], rel=1e-12)
+    np.testing.assert_allclose(got[0].dval, want[0].dval, rtol=1e-13)
+    for mode in (Reverse, ReverseSplitWithPrimal):
+        check_grads(_blur, *args(), mode=mode, engine=Numba)
 
 
 def _scaled_by_a_count(x, n):
