@@ -33,6 +33,7 @@ from ..codegen.emit import emit_module
 from ..errors import AliasingError, BackendError
 from . import numba_runtime
 from .numba_errors import refusal as numba_refusal
+from .numba_guards import VIEW_RETURNED
 from .numba_indexing import through_index_arrays
 from .numba_rewrite import STATE, rewrite_functions
 from .numba_values import np_call as _np_call
@@ -339,6 +340,12 @@ def _guarded(fn, path, origins):
             raise numba_refusal(e, path, origins) from None
         except ValueError as e:
             refusal = copied_view(e)   # the numpy backend's located refusal
+            if e.args[:1] == (VIEW_RETURNED,) and len(e.args) == 4:
+                refusal = BackendError(
+                    "this helper returned a view of its argument or a copy, not the argument itself as the numba "
+                    "backend's derivative takes it (a view's shadow is not followed there)", filename=e.args[1], lineno=e.args[2], construct=e.args[3],
+                    hint="use backend='numpy' (backend='auto' falls back by itself).")
+                refusal.ran = True   # (met running: auto puts the arrays back and runs numpy)
             if isinstance(refusal, AliasingError):   # (numba's check, by the memory two views span, is coarser
                 refusal = BackendError(   # than numpy's: auto runs numpy, which tells them apart element by element)
                     f"{refusal.reason} numba tells views apart by the memory they span.", filename=refusal.filename,

@@ -10,12 +10,26 @@ value's dtype or finiteness, part of the text ``numba_runtime.source`` gives
   raising where Python's int would not fit in int64 (numba's saturated: ``round(1e19)``
   was -9.2e18) or where Python raises (nan, inf).
 
+- ``_ad_alias_of``: the shadow of what a helper returned as its argument ``x`` (the numpy backend's
+  ``_ad_rebase`` of ``_ad_shadow_ref(k, v)``): ``dx`` where ``v`` is ``x`` itself; a view of it is
+  refused, at the call's line, when met (``VIEW_RETURNED``; ``auto`` runs numpy then).
+
 Any other form leaves the overload untyped, and the backend refuses the line
 (``backend="auto"`` runs it on numpy).
 """
 from __future__ import annotations
 
+#: the first argument of the error ``_ad_alias_of`` raises
+VIEW_RETURNED = "a view of an argument returned"
+
 GUARDS = '''
+@_ad_jit
+def _ad_alias_of(dx, x, v, where):
+    if v.ctypes.data != x.ctypes.data or v.shape != x.shape or v.strides != x.strides:
+        raise ValueError("a view of an argument returned", where[0], where[1], where[2])
+    return dx
+
+
 def _ad_type_limit(x, which, attr):
     v = getattr((np.finfo if which == "finfo" else np.iinfo)(np.asarray(x).dtype), attr)
     return int(v) if isinstance(v, (int, np.integer)) else float(v)

@@ -25,7 +25,7 @@ from .numba_gather import gathered
 from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, complex_pop, complex_push, presized
 from .numba_refs import pop_reference, push_reference, reference_lists, referenced
-from .numba_roots import indexed_pairs
+from .numba_roots import indexed_pairs, returned_alias
 from .numba_runtime import HELPERS
 from .numba_scalars import (
     big_int,
@@ -202,9 +202,7 @@ class FunctionRewrite(LoopRewrites):
 
     def stmt(self, s):
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name):
-            m = _MARK_RE.match(s.value.id)
-            if m:
-                self.where = int(m.group(2))
+            self.where = int(m.group(2)) if (m := _MARK_RE.match(s.value.id)) else self.where
             return [s]
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name) \
                 and s.value.func.id == "_ad_expect_arguments":
@@ -213,6 +211,8 @@ class FunctionRewrite(LoopRewrites):
             return self.push(s, s.value)
         if isinstance(s, ast.Assign) and _is_tape_call(s.value, self.tape, "pop"):
             return self.pop(s, s.value)
+        if isinstance(s, ast.Assign) and (alias := returned_alias(s.value, self.where is not None and self.origins[self.where])):
+            s.value = alias   # (the shadow of a helper's argument it returned)
         if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Subscript) \
                 and isinstance(s.value.slice, ast.Tuple) and len(s.value.slice.elts) > 1 and any(
                     isinstance(e, ast.Constant) and e.value is Ellipsis for e in s.value.slice.elts) \

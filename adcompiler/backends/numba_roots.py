@@ -198,3 +198,19 @@ def _rewrite_forward(fwd, refs, tape, tail) -> None:
                 and s.value.args[0].id in refs.roots:
             s.value.args = [_n(name(s.value.args[0].id))]
             s.value.tape_tag = "i"
+
+
+def returned_alias(value, origin):
+    """``value`` as the numba backend's, where it is the shadow of what a helper returned as its
+    argument in the function that runs both sweeps (``_ad_rebase(_ad_shadow_ref(0, _t1),
+    _ad_roots((u,), (du,)))``): ``_ad_alias_of(du, u, _t1, where)`` (``numba_guards``), else None.
+    ``origin``: the user's (file, line, text) of the call."""
+    if not (_called(value, "_ad_rebase") and len(value.args) == 2 and _called(value.args[0], "_ad_shadow_ref")
+            and _called(value.args[1], "_ad_roots") and len(value.args[1].args) == 2):
+        return None
+    (k, v), (xs, ds) = value.args[0].args, value.args[1].args
+    if not (isinstance(k, ast.Constant) and type(k.value) is int and isinstance(xs, ast.Tuple)
+            and isinstance(ds, ast.Tuple) and len(xs.elts) == len(ds.elts) > k.value >= 0):
+        return None
+    where = ast.Tuple([ast.Constant(c) for c in origin or (None, None, None)], ast.Load())
+    return ast.Call(_n("_ad_alias_of"), [ds.elts[k.value], xs.elts[k.value], v, where], [])

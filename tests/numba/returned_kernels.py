@@ -96,3 +96,29 @@ def reassigned(u):
     w = _fill(u)
     w = _fill(w)
     return np.sum(w)
+
+
+def _apply_bc(u, left):
+    u[0] = left
+    for i in range(1, u.shape[0]):
+        u[i] = u[i] * u[i - 1] * 0.5 + u[i]
+    return u
+
+
+def returned_argument(u, left):
+    w = _apply_bc(u, left[0])
+    s = 0.0
+    for i in range(w.shape[0]):
+        s += w[i] * w[i]
+    return s
+
+
+def _interior(u):
+    for i in range(u.shape[0]):
+        u[i] = u[i] * 1.5
+    return u[1:-1]
+
+
+def returned_view(u):
+    w = _interior(u)
+    return np.sum(w * w)

@@ -124,3 +124,44 @@ def test_the_emitted_numba_module_of_a_thomas_solve(tmp_path):
     autodiff(Reverse, K.implicit_heat, Active, Duplicated(u.copy(), want_u), Duplicated(k.copy(), want_k))
     np.testing.assert_allclose(du, want_u, rtol=1e-12)
     np.testing.assert_allclose(dk, want_k, rtol=1e-12)
+
+
+def test_a_helper_returning_its_argument_in_the_fused_function():
+    """``w = _apply_bc(u, c)`` returning ``u``: the fused function's shadow of ``w`` is ``du``
+    (``_ad_alias_of``, refused before: "_ad_rebase has no numba version"); the split halves,
+    whose tape would carry it, are refused at the call's line, and auto runs them on numpy."""
+    args = lambda: (_dup(5), _dup(1))
+    check_grads(K.returned_argument, *args(), ret=Active, mode=Reverse, engine=Numba)
+    a = args()
+    for v in a:
+        v.dval[...] = RNG.standard_normal(v.dval.shape)
+    got = [Duplicated(v.val.copy(), v.dval.copy()) for v in a]
+    want = [Duplicated(v.val.copy(), v.dval.copy()) for v in a]
+    autodiff(Reverse, K.returned_argument, Active, *want)
+    autodiff(Reverse, K.returned_argument, Active, *got, backend="numba")
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.dval, w.dval, rtol=1e-12)
+        np.testing.assert_array_equal(g.val, w.val)
+    with pytest.raises(BackendError, match=r"returned_kernels.py:109: `w = _apply_bc\(u, left\[0\]\)`"):
+        check_grads(K.returned_argument, *args(), ret=Active, mode=ReverseSplitWithPrimal, engine=Numba)
+    for backend in ("auto", "numpy"):
+        fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, K.returned_argument, Active, Duplicated, Duplicated,
+                                  backend=backend)
+        vals = [v.val.copy() for v in a]
+        tape, _ = fwd(*[Duplicated(v, np.zeros_like(v)) for v in vals])
+        shadows = [v.dval.copy() for v in a]
+        rev(*[Duplicated(v, d) for v, d in zip(vals, shadows)], 1.0, tape)
+        if backend == "auto":
+            first = shadows
+    for g, w in zip(first, shadows):
+        np.testing.assert_allclose(g, w, rtol=1e-13)
+
+
+def test_a_helper_returning_a_view_of_its_argument_is_refused_and_auto_is_right():
+    u = _dup(6)
+    with pytest.raises(BackendError, match=r"returned_kernels.py:123"):
+        check_grads(K.returned_view, u, ret=Active, mode=Reverse, engine=Numba)
+    got, want = Duplicated(u.val.copy(), np.zeros(6)), Duplicated(u.val.copy(), np.zeros(6))
+    autodiff(Reverse, K.returned_view, Active, got, backend="auto")
+    autodiff(Reverse, K.returned_view, Active, want)
+    np.testing.assert_allclose(got.dval, want.dval, rtol=1e-13)
