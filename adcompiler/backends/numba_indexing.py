@@ -422,6 +422,57 @@ def _ad_clip_typed(a, lo, hi, out=None):
     if high:
         return lambda a, lo, hi, out=None: np.minimum(a, hi)
     return lambda a, lo, hi, out=None: a
+
+
+@_ad_jit
+def _ad_at_sorted(n, idx):
+    """The positions ``np.add.at(a, idx, v)`` adds to in a 1-D ``a`` of ``n`` elements (negative ones
+    from the end; IndexError out of range, as numpy's), flat, and their order (a stable sort)."""
+    pos = np.empty(idx.size, np.int64)
+    for j, p in enumerate(idx.ravel()):
+        q = p + n if p < 0 else p
+        if q < 0 or q >= n:
+            raise IndexError("index out of bounds")
+        pos[j] = q
+    return pos, np.argsort(pos, kind="mergesort")
+
+
+def _ad_at_inverse(a, idx):
+    return None
+
+
+@_ad_overload(_ad_at_inverse)
+def _ad_at_inverse_typed(a, idx):
+    """For each element of ``np.add.at``'s region, the number of its position among the distinct positions,
+    sorted (runtime.numpy.at_inverse): of a 1-D ``a`` and an int array ``idx``."""
+    if not (isinstance(a, _ad_types.Array) and a.ndim == 1 and isinstance(idx, _ad_types.Array)
+            and isinstance(idx.dtype, _ad_types.Integer)):
+        return None
+
+    def impl(a, idx):
+        pos, order = _ad_at_sorted(a.shape[0], idx)
+        inv = np.empty(pos.size, np.int64)
+        k = -1
+        for j in range(pos.size):
+            if j == 0 or pos[order[j]] != pos[order[j - 1]]:
+                k += 1
+            inv[order[j]] = k
+        return inv.reshape(idx.shape)
+    return impl
+
+
+def _ad_at_targets(a, idx):
+    return None
+
+
+@_ad_overload(_ad_at_targets)
+def _ad_at_targets_typed(a, idx):
+    """The distinct positions ``np.add.at`` adds to, sorted (runtime.numpy.at_targets), of a 1-D ``a``:
+    one int array (numpy's is a tuple of one)."""
+    if not (isinstance(a, _ad_types.Array) and a.ndim == 1 and isinstance(idx, _ad_types.Array)
+            and isinstance(idx.dtype, _ad_types.Integer)):
+        return None
+    return lambda a, idx: np.unique(_ad_at_sorted(a.shape[0], idx)[0])
 '''
 
 

@@ -16,8 +16,10 @@ from .registry import defrule, lookup, nondifferentiable
 defrule(np.bincount, "x, weights=None, minlength=0", weights="g[x]",
         tangents={"weights": "np.bincount(x, weights=t, minlength=minlength)"},
         result=lambda kinds, bound: array(1), doc="differentiable in the weights; repeated bins accumulate")
-nondifferentiable(RN.at_inverse, params="a, idx", result=lambda kinds, bound: array(None, "i"))
-nondifferentiable(RN.at_targets, params="a, idx", result=lambda kinds, bound: Kind("tuple", elts=None, dtype="ai1"))
+nondifferentiable(RN.at_inverse, params="a, idx", result=lambda kinds, bound: array(  # (idx's shape, of one array)
+    getattr(kinds.get("idx"), "ndim", None) if getattr(kinds.get("idx"), "cls", None) == "array" else None, "i"))
+nondifferentiable(RN.at_targets, params="a, idx", result=lambda kinds, bound: array(1, "i") if getattr(
+    kinds.get("a"), "ndim", None) == 1 else Kind("tuple", elts=None, dtype="ai1"))   # (of a 1-D array: one array)
 defrule(RN.scatter_sum, "x, weights, minlength", weights="g[x]",
         tangents={"weights": "_ad_scatter_sum(x, t, minlength)"},
         result=lambda kinds, bound: array(1, "c" if getattr(kinds.get("weights"), "dtype", None) == "c" else "f"))

@@ -29,8 +29,9 @@ def at_inverse(a, idx):
 
 def at_targets(a, idx):
     """The distinct positions ``np.add.at(a, idx, v)`` adds to, sorted, as a
-    tuple of index arrays of ``a``."""
-    return np.unravel_index(np.unique(flat_positions(np.shape(a), idx)), np.shape(a))
+    tuple of index arrays of ``a`` (of a 1-D ``a``: one array, as ``rules/indexing`` says)."""
+    targets = np.unravel_index(np.unique(flat_positions(np.shape(a), idx)), np.shape(a))
+    return targets[0] if np.ndim(a) == 1 else targets
 
 
 def diag_copy(v, k=0):
