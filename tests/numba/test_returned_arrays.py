@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import returned_kernels as K
-from numba_engine import Numba
+from numba_engine import Numba, split_run
 from optional import require
 
 from adcompiler import (
@@ -24,7 +24,6 @@ from adcompiler import (
     Reverse,
     ReverseSplitWithPrimal,
     autodiff,
-    autodiff_thunk,
     differentiate,
 )
 from adcompiler.errors import BackendError
@@ -50,17 +49,6 @@ CASES = [
 IDS = ["thomas", "in_a_loop", "early_none", "early_first", "nested", "scaled_copy", "reassigned"]
 
 
-def _split(f, args, ret, backend):
-    """The shadows after the split halves ran as a tape drives them (fresh zero shadows
-    for the forward half, seeded ones for the reverse half)."""
-    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *[Duplicated] * len(args), backend=backend)
-    vals = [a.val.copy() for a in args]
-    tape, _ = fwd(*[Duplicated(v, np.zeros_like(v)) for v in vals])
-    shadows = [a.dval.copy() for a in args]
-    rev(*[Duplicated(v, d) for v, d in zip(vals, shadows)], 1.0 if ret is Active else None, tape)
-    return shadows
-
-
 @pytest.mark.parametrize("f, args, ret", CASES, ids=IDS)
 @pytest.mark.parametrize("mode", [Reverse, ReverseSplitWithPrimal], ids=["fused", "split"])
 def test_helpers_returning_new_arrays_compile_and_are_right(f, args, ret, mode):
@@ -72,7 +60,7 @@ def test_the_numba_halves_match_the_numpy_halves(f, args, ret):
     a = args()
     for v in a:
         v.dval[...] = RNG.standard_normal(v.dval.shape)
-    for got, want in zip(_split(f, a, ret, "numba"), _split(f, a, ret, "numpy")):
+    for got, want in zip(split_run(f, a, ret, "numba")[1], split_run(f, a, ret, "numpy")[1]):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
     got = [Duplicated(v.val.copy(), v.dval.copy()) for v in a]
     want = [Duplicated(v.val.copy(), v.dval.copy()) for v in a]
@@ -144,17 +132,9 @@ def test_a_helper_returning_its_argument_in_the_fused_function():
         np.testing.assert_array_equal(g.val, w.val)
     with pytest.raises(BackendError, match=r"returned_kernels.py:109: `w = _apply_bc\(u, left\[0\]\)`"):
         check_grads(K.returned_argument, *args(), ret=Active, mode=ReverseSplitWithPrimal, engine=Numba)
-    for backend in ("auto", "numpy"):
-        fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, K.returned_argument, Active, Duplicated, Duplicated,
-                                  backend=backend)
-        vals = [v.val.copy() for v in a]
-        tape, _ = fwd(*[Duplicated(v, np.zeros_like(v)) for v in vals])
-        shadows = [v.dval.copy() for v in a]
-        rev(*[Duplicated(v, d) for v, d in zip(vals, shadows)], 1.0, tape)
-        if backend == "auto":
-            first = shadows
-    for g, w in zip(first, shadows):
-        np.testing.assert_allclose(g, w, rtol=1e-13)
+    for got, want in zip(split_run(K.returned_argument, a, Active, "auto")[1],
+                         split_run(K.returned_argument, a, Active, "numpy")[1]):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
 
 
 def test_a_helper_returning_a_view_of_its_argument_is_refused_and_auto_is_right():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numba_engine import Numba
+from numba_engine import Numba, split_run
 from optional import require
 
 from adcompiler import (
@@ -15,7 +15,6 @@ from adcompiler import (
     Const,
     Duplicated,
     ReverseSplitWithPrimal,
-    autodiff_thunk,
     differentiate,
 )
 from adcompiler.errors import BackendError
@@ -93,17 +92,6 @@ CASES = [
 IDS = [f"{f.__name__}{k}" for k, (f, _, _) in enumerate(CASES)]
 
 
-def _split(f, args, ret, backend):
-    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *[type(a) for a in args], backend=backend)
-    vals = [a.val.copy() if isinstance(a, Duplicated) else a.val for a in args]
-    fresh = [Duplicated(v, np.zeros_like(v)) if isinstance(a, Duplicated) else a for v, a in zip(vals, args)]
-    tape, _ = fwd(*fresh)
-    shadows = [a.dval.copy() if isinstance(a, Duplicated) else None for a in args]
-    rev(*[Duplicated(v, d) if d is not None else a for v, d, a in zip(vals, shadows, args)],
-        1.0 if ret is Active else None, tape)
-    return vals, shadows
-
-
 @pytest.mark.parametrize("f, args, ret", CASES, ids=IDS)
 def test_split_halves_compile_and_are_right(f, args, ret):
     check_grads(f, *args(), ret=ret, mode=ReverseSplitWithPrimal, engine=Numba)
@@ -111,8 +99,8 @@ def test_split_halves_compile_and_are_right(f, args, ret):
     for v in a:
         if isinstance(v, Duplicated):
             v.dval[...] = RNG.standard_normal(v.dval.shape)
-    want = _split(f, a, ret, "numpy")
-    got = _split(f, a, ret, "numba")
+    want = split_run(f, a, ret, "numpy")
+    got = split_run(f, a, ret, "numba")
     for g, w in zip(got[0] + got[1], want[0] + want[1]):
         if isinstance(w, np.ndarray):
             np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numba_engine import Numba
+from numba_engine import Numba, split_run
 
 from adcompiler import (
     Active,
@@ -150,25 +150,14 @@ CASES = [
 ]
 
 
-def _split_derivatives(f, args, ret, backend):
-    """The shadows after the split halves ran (fresh zero shadows for the forward
-    half, seeded ones for the reverse half, as the tapes drive them)."""
-    fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *[Duplicated] * len(args), backend=backend)
-    vals = [a.val.copy() for a in args]
-    tape, _ = fwd(*[Duplicated(v, np.zeros_like(v)) for v in vals])
-    shadows = [a.dval.copy() for a in args]
-    rev(*[Duplicated(v, d) for v, d in zip(vals, shadows)], 1.0 if ret is Active else None, tape)
-    return shadows
-
-
 @pytest.mark.parametrize("f, args, ret", CASES, ids=[f.__name__ for f, _, _ in CASES])
 def test_split_halves_of_local_arrays_compile_and_are_right(f, args, ret):
     check_grads(f, *args(), ret=ret, mode=ReverseSplitWithPrimal, engine=Numba)
     a = args()
     for v in a:
         v.dval[...] = RNG.standard_normal(v.dval.shape)
-    want = _split_derivatives(f, a, ret, "numpy")
-    for got, exp in zip(_split_derivatives(f, a, ret, "numba"), want):
+    want = split_run(f, a, ret, "numpy")[1]
+    for got, exp in zip(split_run(f, a, ret, "numba")[1], want):
         np.testing.assert_allclose(got, exp, rtol=1e-12, atol=1e-14)
 
 
