@@ -20,8 +20,8 @@ import copy
 from ..codegen.naming import is_generated
 from ..frontend import notes
 from ..rules.binding import bind
+from . import pushed_views
 from .builder import ANS, FormBuilder, N, call_arguments, subst
-from .forms import classify
 from .simplify import zero_where_unread
 
 
@@ -34,6 +34,7 @@ class ForwardBuilder(FormBuilder):
 
     batch = False   # vector mode (see transform/batch.py)
     _pushed = None  # the names pushed onto a stack (see ``pushed_view``)
+    _bases = None   # (see ``view_bases``)
 
     def tan(self, name) -> str:
         return self.ctx.namer.adjoint(name)
@@ -345,8 +346,10 @@ class ForwardBuilder(FormBuilder):
     def on_bind(self, f) -> list:
         s, n, v = f.stmt, f.name, f.value
         primal = copy.deepcopy(s)
-        if not self.active(n):
-            return [primal]
+        if not self.active(n):   # (the memory of a pushed view: a tangent all the same, see ``pushed_view``)
+            view = self.pushed_view(n, v) if n in self.view_bases() else None
+            return [primal] if n not in self.view_bases() else [primal, ast.Assign(
+                targets=[N(self.tan(n), ast.Store)], value=view if view is not None else self.zeros(N(n)))]
         if self.ctx.is_alias_binding(s):
             return [primal, self.alias_binding(s)]
         view = self.pushed_view(n, v)
@@ -395,26 +398,10 @@ class ForwardBuilder(FormBuilder):
                    for x in ast.walk(v))
 
     def pushed_view(self, n, v):
-        """The tangent of ``n = m`` or ``n = m[basic index]`` when ``n`` is pushed
-        onto a stack, or in generated code: the same view of ``m``'s tangent.
-        Memory this function never writes is otherwise bound as a value (a fresh
-        tangent), but what is pushed may be popped and written elsewhere (the
-        reverse half of a split pair writes the shadows its forward half pushed),
-        and the tangent must then share memory as the value does."""
-        if self._pushed is None:
-            self._pushed = {f.value.id for f in map(classify, self.ctx.eff.stmts)
-                            if f.kind == "push" and isinstance(f.value, ast.Name)}
-        # in generated code a view may be written where the analysis does not see it
-        # (a helper's reverse half writes the shadow it is passed through its tape)
-        generated = is_generated(self.ctx.pf.filename)
-        if not (n in self._pushed or generated) or not self.may_be_array(n):
-            return None
-        base = v if isinstance(v, ast.Name) else v.value if isinstance(v, ast.Subscript) else None
-        if not (isinstance(base, ast.Name) and self.active(base.id) and self.ctx.eff.view_base(v) == base.id):
-            return None
-        if isinstance(v, ast.Name):
-            return N(self.tan(base.id))
-        return ast.Subscript(N(self.tan(base.id)), copy.deepcopy(v.slice), ast.Load())
+        return pushed_views.pushed_view(self, n, v)
+
+    def view_bases(self) -> set:
+        return pushed_views.view_bases(self)
 
     def tangent_value(self, n, ans, t, partial, own=False):
         """The tangent bound to ``n``, given its value's tangent ``t`` (None: zero)
