@@ -49,8 +49,12 @@ def view_bases(b) -> set:
     if b._bases is None:
         b.pushed_view(None, None)   # (the pushed names)
         generated = is_generated(b.ctx.pf.filename)
-        b._bases, binds = set(), [f for f in map(classify, b.ctx.eff.stmts) if f.kind == "bind"
-                                  and (generated or f.name in b._pushed)]
+        every = [f for f in map(classify, b.ctx.eff.stmts) if f.kind == "bind"]
+        other = {n.id for st in b.ctx.eff.stmts if classify(st).kind != "bind"
+                 for t in ([st.target] if isinstance(st, (ast.For, ast.AugAssign)) else getattr(st, "targets", []))
+                 for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}   # (a loop's name...)
+        bound = {f.name for f in every} - set(b.ctx.params) - other   # (a base gets its tangent where it is bound)
+        b._bases, binds = set(), [f for f in every if generated or f.name in b._pushed]
         grew = True
         while grew:
             grew = False
@@ -59,7 +63,7 @@ def view_bases(b) -> set:
                     if isinstance(f.value, ast.Subscript) else None
                 if (b.active(f.name) and b.pushed_view(f.name, f.value) is None
                         or f.name in b._bases) and isinstance(base, ast.Name) \
-                        and not b.active(base.id) and base.id not in b._bases \
+                        and not b.active(base.id) and base.id not in b._bases and base.id in bound \
                         and b.ctx.eff.view_base(f.value) == base.id and b.may_be_array(base.id):
                     b._bases.add(base.id)
                     grew = True
