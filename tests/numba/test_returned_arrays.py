@@ -145,3 +145,13 @@ def test_a_helper_returning_a_view_of_its_argument_is_refused_and_auto_is_right(
     autodiff(Reverse, K.returned_view, Active, got, backend="auto")
     autodiff(Reverse, K.returned_view, Active, want)
     np.testing.assert_allclose(got.dval, want.dval, rtol=1e-13)
+
+
+def test_forward_mode_of_a_helper_returning_its_argument():
+    """Forward mode under numba takes the returned argument's tangent too (``_ad_alias_of``)."""
+    from adcompiler import Forward
+    u, left = RNG.uniform(0.5, 1.5, 5), RNG.uniform(0.5, 1.5, 1)
+    tu, tl = RNG.standard_normal(5), RNG.standard_normal(1)
+    got, want = [autodiff(Forward, K.returned_argument, Duplicated, Duplicated(u.copy(), tu.copy()),
+                          Duplicated(left.copy(), tl.copy()), backend=b)[0] for b in ("numba", "numpy")]
+    assert got == pytest.approx(want, rel=1e-12)

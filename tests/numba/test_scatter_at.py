@@ -71,3 +71,16 @@ def test_an_index_out_of_range_raises_as_numpy_does():
     with pytest.raises(IndexError):
         autodiff(Reverse, K.coo_matvec, Const, y, Duplicated(np.ones(2), np.zeros(2)), Duplicated(np.ones(3), np.zeros(3)),
                  Const(np.array([0, 3])), Const(np.array([0, 1])), backend="numba")
+
+
+def test_forward_mode_of_add_at_under_numba():
+    from adcompiler import Forward
+    y, vals, x = (RNG.uniform(0.5, 1.5, n) for n in (4, 7, 4))
+    ty, tv, tx = (RNG.standard_normal(n) for n in (4, 7, 4))
+    out = []
+    for backend in ("numba", "numpy"):
+        dy = Duplicated(y.copy(), ty.copy())
+        autodiff(Forward, K.coo_matvec, Const, dy, Duplicated(vals.copy(), tv.copy()), Duplicated(x.copy(), tx.copy()),
+                 Const(ROWS), Const(COLS), backend=backend)
+        out.append(dy.dval)
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-12)
