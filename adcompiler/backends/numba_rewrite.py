@@ -6,9 +6,8 @@ and its fill count (``_ad_tf, _ad_nf, _ad_ti, _ad_ni``). Each push and pop was t
 the value (``transform/tape.tape_tag``): a float goes to the float buffer, an int or bool to the int buffer, an array to
 the float (or int) buffer element by element with its shape on the int buffer. Buffers grow geometrically. Functions that
 take the tape (callee halves, split halves) take the four values and return them after their own result; calls thread them.
-Also: ``reversed(range(...))`` counts down (``numba_loops``), ``x = None`` placeholders of scalars are typed zeros, argument
-checks dropped, copies pushed left to the push, lists of ints pushed as arrays. What cannot be typed (or made values of a
-narrow dtype, ``numba_dtypes``) is refused with the user's file, line and construct.
+Also: ``reversed(range(...))`` counts down (``numba_loops``), ``x = None`` placeholders are typed zeros, argument checks
+dropped, lists of ints pushed as arrays. What cannot be typed is refused with the user's file, line and construct.
 """
 from __future__ import annotations
 
@@ -20,12 +19,13 @@ from ..analysis.order import heads
 from ..codegen.emit import _MARK_RE
 from ..errors import BackendError
 from ..frontend import notes
+from . import numba_tuples as tuples
 from .numba_dtypes import refuse_narrow
 from .numba_gather import gathered
 from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, complex_pop, complex_push, presized
 from .numba_refs import pop_reference, push_reference, reference_lists, referenced
-from .numba_roots import indexed_pairs, returned_alias
+from .numba_roots import returned_alias
 from .numba_runtime import HELPERS
 from .numba_scalars import (
     big_int,
@@ -36,13 +36,15 @@ from .numba_scalars import (
     int_lists,
     int_powers,
 )
-from .numba_shadows import array_adjoints, fresh_shadows, view_line
+from .numba_shadows import array_adjoints, view_line
+from .numba_values import ellipses
+from .numba_views import split_pairs
 
 STATE = ("_ad_tf", "_ad_nf", "_ad_ti", "_ad_ni")
 ZERO = {"f": 0.0, "i": 0, "b": False, "n": 0.0, "c": 0j}   # "n": an int or a float, made a float (int_powers)
 _TAPE_UNCOVERED = "the generated code uses the tape in a way the typed tape does not cover"
 _POPS = re.compile(r"^_ad_pop_a[fibc]\d$")
-_COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|acc|refs|root)\d+(?:_\d+)?$")   # counted-down and gathered loops, lists,
+_COUNTED = re.compile(r"^_ad_(?:[klh]|gl|gh|j|el|geo|acc|refs|root)\d+(?:_\d+)?$")   # counted-down and gathered loops, lists,
 # the positions of arguments whose shadows swap (numba_roots)
 
 
@@ -132,28 +134,17 @@ class FunctionRewrite(LoopRewrites):
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
         self.int_lists = int_lists(self.fn)
         array_adjoints(self.fn, self.kinds, self.namer, self.tape)
+        tuples.tuple_adjoints(self.fn, self.kind_of, self.namer.adjoints.values())
         self.by_reference = referenced(self.fn, self.tape, self.kinds, self.namer) if not self.threads else set()
         body = self.block(self.fn.body)
         self.fn.body = reference_lists(self.refs) + body
         if not self.threads:
             self.fn.body = _without_unused_tape(self.fn.body)
-        self.ellipses()
+        ellipses(self.fn, self.kinds, self.namer)
         int_powers(self.fn, self.kinds)
         complex_powers(self.fn, self.kinds)
         list_indices(self.fn)
         return ast.fix_missing_locations(self.fn)
-
-    def ellipses(self):
-        """``x[...]`` of an array of known rank r >= 1 as ``x[:, ..., :]`` (numba lowers no ``...``)."""
-        from ..transform.tape import tape_tag
-        for node in ast.walk(self.fn):
-            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
-                    and node.slice.value is Ellipsis and isinstance(node.value, ast.Name):
-                tag = tape_tag(self.kinds, self.namer, node.value.id) or ""
-                rank = int(tag[1:-1]) if tag.startswith("a") and tag[1:-1].isdigit() else 0
-                if rank >= 1:
-                    node.slice = ast.Slice() if rank == 1 else ast.Tuple([ast.Slice() for _ in range(rank)],
-                                                                          ast.Load())
 
     def block(self, stmts):
         out = []
@@ -360,6 +351,8 @@ class FunctionRewrite(LoopRewrites):
             helper = "_ad_push_ai" if tag[-1] in "ib" else "_ad_push_af"
             return [_assign(_state(ast.Store), _call(helper, _state() + [value]))]
         k = self.kinds.get(value.id) if isinstance(value, ast.Name) else None
+        if tag is None and (tags := tuples.scalar_tuple(k)):
+            return tuples.tuple_push(value, tags, lambda e, t: self.push(s, tuples.tagged(ast.Call(call.func, [e], []), t)))
         if k is not None and k.dtype == "c":
             return self.refuse(s, "the reverse sweep needs a complex value, and the typed tape holds no complex "
                                   "numbers", "use backend='numpy' (backend='auto' falls back by itself).")
@@ -396,6 +389,10 @@ class FunctionRewrite(LoopRewrites):
             self.ranks.add((rank, dk))
             return [_assign([target, _n("_ad_nf", ast.Store), _n("_ad_ni", ast.Store)],
                             _call(f"_ad_pop_a{dk}{rank}", _state()))]
+        if tag is None and isinstance(target, ast.Name) and (tags := tuples.scalar_tuple(self.kinds.get(target.id))):
+            n = self.counter()
+            return tuples.tuple_pop(target, tags, lambda t, g: self.pop(ast.Assign([t], call), tuples.tagged(call, g)),
+                             lambda k: f"_ad_el{n}_{k}")
         shown = ast.unparse(target)
         return self.refuse(s, f"the reverse sweep restores {f'`{shown}`' if not shown.startswith('_') else 'a value'}"
                               ", whose type is not known (a tuple or list a function returns, a value of several types)",
@@ -427,7 +424,12 @@ class FunctionRewrite(LoopRewrites):
                 "a value on this line" if name.startswith("_") else f"`{name}`"
             self.refuse(s, f"{who} may be None or a number "
                            "(numba types each variable once: None would be 0)", "use backend='numpy'.")
-        if tag in ZERO:
+        tags = tuples.scalar_tuple(self.kinds.get(name)) if tag is None else None
+        if tags and getattr(s, "ad_none", False):
+            self.refuse(s, f"`{name}` may be None or a tuple (numba types each variable once)", "use backend='numpy'.")
+        if tags:
+            s.value = tuples.tuple_placeholder(tags)
+        elif tag in ZERO:
             s.value = ast.Constant(ZERO[tag])
         elif tag and tag[0] == "a" and tag[1:-1] not in ("", "0"):
             # an empty array of the right rank and dtype (numba unifies it with views)
@@ -458,7 +460,7 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
     with its error; the others still compile, so the fused function may run
     where a split half cannot)."""
     out, ranks, refused, calls = [], set(), {}, {}
-    for fn in indexed_pairs(fresh_shadows([copy.deepcopy(fn) for fn in functions], contexts), contexts):
+    for fn in split_pairs([copy.deepcopy(fn) for fn in functions], contexts):
         calls[fn.name] = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
         if fn.name not in contexts:
             refused[fn.name] = BackendError(f"the numba backend cannot compile the generated function `{fn.name}`.",

@@ -12,6 +12,7 @@ from .numba_linalg import LINALG
 from .numba_reductions import REDUCTIONS
 from .numba_sequences import SEQUENCES
 from .numba_shapes import SHAPES
+from .numba_views import VIEWS
 
 HEADER = '''\
 import math
@@ -487,7 +488,7 @@ def pop_source(ranks) -> str:
 
 def source(ranks) -> str:
     """The header and helpers of a numba module that pops arrays of ``ranks``."""
-    return HEADER + CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING + pop_source(ranks)
+    return HEADER + CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING + VIEWS + pop_source(ranks)
 
 
 def _defined(text: str) -> frozenset:
@@ -495,6 +496,5 @@ def _defined(text: str) -> frozenset:
     return frozenset(n.name for n in ast.parse(text).body if isinstance(n, ast.FunctionDef))
 
 
-#: the helpers ``CORE``, ``GUARDS``, ``REDUCTIONS``, ``SHAPES`` and ``INDEXING`` define (generated code may call these;
-#: pops are per rank)
-HELPERS = _defined(CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING)
+#: the helpers the texts define (generated code may call these; pops are per rank)
+HELPERS = _defined(CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING + VIEWS)

@@ -5,7 +5,8 @@ of ``x[::-1]``, read other memory; its inf norm skips a nan), ``np.median`` (a n
 among the numbers), ``np.tanh`` (of a complex number far out: nan), ``np.arange`` (floats
 stepped otherwise), ``np.argsort`` (ties ordered otherwise), ``np.argpartition`` (the sides of ``kth``), ``np.floor_divide`` and
 ``np.remainder`` of numbers (an infinite divisor, a zero's sign), and ``int``, ``round``,
-``math.floor``/``ceil``/``trunc`` of a float (saturated beyond int64).
+``math.floor``/``ceil``/``trunc`` of a float (saturated beyond int64). Also ``x[...]``, which
+numba does not lower, written out as ``x[:, :]`` (``ellipses``).
 """
 from __future__ import annotations
 
@@ -56,3 +57,15 @@ def _to_int(node) -> None:
         "floor", "ceil", "trunc") else None
     if how is not None:
         node.func, node.args = ast.Name("_ad_to_int", ast.Load()), [node.args[0], ast.Constant(how)]
+
+
+def ellipses(fn, kinds, namer) -> None:
+    """``x[...]`` of an array of known rank r >= 1 in ``fn`` as ``x[:, ..., :]`` (numba lowers no ``...``)."""
+    from ..transform.tape import tape_tag
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                and node.slice.value is Ellipsis and isinstance(node.value, ast.Name):
+            tag = tape_tag(kinds, namer, node.value.id) or ""
+            rank = int(tag[1:-1]) if tag.startswith("a") and tag[1:-1].isdigit() else 0
+            if rank >= 1:
+                node.slice = ast.Slice() if rank == 1 else ast.Tuple([ast.Slice() for _ in range(rank)], ast.Load())

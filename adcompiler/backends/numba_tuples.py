@@ -1,0 +1,149 @@
+"""numba_tuples: tuples of numbers that carry derivatives, as numba types them.
+
+A helper returning several numbers (``return m, s``; ``a, b = step(a, b, x[i])``) gives the numpy
+backend's code a tuple whose adjoint is a Python list grown by ``_ad_tadd`` and read by ``_ad_tget``
+(``0.0`` standing for all zeros), and a tuple the reverse sweep restores from the tape's list. numba
+types each variable once, so here, where the tuple's elements are floats, ints or bools (its kind
+says how many): its adjoint is a tuple of as many floats from its first binding on (``0.0`` is
+``(0.0, 0.0)``), ``_ad_tadd(d, k, g, n)`` builds the next tuple (``(d[0], d[1] + g)``),
+``_ad_tget(d, k)`` is ``d[k]``, ``_ad_tplus`` adds two element by element; the tuple itself goes to
+the typed tape element by element and comes back as a tuple of its elements. A tuple holding arrays,
+complex numbers or other tuples keeps the helpers, which numba refuses (with the user's line).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+#: the typed tape's tag of a tuple element of each kind
+_TAGS = {"float": "f", "int": "i", "bool": "b"}
+
+
+def scalar_tuple(kind) -> tuple | None:
+    """The tape tags of the elements of a tuple of real numbers of kind ``kind`` (``("f", "i")``), else None."""
+    if kind is None or kind.cls != "tuple" or not kind.elts or kind.ragged or kind.weak:
+        return None
+    tags = []
+    for e in kind.elts:
+        if e is None or e.cls not in _TAGS or e.dtype == "c":
+            return None
+        tags.append(_TAGS[e.cls])
+    return tuple(tags)
+
+
+def _zero(n: int) -> ast.Tuple:
+    return ast.Tuple([ast.Constant(0.0) for _ in range(n)], ast.Load())
+
+
+def _is_zero(e) -> bool:
+    return isinstance(e, ast.Constant) and e.value == 0.0 and not isinstance(e.value, bool)
+
+
+def _element(d, k: int):
+    """Element ``k`` of the adjoint ``d`` (a name, or the zero constant)."""
+    return ast.Constant(0.0) if _is_zero(d) else ast.Subscript(ast.Name(d.id, ast.Load()), ast.Constant(k), ast.Load())
+
+
+def _call_of(e, name) -> bool:
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == name and not e.keywords
+
+
+def _operand(e) -> bool:
+    return isinstance(e, ast.Name) or _is_zero(e)
+
+
+class TupleAdjoints(ast.NodeTransformer):
+    """Rewrites one function's adjoints of tuples of numbers (see the module's doc)."""
+
+    def __init__(self, kind_of, adjoints, fn):
+        self.kind_of = kind_of       # a name's kind (an adjoint: its primal's)
+        self.adjoints = adjoints & _tupled(fn)   # the names of adjoints the tuple helpers meet
+
+    def arity(self, name) -> int | None:
+        tags = scalar_tuple(self.kind_of(name)) if name in self.adjoints else None
+        return len(tags) if tags else None
+
+    def visit_Assign(self, s):
+        self.generic_visit(s)
+        t = s.targets[0] if len(s.targets) == 1 else None
+        n = self.arity(t.id) if isinstance(t, ast.Name) else None
+        if n is None:
+            return s
+        v = s.value
+        if _is_zero(v):
+            s.value = _zero(n)
+        elif _call_of(v, "_ad_tadd") and len(v.args) == 4 and _operand(v.args[0]) and \
+                isinstance(v.args[1], ast.Constant) and isinstance(v.args[3], ast.Constant) and v.args[3].value == n \
+                and not (isinstance(v.args[2], ast.Name) and self.arity(v.args[2].id)):
+            prev, k, g = v.args[0], v.args[1].value, v.args[2]
+            elts = [_element(prev, j) for j in range(n)]
+            elts[k] = g if _is_zero(prev) else ast.BinOp(elts[k], ast.Add(), g)
+            s.value = ast.Tuple(elts, ast.Load())
+        elif _call_of(v, "_ad_tplus") and len(v.args) == 2 and all(_operand(a) for a in v.args):
+            a, b = v.args
+            s.value = ast.Tuple([ast.BinOp(_element(a, j), ast.Add(), _element(b, j)) for j in range(n)], ast.Load())
+        return s
+
+    def visit_Call(self, c):
+        self.generic_visit(c)
+        if _call_of(c, "_ad_tget") and len(c.args) == 2 and isinstance(c.args[1], ast.Constant) and \
+                isinstance(c.args[0], ast.Name) and self.arity(c.args[0].id):
+            return _element(c.args[0], c.args[1].value)
+        return c
+
+
+def _tupled(fn) -> set:
+    """The names ``fn``'s tuple helpers read or bind, and those copied to or from them
+    (``_d_ret = dret``, ``_d_t1 = dr``): the others keep their zeros (an adjoint of a tuple
+    nothing adds to or reads, passed on as it is)."""
+    names = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and any(_call_of(node.value, h) for h in ("_ad_tadd", "_ad_tplus")):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if any(_call_of(node, h) for h in ("_ad_tadd", "_ad_tget", "_ad_tplus")):
+            names |= {a.id for a in node.args[:1 if node.func.id != "_ad_tplus" else 2] if isinstance(a, ast.Name)}
+    copies = [(s.targets[0].id, s.value.id) for s in ast.walk(fn) if isinstance(s, ast.Assign)
+              and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)]
+    grown = True
+    while grown:
+        grown = False
+        for a, b in copies:
+            if (a in names) != (b in names):
+                names |= {a, b}
+                grown = True
+    return names
+
+
+def tuple_adjoints(fn, kind_of, adjoints) -> None:
+    """Rewrite ``fn``'s adjoints of tuples of numbers in place."""
+    TupleAdjoints(kind_of, set(adjoints), fn).visit(fn)
+
+
+def tuple_push(value, tags, push_one) -> list:
+    """The pushes of the elements of the tuple ``value`` (a name): ``push_one(expr, tag)`` each."""
+    out = []
+    for k, tag in enumerate(tags):
+        out += push_one(ast.Subscript(ast.Name(value.id, ast.Load()), ast.Constant(k), ast.Load()), tag)
+    return out
+
+
+def tuple_pop(target, tags, pop_one, temp) -> list:
+    """The pops of the elements of a tuple pushed by ``tuple_push``, last first, into ``temp(k)``
+    names, then ``target`` bound to the tuple of them."""
+    out, names = [], [temp(k) for k in range(len(tags))]
+    for k in reversed(range(len(tags))):
+        out += pop_one(ast.Name(names[k], ast.Store()), tags[k])
+    return out + [ast.Assign([target], ast.Tuple([ast.Name(n, ast.Load()) for n in names], ast.Load()))]
+
+
+def tuple_placeholder(tags) -> ast.Tuple:
+    """A tuple of zeros of the elements' types (what a ``x = None`` placeholder of such a tuple becomes)."""
+    zero = {"f": 0.0, "i": 0, "b": False}
+    return ast.Tuple([ast.Constant(zero[t]) for t in tags], ast.Load())
+
+
+def tagged(call, tag):
+    """A copy of the tape call ``call`` whose value goes to the stack of ``tag``."""
+    new = copy.copy(call)
+    new.tape_tag = tag
+    return new

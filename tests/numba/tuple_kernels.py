@@ -1,0 +1,114 @@
+"""Kernels calling helpers that return several numbers (test_returned_tuples)."""
+import numpy as np
+
+
+def _stats(x):
+    m = 0.0
+    s = 0.0
+    for i in range(x.shape[0]):
+        m += x[i]
+        s += x[i] * x[i]
+    return m, s
+
+def variance(x):
+    m, s = _stats(x)
+    n = x.shape[0]
+    return s / n - (m / n) ** 2
+
+def first_only(x):
+    m, _s = _stats(x)
+    return 2.0 * m * x[0]
+
+def _step(a, b, xi):
+    return b, a * xi + np.sin(b)
+
+def recurrence(x):
+    a = 1.0
+    b = 0.5
+    for i in range(x.shape[0]):
+        a, b = _step(a, b, x[i])
+    return a + b * b
+
+def kept_whole(x):
+    r = _stats(x)
+    return r[0] * r[1]
+
+def _best(x):
+    bi = 0
+    bv = x[0]
+    for i in range(x.shape[0]):
+        if x[i] > bv:
+            bv = x[i]
+            bi = i
+    return bv, bi
+
+def value_and_index(x):
+    v, i = _best(x)
+    return v * i + v * v
+
+def _passed_on(x):
+    return _stats(x)
+
+def passed_on(x):
+    m, s = _passed_on(x)
+    return m * s
+
+def _branchy(x, t):
+    if t > 0:
+        return x[0], x[1]
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+    return s, s * s
+
+def two_branches(x, t):
+    a, b = _branchy(x, t)
+    c, d = _branchy(x, -t)
+    return a * b + c * d
+
+def _pair_at(x, i):
+    return x[i] * x[i + 1], np.sin(x[i])
+
+def whole_in_a_loop(x):
+    tot = 0.0
+    for i in range(x.shape[0] - 1):
+        r = _pair_at(x, i)
+        tot += r[0] * r[1] + r[1]
+    return tot
+
+def _lorenz(x, y, z, s, r, b):
+    return s * (y - x), x * (r - z) - y, x * y - b * z
+
+def lorenz_rk2(u, p, out):
+    x = u[0]
+    y = u[1]
+    z = u[2]
+    dt = 0.01
+    for k in range(40):
+        k1x, k1y, k1z = _lorenz(x, y, z, p[0], p[1], p[2])
+        k2x, k2y, k2z = _lorenz(x + 0.5 * dt * k1x, y + 0.5 * dt * k1y, z + 0.5 * dt * k1z, p[0], p[1], p[2])
+        x = x + dt * k2x
+        y = y + dt * k2y
+        z = z + dt * k2z
+        out[k] = x * y
+    return x * x + y + z
+
+def _minmax(x):
+    lo = x[0]
+    hi = x[0]
+    for i in range(1, x.shape[0]):
+        lo = min(lo, x[i])
+        hi = max(hi, x[i])
+    return lo, hi
+
+def swapped(x):
+    t = _minmax(x)
+    u = (t[1], t[0])
+    return u[0] - 2.0 * u[1]
+
+def _nested(x):
+    return (x[0], x[1] * 2.0), x[2]
+
+def nested(x):
+    (a, b), c = _nested(x)
+    return a * b * c
