@@ -134,7 +134,7 @@ class FunctionRewrite(LoopRewrites):
             self.fn.args.args[k:k + 1] = [ast.arg(s) for s in STATE]
         self.int_lists = int_lists(self.fn)
         array_adjoints(self.fn, self.kinds, self.namer, self.tape)
-        tuples.tuple_adjoints(self.fn, self.kind_of, self.namer.adjoints.values())
+        tuples.tuple_adjoints(self.fn, self.kind_of, self.namer)
         self.by_reference = referenced(self.fn, self.tape, self.kinds, self.namer) if not self.threads else set()
         body = self.block(self.fn.body)
         self.fn.body = reference_lists(self.refs) + body

@@ -20,28 +20,27 @@ _TAGS = {"float": "f", "int": "i", "bool": "b"}
 
 
 def scalar_tuple(kind) -> tuple | None:
-    """The tape tags of the elements of a tuple of real numbers of kind ``kind`` (``("f", "i")``), else None."""
+    """The tape tags of the elements of a tuple of real numbers and float arrays of known rank
+    of kind ``kind`` (``("f", "i", "a1f")``), else None."""
     if kind is None or kind.cls != "tuple" or not kind.elts or kind.ragged or kind.weak:
         return None
     tags = []
     for e in kind.elts:
+        if e is not None and e.cls == "array" and e.dtype == "f" and e.ndim:
+            tags.append(f"a{e.ndim}f")
+            continue
         if e is None or e.cls not in _TAGS or e.dtype == "c":
             return None
         tags.append(_TAGS[e.cls])
     return tuple(tags)
 
 
-def _zero(n: int) -> ast.Tuple:
-    return ast.Tuple([ast.Constant(0.0) for _ in range(n)], ast.Load())
-
-
 def _is_zero(e) -> bool:
     return isinstance(e, ast.Constant) and e.value == 0.0 and not isinstance(e.value, bool)
 
 
-def _element(d, k: int):
-    """Element ``k`` of the adjoint ``d`` (a name, or the zero constant)."""
-    return ast.Constant(0.0) if _is_zero(d) else ast.Subscript(ast.Name(d.id, ast.Load()), ast.Constant(k), ast.Load())
+def _item(name, k: int):
+    return ast.Subscript(ast.Name(name, ast.Load()), ast.Constant(k), ast.Load())
 
 
 def _call_of(e, name) -> bool:
@@ -53,42 +52,57 @@ def _operand(e) -> bool:
 
 
 class TupleAdjoints(ast.NodeTransformer):
-    """Rewrites one function's adjoints of tuples of numbers (see the module's doc)."""
+    """Rewrites one function's adjoints of tuples (see the module's doc). The zero of an array
+    element is ``np.zeros_like`` of the tuple's element (the primal's, or for the adjoint of the
+    function's result, which its reverse half has no primal of, the adjoint's own)."""
 
-    def __init__(self, kind_of, adjoints, fn):
+    def __init__(self, kind_of, adjoints, fn, primal_of, ret_adjoint):
         self.kind_of = kind_of       # a name's kind (an adjoint: its primal's)
         self.adjoints = adjoints & _tupled(fn)   # the names of adjoints the tuple helpers meet
+        self.primal_of, self.ret_adjoint = primal_of, ret_adjoint
 
-    def arity(self, name) -> int | None:
-        tags = scalar_tuple(self.kind_of(name)) if name in self.adjoints else None
-        return len(tags) if tags else None
+    def tags(self, name) -> tuple | None:
+        return scalar_tuple(self.kind_of(name)) if name in self.adjoints else None
+
+    def zero(self, target, tags, j):
+        """The zero of element ``j`` of the adjoint ``target`` (None: none known)."""
+        if tags[j][0] != "a":
+            return ast.Constant(0.0)
+        like = target if target == self.ret_adjoint else self.primal_of(target)
+        if like is None:
+            return None
+        return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "zeros_like", ast.Load()), [_item(like, j)], [])
+
+    def element(self, d, target, tags, j):
+        """Element ``j`` of the adjoint ``d`` (a name, or the zero constant) of ``target``'s tuple."""
+        return self.zero(target, tags, j) if _is_zero(d) else _item(d.id, j)
 
     def visit_Assign(self, s):
         self.generic_visit(s)
         t = s.targets[0] if len(s.targets) == 1 else None
-        n = self.arity(t.id) if isinstance(t, ast.Name) else None
-        if n is None:
+        tags = self.tags(t.id) if isinstance(t, ast.Name) else None
+        if tags is None:
             return s
-        v = s.value
+        n, v, elts = len(tags), s.value, None
         if _is_zero(v):
-            s.value = _zero(n)
+            elts = [self.zero(t.id, tags, j) for j in range(n)]
         elif _call_of(v, "_ad_tadd") and len(v.args) == 4 and _operand(v.args[0]) and \
                 isinstance(v.args[1], ast.Constant) and isinstance(v.args[3], ast.Constant) and v.args[3].value == n \
-                and not (isinstance(v.args[2], ast.Name) and self.arity(v.args[2].id)):
+                and not (isinstance(v.args[2], ast.Name) and self.tags(v.args[2].id)):
             prev, k, g = v.args[0], v.args[1].value, v.args[2]
-            elts = [_element(prev, j) for j in range(n)]
+            elts = [self.element(prev, t.id, tags, j) for j in range(n)]
             elts[k] = g if _is_zero(prev) else ast.BinOp(elts[k], ast.Add(), g)
+        elif _call_of(v, "_ad_tplus") and len(v.args) == 2 and all(isinstance(a, ast.Name) for a in v.args):
+            elts = [ast.BinOp(_item(v.args[0].id, j), ast.Add(), _item(v.args[1].id, j)) for j in range(n)]
+        if elts is not None and all(e is not None for e in elts):
             s.value = ast.Tuple(elts, ast.Load())
-        elif _call_of(v, "_ad_tplus") and len(v.args) == 2 and all(_operand(a) for a in v.args):
-            a, b = v.args
-            s.value = ast.Tuple([ast.BinOp(_element(a, j), ast.Add(), _element(b, j)) for j in range(n)], ast.Load())
         return s
 
     def visit_Call(self, c):
         self.generic_visit(c)
         if _call_of(c, "_ad_tget") and len(c.args) == 2 and isinstance(c.args[1], ast.Constant) and \
-                isinstance(c.args[0], ast.Name) and self.arity(c.args[0].id):
-            return _element(c.args[0], c.args[1].value)
+                isinstance(c.args[0], ast.Name) and self.tags(c.args[0].id):
+            return _item(c.args[0].id, c.args[1].value)
         return c
 
 
@@ -114,9 +128,10 @@ def _tupled(fn) -> set:
     return names
 
 
-def tuple_adjoints(fn, kind_of, adjoints) -> None:
-    """Rewrite ``fn``'s adjoints of tuples of numbers in place."""
-    TupleAdjoints(kind_of, set(adjoints), fn).visit(fn)
+def tuple_adjoints(fn, kind_of, namer) -> None:
+    """Rewrite ``fn``'s adjoints of tuples in place (``namer``: the function's names)."""
+    primal = {a: p for p, a in namer.adjoints.items()}
+    TupleAdjoints(kind_of, set(primal), fn, primal.get, namer.adjoints.get(namer.ret)).visit(fn)
 
 
 def tuple_push(value, tags, push_one) -> list:
@@ -137,9 +152,12 @@ def tuple_pop(target, tags, pop_one, temp) -> list:
 
 
 def tuple_placeholder(tags) -> ast.Tuple:
-    """A tuple of zeros of the elements' types (what a ``x = None`` placeholder of such a tuple becomes)."""
+    """A tuple of zeros of the elements' types, empty arrays for arrays (what a ``x = None``
+    placeholder of such a tuple becomes)."""
     zero = {"f": 0.0, "i": 0, "b": False}
-    return ast.Tuple([ast.Constant(zero[t]) for t in tags], ast.Load())
+    return ast.Tuple([ast.Constant(zero[t]) if t in zero else ast.Call(
+        ast.Attribute(ast.Name("np", ast.Load()), "zeros", ast.Load()),
+        [ast.Tuple([ast.Constant(0)] * int(t[1:-1]), ast.Load())], []) for t in tags], ast.Load())
 
 
 def tagged(call, tag):

@@ -1,6 +1,7 @@
-"""Helpers returning several numbers (``return m, s``; ``a, b = step(a, b, x[i])``; a Lorenz
-right-hand side of three) under numba: a tuple of floats, ints or bools has an adjoint that is
-a tuple of floats, and goes to the typed tape element by element (``numba_tuples``). They were
+"""Helpers returning several numbers or arrays (``return m, s``; ``a, b = step(a, b, x[i])``; a
+Lorenz right-hand side of three; ``return du, dv`` of new arrays; ``return w / n, n``) under numba:
+a tuple of floats, ints, bools and float arrays has an adjoint that is a tuple of floats and arrays,
+and goes to the typed tape element by element (``numba_tuples``). They were
 refused ("adds to the adjoint of a tuple"; "restores a value whose type is not known"). Checked
 in each mode against finite differences and the numpy backend, split halves as the tapes drive
 them (fresh shadows), forward mode, on the tapes, and in the emitted numba module; a tuple of
@@ -50,9 +51,15 @@ CASES = [
     (K.lorenz_rk2, lambda: (_dup(3, lo=1.0, hi=2.0), Duplicated(np.array([10.0, 28.0, 8.0 / 3.0]), np.zeros(3)),
                             _dup(40))),
     (K.swapped, lambda: (_dup(6),)),
+    (K.pendulums, lambda: (_dup(5), _dup(5), _dup(1))),
+    (K.unit_and_norm, lambda: (_dup(5), _dup(5))),
+    (K.kept_tuple_of_arrays, lambda: (_dup(5), _dup(5), _dup(1))),
+    (K.only_the_first_array, lambda: (_dup(5), _dup(5), _dup(1))),
+    (K.heun, lambda: (_dup(5), _dup(5), _dup(1))),
 ]
 IDS = ["variance", "first_only", "recurrence", "kept_whole", "value_and_index", "passed_on", "two_branches",
-       "whole_in_a_loop", "lorenz_rk2", "swapped"]
+       "whole_in_a_loop", "lorenz_rk2", "swapped", "pendulums", "unit_and_norm", "kept_tuple_of_arrays",
+       "only_the_first_array", "heun"]
 
 
 @pytest.mark.parametrize("f, args", CASES, ids=IDS)
@@ -87,22 +94,23 @@ def test_the_numba_code_matches_the_numpy_code(f, args):
 
 
 @pytest.mark.parametrize("tape", ["autograd", "jax", "torch"])
-def test_a_tape_drives_the_compiled_halves(tape):
-    x = RNG.uniform(0.2, 0.6, 6)
+@pytest.mark.parametrize("f, n", [(K.recurrence, 1), (K.only_the_first_array, 3)], ids=["numbers", "arrays"])
+def test_a_tape_drives_the_compiled_halves(tape, f, n):
+    xs = [RNG.uniform(0.2, 0.6, 6) for _ in range(n)]
     want = np.zeros(6)
-    autodiff(Reverse, K.recurrence, Active, Duplicated(x.copy(), want))
-    g = differentiate(K.recurrence, backend="numba")
+    autodiff(Reverse, f, Active, Duplicated(xs[0].copy(), want), *[Duplicated(x.copy(), np.zeros(6)) for x in xs[1:]])
+    g = differentiate(f, backend="numba")
     if tape == "autograd":
         import autograd
-        got = autograd.grad(g)(x.copy())
+        got = autograd.grad(lambda x: g(x, *xs[1:]))(xs[0].copy())
     elif tape == "jax":
         jax = require("jax")
         jax.config.update("jax_enable_x64", True)
-        got = np.asarray(jax.grad(g)(jax.numpy.asarray(x)))
+        got = np.asarray(jax.grad(lambda x: g(x, *[jax.numpy.asarray(v) for v in xs[1:]]))(jax.numpy.asarray(xs[0])))
     else:
         torch = require("torch")
-        t = torch.tensor(x.copy(), requires_grad=True)
-        g(t).backward()
+        t = torch.tensor(xs[0].copy(), requires_grad=True)
+        g(t, *[torch.tensor(v) for v in xs[1:]]).backward()
         got = t.grad.numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12)
 

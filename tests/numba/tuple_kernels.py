@@ -1,4 +1,4 @@
-"""Kernels calling helpers that return several numbers (test_returned_tuples)."""
+"""Kernels calling helpers that return several numbers or arrays (test_returned_tuples)."""
 import numpy as np
 
 
@@ -112,3 +112,56 @@ def _nested(x):
 def nested(x):
     (a, b), c = _nested(x)
     return a * b * c
+
+def _rhs(u, v, k):
+    du = np.empty_like(u)
+    dv = np.empty_like(v)
+    for i in range(u.shape[0]):
+        du[i] = v[i]
+        dv[i] = -k[0] * np.sin(u[i])
+    return du, dv
+
+def pendulums(u, v, k):
+    dt = 0.1
+    for step in range(4):
+        du, dv = _rhs(u, v, k)
+        for i in range(u.shape[0]):
+            u[i] = u[i] + dt * du[i]
+            v[i] = v[i] + dt * dv[i]
+    return np.sum(u * u) + np.sum(v)
+
+def _unit(w):
+    n = np.sqrt(np.sum(w * w))
+    return w / n, n
+
+def unit_and_norm(w, y):
+    u, n = _unit(w)
+    for i in range(y.shape[0]):
+        y[i] = u[i] * n * n + y[i] * u[i]
+    return np.sum(u) * n
+
+def _rhs_kept(u, v, k):
+    return _rhs(u, v, k)
+
+def kept_tuple_of_arrays(u, v, k):
+    for step in range(3):
+        r = _rhs_kept(u, v, k)
+        u += 0.05 * r[0]
+        v += 0.05 * r[1]
+    return np.sum(u * v)
+
+def only_the_first_array(u, v, k):
+    du, _dv = _rhs(u, v, k)
+    return np.sum(du * du * u)
+
+def _heun_stage(u, v, k, dt):
+    du, dv = _rhs(u, v, k)
+    return u + dt * du, v + dt * dv
+
+def heun(u, v, k):
+    for step in range(3):
+        u1, v1 = _heun_stage(u, v, k, 0.1)
+        du, dv = _rhs(u1, v1, k)
+        u = 0.5 * (u + u1 + 0.1 * du)
+        v = 0.5 * (v + v1 + 0.1 * dv)
+    return np.sum(u * v)
