@@ -25,6 +25,7 @@ from ..errors import (
     ActivityError,
     AdCompilerError,
     ShapeError,
+    UnsupportedSyntaxError,
     located_at_definition,
 )
 from ..frontend.specialise import with_floats_copied
@@ -159,8 +160,18 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
             values.append(np.array(complex(a) if isinstance(a, (complex, np.complexfloating)) else float(a)))
         else:
             values.append(c)
-    comp, acts = _reverse_for_hvp(f, args, vs, values)
     names = list(inspect.signature(f).parameters)
+    floats = [names[i] for i, (a, v) in enumerate(zip(args, vs)) if is_float_scalar(a) and v is not None
+              and i < len(names)]
+    try:
+        comp, acts = _reverse_for_hvp(f, args, vs, values)
+    except UnsupportedSyntaxError:
+        # (``b *= 2.0`` of a float argument later rebound to a float, ``a, b = b, a + b * x[i]``:
+        # as a 0-d array it is both; on copies of the floats, a number throughout)
+        copied = with_floats_copied(f, floats) if floats else None
+        if copied is None:
+            raise
+        comp, acts = _reverse_for_hvp(copied, args, vs, values)
     written = [names[i] for i, (a, v) in enumerate(zip(args, vs)) if is_float_scalar(a) and v is not None
                and i in comp.writes and i < len(names)]
     copied = with_floats_copied(f, written) if written else None

@@ -122,3 +122,25 @@ def test_a_float_argument_updated_in_place_is_differentiated_as_the_float_it_is(
     # (a closure is not copied: still refused, at the update)
     with pytest.raises(ad.AdCompilerError, match=r"test_hvp_messages\.py:\d+: `e \+= np.sum\(x \*\* 2\) \* c`.*`e0`"):
         ad.hvp(_scaled_by(2.0), (x, 0.7), (np.ones(3), 1.0))
+
+
+def _updated_then_swapped(x, a, b):
+    b *= 2.0
+    for i in range(x.shape[0]):
+        a, b = b, a + b * x[i]
+    return a * b
+
+
+def test_a_float_argument_updated_then_rebound_by_a_swap():
+    """``b *= 2.0`` then ``a, b = b, a + b * x[i]``: as a 0-d array ``b`` was both an array
+    updated in place and a number ("cannot tell whether `b` is an array", from hvp only);
+    hvp differentiates the copy binding the floats to copies of themselves, numbers throughout."""
+    x = np.array([0.3, -0.2, 0.5])
+    h = 1e-5
+    for v in ((None, 1.0, 0.0), (np.array([0.5, 1.0, -1.0]), 0.3, -0.7)):
+        got = ad.hvp(_updated_then_swapped, (x.copy(), 0.5, 0.2), v)
+        dx = v[0] if v[0] is not None else np.zeros(3)
+        plus = ad.gradient(_updated_then_swapped, x + h * dx, 0.5 + h * v[1], 0.2 + h * v[2])
+        minus = ad.gradient(_updated_then_swapped, x - h * dx, 0.5 - h * v[1], 0.2 - h * v[2])
+        for g, p, m in zip(got, plus, minus):
+            np.testing.assert_allclose(g, (p - m) / (2 * h), rtol=1e-6, atol=1e-8)
