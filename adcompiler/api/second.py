@@ -139,6 +139,21 @@ def _refuse_floats_written(f, args, vs, comp, values) -> None:
                                                    "argument as a 1-element array and index it.", **where)
 
 
+def _reverse_of_floats(f, args, vs, values, names):
+    """``_reverse_for_hvp``, or where ``f`` is refused as it is, of the copy of ``f`` binding its
+    directed floats to copies of themselves (``b *= 2.0`` of a float argument later rebound to a
+    number, ``a, b = b, a + b * x[i]``: as a 0-d array ``b`` is both; as the copy, a number)."""
+    try:
+        return _reverse_for_hvp(f, args, vs, values)
+    except UnsupportedSyntaxError:
+        floats = [names[i] for i, (a, v) in enumerate(zip(args, vs)) if is_float_scalar(a) and v is not None
+                  and i < len(names)]
+        copied = with_floats_copied(f, floats) if floats else None
+        if copied is None:
+            raise
+        return _reverse_for_hvp(copied, args, vs, values)
+
+
 @located_at_definition(0, kernel_of)
 def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
     """Hessian-vector products of a float-returning ``f`` at ``args``.
@@ -161,17 +176,7 @@ def hvp(f: Callable, args: Sequence, vs: Sequence) -> tuple:
         else:
             values.append(c)
     names = list(inspect.signature(f).parameters)
-    floats = [names[i] for i, (a, v) in enumerate(zip(args, vs)) if is_float_scalar(a) and v is not None
-              and i < len(names)]
-    try:
-        comp, acts = _reverse_for_hvp(f, args, vs, values)
-    except UnsupportedSyntaxError:
-        # (``b *= 2.0`` of a float argument later rebound to a float, ``a, b = b, a + b * x[i]``:
-        # as a 0-d array it is both; on copies of the floats, a number throughout)
-        copied = with_floats_copied(f, floats) if floats else None
-        if copied is None:
-            raise
-        comp, acts = _reverse_for_hvp(copied, args, vs, values)
+    comp, acts = _reverse_of_floats(f, args, vs, values, names)
     written = [names[i] for i, (a, v) in enumerate(zip(args, vs)) if is_float_scalar(a) and v is not None
                and i in comp.writes and i < len(names)]
     copied = with_floats_copied(f, written) if written else None
