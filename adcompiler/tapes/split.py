@@ -185,7 +185,10 @@ def _arguments(w: Any, values: Sequence, needs: Sequence | None) -> tuple:
     if line is not None:   # (said before the kernel runs: under jax.jit a callback's error is JAX's)
         raise AdCompilerError(f"{w.mutating.__name__} returns a value although out= is given; with out= the "
                               "kernel must return None (or its outputs).",
-                              filename=w.mutating.__code__.co_filename, lineno=line)
+                              filename=w.mutating.__code__.co_filename, lineno=line,
+                              hint=f"to differentiate the value it returns, name the arrays it writes with "
+                                   f"scratch={list(w.outputs)!r} instead of out= (they are copied, and the function "
+                                   "returns the value); to differentiate the written arrays, return None.")
     specs = dict(zip(w.allocated, w.output_specs(list(values))))   # (by name: out= may list them in any order)
     index = w._index
     args = []

@@ -202,8 +202,42 @@ def test_a_kernel_returning_a_value_with_out_refused_at_its_line_under_jit():
     jax = require("jax")
     jax.config.update("jax_enable_x64", True)
     D = differentiate(_returns_a_float_, out="x")
-    with pytest.raises(AdCompilerError, match=r"test_jax\.py:\d+: _returns_a_float_ returns a value although out="):
+    with pytest.raises(AdCompilerError, match=r"test_jax\.py:\d+: _returns_a_float_ returns a value although out=.*"
+                                              r"scratch=\['x'\] instead of out="):
         jax.jit(jax.grad(lambda x: jax.numpy.sum(D(x))))(np.array([1.0, 2.0]))
+
+
+def _pair_energy_(x, f):
+    e = 0.0
+    f[:] = 0.0
+    for i in range(x.shape[0]):
+        for j in range(i + 1, x.shape[0]):
+            r = x[j] - x[i]
+            e += 1.0 / (r * r)
+            f[i] -= 2.0 / (r * r * r)
+            f[j] += 2.0 / (r * r * r)
+    return e
+
+
+def test_the_hint_of_a_kernel_returning_a_value_with_out_works():
+    """An energy-and-forces kernel given out="f" is refused, saying to name f with scratch=;
+    so named, jax.grad of the energy is the finite difference's (and minus the forces)."""
+    jax = require("jax")
+    jax.config.update("jax_enable_x64", True)
+    x = np.array([0.0, 1.1, 2.3, 3.2])
+    with pytest.raises(AdCompilerError, match=r"scratch=\['f'\] instead of out="):
+        jax.grad(lambda y: differentiate(_pair_energy_, out="f", like={"f": "x"})(y)[0])(x)
+    D = differentiate(_pair_energy_, scratch="f")
+    got = np.asarray(jax.grad(lambda y: D(y, jax.numpy.zeros(4)))(x))
+    h, fd = 1e-6, np.zeros(4)
+    for i in range(4):
+        e = np.zeros(4)
+        e[i] = h
+        fd[i] = (_pair_energy_(x + e, np.zeros(4)) - _pair_energy_(x - e, np.zeros(4))) / (2 * h)
+    np.testing.assert_allclose(got, fd, rtol=1e-6)
+    forces = np.zeros(4)
+    _pair_energy_(x, forces)
+    np.testing.assert_allclose(got, -forces, rtol=1e-12)
 
 
 def _squares_up_to(y, x, n):
