@@ -303,8 +303,7 @@ def _print_backend(f, backend) -> None:
 
 
 def _run(comp, ret, args, flat=None) -> tuple:
-    """(the derivatives, the primal's return) of one reverse-mode call (``flat``:
-    the arguments with their shadows, when known)."""
+    """(the derivatives, the primal's return) of one reverse-mode call (``flat``: the arguments with their shadows)."""
     if flat is None:
         flat = _flat_args(args)
     if ret == "Active" and getattr(comp.fused, "seeds_return", False):
@@ -312,8 +311,9 @@ def _run(comp, ret, args, flat=None) -> tuple:
         d, value = comp.fused(*flat, 1.0)
         _finish_primal(ret, value)
     elif ret == "Active":
-        # the return value must be checked before the reverse sweep uses it
-        tape = runtime_core.Tape()
+        if getattr(comp.fused, "refusal", None) is not None:
+            raise comp.fused.refusal   # (numba refused both: the function running both sweeps says why)
+        tape = runtime_core.Tape()   # (the return value is checked before the reverse sweep uses it)
         value = comp.fwd(*flat, tape)
         _finish_primal(ret, value)
         d = comp.rev(*flat, 1.0, tape)

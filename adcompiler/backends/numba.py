@@ -462,6 +462,8 @@ def halves(ns: dict, info, mode: str) -> tuple:
     # (what a call would raise, for callers that must refuse before running: the tapes)
     fwd.refusal = ns["__refused__"].get(info.fwd_name) or ns["__refused__"].get(info.rev_name)
     rev.refusal = fwd.refusal
+    # (both refused: api/reverse says the fused function's reason, the function autodiff runs)
+    fused.refusal = ns["__refused__"].get(info.fused_name) if fwd.refusal is not None else None
     return fwd, rev, fused
 
 
