@@ -389,7 +389,7 @@ class FunctionRewrite(LoopRewrites):
             self.ranks.add((rank, dk))
             return [_assign([target, _n("_ad_nf", ast.Store), _n("_ad_ni", ast.Store)],
                             _call(f"_ad_pop_a{dk}{rank}", _state()))]
-        if tag is None and isinstance(target, ast.Name) and (tags := tuples.scalar_tuple(self.kinds.get(target.id))):
+        if tag is None and isinstance(target, ast.Name) and (tags := tuples.scalar_tuple(tuples.saved_kind(self.kinds, target.id))):
             n = self.counter()
             return tuples.tuple_pop(target, tags, lambda t, g: self.pop(ast.Assign([t], call), tuples.tagged(call, g)),
                              lambda k: f"_ad_el{n}_{k}")

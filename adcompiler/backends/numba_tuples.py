@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 
 #: the typed tape's tag of a tuple element of each kind
 _TAGS = {"float": "f", "int": "i", "bool": "b"}
+_SAVED = re.compile(r"_s\d+_(.+)$")   # (a value saved before a write: analysis/infer's _SAVE)
 
 
 def scalar_tuple(kind) -> tuple | None:
@@ -33,6 +35,13 @@ def scalar_tuple(kind) -> tuple | None:
             return None
         tags.append(_TAGS[e.cls])
     return tuple(tags)
+
+
+def saved_kind(kinds, name):
+    """The kind of ``name``, or of the name whose value ``name`` saves (``_s1_t1``: ``_t1``'s)."""
+    k = kinds.get(name)
+    m = _SAVED.match(name) if k is None or k.weak or k.cls != "tuple" else None
+    return (kinds.get(m.group(1)) or kinds.get("_" + m.group(1))) if m else k   # (``_s1_t1`` saves ``_t1``)
 
 
 def _is_zero(e) -> bool:
@@ -60,22 +69,31 @@ class TupleAdjoints(ast.NodeTransformer):
         self.kind_of = kind_of       # a name's kind (an adjoint: its primal's)
         self.adjoints = adjoints & _tupled(fn)   # the names of adjoints the tuple helpers meet
         self.primal_of, self.ret_adjoint = primal_of, ret_adjoint
+        self.bound = {a.arg for a in fn.args.args} | {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)
+                                                      and isinstance(n.ctx, ast.Store)}
+        self.first = {}   # a name -> the statement binding it first
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                self.first.setdefault(node.targets[0].id, node)
 
     def tags(self, name) -> tuple | None:
         return scalar_tuple(self.kind_of(name)) if name in self.adjoints else None
 
-    def zero(self, target, tags, j):
-        """The zero of element ``j`` of the adjoint ``target`` (None: none known)."""
+    def zero(self, target, tags, j, s):
+        """The zero of element ``j`` of the adjoint ``target`` in the statement ``s``: of an array
+        element, the zeros of the tuple's element, or where the function holds no such tuple (its
+        unused part, ``_, s = f(x)``, in a reverse half) a 0-d zero, which adds as all zeros."""
         if tags[j][0] != "a":
             return ast.Constant(0.0)
-        like = target if target == self.ret_adjoint else self.primal_of(target)
-        if like is None:
-            return None
-        return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "zeros_like", ast.Load()), [_item(like, j)], [])
+        np_ = ast.Name("np", ast.Load())
+        like = target if target == self.ret_adjoint and self.first.get(target) is not s else self.primal_of(target)
+        if like is None or like not in self.bound:
+            return ast.Call(ast.Attribute(np_, "zeros", ast.Load()), [ast.Tuple([], ast.Load())], [])
+        return ast.Call(ast.Attribute(np_, "zeros_like", ast.Load()), [_item(like, j)], [])
 
-    def element(self, d, target, tags, j):
+    def element(self, d, target, tags, j, s):
         """Element ``j`` of the adjoint ``d`` (a name, or the zero constant) of ``target``'s tuple."""
-        return self.zero(target, tags, j) if _is_zero(d) else _item(d.id, j)
+        return self.zero(target, tags, j, s) if _is_zero(d) else _item(d.id, j)
 
     def visit_Assign(self, s):
         self.generic_visit(s)
@@ -85,12 +103,12 @@ class TupleAdjoints(ast.NodeTransformer):
             return s
         n, v, elts = len(tags), s.value, None
         if _is_zero(v):
-            elts = [self.zero(t.id, tags, j) for j in range(n)]
+            elts = [self.zero(t.id, tags, j, s) for j in range(n)]
         elif _call_of(v, "_ad_tadd") and len(v.args) == 4 and _operand(v.args[0]) and \
-                isinstance(v.args[1], ast.Constant) and isinstance(v.args[3], ast.Constant) and v.args[3].value == n \
+                _index(v.args[1], n) is not None and isinstance(v.args[3], ast.Constant) and v.args[3].value == n \
                 and not (isinstance(v.args[2], ast.Name) and self.tags(v.args[2].id)):
-            prev, k, g = v.args[0], v.args[1].value, v.args[2]
-            elts = [self.element(prev, t.id, tags, j) for j in range(n)]
+            prev, k, g = v.args[0], _index(v.args[1], n), v.args[2]
+            elts = [self.element(prev, t.id, tags, j, s) for j in range(n)]
             elts[k] = g if _is_zero(prev) else ast.BinOp(elts[k], ast.Add(), g)
         elif _call_of(v, "_ad_tplus") and len(v.args) == 2 and all(isinstance(a, ast.Name) for a in v.args):
             elts = [ast.BinOp(_item(v.args[0].id, j), ast.Add(), _item(v.args[1].id, j)) for j in range(n)]
@@ -100,19 +118,32 @@ class TupleAdjoints(ast.NodeTransformer):
 
     def visit_Call(self, c):
         self.generic_visit(c)
-        if _call_of(c, "_ad_tget") and len(c.args) == 2 and isinstance(c.args[1], ast.Constant) and \
-                isinstance(c.args[0], ast.Name) and self.tags(c.args[0].id):
-            return _item(c.args[0].id, c.args[1].value)
+        if _call_of(c, "_ad_tget") and len(c.args) == 2 and isinstance(c.args[0], ast.Name) \
+                and self.tags(c.args[0].id) and _index(c.args[1], len(self.tags(c.args[0].id))) is not None:
+            return _item(c.args[0].id, _index(c.args[1], len(self.tags(c.args[0].id))))
         return c
+
+
+def _index(e, n: int) -> int | None:
+    """The element ``e`` (a constant, ``-1`` too) selects of a tuple of ``n``, or None."""
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant):
+        k = -e.operand.value
+    elif isinstance(e, ast.Constant):
+        k = e.value
+    else:
+        return None
+    return k % n if type(k) is int and -n <= k < n else None
 
 
 def _tupled(fn) -> set:
     """The names ``fn``'s tuple helpers read or bind, and those copied to or from them
-    (``_d_ret = dret``, ``_d_t1 = dr``): the others keep their zeros (an adjoint of a tuple
+    (``_d_ret = dret``, ``_d_t1 = dr``), and those bound to a tuple display (forward mode's
+    tangents): the others keep their zeros (an adjoint of a tuple
     nothing adds to or reads, passed on as it is)."""
     names = set()
     for node in ast.walk(fn):
-        if isinstance(node, ast.Assign) and any(_call_of(node.value, h) for h in ("_ad_tadd", "_ad_tplus")):
+        if isinstance(node, ast.Assign) and (any(_call_of(node.value, h) for h in ("_ad_tadd", "_ad_tplus"))
+                                             or isinstance(node.value, ast.Tuple)):   # (a tangent, forward)
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
         if any(_call_of(node, h) for h in ("_ad_tadd", "_ad_tget", "_ad_tplus")):
             names |= {a.id for a in node.args[:1 if node.func.id != "_ad_tplus" else 2] if isinstance(a, ast.Name)}

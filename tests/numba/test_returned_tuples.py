@@ -1,7 +1,9 @@
 """Helpers returning several numbers or arrays (``return m, s``; ``a, b = step(a, b, x[i])``; a
 Lorenz right-hand side of three; ``return du, dv`` of new arrays; ``return w / n, n``) under numba:
 a tuple of floats, ints, bools and float arrays has an adjoint that is a tuple of floats and arrays,
-and goes to the typed tape element by element (``numba_tuples``). They were
+and goes to the typed tape element by element (``numba_tuples``); an element the caller ignores
+(``_, s = f(w)``), a tuple returned early from a loop (forward mode), ``r[-1]``, an element written
+after the call. They were
 refused ("adds to the adjoint of a tuple"; "restores a value whose type is not known"). Checked
 in each mode against finite differences and the numpy backend, split halves as the tapes drive
 them (fresh shadows), forward mode, on the tapes, and in the emitted numba module; a tuple of
@@ -56,10 +58,16 @@ CASES = [
     (K.kept_tuple_of_arrays, lambda: (_dup(5), _dup(5), _dup(1))),
     (K.only_the_first_array, lambda: (_dup(5), _dup(5), _dup(1))),
     (K.heun, lambda: (_dup(5), _dup(5), _dup(1))),
+    (K.unused_array, lambda: (_dup(3),)),
+    (K.early_tuple, lambda: (Duplicated(np.array([0.5, 1.5, 0.7]), np.zeros(3)),)),
+    (K.early_tuple, lambda: (Duplicated(np.array([0.5, 0.6, 0.7]), np.zeros(3)),)),
+    (K.negative_index, lambda: (_dup(3),)),
+    (K.written_after, lambda: (_dup(3),)),
 ]
 IDS = ["variance", "first_only", "recurrence", "kept_whole", "value_and_index", "passed_on", "two_branches",
        "whole_in_a_loop", "lorenz_rk2", "swapped", "pendulums", "unit_and_norm", "kept_tuple_of_arrays",
-       "only_the_first_array", "heun"]
+       "only_the_first_array", "heun", "unused_array", "early_tuple", "late_tuple", "negative_index",
+       "written_after"]
 
 
 @pytest.mark.parametrize("f, args", CASES, ids=IDS)

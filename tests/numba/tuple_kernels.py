@@ -165,3 +165,35 @@ def heun(u, v, k):
         u = 0.5 * (u + u1 + 0.1 * du)
         v = 0.5 * (v + v1 + 0.1 * dv)
     return np.sum(u * v)
+
+def _pair(w):
+    return w * 2.0, w[0]
+
+def unused_array(w):
+    _, s = _pair(w)
+    return s * s
+
+def _first_above(x):
+    for i in range(x.shape[0]):
+        if x[i] > 1.0:
+            return x[i], 1.0
+    return 0.0, 2.0
+
+def early_tuple(x):
+    a, b = _first_above(x)
+    return a * b
+
+def _three(x):
+    return x[0], x[1] * 2.0, np.sin(x[2])
+
+def negative_index(x):
+    r = _three(x)
+    return r[0] * r[-1]
+
+def _pair_arrays(w):
+    return w * 2.0, w * w
+
+def written_after(w):
+    a, b = _pair_arrays(w)
+    a[0] = 0.0
+    return float(np.sum(a * b))
