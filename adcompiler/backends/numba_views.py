@@ -285,6 +285,9 @@ def _ad_view_start(dx, g, r):
     n = dx.ndim
     xshape, xstrides = g[1 + 2 * r:1 + 2 * r + n], g[1 + 2 * r + n:]
     strides = g[1 + r:1 + 2 * r].copy()
+    for j in range(r):
+        if g[1 + j] == 0:
+            return 0, strides   # (an empty view, whose offset may lie past the argument's end: no element)
     same = True
     for k in range(n):
         same = same and xstrides[k] == dx.strides[k]

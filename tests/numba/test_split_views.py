@@ -25,6 +25,7 @@ from adcompiler import (
     Reverse,
     ReverseSplitWithPrimal,
     autodiff,
+    autodiff_thunk,
     differentiate,
 )
 from adcompiler.errors import BackendError
@@ -136,3 +137,27 @@ def test_slices_of_swapped_buffers_are_refused_and_auto_is_right():
     for got, want in zip(split_run(K.swapped_slices, a, Active, "auto")[1],
                          split_run(K.swapped_slices, a, Active, "numpy")[1]):
         np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_empty_views_of_arguments_with_odd_strides_on_length_one_axes():
+    """``y[1:]`` of a 1-element ``y`` taken from a column (stride 32 where its shadow's is 8), ``X[1:]``
+    of a one-row block: the empty view's offset lies past the argument, and looking its elements
+    up in the shadow raised a bare ValueError (found by a search); an empty view has no element."""
+    M = np.arange(1.0, 21.0).reshape(5, 4) / 10
+    got, want = {}, {}
+    for backend, out in (("numba", got), ("numpy", want)):
+        y = M.copy()[:1, 0]
+        fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, K.tail_of_one, Active, Duplicated, Duplicated,
+                                  backend=backend)
+        tape, _ = fwd(Duplicated(y, np.zeros(1)), Duplicated(np.array([0.7]), np.zeros(1)))
+        out["dy"], out["da"] = np.zeros(1), np.zeros(1)
+        rev(Duplicated(y, out["dy"]), Duplicated(np.array([0.7]), out["da"]), 1.0, tape)
+        X = M.copy()[2:3, :3]
+        out["dX"], out["dc"] = np.zeros((1, 3)), np.zeros(2)
+        autodiff(Reverse, K.helper_rows, Active, Duplicated(X, out["dX"]), Duplicated(np.array([0.7, 1.3]), out["dc"]),
+                 backend=backend)
+    for k, w in want.items():
+        np.testing.assert_allclose(got[k], w, rtol=1e-13)
+    np.testing.assert_allclose(got["dy"], [4 * 0.1 ** 3 * 0.7 ** 2], rtol=1e-13)
+    np.testing.assert_allclose(got["da"], [2 * 0.7 * 0.1 ** 4], rtol=1e-13)
+    check_grads(K.helper_rows, _dup(3, 4), _dup(2), ret=Active, mode=Reverse, engine=Numba)

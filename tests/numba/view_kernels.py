@@ -83,3 +83,25 @@ def swapped_slices(u, v, a):
             t[i] = t[i] + a[i] * v[i]
         u, v = v, u
     return np.sum(u * v)
+
+def tail_of_one(y, a):
+    t = y[1:]
+    for i in range(t.shape[0]):
+        t[i] = t[i] * a[0]
+    y[0] = y[0] * y[0] * a[0]
+    return np.sum(y * y)
+
+def _rows_after_first(X, c):
+    T = X[1:]
+    for i in range(T.shape[0]):
+        for j in range(T.shape[1]):
+            T[i, j] = T[i, j] * c
+    for j in range(X.shape[1]):
+        X[0, j] = X[0, j] * X[0, j] * c
+    return np.sum(X)
+
+def helper_rows(X, c):
+    s = 0.0
+    for k in range(2):
+        s += _rows_after_first(X, c[k])
+    return s
