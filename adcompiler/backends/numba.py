@@ -32,6 +32,7 @@ from ..codegen.compile import copied_view, execute_file_source
 from ..codegen.emit import emit_module
 from ..errors import AliasingError, BackendError
 from . import numba_runtime
+from .numba_axes import axis_reduction
 from .numba_errors import refusal as numba_refusal
 from .numba_guards import VIEW_RETURNED
 from .numba_indexing import through_index_arrays
@@ -99,6 +100,7 @@ class _DefaultKeywords:
                 # (numba's np.roll: no axis, np.clip: no number, np.atleast_1d: no number)
                 node.func = ast.Name("_ad_" + node.func.attr, ast.Load())
             numpys_values(node)
+            axis_reduction(node)
             if _np_call(node, "transpose", 2) and isinstance(node.args[1], ast.Call) and \
                     isinstance(node.args[1].func, ast.Name) and node.args[1].func.id == "_ad_inverse_axes" and \
                     len(node.args[1].args) == 1 and isinstance(node.args[1].args[0], ast.Constant) and \

@@ -1,11 +1,10 @@
-"""numba_runtime: the source of the helpers numba-compiled generated code calls.
-
-Kept as source text: the same text heads the module the numba backend compiles and the module ``adcompiler
+"""numba_runtime: the source of the helpers numba-compiled generated code calls. Kept as source text: the same text heads the module the numba backend compiles and the module ``adcompiler
 emit --target numba`` writes (which needs numpy and numba only; the index helpers' text is ``numba_indexing``'s).
 ``_ad_jit`` is the decorator (``numba.njit`` with the on-disk cache where the module is imported by its file's
 name). The typed tape is two growable buffers (float64 and int64) with their fill counts, passed and returned."""
 from __future__ import annotations
 
+from .numba_axes import AXES
 from .numba_guards import GUARDS
 from .numba_indexing import INDEXING
 from .numba_linalg import LINALG
@@ -488,7 +487,7 @@ def pop_source(ranks) -> str:
 
 def source(ranks) -> str:
     """The header and helpers of a numba module that pops arrays of ``ranks``."""
-    return HEADER + CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING + VIEWS + pop_source(ranks)
+    return HEADER + CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING + VIEWS + AXES + pop_source(ranks)
 
 
 def _defined(text: str) -> frozenset:
@@ -497,4 +496,4 @@ def _defined(text: str) -> frozenset:
 
 
 #: the helpers the texts define (generated code may call these; pops are per rank)
-HELPERS = _defined(CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING + VIEWS)
+HELPERS = _defined(CORE + GUARDS + REDUCTIONS + LINALG + SEQUENCES + SHAPES + INDEXING + VIEWS + AXES)
