@@ -23,6 +23,7 @@ from adcompiler import (
     Forward,
     Reverse,
     ReverseSplitWithPrimal,
+    ReverseWithPrimal,
     autodiff,
 )
 from adcompiler.testing import check_grads
@@ -80,20 +81,18 @@ def test_ties_nans_and_values_as_numpy():
     maximum's index, a transposed (non-contiguous) argument: as the numpy backend."""
     A = np.array([[1.0, 3.0, 3.0], [2.0, np.nan, 0.5], [4.0, 4.0, 1.0]])
     for x in (A, A.T, A[:, ::-1]):
-        got, want = [np.zeros(3) for _ in range(2)], [np.zeros(3) for _ in range(2)]
-        vals = {}
+        got, want, vals = [None, None], [None, None], {}
         for backend, out in (("numba", got), ("numpy", want)):
             dx = np.zeros_like(x)
-            vals[backend] = autodiff(Reverse, K.products, Active, Duplicated(x.copy(), dx), backend=backend)
+            vals[backend] = autodiff(ReverseWithPrimal, K.products, Active, Duplicated(x.copy(), dx),
+                                     backend=backend)[1]
             out[0] = dx
             dy = np.zeros_like(x)
             autodiff(Reverse, K.column_stats, Active, Duplicated(np.nan_to_num(x).copy(), dy), backend=backend)
             out[1] = dy
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, w, rtol=1e-12, equal_nan=True)
-        m = np.nan_to_num(x)
-        for f in (lambda v: np.max(v, axis=1, keepdims=True), lambda v: np.argmin(v, axis=0)):
-            np.testing.assert_array_equal(f(x), f(x))   # (numpy's own reference for what follows)
+        np.testing.assert_allclose(vals["numba"], vals["numpy"], rtol=1e-12, equal_nan=True)
     softmax_in = np.array([[1.0, 1.0, 0.5], [np.nan, 0.0, 1.0]])
     outs = []
     for backend in ("numba", "numpy"):
@@ -103,7 +102,6 @@ def test_ties_nans_and_values_as_numpy():
         outs.append((o, d))
     np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-12, equal_nan=True)
     np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-12, equal_nan=True)
-    assert m.shape == x.shape
 
 
 def test_the_emitted_numba_module(tmp_path):
