@@ -34,7 +34,7 @@ def split_pairs(functions, contexts) -> list:
     """``functions`` with the split pairs recording shadows the typed tape can carry rewritten: new
     local arrays' (``numba_shadows``), arguments' under swapped names (``numba_roots``), views of
     arguments (here); the others are left recording references, which ``numba_rewrite`` refuses."""
-    return viewed_pairs(indexed_pairs(fresh_shadows(functions, contexts), contexts), contexts)
+    return fresh_shadows(viewed_pairs(indexed_pairs(functions, contexts), contexts), contexts)
 
 
 def viewed_pairs(functions, contexts) -> list:
@@ -63,6 +63,7 @@ class _Pair:
         self.binds = []       # the statements binding references
         self.tail = None      # the push of the arguments (the reverse half's memory map)
         self.roots = None     # the reverse half's memory map: its statement
+        self.fresh = set()    # new arrays' references, left for numba_shadows (after this pass)
 
     def read(self) -> bool:
         params = {a.arg for a in self.fwd.args.args}
@@ -83,8 +84,11 @@ class _Pair:
             elif isinstance(root, ast.Subscript) and isinstance(root.value, ast.Name) \
                     and isinstance(root.slice, ast.Constant) and root.slice.value == 0:
                 sources.setdefault(d, set()).add(root.value.id)
+            elif isinstance(root, ast.Constant) and root.value is None:
+                self.fresh.add(d)   # (a new array's: numba_shadows' part, once the views are rewritten)
+                continue
             else:
-                return False   # (a new array's)
+                return False
             self.binds.append(s)
         if not sources or set(self.arguments) & set(sources):
             return False
@@ -159,14 +163,16 @@ class _Pair:
             if s is self.roots:
                 continue
             reads = any(isinstance(n, ast.Name) and n.id == name for h in _heads(s) for n in ast.walk(h))
-            if reads and self._rebased(s) is None:
+            if reads and self._rebased(s) is None and self._rebased(s, self.fresh) is None:
                 return False
         return True
 
-    def _rebased(self, s):
-        """The view's shadow ``s`` rebases (``dt = _ad_rebase(_tape.pop(), _roots)``), else None."""
+    def _rebased(self, s, names=None):
+        """The view's shadow ``s`` rebases (``dt = _ad_rebase(_tape.pop(), _roots)``; of ``names``, a new
+        array's), else None."""
         if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
-                and s.targets[0].id in self.views and _called(s.value, "_ad_rebase") and len(s.value.args) == 2 \
+                and s.targets[0].id in (self.views if names is None else names) and _called(s.value, "_ad_rebase") \
+                and len(s.value.args) == 2 \
                 and _tape_call(s.value.args[0], self.tape, "pop") and isinstance(s.value.args[1], ast.Name) \
                 and s.value.args[1].id == self.roots.targets[0].id:
             return s.targets[0].id
@@ -178,8 +184,8 @@ class _Pair:
         root_array = {d: next(x for j, x in self.arguments.values() if j == k) for d, k in self.views.items()}
         bound = {id(s) for s in self.binds}
         for s, body in list(_statements(self.fwd.body)):
-            if s is self.tail or id(s) in bound and s.targets[0].id in arrays:
-                body.remove(s)
+            if s is self.tail and not self.fresh or id(s) in bound and s.targets[0].id in arrays:
+                body.remove(s)   # (the arguments' push stays for numba_shadows' new arrays)
             elif id(s) in bound:
                 d = s.targets[0].id
                 s.targets = [_n(geometry[d], ast.Store)]
@@ -199,7 +205,8 @@ class _Pair:
                             if isinstance(a, ast.Name) and (a.id in self.views or a.id in arrays) and k:
                                 call.args[k] = _n(call.args[k - 1].id)
         shadows = [e.id for e in self.roots.value.args[1].elts]
-        self.rev.body.remove(self.roots)
+        if not self.fresh:
+            self.rev.body.remove(self.roots)
         for s, body in list(_statements(self.rev.body)):
             d = self._rebased(s)
             if d is None:

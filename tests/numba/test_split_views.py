@@ -6,7 +6,9 @@ geometry on the typed tape and the reverse half takes that view of its own shado
 every helper doing so in every mode. Checked against finite differences (fused and split as
 the tapes drive them), against the numpy backend's halves on arguments whose strides differ
 from their shadows', on the three tapes, and in the emitted module's split halves; a view
-whose argument is chosen at run time (slices of swapped buffers) is still refused."""
+whose argument is chosen at run time (slices of swapped buffers) is still refused. A pair recording
+views and new local arrays (``w = np.zeros(n)`` beside ``t = y[1:]``) records both (the new arrays'
+shapes by ``numba_shadows``, after the views)."""
 from __future__ import annotations
 
 import subprocess
@@ -55,6 +57,8 @@ CASES = [
     (K.reshaped, (6, 3)),
     (K.helper_with_a_view, (6, 2)),
     (K.empty_view, (5, 3)),
+    (K.with_a_new_array, (6, 5)),
+    (K.helper_given_a_new_array, (6, 6)),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 

@@ -105,3 +105,23 @@ def helper_rows(X, c):
     for k in range(2):
         s += _rows_after_first(X, c[k])
     return s
+
+def with_a_new_array(y, a):
+    n = y.shape[0]
+    w = np.zeros(n - 1)
+    t = y[1:]
+    for i in range(n - 1):
+        w[i] = t[i] * a[i]
+        t[i] = np.sin(w[i]) + y[i]
+    return np.sum(y * y) + np.sum(w * w)
+
+def _scaled_by(u, v):
+    for i in range(u.shape[0]):
+        u[i] = u[i] * v[i] + 0.1
+    return np.sum(u)
+
+def helper_given_a_new_array(y, a):
+    w = a * 2.0
+    s = _scaled_by(y[1:], w[:-1])
+    s += _scaled_by(y[::-1], a[::-1])
+    return s * np.sum(y)
