@@ -59,7 +59,8 @@ def test_names_rebound_at_the_top_level_compile(f, shapes, rng):
 def test_shadows_restored_by_reference_in_the_fused_function(f, shapes, rng):
     """A shadow popped from the typed tape would be a copy (its adjoints lost): in the fused
     function it is kept by reference on a list of its own (the numpy backend's numbers); the
-    split halves, whose tape crosses calls, refuse it with the line."""
+    split halves, whose tape crosses calls, record each row's geometry (``numba_views``: they
+    were refused) and are right too."""
     vals = [rng.uniform(0.5, 1.5, s) for s in shapes]
     seeds = [rng.standard_normal(s) for s in shapes]
     for backend in ("numba", "auto"):
@@ -67,9 +68,8 @@ def test_shadows_restored_by_reference_in_the_fused_function(f, shapes, rng):
         want = _run(f, vals, seeds, "numpy")
         for g, w in zip(got[0] + got[1], want[0] + want[1]):
             np.testing.assert_allclose(g, w, rtol=1e-12)
-    with pytest.raises(BackendError, match=r"numba_kernels\.py:\d+.*the numba backend cannot compile this"):
-        check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Const,
-                    mode=ReverseSplitWithPrimal, engine=Numba)
+    check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Const,
+                mode=ReverseSplitWithPrimal, engine=Numba)
     check_grads(f, *[Duplicated(v.copy(), np.zeros_like(v)) for v in vals], ret=Const)
 
 
