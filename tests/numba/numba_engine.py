@@ -34,3 +34,29 @@ def split_run(f, args, ret, backend):
     rev(*[Duplicated(v, d) if d is not None else a for v, d, a in zip(vals, shadows, args)],
         1.0 if ret is Active else None, tape)
     return vals, shadows
+
+
+def against_numpy(f, args, rng, rtol=1e-12):
+    """``f`` at ``args`` (annotations) under numba against the numpy backend: the split halves as
+    the tapes drive them, the function running both sweeps, and forward mode, with random seeds
+    and directions from ``rng``."""
+    from adcompiler import Forward, Reverse
+    dup = [isinstance(v, Duplicated) for v in args]
+    for v, d in zip(args, dup):
+        if d:
+            v.dval[...] = rng.standard_normal(v.dval.shape)
+    for got, want in zip(split_run(f, args, Active, "numba")[1], split_run(f, args, Active, "numpy")[1]):
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 1e-2)
+
+    def copies(seeds):
+        return [Duplicated(v.val.copy(), s.copy()) if d else v for v, s, d in zip(args, seeds, dup)]
+    runs = {b: copies([v.dval if d else None for v, d in zip(args, dup)]) for b in ("numpy", "numba")}
+    for b, run in runs.items():
+        autodiff(Reverse, f, Active, *run, backend=b)
+    for w, g, d in zip(runs["numpy"], runs["numba"], dup):
+        if d:
+            np.testing.assert_allclose(g.dval, w.dval, rtol=rtol, atol=rtol * 1e-2)
+    directions = [rng.standard_normal(v.val.shape) if d else None for v, d in zip(args, dup)]
+    got, want = [autodiff(Forward, f, Duplicated, *copies(directions), backend=b)[0] for b in ("numba", "numpy")]
+    np.testing.assert_allclose(got, want, rtol=rtol)

@@ -14,7 +14,7 @@ from pathlib import Path
 import axis_kernels as K
 import numpy as np
 import pytest
-from numba_engine import Numba, split_run
+from numba_engine import Numba, against_numpy
 from optional import require
 
 from adcompiler import (
@@ -54,15 +54,7 @@ def test_axis_reductions_compile_and_are_right(f, args, mode):
 
 @pytest.mark.parametrize("f, args", CASES, ids=IDS)
 def test_the_numba_code_matches_the_numpy_code(f, args):
-    a = args()
-    for v in a:
-        v.dval[...] = RNG.standard_normal(v.dval.shape)
-    for g, w in zip(split_run(f, a, Active, "numba")[1], split_run(f, a, Active, "numpy")[1]):
-        np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-13)
-    t = [Duplicated(v.val.copy(), RNG.standard_normal(v.val.shape)) for v in a]
-    got, want = [autodiff(Forward, f, Duplicated, *[Duplicated(x.val.copy(), x.dval.copy()) for x in t],
-                          backend=b)[0] for b in ("numba", "numpy")]
-    assert got == pytest.approx(want, rel=1e-11)
+    against_numpy(f, args(), RNG, rtol=1e-11)
 
 
 def test_a_vector_reduced_along_its_axis():

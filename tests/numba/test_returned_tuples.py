@@ -17,14 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tuple_kernels as K
-from numba_engine import Numba, split_run
+from numba_engine import Numba, against_numpy
 from optional import require
 
 from adcompiler import (
     Active,
     Const,
     Duplicated,
-    Forward,
     Reverse,
     ReverseSplitWithPrimal,
     autodiff,
@@ -79,26 +78,7 @@ def test_helpers_returning_tuples_of_numbers_compile_and_are_right(f, args, mode
 @pytest.mark.parametrize("f, args", CASES, ids=IDS)
 def test_the_numba_code_matches_the_numpy_code(f, args):
     """Split halves (fresh shadows), the fused function and forward mode, against the numpy backend."""
-    a = args()
-    for v in a:
-        if isinstance(v, Duplicated):
-            v.dval[...] = RNG.standard_normal(v.dval.shape)
-    for got, want in zip(split_run(f, a, Active, "numba")[1], split_run(f, a, Active, "numpy")[1]):
-        if want is not None:
-            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
-    copies = [[Duplicated(v.val.copy(), v.dval.copy()) if isinstance(v, Duplicated) else v for v in a]
-              for _ in range(2)]
-    autodiff(Reverse, f, Active, *copies[0])
-    autodiff(Reverse, f, Active, *copies[1], backend="numba")
-    for w, g in zip(*copies):
-        if isinstance(w, Duplicated):
-            np.testing.assert_allclose(g.dval, w.dval, rtol=1e-12, atol=1e-14)
-    tangents = [Duplicated(v.val.copy(), RNG.standard_normal(v.val.shape)) if isinstance(v, Duplicated) else v
-                for v in a]
-    got, want = [autodiff(Forward, f, Duplicated, *[Duplicated(t.val.copy(), t.dval.copy())
-                                                     if isinstance(t, Duplicated) else t for t in tangents],
-                          backend=b)[0] for b in ("numba", "numpy")]
-    assert got == pytest.approx(want, rel=1e-12)
+    against_numpy(f, args(), RNG)
 
 
 @pytest.mark.parametrize("tape", ["autograd", "jax", "torch"])
