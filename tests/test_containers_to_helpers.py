@@ -173,7 +173,7 @@ def returned_view_written(x):
 CASES = [(layers_in_a_list, [_r(3, 4), _r(4, 5), _r(5), _r(5, 2), _r(2)], True),
          (list_and_tuple_of_arrays, [_r(3), _r(4), _r(2)], True),
          (stages_in_a_named_list, [_r(3)], False),   # (numba: a list read by a variable index)
-         (tuple_state_stepped, [_r(3), _r(3)], False),   # (numba: a tuple returned in a loop)
+         (tuple_state_stepped, [_r(3), _r(3)], True),   # (numba: a tuple of arrays returned in a loop, numba_tuples)
          (parameter_with_a_default, [_r(3), _r(3), _r(3)], True),
          (passed_on_to_another_helper, [_r(3), _r(3), _r(3)], True),
          (named_list_iterated_and_passed, [_r(3), _r(3, 3), _r(3, 3)], True),
