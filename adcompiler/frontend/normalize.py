@@ -61,7 +61,7 @@ class Normalizer(StatementRewrite, LoopRewrite, MethodRewrite, OutRewrite, Built
         user_body, entry = rename_rebound_params(self.pf.tree, self.namer, self.res)
         user_body = tries_as_branches(user_body, self, attempt)
         self.params_renamed = {e.value.id: e.targets[0].id for e in entry}   # (x -> x_1)
-        user_body = self.fold_fixed(user_body, frozenset(self.params_renamed.values()) | frozenset(self.res.given))
+        user_body = self.fold_fixed(user_body)
         if not is_generated(self.pf.filename):
             user_body = unroll_display_loops(user_body, self.namer, self.res)
         user_body = loop_else(user_body, self._loop_flag)

@@ -66,7 +66,6 @@ class Resolver:
         self.globals = self.func.__globals__
         self.bound = {}   # parameters holding a function (bind_functions)
         self.nones = set()
-        self.given = {}
         self.records = {}   # parameters holding a record (bind_functions)
         self.attributes: dict = {}   # "m.helper" -> what it named (a module's attribute may be replaced)
         self.lifted = getattr(pf, "lifted", {})   # nested functions, lifted out (frontend/nested.py)
@@ -81,9 +80,6 @@ class Resolver:
                       if getattr(k, "cls", None) == "function" and p not in stored}
         #: parameters never bound again that hold None (an optional callback left out)
         self.nones = {p for p, k in zip(params, kinds) if getattr(k, "cls", None) == "none" and p not in stored}
-        #: parameters given None, and given a value that is not None (an array, a number), bound again or not
-        self.given = {p: getattr(k, "cls", None) == "none" for p, k in zip(params, kinds)
-                      if getattr(k, "cls", None) in ("none", "array", "float", "int", "bool")}
         #: parameters never bound again that hold a record (a named tuple, a dataclass, an object passed as
         #: Const): attribute -> what ``p.attr`` reads as a subscript (a named tuple's position, the key)
         self.records = {p: {f: (i if k.keys is None else f) for i, f in enumerate(k.fields)}

@@ -42,11 +42,10 @@ from . import notes
 class StatementRewrite:
     """Rewrites statements into the forms above (mixed into ``normalize.Normalizer``)."""
 
-    def fixed_test(self, test, unbound=frozenset()):
+    def fixed_test(self, test):
         """``True``/``False`` for a test of a non-local name against None (``prev is None``,
         ``prev is not None``), or of a parameter never bound again holding a function or None
-        (an optional callback: the code is made for each), or of a parameter in ``unbound`` (not
-        bound yet where the test is: ``if w is None: w = np.ones_like(x)`` first thing), else None."""
+        (an optional callback: the code is made for each), else None."""
         if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot))
                 and isinstance(test.left, ast.Name) and isinstance(test.comparators[0], ast.Constant)
                 and test.comparators[0].value is None):
@@ -54,9 +53,6 @@ class StatementRewrite:
         name = test.left.id
         if name in self.res.bound or name in self.res.nones:   # (a parameter: a function, or None, given)
             return (name in self.res.nones) == isinstance(test.ops[0], ast.Is)
-        param = next((p for p, r in self.params_renamed.items() if r == name), name)
-        if name in unbound and param in self.res.given:   # (the code is made for None and for a value apart)
-            return self.res.given[param] == isinstance(test.ops[0], ast.Is)
         if self.res.is_local(name):
             return None
         try:
@@ -65,17 +61,14 @@ class StatementRewrite:
             return None
         return (value is None) == isinstance(test.ops[0], ast.Is)
 
-    def fold_fixed(self, stmts, unbound=frozenset()) -> list:
+    def fold_fixed(self, stmts) -> list:
         """``stmts`` with each ``if`` whose test ``fixed_test`` decides replaced by the branch
         taken (a module's or closure's ``prev is None``: the code is remade if ``prev`` comes
-        to hold another object), and what follows a ``return`` in the same block dropped.
-        ``unbound``: the parameters not bound yet (the function's own statements, in turn)."""
+        to hold another object), and what follows a ``return`` in the same block dropped."""
         out = []
         for s in stmts:
-            if isinstance(s, ast.If) and self.fixed_test(s.test, unbound) is not None:
-                out += self.fold_fixed(s.body if self.fixed_test(s.test, unbound) else s.orelse, unbound)
-                unbound = unbound - {n.id for t in out for n in ast.walk(t) if isinstance(n, ast.Name)
-                                     and not isinstance(n.ctx, ast.Load)}
+            if isinstance(s, ast.If) and self.fixed_test(s.test) is not None:
+                out += self.fold_fixed(s.body if self.fixed_test(s.test) else s.orelse)
             else:
                 if any(isinstance(getattr(s, f, None), list) and getattr(s, f) for f in ("body", "orelse", "finalbody")):
                     s = copy.copy(s)   # (the parsed tree keeps its names: the cache compares what they hold)
@@ -83,8 +76,6 @@ class StatementRewrite:
                         if isinstance(getattr(s, field, None), list) and getattr(s, field):
                             setattr(s, field, self.fold_fixed(getattr(s, field)) or [ast.Pass()])
                 out.append(s)
-                unbound = unbound - {n.id for n in ast.walk(s) if isinstance(n, ast.Name)
-                                     and not isinstance(n.ctx, ast.Load)}
             if out and isinstance(out[-1], ast.Return):
                 break
         return out
