@@ -376,6 +376,8 @@ def _guarded(fn, path, origins):
                 raise _untyped(e, origins) from None   # (a list mixing types or array layouts, a list of lists)
             if _while_compiling(e):   # (numba's typing of a global it cannot take: isinstance(p, np.integer))
                 raise numba_refusal(e, path, origins) from None
+            if e.__traceback__ is not None and e.__traceback__.tb_next is None and str(e).startswith("expected "):
+                raise _ran(e, origins) from None   # (the dispatcher given a value its code was not made for: None)
             raise
         except NotImplementedError as e:
             # numba's own limits met at run time (its reshape of an array that is not contiguous,

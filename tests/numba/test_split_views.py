@@ -165,3 +165,16 @@ def test_empty_views_of_arguments_with_odd_strides_on_length_one_axes():
     np.testing.assert_allclose(got["dy"], [4 * 0.1 ** 3 * 0.7 ** 2], rtol=1e-13)
     np.testing.assert_allclose(got["da"], [2 * 0.7 * 0.1 ** 4], rtol=1e-13)
     check_grads(K.helper_rows, _dup(3, 4), _dup(2), ret=Active, mode=Reverse, engine=Numba)
+
+
+def test_an_optional_argument_rebound_in_a_loop_is_refused_and_auto_is_right():
+    """``w=None`` rebound in a loop: the split halves' tape saves ``w``, None at first, which numba's
+    code was not made for: numba's dispatcher raised a plain TypeError; it is a located refusal
+    (found by a search), and auto runs the halves on numpy."""
+    x = np.array([1.0, 2.0, 3.0])
+    fwd, _ = autodiff_thunk(ReverseSplitWithPrimal, K.optional_rebound_in_a_loop, Active, Duplicated,
+                            backend="numba")
+    with pytest.raises(BackendError, match=r"view_kernels.py:\d+"):
+        fwd(Duplicated(x.copy(), np.zeros(3)))
+    got = split_run(K.optional_rebound_in_a_loop, [Duplicated(x.copy(), np.zeros(3))], Active, "auto")[1][0]
+    np.testing.assert_allclose(got, 4 * x, rtol=1e-13)

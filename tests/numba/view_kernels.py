@@ -125,3 +125,8 @@ def helper_given_a_new_array(y, a):
     s = _scaled_by(y[1:], w[:-1])
     s += _scaled_by(y[::-1], a[::-1])
     return s * np.sum(y)
+
+def optional_rebound_in_a_loop(x, w=None):
+    for i in range(2):
+        w = x * 2.0
+    return np.sum(w * x)
