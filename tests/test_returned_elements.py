@@ -103,9 +103,9 @@ def loops_over_a_result(x):
 
 
 def test_refusals_say_what_in_the_users_words():
-    with pytest.raises(ad.AdCompilerError, match=r"test_returned_elements.py:\d+.*return parts\(x\)\[1\]") as e:
-        ad.gradient(second, X, backend="numba")
-    assert "tuple that carries derivatives" in str(e.value) and "_ad_" not in str(e.value)
+    # (under numba the tuple's element is compiled now, backends/numba_tuples: the numpy backend's numbers)
+    for f in (second, last, first):
+        np.testing.assert_allclose(ad.gradient(f, X, backend="numba")[0], ad.gradient(f, X)[0], rtol=1e-13)
     with pytest.raises(ad.AdCompilerError, match="a tuple .* indexed with a variable") as e:
         ad.gradient(loops_over_a_result, X)
     assert "`_t" not in str(e.value)
