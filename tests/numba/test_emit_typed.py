@@ -13,7 +13,7 @@ KERNEL = '''import numpy as np
 
 
 def lse_rows(out, A):
-    m = A.max(axis=1, keepdims=True)
+    m = A.max(axis=(1,), keepdims=True)
     e = np.exp(A - m)
     out[:] = (m + np.log(e.sum(axis=1, keepdims=True)))[:, 0]
 
@@ -51,7 +51,7 @@ def test_a_line_numba_cannot_compile_is_refused_at_emit(tmp_path):
     require("numba")
     run = _emit(tmp_path, "lse_rows")
     assert run.returncode != 0 and not run.stdout
-    assert "kern_typed.py:5" in run.stderr and "A.max(axis=1, keepdims=True)" in run.stderr
+    assert "kern_typed.py:5" in run.stderr and "A.max(axis=(1,), keepdims=True)" in run.stderr   # (an axis tuple)
     assert "Traceback" not in run.stderr
 
 
@@ -336,7 +336,7 @@ def traced(A: np.ndarray, v: np.ndarray) -> float:
 
 
 def col_max(A: np.ndarray, w: np.ndarray) -> float:
-    c = np.max(A, axis=0)
+    c = np.max(A, axis=(0,))
     s = 0.0
     for j in range(c.shape[0]):
         s += c[j] * w[j]
