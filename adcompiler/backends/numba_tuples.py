@@ -3,22 +3,23 @@
 A helper returning several numbers (``return m, s``; ``a, b = step(a, b, x[i])``) gives the numpy
 backend's code a tuple whose adjoint is a Python list grown by ``_ad_tadd`` and read by ``_ad_tget``
 (``0.0`` standing for all zeros), and a tuple the reverse sweep restores from the tape's list. numba
-types each variable once, so here, where the tuple's elements are floats, ints or bools (its kind
-says how many): its adjoint is a tuple of as many floats from its first binding on (``0.0`` is
-``(0.0, 0.0)``), ``_ad_tadd(d, k, g, n)`` builds the next tuple (``(d[0], d[1] + g)``),
-``_ad_tget(d, k)`` is ``d[k]``, ``_ad_tplus`` adds two element by element; the tuple itself goes to
-the typed tape element by element and comes back as a tuple of its elements. A tuple holding arrays,
-complex numbers or other tuples keeps the helpers, which numba refuses (with the user's line).
+types each variable once, so here, where the tuple's elements are floats, ints, bools or float arrays
+of known rank (its kind says how many): its adjoint is a tuple of as many floats and arrays from its
+first binding on (``0.0`` is ``(0.0, np.zeros_like(t[1]))``), ``_ad_tadd(d, k, g, n)`` builds the next
+tuple (``(d[0], d[1] + g)``), ``_ad_tget(d, k)`` is ``d[k]``, ``_ad_tplus`` adds two element by
+element; the tuple itself goes to the typed tape element by element and comes back as a tuple of its
+elements. A tuple holding complex numbers, int arrays or other tuples keeps the helpers, which numba
+refuses (with the user's line).
 """
 from __future__ import annotations
 
 import ast
 import copy
-import re
+
+from ..analysis.infer import _SAVE as _SAVED
 
 #: the typed tape's tag of a tuple element of each kind
 _TAGS = {"float": "f", "int": "i", "bool": "b"}
-_SAVED = re.compile(r"_s\d+_(.+)$")   # (a value saved before a write: analysis/infer's _SAVE)
 
 
 def scalar_tuple(kind) -> tuple | None:

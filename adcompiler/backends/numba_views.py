@@ -138,9 +138,7 @@ class _Pair:
                 if not (isinstance(s.value, ast.Constant) and s.value.value is None and s.targets[0].id in self.views):
                     return False
                 continue
-            heads = [s] if not isinstance(s, (ast.For, ast.While, ast.If)) else \
-                [s.iter if isinstance(s, ast.For) else s.test] + ([s.target] if isinstance(s, ast.For) else [])
-            for h in heads:
+            for h in _heads(s):
                 ignored = {id(a) for call in ast.walk(h) if isinstance(call, ast.Call)
                            for k, a in enumerate(call.args) if k and self.passed(call, k)
                            and isinstance(call.args[k - 1], ast.Name)}
