@@ -22,15 +22,32 @@ class Numba:
         return autodiff_thunk(*call, backend="numba")
 
 
+def _in_layout(x, fill=None):
+    """An array with ``x``'s shape and strides holding ``fill`` (``x`` itself when None): a
+    strided view stays a strided view, of new memory as large as the memory ``x`` views."""
+    if x.flags.c_contiguous or x.base is None:
+        y = np.empty_like(x)
+        y[...] = x if fill is None else fill
+        return y
+    base = x
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    offset = x.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    y = np.ndarray(x.shape, x.dtype, buffer=np.zeros_like(base, order="A"), offset=offset, strides=x.strides)
+    y[...] = x if fill is None else fill
+    return y
+
+
 def split_run(f, args, ret, backend):
     """The split halves of ``f`` run as a tape drives them (the forward half given fresh zero
-    shadows, the reverse half the seeds of ``args``' shadows): the arguments' final values and
-    the shadows after the reverse half (None for a Const)."""
+    shadows, the reverse half the seeds of ``args``' shadows; both in the layout of the
+    arguments, which may be strided views): the arguments' final values and the shadows after
+    the reverse half (None for a Const)."""
     fwd, rev = autodiff_thunk(ReverseSplitWithPrimal, f, ret, *[type(a) for a in args], backend=backend)
-    vals = [a.val.copy() if isinstance(a, Duplicated) else a.val for a in args]
-    fresh = [Duplicated(v, np.zeros_like(v)) if isinstance(a, Duplicated) else a for v, a in zip(vals, args)]
+    vals = [_in_layout(a.val) if isinstance(a, Duplicated) else a.val for a in args]
+    fresh = [Duplicated(v, _in_layout(v, 0.0)) if isinstance(a, Duplicated) else a for v, a in zip(vals, args)]
     tape, _ = fwd(*fresh)
-    shadows = [a.dval.copy() if isinstance(a, Duplicated) else None for a in args]
+    shadows = [_in_layout(a.val, a.dval) if isinstance(a, Duplicated) else None for a in args]
     rev(*[Duplicated(v, d) if d is not None else a for v, d, a in zip(vals, shadows, args)],
         1.0 if ret is Active else None, tape)
     return vals, shadows
