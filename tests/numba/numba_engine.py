@@ -55,9 +55,10 @@ def split_run(f, args, ret, backend):
 
 def against_numpy(f, args, rng, rtol=1e-12):
     """``f`` at ``args`` (annotations) under numba against the numpy backend: the split halves as
-    the tapes drive them, the function running both sweeps, and forward mode, with random seeds
-    and directions from ``rng``."""
-    from adcompiler import Forward, Reverse
+    the tapes drive them, the function running both sweeps, forward mode, and vector mode (two
+    directions in one call, against forward mode of each), with random seeds and directions from
+    ``rng``."""
+    from adcompiler import BatchDuplicated, Forward, Reverse
     dup = [isinstance(v, Duplicated) for v in args]
     for v, d in zip(args, dup):
         if d:
@@ -77,3 +78,9 @@ def against_numpy(f, args, rng, rtol=1e-12):
     directions = [rng.standard_normal(v.val.shape) if d else None for v, d in zip(args, dup)]
     got, want = [autodiff(Forward, f, Duplicated, *copies(directions), backend=b)[0] for b in ("numba", "numpy")]
     np.testing.assert_allclose(got, want, rtol=rtol)
+    second = [rng.standard_normal(v.val.shape) if d else None for v, d in zip(args, dup)]
+    want2 = autodiff(Forward, f, Duplicated, *copies(second), backend="numpy")[0]
+    batch = [BatchDuplicated(v.val.copy(), (s.copy(), t.copy())) if d else v
+             for v, s, t, d in zip(args, directions, second, dup)]
+    ((b1, b2),) = autodiff(Forward, f, Duplicated, *batch, backend="numba")
+    np.testing.assert_allclose([b1, b2], [want, want2], rtol=rtol)

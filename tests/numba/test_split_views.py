@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import view_kernels as K
-from numba_engine import Numba, split_run
+from numba_engine import Numba, against_numpy, split_run
 from optional import require
 
 from adcompiler import (
@@ -88,6 +88,12 @@ def test_the_numba_halves_match_the_numpy_halves(f, shapes, make):
     (got_vals, got), (want_vals, want) = split_run(f, a, Active, "numba"), split_run(f, a, Active, "numpy")
     for g, w in zip(got + got_vals, want + want_vals):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("f, shapes", CASES, ids=IDS)
+def test_every_mode_matches_the_numpy_backend(f, shapes):
+    """Fused and split reverse, forward and vector mode under numba against the numpy backend."""
+    against_numpy(f, _args(shapes), RNG)
 
 
 @pytest.mark.parametrize("tape", ["autograd", "jax", "torch"])
