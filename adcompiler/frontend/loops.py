@@ -32,6 +32,8 @@ import ast
 import copy
 import inspect
 
+import numpy as np
+
 from ..codegen.naming import COUNT, TEMP
 from . import notes
 from .lists import changes_list, resizes_list
@@ -222,7 +224,54 @@ class LoopRewrite:
             pre.insert(0, (index, ast.BinOp(ast.Name(k, ast.Load()), ast.Add(), first)))
         return _range(stop), ast.Name(k, ast.Store()), pre
 
+    def is_ndindex(self, it) -> bool:
+        if not isinstance(it, ast.Call):
+            return False
+        fn = self.res.resolve_attr(it.func) if isinstance(it.func, ast.Attribute) else self.builtin_of(it)
+        return fn is np.ndindex
+
+    def ndindex(self, s):
+        """``for i, j in np.ndindex(A.shape)`` (or ``np.ndindex(n, m)``, ``np.ndindex((n, m))``; or
+        one name, ``idx``, when the number of dimensions is written out) as nested range loops,
+        the last index fastest as numpy's; the shape is read once, before the loops, by unpacking
+        it into as many names as the target has (Python's error where the numbers differ)."""
+        it = s.iter
+        if it.keywords or not it.args or any(isinstance(a, ast.Starred) for a in it.args):
+            self.err(it, "this np.ndindex is not supported.", "write np.ndindex(A.shape) or np.ndindex(n, m).")
+        shape = it.args[0] if len(it.args) == 1 else ast.Tuple(list(it.args), ast.Load())
+        written = len(shape.elts) if isinstance(shape, (ast.Tuple, ast.List)) else None
+        if len(it.args) == 1 and written is None and not (isinstance(shape, ast.Attribute) and shape.attr == "shape"):
+            self.err(it, "np.ndindex of one argument that is neither a shape (A.shape) nor a tuple written out "
+                     "(it may be an int, which np.ndindex takes as a shape of one dimension).",
+                     "write np.ndindex(A.shape), np.ndindex((n, m)) or, for one dimension, loop over range(n).")
+        if isinstance(s.target, ast.Tuple) and s.target.elts and all(isinstance(e, ast.Name) for e in s.target.elts):
+            names, whole = list(s.target.elts), None
+        elif isinstance(s.target, ast.Name) and written:
+            names, whole = [ast.Name(self.namer.fresh("_k{}"), ast.Store()) for _ in range(written)], s.target
+        else:
+            self.err(s.target, "the target of a loop over np.ndindex must be names, one per dimension "
+                     "(for i, j in np.ndindex(A.shape)).", "unpack the index into one name per dimension.")
+        if written is not None and written != len(names):
+            self.err(s.target, f"np.ndindex of {written} dimension(s) unpacked into {len(names)} name(s).",
+                     "unpack the index into one name per dimension.")
+        if has_jump(s.body, ast.Break):
+            self.err(s, "break in a loop over np.ndindex (the loop is made of one loop per dimension).",
+                     "loop over range(A.size) with np.unravel_index, or over nested range loops with a flag.")
+        sizes = [ast.Name(self.namer.fresh("_k{}"), ast.Store()) for _ in names]
+        unpack = ast.Assign(targets=[ast.Tuple(sizes, ast.Store())], value=shape)
+        body = list(s.body)
+        if whole is not None:   # idx = (i, j) at the top of the body
+            index = ast.Tuple([ast.Name(n.id, ast.Load()) for n in names], ast.Load())
+            body.insert(0, ast.Assign(targets=[whole], value=index))
+        for n, size in reversed(list(zip(names, sizes))):
+            body = [ast.For(target=ast.Name(n.id, ast.Store()), iter=_range(ast.Name(size.id, ast.Load())),
+                            body=body, orelse=[])]
+        for node in [unpack] + body:
+            self.stmt(ast.fix_missing_locations(ast.copy_location(node, s)))
+
     def for_(self, s):
+        if self.is_ndindex(s.iter):
+            return self.ndindex(s)
         if isinstance(s.iter, (ast.Tuple, ast.List)) and 0 < len(s.iter.elts) <= 16 and \
                 not any(isinstance(e, ast.Starred) for e in s.iter.elts) and \
                 not has_jump(s.body, (ast.Break, ast.Continue)):

@@ -15,7 +15,7 @@ and ``zip``, boolean masks and integer index arrays, ``np.arange``,
 ``np.linspace``, ``np.eye``, joins (``concatenate``, ``stack``, ``vstack``,
 ``hstack``, ``column_stack``), array literals, ``np.put``/``np.place``/
 ``np.putmask``/``np.add.at``, tuples as values, shape attributes, matrix
-products of matrices, ``enumerate`` with a start and of ``zip``,
+products of matrices, ``enumerate`` with a start and of ``zip``, ``np.ndindex``,
 ``reversed(arr)``, ``sum`` with a start, ``max`` of three, ``pow``,
 ``sum`` of a tuple, ``np.trapezoid``, ``np.interp``, ``np.polyval``,
 ``np.convolve`` and the results of ``eigh`` written in place; names rebound
@@ -268,10 +268,16 @@ def f_iterate(g, ex):
             [f"for xv in reversed({u}):", f"    {t} = {t} * 0.5 + xv"],
             [f"for i, xv in enumerate({u}, start=1):", f"    {w}[i - 1] += xv * i * 0.25"],
             [f"for i, xv in enumerate({u}, 2):", f"    {t} += xv * (i - 1) * 0.25"],
-            [f"for i, (xv, yv) in enumerate(zip({u}, {v})):", f"    {w}[i] += xv * yv * 0.5"]]
+            [f"for i, (xv, yv) in enumerate(zip({u}, {v})):", f"    {w}[i] += xv * yv * 0.5"],
+            [f"for (i,) in np.ndindex({u}.shape):", f"    {w}[i] = {w}[i] * 0.5 + {u}[i]"]]
     if s.mats:
         m, _ = r.choice(s.mats)
         opts.append([f"for row in {m}:", f"    {t} += float(np.sum(row * {u}))"])
+        opts.append([f"for i, j in np.ndindex({m}.shape):", f"    {t} += {m}[i, j] * {u}[j] * 0.25"])
+    if s.w_mats:
+        m, _ = r.choice(s.w_mats)
+        opts.append([f"for idx in np.ndindex({m}.shape[0], {m}.shape[1]):",
+                     f"    {m}[idx] = {m}[idx] * 0.5 + {t} * 0.125"])
     return r.choice(opts)
 
 
