@@ -243,7 +243,8 @@ class Analysis:
         while isinstance(v, ast.Name) and v.id in binds and v.id not in seen:
             seen.add(v.id)
             v = binds[v.id]
-        if not isinstance(v, ast.Call) or notes.target(v) not in (np.diag, np.broadcast_to, np.einsum):
+        if not isinstance(v, ast.Call) or notes.target(v) not in (np.diag, np.broadcast_to, np.einsum,
+                                                                 np.lib.stride_tricks.sliding_window_view):
             return None
         args = [a for a in v.args if isinstance(a, ast.Name)] + [k.value for k in v.keywords
                                                                  if isinstance(k.value, ast.Name)]

@@ -23,6 +23,7 @@ from ..runtime import linalg as L
 from ..runtime import norms as NM
 from ..runtime import numpy as RN
 from ..runtime import products as P
+from ..runtime import windows as W
 from . import (  # noqa: F401  (marked here)
     curves,
     indexing,
@@ -42,7 +43,7 @@ LINEAR = (
     np.reshape, np.transpose, np.ravel, np.moveaxis, np.swapaxes, np.expand_dims, np.squeeze,
     np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip, np.fliplr, np.flipud,
     np.rot90, np.roll, np.tile, np.repeat, np.pad, np.diag, np.diagflat, np.diagonal, np.tril, np.triu,
-    RN.diag_copy, RN.broadcast_copy,
+    RN.diag_copy, RN.broadcast_copy, np.lib.stride_tricks.sliding_window_view, W.window_copy,
     np.take, np.take_along_axis, np.append, np.array, np.asarray, np.ascontiguousarray, np.asfortranarray, np.copy, np.split, np.array_split,
     np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack, np.full, np.full_like, np.bincount,
     RN.scatter_sum, np.resize,
@@ -62,7 +63,7 @@ RUNTIME_LINEAR = (
     R.gather_last, RN.mean_adjoint, RN.cumsum_adjoint, RN.diff_adjoint, RN.split_adjoint, RN.pad_adjoint,
     RN.take_adjoint, RN.take_along_axis_adjoint, RN.roll_adjoint, RN.rot90_adjoint, RN.tile_adjoint,
     RN.repeat_adjoint, RN.resize_adjoint, RN.diag_adjoint, RN.diagonal_adjoint, RN.trace_adjoint,
-    RN.concat_part, RN.expand,
+    RN.concat_part, RN.expand, W.window_adjoint,
 )
 RUNTIME_HOLOMORPHIC = (P.dot_adjoint_a, P.dot_adjoint_b, P.matmul_adjoint_a, P.matmul_adjoint_b,
                        L.inner_adjoint_a, L.inner_adjoint_b, L.tensordot_adjoint_a, L.tensordot_adjoint_b,

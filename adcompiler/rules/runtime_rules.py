@@ -179,6 +179,7 @@ from ..runtime import finite as FN
 from ..runtime import linalg as L
 from ..runtime import norms as NM
 from ..runtime import numpy as RN
+from ..runtime import windows as W
 
 
 def _linear(fn, params, linear="g", zero=(), extra=None, like=None):
@@ -270,6 +271,7 @@ _linear(OR.partition_adjoint, "g, a, ans, axis=-1", zero=("a", "ans"))   # (a, a
 _linear(OR.partition_tangent, "t, a, ans, axis=-1", linear="t", zero=("a", "ans"))
 _linear(RN.roll_adjoint, "g, shift, axis=None", like="g")
 _linear(RN.rot90_adjoint, "g, k=1, axes=None", like="g")
+_linear(W.window_adjoint, "g, x, window_shape, axis=None", zero=("x",))
 _linear(RN.tile_adjoint, "g, a, reps", zero=("a",))
 _linear(RN.resize_adjoint, "g, a, new_shape", zero=("a", "new_shape"))   # (new_shape: integers)
 _linear(RN.repeat_adjoint, "g, a, repeats, axis=None", zero=("a",))

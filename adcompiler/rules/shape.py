@@ -8,6 +8,7 @@ import numpy as np
 
 from ..analysis.kinds import FLOAT, INT, Kind, array
 from ..runtime import numpy as RN
+from ..runtime import windows as W
 from .registry import defrule
 
 NUM = Kind("num", None, "f")
@@ -199,6 +200,12 @@ for _f in (np.broadcast_to, RN.broadcast_copy):
             tangents={"array": "np.broadcast_to(t, shape)"},
             result=lambda kinds, bound: array(_shape_rank(kinds, bound, "shape"),
                                               kinds.get("array", FLOAT).dtype or "f"))
+for _f in (np.lib.stride_tricks.sliding_window_view, W.window_copy):   # (no writeable=: refused by binding)
+    defrule(_f, "x, window_shape, axis=None", x="_ad_window_adjoint(g, x, window_shape, axis)",
+            tangents={"x": "np.lib.stride_tricks.sliding_window_view(t, window_shape, axis)"},
+            result=_shift("x", lambda kinds, bound: _shape_rank(kinds, bound, "window_shape")),
+            doc="a read-only view, differentiated as a copy (refused where the argument is written while "
+                "the view is read)")
 for _k, _f in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d)):
     defrule(_f, "a", kind="view", a="np.reshape(g, _ad_shape(a))", tangents={"a": f"np.{_f.__name__}(t)"},
             result=_at_least(_k + 1))

@@ -13,11 +13,15 @@ from ..analysis.order import heads
 from ..frontend import notes
 from ..rules.registry import lookup
 from ..runtime import numpy as RN
+from ..runtime import windows as W
 from .forms import StatementOrder
 
 #: numpy functions returning a read-only view of their first argument that the
 #: transform differentiates as a copy (np.diag of a matrix, np.broadcast_to)
-_READ_ONLY_VIEWS = (np.broadcast_to, np.diag)
+_READ_ONLY_VIEWS = (np.broadcast_to, np.diag, np.lib.stride_tricks.sliding_window_view)
+#: the copy each is differentiated as, where the argument is written after the view was read
+_COPIES = {np.broadcast_to: RN.broadcast_copy, np.diag: RN.diag_copy,
+           np.lib.stride_tricks.sliding_window_view: W.window_copy}
 
 
 def check_read_only_views(ctx, body) -> None:
@@ -38,7 +42,7 @@ def check_read_only_views(ctx, body) -> None:
             continue
         if not (isinstance(v, ast.Call) and notes.target(v) in _READ_ONLY_VIEWS):
             continue
-        first = v.args[0] if v.args else next((k.value for k in v.keywords if k.arg in ("v", "array")), None)
+        first = v.args[0] if v.args else next((k.value for k in v.keywords if k.arg in ("v", "array", "x")), None)
         if not isinstance(first, ast.Name):
             continue
         x = first.id
@@ -54,7 +58,7 @@ def check_read_only_views(ctx, body) -> None:
         if later and not kept and (copied_at_once or not any(placed.after(r, w) for w in later for r in reads)):
             # read before the writes only: a copy is the same value, and the one the derivative may read
             # in the reverse sweep (the view would show the writes by then)
-            copying = RN.diag_copy if notes.target(v) is np.diag else RN.broadcast_copy
+            copying = _COPIES[notes.target(v)]
             v.func = ast.copy_location(ast.Name("_ad_" + copying.__name__, ast.Load()), v.func)
             notes.resolve_call(v, copying, lookup(copying))
             continue
@@ -81,7 +85,7 @@ def _check_returned_view(ctx, st, v, placed) -> None:
     if later:
         raise UnsupportedSyntaxError(
             f"`{ast.unparse(v.func)}` returns a view numpy makes of its argument `{v.args[k].id}` (np.diag, "
-            "np.broadcast_to or np.einsum), whose memory is written later in this function.",
+            "np.broadcast_to, np.einsum or sliding_window_view), whose memory is written later in this function.",
             filename=ctx.pf.filename, lineno=st.lineno, construct=ctx.pf.line_text(st.lineno),
             hint="return a copy from the helper (np.diag(A).copy()), or call it after the writes.")
 
