@@ -49,8 +49,8 @@ def f_index_kinds(g, ex):
 
 
 def f_ro_views(g, ex):
-    """``np.diag(A)`` and ``np.broadcast_to(u, ...)`` read in an expression, then
-    the array written: the derivative reads the values at the call."""
+    """``np.diag(A)``, ``np.broadcast_to(u, ...)`` and ``sliding_window_view(u, k)`` read in an
+    expression, then the array written: the derivative reads the values at the call."""
     r, s = g.rng, g.s
     u, w, t = _pick(g)
     v = r.choice(s.vecs)
@@ -58,7 +58,11 @@ def f_ro_views(g, ex):
     opts = [[f"{t} += float(np.sum({v} * np.broadcast_to({w}, (2, n)))) * 0.5", f"{w} *= 0.75"],
             [f"{a} = np.outer({u}, {v}) + np.eye(n) * 2.0",
              f"{t} += float(np.sum(np.log(np.diag({a}) ** 2 + 1.0)))", f"{a} *= 0.5",
-             f"{t} += float(np.sum({a})) * 0.1"]]
+             f"{t} += float(np.sum({a})) * 0.1"],
+            [f"{t} += float(np.sum(np.lib.stride_tricks.sliding_window_view({w}, min(2, n)))) * 0.5",
+             f"{w} *= 0.75"],
+            [f"{a} = np.lib.stride_tricks.sliding_window_view({u}, min(3, n))",
+             f"{w}[:{a}.shape[0]] += np.sum({a} * {a}, axis=-1) * 0.25"]]
     if s.w_mats:
         m, rows = r.choice(s.w_mats)
         if rows == s.n:
