@@ -8,7 +8,7 @@ written for complex values (``Rule.complex`` "exact")."""
 import numpy as np
 
 from ..analysis.kinds import FLOAT, Kind, array
-from .registry import defrule, nondifferentiable
+from .registry import defrule
 
 
 def _spectrum(dtype):
@@ -56,4 +56,7 @@ _fft(np.fft.irfft2, MANY, "_ad_irfftn_adjoint(g, a, s, axes, norm, (-2, -1))",
 for _f, _inv in ((np.fft.fftshift, "ifftshift"), (np.fft.ifftshift, "fftshift")):
     defrule(_f, "x, axes=None", x=f"np.fft.{_inv}(g, axes)", tangents={"x": f"np.fft.{_f.__name__}(t, axes)"},
             result=lambda kinds, bound: kinds.get("x", FLOAT)).complex["*"] = "linear"
-nondifferentiable(np.fft.fftfreq, np.fft.rfftfreq, result=lambda kinds, bound: array(1))
+# the frequencies are those of d = 1 divided by the spacing d (which a derivative may reach: d = L / n)
+for _f in (np.fft.fftfreq, np.fft.rfftfreq):
+    defrule(_f, "n, d=1.0", d="-np.sum(g * ans) / d", tangents={"d": "-ans * (t / d)"},
+            result=lambda kinds, bound: array(1), doc="no derivative for n (a count)").constant = {"n"}

@@ -14,7 +14,7 @@ from .registry import allocating, defrule, elementwise, lookup, nondifferentiabl
 
 nondifferentiable(
     np.sign, np.floor, np.ceil, np.round, np.trunc, np.rint, np.fix, np.signbit, np.floor_divide,
-    np.heaviside, np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
+    np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
     np.argmax, np.argmin, np.argsort, np.argpartition, np.argwhere, np.flatnonzero, np.count_nonzero,

@@ -76,6 +76,9 @@ elementwise(np.clip, "a, a_min=None, a_max=None", a="np.where(_ad_clip_inside(a,
             doc="at a bound the adjoint goes to `a` (the bounds are inclusive); where a_min > a_max, to a_max")
 elementwise(np.copysign, B, x1="g * np.copysign(1.0, x1) * np.copysign(1.0, x2)",
             doc="no derivative for x2 (the sign); d/dx1 at x1 == 0 follows the sign bit of 0").constant = {"x2"}
+elementwise(np.heaviside, B, x2="g * (x1 == 0)",
+            doc="x2 is the value where x1 == 0, and its derivative there; no derivative for x1 (a step)"
+            ).constant = {"x1"}
 elementwise(np.sinc, U, x="g * _ad_sinc_grad(x)")
 elementwise(np.deg2rad, U, x="g * (np.pi / 180)")
 elementwise(np.radians, U, x="g * (np.pi / 180)")
