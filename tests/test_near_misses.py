@@ -39,9 +39,12 @@ def kernel(x, y):
 def kernel(x, y):
     x[:] = (lambda v: v * 2.0)(y)
 """,
-    "list-comprehension": """
+    # (np.array([v * 2.0 for v in y], dtype=float) is supported: test_comprehension_arrays.py)
+    "list-comprehension-aliased": """
 def kernel(x, y):
-    x[:] = np.array([v * 2.0 for v in y], dtype=float)
+    L = [v * 2.0 for v in y]
+    M = L
+    x[:] = np.array(M)
 """,
     "nested-def-called-out-of-its-branch": """
 def kernel(x, y):

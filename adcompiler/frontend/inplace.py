@@ -171,11 +171,15 @@ def array(func):
                                             and isinstance(n.operand, ast.Constant))
             for n in ast.walk(obj) if not isinstance(n, (ast.List, ast.Tuple, ast.Load, ast.unaryop)))
         keywords = [ast.keyword(k, nz.arg_atom(v)) for k, v in kw.items() if k not in ("object", "a")]
-        if isinstance(obj, ast.ListComp) and not keywords and nz.lists.may_carry(obj):
+        dtype_only = [k.arg for k in keywords] == ["dtype"]
+        if isinstance(obj, ast.ListComp) and (not keywords or dtype_only) and nz.lists.may_carry(obj):
             # np.array([... for ...]) of values that may carry derivatives: the list built, stacked
             obj = nz.comprehension(obj)
         if local_list(nz, obj) and not keywords:
             return stack_list(nz, call, obj, ast.Constant(0), empty_ok=True)
+        if local_list(nz, obj) and dtype_only:   # (np.array(L, dtype=float): stacked, then in that dtype)
+            stacked = nz.temp(stack_list(nz, call, obj, ast.Constant(0), empty_ok=True))
+            return nz.make_call(np.asarray, [stacked], keywords, call)
         if not literal:
             return nz.make_call(func, [nz.arg_atom(obj)], keywords, call)
         value = nz.atom(_array_of(nz, call, obj))

@@ -366,18 +366,7 @@ def check_stacks(ctx, body) -> None:
     if is_generated(ctx.pf.filename):
         return   # generated code differentiated again: its tape and adjoint stacks are lists it passes on
     lists = {n for n, k in ctx.kinds.items() if k.cls == "list"}
-    # an alias of a list that holds floats: the analyses see two lists (refused whatever is active)
-    floats = set()
-    for s in walk_stmts(body):
-        f = classify(s) if isinstance(s, (ast.Assign, ast.Expr)) else None
-        if isinstance(f, Push) and f.stack in lists:
-            k = ctx.an.inference.expr(f.value)
-            if k is None or k.is_float:
-                floats.add(f.stack)
-    for s in walk_stmts(body):
-        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name) \
-                and s.value.id in lists and {s.targets[0].id, s.value.id} & floats:
-            _refuse_stack_use(ctx, s, s.value.id)
+    _refuse_float_list_aliases(ctx, body, lists)
     # (every list: a popped array written in place changes the pushed one, active or not)
     _refuse_items_written(ctx, body, lists)
     stacks = {n for n in lists if ctx.is_active(n)}
@@ -468,6 +457,37 @@ def _refuse_items_written(ctx, body, stacks) -> None:
                 filename=ctx.pf.filename, lineno=s.lineno, construct=ctx.pf.line_text(s.lineno),
                 hint=f"push a copy ({f.stack if isinstance(f, Push) else 'st'}.append({name if not name.startswith('_') else 'h'}.copy())), "
                      "or write into a new array instead of in place.")
+
+
+def _refuse_float_list_aliases(ctx, body, lists) -> None:
+    """An alias of a list that holds floats: the analyses see two lists (refused whatever is active)."""
+    from ..analysis.order import walk_stmts
+    floats = set()
+    for s in walk_stmts(body):
+        f = classify(s) if isinstance(s, (ast.Assign, ast.Expr)) else None
+        if isinstance(f, Push) and f.stack in lists:
+            k = ctx.an.inference.expr(f.value)
+            if k is None or k.is_float:
+                floats.add(f.stack)
+    for s in walk_stmts(body):
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name) \
+                and s.value.id in lists and {s.targets[0].id, s.value.id} & floats \
+                and not _moved(ctx, body, s.value.id):
+            _refuse_stack_use(ctx, s, s.value.id)
+
+
+def _moved(ctx, body, name) -> bool:
+    """Whether the list ``name`` is one the function's rewriting made (a comprehension's,
+    ``np.array([float(k) ** 2 for k in range(3)])``) and is read only by appends to it and by the
+    one binding that passes it on: the list is moved to another name, not aliased."""
+    if name not in ctx.namer.generated:
+        return False
+    nodes = [n for s in body for n in ast.walk(s)]   # (each node once: nested blocks are walked by their heads)
+    appends = {id(n.func.value) for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and n.func.attr == "append"}
+    reads = [n for n in nodes if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+             and id(n) not in appends]
+    return len(reads) == 1
 
 
 def _refuse_stack_use(ctx, s, name) -> None:
