@@ -54,6 +54,12 @@ def linspace_step(a, b):
     return float(np.sum(y)) + 10.0 * step
 
 
+def linspace_step_of_a_name(a, b):
+    returned = True
+    y, step = np.linspace(a, b, 5, retstep=returned)
+    return float(np.sum(y)) + 10.0 * step
+
+
 def take_wrapped(x):
     return float(np.sum(np.take(x, [0, 6, -1], mode="wrap") * W3))
 

@@ -10,6 +10,7 @@ from everywhere import check_everywhere
 from optional import require
 
 from adcompiler import (
+    Active,
     AdCompilerError,
     Duplicated,
     Forward,
@@ -33,7 +34,8 @@ REFUSED = [
     (K.svd_hermitian, (A3,), "hermitian=True"),
     (K.qr_complete, (R.standard_normal((3, 2)),), "mode='complete'"),
     (K.qr_r_only, (R.standard_normal((3, 2)),), "mode='r'"),   # (it named the line that used R)
-    (K.linspace_step, (0.2, 1.3), "retstep=True"),
+    # (retstep=True is differentiated: test_linspace_step.py; one not written out is refused)
+    (K.linspace_step_of_a_name, (0.2, 1.3), "retstep=returned"),
     (K.take_wrapped, (np.array([1.0, 2.0, 3.0]),), "mode='wrap'"),
 ]
 
@@ -41,13 +43,17 @@ REFUSED = [
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 @pytest.mark.parametrize("f,args,says", REFUSED, ids=[f.__name__ for f, _, _ in REFUSED])
 def test_parameter_values_refused_at_the_line(f, args, says, mode):
-    with pytest.raises(AdCompilerError, match=r"kernels_parameters\.py:\d+: .*" + says.replace("(", r"\(")):
+    with pytest.raises(AdCompilerError, match=r"kernels_parameters\.py:\d+(:\d+)?: .*" + says.replace("(", r"\(")):
         if mode == "reverse":
             gradient(f, *args)
         else:
             from adcompiler import autodiff
             ann = [Duplicated(np.array(a, dtype=float), np.ones(np.shape(a))) for a in args]
             autodiff(Forward, f, Duplicated, *ann)
+
+
+def test_the_step_of_linspace_against_differences():
+    check_grads(K.linspace_step, Active(0.2), Active(1.3), ret=Active)
 
 
 @pytest.mark.parametrize("f,x", [(K.pad_reflect, X5), (K.repeat_with_zero_counts, np.array([1.0, 2.0, 3.0])),

@@ -144,6 +144,8 @@ class CallRewrite:
             return reduction_where(self, e, target, kw)
         if "initial" in kw and target in spellings.INITIAL:
             return spellings.with_initial(self, e, target, kw)
+        if target is np.linspace and ("retstep" in kw or len(e.args) > 4):
+            return spellings.linspace_with_step(self, e, kw)
         rewritten = self.builtin_call(e, target, kw)
         if rewritten is not None:
             return rewritten

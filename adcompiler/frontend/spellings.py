@@ -18,6 +18,7 @@ import ast
 import numpy as np
 
 from ..codegen.naming import TEMP
+from ..runtime import ranges as _ranges
 from .stacking import arg, join_parts, only_keywords
 
 
@@ -188,6 +189,30 @@ def with_initial(nz, call, func, kw):
 
 
 INITIAL = frozenset(_JOINED)
+_LINSPACE = ("start", "stop", "num", "endpoint", "retstep", "dtype", "axis")
+
+
+def linspace_with_step(nz, call, kw):
+    """``np.linspace(start, stop, num, endpoint, retstep=True)``: the tuple of the samples and the
+    step, ``(stop - start)`` times ``1 / (num - 1)`` (``1 / num`` without the endpoint; NaN for
+    one sample with it, as numpy's); ``retstep=False``: the samples alone."""
+    only_keywords(nz, call, kw, _LINSPACE, "pass start, stop, num, endpoint, retstep, dtype and axis only.")
+    vals = {n: arg(call, kw, k, n) for k, n in enumerate(_LINSPACE)}
+    step = _constant(vals["retstep"])
+    if not isinstance(step, bool):
+        nz.err(call, f"`np.linspace` with retstep={ast.unparse(vals['retstep'])} is not supported.",
+               "pass retstep=True or retstep=False.")
+    start, stop = nz.arg_atom(vals["start"]), nz.arg_atom(vals["stop"])
+    keywords = [ast.keyword(n, nz.arg_atom(v)) for n, v in vals.items()
+                if v is not None and n not in ("start", "stop", "retstep")]
+    samples = nz.make_call(np.linspace, [start, stop], keywords, call)
+    if not step:
+        return samples
+    samples = nz.temp(samples)
+    parts = [vals["num"] or ast.Constant(50), vals["endpoint"] or ast.Constant(True)]
+    factor = nz.temp(nz.make_call(_ranges.linspace_step_factor, [nz.arg_atom(p) for p in parts], [], call))
+    delta = nz.temp(ast.BinOp(stop, ast.Sub(), start))
+    return ast.Tuple([samples, nz.temp(ast.BinOp(delta, ast.Mult(), factor))], ast.Load())
 HANDLERS = {
     f: h for f, h in (
         (getattr(np, "cumulative_sum", None), cumulative(np.cumsum, 0)),

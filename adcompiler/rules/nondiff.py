@@ -68,6 +68,7 @@ def _limit_kind(kinds, bound):
 
 
 nondifferentiable(RG.type_limit, params="x, which, attr", result=_limit_kind)
+nondifferentiable(RG.linspace_step_factor, params="num, endpoint=True", result=lambda kinds, bound: FLOAT)
 nondifferentiable(AT.attempt, result=lambda kinds, bound: INT)   # (frontend/attempts.py: a try's probe)
 
 

@@ -19,6 +19,13 @@ def linspace_weights(num, endpoint=True, axis=0, ndim=1):
     return w.reshape(shape)
 
 
+def linspace_step_factor(num, endpoint=True):
+    """What ``stop - start`` is multiplied by to give the step ``np.linspace(..., retstep=True)``
+    returns: ``1 / (num - 1)``, ``1 / num`` without the endpoint, NaN where that is 1 / 0 (numpy's)."""
+    div = int(num) - 1 if endpoint else int(num)
+    return 1.0 / div if div > 0 else float("nan")
+
+
 def linspace_adjoint(g, start, stop, num=50, endpoint=True, retstep=False, axis=0, which="stop"):
     """The adjoint of ``start`` or ``stop`` (``which``) of ``np.linspace``."""
     if retstep:
