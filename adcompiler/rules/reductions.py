@@ -93,6 +93,13 @@ def _add_reduce_kind(kinds, bound):
 defrule(np.add.reduce, "array, axis=0, dtype=None, out=None, keepdims=False", result=_add_reduce_kind,
         name="numpy.add.reduce", array="_ad_unreduce(g, array, axis, keepdims)",
         tangents={"array": "np.add.reduce(t, axis=axis, keepdims=keepdims)"})
+# log(sum(exp(a))) (base 2: log2(sum(2 ** a))): each element's share of the sum, exp(a - ans)
+for _ufunc, _exp in ((np.logaddexp, "np.exp"), (np.logaddexp2, "np.exp2")):
+    _share = f"{_exp}(array - _ad_unreduce(ans, array, axis, keepdims))"
+    defrule(_ufunc.reduce, "array, axis=0, dtype=None, out=None, keepdims=False", result=_add_reduce_kind,
+            name=f"numpy.{_ufunc.__name__}.reduce", array=f"_ad_unreduce(g, array, axis, keepdims) * {_share}",
+            tangents={"array": f"np.sum(t * {_share}, axis=axis, keepdims=keepdims)"},
+            doc="the log of a sum of exponentials (logsumexp), stable as numpy's")
 defrule(np.add.accumulate, "array, axis=0, dtype=None, out=None", result=_same("array"),
         name="numpy.add.accumulate", array="_ad_cumsum_adjoint(g, array, axis)",
         tangents={"array": "np.add.accumulate(t, axis=axis)"})
