@@ -93,6 +93,10 @@ def _add_reduce_kind(kinds, bound):
 defrule(np.add.reduce, "array, axis=0, dtype=None, out=None, keepdims=False", result=_add_reduce_kind,
         name="numpy.add.reduce", array="_ad_unreduce(g, array, axis, keepdims)",
         tangents={"array": "np.add.reduce(t, axis=axis, keepdims=keepdims)"})
+defrule(np.add.reduceat, "array, indices, axis=0, dtype=None, out=None", result=_same("array"),
+        name="numpy.add.reduceat", array="_ad_reduceat_adjoint(g, array, indices, axis)",
+        tangents={"array": "np.add.reduceat(t, indices, axis=axis)"},
+        doc="sums of segments (an index not below the next: that one element)").constant = {"indices"}
 # log(sum(exp(a))) (base 2: log2(sum(2 ** a))): each element's share of the sum, exp(a - ans)
 for _ufunc, _exp in ((np.logaddexp, "np.exp"), (np.logaddexp2, "np.exp2")):
     _share = f"{_exp}(array - _ad_unreduce(ans, array, axis, keepdims))"

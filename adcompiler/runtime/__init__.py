@@ -30,6 +30,7 @@ from . import (
     ranges,
     running,
     scipy_linalg,
+    segments,
     special,
     views,
     windows,
@@ -92,7 +93,7 @@ HELPERS = {
 }
 
 for _mod in (numpy, finite, norms, averages, linalg, einsums, complexes, fft, histogram, ranges, products, curves, covariance, lists,
-             special, quantiles, scipy_linalg, running, orders, windows):
+             special, quantiles, scipy_linalg, running, orders, windows, segments):
     for _name, _obj in vars(_mod).items():
         if callable(_obj) and not _name.startswith("_") and getattr(_obj, "__module__", "") == _mod.__name__:
             HELPERS.setdefault("_ad_" + _name, _obj)
