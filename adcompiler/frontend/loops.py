@@ -232,9 +232,10 @@ class LoopRewrite:
 
     def ndindex(self, s):
         """``for i, j in np.ndindex(A.shape)`` (or ``np.ndindex(n, m)``, ``np.ndindex((n, m))``; or
-        one name, ``idx``, when the number of dimensions is written out) as nested range loops,
-        the last index fastest as numpy's; the shape is read once, before the loops, by unpacking
-        it into as many names as the target has (Python's error where the numbers differ)."""
+        one name, ``idx``, when the number of dimensions is written out) as one range loop over
+        the flat position, each index computed from it, the last fastest as numpy's (``break``,
+        ``continue`` and ``return`` keep their meaning); the shape is read once, before the loop,
+        by unpacking it into as many names as the target has (Python's error where they differ)."""
         it = s.iter
         if it.keywords or not it.args or any(isinstance(a, ast.Starred) for a in it.args):
             self.err(it, "this np.ndindex is not supported.", "write np.ndindex(A.shape) or np.ndindex(n, m).")
@@ -245,29 +246,46 @@ class LoopRewrite:
                      "(it may be an int, which np.ndindex takes as a shape of one dimension).",
                      "write np.ndindex(A.shape), np.ndindex((n, m)) or, for one dimension, loop over range(n).")
         if isinstance(s.target, ast.Tuple) and s.target.elts and all(isinstance(e, ast.Name) for e in s.target.elts):
-            names, whole = list(s.target.elts), None
+            names, whole = [e.id for e in s.target.elts], None
         elif isinstance(s.target, ast.Name) and written:
-            names, whole = [ast.Name(self.namer.fresh("_k{}"), ast.Store()) for _ in range(written)], s.target
+            names, whole = [self.namer.fresh("_k{}") for _ in range(written)], s.target
         else:
             self.err(s.target, "the target of a loop over np.ndindex must be names, one per dimension "
                      "(for i, j in np.ndindex(A.shape)).", "unpack the index into one name per dimension.")
         if written is not None and written != len(names):
             self.err(s.target, f"np.ndindex of {written} dimension(s) unpacked into {len(names)} name(s).",
                      "unpack the index into one name per dimension.")
-        if has_jump(s.body, ast.Break):
-            self.err(s, "break in a loop over np.ndindex (the loop is made of one loop per dimension).",
-                     "loop over range(A.size) with np.unravel_index, or over nested range loops with a flag.")
-        sizes = [ast.Name(self.namer.fresh("_k{}"), ast.Store()) for _ in names]
-        unpack = ast.Assign(targets=[ast.Tuple(sizes, ast.Store())], value=shape)
-        body = list(s.body)
+
+        def assign(name, value):
+            return ast.Assign(targets=[ast.Name(name, ast.Store())], value=value)
+
+        def load(name):
+            return ast.Name(name, ast.Load())
+        sizes = [self.namer.fresh("_k{}") for _ in names]
+        pre = [ast.Assign(targets=[ast.Tuple([ast.Name(n, ast.Store()) for n in sizes], ast.Store())], value=shape)]
+        strides = [None] * len(sizes)   # (the product of the later sizes)
+        for d in range(len(sizes) - 2, -1, -1):
+            later = load(sizes[d + 1]) if strides[d + 1] is None else ast.BinOp(load(strides[d + 1]), ast.Mult(),
+                                                                                load(sizes[d + 1]))
+            strides[d] = self.namer.fresh("_k{}")
+            pre.append(assign(strides[d], later))
+        total = self.namer.fresh("_k{}")
+        pre.append(assign(total, load(sizes[0]) if strides[0] is None else
+                          ast.BinOp(load(strides[0]), ast.Mult(), load(sizes[0]))))
+        flat = self.namer.fresh("_k{}")
+        top = []
+        for d, n in enumerate(names):
+            v = load(flat) if strides[d] is None else ast.BinOp(load(flat), ast.FloorDiv(), load(strides[d]))
+            top.append(assign(n, v if d == 0 else ast.BinOp(v, ast.Mod(), load(sizes[d]))))
         if whole is not None:   # idx = (i, j) at the top of the body
-            index = ast.Tuple([ast.Name(n.id, ast.Load()) for n in names], ast.Load())
-            body.insert(0, ast.Assign(targets=[whole], value=index))
-        for n, size in reversed(list(zip(names, sizes))):
-            body = [ast.For(target=ast.Name(n.id, ast.Store()), iter=_range(ast.Name(size.id, ast.Load())),
-                            body=body, orelse=[])]
-        for node in [unpack] + body:
+            top.append(ast.Assign(targets=[whole], value=ast.Tuple([load(n) for n in names], ast.Load())))
+        loop = ast.For(target=ast.Name(flat, ast.Store()), iter=_range(load(total)), body=top + list(s.body),
+                       orelse=list(s.orelse))
+        for node in pre:
             self.stmt(ast.fix_missing_locations(ast.copy_location(node, s)))
+        # (the loop itself as the range loop it is: a return in it is already the concern of the
+        # loop_returning around this one, which a second would take for a loop inside it)
+        self.for_(ast.fix_missing_locations(ast.copy_location(loop, s)))
 
     def for_(self, s):
         if self.is_ndindex(s.iter):
