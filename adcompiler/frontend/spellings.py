@@ -9,7 +9,9 @@ functions with rules they are defined by (``np.cumsum``, ``np.linalg.norm``,
 differentiates them as it differentiates those. A keyword the rewrite would
 drop, or an axis it could not read as numpy does, is refused at the call.
 ``max``/``min`` with ``initial=`` (no ``where=``) are the reduction joined with
-the initial value.
+the initial value. ``np.polyfit(x, y, deg)`` is the least-squares solve numpy runs
+(``lstsq`` of the column-scaled ``np.vander``), ``np.linspace(..., retstep=True)`` the
+samples and the step.
 """
 from __future__ import annotations
 
@@ -188,6 +190,27 @@ def with_initial(nz, call, func, kw):
     return nz.make_call(np.asarray, [value], [ast.keyword("dtype", dtype)], call)
 
 
+def polyfit(nz, call, kw):
+    """``np.polyfit(x, y, deg)``: least squares on the Vandermonde matrix with its columns scaled
+    to unit norm, as numpy solves it (``lstsq`` of the scaled matrix, the coefficients divided by
+    the scales); ``rcond``, ``full``, ``w`` and ``cov`` are refused."""
+    only_keywords(nz, call, kw, ("x", "y", "deg"), "pass x, y and deg only (weights: scale the rows of "
+                                                   "np.vander(x, deg + 1) and y, then np.linalg.lstsq).")
+    if len(call.args) > 3:
+        nz.err(call, "`np.polyfit` with more than x, y and deg is not supported.", "pass x, y and deg only.")
+    x, y, deg = (nz.arg_atom(arg(call, kw, k, n)) for k, n in enumerate(("x", "y", "deg")))
+    cols = nz.temp(ast.BinOp(deg, ast.Add(), ast.Constant(1)))
+    lhs = nz.temp(nz.make_call(np.vander, [x, cols], [], call))
+    squares = nz.temp(ast.BinOp(lhs, ast.Mult(), lhs))
+    scale = nz.temp(nz.make_call(np.sqrt, [nz.temp(nz.make_call(np.sum, [squares], [ast.keyword("axis", ast.Constant(0))],
+                                                                    call))], [], call))
+    scaled = nz.temp(ast.BinOp(lhs, ast.Div(), scale))
+    solved = nz.temp(nz.make_call(np.linalg.lstsq, [scaled, y], [ast.keyword("rcond", ast.Constant(None))], call))
+    c = nz.temp(ast.Subscript(solved, ast.Constant(0), ast.Load()))
+    ct = nz.temp(nz.make_call(np.transpose, [c], [], call))
+    return nz.make_call(np.transpose, [nz.temp(ast.BinOp(ct, ast.Div(), scale))], [], call)
+
+
 INITIAL = frozenset(_JOINED)
 _LINSPACE = ("start", "stop", "num", "endpoint", "retstep", "dtype", "axis")
 
@@ -224,6 +247,6 @@ HANDLERS = {
         (getattr(np.linalg, "matrix_transpose", None), matrix_transpose),
         (getattr(np.linalg, "trace", None), last_two(np.trace)),
         (getattr(np.linalg, "diagonal", None), last_two(np.diagonal)),
-        (getattr(np, "astype", None), astype), (np.ediff1d, ediff1d),
+        (getattr(np, "astype", None), astype), (np.ediff1d, ediff1d), (np.polyfit, polyfit),
     ) if f is not None
 }

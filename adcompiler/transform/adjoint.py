@@ -60,13 +60,10 @@ class AdjointBuilder(FormBuilder):
         return self.ctx.namer.adjoint(name)
 
     def contrib(self, name: str, expr: ast.expr, big: bool = False) -> list:
-        """Add ``expr`` to the adjoint of ``name``.
-
-        ``big`` says ``expr`` may be broadcast beyond ``name``'s shape. Array
-        values keep such adjoints as they are (summing is deferred to where the
-        exact shape is needed: memory shadows, scalars, non-elementwise rules);
-        that spares the tape the shapes of most temporaries.
-        """
+        """Add ``expr`` to the adjoint of ``name``. ``big`` says ``expr`` may be broadcast beyond
+        ``name``'s shape. Array values keep such adjoints as they are (summing is deferred to where
+        the exact shape is needed: memory shadows, scalars, non-elementwise rules, a second
+        contribution); that spares the tape the shapes of most temporaries."""
         d = self.adj(name)
         kind = self.ctx.kinds.get(name)
         if kind is not None and kind.cls == "tuple":
@@ -90,11 +87,13 @@ class AdjointBuilder(FormBuilder):
                 self.alias[name] = self.target
                 return []
             return [ast.Assign(targets=[N(d, ast.Store)], value=expr)]
-        if big and (kind is None or kind.cls in ("array", "num", "other")):
-            # An adjoint that sums several contributions must have the value's own
-            # shape: adding a broadcast contribution would repeat the others.
+        # An adjoint that sums several contributions must have the value's own shape: adding a
+        # broadcast contribution would repeat the others (a temporary's first one was kept as it was)
+        may_array = kind is None or kind.cls in ("array", "num", "other")
+        if big and may_array:
             expr = ast.Call(N("_ad_unbroadcast"), [expr, N(name)], [])
-        return [ast.Assign(targets=[N(d, ast.Store)], value=ast.BinOp(N(d), ast.Add(), expr))]
+        acc = ast.Call(N("_ad_unbroadcast"), [N(d), N(name)], []) if may_array and self.ctx.is_temp(name) else N(d)
+        return [ast.Assign(targets=[N(d, ast.Store)], value=ast.BinOp(acc, ast.Add(), expr))]
 
     def exact_g(self, n):
         """The adjoint of ``n`` summed to ``n``'s own shape when it may be larger."""
