@@ -83,6 +83,28 @@ def cube_returned_early(T):
     return s
 
 
+def a_named_shape(A):
+    shp = A.shape
+    s = 0.0
+    for i, j in np.ndindex(shp):
+        s += A[i, j] * (i + 2 * j + 1)
+    return s
+
+
+def the_first_two_axes(T):
+    s = 0.0
+    for i, j in np.ndindex(T.shape[:2]):
+        s += np.sum(T[i, j] ** 2) * (i + 1)
+    return s
+
+
+def a_reversed_shape(A):
+    s = 0.0
+    for j, i in np.ndindex(A.shape[::-1]):
+        s = s * 0.5 + A[i, j]
+    return s
+
+
 def _a(*shape, seed=0):
     x = np.random.default_rng(seed).uniform(0.5, 1.5, shape)
     return Duplicated(x, np.zeros_like(x))
@@ -98,11 +120,15 @@ CASES = [
     (broken_out, lambda: (Duplicated(np.array([[0.6, 0.7], [1.5, 0.8]]), np.zeros((2, 2))),)),
     (broken_out, lambda: (Duplicated(np.array([[0.6, 0.7], [0.5, 0.8]]), np.zeros((2, 2))),)),
     (cube_returned_early, lambda: (_a(2, 3, 2),)),
+    (a_named_shape, lambda: (_a(2, 3),)),
+    (the_first_two_axes, lambda: (_a(2, 3, 2),)),
+    (a_reversed_shape, lambda: (_a(2, 3),)),
 ]
 
 
 IDS = ["weighted_sum", "squared_in_place", "order_matters", "with_continue", "returned_early",
-       "not_returned_early", "broken_out", "not_broken_out", "cube_returned_early"]
+       "not_returned_early", "broken_out", "not_broken_out", "cube_returned_early", "a_named_shape",
+       "the_first_two_axes", "a_reversed_shape"]
 
 
 @pytest.mark.parametrize("f, args", CASES, ids=IDS)

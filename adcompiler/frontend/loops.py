@@ -241,7 +241,11 @@ class LoopRewrite:
             self.err(it, "this np.ndindex is not supported.", "write np.ndindex(A.shape) or np.ndindex(n, m).")
         shape = it.args[0] if len(it.args) == 1 else ast.Tuple(list(it.args), ast.Load())
         written = len(shape.elts) if isinstance(shape, (ast.Tuple, ast.List)) else None
-        if len(it.args) == 1 and written is None and not (isinstance(shape, ast.Attribute) and shape.attr == "shape"):
+        of_shape = isinstance(shape, ast.Attribute) and shape.attr == "shape" or isinstance(shape, ast.Subscript) \
+            and isinstance(shape.value, ast.Attribute) and shape.value.attr == "shape"   # (A.shape, T.shape[:2])
+        if len(it.args) == 1 and written is None and not of_shape and not (
+                isinstance(shape, ast.Name) and isinstance(s.target, ast.Tuple) and len(s.target.elts) > 1):
+            # (a name unpacked into two names or more is a tuple, or Python's error; one may be an int)
             self.err(it, "np.ndindex of one argument that is neither a shape (A.shape) nor a tuple written out "
                      "(it may be an int, which np.ndindex takes as a shape of one dimension).",
                      "write np.ndindex(A.shape), np.ndindex((n, m)) or, for one dimension, loop over range(n).")
