@@ -4,13 +4,14 @@ range(-half, half + 1)], dtype=float)`` (the Savitzky-Golay filter of the SciPy 
 dtype=float)``. The list a comprehension builds is passed on under another name, which the check of
 lists holding floats took for an alias (refused: "a list holds values that carry derivatives",
 even of constants), and a ``dtype=`` kept a comprehension of values with derivatives from being
-stacked (refused). Checked at every entry point against finite differences; a list the user
+stacked (refused), and an element read of such an array had the list's kind (refused: "kind
+unknown"). Checked at every entry point against finite differences; a list the user
 aliases is still refused."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from everywhere import check_everywhere
+from everywhere import check_everywhere, check_numba_gradient
 
 import adcompiler as ad
 from adcompiler import Active, Const, Duplicated
@@ -64,19 +65,47 @@ def truncated_to_ints(x):
     return np.sum(v * x[:3])
 
 
+def stencil_weights(u, out):
+    w = np.array([1.0 / (k * k + 1) for k in range(-1, 2)], dtype=float)
+    for i in range(1, u.shape[0] - 1):
+        out[i] = w[0] * u[i - 1] + w[1] * u[i] + w[2] * u[i + 1]
+
+
+def an_element(u):
+    w = np.array([k * 0.5 for k in range(3)])
+    return w[1] * u[0] + w[2] * u[1]
+
+
+def an_element_of_rows(u):
+    W = np.array([[float(i + j) for j in range(3)] for i in range(2)])
+    return W[1, 2] * u[0] + np.sum(W[0] * u[:3])
+
+
+def ints(u):
+    v = np.array([k * 2 for k in range(3)])
+    return float(v[1]) * u[0] + u[1] * v[2] + float(v.dtype.kind == "i")
+
+
 def _a(n, seed=0):
     x = np.random.default_rng(seed).uniform(0.5, 1.5, n)
     return Duplicated(x, np.zeros_like(x))
 
 
+# (an element read of such an array: its kind was the list's, "unknown", and refused)
 @pytest.mark.parametrize("f", [float_rows, squares_of_ints, nested_products, with_a_float_dtype,
-                               appended_with_a_dtype, truncated_to_ints], ids=lambda f: f.__name__)
+                               appended_with_a_dtype, truncated_to_ints, an_element, an_element_of_rows, ints],
+                         ids=lambda f: f.__name__)
 def test_every_entry_point(f):
     check_everywhere(f, _a(4), ret=Active)
 
 
 def test_written_into_an_argument():
     check_everywhere(doubled_into, _a(3), _a(3, seed=1), ret=Active)
+
+
+def test_stencil_weights_and_numba():
+    check_everywhere(stencil_weights, _a(6), _a(6, seed=1), ret=Const)
+    check_numba_gradient(an_element, _a(4))
 
 
 def test_the_cookbook_filter():

@@ -135,6 +135,8 @@ def _copy_kind(kinds, bound):
     k = kinds.get("a", kinds.get("object", FLOAT))
     if k.cls == "tuple":   # a list of values: the dtype numpy gives them (ints stay ints: a float stored
         return array(nested_rank(k), _leaf_dtype(k))   # into np.array([1, 2]) is truncated)
+    if k.cls == "list":   # (a list the function builds of items of one kind: np.array([k * 0.5 for k ...]))
+        return array(nested_rank(k), _leaf_dtype(k))
     return k
 
 
@@ -144,7 +146,7 @@ def _leaf_dtype(k) -> str:
     order = "bifc"
     if k is None:
         return "f"
-    if k.cls == "tuple":
+    if k.cls in ("tuple", "list"):
         found = [_leaf_dtype(e) for e in k.elts or ()]
         return max(found, key=order.index) if found else "f"
     if k.cls in ("bool", "int"):
@@ -164,6 +166,9 @@ def nested_rank(k):
         return 0
     if k.cls == "array":
         return k.ndim
+    if k.cls == "list":   # (of items of one kind)
+        rank = nested_rank(k.elts[0]) if k.elts else None
+        return None if rank is None else rank + 1
     if k.cls == "tuple" and k.elts:
         ranks = {nested_rank(e) for e in k.elts}
         return ranks.pop() + 1 if len(ranks) == 1 and None not in ranks else None
