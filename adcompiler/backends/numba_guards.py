@@ -19,14 +19,14 @@ Any other form leaves the overload untyped, and the backend refuses the line
 """
 from __future__ import annotations
 
-#: the first argument of the error ``_ad_alias_of`` raises
-VIEW_RETURNED = "a view of an argument returned"
+# (VIEW_RETURNED: the first argument of the error ``_ad_alias_of`` raises)
+from ..runtime.views import VIEW_RETURNED
 
-GUARDS = '''
+_GUARDS = '''
 @_ad_jit
 def _ad_alias_of(dx, x, v, where):
     if v.ctypes.data != x.ctypes.data or v.shape != x.shape or v.strides != x.strides:
-        raise ValueError("a view of an argument returned", where[0], where[1], where[2])
+        raise ValueError(_AD_VIEW_RETURNED, where[0], where[1], where[2])
     return dx
 
 
@@ -120,3 +120,6 @@ def _ad_to_int_typed(x, how):
         return int(x)
     return impl
 '''
+
+#: (the tag written in: the compiled code raises it by value)
+GUARDS = _GUARDS.replace("_AD_VIEW_RETURNED", repr(VIEW_RETURNED))

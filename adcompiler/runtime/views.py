@@ -113,7 +113,12 @@ ALIASED_WHY = "two arguments of this call, views of one array, share memory, and
 POWER_WHY = "this power of a negative float to a fractional exponent is a complex number in Python, where the " \
             "derivative takes it for a real one. Write the real power meant (abs(a) ** 1.5), or make the base " \
             "complex."
-WHY = {VIEW_COPIED: COPIED_WHY, ALIASED: ALIASED_WHY, COMPLEX_POWER: POWER_WHY}
+#: the tag of the numba backend's ``_ad_alias_of`` (backends/numba_guards.py): a helper returned a view
+VIEW_RETURNED = "a view of an argument returned"
+RETURNED_WHY = "this helper returned a view of its argument, whose shadow numba's code does not follow (it " \
+               "follows the argument itself). Return a copy from the helper (y[1:].copy()), or emit the " \
+               "module for the numpy target."
+WHY = {VIEW_COPIED: COPIED_WHY, ALIASED: ALIASED_WHY, COMPLEX_POWER: POWER_WHY, VIEW_RETURNED: RETURNED_WHY}
 
 
 def disjoint_checked(a, b, where):

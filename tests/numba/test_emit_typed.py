@@ -415,6 +415,29 @@ def test_errors_running_a_numba_module_are_readable(tmp_path, name):
             np.testing.assert_allclose(results[0], 2 * A if name == "flat_squares" else results[0])
 
 
+RETURNED_VIEW = '''def _tail(y):
+    return y[1:]
+
+
+def scaled_tail(y, x):
+    t = _tail(y)
+    t *= x[1:]
+'''
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_helper_returning_a_view_is_refused_readably(tmp_path, mode):
+    # the module's compiled check raised ValueError(tag, file, line, text): a sentence now, at the line
+    require("numba")
+    (tmp_path / "tails.py").write_text(RETURNED_VIEW)
+    _emitted(tmp_path, "tails.py:scaled_tail", "--target", "numba", "--mode", mode, "--dup", "y,x", "--shape", "y=4",
+             "--shape", "x=4", "-o", f"tail_{mode}.py")
+    (mod,) = _imported(tmp_path, f"tail_{mode}")
+    with pytest.raises(ValueError, match=r"tails.py:6: `t = _tail\(y\)`: this helper returned a view of its "
+                                         r"argument.*numpy target"):
+        getattr(mod, f"scaled_tail_{mode}")(np.ones(4), np.ones(4), np.ones(4), np.ones(4))
+
+
 def test_a_floored_remainder_of_elements_is_written_with_its_imports(tmp_path):
     # (numba's floored division helper calls math.copysign: the module imports math, else numba's
     # typing failed on a NameError and the line was refused)
