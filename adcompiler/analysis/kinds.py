@@ -233,23 +233,47 @@ def broadcast(*ks: Kind) -> Kind:
 
 
 def reduce_kind(kinds: dict, bound: dict) -> Kind:
+    """The kind of a reduction of ``a`` along ``axis``, with ``keepdims``. An axis or keepdims
+    given through a name is read from its kind (None: every axis; an int: one; a tuple: its
+    length), or its rank is unknown: a name's value is not followed here (taking keepdims=keep
+    for False made ``m[0]`` of a row a number, and its writes went nowhere)."""
     a = kinds.get("a", FLOAT)
     if a.cls == "tuple" and _numbers(a.elts or (None,)) and not a.keys:   # (of a tuple of numbers: their array's)
         a = array(1, functools.reduce(_dt, map(_dtype, a.elts)))
-    axis = bound.get("axis")
     keep = bound.get("keepdims")
-    keep = isinstance(keep, ast.Constant) and keep.value is True
+    keep = bool(keep.value) if isinstance(keep, ast.Constant) else False if keep is None else None
     dt = "f" if a.dtype in ("f", None) else a.dtype
-    if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
+    n = _axes_count(bound.get("axis"), kinds.get("axis"))
+    if n == "all":
         if keep:
             return array(a.ndim, dt)
+        if keep is None:
+            return Kind("num", None, dt)
         if a.cls == "list" and a.dtype is None:   # (of a list of ints, an int: max(i * 2 for i ...))
             return Kind("num")
         return {"f": FLOAT, "c": COMPLEX}.get(dt, INT)
-    if a.ndim is None:
+    if n is None:
+        return Kind("num", None, dt)
+    if a.ndim is None or keep is None:
         return array(None, dt)
-    n = len(axis.elts) if isinstance(axis, ast.Tuple) else 1
     return array(a.ndim if keep else a.ndim - n, dt)
+
+
+def _axes_count(axis, k):
+    """How many axes ``axis`` names: "all" (None), a number, or None (not known)."""
+    if axis is None or isinstance(axis, ast.Constant) and axis.value is None:
+        return "all"
+    if isinstance(axis, ast.Tuple):
+        return len(axis.elts)
+    if isinstance(axis, ast.Constant) or isinstance(axis, ast.UnaryOp) and isinstance(axis.operand, ast.Constant):
+        return 1
+    if k is not None and k.cls == "none":
+        return "all"
+    if k is not None and k.cls == "int":
+        return 1
+    if k is not None and k.cls == "tuple" and k.elts is not None and not k.ragged:
+        return len(k.elts)
+    return None
 
 
 #: functions of numbers that return an int (Python's math) and reductions that return floats of ints

@@ -86,7 +86,7 @@ defrule(np.cumsum, "a, axis=None, dtype=None, out=None", result=_flat_or_same,
 def _add_reduce_kind(kinds, bound):
     """``np.add.reduce``'s result: ``np.sum``'s, along axis 0 unless another is given."""
     from ..analysis.kinds import reduce_kind
-    return reduce_kind({"a": kinds.get("array", FLOAT)}, {"axis": ast.Constant(0), **bound})
+    return reduce_kind({**kinds, "a": kinds.get("array", FLOAT)}, {"axis": ast.Constant(0), **bound})
 
 
 # (ufunc methods, looked up as the bound method numpy gives: the sum and running sum along axis 0)
