@@ -4,7 +4,8 @@ read from the written-out value only: ``keepdims=keep`` counted as False, so ``m
 was a number and ``r = m[0]; r *= 2.0`` wrote nothing into ``m`` (the values the function left,
 and the gradient, were wrong, with no error); ``axis=ax`` counted as one axis, so ``ax = None``
 gave a float the code indexed (TypeError from the derivative) or refused an Active return ("an
-array of rank 1"). The rank is now read from the name's kind (None, an int, a tuple of known
+array of rank 1"); ``np.cumsum``, ``np.sort``, ``np.take``, ``np.append`` given ``axis=ax`` holding
+None flatten, which was missed the same way. The rank is now read from the name's kind (None, an int, a tuple of known
 length) or is unknown, and code that needs it is refused at its line. Checked at every entry
 point against finite differences."""
 from __future__ import annotations
@@ -75,6 +76,40 @@ def kept_by_one(A, out):
     out[:] = (A / m)[:, 0]
 
 
+def cumsum_of_every_axis(A, out):
+    ax = None
+    c = np.cumsum(A, axis=ax)
+    r = c[0]
+    r += 1.0
+    out[:] = c[:2] * 2.0
+
+
+def sorted_flat(A, out):
+    ax = None
+    out[:] = np.sort(A * A, axis=ax)[:3]
+
+
+def squeezed(A, out):
+    ax = 0
+    out[:] = np.squeeze(A, axis=ax) * 2.0
+
+
+def expanded(x, out):
+    ax = 1
+    e = np.expand_dims(x, axis=ax)
+    out[:] = (e * e)[:, 0]
+
+
+def taken_flat(A, out):
+    ax = None
+    out[:] = np.take(A, np.array([0, 4]), axis=ax) * 3.0
+
+
+def appended_flat(A, B, out):
+    ax = None
+    out[:] = np.append(A, B, axis=ax)[:4]
+
+
 def _a(*shape, seed=0):
     x = np.random.default_rng(seed).uniform(0.5, 1.5, shape)
     return Duplicated(x, np.zeros_like(x))
@@ -87,7 +122,15 @@ def _a(*shape, seed=0):
     (one_axis_by_a_name, lambda: (_a(2, 3), _a(2, seed=1)), Const),
     (centred, lambda: (_a(2, 3), Const(True)), Active),
     (kept_by_one, lambda: (_a(2, 3), _a(2, seed=1)), Const),
-], ids=["ax None", "ax a tuple", "helper given None", "ax an int", "keepdims a parameter", "keepdims=1"])
+    # (the functions that flatten where axis is None: cumsum's c[0] was taken for a row, a TypeError)
+    (cumsum_of_every_axis, lambda: (_a(2, 3), _a(2, seed=1)), Const),
+    (sorted_flat, lambda: (_a(2, 3), _a(3, seed=1)), Const),
+    (squeezed, lambda: (_a(1, 3), _a(3, seed=1)), Const),
+    (expanded, lambda: (_a(3), _a(3, seed=1)), Const),
+    (taken_flat, lambda: (_a(2, 3), _a(2, seed=1)), Const),
+    (appended_flat, lambda: (_a(2, 2), _a(2, 2, seed=1), _a(4, seed=2)), Const),
+], ids=["ax None", "ax a tuple", "helper given None", "ax an int", "keepdims a parameter", "keepdims=1",
+        "cumsum", "sort", "squeeze", "expand_dims", "take", "append"])
 def test_every_entry_point(f, args, ret):
     check_everywhere(f, *args(), ret=ret)
 

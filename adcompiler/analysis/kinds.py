@@ -243,7 +243,7 @@ def reduce_kind(kinds: dict, bound: dict) -> Kind:
     keep = bound.get("keepdims")
     keep = bool(keep.value) if isinstance(keep, ast.Constant) else False if keep is None else None
     dt = "f" if a.dtype in ("f", None) else a.dtype
-    n = _axes_count(bound.get("axis"), kinds.get("axis"))
+    n = axes_count(bound.get("axis"), kinds.get("axis"))
     if n == "all":
         if keep:
             return array(a.ndim, dt)
@@ -259,7 +259,7 @@ def reduce_kind(kinds: dict, bound: dict) -> Kind:
     return array(a.ndim if keep else a.ndim - n, dt)
 
 
-def _axes_count(axis, k):
+def axes_count(axis, k):
     """How many axes ``axis`` names: "all" (None), a number, or None (not known)."""
     if axis is None or isinstance(axis, ast.Constant) and axis.value is None:
         return "all"

@@ -4,7 +4,7 @@ import ast
 
 import numpy as np
 
-from ..analysis.kinds import FLOAT, array
+from ..analysis.kinds import FLOAT, array, axes_count
 from .registry import defrule
 
 RED = "axis=None, dtype=None, out=None, keepdims=False"
@@ -23,9 +23,9 @@ def _norm_result(kinds, bound):
 
 def _flat_or_same(kinds, bound):
     a = kinds.get("a", FLOAT)
-    axis = bound.get("axis")
-    if axis is None or getattr(axis, "value", 0) is None:
-        return array(1, a.dtype or "f")
+    n = axes_count(bound.get("axis"), kinds.get("axis"))
+    if n in ("all", None):   # (flat; or a name that may hold None: not known)
+        return array(1 if n == "all" else None, a.dtype or "f")
     return array(a.ndim, a.dtype or "f")
 
 

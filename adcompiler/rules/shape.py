@@ -6,7 +6,7 @@ import inspect
 
 import numpy as np
 
-from ..analysis.kinds import FLOAT, INT, Kind, array
+from ..analysis.kinds import FLOAT, INT, Kind, array, axes_count
 from ..runtime import numpy as RN
 from ..runtime import windows as W
 from .registry import defrule
@@ -32,17 +32,12 @@ def _flat_at_none(param="a", default_none=False):
     default): ``np.sort(X, axis=None)`` and ``np.append(X, Y)`` flatten."""
     def result(kinds, bound):
         axis = bound.get("axis")
-        flat = (axis is None and default_none) or (isinstance(axis, ast.Constant) and axis.value is None)
+        n = "all" if axis is None and default_none else 1 if axis is None else axes_count(axis, kinds.get("axis"))
         k = _rank(param=param)(kinds, bound)
-        return array(1, k.dtype or "f") if flat and k.cls == "array" else k
+        if n is None and k.cls == "array":   # (an axis given by a name that may hold None)
+            return array(None, k.dtype or "f")
+        return array(1, k.dtype or "f") if n == "all" and k.cls == "array" else k
     return result
-
-
-def _count(node, default=1):
-    """How many axes an ``axis``/``reps`` argument names: a tuple's length, 1 for one int."""
-    if isinstance(node, (ast.Tuple, ast.List)):
-        return len(node.elts)
-    return default
 
 
 def _shift(param, by):
@@ -58,11 +53,14 @@ def _shift(param, by):
     return result
 
 
+def _expanded(kinds, bound):
+    n = axes_count(bound.get("axis"), kinds.get("axis"))
+    return n if isinstance(n, int) else None
+
+
 def _squeeze_delta(kinds, bound):
-    axis = bound.get("axis")
-    if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
-        return None   # depends on the shape
-    return -_count(axis)
+    n = axes_count(bound.get("axis"), kinds.get("axis"))
+    return None if n in ("all", None) else -n   # (every axis of length 1: depends on the shape)
 
 
 def _at_least(n):
@@ -101,10 +99,10 @@ def _tile_kind(kinds, bound):
 
 def _flat_unless_axis(param):
     def result(kinds, bound):
-        axis = bound.get("axis")
-        if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
+        n = axes_count(bound.get("axis"), kinds.get("axis"))
+        if n in ("all", None):
             k = kinds.get(param, FLOAT)
-            return array(1, k.dtype or "f")
+            return array(1 if n == "all" else None, k.dtype or "f")
         return _rank(param=param)(kinds, bound)
     return result
 
@@ -114,11 +112,11 @@ def _take_kind(kinds, bound):
     ni = 0 if idx.cls in ("int", "bool") else (idx.ndim if idx.cls == "array" else None)
     if idx.cls == "tuple" and idx.elts and all(e.cls == "int" for e in idx.elts):
         ni = 1   # an index list
-    axis = bound.get("axis")
-    if axis is None or (isinstance(axis, ast.Constant) and axis.value is None):
+    n = axes_count(bound.get("axis"), kinds.get("axis"))
+    if n == "all":
         nd = ni
     else:
-        nd = None if ni is None or a.ndim is None else a.ndim - 1 + ni
+        nd = None if ni is None or a.ndim is None or n is None else a.ndim - 1 + ni
     if nd == 0:
         return FLOAT if (a.dtype or "f") == "f" else Kind("num", None, a.dtype)
     return array(nd, a.dtype or "f")
@@ -197,7 +195,7 @@ defrule(np.swapaxes, "a, axis1, axis2", kind="view", a="np.swapaxes(g, axis1, ax
 defrule(np.moveaxis, "a, source, destination", kind="view", a="np.moveaxis(g, destination, source)",
         tangents={"a": "np.moveaxis(t, source, destination)"}, result=_rank())
 defrule(np.expand_dims, "a, axis", kind="view", a="np.reshape(g, _ad_shape(a))",
-        tangents={"a": "np.expand_dims(t, axis)"}, result=_shift("a", lambda k, b: _count(b.get("axis"))))
+        tangents={"a": "np.expand_dims(t, axis)"}, result=_shift("a", _expanded))
 defrule(np.squeeze, "a, axis=None", kind="view", a="np.reshape(g, _ad_shape(a))",
         tangents={"a": "np.squeeze(t, axis)"}, result=_shift("a", _squeeze_delta))
 for _f in (np.broadcast_to, RN.broadcast_copy):
@@ -285,7 +283,6 @@ def _widened(k, other):
 
 
 def _split_kind(kinds, bound):
-    import ast
     sec = bound.get("indices_or_sections")
     n = None
     if isinstance(sec, ast.Constant) and isinstance(sec.value, int):
