@@ -23,6 +23,11 @@ REWRITES = [
     ("numpy.matrix_transpose, numpy.linalg.trace, diagonal", "`swapaxes`, `trace`, `diagonal` on the last two axes"),
     ("numpy.linalg.matmul, tensordot, outer, cross; numpy.astype", "numpy's own functions; `x.astype(dtype)`"),
     ("numpy.ediff1d(a, to_end, to_begin)", "`numpy.diff` of the flattened array, the ends joined"),
+    ("numpy.polyfit(x, y, deg)", ("`numpy.linalg.lstsq` of `numpy.vander(x, deg + 1)` with its columns scaled to unit "
+     "norm, the coefficients divided by the scales, as numpy solves it (`w=`, `rcond=`, `full=`, `cov=` refused)")),
+    ("numpy.linspace(..., retstep=True)", ("the samples and the step, `(stop - start)` times `1 / (num - 1)` "
+     "(`1 / num` without the endpoint; NaN for one sample)")),
+    ("for i, j in numpy.ndindex(shape)", "one range loop over the flat position, each index computed from it"),
     ("numpy.max / min (amax, amin) with initial=", ("the flattened array with `initial` appended; along an axis, "
      "`np.maximum`/`np.minimum` of the reduction and `initial`")),
     ("numpy.r_[a, 0.0, 0:n, 0:1:5j], numpy.c_[a, b]",
