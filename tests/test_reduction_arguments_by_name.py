@@ -110,6 +110,36 @@ def appended_flat(A, B, out):
     out[:] = np.append(A, B, axis=ax)[:4]
 
 
+def median_along_a_named_axis(A, out):
+    ax = 1
+    out[:] = np.median(A, axis=ax)
+
+
+def quantiles_along_a_named_axis(A):
+    ax = 1
+    q = np.quantile(A, np.array([0.25, 0.75]), axis=ax)
+    return float(np.sum((q[1] - q[0]) ** 2))
+
+
+def median_of_every_axis_by_a_name(A):
+    ax = None
+    return np.median(A, axis=ax) * 2.0
+
+
+def norm_along_a_named_axis(A, out):
+    ax = 1
+    n = np.linalg.norm(A, axis=ax)
+    t = n
+    n += 1.0
+    out[:] = t * 2.0
+
+
+def _distinct(*shape, seed=0):
+    """Distinct values (a quantile's derivative is taken away from ties)."""
+    x = np.random.default_rng(seed).permutation(np.arange(float(np.prod(shape)))).reshape(shape) / 7 + 0.1
+    return Duplicated(x, np.zeros_like(x))
+
+
 def _a(*shape, seed=0):
     x = np.random.default_rng(seed).uniform(0.5, 1.5, shape)
     return Duplicated(x, np.zeros_like(x))
@@ -129,8 +159,15 @@ def _a(*shape, seed=0):
     (expanded, lambda: (_a(3), _a(3, seed=1)), Const),
     (taken_flat, lambda: (_a(2, 3), _a(2, seed=1)), Const),
     (appended_flat, lambda: (_a(2, 2), _a(2, 2, seed=1), _a(4, seed=2)), Const),
+    # (a quantile's rank was left unknown by the first version of this change and taken for a
+    # number's: the seed of a row of medians was summed, [[0, 11, 0], [0, 11, 0]] for [[0, 1, 0], [0, 10, 0]])
+    (median_along_a_named_axis, lambda: (_distinct(2, 3), _a(2, seed=1)), Const),
+    (quantiles_along_a_named_axis, lambda: (_distinct(2, 5),), Active),
+    (median_of_every_axis_by_a_name, lambda: (_distinct(2, 3),), Active),
+    (norm_along_a_named_axis, lambda: (_a(2, 3), _a(2, seed=1)), Const),
 ], ids=["ax None", "ax a tuple", "helper given None", "ax an int", "keepdims a parameter", "keepdims=1",
-        "cumsum", "sort", "squeeze", "expand_dims", "take", "append"])
+        "cumsum", "sort", "squeeze", "expand_dims", "take", "append", "median", "quantiles", "median of all",
+        "norm"])
 def test_every_entry_point(f, args, ret):
     check_everywhere(f, *args(), ret=ret)
 

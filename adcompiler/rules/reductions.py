@@ -18,7 +18,7 @@ def _reduced(kinds, bound):
 def _norm_result(kinds, bound):
     b = dict(bound)
     b["a"] = b.get("x")
-    return _reduced({"a": kinds.get("x", FLOAT)}, b)
+    return _reduced({**kinds, "a": kinds.get("x", FLOAT)}, b)
 
 
 def _flat_or_same(kinds, bound):
@@ -166,10 +166,10 @@ defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", result=_norm_r
 
 def _quantile_result(kinds, bound):
     """Numpy's layout: ``q``'s axes, then those ``a`` keeps; floats whatever ``a`` holds."""
-    k = _reduced({"a": kinds.get("a", FLOAT)}, bound)
+    k = _reduced(kinds, bound)
     qk = kinds.get("q")
     qn = 0 if qk is None or qk.cls in ("float", "int", "bool") else qk.ndim if qk.cls == "array" else None
-    base = k.ndim if k.cls == "array" else 0
+    base = k.ndim if k.cls == "array" else 0 if k.cls in ("float", "int", "bool") else None   # (num: not known)
     if qn is None or base is None:
         return array(None)
     return FLOAT if base + qn == 0 else array(base + qn)
