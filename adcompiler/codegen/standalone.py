@@ -233,7 +233,7 @@ class _Globals:
         self.done.add(name)
         if isinstance(obj, types.ModuleType):
             self._module(name, obj, user)
-        elif getattr(builtins, name, None) is obj:
+        elif hasattr(builtins, name) and getattr(builtins, name) is obj:   # (AX = None is not a builtin)
             return
         elif (path := _numpy_path(obj)) is not None:
             self.values.append(f"{name} = {path}")

@@ -1,5 +1,5 @@
 """Module-level names the emitted module must define for itself: a function
-imported from ``math`` under its own name, a named tuple of constants; and
+imported from ``math`` under its own name, a named tuple of constants, a constant holding None; and
 ``adcompiler check`` running the emitted module as the file it is.
 
 Each module is emitted, then run in an interpreter where adcompiler cannot be
@@ -45,6 +45,16 @@ KERNELS = {
                 x[i] += P0.dt * P0.nu * (x[i - 1] - 2 * x[i] + x[i + 1])
             return float(np.sum(x * x))
         """, 6),
+    # (a module constant holding None was left out of the module: NameError when called)
+    "none_axis": ("""
+        import numpy as np
+
+        AX = None
+
+        def f(x: np.ndarray) -> float:
+            s = np.sum(x * x, axis=AX)
+            return float(s * x[0])
+        """, 5),
 }
 
 
