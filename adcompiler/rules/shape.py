@@ -131,9 +131,9 @@ def _trace_kind(kinds, bound):
 
 def _copy_kind(kinds, bound):
     k = kinds.get("a", kinds.get("object", FLOAT))
-    if k.cls == "tuple":   # a list of values: the dtype numpy gives them (ints stay ints: a float stored
-        return array(nested_rank(k), _leaf_dtype(k))   # into np.array([1, 2]) is truncated)
-    if k.cls == "list":   # (a list the function builds of items of one kind: np.array([k * 0.5 for k ...]))
+    # a tuple of values, or a list the function builds of items of one kind (np.array([k * 0.5 for k ...])):
+    # the dtype numpy gives them (ints stay ints: a float stored into np.array([1, 2]) is truncated)
+    if k.cls in ("tuple", "list"):
         return array(nested_rank(k), _leaf_dtype(k))
     return k
 

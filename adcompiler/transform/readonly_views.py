@@ -16,12 +16,12 @@ from ..runtime import numpy as RN
 from ..runtime import windows as W
 from .forms import StatementOrder
 
-#: numpy functions returning a read-only view of their first argument that the
-#: transform differentiates as a copy (np.diag of a matrix, np.broadcast_to)
-_READ_ONLY_VIEWS = (np.broadcast_to, np.diag, np.lib.stride_tricks.sliding_window_view)
-#: the copy each is differentiated as, where the argument is written after the view was read
+#: numpy functions returning a read-only view of their first argument that the transform
+#: differentiates as a copy (np.diag of a matrix, np.broadcast_to, sliding_window_view), each with
+#: the copy it runs as where the argument is written after the view was read
 _COPIES = {np.broadcast_to: RN.broadcast_copy, np.diag: RN.diag_copy,
            np.lib.stride_tricks.sliding_window_view: W.window_copy}
+_READ_ONLY_VIEWS = tuple(_COPIES)
 
 
 def check_read_only_views(ctx, body) -> None:
