@@ -37,7 +37,7 @@ def lower(body, kinds, namer, pf, pieces) -> list:
     negative Python float to a fractional exponent is checked at run time
     (``_power_check``)."""
     from ..analysis.finite import lower_bounds
-    body = _merge_chained(body, kinds, pf, namer)
+    body = _merge_chained(body, kinds, pf, namer, pieces)
     powers = any(isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Pow)
                  for st in body for n in ast.walk(st))   # (the bounds only serve powers)
     params = [a.arg for a in pf.tree.args.posonlyargs + pf.tree.args.args]
@@ -167,14 +167,14 @@ def piece_lists(body, returns_pieces=lambda call: None) -> dict:
     return out
 
 
-def _merge_chained(body, kinds, pf, namer) -> list:
+def _merge_chained(body, kinds, pf, namer, pieces) -> list:
     """Chained subscripts of an array by integers, written as one subscript: the same
     memory, and no view bound in a loop (which the numba backend's tape cannot restore).
 
     A read ``A[i][j]`` reaches lower as ``_t = A[i]; _u = _t[j]`` (normalize): it is
     ``_u = A[i, j]``. A store ``A[i][j] op= v`` reaches it as ``_part = A[i]; ...; _part[j]
     op= v`` (``attr_views``): it is ``A[i, j] op= v`` where ``A`` is a name of the user's.
-    Only a name used nowhere else is dropped."""
+    Only a name used nowhere else is dropped; ``pieces`` (lists of views) are lists."""
     uses: dict = {}
     listed = set()   # (a list written out, typed as its array, is a list when the code runs: c[k][0] stays)
     for s in body:
@@ -184,6 +184,7 @@ def _merge_chained(body, kinds, pf, namer) -> list:
             elif isinstance(n, ast.Assign) and isinstance(n.value, ast.List):
                 listed |= {t.id for t in n.targets if isinstance(t, ast.Name)}
     listed |= number_lists(body, of=lambda elts: not all(_number(e, kinds) for e in elts))   # ([(1.0, 0.5)] * 3)
+    listed |= set(pieces)   # (np.split's pieces, typed as a stacked array: parts[0][1] stays)
 
     def block(stmts):
         out = []

@@ -329,7 +329,7 @@ def f_nested(g, ex):
 
 def f_split_pieces(g, ex):
     """Pieces of ``np.split``/``np.array_split`` (views of the array) bound to a
-    name and written through it, the other piece read after."""
+    name and written through it, the other piece read after; pieces indexed twice."""
     r = g.rng
     u, w, t = _pick(g)
     P, p = ex.name("pl"), ex.name("pc")
@@ -338,6 +338,7 @@ def f_split_pieces(g, ex):
         [f"{P} = np.split({w}, [1])", f"{p} = {P}[1]", f"{p}[...] += {u}[1:] * 0.25",
          f"{t} += float(np.sum({P}[0] * {P}[0])) * 0.5"],
         [f"{P} = np.split({w}, [1])", f"{t} += float(np.sum({P}[1] * {u}[1:])) * 0.25"],
+        [f"{P} = np.array_split({w}, 2)", f"{P}[0][0] *= 1.25", f"{t} += {P}[1][0] * {P}[0][0] * 0.5"],
     ])
 
 
