@@ -21,7 +21,7 @@ def ranks_from_subscripts(func, acts: Activities, ranks: dict) -> dict:
     read (``u[i]``: 1, ``A[i, j]``: 2, the largest where several; ``n, m = A.shape``: 2), for
     ``--target numba``, which compiles for one rank. The emitted module refuses, at the call, an
     array of another rank (emit again with ``--shape``). Not for a name the function binds again,
-    nor one indexed with ``...`` or ``None`` or read for its ``.ndim``."""
+    nor one indexed with ``...`` or ``None`` (``np.newaxis``) or read for its ``.ndim``."""
     from ..frontend.parse import parse_function
     names = {p for p in acts.params if acts.acts[p] == DUP and p not in ranks}
     if not names:
@@ -34,7 +34,8 @@ def ranks_from_subscripts(func, acts: Activities, ranks: dict) -> dict:
             names.discard(n.id if isinstance(n, ast.Name) else n.value.id)
         if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name):
             parts = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
-            if any(isinstance(e, ast.Constant) and (e.value is None or e.value is Ellipsis) for e in parts):
+            if any(isinstance(e, ast.Constant) and (e.value is None or e.value is Ellipsis)
+                   or isinstance(e, ast.Attribute) and e.attr == "newaxis" for e in parts):
                 names.discard(n.value.id)
             seen[n.value.id] = max(seen.get(n.value.id, 0), len(parts))
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Attribute) and n.value.attr == "shape" \

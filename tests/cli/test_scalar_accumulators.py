@@ -49,3 +49,50 @@ def test_numpy_target_takes_the_ranks_the_subscripts_read(tmp_path, flag):
                                                        A.ravel()), rtol=1e-6, atol=1e-8)
     with pytest.raises((TypeError, ValueError)):
         ns["matvec_reverse"](A[None].copy(), np.zeros((1, 3, 4)), x.copy(), np.zeros(4), y, seed.copy(), flag)
+
+
+
+OUTER = """import numpy as np
+
+
+def pairs(x, y):
+    n = x.shape[0]
+    s = 0.0
+    v = y[:]
+    halves = np.array_split(v, 2)
+    halves[0][0] *= 1.25
+    s += halves[1][0] * halves[0][0] * 0.5
+    x[:] += np.sum(np.tanh(x[:, np.newaxis] * x[np.newaxis, :]), axis=0) * 0.1
+    seen = []
+    for k in range(n):
+        seen.append(v[k])
+    while seen:
+        s = s * 0.5 + seen.pop()
+    return float(s + np.sum(v) + np.sum(x * x))
+"""
+
+
+def _pairs(x, y):
+    x, y = x.copy(), y.copy()
+    y[0] *= 1.25
+    s = y[3] * y[0] * 0.5
+    x += np.sum(np.tanh(x[:, None] * x[None, :]), axis=0) * 0.1
+    for k in reversed(range(len(x))):
+        s = s * 0.5 + y[k]
+    return float(s + np.sum(y) + np.sum(x * x))
+
+
+def test_np_newaxis_is_not_a_dimension_of_the_argument(tmp_path):
+    """``x[:, np.newaxis]`` of a vector was read as two subscripts, so the module was
+    generated for a matrix (where the code needs ranks) and refused the vector the
+    function is written for: ``None`` was known to add an axis, ``np.newaxis`` not."""
+    path = tmp_path / "outer.py"
+    path.write_text(OUTER)
+    ns = emit_module(tmp_path, f"{path}:pairs")
+    assert "rank 2" not in Path(ns["__file__"]).read_text()
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal(6), rng.standard_normal(6)
+    dx, dy = np.zeros(6), np.zeros(6)
+    ns["pairs_reverse"](x.copy(), dx, y.copy(), dy, 1.0)
+    np.testing.assert_allclose(dx, fd_gradient(lambda v: _pairs(v, y), x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dy, fd_gradient(lambda v: _pairs(x, v), y), rtol=1e-6, atol=1e-8)
