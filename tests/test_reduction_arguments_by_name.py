@@ -134,6 +134,31 @@ def norm_along_a_named_axis(A, out):
     out[:] = t * 2.0
 
 
+def argmax_of_every_axis_by_a_name(A):
+    ax = None
+    k = np.argmax(A, axis=ax)
+    r, c = np.unravel_index(k, A.shape)
+    return A[r, c] * 2.0 + np.sum(A)
+
+
+def argmax_kept_by_a_name(A):
+    keep = True
+    k = np.argmax(A, axis=1, keepdims=keep)
+    return np.sum(np.take_along_axis(A, k, axis=1) ** 2)
+
+
+def argsort_flat_by_a_name(A):
+    ax = None
+    order = np.argsort(A, axis=ax)
+    return np.sum(A.ravel()[order] * np.arange(A.size))
+
+
+def rows_any_along_a_named_axis(A):
+    ax = 1
+    hit = np.any(A > 1.0, axis=ax)
+    return np.sum(A[hit] ** 2)
+
+
 def _distinct(*shape, seed=0):
     """Distinct values (a quantile's derivative is taken away from ties)."""
     x = np.random.default_rng(seed).permutation(np.arange(float(np.prod(shape)))).reshape(shape) / 7 + 0.1
@@ -165,9 +190,14 @@ def _a(*shape, seed=0):
     (quantiles_along_a_named_axis, lambda: (_distinct(2, 5),), Active),
     (median_of_every_axis_by_a_name, lambda: (_distinct(2, 3),), Active),
     (norm_along_a_named_axis, lambda: (_a(2, 3), _a(2, seed=1)), Const),
+    # (the index functions: argmax's axis=ax holding None counted as one axis, an index array)
+    (argmax_of_every_axis_by_a_name, lambda: (_distinct(3, 4),), Active),
+    (argmax_kept_by_a_name, lambda: (_distinct(3, 4),), Active),
+    (argsort_flat_by_a_name, lambda: (_distinct(3, 4),), Active),
+    (rows_any_along_a_named_axis, lambda: (_a(3, 4),), Active),
 ], ids=["ax None", "ax a tuple", "helper given None", "ax an int", "keepdims a parameter", "keepdims=1",
         "cumsum", "sort", "squeeze", "expand_dims", "take", "append", "median", "quantiles", "median of all",
-        "norm"])
+        "norm", "argmax of all", "argmax kept", "argsort flat", "any along"])
 def test_every_entry_point(f, args, ret):
     # (on the three tapes too: the out buffer the output, or the float returned)
     check_everywhere(f, *args(), ret=ret, out="out" if ret is Const else (), tapes=("autograd", "jax", "torch"))

@@ -282,7 +282,7 @@ class Inference:
         if rule.kind == "alloc":
             return self.alloc(name, e, arg_kinds)
         if rule.kind == "nondiff":
-            return nondiff_result(rule.name, e, arg_kinds)
+            return nondiff_result(rule.name, e, arg_kinds, self.expr)
         if rule.kind == "elementwise":
             # every operand broadcasts (the condition of np.where too, though it has no adjoint)
             return broadcast(*[kinds[p] for p in rule.param_names if p in kinds] or arg_kinds)

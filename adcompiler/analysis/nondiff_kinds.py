@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ast
 
-from .kinds import BOOL, FLOAT, INT, OTHER, Kind, array, broadcast
+from .kinds import BOOL, FLOAT, INT, OTHER, Kind, array, axes_count, broadcast
 
 
-def nondiff_result(name, e, arg_kinds) -> Kind:
-    """The result kind of a function without a derivative, by its (qualified) name."""
+def nondiff_result(name, e, arg_kinds, kind_of=lambda node: None) -> Kind:
+    """The result kind of a function without a derivative, by its (qualified) name
+    (``kind_of``: the kind of a name among its arguments)."""
     numpy_function = name.startswith("numpy.")   # (np.round(2.7) is a float, round(2.7) an int)
     name = name.split(".")[-1]
     name = {"nanargmax": "argmax", "nanargmin": "argmin", "around": "round"}.get(name, name)
@@ -18,7 +19,7 @@ def nondiff_result(name, e, arg_kinds) -> Kind:
         return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
     if name in ("argmax", "argmin", "argsort", "argpartition", "argwhere", "flatnonzero", "count_nonzero",
                 "searchsorted", "digitize", "int64", "any", "all"):
-        return index_result(name, e, arg_kinds)
+        return index_result(name, e, arg_kinds, kind_of)
     if name in ("len", "int", "round") and not e.keywords:
         return INT
     if name in ("range",):
@@ -37,16 +38,17 @@ def nondiff_result(name, e, arg_kinds) -> Kind:
     return broadcast(*arg_kinds[:1]) if arg_kinds else OTHER
 
 
-def index_result(name, e, arg_kinds) -> Kind:
+def index_result(name, e, arg_kinds, kind_of=lambda node: None) -> Kind:
     """The kinds of the index-producing functions (integer arrays, or an int
-    where numpy returns one) and of ``np.any``/``np.all``."""
+    where numpy returns one) and of ``np.any``/``np.all``. An ``axis``/``keepdims``
+    given through a name is read from its kind (``kind_of``), or the rank is unknown."""
     def arg(pos, kw):
         if len(e.args) > pos:
             return e.args[pos]
         return next((k.value for k in e.keywords if k.arg == kw), None)
 
-    def given(node):
-        return node is not None and not (isinstance(node, ast.Constant) and node.value is None)
+    def axes(node):
+        return axes_count(node, kind_of(node) if isinstance(node, ast.Name) else None)
 
     a = arg_kinds[0] if arg_kinds else OTHER
     rank = a.ndim if a.cls == "array" else 0 if a.cls in ("int", "float", "bool") else None
@@ -54,17 +56,19 @@ def index_result(name, e, arg_kinds) -> Kind:
     scalar = BOOL if dt == "b" else INT
     if name in ("argmax", "argmin", "count_nonzero", "any", "all"):
         axis, keep = arg(1, "axis"), arg(3 if name in ("argmax", "argmin", "any", "all") else 2, "keepdims")
-        keepdims = given(keep) and not (isinstance(keep, ast.Constant) and keep.value is False)
-        if not given(axis) and not keepdims:
-            return scalar
-        if keepdims:
-            return array(rank, dt)
-        if isinstance(axis, ast.Tuple):
-            return array(None if rank is None else rank - len(axis.elts), dt)
-        return array(None if rank is None else rank - 1, dt) if rank != 1 else scalar
+        keep = False if keep is None else bool(keep.value) if isinstance(keep, ast.Constant) else None
+        n = axes(axis)
+        if n == "all":
+            return array(rank, dt) if keep else scalar if keep is False else Kind("num", None, dt)
+        if n is None:
+            return Kind("num", None, dt)
+        if keep or rank is None or keep is None:
+            return array(rank if keep else None, dt)
+        return array(rank - n, dt) if rank - n > 0 else scalar
     if name in ("argsort", "argpartition"):
-        axis = arg(1 if name == "argsort" else 2, "axis")   # axis=None given: the flattened array's order
-        return array(1 if isinstance(axis, ast.Constant) and axis.value is None else rank, "i")
+        axis = arg(1 if name == "argsort" else 2, "axis")
+        n = 1 if axis is None else axes(axis)   # (not given: the last axis; None: the flattened array's order)
+        return array(1 if n == "all" else rank if n is not None else None, "i")
     if name == "argwhere":
         return array(2, "i")
     if name == "flatnonzero":
