@@ -1,6 +1,6 @@
 """The repeat path of ``autodiff`` (``api/repeats``) keeps a generated checker per
 signature of a function's arguments: calls that alternate between signatures
-(dtypes, ranks, number types, activities, backends, return activities), records
+(dtypes, ranks, number types, activities, plain numbers, backends, return activities), records
 whose fields change, callees whose defaults change and layouts each checker does
 not take get what a first call with those arguments gets."""
 from __future__ import annotations
@@ -42,6 +42,7 @@ def test_alternating_signatures_each_get_their_derivatives(backend):
         for c in (3, 2.5, np.float64(1.5)):
             for ret in (ad.Const, ad.Active):
                 cases.append((dtype, c, ret, False))
+                cases.append((dtype, c, ret, "plain"))   # (c given as it is: a Const)
             cases.append((dtype, c, ad.Active, True))   # c Active
     for _ in range(3):   # (more signatures than one function keeps: each call still right)
         for dtype, c, ret, active in cases:
@@ -49,7 +50,7 @@ def test_alternating_signatures_each_get_their_derivatives(backend):
             y0 = rng.standard_normal(6).astype(dtype)
             seed = rng.standard_normal(6).astype(dtype)
             dy, dx = seed.copy(), np.zeros_like(x0)
-            cz = Active(float(c)) if active else Const(c)
+            cz = c if active == "plain" else Active(float(c)) if active else Const(c)
             derivs = ad.autodiff(ad.Reverse, _scaled, ret, Duplicated(y0.copy(), dy), Duplicated(x0.copy(), dx),
                                  cz, backend=backend)
             want_dy, want_dx, want_dc = _want(y0.astype(float), x0.astype(float), float(c), seed.astype(float),
@@ -57,7 +58,7 @@ def test_alternating_signatures_each_get_their_derivatives(backend):
             tol = 1e-12 if dtype is np.float64 else 1e-4
             np.testing.assert_allclose(dy, want_dy, rtol=tol, atol=tol)
             np.testing.assert_allclose(dx, want_dx, rtol=tol, atol=tol)
-            if active:
+            if active is True:
                 np.testing.assert_allclose(derivs[2], want_dc, rtol=tol)
             else:
                 assert derivs[2] is None

@@ -278,10 +278,11 @@ def refuse_subclasses(args, names) -> None:
     adjoint's products on a shadow would be its, and ``np.zeros_like`` of a matrix is one)."""
     for i, a in enumerate(args):
         shadows = a.dvals if isinstance(a, A.BatchDuplicated) else (a.dval,) if isinstance(a, A.Duplicated) else ()
-        for what, v in ((f"`{names[i]}`", a.val), *((f"the shadow of `{names[i]}`", d) for d in shadows)):
-            _refuse_subclass(what, v, names[i], f"pass np.asarray({names[i]}) (with the masked values filled first)"
-                             + (f" and a plain array for its shadow (np.zeros({names[i]}.shape))." if v is not a.val
-                                else "."))
+        for v in (a.val, *shadows):
+            if isinstance(v, np.ndarray) and type(v) is not np.ndarray:   # (the message only when it is one)
+                n, tail = names[i], "." if v is a.val else f" and a plain array for its shadow (np.zeros({names[i]}.shape))."
+                _refuse_subclass(f"`{n}`" if v is a.val else f"the shadow of `{n}`", v, n,
+                                 f"pass np.asarray({n}) (with the masked values filled first){tail}")
 
 
 def _refuse_subclass(what: str, v, construct, hint: str) -> None:

@@ -1,7 +1,7 @@
 """repeats: the reverse-mode calls of ``autodiff`` after the first, quickly.
 
 A call whose arguments are all annotated (``Duplicated``, ``Const``,
-``Active``) arrays and numbers, that needed no defaults, is remembered by
+``Active``) arrays and numbers, or plain numbers, that needed no defaults, is remembered by
 its function, return activity, backend and checkpoint option with a checker
 generated for its arguments' activities, types, ranks and dtypes (at most
 ``_PER_FUNCTION`` signatures per function, the newest first). A repeat runs
@@ -36,7 +36,8 @@ _PER_FUNCTION = 8
 
 def _scan(args):
     """The signature of ``args`` (per argument, ``(activity, rank, dtype)`` for
-    an array, ``(activity, type)`` for a number), or None where a repeat of
+    an array, ``(activity, type)`` for a number, ``(None, type)`` for a plain
+    number, taken as Const), or None where a repeat of
     these arguments is not taken quickly."""
     sig, seen = [], set()
     for a in args:
@@ -61,6 +62,8 @@ def _scan(args):
             seen.add(i)
             seen.add(di)
             sig.append((t, x.ndim, dtype))
+        elif t in _SCALARS:   # (a plain number: a Const)
+            sig.append((None, t))
         elif t is A.Const or t is A.Active:
             x = a.val
             tv = type(x)
@@ -127,12 +130,15 @@ def _checker(f, code, sig, writes, names, comp):
     body.append("    if _F.__code__ is not _CODE:\n        return None")
     flat, arrays, types_ = [], [], []
     for k, s in enumerate(sig):
-        ns[f"_T{k}"] = s[0]
+        ns[f"_T{k}"] = s[0] if s[0] is not None else s[1]
         types_.append(f"type(a{k}) is not _T{k}")
     if types_:
         body.append(f"    if {' or '.join(types_)}:\n        return None")
     for k, s in enumerate(sig):
         t = s[0]
+        if t is None:   # (a plain number, its type checked above)
+            flat.append(f"a{k}")
+            continue
         # (a Const's value as given: a record's would be read field by field, and is not taken here)
         read = f"    if a{k}._record:\n        return None\n    v{k} = a{k}._given\n" if t is A.Const else \
             f"    v{k} = a{k}.val\n"
