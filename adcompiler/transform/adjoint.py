@@ -4,7 +4,6 @@
 ``Record`` per statement with its adjoint code (``core``). The code reads the adjoint of the statement's
 target through the placeholder ``__G__`` and its value through ``__ANS__``; the sweep assembler decides later
 whether they are read directly or from a captured copy (a name restored from the tape). Rules are instantiated here.
-
 One handler per statement form (``on_<kind>``, see ``forms``) and per form of a bound value (``adjoint_<form>``)."""
 from __future__ import annotations
 
@@ -50,6 +49,7 @@ class AdjointBuilder(FormBuilder):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.assigned: set = set()   # value temporaries whose adjoint exists
+        self.broad: set = set()      # those whose first contribution may be broadcast beyond their shape
         self.alias: dict = {}        # temporary -> temporary whose adjoint it shares
         self.target = None
         self.target_is_temp = False
@@ -82,17 +82,18 @@ class AdjointBuilder(FormBuilder):
             expr = ast.Call(N("_ad_unbroadcast"), [expr, ast.Tuple([], ast.Load())], [])
         if self.ctx.is_temp(name) and name not in self.assigned:
             self.assigned.add(name)
+            self.broad |= {name} if big else set()
             if isinstance(expr, ast.Name) and expr.id == G and self.target_is_temp and not self.in_branch \
                     and self.ctx.single_use(name):
                 self.alias[name] = self.target
                 return []
             return [ast.Assign(targets=[N(d, ast.Store)], value=expr)]
-        # An adjoint that sums several contributions must have the value's own shape: adding a
-        # broadcast contribution would repeat the others (a temporary's first one was kept as it was)
+        # An adjoint that sums several contributions must have the value's own shape: adding a broadcast
+        # contribution would repeat the others (a temporary's first one was kept as it was: in ``broad``)
         may_array = kind is None or kind.cls in ("array", "num", "other")
         if big and may_array:
             expr = ast.Call(N("_ad_unbroadcast"), [expr, N(name)], [])
-        acc = ast.Call(N("_ad_unbroadcast"), [N(d), N(name)], []) if may_array and self.ctx.is_temp(name) else N(d)
+        acc = ast.Call(N("_ad_unbroadcast"), [N(d), N(name)], []) if may_array and name in self.broad else N(d)
         return [ast.Assign(targets=[N(d, ast.Store)], value=ast.BinOp(acc, ast.Add(), expr))]
 
     def exact_g(self, n):
