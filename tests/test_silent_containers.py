@@ -664,8 +664,14 @@ def _split_element_written(x):
     return np.sum(x * x) + cols[1][1][0]
 
 
+def _split_sliced(A):
+    cols = np.array_split(A, 2, axis=1)
+    rows = np.split(A, 3)
+    return np.sum(cols[0][:, :1] * cols[1][:, 1:]) + np.sum(rows[2][0, 1:] ** 2)
+
+
 @pytest.mark.parametrize("f, shape", [(_split_indexed_twice, 6), (_split_rows_iterated, 7),
-                                      (_split_element_written, (3, 4))])
+                                      (_split_element_written, (3, 4)), (_split_sliced, (3, 4))])
 def test_the_pieces_of_np_split_indexed_twice(f, shape):
     """``parts[0][0]``: the list of pieces is typed as a stacked array, and the two
     subscripts were read as one (``parts[0, 0]``: a TypeError from every entry point)."""

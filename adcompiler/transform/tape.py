@@ -195,8 +195,9 @@ def tape_tag(kinds, namer, name):
         return "c"   # (a complex number: two floats on a typed tape)
     if k.cls in ("int", "bool"):
         return k.cls[0]
-    if k.cls == "num" and k.ndim == 0 and k.dtype == "i":
-        return "n"   # an int or a float (``2 ** k``): the tape list keeps which; numba makes it a float
+    if k.cls == "num" and k.ndim == 0 and k.dtype in ("i", None):
+        # an int or a float (``2 ** k``, ``max(i, x[i])``): the tape list keeps which; numba makes it a float
+        return "n"
     if k.cls == "array" and k.ndim is not None and k.dtype in ("f", "i", "b", "c"):
         return f"a{k.ndim}{k.dtype}"
     return None

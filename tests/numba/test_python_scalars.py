@@ -205,3 +205,36 @@ def test_numbers_of_an_arguments_dtype(mode):
             Const(np.arange(3)))
     check_grads(dtype_limits, *args, ret=Active, mode=Reverse if mode == "reverse" else ReverseSplitWithPrimal,
                 engine=Numba)
+
+
+def mixed_extremes(x, y):
+    for i in range(x.shape[0]):
+        y[i] = max(i, x[i]) * min(x[i], 1, 0.5 * i) + min(x[i], x[i] * x[i], 0.3)
+    return np.sum(y * y)
+
+
+class _Numba:
+    """``check_grads``'s engine: adcompiler under the numba backend."""
+    @staticmethod
+    def autodiff(*args, **kw):
+        return autodiff(*args, backend="numba", **kw)
+
+    @staticmethod
+    def autodiff_thunk(*args, **kw):
+        from adcompiler import autodiff_thunk
+        return autodiff_thunk(*args, backend="numba", **kw)
+
+
+@pytest.mark.parametrize("mode", ["Reverse", "ReverseWithPrimal", "ReverseSplitWithPrimal"])
+def test_max_of_an_int_and_a_float_on_the_typed_tape(mode):
+    """``max(i, x[i])`` is an int or a float (Python returns the int where it is larger); the
+    typed tape had no stack for it and numba refused the line. numba computes it as a float,
+    and the tape keeps it as one: against the numpy backend and finite differences."""
+    import adcompiler
+    x = np.linspace(-1.0, 2.0, 7) + 0.013   # (the int wins from i = 2 on; no ties)
+    value, dx = _primal_and_gradient(mixed_extremes, (x, np.zeros(7)), "numba")
+    want_value, want_dx = _primal_and_gradient(mixed_extremes, (x, np.zeros(7)), "numpy")
+    np.testing.assert_allclose(value, want_value, rtol=1e-13)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-13)
+    check_grads(mixed_extremes, Duplicated(x.copy(), np.zeros(7)), Duplicated(np.zeros(7), np.zeros(7)),
+                ret=Active, mode=getattr(adcompiler, mode), engine=_Numba)
