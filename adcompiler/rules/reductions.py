@@ -104,6 +104,15 @@ for _ufunc, _exp in ((np.logaddexp, "np.exp"), (np.logaddexp2, "np.exp2")):
             name=f"numpy.{_ufunc.__name__}.reduce", array=f"_ad_unreduce(g, array, axis, keepdims) * {_share}",
             tangents={"array": f"np.sum(t * {_share}, axis=axis, keepdims=keepdims)"},
             doc="the log of a sum of exponentials (logsumexp), stable as numpy's")
+defrule(np.multiply.reduce, "array, axis=0, dtype=None, out=None, keepdims=False", result=_add_reduce_kind,
+        name="numpy.multiply.reduce", array="_ad_prod_adjoint(g, array, axis, keepdims)",
+        tangents={"array": "np.sum(_ad_prod_adjoint(1.0, array, axis, True) * t, axis=axis, keepdims=keepdims)"},
+        doc="np.prod along axis 0 unless another is given")
+for _ufunc in (np.maximum, np.minimum, np.fmax, np.fmin):
+    defrule(_ufunc.reduce, "array, axis=0, dtype=None, out=None, keepdims=False", result=_add_reduce_kind,
+            name=f"numpy.{_ufunc.__name__}.reduce", array="_ad_select_adjoint(g, array, ans, axis, keepdims)",
+            tangents={"array": _SEL.replace("a, ans", "array, ans")},
+            doc="np.max (np.min) along axis 0 unless another is given: ties split the adjoint equally")
 defrule(np.add.accumulate, "array, axis=0, dtype=None, out=None", result=_same("array"),
         name="numpy.add.accumulate", array="_ad_cumsum_adjoint(g, array, axis)",
         tangents={"array": "np.add.accumulate(t, axis=axis)"})
