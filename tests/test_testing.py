@@ -338,3 +338,32 @@ class _OffEngine:
 def test_a_wrong_derivative_of_a_float32_staircase_still_fails():
     with pytest.raises(AssertionError, match="'k'"):
         check_grads(_leapfrog_float32_step, *_leapfrog_args(), engine=_OffEngine())
+
+
+def _wiggle(k, w):
+    return k + 0.03 / w * np.sin(w * k)
+
+
+class _ScaledK:
+    """adcompiler's derivatives, that of the first argument times ``s``."""
+    def __init__(self, s):
+        self.s = s
+
+    def autodiff(self, mode, f, ret, *args, **kw):
+        import adcompiler
+        out = list(adcompiler.autodiff(mode, f, ret, *args, **kw))
+        out[0] = out[0] * self.s
+        return tuple(out)
+
+
+def test_float64_arguments_are_not_checked_at_coarser_steps():
+    """A wiggle of the period of the coarser steps is invisible to them: for float64 arguments
+    only the step h decides (a derivative 2% off was accepted when the coarse steps ran for any
+    dtype)."""
+    from adcompiler.testing.check import Problem
+    d = Problem(_wiggle, (Active(0.4), Const(1.0)), np.random.default_rng(0)).dirs[0]
+    w = np.pi / (1000 * 1e-6 * abs(d))
+    true = 1.0 + 0.03 * np.cos(w * 0.4)
+    check_grads(_wiggle, Active(0.4), Const(w), engine=_ScaledK(1.0))
+    with pytest.raises(AssertionError, match="'k'"):
+        check_grads(_wiggle, Active(0.4), Const(w), engine=_ScaledK(1.0 / true))

@@ -167,11 +167,10 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
        directional derivative ``<g, v>`` of the objective J in the module
        docstring along a random ``v`` agrees with a fourth-order central
        difference of step ``h`` (scaled by each argument's magnitude), within
-       ``atol + rtol * max(sum|g*v|, |fd|)`` plus a bound on rounding noise (or at steps
-       ``1000 h`` and ``10000 h`` both: float32 arithmetic inside is a staircase at ``h``'s scale).
+       ``atol + rtol * max(sum|g*v|, |fd|)`` plus a bound on rounding noise (with float32 values
+       among the arguments, or at steps ``1000 h`` and ``10000 h`` both: a staircase at ``h``'s scale).
 
-    ``rtol`` defaults to 1e-6, or 1e-3 when a Duplicated array is float32.
-    """
+    ``rtol`` defaults to 1e-6, or 1e-3 when a Duplicated array is float32."""
     if engine is None:
         import adcompiler as engine
     rng = np.random.default_rng(seed)
@@ -182,6 +181,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     ref_ret = by_position(f)(*ref_vals)
     if ret is None:
         ret = Active if is_float_scalar(ref_ret) else Const
+    narrow = any(_narrow(v) for v in prob.vals)
     if rtol is None:
         rtol = 1e-3 if any(prob.vals[k].dtype not in (np.float64, np.complex128) for k in prob.dups) else 1e-6
     cret = float(_random_seed(rng, ())) if mode is ReverseSplitWithPrimal else 1.0
@@ -196,7 +196,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     grads = {k: fd.wide(shadows[k]) if k in shadows else fd.wide(derivs[k]) for k in prob.diff}
     result = _check_directions(
         label, prob.names, prob.kinds, prob.vals, prob.diff, prob.dirs, grads,
-        lambda vs: prob.J(vs, ret is Active, cret), rtol, atol, h)
+        lambda vs: prob.J(vs, ret is Active, cret), rtol, atol, h, coarse=narrow)
     result.primal_return = primal
     return result
 
@@ -274,8 +274,9 @@ Objective = Callable[[list], tuple[float, float]]
 
 def _check_directions(label: str, names: list[str], kinds: list[str], vals: list[Any],
                       diff: list[int], dirs: dict[int, Any], grads: dict[int, Any],
-                      J: Objective, rtol: float, atol: float, h: float) -> GradCheckResult:
-    """Directional checks per differentiable argument and for all together."""
+                      J: Objective, rtol: float, atol: float, h: float, coarse: bool = False) -> GradCheckResult:
+    """Directional checks per differentiable argument and for all together (``coarse``: float32
+    values among the arguments, whose arithmetic makes J a staircase at the scale of ``h``)."""
     result = GradCheckResult()
     groups = [(names[k], [k]) for k in diff]
     if len(diff) > 1:
@@ -286,7 +287,7 @@ def _check_directions(label: str, names: list[str], kinds: list[str], vals: list
         ad_mag = sum(float(np.sum(np.abs(np.real(np.conj(grads[k]) * sub[k])))) for k in ks)
         fdv, noise = fd.derivative_with_noise(lambda t, sub=sub: J(fd.shifted(vals, sub, t)), h)
         rel, tol, ok = fd.compare(ad, ad_mag, fdv, noise, rtol, atol)
-        if not ok and _coarse_steps_agree(lambda t, sub=sub: J(fd.shifted(vals, sub, t)), h, ad, ad_mag, rtol, atol):
+        if not ok and coarse and _coarse_steps_agree(lambda t, sub=sub: J(fd.shifted(vals, sub, t)), h, ad, ad_mag, rtol, atol):
             ok = True   # (J is a staircase at the scale of h, float32 arithmetic inside: two coarser steps agree)
         result.errors[name] = rel
         result.tolerances[name] = tol
@@ -299,6 +300,12 @@ def _check_directions(label: str, names: list[str], kinds: list[str], vals: list
                 f"finite difference = {fdv!r}, |diff| = {abs(ad - fdv):.3e} > tol {tol:.3e} "
                 f"(relative error {rel:.3e}).{detail}")
     return result
+
+
+def _narrow(v) -> bool:
+    """A float32 (or narrower) array or number, real or complex."""
+    d = getattr(v, "dtype", None)
+    return d is not None and d.kind in "fc" and d.itemsize < (16 if d.kind == "c" else 8)
 
 
 def _coarse_steps_agree(J, h, ad, ad_mag, rtol, atol) -> bool:
