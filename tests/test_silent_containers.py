@@ -685,6 +685,40 @@ def test_the_pieces_of_np_split_indexed_twice(f, shape):
         np.testing.assert_allclose(got.dval, want.dval, rtol=1e-12)
 
 
+def _two_of(ps):
+    return ps[0][1] * ps[1][1]
+
+
+def _split_given_to_a_helper(x):
+    parts = np.split(x, 2)
+    return _two_of(parts) + parts[1][0]
+
+
+def _split_from_a_helper(x):
+    parts = _halves(x)
+    return np.sum(parts[0] * parts[1][::-1]) + parts[1][2]
+
+
+def test_the_pieces_indexed_twice_in_a_helper_and_from_one():
+    """A helper given the list of pieces read ``ps[0][1]`` as ``ps[0, 1]`` (its parameter's kind was a
+    stacked array's): a TypeError at every entry point. The list's kind now says it is a list."""
+    for f in (_split_given_to_a_helper, _split_from_a_helper):
+        check_everywhere(f, D(np.arange(6.0) * 0.3 + 0.1), out=(), tapes=("autograd", "torch", "jax"))
+
+
+def _split_named_twice(x):
+    parts = np.split(x, 2)
+    q = parts
+    return np.sum(q[0] * q[1])
+
+
+def test_a_second_name_for_the_pieces_is_refused():
+    """``q = parts`` gave the list's adjoint to a number (``0.0 + list``: a TypeError at every
+    reverse entry point); refused at its line."""
+    with pytest.raises(AdCompilerError, match=r"test_silent_containers\.py:\d+: `q = parts`: a second name"):
+        autodiff(Reverse, _split_named_twice, Active, D(np.arange(6.0)))
+
+
 def _scaled_layers(x, cfg):
     h = x
     for W in cfg["Ws"]:

@@ -36,7 +36,8 @@ class Kind:
     fields: tuple | None = None  # a record's attribute names (a named tuple's fields, read by position, or the
     #                              attributes of a dataclass or object, passed as ``activity.Fields``, by key)
     ragged: bool = False     # a tuple of lengths that differ between paths (``elts``: the longest's)
-    seq: str | None = None   # "tuple": known to be a Python tuple, not a list (``A[t]`` indexes one element)
+    seq: str | None = None   # "tuple": known to be a Python tuple, not a list (``A[t]`` indexes one element);
+    #                          "list" of an array: np.split's list of pieces, typed as their stack
 
     @property
     def is_array(self) -> bool:

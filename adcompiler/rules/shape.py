@@ -253,8 +253,9 @@ defrule(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None",
         tangents={"a": "np.trace(t, offset, axis1, axis2)"}, result=_trace_kind)
 defrule(np.triu, "m, k=0", m="np.triu(g, k)", tangents={"m": "np.triu(t, k)"}, result=_rank(param="m"))
 defrule(np.tril, "m, k=0", m="np.tril(g, k)", tangents={"m": "np.tril(t, k)"}, result=_rank(param="m"))
-defrule(np.take, "a, indices, axis=None, out=None, mode='raise'", a="_ad_take_adjoint(g, a, indices, axis)",
-        tangents={"a": "np.take(t, indices, axis)"}, result=_take_kind, doc="repeated indices accumulate")
+defrule(np.take, "a, indices, axis=None, out=None, mode='raise'", a="_ad_take_adjoint(g, a, indices, axis, mode)",
+        tangents={"a": "np.take(t, indices, axis, mode=mode)"}, result=_take_kind,
+        doc="repeated indices accumulate; mode='wrap' and 'clip' index as numpy's")
 defrule(np.take_along_axis, "arr, indices, axis=-1", arr="_ad_take_along_axis_adjoint(g, arr, indices, axis)",
         tangents={"arr": "np.take_along_axis(t, indices, axis)"}, result=_rank(param="arr"),
         doc="repeated indices accumulate")
@@ -291,7 +292,8 @@ def _split_kind(kinds, bound):
         n = len(sec.elts) + 1
     k = kinds.get("ary", FLOAT)
     if n and k.cls == "array" and k.ndim is not None and k.ndim >= 1:
-        return array(k.ndim + 1, k.dtype)   # (indexed, a piece: an array of the argument's rank)
+        # (indexed, a piece: an array of the argument's rank; a list, not an array: two subscripts stay two)
+        return Kind("array", k.ndim + 1, k.dtype, seq="list")
     return NUM if n else Kind("other")   # see linalg._tuple_of
 
 
@@ -300,3 +302,7 @@ for _f in (np.split, np.array_split):
     defrule(_f, "ary, indices_or_sections, axis=0", kind="view", ary="_ad_split_adjoint(g, ary, axis)",
             tangents={"ary": f"np.{_f.__name__}(t, indices_or_sections, axis)"},
             result=_split_kind).tuple_result = True   # a list of pieces (vector mode runs each direction)
+for _f, _axis in ((np.hsplit, "1 if np.ndim(ary) > 1 else 0"), (np.vsplit, "0"), (np.dsplit, "2")):
+    defrule(_f, "ary, indices_or_sections", kind="view", ary=f"_ad_split_adjoint(g, ary, {_axis})",
+            tangents={"ary": f"np.{_f.__name__}(t, indices_or_sections)"}, result=_split_kind,
+            doc="np.split along axis 1 (axis 0 of a 1-D array), 0, 2").tuple_result = True

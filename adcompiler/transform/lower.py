@@ -80,6 +80,13 @@ def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
                 hint="bind the piece to a name and write through it (`p = L[k]; p *= 2.0` writes the argument), "
                      "or index the argument itself (`a[:3] *= 2.0`).")
+        elif isinstance(s, ast.Assign) and isinstance(s.value, ast.Name) and s.value.id in pieces \
+                and not namer.made(s.value.id, TEMP):
+            raise UnsupportedSyntaxError(
+                f"a second name for the list `{pieces[s.value.id]}` returns is not supported (its derivative "
+                "follows the list under the name it was bound to).",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint=f"use `{s.value.id}` itself, or copy the pieces you need (`a, b = {s.value.id}`).")
         elif notes.element_update(s) is not None:
             _check_element_update(s, kinds, pf)
             out.append(s)
@@ -184,7 +191,8 @@ def _merge_chained(body, kinds, pf, namer, pieces) -> list:
             elif isinstance(n, ast.Assign) and isinstance(n.value, ast.List):
                 listed |= {t.id for t in n.targets if isinstance(t, ast.Name)}
     listed |= number_lists(body, of=lambda elts: not all(_number(e, kinds) for e in elts))   # ([(1.0, 0.5)] * 3)
-    listed |= set(pieces)   # (np.split's pieces, typed as a stacked array: parts[0][1] stays)
+    # (np.split's pieces, typed as a stacked array marked a list, a helper's parameter too: parts[0][1] stays)
+    listed |= set(pieces) | {n for n, k in kinds.items() if getattr(k, "seq", None) == "list"}
 
     def block(stmts):
         out = []
