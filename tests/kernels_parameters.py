@@ -60,10 +60,6 @@ def linspace_step_of_a_name(a, b):
     return float(np.sum(y)) + 10.0 * step
 
 
-def take_wrapped(x):
-    return float(np.sum(np.take(x, [0, 6, -1], mode="wrap") * W3))
-
-
 def repeat_with_zero_counts(x):
     y = np.repeat(x, np.array([2, 0, 1]))
     return float(np.sum(y * W3))

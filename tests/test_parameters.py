@@ -36,7 +36,6 @@ REFUSED = [
     (K.qr_r_only, (R.standard_normal((3, 2)),), "mode='r'"),   # (it named the line that used R)
     # (retstep=True is differentiated: test_linspace_step.py; one not written out is refused)
     (K.linspace_step_of_a_name, (0.2, 1.3), "retstep=returned"),
-    (K.take_wrapped, (np.array([1.0, 2.0, 3.0]),), "mode='wrap'"),
 ]
 
 

@@ -239,19 +239,26 @@ def _ad_gather_last_typed(dx, idx):
     return None
 
 
-def _ad_take_adjoint(g, a, indices, axis=None):
+def _ad_take_adjoint(g, a, indices, axis=None, mode="raise"):
     return None
 
 
+@_ad_jit
+def _ad_take_index(k, n, mode):
+    """Index ``k`` of ``n`` elements as ``np.take``'s ``mode`` reads it (wrapped, clipped, or as it is)."""
+    return k % n if mode == "wrap" else min(max(k, 0), n - 1) if mode == "clip" else k
+
+
 @_ad_overload(_ad_take_adjoint)
-def _ad_take_adjoint_typed(g, a, indices, axis=None):
+def _ad_take_adjoint_typed(g, a, indices, axis=None, mode="raise"):
     """The adjoint of ``np.take(a, indices)`` of a 1-D ``a`` or with no axis (runtime.numpy.take_adjoint)."""
     if isinstance(a, _ad_types.Array) and isinstance(indices, _ad_types.Integer) and _ad_none(axis):
         dtype = g if isinstance(g, (_ad_types.Float, _ad_types.Complex)) else _ad_types.float64
 
-        def one(g, a, indices, axis=None):
+        def one(g, a, indices, axis=None, mode="raise"):
             out = np.zeros(a.size, dtype)
-            k = indices + a.size if indices < 0 else indices
+            k = _ad_take_index(indices, a.size, mode)
+            k = k + a.size if k < 0 else k
             if k < 0 or k >= a.size:
                 raise IndexError("index out of bounds")
             out[k] = g
@@ -261,9 +268,11 @@ def _ad_take_adjoint_typed(g, a, indices, axis=None):
             and isinstance(indices.dtype, _ad_types.Integer) and (_ad_none(axis) or a.ndim == 1)):
         return None
 
-    def flat(g, a, indices, axis=None):
+    def flat(g, a, indices, axis=None, mode="raise"):
         out = np.zeros(a.size, g.dtype)
-        ix, gf = indices.ravel(), g.ravel()
+        ix, gf = indices.ravel().copy(), g.ravel()
+        for k in range(ix.shape[0]):
+            ix[k] = _ad_take_index(ix[k], a.size, mode)
         pos = _ad_positions(a.size, ix)
         for k in range(pos.shape[0]):
             out[pos[k]] += gf[k]

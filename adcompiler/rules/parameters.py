@@ -54,7 +54,6 @@ _REFUSALS = {
     la.svd: _only("hermitian", (False,), "the derivative is that of a general matrix"),
     la.qr: _only("mode", ("reduced",), "the derivative is that of the reduced factors"),
     np.linspace: _only("retstep", (False,), "the step is returned without its derivative"),
-    np.take: _only("mode", ("raise", None), "the derivative indexes as mode='raise' does"),
     np.average: _only("returned", (False,), "the sum of the weights is returned without its derivative"),
     np.interp: _only("period", (None,), "the derivative does not wrap the queries into the period"),
 }

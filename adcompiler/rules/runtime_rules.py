@@ -264,7 +264,7 @@ _linear(NM.norm_adjoint, "g, x, ans, ord=None, axis=None, keepdims=False",
 _linear(RN.concat_part, "g, arr, values, axis, first", zero=("arr", "values")).result = _concat_part_kind
 _linear(RN.split_adjoint, "g, ary, axis=0", zero=("ary",))
 _linear(RN.pad_adjoint, "g, array, pad_width, mode='constant'", zero=("array",))
-_linear(RN.take_adjoint, "g, a, indices, axis=None", zero=("a",))
+_linear(RN.take_adjoint, "g, a, indices, axis=None, mode='raise'", zero=("a",))
 _linear(RN.take_along_axis_adjoint, "g, arr, indices, axis=-1", zero=("arr",))
 _linear(RN.sort_adjoint, "g, a, axis=-1", zero=("a",))
 _linear(OR.partition_adjoint, "g, a, ans, axis=-1", zero=("a", "ans"))   # (a, ans: only the order, constant a.e.)

@@ -1,8 +1,6 @@
-"""Helpers the rules of ``adcompiler.rules`` call from generated code
-(reductions, shapes, special functions). They depend on numpy and on the
-basic helpers of ``runtime`` only; ``runtime.HELPERS`` lists them under their
-``_ad_`` names.
-"""
+"""Helpers the rules of ``adcompiler.rules`` call from generated code (reductions, shapes,
+special functions). They depend on numpy and on the basic helpers of ``runtime`` only;
+``runtime.HELPERS`` lists them under their ``_ad_`` names."""
 from __future__ import annotations
 
 import numpy as np
@@ -310,14 +308,15 @@ def pad_adjoint(g, array, pad_width, mode="constant"):
     return out.reshape(shape)
 
 
-def take_adjoint(g, a, indices, axis=None):
-    """Adjoint of ``np.take`` (repeated indices accumulate)."""
-    a_shape = np.shape(a)
-    indices = np.asarray(indices)   # (a list of indices may arrive as a tuple: one index array, not a tuple index)
+def take_adjoint(g, a, indices, axis=None, mode="raise"):
+    """Adjoint of ``np.take`` (repeated indices accumulate; ``mode`` wraps or clips them as numpy's)."""
+    a_shape, indices = np.shape(a), np.asarray(indices)   # (a list of indices may arrive as a tuple: one index)
+    n = int(np.prod(a_shape)) if axis is None else a_shape[axis]
+    indices = indices % n if mode == "wrap" else np.clip(indices, 0, n - 1) if mode == "clip" else indices
     out = np.zeros(a_shape, dtype=np.result_type(np.asarray(g), np.float32))
     if axis is None:
         flat = out.reshape(-1)
-        np.add.at(flat, np.asarray(indices).reshape(-1), np.asarray(g).reshape(-1))
+        np.add.at(flat, indices.reshape(-1), np.asarray(g).reshape(-1))
         return flat.reshape(a_shape)
     ax = axis % len(a_shape)
     moved = np.moveaxis(out, ax, 0)
