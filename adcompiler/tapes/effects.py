@@ -373,8 +373,9 @@ def rebound_params(f_: Callable) -> set:
 
 
 def indexed_params(f_: Callable) -> set:
-    """Parameters of ``f_`` it indexes by their own name (``z[...]``, ``z[0]``):
-    a tape's 0-d tensor given for one is passed as a 0-d array, not a float."""
+    """Parameters of ``f_`` it indexes by their own name (``z[...]``, ``z[0]``) or reads an
+    array's attribute of (``z.size``, ``z.shape``, ``z.sum()``: a float has none of them): a
+    tape's 0-d tensor given for one is passed as a 0-d array, not a float."""
     if f_ in _ANALYSING:
         return set()
     try:
@@ -382,7 +383,8 @@ def indexed_params(f_: Callable) -> set:
     except (OSError, TypeError, ValueError, SyntaxError):
         return set()
     out = {n.value.id for n in ast.walk(tree)
-           if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in params}
+           if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.value, ast.Name) and n.value.id in params
+           and not (isinstance(n, ast.Attribute) and hasattr(float, n.attr))}
     _ANALYSING.append(f_)
     try:   # and those it passes to a function that indexes them
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):

@@ -339,6 +339,33 @@ def test_zero_d_tensor_indexed_by_the_kernel(tape):
     assert float(dz2) == pytest.approx(0.5 * np.exp(0.5 * z0) * b0.sum(), rel=1e-12)
 
 
+def _mean_times_size(x):
+    return float(np.mean(x) * x.size)
+
+
+def _exp_plus_rank_(s, x):
+    s[...] = np.exp(x) * x.size + x.ndim
+
+
+@pytest.mark.parametrize("tape", ["torch", "jax"])
+def test_zero_d_tensor_whose_attributes_the_kernel_reads(tape):
+    """A 0-d tensor the kernel reads ``x.size`` or ``x.ndim`` of: the tapes passed it as a float,
+    and the kernel raised AttributeError (under jax.jit, from inside a callback)."""
+    f, g = differentiate(_mean_times_size), differentiate(_exp_plus_rank_, out="s", like="x")
+    if tape == "torch":
+        torch = require("torch")
+        t = torch.tensor(0.4, dtype=torch.float64, requires_grad=True)
+        d1, = torch.autograd.grad(f(t), t)
+        d2, = torch.autograd.grad(g(t), t)
+    else:
+        jax = require("jax")
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        d1, d2 = jax.grad(f)(jnp.asarray(0.4)), jax.grad(lambda x: g(x))(jnp.asarray(0.4))
+    assert float(d1) == pytest.approx(1.0, rel=1e-12)
+    assert float(d2) == pytest.approx(np.exp(0.4), rel=1e-12)
+
+
 def _int_on_one_path(x):
     if x[0] > 0.0:
         return 3
