@@ -302,3 +302,39 @@ def _bounded_call(n: ast.Call, bounds: dict) -> bool:
     b = lower_bound(n.args[0], bounds)
     name = _bounding_call(n)
     return b is not None and (b >= 0 if name == "sqrt" else b >= _TINY if name == "log" else False)
+
+
+def where_branches(body: list) -> set:
+    """The names whose values are read only as a branch of ``np.where`` (``np.where(z >= 0, a, b)``),
+    or only to compute such names: where the other branch is taken their adjoint is 0, and a
+    term that multiplies that 0 by an infinite partial (``np.exp(z)`` of the branch not taken,
+    overflowing) must stay 0 (the stable sigmoid's gradient was nan there)."""
+    from ..frontend import notes
+    stmts = [n for n in ast.walk(ast.Module(body=list(body), type_ignores=[])) if isinstance(n, ast.stmt)]
+    reads: dict = {}   # name -> [(statement, whether it is read as a where branch only)]
+    for s in stmts:
+        if isinstance(s, (ast.For, ast.While, ast.If)):   # (their own expressions only)
+            parts = [s.iter, s.target] if isinstance(s, ast.For) else [s.test]
+        else:
+            parts = [s]
+        v = s.value if isinstance(s, ast.Assign) else None
+        branch = isinstance(v, ast.Call) and notes.target(v) is np.where and len(v.args) == 3 and not v.keywords
+        for part in parts:
+            for n in ast.walk(part):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                    only = branch and n in v.args[1:] and not any(
+                        isinstance(m, ast.Name) and m.id == n.id for m in ast.walk(v.args[0]))
+                    reads.setdefault(n.id, []).append((s, only))
+
+    def target(s):
+        t = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else None
+        return t.id if isinstance(t, ast.Name) else None
+    out = set(reads)
+    changed = True
+    while changed:   # (the largest set: each name read only as a branch, or into the set's names)
+        changed = False
+        for n in list(out):
+            if not all(only or target(s) in out for s, only in reads[n]):
+                out.discard(n)
+                changed = True
+    return out

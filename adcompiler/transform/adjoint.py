@@ -138,8 +138,8 @@ class AdjointBuilder(FormBuilder):
         scalar = k is not None and k.cls == "float" and rule.kind == "elementwise"
         if scalar and not self.ctx.module.options.second_order:
             expr = zero_where_unread(expr, mapping["g"], *self.ctx.unread_guard(self.target, ANS))
-        elif self.ctx.complex_linear(rule, p) and (scalar or self.ctx.holds_written_infinity(self.target, k, rule, bound)):
-            # (differentiated again: only where complex-linear in g; an array with a written inf: 0 * inf)
+        elif self.ctx.complex_linear(rule, p) and (scalar or self.ctx.zeros_unread_terms(self.target, k, rule, bound)):
+            # (differentiated again: only where complex-linear in g; an array with a written inf, a where branch)
             expr = unread_product(expr, mapping["g"], rule.adjoint_asts[p],
                                   lambda one: self.adjoint_template(rule, p, dict(mapping, g=one)))
         return self.contrib(a.id, expr, self.broadcasts(rule, bound))

@@ -51,6 +51,7 @@ class FunctionContext:
         self._saturated = None
         self._bounds = None
         self._written_inf = None
+        self._where = None
         self.alias: dict = {}
         self.is_callee = False
         #: complex values occur: rules are checked for them and holomorphic adjoints conjugated
@@ -89,15 +90,21 @@ class FunctionContext:
         numbers (a real function, or a holomorphic one): a term may then be zeroed where it is 0."""
         return not (self.complex and rule.complex_mode(p) != "holomorphic")
 
-    def holds_written_infinity(self, target, kind, rule, bound) -> bool:
-        """Whether the array result ``target`` (of ``kind``) of an elementwise ``rule`` or one of its
-        operands (``bound``) may hold an infinite number the code writes: its terms, 0 where their
-        adjoint is 0 (an element no path reads: ``R / -gamma`` at ``R = inf``)."""
-        names = self.written_infinite()
-        if not names or kind is None or kind.cls not in ("array", "num") or rule.kind != "elementwise":
+    def zeros_unread_terms(self, target, kind, rule, bound) -> bool:
+        """Whether the terms of the array result ``target`` (of ``kind``) of an elementwise ``rule`` are
+        0 where their adjoint is 0 (an element no path reads): where it or an operand (``bound``) may
+        hold an infinite number the code writes (``R / -gamma`` at ``R = inf``), and where it is read
+        only as a branch of ``np.where`` (``analysis.finite.where_branches``: the branch not taken may
+        overflow, ``np.exp(z)`` of a stable sigmoid)."""
+        if kind is None or kind.cls not in ("array", "num") or rule.kind != "elementwise":
             return False
-        return target in names or any(isinstance(n, ast.Name) and n.id in names for v in bound.values()
-                                      if isinstance(v, ast.AST) for n in ast.walk(v))
+        if self._where is None:
+            from ..analysis.finite import where_branches
+            self._where = where_branches(self.an.body)
+        names = self.written_infinite()
+        return target in self._where or target in names or any(
+            isinstance(n, ast.Name) and n.id in names for v in bound.values() if isinstance(v, ast.AST)
+            for n in ast.walk(v))
 
     def unread_guard(self, target, result, saturated=True) -> tuple:
         """``unread_risks(target, saturated)`` and, where those are known, the float names kept
