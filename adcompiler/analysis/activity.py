@@ -209,6 +209,8 @@ def check_reverse_activities(an, kinds, acts, ret_active, main: bool) -> None:
             raise ActivityError(f"`{p}` is Active but the function indexes or writes it like an array.",
                                 filename=pf.filename, lineno=pf.tree.lineno, construct=p,
                                 hint="use Duplicated(x, dx) for an array, or Const.")
+    if main:
+        _warn_control_only(an, kinds, acts, ret_active)
     if not (main and ret_active):
         return
     rk = an.kinds.get(an.namer.ret)
@@ -220,6 +222,39 @@ def check_reverse_activities(an, kinds, acts, ret_active, main: bool) -> None:
         raise ActivityError(f"the return activity is Active but `{pf.name}` returns nothing.",
                             filename=pf.filename, lineno=pf.tree.lineno, construct=pf.name,
                             hint="use Const as the return activity.")
+
+
+def _warn_control_only(an, kinds, acts, ret_active) -> None:
+    """Warn where an Active or Duplicated argument reaches the results only through the conditions
+    of branches or loops: its derivative is 0 by construction (a bisection's root as a function of
+    the equation's parameter is a staircase), which is the derivative of the code, not of what it
+    approximates."""
+    import warnings
+
+    from ..errors import AdCompilerWarning
+    bound = {s.targets[0].id: s.value for s in an.eff.stmts if isinstance(s, ast.Assign) and len(s.targets) == 1
+             and isinstance(s.targets[0], ast.Name)}   # (a condition is a name bound to the comparison)
+    tests = [(s, t) for s in an.eff.stmts if isinstance(s, (ast.If, ast.While, ast.For))
+             for t in ([s.iter if isinstance(s, ast.For) else s.test] +
+                       [bound[n.id] for n in ast.walk(s.iter if isinstance(s, ast.For) else s.test)
+                        if isinstance(n, ast.Name) and n.id in bound])]
+    for p, a in zip(an.params, acts):
+        if a not in ("Active", "Duplicated") or an.eff.cell(p) in an.eff.written:
+            continue
+        only = tuple("Active" if q == p else "Const" for q in an.params)   # (varied, useful only through others)
+        outputs = {an.eff.cell(q) for q, x in zip(an.params, acts) if x == "Duplicated" and q != p}
+        active, _, varied = _varied_and_useful(an.eff, an.params, only, ret_active, an.namer.ret,
+                                               lambda n: True, useful_too=outputs)
+        if an.eff.cell(p) in active:
+            continue
+        hit = next((s for s, t in tests if any(isinstance(n, ast.Name) and an.eff.cell(n.id) in varied
+                                                for n in ast.walk(t))), None)
+        if hit is not None:
+            warnings.warn_explicit(
+                f"{an.pf.filename}:{hit.lineno}: `{p}` reaches the result only through this condition, so its "
+                "derivative is 0 (the derivative of the code: a root found by bisection is a staircase in the "
+                "equation's parameters). Finish with a Newton step, or solve the equation where it has a "
+                "derivative, to differentiate the root.", AdCompilerWarning, an.pf.filename, hit.lineno)
 
 
 def refuse_container_changed_by_callee(ctx, call, callee, kinds) -> None:
