@@ -254,6 +254,9 @@ def call_jax(w: Any, values: list) -> Any:
     The custom_vjp function is cached per argument signature, so repeated
     eager calls reuse JAX's compiled callbacks."""
     key = _signature(values)
+    if key is not None and any(callable(spec) for spec in w.allocated.values()):
+        # (a like= function may read the operands' values, not only their shapes: its outputs' shapes join the key)
+        key += (("outputs", tuple(map(tuple, w.output_specs(list(values))))),)
     calls = w.adapter_cache.setdefault("jax", {})
     kernel = calls.get(key) if key is not None else None
     if kernel is None:

@@ -324,3 +324,19 @@ def test_a_pullback_whose_record_is_gone_is_refused_at_the_kernel():
         jax.grad(lambda v: jnp.sum(k(v)))(x)
     with pytest.raises(Exception, match=r"test_jax\.py:\d+: `_doubled_into`: .*record of this call is gone"):
         pull(jnp.ones(3))
+
+
+def _squares_cycled_(s, x, n):
+    for i in range(n):
+        s[i] = x[i % x.shape[0]] ** 2
+
+
+def test_like_a_function_of_an_operands_value_is_not_cached_by_shape():
+    """``like=lambda x, n: (int(n),)``: the adapter kept one custom_vjp per operand shape, so a second
+    call with another n reused the first's output shape (JAX's error about the callback's shape)."""
+    f = differentiate(_squares_cycled_, out="s", like=lambda x, n: (int(n),))
+    x = jnp.arange(1.0, 6.0)
+    assert f(x, jnp.asarray(3)).shape == (3,)
+    np.testing.assert_allclose(np.asarray(f(x, jnp.asarray(7))), np.arange(1.0, 6.0)[np.arange(7) % 5] ** 2)
+    g = jax.grad(lambda x: jnp.sum(f(x, jnp.asarray(7))))(x)
+    np.testing.assert_allclose(np.asarray(g), 2 * np.arange(1.0, 6.0) * np.bincount(np.arange(7) % 5, minlength=5))
