@@ -122,3 +122,53 @@ def test_a_root_where_positive():
     with np.errstate(invalid="ignore"):
         for entry, dx in _reverse_everywhere(root_where_positive, [x], ad.Active, [np.zeros(4)], 0).items():
             np.testing.assert_allclose(dx, [0.0, 0.0, 1.0, 0.25], rtol=1e-14, err_msg=entry)
+
+
+def clamped_overflow(z):
+    y = np.exp(-z)
+    y[z < -700] = 0.0   # (the elements overwritten: their overflow reads nothing)
+    return np.sum(y)
+
+
+def masked_log_square(x):
+    r = np.log(x)
+    r[x <= 0] = 0.0
+    return np.sum(r * r)
+
+
+def test_elements_overwritten_after_they_overflow():
+    """The same for the elements of an array the code overwrites (``y[z < -700] = 0``): their
+    adjoint is 0 after the store, and its terms times the infinite partial were nan."""
+    z = np.array([-800.0, 1.0, 2.0])
+    with np.errstate(over="ignore"):
+        for entry, dz in _reverse_everywhere(clamped_overflow, [z], ad.Active, [np.zeros(3)], 0).items():
+            np.testing.assert_allclose(dz, [0.0, -np.exp(-1.0), -np.exp(-2.0)], rtol=1e-14, err_msg=entry)
+    x = np.array([-1.0, 0.0, 2.0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for entry, dx in _reverse_everywhere(masked_log_square, [x], ad.Active, [np.zeros(3)], 0).items():
+            np.testing.assert_allclose(dx, [0.0, 0.0, np.log(2.0)], rtol=1e-14, err_msg=entry)
+    check_everywhere(clamped_overflow, _d(np.array([-1.0, 0.5, 2.0])), out=(), tapes=("autograd", "jax", "torch"))
+    check_everywhere(masked_log_square, _d(np.array([0.5, 1.5, 2.0])), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def stored_then_branch(z):
+    t = np.empty_like(z)
+    t[:] = np.exp(z)
+    return np.sum(np.where(z < 0, t, 0.0))
+
+
+def clamped_from_above(z):
+    e = np.exp(z)
+    return np.sum(np.where(e > 10.0, 10.0, e))
+
+
+def test_branches_written_into_or_compared():
+    """A branch filled through a slice (``t[:] = np.exp(z)``) and one read in the condition too (a
+    clamp, ``np.where(e > 10, 10, e)``): reads into a store and into a comparison pass nothing on."""
+    z = np.array([-3.0, 0.5, 800.0])
+    with np.errstate(over="ignore"):
+        for f, want in ((stored_then_branch, [np.exp(-3.0), 0.0, 0.0]),
+                        (clamped_from_above, [np.exp(-3.0), np.exp(0.5), 0.0])):
+            for entry, dz in _reverse_everywhere(f, [z], ad.Active, [np.zeros(3)], 0).items():
+                np.testing.assert_allclose(dz, want, rtol=1e-14, err_msg=f"{f.__name__} {entry}")
+    check_everywhere(clamped_from_above, _d(np.array([-1.0, 0.5, 2.5])), out=(), tapes=("autograd", "jax", "torch"))

@@ -115,13 +115,25 @@ def reads_values(expr, g, risks=None, bounds=None) -> bool:
     infinite or nan where it is not read (an operand or the result, ``g * x2`` of a
     product with ``x2 = 1 / d`` at ``d == 0`` on a branch not taken: of ``risks``,
     or any where None), or divides (by what ``bounds``, from ``lower_bounds``, does not
-    keep away from 0). A term of ``g`` and constants does not."""
+    keep away from 0). A term of ``g`` and constants does not, nor one that chooses between ``g``
+    and a constant (``np.where(c, g, 0.0)``: multiplying nothing)."""
+    if _selects(expr, g):
+        return False
     own = {n.id for n in ast.walk(g) if isinstance(n, ast.Name)}
     ops = [_as_operation(n) for n in ast.walk(expr)]
     return any(isinstance(n, ast.Name) and n.id not in own | {"np", "math"} and (risks is None or n.id in risks)
                for n in ast.walk(expr)) or any(
         isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)) and not _finite_op(n)
         and not _bounded_op(n, bounds or {}) for n in ops) or any(isinstance(n, ast.Call) for n in ops)
+
+
+def _selects(expr, g) -> bool:
+    f = getattr(expr, "func", None)
+    if not (isinstance(expr, ast.Call) and isinstance(f, ast.Attribute) and f.attr == "where"
+            and isinstance(f.value, ast.Name) and f.value.id == "np" and len(expr.args) == 3):
+        return False
+    chosen = [ast.dump(a) == ast.dump(g) for a in expr.args[1:]]
+    return any(chosen) and all(c or isinstance(a, ast.Constant) for c, a in zip(chosen, expr.args[1:]))
 
 
 def _as_operation(n):
@@ -319,22 +331,33 @@ def where_branches(body: list) -> set:
             parts = [s]
         v = s.value if isinstance(s, ast.Assign) else None
         branch = isinstance(v, ast.Call) and notes.target(v) is np.where and len(v.args) == 3 and not v.keywords
+        compared = isinstance(v, ast.Compare)   # (a condition: no derivative passes through it)
         for part in parts:
             for n in ast.walk(part):
                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
-                    only = branch and n in v.args[1:] and not any(
+                    chosen = branch and n in v.args[1:] and not any(
                         isinstance(m, ast.Name) and m.id == n.id for m in ast.walk(v.args[0]))
-                    reads.setdefault(n.id, []).append((s, only))
+                    reads.setdefault(n.id, []).append((s, "branch" if chosen else "compared" if compared else None))
 
-    def target(s):
-        t = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else None
+    def target(s):   # (the name a statement binds or writes into: ``t[:] = v``, ``a *= 2.0``)
+        t = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else \
+            s.target if isinstance(s, ast.AugAssign) else None
+        t = t.value if isinstance(t, ast.Subscript) else t
         return t.id if isinstance(t, ast.Name) else None
     out = set(reads)
     changed = True
     while changed:   # (the largest set: each name read only as a branch, or into the set's names)
         changed = False
         for n in list(out):
-            if not all(only or target(s) in out for s, only in reads[n]):
+            if not all(how or target(s) in out for s, how in reads[n]):
                 out.discard(n)
                 changed = True
-    return out
+    kept = {n for n in out if any(how == "branch" for _, how in reads[n])}
+    changed = True
+    while changed:   # (of those, the ones a branch reads, or read into those: ``out[:] = out * v`` is not one)
+        changed = False
+        for n in out - kept:
+            if any(target(s) in kept for s, how in reads[n] if how is None):
+                kept.add(n)
+                changed = True
+    return kept
