@@ -712,6 +712,34 @@ def _split_named_twice(x):
     return np.sum(q[0] * q[1])
 
 
+def _sum_of_first_squares(ps):
+    q = ps
+    return np.sum(q[0] ** 2)
+
+
+def _second_name_in_a_helper(x):
+    ps = np.split(x, 2)
+    return float(_sum_of_first_squares(ps) + np.sum(ps[1]))
+
+
+def _halves_by_name(v):
+    parts = np.split(v, 2)
+    return parts
+
+
+def _returned_by_name(x):
+    a, b = _halves_by_name(x)
+    return np.sum(a * b[::-1])
+
+
+@pytest.mark.parametrize("f, line", [(_second_name_in_a_helper, "q = ps"), (_returned_by_name, "return parts")])
+def test_a_second_name_for_the_pieces_in_a_helper_is_refused(f, line):
+    """In a helper given the list, and ``return parts``: the same 0.0 + list (a TypeError, or a
+    broadcast ValueError)."""
+    with pytest.raises(AdCompilerError, match=rf"test_silent_containers\.py:\d+: `{line}`: a second name"):
+        autodiff(Reverse, f, Active, D(np.arange(6.0)))
+
+
 def test_a_second_name_for_the_pieces_is_refused():
     """``q = parts`` gave the list's adjoint to a number (``0.0 + list``: a TypeError at every
     reverse entry point); refused at its line."""

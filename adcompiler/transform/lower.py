@@ -80,13 +80,14 @@ def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
                 hint="bind the piece to a name and write through it (`p = L[k]; p *= 2.0` writes the argument), "
                      "or index the argument itself (`a[:3] *= 2.0`).")
-        elif isinstance(s, ast.Assign) and isinstance(s.value, ast.Name) and s.value.id in pieces \
-                and not namer.made(s.value.id, TEMP):
+        elif isinstance(s, ast.Assign) and isinstance(s.value, ast.Name) and not namer.made(s.value.id, TEMP) \
+                and (s.value.id in pieces or getattr(kinds.get(s.value.id), "seq", None) == "list"):
             raise UnsupportedSyntaxError(
-                f"a second name for the list `{pieces[s.value.id]}` returns is not supported (its derivative "
+                f"a second name for the list `{pieces.get(s.value.id, 'numpy.split')}` returns is not supported (its derivative "
                 "follows the list under the name it was bound to).",
                 filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
-                hint=f"use `{s.value.id}` itself, or copy the pieces you need (`a, b = {s.value.id}`).")
+                hint=f"use `{s.value.id}` itself, or unpack the pieces you need (`a, b = {s.value.id}`); a function "
+                     "that returns the list returns the call itself (`return np.split(v, 2)`).")
         elif notes.element_update(s) is not None:
             _check_element_update(s, kinds, pf)
             out.append(s)
