@@ -382,8 +382,15 @@ def indexed_params(f_: Callable) -> set:
         tree, params = _tree_and_params(f_)
     except (OSError, TypeError, ValueError, SyntaxError):
         return set()
-    out = {n.value.id for n in ast.walk(tree)
-           if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.value, ast.Name) and n.value.id in params
+    names = {p: p for p in params}   # (and the names a parameter is given to: ``y = x``, ``for v in (x, w)``)
+    for n in ast.walk(tree):
+        held = n.value if isinstance(n, ast.Assign) else n.iter if isinstance(n, ast.For) else None
+        into = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.For) else []
+        for v in ([held] if isinstance(n, ast.Assign) else getattr(held, "elts", None) or []):
+            if isinstance(v, ast.Name) and v.id in params:
+                names.update({t.id: v.id for t in into if isinstance(t, ast.Name)})
+    out = {names[n.value.id] for n in ast.walk(tree)
+           if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.value, ast.Name) and n.value.id in names
            and not (isinstance(n, ast.Attribute) and hasattr(float, n.attr))}
     _ANALYSING.append(f_)
     try:   # and those it passes to a function that indexes them

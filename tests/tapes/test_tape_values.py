@@ -347,6 +347,11 @@ def _exp_plus_rank_(s, x):
     s[...] = np.exp(x) * x.size + x.ndim
 
 
+def _size_through_a_second_name(x):
+    y = x
+    return float(y.sum() * y.size + x ** 2)
+
+
 @pytest.mark.parametrize("tape", ["torch", "jax"])
 def test_zero_d_tensor_whose_attributes_the_kernel_reads(tape):
     """A 0-d tensor the kernel reads ``x.size`` or ``x.ndim`` of: the tapes passed it as a float,
@@ -364,6 +369,13 @@ def test_zero_d_tensor_whose_attributes_the_kernel_reads(tape):
         d1, d2 = jax.grad(f)(jnp.asarray(0.4)), jax.grad(lambda x: g(x))(jnp.asarray(0.4))
     assert float(d1) == pytest.approx(1.0, rel=1e-12)
     assert float(d2) == pytest.approx(np.exp(0.4), rel=1e-12)
+    h = differentiate(_size_through_a_second_name)   # (the attribute read through another name)
+    if tape == "torch":
+        t = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+        d3, = torch.autograd.grad(h(t), t)
+    else:
+        d3 = jax.grad(h)(jnp.asarray(0.7))
+    assert float(d3) == pytest.approx(2.4, rel=1e-12)
 
 
 def _int_on_one_path(x):
