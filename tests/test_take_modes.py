@@ -56,3 +56,26 @@ def test_wrapped_indices_under_numba_refused_and_auto_runs_numpy():
     got = np.zeros(5)
     ad.autodiff(ad.Reverse, wrapped, ad.Active, Duplicated(x.copy(), got), Const(idx), backend="auto")
     np.testing.assert_allclose(got, np.bincount(idx % 5, 2 * x[idx % 5], 5), rtol=1e-14)
+
+
+def ends_and_squares(y, x):
+    for i in range(y.shape[0]):
+        y[i] = np.take(x, -1 - i) * 2.0 + np.take(x, i, mode="raise") ** 2
+
+
+@pytest.mark.parametrize("mode", ["Reverse", "Forward"])
+def test_mode_raise_under_numba(mode):
+    """The take rule's tangent passes ``mode=``; numba's np.take has none: numpy's default is dropped
+    (forward mode of a plain np.take was refused under numba)."""
+    require("numba")
+    x = np.arange(1.0, 6.0)
+    got = {}
+    for backend in ("numpy", "numba"):
+        y, x0 = Duplicated(np.zeros(3), np.ones(3) if mode == "Reverse" else np.zeros(3)), Duplicated(x.copy(), np.zeros(5))
+        if mode == "Forward":
+            x0 = Duplicated(x.copy(), np.ones(5))
+        ad.autodiff(getattr(ad, mode), ends_and_squares, ad.Const, y, x0, backend=backend)
+        got[backend] = x0.dval if mode == "Reverse" else y.dval
+    want = [2.0, 4.0, 8.0, 2.0, 2.0] if mode == "Reverse" else [4.0, 6.0, 8.0]
+    for backend, d in got.items():
+        np.testing.assert_allclose(d, want, rtol=1e-14, err_msg=backend)

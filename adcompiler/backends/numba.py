@@ -74,7 +74,7 @@ class _DefaultKeywords:
     ``_ad_reshape_as(g, x)`` for ``np.reshape(g, _ad_shape(x))`` (a number for a number),
     ``_ad_zeros_as(v, t)`` for ``np.zeros(np.shape(v), np.result_type(t))`` (numba has no
     ``np.result_type``); ``np.sort(x, axis=-1)`` (``x.sort()``) without its axis, numba's
-    sorting the last one."""
+    sorting the last one; ``np.take`` without ``mode='raise'`` (numba's takes no mode)."""
 
     DEFAULTS = types.MappingProxyType({"axis": None, "keepdims": False, "where": True})
     DTYPE_AT = types.MappingProxyType({"zeros": 1, "ones": 1, "empty": 1, "zeros_like": 1, "ones_like": 1,
@@ -139,10 +139,19 @@ class _DefaultKeywords:
                 node.keywords = [k for k in node.keywords if not (
                     k.arg in self.DEFAULTS and isinstance(k.value, ast.Constant)
                     and k.value.value is self.DEFAULTS[k.arg])]
-            _sort_without_axis(node)
-            _diff_by_position(node)
+            for fix in (_take_without_mode, _sort_without_axis, _diff_by_position):
+                fix(node)
             if _np_call(node, "where", 3):   # (of numbers: a number, not numba's 0-d array)
                 node.func = ast.Name("_ad_where", ast.Load())
+
+
+def _take_without_mode(node) -> None:
+    """``np.take(..., mode='raise')`` (the take rule's tangent) without its mode: numba's has none."""
+    import ast
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "take" \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "np":
+        node.keywords = [k for k in node.keywords if not (
+            k.arg == "mode" and isinstance(k.value, ast.Constant) and k.value.value == "raise")]
 
 
 def _sort_without_axis(node) -> None:
