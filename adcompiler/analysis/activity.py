@@ -210,7 +210,7 @@ def check_reverse_activities(an, kinds, acts, ret_active, main: bool) -> None:
                                 filename=pf.filename, lineno=pf.tree.lineno, construct=p,
                                 hint="use Duplicated(x, dx) for an array, or Const.")
     if main:
-        _warn_control_only(an, kinds, acts, ret_active)
+        _warn_control_only(an, acts, ret_active)
     if not (main and ret_active):
         return
     rk = an.kinds.get(an.namer.ret)
@@ -224,7 +224,7 @@ def check_reverse_activities(an, kinds, acts, ret_active, main: bool) -> None:
                             hint="use Const as the return activity.")
 
 
-def _warn_control_only(an, kinds, acts, ret_active) -> None:
+def _warn_control_only(an, acts, ret_active) -> None:
     """Warn where an Active or Duplicated argument reaches the results only through the conditions
     of branches or loops: its derivative is 0 by construction (a bisection's root as a function of
     the equation's parameter is a staircase), which is the derivative of the code, not of what it

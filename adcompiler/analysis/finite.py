@@ -128,6 +128,7 @@ def reads_values(expr, g, risks=None, bounds=None) -> bool:
 
 
 def _selects(expr, g) -> bool:
+    """``np.where(c, g, 0.0)`` or ``np.where(c, 0.0, g)``."""
     f = getattr(expr, "func", None)
     if not (isinstance(expr, ast.Call) and isinstance(f, ast.Attribute) and f.attr == "where"
             and isinstance(f.value, ast.Name) and f.value.id == "np" and len(expr.args) == 3):
@@ -318,12 +319,13 @@ def _bounded_call(n: ast.Call, bounds: dict) -> bool:
 
 def where_branches(body: list) -> set:
     """The names whose values are read only as a branch of ``np.where`` (``np.where(z >= 0, a, b)``),
-    or only to compute such names: where the other branch is taken their adjoint is 0, and a
-    term that multiplies that 0 by an infinite partial (``np.exp(z)`` of the branch not taken,
-    overflowing) must stay 0 (the stable sigmoid's gradient was nan there)."""
+    or only to compute such names (bound, stored into or updated in place; a comparison reading
+    them passes nothing on): where the other branch is taken their adjoint is 0, and a term that
+    multiplies that 0 by an infinite partial (``np.exp(z)`` of the branch not taken, overflowing)
+    must stay 0 (the stable sigmoid's gradient was nan there)."""
     from ..frontend import notes
     stmts = [n for n in ast.walk(ast.Module(body=list(body), type_ignores=[])) if isinstance(n, ast.stmt)]
-    reads: dict = {}   # name -> [(statement, whether it is read as a where branch only)]
+    reads: dict = {}   # name -> [(statement, how: "branch" of a where, "compared", or None)]
     for s in stmts:
         if isinstance(s, (ast.For, ast.While, ast.If)):   # (their own expressions only)
             parts = [s.iter, s.target] if isinstance(s, ast.For) else [s.test]
