@@ -172,3 +172,23 @@ def test_branches_written_into_or_compared():
             for entry, dz in _reverse_everywhere(f, [z], ad.Active, [np.zeros(3)], 0).items():
                 np.testing.assert_allclose(dz, want, rtol=1e-14, err_msg=f"{f.__name__} {entry}")
     check_everywhere(clamped_from_above, _d(np.array([-1.0, 0.5, 2.5])), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def _logistic_of_negative(v):
+    e = np.exp(v)
+    e /= 1.0 + e
+    return e
+
+
+def sigmoid_through_a_helper(z):
+    return np.sum(np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), _logistic_of_negative(z)))
+
+
+def test_a_branch_computed_by_a_helper():
+    """The helper's result is 0 where its caller's where does not read it: the terms inside the helper
+    (``e /= 1 + e`` at ``e = inf``) were nan there."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        for entry, dz in _reverse_everywhere(sigmoid_through_a_helper, [Z], ad.Active, [np.zeros(5)], 0).items():
+            np.testing.assert_allclose(dz, _slope(Z), rtol=1e-12, err_msg=entry)
+    check_everywhere(sigmoid_through_a_helper, _d(np.array([-3.0, -0.5, 0.7, 2.0])), out=(),
+                     tapes=("autograd", "jax", "torch"))

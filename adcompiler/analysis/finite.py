@@ -317,12 +317,13 @@ def _bounded_call(n: ast.Call, bounds: dict) -> bool:
     return b is not None and (b >= 0 if name == "sqrt" else b >= _TINY if name == "log" else False)
 
 
-def where_branches(body: list) -> set:
+def where_branches(body: list, sinks=frozenset()) -> set:
     """The names whose values are read only as a branch of ``np.where`` (``np.where(z >= 0, a, b)``),
     or only to compute such names (bound, stored into or updated in place; a comparison reading
     them passes nothing on): where the other branch is taken their adjoint is 0, and a term that
     multiplies that 0 by an infinite partial (``np.exp(z)`` of the branch not taken, overflowing)
-    must stay 0 (the stable sigmoid's gradient was nan there)."""
+    must stay 0 (the stable sigmoid's gradient was nan there). ``sinks``: names taken for such
+    branches (a helper's result, whose caller's adjoint may be 0 where it reads nothing)."""
     from ..frontend import notes
     stmts = [n for n in ast.walk(ast.Module(body=list(body), type_ignores=[])) if isinstance(n, ast.stmt)]
     reads: dict = {}   # name -> [(statement, how: "branch" of a where, "compared", or None)]
@@ -346,15 +347,15 @@ def where_branches(body: list) -> set:
             s.target if isinstance(s, ast.AugAssign) else None
         t = t.value if isinstance(t, ast.Subscript) else t
         return t.id if isinstance(t, ast.Name) else None
-    out = set(reads)
+    out = set(reads) | set(sinks)
     changed = True
     while changed:   # (the largest set: each name read only as a branch, or into the set's names)
         changed = False
-        for n in list(out):
+        for n in list(out - set(sinks)):
             if not all(how or target(s) in out for s, how in reads[n]):
                 out.discard(n)
                 changed = True
-    kept = {n for n in out if any(how == "branch" for _, how in reads[n])}
+    kept = {n for n in out if any(how == "branch" for _, how in reads.get(n, ()))} | set(sinks)
     changed = True
     while changed:   # (of those, the ones a branch reads, or read into those: ``out[:] = out * v`` is not one)
         changed = False

@@ -95,13 +95,13 @@ class FunctionContext:
         0 where their adjoint is 0 (an element no path reads): where it or an operand (``bound``) may
         hold an infinite number the code writes (``R / -gamma`` at ``R = inf``), and where it is read
         only as a branch of ``np.where`` (``analysis.finite.where_branches``: the branch not taken may
-        overflow, ``np.exp(z)`` of a stable sigmoid), and where the code writes into it later (the
+        overflow, ``np.exp(z)`` of a stable sigmoid; a helper's result is taken for one), and where the code writes into it later (the
         elements it overwrites read nothing: ``y = np.exp(-z); y[z < -700] = 0.0``)."""
         if kind is None or kind.cls not in ("array", "num") or rule.kind != "elementwise":
             return False
         if self._where is None:
             from ..analysis.finite import where_branches
-            self._where = where_branches(self.an.body)
+            self._where = where_branches(self.an.body, {self.namer.ret} if self.is_callee else ())
         names = self.written_infinite()
         if target is not None and self.eff.cell(target) in self.eff.written:
             return True
