@@ -369,19 +369,11 @@ def test_float64_arguments_are_not_checked_at_coarser_steps():
         check_grads(_wiggle, Active(0.4), Const(w), engine=_ScaledK(1.0 / true))
 
 
-def _leapfrog_float64_args(q, p, traj, k):
-    dt = np.float32(0.1)   # (float32 inside, float64 arguments)
-    for i in range(traj.shape[0]):
-        p -= 0.5 * dt * k * q
-        q += dt * p
-        p -= 0.5 * dt * k * q
-        traj[i] = q
-
-
 def test_float32_arithmetic_inside_a_kernel_of_float64_arguments():
-    """The staircase comes from ``np.float32(0.1)`` in the kernel: its source names the type."""
+    """The staircase comes from ``np.float32(0.1)`` in the kernel (the leapfrog above, given float64
+    arguments): its source names the type."""
     args = (Duplicated(np.array([1.0, 0.5]), np.zeros(2)), Duplicated(np.array([0.0, 0.2]), np.zeros(2)),
             Duplicated(np.zeros((4, 2)), np.zeros((4, 2))), Active(1.2))
-    check_grads(_leapfrog_float64_args, *args, rtol=1e-3)
+    check_grads(_leapfrog_float32_step, *args, rtol=1e-3)
     with pytest.raises(AssertionError, match="'k'"):
-        check_grads(_leapfrog_float64_args, *args, rtol=1e-3, engine=_OffEngine())
+        check_grads(_leapfrog_float32_step, *args, rtol=1e-3, engine=_OffEngine())
