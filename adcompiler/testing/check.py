@@ -20,6 +20,7 @@ is not differentiated.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -276,7 +277,7 @@ def _check_directions(label: str, names: list[str], kinds: list[str], vals: list
                       diff: list[int], dirs: dict[int, Any], grads: dict[int, Any],
                       J: Objective, rtol: float, atol: float, h: float, coarse: bool = False) -> GradCheckResult:
     """Directional checks per differentiable argument and for all together (``coarse``: float32
-    values among the arguments, whose arithmetic makes J a staircase at the scale of ``h``)."""
+    arguments or types named in the function, whose arithmetic makes J a staircase at ``h``'s scale)."""
     result = GradCheckResult()
     groups = [(names[k], [k]) for k in diff]
     if len(diff) > 1:
@@ -285,9 +286,10 @@ def _check_directions(label: str, names: list[str], kinds: list[str], vals: list
         sub = {k: dirs[k] for k in ks}
         ad = sum(fd.inner(grads[k], sub[k]) for k in ks)
         ad_mag = sum(float(np.sum(np.abs(np.real(np.conj(grads[k]) * sub[k])))) for k in ks)
-        fdv, noise = fd.derivative_with_noise(lambda t, sub=sub: J(fd.shifted(vals, sub, t)), h)
+        along = functools.partial(_along, J, vals, sub)
+        fdv, noise = fd.derivative_with_noise(along, h)
         rel, tol, ok = fd.compare(ad, ad_mag, fdv, noise, rtol, atol)
-        if not ok and coarse and _coarse_steps_agree(lambda t, sub=sub: J(fd.shifted(vals, sub, t)), h, ad, ad_mag, rtol, atol):
+        if not ok and coarse and _coarse_steps_agree(along, h, ad, ad_mag, rtol, atol):
             ok = True   # (J is a staircase at the scale of h, float32 arithmetic inside: two coarser steps agree)
         result.errors[name] = rel
         result.tolerances[name] = tol
@@ -300,6 +302,11 @@ def _check_directions(label: str, names: list[str], kinds: list[str], vals: list
                 f"finite difference = {fdv!r}, |diff| = {abs(ad - fdv):.3e} > tol {tol:.3e} "
                 f"(relative error {rel:.3e}).{detail}")
     return result
+
+
+def _along(J, vals, sub, t):
+    """J at ``vals`` moved by ``t`` along the directions ``sub``."""
+    return J(fd.shifted(vals, sub, t))
 
 
 def _names_narrow_types(f) -> bool:
