@@ -1,19 +1,17 @@
 """anf: expressions in A-normal form, the core every other rewrite builds on.
 
-After this rewrite every expression the body evaluates is one operation whose
-operands are atoms (a ``Name``, or an int, float or bool ``Constant``; a
-negative number is an atom):
+After this rewrite every expression the body evaluates is one operation whose operands are atoms
+(a ``Name``, or an int, float or bool ``Constant``; a negative number is an atom):
 
-- ``a <binop> b``, ``-a``, ``x[index]``, ``x.shape``-like attributes, a call
+- ``a <binop> b``, ``-a`` (``+a`` is ``-(-a)``), ``x[index]``, ``x.shape``-like attributes, a call
   with atom arguments, a tuple or list of atoms;
-- every nested operation is evaluated first into a fresh temporary
-  (``_t1 = ...``), left to right, in the order Python evaluates it;
-- ``a if c else b`` becomes an ``if`` on a condition name assigning one
-  temporary in both branches;
-- comparisons, boolean logic, ``not``, ``~`` and bit operations are
-  non-differentiable and stay whole (they may not call user functions);
-- index expressions made of names, integers, slices and ``len``/``.shape``/
-  ``int``/``min``/``max``/``abs`` stay inline in ``x[...]``.
+- every nested operation is evaluated first into a fresh temporary (``_t1 = ...``), left to right,
+  in the order Python evaluates it;
+- ``a if c else b`` becomes an ``if`` on a condition name assigning one temporary in both branches;
+- comparisons, boolean logic, ``not``, ``~`` and bit operations are non-differentiable and stay
+  whole (they may not call user functions);
+- index expressions made of names, integers, slices and ``len``/``.shape``/``int``/``min``/``max``/
+  ``abs`` stay inline in ``x[...]``.
 
 Every emitted statement carries the line of the user statement it comes from.
 
@@ -343,8 +341,10 @@ class AnfRewrite:
     def unary(self, e):
         if isinstance(e.op, (ast.Not, ast.Invert)):
             return self.nondiff(e)
-        if isinstance(e.op, ast.UAdd):
-            return self.simple(e.operand)
+        if isinstance(e.op, ast.UAdd):   # (``+x`` of an array is a new array, not ``x``: ``-(-x)``, exact)
+            neg = ast.copy_location(ast.UnaryOp(ast.USub(), e.operand), e)
+            return self.simple(e.operand) if isinstance(e.operand, ast.Constant) else self.unary(
+                ast.copy_location(ast.UnaryOp(ast.USub(), neg), e))
         if isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) and isinstance(e.operand.value, (int, float)):
             return ast.Constant(-e.operand.value)
         return ast.UnaryOp(e.op, self.atom(e.operand))
