@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from autograd.extend import defvjp_argnums, primitive
-from autograd.tracer import Box
+from autograd.tracer import Box, getval
 
 from ..errors import AdCompilerError
 from . import split
@@ -69,4 +69,11 @@ defvjp_argnums(_apply, _vjp_maker)
 def call_autograd(w: Any, values: list) -> Any:
     """Evaluate ``w`` with autograd boxes among ``values``."""
     needs = tuple(isinstance(v, Box) for v in values)
-    return _apply(w, needs, *values)
+    result = _apply(w, needs, *values)
+    raw = getval(result)
+    if isinstance(result, Box) and isinstance(raw, tuple):
+        ints = {k for k, v in enumerate(raw) if np.asarray(v).dtype.kind in "biu"}
+        if ints:   # (an integer output carries no derivative: handed out unboxed, or autograd adds
+            # a float cotangent into its int zeros when a loss reads it)
+            return tuple(raw[k] if k in ints else result[k] for k in range(len(raw)))
+    return result

@@ -104,21 +104,27 @@ def test_inputs_sharing_memory_and_strided_inputs(tape):
     np.testing.assert_allclose(gB, want_B, rtol=1e-12)
 
 
+@pytest.mark.parametrize("reads_count", [False, True])
 @pytest.mark.parametrize("tape", ["autograd", "torch"])
-def test_integer_output_next_to_a_float_output(tape):
+def test_integer_output_next_to_a_float_output(tape, reads_count):
     """An int counter among ``out=``: the backward pass read its (absent) shadow
-    (an AttributeError); it has no derivative."""
+    (an AttributeError); it has no derivative. A loss reading it too (``0.5 * cnt``) made
+    autograd add a float cotangent into its int zeros (numpy's casting error)."""
     f = differentiate(_hist_, out=("y", "cnt"))
     x0 = np.array([1.0, -2.0, 3.0])
     if tape == "autograd":
         import autograd
         import autograd.numpy as anp
-        g = autograd.grad(lambda x: anp.sum(f(np.zeros(2), np.zeros(2, int), x)[0]))(x0)
+
+        def loss(x):
+            y, cnt = f(np.zeros(2), np.zeros(2, int), x)
+            return anp.sum(y) + (anp.sum(0.5 * cnt) if reads_count else 0.0)
+        g = autograd.grad(loss)(x0)
     else:
         torch = require("torch")
         t = torch.tensor(x0, requires_grad=True)
-        y, _ = f(torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.int64), t)
-        y.sum().backward()
+        y, cnt = f(torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.int64), t)
+        (y.sum() + (0.5 * cnt).sum() if reads_count else y.sum()).backward()
         g = t.grad.numpy()
     np.testing.assert_allclose(g, 2 * x0, rtol=1e-12)
 
