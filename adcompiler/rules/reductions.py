@@ -97,9 +97,10 @@ defrule(np.add.reduceat, "array, indices, axis=0, dtype=None, out=None", result=
         name="numpy.add.reduceat", array="_ad_reduceat_adjoint(g, array, indices, axis)",
         tangents={"array": "np.add.reduceat(t, indices, axis=axis)"},
         doc="sums of segments (an index not below the next: that one element)").constant = {"indices"}
-# log(sum(exp(a))) (base 2: log2(sum(2 ** a))): each element's share of the sum, exp(a - ans)
+# log(sum(exp(a))) (base 2: log2(sum(2 ** a))): each element's share of the sum, exp(a - ans); none
+# for an element at -inf (all of them: exp(-inf - -inf) was nan)
 for _ufunc, _exp in ((np.logaddexp, "np.exp"), (np.logaddexp2, "np.exp2")):
-    _share = f"{_exp}(array - _ad_unreduce(ans, array, axis, keepdims))"
+    _share = f"{_exp}(np.where(array == -np.inf, array, array - _ad_unreduce(ans, array, axis, keepdims)))"
     defrule(_ufunc.reduce, "array, axis=0, dtype=None, out=None, keepdims=False", result=_add_reduce_kind,
             name=f"numpy.{_ufunc.__name__}.reduce", array=f"_ad_unreduce(g, array, axis, keepdims) * {_share}",
             tangents={"array": f"np.sum(t * {_share}, axis=axis, keepdims=keepdims)"},

@@ -13,7 +13,8 @@ elementwise(math.gamma, "x", x="g * ans * _ad_digamma(x)")
 
 # (a broadcast against b first: scipy broadcasts them, and b may be the larger)
 _AB = "(a if b is None else a + np.zeros(np.shape(b)))"
-_LSE = f"np.exp({_AB} - _ad_unreduce(ans, {_AB}, axis, keepdims)) * (1.0 if b is None else b)"
+_LSE = f"np.exp(np.where({_AB} == -np.inf, -np.inf, {_AB} - _ad_unreduce(ans, {_AB}, axis, keepdims))) * " \
+       "(1.0 if b is None else b)"   # (no share for an element at -inf: all of them gave nan)
 
 
 def _lse_result(kinds, bound):

@@ -49,8 +49,11 @@ elementwise(np.expm1, U, x="g * (ans + 1)")
 elementwise(np.log2, U, x="g / (x * np.log(2.0))")
 elementwise(np.log10, U, x="g / (x * np.log(10.0))")
 elementwise(np.log1p, U, x="g / (1 + x)")
-elementwise(np.logaddexp, B, x1="g * np.exp(x1 - ans)", x2="g * np.exp(x2 - ans)")
-elementwise(np.logaddexp2, B, x1="g * np.exp2(x1 - ans)", x2="g * np.exp2(x2 - ans)")
+# (an operand at -inf has no share, nor has either where both are: exp(-inf - -inf) was nan)
+elementwise(np.logaddexp, B, x1="g * np.exp(np.where(x1 == -np.inf, x1, x1 - ans))",
+            x2="g * np.exp(np.where(x2 == -np.inf, x2, x2 - ans))")
+elementwise(np.logaddexp2, B, x1="g * np.exp2(np.where(x1 == -np.inf, x1, x1 - ans))",
+            x2="g * np.exp2(np.where(x2 == -np.inf, x2, x2 - ans))")
 elementwise(np.arcsin, U, x="g / np.sqrt(1 - x * x)")
 elementwise(np.arccos, U, x="-g / np.sqrt(1 - x * x)")
 elementwise(np.arctan, U, x="g / (1 + x * x)")
