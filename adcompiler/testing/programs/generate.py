@@ -133,6 +133,9 @@ def _prologue(rng: random.Random, g: ExprGen, params: list[Param], n: int, dup: 
         src = rng.choice(scope.vecs)
         init = rng.choice([f"{src}.copy()", f"np.zeros_like({src})", f"np.ones(n) * {g.scalar(0)}",
                            "np.full(n, 0.5)", f"np.copy({src})", "np.empty(n)", f"np.ones_like({src})"])
+        if init == f"{src}.copy()":   # (copies of every spelling, drawn apart: the other draws stay as they were)
+            init = random.Random("\n".join(body) + lname + src).choice(
+                [init, f"+{src}", f"np.array({src})", f"np.positive({src})"])
         body.append(f"    {lname} = {init}")
         if init == "np.empty(n)":
             body.append(f"    {lname}[:] = {g.vec(1)}")
