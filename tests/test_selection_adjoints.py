@@ -167,6 +167,36 @@ def test_jacobian_and_hessian_see_one_realization_of_the_draws():
         np.testing.assert_allclose(J, np.diag(z), rtol=1e-14)
 
 
+def test_vjp_pullback_sees_the_outputs_draws():
+    """``vjp(..., out=)``'s pullback runs the function again: it drew other numbers than the outputs
+    it returned (a vjp of another realization, another at each call, silently), and moved the
+    caller's generators along (a search). It replays the outputs' draws and leaves the state be."""
+    x = np.linspace(0.5, 1.5, 5)
+    np.random.seed(3)
+    random.seed(3)
+    z = draw_normals(5) + draw_gauss(5)
+    np.random.seed(3)
+    random.seed(3)
+    y, pullback = ad.vjp(noisy_out, np.zeros(5), x, out=0)
+    np.testing.assert_allclose(y, x * z, rtol=1e-14)
+    after = (np.random.get_state()[1].copy(), random.getstate())
+    ct = np.linspace(1.0, 2.0, 5)
+    for _ in range(2):
+        np.testing.assert_allclose(pullback(ct)[1], ct * z, rtol=1e-14)
+        assert np.array_equal(np.random.get_state()[1], after[0]) and random.getstate() == after[1]
+
+
+def kw_scaled(y, x, *, alpha=2.0):
+    y[:] = alpha * x ** 2
+
+
+def test_jacobian_takes_the_functions_keyword_arguments():
+    x = np.array([0.5, -1.0, 2.0])
+    want = np.diag(2 * 5.0 * x)
+    np.testing.assert_allclose(ad.jacobian(kw_scaled, np.zeros(3), x, alpha=5.0, out="y", wrt="x"), want)
+    np.testing.assert_allclose(ad.jacobian(kw_scaled, out="y", wrt="x")(np.zeros(3), x, alpha=5.0), want)
+
+
 def scaled_by_an_element(u):
     b = float(u[0])
     u[:] = u * b

@@ -3,6 +3,7 @@
 give what the call on the caller's arrays gives."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import inspect
@@ -31,6 +32,18 @@ class SameDraws:
         else:
             np.random.set_state(self.states[0])
             random.setstate(self.states[1])
+
+    @contextlib.contextmanager
+    def replayed(self):
+        """The first run's draws again (``vjp``'s pullback runs ``f`` once more), the caller's
+        state as it was afterwards."""
+        now = (np.random.get_state(), random.getstate())
+        self()
+        try:
+            yield
+        finally:
+            np.random.set_state(now[0])
+            random.setstate(now[1])
 
 
 def copy_values(args, f=None) -> list:

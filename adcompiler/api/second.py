@@ -278,7 +278,7 @@ def _complex_hessian(f, z, rest):
 
 
 def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = None,
-             holomorphic: bool = False) -> Any:
+             holomorphic: bool = False, **kwargs: Any) -> Any:
     """The Jacobian of the outputs of a mutating function (``jacobian(f_,
     out=...)`` without arguments is the function transform: it returns
     ``lambda *args: jacobian(f_, *args, out=..., ...)``).
@@ -299,9 +299,12 @@ def jacobian(f_: Callable, *args: Any, out: Any, wrt: Any = None, mode: Any = No
     complex-analytic is refused rather than given a wrong Jacobian.
     """
     f_ = kernel_of(f_)
-    if not args:
-        return functools.wraps(f_)(lambda *a: jacobian(f_, *a, out=out, wrt=wrt, mode=mode,
-                                                       holomorphic=holomorphic))
+    if not args and not kwargs:
+        return functools.wraps(f_)(lambda *a, **kw: jacobian(f_, *a, out=out, wrt=wrt, mode=mode,
+                                                             holomorphic=holomorphic, **kw))
+    if kwargs:   # (the function's keyword arguments, by position: out= and wrt= count positions)
+        from .arguments import positional
+        return jacobian(f_, *positional(f_, args, kwargs), out=out, wrt=wrt, mode=mode, holomorphic=holomorphic)
     if mode not in (None, "forward", "reverse"):
         raise ActivityError(f"jacobian: mode={mode!r} is not a mode.", construct="jacobian",
                             hint="pass mode='forward', mode='reverse' or leave it out.")

@@ -58,7 +58,7 @@ from .arguments import (
     real_direction,
 )
 from .constants import without_underivable
-from .copies import check_free_state, free_state
+from .copies import SameDraws, check_free_state, free_state
 from .forward import autodiff_forward
 from .reverse import autodiff
 
@@ -124,6 +124,8 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
             return tuple(None if g is None else ct * g for g in grads)
         return _number(value), pullback_value
     outs = _out_positions(f, out, args)
+    draws = SameDraws()
+    draws()   # (numbers f draws: the pullback's run draws the outputs' again)
     outputs = _run_outputs(f, args, outs)
     args = tuple(copy_values(args))   # (the point the pullback is taken at: not the caller's arrays changed since)
     state = free_state(f, args)   # (nor the module's values: the pullback runs the function again)
@@ -142,7 +144,8 @@ def vjp(f: Callable, *args: Any, out: Any = None) -> tuple[Any, Callable]:
                                      construct="pullback", hint="pass one array of each output's shape.")
                 ann[k].dval[...] += ct   # (an output named twice: the sum of its cotangents)
             return ann, autodiff(A.Reverse, f, A.Const, *ann)
-        ann, derivs = without_underivable(f, args, _all_float_positions(args), attempt)[0]
+        with draws.replayed():
+            ann, derivs = without_underivable(f, args, _all_float_positions(args), attempt)[0]
         return tuple(derivative(a, d) for a, d in zip(ann, derivs))
     return (outputs[0] if len(outs) == 1 else outputs), pullback
 
