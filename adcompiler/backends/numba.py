@@ -208,7 +208,7 @@ def _diff_by_position(node) -> None:
 def module_source(module, decorate: bool = True, prelude: bool = True) -> tuple:
     """The numba module's source (with ``prelude``, headed by the imports and
     helpers) and, for each comment line, its index into ``module.origins``."""
-    functions, ranks, refused = rewrite_functions(module.functions, module.contexts, module.origins)
+    functions, ranks, refused = rewrite_functions(module.functions, module.contexts, module.origins, module.namespace)
     if not functions:
         raise next(iter(refused.values()))
     for fn in functions:

@@ -11,6 +11,8 @@ the generated code are, at the user's line.
 from __future__ import annotations
 
 import ast
+import functools
+import inspect
 
 import numpy as np
 
@@ -34,30 +36,57 @@ def _narrow(dtype) -> str | None:
     return None
 
 
-def _found(node):
-    """``(what, the dtype's name)`` of a narrow dtype ``node`` names, else None."""
+@functools.cache
+def _dtype_position(name: str) -> int | None:
+    """The position of ``np.<name>``'s ``dtype`` parameter (``np.zeros(n, "u1")``), else None."""
+    try:
+        params = list(inspect.signature(getattr(np, name)).parameters)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return params.index("dtype") if "dtype" in params else None
+
+
+def _dtype_arguments(node: ast.Call) -> list:
+    """The expressions a call gives as a dtype: ``dtype=``, a numpy function's dtype by position,
+    the first argument of ``.astype``/``np.dtype``."""
+    given = [k.value for k in node.keywords if k.arg == "dtype"]
+    f = node.func
+    if isinstance(f, ast.Attribute) and f.attr in ("astype", "dtype") and node.args:
+        given.append(node.args[0])
+    elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "np":
+        k = _dtype_position(f.attr)
+        given += node.args[k:k + 1] if k is not None else []
+    return given
+
+
+def _found(node, namespace):
+    """``(what, the dtype's name)`` of a narrow dtype ``node`` names, else None: ``np.float32``, a
+    module-level name bound to one, or a dtype given as a string (``dtype="float32"``,
+    ``np.zeros(n, "u1")``, ``x.astype("i4")``) or as a module-level name (``DT = "i2"``)."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "np" \
             and node.attr in _NAMES:
         return _narrow(getattr(np, node.attr, None)), node.attr
-    if isinstance(node, ast.Call):   # a dtype given as a string: dtype="float32", x.astype("i4"), np.dtype("f")
-        given = [k.value for k in node.keywords if k.arg == "dtype"]
-        if isinstance(node.func, ast.Attribute) and node.func.attr in ("astype", "dtype") and node.args:
-            given.append(node.args[0])
-        for g in given:
-            what = _narrow(g.value) if isinstance(g, ast.Constant) and isinstance(g.value, str) else None
+    if isinstance(node, ast.Name) and isinstance(namespace.get(node.id), type) \
+            and issubclass(namespace[node.id], np.generic):
+        return _narrow(namespace[node.id]), namespace[node.id].__name__
+    if isinstance(node, ast.Call):
+        for g in _dtype_arguments(node):
+            v = g.value if isinstance(g, ast.Constant) else namespace.get(g.id) if isinstance(g, ast.Name) else None
+            what = _narrow(v) if isinstance(v, (str, np.dtype)) else None
             if what:
-                return what, g.value
+                return what, v if isinstance(v, str) else str(v)
     return None
 
 
-def refuse_narrow(fn, origins) -> None:
-    """Raise at the first statement of ``fn`` that makes values of a narrow dtype."""
+def refuse_narrow(fn, origins, namespace=None) -> None:
+    """Raise at the first statement of ``fn`` that makes values of a narrow dtype (``namespace``: the
+    user's globals the code reads)."""
     where = None
     for s, _ in in_order(fn.body):
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name) and _MARK_RE.match(s.value.id):
             where = int(_MARK_RE.match(s.value.id).group(2))
             continue
-        found = next((f for part in heads(s) for node in ast.walk(part) for f in [_found(node)]
+        found = next((f for part in heads(s) for node in ast.walk(part) for f in [_found(node, namespace or {})]
                       if f is not None and f[0]), None)
         if found is None:
             continue

@@ -8,7 +8,13 @@ value's dtype or finiteness, part of the text ``numba_runtime.source`` gives
   adjoint is 0, tangents 0 where the value is infinite (``runtime/finite.py``);
 - ``_ad_to_int``: ``int(x)``, ``round(x)``, ``math.floor``/``ceil``/``trunc`` of a float,
   raising where Python's int would not fit in int64 (numba's saturated: ``round(1e19)``
-  was -9.2e18) or where Python raises (nan, inf).
+  was -9.2e18) or where Python raises (nan, inf);
+- ``_ad_int_mul`` and ``_ad_int_shl``: ``a * b`` and ``a << b`` of Python ints, raising
+  OverflowError where Python's would not fit in int64; ``_ad_int_shr`` and ``_ad_np_shl``:
+  ``a >> b``, and ``a << b`` of numpy ints, 0 (or -1) for counts of 64 or more, as Python and
+  numpy give, where numba's count wraps (``numba_scalars.int_products``);
+- ``_ad_real_power_checked``: a power of a negative Python float to a fractional exponent (a
+  complex number in Python, nan in numba's code) refused at its line.
 
 - ``_ad_alias_of``: the shadow of what a helper returned as its argument ``x`` (the numpy backend's
   ``_ad_rebase`` of ``_ad_shadow_ref(k, v)``): ``dx`` where ``v`` is ``x`` itself; a view of it is
@@ -20,7 +26,7 @@ Any other form leaves the overload untyped, and the backend refuses the line
 from __future__ import annotations
 
 # (VIEW_RETURNED: the first argument of the error ``_ad_alias_of`` raises)
-from ..runtime.views import VIEW_RETURNED
+from ..runtime.views import COMPLEX_POWER, VIEW_RETURNED
 
 _GUARDS = '''
 @_ad_jit
@@ -51,16 +57,16 @@ def _ad_unread_product(g, factor):
 
 @_ad_overload(_ad_unread_product)
 def _ad_unread_product_typed(g, factor):
-    """``g * factor``, 0 where ``g`` is 0 (runtime.finite.unread_product; of numbers, 0 where
-    ``factor`` is 0 too)."""
+    """``g * factor``, 0 where ``g`` is 0 and where ``factor`` is (runtime.finite.unread_product)."""
     if isinstance(g, _ad_types.Array) and g.ndim >= getattr(factor, "ndim", 0):
         def whole(g, factor):
             out = g * factor
             flat, gf = out.reshape(-1), np.ascontiguousarray(g).reshape(-1)
             if flat.shape[0] != gf.shape[0]:   # (factor broadcasts to g's shape, the result's)
                 raise ValueError("numba backend: an adjoint term larger than its adjoint")
+            ff = (np.zeros(out.shape) + factor).reshape(-1)
             for k in range(gf.shape[0]):
-                if gf[k] == 0:
+                if gf[k] == 0 or ff[k] == 0:
                     flat[k] = 0.0
             return out
         return whole
@@ -119,7 +125,47 @@ def _ad_to_int_typed(x, how):
             return math.ceil(x)
         return int(x)
     return impl
+
+
+@_ad_jit
+def _ad_int_mul(a, b):
+    # (by floats: LLVM takes a * b // a for b, an int product never overflowing for it)
+    if abs(float(a) * float(b)) < 9.2e18:
+        return a * b
+    raise OverflowError("an int product beyond int64, which numba's code cannot hold: use backend='numpy' "
+                        "for this function")
+
+
+@_ad_jit
+def _ad_int_shl(a, b):
+    if b < 0:
+        raise ValueError("negative shift count")
+    if a == 0 or b < 63 and abs(float(a)) * 2.0 ** b < 9.2e18:
+        return a << b
+    raise OverflowError("an int shifted beyond int64, which numba's code cannot hold: use backend='numpy' "
+                        "for this function")
+
+
+@_ad_jit
+def _ad_int_shr(a, b):
+    if b < 0:
+        raise ValueError("negative shift count")
+    return a >> b if b < 64 else (a >> 63)
+
+
+@_ad_jit
+def _ad_np_shl(a, b):
+    return a << b if 0 <= b < 64 else a * 0
+
+
+@_ad_jit
+def _ad_real_power_checked(v, where):
+    # (a power the analyses take for a real number, of a base that may be negative to a fractional
+    # exponent: complex in Python, nan here)
+    if v != v:
+        raise ValueError(_AD_COMPLEX_POWER, where[0], where[1], where[2])
+    return None
 '''
 
 #: (the tag written in: the compiled code raises it by value)
-GUARDS = _GUARDS.replace("_AD_VIEW_RETURNED", repr(VIEW_RETURNED))
+GUARDS = _GUARDS.replace("_AD_VIEW_RETURNED", repr(VIEW_RETURNED)).replace("_AD_COMPLEX_POWER", repr(COMPLEX_POWER))

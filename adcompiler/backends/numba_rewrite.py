@@ -32,9 +32,9 @@ from .numba_scalars import (
     bool_expr,
     complex_powers,
     computed_otherwise,
+    int_arithmetic,
     int_list_given_float,
     int_lists,
-    int_powers,
 )
 from .numba_shadows import array_adjoints, view_line
 from .numba_values import ellipses
@@ -141,7 +141,7 @@ class FunctionRewrite(LoopRewrites):
         if not self.threads:
             self.fn.body = _without_unused_tape(self.fn.body)
         ellipses(self.fn, self.kinds, self.namer)
-        int_powers(self.fn, self.kinds)
+        int_arithmetic(self.fn, self.kinds)
         complex_powers(self.fn, self.kinds)
         list_indices(self.fn)
         return ast.fix_missing_locations(self.fn)
@@ -453,7 +453,7 @@ def _call_of_helper(e, name) -> bool:
     return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == name and not e.args
 
 
-def rewrite_functions(functions, contexts, origins) -> tuple:
+def rewrite_functions(functions, contexts, origins, namespace=None) -> tuple:
     """Copies of ``functions`` rewritten for numba, the (rank, dtype kind) of
     the arrays they pop (the helpers the module needs), and the refused ones:
     name -> ``BackendError`` (a function that calls a refused one is refused
@@ -469,7 +469,7 @@ def rewrite_functions(functions, contexts, origins) -> tuple:
         kinds, namer = contexts[fn.name]
         rw = FunctionRewrite(fn, kinds, namer, origins, None)
         try:
-            refuse_narrow(fn, origins)
+            refuse_narrow(fn, origins, namespace)
             out.append(rw.run())
         except BackendError as e:
             refused[fn.name] = e

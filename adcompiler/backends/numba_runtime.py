@@ -174,13 +174,6 @@ def _ad_view_checked(dv, v, x, where):
     return dv
 
 
-@_ad_jit
-def _ad_real_power_checked(v, where):
-    # (numba's power of a negative float to a fractional exponent is nan, as numpy's float64 gives, and an
-    # array's elements are those: nothing to refuse where Python's floats would be complex)
-    return None
-
-
 def _ad_disjoint_checked(a, b, where):
     return None
 

@@ -3,7 +3,8 @@
 numba types each assignment of a name on its own and does integer arithmetic
 in int64: ``2 ** -1`` (Python: 0.5) is 0, ``x.shape[0] ** -1`` too. The
 powers of a real number to an exponent not known to be a non-negative int are
-written on floats (``int_powers``); ``computed_otherwise`` finds `~` of a bool
+written on floats (``int_powers``), the products and left shifts of Python ints checked for
+int64's range (``int_products``: ``fact *= k`` was 21! wrapped); ``computed_otherwise`` finds `~` of a bool
 scalar and `round(x, n)`, which numba computes otherwise; ``bool_expr`` tells a comparison or a
 numpy bool by its form (numpy's bools add as a logical or, numba's as ints:
 ``numba_rewrite`` refuses such sums); ``int_lists`` finds the lists written out with ints, whose numba
@@ -239,3 +240,71 @@ def int_list_given_float(s, lists, kind_of) -> str | None:
             and may_be_float(s, kind_of):
         return t.value.id
     return None
+
+
+def int_arithmetic(fn, kinds) -> None:
+    """``int_powers``, then ``int_products``."""
+    int_powers(fn, kinds)
+    int_products(fn, kinds)
+
+
+def _python_int(e, kinds, elements=False) -> bool:
+    """A Python int by its form: an int number or name, ``x.shape[0]``, ``len(v)``, arithmetic of them
+    (``elements``: or any int, elements of int arrays, numpy's ints, among them)."""
+    if isinstance(e, ast.Constant):
+        return type(e.value) is int
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+        return _python_int(e.left, kinds, elements) and _python_int(e.right, kinds, elements)
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+        return _python_int(e.operand, kinds, elements)
+    if isinstance(e, ast.Subscript):
+        return isinstance(e.value, ast.Attribute) and e.value.attr == "shape" or elements and _int_element(e, kinds)
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name):
+        return e.func.id in ("len", "_ad_int_mul", "_ad_int_shl", "_ad_int_shr")
+    k = kinds.get(e.id) if isinstance(e, ast.Name) else None
+    return k is not None and k.cls == "int"
+
+
+def _int_element(e, kinds) -> bool:
+    """An element of an int array (``k[i]``): a numpy int."""
+    k = kinds.get(e.value.id) if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name) else None
+    if k is None:
+        return False
+    idx = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+    return k.cls == "array" and k.dtype == "i" and k.ndim == len(idx) \
+        and not any(isinstance(i, ast.Slice) for i in idx)
+
+
+def int_products(fn, kinds) -> None:
+    """``a * b`` and ``a << b`` (and ``*=``, ``<<=``) of Python ints, but for a number times a
+    number, as ``_ad_int_mul(a, b)`` and ``_ad_int_shl(a, b)``: Python's int has no bound, numba's
+    wraps at 2**63 (a factorial, ``n *= 1000``, a binomial coefficient, ``1 << 10 * i`` were wrong,
+    silently), so these raise OverflowError beyond int64 (``auto`` runs numpy then). Indices are
+    left as they are (an index beyond int64 is out of any array). ``a >> b`` of ints, and ``a << b``
+    of a numpy int, as ``_ad_int_shr``/``_ad_np_shl``: numba's count wraps at 64, Python's and
+    numpy's shift everything out."""
+    def checked(op, a, b):
+        python = _python_int(a, kinds) and _python_int(b, kinds)
+        if isinstance(a, ast.Constant) and isinstance(b, ast.Constant) or not (
+                _python_int(a, kinds, True) and _python_int(b, kinds, True)):
+            return None
+        name = "_ad_int_shr" if isinstance(op, ast.RShift) else "_ad_int_shl" if isinstance(op, ast.LShift) and python \
+            else "_ad_np_shl" if isinstance(op, ast.LShift) else "_ad_int_mul" if isinstance(op, ast.Mult) and python \
+            else None
+        return None if name is None else ast.Call(ast.Name(name, ast.Load()), [a, b], [])
+
+    class Products(ast.NodeTransformer):
+        def visit_Subscript(self, node):
+            return node
+
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            call = checked(node.op, node.left, node.right)
+            return node if call is None else ast.copy_location(call, node)
+
+        def visit_AugAssign(self, node):
+            self.generic_visit(node)
+            call = checked(node.op, ast.Name(node.target.id, ast.Load()), node.value) \
+                if isinstance(node.target, ast.Name) else None
+            return node if call is None else ast.copy_location(ast.Assign(targets=[node.target], value=call), node)
+    Products().visit(fn)

@@ -48,8 +48,34 @@ def local_int32(y, x):
         y[i] = x[j] * (i + 1.0)
 
 
+BYTE = np.uint8
+HALF_WORD = "i2"
+
+
+def positional_bytes(y, x):
+    k = np.zeros(x.shape[0], "u1")   # (the dtype by position: it escaped the check, a search found)
+    for i in range(x.shape[0]):
+        k[i] = i
+        y[i] = x[i] * (k[i] - 1)   # (0 - 1 is 255 in uint8)
+
+
+def module_dtype(y, x):
+    k = np.zeros(x.shape[0], BYTE)
+    for i in range(x.shape[0]):
+        k[i] = i
+        y[i] = x[i] * (k[i] - 1)
+
+
+def module_dtype_string(y, x):
+    k = np.full(x.shape[0], 32767, dtype=HALF_WORD)
+    for i in range(x.shape[0]):
+        k[i] += i   # (wraps at 16 bits)
+        y[i] = x[i] * (k[i] * 1e-4)
+
+
 CASES = [(scaled_single, np.array([1.0 / 3.0, 0.2])), (local_single, np.array([1.0 / 3.0, 0.2])),
-         (local_int32, np.arange(1.0, 8.0))]
+         (local_int32, np.arange(1.0, 8.0)), (positional_bytes, np.arange(1.0, 5.0)),
+         (module_dtype, np.arange(1.0, 5.0)), (module_dtype_string, np.arange(1.0, 5.0))]
 
 
 def _reverse(f, x, backend):
@@ -91,7 +117,7 @@ def test_auto_gives_the_functions_numbers(f, x):
     f(want_y, x.copy())
     np.testing.assert_array_equal(y, want_y)
     np.testing.assert_array_equal(dx, _reverse(f, x, "numpy")[1])
-    if f is local_int32:   # (linear in x: central differences are exact up to rounding)
+    if f not in (scaled_single, local_single):   # (linear in x: central differences are exact up to rounding)
         np.testing.assert_allclose(dx, _jacobian_t(f, x, np.linspace(1.0, 2.0, x.size)), rtol=1e-9)
     else:   # both elements take the first branch (float32(1/3) * 3 is 1.0): y = 2 x
         np.testing.assert_array_equal(dx, 2.0 * np.linspace(1.0, 2.0, x.size))

@@ -238,3 +238,101 @@ def test_max_of_an_int_and_a_float_on_the_typed_tape(mode):
     np.testing.assert_allclose(dx, want_dx, rtol=1e-13)
     check_grads(mixed_extremes, Duplicated(x.copy(), np.zeros(7)), Duplicated(np.zeros(7), np.zeros(7)),
                 ret=Active, mode=getattr(adcompiler, mode), engine=_Numba)
+
+
+def exp_series(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        fact = 1
+        acc = 1.0
+        for k in range(1, 30):
+            fact *= k            # (21! is beyond int64)
+            acc += x[i] ** k / fact
+        s += acc
+    return s
+
+
+def binomial_sum(x):
+    n = x.shape[0] + 66
+    c = 1
+    s = 0.0
+    for k in range(n):
+        s += c * x[k % x.shape[0]] ** 2
+        c = c * (n - k) // (k + 1)   # (C(69, k) passes int64 near k = 34)
+    return s
+
+
+def shifted_weights(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * (1 << 11 * i) * 1e-15   # (1 << 66 at i = 6)
+    return s
+
+
+def small_products(x):
+    """Python ints whose products stay in int64: numba computes them."""
+    s = 0.0
+    stride = 1
+    for i in range(x.shape[0]):
+        stride *= 3
+        s += x[i] * stride + x[i] * (i << 2)
+    return s
+
+
+@pytest.mark.parametrize("f", [exp_series, binomial_sum, shifted_weights])
+def test_python_int_products_beyond_int64_refused_and_auto_runs_numpy(f):
+    """A Python int multiplied (or shifted) in a loop past int64 wrapped under numba: the primal
+    and the gradient wrong, silently (a search). The product raises there; ``auto`` runs numpy."""
+    x = np.array([1.5, -0.5, 0.25, 2.0, 1.0, 0.5, -1.0])
+    with pytest.raises(BackendError, match="beyond int64"):
+        gradient(f, x.copy(), backend="numba")
+    value, dx = _primal_and_gradient(f, (x,), "auto")
+    np.testing.assert_allclose(value, f(x.copy()), rtol=1e-13)
+    np.testing.assert_allclose(dx, gradient(f, x.copy())[0], rtol=1e-13)
+    check_grads(f, Duplicated(x.copy(), np.zeros(7)), ret=Active, engine=None)
+
+
+@pytest.mark.parametrize("mode", ["gradient", "forward"])
+def test_python_int_products_within_int64_under_numba(mode):
+    x = np.array([1.5, -0.5, 0.25, 2.0])
+    if mode == "gradient":
+        np.testing.assert_allclose(gradient(small_products, x.copy(), backend="numba")[0],
+                                   [3 * 3 ** i + 4 * i for i in range(4)], rtol=1e-14)
+    else:
+        from adcompiler import Forward
+        got = autodiff(Forward, small_products, Duplicated, Duplicated(x.copy(), np.ones(4)), backend="numba")
+        assert got[0] == pytest.approx(sum(3 * 3 ** i + 4 * i for i in range(4)), rel=1e-14)
+
+
+def shifted_out(x, k, n):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * (k[i] >> n[i]) + x[i] * (k[i] << n[i]) + x[i] * (1000 >> n[i] - 3)
+    return s
+
+
+def test_shift_counts_of_64_or_more_shift_everything_out():
+    """numba's shift count wraps at 64 (``1000 >> 64`` was 1000); Python's and numpy's shift
+    everything out (a search)."""
+    x, k, n = np.array([1.5, -0.5, 2.0]), np.array([1000, -1000, 7]), np.array([64, 70, 5])
+    want = gradient(shifted_out, x.copy(), k, n)[0]
+    np.testing.assert_array_equal(want, [0.0, -1.0, 474.0])   # (7 >> 5, 7 << 5, 1000 >> 2)
+    np.testing.assert_array_equal(gradient(shifted_out, x.copy(), k, n, backend="numba")[0], want)
+
+
+def negative_root(x, a):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * abs(a ** 0.5)
+    return s
+
+
+@pytest.mark.parametrize("backend", ["numba", "auto"])
+def test_power_of_a_negative_float_refused_as_on_numpy(backend):
+    """``a ** 0.5`` of a negative Python float is complex in Python (refused by the numpy
+    backend), nan under numba: the gradient was nan, silently (a search)."""
+    from adcompiler.errors import UnsupportedSyntaxError
+    x = np.array([1.0, 2.0])
+    with pytest.raises(UnsupportedSyntaxError, match=r"test_python_scalars\.py:\d+.*complex number in Python"):
+        gradient(negative_root, x.copy(), -4.0, backend=backend)
+    np.testing.assert_allclose(gradient(negative_root, x.copy(), 4.0, backend=backend)[0], [2.0, 2.0])
