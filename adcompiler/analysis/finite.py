@@ -364,3 +364,51 @@ def where_branches(body: list, sinks=frozenset()) -> set:
                 kept.add(n)
                 changed = True
     return kept
+
+
+_ROOTS = (np.sqrt, np.cbrt, math.sqrt)
+_SUMMED = (np.sum, np.add, np.subtract, np.negative, np.mean, np.copy, np.ravel, np.reshape, np.transpose)
+
+
+def root_arguments(body: list, bounds: dict) -> set:
+    """The names whose adjoint may be infinite where the function is smooth: the argument of a
+    root (``r = np.sqrt(q)`` at ``q = 0``: ``dq = dr / (2 r)``, inf; a fractional power), but one
+    ``bounds`` keeps away from 0, and the names summed into one (``q = a + b``, ``np.sum(a)``,
+    ``-a``, a copy). A term multiplying that inf by a partial that is 0 there (``a = d * d`` at
+    ``d = 0``: the distance of a point to itself, whose root is constant) must be 0, not nan."""
+    from ..frontend import notes
+    assigns = [n for n in ast.walk(ast.Module(body=list(body), type_ignores=[]))
+               if isinstance(n, (ast.Assign, ast.AugAssign))]
+
+    def target(s):
+        t = s.targets[0] if isinstance(s, ast.Assign) and len(s.targets) == 1 else getattr(s, "target", None)
+        t = t.value if isinstance(t, ast.Subscript) else t
+        return t.id if isinstance(t, ast.Name) else None
+
+    def names(*es):
+        return {e.id for e in es if isinstance(e, ast.Name)}
+    out = set()
+    for s in assigns:
+        v = s.value
+        if isinstance(v, ast.Call) and notes.target(v) in _ROOTS and v.args:
+            out |= {n for n in names(v.args[0]) if not bounds.get(n, 0.0) >= _TINY}
+        elif isinstance(v, ast.BinOp) and isinstance(v.op, ast.Pow) and isinstance(v.right, ast.Constant) \
+                and type(v.right.value) in (int, float) and 0 < v.right.value < 1:
+            out |= {n for n in names(v.left) if not bounds.get(n, 0.0) >= _TINY}
+    changed = True
+    while changed:   # (the names summed into those)
+        changed, before = False, len(out)
+        for s in assigns:
+            if target(s) not in out:
+                continue
+            v = s.value
+            if isinstance(s, ast.AugAssign) and isinstance(s.op, (ast.Add, ast.Sub)) or isinstance(v, ast.Name):
+                out |= names(v)
+            elif isinstance(v, ast.BinOp) and isinstance(v.op, (ast.Add, ast.Sub)):
+                out |= names(v.left, v.right)
+            elif isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.USub):
+                out |= names(v.operand)
+            elif isinstance(v, ast.Call) and notes.target(v) in _SUMMED:
+                out |= names(*v.args[:2])
+        changed = len(out) != before
+    return out

@@ -136,7 +136,7 @@ class AdjointBuilder(FormBuilder):
         expr = self.adjoint_template(rule, p, mapping)
         k = self.ctx.kinds.get(self.target) if self.target is not None else None
         scalar = k is not None and k.cls == "float" and rule.kind == "elementwise"
-        if scalar and not self.ctx.module.options.second_order:
+        if scalar and not self.ctx.module.options.second_order and not self.ctx.feeds_root(self.target):
             expr = zero_where_unread(expr, mapping["g"], *self.ctx.unread_guard(self.target, ANS))
         elif self.ctx.complex_linear(rule, p) and (scalar or self.ctx.zeros_unread_terms(self.target, k, rule, bound)):
             # (differentiated again: only where complex-linear in g; an array with a written inf, a where branch)

@@ -52,6 +52,7 @@ class FunctionContext:
         self._bounds = None
         self._written_inf = None
         self._where = None
+        self._roots = None
         self.alias: dict = {}
         self.is_callee = False
         #: complex values occur: rules are checked for them and holomorphic adjoints conjugated
@@ -103,11 +104,21 @@ class FunctionContext:
             from ..analysis.finite import where_branches
             self._where = where_branches(self.an.body, {self.namer.ret} if self.is_callee else ())
         names = self.written_infinite()
-        if target is not None and self.eff.cell(target) in self.eff.written:
+        if target is not None and self.eff.cell(target) in self.eff.written or self.feeds_root(target):
             return True
         return target in self._where or target in names or any(
             isinstance(n, ast.Name) and n.id in names for v in bound.values() if isinstance(v, ast.AST)
             for n in ast.walk(v))
+
+    def feeds_root(self, target) -> bool:
+        """Whether ``target``'s adjoint may be infinite where the function is smooth, its terms then 0
+        where their partial is (``analysis.finite.root_arguments``: ``sqrt(d * d)`` at ``d = 0``)."""
+        if self._roots is None:
+            from ..analysis.finite import lower_bounds, root_arguments
+            if self._bounds is None:
+                self._bounds = lower_bounds(self.an.body, self.kinds, self.params)
+            self._roots = root_arguments(self.an.body, self._bounds)
+        return target in self._roots
 
     def unread_guard(self, target, result, saturated=True) -> tuple:
         """``unread_risks(target, saturated)`` and, where those are known, the float names kept
