@@ -377,3 +377,25 @@ def test_float32_arithmetic_inside_a_kernel_of_float64_arguments():
     check_grads(_leapfrog_float32_step, *args, rtol=1e-3)
     with pytest.raises(AssertionError, match="'k'"):
         check_grads(_leapfrog_float32_step, *args, rtol=1e-3, engine=_OffEngine())
+
+
+def _loop_square_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i] * (i + 1.0)
+    return s
+
+
+@pytest.mark.parametrize("engine", ["numpy", "auto", "numba"])
+def test_engine_named_by_its_backend(engine):
+    """``engine="numba"`` (as a user writes it) was an AttributeError ('str' object has no
+    attribute 'autodiff'); a backend's name runs autodiff, autodiff_thunk and gradient under it."""
+    if engine == "numba":
+        from optional import require
+        require("numba")
+    x = np.array([0.5, -1.0, 2.0])
+    for mode in (Reverse, ReverseSplitWithPrimal):
+        check_grads(_loop_square_sum, Duplicated(x.copy(), np.zeros(3)), mode=mode, engine=engine)
+    check_gradient(_loop_square_sum, x.copy(), engine=engine)
+    with pytest.raises(ValueError, match="not a backend"):
+        check_grads(_loop_square_sum, Duplicated(x.copy(), np.zeros(3)), engine="numbaa")

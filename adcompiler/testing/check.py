@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,7 +155,8 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
     ``ReverseSplitWithPrimal`` (through ``autodiff_thunk``, driven as the tape
     adapters drive it: the forward half runs with fresh zero shadows, which it
     must leave untouched, and the reverse half with other fresh shadows holding
-    the seeds; the return seed is random). ``engine`` is any object with
+    the seeds; the return seed is random). ``engine`` is a backend's name
+    (``"numba"``, ``"auto"``, ``"numpy"``) or any object with
     ``autodiff``/``autodiff_thunk`` of adcompiler's signature (default: the
     adcompiler package).
 
@@ -172,8 +174,7 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
        types named in ``f``, or at steps ``1000 h`` and ``10000 h`` both: a staircase at ``h``'s scale).
 
     ``rtol`` defaults to 1e-6, or 1e-3 when a Duplicated array is float32."""
-    if engine is None:
-        import adcompiler as engine
+    engine = _engine(engine)
     rng = np.random.default_rng(seed)
     prob = Problem(f, args, rng)
     if not prob.diff:
@@ -200,6 +201,22 @@ def check_grads(f: Callable, *args: Any, ret: Any = None, mode: Mode = Reverse,
         lambda vs: prob.J(vs, ret is Active, cret), rtol, atol, h, coarse=narrow)
     result.primal_return = primal
     return result
+
+
+def _engine(engine: Any) -> Any:
+    """The adcompiler package, or its ``autodiff``, ``autodiff_thunk`` and ``gradient`` under the
+    backend ``engine`` names."""
+    import adcompiler
+    if engine is None:
+        return adcompiler
+    if isinstance(engine, str):
+        if engine not in ("numpy", "numba", "auto"):
+            raise ValueError(f"engine={engine!r} is not a backend ('numpy', 'numba' or 'auto').")
+        return types.SimpleNamespace(
+            autodiff=lambda *call: adcompiler.autodiff(*call, backend=engine),
+            autodiff_thunk=lambda *call: adcompiler.autodiff_thunk(*call, backend=engine),
+            gradient=lambda f, *args: adcompiler.gradient(f, *args, backend=engine))
+    return engine
 
 
 def _nothing_to_check(f: Callable) -> None:
@@ -365,8 +382,7 @@ def check_gradient(f: Callable, *args: Any, seed: int = 0, rtol: float = 1e-6,
     a fourth-order central difference of ``f`` (evaluated in float64 on copies)
     within ``atol + rtol * max(sum|g*v|, |fd|)`` plus a rounding-noise bound.
     """
-    if engine is None:
-        import adcompiler as engine
+    engine = _engine(engine)
     rng = np.random.default_rng(seed)
     label = getattr(f, "__name__", repr(f))
     names = _arg_names(f, len(args))
