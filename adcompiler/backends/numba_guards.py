@@ -140,10 +140,7 @@ def _ad_int_mul(a, b):
 def _ad_int_shl(a, b):
     if b < 0:
         raise ValueError("negative shift count")
-    if a == 0 or b < 63 and abs(float(a)) * 2.0 ** b < 9.2e18:
-        return a << b
-    raise OverflowError("an int shifted beyond int64, which numba's code cannot hold: use backend='numpy' "
-                        "for this function")
+    return a if a == 0 else _ad_int_mul(a, 1 << min(b, 63))   # (1 << 63: int64's minimum, beyond any product)
 
 
 @_ad_jit
