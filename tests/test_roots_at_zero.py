@@ -74,3 +74,63 @@ def test_every_entry_point(f, args, out):
 
 def test_numba():
     check_numba_gradient(energy_loop, _d(3, 2))
+
+
+def dot_norm(x):
+    d = x - x
+    return np.sqrt(np.dot(d, d)) + np.sum(x * x)
+
+
+def einsum_norm(x):
+    d = x - x
+    return np.sqrt(np.einsum("i,i->", d, d)) + np.sum(x * x)
+
+
+def power_norm(x):
+    d = x - x
+    return np.power(np.sum(d * d), 0.5) + np.sum(x * x)
+
+
+def reduce_pairs(P):
+    d = P[:, None, :] - P[None, :, :]
+    r = np.sqrt(np.add.reduce(d * d, axis=-1))
+    return np.sum(np.exp(-r * r) * 0.5 + (1.0 - r) ** 3)
+
+
+def batched_pairs(P):
+    d = P[:, None, :] - P[None, :, :]
+    r = np.sqrt((d[..., None, :] @ d[..., :, None])[..., 0, 0])
+    return np.sum((1.0 - r) ** 3)
+
+
+def summed_by_a_product(P):
+    d = P[:, None, :] - P[None, :, :]
+    r = np.sqrt((d * d) @ np.ones(P.shape[1]))
+    return np.sum((1.0 - r) ** 3)
+
+
+def dot_loop(P):
+    e = 0.0
+    for i in range(P.shape[0]):
+        for j in range(P.shape[0]):
+            d = P[i] - P[j]
+            e += (1.5 - np.sqrt(np.dot(d, d))) ** 2
+    return e
+
+
+PRODUCTS = [(dot_norm, (2,)), (einsum_norm, (3,)), (power_norm, (2,)), (reduce_pairs, (3, 2)),
+            (batched_pairs, (3, 2)), (summed_by_a_product, (3, 2)), (dot_loop, (3, 2))]
+
+
+@pytest.mark.parametrize("f, shape", PRODUCTS, ids=[f.__name__ for f, _ in PRODUCTS])
+def test_squared_lengths_by_products(f, shape):
+    """The squared length by ``np.dot``, ``np.einsum``, ``@``, ``np.add.reduce`` or under
+    ``np.power(q, 0.5)`` (a search after the fix above): their terms were still inf * 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check_everywhere(f, _d(*shape), out=(), tapes=("autograd", "jax", "torch"))
+
+
+@pytest.mark.parametrize("f", [dot_loop, dot_norm])
+def test_squared_lengths_by_products_under_numba(f):
+    check_numba_gradient(f, _d(3, 2) if f is dot_loop else _d(2))

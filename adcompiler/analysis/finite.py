@@ -367,15 +367,23 @@ def where_branches(body: list, sinks=frozenset()) -> set:
 
 
 _ROOTS = (np.sqrt, np.cbrt, math.sqrt)
-_SUMMED = (np.sum, np.add, np.subtract, np.negative, np.mean, np.copy, np.ravel, np.reshape, np.transpose)
+_PRODUCTS = (np.dot, np.matmul, np.inner, np.vdot, np.einsum, np.tensordot, np.outer)
+_SUMMED = (np.sum, np.add, np.subtract, np.negative, np.mean, np.copy, np.ravel, np.reshape, np.transpose,
+           np.add.reduce)
+
+
+def _fraction(e) -> bool:
+    return isinstance(e, ast.Constant) and type(e.value) in (int, float) and 0 < e.value < 1
 
 
 def root_arguments(body: list, bounds: dict) -> set:
     """The names whose adjoint may be infinite where the function is smooth: the argument of a
     root (``r = np.sqrt(q)`` at ``q = 0``: ``dq = dr / (2 r)``, inf; a fractional power), but one
     ``bounds`` keeps away from 0, and the names summed into one (``q = a + b``, ``np.sum(a)``,
-    ``-a``, a copy). A term multiplying that inf by a partial that is 0 there (``a = d * d`` at
-    ``d = 0``: the distance of a point to itself, whose root is constant) must be 0, not nan."""
+    ``-a``, a copy, an element or view), or multiplied into one by a product that is not
+    elementwise (``np.dot(d, d)``, ``a @ b``, ``np.einsum``: their terms go through
+    ``_ad_unread_term``). A term multiplying that inf by a partial that is 0 there (``a = d * d``
+    at ``d = 0``: the distance of a point to itself, whose root is constant) must be 0, not nan."""
     from ..frontend import notes
     assigns = [n for n in ast.walk(ast.Module(body=list(body), type_ignores=[]))
                if isinstance(n, (ast.Assign, ast.AugAssign))]
@@ -392,9 +400,10 @@ def root_arguments(body: list, bounds: dict) -> set:
         v = s.value
         if isinstance(v, ast.Call) and notes.target(v) in _ROOTS and v.args:
             out |= {n for n in names(v.args[0]) if not bounds.get(n, 0.0) >= _TINY}
-        elif isinstance(v, ast.BinOp) and isinstance(v.op, ast.Pow) and isinstance(v.right, ast.Constant) \
-                and type(v.right.value) in (int, float) and 0 < v.right.value < 1:
-            out |= {n for n in names(v.left) if not bounds.get(n, 0.0) >= _TINY}
+        elif isinstance(v, ast.BinOp) and isinstance(v.op, ast.Pow) and _fraction(v.right) or \
+                isinstance(v, ast.Call) and notes.target(v) is np.power and len(v.args) == 2 and _fraction(v.args[1]):
+            base = v.left if isinstance(v, ast.BinOp) else v.args[0]
+            out |= {n for n in names(base) if not bounds.get(n, 0.0) >= _TINY}
     changed = True
     while changed:   # (the names summed into those)
         changed, before = False, len(out)
@@ -410,5 +419,10 @@ def root_arguments(body: list, bounds: dict) -> set:
                 out |= names(v.operand)
             elif isinstance(v, ast.Call) and notes.target(v) in _SUMMED:
                 out |= names(*v.args[:2])
+            elif isinstance(v, ast.Subscript):   # (an element or a view: q = t[..., 0, 0])
+                out |= names(v.value)
+            elif isinstance(v, ast.BinOp) and isinstance(v.op, ast.MatMult) or \
+                    isinstance(v, ast.Call) and notes.target(v) in _PRODUCTS:   # (their terms: _ad_unread_term)
+                out |= names(*((v.left, v.right) if isinstance(v, ast.BinOp) else v.args))
         changed = len(out) != before
     return out

@@ -75,6 +75,31 @@ def _ad_unread_product_typed(g, factor):
     return None
 
 
+def _ad_unread_term(term, g):
+    return term
+
+
+@_ad_overload(_ad_unread_term)
+def _ad_unread_term_typed(term, g):
+    """``term``, 0 where it is nan under an infinite adjoint ``g`` (runtime.finite.unread_term)."""
+    if isinstance(g, _ad_types.Array):
+        infinite = _ad_jit(lambda g: np.isinf(g).any())
+    else:
+        infinite = _ad_jit(lambda g: np.isinf(g))
+    if isinstance(term, _ad_types.Array):
+        def whole(term, g):
+            if not infinite(g):
+                return term
+            out = term.copy()
+            flat = out.reshape(-1)
+            for k in range(flat.shape[0]):
+                if flat[k] != flat[k]:
+                    flat[k] = 0.0
+            return out
+        return whole
+    return lambda term, g: term if term == term or not infinite(g) else 0.0
+
+
 def _ad_finite_tangent(t, y):
     return t if np.isfinite(y) else np.zeros_like(t)[()]
 

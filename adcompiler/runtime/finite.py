@@ -33,3 +33,14 @@ def zero_where_zero(t, term):
     if np.ndim(t) == 0 and np.ndim(term) == 0:   # (a 0-d array stays one)
         return term if t != 0 else np.zeros_like(term) if isinstance(term, np.ndarray) else np.zeros_like(term)[()]
     return np.where(np.asarray(t) == 0, np.zeros_like(term), term)
+
+
+def unread_term(term, g):
+    """``term``, an adjoint term of a rule that is not elementwise (``np.dot(d, d)``), 0 where it
+    is nan and its adjoint ``g`` holds an infinite number: the root of a sum of squares at 0 (all
+    of ``d`` 0) has an infinite adjoint, and its terms are inf * 0."""
+    if not np.isinf(g).any():
+        return term
+    if np.ndim(term) == 0:
+        return np.zeros_like(term)[()] if np.isnan(term) else term
+    return np.where(np.isnan(term), np.zeros_like(term), term)

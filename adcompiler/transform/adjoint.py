@@ -139,9 +139,10 @@ class AdjointBuilder(FormBuilder):
         if scalar and not self.ctx.module.options.second_order and not self.ctx.feeds_root(self.target):
             expr = zero_where_unread(expr, mapping["g"], *self.ctx.unread_guard(self.target, ANS))
         elif self.ctx.complex_linear(rule, p) and (scalar or self.ctx.zeros_unread_terms(self.target, k, rule, bound)):
-            # (differentiated again: only where complex-linear in g; an array with a written inf, a where branch)
-            expr = unread_product(expr, mapping["g"], rule.adjoint_asts[p],
-                                  lambda one: self.adjoint_template(rule, p, dict(mapping, g=one)))
+            expr = unread_product(expr, mapping["g"], rule.adjoint_asts[p],   # (complex-linear in g: differentiated
+                                  lambda one: self.adjoint_template(rule, p, dict(mapping, g=one)))   # again)
+        elif rule.kind != "elementwise":
+            expr = self.ctx.root_term(self.target, expr, mapping["g"])
         return self.contrib(a.id, expr, self.broadcasts(rule, bound))
 
     def adjoint_template(self, rule, p, mapping, each=False):
@@ -159,14 +160,14 @@ class AdjointBuilder(FormBuilder):
 
     def sequence_term(self, rule, p, a, bound, mapping, s) -> list:
         """A sequence of arrays: the template returns one adjoint per element."""
-        big = self.broadcasts(rule, bound)
         gname = self.ctx.namer.fresh("_g{}")
         out = [ast.Assign(targets=[N(gname, ast.Store)], value=ast.Call(
             N("_ad_per_element"), [self.adjoint_template(rule, p, mapping, each=True),
                                    ast.Constant(len(a.elts))], []))]
         for k, e in enumerate(a.elts):
             if isinstance(e, ast.Name) and self.active(e.id):
-                out += self.contrib(e.id, ast.Subscript(N(gname), ast.Constant(k), ast.Load()), big)
+                item = self.ctx.root_term(self.target, ast.Subscript(N(gname), ast.Constant(k), ast.Load()), mapping["g"])
+                out += self.contrib(e.id, item, self.broadcasts(rule, bound))
         return out
 
     def rule_result(self, rule, terms, inactive) -> list:
@@ -248,8 +249,7 @@ class AdjointBuilder(FormBuilder):
         return []
 
     def adjoint_other(self, s, v, big) -> list:
-        self.refuse_list_display(s, v)
-        return []
+        return self.refuse_list_display(s, v) or []
 
     def adjoint_binop(self, s, v, big) -> list:
         rule, bound = self.binop_rule(v)

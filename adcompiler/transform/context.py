@@ -120,6 +120,13 @@ class FunctionContext:
             self._roots = root_arguments(self.an.body, self._bounds)
         return target in self._roots
 
+    def root_term(self, target, term, g):
+        """``term`` of a rule that is not elementwise (``np.dot(d, d)``), where ``target`` feeds a root,
+        as ``_ad_unread_term(term, g)``: 0 where it is nan under an infinite ``g`` (inf * 0)."""
+        if not self.feeds_root(target):
+            return term
+        return ast.Call(ast.Name("_ad_unread_term", ast.Load()), [term, copy.deepcopy(g)], [])
+
     def unread_guard(self, target, result, saturated=True) -> tuple:
         """``unread_risks(target, saturated)`` and, where those are known, the float names kept
         away from 0 where the arguments are finite (``analysis.finite.lower_bounds``), with ``result``
