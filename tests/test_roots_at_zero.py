@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from everywhere import check_everywhere, check_numba_gradient
 
+import adcompiler as ad
 from adcompiler import Duplicated
 
 
@@ -81,9 +82,13 @@ def dot_norm(x):
     return np.sqrt(np.dot(d, d)) + np.sum(x * x)
 
 
-def einsum_norm(x):
-    d = x - x
-    return np.sqrt(np.einsum("i,i->", d, d)) + np.sum(x * x)
+def float_power_norm(x):
+    d = x[:, None] - x[None, :]
+    return np.sum((1.0 - np.float_power(d * d, 1 / 2)) ** 3) + np.sum((1.0 - (d * d) ** (1 / 2)) ** 2)
+
+
+def rows_into_roots(x, A):
+    return np.sum(np.sqrt(A @ x))   # (A's first row 0: that root at 0 whatever x; the other row's term finite)
 
 
 def power_norm(x):
@@ -118,17 +123,31 @@ def dot_loop(P):
     return e
 
 
-PRODUCTS = [(dot_norm, (2,)), (einsum_norm, (3,)), (power_norm, (2,)), (reduce_pairs, (3, 2)),
+PRODUCTS = [(dot_norm, (2,)), (float_power_norm, (3,)), (power_norm, (2,)), (reduce_pairs, (3, 2)),
             (batched_pairs, (3, 2)), (summed_by_a_product, (3, 2)), (dot_loop, (3, 2))]
 
 
 @pytest.mark.parametrize("f, shape", PRODUCTS, ids=[f.__name__ for f, _ in PRODUCTS])
 def test_squared_lengths_by_products(f, shape):
-    """The squared length by ``np.dot``, ``np.einsum``, ``@``, ``np.add.reduce`` or under
-    ``np.power(q, 0.5)`` (a search after the fix above): their terms were still inf * 0."""
+    """The squared length by ``np.dot``, ``@``, ``np.add.reduce`` or under ``np.power(q, 0.5)``,
+    ``np.float_power``, ``** (1 / 2)`` (searches after the fix above): their terms were still inf * 0."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         check_everywhere(f, _d(*shape), out=(), tapes=("autograd", "jax", "torch"))
+
+
+def test_a_row_at_zero_leaves_the_other_rows_terms():
+    """``_ad_unread_term`` first set every nan term to 0 under an infinite adjoint: ``A.T @ g`` with
+    one root at 0 lost the finite term of the other row (0 for [0.289, 0.577], silently; a search)."""
+    A = np.array([[0.0, 0.0], [1.0, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check_everywhere(rows_into_roots, Duplicated(np.array([1.0, 1.0]), np.zeros(2)), ad.Const(A), out=(),
+                         tapes=("autograd", "jax", "torch"))
+        np.testing.assert_allclose(ad.gradient(rows_into_roots, np.array([1.0, 1.0]), A, wrt=0)[0],
+                                   A[1] / (2 * np.sqrt(3.0)), rtol=1e-14)
+        np.testing.assert_allclose(ad.hvp(rows_into_roots, (np.array([1.0, 1.0]), A), (np.array([1.0, 0.5]), None))[0],
+                                   -A[1] * (A[1] @ [1.0, 0.5]) / (4 * 3.0 ** 1.5), rtol=1e-12)
 
 
 @pytest.mark.parametrize("f", [dot_loop, dot_norm])

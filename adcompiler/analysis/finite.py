@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import math
 
 import numpy as np
@@ -372,8 +373,18 @@ _SUMMED = (np.sum, np.add, np.subtract, np.negative, np.mean, np.copy, np.ravel,
            np.add.reduce)
 
 
-def _fraction(e) -> bool:
-    return isinstance(e, ast.Constant) and type(e.value) in (int, float) and 0 < e.value < 1
+def _fraction(e, numbers=None) -> bool:
+    """A number between 0 and 1 written out (``0.5``, ``1 / 2``; ``numbers``: names bound to such)."""
+    if isinstance(e, ast.Name) and numbers and e.id in numbers:
+        e = numbers[e.id]
+    if not all(isinstance(n, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop)) for n in ast.walk(e)):
+        return False
+    try:
+        tree = ast.fix_missing_locations(ast.Expression(copy.deepcopy(e)))
+        v = eval(compile(tree, "<exponent>", "eval"), {"__builtins__": {}})   # (numbers only)
+    except Exception:   # noqa: BLE001
+        return False
+    return type(v) in (int, float) and 0 < v < 1
 
 
 def root_arguments(body: list, bounds: dict) -> set:
@@ -395,13 +406,19 @@ def root_arguments(body: list, bounds: dict) -> set:
 
     def names(*es):
         return {e.id for e in es if isinstance(e, ast.Name)}
+    bound: dict = {}
+    for s in assigns:
+        if isinstance(s, ast.Assign) and target(s) is not None and isinstance(s.targets[0], ast.Name):
+            bound.setdefault(target(s), []).append(s.value)
+    numbers = {n: vs[0] for n, vs in bound.items() if len(vs) == 1}   # (``_t1 = 1 / 2`` of an exponent)
     out = set()
     for s in assigns:
         v = s.value
         if isinstance(v, ast.Call) and notes.target(v) in _ROOTS and v.args:
             out |= {n for n in names(v.args[0]) if not bounds.get(n, 0.0) >= _TINY}
-        elif isinstance(v, ast.BinOp) and isinstance(v.op, ast.Pow) and _fraction(v.right) or \
-                isinstance(v, ast.Call) and notes.target(v) is np.power and len(v.args) == 2 and _fraction(v.args[1]):
+        elif isinstance(v, ast.BinOp) and isinstance(v.op, ast.Pow) and _fraction(v.right, numbers) or \
+                isinstance(v, ast.Call) and notes.target(v) in (np.power, np.float_power, math.pow) and len(v.args) == 2 \
+                and _fraction(v.args[1], numbers):
             base = v.left if isinstance(v, ast.BinOp) else v.args[0]
             out |= {n for n in names(base) if not bounds.get(n, 0.0) >= _TINY}
     changed = True

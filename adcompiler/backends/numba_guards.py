@@ -75,29 +75,57 @@ def _ad_unread_product_typed(g, factor):
     return None
 
 
-def _ad_unread_term(term, g):
+def _ad_unread_term(term, g, finite, signs):
     return term
 
 
 @_ad_overload(_ad_unread_term)
-def _ad_unread_term_typed(term, g):
-    """``term``, 0 where it is nan under an infinite adjoint ``g`` (runtime.finite.unread_term)."""
+def _ad_unread_term_typed(term, g, finite, signs):
+    """``term``; where it is nan under an infinite adjoint ``g``, ``finite`` where ``signs`` is 0, else
+    an infinity of the sign of ``signs`` (runtime.finite.unread_term)."""
     if isinstance(g, _ad_types.Array):
         infinite = _ad_jit(lambda g: np.isinf(g).any())
     else:
         infinite = _ad_jit(lambda g: np.isinf(g))
     if isinstance(term, _ad_types.Array):
-        def whole(term, g):
+        def whole(term, g, finite, signs):
             if not infinite(g):
                 return term
             out = term.copy()
             flat = out.reshape(-1)
+            fin = (np.zeros(out.shape) + finite).reshape(-1)
+            sig = (np.zeros(out.shape) + signs).reshape(-1)
             for k in range(flat.shape[0]):
                 if flat[k] != flat[k]:
-                    flat[k] = 0.0
+                    flat[k] = fin[k] if sig[k] == 0 else np.inf if sig[k] > 0 else -np.inf
             return out
         return whole
-    return lambda term, g: term if term == term or not infinite(g) else 0.0
+    return lambda term, g, finite, signs: term if term == term or not infinite(g) else (
+        finite if signs == 0 else np.inf if signs > 0 else -np.inf)
+
+
+def _ad_finite_part(g):
+    return np.where(np.isinf(g), 0.0, g)
+
+
+@_ad_overload(_ad_finite_part)
+def _ad_finite_part_typed(g):
+    """``g`` with its infinite elements 0 (runtime.finite.finite_part)."""
+    if isinstance(g, _ad_types.Array):
+        return lambda g: np.where(np.isinf(g), 0.0, g)
+    return lambda g: 0.0 if np.isinf(g) else g
+
+
+def _ad_infinite_signs(g):
+    return np.where(np.isinf(g), np.sign(g), 0.0)
+
+
+@_ad_overload(_ad_infinite_signs)
+def _ad_infinite_signs_typed(g):
+    """The signs of ``g``'s infinite elements, 0 elsewhere (runtime.finite.infinite_signs)."""
+    if isinstance(g, _ad_types.Array):
+        return lambda g: np.where(np.isinf(g), np.sign(g), 0.0)
+    return lambda g: np.sign(g) if np.isinf(g) else 0.0
 
 
 def _ad_finite_tangent(t, y):

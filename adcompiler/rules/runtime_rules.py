@@ -227,8 +227,12 @@ nondifferentiable(LS.popped_tuple, params="v, spec", result=_popped_tuple)
 # the tangent in g counts only where g's tangent is not 0; in the partial, only where g is not 0
 defrule(FN.unread_product, "g, factor", result=lambda kinds, bound: kinds.get("g"),
         tangents={"g": "_ad_unread_product(t, factor)", "factor": "_ad_unread_product(g, t)"})
-defrule(FN.unread_term, "term, g", result=lambda kinds, bound: kinds.get("term"),
-        tangents={"term": "_ad_unread_term(t, g)", "g": "0.0"})
+defrule(FN.unread_term, "term, g, finite, signs", result=lambda kinds, bound: kinds.get("term"),
+        tangents={"term": "np.where(_ad_unread_mask(term, g), 0.0, t)", "g": "0.0",
+                  "finite": "np.where(_ad_unread_mask(term, g) & (signs == 0), t, 0.0)", "signs": "0.0"})
+nondifferentiable(FN.unread_mask, params="term, g", result=lambda kinds, bound: kinds.get("term"))
+defrule(FN.finite_part, "g", result=lambda kinds, bound: kinds.get("g"), tangents={"g": "_ad_finite_part(t)"})
+nondifferentiable(FN.infinite_signs, params="g", result=lambda kinds, bound: kinds.get("g"))
 defrule(FN.finite_tangent, "t, y", result=lambda kinds, bound: kinds.get("t"),
         tangents={"t": "_ad_finite_tangent(t, y)", "y": "0.0"})
 # digamma (the derivative of lgamma/gammaln) differentiated again: trigamma

@@ -35,12 +35,29 @@ def zero_where_zero(t, term):
     return np.where(np.asarray(t) == 0, np.zeros_like(term), term)
 
 
-def unread_term(term, g):
-    """``term``, an adjoint term of a rule that is not elementwise (``np.dot(d, d)``), 0 where it
-    is nan and its adjoint ``g`` holds an infinite number: the root of a sum of squares at 0 (all
-    of ``d`` 0) has an infinite adjoint, and its terms are inf * 0."""
+def unread_term(term, g, finite, signs):
+    """``term``, an adjoint term of a rule that is not elementwise (``np.dot(d, d)`` under a root),
+    where it is nan and its adjoint ``g`` holds an infinite number (the root of a sum of squares at
+    0 has an infinite adjoint, and its terms are inf * 0): ``finite``, the term of ``g``'s finite
+    part, where ``signs``, the term of its infinite part's signs, is 0 (every infinite element met a
+    partial 0), else an infinity of the sign of ``signs``."""
     if not np.isinf(g).any():
         return term
-    if np.ndim(term) == 0:
-        return np.zeros_like(term)[()] if np.isnan(term) else term
-    return np.where(np.isnan(term), np.zeros_like(term), term)
+    with np.errstate(invalid="ignore"):
+        fixed = np.where(signs == 0, finite, np.sign(signs) * np.inf)
+    return np.where(np.isnan(term), fixed, term)[()] if np.ndim(term) == 0 else np.where(np.isnan(term), fixed, term)
+
+
+def finite_part(g):
+    """``g`` with its infinite elements 0."""
+    return np.where(np.isinf(g), 0.0, g)[()] if np.ndim(g) == 0 else np.where(np.isinf(g), 0.0, g)
+
+
+def infinite_signs(g):
+    """The signs of ``g``'s infinite elements (+1 or -1), 0 elsewhere."""
+    return np.where(np.isinf(g), np.sign(g), 0.0)[()] if np.ndim(g) == 0 else np.where(np.isinf(g), np.sign(g), 0.0)
+
+
+def unread_mask(term, g):
+    """Where ``unread_term`` replaces ``term``: nan, under an adjoint ``g`` holding an infinite number."""
+    return np.isnan(term) & bool(np.isinf(g).any())

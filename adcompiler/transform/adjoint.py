@@ -160,14 +160,14 @@ class AdjointBuilder(FormBuilder):
 
     def sequence_term(self, rule, p, a, bound, mapping, s) -> list:
         """A sequence of arrays: the template returns one adjoint per element."""
+        big = self.broadcasts(rule, bound)
         gname = self.ctx.namer.fresh("_g{}")
         out = [ast.Assign(targets=[N(gname, ast.Store)], value=ast.Call(
             N("_ad_per_element"), [self.adjoint_template(rule, p, mapping, each=True),
                                    ast.Constant(len(a.elts))], []))]
         for k, e in enumerate(a.elts):
             if isinstance(e, ast.Name) and self.active(e.id):
-                item = self.ctx.root_term(self.target, ast.Subscript(N(gname), ast.Constant(k), ast.Load()), mapping["g"])
-                out += self.contrib(e.id, item, self.broadcasts(rule, bound))
+                out += self.contrib(e.id, ast.Subscript(N(gname), ast.Constant(k), ast.Load()), big)
         return out
 
     def rule_result(self, rule, terms, inactive) -> list:

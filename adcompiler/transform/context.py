@@ -122,10 +122,23 @@ class FunctionContext:
 
     def root_term(self, target, term, g):
         """``term`` of a rule that is not elementwise (``np.dot(d, d)``), where ``target`` feeds a root,
-        as ``_ad_unread_term(term, g)``: 0 where it is nan under an infinite ``g`` (inf * 0)."""
+        as ``_ad_unread_term(term, g, finite, signs)``: where it is nan under an infinite ``g`` (inf * 0),
+        the term of g's finite part (``finite``) where the term of its infinite part's signs
+        (``signs``) is 0, else an infinity of that sign."""
         if not self.feeds_root(target):
             return term
-        return ast.Call(ast.Name("_ad_unread_term", ast.Load()), [term, copy.deepcopy(g)], [])
+        key = ast.dump(g)
+
+        class Part(ast.NodeTransformer):
+            def __init__(self, helper):
+                self.helper = helper
+
+            def visit(self, node):
+                if ast.dump(node) == key:
+                    return ast.Call(ast.Name(self.helper, ast.Load()), [copy.deepcopy(g)], [])
+                return self.generic_visit(node)
+        parts = [Part(h).visit(copy.deepcopy(term)) for h in ("_ad_finite_part", "_ad_infinite_signs")]
+        return ast.Call(ast.Name("_ad_unread_term", ast.Load()), [term, copy.deepcopy(g), *parts], [])
 
     def unread_guard(self, target, result, saturated=True) -> tuple:
         """``unread_risks(target, saturated)`` and, where those are known, the float names kept
