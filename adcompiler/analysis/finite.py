@@ -377,7 +377,8 @@ def _fraction(e, numbers=None) -> bool:
     """A number between 0 and 1 written out (``0.5``, ``1 / 2``; ``numbers``: names bound to such)."""
     if isinstance(e, ast.Name) and numbers and e.id in numbers:
         e = numbers[e.id]
-    if not all(isinstance(n, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop)) for n in ast.walk(e)):
+    allowed = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd)
+    if not all(isinstance(n, allowed) for n in ast.walk(e)):   # (no power: 10 ** 10 ** 10 is not evaluated)
         return False
     try:
         tree = ast.fix_missing_locations(ast.Expression(copy.deepcopy(e)))
@@ -392,8 +393,8 @@ def root_arguments(body: list, bounds: dict) -> set:
     root (``r = np.sqrt(q)`` at ``q = 0``: ``dq = dr / (2 r)``, inf; a fractional power), but one
     ``bounds`` keeps away from 0, and the names summed into one (``q = a + b``, ``np.sum(a)``,
     ``-a``, a copy, an element or view), or multiplied into one by a product that is not
-    elementwise (``np.dot(d, d)``, ``a @ b``, ``np.einsum``: their terms go through
-    ``_ad_unread_term``). A term multiplying that inf by a partial that is 0 there (``a = d * d``
+    elementwise (``np.dot(d, d)``, ``a @ b``: their terms go through ``_ad_unread_term``; not
+    ``np.einsum``'s, a sequence). A term multiplying that inf by a partial that is 0 there (``a = d * d``
     at ``d = 0``: the distance of a point to itself, whose root is constant) must be 0, not nan."""
     from ..frontend import notes
     assigns = [n for n in ast.walk(ast.Module(body=list(body), type_ignores=[]))
