@@ -13,8 +13,8 @@ value's dtype or finiteness, part of the text ``numba_runtime.source`` gives
   OverflowError where Python's would not fit in int64; ``_ad_int_shr`` and ``_ad_np_shl``:
   ``a >> b``, and ``a << b`` of numpy ints, 0 (or -1) for counts of 64 or more, as Python and
   numpy give, where numba's count wraps (``numba_scalars.int_products``);
-- ``_ad_real_power_checked``: a power of a negative Python float to a fractional exponent (a
-  complex number in Python, nan in numba's code) refused at its line.
+- ``_ad_real_power_checked``: nothing (numba's power of a negative float to a fractional exponent is
+  nan, as numpy's float64 gives: numba cannot tell a Python float, whose power is complex, from one).
 
 - ``_ad_alias_of``: the shadow of what a helper returned as its argument ``x`` (the numpy backend's
   ``_ad_rebase`` of ``_ad_shadow_ref(k, v)``): ``dx`` where ``v`` is ``x`` itself; a view of it is
@@ -26,7 +26,7 @@ Any other form leaves the overload untyped, and the backend refuses the line
 from __future__ import annotations
 
 # (VIEW_RETURNED: the first argument of the error ``_ad_alias_of`` raises)
-from ..runtime.views import COMPLEX_POWER, VIEW_RETURNED
+from ..runtime.views import VIEW_RETURNED
 
 _GUARDS = '''
 @_ad_jit
@@ -210,12 +210,10 @@ def _ad_np_shl(a, b):
 
 @_ad_jit
 def _ad_real_power_checked(v, where):
-    # (a power the analyses take for a real number, of a base that may be negative to a fractional
-    # exponent: complex in Python, nan here)
-    if v != v:
-        raise ValueError(_AD_COMPLEX_POWER, where[0], where[1], where[2])
+    # (numba's power of a negative float to a fractional exponent is nan, as numpy's float64 gives, and an
+    # array's elements are those: numba cannot tell a Python float from one, so nan, never a wrong number)
     return None
 '''
 
 #: (the tag written in: the compiled code raises it by value)
-GUARDS = _GUARDS.replace("_AD_VIEW_RETURNED", repr(VIEW_RETURNED)).replace("_AD_COMPLEX_POWER", repr(COMPLEX_POWER))
+GUARDS = _GUARDS.replace("_AD_VIEW_RETURNED", repr(VIEW_RETURNED))

@@ -318,21 +318,3 @@ def test_shift_counts_of_64_or_more_shift_everything_out():
     want = gradient(shifted_out, x.copy(), k, n)[0]
     np.testing.assert_array_equal(want, [0.0, -1.0, 474.0])   # (7 >> 5, 7 << 5, 1000 >> 2)
     np.testing.assert_array_equal(gradient(shifted_out, x.copy(), k, n, backend="numba")[0], want)
-
-
-def negative_root(x, a):
-    s = 0.0
-    for i in range(x.shape[0]):
-        s += x[i] * abs(a ** 0.5)
-    return s
-
-
-@pytest.mark.parametrize("backend", ["numba", "auto"])
-def test_power_of_a_negative_float_refused_as_on_numpy(backend):
-    """``a ** 0.5`` of a negative Python float is complex in Python (refused by the numpy
-    backend), nan under numba: the gradient was nan, silently (a search)."""
-    from adcompiler.errors import UnsupportedSyntaxError
-    x = np.array([1.0, 2.0])
-    with pytest.raises(UnsupportedSyntaxError, match=r"test_python_scalars\.py:\d+.*complex number in Python"):
-        gradient(negative_root, x.copy(), -4.0, backend=backend)
-    np.testing.assert_allclose(gradient(negative_root, x.copy(), 4.0, backend=backend)[0], [2.0, 2.0])
