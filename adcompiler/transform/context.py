@@ -113,6 +113,9 @@ class FunctionContext:
     def feeds_root(self, target) -> bool:
         """Whether ``target``'s adjoint may be infinite where the function is smooth, its terms then 0
         where their partial is (``analysis.finite.root_arguments``: ``sqrt(d * d)`` at ``d = 0``)."""
+        k = self.kinds.get(target)
+        if k is not None and k.dtype == "c":   # (real roots only: a complex number's root at 0 is left as it was)
+            return False
         if self._roots is None:
             from ..analysis.finite import lower_bounds, root_arguments
             if self._bounds is None:
