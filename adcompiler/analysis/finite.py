@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import math
 
 import numpy as np
@@ -373,19 +372,28 @@ _SUMMED = (np.sum, np.add, np.subtract, np.negative, np.mean, np.copy, np.ravel,
            np.add.reduce)
 
 
+def _number(e):
+    """The value of ``e``, numbers added, subtracted, multiplied and divided (``1 / 2``), else None."""
+    if isinstance(e, ast.Constant):
+        return e.value if type(e.value) in (int, float) else None
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
+        v = _number(e.operand)
+        return None if v is None else -v if isinstance(e.op, ast.USub) else v
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+        a, b = _number(e.left), _number(e.right)
+        if a is None or b is None or isinstance(e.op, ast.Div) and b == 0:
+            return None
+        return a + b if isinstance(e.op, ast.Add) else a - b if isinstance(e.op, ast.Sub) else \
+            a * b if isinstance(e.op, ast.Mult) else a / b
+    return None
+
+
 def _fraction(e, numbers=None) -> bool:
     """A number between 0 and 1 written out (``0.5``, ``1 / 2``; ``numbers``: names bound to such)."""
     if isinstance(e, ast.Name) and numbers and e.id in numbers:
         e = numbers[e.id]
-    allowed = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd)
-    if not all(isinstance(n, allowed) for n in ast.walk(e)):   # (no power: 10 ** 10 ** 10 is not evaluated)
-        return False
-    try:
-        tree = ast.fix_missing_locations(ast.Expression(copy.deepcopy(e)))
-        v = eval(compile(tree, "<exponent>", "eval"), {"__builtins__": {}})   # (numbers only)
-    except Exception:   # noqa: BLE001
-        return False
-    return type(v) in (int, float) and 0 < v < 1
+    v = _number(e)
+    return v is not None and 0 < v < 1
 
 
 def root_arguments(body: list, bounds: dict) -> set:
