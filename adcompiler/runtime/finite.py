@@ -45,17 +45,17 @@ def unread_term(term, g, finite, signs):
         return term
     with np.errstate(invalid="ignore"):
         fixed = np.where(signs == 0, finite, np.sign(signs) * np.inf)
-    return np.where(np.isnan(term), fixed, term)[()] if np.ndim(term) == 0 else np.where(np.isnan(term), fixed, term)
+    return np.where(np.isnan(term), fixed, term)[()]   # (a number stays a number)
 
 
 def finite_part(g):
     """``g`` with its infinite elements 0."""
-    return np.where(np.isinf(g), 0.0, g)[()] if np.ndim(g) == 0 else np.where(np.isinf(g), 0.0, g)
+    return np.where(np.isinf(g), 0.0, g)[()]
 
 
 def infinite_signs(g):
     """The signs of ``g``'s infinite elements (+1 or -1), 0 elsewhere."""
-    return np.where(np.isinf(g), np.sign(g), 0.0)[()] if np.ndim(g) == 0 else np.where(np.isinf(g), np.sign(g), 0.0)
+    return np.where(np.isinf(g), np.sign(g), 0.0)[()]
 
 
 def unread_mask(term, g):

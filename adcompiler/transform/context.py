@@ -117,10 +117,8 @@ class FunctionContext:
         if k is not None and k.dtype == "c":   # (real roots only: a complex number's root at 0 is left as it was)
             return False
         if self._roots is None:
-            from ..analysis.finite import lower_bounds, root_arguments
-            if self._bounds is None:
-                self._bounds = lower_bounds(self.an.body, self.kinds, self.params)
-            self._roots = root_arguments(self.an.body, self._bounds)
+            from ..analysis.finite import root_arguments
+            self._roots = root_arguments(self.an.body, self.bounds())
         return target in self._roots
 
     def root_term(self, target, term, g):
@@ -143,6 +141,13 @@ class FunctionContext:
         parts = [Part(h).visit(copy.deepcopy(term)) for h in ("_ad_finite_part", "_ad_infinite_signs")]
         return ast.Call(ast.Name("_ad_unread_term", ast.Load()), [term, copy.deepcopy(g), *parts], [])
 
+    def bounds(self) -> dict:
+        """The float names kept away from 0 where the arguments are finite (``analysis.finite.lower_bounds``)."""
+        if self._bounds is None:
+            from ..analysis.finite import lower_bounds
+            self._bounds = lower_bounds(self.an.body, self.kinds, self.params)
+        return self._bounds
+
     def unread_guard(self, target, result, saturated=True) -> tuple:
         """``unread_risks(target, saturated)`` and, where those are known, the float names kept
         away from 0 where the arguments are finite (``analysis.finite.lower_bounds``), with ``result``
@@ -150,9 +155,7 @@ class FunctionContext:
         risks = self.unread_risks(target, saturated=saturated)
         if risks is None:   # (an argument's element may be infinite: no bound holds)
             return None, None
-        if self._bounds is None:
-            from ..analysis.finite import lower_bounds
-            self._bounds = lower_bounds(self.an.body, self.kinds, self.params)
+        self.bounds()
         if target in self._bounds:
             return risks, dict(self._bounds, **{result: self._bounds[target]})
         return risks, self._bounds
