@@ -101,6 +101,10 @@ def _ad_copy(x):
     return x.copy() if hasattr(x, "copy") else x
 
 
+def _ad_copy_method(x):   # (x.copy(), copy.copy(x): a container's is refused, the numpy backend says why)
+    return x.copy()
+
+
 @_ad_overload(_ad_copy)
 def _ad_copy_typed(x):
     if isinstance(x, _ad_types.Array):
@@ -108,6 +112,10 @@ def _ad_copy_typed(x):
     if isinstance(x, _ad_types.List):   # (a list's copy is a new list, as list.copy gives)
         return lambda x: list(x)
     return lambda x: x
+
+
+_ad_overload(_ad_copy_method)(lambda x: _ad_copy_typed(x) if isinstance(
+    x, (_ad_types.Array, _ad_types.Number, _ad_types.Boolean)) else None)
 
 
 _ad_int64, _ad_float64, _ad_bool = np.int64, np.float64, np.bool_   # (Python's types as numpy dtypes)

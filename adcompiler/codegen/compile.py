@@ -28,7 +28,7 @@ from ..errors import (
     copied_view_error,
 )
 from ..runtime import HELPERS
-from ..runtime.lists import ITEMS_UNSTACKED
+from ..runtime.lists import ITEMS_SHARED, ITEMS_UNSTACKED
 from ..runtime.views import ALIASED, COMPLEX_POWER, NO_TANGENT, RULE_SHAPE, VIEW_COPIED
 from .naming import GENERATED, is_generated
 
@@ -120,6 +120,13 @@ def copied_view(e: Exception, origins: dict | None = None, failed=None):
             f"these items cannot be stacked ({args[1]}).", filename=file, lineno=line, construct=text,
             hint="keep the items of one shape (floats, or arrays of one shape), or build an array (np.zeros, "
                  "then stores) instead of the list.")
+    if isinstance(e, ValueError) and args[:1] == (ITEMS_SHARED,) and failed is not None and origins:
+        file, line, text = origin_at(origins, failed[1], failed[2]) or (None, None, None)
+        return UnsupportedSyntaxError(
+            f"this copy of a {args[1]} of arrays (`.copy()`, `copy.copy`) is shallow: it shares its arrays with "
+            f"the {args[1]} copied, so a write into an item through one changes the other, which the derivative, "
+            f"taking the copy for new values, would not follow.", filename=file, lineno=line, construct=text,
+            hint="copy the arrays too (copy.deepcopy(L), or [v.copy() for v in L]), or use the container itself.")
     if isinstance(e, ValueError) and args[:1] == (ALIASED,) and len(args) == 4:
         return AliasingError(
             "two arguments of this call, views of one array, share memory, and the function writes one of them "

@@ -26,6 +26,7 @@ _ret = np.sum(_t1, axis=0)
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import types
 
@@ -133,6 +134,11 @@ class CallRewrite:
         e, target = self.respelled(e, target, kw)
         if target is np.correlate and len(e.args) + len(kw) >= 2 and set(kw) <= {"a", "v", "mode"}:
             return self.correlation(e, kw)
+        if target in (copy.copy, copy.deepcopy):
+            if len(e.args) != 1 or kw:
+                self.err(e, f"`{ast.unparse(f)}` with {'a memo or ' if target is copy.deepcopy else ''}more than "
+                            "one argument is not supported.", "pass the value to copy only.")
+            return self.copied(e, e.args[0], deep=target is copy.deepcopy)
         if target in HANDLERS and not (target in spellings.HANDLERS and lookup(target) is not None):
             e = self.by_keyword(e, target, kw)
             out = kw.pop(writes.OUT, None) if target in VALUE_HANDLERS else None

@@ -76,6 +76,15 @@ def _len(name):
 class MethodRewrite:
     """Rewrites array methods and attributes (mixed into ``normalize.Normalizer``)."""
 
+    def copied(self, e, value, deep=False):
+        """``value.copy()``, ``copy.copy(value)`` (``_ad_copy_method``: a list of arrays refused at
+        run time, whose copy shares them) or ``copy.deepcopy(value)`` (``_ad_copy``: items copied too)."""
+        from ..runtime import core, lists
+        helper, name = (core.copy, "_ad_copy") if deep else (lists.copy_method, "_ad_copy_method")
+        call = ast.copy_location(ast.Call(ast.Name(name, ast.Load()), [self.atom(value)], []), e)
+        notes.resolve_call(call, helper, lookup(helper))
+        return call
+
     def method_call(self, e):
         f = e.func
         name = f.attr
@@ -89,11 +98,9 @@ class MethodRewrite:
         if name in ("append", "pop") and isinstance(f.value, ast.Name) and self.res.is_local(f.value.id):
             return self.list_method(e, name)
         if name == "copy" and not e.args and not e.keywords:
-            # x.copy() as the object's own method: a C-ordered array for an array, a list for a list
-            from ..runtime import core
-            call = ast.copy_location(ast.Call(ast.Name("_ad_copy", ast.Load()), [self.atom(f.value)], []), e)
-            notes.resolve_call(call, core.copy, lookup(core.copy))
-            return call
+            # x.copy() as the object's own method: a C-ordered array for an array (a list's: refused
+            # where it holds arrays, which its shallow copy would share)
+            return self.copied(e, f.value)
         target = METHODS.get(name)
         if target is None or isinstance(target, str):
             return self.converted(e, name)

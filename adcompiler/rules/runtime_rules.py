@@ -140,6 +140,7 @@ defrule(R.alias_view, "dx, x, v", kind="view", result=_like("v"), tangents={"dx"
 defrule(RV.view_checked, "dv, v, x, where", kind="view", result=_like("dv"),
         tangents={"dv": "_ad_view_checked(t, v, x, where)"})
 defrule(R.copy, "x", result=_kind_of("x"), x="g", tangents={"x": "_ad_copy(t)"})
+defrule(LS.copy_method, "x", result=_kind_of("x"), x="g", tangents={"x": "_ad_copy(t)"})
 elementwise(R.np_number, "x", x="g").result = _kind_of("x")   # (a number read as numpy's: FormBuilder.numpy_divisors)
 defrule(R.gather_last, "x, idx", tangents={"x": "_ad_gather_last(t, idx)"})
 defrule(R.index_adjoint, "v, x, idx", result=_like("x"), tangents={"v": "_ad_index_adjoint(t, x, idx)"})

@@ -93,7 +93,7 @@ def _root(node: ast.AST) -> str | None:
 
 
 def _is_library(func: ast.AST, env: dict) -> bool:
-    """True when a call target is numpy, scipy, math, a builtin or has a rule (writes only via out=)."""
+    """True when a call target is numpy, scipy, math, copy, a builtin or has a rule (writes only via out=)."""
     base = func
     while isinstance(base, ast.Attribute):
         base = base.value
@@ -101,13 +101,13 @@ def _is_library(func: ast.AST, env: dict) -> bool:
         return False
     obj = env.get(base.id, getattr(builtins, base.id, None))
     if isinstance(obj, types.ModuleType):
-        return obj.__name__.split(".")[0] in ("numpy", "math", "cmath", "scipy")
+        return obj.__name__.split(".")[0] in ("numpy", "math", "cmath", "scipy", "copy")
     if obj is None:
         return False
     if isinstance(obj, (types.BuiltinFunctionType, type, np.ufunc)) or obj is math:
         return True
     from ..rules import lookup
-    return (getattr(obj, "__module__", None) or "").split(".")[0] in ("numpy", "scipy") or \
+    return (getattr(obj, "__module__", None) or "").split(".")[0] in ("numpy", "scipy", "copy") or \
         lookup(obj) is not None   # (a function with a rule: scipy.special.logsumexp)
 
 
