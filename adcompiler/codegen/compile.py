@@ -123,10 +123,10 @@ def copied_view(e: Exception, origins: dict | None = None, failed=None):
     if isinstance(e, ValueError) and args[:1] == (ITEMS_SHARED,) and failed is not None and origins:
         file, line, text = origin_at(origins, failed[1], failed[2]) or (None, None, None)
         return UnsupportedSyntaxError(
-            f"this copy of a {args[1]} of arrays (`.copy()`, `copy.copy`) is shallow: it shares its arrays with "
+            f"this copy of a {args[1]} of arrays or lists (`.copy()`, `copy.copy`) is shallow: it shares them with "
             f"the {args[1]} copied, so a write into an item through one changes the other, which the derivative, "
             f"taking the copy for new values, would not follow.", filename=file, lineno=line, construct=text,
-            hint="copy the arrays too (copy.deepcopy(L), or [v.copy() for v in L]), or use the container itself.")
+            hint="copy the items too (copy.deepcopy(L), or [v.copy() for v in L]), or use the container itself.")
     if isinstance(e, ValueError) and args[:1] == (ALIASED,) and len(args) == 4:
         return AliasingError(
             "two arguments of this call, views of one array, share memory, and the function writes one of them "

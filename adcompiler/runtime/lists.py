@@ -8,23 +8,23 @@ import numpy as np
 from .core import unbroadcast
 
 ITEMS_UNSTACKED = "the items of a list that carry derivatives cannot be stacked"
-ITEMS_SHARED = "a shallow copy of a container of arrays shares its arrays"
+ITEMS_SHARED = "a shallow copy of a container of arrays or lists shares them"
 
 
-def _holds_arrays(v) -> bool:
-    if isinstance(v, dict):
-        v = list(v.values())
-    return isinstance(v, np.ndarray) or isinstance(v, (list, tuple)) and any(_holds_arrays(x) for x in v)
+def _holds_mutables(v) -> bool:
+    """Whether the container ``v`` holds an array, a list or a dict (at any depth)."""
+    items = v.values() if isinstance(v, dict) else v
+    return any(isinstance(x, (np.ndarray, list, dict)) or isinstance(x, tuple) and _holds_mutables(x) for x in items)
 
 
 def copy_method(x):
     """``x.copy()`` and ``copy.copy(x)`` as the user wrote them: a copy of an
-    array or a number. A list, tuple or dict that holds arrays is refused
-    (``ITEMS_SHARED``: at the user's line): its shallow copy shares the arrays,
-    so a write into an item through one would change the other, which the
-    derivative, taking the copy for new values, would not follow."""
+    array or a number. A list, tuple or dict that holds arrays (or lists, dicts)
+    is refused (``ITEMS_SHARED``: at the user's line): its shallow copy shares
+    them, so a write into an item through one would change the other, which
+    the derivative, taking the copy for new values, would not follow."""
     if isinstance(x, (list, tuple, dict)):
-        if _holds_arrays(x):
+        if _holds_mutables(x):
             raise ValueError(ITEMS_SHARED, type(x).__name__)
         return type(x)(x) if not isinstance(x, tuple) else x
     return x.copy() if hasattr(x, "copy") else x
