@@ -20,6 +20,7 @@ from ..runtime import einsums as E
 from ..runtime import fft as F
 from ..runtime import finite as FN
 from ..runtime import linalg as L
+from ..runtime import lists as LS
 from ..runtime import norms as NM
 from ..runtime import numpy as RN
 from ..runtime import products as P
@@ -59,7 +60,8 @@ HOLOMORPHIC = (
 )
 #: helpers of generated reverse code, differentiated again for second derivatives (forward mode only)
 RUNTIME_LINEAR = (
-    R.unbroadcast, R.unreduce, R.broadcast_like, R.fresh_like, R.copy, R.np_number, R.index_adjoint, R.per_element,
+    R.unbroadcast, R.unreduce, R.broadcast_like, R.fresh_like, R.copy, LS.copy_method, R.np_number, R.index_adjoint,
+    R.per_element,
     R.gather_last, RN.mean_adjoint, RN.cumsum_adjoint, RN.diff_adjoint, RN.split_adjoint, RN.pad_adjoint,
     RN.take_adjoint, RN.take_along_axis_adjoint, RN.roll_adjoint, RN.rot90_adjoint, RN.tile_adjoint,
     RN.repeat_adjoint, RN.resize_adjoint, RN.diag_adjoint, RN.diagonal_adjoint, RN.trace_adjoint,

@@ -29,7 +29,8 @@ def np_number(v):
 
 def shape(x):
     """``x``'s shape; the helpers take a tuple wherever only an operand's shape matters."""
-    return x if isinstance(x, tuple) else np.shape(x)
+    t = type(x)
+    return x.shape if t is np.ndarray else x if t is tuple or isinstance(x, tuple) else np.shape(x)
 
 
 def unbroadcast(g, x):
@@ -86,8 +87,8 @@ def reduce_count(x, axis=None):
 def select_adjoint(g, x, ans, axis=None, keepdims=False):
     """Adjoint of max/min: ``g`` split equally among the elements equal to the result (none of a
     group whose result is NaN: NaN equals nothing, and the group gets 0, not 0 / 0)."""
-    shape = np.shape(x)
-    a = np.asarray(ans)
+    shape = x.shape if type(x) is np.ndarray else np.shape(x)
+    a = ans if type(ans) is np.ndarray else np.asarray(ans)
     if not shape:
         mask = np.asarray(x) == a
         g = unreduce(g, x, axis, keepdims)
