@@ -4,7 +4,7 @@ value's dtype or finiteness, part of the text ``numba_runtime.source`` gives
 
 - ``_ad_type_limit``: ``np.finfo(x.dtype).eps`` for the dtype numba typed ``x``
   with, a constant (``runtime/ranges.py``);
-- ``_ad_unread_product`` and ``_ad_finite_tangent``: adjoint terms 0 where the
+- ``_ad_unread_product``, ``_ad_overflow_term`` and ``_ad_finite_tangent``: adjoint terms 0 where the
   adjoint is 0, tangents 0 where the value is infinite (``runtime/finite.py``);
 - ``_ad_to_int``: ``int(x)``, ``round(x)``, ``math.floor``/``ceil``/``trunc`` of a float,
   raising where Python's int would not fit in int64 (numba's saturated: ``round(1e19)``
@@ -72,6 +72,29 @@ def _ad_unread_product_typed(g, factor):
         return whole
     if not isinstance(g, _ad_types.Array) and not isinstance(factor, _ad_types.Array):
         return lambda g, factor: g * factor if g != 0 and factor != 0 else 0.0 * g if g == 0 else 0.0 * factor
+    return None
+
+
+def _ad_overflow_term(g, term):
+    return term
+
+
+@_ad_overload(_ad_overflow_term)
+def _ad_overflow_term_typed(g, term):
+    """``term``, 0 where it is nan and ``g`` is 0 (runtime.finite.overflow_term)."""
+    if isinstance(term, _ad_types.Array):
+        def whole(g, term):
+            if not np.isnan(term.sum()):
+                return term
+            out = term.copy()
+            flat, gf = out.reshape(-1), (np.zeros(out.shape) + g).reshape(-1)
+            for k in range(flat.shape[0]):
+                if flat[k] != flat[k] and gf[k] == 0:
+                    flat[k] = 0.0
+            return out
+        return whole
+    if not isinstance(g, _ad_types.Array):
+        return lambda g, term: term if term == term or g != 0 else 0.0 * g
     return None
 
 

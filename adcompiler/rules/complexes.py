@@ -73,7 +73,7 @@ RUNTIME_HOLOMORPHIC = (P.dot_adjoint_a, P.dot_adjoint_b, P.matmul_adjoint_a, P.m
                        L.convolve_adjoint, L.cross_adjoint)
 #: helpers written for complex values (runtime/complexes.py, runtime/fft.py)
 RUNTIME_EXACT = (C.real_if, C.conj_each, C.imag_adjoint, C.abs_adjoint, C.vdot_adjoint_a, NM.norm_adjoint,
-                 FN.unread_product, FN.finite_tangent,
+                 FN.unread_product, FN.overflow_term, FN.finite_tangent,
                  F.fft_adjoint, F.fftn_adjoint, F.rfft_adjoint, F.irfft_adjoint, F.rfftn_adjoint,
                  F.irfftn_adjoint)
 #: holomorphic in the named parameters only (the others are refused)

@@ -228,6 +228,8 @@ nondifferentiable(LS.popped_tuple, params="v, spec", result=_popped_tuple)
 # the tangent in g counts only where g's tangent is not 0; in the partial, only where g is not 0
 defrule(FN.unread_product, "g, factor", result=lambda kinds, bound: kinds.get("g"),
         tangents={"g": "_ad_unread_product(t, factor)", "factor": "_ad_unread_product(g, t)"})
+defrule(FN.overflow_term, "g, term", result=lambda kinds, bound: kinds.get("term"),
+        tangents={"term": "_ad_overflow_term(g, t)"})
 defrule(FN.unread_term, "term, g, finite, signs", result=lambda kinds, bound: kinds.get("term"),
         tangents={"term": "np.where(_ad_unread_mask(term, g), 0.0, t)", "g": "0.0",
                   "finite": "np.where(_ad_unread_mask(term, g) & (signs == 0), t, 0.0)", "signs": "0.0"})

@@ -17,6 +17,18 @@ def unread_product(g, factor):
         return np.where(g != 0, np.where(factor != 0, g * factor, 0.0 * factor), 0.0 * g)
 
 
+def overflow_term(g, term):
+    """``term``, ``g`` times a partial that may be infinite with finite arguments (``np.exp(-x)``
+    of ``1 / (1 + np.exp(-x))`` at x = -800), 0 where ``g`` is 0 and the term nan (0 * inf), as a
+    number's term is 0 where its adjoint is. One pass more than the term where no element is nan:
+    its sum (nan where an element is, or where +inf meets -inf: then each element is looked at)."""
+    if type(term) is not np.ndarray:
+        return term if g != 0 or not np.isnan(term) else np.zeros_like(term)[()]
+    if term.dtype.kind not in "fc" or not np.isnan(np.add.reduce(term, axis=None)):
+        return term
+    return np.where(np.isnan(term) & (np.asarray(g) == 0), np.zeros((), term.dtype), term)
+
+
 def finite_tangent(t, y):
     """The tangent ``t`` of ``y``, 0 where ``y`` is infinite or nan: an infinite number the
     code writes (``np.inf``) stays infinite whatever the arguments, so it has no tangent

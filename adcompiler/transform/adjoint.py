@@ -141,8 +141,8 @@ class AdjointBuilder(FormBuilder):
         elif self.ctx.complex_linear(rule, p) and (scalar or self.ctx.zeros_unread_terms(self.target, k, rule, bound)):
             expr = unread_product(expr, mapping["g"], rule.adjoint_asts[p],   # (complex-linear in g: differentiated
                                   lambda one: self.adjoint_template(rule, p, dict(mapping, g=one)))   # again)
-        elif rule.kind != "elementwise":
-            expr = self.ctx.root_term(self.target, expr, mapping["g"])
+        else:   # (a root's term of a rule that is not elementwise; an array's term, 0 * inf where g is 0)
+            expr = self.ctx.guarded_term(self.target, k, rule, self.ctx.complex_linear(rule, p), expr, mapping["g"])
         return self.contrib(a.id, expr, self.broadcasts(rule, bound))
 
     def adjoint_template(self, rule, p, mapping, each=False):

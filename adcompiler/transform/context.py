@@ -27,6 +27,19 @@ def _has_complex(k) -> bool:
     return k.dtype == "c"
 
 
+def _scales_by_values(term, g) -> bool:
+    """Whether the adjoint term ``term`` multiplies or divides ``g`` by something other than numbers
+    (a selection's ``np.where(c, g, 0.5 * g)`` does not: its term is never 0 * inf)."""
+    key = ast.dump(g)
+
+    def valued(e):
+        return any(isinstance(n, (ast.Name, ast.Call, ast.Attribute, ast.Subscript)) and ast.dump(n) != key
+                   and not (isinstance(n, ast.Name) and n.id == "np") for n in ast.walk(e)
+                   if not isinstance(n, ast.Compare))
+    return any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div, ast.Pow, ast.MatMult))
+               and (valued(n.left) or valued(n.right)) for n in ast.walk(term))
+
+
 class FunctionContext:
     """What the transformation of one function consults: its analyses, the
     activity of its arguments and return, its names, and the module it is
@@ -140,6 +153,21 @@ class FunctionContext:
                 return self.generic_visit(node)
         parts = [Part(h).visit(copy.deepcopy(term)) for h in ("_ad_finite_part", "_ad_infinite_signs")]
         return ast.Call(ast.Name("_ad_unread_term", ast.Load()), [term, copy.deepcopy(g), *parts], [])
+
+    def guarded_term(self, target, kind, rule, linear, term, g):
+        """``term`` of a rule that is not elementwise: ``root_term``'s. Of the array result ``target``
+        (of ``kind``) of an elementwise ``rule`` (``linear``: in ``g``, over the complex numbers), as
+        ``_ad_overflow_term(g, term)`` where its partial may be infinite with finite arguments
+        (``np.exp(-x)`` of ``1 / (1 + np.exp(-x))`` at x = -800): 0 where ``g`` is 0 and the term
+        nan (0 * inf), as a number's term is 0 where its adjoint is (``simplify.zero_where_unread``)."""
+        from .builder import ANS
+        from .simplify import zero_where_unread
+        if rule.kind != "elementwise":
+            return self.root_term(target, term, g)
+        if not linear or kind is None or kind.cls not in ("array", "num") or self.module.options.second_order \
+                or not _scales_by_values(term, g) or zero_where_unread(term, g, *self.unread_guard(target, ANS)) is term:
+            return term
+        return ast.Call(ast.Name("_ad_overflow_term", ast.Load()), [copy.deepcopy(g), term], [])
 
     def bounds(self) -> dict:
         """The float names kept away from 0 where the arguments are finite (``analysis.finite.lower_bounds``)."""

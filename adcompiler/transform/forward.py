@@ -237,13 +237,18 @@ class ForwardBuilder(FormBuilder):
         term = self.term(rule, tree, var, mapping, t)
         if self._zero_d_term(rule, a, bound):   # (hvp of numbers, differentiated as 0-d arrays)
             return self.zero_tangent_guarded(term, t, s)
-        if not self._number_term(rule, a, bound):
-            return self._array_term_guarded(rule, term, t, s)
-        if a.id in self.ctx.unread_risks(None) or a.id in self.ctx.saturated():
-            # the partial times a tangent that may be infinite (of `-r / gamma` at r = inf): 0 where the
-            # partial is 0 (exp(-inf) * inf was nan), as reverse mode zeroes the unread adjoint's terms
+        risky = a.id in self.ctx.unread_risks(None) or a.id in self.ctx.saturated()
+        if risky:   # (the partial times a tangent that may be infinite, of `-r / gamma` at r = inf)
             one = ast.Call(ast.Attribute(N("np"), "float64", ast.Load()), [ast.Constant(1.0)], [])
-            partial = ForwardBuilder.term(self, rule, copy.deepcopy(tree), var, mapping, one)   # (a number)
+            partial = ForwardBuilder.term(self, rule, copy.deepcopy(tree), var, mapping, one)
+        if not self._number_term(rule, a, bound):
+            if risky and rule.kind == "elementwise" and not self.ctx.module.options.second_order \
+                    and not is_generated(self.ctx.pf.filename) and self.ctx.complex_linear(rule, p):
+                # (an array's term: 0 where the partial is 0 and the term nan, exp(-x) at x = 800)
+                term = ast.Call(N("_ad_overflow_term"), [partial, term], [])
+            return self._array_term_guarded(rule, term, t, s)
+        if risky:
+            # 0 where the partial is 0 (exp(-inf) * inf was nan), as reverse mode zeroes the unread adjoint's terms
             term = ast.IfExp(test=ast.Compare(partial, [ast.NotEq()], [ast.Constant(0.0)]), body=term,
                              orelse=self.scalar_zero(N(ANS)))
         return self.zero_tangent_guarded(term, t, s)

@@ -308,6 +308,8 @@ class _Shapes:
             return (whole[0], sig)
         if _call_of(e, "_ad_copy") and len(e.args) == 1:
             return self.key(e.args[0])
+        if _call_of(e, "_ad_overflow_term") and len(e.args) == 2:   # (the term's shape: g's is within it)
+            return self.key(e.args[1])
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
             return self.key(e.operand)
         if isinstance(e, ast.BinOp) and isinstance(e.op, _ARITH):
