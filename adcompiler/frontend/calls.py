@@ -142,6 +142,9 @@ class CallRewrite:
         if target in HANDLERS and not (target in spellings.HANDLERS and lookup(target) is not None):
             e = self.by_keyword(e, target, kw)
             out = kw.pop(writes.OUT, None) if target in VALUE_HANDLERS else None
+            seq = e.args[0] if e.args else kw.get("arrays")
+            if out is not None and isinstance(seq, (ast.Tuple, ast.List)):   # (parts that are views of out)
+                self.apart_from(e, seq.elts, self.single_out(out, e))
             value = HANDLERS[target](self, e, kw)
             return value if out is None else self.out_store(value, self.single_out(out, e), e)
         if isinstance(target, np.ufunc) and "where" in kw and lookup(target) is not None:

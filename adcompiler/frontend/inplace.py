@@ -257,7 +257,9 @@ def fill_diagonal(nz, call, kw):
 def place(nz, call, kw):
     a, mask, v = _written(call, kw, "place"), arg(call, kw, 1, "mask"), arg(call, kw, 2, "vals")
     a, mask = _target(nz, a, call), nz.atom(mask)
-    v = _cycled(nz, call, v, nz.temp(nz.make_call(np.count_nonzero, [mask], [], call)))
+    vals = [v]
+    nz.apart_from(call, vals, ast.Name(a.id, ast.Load()))   # (values that are a view of a: refused)
+    v = _cycled(nz, call, vals[0], nz.temp(nz.make_call(np.count_nonzero, [mask], [], call)))
     nz.store(ast.Subscript(a, mask, ast.Store()), v, call)
     return ast.Constant(None)
 

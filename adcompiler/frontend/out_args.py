@@ -40,3 +40,21 @@ class OutRewrite:
         result = self.temp(call)
         self.store(out, result, node, into=True, same_kind=strict)
         return out if isinstance(out, ast.Name) else self.subscript_load(out)
+
+    def apart_from(self, node, parts, target):
+        """``parts`` (expressions; those that may be views become atoms, in place) checked at run time
+        to share no memory with ``target`` (``runtime.views.disjoint_checked``, refused at ``node``'s
+        line): ``np.concatenate(..., out=y)`` and ``np.place(y, m, vals)`` copy element by element, a
+        part reading what an earlier element's copy wrote (no copy of the parts first, as a ufunc's),
+        where the derivative reads each part whole."""
+        from ..runtime import views
+        target = self.atom(target)
+        where = ast.Tuple([ast.Constant(self.pf.filename), ast.Constant(node.lineno),
+                           ast.Constant(self.pf.line_text(node.lineno).strip())], ast.Load())
+        for k, p in enumerate(parts):
+            if isinstance(p, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Constant, ast.List, ast.Tuple)):
+                continue   # (new memory)
+            parts[k] = a = self.atom(p)
+            check = self.make_call(views.disjoint_checked, [ast.Name(a.id, ast.Load()), ast.Name(target.id, ast.Load()),
+                                                            where], [], node)
+            self.emit(ast.Expr(ast.copy_location(check, node)))
