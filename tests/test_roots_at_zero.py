@@ -123,8 +123,21 @@ def dot_loop(P):
     return e
 
 
+def einsum_norm(x):
+    d = x - x
+    return np.sqrt(np.einsum("i,i->", d, d)) + np.sum(x * x)
+
+
+def einsum_pairs(P):
+    """Every pair's distance by np.einsum (the diagonal's 0), under an RBF kernel: all nan before."""
+    d = P[:, None, :] - P[None, :, :]
+    r = np.sqrt(np.einsum("ijk,ijk->ij", d, d))
+    return np.sum(np.exp(-r))
+
+
 PRODUCTS = [(dot_norm, (2,)), (float_power_norm, (3,)), (power_norm, (2,)), (reduce_pairs, (3, 2)),
-            (batched_pairs, (3, 2)), (summed_by_a_product, (3, 2)), (dot_loop, (3, 2))]
+            (batched_pairs, (3, 2)), (summed_by_a_product, (3, 2)), (dot_loop, (3, 2)), (einsum_norm, (2,)),
+            (einsum_pairs, (3, 2))]
 
 
 @pytest.mark.parametrize("f, shape", PRODUCTS, ids=[f.__name__ for f, _ in PRODUCTS])

@@ -16,18 +16,10 @@ from ..analysis.tuple_parts import constant_index, variable_index_said
 from ..codegen.naming import RESULT
 from ..frontend import notes
 from ..rules.binding import bind
-from .builder import ANS, FormBuilder, G, N, call_arguments, subst
+from .builder import ANS, FormBuilder, G, N, call_arguments, known_complex, subst
 from .simplify import keep_temporaries, unread_product, zero_where_unread
 
 __all__ = ["ANS", "AdjointBuilder", "G", "N", "Record", "subst"]
-
-
-def _np_attr(name):
-    return ast.Attribute(N("np"), name, ast.Load())
-
-
-def _known_complex(kind) -> bool:
-    return kind is not None and kind.dtype == "c"
 
 
 @dataclass
@@ -75,7 +67,7 @@ class AdjointBuilder(FormBuilder):
         if self.ctx.is_memory(name):
             if big:
                 expr = ast.Call(N("_ad_unbroadcast"), [expr, N(d)], [])
-            if self.ctx.complex and not _known_complex(kind):
+            if self.ctx.complex and not known_complex(kind):
                 expr = ast.Call(N("_ad_real_if"), [expr, N(d)], [])   # real memory takes the real part
             return [ast.AugAssign(target=N(d, ast.Store), op=ast.Add(), value=expr)]
         if big and kind is not None and kind.cls in ("float", "int", "bool"):
@@ -155,19 +147,23 @@ class AdjointBuilder(FormBuilder):
         others = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - {"g", "np"}
         if all(isinstance(mapping.get(o), ast.Constant) and not isinstance(mapping[o].value, complex) for o in others):
             return subst(tree, mapping)   # g times real constants: conjugation changes nothing
-        inner = subst(tree, dict(mapping, g=ast.Call(_np_attr("conj"), [mapping["g"]], [])))
-        return ast.Call(N("_ad_conj_each") if each else _np_attr("conj"), [inner], [])
+        inner = subst(tree, dict(mapping, g=ast.Call(ast.Attribute(N("np"), "conj", ast.Load()), [mapping["g"]], [])))
+        return ast.Call(N("_ad_conj_each") if each else ast.Attribute(N("np"), "conj", ast.Load()), [inner], [])
 
     def sequence_term(self, rule, p, a, bound, mapping, s) -> list:
-        """A sequence of arrays: the template returns one adjoint per element."""
-        big = self.broadcasts(rule, bound)
-        gname = self.ctx.namer.fresh("_g{}")
-        out = [ast.Assign(targets=[N(gname, ast.Store)], value=ast.Call(
-            N("_ad_per_element"), [self.adjoint_template(rule, p, mapping, each=True),
-                                   ast.Constant(len(a.elts))], []))]
+        """A sequence of arrays: the template returns one adjoint per element (where the target feeds
+        a root, np.einsum('i,i->', d, d), each element's term as ``root_term`` makes one)."""
+        big, g = self.broadcasts(rule, bound), mapping["g"]
+        seqs = [self.adjoint_template(rule, p, mapping, each=True)]
+        seqs += self.ctx.root_parts(seqs[0], g) if self.ctx.feeds_root(self.target) else []
+        names = [self.ctx.namer.fresh("_g{}") for _ in seqs]
+        out = [ast.Assign(targets=[N(n, ast.Store)], value=ast.Call(N("_ad_per_element"), [q, ast.Constant(
+            len(a.elts))], [])) for n, q in zip(names, seqs)]
         for k, e in enumerate(a.elts):
             if isinstance(e, ast.Name) and self.active(e.id):
-                out += self.contrib(e.id, ast.Subscript(N(gname), ast.Constant(k), ast.Load()), big)
+                t = [ast.Subscript(N(n), ast.Constant(k), ast.Load()) for n in names]
+                out += self.contrib(e.id, t[0] if len(t) == 1 else ast.Call(N("_ad_unread_term"), [
+                    t[0], copy.deepcopy(g), *t[1:]], []), big)
         return out
 
     def rule_result(self, rule, terms, inactive) -> list:
@@ -306,7 +302,7 @@ class AdjointBuilder(FormBuilder):
         n = self.target
         if not self.ctx.is_memory(n) and self.may_be_array(N(n)):
             g = ast.Call(N("_ad_unbroadcast"), [g, ast.Subscript(N(dm), copy.deepcopy(idx), ast.Load())], [])
-        if self.ctx.complex and not _known_complex(kind):   # (real memory takes the real part: of the region
+        if self.ctx.complex and not known_complex(kind):   # (real memory takes the real part: of the region
             g = ast.Call(N("_ad_real_if"), [g, ast.Subscript(N(dm), copy.deepcopy(idx), ast.Load())], [])
         if self.ctx.index_is_basic(v.slice):   # read, an element of a tuple's adjoint list among them)
             return [ast.AugAssign(target=ast.Subscript(N(dm), idx, ast.Store()), op=ast.Add(), value=g)]
@@ -484,7 +480,7 @@ class AdjointBuilder(FormBuilder):
         args = call_arguments(call, info.activities, info.shadow_names.__getitem__)
         self.target = n
         dret = (self.exact_g(n) if go else ast.Constant(0.0)) if info.ret_active else ast.Constant(None)
-        if info.ret_active and self.ctx.complex and not _known_complex(self.ctx.kinds.get(n)):
+        if info.ret_active and self.ctx.complex and not known_complex(self.ctx.kinds.get(n)):
             # a real return's adjoint may carry an imaginary part from complex operations
             dret = ast.Call(N("_ad_real_if"), [dret, N(ANS)], [])
         result = self.ctx.namer.fresh(RESULT)

@@ -39,6 +39,10 @@ def N(name, ctx=ast.Load):
     return ast.Name(name, ctx())
 
 
+def known_complex(kind) -> bool:
+    return kind is not None and kind.dtype == "c"
+
+
 def _plain_number(node) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) in (int, float)
 

@@ -141,6 +141,12 @@ class FunctionContext:
         (``signs``) is 0, else an infinity of that sign."""
         if not self.feeds_root(target):
             return term
+        return ast.Call(ast.Name("_ad_unread_term", ast.Load()), [term, copy.deepcopy(g), *self.root_parts(term, g)], [])
+
+    @staticmethod
+    def root_parts(term, g) -> list:
+        """``term`` with ``g`` read as its finite part (``_ad_finite_part(g)``), and as the signs of its
+        infinite part (``_ad_infinite_signs(g)``): the arguments of ``_ad_unread_term`` after ``g``."""
         key = ast.dump(g)
 
         class Part(ast.NodeTransformer):
@@ -151,8 +157,7 @@ class FunctionContext:
                 if ast.dump(node) == key:
                     return ast.Call(ast.Name(self.helper, ast.Load()), [copy.deepcopy(g)], [])
                 return self.generic_visit(node)
-        parts = [Part(h).visit(copy.deepcopy(term)) for h in ("_ad_finite_part", "_ad_infinite_signs")]
-        return ast.Call(ast.Name("_ad_unread_term", ast.Load()), [term, copy.deepcopy(g), *parts], [])
+        return [Part(h).visit(copy.deepcopy(term)) for h in ("_ad_finite_part", "_ad_infinite_signs")]
 
     def guarded_term(self, target, kind, rule, linear, term, g):
         """``term`` of a rule that is not elementwise: ``root_term``'s. Of the array result ``target``
