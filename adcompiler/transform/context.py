@@ -165,14 +165,20 @@ class FunctionContext:
         ``_ad_overflow_term(g, term)`` where its partial may be infinite with finite arguments
         (``np.exp(-x)`` of ``1 / (1 + np.exp(-x))`` at x = -800): 0 where ``g`` is 0 and the term
         nan (0 * inf), as a number's term is 0 where its adjoint is (``simplify.zero_where_unread``)."""
-        from .builder import ANS
-        from .simplify import zero_where_unread
         if rule.kind != "elementwise":
             return self.root_term(target, term, g)
-        if not linear or kind is None or kind.cls not in ("array", "num") or self.module.options.second_order \
-                or not _scales_by_values(term, g) or zero_where_unread(term, g, *self.unread_guard(target, ANS)) is term:
+        if not linear or self.module.options.second_order or not self.may_overflow(target, kind, term, g):
             return term
         return ast.Call(ast.Name("_ad_overflow_term", ast.Load()), [copy.deepcopy(g), term], [])
+
+    def may_overflow(self, target, kind, term, g) -> bool:
+        """Whether ``term`` (``g`` times a partial) of the array result ``target`` (of ``kind``) of an
+        elementwise rule may be 0 * inf where ``g`` is 0: its partial may be infinite with finite
+        arguments (code differentiated again takes such a term as ``_ad_unread_product``)."""
+        from .builder import ANS
+        from .simplify import zero_where_unread
+        return kind is not None and kind.cls in ("array", "num") and _scales_by_values(term, g) and \
+            zero_where_unread(term, g, *self.unread_guard(target, ANS)) is not term
 
     def bounds(self) -> dict:
         """The float names kept away from 0 where the arguments are finite (``analysis.finite.lower_bounds``)."""

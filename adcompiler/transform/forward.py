@@ -243,7 +243,7 @@ class ForwardBuilder(FormBuilder):
             partial = ForwardBuilder.term(self, rule, copy.deepcopy(tree), var, mapping, one)
         if not self._number_term(rule, a, bound):
             if risky and rule.kind == "elementwise" and not self.ctx.module.options.second_order \
-                    and not is_generated(self.ctx.pf.filename) and self.ctx.complex_linear(rule, p):
+                    and self.ctx.complex_linear(rule, p):
                 # (an array's term: 0 where the partial is 0 and the term nan, exp(-x) at x = 800)
                 term = ast.Call(N("_ad_overflow_term"), [partial, term], [])
             return self._array_term_guarded(rule, term, t, s)
