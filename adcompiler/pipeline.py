@@ -37,6 +37,7 @@ from .codegen.naming import TEMP, Namer, is_generated, names_in
 from .errors import AdCompilerError, UnsupportedSyntaxError
 from .frontend.attr_views import name_attribute_views
 from .frontend.contexts import drop_inert
+from .frontend.dicts import scalar_dicts
 from .frontend.fence import fence
 from .frontend.nested import lift_nested
 from .frontend.normalize import Normalizer
@@ -48,14 +49,10 @@ from .frontend.resolve import (
     same_keyword_defaults,
 )
 from .frontend.specialise import specialise_container_calls
+from .transform import forms
 from .transform.batch import BatchForwardBuilder
 from .transform.builtin_minmax import builtin_minmax_of_arrays, conj_methods_of_reals
 from .transform.context import FunctionContext
-from .transform.forms import (
-    check_scalar_conversions,
-    check_stacks,
-    check_tuple_elements,
-)
 from .transform.forward import ForwardBuilder
 from .transform.lower import lower
 from .transform.module import SECOND_ORDER, FunctionInfo, Module, Options, Passes
@@ -109,6 +106,7 @@ def front(func, hook: Hook = _quiet) -> tuple:
     """``(pf, resolver)``: the passes that need no argument kinds, before ``fence``."""
     pf = parse_function(func)                                               # parse
     lift_nested(pf)                                                         # (nested functions, lifted)
+    scalar_dicts(pf)                                                        # (p = {"a": ...}; p["a"]: names)
     name_attribute_views(pf)                                                # (z.imag[:] = v: a named view)
     hook("parse", lambda: ast.unparse(pf.tree))
     resolver = Resolver(pf)                                                 # resolve
@@ -205,10 +203,10 @@ def _reverse_function(module, func, kinds, acts, ret_active, main, hook, an, key
     active = analyse_activity(an.eff, an.kinds, an.params, acts, ret_active, an.pf, an.namer.ret)   # activity
     hook("activity", lambda: _show_active(an, active))
     ctx = FunctionContext(an, acts, ret_active, active, module)
-    check_stacks(ctx, an.body)
-    check_tuple_elements(ctx, an.body)
+    forms.check_stacks(ctx, an.body)
+    forms.check_tuple_elements(ctx, an.body)
     check_read_only_views(ctx, an.body)
-    check_scalar_conversions(ctx, an.body)
+    forms.check_scalar_conversions(ctx, an.body)
     ctx.is_callee = not main
     renames = module.check_free_names(an)
     info = FunctionInfo(func, an.pf.name, module.unique(f"{an.pf.name}_fwd"), module.unique(f"{an.pf.name}_rev"),
@@ -233,10 +231,10 @@ def forward_function(module: Module, func, kinds: tuple, acts: tuple, ret_active
     active = analyse_activity(an.eff, an.kinds, an.params, an_acts, ret_active, an.pf, an.namer.ret)   # activity
     hook("activity", lambda: _show_active(an, active))
     ctx = FunctionContext(an, an_acts, ret_active, active, module)
-    check_stacks(ctx, an.body)
-    check_tuple_elements(ctx, an.body)
+    forms.check_stacks(ctx, an.body)
+    forms.check_tuple_elements(ctx, an.body)
     check_read_only_views(ctx, an.body)
-    check_scalar_conversions(ctx, an.body)
+    forms.check_scalar_conversions(ctx, an.body)
     renames = module.check_free_names(an)
     name = module.unique(an.pf.name + ("_forward" if main else "_fwdtan") + ("_batch" if batch else ""))
     info = FunctionInfo(func, an.pf.name, name, name, an.params, acts, ret_active)

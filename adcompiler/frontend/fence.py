@@ -37,7 +37,8 @@ _REFUSED = {
     ast.ImportFrom: ("import inside the function", "import at module level."),
     ast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement."),
     ast.Starred: ("starred expression", "pass arguments explicitly."),
-    ast.Dict: ("dict display", "use arrays or separate variables."),
+    ast.Dict: ("this dict display (one read other than by the constant string keys it is written with)",
+               "read the dict only as d[\"key\"] with the keys it is written with, or use separate variables."),
     ast.Set: ("set display", "use arrays or separate variables."),
     ast.Match: ("match statement", "use if/elif/else."),
 }
