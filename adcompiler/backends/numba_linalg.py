@@ -233,6 +233,26 @@ def _ad_tanh_typed(z):
     return lambda z: np.tanh(z)
 
 
+def _ad_exp(z):
+    return np.exp(z)
+
+
+@_ad_overload(_ad_exp)
+def _ad_exp_typed(z):
+    """``np.exp``; of a complex number on the real axis, numpy's ``exp(x) + 0j`` (numba's imaginary
+    part was nan where exp(x) overflows: inf * 0)."""
+    if isinstance(z, _ad_types.Complex):
+        return lambda z: complex(np.exp(z.real), z.imag) if z.imag == 0.0 else np.exp(z)
+    if isinstance(z, _ad_types.Array) and isinstance(z.dtype, _ad_types.Complex):
+        def each(z):
+            out = np.empty(z.shape, z.dtype)
+            for k in np.ndindex(z.shape):
+                out[k] = _ad_exp(z[k])
+            return out
+        return each
+    return lambda z: np.exp(z)
+
+
 def _ad_cpow(a, b):
     return a ** b
 

@@ -2,7 +2,8 @@
 numpy (or Python) computes them, written as calls of the helpers that compute numpy's
 values (``numba_linalg``, ``numba_shapes``, ``numba_guards``): ``np.linalg.norm`` (numba's,
 of ``x[::-1]``, read other memory; its inf norm skips a nan), ``np.median`` (a nan ordered
-among the numbers), ``np.tanh`` (of a complex number far out: nan), ``np.arange`` (floats
+among the numbers), ``np.tanh`` (of a complex number far out: nan), ``np.exp`` (of a complex number on
+the real axis where it overflows: a nan imaginary part), ``np.arange`` (floats
 stepped otherwise), ``np.argsort`` (ties ordered otherwise), ``np.argpartition`` (the sides of ``kth``), ``np.floor_divide`` and
 ``np.remainder`` of numbers (an infinite divisor, a zero's sign), and ``int``, ``round``,
 ``math.floor``/``ceil``/``trunc`` of a float (saturated beyond int64). Also ``x[...]``, which
@@ -34,7 +35,7 @@ def _renamed(node) -> str | None:
     if isinstance(f, ast.Attribute) and f.attr == "norm" and isinstance(f.value, ast.Attribute) and \
             f.value.attr == "linalg" and isinstance(f.value.value, ast.Name) and f.value.value.id == "np":
         return "_ad_norm"
-    if np_call(node, "median", 1) or np_call(node, "tanh", 1) or np_call(node, "argsort", 1):
+    if np_call(node, "median", 1) or np_call(node, "tanh", 1) or np_call(node, "argsort", 1) or np_call(node, "exp", 1):
         return "_ad_" + f.attr
     if np_call(node, "argpartition", 2):
         return "_ad_argpartition"

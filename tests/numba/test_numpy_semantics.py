@@ -5,7 +5,8 @@ under backend="numba" and under "auto", which picks numba for element loops): a 
 middle point 0.0 against -2.2e-16, a branch on its sign taken the other way), ``np.clip``
 (a nan bound dropped, an int array clipped to float bounds kept ints), ``np.linalg.norm``
 (its inf norm skipped a nan), ``np.median`` (a nan ordered among the numbers), complex
-``np.tanh`` (nan far from the imaginary axis) and a complex power at 0 (nan). Against
+``np.tanh`` (nan far from the imaginary axis), complex ``np.exp`` on the real axis where it overflows
+(a nan imaginary part) and a complex power at 0 (nan). Against
 running the function itself and against the numpy backend."""
 from __future__ import annotations
 
@@ -91,6 +92,14 @@ def tanh_far(z, w):
     return np.sum(w.real)
 
 
+def exp_overflowing(z, w):
+    # (numba's exp of a complex number on the real axis, far out: inf + nan j, where numpy's is inf + 0j)
+    w[:] = 1.0 / (1.0 + np.exp(-z)) + np.exp(z * 0.5) * 1e-300
+    for i in range(z.shape[0]):
+        w[i] = w[i] * 2.0 + 1.0 / (1.0 + np.exp(-z[i]))
+    return np.sum(w.real)
+
+
 def argsort_ties(x, keys, y):
     p = np.argsort(keys)
     for i in range(x.shape[0]):
@@ -138,6 +147,8 @@ CASES = {
     "median_branch": (median_branch, lambda: [np.arange(5.0) + 1, np.array([np.nan, 5.0, 1.0, 2.0, 0.0]),
                                               np.zeros(5)], (0,)),
     "tanh_far": (tanh_far, lambda: [np.array([400 + 1j, 0.5 - 0.2j, -30 + 2j]), np.zeros(3, complex)], (0,)),
+    "exp_overflowing": (exp_overflowing, lambda: [np.array([-800 + 0j, 0.5 - 0.2j, 1200 + 0j]), np.zeros(3, complex)],
+                        (0,)),
     "argsort_ties": (argsort_ties, lambda: [np.arange(1.0, 19.0), np.array([1.0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1,
                                                                               0, 0, 1, 0]), np.zeros(18)], (0,)),
     "argpartition_sides": (argpartition_sides, lambda: [np.arange(1.0, 9.0), np.array([0.9, 0.1, 0.5, 0.3, 0.2, 0.8,
