@@ -400,7 +400,7 @@ def root_arguments(body: list, bounds: dict) -> set:
     """The names whose adjoint may be infinite where the function is smooth: the argument of a
     root (``r = np.sqrt(q)`` at ``q = 0``: ``dq = dr / (2 r)``, inf; a fractional power), but one
     ``bounds`` keeps away from 0, and the names summed into one (``q = a + b``, ``np.sum(a)``,
-    ``-a``, a copy, an element or view), or multiplied into one by a product that is not
+    ``-a``, a copy, an element or view, ``2.0 * a``, ``a / 2.0``), or multiplied into one by a product that is not
     elementwise (``np.dot(d, d)``, ``a @ b``: their terms go through ``_ad_unread_term``; not
     ``np.einsum``'s, a sequence). A term multiplying that inf by a partial that is 0 there (``a = d * d``
     at ``d = 0``: the distance of a point to itself, whose root is constant) must be 0, not nan."""
@@ -447,6 +447,9 @@ def root_arguments(body: list, bounds: dict) -> set:
                 out |= names(*v.args[:2])
             elif isinstance(v, ast.Subscript):   # (an element or a view: q = t[..., 0, 0])
                 out |= names(v.value)
+            elif isinstance(v, ast.BinOp) and isinstance(v.op, (ast.Mult, ast.Div)):   # (scaled by a number: 2.0 * q)
+                scale = [_number(numbers.get(e.id, e) if isinstance(e, ast.Name) else e) for e in (v.left, v.right)]
+                out |= names(v.left) if scale[1] else names(v.right) if scale[0] and isinstance(v.op, ast.Mult) else set()
             elif isinstance(v, ast.BinOp) and isinstance(v.op, ast.MatMult) or \
                     isinstance(v, ast.Call) and notes.target(v) in _PRODUCTS:   # (their terms: _ad_unread_term)
                 out |= names(*((v.left, v.right) if isinstance(v, ast.BinOp) else v.args))
