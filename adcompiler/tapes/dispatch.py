@@ -45,6 +45,7 @@ def call(w: Any, values: list) -> Any:
                     "differentiate follows only arrays passed as arguments themselves.",
                     hint=f"pass the arrays in {name!r} as separate arguments (or convert them to numpy "
                          "arrays if they need no gradient).")
+    _refuse_tracked_closures(w.mutating)
     if len(seen) > 1:
         desc = ", ".join(f"{fw} ({name!r})" for fw, name in seen.items())
         raise AdCompilerError(
@@ -71,3 +72,46 @@ def _framework_inside(v: Any) -> str | None:
         if fw is not None:
             return fw
     return None
+
+
+def _tracked(v: Any) -> str | None:
+    """The framework whose tape tracks ``v`` (an autograd box, a torch tensor that requires grad, a
+    JAX tracer), inside a list, tuple, dict or record too; None otherwise."""
+    v = record_fields(v)
+    if isinstance(v, (list, tuple, dict)):
+        return next((fw for e in (v.values() if isinstance(v, dict) else v) if (fw := _tracked(e))), None)
+    fw = framework_of(v)
+    if fw == "autograd" or fw == "torch" and v.requires_grad:
+        return fw
+    jax = sys.modules.get("jax")
+    return "jax" if jax is not None and isinstance(v, jax.core.Tracer) else None
+
+
+def _refuse_tracked_closures(f: Any) -> None:
+    """Refuse a kernel that reads a value a tape tracks from its enclosing function or its defaults
+    (``def make(c): def k(u): u[1] *= c``, called under jax.grad in ``c``): the kernel takes it for
+    a constant, so its derivative would be lost (JAX raised a leaked tracer, PyTorch cut the graph)."""
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return
+    held = []
+    for name, cell in zip(code.co_freevars, f.__closure__ or ()):
+        try:
+            held.append((name, cell.cell_contents))
+        except ValueError:   # (an empty cell: a name the enclosing function binds later)
+            pass
+    held += [(f"a default value ({k + 1})", v) for k, v in enumerate(f.__defaults__ or ())]
+    for name, v in held:
+        fw = _tracked(v)
+        if fw is not None:
+            fw = ("an " if fw[0] in "aeiou" else "a ") + fw
+            raise AdCompilerError(
+                f"`{f.__name__}` reads `{name}` from its enclosing function, {fw} value its tape tracks: the kernel "
+                f"takes it for a constant, so its derivative would be lost." if not name.startswith("a default")
+                else f"`{f.__name__}` has {name} that {fw[fw.index(' ') + 1:]}'s tape tracks: the kernel takes it for a constant, so "
+                     "its derivative would be lost.",
+                filename=code.co_filename, lineno=code.co_firstlineno, construct=f"def {f.__name__}(...)",
+                hint=f"pass `{name}` to the kernel as an argument (it then has a derivative), or a plain number or "
+                     "numpy array if it needs none." if not name.startswith("a default") else
+                     "pass the value as an argument, or a plain number or numpy array if it needs no derivative.")
+
