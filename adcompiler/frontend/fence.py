@@ -37,8 +37,9 @@ _REFUSED = {
     ast.ImportFrom: ("import inside the function", "import at module level."),
     ast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement."),
     ast.Starred: ("starred expression", "pass arguments explicitly."),
-    ast.Dict: ("this dict display (one read other than by the constant string keys it is written with)",
-               "read the dict only as d[\"key\"] with the keys it is written with, or use separate variables."),
+    ast.Dict: (("this dict display (a dict is taken where it is written out whole, with constant string keys, and "
+                "read or written only as d[\"key\"] with those keys)"),
+               "write every key in the display and read the dict only as d[\"key\"], or use separate variables."),
     ast.Set: ("set display", "use arrays or separate variables."),
     ast.Match: ("match statement", "use if/elif/else."),
 }
