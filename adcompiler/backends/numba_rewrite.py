@@ -271,7 +271,7 @@ class FunctionRewrite(LoopRewrites):
                 return bool(e.args) and self.may_be_view(e.args[0])   # np.ravel(x)
             return self.may_be_view(e.func.value)   # x.reshape(...)
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id.startswith("_ad_") \
-                and e.func.id != "_ad_copy" and e.args:
+                and e.func.id not in ("_ad_copy", "_ad_copy_method") and e.args:
             # a helper may return its argument (_ad_unbroadcast of equal shapes: the shadow
             # update ``dB += _ad_unbroadcast(dA, dB)`` where dB views dA)
             return self.may_be_view(e.args[0])

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import ast
 
-PURE_HELPERS = {"_ad_unbroadcast", "_ad_copy", "float", "int", "abs", "range", "len", "reversed"}
+PURE_HELPERS = {"_ad_unbroadcast", "_ad_copy", "_ad_copy_method", "float", "int", "abs", "range", "len", "reversed"}
 PURE_MODULES = {"np", "math"}
 
 

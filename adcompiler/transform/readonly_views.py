@@ -158,7 +158,7 @@ def _copied_next(body, st, read, ctx) -> bool:
     ``np.diag(np.diag(H))``: a new matrix of the diagonal): no write can come
     between, whatever loop they are in."""
     v = read.value if isinstance(read, ast.Assign) else None
-    if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "_ad_copy" or
+    if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id in ("_ad_copy", "_ad_copy_method") or
             notes.target(v) is np.copy or isinstance(v, ast.Call) and _diag_of_vector(v, ctx)) \
             or not (len(v.args) == 1 and isinstance(v.args[0], ast.Name) and v.args[0].id == st.targets[0].id):
         return False

@@ -364,7 +364,7 @@ def _lowest(loop, step):
     return stop.value + 1 if isinstance(stop, ast.Constant) and type(stop.value) is int else None
 
 
-_PURE_NAMES = frozenset({"_ad_copy", "abs", "float", "int", "min", "max", "len"})
+_PURE_NAMES = frozenset({"_ad_copy", "_ad_copy_method", "abs", "float", "int", "min", "max", "len"})
 
 
 def _pure_call(c) -> bool:

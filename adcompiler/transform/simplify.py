@@ -306,7 +306,7 @@ class _Shapes:
             if whole is None or whole == () or whole[1] != _FULL or sig is None:
                 return None
             return (whole[0], sig)
-        if _call_of(e, "_ad_copy") and len(e.args) == 1:
+        if (_call_of(e, "_ad_copy") or _call_of(e, "_ad_copy_method")) and len(e.args) == 1:
             return self.key(e.args[0])
         if _call_of(e, "_ad_overflow_term") and len(e.args) == 2:   # (the term's shape: g's is within it)
             return self.key(e.args[1])
