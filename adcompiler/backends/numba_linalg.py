@@ -208,6 +208,16 @@ def _ad_norm_tangent_typed(t, x, ans, ord=None, axis=None, keepdims=False):
     return impl
 
 
+def _ad_each_complex(f):
+    """An overload's implementation over a complex array: ``f`` of each element."""
+    def each(z):
+        out = np.empty(z.shape, z.dtype)
+        for k in np.ndindex(z.shape):
+            out[k] = f(z[k])
+        return out
+    return each
+
+
 def _ad_tanh(z):
     return np.tanh(z)
 
@@ -224,12 +234,7 @@ def _ad_tanh_typed(z):
             return np.tanh(z)
         return one
     if isinstance(z, _ad_types.Array) and isinstance(z.dtype, _ad_types.Complex):
-        def each(z):
-            out = np.empty(z.shape, z.dtype)
-            for k in np.ndindex(z.shape):
-                out[k] = _ad_tanh(z[k])
-            return out
-        return each
+        return _ad_each_complex(_ad_tanh)
     return lambda z: np.tanh(z)
 
 
@@ -244,12 +249,7 @@ def _ad_exp_typed(z):
     if isinstance(z, _ad_types.Complex):
         return lambda z: complex(np.exp(z.real), z.imag) if z.imag == 0.0 else np.exp(z)
     if isinstance(z, _ad_types.Array) and isinstance(z.dtype, _ad_types.Complex):
-        def each(z):
-            out = np.empty(z.shape, z.dtype)
-            for k in np.ndindex(z.shape):
-                out[k] = _ad_exp(z[k])
-            return out
-        return each
+        return _ad_each_complex(_ad_exp)
     return lambda z: np.exp(z)
 
 
