@@ -53,9 +53,10 @@ from collections import Counter
 
 from ..analysis.order import in_order
 from ..codegen.emit import _MARK_RE
+from ..codegen.naming import COPIES
 from ..transform.loop_order import sum_reductions, summed_name
 
-_PURE_CALLS = {"_ad_copy", "_ad_copy_method", "_ad_unbroadcast", "float", "abs"}
+_PURE_CALLS = {"_ad_unbroadcast", "float", "abs"} | COPIES
 _SCALARS = ("int", "float", "bool")
 _PURE_MODULES = {"np", "math"}
 # (the other nodes an expression may hold: no comprehension, lambda, walrus, slice or container display)

@@ -21,7 +21,7 @@ from ..errors import BackendError
 from ..frontend import notes
 from . import numba_tuples as tuples
 from .numba_dtypes import refuse_narrow
-from .numba_gather import gathered
+from .numba_gather import COPIES, gathered  # (COPIES: codegen.naming's)
 from .numba_indexing import list_indices
 from .numba_loops import LoopRewrites, complex_pop, complex_push, presized
 from .numba_refs import pop_reference, push_reference, reference_lists, referenced
@@ -271,7 +271,7 @@ class FunctionRewrite(LoopRewrites):
                 return bool(e.args) and self.may_be_view(e.args[0])   # np.ravel(x)
             return self.may_be_view(e.func.value)   # x.reshape(...)
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id.startswith("_ad_") \
-                and e.func.id not in ("_ad_copy", "_ad_copy_method") and e.args:
+                and e.func.id not in COPIES and e.args:
             # a helper may return its argument (_ad_unbroadcast of equal shapes: the shadow
             # update ``dB += _ad_unbroadcast(dA, dB)`` where dB views dA)
             return self.may_be_view(e.args[0])

@@ -26,6 +26,8 @@ TEMP_ADJ = "_d{}"      # adjoint of a temporary (``_d_t1``)
 RET = "_ret"           # the return value
 TAPE = "_tape"         # the stack of saved values
 DRET = "dret"          # the adjoint of the return value
+#: the helpers a copy is called through: a save's and ``copy.deepcopy``'s, and a user's ``.copy()`` and ``copy.copy``
+COPIES = frozenset({"_ad_copy", "_ad_copy_method"})
 
 
 def names_in(tree: ast.AST) -> set:

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import ast
 
-PURE_HELPERS = {"_ad_unbroadcast", "_ad_copy", "_ad_copy_method", "float", "int", "abs", "range", "len", "reversed"}
+from ..codegen.naming import COPIES
+
+PURE_HELPERS = {"_ad_unbroadcast", "float", "int", "abs", "range", "len", "reversed"} | COPIES
 PURE_MODULES = {"np", "math"}
 
 

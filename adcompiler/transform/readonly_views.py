@@ -10,6 +10,7 @@ import ast
 import numpy as np
 
 from ..analysis.order import heads
+from ..codegen.naming import COPIES
 from ..frontend import notes
 from ..rules.registry import lookup
 from ..runtime import numpy as RN
@@ -158,7 +159,7 @@ def _copied_next(body, st, read, ctx) -> bool:
     ``np.diag(np.diag(H))``: a new matrix of the diagonal): no write can come
     between, whatever loop they are in."""
     v = read.value if isinstance(read, ast.Assign) else None
-    if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id in ("_ad_copy", "_ad_copy_method") or
+    if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id in COPIES or
             notes.target(v) is np.copy or isinstance(v, ast.Call) and _diag_of_vector(v, ctx)) \
             or not (len(v.args) == 1 and isinstance(v.args[0], ast.Name) and v.args[0].id == st.targets[0].id):
         return False

@@ -44,6 +44,7 @@ import math
 
 import numpy as np
 
+from ..codegen.naming import COPIES
 from ..frontend import notes
 from .optimize import _stored
 
@@ -364,7 +365,7 @@ def _lowest(loop, step):
     return stop.value + 1 if isinstance(stop, ast.Constant) and type(stop.value) is int else None
 
 
-_PURE_NAMES = frozenset({"_ad_copy", "_ad_copy_method", "abs", "float", "int", "min", "max", "len"})
+_PURE_NAMES = frozenset({"abs", "float", "int", "min", "max", "len"}) | COPIES
 
 
 def _pure_call(c) -> bool:

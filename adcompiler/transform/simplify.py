@@ -34,6 +34,7 @@ import ast
 import copy
 
 from ..analysis.finite import reads_values
+from ..codegen.naming import COPIES
 
 _FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b}
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
@@ -306,10 +307,8 @@ class _Shapes:
             if whole is None or whole == () or whole[1] != _FULL or sig is None:
                 return None
             return (whole[0], sig)
-        if (_call_of(e, "_ad_copy") or _call_of(e, "_ad_copy_method")) and len(e.args) == 1:
-            return self.key(e.args[0])
-        if _call_of(e, "_ad_overflow_term") and len(e.args) == 2:   # (the term's shape: g's is within it)
-            return self.key(e.args[1])
+        if any(_call_of(e, c) for c in COPIES) and len(e.args) == 1 or _call_of(e, "_ad_overflow_term") and len(e.args) == 2:
+            return self.key(e.args[-1])   # (a copy's shape; the term's of _ad_overflow_term(g, term): g's is within it)
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
             return self.key(e.operand)
         if isinstance(e, ast.BinOp) and isinstance(e.op, _ARITH):
