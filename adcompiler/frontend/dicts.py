@@ -39,15 +39,14 @@ import re
 
 def scalar_dicts(pf) -> None:
     tree = pf.tree
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+        a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}   # (and the names made below, as they are)
+    params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
     while True:   # (a dict held in a dict: its key's name is bound to a display in turn)
-        taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
-            a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
-        params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
-        found = [d for d, keys in _candidates(tree).items() if d not in params and _only_keyed(tree, d, keys)]
+        found = {d: keys for d, keys in _candidates(tree).items() if d not in params and _only_keyed(tree, d, keys)}
         if not found:
             return
-        for d in found:
-            keys = _candidates(tree)[d]
+        for d, keys in found.items():
             names = {}
             for k in sorted(keys):
                 base = f"{d}__{re.sub(r'[^0-9A-Za-z_]', '_', k)}"

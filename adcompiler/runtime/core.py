@@ -29,8 +29,7 @@ def np_number(v):
 
 def shape(x):
     """``x``'s shape; the helpers take a tuple wherever only an operand's shape matters."""
-    t = type(x)
-    return x.shape if t is np.ndarray else x if t is tuple or isinstance(x, tuple) else np.shape(x)
+    return x.shape if type(x) is np.ndarray else x if isinstance(x, tuple) else np.shape(x)
 
 
 def unbroadcast(g, x):

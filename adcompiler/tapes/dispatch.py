@@ -94,24 +94,20 @@ def _refuse_tracked_closures(f: Any) -> None:
     code = getattr(f, "__code__", None)
     if code is None:
         return
-    held = []
+    held = []   # (what the kernel reads, the hint's way out, the value)
     for name, cell in zip(code.co_freevars, f.__closure__ or ()):
         try:
-            held.append((name, cell.cell_contents))
+            way = f"pass `{name}` to the kernel as an argument (it then has a derivative)"
+            held.append((f"`{name}` from its enclosing function", way, cell.cell_contents))
         except ValueError:   # (an empty cell: a name the enclosing function binds later)
             pass
-    held += [(f"a default value ({k + 1})", v) for k, v in enumerate(f.__defaults__ or ())]
-    for name, v in held:
+    held += [(f"its default value ({k + 1})", "pass the value as an argument", v)
+             for k, v in enumerate(f.__defaults__ or ())]
+    for what, way, v in held:
         fw = _tracked(v)
         if fw is not None:
-            fw = ("an " if fw[0] in "aeiou" else "a ") + fw
             raise AdCompilerError(
-                f"`{f.__name__}` reads `{name}` from its enclosing function, {fw} value its tape tracks: the kernel "
-                f"takes it for a constant, so its derivative would be lost." if not name.startswith("a default")
-                else f"`{f.__name__}` has {name} that {fw[fw.index(' ') + 1:]}'s tape tracks: the kernel takes it for a constant, so "
-                     "its derivative would be lost.",
+                f"`{f.__name__}` reads {what}, {'an' if fw[0] in 'aeiou' else 'a'} {fw} value its tape tracks: the "
+                f"kernel takes it for a constant, so its derivative would be lost.",
                 filename=code.co_filename, lineno=code.co_firstlineno, construct=f"def {f.__name__}(...)",
-                hint=f"pass `{name}` to the kernel as an argument (it then has a derivative), or a plain number or "
-                     "numpy array if it needs none." if not name.startswith("a default") else
-                     "pass the value as an argument, or a plain number or numpy array if it needs no derivative.")
-
+                hint=f"{way}, or a plain number or numpy array if it needs none.")

@@ -174,11 +174,11 @@ class FunctionContext:
     def may_overflow(self, target, kind, term, g) -> bool:
         """Whether ``term`` (``g`` times a partial) of the array result ``target`` (of ``kind``) of an
         elementwise rule may be 0 * inf where ``g`` is 0: its partial may be infinite with finite
-        arguments (code differentiated again takes such a term as ``_ad_unread_product``)."""
+        arguments (``analysis.finite.reads_values``, as a number's guard asks)."""
+        from ..analysis.finite import reads_values
         from .builder import ANS
-        from .simplify import zero_where_unread
         return kind is not None and kind.cls in ("array", "num") and _scales_by_values(term, g) and \
-            zero_where_unread(term, g, *self.unread_guard(target, ANS)) is not term
+            reads_values(term, g, *self.unread_guard(target, ANS))
 
     def bounds(self) -> dict:
         """The float names kept away from 0 where the arguments are finite (``analysis.finite.lower_bounds``)."""
