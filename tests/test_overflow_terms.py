@@ -101,3 +101,13 @@ def test_second_order_at_overflowing_points(f):
             fd[:, k] = (ad.gradient(f, FAR + e)[0] - ad.gradient(f, FAR - e)[0]) / 2e-5
         np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-9)
         np.testing.assert_allclose(ad.hvp(f, (FAR.copy(),), (np.ones(4),))[0], fd.sum(axis=1), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("f", list(EXPECTED), ids=lambda f: f.__name__)
+def test_overflowing_points_everywhere(f):
+    """Every entry point at the overflowing points (split halves with fresh shadows, the emitted
+    module, forward and vector mode by the dot test, the three tapes) against finite differences,
+    which are 0 where the function is flat at |x| = 800."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check_everywhere(f, Duplicated(FAR.copy(), np.zeros(4)), ret=Active, out=(), tapes=("autograd", "jax", "torch"))
