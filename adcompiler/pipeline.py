@@ -49,6 +49,7 @@ from .frontend.resolve import (
     same_keyword_defaults,
 )
 from .frontend.specialise import specialise_container_calls
+from .frontend.tuple_returns import split_returned_arguments
 from .transform import forms
 from .transform.batch import BatchForwardBuilder
 from .transform.builtin_minmax import builtin_minmax_of_arrays, conj_methods_of_reals
@@ -111,6 +112,7 @@ def front(func, hook: Hook = _quiet) -> tuple:
     hook("parse", lambda: ast.unparse(pf.tree))
     resolver = Resolver(pf)                                                 # resolve
     specialise_container_calls(pf, resolver)                                # (helper(x, [a, b]): items as arguments)
+    split_returned_arguments(pf, resolver)                                  # (a, b = helper(x): `return x, ...`)
     drop_inert(pf, resolver)                                                # (np.errstate that only warns, del)
     return pf, resolver
 
