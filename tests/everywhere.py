@@ -113,7 +113,7 @@ def check_forward_dot(f, kinds, vals, ret, rng, rtol=1e-9):
     scale = max(1.0, abs(jv), abs(jtw))
     assert abs(jv - jtw) <= rtol * scale * 10 ** (6 if any(
         isinstance(x, np.ndarray) and x.dtype in (np.float32, np.complex64) for x in vals) else 0), (
-        f"{f.__name__}: forward and reverse disagree: <w, J v> = {jv!r}, <J^T w, v> = {jtw!r}")
+        f"{getattr(f, '__name__', f)}: forward and reverse disagree: <w, J v> = {jv!r}, <J^T w, v> = {jtw!r}")
 
 
 def check_batch(f, kinds, vals, ret, rng, k=2):
@@ -135,7 +135,7 @@ def check_batch(f, kinds, vals, ret, rng, k=2):
         sout = autodiff(Forward, f, ret_f, *sann)
         for i in dirs:
             np.testing.assert_allclose(bt[i][j], st[i], rtol=rtol, atol=1e-12,
-                                       err_msg=f"{f.__name__}: BatchDuplicated direction {j}, argument {i}")
+                                       err_msg=f"{getattr(f, '__name__', f)}: BatchDuplicated direction {j}, argument {i}")
         if ret is Active:
             np.testing.assert_allclose(np.asarray(bout[0])[j], sout[0], rtol=rtol, atol=1e-12)
 
@@ -217,7 +217,9 @@ def check_differentiate(f, kinds, vals, ret, out, rng, tapes=("autograd",)):
     ``out=()`` with a float-returning ``f``: the bare ``differentiate(f)``,
     its gradient times a random cotangent of the result."""
     outs = (out,) if isinstance(out, str) else tuple(out)
-    names = f.__code__.co_varnames[:f.__code__.co_argcount]
+    from adcompiler.api.arguments import kernel_of
+    code = kernel_of(f).__code__   # (a partial: the function made of it)
+    names = code.co_varnames[:code.co_argcount]
     pure = ad.differentiate(f, out=outs) if outs else ad.differentiate(f)
     idx = {n: i for i, n in enumerate(names)}
     seeds = {k: np.zeros_like(vals[k]) for k in range(len(kinds)) if kinds[k] == "dup"}
@@ -239,7 +241,7 @@ def check_differentiate(f, kinds, vals, ret, out, rng, tapes=("autograd",)):
             got = {k: np.conj(g) for k, g in got.items()}
         for k in diff:
             np.testing.assert_allclose(got[k], want[k], rtol=1e-7, atol=1e-10,
-                                       err_msg=f"differentiate({f.__name__}) under {tape}: argument {names[k]}")
+                                       err_msg=f"differentiate({getattr(f, '__name__', f)}) under {tape}: argument {names[k]}")
 
 
 def _weighed(xnp, res, outs, cots):

@@ -57,9 +57,12 @@ def _where(f) -> dict:
 def _unwrap(f):
     if isinstance(f, functools.partial):
         raise SourceError(
-            "a functools.partial object cannot be differentiated directly.",
+            "this functools.partial cannot be differentiated: it binds a parameter by keyword before one it "
+            "leaves to the caller without a default (given then only by keyword), or its function takes *args or "
+            "**kwargs, or is not a Python function with source.",
             construct=f"functools.partial({getattr(f.func, '__name__', '...')}, ...)", **_where(f.func),
-            hint="differentiate the underlying function and pass the bound arguments as Const.")
+            hint="bind the leading parameters by position or the trailing ones by keyword, or differentiate the "
+                 "function itself and pass the bound values as Const.")
     if inspect.ismethod(f):
         raise SourceError(
             "a bound method cannot be differentiated directly.",

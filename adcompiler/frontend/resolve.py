@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import inspect
 import sys
 import types
@@ -28,12 +29,16 @@ def local_names(tree: ast.FunctionDef) -> set:
 
 def plain_function(obj):
     """A function compiled by numba (``numba.njit``, ``numba.jit``) as the Python function it
-    compiles, and ``numba.prange`` as ``range``: its derivative is that function's. Where numba
+    compiles, and ``numba.prange`` as ``range``: its derivative is that function's; a ``functools.partial``
+    as a function calling its function with the bound values (``frontend/partials.py``). Where numba
     computes otherwise than Python, ``fence`` refuses the construct in the functions recorded in
     ``JITTED``; the module values numba froze when it compiled are read as they are now (the
     docs say so). Anything else as it is."""
     if type(obj) is types.FunctionType:   # (the common case, on every call of autodiff: quickly)
         return obj
+    if isinstance(obj, functools.partial):
+        from .partials import function_of_partial
+        return function_of_partial(obj, plain_function)
     numba = sys.modules.get("numba")
     if numba is None:
         return obj

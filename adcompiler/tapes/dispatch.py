@@ -103,6 +103,8 @@ def _refuse_tracked_closures(f: Any) -> None:
             pass
     held += [(f"its default value ({k + 1})", "pass the value as an argument", v)
              for k, v in enumerate(f.__defaults__ or ())]
+    held += [(f"the value `functools.partial` binds to {what}", "pass the value as an argument", v)
+             for what, v in getattr(f, "_ad_bound", ())]   # (frontend/partials.py)
     for what, way, v in held:
         fw = _tracked(v)
         if fw is not None:

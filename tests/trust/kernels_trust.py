@@ -171,4 +171,4 @@ class Model:
         return np.sum(x * x)
 
 
-partial_weighted = functools.partial(weighted, w=np.ones(3))
+partial_x_bound = functools.partial(weighted, x=np.ones(3))    # (w then only by keyword: refused)

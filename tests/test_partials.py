@@ -1,0 +1,137 @@
+"""A ``functools.partial`` of a kernel is differentiated as the kernel with the bound
+values as constants (``frontend/partials.py``), at every entry point, as an entry
+and as a helper a kernel calls; forms it does not cover are refused as before."""
+import functools
+
+import numpy as np
+import pytest
+from everywhere import check_everywhere, check_numba_gradient
+from optional import require
+
+import adcompiler as ad
+from adcompiler import Active, Const, Duplicated
+
+
+def _step(x, y, c, scale=1.0):
+    y[1:] += c * scale * x[:-1] * x[1:]
+    y[0] = np.sin(x[0]) * c
+
+
+def _energy(k, x, w):
+    return np.sum(k * w * x ** 2) + np.sum(x[1:] * x[:-1])
+
+
+def _xs():
+    return np.array([0.4, -1.1, 0.8, 1.7])
+
+
+def _d(v):
+    return Duplicated(v.copy(), np.zeros_like(v))
+
+
+def test_keywords_bound():
+    p = functools.partial(_step, c=2.0, scale=0.5)
+    check_everywhere(p, _d(_xs()), _d(np.ones(4)), out=("y",), tapes=("autograd", "jax", "torch"))
+
+
+def test_positional_and_array_bound():
+    w = np.array([1.0, 2.0, 0.5, 3.0])
+    p = functools.partial(_energy, 1.5)
+    check_everywhere(p, _d(_xs()), Const(w), out=(), tapes=("autograd", "jax", "torch"))
+    q = functools.partial(_energy, 1.5, w=w)
+    check_everywhere(q, _d(_xs()), out=(), tapes=("autograd", "jax", "torch"))
+    got = ad.gradient(q, _xs())[0]
+    x = _xs()
+    want = 2 * 1.5 * w * x + np.r_[x[1:], 0.0] + np.r_[0.0, x[:-1]]
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_default_kept_and_given():
+    p = functools.partial(_step, c=1.0)
+    check_everywhere(p, _d(_xs()), _d(np.ones(4)), out=("y",))
+    q = functools.partial(_step)   # (nothing bound: every argument given)
+    check_everywhere(q, _d(_xs()), _d(np.ones(4)), Active(1.5), Active(0.25))
+    check_everywhere(functools.partial(_step, _xs() * 0.5), _d(np.ones(4)), Const(1.5), out=("y",))
+
+
+_scaled_step = functools.partial(_step, c=0.7, scale=2.0)
+
+
+def calls_a_partial(x, y):
+    _scaled_step(x, y)
+    y *= 2.0
+
+
+_bound_energy = functools.partial(_energy, 1.5)
+
+
+def energy_via_partial(x, w):
+    return _bound_energy(x, w) * 2.0
+
+
+def test_a_partial_called_as_a_helper():
+    check_everywhere(calls_a_partial, _d(_xs()), _d(np.ones(4)), out=("y",), tapes=("autograd", "jax", "torch"))
+
+
+def test_numba_backend():
+    check_numba_gradient(functools.partial(_energy, 1.5), _d(_xs()), Const(np.array([1.0, 2.0, 0.5, 3.0])))
+    check_numba_gradient(energy_via_partial, _d(_xs()), Const(np.array([1.0, 2.0, 0.5, 3.0])))
+
+
+def test_numba_refuses_a_bound_array_by_its_parameter_name():
+    require("numba")
+    p = functools.partial(_energy, 1.5, w=np.array([1.0, 2.0, 0.5, 3.0]))
+    with pytest.raises(ad.AdCompilerError, match="array `w`"):
+        ad.gradient(p, _xs(), backend="numba")
+    np.testing.assert_allclose(ad.gradient(p, _xs(), backend="auto")[0], ad.gradient(p, _xs())[0], rtol=1e-13)
+
+
+def test_hessian_against_the_closed_form():
+    w = np.array([1.0, 2.0, 0.5, 3.0])
+    H = ad.hessian(functools.partial(_energy, 1.5, w=w), _xs())
+    want = np.diag(2 * 1.5 * w) + np.eye(4, k=1) + np.eye(4, k=-1)
+    np.testing.assert_allclose(H, want, rtol=1e-12, atol=1e-12)
+
+
+def _writes_bound(x, buf):
+    buf[:] = x * 2.0
+    return np.sum(buf * x)
+
+
+def test_a_bound_array_written_is_refused():
+    p = functools.partial(_writes_bound, buf=np.zeros(4))
+    with pytest.raises(ad.AdCompilerError) as e:
+        ad.gradient(p, _xs())
+    assert e.value.filename == __file__
+
+
+def _three(x, c, y):
+    y[:] = x * c
+
+
+def test_a_parameter_after_a_keyword_bound_one_is_refused_as_before():
+    p = functools.partial(_three, c=2.0)   # (Python gives y only by keyword then)
+    with pytest.raises(ad.AdCompilerError, match="functools.partial") as e:
+        ad.autodiff(ad.Reverse, p, None, _d(_xs()), _d(np.zeros(4)))
+    assert e.value.filename == __file__
+
+
+def test_a_value_a_tape_tracks_bound_is_refused():
+    require("jax")
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+
+    def loss(c):
+        k = ad.differentiate(functools.partial(_step, c=c), out="y")
+        return jnp.sum(k(jnp.asarray(_xs()), jnp.zeros(4)))
+    with pytest.raises(ad.AdCompilerError, match="functools.partial"):
+        jax.grad(loss)(2.0)
+
+
+def test_active_scalar_through_a_partial():
+    def f(x, a, k):
+        return np.sum(x * a * k)
+    p = functools.partial(f, k=3.0)
+    got = ad.autodiff(ad.Reverse, p, Active, _d(_xs()), Active(0.5))
+    assert np.isclose(got[1], 3.0 * np.sum(_xs()))
