@@ -76,20 +76,25 @@ def _ad_cumprod_adjoint_typed(g, a, axis=None):
     return impl
 
 
-def _ad_diff_adjoint(g, n=1, axis=-1):
+def _ad_diff_adjoint(g, n=1, axis=-1, a=None):
     return g
 
 
 @_ad_overload(_ad_diff_adjoint)
-def _ad_diff_adjoint_typed(g, n=1, axis=-1):
-    """``n`` times the transpose of one difference, of a 1-D ``g``."""
+def _ad_diff_adjoint_typed(g, n=1, axis=-1, a=None):
+    """``n`` times the transpose of one difference, of a 1-D ``g``; zeros of ``a``'s size where
+    ``g`` is empty (``a`` no longer than ``n``: nothing depends on it)."""
     if not (_ad_float_array(g) and g.ndim == 1):
         return None
     if not (isinstance(n, (_ad_types.Integer, _ad_types.Omitted)) and isinstance(axis, (_ad_types.Integer,
                                                                                       _ad_types.Omitted))):
         return None
+    if not (isinstance(a, _ad_types.Array) and a.ndim == 1):
+        return None
 
-    def impl(g, n=1, axis=-1):
+    def impl(g, n=1, axis=-1, a=None):
+        if g.size == 0:
+            return np.zeros(a.size, np.float64)
         cur = np.empty(g.size, np.float64)
         for k in range(g.size):
             cur[k] = g[k]

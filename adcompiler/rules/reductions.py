@@ -138,7 +138,7 @@ def _diff_kind(kinds, bound):
 
 
 defrule(np.diff, "a, n=1, axis=-1, prepend=None, append=None", result=_diff_kind,
-        a=f"_ad_diff_adjoint(g, n, axis) if prepend is None and append is None else _ad_diff_ends(g, {_ENDS}, 0)",
+        a=f"_ad_diff_adjoint(g, n, axis, a) if prepend is None and append is None else _ad_diff_ends(g, {_ENDS}, 0)",
         prepend=f"_ad_diff_ends(g, {_ENDS}, -1)", append=f"_ad_diff_ends(g, {_ENDS}, 1)",
         tangents={"a": "np.diff(t, n=n, axis=axis) if prepend is None and append is None else "
                        f"_ad_diff_ends_tangent(t, {_ENDS}, 0)",

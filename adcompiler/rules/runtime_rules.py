@@ -256,7 +256,7 @@ _linear(RN.prod_adjoint, "g, a, axis=None, keepdims=False",
 _linear(RN.ptp_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.nan_mean_adjoint, "g, a, axis=None, keepdims=False", zero=("a",))
 _linear(RN.cumsum_adjoint, "g, a, axis=None", zero=("a",))
-_linear(RN.diff_adjoint, "g, n=1, axis=-1", like="g")
+_linear(RN.diff_adjoint, "g, n=1, axis=-1, a=None", like="g", zero=("a",))   # (a: its shape only)
 _linear(RN.diff_ends, "g, a, n=1, axis=-1, prepend=None, append=None, which=0", zero=("a", "prepend", "append"))
 _linear(RN.diff_ends_tangent, "t, a, n=1, axis=-1, prepend=None, append=None, which=0",
         linear="t", zero=("a", "prepend", "append"))

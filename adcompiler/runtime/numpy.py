@@ -207,7 +207,8 @@ def diff_ends(g, a, n=1, axis=-1, prepend=None, append=None, which=0):
     if n == 0:   # (numpy returns ``a`` itself, leaving the ends out)
         return np.asarray(g) if which == 0 else np.zeros(np.shape({-1: prepend, 1: append}[which]))
     sizes = [0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1), a.shape[axis]]
-    full = np.moveaxis(diff_adjoint(g, n, axis), axis, 0)
+    after = 0 if append is None else (np.shape(append)[axis] if np.ndim(append) else 1)
+    full = np.moveaxis(diff_adjoint(g, n, axis, a.shape[:axis] + (sum(sizes) + after,) + a.shape[axis + 1:]), axis, 0)
     part = {-1: full[:sizes[0]], 0: full[sizes[0]:sizes[0] + sizes[1]], 1: full[sizes[0] + sizes[1]:]}[which]
     part = np.moveaxis(part, 0, axis)
     end = {-1: prepend, 0: a, 1: append}[which]
@@ -250,8 +251,6 @@ def cumsum_adjoint(g, a, axis=None):
     return r.reshape(shape) if axis is None else r
 
 
-
-
 def cumprod_adjoint(g, a, axis=None):
     """Adjoint of ``np.cumprod``, exact with zeros (O(n^2) along the axis)."""
     a = np.asarray(a)
@@ -265,9 +264,12 @@ def cumprod_adjoint(g, a, axis=None):
     return out.reshape(a.shape) if axis is None else np.moveaxis(out, -1, axis)
 
 
-def diff_adjoint(g, n=1, axis=-1):
-    """Adjoint of ``np.diff`` (n times the transpose of one difference)."""
+def diff_adjoint(g, n=1, axis=-1, a=None):
+    """Adjoint of ``np.diff`` (n times the transpose of one difference); zeros of ``a``'s shape
+    where ``g`` is empty along ``axis`` (``a`` no longer than ``n`` there: nothing depends on it)."""
     g = np.asarray(g)
+    if a is not None and g.shape[axis] == 0:
+        return np.zeros(a if type(a) is tuple else np.shape(a), np.result_type(g, np.float64))
     for _ in range(n):
         z = np.zeros_like(np.take(g, [0], axis=axis))
         g = np.concatenate([z, g], axis) - np.concatenate([g, z], axis)
@@ -444,8 +446,6 @@ def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
     g = np.asarray(g)
     n = np.diagonal(np.empty(np.shape(a)), offset=offset, axis1=axis1, axis2=axis2).shape[-1]
     return diagonal_adjoint(np.broadcast_to(g[..., None], g.shape + (n,)), a, offset, axis1, axis2)
-
-
 
 
 def cumprod_tangent(t, a, ans, axis=None):
