@@ -5,7 +5,8 @@ after the positional ones (``frontend/parse.parameters``): a user gives them by
 name to ``grad(f)``, ``gradient``'s ``kwargs`` forms and the ``differentiate``
 objects, or by position to ``autodiff`` (after the positional ones, which makes
 them Active or Duplicated too). Every entry point against finite differences
-and the plain function; required keyword-only parameters are refused."""
+and the plain function; required keyword-only parameters are taken the same way
+(first among the keyword-only ones), where no default would move."""
 from __future__ import annotations
 
 import numpy as np
@@ -81,11 +82,52 @@ def test_under_numba():
     check_numba_gradient(relax, Duplicated(R.random(6), np.zeros(6)), Duplicated(R.random(6), np.zeros(6)))
 
 
-def test_required_keyword_only_refused():
+def _rhs(y, *, k, c, scale=1.0):
+    return scale * (-k * y + c * np.sin(y))
+
+
+def calls_required_keywords(y, out, dt):
+    """A helper whose keyword-only parameters have no default (given by name, as Python requires)."""
+    k1 = _rhs(y, k=1.5, c=0.3)
+    k2 = _rhs(y + 0.5 * dt * k1, c=0.3, k=1.5, scale=0.5)
+    out[:] = y + dt * (k1 + k2)
+
+
+def test_required_keyword_only_in_a_helper():
+    check_everywhere(calls_required_keywords, Duplicated(R.random(3), np.zeros(3)), Duplicated(np.zeros(3), np.zeros(3)),
+                     Active(0.1), out=("out",), tapes=("autograd", "jax", "torch"))
+    check_numba_gradient(lambda_free_loss, Duplicated(R.random(3), np.zeros(3)))
+
+
+def lambda_free_loss(y):
+    out = np.zeros(3)
+    out[:] = _rhs(y, k=0.7, c=1.1) * 2.0
+    return np.sum(out * out)
+
+
+def test_required_keyword_only_given_by_position_to_autodiff():
+    """``autodiff`` takes every argument by position: ``alpha`` after ``x``."""
+    x = R.random(3)
+    dx = np.zeros(3)
+    _, dalpha = autodiff(Reverse, needs_keyword, Active, Duplicated(x.copy(), dx), Active(0.5))
+    np.testing.assert_allclose(dx, 0.5)
+    assert dalpha == pytest.approx(np.sum(x))
+
+
+def _defaults_would_move(y, a=1.0, *, k):
+    return a * k * y
+
+
+def calls_defaults_would_move(y):
+    return np.sum(_defaults_would_move(y, k=2.0))
+
+
+def test_keyword_only_after_positional_defaults_refused():
+    """Taken by position, ``k`` would come after ``a=1.0`` without a default of its own."""
     from adcompiler.errors import UnsupportedSyntaxError
-    with pytest.raises(UnsupportedSyntaxError, match=r"test_keyword_only\.py:\d+: `def needs_keyword\(\.\.\.\)`: "
-                                                     r"\*args, \*\*kwargs and keyword-only parameters without a default"):
-        autodiff(Reverse, needs_keyword, Active, Duplicated(R.random(3), np.zeros(3)), Const(0.5))
+    with pytest.raises(UnsupportedSyntaxError, match=r"test_keyword_only\.py:\d+: `def _defaults_would_move\(\.\.\.\)`: "
+                                                     r"\*args, \*\*kwargs, and keyword-only"):
+        autodiff(Reverse, calls_defaults_would_move, Active, Duplicated(R.random(3), np.zeros(3)))
 
 
 def test_command_line(tmp_path):

@@ -62,9 +62,10 @@ def fence(pf, resolver) -> None:
     a = tree.args
     if a.vararg or a.kwarg or a.kwonlyargs:
         raise UnsupportedSyntaxError(
-            "*args, **kwargs and keyword-only parameters without a default are not supported.",
+            "*args, **kwargs, and keyword-only parameters without a default after ones with a default "
+            "(or after positional ones with defaults), are not supported.",
             filename=pf.filename, lineno=tree.lineno, construct=f"def {tree.name}(...)",
-            hint="use plain positional parameters.")
+            hint="use plain positional parameters, or put the keyword-only ones without a default first.")
     jitted = getattr(pf.func, "__code__", None) in JITTED
     for node in ast.walk(tree):
         if node is tree:

@@ -299,28 +299,39 @@ def _same_code(a, b) -> bool:
     return True
 
 
+def _keywords_in_order(positional_defaults: int, required: list) -> bool:
+    """Whether keyword-only parameters (``required``: which have no default) taken by position
+    after the others keep every default where Python has it: the required ones first, and then
+    none of the positional ones may have a default."""
+    if not any(required):
+        return True
+    first = next((k for k, r in enumerate(required) if not r), len(required))
+    return positional_defaults == 0 and not any(required[first:])
+
+
 def _keywords_by_position(tree) -> None:
-    """Keyword-only parameters with defaults (``def f(x, *, alpha=0.5)``) as positional ones
-    after the others: the generated code passes every argument by position, in the order of
-    ``parameters``. Required ones are left for ``fence`` to refuse."""
+    """Keyword-only parameters (``def f(x, *, alpha=0.5)``, ``def rhs(y, *, k, c)``) as
+    positional ones after the others: the generated code passes every argument by position, in
+    the order of ``parameters``; the calls of a helper give them by keyword, as Python does.
+    Orders whose defaults would move (``_keywords_in_order``) are left for ``fence`` to refuse."""
     a = tree.args
-    if a.kwonlyargs and not a.vararg and all(d is not None for d in a.kw_defaults):
-        a.args, a.defaults = a.args + a.kwonlyargs, a.defaults + a.kw_defaults
+    if a.kwonlyargs and not a.vararg and _keywords_in_order(len(a.defaults), [d is None for d in a.kw_defaults]):
+        a.args, a.defaults = a.args + a.kwonlyargs, a.defaults + [d for d in a.kw_defaults if d is not None]
         a.kwonlyargs, a.kw_defaults = [], []
 
 
 def parameters(f) -> tuple[list, tuple]:
     """``(names, defaults)`` of ``f``'s parameters as the generated code takes them, all by
-    position: the positional ones, then the keyword-only ones where each has a default
-    (their defaults after the positional ones'), as ``_keywords_by_position`` writes them."""
+    position: the positional ones, then the keyword-only ones (their defaults after the
+    positional ones'), as ``_keywords_by_position`` writes them."""
     code = getattr(f, "__code__", None)
     if code is None:
         return [], ()
     names, defaults = list(code.co_varnames[:code.co_argcount]), tuple(getattr(f, "__defaults__", None) or ())
     kw = list(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
     given = getattr(f, "__kwdefaults__", None) or {}
-    if kw and not code.co_flags & inspect.CO_VARARGS and all(k in given for k in kw):
-        names, defaults = names + kw, defaults + tuple(given[k] for k in kw)
+    if kw and not code.co_flags & inspect.CO_VARARGS and _keywords_in_order(len(defaults), [k not in given for k in kw]):
+        names, defaults = names + kw, defaults + tuple(given[k] for k in kw if k in given)
     return names, defaults
 
 

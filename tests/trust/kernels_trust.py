@@ -99,7 +99,7 @@ async def coro(x):
     return np.sum(x)
 
 
-def kwonly(x, *, scale):   # (a required keyword-only parameter: no position to give it)
+def kwonly(x, *, scale):   # (a required keyword-only parameter: taken by position after x)
     return np.sum(scale * x)
 
 
