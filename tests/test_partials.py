@@ -135,3 +135,61 @@ def test_active_scalar_through_a_partial():
     p = functools.partial(f, k=3.0)
     got = ad.autodiff(ad.Reverse, p, Active, _d(_xs()), Active(0.5))
     assert np.isclose(got[1], 3.0 * np.sum(_xs()))
+
+
+def _kern(x, c):
+    return np.sum(x * x * c)
+
+
+def test_keywords_set_anew_are_read():
+    """A partial's keywords (a dict) set after its first derivative: the derivative, the value
+    and the differentiate object read the new value."""
+    x = _xs()
+    p = functools.partial(_kern, c=2.0)
+    np.testing.assert_allclose(ad.gradient(p, x.copy())[0], 4.0 * x)
+    p.keywords["c"] = 5.0
+    np.testing.assert_allclose(ad.gradient(p, x.copy())[0], 10.0 * x)
+    value, _ = ad.value_and_grad(p)(x.copy())
+    assert value == pytest.approx(p(x.copy()))
+    import autograd
+    q = functools.partial(_kern, c=2.0)
+    D = ad.differentiate(q)
+    np.testing.assert_allclose(autograd.grad(D)(x.copy()), 4.0 * x)
+    q.keywords["c"] = 6.0
+    np.testing.assert_allclose(autograd.grad(D)(x.copy()), 12.0 * x)
+    assert D(x.copy()) == pytest.approx(q(x.copy()))
+
+
+def _with_defaults(x, y=1.5, c=0.0):
+    return np.sum(x * x * y) + c * np.sum(x)
+
+
+def test_defaults_set_anew_are_read():
+    x = _xs()
+    p = functools.partial(_with_defaults, c=2.0)
+    saved = _with_defaults.__defaults__
+    try:
+        np.testing.assert_allclose(ad.gradient(p, x.copy())[0], 3.0 * x + 2.0)
+        _with_defaults.__defaults__ = (3.0, 0.0)
+        np.testing.assert_allclose(ad.gradient(p, x.copy())[0], 6.0 * x + 2.0)
+    finally:
+        _with_defaults.__defaults__ = saved
+
+
+_scaled_sum = lambda x, c: np.sum(x * x) * c   # (a module's lambda)
+
+
+def test_a_partial_of_a_lambda():
+    np.testing.assert_allclose(ad.gradient(functools.partial(_scaled_sum, c=2.0), _xs())[0], 4.0 * _xs())
+
+
+def _reads_a_parameter_by_a_ufunc(x, c):
+    return np.sum(np.cos(x)) * c
+
+
+def test_differentiate_reads_the_writes_of_the_function_itself():
+    """The bare differentiate of a partial was refused as writing ``x`` (its source read at the
+    wrong place)."""
+    import autograd
+    D = ad.differentiate(functools.partial(_reads_a_parameter_by_a_ufunc, c=2.0))
+    np.testing.assert_allclose(autograd.grad(D)(_xs()), -2.0 * np.sin(_xs()))

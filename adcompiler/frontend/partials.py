@@ -13,7 +13,7 @@ position: those after the bound positional arguments, up to the first one
 bound by keyword (Python gives the rest only by keyword); defaults are kept.
 
 Contract: ``function_of_partial(p, unwrap)`` is that function (the same object for
-the same partial while it lives), or ``p`` itself where it is no partial
+the same partial while it, its keywords and its function's defaults are the same), or ``p`` itself where it is no partial
 of a Python function, or has a form this does not cover (``*args``, a
 parameter after a keyword-bound one without a default): the parser then
 refuses it as before.
@@ -34,20 +34,23 @@ def function_of_partial(p, unwrap):
     """(``unwrap``: ``resolve.plain_function``, for a partial of a numba-compiled function.)"""
     if not isinstance(p, functools.partial):
         return p
-    hit = _MADE.get(id(p))
-    if hit is not None and hit[0] is p:
-        return hit[1]
     func = p.func
     if not isinstance(func, types.FunctionType):
         func = unwrap(func)
     if not isinstance(func, types.FunctionType):
         return p
+    # (what the function made reads: a partial's keywords and its function's defaults may be set anew)
+    now = (func, func.__code__, tuple(map(id, p.args)), tuple((k, id(v)) for k, v in p.keywords.items()),
+           id(func.__defaults__), tuple((k, id(v)) for k, v in (func.__kwdefaults__ or {}).items()))
+    hit = _MADE.get(id(p))
+    if hit is not None and hit[0] is p and hit[1] == now:
+        return hit[2]
     fn = _made(p, func)
     if fn is None:
         return p
     if len(_MADE) > 256:
         _MADE.clear()
-    _MADE[id(p)] = (p, fn)
+    _MADE[id(p)] = (p, now, fn)
     return fn
 
 
@@ -88,7 +91,7 @@ def _made(p, func):
         kws.append(ast.keyword(key, ast.Name(n, ast.Load())))
         bound.append((f"`{key}`", v))
     fields = {"type_params": []} if "type_params" in ast.FunctionDef._fields else {}
-    tree = ast.FunctionDef(name=func.__name__, args=ast.arguments(posonlyargs=[], args=[ast.arg(n) for n in params],
+    tree = ast.FunctionDef(name=func.__name__ if func.__name__.isidentifier() else "partial_of_lambda", args=ast.arguments(posonlyargs=[], args=[ast.arg(n) for n in params],
                                                                    kwonlyargs=[], kw_defaults=[], defaults=[]),
                            body=[ast.Return(ast.Call(ast.Name(target, ast.Load()), args, kws))],
                            decorator_list=[], returns=None, **fields)

@@ -123,7 +123,8 @@ class Differentiated:
 
     def __init__(self, f_: Callable, out: Any = None, like: Any = None, const: Iterable = (),
                  scratch: Iterable = (), backend: str = "numpy", checkpoint: int | str | None = None):
-        self.mutating = f_ = plain_function(f_)   # (a numba-compiled function: the Python function it compiles)
+        self._given, self._mutating = f_, plain_function(f_)   # (numba's: the Python function it compiles)
+        f_ = self._mutating
         if not inspect.isfunction(f_):
             raise AdCompilerError(f"differentiate needs a plain Python function, got {type(f_).__name__}.")
         self.backend = choice.check(backend)
@@ -176,6 +177,18 @@ class Differentiated:
         self._function, self._defaults = f_, (f_.__defaults__, keyword_defaults(f_))
         functools.update_wrapper(self, f_)
         self._register_rule()
+
+    @property
+    def mutating(self) -> Callable:
+        """The function differentiated; of a ``functools.partial``, the one made of its bound values
+        as they are now (``frontend/partials.py``: a keyword set anew is read)."""
+        if not isinstance(self._given, functools.partial):
+            return self._mutating
+        fn = plain_function(self._given)
+        if fn is not self._mutating and inspect.signature(fn) != inspect.signature(self._mutating):
+            raise AdCompilerError(f"the functools.partial of {self.__name__} binds other parameters than when "
+                                  "differentiate was called.", hint="call differentiate again on the partial.")
+        return fn
 
     def refuse_writes(self, written: frozenset) -> None:
         """Refuse the bare form of a function that writes these parameters."""

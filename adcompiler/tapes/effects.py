@@ -419,7 +419,9 @@ def written_params(f_: Callable, through_memory: bool = False, direct: bool = Fa
     name (``x[i] = e``; not through ``v = x[i]; v += e``, where ``v`` may be a number).
     ``functions``: parameters holding a known function (never bound again in the body),
     whose calls are that function's."""
-    if getattr(f_, "__name__", None) == "<lambda>":   # (a module's lambda, read as the def it is: one expression)
+    if getattr(f_, "_ad_lifted_tree", None) is not None:   # (a function made by the compiler: a partial's)
+        fn = f_._ad_lifted_tree
+    elif getattr(f_, "__name__", None) == "<lambda>":   # (a module's lambda, read as the def it is: one expression)
         from ..errors import AdCompilerError
         from ..frontend.parse import parse_function
         try:

@@ -299,10 +299,11 @@ def forward(w: Any, values: Sequence, needs: Sequence) -> tuple:
     args, types = _arguments(w, values, needs)
     comp = _check_writes(w, args)
     ret_act = Active if w.returns_value else Const
-    key = (types, tuple(getattr(a.val, "dtype", None) for a in args))
+    f_ = w.mutating
+    key = (types, tuple(getattr(a.val, "dtype", None) for a in args), f_)   # (a partial's: made anew)
     thunk = w._thunks.get(key)
     if thunk is None:
-        thunk = w._thunks[key] = _thunk(ReverseSplitWithPrimal, w.mutating, ret_act, *types, **w.options)
+        thunk = w._thunks[key] = _thunk(ReverseSplitWithPrimal, f_, ret_act, *types, **w.options)
     w.last_activities = types
     fwd, rev = thunk
     tape, ret = _run(w, fwd, args, [a.val for a in args], split=True)
