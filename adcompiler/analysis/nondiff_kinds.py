@@ -110,10 +110,40 @@ def refuse_mixed_dtype_stores(body, inference, pf) -> None:
 
 def refuse_after_lower(body, inference, pf) -> None:
     """The refusals that need the kinds of the lowered code: ``refuse_mixed_dtype_stores``,
-    ``refuse_writes_into_copies``, ``refuse_array_membership``."""
+    ``refuse_writes_into_copies``, ``refuse_array_membership``, ``refuse_shared_repeats``."""
     refuse_mixed_dtype_stores(body, inference, pf)
     refuse_writes_into_copies(body, inference, pf)
     refuse_array_membership(body, inference, pf)
+    refuse_shared_repeats(body, inference, pf)
+
+
+def refuse_shared_repeats(body, inference, pf) -> None:
+    """Refuse a list of an array, a list or another object repeated (``[np.zeros(3)] * 2``,
+    ``[[0.0] * 3] * 2``): Python's list holds that one object at every index, so a write through
+    one item is seen through all, where the derivative takes the items apart. Numbers, None
+    and tuples repeated are values, and are not refused."""
+    from ..errors import UnsupportedSyntaxError
+    nodes = list(ast.walk(ast.Module(body=list(body), type_ignores=[])))
+    stores: dict = {}
+    for n in nodes:
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    displays = {n.targets[0].id: n.value for n in nodes if isinstance(n, ast.Assign) and len(n.targets) == 1
+                and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.List)
+                and stores[n.targets[0].id] == 1}   # (bound once: the list itself, never an array made of it)
+    for s in nodes:
+        if not (isinstance(s, ast.Assign) and isinstance(s.value, ast.BinOp) and isinstance(s.value.op, ast.Mult)):
+            continue
+        for side in (s.value.left, s.value.right):
+            shown = displays.get(side.id) if isinstance(side, ast.Name) else side
+            if isinstance(shown, ast.List) and any(not isinstance(e, ast.Constant) and inference.expr(e).cls in (
+                    "array", "list", "dict", "other") for e in shown.elts) and not (
+                    all(_numbers_shown(e, displays, inference) for e in shown.elts) and _only_read(s.targets[0], nodes)):
+                raise UnsupportedSyntaxError(
+                    "a list of an array (or a list, an object) repeated holds that one object at every index: a "
+                    "write through one item is seen through all, which the derivative does not follow.",
+                    filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                    hint="make one object per item: [np.zeros(3) for _ in range(n)], or an array np.zeros((n, 3)).")
 
 
 def refuse_array_membership(body, inference, pf) -> None:
@@ -132,6 +162,42 @@ def refuse_array_membership(body, inference, pf) -> None:
                 filename=pf.filename, lineno=getattr(e, "lineno", None), construct=pf.line_text(e.lineno)
                 if getattr(e, "lineno", None) else ast.unparse(e),
                 hint="compare elements (`x[i] in (0.0, 1.0)`), or use np.isin(x, values) for an array of tests.")
+
+
+def _numbers_shown(e, displays, inference) -> bool:
+    """Whether ``e`` is (a name bound once to) a list written out with numbers."""
+    e = displays.get(e.id, e) if isinstance(e, ast.Name) else e
+    return isinstance(e, ast.List) and all(isinstance(x, ast.Constant) or inference.expr(x).cls in (
+        "float", "int", "bool", "complex") for x in e.elts)
+
+
+def _only_read(target, nodes) -> bool:
+    """Whether the items of the list ``target`` names (and the names bound to its items, at any
+    depth) are never written nor given to a call (``c = [[1.0, 0.5]] * 3; c[k][1]``: one list
+    at every index, which no write can tell apart)."""
+    if not isinstance(target, ast.Name):
+        return False
+    held, grown = {target.id}, True
+    while grown:
+        grown = False
+        for n in nodes:
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Subscript) and _root_name(n.value) in held:
+                for t in n.targets:
+                    if isinstance(t, ast.Name) and t.id not in held:
+                        held.add(t.id)
+                        grown = True
+    for n in nodes:
+        if isinstance(n, ast.Subscript) and not isinstance(n.ctx, ast.Load) and _root_name(n) in held:
+            return False
+        if isinstance(n, ast.Call) and any(_root_name(a) in held for a in n.args + [k.value for k in n.keywords]):
+            return False
+    return True
+
+
+def _root_name(e):
+    while isinstance(e, (ast.Subscript, ast.Attribute)):
+        e = e.value
+    return e.id if isinstance(e, ast.Name) else None
 
 
 def refuse_writes_into_copies(body, inference, pf) -> None:
