@@ -135,6 +135,8 @@ def _copy_kind(kinds, bound):
     # the dtype numpy gives them (ints stay ints: a float stored into np.array([1, 2]) is truncated)
     if k.cls in ("tuple", "list"):
         return array(nested_rank(k), _leaf_dtype(k))
+    if k.cls in ("float", "int", "bool"):   # (of a number: a 0-d array, written in place as one)
+        return array(0, _leaf_dtype(k))
     return k
 
 
@@ -270,6 +272,12 @@ defrule(np.append, "arr, values, axis=None", arr="_ad_concat_part(g, arr, values
         tangents={"arr": "np.append(t, np.zeros(np.shape(values), np.result_type(t)), axis)",
                   "values": "np.append(np.zeros(np.shape(arr), np.result_type(t)), t, axis)"},
         result=lambda kinds, bound: _widened(_flat_at_none("arr", True)(kinds, bound), kinds.get("values")))
+defrule(np.insert, "arr, obj, values, axis=None", arr="_ad_insert_part(g, arr, obj, values, axis, True)",
+        values="_ad_insert_part(g, arr, obj, values, axis, False)",
+        tangents={"arr": "np.insert(t, obj, np.zeros(np.shape(values), np.result_type(t)), axis)",
+                  "values": "np.insert(np.zeros(np.shape(arr), np.result_type(t)), obj, t, axis)"},
+        result=lambda kinds, bound: _widened(_flat_at_none("arr", True)(kinds, bound), kinds.get("values")),
+        doc="every form of obj numpy takes; a value broadcast to several places gets their adjoints summed")
 
 
 def _widened(k, other):

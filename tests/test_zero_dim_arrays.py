@@ -1,0 +1,130 @@
+"""A 0-d array made of a number (``np.array(v)``, ``np.asarray(v)``, ``np.copy(v)``) is an
+array: written in place through another name or by a helper, as numpy writes it (it was
+taken for a number, and those writes were lost: the primal and the gradient were wrong).
+A reduction over every axis by name (``np.mean(r, axis=0)`` of a vector, ``sum(v)``) is a
+number, as numpy gives it (``loss += ...`` on it raised a TypeError in the derivative)."""
+import numpy as np
+import pytest
+from everywhere import check_everywhere, check_numba_gradient
+
+import adcompiler as ad
+from adcompiler import Active, Const, Duplicated
+
+
+def _update(s, v, alpha):
+    s *= (1 - alpha)
+    s += alpha * v
+
+
+def ewma_by_a_helper(y, x, alpha):
+    s = np.array(x[0])
+    y[0] = s
+    for t in range(1, x.shape[0]):
+        _update(s, x[t], alpha)
+        y[t] = s
+
+
+def _accumulate(acc, v):
+    acc += v
+
+
+def accumulated_by_a_helper(x):
+    acc = np.array(0.0)
+    for i in range(x.shape[0]):
+        _accumulate(acc, x[i] ** 2)
+    return float(acc)
+
+
+def written_through_another_name(x):
+    s = np.asarray(x[1])
+    t = s
+    s *= 3.0
+    return float(t) * x[0]
+
+
+def copied_then_written(x):
+    s = np.copy(x[2])
+    t = s
+    t += x[0] * x[1]
+    return float(s) ** 2
+
+
+def out_into_it(x):
+    acc = np.array(0.0, dtype=float)
+    np.add(acc, x[0] ** 2, out=acc)
+    np.multiply(acc, x[1], out=acc)
+    return float(acc)
+
+
+def mean_along_the_only_axis(w, X, y, lam):
+    r = X @ w - y
+    loss = np.mean(r ** 2, axis=0)
+    loss += lam * (w @ w)
+    return loss
+
+
+def builtin_sum_scaled(x):
+    s = sum(x ** 2)
+    s *= 2.0
+    m = x.max(axis=-1)
+    m += 1.0
+    return s * m
+
+
+def _x():
+    return np.array([1.1, -0.5, 0.7, 0.3, 0.8])
+
+
+def _d(v):
+    return Duplicated(v.copy(), np.zeros_like(v))
+
+
+CASES = [
+    (ewma_by_a_helper, lambda: (_d(np.zeros(5)), _d(_x()), Active(0.3)), ("y",)),
+    (accumulated_by_a_helper, lambda: (_d(_x()),), ()),
+    (written_through_another_name, lambda: (_d(_x()),), ()),
+    (copied_then_written, lambda: (_d(_x()),), ()),
+    (out_into_it, lambda: (_d(_x()),), ()),
+    (mean_along_the_only_axis, lambda: (_d(_x()[:3]), Const(np.arange(12.0).reshape(4, 3) / 7), Const(_x()[:4]),
+                                        Active(0.1)), ()),
+    (builtin_sum_scaled, lambda: (_d(_x()),), ()),
+]
+
+
+@pytest.mark.parametrize("f, args, out", CASES, ids=[c[0].__name__ for c in CASES])
+def test_every_entry_point(f, args, out):
+    check_everywhere(f, *args(), out=out, tapes=("autograd", "jax", "torch"))
+
+
+@pytest.mark.parametrize("f, args, out", CASES, ids=[c[0].__name__ for c in CASES])
+def test_primal_as_numpy_computes_it(f, args, out):
+    given = args()
+    plain = [a.val.copy() if isinstance(a.val, np.ndarray) else a.val for a in given]
+    want = f(*plain)
+    got = ad.autodiff(ad.ReverseWithPrimal, f, Active if want is not None else None, *given)[-1]
+    if want is not None:
+        assert got == pytest.approx(want, rel=1e-14)
+    for a, v in zip(given, plain):
+        if isinstance(v, np.ndarray):
+            np.testing.assert_allclose(a.val, v, rtol=1e-14)
+
+
+def test_closed_forms():
+    x = _x()
+    np.testing.assert_allclose(ad.gradient(accumulated_by_a_helper, x.copy())[0], 2 * x, rtol=1e-14)
+    g = ad.gradient(written_through_another_name, x.copy())[0]
+    np.testing.assert_allclose(g, [3 * x[1], 3 * x[0], 0, 0, 0], rtol=1e-14)
+
+
+def test_numba_backend():
+    check_numba_gradient(builtin_sum_scaled, _d(_x()))
+    check_numba_gradient(mean_along_the_only_axis, *CASES[5][1]())
+
+
+@pytest.mark.parametrize("f", [accumulated_by_a_helper, written_through_another_name, copied_then_written])
+def test_numba_backend_right_or_refused_at_the_line(f):
+    """numba's 0-d arrays are not all supported: a refusal naming the line, else numpy's gradient."""
+    try:
+        check_numba_gradient(f, _d(_x()))
+    except ad.AdCompilerError as e:
+        assert e.filename == __file__ and e.lineno is not None, e
