@@ -19,6 +19,7 @@ from ..runtime import core as R
 from ..runtime import einsums as E
 from ..runtime import fft as F
 from ..runtime import finite as FN
+from ..runtime import inserts as I
 from ..runtime import linalg as L
 from ..runtime import lists as LS
 from ..runtime import norms as NM
@@ -45,7 +46,7 @@ LINEAR = (
     np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip, np.fliplr, np.flipud,
     np.rot90, np.roll, np.tile, np.repeat, np.pad, np.diag, np.diagflat, np.diagonal, np.tril, np.triu,
     RN.diag_copy, RN.broadcast_copy, np.lib.stride_tricks.sliding_window_view, W.window_copy,
-    np.take, np.take_along_axis, np.append, np.array, np.asarray, np.ascontiguousarray, np.asfortranarray, np.copy, np.split, np.array_split,
+    np.take, np.take_along_axis, np.append, np.insert, np.array, np.asarray, np.ascontiguousarray, np.asfortranarray, np.copy, np.split, np.array_split,
     np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack, np.full, np.full_like, np.bincount,
     RN.scatter_sum, np.resize,
     np.sort, np.polyder,
@@ -65,7 +66,7 @@ RUNTIME_LINEAR = (
     R.gather_last, RN.mean_adjoint, RN.cumsum_adjoint, RN.diff_adjoint, RN.split_adjoint, RN.pad_adjoint,
     RN.take_adjoint, RN.take_along_axis_adjoint, RN.roll_adjoint, RN.rot90_adjoint, RN.tile_adjoint,
     RN.repeat_adjoint, RN.resize_adjoint, RN.diag_adjoint, RN.diagonal_adjoint, RN.trace_adjoint,
-    RN.concat_part, RN.expand, W.window_adjoint,
+    RN.concat_part, RN.expand, W.window_adjoint, I.insert_part,
 )
 RUNTIME_HOLOMORPHIC = (P.dot_adjoint_a, P.dot_adjoint_b, P.matmul_adjoint_a, P.matmul_adjoint_b,
                        L.inner_adjoint_a, L.inner_adjoint_b, L.tensordot_adjoint_a, L.tensordot_adjoint_b,

@@ -177,6 +177,7 @@ register_rule(Rule(LS.stack_list_adjoint, "adcompiler.runtime.stack_list_adjoint
 from ..runtime import covariance as V
 from ..runtime import einsums as E
 from ..runtime import finite as FN
+from ..runtime import inserts as I
 from ..runtime import linalg as L
 from ..runtime import norms as NM
 from ..runtime import numpy as RN
@@ -271,6 +272,7 @@ _linear(NM.norm_adjoint, "g, x, ans, ord=None, axis=None, keepdims=False",
         extra={"x": "_ad_norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t)",
                "ans": "_ad_norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t)"})
 _linear(RN.concat_part, "g, arr, values, axis, first", zero=("arr", "values")).result = _concat_part_kind
+_linear(I.insert_part, "g, arr, obj, values, axis, first", zero=("arr", "obj", "values")).result = _concat_part_kind
 _linear(RN.split_adjoint, "g, ary, axis=0", zero=("ary",))
 _linear(RN.pad_adjoint, "g, array, pad_width, mode='constant'", zero=("array",))
 _linear(RN.take_adjoint, "g, a, indices, axis=None, mode='raise'", zero=("a",))

@@ -20,6 +20,7 @@ from . import (
     fft,
     finite,
     histogram,
+    inserts,
     linalg,
     lists,
     norms,
@@ -38,6 +39,7 @@ from . import (
 
 HELPERS = {
     "_ad_unbroadcast": core.unbroadcast,
+    "_ad_insert_part": inserts.insert_part,
     "_ad_shape": core.shape,
     "_ad_type_limit": ranges.type_limit,
     "_ad_attempt": attempts.attempt,
