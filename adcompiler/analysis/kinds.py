@@ -255,8 +255,8 @@ def reduce_kind(kinds: dict, bound: dict) -> Kind:
         return {"f": FLOAT, "c": COMPLEX}.get(dt, INT)
     if n is None:
         return Kind("num", None, dt)
-    if a.ndim is None or keep is None:
-        return array(None, dt)
+    if a.ndim is None or keep is None:   # (of an unknown rank, without keepdims: maybe a number, as numpy gives)
+        return array(None, dt) if keep else Kind("num", None, dt)
     if not keep and a.ndim == n:   # (every axis named: numpy gives a number, as of axis=None)
         return {"f": FLOAT, "c": COMPLEX}.get(dt, INT)
     return array(a.ndim if keep else a.ndim - n, dt)

@@ -90,6 +90,7 @@ from .forms_silent import (
     f_cycle,
     f_intpow,
     f_kron,
+    f_once_refused,
     f_opt_pos,
     f_out_none,
     f_out_pos,
@@ -418,14 +419,14 @@ FORMS = {
     "loop-else": f_loop_else, "nested": f_nested,
     "split-pieces": f_split_pieces, "reach": f_reach, "stencil": f_stencil, "spellings": f_spellings,
     "ported": f_ported, "cond-calls": f_cond_calls, "module-methods": f_module_methods, "attempts": f_attempts,
-    "written-inf": f_written_inf,
+    "written-inf": f_written_inf, "once-refused": f_once_refused,
 }
 
 NEEDS_N = {"cycle": 1, "average": 1, "svd": 1, "cross": 2, "index-sep": 1, "loop-over": 1, "index-kinds": 1,
            "complex": 1, "masked": 1, "ufunc-kw": 1, "einsum": 1, "int-store": 1, "computed-window": 3,
            "value-list": 1, "loop-else": 2, "nested": 1, "split-pieces": 2, "reach": 2, "stencil": 4,
            "spellings": 3, "ported": 2, "cond-calls": 1, "attempts": 2, "written-inf": 1,
-           "number-list": 1, "index-tuples": 2, "indirect-list": 1}
+           "number-list": 1, "index-tuples": 2, "indirect-list": 1, "once-refused": 1}
 """Forms that need ``n`` at least this large (indices ``[:2]`` cycled, weights
 summing to zero, an empty factorization, 2-vectors)."""
 

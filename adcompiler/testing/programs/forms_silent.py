@@ -224,3 +224,38 @@ def f_svd(g, ex):
         if rows >= 1 and rows != s.n:   # singular values of the matrix of the scope
             opts.append([f"{us}, {sv}, {vt} = np.linalg.svd({m})", f"{t} += float(np.sum({sv})) * 0.25"])
     return r.choice(opts)
+
+
+def f_once_refused(g, ex):
+    """Code refused before and now differentiated, or silently mis-differentiated before: a
+    helper returning its own argument inside a tuple, a ``functools.partial`` helper, a
+    helper's required keyword-only parameters, a list of stages read by constant indices, a
+    0-d array written through another name, an all-axes reduction updated in place, ``np.insert``."""
+    r = g.rng
+    u, w, t = _pick(g)
+    h, a, b = ex.name("hret"), ex.name("p"), ex.name("q")
+    options = ["tuple", "partial", "keywords", "stages", "comprehension", "zero-d", "reduced", "insert"]
+    pick = r.choice(options)
+    if pick == "tuple":
+        ex.helpers += [f"def {h}(a, b):", "    return b, a * b + 0.5", "", ""]
+        return [f"{a}, {b} = {h}({u}, {w})", f"{a}[:] = {a} * 0.5 + {b} * 0.25"]
+    if pick == "partial":
+        ex.helpers += ["import functools", "", "", f"def {h}(a, scale, shift=0.0):",
+                       "    return np.tanh(a) * scale + shift", "", "",
+                       f"{h}_bound = functools.partial({h}, scale=0.75, shift=0.25)", "", ""]
+        return [f"{w}[:] += {h}_bound({u})"]
+    if pick == "keywords":
+        ex.helpers += [f"def {h}(a, *, k, c=0.5):", "    return a * k + c", "", ""]
+        return [f"{w}[:] += {h}({u}, k=0.75) * {h}({w}, c=0.25, k=-0.5)"]
+    if pick == "stages":
+        return [f"{a} = [None] * 3", f"{a}[0] = np.tanh({u})", f"{a}[1] = {a}[0] * {u} + 0.5",
+                f"{a}[-1] = {a}[1] - {a}[0] * 0.25", f"{w}[:] += {a}[2] * 0.5"]
+    if pick == "comprehension":
+        return [f"{a} = [np.zeros_like({u}) for _ in range(2)]", f"{a}[0][:] = {u} * 0.5",
+                f"{a}[1][:] = np.sin({a}[0])", f"{w}[:] += {a}[1] * {a}[-2]"]
+    if pick == "zero-d":
+        return [f"{a} = np.array({t} * 0.5)", f"{b} = {a}", f"{a} += float(np.sum({u} * {u})) * 0.1",
+                f"{t} += float({b})"]
+    if pick == "reduced":
+        return [f"{a} = np.sum({u} * {w}, axis=0)", f"{a} *= 0.5", f"{t} += {a} + np.mean({u} ** 2, axis=-1)"]
+    return [f"{w}[:] += np.insert({u}, 1, {g.scalar(0)})[:-1] * 0.5"]
