@@ -128,3 +128,26 @@ def test_numba_backend_right_or_refused_at_the_line(f):
         check_numba_gradient(f, _d(_x()))
     except ad.AdCompilerError as e:
         assert e.filename == __file__ and e.lineno is not None, e
+
+
+def reduced_of_unknown_rank(v, b):
+    p = np.sum(v * b, axis=0)
+    p *= 0.5
+    return np.sum(p * v)
+
+
+def test_reduction_of_unknown_rank_updated_in_place_is_refused_at_its_line():
+    """Without ranks (the command line without --shape), ``np.sum(v * b, axis=0)`` may be a
+    number (of a vector) or an array, so ``p *= 0.5`` may rebind or write: refused with the
+    way out (it raised a TypeError on numpy's number when taken for an array)."""
+    from adcompiler.analysis.kinds import array
+    from adcompiler.pipeline import reverse_module
+    with pytest.raises(ad.AdCompilerError, match="cannot tell whether `p` is an array") as e:
+        reverse_module(reduced_of_unknown_rank, (array(None), array(None)), ("Duplicated",) * 2, True)
+    assert e.value.filename == __file__ and e.value.hint
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_reduction_of_known_rank_updated_in_place(shape):
+    v, b = np.linspace(-1, 1, int(np.prod(shape))).reshape(shape), np.cos(np.arange(np.prod(shape))).reshape(shape)
+    check_everywhere(reduced_of_unknown_rank, _d(v), _d(b))
