@@ -65,6 +65,12 @@ def only_arguments(x, y, out):
     out[:] = p + q * q
 
 
+def by_keyword(h, hu, out):
+    f1, f2 = _flux(hu=hu[::-1], h=h)   # (the item given by keyword, a view: bound once)
+    f1[0] = f2[1]                      # (f1 is hu[::-1]: hu[-1] is written)
+    out[:] = f1 * f2
+
+
 def in_a_loop(h, hu, out, steps):
     for _ in range(steps):
         f1, f2 = _flux(h, hu)
@@ -109,6 +115,7 @@ CASES = [
     (tuple_kept_whole, lambda: (_d(_h()), _d(_hu()), _d(np.zeros(4))), ("out",)),
     (only_arguments, lambda: (_d(_h()), _d(_hu()), _d(np.zeros(4))), ("y", "out")),
     (in_a_loop, lambda: (_d(_h()), _d(_hu()), _d(np.zeros(4)), Const(3)), ("out",)),
+    (by_keyword, lambda: (_d(_h()), _d(_hu()), _d(np.zeros(4))), ("hu", "out")),
     (scalar_items, lambda: (_d(_h()), _d(_hu()), _d(np.zeros(4))), ("out",)),
     (swapped_in_a_branch, lambda: (_d(_h()), _d(_hu()), _d(np.zeros(4)), Const(True)), ("out",)),
     (swapped_in_a_branch, lambda: (_d(_h()), _d(_hu()), _d(np.zeros(4)), Const(False)), ("out",)),

@@ -78,13 +78,18 @@ def _rewritten(st, pf, resolver, taken) -> list | None:
     tree = _parsed(helper)
     items = None if tree is None else _returned_params(tree)
     params = [] if tree is None else [p.arg for p in tree.args.posonlyargs + tree.args.args]
-    items = {k: params.index(p) for k, p in (items or {}).items() if params.index(p) < len(call.args)}
+
+    def given(param):   # (the argument the call gives ``param``, by position or by keyword; None: its default)
+        k = params.index(param)
+        return call.args[k] if k < len(call.args) else next(
+            (kw.value for kw in call.keywords if kw.arg == param), None)
+    items = {k: p for k, p in (items or {}).items() if given(p) is not None}
     if not items:
         return None
     n = len(next(r for r in ast.walk(tree) if isinstance(r, ast.Return)).value.elts)
     fn = _copy(helper, tree, tuple(sorted(items)), n)
     pre = []
-    if any(not isinstance(call.args[i], ast.Name) for i in items.values()):
+    if any(not isinstance(given(p), ast.Name) for p in items.values()):
         pre = _hoisted(call, st, taken)   # (each argument evaluated once, in Python's order)
     called = call.func.id
     name = _fresh(f"{called}__ret", taken, set(pf.lifted) | resolver.locals)
@@ -100,7 +105,7 @@ def _rewritten(st, pf, resolver, taken) -> list | None:
             ast.Tuple([ast.Name(x, ast.Store()) for x in names], ast.Store())
         got = [ast.Assign([target], call)]
     by_item = dict(zip(rest, names))
-    value = ast.Tuple([copy.deepcopy(call.args[items[k]]) if k in items else ast.Name(by_item[k], ast.Load())
+    value = ast.Tuple([copy.deepcopy(given(items[k])) if k in items else ast.Name(by_item[k], ast.Load())
                        for k in range(n)], ast.Load())
     bind = ast.Assign(st.targets, value)
     return [_located(s, st) for s in pre + got + [bind]]
