@@ -109,15 +109,59 @@ def number_rows_written(x):
     return c[2][1] * x[1]
 
 
-@pytest.mark.parametrize("f", [one_array_twice, rows_repeated, number_rows_written])
+def repeated_in_a_branch(x):
+    if x[0] > 0:
+        t = [np.zeros(3)]
+    else:
+        t = [np.ones(3)]
+    k = t * 2
+    k[0][:] = x ** 2
+    return np.sum(k[1] * x)
+
+
+def a_tuple_repeated(x):
+    k = (np.zeros(3),) * 2
+    k[0][:] = x ** 2
+    return np.sum(k[1] * x)
+
+
+def joined_with_itself(x):
+    a = np.zeros(3)
+    k = [a] + [a]
+    k[0][:] = x ** 2
+    return np.sum(k[1] * x)
+
+
+def list_added_to_itself(x):
+    k = [np.zeros(3)]
+    k = k + k
+    k[0][:] = x ** 2
+    return np.sum(k[1] * x)
+
+
+def repeated_a_given_number_of_times(x, n):
+    k = [np.zeros(3)] * n
+    k[0][:] = x ** 2
+    return np.sum(k[1] * x)
+
+
+@pytest.mark.parametrize("f", [one_array_twice, rows_repeated, number_rows_written, repeated_in_a_branch,
+                               a_tuple_repeated, joined_with_itself, list_added_to_itself])
 def test_one_object_repeated_is_refused_at_its_line(f):
     """Python's list holds the one object at every index (the gradient was 2x where 4x is right,
     and [0, x0, 0] where [x1, x0, 0] is); refused before any mode runs."""
     for run in (lambda: ad.gradient(f, _y()), lambda: ad.autodiff(ad.Forward, f, ad.Duplicated, _d(_y())),
                 lambda: ad.gradient(f, _y(), backend="numba")):
-        with pytest.raises(ad.AdCompilerError, match="repeated holds that one object") as e:
+        with pytest.raises(ad.AdCompilerError, match="repeated or joined with itself") as e:
             run()
-        assert e.value.filename == __file__ and "] * " in e.value.construct
+        assert e.value.filename == __file__ and e.value.construct.startswith(("k = ", "L = ", "c = "))
+
+
+def test_repeated_a_given_number_of_times_is_refused_at_its_line():
+    """(an IndexError from the kinds before)"""
+    with pytest.raises(ad.AdCompilerError, match="repeated or joined") as e:
+        ad.autodiff(ad.Reverse, repeated_a_given_number_of_times, Active, _d(_y()), Const(2))
+    assert e.value.filename == __file__
 
 
 def loss_of_stages(y):

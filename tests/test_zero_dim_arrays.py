@@ -151,3 +151,38 @@ def test_reduction_of_unknown_rank_updated_in_place_is_refused_at_its_line():
 def test_reduction_of_known_rank_updated_in_place(shape):
     v, b = np.linspace(-1, 1, int(np.prod(shape))).reshape(shape), np.cos(np.arange(np.prod(shape))).reshape(shape)
     check_everywhere(reduced_of_unknown_rank, _d(v), _d(b))
+
+
+def unary_then_in_place(x):
+    s = np.array(x[0])
+    t = +s           # (numpy gives a number: t is rebound below, s unchanged)
+    t *= x[1]
+    u = -s
+    u += x[2]
+    return s * x[2] + t * u
+
+
+def test_unary_of_a_zero_d_array_is_a_number():
+    check_everywhere(unary_then_in_place, _d(_x()))
+
+
+def max_of_a_zero_d_array_written_later(x):
+    s = np.array(x[0])
+    m = max(s, x[1])   # (m is s itself where s is the larger)
+    s += x[2] ** 2
+    return m * x[2]
+
+
+def conj_of_a_zero_d_array(x):
+    s = np.array(x[0] ** 2)
+    t = s.conj()       # (t is s itself: s is real)
+    t *= x[1]
+    return s * x[2] + t
+
+
+@pytest.mark.parametrize("f", [max_of_a_zero_d_array_written_later, conj_of_a_zero_d_array])
+def test_calls_returning_the_zero_d_array_itself_are_refused(f):
+    """Their gradients were wrong (the result taken for a copy); refused at the line."""
+    with pytest.raises(ad.AdCompilerError, match="returns") as e:
+        ad.gradient(f, _x())
+    assert e.value.filename == __file__ and e.value.lineno is not None

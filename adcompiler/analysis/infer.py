@@ -106,6 +106,8 @@ class Inference:
             if isinstance(e.op, ast.Not):
                 return BOOL
             k = self.expr(e.operand)   # (-True is -1: numpy refuses - of its bools, so this one is Python's)
+            if k.cls == "array" and k.ndim == 0:   # (numpy gives a number: -np.array(1.0) is np.float64)
+                return {"f": FLOAT, "c": COMPLEX}.get(k.dtype or "f", INT)
             return INT if isinstance(e.op, (ast.USub, ast.UAdd)) and k.cls == "bool" else k
         if isinstance(e, (ast.Compare, ast.BoolOp)):
             parts = [e.left] + e.comparators if isinstance(e, ast.Compare) else e.values
@@ -187,8 +189,8 @@ class Inference:
                 e.slice, ast.UnaryOp) and isinstance(e.slice.op, ast.USub) and isinstance(e.slice.operand, ast.Constant) \
                 else None   # (a negative index, ``t[-2]``, counts from the end)
             if type(k) is int and base.elts:
-                return base.elts[k] if -len(base.elts) <= k < len(base.elts) or base.ragged and len({*base.elts}) == 1 \
-                    else OTHER
+                return base.elts[k] if -len(base.elts) <= k < len(base.elts) else base.elts[0] \
+                    if base.ragged and len({*base.elts}) == 1 else OTHER   # (repeated a number of times not known)
             if base.elts:   # (an index not known: any element)
                 return functools.reduce(join, base.elts, None)
             # a tuple of integer index arrays of unknown length (np.nonzero of an array of

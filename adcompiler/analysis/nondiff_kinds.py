@@ -118,32 +118,49 @@ def refuse_after_lower(body, inference, pf) -> None:
 
 
 def refuse_shared_repeats(body, inference, pf) -> None:
-    """Refuse a list of an array, a list or another object repeated (``[np.zeros(3)] * 2``,
-    ``[[0.0] * 3] * 2``): Python's list holds that one object at every index, so a write through
-    one item is seen through all, where the derivative takes the items apart. Numbers, None
-    and tuples repeated are values, and are not refused."""
+    """Refuse a list or tuple of an array, a list or another object repeated (``[np.zeros(3)] * 2``,
+    ``(a,) * n``, ``[[0.0] * 3] * 2``) or joined with itself (``k + k``, ``[a] + [a]``): Python's list
+    holds that one object at two indices, so a write through one item is seen through the other,
+    where the derivative takes the items apart. Numbers, None and tuples of them are values, and a
+    list of lists of numbers repeated but never written is read as it is."""
     from ..errors import UnsupportedSyntaxError
     nodes = list(ast.walk(ast.Module(body=list(body), type_ignores=[])))
-    stores: dict = {}
+    displays: dict = {}   # name -> the displays it is bound to
     for n in nodes:
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            stores[n.id] = stores.get(n.id, 0) + 1
-    displays = {n.targets[0].id: n.value for n in nodes if isinstance(n, ast.Assign) and len(n.targets) == 1
-                and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.List)
-                and stores[n.targets[0].id] == 1}   # (bound once: the list itself, never an array made of it)
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                and isinstance(n.value, (ast.List, ast.Tuple)):
+            displays.setdefault(n.targets[0].id, []).append(n.value)
+
+    def shown(side):
+        return displays.get(side.id, []) if isinstance(side, ast.Name) else [side] \
+            if isinstance(side, (ast.List, ast.Tuple)) else []
+
+    def objects(d):   # (the items of a display that may be arrays, lists or other objects)
+        return [e for e in d.elts if not isinstance(e, ast.Constant) and inference.expr(e).cls in (
+            "array", "list", "dict", "other", "num")]
     for s in nodes:
-        if not (isinstance(s, ast.Assign) and isinstance(s.value, ast.BinOp) and isinstance(s.value.op, ast.Mult)):
+        if not (isinstance(s, ast.Assign) and isinstance(s.value, ast.BinOp) and isinstance(s.value.op, (ast.Mult,
+                                                                                                         ast.Add))):
             continue
-        for side in (s.value.left, s.value.right):
-            shown = displays.get(side.id) if isinstance(side, ast.Name) else side
-            if isinstance(shown, ast.List) and any(not isinstance(e, ast.Constant) and inference.expr(e).cls in (
-                    "array", "list", "dict", "other") for e in shown.elts) and not (
-                    all(_numbers_shown(e, displays, inference) for e in shown.elts) and _only_read(s.targets[0], nodes)):
-                raise UnsupportedSyntaxError(
-                    "a list of an array (or a list, an object) repeated holds that one object at every index: a "
-                    "write through one item is seen through all, which the derivative does not follow.",
-                    filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
-                    hint="make one object per item: [np.zeros(3) for _ in range(n)], or an array np.zeros((n, 3)).")
+        left, right = s.value.left, s.value.right
+        held = [e for d in shown(left) + shown(right) for e in objects(d)]
+        if isinstance(s.value.op, ast.Mult):
+            shared = bool(held) and not (all(_numbers_shown(e, {k: v[0] for k, v in displays.items()
+                                                                if len(v) == 1}, inference) for e in held)
+                                         and _only_read(s.targets[0], nodes))
+        else:
+            names = [{e.id for e in objects(d) if isinstance(e, ast.Name)} for d in shown(left)], \
+                [{e.id for e in objects(d) if isinstance(e, ast.Name)} for d in shown(right)]
+            same = isinstance(left, ast.Name) and isinstance(right, ast.Name) and left.id == right.id
+            shared = bool(held) and (same or any(a & b for a in names[0] for b in names[1])) \
+                and not _only_read(s.targets[0], nodes)
+        if shared:
+            raise UnsupportedSyntaxError(
+                "a list (or tuple) of an array, a list or an object, repeated or joined with itself, holds that "
+                "one object at two indices: a write through one item is seen through the other, which the "
+                "derivative does not follow.",
+                filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                hint="make one object per item: [np.zeros(3) for _ in range(n)], or an array np.zeros((n, 3)).")
 
 
 def refuse_array_membership(body, inference, pf) -> None:

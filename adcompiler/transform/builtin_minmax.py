@@ -27,6 +27,9 @@ def builtin_minmax_of_arrays(pf, body, inference) -> bool:
                                                   [s.target] if isinstance(s, ast.AugAssign) else [])
                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
     written |= {s.target.id for s in stmts if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name)}
+    # (a 0-d array written in place anywhere: the one min or max returned may be it, or an alias of it)
+    zero_d_written = any(inference.expr(ast.Name(n, ast.Load())).cls == "array"
+                         and inference.expr(ast.Name(n, ast.Load())).ndim == 0 for n in written)
     changed = False
     for s in stmts:
         for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else []:
@@ -36,6 +39,12 @@ def builtin_minmax_of_arrays(pf, body, inference) -> bool:
             kinds = [inference.expr(a) for a in node.args]
             if not any(k.cls == "array" for k in kinds):
                 continue
+            if zero_d_written:
+                raise UnsupportedSyntaxError(
+                    f"the builtin `{target.__name__}` returns one of its arguments itself, and this function "
+                    "writes a 0-d array in place: the result may be that array, which the analyses do not follow.",
+                    filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                    hint=f"take numbers (float(s)) or use np.{target.__name__}imum, which makes a new value.")
             bound = s.targets[0].id if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) else None
             if len(node.args) == 1 and not node.keywords and kinds[0].ndim == 1:
                 # (of a list of numbers, taken for a 1-d array: its greatest element, np.max's; ties split)
@@ -83,6 +92,12 @@ def conj_methods_of_reals(pf, body, inference) -> bool:
             k = inference.expr(node.args[0])
             if k.cls != "array" or _dtype(k) == "c":
                 continue   # (a number is immutable; a complex array's conjugate is a copy)
+            if k.ndim == 0:
+                raise UnsupportedSyntaxError(
+                    f"`.{notes.method(node)}()` of a 0-d array returns the array itself when it is real (a "
+                    "number, where its kinds were read), which the analyses do not follow.",
+                    filename=pf.filename, lineno=s.lineno, construct=pf.line_text(s.lineno),
+                    hint="of a real array use the array itself; else np.conj(s), a new value.")
             if _dtype(k) in ("b", "i", "f") and isinstance(s, ast.Assign) and s.value is node \
                     and isinstance(node.args[0], ast.Name):
                 s.value = ast.copy_location(ast.Name(node.args[0].id, ast.Load()), node)
