@@ -105,10 +105,7 @@ class Inference:
         if isinstance(e, ast.UnaryOp):
             if isinstance(e.op, ast.Not):
                 return BOOL
-            k = self.expr(e.operand)   # (-True is -1: numpy refuses - of its bools, so this one is Python's)
-            if k.cls == "array" and k.ndim == 0:   # (numpy gives a number: -np.array(1.0) is np.float64)
-                return {"f": FLOAT, "c": COMPLEX}.get(k.dtype or "f", INT)
-            return INT if isinstance(e.op, (ast.USub, ast.UAdd)) and k.cls == "bool" else k
+            return _unary(self.expr(e.operand), e.op)
         if isinstance(e, (ast.Compare, ast.BoolOp)):
             parts = [e.left] + e.comparators if isinstance(e, ast.Compare) else e.values
             ks = [self.expr(p) for p in parts]
@@ -488,3 +485,10 @@ def _complex_result(rule, k: Kind, kinds: dict) -> Kind:
         return COMPLEX if k.cls == "float" else Kind(k.cls, k.ndim, "c")
     return k
 
+
+def _unary(k, op):
+    """The kind of ``-v``, ``+v`` or ``~v`` of a value of kind ``k``: -True is -1 (numpy refuses -
+    of its bools, so this one is Python's); of a 0-d array numpy gives a number (np.float64)."""
+    if k.cls == "array" and k.ndim == 0:
+        return {"f": FLOAT, "c": COMPLEX}.get(k.dtype or "f", INT)
+    return INT if isinstance(op, (ast.USub, ast.UAdd)) and k.cls == "bool" else k
