@@ -330,6 +330,19 @@ def check_primal(f, args) -> None:
             np.testing.assert_allclose(a.val, b, rtol=1e-12)
 
 
+def check_primal_annotated(f, given, rtol=1e-14) -> None:
+    """``ReverseWithPrimal``'s return (where ``f`` returns a value) and the arrays it leaves in the
+    annotated arguments ``given``, against ``f`` run on copies of their values."""
+    plain = [copy.deepcopy(a.val) for a in given]
+    want = f(*plain)
+    got = autodiff(ReverseWithPrimal, f, Active if want is not None else Const, *given)[-1]
+    if want is not None:
+        assert np.isclose(got, want, rtol=rtol, atol=0.0), (got, want)
+    for a, v in zip(given, plain):
+        if isinstance(v, np.ndarray):
+            np.testing.assert_allclose(a.val, v, rtol=rtol, atol=0.0)
+
+
 def check_numba_gradient(f, *args, rtol=1e-10):
     """``gradient(f, ...)`` under the numba backend against the numpy backend's, at
     the values of the annotated ``args`` (numba required: skipped or failed as
