@@ -135,9 +135,14 @@ def _copy_kind(kinds, bound):
     # the dtype numpy gives them (ints stay ints: a float stored into np.array([1, 2]) is truncated)
     if k.cls in ("tuple", "list"):
         return array(nested_rank(k), _leaf_dtype(k))
-    if k.cls in ("float", "int", "bool"):   # (of a number: a 0-d array, written in place as one)
-        return array(0, _leaf_dtype(k))
     return k
+
+
+def _array_kind(kinds, bound):
+    """``np.array``, ``np.asarray``, ``np.copy``: ``_copy_kind``, and of a number a 0-d array
+    (written in place as one; ``np.real`` and a copy helper of a number give a number)."""
+    k = kinds.get("a", kinds.get("object", FLOAT))
+    return array(0, _leaf_dtype(k)) if k.cls in ("float", "int", "bool") else _copy_kind(kinds, bound)
 
 
 def _leaf_dtype(k) -> str:
@@ -182,16 +187,16 @@ def _same(name, extra=""):
 # (numpy 2.1 renamed newshape to shape; read from the signature: docstrings are None under python -OO)
 RESHAPE = "shape" if "shape" in inspect.signature(np.reshape).parameters else "newshape"
 
-defrule(np.copy, "a", a="g", tangents={"a": "np.copy(t)"}, result=_copy_kind)
+defrule(np.copy, "a", a="g", tangents={"a": "np.copy(t)"}, result=_array_kind)
 defrule(np.transpose, "a, axes=None", kind="view", a="np.transpose(g, _ad_inverse_axes(axes))",
         tangents={"a": "np.transpose(t, axes)"}, result=_rank())
 defrule(np.reshape, f"a, {RESHAPE}=None", kind="view", a="np.reshape(g, _ad_shape(a))",
         tangents={"a": "np.reshape(t, np.shape(ans))"}, result=_reshape_kind)
 defrule(np.ravel, "a", kind="view", a="np.reshape(g, _ad_shape(a))", tangents={"a": "np.ravel(t)"},
         result=_rank(fixed=1))
-defrule(np.asarray, "a, dtype=None", kind="view", a="g", tangents={"a": "np.asarray(t)"}, result=_copy_kind)
+defrule(np.asarray, "a, dtype=None", kind="view", a="g", tangents={"a": "np.asarray(t)"}, result=_array_kind)
 defrule(np.array, "object, dtype=None", name="numpy.array", object="g", tangents={"object": "np.array(t)"},
-        result=lambda kinds, bound: _copy_kind({"a": kinds.get("object", FLOAT)}, bound))
+        result=lambda kinds, bound: _array_kind({"a": kinds.get("object", FLOAT)}, bound))
 defrule(np.swapaxes, "a, axis1, axis2", kind="view", a="np.swapaxes(g, axis1, axis2)",
         tangents={"a": "np.swapaxes(t, axis1, axis2)"}, result=_rank())
 defrule(np.moveaxis, "a, source, destination", kind="view", a="np.moveaxis(g, destination, source)",
