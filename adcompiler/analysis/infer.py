@@ -41,6 +41,7 @@ from .kinds import (
     matmul_kind,
     maybe_number_product,
     numbers_of,
+    reduced_number,
     sliced,
     stacked,
 )
@@ -490,5 +491,5 @@ def _unary(k, op):
     """The kind of ``-v``, ``+v`` or ``~v`` of a value of kind ``k``: -True is -1 (numpy refuses -
     of its bools, so this one is Python's); of a 0-d array numpy gives a number (np.float64)."""
     if k.cls == "array" and k.ndim == 0:
-        return {"f": FLOAT, "c": COMPLEX}.get(k.dtype or "f", INT)
+        return reduced_number(k.dtype or "f")
     return INT if isinstance(op, (ast.USub, ast.UAdd)) and k.cls == "bool" else k

@@ -233,6 +233,12 @@ def broadcast(*ks: Kind) -> Kind:
     return {"b": BOOL, "i": INT, "f": FLOAT, "c": COMPLEX}.get(dt, FLOAT)
 
 
+def reduced_number(dt) -> Kind:
+    """The number numpy gives for an array of dtype kind ``dt`` reduced over every axis (or of a
+    0-d array negated): a float, a complex number, else an int."""
+    return {"f": FLOAT, "c": COMPLEX}.get(dt, INT)
+
+
 def reduce_kind(kinds: dict, bound: dict) -> Kind:
     """The kind of a reduction of ``a`` along ``axis``, with ``keepdims``. An axis or keepdims
     given through a name is read from its kind (None: every axis; an int: one; a tuple: its
@@ -252,13 +258,13 @@ def reduce_kind(kinds: dict, bound: dict) -> Kind:
             return Kind("num", None, dt)
         if a.cls == "list" and a.dtype is None:   # (of a list of ints, an int: max(i * 2 for i ...))
             return Kind("num")
-        return {"f": FLOAT, "c": COMPLEX}.get(dt, INT)
+        return reduced_number(dt)
     if n is None:
         return Kind("num", None, dt)
     if a.ndim is None or keep is None:   # (of an unknown rank, without keepdims: maybe a number, as numpy gives)
         return array(None, dt) if keep else Kind("num", None, dt)
     if not keep and a.ndim == n:   # (every axis named: numpy gives a number, as of axis=None)
-        return {"f": FLOAT, "c": COMPLEX}.get(dt, INT)
+        return reduced_number(dt)
     return array(a.ndim if keep else a.ndim - n, dt)
 
 

@@ -271,6 +271,13 @@ def _defined(tree, f):
     return fn
 
 
+def defined_with_defaults(tree, f):
+    """``_defined``, with ``f``'s defaults as they are now (a copy whose parameters are ``f``'s)."""
+    fn = _defined(tree, f)
+    fn.__defaults__, fn.__kwdefaults__ = f.__defaults__, dict(f.__kwdefaults__) if f.__kwdefaults__ else None
+    return fn
+
+
 def _rebuilt(display, reads):
     if isinstance(display, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in display.elts):
         return type(display)([_rebuilt(e, reads) for e in display.elts], ast.Load())
@@ -434,8 +441,7 @@ def with_floats_copied(f, params):
             bind = ast.Assign([ast.Name(p, ast.Store())], ast.BinOp(ast.Name(p, ast.Load()), ast.Mult(),
                                                                       ast.Constant(1.0)))
             tree.body.insert(0, _located(bind, tree.body[0]))
-        fn = _defined(tree, f)
-        fn.__defaults__, fn.__kwdefaults__ = f.__defaults__, dict(f.__kwdefaults__) if f.__kwdefaults__ else None
+        fn = defined_with_defaults(tree, f)
         if len(_COPIED) > 256:
             _COPIED.clear()
         _COPIED[key] = fn

@@ -28,7 +28,7 @@ import copy
 
 from ..codegen.naming import is_generated
 from .resolve import LIFTED
-from .specialise import _defaults_key, _defined, _helper, _located, _parsed
+from .specialise import _defaults_key, _helper, _located, _parsed, defined_with_defaults
 
 _COPIES: dict = {}   # (helper's code, the items dropped, its tree, its defaults) -> the copy
 
@@ -87,10 +87,10 @@ def _rewritten(st, pf, resolver, taken) -> list | None:
     if not items:
         return None
     n = len(next(r for r in ast.walk(tree) if isinstance(r, ast.Return)).value.elts)
-    fn = _copy(helper, tree, tuple(sorted(items)), n)
+    fn = _copy(helper, tree, tuple(sorted(items)))
     pre = []
     if any(not isinstance(given(p), ast.Name) for p in items.values()):
-        pre = _hoisted(call, st, taken)   # (each argument evaluated once, in Python's order)
+        pre = _hoisted(call, taken)   # (each argument evaluated once, in Python's order)
     called = call.func.id
     name = _fresh(f"{called}__ret", taken, set(pf.lifted) | resolver.locals)
     pf.lifted[name] = fn
@@ -138,7 +138,7 @@ def _returned_params(tree) -> dict | None:
     return out
 
 
-def _copy(helper, tree, dropped: tuple, n: int):
+def _copy(helper, tree, dropped: tuple):
     """The copy of ``helper`` whose returns leave out the items ``dropped``."""
     key = (helper.__code__, dropped, ast.dump(tree), _defaults_key(helper))
     fn = _COPIES.get(key)
@@ -149,9 +149,7 @@ def _copy(helper, tree, dropped: tuple, n: int):
         kept = [e for k, e in enumerate(r.value.elts) if k not in dropped]
         r.value = _located(ast.Tuple(kept, ast.Load()), r.value) if len(kept) > 1 else \
             kept[0] if kept else _located(ast.Constant(None), r.value)
-    fn = _defined(tree, helper)
-    fn.__defaults__ = helper.__defaults__
-    fn.__kwdefaults__ = dict(helper.__kwdefaults__) if helper.__kwdefaults__ else None
+    fn = defined_with_defaults(tree, helper)
     for attr in ("_ad_items_of", "_ad_siblings"):
         if hasattr(helper, attr):
             setattr(fn, attr, getattr(helper, attr))
@@ -161,7 +159,7 @@ def _copy(helper, tree, dropped: tuple, n: int):
     return fn
 
 
-def _hoisted(call, st, taken) -> list:
+def _hoisted(call, taken) -> list:
     """Bind each argument of ``call`` that is not a name or a constant to a name of its own, in
     Python's order of evaluation (positional, then keywords); the call reads the names."""
     out = []

@@ -28,8 +28,8 @@ def builtin_minmax_of_arrays(pf, body, inference) -> bool:
                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
     written |= {s.target.id for s in stmts if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name)}
     # (a 0-d array written in place anywhere: the one min or max returned may be it, or an alias of it)
-    zero_d_written = any(inference.expr(ast.Name(n, ast.Load())).cls == "array"
-                         and inference.expr(ast.Name(n, ast.Load())).ndim == 0 for n in written)
+    zero_d_written = any((k := inference.expr(ast.Name(n, ast.Load()))).cls == "array" and k.ndim == 0
+                         for n in written)
     changed = False
     for s in stmts:
         for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else []:
