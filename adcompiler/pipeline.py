@@ -329,7 +329,7 @@ def compiled(func, kinds: tuple, acts: tuple, ret_active: bool, mode: str = "rev
                 rk = an.kinds.get(an.namer.ret)
                 fused.seeds_return = rk is not None and rk.cls in ("float", "int") and rk.dtype != "c"
         return cache.Compiled(mod.source, fwd, rev, info, mod.free_names, fused,
-                              frozenset(an.param_writes()), lines)
+                              an.entry_writes(), lines)
     return cache.get(func, (mode, kinds, acts, dtypes, ret_active, checkpoint), build)
 
 
@@ -344,7 +344,7 @@ def _build_numba(func, kinds, acts, ret_active, mode) -> cache.Compiled:
     fwd, rev, fused = nb.halves(ns, mod.main, mode)
     an = analyse(func, kinds)
     return cache.Compiled(mod.source, fwd, rev, mod.main, mod.free_names, fused,
-                          frozenset(an.param_writes()), mod.origin_lines())
+                          an.entry_writes(), mod.origin_lines())
 
 
 def dump_after(func, param_kinds, activities, ret_active, stage: str, mode: str = "reverse") -> str:

@@ -41,6 +41,7 @@ class Effects:
         self.parent: dict = {}
         self.written: set = set()
         self.writers: dict = {}       # cell -> list of statements writing it
+        self.stmt_writes: dict = {}   # id of a statement -> the names it writes through
         self.flows: list = []
         self.subscripted: set = set()
         self.views: dict = {}         # name -> base name for view bindings
@@ -97,6 +98,7 @@ class Effects:
     def _reset(self):
         self.parent, self.written, self.writers, self.flows = {}, set(), {}, []
         self.subscripted, self.views, self.call_args = set(), {}, set()
+        self.stmt_writes = {}
 
     # union-find over names
     def cell(self, name: str) -> str:
@@ -197,6 +199,7 @@ class Effects:
         c = self.cell(name)
         self.written.add(c)
         self.writers.setdefault(c, []).append(s)
+        self.stmt_writes.setdefault(id(s), []).append(name)
 
     def _effects(self, s):
         if isinstance(s, ast.Assign):

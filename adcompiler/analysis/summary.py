@@ -8,6 +8,7 @@ from ..codegen.naming import Namer, is_generated
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from .effects import Effects, follow_bindings
+from .entry_memory import entry_writes
 from .infer import Inference
 from .order import walk_stmts
 
@@ -44,6 +45,11 @@ class Analysis:
 
     def param_writes(self) -> list:
         return [k for k, p in enumerate(self.params) if self.eff.cell(p) in self.eff.written]
+
+    def entry_writes(self) -> frozenset:
+        """The parameters whose memory on entry may be written (``entry_memory``): of
+        ``param_writes``, those a write reaches along some path."""
+        return entry_writes(self.eff, self.kinds, self.body, self.params)
 
     def writes_popped(self) -> bool:
         """Whether this function writes in place a value it pops from a stack it is given (a reverse

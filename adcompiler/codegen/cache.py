@@ -42,7 +42,7 @@ class Compiled:
     info: object
     free: list             # (function, name, object): see ``fresh``
     fused: object = None
-    writes: frozenset = frozenset()
+    writes: frozenset = frozenset()   # the parameters whose memory on entry may be written
     origins: dict = field(default_factory=dict)   # line of the source -> the user's (file, line, text)
 
     @functools.cached_property
