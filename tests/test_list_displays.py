@@ -179,3 +179,57 @@ def test_second_order_of_stages():
     eps = 1e-5
     want = (ad.gradient(loss_of_stages, y + eps * v)[0] - ad.gradient(loss_of_stages, y - eps * v)[0]) / (2 * eps)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+
+
+# --- stages stored by a loop's index: refused (the derivative took the list for one of numbers) ---
+
+def _pendulum(y):
+    return np.array([y[1], -np.sin(y[0])])
+
+
+def rk_stages_by_loop_index(y0, dt):
+    y = y0.copy()
+    for _ in range(2):
+        k = [None] * 4
+        for s in range(4):
+            ys = y if s == 0 else y + dt * (0.5 if s < 3 else 1.0) * k[s - 1]
+            k[s] = _pendulum(ys)
+        y = y + dt * (k[0] + 2 * k[1] + 2 * k[2] + k[3]) / 6
+    return np.sum(y ** 2)
+
+
+def stage_of_unknown_rank(y0):
+    k = [None] * 2
+    for s in range(2):
+        ys = y0 if s == 0 else y0 * k[s - 1]
+        k[s] = _pendulum(ys)
+    return np.sum(k[0] + k[1])
+
+
+def rk_stages_appended(y0, dt):
+    y = y0.copy()
+    for _ in range(2):
+        k = []
+        for s in range(4):
+            ys = y if s == 0 else y + dt * (0.5 if s < 3 else 1.0) * k[s - 1]
+            k.append(_pendulum(ys))
+        y = y + dt * (k[0] + 2 * k[1] + 2 * k[2] + k[3]) / 6
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("f", [rk_stages_by_loop_index, stage_of_unknown_rank])
+def test_arrays_stored_by_a_loop_index_are_refused(f):
+    """An array whose rank the kinds do not know (a helper's result of a value bound in both arms
+    of a conditional) stored by a loop's index into ``[None] * 4``: the list was taken for one of
+    numbers and the gradient came out wrong ([-2.87, 0.24] where [-2.29, -0.37] is right)."""
+    args = (np.array([0.3, 0.1]), 0.1)[:f.__code__.co_argcount]
+    for run in (lambda: ad.gradient(f, *args), lambda: ad.gradient(f, *args, backend="numba")):
+        with pytest.raises(ad.AdCompilerError, match="stored as an item of the list `k`") as e:
+            run()
+        assert e.value.filename == __file__ and e.value.construct.strip() == "k[s] = _pendulum(ys)"
+
+
+def test_stages_appended_instead():
+    """The way out the refusal gives: the stages appended, read by the loop's index."""
+    check_everywhere(rk_stages_appended, Duplicated(np.array([0.3, 0.1]), np.zeros(2)), Active(0.1), ret=Active,
+                     out=(), tapes=("autograd", "jax", "torch"))

@@ -207,11 +207,15 @@ class FormBuilder:
             s.target if isinstance(s, ast.AugAssign) else None
         if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in self.number_lists \
                 and not isinstance(t.slice, ast.Slice) and isinstance(s.value, ast.Name):
-            k = self.ctx.kinds.get(s.value.id)   # (an array known to be one: not a value of unknown kind,
-            # as a value popped in code differentiated again is)
-            if (self.active(t.value.id) or self.active(s.value.id)) and k is not None and (
-                    k.cls == "array" and k.ndim != 0 or k.cls == "tuple"):
-                self.err(s, f"an array (or a tuple, a list) is stored as an item of the list `{t.value.id}`, written "
+            k = self.ctx.kinds.get(s.value.id)   # (an array known to be one, or in the user's code one that may
+            # be, a helper's result of an argument of unknown rank; not a value popped in code differentiated
+            # again, whose kind is not known either)
+            arrays = ("array",) if is_generated(self.ctx.pf.filename) else ("array", "num", None)
+            if (self.active(t.value.id) or self.active(s.value.id)) and (
+                    k is None and None in arrays or k is not None and (
+                        k.cls in arrays and k.ndim != 0 or k.cls == "tuple")):
+                self.err(s, f"an array (or a tuple, a list, or a value that may be an array) is stored as an item of "
+                            f"the list `{t.value.id}`, written "
                             "out with numbers "
                             "(or repeated: [0.0] * n), which is taken for an array of numbers.",
                          "start from an empty list and append the arrays, or store into an array "
