@@ -108,4 +108,5 @@ def _gradient_kind(kinds, bound):
 defrule(np.gradient, "f, spacing=(), axis=None, edge_order=1", varargs="spacing", result=_gradient_kind,
         f="_ad_gradient_adjoint(g, f, spacing, axis, edge_order)",
         tangents={"f": "_ad_gradient_tangent(t, spacing, axis, edge_order)"},
-        doc="uniform spacings, along one axis (a 1-D array, or axis= an integer)")
+        doc="uniform spacings, along one axis (a 1-D array, or axis= an integer), or of every axis of an "
+            "array of known rank (without axis=: the tuple numpy returns, one call per axis)")

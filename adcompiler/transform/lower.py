@@ -13,6 +13,8 @@ import ast
 import copy
 import dataclasses
 
+import numpy as np
+
 from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
@@ -106,6 +108,8 @@ def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
         else:
             if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
                 new = _lower_aug(s, kinds, namer, pf, facts.accumulators, facts.numbers_maybe)
+            elif _gradient_of_every_axis(s, kinds):
+                new = _gradient_per_axis(s, kinds, namer)
             elif _rebinds_from_itself(s, kinds):
                 new = _through_temp(s, namer)
             else:
@@ -114,6 +118,41 @@ def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
                 out.append(n)
                 if _python_power(n, kinds, facts.bounds):
                     out.append(_power_check(n, pf))
+    return out
+
+
+def _gradient_of_every_axis(s, kinds) -> bool:
+    """``g = np.gradient(f, *spacing)`` without ``axis``, of an array ``f`` of known rank n >= 2, with no
+    spacing, one number, or one spacing per axis (numpy's forms)."""
+    v = s.value if isinstance(s, ast.Assign) and len(s.targets) == 1 else None
+    if not (isinstance(v, ast.Call) and v.args and isinstance(v.args[0], ast.Name)
+            and notes.target(v) is np.gradient and not notes.is_user_call(v)):
+        return False
+    k = kinds.get(v.args[0].id)
+    n = k.ndim if k is not None and k.cls == "array" else None
+    spacing = v.args[1:]
+    number = len(spacing) == 1 and (isinstance(spacing[0], ast.Constant) or isinstance(spacing[0], ast.Name) and
+                                    getattr(kinds.get(spacing[0].id), "cls", None) in ("float", "int"))
+    return n is not None and n >= 2 and (not spacing or number or len(spacing) == n) \
+        and not any(isinstance(a, ast.Starred) for a in spacing) and all(kw.arg == "edge_order" for kw in v.keywords)
+
+
+def _gradient_per_axis(s, kinds, namer) -> list:
+    """The tuple numpy's ``np.gradient`` of every axis returns, one call along each axis (which has a rule)."""
+    v = s.value
+    f, spacing = v.args[0], v.args[1:]
+    n = kinds[f.id].ndim
+    out, names = [], []
+    for ax in range(n):
+        call = copy.copy(v)
+        call.args = [f] + ([spacing[ax if len(spacing) == n else 0]] if spacing else [])
+        call.keywords = [*v.keywords, ast.keyword("axis", ast.Constant(ax))]
+        names.append(namer.fresh(TEMP))
+        out.append(ast.Assign(targets=[ast.Name(names[-1], ast.Store())], value=call))
+    out.append(ast.Assign(targets=s.targets, value=ast.Tuple([ast.Name(t, ast.Load()) for t in names], ast.Load())))
+    for node in out:
+        ast.copy_location(node, s)
+        node.end_lineno = getattr(s, "end_lineno", s.lineno)
     return out
 
 
