@@ -466,4 +466,6 @@ def written_params(f_: Callable, through_memory: bool = False, direct: bool = Fa
                 written |= roots
                 changed = True
     params = list(inspect.signature(f_).parameters)
-    return {p for p in params if p in written}
+    # (``direct``: a parameter bound again, ``x = x * 2; x[0] = 5.0``, is decided by the compiler's
+    # analysis when the arguments' kinds are known: ``split.check_writes``)
+    return {p for p in params if p in written and not (direct and p not in visitor.params)}
