@@ -171,15 +171,15 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
         return analyse(f, tuple(inference.expr(a) for a in call.args)).ret_elements_may_share()
     temps = {n for n in namer.generated if namer.made(n, TEMP)} - namer.read_late
     an = Analysis(pf, resolver, namer, body, kinds, None, params, norm.has_return_value, inference,
-                  {**resolver.free_names(), **resolver.attributes})
+                  {**resolver.free_names(), **resolver.attributes}, pieces=pieces)
     an.eff = Effects(body, kinds, params, callee_writes, an.index_is_basic, temps, callee_ret_alias,   # effects
                      callee_ret_shares)
     an.eff.callee_ret_readonly = lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_readonly_view()
     an.callee_defaults = _callee_defaults(body)
-    an.pieces = pieces
     an.code = func.__code__   # (a function whose code is replaced, as %autoreload does, is analysed again)
     if not is_generated(pf.filename):
         refuse_tuple_elements_read_after_written(an.eff, kinds, pf, body, namer.ret)
+        an.refuse_rank_dependent_elements()
         an.check_free_arrays_unwritten(
             lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_free_array())
     hook("effects", lambda: _show_effects(an.eff))

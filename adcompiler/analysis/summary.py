@@ -267,6 +267,32 @@ class Analysis:
                 return self.params.index(a.id)
         return None
 
+    def refuse_rank_dependent_elements(self) -> None:
+        """``a = s[2]`` of an array ``s`` of unknown rank (``s = np.squeeze(x)``: its rank depends on the
+        shape) whose memory is written: a view of ``s`` (rank 2 or more) or a copy of one element
+        (rank 1), which the reverse sweep handles differently (a view's adjoint is a view of the
+        shadow; an element's, a number added back), and code for "either" lost the element's
+        adjoint. Refused; where a parameter's rank is not known (the command line without
+        ``--shape``), ``cli.ranks`` asks for it first."""
+        if any(k is not None and k.cls in ("array", "num") and k.ndim is None for k in map(self.kinds.get, self.params)):
+            return
+        eff = self.eff
+        for s in walk_stmts(self.body):
+            n = s.targets[0].id if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) else None
+            k = self.kinds.get(n)
+            if k is None or k.cls != "num" or k.ndim == 0 or n not in eff.memory_names:
+                continue
+            base = eff.view_base(s.value)
+            if base is not None and eff.maybe_array(base) and eff.cell(n) == eff.cell(base):
+                raise UnsupportedSyntaxError(
+                    f"whether `{ast.unparse(s.value)}` is a view or a copy of one element depends on the rank of "
+                    f"`{ast.unparse(s.value.value) if isinstance(s.value, ast.Subscript) else base}`, which is "
+                    "not known here (it depends on the shape: np.squeeze without axis=), and its memory is "
+                    "written: the derivative differs between the two.",
+                    filename=self.pf.filename, lineno=s.lineno, construct=self.pf.line_text(s.lineno),
+                    hint="make the rank known: np.squeeze(x, axis=0) (the axes to drop), or x.reshape(-1), "
+                         "x[0] in place of np.squeeze(x).")
+
     def check_free_arrays_unwritten(self, callee_ret_free=lambda f, call: None) -> None:
         """Refuse writes into an array the function reads from its module or
         closure through another name (``v = H; v[0] = ...``, a view of it, a
