@@ -53,23 +53,35 @@ def unread_term(term, g, finite, signs):
     0 has an infinite adjoint, and its terms are inf * 0): ``finite``, the term of ``g``'s finite
     part, where ``signs``, the term of its infinite part's signs, is 0 (every infinite element met a
     partial 0), else an infinity of the sign of ``signs``."""
-    if not np.isinf(g).any():
+    if not _any_infinite(g):
         return term
     with np.errstate(invalid="ignore"):
         fixed = np.where(signs == 0, finite, np.sign(signs) * np.inf)
     return np.where(np.isnan(term), fixed, term)[()]   # (a number stays a number)
 
 
+def _any_infinite(g) -> bool:
+    """Whether ``g`` (a number, an array, or the tuple of adjoints of a tuple's elements:
+    ``np.linalg.eigh``'s values and vectors) holds an infinite number."""
+    if isinstance(g, (tuple, list)):
+        return any(_any_infinite(e) for e in g)
+    return bool(np.isinf(g).any())
+
+
 def finite_part(g):
-    """``g`` with its infinite elements 0."""
+    """``g`` with its infinite elements 0 (of a tuple's adjoints, each's)."""
+    if isinstance(g, (tuple, list)):
+        return type(g)(finite_part(e) for e in g)
     return np.where(np.isinf(g), 0.0, g)[()]
 
 
 def infinite_signs(g):
-    """The signs of ``g``'s infinite elements (+1 or -1), 0 elsewhere."""
+    """The signs of ``g``'s infinite elements (+1 or -1), 0 elsewhere (of a tuple's adjoints, each's)."""
+    if isinstance(g, (tuple, list)):
+        return type(g)(infinite_signs(e) for e in g)
     return np.where(np.isinf(g), np.sign(g), 0.0)[()]
 
 
 def unread_mask(term, g):
     """Where ``unread_term`` replaces ``term``: nan, under an adjoint ``g`` holding an infinite number."""
-    return np.isnan(term) & bool(np.isinf(g).any())
+    return np.isnan(term) & _any_infinite(g)
