@@ -144,9 +144,11 @@ def load_target(spec: str) -> Target:
     if obj is None:
         listing = ", ".join(defined) if defined else "none"
         raise UsageError(f"`{path}` has no function `{name}`. Functions defined there: {listing}.")
-    if not isinstance(obj, types.FunctionType):
-        raise UsageError(f"`{name}` in `{path}` is a {type(obj).__name__}, not a function. adcompiler "
-                         "differentiates plain functions defined with `def`.")
+    if not isinstance(obj, types.FunctionType) or getattr(obj, "_ad_lifted_tree", None) is not None:
+        what = "functools.partial" if getattr(obj, "_ad_lifted_tree", None) is not None else type(obj).__name__
+        raise UsageError(f"`{name}` in `{path}` is a {what}, not a function. The command line "
+                         "differentiates plain functions defined with `def` (define one that calls the function "
+                         "with the bound values; from Python, adcompiler.autodiff takes the partial).")
     return Target(path, obj, module, spec, printed)
 
 

@@ -283,6 +283,11 @@ class _Globals:
             raise UsageError(f"`{user}` calls `{name}` ({_short(fn)}), which is not a plain module-level "
                              "function whose source can be copied. Hint: define it with `def` at module level, "
                              "without decorators or closures.")
+        if name.startswith("bound__function"):   # (the function frontend/partials.py makes of a partial)
+            raise UsageError(f"`{user}` is a functools.partial of `{fname}` (given to a helper, or read from the "
+                             "module); an emitted module holds functions written with def only. Hint: define a "
+                             f"function at module level that calls `{fname}` with the bound values, or differentiate "
+                             "from Python with adcompiler.autodiff.")
         if fname in self.taken and fname != name:
             raise UsageError(f"`{user}` calls `{fname}` as `{name}`, and `{fname}` is already a "
                              "name of the generated module. Hint: rename the function.")

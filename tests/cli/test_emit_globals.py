@@ -152,3 +152,33 @@ def test_named_tuple_parameter_is_a_const_record(tmp_path, target):
     assert result[0] == "ok", result
     np.testing.assert_allclose(result[2][1], _finite_differences(lambda v: kernel.heat(v, p), x), rtol=1e-6,
                                atol=1e-8)
+
+
+PARTIALS = textwrap.dedent("""
+    import functools
+    import numpy as np
+
+    def _lin(x, y, a=1.5):
+        y[:] = a * x ** 2
+
+    def rk(f, x, y):
+        f(x, y)
+        y *= x
+
+    P = functools.partial(_lin, a=3.0)
+
+    def given_to_a_helper(x, y):
+        rk(P, x, y)
+    """)
+
+
+@pytest.mark.parametrize("target, says", [
+    ("given_to_a_helper", "`_lin` is a functools.partial of `_lin`"),
+    ("P", "partials.py` is a functools.partial, not a function")])
+def test_partials_are_refused_with_what_to_write(tmp_path, target, says):
+    """A module's functools.partial given to a helper was refused as "`_lin` calls `_lin` as
+    `bound__function`" (the function made of the partial and its function clash), and as the
+    function named, with "a value whose kind is unknown"."""
+    (tmp_path / "partials.py").write_text(PARTIALS)
+    status, out, err = run_cli("emit", f"{tmp_path / 'partials.py'}:{target}", "--shape", "x=3", "--shape", "y=3")
+    assert status == 2 and says in err and "def" in err and out == "", err
