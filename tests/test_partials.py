@@ -193,3 +193,70 @@ def test_differentiate_reads_the_writes_of_the_function_itself():
     import autograd
     D = ad.differentiate(functools.partial(_reads_a_parameter_by_a_ufunc, c=2.0))
     np.testing.assert_allclose(autograd.grad(D)(_xs()), -2.0 * np.sin(_xs()))
+
+
+# --- a partial given as an argument: a right-hand side handed to an integrator ---
+
+def _lorenz(y, sigma=10.0, rho=28.0, beta=8 / 3):
+    return np.array([sigma * (y[1] - y[0]), y[0] * (rho - y[2]) - y[1], y[0] * y[1] - beta * y[2]])
+
+
+def _linear(y, A):
+    return A @ y
+
+
+def _integrate(f, y0, dt, n: int):
+    y = y0.copy()
+    for _ in range(n):
+        k1 = f(y)
+        k2 = f(y + 0.5 * dt * k1)
+        y = y + dt * k2
+    return np.sum(y ** 2)
+
+
+_integrate_pure = ad.differentiate(_integrate, const=("f", "n"))
+
+
+@pytest.mark.parametrize("rhs", [functools.partial(_lorenz, sigma=9.0), functools.partial(_lorenz, rho=20.0, beta=2.0),
+                                 functools.partial(_linear, A=np.array([[0.1, 0.2, 0.0], [-0.3, 0.05, 0.1],
+                                                                       [0.0, 0.2, -0.1]]))])
+def test_a_partial_given_as_an_argument(rhs):
+    """Refused before: "calling the local variable `f` is not supported" (a plain function given
+    the same way was differentiated)."""
+    check_everywhere(_integrate, Const(rhs), _d(np.array([1.0, 0.5, 0.2])), Active(0.01), Const(4), ret=Active,
+                     out=(), tapes=("autograd", "jax", "torch"), emitted=False)
+
+
+def test_a_partial_given_anew_is_read():
+    y0 = np.array([1.0, 0.5, 0.2])
+    for sigma in (9.0, 5.0):
+        rhs = functools.partial(_lorenz, sigma=sigma)
+        got = ad.gradient(_integrate, rhs, y0, 0.01, 3)[1]
+        h = 1e-6
+        fd = [(_integrate(rhs, y0 + h * e, 0.01, 3) - _integrate(rhs, y0 - h * e, 0.01, 3)) / (2 * h) for e in np.eye(3)]
+        np.testing.assert_allclose(got, fd, rtol=1e-6)
+
+
+@pytest.mark.parametrize("tape", ["autograd", "torch", "jax"])
+@pytest.mark.parametrize("form", ["partial", "closure"])
+def test_a_tracked_value_inside_a_function_argument_is_refused(tape, form):
+    """A matrix the tape tracks bound in the partial (or read by a lambda) given as the
+    argument: "returned ArrayBox" under autograd, a TypeError under PyTorch, before."""
+    A, y0 = np.array([[0.1, 0.2, 0.0], [-0.3, 0.05, 0.1], [0.0, 0.2, -0.1]]), np.array([1.0, 0.5, 0.2])
+
+    def loss(A, y):
+        f = functools.partial(_linear, A=A) if form == "partial" else (lambda v: A @ v)
+        return _integrate_pure(f, y, 0.01, 3)
+    match = "functools.partial" if form == "partial" else "enclosing function"
+    with pytest.raises(ad.AdCompilerError, match=match):
+        if tape == "autograd":
+            import autograd
+            autograd.grad(loss)(A, y0)
+        elif tape == "torch":
+            torch = require("torch")
+            At = torch.tensor(A, requires_grad=True)
+            loss(At, torch.tensor(y0)).backward()
+        else:
+            jax = require("jax")
+            jax.config.update("jax_enable_x64", True)
+            jax.grad(loss)(A, y0)

@@ -102,6 +102,11 @@ def _same_function(f):
     return _FUNCTIONS.setdefault(key, f)
 
 
+#: the function ``frontend/partials.py`` makes of a ``functools.partial`` (or the partial where it makes
+#: none), set by ``frontend/resolve.py``: the kinds import nothing of the frontend
+partial_function = None
+
+
 def kind_of_value(v) -> Kind:
     if isinstance(v, (bool, np.bool_)):
         return BOOL
@@ -117,6 +122,10 @@ def kind_of_value(v) -> Kind:
         return NONE
     if isinstance(v, (types.FunctionType, types.BuiltinFunctionType, np.ufunc, _NUMPY_FUNCTION)):
         return Kind("function", value=_same_function(v))   # (calls through a parameter holding it are calls of it)
+    if isinstance(v, functools.partial) and partial_function is not None:
+        made = partial_function(v)   # (a rhs given to an integrator: calls through the parameter are calls of it)
+        if isinstance(made, types.FunctionType):
+            return Kind("function", value=made)
     if isinstance(v, (tuple, list)):
         fields = getattr(type(v), "_fields", None) if isinstance(v, tuple) else None   # (a named tuple)
         return Kind("tuple", elts=tuple(kind_of_value(x) for x in v),

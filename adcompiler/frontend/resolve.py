@@ -13,6 +13,7 @@ import inspect
 import sys
 import types
 
+from ..analysis import kinds as _kinds
 from ..errors import UnsupportedSyntaxError
 
 _MISSING = object()
@@ -49,6 +50,9 @@ def plain_function(obj):
         JITTED.add(obj.py_func.__code__)
         return obj.py_func
     return obj
+
+
+_kinds.partial_function = plain_function   # (a partial given as an argument: the function made of it)
 
 
 #: the code of the functions numba compiles that ``plain_function`` has read (``fence`` refuses in

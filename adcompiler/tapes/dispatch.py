@@ -11,6 +11,7 @@ from typing import Any
 
 from ..activity import record_fields
 from ..errors import AdCompilerError
+from ..frontend.resolve import plain_function
 from . import split
 
 
@@ -46,6 +47,9 @@ def call(w: Any, values: list) -> Any:
                     hint=f"pass the arrays in {name!r} as separate arguments (or convert them to numpy "
                          "arrays if they need no gradient).")
     _refuse_tracked_closures(w.mutating)
+    for v in values:   # (a function given as an argument, a partial's made function: what it reads)
+        if callable(v) and not isinstance(v, type) and framework_of(v) is None:
+            _refuse_tracked_closures(plain_function(v))
     if len(seen) > 1:
         desc = ", ".join(f"{fw} ({name!r})" for fw, name in seen.items())
         raise AdCompilerError(
