@@ -186,7 +186,7 @@ class AnfRewrite:
             # (``while st: ... st.pop()``), and the reverse sweep re-tests the condition; a number
             # tested (``if x[i] % 1.0:``) is kept as its truth (numba's tape kept int(0.5), False)
             test = ast.copy_location(ast.Call(ast.Name("bool", ast.Load()), [test], []), test)
-        if isinstance(test, ast.BoolOp) and self.calls_user(test):
+        if isinstance(test, ast.BoolOp) and (self.calls_user(test) or self.reduces_comprehension(test)):
             test = self.short_circuit(test)
         elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.BoolOp) \
                 and self.calls_user(test):   # (``not (a or f(x))``)
@@ -198,7 +198,7 @@ class AnfRewrite:
             # (``while f(x - t * g) > f0 - c * t:``, a line search: the user function called first, as Python
             # calls it, in a statement of its own; not where an operand is evaluated only on a condition)
             test = self.calls_in_order(copy.deepcopy(test))
-        value = self.nondiff(test) if not isinstance(test, ast.Call) else self.simple(test)
+        value = self.nondiff(self.reductions_first(test)) if not isinstance(test, ast.Call) else self.simple(test)
         self.emit(ast.Assign(targets=[ast.Name(name, ast.Store())], value=value))
         return ast.Name(name, ast.Load())
 

@@ -51,6 +51,40 @@ class BuiltinRewrite:
             items = self.temp(stack_list(self, e, items, ast.Constant(0), empty_ok=True))
         return self.make_call(np.max if target is builtins.max else np.min, [self.atom(items)], [], e)
 
+    def reduces_comprehension(self, e) -> bool:
+        """Whether ``e`` holds a call of Python's reductions of a comprehension (``max(... for ...)``)."""
+        return any(self._reduction_of_comprehension(n) for n in ast.walk(e))
+
+    def _reduction_of_comprehension(self, e) -> bool:
+        return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and len(e.args) == 1 and not e.keywords \
+            and isinstance(e.args[0], (ast.ListComp, ast.GeneratorExp)) \
+            and self.resolve_call_target(e) in (builtins.max, builtins.min, builtins.sum, builtins.any, builtins.all)
+
+    def reductions_first(self, test):
+        """``test`` (a condition kept whole) with the calls of Python's reductions of a comprehension
+        (``while max(abs(x[i]) for i in range(n)) > tol and it < 40``) each computed first, as a
+        statement does, into a name: kept whole, ``max`` of one argument met the rule of two. Only
+        where Python evaluates the call whatever the values (not after the first operand of
+        ``and``/``or``, nor in a branch of a conditional expression, nor past a chained comparison's
+        first): an empty sequence's max that Python skips would raise."""
+        def visit(e):
+            if self._reduction_of_comprehension(e):
+                return self.atom(e)
+            eager = [("values", 0)] if isinstance(e, ast.BoolOp) else [("test", None)] if isinstance(e, ast.IfExp) \
+                else [("left", None), ("comparators", 0)] if isinstance(e, ast.Compare) \
+                else [] if isinstance(e, (ast.Lambda, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)) \
+                else [(f, None) for f in e._fields]
+            for field, k in eager:
+                v = getattr(e, field, None)
+                if isinstance(v, list):
+                    for j, x in enumerate(v[:1] if k == 0 else v):
+                        if isinstance(x, ast.expr):
+                            v[j] = visit(x)
+                elif isinstance(v, ast.expr):
+                    setattr(e, field, visit(v))
+            return e
+        return visit(test)
+
     def builtin_call(self, e, target, kw):
         """The rewritten call of a builtin reduction, or None to go on."""
         if target is builtins.max or target is builtins.min:
