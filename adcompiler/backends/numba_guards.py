@@ -6,6 +6,7 @@ value's dtype or finiteness, part of the text ``numba_runtime.source`` gives
   with, a constant (``runtime/ranges.py``);
 - ``_ad_unread_product``, ``_ad_overflow_term`` and ``_ad_finite_tangent``: adjoint terms 0 where the
   adjoint is 0, tangents 0 where the value is infinite (``runtime/finite.py``);
+- ``_ad_as_dtype``: ``np.array(x, dtype=...)`` of an array, ``x.astype(...)``;
 - ``_ad_to_int``: ``int(x)``, ``round(x)``, ``math.floor``/``ceil``/``trunc`` of a float,
   raising where Python's int would not fit in int64 (numba's saturated: ``round(1e19)``
   was -9.2e18) or where Python raises (nan, inf);
@@ -169,6 +170,19 @@ def _ad_finite_tangent_typed(t, y):
         return whole
     if not isinstance(t, _ad_types.Array):
         return lambda t, y: t if np.isfinite(y) else 0.0
+    return None
+
+
+def _ad_as_dtype(x, dtype):
+    return np.array(x, dtype=dtype)
+
+
+@_ad_overload(_ad_as_dtype)
+def _ad_as_dtype_typed(x, dtype):
+    """``np.array(x, dtype=...)`` of an array (``x.astype(np.int64)`` as the frontend writes it): a
+    copy in that dtype, which numba's ``np.array`` does not make of an array."""
+    if isinstance(x, _ad_types.Array):
+        return lambda x, dtype: x.astype(dtype)
     return None
 
 

@@ -24,6 +24,7 @@ def np_call(node, name: str, n: int) -> bool:
 def numpys_values(node) -> None:
     """``node``, a call numba computes otherwise, made a call of the helper that computes numpy's value."""
     _to_int(node)
+    _as_dtype(node)
     renamed = _renamed(node)
     if renamed is not None:
         node.func = ast.Name(renamed, ast.Load())
@@ -70,3 +71,12 @@ def ellipses(fn, kinds, namer) -> None:
             rank = int(tag[1:-1]) if tag.startswith("a") and tag[1:-1].isdigit() else 0
             if rank >= 1:
                 node.slice = ast.Slice() if rank == 1 else ast.Tuple([ast.Slice() for _ in range(rank)], ast.Load())
+
+
+def _as_dtype(node) -> None:
+    """``np.array(x, dtype=d)`` of one value (``x.astype(d)`` as the frontend writes it) as
+    ``_ad_as_dtype(x, d)``: numba's ``np.array`` takes no array."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "array" \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and len(node.args) == 1 \
+            and [k.arg for k in node.keywords] == ["dtype"] and not isinstance(node.args[0], (ast.List, ast.Tuple)):
+        node.func, node.args, node.keywords = ast.Name("_ad_as_dtype", ast.Load()), [node.args[0], node.keywords[0].value], []
