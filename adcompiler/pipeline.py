@@ -179,7 +179,7 @@ def _passes(func, param_kinds, hook, pf, resolver, params, namer) -> Analysis:
     an.code = func.__code__   # (a function whose code is replaced, as %autoreload does, is analysed again)
     if not is_generated(pf.filename):
         refuse_tuple_elements_read_after_written(an.eff, kinds, pf, body, namer.ret)
-        an.refuse_rank_dependent_elements()
+        an.refuse_untracked_writes()
         an.check_free_arrays_unwritten(
             lambda f, call: analyse(f, tuple(inference.expr(a) for a in call.args)).ret_free_array())
     hook("effects", lambda: _show_effects(an.eff))

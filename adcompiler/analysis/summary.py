@@ -267,6 +267,51 @@ class Analysis:
                 return self.params.index(a.id)
         return None
 
+    def refuse_untracked_writes(self) -> None:
+        """The writes the memory analysis cannot follow to the array written, refused at their line:
+        ``refuse_rank_dependent_elements`` and ``refuse_writes_through_built_containers``."""
+        self.refuse_rank_dependent_elements()
+        self.refuse_writes_through_built_containers()
+
+    def refuse_writes_through_built_containers(self) -> None:
+        """A tuple or list built from others (``(u,) + ()``, ``[u, 1.0] + [2.0]``, ``(1.0, u)[1:]``) that
+        holds arrays, written through (``w = ys[0]; w[0] = 1.5``), or a list of numbers given arrays by a
+        slice (``ys[1:] = [u]``): the memory analysis takes the built container for memory of its own, so
+        the write did not reach the array it holds (its gradient ignored the write, and the bare
+        ``differentiate`` took the function for one that mutates nothing)."""
+        from ..frontend.lists import number_lists
+        lists = number_lists(self.body)
+
+        def holds_arrays(k):
+            return k is None or k.cls in ("tuple", "list") and any(
+                e is None or e.maybe_array or e.cls in ("tuple", "list", "other") for e in k.elts or (None,))
+        for s in walk_stmts(self.body):
+            if not isinstance(s, ast.Assign) or len(s.targets) != 1:
+                continue
+            t, v = s.targets[0], s.value
+            if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice) and isinstance(t.value, ast.Name) \
+                    and t.value.id in lists and isinstance(v, ast.Name) and holds_arrays(self.kinds.get(v.id)) \
+                    and self.kinds.get(v.id) is not None:
+                what = f"a slice of the list `{t.value.id}`, written out with numbers, is given arrays"
+            elif isinstance(t, ast.Name) and self.eff.cell(t.id) in self.eff.written and any(
+                    isinstance(x, ast.Name) and self.kinds.get(x.id) is not None and holds_arrays(self.kinds[x.id])
+                    for x in ([v.left, v.right] if isinstance(v, ast.BinOp) and isinstance(v.op, (ast.Add, ast.Mult))
+                              else [v.value] if isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Slice)
+                              else [])):
+                what = ("a tuple or list built from others (by + or a slice) holds arrays written through it"
+                        if t.id.startswith("_") else
+                        f"`{t.id}`, a tuple or list built from others (by + or a slice), holds arrays written through it")
+            elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
+                    and getattr(self.kinds.get(t.value.id), "cls", None) == "other":
+                what = "the value written into is not known to be an array (an item of a list joined with another)"
+            else:
+                continue
+            raise UnsupportedSyntaxError(
+                what + ": the write is not followed to the array it holds.",
+                filename=self.pf.filename, lineno=s.lineno, construct=self.pf.line_text(s.lineno),
+                hint="write the array through its own name, or write the tuple out ((u, 1.0, 2.0), [1.0, u]) "
+                     "and index it with constants.")
+
     def refuse_rank_dependent_elements(self) -> None:
         """``a = s[2]`` of an array ``s`` of unknown rank (``s = np.squeeze(x)``: its rank depends on the
         shape) whose memory is written: a view of ``s`` (rank 2 or more) or a copy of one element
