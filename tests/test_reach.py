@@ -878,6 +878,19 @@ def total_variation(u, h):
     return np.sum(np.sqrt(gx ** 2 + gy ** 2 + 1e-3))
 
 
+def gradients_along_a_tuple_of_axes(u):
+    gx, gy = np.gradient(u, 0.5, 2.0, axis=(1, 0))
+    g0 = np.gradient(u, axis=(0,))
+    return np.sum(gx * gy ** 2) + np.sum(g0 * u)
+
+
+def gradient_flow(u):
+    for _ in range(2):
+        gy, gx = np.gradient(u)
+        u = u + 0.1 * (gy + gx)
+    return np.sum(u ** 2)
+
+
 def gradients_held(u):
     g = np.gradient(u, 0.5)
     gz, gy, gx = g
@@ -900,7 +913,8 @@ def test_np_gradient_everywhere():
 
 
 @pytest.mark.parametrize("f, shape, more", [(gradients_of_each_axis, (3, 4), ()), (total_variation, (4, 5), (Const(0.3),)),
-                                            (gradients_held, (3, 4, 5), ())])
+                                            (gradients_held, (3, 4, 5), ()),
+                                            (gradients_along_a_tuple_of_axes, (3, 4), ()), (gradient_flow, (3, 4), ())])
 def test_np_gradient_of_every_axis(f, shape, more):
     """``np.gradient`` of an array of two or more axes without ``axis``: the tuple of one array
     per axis numpy returns (no spacing, one number, one per axis; edge orders), each along its

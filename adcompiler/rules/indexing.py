@@ -95,18 +95,40 @@ nondifferentiable(np.ravel_multi_index)
 
 
 
+def gradient_axes(n, axis, spacings: int):
+    """The axes ``np.gradient`` of an array of rank ``n`` computes along where it returns one array per
+    axis (``axis`` not given, of rank 2 or more, or a tuple of ints), with no spacing, one, or one per axis:
+    ``transform/lower.py`` writes it as one call per axis. None for the other forms."""
+    if n is None:
+        return None
+    if axis is None or isinstance(axis, ast.Constant) and axis.value is None:
+        axes = tuple(range(n)) if n >= 2 else None
+    elif isinstance(axis, ast.Tuple) and axis.elts and all(
+            isinstance(e, ast.Constant) and type(e.value) is int and -n <= e.value < n for e in axis.elts):
+        axes = tuple(e.value % n for e in axis.elts)
+    else:
+        axes = None
+    return axes if axes is not None and spacings in (0, 1, len(axes)) else None
+
+
 def _gradient_kind(kinds, bound):
-    """``np.gradient`` along one axis (of a 1-D array, or ``axis=`` an integer): an
-    array of ``f``'s rank; one array per axis (a list) is not differentiated."""
+    """``np.gradient`` along one axis (of a 1-D array, or ``axis=`` an integer): an array of
+    ``f``'s rank; along several (``gradient_axes``), the tuple of one per axis (numpy's own for
+    one axis in a tuple: the array)."""
     k = kinds.get("f", Kind("float"))
     n = k.ndim if k.cls == "array" else None
     axis = bound.get("axis")
     one = isinstance(axis, ast.Constant) and (type(axis.value) is int or axis.value is None and n == 1)
-    return array(n, "c" if k.dtype == "c" else "f") if one else Kind("other")
+    each = array(n, "c" if k.dtype == "c" else "f")
+    spacing = bound.get("spacing")
+    axes = gradient_axes(n, axis, len(spacing.elts) if isinstance(spacing, ast.Tuple) else 0)
+    if axes is not None and not one:
+        return each if len(axes) == 1 else Kind("tuple", elts=(each,) * len(axes), seq="tuple")
+    return each if one else Kind("other")
 
 
 defrule(np.gradient, "f, spacing=(), axis=None, edge_order=1", varargs="spacing", result=_gradient_kind,
         f="_ad_gradient_adjoint(g, f, spacing, axis, edge_order)",
         tangents={"f": "_ad_gradient_tangent(t, spacing, axis, edge_order)"},
-        doc="uniform spacings, along one axis (a 1-D array, or axis= an integer), or of every axis of an "
-            "array of known rank (without axis=: the tuple numpy returns, one call per axis)")
+        doc="uniform spacings, along one axis (a 1-D array, or axis= an integer), or of several (every axis "
+            "of an array of known rank without axis=, a tuple of axes: the tuple numpy returns, one call per axis)")

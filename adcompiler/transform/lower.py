@@ -19,6 +19,7 @@ from ..codegen.naming import TEMP
 from ..errors import UnsupportedSyntaxError
 from ..frontend import notes
 from ..frontend.lists import number_lists
+from ..rules.indexing import gradient_axes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,8 +109,8 @@ def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
         else:
             if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and not notes.is_counter(s):
                 new = _lower_aug(s, kinds, namer, pf, facts.accumulators, facts.numbers_maybe)
-            elif _gradient_of_every_axis(s, kinds):
-                new = _gradient_per_axis(s, kinds, namer)
+            elif (axes := _gradient_axes(s, kinds)) is not None:
+                new = _gradient_per_axis(s, axes, namer)
             elif _rebinds_from_itself(s, kinds):
                 new = _through_temp(s, namer)
             else:
@@ -121,35 +122,33 @@ def _lower_block(body, kinds, namer, pf, pieces, facts) -> list:
     return out
 
 
-def _gradient_of_every_axis(s, kinds) -> bool:
-    """``g = np.gradient(f, *spacing)`` without ``axis``, of an array ``f`` of known rank n >= 2, with no
-    spacing, one number, or one spacing per axis (numpy's forms)."""
+def _gradient_axes(s, kinds):
+    """``g = np.gradient(f, *spacing)`` along several axes (``rules.indexing.gradient_axes``): those axes."""
     v = s.value if isinstance(s, ast.Assign) and len(s.targets) == 1 else None
     if not (isinstance(v, ast.Call) and v.args and isinstance(v.args[0], ast.Name)
-            and notes.target(v) is np.gradient and not notes.is_user_call(v)):
-        return False
+            and notes.target(v) is np.gradient and not notes.is_user_call(v)) \
+            or any(isinstance(a, ast.Starred) for a in v.args) or any(kw.arg not in ("edge_order", "axis")
+                                                                    for kw in v.keywords):
+        return None
     k = kinds.get(v.args[0].id)
-    n = k.ndim if k is not None and k.cls == "array" else None
-    spacing = v.args[1:]
-    number = len(spacing) == 1 and (isinstance(spacing[0], ast.Constant) or isinstance(spacing[0], ast.Name) and
-                                    getattr(kinds.get(spacing[0].id), "cls", None) in ("float", "int"))
-    return n is not None and n >= 2 and (not spacing or number or len(spacing) == n) \
-        and not any(isinstance(a, ast.Starred) for a in spacing) and all(kw.arg == "edge_order" for kw in v.keywords)
+    axis = next((kw.value for kw in v.keywords if kw.arg == "axis"), None)
+    return gradient_axes(k.ndim if k is not None and k.cls == "array" else None, axis, len(v.args) - 1)
 
 
-def _gradient_per_axis(s, kinds, namer) -> list:
-    """The tuple numpy's ``np.gradient`` of every axis returns, one call along each axis (which has a rule)."""
+def _gradient_per_axis(s, axes, namer) -> list:
+    """The tuple numpy's ``np.gradient`` along several axes returns (the array, for one in a tuple), one
+    call along each axis (which has a rule)."""
     v = s.value
     f, spacing = v.args[0], v.args[1:]
-    n = kinds[f.id].ndim
     out, names = [], []
-    for ax in range(n):
+    for j, ax in enumerate(axes):
         call = copy.copy(v)
-        call.args = [f] + ([spacing[ax if len(spacing) == n else 0]] if spacing else [])
-        call.keywords = [*v.keywords, ast.keyword("axis", ast.Constant(ax))]
+        call.args = [f] + ([spacing[j if len(spacing) == len(axes) else 0]] if spacing else [])
+        call.keywords = [kw for kw in v.keywords if kw.arg != "axis"] + [ast.keyword("axis", ast.Constant(ax))]
         names.append(namer.fresh(TEMP))
         out.append(ast.Assign(targets=[ast.Name(names[-1], ast.Store())], value=call))
-    out.append(ast.Assign(targets=s.targets, value=ast.Tuple([ast.Name(t, ast.Load()) for t in names], ast.Load())))
+    elts = [ast.Name(t, ast.Load()) for t in names]
+    out.append(ast.Assign(targets=s.targets, value=elts[0] if len(axes) == 1 else ast.Tuple(elts, ast.Load())))
     for node in out:
         ast.copy_location(node, s)
         node.end_lineno = getattr(s, "end_lineno", s.lineno)
