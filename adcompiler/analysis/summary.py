@@ -329,10 +329,12 @@ class Analysis:
                 continue
             base = eff.view_base(s.value)
             if base is not None and eff.maybe_array(base) and eff.cell(n) == eff.cell(base):
+                of = ast.unparse(s.value.value) if isinstance(s.value, ast.Subscript) else base
+                said = (f"`{ast.unparse(s.value)}`", f"`{of}`") if not of.startswith("_") else ("an item read here",
+                                                                                                "what it is read from")
                 raise UnsupportedSyntaxError(
-                    f"whether `{ast.unparse(s.value)}` is a view or a copy of one element depends on the rank of "
-                    f"`{ast.unparse(s.value.value) if isinstance(s.value, ast.Subscript) else base}`, which is "
-                    "not known here (it depends on the shape: np.squeeze without axis=), and its memory is "
+                    f"whether {said[0]} is a view or a copy of one element depends on the rank of {said[1]}, which "
+                    "is not known here (it depends on the shape: np.squeeze without axis=), and its memory is "
                     "written: the derivative differs between the two.",
                     filename=self.pf.filename, lineno=s.lineno, construct=self.pf.line_text(s.lineno),
                     hint="make the rank known: np.squeeze(x, axis=0) (the axes to drop), or x.reshape(-1), "
