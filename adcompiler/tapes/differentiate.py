@@ -283,7 +283,11 @@ class Differentiated:
         except AdCompilerError as e:   # (arguments that do not match the parameters: at the definition)
             at_definition(e, self.mutating)
             raise
-        return call(self, bound)
+        try:
+            return call(self, bound)
+        except AdCompilerError as e:   # (like= naming no input, an int output, a list of tape arrays: at the
+            at_definition(e, self.mutating)   # definition, whose line names the parameters)
+            raise
 
     def output_specs(self, values: list) -> list:
         """``(shape, dtype)`` for each allocated output, given the inputs.
