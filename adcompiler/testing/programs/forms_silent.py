@@ -230,11 +230,14 @@ def f_once_refused(g, ex):
     """Code refused before and now differentiated, or silently mis-differentiated before: a
     helper returning its own argument inside a tuple, a ``functools.partial`` helper, a
     helper's required keyword-only parameters, a list of stages read by constant indices, a
-    0-d array written through another name, an all-axes reduction updated in place, ``np.insert``."""
+    0-d array written through another name, an all-axes reduction updated in place, ``np.insert``; a
+    name holding an argument bound in a loop to new arrays then written, ``np.gradient`` of every axis, a
+    reduction of a comprehension in a condition, indices made by ``astype``."""
     r = g.rng
     u, w, t = _pick(g)
     h, a, b = ex.name("hret"), ex.name("p"), ex.name("q")
-    options = ["tuple", "partial", "keywords", "stages", "comprehension", "zero-d", "reduced", "insert"]
+    options = ["tuple", "partial", "keywords", "stages", "comprehension", "zero-d", "reduced", "insert",
+               "rebound", "gradient", "condition", "astype"]
     pick = r.choice(options)
     if pick == "tuple":
         ex.helpers += [f"def {h}(a, b):", "    return b, a * b + 0.5", "", ""]
@@ -258,4 +261,15 @@ def f_once_refused(g, ex):
                 f"{t} += float({b})"]
     if pick == "reduced":
         return [f"{a} = np.sum({u} * {w}, axis=0)", f"{a} *= 0.5", f"{t} += {a} + np.mean({u} ** 2, axis=-1)"]
+    if pick == "rebound":   # (a name holding an argument, bound in a loop to a new array then written)
+        return [f"{a} = {u}", "for _ in range(2):", f"    {a} = {a} * 0.5 + 0.125", f"    {a}[0] += 0.25",
+                f"{w}[:] += {a} * 0.5"]
+    if pick == "gradient":   # (np.gradient of every axis: a tuple of one array per axis)
+        return [f"{b} = np.concatenate(({u}, {u} * 0.5))",
+                f"{a}, {b} = np.gradient(np.outer({b}, {b} + 1.0), 0.5)",
+                f"{w}[:] += {a}[0][:{u}.shape[0]] * 0.25 + {b}[-1][{u}.shape[0]:] * 0.125"]
+    if pick == "condition":   # (a reduction of a comprehension in a condition, after and's first operand)
+        return [f"if {u}.shape[0] > 1 and max(abs({u}[i]) for i in range(2)) > 0.1:", f"    {w}[:] += {u} * 0.5"]
+    if pick == "astype":   # (indices computed with astype, gathering)
+        return [f"{a} = (np.abs({u}) * 2.0).astype(np.int64) % {u}.shape[0]", f"{w}[:] += {u}[{a}] * 0.5"]
     return [f"{w}[:] += np.insert({u}, 1, {g.scalar(0)})[:-1] * 0.5"]
