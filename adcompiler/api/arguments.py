@@ -53,8 +53,8 @@ def real_direction(t, x: np.ndarray, what: str) -> np.ndarray:
 
 
 def same_strides(x: np.ndarray, dx: np.ndarray) -> bool:
-    """Whether ``dx`` steps through memory as ``x`` does (along every axis longer
-    than 1): then a reshape or ravel views both or copies both. An empty array has no layout."""
+    """Whether ``dx`` steps through memory as ``x`` does (along every axis longer than 1): then a reshape
+    or ravel views both or copies both. An empty array has no layout."""
     return x.strides == dx.strides or x.size == 0 or \
         all(n <= 1 or s == t for n, s, t in zip(x.shape, x.strides, dx.strides))
 
@@ -274,18 +274,21 @@ def _dtype_char(v, depth: int = 0) -> str:
 
 
 def refuse_subclasses(args, names) -> None:
-    """Refuse an array, or a shadow, of a subclass of numpy's array (``np.matrix``: the
-    adjoint's products on a shadow would be its, and ``np.zeros_like`` of a matrix is one)."""
+    """Refuse an array, or a shadow, of a subclass of numpy's array (``np.matrix``: the adjoint's products
+    on a shadow would be its, and ``np.zeros_like`` of a matrix is one), or of objects."""
     for i, a in enumerate(args):
         shadows = a.dvals if isinstance(a, A.BatchDuplicated) else (a.dval,) if isinstance(a, A.Duplicated) else ()
         for v in (a.val, *shadows):
-            if isinstance(v, np.ndarray) and type(v) is not np.ndarray:   # (the message only when it is one)
+            if isinstance(v, np.ndarray) and (type(v) is not np.ndarray or v.dtype.kind == "O"):
                 n, tail = names[i], "." if v is a.val else f" and a plain array for its shadow (np.zeros({names[i]}.shape))."
                 _refuse_subclass(f"`{n}`" if v is a.val else f"the shadow of `{n}`", v, n,
                                  f"pass np.asarray({n}) (with the masked values filled first){tail}")
 
 
 def _refuse_subclass(what: str, v, construct, hint: str) -> None:
+    if isinstance(v, np.ndarray) and v.dtype.kind == "O":   # (an array it holds was taken for a constant)
+        raise ActivityError(f"{what} is an array of objects, whose items the derivative does not follow.",
+                            construct=construct, hint="pass the arrays it holds as arguments (or a tuple of them).")
     if isinstance(v, np.ndarray) and type(v) is not np.ndarray:
         raise ActivityError(f"{what} is a {type(v).__name__}, a subclass of numpy's array whose operators mean "
                             "other things (np.matrix multiplies with *, a masked array skips its mask).",
@@ -293,11 +296,10 @@ def _refuse_subclass(what: str, v, construct, hint: str) -> None:
 
 
 def check_alias(args, names, writes, module_arrays=()):
-    """Refuse arguments that share memory where the function writes one of them,
-    shadows that do not share memory as their arrays do, and an argument that
-    carries a derivative or is written whose memory is an array the function reads
-    from its module (``module_arrays``: (name, array)), which the analyses take
-    for separate memory."""
+    """Refuse arguments that share memory where the function writes one of them, shadows that do not
+    share memory as their arrays do, and an argument that carries a derivative or is written whose memory
+    is an array the function reads from its module (``module_arrays``: (name, array)), which the
+    analyses take for separate memory."""
     refuse_subclasses(args, names)
     arrays = [(i, a) for i, a in enumerate(args) if isinstance(a.val, np.ndarray)]
     # memory the analyses cannot see is an argument's: (what it is, the array)
@@ -411,11 +413,9 @@ def _follow(v, path):
 
 
 def fill_defaults(f, args: list) -> list:
-    """``args`` followed by ``Const(default)`` for each omitted trailing
-    parameter of ``f`` that has a default value (as Python would fill it).
-
-    Keyword-only parameters come after the positional ones, as the generated
-    code takes them (``parse.parameters``).
+    """``args`` followed by ``Const(default)`` for each omitted trailing parameter of ``f`` that has a
+    default value (as Python would fill it). Keyword-only parameters come after the positional ones, as
+    the generated code takes them (``parse.parameters``).
 
     >>> def f(x, tol=1e-8, max_iter=50): ...
     >>> [a.val for a in fill_defaults(f, [A.Const(1.0)])]

@@ -78,6 +78,10 @@ def fence(pf, resolver) -> None:
             _err(pf, node, *attempts.refusal(node))
         if isinstance(node, ast.Name) and node.id.startswith("_ad_") and not is_generated(pf.filename):
             _err(pf, node, f"the name `{node.id}` (the `_ad_` prefix is reserved)", "rename the variable.")
+        if isinstance(node, ast.Call) and _object_dtype(node) is not None:
+            _err(pf, _object_dtype(node), "an array of objects or of records (dtype object, `None` filled in, or a "
+                 "structured dtype), whose items the derivative does not follow,",
+                 "keep the arrays apart (a tuple or list of them), or one float array per field.")
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
             _err(pf, node, "assignment to an attribute", "store into an array argument instead.")
         if isinstance(node, ast.AugAssign) and jitted and _reads_own_view(node):
@@ -123,3 +127,27 @@ def _reads_own_view(node: ast.AugAssign) -> bool:
     # (an element, ``x[i] += x[i - 1]``, is read before the update: the same in both)
     return isinstance(base, ast.Name) and base.id == root.id and (
         isinstance(n, ast.Attribute) and n.attr in ("T", "mT") or sliced)
+
+
+def _object_dtype(call: ast.Call):
+    """The argument of ``call`` that makes an array of objects or of records (``dtype=object``,
+    ``np.empty(n, "O")``, ``x.astype(object)``, ``np.full(n, None)``, ``dtype=[("a", "f8")]``,
+    ``"f8,i4"``), or None."""
+    f = call.func
+    root = f
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    numpy_call = isinstance(root, ast.Name) and root.id in ("np", "numpy")
+    given = [k.value for k in call.keywords if k.arg == "dtype"]
+    if numpy_call or isinstance(f, ast.Attribute) and f.attr == "astype":
+        given += call.args[0 if isinstance(f, ast.Attribute) and f.attr == "astype" else 1:]
+    if numpy_call and isinstance(f, ast.Attribute) and f.attr in ("full", "full_like") and len(call.args) > 1 \
+            and isinstance(call.args[1], ast.Constant) and call.args[1].value is None:
+        return call.args[1]
+    for d in given:
+        if isinstance(d, ast.Name) and d.id == "object" or isinstance(d, ast.Attribute) and d.attr in (
+                "object_", "void") or isinstance(d, (ast.List, ast.Dict)) and not isinstance(f, ast.Name) \
+                or isinstance(d, ast.Constant) and isinstance(d.value, str) and (
+                    "," in d.value or d.value.lstrip("|<>=").startswith(("O", "V", "object"))):
+            return d
+    return None
