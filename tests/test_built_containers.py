@@ -81,3 +81,35 @@ def test_writes_through_built_containers_are_refused(f):
 
 def test_numbers_joined_and_sliced():
     check_everywhere(numbers_joined, Duplicated(np.array([0.3, -0.7, 1.1, 0.4]), np.zeros(4)), ret=Active)
+
+
+def _joined(x, y):
+    return (x,) + (y,)
+
+
+def _joined_lists(x, y):
+    t = [x]
+    return t + [y]
+
+
+def written_through_a_helpers_result(x, y):
+    t = _joined(x, y)
+    w = t[1]
+    w[0] = x[0] ** 2
+    return np.sum(y * y)
+
+
+def written_by_out_into_a_helpers_result(x, y):
+    t = _joined_lists(x, y)
+    np.multiply(x, x, out=t[1])
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("f", [written_through_a_helpers_result, written_by_out_into_a_helpers_result])
+def test_a_helper_returning_a_built_container_is_refused(f):
+    """The write reached y; the derivative took the helper's result for new arrays (even the primal
+    left y unchanged)."""
+    x, y = np.array([2.1, 1.5, 2.7, 1.9]), np.array([0.4, 1.3, 2.3, 1.9])
+    with pytest.raises(ad.AdCompilerError, match="is returned") as e:
+        ad.gradient(f, x, y)
+    assert e.value.lineno is not None

@@ -75,3 +75,38 @@ def test_given_as_an_argument():
         ad.autodiff(ad.Reverse, held, Active, Const(o), Duplicated(o[0], np.zeros(4)))
     with pytest.raises(ad.AdCompilerError, match="array of objects"):
         ad.gradient(held, o, X.copy())
+
+
+def dtype_by_a_name(x, y):
+    dt = object
+    o = np.empty(2, dtype=dt)
+    o[0] = x
+    return np.sum(o[0] * y)
+
+
+def none_filled_by_keyword(x, y):
+    o = np.full(2, fill_value=None)
+    o[0] = x
+    return np.sum(o[0] * y)
+
+
+@pytest.mark.parametrize("f", [dtype_by_a_name, none_filled_by_keyword])
+def test_other_spellings(f):
+    with pytest.raises(ad.AdCompilerError, match="object") as e:
+        ad.gradient(f, X.copy(), Y.copy())
+    assert e.value.filename == __file__
+
+
+def lists_given_to_numpy(x, y):
+    A = np.outer(x, y)
+    return (np.sum(np.interp(x, [0.0, 5.0], [1.0, 3.0]) * y) + np.sum(np.percentile(x, [25.0, 75.0]))
+            + np.sum(np.dot(A, [1.0, 2.0, 3.0, 4.0])) + np.sum(np.take(x, [0, 2])) + np.sum(np.full(2, np.nan, float)[:0])
+            + np.sum(np.transpose(A, [1, 0])[0] * x))
+
+
+def test_lists_given_to_numpy_are_not_dtypes():
+    """(refused by the first version of the check, which read any list after a numpy call's first
+    argument as a dtype of records)"""
+    from everywhere import check_everywhere
+    check_everywhere(lists_given_to_numpy, Duplicated(X.copy(), np.zeros(4)), Duplicated(Y.copy(), np.zeros(4)),
+                     ret=Active)

@@ -293,12 +293,14 @@ class Analysis:
                     and t.value.id in lists and isinstance(v, ast.Name) and holds_arrays(self.kinds.get(v.id)) \
                     and self.kinds.get(v.id) is not None:
                 what = f"a slice of the list `{t.value.id}`, written out with numbers, is given arrays"
-            elif isinstance(t, ast.Name) and self.eff.cell(t.id) in self.eff.written and any(
+            elif isinstance(t, ast.Name) and (self.eff.cell(t.id) in self.eff.written or t.id == self.namer.ret) and any(
                     isinstance(x, ast.Name) and self.kinds.get(x.id) is not None and holds_arrays(self.kinds[x.id])
                     for x in ([v.left, v.right] if isinstance(v, ast.BinOp) and isinstance(v.op, (ast.Add, ast.Mult))
                               else [v.value] if isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Slice)
                               else [])):
-                what = ("a tuple or list built from others (by + or a slice) holds arrays written through it"
+                what = ("a tuple or list built from others (by + or a slice) that holds arrays is returned (its "
+                        "caller may write through it)" if t.id == self.namer.ret else
+                        "a tuple or list built from others (by + or a slice) holds arrays written through it"
                         if t.id.startswith("_") else
                         f"`{t.id}`, a tuple or list built from others (by + or a slice), holds arrays written through it")
             elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \

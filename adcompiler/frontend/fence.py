@@ -78,6 +78,10 @@ def fence(pf, resolver) -> None:
             _err(pf, node, *attempts.refusal(node))
         if isinstance(node, ast.Name) and node.id.startswith("_ad_") and not is_generated(pf.filename):
             _err(pf, node, f"the name `{node.id}` (the `_ad_` prefix is reserved)", "rename the variable.")
+        if isinstance(node, ast.Name) and node.id == "object" and isinstance(node.ctx, ast.Load) \
+                and _means_object(resolver):   # (dt = object: a dtype through a name)
+            _err(pf, node, "the type `object` as a value (a dtype of objects, whose items the derivative does not "
+                 "follow,)", "keep the arrays apart (a tuple or list of them).")
         if isinstance(node, ast.Call) and _object_dtype(node) is not None:
             _err(pf, _object_dtype(node), "an array of objects or of records (dtype object, `None` filled in, or a "
                  "structured dtype), whose items the derivative does not follow,",
@@ -138,16 +142,28 @@ def _object_dtype(call: ast.Call):
     while isinstance(root, ast.Attribute):
         root = root.value
     numpy_call = isinstance(root, ast.Name) and root.id in ("np", "numpy")
-    given = [k.value for k in call.keywords if k.arg == "dtype"]
-    if numpy_call or isinstance(f, ast.Attribute) and f.attr == "astype":
+    keyword = [k.value for k in call.keywords if k.arg == "dtype"]
+    given = list(keyword)
+    if numpy_call or isinstance(f, ast.Attribute) and f.attr == "astype":   # (a dtype given by position)
         given += call.args[0 if isinstance(f, ast.Attribute) and f.attr == "astype" else 1:]
-    if numpy_call and isinstance(f, ast.Attribute) and f.attr in ("full", "full_like") and len(call.args) > 1 \
-            and isinstance(call.args[1], ast.Constant) and call.args[1].value is None:
-        return call.args[1]
+    if numpy_call and isinstance(f, ast.Attribute) and f.attr in ("full", "full_like") and not keyword \
+            and len(call.args) <= 2:   # (a None filled in without a dtype: an array of objects)
+        fill = call.args[1] if len(call.args) > 1 else next(
+            (k.value for k in call.keywords if k.arg == "fill_value"), None)
+        if isinstance(fill, ast.Constant) and fill.value is None:
+            return fill
     for d in given:
         if isinstance(d, ast.Name) and d.id == "object" or isinstance(d, ast.Attribute) and d.attr in (
-                "object_", "void") or isinstance(d, (ast.List, ast.Dict)) and not isinstance(f, ast.Name) \
+                "object_", "void") or isinstance(d, (ast.List, ast.Dict)) and any(d is k for k in keyword) \
                 or isinstance(d, ast.Constant) and isinstance(d.value, str) and (
                     "," in d.value or d.value.lstrip("|<>=").startswith(("O", "V", "object"))):
             return d
     return None
+
+
+def _means_object(resolver) -> bool:
+    """Whether the name ``object`` in the function is Python's ``object``."""
+    try:
+        return not resolver.is_local("object") and resolver.lookup("object") is object
+    except UnsupportedSyntaxError:
+        return False
