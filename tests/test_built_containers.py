@@ -113,3 +113,19 @@ def test_a_helper_returning_a_built_container_is_refused(f):
     with pytest.raises(ad.AdCompilerError, match="is returned") as e:
         ad.gradient(f, x, y)
     assert e.value.lineno is not None
+
+
+def loop_with_a_break_writes_its_item(x, y):
+    s = 0.0
+    for a in (x, y):
+        if s > 10.0:
+            break
+        a *= 2.0
+        s += np.sum(a ** 2)
+    return s
+
+
+def test_the_refusal_of_a_loop_over_arrays_names_no_generated_list():
+    with pytest.raises(ad.AdCompilerError, match="the sequence the loop runs over") as e:
+        ad.gradient(loop_with_a_break_writes_its_item, np.ones(3), np.ones(3))
+    assert "`_" not in str(e.value) and e.value.lineno is not None

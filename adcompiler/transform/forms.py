@@ -424,8 +424,11 @@ def _refuse_items_written(ctx, body, stacks) -> None:
             # (items read through the list's stacked values, frontend/lists.py: a write would not reach the list)
             w = eff.writers_of_memory(s.targets[0].id)[0]
             line = getattr(w, "lineno", None) or s.lineno
+            held = ast.unparse(s.value.args[0])
             raise UnsupportedSyntaxError(
-                f"an item of the list `{ast.unparse(s.value.args[0])}` is written in place: adcompiler reads the "
+                (f"an item of the list `{held}`" if not held.startswith("_") else "an item of the sequence the loop "
+                 "runs over (a loop over arrays written out stays a loop where it breaks or continues)")
+                + " is written in place: adcompiler reads the "
                 "items of a list whose values carry derivatives from one array of them, which the write would "
                 "change instead of the list's item.", filename=ctx.pf.filename, lineno=line,
                 construct=ctx.pf.line_text(line),
