@@ -285,6 +285,12 @@ class Analysis:
         def holds_arrays(k):
             return k is None or k.cls in ("tuple", "list") and any(
                 e is None or e.maybe_array or e.cls in ("tuple", "list", "other") for e in k.elts or (None,))
+        binds = [(s.targets[0].id, s.value) for s in walk_stmts(self.body) if isinstance(s, ast.Assign)
+                 and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)]
+        built = {n for n, v in binds if isinstance(v, ast.BinOp) or isinstance(v, ast.Subscript)
+                 and isinstance(v.slice, ast.Slice)}
+        items = {n for n, v in binds if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name)
+                 and v.value.id in built}   # (an item of a built container: ``_part = ys[0]``)
         for s in walk_stmts(self.body):
             if not isinstance(s, ast.Assign) or len(s.targets) != 1:
                 continue
@@ -303,7 +309,7 @@ class Analysis:
                         "a tuple or list built from others (by + or a slice) holds arrays written through it"
                         if t.id.startswith("_") else
                         f"`{t.id}`, a tuple or list built from others (by + or a slice), holds arrays written through it")
-            elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
+            elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in items \
                     and getattr(self.kinds.get(t.value.id), "cls", None) == "other":
                 what = "the value written into is not known to be an array (an item of a list joined with another)"
             else:

@@ -422,18 +422,15 @@ def _refuse_items_written(ctx, body, stacks) -> None:
         if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name) \
                 and s.value.func.id == "_ad_list_items" and eff.writers_of_memory(s.targets[0].id):
             # (items read through the list's stacked values, frontend/lists.py: a write would not reach the list)
-            w = eff.writers_of_memory(s.targets[0].id)[0]
-            line = getattr(w, "lineno", None) or s.lineno
-            held = ast.unparse(s.value.args[0])
+            w, held = eff.writers_of_memory(s.targets[0].id)[0], ast.unparse(s.value.args[0])
+            line = getattr(w, "lineno", None) or s.lineno   # (a loop over arrays written out that breaks: a loop)
             raise UnsupportedSyntaxError(
                 (f"an item of the list `{held}`" if not held.startswith("_") else "an item of the sequence the loop "
-                 "runs over (a loop over arrays written out stays a loop where it breaks or continues)")
-                + " is written in place: adcompiler reads the "
-                "items of a list whose values carry derivatives from one array of them, which the write would "
-                "change instead of the list's item.", filename=ctx.pf.filename, lineno=line,
+                 "runs over") + " is written in place: adcompiler reads the items of a list whose values carry "
+                "derivatives from one array of them, which the write would change instead of the list's item.",
+                filename=ctx.pf.filename, lineno=line,
                 construct=ctx.pf.line_text(line),
-                hint="write into the arrays by their own names, or build an array of the values (np.zeros, then "
-                     "stores) and write into that.")
+                hint="write into the arrays by their own names, or build an array of the values and write into it.")
         f = classify(s) if isinstance(s, (ast.Assign, ast.Expr)) else None
         if isinstance(f, Push) and f.stack in stacks and isinstance(f.value, ast.Name):
             name, verb = f.value.id, "pushed onto"
