@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 
 from ..frontend import notes
+from .nondiff_kinds import root_name
 
 #: numpy functions of "general" rules that may return their argument or a view of it
 _MAY_VIEW = frozenset({"broadcast_to", "sliding_window_view", "array", "real_if_close", "diag", "diagonal",
@@ -105,13 +106,13 @@ class _Flow:
             t = s.target
             if isinstance(t, ast.Name):   # (``lst += [x]`` holds x; ``x += 1`` keeps what x held)
                 return state | {t.id} if carried else state
-            return state | {_root(t)} if carried and _root(t) else state
+            return state | {root_name(t)} if carried and root_name(t) else state
         out = state
         for t in (s.targets if isinstance(s, ast.Assign) else [s.target]):
             if isinstance(t, ast.Name):
                 out = out | {t.id} if carried else out - {t.id}
             elif isinstance(t, (ast.Subscript, ast.Attribute)):   # (stored into a container it holds)
-                root = _root(t)
+                root = root_name(t)
                 if root is None:
                     self.hit = True
                 elif carried:
@@ -129,7 +130,7 @@ class _Flow:
         """A call given a name that holds the memory may store it into a container it is given
         (``lst.append(x)``, a helper's ``acc.append(x)``): those containers hold it too."""
         for call in (n for n in ast.walk(value) if isinstance(n, ast.Call)):
-            given = [a for a in [*call.args, *(k.value for k in call.keywords)]]
+            given = [*call.args, *(k.value for k in call.keywords)]
             if not any(self.carries(a, state) for a in given):
                 continue
             receivers = given + ([call.func.value] if isinstance(call.func, ast.Attribute) else [])
@@ -163,9 +164,3 @@ def _targets(t) -> list:
     if isinstance(t, ast.Starred):
         return _targets(t.value)
     return [t]
-
-
-def _root(t):
-    while isinstance(t, (ast.Subscript, ast.Attribute)):
-        t = t.value
-    return t.id if isinstance(t, ast.Name) else None

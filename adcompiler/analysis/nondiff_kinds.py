@@ -198,20 +198,20 @@ def _only_read(target, nodes) -> bool:
     while grown:
         grown = False
         for n in nodes:
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Subscript) and _root_name(n.value) in held:
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Subscript) and root_name(n.value) in held:
                 for t in n.targets:
                     if isinstance(t, ast.Name) and t.id not in held:
                         held.add(t.id)
                         grown = True
     for n in nodes:
-        if isinstance(n, ast.Subscript) and not isinstance(n.ctx, ast.Load) and _root_name(n) in held:
+        if isinstance(n, ast.Subscript) and not isinstance(n.ctx, ast.Load) and root_name(n) in held:
             return False
-        if isinstance(n, ast.Call) and any(_root_name(a) in held for a in n.args + [k.value for k in n.keywords]):
+        if isinstance(n, ast.Call) and any(root_name(a) in held for a in n.args + [k.value for k in n.keywords]):
             return False
     return True
 
 
-def _root_name(e):
+def root_name(e):
     while isinstance(e, (ast.Subscript, ast.Attribute)):
         e = e.value
     return e.id if isinstance(e, ast.Name) else None

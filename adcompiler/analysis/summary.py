@@ -282,8 +282,8 @@ class Analysis:
         from ..frontend.lists import number_lists
         lists = number_lists(self.body)
 
-        def holds_arrays(k):
-            return k is None or k.cls in ("tuple", "list") and any(
+        def holds_arrays(k):   # (a kind known to be a tuple or list that may hold an array)
+            return k is not None and k.cls in ("tuple", "list") and any(
                 e is None or e.maybe_array or e.cls in ("tuple", "list", "other") for e in k.elts or (None,))
         binds = [(s.targets[0].id, s.value) for s in walk_stmts(self.body) if isinstance(s, ast.Assign)
                  and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)]
@@ -296,11 +296,10 @@ class Analysis:
                 continue
             t, v = s.targets[0], s.value
             if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice) and isinstance(t.value, ast.Name) \
-                    and t.value.id in lists and isinstance(v, ast.Name) and holds_arrays(self.kinds.get(v.id)) \
-                    and self.kinds.get(v.id) is not None:
+                    and t.value.id in lists and isinstance(v, ast.Name) and holds_arrays(self.kinds.get(v.id)):
                 what = f"a slice of the list `{t.value.id}`, written out with numbers, is given arrays"
             elif isinstance(t, ast.Name) and (self.eff.cell(t.id) in self.eff.written or t.id == self.namer.ret) and any(
-                    isinstance(x, ast.Name) and self.kinds.get(x.id) is not None and holds_arrays(self.kinds[x.id])
+                    isinstance(x, ast.Name) and holds_arrays(self.kinds.get(x.id))
                     for x in ([v.left, v.right] if isinstance(v, ast.BinOp) and isinstance(v.op, (ast.Add, ast.Mult))
                               else [v.value] if isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Slice)
                               else [])):
