@@ -221,3 +221,12 @@ def test_helper_writing_its_argument_before_binding_it_again():
     with pytest.raises(AdCompilerError, match="in place"):
         g(x)
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("f, vals", [(relax, (_arr(5),)), (relax_while, (_arr(4, 2), 0.3))])
+def test_numba_backend(f, vals):
+    """The compiled backend's gradient of the same functions, against the numpy backend's (which
+    ``_check`` holds to finite differences)."""
+    from everywhere import check_numba_gradient
+    args = [Duplicated(v.copy(), np.zeros_like(v)) if isinstance(v, np.ndarray) else ad.Active(v) for v in vals]
+    check_numba_gradient(f, *args)
